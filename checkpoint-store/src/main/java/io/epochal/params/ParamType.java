@@ -1,0 +1,135 @@
+package io.epochal.params;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The type of a declared hyperparameter, with its text parser (for files and command lines). */
+public enum ParamType {
+  /** A 64-bit integer. */
+  LONG("long"),
+  /** A 64-bit float. */
+  DOUBLE("double"),
+  /** true or false. */
+  BOOLEAN("boolean"),
+  /** Any text. */
+  STRING("string"),
+  /** Comma-separated integers, e.g. {@code 256,128}. */
+  LONG_LIST("list<long>"),
+  /** Comma-separated floats. */
+  DOUBLE_LIST("list<double>");
+
+  private final String displayName;
+
+  ParamType(String displayName) {
+    this.displayName = displayName;
+  }
+
+  /** The name used in messages and docs. */
+  public String displayName() {
+    return displayName;
+  }
+
+  /** Whether {@code value} (a normalized {@link HyperParameters} value) is of this type. */
+  public boolean accepts(Object value) {
+    switch (this) {
+      case LONG:
+        return value instanceof Long;
+      case DOUBLE:
+        return value instanceof Double;
+      case BOOLEAN:
+        return value instanceof Boolean;
+      case STRING:
+        return value instanceof String;
+      case LONG_LIST:
+        return value instanceof List && ((List<?>) value).stream().allMatch(Long.class::isInstance);
+      case DOUBLE_LIST:
+        return value instanceof List && ((List<?>) value).stream().allMatch(Double.class::isInstance);
+      default:
+        throw new AssertionError(this);
+    }
+  }
+
+  /**
+   * Converts a value of a compatible type: a long where a double is declared becomes a double, a
+   * single number where a list is declared becomes a one-element list. Anything else is returned
+   * unchanged (and then fails {@link #accepts}).
+   */
+  public Object coerce(Object value) {
+    if (this == DOUBLE && value instanceof Long) {
+      return ((Long) value).doubleValue();
+    }
+    if (this == DOUBLE_LIST && value instanceof List
+        && ((List<?>) value).stream().allMatch(Number.class::isInstance)) {
+      List<Object> out = new ArrayList<>();
+      for (Object o : (List<?>) value) {
+        out.add(((Number) o).doubleValue());
+      }
+      return List.copyOf(out);
+    }
+    if (this == DOUBLE_LIST && value instanceof Number) {
+      return List.of(((Number) value).doubleValue());
+    }
+    if (this == LONG_LIST && value instanceof Long) {
+      return List.of(value);
+    }
+    return value;
+  }
+
+  /**
+   * Parses the text form of a value.
+   *
+   * @throws IllegalArgumentException saying what was expected
+   */
+  public Object parse(String text) {
+    String t = text.trim();
+    try {
+      switch (this) {
+        case LONG:
+          return Long.parseLong(t.replace("_", ""));
+        case DOUBLE:
+          return Double.parseDouble(t);
+        case BOOLEAN:
+          if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(t.toLowerCase(Locale.ROOT));
+          }
+          throw new IllegalArgumentException("'" + text + "' is not a boolean; use true or false");
+        case STRING:
+          return text;
+        case LONG_LIST: {
+          List<Object> l = new ArrayList<>();
+          for (String p : splitList(t)) {
+            l.add(Long.parseLong(p));
+          }
+          return List.copyOf(l);
+        }
+        case DOUBLE_LIST: {
+          List<Object> l = new ArrayList<>();
+          for (String p : splitList(t)) {
+            l.add(Double.parseDouble(p));
+          }
+          return List.copyOf(l);
+        }
+        default:
+          throw new AssertionError(this);
+      }
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is not a " + displayName, e);
+    }
+  }
+
+  private static List<String> splitList(String t) {
+    String s = t;
+    if (s.startsWith("[") && s.endsWith("]")) {
+      s = s.substring(1, s.length() - 1);
+    }
+    List<String> parts = new ArrayList<>();
+    if (s.isBlank()) {
+      return parts;
+    }
+    for (String p : s.split(",")) {
+      parts.add(p.trim());
+    }
+    return parts;
+  }
+}
