@@ -1,0 +1,78 @@
+package io.epochal.worker.round;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.StateDict;
+import java.util.Objects;
+
+/**
+ * What one worker returns from a round: its state after the local steps (model tensors and
+ * optimizer tensors in one state dict, optimizer names prefixed with {@code optimizer.}) and its
+ * metrics. Immutable; it crosses from executor to driver.
+ */
+public final class RoundResult {
+
+  private final int worker;
+  private final long samples;
+  private final long steps;
+  private final double lossSum;
+  private final StateDict state;
+
+  /** A result; {@code samples == 0} means the worker had no data left this round. */
+  public RoundResult(int worker, long samples, long steps, double lossSum, StateDict state) {
+    checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
+    checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
+    this.worker = worker;
+    this.samples = samples;
+    this.steps = steps;
+    this.lossSum = lossSum;
+    this.state = checkNotNull(state, "state");
+  }
+
+  /** The worker index. */
+  public int worker() {
+    return worker;
+  }
+
+  /** Samples trained on in this round (the averaging weight). */
+  public long samples() {
+    return samples;
+  }
+
+  /** Local optimizer steps taken. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Sum over the samples of the per-sample loss. */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** The worker's state after the round. */
+  public StateDict state() {
+    return state;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof RoundResult)) {
+      return false;
+    }
+    RoundResult r = (RoundResult) o;
+    return worker == r.worker && samples == r.samples && steps == r.steps
+        && Double.compare(lossSum, r.lossSum) == 0 && state.equals(r.state);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(worker, samples, steps, lossSum, state);
+  }
+
+  @Override
+  public String toString() {
+    return "RoundResult[worker " + worker + ", samples " + samples + ", steps " + steps + ", lossSum "
+        + lossSum + ", " + state.size() + " tensors]";
+  }
+}

@@ -1,0 +1,110 @@
+package io.epochal.worker.state;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * Copies between DJL {@link NDArray}s and engine-free {@link Tensor}s. Arrays on a GPU are copied
+ * to the CPU first, so a tensor never depends on the device it came from.
+ */
+public final class TensorConversion {
+
+  private TensorConversion() {}
+
+  /** A tensor holding a copy of {@code array}'s elements (moved to the CPU if needed). */
+  public static Tensor toTensor(NDArray array) {
+    DType dtype = dtypeOf(array.getDataType());
+    ByteBuffer bytes = array.toByteBuffer();
+    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    copy.put(bytes.order(ByteOrder.LITTLE_ENDIAN));
+    copy.flip();
+    return Tensor.wrap(dtype, array.getShape().getShape(), copy);
+  }
+
+  /** A new array in {@code manager} holding a copy of {@code tensor}. */
+  public static NDArray toArray(NDManager manager, Tensor tensor) {
+    ByteBuffer src = tensor.data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+    direct.put(src);
+    direct.flip();
+    return manager.create(direct, new Shape(tensor.shape()), dataTypeOf(tensor.dtype()));
+  }
+
+  /**
+   * Copies {@code tensor}'s elements into an existing array of the same dtype and shape, in place.
+   *
+   * @throws IllegalArgumentException naming {@code name} when dtype or shape differ
+   */
+  public static void copyInto(String name, Tensor tensor, NDArray target) {
+    DType want = dtypeOf(target.getDataType());
+    long[] shape = target.getShape().getShape();
+    checkArgument(tensor.dtype() == want && java.util.Arrays.equals(tensor.shape(), shape),
+        "tensor '%s' is %s%s but the model expects %s%s", name, tensor.dtype(),
+        java.util.Arrays.toString(tensor.shape()), want, java.util.Arrays.toString(shape));
+    ByteBuffer src = tensor.data();
+    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+    direct.put(src);
+    direct.flip();
+    target.set(direct);
+  }
+
+  /** The tensor dtype of a DJL data type. */
+  public static DType dtypeOf(DataType type) {
+    switch (type) {
+      case FLOAT32:
+        return DType.F32;
+      case FLOAT64:
+        return DType.F64;
+      case FLOAT16:
+        return DType.F16;
+      case BFLOAT16:
+        return DType.BF16;
+      case INT64:
+        return DType.I64;
+      case INT32:
+        return DType.I32;
+      case INT8:
+        return DType.I8;
+      case UINT8:
+        return DType.U8;
+      case BOOLEAN:
+        return DType.BOOL;
+      default:
+        throw new IllegalArgumentException("DJL data type " + type + " has no safetensors dtype");
+    }
+  }
+
+  /** The DJL data type of a tensor dtype. */
+  public static DataType dataTypeOf(DType dtype) {
+    switch (dtype) {
+      case F32:
+        return DataType.FLOAT32;
+      case F64:
+        return DataType.FLOAT64;
+      case F16:
+        return DataType.FLOAT16;
+      case BF16:
+        return DataType.BFLOAT16;
+      case I64:
+        return DataType.INT64;
+      case I32:
+        return DataType.INT32;
+      case I8:
+        return DataType.INT8;
+      case U8:
+        return DataType.UINT8;
+      case BOOL:
+        return DataType.BOOLEAN;
+      default:
+        throw new AssertionError(dtype);
+    }
+  }
+}
