@@ -1,0 +1,102 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.djl.engine.Engine;
+import io.epochal.checkpoint.CheckpointContent;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.probe.Probe;
+import io.epochal.worker.probe.ProbeRecord;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.TrainingConfig;
+import io.epochal.worker.schedule.LrSchedule;
+import io.epochal.worker.schedule.LrSchedules;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns a global state at the end of an epoch into the content of its checkpoint: the model and
+ * optimizer tensors, the probe (recomputed from the state by a model rebuilt from the registry, so
+ * the checkpoint proves that it reproduces the model), and the manifest with every hyperparameter,
+ * metrics, schedule position, random state and versions.
+ */
+final class CheckpointAssembler {
+
+  private final JobSpec spec;
+  private final TrainingConfig config;
+  private final String jobId;
+  private final Map<String, String> versions;
+
+  CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion) {
+    this.spec = checkNotNull(spec, "spec");
+    this.config = checkNotNull(config, "config");
+    this.jobId = checkNotNull(jobId, "jobId");
+    this.versions = versions(sparkVersion);
+  }
+
+  /**
+   * The checkpoint of 1-based {@code epoch} holding {@code state} (model tensors and
+   * {@code optimizer.}-prefixed optimizer tensors) after {@code globalStep} optimizer steps.
+   */
+  CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics) {
+    StateDict model = LocalRound.modelPart(state);
+    StateDict optimizer = LocalRound.optimizerPart(state);
+    ProbeRecord probe = probe(model);
+    LrSchedule schedule = LrSchedules.create(config.optimizerParams().getDouble("lr"), config.scheduleParams());
+    CheckpointManifest manifest = CheckpointManifest.builder()
+        .setJobId(jobId)
+        .setEpoch(epoch)
+        .setModel(spec.modelName(), Long.toString(spec.modelVersion()))
+        .optGlobalStep(globalStep)
+        .optHyperParameters(spec.toHyperParameters())
+        .optMetrics(metrics)
+        .optLearningRateSchedule(schedule.state(globalStep))
+        .optRandomState(HyperParameters.builder()
+            .put("seed", spec.seed())
+            .put("epoch", (long) epoch)
+            .put("rounds_per_epoch", (long) rounds)
+            .put("global_step", globalStep)
+            .put("derivation", "splitmix64(seed, purpose, epoch, round, worker)")
+            .build())
+        .optVersions(versions)
+        .optCreatedAt(Instant.now())
+        .optProbeDigest(probe.sha256())
+        .build();
+    return CheckpointContent.builder()
+        .setModel(model)
+        .optOptimizer(optimizer)
+        .optProbe(probe.toStateDict())
+        .setManifest(manifest)
+        .build();
+  }
+
+  /** The probe of {@code model} state, computed by this thread's cached model. */
+  ProbeRecord probe(StateDict model) {
+    EpochalModel m = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    m.loadStateDict(model);
+    return Probe.record(m);
+  }
+
+  /** The versions recorded in every manifest. */
+  static Map<String, String> versions(String sparkVersion) {
+    Map<String, String> v = new LinkedHashMap<>();
+    String epochal = CheckpointAssembler.class.getPackage().getImplementationVersion();
+    v.put("epochal", epochal == null ? "0.1.0-SNAPSHOT" : epochal);
+    v.put("djl", Engine.getDjlVersion());
+    Engine engine = Engine.getInstance();
+    v.put("engine", engine.getEngineName());
+    v.put("engine_native", engine.getVersion());
+    v.put("java", System.getProperty("java.version"));
+    v.put("spark", sparkVersion);
+    v.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
+    v.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+    return v;
+  }
+}

@@ -1,0 +1,69 @@
+package io.epochal.driver.train;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Commits checkpoints on its own thread so that writing epoch {@code e} overlaps training epoch
+ * {@code e + 1}. At most one write is in flight: submitting the next waits for the previous and
+ * rethrows its failure, so a failed write fails the job before another epoch is built on it. The
+ * time the training thread spends waiting here is the stall checkpointing costs.
+ */
+final class CheckpointWriter implements AutoCloseable {
+
+  private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "epochal-checkpoint-writer");
+    t.setDaemon(true);
+    return t;
+  });
+  private Future<CheckpointManifest> inFlight;
+  private int inFlightEpoch;
+  private long stallNanos;
+
+  /** Waits for the previous write, then starts {@code write} for checkpoint {@code epoch}. */
+  void submit(int epoch, Callable<CheckpointManifest> write) throws TrainingException {
+    await();
+    inFlight = executor.submit(write);
+    inFlightEpoch = epoch;
+  }
+
+  /** Waits for the write in flight, if any; rethrows its failure. */
+  CheckpointManifest await() throws TrainingException {
+    if (inFlight == null) {
+      return null;
+    }
+    long start = System.nanoTime();
+    try {
+      return inFlight.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TrainingException) {
+        throw (TrainingException) cause;
+      }
+      throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, inFlightEpoch, 0,
+          "writing the checkpoint of epoch " + inFlightEpoch + " failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, inFlightEpoch, 0,
+          "interrupted while waiting for the checkpoint of epoch " + inFlightEpoch, e);
+    } finally {
+      inFlight = null;
+      stallNanos += System.nanoTime() - start;
+    }
+  }
+
+  /** Total time spent waiting for writes, in nanoseconds. */
+  long stallNanos() {
+    return stallNanos;
+  }
+
+  /** Abandons a write in flight (its temporary directory never becomes visible) and stops the thread. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,53 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+/**
+ * Decides whether a failed attempt is retried and how long to wait: only retryable reasons, at
+ * most {@code maxAttempts} attempts in total, waiting {@code backoffMs * 2^(n-1)} (capped at one
+ * minute) before attempt {@code n + 1}. A user error (bad input, bad configuration) is never
+ * retried.
+ */
+final class FailureManager {
+
+  private static final long MAX_BACKOFF_MS = 60_000;
+
+  private final int maxAttempts;
+  private final long backoffMs;
+  private int attempts = 1;
+
+  FailureManager(int maxAttempts, long backoffMs) {
+    checkArgument(maxAttempts >= 1, "retry.max_attempts must be >= 1, got %s", maxAttempts);
+    checkArgument(backoffMs >= 0, "retry.backoff_ms must be >= 0, got %s", backoffMs);
+    this.maxAttempts = maxAttempts;
+    this.backoffMs = backoffMs;
+  }
+
+  /** Whether to try again after {@code failure}; counts the attempt when it says yes. */
+  boolean shouldRetry(TrainingException failure) {
+    return failure.reason().retryable() && attempts < maxAttempts;
+  }
+
+  /** Attempts made so far. */
+  int attempts() {
+    return attempts;
+  }
+
+  /** The wait before the next attempt. */
+  long nextBackoffMs() {
+    long factor = 1L << Math.min(20, attempts - 1);
+    return Math.min(MAX_BACKOFF_MS, backoffMs * factor);
+  }
+
+  /** Waits {@link #nextBackoffMs()} and counts the next attempt. */
+  void backoff() throws TrainingException {
+    long wait = nextBackoffMs();
+    attempts++;
+    try {
+      Thread.sleep(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TrainingException(FailureReason.TASK_FAILED, 0, 0, "interrupted while waiting to retry", e);
+    }
+  }
+}

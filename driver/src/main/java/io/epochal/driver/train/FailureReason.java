@@ -1,0 +1,30 @@
+package io.epochal.driver.train;
+
+/** Why a round, an epoch or a job failed; recorded in the job's event history. */
+public enum FailureReason {
+  /** An executor was lost while it ran a round. */
+  WORKER_LOST(true),
+  /** A task failed after Spark's retries. */
+  TASK_FAILED(true),
+  /** Writing a checkpoint failed; the previous checkpoint stays the latest. */
+  CHECKPOINT_WRITE_FAILED(true),
+  /** The job directory's file system could not be reached. */
+  STORAGE_UNAVAILABLE(true),
+  /** A worker's result or the aggregated state held NaN or infinity. */
+  NON_FINITE_STATE(false),
+  /** Another driver took the job's lease. */
+  LEASE_LOST(false),
+  /** The input data or the configuration is wrong; retrying cannot help. */
+  BAD_INPUT(false);
+
+  private final boolean retryable;
+
+  FailureReason(boolean retryable) {
+    this.retryable = retryable;
+  }
+
+  /** Whether reloading the newest checkpoint and trying again can succeed. */
+  public boolean retryable() {
+    return retryable;
+  }
+}

@@ -1,0 +1,197 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.CommitGuard;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.retention.CheckpointCleaner;
+import io.epochal.checkpoint.retention.DeletionFailure;
+import io.epochal.checkpoint.retention.MetricGoal;
+import io.epochal.checkpoint.retention.RetentionCandidate;
+import io.epochal.checkpoint.retention.RetentionPolicy;
+import io.epochal.checkpoint.retention.RetentionResult;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobSpecStore;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
+import io.epochal.job.LeaseLostException;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A job directory as one driver sees it while it owns the job: {@code job.json}, the lease and its
+ * fencing token, the state file, this attempt's event log and the checkpoint store.
+ */
+final class JobDirectory implements AutoCloseable {
+
+  private final Path dir;
+  private final FileSystem fs;
+  private final JobSpec spec;
+  private final JobLease lease;
+  private final JobStateStore states;
+  private final JobEventLog events;
+  private final CheckpointStore store;
+  private final TrainingListener listener;
+  private JobEventLog.Writer eventWriter;
+  private LeaseRecord record;
+  private int attempt;
+
+  private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener) {
+    this.spec = spec;
+    this.fs = fs;
+    this.dir = dir;
+    this.store = store;
+    this.listener = listener;
+    this.lease = JobLease.builder().setFileSystem(fs).setJobDir(dir)
+        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build();
+    this.states = new JobStateStore(fs, dir);
+    this.events = new JobEventLog(fs, dir);
+  }
+
+  /** Opens the job directory of {@code spec}. */
+  static JobDirectory open(JobSpec spec, Configuration conf, TrainingListener listener) throws IOException {
+    Path dir = new Path(spec.jobDir());
+    FileSystem fs = dir.getFileSystem(conf);
+    CheckpointStore store = HadoopCheckpointStore.builder()
+        .setJobDir(spec.jobDir().toString()).optConfiguration(conf).build();
+    return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"));
+  }
+
+  /**
+   * Writes {@code job.json} once (refusing a different spec), takes the lease, marks the job
+   * RUNNING and opens this attempt's event log.
+   */
+  void start() throws IOException {
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
+        spec.toHyperParameters()));
+    Optional<JobStatus> previous = states.read();
+    attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
+    record = lease.acquire(attempt);
+    states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
+    eventWriter = events.openAttempt(attempt);
+    event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
+        + record.getToken());
+  }
+
+  /** Renews the lease before a round. */
+  void heartbeat(int epoch, int round) throws TrainingException {
+    try {
+      record = lease.renew();
+    } catch (LeaseLostException e) {
+      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, e.getMessage()
+          + "; this driver stops, the new holder continues the job", e);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, round,
+          "cannot renew the lease in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The check a commit makes right before it publishes: this driver still holds the newest token. */
+  CommitGuard commitGuard() {
+    final long token = record.getToken();
+    return epoch -> lease.checkStillHolder(token);
+  }
+
+  /** The checkpoint store. */
+  CheckpointStore store() {
+    return store;
+  }
+
+  /** Appends an event to this attempt's history. */
+  synchronized void event(JobEventType type, long epoch, int round, String message) {
+    if (eventWriter == null) {
+      return;
+    }
+    try {
+      eventWriter.append(JobEvent.builder(type, Instant.now(), attempt).optEpoch(epoch).optRound(round)
+          .optMessage(message).build());
+    } catch (IOException e) {
+      listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage());
+    }
+  }
+
+  /** Records a failure in the history. */
+  synchronized void failure(TrainingException e) {
+    if (eventWriter == null) {
+      return;
+    }
+    try {
+      eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(e.epoch())
+          .optRound(e.round()).optReason(e.reason().name()).optMessage(String.valueOf(e.getMessage())).build());
+    } catch (IOException io) {
+      listener.warning("cannot append to the event history in " + dir + ": " + io.getMessage());
+    }
+  }
+
+  /** Marks the job FAILED. */
+  void failed(TrainingException e) throws IOException {
+    states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
+  }
+
+  /** Marks the job COMPLETED and releases the lease. */
+  void complete() throws IOException {
+    event(JobEventType.COMPLETED, spec.epochs(), 0, "all " + spec.epochs() + " epochs done");
+    states.transition(JobState.COMPLETED, attempt, "completed");
+  }
+
+  /** Applies the spec's retention policy after a commit; deletion failures are reported, not fatal. */
+  void applyRetention(JobSpec s, TrainingListener l) throws CheckpointException {
+    RetentionPolicy.Builder b = RetentionPolicy.builder();
+    if (s.keepLast() > 0) {
+      b.optKeepLast(s.keepLast());
+    }
+    if (s.keepEvery() > 0) {
+      b.optKeepEvery(s.keepEvery());
+    }
+    if (s.keepBest() > 0) {
+      b.optKeepBest(s.keepBest(), s.bestMetric(), s.bestIsMax() ? MetricGoal.MAX : MetricGoal.MIN);
+    }
+    if (s.keepLast() <= 0 && s.keepEvery() <= 0 && s.keepBest() <= 0) {
+      return;
+    }
+    List<RetentionCandidate> candidates = new ArrayList<>();
+    for (CheckpointEntry e : store.list()) {
+      candidates.add(RetentionCandidate.of(e.epoch(),
+          e.manifest().map(m -> m.metrics()).orElse(java.util.Map.of()), e.manifest().isPresent()));
+    }
+    RetentionResult result = new CheckpointCleaner(epoch -> store.delete(epoch)).clean(b.build(), candidates);
+    for (DeletionFailure f : result.getFailures()) {
+      l.warning("retention could not delete " + f);
+    }
+  }
+
+  /** Releases the lease (if held) and closes the history and the store. */
+  @Override
+  public void close() throws IOException {
+    try {
+      if (eventWriter != null) {
+        eventWriter.close();
+      }
+    } finally {
+      try {
+        if (record != null) {
+          lease.release();
+        }
+      } finally {
+        store.close();
+      }
+    }
+  }
+}

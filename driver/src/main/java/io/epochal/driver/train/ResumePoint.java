@@ -1,0 +1,115 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.probe.Probe;
+import io.epochal.worker.probe.ProbeMismatchException;
+import io.epochal.worker.probe.ProbeRecord;
+import io.epochal.worker.probe.Tolerance;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.Seeds;
+import io.epochal.worker.round.TrainingConfig;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a run starts: the newest verified checkpoint (whose probe must reproduce on a model
+ * rebuilt from the registry, and whose hyperparameters must equal the job's), or a fresh state
+ * initialised from the job seed.
+ */
+final class ResumePoint {
+
+  private final int completedEpochs;
+  private final long globalStep;
+  private final StateDict state;
+  private final String checkpoint;
+
+  private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint) {
+    this.completedEpochs = completedEpochs;
+    this.globalStep = globalStep;
+    this.state = checkNotNull(state, "state");
+    this.checkpoint = checkpoint;
+  }
+
+  /** Epochs already complete. */
+  int completedEpochs() {
+    return completedEpochs;
+  }
+
+  /** Optimizer steps already taken. */
+  long globalStep() {
+    return globalStep;
+  }
+
+  /** The global state to continue from. */
+  StateDict state() {
+    return state;
+  }
+
+  /** The checkpoint path resumed from, or {@code null} for a fresh start. */
+  String checkpoint() {
+    return checkpoint;
+  }
+
+  /**
+   * The newest verified checkpoint of {@code store}, or a fresh state. Damaged newer checkpoints are
+   * reported to {@code listener} by name and reason.
+   *
+   * @throws TrainingException if the checkpoint's hyperparameters differ from {@code expected} or
+   *     its probe does not reproduce
+   */
+  static ResumePoint find(CheckpointStore store, TrainingConfig config, HyperParameters expected,
+      Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
+    LatestCheckpoint latest = store.latest();
+    for (CheckpointProblem p : latest.skipped()) {
+      listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
+    }
+    if (latest.checkpoint().isEmpty()) {
+      return fresh(config);
+    }
+    LoadedCheckpoint c = latest.checkpoint().get();
+    CheckpointManifest m = c.manifest();
+    List<String> diff = m.hyperParameters().diff(expected);
+    if (!diff.isEmpty()) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
+          + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
+          + "\nresume with the original spec, or start a new job directory", null);
+    }
+    EpochalModel model = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    model.loadStateDict(c.model());
+    boolean sameEngine = versions.get("engine_native").equals(m.versions().get("engine_native"))
+        && versions.get("os_arch").equals(m.versions().get("os_arch"));
+    if (!sameEngine) {
+      listener.warning("checkpoint " + c.path() + " was written with engine " + m.versions().get("engine_native")
+          + " on " + m.versions().get("os_arch") + ", this run uses " + versions.get("engine_native") + " on "
+          + versions.get("os_arch") + "; checking its probe within 1e-4 instead of bit for bit");
+    }
+    try {
+      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), sameEngine ? Tolerance.exact() : Tolerance.maxAbs(1e-4));
+    } catch (ProbeMismatchException e) {
+      throw new TrainingException(FailureReason.BAD_INPUT, (int) m.epoch(), 0,
+          "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);
+    }
+    StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
+    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path());
+  }
+
+  /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
+  static ResumePoint fresh(TrainingConfig config) {
+    EpochalModel model = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
+    return new ResumePoint(0, 0, model.stateDict(), null);
+  }
+}

@@ -1,0 +1,59 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.aggregate.SparkAggregator;
+import io.epochal.driver.spark.SparkJobs;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.RoundResult;
+import io.epochal.worker.round.TrainingConfig;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Runs one round through Spark: broadcasts the global state, runs {@link LocalRound} on every
+ * worker's cached shard, and reduces the results by parameter shard on the executors, as one Spark
+ * job described as {@code "epoch e/E · round r/R"}. A task that fails is recomputed by Spark from
+ * the same immutable inputs, so retries give the same bits.
+ */
+public final class RoundRunner {
+
+  private final JavaSparkContext jsc;
+  private final JavaRDD<DataShard> shards;
+  private final TrainingConfig config;
+  private final int reduceShards;
+
+  /**
+   * A runner over {@code shards} (one partition per worker), reducing into {@code reduceShards}
+   * parameter shards.
+   */
+  public RoundRunner(JavaSparkContext jsc, JavaRDD<DataShard> shards, TrainingConfig config, int reduceShards) {
+    this.jsc = checkNotNull(jsc, "jsc");
+    this.shards = checkNotNull(shards, "shards");
+    this.config = checkNotNull(config, "config");
+    this.reduceShards = reduceShards;
+  }
+
+  /**
+   * Runs round {@code round} (0-based) of epoch {@code epoch} (0-based) from {@code global}.
+   *
+   * @param label the Spark job description
+   * @param globalStep optimizer steps taken before this round
+   */
+  public AggregateResult run(StateDict global, int epoch, int round, long globalStep, String label) {
+    final TrainingConfig cfg = config;
+    final int e = epoch;
+    final int r = round;
+    final long step = globalStep;
+    return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
+        () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
+          JavaRDD<RoundResult> results =
+              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step));
+          return SparkAggregator.aggregate(results, reduceShards);
+        }));
+  }
+}

@@ -1,0 +1,249 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.BadInputException;
+import io.epochal.driver.data.DataOptions;
+import io.epochal.driver.data.DatasetLoader;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkJobs;
+import io.epochal.job.JobEventType;
+import io.epochal.job.LeaseLostException;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.BatchPlan;
+import io.epochal.worker.round.TrainingConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Coordinates a training job: takes the job's lease, writes {@code job.json} once (a resume with
+ * other hyperparameters is refused with the differing keys), continues after the newest verified
+ * checkpoint, trains epochs of rounds through Spark, and commits a checkpoint after every epoch in
+ * the background while the next epoch trains. A retryable failure reloads the newest verified
+ * checkpoint and tries again, up to {@code retry.max_attempts} with exponential backoff.
+ */
+public final class TrainingJob {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+
+  private final JobSpec spec;
+  private final EpochalSpark spark;
+  private final TrainingListener listener;
+  private final Configuration hadoopConf;
+  private final TrainingConfig config;
+
+  private TrainingJob(Builder b) {
+    this.spec = checkNotNull(b.spec, "spec");
+    this.spark = checkNotNull(b.spark, "spark");
+    this.listener = b.listener;
+    this.hadoopConf = b.hadoopConf != null ? b.hadoopConf : spark.jsc().hadoopConfiguration();
+    this.config = TrainingConfigs.of(spec);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Runs the job to its last epoch.
+   *
+   * @throws TrainingException when it fails for good (attempts exhausted or not retryable)
+   * @throws io.epochal.job.JobSpecMismatchException if the job directory holds another spec
+   * @throws io.epochal.job.LeaseHeldException if another driver holds the job's lease
+   * @throws IOException if the job directory cannot be used at all
+   */
+  public TrainingOutcome run() throws TrainingException, IOException {
+    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
+      dir.start();
+      FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
+      while (true) {
+        try {
+          TrainingOutcome outcome = train(dir);
+          dir.complete();
+          return outcome;
+        } catch (TrainingException e) {
+          dir.failure(e);
+          if (!failures.shouldRetry(e)) {
+            dir.failed(e);
+            throw e;
+          }
+          listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage()
+              + "; reloading the newest verified checkpoint in " + failures.nextBackoffMs() + " ms");
+          failures.backoff();
+        }
+      }
+    }
+  }
+
+  private TrainingOutcome train(JobDirectory dir) throws TrainingException {
+    String sparkVersion = spark.jsc().version();
+    CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion);
+    CheckpointStore store = dir.store();
+    ResumePoint start;
+    try {
+      store.cleanTemporary();
+      start = ResumePoint.find(store, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion),
+          listener);
+    } catch (CheckpointException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
+          "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
+    }
+    if (start.checkpoint() != null) {
+      dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
+    }
+    LoadedDataset data = loadData();
+    try {
+      return epochs(dir, assembler, start, data);
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  private LoadedDataset loadData() throws TrainingException {
+    try {
+      return new DatasetLoader(spark.session()).load(DataOptions.fromJobSpec(spec));
+    } catch (BadInputException e) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+  }
+
+  private TrainingOutcome epochs(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start,
+      LoadedDataset data) throws TrainingException {
+    int maxRows = 0;
+    for (int w = 0; w < data.workers(); w++) {
+      maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
+    }
+    BatchPlan plan = new BatchPlan(spec.batchSize(), spec.localSteps());
+    int rounds = plan.roundsPerEpoch(maxRows);
+    int epochs = spec.epochs();
+    int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
+    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
+    listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
+    StateDict state = start.state();
+    long globalStep = start.globalStep();
+    List<Double> losses = new ArrayList<>();
+    long trainStart = System.nanoTime();
+    try (CheckpointWriter writer = new CheckpointWriter()) {
+      for (int e = start.completedEpochs(); e < epochs; e++) {
+        double lossSum = 0;
+        long samples = 0;
+        long epochStart = System.nanoTime();
+        for (int r = 0; r < rounds; r++) {
+          dir.heartbeat(e + 1, r + 1);
+          long roundStart = System.nanoTime();
+          AggregateResult result = round(runner, state, e, r, epochs, rounds, globalStep);
+          state = result.state();
+          globalStep += plan.stepsInRound(maxRows, r);
+          lossSum += result.lossSum();
+          samples += result.samples();
+          double secs = (System.nanoTime() - roundStart) / 1e9;
+          listener.round(e + 1, epochs, r + 1, rounds, result.samples() / Math.max(secs, 1e-9), result.meanLoss());
+        }
+        double meanLoss = lossSum / Math.max(1, samples);
+        losses.add(meanLoss);
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("train_loss", meanLoss);
+        metrics.put("samples", (double) samples);
+        metrics.put("skipped_rows", (double) data.skippedRows());
+        double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+        metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
+        listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+        final int epoch = e + 1;
+        final StateDict snapshot = state;
+        final long step = globalStep;
+        writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics));
+      }
+      writer.await();
+      return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
+          losses, writer.stallNanos(), System.nanoTime() - trainStart);
+    }
+  }
+
+  private AggregateResult round(RoundRunner runner, StateDict state, int e, int r, int epochs, int rounds,
+      long globalStep) throws TrainingException {
+    String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds);
+    try {
+      return runner.run(state, e, r, globalStep, spec.jobName() + ": " + label);
+    } catch (NonFiniteStateException ex) {
+      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1,
+          "epoch " + (e + 1) + " round " + (r + 1) + ": " + ex.getMessage()
+              + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
+    } catch (RuntimeException ex) {
+      FailureReason reason = String.valueOf(ex.getMessage()).contains("ExecutorLostFailure")
+          ? FailureReason.WORKER_LOST : FailureReason.TASK_FAILED;
+      throw new TrainingException(reason, e + 1, r + 1,
+          "epoch " + (e + 1) + " round " + (r + 1) + " failed: " + ex.getMessage(), ex);
+    }
+  }
+
+  private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
+      int rounds, StateDict state, Map<String, Double> metrics) throws TrainingException {
+    try {
+      CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
+          dir.commitGuard());
+      dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
+      listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch));
+      dir.applyRetention(spec, listener);
+      return m;
+    } catch (CheckpointException ex) {
+      FailureReason reason = ex.getCause() instanceof LeaseLostException
+          ? FailureReason.LEASE_LOST : FailureReason.CHECKPOINT_WRITE_FAILED;
+      throw new TrainingException(reason, epoch, 0, "checkpoint of epoch " + epoch + " was not committed: "
+          + ex.getMessage() + "; the previous checkpoint stays the latest", ex);
+    }
+  }
+
+  /** Builds a {@link TrainingJob}. */
+  public static final class Builder {
+    private JobSpec spec;
+    private EpochalSpark spark;
+    private TrainingListener listener = TrainingListener.NONE;
+    private Configuration hadoopConf;
+
+    private Builder() {}
+
+    /** The resolved, validated job spec. */
+    public Builder setSpec(JobSpec spec) {
+      this.spec = spec;
+      return this;
+    }
+
+    /** The Spark session to train on. */
+    public Builder setSpark(EpochalSpark spark) {
+      this.spark = spark;
+      return this;
+    }
+
+    /** Progress receiver (default: none). */
+    public Builder optListener(TrainingListener listener) {
+      this.listener = checkNotNull(listener, "listener");
+      return this;
+    }
+
+    /** Hadoop configuration for the job directory (default: Spark's). */
+    public Builder optHadoopConf(Configuration conf) {
+      this.hadoopConf = conf;
+      return this;
+    }
+
+    /** The job. */
+    public TrainingJob build() {
+      return new TrainingJob(this);
+    }
+  }
+}

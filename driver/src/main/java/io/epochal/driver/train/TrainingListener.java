@@ -1,0 +1,26 @@
+package io.epochal.driver.train;
+
+/** Receives a training job's progress; the CLI renders it as a progress bar or log lines. */
+public interface TrainingListener {
+
+  /** A listener that ignores everything. */
+  TrainingListener NONE = new TrainingListener() {};
+
+  /**
+   * The job starts at 0-based epoch {@code firstEpoch} of {@code epochs} (greater than 0 when it
+   * resumes from {@code checkpoint}, which is then non-null).
+   */
+  default void started(int firstEpoch, int epochs, int rounds, String checkpoint) {}
+
+  /** Round {@code round} of epoch {@code epoch} (both 1-based) finished. */
+  default void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {}
+
+  /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */
+  default void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {}
+
+  /** The checkpoint of {@code epoch} is committed at {@code path}. */
+  default void committed(int epoch, String path) {}
+
+  /** Something the user should know (a damaged checkpoint skipped, a retry). */
+  default void warning(String message) {}
+}

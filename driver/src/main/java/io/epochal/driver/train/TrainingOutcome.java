@@ -1,0 +1,93 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.StateDict;
+import java.util.List;
+import java.util.Objects;
+
+/** The end of a training job: its final state and where its checkpoints are. */
+public final class TrainingOutcome {
+
+  private final int epochs;
+  private final int resumedFrom;
+  private final long globalStep;
+  private final StateDict state;
+  private final String checkpointsDir;
+  private final List<Double> epochLosses;
+  private final long checkpointStallNanos;
+  private final long trainingNanos;
+
+  TrainingOutcome(int epochs, int resumedFrom, long globalStep, StateDict state, String checkpointsDir,
+      List<Double> epochLosses, long checkpointStallNanos, long trainingNanos) {
+    this.epochs = epochs;
+    this.resumedFrom = resumedFrom;
+    this.globalStep = globalStep;
+    this.state = checkNotNull(state, "state");
+    this.checkpointsDir = checkNotNull(checkpointsDir, "checkpointsDir");
+    this.epochLosses = List.copyOf(epochLosses);
+    this.checkpointStallNanos = checkpointStallNanos;
+    this.trainingNanos = trainingNanos;
+  }
+
+  /** Epochs completed in total. */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** Epochs that were already complete when this run started (0 for a fresh job). */
+  public int resumedFrom() {
+    return resumedFrom;
+  }
+
+  /** Optimizer steps taken in total. */
+  public long globalStep() {
+    return globalStep;
+  }
+
+  /** The final global state (model tensors and {@code optimizer.}-prefixed optimizer tensors). */
+  public StateDict state() {
+    return state;
+  }
+
+  /** The directory holding the checkpoints. */
+  public String checkpointsDir() {
+    return checkpointsDir;
+  }
+
+  /** Mean training loss of each epoch this run trained. */
+  public List<Double> epochLosses() {
+    return epochLosses;
+  }
+
+  /** Time the training thread waited for checkpoint writes. */
+  public long checkpointStallNanos() {
+    return checkpointStallNanos;
+  }
+
+  /** Wall time of this run's epochs. */
+  public long trainingNanos() {
+    return trainingNanos;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof TrainingOutcome)) {
+      return false;
+    }
+    TrainingOutcome t = (TrainingOutcome) o;
+    return epochs == t.epochs && resumedFrom == t.resumedFrom && globalStep == t.globalStep
+        && state.equals(t.state) && checkpointsDir.equals(t.checkpointsDir) && epochLosses.equals(t.epochLosses);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(epochs, resumedFrom, globalStep, checkpointsDir, epochLosses);
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingOutcome[epochs " + epochs + ", resumedFrom " + resumedFrom + ", step " + globalStep
+        + ", losses " + epochLosses + ", checkpoints " + checkpointsDir + "]";
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The training job: epochs of rounds on the workers, aggregation, a checkpoint after every epoch
+ * (written while the next epoch trains), resume from the newest verified checkpoint with identical
+ * hyperparameters, and recovery within a running driver.
+ *
+ * <p>Roles: {@link io.epochal.driver.train.TrainingJob} coordinates; {@link
+ * io.epochal.driver.train.RoundRunner} runs one round through Spark; {@link
+ * io.epochal.driver.train.CheckpointAssembler} turns a global state into a checkpoint's content;
+ * {@link io.epochal.driver.train.CheckpointWriter} commits in the background, one at a time;
+ * {@link io.epochal.driver.train.FailureManager} decides whether and when to retry.
+ */
+package io.epochal.driver.train;

@@ -1,0 +1,210 @@
+package io.epochal.worker.round;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.loss.Loss;
+import io.epochal.worker.loss.Losses;
+import io.epochal.worker.model.EngineSettings;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.model.NamedParameter;
+import io.epochal.worker.optim.Optimizer;
+import io.epochal.worker.optim.Optimizers;
+import io.epochal.worker.optim.ParamSlot;
+import io.epochal.worker.schedule.LrSchedule;
+import io.epochal.worker.schedule.LrSchedules;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The local training round, a pure function of its inputs: (global state, config, shard, epoch,
+ * round, worker, job seed, local steps) to (new state, metrics).
+ *
+ * <p>The model is taken from this thread's {@link ModelCache} and loaded with the global state, so
+ * a round does not rebuild the block. The optimizer is rebuilt from its state dict each round (its
+ * state is averaged across workers between rounds). The shard order comes from
+ * {@link BatchPlan#permutation} and dropout from a {@link SplittableRandom} seeded by
+ * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). Everything the round allocates on the
+ * native side lives in a sub-manager closed before it returns.
+ */
+public final class LocalRound {
+
+  /** Prefix of optimizer tensors inside a combined state dict. */
+  public static final String OPTIMIZER_PREFIX = "optimizer.";
+
+  private LocalRound() {}
+
+  /**
+   * Runs one round on this worker.
+   *
+   * @param config the job's training configuration
+   * @param global the global state: model tensors and {@code optimizer.}-prefixed optimizer tensors
+   * @param shard this worker's data
+   * @param epoch 0-based epoch
+   * @param round 0-based round within the epoch
+   * @param globalStep optimizer steps taken before this round (positions the schedule)
+   * @return the worker's state after its local steps and its metrics
+   */
+  public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep) {
+    checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
+    EngineSettings.configureThreads(config.threads());
+    BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
+    int steps = plan.stepsInRound(shard.rows(), round);
+    StateDict modelState = modelPart(global);
+    StateDict optimizerState = optimizerPart(global);
+    if (steps == 0) {
+      return new RoundResult(shard.worker(), 0, 0, 0.0, global);
+    }
+    EpochalModel model = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    model.loadStateDict(modelState);
+    int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
+    SplittableRandom rng = new SplittableRandom(
+        Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
+    Loss loss = Losses.create(config.loss());
+    LrSchedule schedule = LrSchedules.create(config.optimizerParams().getDouble("lr"), config.scheduleParams());
+    List<NamedParameter> params = model.trainableParameters();
+    for (NamedParameter p : params) {
+      NDArray w = p.parameter().getArray();
+      if (!w.hasGradient()) {
+        w.setRequiresGradient(true);
+      }
+    }
+    double lossSum = 0;
+    long samples = 0;
+    try (NDManager roundManager = model.manager().newSubManager();
+        Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager)) {
+      optimizer.loadStateDict(optimizerState);
+      BatchBuffer buffer = new BatchBuffer(shard, config.batchSize());
+      int first = plan.firstStep(round);
+      for (int s = 0; s < steps; s++) {
+        int step = first + s;
+        int start = plan.batchStart(step);
+        int end = plan.batchEnd(shard.rows(), step);
+        int n = end - start;
+        try (NDManager stepManager = roundManager.newSubManager()) {
+          buffer.fill(perm, start, end);
+          NDArray x = stepManager.create(buffer.features(n), new Shape(batchShape(n, shard.featureShape())));
+          NDArray y = shard.labelWidth() == 1
+              ? stepManager.create(buffer.labels(n), new Shape(n))
+              : stepManager.create(buffer.labels(n), new Shape(n, shard.labelWidth()));
+          float batchLoss;
+          try (Autograd autograd = Autograd.record()) {
+            NDArray prediction = model.forward(x, true, rng);
+            NDArray l = loss.evaluate(prediction, y);
+            autograd.backward(l);
+            batchLoss = l.getFloat();
+          }
+          lossSum += (double) batchLoss * n;
+          samples += n;
+          List<ParamSlot> slots = new ArrayList<>(params.size());
+          List<NDArray> grads = new ArrayList<>(params.size());
+          for (NamedParameter p : params) {
+            NDArray w = p.parameter().getArray();
+            NDArray g = w.getGradient();
+            grads.add(g);
+            slots.add(new ParamSlot(p.name(), w, g));
+          }
+          optimizer.step(slots, schedule.lr(globalStep + s));
+          for (int i = 0; i < params.size(); i++) {
+            Autograd.zeroGrad(params.get(i).parameter().getArray());
+            grads.get(i).close();
+          }
+        }
+      }
+      StateDict state = StateDict.builder()
+          .putAll(model.stateDict())
+          .putAll(prefixed(optimizer.stateDict()))
+          .build();
+      return new RoundResult(shard.worker(), samples, steps, lossSum, state);
+    }
+  }
+
+  /** The model tensors of a combined state dict. */
+  public static StateDict modelPart(StateDict combined) {
+    return combined.filter(n -> !n.startsWith(OPTIMIZER_PREFIX));
+  }
+
+  /** The optimizer tensors of a combined state dict, without the prefix. */
+  public static StateDict optimizerPart(StateDict combined) {
+    StateDict.Builder b = StateDict.builder();
+    combined.asMap().forEach((k, v) -> {
+      if (k.startsWith(OPTIMIZER_PREFIX)) {
+        b.put(k.substring(OPTIMIZER_PREFIX.length()), v);
+      }
+    });
+    return b.build();
+  }
+
+  /** Optimizer tensors with the {@code optimizer.} prefix added. */
+  public static StateDict prefixed(StateDict optimizerState) {
+    StateDict.Builder b = StateDict.builder();
+    optimizerState.asMap().forEach((k, v) -> b.put(OPTIMIZER_PREFIX + k, v));
+    return b.build();
+  }
+
+  private static long[] batchShape(int n, long[] featureShape) {
+    long[] s = new long[featureShape.length + 1];
+    s[0] = n;
+    System.arraycopy(featureShape, 0, s, 1, featureShape.length);
+    return s;
+  }
+
+  /** Gathers permuted rows into reusable arrays. */
+  private static final class BatchBuffer {
+    private final DataShard shard;
+    private final float[] features;
+    private final float[] labels;
+    private float[] lastFeatures;
+    private float[] lastLabels;
+
+    BatchBuffer(DataShard shard, int batchSize) {
+      this.shard = shard;
+      this.features = new float[batchSize * shard.featureSize()];
+      this.labels = new float[batchSize * shard.labelWidth()];
+    }
+
+    void fill(int[] perm, int start, int end) {
+      int fs = shard.featureSize();
+      int lw = shard.labelWidth();
+      float[] srcF = shard.features();
+      float[] srcL = shard.labels();
+      for (int i = start; i < end; i++) {
+        int row = perm[i];
+        System.arraycopy(srcF, row * fs, features, (i - start) * fs, fs);
+        System.arraycopy(srcL, row * lw, labels, (i - start) * lw, lw);
+      }
+      lastFeatures = null;
+      lastLabels = null;
+    }
+
+    float[] features(int n) {
+      int len = n * shard.featureSize();
+      if (len == features.length) {
+        return features;
+      }
+      if (lastFeatures == null) {
+        lastFeatures = java.util.Arrays.copyOf(features, len);
+      }
+      return lastFeatures;
+    }
+
+    float[] labels(int n) {
+      int len = n * shard.labelWidth();
+      if (len == labels.length) {
+        return labels;
+      }
+      if (lastLabels == null) {
+        lastLabels = java.util.Arrays.copyOf(labels, len);
+      }
+      return lastLabels;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+package io.epochal.worker.round;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * What a worker needs to run a round, resolved and validated on the driver: model name, version
+ * and hyperparameters, optimizer, schedule, loss, batch size, local steps, job seed and intra-op
+ * threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
+ * hyperparameter sets are held as their canonical JSON.
+ */
+public final class TrainingConfig implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String modelName;
+  private final int modelVersion;
+  private final String modelParamsJson;
+  private final String optimizerName;
+  private final String optimizerParamsJson;
+  private final String scheduleParamsJson;
+  private final String loss;
+  private final int batchSize;
+  private final int localSteps;
+  private final long seed;
+  private final int threads;
+
+  private transient HyperParameters modelParams;
+  private transient HyperParameters optimizerParams;
+  private transient HyperParameters scheduleParams;
+
+  private TrainingConfig(Builder b) {
+    this.modelName = checkNotNull(b.modelName, "modelName");
+    this.modelVersion = b.modelVersion;
+    this.modelParamsJson = b.modelParams.toJson().toString();
+    this.optimizerName = checkNotNull(b.optimizerName, "optimizerName");
+    this.optimizerParamsJson = b.optimizerParams.toJson().toString();
+    this.scheduleParamsJson = b.scheduleParams.toJson().toString();
+    this.loss = checkNotNull(b.loss, "loss");
+    this.batchSize = b.batchSize;
+    this.localSteps = b.localSteps;
+    this.seed = b.seed;
+    this.threads = b.threads;
+    checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
+    checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
+    checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Registered model name. */
+  public String modelName() {
+    return modelName;
+  }
+
+  /** Registered model version. */
+  public int modelVersion() {
+    return modelVersion;
+  }
+
+  /** The model's resolved hyperparameters. */
+  public HyperParameters modelParams() {
+    if (modelParams == null) {
+      modelParams = parse(modelParamsJson);
+    }
+    return modelParams;
+  }
+
+  /** Optimizer name: sgd, adam or adamw. */
+  public String optimizerName() {
+    return optimizerName;
+  }
+
+  /** The optimizer's resolved hyperparameters (including the base {@code lr}). */
+  public HyperParameters optimizerParams() {
+    if (optimizerParams == null) {
+      optimizerParams = parse(optimizerParamsJson);
+    }
+    return optimizerParams;
+  }
+
+  /** The learning-rate schedule's resolved hyperparameters. */
+  public HyperParameters scheduleParams() {
+    if (scheduleParams == null) {
+      scheduleParams = parse(scheduleParamsJson);
+    }
+    return scheduleParams;
+  }
+
+  /** Loss name. */
+  public String loss() {
+    return loss;
+  }
+
+  /** Samples per local step. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Local optimizer steps per round. */
+  public int localSteps() {
+    return localSteps;
+  }
+
+  /** The job seed. */
+  public long seed() {
+    return seed;
+  }
+
+  /** Intra-op threads per worker. */
+  public int threads() {
+    return threads;
+  }
+
+  /** A key identifying the model structure (name, version, hyperparameters) for caching. */
+  public String modelKey() {
+    return modelName + "/v" + modelVersion + "/" + modelParamsJson;
+  }
+
+  private static HyperParameters parse(String json) {
+    try {
+      return HyperParameters.fromJson(JSON.readTree(json));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof TrainingConfig)) {
+      return false;
+    }
+    TrainingConfig c = (TrainingConfig) o;
+    return modelName.equals(c.modelName) && modelVersion == c.modelVersion
+        && modelParamsJson.equals(c.modelParamsJson) && optimizerName.equals(c.optimizerName)
+        && optimizerParamsJson.equals(c.optimizerParamsJson)
+        && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
+        && batchSize == c.batchSize && localSteps == c.localSteps && seed == c.seed
+        && threads == c.threads;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
+        scheduleParamsJson, loss, batchSize, localSteps, seed, threads);
+  }
+
+  @Override
+  public String toString() {
+    return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
+        + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
+        + ", loss " + loss + ", batch " + batchSize + ", localSteps " + localSteps + ", seed " + seed
+        + ", threads " + threads + "]";
+  }
+
+  /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
+  public static final class Builder {
+    private String modelName;
+    private int modelVersion = 1;
+    private HyperParameters modelParams = HyperParameters.empty();
+    private String optimizerName;
+    private HyperParameters optimizerParams = HyperParameters.empty();
+    private HyperParameters scheduleParams = HyperParameters.empty();
+    private String loss;
+    private int batchSize;
+    private int localSteps = 1;
+    private long seed;
+    private int threads = 1;
+
+    private Builder() {}
+
+    /** Model name and version with its resolved hyperparameters. */
+    public Builder setModel(String name, int version, HyperParameters params) {
+      this.modelName = name;
+      this.modelVersion = version;
+      this.modelParams = checkNotNull(params, "model params");
+      return this;
+    }
+
+    /** Optimizer name and its resolved hyperparameters. */
+    public Builder setOptimizer(String name, HyperParameters params) {
+      this.optimizerName = name;
+      this.optimizerParams = checkNotNull(params, "optimizer params");
+      return this;
+    }
+
+    /** Learning-rate schedule hyperparameters (default: constant). */
+    public Builder optSchedule(HyperParameters params) {
+      this.scheduleParams = checkNotNull(params, "schedule params");
+      return this;
+    }
+
+    /** Loss name. */
+    public Builder setLoss(String loss) {
+      this.loss = loss;
+      return this;
+    }
+
+    /** Samples per local step. */
+    public Builder setBatchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Local steps per round (default 1). */
+    public Builder optLocalSteps(int localSteps) {
+      this.localSteps = localSteps;
+      return this;
+    }
+
+    /** The job seed. */
+    public Builder setSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Intra-op threads per worker (default 1). */
+    public Builder optThreads(int threads) {
+      this.threads = threads;
+      return this;
+    }
+
+    /** The immutable config. */
+    public TrainingConfig build() {
+      return new TrainingConfig(this);
+    }
+  }
+}

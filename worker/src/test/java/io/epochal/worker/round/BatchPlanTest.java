@@ -1,0 +1,48 @@
+package io.epochal.worker.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class BatchPlanTest {
+
+  @Test
+  void roundsCoverEveryStepOfTheLargestShardOnce() {
+    BatchPlan plan = new BatchPlan(10, 3);
+    assertThat(plan.stepsPerEpoch(95)).isEqualTo(10);
+    assertThat(plan.roundsPerEpoch(95)).isEqualTo(4);
+    int total = IntStream.range(0, 4).map(r -> plan.stepsInRound(95, r)).sum();
+    assertThat(total).isEqualTo(10);
+    assertThat(plan.stepsInRound(95, 3)).isEqualTo(1);
+    assertThat(plan.batchEnd(95, 9)).isEqualTo(95);
+  }
+
+  @Test
+  void aSmallerShardRunsOutOfStepsBeforeTheLastRound() {
+    BatchPlan plan = new BatchPlan(10, 3);
+    assertThat(plan.stepsInRound(40, 1)).isEqualTo(1);
+    assertThat(plan.stepsInRound(40, 2)).isZero();
+  }
+
+  @Test
+  void permutationIsAPureFunctionOfSeedEpochAndWorker() {
+    int[] a = BatchPlan.permutation(50, 1, 2, 3);
+    assertThat(BatchPlan.permutation(50, 1, 2, 3)).containsExactly(a);
+    assertThat(BatchPlan.permutation(50, 1, 3, 3)).isNotEqualTo(a);
+    assertThat(BatchPlan.permutation(50, 1, 2, 4)).isNotEqualTo(a);
+    int[] sorted = a.clone();
+    Arrays.sort(sorted);
+    assertThat(sorted).containsExactly(IntStream.range(0, 50).toArray());
+  }
+
+  @Test
+  void derivedSeedsDependOnEveryPart() {
+    long base = Seeds.derive(42, Seeds.ROUND, 1, 2, 3);
+    assertThat(Seeds.derive(42, Seeds.ROUND, 1, 2, 3)).isEqualTo(base);
+    assertThat(Seeds.derive(42, Seeds.ROUND, 2, 1, 3)).isNotEqualTo(base);
+    assertThat(Seeds.derive(43, Seeds.ROUND, 1, 2, 3)).isNotEqualTo(base);
+    assertThat(Seeds.derive(42, Seeds.SHUFFLE, 1, 2, 3)).isNotEqualTo(base);
+  }
+}

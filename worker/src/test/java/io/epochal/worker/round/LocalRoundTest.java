@@ -1,0 +1,141 @@
+package io.epochal.worker.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.safetensors.SafetensorsWriter;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class LocalRoundTest {
+
+  @Test
+  void sameInputsGiveBitIdenticalStateOnAnyThread() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.2, 16, 3);
+    DataShard shard = RoundFixtures.shard(1, 100, 11);
+    StateDict start = RoundFixtures.initialState(config);
+
+    RoundResult first = LocalRound.run(config, start, shard, 2, 1, 5);
+    RoundResult again = LocalRound.run(config, start, shard, 2, 1, 5);
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Future<RoundResult> elsewhere = other.submit(() -> LocalRound.run(config, start, shard, 2, 1, 5));
+      assertThat(elsewhere.get()).isEqualTo(first);
+    } finally {
+      other.shutdownNow();
+    }
+    assertThat(again).isEqualTo(first);
+    assertThat(first.steps()).isEqualTo(3);
+    assertThat(first.samples()).isEqualTo(48);
+    assertThat(first.state().names()).contains("optimizer.layers.0.weight.exp_avg");
+  }
+
+  @Test
+  void differentRoundOrWorkerChangesTheDropoutAndTheResult() {
+    TrainingConfig config = RoundFixtures.adam(0.5, 16, 2);
+    DataShard shard = RoundFixtures.shard(0, 64, 3);
+    StateDict start = RoundFixtures.initialState(config);
+    RoundResult r0 = LocalRound.run(config, start, shard, 0, 0, 0);
+    RoundResult r0otherEpoch = LocalRound.run(config, start, shard, 1, 0, 0);
+    assertThat(r0otherEpoch.state()).isNotEqualTo(r0.state());
+  }
+
+  @Test
+  void resumingFromSafetensorsBytesMatchesAnUninterruptedRunBitForBit() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.1, 8, 2);
+    DataShard shard = RoundFixtures.shard(0, 64, 5);
+    StateDict state = RoundFixtures.initialState(config);
+    long step = 0;
+    for (int r = 0; r < 4; r++) {
+      state = LocalRound.run(config, state, shard, 0, r, step).state();
+      step += 2;
+    }
+    StateDict straight = state;
+
+    StateDict resumed = RoundFixtures.initialState(config);
+    step = 0;
+    for (int r = 0; r < 2; r++) {
+      resumed = LocalRound.run(config, resumed, shard, 0, r, step).state();
+      step += 2;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    SafetensorsWriter.write(resumed, Map.of("epoch", "0"), bytes);
+    resumed = SafetensorsReader.read(new ByteArrayInputStream(bytes.toByteArray()), bytes.size(), "state.safetensors")
+        .tensors();
+    for (int r = 2; r < 4; r++) {
+      resumed = LocalRound.run(config, resumed, shard, 0, r, step).state();
+      step += 2;
+    }
+    assertThat(resumed).isEqualTo(straight);
+    assertThat(resumed.require("optimizer.layers.0.weight.step").floatValue()).isEqualTo(8f);
+  }
+
+  @Test
+  void averagingTwoHalfBatchesEqualsOneStepOnTheWholeBatch() {
+    HyperParameters sgd = HyperParameters.builder().put("lr", 0.5).build();
+    DataShard whole = RoundFixtures.shard(0, 16, 9);
+    int half = whole.rows() / 2;
+    int fs = whole.featureSize();
+    DataShard a = new DataShard(0, half, whole.featureShape(), 1,
+        java.util.Arrays.copyOfRange(whole.features(), 0, half * fs), java.util.Arrays.copyOfRange(whole.labels(), 0, half));
+    DataShard b = new DataShard(1, half, whole.featureShape(), 1,
+        java.util.Arrays.copyOfRange(whole.features(), half * fs, 2 * half * fs),
+        java.util.Arrays.copyOfRange(whole.labels(), half, 2 * half));
+    TrainingConfig full = RoundFixtures.config("sgd", sgd, 0.0, 16, 1);
+    TrainingConfig split = RoundFixtures.config("sgd", sgd, 0.0, 8, 1);
+    StateDict start = RoundFixtures.initialState(full);
+
+    StateDict oneStep = LocalRound.run(full, start, whole, 0, 0, 0).state();
+    RoundResult ra = LocalRound.run(split, start, a, 0, 0, 0);
+    RoundResult rb = LocalRound.run(split, start, b, 0, 0, 0);
+
+    for (String name : LocalRound.modelPart(oneStep).names()) {
+      FloatBuffer expected = oneStep.require(name).asFloatBuffer();
+      FloatBuffer wa = ra.state().require(name).asFloatBuffer();
+      FloatBuffer wb = rb.state().require(name).asFloatBuffer();
+      FloatBuffer w0 = start.require(name).asFloatBuffer();
+      boolean moved = false;
+      for (int i = 0; i < expected.limit(); i++) {
+        double avg = (ra.samples() * (double) wa.get(i) + rb.samples() * (double) wb.get(i))
+            / (ra.samples() + rb.samples());
+        assertThat(avg).as("%s[%s]", name, i).isCloseTo(expected.get(i), within(1e-6));
+        moved |= expected.get(i) != w0.get(i);
+      }
+      assertThat(moved).as("%s changed in the step", name).isTrue();
+    }
+  }
+
+  @Test
+  void aWorkerWhoseShardIsExhaustedReturnsTheGlobalStateWithNoWeight() {
+    TrainingConfig config = RoundFixtures.adam(0.0, 8, 2);
+    DataShard small = RoundFixtures.shard(1, 10, 2);
+    StateDict start = RoundFixtures.initialState(config);
+    RoundResult result = LocalRound.run(config, start, small, 0, 1, 2);
+    assertThat(result.samples()).isZero();
+    assertThat(result.steps()).isZero();
+    assertThat(result.state()).isEqualTo(start);
+  }
+
+  @Test
+  void theLastShortBatchIsTrainedOn() {
+    TrainingConfig config = RoundFixtures.adam(0.0, 8, 4);
+    DataShard shard = RoundFixtures.shard(0, 20, 2);
+    RoundResult result = LocalRound.run(config, RoundFixtures.initialState(config), shard, 0, 0, 0);
+    assertThat(result.steps()).isEqualTo(3);
+    assertThat(result.samples()).isEqualTo(20);
+    assertThat(result.lossSum()).isPositive();
+    Tensor step = result.state().require("optimizer.layers.0.weight.step");
+    assertThat(step.floatValue()).isEqualTo(3f);
+  }
+}
