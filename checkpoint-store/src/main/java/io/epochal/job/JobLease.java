@@ -203,15 +203,7 @@ public final class JobLease {
    * claim file. A claim file still being written counts as a live claim by an unknown holder.
    */
   private LeaseRecord effectiveRecord(long token) throws IOException {
-    Path claimFile = JobPaths.leaseToken(jobDir, token);
-    byte[] claimBytes = fs.readIfExists(claimFile).orElse(new byte[0]);
-    LeaseRecord claim;
-    if (claimBytes.length == 0) {
-      Instant now = clock.instant();
-      claim = LeaseRecord.of("<claim of token " + token + " being written>", 0, token, now, now, now.plus(ttl));
-    } else {
-      claim = parse(claimFile, claimBytes);
-    }
+    LeaseRecord claim = readClaim(token);
     Path leaseFile = JobPaths.lease(jobDir);
     Optional<byte[]> hb = fs.readIfExists(leaseFile);
     if (hb.isPresent() && hb.get().length > 0) {
@@ -221,6 +213,35 @@ public final class JobLease {
       }
     }
     return claim;
+  }
+
+  /**
+   * The claim record of {@code token}. A claim file is created and then written, so a reader can
+   * catch it empty or (on the local file system) half-written: empty counts as a live claim by a
+   * holder not yet known; unparsable content is re-read a few times before it counts as corrupt.
+   */
+  private LeaseRecord readClaim(long token) throws IOException {
+    Path claimFile = JobPaths.leaseToken(jobDir, token);
+    for (int tries = 1; ; tries++) {
+      byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
+      if (bytes.length == 0) {
+        Instant now = clock.instant();
+        return LeaseRecord.of("<claim of token " + token + " being written>", 0, token, now, now, now.plus(ttl));
+      }
+      try {
+        return parse(claimFile, bytes);
+      } catch (JobFileFormatException e) {
+        if (tries >= 5) {
+          throw e;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while reading " + claimFile);
+        }
+      }
+    }
   }
 
   private static LeaseRecord parse(Path file, byte[] bytes) throws JobFileFormatException {
