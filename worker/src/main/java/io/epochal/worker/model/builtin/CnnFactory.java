@@ -20,7 +20,7 @@ import java.util.List;
  *   <tr><td>image_size</td><td>long</td><td>28</td><td>[2, 4096]: height = width</td></tr>
  *   <tr><td>in_channels</td><td>long</td><td>1</td><td>[1, 1024]</td></tr>
  *   <tr><td>channels</td><td>long</td><td>16</td><td>[1, 4096]: conv1 width (conv2 has twice)</td></tr>
- *   <tr><td>classes</td><td>long</td><td>10</td><td>[1, 2^31-1]</td></tr>
+ *   <tr><td>classes</td><td>long</td><td>(required)</td><td>[1, 2^31-1]</td></tr>
  * </table>
  *
  * <p>Input per sample: {@code [in_channels, image_size, image_size]}. State dict, with
@@ -44,7 +44,7 @@ public final class CnnFactory implements ModelFactory {
           .optDoc("channels of the input image").build(),
       ParamSpec.builder(CHANNELS, ParamType.LONG).optDefault(16L).optMin(1).optMax(4096)
           .optDoc("output channels of conv1; conv2 has twice as many").build(),
-      ParamSpec.builder(CLASSES, ParamType.LONG).optDefault(10L).optMin(1).optMax(Integer.MAX_VALUE)
+      ParamSpec.builder(CLASSES, ParamType.LONG).optMin(1).optMax(Integer.MAX_VALUE)
           .optDoc("number of output logits").build()));
 
   /** Required by {@link java.util.ServiceLoader}. */

@@ -14,9 +14,9 @@ import java.util.List;
  * <table>
  *   <caption>Hyperparameters</caption>
  *   <tr><th>name</th><th>type</th><th>default</th><th>range</th></tr>
- *   <tr><td>input_dim</td><td>long</td><td>64</td><td>[1, 2^31-1]</td></tr>
+ *   <tr><td>input_dim</td><td>long</td><td>(required)</td><td>[1, 2^31-1]</td></tr>
  *   <tr><td>hidden</td><td>list&lt;long&gt;</td><td>256,256</td><td>each [1, 2^31-1]; empty = linear model</td></tr>
- *   <tr><td>output_dim</td><td>long</td><td>10</td><td>[1, 2^31-1]</td></tr>
+ *   <tr><td>output_dim</td><td>long</td><td>(required)</td><td>[1, 2^31-1]</td></tr>
  *   <tr><td>activation</td><td>string</td><td>relu</td><td>relu, tanh, gelu, sigmoid</td></tr>
  *   <tr><td>dropout</td><td>double</td><td>0.0</td><td>[0, 0.99]</td></tr>
  * </table>
@@ -41,11 +41,11 @@ public final class MlpFactory implements ModelFactory {
   /** The declarations shared by {@code mlp} and {@code mlp-offset}. */
   static List<ParamSpec> specs() {
     return List.of(
-        ParamSpec.builder(INPUT_DIM, ParamType.LONG).optDefault(64L).optMin(1).optMax(MAX_DIM)
+        ParamSpec.builder(INPUT_DIM, ParamType.LONG).optMin(1).optMax(MAX_DIM)
             .optDoc("features per sample").build(),
         ParamSpec.builder(HIDDEN, ParamType.LONG_LIST).optDefault(List.of(256L, 256L)).optMin(1).optMax(MAX_DIM)
             .optDoc("width of each hidden layer, e.g. 256,256; empty for a linear model").build(),
-        ParamSpec.builder(OUTPUT_DIM, ParamType.LONG).optDefault(10L).optMin(1).optMax(MAX_DIM)
+        ParamSpec.builder(OUTPUT_DIM, ParamType.LONG).optMin(1).optMax(MAX_DIM)
             .optDoc("outputs per sample (classes or targets)").build(),
         ParamSpec.builder(ACTIVATION, ParamType.STRING).optDefault("relu")
             .optAllowed("relu", "tanh", "gelu", "sigmoid").optDoc("activation after each hidden layer").build(),
