@@ -50,7 +50,8 @@ final class CnnModel extends BaseEpochalModel {
     NDArray x = ai.djl.nn.Activation.relu(bn1.apply(conv1.apply(input), training));
     x = Pool.maxPool2d(x, POOL, POOL, NO_PAD, false);
     x = ai.djl.nn.Activation.relu(bn2.apply(conv2.apply(x), training));
-    x = x.mean(new int[] {2, 3});
+    long[] s = x.getShape().getShape();
+    x = x.reshape(s[0], s[1], s[2] * s[3]).mean(new int[] {2}); // global average over H and W
     return fc.apply(x);
   }
 }
