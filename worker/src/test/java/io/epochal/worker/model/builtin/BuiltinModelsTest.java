@@ -16,7 +16,6 @@ import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.model.NamedParameter;
 import io.epochal.worker.probe.Probe;
-import io.epochal.worker.state.TensorConversion;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -251,9 +250,5 @@ class BuiltinModelsTest {
         assertThat(yc).isNotEqualTo(ya);
       }
     }
-  }
-
-  static Tensor scalar(NDArray a) {
-    return TensorConversion.toTensor(a);
   }
 }
