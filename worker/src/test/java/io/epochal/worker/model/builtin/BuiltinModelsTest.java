@@ -59,6 +59,7 @@ class BuiltinModelsTest {
   }
 
   /** The names and shapes of the documented torch.nn modules' state_dict(), in order. */
+  @SuppressWarnings("fallthrough")
   static Map<String, List<Long>> torchLayout(String model) {
     Map<String, List<Long>> m = new LinkedHashMap<>();
     switch (model) {
