@@ -1,0 +1,203 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One entry of the job history: when, what, in which attempt, and where applicable the epoch
+ * and round, a short machine-readable reason and a human message. Immutable; one JSON line in
+ * {@code events/attempt-NNNN.jsonl}. An absent epoch or round is -1; an absent reason or message
+ * is null.
+ */
+public final class JobEvent {
+
+  private final Instant time;
+  private final JobEventType type;
+  private final int attempt;
+  private final long epoch;
+  private final int round;
+  private final String reason;
+  private final String message;
+
+  private JobEvent(Builder b) {
+    this.time = b.time;
+    this.type = b.type;
+    this.attempt = b.attempt;
+    this.epoch = b.epoch;
+    this.round = b.round;
+    this.reason = b.reason;
+    this.message = b.message;
+  }
+
+  /** A builder for an event of {@code type} at {@code time} in {@code attempt}. */
+  public static Builder builder(JobEventType type, Instant time, int attempt) {
+    return new Builder(type, time, attempt);
+  }
+
+  /** When it happened. */
+  public Instant getTime() {
+    return time;
+  }
+
+  /** What happened. */
+  public JobEventType getType() {
+    return type;
+  }
+
+  /** The driver attempt. */
+  public int getAttempt() {
+    return attempt;
+  }
+
+  /** The epoch, or -1. */
+  public long getEpoch() {
+    return epoch;
+  }
+
+  /** The round within the epoch, or -1. */
+  public int getRound() {
+    return round;
+  }
+
+  /** A short reason (for example an exception class), or null. */
+  public String getReason() {
+    return reason;
+  }
+
+  /** A human-readable message, or null. */
+  public String getMessage() {
+    return message;
+  }
+
+  /** The JSON form (one line of the events log). */
+  public ObjectNode toJson() {
+    ObjectNode n = JsonNodeFactory.instance.objectNode();
+    n.put("time", time.toString());
+    n.put("type", type.name());
+    n.put("attempt", attempt);
+    n.put("epoch", epoch);
+    n.put("round", round);
+    if (reason != null) {
+      n.put("reason", reason);
+    }
+    if (message != null) {
+      n.put("message", message);
+    }
+    return n;
+  }
+
+  /**
+   * Parses the JSON form.
+   *
+   * @throws IllegalArgumentException naming the missing or malformed field
+   */
+  public static JobEvent fromJson(JsonNode n) {
+    checkArgument(n != null && n.isObject(), "event must be a JSON object, got %s", n);
+    JsonNode time = n.get("time");
+    JsonNode type = n.get("type");
+    checkArgument(time != null && time.isTextual(), "event field 'time' must be a string, got %s", time);
+    checkArgument(type != null && type.isTextual(), "event field 'type' must be a string, got %s", type);
+    Instant t;
+    JobEventType ty;
+    try {
+      t = Instant.parse(time.textValue());
+      ty = JobEventType.valueOf(type.textValue());
+    } catch (DateTimeException | IllegalArgumentException e) {
+      throw new IllegalArgumentException("event has a bad time or type: " + n, e);
+    }
+    Builder b = builder(ty, t, intField(n, "attempt"))
+        .optEpoch(n.path("epoch").asLong(-1))
+        .optRound((int) n.path("round").asLong(-1));
+    if (n.hasNonNull("reason")) {
+      b.optReason(n.get("reason").asText());
+    }
+    if (n.hasNonNull("message")) {
+      b.optMessage(n.get("message").asText());
+    }
+    return b.build();
+  }
+
+  private static int intField(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    checkArgument(v != null && v.isInt(), "event field '%s' must be an integer, got %s", field, v);
+    return v.intValue();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof JobEvent)) {
+      return false;
+    }
+    JobEvent e = (JobEvent) o;
+    return attempt == e.attempt && epoch == e.epoch && round == e.round && time.equals(e.time)
+        && type == e.type && Objects.equals(reason, e.reason) && Objects.equals(message, e.message);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(time, type, attempt, epoch, round, reason, message);
+  }
+
+  @Override
+  public String toString() {
+    return "JobEvent{" + time + " " + type + " attempt=" + attempt + " epoch=" + epoch
+        + " round=" + round + (reason == null ? "" : " reason=" + reason)
+        + (message == null ? "" : " message=" + message) + "}";
+  }
+
+  /** Builds a {@link JobEvent}; type, time and attempt are set by {@link JobEvent#builder}. */
+  public static final class Builder {
+    private final Instant time;
+    private final JobEventType type;
+    private final int attempt;
+    private long epoch = -1;
+    private int round = -1;
+    private String reason;
+    private String message;
+
+    private Builder(JobEventType type, Instant time, int attempt) {
+      this.type = checkNotNull(type, "type");
+      this.time = checkNotNull(time, "time");
+      checkArgument(attempt >= 0, "event attempt must be >= 0, got %s", attempt);
+      this.attempt = attempt;
+    }
+
+    /** The epoch (>= 0). */
+    public Builder optEpoch(long epoch) {
+      checkArgument(epoch >= -1, "event epoch must be >= 0 (or -1 for none), got %s", epoch);
+      this.epoch = epoch;
+      return this;
+    }
+
+    /** The round (>= 0). */
+    public Builder optRound(int round) {
+      checkArgument(round >= -1, "event round must be >= 0 (or -1 for none), got %s", round);
+      this.round = round;
+      return this;
+    }
+
+    /** A short reason. */
+    public Builder optReason(String reason) {
+      this.reason = reason;
+      return this;
+    }
+
+    /** A human-readable message. */
+    public Builder optMessage(String message) {
+      this.message = message;
+      return this;
+    }
+
+    /** The event. */
+    public JobEvent build() {
+      return new JobEvent(this);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.Closeable;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The job history: one JSON-lines file per driver attempt, {@code events/attempt-0003.jsonl}.
+ *
+ * <p>Appending to an existing HDFS file is fragile (lease recovery, pipeline rebuilds), so each
+ * attempt creates its own file and {@code hflush}es after every line: a reader sees each event as
+ * soon as it is written, and a crash loses at most a half-written last line, which the reader
+ * skips with a warning.
+ */
+public final class JobEventLog {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobEventLog.class);
+  private static final ObjectMapper MAPPER = JobSpecStore.MAPPER;
+
+  private final JobFs fs;
+  private final Path jobDir;
+
+  /** The log of the job in {@code jobDir} on {@code fs}. */
+  public JobEventLog(FileSystem fs, Path jobDir) {
+    this.fs = new JobFs(checkNotNull(fs, "fs"));
+    this.jobDir = checkNotNull(jobDir, "jobDir");
+  }
+
+  /**
+   * Creates the events file of {@code attempt} and opens it for writing.
+   *
+   * @throws FileAlreadyExistsException if that attempt already has a log (attempt numbers are
+   *     never reused)
+   */
+  public Writer openAttempt(int attempt) throws IOException {
+    Path file = JobPaths.attemptEvents(jobDir, attempt);
+    fs.fs().mkdirs(file.getParent());
+    FSDataOutputStream out;
+    try {
+      out = fs.fs().create(file, false);
+    } catch (FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException("events of attempt " + attempt + " already exist at "
+          + file + "; each driver attempt needs a new attempt number");
+    }
+    return new Writer(file, attempt, out);
+  }
+
+  /**
+   * Every event of every attempt: attempts in ascending order, each in the order written.
+   *
+   * @throws JobFileFormatException naming the file and line of a malformed complete line
+   */
+  public List<JobEvent> readAll() throws IOException {
+    TreeMap<Integer, Path> files = new TreeMap<>();
+    try {
+      for (FileStatus s : fs.fs().listStatus(JobPaths.events(jobDir))) {
+        int attempt = JobPaths.parseAttempt(s.getPath().getName());
+        if (attempt >= 0) {
+          files.put(attempt, s.getPath());
+        }
+      }
+    } catch (FileNotFoundException e) {
+      return List.of();
+    }
+    List<JobEvent> events = new ArrayList<>();
+    for (Path file : files.values()) {
+      readFile(file, events);
+    }
+    return events;
+  }
+
+  private void readFile(Path file, List<JobEvent> into) throws IOException {
+    byte[] bytes = fs.readIfExists(file).orElse(new byte[0]);
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int start = 0;
+    int lineNo = 0;
+    while (start < text.length()) {
+      int end = text.indexOf('\n', start);
+      lineNo++;
+      if (end < 0) {
+        LOG.warn("Skipping an unterminated last line {} of {} (a writer crashed or is mid-write): {}",
+            lineNo, file, text.substring(start));
+        return;
+      }
+      String line = text.substring(start, end);
+      start = end + 1;
+      if (line.isBlank()) {
+        continue;
+      }
+      try {
+        into.add(JobEvent.fromJson(MAPPER.readTree(line)));
+      } catch (IOException | IllegalArgumentException e) {
+        throw new JobFileFormatException(file, "line " + lineNo + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Writes one attempt's events; each {@link #append} is flushed to the store before returning. */
+  public static final class Writer implements Closeable {
+    private final Path file;
+    private final int attempt;
+    private final FSDataOutputStream out;
+    private boolean closed;
+
+    private Writer(Path file, int attempt, FSDataOutputStream out) {
+      this.file = file;
+      this.attempt = attempt;
+      this.out = out;
+    }
+
+    /** The events file. */
+    public Path getFile() {
+      return file;
+    }
+
+    /**
+     * Writes {@code event} as one line and flushes it.
+     *
+     * @throws IllegalArgumentException if the event belongs to another attempt
+     */
+    public void append(JobEvent event) throws IOException {
+      checkNotNull(event, "event");
+      checkState(!closed, "events writer for %s is closed", file);
+      checkArgument(event.getAttempt() == attempt,
+          "event %s belongs to attempt %s but this writer writes attempt %s", event, event.getAttempt(), attempt);
+      out.write((MAPPER.writeValueAsString(event.toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
+      out.hflush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        out.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
+
+/**
+ * The few file primitives the job files need, with the atomicity each one promises.
+ *
+ * <ul>
+ *   <li>{@link #createExclusive}: exactly one of several concurrent callers creates the file. On
+ *       HDFS this is {@code create(path, false)}, decided by the NameNode under its namespace lock.
+ *       Hadoop's local file system checks for existence and then opens the file, which is not
+ *       atomic, so on {@code file:} URIs the file is created with {@code O_CREAT|O_EXCL}
+ *       ({@link StandardOpenOption#CREATE_NEW}).
+ *   <li>{@link #replace}: a reader sees either the old or the new content, never a partial file:
+ *       write a temp file in the same directory, sync it, and rename it over the target (an atomic
+ *       move on the local file system, {@code rename(OVERWRITE)} through {@link FileContext} on
+ *       HDFS).
+ * </ul>
+ *
+ * <p>A checksummed local file system is unwrapped to the raw one, so files that are read while
+ * being written (event logs) never trip over a half-written {@code .crc}.
+ */
+final class JobFs {
+
+  private final FileSystem fs;
+  private final boolean local;
+
+  JobFs(FileSystem fs) {
+    checkNotNull(fs, "fs");
+    this.fs = fs instanceof LocalFileSystem ? ((LocalFileSystem) fs).getRaw() : fs;
+    this.local = "file".equals(fs.getUri().getScheme());
+  }
+
+  FileSystem fs() {
+    return fs;
+  }
+
+  /**
+   * Creates {@code path} with {@code content} unless it exists.
+   *
+   * @return true if this call created the file, false if it already existed
+   */
+  boolean createExclusive(Path path, byte[] content) throws IOException {
+    fs.mkdirs(path.getParent());
+    if (local) {
+      java.nio.file.Path file = toLocal(path);
+      try {
+        Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            StandardOpenOption.SYNC);
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        return false;
+      }
+    }
+    FSDataOutputStream out;
+    try {
+      out = fs.create(path, false);
+    } catch (IOException e) {
+      // FileAlreadyExistsException, or AlreadyBeingCreatedException while another client is
+      // still writing it: either way somebody else created it.
+      if (fs.exists(path)) {
+        return false;
+      }
+      throw e;
+    }
+    try (FSDataOutputStream o = out) {
+      o.write(content);
+      o.hsync();
+    }
+    return true;
+  }
+
+  /** Atomically replaces (or creates) {@code target} with {@code content}. */
+  void replace(Path target, byte[] content) throws IOException {
+    Path dir = target.getParent();
+    fs.mkdirs(dir);
+    Path tmp = new Path(dir, "_tmp-" + target.getName() + "-" + UUID.randomUUID());
+    try {
+      try (FSDataOutputStream out = fs.create(tmp, false)) {
+        out.write(content);
+        out.hsync();
+      }
+      if (local) {
+        Files.move(toLocal(tmp), toLocal(target), StandardCopyOption.ATOMIC_MOVE,
+            StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        renameOverwrite(tmp, target);
+      }
+    } finally {
+      if (fs.exists(tmp)) {
+        fs.delete(tmp, false);
+      }
+    }
+  }
+
+  private void renameOverwrite(Path tmp, Path target) throws IOException {
+    FileContext fc;
+    try {
+      fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
+    } catch (UnsupportedFileSystemException e) {
+      // No atomic overwrite for this scheme: delete, then rename. A reader may briefly find no
+      // file; every reader of these files treats "missing" as "not written yet".
+      fs.delete(target, false);
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("could not rename " + tmp + " to " + target);
+      }
+      return;
+    }
+    fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
+  }
+
+  /** The whole content of {@code path}, or empty if it does not exist. */
+  Optional<byte[]> readIfExists(Path path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      in.transferTo(buf);
+      return Optional.of(buf.toByteArray());
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  private java.nio.file.Path toLocal(Path path) {
+    return java.nio.file.Paths.get(fs.makeQualified(path).toUri());
+  }
+}

@@ -1,0 +1,322 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One driver's handle on the lease of a job directory, with fencing tokens. See the package
+ * documentation for the protocol and its remaining window.
+ *
+ * <p>Not thread-safe: one instance per driver; a heartbeat thread must synchronize with the
+ * thread that commits.
+ */
+public final class JobLease {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobLease.class);
+  private static final ObjectMapper MAPPER = JobSpecStore.MAPPER;
+  /** Claim files older than this many tokens below the newest are pruned. */
+  private static final long KEEP_TOKENS = 16;
+
+  private final JobFs fs;
+  private final Path jobDir;
+  private final String holder;
+  private final Duration ttl;
+  private final Clock clock;
+  private LeaseRecord mine;
+
+  private JobLease(Builder b) {
+    this.fs = new JobFs(b.fs);
+    this.jobDir = b.jobDir;
+    this.holder = b.holder;
+    this.ttl = b.ttl;
+    this.clock = b.clock;
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The job directory. */
+  public Path getJobDir() {
+    return jobDir;
+  }
+
+  /** This driver's holder id. */
+  public String getHolder() {
+    return holder;
+  }
+
+  /** This driver's current record, if it has acquired the lease and not released it. */
+  public Optional<LeaseRecord> getRecord() {
+    return Optional.ofNullable(mine);
+  }
+
+  /**
+   * Takes the lease for {@code attempt}: claims the next fencing token if nobody holds a live
+   * lease (first start, after a release, or after the previous holder's lease expired).
+   *
+   * @return this driver's record, whose token is one more than the previous holder's
+   * @throws LeaseHeldException naming the holder and its expiry if a live lease exists, or if
+   *     another driver claimed the same token first
+   */
+  public LeaseRecord acquire(int attempt) throws IOException {
+    checkArgument(attempt >= 0, "attempt must be >= 0, got %s", attempt);
+    checkState(mine == null, "lease on %s already held by this driver with token %s; release it first",
+        jobDir, mine == null ? 0 : mine.getToken());
+    Instant now = clock.instant();
+    long highest = highestToken();
+    if (highest > 0) {
+      LeaseRecord current = effectiveRecord(highest);
+      if (current.isLiveAt(now)) {
+        throw new LeaseHeldException(jobDir, current);
+      }
+      LOG.info("Lease on {} held by {} (token {}) expired at {}; taking over",
+          jobDir, current.getHolder(), current.getToken(), current.getExpiresAt());
+    }
+    long token = highest + 1;
+    LeaseRecord claim = LeaseRecord.of(holder, attempt, token, now, now, now.plus(ttl));
+    if (!fs.createExclusive(JobPaths.leaseToken(jobDir, token), bytes(claim))) {
+      throw new LeaseHeldException(jobDir, effectiveRecord(token));
+    }
+    fs.replace(JobPaths.lease(jobDir), bytes(claim));
+    mine = claim;
+    pruneOldTokens(token);
+    LOG.info("Acquired lease on {} as {} with fencing token {} (attempt {})", jobDir, holder, token, attempt);
+    return claim;
+  }
+
+  /**
+   * Heartbeat: extends this driver's lease by the ttl.
+   *
+   * @throws LeaseLostException if another driver has claimed a newer token
+   */
+  public LeaseRecord renew() throws IOException {
+    checkState(mine != null, "renew() on %s before acquire(); acquire the lease first", jobDir);
+    checkFencing(mine.getToken());
+    LeaseRecord renewed = mine.renewedAt(clock.instant(), ttl);
+    fs.replace(JobPaths.lease(jobDir), bytes(renewed));
+    // A contender may have claimed between the check and the write; it then overwrote or will
+    // overwrite lease.json with a newer token, and readers ignore a lease.json whose token is
+    // not the highest claimed one. Re-check so the caller learns of it now.
+    checkFencing(mine.getToken());
+    mine = renewed;
+    return renewed;
+  }
+
+  /**
+   * Gives the lease up: it expires now, so the next driver can acquire it without waiting. A
+   * lease already taken over is left to its new holder.
+   */
+  public void release() throws IOException {
+    if (mine == null) {
+      return;
+    }
+    LeaseRecord was = mine;
+    mine = null;
+    long highest = highestToken();
+    if (highest != was.getToken()) {
+      LOG.warn("Not releasing lease on {}: token {} was superseded by token {}", jobDir, was.getToken(), highest);
+      return;
+    }
+    fs.replace(JobPaths.lease(jobDir), bytes(was.releasedAt(clock.instant())));
+    LOG.info("Released lease on {} (token {})", jobDir, was.getToken());
+  }
+
+  /**
+   * Refuses a stale fencing token: passes only if {@code token} is the highest claimed token.
+   *
+   * @throws LeaseLostException naming the newer holder if a newer token was claimed
+   */
+  public void checkFencing(long token) throws IOException {
+    long highest = highestToken();
+    if (highest != token) {
+      LeaseRecord newer = highest > token ? effectiveRecord(highest) : null;
+      throw new LeaseLostException(jobDir, token, newer, highest > token
+          ? "a newer driver took over; stop without publishing"
+          : "the highest claimed token is " + highest + ", so token " + token + " was never claimed here");
+    }
+  }
+
+  /**
+   * The commit guard: call right before publishing a checkpoint. Passes only if {@code token} is
+   * the highest claimed token and its lease has not expired by this driver's clock.
+   *
+   * @throws LeaseLostException naming the job, the token and the newer holder otherwise
+   */
+  public void checkStillHolder(long token) throws LeaseLostException {
+    try {
+      checkFencing(token);
+      LeaseRecord current = effectiveRecord(token);
+      Instant now = clock.instant();
+      if (!current.isLiveAt(now)) {
+        throw new LeaseLostException(jobDir, token, null, "our lease expired at "
+            + current.getExpiresAt() + " (now " + now + "); renew() before committing");
+      }
+    } catch (LeaseLostException e) {
+      throw e;
+    } catch (IOException e) {
+      LeaseLostException lost = new LeaseLostException(jobDir, token, null,
+          "could not confirm the lease: " + e.getMessage());
+      lost.initCause(e);
+      throw lost;
+    }
+  }
+
+  /** The record of the current holder (live or not), or empty if nobody ever acquired the job. */
+  public Optional<LeaseRecord> current() throws IOException {
+    long highest = highestToken();
+    return highest == 0 ? Optional.empty() : Optional.of(effectiveRecord(highest));
+  }
+
+  /** The highest claimed fencing token, 0 if none. */
+  public long highestToken() throws IOException {
+    FileStatus[] list;
+    try {
+      list = fs.fs().listStatus(JobPaths.leaseTokens(jobDir));
+    } catch (FileNotFoundException e) {
+      return 0;
+    }
+    long highest = 0;
+    for (FileStatus s : list) {
+      highest = Math.max(highest, JobPaths.parseToken(s.getPath().getName()));
+    }
+    return highest;
+  }
+
+  /**
+   * The newest record for {@code token}: {@code lease.json} if it carries that token, else the
+   * claim file. A claim file still being written counts as a live claim by an unknown holder.
+   */
+  private LeaseRecord effectiveRecord(long token) throws IOException {
+    LeaseRecord claim = readClaim(token);
+    Path leaseFile = JobPaths.lease(jobDir);
+    Optional<byte[]> hb = fs.readIfExists(leaseFile);
+    if (hb.isPresent() && hb.get().length > 0) {
+      LeaseRecord beat = parse(leaseFile, hb.get());
+      if (beat.getToken() == token) {
+        return beat;
+      }
+    }
+    return claim;
+  }
+
+  /**
+   * The claim record of {@code token}. A claim file is created and then written, so a reader can
+   * catch it empty or (on the local file system) half-written: empty counts as a live claim by a
+   * holder not yet known; unparsable content is re-read a few times before it counts as corrupt.
+   */
+  private LeaseRecord readClaim(long token) throws IOException {
+    Path claimFile = JobPaths.leaseToken(jobDir, token);
+    for (int tries = 1; ; tries++) {
+      byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
+      if (bytes.length == 0) {
+        Instant now = clock.instant();
+        return LeaseRecord.of("<claim of token " + token + " being written>", 0, token, now, now, now.plus(ttl));
+      }
+      try {
+        return parse(claimFile, bytes);
+      } catch (JobFileFormatException e) {
+        if (tries >= 5) {
+          throw e;
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while reading " + claimFile);
+        }
+      }
+    }
+  }
+
+  private static LeaseRecord parse(Path file, byte[] bytes) throws JobFileFormatException {
+    try {
+      return LeaseRecord.fromJson(MAPPER.readTree(bytes));
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JobFileFormatException(file, e.getMessage(), e);
+    }
+  }
+
+  private static byte[] bytes(LeaseRecord r) throws IOException {
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(r.toJson());
+  }
+
+  private void pruneOldTokens(long newest) throws IOException {
+    for (FileStatus s : fs.fs().listStatus(JobPaths.leaseTokens(jobDir))) {
+      long t = JobPaths.parseToken(s.getPath().getName());
+      if (t > 0 && t < newest - KEEP_TOKENS) {
+        fs.fs().delete(s.getPath(), false);
+      }
+    }
+  }
+
+  /** Builds a {@link JobLease}: {@code setFileSystem} and {@code setJobDir} are required. */
+  public static final class Builder {
+    private FileSystem fs;
+    private Path jobDir;
+    private String holder;
+    private Duration ttl = Duration.ofMinutes(2);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /** The file system holding the job directory. */
+    public Builder setFileSystem(FileSystem fs) {
+      this.fs = fs;
+      return this;
+    }
+
+    /** The job directory. */
+    public Builder setJobDir(Path jobDir) {
+      this.jobDir = jobDir;
+      return this;
+    }
+
+    /** The holder id; default {@link LeaseRecord#defaultHolderId()}. */
+    public Builder optHolder(String holder) {
+      this.holder = holder;
+      return this;
+    }
+
+    /** How long a lease lives without a heartbeat; default two minutes. */
+    public Builder optTtl(Duration ttl) {
+      this.ttl = ttl;
+      return this;
+    }
+
+    /** The clock for heartbeats and expiry; default the system UTC clock. */
+    public Builder optClock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** The lease handle (nothing is acquired yet). */
+    public JobLease build() {
+      checkNotNull(fs, "fileSystem is required: call setFileSystem(fs)");
+      checkNotNull(jobDir, "jobDir is required: call setJobDir(path)");
+      checkNotNull(ttl, "ttl");
+      checkArgument(!ttl.isNegative() && !ttl.isZero(), "lease ttl must be positive, got %s", ttl);
+      checkNotNull(clock, "clock");
+      if (holder == null) {
+        holder = LeaseRecord.defaultHolderId();
+      }
+      checkArgument(!holder.isBlank(), "lease holder must not be blank");
+      return new JobLease(this);
+    }
+  }
+}

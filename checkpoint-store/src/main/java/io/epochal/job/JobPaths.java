@@ -1,0 +1,84 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import org.apache.hadoop.fs.Path;
+
+/** The names of the job-level files inside a job directory. */
+public final class JobPaths {
+
+  /** The job spec, written once. */
+  public static final String JOB_SPEC = "job.json";
+  /** The heartbeat record of the current lease holder. */
+  public static final String LEASE = "lease.json";
+  /** The directory of claimed fencing tokens. */
+  public static final String LEASE_TOKENS = "lease";
+  /** The persisted job state. */
+  public static final String STATE = "state.json";
+  /** The directory of per-attempt event logs. */
+  public static final String EVENTS = "events";
+
+  private JobPaths() {}
+
+  /** {@code <jobDir>/job.json}. */
+  public static Path jobSpec(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), JOB_SPEC);
+  }
+
+  /** {@code <jobDir>/lease.json}. */
+  public static Path lease(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), LEASE);
+  }
+
+  /** {@code <jobDir>/lease}. */
+  public static Path leaseTokens(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), LEASE_TOKENS);
+  }
+
+  /** {@code <jobDir>/lease/token-000000000042}. */
+  public static Path leaseToken(Path jobDir, long token) {
+    checkArgument(token > 0, "fencing token must be positive, got %s", token);
+    return new Path(leaseTokens(jobDir), String.format("token-%012d", token));
+  }
+
+  /** The token number in a {@code token-NNNNNNNNNNNN} file name, or -1 if the name is not one. */
+  static long parseToken(String name) {
+    if (!name.startsWith("token-") || name.length() != "token-".length() + 12) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(name.substring("token-".length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** {@code <jobDir>/state.json}. */
+  public static Path state(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), STATE);
+  }
+
+  /** {@code <jobDir>/events}. */
+  public static Path events(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), EVENTS);
+  }
+
+  /** {@code <jobDir>/events/attempt-0003.jsonl}. */
+  public static Path attemptEvents(Path jobDir, int attempt) {
+    checkArgument(attempt >= 0, "attempt must be >= 0, got %s", attempt);
+    return new Path(events(jobDir), String.format("attempt-%04d.jsonl", attempt));
+  }
+
+  /** The attempt number in an {@code attempt-NNNN.jsonl} file name, or -1 if the name is not one. */
+  static int parseAttempt(String name) {
+    if (!name.startsWith("attempt-") || !name.endsWith(".jsonl")) {
+      return -1;
+    }
+    try {
+      return Integer.parseInt(name.substring("attempt-".length(), name.length() - ".jsonl".length()));
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package io.epochal.job;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes {@code <jobDir>/job.json} once and reads it back.
+ *
+ * <p>The file is created exclusively, so of two drivers writing at once exactly one creates it;
+ * the other then compares: an equal spec is accepted (idempotent), a different one is refused
+ * with a {@link JobSpecMismatchException} listing the differing keys.
+ */
+public final class JobSpecStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobSpecStore.class);
+  static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final long WAIT_FOR_OTHER_WRITER_NANOS = 10_000_000_000L;
+
+  private final JobFs fs;
+  private final Path file;
+
+  /** A store for the job in {@code jobDir} on {@code fs}. */
+  public JobSpecStore(FileSystem fs, Path jobDir) {
+    this.fs = new JobFs(checkNotNull(fs, "fs"));
+    this.file = JobPaths.jobSpec(checkNotNull(jobDir, "jobDir"));
+  }
+
+  /** The path of {@code job.json}. */
+  public Path getFile() {
+    return file;
+  }
+
+  /**
+   * Stores {@code spec} unless {@code job.json} exists; if it does, checks that it holds an equal
+   * spec.
+   *
+   * @return true if this call created the file, false if an equal spec was already there
+   * @throws JobSpecMismatchException if the stored spec differs
+   * @throws JobFileFormatException if the stored file cannot be parsed
+   * @throws IOException if the file system fails
+   */
+  public boolean writeOnce(JobSpec spec) throws IOException {
+    checkNotNull(spec, "spec");
+    byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec.toJson());
+    if (fs.createExclusive(file, bytes)) {
+      LOG.info("Wrote job spec {} for job {}", file, spec.getJobId());
+      return true;
+    }
+    JobSpec stored = readWrittenByOther();
+    List<String> diff = stored.diff(spec);
+    if (!diff.isEmpty()) {
+      throw new JobSpecMismatchException(file, diff);
+    }
+    return false;
+  }
+
+  /** Reads a file another writer created, waiting briefly while it is still empty. */
+  private JobSpec readWrittenByOther() throws IOException {
+    long deadline = System.nanoTime() + WAIT_FOR_OTHER_WRITER_NANOS;
+    while (true) {
+      byte[] bytes = fs.readIfExists(file).orElseThrow(
+          () -> new IOException(file + " exists but vanished while being read"));
+      if (bytes.length > 0 || System.nanoTime() > deadline) {
+        return parse(bytes);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for " + file);
+      }
+    }
+  }
+
+  /**
+   * The stored spec, or empty if {@code job.json} does not exist yet.
+   *
+   * @throws JobFileFormatException if the file cannot be parsed
+   */
+  public Optional<JobSpec> read() throws IOException {
+    Optional<byte[]> bytes = fs.readIfExists(file);
+    if (bytes.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(parse(bytes.get()));
+  }
+
+  private JobSpec parse(byte[] bytes) throws JobFileFormatException {
+    try {
+      JsonNode node = MAPPER.readTree(bytes);
+      if (node == null || node.isMissingNode()) {
+        throw new IllegalArgumentException("file is empty");
+      }
+      return JobSpec.fromJson(node);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new JobFileFormatException(file, e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.epochal.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+
+/** job.json, state.json and the event log, run against every file system subclass. */
+abstract class JobFilesContract {
+
+  protected abstract FileSystem fs() throws IOException;
+
+  protected abstract Path root() throws IOException;
+
+  private Path newJobDir() throws IOException {
+    return new Path(root(), "job-" + UUID.randomUUID());
+  }
+
+  private static JobSpec spec(double lr, long epochs) {
+    return JobSpec.of("job-1", "mnist mlp", HyperParameters.builder()
+        .put("optimizer.lr", lr).put("train.epochs", epochs).put("model.name", "mlp")
+        .put("model.hidden", List.of(256, 256)).build());
+  }
+
+  @Test
+  void jobSpecIsWrittenOnceAndReadsBackEqual() throws IOException {
+    JobSpecStore store = new JobSpecStore(fs(), newJobDir());
+    assertThat(store.read()).isEmpty();
+    assertThat(store.writeOnce(spec(0.01, 10))).isTrue();
+    assertThat(store.read()).contains(spec(0.01, 10));
+    assertThat(store.read().get().getHyperParameters().get("optimizer.lr")).isEqualTo(0.01);
+  }
+
+  @Test
+  void identicalJobSpecRewriteIsAccepted() throws IOException {
+    Path dir = newJobDir();
+    assertThat(new JobSpecStore(fs(), dir).writeOnce(spec(0.01, 10))).isTrue();
+    assertThat(new JobSpecStore(fs(), dir).writeOnce(spec(0.01, 10))).isFalse();
+    assertThat(new JobSpecStore(fs(), dir).read()).contains(spec(0.01, 10));
+  }
+
+  @Test
+  void differentJobSpecIsRefusedWithExactDiffLines() throws IOException {
+    Path dir = newJobDir();
+    JobSpecStore store = new JobSpecStore(fs(), dir);
+    store.writeOnce(spec(0.01, 10));
+    JobSpec changed = JobSpec.of("job-1", "mnist mlp", spec(0.02, 12).getHyperParameters().with(
+        HyperParameters.builder().put("seed", 7).build()));
+    assertThatThrownBy(() -> store.writeOnce(changed))
+        .isInstanceOf(JobSpecMismatchException.class)
+        .satisfies(e -> {
+          JobSpecMismatchException m = (JobSpecMismatchException) e;
+          assertThat(m.getDifferences()).containsExactly(
+              "optimizer.lr: 0.01 -> 0.02", "seed: <unset> -> 7", "train.epochs: 10 -> 12");
+          assertThat(m.getMessage()).contains(JobPaths.jobSpec(dir).toString())
+              .endsWith("\noptimizer.lr: 0.01 -> 0.02\nseed: <unset> -> 7\ntrain.epochs: 10 -> 12");
+        });
+    assertThat(store.read()).contains(spec(0.01, 10));
+  }
+
+  @Test
+  void corruptJobSpecIsReportedNamingTheFile() throws IOException {
+    Path dir = newJobDir();
+    try (FSDataOutputStream out = fs().create(JobPaths.jobSpec(dir))) {
+      out.write("{\"format\":1,\"jobId\":".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> new JobSpecStore(fs(), dir).read())
+        .isInstanceOf(JobFileFormatException.class)
+        .hasMessageContaining(JobPaths.jobSpec(dir).toString());
+  }
+
+  @Test
+  void stateMovesThroughFailureResumeAndCompletion() throws IOException {
+    MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+    JobStateStore store = new JobStateStore(fs(), newJobDir(), clock);
+    assertThat(store.read()).isEmpty();
+    store.transition(JobState.RUNNING, 1, null);
+    clock.advance(Duration.ofMinutes(5));
+    JobStatus failed = store.transition(JobState.FAILED, 1, "executor lost");
+    assertThat(store.read()).contains(failed);
+    assertThat(failed.getUpdatedAt()).isEqualTo(Instant.parse("2025-01-01T00:05:00Z"));
+    store.transition(JobState.RUNNING, 2, null);
+    JobStatus done = store.transition(JobState.COMPLETED, 2, null);
+    assertThat(store.read()).contains(done);
+    assertThatThrownBy(() -> store.transition(JobState.RUNNING, 3, null))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("COMPLETED").hasMessageContaining("cannot become RUNNING");
+    assertThat(store.read()).contains(done);
+  }
+
+  @Test
+  void jobThatNeverStartedCannotFail() throws IOException {
+    JobStateStore store = new JobStateStore(fs(), newJobDir());
+    assertThatThrownBy(() -> store.transition(JobState.FAILED, 1, "x"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("must first become RUNNING");
+    assertThat(store.read()).isEmpty();
+  }
+
+  private static JobEvent event(JobEventType type, int attempt, long epoch, String reason) {
+    return JobEvent.builder(type, Instant.parse("2025-01-01T00:00:00Z").plusSeconds(attempt * 100L + epoch),
+        attempt).optEpoch(epoch).optRound(epoch < 0 ? -1 : 3).optReason(reason)
+        .optMessage(reason == null ? null : "round failed: " + reason).build();
+  }
+
+  @Test
+  void eventsOfAllAttemptsReadBackInAttemptOrder() throws IOException {
+    Path dir = newJobDir();
+    JobEventLog log = new JobEventLog(fs(), dir);
+    List<JobEvent> second = List.of(event(JobEventType.RESUMED, 2, 1, null),
+        event(JobEventType.EPOCH_COMMITTED, 2, 2, null), event(JobEventType.COMPLETED, 2, -1, null));
+    List<JobEvent> first = List.of(event(JobEventType.STARTED, 1, -1, null),
+        event(JobEventType.EPOCH_COMMITTED, 1, 1, null), event(JobEventType.FAILURE, 1, 2, "NaN"));
+    // attempt 2's file is written first: the reader orders by attempt, not by creation
+    try (JobEventLog.Writer w = log.openAttempt(2)) {
+      for (JobEvent e : second) {
+        w.append(e);
+      }
+    }
+    try (JobEventLog.Writer w = log.openAttempt(1)) {
+      w.append(first.get(0));
+      w.append(first.get(1));
+      // visible before close thanks to hflush
+      assertThat(new JobEventLog(fs(), dir).readAll()).startsWith(first.get(0), first.get(1));
+      w.append(first.get(2));
+    }
+    assertThat(log.readAll()).containsExactly(first.get(0), first.get(1), first.get(2),
+        second.get(0), second.get(1), second.get(2));
+    assertThat(log.readAll().get(2).getMessage()).isEqualTo("round failed: NaN");
+  }
+
+  @Test
+  void attemptNumberCannotBeReused() throws IOException {
+    JobEventLog log = new JobEventLog(fs(), newJobDir());
+    log.openAttempt(3).close();
+    assertThatThrownBy(() -> log.openAttempt(3)).isInstanceOf(FileAlreadyExistsException.class)
+        .hasMessageContaining("attempt-0003.jsonl");
+  }
+
+  @Test
+  void unterminatedLastLineIsSkippedAndMalformedLineIsReported() throws IOException {
+    Path dir = newJobDir();
+    String good = event(JobEventType.STARTED, 1, -1, null).toJson().toString();
+    try (FSDataOutputStream out = fs().create(JobPaths.attemptEvents(dir, 1))) {
+      out.write((good + "\n{\"time\":\"2025").getBytes(StandardCharsets.UTF_8));
+    }
+    assertThat(new JobEventLog(fs(), dir).readAll()).containsExactly(event(JobEventType.STARTED, 1, -1, null));
+    try (FSDataOutputStream out = fs().create(JobPaths.attemptEvents(dir, 2))) {
+      out.write((good.replace("\"attempt\":1", "\"attempt\":2") + "\n{\"type\":\"BOGUS\"}\n")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> new JobEventLog(fs(), dir).readAll())
+        .isInstanceOf(JobFileFormatException.class)
+        .hasMessageContaining("attempt-0002.jsonl").hasMessageContaining("line 2");
+  }
+}

@@ -1,0 +1,183 @@
+package io.epochal.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The lease and fencing protocol, run against every file system subclass. */
+abstract class JobLeaseContract {
+
+  private static final Duration TTL = Duration.ofSeconds(30);
+
+  protected abstract FileSystem fs() throws IOException;
+
+  protected abstract Path root() throws IOException;
+
+  private Path jobDir;
+  private MutableClock clock;
+
+  @BeforeEach
+  void newJob() throws IOException {
+    jobDir = new Path(root(), "job-" + UUID.randomUUID());
+    clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
+  }
+
+  private JobLease lease(String holder) throws IOException {
+    return JobLease.builder().setFileSystem(fs()).setJobDir(jobDir).optHolder(holder)
+        .optTtl(TTL).optClock(clock).build();
+  }
+
+  @Test
+  void secondAcquireIsRefusedNamingHolderAndExpiry() throws IOException {
+    LeaseRecord a = lease("driver-a").acquire(1);
+    assertThat(a.getToken()).isEqualTo(1);
+    assertThat(a.getExpiresAt()).isEqualTo(Instant.parse("2025-03-01T12:00:30Z"));
+    JobLease b = lease("driver-b");
+    assertThatThrownBy(() -> b.acquire(2))
+        .isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("driver-a")
+        .hasMessageContaining("expires at 2025-03-01T12:00:30Z")
+        .hasMessageContaining(jobDir.toString());
+    assertThat(b.getRecord()).isEmpty();
+    assertThat(lease("observer").current()).contains(a);
+  }
+
+  @Test
+  void renewMovesHeartbeatAndExpiryAndKeepsToken() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    clock.advance(Duration.ofSeconds(20));
+    LeaseRecord renewed = a.renew();
+    assertThat(renewed.getToken()).isEqualTo(1);
+    assertThat(renewed.getHeartbeatAt()).isEqualTo(Instant.parse("2025-03-01T12:00:20Z"));
+    assertThat(renewed.getExpiresAt()).isEqualTo(Instant.parse("2025-03-01T12:00:50Z"));
+    assertThat(lease("observer").current()).contains(renewed);
+    // 40 s after acquiring, past the first expiry but within the renewed one: still held
+    clock.advance(Duration.ofSeconds(20));
+    assertThatThrownBy(() -> lease("driver-b").acquire(2)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("12:00:50Z");
+    a.checkStillHolder(1);
+  }
+
+  @Test
+  void releasedLeaseIsAcquiredAtOnceWithTheNextToken() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    a.release();
+    assertThat(a.getRecord()).isEmpty();
+    LeaseRecord b = lease("driver-b").acquire(2);
+    assertThat(b.getToken()).isEqualTo(2);
+    assertThat(b.getHolder()).isEqualTo("driver-b");
+    assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class);
+  }
+
+  @Test
+  void expiredLeaseIsTakenOverAndOldHolderIsFenced() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    clock.advance(TTL.plusSeconds(1));
+    JobLease b = lease("driver-b");
+    LeaseRecord taken = b.acquire(2);
+    assertThat(taken.getToken()).isEqualTo(2);
+    assertThat(taken.getAttempt()).isEqualTo(2);
+
+    assertThatThrownBy(a::renew).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("driver-b").hasMessageContaining("our fencing token is 1")
+        .hasMessageContaining(jobDir.toString());
+    assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class)
+        .satisfies(e -> assertThat(((LeaseLostException) e).getNewer().getHolder()).isEqualTo("driver-b"));
+    assertThatThrownBy(() -> b.checkFencing(1)).isInstanceOf(LeaseLostException.class);
+    b.checkStillHolder(2);
+    b.checkFencing(2);
+    assertThat(lease("observer").current()).contains(taken);
+  }
+
+  @Test
+  void ownExpiredLeaseFailsCommitCheckUntilRenewed() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    clock.advance(TTL);
+    assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("expired").hasMessageContaining("renew()");
+    a.renew();
+    a.checkStillHolder(1);
+  }
+
+  @Test
+  void tokenNeverClaimedIsRefused() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    assertThatThrownBy(() -> a.checkFencing(5)).isInstanceOf(LeaseLostException.class)
+        .hasMessageContaining("never claimed");
+  }
+
+  @Test
+  void concurrentAcquireHasExactlyOneWinnerPerToken() throws Exception {
+    int threads = 4;
+    int rounds = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < rounds; round++) {
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<JobLease>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          JobLease contender = lease("round-" + round + "-thread-" + t);
+          int attempt = round;
+          Callable<JobLease> acquire = () -> {
+            go.await();
+            try {
+              contender.acquire(attempt);
+              return contender;
+            } catch (LeaseHeldException refused) {
+              return null;
+            }
+          };
+          futures.add(pool.submit(acquire));
+        }
+        go.countDown();
+        List<JobLease> winners = new ArrayList<>();
+        for (Future<JobLease> f : futures) {
+          JobLease w = f.get(60, TimeUnit.SECONDS);
+          if (w != null) {
+            winners.add(w);
+          }
+        }
+        assertThat(winners).as("winners of round %s", round).hasSize(1);
+        JobLease winner = winners.get(0);
+        long token = winner.getRecord().get().getToken();
+        assertThat(token).isEqualTo(round + 1);
+        assertThat(lease("observer").current().get().getHolder()).isEqualTo(winner.getHolder());
+        winner.checkStillHolder(token);
+        winner.release();
+      }
+    } finally {
+      pool.shutdownNow();
+      assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
+  void leaseRecordRoundTripsThroughJson() {
+    LeaseRecord r = LeaseRecord.of("host:1:abc", 3, 42, Instant.parse("2025-03-01T12:00:00Z"),
+        Instant.parse("2025-03-01T12:00:10Z"), Instant.parse("2025-03-01T12:00:40Z"));
+    assertThat(LeaseRecord.fromJson(r.toJson())).isEqualTo(r).hasSameHashCodeAs(r);
+    assertThat(r.toString()).contains("host:1:abc").contains("token=42");
+    assertThat(LeaseRecord.defaultHolderId()).matches("[^:]+:\\d+:[0-9a-f-]{36}");
+  }
+}

@@ -1,0 +1,131 @@
+package io.epochal.worker.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.params.HyperParameters;
+import io.epochal.worker.model.builtin.CnnFactory;
+import io.epochal.worker.model.builtin.MlpFactory;
+import io.epochal.worker.model.builtin.MlpOffsetFactory;
+import io.epochal.worker.model.example.ExampleLinearFactory;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ModelRegistryTest {
+
+  private static final ModelRegistry REGISTRY = ModelRegistry.getDefault();
+
+  @BeforeAll
+  static void oneThread() {
+    EngineSettings.configureThreads(1);
+  }
+
+  private static HyperParameters mlp(Object... kv) {
+    HyperParameters.Builder b = HyperParameters.builder().put("input_dim", 4L).put("output_dim", 3L);
+    for (int i = 0; i < kv.length; i += 2) {
+      b.put((String) kv[i], kv[i + 1]);
+    }
+    return b.build();
+  }
+
+  @Test
+  void builtInModelsAreFoundThroughServiceLoader() {
+    assertThat(REGISTRY.get("mlp", 1)).isInstanceOf(MlpFactory.class);
+    assertThat(REGISTRY.get("cnn", 1)).isInstanceOf(CnnFactory.class);
+    assertThat(REGISTRY.get("mlp-offset", 1)).isInstanceOf(MlpOffsetFactory.class);
+    assertThat(REGISTRY.registered()).contains("mlp v1, cnn v1, mlp-offset v1");
+    assertThat(ModelRegistry.getDefault()).isSameAs(REGISTRY);
+  }
+
+  @Test
+  void aFactoryInAJarOnTheClasspathIsPickedUp() {
+    ModelRegistry fresh = ModelRegistry.load(getClass().getClassLoader());
+    ModelFactory f = fresh.get("example-linear", 1);
+    assertThat(f).isInstanceOf(ExampleLinearFactory.class);
+    try (EpochalModel m = fresh.create("example-linear", 1, HyperParameters.empty());
+        NDManager io = NDManager.newBaseManager("PyTorch")) {
+      m.initialize(1);
+      NDArray out = m.forward(io.ones(new Shape(5, 3)), false, null);
+      assertThat(out.getShape()).isEqualTo(new Shape(5, 2));
+      assertThat(m.stateDict().nameList()).containsExactly("weight", "bias");
+    }
+  }
+
+  @Test
+  void unknownModelNameListsWhatIsRegistered() {
+    assertThatThrownBy(() -> REGISTRY.get("resnet", 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown model resnet v1")
+        .hasMessageContaining("registered: ")
+        .hasMessageContaining("mlp v1, cnn v1, mlp-offset v1");
+    assertThatThrownBy(() -> REGISTRY.get("mpl", 1))
+        .hasMessageContaining("did you mean 'mlp'?");
+  }
+
+  @Test
+  void unknownVersionNamesTheVersionsThatExist() {
+    assertThatThrownBy(() -> REGISTRY.get("mlp", 2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown model mlp v2; model mlp exists in version 1")
+        .hasMessageContaining("mlp v1, cnn v1, mlp-offset v1");
+  }
+
+  @Test
+  void twoFactoriesWithTheSameNameAndVersionAreRefused() {
+    assertThatThrownBy(() -> ModelRegistry.of(List.of(new MlpFactory(), new MlpFactory())))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("model mlp v1 is registered twice")
+        .hasMessageContaining(MlpFactory.class.getName());
+  }
+
+  @Test
+  void resolveFillsDefaults() {
+    HyperParameters r = REGISTRY.resolve("mlp", 1, mlp());
+    assertThat(r.getList("hidden", Long.class)).containsExactly(256L, 256L);
+    assertThat(r.getString("activation")).isEqualTo("relu");
+    assertThat(r.getDouble("dropout")).isEqualTo(0.0);
+    assertThat(r.getLong("input_dim")).isEqualTo(4L);
+    HyperParameters c = REGISTRY.resolve("cnn", 1, HyperParameters.builder().put("classes", 10).build());
+    assertThat(c.getLong("image_size")).isEqualTo(28L);
+    assertThat(c.getLong("channels")).isEqualTo(16L);
+  }
+
+  @Test
+  void missingRequiredHyperparameterIsNamedWithTypeAndRange() {
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, HyperParameters.builder().put("output_dim", 3L).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model mlp v1 needs hyperparameter 'input_dim' (long in [1, 2147483647])");
+  }
+
+  @Test
+  void unknownHyperparameterSuggestsTheNearestKey() {
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("hiden", List.of(8L))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model mlp v1 has no hyperparameter 'hiden' (did you mean 'hidden'?)");
+  }
+
+  @Test
+  void wrongTypeIsNamedWithExpectedTypeAndRange() {
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("dropout", "half")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'dropout' = half has type string; expected double in [0.0, 0.99]");
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("hidden", List.of(1.5))))
+        .hasMessageContaining("'hidden'").hasMessageContaining("expected list<long>");
+  }
+
+  @Test
+  void outOfRangeValuesAreNamedWithTheRange() {
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("dropout", 1.0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'dropout' = 1.0 is out of range; expected double in [0.0, 0.99]");
+    assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("activation", "swish")))
+        .hasMessageContaining("'activation' = \"swish\" is not allowed; expected one of relu, tanh, gelu, sigmoid");
+    assertThatThrownBy(() -> REGISTRY.resolve("cnn", 1,
+        HyperParameters.builder().put("classes", 10).put("image_size", 1).build()))
+        .hasMessageContaining("'image_size' = 1 is out of range; expected long in [2, 4096]");
+  }
+}
