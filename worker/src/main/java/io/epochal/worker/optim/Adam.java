@@ -28,6 +28,17 @@ import java.util.List;
  * {@code adamUpdate} kernel runs the update: it computes {@code w -= lrArg * m / (sqrt(v) +
  * epsArg)}, which is the equation above for {@code lrArg = lr * sqrt(1 - beta2^t) / (1 - beta1^t)}
  * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do.
+ *
+ * <h2>When the fused kernel is used</h2>
+ *
+ * <p>The kernel receives the betas as float32 and forms {@code 1 - beta} in float32, whereas torch
+ * forms it in double and rounds once. For {@code beta2 = 0.999} this makes the kernel's
+ * coefficient {@code 1 - 0.999f = 0.00099998713} instead of {@code 0.001}, so {@code exp_avg_sq}
+ * comes out 1.3e-5 (relative) below torch's and the update about 6e-6 (relative) larger. In
+ * general the gap is up to {@code ulp(beta) / (1 - beta)}. {@link FusedKernel#AUTO} (the default)
+ * therefore uses the kernel only when both gaps are at most 1e-6, which keeps every value within
+ * 1e-6 of torch's equations (e.g. {@code beta1 = 0.9, beta2 = 0.95}); {@link FusedKernel#ALWAYS}
+ * accepts the gap for speed; {@link FusedKernel#NEVER} always runs plain operations.
  */
 public final class Adam extends AbstractOptimizer {
 
@@ -55,7 +66,35 @@ public final class Adam extends AbstractOptimizer {
     this.weightDecay = b.weightDecay;
     this.amsgrad = b.amsgrad;
     this.decoupled = b.decoupled;
-    this.fused = !b.amsgrad && !b.forcePlain;
+    this.fused = !b.amsgrad && (b.fusedKernel == FusedKernel.ALWAYS
+        || (b.fusedKernel == FusedKernel.AUTO && fusedIsExact(b.beta1, b.beta2)));
+  }
+
+  /** When the engine's fused Adam kernel may run the update. */
+  public enum FusedKernel {
+    /** When it matches torch's equations within 1e-6 relative (see the class comment). */
+    AUTO,
+    /** Whenever amsgrad is off, accepting the float32 rounding of {@code 1 - beta}. */
+    ALWAYS,
+    /** Never: plain array operations only. */
+    NEVER
+  }
+
+  /** Relative gap allowed between the kernel's float32 {@code 1 - beta} and torch's. */
+  static final double FUSED_TOLERANCE = 1e-6;
+
+  /**
+   * Whether the fused kernel's coefficients {@code 1 - (float) beta} are within
+   * {@link #FUSED_TOLERANCE} of torch's {@code (float) (1 - beta)} for both betas.
+   */
+  public static boolean fusedIsExact(double beta1, double beta2) {
+    return coefficientGap(beta1) <= FUSED_TOLERANCE && coefficientGap(beta2) <= FUSED_TOLERANCE;
+  }
+
+  private static double coefficientGap(double beta) {
+    float kernel = 1f - (float) beta;
+    float torch = (float) (1 - beta);
+    return torch == 0 ? (kernel == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.abs((double) kernel - torch) / torch;
   }
 
   /** A builder for Adam (L2 weight decay). */
@@ -152,7 +191,7 @@ public final class Adam extends AbstractOptimizer {
     private double eps = 1e-8;
     private double weightDecay;
     private boolean amsgrad;
-    private boolean forcePlain;
+    private FusedKernel fusedKernel = FusedKernel.AUTO;
     private HyperParameters recorded;
 
     private Builder(boolean decoupled) {
@@ -196,11 +235,11 @@ public final class Adam extends AbstractOptimizer {
     }
 
     /**
-     * Run the plain array operations even where the fused kernel applies; default false. For
-     * comparing the two paths and for engines without the kernel.
+     * When the engine's fused kernel runs the update; default {@link FusedKernel#AUTO}. Without
+     * amsgrad only; {@link FusedKernel#NEVER} also serves engines without the kernel.
      */
-    public Builder optForcePlain(boolean forcePlain) {
-      this.forcePlain = forcePlain;
+    public Builder optFusedKernel(FusedKernel fusedKernel) {
+      this.fusedKernel = checkNotNull(fusedKernel, "fusedKernel");
       return this;
     }
 
