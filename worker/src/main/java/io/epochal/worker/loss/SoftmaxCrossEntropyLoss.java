@@ -46,7 +46,14 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
   }
 
   private static void checkLabels(NDArray label, long classes) {
-    float[] values = label.toType(DataType.FLOAT32, false).toFloatArray();
+    float[] values;
+    if (label.getDataType() == DataType.FLOAT32) {
+      values = label.toFloatArray();
+    } else {
+      try (NDArray f = label.toType(DataType.FLOAT32, true)) {
+        values = f.toFloatArray();
+      }
+    }
     for (int i = 0; i < values.length; i++) {
       float v = values[i];
       checkArgument(v >= 0 && v < classes && v == Math.rint(v),
