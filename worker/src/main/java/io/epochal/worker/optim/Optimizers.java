@@ -1,0 +1,118 @@
+package io.epochal.worker.optim;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.djl.ndarray.NDManager;
+import io.epochal.params.HyperParameters;
+import io.epochal.params.ParamSpec;
+import io.epochal.params.ParamSpecs;
+import io.epochal.params.ParamType;
+import java.util.List;
+
+/**
+ * The optimizer registry: names, hyperparameter declarations and creation.
+ *
+ * <table>
+ *   <caption>Optimizers and their hyperparameters (defaults as in torch.optim)</caption>
+ *   <tr><th>name</th><th>hyperparameters</th></tr>
+ *   <tr><td>{@code sgd}</td><td>lr 0.001, momentum 0.0, dampening 0.0, nesterov false,
+ *       weight_decay 0.0</td></tr>
+ *   <tr><td>{@code adam}</td><td>lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0.0,
+ *       amsgrad false</td></tr>
+ *   <tr><td>{@code adamw}</td><td>lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0.01,
+ *       amsgrad false</td></tr>
+ * </table>
+ *
+ * <p>{@code lr} is the base learning rate: a {@link io.epochal.worker.schedule.LrSchedule} scales
+ * it and the scheduled value is passed to every {@link Optimizer#step}; the optimizer itself does
+ * not read it.
+ */
+public final class Optimizers {
+
+  /** Known optimizer names, in the order they are listed in messages. */
+  public static final List<String> NAMES = List.of("sgd", "adam", "adamw");
+
+  private Optimizers() {}
+
+  /**
+   * The hyperparameter declarations of optimizer {@code name}.
+   *
+   * @throws IllegalArgumentException for an unknown name, listing the known ones
+   */
+  public static ParamSpecs params(String name) {
+    String owner = "optimizer '" + checkKnown(name) + "'";
+    ParamSpec lr = dbl("lr", 1e-3, 0, null, "base learning rate; the schedule scales it");
+    if (name.equals("sgd")) {
+      return new ParamSpecs(owner, List.of(lr,
+          dbl("momentum", 0.0, 0, null, "momentum factor (0 = none)"),
+          dbl("dampening", 0.0, 0, 1.0, "dampening of the momentum"),
+          ParamSpec.builder("nesterov", ParamType.BOOLEAN).optDefault(false)
+              .optDoc("Nesterov momentum (needs momentum > 0 and dampening 0)").build(),
+          dbl("weight_decay", 0.0, 0, null, "L2 penalty added to the gradient")));
+    }
+    boolean adamw = name.equals("adamw");
+    return new ParamSpecs(owner, List.of(lr,
+        dbl("beta1", 0.9, 0, 1.0, "decay of the first moment (exp_avg), below 1"),
+        dbl("beta2", 0.999, 0, 1.0, "decay of the second moment (exp_avg_sq), below 1"),
+        dbl("eps", 1e-8, 0, null, "added to the bias-corrected square root of the second moment"),
+        dbl("weight_decay", adamw ? 0.01 : 0.0, 0, null,
+            adamw ? "decoupled weight decay: w *= 1 - lr * weight_decay" : "L2 penalty added to the gradient"),
+        ParamSpec.builder("amsgrad", ParamType.BOOLEAN).optDefault(false)
+            .optDoc("use the maximum of past second moments (max_exp_avg_sq)").build()));
+  }
+
+  /**
+   * A new optimizer {@code name} configured by {@code resolved} (the output of
+   * {@code params(name).resolve(raw)}; it is resolved again here, so missing keys get their
+   * defaults and wrong ones are refused), keeping its state in a sub-manager of {@code manager}.
+   *
+   * @throws IllegalArgumentException for an unknown name (listing the known ones) or a
+   *     hyperparameter that is unknown, mistyped or out of range (naming it)
+   */
+  public static Optimizer create(String name, HyperParameters resolved, NDManager manager) {
+    checkNotNull(resolved, "resolved");
+    checkNotNull(manager, "manager");
+    HyperParameters hp = params(name).resolve(resolved);
+    switch (name) {
+      case "sgd":
+        return Sgd.builder().setManager(manager)
+            .optMomentum(hp.getDouble("momentum"))
+            .optDampening(hp.getDouble("dampening"))
+            .optNesterov(hp.getBoolean("nesterov"))
+            .optWeightDecay(hp.getDouble("weight_decay"))
+            .recordHyperParameters(hp)
+            .build();
+      case "adam":
+      case "adamw":
+        Adam.Builder b = name.equals("adam") ? Adam.builder() : Adam.adamWBuilder();
+        return b.setManager(manager)
+            .optBeta1(hp.getDouble("beta1"))
+            .optBeta2(hp.getDouble("beta2"))
+            .optEps(hp.getDouble("eps"))
+            .optWeightDecay(hp.getDouble("weight_decay"))
+            .optAmsgrad(hp.getBoolean("amsgrad"))
+            .recordHyperParameters(hp)
+            .build();
+      default:
+        throw new AssertionError(name);
+    }
+  }
+
+  private static String checkKnown(String name) {
+    if (name == null || !NAMES.contains(name)) {
+      String near = name == null ? null : ParamSpecs.nearest(name, NAMES);
+      throw new IllegalArgumentException("unknown optimizer '" + name + "'"
+          + (near == null ? "" : " (did you mean '" + near + "'?)") + "; known optimizers: "
+          + String.join(", ", NAMES));
+    }
+    return name;
+  }
+
+  private static ParamSpec dbl(String name, double def, double min, Double max, String doc) {
+    ParamSpec.Builder b = ParamSpec.builder(name, ParamType.DOUBLE).optDefault(def).optMin(min).optDoc(doc);
+    if (max != null) {
+      b.optMax(max);
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,99 @@
+package io.epochal.worker.schedule;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.params.ParamSpec;
+import io.epochal.params.ParamSpecs;
+import io.epochal.params.ParamType;
+import java.util.List;
+
+/**
+ * The schedule registry: declarations and creation.
+ *
+ * <table>
+ *   <caption>Schedule hyperparameters</caption>
+ *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step or cosine</td></tr>
+ *   <tr><td>{@code step_size}</td><td>0 (unset)</td><td>step: multiply by gamma every step_size steps (required, &ge; 1)</td></tr>
+ *   <tr><td>{@code gamma}</td><td>0.1</td><td>step: the factor</td></tr>
+ *   <tr><td>{@code total_steps}</td><td>0 (unset)</td><td>cosine: steps from base to min_lr, counted after the warm-up (required, &ge; 1)</td></tr>
+ *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine: the final rate, held afterwards</td></tr>
+ *   <tr><td>{@code warmup_steps}</td><td>0</td><td>linear warm-up steps in front of the schedule (0 = none)</td></tr>
+ *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's LinearLR default)</td></tr>
+ * </table>
+ *
+ * <p>With a warm-up of {@code W} steps, global step {@code s >= W} uses the schedule at
+ * {@code s - W}: a cosine reaches {@code min_lr} at global step {@code W + total_steps}.
+ */
+public final class LrSchedules {
+
+  /** Known schedule names. */
+  public static final List<String> NAMES = List.of("constant", "step", "cosine");
+
+  private LrSchedules() {}
+
+  /** The declarations of every schedule key. */
+  public static ParamSpecs params() {
+    return new ParamSpecs("lr schedule", List.of(
+        ParamSpec.builder("schedule", ParamType.STRING).optDefault("constant")
+            .optAllowed(NAMES.toArray(new String[0])).optDoc("the schedule after any warm-up").build(),
+        ParamSpec.builder("step_size", ParamType.LONG).optDefault(0L).optMin(0)
+            .optDoc("schedule step: multiply the rate by gamma every step_size steps (required >= 1)").build(),
+        ParamSpec.builder("gamma", ParamType.DOUBLE).optDefault(0.1).optMin(0)
+            .optDoc("schedule step: the decay factor").build(),
+        ParamSpec.builder("total_steps", ParamType.LONG).optDefault(0L).optMin(0)
+            .optDoc("schedule cosine: steps from lr down to min_lr, after the warm-up (required >= 1)").build(),
+        ParamSpec.builder("min_lr", ParamType.DOUBLE).optDefault(0.0).optMin(0)
+            .optDoc("schedule cosine: the final rate, held after total_steps").build(),
+        ParamSpec.builder("warmup_steps", ParamType.LONG).optDefault(0L).optMin(0)
+            .optDoc("linear warm-up steps in front of the schedule (0 = none)").build(),
+        ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMin(0).optMax(1)
+            .optDoc("the warm-up starts at lr * this factor (> 0) and reaches lr after warmup_steps").build()));
+  }
+
+  /**
+   * The schedule configured by {@code resolved} (resolved again here) for base rate
+   * {@code baseLr}.
+   *
+   * @throws IllegalArgumentException naming the key that is unknown, out of range or missing for
+   *     the chosen schedule
+   */
+  public static LrSchedule create(double baseLr, HyperParameters resolved) {
+    HyperParameters hp = params().resolve(resolved);
+    LrSchedule s;
+    switch (hp.getString("schedule")) {
+      case "constant":
+        s = new Schedules.Constant(baseLr);
+        break;
+      case "step":
+        s = new Schedules.StepDecay(baseLr, hp.getLong("step_size"), hp.getDouble("gamma"));
+        break;
+      case "cosine":
+        s = new Schedules.Cosine(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
+        break;
+      default:
+        throw new AssertionError(hp.getString("schedule"));
+    }
+    long warmup = hp.getLong("warmup_steps");
+    return warmup == 0 ? s : new Schedules.Warmup(s, warmup, hp.getDouble("warmup_start_factor"));
+  }
+
+  /** A constant schedule. */
+  public static LrSchedule constant(double baseLr) {
+    return new Schedules.Constant(baseLr);
+  }
+
+  /** {@code base * gamma^floor(step / stepSize)}. */
+  public static LrSchedule stepDecay(double baseLr, long stepSize, double gamma) {
+    return new Schedules.StepDecay(baseLr, stepSize, gamma);
+  }
+
+  /** Cosine from {@code baseLr} down to {@code minLr} over {@code totalSteps}, then {@code minLr}. */
+  public static LrSchedule cosine(double baseLr, long totalSteps, double minLr) {
+    return new Schedules.Cosine(baseLr, totalSteps, minLr);
+  }
+
+  /** {@code inner} preceded by a linear warm-up from {@code startFactor * base} to base. */
+  public static LrSchedule withWarmup(LrSchedule inner, long warmupSteps, double startFactor) {
+    return new Schedules.Warmup(inner, warmupSteps, startFactor);
+  }
+}

@@ -1,0 +1,217 @@
+package io.epochal.worker.schedule;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.Objects;
+
+/** The schedule implementations: constant, step decay, cosine, and a linear warm-up in front. */
+final class Schedules {
+
+  private Schedules() {}
+
+  static void checkStep(long step) {
+    checkArgument(step >= 0, "global step must be >= 0, got %s", step);
+  }
+
+  /** Base class holding the base rate. */
+  abstract static class Base implements LrSchedule {
+    final double baseLr;
+
+    Base(double baseLr) {
+      checkArgument(baseLr >= 0 && Double.isFinite(baseLr), "base learning rate lr = %s must be finite and >= 0",
+          baseLr);
+      this.baseLr = baseLr;
+    }
+
+    @Override
+    public double baseLr() {
+      return baseLr;
+    }
+  }
+
+  /** {@code lr = base}. */
+  static final class Constant extends Base {
+    Constant(double baseLr) {
+      super(baseLr);
+    }
+
+    @Override
+    public String name() {
+      return "constant";
+    }
+
+    @Override
+    public double lr(long step) {
+      checkStep(step);
+      return baseLr;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Constant && ((Constant) o).baseLr == baseLr;
+    }
+
+    @Override
+    public int hashCode() {
+      return Double.hashCode(baseLr);
+    }
+
+    @Override
+    public String toString() {
+      return "constant(lr=" + baseLr + ")";
+    }
+  }
+
+  /** {@code lr = base * gamma^floor(step / stepSize)}, like torch's StepLR counted in steps. */
+  static final class StepDecay extends Base {
+    final long stepSize;
+    final double gamma;
+
+    StepDecay(double baseLr, long stepSize, double gamma) {
+      super(baseLr);
+      checkArgument(stepSize >= 1, "schedule 'step' needs step_size >= 1, got %s; set step_size", stepSize);
+      checkArgument(gamma >= 0 && Double.isFinite(gamma), "schedule 'step' gamma = %s must be >= 0", gamma);
+      this.stepSize = stepSize;
+      this.gamma = gamma;
+    }
+
+    @Override
+    public String name() {
+      return "step";
+    }
+
+    @Override
+    public double lr(long step) {
+      checkStep(step);
+      return baseLr * Math.pow(gamma, step / stepSize);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof StepDecay)) {
+        return false;
+      }
+      StepDecay s = (StepDecay) o;
+      return s.baseLr == baseLr && s.stepSize == stepSize && s.gamma == gamma;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(baseLr, stepSize, gamma);
+    }
+
+    @Override
+    public String toString() {
+      return "step(lr=" + baseLr + ", step_size=" + stepSize + ", gamma=" + gamma + ")";
+    }
+  }
+
+  /**
+   * {@code lr = min + (base - min) * (1 + cos(pi * step / total)) / 2} for {@code step <= total},
+   * then {@code min} (torch's CosineAnnealingLR closed form, held at its end instead of rising).
+   */
+  static final class Cosine extends Base {
+    final long totalSteps;
+    final double minLr;
+
+    Cosine(double baseLr, long totalSteps, double minLr) {
+      super(baseLr);
+      checkArgument(totalSteps >= 1, "schedule 'cosine' needs total_steps >= 1, got %s; set total_steps",
+          totalSteps);
+      checkArgument(minLr >= 0 && Double.isFinite(minLr), "schedule 'cosine' min_lr = %s must be >= 0", minLr);
+      this.totalSteps = totalSteps;
+      this.minLr = minLr;
+    }
+
+    @Override
+    public String name() {
+      return "cosine";
+    }
+
+    @Override
+    public double lr(long step) {
+      checkStep(step);
+      if (step >= totalSteps) {
+        return minLr;
+      }
+      return minLr + (baseLr - minLr) * (1 + Math.cos(Math.PI * step / totalSteps)) / 2;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Cosine)) {
+        return false;
+      }
+      Cosine c = (Cosine) o;
+      return c.baseLr == baseLr && c.totalSteps == totalSteps && c.minLr == minLr;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(baseLr, totalSteps, minLr);
+    }
+
+    @Override
+    public String toString() {
+      return "cosine(lr=" + baseLr + ", total_steps=" + totalSteps + ", min_lr=" + minLr + ")";
+    }
+  }
+
+  /**
+   * Linear warm-up in front of another schedule: for {@code step < warmup},
+   * {@code lr = base * (f + (1 - f) * step / warmup)} (torch's LinearLR from {@code f} to 1);
+   * afterwards the inner schedule at {@code step - warmup} (torch's SequentialLR).
+   */
+  static final class Warmup implements LrSchedule {
+    final LrSchedule inner;
+    final long warmupSteps;
+    final double startFactor;
+
+    Warmup(LrSchedule inner, long warmupSteps, double startFactor) {
+      checkArgument(warmupSteps >= 1, "warmup_steps = %s must be >= 1 for a warm-up", warmupSteps);
+      checkArgument(startFactor > 0 && startFactor <= 1,
+          "warmup_start_factor = %s must be in (0, 1]", startFactor);
+      this.inner = Objects.requireNonNull(inner, "inner");
+      this.warmupSteps = warmupSteps;
+      this.startFactor = startFactor;
+    }
+
+    @Override
+    public String name() {
+      return "warmup+" + inner.name();
+    }
+
+    @Override
+    public double baseLr() {
+      return inner.baseLr();
+    }
+
+    @Override
+    public double lr(long step) {
+      checkStep(step);
+      if (step >= warmupSteps) {
+        return inner.lr(step - warmupSteps);
+      }
+      return inner.baseLr() * (startFactor + (1 - startFactor) * step / warmupSteps);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Warmup)) {
+        return false;
+      }
+      Warmup w = (Warmup) o;
+      return w.inner.equals(inner) && w.warmupSteps == warmupSteps && w.startFactor == startFactor;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(inner, warmupSteps, startFactor);
+    }
+
+    @Override
+    public String toString() {
+      return "warmup(warmup_steps=" + warmupSteps + ", warmup_start_factor=" + startFactor + ") then " + inner;
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.epochal.worker.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class LossesTest {
+
+  private static final float[][] LOGITS = {{1f, 2f, 3f}, {0.5f, -1f, 0f}};
+  private static final int[] CLASSES = {2, 0};
+  private NDManager manager;
+
+  @BeforeEach
+  void open() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  private NDArray logits() {
+    return manager.create(LOGITS);
+  }
+
+  /** -log softmax(x)[c] = log(sum exp x) - x[c], in doubles. */
+  private static double expectedCrossEntropy(float[][] x, int[] c) {
+    double sum = 0;
+    for (int i = 0; i < x.length; i++) {
+      double lse = 0;
+      for (float v : x[i]) {
+        lse += Math.exp(v);
+      }
+      sum += Math.log(lse) - x[i][c[i]];
+    }
+    return sum / x.length;
+  }
+
+  @Test
+  void crossEntropyMatchesHandComputedValueForBothLabelShapes() {
+    Loss loss = Losses.create("softmax_cross_entropy");
+    double expected = expectedCrossEntropy(LOGITS, CLASSES);
+    // row 0: log(e + e^2 + e^3) - 3 = 0.40760596; row 1: log(e^.5 + e^-1 + 1) - 0.5 = 0.60413061
+    assertThat(expected).isCloseTo((0.40760596 + 0.60413061) / 2, within(1e-7));
+    for (NDArray label : new NDArray[] {manager.create(new float[] {2f, 0f}),
+        manager.create(new float[] {2f, 0f}, new Shape(2, 1))}) {
+      NDArray value = loss.evaluate(logits(), label);
+      assertThat(value.getShape()).isEqualTo(new Shape());
+      assertThat((double) value.getFloat()).isCloseTo(expected, within(1e-6));
+    }
+  }
+
+  @Test
+  void crossEntropyIsStableForHugeLogits() {
+    NDArray x = manager.create(new float[][] {{1000f, 0f}, {-1000f, 1000f}});
+    NDArray value = Losses.create("softmax_cross_entropy").evaluate(x, manager.create(new float[] {1f, 1f}));
+    // row 0: -log softmax = 1000; row 1: ~0
+    assertThat((double) value.getFloat()).isCloseTo(500.0, within(1e-3));
+  }
+
+  @Test
+  void crossEntropyGradientIsSoftmaxMinusOneHotOverBatch() {
+    NDArray x = logits();
+    x.setRequiresGradient(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray value = Losses.create("softmax_cross_entropy").evaluate(x, manager.create(new float[] {2f, 0f}));
+      gc.backward(value);
+    }
+    float[] grad = x.getGradient().toFloatArray();
+    for (int i = 0; i < 2; i++) {
+      double z = 0;
+      for (float v : LOGITS[i]) {
+        z += Math.exp(v);
+      }
+      for (int j = 0; j < 3; j++) {
+        double expected = (Math.exp(LOGITS[i][j]) / z - (j == CLASSES[i] ? 1 : 0)) / 2;
+        assertThat((double) grad[i * 3 + j]).as("d loss / d x[%s][%s]", i, j).isCloseTo(expected, within(1e-6));
+      }
+    }
+  }
+
+  @Test
+  void mseIsMeanOverAllElementsWithGradientTwoDiffOverCount() {
+    float[][] p = {{1f, 2f}, {3f, 4f}, {0f, -1f}};
+    float[][] y = {{0f, 2f}, {1f, 5f}, {0.5f, 1f}};
+    // squares: 1, 0, 4, 1, 0.25, 4 -> 10.25 / 6
+    NDArray x = manager.create(p);
+    x.setRequiresGradient(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray value = Losses.create("mse").evaluate(x, manager.create(y));
+      assertThat(value.getShape()).isEqualTo(new Shape());
+      assertThat((double) value.getFloat()).isCloseTo(10.25 / 6, within(1e-6));
+      gc.backward(value);
+    }
+    float[] grad = x.getGradient().toFloatArray();
+    for (int i = 0; i < 6; i++) {
+      assertThat((double) grad[i]).isCloseTo(2.0 * (p[i / 2][i % 2] - y[i / 2][i % 2]) / 6, within(1e-7));
+    }
+  }
+
+  @Test
+  void mismatchedShapesAndBadLabelsAreRefused() {
+    assertThatThrownBy(() -> Losses.create("mse").evaluate(manager.zeros(new Shape(2, 3)), manager.zeros(new Shape(3, 2))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(2, 3)").hasMessageContaining("(3, 2)");
+    Loss ce = Losses.create("softmax_cross_entropy");
+    assertThatThrownBy(() -> ce.evaluate(logits(), manager.create(new float[] {2f, 3f})))
+        .hasMessageContaining("label 3.0 at batch index 1");
+    assertThatThrownBy(() -> ce.evaluate(logits(), manager.create(new float[] {0.5f, 1f})))
+        .hasMessageContaining("label 0.5 at batch index 0");
+    assertThatThrownBy(() -> ce.evaluate(logits(), manager.create(new float[] {1f, 1f, 1f})))
+        .hasMessageContaining("labels shaped [2]");
+  }
+
+  @Test
+  void unknownLossIsRefusedListingTheKnownOnes() {
+    assertThatThrownBy(() -> Losses.create("cross_entropy"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown loss 'cross_entropy'")
+        .hasMessageContaining("softmax_cross_entropy, mse");
+  }
+}

@@ -1,0 +1,115 @@
+package io.epochal.worker.schedule;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.epochal.params.HyperParameters;
+import org.junit.jupiter.api.Test;
+
+class LrSchedulesTest {
+
+  private static LrSchedule create(double base, Object... kv) {
+    HyperParameters.Builder b = HyperParameters.builder();
+    for (int i = 0; i < kv.length; i += 2) {
+      b.put((String) kv[i], kv[i + 1]);
+    }
+    return LrSchedules.create(base, b.build());
+  }
+
+  @Test
+  void defaultScheduleIsConstant() {
+    LrSchedule s = create(0.1);
+    assertThat(s.name()).isEqualTo("constant");
+    assertThat(s.lr(0)).isEqualTo(0.1);
+    assertThat(s.lr(1_000_000)).isEqualTo(0.1);
+  }
+
+  @Test
+  void stepDecayMultipliesByGammaEveryStepSizeSteps() {
+    LrSchedule s = create(1.0, "schedule", "step", "step_size", 3, "gamma", 0.5);
+    assertThat(s.lr(0)).isEqualTo(1.0);
+    assertThat(s.lr(2)).isEqualTo(1.0);
+    assertThat(s.lr(3)).isEqualTo(0.5);
+    assertThat(s.lr(5)).isEqualTo(0.5);
+    assertThat(s.lr(6)).isEqualTo(0.25);
+    assertThat(s.lr(9)).isEqualTo(0.125);
+  }
+
+  @Test
+  void cosineFallsFromBaseToMinLrAndStaysThere() {
+    LrSchedule s = create(1.0, "schedule", "cosine", "total_steps", 4, "min_lr", 0.2);
+    // min + (base - min) * (1 + cos(pi * step / 4)) / 2
+    assertThat(s.lr(0)).isEqualTo(1.0);
+    assertThat(s.lr(1)).isCloseTo(0.2 + 0.8 * (1 + Math.sqrt(0.5)) / 2, within(1e-15));
+    assertThat(s.lr(2)).isCloseTo(0.6, within(1e-15));
+    assertThat(s.lr(3)).isCloseTo(0.2 + 0.8 * (1 - Math.sqrt(0.5)) / 2, within(1e-15));
+    assertThat(s.lr(4)).isCloseTo(0.2, within(1e-15));
+    assertThat(s.lr(100)).isEqualTo(0.2);
+  }
+
+  @Test
+  void warmupRisesLinearlyThenHandsOverToCosineCountedAfterTheWarmup() {
+    LrSchedule s = create(0.8, "schedule", "cosine", "total_steps", 4, "warmup_steps", 4,
+        "warmup_start_factor", 0.25);
+    assertThat(s.name()).isEqualTo("warmup+cosine");
+    // warm-up: 0.8 * (0.25 + 0.75 * step / 4)
+    assertThat(s.lr(0)).isCloseTo(0.2, within(1e-15));
+    assertThat(s.lr(1)).isCloseTo(0.35, within(1e-15));
+    assertThat(s.lr(2)).isCloseTo(0.5, within(1e-15));
+    assertThat(s.lr(3)).isCloseTo(0.65, within(1e-15));
+    // cosine from global step 4: 0.8 * (1 + cos(pi * (step - 4) / 4)) / 2
+    assertThat(s.lr(4)).isCloseTo(0.8, within(1e-15));
+    assertThat(s.lr(6)).isCloseTo(0.4, within(1e-15));
+    assertThat(s.lr(8)).isCloseTo(0.0, within(1e-15));
+    assertThat(s.lr(9)).isEqualTo(0.0);
+  }
+
+  @Test
+  void warmupComposesWithStepDecayAndConstant() {
+    LrSchedule step = create(1.0, "schedule", "step", "step_size", 2, "gamma", 0.1, "warmup_steps", 2,
+        "warmup_start_factor", 0.5);
+    assertThat(new double[] {step.lr(0), step.lr(1), step.lr(2), step.lr(3), step.lr(4)})
+        .containsExactly(new double[] {0.5, 0.75, 1.0, 1.0, 0.1}, within(1e-15));
+    LrSchedule constant = LrSchedules.withWarmup(LrSchedules.constant(2.0), 10, 1.0 / 3);
+    assertThat(constant.lr(0)).isCloseTo(2.0 / 3, within(1e-15));
+    assertThat(constant.lr(10)).isEqualTo(2.0);
+  }
+
+  @Test
+  void stateRecordsNameStepAndCurrentRate() {
+    LrSchedule s = create(1.0, "schedule", "step", "step_size", 3, "gamma", 0.5);
+    HyperParameters st = s.state(7);
+    assertThat(st.getString("schedule.name")).isEqualTo("step");
+    assertThat(st.getLong("schedule.step")).isEqualTo(7L);
+    assertThat(st.getDouble("schedule.lr")).isEqualTo(0.25);
+    assertThat(st.getDouble("schedule.base_lr")).isEqualTo(1.0);
+  }
+
+  @Test
+  void schedulesAreValuesEqualWhenConfiguredAlike() {
+    assertThat(create(0.1, "schedule", "cosine", "total_steps", 10, "warmup_steps", 2))
+        .isEqualTo(LrSchedules.withWarmup(LrSchedules.cosine(0.1, 10, 0.0), 2, 1.0 / 3))
+        .hasSameHashCodeAs(LrSchedules.withWarmup(LrSchedules.cosine(0.1, 10, 0.0), 2, 1.0 / 3));
+    assertThat(LrSchedules.stepDecay(0.1, 3, 0.5)).isNotEqualTo(LrSchedules.stepDecay(0.1, 3, 0.25));
+  }
+
+  @Test
+  void cosineWithoutTotalStepsIsRefusedNamingTheKey() {
+    assertThatThrownBy(() -> create(0.1, "schedule", "cosine"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("total_steps");
+    assertThatThrownBy(() -> create(0.1, "schedule", "step"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step_size");
+  }
+
+  @Test
+  void unknownScheduleOrKeyIsRefused() {
+    assertThatThrownBy(() -> create(0.1, "schedule", "linear"))
+        .hasMessageContaining("constant, step, cosine");
+    assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
+        .hasMessageContaining("did you mean 'warmup_steps'");
+    assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", 0.0))
+        .hasMessageContaining("warmup_start_factor = 0.0");
+    assertThatThrownBy(() -> LrSchedules.constant(0.1).lr(-1)).hasMessageContaining("-1");
+  }
+}
