@@ -32,7 +32,7 @@ public final class ReferenceDoc {
     for (ParamSpec s : JobKeys.specs().all()) {
       sb.append("| `").append(s.name()).append("` | ").append(s.type().displayName()).append(" | ")
           .append(s.required() ? "*required*" : "`" + s.defaultValue() + "`").append(" | ")
-          .append(s.rangeText()).append(" | ").append(s.doc().replace("|", "\\|")).append(" |\n");
+          .append(s.rangeText()).append(" | ").append(escape(s.doc())).append(" |\n");
     }
     sb.append("\n## Model, optimizer and schedule hyperparameters\n\n")
         .append("| key | meaning |\n| --- | --- |\n")
@@ -52,6 +52,10 @@ public final class ReferenceDoc {
         .append("`i % train.workers`; a worker keeps its rows in that order. The same input and Spark settings\n")
         .append("always give the same shards.\n");
     return sb.toString();
+  }
+
+  private static String escape(String text) {
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;");
   }
 
   /** Writes the reference to {@code args[0]} (default {@code conf/REFERENCE.md}). */
