@@ -43,7 +43,7 @@ public final class JobSpec {
   public static JobSpec fromHyperParameters(HyperParameters hp, ModelCatalog catalog) {
     checkNotNull(hp, "hyperparameters");
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
-    hp.asMap().forEach((k, v) -> raw.put(k, new SpecValidator.Sourced(v, "stored job spec")));
+    hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
     return new JobSpec(new SpecValidator(catalog).validate(raw));
   }
 

@@ -22,7 +22,7 @@ import org.apache.hadoop.fs.FileSystem;
  * written: unknown keys (with the nearest valid key), types, ranges, the model, optimizer and
  * schedule against the {@link ModelCatalog}, and that {@code data.path} exists. {@code job.dir}
  * and {@code data.path} are qualified into absolute URIs ({@code /data/x} becomes
- * {@code file:/data/x} on the local default file system).
+ * {@code file:///data/x} on the local default file system).
  *
  * <p>Build with {@link #builder()}: {@code setCatalog} is required, the rest optional.
  */
@@ -57,16 +57,16 @@ public final class JobSpecResolver {
   public JobSpec resolve() {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     if (jobFile != null) {
-      readJobFile().forEach((k, v) -> raw.put(k, new SpecValidator.Sourced(v, jobFile.toString())));
+      readJobFile().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
     }
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(sparkConf).entrySet()) {
       if (e.getKey().startsWith(JobKeys.SPARK_CONF_PREFIX)) {
         String key = e.getKey().substring(JobKeys.SPARK_CONF_PREFIX.length());
-        raw.put(key, new SpecValidator.Sourced(e.getValue().trim(), "Spark conf " + e.getKey()));
+        raw.put(key, SpecValidator.Sourced.text(e.getValue().trim(), "Spark conf " + e.getKey()));
       }
     }
     new java.util.TreeMap<>(overrides).forEach((k, v) ->
-        raw.put(k.trim(), new SpecValidator.Sourced(v.trim(), "--set " + k.trim())));
+        raw.put(k.trim(), SpecValidator.Sourced.text(v.trim(), "--set " + k.trim())));
     HyperParameters values = new SpecValidator(catalog).validate(raw);
     HyperParameters qualified = HyperParameters.builder().putAll(values)
         .put(JobKeys.JOB_DIR, qualify(JobKeys.JOB_DIR, values.getString(JobKeys.JOB_DIR)))

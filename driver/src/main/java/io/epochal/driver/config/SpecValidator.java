@@ -20,14 +20,26 @@ import java.util.TreeSet;
  */
 final class SpecValidator {
 
-  /** A raw value (a String to parse, or an already typed value) and where it came from. */
+  /** A raw value and where it came from; text from files and command lines is parsed by type. */
   static final class Sourced {
     final Object value;
     final String source;
+    final boolean text;
 
-    Sourced(Object value, String source) {
+    private Sourced(Object value, String source, boolean text) {
       this.value = checkNotNull(value, "value");
       this.source = checkNotNull(source, "source");
+      this.text = text;
+    }
+
+    /** Text to parse with the declared type. */
+    static Sourced text(String value, String source) {
+      return new Sourced(value, source, true);
+    }
+
+    /** An already typed value, checked as it is. */
+    static Sourced typed(Object value, String source) {
+      return new Sourced(value, source, false);
     }
   }
 
@@ -125,7 +137,7 @@ final class SpecValidator {
     }
     Object v = given.value;
     String shown = v instanceof String ? "'" + v + "'" : String.valueOf(v);
-    if (v instanceof String && spec.type() != io.epochal.params.ParamType.STRING) {
+    if (given.text && spec.type() != io.epochal.params.ParamType.STRING) {
       try {
         v = spec.type().parse((String) v);
       } catch (IllegalArgumentException e) {
@@ -169,8 +181,7 @@ final class SpecValidator {
     known.forEach(candidates::add);
     String near = ParamSpecs.nearest(key, candidates);
     return new ConfigException(key, "unknown key '" + key + "' (from " + source + ")"
-        + (near == null ? "" : "; did you mean '" + near + "'?") + " " + (near == null ? "Remove it; " : "")
-        + hint);
+        + (near == null ? "; remove it" : "; did you mean '" + near + "'?") + " (" + hint + ")");
   }
 
   private static String prefixOf(String key) {

@@ -54,7 +54,7 @@ class JobSpecResolverTest {
   void jobFileResolvesToTypedSpecWithDefaultsAndQualifiedPaths() {
     JobSpec spec = resolver().build().resolve();
     assertThat(spec.jobName()).isEqualTo("test");
-    assertThat(spec.jobDir().toString()).isEqualTo("file:" + tmp.resolve("job"));
+    assertThat(spec.jobDir().toString()).isEqualTo("file://" + tmp.resolve("job"));
     assertThat(spec.dataPath().getScheme()).isEqualTo("file");
     assertThat(spec.epochs()).isEqualTo(1);
     assertThat(spec.workers()).isEqualTo(2);
@@ -140,11 +140,16 @@ class JobSpecResolverTest {
   @Test
   void missingRequiredKeysAreNamed() {
     assertThat(errorOf(JobSpecResolver.builder().setCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
-    ConfigException e = errorOf(resolver().optOverride("model.name", "linear"));
-    assertThat(e).hasMessageContaining("missing required key 'model.inputs'")
+    ConfigException e = errorOf(JobSpecResolver.builder().setCatalog(new TestModelCatalog())
+        .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "linear", "data.path", data.toString(),
+            "data.features", "f")));
+    assertThat(e.key()).isEqualTo("model.inputs");
+    assertThat(e).hasMessageContaining("missing required key 'model.inputs' (long, [1, inf]): Input features.")
         .hasMessageContaining("--set model.inputs=<value>");
-    assertThat(errorOf(resolver().optOverride("model.classes", "3").optOverride("model.name", "linear")).key())
-        .isEqualTo("model.classes");
+    ConfigException unknown = errorOf(resolver().optOverride("model.name", "linear"));
+    assertThat(unknown.key()).isEqualTo("model.classes");
+    assertThat(unknown).hasMessageContaining("unknown key 'model.classes'")
+        .hasMessageContaining("remove it (model linear v1 declares [model.inputs, model.outputs])");
   }
 
   @Test
