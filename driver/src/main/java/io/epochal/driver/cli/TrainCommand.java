@@ -55,11 +55,6 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CliOptions options = cli.options();
-    if (cli.catalog() == null) {
-      spec.commandLine().getErr().println("epochal: no model catalog is installed in this build "
-          + "(META-INF/services/io.epochal.driver.config.ModelCatalog); cannot validate model.name");
-      return ExitCodes.INTERNAL;
-    }
     Map<String, String> overrides = new LinkedHashMap<>();
     putIfGiven(overrides, JobKeys.EPOCHS, epochs);
     putIfGiven(overrides, JobKeys.WORKERS, workers);
@@ -70,8 +65,18 @@ final class TrainCommand implements Callable<Integer> {
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
         .forEach(k -> sparkConf.put(k, System.getProperty(k)));
     sparkConf.putAll(options.sparkConf());
-    JobSpec job = JobSpecResolver.builder().setCatalog(cli.catalog()).optJobFile(jobFile).optSparkConf(sparkConf)
-        .optOverrides(overrides).build().resolve();
+    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optJobFile(jobFile).optSparkConf(sparkConf)
+        .optOverrides(overrides);
+    if (cli.catalog() != null) {
+      resolver.optCatalog(cli.catalog());
+    }
+    JobSpec job = resolver.build().resolve();
+    if (cli.catalog() == null) {
+      spec.commandLine().getErr().println("epochal: the job keys are valid, but no model catalog is installed in "
+          + "this build (META-INF/services/io.epochal.driver.config.ModelCatalog) to check model.name="
+          + job.modelName() + " and its hyperparameters");
+      return ExitCodes.INTERNAL;
+    }
     if (dryRun) {
       job.toHyperParameters().asMap().forEach((k, v) -> spec.commandLine().getOut().println(k + "=" + render(v)));
       return ExitCodes.OK;

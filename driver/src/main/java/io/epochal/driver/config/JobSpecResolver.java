@@ -24,7 +24,8 @@ import org.apache.hadoop.fs.FileSystem;
  * and {@code data.path} are qualified into absolute URIs ({@code /data/x} becomes
  * {@code file:///data/x} on the local default file system).
  *
- * <p>Build with {@link #builder()}: {@code setCatalog} is required, the rest optional.
+ * <p>Build with {@link #builder()}; every setting is optional. Without a catalog the model's,
+ * optimizer's and schedule's keys are kept as text, unchecked (for early checks of the rest).
  */
 public final class JobSpecResolver {
 
@@ -141,8 +142,8 @@ public final class JobSpecResolver {
 
     private Builder() {}
 
-    /** The catalog that validates model, optimizer and schedule (required). */
-    public Builder setCatalog(ModelCatalog catalog) {
+    /** The catalog that validates model, optimizer and schedule (without one they are not checked). */
+    public Builder optCatalog(ModelCatalog catalog) {
       this.catalog = checkNotNull(catalog, "catalog");
       return this;
     }
@@ -186,7 +187,6 @@ public final class JobSpecResolver {
 
     /** The resolver. */
     public JobSpecResolver build() {
-      checkArgument(catalog != null, "JobSpecResolver needs setCatalog(...)");
       return new JobSpecResolver(this);
     }
   }

@@ -201,7 +201,12 @@ class EpochalCliTest {
     assertThat(noLauncher.err).contains("job spec is valid").contains("no training launcher");
     Run invalid = run(null, new TestModelCatalog(), train("--set", "train.epochs=0"));
     assertThat(invalid.code).isEqualTo(ExitCodes.USAGE);
-    assertThat(run(new RecordingLauncher(0), null, train()).err).contains("no model catalog");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run noCatalog = run(launcher, null, train());
+    assertThat(noCatalog.code).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(noCatalog.err).contains("no model catalog").contains("model.name=mlp");
+    assertThat(run(launcher, null, train("--set", "train.epoch=2")).code).isEqualTo(ExitCodes.USAGE);
+    assertThat(launcher.calls).isEmpty();
   }
 
   @Test

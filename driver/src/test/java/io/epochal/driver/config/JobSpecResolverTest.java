@@ -40,7 +40,7 @@ class JobSpecResolverTest {
   }
 
   private JobSpecResolver.Builder resolver() {
-    return JobSpecResolver.builder().setCatalog(new TestModelCatalog()).optJobFile(jobFile);
+    return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
   }
 
   private ConfigException errorOf(JobSpecResolver.Builder b) {
@@ -139,8 +139,8 @@ class JobSpecResolverTest {
 
   @Test
   void missingRequiredKeysAreNamed() {
-    assertThat(errorOf(JobSpecResolver.builder().setCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
-    ConfigException e = errorOf(JobSpecResolver.builder().setCatalog(new TestModelCatalog())
+    assertThat(errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "linear", "data.path", data.toString(),
             "data.features", "f")));
     assertThat(e.key()).isEqualTo("model.inputs");
@@ -165,7 +165,7 @@ class JobSpecResolverTest {
 
   @Test
   void unreadableJobFileIsAConfigError() {
-    ConfigException e = errorOf(JobSpecResolver.builder().setCatalog(new TestModelCatalog())
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optJobFile(tmp.resolve("missing.properties")));
     assertThat(e).hasMessageContaining("cannot read job file").hasMessageContaining("missing.properties");
   }
@@ -194,7 +194,7 @@ class JobSpecResolverTest {
 
   @Test
   void shippedQuickstartIsValid() {
-    JobSpec spec = JobSpecResolver.builder().setCatalog(new TestModelCatalog())
+    JobSpec spec = JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false).build().resolve();
     assertThat(spec.modelName()).isEqualTo("mlp");
     assertThat(spec.epochs()).isEqualTo(3);
