@@ -69,7 +69,7 @@ final class SpecValidator {
     }
     HyperParameters.Builder out = HyperParameters.builder();
     for (ParamSpec spec : fixed.all()) {
-      out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "conf/REFERENCE.md"));
+      out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
     }
     HyperParameters fixedValues = out.build();
     if (catalog == null) {

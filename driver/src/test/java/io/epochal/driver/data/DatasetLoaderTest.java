@@ -210,6 +210,20 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void vectorColumnInStructFormLoadsDenseAndSparse() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("vectors"));
+    Files.write(dir.resolve("rows.json"), List.of(
+        "{\"features\":{\"type\":1,\"size\":null,\"indices\":null,\"values\":[1.0,2.0,3.0,4.0]},\"label\":0}",
+        "{\"features\":{\"type\":0,\"size\":4,\"indices\":[1,3],\"values\":[5.0,6.0]},\"label\":1}"),
+        StandardCharsets.UTF_8);
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build());
+    assertThat(data.featureSize()).isEqualTo(4);
+    assertThat(data.shards().first().features()).containsExactly(1, 2, 3, 4, 0, 5, 0, 6);
+    assertThat(data.shards().first().labels()).containsExactly(0, 1);
+    data.unpersist();
+  }
+
+  @Test
   void skipModeSkipsAndCountsBadRows() throws Exception {
     Path dir = csv("skip", "f0,f1,label", "1,2,0", "3,4,1", "5,abc,1", "7,8,0", "9,,1", "11,12,1");
     LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
