@@ -2,6 +2,7 @@ package io.epochal.driver.spark;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.time.Duration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -44,6 +45,33 @@ public final class EpochalSpark implements AutoCloseable {
    */
   public int slots() {
     return master.isOnThisMachine() ? master.slots() : jsc.defaultParallelism();
+  }
+
+  /**
+   * Waits until {@code count} executors (not counting the driver) have registered; a
+   * {@code local-cluster} session starts its executor JVMs in the background.
+   *
+   * @throws IllegalStateException naming the count and the timeout if they do not come up in time
+   */
+  public void awaitExecutors(int count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int registered = 0;
+    while (true) {
+      registered = jsc.sc().statusTracker().getExecutorInfos().length - 1;
+      if (registered >= count) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(registered + " of " + count + " executors registered within "
+            + timeout + " on " + master + "; check the executor logs under the Spark home's work folder");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + count + " executors", e);
+      }
+    }
   }
 
   /** Stops Spark, then deletes the temporary Spark home if one was prepared. */
