@@ -32,6 +32,7 @@ public final class ShardPiece {
   private final int contributors;
   private final int[] positions;
   private final StateDict state;
+  private final RuntimeException failure;
 
   /**
    * A piece.
@@ -57,6 +58,35 @@ public final class ShardPiece {
     this.contributors = contributors;
     this.positions = positions.clone();
     this.state = state;
+    this.failure = null;
+  }
+
+  private ShardPiece(int shard, RuntimeException failure) {
+    this.shard = shard;
+    this.worker = AVERAGED;
+    this.samples = 0;
+    this.steps = 0;
+    this.lossSum = 0;
+    this.contributors = 0;
+    this.positions = new int[0];
+    this.state = StateDict.empty();
+    this.failure = failure;
+  }
+
+  /**
+   * A reducer's failure carried back as data, so that the driver rethrows it as itself (a task
+   * exception reaches the driver only as text) and a deterministic failure is not retried.
+   * Only {@link NonFiniteStateException} and {@link IllegalArgumentException} are carried.
+   */
+  public static ShardPiece failed(int shard, RuntimeException failure) {
+    checkArgument(failure instanceof NonFiniteStateException || failure instanceof IllegalArgumentException,
+        "only NonFiniteStateException or IllegalArgumentException are carried, got %s", failure);
+    return new ShardPiece(shard, failure);
+  }
+
+  /** The reducer's failure, or {@code null} for a piece with data. */
+  public RuntimeException failure() {
+    return failure;
   }
 
   /** The shard index. */
@@ -112,7 +142,9 @@ public final class ShardPiece {
     ShardPiece p = (ShardPiece) o;
     return shard == p.shard && worker == p.worker && samples == p.samples && steps == p.steps
         && Double.compare(lossSum, p.lossSum) == 0 && contributors == p.contributors
-        && Arrays.equals(positions, p.positions) && state.equals(p.state);
+        && Arrays.equals(positions, p.positions) && state.equals(p.state)
+        && Objects.equals(failure == null ? null : failure.getMessage(),
+            p.failure == null ? null : p.failure.getMessage());
   }
 
   @Override
@@ -123,6 +155,9 @@ public final class ShardPiece {
 
   @Override
   public String toString() {
+    if (failure != null) {
+      return "ShardPiece[shard " + shard + ", failed: " + failure.getMessage() + "]";
+    }
     return "ShardPiece[shard " + shard + ", worker " + (worker == AVERAGED ? "averaged" : worker)
         + ", samples " + samples + ", " + state.size() + " tensors, " + state.totalBytes() + " bytes]";
   }
@@ -138,6 +173,21 @@ public final class ShardPiece {
     @Override
     public void write(Kryo kryo, Output output, ShardPiece p) {
       output.writeVarInt(p.shard, true);
+      if (p.failure instanceof NonFiniteStateException) {
+        NonFiniteStateException e = (NonFiniteStateException) p.failure;
+        output.writeByte(1);
+        output.writeVarInt(e.worker(), false);
+        output.writeString(e.tensor());
+        output.writeVarLong(e.index(), true);
+        output.writeDouble(e.value());
+        return;
+      }
+      if (p.failure != null) {
+        output.writeByte(2);
+        output.writeString(p.failure.getMessage());
+        return;
+      }
+      output.writeByte(0);
       output.writeVarInt(p.worker, false);
       output.writeVarLong(p.samples, true);
       output.writeVarLong(p.steps, true);
@@ -153,6 +203,14 @@ public final class ShardPiece {
     @Override
     public ShardPiece read(Kryo kryo, Input input, Class<ShardPiece> type) {
       int shard = input.readVarInt(true);
+      byte kind = input.readByte();
+      if (kind == 1) {
+        return new ShardPiece(shard, new NonFiniteStateException(input.readVarInt(false),
+            input.readString(), input.readVarLong(true), input.readDouble()));
+      }
+      if (kind == 2) {
+        return new ShardPiece(shard, new IllegalArgumentException(input.readString()));
+      }
       int worker = input.readVarInt(false);
       long samples = input.readVarLong(true);
       long steps = input.readVarLong(true);

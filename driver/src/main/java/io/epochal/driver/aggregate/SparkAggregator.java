@@ -42,24 +42,27 @@ public final class SparkAggregator {
     checkNotNull(results, "results");
     checkArgument(shards >= 1, "shard count must be >= 1, got %s; use the executor count", shards);
     final int s = shards;
-    List<ShardPiece> averaged;
-    try {
-      averaged = results
-          .flatMapToPair(r -> {
-            ShardPlan plan = ShardPlan.of(r.state(), s);
-            List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
-            for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.state())) {
-              out.add(new Tuple2<>(p.shard(), p));
-            }
-            return out.iterator();
-          })
-          .groupByKey(new HashPartitioner(s))
-          .map(group -> reduceShard(group._1(), group._2()))
-          .collect();
-    } catch (RuntimeException e) {
-      throw unwrap(e);
-    }
+    List<ShardPiece> averaged = results
+        .flatMapToPair(r -> {
+          ShardPlan plan = ShardPlan.of(r.state(), s);
+          List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
+          for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.state())) {
+            out.add(new Tuple2<>(p.shard(), p));
+          }
+          return out.iterator();
+        })
+        .groupByKey(new HashPartitioner(s))
+        .map(group -> reduceShardOrFailure(group._1(), group._2()))
+        .collect();
     return assemble(averaged, s);
+  }
+
+  private static ShardPiece reduceShardOrFailure(int shard, Iterable<ShardPiece> pieces) {
+    try {
+      return reduceShard(shard, pieces);
+    } catch (NonFiniteStateException | IllegalArgumentException e) {
+      return ShardPiece.failed(shard, e);
+    }
   }
 
   /**
@@ -108,6 +111,11 @@ public final class SparkAggregator {
   static AggregateResult assemble(List<ShardPiece> averaged, int shards) {
     List<ShardPiece> byShard = new ArrayList<>(averaged);
     byShard.sort(Comparator.comparingInt(ShardPiece::shard));
+    for (ShardPiece p : byShard) {
+      if (p.failure() != null) {
+        throw p.failure(); // the lowest failed shard, so the same round always reports the same error
+      }
+    }
     if (byShard.size() != shards) {
       throw new IllegalStateException("aggregation returned " + byShard.size() + " shards, expected " + shards);
     }
@@ -140,21 +148,5 @@ public final class SparkAggregator {
     }
     ShardPiece first = byShard.get(0);
     return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.contributors());
-  }
-
-  /** The Epochal exception behind a failed Spark job, or {@code e} itself. */
-  static RuntimeException unwrap(RuntimeException e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof NonFiniteStateException) {
-        return (NonFiniteStateException) t;
-      }
-      if (t instanceof IllegalArgumentException && t != e) {
-        return new IllegalArgumentException(t.getMessage(), e);
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return e;
   }
 }

@@ -42,13 +42,17 @@ final class States {
     return Tensor.ofFloats(new long[] {n}, v);
   }
 
+  /** Worker {@code w}'s result in {@link #round}. */
+  static RoundResult worker(int w, int params) {
+    long samples = 100 + 37L * w;
+    return new RoundResult(w, samples, 4 + w, 0.5 * samples + w, model(params, 1000 + w, 10 + w, 4 + w));
+  }
+
   /** {@code workers} results with distinct states and sample counts {@code 100 + 37 * w}. */
   static List<RoundResult> round(int workers, int params) {
     List<RoundResult> out = new ArrayList<>();
     for (int w = 0; w < workers; w++) {
-      long samples = 100 + 37L * w;
-      out.add(new RoundResult(w, samples, 4 + w, 0.5 * samples + w,
-          model(params, 1000 + w, 10 + w, 4 + w)));
+      out.add(worker(w, params));
     }
     return out;
   }

@@ -77,6 +77,16 @@ class KryoWireFormatTest {
     assertThat(back.featureShape()).containsExactly(1, 2);
     ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(piece)).isEqualTo(piece);
+    ShardPiece failed = ShardPiece.failed(1,
+        new io.epochal.driver.aggregate.NonFiniteStateException(2, "net.0.weight", 9, Double.NaN));
+    ShardPiece failedBack = roundTrip(failed);
+    assertThat(failedBack.failure()).isInstanceOfSatisfying(
+        io.epochal.driver.aggregate.NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(2);
+          assertThat(e.tensor()).isEqualTo("net.0.weight");
+          assertThat(e.index()).isEqualTo(9);
+        });
+    assertThat(failedBack).isEqualTo(failed);
     RoundResult[] array = {result, result};
     assertThat((RoundResult[]) roundTrip(array)).containsExactly(result, result);
   }
