@@ -8,7 +8,6 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.round.RoundResult;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -27,12 +26,13 @@ final class AggregationChecks {
     });
   }
 
-  static void sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(JavaSparkContext jsc) {
+  static void sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(JavaSparkContext jsc,
+      List<List<Integer>> orders, int... shardCounts) {
     int params = 20_000;
     List<RoundResult> inMemory = States.round(3, params);
     StateDict expected = WeightedAverager.average(inMemory);
-    for (List<Integer> order : List.of(List.of(0, 1, 2), List.of(2, 0, 1), List.of(1, 2, 0))) {
-      for (int shards : new int[] {1, 2, 5}) {
+    for (List<Integer> order : orders) {
+      for (int shards : shardCounts) {
         AggregateResult r = SparkAggregator.aggregate(results(jsc, order, params), shards);
         assertThat(r.state().nameList()).isEqualTo(expected.nameList());
         for (String name : expected.names()) {
@@ -95,6 +95,17 @@ final class AggregationChecks {
         });
   }
 
+  static void workerWithoutSamplesContributesNothing(JavaSparkContext jsc) {
+    JavaRDD<RoundResult> rdd = jsc.parallelize(List.of(0, 1), 2).map(w -> w == 0
+        ? States.worker(0, 3000)
+        : new RoundResult(1, 0, 0, 0, States.model(3000, 99, 1_000_000, 1e6f)));
+    AggregateResult r = SparkAggregator.aggregate(rdd, 3);
+    StateDict only = States.worker(0, 3000).state();
+    assertThat(r.state()).isEqualTo(only);
+    assertThat(r.contributors()).isEqualTo(1);
+    assertThat(r.samples()).isEqualTo(States.worker(0, 3000).samples());
+  }
+
   static void allWorkersWithoutSamplesIsRefused(JavaSparkContext jsc) {
     JavaRDD<RoundResult> rdd = jsc.parallelize(List.of(0, 1), 2)
         .map(w -> new RoundResult(w, 0, 0, 0, States.model(100, w, 0, 0f)));
@@ -107,14 +118,6 @@ final class AggregationChecks {
     ByteBuffer b = t.data();
     byte[] out = new byte[b.remaining()];
     b.get(out);
-    return out;
-  }
-
-  static List<Integer> range(int n) {
-    List<Integer> out = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      out.add(i);
-    }
     return out;
   }
 }

@@ -3,6 +3,7 @@ package io.epochal.driver.aggregate;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,8 @@ class SparkAggregatorOnLocalClusterTest {
 
   @Test
   void sparkPathIsBitIdenticalToInMemoryAverageAcrossExecutorJvms() {
-    AggregationChecks.sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(spark.jsc());
+    AggregationChecks.sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(spark.jsc(),
+        List.of(List.of(0, 1, 2), List.of(2, 1, 0)), 2, 3);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.epochal.driver.aggregate;
 
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,8 @@ class SparkAggregatorTest {
 
   @Test
   void sparkPathIsBitIdenticalToInMemoryAverageWhateverTheCompletionOrder() {
-    AggregationChecks.sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(spark.jsc());
+    AggregationChecks.sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(spark.jsc(),
+        List.of(List.of(0, 1, 2), List.of(2, 0, 1), List.of(1, 2, 0)), 1, 2, 5);
   }
 
   @Test
@@ -34,6 +36,11 @@ class SparkAggregatorTest {
   @Test
   void nanInAWorkerFailsTheRoundNamingWorkerTensorAndIndex() {
     AggregationChecks.nanInAWorkerIsNamed(spark.jsc());
+  }
+
+  @Test
+  void workerWithoutSamplesContributesNothing() {
+    AggregationChecks.workerWithoutSamplesContributesNothing(spark.jsc());
   }
 
   @Test
