@@ -35,8 +35,10 @@ public final class SparkAggregator {
    *
    * @throws IllegalArgumentException if {@code shards < 1}, every worker had 0 samples, or the
    *     workers' layouts differ
-   * @throws NonFiniteStateException if a worker's state or the average holds NaN or infinity
-   * @throws org.apache.spark.SparkException (unchecked in Java) if the job fails otherwise
+   * @throws NonFiniteStateException if a worker's state or the average holds NaN or infinity (the
+   *     reducers return it as data, so it is rethrown here as itself and never retried)
+   * @throws org.apache.spark.SparkException (unchecked in Java) if the job fails otherwise, e.g.
+   *     when computing a worker's result throws
    */
   public static AggregateResult aggregate(JavaRDD<RoundResult> results, int shards) {
     checkNotNull(results, "results");

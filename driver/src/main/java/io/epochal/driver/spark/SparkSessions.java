@@ -70,7 +70,10 @@ public final class SparkSessions {
 
     private Builder() {}
 
-    /** The Spark master: {@code local[N]}, {@code local-cluster[N,C,MB]} or a cluster URL. */
+    /**
+     * The Spark master: {@code local[N]}, {@code local-cluster[N,C,MB]} or a cluster URL. Without
+     * it, the {@code spark.master} system property that {@code spark-submit} sets is used.
+     */
     public Builder setMaster(String master) {
       this.master = checkNotNull(master, "master");
       return this;
@@ -121,11 +124,13 @@ public final class SparkSessions {
     /**
      * Starts Spark.
      *
-     * @throws IllegalStateException if no master was set
+     * @throws IllegalStateException if no master was set and {@code spark.master} is not set either
      */
     public EpochalSpark build() {
+      String master = this.master != null ? this.master : System.getProperty("spark.master");
       if (master == null) {
-        throw new IllegalStateException("no Spark master set; call setMaster(\"local[2]\") or pass --master");
+        throw new IllegalStateException(
+            "no Spark master set; call setMaster(\"local[2]\"), pass --master, or run under spark-submit");
       }
       SparkMaster parsed = SparkMaster.parse(master);
       SparkConf sparkConf = epochalConf(parsed, appName, ui);

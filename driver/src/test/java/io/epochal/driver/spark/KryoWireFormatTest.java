@@ -88,7 +88,8 @@ class KryoWireFormatTest {
         });
     assertThat(failedBack).isEqualTo(failed);
     RoundResult[] array = {result, result};
-    assertThat((RoundResult[]) roundTrip(array)).containsExactly(result, result);
+    RoundResult[] arrayBack = roundTrip(array);
+    assertThat(arrayBack).containsExactly(result, result);
   }
 
   @Test
@@ -101,7 +102,8 @@ class KryoWireFormatTest {
     Tensor big = Tensor.wrap(DType.F32, new long[] {bytes / 4}, data);
     ByteBuffer wire = serialized(big);
     assertThat((long) wire.remaining()).isBetween((long) bytes, bytes + 64L);
-    assertThat((Tensor) roundTrip(big)).isEqualTo(big);
+    Tensor bigBack = roundTrip(big);
+    assertThat(bigBack).isEqualTo(big);
   }
 
   @Test
@@ -130,9 +132,9 @@ class KryoWireFormatTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void listsOfWireValuesRoundTrip() {
     List<Tensor> list = new java.util.ArrayList<>(List.of(Tensor.scalarFloat(1f), Tensor.scalarLong(2)));
-    assertThat((List<Tensor>) roundTrip(list)).isEqualTo(list);
+    List<Tensor> listBack = roundTrip(list);
+    assertThat(listBack).isEqualTo(list);
   }
 }
