@@ -7,8 +7,6 @@ import io.epochal.tensor.StateDict;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,12 +82,14 @@ final class CheckpointReader {
     Path p = new Path(dir, entry.name());
     try {
       checkSize(epoch, p, entry);
-      MessageDigest digest = DigestingOutputStream.sha256();
       SafetensorsFile file;
-      try (FSDataInputStream raw = fs.open(p); InputStream in = new DigestInputStream(raw, digest)) {
+      String sha256;
+      // SafetensorsReader reads each tensor into its own new array, as DigestingInputStream needs
+      try (DigestingInputStream in = new DigestingInputStream(fs.open(p), entry.name())) {
         file = SafetensorsReader.read(in, entry.size(), p.toString());
+        sha256 = in.sha256Hex();
       }
-      checkDigest(epoch, p, entry, digest);
+      checkDigest(epoch, p, entry, sha256);
       return file.tensors();
     } catch (CheckpointException e) {
       throw e;
@@ -120,7 +120,7 @@ final class CheckpointReader {
             digest.update(buffer, 0, n);
           }
         }
-        checkDigest(epoch, p, entry, digest);
+        checkDigest(epoch, p, entry, DigestingOutputStream.hex(digest.digest()));
       } catch (CheckpointCorruptedException e) {
         problems.add(e.getMessage());
       } catch (CheckpointException e) {
@@ -144,9 +144,8 @@ final class CheckpointReader {
     }
   }
 
-  private static void checkDigest(long epoch, Path p, ManifestFile entry, MessageDigest digest)
+  private static void checkDigest(long epoch, Path p, ManifestFile entry, String actual)
       throws CheckpointCorruptedException {
-    String actual = DigestingOutputStream.hex(digest.digest());
     if (!actual.equals(entry.sha256())) {
       throw new CheckpointCorruptedException(epoch, p.toString(), entry.name() + " has SHA-256 " + actual
           + " but the manifest lists " + entry.sha256() + " (content changed or damaged)");

@@ -7,15 +7,19 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
-/** Forwards bytes while counting them and computing their SHA-256, in one pass. */
+/**
+ * Forwards bytes while counting them and computing their SHA-256 in one pass; the hashing runs on
+ * a second thread ({@link PipelinedDigest}) so it overlaps the write. Closing it stops the hasher
+ * but leaves the underlying stream open: the store syncs and closes the file itself.
+ */
 final class DigestingOutputStream extends FilterOutputStream {
 
-  private final MessageDigest digest;
+  private final PipelinedDigest digest;
   private long count;
 
-  DigestingOutputStream(OutputStream out) {
+  DigestingOutputStream(OutputStream out, String name) {
     super(out);
-    this.digest = sha256();
+    this.digest = new PipelinedDigest(name);
   }
 
   static MessageDigest sha256() {
@@ -32,15 +36,13 @@ final class DigestingOutputStream extends FilterOutputStream {
 
   @Override
   public void write(int b) throws IOException {
-    out.write(b);
-    digest.update((byte) b);
-    count++;
+    write(new byte[] {(byte) b}, 0, 1);
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
+    digest.updateCopy(b, off, len);
     out.write(b, off, len);
-    digest.update(b, off, len);
     count += len;
   }
 
@@ -50,12 +52,12 @@ final class DigestingOutputStream extends FilterOutputStream {
   }
 
   /** The SHA-256 hex of the bytes written; call once, at the end. */
-  String sha256Hex() {
-    return hex(digest.digest());
+  String sha256Hex() throws IOException {
+    return digest.finishHex();
   }
 
   @Override
   public void close() {
-    // the store syncs and closes the underlying file itself
+    digest.close();
   }
 }

@@ -146,25 +146,26 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   /** Writes {@code dir/name} through a digesting stream, syncs it and returns its entry. */
   private ManifestFile writeFile(long epoch, Path dir, String name, Body body) throws IOException {
     Path p = new Path(dir, name);
-    DigestingOutputStream digest;
+    long count;
+    String sha256;
     boolean synced;
-    try (FSDataOutputStream raw = create(p)) {
-      digest = new DigestingOutputStream(raw);
+    try (FSDataOutputStream raw = create(p); DigestingOutputStream digest = new DigestingOutputStream(raw, name)) {
       OutputStream out = decorator.decorate(name, digest);
       body.writeTo(out);
       out.flush();
       raw.hsync();
       synced = raw.hasCapability(StreamCapabilities.HSYNC);
+      count = digest.count();
+      sha256 = digest.sha256Hex();
     }
     if (local && !synced) {
       fsyncLocal(p);
     }
     long len = fs.getFileStatus(p).getLen();
-    if (len != digest.count()) {
-      throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing "
-          + digest.count());
+    if (len != count) {
+      throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
     }
-    return new ManifestFile(name, digest.count(), digest.sha256Hex());
+    return new ManifestFile(name, count, sha256);
   }
 
   private FSDataOutputStream create(Path p) throws IOException {

@@ -7,7 +7,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 
 /** A one-datanode HDFS on localhost for tests and benchmarks; close it to shut it down. */
-final class MiniHdfs implements AutoCloseable {
+public final class MiniHdfs implements AutoCloseable {
 
   private final MiniDFSCluster cluster;
   private final Configuration conf;
@@ -18,7 +18,7 @@ final class MiniHdfs implements AutoCloseable {
   }
 
   /** Starts a cluster whose data lives under {@code baseDir}, every service bound to 127.0.0.1. */
-  static MiniHdfs start(File baseDir) throws IOException {
+  public static MiniHdfs start(File baseDir) throws IOException {
     Configuration conf = new Configuration();
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
@@ -37,17 +37,17 @@ final class MiniHdfs implements AutoCloseable {
   }
 
   /** The file system URI, {@code hdfs://127.0.0.1:port}. */
-  String uri() {
+  public String uri() {
     return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
   }
 
   /** A configuration that reaches this cluster. */
-  Configuration conf() {
+  public Configuration conf() {
     return new Configuration(conf);
   }
 
   /** The cluster's file system (owned by the cluster; do not close). */
-  FileSystem fileSystem() throws IOException {
+  public FileSystem fileSystem() throws IOException {
     return cluster.getFileSystem();
   }
 

@@ -7,7 +7,7 @@ import java.time.Instant;
 import java.util.Random;
 
 /** Deterministic checkpoint content for tests: the values depend on the epoch. */
-final class TestCheckpoints {
+public final class TestCheckpoints {
 
   private TestCheckpoints() {}
 
@@ -20,7 +20,7 @@ final class TestCheckpoints {
     return v;
   }
 
-  static CheckpointManifest manifest(long epoch) {
+  public static CheckpointManifest manifest(long epoch) {
     return CheckpointManifest.builder()
         .setJobId("job-test")
         .setEpoch(epoch)
