@@ -12,8 +12,6 @@ import io.epochal.tensor.Tensor;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,10 +32,11 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  * plain Hadoop stream (create/write/hsync, open/read), on the local file system and on a
  * MiniDFSCluster, and prints MB/s, store/plain ratios and peak heap relative to the state size.
  *
- * <p>Run: {@code mvn -B -o -q -pl checkpoint-store test-compile exec:exec -Dexec.executable=java
- * -Dexec.classpathScope=test -Dexec.args="-Xmx1g -cp %classpath
- * io.epochal.checkpoint.bench.StoreBenchmark"}. Optional arguments: MiB of state (default 256),
- * repetitions (default 3, the best is kept).
+ * <p>Run from the repository root: {@code mvn -B -o -q -pl checkpoint-store test-compile
+ * dependency:build-classpath -Dmdep.outputFile=target/bench.cp && java -Xmx1g -cp
+ * checkpoint-store/target/test-classes:checkpoint-store/target/classes:$(cat
+ * checkpoint-store/target/bench.cp) io.epochal.checkpoint.bench.StoreBenchmark}. Optional
+ * arguments: MiB of state (default 256), repetitions (default 3, the best is kept).
  */
 public final class StoreBenchmark {
 
@@ -46,6 +45,7 @@ public final class StoreBenchmark {
 
   private final int stateMib;
   private final int reps;
+  private final HeapPeak heapPeak = new HeapPeak();
   private StateDict state;
   private long epoch = 1;
 
@@ -101,6 +101,8 @@ public final class StoreBenchmark {
     double plainRead = 0;
     long writePeak = 0;
     long readPeak = 0;
+    long plainWritePeak = 0;
+    long plainReadPeak = 0;
     Path plainFile = new Path(jobDir + "/plain.bin");
     state = null;
     System.gc();
@@ -119,9 +121,11 @@ public final class StoreBenchmark {
         writePeak = Math.max(writePeak, peakHeap());
         epochs.add(epoch++);
 
+        resetPeaks();
         long t1 = System.nanoTime();
         plainWrite(fs, plainFile, state);
         plainWrite = Math.max(plainWrite, mbps(bytes, System.nanoTime() - t1));
+        plainWritePeak = Math.max(plainWritePeak, peakHeap());
       }
       state = null; // reads must hold only what they read
       for (int r = 0; r < reps; r++) {
@@ -134,10 +138,11 @@ public final class StoreBenchmark {
           throw new IllegalStateException("read back " + loaded.model().totalBytes() + " bytes");
         }
         loaded = null;
-        System.gc();
+        resetPeaks();
         long t1 = System.nanoTime();
         List<byte[]> plain = plainRead(fs, plainFile);
         plainRead = Math.max(plainRead, mbps(bytes, System.nanoTime() - t1));
+        plainReadPeak = Math.max(plainReadPeak, peakHeap());
         plain = null;
         System.gc();
       }
@@ -146,8 +151,11 @@ public final class StoreBenchmark {
     state = makeState(stateMib);
     writePeak -= idle;
     readPeak -= idle;
+    plainWritePeak -= idle;
+    plainReadPeak -= idle;
     return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite), f(plainWrite), r(storeWrite / plainWrite), f(storeRead),
-        f(plainRead), r(storeRead / plainRead), r((double) writePeak / bytes), r((double) readPeak / bytes)};
+        f(plainRead), r(storeRead / plainRead), r((double) writePeak / bytes),
+        r((double) plainWritePeak / bytes), r((double) readPeak / bytes), r((double) plainReadPeak / bytes)};
   }
 
   private static void plainWrite(FileSystem fs, Path p, StateDict dict) throws IOException {
@@ -179,28 +187,18 @@ public final class StoreBenchmark {
     return out;
   }
 
-  private static void resetPeaks() {
+  private void resetPeaks() throws InterruptedException {
     System.gc();
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        pool.resetPeakUsage();
-      }
-    }
+    Thread.sleep(100); // let the GC notifications of that collection arrive first
+    heapPeak.reset();
+  }
+
+  private long peakHeap() {
+    return heapPeak.peak();
   }
 
   private static long usedHeap() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
-  /** Sum of the heap pools' peak usage since the last reset: an upper bound of the peak heap. */
-  private static long peakHeap() {
-    long sum = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      if (pool.getType() == MemoryType.HEAP) {
-        sum += pool.getPeakUsage().getUsed();
-      }
-    }
-    return sum;
   }
 
   private static double mbps(long bytes, long nanos) {
@@ -217,9 +215,10 @@ public final class StoreBenchmark {
 
   private void print(List<String[]> rows) {
     String[] head = {"filesystem", "store write MB/s", "plain write MB/s", "write ratio", "store read MB/s",
-        "plain read MB/s", "read ratio", "store write peak heap/state", "store read peak heap/state"};
+        "plain read MB/s", "read ratio", "peak heap/state: store write", "plain write", "store read", "plain read"};
     System.out.printf("state: %d MiB in %d tensors of %d MiB, best of %d; JVM max heap %d MiB;"
-        + " peak heap = sum of heap pools' peak use during the operation minus the idle heap"
+        + " peak heap = the heap's largest use during the operation (before any GC, or at its end)"
+        + " minus the idle heap"
         + " (after GC, without the state)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
         Runtime.getRuntime().maxMemory() >> 20);
     System.out.printf("GC: %s; system load average at the end: %.1f on %d cores%n",
