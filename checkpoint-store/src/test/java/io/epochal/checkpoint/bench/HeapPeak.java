@@ -72,7 +72,7 @@ final class HeapPeak implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
+  public void close() throws javax.management.ListenerNotFoundException {
     for (NotificationEmitter e : emitters) {
       e.removeNotificationListener(listener);
     }
