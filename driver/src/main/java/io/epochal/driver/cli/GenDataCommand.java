@@ -2,6 +2,8 @@ package io.epochal.driver.cli;
 
 import io.epochal.driver.data.DataGenerator;
 import java.util.concurrent.Callable;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -69,13 +71,14 @@ final class GenDataCommand implements Callable<Integer> {
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
     String path = LauncherCommand.qualify(out).toString();
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = SparkSessions.start(cli.options(), "epochal gen-data");
-    try {
-      gen.write(spark, path, overwrite);
-    } finally {
-      if (ownSession) {
-        spark.stop();
+    scala.Option<SparkSession> running = SparkSession.getDefaultSession();
+    if (running.isDefined()) {
+      gen.write(running.get(), path, overwrite);
+    } else {
+      CliOptions o = cli.options();
+      try (EpochalSpark spark = SparkSessions.builder().setMaster(o.master()).optAppName("epochal gen-data")
+          .optVerbose(o.verbose()).optConf(o.sparkConf()).build()) {
+        gen.write(spark.session(), path, overwrite);
       }
     }
     spec.commandLine().getOut().printf("wrote %d rows (%d features, %d classes, seed %d) as %s to %s%n", rows,

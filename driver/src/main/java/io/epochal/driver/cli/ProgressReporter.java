@@ -54,7 +54,7 @@ public final class ProgressReporter {
 
   /** Reports a finished (and checkpointed) epoch; ends the progress line on a console. */
   public void epochDone(int epoch, int epochs, double loss, long millis) {
-    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %.4f  checkpoint written",
+    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %.4f  checkpointing",
         epoch, epochs, millis / 1000.0, loss);
     if (interactive) {
       rewrite(line);

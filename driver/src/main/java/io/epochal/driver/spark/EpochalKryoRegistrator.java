@@ -35,6 +35,27 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     "scala.Tuple2[]",
     "org.apache.spark.util.collection.CompactBuffer",
     "org.apache.spark.util.collection.CompactBuffer[]",
+    // Spark SQL values in task results of the data loader's scans
+    "org.apache.spark.sql.types.StructType",
+    "org.apache.spark.sql.types.StructField",
+    "org.apache.spark.sql.types.StructField[]",
+    "org.apache.spark.sql.types.ArrayType",
+    "org.apache.spark.sql.types.FloatType$",
+    "org.apache.spark.sql.types.DoubleType$",
+    "org.apache.spark.sql.types.IntegerType$",
+    "org.apache.spark.sql.types.LongType$",
+    "org.apache.spark.sql.types.ShortType$",
+    "org.apache.spark.sql.types.ByteType$",
+    "org.apache.spark.sql.types.BooleanType$",
+    "org.apache.spark.sql.types.StringType",
+    "org.apache.spark.sql.types.Metadata",
+    "org.apache.spark.sql.catalyst.expressions.GenericRow",
+    "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",
+    "org.apache.spark.sql.Row[]",
+    "org.apache.spark.sql.catalyst.expressions.UnsafeRow",
+    "org.apache.spark.sql.catalyst.InternalRow[]",
+    "scala.Tuple2",
+    "io.epochal.driver.data.PartitionScan",
   };
 
   @Override

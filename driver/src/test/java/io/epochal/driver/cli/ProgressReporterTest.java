@@ -27,7 +27,7 @@ class ProgressReporterTest {
     assertThat(text().lines()).hasSize(10)
         .contains("epoch 2/3 round 3/25  1234 samples/s  loss 0.5000", "epoch 2/3 round 25/25  1234 samples/s  loss 0.5000")
         .doesNotContain("epoch 2/3 round 4/25  1234 samples/s  loss 0.5000")
-        .endsWith("epoch 2/3 done in 1.5 s  loss 0.4200  checkpoint written");
+        .endsWith("epoch 2/3 done in 1.5 s  loss 0.4200  checkpointing");
   }
 
   @Test
@@ -43,7 +43,7 @@ class ProgressReporterTest {
     assertThat(t.chars().filter(c -> c == '\n')).hasSize(2);
     String[] segments = t.split("\r");
     String last = segments[3].substring(0, segments[3].indexOf(System.lineSeparator()));
-    assertThat(last.strip()).isEqualTo("epoch 1/3 done in 2.0 s  loss 0.2500  checkpoint written");
+    assertThat(last.strip()).isEqualTo("epoch 1/3 done in 2.0 s  loss 0.2500  checkpointing");
     assertThat(last).as("a shorter line blanks out the rest of the longer one").hasSameSizeAs(segments[2]);
     assertThat(t).endsWith(System.lineSeparator() + "done" + System.lineSeparator());
   }

@@ -193,8 +193,8 @@ class JobSpecResolverTest {
   }
 
   @Test
-  void shippedQuickstartIsValid() {
-    JobSpec spec = JobSpecResolver.builder().optCatalog(new TestModelCatalog())
+  void shippedQuickstartIsValidAgainstTheRealRegistry() {
+    JobSpec spec = JobSpecResolver.builder().optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
         .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false).build().resolve();
     assertThat(spec.modelName()).isEqualTo("mlp");
     assertThat(spec.epochs()).isEqualTo(3);
