@@ -2,14 +2,21 @@ package io.epochal.checkpoint;
 
 import io.epochal.safetensors.SafetensorsFile;
 import io.epochal.safetensors.SafetensorsFormatException;
+import io.epochal.safetensors.SafetensorsIndex;
 import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.safetensors.TensorAllocator;
 import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
 import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -18,8 +25,10 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Reads and verifies one published checkpoint directory. Damage (missing or truncated files, size
- * or digest mismatch, unparseable content) is a {@link CheckpointCorruptedException}; any other
- * I/O failure is a plain {@link CheckpointException}. Digests are computed while the data is read.
+ * or digest mismatch, unparseable content, an index that does not match its shards) is a {@link
+ * CheckpointCorruptedException}; any other I/O failure is a plain {@link CheckpointException}.
+ * Digests are computed while the data is read; the data files (single files and shards) are read in
+ * parallel on the store's pool.
  */
 final class CheckpointReader {
 
@@ -31,9 +40,13 @@ final class CheckpointReader {
   private static final int SCAN_BUFFER = 1 << 20;
 
   private final FileSystem fs;
+  private final ExecutorService pool;
+  private final TensorAllocator allocator;
 
-  CheckpointReader(FileSystem fs) {
+  CheckpointReader(FileSystem fs, ExecutorService pool, TensorAllocator allocator) {
     this.fs = fs;
+    this.pool = pool;
+    this.allocator = allocator;
   }
 
   /** Reads and parses {@code dir}'s manifest and checks it belongs to {@code epoch}. */
@@ -61,21 +74,121 @@ final class CheckpointReader {
           "manifest is of epoch " + m.epoch() + ", but its directory is of epoch " + epoch);
     }
     for (String name : DATA_FILES) {
-      if (m.file(name).isEmpty()) {
-        throw new ManifestFormatException(epoch, p.toString(), "manifest does not list " + name);
+      boolean single = m.file(name).isPresent();
+      boolean sharded = m.file(SafetensorsIndex.indexName(name)).isPresent();
+      if (single == sharded) {
+        throw new ManifestFormatException(epoch, p.toString(), "manifest lists "
+            + (single ? "both " : "neither ") + name + (single ? " and " : " nor ")
+            + SafetensorsIndex.indexName(name) + "; it must list exactly one of them");
       }
     }
     return m;
   }
 
-  /** Loads every data file of {@code dir}, checking sizes and digests while reading. */
+  /** Loads every data file of {@code dir} in parallel, checking sizes and digests while reading. */
   LoadedCheckpoint load(long epoch, Path dir) throws CheckpointException {
     CheckpointManifest m = readManifest(epoch, dir);
+    List<SafetensorsIndex> indexes = new ArrayList<>();
+    List<ManifestFile> toLoad = new ArrayList<>();
+    for (String name : DATA_FILES) {
+      Optional<ManifestFile> single = m.file(name);
+      if (single.isPresent()) {
+        indexes.add(null);
+        toLoad.add(single.get());
+        continue;
+      }
+      ManifestFile indexEntry = m.file(SafetensorsIndex.indexName(name)).orElseThrow();
+      SafetensorsIndex index = readIndex(epoch, dir, indexEntry);
+      for (String shard : index.shardFiles()) {
+        toLoad.add(m.file(shard).orElseThrow(() -> new CheckpointCorruptedException(epoch,
+            new Path(dir, indexEntry.name()).toString(), indexEntry.name() + " names shard " + shard
+            + ", which the manifest does not list")));
+      }
+      indexes.add(index);
+    }
+    List<ParallelTasks.FileTask<StateDict>> tasks = new ArrayList<>();
+    for (ManifestFile entry : toLoad) {
+      tasks.add(() -> loadFile(epoch, dir, entry));
+    }
+    List<StateDict> loaded;
+    try {
+      loaded = ParallelTasks.runAll(pool, tasks);
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CheckpointException(epoch, dir.toString(), "checkpoint cannot be read: " + e, e);
+    }
     StateDict[] dicts = new StateDict[DATA_FILES.length];
+    int next = 0;
     for (int i = 0; i < DATA_FILES.length; i++) {
-      dicts[i] = loadFile(epoch, dir, m.file(DATA_FILES[i]).orElseThrow());
+      SafetensorsIndex index = indexes.get(i);
+      if (index == null) {
+        dicts[i] = loaded.get(next++);
+        continue;
+      }
+      Map<String, StateDict> shards = new HashMap<>();
+      for (String shard : index.shardFiles()) {
+        shards.put(shard, loaded.get(next++));
+      }
+      Path indexPath = new Path(dir, SafetensorsIndex.indexName(DATA_FILES[i]));
+      dicts[i] = assemble(epoch, indexPath, index, shards);
     }
     return new LoadedCheckpoint(dir.toString(), m, dicts[0], dicts[1], dicts[2]);
+  }
+
+  private SafetensorsIndex readIndex(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
+    Path p = new Path(dir, entry.name());
+    try {
+      checkSize(epoch, p, entry);
+      if (entry.size() > MAX_MANIFEST_BYTES) {
+        throw new CheckpointCorruptedException(epoch, p.toString(), entry.name() + " has " + entry.size()
+            + " bytes, more than the " + MAX_MANIFEST_BYTES + " an index may have");
+      }
+      byte[] bytes = new byte[(int) entry.size()];
+      try (FSDataInputStream in = fs.open(p)) {
+        in.readFully(0, bytes);
+      }
+      MessageDigest digest = DigestingOutputStream.sha256();
+      checkDigest(epoch, p, entry, DigestingOutputStream.hex(digest.digest(bytes)));
+      return SafetensorsIndex.parse(bytes, p.toString());
+    } catch (SafetensorsFormatException e) {
+      throw new CheckpointCorruptedException(epoch, p.toString(),
+          entry.name() + " is not a valid safetensors index: " + e.getMessage(), e);
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw classify(epoch, p, entry.name() + " cannot be read", e);
+    }
+  }
+
+  /** The state dict of a sharded file, in weight-map order, after checking the shards against the index. */
+  private static StateDict assemble(long epoch, Path indexPath, SafetensorsIndex index,
+      Map<String, StateDict> shards) throws CheckpointCorruptedException {
+    String name = indexPath.getName();
+    long total = 0;
+    StateDict.Builder b = StateDict.builder();
+    for (Map.Entry<String, String> e : index.weightMap().entrySet()) {
+      Tensor t = shards.get(e.getValue()).get(e.getKey());
+      if (t == null) {
+        throw new CheckpointCorruptedException(epoch, indexPath.toString(), "weight_map of " + name
+            + " puts tensor '" + e.getKey() + "' in " + e.getValue() + ", which does not hold it");
+      }
+      b.put(e.getKey(), t);
+      total += t.byteSize();
+    }
+    for (Map.Entry<String, StateDict> shard : shards.entrySet()) {
+      for (String tensor : shard.getValue().names()) {
+        if (!shard.getKey().equals(index.weightMap().get(tensor))) {
+          throw new CheckpointCorruptedException(epoch, indexPath.toString(), shard.getKey()
+              + " holds tensor '" + tensor + "', which the weight_map of " + name + " does not put there");
+        }
+      }
+    }
+    if (total != index.totalSize()) {
+      throw new CheckpointCorruptedException(epoch, indexPath.toString(), name + " lists total_size "
+          + index.totalSize() + " but its shards hold " + total + " tensor bytes");
+    }
+    return b.build();
   }
 
   private StateDict loadFile(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
@@ -84,9 +197,8 @@ final class CheckpointReader {
       checkSize(epoch, p, entry);
       SafetensorsFile file;
       String sha256;
-      // SafetensorsReader reads each tensor into its own new array, as DigestingInputStream needs
       try (DigestingInputStream in = new DigestingInputStream(fs.open(p), entry.name())) {
-        file = SafetensorsReader.read(in, entry.size(), p.toString());
+        file = SafetensorsReader.read(in, entry.size(), p.toString(), allocator);
         sha256 = in.sha256Hex();
       }
       checkDigest(epoch, p, entry, sha256);

@@ -11,7 +11,11 @@ import java.util.List;
  */
 public interface CheckpointStore extends Closeable {
 
-  /** Data file holding the model state. */
+  /**
+   * Data file holding the model state. A large state is stored instead as shards {@code
+   * model-00001-of-0000N.safetensors} with the index {@code model.safetensors.index.json}; the same
+   * holds for the optimizer file.
+   */
   String MODEL_FILE = "model.safetensors";
   /** Data file holding the optimizer state. */
   String OPTIMIZER_FILE = "optimizer.safetensors";

@@ -6,9 +6,9 @@ import java.io.InputStream;
 
 /**
  * Computes the SHA-256 of the bytes read, hashing on a second thread while the caller reads on.
- * The caller must not change a buffer it read into until {@link #sha256Hex()} returns: the hasher
- * reads it later. {@code SafetensorsReader} reads every tensor into its own new array, which meets
- * this; closing stops the hasher and closes the underlying stream.
+ * The bytes are copied for the hasher (a memory copy is an order of magnitude faster than SHA-256),
+ * so the caller may reuse its buffer at once, as a reader filling off-heap tensors through one
+ * chunk does. Closing stops the hasher and closes the underlying stream.
  */
 final class DigestingInputStream extends FilterInputStream {
 
@@ -23,7 +23,7 @@ final class DigestingInputStream extends FilterInputStream {
   public int read() throws IOException {
     int c = in.read();
     if (c >= 0) {
-      digest.updateOwned(new byte[] {(byte) c}, 0, 1);
+      digest.updateCopy(new byte[] {(byte) c}, 0, 1);
     }
     return c;
   }
@@ -32,7 +32,7 @@ final class DigestingInputStream extends FilterInputStream {
   public int read(byte[] b, int off, int len) throws IOException {
     int n = in.read(b, off, len);
     if (n > 0) {
-      digest.updateOwned(b, off, n);
+      digest.updateCopy(b, off, n);
     }
     return n;
   }

@@ -1,25 +1,24 @@
 package io.epochal.checkpoint;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
-import io.epochal.safetensors.SafetensorsWriter;
-import io.epochal.tensor.StateDict;
+import io.epochal.safetensors.TensorAllocator;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.CreateFlag;
-import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
@@ -27,38 +26,57 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
-import org.apache.hadoop.fs.StreamCapabilities;
-import org.apache.hadoop.fs.permission.FsPermission;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link CheckpointStore} on any Hadoop FileSystem. On HDFS every file is created with {@link
- * CreateFlag#SYNC_BLOCK} and {@code hsync()}ed; on the local file system the raw (checksum-free)
+ * A {@link CheckpointStore} on any Hadoop FileSystem. On HDFS every file is created with {@code
+ * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed; on the local file system the raw (checksum-free)
  * file system is used and files and directories are fsynced. Publishing is a rename that refuses an
  * existing target.
+ *
+ * <p>A state dict larger than {@link Builder#optShardBytes} is stored as shards plus an index (the
+ * Hugging Face layout); the files of a checkpoint are written and read in parallel on the store's
+ * own small pool ({@link Builder#optIoThreads}), each through its own SHA-256, and every file,
+ * shard and index alike, is listed in the manifest with its size and digest. Loaded tensors above
+ * {@link Builder#optOffHeapTensorBytes} live off-heap.
  */
 public final class HadoopCheckpointStore implements CheckpointStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(HadoopCheckpointStore.class);
-  private static final Map<String, String> FILE_METADATA = Map.of("format", "pt");
-  private static final int BUFFER_SIZE = 1 << 16;
+  /** Default {@link Builder#optShardBytes}: 64 MiB. */
+  public static final long DEFAULT_SHARD_BYTES = 64L << 20;
+  /** Default {@link Builder#optOffHeapTensorBytes}: 256 KiB. */
+  public static final int DEFAULT_OFF_HEAP_TENSOR_BYTES = 256 << 10;
 
   private final FileSystem fs;
   private final FileContext fc;
-  private final boolean local;
   private final CheckpointLayout layout;
   private final CheckpointReader reader;
-  private final OutputStreamDecorator decorator;
+  private final CheckpointFileWriter writer;
+  private final ExecutorService pool;
 
-  private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir,
-      OutputStreamDecorator decorator) {
+  private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
     this.fs = fs;
     this.fc = fc;
-    this.local = local;
     this.layout = new CheckpointLayout(jobDir);
-    this.reader = new CheckpointReader(fs);
-    this.decorator = decorator;
+    this.pool = newPool(b.ioThreads);
+    TensorAllocator allocator = b.offHeapTensorBytes < 0 ? TensorAllocator.heap()
+        : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
+    this.reader = new CheckpointReader(fs, pool, allocator);
+    this.writer = new CheckpointFileWriter(fs, local, b.decorator, pool, b.shardBytes);
+  }
+
+  private static ExecutorService newPool(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "checkpoint-io-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    p.allowCoreThreadTimeOut(true);
+    return p;
   }
 
   /** A new builder. */
@@ -90,14 +108,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       if (!fs.mkdirs(tmp)) {
         throw new CheckpointException(epoch, tmp.toString(), "temporary directory cannot be created");
       }
-      List<ManifestFile> files = new ArrayList<>();
-      files.add(writeTensors(epoch, tmp, MODEL_FILE, content.model()));
-      files.add(writeTensors(epoch, tmp, OPTIMIZER_FILE, content.optimizer()));
-      files.add(writeTensors(epoch, tmp, PROBE_FILE, content.probe()));
+      List<ManifestFile> files = writer.writeStates(epoch, tmp, List.of(
+          Map.entry(MODEL_FILE, content.model()),
+          Map.entry(OPTIMIZER_FILE, content.optimizer()),
+          Map.entry(PROBE_FILE, content.probe())));
       CheckpointManifest manifest = content.manifest().withFiles(files);
       byte[] json = manifest.toJson();
-      writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, out -> out.write(json));
-      syncLocalDir(tmp);
+      writer.writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, out -> out.write(json));
+      writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
       publish(epoch, tmp, target);
       LOG.info("committed checkpoint of epoch {} at {} ({} bytes of tensors)", epoch, target,
@@ -125,7 +143,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     } catch (FileAlreadyExistsException e) {
       throw new CheckpointExistsException(epoch, target.toString());
     }
-    syncLocalDir(layout.checkpointsDir());
+    writer.syncLocalDir(layout.checkpointsDir());
   }
 
   private void removeTemp(Path tmp, Throwable failure) {
@@ -136,54 +154,6 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
       LOG.warn("could not remove temporary checkpoint directory {} after a failed commit", tmp, e);
-    }
-  }
-
-  private ManifestFile writeTensors(long epoch, Path dir, String name, StateDict dict) throws IOException {
-    return writeFile(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
-  }
-
-  /** Writes {@code dir/name} through a digesting stream, syncs it and returns its entry. */
-  private ManifestFile writeFile(long epoch, Path dir, String name, Body body) throws IOException {
-    Path p = new Path(dir, name);
-    long count;
-    String sha256;
-    boolean synced;
-    try (FSDataOutputStream raw = create(p); DigestingOutputStream digest = new DigestingOutputStream(raw, name)) {
-      OutputStream out = decorator.decorate(name, digest);
-      body.writeTo(out);
-      out.flush();
-      raw.hsync();
-      synced = raw.hasCapability(StreamCapabilities.HSYNC);
-      count = digest.count();
-      sha256 = digest.sha256Hex();
-    }
-    if (local && !synced) {
-      fsyncLocal(p);
-    }
-    long len = fs.getFileStatus(p).getLen();
-    if (len != count) {
-      throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
-    }
-    return new ManifestFile(name, count, sha256);
-  }
-
-  private FSDataOutputStream create(Path p) throws IOException {
-    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
-    return fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK), BUFFER_SIZE,
-        fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
-  }
-
-  private void syncLocalDir(Path dir) throws IOException {
-    if (local) {
-      fsyncLocal(dir);
-    }
-  }
-
-  private void fsyncLocal(Path p) throws IOException {
-    java.nio.file.Path nio = java.nio.file.Paths.get(fs.makeQualified(p).toUri());
-    try (FileChannel ch = FileChannel.open(nio, StandardOpenOption.READ)) {
-      ch.force(true);
     }
   }
 
@@ -275,9 +245,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         return false;
       }
       fs.delete(new Path(dir, CheckpointManifest.FILE_NAME), false);
-      syncLocalDir(dir);
+      writer.syncLocalDir(dir);
       fs.delete(dir, true);
-      syncLocalDir(layout.checkpointsDir());
+      writer.syncLocalDir(layout.checkpointsDir());
       LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);
       return true;
     } catch (IOException e) {
@@ -287,6 +257,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public void close() throws IOException {
+    pool.shutdown();
     fs.close();
   }
 
@@ -327,17 +298,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Writes a file's bytes. */
-  @FunctionalInterface
-  private interface Body {
-    void writeTo(OutputStream out) throws IOException;
-  }
-
   /** Builds a {@link HadoopCheckpointStore}: {@code setJobDir} required, the rest optional. */
   public static final class Builder {
     private String jobDir;
     private Configuration conf;
     private OutputStreamDecorator decorator = OutputStreamDecorator.NONE;
+    private long shardBytes = DEFAULT_SHARD_BYTES;
+    private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private int offHeapTensorBytes = DEFAULT_OFF_HEAP_TENSOR_BYTES;
 
     private Builder() {}
 
@@ -356,6 +324,40 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     /** Wraps every file's output stream (metrics, throttling, fault injection in tests). */
     public Builder optOutputDecorator(OutputStreamDecorator decorator) {
       this.decorator = checkNotNull(decorator, "decorator");
+      return this;
+    }
+
+    /**
+     * The most tensor bytes one safetensors file holds (default 64 MiB).
+     * A state dict with more is written as shards of at most this size ({@code
+     * model-00001-of-00004.safetensors}, ...; a single larger tensor gets a shard of its own) plus
+     * an index ({@code model.safetensors.index.json}, the Hugging Face layout), all written and read
+     * in parallel. Smaller state dicts stay single files.
+     */
+    public Builder optShardBytes(long shardBytes) {
+      checkArgument(shardBytes > 0, "shardBytes must be > 0 (e.g. 64 MiB = %s), got %s",
+          DEFAULT_SHARD_BYTES, shardBytes);
+      this.shardBytes = shardBytes;
+      return this;
+    }
+
+    /**
+     * Threads that write and read a checkpoint's files in parallel, each hashing its own stream
+     * (default: the number of cores, at most 4).
+     */
+    public Builder optIoThreads(int ioThreads) {
+      checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
+      this.ioThreads = ioThreads;
+      return this;
+    }
+
+    /**
+     * Loaded tensors of at least this many bytes are held off-heap in direct buffers (default
+     * 256 KiB); a negative value keeps every tensor on the heap.
+     * Direct memory counts against {@code -XX:MaxDirectMemorySize} (by default the maximum heap).
+     */
+    public Builder optOffHeapTensorBytes(int offHeapTensorBytes) {
+      this.offHeapTensorBytes = offHeapTensorBytes;
       return this;
     }
 
@@ -382,7 +384,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           fs = FileSystem.newInstance(uri, c);
           fc = FileContext.getFileContext(fs.getUri(), c);
         }
-        return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), decorator);
+        return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), this);
       } catch (IOException e) {
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);

@@ -12,14 +12,15 @@ import java.util.concurrent.Future;
 
 /**
  * A SHA-256 computed on its own thread, in submission order, so that hashing overlaps the I/O of
- * the thread that reads or writes the bytes. {@link #updateOwned} hands over bytes that stay
- * unchanged (a tensor's own buffer); {@link #updateCopy} copies them into one of a few pooled
- * buffers first (a writer's reused chunk), blocking when the hasher falls behind.
+ * the thread that reads or writes the bytes. {@link #updateCopy} copies the bytes into one of a few
+ * pooled buffers first, so the caller may reuse its own at once, and blocks when the hasher falls
+ * behind.
  */
 final class PipelinedDigest implements AutoCloseable {
 
-  private static final int POOL_BUFFERS = 4;
-  private static final int POOL_BUFFER_BYTES = 1 << 20;
+  // 256 KiB stays below half of G1's smallest (1 MiB) region, so the pool never takes humongous regions
+  private static final int POOL_BUFFERS = 8;
+  private static final int POOL_BUFFER_BYTES = 1 << 18;
 
   private final MessageDigest digest = DigestingOutputStream.sha256();
   private final ExecutorService hasher;
@@ -33,13 +34,6 @@ final class PipelinedDigest implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-  }
-
-  /** Hashes {@code b[off, off+len)} later; the caller must not change those bytes afterwards. */
-  void updateOwned(byte[] b, int off, int len) throws IOException {
-    if (len > 0) {
-      submit(() -> digest.update(b, off, len));
-    }
   }
 
   /** Copies {@code b[off, off+len)} and hashes the copy; {@code b} may be reused at once. */

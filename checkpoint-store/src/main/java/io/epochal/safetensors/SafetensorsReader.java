@@ -24,6 +24,9 @@ import java.util.Map;
  */
 public final class SafetensorsReader {
 
+  /** Chunk through which tensors that are not heap arrays are read. */
+  static final int CHUNK = 1 << 18;
+
   private SafetensorsReader() {}
 
   /**
@@ -35,19 +38,44 @@ public final class SafetensorsReader {
    * @throws IOException if reading fails
    */
   public static SafetensorsFile read(InputStream in, long length, String file) throws IOException {
+    return read(in, length, file, TensorAllocator.heap());
+  }
+
+  /**
+   * Reads a file of {@code length} bytes from {@code in} like {@link #read(InputStream, long,
+   * String)}, putting each tensor's bytes into a buffer from {@code allocator} (e.g. off-heap). The
+   * stream only ever sees reads into arrays: heap tensors are read into their own array, others
+   * through one reused chunk of at most {@value #CHUNK} bytes.
+   */
+  public static SafetensorsFile read(InputStream in, long length, String file, TensorAllocator allocator)
+      throws IOException {
     checkNotNull(in, "in");
     checkNotNull(file, "file");
+    checkNotNull(allocator, "allocator");
     checkArgument(length >= 0, "length of %s must be >= 0, got %s", file, length);
     SafetensorsHeader header = readHeader(in, length, file);
     Map<String, Tensor> tensors = new HashMap<>();
+    byte[] chunk = null;
     for (SafetensorsHeader.Entry e : header.byOffset) {
-      byte[] bytes = new byte[e.length()];
-      int n = in.readNBytes(bytes, 0, bytes.length);
-      if (n != bytes.length) {
-        throw new SafetensorsFormatException(file, "file ends inside tensor '" + e.name + "': "
-            + (bytes.length - n) + " of its " + bytes.length + " bytes are missing");
+      ByteBuffer buf = allocator.allocate(e.length());
+      checkArgument(buf.remaining() == e.length() && !buf.isReadOnly(),
+          "allocator returned %s for tensor '%s' of %s bytes; it must return a writable buffer of that size",
+          buf, e.name, e.length());
+      int n;
+      if (buf.hasArray()) {
+        n = in.readNBytes(buf.array(), buf.arrayOffset() + buf.position(), e.length());
+      } else {
+        if (chunk == null) {
+          chunk = new byte[CHUNK];
+        }
+        n = readInto(in, buf, chunk);
+        buf.flip();
       }
-      tensors.put(e.name, Tensor.wrap(e.dtype, e.shape, ByteBuffer.wrap(bytes)));
+      if (n != e.length()) {
+        throw new SafetensorsFormatException(file, "file ends inside tensor '" + e.name + "': "
+            + (e.length() - n) + " of its " + e.length() + " bytes are missing");
+      }
+      tensors.put(e.name, Tensor.wrap(e.dtype, e.shape, buf));
     }
     if (in.read() != -1) {
       throw new SafetensorsFormatException(file, "stream holds more than the expected " + length + " bytes");
@@ -93,6 +121,20 @@ public final class SafetensorsReader {
       }
       return assemble(header, tensors);
     }
+  }
+
+  /** Fills {@code dst} from {@code in} through {@code chunk}; returns the bytes read (fewer at end of stream). */
+  private static int readInto(InputStream in, ByteBuffer dst, byte[] chunk) throws IOException {
+    int total = 0;
+    while (dst.hasRemaining()) {
+      int n = in.readNBytes(chunk, 0, Math.min(chunk.length, dst.remaining()));
+      if (n <= 0) {
+        break;
+      }
+      dst.put(chunk, 0, n);
+      total += n;
+    }
+    return total;
   }
 
   private static void readFully(FileChannel ch, ByteBuffer dst, long position) throws IOException {

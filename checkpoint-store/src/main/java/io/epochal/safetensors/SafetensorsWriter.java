@@ -31,7 +31,7 @@ public final class SafetensorsWriter {
   /** The key of the optional string map in the header. */
   public static final String METADATA_KEY = "__metadata__";
 
-  private static final int CHUNK = 1 << 20;
+  private static final int CHUNK = 1 << 18; // below half of G1's smallest region: never a humongous array
   private static final JsonFactory JSON = new JsonFactory();
 
   private SafetensorsWriter() {}

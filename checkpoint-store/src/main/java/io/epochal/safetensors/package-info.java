@@ -8,5 +8,11 @@
  * allocating anything and reads every tensor straight into its own buffer. Malformed input is
  * refused with a {@link io.epochal.safetensors.SafetensorsFormatException} naming the file and the
  * tensor.
+ *
+ * <p>{@link io.epochal.safetensors.SafetensorsShards} splits a large state dict into size-bounded
+ * shards named {@code model-00001-of-00004.safetensors}, described by a {@link
+ * io.epochal.safetensors.SafetensorsIndex} ({@code model.safetensors.index.json}, Hugging Face
+ * layout). A {@link io.epochal.safetensors.TensorAllocator} decides whether read tensors live on
+ * the heap or off-heap.
  */
 package io.epochal.safetensors;

@@ -1,0 +1,131 @@
+package io.epochal.checkpoint;
+
+import io.epochal.safetensors.SafetensorsIndex;
+import io.epochal.safetensors.SafetensorsShards;
+import io.epochal.safetensors.SafetensorsWriter;
+import io.epochal.tensor.StateDict;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.StreamCapabilities;
+import org.apache.hadoop.fs.permission.FsPermission;
+
+/**
+ * Writes a checkpoint's files into its temporary directory. Each file goes through its own
+ * digesting stream and is synced ({@code hsync} with {@link CreateFlag#SYNC_BLOCK} on HDFS, fsync
+ * on the local file system). A state dict with more than {@code shardBytes} tensor bytes is written
+ * as shards ({@code model-00001-of-00004.safetensors}, ...) plus an index ({@code
+ * model.safetensors.index.json}); all files of a commit are written in parallel on the store's pool,
+ * so every core hashes its own stream.
+ */
+final class CheckpointFileWriter {
+
+  private static final Map<String, String> FILE_METADATA = Map.of("format", "pt");
+  private static final int BUFFER_SIZE = 1 << 16;
+
+  private final FileSystem fs;
+  private final boolean local;
+  private final OutputStreamDecorator decorator;
+  private final ExecutorService pool;
+  private final long shardBytes;
+
+  CheckpointFileWriter(FileSystem fs, boolean local, OutputStreamDecorator decorator, ExecutorService pool,
+      long shardBytes) {
+    this.fs = fs;
+    this.local = local;
+    this.decorator = decorator;
+    this.pool = pool;
+    this.shardBytes = shardBytes;
+  }
+
+  /**
+   * Writes every state dict of {@code parts} (file name to state) into {@code dir} in parallel and
+   * returns the manifest entries in order: per part its single file, or its index then its shards.
+   */
+  List<ManifestFile> writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts)
+      throws IOException {
+    List<ParallelTasks.FileTask<ManifestFile>> tasks = new ArrayList<>();
+    for (Map.Entry<String, StateDict> part : parts) {
+      String name = part.getKey();
+      StateDict dict = part.getValue();
+      if (dict.totalBytes() <= shardBytes) {
+        tasks.add(() -> writeTensors(epoch, dir, name, dict));
+        continue;
+      }
+      List<StateDict> shards = SafetensorsShards.split(dict, shardBytes);
+      byte[] index = SafetensorsShards.index(name, shards).toJson();
+      tasks.add(() -> writeFile(epoch, dir, SafetensorsIndex.indexName(name), out -> out.write(index)));
+      for (int i = 0; i < shards.size(); i++) {
+        String shardName = SafetensorsShards.shardName(name, i + 1, shards.size());
+        StateDict shard = shards.get(i);
+        tasks.add(() -> writeTensors(epoch, dir, shardName, shard));
+      }
+    }
+    return ParallelTasks.runAll(pool, tasks);
+  }
+
+  private ManifestFile writeTensors(long epoch, Path dir, String name, StateDict dict) throws IOException {
+    return writeFile(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
+  }
+
+  /** Writes {@code dir/name} through a digesting stream, syncs it and returns its entry. */
+  ManifestFile writeFile(long epoch, Path dir, String name, Body body) throws IOException {
+    Path p = new Path(dir, name);
+    long count;
+    String sha256;
+    boolean synced;
+    try (FSDataOutputStream raw = create(p); DigestingOutputStream digest = new DigestingOutputStream(raw, name)) {
+      OutputStream out = decorator.decorate(name, digest);
+      body.writeTo(out);
+      out.flush();
+      raw.hsync();
+      synced = raw.hasCapability(StreamCapabilities.HSYNC);
+      count = digest.count();
+      sha256 = digest.sha256Hex();
+    }
+    if (local && !synced) {
+      fsyncLocal(p);
+    }
+    long len = fs.getFileStatus(p).getLen();
+    if (len != count) {
+      throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
+    }
+    return new ManifestFile(name, count, sha256);
+  }
+
+  private FSDataOutputStream create(Path p) throws IOException {
+    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
+    return fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK), BUFFER_SIZE,
+        fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
+  }
+
+  /** Fsyncs a local directory (its entries); a no-op on other file systems. */
+  void syncLocalDir(Path dir) throws IOException {
+    if (local) {
+      fsyncLocal(dir);
+    }
+  }
+
+  private void fsyncLocal(Path p) throws IOException {
+    java.nio.file.Path nio = java.nio.file.Paths.get(fs.makeQualified(p).toUri());
+    try (FileChannel ch = FileChannel.open(nio, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  /** Writes a file's bytes. */
+  @FunctionalInterface
+  interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+}
