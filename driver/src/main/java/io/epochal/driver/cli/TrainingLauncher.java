@@ -29,4 +29,35 @@ public interface TrainingLauncher {
    * {@link ExitCodes#FAILED} when one is damaged.
    */
   int verify(URI target, CliOptions options) throws Exception;
+
+  /**
+   * Verifies {@code target}: a checkpoint, a job directory's newest checkpoint, or with {@code all}
+   * every checkpoint of the job; with {@code json} one JSON document instead of lines.
+   * {@link ExitCodes#FAILED} when a check fails.
+   */
+  default int verify(URI target, boolean all, boolean json, CliOptions options) throws Exception {
+    if (all || json) {
+      throw new UnsupportedOperationException("this launcher does not support verify --all or --json");
+    }
+    return verify(target, options);
+  }
+
+  /**
+   * Exports the model of a checkpoint (or of a job directory's newest checkpoint) to {@code out}
+   * in {@code format} ({@code onnx} or {@code djl}).
+   */
+  default int export(URI checkpoint, String format, URI out, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support export");
+  }
+
+  /**
+   * Runs batch inference of a checkpoint's model (or an exported ONNX file) on {@code input} and
+   * writes the predictions to {@code output}.
+   *
+   * @param dataKeys {@code data.*} job keys (format, features, ...) as for training
+   */
+  default int predict(URI model, URI input, URI output, java.util.Map<String, String> dataKeys,
+      CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support predict");
+  }
 }
