@@ -25,7 +25,7 @@ public interface TrainingLauncher {
   int inspect(URI checkpoint, CliOptions options) throws Exception;
 
   /**
-   * Verifies a checkpoint, or every checkpoint of a job directory: sizes, digests and the probe;
+   * Verifies a checkpoint, or a job directory's newest checkpoint: sizes, digests and the probe;
    * {@link ExitCodes#FAILED} when one is damaged.
    */
   int verify(URI target, CliOptions options) throws Exception;
