@@ -1,43 +1,35 @@
 package io.epochal.driver.app;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.epochal.checkpoint.CheckpointEntry;
-import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
-import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.ManifestFile;
-import io.epochal.checkpoint.VerificationReport;
 import io.epochal.driver.cli.ExitCodes;
-import io.epochal.job.JobPaths;
-import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
-import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
-import io.epochal.worker.probe.Probe;
-import io.epochal.worker.probe.ProbeRecord;
+import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /**
  * {@code epochal inspect} (the manifest and a tensor table of one checkpoint) and
- * {@code epochal verify} (one line per check of every checkpoint named: files and digests,
- * safetensors structure, model in the registry, names and shapes, probe reproduced).
+ * {@code epochal verify} (one line per check, see {@link CheckpointVerifier}, of a checkpoint, of a
+ * job's newest checkpoint, or with {@code --all} of every checkpoint of the job; {@code --json}
+ * prints one JSON document instead).
  */
 final class CheckpointInspector {
-
-  private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
 
   private final Configuration conf;
   private final PrintStream out;
@@ -51,9 +43,9 @@ final class CheckpointInspector {
 
   /** Prints the manifest and tensors of a checkpoint (or of a job's newest one). */
   int inspect(URI target) throws IOException {
-    Target t = resolve(target);
-    try (CheckpointStore store = open(t.jobDir)) {
-      long epoch = t.epoch >= 0 ? t.epoch : newest(store);
+    CheckpointTarget t = CheckpointTarget.resolve(target, conf);
+    try (CheckpointStore store = t.open(conf)) {
+      long epoch = t.epochOrNewest(store);
       if (epoch < 0) {
         err.println("epochal: " + target + " has no checkpoint yet");
         return ExitCodes.USAGE;
@@ -93,105 +85,75 @@ final class CheckpointInspector {
     }
   }
 
-  /** Verifies one checkpoint, or every checkpoint of a job; 0 when every check passes. */
-  int verify(URI target) throws IOException {
-    Target t = resolve(target);
-    boolean ok = true;
-    try (CheckpointStore store = open(t.jobDir)) {
-      List<Long> epochs = new ArrayList<>();
-      if (t.epoch >= 0) {
-        epochs.add(t.epoch);
-      } else {
-        for (CheckpointEntry e : store.list()) {
-          epochs.add(e.epoch());
+  /**
+   * Verifies a checkpoint, or a job directory's newest checkpoint, or with {@code all} every
+   * checkpoint of the job; prints one line per check (or, with {@code json}, one JSON document).
+   *
+   * @return {@link ExitCodes#OK} when every check passes, {@link ExitCodes#FAILED} otherwise
+   */
+  int verify(URI target, boolean all, boolean json) throws IOException {
+    CheckpointTarget t = CheckpointTarget.resolve(target, conf);
+    if (all && t.isCheckpoint()) {
+      throw new io.epochal.driver.config.ConfigException("--all", target + " is one checkpoint; --all verifies "
+          + "every checkpoint of a job: give the job directory " + t.jobDir());
+    }
+    CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
+        EngineCompatibility.currentVersions());
+    Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
+    try (CheckpointStore store = t.open(conf)) {
+      List<CheckpointEntry> entries = store.list();
+      List<CheckpointEntry> chosen = new ArrayList<>();
+      if (t.isCheckpoint()) {
+        entries.stream().filter(e -> e.epoch() == t.epoch()).forEach(chosen::add);
+        if (chosen.isEmpty()) {
+          chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no published checkpoint directory "
+              + t + " (listed: " + entries.size() + ")"));
         }
+      } else if (all) {
+        chosen.addAll(entries);
+      } else if (!entries.isEmpty()) {
+        chosen.add(entries.get(entries.size() - 1));
       }
-      if (epochs.isEmpty()) {
+      if (chosen.isEmpty()) {
         err.println("epochal: " + target + " has no checkpoint to verify");
         return ExitCodes.FAILED;
       }
-      for (long epoch : epochs) {
-        ok &= verifyOne(store, epoch);
+      for (CheckpointEntry e : chosen) {
+        results.put(e, verifier.verify(store, e));
       }
     }
-    out.println(ok ? "all checks passed" : "verification FAILED");
+    boolean ok = results.values().stream().flatMap(List::stream)
+        .noneMatch(l -> l.status() == CheckLine.Status.FAIL);
+    if (json) {
+      out.println(toJson(target, ok, results));
+    } else {
+      results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + name(e.epoch()) + "  "
+          + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
+      out.println(ok ? "all checks passed" : "verification FAILED");
+    }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
   }
 
-  private boolean verifyOne(CheckpointStore store, long epoch) {
-    String name = String.format("epoch-%06d", epoch);
-    try {
-      VerificationReport report = store.verify(epoch);
-      if (!report.ok()) {
-        line(false, name, "manifest, files, sizes and SHA-256", String.join("; ", report.problems()));
-        return false;
+  private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results) {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = mapper.createObjectNode();
+    root.put("target", target.toString());
+    root.put("ok", ok);
+    ArrayNode checkpoints = root.putArray("checkpoints");
+    results.forEach((e, lines) -> {
+      ObjectNode c = checkpoints.addObject();
+      c.put("epoch", e.epoch());
+      c.put("path", e.path());
+      c.put("ok", lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL));
+      ArrayNode checks = c.putArray("checks");
+      for (CheckLine l : lines) {
+        checks.addObject().put("status", l.status().name()).put("check", l.check()).put("detail", l.detail());
       }
-      line(true, name, "manifest parses, format supported, every file's size and SHA-256 match", "");
-      LoadedCheckpoint c = store.load(epoch);
-      line(true, name, "safetensors structure of model, optimizer and probe files", "");
-      CheckpointManifest m = c.manifest();
-      ModelRegistry registry = ModelRegistry.getDefault();
-      int version = Integer.parseInt(m.modelVersion());
-      if (!registry.contains(m.modelName(), version)) {
-        line(false, name, "model in the registry", m.modelName() + " v" + version + " is not registered; registered: "
-            + registry.registered());
-        return false;
-      }
-      line(true, name, "model " + m.modelName() + " v" + version + " is registered", "");
-      HyperParameters modelParams = m.hyperParameters().withPrefix("model.");
-      HyperParameters raw = HyperParameters.builder().putAll(modelParams).remove("name").remove("version").build();
-      try (EpochalModel model = registry.create(m.modelName(), version, raw)) {
-        try {
-          model.loadStateDict(c.model());
-        } catch (IllegalArgumentException e) {
-          line(false, name, "state dict matches the model's names and shapes", e.getMessage());
-          return false;
-        }
-        line(true, name, "state dict matches the model's names and shapes (" + c.model().size() + " tensors)", "");
-        Probe.check(model, ProbeRecord.fromStateDict(c.probe()));
-        line(true, name, "probe output reproduced bit for bit", "");
-      }
-      return true;
-    } catch (Exception e) {
-      line(false, name, "checkpoint readable and reproducible", String.valueOf(e.getMessage()));
-      return false;
-    }
+    });
+    return root.toString();
   }
 
-  private void line(boolean ok, String checkpoint, String check, String detail) {
-    out.println((ok ? "PASS " : "FAIL ") + checkpoint + "  " + check + (detail.isEmpty() ? "" : ": " + detail));
-  }
-
-  private long newest(CheckpointStore store) throws CheckpointException {
-    List<CheckpointEntry> entries = store.list();
-    return entries.isEmpty() ? -1 : entries.get(entries.size() - 1).epoch();
-  }
-
-  private CheckpointStore open(Path jobDir) throws IOException {
-    return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).build();
-  }
-
-  private Target resolve(URI uri) throws IOException {
-    Path p = new Path(uri);
-    Matcher matcher = EPOCH_DIR.matcher(p.getName());
-    if (matcher.matches() && p.getParent() != null && p.getParent().getParent() != null) {
-      return new Target(p.getParent().getParent(), Long.parseLong(matcher.group(1)));
-    }
-    FileSystem fs = p.getFileSystem(conf);
-    if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
-      throw new io.epochal.driver.config.ConfigException("checkpoint", uri + " is neither a checkpoint directory "
-          + "(.../checkpoints/epoch-NNNNNN) nor a job directory; give one of those");
-    }
-    return new Target(p, -1);
-  }
-
-  private static final class Target {
-    final Path jobDir;
-    final long epoch;
-
-    Target(Path jobDir, long epoch) {
-      this.jobDir = jobDir;
-      this.epoch = epoch;
-    }
+  private static String name(long epoch) {
+    return String.format("epoch-%06d", epoch);
   }
 }

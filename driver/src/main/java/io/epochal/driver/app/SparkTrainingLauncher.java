@@ -109,6 +109,16 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int verify(URI target, CliOptions options) throws Exception {
-    return new CheckpointInspector(new Configuration(), out, err).verify(target);
+    return new CheckpointInspector(new Configuration(), out, err).verify(target, false, false);
+  }
+
+  @Override
+  public int verify(URI target, boolean all, boolean json, CliOptions options) throws Exception {
+    return new CheckpointInspector(new Configuration(), out, err).verify(target, all, json);
+  }
+
+  @Override
+  public int export(URI checkpoint, String format, URI target, CliOptions options) throws Exception {
+    return new ModelExport(new Configuration(), out, err).export(checkpoint, format, target);
   }
 }

@@ -25,8 +25,39 @@ public interface TrainingLauncher {
   int inspect(URI checkpoint, CliOptions options) throws Exception;
 
   /**
-   * Verifies a checkpoint, or every checkpoint of a job directory: sizes, digests and the probe;
+   * Verifies a checkpoint, or a job directory's newest checkpoint: sizes, digests and the probe;
    * {@link ExitCodes#FAILED} when one is damaged.
    */
   int verify(URI target, CliOptions options) throws Exception;
+
+  /**
+   * Verifies {@code target}: a checkpoint, a job directory's newest checkpoint, or with {@code all}
+   * every checkpoint of the job; with {@code json} one JSON document instead of lines.
+   * {@link ExitCodes#FAILED} when a check fails.
+   */
+  default int verify(URI target, boolean all, boolean json, CliOptions options) throws Exception {
+    if (all || json) {
+      throw new UnsupportedOperationException("this launcher does not support verify --all or --json");
+    }
+    return verify(target, options);
+  }
+
+  /**
+   * Exports the model of a checkpoint (or of a job directory's newest checkpoint) to {@code out}
+   * in {@code format} ({@code onnx} or {@code djl}).
+   */
+  default int export(URI checkpoint, String format, URI out, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support export");
+  }
+
+  /**
+   * Runs batch inference of a checkpoint's model (or an exported ONNX file) on {@code input} and
+   * writes the predictions to {@code output}.
+   *
+   * @param dataKeys {@code data.*} job keys (format, features, ...) as for training
+   */
+  default int predict(URI model, URI input, URI output, java.util.Map<String, String> dataKeys,
+      CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support predict");
+  }
 }

@@ -2,13 +2,30 @@ package io.epochal.driver.cli;
 
 import java.net.URI;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code epochal verify URI}: Verify a checkpoint, or every checkpoint of a job directory (sizes, digests, probe); exit 1 if one is damaged. */
-@Command(name = "verify", mixinStandardHelpOptions = true, description = "Verify a checkpoint, or every checkpoint of a job directory (sizes, digests, probe); exit 1 if one is damaged.")
+/**
+ * {@code epochal verify URI [--all] [--json]}: verifies a checkpoint, a job directory's newest
+ * checkpoint, or with {@code --all} every checkpoint of a job; one PASS/WARN/FAIL line per check
+ * (or one JSON document with {@code --json}); exit 0 when all pass, 1 otherwise.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true, description = {
+    "Verify a checkpoint, or a job directory's newest checkpoint (every checkpoint with --all): manifest "
+        + "and format version, sizes and SHA-256, safetensors structure, model in the registry, names and "
+        + "shapes, probe reproduced (bit for bit on the same engine). Exit 0 when every check passes, 1 "
+        + "otherwise."})
 final class VerifyCommand extends LauncherCommand {
+
+  @Option(names = "--all", description = "Verify every checkpoint of the job directory, oldest first "
+      + "(default: only the newest).")
+  boolean all;
+
+  @Option(names = "--json", description = "Print one JSON document (target, ok, checkpoints[].checks[]) "
+      + "instead of lines.")
+  boolean json;
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
-    return launcher.verify(uri, options);
+    return launcher.verify(uri, all, json, options);
   }
 }

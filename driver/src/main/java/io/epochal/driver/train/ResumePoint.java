@@ -12,10 +12,10 @@ import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.probe.EngineCompatibility;
 import io.epochal.worker.probe.Probe;
 import io.epochal.worker.probe.ProbeMismatchException;
 import io.epochal.worker.probe.ProbeRecord;
-import io.epochal.worker.probe.Tolerance;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
@@ -88,15 +88,12 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.loadStateDict(c.model());
-    boolean sameEngine = versions.get("engine_native").equals(m.versions().get("engine_native"))
-        && versions.get("os_arch").equals(m.versions().get("os_arch"));
-    if (!sameEngine) {
-      listener.warning("checkpoint " + c.path() + " was written with engine " + m.versions().get("engine_native")
-          + " on " + m.versions().get("os_arch") + ", this run uses " + versions.get("engine_native") + " on "
-          + versions.get("os_arch") + "; checking its probe within 1e-4 instead of bit for bit");
+    EngineCompatibility compat = EngineCompatibility.compare(m.versions(), versions);
+    if (!compat.differences().isEmpty()) {
+      listener.warning(compat.warning(c.path()));
     }
     try {
-      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), sameEngine ? Tolerance.exact() : Tolerance.maxAbs(1e-4));
+      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
     } catch (ProbeMismatchException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, (int) m.epoch(), 0,
           "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);

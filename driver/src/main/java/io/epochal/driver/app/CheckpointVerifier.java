@@ -1,0 +1,118 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.checkpoint.VerificationReport;
+import io.epochal.params.HyperParameters;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.EngineCompatibility;
+import io.epochal.worker.probe.Probe;
+import io.epochal.worker.probe.ProbeRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checks of {@code epochal verify} on one checkpoint, in order, stopping at the first failure:
+ * manifest parses; its format version is supported; every file's size and SHA-256; safetensors
+ * structure; model in the registry; runtime versions (a WARN line when DJL, engine or platform
+ * differ); names and shapes; probe reproduced (bit for bit on the same engine and platform,
+ * within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE} otherwise).
+ */
+final class CheckpointVerifier {
+
+  private final ModelRegistry registry;
+  private final Map<String, String> runtime;
+
+  /**
+   * @param runtime this process's versions, as {@link EngineCompatibility#currentVersions()}
+   */
+  CheckpointVerifier(ModelRegistry registry, Map<String, String> runtime) {
+    this.registry = registry;
+    this.runtime = runtime;
+  }
+
+  /** Every check line of {@code entry}'s checkpoint. */
+  List<CheckLine> verify(CheckpointStore store, CheckpointEntry entry) {
+    List<CheckLine> lines = new ArrayList<>();
+    try {
+      run(store, entry, lines);
+    } catch (Exception e) {
+      lines.add(CheckLine.fail("checkpoint readable and reproducible", e.getClass().getSimpleName() + ": "
+          + e.getMessage()));
+    }
+    return lines;
+  }
+
+  private void run(CheckpointStore store, CheckpointEntry entry, List<CheckLine> lines) throws Exception {
+    if (entry.manifest().isEmpty()) {
+      String problem = entry.manifestProblem().orElse("manifest missing");
+      if (problem.contains("format_version")) {
+        lines.add(CheckLine.pass("manifest.json is JSON"));
+        lines.add(CheckLine.fail("format version supported (this build reads up to "
+            + CheckpointManifest.FORMAT_VERSION + ")", problem));
+      } else {
+        lines.add(CheckLine.fail("manifest parses", problem));
+      }
+      return;
+    }
+    CheckpointManifest m = entry.manifest().get();
+    lines.add(CheckLine.pass("manifest parses"));
+    lines.add(CheckLine.pass("format version " + m.formatVersion() + " supported (this build reads up to "
+        + CheckpointManifest.FORMAT_VERSION + ")"));
+    VerificationReport report = store.verify(entry.epoch());
+    if (!report.ok()) {
+      lines.add(CheckLine.fail("every file's size and SHA-256 match the manifest", String.join("; ",
+          report.problems())));
+      return;
+    }
+    lines.add(CheckLine.pass("every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
+    LoadedCheckpoint c = store.load(entry.epoch());
+    lines.add(CheckLine.pass("safetensors structure of model, optimizer and probe files"));
+    int version = Integer.parseInt(m.modelVersion());
+    if (!registry.contains(m.modelName(), version)) {
+      lines.add(CheckLine.fail("model in the registry", m.modelName() + " v" + version
+          + " is not registered; registered: " + registry.registered()
+          + "; put the jar that registers it on the classpath"));
+      return;
+    }
+    lines.add(CheckLine.pass("model " + m.modelName() + " v" + version + " is registered"));
+    EngineCompatibility compat = EngineCompatibility.compare(m.versions(), runtime);
+    if (compat.differences().isEmpty()) {
+      lines.add(CheckLine.pass("written with this runtime (" + runtimeLabel() + ")"));
+    } else {
+      lines.add(CheckLine.warn("written with another runtime", compat.warning(c.path())));
+    }
+    try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
+      try {
+        model.loadStateDict(c.model());
+      } catch (IllegalArgumentException e) {
+        lines.add(CheckLine.fail("state dict matches the model's names and shapes", e.getMessage()));
+        return;
+      }
+      lines.add(CheckLine.pass("state dict matches the model's names and shapes (" + c.model().size()
+          + " tensors)"));
+      String how = compat.sameEngine() ? "bit for bit" : "within " + EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+      try {
+        Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
+        lines.add(CheckLine.pass("probe output reproduced " + how));
+      } catch (io.epochal.worker.probe.ProbeMismatchException e) {
+        lines.add(CheckLine.fail("probe output reproduced " + how, e.getMessage()));
+      }
+    }
+  }
+
+  private String runtimeLabel() {
+    return "djl " + runtime.get("djl") + ", " + runtime.get("engine") + " " + runtime.get("engine_native")
+        + ", " + runtime.get("os_arch");
+  }
+
+  /** The raw model hyperparameters of a manifest: its {@code model.*} keys without name and version. */
+  static HyperParameters modelParams(CheckpointManifest m) {
+    return HyperParameters.builder().putAll(m.hyperParameters().withPrefix("model."))
+        .remove("name").remove("version").build();
+  }
+}

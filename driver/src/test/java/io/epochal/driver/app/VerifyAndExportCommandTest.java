@@ -1,0 +1,171 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code epochal verify} and {@code epochal export} on the checked-in fixture checkpoint of format
+ * 1.0 (a tiny mlp 4-3-2 trained one epoch), copied to a temporary job directory.
+ */
+class VerifyAndExportCommandTest {
+
+  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
+
+  @TempDir
+  Path tmp;
+
+  private Path job;
+  private Path checkpoint;
+  private String out;
+  private String err;
+
+  @BeforeEach
+  void copyFixture() throws IOException {
+    job = tmp.resolve("job");
+    try (Stream<Path> files = Files.walk(FIXTURE)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = job.resolve(FIXTURE.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    checkpoint = job.resolve("checkpoints/epoch-000001");
+  }
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    StringWriter cliErr = new StringWriter();
+    int code;
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
+          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
+    }
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8) + cliErr;
+    return code;
+  }
+
+  @Test
+  void fixtureOfTheCurrentFormatStillLoadsAndVerifiesBitForBit() {
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("PASS epoch-000001  manifest parses",
+        "PASS epoch-000001  format version 1.0 supported",
+        "PASS epoch-000001  every file's size and SHA-256 match the manifest (3 files)",
+        "PASS epoch-000001  model mlp v1 is registered",
+        "PASS epoch-000001  state dict matches the model's names and shapes (4 tensors)",
+        "PASS epoch-000001  probe output reproduced bit for bit", "all checks passed");
+    assertThat(out).doesNotContain("FAIL");
+  }
+
+  @Test
+  void jsonReportListsEveryCheckForScripts() throws IOException {
+    assertThat(run("verify", "--json", checkpoint.toString())).isEqualTo(0);
+    JsonNode root = new ObjectMapper().readTree(out);
+    assertThat(root.get("ok").asBoolean()).isTrue();
+    JsonNode c = root.get("checkpoints").get(0);
+    assertThat(c.get("epoch").asLong()).isEqualTo(1);
+    assertThat(c.get("checks")).hasSizeGreaterThanOrEqualTo(8);
+    c.get("checks").forEach(check -> assertThat(check.get("status").asText()).isEqualTo("PASS"));
+  }
+
+  @Test
+  void newerFormatVersionIsRefusedWithBothNumbers() throws IOException {
+    replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+    assertThat(run("verify", job.toString())).isEqualTo(1);
+    assertThat(out).contains("FAIL epoch-000001  format version supported (this build reads up to 1.0)")
+        .contains("2.0 is newer than the supported 1.0").contains("verification FAILED");
+  }
+
+  @Test
+  void otherDjlAndEngineVersionsWarnWithBothVersionsAndCheckTheProbeWithinTolerance() throws IOException {
+    replaceInManifest("\"djl\" : \"0.36.0\"", "\"djl\" : \"0.35.0\"");
+    replaceInManifest("\"engine_native\" : \"2.7.1\"", "\"engine_native\" : \"2.5.1\"");
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("WARN epoch-000001  written with another runtime")
+        .contains("djl 0.35.0 (checkpoint) vs 0.36.0 (this run)")
+        .contains("engine_native 2.5.1 (checkpoint) vs 2.7.1 (this run)")
+        .contains("PASS epoch-000001  probe output reproduced within 1.0E-4");
+  }
+
+  @Test
+  void corruptedModelFileFailsWithExitOne() throws IOException {
+    Path model = checkpoint.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(model, bytes);
+    assertThat(run("verify", "--all", job.toString())).isEqualTo(1);
+    assertThat(out).contains("FAIL epoch-000001  every file's size and SHA-256 match the manifest")
+        .contains("model.safetensors");
+  }
+
+  @Test
+  void allOnOneCheckpointIsAUsageError() {
+    assertThat(run("verify", "--all", checkpoint.toString())).isEqualTo(2);
+    assertThat(err).contains("--all").contains("give the job directory");
+  }
+
+  @Test
+  void exportedOnnxReproducesTheRecordedProbeInOnnxRuntime() throws Exception {
+    Path onnx = tmp.resolve("model.onnx");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
+        .isEqualTo(0);
+    StateDict probe = SafetensorsReader.read(checkpoint.resolve("probe.safetensors")).tensors();
+    Tensor input = probe.get("probe.input");
+    float[] expected = probe.get("probe.output").toFloatArray();
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
+        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.shape());
+        OrtSession.Result r = session.run(Map.of("input", in))) {
+      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      float[] actual = new float[fb.remaining()];
+      fb.get(actual);
+      assertThat(actual).hasSize(expected.length);
+      for (int i = 0; i < actual.length; i++) {
+        assertThat((double) Math.abs(actual[i] - expected[i])).isLessThanOrEqualTo(1e-5);
+      }
+    }
+  }
+
+  @Test
+  void djlFormatIsNotImplementedAndSaysSo() {
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", tmp.resolve("djl").toString()))
+        .isEqualTo(2);
+    assertThat(err).contains("--format djl is not implemented");
+  }
+
+  private void replaceInManifest(String from, String to) throws IOException {
+    Path manifest = checkpoint.resolve("manifest.json");
+    String text = Files.readString(manifest);
+    assertThat(text).contains(from);
+    Files.writeString(manifest, text.replace(from, to));
+  }
+}

@@ -1,0 +1,120 @@
+package io.epochal.worker.export;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/**
+ * Writes a model as a standard ONNX file (IR version {@value #IR_VERSION}, opset {@value #OPSET}
+ * of the default domain): one float input {@value #INPUT} {@code [batch, inputShape...]} and one
+ * float output {@value #OUTPUT} {@code [batch, outputs]}, where {@code batch} is a symbolic
+ * (dynamic) dimension; the tensors are initializers under their PyTorch names. The model's name,
+ * version and hyperparameters go into the file's metadata ({@code epochal.model.*}).
+ *
+ * <p>The state dict is checked strictly against the model the registry builds from the
+ * hyperparameters before anything is written. Thread-safe.
+ */
+public final class OnnxExporter {
+
+  /** The ONNX IR version written. */
+  public static final int IR_VERSION = 8;
+  /** The opset version of the default ONNX domain. */
+  public static final int OPSET = 17;
+  /** The name of the graph input. */
+  public static final String INPUT = "input";
+  /** The name of the graph output. */
+  public static final String OUTPUT = "output";
+  /** Metadata key of the model name. */
+  public static final String META_NAME = "epochal.model.name";
+  /** Metadata key of the model version. */
+  public static final String META_VERSION = "epochal.model.version";
+
+  private final ModelRegistry registry;
+  private final List<OnnxTranslator> translators;
+
+  private OnnxExporter(ModelRegistry registry, Collection<? extends OnnxTranslator> translators) {
+    this.registry = checkNotNull(registry, "registry");
+    this.translators = List.copyOf(translators);
+  }
+
+  /** The exporter of the default model registry and every translator the context class loader sees. */
+  public static OnnxExporter getDefault() {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    List<OnnxTranslator> found = new ArrayList<>();
+    ServiceLoader.load(OnnxTranslator.class, loader == null ? OnnxExporter.class.getClassLoader() : loader)
+        .forEach(found::add);
+    return new OnnxExporter(ModelRegistry.getDefault(), found);
+  }
+
+  /** An exporter of exactly these models and translators. */
+  public static OnnxExporter of(ModelRegistry registry, Collection<? extends OnnxTranslator> translators) {
+    return new OnnxExporter(registry, translators);
+  }
+
+  /**
+   * Writes {@code name} v{@code version}, built from {@code rawParams} and loaded with
+   * {@code state}, as an ONNX model to {@code out} (not closed).
+   *
+   * @throws UntranslatableModelException naming the model (or the part of it) that has no translation
+   * @throws IllegalArgumentException for an unknown model, bad hyperparameters, or a state dict
+   *     whose names or shapes do not match the model
+   * @throws IOException if {@code out} fails
+   */
+  public void export(String name, int version, HyperParameters rawParams, StateDict state, OutputStream out)
+      throws IOException {
+    checkNotNull(out, "out");
+    out.write(export(name, version, rawParams, state));
+  }
+
+  /** The ONNX model bytes of {@link #export(String, int, HyperParameters, StateDict, OutputStream)}. */
+  public byte[] export(String name, int version, HyperParameters rawParams, StateDict state) {
+    checkNotNull(state, "state");
+    OnnxTranslator translator = translators.stream().filter(t -> t.supports(name, version)).findFirst()
+        .orElseThrow(() -> new UntranslatableModelException("model " + name + " v" + version));
+    HyperParameters resolved = registry.resolve(name, version, rawParams);
+    long[] inputShape;
+    int outputs;
+    try (EpochalModel model = registry.create(name, version, resolved)) {
+      model.loadStateDict(state); // strict: names, dtypes, shapes
+      inputShape = model.inputShape();
+      outputs = model.outputSize();
+    }
+    OnnxGraph graph = new OnnxGraph(state, INPUT, inputShape);
+    String output = translator.translate(resolved, graph);
+    ProtoMessage model = new ProtoMessage()
+        .int64(1, IR_VERSION)
+        .string(2, "epochal")
+        .string(3, producerVersion())
+        .int64(5, version)
+        .string(6, name + " v" + version + " exported by Epochal, evaluation mode")
+        .bytes(7, graph.encode(name + "_v" + version, output, OUTPUT, outputs))
+        .message(8, new ProtoMessage().string(1, "").int64(2, OPSET));
+    Map<String, String> meta = new TreeMap<>();
+    meta.put(META_NAME, name);
+    meta.put(META_VERSION, String.valueOf(version));
+    meta.put("epochal.model.hyperparameters", resolved.toJson().toString());
+    meta.forEach((k, v) -> model.message(14, new ProtoMessage().string(1, k).string(2, v)));
+    return model.toByteString().toByteArray();
+  }
+
+  private static String producerVersion() {
+    String v = OnnxExporter.class.getPackage().getImplementationVersion();
+    return v == null ? "development" : v;
+  }
+
+  @Override
+  public String toString() {
+    return "OnnxExporter[" + translators.size() + " translators, " + registry + "]";
+  }
+}

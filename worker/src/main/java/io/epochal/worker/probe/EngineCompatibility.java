@@ -1,0 +1,116 @@
+package io.epochal.worker.probe;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.djl.engine.Engine;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the runtime that wrote a checkpoint (its manifest's {@code versions}) compares with the one
+ * reading it, and what that means for the probe: on the same engine native library and platform
+ * ({@code engine_native} and {@code os_arch} equal) the probe must reproduce bit for bit; otherwise
+ * within {@link #CROSS_ENGINE_TOLERANCE}. A different DJL, engine or native version is reported
+ * with both versions. Immutable.
+ */
+public final class EngineCompatibility {
+
+  /** The probe tolerance across engine versions or platforms (max absolute difference). */
+  public static final double CROSS_ENGINE_TOLERANCE = 1e-4;
+
+  /** The version keys compared, in report order. */
+  public static final List<String> KEYS = List.of("djl", "engine", "engine_native", "os_arch");
+
+  private final Map<String, String> recorded;
+  private final Map<String, String> current;
+
+  private EngineCompatibility(Map<String, String> recorded, Map<String, String> current) {
+    this.recorded = Collections.unmodifiableMap(new LinkedHashMap<>(checkNotNull(recorded, "recorded")));
+    this.current = Collections.unmodifiableMap(new LinkedHashMap<>(checkNotNull(current, "current")));
+  }
+
+  /** Compares the versions a checkpoint {@code recorded} with the {@code current} runtime's. */
+  public static EngineCompatibility compare(Map<String, String> recorded, Map<String, String> current) {
+    return new EngineCompatibility(recorded, current);
+  }
+
+  /** Compares {@code recorded} with this process's runtime ({@link #currentVersions()}). */
+  public static EngineCompatibility withCurrent(Map<String, String> recorded) {
+    return compare(recorded, currentVersions());
+  }
+
+  /**
+   * This process's {@code djl}, {@code engine}, {@code engine_native} and {@code os_arch}, as a
+   * checkpoint manifest records them (starts the default engine).
+   */
+  public static Map<String, String> currentVersions() {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("djl", Engine.getDjlVersion());
+    Engine engine = Engine.getInstance();
+    v.put("engine", engine.getEngineName());
+    v.put("engine_native", engine.getVersion());
+    v.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+    return v;
+  }
+
+  /** Whether the engine native library and the platform are the same: the probe must match bit for bit. */
+  public boolean sameEngine() {
+    return Objects.equals(recorded.get("engine_native"), current.get("engine_native"))
+        && Objects.equals(recorded.get("os_arch"), current.get("os_arch"));
+  }
+
+  /** The tolerance the probe is checked with: exact on the same engine, else {@link #CROSS_ENGINE_TOLERANCE}. */
+  public Tolerance probeTolerance() {
+    return sameEngine() ? Tolerance.exact() : Tolerance.maxAbs(CROSS_ENGINE_TOLERANCE);
+  }
+
+  /**
+   * Each of {@link #KEYS} whose versions differ, e.g. {@code djl 0.35.0 (checkpoint) vs 0.36.0
+   * (this run)}; empty when all agree. A key the checkpoint does not record counts as differing.
+   */
+  public List<String> differences() {
+    List<String> out = new ArrayList<>();
+    for (String k : KEYS) {
+      String was = recorded.get(k);
+      String now = current.get(k);
+      if (!Objects.equals(was, now)) {
+        out.add(k + " " + (was == null ? "(not recorded)" : was) + " (checkpoint) vs " + now + " (this run)");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A warning for {@code checkpoint} naming both versions of everything that differs and the
+   * tolerance used, or the empty string when nothing differs.
+   */
+  public String warning(String checkpoint) {
+    List<String> diff = differences();
+    if (diff.isEmpty()) {
+      return "";
+    }
+    return "checkpoint " + checkpoint + " was written with another runtime: " + String.join(", ", diff)
+        + "; checking its probe " + (sameEngine() ? "bit for bit" : "within " + CROSS_ENGINE_TOLERANCE
+        + " instead of bit for bit");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof EngineCompatibility && recorded.equals(((EngineCompatibility) o).recorded)
+        && current.equals(((EngineCompatibility) o).current);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(recorded, current);
+  }
+
+  @Override
+  public String toString() {
+    return "EngineCompatibility[" + (differences().isEmpty() ? "same runtime" : String.join(", ", differences())) + "]";
+  }
+}
