@@ -8,6 +8,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.GpuResources;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.TrainingException;
@@ -52,6 +53,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .setMaster(options.master())
         .optAppName("epochal " + spec.jobName())
         .optVerbose(options.verbose())
+        .optGpus(new GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(), spec.gpuDiscoveryScript()))
         .optConf(options.sparkConf())
         .build()) {
       TrainingOutcome outcome = TrainingJob.builder()

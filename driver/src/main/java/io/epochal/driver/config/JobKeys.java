@@ -5,6 +5,7 @@ import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The declared keys of a job spec with their types, defaults, ranges and meaning. Besides these,
@@ -51,6 +52,19 @@ public final class JobKeys {
   public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
   public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
+  public static final String DEVICE = "train.device";
+  public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
+  public static final String GPUS_PER_TASK = "resources.gpus_per_task";
+  public static final String GPU_DISCOVERY_SCRIPT = "resources.gpu_discovery_script";
+
+  /**
+   * Placement keys: where a job runs, not what it computes. They are resolved and validated like
+   * every key but left out of the spec's hyperparameter form (job.json, manifests), so the
+   * identical-hyperparameter check on resume ignores them and a job started on GPUs may continue on
+   * CPUs and the other way round.
+   */
+  public static final Set<String> PLACEMENT_KEYS = Set.of(DEVICE, GPUS_PER_EXECUTOR, GPUS_PER_TASK,
+      GPU_DISCOVERY_SCRIPT);
 
   private static final ParamSpecs SPECS = declare();
 
@@ -59,6 +73,11 @@ public final class JobKeys {
   /** The declarations of the fixed keys, in documentation order. */
   public static ParamSpecs specs() {
     return SPECS;
+  }
+
+  /** Whether {@code key} is a {@linkplain #PLACEMENT_KEYS placement key}. */
+  public static boolean isPlacement(String key) {
+    return PLACEMENT_KEYS.contains(key);
   }
 
   /**
@@ -116,6 +135,21 @@ public final class JobKeys {
         + "every further attempt."));
     s.add(lng(LEASE_TTL_MS, 60000L, 1000.0, 86400000.0, "Lease lifetime in milliseconds: another driver may take "
         + "the job over when the holder's heartbeat is older than this."));
+    s.add(ParamSpec.builder(DEVICE, ParamType.STRING).optDefault("auto").optAllowed("auto", "cpu", "gpu")
+        .optDoc("Where each worker trains: auto = the GPU Spark assigned to its task when the engine sees one, "
+            + "else the CPU with a warning naming the executor; cpu = always the CPU; gpu = the assigned GPU, "
+            + "failing the task (naming executor and reason) when there is none or the engine has no CUDA. "
+            + "A placement key: not compared on resume (see docs/GPU.md).").build());
+    s.add(lng(GPUS_PER_EXECUTOR, 0L, 0.0, 1024.0, "GPUs Spark gives every executor "
+        + "(spark.executor.resource.gpu.amount; on local-cluster also spark.worker.resource.gpu.amount); "
+        + "0 = no GPU scheduling. A placement key."));
+    s.add(lng(GPUS_PER_TASK, 0L, 0.0, 1024.0, "GPUs Spark gives every task (spark.task.resource.gpu.amount); "
+        + "0 = no GPU scheduling; at most resources.gpus_per_executor. A round uses one GPU, so 1 is the useful "
+        + "value. A placement key."));
+    s.add(str(GPU_DISCOVERY_SCRIPT, "", "Script that prints the GPUs of a node as {\"name\":\"gpu\",\"addresses\":"
+        + "[\"0\",...]} (spark.executor.resource.gpu.discoveryScript; on local-cluster also "
+        + "spark.worker.resource.gpu.discoveryScript); needed on YARN, Kubernetes and local-cluster. Empty = none. "
+        + "A placement key."));
     return new ParamSpecs("job spec", s);
   }
 

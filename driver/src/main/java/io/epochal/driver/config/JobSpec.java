@@ -52,9 +52,37 @@ public final class JobSpec {
     return new JobSpec(validated);
   }
 
-  /** Every key and value, typed; the form stored in job.json and manifests. */
+  /**
+   * Every key and value, typed, except the {@linkplain JobKeys#PLACEMENT_KEYS placement keys}: the
+   * form stored in job.json and manifests and compared on resume.
+   */
   public HyperParameters toHyperParameters() {
-    return values;
+    return select(false);
+  }
+
+  /** The {@linkplain JobKeys#PLACEMENT_KEYS placement keys} with their values (defaults filled in). */
+  public HyperParameters placement() {
+    return select(true);
+  }
+
+  /** {@code train.device}: {@code auto}, {@code cpu} or {@code gpu}. */
+  public String device() {
+    return values.getString(JobKeys.DEVICE);
+  }
+
+  /** {@code resources.gpus_per_executor}; 0 when GPUs are not scheduled. */
+  public int gpusPerExecutor() {
+    return values.getInt(JobKeys.GPUS_PER_EXECUTOR);
+  }
+
+  /** {@code resources.gpus_per_task}; 0 when GPUs are not scheduled. */
+  public int gpusPerTask() {
+    return values.getInt(JobKeys.GPUS_PER_TASK);
+  }
+
+  /** {@code resources.gpu_discovery_script}; empty when none. */
+  public String gpuDiscoveryScript() {
+    return values.getString(JobKeys.GPU_DISCOVERY_SCRIPT);
   }
 
   /** {@code job.name}. */
@@ -221,6 +249,16 @@ public final class JobSpec {
   /** {@code lease.ttl_ms}. */
   public long leaseTtlMs() {
     return values.getLong(JobKeys.LEASE_TTL_MS);
+  }
+
+  private HyperParameters select(boolean placement) {
+    HyperParameters.Builder b = HyperParameters.builder();
+    values.asMap().forEach((k, v) -> {
+      if (JobKeys.isPlacement(k) == placement) {
+        b.put(k, v);
+      }
+    });
+    return b.build();
   }
 
   private HyperParameters prefixed(String prefix) {

@@ -17,8 +17,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Starts Spark with Epochal's configuration: Kryo with every wire class registered and
  * registration required, loopback binding for local masters, the UI off unless asked for, the
- * {@code local-cluster} plumbing of {@link LocalClusterSupport}, then the user's {@code --conf}
- * entries (which win).
+ * {@code local-cluster} plumbing of {@link LocalClusterSupport}, GPU scheduling from
+ * {@link GpuResources}, then the user's {@code --conf} entries (which win).
  *
  * <pre>{@code
  * try (EpochalSpark spark = SparkSessions.builder().setMaster("local[2]").build()) {
@@ -66,6 +66,7 @@ public final class SparkSessions {
     private boolean verbose;
     private boolean ui;
     private Path localClusterHome;
+    private GpuResources gpus = GpuResources.NONE;
     private final Map<String, String> conf = new LinkedHashMap<>();
 
     private Builder() {}
@@ -107,6 +108,15 @@ public final class SparkSessions {
       return this;
     }
 
+    /**
+     * GPU scheduling (default {@link GpuResources#NONE}): mapped to Spark's resource keys by
+     * {@link GpuResources#sparkConf}, before the user's {@code --conf} entries.
+     */
+    public Builder optGpus(GpuResources gpus) {
+      this.gpus = checkNotNull(gpus, "gpus");
+      return this;
+    }
+
     /** A user {@code --conf key=value}; applied last, so it overrides Epochal's settings. */
     public Builder optConf(String key, String value) {
       checkArgument(key != null && !key.isBlank(), "conf key must not be blank (value '%s')", value);
@@ -133,6 +143,7 @@ public final class SparkSessions {
             "no Spark master set; call setMaster(\"local[2]\"), pass --master, or run under spark-submit");
       }
       SparkMaster parsed = SparkMaster.parse(master);
+      Map<String, String> gpuConf = gpus.sparkConf(parsed);
       SparkConf sparkConf = epochalConf(parsed, appName, ui);
       LocalClusterSupport cluster = null;
       boolean ownsHome = false;
@@ -149,6 +160,7 @@ public final class SparkSessions {
         cluster = LocalClusterSupport.prepare(home);
         cluster.configure(sparkConf);
       }
+      gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
       SparkContext sc;
       try {

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.SparkAggregator;
 import io.epochal.driver.spark.SparkJobs;
+import io.epochal.driver.spark.SparkTaskResources;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.round.LocalRound;
@@ -16,7 +17,8 @@ import org.apache.spark.broadcast.Broadcast;
 
 /**
  * Runs one round through Spark: broadcasts the global state, runs {@link LocalRound} on every
- * worker's cached shard, and reduces the results by parameter shard on the executors, as one Spark
+ * worker's cached shard (on the device the job's {@code train.device} and the task's Spark GPU
+ * assignment select), and reduces the results by parameter shard on the executors, as one Spark
  * job described as {@code "epoch e/E · round r/R"}. A task that fails is recomputed by Spark from
  * the same immutable inputs, so retries give the same bits.
  */
@@ -52,7 +54,8 @@ public final class RoundRunner {
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           JavaRDD<RoundResult> results =
-              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step));
+              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
+                  SparkTaskResources.current()));
           return SparkAggregator.aggregate(results, reduceShards);
         }));
   }

@@ -2,6 +2,7 @@ package io.epochal.driver.train;
 
 import io.epochal.driver.config.JobSpec;
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.device.DeviceMode;
 import io.epochal.worker.round.TrainingConfig;
 
 /** Maps a resolved job spec to the configuration a worker needs for a round. */
@@ -27,6 +28,7 @@ public final class TrainingConfigs {
         .optLocalSteps(spec.localSteps())
         .setSeed(spec.seed())
         .optThreads(spec.threadsPerWorker())
+        .optDevice(DeviceMode.parse(spec.device()))
         .build();
   }
 }

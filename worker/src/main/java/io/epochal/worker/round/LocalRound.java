@@ -2,11 +2,14 @@ package io.epochal.worker.round;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
+import io.epochal.worker.device.DeviceAssignment;
+import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
 import io.epochal.worker.loss.Losses;
 import io.epochal.worker.model.EngineSettings;
@@ -41,7 +44,23 @@ public final class LocalRound {
   private LocalRound() {}
 
   /**
-   * Runs one round on this worker.
+   * Runs one round on this worker on the device that {@link DeviceSelector} picks for the job's
+   * {@link TrainingConfig#device() train.device} and the GPUs Spark assigned to the task. The
+   * returned state is on the CPU whatever the device, so checkpoints do not depend on it.
+   *
+   * @param assignment the executor and the GPU addresses Spark assigned to this task
+   * @throws io.epochal.worker.device.DeviceUnavailableException if {@code train.device=gpu} and no
+   *     usable GPU was assigned, naming the executor and the reason
+   * @see #run(TrainingConfig, StateDict, DataShard, int, int, long)
+   */
+  public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep, DeviceAssignment assignment) {
+    Device device = DeviceSelector.select(config.device(), assignment).device();
+    return run(config, global, shard, epoch, round, globalStep, device);
+  }
+
+  /**
+   * Runs one round on this worker on the CPU.
    *
    * @param config the job's training configuration
    * @param global the global state: model tensors and {@code optimizer.}-prefixed optimizer tensors
@@ -53,6 +72,11 @@ public final class LocalRound {
    */
   public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep) {
+    return run(config, global, shard, epoch, round, globalStep, Device.cpu());
+  }
+
+  private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
     EngineSettings.configureThreads(config.threads());
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
@@ -63,7 +87,7 @@ public final class LocalRound {
       return new RoundResult(shard.worker(), 0, 0, 0.0, global);
     }
     EpochalModel model = ModelCache.forCurrentThread()
-        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
     model.loadStateDict(modelState);
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(

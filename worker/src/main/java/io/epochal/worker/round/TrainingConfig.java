@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.device.DeviceMode;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -32,6 +33,7 @@ public final class TrainingConfig implements Serializable {
   private final int localSteps;
   private final long seed;
   private final int threads;
+  private final DeviceMode device;
 
   private transient HyperParameters modelParams;
   private transient HyperParameters optimizerParams;
@@ -49,6 +51,7 @@ public final class TrainingConfig implements Serializable {
     this.localSteps = b.localSteps;
     this.seed = b.seed;
     this.threads = b.threads;
+    this.device = checkNotNull(b.device, "device");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
@@ -123,6 +126,11 @@ public final class TrainingConfig implements Serializable {
     return threads;
   }
 
+  /** Where a round trains ({@code train.device}); default {@link DeviceMode#AUTO}. */
+  public DeviceMode device() {
+    return device;
+  }
+
   /** A key identifying the model structure (name, version, hyperparameters) for caching. */
   public String modelKey() {
     return modelName + "/v" + modelVersion + "/" + modelParamsJson;
@@ -147,13 +155,13 @@ public final class TrainingConfig implements Serializable {
         && optimizerParamsJson.equals(c.optimizerParamsJson)
         && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
         && batchSize == c.batchSize && localSteps == c.localSteps && seed == c.seed
-        && threads == c.threads;
+        && threads == c.threads && device == c.device;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, batchSize, localSteps, seed, threads);
+        scheduleParamsJson, loss, batchSize, localSteps, seed, threads, device);
   }
 
   @Override
@@ -161,7 +169,7 @@ public final class TrainingConfig implements Serializable {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
         + ", loss " + loss + ", batch " + batchSize + ", localSteps " + localSteps + ", seed " + seed
-        + ", threads " + threads + "]";
+        + ", threads " + threads + ", device " + device.key() + "]";
   }
 
   /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
@@ -177,6 +185,7 @@ public final class TrainingConfig implements Serializable {
     private int localSteps = 1;
     private long seed;
     private int threads = 1;
+    private DeviceMode device = DeviceMode.AUTO;
 
     private Builder() {}
 
@@ -228,6 +237,12 @@ public final class TrainingConfig implements Serializable {
     /** Intra-op threads per worker (default 1). */
     public Builder optThreads(int threads) {
       this.threads = threads;
+      return this;
+    }
+
+    /** Where rounds train (default {@link DeviceMode#AUTO}); see {@code io.epochal.worker.device}. */
+    public Builder optDevice(DeviceMode device) {
+      this.device = checkNotNull(device, "device");
       return this;
     }
 

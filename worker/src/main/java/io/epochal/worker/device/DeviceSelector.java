@@ -1,0 +1,55 @@
+package io.epochal.worker.device;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.djl.engine.Engine;
+import io.epochal.worker.model.BaseEpochalModel;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@link DevicePolicy} inside a task: asks the PyTorch engine how many CUDA devices it sees
+ * and logs the decision's warning (once per executor, mode and assignment, so that a job of many
+ * rounds does not repeat it every round).
+ */
+public final class DeviceSelector {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeviceSelector.class);
+  private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
+
+  private DeviceSelector() {}
+
+  /**
+   * The decision for {@code mode} and {@code assignment} on this JVM's engine; its warning, if any,
+   * has been logged.
+   *
+   * @throws DeviceUnavailableException when {@code mode} is {@link DeviceMode#GPU} and no usable GPU
+   *     was assigned
+   */
+  public static DeviceDecision select(DeviceMode mode, DeviceAssignment assignment) {
+    checkNotNull(mode, "mode");
+    checkNotNull(assignment, "assignment");
+    DeviceDecision decision = mode == DeviceMode.CPU
+        ? DevicePolicy.decide(mode, assignment, 0, engineDescription())
+        : DevicePolicy.decide(mode, assignment, engineGpuCount(), engineDescription());
+    decision.warning().ifPresent(w -> {
+      if (WARNED.add(mode + "|" + assignment + "|" + decision.device())) {
+        LOG.warn(w);
+      }
+    });
+    return decision;
+  }
+
+  /** The number of CUDA devices the PyTorch engine of this JVM sees (0 with the CPU native). */
+  public static int engineGpuCount() {
+    return Engine.getEngine(BaseEpochalModel.ENGINE).getGpuCount();
+  }
+
+  /** The engine's name and version, e.g. {@code PyTorch 2.7.1}. */
+  public static String engineDescription() {
+    Engine engine = Engine.getEngine(BaseEpochalModel.ENGINE);
+    return engine.getEngineName() + " " + engine.getVersion();
+  }
+}
