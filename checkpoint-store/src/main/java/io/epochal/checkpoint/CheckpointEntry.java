@@ -1,0 +1,70 @@
+package io.epochal.checkpoint;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One published checkpoint directory as {@link CheckpointStore#list()} sees it: epoch, path, and
+ * the manifest if it parses (else why not). Files are not verified here.
+ */
+public final class CheckpointEntry {
+
+  private final long epoch;
+  private final String path;
+  private final CheckpointManifest manifest;
+  private final String manifestProblem;
+
+  /** An entry; exactly one of {@code manifest} and {@code manifestProblem} is non-null. */
+  public CheckpointEntry(long epoch, String path, CheckpointManifest manifest, String manifestProblem) {
+    checkArgument((manifest == null) != (manifestProblem == null),
+        "entry of epoch %s needs either a manifest or a manifest problem", epoch);
+    this.epoch = epoch;
+    this.path = checkNotNull(path, "path");
+    this.manifest = manifest;
+    this.manifestProblem = manifestProblem;
+  }
+
+  /** The epoch from the directory name. */
+  public long epoch() {
+    return epoch;
+  }
+
+  /** The checkpoint directory. */
+  public String path() {
+    return path;
+  }
+
+  /** The manifest, if it parses. */
+  public Optional<CheckpointManifest> manifest() {
+    return Optional.ofNullable(manifest);
+  }
+
+  /** Why the manifest could not be read, if it could not. */
+  public Optional<String> manifestProblem() {
+    return Optional.ofNullable(manifestProblem);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof CheckpointEntry)) {
+      return false;
+    }
+    CheckpointEntry e = (CheckpointEntry) o;
+    return epoch == e.epoch && path.equals(e.path) && Objects.equals(manifest, e.manifest)
+        && Objects.equals(manifestProblem, e.manifestProblem);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(epoch, path, manifest, manifestProblem);
+  }
+
+  @Override
+  public String toString() {
+    return "CheckpointEntry{epoch=" + epoch + ", path=" + path
+        + (manifestProblem == null ? "" : ", problem=" + manifestProblem) + "}";
+  }
+}

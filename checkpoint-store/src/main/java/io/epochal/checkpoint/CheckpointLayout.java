@@ -1,0 +1,55 @@
+package io.epochal.checkpoint;
+
+import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.Path;
+
+/** Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN} and {@code _tmp-epoch-NNNNNN-<uuid>}. */
+final class CheckpointLayout {
+
+  static final String CHECKPOINTS = "checkpoints";
+  static final String TMP_PREFIX = "_tmp-";
+  private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
+
+  private final Path checkpointsDir;
+
+  CheckpointLayout(Path jobDir) {
+    this.checkpointsDir = new Path(jobDir, CHECKPOINTS);
+  }
+
+  Path checkpointsDir() {
+    return checkpointsDir;
+  }
+
+  static String epochName(long epoch) {
+    return String.format(Locale.ROOT, "epoch-%06d", epoch);
+  }
+
+  Path epochDir(long epoch) {
+    return new Path(checkpointsDir, epochName(epoch));
+  }
+
+  Path newTempDir(long epoch) {
+    return new Path(checkpointsDir, TMP_PREFIX + epochName(epoch) + "-" + UUID.randomUUID());
+  }
+
+  /** The epoch of a published directory name, or empty for anything else. */
+  static OptionalLong parseEpoch(String name) {
+    Matcher m = EPOCH_DIR.matcher(name);
+    if (!m.matches()) {
+      return OptionalLong.empty();
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(m.group(1)));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
+  static boolean isTemp(String name) {
+    return name.startsWith(TMP_PREFIX);
+  }
+}

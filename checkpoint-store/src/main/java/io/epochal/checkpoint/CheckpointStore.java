@@ -1,0 +1,73 @@
+package io.epochal.checkpoint;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Where a job's checkpoints live: {@code <job-dir>/checkpoints/epoch-NNNNNN/}. Publishing is atomic
+ * (a checkpoint is visible whole or not at all), reading trusts only checkpoints whose files match
+ * the sizes and SHA-256 digests their manifest lists.
+ */
+public interface CheckpointStore extends Closeable {
+
+  /** Data file holding the model state. */
+  String MODEL_FILE = "model.safetensors";
+  /** Data file holding the optimizer state. */
+  String OPTIMIZER_FILE = "optimizer.safetensors";
+  /** Data file holding the probe input and output. */
+  String PROBE_FILE = "probe.safetensors";
+
+  /**
+   * Writes {@code content} into a temporary directory (synced, digests computed while writing,
+   * manifest last), asks {@code guard}, then renames it to {@code epoch-NNNNNN}.
+   *
+   * @return the published manifest, listing every file's size and SHA-256
+   * @throws CheckpointExistsException if the epoch is already published
+   * @throws CheckpointException if writing, the guard or the rename fails; nothing is left visible
+   */
+  CheckpointManifest commit(CheckpointContent content, CommitGuard guard) throws CheckpointException;
+
+  /**
+   * The newest checkpoint whose manifest parses and whose files match it, loaded; newer damaged
+   * ones are logged at WARN and returned as skipped.
+   *
+   * @throws CheckpointException if the store cannot be listed or read (not for damaged checkpoints)
+   */
+  LatestCheckpoint latest() throws CheckpointException;
+
+  /** Every published checkpoint directory, oldest first, with its manifest if it parses. */
+  List<CheckpointEntry> list() throws CheckpointException;
+
+  /**
+   * Loads and verifies the checkpoint of {@code epoch}; digests are checked while reading.
+   *
+   * @throws CheckpointCorruptedException if it is damaged, naming the file
+   * @throws CheckpointException if it does not exist or cannot be read
+   */
+  LoadedCheckpoint load(long epoch) throws CheckpointException;
+
+  /** Checks the manifest and every file's size and digest of {@code epoch}, without loading. */
+  VerificationReport verify(long epoch) throws CheckpointException;
+
+  /** {@link #verify} for every published checkpoint, oldest first. */
+  List<VerificationReport> verifyAll() throws CheckpointException;
+
+  /** Removes every {@code _tmp-*} directory (left by failed or killed commits); returns their paths. */
+  List<String> cleanTemporary() throws CheckpointException;
+
+  /**
+   * Deletes the checkpoint of {@code epoch}: its manifest first (so it stops counting as valid at
+   * once), then the data.
+   *
+   * @return whether it existed
+   */
+  boolean delete(long epoch) throws CheckpointException;
+
+  /** The directory that holds the checkpoint directories. */
+  String checkpointsDir();
+
+  /** Closes the file system handle the store opened itself. */
+  @Override
+  void close() throws IOException;
+}

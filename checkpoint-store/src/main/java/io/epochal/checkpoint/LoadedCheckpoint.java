@@ -1,0 +1,76 @@
+package io.epochal.checkpoint;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.StateDict;
+import java.util.Objects;
+
+/** A verified checkpoint read back: where it is, its manifest and its state dicts. Immutable. */
+public final class LoadedCheckpoint {
+
+  private final String path;
+  private final CheckpointManifest manifest;
+  private final StateDict model;
+  private final StateDict optimizer;
+  private final StateDict probe;
+
+  /** A loaded checkpoint at {@code path}. */
+  public LoadedCheckpoint(String path, CheckpointManifest manifest, StateDict model, StateDict optimizer,
+      StateDict probe) {
+    this.path = checkNotNull(path, "path");
+    this.manifest = checkNotNull(manifest, "manifest");
+    this.model = checkNotNull(model, "model");
+    this.optimizer = checkNotNull(optimizer, "optimizer");
+    this.probe = checkNotNull(probe, "probe");
+  }
+
+  /** The epoch. */
+  public long epoch() {
+    return manifest.epoch();
+  }
+
+  /** The checkpoint directory. */
+  public String path() {
+    return path;
+  }
+
+  /** The manifest, including files and digests. */
+  public CheckpointManifest manifest() {
+    return manifest;
+  }
+
+  /** The model state dict. */
+  public StateDict model() {
+    return model;
+  }
+
+  /** The optimizer state dict. */
+  public StateDict optimizer() {
+    return optimizer;
+  }
+
+  /** The probe state dict. */
+  public StateDict probe() {
+    return probe;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof LoadedCheckpoint)) {
+      return false;
+    }
+    LoadedCheckpoint c = (LoadedCheckpoint) o;
+    return path.equals(c.path) && manifest.equals(c.manifest) && model.equals(c.model)
+        && optimizer.equals(c.optimizer) && probe.equals(c.probe);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(path, manifest, model, optimizer, probe);
+  }
+
+  @Override
+  public String toString() {
+    return "LoadedCheckpoint{epoch=" + epoch() + ", path=" + path + "}";
+  }
+}

@@ -1,0 +1,243 @@
+package io.epochal.safetensors;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.Tensor;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A parsed, fully validated safetensors header: the tensor entries in header order and the
+ * metadata. Parsing checks everything that can be checked before a data byte is read, so a reader
+ * allocates only what the file really holds.
+ */
+final class SafetensorsHeader {
+
+  /** Largest header accepted, as in the reference implementation. */
+  static final long MAX_HEADER_BYTES = 100_000_000L;
+
+  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(64).build())
+      .build());
+
+  /** One tensor's entry: name, dtype, shape and its byte range within the data section. */
+  static final class Entry {
+    final String name;
+    final DType dtype;
+    final long[] shape;
+    final long begin;
+    final long end;
+
+    Entry(String name, DType dtype, long[] shape, long begin, long end) {
+      this.name = name;
+      this.dtype = dtype;
+      this.shape = shape;
+      this.begin = begin;
+      this.end = end;
+    }
+
+    int length() {
+      return (int) (end - begin);
+    }
+  }
+
+  final List<Entry> entries; // header order
+  final List<Entry> byOffset; // data order
+  final Map<String, String> metadata;
+
+  private SafetensorsHeader(List<Entry> entries, Map<String, String> metadata) {
+    this.entries = Collections.unmodifiableList(entries);
+    List<Entry> sorted = new ArrayList<>(entries);
+    sorted.sort(Comparator.comparingLong((Entry e) -> e.begin).thenComparingLong(e -> e.end));
+    this.byOffset = Collections.unmodifiableList(sorted);
+    this.metadata = Collections.unmodifiableMap(metadata);
+  }
+
+  /**
+   * Checks the header length read from the first 8 bytes against the limit and the file size.
+   *
+   * @throws SafetensorsFormatException naming the file
+   */
+  static void checkHeaderLength(long headerLength, long fileLength, String file)
+      throws SafetensorsFormatException {
+    if (fileLength < 8) {
+      throw new SafetensorsFormatException(file,
+          "file has " + fileLength + " bytes, fewer than the 8-byte header length prefix");
+    }
+    if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
+      throw new SafetensorsFormatException(file, "header length " + Long.toUnsignedString(headerLength)
+          + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+    }
+    if (headerLength > fileLength - 8) {
+      throw new SafetensorsFormatException(file, "header length " + headerLength
+          + " exceeds the " + (fileLength - 8) + " bytes that follow the length prefix");
+    }
+  }
+
+  /**
+   * Parses and validates a header whose data section holds {@code dataLength} bytes.
+   *
+   * @throws SafetensorsFormatException naming the file and the offending tensor
+   */
+  static SafetensorsHeader parse(byte[] header, long dataLength, String file)
+      throws SafetensorsFormatException {
+    List<Entry> entries = new ArrayList<>();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    try (JsonParser p = MAPPER.createParser(header)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new SafetensorsFormatException(file, "header is not a JSON object");
+      }
+      Set<String> seen = new HashSet<>();
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        if (!seen.add(name)) {
+          throw new SafetensorsFormatException(file, "header lists tensor '" + name + "' twice");
+        }
+        p.nextToken();
+        JsonNode value = MAPPER.readTree(p);
+        if (SafetensorsWriter.METADATA_KEY.equals(name)) {
+          readMetadata(value, metadata, file);
+        } else {
+          entries.add(readEntry(name, value, file));
+        }
+      }
+      if (t != JsonToken.END_OBJECT) {
+        throw new SafetensorsFormatException(file, "header JSON is malformed");
+      }
+      if (p.nextToken() != null) {
+        throw new SafetensorsFormatException(file, "header has content after its JSON object");
+      }
+    } catch (SafetensorsFormatException e) {
+      throw e;
+    } catch (JsonProcessingException e) {
+      String msg = e.getOriginalMessage();
+      if (msg != null && msg.startsWith("Duplicate field")) {
+        throw new SafetensorsFormatException(file, "header lists a name twice: " + msg, e);
+      }
+      throw new SafetensorsFormatException(file, "header is not valid JSON: " + msg, e);
+    } catch (IOException e) {
+      throw new SafetensorsFormatException(file, "header cannot be parsed: " + e.getMessage(), e);
+    }
+    SafetensorsHeader h = new SafetensorsHeader(entries, metadata);
+    h.checkLayout(dataLength, file);
+    return h;
+  }
+
+  private static void readMetadata(JsonNode value, Map<String, String> out, String file)
+      throws SafetensorsFormatException {
+    if (!value.isObject()) {
+      throw new SafetensorsFormatException(file, "__metadata__ is not a JSON object of strings");
+    }
+    Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) {
+        throw new SafetensorsFormatException(file,
+            "__metadata__ value of key '" + e.getKey() + "' is not a string: " + e.getValue());
+      }
+      out.put(e.getKey(), e.getValue().textValue());
+    }
+  }
+
+  private static Entry readEntry(String name, JsonNode v, String file) throws SafetensorsFormatException {
+    String where = "tensor '" + name + "'";
+    if (name.isEmpty()) {
+      throw new SafetensorsFormatException(file, "header has a tensor with an empty name");
+    }
+    if (!v.isObject()) {
+      throw new SafetensorsFormatException(file, where + " is not a JSON object");
+    }
+    JsonNode dt = v.get("dtype");
+    if (dt == null || !dt.isTextual()) {
+      throw new SafetensorsFormatException(file, where + " has no string 'dtype'");
+    }
+    DType dtype;
+    try {
+      dtype = DType.fromSafetensorsName(dt.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new SafetensorsFormatException(file, where + " has " + e.getMessage(), e);
+    }
+    long[] shape = longs(v.get("shape"), where, "shape", file);
+    long[] offsets = longs(v.get("data_offsets"), where, "data_offsets", file);
+    if (offsets.length != 2 || offsets[1] < offsets[0]) {
+      throw new SafetensorsFormatException(file, where + " has invalid data_offsets "
+          + Arrays.toString(offsets) + "; expected [begin, end] with begin <= end");
+    }
+    long expected;
+    try {
+      expected = Tensor.byteSize(dtype, shape);
+    } catch (ArithmeticException e) {
+      throw new SafetensorsFormatException(file, where + " has shape " + Arrays.toString(shape)
+          + " whose byte count overflows", e);
+    }
+    long actual = offsets[1] - offsets[0];
+    if (actual != expected) {
+      throw new SafetensorsFormatException(file, where + " of dtype " + dtype + " and shape "
+          + Arrays.toString(shape) + " needs " + expected + " bytes but data_offsets "
+          + Arrays.toString(offsets) + " span " + actual);
+    }
+    if (actual > Integer.MAX_VALUE) {
+      throw new SafetensorsFormatException(file, where + " holds " + actual
+          + " bytes, more than one tensor may hold (" + Integer.MAX_VALUE + "); split it");
+    }
+    return new Entry(name, dtype, shape, offsets[0], offsets[1]);
+  }
+
+  private static long[] longs(JsonNode n, String where, String key, String file)
+      throws SafetensorsFormatException {
+    if (n == null || !n.isArray()) {
+      throw new SafetensorsFormatException(file, where + " has no array '" + key + "'");
+    }
+    long[] out = new long[n.size()];
+    for (int i = 0; i < out.length; i++) {
+      JsonNode c = n.get(i);
+      if (!c.isIntegralNumber() || !c.canConvertToLong() || c.longValue() < 0) {
+        throw new SafetensorsFormatException(file, where + " has a '" + key
+            + "' element that is not a non-negative 64-bit integer: " + c);
+      }
+      out[i] = c.longValue();
+    }
+    return out;
+  }
+
+  private void checkLayout(long dataLength, String file) throws SafetensorsFormatException {
+    long expectedBegin = 0;
+    for (Entry e : byOffset) {
+      if (e.begin != expectedBegin) {
+        String what = e.begin < expectedBegin ? "overlaps the tensor before it" : "leaves a gap before it";
+        throw new SafetensorsFormatException(file, "tensor '" + e.name + "' with data_offsets ["
+            + e.begin + ", " + e.end + "] " + what + " (expected it to start at " + expectedBegin + ")");
+      }
+      expectedBegin = e.end;
+    }
+    if (expectedBegin < dataLength) {
+      throw new SafetensorsFormatException(file, "file has " + (dataLength - expectedBegin)
+          + " trailing bytes after the last tensor's data (header describes " + expectedBegin
+          + " data bytes, file holds " + dataLength + ")");
+    }
+    if (expectedBegin > dataLength) {
+      String last = byOffset.get(byOffset.size() - 1).name;
+      throw new SafetensorsFormatException(file, "file is missing " + (expectedBegin - dataLength)
+          + " data bytes: tensor '" + last + "' ends at " + expectedBegin + " but the data section holds "
+          + dataLength + " bytes");
+    }
+  }
+}

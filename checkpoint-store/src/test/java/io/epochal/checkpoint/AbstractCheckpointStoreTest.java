@@ -1,0 +1,324 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.safetensors.SafetensorsWriter;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Store behaviour that must hold on every file system; subclasses provide one. */
+abstract class AbstractCheckpointStoreTest {
+
+  private static int counter;
+
+  /** A fresh, empty job directory URI. */
+  abstract String newJobDir(String name) throws IOException;
+
+  /** The configuration for this file system. */
+  abstract Configuration conf();
+
+  /** A FileSystem for inspecting and damaging files the way an outside actor would. */
+  abstract FileSystem fileSystem() throws IOException;
+
+  String jobDir;
+  HadoopCheckpointStore store;
+
+  @BeforeEach
+  void openStore() throws Exception {
+    jobDir = newJobDir("job" + (++counter));
+    store = HadoopCheckpointStore.builder().setJobDir(jobDir).optConfiguration(conf()).build();
+  }
+
+  @AfterEach
+  void closeStore() throws Exception {
+    store.close();
+  }
+
+  private HadoopCheckpointStore storeFailingAfter(String file, long bytes) throws Exception {
+    OutputStreamDecorator failing = (name, out) -> !name.equals(file) ? out : new FilterOutputStream(out) {
+      long written;
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        if (written + len > bytes) {
+          int n = (int) (bytes - written);
+          out.write(b, off, n);
+          written += n;
+          throw new IOException("disk failed after " + bytes + " bytes of " + name);
+        }
+        out.write(b, off, len);
+        written += len;
+      }
+    };
+    return HadoopCheckpointStore.builder().setJobDir(jobDir).optConfiguration(conf())
+        .optOutputDecorator(failing).build();
+  }
+
+  private Path checkpoints() {
+    return new Path(store.checkpointsDir());
+  }
+
+  private List<String> childNames() throws IOException {
+    FileSystem fs = fileSystem();
+    if (!fs.exists(checkpoints())) {
+      return List.of();
+    }
+    return Arrays.stream(fs.listStatus(checkpoints())).map(s -> s.getPath().getName()).sorted()
+        .collect(Collectors.toList());
+  }
+
+  private byte[] readAll(Path p) throws IOException {
+    FileSystem fs = fileSystem();
+    try (FSDataInputStream in = fs.open(p)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private void overwrite(Path p, byte[] bytes) throws IOException {
+    try (FSDataOutputStream out = fileSystem().create(p, true)) {
+      out.write(bytes);
+    }
+  }
+
+  @Test
+  void commitListLoadRoundTrip() throws Exception {
+    CheckpointContent c1 = TestCheckpoints.content(1);
+    CheckpointContent c2 = TestCheckpoints.content(2);
+    CheckpointManifest m1 = store.commit(c1, CommitGuard.NONE);
+    CheckpointManifest m2 = store.commit(c2, CommitGuard.NONE);
+
+    assertThat(childNames()).containsExactly("epoch-000001", "epoch-000002");
+    assertThat(readAll(new Path(checkpoints(), "epoch-000002/manifest.json")))
+        .isEqualTo(m2.toJson());
+    assertThat(m2.files()).extracting(ManifestFile::name).containsExactly(
+        "model.safetensors", "optimizer.safetensors", "probe.safetensors");
+    ManifestFile model = m2.file("model.safetensors").orElseThrow();
+    byte[] modelBytes = readAll(new Path(checkpoints(), "epoch-000002/model.safetensors"));
+    assertThat(model.size()).isEqualTo(modelBytes.length)
+        .isEqualTo(SafetensorsWriter.fileSize(c2.model(), Map.of("format", "pt")));
+    assertThat(model.sha256()).isEqualTo(
+        DigestingOutputStream.hex(MessageDigest.getInstance("SHA-256").digest(modelBytes)));
+
+    List<CheckpointEntry> list = store.list();
+    assertThat(list).extracting(CheckpointEntry::epoch).containsExactly(1L, 2L);
+    assertThat(list.get(0).manifest()).contains(m1);
+
+    LoadedCheckpoint loaded = store.load(1);
+    assertThat(loaded.manifest()).isEqualTo(m1);
+    assertThat(loaded.model()).isEqualTo(c1.model());
+    assertThat(loaded.optimizer()).isEqualTo(c1.optimizer());
+    assertThat(loaded.probe()).isEqualTo(c1.probe());
+    assertThat(m1.withFiles(List.of())).isEqualTo(c1.manifest());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.skipped()).isEmpty();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(2);
+    assertThat(latest.checkpoint().orElseThrow().model()).isEqualTo(c2.model());
+    assertThat(store.verifyAll()).allMatch(VerificationReport::ok).hasSize(2);
+  }
+
+  @Test
+  void emptyStoreHasNoLatestAndNothingToList() throws Exception {
+    assertThat(store.latest().checkpoint()).isEmpty();
+    assertThat(store.latest().skipped()).isEmpty();
+    assertThat(store.list()).isEmpty();
+    assertThatThrownBy(() -> store.load(3)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("epoch 3").hasMessageContaining("no checkpoint");
+  }
+
+  @Test
+  void committingAnExistingEpochIsRefused() throws Exception {
+    store.commit(TestCheckpoints.content(4), CommitGuard.NONE);
+    CheckpointContent other = TestCheckpoints.content(4, 64);
+    assertThatThrownBy(() -> store.commit(other, CommitGuard.NONE))
+        .isInstanceOf(CheckpointExistsException.class)
+        .hasMessageContaining("epoch 4").hasMessageContaining("epoch-000004");
+    assertThat(childNames()).containsExactly("epoch-000004");
+    assertThat(store.load(4).model()).isEqualTo(TestCheckpoints.content(4).model());
+  }
+
+  @Test
+  void epochPublishedWhileCommittingIsRefusedAtRename() throws Exception {
+    // another writer publishes epoch 5 between our write and our rename
+    CommitGuard racing = epoch -> store.commit(TestCheckpoints.content(5, 64), CommitGuard.NONE);
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(5), racing))
+        .isInstanceOf(CheckpointExistsException.class);
+    assertThat(childNames()).containsExactly("epoch-000005");
+    assertThat(store.load(5).model()).isEqualTo(TestCheckpoints.content(5, 64).model());
+  }
+
+  @Test
+  void writeFailingMidTensorLeavesNoVisibleCheckpoint() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    try (HadoopCheckpointStore failing = storeFailingAfter("model.safetensors", 5000)) {
+      assertThatThrownBy(() -> failing.commit(TestCheckpoints.content(2), CommitGuard.NONE))
+          .isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("epoch 2")
+          .hasMessageContaining("disk failed after 5000 bytes of model.safetensors");
+    }
+    assertThat(childNames()).containsExactly("epoch-000001");
+    assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(store.cleanTemporary()).isEmpty();
+  }
+
+  @Test
+  void guardThrowingFailsTheCommitAndLeavesNothingVisible() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    CommitGuard lostLease = epoch -> {
+      throw new IOException("lease of job-test lost to attempt 3 before epoch " + epoch);
+    };
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(2), lostLease))
+        .isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("lease of job-test lost to attempt 3 before epoch 2");
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(2), e -> {
+      throw new IllegalStateException("fencing token 7 is stale");
+    })).isInstanceOf(IllegalStateException.class);
+    assertThat(childNames()).containsExactly("epoch-000001");
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+  }
+
+  /** A way to damage a stored checkpoint, and what the store must then report. */
+  enum Damage {
+    TRUNCATED_FILE("model.safetensors has", "(truncated)"),
+    FLIPPED_BYTE("optimizer.safetensors has SHA-256", "content changed or damaged"),
+    DELETED_FILE("probe.safetensors is missing", "probe.safetensors"),
+    GARBAGE_MANIFEST("manifest is not valid JSON", "manifest.json"),
+    WRONG_SIZE_IN_MANIFEST("model.safetensors has", "but the manifest lists");
+
+    final String reason1;
+    final String reason2;
+
+    Damage(String reason1, String reason2) {
+      this.reason1 = reason1;
+      this.reason2 = reason2;
+    }
+  }
+
+  private void damage(Damage d, Path dir) throws Exception {
+    switch (d) {
+      case TRUNCATED_FILE: {
+        Path p = new Path(dir, "model.safetensors");
+        byte[] b = readAll(p);
+        overwrite(p, Arrays.copyOf(b, b.length - 100));
+        break;
+      }
+      case FLIPPED_BYTE: {
+        Path p = new Path(dir, "optimizer.safetensors");
+        byte[] b = readAll(p);
+        b[b.length / 2] ^= 0x01;
+        overwrite(p, b);
+        break;
+      }
+      case DELETED_FILE:
+        assertThat(fileSystem().delete(new Path(dir, "probe.safetensors"), false)).isTrue();
+        break;
+      case GARBAGE_MANIFEST:
+        overwrite(new Path(dir, "manifest.json"), "{\"format_version\": \"1.0\", \u0000garbage".getBytes());
+        break;
+      case WRONG_SIZE_IN_MANIFEST: {
+        Path p = new Path(dir, "manifest.json");
+        CheckpointManifest m = CheckpointManifest.parse(readAll(p), p.toString());
+        List<ManifestFile> files = m.files().stream()
+            .map(f -> f.name().equals("model.safetensors") ? new ManifestFile(f.name(), f.size() + 1, f.sha256()) : f)
+            .collect(Collectors.toList());
+        overwrite(p, m.withFiles(files).toJson());
+        break;
+      }
+      default:
+        throw new AssertionError(d);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Damage.class)
+  void damagedNewestCheckpointFallsBackToThePreviousAndSaysWhy(Damage d) throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    Path dir = new Path(checkpoints(), "epoch-000002");
+    damage(d, dir);
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.checkpoint().orElseThrow().model()).isEqualTo(TestCheckpoints.content(1).model());
+    assertThat(latest.skipped()).hasSize(1);
+    CheckpointProblem p = latest.skipped().get(0);
+    assertThat(p.epoch()).isEqualTo(2);
+    assertThat(p.path()).endsWith("epoch-000002");
+    assertThat(p.reason()).contains(d.reason1).contains(d.reason2).contains("epoch 2");
+
+    VerificationReport report = store.verify(2);
+    assertThat(report.ok()).isFalse();
+    assertThat(String.join("\n", report.problems())).contains(d.reason1);
+    assertThat(store.verify(1).ok()).isTrue();
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("epoch 2").hasMessageContaining(d.reason1);
+  }
+
+  @Test
+  void listReportsAnUnparseableManifestWithoutFailing() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    damage(Damage.GARBAGE_MANIFEST, new Path(checkpoints(), "epoch-000002"));
+    List<CheckpointEntry> list = store.list();
+    assertThat(list).extracting(CheckpointEntry::epoch).containsExactly(1L, 2L);
+    assertThat(list.get(1).manifest()).isEmpty();
+    assertThat(list.get(1).manifestProblem().orElseThrow()).contains("manifest.json");
+  }
+
+  @Test
+  void deleteRemovesTheCheckpointAndLatestMovesBack() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    assertThat(store.delete(2)).isTrue();
+    assertThat(store.delete(2)).isFalse();
+    assertThat(childNames()).containsExactly("epoch-000001");
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+  }
+
+  @Test
+  void temporaryDirectoriesAreNeverCheckpointsAndAreCleaned() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    Path leftover = new Path(checkpoints(), "_tmp-epoch-000002-0f0e");
+    fileSystem().mkdirs(leftover);
+    overwrite(new Path(leftover, "model.safetensors"), new byte[] {1, 2, 3});
+    assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    List<String> removed = store.cleanTemporary();
+    assertThat(removed).hasSize(1);
+    assertThat(removed.get(0)).endsWith("_tmp-epoch-000002-0f0e");
+    assertThat(childNames()).containsExactly("epoch-000001");
+  }
+
+  @Test
+  void manifestInTheWrongDirectoryIsDamage() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    FileSystem fs = fileSystem();
+    FileStatus[] before = fs.listStatus(checkpoints());
+    assertThat(before).hasSize(1);
+    assertThat(fs.rename(new Path(checkpoints(), "epoch-000001"), new Path(checkpoints(), "epoch-000009")))
+        .isTrue();
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint()).isEmpty();
+    assertThat(latest.skipped()).singleElement()
+        .satisfies(p -> assertThat(p.reason()).contains("manifest is of epoch 1"));
+  }
+}

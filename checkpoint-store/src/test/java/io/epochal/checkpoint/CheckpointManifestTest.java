@@ -1,0 +1,91 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CheckpointManifestTest {
+
+  private static CheckpointManifest full() {
+    return TestCheckpoints.manifest(7).withFiles(List.of(
+        new ManifestFile("model.safetensors", 1234, "0123456789abcdef".repeat(4)),
+        new ManifestFile("optimizer.safetensors", 0, "FEDCBA9876543210".repeat(4))));
+  }
+
+  @Test
+  void jsonRoundTripKeepsEveryFieldAndItsType() throws Exception {
+    CheckpointManifest m = full();
+    CheckpointManifest back = CheckpointManifest.parse(m.toJson(), "manifest.json");
+    assertThat(back).isEqualTo(m).hasSameHashCodeAs(m);
+    assertThat(back.hyperParameters().get("lr")).isEqualTo(0.1);
+    assertThat(back.hyperParameters().get("batch_size")).isEqualTo(64L);
+    assertThat(back.hyperParameters().getList("hidden", Long.class)).containsExactly(256L, 128L);
+    assertThat(back.randomState().getLong("seed")).isEqualTo(1234L);
+    assertThat(back.versions()).containsKeys("epochal", "djl", "engine", "engine_native", "java", "spark", "hadoop");
+    assertThat(back.files().get(1).sha256()).isEqualTo("fedcba9876543210".repeat(4));
+    assertThat(back.probeDigest()).contains("ab".repeat(32));
+    assertThat(back.formatVersion()).isEqualTo("1.0");
+    String json = new String(m.toJson(), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"format_version\" : \"1.0\"").contains("\"global_step\" : 700")
+        .contains("\"created_at\" : \"2026-01-02T03:04:05.678Z\"");
+  }
+
+  @Test
+  void newerMajorFormatVersionIsRefusedNamingBothVersions() {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8)
+        .replace("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+    assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class)
+        .hasMessageContaining("/x/manifest.json").hasMessageContaining("2.0")
+        .hasMessageContaining("supported 1.0").hasMessageContaining("epoch 7");
+  }
+
+  @Test
+  void newerMinorFormatVersionIsRead() throws Exception {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8)
+        .replace("\"format_version\" : \"1.0\"", "\"format_version\" : \"1.3\"");
+    assertThat(CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m").formatVersion())
+        .isEqualTo("1.3");
+  }
+
+  @Test
+  void garbageIsACheckedExceptionNamingTheFile() {
+    assertThatThrownBy(() -> CheckpointManifest.parse("not json at all".getBytes(), "/jobs/a/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class)
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("/jobs/a/manifest.json").hasMessageContaining("not valid JSON");
+    assertThatThrownBy(() -> CheckpointManifest.parse("[]".getBytes(), "m.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("not a JSON object");
+  }
+
+  @Test
+  void missingOrMistypedFieldIsNamed() {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8).replace("\"job_id\"", "\"jobid\"");
+    assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("'job_id'");
+    String badSha = new String(full().toJson(), StandardCharsets.UTF_8).replace("0123456789abcdef", "zz");
+    assertThatThrownBy(() -> CheckpointManifest.parse(badSha.getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("sha256 of manifest file 'model.safetensors'");
+  }
+
+  @Test
+  void builderRefusesMissingAndInvalidValuesNamingThem() {
+    assertThatThrownBy(() -> CheckpointManifest.builder().setEpoch(1).setModel("m", "1").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("setJobId");
+    assertThatThrownBy(() -> CheckpointManifest.builder().optMetric("train_loss", Double.NaN))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train_loss");
+    assertThatThrownBy(() -> CheckpointManifest.builder().optProbeDigest("abc"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("probe digest");
+    assertThatThrownBy(() -> full().toBuilder().addFile(new ManifestFile("model.safetensors", 1, "0".repeat(64))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+  }
+
+  @Test
+  void contentRefusesAManifestThatAlreadyListsFiles() {
+    assertThatThrownBy(() -> CheckpointContent.builder().setManifest(full()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not list files");
+  }
+}

@@ -1,0 +1,58 @@
+package io.epochal.checkpoint;
+
+import java.io.File;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+
+/** A one-datanode HDFS on localhost for tests and benchmarks; close it to shut it down. */
+public final class MiniHdfs implements AutoCloseable {
+
+  private final MiniDFSCluster cluster;
+  private final Configuration conf;
+
+  private MiniHdfs(MiniDFSCluster cluster, Configuration conf) {
+    this.cluster = cluster;
+    this.conf = conf;
+  }
+
+  /** Starts a cluster whose data lives under {@code baseDir}, every service bound to 127.0.0.1. */
+  public static MiniHdfs start(File baseDir) throws IOException {
+    Configuration conf = new Configuration();
+    conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
+    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    conf.set("dfs.datanode.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    conf.setInt("dfs.replication", 1);
+    conf.setBoolean("dfs.permissions.enabled", false);
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
+    MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, baseDir)
+        .numDataNodes(1)
+        .format(true)
+        .build();
+    cluster.waitActive();
+    return new MiniHdfs(cluster, cluster.getConfiguration(0));
+  }
+
+  /** The file system URI, {@code hdfs://127.0.0.1:port}. */
+  public String uri() {
+    return "hdfs://127.0.0.1:" + cluster.getNameNodePort();
+  }
+
+  /** A configuration that reaches this cluster. */
+  public Configuration conf() {
+    return new Configuration(conf);
+  }
+
+  /** The cluster's file system (owned by the cluster; do not close). */
+  public FileSystem fileSystem() throws IOException {
+    return cluster.getFileSystem();
+  }
+
+  @Override
+  public void close() {
+    cluster.shutdown(true);
+  }
+}

@@ -1,0 +1,247 @@
+package io.epochal.checkpoint.bench;
+
+import io.epochal.checkpoint.CheckpointContent;
+import io.epochal.checkpoint.CommitGuard;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.checkpoint.MiniHdfs;
+import io.epochal.checkpoint.TestCheckpoints;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+
+/**
+ * Writes and reads a 256 MiB state dict through the checkpoint store and the same bytes through a
+ * plain Hadoop stream (create/write/hsync, open/read), on the local file system and on a
+ * MiniDFSCluster, and prints MB/s, store/plain ratios and peak heap relative to the state size.
+ *
+ * <p>Run from the repository root: {@code mvn -B -o -q -pl checkpoint-store test-compile
+ * dependency:build-classpath -Dmdep.outputFile=target/bench.cp && java -Xmx1g -cp
+ * checkpoint-store/target/test-classes:checkpoint-store/target/classes:$(cat
+ * checkpoint-store/target/bench.cp) io.epochal.checkpoint.bench.StoreBenchmark}. Optional
+ * arguments: MiB of state (default 256), repetitions (default 3, the best is kept).
+ */
+public final class StoreBenchmark {
+
+  private static final int TENSOR_MIB = 4;
+  private static final int CHUNK = 1 << 20;
+
+  private final int stateMib;
+  private final int reps;
+  private final HeapPeak heapPeak = new HeapPeak();
+  private StateDict state;
+  private long epoch = 1;
+
+  private StoreBenchmark(int stateMib, int reps) {
+    this.stateMib = stateMib;
+    this.reps = reps;
+  }
+
+  /** Arguments: [state MiB] [repetitions]. */
+  public static void main(String[] args) throws Exception {
+    int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
+    int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    new StoreBenchmark(mib, reps).run();
+  }
+
+  private static StateDict makeState(int mib) {
+    StateDict.Builder b = StateDict.builder();
+    int perTensor = TENSOR_MIB << 20;
+    for (int i = 0; i < mib / TENSOR_MIB; i++) {
+      ByteBuffer buf = ByteBuffer.allocate(perTensor).order(ByteOrder.LITTLE_ENDIAN);
+      for (int j = 0; j < perTensor / 4; j++) {
+        buf.putFloat(j * 4, (float) Math.sin(i * 1_000_003L + j));
+      }
+      b.put("layers." + i + ".weight", Tensor.wrap(DType.F32, new long[] {perTensor / 4 / 1024, 1024}, buf));
+    }
+    return b.build();
+  }
+
+  private void run() throws Exception {
+    List<String[]> rows = new ArrayList<>();
+    java.nio.file.Path tmp = Files.createTempDirectory("epochal-bench");
+    try {
+      state = makeState(stateMib);
+      Configuration localConf = new Configuration();
+      RawLocalFileSystem local = new RawLocalFileSystem();
+      local.initialize(URI.create("file:///"), localConf);
+      rows.add(measure("local", tmp.resolve("local-job").toUri().toString(), local, localConf));
+      local.close();
+      try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("dfs").toFile())) {
+        rows.add(measure("hdfs (MiniDFS)", hdfs.uri() + "/bench-job", hdfs.fileSystem(), hdfs.conf()));
+      }
+    } finally {
+      deleteRecursively(tmp.toFile());
+    }
+    print(rows);
+  }
+
+  private String[] measure(String name, String jobDir, FileSystem fs, Configuration conf) throws Exception {
+    long bytes = state.totalBytes();
+    double storeWrite = 0;
+    double plainWrite = 0;
+    double storeRead = 0;
+    double plainRead = 0;
+    long writePeak = 0;
+    long readPeak = 0;
+    long plainWritePeak = 0;
+    long plainReadPeak = 0;
+    Path plainFile = new Path(jobDir + "/plain.bin");
+    state = null;
+    System.gc();
+    long idle = usedHeap();
+    state = makeState(stateMib);
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir)
+        .optConfiguration(conf).build()) {
+      List<Long> epochs = new ArrayList<>();
+      for (int r = 0; r < reps; r++) {
+        CheckpointContent content = CheckpointContent.builder().setModel(state)
+            .setManifest(TestCheckpoints.manifest(epoch)).build();
+        resetPeaks();
+        long t0 = System.nanoTime();
+        store.commit(content, CommitGuard.NONE);
+        storeWrite = Math.max(storeWrite, mbps(bytes, System.nanoTime() - t0));
+        writePeak = Math.max(writePeak, peakHeap());
+        epochs.add(epoch++);
+
+        resetPeaks();
+        long t1 = System.nanoTime();
+        plainWrite(fs, plainFile, state);
+        plainWrite = Math.max(plainWrite, mbps(bytes, System.nanoTime() - t1));
+        plainWritePeak = Math.max(plainWritePeak, peakHeap());
+      }
+      state = null; // reads must hold only what they read
+      for (int r = 0; r < reps; r++) {
+        resetPeaks();
+        long t0 = System.nanoTime();
+        LoadedCheckpoint loaded = store.load(epochs.get(r));
+        storeRead = Math.max(storeRead, mbps(bytes, System.nanoTime() - t0));
+        readPeak = Math.max(readPeak, peakHeap());
+        if (loaded.model().totalBytes() != bytes) {
+          throw new IllegalStateException("read back " + loaded.model().totalBytes() + " bytes");
+        }
+        loaded = null;
+        resetPeaks();
+        long t1 = System.nanoTime();
+        List<byte[]> plain = plainRead(fs, plainFile);
+        plainRead = Math.max(plainRead, mbps(bytes, System.nanoTime() - t1));
+        plainReadPeak = Math.max(plainReadPeak, peakHeap());
+        plain = null;
+        System.gc();
+      }
+      fs.delete(new Path(jobDir), true);
+    }
+    state = makeState(stateMib);
+    writePeak -= idle;
+    readPeak -= idle;
+    plainWritePeak -= idle;
+    plainReadPeak -= idle;
+    return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite), f(plainWrite), r(storeWrite / plainWrite), f(storeRead),
+        f(plainRead), r(storeRead / plainRead), r((double) writePeak / bytes),
+        r((double) plainWritePeak / bytes), r((double) readPeak / bytes), r((double) plainReadPeak / bytes)};
+  }
+
+  private static void plainWrite(FileSystem fs, Path p, StateDict dict) throws IOException {
+    byte[] chunk = new byte[CHUNK];
+    try (FSDataOutputStream out = fs.create(p, true)) {
+      for (Map.Entry<String, Tensor> e : dict) {
+        ByteBuffer data = e.getValue().data();
+        while (data.hasRemaining()) {
+          int n = Math.min(chunk.length, data.remaining());
+          data.get(chunk, 0, n);
+          out.write(chunk, 0, n);
+        }
+      }
+      out.hsync();
+    }
+  }
+
+  private static List<byte[]> plainRead(FileSystem fs, Path p) throws IOException {
+    long len = fs.getFileStatus(p).getLen();
+    List<byte[]> out = new ArrayList<>();
+    try (FSDataInputStream in = fs.open(p)) {
+      for (long left = len; left > 0; ) {
+        byte[] b = new byte[(int) Math.min(TENSOR_MIB << 20, left)];
+        in.readFully(b);
+        out.add(b);
+        left -= b.length;
+      }
+    }
+    return out;
+  }
+
+  private void resetPeaks() throws InterruptedException {
+    System.gc();
+    Thread.sleep(100); // let the GC notifications of that collection arrive first
+    heapPeak.reset();
+  }
+
+  private long peakHeap() {
+    return heapPeak.peak();
+  }
+
+  private static long usedHeap() {
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  private static double mbps(long bytes, long nanos) {
+    return bytes / 1e6 / (nanos / 1e9);
+  }
+
+  private static String f(double v) {
+    return String.format("%.0f", v);
+  }
+
+  private static String r(double v) {
+    return String.format("%.2f", v);
+  }
+
+  private void print(List<String[]> rows) {
+    String[] head = {"filesystem", "store write MB/s", "plain write MB/s", "write ratio", "store read MB/s",
+        "plain read MB/s", "read ratio", "peak heap/state: store write", "plain write", "store read", "plain read"};
+    System.out.printf("state: %d MiB in %d tensors of %d MiB, best of %d; JVM max heap %d MiB;"
+        + " peak heap = the heap's largest use during the operation (before any GC, or at its end)"
+        + " minus the idle heap"
+        + " (after GC, without the state)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
+        Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf("GC: %s; system load average at the end: %.1f on %d cores%n",
+        ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName())
+            .collect(java.util.stream.Collectors.joining(", ")),
+        ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(),
+        Runtime.getRuntime().availableProcessors());
+    System.out.println("| " + String.join(" | ", head) + " |");
+    String[] sep = new String[head.length];
+    Arrays.fill(sep, "---");
+    System.out.println("| " + String.join(" | ", sep) + " |");
+    for (String[] row : rows) {
+      System.out.println("| " + String.join(" | ", row) + " |");
+    }
+  }
+
+  private static void deleteRecursively(File f) {
+    File[] children = f.listFiles();
+    if (children != null) {
+      for (File c : children) {
+        deleteRecursively(c);
+      }
+    }
+    f.delete();
+  }
+}

@@ -1,0 +1,50 @@
+package io.epochal.params;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class HyperParametersTest {
+
+  @Test
+  void jsonRoundTripKeepsLongsApartFromDoubles() throws Exception {
+    HyperParameters hp = HyperParameters.builder().put("epochs", 10).put("lr", 1.0).put("nesterov", true)
+        .put("optimizer", "sgd").put("hidden", List.of(256, 128)).put("betas", List.of(0.9, 0.999f)).build();
+    String text = new ObjectMapper().writeValueAsString(hp.toJson());
+    assertThat(text).contains("\"lr\":1.0").contains("\"epochs\":10");
+    HyperParameters back = HyperParameters.fromJson(new ObjectMapper().readTree(text));
+    assertThat(back).isEqualTo(hp);
+    assertThat(back.get("epochs")).isInstanceOf(Long.class);
+    assertThat(back.get("lr")).isInstanceOf(Double.class);
+    assertThat(back.getList("hidden", Long.class)).containsExactly(256L, 128L);
+  }
+
+  @Test
+  void sameNumberOfDifferentTypeIsNotEqual() {
+    assertThat(HyperParameters.builder().put("lr", 1L).build())
+        .isNotEqualTo(HyperParameters.builder().put("lr", 1.0).build());
+  }
+
+  @Test
+  void diffListsEveryChangedKeyOnce() {
+    HyperParameters old = HyperParameters.builder().put("lr", 0.1).put("batch", 64).put("opt", "sgd").build();
+    HyperParameters now = HyperParameters.builder().put("lr", 0.2).put("batch", 64).put("seed", 7).build();
+    assertThat(old.diff(now)).containsExactly("lr: 0.1 -> 0.2", "opt: \"sgd\" -> <unset>", "seed: <unset> -> 7");
+    assertThat(old.diff(old)).isEmpty();
+  }
+
+  @Test
+  void wrongTypeAccessAndUnsupportedValuesNameTheKey() {
+    HyperParameters hp = HyperParameters.builder().put("lr", 0.1).build();
+    assertThatThrownBy(() -> hp.getLong("lr")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'lr'").hasMessageContaining("double");
+    assertThatThrownBy(() -> hp.getString("momentum")).hasMessageContaining("'momentum' is not set");
+    assertThatThrownBy(() -> HyperParameters.builder().put("x", new Object()))
+        .hasMessageContaining("'x'").hasMessageContaining("unsupported type");
+    assertThatThrownBy(() -> HyperParameters.builder().put("x", List.of(1, "a")))
+        .hasMessageContaining("mixes types");
+  }
+}

@@ -1,0 +1,55 @@
+package io.epochal.params;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ParamSpecsTest {
+
+  private static ParamSpecs specs() {
+    return new ParamSpecs("model mlp v1", List.of(
+        ParamSpec.builder("learning_rate", ParamType.DOUBLE).optDefault(0.01).optMin(0).optMax(10).build(),
+        ParamSpec.builder("hidden", ParamType.LONG_LIST).optDefault(List.of(64L)).optMin(1).build(),
+        ParamSpec.builder("activation", ParamType.STRING).optAllowed("relu", "tanh").optDefault("relu").build(),
+        ParamSpec.builder("input_size", ParamType.LONG).optMin(1).optDoc("features per sample").build()));
+  }
+
+  @Test
+  void resolveFillsDefaultsAndCoercesCompatibleTypes() {
+    HyperParameters r = specs().resolve(HyperParameters.builder().put("input_size", 4).put("learning_rate", 1).build());
+    assertThat(r.getDouble("learning_rate")).isEqualTo(1.0);
+    assertThat(r.getList("hidden", Long.class)).containsExactly(64L);
+    assertThat(r.getString("activation")).isEqualTo("relu");
+  }
+
+  @Test
+  void unknownKeySuggestsTheNearestDeclaredKey() {
+    assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", 4).put("learnig_rate", 0.1).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("model mlp v1 has no hyperparameter 'learnig_rate'")
+        .hasMessageContaining("did you mean 'learning_rate'?");
+    assertThat(ParamSpecs.nearest("zzzzzz", List.of("learning_rate"))).isNull();
+    assertThat(ParamSpecs.editDistance("kitten", "sitting")).isEqualTo(3);
+  }
+
+  @Test
+  void missingRequiredWrongTypeAndOutOfRangeAreNamed() {
+    assertThatThrownBy(() -> specs().resolve(HyperParameters.empty()))
+        .hasMessageContaining("needs hyperparameter 'input_size'").hasMessageContaining("features per sample");
+    assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", "four").build()))
+        .hasMessageContaining("'input_size'").hasMessageContaining("expected long");
+    assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", 4).put("learning_rate", 11.0).build()))
+        .hasMessageContaining("out of range").hasMessageContaining("[0.0, 10.0]");
+    assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", 4).put("activation", "gelu").build()))
+        .hasMessageContaining("not allowed").hasMessageContaining("one of relu, tanh");
+  }
+
+  @Test
+  void textValuesParseByType() {
+    assertThat(ParamType.LONG_LIST.parse("[256, 128]")).isEqualTo(List.of(256L, 128L));
+    assertThat(ParamType.LONG.parse("1_000")).isEqualTo(1000L);
+    assertThatThrownBy(() -> ParamType.BOOLEAN.parse("yes")).hasMessageContaining("use true or false");
+  }
+}

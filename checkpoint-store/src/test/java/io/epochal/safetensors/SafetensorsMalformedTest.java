@@ -1,0 +1,161 @@
+package io.epochal.safetensors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every malformed input is refused with a typed exception naming the file and the tensor. */
+class SafetensorsMalformedTest {
+
+  private static final String FILE = "bad.safetensors";
+
+  @TempDir
+  Path tmp;
+
+  private static byte[] file(long headerLength, String json, int dataBytes) {
+    byte[] h = json.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
+    out.writeBytes(h);
+    out.writeBytes(new byte[dataBytes]);
+    return out.toByteArray();
+  }
+
+  private static byte[] file(String json, int dataBytes) {
+    return file(json.getBytes(StandardCharsets.UTF_8).length, json, dataBytes);
+  }
+
+  private static String entry(String name, String dtype, String shape, long begin, long end) {
+    return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":["
+        + begin + "," + end + "]}";
+  }
+
+  private AbstractThrowableAssert<?, ? extends Throwable> assertRefused(byte[] bytes) throws Exception {
+    // the stream reader and the memory-mapped reader refuse alike
+    Path p = tmp.resolve(FILE);
+    Files.write(p, bytes);
+    assertThatThrownBy(() -> SafetensorsReader.readMapped(p))
+        .isInstanceOf(SafetensorsFormatException.class)
+        .hasMessageStartingWith(p.toString());
+    return assertThatThrownBy(
+            () -> SafetensorsReader.read(new ByteArrayInputStream(bytes), bytes.length, FILE))
+        .isInstanceOf(SafetensorsFormatException.class)
+        .hasMessageStartingWith(FILE + ": ");
+  }
+
+  @Test
+  void headerLengthAboveTheLimitIsRefusedBeforeAllocating() throws Exception {
+    assertRefused(file(100_000_001L, "{}", 0)).hasMessageContaining("exceeds the limit of 100000000");
+    assertRefused(file(-1L, "{}", 0)).hasMessageContaining("exceeds the limit");
+  }
+
+  @Test
+  void headerLengthBeyondTheFileIsRefused() throws Exception {
+    assertRefused(file(99_999_999L, "{}", 0)).hasMessageContaining("exceeds the 2 bytes that follow");
+  }
+
+  @Test
+  void fileShorterThanTheLengthPrefixIsRefused() throws Exception {
+    assertRefused(new byte[] {1, 2, 3}).hasMessageContaining("fewer than the 8-byte header length prefix");
+  }
+
+  @Test
+  void invalidJsonIsRefused() throws Exception {
+    assertRefused(file("{\"w\":{\"dtype\":", 0)).hasMessageContaining("not valid JSON");
+    assertRefused(file("[1,2]", 0)).hasMessageContaining("not a JSON object");
+    assertRefused(file("{} {}", 0)).hasMessageContaining("content after its JSON object");
+  }
+
+  @Test
+  void unknownDTypeIsRefusedNamingTheTensor() throws Exception {
+    assertRefused(file("{" + entry("w", "F8_E4M3", "[2]", 0, 2) + "}", 2))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("unknown dtype 'F8_E4M3'");
+  }
+
+  @Test
+  void duplicateNamesAreDetectedInTheJson() throws Exception {
+    String json = "{" + entry("w", "F32", "[1]", 0, 4) + "," + entry("w", "F32", "[1]", 4, 8) + "}";
+    assertRefused(file(json, 8)).hasMessageContaining("twice").hasMessageContaining("'w'");
+  }
+
+  @Test
+  void offsetsNotStartingAtZeroAreRefused() throws Exception {
+    assertRefused(file("{" + entry("w", "F32", "[1]", 4, 8) + "}", 8))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("leaves a gap");
+  }
+
+  @Test
+  void overlappingOffsetsAreRefused() throws Exception {
+    String json = "{" + entry("a", "F32", "[2]", 0, 8) + "," + entry("b", "F32", "[2]", 4, 12) + "}";
+    assertRefused(file(json, 12)).hasMessageContaining("tensor 'b'").hasMessageContaining("overlaps");
+  }
+
+  @Test
+  void gapsBetweenTensorsAreRefused() throws Exception {
+    String json = "{" + entry("a", "F32", "[1]", 0, 4) + "," + entry("b", "F32", "[1]", 8, 12) + "}";
+    assertRefused(file(json, 12)).hasMessageContaining("tensor 'b'").hasMessageContaining("gap");
+  }
+
+  @Test
+  void byteCountNotMatchingTheShapeIsRefused() throws Exception {
+    assertRefused(file("{" + entry("w", "F32", "[3]", 0, 8) + "}", 8))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("needs 12 bytes")
+        .hasMessageContaining("span 8");
+  }
+
+  @Test
+  void shapeWhoseByteCountOverflowsIsRefused() throws Exception {
+    assertRefused(file("{" + entry("w", "F32", "[4611686018427387904,4]", 0, 8) + "}", 8))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("overflows");
+  }
+
+  @Test
+  void hugeDeclaredTensorWithoutTheBytesIsRefusedWithoutAllocating() throws Exception {
+    // 2,000,000,000 bytes declared, 8 present: must fail on the size check, not with an OutOfMemoryError
+    assertRefused(file("{" + entry("w", "F32", "[500000000]", 0, 2_000_000_000L) + "}", 8))
+        .hasMessageContaining("missing 1999999992 data bytes").hasMessageContaining("tensor 'w'");
+  }
+
+  @Test
+  void trailingBytesAreRefused() throws Exception {
+    assertRefused(file("{" + entry("w", "F32", "[1]", 0, 4) + "}", 12))
+        .hasMessageContaining("8 trailing bytes");
+  }
+
+  @Test
+  void missingBytesAreRefused() throws Exception {
+    String json = "{" + entry("a", "F32", "[1]", 0, 4) + "," + entry("b", "I64", "[2]", 4, 20) + "}";
+    assertRefused(file(json, 10)).hasMessageContaining("missing 10 data bytes")
+        .hasMessageContaining("tensor 'b'");
+  }
+
+  @Test
+  void streamEndingBeforeItsDeclaredLengthIsRefusedNamingTheTensor() {
+    String json = "{" + entry("a", "F32", "[2]", 0, 8) + "}";
+    byte[] bytes = file(json, 8);
+    byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+    assertThatThrownBy(() -> SafetensorsReader.read(new ByteArrayInputStream(cut), bytes.length, FILE))
+        .isInstanceOf(SafetensorsFormatException.class)
+        .hasMessageContaining(FILE).hasMessageContaining("inside tensor 'a'");
+  }
+
+  @Test
+  void badMetadataIsRefused() throws Exception {
+    assertRefused(file("{\"__metadata__\":{\"k\":1}}", 0)).hasMessageContaining("key 'k'");
+  }
+
+  @Test
+  void formatExceptionIsACheckedIoException() {
+    assertThat(new SafetensorsFormatException("f", "m")).isInstanceOf(java.io.IOException.class);
+  }
+}

@@ -1,0 +1,88 @@
+package io.epochal.driver.aggregate;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.StateDict;
+import java.util.Objects;
+
+/**
+ * The outcome of one round's aggregation: the next global state and the round's metrics summed
+ * over the workers. Immutable.
+ */
+public final class AggregateResult {
+
+  private final StateDict state;
+  private final long samples;
+  private final long steps;
+  private final double lossSum;
+  private final int contributors;
+
+  /**
+   * A result.
+   *
+   * @param steps the largest number of local steps any worker took (how far the global state
+   *     advanced in synchronous steps)
+   * @param contributors number of workers that had samples
+   */
+  public AggregateResult(StateDict state, long samples, long steps, double lossSum, int contributors) {
+    this.state = checkNotNull(state, "state");
+    checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
+    checkArgument(contributors >= 0, "contributors must be >= 0, got %s", contributors);
+    this.samples = samples;
+    this.steps = steps;
+    this.lossSum = lossSum;
+    this.contributors = contributors;
+  }
+
+  /** The averaged global state. */
+  public StateDict state() {
+    return state;
+  }
+
+  /** Samples trained on over all workers. */
+  public long samples() {
+    return samples;
+  }
+
+  /** The largest number of local steps taken by a worker. */
+  public long steps() {
+    return steps;
+  }
+
+  /** Sum of the per-sample losses over all workers (summed in worker order). */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** Mean loss per sample, or NaN when there were no samples. */
+  public double meanLoss() {
+    return samples == 0 ? Double.NaN : lossSum / samples;
+  }
+
+  /** Workers that had samples. */
+  public int contributors() {
+    return contributors;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof AggregateResult)) {
+      return false;
+    }
+    AggregateResult r = (AggregateResult) o;
+    return samples == r.samples && steps == r.steps && Double.compare(lossSum, r.lossSum) == 0
+        && contributors == r.contributors && state.equals(r.state);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(state, samples, steps, lossSum, contributors);
+  }
+
+  @Override
+  public String toString() {
+    return "AggregateResult[samples " + samples + ", steps " + steps + ", lossSum " + lossSum
+        + ", contributors " + contributors + ", " + state.size() + " tensors]";
+  }
+}

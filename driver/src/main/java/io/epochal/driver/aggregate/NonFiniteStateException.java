@@ -1,0 +1,68 @@
+package io.epochal.driver.aggregate;
+
+/**
+ * A worker's round state (or the state averaged from it) holds a NaN or an infinity. The message
+ * names the worker, the tensor and the flat element index; the round scheduler adds the epoch and
+ * round with {@link #inRound(int, int)}. Such a state must never become a checkpoint.
+ *
+ * <p>Unchecked because it is raised inside Spark tasks and travels back to the driver as the cause
+ * of the failed job; {@link SparkAggregator} rethrows it as itself.
+ */
+public final class NonFiniteStateException extends RuntimeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /** Worker index used when the aggregated state itself is not finite. */
+  public static final int AGGREGATED = -1;
+
+  private final int worker;
+  private final String tensor;
+  private final long index;
+  private final double value;
+
+  /** A non-finite {@code value} at flat {@code index} of {@code tensor} in {@code worker}'s state. */
+  public NonFiniteStateException(int worker, String tensor, long index, double value) {
+    this(worker, tensor, index, value, describe(worker, tensor, index, value));
+  }
+
+  private NonFiniteStateException(int worker, String tensor, long index, double value, String message) {
+    super(message);
+    this.worker = worker;
+    this.tensor = tensor;
+    this.index = index;
+    this.value = value;
+  }
+
+  private static String describe(int worker, String tensor, long index, double value) {
+    String who = worker == AGGREGATED ? "the aggregated state" : "the state of worker " + worker;
+    return who + " holds " + value + " in tensor '" + tensor + "' at flat index " + index
+        + "; the round is rejected and no checkpoint is written from it"
+        + " (lower the learning rate or check the input data)";
+  }
+
+  /** The same failure with the epoch and round named in front. */
+  public NonFiniteStateException inRound(int epoch, int round) {
+    return new NonFiniteStateException(worker, tensor, index, value,
+        "epoch " + epoch + ", round " + round + ": " + getMessage());
+  }
+
+  /** The worker index, or {@link #AGGREGATED}. */
+  public int worker() {
+    return worker;
+  }
+
+  /** The tensor name. */
+  public String tensor() {
+    return tensor;
+  }
+
+  /** The flat element index of the first non-finite element found. */
+  public long index() {
+    return index;
+  }
+
+  /** The non-finite value (NaN or an infinity). */
+  public double value() {
+    return value;
+  }
+}

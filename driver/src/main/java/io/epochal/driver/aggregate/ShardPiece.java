@@ -1,0 +1,227 @@
+package io.epochal.driver.aggregate;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import io.epochal.tensor.StateDict;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One shard of one worker's round state, as it travels from the worker's task to the shard's
+ * reducer (and, averaged, from the reducer to the driver): the worker's metrics, the tensors of
+ * that shard, and each tensor's position in the full state dict so that the driver can put the
+ * averaged shards back in the original order.
+ *
+ * <p>Immutable. {@code worker} is {@link #AVERAGED} for a reducer's output.
+ */
+public final class ShardPiece {
+
+  /** The worker index of an averaged piece. */
+  public static final int AVERAGED = -1;
+
+  private final int shard;
+  private final int worker;
+  private final long samples;
+  private final long steps;
+  private final double lossSum;
+  private final int contributors;
+  private final int[] positions;
+  private final StateDict state;
+  private final RuntimeException failure;
+
+  /**
+   * A piece.
+   *
+   * @param contributors number of workers with samples folded into this piece (1 or 0 for a
+   *     worker's own piece)
+   * @param positions each tensor's index in the full state dict, in {@code state}'s order
+   */
+  public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, int contributors,
+      int[] positions, StateDict state) {
+    checkArgument(shard >= 0, "shard must be >= 0, got %s", shard);
+    checkArgument(worker >= AVERAGED, "worker must be >= 0 (or AVERAGED), got %s", worker);
+    checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
+    checkNotNull(positions, "positions");
+    checkNotNull(state, "state");
+    checkArgument(positions.length == state.size(), "shard %s: %s positions for %s tensors",
+        shard, positions.length, state.size());
+    this.shard = shard;
+    this.worker = worker;
+    this.samples = samples;
+    this.steps = steps;
+    this.lossSum = lossSum;
+    this.contributors = contributors;
+    this.positions = positions.clone();
+    this.state = state;
+    this.failure = null;
+  }
+
+  private ShardPiece(int shard, RuntimeException failure) {
+    this.shard = shard;
+    this.worker = AVERAGED;
+    this.samples = 0;
+    this.steps = 0;
+    this.lossSum = 0;
+    this.contributors = 0;
+    this.positions = new int[0];
+    this.state = StateDict.empty();
+    this.failure = failure;
+  }
+
+  /**
+   * A reducer's failure carried back as data, so that the driver rethrows it as itself (a task
+   * exception reaches the driver only as text) and a deterministic failure is not retried.
+   * Only {@link NonFiniteStateException} and {@link IllegalArgumentException} are carried.
+   */
+  public static ShardPiece failed(int shard, RuntimeException failure) {
+    checkArgument(failure instanceof NonFiniteStateException || failure instanceof IllegalArgumentException,
+        "only NonFiniteStateException or IllegalArgumentException are carried, got %s", failure);
+    return new ShardPiece(shard, failure);
+  }
+
+  /** The reducer's failure, or {@code null} for a piece with data. */
+  public RuntimeException failure() {
+    return failure;
+  }
+
+  /** The shard index. */
+  public int shard() {
+    return shard;
+  }
+
+  /** The worker index, or {@link #AVERAGED}. */
+  public int worker() {
+    return worker;
+  }
+
+  /** Samples behind this piece (summed over workers for an averaged piece). */
+  public long samples() {
+    return samples;
+  }
+
+  /** Local steps (the maximum over contributing workers for an averaged piece). */
+  public long steps() {
+    return steps;
+  }
+
+  /** Loss sum (summed over workers, in worker order, for an averaged piece). */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** Workers with samples folded into this piece. */
+  public int contributors() {
+    return contributors;
+  }
+
+  /** A copy of the tensors' positions in the full state dict. */
+  public int[] positions() {
+    return positions.clone();
+  }
+
+  /** Position of this piece's {@code i}-th tensor in the full state dict. */
+  public int position(int i) {
+    return positions[i];
+  }
+
+  /** The tensors of this shard. */
+  public StateDict state() {
+    return state;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ShardPiece)) {
+      return false;
+    }
+    ShardPiece p = (ShardPiece) o;
+    return shard == p.shard && worker == p.worker && samples == p.samples && steps == p.steps
+        && Double.compare(lossSum, p.lossSum) == 0 && contributors == p.contributors
+        && Arrays.equals(positions, p.positions) && state.equals(p.state)
+        && Objects.equals(failure == null ? null : failure.getMessage(),
+            p.failure == null ? null : p.failure.getMessage());
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(shard, worker, samples, steps, lossSum, contributors, state)
+        + 31 * Arrays.hashCode(positions);
+  }
+
+  @Override
+  public String toString() {
+    if (failure != null) {
+      return "ShardPiece[shard " + shard + ", failed: " + failure.getMessage() + "]";
+    }
+    return "ShardPiece[shard " + shard + ", worker " + (worker == AVERAGED ? "averaged" : worker)
+        + ", samples " + samples + ", " + state.size() + " tensors, " + state.totalBytes() + " bytes]";
+  }
+
+  /** Kryo wire format: the fields in order, positions as varints, the state last. */
+  public static final class KryoSerializer extends Serializer<ShardPiece> {
+
+    /** A serializer for immutable pieces. */
+    public KryoSerializer() {
+      super(false, true);
+    }
+
+    @Override
+    public void write(Kryo kryo, Output output, ShardPiece p) {
+      output.writeVarInt(p.shard, true);
+      if (p.failure instanceof NonFiniteStateException) {
+        NonFiniteStateException e = (NonFiniteStateException) p.failure;
+        output.writeByte(1);
+        output.writeVarInt(e.worker(), false);
+        output.writeString(e.tensor());
+        output.writeVarLong(e.index(), true);
+        output.writeDouble(e.value());
+        return;
+      }
+      if (p.failure != null) {
+        output.writeByte(2);
+        output.writeString(p.failure.getMessage());
+        return;
+      }
+      output.writeByte(0);
+      output.writeVarInt(p.worker, false);
+      output.writeVarLong(p.samples, true);
+      output.writeVarLong(p.steps, true);
+      output.writeDouble(p.lossSum);
+      output.writeVarInt(p.contributors, true);
+      output.writeVarInt(p.positions.length, true);
+      for (int pos : p.positions) {
+        output.writeVarInt(pos, true);
+      }
+      kryo.writeObject(output, p.state);
+    }
+
+    @Override
+    public ShardPiece read(Kryo kryo, Input input, Class<ShardPiece> type) {
+      int shard = input.readVarInt(true);
+      byte kind = input.readByte();
+      if (kind == 1) {
+        return new ShardPiece(shard, new NonFiniteStateException(input.readVarInt(false),
+            input.readString(), input.readVarLong(true), input.readDouble()));
+      }
+      if (kind == 2) {
+        return new ShardPiece(shard, new IllegalArgumentException(input.readString()));
+      }
+      int worker = input.readVarInt(false);
+      long samples = input.readVarLong(true);
+      long steps = input.readVarLong(true);
+      double lossSum = input.readDouble();
+      int contributors = input.readVarInt(true);
+      int[] positions = new int[input.readVarInt(true)];
+      for (int i = 0; i < positions.length; i++) {
+        positions[i] = input.readVarInt(true);
+      }
+      StateDict state = kryo.readObject(input, StateDict.class);
+      return new ShardPiece(shard, worker, samples, steps, lossSum, contributors, positions, state);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package io.epochal.driver.aggregate;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.round.RoundResult;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * Combines workers' states into one, in memory: the reference semantics of aggregation, used by
+ * the shard reducers and by tests.
+ *
+ * <ul>
+ *   <li>Every floating-point tensor becomes the sample-weighted mean over the workers with samples:
+ *       {@code sum_w(samples_w * x_w) / sum_w(samples_w)}, summed in float64 in worker order and
+ *       rounded to the tensor's dtype once, so the bits do not depend on task completion order.
+ *   <li>Integer and boolean tensors (e.g. {@code num_batches_tracked}) and tensors whose name ends in
+ *       {@code .step} take the element-wise maximum over the workers with samples.
+ *   <li>A worker with 0 samples contributes nothing; if every worker has 0 samples it is an error.
+ *   <li>A NaN or infinity in a contributing worker's state, or in the result, raises
+ *       {@link NonFiniteStateException} naming the worker, tensor and element.
+ * </ul>
+ *
+ * <p>{@code F32}, {@code F64} and {@code BF16} tensors are averaged; an {@code F16} tensor is refused.
+ */
+public final class WeightedAverager {
+
+  private static final int BLOCK = 16 * 1024;
+
+  private WeightedAverager() {}
+
+  /**
+   * The averaged state of {@code results}, taken in worker order whatever order the list has.
+   *
+   * @throws IllegalArgumentException if two results have the same worker, every worker has 0
+   *     samples, or the contributing workers' tensors differ in names, dtypes or shapes
+   * @throws NonFiniteStateException if a contributing state or the result is not finite
+   */
+  public static StateDict average(List<RoundResult> results) {
+    checkNotNull(results, "results");
+    List<RoundResult> ordered = inWorkerOrder(results);
+    List<RoundResult> contributing = new ArrayList<>();
+    long total = 0;
+    for (RoundResult r : ordered) {
+      if (r.samples() > 0) {
+        contributing.add(r);
+        total = Math.addExact(total, r.samples());
+      }
+    }
+    checkArgument(!contributing.isEmpty(),
+        "all %s workers returned 0 samples this round, so there is nothing to average; "
+            + "give every round data (fewer rounds per epoch or fewer workers)", ordered.size());
+    RoundResult first = contributing.get(0);
+    List<String> names = first.state().nameList();
+    for (RoundResult r : contributing) {
+      checkArgument(r.state().nameList().equals(names),
+          "worker %s returned tensors %s but worker %s returned %s; all workers must train the same model",
+          r.worker(), r.state().names(), first.worker(), names);
+    }
+    StateDict.Builder out = StateDict.builder();
+    Tensor[] inputs = new Tensor[contributing.size()];
+    for (String name : names) {
+      Tensor ref = first.state().get(name);
+      for (int k = 0; k < inputs.length; k++) {
+        inputs[k] = contributing.get(k).state().get(name);
+        checkArgument(inputs[k].sameLayout(ref),
+            "tensor '%s' is %s on worker %s but %s on worker %s; all workers must train the same model",
+            name, inputs[k], contributing.get(k).worker(), ref, first.worker());
+      }
+      out.put(name, combine(name, ref.dtype(), ref.shape(), inputs, contributing, total));
+    }
+    return out.build();
+  }
+
+  /** Whether tensor {@code name} of {@code dtype} takes the maximum rather than the mean. */
+  public static boolean takesMaximum(String name, DType dtype) {
+    return !isFloating(dtype) || name.endsWith(".step") || name.equals("step");
+  }
+
+  private static boolean isFloating(DType dtype) {
+    return dtype == DType.F32 || dtype == DType.F64 || dtype == DType.BF16 || dtype == DType.F16;
+  }
+
+  static List<RoundResult> inWorkerOrder(List<RoundResult> results) {
+    List<RoundResult> ordered = new ArrayList<>(results);
+    ordered.sort(Comparator.comparingInt(RoundResult::worker));
+    for (int i = 1; i < ordered.size(); i++) {
+      checkArgument(ordered.get(i).worker() != ordered.get(i - 1).worker(),
+          "worker %s returned two results in one round; each worker returns exactly one",
+          ordered.get(i).worker());
+    }
+    return ordered;
+  }
+
+  private static Tensor combine(String name, DType dtype, long[] shape, Tensor[] inputs,
+      List<RoundResult> workers, long total) {
+    checkArgument(dtype != DType.F16,
+        "tensor '%s' has dtype F16, which aggregation does not support; train in F32 or BF16", name);
+    int n = Math.toIntExact(Tensor.numel(shape));
+    if (takesMaximum(name, dtype)) {
+      return maximum(name, dtype, shape, n, inputs, workers);
+    }
+    double[] acc = new double[n];
+    double[] block = new double[Math.min(BLOCK, Math.max(n, 1))];
+    for (int k = 0; k < inputs.length; k++) {
+      double weight = workers.get(k).samples();
+      ByteBuffer data = inputs[k].data();
+      for (int off = 0; off < n; off += block.length) {
+        int m = Math.min(block.length, n - off);
+        read(dtype, data, off, m, block);
+        for (int j = 0; j < m; j++) {
+          double x = block[j];
+          if (!Double.isFinite(x)) {
+            throw new NonFiniteStateException(workers.get(k).worker(), name, off + j, x);
+          }
+          acc[off + j] += weight * x;
+        }
+      }
+    }
+    ByteBuffer out = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+    double divisor = total;
+    for (int j = 0; j < n; j++) {
+      double mean = acc[j] / divisor;
+      double stored;
+      switch (dtype) {
+        case F32:
+          float f = (float) mean;
+          out.putFloat(j * 4, f);
+          stored = f;
+          break;
+        case F64:
+          out.putDouble(j * 8, mean);
+          stored = mean;
+          break;
+        default: // BF16
+          float r = roundToBFloat16((float) mean);
+          out.putShort(j * 2, (short) (Float.floatToRawIntBits(r) >>> 16));
+          stored = r;
+          break;
+      }
+      if (!Double.isFinite(stored)) {
+        throw new NonFiniteStateException(NonFiniteStateException.AGGREGATED, name, j, stored);
+      }
+    }
+    return Tensor.wrap(dtype, shape, out);
+  }
+
+  private static void read(DType dtype, ByteBuffer data, int off, int m, double[] into) {
+    switch (dtype) {
+      case F32:
+        for (int j = 0; j < m; j++) {
+          into[j] = data.getFloat((off + j) * 4);
+        }
+        break;
+      case F64:
+        for (int j = 0; j < m; j++) {
+          into[j] = data.getDouble((off + j) * 8);
+        }
+        break;
+      default: // BF16
+        for (int j = 0; j < m; j++) {
+          into[j] = Float.intBitsToFloat((data.getShort((off + j) * 2) & 0xffff) << 16);
+        }
+        break;
+    }
+  }
+
+  private static float roundToBFloat16(float f) {
+    if (Float.isNaN(f)) {
+      return f;
+    }
+    int bits = Float.floatToRawIntBits(f);
+    int rounded = bits + 0x7fff + ((bits >>> 16) & 1); // round half to even on the kept bits
+    return Float.intBitsToFloat(rounded & 0xffff0000);
+  }
+
+  private static Tensor maximum(String name, DType dtype, long[] shape, int n, Tensor[] inputs,
+      List<RoundResult> workers) {
+    int size = dtype.byteSize();
+    ByteBuffer out = ByteBuffer.allocate(n * size).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer[] data = new ByteBuffer[inputs.length];
+    for (int k = 0; k < inputs.length; k++) {
+      data[k] = inputs[k].data();
+    }
+    double[] one = new double[1];
+    for (int j = 0; j < n; j++) {
+      int at = j * size;
+      int best = 0;
+      for (int k = 0; k < data.length; k++) {
+        if (isFloating(dtype)) {
+          read(dtype, data[k], j, 1, one);
+          if (!Double.isFinite(one[0])) {
+            throw new NonFiniteStateException(workers.get(k).worker(), name, j, one[0]);
+          }
+        }
+        if (k > 0 && greater(dtype, data[k], data[best], at)) {
+          best = k;
+        }
+      }
+      for (int b = 0; b < size; b++) {
+        out.put(at + b, data[best].get(at + b));
+      }
+    }
+    return Tensor.wrap(dtype, shape, out);
+  }
+
+  private static boolean greater(DType dtype, ByteBuffer a, ByteBuffer b, int at) {
+    switch (dtype) {
+      case I64:
+        return a.getLong(at) > b.getLong(at);
+      case I32:
+        return a.getInt(at) > b.getInt(at);
+      case U8:
+      case BOOL:
+        return (a.get(at) & 0xff) > (b.get(at) & 0xff);
+      case I8:
+        return a.get(at) > b.get(at);
+      case F32:
+        return a.getFloat(at) > b.getFloat(at);
+      case F64:
+        return a.getDouble(at) > b.getDouble(at);
+      case BF16:
+        return Float.intBitsToFloat((a.getShort(at) & 0xffff) << 16)
+            > Float.intBitsToFloat((b.getShort(at) & 0xffff) << 16);
+      default:
+        throw new IllegalArgumentException("dtype " + dtype + " has no maximum; supported: "
+            + Arrays.toString(DType.values()));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobPaths;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code epochal status}: for a job directory, its state, lease and one line per checkpoint (epoch,
+ * train loss, time); for a directory of jobs, one line per job (state, epoch, loss, last checkpoint
+ * time, lease holder and expiry).
+ */
+final class JobStatusReport {
+
+  private final Configuration conf;
+  private final PrintStream out;
+
+  JobStatusReport(Configuration conf, PrintStream out) {
+    this.conf = conf;
+    this.out = out;
+  }
+
+  /** Prints the status of {@code uri}: one job, or every job directly under it. */
+  int print(URI uri) throws IOException {
+    Path dir = new Path(uri);
+    FileSystem fs = dir.getFileSystem(conf);
+    if (fs.exists(JobPaths.jobSpec(dir))) {
+      printJob(fs, dir);
+      return ExitCodes.OK;
+    }
+    List<Path> jobs = new ArrayList<>();
+    if (fs.exists(dir)) {
+      for (FileStatus s : fs.listStatus(dir)) {
+        if (s.isDirectory() && fs.exists(JobPaths.jobSpec(s.getPath()))) {
+          jobs.add(s.getPath());
+        }
+      }
+    }
+    if (jobs.isEmpty()) {
+      out.println("no Epochal job at or under " + uri + " (a job directory holds job.json)");
+      return ExitCodes.USAGE;
+    }
+    jobs.sort(null);
+    out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
+        "LEASE");
+    for (Path job : jobs) {
+      JobSummary s = summarize(fs, job);
+      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getName(), s.state, s.epoch, s.loss, s.time, s.lease);
+    }
+    return ExitCodes.OK;
+  }
+
+  private void printJob(FileSystem fs, Path dir) throws IOException {
+    JobSummary s = summarize(fs, dir);
+    out.println("job:         " + dir);
+    out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
+    out.println("lease:       " + s.lease);
+    try (CheckpointStore store = openStore(dir)) {
+      List<CheckpointEntry> entries = store.list();
+      out.println("checkpoints: " + entries.size() + " in " + store.checkpointsDir());
+      out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+      for (CheckpointEntry e : entries) {
+        Optional<CheckpointManifest> m = e.manifest();
+        out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
+            m.map(x -> Long.toString(x.globalStep())).orElse("-"),
+            m.map(x -> fmt(x.metrics().get("train_loss"))).orElse("-"),
+            m.map(x -> x.createdAt().toString()).orElse("unreadable manifest: " + e.manifestProblem().orElse("?")));
+      }
+    }
+  }
+
+  private JobSummary summarize(FileSystem fs, Path dir) throws IOException {
+    JobSummary s = new JobSummary();
+    Optional<JobStatus> status = new JobStateStore(fs, dir).read();
+    s.state = status.map(x -> x.getState().name()).orElse("NEW");
+    s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");
+    Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).build().current();
+    s.lease = lease.map(l -> l.isLiveAt(Instant.now())
+        ? l.getHolder() + " until " + l.getExpiresAt()
+        : "free (last " + l.getHolder() + ", expired " + l.getExpiresAt() + ")").orElse("free");
+    try (CheckpointStore store = openStore(dir)) {
+      List<CheckpointEntry> entries = store.list();
+      for (int i = entries.size() - 1; i >= 0; i--) {
+        Optional<CheckpointManifest> m = entries.get(i).manifest();
+        if (m.isPresent()) {
+          s.epoch = Long.toString(m.get().epoch());
+          s.loss = fmt(m.get().metrics().get("train_loss"));
+          s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
+          break;
+        }
+      }
+    }
+    return s;
+  }
+
+  private CheckpointStore openStore(Path dir) throws IOException {
+    return HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf).build();
+  }
+
+  private static String fmt(Double d) {
+    return d == null ? "-" : String.format("%.6f", d);
+  }
+
+  private static final class JobSummary {
+    String state = "NEW";
+    String reason = "";
+    String epoch = "-";
+    String loss = "-";
+    String time = "-";
+    String lease = "free";
+  }
+}

@@ -1,0 +1,86 @@
+package io.epochal.driver.app;
+
+import io.epochal.driver.config.ModelCatalog;
+import io.epochal.params.ParamSpec;
+import io.epochal.params.ParamSpecs;
+import io.epochal.worker.model.ModelFactory;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.optim.Optimizers;
+import io.epochal.worker.schedule.LrSchedules;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The catalog of what a job spec may name: models from the {@link ModelRegistry} (including user
+ * models on the classpath), Epochal's optimizers and learning-rate schedules.
+ */
+public final class RegistryModelCatalog implements ModelCatalog {
+
+  private final ModelRegistry registry;
+
+  /** The catalog of the default registry (the context class loader's). */
+  public RegistryModelCatalog() {
+    this(ModelRegistry.getDefault());
+  }
+
+  /** The catalog of {@code registry}. */
+  public RegistryModelCatalog(ModelRegistry registry) {
+    this.registry = registry;
+  }
+
+  @Override
+  public Set<String> modelNames() {
+    Set<String> names = new TreeSet<>();
+    for (ModelFactory f : registry.factories()) {
+      names.add(f.name());
+    }
+    return names;
+  }
+
+  @Override
+  public Optional<ParamSpecs> model(String name, long version) {
+    if (version < 1 || version > Integer.MAX_VALUE || !registry.contains(name, (int) version)) {
+      return Optional.empty();
+    }
+    return Optional.of(registry.get(name, (int) version).params());
+  }
+
+  @Override
+  public Set<Long> versions(String name) {
+    Set<Long> versions = new TreeSet<>();
+    for (ModelFactory f : registry.factories()) {
+      if (f.name().equals(name)) {
+        versions.add((long) f.version());
+      }
+    }
+    return versions;
+  }
+
+  @Override
+  public Optional<ParamSpecs> optimizer(String name) {
+    return Optimizers.NAMES.contains(name) ? Optional.of(Optimizers.params(name)) : Optional.empty();
+  }
+
+  @Override
+  public Set<String> scheduleNames() {
+    return new TreeSet<>(LrSchedules.NAMES);
+  }
+
+  /** The schedule's keys without the name key, which the job spec holds as {@code schedule.name}. */
+  @Override
+  public Optional<ParamSpecs> schedule(String name) {
+    if (!LrSchedules.NAMES.contains(name)) {
+      return Optional.empty();
+    }
+    List<ParamSpec> specs = new ArrayList<>();
+    for (ParamSpec s : LrSchedules.params().all()) {
+      if (!s.name().equals("schedule")) {
+        specs.add(s);
+      }
+    }
+    return Optional.of(new ParamSpecs("schedule '" + name + "'", specs));
+  }
+}

@@ -1,0 +1,159 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.ModelCatalog;
+import io.epochal.driver.data.BadInputException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code epochal} command. {@link #main} exits with the code {@link #execute} returns; tests
+ * call {@link #execute(PrintWriter, PrintWriter, String...)} in-process. Configuration and usage
+ * errors print one line naming the key and the fix and return {@link ExitCodes#USAGE}, without a
+ * stack trace ({@code --verbose} adds it).
+ */
+@Command(name = "epochal", mixinStandardHelpOptions = true, versionProvider = EpochalCli.Version.class,
+    description = "Distributed training on Spark with a complete checkpoint after every epoch.",
+    subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, InspectCommand.class,
+        GenDataCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+    footerHeading = "%nExit codes:%n",
+    footer = {"  0   ok", "  1   training or verification failed",
+        "  2   usage or configuration error (nothing started or written)",
+        "  3   the job's lease is held by another driver", "  4   bad input data (data.bad_rows=fail)",
+        "  5   the store could not be read or written", "  70  internal error"})
+public final class EpochalCli implements Callable<Integer> {
+
+  @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
+      description = "Spark master (default: spark.master if set, else local[*]), e.g. local[2], "
+          + "local-cluster[2,1,1024], yarn.")
+  String master;
+
+  @Option(names = "--verbose", scope = ScopeType.INHERIT,
+      description = "Log Spark at INFO and print stack traces (otherwise Spark logs at WARN).")
+  boolean verbose;
+
+  @Option(names = "--conf", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
+      description = "A Spark conf entry; spark.epochal.<key> entries also set job keys. Repeatable.")
+  Map<String, String> conf = new LinkedHashMap<>();
+
+  @Spec
+  CommandSpec spec;
+
+  private final TrainingLauncher launcher;
+  private final ModelCatalog catalog;
+
+  /** The command with the launcher and catalog found by {@link ServiceLoader} (either may be absent). */
+  public EpochalCli() {
+    this(ServiceLoader.load(TrainingLauncher.class).findFirst().orElse(null),
+        ServiceLoader.load(ModelCatalog.class).findFirst().orElse(null));
+  }
+
+  /** The command with the given launcher and catalog (either may be null if not available). */
+  public EpochalCli(TrainingLauncher launcher, ModelCatalog catalog) {
+    this.launcher = launcher;
+    this.catalog = catalog;
+  }
+
+  /** Runs the command and exits the JVM with its exit code. */
+  public static void main(String[] args) {
+    System.exit(new EpochalCli().execute(args));
+  }
+
+  /** Runs the command on standard output and error; returns the exit code. */
+  public int execute(String... args) {
+    return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command writing to {@code out} and {@code err}; returns the exit code. */
+  public int execute(PrintWriter out, PrintWriter err, String... args) {
+    CommandLine cmd = new CommandLine(this);
+    cmd.setOut(out).setErr(err);
+    cmd.setParameterExceptionHandler((ex, a) -> {
+      ex.getCommandLine().getErr().println("epochal: " + ex.getMessage());
+      ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
+          + " --help'.");
+      return ExitCodes.USAGE;
+    });
+    cmd.setExecutionExceptionHandler((ex, c, parsed) -> handle(ex, c.getErr()));
+    cmd.setExecutionStrategy(parsed -> {
+      SparkLogging.apply(verbose);
+      return new CommandLine.RunLast().execute(parsed);
+    });
+    int code = cmd.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  /** The global options as given. */
+  CliOptions options() {
+    String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
+    return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(conf).build();
+  }
+
+  /** The launcher, or null when none is installed. */
+  TrainingLauncher launcher() {
+    return launcher;
+  }
+
+  /** The model catalog, or null when none is installed. */
+  ModelCatalog catalog() {
+    return catalog;
+  }
+
+  /** Maps an exception from a command to a message and an exit code. */
+  int handle(Exception ex, PrintWriter err) {
+    int code;
+    String what;
+    if (ex instanceof ConfigException) {
+      code = ExitCodes.USAGE;
+      what = "configuration error: ";
+    } else if (ex instanceof BadInputException) {
+      code = ExitCodes.BAD_INPUT;
+      what = "";
+    } else if (ex instanceof IllegalArgumentException
+        || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
+      code = ExitCodes.USAGE;
+      what = "";
+    } else if (ex instanceof IOException) {
+      code = ExitCodes.IO_ERROR;
+      what = "I/O error: ";
+    } else {
+      code = ExitCodes.INTERNAL;
+      what = "internal error: " + ex.getClass().getName() + ": ";
+    }
+    err.println("epochal: " + what + String.valueOf(ex.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " "));
+    if (verbose) {
+      StringWriter trace = new StringWriter();
+      ex.printStackTrace(new PrintWriter(trace));
+      err.print(trace);
+    }
+    return code;
+  }
+
+  /** Reports the version of the application jar. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = EpochalCli.class.getPackage().getImplementationVersion();
+      return new String[] {"epochal " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.epochal.driver.cli;
+
+/** The exit codes of the {@code epochal} command. */
+public final class ExitCodes {
+
+  /** The command did what was asked. */
+  public static final int OK = 0;
+  /** Training failed (after its retries) or a verification found a damaged checkpoint. */
+  public static final int FAILED = 1;
+  /** Wrong usage or an invalid configuration; nothing was started or written. */
+  public static final int USAGE = 2;
+  /** Another driver holds the job's lease; nothing was written. */
+  public static final int LEASE_HELD = 3;
+  /** The input data has a bad row (and {@code data.bad_rows=fail}). */
+  public static final int BAD_INPUT = 4;
+  /** The store could not be read or written (I/O failure, no valid checkpoint to resume). */
+  public static final int IO_ERROR = 5;
+  /** An unexpected internal error, or a feature missing from this build. */
+  public static final int INTERNAL = 70;
+
+  private ExitCodes() {}
+
+  /** One line per code, for {@code --help}. */
+  public static String[] describe() {
+    return new String[] {
+      "0   ok",
+      "1   training or verification failed",
+      "2   usage or configuration error (nothing started or written)",
+      "3   the job's lease is held by another driver",
+      "4   bad input data (data.bad_rows=fail)",
+      "5   the store could not be read or written",
+      "70  internal error",
+    };
+  }
+}

@@ -1,0 +1,53 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.ConfigException;
+import java.net.URI;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * A subcommand that takes one location (a job directory or a checkpoint, any Hadoop URI or a local
+ * path) and hands it, qualified, to the {@link TrainingLauncher}.
+ */
+abstract class LauncherCommand implements Callable<Integer> {
+
+  @ParentCommand
+  EpochalCli cli;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory or checkpoint: a Hadoop URI or a "
+      + "local path.")
+  String location;
+
+  @Override
+  public final Integer call() throws Exception {
+    URI uri = qualify(location);
+    if (cli.launcher() == null) {
+      spec.commandLine().getErr().println("epochal: " + spec.name() + " is not available: no training launcher "
+          + "is installed in this build (META-INF/services/io.epochal.driver.cli.TrainingLauncher)");
+      return ExitCodes.INTERNAL;
+    }
+    return run(cli.launcher(), uri, cli.options());
+  }
+
+  /** Runs the subcommand on the qualified {@code uri}. */
+  abstract int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception;
+
+  /** {@code text} as an absolute URI on its (or the default) Hadoop file system. */
+  static URI qualify(String text) {
+    try {
+      Path p = new Path(text);
+      return p.getFileSystem(new Configuration()).makeQualified(p).toUri();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new ConfigException("URI", "'" + text + "' is not a usable location: " + e.getMessage()
+          + "; give a local path or a URI such as hdfs://host:8020/jobs/x");
+    }
+  }
+}

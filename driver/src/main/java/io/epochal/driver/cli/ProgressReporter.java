@@ -1,0 +1,89 @@
+package io.epochal.driver.cli;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/**
+ * Reports training progress: on a console, one line rewritten in place with a bar (epoch e/E,
+ * round r/R, samples/s, loss); otherwise (logs, pipes) plain lines, at most about ten per epoch
+ * plus one per finished epoch.
+ */
+public final class ProgressReporter {
+
+  private static final int BAR_WIDTH = 24;
+
+  private final PrintStream out;
+  private final boolean interactive;
+  private int lastLength;
+
+  /** A reporter writing to {@code out}, rewriting one line when {@code interactive}. */
+  public ProgressReporter(PrintStream out, boolean interactive) {
+    this.out = checkNotNull(out, "out");
+    this.interactive = interactive;
+  }
+
+  /** A reporter on standard output, interactive when a console is attached. */
+  public static ProgressReporter forConsole() {
+    return new ProgressReporter(System.out, System.console() != null);
+  }
+
+  /** Whether the line is rewritten in place. */
+  public boolean interactive() {
+    return interactive;
+  }
+
+  /** Reports that round {@code round} (1-based) of {@code rounds} in epoch {@code epoch} finished. */
+  public void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double loss) {
+    checkArgument(round >= 1 && round <= rounds, "round %s is not in [1, %s]", round, rounds);
+    checkArgument(epoch >= 1 && epoch <= epochs, "epoch %s is not in [1, %s]", epoch, epochs);
+    if (interactive) {
+      String line = String.format(Locale.ROOT, "epoch %d/%d %s round %d/%d  %,.0f samples/s  loss %.4f",
+          epoch, epochs, bar(round, rounds), round, rounds, samplesPerSecond, loss);
+      rewrite(line);
+    } else {
+      int every = Math.max(1, (rounds + 9) / 10);
+      if (round % every == 0 || round == rounds) {
+        out.println(String.format(Locale.ROOT, "epoch %d/%d round %d/%d  %.0f samples/s  loss %.4f",
+            epoch, epochs, round, rounds, samplesPerSecond, loss));
+      }
+    }
+  }
+
+  /** Reports a finished (and checkpointed) epoch; ends the progress line on a console. */
+  public void epochDone(int epoch, int epochs, double loss, long millis) {
+    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %.4f  checkpointing",
+        epoch, epochs, millis / 1000.0, loss);
+    if (interactive) {
+      rewrite(line);
+      out.println();
+      lastLength = 0;
+    } else {
+      out.println(line);
+    }
+  }
+
+  /** Prints a message on its own line (ending a progress line first). */
+  public void message(String text) {
+    if (interactive && lastLength > 0) {
+      out.println();
+      lastLength = 0;
+    }
+    out.println(text);
+  }
+
+  /** The bar for {@code done} of {@code total}, e.g. {@code [######------]}. */
+  static String bar(int done, int total) {
+    int filled = (int) ((long) done * BAR_WIDTH / total);
+    return "[" + "#".repeat(filled) + "-".repeat(BAR_WIDTH - filled) + "]";
+  }
+
+  private void rewrite(String line) {
+    String pad = lastLength > line.length() ? " ".repeat(lastLength - line.length()) : "";
+    out.print("\r" + line + pad);
+    out.flush();
+    lastLength = line.length();
+  }
+}

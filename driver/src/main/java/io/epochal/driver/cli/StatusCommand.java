@@ -1,0 +1,14 @@
+package io.epochal.driver.cli;
+
+import java.net.URI;
+import picocli.CommandLine.Command;
+
+/** {@code epochal status URI}: Show a job's lease, committed epochs and latest metrics. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show a job's lease, committed epochs and latest metrics.")
+final class StatusCommand extends LauncherCommand {
+
+  @Override
+  int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    return launcher.status(uri, options);
+  }
+}

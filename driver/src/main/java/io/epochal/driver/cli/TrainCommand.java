@@ -1,0 +1,104 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code epochal train JOB_FILE}: resolves and validates the job spec (job file &lt; Spark conf
+ * {@code spark.epochal.<key>} &lt; {@code --set} and the shorthand flags), then starts the job.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {"Validate a job file and start training.",
+        "Sources, later winning: the job file, Spark conf spark.epochal.<key> (--conf or spark-submit), "
+            + "the flags below and --set key=value. See conf/REFERENCE.md for every key."})
+final class TrainCommand implements Callable<Integer> {
+
+  @ParentCommand
+  EpochalCli cli;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "JOB_FILE", description = "The job file (Java properties).")
+  Path jobFile;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one job key. Repeatable.")
+  Map<String, String> sets = new LinkedHashMap<>();
+
+  @Option(names = "--epochs", paramLabel = "N", description = "Shorthand for --set train.epochs=N.")
+  String epochs;
+
+  @Option(names = "--workers", paramLabel = "N", description = "Shorthand for --set train.workers=N.")
+  String workers;
+
+  @Option(names = "--job-dir", paramLabel = "URI", description = "Shorthand for --set job.dir=URI.")
+  String jobDir;
+
+  @Option(names = "--data", paramLabel = "URI", description = "Shorthand for --set data.path=URI.")
+  String data;
+
+  @Option(names = "--dry-run", description = "Validate and print the resolved spec; start nothing.")
+  boolean dryRun;
+
+  @Override
+  public Integer call() throws Exception {
+    CliOptions options = cli.options();
+    Map<String, String> overrides = new LinkedHashMap<>();
+    putIfGiven(overrides, JobKeys.EPOCHS, epochs);
+    putIfGiven(overrides, JobKeys.WORKERS, workers);
+    putIfGiven(overrides, JobKeys.JOB_DIR, jobDir);
+    putIfGiven(overrides, JobKeys.DATA_PATH, data);
+    overrides.putAll(sets);
+    Map<String, String> sparkConf = new TreeMap<>();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
+        .forEach(k -> sparkConf.put(k, System.getProperty(k)));
+    sparkConf.putAll(options.sparkConf());
+    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optJobFile(jobFile).optSparkConf(sparkConf)
+        .optOverrides(overrides);
+    if (cli.catalog() != null) {
+      resolver.optCatalog(cli.catalog());
+    }
+    JobSpec job = resolver.build().resolve();
+    if (cli.catalog() == null) {
+      spec.commandLine().getErr().println("epochal: the job keys are valid, but no model catalog is installed in "
+          + "this build (META-INF/services/io.epochal.driver.config.ModelCatalog) to check model.name="
+          + job.modelName() + " and its hyperparameters");
+      return ExitCodes.INTERNAL;
+    }
+    if (dryRun) {
+      job.toHyperParameters().asMap().forEach((k, v) -> spec.commandLine().getOut().println(k + "=" + render(v)));
+      return ExitCodes.OK;
+    }
+    if (cli.launcher() == null) {
+      spec.commandLine().getErr().println("epochal: the job spec is valid, but no training launcher is installed "
+          + "in this build (META-INF/services/io.epochal.driver.cli.TrainingLauncher)");
+      return ExitCodes.INTERNAL;
+    }
+    return cli.launcher().train(job, options);
+  }
+
+  private static void putIfGiven(Map<String, String> m, String key, String value) {
+    if (value != null) {
+      m.put(key, value);
+    }
+  }
+
+  private static String render(Object v) {
+    if (v instanceof java.util.List) {
+      return String.join(",", ((java.util.List<?>) v).stream().map(String::valueOf).toList());
+    }
+    return String.valueOf(v);
+  }
+}

@@ -1,0 +1,32 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.JobSpec;
+import java.net.URI;
+
+/**
+ * Runs jobs and reads their state for the {@code epochal} command. The application provides the
+ * implementation, either to {@link EpochalCli#EpochalCli(TrainingLauncher,
+ * io.epochal.driver.config.ModelCatalog)} or as a {@link java.util.ServiceLoader} service
+ * ({@code META-INF/services/io.epochal.driver.cli.TrainingLauncher}). Every method returns an
+ * {@link ExitCodes exit code} and prints its own results to standard output.
+ */
+public interface TrainingLauncher {
+
+  /** Starts a new job from a validated spec. */
+  int train(JobSpec spec, CliOptions options) throws Exception;
+
+  /** Resumes the job in {@code jobDir} from its latest valid checkpoint with its stored spec. */
+  int resume(URI jobDir, CliOptions options) throws Exception;
+
+  /** Prints the state of the job in {@code jobDir}: lease, epochs committed, last metrics. */
+  int status(URI jobDir, CliOptions options) throws Exception;
+
+  /** Prints a checkpoint's manifest: epoch, hyperparameters, tensors, versions, metrics. */
+  int inspect(URI checkpoint, CliOptions options) throws Exception;
+
+  /**
+   * Verifies a checkpoint, or every checkpoint of a job directory: sizes, digests and the probe;
+   * {@link ExitCodes#FAILED} when one is damaged.
+   */
+  int verify(URI target, CliOptions options) throws Exception;
+}

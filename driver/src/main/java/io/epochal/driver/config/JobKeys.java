@@ -1,0 +1,143 @@
+package io.epochal.driver.config;
+
+import io.epochal.params.ParamSpec;
+import io.epochal.params.ParamSpecs;
+import io.epochal.params.ParamType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The declared keys of a job spec with their types, defaults, ranges and meaning. Besides these,
+ * a job file holds the model's, the optimizer's and the schedule's own hyperparameters under the
+ * prefixes {@link #MODEL_PREFIX}, {@link #OPTIMIZER_PREFIX} and {@link #SCHEDULE_PREFIX}; those
+ * are declared by the {@link ModelCatalog}.
+ */
+public final class JobKeys {
+
+  /** Prefix of the model's hyperparameters. */
+  public static final String MODEL_PREFIX = "model.";
+  /** Prefix of the optimizer's hyperparameters. */
+  public static final String OPTIMIZER_PREFIX = "optimizer.";
+  /** Prefix of the learning-rate schedule's hyperparameters. */
+  public static final String SCHEDULE_PREFIX = "schedule.";
+  /** Prefix of job keys given as Spark conf entries. */
+  public static final String SPARK_CONF_PREFIX = "spark.epochal.";
+
+  public static final String JOB_NAME = "job.name";
+  public static final String JOB_DIR = "job.dir";
+  public static final String JOB_SEED = "job.seed";
+  public static final String MODEL_NAME = "model.name";
+  public static final String MODEL_VERSION = "model.version";
+  public static final String OPTIMIZER_NAME = "optimizer.name";
+  public static final String SCHEDULE_NAME = "schedule.name";
+  public static final String LOSS = "loss";
+  public static final String BATCH_SIZE = "train.batch_size";
+  public static final String EPOCHS = "train.epochs";
+  public static final String WORKERS = "train.workers";
+  public static final String LOCAL_STEPS = "train.local_steps";
+  public static final String THREADS_PER_WORKER = "train.threads_per_worker";
+  public static final String DATA_PATH = "data.path";
+  public static final String DATA_FORMAT = "data.format";
+  public static final String DATA_FEATURES = "data.features";
+  public static final String DATA_LABEL = "data.label";
+  public static final String DATA_CLASSES = "data.classes";
+  public static final String DATA_FEATURE_SIZE = "data.feature_size";
+  public static final String DATA_BAD_ROWS = "data.bad_rows";
+  public static final String KEEP_LAST = "checkpoint.keep_last";
+  public static final String KEEP_EVERY = "checkpoint.keep_every";
+  public static final String KEEP_BEST = "checkpoint.keep_best";
+  public static final String BEST_METRIC = "checkpoint.best_metric";
+  public static final String BEST_MODE = "checkpoint.best_mode";
+  public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
+  public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
+  public static final String LEASE_TTL_MS = "lease.ttl_ms";
+
+  private static final ParamSpecs SPECS = declare();
+
+  private JobKeys() {}
+
+  /** The declarations of the fixed keys, in documentation order. */
+  public static ParamSpecs specs() {
+    return SPECS;
+  }
+
+  /**
+   * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
+   * {@code model.}, {@code optimizer.} or {@code schedule.} and is not a fixed key itself.
+   */
+  public static boolean isPrefixed(String key) {
+    return SPECS.get(key) == null
+        && (key.startsWith(MODEL_PREFIX) || key.startsWith(OPTIMIZER_PREFIX) || key.startsWith(SCHEDULE_PREFIX));
+  }
+
+  private static ParamSpecs declare() {
+    List<ParamSpec> s = new ArrayList<>();
+    s.add(str(JOB_NAME, null, "Name of the job, shown in logs, events and the Spark UI."));
+    s.add(str(JOB_DIR, null, "Directory of the job on any Hadoop FileSystem (file:///..., hdfs://nn:8020/...): "
+        + "job.json, lease, events and checkpoints."));
+    s.add(lng(JOB_SEED, 42L, null, null, "Seed from which every shuffle, dropout and initialisation seed is "
+        + "derived (with epoch, round and worker)."));
+    s.add(str(MODEL_NAME, null, "Registered model to train; its own hyperparameters are the model.<hp> keys."));
+    s.add(lng(MODEL_VERSION, 1L, 1.0, null, "Version of the registered model."));
+    s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam").optAllowed("sgd", "adam", "adamw")
+        .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
+    s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule; its hyperparameters are the schedule.<hp> keys."));
+    s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
+        .optAllowed("softmax_cross_entropy", "mse")
+        .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target).").build());
+    s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker."));
+    s.add(lng(EPOCHS, 10L, 1.0, 1000000.0, "Number of passes over the data; a checkpoint is written after each."));
+    s.add(lng(WORKERS, 2L, 1.0, 4096.0, "Number of data-parallel workers; the data is split into this many shards."));
+    s.add(lng(LOCAL_STEPS, 8L, 1.0, 1000000.0, "Local steps every worker runs per round before the states are "
+        + "averaged."));
+    s.add(lng(THREADS_PER_WORKER, 1L, 1.0, 256.0, "Intra-op threads of one worker (1 is fastest on small CPUs)."));
+    s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
+    s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
+        .optDoc("Format of data.path; csv files must have a header line.").build());
+    s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names, or the name of one "
+        + "array or ML vector column."));
+    s.add(str(DATA_LABEL, "label", "Label column: class index in [0, data.classes) or numeric target."));
+    s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against; 0 = not "
+        + "checked beyond being a non-negative integer."));
+    s.add(lng(DATA_FEATURE_SIZE, 0L, 0.0, 1.0e9, "Features per row; 0 = taken from the first row (an array "
+        + "column) or the number of named columns."));
+    s.add(ParamSpec.builder(DATA_BAD_ROWS, ParamType.STRING).optDefault("fail").optAllowed("fail", "skip")
+        .optDoc("A row with wrong arity, a null or non-numeric value or a label out of range: fail the job "
+            + "naming file and row, or skip and count it.").build());
+    s.add(lng(KEEP_LAST, 3L, 1.0, null, "Number of newest checkpoints kept."));
+    s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));
+    s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));
+    s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best."));
+    s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
+        .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
+    s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts of a failed epoch (reloading the latest checkpoint) "
+        + "before the job fails."));
+    s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "
+        + "every further attempt."));
+    s.add(lng(LEASE_TTL_MS, 60000L, 1000.0, 86400000.0, "Lease lifetime in milliseconds: another driver may take "
+        + "the job over when the holder's heartbeat is older than this."));
+    return new ParamSpecs("job spec", s);
+  }
+
+  private static ParamSpec str(String name, String def, String doc) {
+    ParamSpec.Builder b = ParamSpec.builder(name, ParamType.STRING).optDoc(doc);
+    if (def != null) {
+      b.optDefault(def);
+    }
+    return b.build();
+  }
+
+  private static ParamSpec lng(String name, Long def, Double min, Double max, String doc) {
+    ParamSpec.Builder b = ParamSpec.builder(name, ParamType.LONG).optDoc(doc);
+    if (def != null) {
+      b.optDefault(def);
+    }
+    if (min != null) {
+      b.optMin(min);
+    }
+    if (max != null) {
+      b.optMax(max);
+    }
+    return b.build();
+  }
+}

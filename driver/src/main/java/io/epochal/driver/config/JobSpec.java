@@ -1,0 +1,260 @@
+package io.epochal.driver.config;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.params.HyperParameters;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The resolved, validated specification of a training job: every key of {@link JobKeys} plus the
+ * model's, optimizer's and schedule's hyperparameters, all typed and with defaults filled in.
+ * Immutable. Its {@link #toHyperParameters() hyperparameter form} is what {@code job.json} and
+ * every checkpoint manifest record, and what a resume compares.
+ */
+public final class JobSpec {
+
+  private final HyperParameters values;
+
+  private JobSpec(HyperParameters values) {
+    this.values = values;
+  }
+
+  /**
+   * The spec from its hyperparameter form, checking the fixed keys (types, ranges, required keys)
+   * but not the model catalog; prefixed keys are kept as given.
+   *
+   * @throws ConfigException naming the first key that is unknown, missing or invalid
+   */
+  public static JobSpec fromHyperParameters(HyperParameters hp) {
+    return fromHyperParameters(hp, null);
+  }
+
+  /**
+   * The spec from its hyperparameter form, also checking the model, optimizer and schedule and
+   * their hyperparameters against {@code catalog} (when not null).
+   *
+   * @throws ConfigException naming the first key that is unknown, missing or invalid
+   */
+  public static JobSpec fromHyperParameters(HyperParameters hp, ModelCatalog catalog) {
+    checkNotNull(hp, "hyperparameters");
+    Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
+    hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
+    return new JobSpec(new SpecValidator(catalog).validate(raw));
+  }
+
+  /** Wraps values the validator produced. */
+  static JobSpec of(HyperParameters validated) {
+    return new JobSpec(validated);
+  }
+
+  /** Every key and value, typed; the form stored in job.json and manifests. */
+  public HyperParameters toHyperParameters() {
+    return values;
+  }
+
+  /** {@code job.name}. */
+  public String jobName() {
+    return values.getString(JobKeys.JOB_NAME);
+  }
+
+  /** {@code job.dir} as a URI. */
+  public URI jobDir() {
+    return uri(JobKeys.JOB_DIR);
+  }
+
+  /** {@code job.seed}. */
+  public long seed() {
+    return values.getLong(JobKeys.JOB_SEED);
+  }
+
+  /** {@code model.name}. */
+  public String modelName() {
+    return values.getString(JobKeys.MODEL_NAME);
+  }
+
+  /** {@code model.version}. */
+  public long modelVersion() {
+    return values.getLong(JobKeys.MODEL_VERSION);
+  }
+
+  /** The model's hyperparameters (the {@code model.*} keys without the prefix, name and version). */
+  public HyperParameters modelParams() {
+    return prefixed(JobKeys.MODEL_PREFIX);
+  }
+
+  /** {@code optimizer.name}: sgd, adam or adamw. */
+  public String optimizerName() {
+    return values.getString(JobKeys.OPTIMIZER_NAME);
+  }
+
+  /** The optimizer's hyperparameters (the {@code optimizer.*} keys without the prefix and name). */
+  public HyperParameters optimizerParams() {
+    return prefixed(JobKeys.OPTIMIZER_PREFIX);
+  }
+
+  /** {@code schedule.name}. */
+  public String scheduleName() {
+    return values.getString(JobKeys.SCHEDULE_NAME);
+  }
+
+  /** The schedule's hyperparameters (the {@code schedule.*} keys without the prefix and name). */
+  public HyperParameters scheduleParams() {
+    return prefixed(JobKeys.SCHEDULE_PREFIX);
+  }
+
+  /** {@code loss}: softmax_cross_entropy or mse. */
+  public String loss() {
+    return values.getString(JobKeys.LOSS);
+  }
+
+  /** Whether the loss takes class indices as labels. */
+  public boolean classification() {
+    return "softmax_cross_entropy".equals(loss());
+  }
+
+  /** {@code train.batch_size}. */
+  public int batchSize() {
+    return values.getInt(JobKeys.BATCH_SIZE);
+  }
+
+  /** {@code train.epochs}. */
+  public int epochs() {
+    return values.getInt(JobKeys.EPOCHS);
+  }
+
+  /** {@code train.workers}. */
+  public int workers() {
+    return values.getInt(JobKeys.WORKERS);
+  }
+
+  /** {@code train.local_steps}. */
+  public int localSteps() {
+    return values.getInt(JobKeys.LOCAL_STEPS);
+  }
+
+  /** {@code train.threads_per_worker}. */
+  public int threadsPerWorker() {
+    return values.getInt(JobKeys.THREADS_PER_WORKER);
+  }
+
+  /** {@code data.path} as a URI. */
+  public URI dataPath() {
+    return uri(JobKeys.DATA_PATH);
+  }
+
+  /** {@code data.format}: parquet, csv or json. */
+  public String dataFormat() {
+    return values.getString(JobKeys.DATA_FORMAT);
+  }
+
+  /** {@code data.features} split at commas: column names, or one array/vector column. */
+  public List<String> dataFeatures() {
+    List<String> cols = new ArrayList<>();
+    for (String c : values.getString(JobKeys.DATA_FEATURES).split(",")) {
+      if (!c.isBlank()) {
+        cols.add(c.trim());
+      }
+    }
+    return List.copyOf(cols);
+  }
+
+  /** {@code data.label}. */
+  public String dataLabel() {
+    return values.getString(JobKeys.DATA_LABEL);
+  }
+
+  /** {@code data.classes}; 0 when not known. */
+  public int dataClasses() {
+    return values.getInt(JobKeys.DATA_CLASSES);
+  }
+
+  /** {@code data.feature_size}; 0 when taken from the data. */
+  public int dataFeatureSize() {
+    return values.getInt(JobKeys.DATA_FEATURE_SIZE);
+  }
+
+  /** Whether {@code data.bad_rows} is {@code skip}. */
+  public boolean skipBadRows() {
+    return "skip".equals(values.getString(JobKeys.DATA_BAD_ROWS));
+  }
+
+  /** {@code checkpoint.keep_last}. */
+  public int keepLast() {
+    return values.getInt(JobKeys.KEEP_LAST);
+  }
+
+  /** {@code checkpoint.keep_every}; 0 for none. */
+  public int keepEvery() {
+    return values.getInt(JobKeys.KEEP_EVERY);
+  }
+
+  /** {@code checkpoint.keep_best}; 0 for none. */
+  public int keepBest() {
+    return values.getInt(JobKeys.KEEP_BEST);
+  }
+
+  /** {@code checkpoint.best_metric}. */
+  public String bestMetric() {
+    return values.getString(JobKeys.BEST_METRIC);
+  }
+
+  /** Whether a larger {@code checkpoint.best_metric} is better ({@code checkpoint.best_mode=max}). */
+  public boolean bestIsMax() {
+    return "max".equals(values.getString(JobKeys.BEST_MODE));
+  }
+
+  /** {@code retry.max_attempts}. */
+  public int retryMaxAttempts() {
+    return values.getInt(JobKeys.RETRY_MAX_ATTEMPTS);
+  }
+
+  /** {@code retry.backoff_ms}. */
+  public long retryBackoffMs() {
+    return values.getLong(JobKeys.RETRY_BACKOFF_MS);
+  }
+
+  /** {@code lease.ttl_ms}. */
+  public long leaseTtlMs() {
+    return values.getLong(JobKeys.LEASE_TTL_MS);
+  }
+
+  private HyperParameters prefixed(String prefix) {
+    HyperParameters.Builder b = HyperParameters.builder();
+    values.asMap().forEach((k, v) -> {
+      if (k.startsWith(prefix) && JobKeys.specs().get(k) == null) {
+        b.put(k.substring(prefix.length()), v);
+      }
+    });
+    return b.build();
+  }
+
+  private URI uri(String key) {
+    String text = values.getString(key);
+    try {
+      return new URI(text);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key, key + " = '" + text + "' is not a valid URI (" + e.getReason()
+          + "); write it as file:///abs/path or hdfs://host:port/path", e);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof JobSpec && values.equals(((JobSpec) o).values);
+  }
+
+  @Override
+  public int hashCode() {
+    return values.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "JobSpec[" + jobName() + ", model " + modelName() + " v" + modelVersion() + ", " + values.asMap() + "]";
+  }
+}

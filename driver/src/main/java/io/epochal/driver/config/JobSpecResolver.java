@@ -1,0 +1,193 @@
+package io.epochal.driver.config;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * Resolves a {@link JobSpec} from its sources, merged in this order (a later source wins): the
+ * job file (Java properties), Spark conf entries {@code spark.epochal.<key>}, and command-line
+ * overrides ({@code --set key=value}). Everything is validated before anything starts or is
+ * written: unknown keys (with the nearest valid key), types, ranges, the model, optimizer and
+ * schedule against the {@link ModelCatalog}, and that {@code data.path} exists. {@code job.dir}
+ * and {@code data.path} are qualified into absolute URIs ({@code /data/x} becomes
+ * {@code file:///data/x} on the local default file system).
+ *
+ * <p>Build with {@link #builder()}; every setting is optional. Without a catalog the model's,
+ * optimizer's and schedule's keys are kept as text, unchecked (for early checks of the rest).
+ */
+public final class JobSpecResolver {
+
+  private final ModelCatalog catalog;
+  private final Path jobFile;
+  private final Map<String, String> sparkConf;
+  private final Map<String, String> overrides;
+  private final Configuration hadoopConf;
+  private final boolean checkDataPath;
+
+  private JobSpecResolver(Builder b) {
+    this.catalog = b.catalog;
+    this.jobFile = b.jobFile;
+    this.sparkConf = Map.copyOf(b.sparkConf);
+    this.overrides = Map.copyOf(b.overrides);
+    this.hadoopConf = b.hadoopConf == null ? new Configuration() : b.hadoopConf;
+    this.checkDataPath = b.checkDataPath;
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Merges, validates and qualifies the sources.
+   *
+   * @throws ConfigException naming the first key in error and its fix
+   */
+  public JobSpec resolve() {
+    Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
+    if (jobFile != null) {
+      readJobFile().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
+    }
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(sparkConf).entrySet()) {
+      if (e.getKey().startsWith(JobKeys.SPARK_CONF_PREFIX)) {
+        String key = e.getKey().substring(JobKeys.SPARK_CONF_PREFIX.length());
+        raw.put(key, SpecValidator.Sourced.text(e.getValue().trim(), "Spark conf " + e.getKey()));
+      }
+    }
+    new java.util.TreeMap<>(overrides).forEach((k, v) ->
+        raw.put(k.trim(), SpecValidator.Sourced.text(v.trim(), "--set " + k.trim())));
+    HyperParameters values = new SpecValidator(catalog).validate(raw);
+    HyperParameters qualified = HyperParameters.builder().putAll(values)
+        .put(JobKeys.JOB_DIR, qualify(JobKeys.JOB_DIR, values.getString(JobKeys.JOB_DIR)))
+        .put(JobKeys.DATA_PATH, qualify(JobKeys.DATA_PATH, values.getString(JobKeys.DATA_PATH)))
+        .build();
+    JobSpec spec = JobSpec.of(qualified);
+    spec.jobDir();
+    if (checkDataPath) {
+      checkDataPath(spec, hadoopConf);
+    }
+    return spec;
+  }
+
+  /**
+   * Checks that {@code spec}'s data path exists and can be listed.
+   *
+   * @throws ConfigException on {@code data.path} when it does not exist or cannot be read
+   */
+  public static void checkDataPath(JobSpec spec, Configuration hadoopConf) {
+    String text = spec.toHyperParameters().getString(JobKeys.DATA_PATH);
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(spec.dataPath());
+    boolean exists;
+    try {
+      exists = path.getFileSystem(hadoopConf).exists(path);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' cannot be read: " + e
+          + "; check the URI and that its file system is reachable", e);
+    }
+    if (!exists) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
+          + "at existing " + spec.dataFormat() + " data (or generate some with 'epochal gen-data')");
+    }
+  }
+
+  private Map<String, String> readJobFile() {
+    Properties p = new Properties();
+    try (Reader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
+      p.load(r);
+    } catch (IOException e) {
+      throw new ConfigException("job file", "cannot read job file " + jobFile + ": " + e.getMessage()
+          + "; give the path of a readable .properties file", e);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
+          + e.getMessage() + "; fix the escape sequence", e);
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String k : p.stringPropertyNames()) {
+      out.put(k.trim(), p.getProperty(k).trim());
+    }
+    return out;
+  }
+
+  private String qualify(String key, String text) {
+    try {
+      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(text);
+      FileSystem fs = path.getFileSystem(hadoopConf);
+      return fs.makeQualified(path).toUri().toString();
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage()
+          + "; write it as file:///abs/path or hdfs://host:port/path", e);
+    }
+  }
+
+  /** Builds a {@link JobSpecResolver}. */
+  public static final class Builder {
+    private ModelCatalog catalog;
+    private Path jobFile;
+    private final Map<String, String> sparkConf = new LinkedHashMap<>();
+    private final Map<String, String> overrides = new LinkedHashMap<>();
+    private Configuration hadoopConf;
+    private boolean checkDataPath = true;
+
+    private Builder() {}
+
+    /** The catalog that validates model, optimizer and schedule (without one they are not checked). */
+    public Builder optCatalog(ModelCatalog catalog) {
+      this.catalog = checkNotNull(catalog, "catalog");
+      return this;
+    }
+
+    /** The job file (Java properties), the lowest-precedence source. */
+    public Builder optJobFile(Path jobFile) {
+      this.jobFile = checkNotNull(jobFile, "jobFile");
+      return this;
+    }
+
+    /** Spark conf entries; only {@code spark.epochal.<key>} entries are used. */
+    public Builder optSparkConf(Map<String, String> conf) {
+      sparkConf.putAll(checkNotNull(conf, "conf"));
+      return this;
+    }
+
+    /** One command-line override, the highest-precedence source. */
+    public Builder optOverride(String key, String value) {
+      checkArgument(key != null && !key.isBlank(), "override key must not be empty (value %s)", value);
+      overrides.put(key, checkNotNull(value, "value of override %s", key));
+      return this;
+    }
+
+    /** Command-line overrides. */
+    public Builder optOverrides(Map<String, String> values) {
+      values.forEach(this::optOverride);
+      return this;
+    }
+
+    /** The Hadoop configuration used to qualify and check paths (default: a new one). */
+    public Builder optHadoopConf(Configuration conf) {
+      this.hadoopConf = checkNotNull(conf, "conf");
+      return this;
+    }
+
+    /** Whether to check that {@code data.path} exists (default true). */
+    public Builder optCheckDataPath(boolean check) {
+      this.checkDataPath = check;
+      return this;
+    }
+
+    /** The resolver. */
+    public JobSpecResolver build() {
+      return new JobSpecResolver(this);
+    }
+  }
+}

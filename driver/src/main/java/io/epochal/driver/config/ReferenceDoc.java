@@ -1,0 +1,67 @@
+package io.epochal.driver.config;
+
+import io.epochal.params.ParamSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/**
+ * Generates {@code conf/REFERENCE.md}, the key-by-key reference of a job file, from the
+ * declarations in {@link JobKeys}. Run {@link #main} with the output path to regenerate it; a test
+ * fails when the checked-in file is stale.
+ */
+public final class ReferenceDoc {
+
+  private ReferenceDoc() {}
+
+  /** The Markdown text of the reference. */
+  public static String markdown() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("# Job spec reference\n\n")
+        .append("<!-- Generated from io.epochal.driver.config.JobKeys by ReferenceDoc; do not edit by hand. -->\n\n")
+        .append("A job is described by one Java properties file (`conf/*.properties`). Sources are merged in this\n")
+        .append("order, a later one winning: the job file, Spark conf entries `spark.epochal.<key>` (e.g.\n")
+        .append("`--conf spark.epochal.train.epochs=5`), and command-line overrides `--set <key>=<value>`.\n")
+        .append("Every key is validated before anything starts or is written: an unknown key (with the nearest\n")
+        .append("valid key suggested), a wrong type, a value out of range, an unregistered model or a missing\n")
+        .append("`data.path` stops the command with exit code 2 and a one-line message naming the key and the fix.\n\n")
+        .append("| key | type | default | allowed | meaning |\n")
+        .append("| --- | --- | --- | --- | --- |\n");
+    for (ParamSpec s : JobKeys.specs().all()) {
+      sb.append("| `").append(s.name()).append("` | ").append(s.type().displayName()).append(" | ")
+          .append(s.required() ? "*required*" : "`" + s.defaultValue() + "`").append(" | ")
+          .append(s.rangeText()).append(" | ").append(escape(s.doc())).append(" |\n");
+    }
+    sb.append("\n## Model, optimizer and schedule hyperparameters\n\n")
+        .append("| key | meaning |\n| --- | --- |\n")
+        .append("| `model.<hp>` | A hyperparameter of the model `model.name` at `model.version`, as the model declares "
+            + "it (type, default, range). |\n")
+        .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr`. |\n")
+        .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`. |\n")
+        .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule; the\n")
+        .append("resolved spec, with every default filled in and every value typed, is written to `job.json` in\n")
+        .append("the job directory and compared on resume.\n\n")
+        .append("## Data\n\n")
+        .append("`data.features` names either several numeric columns (`f0,f1,f2`) or one column holding an\n")
+        .append("array of numbers or an ML vector. Labels are class indices for `loss=softmax_cross_entropy`\n")
+        .append("(checked against `data.classes` when it is set) and numeric targets for `loss=mse`.\n")
+        .append("The rows are read once, in the order Spark reads the input (its file partitions in order, rows in\n")
+        .append("file order within each), numbered 0, 1, 2, ... in that order, and row `i` goes to worker\n")
+        .append("`i % train.workers`; a worker keeps its rows in that order. The same input and Spark settings\n")
+        .append("always give the same shards.\n");
+    return sb.toString();
+  }
+
+  private static String escape(String text) {
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
+  /** Writes the reference to {@code args[0]} (default {@code conf/REFERENCE.md}). */
+  public static void main(String[] args) throws IOException {
+    Path out = Paths.get(args.length > 0 ? args[0] : "conf/REFERENCE.md");
+    Files.writeString(out, markdown(), StandardCharsets.UTF_8);
+    System.out.println("wrote " + out.toAbsolutePath());
+  }
+}

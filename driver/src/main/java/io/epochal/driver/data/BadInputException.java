@@ -1,0 +1,39 @@
+package io.epochal.driver.data;
+
+/**
+ * A row of the input that cannot be used: wrong number of features, a null or non-numeric value,
+ * a label out of range. Names the file and the row (1-based data row within the file, header
+ * excluded), and the row's 0-based index in the whole dataset.
+ */
+public class BadInputException extends Exception {
+
+  private static final long serialVersionUID = 1L;
+
+  private final String file;
+  private final long rowInFile;
+  private final long datasetRow;
+
+  /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
+  public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
+    super("bad input in " + file + ", row " + rowInFile + " (dataset row " + datasetRow + "): " + reason
+        + "; fix the data or set data.bad_rows=skip to skip and count such rows");
+    this.file = file;
+    this.rowInFile = rowInFile;
+    this.datasetRow = datasetRow;
+  }
+
+  /** The input file holding the row. */
+  public String file() {
+    return file;
+  }
+
+  /** The 1-based data row within the file (a CSV header line is not counted). */
+  public long rowInFile() {
+    return rowInFile;
+  }
+
+  /** The 0-based index of the row in the whole dataset's read order. */
+  public long datasetRow() {
+    return datasetRow;
+  }
+}

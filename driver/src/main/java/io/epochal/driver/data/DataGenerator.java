@@ -1,0 +1,212 @@
+package io.epochal.driver.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Writes a learnable synthetic classification dataset: one Gaussian cluster per class. The class
+ * centres are drawn from N(0, separation²) per feature with the seed; row {@code i} takes a class
+ * and unit-variance noise from a generator seeded with (seed, i), so the data is a pure function
+ * of (rows, features, classes, seed, separation), whatever the number of partitions.
+ *
+ * <p>Layout {@code array}: columns {@code features} (array&lt;float&gt;) and {@code label} (int).
+ * Layout {@code columns}: {@code f0 .. f<n-1>} (float) and {@code label}. CSV is always written
+ * with named columns and a header.
+ */
+public final class DataGenerator {
+
+  private static final Set<String> FORMATS = Set.of("parquet", "csv", "json");
+
+  private final long rows;
+  private final int features;
+  private final int classes;
+  private final long seed;
+  private final double separation;
+  private final int partitions;
+  private final String format;
+  private final boolean arrayLayout;
+
+  private DataGenerator(Builder b) {
+    this.rows = b.rows;
+    this.features = b.features;
+    this.classes = b.classes;
+    this.seed = b.seed;
+    this.separation = b.separation;
+    this.partitions = b.partitions;
+    this.format = b.format;
+    this.arrayLayout = b.arrayLayout && !"csv".equals(b.format);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The schema of the written data. */
+  public StructType schema() {
+    List<StructField> fields = new ArrayList<>();
+    if (arrayLayout) {
+      fields.add(DataTypes.createStructField("features", DataTypes.createArrayType(DataTypes.FloatType, false),
+          false));
+    } else {
+      for (int f = 0; f < features; f++) {
+        fields.add(DataTypes.createStructField("f" + f, DataTypes.FloatType, false));
+      }
+    }
+    fields.add(DataTypes.createStructField("label", DataTypes.IntegerType, false));
+    return DataTypes.createStructType(fields);
+  }
+
+  /** The generated rows as a DataFrame, in row order. */
+  public Dataset<Row> generate(SparkSession spark) {
+    float[][] centers = centers();
+    long s = seed;
+    int n = features;
+    int k = classes;
+    boolean array = arrayLayout;
+    JavaRDD<Row> data = spark.range(0, rows, 1, partitions).javaRDD()
+        .map(i -> row(i, s, centers, n, k, array));
+    return spark.createDataFrame(data, schema());
+  }
+
+  /**
+   * Writes the dataset to {@code path} (any Hadoop URI).
+   *
+   * @param overwrite whether to replace existing data at the path (otherwise it is an error)
+   */
+  public void write(SparkSession spark, String path, boolean overwrite) {
+    generate(spark).write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
+        .option("header", "true").format(format).save(path);
+  }
+
+  /** The class centres, {@code classes x features}. */
+  float[][] centers() {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[][] c = new float[classes][features];
+    for (int i = 0; i < classes; i++) {
+      for (int f = 0; f < features; f++) {
+        c[i][f] = (float) (gaussian(r) * separation);
+      }
+    }
+    return c;
+  }
+
+  private static Row row(long i, long seed, float[][] centers, int features, int classes, boolean array) {
+    SplittableRandom r = new SplittableRandom(mix(seed, i));
+    int label = r.nextInt(classes);
+    Object[] values = new Object[array ? 2 : features + 1];
+    Float[] x = new Float[features];
+    for (int f = 0; f < features; f++) {
+      x[f] = (float) (centers[label][f] + gaussian(r));
+    }
+    if (array) {
+      values[0] = x;
+    } else {
+      System.arraycopy(x, 0, values, 0, features);
+    }
+    values[values.length - 1] = label;
+    return RowFactory.create(values);
+  }
+
+  /** A standard normal sample by the Box-Muller transform (stable across JDKs). */
+  private static double gaussian(SplittableRandom r) {
+    double u = 1.0 - r.nextDouble();
+    double v = r.nextDouble();
+    return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
+  }
+
+  private static long mix(long seed, long i) {
+    long z = seed * 0x9E3779B97F4A7C15L + i;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
+  /** Builds a {@link DataGenerator}; every setting has a default. */
+  public static final class Builder {
+    private long rows = 4096;
+    private int features = 32;
+    private int classes = 4;
+    private long seed = 42;
+    private double separation = 1.0;
+    private int partitions = 2;
+    private String format = "parquet";
+    private boolean arrayLayout = true;
+
+    private Builder() {}
+
+    /** Number of rows (default 4096). */
+    public Builder optRows(long rows) {
+      checkArgument(rows >= 1, "rows must be >= 1, got %s", rows);
+      this.rows = rows;
+      return this;
+    }
+
+    /** Features per row (default 32). */
+    public Builder optFeatures(int features) {
+      checkArgument(features >= 1, "features must be >= 1, got %s", features);
+      this.features = features;
+      return this;
+    }
+
+    /** Number of classes (default 4). */
+    public Builder optClasses(int classes) {
+      checkArgument(classes >= 2, "classes must be >= 2, got %s", classes);
+      this.classes = classes;
+      return this;
+    }
+
+    /** Seed (default 42). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Standard deviation of the class centres; noise has 1 (default 1.0). */
+    public Builder optSeparation(double separation) {
+      checkArgument(separation > 0 && Double.isFinite(separation), "separation must be > 0, got %s", separation);
+      this.separation = separation;
+      return this;
+    }
+
+    /** Number of output files (default 2). */
+    public Builder optPartitions(int partitions) {
+      checkArgument(partitions >= 1, "partitions must be >= 1, got %s", partitions);
+      this.partitions = partitions;
+      return this;
+    }
+
+    /** parquet, csv or json (default parquet). */
+    public Builder optFormat(String format) {
+      checkArgument(FORMATS.contains(checkNotNull(format, "format")), "format '%s' is not one of %s", format,
+          FORMATS);
+      this.format = format;
+      return this;
+    }
+
+    /** One array column {@code features} (true, default) or columns {@code f0..} (false). */
+    public Builder optArrayLayout(boolean array) {
+      this.arrayLayout = array;
+      return this;
+    }
+
+    /** The generator. */
+    public DataGenerator build() {
+      return new DataGenerator(this);
+    }
+  }
+}

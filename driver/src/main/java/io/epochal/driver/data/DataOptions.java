@@ -1,0 +1,206 @@
+package io.epochal.driver.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.JobSpec;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What to read and how to shard it: path, format, feature and label columns, label kind, bad-row
+ * policy and number of workers. Immutable; build with {@link #builder()} or take it from a
+ * {@link JobSpec} with {@link #fromJobSpec}.
+ */
+public final class DataOptions implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+  private static final Set<String> FORMATS = Set.of("parquet", "csv", "json");
+
+  private final String path;
+  private final String format;
+  private final List<String> features;
+  private final String label;
+  private final boolean classification;
+  private final int classes;
+  private final int featureSize;
+  private final boolean skipBadRows;
+  private final int workers;
+
+  private DataOptions(Builder b) {
+    this.path = b.path;
+    this.format = b.format;
+    this.features = List.copyOf(b.features);
+    this.label = b.label;
+    this.classification = b.classification;
+    this.classes = b.classes;
+    this.featureSize = b.featureSize;
+    this.skipBadRows = b.skipBadRows;
+    this.workers = b.workers;
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The data options of a job. */
+  public static DataOptions fromJobSpec(JobSpec spec) {
+    return builder().setPath(spec.dataPath().toString()).setFormat(spec.dataFormat())
+        .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel()).optClassification(spec.classification())
+        .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
+        .setWorkers(spec.workers()).build();
+  }
+
+  /** The input path (any Hadoop URI). */
+  public String path() {
+    return path;
+  }
+
+  /** parquet, csv or json. */
+  public String format() {
+    return format;
+  }
+
+  /** Feature columns: several numeric columns, or one array/vector column. */
+  public List<String> features() {
+    return features;
+  }
+
+  /** The label column. */
+  public String label() {
+    return label;
+  }
+
+  /** Whether labels are class indices (otherwise numeric targets). */
+  public boolean classification() {
+    return classification;
+  }
+
+  /** Number of classes labels are checked against; 0 when unknown. */
+  public int classes() {
+    return classes;
+  }
+
+  /** Features per row; 0 to take it from the data. */
+  public int featureSize() {
+    return featureSize;
+  }
+
+  /** Whether bad rows are skipped and counted rather than failing the load. */
+  public boolean skipBadRows() {
+    return skipBadRows;
+  }
+
+  /** Number of workers, i.e. of shards. */
+  public int workers() {
+    return workers;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof DataOptions)) {
+      return false;
+    }
+    DataOptions d = (DataOptions) o;
+    return path.equals(d.path) && format.equals(d.format) && features.equals(d.features) && label.equals(d.label)
+        && classification == d.classification && classes == d.classes && featureSize == d.featureSize
+        && skipBadRows == d.skipBadRows && workers == d.workers;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(path, format, features, label, classification, classes, featureSize, skipBadRows, workers);
+  }
+
+  @Override
+  public String toString() {
+    return "DataOptions[" + format + " " + path + ", features " + features + ", label " + label
+        + (classification ? ", classes " + classes : ", regression") + ", featureSize " + featureSize
+        + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers + "]";
+  }
+
+  /** Builds {@link DataOptions}. */
+  public static final class Builder {
+    private String path;
+    private String format;
+    private List<String> features;
+    private String label;
+    private boolean classification = true;
+    private int classes;
+    private int featureSize;
+    private boolean skipBadRows;
+    private int workers;
+
+    private Builder() {}
+
+    /** The input path (required). */
+    public Builder setPath(String path) {
+      this.path = checkNotNull(path, "path");
+      return this;
+    }
+
+    /** parquet, csv or json (required). */
+    public Builder setFormat(String format) {
+      checkArgument(FORMATS.contains(format), "data format '%s' is not one of %s", format, FORMATS);
+      this.format = format;
+      return this;
+    }
+
+    /** Feature columns (required, at least one). */
+    public Builder setFeatures(List<String> features) {
+      checkArgument(features != null && !features.isEmpty(), "feature columns must not be empty, got %s", features);
+      this.features = features;
+      return this;
+    }
+
+    /** Label column (required). */
+    public Builder setLabel(String label) {
+      this.label = checkNotNull(label, "label");
+      return this;
+    }
+
+    /** Number of workers (required, >= 1). */
+    public Builder setWorkers(int workers) {
+      checkArgument(workers >= 1, "workers must be >= 1, got %s", workers);
+      this.workers = workers;
+      return this;
+    }
+
+    /** Whether labels are class indices (default true). */
+    public Builder optClassification(boolean classification) {
+      this.classification = classification;
+      return this;
+    }
+
+    /** Number of classes, 0 = unknown (default 0). */
+    public Builder optClasses(int classes) {
+      checkArgument(classes >= 0, "classes must be >= 0, got %s", classes);
+      this.classes = classes;
+      return this;
+    }
+
+    /** Features per row, 0 = from the data (default 0). */
+    public Builder optFeatureSize(int featureSize) {
+      checkArgument(featureSize >= 0, "featureSize must be >= 0, got %s", featureSize);
+      this.featureSize = featureSize;
+      return this;
+    }
+
+    /** Skip and count bad rows instead of failing (default false). */
+    public Builder optSkipBadRows(boolean skip) {
+      this.skipBadRows = skip;
+      return this;
+    }
+
+    /** The options. */
+    public DataOptions build() {
+      checkArgument(path != null && format != null && features != null && label != null && workers >= 1,
+          "DataOptions needs setPath, setFormat, setFeatures, setLabel and setWorkers; got path %s, format %s, "
+              + "features %s, label %s, workers %s", path, format, features, label, workers);
+      return new DataOptions(this);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package io.epochal.driver.data;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.worker.data.DataShard;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.Partitioner;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * Reads the input through Spark and converts it once into one dense {@link DataShard} per worker.
+ *
+ * <p>Two passes over the input: the first numbers the rows (per partition and per file) and finds
+ * bad rows; the second decodes the good rows, sends good row {@code i} to worker {@code i % W} and
+ * builds each worker's shard in row order. The result is persisted and materialised.
+ */
+public final class DatasetLoader {
+
+  private static final String FILE_COLUMN = "_epochal_input_file";
+
+  private final SparkSession spark;
+
+  /** A loader reading through {@code spark}. */
+  public DatasetLoader(SparkSession spark) {
+    this.spark = checkNotNull(spark, "spark");
+  }
+
+  /**
+   * Reads, checks, decodes and shards the input.
+   *
+   * @throws BadInputException naming file and row of the first bad row, unless bad rows are skipped
+   * @throws ConfigException when a named column is missing, the feature size disagrees with the
+   *     data, or there are fewer usable rows than workers
+   */
+  public LoadedDataset load(DataOptions o) throws BadInputException {
+    Dataset<Row> df = reader(o).load(o.path());
+    List<String> columns = Arrays.asList(df.columns());
+    for (String c : o.features()) {
+      requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
+    }
+    requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
+    boolean arrayColumn = o.features().size() == 1 && isArrayLike(df.schema().apply(o.features().get(0)).dataType());
+    int featureSize = featureSize(df, o, arrayColumn);
+    RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
+        o.classes());
+
+    List<Column> select = new ArrayList<>();
+    o.features().forEach(c -> select.add(df.col(c)));
+    select.add(df.col(o.label()));
+    select.add(functions.input_file_name().as(FILE_COLUMN));
+    JavaRDD<Row> rows = df.select(select.toArray(new Column[0])).javaRDD();
+
+    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, decoder)).iterator(), true).collect());
+    scans.sort(Comparator.comparingInt(s -> s.partition));
+    long[] goodStart = new long[scans.size()];
+    long total = 0;
+    long bad = 0;
+    for (int i = 0; i < scans.size(); i++) {
+      goodStart[i] = total - bad;
+      total += scans.get(i).rows;
+      bad += scans.get(i).bad;
+    }
+    if (bad > 0 && !o.skipBadRows()) {
+      throw firstBad(scans);
+    }
+    long good = total - bad;
+    int workers = o.workers();
+    if (good < workers) {
+      throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable rows ("
+          + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
+    }
+    JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> decodeGood(it, decoder, goodStart[p]), true);
+    JavaRDD<DataShard> shards = JavaPairRDD.fromJavaRDD(decoded)
+        .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
+        .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
+            List.of(toShard(w, it, featureSize)).iterator(), true)
+        .setName("epochal shards of " + o.path())
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    shards.count();
+    return new LoadedDataset(shards, good, bad, featureSize, workers);
+  }
+
+  private DataFrameReader reader(DataOptions o) {
+    DataFrameReader r = spark.read().format(o.format());
+    if ("csv".equals(o.format())) {
+      r = r.option("header", "true").option("inferSchema", "false").option("mode", "PERMISSIVE");
+    }
+    return r;
+  }
+
+  private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {
+    if (!columns.contains(c)) {
+      throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
+          + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
+    }
+  }
+
+  private static boolean isArrayLike(DataType t) {
+    return t instanceof ArrayType || t instanceof UserDefinedType || t instanceof StructType;
+  }
+
+  private static int featureSize(Dataset<Row> df, DataOptions o, boolean arrayColumn) {
+    if (!arrayColumn) {
+      if (o.featureSize() != 0 && o.featureSize() != o.features().size()) {
+        throw new ConfigException(JobKeys.DATA_FEATURE_SIZE, "data.feature_size = " + o.featureSize() + " but "
+            + "data.features names " + o.features().size() + " columns; set data.feature_size=0 or to "
+            + o.features().size());
+      }
+      return o.features().size();
+    }
+    if (o.featureSize() > 0) {
+      return o.featureSize();
+    }
+    String col = o.features().get(0);
+    Row[] first = (Row[]) df.select(df.col(col)).filter(df.col(col).isNotNull()).head(1);
+    if (first.length == 0) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
+          + col + "'; point data.path at non-empty data");
+    }
+    double[] values = RowDecoder.toDoubles(first[0].get(0));
+    if (values == null || values.length == 0) {
+      throw new ConfigException(JobKeys.DATA_FEATURES, "column '" + col + "' of " + o.path() + " holds "
+          + first[0].get(0) + ", not a non-empty array of numbers; set data.features to numeric columns");
+    }
+    return values.length;
+  }
+
+  private static BadInputException firstBad(List<PartitionScan> scans) {
+    Map<String, Long> fileRowsBefore = new HashMap<>();
+    long datasetRow = 0;
+    for (PartitionScan s : scans) {
+      if (s.firstBadLocal >= 0) {
+        Object[] at = s.locate(s.firstBadLocal);
+        String file = (String) at[0];
+        long rowInFile = fileRowsBefore.getOrDefault(file, 0L) + (Long) at[1] + 1;
+        return new BadInputException(file.isEmpty() ? "<no file>" : file, rowInFile,
+            datasetRow + s.firstBadLocal, s.firstBadReason);
+      }
+      for (int i = 0; i < s.runFiles.size(); i++) {
+        fileRowsBefore.merge(s.runFiles.get(i), s.runCounts.get(i), Long::sum);
+      }
+      datasetRow += s.rows;
+    }
+    throw new IllegalStateException("no bad row found in " + scans.size() + " partition scans");
+  }
+
+  private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, long start) {
+    List<Tuple2<Long, float[]>> out = new ArrayList<>();
+    long next = start;
+    while (it.hasNext()) {
+      float[] values = new float[decoder.width()];
+      if (decoder.decode(it.next(), values) == null) {
+        out.add(new Tuple2<>(next++, values));
+      }
+    }
+    return out.iterator();
+  }
+
+  private static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize) {
+    List<float[]> rows = new ArrayList<>();
+    while (it.hasNext()) {
+      rows.add(it.next()._2());
+    }
+    float[] features = new float[rows.size() * featureSize];
+    float[] labels = new float[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      float[] r = rows.get(i);
+      System.arraycopy(r, 0, features, i * featureSize, featureSize);
+      labels[i] = r[featureSize];
+    }
+    return new DataShard(worker, rows.size(), new long[] {featureSize}, 1, features, labels);
+  }
+
+  /** Sends row {@code i} (the key) to partition {@code i % W}. */
+  static final class WorkerPartitioner extends Partitioner {
+    private static final long serialVersionUID = 1L;
+    private final int workers;
+
+    WorkerPartitioner(int workers) {
+      this.workers = workers;
+    }
+
+    @Override
+    public int numPartitions() {
+      return workers;
+    }
+
+    @Override
+    public int getPartition(Object key) {
+      return (int) ((Long) key % workers);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof WorkerPartitioner && ((WorkerPartitioner) o).workers == workers;
+    }
+
+    @Override
+    public int hashCode() {
+      return workers;
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package io.epochal.driver.data;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.epochal.worker.data.DataShard;
+import org.apache.spark.api.java.JavaRDD;
+
+/**
+ * The input converted into one {@link DataShard} per worker: an RDD with exactly {@link #workers()}
+ * partitions, partition {@code w} holding worker {@code w}'s shard, persisted (memory and disk) so
+ * that epochs neither re-read nor re-parse the input. Also tells how many rows were used and how
+ * many bad rows were skipped.
+ */
+public final class LoadedDataset {
+
+  private final JavaRDD<DataShard> shards;
+  private final long rows;
+  private final long skippedRows;
+  private final int featureSize;
+  private final int workers;
+
+  LoadedDataset(JavaRDD<DataShard> shards, long rows, long skippedRows, int featureSize, int workers) {
+    this.shards = shards;
+    this.rows = rows;
+    this.skippedRows = skippedRows;
+    this.featureSize = featureSize;
+    this.workers = workers;
+  }
+
+  /** The shards, one per partition, partition {@code w} holding worker {@code w}'s shard. */
+  public JavaRDD<DataShard> shards() {
+    return shards;
+  }
+
+  /** Rows used for training (bad rows excluded). */
+  public long rows() {
+    return rows;
+  }
+
+  /** Bad rows skipped ({@code data.bad_rows=skip}); 0 otherwise. */
+  public long skippedRows() {
+    return skippedRows;
+  }
+
+  /** Features per row. */
+  public int featureSize() {
+    return featureSize;
+  }
+
+  /** Number of workers and of shards. */
+  public int workers() {
+    return workers;
+  }
+
+  /** Rows of worker {@code w}'s shard: every {@code W}-th row starting at row {@code w}. */
+  public long rowsOf(int w) {
+    checkArgument(w >= 0 && w < workers, "worker %s is not in [0, %s)", w, workers);
+    return rows / workers + (w < rows % workers ? 1 : 0);
+  }
+
+  /** Releases the cached shards. */
+  public void unpersist() {
+    shards.unpersist(false);
+  }
+
+  @Override
+  public String toString() {
+    return "LoadedDataset[" + rows + " rows (" + skippedRows + " skipped), " + featureSize + " features, "
+        + workers + " shards]";
+  }
+}

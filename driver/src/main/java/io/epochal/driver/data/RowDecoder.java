@@ -1,0 +1,199 @@
+package io.epochal.driver.data;
+
+import java.io.Serializable;
+import java.lang.reflect.Method;
+import java.util.List;
+import org.apache.spark.sql.Row;
+
+/**
+ * Decodes one input row into dense floats: the features, then the label. The row holds the
+ * feature columns first (several numeric columns, or one array/vector column), then the label.
+ * Numbers are taken as they are; text (CSV) is parsed; nulls, non-numeric text, non-finite values,
+ * a wrong number of features and a label that is not a valid class index make the row bad.
+ */
+final class RowDecoder implements Serializable {
+
+  private static final long serialVersionUID = 1L;
+
+  private final List<String> featureColumns;
+  private final boolean arrayColumn;
+  private final int featureSize;
+  private final String label;
+  private final boolean classification;
+  private final int classes;
+
+  RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
+      boolean classification, int classes) {
+    this.featureColumns = List.copyOf(featureColumns);
+    this.arrayColumn = arrayColumn;
+    this.featureSize = featureSize;
+    this.label = label;
+    this.classification = classification;
+    this.classes = classes;
+  }
+
+  /** Values per decoded row: features and one label. */
+  int width() {
+    return featureSize + 1;
+  }
+
+  /**
+   * Decodes {@code row} into {@code out} ({@link #width()} floats).
+   *
+   * @return null when the row is good, otherwise why it is bad
+   */
+  String decode(Row row, float[] out) {
+    int labelIndex;
+    if (arrayColumn) {
+      String bad = decodeArray(row.get(0), out);
+      if (bad != null) {
+        return bad;
+      }
+      labelIndex = 1;
+    } else {
+      for (int i = 0; i < featureSize; i++) {
+        Object v = row.get(i);
+        String col = featureColumns.get(i);
+        if (v == null) {
+          return "feature column '" + col + "' is null";
+        }
+        double d = number(v);
+        if (Double.isNaN(d) && !isNaNValue(v)) {
+          return "feature column '" + col + "' holds '" + v + "', not a number";
+        }
+        if (!Double.isFinite(d)) {
+          return "feature column '" + col + "' holds " + v + ", not a finite number";
+        }
+        out[i] = (float) d;
+      }
+      labelIndex = featureSize;
+    }
+    return decodeLabel(row.get(labelIndex), out);
+  }
+
+  private String decodeArray(Object v, float[] out) {
+    String col = featureColumns.get(0);
+    if (v == null) {
+      return "feature column '" + col + "' is null";
+    }
+    double[] values = toDoubles(v);
+    if (values == null) {
+      return "feature column '" + col + "' holds " + v.getClass().getSimpleName() + " " + v
+          + ", not an array of numbers or a vector";
+    }
+    if (values.length != featureSize) {
+      return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize;
+    }
+    for (int i = 0; i < featureSize; i++) {
+      if (!Double.isFinite(values[i])) {
+        return "feature column '" + col + "' element " + i + " is " + values[i] + ", not a finite number";
+      }
+      out[i] = (float) values[i];
+    }
+    return null;
+  }
+
+  private String decodeLabel(Object v, float[] out) {
+    if (v == null) {
+      return "label column '" + label + "' is null";
+    }
+    double d = number(v);
+    if (!Double.isFinite(d)) {
+      return "label column '" + label + "' holds '" + v + "', not a finite number";
+    }
+    if (classification) {
+      if (d != Math.rint(d) || d < 0) {
+        return "label column '" + label + "' holds " + v + ", not a class index (an integer >= 0)";
+      }
+      if (classes > 0 && d >= classes) {
+        return "label column '" + label + "' holds class " + (long) d + ", out of range [0, " + classes
+            + ") (data.classes=" + classes + ")";
+      }
+    }
+    out[featureSize] = (float) d;
+    return null;
+  }
+
+  /** The number a cell holds, NaN when it holds none. */
+  private static double number(Object v) {
+    if (v instanceof Number) {
+      return ((Number) v).doubleValue();
+    }
+    if (v instanceof String) {
+      try {
+        return Double.parseDouble(((String) v).trim());
+      } catch (NumberFormatException e) {
+        return Double.NaN;
+      }
+    }
+    return Double.NaN;
+  }
+
+  private static boolean isNaNValue(Object v) {
+    return v instanceof Number || v instanceof String && ((String) v).trim().equalsIgnoreCase("nan");
+  }
+
+  /** The values of an array, an ML vector (object or struct form), or null for anything else. */
+  static double[] toDoubles(Object v) {
+    if (v instanceof scala.collection.Seq) {
+      scala.collection.Seq<?> seq = (scala.collection.Seq<?>) v;
+      double[] d = new double[seq.length()];
+      for (int i = 0; i < d.length; i++) {
+        Object e = seq.apply(i);
+        d[i] = e == null ? Double.NaN : number(e);
+      }
+      return d;
+    }
+    if (v instanceof List) {
+      List<?> list = (List<?>) v;
+      double[] d = new double[list.size()];
+      for (int i = 0; i < d.length; i++) {
+        Object e = list.get(i);
+        d[i] = e == null ? Double.NaN : number(e);
+      }
+      return d;
+    }
+    if (v instanceof Row) {
+      return vectorStruct((Row) v);
+    }
+    try {
+      Method toArray = v.getClass().getMethod("toArray");
+      if (toArray.getReturnType() == double[].class && v.getClass().getName().contains(".linalg.")) {
+        return (double[]) toArray.invoke(v);
+      }
+    } catch (ReflectiveOperationException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /** The struct form of an ML vector: type (0 sparse, 1 dense), size, indices, values. */
+  private static double[] vectorStruct(Row r) {
+    List<String> names = List.of(r.schema().fieldNames());
+    if (!names.containsAll(List.of("type", "values"))) {
+      return null;
+    }
+    double[] values = toDoubles(r.get(r.fieldIndex("values")));
+    Object type = r.get(r.fieldIndex("type"));
+    if (values == null || !(type instanceof Number)) {
+      return null;
+    }
+    if (((Number) type).intValue() == 1) {
+      return values;
+    }
+    double[] indices = toDoubles(r.get(r.fieldIndex("indices")));
+    Object size = r.get(r.fieldIndex("size"));
+    if (indices == null || !(size instanceof Number) || indices.length != values.length) {
+      return null;
+    }
+    double[] dense = new double[((Number) size).intValue()];
+    for (int i = 0; i < indices.length; i++) {
+      int at = (int) indices[i];
+      if (at < 0 || at >= dense.length) {
+        return null;
+      }
+      dense[at] = values[i];
+    }
+    return dense;
+  }
+}

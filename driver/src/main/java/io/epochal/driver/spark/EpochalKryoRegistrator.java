@@ -1,0 +1,106 @@
+package io.epochal.driver.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import io.epochal.driver.aggregate.ShardPiece;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.RoundResult;
+import org.apache.spark.serializer.KryoRegistrator;
+
+/**
+ * Registers every class Epochal sends through Spark with an explicit serializer, so that Spark can
+ * run with {@code spark.kryo.registrationRequired=true}: tensors, state dicts, data shards, round
+ * results, aggregation shard pieces, and the arrays and Scala values Spark itself writes for the
+ * job shapes Epochal uses (collected arrays, shuffled pairs, parallelized sequences).
+ *
+ * <p>Set it with {@code spark.kryo.registrator=io.epochal.driver.spark.EpochalKryoRegistrator};
+ * {@link SparkSessions} does so.
+ */
+public final class EpochalKryoRegistrator implements KryoRegistrator {
+
+  /** Classes that need registering but no custom serializer (Kryo's defaults are compact). */
+  private static final String[] SPARK_SHAPES = {
+    "scala.collection.immutable.ArraySeq$ofRef",
+    "scala.collection.immutable.ArraySeq$ofInt",
+    "scala.collection.mutable.ArraySeq$ofRef",
+    "scala.collection.immutable.$colon$colon",
+    "scala.collection.immutable.Nil$",
+    "scala.collection.immutable.Vector1",
+    "scala.collection.immutable.Range$Inclusive",
+    "scala.collection.immutable.Range$Exclusive",
+    "scala.reflect.ClassTag$GenericClassTag",
+    "scala.reflect.ManifestFactory$IntManifest",
+    "scala.Tuple2[]",
+    "org.apache.spark.util.collection.CompactBuffer",
+    "org.apache.spark.util.collection.CompactBuffer[]",
+    // Spark SQL values in task results of the data loader's scans
+    "org.apache.spark.sql.types.StructType",
+    "org.apache.spark.sql.types.StructField",
+    "org.apache.spark.sql.types.StructField[]",
+    "org.apache.spark.sql.types.ArrayType",
+    "org.apache.spark.sql.types.FloatType$",
+    "org.apache.spark.sql.types.DoubleType$",
+    "org.apache.spark.sql.types.IntegerType$",
+    "org.apache.spark.sql.types.LongType$",
+    "org.apache.spark.sql.types.ShortType$",
+    "org.apache.spark.sql.types.ByteType$",
+    "org.apache.spark.sql.types.BooleanType$",
+    "org.apache.spark.sql.types.StringType",
+    "org.apache.spark.sql.types.Metadata",
+    "org.apache.spark.sql.catalyst.expressions.GenericRow",
+    "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",
+    "org.apache.spark.sql.Row[]",
+    "org.apache.spark.sql.catalyst.expressions.UnsafeRow",
+    "org.apache.spark.sql.catalyst.InternalRow[]",
+    "scala.Tuple2",
+    "io.epochal.driver.data.PartitionScan",
+  };
+
+  @Override
+  public void registerClasses(Kryo kryo) {
+    kryo.register(DType.class);
+    kryo.register(Tensor.class, new TensorSerializer());
+    kryo.register(StateDict.class, new StateDictSerializer());
+    kryo.register(DataShard.class, new DataShardSerializer());
+    kryo.register(RoundResult.class, new RoundResultSerializer());
+    kryo.register(ShardPiece.class, new ShardPiece.KryoSerializer());
+    kryo.register(Tensor[].class);
+    kryo.register(StateDict[].class);
+    kryo.register(DataShard[].class);
+    kryo.register(RoundResult[].class);
+    kryo.register(ShardPiece[].class);
+    kryo.register(byte[].class);
+    kryo.register(int[].class);
+    kryo.register(long[].class);
+    kryo.register(float[].class);
+    kryo.register(double[].class);
+    kryo.register(String[].class);
+    kryo.register(Object[].class);
+    kryo.register(Integer[].class);
+    kryo.register(Long[].class);
+    kryo.register(java.util.ArrayList.class);
+    for (String name : SPARK_SHAPES) {
+      registerIfPresent(kryo, name);
+    }
+  }
+
+  private static void registerIfPresent(Kryo kryo, String name) {
+    Class<?> type;
+    try {
+      if (name.endsWith("[]")) {
+        Class<?> component = Class.forName(name.substring(0, name.length() - 2), false,
+            EpochalKryoRegistrator.class.getClassLoader());
+        type = java.lang.reflect.Array.newInstance(component, 0).getClass();
+      } else {
+        type = Class.forName(name, false, EpochalKryoRegistrator.class.getClassLoader());
+      }
+    } catch (ClassNotFoundException e) {
+      // A class of another Scala or Spark version: that version does not write it, so there is
+      // nothing to register.
+      return;
+    }
+    kryo.register(type);
+  }
+}

@@ -1,0 +1,93 @@
+package io.epochal.driver.spark;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.time.Duration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * A running Spark session started by {@link SparkSessions}; closing it stops Spark and deletes the
+ * temporary {@code local-cluster} home it prepared, if any.
+ */
+public final class EpochalSpark implements AutoCloseable {
+
+  private final SparkSession session;
+  private final JavaSparkContext jsc;
+  private final SparkMaster master;
+  private final LocalClusterSupport ownedHome;
+
+  EpochalSpark(SparkSession session, SparkMaster master, LocalClusterSupport ownedHome) {
+    this.session = checkNotNull(session, "session");
+    this.jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+    this.master = master;
+    this.ownedHome = ownedHome;
+  }
+
+  /** The session. */
+  public SparkSession session() {
+    return session;
+  }
+
+  /** The Java view of the context. */
+  public JavaSparkContext jsc() {
+    return jsc;
+  }
+
+  /** The parsed master. */
+  public SparkMaster master() {
+    return master;
+  }
+
+  /**
+   * Task slots to plan for: the local thread or {@code local-cluster} core count, otherwise Spark's
+   * default parallelism.
+   */
+  public int slots() {
+    return master.isOnThisMachine() ? master.slots() : jsc.defaultParallelism();
+  }
+
+  /**
+   * Waits until {@code count} executors (not counting the driver) have registered; a
+   * {@code local-cluster} session starts its executor JVMs in the background.
+   *
+   * @throws IllegalStateException naming the count and the timeout if they do not come up in time
+   */
+  public void awaitExecutors(int count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int registered = 0;
+    while (true) {
+      registered = jsc.sc().statusTracker().getExecutorInfos().length - 1;
+      if (registered >= count) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(registered + " of " + count + " executors registered within "
+            + timeout + " on " + master + "; check the executor logs under the Spark home's work folder");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for " + count + " executors", e);
+      }
+    }
+  }
+
+  /** Stops Spark, then deletes the temporary Spark home if one was prepared. */
+  @Override
+  public void close() {
+    try {
+      session.stop();
+    } finally {
+      if (ownedHome != null) {
+        ownedHome.delete();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "EpochalSpark[" + master + ", app " + jsc.sc().applicationId() + "]";
+  }
+}

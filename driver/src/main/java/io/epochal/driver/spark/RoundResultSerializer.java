@@ -1,0 +1,36 @@
+package io.epochal.driver.spark;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.RoundResult;
+
+/** Kryo wire format of a {@link RoundResult}: worker, samples, steps, loss sum, then the state. */
+public final class RoundResultSerializer extends Serializer<RoundResult> {
+
+  /** A serializer for immutable round results. */
+  public RoundResultSerializer() {
+    super(false, true);
+  }
+
+  @Override
+  public void write(Kryo kryo, Output output, RoundResult result) {
+    output.writeVarInt(result.worker(), true);
+    output.writeVarLong(result.samples(), true);
+    output.writeVarLong(result.steps(), true);
+    output.writeDouble(result.lossSum());
+    kryo.writeObject(output, result.state());
+  }
+
+  @Override
+  public RoundResult read(Kryo kryo, Input input, Class<RoundResult> type) {
+    int worker = input.readVarInt(true);
+    long samples = input.readVarLong(true);
+    long steps = input.readVarLong(true);
+    double lossSum = input.readDouble();
+    StateDict state = kryo.readObject(input, StateDict.class);
+    return new RoundResult(worker, samples, steps, lossSum, state);
+  }
+}

@@ -1,0 +1,168 @@
+package io.epochal.driver.spark;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Starts Spark with Epochal's configuration: Kryo with every wire class registered and
+ * registration required, loopback binding for local masters, the UI off unless asked for, the
+ * {@code local-cluster} plumbing of {@link LocalClusterSupport}, then the user's {@code --conf}
+ * entries (which win).
+ *
+ * <pre>{@code
+ * try (EpochalSpark spark = SparkSessions.builder().setMaster("local[2]").build()) {
+ *   spark.jsc().parallelize(...);
+ * }
+ * }</pre>
+ */
+public final class SparkSessions {
+
+  /** Default application name. */
+  public static final String DEFAULT_APP_NAME = "epochal";
+
+  private SparkSessions() {}
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
+   * registrator, Kryo buffer sized for large tensors, and loopback binding for local masters.
+   */
+  public static SparkConf epochalConf(SparkMaster master, String appName, boolean ui) {
+    SparkConf conf = new SparkConf(true);
+    conf.setMaster(master.url());
+    conf.setAppName(appName);
+    conf.set("spark.serializer", KryoSerializer.class.getName());
+    conf.set("spark.kryo.registrationRequired", "true");
+    conf.set("spark.kryo.registrator", EpochalKryoRegistrator.class.getName());
+    conf.set("spark.kryoserializer.buffer", "1m");
+    conf.set("spark.kryoserializer.buffer.max", "2047m");
+    conf.set("spark.ui.enabled", Boolean.toString(ui));
+    if (master.isOnThisMachine()) {
+      conf.set("spark.driver.host", "127.0.0.1");
+      conf.set("spark.driver.bindAddress", "127.0.0.1");
+    }
+    return conf;
+  }
+
+  /** Builds an {@link EpochalSpark}: {@code setMaster} is required, the rest optional. */
+  public static final class Builder {
+    private String master;
+    private String appName = DEFAULT_APP_NAME;
+    private boolean verbose;
+    private boolean ui;
+    private Path localClusterHome;
+    private final Map<String, String> conf = new LinkedHashMap<>();
+
+    private Builder() {}
+
+    /**
+     * The Spark master: {@code local[N]}, {@code local-cluster[N,C,MB]} or a cluster URL. Without
+     * it, the {@code spark.master} system property that {@code spark-submit} sets is used.
+     */
+    public Builder setMaster(String master) {
+      this.master = checkNotNull(master, "master");
+      return this;
+    }
+
+    /** The application name (default {@value #DEFAULT_APP_NAME}). */
+    public Builder optAppName(String appName) {
+      checkArgument(appName != null && !appName.isBlank(), "app name must not be blank");
+      this.appName = appName;
+      return this;
+    }
+
+    /** INFO logging when true; WARN (the default) otherwise. */
+    public Builder optVerbose(boolean verbose) {
+      this.verbose = verbose;
+      return this;
+    }
+
+    /** Whether to start Spark's web UI (default off). */
+    public Builder optUi(boolean ui) {
+      this.ui = ui;
+      return this;
+    }
+
+    /**
+     * The folder to prepare as Spark home for {@code local-cluster} (default: a new temporary
+     * folder, deleted on close). A given folder is left in place on close.
+     */
+    public Builder optLocalClusterHome(Path home) {
+      this.localClusterHome = checkNotNull(home, "home");
+      return this;
+    }
+
+    /** A user {@code --conf key=value}; applied last, so it overrides Epochal's settings. */
+    public Builder optConf(String key, String value) {
+      checkArgument(key != null && !key.isBlank(), "conf key must not be blank (value '%s')", value);
+      checkNotNull(value, "value of conf '%s'", key);
+      conf.put(key, value);
+      return this;
+    }
+
+    /** Several user {@code --conf} entries. */
+    public Builder optConf(Map<String, String> entries) {
+      entries.forEach(this::optConf);
+      return this;
+    }
+
+    /**
+     * Starts Spark.
+     *
+     * @throws IllegalStateException if no master was set and {@code spark.master} is not set either
+     */
+    public EpochalSpark build() {
+      String master = this.master != null ? this.master : System.getProperty("spark.master");
+      if (master == null) {
+        throw new IllegalStateException(
+            "no Spark master set; call setMaster(\"local[2]\"), pass --master, or run under spark-submit");
+      }
+      SparkMaster parsed = SparkMaster.parse(master);
+      SparkConf sparkConf = epochalConf(parsed, appName, ui);
+      LocalClusterSupport cluster = null;
+      boolean ownsHome = false;
+      if (parsed.kind() == SparkMaster.Kind.LOCAL_CLUSTER) {
+        Path home = localClusterHome;
+        if (home == null) {
+          try {
+            home = Files.createTempDirectory("epochal-spark-home");
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a temporary Spark home for " + master, e);
+          }
+          ownsHome = true;
+        }
+        cluster = LocalClusterSupport.prepare(home);
+        cluster.configure(sparkConf);
+      }
+      conf.forEach(sparkConf::set);
+      SparkContext sc;
+      try {
+        sc = cluster == null ? new SparkContext(sparkConf)
+            : cluster.withSparkHome(() -> new SparkContext(sparkConf));
+      } catch (RuntimeException e) {
+        if (ownsHome) {
+          cluster.delete();
+        }
+        throw e;
+      }
+      sc.setLogLevel(verbose ? "INFO" : "WARN");
+      SparkSession session = SparkSession.builder().sparkContext(sc).getOrCreate();
+      return new EpochalSpark(session, parsed, ownsHome ? cluster : null);
+    }
+  }
+}

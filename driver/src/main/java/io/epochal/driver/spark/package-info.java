@@ -1,0 +1,9 @@
+/**
+ * Everything Spark- or Scala-shaped in Epochal, behind plain Java: starting a session with
+ * Epochal's configuration ({@link io.epochal.driver.spark.SparkSessions}), running
+ * {@code local-cluster} masters from a plain JVM ({@link io.epochal.driver.spark.LocalClusterSupport}),
+ * the Kryo wire format of tensors, state dicts, data shards and round results
+ * ({@link io.epochal.driver.spark.EpochalKryoRegistrator}), and job labels and broadcasts
+ * ({@link io.epochal.driver.spark.SparkJobs}).
+ */
+package io.epochal.driver.spark;

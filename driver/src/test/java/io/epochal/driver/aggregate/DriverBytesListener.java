@@ -1,0 +1,50 @@
+package io.epochal.driver.aggregate;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+
+/**
+ * Counts the task result bytes the driver receives (Spark's {@code resultSize} task metric: what a
+ * task sends back, e.g. its part of a {@code collect}).
+ */
+final class DriverBytesListener extends SparkListener {
+
+  private final AtomicLong resultBytes = new AtomicLong();
+  private final AtomicInteger tasks = new AtomicInteger();
+  private final AtomicInteger stages = new AtomicInteger();
+
+  @Override
+  public void onTaskEnd(SparkListenerTaskEnd end) {
+    if (end.taskMetrics() != null) {
+      resultBytes.addAndGet(end.taskMetrics().resultSize());
+    }
+    tasks.incrementAndGet();
+  }
+
+  @Override
+  public void onStageCompleted(SparkListenerStageCompleted stageCompleted) {
+    stages.incrementAndGet();
+  }
+
+  void reset() {
+    resultBytes.set(0);
+    tasks.set(0);
+    stages.set(0);
+  }
+
+  /** Waits (events arrive asynchronously) until {@code expectedTasks} tasks ended; returns the bytes. */
+  long awaitResultBytes(int expectedTasks, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (tasks.get() < expectedTasks && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    if (tasks.get() < expectedTasks) {
+      throw new IllegalStateException("only " + tasks.get() + " of " + expectedTasks + " task ends seen");
+    }
+    return resultBytes.get();
+  }
+}

@@ -1,0 +1,144 @@
+package io.epochal.driver.aggregate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.round.RoundResult;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class WeightedAveragerTest {
+
+  private static RoundResult result(int worker, long samples, StateDict state) {
+    return new RoundResult(worker, samples, 1, 0, state);
+  }
+
+  private static StateDict one(String name, Tensor t) {
+    return StateDict.builder().put(name, t).build();
+  }
+
+  @Test
+  void floatTensorsAreWeightedBySamples() {
+    StateDict a = one("w", Tensor.ofFloats(new long[] {2}, 1f, 10f));
+    StateDict b = one("w", Tensor.ofFloats(new long[] {2}, 4f, 40f));
+    StateDict avg = WeightedAverager.average(List.of(result(0, 1, a), result(1, 2, b)));
+    // (1*1 + 2*4) / 3 = 3; (1*10 + 2*40) / 3 = 30
+    assertThat(avg.require("w").toFloatArray()).containsExactly(3f, 30f);
+  }
+
+  @Test
+  void sumIsInFloat64AndRoundedOnce() {
+    float x = 1f + Math.ulp(1f); // 1.0000001
+    float y = 1f;
+    StateDict a = one("w", Tensor.ofFloats(new long[] {1}, x));
+    StateDict b = one("w", Tensor.ofFloats(new long[] {1}, y));
+    StateDict avg = WeightedAverager.average(List.of(result(0, 3, a), result(1, 1, b)));
+    double exact = (3.0 * x + 1.0 * y) / 4.0;
+    assertThat(avg.require("w").toFloatArray()[0]).isEqualTo((float) exact);
+  }
+
+  @Test
+  void resultDoesNotDependOnListOrder() {
+    List<RoundResult> round = States.round(4, 5000);
+    StateDict expected = WeightedAverager.average(round);
+    List<RoundResult> shuffled = new ArrayList<>(round);
+    Collections.shuffle(shuffled, new Random(7));
+    assertThat(WeightedAverager.average(shuffled)).isEqualTo(expected);
+    Collections.reverse(shuffled);
+    assertThat(WeightedAverager.average(shuffled)).isEqualTo(expected);
+  }
+
+  @Test
+  void integerTensorsAndStepCountsTakeTheMaximumOfWorkersWithSamples() {
+    List<RoundResult> round = List.of(
+        new RoundResult(0, 10, 1, 0, States.model(100, 1, 7, 3f)),
+        new RoundResult(1, 10, 1, 0, States.model(100, 2, 12, 5f)),
+        new RoundResult(2, 0, 0, 0, States.model(100, 3, 99, 99f)));
+    StateDict avg = WeightedAverager.average(round);
+    assertThat(avg.require("bn.num_batches_tracked").longValue()).isEqualTo(12);
+    assertThat(avg.require("bn.num_batches_tracked").dtype()).isEqualTo(DType.I64);
+    assertThat(avg.require("optimizer.net.0.weight.step").floatValue()).isEqualTo(5f);
+  }
+
+  @Test
+  void workerWithZeroSamplesContributesNothing() {
+    StateDict a = one("w", Tensor.ofFloats(new long[] {1}, 2f));
+    StateDict b = one("w", Tensor.ofFloats(new long[] {1}, 1000f));
+    StateDict avg = WeightedAverager.average(List.of(result(0, 5, a), result(1, 0, b)));
+    assertThat(avg.require("w").toFloatArray()).containsExactly(2f);
+  }
+
+  @Test
+  void allWorkersWithZeroSamplesIsRefused() {
+    StateDict a = one("w", Tensor.ofFloats(new long[] {1}, 2f));
+    assertThatThrownBy(() -> WeightedAverager.average(List.of(result(0, 0, a), result(1, 0, a))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("all 2 workers returned 0 samples");
+  }
+
+  @Test
+  void nanInAWorkerStateIsNamedWithWorkerTensorAndIndex() {
+    StateDict a = one("net.0.weight", Tensor.ofFloats(new long[] {3}, 1f, 2f, 3f));
+    StateDict b = one("net.0.weight", Tensor.ofFloats(new long[] {3}, 1f, 2f, Float.NaN));
+    assertThatThrownBy(() -> WeightedAverager.average(List.of(result(0, 1, a), result(1, 1, b))))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(1);
+          assertThat(e.tensor()).isEqualTo("net.0.weight");
+          assertThat(e.index()).isEqualTo(2);
+          assertThat(e.inRound(3, 2).getMessage())
+              .startsWith("epoch 3, round 2: the state of worker 1 holds NaN in tensor 'net.0.weight' at flat index 2");
+        });
+  }
+
+  @Test
+  void infinityInAStepCountIsNamed() {
+    StateDict a = one("opt.step", Tensor.scalarFloat(1f));
+    StateDict b = one("opt.step", Tensor.scalarFloat(Float.POSITIVE_INFINITY));
+    assertThatThrownBy(() -> WeightedAverager.average(List.of(result(0, 1, a), result(4, 1, b))))
+        .isInstanceOf(NonFiniteStateException.class)
+        .hasMessageContaining("worker 4").hasMessageContaining("'opt.step'");
+  }
+
+  @Test
+  void differentLayoutsAreRefusedNamingTheTensor() {
+    StateDict a = one("w", Tensor.ofFloats(new long[] {2}, 1f, 2f));
+    StateDict b = one("w", Tensor.ofFloats(new long[] {1, 2}, 1f, 2f));
+    assertThatThrownBy(() -> WeightedAverager.average(List.of(result(0, 1, a), result(1, 1, b))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor 'w'");
+  }
+
+  @Test
+  void duplicateWorkerIsRefused() {
+    StateDict a = one("w", Tensor.ofFloats(new long[] {1}, 1f));
+    assertThatThrownBy(() -> WeightedAverager.average(List.of(result(3, 1, a), result(3, 1, a))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("worker 3");
+  }
+
+  @Test
+  void float64AndBFloat16AreAveragedInTheirOwnDType() {
+    ByteBuffer bf = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    bf.putShort(0, (short) (Float.floatToIntBits(1f) >>> 16));
+    bf.putShort(2, (short) (Float.floatToIntBits(3f) >>> 16));
+    StateDict a = StateDict.builder().put("d", Tensor.ofDoubles(new long[] {1}, 1.0))
+        .put("h", Tensor.wrap(DType.BF16, new long[] {2}, bf)).build();
+    ByteBuffer bf2 = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    bf2.putShort(0, (short) (Float.floatToIntBits(3f) >>> 16));
+    bf2.putShort(2, (short) (Float.floatToIntBits(5f) >>> 16));
+    StateDict b = StateDict.builder().put("d", Tensor.ofDoubles(new long[] {1}, 2.0))
+        .put("h", Tensor.wrap(DType.BF16, new long[] {2}, bf2)).build();
+    StateDict avg = WeightedAverager.average(List.of(result(0, 1, a), result(1, 1, b)));
+    assertThat(avg.require("d").asDoubleBuffer().get(0)).isEqualTo(1.5);
+    Tensor h = avg.require("h");
+    assertThat(h.dtype()).isEqualTo(DType.BF16);
+    assertThat(Float.intBitsToFloat((h.data().getShort(0) & 0xffff) << 16)).isEqualTo(2f);
+    assertThat(Float.intBitsToFloat((h.data().getShort(2) & 0xffff) << 16)).isEqualTo(4f);
+  }
+}

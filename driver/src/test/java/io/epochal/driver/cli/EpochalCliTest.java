@@ -1,0 +1,240 @@
+package io.epochal.driver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.config.ModelCatalog;
+import io.epochal.driver.config.TestModelCatalog;
+import io.epochal.driver.data.DataOptions;
+import io.epochal.driver.data.DatasetLoader;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.worker.data.DataShard;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class EpochalCliTest {
+
+  private static SparkSession spark;
+
+  @TempDir
+  Path tmp;
+
+  private Path jobFile;
+  private Path jobDir;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[2]").appName("EpochalCliTest")
+        .config("spark.ui.enabled", "false")
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @BeforeEach
+  void writeJobFile() throws IOException {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    jobDir = tmp.resolve("job");
+    jobFile = tmp.resolve("job.properties");
+    Files.write(jobFile, List.of("job.name=cli", "job.dir=" + jobDir, "model.name=mlp", "model.inputs=8",
+        "model.classes=3", "train.epochs=1", "data.path=" + data, "data.features=features"), StandardCharsets.UTF_8);
+  }
+
+  /** The outcome of one in-process run. */
+  private static final class Run {
+    final int code;
+    final String out;
+    final String err;
+
+    Run(int code, String out, String err) {
+      this.code = code;
+      this.out = out;
+      this.err = err;
+    }
+  }
+
+  private static Run run(TrainingLauncher launcher, ModelCatalog catalog, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(launcher, catalog).execute(new PrintWriter(out), new PrintWriter(err), args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private String[] train(String... extra) {
+    List<String> args = new ArrayList<>(List.of("train", jobFile.toString()));
+    args.addAll(List.of(extra));
+    return args.toArray(new String[0]);
+  }
+
+  static Stream<Arguments> configErrors() {
+    return Stream.of(
+        Arguments.of(List.of("--set", "train.epoch=3"), "unknown key 'train.epoch'", "did you mean 'train.epochs'?"),
+        Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give a long in [1, 1000000]"),
+        Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give a long in [1, 4096]"),
+        Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
+        Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
+        Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),
+        Arguments.of(List.of("--set", "optimizer.name=lion"), "optimizer.name = 'lion'", "one of sgd, adam, adamw"),
+        Arguments.of(List.of("--set", "data.bad_rows=ignore"), "data.bad_rows = 'ignore'", "one of fail, skip"),
+        Arguments.of(List.of("--data", "/no/such/epochal/data"), "data.path = 'file:///no/such/epochal/data' does not exist",
+            "point data.path at existing parquet data"),
+        Arguments.of(List.of("--conf", "spark.epochal.retry.max_attempts=0"),
+            "retry.max_attempts = '0' (from Spark conf spark.epochal.retry.max_attempts)", "[1, 100]"));
+  }
+
+  @ParameterizedTest
+  @MethodSource("configErrors")
+  void configurationErrorExitsWithTwoAndOneLineNamingKeyAndFix(List<String> extra, String names, String fix) {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), train(extra.toArray(new String[0])));
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).startsWith("epochal: configuration error: ").contains(names).contains(fix);
+    assertThat(r.err.strip().lines()).hasSize(1);
+    assertThat(r.err).doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(launcher.calls).isEmpty();
+    assertThat(jobDir).doesNotExist();
+  }
+
+  @Test
+  void missingJobFileIsAConfigurationError() {
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("nope.properties").toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("cannot read job file").contains("nope.properties");
+    assertThat(r.err.strip().lines()).hasSize(1);
+  }
+
+  @Test
+  void validTrainHandsResolvedSpecAndGlobalOptionsToTheLauncher() {
+    RecordingLauncher launcher = new RecordingLauncher(ExitCodes.LEASE_HELD);
+    Run r = run(launcher, new TestModelCatalog(), "--master", "local[3]", "train", jobFile.toString(),
+        "--conf", "spark.executor.memory=1g", "--conf", "spark.epochal.train.epochs=2", "--verbose",
+        "--set", "optimizer.lr=0.5", "--job-dir", tmp.resolve("other").toString());
+    assertThat(r.code).isEqualTo(ExitCodes.LEASE_HELD);
+    assertThat(launcher.calls).containsExactly("train");
+    assertThat(launcher.spec.epochs()).isEqualTo(2);
+    assertThat(launcher.spec.optimizerParams().getDouble("lr")).isEqualTo(0.5);
+    assertThat(launcher.spec.jobDir().getPath()).isEqualTo(tmp.resolve("other").toString());
+    assertThat(launcher.options).isEqualTo(CliOptions.builder().optMaster("local[3]").optVerbose(true)
+        .optSparkConf(Map.of("spark.executor.memory", "1g", "spark.epochal.train.epochs", "2")).build());
+  }
+
+  @Test
+  void setOverridesSparkConfWhichOverridesTheFile() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    assertThat(run(launcher, new TestModelCatalog(), train()).code).isZero();
+    assertThat(launcher.spec.epochs()).isEqualTo(1);
+    assertThat(launcher.options.master()).isEqualTo("local[*]");
+    run(launcher, new TestModelCatalog(), train("--conf", "spark.epochal.train.epochs=2"));
+    assertThat(launcher.spec.epochs()).isEqualTo(2);
+    run(launcher, new TestModelCatalog(), train("--conf", "spark.epochal.train.epochs=2", "--set", "train.epochs=5"));
+    assertThat(launcher.spec.epochs()).isEqualTo(5);
+  }
+
+  @Test
+  void dryRunPrintsTheResolvedSpecAndStartsNothing() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), train("--dry-run", "--epochs", "7"));
+    assertThat(r.code).isZero();
+    assertThat(r.out.lines()).contains("train.epochs=7", "model.hidden=64,64", "optimizer.name=adam",
+        "optimizer.lr=0.001", "job.dir=file://" + jobDir);
+    assertThat(launcher.calls).isEmpty();
+  }
+
+  @Test
+  void usageErrorsExitWithTwoAndPointToHelp() {
+    Run unknown = run(new RecordingLauncher(0), new TestModelCatalog(), train("--bogus"));
+    assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.err).contains("Unknown option: '--bogus'").contains("Try 'epochal train --help'.");
+    assertThat(run(null, null, "status").code).isEqualTo(ExitCodes.USAGE);
+    assertThat(run(null, null).code).isEqualTo(ExitCodes.USAGE);
+    assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--classes", "1").err)
+        .contains("classes must be >= 2, got 1");
+  }
+
+  @Test
+  void everySubcommandHasHelp() {
+    for (String cmd : List.of("train", "resume", "status", "inspect", "gen-data", "verify")) {
+      Run r = run(null, null, cmd, "--help");
+      assertThat(r.code).as(cmd).isZero();
+      assertThat(r.out).as(cmd).startsWith("Usage: epochal " + cmd);
+    }
+    assertThat(run(null, null, "--help").out).contains("Exit codes:").contains("3   the job's lease is held");
+  }
+
+  @Test
+  void launcherSubcommandsGetTheQualifiedUriAndReturnItsCode() {
+    for (String cmd : List.of("resume", "status", "inspect", "verify")) {
+      RecordingLauncher launcher = new RecordingLauncher(ExitCodes.FAILED);
+      Run r = run(launcher, null, cmd, tmp.resolve("job").toString(), "--master", "local[1]");
+      assertThat(r.code).as(cmd).isEqualTo(ExitCodes.FAILED);
+      assertThat(launcher.calls).containsExactly(cmd);
+      assertThat(launcher.uri.toString()).isEqualTo("file://" + tmp.resolve("job"));
+      assertThat(launcher.options.master()).isEqualTo("local[1]");
+    }
+  }
+
+  @Test
+  void withoutLauncherOrCatalogTrainSaysSoWithInternalCode() {
+    Run noLauncher = run(null, new TestModelCatalog(), train());
+    assertThat(noLauncher.code).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(noLauncher.err).contains("job spec is valid").contains("no training launcher");
+    Run invalid = run(null, new TestModelCatalog(), train("--set", "train.epochs=0"));
+    assertThat(invalid.code).isEqualTo(ExitCodes.USAGE);
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run noCatalog = run(launcher, null, train());
+    assertThat(noCatalog.code).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(noCatalog.err).contains("no model catalog").contains("model.name=mlp");
+    assertThat(run(launcher, null, train("--set", "train.epoch=2")).code).isEqualTo(ExitCodes.USAGE);
+    assertThat(launcher.calls).isEmpty();
+  }
+
+  @Test
+  void genDataWritesADatasetThatLoadsIntoShards() throws Exception {
+    Path out = tmp.resolve("gen");
+    String[] args = {"--master", "local[2]", "--conf", "spark.ui.enabled=false", "gen-data", out.toString(),
+        "--rows", "300", "--features", "8", "--classes", "3", "--seed", "5"};
+    Run r = run(null, null, args);
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("wrote 300 rows (8 features, 3 classes, seed 5) as parquet to file://" + out);
+    LoadedDataset data = new DatasetLoader(spark).load(DataOptions.builder().setPath(out.toString())
+        .setFormat("parquet").setFeatures(List.of("features")).setLabel("label").optClasses(3).setWorkers(2).build());
+    assertThat(data.rows()).isEqualTo(300);
+    assertThat(data.featureSize()).isEqualTo(8);
+    List<DataShard> shards = data.shards().collect();
+    assertThat(shards).extracting(DataShard::rows).containsExactly(150, 150);
+    for (DataShard s : shards) {
+      for (float label : s.labels()) {
+        assertThat(label).isIn(0f, 1f, 2f);
+      }
+    }
+    data.unpersist();
+
+    Run again = run(null, null, args);
+    assertThat(again.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(again.err).contains("already exists");
+    List<String> overwrite = new ArrayList<>(List.of(args));
+    overwrite.add("--overwrite");
+    assertThat(run(null, null, overwrite.toArray(new String[0])).code).isZero();
+  }
+}

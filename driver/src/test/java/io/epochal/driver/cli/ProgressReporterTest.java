@@ -1,0 +1,56 @@
+package io.epochal.driver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ProgressReporterTest {
+
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+  private final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+
+  private String text() {
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void plainModePrintsAboutTenLinesPerEpochAndTheLastRound() {
+    ProgressReporter p = new ProgressReporter(out, false);
+    for (int r = 1; r <= 25; r++) {
+      p.round(2, 3, r, 25, 1234.4, 0.5);
+    }
+    p.epochDone(2, 3, 0.42, 1500);
+    assertThat(text()).doesNotContain("\r");
+    assertThat(text().lines()).hasSize(10)
+        .contains("epoch 2/3 round 3/25  1234 samples/s  loss 0.5000", "epoch 2/3 round 25/25  1234 samples/s  loss 0.5000")
+        .doesNotContain("epoch 2/3 round 4/25  1234 samples/s  loss 0.5000")
+        .endsWith("epoch 2/3 done in 1.5 s  loss 0.4200  checkpointing");
+  }
+
+  @Test
+  void consoleModeRewritesOneLineWithABar() {
+    ProgressReporter p = new ProgressReporter(out, true);
+    p.round(1, 3, 6, 12, 5000, 1.25);
+    p.round(1, 3, 12, 12, 5000, 0.25);
+    p.epochDone(1, 3, 0.25, 2000);
+    p.message("done");
+    String t = text();
+    assertThat(t).startsWith("\repoch 1/3 [############------------] round 6/12  5,000 samples/s  loss 1.2500");
+    assertThat(t).contains("\repoch 1/3 [########################] round 12/12");
+    assertThat(t.chars().filter(c -> c == '\n')).hasSize(2);
+    String[] segments = t.split("\r");
+    String last = segments[3].substring(0, segments[3].indexOf(System.lineSeparator()));
+    assertThat(last.strip()).isEqualTo("epoch 1/3 done in 2.0 s  loss 0.2500  checkpointing");
+    assertThat(last).as("a shorter line blanks out the rest of the longer one").hasSameSizeAs(segments[2]);
+    assertThat(t).endsWith(System.lineSeparator() + "done" + System.lineSeparator());
+  }
+
+  @Test
+  void barIsProportional() {
+    assertThat(ProgressReporter.bar(0, 4)).isEqualTo("[" + "-".repeat(24) + "]");
+    assertThat(ProgressReporter.bar(1, 4)).isEqualTo("[" + "#".repeat(6) + "-".repeat(18) + "]");
+  }
+}

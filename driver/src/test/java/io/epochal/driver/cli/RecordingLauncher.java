@@ -1,0 +1,55 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.JobSpec;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A launcher that records what it was asked to do and answers with a fixed exit code. */
+final class RecordingLauncher implements TrainingLauncher {
+
+  final List<String> calls = new ArrayList<>();
+  JobSpec spec;
+  URI uri;
+  CliOptions options;
+  private final int code;
+
+  RecordingLauncher(int code) {
+    this.code = code;
+  }
+
+  @Override
+  public int train(JobSpec spec, CliOptions options) {
+    calls.add("train");
+    this.spec = spec;
+    this.options = options;
+    return code;
+  }
+
+  private int record(String call, URI uri, CliOptions options) {
+    calls.add(call);
+    this.uri = uri;
+    this.options = options;
+    return code;
+  }
+
+  @Override
+  public int resume(URI jobDir, CliOptions options) {
+    return record("resume", jobDir, options);
+  }
+
+  @Override
+  public int status(URI jobDir, CliOptions options) {
+    return record("status", jobDir, options);
+  }
+
+  @Override
+  public int inspect(URI checkpoint, CliOptions options) {
+    return record("inspect", checkpoint, options);
+  }
+
+  @Override
+  public int verify(URI target, CliOptions options) {
+    return record("verify", target, options);
+  }
+}

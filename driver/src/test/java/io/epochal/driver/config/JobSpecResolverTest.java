@@ -1,0 +1,216 @@
+package io.epochal.driver.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobSpecResolverTest {
+
+  @TempDir
+  Path tmp;
+
+  private Path jobFile;
+  private Path data;
+
+  @BeforeEach
+  void writeJobFile() throws IOException {
+    data = Files.createDirectories(tmp.resolve("data"));
+    jobFile = tmp.resolve("job.properties");
+    Files.write(jobFile, List.of(
+        "job.name=test",
+        "job.dir=" + tmp.resolve("job"),
+        "model.name=mlp",
+        "model.inputs=8",
+        "model.classes=3",
+        "optimizer.name=sgd",
+        "optimizer.lr=0.1",
+        "train.epochs=1",
+        "data.path=" + data.toUri(),
+        "data.features=features"), StandardCharsets.UTF_8);
+  }
+
+  private JobSpecResolver.Builder resolver() {
+    return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
+  }
+
+  private ConfigException errorOf(JobSpecResolver.Builder b) {
+    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> b.build().resolve());
+    assertThat(t).isInstanceOf(ConfigException.class);
+    assertThat(t.getMessage()).doesNotContain("\n");
+    return (ConfigException) t;
+  }
+
+  @Test
+  void jobFileResolvesToTypedSpecWithDefaultsAndQualifiedPaths() {
+    JobSpec spec = resolver().build().resolve();
+    assertThat(spec.jobName()).isEqualTo("test");
+    assertThat(spec.jobDir().toString()).isEqualTo("file://" + tmp.resolve("job"));
+    assertThat(spec.dataPath().getScheme()).isEqualTo("file");
+    assertThat(spec.epochs()).isEqualTo(1);
+    assertThat(spec.workers()).isEqualTo(2);
+    assertThat(spec.threadsPerWorker()).isEqualTo(1);
+    assertThat(spec.modelParams()).isEqualTo(HyperParameters.builder().put("inputs", 8L).put("classes", 3L)
+        .put("hidden", List.of(64L, 64L)).put("activation", "relu").put("dropout", 0.0).build());
+    assertThat(spec.optimizerParams().getDouble("lr")).isEqualTo(0.1);
+    assertThat(spec.optimizerParams().getDouble("momentum")).isEqualTo(0.0);
+    assertThat(spec.scheduleName()).isEqualTo("constant");
+    assertThat(spec.scheduleParams()).isEqualTo(HyperParameters.empty());
+    assertThat(spec.dataFeatures()).containsExactly("features");
+    assertThat(spec.classification()).isTrue();
+    assertThat(spec.skipBadRows()).isFalse();
+  }
+
+  @Test
+  void sparkConfOverridesFileAndSetOverridesSparkConf() {
+    assertThat(resolver().build().resolve().epochs()).isEqualTo(1);
+    Map<String, String> conf = Map.of("spark.epochal.train.epochs", "2", "spark.epochal.train.workers", "3",
+        "spark.executor.memory", "1g");
+    JobSpec fromConf = resolver().optSparkConf(conf).build().resolve();
+    assertThat(fromConf.epochs()).isEqualTo(2);
+    assertThat(fromConf.workers()).isEqualTo(3);
+    JobSpec fromSet = resolver().optSparkConf(conf).optOverride("train.epochs", "5").build().resolve();
+    assertThat(fromSet.epochs()).isEqualTo(5);
+    assertThat(fromSet.workers()).isEqualTo(3);
+    assertThat(fromSet.optimizerParams().getDouble("lr")).isEqualTo(0.1);
+  }
+
+  @Test
+  void unknownKeyIsRefusedWithTheNearestValidKey() {
+    ConfigException e = errorOf(resolver().optOverride("train.epoch", "3"));
+    assertThat(e.key()).isEqualTo("train.epoch");
+    assertThat(e).hasMessageContaining("unknown key 'train.epoch' (from --set train.epoch)")
+        .hasMessageContaining("did you mean 'train.epochs'?");
+  }
+
+  @Test
+  void unknownModelHyperparameterSuggestsTheModelsKey() {
+    ConfigException e = errorOf(resolver().optOverride("model.hiden", "32"));
+    assertThat(e.key()).isEqualTo("model.hiden");
+    assertThat(e).hasMessageContaining("did you mean 'model.hidden'?").hasMessageContaining("model mlp v1 declares");
+    assertThat(errorOf(resolver().optSparkConf(Map.of("spark.epochal.optimizer.momentun", "0.9"))))
+        .hasMessageContaining("(from Spark conf spark.epochal.optimizer.momentun)")
+        .hasMessageContaining("did you mean 'optimizer.momentum'?");
+  }
+
+  @Test
+  void wrongTypeNamesKeyValueAndExpectedType() {
+    ConfigException e = errorOf(resolver().optOverride("train.epochs", "ten"));
+    assertThat(e.key()).isEqualTo("train.epochs");
+    assertThat(e).hasMessage("train.epochs = 'ten' (from --set train.epochs) is not a long; "
+        + "give a long in [1, 1000000]");
+    assertThat(errorOf(resolver().optOverride("model.hidden", "64,x")))
+        .hasMessageContaining("model.hidden = '64,x'").hasMessageContaining("is not a list<long>");
+  }
+
+  @Test
+  void outOfRangeAndDisallowedValuesNameTheRange() {
+    assertThat(errorOf(resolver().optOverride("train.workers", "0")))
+        .hasMessageContaining("train.workers = '0' (from --set train.workers) is out of range; give a long in [1, 4096]");
+    assertThat(errorOf(resolver().optOverride("model.dropout", "1.5")))
+        .hasMessageContaining("model.dropout = '1.5'").hasMessageContaining("[0.0, 0.9]")
+        .hasMessageContaining("model mlp v1");
+    ConfigException e = errorOf(resolver().optOverride("optimizer.name", "rmsprop"));
+    assertThat(e.key()).isEqualTo("optimizer.name");
+    assertThat(e).hasMessageContaining("one of sgd, adam, adamw");
+    assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");
+  }
+
+  @Test
+  void unregisteredModelOrVersionIsRefused() {
+    ConfigException e = errorOf(resolver().optOverride("model.name", "mpl"));
+    assertThat(e.key()).isEqualTo("model.name");
+    assertThat(e).hasMessageContaining("model.name = 'mpl' (from --set model.name) is not a registered model")
+        .hasMessageContaining("did you mean 'mlp'?").hasMessageContaining("[linear, mlp]");
+    ConfigException v = errorOf(resolver().optOverride("model.version", "7"));
+    assertThat(v.key()).isEqualTo("model.version");
+    assertThat(v).hasMessageContaining("model.version = 7 is not registered for model 'mlp'; use one of [1, 2]");
+    assertThat(errorOf(resolver().optOverride("schedule.name", "cosin"))).hasMessageContaining("did you mean 'cosine'?");
+  }
+
+  @Test
+  void missingRequiredKeysAreNamed() {
+    assertThat(errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
+        .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "linear", "data.path", data.toString(),
+            "data.features", "f")));
+    assertThat(e.key()).isEqualTo("model.inputs");
+    assertThat(e).hasMessageContaining("missing required key 'model.inputs' (long, [1, inf]): Input features.")
+        .hasMessageContaining("--set model.inputs=<value>");
+    ConfigException unknown = errorOf(resolver().optOverride("model.name", "linear"));
+    assertThat(unknown.key()).isEqualTo("model.classes");
+    assertThat(unknown).hasMessageContaining("unknown key 'model.classes'")
+        .hasMessageContaining("remove it (model linear v1 declares [model.inputs, model.outputs])");
+  }
+
+  @Test
+  void missingDataPathIsRefusedBeforeAnythingStarts() {
+    ConfigException e = errorOf(resolver().optOverride("data.path", tmp.resolve("nowhere").toString()));
+    assertThat(e.key()).isEqualTo("data.path");
+    assertThat(e).hasMessageContaining("does not exist").hasMessageContaining("epochal gen-data");
+    assertThat(resolver().optOverride("data.path", tmp.resolve("nowhere").toString()).optCheckDataPath(false)
+        .build().resolve().dataPath().getPath()).endsWith("nowhere");
+    assertThat(errorOf(resolver().optOverride("data.path", "nosuchscheme://x/y")).key()).isEqualTo("data.path");
+    assertThat(tmp.resolve("job")).doesNotExist();
+  }
+
+  @Test
+  void unreadableJobFileIsAConfigError() {
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
+        .optJobFile(tmp.resolve("missing.properties")));
+    assertThat(e).hasMessageContaining("cannot read job file").hasMessageContaining("missing.properties");
+  }
+
+  @Test
+  void hyperParametersRoundTripThroughJson() {
+    JobSpec spec = resolver().optOverride("schedule.name", "step").optOverride("schedule.gamma", "0.5").build().resolve();
+    HyperParameters hp = spec.toHyperParameters();
+    assertThat(hp.getLong("train.epochs")).isEqualTo(1L);
+    assertThat(hp.getDouble("schedule.gamma")).isEqualTo(0.5);
+    assertThat(JobSpec.fromHyperParameters(hp)).isEqualTo(spec);
+    assertThat(JobSpec.fromHyperParameters(hp, new TestModelCatalog())).isEqualTo(spec);
+    assertThat(JobSpec.fromHyperParameters(HyperParameters.fromJson(hp.toJson()), new TestModelCatalog()))
+        .isEqualTo(spec).hasSameHashCodeAs(spec);
+    assertThat(spec.scheduleParams().getLong("step_epochs")).isEqualTo(10L);
+  }
+
+  @Test
+  void storedSpecWithWrongTypeOrUnknownKeyIsRefused() {
+    HyperParameters hp = resolver().build().resolve().toHyperParameters();
+    assertThatThrownBy(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("train.epochs", "3")
+        .build()))).isInstanceOf(ConfigException.class).hasMessageContaining("train.epochs = '3' (from stored job spec)");
+    assertThatThrownBy(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("trian.epochs", 3L)
+        .build()))).isInstanceOf(ConfigException.class).hasMessageContaining("did you mean 'train.epochs'?");
+  }
+
+  @Test
+  void shippedQuickstartIsValidAgainstTheRealRegistry() {
+    JobSpec spec = JobSpecResolver.builder().optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false).build().resolve();
+    assertThat(spec.modelName()).isEqualTo("mlp");
+    assertThat(spec.epochs()).isEqualTo(3);
+    assertThat(spec.workers()).isEqualTo(2);
+  }
+
+  @Test
+  void referenceDocIsUpToDate() throws IOException {
+    Path doc = Path.of("..", "conf", "REFERENCE.md");
+    assertThat(doc).exists();
+    assertThat(Files.readString(doc, StandardCharsets.UTF_8))
+        .as("conf/REFERENCE.md is stale; regenerate it with "
+            + "java -cp <classpath> io.epochal.driver.config.ReferenceDoc conf/REFERENCE.md")
+        .isEqualTo(ReferenceDoc.markdown());
+    for (var s : JobKeys.specs().all()) {
+      assertThat(ReferenceDoc.markdown()).contains("| `" + s.name() + "` | " + s.type().displayName());
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package io.epochal.driver.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.worker.data.DataShard;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DatasetLoaderTest {
+
+  private static SparkSession spark;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSession.builder().master("local[2]").appName("DatasetLoaderTest")
+        .config("spark.ui.enabled", "false")
+        .config("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private static DataOptions.Builder options(Path path, String format, List<String> features, int workers) {
+    return DataOptions.builder().setPath(path.toUri().toString()).setFormat(format).setFeatures(features)
+        .setLabel("label").setWorkers(workers);
+  }
+
+  private static List<String> columns(int n) {
+    List<String> cols = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      cols.add("f" + i);
+    }
+    return cols;
+  }
+
+  /** The rows of the input in Spark's read order: features then label. */
+  private List<float[]> readOrder(Path path, String format, List<String> features) {
+    List<String> cols = new ArrayList<>(features);
+    cols.add("label");
+    List<Row> rows = spark.read().format(format).option("header", "true").load(path.toUri().toString())
+        .selectExpr(cols.toArray(new String[0])).collectAsList();
+    List<float[]> out = new ArrayList<>();
+    for (Row r : rows) {
+      List<Float> values = new ArrayList<>();
+      for (int c = 0; c < r.length(); c++) {
+        Object v = r.get(c);
+        double[] arr = v instanceof scala.collection.Seq ? RowDecoder.toDoubles(v) : null;
+        if (arr != null) {
+          for (double d : arr) {
+            values.add((float) d);
+          }
+        } else {
+          values.add(Float.parseFloat(String.valueOf(v)));
+        }
+      }
+      float[] f = new float[values.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = values.get(i);
+      }
+      out.add(f);
+    }
+    return out;
+  }
+
+  private static void assertRoundRobin(LoadedDataset data, List<float[]> expected, int featureSize) {
+    int w = data.workers();
+    List<DataShard> shards = data.shards().collect();
+    assertThat(shards).hasSize(w);
+    long total = 0;
+    for (int k = 0; k < w; k++) {
+      DataShard s = shards.get(k);
+      assertThat(s.worker()).isEqualTo(k);
+      assertThat(s.rows()).isEqualTo(data.rowsOf(k));
+      assertThat(s.featureShape()).containsExactly(featureSize);
+      for (int j = 0; j < s.rows(); j++) {
+        float[] row = expected.get(j * w + k);
+        for (int f = 0; f < featureSize; f++) {
+          assertThat(s.features()[j * featureSize + f]).isCloseTo(row[f], within(1e-6f));
+        }
+        assertThat(s.labels()[j]).isEqualTo(row[featureSize]);
+      }
+      total += s.rows();
+    }
+    assertThat(total).isEqualTo(expected.size()).isEqualTo(data.rows());
+  }
+
+  @Test
+  void parquetArrayColumnIsShardedRoundRobinInReadOrderWithOnePartitionPerWorker() throws Exception {
+    Path path = tmp.resolve("gen.parquet");
+    DataGenerator.builder().optRows(103).optFeatures(5).optClasses(3).optPartitions(3).build()
+        .write(spark, path.toUri().toString(), false);
+    LoadedDataset data = new DatasetLoader(spark).load(options(path, "parquet", List.of("features"), 3)
+        .optClasses(3).build());
+    try {
+      assertThat(data.shards().getNumPartitions()).isEqualTo(3);
+      assertThat(data.featureSize()).isEqualTo(5);
+      assertThat(data.skippedRows()).isZero();
+      assertThat(data.shards().getStorageLevel().useDisk()).isTrue();
+      assertThat(data.shards().getStorageLevel().useMemory()).isTrue();
+      assertRoundRobin(data, readOrder(path, "parquet", List.of("features")), 5);
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  @Test
+  void sameInputGivesIdenticalShards() throws Exception {
+    Path path = tmp.resolve("same.parquet");
+    DataGenerator.builder().optRows(64).optFeatures(4).optClasses(2).optPartitions(2).build()
+        .write(spark, path.toUri().toString(), false);
+    DataOptions o = options(path, "parquet", List.of("features"), 2).build();
+    LoadedDataset a = new DatasetLoader(spark).load(o);
+    LoadedDataset b = new DatasetLoader(spark).load(o);
+    assertThat(a.shards().collect()).isEqualTo(b.shards().collect());
+    a.unpersist();
+    b.unpersist();
+  }
+
+  @Test
+  void csvNamedColumnsLoadWithHeader() throws Exception {
+    Path path = tmp.resolve("gen.csv");
+    DataGenerator.builder().optRows(50).optFeatures(3).optClasses(4).optFormat("csv").build()
+        .write(spark, path.toUri().toString(), false);
+    LoadedDataset data = new DatasetLoader(spark).load(options(path, "csv", columns(3), 4).optClasses(4).build());
+    assertThat(data.shards().getNumPartitions()).isEqualTo(4);
+    assertRoundRobin(data, readOrder(path, "csv", columns(3)), 3);
+    data.unpersist();
+  }
+
+  @Test
+  void jsonArrayAndNamedColumnsLoad() throws Exception {
+    Path arrays = tmp.resolve("arrays.json");
+    DataGenerator.builder().optRows(40).optFeatures(6).optFormat("json").build()
+        .write(spark, arrays.toUri().toString(), false);
+    LoadedDataset a = new DatasetLoader(spark).load(options(arrays, "json", List.of("features"), 2).build());
+    assertRoundRobin(a, readOrder(arrays, "json", List.of("features")), 6);
+    a.unpersist();
+
+    Path named = tmp.resolve("named.json");
+    DataGenerator.builder().optRows(40).optFeatures(6).optFormat("json").optArrayLayout(false).build()
+        .write(spark, named.toUri().toString(), false);
+    LoadedDataset b = new DatasetLoader(spark).load(options(named, "json", columns(6), 2).build());
+    assertRoundRobin(b, readOrder(named, "json", columns(6)), 6);
+    assertThat(b.shards().collect()).isEqualTo(a.shards().collect());
+    b.unpersist();
+  }
+
+  private Path csv(String name, String... lines) throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    Files.write(dir.resolve("data.csv"), List.of(lines), StandardCharsets.UTF_8);
+    return dir;
+  }
+
+  @Test
+  void nonNumericCellFailsNamingFileAndRow() throws Exception {
+    Path dir = csv("bad", "f0,f1,label", "1,2,0", "3,4,1", "5,abc,1", "7,8,0");
+    DataOptions o = options(dir, "csv", List.of("f0", "f1"), 2).build();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(o))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("data.csv, row 3 ")
+        .hasMessageContaining("'f1' holds 'abc'")
+        .hasMessageContaining("data.bad_rows=skip")
+        .satisfies(e -> assertThat(((BadInputException) e).rowInFile()).isEqualTo(3));
+  }
+
+  @Test
+  void labelOutOfRangeAndNullFail() throws Exception {
+    Path dir = csv("label", "f0,label", "1,0", "2,2", "3,3");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).optClasses(3).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 3 ")
+        .hasMessageContaining("class 3, out of range [0, 3)");
+    Path nulls = csv("nulls", "f0,label", "1,0", ",1");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(nulls, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 2 ")
+        .hasMessageContaining("'f0' is null");
+  }
+
+  @Test
+  void wrongArityInArrayColumnFails() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("arity"));
+    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0,3.0],\"label\":0}",
+        "{\"features\":[1.0,2.0],\"label\":1}"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("rows.json, row 2 ")
+        .hasMessageContaining("has 2 values, expected 3");
+  }
+
+  @Test
+  void vectorColumnInStructFormLoadsDenseAndSparse() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("vectors"));
+    Files.write(dir.resolve("rows.json"), List.of(
+        "{\"features\":{\"type\":1,\"size\":null,\"indices\":null,\"values\":[1.0,2.0,3.0,4.0]},\"label\":0}",
+        "{\"features\":{\"type\":0,\"size\":4,\"indices\":[1,3],\"values\":[5.0,6.0]},\"label\":1}"),
+        StandardCharsets.UTF_8);
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build());
+    assertThat(data.featureSize()).isEqualTo(4);
+    assertThat(data.shards().first().features()).containsExactly(1, 2, 3, 4, 0, 5, 0, 6);
+    assertThat(data.shards().first().labels()).containsExactly(0, 1);
+    data.unpersist();
+  }
+
+  @Test
+  void skipModeSkipsAndCountsBadRows() throws Exception {
+    Path dir = csv("skip", "f0,f1,label", "1,2,0", "3,4,1", "5,abc,1", "7,8,0", "9,,1", "11,12,1");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
+        .optSkipBadRows(true).build());
+    assertThat(data.skippedRows()).isEqualTo(2);
+    assertThat(data.rows()).isEqualTo(4);
+    List<DataShard> shards = data.shards().collect();
+    assertThat(shards.get(0).features()).containsExactly(1, 2, 7, 8);
+    assertThat(shards.get(1).features()).containsExactly(3, 4, 11, 12);
+    assertThat(shards.get(1).labels()).containsExactly(1, 1);
+    data.unpersist();
+  }
+
+  @Test
+  void missingColumnIsAConfigErrorNamingTheKey() throws Exception {
+    Path dir = csv("cols", "f0,label", "1,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("x0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.features names column 'x0'")
+        .hasMessageContaining("[f0, label]");
+  }
+
+  @Test
+  void generatedDataIsAFunctionOfSeedNotOfPartitions() {
+    JavaRDD<Row> a = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(7).optPartitions(1).build()
+        .generate(spark).javaRDD();
+    JavaRDD<Row> b = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(7).optPartitions(4).build()
+        .generate(spark).javaRDD();
+    JavaRDD<Row> c = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(8).optPartitions(1).build()
+        .generate(spark).javaRDD();
+    assertThat(a.collect().toString()).isEqualTo(b.collect().toString()).isNotEqualTo(c.collect().toString());
+  }
+}

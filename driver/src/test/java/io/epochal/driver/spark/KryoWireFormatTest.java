@@ -1,0 +1,140 @@
+package io.epochal.driver.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.aggregate.ShardPiece;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.RoundResult;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.SparkConf;
+import org.apache.spark.serializer.KryoSerializer;
+import org.apache.spark.serializer.SerializerInstance;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+class KryoWireFormatTest {
+
+  private static SerializerInstance kryo;
+
+  @BeforeAll
+  static void serializer() {
+    SparkConf conf = SparkSessions.epochalConf(SparkMaster.parse("local[1]"), "kryo-test", false);
+    assertThat(conf.get("spark.kryo.registrationRequired")).isEqualTo("true");
+    kryo = new KryoSerializer(conf).newInstance();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T roundTrip(T value) {
+    ClassTag<Object> tag = ClassTag$.MODULE$.AnyRef();
+    ByteBuffer bytes = kryo.serialize(value, tag);
+    return (T) kryo.deserialize(bytes, tag);
+  }
+
+  private static ByteBuffer serialized(Object value) {
+    return kryo.serialize(value, ClassTag$.MODULE$.AnyRef());
+  }
+
+  private static StateDict sample() {
+    byte[] raw = new byte[6];
+    new Random(3).nextBytes(raw);
+    return StateDict.builder()
+        .put("net.0.weight", Tensor.ofFloats(new long[] {2, 3}, 1f, -2f, 3.5f, Float.MIN_VALUE, 0f, -0f))
+        .put("net.0.bias", Tensor.ofDoubles(new long[] {2}, Math.PI, -1e300))
+        .put("bn.num_batches_tracked", Tensor.scalarLong(42))
+        .put("mask", Tensor.wrap(DType.U8, new long[] {6}, ByteBuffer.wrap(raw)))
+        .put("empty", Tensor.ofFloats(new long[] {0, 4}))
+        .put("ids", Tensor.ofInts(new long[] {3}, 1, -2, Integer.MAX_VALUE))
+        .build();
+  }
+
+  @Test
+  void tensorsAndStateDictsRoundTripWithRegistrationRequired() {
+    StateDict state = sample();
+    for (var e : state) {
+      assertThat(roundTrip(e.getValue())).isEqualTo(e.getValue());
+    }
+    StateDict back = roundTrip(state);
+    assertThat(back).isEqualTo(state);
+    assertThat(back.nameList()).isEqualTo(state.nameList());
+  }
+
+  @Test
+  void roundResultsShardsAndPiecesRoundTrip() {
+    RoundResult result = new RoundResult(3, 640, 10, 123.25, sample());
+    assertThat(roundTrip(result)).isEqualTo(result);
+    DataShard shard = new DataShard(1, 3, new long[] {1, 2}, 1,
+        new float[] {1, 2, 3, 4, 5, Float.NaN}, new float[] {0, 1, 2});
+    DataShard back = roundTrip(shard);
+    assertThat(back).isEqualTo(shard);
+    assertThat(back.featureShape()).containsExactly(1, 2);
+    ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
+    assertThat(roundTrip(piece)).isEqualTo(piece);
+    ShardPiece failed = ShardPiece.failed(1,
+        new io.epochal.driver.aggregate.NonFiniteStateException(2, "net.0.weight", 9, Double.NaN));
+    ShardPiece failedBack = roundTrip(failed);
+    assertThat(failedBack.failure()).isInstanceOfSatisfying(
+        io.epochal.driver.aggregate.NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(2);
+          assertThat(e.tensor()).isEqualTo("net.0.weight");
+          assertThat(e.index()).isEqualTo(9);
+        });
+    assertThat(failedBack).isEqualTo(failed);
+    RoundResult[] array = {result, result};
+    RoundResult[] arrayBack = roundTrip(array);
+    assertThat(arrayBack).containsExactly(result, result);
+  }
+
+  @Test
+  void tensorOf64MiBTakesItsSizeOnTheWire() {
+    int bytes = 64 << 20;
+    ByteBuffer data = ByteBuffer.allocate(bytes);
+    for (int i = 0; i < bytes; i += 4096) {
+      data.put(i, (byte) i);
+    }
+    Tensor big = Tensor.wrap(DType.F32, new long[] {bytes / 4}, data);
+    ByteBuffer wire = serialized(big);
+    assertThat((long) wire.remaining()).isBetween((long) bytes, bytes + 64L);
+    Tensor bigBack = roundTrip(big);
+    assertThat(bigBack).isEqualTo(big);
+  }
+
+  @Test
+  void unregisteredClassIsRefused() {
+    assertThatThrownBy(() -> serialized(new java.util.concurrent.atomic.AtomicLong(1)))
+        .hasMessageContaining("Class is not registered");
+  }
+
+  @Test
+  void corruptDTypeIsReported() {
+    byte[] b = bytesOf(serialized(Tensor.scalarLong(1)));
+    byte[] other = bytesOf(serialized(Tensor.ofDoubles(new long[0], Double.longBitsToDouble(1))));
+    int at = 0;
+    while (b[at] == other[at]) {
+      at++; // the first difference is the dtype ordinal
+    }
+    b[at] = 120;
+    assertThatThrownBy(() -> kryo.deserialize(ByteBuffer.wrap(b), ClassTag$.MODULE$.AnyRef()))
+        .hasMessageContaining("unknown dtype ordinal 120");
+  }
+
+  private static byte[] bytesOf(ByteBuffer wire) {
+    byte[] b = new byte[wire.remaining()];
+    wire.get(b);
+    return b;
+  }
+
+  @Test
+  void listsOfWireValuesRoundTrip() {
+    List<Tensor> list = new java.util.ArrayList<>(List.of(Tensor.scalarFloat(1f), Tensor.scalarLong(2)));
+    List<Tensor> listBack = roundTrip(list);
+    assertThat(listBack).isEqualTo(list);
+  }
+}

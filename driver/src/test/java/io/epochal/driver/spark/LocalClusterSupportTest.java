@@ -1,0 +1,50 @@
+package io.epochal.driver.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalClusterSupportTest {
+
+  @Test
+  void homeLinksClasspathJarsAndPassesClassFolders(@TempDir Path dir) throws Exception {
+    LocalClusterSupport support = LocalClusterSupport.prepare(dir.resolve("home"));
+    assertThat(support.linkedJars()).isGreaterThan(50);
+    try (var jars = Files.list(dir.resolve("home/jars"))) {
+      assertThat(jars.filter(p -> p.getFileName().toString().startsWith("spark-core_2.13")).count())
+          .isEqualTo(1);
+    }
+    assertThat(support.classDirectories()).anyMatch(d -> d.endsWith("driver/target/classes"));
+    assertThat(support.configure(new org.apache.spark.SparkConf(false))
+        .get("spark.executor.extraJavaOptions")).contains("--add-opens=java.base/java.nio=ALL-UNNAMED")
+        .contains("-Dai.djl.offline=true");
+    support.delete();
+    assertThat(dir.resolve("home")).doesNotExist();
+    assertThat(support.classDirectories().get(0)).satisfies(d -> assertThat(Path.of(d)).exists());
+  }
+
+  @Test
+  void tasksRunInSeparateExecutorJvms() {
+    long driverPid = ProcessHandle.current().pid();
+    Path home;
+    try (EpochalSpark spark = SparkSessions.builder().setMaster("local-cluster[2,1,1024]")
+        .optAppName("local-cluster-test").build()) {
+      spark.awaitExecutors(2, Duration.ofSeconds(90));
+      home = Path.of(spark.jsc().getConf().get("spark.home"));
+      assertThat(home.resolve("jars")).isDirectory();
+      List<Long> pids = spark.jsc().parallelize(List.of(0, 1), 2).map(i -> {
+        Thread.sleep(300);
+        return ProcessHandle.current().pid();
+      }).collect();
+      assertThat(pids).hasSize(2).doesNotContain(driverPid);
+      assertThat(pids.get(0)).isNotEqualTo(pids.get(1));
+      assertThat(System.getProperty("spark.testing")).isNull();
+    }
+    assertThat(home).doesNotExist();
+  }
+}

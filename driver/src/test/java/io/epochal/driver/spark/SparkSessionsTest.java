@@ -1,0 +1,107 @@
+package io.epochal.driver.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.RoundResult;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SparkSessionsTest {
+
+  private static EpochalSpark spark;
+
+  @BeforeAll
+  static void start() {
+    spark = SparkSessions.builder().setMaster("local[2]").optAppName("sessions-test")
+        .optConf("spark.default.parallelism", "3").build();
+  }
+
+  @AfterAll
+  static void stop() {
+    spark.close();
+  }
+
+  @Test
+  void sessionCarriesEpochalConfAndUserEntries() {
+    SparkConf conf = spark.jsc().getConf();
+    assertThat(conf.get("spark.serializer")).isEqualTo("org.apache.spark.serializer.KryoSerializer");
+    assertThat(conf.get("spark.kryo.registrationRequired")).isEqualTo("true");
+    assertThat(conf.get("spark.kryo.registrator")).isEqualTo(EpochalKryoRegistrator.class.getName());
+    assertThat(conf.get("spark.ui.enabled")).isEqualTo("false");
+    assertThat(conf.get("spark.driver.host")).isEqualTo("127.0.0.1");
+    assertThat(conf.get("spark.app.name")).isEqualTo("sessions-test");
+    assertThat(spark.jsc().defaultParallelism()).isEqualTo(3);
+    assertThat(spark.slots()).isEqualTo(2);
+    assertThat(spark.session().sparkContext().uiWebUrl().isEmpty()).isTrue();
+  }
+
+  @Test
+  void wireValuesTravelThroughJobsWithRegistrationRequired() {
+    List<DataShard> shards = new ArrayList<>();
+    for (int w = 0; w < 4; w++) {
+      shards.add(new DataShard(w, 2, new long[] {3}, 1, new float[] {w, 1, 2, 3, 4, 5}, new float[] {0, 1}));
+    }
+    List<RoundResult> results = spark.jsc().parallelize(shards, 2)
+        .map(s -> new RoundResult(s.worker(), s.rows(), 1, s.features()[0],
+            StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, s.features()[0])).build()))
+        .collect();
+    assertThat(results).extracting(RoundResult::worker).containsExactly(0, 1, 2, 3);
+    assertThat(results.get(3).state().require("w").toFloatArray()).containsExactly(3f);
+    List<Integer> grouped = spark.jsc().parallelize(List.of(1, 2, 3, 4), 2)
+        .mapToPair(i -> new scala.Tuple2<>(i % 2, i)).groupByKey(2)
+        .map(t -> t._2().iterator().next() * 0 + t._1()).collect();
+    assertThat(grouped).containsExactlyInAnyOrder(0, 1);
+  }
+
+  @Test
+  void jobGroupAndDescriptionAreSetDuringTheBodyAndClearedAfter() {
+    JavaSparkContext jsc = spark.jsc();
+    String label = SparkJobs.roundLabel(3, 10, 2, 8);
+    assertThat(label).isEqualTo("epoch 3/10 \u00b7 round 2/8");
+    String seen = SparkJobs.inJobGroup(jsc, "epoch-3", label, () -> {
+      assertThat(jsc.getLocalProperty("spark.jobGroup.id")).isEqualTo("epoch-3");
+      jsc.parallelize(List.of(1), 1).count();
+      return jsc.getLocalProperty("spark.job.description");
+    });
+    assertThat(seen).isEqualTo(label);
+    assertThat(jsc.getLocalProperty("spark.jobGroup.id")).isNull();
+    assertThat(jsc.getLocalProperty("spark.job.description")).isNull();
+    assertThatThrownBy(() -> SparkJobs.roundLabel(11, 10, 1, 1)).hasMessageContaining("epoch 11");
+  }
+
+  @Test
+  void broadcastIsReadableInTheBodyAndDestroyedAfter() {
+    List<Broadcast<StateDict>> kept = new ArrayList<>();
+    StateDict state = StateDict.builder().put("w", Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    int n = SparkJobs.withBroadcast(spark.jsc(), state, b -> {
+      kept.add(b);
+      return spark.jsc().parallelize(List.of(1, 2, 3), 3).map(i -> b.value().size() + i).reduce((x, y) -> x + y);
+    });
+    assertThat(n).isEqualTo(3 * 1 + 6);
+    assertThatThrownBy(() -> kept.get(0).value()).hasMessageContaining("destroyed");
+  }
+
+  @Test
+  void mastersAreParsedAndMistakesNamed() {
+    assertThat(SparkMaster.parse("local[4]").slots()).isEqualTo(4);
+    SparkMaster lc = SparkMaster.parse("local-cluster[2,1,1024]");
+    assertThat(lc.kind()).isEqualTo(SparkMaster.Kind.LOCAL_CLUSTER);
+    assertThat(lc.workers()).isEqualTo(2);
+    assertThat(lc.memoryPerWorkerMb()).isEqualTo(1024);
+    assertThat(SparkMaster.parse("spark://host:7077").kind()).isEqualTo(SparkMaster.Kind.REMOTE);
+    assertThatThrownBy(() -> SparkMaster.parse("local-cluster[2,1]"))
+        .hasMessageContaining("local-cluster[2,1]").hasMessageContaining("local-cluster[workers");
+    assertThatThrownBy(() -> SparkMaster.parse("local[x]")).hasMessageContaining("local[x]");
+    assertThatThrownBy(() -> SparkSessions.builder().build()).hasMessageContaining("setMaster");
+  }
+}
