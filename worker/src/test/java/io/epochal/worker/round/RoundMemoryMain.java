@@ -12,7 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs chained rounds of {@link RoundWorkloads#mlpAdam} in this JVM and prints this process's
+ * Runs chained one-step rounds of {@link RoundWorkloads#mlpAdam} in this JVM (a round's fixed work,
+ * state loading, optimizer rebuild and state export, is what repeats most often per second) and prints this process's
  * resident memory as {@code rss <rounds done> <kB>} after every {@link #EVERY} rounds. Arguments:
  * the number of rounds and a number of floats to leak per round on the native side (0 for none;
  * a positive value lets a test prove that a leak shows).
@@ -26,14 +27,14 @@ final class RoundMemoryMain {
   public static void main(String[] args) throws IOException {
     int rounds = Integer.parseInt(args[0]);
     long leakFloats = Long.parseLong(args[1]);
-    TrainingConfig config = RoundWorkloads.mlpAdam(0.1);
+    TrainingConfig config = RoundWorkloads.mlpAdam(0.1, 1);
     DataShard shard = RoundWorkloads.shard(0, 5);
     StateDict state = RoundWorkloads.initialState(config);
     List<NDArray> leaked = new ArrayList<>();
     NDManager leakManager = leakFloats > 0 ? NDManager.newBaseManager() : null;
     long step = 0;
     for (int r = 0; r < rounds; r++) {
-      int perEpoch = RoundWorkloads.roundsPerEpoch();
+      int perEpoch = RoundWorkloads.roundsPerEpoch(1);
       RoundResult result = LocalRound.run(config, state, shard, r / perEpoch, r % perEpoch, step);
       state = result.state();
       step += result.steps();

@@ -25,6 +25,11 @@ final class RoundWorkloads {
   private RoundWorkloads() {}
 
   static TrainingConfig mlpAdam(double dropout) {
+    return mlpAdam(dropout, LOCAL_STEPS);
+  }
+
+  /** The workload with {@code localSteps} steps per round (the shard then holds more rounds). */
+  static TrainingConfig mlpAdam(double dropout, int localSteps) {
     HyperParameters model = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
         .put("input_dim", (long) FEATURES)
         .put("hidden", List.of(256L, 256L))
@@ -37,7 +42,7 @@ final class RoundWorkloads {
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
         .setLoss("softmax_cross_entropy")
         .setBatchSize(BATCH)
-        .optLocalSteps(LOCAL_STEPS)
+        .optLocalSteps(localSteps)
         .setSeed(42)
         .build();
   }
@@ -64,8 +69,8 @@ final class RoundWorkloads {
     return RoundFixtures.initialState(config);
   }
 
-  /** Rounds per epoch of {@link #shard}. */
-  static int roundsPerEpoch() {
-    return ROWS / (BATCH * LOCAL_STEPS);
+  /** Rounds per epoch of {@link #shard} with {@code localSteps} steps per round. */
+  static int roundsPerEpoch(int localSteps) {
+    return ROWS / (BATCH * localSteps);
   }
 }
