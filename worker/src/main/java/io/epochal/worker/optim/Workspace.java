@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,18 +31,14 @@ final class Workspace {
 
   private final NDManager manager;
   private final Map<Shape, NDArray[]> scratch = new HashMap<>();
-  private final LinkedHashMap<Integer, NDArray> scalars = new LinkedHashMap<>(64, 0.75f, true) {
-    private static final long serialVersionUID = 1L;
+  private final LinkedHashMap<Integer, Scalar> scalars = new LinkedHashMap<>(64, 0.75f, true);
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Integer, NDArray> eldest) {
-      if (size() > SCALARS_KEPT) {
-        eldest.getValue().close();
-        return true;
-      }
-      return false;
-    }
-  };
+  /**
+   * A cached 0-d array and the direct buffer its value is written from. Each has its own buffer:
+   * the PyTorch engine's {@code NDArray.set(Buffer)} may keep using the buffer's memory as the
+   * array's storage, so a buffer shared between arrays would change them all.
+   */
+  private record Scalar(NDArray array, ByteBuffer buffer) {}
 
   /** @param manager the optimizer's state manager, which owns (and frees) every array made here */
   Workspace(NDManager manager) {
@@ -58,15 +57,27 @@ final class Workspace {
     return arrays[slot];
   }
 
-  /** A cached 0-d float32 array holding {@code value}. */
-  NDArray scalar(float value) {
-    int bits = Float.floatToRawIntBits(value);
-    NDArray a = scalars.get(bits);
-    if (a == null) {
-      a = manager.create(value);
-      scalars.put(bits, a);
+  /**
+   * A 0-d float32 array holding {@code v}, valid until {@link #SCALARS_KEPT} other values have been
+   * asked for: use it right away. Values come from a cache; on a miss the least recently used array
+   * is overwritten (writing 4 bytes costs a fraction of creating an array).
+   */
+  NDArray scalar(float v) {
+    int bits = Float.floatToRawIntBits(v);
+    Scalar s = scalars.get(bits);
+    if (s == null) {
+      if (scalars.size() < SCALARS_KEPT) {
+        s = new Scalar(manager.create(v), ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()));
+      } else {
+        Iterator<Map.Entry<Integer, Scalar>> eldest = scalars.entrySet().iterator();
+        s = eldest.next().getValue();
+        eldest.remove();
+        s.buffer().putFloat(0, v);
+        s.array().set(s.buffer());
+      }
+      scalars.put(bits, s);
     }
-    return a;
+    return s.array();
   }
 
   /** Copies {@code src} into {@code dst} (same shape) natively and returns {@code dst}. */

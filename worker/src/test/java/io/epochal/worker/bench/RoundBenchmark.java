@@ -9,6 +9,8 @@ import io.epochal.worker.optim.Optimizer;
 import io.epochal.worker.optim.Optimizers;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -66,19 +68,27 @@ public final class RoundBenchmark {
       loops.put("epochal LocalRound|adam (exact, beta2 0.999)", () -> epochalAdam.train(rounds));
       loops.put("epochal LocalRound|adam (fused, beta2 0.95)", () -> epochalAdamFused.train(rounds));
 
-      Map<String, double[]> rates = new LinkedHashMap<>();
-      loops.keySet().forEach(k -> rates.put(k, new double[repeats]));
+      Map<String, double[]> wall = new LinkedHashMap<>();
+      Map<String, double[]> cpu = new LinkedHashMap<>();
+      loops.keySet().forEach(k -> {
+        wall.put(k, new double[repeats]);
+        cpu.put(k, new double[repeats]);
+      });
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       for (int rep = -1; rep < repeats; rep++) { // rep -1 warms up
         for (Map.Entry<String, LongSupplier> e : loops.entrySet()) {
+          long c0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
           long samples = e.getValue().getAsLong();
-          double rate = samples / ((System.nanoTime() - t0) / 1e9);
+          long t1 = System.nanoTime();
+          long c1 = threads.getCurrentThreadCpuTime();
           if (rep >= 0) {
-            rates.get(e.getKey())[rep] = rate;
+            wall.get(e.getKey())[rep] = samples / ((t1 - t0) / 1e9);
+            cpu.get(e.getKey())[rep] = samples / ((c1 - c0) / 1e9);
           }
         }
       }
-      printThroughput(rates, rounds, repeats);
+      printThroughput(wall, cpu, rounds, repeats);
     }
     printRoundOverhead(epochalAdam, data);
   }
@@ -89,26 +99,33 @@ public final class RoundBenchmark {
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   }
 
-  private static void printThroughput(Map<String, double[]> rates, int rounds, int repeats) {
+  private static void printThroughput(Map<String, double[]> wall, Map<String, double[]> cpu, int rounds,
+      int repeats) {
     System.out.printf("MLP %d-%s-%d, batch %d, %d local steps per round, %d rounds (%d steps) per measurement, "
-        + "median of %d, 1 intra-op thread%n", FEATURES, Arrays.toString(HIDDEN), CLASSES, BATCH, LOCAL_STEPS,
-        rounds, rounds * LOCAL_STEPS, repeats);
-    System.out.printf("%-20s %-30s %12s %12s %14s%n", "loop", "optimizer", "samples/s", "min..max", "ratio vs DJL");
-    Map<String, Double> djl = new LinkedHashMap<>();
-    rates.forEach((k, v) -> {
-      String[] p = k.split("\\|");
-      if (p[0].startsWith("djl")) {
-        djl.put(p[1].substring(0, p[1].indexOf(' ')), median(v));
+        + "median of %d alternating repeats, 1 intra-op thread%n", FEATURES, Arrays.toString(HIDDEN), CLASSES,
+        BATCH, LOCAL_STEPS, rounds, rounds * LOCAL_STEPS, repeats);
+    System.out.printf("%-20s %-30s %12s %14s %10s %10s%n", "loop", "optimizer", "samples/s", "samples/cpu-s",
+        "ratio", "ratio cpu");
+    Map<String, String> djl = new LinkedHashMap<>();
+    wall.keySet().forEach(k -> {
+      if (k.startsWith("djl")) {
+        djl.put(kind(k), k);
       }
     });
-    rates.forEach((k, v) -> {
+    wall.forEach((k, v) -> {
       String[] p = k.split("\\|");
-      double m = median(v);
-      double ref = djl.get(p[1].substring(0, p[1].indexOf(' ')));
-      double min = Arrays.stream(v).min().orElse(0);
-      double max = Arrays.stream(v).max().orElse(0);
-      System.out.printf("%-20s %-30s %12.0f %5.0f..%-6.0f %14.3f%n", p[0], p[1], m, min, max, m / ref);
+      String ref = djl.get(kind(k));
+      System.out.printf("%-20s %-30s %12.0f %14.0f %10.3f %10.3f%n", p[0], p[1], median(v), median(cpu.get(k)),
+          median(v) / median(wall.get(ref)), median(cpu.get(k)) / median(cpu.get(ref)));
     });
+    System.out.println("samples/s: wall clock; samples/cpu-s: per second of the training thread's CPU time (all "
+        + "engine work runs on it with one intra-op thread), robust to other load on the machine; ratios are "
+        + "against DJL with the same optimizer kind");
+  }
+
+  private static String kind(String key) {
+    String optimizer = key.split("\\|")[1];
+    return optimizer.substring(0, optimizer.indexOf(' '));
   }
 
   /**
@@ -146,7 +163,7 @@ public final class RoundBenchmark {
     rows.add(new String[] {"split into model/optimizer parts + merge result", fmt(splitMerge)});
     rows.add(new String[] {"sum of the fixed parts", fmt(fixed)});
     rows.add(new String[] {"whole round (" + LOCAL_STEPS + " steps)", fmt(fullRound)});
-    System.out.printf("%nWhere a round's time goes (adam, exact; %,d bytes of state; mean of %d):%n",
+    System.out.printf("%nWhere a round's time goes (adam, exact; %,d bytes of state; mean CPU ms of %d):%n",
         state.totalBytes(), n);
     System.out.printf("%-55s %10s%n", "part", "ms");
     rows.forEach(r -> System.out.printf("%-55s %10s%n", r[0], r[1]));
@@ -158,12 +175,14 @@ public final class RoundBenchmark {
     return String.format("%.3f", ms);
   }
 
+  /** Mean milliseconds of this thread's CPU time per run of {@code r}, after one warm-up run. */
   private static double timeMs(int n, Runnable r) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     r.run();
-    long t0 = System.nanoTime();
+    long c0 = threads.getCurrentThreadCpuTime();
     for (int i = 0; i < n; i++) {
       r.run();
     }
-    return (System.nanoTime() - t0) / 1e6 / n;
+    return (threads.getCurrentThreadCpuTime() - c0) / 1e6 / n;
   }
 }
