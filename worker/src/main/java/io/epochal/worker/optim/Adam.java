@@ -27,7 +27,10 @@ import java.util.List;
  * amsgrad, {@code <param>.max_exp_avg_sq}. Without amsgrad the PyTorch engine's fused
  * {@code adamUpdate} kernel runs the update: it computes {@code w -= lrArg * m / (sqrt(v) +
  * epsArg)}, which is the equation above for {@code lrArg = lr * sqrt(1 - beta2^t) / (1 - beta1^t)}
- * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do.
+ * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do. The plain
+ * operations run in place on reusable scratch arrays and cached scalars ({@link Workspace}): a step
+ * allocates one parameter-sized array per parameter ({@code sqrt}'s result) and takes about as long
+ * as the fused kernel, which allocates five.
  *
  * <h2>When the fused kernel is used</h2>
  *
