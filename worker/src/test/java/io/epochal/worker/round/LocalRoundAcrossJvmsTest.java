@@ -1,8 +1,10 @@
 package io.epochal.worker.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.tensor.StateDict;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,7 +43,7 @@ class LocalRoundAcrossJvmsTest {
 
     Path other = dir.resolve("other.raw");
     Files.write(other, new byte[] {0, 3, 'a', 'b', 'c'});
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RawStateFile.read(other))
-        .isInstanceOf(java.io.IOException.class).hasMessageContaining("magic 'abc'");
+    assertThatThrownBy(() -> RawStateFile.read(other))
+        .isInstanceOf(IOException.class).hasMessageContaining("magic 'abc'");
   }
 }

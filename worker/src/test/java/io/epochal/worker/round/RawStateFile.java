@@ -3,6 +3,8 @@ package io.epochal.worker.round;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,7 +28,7 @@ final class RawStateFile {
 
   static void write(StateDict state, Path file) throws IOException {
     try (OutputStream os = Files.newOutputStream(file);
-        DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(os))) {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(os))) {
       out.writeUTF(MAGIC);
       out.writeInt(state.size());
       for (Map.Entry<String, Tensor> e : state) {
@@ -48,7 +50,7 @@ final class RawStateFile {
 
   static StateDict read(Path file) throws IOException {
     try (InputStream is = Files.newInputStream(file);
-        DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(is))) {
+        DataInputStream in = new DataInputStream(new BufferedInputStream(is))) {
       String magic = in.readUTF();
       if (!MAGIC.equals(magic)) {
         throw new IOException(file + " is not a raw state file: magic '" + magic + "'");
