@@ -27,7 +27,10 @@ import java.util.List;
  * amsgrad, {@code <param>.max_exp_avg_sq}. Without amsgrad the PyTorch engine's fused
  * {@code adamUpdate} kernel runs the update: it computes {@code w -= lrArg * m / (sqrt(v) +
  * epsArg)}, which is the equation above for {@code lrArg = lr * sqrt(1 - beta2^t) / (1 - beta1^t)}
- * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do.
+ * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do. The plain
+ * operations run in place on reusable scratch arrays and cached scalars ({@link Workspace}): a step
+ * allocates one parameter-sized array per parameter ({@code sqrt}'s result) and takes about as long
+ * as the fused kernel, which allocates five.
  *
  * <h2>When the fused kernel is used</h2>
  *
@@ -56,6 +59,7 @@ public final class Adam extends AbstractOptimizer {
   private final boolean amsgrad;
   private final boolean decoupled;
   private final boolean fused;
+  private Workspace workspace;
 
   private Adam(Builder b, HyperParameters hp) {
     super(b.decoupled ? "adamw" : "adam", hp, b.manager, true,
@@ -136,50 +140,53 @@ public final class Adam extends AbstractOptimizer {
     }
   }
 
+  /**
+   * Torch's equations on plain array operations, in place. The operations and their order are
+   * those of the textbook form (every product of an array and a scalar uses the scalar cast to
+   * float, as torch does), but no step allocates a parameter-sized array except {@code sqrt}'s
+   * result: temporaries live in {@link Workspace}'s scratch arrays, filled by copying.
+   */
   private void plainUpdate(ParamSlot p, ParamState st, double lr, double bc1, double bc2Sqrt) {
     NDArray w = p.weight();
     NDArray m = st.get(EXP_AVG);
     NDArray v = st.get(EXP_AVG_SQ);
-    NDArray decayed = null;
-    try {
-      NDArray g = p.grad();
-      if (weightDecay != 0) {
-        if (decoupled) {
-          w.muli((float) (1 - lr * weightDecay));
-        } else {
-          try (NDArray wd = w.mul((float) weightDecay)) {
-            decayed = g.add(wd);
-          }
-          g = decayed;
-        }
-      }
-      m.muli((float) beta1);
-      try (NDArray scaled = g.mul((float) (1 - beta1))) {
-        m.addi(scaled);
-      }
-      v.muli((float) beta2);
-      try (NDArray sq = g.mul(g)) {
-        sq.muli((float) (1 - beta2));
-        v.addi(sq);
-      }
-      NDArray second = v;
-      if (amsgrad) {
-        NDArray max = st.get(MAX_EXP_AVG_SQ);
-        max.intern(max.maximum(v));
-        second = max;
-      }
-      try (NDArray denom = second.sqrt()) {
-        denom.divi((float) bc2Sqrt).addi((float) eps);
-        try (NDArray delta = m.div(denom)) {
-          delta.muli((float) (lr / bc1));
-          w.subi(delta);
-        }
-      }
-    } finally {
-      if (decayed != null) {
-        decayed.close();
+    Workspace ws = workspace();
+    NDArray scratch = ws.scratch(w, 0);
+    NDArray g = p.grad();
+    if (weightDecay != 0) {
+      if (decoupled) {
+        w.muli(ws.scalar((float) (1 - lr * weightDecay)));
+      } else {
+        // g + weight_decay * w, kept in a second scratch array for the rest of the update
+        NDArray decayed = ws.scratch(w, 1);
+        Workspace.copy(w, decayed).muli(ws.scalar((float) weightDecay)).addi(g);
+        g = decayed;
       }
     }
+    // m = beta1 * m + (1 - beta1) * g
+    m.muli(ws.scalar((float) beta1));
+    m.addi(Workspace.copy(g, scratch).muli(ws.scalar((float) (1 - beta1))));
+    // v = beta2 * v + (1 - beta2) * g * g
+    v.muli(ws.scalar((float) beta2));
+    v.addi(Workspace.copy(g, scratch).muli(g).muli(ws.scalar((float) (1 - beta2))));
+    NDArray second = v;
+    if (amsgrad) {
+      NDArray max = st.get(MAX_EXP_AVG_SQ);
+      max.intern(max.maximum(v));
+      second = max;
+    }
+    // w -= lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
+    try (NDArray denom = second.sqrt()) {
+      denom.divi(ws.scalar((float) bc2Sqrt)).addi(ws.scalar((float) eps));
+      w.subi(Workspace.copy(m, scratch).divi(denom).muli(ws.scalar((float) (lr / bc1))));
+    }
+  }
+
+  private Workspace workspace() {
+    if (workspace == null) {
+      workspace = new Workspace(gradSink().getManager());
+    }
+    return workspace;
   }
 
   /** Builds an {@link Adam}: {@code setManager} is required, every {@code opt*} has torch's default. */
