@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
@@ -129,6 +130,28 @@ final class JobDirectory implements AutoCloseable {
         lease.checkStillHolder(token);
       }
     };
+  }
+
+  /**
+   * Moves a damaged checkpoint aside to {@code checkpoints/_damaged-epoch-NNNNNN-<millis>} (kept for
+   * inspection, never read as a checkpoint) so that its epoch can be committed again.
+   */
+  void quarantine(CheckpointProblem damaged, int epochResumed) throws TrainingException {
+    Path from = new Path(damaged.path());
+    Path to = new Path(from.getParent(), String.format("_damaged-epoch-%06d-%d", damaged.epoch(),
+        System.currentTimeMillis()));
+    try {
+      if (fs.exists(from) && !fs.rename(from, to)) {
+        throw new IOException("rename returned false");
+      }
+      listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + damaged.reason()
+          + "); epoch " + damaged.epoch() + " is trained again from epoch " + epochResumed);
+      event(JobEventType.FAILURE, damaged.epoch(), 0, "damaged checkpoint " + from + " moved to " + to + ": "
+          + damaged.reason());
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) damaged.epoch(), 0,
+          "cannot move damaged checkpoint " + from + " aside to " + to + ": " + e.getMessage(), e);
+    }
   }
 
   /** The job directory. */

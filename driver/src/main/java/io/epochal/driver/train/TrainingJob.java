@@ -103,6 +103,11 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
     }
+    for (io.epochal.checkpoint.CheckpointProblem damaged : start.damaged()) {
+      if (damaged.epoch() > start.completedEpochs()) {
+        dir.quarantine(damaged, start.completedEpochs());
+      }
+    }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
@@ -183,7 +188,8 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1,
           "epoch " + (e + 1) + " round " + (r + 1) + ": " + ex.getMessage()
               + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
-    } catch (RuntimeException ex) {
+    } catch (Exception ex) {
+      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
       FailureReason reason = FailureClassifier.ofRound(ex);
       String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
       throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + " round " + (r + 1) + " " + what
