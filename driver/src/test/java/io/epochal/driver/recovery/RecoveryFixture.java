@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
-/** A small job for the recovery tests: 512 rows, 8 features, 3 classes, 2 workers, 4 rounds per epoch. */
+/** A small job for the recovery tests: 256 rows, 8 features, 3 classes, 2 workers, 2 rounds per epoch. */
 final class RecoveryFixture {
 
   static final int EPOCHS = 3;
@@ -36,7 +36,7 @@ final class RecoveryFixture {
   /** Writes the dataset as Parquet into {@code dir}. */
   static String writeData(EpochalSpark spark, Path dir) {
     String uri = dir.toUri().toString();
-    DataGenerator.builder().optRows(512).optFeatures(8).optClasses(3).optSeed(7).optPartitions(2).build()
+    DataGenerator.builder().optRows(256).optFeatures(8).optClasses(3).optSeed(7).optPartitions(2).build()
         .write(spark.session(), uri, true);
     return uri;
   }
