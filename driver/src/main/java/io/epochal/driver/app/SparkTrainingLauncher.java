@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.cli.ProgressReporter;
+import io.epochal.driver.cli.ResumeAllRequest;
 import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
@@ -77,11 +78,51 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       return ExitCodes.LEASE_HELD;
     } catch (TrainingException e) {
       err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
-      if (e.reason() != FailureReason.BAD_INPUT) {
-        err.println("epochal: nothing committed is lost; continue with: bin/epochal resume " + spec.jobDir());
-      }
-      return e.reason() == FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+      return exitCode(e, resumeCommand(spec, options));
     }
+  }
+
+  /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */
+  static String resumeCommand(JobSpec spec, CliOptions options) {
+    StringBuilder b = new StringBuilder("bin/epochal");
+    if (!CliOptions.DEFAULT_MASTER.equals(options.master())) {
+      b.append(" --master '").append(options.master()).append('\'');
+    }
+    options.sparkConf().forEach((k, v) -> b.append(" --conf '").append(k).append('=').append(v).append('\''));
+    return b.append(" resume ").append(spec.jobDir()).toString();
+  }
+
+  private int exitCode(TrainingException e, String resume) {
+    switch (e.reason()) {
+      case BAD_INPUT:
+        err.println("epochal: not retried: fix the input or the job spec; committed checkpoints are kept");
+        return ExitCodes.BAD_INPUT;
+      case NON_FINITE_STATE:
+        err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
+            + "from it");
+        return ExitCodes.FAILED;
+      case LEASE_LOST:
+        err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
+        return ExitCodes.LEASE_HELD;
+      default:
+        err.println("epochal: nothing committed is lost; continue with: " + resume);
+        return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+    }
+  }
+
+  @Override
+  public int resumeAll(URI root, ResumeAllRequest request, CliOptions options) throws Exception {
+    ResumePlan plan = ResumePlan.of(new Path(root), new Configuration(), java.time.Instant.now());
+    if (plan.entries().isEmpty()) {
+      err.println("epochal: no Epochal job at or under " + root + " (a job directory holds job.json)");
+      return ExitCodes.USAGE;
+    }
+    plan.print(out);
+    if (request.dryRun()) {
+      out.println("dry run: nothing started (" + plan.toResume().size() + " to resume)");
+      return ExitCodes.OK;
+    }
+    return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
   }
 
   @Override

@@ -2,13 +2,57 @@ package io.epochal.driver.cli;
 
 import java.net.URI;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code epochal resume URI}: Resume a job from its latest valid checkpoint with its stored job spec. */
-@Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a job from its latest valid checkpoint with its stored job spec.")
+/**
+ * {@code epochal resume URI}: resumes a job from its latest valid checkpoint with its stored job
+ * spec. With {@code --all}, URI is a root: every job under it that is not COMPLETED and whose
+ * lease has expired (or is free) is resumed, each in its own child process.
+ */
+@Command(name = "resume", mixinStandardHelpOptions = true,
+    description = {"Resume a job from its latest valid checkpoint with its stored job spec.",
+        "With --all, resume every job under a root that is not COMPLETED and whose lease has expired or is "
+            + "free; each resume runs as a child process (this launcher, or --submit-template)."},
+    footer = {"", "Examples:", "  epochal resume /jobs/mnist",
+        "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
+        "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
+        "  epochal resume --all --submit-template \\",
+        "    'spark-submit --master yarn --deploy-mode cluster --class io.epochal.driver.cli.EpochalCli "
+            + "epochal-app.jar resume {job_dir}' hdfs://nn:8020/jobs"})
 final class ResumeCommand extends LauncherCommand {
+
+  @Option(names = "--all", description = "URI is a root: resume every resumable job under it.")
+  boolean all;
+
+  @Option(names = "--dry-run", description = "With --all: print the plan (job, state, epoch, action, reason); "
+      + "start nothing.")
+  boolean dryRun;
+
+  @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
+      description = "With --all: resume up to N jobs at once (default ${DEFAULT-VALUE}).")
+  int parallel;
+
+  @Option(names = "--submit-template", paramLabel = "COMMAND",
+      description = "With --all: run each resume through this shell command, {job_dir} replaced by the job "
+          + "directory (e.g. a spark-submit line ending in 'resume {job_dir}').")
+  String submitTemplate;
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
-    return launcher.resume(uri, options);
+    if (!all) {
+      if (dryRun || submitTemplate != null || parallel != 1) {
+        throw new IllegalArgumentException("--dry-run, --parallel and --submit-template apply to 'resume --all "
+            + "<root>' only; add --all or drop them");
+      }
+      return launcher.resume(uri, options);
+    }
+    if (parallel < 1) {
+      throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);
+    }
+    if (submitTemplate != null && !submitTemplate.contains("{job_dir}")) {
+      throw new IllegalArgumentException("--submit-template '" + submitTemplate + "' has no {job_dir} "
+          + "placeholder; put it where the job directory goes, e.g. '... epochal-app.jar resume {job_dir}'");
+    }
+    return launcher.resumeAll(uri, new ResumeAllRequest(dryRun, parallel, submitTemplate), options);
   }
 }

@@ -18,6 +18,14 @@ public interface TrainingLauncher {
   /** Resumes the job in {@code jobDir} from its latest valid checkpoint with its stored spec. */
   int resume(URI jobDir, CliOptions options) throws Exception;
 
+  /**
+   * Resumes every job under {@code root} that is not COMPLETED and whose lease has expired or is
+   * free, or with {@link ResumeAllRequest#dryRun()} prints the plan only.
+   */
+  default int resumeAll(URI root, ResumeAllRequest request, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("resume --all is not supported by " + getClass().getName());
+  }
+
   /** Prints the state of the job in {@code jobDir}: lease, epochs committed, last metrics. */
   int status(URI jobDir, CliOptions options) throws Exception;
 

@@ -28,6 +28,18 @@ final class FailureManager {
     return failure.reason().retryable() && attempts < maxAttempts;
   }
 
+  /**
+   * The failure to report when no retry follows: {@code last} itself for a reason that is never
+   * retried, else {@code last} with the number of attempts made added to its message.
+   */
+  TrainingException finalFailure(TrainingException last) {
+    if (!last.reason().retryable()) {
+      return last;
+    }
+    return new TrainingException(last.reason(), last.epoch(), last.round(), "gave up after " + attempts + " of "
+        + maxAttempts + " attempts (retry.max_attempts); last failure: " + last.getMessage(), last);
+  }
+
   /** Attempts made so far. */
   int attempts() {
     return attempts;

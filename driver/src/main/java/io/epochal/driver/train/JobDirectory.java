@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
@@ -51,6 +52,7 @@ final class JobDirectory implements AutoCloseable {
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
   private int attempt;
+  private LeaseHeartbeat heartbeatThread;
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener) {
     this.spec = spec;
@@ -88,12 +90,21 @@ final class JobDirectory implements AutoCloseable {
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
+    heartbeatThread = LeaseHeartbeat.start(this, Duration.ofMillis(Math.max(1, spec.leaseTtlMs() / 3)));
   }
 
-  /** Renews the lease before a round. */
+  /**
+   * Renews the lease before a round. Fails with LEASE_LOST if the background heartbeat already
+   * found the lease taken over.
+   */
   void heartbeat(int epoch, int round) throws TrainingException {
+    LeaseLostException lost = heartbeatThread == null ? null : heartbeatThread.lost();
+    if (lost != null) {
+      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
+          + "; this driver stops, the new holder continues the job", lost);
+    }
     try {
-      record = lease.renew();
+      renew();
     } catch (LeaseLostException e) {
       throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, e.getMessage()
           + "; this driver stops, the new holder continues the job", e);
@@ -103,10 +114,49 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** The check a commit makes right before it publishes: this driver still holds the newest token. */
+  /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
+  synchronized void renew() throws IOException {
+    record = lease.renew();
+  }
+
+  /**
+   * The check a commit makes right before it publishes: this driver still holds the newest token
+   * and its lease has not expired (a driver paused past its lease cannot publish).
+   */
   CommitGuard commitGuard() {
     final long token = record.getToken();
-    return epoch -> lease.checkStillHolder(token);
+    return epoch -> {
+      synchronized (this) {
+        lease.checkStillHolder(token);
+      }
+    };
+  }
+
+  /**
+   * Moves a damaged checkpoint aside to {@code checkpoints/_damaged-epoch-NNNNNN-<millis>} (kept for
+   * inspection, never read as a checkpoint) so that its epoch can be committed again.
+   */
+  void quarantine(CheckpointProblem damaged, int epochResumed) throws TrainingException {
+    Path from = new Path(damaged.path());
+    Path to = new Path(from.getParent(), String.format("_damaged-epoch-%06d-%d", damaged.epoch(),
+        System.currentTimeMillis()));
+    try {
+      if (fs.exists(from) && !fs.rename(from, to)) {
+        throw new IOException("rename returned false");
+      }
+      listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + damaged.reason()
+          + "); epoch " + damaged.epoch() + " is trained again from epoch " + epochResumed);
+      event(JobEventType.FAILURE, damaged.epoch(), 0, "damaged checkpoint " + from + " moved to " + to + ": "
+          + damaged.reason());
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) damaged.epoch(), 0,
+          "cannot move damaged checkpoint " + from + " aside to " + to + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The job directory. */
+  Path path() {
+    return dir;
   }
 
   /** The checkpoint store. */
@@ -127,14 +177,19 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Records a failure in the history. */
-  synchronized void failure(TrainingException e) {
+  /**
+   * Records a failure in the history: epoch, round, reason, the driver attempt, which try of this
+   * driver ({@code tryNo} of {@code maxTries}) and the root cause.
+   */
+  synchronized void failure(TrainingException e, int tryNo, int maxTries) {
     if (eventWriter == null) {
       return;
     }
+    String message = String.valueOf(e.getMessage()) + " [try " + tryNo + " of " + maxTries + "; cause: "
+        + (e.getCause() == null ? "none" : FailureClassifier.rootCause(e.getCause())) + "]";
     try {
       eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(e.epoch())
-          .optRound(e.round()).optReason(e.reason().name()).optMessage(String.valueOf(e.getMessage())).build());
+          .optRound(e.round()).optReason(e.reason().name()).optMessage(message).build());
     } catch (IOException io) {
       listener.warning("cannot append to the event history in " + dir + ": " + io.getMessage());
     }
@@ -180,6 +235,9 @@ final class JobDirectory implements AutoCloseable {
   /** Releases the lease (if held) and closes the history and the store. */
   @Override
   public void close() throws IOException {
+    if (heartbeatThread != null) {
+      heartbeatThread.stop();
+    }
     try {
       if (eventWriter != null) {
         eventWriter.close();
@@ -187,7 +245,9 @@ final class JobDirectory implements AutoCloseable {
     } finally {
       try {
         if (record != null) {
-          lease.release();
+          synchronized (this) {
+            lease.release();
+          }
         }
       } finally {
         store.close();

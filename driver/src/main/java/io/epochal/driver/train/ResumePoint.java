@@ -33,12 +33,20 @@ final class ResumePoint {
   private final long globalStep;
   private final StateDict state;
   private final String checkpoint;
+  private final List<CheckpointProblem> damaged;
 
-  private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint) {
+  private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
+      List<CheckpointProblem> damaged) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
     this.checkpoint = checkpoint;
+    this.damaged = List.copyOf(damaged);
+  }
+
+  /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
+  List<CheckpointProblem> damaged() {
+    return damaged;
   }
 
   /** Epochs already complete. */
@@ -75,7 +83,8 @@ final class ResumePoint {
       listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
     }
     if (latest.checkpoint().isEmpty()) {
-      return fresh(config);
+      ResumePoint f = fresh(config);
+      return new ResumePoint(0, 0, f.state, null, latest.skipped());
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
@@ -99,7 +108,7 @@ final class ResumePoint {
           "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);
     }
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
-    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path());
+    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped());
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
@@ -107,6 +116,6 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null);
+    return new ResumePoint(0, 0, model.stateDict(), null, List.of());
   }
 }

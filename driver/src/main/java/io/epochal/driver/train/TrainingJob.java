@@ -16,7 +16,6 @@ import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkJobs;
 import io.epochal.job.JobEventType;
-import io.epochal.job.LeaseLostException;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.TrainingConfig;
@@ -77,10 +76,11 @@ public final class TrainingJob {
           dir.complete();
           return outcome;
         } catch (TrainingException e) {
-          dir.failure(e);
+          dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
-            dir.failed(e);
-            throw e;
+            TrainingException last = failures.finalFailure(e);
+            dir.failed(last);
+            throw last;
           }
           listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage()
               + "; reloading the newest verified checkpoint in " + failures.nextBackoffMs() + " ms");
@@ -102,6 +102,11 @@ public final class TrainingJob {
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
+    }
+    for (io.epochal.checkpoint.CheckpointProblem damaged : start.damaged()) {
+      if (damaged.epoch() > start.completedEpochs()) {
+        dir.quarantine(damaged, start.completedEpochs());
+      }
     }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
@@ -183,11 +188,12 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1,
           "epoch " + (e + 1) + " round " + (r + 1) + ": " + ex.getMessage()
               + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
-    } catch (RuntimeException ex) {
-      FailureReason reason = String.valueOf(ex.getMessage()).contains("ExecutorLostFailure")
-          ? FailureReason.WORKER_LOST : FailureReason.TASK_FAILED;
-      throw new TrainingException(reason, e + 1, r + 1,
-          "epoch " + (e + 1) + " round " + (r + 1) + " failed: " + ex.getMessage(), ex);
+    } catch (Exception ex) {
+      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
+      FailureReason reason = FailureClassifier.ofRound(ex);
+      String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
+      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + " round " + (r + 1) + " " + what
+          + ": " + firstLine(ex.getMessage()), ex);
     }
   }
 
@@ -200,12 +206,22 @@ public final class TrainingJob {
       listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch));
       dir.applyRetention(spec, listener);
       return m;
-    } catch (CheckpointException ex) {
-      FailureReason reason = ex.getCause() instanceof LeaseLostException
-          ? FailureReason.LEASE_LOST : FailureReason.CHECKPOINT_WRITE_FAILED;
-      throw new TrainingException(reason, epoch, 0, "checkpoint of epoch " + epoch + " was not committed: "
-          + ex.getMessage() + "; the previous checkpoint stays the latest", ex);
+    } catch (CheckpointException | RuntimeException ex) {
+      FailureReason reason = FailureClassifier.ofCommit(ex);
+      String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+      String why = FailureClassifier.isQuotaExceeded(ex)
+          ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
+              + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
+          : firstLine(ex.getMessage());
+      throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why
+          + "; the previous checkpoint stays the latest", ex);
     }
+  }
+
+  private static String firstLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   /** Builds a {@link TrainingJob}. */

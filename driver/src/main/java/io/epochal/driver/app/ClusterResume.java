@@ -1,0 +1,156 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.driver.cli.ExitCodes;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs the resumes of a {@link ResumePlan}, each as a child process, at most {@code parallel} at a
+ * time. By default a child is this same launcher ({@code java -cp <this classpath>
+ * io.epochal.driver.cli.EpochalCli [--master M] [--conf k=v ...] resume <job-dir>}); with a submit
+ * template it is the template run by {@code /bin/sh -c} with {@code {job_dir}} replaced by the
+ * (shell-quoted) job directory, for example
+ * {@code spark-submit --master yarn --class io.epochal.driver.cli.EpochalCli epochal-app.jar resume {job_dir}}.
+ * Child processes keep one job's crash, {@code System.exit} or native failure away from the others.
+ * Every child's output is copied to this process's output, each line prefixed with its job's name.
+ */
+public final class ClusterResume {
+
+  /** The placeholder a submit template must contain. */
+  public static final String JOB_DIR_PLACEHOLDER = "{job_dir}";
+
+  private final int parallel;
+  private final String submitTemplate;
+  private final CliOptions options;
+  private final PrintStream out;
+
+  /**
+   * A runner with at most {@code parallel} children at once, submitting through
+   * {@code submitTemplate} (null: this launcher) with the global {@code options}.
+   */
+  public ClusterResume(int parallel, String submitTemplate, CliOptions options, PrintStream out) {
+    checkArgument(parallel >= 1, "--parallel must be >= 1, got %s", parallel);
+    checkArgument(submitTemplate == null || submitTemplate.contains(JOB_DIR_PLACEHOLDER),
+        "--submit-template '%s' has no %s placeholder; add it where the job directory goes, e.g. "
+            + "'spark-submit ... epochal-app.jar resume {job_dir}'", submitTemplate, JOB_DIR_PLACEHOLDER);
+    this.parallel = parallel;
+    this.submitTemplate = submitTemplate;
+    this.options = checkNotNull(options, "options");
+    this.out = checkNotNull(out, "out");
+  }
+
+  /** The command that resumes {@code jobDir}. */
+  public List<String> command(String jobDir) {
+    if (submitTemplate != null) {
+      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER, shellQuote(jobDir)));
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
+          || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
+          || arg.startsWith("-Dio.netty")) {
+        cmd.add(arg);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.epochal.driver.cli.EpochalCli");
+    cmd.add("--master");
+    cmd.add(options.master());
+    options.sparkConf().forEach((k, v) -> {
+      cmd.add("--conf");
+      cmd.add(k + "=" + v);
+    });
+    cmd.add("resume");
+    cmd.add(jobDir);
+    return cmd;
+  }
+
+  /**
+   * Resumes every RESUME entry of {@code plan}; prints a summary line per job.
+   *
+   * @return {@link ExitCodes#OK} if every resume exited 0, else {@link ExitCodes#FAILED}
+   */
+  public int run(ResumePlan plan) throws InterruptedException {
+    List<ResumePlan.Entry> jobs = plan.toResume();
+    if (jobs.isEmpty()) {
+      out.println("nothing to resume under " + plan.root());
+      return ExitCodes.OK;
+    }
+    Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
+    ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
+      Thread t = new Thread(r, "epochal-resume");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      for (ResumePlan.Entry job : jobs) {
+        results.put(job, pool.submit(() -> runOne(job)));
+      }
+      int failed = 0;
+      out.println("resume summary:");
+      for (Map.Entry<ResumePlan.Entry, Future<Integer>> e : results.entrySet()) {
+        int code;
+        try {
+          code = e.getValue().get();
+        } catch (java.util.concurrent.ExecutionException ex) {
+          out.println("  " + e.getKey().jobDir().getName() + ": could not start: " + ex.getCause());
+          code = ExitCodes.INTERNAL;
+        }
+        if (code != 0) {
+          failed++;
+        }
+        out.printf("  %-24s exit %d%s%n", e.getKey().jobDir().getName(), code, code == 0 ? "" : "  (see its "
+            + "output above; retry with: bin/epochal resume " + e.getKey().jobDir() + ")");
+      }
+      out.printf("%d resumed, %d failed%n", jobs.size() - failed, failed);
+      return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
+    String name = job.jobDir().getName();
+    List<String> cmd = command(job.jobDir().toString());
+    synchronized (out) {
+      out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "
+          + job.jobDir()));
+    }
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        synchronized (out) {
+          out.println("[" + name + "] " + line);
+        }
+      }
+    } finally {
+      if (Thread.currentThread().isInterrupted()) {
+        p.destroy();
+      }
+    }
+    return p.waitFor();
+  }
+
+  /** {@code s} in single quotes for {@code /bin/sh}. */
+  static String shellQuote(String s) {
+    return "'" + s.replace("'", "'\"'\"'") + "'";
+  }
+}

@@ -1,0 +1,202 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobPaths;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What {@code epochal resume --all <root>} does with each job directly under a root: resume it
+ * when it is not COMPLETED and its lease has expired or is free; skip it otherwise, saying why.
+ */
+public final class ResumePlan {
+
+  /** What happens to one job. */
+  public enum Action {
+    /** Resume it. */
+    RESUME,
+    /** Leave it alone. */
+    SKIP
+  }
+
+  /** One job of the plan. Immutable. */
+  public static final class Entry {
+    private final Path jobDir;
+    private final String state;
+    private final long epoch;
+    private final Action action;
+    private final String reason;
+
+    Entry(Path jobDir, String state, long epoch, Action action, String reason) {
+      this.jobDir = checkNotNull(jobDir, "jobDir");
+      this.state = checkNotNull(state, "state");
+      this.epoch = epoch;
+      this.action = checkNotNull(action, "action");
+      this.reason = checkNotNull(reason, "reason");
+    }
+
+    /** The job directory. */
+    public Path jobDir() {
+      return jobDir;
+    }
+
+    /** The job's state (NEW, RUNNING, FAILED, COMPLETED). */
+    public String state() {
+      return state;
+    }
+
+    /** The newest committed epoch, 0 if none. */
+    public long epoch() {
+      return epoch;
+    }
+
+    /** What the plan does with the job. */
+    public Action action() {
+      return action;
+    }
+
+    /** Why. */
+    public String reason() {
+      return reason;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Entry)) {
+        return false;
+      }
+      Entry e = (Entry) o;
+      return jobDir.equals(e.jobDir) && state.equals(e.state) && epoch == e.epoch && action == e.action
+          && reason.equals(e.reason);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(jobDir, state, epoch, action, reason);
+    }
+
+    @Override
+    public String toString() {
+      return jobDir.getName() + " " + state + " epoch " + epoch + " " + action + " (" + reason + ")";
+    }
+  }
+
+  private final Path root;
+  private final List<Entry> entries;
+
+  private ResumePlan(Path root, List<Entry> entries) {
+    this.root = root;
+    this.entries = List.copyOf(entries);
+  }
+
+  /**
+   * Plans the resume of every job directly under {@code root} (a directory holding
+   * {@code job.json}) as of {@code now}.
+   *
+   * @throws IOException if the root cannot be listed
+   */
+  public static ResumePlan of(Path root, Configuration conf, Instant now) throws IOException {
+    FileSystem fs = root.getFileSystem(conf);
+    List<Path> jobs = new ArrayList<>();
+    if (fs.exists(JobPaths.jobSpec(root))) {
+      jobs.add(root);
+    } else if (fs.exists(root)) {
+      for (FileStatus s : fs.listStatus(root)) {
+        if (s.isDirectory() && fs.exists(JobPaths.jobSpec(s.getPath()))) {
+          jobs.add(s.getPath());
+        }
+      }
+    }
+    jobs.sort(null);
+    List<Entry> entries = new ArrayList<>();
+    for (Path job : jobs) {
+      entries.add(plan(fs, job, conf, now));
+    }
+    return new ResumePlan(root, entries);
+  }
+
+  private static Entry plan(FileSystem fs, Path job, Configuration conf, Instant now) {
+    String state = "NEW";
+    long epoch = 0;
+    try {
+      Optional<JobStatus> status = new JobStateStore(fs, job).read();
+      state = status.map(s -> s.getState().name()).orElse("NEW");
+      epoch = newestEpoch(job, conf);
+      if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
+        return new Entry(job, state, epoch, Action.SKIP, "completed");
+      }
+      Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
+      if (lease.isPresent() && lease.get().isLiveAt(now)) {
+        return new Entry(job, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
+            + lease.get().getExpiresAt());
+      }
+      String why = lease.isEmpty() ? "lease free"
+          : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
+      return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
+          : ", continues after epoch " + epoch));
+    } catch (IOException | RuntimeException e) {
+      return new Entry(job, state, epoch, Action.SKIP, "unreadable: " + e.getMessage());
+    }
+  }
+
+  private static long newestEpoch(Path job, Configuration conf) throws IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toString())
+        .optConfiguration(conf).build()) {
+      List<CheckpointEntry> list = store.list();
+      for (int i = list.size() - 1; i >= 0; i--) {
+        if (list.get(i).manifest().isPresent()) {
+          return list.get(i).epoch();
+        }
+      }
+      return 0;
+    } catch (io.epochal.checkpoint.CheckpointException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /** The root the plan was made for. */
+  public Path root() {
+    return root;
+  }
+
+  /** One entry per job, in path order. */
+  public List<Entry> entries() {
+    return entries;
+  }
+
+  /** The jobs to resume. */
+  public List<Entry> toResume() {
+    return entries.stream().filter(e -> e.action == Action.RESUME).toList();
+  }
+
+  /** Prints the plan as a table: job, state, epoch, action, reason. */
+  public void print(PrintStream out) {
+    out.printf("%-24s %-10s %6s %-7s %s%n", "JOB", "STATE", "EPOCH", "ACTION", "REASON");
+    for (Entry e : entries) {
+      out.printf("%-24s %-10s %6d %-7s %s%n", e.jobDir.getName(), e.state, e.epoch, e.action, e.reason);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ResumePlan[" + root + ", " + entries + "]";
+  }
+}

@@ -1,0 +1,147 @@
+package io.epochal.driver.train;
+
+import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.data.BadInputException;
+import io.epochal.job.LeaseLostException;
+import java.io.IOException;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Maps the exception that aborted a round or a checkpoint write to a {@link FailureReason} by
+ * walking its cause chain. Spark reports an aborted job as a {@code SparkException} whose message
+ * carries the last task failure ({@code "ExecutorLostFailure (executor 1 exited caused by one of
+ * the running tasks)"}, {@code "Task 0 in stage 3.0 failed 4 times"}); the executor's own
+ * exception arrives as the cause when it could be deserialized.
+ */
+public final class FailureClassifier {
+
+  /** Message fragments of Spark that mean an executor (a worker JVM or its host) went away. */
+  private static final String[] WORKER_LOST_MARKERS = {
+    "executorlostfailure", "executor lost", "executor heartbeat timed out", "worker lost",
+    "lost executor", "remote rpc client disassociated", "slave lost", "fetchfailed",
+    "killed by external signal", "exited caused by one of the running tasks", "container killed",
+    "executor killed", "unable to create executor"
+  };
+
+  private FailureClassifier() {}
+
+  /** The reason a round failed with {@code failure}. */
+  public static FailureReason ofRound(Throwable failure) {
+    if (find(failure, LeaseLostException.class) != null) {
+      return FailureReason.LEASE_LOST;
+    }
+    if (find(failure, NonFiniteStateException.class) != null) {
+      return FailureReason.NON_FINITE_STATE;
+    }
+    if (find(failure, BadInputException.class) != null) {
+      return FailureReason.BAD_INPUT;
+    }
+    String text = chainText(failure);
+    for (String marker : WORKER_LOST_MARKERS) {
+      if (text.contains(marker)) {
+        return FailureReason.WORKER_LOST;
+      }
+    }
+    if (isStorageFailure(failure)) {
+      return FailureReason.STORAGE_UNAVAILABLE;
+    }
+    return FailureReason.TASK_FAILED;
+  }
+
+  /** The reason a checkpoint write failed with {@code failure}. */
+  public static FailureReason ofCommit(Throwable failure) {
+    if (find(failure, LeaseLostException.class) != null) {
+      return FailureReason.LEASE_LOST;
+    }
+    return FailureReason.CHECKPOINT_WRITE_FAILED;
+  }
+
+  /** Whether {@code failure} is an exhausted HDFS name-space or disk-space quota. */
+  public static boolean isQuotaExceeded(Throwable failure) {
+    for (Throwable t : chain(failure)) {
+      if (t.getClass().getSimpleName().contains("QuotaExceeded")
+          || String.valueOf(t.getMessage()).contains("QuotaExceededException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the failure is the store being unreachable: a connection refused or reset, a
+   * NameNode in safe mode or standby, or a retry of the HDFS client given up.
+   */
+  static boolean isStorageFailure(Throwable failure) {
+    for (Throwable t : chain(failure)) {
+      String name = t.getClass().getSimpleName();
+      if (t instanceof java.net.ConnectException || t instanceof java.net.SocketTimeoutException
+          || t instanceof java.net.NoRouteToHostException || t instanceof java.io.EOFException
+          || name.equals("SafeModeException") || name.equals("StandbyException")
+          || name.equals("RetriableException") || name.equals("ConnectTimeoutException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A one-line description of the innermost cause: its class and message. */
+  public static String rootCause(Throwable failure) {
+    Throwable root = failure;
+    for (Throwable t : chain(failure)) {
+      root = t;
+    }
+    String msg = String.valueOf(root.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    if (msg.length() > 300) {
+      msg = msg.substring(0, 300) + "...";
+    }
+    return root.getClass().getName() + ": " + msg;
+  }
+
+  /** The first throwable of type {@code type} in the cause chain (suppressed included), or null. */
+  static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+    for (Throwable t : chain(failure)) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  private static String chainText(Throwable failure) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable t : chain(failure)) {
+      b.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
+    }
+    return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static Iterable<Throwable> chain(Throwable failure) {
+    Map<Throwable, Boolean> seen = new IdentityHashMap<>();
+    java.util.List<Throwable> out = new java.util.ArrayList<>();
+    java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+    if (failure != null) {
+      todo.add(failure);
+    }
+    while (!todo.isEmpty() && out.size() < 64) {
+      Throwable t = todo.poll();
+      if (seen.put(t, Boolean.TRUE) != null) {
+        continue;
+      }
+      out.add(t);
+      if (t.getCause() != null) {
+        todo.add(t.getCause());
+      }
+      for (Throwable s : t.getSuppressed()) {
+        todo.add(s);
+      }
+    }
+    return out;
+  }
+
+  /** Whether the throwable or its cause chain is an I/O failure. */
+  static boolean isIoFailure(Throwable failure) {
+    return find(failure, IOException.class) != null;
+  }
+}

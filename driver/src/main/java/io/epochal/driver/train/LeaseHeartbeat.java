@@ -1,0 +1,81 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.job.LeaseLostException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renews a driver's lease in the background every {@code ttl / 3}, so that a round, a checkpoint
+ * write or a retry backoff longer than the lease's ttl does not let the lease expire while the
+ * driver is alive. The training thread still renews before every round; this thread only covers
+ * the gaps.
+ *
+ * <p>When a renewal finds the lease taken over, the heartbeat stops and remembers the
+ * {@link LeaseLostException}: the training thread fails with LEASE_LOST before its next round,
+ * and the commit guard refuses to publish. A renewal that fails with an I/O error (the store
+ * briefly unreachable) is logged and retried at the next beat; the lease's ttl is the budget.
+ */
+final class LeaseHeartbeat {
+
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseHeartbeat.class);
+
+  private final JobDirectory dir;
+  private final ScheduledExecutorService timer;
+  private volatile LeaseLostException lost;
+
+  private LeaseHeartbeat(JobDirectory dir) {
+    this.dir = checkNotNull(dir, "dir");
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "epochal-lease-heartbeat");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** Starts renewing the lease of {@code dir} every {@code period}. */
+  static LeaseHeartbeat start(JobDirectory dir, Duration period) {
+    checkArgument(!period.isNegative() && !period.isZero(), "heartbeat period must be positive, got %s", period);
+    LeaseHeartbeat h = new LeaseHeartbeat(dir);
+    long ms = period.toMillis();
+    h.timer.scheduleWithFixedDelay(h::beat, ms, ms, TimeUnit.MILLISECONDS);
+    return h;
+  }
+
+  /** The lease loss a renewal found, or null while the lease is held. */
+  LeaseLostException lost() {
+    return lost;
+  }
+
+  private void beat() {
+    if (lost != null) {
+      return;
+    }
+    try {
+      dir.renew();
+    } catch (LeaseLostException e) {
+      lost = e;
+      LOG.error("Lease heartbeat on {}: {}", dir.path(), e.getMessage());
+      timer.shutdown();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Lease heartbeat on {} failed, retrying at the next beat: {}", dir.path(), e.toString());
+    }
+  }
+
+  /** Stops the heartbeat and waits for a renewal in progress. */
+  void stop() {
+    timer.shutdown();
+    try {
+      timer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingOutcome;
+import io.epochal.tensor.StateDict;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An executor JVM of {@code local-cluster[2,1,1024]} killed with SIGKILL while it runs a round:
+ * Spark recomputes the task (or the driver retries the round) and the job ends with the tensors of
+ * an uninterrupted run.
+ */
+class ExecutorKillTest {
+
+  private static EpochalSpark spark;
+  private static String data;
+
+  @BeforeAll
+  static void start(@TempDir Path tmp) {
+    spark = SparkSessions.builder().setMaster("local-cluster[2,1,1024]").optAppName("recovery-executor-kill")
+        .build();
+    spark.awaitExecutors(2, Duration.ofSeconds(120));
+    data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.close();
+    }
+  }
+
+  /** The executor JVM with Spark id {@code executorId}: a descendant of this JVM (the in-process worker). */
+  static Optional<ProcessHandle> executorProcess(String executorId) {
+    return ProcessHandle.current().descendants().filter(p -> {
+      String c = commandLine(p);
+      return c.contains("CoarseGrainedExecutorBackend") && c.contains("--executor-id " + executorId + " ");
+    }).findFirst();
+  }
+
+  /** The full command line from /proc (ProcessHandle.Info may leave it out for long classpaths). */
+  private static String commandLine(ProcessHandle p) {
+    try {
+      byte[] raw = java.nio.file.Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
+      return new String(raw, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ') + " ";
+    } catch (java.io.IOException e) {
+      return p.info().commandLine().orElse("") + " ";
+    }
+  }
+
+  @Test
+  void executorKilledMidRoundEndsBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+    TrainingOutcome reference = TrainingJob.builder()
+        .setSpec(RecoveryFixture.spec(tmp.resolve("reference").toUri().toString(), data)).setSpark(spark)
+        .build().run();
+    AtomicLong killed = new AtomicLong(-1);
+    SparkListener killer = new SparkListener() {
+      @Override
+      public void onTaskStart(SparkListenerTaskStart start) {
+        // The first task of the second round of epoch 2 (stage of the local round) dies with its JVM.
+        if (killed.get() < 0 && start.stageAttemptId() == 0 && Boolean.TRUE.equals(roundTwoRunning[0])) {
+          Optional<ProcessHandle> p = executorProcess(start.taskInfo().executorId());
+          if (p.isPresent() && killed.compareAndSet(-1, p.get().pid())) {
+            new Thread(() -> {
+              try {
+                Thread.sleep(150);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              p.get().destroyForcibly();
+            }).start();
+          }
+        }
+      }
+    };
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        roundTwoRunning[0] = epoch == 2 && round == 1;
+      }
+    };
+    spark.jsc().sc().addSparkListener(killer);
+    TrainingOutcome outcome;
+    try {
+      outcome = TrainingJob.builder()
+          .setSpec(RecoveryFixture.spec(tmp.resolve("killed").toUri().toString(), data)).setSpark(spark)
+          .optListener(listener).build().run();
+    } finally {
+      spark.jsc().sc().removeSparkListener(killer);
+    }
+    assertThat(killed.get()).as("an executor was killed").isPositive();
+    assertThat(ProcessHandle.of(killed.get()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    StateDict expected = RecoveryFixture.tensors(reference.state());
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(expected);
+  }
+
+  private static final Boolean[] roundTwoRunning = {false};
+}

@@ -1,0 +1,218 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingOutcome;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.tensor.StateDict;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Recovery inside one running driver on {@code local[2]}: real Spark failures, real files. */
+class InDriverRecoveryTest {
+
+  private static EpochalSpark spark;
+  private static Path root;
+  private static String data;
+  private static StateDict reference;
+  private static String referenceDir;
+
+  @BeforeAll
+  static void start(@TempDir Path tmp) throws Exception {
+    root = tmp;
+    spark = SparkSessions.builder().setMaster("local[2]").optAppName("recovery-in-driver").build();
+    data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
+    referenceDir = tmp.resolve("reference").toUri().toString();
+    reference = RecoveryFixture.tensors(run(RecoveryFixture.spec(referenceDir, data), new RecoveryFixture.Recording()).state());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (spark != null) {
+      spark.close();
+    }
+  }
+
+  private static TrainingOutcome run(JobSpec spec, RecoveryFixture.Recording listener) throws Exception {
+    return TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
+  }
+
+  @Test
+  void anAbortedRoundIsRetriedFromTheNewestCheckpointAndEndsBitIdentical() throws Exception {
+    String dir = root.resolve("aborted-round").toUri().toString();
+    AtomicBoolean fired = new AtomicBoolean();
+    // A real Spark job abort: the job of epoch 2, round 2 is cancelled as soon as it starts.
+    SparkListener canceller = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        String group = start.properties().getProperty("spark.jobGroup.id");
+        if ("epochal-e1-r1".equals(group) && fired.compareAndSet(false, true)) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+    spark.jsc().sc().addSparkListener(canceller);
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    TrainingOutcome outcome;
+    try {
+      outcome = run(RecoveryFixture.spec(dir, data), listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    assertThat(fired).isTrue();
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("TASK_FAILED")
+        .contains("reloading the newest verified checkpoint"));
+    List<JobEvent> failures = RecoveryFixture.events(dir, new Configuration()).stream()
+        .filter(e -> e.getType() == JobEventType.FAILURE).toList();
+    assertThat(failures).hasSize(1);
+    JobEvent f = failures.get(0);
+    assertThat(f.getEpoch()).isEqualTo(2);
+    assertThat(f.getRound()).isEqualTo(2);
+    assertThat(f.getAttempt()).isEqualTo(1);
+    assertThat(f.getReason()).isEqualTo("TASK_FAILED");
+    assertThat(f.getMessage()).contains("try 1 of 3").contains("cause: ").contains("cancelled");
+  }
+
+  @Test
+  void nonFiniteStateIsNotRetriedAndNeverReachesACheckpoint() throws Exception {
+    String dir = root.resolve("nan").toUri().toString();
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("optimizer.lr", "1e38"));
+    assertThatThrownBy(() -> run(spec, new RecoveryFixture.Recording()))
+        .isInstanceOfSatisfying(TrainingException.class,
+            e -> assertThat(e.reason()).isEqualTo(FailureReason.NON_FINITE_STATE))
+        .hasMessageContaining("no checkpoint was written");
+    Configuration conf = new Configuration();
+    List<JobEvent> events = RecoveryFixture.events(dir, conf);
+    assertThat(events).filteredOn(e -> e.getType() == JobEventType.FAILURE).hasSize(1)
+        .allSatisfy(e -> assertThat(e.getReason()).isEqualTo("NON_FINITE_STATE"));
+    assertThat(events).noneMatch(e -> e.getType() == JobEventType.EPOCH_COMMITTED);
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
+    assertThat(new JobStateStore(p.getFileSystem(conf), p).read().orElseThrow().getState())
+        .isEqualTo(JobState.FAILED);
+  }
+
+  @Test
+  void corruptedNewestCheckpointFallsBackToThePreviousOneAndSaysSo() throws Exception {
+    Path jobDir = root.resolve("corrupt");
+    String dir = jobDir.toUri().toString();
+    java.util.concurrent.CountDownLatch committed2 = new java.util.concurrent.CountDownLatch(1);
+    AtomicBoolean corrupted = new AtomicBoolean();
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void committed(int epoch, String path) {
+        if (epoch == 2) {
+          committed2.countDown();
+        }
+      }
+
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        if (epoch == 3 && round == 1 && corrupted.compareAndSet(false, true)) {
+          try {
+            committed2.await();
+            flipByte(jobDir.resolve("checkpoints/epoch-000002/model.safetensors"));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    };
+    // After the corruption the next round aborts; the retry must skip epoch 2 and resume from epoch 1.
+    SparkListener canceller = cancelOnStart("epochal-e2-r1");
+    spark.jsc().sc().addSparkListener(canceller);
+    TrainingOutcome outcome;
+    try {
+      outcome = run(RecoveryFixture.spec(dir, data), listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    assertThat(corrupted).isTrue();
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("skipping damaged checkpoint epoch 2")
+        .contains("epoch-000002").containsIgnoringCase("model.safetensors").contains("falling back"));
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint")
+        .contains("trained again from epoch 1"));
+    assertThat(RecoveryFixture.events(dir, new Configuration()))
+        .anyMatch(e -> e.getType() == JobEventType.RESUMED && e.getMessage().contains("epoch-000001"));
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(RecoveryFixture.checkpointTensors(dir, 2, new Configuration()))
+        .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 2, new Configuration()));
+  }
+
+  private static void flipByte(Path file) throws java.io.IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      long at = f.length() - 5;
+      f.seek(at);
+      int b = f.read();
+      f.seek(at);
+      f.write(b ^ 0x40);
+    }
+  }
+
+  private static SparkListener cancelOnStart(String jobGroup) {
+    AtomicBoolean fired = new AtomicBoolean();
+    return new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        String group = start.properties().getProperty("spark.jobGroup.id");
+        if (jobGroup.equals(group) && fired.compareAndSet(false, true)) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+  }
+
+  @Test
+  void driverWhoseLeaseWasTakenOverStopsWithLeaseLostNamingTheHolderAndDoesNotCommit() throws Exception {
+    String dir = root.resolve("taken-over").toUri().toString();
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
+    FileSystem fs = p.getFileSystem(new Configuration());
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+        if (epoch == 1) {
+          try {
+            // A driver whose clock says our lease has long expired takes the job over.
+            JobLease.builder().setFileSystem(fs).setJobDir(p).optHolder("usurper@elsewhere")
+                .optTtl(Duration.ofHours(1))
+                .optClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(1))).build().acquire(9);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    };
+    assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), listener))
+        .isInstanceOfSatisfying(TrainingException.class,
+            e -> assertThat(e.reason()).isEqualTo(FailureReason.LEASE_LOST))
+        .hasMessageContaining("usurper@elsewhere");
+    assertThat(Files.exists(root.resolve("taken-over/checkpoints/epoch-000001"))).isFalse();
+    assertThat(RecoveryFixture.events(dir, new Configuration()))
+        .noneMatch(e -> e.getType() == JobEventType.EPOCH_COMMITTED);
+  }
+}

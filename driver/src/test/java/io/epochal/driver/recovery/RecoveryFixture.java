@@ -1,0 +1,130 @@
+package io.epochal.driver.recovery;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.data.DataGenerator;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.train.TrainingListener;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.LocalRound;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/** A small job for the recovery tests: 256 rows, 8 features, 3 classes, 2 workers, 2 rounds per epoch. */
+final class RecoveryFixture {
+
+  static final int EPOCHS = 3;
+
+  private RecoveryFixture() {}
+
+  /** Writes the dataset as Parquet into {@code dir}. */
+  static String writeData(EpochalSpark spark, Path dir) {
+    String uri = dir.toUri().toString();
+    DataGenerator.builder().optRows(256).optFeatures(8).optClasses(3).optSeed(7).optPartitions(2).build()
+        .write(spark.session(), uri, true);
+    return uri;
+  }
+
+  /** The job's keys; {@code overrides} win. */
+  static Map<String, String> keys(String jobDir, String data, Map<String, String> overrides) {
+    Map<String, String> k = new LinkedHashMap<>();
+    k.put("job.name", "recovery");
+    k.put("job.dir", jobDir);
+    k.put("job.seed", "11");
+    k.put("model.name", "mlp");
+    k.put("model.version", "1");
+    k.put("model.input_dim", "8");
+    k.put("model.hidden", "16");
+    k.put("model.output_dim", "3");
+    k.put("optimizer.name", "adam");
+    k.put("optimizer.lr", "0.01");
+    k.put("schedule.name", "constant");
+    k.put("loss", "softmax_cross_entropy");
+    k.put("train.batch_size", "32");
+    k.put("train.epochs", Integer.toString(EPOCHS));
+    k.put("train.workers", "2");
+    k.put("train.local_steps", "2");
+    k.put("train.threads_per_worker", "1");
+    k.put("data.path", data);
+    k.put("data.format", "parquet");
+    k.put("data.features", "features");
+    k.put("data.label", "label");
+    k.put("data.classes", "3");
+    k.put("data.bad_rows", "fail");
+    k.put("retry.max_attempts", "3");
+    k.put("retry.backoff_ms", "10");
+    k.put("lease.ttl_ms", "5000");
+    k.putAll(overrides);
+    return k;
+  }
+
+  /** The resolved spec. */
+  static JobSpec spec(String jobDir, String data, Map<String, String> overrides) {
+    return JobSpecResolver.builder().optCatalog(new RegistryModelCatalog())
+        .optOverrides(keys(jobDir, data, overrides)).build().resolve();
+  }
+
+  /** The spec with no overrides. */
+  static JobSpec spec(String jobDir, String data) {
+    return spec(jobDir, data, Map.of());
+  }
+
+  /** Model and optimizer tensors of a final state, without anything else. */
+  static StateDict tensors(StateDict state) {
+    return StateDict.builder().putAll(LocalRound.modelPart(state)).putAll(LocalRound.optimizerPart(state)).build();
+  }
+
+  /** Model and optimizer tensors of committed checkpoint {@code epoch} of {@code jobDir}. */
+  static StateDict checkpointTensors(String jobDir, long epoch, Configuration conf) throws CheckpointException,
+      IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir).optConfiguration(conf).build()) {
+      var c = store.load(epoch);
+      return StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
+    }
+  }
+
+  /** Every event of every attempt of {@code jobDir}. */
+  static List<JobEvent> events(String jobDir, Configuration conf) throws IOException {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir);
+    FileSystem fs = dir.getFileSystem(conf);
+    return new JobEventLog(fs, dir).readAll();
+  }
+
+  /** Deletes a local directory tree. */
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /** A listener that keeps every warning and forwards epoch ends and commits to hooks. */
+  static class Recording implements TrainingListener {
+    final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void warning(String message) {
+      warnings.add(message);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobSpec;
+import io.epochal.job.JobSpecStore;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.params.HyperParameters;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code epochal resume --all}: which jobs under a root are resumed, and how each is submitted. */
+class ResumeAllTest {
+
+  @TempDir
+  Path root;
+
+  private FileSystem fs;
+
+  @BeforeEach
+  void jobs() throws Exception {
+    fs = FileSystem.getLocal(new Configuration());
+    job("a-completed", JobState.COMPLETED, null);
+    job("b-leased", JobState.RUNNING, Clock.systemUTC());
+    job("c-expired", JobState.RUNNING, Clock.offset(Clock.systemUTC(), Duration.ofHours(-2)));
+    job("d-failed", JobState.FAILED, null);
+    Files.createDirectories(root.resolve("not-a-job"));
+  }
+
+  private void job(String name, JobState state, Clock leaseClock) throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve(name).toUri());
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of(name, name, HyperParameters.builder().put("job.name", name)
+        .build()));
+    JobStateStore states = new JobStateStore(fs, dir);
+    states.transition(JobState.RUNNING, 1, "started");
+    if (state != JobState.RUNNING) {
+      states.transition(state, 1, state.name().toLowerCase());
+    }
+    if (leaseClock != null) {
+      JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("driver-of-" + name)
+          .optTtl(Duration.ofHours(1)).optClock(leaseClock).build().acquire(1);
+    }
+  }
+
+  private String[] cli(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    StringWriter w = new StringWriter();
+    int code = new EpochalCli(new SparkTrainingLauncher(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8)), new RegistryModelCatalog())
+        .execute(new PrintWriter(w), new PrintWriter(w), args);
+    return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8),
+        err.toString(StandardCharsets.UTF_8) + w};
+  }
+
+  @Test
+  void dryRunPrintsThePlanResumingOnlyUnfinishedJobsWhoseLeaseIsFreeOrExpired() {
+    String[] r = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    List<String> lines = r[1].lines().toList();
+    assertThat(lines.get(0)).contains("JOB").contains("STATE").contains("EPOCH").contains("ACTION")
+        .contains("REASON");
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("a-completed").contains("COMPLETED")
+        .contains("SKIP").contains("completed"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("b-leased").contains("SKIP")
+        .contains("leased by driver-of-b-leased until"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("c-expired").contains("RESUME")
+        .contains("lease of driver-of-c-expired expired at"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("d-failed").contains("FAILED").contains("RESUME")
+        .contains("lease free"));
+    assertThat(r[1]).doesNotContain("not-a-job").contains("dry run: nothing started (2 to resume)");
+  }
+
+  @Test
+  void submitTemplateRunsOnceForEveryResumableJobWithItsDirectory() throws Exception {
+    Path marker = root.resolve("submitted.txt");
+    String[] r = cli("resume", "--all", "--parallel", "2", "--submit-template",
+        "echo submitted {job_dir} >> '" + marker + "'", root.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+    List<String> submitted = Files.readAllLines(marker).stream().sorted().toList();
+    assertThat(submitted).containsExactly("submitted " + root.resolve("c-expired").toUri().toString()
+        .replaceFirst("/$", "").replace("file:///", "file:/"), "submitted "
+        + root.resolve("d-failed").toUri().toString().replaceFirst("/$", "").replace("file:///", "file:/"));
+    assertThat(r[1]).contains("2 resumed, 0 failed");
+  }
+
+  @Test
+  void aFailingSubmissionIsReportedWithItsExitCodeAndTheCommandToRetry() {
+    String[] r = cli("resume", "--all", "--submit-template", "test {job_dir} = none", root.toString());
+    assertThat(r[0]).isEqualTo("1");
+    assertThat(r[1]).contains("c-expired").contains("exit 1").contains("retry with: bin/epochal resume")
+        .contains("0 resumed, 2 failed");
+  }
+
+  @Test
+  void aTemplateWithoutThePlaceholderIsAUsageError() {
+    String[] r = cli("resume", "--all", "--submit-template", "spark-submit app.jar resume", root.toString());
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[2]).contains("{job_dir}");
+  }
+}
