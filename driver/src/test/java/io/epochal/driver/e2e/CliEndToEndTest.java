@@ -1,0 +1,170 @@
+package io.epochal.driver.e2e;
+
+import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
+import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobPaths;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code epochal} command in-process with the real Spark launcher on {@code local[2]}: every
+ * command starts and stops its own Spark session, as it does from {@code bin/epochal}.
+ */
+class CliEndToEndTest {
+
+  private static final String MASTER = "local[2]";
+
+  @TempDir
+  static Path shared;
+
+  private static String data;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void generateData() {
+    data = shared.resolve("data").toString();
+    CliRun gen = CliRun.of("gen-data", data, "--rows", "512", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "9", "--master", MASTER);
+    assertThat(gen.code).as("%s", gen).isZero();
+  }
+
+  @Test
+  void resumeAfterTheNewestCheckpointEndsBitIdenticalToAnUninterruptedRun() throws Exception {
+    Path jobA = tmp.resolve("job-a");
+    Path jobB = tmp.resolve("job-b");
+    Path fileA = jobFile("a.properties", jobA, Map.of("train.epochs", "4"));
+    Path fileB = jobFile("b.properties", jobB, Map.of("train.epochs", "4"));
+    assertTrained(CliRun.of("train", fileA.toString(), "--master", MASTER));
+    assertTrained(CliRun.of("train", fileB.toString(), "--master", MASTER));
+
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
+    FileSystem fs = dirB.getFileSystem(conf);
+    try (CheckpointStore store = E2eFixtures.store(jobB.toUri().toString(), conf)) {
+      assertThat(store.delete(4)).isTrue();
+      assertThat(store.delete(3)).isTrue();
+      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L);
+    }
+    // leave job B as a driver that failed after committing epoch 2 leaves it
+    fs.delete(JobPaths.state(dirB), false);
+    JobStateStore states = new JobStateStore(fs, dirB);
+    states.transition(JobState.RUNNING, 1, "started");
+    states.transition(JobState.FAILED, 1, "driver lost after epoch 2");
+
+    CliRun resume = CliRun.of("resume", jobB.toString(), "--master", MASTER);
+    assertThat(resume.code).as("%s", resume).isZero();
+    assertThat(resume.out).contains("trained 4 epochs (2 were done before this run)");
+
+    try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
+        CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(b)).containsExactly(1L, 2L, 3L, 4L);
+      for (long epoch = 3; epoch <= 4; epoch++) {
+        LoadedCheckpoint expected = E2eFixtures.assertVerified(a, epoch);
+        LoadedCheckpoint actual = E2eFixtures.assertVerified(b, epoch);
+        assertThat(actual.model()).as("model tensors of epoch %s", epoch).isEqualTo(expected.model());
+        assertThat(actual.optimizer()).as("optimizer tensors of epoch %s", epoch).isEqualTo(expected.optimizer());
+        assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
+        assertThat(actual.manifest().metrics().get("train_loss"))
+            .isEqualTo(expected.manifest().metrics().get("train_loss"));
+      }
+    }
+    List<JobEvent> events = E2eFixtures.events(fs, dirB);
+    assertThat(events).filteredOn(e -> e.getAttempt() == 2).extracting(JobEvent::getType).containsExactly(
+        JobEventType.STARTED, JobEventType.RESUMED, JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED,
+        JobEventType.COMPLETED);
+    assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> {
+      assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
+      assertThat(s.getAttempt()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
+    Path job = tmp.resolve("job");
+    Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
+    assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
+    Map<String, String> before = listing(job);
+
+    CliRun changed = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--master", MASTER);
+
+    assertThat(changed.code).as("%s", changed).isEqualTo(ExitCodes.USAGE);
+    assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05");
+    assertThat(listing(job)).isEqualTo(before);
+  }
+
+  @Test
+  void aHugeLearningRateFailsTheJobWithNonFiniteStateAndNoCheckpoint() throws Exception {
+    Path job = tmp.resolve("job");
+    Path file = jobFile("job.properties", job, Map.of("optimizer.name", "sgd", "optimizer.lr", "1e38"));
+
+    CliRun run = CliRun.of("train", file.toString(), "--master", MASTER);
+
+    assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.FAILED);
+    assertThat(run.err).contains("NON_FINITE_STATE").contains("epoch 1 round 1")
+        .containsPattern("the state of worker \\d|the aggregated state");
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+      assertThat(store.list()).isEmpty();
+    }
+    assertThat(job.resolve("checkpoints")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(),
+        p -> assertThat(listing(p)).isEmpty());
+    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
+        .isEqualTo(JobState.FAILED));
+    assertThat(E2eFixtures.events(fs, dir)).filteredOn(e -> e.getType() == JobEventType.FAILURE)
+        .singleElement().satisfies(e -> {
+          assertThat(e.getReason()).isEqualTo("NON_FINITE_STATE");
+          assertThat(e.getEpoch()).isEqualTo(1);
+          assertThat(e.getRound()).isEqualTo(1);
+          assertThat(e.getMessage()).containsPattern("worker \\d|aggregated state");
+        });
+  }
+
+  private Path jobFile(String name, Path jobDir, Map<String, String> overrides) {
+    Map<String, String> keys = E2eFixtures.jobKeys(jobDir.toString(), data);
+    keys.putAll(overrides);
+    return E2eFixtures.writeJobFile(tmp.resolve(name), keys);
+  }
+
+  private static void assertTrained(CliRun run) {
+    assertThat(run.code).as("%s", run).isZero();
+    assertThat(run.out).contains("checkpoints: ");
+  }
+
+  /** Every file under {@code dir} with its size and modification time. */
+  private static Map<String, String> listing(Path dir) throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.toList()) {
+        if (!p.equals(dir)) {
+          files.put(dir.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+              : Files.size(p) + " bytes, modified " + Files.getLastModifiedTime(p));
+        }
+      }
+    }
+    return files;
+  }
+}

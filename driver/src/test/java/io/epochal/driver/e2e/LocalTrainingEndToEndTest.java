@@ -1,0 +1,215 @@
+package io.epochal.driver.e2e;
+
+import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
+import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.DataGenerator;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.RoundRunner;
+import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingOutcome;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobState;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.optim.Optimizers;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.RoundResult;
+import io.epochal.worker.round.Seeds;
+import io.epochal.worker.round.TrainingConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Training on {@code local[2]} through the real product path, one Spark session for the class. */
+class LocalTrainingEndToEndTest {
+
+  private static EpochalSpark spark;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSessions.builder().setMaster("local[2]").optAppName("e2e-local").build();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.close();
+    }
+  }
+
+  @Test
+  void threeEpochsLowerTheLossAndCommitOneVerifiedCheckpointPerEpoch() throws Exception {
+    String data = tmp.resolve("data").toUri().toString();
+    DataGenerator.builder().optRows(1024).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5).build()
+        .write(spark.session(), data, false);
+    Path jobDir = tmp.resolve("job");
+    Configuration conf = new Configuration();
+    JobSpec spec = E2eFixtures.resolve(tmp, E2eFixtures.jobKeys(jobDir.toString(), data), conf);
+
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+
+    assertThat(outcome.epochs()).isEqualTo(3);
+    assertThat(outcome.resumedFrom()).isZero();
+    List<Double> losses = outcome.epochLosses();
+    assertThat(losses).hasSize(3);
+    assertThat(losses.get(2)).isLessThan(losses.get(0));
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L, 3L);
+      LoadedCheckpoint last = null;
+      for (long epoch = 1; epoch <= 3; epoch++) {
+        last = E2eFixtures.assertVerified(store, epoch);
+        assertThat(last.manifest().metrics().get("train_loss")).isEqualTo(losses.get((int) epoch - 1));
+      }
+      assertThat(last.model()).isEqualTo(LocalRound.modelPart(outcome.state()));
+      assertThat(last.optimizer()).isEqualTo(LocalRound.optimizerPart(outcome.state()));
+      assertThat(last.manifest().globalStep()).isEqualTo(outcome.globalStep());
+    }
+
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+    FileSystem fs = dir.getFileSystem(conf);
+    List<JobEvent> events = E2eFixtures.events(fs, dir);
+    assertThat(events).extracting(JobEvent::getType).containsExactly(JobEventType.STARTED,
+        JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED,
+        JobEventType.COMPLETED);
+    assertThat(events.subList(1, 4)).extracting(JobEvent::getEpoch).containsExactly(1L, 2L, 3L);
+    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
+        .isEqualTo(JobState.COMPLETED));
+
+    CliRun status = CliRun.of("status", jobDir.toString());
+    assertThat(status.code).as("%s", status).isZero();
+    assertThat(status.out).contains("COMPLETED").contains("checkpoints: 3");
+    for (int e = 1; e <= 3; e++) {
+      assertThat(status.out).contains(String.format("epoch-%06d", e))
+          .contains(String.format("%.6f", losses.get(e - 1)));
+    }
+
+    CliRun inspect = CliRun.of("inspect", jobDir.resolve("checkpoints/epoch-000003").toString());
+    assertThat(inspect.code).as("%s", inspect).isZero();
+    assertThat(inspect.out).contains("epoch:        3 (global step " + outcome.globalStep() + ")")
+        .contains("model:        mlp v1")
+        .contains("train_loss=" + losses.get(2))
+        .contains("model.safetensors: 4 tensors")
+        .containsPattern("layers\\.0\\.weight\\s+F32\\s+\\[16, " + FEATURES + "\\]")
+        .containsPattern("layers\\.3\\.weight\\s+F32\\s+\\[" + CLASSES + ", 16\\]")
+        .containsPattern("layers\\.0\\.weight\\.exp_avg_sq\\s+F32\\s+\\[16, " + FEATURES + "\\]")
+        .contains("probe.safetensors:");
+  }
+
+  @Test
+  void oneRoundOfTwoWorkersWithPlainSgdEqualsOneStepOnTheUnionBatch() {
+    int batch = 16;
+    TrainingConfig perWorker = sgdConfig(batch);
+    TrainingConfig union = sgdConfig(2 * batch);
+    DataShard first = shard(0, batch, 21);
+    DataShard second = shard(1, batch, 22);
+    DataShard both = concat(first, second);
+    StateDict initial = initialState(perWorker);
+
+    RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(first, second), 2),
+        perWorker, 2);
+    AggregateResult averaged = runner.run(initial, 0, 0, 0, "averaging identity");
+    RoundResult single = LocalRound.run(union, initial, both, 0, 0, 0);
+
+    assertThat(averaged.samples()).isEqualTo(2L * batch);
+    StateDict a = averaged.state();
+    StateDict b = single.state();
+    assertThat(a.names()).containsExactlyElementsOf(b.names());
+    double moved = 0;
+    for (String name : b.names()) {
+      if (b.get(name).dtype() != DType.F32) {
+        assertThat(a.get(name)).as(name).isEqualTo(b.get(name));
+        continue;
+      }
+      float[] x = a.get(name).toFloatArray();
+      float[] y = b.get(name).toFloatArray();
+      assertThat(x).as(name).hasSameSizeAs(y);
+      for (int i = 0; i < x.length; i++) {
+        assertThat((double) x[i]).as("%s[%s]", name, i).isCloseTo(y[i], within(1e-6));
+      }
+      if (initial.contains(name)) {
+        float[] w0 = initial.get(name).toFloatArray();
+        for (int i = 0; i < w0.length; i++) {
+          moved = Math.max(moved, Math.abs(w0[i] - y[i]));
+        }
+      }
+    }
+    assertThat(moved).as("the step changed the weights").isGreaterThan(1e-4);
+    assertThat(averaged.meanLoss()).isCloseTo(single.lossSum() / single.samples(), within(1e-6));
+  }
+
+  private static TrainingConfig sgdConfig(int batch) {
+    HyperParameters model = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", (long) FEATURES).put("hidden", List.of(16L)).put("output_dim", (long) CLASSES).build());
+    return TrainingConfig.builder()
+        .setModel("mlp", 1, model)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder()
+            .put("lr", 0.5).put("momentum", 0.0).build()))
+        .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
+        .setLoss("softmax_cross_entropy")
+        .setBatchSize(batch)
+        .optLocalSteps(1)
+        .setSeed(3)
+        .build();
+  }
+
+  private static StateDict initialState(TrainingConfig config) {
+    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+        config.modelParams())) {
+      model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
+      return model.stateDict();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot build the initial mlp", e);
+    }
+  }
+
+  /** Random rows whose class is the argmax of the first features. */
+  private static DataShard shard(int worker, int rows, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    float[] x = new float[rows * FEATURES];
+    float[] y = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      int best = 0;
+      for (int f = 0; f < FEATURES; f++) {
+        x[i * FEATURES + f] = (float) (rng.nextDouble() * 4 - 2);
+        if (f < CLASSES && x[i * FEATURES + f] > x[i * FEATURES + best]) {
+          best = f;
+        }
+      }
+      y[i] = best;
+    }
+    return new DataShard(worker, rows, new long[] {FEATURES}, 1, x, y);
+  }
+
+  private static DataShard concat(DataShard a, DataShard b) {
+    float[] x = new float[a.features().length + b.features().length];
+    System.arraycopy(a.features(), 0, x, 0, a.features().length);
+    System.arraycopy(b.features(), 0, x, a.features().length, b.features().length);
+    float[] y = new float[a.labels().length + b.labels().length];
+    System.arraycopy(a.labels(), 0, y, 0, a.labels().length);
+    System.arraycopy(b.labels(), 0, y, a.labels().length, b.labels().length);
+    return new DataShard(0, a.rows() + b.rows(), new long[] {FEATURES}, 1, x, y);
+  }
+
+}
