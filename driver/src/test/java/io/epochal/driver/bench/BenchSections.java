@@ -89,12 +89,14 @@ final class BenchSections {
     double ratio = (double) best.trainingNanos() / bestLocal.nanos();
     int rounds = bestLocal.rounds();
     table.add("1", "E epochs on 1 worker: Spark vs local loop", mainSetup("local[1]", epochs),
-        String.format("%s epochs incl. checkpoints (%s whole job with data load); %.1f ms/round",
-            Fmt.secs(best.trainingNanos()), Fmt.secs(best.wallNanos), best.trainingNanos() / 1e6 / rounds),
-        String.format("LocalRound.run loop, no Spark/checkpoints: %s; %.1f ms/round; final state %s",
-            Fmt.secs(bestLocal.nanos()), bestLocal.nanos() / 1e6 / rounds,
+        String.format("%s epochs incl. checkpoints (%s whole job with data load); %.1f ms/round; CPU %s",
+            Fmt.secs(best.trainingNanos()), Fmt.secs(best.wallNanos), best.trainingNanos() / 1e6 / rounds,
+            Fmt.secs(best.cpuNanos)),
+        String.format("LocalRound.run loop, no Spark/checkpoints: %s; %.1f ms/round; CPU %s; final state %s",
+            Fmt.secs(bestLocal.nanos()), bestLocal.nanos() / 1e6 / rounds, Fmt.secs(bestLocal.cpuNanos()),
             best.diff == 0 ? "bit-identical" : String.format("max |diff| %.2g", best.diff)),
-        String.format("%.3f× wall", ratio), Fmt.verdict("≤ 1.05×", ratio <= 1.05));
+        String.format("%.3f× wall (CPU time %.3f×)", ratio, (double) best.cpuNanos / bestLocal.cpuNanos()),
+        Fmt.verdict("≤ 1.05× wall", ratio <= 1.05));
   }
 
   /** (2) Two workers against one on the same two-slot session. */
@@ -147,20 +149,29 @@ final class BenchSections {
         ModelCache.forCurrentThread().close();
         RoundRunner runner = new RoundRunner(spark.jsc(), shards.shards(), config, Math.min(2, spark.slots()));
         state = runner.run(state, 0, 0, 0, "bench warm-up").state();
+        TaskTimes times = new TaskTimes();
+        spark.jsc().sc().addSparkListener(times);
         double[] roundMs = new double[reps];
+        long cpuStart = Fmt.processCpuNanos();
         for (int r = 0; r < reps; r++) {
           long t = System.nanoTime();
           AggregateResult result = runner.run(state, 0, r + 1, r + 1, "bench round " + (r + 1));
           roundMs[r] = (System.nanoTime() - t) / 1e6;
           state = result.state();
         }
+        double roundCpuMs = (Fmt.processCpuNanos() - cpuStart) / 1e6 / reps;
+        times.await(4 * reps, java.time.Duration.ofSeconds(60));
+        spark.jsc().sc().removeSparkListener(times);
         log.printf("bench: (3) %s: worker round in-process%n", shape);
         double[] localMs = new double[reps];
+        double[] localCpuMs = new double[reps];
         for (int r = -1; r < reps; r++) {
           long t = System.nanoTime();
+          long c = Fmt.processCpuNanos();
           LocalRound.run(config, state, shard0, 0, r + 1, r + 1);
           if (r >= 0) {
             localMs[r] = (System.nanoTime() - t) / 1e6;
+            localCpuMs[r] = (Fmt.processCpuNanos() - c) / 1e6;
           }
         }
         ModelCache.forCurrentThread().close();
@@ -168,15 +179,20 @@ final class BenchSections {
         CopyCost copy = CopyCost.measure(state, spark.jsc().getConf(), reps);
         double round = CopyCost.median(roundMs);
         double local = CopyCost.median(localMs);
+        double localCpu = CopyCost.median(localCpuMs);
         double kryo = copy.serializeMs() + copy.deserializeMs();
         table.add("3", "time per round, " + Fmt.count(shape.params()) + " params",
             shape + ", sgd (state = model, " + Fmt.mib(state.totalBytes()) + "), 2 workers, 1 local step, batch "
                 + batch + ", local[2]",
-            String.format("%.0f ms/round (median of %d; min %.0f)", round, reps, min(roundMs)),
-            String.format("worker LocalRound.run alone %.0f ms; arraycopy %.1f ms; Kryo ser %.0f + deser %.0f ms",
-                local, copy.copyMs(), copy.serializeMs(), copy.deserializeMs()),
-            String.format("orchestration %.0f ms = %.1f× one Kryo round trip of the state", round - local,
-                (round - local) / kryo),
+            String.format("%.0f ms/round (median of %d; min %.0f), CPU %.0f ms/round; mean task: worker %.0f ms (shuffle write %.0f),"
+                + " reducer %.0f ms, deserialize %.0f ms, GC %.0f ms", round, reps, min(roundMs), roundCpuMs, times.workerTaskMs(),
+                times.shuffleWriteMs(), times.reducerTaskMs(), times.deserializeMs(), times.gcMs()),
+            String.format("one worker's LocalRound.run alone %.0f ms (CPU %.0f ms); arraycopy %.1f ms; "
+                + "Kryo ser %.0f + deser %.0f ms", local, localCpu, copy.copyMs(), copy.serializeMs(),
+                copy.deserializeMs()),
+            String.format("orchestration %.0f ms wall = %.1f× a Kryo round trip; CPU beyond 2 workers' rounds "
+                + "%.0f ms = %.1f× a Kryo round trip", round - local, (round - local) / kryo,
+                roundCpuMs - 2 * localCpu, (roundCpuMs - 2 * localCpu) / kryo),
             "none (shows per-round cost)");
         state = null;
       }
@@ -227,11 +243,12 @@ final class BenchSections {
     long t = System.nanoTime();
     TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
     long wall = System.nanoTime() - t;
+    long cpu = Fmt.processCpuNanos() - listener.startedCpuNanos();
     if (!listener.warnings().isEmpty()) {
       throw new IllegalStateException("job " + spec.jobName() + " reported warnings, not a clean run: "
           + listener.warnings());
     }
-    return new Run(outcome, listener, wall);
+    return new Run(outcome, listener, wall, cpu);
   }
 
   private static double min(double[] xs) {
@@ -247,13 +264,15 @@ final class BenchSections {
     final TrainingOutcome outcome;
     final TimingListener listener;
     final long wallNanos;
+    final long cpuNanos;
     final int rounds;
     double diff;
 
-    Run(TrainingOutcome outcome, TimingListener listener, long wallNanos) {
+    Run(TrainingOutcome outcome, TimingListener listener, long wallNanos, long cpuNanos) {
       this.outcome = outcome;
       this.listener = listener;
       this.wallNanos = wallNanos;
+      this.cpuNanos = cpuNanos;
       this.rounds = listener.rounds();
     }
 

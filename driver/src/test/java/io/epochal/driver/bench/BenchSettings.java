@@ -38,6 +38,7 @@ final class BenchSettings {
     d.put("stall-hidden", "1024");
     d.put("stall-epochs", "5");
     d.put("work-dir", "");
+    d.put("spark-conf", "");
     return d;
   }
 
@@ -72,6 +73,20 @@ final class BenchSettings {
   /** Whether section {@code n} is to run. */
   boolean section(int n) {
     return longs("sections").contains((long) n);
+  }
+
+  /** The {@code spark-conf} entries, written {@code key=value;key=value}. */
+  Map<String, String> sparkConf() {
+    Map<String, String> conf = new LinkedHashMap<>();
+    for (String entry : values.get("spark-conf").split(";")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      checkArgument(eq > 0, "--spark-conf entry '%s' is not key=value (separate entries with ';')", entry);
+      conf.put(entry.substring(0, eq).trim(), entry.substring(eq + 1).trim());
+    }
+    return conf;
   }
 
   /** Text value of {@code key}. */

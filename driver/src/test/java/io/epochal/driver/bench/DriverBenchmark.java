@@ -26,7 +26,8 @@ import java.util.stream.Stream;
  * </ol>
  *
  * <p>Arguments are {@code --key=value} (see {@link BenchSettings}), e.g. {@code --sections=1,4
- * --epochs=5}. Run it with {@code bin/bench-driver}. Progress goes to standard error, the table to
+ * --epochs=5}; {@code --spark-conf=spark.shuffle.compress=false;spark.broadcast.compress=false}
+ * adds Spark conf entries. Run it with {@code bin/bench-driver}. Progress goes to standard error, the table to
  * standard output. Everything it writes goes to a temporary folder that it deletes at the end
  * (unless {@code --work-dir} names one).
  */
@@ -50,13 +51,13 @@ public final class DriverBenchmark {
       Path data = work.resolve("data");
       BenchSections sections = new BenchSections(settings, work, data, table, log);
       if (settings.section(1)) {
-        try (EpochalSpark spark = session("local[1]")) {
+        try (EpochalSpark spark = session("local[1]", settings)) {
           generate(spark, settings, data, log);
           sections.oneWorkerVsLocalLoop(spark);
         }
       }
       if (settings.section(2) || settings.section(3) || settings.section(4)) {
-        try (EpochalSpark spark = session("local[2]")) {
+        try (EpochalSpark spark = session("local[2]", settings)) {
           if (!Files.exists(data)) {
             generate(spark, settings, data, log);
           }
@@ -88,8 +89,9 @@ public final class DriverBenchmark {
     table.print(out);
   }
 
-  private static EpochalSpark session(String master) {
-    return SparkSessions.builder().setMaster(master).optAppName("epochal-bench").build();
+  private static EpochalSpark session(String master, BenchSettings settings) {
+    return SparkSessions.builder().setMaster(master).optAppName("epochal-bench").optConf(settings.sparkConf())
+        .build();
   }
 
   private static void generate(EpochalSpark spark, BenchSettings s, Path data, PrintStream log) {

@@ -1,6 +1,6 @@
 package io.epochal.driver.bench;
 
-/** Number formats of the benchmark table. */
+/** Number formats of the benchmark table, and the process CPU clock. */
 final class Fmt {
 
   private Fmt() {}
@@ -24,6 +24,18 @@ final class Fmt {
   /** Nanoseconds as seconds. */
   static String secs(long nanos) {
     return String.format("%.2f s", nanos / 1e9);
+  }
+
+  /**
+   * CPU time this JVM has used so far, all threads (training, Spark, GC), in nanoseconds. Less
+   * sensitive to other processes on the machine than wall time.
+   */
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean) {
+      return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();
+    }
+    throw new IllegalStateException("this JVM does not report process CPU time (" + os.getClass().getName() + ")");
   }
 
   /** A target and whether it is met. */

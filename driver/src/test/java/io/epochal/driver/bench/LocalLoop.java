@@ -47,6 +47,7 @@ final class LocalLoop {
     long globalStep = 0;
     long samples = 0;
     long start = System.nanoTime();
+    long cpu = Fmt.processCpuNanos();
     for (int e = 0; e < epochs; e++) {
       for (int r = 0; r < rounds; r++) {
         RoundResult result = LocalRound.run(config, state, shard, e, r, globalStep);
@@ -55,7 +56,8 @@ final class LocalLoop {
         globalStep += plan.stepsInRound(shard.rows(), r);
       }
     }
-    return new Result(state, samples, System.nanoTime() - start, epochs * rounds);
+    long nanos = System.nanoTime() - start;
+    return new Result(state, samples, nanos, Fmt.processCpuNanos() - cpu, epochs * rounds);
   }
 
   /** The largest absolute difference between the float tensors of two states with the same names. */
@@ -83,12 +85,14 @@ final class LocalLoop {
     private final StateDict state;
     private final long samples;
     private final long nanos;
+    private final long cpuNanos;
     private final int rounds;
 
-    Result(StateDict state, long samples, long nanos, int rounds) {
+    Result(StateDict state, long samples, long nanos, long cpuNanos, int rounds) {
       this.state = state;
       this.samples = samples;
       this.nanos = nanos;
+      this.cpuNanos = cpuNanos;
       this.rounds = rounds;
     }
 
@@ -102,6 +106,11 @@ final class LocalLoop {
 
     long nanos() {
       return nanos;
+    }
+
+    /** Process CPU time of the loop. */
+    long cpuNanos() {
+      return cpuNanos;
     }
 
     int rounds() {

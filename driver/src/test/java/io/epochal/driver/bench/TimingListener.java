@@ -17,10 +17,12 @@ final class TimingListener implements TrainingListener {
   private final Map<Integer, Long> committed = new ConcurrentHashMap<>();
   private final List<String> warnings = new ArrayList<>();
   private volatile int rounds;
+  private volatile long startedCpu = -1;
 
   @Override
   public void started(int firstEpoch, int epochs, int rounds, String checkpoint) {
     this.rounds = rounds;
+    this.startedCpu = Fmt.processCpuNanos();
   }
 
   @Override
@@ -41,6 +43,11 @@ final class TimingListener implements TrainingListener {
   /** Rounds per epoch of the run. */
   int rounds() {
     return rounds;
+  }
+
+  /** Process CPU time (all threads) when the job started its epochs, or -1 if it did not. */
+  long startedCpuNanos() {
+    return startedCpu;
   }
 
   /** Warnings the job reported. */
