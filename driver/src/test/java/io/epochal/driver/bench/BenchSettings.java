@@ -34,7 +34,7 @@ final class BenchSettings {
     d.put("repeat", "1");
     d.put("sizes", "1000000,10000000,50000000");
     d.put("size-batch", "4");
-    d.put("size-rounds", "5");
+    d.put("size-rounds", "3");
     d.put("stall-hidden", "1024");
     d.put("stall-epochs", "5");
     d.put("work-dir", "");
