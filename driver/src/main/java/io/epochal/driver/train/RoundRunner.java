@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.SparkAggregator;
+import io.epochal.driver.aggregate.WeightedAverager;
 import io.epochal.driver.spark.SparkJobs;
 import io.epochal.driver.spark.SparkTaskResources;
 import io.epochal.tensor.StateDict;
@@ -11,6 +12,7 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.RoundResult;
 import io.epochal.worker.round.TrainingConfig;
+import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -56,6 +58,12 @@ public final class RoundRunner {
           JavaRDD<RoundResult> results =
               shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
                   SparkTaskResources.current()));
+          if (shards.getNumPartitions() == 1) {
+            // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
+            RoundResult only = results.collect().get(0);
+            return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
+                only.lossSum(), 1);
+          }
           return SparkAggregator.aggregate(results, reduceShards);
         }));
   }
