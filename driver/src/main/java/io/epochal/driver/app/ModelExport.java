@@ -5,12 +5,16 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.worker.djl.DjlModelDirectory;
 import io.epochal.worker.export.OnnxExporter;
+import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -18,7 +22,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * {@code epochal export}: loads a checkpoint (a job directory: its newest), warns when it was
  * written with another DJL, engine or platform (naming both versions), and writes its model as an
- * ONNX file through {@link OnnxExporter}.
+ * ONNX file through {@link OnnxExporter}, or as a DJL model directory through
+ * {@link DjlModelDirectory}.
  */
 final class ModelExport {
 
@@ -34,9 +39,8 @@ final class ModelExport {
 
   /** Exports {@code checkpoint} in {@code format} to {@code target}; returns an exit code. */
   int export(URI checkpoint, String format, URI target) throws IOException {
-    if (!format.equals("onnx")) {
-      throw new ConfigException("--format", "--format " + format + " is not implemented in this build; use "
-          + "--format onnx (see docs/EXPORT.md)");
+    if (!format.equals("onnx") && !format.equals("djl")) {
+      throw new ConfigException("--format", "--format " + format + " is not supported; use onnx or djl");
     }
     CheckpointTarget t = CheckpointTarget.resolve(checkpoint, conf);
     try (CheckpointStore store = t.open(conf)) {
@@ -51,6 +55,9 @@ final class ModelExport {
       if (!warning.isEmpty()) {
         err.println("epochal: warning: " + warning);
       }
+      if (format.equals("djl")) {
+        return exportDjl(c, target);
+      }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model());
       Path path = new Path(target);
@@ -62,6 +69,34 @@ final class ModelExport {
           m.modelName(), m.modelVersion(), c.path(), path, OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
           OnnxExporter.OUTPUT);
       return ExitCodes.OK;
+    }
+  }
+
+  /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */
+  private int exportDjl(LoadedCheckpoint c, URI target) throws IOException {
+    CheckpointManifest m = c.manifest();
+    java.nio.file.Path local = java.nio.file.Files.createTempDirectory("epochal-djl-export");
+    try {
+      DjlModelDirectory.write(local, m.modelName(), Integer.parseInt(m.modelVersion()),
+          CheckpointVerifier.modelParams(m), c.model(), c.epoch(), ModelRegistry.getDefault());
+      Path dir = new Path(target);
+      FileSystem fs = dir.getFileSystem(conf);
+      fs.mkdirs(dir);
+      List<String> names = new ArrayList<>();
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {
+        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.sorted()::iterator) {
+          fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(dir, f.getFileName().toString()));
+          names.add(f.getFileName().toString());
+        }
+      }
+      out.printf("exported %s v%s of %s to DJL model directory %s (%s); load it with "
+          + "DjlModelDirectory.load(dir, ModelRegistry.getDefault())%n", m.modelName(), m.modelVersion(), c.path(),
+          dir, String.join(", ", names));
+      return ExitCodes.OK;
+    } finally {
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(local)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
     }
   }
 }

@@ -8,6 +8,11 @@ import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.predict.BatchPredictor;
+import io.epochal.driver.predict.PredictOptions;
+import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.GpuResources;
 import io.epochal.driver.spark.SparkSessions;
@@ -18,8 +23,12 @@ import io.epochal.driver.train.TrainingOutcome;
 import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
 import io.epochal.job.LeaseHeldException;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.EngineCompatibility;
 import java.io.PrintStream;
 import java.net.URI;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -28,7 +37,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * Runs the CLI's commands on Spark: {@code train} and {@code resume} start a session for the
  * chosen master and run a {@link TrainingJob}; {@code status}, {@code inspect} and {@code verify}
- * read the job directory without Spark. Failures become documented exit codes with a message that
+ * read the job directory without Spark; {@code predict} runs a {@link BatchPredictor} on a session
+ * for the chosen master. Failures become documented exit codes with a message that
  * says what to do.
  */
 public final class SparkTrainingLauncher implements TrainingLauncher {
@@ -163,5 +173,43 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int export(URI checkpoint, String format, URI target, CliOptions options) throws Exception {
     return new ModelExport(new Configuration(), out, err).export(checkpoint, format, target);
+  }
+
+  @Override
+  public int predict(URI model, URI input, URI output, Map<String, String> dataKeys, CliOptions options)
+      throws Exception {
+    if (new Path(model).getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      throw new ConfigException("checkpoint", "predict runs a checkpoint's model, not an ONNX file (" + model
+          + "): give the checkpoint or job directory it was exported from, or serve the ONNX file with ONNX "
+          + "Runtime (docs/EXPORT.md, 'Serving the ONNX file')");
+    }
+    PredictOptions predict = PredictOptions.fromKeys(input.toString(), output == null ? null : output.toString(),
+        dataKeys);
+    Configuration conf = new Configuration();
+    BatchPredictor.checkLocations(predict, conf);
+    CheckpointTarget t = CheckpointTarget.resolve(model, conf);
+    LoadedCheckpoint c;
+    try (CheckpointStore store = t.open(conf)) {
+      long epoch = t.epochOrNewest(store);
+      if (epoch < 0) {
+        err.println("epochal: " + model + " has no checkpoint to predict with");
+        return ExitCodes.FAILED;
+      }
+      c = store.load(epoch);
+    }
+    String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(c.path());
+    if (!warning.isEmpty()) {
+      err.println("epochal: warning: " + warning);
+    }
+    try (EpochalSpark spark = SparkSessions.builder()
+        .setMaster(options.master())
+        .optAppName("epochal predict " + c.manifest().modelName())
+        .optVerbose(options.verbose())
+        .optConf(options.sparkConf())
+        .build()) {
+      PredictionSummary summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(c, predict, out);
+      (output == null ? err : out).println(summary);
+      return ExitCodes.OK;
+    }
   }
 }

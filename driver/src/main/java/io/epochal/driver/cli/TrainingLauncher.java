@@ -62,7 +62,9 @@ public interface TrainingLauncher {
    * Runs batch inference of a checkpoint's model (or an exported ONNX file) on {@code input} and
    * writes the predictions to {@code output}.
    *
-   * @param dataKeys {@code data.*} job keys (format, features, ...) as for training
+   * @param output where to write the predictions, or null to print them
+   * @param dataKeys {@code data.*} job keys (format, features, bad_rows) as for training, and
+   *     {@code predict.output_format} and {@code predict.batch_size} when given
    */
   default int predict(URI model, URI input, URI output, java.util.Map<String, String> dataKeys,
       CliOptions options) throws Exception {

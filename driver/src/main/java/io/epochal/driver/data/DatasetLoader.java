@@ -8,10 +8,8 @@ import io.epochal.worker.data.DataShard;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -83,7 +81,7 @@ public final class DatasetLoader {
       bad += scans.get(i).bad;
     }
     if (bad > 0 && !o.skipBadRows()) {
-      throw firstBad(scans);
+      throw PartitionScan.firstBad(scans);
     }
     long good = total - bad;
     int workers = o.workers();
@@ -146,25 +144,6 @@ public final class DatasetLoader {
           + first[0].get(0) + ", not a non-empty array of numbers; set data.features to numeric columns");
     }
     return values.length;
-  }
-
-  private static BadInputException firstBad(List<PartitionScan> scans) {
-    Map<String, Long> fileRowsBefore = new HashMap<>();
-    long datasetRow = 0;
-    for (PartitionScan s : scans) {
-      if (s.firstBadLocal >= 0) {
-        Object[] at = s.locate(s.firstBadLocal);
-        String file = (String) at[0];
-        long rowInFile = fileRowsBefore.getOrDefault(file, 0L) + (Long) at[1] + 1;
-        return new BadInputException(file.isEmpty() ? "<no file>" : file, rowInFile,
-            datasetRow + s.firstBadLocal, s.firstBadReason);
-      }
-      for (int i = 0; i < s.runFiles.size(); i++) {
-        fileRowsBefore.merge(s.runFiles.get(i), s.runCounts.get(i), Long::sum);
-      }
-      datasetRow += s.rows;
-    }
-    throw new IllegalStateException("no bad row found in " + scans.size() + " partition scans");
   }
 
   private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, long start) {

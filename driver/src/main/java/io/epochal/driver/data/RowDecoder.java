@@ -1,5 +1,7 @@
 package io.epochal.driver.data;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.io.Serializable;
 import java.lang.reflect.Method;
 import java.util.List;
@@ -10,8 +12,11 @@ import org.apache.spark.sql.Row;
  * feature columns first (several numeric columns, or one array/vector column), then the label.
  * Numbers are taken as they are; text (CSV) is parsed; nulls, non-numeric text, non-finite values,
  * a wrong number of features and a label that is not a valid class index make the row bad.
+ *
+ * <p>{@link #forFeatures} gives a decoder of the features alone (no label column), which batch
+ * inference uses so that a row is good or bad for exactly the same reasons as in training.
  */
-final class RowDecoder implements Serializable {
+public final class RowDecoder implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
@@ -32,17 +37,41 @@ final class RowDecoder implements Serializable {
     this.classes = classes;
   }
 
-  /** Values per decoded row: features and one label. */
-  int width() {
-    return featureSize + 1;
+  /**
+   * A decoder of features only: the row holds the feature columns first (several numeric columns,
+   * or one array/vector column when {@code arrayColumn}); what follows them is not read.
+   *
+   * @throws IllegalArgumentException when no column is named, an array column is not alone, or
+   *     {@code featureSize < 1}
+   */
+  public static RowDecoder forFeatures(List<String> featureColumns, boolean arrayColumn, int featureSize) {
+    checkArgument(featureColumns != null && !featureColumns.isEmpty(), "feature columns must not be empty, got %s",
+        featureColumns);
+    checkArgument(!arrayColumn || featureColumns.size() == 1, "an array feature column must be the only one, got %s",
+        featureColumns);
+    checkArgument(featureSize >= 1, "feature size must be >= 1, got %s", featureSize);
+    checkArgument(arrayColumn || featureSize == featureColumns.size(),
+        "feature size %s differs from the %s named columns %s", featureSize, featureColumns.size(), featureColumns);
+    return new RowDecoder(featureColumns, arrayColumn, featureSize, null, false, 0);
+  }
+
+  /** Values per decoded row: features and one label ({@link #forFeatures}: features only). */
+  public int width() {
+    return label == null ? featureSize : featureSize + 1;
+  }
+
+  /** Number of feature values per row. */
+  public int featureSize() {
+    return featureSize;
   }
 
   /**
-   * Decodes {@code row} into {@code out} ({@link #width()} floats).
+   * Decodes {@code row} into {@code out} ({@link #width()} floats). Thread-safe: the decoder holds
+   * no mutable state.
    *
    * @return null when the row is good, otherwise why it is bad
    */
-  String decode(Row row, float[] out) {
+  public String decode(Row row, float[] out) {
     int labelIndex;
     if (arrayColumn) {
       String bad = decodeArray(row.get(0), out);
@@ -67,6 +96,9 @@ final class RowDecoder implements Serializable {
         out[i] = (float) d;
       }
       labelIndex = featureSize;
+    }
+    if (label == null) {
+      return null;
     }
     return decodeLabel(row.get(labelIndex), out);
   }
@@ -134,7 +166,7 @@ final class RowDecoder implements Serializable {
   }
 
   /** The values of an array, an ML vector (object or struct form), or null for anything else. */
-  static double[] toDoubles(Object v) {
+  public static double[] toDoubles(Object v) {
     if (v instanceof scala.collection.Seq) {
       scala.collection.Seq<?> seq = (scala.collection.Seq<?>) v;
       double[] d = new double[seq.length()];

@@ -156,10 +156,10 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void djlFormatIsNotImplementedAndSaysSo() {
-    assertThat(run("export", job.toString(), "--format", "djl", "--out", tmp.resolve("djl").toString()))
+  void unknownExportFormatIsAUsageErrorNamingTheFormats() {
+    assertThat(run("export", job.toString(), "--format", "tflite", "--out", tmp.resolve("m").toString()))
         .isEqualTo(2);
-    assertThat(err).contains("--format djl is not implemented");
+    assertThat(err).contains("--format 'tflite' is not supported; use onnx or djl");
   }
 
   private void replaceInManifest(String from, String to) throws IOException {

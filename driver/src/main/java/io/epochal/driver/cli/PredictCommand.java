@@ -1,0 +1,65 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.JobKeys;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code epochal predict URI --input PATH [--format F] [--features COLS] [--output PATH]
+ * [--output-format parquet|csv] [--batch-size N] [--bad-rows fail|skip]}: batch inference of a
+ * checkpoint's model (a job directory: its newest checkpoint) through Spark.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, description = {
+    "Batch inference through Spark with a checkpoint's model (a job directory: its newest checkpoint): writes "
+        + "the input's other columns (or row_id), prediction (argmax class, or the regression output) and "
+        + "scores (the model's outputs). Feature columns default to the checkpoint's data.features. An ONNX "
+        + "file is not accepted: predict from the checkpoint it was exported from (see docs/EXPORT.md)."})
+final class PredictCommand extends LauncherCommand {
+
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "Rows to predict: a file or directory (local path or Hadoop URI).")
+  String input;
+
+  @Option(names = "--format", paramLabel = "csv|parquet|json",
+      description = "Format of --input (default: from its extension, else the checkpoint's data.format).")
+  String format;
+
+  @Option(names = "--features", paramLabel = "COLS", description = "Comma-separated numeric columns, or one "
+      + "array/vector column (default: the checkpoint's data.features).")
+  String features;
+
+  @Option(names = "--output", paramLabel = "PATH",
+      description = "Where to write the predictions (default: print them as CSV).")
+  String output;
+
+  @Option(names = "--output-format", paramLabel = "parquet|csv",
+      description = "Format of --output (default: csv when it ends with .csv, parquet otherwise).")
+  String outputFormat;
+
+  @Option(names = "--batch-size", paramLabel = "N", description = "Rows per forward pass (default 256).")
+  String batchSize;
+
+  @Option(names = "--bad-rows", paramLabel = "fail|skip", description = "A row with a wrong number of features "
+      + "or a non-numeric value: fail naming file and row (default), or skip it.")
+  String badRows;
+
+  @Override
+  int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    Map<String, String> keys = new LinkedHashMap<>();
+    put(keys, JobKeys.DATA_FORMAT, format);
+    put(keys, JobKeys.DATA_FEATURES, features);
+    put(keys, JobKeys.DATA_BAD_ROWS, badRows);
+    put(keys, "predict.output_format", outputFormat);
+    put(keys, "predict.batch_size", batchSize);
+    return launcher.predict(uri, qualify(input), output == null ? null : qualify(output), keys, options);
+  }
+
+  private static void put(Map<String, String> keys, String key, String value) {
+    if (value != null) {
+      keys.put(key, value);
+    }
+  }
+}

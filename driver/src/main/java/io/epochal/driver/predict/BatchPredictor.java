@@ -1,0 +1,290 @@
+package io.epochal.driver.predict;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.data.BadInputException;
+import io.epochal.driver.data.PartitionScan;
+import io.epochal.driver.data.RowDecoder;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
+
+/**
+ * Runs {@code epochal predict} on Spark: checks the checkpoint's state against its model on the
+ * driver, reads the input with the feature columns (given, or the checkpoint's
+ * {@code data.features}), checks every row as training does (a bad row fails the run naming file
+ * and row, unless bad rows are skipped), then predicts each partition with
+ * {@link PartitionPredictor} (the state dict sent once as a broadcast) and writes parquet or CSV,
+ * or prints CSV.
+ *
+ * <p>Output columns: the input's columns other than the features (or {@code row_id}, the row's
+ * 0-based index in the input, when there are none), {@code prediction} (the argmax class, an int,
+ * for a classification model; the output, a float, for a one-output regression model; the outputs
+ * for a multi-output one) and {@code scores} (the model's outputs, logits for classification, as
+ * {@code array<float>}). CSV has no arrays: {@code scores} becomes {@code score_0 ... score_<k-1>}
+ * and other array columns are written in their string form.
+ */
+public final class BatchPredictor {
+
+  /** Output column of the predicted class or value. */
+  public static final String PREDICTION = "prediction";
+  /** Output column of the model's outputs. */
+  public static final String SCORES = "scores";
+  /** Output column of the row's index in the input, added when no other column identifies it. */
+  public static final String ROW_ID = "row_id";
+
+  private static final String FILE_COLUMN = "_epochal_input_file";
+
+  private final EpochalSpark spark;
+  private final ModelRegistry registry;
+
+  /** A predictor on {@code spark} building models from {@code registry}. */
+  public BatchPredictor(EpochalSpark spark, ModelRegistry registry) {
+    this.spark = checkNotNull(spark, "spark");
+    this.registry = checkNotNull(registry, "registry");
+  }
+
+  /**
+   * Predicts {@code options}' input with {@code checkpoint}'s model.
+   *
+   * @param stdout where predictions are printed as CSV when the options name no output
+   * @throws ConfigException for an unreadable input, an existing output, a missing or mis-sized
+   *     feature column, an output column name the input already uses
+   * @throws BadInputException naming file and row of the first bad row, unless bad rows are skipped
+   * @throws IOException when the input or output file system cannot be reached
+   */
+  public PredictionSummary predict(LoadedCheckpoint checkpoint, PredictOptions options, PrintStream stdout)
+      throws BadInputException, IOException {
+    CheckpointManifest m = checkpoint.manifest();
+    HyperParameters hp = m.hyperParameters();
+    int version = Integer.parseInt(m.modelVersion());
+    HyperParameters modelParams = HyperParameters.builder().putAll(hp.withPrefix(JobKeys.MODEL_PREFIX))
+        .remove("name").remove("version").build();
+    long[] inputShape;
+    int outputSize;
+    try (EpochalModel model = registry.create(m.modelName(), version, modelParams)) {
+      model.loadStateDict(checkpoint.model());
+      inputShape = model.inputShape();
+      outputSize = model.outputSize();
+    }
+    boolean classification = !hp.contains(JobKeys.LOSS) || "softmax_cross_entropy".equals(hp.getString(JobKeys.LOSS));
+
+    checkLocations(options, spark.jsc().hadoopConfiguration());
+    String format = inputFormat(options, hp);
+    Dataset<Row> df = reader(format).load(options.input());
+    List<String> columns = Arrays.asList(df.columns());
+    List<String> features = features(options, hp);
+    for (String c : features) {
+      if (!columns.contains(c)) {
+        throw new ConfigException(JobKeys.DATA_FEATURES, "feature column '" + c + "' is not in " + format + " input "
+            + options.input() + "; its columns are " + columns + "; name feature columns with --features");
+      }
+    }
+    int featureSize = Math.toIntExact(Arrays.stream(inputShape).reduce(1, (a, b) -> a * b));
+    boolean arrayColumn = features.size() == 1 && isArrayLike(df.schema().apply(features.get(0)).dataType());
+    if (!arrayColumn && features.size() != featureSize) {
+      throw new ConfigException(JobKeys.DATA_FEATURES, "--features names " + features.size() + " numeric columns "
+          + features + " but model " + m.modelName() + " v" + version + " takes " + featureSize + " features per "
+          + "row; name " + featureSize + " columns or one array column");
+    }
+    List<String> pass = columns.stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
+    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
+      if (pass.contains(taken)) {
+        throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
+            + "rename it in " + options.input());
+      }
+    }
+    RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
+    PredictionPlan plan = new PredictionPlan(m.modelName(), version, modelParams, decoder, inputShape, outputSize,
+        classification, options.batchSize(), options.skipBadRows(), pass.size(), pass.isEmpty());
+
+    List<Column> select = new ArrayList<>();
+    features.forEach(c -> select.add(df.col(c)));
+    pass.forEach(c -> select.add(df.col(c)));
+    select.add(functions.input_file_name().as(FILE_COLUMN));
+    JavaRDD<Row> rows = df.select(select.toArray(new Column[0])).javaRDD();
+
+    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, decoder)).iterator(), true).collect());
+    scans.sort(Comparator.comparingInt(PartitionScan::partition));
+    long[] start = new long[scans.size()];
+    long total = 0;
+    long bad = 0;
+    for (int i = 0; i < scans.size(); i++) {
+      start[i] = total;
+      total += scans.get(i).rows();
+      bad += scans.get(i).bad();
+    }
+    if (bad > 0 && !options.skipBadRows()) {
+      throw PartitionScan.firstBad(scans);
+    }
+
+    Broadcast<StateDict> state = spark.jsc().broadcast(checkpoint.model());
+    try {
+      JavaRDD<Row> predicted = rows.mapPartitionsWithIndex(
+          (Integer p, Iterator<Row> it) -> PartitionPredictor.predict(plan, state.value(), it, start[p]), true);
+      Dataset<Row> out = spark.session().createDataFrame(predicted, schema(df.schema(), pass, plan));
+      String outputFormat = options.outputFormat();
+      if (options.output() == null) {
+        CsvPrinter.print(flattenForCsv(out, outputSize), stdout);
+      } else if ("csv".equals(outputFormat)) {
+        flattenForCsv(out, outputSize).write().mode(SaveMode.ErrorIfExists).option("header", "true")
+            .csv(options.output());
+      } else {
+        out.write().mode(SaveMode.ErrorIfExists).parquet(options.output());
+      }
+      return new PredictionSummary(m.modelName() + " v" + version, checkpoint.path(), features, total, bad,
+          options.output(), options.output() == null ? "csv" : outputFormat);
+    } finally {
+      state.destroy();
+    }
+  }
+
+  /** The output schema: pass columns as read, row_id, prediction, scores. */
+  static StructType schema(StructType input, List<String> pass, PredictionPlan plan) {
+    List<StructField> fields = new ArrayList<>();
+    for (String c : pass) {
+      fields.add(input.apply(c));
+    }
+    if (plan.rowId()) {
+      fields.add(DataTypes.createStructField(ROW_ID, DataTypes.LongType, false));
+    }
+    ArrayType floats = DataTypes.createArrayType(DataTypes.FloatType, false);
+    DataType prediction = plan.classification() ? DataTypes.IntegerType
+        : plan.outputSize() == 1 ? DataTypes.FloatType : floats;
+    fields.add(DataTypes.createStructField(PREDICTION, prediction, false));
+    fields.add(DataTypes.createStructField(SCORES, floats, false));
+    return DataTypes.createStructType(fields);
+  }
+
+  /** {@code out} with array columns of the model spread over numbered columns, other non-scalars as text. */
+  static Dataset<Row> flattenForCsv(Dataset<Row> out, int outputSize) {
+    List<Column> cols = new ArrayList<>();
+    for (StructField f : out.schema().fields()) {
+      Column c = out.col("`" + f.name() + "`");
+      boolean modelArray = f.name().equals(SCORES) || f.name().equals(PREDICTION) && f.dataType() instanceof ArrayType;
+      if (modelArray) {
+        String prefix = f.name().equals(SCORES) ? "score_" : "prediction_";
+        for (int i = 0; i < outputSize; i++) {
+          cols.add(c.getItem(i).as(prefix + i));
+        }
+      } else if (isArrayLike(f.dataType())) {
+        cols.add(c.cast(DataTypes.StringType).as(f.name()));
+      } else {
+        cols.add(c);
+      }
+    }
+    return out.select(cols.toArray(new Column[0]));
+  }
+
+  /**
+   * Checks, before anything starts, that the input exists and can be read and that the output (if
+   * any) does not exist yet.
+   *
+   * @throws ConfigException naming the option, the location and the fix
+   * @throws IOException when the output's file system cannot be reached
+   */
+  public static void checkLocations(PredictOptions options, Configuration conf) throws IOException {
+    checkInput(options.input(), conf);
+    if (options.output() != null) {
+      checkOutput(options.output(), conf);
+    }
+  }
+
+  private static void checkInput(String input, Configuration conf) {
+    Path p = new Path(input);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        throw new ConfigException("--input", "--input " + input + " does not exist; give a file or directory of "
+            + "csv, parquet or json rows");
+      }
+      if (fs.getFileStatus(p).isDirectory()) {
+        fs.listStatus(p);
+      } else {
+        fs.open(p).close();
+      }
+    } catch (IOException e) {
+      throw new ConfigException("--input", "--input " + input + " cannot be read: " + e.getMessage()
+          .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; give a readable file or directory", e);
+    }
+  }
+
+  private static void checkOutput(String output, Configuration conf) throws IOException {
+    Path p = new Path(output);
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs.exists(p)) {
+      throw new ConfigException("--output", "--output " + output + " already exists; give a new location or "
+          + "delete it first");
+    }
+  }
+
+  private static String inputFormat(PredictOptions options, HyperParameters hp) {
+    if (options.inputFormat() != null) {
+      return options.inputFormat();
+    }
+    String name = new Path(options.input()).getName().toLowerCase(Locale.ROOT);
+    for (String f : List.of("csv", "json", "parquet")) {
+      if (name.endsWith("." + f)) {
+        return f;
+      }
+    }
+    return hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT) : "parquet";
+  }
+
+  private static List<String> features(PredictOptions options, HyperParameters hp) {
+    if (!options.features().isEmpty()) {
+      return options.features();
+    }
+    if (!hp.contains(JobKeys.DATA_FEATURES)) {
+      throw new ConfigException(JobKeys.DATA_FEATURES, "the checkpoint's job spec has no " + JobKeys.DATA_FEATURES
+          + "; name the feature columns with --features");
+    }
+    return Arrays.stream(hp.getString(JobKeys.DATA_FEATURES).split(",")).map(String::trim)
+        .filter(c -> !c.isEmpty()).collect(Collectors.toList());
+  }
+
+  private DataFrameReader reader(String format) {
+    DataFrameReader r = spark.session().read().format(format);
+    if ("csv".equals(format)) {
+      r = r.option("header", "true").option("inferSchema", "false").option("mode", "PERMISSIVE");
+    }
+    return r;
+  }
+
+  private static boolean isArrayLike(DataType t) {
+    return t instanceof ArrayType || t instanceof UserDefinedType || t instanceof StructType;
+  }
+}

@@ -1,0 +1,240 @@
+package io.epochal.driver.predict;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What {@code epochal predict} reads and writes: input path and format, feature columns (empty:
+ * the checkpoint's {@code data.features}), output path (null: standard output) and format,
+ * mini-batch size and bad-row policy. Immutable; build with {@link #builder()} or from the CLI's
+ * keys with {@link #fromKeys}.
+ */
+public final class PredictOptions {
+
+  /** Key of the output format in {@link #fromKeys}' map: parquet or csv. */
+  public static final String OUTPUT_FORMAT = "predict.output_format";
+  /** Key of the mini-batch size in {@link #fromKeys}' map. */
+  public static final String BATCH_SIZE = "predict.batch_size";
+  /** Rows per forward pass unless told otherwise. */
+  public static final int DEFAULT_BATCH_SIZE = 256;
+
+  private static final Set<String> INPUT_FORMATS = Set.of("parquet", "csv", "json");
+  private static final Set<String> OUTPUT_FORMATS = Set.of("parquet", "csv");
+
+  private final String input;
+  private final String inputFormat;
+  private final List<String> features;
+  private final String output;
+  private final String outputFormat;
+  private final int batchSize;
+  private final boolean skipBadRows;
+
+  private PredictOptions(Builder b) {
+    this.input = b.input;
+    this.inputFormat = b.inputFormat;
+    this.features = List.copyOf(b.features);
+    this.output = b.output;
+    this.outputFormat = b.outputFormat != null ? b.outputFormat
+        : output != null && output.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv" : "parquet";
+    this.batchSize = b.batchSize;
+    this.skipBadRows = b.skipBadRows;
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The options of the CLI: {@code data.format}, {@code data.features} (comma-separated),
+   * {@code data.bad_rows} (fail or skip), {@link #OUTPUT_FORMAT} and {@link #BATCH_SIZE}; absent
+   * keys take their defaults.
+   *
+   * @param output the output location, or null to print the predictions
+   * @throws ConfigException naming the key whose value is not allowed
+   */
+  public static PredictOptions fromKeys(String input, String output, Map<String, String> keys) {
+    Builder b = builder().setInput(input).optOutput(output);
+    String format = keys.get(JobKeys.DATA_FORMAT);
+    if (format != null) {
+      b.optInputFormat(choose(JobKeys.DATA_FORMAT, "--format", format, INPUT_FORMATS));
+    }
+    String features = keys.get(JobKeys.DATA_FEATURES);
+    if (features != null) {
+      List<String> cols = Arrays.stream(features.split(",")).map(String::trim).filter(c -> !c.isEmpty())
+          .collect(Collectors.toList());
+      if (cols.isEmpty()) {
+        throw new ConfigException(JobKeys.DATA_FEATURES, "--features '" + features + "' names no column; give "
+            + "comma-separated numeric columns or one array/vector column");
+      }
+      b.optFeatures(cols);
+    }
+    String bad = keys.get(JobKeys.DATA_BAD_ROWS);
+    if (bad != null) {
+      b.optSkipBadRows("skip".equals(choose(JobKeys.DATA_BAD_ROWS, "--bad-rows", bad, Set.of("fail", "skip"))));
+    }
+    String outFormat = keys.get(OUTPUT_FORMAT);
+    if (outFormat != null) {
+      b.optOutputFormat(choose(OUTPUT_FORMAT, "--output-format", outFormat, OUTPUT_FORMATS));
+    }
+    String batch = keys.get(BATCH_SIZE);
+    if (batch != null) {
+      int n;
+      try {
+        n = Integer.parseInt(batch.trim());
+      } catch (NumberFormatException e) {
+        n = 0;
+      }
+      if (n < 1) {
+        throw new ConfigException(BATCH_SIZE, "--batch-size '" + batch + "' is not a positive integer; give e.g. 256");
+      }
+      b.optBatchSize(n);
+    }
+    return b.build();
+  }
+
+  private static String choose(String key, String option, String value, Set<String> allowed) {
+    String v = value.trim().toLowerCase(Locale.ROOT);
+    if (!allowed.contains(v)) {
+      throw new ConfigException(key, option + " '" + value + "' is not supported; use one of "
+          + allowed.stream().sorted().collect(Collectors.joining(", ")));
+    }
+    return v;
+  }
+
+  /** The input: a file or directory, any Hadoop URI. */
+  public String input() {
+    return input;
+  }
+
+  /** parquet, csv or json; null to infer it from the input's extension or the checkpoint. */
+  public String inputFormat() {
+    return inputFormat;
+  }
+
+  /** Feature columns; empty to take the checkpoint's {@code data.features}. */
+  public List<String> features() {
+    return features;
+  }
+
+  /** The output location, or null to print the predictions to standard output as CSV. */
+  public String output() {
+    return output;
+  }
+
+  /** parquet or csv (default csv when the output ends with {@code .csv}, parquet otherwise). */
+  public String outputFormat() {
+    return outputFormat;
+  }
+
+  /** Rows per forward pass. */
+  public int batchSize() {
+    return batchSize;
+  }
+
+  /** Whether bad rows are skipped and counted rather than failing the run. */
+  public boolean skipBadRows() {
+    return skipBadRows;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof PredictOptions)) {
+      return false;
+    }
+    PredictOptions p = (PredictOptions) o;
+    return input.equals(p.input) && Objects.equals(inputFormat, p.inputFormat) && features.equals(p.features)
+        && Objects.equals(output, p.output) && outputFormat.equals(p.outputFormat) && batchSize == p.batchSize
+        && skipBadRows == p.skipBadRows;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(input, inputFormat, features, output, outputFormat, batchSize, skipBadRows);
+  }
+
+  @Override
+  public String toString() {
+    return "PredictOptions[" + (inputFormat == null ? "" : inputFormat + " ") + input + ", features "
+        + (features.isEmpty() ? "(from the checkpoint)" : features) + " -> "
+        + (output == null ? "stdout" : outputFormat + " " + output) + ", batch " + batchSize + ", bad rows "
+        + (skipBadRows ? "skip" : "fail") + "]";
+  }
+
+  /** Builds {@link PredictOptions}: {@code setInput} is required, the rest optional. */
+  public static final class Builder {
+    private String input;
+    private String inputFormat;
+    private List<String> features = List.of();
+    private String output;
+    private String outputFormat;
+    private int batchSize = DEFAULT_BATCH_SIZE;
+    private boolean skipBadRows;
+
+    private Builder() {}
+
+    /** The input file or directory (required). */
+    public Builder setInput(String input) {
+      checkArgument(input != null && !input.isBlank(), "--input must not be empty, got '%s'", input);
+      this.input = input;
+      return this;
+    }
+
+    /** parquet, csv or json (default: from the input's extension, else the checkpoint's data.format). */
+    public Builder optInputFormat(String format) {
+      checkArgument(format == null || INPUT_FORMATS.contains(format), "input format '%s' is not one of %s", format,
+          INPUT_FORMATS);
+      this.inputFormat = format;
+      return this;
+    }
+
+    /** Feature columns (default: the checkpoint's data.features). */
+    public Builder optFeatures(List<String> features) {
+      this.features = checkNotNull(features, "features");
+      return this;
+    }
+
+    /** The output location (default: none, print to standard output). */
+    public Builder optOutput(String output) {
+      this.output = output;
+      return this;
+    }
+
+    /** parquet or csv (default: csv for a {@code .csv} output, parquet otherwise). */
+    public Builder optOutputFormat(String format) {
+      checkArgument(format == null || OUTPUT_FORMATS.contains(format), "output format '%s' is not one of %s", format,
+          OUTPUT_FORMATS);
+      this.outputFormat = format;
+      return this;
+    }
+
+    /** Rows per forward pass (default {@value PredictOptions#DEFAULT_BATCH_SIZE}). */
+    public Builder optBatchSize(int batchSize) {
+      checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Skip and count bad rows instead of failing (default false). */
+    public Builder optSkipBadRows(boolean skip) {
+      this.skipBadRows = skip;
+      return this;
+    }
+
+    /** The options. */
+    public PredictOptions build() {
+      checkArgument(input != null, "PredictOptions needs setInput");
+      return new PredictOptions(this);
+    }
+  }
+}

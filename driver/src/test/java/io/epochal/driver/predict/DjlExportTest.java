@@ -1,0 +1,103 @@
+package io.epochal.driver.predict;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.translate.NoopTranslator;
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.djl.DjlModelDirectory;
+import io.epochal.worker.djl.EpochalBlock;
+import io.epochal.worker.model.ModelRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code epochal export --format djl} on the checked-in fixture checkpoint: the directory loads
+ * with DJL's own {@code Model.newInstance(...).load(dir)} once the block is built from the
+ * registry, and reproduces the recorded probe output bit for bit.
+ */
+class DjlExportTest {
+
+  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
+
+  @TempDir
+  Path tmp;
+
+  private int export(Path job, Path dir, StringBuilder log) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    StringWriter cliErr = new StringWriter();
+    int code;
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8)) {
+      code = new EpochalCli(new SparkTrainingLauncher(po, po), new RegistryModelCatalog())
+          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), "export", job.toString(),
+              "--format", "djl", "--out", dir.toString());
+    }
+    log.append(o.toString(StandardCharsets.UTF_8)).append(cliErr);
+    return code;
+  }
+
+  @Test
+  void exportedDjlDirectoryLoadsWithModelLoadAndReproducesTheProbeBitForBit() throws Exception {
+    Path job = tmp.resolve("job");
+    try (Stream<Path> files = Files.walk(FIXTURE)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = job.resolve(FIXTURE.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    Path dir = tmp.resolve("djl");
+    StringBuilder log = new StringBuilder();
+    assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
+    assertThat(dir.resolve("epochal-model.json")).exists();
+    assertThat(dir.resolve("mlp-0001.params")).exists();
+    assertThat(log.toString()).contains("exported mlp v1").contains("DJL model directory");
+
+    StateDict probe = SafetensorsReader.read(job.resolve("checkpoints/epoch-000001/probe.safetensors")).tensors();
+    Tensor input = probe.get("probe.input");
+    float[] expected = probe.get("probe.output").toFloatArray();
+
+    try (EpochalBlock block = DjlModelDirectory.newBlock(dir, ModelRegistry.getDefault());
+        Model model = Model.newInstance("mlp", Device.cpu(), "PyTorch")) {
+      model.setBlock(block);
+      model.load(dir, "mlp");
+      try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());
+          NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+        NDArray x = m.create(input.toFloatArray(), new Shape(input.shape()));
+        NDList y = predictor.predict(new NDList(x));
+        assertThat(y.singletonOrThrow().toFloatArray()).containsExactly(expected);
+      }
+    }
+  }
+
+  @Test
+  void aDirectoryWithoutTheDescriptorIsRefusedNamingIt() {
+    Path empty = tmp.resolve("empty");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DjlModelDirectory.load(empty, ModelRegistry.getDefault()))
+        .isInstanceOf(IOException.class).hasMessageContaining("epochal-model.json");
+  }
+}

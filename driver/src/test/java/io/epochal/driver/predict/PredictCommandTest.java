@@ -1,0 +1,241 @@
+package io.epochal.driver.predict;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.Probe;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code epochal predict} on local[2] with the checked-in fixture checkpoint (an mlp 4-3-2
+ * classifier trained one epoch on an array column {@code features}), copied to a temporary job
+ * directory; predictions are compared with the model's evaluation-mode forward pass computed
+ * directly.
+ */
+class PredictCommandTest {
+
+  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
+  private static final int ROWS = 23;
+
+  @TempDir
+  Path tmp;
+
+  private Path job;
+  private String out;
+  private String err;
+  private float[][] inputs;
+
+  @BeforeEach
+  void copyFixtureAndWriteInputs() throws IOException {
+    job = tmp.resolve("job");
+    try (Stream<Path> files = Files.walk(FIXTURE)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = job.resolve(FIXTURE.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    SplittableRandom rng = new SplittableRandom(11);
+    inputs = new float[ROWS][4];
+    for (float[] row : inputs) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = (float) (rng.nextDouble() * 4 - 2);
+      }
+    }
+  }
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    StringWriter cliErr = new StringWriter();
+    int code;
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
+          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
+    }
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8) + cliErr;
+    return code;
+  }
+
+  /** The fixture model's evaluation-mode outputs on {@link #inputs}, one forward pass. */
+  private float[][] directOutputs() throws Exception {
+    LoadedCheckpoint c;
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toUri().toString()).build()) {
+      c = store.load(1);
+    }
+    HyperParameters hp = HyperParameters.builder().putAll(c.manifest().hyperParameters().withPrefix("model."))
+        .remove("name").remove("version").build();
+    float[] flat = new float[ROWS * 4];
+    for (int i = 0; i < ROWS; i++) {
+      System.arraycopy(inputs[i], 0, flat, i * 4, 4);
+    }
+    try (EpochalModel model = ModelRegistry.getDefault().create("mlp", 1, hp)) {
+      model.loadStateDict(c.model());
+      float[] y = Probe.run(model, Tensor.ofFloats(new long[] {ROWS, 4}, flat)).toFloatArray();
+      float[][] rows = new float[ROWS][2];
+      for (int i = 0; i < ROWS; i++) {
+        System.arraycopy(y, i * 2, rows[i], 0, 2);
+      }
+      return rows;
+    }
+  }
+
+  private Path writeJsonInput() throws IOException {
+    Path in = tmp.resolve("in.json");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      StringBuilder b = new StringBuilder("{\"id\":\"r" + i + "\",\"features\":[");
+      for (int j = 0; j < 4; j++) {
+        b.append(j > 0 ? "," : "").append(inputs[i][j]);
+      }
+      lines.add(b.append("]}").toString());
+    }
+    Files.write(in, lines);
+    return in;
+  }
+
+  private Path writeCsvInput(String badCell) throws IOException {
+    Path in = tmp.resolve("in.csv");
+    List<String> lines = new ArrayList<>();
+    lines.add("f0,f1,f2,f3");
+    for (int i = 0; i < ROWS; i++) {
+      float[] r = inputs[i];
+      String f3 = badCell != null && i == 2 ? badCell : Float.toString(r[3]);
+      lines.add(r[0] + "," + r[1] + "," + r[2] + "," + f3);
+    }
+    Files.write(in, lines);
+    return in;
+  }
+
+  /** Lines of the CSV part files in {@code dir}, header lines dropped, in part order. */
+  private static List<String[]> readCsvParts(Path dir) throws IOException {
+    List<String[]> rows = new ArrayList<>();
+    try (Stream<Path> parts = Files.list(dir)) {
+      for (Path p : parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted()
+          .collect(Collectors.toList())) {
+        List<String> lines = Files.readAllLines(p);
+        for (String line : lines.subList(1, lines.size())) {
+          rows.add(line.split(","));
+        }
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void predictionsFromACheckpointEqualTheModelsEvalForwardAndArgmax() throws Exception {
+    Path in = writeJsonInput();
+    Path result = tmp.resolve("pred");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--output",
+        result.toString(), "--output-format", "csv", "--batch-size", "5")).as(out + err).isEqualTo(0);
+    assertThat(out).contains("predicted 23 of 23 rows").contains("mlp v1").contains("[features]");
+    List<String[]> rows = readCsvParts(result);
+    assertThat(rows).hasSize(ROWS);
+    float[][] want = directOutputs();
+    int classesSeen = 0;
+    for (String[] r : rows) {
+      assertThat(r).hasSize(4); // id, prediction, score_0, score_1
+      int i = Integer.parseInt(r[0].substring(1));
+      float s0 = Float.parseFloat(r[2]);
+      float s1 = Float.parseFloat(r[3]);
+      assertThat(new float[] {s0, s1}).as("row %s", i).containsExactly(want[i]);
+      int argmax = want[i][1] > want[i][0] ? 1 : 0;
+      assertThat(Integer.parseInt(r[1])).as("row %s", i).isEqualTo(argmax);
+      classesSeen |= 1 << argmax;
+    }
+    assertThat(classesSeen).as("both classes predicted somewhere, so argmax is exercised").isEqualTo(3);
+  }
+
+  @Test
+  void namedNumericCsvColumnsArePredictedAndPrintedWithRowIds() throws Exception {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3")).as(err).isEqualTo(0);
+    List<String> lines = out.lines().collect(Collectors.toList());
+    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1");
+    assertThat(lines).hasSize(ROWS + 1);
+    float[][] want = directOutputs();
+    for (String line : lines.subList(1, lines.size())) {
+      String[] r = line.split(",");
+      int i = Integer.parseInt(r[0]);
+      assertThat(new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3])}).as("row %s", i)
+          .containsExactly(want[i]);
+    }
+    assertThat(err).contains("predicted 23 of 23 rows");
+  }
+
+  @Test
+  void aNonNumericValueIsABadRowNamingFileAndRow() throws Exception {
+    Path in = writeCsvInput("oops");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--output", tmp.resolve("never").toString())).isEqualTo(4);
+    assertThat(err).contains("in.csv, row 3").contains("'f3' holds 'oops', not a number");
+    assertThat(tmp.resolve("never")).doesNotExist();
+  }
+
+  @Test
+  void aBadRowIsSkippedAndCountedWhenAsked() throws Exception {
+    Path in = writeCsvInput("oops");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--bad-rows", "skip")).as(err).isEqualTo(0);
+    assertThat(out.lines().count()).isEqualTo(ROWS); // header + 22 rows
+    assertThat(out).doesNotContain("\n2,");
+    assertThat(err).contains("predicted 22 of 23 rows (1 bad rows skipped)");
+  }
+
+  @Test
+  void anUnreadableInputPathIsAOneLineConfigErrorWithExitTwo() {
+    Path missing = tmp.resolve("no-such-input.parquet");
+    assertThat(run("predict", job.toString(), "--input", missing.toString(), "--output",
+        tmp.resolve("p").toString())).isEqualTo(2);
+    assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
+    assertThat(err).contains("configuration error").contains("--input").contains(missing.toString())
+        .contains("does not exist");
+  }
+
+  @Test
+  void anOnnxFileIsRefusedPointingAtTheCheckpoint() throws IOException {
+    Path onnx = Files.write(tmp.resolve("model.onnx"), new byte[] {1});
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", onnx.toString(), "--input", in.toString())).isEqualTo(2);
+    assertThat(err.toLowerCase(Locale.ROOT)).contains("not an onnx file").contains("checkpoint");
+  }
+
+  @Test
+  void featureColumnsOfTheWrongCountAreAConfigError() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2")).isEqualTo(2);
+    assertThat(err).contains("names 3 numeric columns").contains("takes 4 features");
+  }
+}

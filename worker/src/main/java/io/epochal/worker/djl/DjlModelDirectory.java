@@ -1,0 +1,131 @@
+package io.epochal.worker.djl;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.BaseEpochalModel;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/**
+ * The DJL model directory of an Epochal model: {@code <name>-<epoch>.params} written by DJL's
+ * {@code Model.save} with an {@link EpochalBlock} (the state dict inside), and
+ * {@value #DESCRIPTOR} naming the model, its version and hyperparameters so that a loader can
+ * rebuild the block from the {@link ModelRegistry} before {@code Model.load}:
+ *
+ * <pre>{@code
+ * try (EpochalBlock block = DjlModelDirectory.newBlock(dir, ModelRegistry.getDefault());
+ *     Model model = Model.newInstance(DjlModelDirectory.modelName(dir), Device.cpu(), "PyTorch")) {
+ *   model.setBlock(block);
+ *   model.load(dir, DjlModelDirectory.modelName(dir));
+ *   ...
+ * }
+ * }</pre>
+ */
+public final class DjlModelDirectory {
+
+  /** The descriptor's file name. */
+  public static final String DESCRIPTOR = "epochal-model.json";
+  /** The descriptor's format. */
+  public static final String FORMAT = "epochal-djl-1";
+
+  private DjlModelDirectory() {}
+
+  /**
+   * Writes {@code state} of model {@code name} v{@code version} built with {@code raw}
+   * hyperparameters into {@code dir} (created if needed): the DJL parameter file of epoch
+   * {@code epoch} and the descriptor.
+   *
+   * @throws IllegalArgumentException for an unknown model, bad hyperparameters or a state dict
+   *     that does not fit
+   */
+  public static void write(Path dir, String name, int version, HyperParameters raw, StateDict state, long epoch,
+      ModelRegistry registry) throws IOException {
+    checkNotNull(dir, "dir");
+    Files.createDirectories(dir);
+    EpochalModel m = registry.create(name, version, raw);
+    try (EpochalBlock block = new EpochalBlock(m);
+        Model model = Model.newInstance(name, Device.cpu(), BaseEpochalModel.ENGINE)) {
+      m.loadStateDict(state);
+      model.setBlock(block);
+      model.setProperty("Epoch", Long.toString(epoch));
+      model.save(dir, name);
+      ObjectNode d = new ObjectMapper().createObjectNode();
+      d.put("format", FORMAT);
+      d.put("engine", BaseEpochalModel.ENGINE);
+      d.putObject("model").put("name", name).put("version", version);
+      d.set("hyperparameters", raw.toJson());
+      d.put("epoch", epoch);
+      d.put("input", "input");
+      var shape = d.putArray("input_shape");
+      shape.add(-1);
+      for (long s : m.inputShape()) {
+        shape.add(s);
+      }
+      d.put("output_size", m.outputSize());
+      Files.write(dir.resolve(DESCRIPTOR), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(d));
+    }
+  }
+
+  /** The model name of the directory's descriptor: the prefix of its parameter file. */
+  public static String modelName(Path dir) throws IOException {
+    return descriptor(dir).get("model").get("name").asText();
+  }
+
+  /**
+   * A block of the directory's model, built from {@code registry} with the descriptor's
+   * hyperparameters and not yet loaded: set it on a DJL {@code Model}, then {@code load} the
+   * directory. The caller closes it.
+   *
+   * @throws IOException when the descriptor is missing or not of format {@value #FORMAT}
+   */
+  public static EpochalBlock newBlock(Path dir, ModelRegistry registry) throws IOException {
+    JsonNode d = descriptor(dir);
+    JsonNode model = d.get("model");
+    HyperParameters hp = HyperParameters.fromJson(d.get("hyperparameters"));
+    return new EpochalBlock(registry.create(model.get("name").asText(), model.get("version").asInt(), hp));
+  }
+
+  /**
+   * Loads the directory as a DJL model on the CPU with its block built from {@code registry}. The
+   * caller closes the model and then {@code (EpochalBlock) model.getBlock()}.
+   */
+  public static Model load(Path dir, ModelRegistry registry) throws IOException, MalformedModelException {
+    String name = modelName(dir);
+    EpochalBlock block = newBlock(dir, registry);
+    Model model = Model.newInstance(name, Device.cpu(), BaseEpochalModel.ENGINE);
+    try {
+      model.setBlock(block);
+      model.load(dir, name);
+      return model;
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      block.close();
+      throw e;
+    }
+  }
+
+  private static JsonNode descriptor(Path dir) throws IOException {
+    Path file = dir.resolve(DESCRIPTOR);
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "not an Epochal DJL model directory: no " + DESCRIPTOR
+          + "; write one with 'epochal export <checkpoint> --format djl --out DIR'");
+    }
+    JsonNode d = new ObjectMapper().readTree(file.toFile());
+    if (!FORMAT.equals(d.path("format").asText())) {
+      throw new IOException(file + " has format '" + d.path("format").asText() + "', expected " + FORMAT);
+    }
+    return d;
+  }
+}
