@@ -51,6 +51,7 @@ final class ChildJvm implements AutoCloseable {
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx1g");
     command.add("-XX:+UseSerialGC");
+    command.add("-XX:TieredStopAtLevel=1");
     command.addAll(sparkJavaOpens());
     command.add("-Dai.djl.offline=true");
     command.add("-Djava.net.preferIPv4Stack=true");
