@@ -152,6 +152,25 @@ final class ChildJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /**
+   * Waits until the output contains {@code text}.
+   *
+   * @throws AssertionError with the output if the process ends first or the time is up
+   */
+  void awaitOutput(String text, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!output().contains(text)) {
+      if (!process.isAlive()) {
+        throw new AssertionError(name + " ended without printing '" + text + "'. Output:\n" + logTail(60));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(name + " did not print '" + text + "' within " + timeout + ". Output:\n"
+            + logTail(60));
+      }
+      Thread.sleep(5);
+    }
+  }
+
   /** SIGKILL ({@link Process#destroyForcibly()}), then waits until the process is gone. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

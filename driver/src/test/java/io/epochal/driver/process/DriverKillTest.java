@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,12 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
  * short one (3 s) and a resume waits for the recorded expiry (and retries while {@code resume}
  * still answers "lease held", exit code 3).
  *
- * <p>The moments of the mid-epoch kills come from a seeded {@link Random}; set
- * {@code -Depochal.test.kill.seed=N} to replay or vary them. Each run prints its seed and delays.
+ * <p>The moments of the mid-epoch kills (a round of the epoch, found in the driver's progress
+ * output, plus a few milliseconds) come from a seeded {@link Random}; set
+ * {@code -Depochal.test.kill.seed=N} to vary them. Each kill is printed with its seed and moment.
  */
 class DriverKillTest {
 
   private static final int EPOCHS = 4;
+  /** Rounds per epoch: 1024 rows per worker, batches of 32, 4 local steps per round. */
+  private static final int ROUNDS = 8;
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
   private static final int RESUME_TRIES = 4;
 
@@ -44,7 +46,6 @@ class DriverKillTest {
   private static EpochalCommands cli;
   private static Path data;
   private static LoadedCheckpoint reference;
-  private static long epochMillis;
 
   @BeforeAll
   static void generateDataAndTrainWithoutInterruption() throws Exception {
@@ -52,26 +53,10 @@ class DriverKillTest {
     data = shared.resolve("data");
     cli.run("gen-data", RUN_TIMEOUT, "gen-data", data.toString(), "--rows", "2048", "--features", "16",
         "--classes", "4", "--seed", "5").assertOk();
-
     JobDirWatch ref = new JobDirWatch(shared.resolve("reference"));
-    long[] published = new long[EPOCHS + 1];
-    try (ChildJvm driver = cli.startTrain("train-reference", writeSpec("reference", ref.dir()))) {
-      for (int e = 1; e <= EPOCHS; e++) {
-        published[e] = ref.awaitCheckpoint(e, driver, RUN_TIMEOUT);
-      }
-      assertThat(driver.awaitExit(RUN_TIMEOUT)).as("exit code of the reference run:\n%s", driver.logTail(40))
-          .isZero();
-    }
+    cli.run("train-reference", RUN_TIMEOUT, "train", writeSpec("reference", ref.dir()).toString()).assertOk();
     ref.assertEveryCheckpointVerifies();
     reference = ref.load(EPOCHS);
-    long[] epochs = new long[EPOCHS - 1];
-    for (int e = 2; e <= EPOCHS; e++) {
-      epochs[e - 2] = (published[e] - published[e - 1]) / 1_000_000;
-    }
-    Arrays.sort(epochs);
-    epochMillis = Math.max(200, epochs[epochs.length / 2]);
-    System.out.printf("DriverKillTest: one epoch takes about %d ms (epochs 2..%d: %s)%n", epochMillis, EPOCHS,
-        Arrays.toString(epochs));
   }
 
   @Test
@@ -97,32 +82,31 @@ class DriverKillTest {
     List<Long> resumedFrom = new ArrayList<>();
     long latest = 0;
     int kill = 0;
-    // Kill the driver at a random moment of the epoch after the first checkpoint it publishes
-    // itself; resume; repeat while an epoch is left to be killed in.
-    while (latest + 1 < EPOCHS) {
+    // Each driver publishes one checkpoint of its own, then dies in the epoch after it, after a
+    // random round and a random few milliseconds; the next one resumes. Until no epoch is left to
+    // die in.
+    while (latest + 2 <= EPOCHS) {
       kill++;
       String name = "mid-epoch-" + seed + "-run-" + kill;
       if (kill > 1) {
+        resumedFrom.add(latest);
         job.awaitLeaseExpiry(Duration.ofMinutes(2));
       }
+      long epoch = latest + 2;
+      int round = 1 + random.nextInt(ROUNDS - 2);
+      int extraMs = random.nextInt(40);
       try (ChildJvm driver = kill == 1 ? cli.startTrain(name, spec)
           : cli.start(name, "resume", job.dir().toString())) {
-        long published = job.awaitCheckpoint(latest + 1, driver, RUN_TIMEOUT);
-        long delayMs = (long) (epochMillis * (0.1 + 0.8 * random.nextDouble()));
-        long sleepMs = delayMs - (System.nanoTime() - published) / 1_000_000;
-        if (sleepMs > 0) {
-          Thread.sleep(sleepMs);
-        }
-        assertThat(driver.isAlive()).as("%s runs %d ms after epoch %d was published:\n%s", driver, delayMs,
-            latest + 1, driver.logTail(40)).isTrue();
+        job.awaitCheckpoint(latest + 1, driver, RUN_TIMEOUT);
+        driver.awaitOutput("epoch " + epoch + "/" + EPOCHS + " round " + round + "/" + ROUNDS, RUN_TIMEOUT);
+        Thread.sleep(extraMs);
+        assertThat(driver.isAlive()).as("%s runs in epoch %d:%n%s", driver, epoch, driver.logTail(40)).isTrue();
         driver.kill();
-        System.out.printf("DriverKillTest: seed %d, kill %d: SIGKILL %d ms after epoch %d was published%n", seed,
-            kill, delayMs, latest + 1);
       }
-      if (kill > 1) {
-        resumedFrom.add(latest);
-      }
+      System.out.printf("DriverKillTest: seed %d, kill %d: SIGKILL in epoch %d, %d ms after round %d of %d%n", seed,
+          kill, epoch, extraMs, round, ROUNDS);
       latest = inspectAfterKill(job, "after kill " + kill + " (seed " + seed + ")");
+      assertThat(latest).as("newest checkpoint after kill %d in epoch %d", kill, epoch).isBetween(epoch - 1, epoch);
     }
     resumedFrom.add(latest);
 
