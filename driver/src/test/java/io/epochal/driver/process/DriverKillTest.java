@@ -1,0 +1,184 @@
+package io.epochal.driver.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobState;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The driver dies by SIGKILL (no shutdown hook, no lease release, no cleanup) while it trains in
+ * its own JVM, and {@code epochal resume} (another JVM) finishes the job. The determinism contract
+ * says the result equals an uninterrupted run bit for bit: model and optimizer tensors of the last
+ * checkpoint are compared with a reference run of the same spec in another job directory.
+ *
+ * <p>The dead driver's lease stays live until its {@code lease.ttl_ms} passes; the spec uses a
+ * short one (3 s) and a resume waits for the recorded expiry (and retries while {@code resume}
+ * still answers "lease held", exit code 3).
+ *
+ * <p>The moments of the mid-epoch kills (a round of the epoch, found in the driver's progress
+ * output, plus a few milliseconds) come from a seeded {@link Random}; set
+ * {@code -Depochal.test.kill.seed=N} to vary them. Each kill is printed with its seed and moment.
+ */
+class DriverKillTest {
+
+  private static final int EPOCHS = 4;
+  /** Rounds per epoch: 1024 rows per worker, batches of 32, 4 local steps per round. */
+  private static final int ROUNDS = 8;
+  private static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
+  private static final int RESUME_TRIES = 4;
+
+  @TempDir
+  static Path shared;
+
+  private static EpochalCommands cli;
+  private static Path data;
+  private static LoadedCheckpoint reference;
+
+  @BeforeAll
+  static void generateDataAndTrainWithoutInterruption() throws Exception {
+    cli = EpochalCommands.onClasspath(ChildJvm.testClasspath(), shared);
+    data = shared.resolve("data");
+    cli.run("gen-data", RUN_TIMEOUT, "gen-data", data.toString(), "--rows", "2048", "--features", "16",
+        "--classes", "4", "--seed", "5").assertOk();
+    JobDirWatch ref = new JobDirWatch(shared.resolve("reference"));
+    cli.run("train-reference", RUN_TIMEOUT, "train", writeSpec("reference", ref.dir()).toString()).assertOk();
+    ref.assertEveryCheckpointVerifies();
+    reference = ref.load(EPOCHS);
+  }
+
+  @Test
+  void killedRightAfterACheckpointIsPublishedThenResumedEndsBitIdenticalToUninterruptedRun() throws Exception {
+    JobDirWatch job = new JobDirWatch(shared.resolve("killed-between-epochs"));
+    try (ChildJvm driver = cli.startTrain("train-between-epochs", writeSpec("between-epochs", job.dir()))) {
+      job.awaitCheckpoint(2, driver, RUN_TIMEOUT);
+      assertThat(driver.isAlive()).as("%s runs when the checkpoint of epoch 2 appears", driver).isTrue();
+      driver.kill();
+    }
+    long latest = inspectAfterKill(job, "after the kill right after epoch 2");
+    assertThat(latest).as("newest checkpoint after the kill right after epoch 2").isBetween(2L, EPOCHS - 1L);
+
+    resumeAndCompare(job, "resume-between-epochs", List.of(latest));
+  }
+
+  @Test
+  void killedAtRandomMomentsMidEpochThenResumedEndsBitIdenticalToUninterruptedRun() throws Exception {
+    long seed = Long.getLong("epochal.test.kill.seed", 1L);
+    Random random = new Random(seed);
+    JobDirWatch job = new JobDirWatch(shared.resolve("killed-mid-epoch-" + seed));
+    Path spec = writeSpec("mid-epoch-" + seed, job.dir());
+    List<Long> resumedFrom = new ArrayList<>();
+    long latest = 0;
+    int kill = 0;
+    // Each driver publishes one checkpoint of its own, then dies in the epoch after it, after a
+    // random round and a random few milliseconds; the next one resumes. Until no epoch is left to
+    // die in.
+    while (latest + 2 <= EPOCHS) {
+      kill++;
+      String name = "mid-epoch-" + seed + "-run-" + kill;
+      if (kill > 1) {
+        resumedFrom.add(latest);
+        job.awaitLeaseExpiry(Duration.ofMinutes(2));
+      }
+      long epoch = latest + 2;
+      int round = 1 + random.nextInt(ROUNDS - 2);
+      int extraMs = random.nextInt(40);
+      try (ChildJvm driver = kill == 1 ? cli.startTrain(name, spec)
+          : cli.start(name, "resume", job.dir().toString())) {
+        job.awaitCheckpoint(latest + 1, driver, RUN_TIMEOUT);
+        driver.awaitOutput("epoch " + epoch + "/" + EPOCHS + " round " + round + "/" + ROUNDS, RUN_TIMEOUT);
+        Thread.sleep(extraMs);
+        assertThat(driver.isAlive()).as("%s runs in epoch %d:%n%s", driver, epoch, driver.logTail(40)).isTrue();
+        driver.kill();
+      }
+      System.out.printf("DriverKillTest: seed %d, kill %d: SIGKILL in epoch %d, %d ms after round %d of %d%n", seed,
+          kill, epoch, extraMs, round, ROUNDS);
+      latest = inspectAfterKill(job, "after kill " + kill + " (seed " + seed + ")");
+      assertThat(latest).as("newest checkpoint after kill %d in epoch %d", kill, epoch).isBetween(epoch - 1, epoch);
+    }
+    resumedFrom.add(latest);
+
+    resumeAndCompare(job, "mid-epoch-" + seed + "-resume", resumedFrom);
+  }
+
+  /**
+   * What a reader sees in the job directory right after a kill: only published checkpoints (a
+   * {@code _tmp-*} directory the dead driver left is never listed); returns the newest valid epoch.
+   */
+  private static long inspectAfterKill(JobDirWatch job, String when) throws Exception {
+    List<String> temporary = job.temporaryDirs();
+    List<Long> listed = job.assertStoreListsOnlyPublishedCheckpoints();
+    long latest = job.latest().map(LoadedCheckpoint::epoch).orElse(0L);
+    assertThat(listed).as("checkpoints the store lists %s", when).contains(latest);
+    System.out.printf("DriverKillTest: %s: checkpoints %s, newest valid %d, temporary directories left %s%n", when,
+        listed, latest, temporary);
+    return latest;
+  }
+
+  /**
+   * Resumes the killed job to its end and checks it: every resume started from the newest checkpoint
+   * there was ({@code resumedFrom}, in order), no {@code _tmp-*} directory is left, every checkpoint
+   * verifies, the job is COMPLETED, and the last checkpoint is bit-identical to the reference run's.
+   */
+  private static void resumeAndCompare(JobDirWatch job, String name, List<Long> resumedFrom) throws Exception {
+    cli.resumeAfterLeaseExpiry(name, job, RESUME_TRIES, RUN_TIMEOUT).assertOk();
+
+    List<Long> resumes = job.events().stream().filter(e -> e.getType() == JobEventType.RESUMED)
+        .map(JobEvent::getEpoch).toList();
+    assertThat(resumes).as("epochs the resumes of %s started after", job).isEqualTo(resumedFrom);
+    assertThat(job.temporaryDirs()).as("temporary directories left in %s after the resume", job).isEmpty();
+    assertThat(job.assertStoreListsOnlyPublishedCheckpoints()).contains((long) EPOCHS);
+    job.assertEveryCheckpointVerifies();
+    assertThat(job.status()).as("state of %s", job).hasValueSatisfying(
+        s -> assertThat(s.getState()).isEqualTo(JobState.COMPLETED));
+
+    BitIdentical.assertSameTrainingState(reference, job.load(EPOCHS));
+  }
+
+  /**
+   * The job spec: 2048 rows of 16 features in 4 classes, an MLP 16-32-4, Adam, 4 epochs on 2
+   * workers of 8 rounds each (4 local steps of 32 rows); only {@code job.dir} differs between runs.
+   */
+  private static Path writeSpec(String name, Path jobDir) throws IOException {
+    Path spec = shared.resolve(name + ".properties");
+    Files.write(spec, List.of(
+        "job.name=driver-kill",
+        "job.dir=" + jobDir.toAbsolutePath(),
+        "job.seed=7",
+        "model.name=mlp",
+        "model.version=1",
+        "model.input_dim=16",
+        "model.hidden=32",
+        "model.output_dim=4",
+        "optimizer.name=adam",
+        "optimizer.lr=0.003",
+        "schedule.name=constant",
+        "loss=softmax_cross_entropy",
+        "train.batch_size=32",
+        "train.epochs=" + EPOCHS,
+        "train.workers=2",
+        "train.local_steps=4",
+        "train.threads_per_worker=1",
+        "data.path=" + data.toAbsolutePath(),
+        "data.format=parquet",
+        "data.features=features",
+        "data.label=label",
+        "data.classes=4",
+        "checkpoint.keep_last=2",
+        "retry.backoff_ms=200",
+        "lease.ttl_ms=3000"), StandardCharsets.UTF_8);
+    return spec;
+  }
+}

@@ -1,0 +1,114 @@
+package io.epochal.driver.process;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.epochal.driver.cli.ExitCodes;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts {@code epochal} commands in child JVMs on {@code local[2]}: either the CLI's main class on
+ * a class path ({@link #onClasspath}), or the application jar through Spark's
+ * {@code org.apache.spark.deploy.SparkSubmit}, as {@code spark-submit} runs it ({@link #sparkSubmit}).
+ * Every process's output goes to {@code <logDir>/<name>.log}.
+ */
+final class EpochalCommands {
+
+  /** The CLI's main class. */
+  static final String CLI_MAIN = "io.epochal.driver.cli.EpochalCli";
+  /** What {@code spark-submit} runs. */
+  static final String SPARK_SUBMIT_MAIN = "org.apache.spark.deploy.SparkSubmit";
+  /** The master every command runs on. */
+  static final String MASTER = "local[2]";
+
+  private final List<String> classpath;
+  private final String mainClass;
+  private final List<String> prefix;
+  private final Path logDir;
+
+  private EpochalCommands(List<String> classpath, String mainClass, List<String> prefix, Path logDir) {
+    this.classpath = List.copyOf(classpath);
+    this.mainClass = mainClass;
+    this.prefix = List.copyOf(prefix);
+    this.logDir = logDir;
+  }
+
+  /** {@code java -cp <classpath> io.epochal.driver.cli.EpochalCli --master local[2] ...}. */
+  static EpochalCommands onClasspath(List<String> classpath, Path logDir) {
+    return new EpochalCommands(classpath, CLI_MAIN, List.of("--master", MASTER), logDir);
+  }
+
+  /**
+   * {@code java -cp <spark jars> org.apache.spark.deploy.SparkSubmit --master local[2] --class
+   * io.epochal.driver.cli.EpochalCli <appJar> ...}.
+   */
+  static EpochalCommands sparkSubmit(List<String> sparkClasspath, Path appJar, Path logDir) {
+    return new EpochalCommands(sparkClasspath, SPARK_SUBMIT_MAIN,
+        List.of("--master", MASTER, "--conf", "spark.ui.enabled=false", "--class", CLI_MAIN,
+            appJar.toAbsolutePath().toString()), logDir);
+  }
+
+  /** Starts {@code epochal <args>}; the caller closes (kills) it. */
+  ChildJvm start(String name, String... args) throws IOException {
+    List<String> all = new ArrayList<>(prefix);
+    all.addAll(List.of(args));
+    return ChildJvm.start("epochal " + name, classpath, mainClass, logDir.resolve(name + ".log"),
+        all.toArray(String[]::new));
+  }
+
+  /** Runs {@code epochal <args>} to its end and returns its exit code and output. */
+  Finished run(String name, Duration timeout, String... args) throws IOException, InterruptedException {
+    try (ChildJvm jvm = start(name, args)) {
+      int code = jvm.awaitExit(timeout);
+      return new Finished(name, code, jvm.output());
+    }
+  }
+
+  /** Starts {@code epochal train <spec>}. */
+  ChildJvm startTrain(String name, Path spec) throws IOException {
+    return start(name, "train", spec.toAbsolutePath().toString());
+  }
+
+  /**
+   * {@code epochal resume <job-dir>} after a driver was killed: the dead driver's lease stays live
+   * until its {@code lease.ttl_ms} runs out, and {@code resume} refuses a live lease with exit code
+   * {@link ExitCodes#LEASE_HELD}. So this waits for the lease's recorded expiry, resumes, and
+   * resumes again (after the next expiry) while the answer is still {@code LEASE_HELD}, at most
+   * {@code maxTries} times.
+   */
+  Finished resumeAfterLeaseExpiry(String name, JobDirWatch job, int maxTries, Duration timeout)
+      throws IOException, InterruptedException {
+    checkArgument(maxTries >= 1, "maxTries must be >= 1, got %s", maxTries);
+    Finished last = null;
+    for (int attempt = 1; attempt <= maxTries; attempt++) {
+      job.awaitLeaseExpiry(Duration.ofMinutes(2));
+      last = run(name + (attempt == 1 ? "" : "-" + attempt), timeout, "resume",
+          job.dir().toAbsolutePath().toString());
+      if (last.code() != ExitCodes.LEASE_HELD) {
+        return last;
+      }
+    }
+    return last;
+  }
+
+  /** A command that ended: its exit code and output. */
+  record Finished(String name, int code, String output) {
+
+    /** Asserts exit code 0, showing the output otherwise. */
+    Finished assertOk() {
+      if (code != ExitCodes.OK) {
+        throw new AssertionError("epochal " + name + " exited with " + code + ". Output:\n" + tail(80));
+      }
+      return this;
+    }
+
+    /** The last {@code lines} lines of the output. */
+    String tail(int lines) {
+      List<String> all = output.lines().toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    }
+  }
+}
