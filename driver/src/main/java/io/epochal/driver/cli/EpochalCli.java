@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "epochal", mixinStandardHelpOptions = true, versionProvider = EpochalCli.Version.class,
     description = "Distributed training on Spark with a complete checkpoint after every epoch.",
     subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, InspectCommand.class,
-        GenDataCommand.class, VerifyCommand.class, ExportCommand.class,
+        GenDataCommand.class, VerifyCommand.class, ExportCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0   ok", "  1   training or verification failed",

@@ -57,10 +57,6 @@ class HdfsFaultTest {
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setInt("dfs.replication", 2);
     conf.setBoolean("dfs.permissions.enabled", false);
-    // With as many DataNodes as replicas no replacement exists for a lost one: an open, synced stream
-    // (the event history, a checkpoint file) must go on with the DataNode left instead of failing.
-    // Clusters with at most 'replication' DataNodes need this client setting.
-    conf.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
     cluster = new MiniDFSCluster.Builder(conf, base).numDataNodes(2).format(true).build();
     cluster.waitActive();
@@ -84,9 +80,16 @@ class HdfsFaultTest {
     }
   }
 
-  /** A configuration reaching the cluster as it runs now (its NameNode port survives a restart). */
+  /**
+   * The driver's client configuration for the cluster. With as many DataNodes as replicas no
+   * replacement exists for a lost one, so an open, synced stream (the event history, a checkpoint
+   * file) must go on with the DataNode left instead of failing: clusters with at most
+   * {@code dfs.replication} DataNodes need {@code replace-datanode-on-failure.best-effort}.
+   */
   private static Configuration hdfsConf() {
-    return new Configuration(cluster.getConfiguration(0));
+    Configuration c = new Configuration(cluster.getConfiguration(0));
+    c.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
+    return c;
   }
 
   private static String jobDir(String name) {
