@@ -1,7 +1,6 @@
 package io.epochal.driver.chaos;
 
 import static com.google.common.base.Preconditions.checkArgument;
-import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -171,7 +170,6 @@ public final class ChaosOptions {
 
     /** The options. */
     public ChaosOptions build() {
-      checkNotNull(master == null ? "" : master, "master");
       return new ChaosOptions(this);
     }
   }

@@ -22,9 +22,9 @@ import org.apache.hadoop.fs.FileSystem;
 
 /**
  * Runs chaos iterations. First an uninterrupted reference run of the {@link ChaosJob} in a child
- * driver, timed from the moment it takes the job's lease to its exit. Then, per iteration, the
- * same job in a fresh job directory: a child driver starts it; at a random moment within that
- * training window the runner kills the driver with SIGKILL (or, with executor kills, sometimes one
+ * driver, timed from the moment it takes the job's lease to its first checkpoint and to its exit.
+ * Then, per iteration, the same job in a fresh job directory: a child driver starts it; at a
+ * random moment of that timeline (counted from when the driver takes the lease) the runner kills the driver with SIGKILL (or, with executor kills, sometimes one
  * executor JVM instead); after a driver kill it waits until the dead driver's lease expires and
  * starts {@code epochal resume}, and kills again, up to {@code max-kills-per-run} faults; then the
  * last driver runs to the end. The kept checkpoints are then compared with the reference's bit for
@@ -56,9 +56,9 @@ public final class ChaosRunner {
     out.println("chaos: " + options + "; work directory " + work.toAbsolutePath());
     ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
     Path refDir = work.resolve("reference");
-    Duration window = reference(job, refDir);
-    out.printf("chaos: reference run done; it trained for %.1f s after taking its lease%n",
-        window.toMillis() / 1000.0);
+    Duration[] timeline = reference(job, refDir);
+    out.printf("chaos: reference run done: first checkpoint %.1f s and exit %.1f s after it took its lease%n",
+        timeline[0].toMillis() / 1000.0, timeline[1].toMillis() / 1000.0);
     List<IterationResult> results = new ArrayList<>();
     FinalStateComparison comparison = new FinalStateComparison(new Configuration());
     for (int i = 1; i <= options.iterations(); i++) {
@@ -69,7 +69,9 @@ public final class ChaosRunner {
         if (r != null) {
           out.printf("  iteration %d: the job ended before the kill moment; again with earlier moments%n", i);
         }
-        r = iteration(job, i, attempt, window.dividedBy(1L << attempt), refDir, comparison);
+        long from = timeline[0].toMillis() / 2 >> attempt;
+        long to = (long) (timeline[1].toMillis() * 0.9) >> attempt;
+        r = iteration(job, i, attempt, from, Math.max(from + 1, to), refDir, comparison);
       }
       out.println(r.line());
       results.add(r);
@@ -84,19 +86,34 @@ public final class ChaosRunner {
     return report;
   }
 
-  private Duration reference(ChaosJob job, Path refDir) throws IOException, InterruptedException {
+  /**
+   * Runs the reference; returns when, after it took the lease, its first checkpoint appeared and
+   * when it exited. Kill moments are drawn between half the first and 90% of the second, so that
+   * most land in rounds, checkpoint writes and retention rather than in start-up.
+   */
+  private Duration[] reference(ChaosJob job, Path refDir) throws IOException, InterruptedException {
     try (ChildDriver ref = ChildDriver.start(refDir.resolveSibling("reference.log"), job.trainArgs(refDir))) {
       long leased = awaitLease(ref, refDir, 0) > 0 ? System.nanoTime() : -1;
-      Optional<Integer> code = ref.waitFor(CHILD_TIMEOUT);
+      long first = -1;
+      Path firstCheckpoint = refDir.resolve("checkpoints").resolve(String.format("epoch-%06d", 1));
+      long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+      while (leased > 0 && ref.isAlive() && System.nanoTime() < deadline) {
+        if (first < 0 && Files.exists(firstCheckpoint)) {
+          first = System.nanoTime();
+        }
+        ref.waitFor(POLL);
+      }
+      Optional<Integer> code = ref.waitFor(Duration.ZERO);
       if (leased < 0 || code.isEmpty() || code.get() != 0) {
         throw new IOException("the reference run failed (" + (code.isEmpty() ? "timed out" : "exit " + code.get())
             + "); see " + ref.log());
       }
-      return Duration.ofNanos(System.nanoTime() - leased);
+      long end = System.nanoTime();
+      return new Duration[] {Duration.ofNanos((first < 0 ? end : first) - leased), Duration.ofNanos(end - leased)};
     }
   }
 
-  private IterationResult iteration(ChaosJob job, int i, int attempt, Duration window, Path refDir,
+  private IterationResult iteration(ChaosJob job, int i, int attempt, long fromMs, long toMs, Path refDir,
       FinalStateComparison comparison) throws IOException, InterruptedException {
     Random random = new Random(options.seed() * 1_000_003L + i * 31L + attempt);
     Path dir = job.workDir().resolve("iteration-" + i + (attempt == 0 ? "" : "-" + attempt));
@@ -119,7 +136,7 @@ public final class ChaosRunner {
             token = Math.max(token, claimed);
             newDriver = false;
           }
-          long delayMs = (long) (random.nextDouble() * window.toMillis() * 0.9);
+          long delayMs = fromMs + (long) (random.nextDouble() * (toMs - fromMs));
           if (leased && child.waitFor(Duration.ofMillis(delayMs)).isEmpty()) {
             List<ProcessHandle> executors = options.executorKills() && random.nextBoolean() ? child.executors()
                 : List.of();

@@ -195,9 +195,27 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Marks the job FAILED. */
+  /**
+   * Marks the job FAILED, unless this driver no longer holds the lease: the job then belongs to the
+   * driver that took it over, and its state is that driver's to write (a paused driver that comes
+   * back must not mark a job FAILED that another driver is completing).
+   */
   void failed(TrainingException e) throws IOException {
+    if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
+      listener.warning("not marking " + dir + " FAILED: another driver holds its lease now");
+      return;
+    }
     states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
+  }
+
+  /** Whether this driver's fencing token is still the newest one claimed on the job. */
+  private synchronized boolean stillHolder() throws IOException {
+    try {
+      lease.checkFencing(record.getToken());
+      return true;
+    } catch (LeaseLostException lost) {
+      return false;
+    }
   }
 
   /** Marks the job COMPLETED and releases the lease. */

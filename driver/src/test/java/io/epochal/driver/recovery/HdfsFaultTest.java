@@ -89,6 +89,8 @@ class HdfsFaultTest {
   private static Configuration hdfsConf() {
     Configuration c = new Configuration(cluster.getConfiguration(0));
     c.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
+    // A client of its own, so that the setting is not lost to a cached one made with another configuration.
+    c.setBoolean("fs.hdfs.impl.disable.cache", true);
     return c;
   }
 
