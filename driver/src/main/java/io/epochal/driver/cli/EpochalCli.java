@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
     description = "Distributed training on Spark with a complete checkpoint after every epoch.",
     subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, InspectCommand.class,
         GenDataCommand.class, VerifyCommand.class, ExportCommand.class, PredictCommand.class,
+        ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0   ok", "  1   training or verification failed",

@@ -195,9 +195,27 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Marks the job FAILED. */
+  /**
+   * Marks the job FAILED, unless this driver no longer holds the lease: the job then belongs to the
+   * driver that took it over, and its state is that driver's to write (a paused driver that comes
+   * back must not mark a job FAILED that another driver is completing).
+   */
   void failed(TrainingException e) throws IOException {
+    if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
+      listener.warning("not marking " + dir + " FAILED: another driver holds its lease now");
+      return;
+    }
     states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
+  }
+
+  /** Whether this driver's fencing token is still the newest one claimed on the job. */
+  private synchronized boolean stillHolder() throws IOException {
+    try {
+      lease.checkFencing(record.getToken());
+      return true;
+    } catch (LeaseLostException lost) {
+      return false;
+    }
   }
 
   /** Marks the job COMPLETED and releases the lease. */
@@ -208,7 +226,10 @@ final class JobDirectory implements AutoCloseable {
 
   /** Applies the spec's retention policy after a commit; deletion failures are reported, not fatal. */
   void applyRetention(JobSpec s, TrainingListener l) throws CheckpointException {
-    RetentionPolicy.Builder b = RetentionPolicy.builder();
+    // A checkpoint whose manifest cannot be read right now may be fine (a NameNode restarting, a
+    // transient read error): retention never deletes it. Damaged checkpoints are moved aside by
+    // the resume path, which reads every file and knows why.
+    RetentionPolicy.Builder b = RetentionPolicy.builder().optKeepUnverified(true);
     if (s.keepLast() > 0) {
       b.optKeepLast(s.keepLast());
     }

@@ -1,0 +1,176 @@
+package io.epochal.driver.chaos;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** What a chaos run does: how many iterations, with which seed, how many kills per run and where. */
+public final class ChaosOptions {
+
+  /** The master for driver-kill runs. */
+  public static final String LOCAL_MASTER = "local[2]";
+  /** The master when executors are killed too: separate executor JVMs. */
+  public static final String CLUSTER_MASTER = "local-cluster[2,1,1024]";
+
+  private final int iterations;
+  private final long seed;
+  private final int maxKillsPerRun;
+  private final boolean executorKills;
+  private final String master;
+  private final int epochs;
+  private final Path workDir;
+  private final boolean keepWorkDir;
+
+  private ChaosOptions(Builder b) {
+    checkArgument(b.iterations >= 1, "--iterations must be >= 1, got %s", b.iterations);
+    checkArgument(b.maxKillsPerRun >= 1, "--max-kills-per-run must be >= 1, got %s", b.maxKillsPerRun);
+    checkArgument(b.epochs >= 2, "--epochs must be >= 2 so that a kill can fall between epochs, got %s",
+        b.epochs);
+    this.iterations = b.iterations;
+    this.seed = b.seed;
+    this.maxKillsPerRun = b.maxKillsPerRun;
+    this.executorKills = b.executorKills;
+    this.master = b.master != null ? b.master : (b.executorKills ? CLUSTER_MASTER : LOCAL_MASTER);
+    checkArgument(!b.executorKills || master.startsWith("local-cluster"),
+        "--executor-kills needs separate executor JVMs: use --master local-cluster[N,C,MB], not '%s'", master);
+    this.epochs = b.epochs;
+    this.workDir = b.workDir;
+    this.keepWorkDir = b.keepWorkDir;
+  }
+
+  /** A new builder with the defaults: 3 iterations, seed 1, 2 kills per run, 4 epochs. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Jobs trained under faults (each compared with the reference). */
+  public int iterations() {
+    return iterations;
+  }
+
+  /** Seed of every random choice (kill moments and kinds); one seed replays one sequence of choices. */
+  public long seed() {
+    return seed;
+  }
+
+  /** Faults injected into one job at most; after that it runs to its end. */
+  public int maxKillsPerRun() {
+    return maxKillsPerRun;
+  }
+
+  /** Whether executors are killed as well as drivers. */
+  public boolean executorKills() {
+    return executorKills;
+  }
+
+  /** The Spark master of every child driver. */
+  public String master() {
+    return master;
+  }
+
+  /** Epochs of the chaos job. */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** Where the data, the job directories and the child logs go; null: a new temporary directory. */
+  public Path workDir() {
+    return workDir;
+  }
+
+  /** Whether the work directory is kept after a run in which every state matched. */
+  public boolean keepWorkDir() {
+    return keepWorkDir;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof ChaosOptions)) {
+      return false;
+    }
+    ChaosOptions x = (ChaosOptions) o;
+    return iterations == x.iterations && seed == x.seed && maxKillsPerRun == x.maxKillsPerRun
+        && executorKills == x.executorKills && master.equals(x.master) && epochs == x.epochs
+        && Objects.equals(workDir, x.workDir) && keepWorkDir == x.keepWorkDir;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(iterations, seed, maxKillsPerRun, executorKills, master, epochs, workDir, keepWorkDir);
+  }
+
+  @Override
+  public String toString() {
+    return "iterations=" + iterations + " seed=" + seed + " max-kills-per-run=" + maxKillsPerRun
+        + " executor-kills=" + executorKills + " master=" + master + " epochs=" + epochs
+        + (workDir != null ? " work-dir=" + workDir : "");
+  }
+
+  /** Builds {@link ChaosOptions}. */
+  public static final class Builder {
+    private int iterations = 3;
+    private long seed = 1;
+    private int maxKillsPerRun = 2;
+    private boolean executorKills;
+    private String master;
+    private int epochs = 4;
+    private Path workDir;
+    private boolean keepWorkDir;
+
+    private Builder() {}
+
+    /** Iterations (default 3). */
+    public Builder optIterations(int n) {
+      this.iterations = n;
+      return this;
+    }
+
+    /** Seed (default 1). */
+    public Builder optSeed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** Kills per job at most (default 2). */
+    public Builder optMaxKillsPerRun(int k) {
+      this.maxKillsPerRun = k;
+      return this;
+    }
+
+    /** Kill executors as well as drivers (default false); implies {@link #CLUSTER_MASTER}. */
+    public Builder optExecutorKills(boolean kill) {
+      this.executorKills = kill;
+      return this;
+    }
+
+    /** The children's master (default {@link #LOCAL_MASTER}, or {@link #CLUSTER_MASTER} with executor kills). */
+    public Builder optMaster(String m) {
+      this.master = m;
+      return this;
+    }
+
+    /** Epochs of the job (default 4). */
+    public Builder optEpochs(int e) {
+      this.epochs = e;
+      return this;
+    }
+
+    /** Work directory (default: a new temporary directory). */
+    public Builder optWorkDir(Path dir) {
+      this.workDir = dir;
+      return this;
+    }
+
+    /** Keep the work directory even when every state matched (default false). */
+    public Builder optKeepWorkDir(boolean keep) {
+      this.keepWorkDir = keep;
+      return this;
+    }
+
+    /** The options. */
+    public ChaosOptions build() {
+      return new ChaosOptions(this);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+package io.epochal.driver.chaos;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+
+/**
+ * Runs chaos iterations. First an uninterrupted reference run of the {@link ChaosJob} in a child
+ * driver, timed from the moment it takes the job's lease to its first checkpoint and to its exit.
+ * Then, per iteration, the same job in a fresh job directory: a child driver starts it; at a
+ * random moment of that timeline (counted from when the driver takes the lease) the runner kills the driver with SIGKILL (or, with executor kills, sometimes one
+ * executor JVM instead); after a driver kill it waits until the dead driver's lease expires and
+ * starts {@code epochal resume}, and kills again, up to {@code max-kills-per-run} faults; then the
+ * last driver runs to the end. The kept checkpoints are then compared with the reference's bit for
+ * bit ({@link FinalStateComparison}). Every random choice comes from the seed and the iteration.
+ */
+public final class ChaosRunner {
+
+  private static final Duration CHILD_TIMEOUT = Duration.ofMinutes(15);
+  private static final Duration POLL = Duration.ofMillis(20);
+  private static final int MAX_LEASE_HELD_RETRIES = 5;
+  private static final int MAX_FAULTLESS_ATTEMPTS = 3;
+
+  private final ChaosOptions options;
+  private final PrintStream out;
+
+  /** A runner printing its progress and summary to {@code out}. */
+  public ChaosRunner(ChaosOptions options, PrintStream out) {
+    this.options = checkNotNull(options, "options");
+    this.out = checkNotNull(out, "out");
+  }
+
+  /**
+   * Runs the reference and every iteration.
+   *
+   * @throws IOException if the work directory, the data or the reference run cannot be made
+   */
+  public ChaosReport run() throws IOException, InterruptedException {
+    Path work = options.workDir() != null ? options.workDir() : Files.createTempDirectory("epochal-chaos");
+    out.println("chaos: " + options + "; work directory " + work.toAbsolutePath());
+    ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
+    Path refDir = work.resolve("reference");
+    Duration[] timeline = reference(job, refDir);
+    out.printf("chaos: reference run done: first checkpoint %.1f s and exit %.1f s after it took its lease%n",
+        timeline[0].toMillis() / 1000.0, timeline[1].toMillis() / 1000.0);
+    List<IterationResult> results = new ArrayList<>();
+    FinalStateComparison comparison = new FinalStateComparison(new Configuration());
+    for (int i = 1; i <= options.iterations(); i++) {
+      IterationResult r = null;
+      // A job that ends before its first kill moment proves nothing: try again with earlier moments.
+      for (int attempt = 0; attempt < MAX_FAULTLESS_ATTEMPTS && (r == null || (r.matched() && r.faults() == 0));
+          attempt++) {
+        if (r != null) {
+          out.printf("  iteration %d: the job ended before the kill moment; again with earlier moments%n", i);
+        }
+        long from = timeline[0].toMillis() / 2 >> attempt;
+        long to = (long) (timeline[1].toMillis() * 0.9) >> attempt;
+        r = iteration(job, i, attempt, from, Math.max(from + 1, to), refDir, comparison);
+      }
+      out.println(r.line());
+      results.add(r);
+    }
+    ChaosReport report = new ChaosReport(options, results);
+    report.print(out);
+    if (report.allMatched() && !options.keepWorkDir() && options.workDir() == null) {
+      deleteTree(work);
+    } else {
+      out.println("chaos: job directories and child logs kept in " + work.toAbsolutePath());
+    }
+    return report;
+  }
+
+  /**
+   * Runs the reference; returns when, after it took the lease, its first checkpoint appeared and
+   * when it exited. Kill moments are drawn between half the first and 90% of the second, so that
+   * most land in rounds, checkpoint writes and retention rather than in start-up.
+   */
+  private Duration[] reference(ChaosJob job, Path refDir) throws IOException, InterruptedException {
+    try (ChildDriver ref = ChildDriver.start(refDir.resolveSibling("reference.log"), job.trainArgs(refDir))) {
+      long leased = awaitLease(ref, refDir, 0) > 0 ? System.nanoTime() : -1;
+      long first = -1;
+      Path firstCheckpoint = refDir.resolve("checkpoints").resolve(String.format("epoch-%06d", 1));
+      long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+      while (leased > 0 && ref.isAlive() && System.nanoTime() < deadline) {
+        if (first < 0 && Files.exists(firstCheckpoint)) {
+          first = System.nanoTime();
+        }
+        ref.waitFor(POLL);
+      }
+      Optional<Integer> code = ref.waitFor(Duration.ZERO);
+      if (leased < 0 || code.isEmpty() || code.get() != 0) {
+        throw new IOException("the reference run failed (" + (code.isEmpty() ? "timed out" : "exit " + code.get())
+            + "); see " + ref.log());
+      }
+      long end = System.nanoTime();
+      return new Duration[] {Duration.ofNanos((first < 0 ? end : first) - leased), Duration.ofNanos(end - leased)};
+    }
+  }
+
+  private IterationResult iteration(ChaosJob job, int i, int attempt, long fromMs, long toMs, Path refDir,
+      FinalStateComparison comparison) throws IOException, InterruptedException {
+    Random random = new Random(options.seed() * 1_000_003L + i * 31L + attempt);
+    Path dir = job.workDir().resolve("iteration-" + i + (attempt == 0 ? "" : "-" + attempt));
+    Path jobDir = dir.resolve("job");
+    int driverKills = 0;
+    int executorKills = 0;
+    int resumes = 0;
+    int leaseHeld = 0;
+    List<String> problems = new ArrayList<>();
+    ChildDriver child = ChildDriver.start(dir.resolve("run-0.log"), job.trainArgs(jobDir));
+    long token = 0;
+    boolean leased = false;
+    boolean newDriver = true;
+    try {
+      while (true) {
+        if (driverKills + executorKills < options.maxKillsPerRun()) {
+          if (newDriver) {
+            long claimed = awaitLease(child, jobDir, token);
+            leased = claimed > 0;
+            token = Math.max(token, claimed);
+            newDriver = false;
+          }
+          long delayMs = fromMs + (long) (random.nextDouble() * (toMs - fromMs));
+          if (leased && child.waitFor(Duration.ofMillis(delayMs)).isEmpty()) {
+            List<ProcessHandle> executors = options.executorKills() && random.nextBoolean() ? child.executors()
+                : List.of();
+            if (!executors.isEmpty()) {
+              ProcessHandle victim = executors.get(random.nextInt(executors.size()));
+              victim.destroyForcibly();
+              executorKills++;
+              out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run%n", i, victim.pid(),
+                  delayMs);
+              continue;
+            }
+            child.kill();
+            driverKills++;
+            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d)%n", i,
+                child.pid(), delayMs, token);
+            if (completed(jobDir)) {
+              break;
+            }
+            awaitLeaseExpiry(jobDir);
+            resumes++;
+            child = ChildDriver.start(dir.resolve("run-" + resumes + ".log"), job.resumeArgs(jobDir));
+            newDriver = true;
+            continue;
+          }
+        }
+        Optional<Integer> code = child.waitFor(CHILD_TIMEOUT);
+        if (code.isEmpty()) {
+          problems.add("a driver did not finish within " + CHILD_TIMEOUT + "; see " + child.log());
+          break;
+        }
+        if (code.get() == 0 || completed(jobDir)) {
+          break;
+        }
+        if (code.get() == 3 && ++leaseHeld <= MAX_LEASE_HELD_RETRIES) {
+          // The dead driver's lease had not expired yet by the new driver's clock: wait and resume again.
+          awaitLeaseExpiry(jobDir);
+          resumes++;
+          child = ChildDriver.start(dir.resolve("run-" + resumes + ".log"), job.resumeArgs(jobDir));
+          newDriver = true;
+          continue;
+        }
+        problems.add("a driver exited with code " + code.get() + " instead of completing the job; see "
+            + child.log());
+        break;
+      }
+    } finally {
+      child.close();
+    }
+    if (problems.isEmpty()) {
+      problems.addAll(comparison.differences(refDir.toUri().toString(), jobDir.toUri().toString(),
+          options.epochs()));
+    }
+    return new IterationResult(i, driverKills, executorKills, resumes, problems, jobDir.toString());
+  }
+
+  /** Waits until a driver claims a token above {@code previous}; returns it, or 0 if {@code child} exited first. */
+  private static long awaitLease(ChildDriver child, Path jobDir, long previous) throws IOException,
+      InterruptedException {
+    long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      long token = ChaosJob.leaseToken(jobDir);
+      if (token > previous) {
+        return token;
+      }
+      if (child.waitFor(POLL).isPresent()) {
+        return 0;
+      }
+    }
+    return 0;
+  }
+
+  /** Sleeps until the lease of the job in {@code jobDir} has expired (plus a margin for clock reading). */
+  private static void awaitLeaseExpiry(Path jobDir) throws IOException, InterruptedException {
+    Optional<LeaseRecord> lease = ChaosJob.lease(jobDir);
+    if (lease.isPresent()) {
+      long ms = Duration.between(Instant.now(), lease.get().getExpiresAt()).toMillis() + 250;
+      if (ms > 0) {
+        Thread.sleep(ms);
+      }
+    }
+  }
+
+  /** Whether the job in {@code jobDir} is COMPLETED (a driver killed after its last commit). */
+  static boolean completed(Path jobDir) throws IOException {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toAbsolutePath().toUri());
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    return fs.exists(dir) && new JobStateStore(fs, dir).read().map(s -> s.getState() == JobState.COMPLETED)
+        .orElse(false);
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}

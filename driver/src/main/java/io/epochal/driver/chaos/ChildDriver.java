@@ -1,0 +1,160 @@
+package io.epochal.driver.chaos;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One {@code epochal} command in a child JVM (the classpath and JVM flags of this one), its
+ * standard output and error going to a log file. The child can be killed with SIGKILL (with the
+ * processes it started), paused with SIGSTOP and continued with SIGCONT, and one of its Spark
+ * executor JVMs (on {@code local-cluster}) can be killed on its own.
+ */
+public final class ChildDriver implements AutoCloseable {
+
+  private final Process process;
+  private final Path log;
+  private final List<String> command;
+
+  private ChildDriver(Process process, Path log, List<String> command) {
+    this.process = process;
+    this.log = log;
+    this.command = command;
+  }
+
+  /**
+   * Starts {@code java ... io.epochal.driver.cli.EpochalCli <args>}, appending its output to
+   * {@code log}.
+   */
+  public static ChildDriver start(Path log, List<String> args) throws IOException {
+    checkNotNull(log, "log");
+    List<String> cmd = javaCommand();
+    cmd.addAll(args);
+    Files.createDirectories(log.toAbsolutePath().getParent());
+    Files.writeString(log, "$ epochal " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putIfAbsent("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().putIfAbsent("SPARK_SCALA_VERSION", "2.13");
+    return new ChildDriver(pb.start(), log, List.copyOf(args));
+  }
+
+  /** The JVM, its flags and the main class, without the command's arguments. */
+  static List<String> javaCommand() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (arg.startsWith("--add-opens") || arg.startsWith("-Dai.djl") || arg.startsWith("-Djava.net")
+          || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect") || arg.startsWith("-Dio.netty")) {
+        cmd.add(arg);
+      }
+    }
+    cmd.add("-Xmx1g");
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.epochal.driver.cli.EpochalCli");
+    return cmd;
+  }
+
+  /** The child's process id. */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Whether it still runs. */
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** The log file holding its output. */
+  public Path log() {
+    return log;
+  }
+
+  /**
+   * Waits up to {@code timeout} for the child to exit.
+   *
+   * @return its exit code, or empty if it still runs
+   */
+  public Optional<Integer> waitFor(Duration timeout) throws InterruptedException {
+    if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      return Optional.of(process.exitValue());
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Kills the driver with SIGKILL, then every process it started (its executor JVMs on
+   * {@code local-cluster}), and waits for it to be gone.
+   */
+  public void kill() throws InterruptedException {
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroyForcibly();
+    for (ProcessHandle c : children) {
+      c.destroyForcibly();
+    }
+    process.waitFor(60, TimeUnit.SECONDS);
+  }
+
+  /** The child's Spark executor JVMs (none on {@code local[N]}). */
+  public List<ProcessHandle> executors() {
+    return process.descendants().filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend")).toList();
+  }
+
+  /** Sends SIGSTOP: the driver freezes (its threads, its heartbeat, its in-process Spark). */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Sends SIGCONT to a paused driver. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    int code = kill.waitFor();
+    if (code != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " exited with " + code);
+    }
+  }
+
+  /** The child's output so far. */
+  public String output() throws IOException {
+    return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+  }
+
+  /** The full command line of {@code p} from /proc (ProcessHandle.Info may shorten it). */
+  static String commandLine(ProcessHandle p) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
+      return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
+    } catch (IOException e) {
+      return p.info().commandLine().orElse("");
+    }
+  }
+
+  /** Kills the child and its processes if it still runs. */
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "epochal " + String.join(" ", command) + " (pid " + process.pid() + ", log " + log + ")";
+  }
+}

@@ -1,0 +1,41 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.EpochalCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CI portion of {@code epochal chaos}: two iterations of the tiny job, each driver killed with
+ * SIGKILL once at a random moment and resumed, both final states compared with the reference.
+ */
+class ChaosCommandTest {
+
+  @Test
+  void twoIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
+        new PrintWriter(err), "chaos", "--iterations", "2", "--seed", "5", "--max-kills-per-run", "1", "--epochs",
+        "3", "--work-dir", tmp.toString());
+    String text = out.toString();
+    assertThat(code).as(text + err).isZero();
+    assertThat(text).contains("iterations:      2").contains("2 of 2 matched the reference bit for bit")
+        .contains("RESULT: all final states matched");
+    Matcher faults = Pattern.compile("faults injected: (\\d+) \\((\\d+) driver SIGKILL").matcher(text);
+    assertThat(faults.find()).as(text).isTrue();
+    assertThat(Integer.parseInt(faults.group(2))).as("driver kills").isEqualTo(2);
+    assertThat(text).containsPattern("iteration 1: 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume")
+        .containsPattern("iteration 2: 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
+    assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
+  }
+}

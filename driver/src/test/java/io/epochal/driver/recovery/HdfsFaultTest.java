@@ -1,0 +1,259 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.VerificationReport;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingOutcome;
+import io.epochal.job.JobEventType;
+import io.epochal.tensor.StateDict;
+import java.io.File;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.protocol.HdfsConstants;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * HDFS faults while a job runs with its job directory on a MiniDFSCluster of two DataNodes and
+ * replication 2 (the data stays on the local file system): a DataNode stopped while a checkpoint
+ * is written, the NameNode restarted between epochs, and a space quota exhausted by a checkpoint.
+ * Every scenario ends with the tensors of an uninterrupted run.
+ */
+class HdfsFaultTest {
+
+  private static MiniDFSCluster cluster;
+  private static EpochalSpark spark;
+  private static String data;
+  private static StateDict reference;
+
+  @BeforeAll
+  static void start(@TempDir Path tmp) throws Exception {
+    File base = tmp.resolve("hdfs").toFile();
+    Configuration conf = new Configuration();
+    conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
+    conf.set("dfs.namenode.http-address", "127.0.0.1:0");
+    conf.set("dfs.datanode.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.http.address", "127.0.0.1:0");
+    conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
+    conf.setInt("dfs.replication", 2);
+    conf.setBoolean("dfs.permissions.enabled", false);
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+    cluster = new MiniDFSCluster.Builder(conf, base).numDataNodes(2).format(true).build();
+    cluster.waitActive();
+    spark = SparkSessions.builder().setMaster("local[2]").optAppName("recovery-hdfs-faults").build();
+    data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
+    reference = RecoveryFixture.tensors(TrainingJob.builder()
+        .setSpec(RecoveryFixture.spec(tmp.resolve("reference").toUri().toString(), data)).setSpark(spark)
+        .build().run().state());
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      if (spark != null) {
+        spark.close();
+      }
+    } finally {
+      if (cluster != null) {
+        cluster.shutdown(true);
+      }
+    }
+  }
+
+  /**
+   * The driver's client configuration for the cluster. With as many DataNodes as replicas no
+   * replacement exists for a lost one, so an open, synced stream (the event history, a checkpoint
+   * file) must go on with the DataNode left instead of failing: clusters with at most
+   * {@code dfs.replication} DataNodes need {@code replace-datanode-on-failure.best-effort}.
+   */
+  private static Configuration hdfsConf() {
+    Configuration c = new Configuration(cluster.getConfiguration(0));
+    c.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", true);
+    // A client of its own, so that the setting is not lost to a cached one made with another configuration.
+    c.setBoolean("fs.hdfs.impl.disable.cache", true);
+    return c;
+  }
+
+  private static String jobDir(String name) {
+    return "hdfs://127.0.0.1:" + cluster.getNameNodePort() + "/jobs/" + name;
+  }
+
+  private static TrainingOutcome run(JobSpec spec, RecoveryFixture.Recording listener) throws Exception {
+    return TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).optHadoopConf(hdfsConf())
+        .build().run();
+  }
+
+  /** Verifies every committed checkpoint of {@code dir}; returns their epochs. */
+  private static List<Long> verifiedEpochs(String dir) throws Exception {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir).optConfiguration(hdfsConf())
+        .build()) {
+      List<VerificationReport> reports = store.verifyAll();
+      assertThat(reports).allSatisfy(r -> assertThat(r.ok()).as(r.toString()).isTrue());
+      return store.list().stream().map(CheckpointEntry::epoch).toList();
+    }
+  }
+
+  @Test
+  void dataNodeStoppedWhileACheckpointIsWrittenStillCommitsEveryEpochVerifiedAndBitIdentical() throws Exception {
+    String dir = jobDir("datanode-lost");
+    AtomicReference<MiniDFSCluster.DataNodeProperties> stopped = new AtomicReference<>();
+    CountDownLatch stoppedLatch = new CountDownLatch(1);
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+        if (epoch == 2 && stopped.get() == null) {
+          // The checkpoint of epoch 2 starts right after this callback; the DataNode goes while it is written.
+          Thread t = new Thread(() -> {
+            try {
+              Thread.sleep(5);
+              stopped.set(cluster.stopDataNode(0));
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              stoppedLatch.countDown();
+            }
+          }, "stop-datanode");
+          t.start();
+        }
+      }
+    };
+    try {
+      TrainingOutcome outcome = run(RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000")), listener);
+      assertThat(stoppedLatch.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(stopped.get()).as("a DataNode was stopped").isNotNull();
+      assertThat(cluster.getDataNodes()).hasSize(1);
+      assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+      assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+      assertThat(RecoveryFixture.events(dir, hdfsConf())).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED)
+          .extracting(e -> e.getEpoch()).containsExactly(1L, 2L, 3L);
+    } finally {
+      stoppedLatch.await(60, TimeUnit.SECONDS);
+      if (stopped.get() != null) {
+        cluster.restartDataNode(stopped.get(), true);
+        cluster.waitActive();
+      }
+    }
+  }
+
+  @Test
+  void nameNodeRestartedBetweenEpochsDoesNotStopTheJob() throws Exception {
+    String dir = jobDir("namenode-restart");
+    CountDownLatch committed1 = new CountDownLatch(1);
+    AtomicBoolean restarted = new AtomicBoolean();
+    AtomicReference<Throwable> restartFailure = new AtomicReference<>();
+    Thread[] restarter = new Thread[1];
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void committed(int epoch, String path) {
+        if (epoch == 1) {
+          committed1.countDown();
+        }
+      }
+
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        if (epoch == 2 && round == 1 && restarted.compareAndSet(false, true)) {
+          try {
+            committed1.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          // The driver keeps going while the NameNode is down and comes back on the same port.
+          restarter[0] = new Thread(() -> {
+            try {
+              cluster.restartNameNode(true);
+            } catch (Throwable t) {
+              restartFailure.set(t);
+            }
+          }, "restart-namenode");
+          restarter[0].start();
+        }
+      }
+    };
+    int port = cluster.getNameNodePort();
+    // The retry budget (backoff 0.5, 1, 2, 4, 8 s) covers a NameNode restart and its safe mode.
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "120000", "retry.max_attempts", "6",
+        "retry.backoff_ms", "500"));
+    TrainingOutcome outcome = run(spec, listener);
+    restarter[0].join(120_000);
+    assertThat(restarted).isTrue();
+    assertThat(restartFailure.get()).isNull();
+    assertThat(cluster.getNameNodePort()).isEqualTo(port);
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void exhaustedSpaceQuotaFailsNamingTheCheckpointKeepsThePreviousOneAndResumesAfterTheQuotaIsRaised()
+      throws Exception {
+    String dir = jobDir("quota");
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir + "/checkpoints");
+    DistributedFileSystem dfs = cluster.getFileSystem();
+    CountDownLatch committed1 = new CountDownLatch(1);
+    AtomicBoolean limited = new AtomicBoolean();
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void committed(int epoch, String path) {
+        if (epoch == 1) {
+          committed1.countDown();
+        }
+      }
+
+      @Override
+      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+        if (epoch == 2 && limited.compareAndSet(false, true)) {
+          try {
+            committed1.await();
+            // Far below one block: no new checkpoint file can be written under checkpoints/.
+            dfs.setQuota(checkpoints, HdfsConstants.QUOTA_DONT_SET, 4096);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    };
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000"));
+    assertThatThrownBy(() -> run(spec, listener))
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.CHECKPOINT_WRITE_FAILED);
+          assertThat(e.epoch()).isEqualTo(2);
+        })
+        .hasMessageContaining("gave up after 3 of 3 attempts")
+        .hasMessageContaining("checkpoint " + dir + "/checkpoints/epoch-000002 was not committed")
+        .hasMessageContaining("quota is exhausted")
+        .hasMessageContaining("DiskSpace quota of /jobs/quota/checkpoints is exceeded")
+        .hasMessageContaining("the previous checkpoint stays the latest");
+    assertThat(limited).isTrue();
+    assertThat(verifiedEpochs(dir)).containsExactly(1L);
+    assertThat(RecoveryFixture.events(dir, hdfsConf()))
+        .filteredOn(e -> e.getType() == JobEventType.FAILURE)
+        .hasSize(3)
+        .allSatisfy(e -> assertThat(e.getReason()).isEqualTo("CHECKPOINT_WRITE_FAILED"));
+
+    dfs.setQuota(checkpoints, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
+    TrainingOutcome resumed = run(spec, new RecoveryFixture.Recording());
+    assertThat(resumed.resumedFrom()).isEqualTo(1);
+    assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(reference);
+    assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+  }
+}

@@ -1,0 +1,83 @@
+package io.epochal.driver.recovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.chaos.ChaosJob;
+import io.epochal.driver.chaos.ChildDriver;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import io.epochal.job.LeaseRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A driver process frozen with SIGSTOP past its lease while another driver takes the job over:
+ * continued with SIGCONT it must not commit (the fencing token and the commit guard refuse) and
+ * exits with LEASE_LOST (exit code 3); the new driver completes the job.
+ */
+class PausedDriverTest {
+
+  private static final int EPOCHS = 8;
+  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+  @Test
+  void driverPausedPastItsLeaseCommitsNothingAfterATakeoverAndExitsWithLeaseLost(@TempDir Path tmp) throws Exception {
+    ChaosJob job = ChaosJob.prepare(tmp, "local[2]", EPOCHS);
+    Path jobDir = tmp.resolve("job");
+    Instant pausedAt;
+    try (ChildDriver a = ChildDriver.start(tmp.resolve("a.log"), job.trainArgs(jobDir))) {
+      awaitFile(a, jobDir.resolve("checkpoints/epoch-000001"));
+      a.pause();
+      pausedAt = Instant.now();
+      long tokenA = ChaosJob.leaseToken(jobDir);
+      try {
+        LeaseRecord lease = ChaosJob.lease(jobDir).orElseThrow();
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), lease.getExpiresAt()).toMillis()) + 300);
+        try (ChildDriver b = ChildDriver.start(tmp.resolve("b.log"), job.resumeArgs(jobDir))) {
+          long deadline = System.nanoTime() + TIMEOUT.toNanos();
+          while (ChaosJob.leaseToken(jobDir) <= tokenA && System.nanoTime() < deadline && b.isAlive()) {
+            Thread.sleep(20);
+          }
+          assertThat(ChaosJob.leaseToken(jobDir)).as(b.output()).isGreaterThan(tokenA);
+          a.resume();
+          Optional<Integer> codeA = a.waitFor(TIMEOUT);
+          assertThat(codeA).as(a.output()).contains(3);
+          assertThat(a.output()).contains("LEASE_LOST").contains("this driver stops");
+          assertThat(b.waitFor(TIMEOUT)).as(b.output()).contains(0);
+        }
+      } finally {
+        if (a.isAlive()) {
+          a.resume();
+        }
+      }
+    }
+    List<JobEvent> events = RecoveryFixture.events(jobDir.toUri().toString(), new Configuration());
+    List<JobEvent> commits = events.stream().filter(e -> e.getType() == JobEventType.EPOCH_COMMITTED).toList();
+    Map<Long, Long> perEpoch = commits.stream().collect(Collectors.groupingBy(JobEvent::getEpoch,
+        Collectors.counting()));
+    assertThat(perEpoch.keySet()).hasSize(EPOCHS);
+    assertThat(perEpoch.values()).as("commits per epoch %s", perEpoch).containsOnly(1L);
+    assertThat(commits).filteredOn(e -> e.getAttempt() == 1)
+        .allSatisfy(e -> assertThat(e.getTime()).as("paused driver's commit of epoch %s", e.getEpoch())
+            .isBefore(pausedAt));
+    assertThat(Files.exists(jobDir.resolve("checkpoints/epoch-%06d".formatted(EPOCHS)))).isTrue();
+  }
+
+  private static void awaitFile(ChildDriver driver, Path file) throws Exception {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!Files.exists(file)) {
+      assertThat(driver.isAlive()).as("driver still running; output: %s", driver.output()).isTrue();
+      assertThat(System.nanoTime()).as("waiting for %s", file).isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+}
