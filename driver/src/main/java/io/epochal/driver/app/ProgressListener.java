@@ -43,6 +43,11 @@ final class ProgressListener implements TrainingListener {
   }
 
   @Override
+  public synchronized void message(String message) {
+    progress.message(message);
+  }
+
+  @Override
   public synchronized void warning(String message) {
     err.println("epochal: warning: " + message);
   }

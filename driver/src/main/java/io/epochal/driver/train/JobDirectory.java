@@ -80,9 +80,7 @@ final class JobDirectory implements AutoCloseable {
    * RUNNING and opens this attempt's event log.
    */
   void start() throws IOException {
-    fs.mkdirs(dir);
-    new JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
-        spec.toHyperParameters()));
+    writeSpecOnce();
     Optional<JobStatus> previous = states.read();
     attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
     record = lease.acquire(attempt);
@@ -91,6 +89,21 @@ final class JobDirectory implements AutoCloseable {
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofMillis(Math.max(1, spec.leaseTtlMs() / 3)));
+  }
+
+  /**
+   * Whether the job already finished every epoch: {@code job.json} is checked first (a different
+   * spec is refused with its diff), then the state file is read. Takes no lease.
+   */
+  boolean alreadyCompleted() throws IOException {
+    writeSpecOnce();
+    return states.read().map(s -> s.getState() == JobState.COMPLETED).orElse(false);
+  }
+
+  private void writeSpecOnce() throws IOException {
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
+        spec.toHyperParameters()));
   }
 
   /**

@@ -68,6 +68,9 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
+      if (dir.alreadyCompleted()) {
+        return completed(dir);
+      }
       dir.start();
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       while (true) {
@@ -87,6 +90,22 @@ public final class TrainingJob {
           failures.backoff();
         }
       }
+    }
+  }
+
+  /** The outcome of a job that had already finished: its newest verified checkpoint, nothing trained. */
+  private TrainingOutcome completed(JobDirectory dir) throws TrainingException {
+    CheckpointStore store = dir.store();
+    try {
+      ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
+          CheckpointAssembler.versions(spark.jsc().version()), listener);
+      listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
+          + spec.epochs() + " epochs); nothing to train. Newest checkpoint: " + last.checkpoint());
+      return new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(), last.state(),
+          store.checkpointsDir(), List.of(), 0, 0);
+    } catch (CheckpointException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
+          "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
     }
   }
 

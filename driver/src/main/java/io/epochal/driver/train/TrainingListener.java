@@ -21,6 +21,9 @@ public interface TrainingListener {
   /** The checkpoint of {@code epoch} is committed at {@code path}. */
   default void committed(int epoch, String path) {}
 
+  /** Information for the user that is not a warning (e.g. the job had already completed). */
+  default void message(String message) {}
+
   /** Something the user should know (a damaged checkpoint skipped, a retry). */
   default void warning(String message) {}
 }

@@ -115,6 +115,11 @@ class LocalTrainingEndToEndTest {
         .containsPattern("layers\\.3\\.weight\\s+F32\\s+\\[" + CLASSES + ", 16\\]")
         .containsPattern("layers\\.0\\.weight\\.exp_avg_sq\\s+F32\\s+\\[16, " + FEATURES + "\\]")
         .contains("probe.safetensors:");
+
+    TrainingOutcome again = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    assertThat(again.resumedFrom()).as("a completed job trains nothing more").isEqualTo(3);
+    assertThat(again.state()).isEqualTo(outcome.state());
+    assertThat(E2eFixtures.events(fs, dir)).as("no new attempt").hasSize(events.size());
   }
 
   @Test
