@@ -27,6 +27,9 @@ final class MiniHdfs implements AutoCloseable {
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getPath());
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
+    // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
+    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();

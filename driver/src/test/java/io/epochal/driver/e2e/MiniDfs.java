@@ -21,6 +21,9 @@ final class MiniDfs implements AutoCloseable {
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
+    // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
+    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setInt("dfs.replication", 1);
