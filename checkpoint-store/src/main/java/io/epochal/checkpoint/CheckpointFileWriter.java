@@ -4,7 +4,9 @@ import io.epochal.safetensors.SafetensorsIndex;
 import io.epochal.safetensors.SafetensorsShards;
 import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
+import com.google.common.io.CountingOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
@@ -12,7 +14,10 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.security.MessageDigest;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,12 +26,13 @@ import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
- * Writes a checkpoint's files into its temporary directory. Each file goes through its own
- * digesting stream and is synced ({@code hsync} with {@link CreateFlag#SYNC_BLOCK} on HDFS, fsync
+ * Writes a checkpoint's files into its temporary directory. Each file is synced ({@code hsync} with {@link CreateFlag#SYNC_BLOCK} on HDFS, fsync
  * on the local file system). A state dict with more than {@code shardBytes} tensor bytes is written
  * as shards ({@code model-00001-of-00004.safetensors}, ...) plus an index ({@code
- * model.safetensors.index.json}); all files of a commit are written in parallel on the store's pool,
- * so every core hashes its own stream.
+ * model.safetensors.index.json}); all files of a commit are written in parallel on the store's I/O
+ * pool, and each safetensors file is hashed on the store's hashing pool at the same time, straight
+ * from the immutable tensors (the SHA-256 is of exactly the bytes written: both come from {@link
+ * SafetensorsWriter}).
  */
 final class CheckpointFileWriter {
 
@@ -37,14 +43,16 @@ final class CheckpointFileWriter {
   private final boolean local;
   private final OutputStreamDecorator decorator;
   private final ExecutorService pool;
+  private final ExecutorService hasher;
   private final long shardBytes;
 
   CheckpointFileWriter(FileSystem fs, boolean local, OutputStreamDecorator decorator, ExecutorService pool,
-      long shardBytes) {
+      ExecutorService hasher, long shardBytes) {
     this.fs = fs;
     this.local = local;
     this.decorator = decorator;
     this.pool = pool;
+    this.hasher = hasher;
     this.shardBytes = shardBytes;
   }
 
@@ -64,7 +72,7 @@ final class CheckpointFileWriter {
       }
       List<StateDict> shards = SafetensorsShards.split(dict, shardBytes);
       byte[] index = SafetensorsShards.index(name, shards).toJson();
-      tasks.add(() -> writeFile(epoch, dir, SafetensorsIndex.indexName(name), out -> out.write(index)));
+      tasks.add(() -> writeFile(epoch, dir, SafetensorsIndex.indexName(name), index));
       for (int i = 0; i < shards.size(); i++) {
         String shardName = SafetensorsShards.shardName(name, i + 1, shards.size());
         StateDict shard = shards.get(i);
@@ -74,24 +82,43 @@ final class CheckpointFileWriter {
     return ParallelTasks.runAll(pool, tasks);
   }
 
+  /**
+   * Writes a safetensors file while another thread hashes the same (immutable) tensor bytes, so
+   * the SHA-256 costs no copy and overlaps the file's I/O.
+   */
   private ManifestFile writeTensors(long epoch, Path dir, String name, StateDict dict) throws IOException {
-    return writeFile(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
+    Future<String> sha256 = hasher.submit(() -> {
+      MessageDigest md = Sha256.newDigest();
+      SafetensorsWriter.digest(dict, FILE_METADATA, md);
+      return Sha256.hex(md.digest());
+    });
+    try {
+      long count = writeAndSync(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
+      return new ManifestFile(name, count, await(sha256, epoch, new Path(dir, name)));
+    } finally {
+      sha256.cancel(true);
+    }
   }
 
-  /** Writes {@code dir/name} through a digesting stream, syncs it and returns its entry. */
-  ManifestFile writeFile(long epoch, Path dir, String name, Body body) throws IOException {
+  /** Writes {@code dir/name} with {@code bytes}, syncs it and returns its entry. */
+  ManifestFile writeFile(long epoch, Path dir, String name, byte[] bytes) throws IOException {
+    long count = writeAndSync(epoch, dir, name, out -> out.write(bytes));
+    return new ManifestFile(name, count, Sha256.hex(Sha256.newDigest().digest(bytes)));
+  }
+
+  /** Writes {@code dir/name}, syncs it, checks its length and returns the number of bytes. */
+  private long writeAndSync(long epoch, Path dir, String name, Body body) throws IOException {
     Path p = new Path(dir, name);
     long count;
-    String sha256;
     boolean synced;
-    try (FSDataOutputStream raw = create(p); DigestingOutputStream digest = new DigestingOutputStream(raw, name)) {
-      OutputStream out = decorator.decorate(name, digest);
+    try (FSDataOutputStream raw = create(p)) {
+      CountingOutputStream counted = new CountingOutputStream(raw);
+      OutputStream out = decorator.decorate(name, counted);
       body.writeTo(out);
       out.flush();
       raw.hsync();
       synced = raw.hasCapability(StreamCapabilities.HSYNC);
-      count = digest.count();
-      sha256 = digest.sha256Hex();
+      count = counted.getCount();
     }
     if (local && !synced) {
       fsyncLocal(p);
@@ -100,7 +127,18 @@ final class CheckpointFileWriter {
     if (len != count) {
       throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
     }
-    return new ManifestFile(name, count, sha256);
+    return count;
+  }
+
+  private static String await(Future<String> sha256, long epoch, Path p) throws IOException {
+    try {
+      return sha256.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while hashing " + p);
+    } catch (ExecutionException e) {
+      throw new CheckpointException(epoch, p.toString(), "hashing failed: " + e.getCause(), e.getCause());
+    }
   }
 
   private FSDataOutputStream create(Path p) throws IOException {

@@ -148,8 +148,8 @@ final class CheckpointReader {
       try (FSDataInputStream in = fs.open(p)) {
         in.readFully(0, bytes);
       }
-      MessageDigest digest = DigestingOutputStream.sha256();
-      checkDigest(epoch, p, entry, DigestingOutputStream.hex(digest.digest(bytes)));
+      MessageDigest digest = Sha256.newDigest();
+      checkDigest(epoch, p, entry, Sha256.hex(digest.digest(bytes)));
       return SafetensorsIndex.parse(bytes, p.toString());
     } catch (SafetensorsFormatException e) {
       throw new CheckpointCorruptedException(epoch, p.toString(),
@@ -225,14 +225,14 @@ final class CheckpointReader {
       Path p = new Path(dir, entry.name());
       try {
         checkSize(epoch, p, entry);
-        MessageDigest digest = DigestingOutputStream.sha256();
+        MessageDigest digest = Sha256.newDigest();
         try (FSDataInputStream in = fs.open(p)) {
           int n;
           while ((n = in.read(buffer)) > 0) {
             digest.update(buffer, 0, n);
           }
         }
-        checkDigest(epoch, p, entry, DigestingOutputStream.hex(digest.digest()));
+        checkDigest(epoch, p, entry, Sha256.hex(digest.digest()));
       } catch (CheckpointCorruptedException e) {
         problems.add(e.getMessage());
       } catch (CheckpointException e) {

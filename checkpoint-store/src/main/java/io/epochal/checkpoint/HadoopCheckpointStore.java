@@ -31,13 +31,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link CheckpointStore} on any Hadoop FileSystem. On HDFS every file is created with {@code
- * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed; on the local file system the raw (checksum-free)
+ * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed, and the client retries completing a file sooner
+ * ({@link HdfsCloseTuning}) unless the configuration sets its own delay; on the local file system the raw (checksum-free)
  * file system is used and files and directories are fsynced. Publishing is a rename that refuses an
  * existing target.
  *
  * <p>A state dict larger than {@link Builder#optShardBytes} is stored as shards plus an index (the
  * Hugging Face layout); the files of a checkpoint are written and read in parallel on the store's
- * own small pool ({@link Builder#optIoThreads}), each through its own SHA-256, and every file,
+ * own small pool ({@link Builder#optIoThreads}), each hashed on a second pool of that size while it is
+ * written, and every file,
  * shard and index alike, is listed in the manifest with its size and digest. Loaded tensors above
  * {@link Builder#optOffHeapTensorBytes} live off-heap.
  */
@@ -55,23 +57,25 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
   private final ExecutorService pool;
+  private final ExecutorService hasher;
 
   private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
     this.fs = fs;
     this.fc = fc;
     this.layout = new CheckpointLayout(jobDir);
-    this.pool = newPool(b.ioThreads);
+    this.pool = newPool("checkpoint-io-", b.ioThreads);
+    this.hasher = newPool("checkpoint-sha256-", b.ioThreads);
     TensorAllocator allocator = b.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
     this.reader = new CheckpointReader(fs, pool, allocator);
-    this.writer = new CheckpointFileWriter(fs, local, b.decorator, pool, b.shardBytes);
+    this.writer = new CheckpointFileWriter(fs, local, b.decorator, pool, hasher, b.shardBytes);
   }
 
-  private static ExecutorService newPool(int threads) {
+  private static ExecutorService newPool(String prefix, int threads) {
     AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "checkpoint-io-" + n.incrementAndGet());
+          Thread t = new Thread(r, prefix + n.incrementAndGet());
           t.setDaemon(true);
           return t;
         });
@@ -114,7 +118,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           Map.entry(PROBE_FILE, content.probe())));
       CheckpointManifest manifest = content.manifest().withFiles(files);
       byte[] json = manifest.toJson();
-      writer.writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, out -> out.write(json));
+      writer.writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, json);
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
       publish(epoch, tmp, target);
@@ -258,6 +262,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public void close() throws IOException {
     pool.shutdown();
+    hasher.shutdown();
     fs.close();
   }
 
@@ -342,8 +347,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Threads that write and read a checkpoint's files in parallel, each hashing its own stream
-     * (default: the number of cores, at most 4).
+     * Threads that write and read a checkpoint's files in parallel (default: the number of cores,
+     * at most 4); as many more hash the files being written, at the same time as their I/O.
      */
     public Builder optIoThreads(int ioThreads) {
       checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
@@ -381,8 +386,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           fs = raw;
           fc = FileContext.getLocalFSFileContext(c);
         } else {
-          fs = FileSystem.newInstance(uri, c);
-          fc = FileContext.getFileContext(fs.getUri(), c);
+          Configuration tuned = HdfsCloseTuning.apply(c);
+          fs = FileSystem.newInstance(uri, tuned);
+          fc = FileContext.getFileContext(fs.getUri(), tuned);
         }
         return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), this);
       } catch (IOException e) {

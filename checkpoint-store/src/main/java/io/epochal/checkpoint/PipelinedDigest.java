@@ -22,7 +22,7 @@ final class PipelinedDigest implements AutoCloseable {
   private static final int POOL_BUFFERS = 8;
   private static final int POOL_BUFFER_BYTES = 1 << 18;
 
-  private final MessageDigest digest = DigestingOutputStream.sha256();
+  private final MessageDigest digest = Sha256.newDigest();
   private final ExecutorService hasher;
   private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(POOL_BUFFERS);
   private int pooled;
@@ -98,7 +98,7 @@ final class PipelinedDigest implements AutoCloseable {
     if (last != null) {
       await();
     }
-    return DigestingOutputStream.hex(digest.digest());
+    return Sha256.hex(digest.digest());
   }
 
   @Override

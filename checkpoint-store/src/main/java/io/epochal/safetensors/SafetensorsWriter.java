@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 
 /**
@@ -123,6 +124,22 @@ public final class SafetensorsWriter {
     }
     out.flush();
     return written;
+  }
+
+  /**
+   * Feeds {@code digest} exactly the bytes {@link #write(StateDict, Map, OutputStream)} writes for
+   * these arguments, straight from the tensors' own buffers (nothing is copied). Tensors are
+   * immutable, so this may run on another thread while the same state is being written, which lets
+   * a store hash a file in parallel with its I/O.
+   */
+  public static void digest(StateDict tensors, Map<String, String> metadata, MessageDigest digest) {
+    checkNotNull(digest, "digest");
+    byte[] header = header(tensors, metadata);
+    digest.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+    digest.update(header);
+    for (Map.Entry<String, Tensor> e : tensors) {
+      digest.update(e.getValue().data());
+    }
   }
 
   /** Writes {@code tensors} without metadata; see {@link #write(StateDict, Map, OutputStream)}. */

@@ -115,7 +115,7 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(model.size()).isEqualTo(modelBytes.length)
         .isEqualTo(SafetensorsWriter.fileSize(c2.model(), Map.of("format", "pt")));
     assertThat(model.sha256()).isEqualTo(
-        DigestingOutputStream.hex(MessageDigest.getInstance("SHA-256").digest(modelBytes)));
+        Sha256.hex(Sha256.newDigest().digest(modelBytes)));
 
     List<CheckpointEntry> list = store.list();
     assertThat(list).extracting(CheckpointEntry::epoch).containsExactly(1L, 2L);

@@ -93,7 +93,7 @@ abstract class AbstractShardedCheckpointStoreTest {
   }
 
   private static String sha256(byte[] bytes) throws Exception {
-    return DigestingOutputStream.hex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    return Sha256.hex(Sha256.newDigest().digest(bytes));
   }
 
   @Test

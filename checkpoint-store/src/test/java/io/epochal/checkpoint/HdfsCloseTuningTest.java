@@ -1,0 +1,54 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+
+class HdfsCloseTuningTest {
+
+  @Test
+  void unsetDelayStartsAt25MsWithFourMoreRetriesThanTheDefault() {
+    Configuration conf = new Configuration(false);
+
+    Configuration tuned = HdfsCloseTuning.apply(conf);
+
+    assertThat(tuned.getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(25);
+    assertThat(tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1)).isEqualTo(9);
+    assertThat(conf.get(HdfsCloseTuning.INITIAL_DELAY_KEY)).as("the caller's configuration is not changed").isNull();
+  }
+
+  @Test
+  void totalPatienceIsNeverShorterThanTheConfiguredRetries() {
+    Configuration conf = new Configuration(false);
+    conf.setInt(HdfsCloseTuning.RETRIES_KEY, 10);
+
+    Configuration tuned = HdfsCloseTuning.apply(conf);
+
+    int retries = tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1);
+    assertThat(retries).isEqualTo(14);
+    long tunedWait = 25L * ((1L << retries) - 1);
+    long configuredWait = 400L * ((1L << 10) - 1);
+    assertThat(tunedWait).isGreaterThanOrEqualTo(configuredWait);
+  }
+
+  @Test
+  void delayFromTheDefaultsFileCountsAsUnset() {
+    Configuration conf = new Configuration(false);
+    conf.set(HdfsCloseTuning.INITIAL_DELAY_KEY, "400", "hdfs-default.xml");
+
+    assertThat(HdfsCloseTuning.apply(conf).getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(25);
+  }
+
+  @Test
+  void delaySetByTheUserIsKept() {
+    Configuration conf = new Configuration(false);
+    conf.setInt(HdfsCloseTuning.INITIAL_DELAY_KEY, 1000);
+    conf.setInt(HdfsCloseTuning.RETRIES_KEY, 3);
+
+    Configuration tuned = HdfsCloseTuning.apply(conf);
+
+    assertThat(tuned.getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(1000);
+    assertThat(tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1)).isEqualTo(3);
+  }
+}
