@@ -108,7 +108,6 @@ public final class StoreBenchmark {
     long plainWritePeak = 0;
     long plainReadPeak = 0;
     long readDirect = 0;
-    Path plainFile = new Path(jobDir + "/plain.bin");
     state = null;
     System.gc();
     long idle = usedHeap();
@@ -128,6 +127,8 @@ public final class StoreBenchmark {
         writePeak = Math.max(writePeak, peakHeap());
         epochs.add(epoch++);
 
+        // a new file every time, like every checkpoint: overwriting one file would reuse its blocks
+        Path plainFile = plainFile(jobDir, r);
         resetPeaks();
         long t1 = System.nanoTime();
         plainWrite(fs, plainFile, state);
@@ -149,7 +150,7 @@ public final class StoreBenchmark {
         loaded = null;
         resetPeaks();
         long t1 = System.nanoTime();
-        List<byte[]> plain = plainRead(fs, plainFile);
+        List<byte[]> plain = plainRead(fs, plainFile(jobDir, r));
         plainRead = Math.max(plainRead, mbps(bytes, System.nanoTime() - t1));
         plainReadPeak = Math.max(plainReadPeak, peakHeap());
         plain = null;
@@ -169,9 +170,13 @@ public final class StoreBenchmark {
         r((double) plainReadPeak / bytes), r((double) stateHeap / bytes)};
   }
 
+  private static Path plainFile(String jobDir, int rep) {
+    return new Path(jobDir + "/plain-" + rep + ".bin");
+  }
+
   private static void plainWrite(FileSystem fs, Path p, StateDict dict) throws IOException {
     byte[] chunk = new byte[CHUNK];
-    try (FSDataOutputStream out = fs.create(p, true)) {
+    try (FSDataOutputStream out = fs.create(p, false)) {
       for (Map.Entry<String, Tensor> e : dict) {
         ByteBuffer data = e.getValue().data();
         while (data.hasRemaining()) {
