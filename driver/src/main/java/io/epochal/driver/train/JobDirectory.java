@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -51,6 +52,7 @@ final class JobDirectory implements AutoCloseable {
   private final TrainingListener listener;
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
+  private volatile long renewedAtNanos;
   private int attempt;
   private LeaseHeartbeat heartbeatThread;
 
@@ -84,11 +86,12 @@ final class JobDirectory implements AutoCloseable {
     Optional<JobStatus> previous = states.read();
     attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
     record = lease.acquire(attempt);
+    renewedAtNanos = System.nanoTime();
     states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
-    heartbeatThread = LeaseHeartbeat.start(this, Duration.ofMillis(Math.max(1, spec.leaseTtlMs() / 3)));
+    heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
   }
 
   /**
@@ -107,14 +110,19 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Renews the lease before a round. Fails with LEASE_LOST if the background heartbeat already
-   * found the lease taken over.
+   * Checks the lease before a round. Fails with LEASE_LOST if the background heartbeat already
+   * found the lease taken over. The heartbeat thread renews every third of the lease's ttl; only
+   * when its last renewal is older than that (it fell behind, or this driver was paused) does the
+   * round renew, and check the fencing token, itself, so a short round costs no storage round trip.
    */
   void heartbeat(int epoch, int round) throws TrainingException {
     LeaseLostException lost = heartbeatThread == null ? null : heartbeatThread.lost();
     if (lost != null) {
       throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
           + "; this driver stops, the new holder continues the job", lost);
+    }
+    if (heartbeatThread != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos()) {
+      return;
     }
     try {
       renew();
@@ -130,6 +138,11 @@ final class JobDirectory implements AutoCloseable {
   /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
   synchronized void renew() throws IOException {
     record = lease.renew();
+    renewedAtNanos = System.nanoTime();
+  }
+
+  private long renewalPeriodNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(1, spec.leaseTtlMs() / 3));
   }
 
   /**
