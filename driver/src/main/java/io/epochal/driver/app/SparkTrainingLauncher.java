@@ -11,6 +11,7 @@ import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.predict.BatchPredictor;
+import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.predict.PredictOptions;
 import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
@@ -27,7 +28,6 @@ import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import java.io.PrintStream;
 import java.net.URI;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -38,8 +38,8 @@ import org.apache.hadoop.fs.Path;
  * Runs the CLI's commands on Spark: {@code train} and {@code resume} start a session for the
  * chosen master and run a {@link TrainingJob}; {@code status}, {@code inspect} and {@code verify}
  * read the job directory without Spark; {@code predict} runs a {@link BatchPredictor} on a session
- * for the chosen master. Failures become documented exit codes with a message that
- * says what to do.
+ * for the chosen master, with a checkpoint's model or an ONNX model file. Failures become
+ * documented exit codes with a message that says what to do.
  */
 public final class SparkTrainingLauncher implements TrainingLauncher {
 
@@ -178,15 +178,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int predict(URI model, URI input, URI output, Map<String, String> dataKeys, CliOptions options)
       throws Exception {
-    if (new Path(model).getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-      throw new ConfigException("checkpoint", "predict runs a checkpoint's model, not an ONNX file (" + model
-          + "): give the checkpoint or job directory it was exported from, or serve the ONNX file with ONNX "
-          + "Runtime (docs/EXPORT.md, 'Serving the ONNX file')");
-    }
     PredictOptions predict = PredictOptions.fromKeys(input.toString(), output == null ? null : output.toString(),
         dataKeys);
     Configuration conf = new Configuration();
     BatchPredictor.checkLocations(predict, conf);
+    if (OnnxModelFile.isOnnx(model.toString(), conf)) {
+      return predictOnnx(OnnxModelFile.read(model.toString(), conf), predict, options);
+    }
     CheckpointTarget t = CheckpointTarget.resolve(model, conf);
     LoadedCheckpoint c;
     try (CheckpointStore store = t.open(conf)) {
@@ -209,6 +207,21 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .build()) {
       PredictionSummary summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(c, predict, out);
       (output == null ? err : out).println(summary);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** Predicts with an ONNX model file; its feature columns are checked before Spark starts. */
+  private int predictOnnx(OnnxModelFile model, PredictOptions predict, CliOptions options) throws Exception {
+    BatchPredictor.checkOnnxFeatures(model, predict);
+    try (EpochalSpark spark = SparkSessions.builder()
+        .setMaster(options.master())
+        .optAppName("epochal predict " + new Path(model.location()).getName())
+        .optVerbose(options.verbose())
+        .optConf(options.sparkConf())
+        .build()) {
+      PredictionSummary summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(model, predict, out);
+      (predict.output() == null ? err : out).println(summary);
       return ExitCodes.OK;
     }
   }

@@ -9,14 +9,17 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code epochal predict URI --input PATH [--format F] [--features COLS] [--output PATH]
- * [--output-format parquet|csv] [--batch-size N] [--bad-rows fail|skip]}: batch inference of a
- * checkpoint's model (a job directory: its newest checkpoint) through Spark.
+ * [--output-format parquet|csv] [--batch-size N] [--bad-rows fail|skip]}: batch inference through
+ * Spark of a checkpoint's model (a job directory: its newest checkpoint) or of an ONNX model file
+ * (a file whose name ends in {@code .onnx}, run in ONNX Runtime).
  */
 @Command(name = "predict", mixinStandardHelpOptions = true, description = {
-    "Batch inference through Spark with a checkpoint's model (a job directory: its newest checkpoint): writes "
-        + "the input's other columns (or row_id), prediction (argmax class, or the regression output) and "
-        + "scores (the model's outputs). Feature columns default to the checkpoint's data.features. An ONNX "
-        + "file is not accepted: predict from the checkpoint it was exported from (see docs/EXPORT.md)."})
+    "Batch inference through Spark with a checkpoint's model (a job directory: its newest checkpoint) or an "
+        + "ONNX model file (a file ending in .onnx, run in ONNX Runtime): writes the input's other columns (or "
+        + "row_id), prediction (argmax class, or the regression output) and scores (the model's outputs). "
+        + "Feature columns default to the checkpoint's data.features; an ONNX file has none, so give --features. "
+        + "With spark-submit, predicting from an ONNX file needs --packages "
+        + "com.microsoft.onnxruntime:onnxruntime:1.22.0 (bin/epochal has it)."})
 final class PredictCommand extends LauncherCommand {
 
   @Option(names = "--input", required = true, paramLabel = "PATH",
@@ -24,11 +27,12 @@ final class PredictCommand extends LauncherCommand {
   String input;
 
   @Option(names = "--format", paramLabel = "csv|parquet|json",
-      description = "Format of --input (default: from its extension, else the checkpoint's data.format).")
+      description = "Format of --input (default: from its extension, else the checkpoint's data.format, "
+          + "else parquet).")
   String format;
 
   @Option(names = "--features", paramLabel = "COLS", description = "Comma-separated numeric columns, or one "
-      + "array/vector column (default: the checkpoint's data.features).")
+      + "array/vector column (default: the checkpoint's data.features; required for an ONNX model file).")
   String features;
 
   @Option(names = "--output", paramLabel = "PATH",

@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -42,12 +43,13 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
 
 /**
- * Runs {@code epochal predict} on Spark: checks the checkpoint's state against its model on the
- * driver, reads the input with the feature columns (given, or the checkpoint's
- * {@code data.features}), checks every row as training does (a bad row fails the run naming file
- * and row, unless bad rows are skipped), then predicts each partition with
- * {@link PartitionPredictor} (the state dict sent once as a broadcast) and writes parquet or CSV,
- * or prints CSV.
+ * Runs {@code epochal predict} on Spark, with a checkpoint's model or an ONNX model file. For a
+ * checkpoint it checks the state against its model on the driver and takes the feature columns
+ * given, or the checkpoint's {@code data.features}; an ONNX file needs them given. It reads the
+ * input, checks every row as training does (a bad row fails the run naming file and row, unless
+ * bad rows are skipped), then predicts each partition with {@link PartitionPredictor} (the state
+ * dict sent once as a broadcast) or {@link OnnxPartitionPredictor} (the model's bytes sent once as
+ * a broadcast) and writes parquet or CSV, or prints CSV.
  *
  * <p>Output columns: the input's columns other than the features (or {@code row_id}, the row's
  * 0-based index in the input, when there are none), {@code prediction} (the argmax class, an int,
@@ -102,22 +104,115 @@ public final class BatchPredictor {
     boolean classification = !hp.contains(JobKeys.LOSS) || "softmax_cross_entropy".equals(hp.getString(JobKeys.LOSS));
 
     checkLocations(options, spark.jsc().hadoopConfiguration());
-    String format = inputFormat(options, hp);
+    String format = inputFormat(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
+        : "parquet");
+    List<String> features = features(options, hp);
+    String name = m.modelName() + " v" + version;
+    Broadcast<StateDict> state = spark.jsc().broadcast(checkpoint.model());
+    try {
+      return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification),
+          format, features, options, stdout, layout -> {
+            PredictionPlan plan = new PredictionPlan(m.modelName(), version, modelParams, layout);
+            return (it, first) -> PartitionPredictor.predict(plan, state.value(), it, first);
+          });
+    } finally {
+      state.destroy();
+    }
+  }
+
+  /**
+   * Predicts {@code options}' input with an ONNX model: its bytes go to the executors once as a
+   * broadcast, each executor runs them in one ONNX Runtime session. The prediction is the argmax
+   * of the outputs when the model has several, the output itself when it has one.
+   *
+   * @param stdout where predictions are printed as CSV when the options name no output
+   * @throws ConfigException as {@link #predict(LoadedCheckpoint, PredictOptions, PrintStream)}, and
+   *     when the options name no feature columns (an ONNX file has no {@code data.features})
+   * @throws BadInputException naming file and row of the first bad row, unless bad rows are skipped
+   * @throws IOException when the input or output file system cannot be reached
+   */
+  public PredictionSummary predict(OnnxModelFile model, PredictOptions options, PrintStream stdout)
+      throws BadInputException, IOException {
+    checkOnnxFeatures(model, options);
+    checkLocations(options, spark.jsc().hadoopConfiguration());
+    OnnxSignature signature = model.signature();
+    String digest = model.digest();
+    Broadcast<byte[]> bytes = spark.jsc().broadcast(model.bytes());
+    try {
+      return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
+          signature.sampleShape(), signature.outputSize(), signature.outputSize() > 1),
+          inputFormat(options, "parquet"), options.features(), options, stdout,
+          layout -> (it, first) -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it, first));
+    } finally {
+      bytes.destroy();
+    }
+  }
+
+  /**
+   * Checks, before Spark starts, that {@code options} name feature columns for {@code model} and,
+   * when they name several numeric columns, as many as the model takes.
+   *
+   * @throws ConfigException naming {@code --features}, the counts and the file
+   */
+  public static void checkOnnxFeatures(OnnxModelFile model, PredictOptions options) {
+    int featureSize = model.signature().featureSize();
+    if (options.features().isEmpty()) {
+      throw new ConfigException("--features", "an ONNX model file has no data.features to take the feature "
+          + "columns from (" + model.location() + "); name the " + featureSize + " numeric columns, or one "
+          + "array/vector column, with --features");
+    }
+    if (options.features().size() > 1 && options.features().size() != featureSize) {
+      throw featureCount(options.features(), "ONNX model " + model.location(), featureSize);
+    }
+  }
+
+  private static ConfigException featureCount(List<String> features, String model, int featureSize) {
+    return new ConfigException(JobKeys.DATA_FEATURES, "--features names " + features.size() + " numeric columns "
+        + features + " but " + model + " takes " + featureSize + " features per row; name " + featureSize
+        + " columns or one array column");
+  }
+
+  /** The model as the shared prediction flow sees it. */
+  private static final class ModelSide {
+    final String description;
+    final String summaryName;
+    final String source;
+    final long[] inputShape;
+    final int outputSize;
+    final boolean classification;
+
+    ModelSide(String description, String summaryName, String source, long[] inputShape, int outputSize,
+        boolean classification) {
+      this.description = description;
+      this.summaryName = summaryName;
+      this.source = source;
+      this.inputShape = inputShape;
+      this.outputSize = outputSize;
+      this.classification = classification;
+    }
+  }
+
+  /** Predicts one partition's rows, starting at input row {@code firstRowId}; runs in a task. */
+  @FunctionalInterface
+  private interface PartitionTask extends java.io.Serializable {
+    Iterator<Row> predict(Iterator<Row> rows, long firstRowId) throws Exception;
+  }
+
+  /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
+  private PredictionSummary run(ModelSide model, String format, List<String> features, PredictOptions options,
+      PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException {
     Dataset<Row> df = reader(format).load(options.input());
     List<String> columns = Arrays.asList(df.columns());
-    List<String> features = features(options, hp);
     for (String c : features) {
       if (!columns.contains(c)) {
         throw new ConfigException(JobKeys.DATA_FEATURES, "feature column '" + c + "' is not in " + format + " input "
             + options.input() + "; its columns are " + columns + "; name feature columns with --features");
       }
     }
-    int featureSize = Math.toIntExact(Arrays.stream(inputShape).reduce(1, (a, b) -> a * b));
+    int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
     boolean arrayColumn = features.size() == 1 && isArrayLike(df.schema().apply(features.get(0)).dataType());
     if (!arrayColumn && features.size() != featureSize) {
-      throw new ConfigException(JobKeys.DATA_FEATURES, "--features names " + features.size() + " numeric columns "
-          + features + " but model " + m.modelName() + " v" + version + " takes " + featureSize + " features per "
-          + "row; name " + featureSize + " columns or one array column");
+      throw featureCount(features, model.description, featureSize);
     }
     List<String> pass = columns.stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
@@ -127,8 +222,8 @@ public final class BatchPredictor {
       }
     }
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
-    PredictionPlan plan = new PredictionPlan(m.modelName(), version, modelParams, decoder, inputShape, outputSize,
-        classification, options.batchSize(), options.skipBadRows(), pass.size(), pass.isEmpty());
+    PredictionLayout layout = new PredictionLayout(decoder, model.inputShape, model.outputSize,
+        model.classification, options.batchSize(), options.skipBadRows(), pass.size(), pass.isEmpty());
 
     List<Column> select = new ArrayList<>();
     features.forEach(c -> select.add(df.col(c)));
@@ -151,29 +246,25 @@ public final class BatchPredictor {
       throw PartitionScan.firstBad(scans);
     }
 
-    Broadcast<StateDict> state = spark.jsc().broadcast(checkpoint.model());
-    try {
-      JavaRDD<Row> predicted = rows.mapPartitionsWithIndex(
-          (Integer p, Iterator<Row> it) -> PartitionPredictor.predict(plan, state.value(), it, start[p]), true);
-      Dataset<Row> out = spark.session().createDataFrame(predicted, schema(df.schema(), pass, plan));
-      String outputFormat = options.outputFormat();
-      if (options.output() == null) {
-        CsvPrinter.print(flattenForCsv(out, outputSize), stdout);
-      } else if ("csv".equals(outputFormat)) {
-        flattenForCsv(out, outputSize).write().mode(SaveMode.ErrorIfExists).option("header", "true")
-            .csv(options.output());
-      } else {
-        out.write().mode(SaveMode.ErrorIfExists).parquet(options.output());
-      }
-      return new PredictionSummary(m.modelName() + " v" + version, checkpoint.path(), features, total, bad,
-          options.output(), options.output() == null ? "csv" : outputFormat);
-    } finally {
-      state.destroy();
+    PartitionTask task = tasks.apply(layout);
+    JavaRDD<Row> predicted = rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> task.predict(it, start[p]), true);
+    Dataset<Row> out = spark.session().createDataFrame(predicted, schema(df.schema(), pass, layout));
+    String outputFormat = options.outputFormat();
+    if (options.output() == null) {
+      CsvPrinter.print(flattenForCsv(out, model.outputSize), stdout);
+    } else if ("csv".equals(outputFormat)) {
+      flattenForCsv(out, model.outputSize).write().mode(SaveMode.ErrorIfExists).option("header", "true")
+          .csv(options.output());
+    } else {
+      out.write().mode(SaveMode.ErrorIfExists).parquet(options.output());
     }
+    return new PredictionSummary(model.summaryName, model.source, features, total, bad, options.output(),
+        options.output() == null ? "csv" : outputFormat);
   }
 
   /** The output schema: pass columns as read, row_id, prediction, scores. */
-  static StructType schema(StructType input, List<String> pass, PredictionPlan plan) {
+  static StructType schema(StructType input, List<String> pass, PredictionLayout plan) {
     List<StructField> fields = new ArrayList<>();
     for (String c : pass) {
       fields.add(input.apply(c));
@@ -251,7 +342,7 @@ public final class BatchPredictor {
     }
   }
 
-  private static String inputFormat(PredictOptions options, HyperParameters hp) {
+  private static String inputFormat(PredictOptions options, String otherwise) {
     if (options.inputFormat() != null) {
       return options.inputFormat();
     }
@@ -261,7 +352,7 @@ public final class BatchPredictor {
         return f;
       }
     }
-    return hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT) : "parquet";
+    return otherwise;
   }
 
   private static List<String> features(PredictOptions options, HyperParameters hp) {

@@ -1,6 +1,5 @@
 package io.epochal.driver.predict;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,32 +8,22 @@ import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * What every prediction task needs besides the model's state: the model's coordinates (name,
- * version, raw hyperparameters as JSON, since tasks rebuild it from the registry), how to decode
- * a row, the model's input shape and output size, whether outputs are class logits, the
- * mini-batch size, the bad-row policy and the layout of the task's rows (the feature columns first,
- * then {@link #passColumns()} columns carried to the output, then the input file name).
- * Immutable; sent to tasks with Java serialization inside the task closure.
+ * What every prediction task of a checkpoint's model needs besides the model's state: the model's
+ * coordinates (name, version, raw hyperparameters as JSON, since tasks rebuild it from the
+ * registry) and the {@link PredictionLayout} (row decoding, shapes, batch size, bad-row policy,
+ * the task's row layout). Immutable; sent to tasks with Java serialization inside the task closure.
  */
 public final class PredictionPlan implements Serializable {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String modelName;
   private final int modelVersion;
   private final String hyperParametersJson;
-  private final RowDecoder decoder;
-  private final long[] inputShape;
-  private final int outputSize;
-  private final boolean classification;
-  private final int batchSize;
-  private final boolean skipBadRows;
-  private final int passColumns;
-  private final boolean rowId;
+  private final PredictionLayout layout;
 
   /**
    * A plan.
@@ -47,23 +36,17 @@ public final class PredictionPlan implements Serializable {
   public PredictionPlan(String modelName, int modelVersion, HyperParameters hyperParameters, RowDecoder decoder,
       long[] inputShape, int outputSize, boolean classification, int batchSize, boolean skipBadRows,
       int passColumns, boolean rowId) {
+    this(modelName, modelVersion, hyperParameters, new PredictionLayout(decoder, inputShape, outputSize,
+        classification, batchSize, skipBadRows, passColumns, rowId));
+  }
+
+  /** A plan of a registered model predicted with {@code layout}. */
+  public PredictionPlan(String modelName, int modelVersion, HyperParameters hyperParameters,
+      PredictionLayout layout) {
     this.modelName = checkNotNull(modelName, "modelName");
     this.modelVersion = modelVersion;
     this.hyperParametersJson = checkNotNull(hyperParameters, "hyperParameters").toJson().toString();
-    this.decoder = checkNotNull(decoder, "decoder");
-    this.inputShape = checkNotNull(inputShape, "inputShape").clone();
-    long numel = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
-    checkArgument(numel == decoder.featureSize(), "model %s v%s takes %s values per row (shape %s) but rows "
-        + "decode to %s", modelName, modelVersion, numel, Arrays.toString(inputShape), decoder.featureSize());
-    checkArgument(outputSize >= 1, "output size must be >= 1, got %s", outputSize);
-    checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
-    checkArgument(passColumns >= 0, "pass columns must be >= 0, got %s", passColumns);
-    this.outputSize = outputSize;
-    this.classification = classification;
-    this.batchSize = batchSize;
-    this.skipBadRows = skipBadRows;
-    this.passColumns = passColumns;
-    this.rowId = rowId;
+    this.layout = checkNotNull(layout, "layout");
   }
 
   /** The registered model's name. */
@@ -86,44 +69,49 @@ public final class PredictionPlan implements Serializable {
     }
   }
 
+  /** Row decoding, shapes, batch size, bad-row policy and row layout. */
+  public PredictionLayout layout() {
+    return layout;
+  }
+
   /** Decodes a task row's features. */
   public RowDecoder decoder() {
-    return decoder;
+    return layout.decoder();
   }
 
   /** One sample's shape as the model takes it. */
   public long[] inputShape() {
-    return inputShape.clone();
+    return layout.inputShape();
   }
 
   /** Outputs per row. */
   public int outputSize() {
-    return outputSize;
+    return layout.outputSize();
   }
 
   /** Whether outputs are class logits (prediction = argmax) rather than regression values. */
   public boolean classification() {
-    return classification;
+    return layout.classification();
   }
 
   /** Rows per forward pass. */
   public int batchSize() {
-    return batchSize;
+    return layout.batchSize();
   }
 
   /** Whether bad rows are skipped (otherwise the driver has refused the input before this plan runs). */
   public boolean skipBadRows() {
-    return skipBadRows;
+    return layout.skipBadRows();
   }
 
   /** Columns after the features copied to the output. */
   public int passColumns() {
-    return passColumns;
+    return layout.passColumns();
   }
 
   /** Whether a {@code row_id} column is added. */
   public boolean rowId() {
-    return rowId;
+    return layout.rowId();
   }
 
   @Override
@@ -133,23 +121,16 @@ public final class PredictionPlan implements Serializable {
     }
     PredictionPlan p = (PredictionPlan) o;
     return modelName.equals(p.modelName) && modelVersion == p.modelVersion
-        && hyperParametersJson.equals(p.hyperParametersJson) && decoder.equals(p.decoder)
-        && Arrays.equals(inputShape, p.inputShape) && outputSize == p.outputSize
-        && classification == p.classification && batchSize == p.batchSize && skipBadRows == p.skipBadRows
-        && passColumns == p.passColumns && rowId == p.rowId;
+        && hyperParametersJson.equals(p.hyperParametersJson) && layout.equals(p.layout);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(modelName, modelVersion, hyperParametersJson, Arrays.hashCode(inputShape), outputSize,
-        classification, batchSize, skipBadRows, passColumns, rowId);
+    return Objects.hash(modelName, modelVersion, hyperParametersJson, layout);
   }
 
   @Override
   public String toString() {
-    return "PredictionPlan[" + modelName + " v" + modelVersion + " " + hyperParametersJson + ", input "
-        + Arrays.toString(inputShape) + ", " + outputSize + (classification ? " classes" : " outputs") + ", batch "
-        + batchSize + ", bad rows " + (skipBadRows ? "skip" : "fail") + ", " + passColumns + " pass columns"
-        + (rowId ? " + row_id" : "") + "]";
+    return "PredictionPlan[" + modelName + " v" + modelVersion + " " + hyperParametersJson + ", " + layout + "]";
   }
 }

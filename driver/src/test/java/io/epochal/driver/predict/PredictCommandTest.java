@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -221,14 +220,6 @@ class PredictCommandTest {
     assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
     assertThat(err).contains("configuration error").contains("--input").contains(missing.toString())
         .contains("does not exist");
-  }
-
-  @Test
-  void anOnnxFileIsRefusedPointingAtTheCheckpoint() throws IOException {
-    Path onnx = Files.write(tmp.resolve("model.onnx"), new byte[] {1});
-    Path in = writeCsvInput(null);
-    assertThat(run("predict", onnx.toString(), "--input", in.toString())).isEqualTo(2);
-    assertThat(err.toLowerCase(Locale.ROOT)).contains("not an onnx file").contains("checkpoint");
   }
 
   @Test

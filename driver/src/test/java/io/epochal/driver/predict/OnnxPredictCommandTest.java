@@ -1,0 +1,284 @@
+package io.epochal.driver.predict;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.driver.config.ConfigException;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.example.GroupReadSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code epochal predict model.onnx} on local[2]: the checked-in fixture checkpoint (an mlp 4-3-2
+ * classifier) is exported to ONNX once, and the ONNX file's predictions are compared with the
+ * checkpoint's over the same input; feature, bad-row and missing-runtime errors are checked through
+ * the command line.
+ */
+class OnnxPredictCommandTest {
+
+  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
+  private static final int ROWS = 23;
+
+  @TempDir
+  static Path shared;
+
+  private static Path job;
+  private static Path onnx;
+
+  @TempDir
+  Path tmp;
+
+  private float[][] inputs;
+  private String out;
+  private String err;
+
+  @BeforeAll
+  static void copyFixtureAndExportOnnx() throws IOException {
+    job = shared.resolve("job");
+    try (Stream<Path> files = Files.walk(FIXTURE)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path target = job.resolve(FIXTURE.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+    onnx = shared.resolve("model.onnx");
+    OnnxPredictCommandTest t = new OnnxPredictCommandTest();
+    assertThat(t.run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(t.out + t.err)
+        .isEqualTo(0);
+  }
+
+  @BeforeEach
+  void makeInputs() {
+    SplittableRandom rng = new SplittableRandom(11);
+    inputs = new float[ROWS][4];
+    for (float[] row : inputs) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] = (float) (rng.nextDouble() * 4 - 2);
+      }
+    }
+  }
+
+  private int run(String... args) {
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    StringWriter cliErr = new StringWriter();
+    int code;
+    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
+        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
+      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
+          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
+    }
+    out = o.toString(StandardCharsets.UTF_8);
+    err = e.toString(StandardCharsets.UTF_8) + cliErr;
+    return code;
+  }
+
+  private Path writeJsonInput() throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      StringBuilder b = new StringBuilder("{\"id\":\"r" + i + "\",\"features\":[");
+      for (int j = 0; j < 4; j++) {
+        b.append(j > 0 ? "," : "").append(inputs[i][j]);
+      }
+      lines.add(b.append("]}").toString());
+    }
+    return Files.write(tmp.resolve("in.json"), lines);
+  }
+
+  private Path writeCsvInput(String badCell) throws IOException {
+    List<String> lines = new ArrayList<>();
+    lines.add("f0,f1,f2,f3");
+    for (int i = 0; i < ROWS; i++) {
+      float[] r = inputs[i];
+      String f3 = badCell != null && i == 2 ? badCell : Float.toString(r[3]);
+      lines.add(r[0] + "," + r[1] + "," + r[2] + "," + f3);
+    }
+    return Files.write(tmp.resolve("in.csv"), lines);
+  }
+
+  private static List<Path> parts(Path dir, String suffix) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("part-") && f.toString().endsWith(suffix))
+          .sorted().collect(Collectors.toList());
+    }
+  }
+
+  /** id -> {prediction, score_0, score_1} of a CSV output whose columns are id, prediction, scores. */
+  private static Map<String, float[]> readCsv(Path dir) throws IOException {
+    Map<String, float[]> rows = new HashMap<>();
+    for (Path p : parts(dir, ".csv")) {
+      List<String> lines = Files.readAllLines(p);
+      assertThat(lines.get(0)).isEqualTo("id,prediction,score_0,score_1");
+      for (String line : lines.subList(1, lines.size())) {
+        String[] r = line.split(",");
+        rows.put(r[0], new float[] {Float.parseFloat(r[1]), Float.parseFloat(r[2]), Float.parseFloat(r[3])});
+      }
+    }
+    return rows;
+  }
+
+  /** id -> {prediction, score_0, score_1} of a parquet output whose columns are id, prediction, scores. */
+  private static Map<String, float[]> readParquet(Path dir) throws IOException {
+    Map<String, float[]> rows = new HashMap<>();
+    for (Path p : parts(dir, ".parquet")) {
+      try (ParquetReader<Group> reader = ParquetReader.builder(new GroupReadSupport(),
+          new org.apache.hadoop.fs.Path(p.toUri())).withConf(new Configuration()).build()) {
+        for (Group g = reader.read(); g != null; g = reader.read()) {
+          Group scores = g.getGroup("scores", 0);
+          assertThat(scores.getFieldRepetitionCount("list")).isEqualTo(2);
+          rows.put(g.getString("id", 0), new float[] {g.getInteger("prediction", 0),
+              scores.getGroup("list", 0).getFloat("element", 0), scores.getGroup("list", 1).getFloat("element", 0)});
+        }
+      }
+    }
+    return rows;
+  }
+
+  @Test
+  void onnxPredictionsEqualTheCheckpointsAndScoresAgreeWithinOneInTenThousandth() throws Exception {
+    Path in = writeJsonInput();
+    Path fromOnnx = tmp.resolve("onnx-pred");
+    Path fromCheckpoint = tmp.resolve("checkpoint-pred.csv");
+    assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "features", "--output", fromOnnx.toString(), "--batch-size", "5")).as(out + err).isEqualTo(0);
+    assertThat(out).contains("predicted 23 of 23 rows").contains("ONNX input 'input'").contains(onnx.toString())
+        .contains("-> parquet ").contains(fromOnnx.toString());
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--output",
+        fromCheckpoint.toString())).as(out + err).isEqualTo(0);
+
+    Map<String, float[]> onnxRows = readParquet(fromOnnx);
+    Map<String, float[]> checkpointRows = readCsv(fromCheckpoint);
+    assertThat(onnxRows).hasSize(ROWS);
+    assertThat(checkpointRows.keySet()).isEqualTo(onnxRows.keySet());
+    int classesSeen = 0;
+    for (Map.Entry<String, float[]> e : onnxRows.entrySet()) {
+      float[] o = e.getValue();
+      float[] c = checkpointRows.get(e.getKey());
+      assertThat(o[0]).as("prediction of %s", e.getKey()).isEqualTo(c[0]);
+      for (int k = 1; k <= 2; k++) {
+        assertThat((double) Math.abs(o[k] - c[k])).as("score %s of %s", k - 1, e.getKey()).isLessThanOrEqualTo(1e-5);
+      }
+      assertThat(o[0]).isEqualTo(o[2] > o[1] ? 1f : 0f);
+      classesSeen |= 1 << (int) o[0];
+    }
+    assertThat(classesSeen).as("both classes predicted somewhere, so argmax is exercised").isEqualTo(3);
+  }
+
+  @Test
+  void aBadRowIsSkippedAndCountedWithAnOnnxModelAsWithACheckpoint() throws Exception {
+    Path in = writeCsvInput("oops");
+    assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--bad-rows", "skip", "--batch-size", "4")).as(err).isEqualTo(0);
+    List<String> lines = out.lines().collect(Collectors.toList());
+    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1");
+    assertThat(lines.subList(1, lines.size()).stream().map(l -> l.split(",")[0]).collect(Collectors.toList()))
+        .hasSize(ROWS - 1).doesNotContain("2").contains("0", "1", "3", "22");
+    assertThat(err).contains("predicted 22 of 23 rows (1 bad rows skipped)");
+  }
+
+  @Test
+  void aBadRowFailsNamingFileAndRowWithAnOnnxModel() throws Exception {
+    Path in = writeCsvInput("oops");
+    Path never = tmp.resolve("never");
+    assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--output", never.toString())).isEqualTo(4);
+    assertThat(err).contains("in.csv, row 3").contains("'f3' holds 'oops', not a number");
+    assertThat(never).doesNotExist();
+  }
+
+  @Test
+  void featureColumnsOfTheWrongCountAreRefusedNamingBothCountsAndTheFile() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2")).isEqualTo(2);
+    assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
+    assertThat(err).contains("names 3 numeric columns").contains("takes 4 features").contains(onnx.toString());
+  }
+
+  @Test
+  void anOnnxModelWithoutFeaturesIsRefusedNamingTheOptionAndTheFile() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", onnx.toString(), "--input", in.toString())).isEqualTo(2);
+    assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
+    assertThat(err).contains("--features").contains("data.features").contains(onnx.toString());
+  }
+
+  @Test
+  void aFileThatIsNotAnOnnxModelIsAConfigErrorNamingIt() throws IOException {
+    Path notOnnx = Files.write(tmp.resolve("broken.onnx"), new byte[] {1, 2, 3});
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", notOnnx.toString(), "--input", in.toString(), "--features", "f0,f1,f2,f3"))
+        .isEqualTo(2);
+    assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
+    assertThat(err).contains("cannot load").contains(notOnnx.toString()).contains("as an ONNX model");
+  }
+
+  @Test
+  void aMissingRuntimeIsNamedWithThePackageToAdd() {
+    ClassLoader withoutRuntime = new URLClassLoader(new URL[0], null);
+    assertThatThrownBy(() -> OnnxModelFile.requireRuntime(withoutRuntime, "m.onnx"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("ONNX Runtime is not on the classpath")
+        .hasMessageContaining("m.onnx")
+        .hasMessageContaining("--packages com.microsoft.onnxruntime:onnxruntime:1.22.0");
+  }
+
+  @Test
+  void withoutOnnxRuntimeOnTheClassPathPredictFailsInOneLineWithExitTwo() throws Exception {
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> entries = Arrays.stream(cp.split(File.pathSeparator))
+        .filter(e -> !e.contains("onnxruntime")).collect(Collectors.toList());
+    assertThat(entries.size()).as("the test class path lists its jars").isGreaterThan(10);
+    Path in = writeCsvInput(null);
+    Path log = tmp.resolve("child.log");
+    List<String> command = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dai.djl.offline=true",
+        "-Dlog4j2.configurationFile=" + Paths.get("../conf/log4j2.properties").toAbsolutePath(), "-cp", String.join(File.pathSeparator, entries),
+        "io.epochal.driver.cli.EpochalCli", "predict", onnx.toString(), "--input", in.toString(), "--features",
+        "f0,f1,f2,f3");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child JVM ends").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log).strip();
+    assertThat(p.exitValue()).as(output).isEqualTo(2);
+    assertThat(output.lines().filter(l -> l.startsWith("epochal:")).count()).as(output).isEqualTo(1);
+    assertThat(output).contains("ONNX Runtime is not on the classpath").contains(onnx.toString())
+        .contains("--packages com.microsoft.onnxruntime:onnxruntime:1.22.0").doesNotContain("\tat ");
+  }
+}
