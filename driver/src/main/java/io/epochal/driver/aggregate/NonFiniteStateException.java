@@ -43,7 +43,7 @@ public final class NonFiniteStateException extends RuntimeException {
   /** The same failure with the epoch and round named in front. */
   public NonFiniteStateException inRound(int epoch, int round) {
     return new NonFiniteStateException(worker, tensor, index, value,
-        "epoch " + epoch + ", round " + round + ": " + getMessage());
+        "epoch " + epoch + " round " + round + ": " + getMessage());
   }
 
   /** The worker index, or {@link #AGGREGATED}. */

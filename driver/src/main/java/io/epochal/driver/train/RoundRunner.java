@@ -1,8 +1,10 @@
 package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
 
 import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.aggregate.SparkAggregator;
 import io.epochal.driver.aggregate.WeightedAverager;
 import io.epochal.driver.spark.SparkJobs;
@@ -65,6 +67,47 @@ public final class RoundRunner {
                 only.lossSum(), 1);
           }
           return SparkAggregator.aggregate(results, reduceShards);
+        }));
+  }
+
+  /** How many rounds of a chain ran to take {@code steps} steps, from the chain's starting steps. */
+  private static int roundsRun(long steps, long[] stepsBefore) {
+    long first = stepsBefore[0];
+    for (int i = 1; i < stepsBefore.length; i++) {
+      if (stepsBefore[i] - first >= steps) {
+        return i;
+      }
+    }
+    return stepsBefore.length;
+  }
+
+  /** Whether the job has one worker, so consecutive rounds can run as one chain ({@link #runChain}). */
+  public boolean singleWorker() {
+    return shards.getNumPartitions() == 1;
+  }
+
+  /**
+   * Runs {@code stepsBefore.length} consecutive rounds from {@code firstRound} of {@code epoch} on the
+   * single worker as one Spark task ({@link RoundChain}); {@code stepsBefore[i]} is the global step
+   * before round {@code firstRound + i}. The result is the same as running the rounds one by one.
+   */
+  public AggregateResult runChain(StateDict global, int epoch, int firstRound, long[] stepsBefore, String label) {
+    checkState(singleWorker(), "a chain of rounds needs a single worker, the job has %s", shards.getNumPartitions());
+    final TrainingConfig cfg = config;
+    final int e = epoch;
+    final int r = firstRound;
+    final long[] steps = stepsBefore.clone();
+    return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + firstRound, label,
+        () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
+          RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps,
+              SparkTaskResources.current())).collect().get(0);
+          try {
+            return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
+                only.lossSum(), 1);
+          } catch (NonFiniteStateException ex) {
+            // the chain stopped after the round that produced it: name that round
+            throw ex.inRound(e + 1, r + roundsRun(only.steps(), steps));
+          }
         }));
   }
 }

@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 public final class TrainingJob {
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+  /** About how long one chain of single-worker rounds runs (see {@link #chainLength}). */
+  static final long CHAIN_NANOS = 1_000_000_000L;
 
   private final JobSpec spec;
   private final EpochalSpark spark;
@@ -161,22 +163,35 @@ public final class TrainingJob {
     StateDict state = start.state();
     long globalStep = start.globalStep();
     List<Double> losses = new ArrayList<>();
+    long nanosPerRound = 0;
     long trainStart = System.nanoTime();
     try (CheckpointWriter writer = new CheckpointWriter()) {
       for (int e = start.completedEpochs(); e < epochs; e++) {
         double lossSum = 0;
         long samples = 0;
         long epochStart = System.nanoTime();
-        for (int r = 0; r < rounds; r++) {
+        int r = 0;
+        while (r < rounds) {
           dir.heartbeat(e + 1, r + 1);
+          int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
+          long[] stepsBefore = new long[n];
+          long step = globalStep;
+          for (int i = 0; i < n; i++) {
+            stepsBefore[i] = step;
+            step += plan.stepsInRound(maxRows, r + i);
+          }
           long roundStart = System.nanoTime();
-          AggregateResult result = round(runner, state, e, r, epochs, rounds, globalStep);
+          AggregateResult result = n == 1 && !runner.singleWorker()
+              ? round(runner, state, e, r, epochs, rounds, globalStep)
+              : chain(runner, state, e, r, stepsBefore, epochs, rounds);
+          long nanos = System.nanoTime() - roundStart;
+          nanosPerRound = nanos / n;
           state = result.state();
-          globalStep += plan.stepsInRound(maxRows, r);
+          globalStep = step;
           lossSum += result.lossSum();
           samples += result.samples();
-          double secs = (System.nanoTime() - roundStart) / 1e9;
-          listener.round(e + 1, epochs, r + 1, rounds, result.samples() / Math.max(secs, 1e-9), result.meanLoss());
+          r += n;
+          listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), result.meanLoss());
         }
         double meanLoss = lossSum / Math.max(1, samples);
         losses.add(meanLoss);
@@ -213,6 +228,38 @@ public final class TrainingJob {
       String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
       throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + " round " + (r + 1) + " " + what
           + ": " + firstLine(ex.getMessage()), ex);
+    }
+  }
+
+  /**
+   * How many of the {@code left} remaining rounds of the epoch a single worker runs as one chain:
+   * enough to fill about {@link #CHAIN_NANOS} at the last measured time per round (one round before
+   * anything was measured), so progress still arrives about once a second.
+   */
+  static int chainLength(int left, long nanosPerRound) {
+    if (nanosPerRound <= 0) {
+      return 1;
+    }
+    return (int) Math.max(1, Math.min(left, CHAIN_NANOS / nanosPerRound));
+  }
+
+  private AggregateResult chain(RoundRunner runner, StateDict state, int e, int r, long[] stepsBefore, int epochs,
+      int rounds) throws TrainingException {
+    int last = r + stepsBefore.length;
+    String label = stepsBefore.length == 1 ? SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds)
+        : SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + "\u2013" + last;
+    try {
+      return runner.runChain(state, e, r, stepsBefore, spec.jobName() + ": " + label);
+    } catch (NonFiniteStateException ex) {
+      // runChain names the epoch and the round that produced the value
+      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage()
+          + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
+    } catch (Exception ex) {
+      FailureReason reason = FailureClassifier.ofRound(ex);
+      String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
+      String rounds1 = stepsBefore.length == 1 ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
+      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + rounds1 + " " + what + ": "
+          + firstLine(ex.getMessage()), ex);
     }
   }
 

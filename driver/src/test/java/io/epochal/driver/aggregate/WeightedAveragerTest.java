@@ -94,7 +94,7 @@ class WeightedAveragerTest {
           assertThat(e.tensor()).isEqualTo("net.0.weight");
           assertThat(e.index()).isEqualTo(2);
           assertThat(e.inRound(3, 2).getMessage())
-              .startsWith("epoch 3, round 2: the state of worker 1 holds NaN in tensor 'net.0.weight' at flat index 2");
+              .startsWith("epoch 3 round 2: the state of worker 1 holds NaN in tensor 'net.0.weight' at flat index 2");
         });
   }
 

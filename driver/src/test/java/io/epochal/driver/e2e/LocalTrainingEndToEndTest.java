@@ -164,6 +164,40 @@ class LocalTrainingEndToEndTest {
     assertThat(averaged.meanLoss()).isCloseTo(single.lossSum() / single.samples(), within(1e-6));
   }
 
+  @Test
+  void aChainOfRoundsOnOneWorkerEqualsTheRoundsRunOneSparkJobEach() {
+    int batch = 8;
+    TrainingConfig config = TrainingConfig.builder()
+        .setModel("mlp", 1, sgdConfig(batch).modelParams())
+        .setOptimizer("adam", Optimizers.params("adam").resolve(HyperParameters.builder().put("lr", 0.01).build()))
+        .optSchedule(HyperParameters.builder().put("schedule", "cosine").put("total_steps", 40L).build())
+        .setLoss("softmax_cross_entropy")
+        .setBatchSize(batch)
+        .optLocalSteps(2)
+        .setSeed(11)
+        .build();
+    DataShard only = shard(0, 5 * 2 * batch, 31);
+    RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1);
+    assertThat(runner.singleWorker()).isTrue();
+    StateDict start = initialState(config);
+
+    StateDict oneByOne = start;
+    long step = 0;
+    long[] stepsBefore = new long[5];
+    for (int r = 0; r < 5; r++) {
+      stepsBefore[r] = step;
+      AggregateResult result = runner.run(oneByOne, 1, r, step, "round " + r);
+      oneByOne = result.state();
+      step += result.steps();
+    }
+    AggregateResult chained = runner.runChain(start, 1, 0, stepsBefore, "rounds 1-5");
+
+    assertThat(chained.steps()).isEqualTo(step);
+    assertThat(chained.samples()).isEqualTo(5L * 2 * batch);
+    assertThat(chained.state()).as("bit-identical state, optimizer moments included").isEqualTo(oneByOne);
+    assertThat(oneByOne).isNotEqualTo(start);
+  }
+
   private static TrainingConfig sgdConfig(int batch) {
     HyperParameters model = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
         .put("input_dim", (long) FEATURES).put("hidden", List.of(16L)).put("output_dim", (long) CLASSES).build());

@@ -1,0 +1,85 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.device.DeviceAssignment;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.RoundResult;
+import io.epochal.worker.round.TrainingConfig;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.Map;
+
+/**
+ * Consecutive rounds of a job with a single worker, run inside one Spark task.
+ *
+ * <p>Averaging the states of one worker is the identity, so the global state after a round is that
+ * worker's state, and running rounds {@code r..r+n-1} back to back in the task gives the same bits
+ * as running each as its own Spark job: every round still derives its seeds from (job seed, epoch,
+ * round, worker) and positions its schedule at its own global step. What changes is the cost: one
+ * broadcast, one task and one result per chain instead of per round.
+ *
+ * <p>The chain stops after the first round whose loss or state holds NaN or infinity, so the
+ * driver reports the round that produced it.
+ */
+final class RoundChain {
+
+  private RoundChain() {}
+
+  /**
+   * Runs {@code stepsBefore.length} rounds from {@code firstRound} of {@code epoch} on {@code shard},
+   * round {@code firstRound + i} starting at global step {@code stepsBefore[i]}; returns one result
+   * with the last state and the summed samples, steps and loss of the rounds that ran (fewer than
+   * asked only when one was not finite).
+   */
+  static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch, int firstRound,
+      long[] stepsBefore, DeviceAssignment assignment) {
+    checkNotNull(config, "config");
+    checkNotNull(global, "global");
+    checkNotNull(shard, "shard");
+    checkArgument(stepsBefore.length >= 1, "a chain has at least one round, got %s", stepsBefore.length);
+    StateDict state = global;
+    long samples = 0;
+    long steps = 0;
+    double lossSum = 0;
+    for (int i = 0; i < stepsBefore.length; i++) {
+      RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], assignment);
+      state = r.state();
+      samples += r.samples();
+      steps += r.steps();
+      lossSum += r.lossSum();
+      if (!Double.isFinite(r.lossSum()) || !isFinite(state)) {
+        break;
+      }
+    }
+    return new RoundResult(shard.worker(), samples, steps, lossSum, state);
+  }
+
+  /** Whether every floating-point element of {@code state} is finite (F32 and F64 are checked). */
+  static boolean isFinite(StateDict state) {
+    for (Map.Entry<String, Tensor> e : state) {
+      Tensor t = e.getValue();
+      if (t.dtype() == DType.F32) {
+        FloatBuffer f = t.asFloatBuffer();
+        for (int i = 0, n = f.limit(); i < n; i++) {
+          if (!Float.isFinite(f.get(i))) {
+            return false;
+          }
+        }
+      } else if (t.dtype() == DType.F64) {
+        DoubleBuffer d = t.data().asDoubleBuffer();
+        for (int i = 0, n = d.limit(); i < n; i++) {
+          if (!Double.isFinite(d.get(i))) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  }
+}
