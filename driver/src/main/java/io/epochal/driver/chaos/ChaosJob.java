@@ -70,8 +70,12 @@ public final class ChaosJob {
     return new ChaosJob(workDir, jobFile, master);
   }
 
-  /** The job's keys for data at {@code dataUri}. */
-  static Map<String, String> keys(String dataUri, int epochs) {
+  /**
+   * The keys of the small job this class trains (an 8-16-3 MLP with Adam on 2 workers, two local
+   * steps per round) for data at {@code dataUri}, without {@code job.dir}; recovery tests train
+   * the same job.
+   */
+  public static Map<String, String> keys(String dataUri, int epochs) {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("job.name", "chaos");
     k.put("job.seed", "11");

@@ -4,6 +4,7 @@ import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.chaos.ChaosJob;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.data.DataGenerator;
@@ -41,35 +42,13 @@ final class RecoveryFixture {
     return uri;
   }
 
-  /** The job's keys; {@code overrides} win. */
+  /** The job's keys: the chaos command's small job with its own name, dir and lease; {@code overrides} win. */
   static Map<String, String> keys(String jobDir, String data, Map<String, String> overrides) {
-    Map<String, String> k = new LinkedHashMap<>();
+    Map<String, String> k = new LinkedHashMap<>(ChaosJob.keys(data, EPOCHS));
     k.put("job.name", "recovery");
     k.put("job.dir", jobDir);
-    k.put("job.seed", "11");
-    k.put("model.name", "mlp");
-    k.put("model.version", "1");
-    k.put("model.input_dim", "8");
-    k.put("model.hidden", "16");
-    k.put("model.output_dim", "3");
-    k.put("optimizer.name", "adam");
-    k.put("optimizer.lr", "0.01");
-    k.put("schedule.name", "constant");
-    k.put("loss", "softmax_cross_entropy");
-    k.put("train.batch_size", "32");
-    k.put("train.epochs", Integer.toString(EPOCHS));
-    k.put("train.workers", "2");
-    k.put("train.local_steps", "2");
-    k.put("train.threads_per_worker", "1");
-    k.put("data.path", data);
-    k.put("data.format", "parquet");
-    k.put("data.features", "features");
-    k.put("data.label", "label");
-    k.put("data.classes", "3");
-    k.put("data.bad_rows", "fail");
-    k.put("retry.max_attempts", "3");
-    k.put("retry.backoff_ms", "10");
     k.put("lease.ttl_ms", "5000");
+    k.remove("checkpoint.keep_last");
     k.putAll(overrides);
     return k;
   }
