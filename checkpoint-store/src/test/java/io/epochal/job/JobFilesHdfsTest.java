@@ -1,19 +1,24 @@
 package io.epochal.job;
 
+import io.epochal.checkpoint.MiniHdfs;
 import java.io.IOException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Job files on HDFS (MiniDFSCluster on localhost). */
 class JobFilesHdfsTest extends JobFilesContract {
+
+  @TempDir
+  static java.nio.file.Path base;
 
   private static MiniHdfs hdfs;
 
   @BeforeAll
   static void start() throws IOException {
-    hdfs = MiniHdfs.start();
+    hdfs = MiniHdfs.start(base.toFile());
   }
 
   @AfterAll
@@ -23,11 +28,11 @@ class JobFilesHdfsTest extends JobFilesContract {
 
   @Override
   protected FileSystem fs() throws IOException {
-    return hdfs.fs();
+    return hdfs.fileSystem();
   }
 
   @Override
   protected Path root() throws IOException {
-    return hdfs.fs().makeQualified(new Path("/jobs"));
+    return hdfs.fileSystem().makeQualified(new Path("/jobs"));
   }
 }
