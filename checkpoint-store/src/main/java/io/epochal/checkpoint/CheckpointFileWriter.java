@@ -5,10 +5,14 @@ import io.epochal.safetensors.SafetensorsShards;
 import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
 import com.google.common.io.CountingOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -22,7 +26,6 @@ import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
@@ -109,25 +112,56 @@ final class CheckpointFileWriter {
   /** Writes {@code dir/name}, syncs it, checks its length and returns the number of bytes. */
   private long writeAndSync(long epoch, Path dir, String name, Body body) throws IOException {
     Path p = new Path(dir, name);
-    long count;
-    boolean synced;
-    try (FSDataOutputStream raw = create(p)) {
-      CountingOutputStream counted = new CountingOutputStream(raw);
-      OutputStream out = decorator.decorate(name, counted);
-      body.writeTo(out);
-      out.flush();
-      raw.hsync();
-      synced = raw.hasCapability(StreamCapabilities.HSYNC);
-      count = counted.getCount();
-    }
-    if (local && !synced) {
-      fsyncLocal(p);
-    }
+    long count = local ? writeLocal(p, name, body) : writeHadoop(p, name, body);
     long len = fs.getFileStatus(p).getLen();
     if (len != count) {
       throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
     }
     return count;
+  }
+
+  /** HDFS and other file systems: {@code SYNC_BLOCK}, {@code hsync}, close. */
+  private long writeHadoop(Path p, String name, Body body) throws IOException {
+    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
+    try (FSDataOutputStream raw = fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
+        BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null)) {
+      CountingOutputStream counted = new CountingOutputStream(raw);
+      OutputStream out = decorator.decorate(name, counted);
+      body.writeTo(out);
+      out.flush();
+      raw.hsync();
+      return counted.getCount();
+    }
+  }
+
+  /**
+   * The local file system: a new file written through its channel and forced to disk. Java's own
+   * file API, because Hadoop's local file system (without its native library) starts a {@code
+   * chmod} process for every file it creates.
+   */
+  private long writeLocal(Path p, String name, Body body) throws IOException {
+    try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      CountingOutputStream counted =
+          new CountingOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER_SIZE));
+      OutputStream out = decorator.decorate(name, counted);
+      body.writeTo(out);
+      out.flush();
+      ch.force(true);
+      return counted.getCount();
+    }
+  }
+
+  /** Creates directory {@code dir} and its missing parents. */
+  void mkdirs(Path dir) throws IOException {
+    if (local) {
+      Files.createDirectories(nio(dir));
+    } else if (!fs.mkdirs(dir)) {
+      throw new IOException(dir + " cannot be created");
+    }
+  }
+
+  private java.nio.file.Path nio(Path p) {
+    return Paths.get(fs.makeQualified(p).toUri());
   }
 
   private static String await(Future<String> sha256, long epoch, Path p) throws IOException {
@@ -141,12 +175,6 @@ final class CheckpointFileWriter {
     }
   }
 
-  private FSDataOutputStream create(Path p) throws IOException {
-    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
-    return fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK), BUFFER_SIZE,
-        fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
-  }
-
   /** Fsyncs a local directory (its entries); a no-op on other file systems. */
   void syncLocalDir(Path dir) throws IOException {
     if (local) {
@@ -155,8 +183,7 @@ final class CheckpointFileWriter {
   }
 
   private void fsyncLocal(Path p) throws IOException {
-    java.nio.file.Path nio = java.nio.file.Paths.get(fs.makeQualified(p).toUri());
-    try (FileChannel ch = FileChannel.open(nio, StandardOpenOption.READ)) {
+    try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.READ)) {
       ch.force(true);
     }
   }

@@ -8,6 +8,10 @@ import io.epochal.safetensors.TensorAllocator;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -53,6 +57,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   private final FileSystem fs;
   private final FileContext fc;
+  private final boolean local;
   private final CheckpointLayout layout;
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
@@ -62,6 +67,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
     this.fs = fs;
     this.fc = fc;
+    this.local = local;
     this.layout = new CheckpointLayout(jobDir);
     this.pool = newPool("checkpoint-io-", b.ioThreads);
     this.hasher = newPool("checkpoint-sha256-", b.ioThreads);
@@ -109,8 +115,10 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       if (fs.exists(target)) {
         throw new CheckpointExistsException(epoch, target.toString());
       }
-      if (!fs.mkdirs(tmp)) {
-        throw new CheckpointException(epoch, tmp.toString(), "temporary directory cannot be created");
+      try {
+        writer.mkdirs(tmp);
+      } catch (IOException e) {
+        throw new CheckpointException(epoch, tmp.toString(), "temporary directory cannot be created: " + e, e);
       }
       List<ManifestFile> files = writer.writeStates(epoch, tmp, List.of(
           Map.entry(MODEL_FILE, content.model()),
@@ -142,12 +150,30 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     if (fs.exists(target)) {
       throw new CheckpointExistsException(epoch, target.toString());
     }
-    try {
-      fc.rename(tmp, target, Options.Rename.NONE);
-    } catch (FileAlreadyExistsException e) {
-      throw new CheckpointExistsException(epoch, target.toString());
+    if (local) {
+      renameLocal(epoch, tmp, target);
+    } else {
+      try {
+        fc.rename(tmp, target, Options.Rename.NONE);
+      } catch (FileAlreadyExistsException e) {
+        throw new CheckpointExistsException(epoch, target.toString());
+      }
     }
     writer.syncLocalDir(layout.checkpointsDir());
+  }
+
+  /**
+   * One rename(2) of the directory: Hadoop's local FileContext rename first runs a {@code stat}
+   * process per path. The target was checked to be absent; a target that appeared since is not
+   * empty (a published checkpoint) and the rename fails instead of replacing it.
+   */
+  private void renameLocal(long epoch, Path tmp, Path target) throws IOException {
+    try {
+      Files.move(Paths.get(fs.makeQualified(tmp).toUri()), Paths.get(fs.makeQualified(target).toUri()),
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.FileAlreadyExistsException | DirectoryNotEmptyException e) {
+      throw new CheckpointExistsException(epoch, target.toString());
+    }
   }
 
   private void removeTemp(Path tmp, Throwable failure) {
