@@ -96,7 +96,10 @@ final class CheckpointFileWriter {
       return Sha256.hex(md.digest());
     });
     try {
-      long count = writeAndSync(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
+      long count = local && decorator == OutputStreamDecorator.NONE
+          ? checkLength(epoch, new Path(dir, name), writeLocalChannel(new Path(dir, name),
+              ch -> SafetensorsWriter.write(dict, FILE_METADATA, ch)))
+          : writeAndSync(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
       return new ManifestFile(name, count, await(sha256, epoch, new Path(dir, name)));
     } finally {
       sha256.cancel(true);
@@ -112,10 +115,15 @@ final class CheckpointFileWriter {
   /** Writes {@code dir/name}, syncs it, checks its length and returns the number of bytes. */
   private long writeAndSync(long epoch, Path dir, String name, Body body) throws IOException {
     Path p = new Path(dir, name);
-    long count = local ? writeLocal(p, name, body) : writeHadoop(p, name, body);
+    return checkLength(epoch, p, local ? writeLocal(p, name, body) : writeHadoop(p, name, body));
+  }
+
+  /** {@code count} if file {@code p} holds that many bytes. */
+  private long checkLength(long epoch, Path p, long count) throws IOException {
     long len = fs.getFileStatus(p).getLen();
     if (len != count) {
-      throw new CheckpointException(epoch, p.toString(), name + " has " + len + " bytes after writing " + count);
+      throw new CheckpointException(epoch, p.toString(), p.getName() + " has " + len + " bytes after writing "
+          + count);
     }
     return count;
   }
@@ -148,6 +156,18 @@ final class CheckpointFileWriter {
       out.flush();
       ch.force(true);
       return counted.getCount();
+    }
+  }
+
+  /**
+   * The local file system without a stream decorator: the body writes straight to the file's
+   * channel (no intermediate stream buffer), then the file is forced to disk.
+   */
+  private long writeLocalChannel(Path p, ChannelBody body) throws IOException {
+    try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      long count = body.writeTo(ch);
+      ch.force(true);
+      return count;
     }
   }
 
@@ -192,5 +212,11 @@ final class CheckpointFileWriter {
   @FunctionalInterface
   interface Body {
     void writeTo(OutputStream out) throws IOException;
+  }
+
+  /** Writes a file's bytes to its channel and returns how many. */
+  @FunctionalInterface
+  interface ChannelBody {
+    long writeTo(FileChannel out) throws IOException;
   }
 }

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -33,6 +34,7 @@ public final class SafetensorsWriter {
   public static final String METADATA_KEY = "__metadata__";
 
   private static final int CHUNK = 1 << 18; // below half of G1's smallest region: never a humongous array
+  private static final int CHANNEL_SLICE = 1 << 20; // the JDK caches a native buffer this large per thread
   private static final JsonFactory JSON = new JsonFactory();
 
   private SafetensorsWriter() {}
@@ -124,6 +126,41 @@ public final class SafetensorsWriter {
     }
     out.flush();
     return written;
+  }
+
+  /**
+   * Writes the same bytes as {@link #write(StateDict, Map, OutputStream)} to a channel, handing the
+   * tensors' own buffers to it in slices of at most 1 MiB: a file channel copies a heap slice
+   * once into its native buffer and writes an off-heap tensor without any copy. The channel is
+   * neither forced nor closed.
+   *
+   * @return the number of bytes written
+   * @throws IOException from the channel
+   */
+  public static long write(StateDict tensors, Map<String, String> metadata, WritableByteChannel out)
+      throws IOException {
+    checkNotNull(out, "out");
+    byte[] header = header(tensors, metadata);
+    writeFully(out, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length));
+    writeFully(out, ByteBuffer.wrap(header));
+    long written = 8L + header.length;
+    for (Map.Entry<String, Tensor> e : tensors) {
+      ByteBuffer data = e.getValue().data();
+      while (data.hasRemaining()) {
+        ByteBuffer slice = data.duplicate();
+        slice.limit(slice.position() + Math.min(CHANNEL_SLICE, slice.remaining()));
+        data.position(slice.limit());
+        written += slice.remaining();
+        writeFully(out, slice);
+      }
+    }
+    return written;
+  }
+
+  private static void writeFully(WritableByteChannel out, ByteBuffer b) throws IOException {
+    while (b.hasRemaining()) {
+      out.write(b);
+    }
   }
 
   /**

@@ -46,6 +46,33 @@ class SafetensorsRoundTripTest {
   private static final Map<String, String> META = Map.of("format", "pt", "epoch", "7");
 
   @Test
+  void aChannelAndADigestGetExactlyTheStreamsBytesFromHeapAndOffHeapTensors() throws Exception {
+    StateDict.Builder b = StateDict.builder();
+    b.putAll(everyDType());
+    byte[] big = new byte[(3 << 20) + 5]; // more than one 1 MiB channel slice, not a multiple of it
+    new Random(7).nextBytes(big);
+    b.put("big.heap", Tensor.of(DType.U8, new long[] {big.length}, ByteBuffer.wrap(big)));
+    ByteBuffer direct = ByteBuffer.allocateDirect(big.length).put(big).flip();
+    b.put("big.direct", Tensor.wrap(DType.U8, new long[] {big.length}, direct));
+    StateDict dict = b.build();
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    SafetensorsWriter.write(dict, META, stream);
+
+    Path file = tmp.resolve("channel.safetensors");
+    long n;
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+      n = SafetensorsWriter.write(dict, META, ch);
+    }
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+    SafetensorsWriter.digest(dict, META, md);
+
+    assertThat(n).isEqualTo(stream.size());
+    assertThat(Files.readAllBytes(file)).isEqualTo(stream.toByteArray());
+    assertThat(md.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(stream.toByteArray()));
+  }
+
+  @Test
   void everyDTypeEmptyAndScalarTensorsSurviveAStreamRoundTrip() throws Exception {
     StateDict dict = everyDType();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
