@@ -32,7 +32,11 @@ import java.util.Map;
  * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do. The plain
  * operations run in place on reusable scratch arrays and cached scalars ({@link Workspace}): a step
  * allocates one parameter-sized array per parameter ({@code sqrt}'s result) and takes about as long
- * as the fused kernel, which allocates five.
+ * as the fused kernel, which allocates five. For PyTorch arrays on the CPU the same float32
+ * operations run as a JVM loop over the arrays' memory instead ({@code HostAdam}: two passes and
+ * the engine's {@code sqrt} per parameter), which gives the same bits in about 60 % of the time of
+ * the array operations on an 85 k-parameter MLP and is faster than the fused kernel; arrays on
+ * other devices keep the array operations.
  *
  * <h2>When the fused kernel is used</h2>
  *

@@ -42,14 +42,6 @@ public final class LocalRound {
   public static final String OPTIMIZER_PREFIX = "optimizer.";
 
   private LocalRound() {}
-  public static final long[] PROF = new long[8];
-  public static String prof() {
-    String[] n = {"batch", "fwd+loss", "backward", "getFloat", "slots", "opt.step", "zero+close+mgr"};
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < 7; i++) b.append(String.format("%s=%.1fus ", n[i], PROF[i] / 1e3 / PROF[7]));
-    java.util.Arrays.fill(PROF, 0);
-    return b.toString();
-  }
 
   /**
    * Runs one round on this worker on the device that {@link DeviceSelector} picks for the job's
@@ -121,7 +113,6 @@ public final class LocalRound {
         int start = plan.batchStart(step);
         int end = plan.batchEnd(shard.rows(), step);
         int n = end - start;
-        long t0 = System.nanoTime(), t1, t2, t3, t4, t5, t6;
         try (NDManager stepManager = roundManager.newSubManager()) {
           buffer.fill(perm, start, end);
           NDArray x = stepManager.create(buffer.features(n), new Shape(batchShape(n, shard.featureShape())));
@@ -129,16 +120,12 @@ public final class LocalRound {
               ? stepManager.create(buffer.labels(n), new Shape(n))
               : stepManager.create(buffer.labels(n), new Shape(n, shard.labelWidth()));
           float batchLoss;
-          t1 = System.nanoTime();
           try (Autograd autograd = Autograd.record()) {
             NDArray prediction = model.forward(x, true, rng);
             NDArray l = loss.evaluate(prediction, y);
-            t2 = System.nanoTime();
             autograd.backward(l);
-            t3 = System.nanoTime();
             batchLoss = l.getFloat();
           }
-          t4 = System.nanoTime();
           lossSum += (double) batchLoss * n;
           samples += n;
           List<ParamSlot> slots = new ArrayList<>(params.size());
@@ -149,17 +136,12 @@ public final class LocalRound {
             grads.add(g);
             slots.add(new ParamSlot(p.name(), w, g));
           }
-          t5 = System.nanoTime();
           optimizer.step(slots, schedule.lr(globalStep + s));
-          t6 = System.nanoTime();
           for (int i = 0; i < params.size(); i++) {
             Autograd.zeroGrad(params.get(i).parameter().getArray());
             grads.get(i).close();
           }
         }
-        long t7 = System.nanoTime();
-        PROF[0] += t1 - t0; PROF[1] += t2 - t1; PROF[2] += t3 - t2; PROF[3] += t4 - t3; PROF[4] += t5 - t4;
-        PROF[5] += t6 - t5; PROF[6] += t7 - t6; PROF[7]++;
       }
       StateDict state = StateDict.builder()
           .putAll(model.stateDict())

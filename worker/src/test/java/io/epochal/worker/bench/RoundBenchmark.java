@@ -82,7 +82,6 @@ public final class RoundBenchmark {
           long samples = e.getValue().getAsLong();
           long t1 = System.nanoTime();
           long c1 = threads.getCurrentThreadCpuTime();
-          if (e.getKey().startsWith("epochal")) System.out.println(e.getKey() + " " + LocalRound.prof());
           if (rep >= 0) {
             wall.get(e.getKey())[rep] = samples / ((t1 - t0) / 1e9);
             cpu.get(e.getKey())[rep] = samples / ((c1 - c0) / 1e9);
