@@ -29,8 +29,10 @@ import java.nio.FloatBuffer;
  *
  * <p>Only for PyTorch arrays on the CPU whose direct buffer is a view of the array rather than a
  * contiguous copy: {@link #writableView} checks that once per weight by writing through one buffer
- * and reading through another. Arrays on other devices take the array-operation path. Writing the
- * memory directly does not bump the weight's autograd version counter, which is irrelevant to an
+ * and reading through another. Arrays on other devices take the array-operation path. The
+ * gradient is only read: a non-contiguous one (which torch's autograd does not produce for a
+ * contiguous weight) would be read from a contiguous copy that the engine attaches to the
+ * gradient's manager. Writing the memory directly does not bump the weight's autograd version counter, which is irrelevant to an
  * optimizer step (torch's {@code no_grad} step leaves no graph that reads the old weights).
  */
 final class HostAdam {
