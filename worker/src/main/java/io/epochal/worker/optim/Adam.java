@@ -7,7 +7,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.epochal.params.HyperParameters;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Adam and AdamW exactly as {@code torch.optim.Adam} and {@code torch.optim.AdamW} (without
@@ -30,7 +32,11 @@ import java.util.List;
  * and {@code epsArg = eps * sqrt(1 - beta2^t)}. With amsgrad, plain array operations do. The plain
  * operations run in place on reusable scratch arrays and cached scalars ({@link Workspace}): a step
  * allocates one parameter-sized array per parameter ({@code sqrt}'s result) and takes about as long
- * as the fused kernel, which allocates five.
+ * as the fused kernel, which allocates five. For PyTorch arrays on the CPU the same float32
+ * operations run as a JVM loop over the arrays' memory instead ({@code HostAdam}: two passes and
+ * the engine's {@code sqrt} per parameter), which gives the same bits in about 60 % of the time of
+ * the array operations on an 85 k-parameter MLP and is faster than the fused kernel; arrays on
+ * other devices keep the array operations.
  *
  * <h2>When the fused kernel is used</h2>
  *
@@ -59,7 +65,11 @@ public final class Adam extends AbstractOptimizer {
   private final boolean amsgrad;
   private final boolean decoupled;
   private final boolean fused;
+  private final boolean hostLoop;
+  private final Map<String, ViewCheck> viewChecks = new HashMap<>();
   private Workspace workspace;
+  private HostAdam host;
+  private long hostUpdates;
 
   private Adam(Builder b, HyperParameters hp) {
     super(b.decoupled ? "adamw" : "adam", hp, b.manager, true,
@@ -72,7 +82,11 @@ public final class Adam extends AbstractOptimizer {
     this.decoupled = b.decoupled;
     this.fused = !b.amsgrad && (b.fusedKernel == FusedKernel.ALWAYS
         || (b.fusedKernel == FusedKernel.AUTO && fusedIsExact(b.beta1, b.beta2)));
+    this.hostLoop = b.hostLoop;
   }
+
+  /** Whether the state arrays of a parameter were last found to be views for {@link HostAdam}. */
+  private record ViewCheck(NDArray weight, NDArray expAvg, boolean views) {}
 
   /** When the engine's fused Adam kernel may run the update. */
   public enum FusedKernel {
@@ -135,9 +149,48 @@ public final class Adam extends AbstractOptimizer {
       w.getNDArrayInternal().adamUpdate(new NDList(w, p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ)),
           new NDList(gradSink()), (float) lr, lrArg, (float) weightDecay, 1f, -1f, (float) beta1,
           (float) beta2, epsArg, false, decoupled);
+    } else if (runsOnHost(p, st)) {
+      hostUpdates++;
+      host().update(p.weight(), p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ), st.get(MAX_EXP_AVG_SQ),
+          new HostAdam.Coefficients((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),
+              (float) (decoupled ? 1 - lr * weightDecay : weightDecay), decoupled, (float) biasCorrection2Sqrt,
+              (float) eps, (float) (lr / biasCorrection1)));
     } else {
       plainUpdate(p, st, lr, biasCorrection1, biasCorrection2Sqrt);
     }
+  }
+
+  /**
+   * Whether {@link HostAdam} updates this parameter: PyTorch CPU arrays whose memory it can write
+   * (checked once per weight and state arrays, which keep their identity across steps).
+   */
+  private boolean runsOnHost(ParamSlot p, ParamState st) {
+    NDArray w = p.weight();
+    NDArray m = st.get(EXP_AVG);
+    NDArray v = st.get(EXP_AVG_SQ);
+    NDArray max = st.get(MAX_EXP_AVG_SQ);
+    if (!hostLoop || !HostAdam.applies(w, p.grad(), m, v) || (max != null && !HostAdam.applies(max))) {
+      return false;
+    }
+    ViewCheck check = viewChecks.get(p.name());
+    if (check == null || check.weight() != w || check.expAvg() != m) {
+      check = new ViewCheck(w, m, HostAdam.writableView(w) && HostAdam.writableView(m)
+          && HostAdam.writableView(v) && (max == null || HostAdam.writableView(max)));
+      viewChecks.put(p.name(), check);
+    }
+    return check.views();
+  }
+
+  /** Parameter updates {@link HostAdam} has run so far. */
+  long hostUpdates() {
+    return hostUpdates;
+  }
+
+  private HostAdam host() {
+    if (host == null) {
+      host = new HostAdam();
+    }
+    return host;
   }
 
   /**
@@ -199,6 +252,7 @@ public final class Adam extends AbstractOptimizer {
     private double weightDecay;
     private boolean amsgrad;
     private FusedKernel fusedKernel = FusedKernel.AUTO;
+    private boolean hostLoop = true;
     private HyperParameters recorded;
 
     private Builder(boolean decoupled) {
@@ -247,6 +301,15 @@ public final class Adam extends AbstractOptimizer {
      */
     public Builder optFusedKernel(FusedKernel fusedKernel) {
       this.fusedKernel = checkNotNull(fusedKernel, "fusedKernel");
+      return this;
+    }
+
+    /**
+     * Whether the plain update of CPU arrays runs as a JVM loop ({@link HostAdam}, the default) or
+     * as array operations, which give the same bits; tests compare the two.
+     */
+    Builder hostLoop(boolean hostLoop) {
+      this.hostLoop = hostLoop;
       return this;
     }
 

@@ -13,13 +13,16 @@ import java.util.function.Consumer;
 
 /**
  * Step time of Epochal's optimizers against DJL's built-in {@code ai.djl.training.optimizer.Adam}
- * on a 1M-parameter set (the tensors of a 784-1024-192-10 MLP, 1,002,570 parameters), one
+ * on a 1M-parameter set (the tensors of a 784-1024-192-10 MLP, 1,002,570 parameters) or, with
+ * {@code mlp}, on the round benchmark's MLP 64-256-256-10 (85,002 parameters), one
  * intra-op thread. Prints a table: median and mean milliseconds per step and parameters per
- * second. Arguments: {@code [steps] [warmup]} (default 200, 50).
+ * second. Arguments: {@code [steps] [warmup] [mlp]} (default 200, 50, the 1M set).
  */
 public final class OptimizerBenchmark {
 
   private static final long[][] SHAPES = {{1024, 784}, {1024}, {192, 1024}, {192}, {10, 192}, {10}};
+  /** The tensors of the round benchmark's MLP 64-256-256-10 (85,002 parameters). */
+  private static final long[][] MLP_SHAPES = {{256, 64}, {256}, {256, 256}, {256}, {10, 256}, {10}};
 
   private OptimizerBenchmark() {}
 
@@ -27,6 +30,7 @@ public final class OptimizerBenchmark {
   public static void main(String[] args) {
     int steps = args.length > 0 ? Integer.parseInt(args[0]) : 200;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 50;
+    long[][] shapes = args.length > 2 && args[2].equals("mlp") ? MLP_SHAPES : SHAPES;
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed(1);
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -34,8 +38,8 @@ public final class OptimizerBenchmark {
       ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
       List<ParamSlot> params = new ArrayList<>();
       long count = 0;
-      for (int i = 0; i < SHAPES.length; i++) {
-        Shape s = new Shape(SHAPES[i]);
+      for (int i = 0; i < shapes.length; i++) {
+        Shape s = new Shape(shapes[i]);
         params.add(ParamSlot.of("p" + i, manager.randomNormal(s).mul(0.01f),
             manager.randomNormal(s).mul(0.001f)));
         count += s.size();
