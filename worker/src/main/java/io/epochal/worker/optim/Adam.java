@@ -46,8 +46,9 @@ import java.util.Map;
  * comes out 1.3e-5 (relative) below torch's and the update about 6e-6 (relative) larger. In
  * general the gap is up to {@code ulp(beta) / (1 - beta)}. {@link FusedKernel#AUTO} (the default)
  * therefore uses the kernel only when both gaps are at most 1e-6, which keeps every value within
- * 1e-6 of torch's equations (e.g. {@code beta1 = 0.9, beta2 = 0.95}); {@link FusedKernel#ALWAYS}
- * accepts the gap for speed; {@link FusedKernel#NEVER} always runs plain operations.
+ * 1e-6 of torch's equations (e.g. {@code beta1 = 0.9, beta2 = 0.95}), and only for arrays the
+ * exact CPU host loop ({@code HostAdam}) cannot update; {@link FusedKernel#ALWAYS} accepts the gap
+ * for speed; {@link FusedKernel#NEVER} never uses the kernel.
  */
 public final class Adam extends AbstractOptimizer {
 
@@ -66,6 +67,7 @@ public final class Adam extends AbstractOptimizer {
   private final boolean decoupled;
   private final boolean fused;
   private final boolean hostLoop;
+  private final FusedKernel kernel;
   private final Map<String, ViewCheck> viewChecks = new HashMap<>();
   private Workspace workspace;
   private HostAdam host;
@@ -83,6 +85,7 @@ public final class Adam extends AbstractOptimizer {
     this.fused = !b.amsgrad && (b.fusedKernel == FusedKernel.ALWAYS
         || (b.fusedKernel == FusedKernel.AUTO && fusedIsExact(b.beta1, b.beta2)));
     this.hostLoop = b.hostLoop;
+    this.kernel = b.fusedKernel;
   }
 
   /** Whether the state arrays of a parameter were last found to be views for {@link HostAdam}. */
@@ -90,11 +93,11 @@ public final class Adam extends AbstractOptimizer {
 
   /** When the engine's fused Adam kernel may run the update. */
   public enum FusedKernel {
-    /** When it matches torch's equations within 1e-6 relative (see the class comment). */
+    /** For arrays off the CPU, when it matches torch's equations within 1e-6 relative (see the class comment). */
     AUTO,
     /** Whenever amsgrad is off, accepting the float32 rounding of {@code 1 - beta}. */
     ALWAYS,
-    /** Never: plain array operations only. */
+    /** Never: the host loop on the CPU, plain array operations elsewhere. */
     NEVER
   }
 
@@ -125,7 +128,11 @@ public final class Adam extends AbstractOptimizer {
     return new Builder(true).optWeightDecay(0.01);
   }
 
-  /** Whether updates run through the engine's fused kernel. */
+  /**
+   * Whether the engine's fused kernel is enabled: with {@link FusedKernel#ALWAYS} it runs every
+   * update; with {@link FusedKernel#AUTO} it runs the updates that the exact host loop cannot take
+   * (arrays off the CPU), since on the CPU that loop is both exact and faster.
+   */
   public boolean isFused() {
     return fused;
   }
@@ -142,14 +149,15 @@ public final class Adam extends AbstractOptimizer {
     long t = st.step();
     double biasCorrection1 = 1 - Math.pow(beta1, t);
     double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-    if (fused) {
+    boolean onHost = !(fused && kernel == FusedKernel.ALWAYS) && runsOnHost(p, st);
+    if (fused && !onHost) {
       NDArray w = p.weight();
       float lrArg = (float) (lr * biasCorrection2Sqrt / biasCorrection1);
       float epsArg = (float) (eps * biasCorrection2Sqrt);
       w.getNDArrayInternal().adamUpdate(new NDList(w, p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ)),
           new NDList(gradSink()), (float) lr, lrArg, (float) weightDecay, 1f, -1f, (float) beta1,
           (float) beta2, epsArg, false, decoupled);
-    } else if (runsOnHost(p, st)) {
+    } else if (onHost) {
       hostUpdates++;
       host().update(p.weight(), p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ), st.get(MAX_EXP_AVG_SQ),
           new HostAdam.Coefficients((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),

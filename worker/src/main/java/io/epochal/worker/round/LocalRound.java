@@ -108,6 +108,10 @@ public final class LocalRound {
       optimizer.loadStateDict(optimizerState);
       BatchBuffer buffer = new BatchBuffer(shard, config.batchSize());
       int first = plan.firstStep(round);
+      // Taken after the first backward and kept for the round: backward accumulates into the same
+      // gradient tensors, which are zeroed in place after every step, so the handles stay valid.
+      List<ParamSlot> slots = null;
+      try {
       for (int s = 0; s < steps; s++) {
         int step = first + s;
         int start = plan.batchStart(step);
@@ -128,19 +132,18 @@ public final class LocalRound {
           }
           lossSum += (double) batchLoss * n;
           samples += n;
-          List<ParamSlot> slots = new ArrayList<>(params.size());
-          List<NDArray> grads = new ArrayList<>(params.size());
-          for (NamedParameter p : params) {
-            NDArray w = p.parameter().getArray();
-            NDArray g = w.getGradient();
-            grads.add(g);
-            slots.add(new ParamSlot(p.name(), w, g));
+          if (slots == null) {
+            slots = gradientSlots(params);
           }
           optimizer.step(slots, schedule.lr(globalStep + s));
-          for (int i = 0; i < params.size(); i++) {
-            Autograd.zeroGrad(params.get(i).parameter().getArray());
-            grads.get(i).close();
+          for (NamedParameter p : params) {
+            Autograd.zeroGrad(p.parameter().getArray());
           }
+        }
+      }
+      } finally {
+        if (slots != null) {
+          slots.forEach(slot -> slot.grad().close());
         }
       }
       StateDict state = StateDict.builder()
@@ -149,6 +152,15 @@ public final class LocalRound {
           .build();
       return new RoundResult(shard.worker(), samples, steps, lossSum, state);
     }
+  }
+
+  private static List<ParamSlot> gradientSlots(List<NamedParameter> params) {
+    List<ParamSlot> slots = new ArrayList<>(params.size());
+    for (NamedParameter p : params) {
+      NDArray w = p.parameter().getArray();
+      slots.add(new ParamSlot(p.name(), w, w.getGradient()));
+    }
+    return slots;
   }
 
   /** The model tensors of a combined state dict. */

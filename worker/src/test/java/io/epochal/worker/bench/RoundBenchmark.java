@@ -66,7 +66,7 @@ public final class RoundBenchmark {
         return samplesPerMeasurement;
       });
       loops.put("epochal LocalRound|adam (exact, beta2 0.999)", () -> epochalAdam.train(rounds));
-      loops.put("epochal LocalRound|adam (fused, beta2 0.95)", () -> epochalAdamFused.train(rounds));
+      loops.put("epochal LocalRound|adam (default kernel choice, beta2 0.95)", () -> epochalAdamFused.train(rounds));
 
       Map<String, double[]> wall = new LinkedHashMap<>();
       Map<String, double[]> cpu = new LinkedHashMap<>();

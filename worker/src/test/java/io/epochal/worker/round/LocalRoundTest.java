@@ -82,6 +82,26 @@ class LocalRoundTest {
   }
 
   @Test
+  void aRoundOfFourStepsEqualsFourRoundsOfOneStepBitForBit() {
+    // every step of the long round must use that step's gradients, not a stale copy of the first
+    HyperParameters adam = HyperParameters.builder().put("lr", 0.05).build();
+    TrainingConfig four = RoundFixtures.config("adam", adam, 0.0, 8, 4);
+    TrainingConfig one = RoundFixtures.config("adam", adam, 0.0, 8, 1);
+    DataShard shard = RoundFixtures.shard(0, 64, 13);
+    StateDict start = RoundFixtures.initialState(four);
+
+    RoundResult together = LocalRound.run(four, start, shard, 0, 0, 0);
+    StateDict stepwise = start;
+    for (int r = 0; r < 4; r++) {
+      stepwise = LocalRound.run(one, stepwise, shard, 0, r, r).state();
+    }
+
+    assertThat(together.steps()).isEqualTo(4);
+    assertThat(together.state()).isEqualTo(stepwise);
+    assertThat(together.state()).isNotEqualTo(LocalRound.run(one, start, shard, 0, 0, 0).state());
+  }
+
+  @Test
   void averagingTwoHalfBatchesEqualsOneStepOnTheWholeBatch() {
     HyperParameters sgd = HyperParameters.builder().put("lr", 0.5).build();
     DataShard whole = RoundFixtures.shard(0, 16, 9);
