@@ -105,12 +105,28 @@ public abstract class BaseEpochalModel implements EpochalModel {
     checkOpen();
     checkNotNull(input, "input");
     long[] shape = input.getShape().getShape();
+    if (shape.length == 2 && inputShape.length > 1 && shape[1] == perSampleSize()) {
+      // flat rows of features (how the driver reads a table) are read row-major, as torch's view()
+      long[] full = new long[inputShape.length + 1];
+      full[0] = shape[0];
+      System.arraycopy(inputShape, 0, full, 1, inputShape.length);
+      return forwardBatch(input.reshape(full), training, rng);
+    }
     boolean fits = shape.length == inputShape.length + 1
         && Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), inputShape);
-    checkArgument(fits, "%s expects input of shape [batch, %s] but got %s; reshape the features to %s per sample",
+    checkArgument(fits, "%s expects input of shape [batch, %s] (or flat rows of their product) but got %s; "
+        + "reshape the features to %s per sample",
         description, Arrays.toString(inputShape).replaceAll("[\\[\\]]", ""), Arrays.toString(shape),
         Arrays.toString(inputShape));
     return forwardBatch(input, training, rng);
+  }
+
+  private long perSampleSize() {
+    long n = 1;
+    for (long d : inputShape) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
   }
 
   @Override

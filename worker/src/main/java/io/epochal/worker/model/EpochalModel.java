@@ -64,13 +64,16 @@ public interface EpochalModel extends AutoCloseable {
 
   /**
    * Runs the model on a batch of shape {@code [batch, inputShape()...]}, giving
-   * {@code [batch, outputSize()]}. Gradients flow to {@link #trainableParameters()} when called
+   * {@code [batch, outputSize()]}. Flat rows, {@code [batch, product of inputShape()]}, are accepted
+   * too and read row-major (as torch's {@code x.view(batch, *input_shape)}), which is how tabular
+   * data holds an image. Gradients flow to {@link #trainableParameters()} when called
    * inside a DJL {@code GradientCollector}. Results are created in {@code input}'s manager.
    *
    * @param training {@code true} for training mode (batch statistics, dropout from {@code rng},
    *     running statistics and counters updated), {@code false} for evaluation mode
    * @param rng the source of dropout masks; may be {@code null} when {@code training} is false
-   * @throws IllegalArgumentException when the input's trailing shape is not {@link #inputShape()}
+   * @throws IllegalArgumentException when the input's trailing shape is neither {@link #inputShape()}
+   *     nor its flat size
    */
   NDArray forward(NDArray input, boolean training, SplittableRandom rng);
 

@@ -124,6 +124,23 @@ class BuiltinModelsTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void flatRowsOfAnImageAreReadRowMajorLikeTorchView() {
+    try (EpochalModel m = REGISTRY.create("cnn", 1, cnnParams()); NDManager sub = arrays.newSubManager()) {
+      m.initialize(5);
+      NDArray images = batch(m, 3, 9);
+      images.attach(sub);
+      NDArray flat = images.reshape(3, 64);
+
+      float[] fromImages = m.forward(images, false, null).toFloatArray();
+      float[] fromFlat = m.forward(flat, false, null).toFloatArray();
+
+      assertThat(fromFlat).containsExactly(fromImages);
+      assertThatThrownBy(() -> m.forward(images.reshape(3, 32, 2), false, null))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[batch, 1, 8, 8]");
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void stateDictHasTheNamesShapesAndDtypesOfTheTorchModule(String name, HyperParameters hp) {

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Loads Epochal checkpoints into their torch.nn modules and checks the probe.
+
+For every checkpoint directory given (an epoch-NNNNNN directory), this script
+  1. builds the module that worker/MODELS.md writes out for the manifest's model
+     (mlp, mlp-offset or cnn, version 1) from the manifest's hyperparameters,
+  2. loads model.safetensors (or the shards listed in model.safetensors.index.json)
+     with load_state_dict(strict=True),
+  3. runs probe.input through the module in eval mode and compares the result with
+     probe.output, the output Epochal recorded when it saved the checkpoint,
+  4. checks that every optimizer tensor is named after a model parameter.
+
+Needs torch and safetensors (pip install torch safetensors). Exit status 0 when every
+checkpoint passes, 1 otherwise.
+
+    python3 docs/pytorch_check.py /tmp/epochal/quickstart/checkpoints/epoch-000003
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from safetensors.torch import load_file
+
+ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}
+TOLERANCE = 1e-5  # another engine build may sum in another order; Epochal itself reproduces its bits
+
+
+class Mlp(nn.Module):
+    def __init__(self, input_dim, hidden, output_dim, activation="relu", dropout=0.0):
+        super().__init__()
+        mods, width = [], input_dim
+        for h in hidden:
+            mods += [nn.Linear(width, h), ACT[activation](), nn.Dropout(dropout)]
+            width = h
+        mods.append(nn.Linear(width, output_dim))
+        self.layers = nn.Sequential(*mods)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class MlpOffset(nn.Module):
+    def __init__(self, input_dim, hidden, output_dim, activation="relu", dropout=0.0):
+        super().__init__()
+        self.register_buffer("offset", torch.zeros(output_dim))
+        self.layers = Mlp(input_dim, hidden, output_dim, activation, dropout).layers
+
+    def forward(self, x):
+        return self.layers(x) + self.offset
+
+
+class Cnn(nn.Module):
+    def __init__(self, image_size=28, in_channels=1, channels=16, classes=10):
+        super().__init__()
+        c = channels
+        self.conv1 = nn.Conv2d(in_channels, c, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.conv2 = nn.Conv2d(c, 2 * c, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(2 * c)
+        self.fc = nn.Linear(2 * c, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = x.mean(dim=(2, 3))
+        return self.fc(x)
+
+
+def build(manifest):
+    name, version = manifest["model"]["name"], str(manifest["model"]["version"])
+    hp = {k[len("model."):]: v for k, v in manifest["hyperparameters"].items() if k.startswith("model.")}
+    if version != "1":
+        raise SystemExit(f"no torch.nn module written out for {name} v{version}")
+    if name in ("mlp", "mlp-offset"):
+        cls = Mlp if name == "mlp" else MlpOffset
+        return cls(hp["input_dim"], hp.get("hidden", [256, 256]), hp["output_dim"],
+                   hp.get("activation", "relu"), hp.get("dropout", 0.0))
+    if name == "cnn":
+        return Cnn(hp.get("image_size", 28), hp.get("in_channels", 1), hp.get("channels", 16), hp["classes"])
+    raise SystemExit(f"no torch.nn module written out for {name} v{version}")
+
+
+def model_state(directory):
+    single = os.path.join(directory, "model.safetensors")
+    if os.path.exists(single):
+        return load_file(single)
+    with open(os.path.join(directory, "model.safetensors.index.json")) as f:
+        index = json.load(f)
+    state = {}
+    for shard in sorted(set(index["weight_map"].values())):
+        state.update(load_file(os.path.join(directory, shard)))
+    return state
+
+
+def check(directory):
+    with open(os.path.join(directory, "manifest.json")) as f:
+        manifest = json.load(f)
+    module = build(manifest)
+    state = model_state(directory)
+    module.load_state_dict(state, strict=True)
+    module.eval()
+    probe = load_file(os.path.join(directory, "probe.safetensors"))
+    with torch.no_grad():
+        out = module(probe["probe.input"])
+    diff = (out - probe["probe.output"]).abs().max().item()
+    params = {n for n, _ in module.named_parameters()}
+    optimizer_path = os.path.join(directory, "optimizer.safetensors")
+    strays = []
+    if os.path.exists(optimizer_path):
+        strays = [n for n in load_file(optimizer_path) if n.rsplit(".", 1)[0] not in params]
+    ok = diff <= TOLERANCE and not strays
+    print(f"{'ok  ' if ok else 'FAIL'} {directory}: {manifest['model']['name']} v{manifest['model']['version']}, "
+          f"{len(state)} tensors loaded strictly, probe max |diff| {diff:.3g} (tolerance {TOLERANCE}), "
+          f"optimizer tensors named after parameters: {'yes' if not strays else strays}")
+    return ok
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    print(f"torch {torch.__version__}")
+    results = [check(d) for d in sys.argv[1:]]
+    sys.exit(0 if all(results) else 1)
