@@ -19,14 +19,17 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
  * Writes and reads a 256 MiB state dict through the checkpoint store and the same bytes through a
@@ -101,6 +104,7 @@ public final class StoreBenchmark {
     long bytes = state.totalBytes();
     double storeWrite = 0;
     double plainWrite = 0;
+    double syncedWrite = 0;
     double storeRead = 0;
     double plainRead = 0;
     long writePeak = 0;
@@ -131,9 +135,19 @@ public final class StoreBenchmark {
         Path plainFile = plainFile(jobDir, r);
         resetPeaks();
         long t1 = System.nanoTime();
-        plainWrite(fs, plainFile, state);
+        plainWrite(fs, plainFile, state, false);
         plainWrite = Math.max(plainWrite, mbps(bytes, System.nanoTime() - t1));
         plainWritePeak = Math.max(plainWritePeak, peakHeap());
+
+        // on HDFS also the same stream created with SYNC_BLOCK, as the store creates its files
+        // (the local file system has no such flag: its plain stream already fsyncs on hsync)
+        if (!(fs instanceof RawLocalFileSystem)) {
+          Path syncedFile = new Path(jobDir + "/plain-synced-" + r + ".bin");
+          long t2 = System.nanoTime();
+          plainWrite(fs, syncedFile, state, true);
+          syncedWrite = Math.max(syncedWrite, mbps(bytes, System.nanoTime() - t2));
+          fs.delete(syncedFile, false);
+        }
       }
       state = null; // reads must hold only what they read
       for (int r = 0; r < reps; r++) {
@@ -164,7 +178,7 @@ public final class StoreBenchmark {
     readPeak -= idle;
     plainWritePeak -= idle;
     plainReadPeak -= idle;
-    return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite), f(plainWrite), r(storeWrite / plainWrite), f(storeRead),
+    return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite), f(plainWrite), r(storeWrite / plainWrite), syncedWrite == 0 ? "–" : f(syncedWrite), syncedWrite == 0 ? "–" : r(storeWrite / syncedWrite), f(storeRead),
         f(plainRead), r(storeRead / plainRead), r((double) writePeak / bytes),
         r((double) plainWritePeak / bytes), r((double) readPeak / bytes), r((double) readDirect / bytes),
         r((double) plainReadPeak / bytes), r((double) stateHeap / bytes)};
@@ -174,9 +188,13 @@ public final class StoreBenchmark {
     return new Path(jobDir + "/plain-" + rep + ".bin");
   }
 
-  private static void plainWrite(FileSystem fs, Path p, StateDict dict) throws IOException {
+  private static void plainWrite(FileSystem fs, Path p, StateDict dict, boolean syncBlock) throws IOException {
     byte[] chunk = new byte[CHUNK];
-    try (FSDataOutputStream out = fs.create(p, false)) {
+    try (FSDataOutputStream out = syncBlock
+        ? fs.create(p, FsPermission.getFileDefault(), EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
+            fs.getConf().getInt("io.file.buffer.size", 4096), fs.getDefaultReplication(p), fs.getDefaultBlockSize(p),
+            null)
+        : fs.create(p, false)) {
       for (Map.Entry<String, Tensor> e : dict) {
         ByteBuffer data = e.getValue().data();
         while (data.hasRemaining()) {
@@ -236,7 +254,8 @@ public final class StoreBenchmark {
   }
 
   private void print(List<String[]> rows) {
-    String[] head = {"filesystem", "store write MB/s", "plain write MB/s", "write ratio", "store read MB/s",
+    String[] head = {"filesystem", "store write MB/s", "plain write MB/s", "write ratio",
+        "plain write with SYNC_BLOCK MB/s", "write ratio to that", "store read MB/s",
         "plain read MB/s", "read ratio", "peak heap/state: store write", "plain write", "store read", "store read off-heap/state",
         "plain read", "heap held by the state itself/state"};
     System.out.printf("state: %d MiB in %d tensors of %d MiB, best of %d; JVM max heap %d MiB;"
