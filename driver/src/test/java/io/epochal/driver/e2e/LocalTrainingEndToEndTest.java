@@ -31,6 +31,7 @@ import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -162,6 +163,34 @@ class LocalTrainingEndToEndTest {
     }
     assertThat(moved).as("the step changed the weights").isGreaterThan(1e-4);
     assertThat(averaged.meanLoss()).isCloseTo(single.lossSum() / single.samples(), within(1e-6));
+  }
+
+  @Test
+  void aCnnTrainsFromFlatFeatureRowsAndItsCheckpointVerifies() throws Exception {
+    String data = tmp.resolve("images").toUri().toString();
+    DataGenerator.builder().optRows(256).optFeatures(64).optClasses(CLASSES).optSeed(8).build()
+        .write(spark.session(), data, false);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("cnn-job").toString(), data);
+    keys.remove("model.input_dim");
+    keys.remove("model.hidden");
+    keys.remove("model.output_dim");
+    keys.put("model.name", "cnn");
+    keys.put("model.image_size", "8");
+    keys.put("model.channels", "4");
+    keys.put("model.classes", Integer.toString(CLASSES));
+    keys.put("train.epochs", "1");
+    Configuration conf = new Configuration();
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
+
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+
+    assertThat(outcome.epochs()).isEqualTo(1);
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      LoadedCheckpoint c = E2eFixtures.assertVerified(store, 1);
+      assertThat(c.model().names()).contains("bn1.running_mean", "bn1.num_batches_tracked", "fc.weight");
+      assertThat(c.model().require("bn1.num_batches_tracked").data().getLong(0)).as("BatchNorm forwards")
+          .isPositive();
+    }
   }
 
   @Test
