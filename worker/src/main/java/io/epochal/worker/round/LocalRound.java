@@ -104,14 +104,11 @@ public final class LocalRound {
     double lossSum = 0;
     long samples = 0;
     try (NDManager roundManager = model.manager().newSubManager();
-        Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager)) {
+        Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
+        GradientHandles gradients = new GradientHandles(params)) {
       optimizer.loadStateDict(optimizerState);
       BatchBuffer buffer = new BatchBuffer(shard, config.batchSize());
       int first = plan.firstStep(round);
-      // Taken after the first backward and kept for the round: backward accumulates into the same
-      // gradient tensors, which are zeroed in place after every step, so the handles stay valid.
-      List<ParamSlot> slots = null;
-      try {
       for (int s = 0; s < steps; s++) {
         int step = first + s;
         int start = plan.batchStart(step);
@@ -132,18 +129,10 @@ public final class LocalRound {
           }
           lossSum += (double) batchLoss * n;
           samples += n;
-          if (slots == null) {
-            slots = gradientSlots(params);
-          }
-          optimizer.step(slots, schedule.lr(globalStep + s));
+          optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());
           }
-        }
-      }
-      } finally {
-        if (slots != null) {
-          slots.forEach(slot -> slot.grad().close());
         }
       }
       StateDict state = StateDict.builder()
@@ -154,13 +143,36 @@ public final class LocalRound {
     }
   }
 
-  private static List<ParamSlot> gradientSlots(List<NamedParameter> params) {
-    List<ParamSlot> slots = new ArrayList<>(params.size());
-    for (NamedParameter p : params) {
-      NDArray w = p.parameter().getArray();
-      slots.add(new ParamSlot(p.name(), w, w.getGradient()));
+  /**
+   * The parameters with their gradients, taken after the first backward and kept for the round:
+   * backward accumulates into the same gradient tensors, which are zeroed in place after every
+   * step, so the handles stay valid (a 4-step round equals four 1-step rounds bit for bit).
+   */
+  private static final class GradientHandles implements AutoCloseable {
+    private final List<NamedParameter> params;
+    private List<ParamSlot> slots;
+
+    GradientHandles(List<NamedParameter> params) {
+      this.params = params;
     }
-    return slots;
+
+    List<ParamSlot> slots() {
+      if (slots == null) {
+        slots = new ArrayList<>(params.size());
+        for (NamedParameter p : params) {
+          NDArray w = p.parameter().getArray();
+          slots.add(new ParamSlot(p.name(), w, w.getGradient()));
+        }
+      }
+      return slots;
+    }
+
+    @Override
+    public void close() {
+      if (slots != null) {
+        slots.forEach(slot -> slot.grad().close());
+      }
+    }
   }
 
   /** The model tensors of a combined state dict. */
