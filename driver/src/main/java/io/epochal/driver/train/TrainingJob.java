@@ -181,7 +181,7 @@ public final class TrainingJob {
             step += plan.stepsInRound(maxRows, r + i);
           }
           long roundStart = System.nanoTime();
-          AggregateResult result = n == 1 && !runner.singleWorker()
+          AggregateResult result = !runner.singleWorker()
               ? round(runner, state, e, r, epochs, rounds, globalStep)
               : chain(runner, state, e, r, stepsBefore, epochs, rounds);
           long nanos = System.nanoTime() - roundStart;
