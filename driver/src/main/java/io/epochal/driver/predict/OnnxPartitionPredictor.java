@@ -3,7 +3,9 @@ package io.epochal.driver.predict;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.util.Iterator;
+import org.apache.spark.TaskContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.sql.Row;
 
 /**
@@ -21,6 +23,12 @@ public final class OnnxPartitionPredictor extends BatchingPredictor {
     super(layout, rows, firstRowId);
     this.signature = signature;
     this.session = OnnxSessions.open(digest, model::value);
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      // a task that fails before its rows are consumed still frees an uncached session
+      TaskCompletionListener closeSession = context -> session.close();
+      task.addTaskCompletionListener(closeSession);
+    }
   }
 
   /**

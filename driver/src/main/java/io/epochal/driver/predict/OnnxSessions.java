@@ -124,6 +124,7 @@ final class OnnxSessions {
 
     private final OrtSession session;
     private final boolean owned;
+    private boolean closed;
 
     private Handle(OrtSession session, boolean owned) {
       this.session = session;
@@ -153,8 +154,13 @@ final class OnnxSessions {
       }
     }
 
+    /** Closes an uncached session once; a second call (the task's completion listener) does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
       if (owned) {
         try {
           session.close();
