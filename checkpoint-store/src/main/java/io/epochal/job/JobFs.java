@@ -40,6 +40,8 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 final class JobFs {
 
+  private static final int READ_ATTEMPTS = 3;
+
   private final FileSystem fs;
   private final boolean local;
 
@@ -127,15 +129,29 @@ final class JobFs {
     fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
   }
 
-  /** The whole content of {@code path}, or empty if it does not exist. */
+  /**
+   * The whole content of {@code path}, or empty if it does not exist. A file replaced while it is
+   * read (on HDFS the old file's block disappears under an open stream) is opened and read again,
+   * up to {@value #READ_ATTEMPTS} times in all.
+   */
   Optional<byte[]> readIfExists(Path path) throws IOException {
-    try (InputStream in = fs.open(path)) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      in.transferTo(buf);
-      return Optional.of(buf.toByteArray());
-    } catch (FileNotFoundException e) {
-      return Optional.empty();
+    IOException failure = null;
+    for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      try (InputStream in = fs.open(path)) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        in.transferTo(buf);
+        return Optional.of(buf.toByteArray());
+      } catch (FileNotFoundException e) {
+        return Optional.empty();
+      } catch (IOException e) {
+        if (failure == null) {
+          failure = e;
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
     }
+    throw failure;
   }
 
   private java.nio.file.Path toLocal(Path path) {

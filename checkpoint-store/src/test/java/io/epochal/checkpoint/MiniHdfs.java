@@ -26,6 +26,9 @@ public final class MiniHdfs implements AutoCloseable {
     // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
     // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
     conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
+    // A small file replaced while another thread reads it (a lease under contention) loses its
+    // block under the open stream; find that out in tens of milliseconds, not 3-second windows.
+    conf.setInt("dfs.client.retry.window.base", 50);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setInt("dfs.replication", 1);
