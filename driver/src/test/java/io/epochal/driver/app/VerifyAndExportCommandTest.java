@@ -7,22 +7,16 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.epochal.driver.cli.EpochalCli;
+import io.epochal.driver.testing.CliRun;
+import io.epochal.driver.testing.FormatFixture;
 import io.epochal.safetensors.SafetensorsReader;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class VerifyAndExportCommandTest {
 
-  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
 
   @TempDir
   Path tmp;
@@ -46,32 +39,15 @@ class VerifyAndExportCommandTest {
   @BeforeEach
   void copyFixture() throws IOException {
     job = tmp.resolve("job");
-    try (Stream<Path> files = Files.walk(FIXTURE)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = job.resolve(FIXTURE.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
+    FormatFixture.copyJob(job);
     checkpoint = job.resolve("checkpoints/epoch-000001");
   }
 
   private int run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    StringWriter cliErr = new StringWriter();
-    int code;
-    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
-        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
-      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
-          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
-    }
-    out = o.toString(StandardCharsets.UTF_8);
-    err = e.toString(StandardCharsets.UTF_8) + cliErr;
-    return code;
+    CliRun run = CliRun.of(args);
+    out = run.out;
+    err = run.err;
+    return run.code;
   }
 
   @Test

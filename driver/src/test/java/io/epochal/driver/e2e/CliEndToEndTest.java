@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.testing.CliRun;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobPaths;

@@ -12,6 +12,7 @@ import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.testing.CliRun;
 import io.epochal.driver.train.RoundRunner;
 import io.epochal.driver.train.TrainingJob;
 import io.epochal.driver.train.TrainingOutcome;

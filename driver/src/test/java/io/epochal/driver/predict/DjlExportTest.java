@@ -13,6 +13,7 @@ import ai.djl.translate.NoopTranslator;
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.app.SparkTrainingLauncher;
 import io.epochal.driver.cli.EpochalCli;
+import io.epochal.driver.testing.FormatFixture;
 import io.epochal.safetensors.SafetensorsReader;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -25,10 +26,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,7 +37,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DjlExportTest {
 
-  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
 
   @TempDir
   Path tmp;
@@ -60,16 +57,7 @@ class DjlExportTest {
   @Test
   void exportedDjlDirectoryLoadsWithModelLoadAndReproducesTheProbeBitForBit() throws Exception {
     Path job = tmp.resolve("job");
-    try (Stream<Path> files = Files.walk(FIXTURE)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = job.resolve(FIXTURE.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
+    FormatFixture.copyJob(job);
     Path dir = tmp.resolve("djl");
     StringBuilder log = new StringBuilder();
     assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);

@@ -3,19 +3,14 @@ package io.epochal.driver.predict;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.epochal.driver.app.RegistryModelCatalog;
-import io.epochal.driver.app.SparkTrainingLauncher;
 import io.epochal.driver.cli.EpochalCli;
 import io.epochal.driver.config.ConfigException;
-import java.io.ByteArrayOutputStream;
+import io.epochal.driver.testing.CliRun;
+import io.epochal.driver.testing.FormatFixture;
 import java.io.File;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URL;
 import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -45,7 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class OnnxPredictCommandTest {
 
-  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
   private static final int ROWS = 23;
 
   @TempDir
@@ -64,16 +58,7 @@ class OnnxPredictCommandTest {
   @BeforeAll
   static void copyFixtureAndExportOnnx() throws IOException {
     job = shared.resolve("job");
-    try (Stream<Path> files = Files.walk(FIXTURE)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = job.resolve(FIXTURE.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
+    FormatFixture.copyJob(job);
     onnx = shared.resolve("model.onnx");
     OnnxPredictCommandTest t = new OnnxPredictCommandTest();
     assertThat(t.run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(t.out + t.err)
@@ -92,18 +77,10 @@ class OnnxPredictCommandTest {
   }
 
   private int run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    StringWriter cliErr = new StringWriter();
-    int code;
-    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
-        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
-      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
-          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
-    }
-    out = o.toString(StandardCharsets.UTF_8);
-    err = e.toString(StandardCharsets.UTF_8) + cliErr;
-    return code;
+    CliRun run = CliRun.of(args);
+    out = run.out;
+    err = run.err;
+    return run.code;
   }
 
   private Path writeJsonInput() throws IOException {

@@ -4,23 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.driver.app.RegistryModelCatalog;
-import io.epochal.driver.app.SparkTrainingLauncher;
-import io.epochal.driver.cli.EpochalCli;
+import io.epochal.driver.testing.CliRun;
+import io.epochal.driver.testing.FormatFixture;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.Probe;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PredictCommandTest {
 
-  private static final Path FIXTURE = Paths.get("src/test/resources/fixtures/format-1.0/job");
   private static final int ROWS = 23;
 
   @TempDir
@@ -52,16 +44,7 @@ class PredictCommandTest {
   @BeforeEach
   void copyFixtureAndWriteInputs() throws IOException {
     job = tmp.resolve("job");
-    try (Stream<Path> files = Files.walk(FIXTURE)) {
-      for (Path p : (Iterable<Path>) files::iterator) {
-        Path target = job.resolve(FIXTURE.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
+    FormatFixture.copyJob(job);
     SplittableRandom rng = new SplittableRandom(11);
     inputs = new float[ROWS][4];
     for (float[] row : inputs) {
@@ -72,18 +55,10 @@ class PredictCommandTest {
   }
 
   private int run(String... args) {
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    StringWriter cliErr = new StringWriter();
-    int code;
-    try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8);
-        PrintStream pe = new PrintStream(e, true, StandardCharsets.UTF_8)) {
-      code = new EpochalCli(new SparkTrainingLauncher(po, pe), new RegistryModelCatalog())
-          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), args);
-    }
-    out = o.toString(StandardCharsets.UTF_8);
-    err = e.toString(StandardCharsets.UTF_8) + cliErr;
-    return code;
+    CliRun run = CliRun.of(args);
+    out = run.out;
+    err = run.err;
+    return run.code;
   }
 
   /** The fixture model's evaluation-mode outputs on {@link #inputs}, one forward pass. */

@@ -1,4 +1,4 @@
-package io.epochal.driver.e2e;
+package io.epochal.driver.testing;
 
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.app.SparkTrainingLauncher;
@@ -13,11 +13,14 @@ import java.nio.charset.StandardCharsets;
  * One in-process run of the {@code epochal} command with the real Spark launcher and the registry's
  * catalog, capturing everything both print.
  */
-final class CliRun {
+public final class CliRun {
 
-  final int code;
-  final String out;
-  final String err;
+  /** The exit code. */
+  public final int code;
+  /** What the command and the launcher printed to standard output. */
+  public final String out;
+  /** What the command and the launcher printed to standard error. */
+  public final String err;
 
   private CliRun(int code, String out, String err) {
     this.code = code;
@@ -26,7 +29,7 @@ final class CliRun {
   }
 
   /** Runs {@code epochal args...}. */
-  static CliRun of(String... args) {
+  public static CliRun of(String... args) {
     ByteArrayOutputStream launcherOut = new ByteArrayOutputStream();
     ByteArrayOutputStream launcherErr = new ByteArrayOutputStream();
     StringWriter out = new StringWriter();
