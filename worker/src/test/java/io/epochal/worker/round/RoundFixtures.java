@@ -45,20 +45,25 @@ final class RoundFixtures {
 
   /** A learnable shard: the class is the argmax of the first three features. */
   static DataShard shard(int worker, int rows, long seed) {
+    return argmaxShard(worker, rows, FEATURES, CLASSES, seed);
+  }
+
+  /** Gaussian features; the class is the argmax of the first {@code classes} features. */
+  static DataShard argmaxShard(int worker, int rows, int features, int classes, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
-    float[] x = new float[rows * FEATURES];
+    float[] x = new float[rows * features];
     float[] y = new float[rows];
     for (int i = 0; i < rows; i++) {
       int best = 0;
-      for (int f = 0; f < FEATURES; f++) {
-        x[i * FEATURES + f] = (float) rng.nextGaussian();
-        if (f < CLASSES && x[i * FEATURES + f] > x[i * FEATURES + best]) {
+      for (int f = 0; f < features; f++) {
+        x[i * features + f] = (float) rng.nextGaussian();
+        if (f < classes && x[i * features + f] > x[i * features + best]) {
           best = f;
         }
       }
       y[i] = best;
     }
-    return new DataShard(worker, rows, new long[] {FEATURES}, 1, x, y);
+    return new DataShard(worker, rows, new long[] {features}, 1, x, y);
   }
 
   static StateDict initialState(TrainingConfig config) {

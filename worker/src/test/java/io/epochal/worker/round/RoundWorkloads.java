@@ -6,7 +6,6 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.optim.Optimizers;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * A workload of realistic size for tests that run many rounds or run in a child JVM: the built-in
@@ -49,20 +48,7 @@ final class RoundWorkloads {
 
   /** Gaussian features; the class is the argmax of the first ten features. */
   static DataShard shard(int worker, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    float[] x = new float[ROWS * FEATURES];
-    float[] y = new float[ROWS];
-    for (int i = 0; i < ROWS; i++) {
-      int best = 0;
-      for (int f = 0; f < FEATURES; f++) {
-        x[i * FEATURES + f] = (float) rng.nextGaussian();
-        if (f < CLASSES && x[i * FEATURES + f] > x[i * FEATURES + best]) {
-          best = f;
-        }
-      }
-      y[i] = best;
-    }
-    return new DataShard(worker, ROWS, new long[] {FEATURES}, 1, x, y);
+    return RoundFixtures.argmaxShard(worker, ROWS, FEATURES, CLASSES, seed);
   }
 
   static StateDict initialState(TrainingConfig config) {
