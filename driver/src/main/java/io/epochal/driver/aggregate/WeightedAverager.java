@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Combines workers' states into one, in memory: the reference semantics of aggregation, used by
@@ -65,6 +66,15 @@ public final class WeightedAverager {
           "worker %s returned tensors %s but worker %s returned %s; all workers must train the same model",
           r.worker(), r.state().names(), first.worker(), names);
     }
+    if (contributing.size() == 1) {
+      // the average of one worker is its own state: check it rather than compute it again
+      for (String name : names) {
+        Tensor t = first.state().get(name);
+        checkAggregatable(name, t.dtype());
+        requireFinite(first.worker(), name, t);
+      }
+      return first.state();
+    }
     StateDict.Builder out = StateDict.builder();
     Tensor[] inputs = new Tensor[contributing.size()];
     for (String name : names) {
@@ -78,6 +88,41 @@ public final class WeightedAverager {
       out.put(name, combine(name, ref.dtype(), ref.shape(), inputs, contributing, total));
     }
     return out.build();
+  }
+
+  /**
+   * Checks that every floating-point element of {@code worker}'s {@code state} is finite.
+   *
+   * @throws NonFiniteStateException naming the worker, the tensor and the first such element
+   */
+  public static void requireFinite(int worker, StateDict state) {
+    checkNotNull(state, "state");
+    for (Map.Entry<String, Tensor> e : state) {
+      requireFinite(worker, e.getKey(), e.getValue());
+    }
+  }
+
+  private static void requireFinite(int worker, String name, Tensor t) {
+    if (!isFloating(t.dtype())) {
+      return;
+    }
+    int n = Math.toIntExact(t.numel());
+    double[] block = new double[Math.min(BLOCK, Math.max(n, 1))];
+    ByteBuffer data = t.data();
+    for (int off = 0; off < n; off += block.length) {
+      int m = Math.min(block.length, n - off);
+      read(t.dtype(), data, off, m, block);
+      for (int j = 0; j < m; j++) {
+        if (!Double.isFinite(block[j])) {
+          throw new NonFiniteStateException(worker, name, off + j, block[j]);
+        }
+      }
+    }
+  }
+
+  private static void checkAggregatable(String name, DType dtype) {
+    checkArgument(dtype != DType.F16,
+        "tensor '%s' has dtype F16, which aggregation does not support; train in F32 or BF16", name);
   }
 
   /** Whether tensor {@code name} of {@code dtype} takes the maximum rather than the mean. */
@@ -102,8 +147,7 @@ public final class WeightedAverager {
 
   private static Tensor combine(String name, DType dtype, long[] shape, Tensor[] inputs,
       List<RoundResult> workers, long total) {
-    checkArgument(dtype != DType.F16,
-        "tensor '%s' has dtype F16, which aggregation does not support; train in F32 or BF16", name);
+    checkAggregatable(name, dtype);
     int n = Math.toIntExact(Tensor.numel(shape));
     if (takesMaximum(name, dtype)) {
       return maximum(name, dtype, shape, n, inputs, workers);

@@ -3,17 +3,14 @@ package io.epochal.driver.train;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.epochal.tensor.DType;
+import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.aggregate.WeightedAverager;
 import io.epochal.tensor.StateDict;
-import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.RoundResult;
 import io.epochal.worker.round.TrainingConfig;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
-import java.util.Map;
 
 /**
  * Consecutive rounds of a job with a single worker, run inside one Spark task.
@@ -53,33 +50,20 @@ final class RoundChain {
       samples += r.samples();
       steps += r.steps();
       lossSum += r.lossSum();
-      if (!Double.isFinite(r.lossSum()) || !isFinite(state)) {
+      boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
+      if (more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state))) {
         break;
       }
     }
     return new RoundResult(shard.worker(), samples, steps, lossSum, state);
   }
 
-  /** Whether every floating-point element of {@code state} is finite (F32 and F64 are checked). */
-  static boolean isFinite(StateDict state) {
-    for (Map.Entry<String, Tensor> e : state) {
-      Tensor t = e.getValue();
-      if (t.dtype() == DType.F32) {
-        FloatBuffer f = t.asFloatBuffer();
-        for (int i = 0, n = f.limit(); i < n; i++) {
-          if (!Float.isFinite(f.get(i))) {
-            return false;
-          }
-        }
-      } else if (t.dtype() == DType.F64) {
-        DoubleBuffer d = t.data().asDoubleBuffer();
-        for (int i = 0, n = d.limit(); i < n; i++) {
-          if (!Double.isFinite(d.get(i))) {
-            return false;
-          }
-        }
-      }
+  private static boolean isFinite(int worker, StateDict state) {
+    try {
+      WeightedAverager.requireFinite(worker, state);
+      return true;
+    } catch (NonFiniteStateException e) {
+      return false; // the driver's averaging reports it, naming the tensor and element
     }
-    return true;
   }
 }

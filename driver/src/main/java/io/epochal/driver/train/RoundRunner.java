@@ -49,6 +49,7 @@ public final class RoundRunner {
    *
    * @param label the Spark job description
    * @param globalStep optimizer steps taken before this round
+   * @throws NonFiniteStateException naming the epoch and round (1-based) when the state is not finite
    */
   public AggregateResult run(StateDict global, int epoch, int round, long globalStep, String label) {
     final TrainingConfig cfg = config;
@@ -60,13 +61,17 @@ public final class RoundRunner {
           JavaRDD<RoundResult> results =
               shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
                   SparkTaskResources.current()));
-          if (shards.getNumPartitions() == 1) {
-            // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
-            RoundResult only = results.collect().get(0);
-            return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
-                only.lossSum(), 1);
+          try {
+            if (shards.getNumPartitions() == 1) {
+              // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
+              RoundResult only = results.collect().get(0);
+              return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
+                  only.lossSum(), 1);
+            }
+            return SparkAggregator.aggregate(results, reduceShards);
+          } catch (NonFiniteStateException ex) {
+            throw ex.inRound(e + 1, r + 1);
           }
-          return SparkAggregator.aggregate(results, reduceShards);
         }));
   }
 

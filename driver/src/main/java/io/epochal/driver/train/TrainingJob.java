@@ -181,9 +181,7 @@ public final class TrainingJob {
             step += plan.stepsInRound(maxRows, r + i);
           }
           long roundStart = System.nanoTime();
-          AggregateResult result = !runner.singleWorker()
-              ? round(runner, state, e, r, epochs, rounds, globalStep)
-              : chain(runner, state, e, r, stepsBefore, epochs, rounds);
+          AggregateResult result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
           long nanos = System.nanoTime() - roundStart;
           nanosPerRound = nanos / n;
           state = result.state();
@@ -213,24 +211,6 @@ public final class TrainingJob {
     }
   }
 
-  private AggregateResult round(RoundRunner runner, StateDict state, int e, int r, int epochs, int rounds,
-      long globalStep) throws TrainingException {
-    String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds);
-    try {
-      return runner.run(state, e, r, globalStep, spec.jobName() + ": " + label);
-    } catch (NonFiniteStateException ex) {
-      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1,
-          "epoch " + (e + 1) + " round " + (r + 1) + ": " + ex.getMessage()
-              + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
-    } catch (Exception ex) {
-      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
-      FailureReason reason = FailureClassifier.ofRound(ex);
-      String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
-      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + " round " + (r + 1) + " " + what
-          + ": " + firstLine(ex.getMessage()), ex);
-    }
-  }
-
   /**
    * How many of the {@code left} remaining rounds of the epoch a single worker runs as one chain:
    * enough to fill about {@link #CHAIN_NANOS} at the last measured time per round (one round before
@@ -243,22 +223,29 @@ public final class TrainingJob {
     return (int) Math.max(1, Math.min(left, CHAIN_NANOS / nanosPerRound));
   }
 
-  private AggregateResult chain(RoundRunner runner, StateDict state, int e, int r, long[] stepsBefore, int epochs,
+  /**
+   * Runs rounds {@code r..r+n-1} (0-based) of epoch {@code e}, {@code n = stepsBefore.length}: as
+   * one chain on a single worker, else one round ({@code n = 1}) through the sharded aggregation.
+   */
+  private AggregateResult rounds(RoundRunner runner, StateDict state, int e, int r, long[] stepsBefore, int epochs,
       int rounds) throws TrainingException {
     int last = r + stepsBefore.length;
-    String label = stepsBefore.length == 1 ? SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds)
-        : SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + "\u2013" + last;
+    boolean one = stepsBefore.length == 1;
+    String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + (one ? "" : "\u2013" + last);
+    String job = spec.jobName() + ": " + label;
     try {
-      return runner.runChain(state, e, r, stepsBefore, spec.jobName() + ": " + label);
+      return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, job)
+          : runner.run(state, e, r, stepsBefore[0], job);
     } catch (NonFiniteStateException ex) {
-      // runChain names the epoch and the round that produced the value
+      // the runner names the epoch and the round that produced the value
       throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage()
           + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
     } catch (Exception ex) {
+      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
       FailureReason reason = FailureClassifier.ofRound(ex);
       String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
-      String rounds1 = stepsBefore.length == 1 ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
-      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + rounds1 + " " + what + ": "
+      String which = one ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
+      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + which + " " + what + ": "
           + firstLine(ex.getMessage()), ex);
     }
   }
