@@ -148,20 +148,19 @@ final class CheckpointFileWriter {
    * chmod} process for every file it creates.
    */
   private long writeLocal(Path p, String name, Body body) throws IOException {
-    try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    return writeLocalChannel(p, ch -> {
       CountingOutputStream counted =
           new CountingOutputStream(new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER_SIZE));
       OutputStream out = decorator.decorate(name, counted);
       body.writeTo(out);
       out.flush();
-      ch.force(true);
       return counted.getCount();
-    }
+    });
   }
 
   /**
-   * The local file system without a stream decorator: the body writes straight to the file's
-   * channel (no intermediate stream buffer), then the file is forced to disk.
+   * The local file system: the body writes to a new file's channel (safetensors without a stream
+   * decorator write straight from the tensors' buffers), then the file is forced to disk.
    */
   private long writeLocalChannel(Path p, ChannelBody body) throws IOException {
     try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {

@@ -145,7 +145,8 @@ final class JobFs {
         return Optional.empty();
       } catch (IOException e) {
         if (failure == null) {
-          failure = e;
+          failure = new IOException("cannot read " + path + " (" + READ_ATTEMPTS + " attempts; is the file "
+              + "system reachable?): " + e.getMessage(), e);
         } else {
           failure.addSuppressed(e);
         }
