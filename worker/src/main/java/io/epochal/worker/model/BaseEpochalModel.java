@@ -26,6 +26,7 @@ public abstract class BaseEpochalModel implements EpochalModel {
 
   private final String description;
   private final long[] inputShape;
+  private final long inputSize;
   private final int outputSize;
   private final NDManager manager;
   private final ModuleState state;
@@ -45,6 +46,11 @@ public abstract class BaseEpochalModel implements EpochalModel {
     }
     checkArgument(outputSize > 0, "%s: output size must be > 0, got %s", description, outputSize);
     this.inputShape = inputShape.clone();
+    long size = 1;
+    for (long d : inputShape) {
+      size = Math.multiplyExact(size, d);
+    }
+    this.inputSize = size;
     this.outputSize = outputSize;
     this.manager = Engine.getEngine(ENGINE).newBaseManager(device == null ? Device.cpu() : device);
     this.state = new ModuleState(manager, description);
@@ -105,7 +111,7 @@ public abstract class BaseEpochalModel implements EpochalModel {
     checkOpen();
     checkNotNull(input, "input");
     long[] shape = input.getShape().getShape();
-    if (shape.length == 2 && inputShape.length > 1 && shape[1] == perSampleSize()) {
+    if (shape.length == 2 && inputShape.length > 1 && shape[1] == inputSize) {
       // flat rows of features (how the driver reads a table) are read row-major, as torch's view()
       long[] full = new long[inputShape.length + 1];
       full[0] = shape[0];
@@ -119,14 +125,6 @@ public abstract class BaseEpochalModel implements EpochalModel {
         description, Arrays.toString(inputShape).replaceAll("[\\[\\]]", ""), Arrays.toString(shape),
         Arrays.toString(inputShape));
     return forwardBatch(input, training, rng);
-  }
-
-  private long perSampleSize() {
-    long n = 1;
-    for (long d : inputShape) {
-      n = Math.multiplyExact(n, d);
-    }
-    return n;
   }
 
   @Override
