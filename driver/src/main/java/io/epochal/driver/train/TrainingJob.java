@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataOptions;
@@ -17,10 +18,13 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkJobs;
 import io.epochal.job.JobEventType;
 import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,6 +138,7 @@ public final class TrainingJob {
     }
     LoadedDataset data = loadData();
     try {
+      checkFeatures(data);
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
@@ -145,6 +150,29 @@ public final class TrainingJob {
       return new DatasetLoader(spark.session()).load(DataOptions.fromJobSpec(spec));
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
+   * fail the same way and the job would be retried for nothing.
+   */
+  private void checkFeatures(LoadedDataset data) throws TrainingException {
+    long[] shape;
+    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+        config.modelParams())) {
+      shape = model.inputShape();
+    }
+    long size = 1;
+    for (long d : shape) {
+      size *= d;
+    }
+    if (data.featureSize() != size) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + data.featureSize()
+          + " features per row (" + JobKeys.DATA_FEATURES + ") but model " + config.modelName() + " v"
+          + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
+          + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
+          + "or name other feature columns", null);
     }
   }
 

@@ -3,6 +3,7 @@ package io.epochal.driver.e2e;
 import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
 import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.epochal.checkpoint.CheckpointStore;
@@ -14,6 +15,8 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.testing.CliRun;
 import io.epochal.driver.train.RoundRunner;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
 import io.epochal.driver.train.TrainingOutcome;
 import io.epochal.job.JobEvent;
@@ -192,6 +195,23 @@ class LocalTrainingEndToEndTest {
       assertThat(c.model().require("bn1.num_batches_tracked").data().getLong(0)).as("BatchNorm forwards")
           .isPositive();
     }
+  }
+
+  @Test
+  void dataThatDoesNotFitTheModelIsRefusedBeforeAnyRoundWithBothSizes() throws Exception {
+    String data = tmp.resolve("narrow").toUri().toString();
+    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(2).build()
+        .write(spark.session(), data, false);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("misfit-job").toString(), data);
+    keys.put("model.input_dim", Integer.toString(FEATURES + 4));
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
+          assertThat(e.getMessage()).contains("the data has " + FEATURES + " features per row")
+              .contains("takes " + (FEATURES + 4) + " per sample").contains("model.input_dim");
+        });
   }
 
   @Test
