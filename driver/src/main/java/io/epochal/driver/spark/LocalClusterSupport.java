@@ -70,6 +70,9 @@ public final class LocalClusterSupport {
   /** Further executor JVM flags: offline DJL, IPv4 loopback. */
   public static final String EXECUTOR_FLAGS = "-Dai.djl.offline=true -Djava.net.preferIPv4Stack=true";
 
+  /** The kernel's transparent huge page mode, e.g. {@code always [madvise] never}. */
+  private static final Path THP_MODE = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+
   private static final Object SYSTEM_PROPERTIES = new Object();
 
   private final Path home;
@@ -178,11 +181,27 @@ public final class LocalClusterSupport {
     }
     String userOpts = conf.get("spark.executor.extraJavaOptions", "");
     conf.set("spark.executor.extraJavaOptions",
-        (JAVA_OPENS + " " + EXECUTOR_FLAGS + " " + userOpts).trim());
+        (JAVA_OPENS + " " + EXECUTOR_FLAGS + " " + hugePagesFlag(THP_MODE) + " " + userOpts).trim());
     conf.set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
     conf.set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
     conf.set("spark.home", home.toString());
     return conf;
+  }
+
+  /**
+   * {@code -XX:+UseTransparentHugePages} when the kernel offers transparent huge pages to programs
+   * that ask ({@code [madvise]} or {@code [always]} in {@code mode}), else empty. Training allocates
+   * short-lived objects at every step; on 4 KiB pages each heap page the collector hands out fresh
+   * costs a page fault (on virtual machines a costly one), and a worker's round time then swings by
+   * a fifth with the collector's rhythm. The launcher {@code bin/epochal} does the same for its own JVM.
+   */
+  static String hugePagesFlag(Path mode) {
+    try {
+      String m = Files.readString(mode);
+      return m.contains("[always]") || m.contains("[madvise]") ? "-XX:+UseTransparentHugePages" : "";
+    } catch (IOException | RuntimeException e) {
+      return ""; // no such file (not Linux, or no THP support): the JVM's default pages
+    }
   }
 
   /**

@@ -84,7 +84,9 @@ public final class DriverBenchmark {
         System.getProperty("java.vm.name"), rt.maxMemory() / (1024.0 * 1024 * 1024),
         System.getProperty("os.name") + " " + System.getProperty("os.arch"), loadBefore, loadAverage(),
         (System.nanoTime() - start) / 1e9);
-    out.println("Settings: " + settings);
+    out.println("Settings: " + settings + "; JVM heap on " + (java.lang.management.ManagementFactory
+        .getRuntimeMXBean().getInputArguments().contains("-XX:+UseTransparentHugePages")
+        ? "transparent huge pages" : "default pages"));
     out.println();
     table.print(out);
   }

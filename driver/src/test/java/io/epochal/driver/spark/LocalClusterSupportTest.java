@@ -29,6 +29,18 @@ class LocalClusterSupportTest {
   }
 
   @Test
+  void executorsUseTransparentHugePagesOnlyWhereTheKernelOffersThem(@TempDir Path dir) throws Exception {
+    Path mode = dir.resolve("enabled");
+    Files.writeString(mode, "always [madvise] never\n");
+    assertThat(LocalClusterSupport.hugePagesFlag(mode)).isEqualTo("-XX:+UseTransparentHugePages");
+    Files.writeString(mode, "[always] madvise never\n");
+    assertThat(LocalClusterSupport.hugePagesFlag(mode)).isEqualTo("-XX:+UseTransparentHugePages");
+    Files.writeString(mode, "always madvise [never]\n");
+    assertThat(LocalClusterSupport.hugePagesFlag(mode)).isEmpty();
+    assertThat(LocalClusterSupport.hugePagesFlag(dir.resolve("missing"))).isEmpty();
+  }
+
+  @Test
   void tasksRunInSeparateExecutorJvms() {
     long driverPid = ProcessHandle.current().pid();
     Path home;

@@ -5,7 +5,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceAssignment;
@@ -105,9 +104,9 @@ public final class LocalRound {
     long samples = 0;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
-        GradientHandles gradients = new GradientHandles(params)) {
+        GradientHandles gradients = new GradientHandles(params);
+        BatchInput input = new BatchInput(shard, config.batchSize(), roundManager)) {
       optimizer.loadStateDict(optimizerState);
-      BatchBuffer buffer = new BatchBuffer(shard, config.batchSize());
       int first = plan.firstStep(round);
       for (int s = 0; s < steps; s++) {
         int step = first + s;
@@ -115,11 +114,9 @@ public final class LocalRound {
         int end = plan.batchEnd(shard.rows(), step);
         int n = end - start;
         try (NDManager stepManager = roundManager.newSubManager()) {
-          buffer.fill(perm, start, end);
-          NDArray x = stepManager.create(buffer.features(n), new Shape(batchShape(n, shard.featureShape())));
-          NDArray y = shard.labelWidth() == 1
-              ? stepManager.create(buffer.labels(n), new Shape(n))
-              : stepManager.create(buffer.labels(n), new Shape(n, shard.labelWidth()));
+          input.fill(perm, start, end);
+          NDArray x = input.features(stepManager);
+          NDArray y = input.labels(stepManager);
           float batchLoss;
           try (Autograd autograd = Autograd.record()) {
             NDArray prediction = model.forward(x, true, rng);
@@ -196,63 +193,5 @@ public final class LocalRound {
     StateDict.Builder b = StateDict.builder();
     optimizerState.asMap().forEach((k, v) -> b.put(OPTIMIZER_PREFIX + k, v));
     return b.build();
-  }
-
-  private static long[] batchShape(int n, long[] featureShape) {
-    long[] s = new long[featureShape.length + 1];
-    s[0] = n;
-    System.arraycopy(featureShape, 0, s, 1, featureShape.length);
-    return s;
-  }
-
-  /** Gathers permuted rows into reusable arrays. */
-  private static final class BatchBuffer {
-    private final DataShard shard;
-    private final float[] features;
-    private final float[] labels;
-    private float[] lastFeatures;
-    private float[] lastLabels;
-
-    BatchBuffer(DataShard shard, int batchSize) {
-      this.shard = shard;
-      this.features = new float[batchSize * shard.featureSize()];
-      this.labels = new float[batchSize * shard.labelWidth()];
-    }
-
-    void fill(int[] perm, int start, int end) {
-      int fs = shard.featureSize();
-      int lw = shard.labelWidth();
-      float[] srcF = shard.features();
-      float[] srcL = shard.labels();
-      for (int i = start; i < end; i++) {
-        int row = perm[i];
-        System.arraycopy(srcF, row * fs, features, (i - start) * fs, fs);
-        System.arraycopy(srcL, row * lw, labels, (i - start) * lw, lw);
-      }
-      lastFeatures = null;
-      lastLabels = null;
-    }
-
-    float[] features(int n) {
-      int len = n * shard.featureSize();
-      if (len == features.length) {
-        return features;
-      }
-      if (lastFeatures == null) {
-        lastFeatures = java.util.Arrays.copyOf(features, len);
-      }
-      return lastFeatures;
-    }
-
-    float[] labels(int n) {
-      int len = n * shard.labelWidth();
-      if (len == labels.length) {
-        return labels;
-      }
-      if (lastLabels == null) {
-        lastLabels = java.util.Arrays.copyOf(labels, len);
-      }
-      return lastLabels;
-    }
   }
 }

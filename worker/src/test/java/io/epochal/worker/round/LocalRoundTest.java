@@ -11,6 +11,8 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -157,5 +159,21 @@ class LocalRoundTest {
     assertThat(result.lossSum()).isPositive();
     Tensor step = result.state().require("optimizer.layers.0.weight.step");
     assertThat(step.floatValue()).isEqualTo(3f);
+  }
+
+  @Test
+  void aRoundGathersItsBatchesIntoBuffersAllocatedOncePerRoundNotPerStep() {
+    TrainingConfig config = RoundFixtures.adam(0.0, 8, 400);
+    DataShard shard = RoundFixtures.shard(0, 8 * 400, 3);
+    StateDict start = RoundFixtures.initialState(config);
+    LocalRound.run(config, start, shard, 0, 0, 0); // warm-up: the model and the optimizer's scratch
+    BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
+        .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+    long before = direct.getCount();
+    RoundResult result = LocalRound.run(config, start, shard, 1, 0, 400);
+    long created = direct.getCount() - before;
+    assertThat(result.steps()).isEqualTo(400);
+    // two input arrays per step would leave hundreds of direct buffers for the collector to free
+    assertThat(created).as("direct buffers left by a 400-step round").isLessThan(40);
   }
 }
