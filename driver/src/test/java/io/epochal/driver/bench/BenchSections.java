@@ -89,9 +89,11 @@ final class BenchSections {
     double ratio = (double) best.trainingNanos() / bestLocal.nanos();
     int rounds = bestLocal.rounds();
     table.add("1", "E epochs on 1 worker: Spark vs local loop", mainSetup("local[1]", epochs),
-        String.format("%s epochs incl. checkpoints (%s whole job with data load); %.1f ms/round; CPU %s",
+        String.format("%s epochs incl. checkpoints (%s whole job with data load); %.1f ms/round; CPU %s; "
+            + "epoch end → commit %.0f ms mean, the last (waited for) %.0f ms",
             Fmt.secs(best.trainingNanos()), Fmt.secs(best.wallNanos), best.trainingNanos() / 1e6 / rounds,
-            Fmt.secs(best.cpuNanos)),
+            Fmt.secs(best.cpuNanos), best.listener.meanCommitLagNanos(epochs) / 1e6,
+            best.listener.commitLagNanos(epochs) / 1e6),
         String.format("LocalRound.run loop, no Spark/checkpoints: %s; %.1f ms/round; CPU %s; final state %s",
             Fmt.secs(bestLocal.nanos()), bestLocal.nanos() / 1e6 / rounds, Fmt.secs(bestLocal.cpuNanos()),
             best.diff == 0 ? "bit-identical" : String.format("max |diff| %.2g", best.diff)),
@@ -102,8 +104,12 @@ final class BenchSections {
   /** (2) Two workers against one on the same two-slot session. */
   void twoWorkersVsOne(EpochalSpark spark) throws Exception {
     int epochs = s.integer("epochs");
-    log.println("bench: (2) warming up (1 epoch on 2 workers)");
-    train(spark, mainJob("two-workers-warmup", 2, 1).resolve());
+    // Two threads training in one JVM need longer than one to reach their steady state (the heap
+    // grows and the young generation is resized): warm both paths up before measuring.
+    int warm = s.integer("warmup-epochs");
+    log.printf("bench: (2) warming up (%d epochs on 2 workers, 1 on 1 worker)%n", warm);
+    train(spark, mainJob("two-workers-warmup", 2, warm).resolve());
+    train(spark, mainJob("one-worker-warmup", 1, 1).resolve());
     Run one = null;
     Run two = null;
     for (int i = 0; i < s.integer("repeat"); i++) {

@@ -33,7 +33,8 @@ final class BenchSettings {
     d.put("batch", "64");
     d.put("local-steps", "750");
     d.put("epochs", "3");
-    d.put("repeat", "3");
+    d.put("repeat", "5");
+    d.put("warmup-epochs", "3");
     d.put("sizes", "1000000,10000000,50000000");
     d.put("size-batch", "4");
     d.put("size-rounds", "3");

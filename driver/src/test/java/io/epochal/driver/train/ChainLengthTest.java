@@ -24,6 +24,13 @@ class ChainLengthTest {
   }
 
   @Test
+  void theChainWhoseTimeComesNearestToOneSecondIsChosen() {
+    assertThat(TrainingJob.chainLength(10, 600 * MS)).isEqualTo(2); // 1.2 s rather than 0.6 s
+    assertThat(TrainingJob.chainLength(10, 300 * MS)).isEqualTo(3); // 0.9 s rather than 1.2 s
+    assertThat(TrainingJob.chainLength(10, 800 * MS)).isEqualTo(1); // 0.8 s rather than 1.6 s
+  }
+
+  @Test
   void roundsLongerThanTheTargetRunOneAtATime() {
     assertThat(TrainingJob.chainLength(10, 5_000 * MS)).isEqualTo(1);
   }
