@@ -26,12 +26,12 @@ final class BenchSettings {
     d.put("sections", "1,2,3,4");
     // Rounds long enough that a Spark job's fixed cost (tens of ms) is a few percent of a round, as
     // the design asks: with 2 workers a round is one pass over a worker's 48 k rows (750 steps).
-    d.put("rows", "96000");
+    d.put("rows", "192000");
     d.put("features", "64");
     d.put("classes", "10");
     d.put("hidden", "256");
     d.put("batch", "64");
-    d.put("local-steps", "750");
+    d.put("local-steps", "1500");
     d.put("epochs", "3");
     d.put("repeat", "5");
     d.put("warmup-epochs", "3");
