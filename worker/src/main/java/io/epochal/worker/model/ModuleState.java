@@ -179,7 +179,7 @@ public final class ModuleState {
         e.init.fill(values, rng);
         ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
         buf.asFloatBuffer().put(values);
-        e.array.set(buf);
+        TensorConversion.copyBytes(buf, e.array);
       }
     });
   }

@@ -34,9 +34,9 @@ final class Workspace {
   private final LinkedHashMap<Integer, Scalar> scalars = new LinkedHashMap<>(64, 0.75f, true);
 
   /**
-   * A cached 0-d array and the direct buffer its value is written from. Each has its own buffer:
-   * the PyTorch engine's {@code NDArray.set(Buffer)} may keep using the buffer's memory as the
-   * array's storage, so a buffer shared between arrays would change them all.
+   * A cached 0-d array and the direct buffer it was made from. Each has its own buffer: on the CPU
+   * the engine makes the array over the buffer's memory, so a buffer shared between arrays would
+   * change them all. An evicted entry's array is closed and its buffer reused for the next value.
    */
   private record Scalar(NDArray array, ByteBuffer buffer) {}
 
@@ -59,22 +59,26 @@ final class Workspace {
 
   /**
    * A 0-d float32 array holding {@code v}, valid until {@link #SCALARS_KEPT} other values have been
-   * asked for: use it right away. Values come from a cache; on a miss the least recently used array
-   * is overwritten (writing 4 bytes costs a fraction of creating an array).
+   * asked for: use it right away. Values come from a cache; on a miss the least recently used entry
+   * gives up its buffer, which takes the new value and a new array over it (no direct buffer is
+   * allocated once the cache is full).
    */
   NDArray scalar(float v) {
     int bits = Float.floatToRawIntBits(v);
     Scalar s = scalars.get(bits);
     if (s == null) {
+      ByteBuffer buffer;
       if (scalars.size() < SCALARS_KEPT) {
-        s = new Scalar(manager.create(v), ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder()));
+        buffer = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
       } else {
         Iterator<Map.Entry<Integer, Scalar>> eldest = scalars.entrySet().iterator();
-        s = eldest.next().getValue();
+        Scalar old = eldest.next().getValue();
         eldest.remove();
-        s.buffer().putFloat(0, v);
-        s.array().set(s.buffer());
+        old.array().close();
+        buffer = old.buffer();
       }
+      buffer.putFloat(0, v);
+      s = new Scalar(manager.create(buffer, new Shape(), DataType.FLOAT32), buffer);
       scalars.put(bits, s);
     }
     return s.array();

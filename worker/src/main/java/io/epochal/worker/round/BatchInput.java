@@ -12,16 +12,16 @@ import java.util.Arrays;
 
 /**
  * A round's batch input: permuted rows gathered into two direct buffers allocated once per round,
- * and a features and a labels array of the full batch shape that are pointed at those buffers
- * before every step ({@link NDArray#set(java.nio.Buffer)}, which on the CPU makes the array use the
- * buffer's memory without copying).
+ * from which every step's features and labels arrays are made.
  *
- * <p>Creating the step's arrays from Java arrays instead would allocate a fresh direct buffer per
+ * <p>Making the step's arrays from Java arrays instead would allocate a fresh direct buffer per
  * array and step, which only a garbage collection frees: the process then keeps touching new
- * native pages (thousands of page faults per round) and a round's time swings by a quarter with
- * the collector's rhythm. A last, shorter batch of an epoch gets arrays of its own shape.
+ * native pages (thousands of page faults per round) and a round's time swings by a fifth with the
+ * collector's rhythm. An array made from a direct buffer on the CPU uses the buffer's memory
+ * (PyTorch's {@code from_blob}); on a GPU it is copied to the device. Either way a step's arrays
+ * are used up (forward and backward) before the next step gathers its rows into the buffers.
  */
-final class BatchInput implements AutoCloseable {
+final class BatchInput {
 
   private final DataShard shard;
   private final int batchSize;
@@ -29,23 +29,19 @@ final class BatchInput implements AutoCloseable {
   private final ByteBuffer labelBytes;
   private final FloatBuffer features;
   private final FloatBuffer labels;
-  private final NDArray x;
-  private final NDArray y;
   private int rows;
 
-  /** Buffers and arrays for batches of up to {@code batchSize} rows, owned by {@code manager}. */
-  BatchInput(DataShard shard, int batchSize, NDManager manager) {
+  /** Buffers for batches of up to {@code batchSize} rows of {@code shard}. */
+  BatchInput(DataShard shard, int batchSize) {
     this.shard = shard;
     this.batchSize = batchSize;
     this.featureBytes = direct(batchSize * shard.featureSize());
     this.labelBytes = direct(batchSize * shard.labelWidth());
     this.features = featureBytes.asFloatBuffer();
     this.labels = labelBytes.asFloatBuffer();
-    this.x = manager.create(new Shape(shape(batchSize, shard.featureShape())), DataType.FLOAT32);
-    this.y = manager.create(labelShape(batchSize), DataType.FLOAT32);
   }
 
-  /** Gathers rows {@code perm[start..end)} of the shard. */
+  /** Gathers rows {@code perm[start..end)} of the shard (at most the batch size). */
   void fill(int[] perm, int start, int end) {
     int fs = shard.featureSize();
     int lw = shard.labelWidth();
@@ -61,28 +57,17 @@ final class BatchInput implements AutoCloseable {
     rows = end - start;
   }
 
-  /**
-   * The gathered features, {@code [n, featureShape...]}. The full-batch array is attached to
-   * {@code stepManager} until it closes (DJL puts an operation's result in its input's manager, so
-   * the step's intermediate arrays are freed with the step) and then returns to the round.
-   */
+  /** The gathered features, {@code [n, featureShape...]}, as an array of {@code stepManager}. */
   NDArray features(NDManager stepManager) {
-    if (rows == batchSize) {
-      x.set(featureBytes);
-      x.tempAttach(stepManager);
-      return x;
-    }
-    return stepManager.create(copy(features, rows * shard.featureSize()), new Shape(shape(rows, shard.featureShape())));
+    ByteBuffer bytes = view(featureBytes, rows * shard.featureSize());
+    return stepManager.create(bytes, new Shape(shape(rows, shard.featureShape())), DataType.FLOAT32);
   }
 
-  /** The gathered labels, {@code [n]} or {@code [n, labelWidth]}. */
+  /** The gathered labels, {@code [n]} or {@code [n, labelWidth]}, as an array of {@code stepManager}. */
   NDArray labels(NDManager stepManager) {
-    if (rows == batchSize) {
-      y.set(labelBytes);
-      y.tempAttach(stepManager);
-      return y;
-    }
-    return stepManager.create(copy(labels, rows * shard.labelWidth()), labelShape(rows));
+    ByteBuffer bytes = view(labelBytes, rows * shard.labelWidth());
+    Shape s = shard.labelWidth() == 1 ? new Shape(rows) : new Shape(rows, shard.labelWidth());
+    return stepManager.create(bytes, s, DataType.FLOAT32);
   }
 
   /** Rows gathered by the last {@link #fill}. */
@@ -90,14 +75,9 @@ final class BatchInput implements AutoCloseable {
     return rows;
   }
 
-  private Shape labelShape(int n) {
-    return shard.labelWidth() == 1 ? new Shape(n) : new Shape(n, shard.labelWidth());
-  }
-
-  private static float[] copy(FloatBuffer src, int len) {
-    float[] out = new float[len];
-    src.get(0, out);
-    return out;
+  /** The first {@code floats} values of {@code buffer}, as a direct buffer over the same memory. */
+  private static ByteBuffer view(ByteBuffer buffer, int floats) {
+    return buffer.slice(0, floats * Float.BYTES).order(ByteOrder.nativeOrder());
   }
 
   private static ByteBuffer direct(int floats) {
@@ -109,12 +89,6 @@ final class BatchInput implements AutoCloseable {
     s[0] = n;
     System.arraycopy(featureShape, 0, s, 1, featureShape.length);
     return s;
-  }
-
-  @Override
-  public void close() {
-    x.close();
-    y.close();
   }
 
   @Override

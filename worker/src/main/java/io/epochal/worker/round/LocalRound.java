@@ -104,9 +104,9 @@ public final class LocalRound {
     long samples = 0;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
-        GradientHandles gradients = new GradientHandles(params);
-        BatchInput input = new BatchInput(shard, config.batchSize(), roundManager)) {
+        GradientHandles gradients = new GradientHandles(params)) {
       optimizer.loadStateDict(optimizerState);
+      BatchInput input = new BatchInput(shard, config.batchSize());
       int first = plan.firstStep(round);
       for (int s = 0; s < steps; s++) {
         int step = first + s;

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.epochal.tensor.DType;
@@ -16,6 +17,8 @@ import java.nio.ByteOrder;
  * to the CPU first, so a tensor never depends on the device it came from.
  */
 public final class TensorConversion {
+
+  private static final NDIndex ALL = new NDIndex("...");
 
   private TensorConversion() {}
 
@@ -50,10 +53,32 @@ public final class TensorConversion {
         "tensor '%s' is %s%s but the model expects %s%s", name, tensor.dtype(),
         java.util.Arrays.toString(tensor.shape()), want, java.util.Arrays.toString(shape));
     ByteBuffer src = tensor.data();
-    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
-    direct.put(src);
-    direct.flip();
-    target.set(direct);
+    ByteBuffer direct;
+    if (src.isDirect()) {
+      direct = src.slice().order(ByteOrder.nativeOrder()); // read only, for the copy below
+    } else {
+      direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+      direct.put(src);
+      direct.flip();
+    }
+    copyBytes(direct, target);
+  }
+
+  /**
+   * Copies native-order bytes from a direct buffer into {@code target} (same element count and
+   * type) natively, in place: the array keeps its own memory. ({@code NDArray.set(Buffer)} would
+   * swap in the buffer's memory, through an engine path that prints a deprecation warning on a
+   * process's first use.) Only a 0-d array, which cannot be indexed, takes that path.
+   */
+  public static void copyBytes(ByteBuffer direct, NDArray target) {
+    checkArgument(direct.isDirect(), "copyBytes needs a direct buffer, got %s", direct);
+    if (target.getShape().dimension() == 0) {
+      target.set(direct);
+      return;
+    }
+    try (NDArray source = target.getManager().create(direct, target.getShape(), target.getDataType())) {
+      target.set(ALL, source);
+    }
   }
 
   /** The tensor dtype of a DJL data type. */
