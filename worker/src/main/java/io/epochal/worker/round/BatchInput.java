@@ -70,11 +70,6 @@ final class BatchInput {
     return stepManager.create(bytes, s, DataType.FLOAT32);
   }
 
-  /** Rows gathered by the last {@link #fill}. */
-  int rows() {
-    return rows;
-  }
-
   /** The first {@code floats} values of {@code buffer}, as a direct buffer over the same memory. */
   private static ByteBuffer view(ByteBuffer buffer, int floats) {
     return buffer.slice(0, floats * Float.BYTES).order(ByteOrder.nativeOrder());
@@ -84,7 +79,7 @@ final class BatchInput {
     return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
   }
 
-  static long[] shape(int n, long[] featureShape) {
+  private static long[] shape(int n, long[] featureShape) {
     long[] s = new long[featureShape.length + 1];
     s[0] = n;
     System.arraycopy(featureShape, 0, s, 1, featureShape.length);
