@@ -14,8 +14,8 @@ class ChainLengthTest {
   }
 
   @Test
-  void shortRoundsAreChainedToFillAboutOneSecond() {
-    assertThat(TrainingJob.chainLength(100, 50 * MS)).isEqualTo(20);
+  void shortRoundsAreChainedToFillAboutTwoSeconds() {
+    assertThat(TrainingJob.chainLength(100, 50 * MS)).isEqualTo(40);
   }
 
   @Test
@@ -24,10 +24,10 @@ class ChainLengthTest {
   }
 
   @Test
-  void theChainWhoseTimeComesNearestToOneSecondIsChosen() {
-    assertThat(TrainingJob.chainLength(10, 600 * MS)).isEqualTo(2); // 1.2 s rather than 0.6 s
-    assertThat(TrainingJob.chainLength(10, 300 * MS)).isEqualTo(3); // 0.9 s rather than 1.2 s
-    assertThat(TrainingJob.chainLength(10, 800 * MS)).isEqualTo(1); // 0.8 s rather than 1.6 s
+  void theChainWhoseTimeComesNearestToTwoSecondsIsChosen() {
+    assertThat(TrainingJob.chainLength(10, 1200 * MS)).isEqualTo(2); // 2.4 s rather than 1.2 s
+    assertThat(TrainingJob.chainLength(10, 700 * MS)).isEqualTo(3); // 2.1 s rather than 2.8 s
+    assertThat(TrainingJob.chainLength(10, 1700 * MS)).isEqualTo(1); // 1.7 s rather than 3.4 s
   }
 
   @Test
