@@ -40,7 +40,9 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 final class JobFs {
 
-  private static final int READ_ATTEMPTS = 3;
+  private static final int READ_ATTEMPTS = 5;
+  /** Wait before the second read attempt; doubled before each further one (50 + 100 + 200 + 400 ms). */
+  private static final long READ_BACKOFF_MS = 50;
 
   private final FileSystem fs;
   private final boolean local;
@@ -130,13 +132,18 @@ final class JobFs {
   }
 
   /**
-   * The whole content of {@code path}, or empty if it does not exist. A file replaced while it is
-   * read (on HDFS the old file's block disappears under an open stream) is opened and read again,
-   * up to {@value #READ_ATTEMPTS} times in all.
+   * The whole content of {@code path}, or empty if it does not exist. A file that cannot be read is
+   * opened and read again, up to {@value #READ_ATTEMPTS} times in all with a doubling wait from
+   * {@value #READ_BACKOFF_MS} ms: on HDFS a file replaced while it is read loses its block under
+   * the open stream, and a file just completed can have no live replica to read from until its
+   * DataNode reports the block (a {@code BlockMissingException} for a few hundred milliseconds).
    */
   Optional<byte[]> readIfExists(Path path) throws IOException {
     IOException failure = null;
     for (int attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      if (attempt > 1) {
+        backOff(path, READ_BACKOFF_MS << (attempt - 2));
+      }
       try (InputStream in = fs.open(path)) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         in.transferTo(buf);
@@ -153,6 +160,15 @@ final class JobFs {
       }
     }
     throw failure;
+  }
+
+  private static void backOff(Path path, long millis) throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while waiting to read " + path + " again");
+    }
   }
 
   private java.nio.file.Path toLocal(Path path) {
