@@ -40,8 +40,8 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  */
 final class JobFs {
 
-  private static final int READ_ATTEMPTS = 5;
-  /** Wait before the second read attempt; doubled before each further one (50 + 100 + 200 + 400 ms). */
+  private static final int READ_ATTEMPTS = 7;
+  /** Wait before the second read attempt; doubled before each further one (3.15 s in all). */
   private static final long READ_BACKOFF_MS = 50;
 
   private final FileSystem fs;
@@ -136,7 +136,8 @@ final class JobFs {
    * opened and read again, up to {@value #READ_ATTEMPTS} times in all with a doubling wait from
    * {@value #READ_BACKOFF_MS} ms: on HDFS a file replaced while it is read loses its block under
    * the open stream, and a file just completed can have no live replica to read from until its
-   * DataNode reports the block (a {@code BlockMissingException} for a few hundred milliseconds).
+   * DataNode reports the block (a {@code BlockMissingException} while the writer's close waits for
+   * that report, which has taken over 750 ms on a loaded machine).
    */
   Optional<byte[]> readIfExists(Path path) throws IOException {
     IOException failure = null;
