@@ -34,6 +34,7 @@ final class BenchSettings {
     d.put("local-steps", "1500");
     d.put("epochs", "3");
     d.put("repeat", "5");
+    d.put("pairs", "7");
     d.put("warmup-epochs", "3");
     d.put("sizes", "1000000,10000000,50000000");
     d.put("size-batch", "4");

@@ -18,11 +18,15 @@ final class TimingListener implements TrainingListener {
   private final List<String> warnings = new ArrayList<>();
   private volatile int rounds;
   private volatile long startedCpu = -1;
+  private volatile ThreadCpu startedThreads;
+  private volatile long startedMillis = Long.MAX_VALUE;
 
   @Override
   public void started(int firstEpoch, int epochs, int rounds, String checkpoint) {
     this.rounds = rounds;
     this.startedCpu = Fmt.processCpuNanos();
+    this.startedThreads = ThreadCpu.snapshot();
+    this.startedMillis = System.currentTimeMillis();
   }
 
   @Override
@@ -48,6 +52,16 @@ final class TimingListener implements TrainingListener {
   /** Process CPU time (all threads) when the job started its epochs, or -1 if it did not. */
   long startedCpuNanos() {
     return startedCpu;
+  }
+
+  /** Per-thread CPU when the job started its epochs, or null if it did not. */
+  ThreadCpu startedThreads() {
+    return startedThreads;
+  }
+
+  /** Wall-clock time (ms since the epoch) when the job started its epochs. */
+  long startedMillis() {
+    return startedMillis;
   }
 
   /** Warnings the job reported. */
