@@ -16,8 +16,8 @@ import java.util.stream.Stream;
  *
  * <ol>
  *   <li>E epochs on one worker through Spark ({@code local[1]}, a {@code TrainingJob} with its
- *       checkpoints) against {@code LocalRound.run} in a plain loop over the same rounds (target
- *       ≤ 1.05× wall);
+ *       checkpoints) against {@code LocalRound.run} in a plain loop over the same rounds, in
+ *       {@code --pairs} back-to-back pairs (target: the median pair ratio ≤ 1.05× wall);
  *   <li>two workers against one on {@code local[2]}, one intra-op thread each (target ≥ 1.7×
  *       samples/s);
  *   <li>time per round for MLPs of about 1 M, 10 M and 50 M parameters (2 workers, 1 local step,
