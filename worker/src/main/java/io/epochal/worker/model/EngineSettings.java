@@ -28,6 +28,7 @@ public final class EngineSettings {
    */
   public static synchronized int configureThreads(int threads) {
     checkArgument(threads >= 1, "thread count must be >= 1, got %s", threads);
+    OneDnnIsaCheck.warnOnce();
     String value = Integer.toString(threads);
     System.setProperty(NUM_THREADS, value);
     if (System.getProperty(NUM_INTEROP_THREADS) == null) {
