@@ -30,12 +30,7 @@ final class TaskSpans extends SparkListener {
    * launch, and from the last finish to the end.
    */
   synchronized String gaps(long fromMillis, long toMillis) {
-    List<long[]> run = new ArrayList<>();
-    for (long[] s : spans) {
-      if (s[0] >= fromMillis) {
-        run.add(s);
-      }
-    }
+    List<long[]> run = launchedSince(fromMillis);
     run.sort((a, b) -> Long.compare(a[0], b[0]));
     StringBuilder b = new StringBuilder();
     long last = fromMillis;
@@ -52,13 +47,21 @@ final class TaskSpans extends SparkListener {
    */
   synchronized long[] since(long fromMillis) {
     long[] sums = new long[3];
-    for (long[] s : spans) {
-      if (s[0] >= fromMillis) {
-        sums[0]++;
-        sums[1] += s[2];
-        sums[2] += s[3];
-      }
+    for (long[] s : launchedSince(fromMillis)) {
+      sums[0]++;
+      sums[1] += s[2];
+      sums[2] += s[3];
     }
     return sums;
+  }
+
+  private List<long[]> launchedSince(long fromMillis) {
+    List<long[]> out = new ArrayList<>();
+    for (long[] s : spans) {
+      if (s[0] >= fromMillis) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 }

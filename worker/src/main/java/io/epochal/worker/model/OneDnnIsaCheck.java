@@ -17,10 +17,10 @@ import org.slf4j.LoggerFactory;
  * kernels they do not. {@code bin/epochal} sets the variable; a JVM started otherwise (spark-submit,
  * an IDE) may not, and the environment of a running process cannot be changed from Java.
  */
-public final class OneDnnIsaCheck {
+final class OneDnnIsaCheck {
 
   /** The environment variable oneDNN reads for its instruction set limit. */
-  public static final String VARIABLE = "ONEDNN_MAX_CPU_ISA";
+  static final String VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
   private static final Logger LOG = LoggerFactory.getLogger(OneDnnIsaCheck.class);
   private static final Path CPUINFO = Paths.get("/proc/cpuinfo");

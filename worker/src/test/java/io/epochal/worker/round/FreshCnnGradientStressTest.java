@@ -69,7 +69,7 @@ class FreshCnnGradientStressTest {
       for (NamedParameter p : model.trainableParameters()) {
         p.parameter().getArray().setRequiresGradient(true);
       }
-      NDArray x = step.create(shard.features(), new Shape(shard.rows(), 64));
+      NDArray x = step.create(shard.features(), new Shape(shard.rows(), shard.featureSize()));
       NDArray y = step.create(shard.labels(), new Shape(shard.rows()));
       try (Autograd a = Autograd.record()) {
         a.backward(Losses.create("softmax_cross_entropy").evaluate(model.forward(x, true, new SplittableRandom(1)), y));
