@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * existing target.
  *
  * <p>A state dict larger than {@link Builder#optShardBytes} is stored as shards plus an index (the
- * Hugging Face layout); the files of a checkpoint are written and read in parallel on the store's
- * own small pool ({@link Builder#optIoThreads}), each hashed on a second pool of that size while it is
- * written, and every file,
+ * Hugging Face layout); the files of a checkpoint are read in parallel on the store's own small pool
+ * ({@link Builder#optIoThreads}) and written in parallel on another ({@link Builder#optWriteThreads}),
+ * each hashed on a third pool of the writers' size while it is written, and every file,
  * shard and index alike, is listed in the manifest with its size and digest. Loaded tensors above
  * {@link Builder#optOffHeapTensorBytes} live off-heap.
  */
@@ -54,6 +54,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final long DEFAULT_SHARD_BYTES = 64L << 20;
   /** Default {@link Builder#optOffHeapTensorBytes}: 256 KiB. */
   public static final int DEFAULT_OFF_HEAP_TENSOR_BYTES = 256 << 10;
+  /** Default {@link Builder#optWriteThreads} on file systems other than the local one: 8. */
+  public static final int DEFAULT_REMOTE_WRITE_THREADS = 8;
 
   private final FileSystem fs;
   private final FileContext fc;
@@ -61,7 +63,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointLayout layout;
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
-  private final ExecutorService pool;
+  private final ExecutorService readPool;
+  private final ExecutorService writePool;
   private final ExecutorService hasher;
 
   private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
@@ -69,12 +72,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     this.fc = fc;
     this.local = local;
     this.layout = new CheckpointLayout(jobDir);
-    this.pool = newPool("checkpoint-io-", b.ioThreads);
-    this.hasher = newPool("checkpoint-sha256-", b.ioThreads);
+    int writeThreads = b.writeThreads(local);
+    this.readPool = newPool("checkpoint-read-", b.ioThreads);
+    this.writePool = newPool("checkpoint-write-", writeThreads);
+    this.hasher = newPool("checkpoint-sha256-", writeThreads);
     TensorAllocator allocator = b.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, pool, allocator);
-    this.writer = new CheckpointFileWriter(fs, local, b.decorator, pool, hasher, b.shardBytes);
+    this.reader = new CheckpointReader(fs, readPool, allocator);
+    this.writer = new CheckpointFileWriter(fs, local, b.decorator, writePool, hasher, b.shardBytes);
   }
 
   private static ExecutorService newPool(String prefix, int threads) {
@@ -287,7 +292,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public void close() throws IOException {
-    pool.shutdown();
+    readPool.shutdown();
+    writePool.shutdown();
     hasher.shutdown();
     fs.close();
   }
@@ -336,6 +342,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     private OutputStreamDecorator decorator = OutputStreamDecorator.NONE;
     private long shardBytes = DEFAULT_SHARD_BYTES;
     private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    private int writeThreads;
     private int offHeapTensorBytes = DEFAULT_OFF_HEAP_TENSOR_BYTES;
 
     private Builder() {}
@@ -373,13 +380,35 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Threads that write and read a checkpoint's files in parallel (default: the number of cores,
-     * at most 4); as many more hash the files being written, at the same time as their I/O.
+     * Threads that read a checkpoint's files in parallel, each reading and hashing its file
+     * (default: the number of cores, at most 4); on the local file system also the threads that
+     * write them, unless {@link #optWriteThreads} says otherwise.
      */
     public Builder optIoThreads(int ioThreads) {
       checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
       this.ioThreads = ioThreads;
       return this;
+    }
+
+    /**
+     * Threads that write a checkpoint's files in parallel; as many more hash the files being
+     * written, at the same time as their I/O. Default: {@link #optIoThreads} on the local file
+     * system; on others at least {@value HadoopCheckpointStore#DEFAULT_REMOTE_WRITE_THREADS}, since there a file's writer
+     * spends most of its time waiting for the DataNodes to sync its blocks and for the NameNode to
+     * complete the file, and writing every file of a commit at once hides those waits behind the
+     * others' transfers.
+     */
+    public Builder optWriteThreads(int writeThreads) {
+      checkArgument(writeThreads >= 1, "writeThreads must be >= 1, got %s", writeThreads);
+      this.writeThreads = writeThreads;
+      return this;
+    }
+
+    int writeThreads(boolean localFs) {
+      if (writeThreads > 0) {
+        return writeThreads;
+      }
+      return localFs ? ioThreads : Math.max(ioThreads, DEFAULT_REMOTE_WRITE_THREADS);
     }
 
     /**

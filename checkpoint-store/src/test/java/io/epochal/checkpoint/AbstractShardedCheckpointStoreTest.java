@@ -16,6 +16,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -211,6 +215,46 @@ abstract class AbstractShardedCheckpointStoreTest {
     assertThat(Arrays.stream(fileSystem().listStatus(new Path(store.checkpointsDir())))
         .map(s -> s.getPath().getName())).containsExactly("epoch-000001");
     assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+  }
+
+  @Test
+  void withAWriteThreadPerFileEveryDataFileOfACommitIsWrittenAtTheSameTime() throws Exception {
+    int dataFiles = 9; // two indexes, 3 + 3 shards, the probe
+    CyclicBarrier allWriting = new CyclicBarrier(dataFiles);
+    OutputStreamDecorator meeting = (name, out) -> name.equals(CheckpointManifest.FILE_NAME) ? out
+        : new FilterOutputStream(out) {
+          private boolean met;
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (!met) {
+              met = true;
+              try {
+                allWriting.await(20, TimeUnit.SECONDS); // times out unless every data file is being written
+              } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                throw new IOException(name + " was not written together with the other data files: " + e, e);
+              }
+            }
+            out.write(b, off, len);
+          }
+        };
+    try (HadoopCheckpointStore parallel = HadoopCheckpointStore.builder().setJobDir(jobDir).optConfiguration(conf())
+        .optShardBytes(SHARD_BYTES).optIoThreads(1).optWriteThreads(dataFiles).optOutputDecorator(meeting).build()) {
+      assertThat(parallel.commit(content(1), CommitGuard.NONE).files()).hasSize(dataFiles);
+    }
+    assertThat(store.load(1).model()).isEqualTo(content(1).model());
+  }
+
+  @Test
+  void writeThreadsDefaultToTheIoThreadsLocallyAndToEightElsewhere() {
+    HadoopCheckpointStore.Builder b = HadoopCheckpointStore.builder().optIoThreads(3);
+    assertThat(b.writeThreads(true)).isEqualTo(3);
+    assertThat(b.writeThreads(false)).isEqualTo(HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS).isEqualTo(8);
+    assertThat(b.optIoThreads(12).writeThreads(false)).isEqualTo(12);
+    assertThat(b.optWriteThreads(5).writeThreads(true)).isEqualTo(5);
+    assertThat(b.writeThreads(false)).isEqualTo(5);
+    assertThatThrownBy(() -> b.optWriteThreads(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("writeThreads must be >= 1, got 0");
   }
 
   @Test

@@ -43,7 +43,8 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * dependency:build-classpath -Dmdep.outputFile=target/bench.cp && java -Xmx1g -cp
  * checkpoint-store/target/test-classes:checkpoint-store/target/classes:$(cat
  * checkpoint-store/target/bench.cp) io.epochal.checkpoint.bench.StoreBenchmark}. Optional
- * arguments: MiB of state (default 256), repetitions (default 3, the best is kept).
+ * arguments: MiB of state (default 256), repetitions (default 3, the best is kept). With {@code
+ * threads} as the first argument it runs {@link StoreThreadsBenchmark} instead.
  */
 public final class StoreBenchmark {
 
@@ -64,12 +65,17 @@ public final class StoreBenchmark {
 
   /** Arguments: [state MiB] [repetitions]. */
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("threads")) {
+      StoreThreadsBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 256,
+          args.length > 2 ? Integer.parseInt(args[2]) : 12);
+      return;
+    }
     int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     new StoreBenchmark(mib, reps).run();
   }
 
-  private static StateDict makeState(int mib) {
+  static StateDict makeState(int mib) {
     StateDict.Builder b = StateDict.builder();
     int perTensor = TENSOR_MIB << 20;
     for (int i = 0; i < mib / TENSOR_MIB; i++) {
@@ -291,9 +297,11 @@ public final class StoreBenchmark {
         + " (after GC, without the state); writes hold the state, so their peak includes its own"
         + " footprint (last column)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
         Runtime.getRuntime().maxMemory() >> 20);
-    System.out.printf("store: default builder: shards of %d MiB, %d I/O threads, loaded tensors of %d KiB or"
-        + " more off-heap; plain: one stream of the same bytes; JVM flags: %s%n",
-        HadoopCheckpointStore.DEFAULT_SHARD_BYTES >> 20, Math.min(4, Runtime.getRuntime().availableProcessors()),
+    int readThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
+    System.out.printf("store: default builder: shards of %d MiB, %d read threads, %d write threads locally and %d on"
+        + " HDFS, loaded tensors of %d KiB or more off-heap; plain: one stream of the same bytes; JVM flags: %s%n",
+        HadoopCheckpointStore.DEFAULT_SHARD_BYTES >> 20, readThreads, readThreads,
+        Math.max(readThreads, HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS),
         HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES >> 10,
         ManagementFactory.getRuntimeMXBean().getInputArguments());
     System.out.printf("GC: %s; system load average at the end: %.1f on %d cores%n",
@@ -312,7 +320,7 @@ public final class StoreBenchmark {
     coreLines.forEach(l -> System.out.println("  " + l));
   }
 
-  private static void deleteRecursively(File f) {
+  static void deleteRecursively(File f) {
     File[] children = f.listFiles();
     if (children != null) {
       for (File c : children) {
