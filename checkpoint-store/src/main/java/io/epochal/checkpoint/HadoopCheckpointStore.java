@@ -8,26 +8,16 @@ import io.epochal.safetensors.TensorAllocator;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.slf4j.Logger;
@@ -58,40 +48,22 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final int DEFAULT_REMOTE_WRITE_THREADS = 8;
 
   private final FileSystem fs;
-  private final FileContext fc;
-  private final boolean local;
   private final CheckpointLayout layout;
+  private final StoreExecutors executors;
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
-  private final ExecutorService readPool;
-  private final ExecutorService writePool;
-  private final ExecutorService hasher;
+  private final CheckpointPublisher publisher;
 
   private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
     this.fs = fs;
-    this.fc = fc;
-    this.local = local;
     this.layout = new CheckpointLayout(jobDir);
-    int writeThreads = b.writeThreads(local);
-    this.readPool = newPool("checkpoint-read-", b.ioThreads);
-    this.writePool = newPool("checkpoint-write-", writeThreads);
-    this.hasher = newPool("checkpoint-sha256-", writeThreads);
+    this.executors = new StoreExecutors(b.ioThreads, b.writeThreads(local));
     TensorAllocator allocator = b.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, readPool, allocator);
-    this.writer = new CheckpointFileWriter(fs, local, b.decorator, writePool, hasher, b.shardBytes);
-  }
-
-  private static ExecutorService newPool(String prefix, int threads) {
-    AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, prefix + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
-    p.allowCoreThreadTimeOut(true);
-    return p;
+    this.reader = new CheckpointReader(fs, executors.readers(), allocator);
+    this.writer = new CheckpointFileWriter(fs, local, b.decorator, executors.writers(), executors.hashers(),
+        b.shardBytes);
+    this.publisher = new CheckpointPublisher(fs, fc, local, writer);
   }
 
   /** A new builder. */
@@ -134,61 +106,20 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       writer.writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, json);
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
-      publish(epoch, tmp, target);
+      publisher.publish(epoch, tmp, target, layout.checkpointsDir());
       LOG.info("committed checkpoint of epoch {} at {} ({} bytes of tensors)", epoch, target,
           files.stream().mapToLong(ManifestFile::size).sum());
       return manifest;
     } catch (CheckpointException e) {
-      removeTemp(tmp, e);
+      publisher.removeTemp(tmp, e);
       throw e;
     } catch (IOException e) {
       CheckpointException c = new CheckpointException(epoch, tmp.toString(), "commit failed: " + e, e);
-      removeTemp(tmp, c);
+      publisher.removeTemp(tmp, c);
       throw c;
     } catch (RuntimeException | Error e) {
-      removeTemp(tmp, e);
+      publisher.removeTemp(tmp, e);
       throw e;
-    }
-  }
-
-  private void publish(long epoch, Path tmp, Path target) throws IOException {
-    if (fs.exists(target)) {
-      throw new CheckpointExistsException(epoch, target.toString());
-    }
-    if (local) {
-      renameLocal(epoch, tmp, target);
-    } else {
-      try {
-        fc.rename(tmp, target, Options.Rename.NONE);
-      } catch (FileAlreadyExistsException e) {
-        throw new CheckpointExistsException(epoch, target.toString());
-      }
-    }
-    writer.syncLocalDir(layout.checkpointsDir());
-  }
-
-  /**
-   * One rename(2) of the directory: Hadoop's local FileContext rename first runs a {@code stat}
-   * process per path. The target was checked to be absent; a target that appeared since is not
-   * empty (a published checkpoint) and the rename fails instead of replacing it.
-   */
-  private void renameLocal(long epoch, Path tmp, Path target) throws IOException {
-    try {
-      Files.move(Paths.get(fs.makeQualified(tmp).toUri()), Paths.get(fs.makeQualified(target).toUri()),
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (java.nio.file.FileAlreadyExistsException | DirectoryNotEmptyException e) {
-      throw new CheckpointExistsException(epoch, target.toString());
-    }
-  }
-
-  private void removeTemp(Path tmp, Throwable failure) {
-    try {
-      if (fs.exists(tmp)) {
-        fs.delete(tmp, true);
-      }
-    } catch (IOException | RuntimeException e) {
-      failure.addSuppressed(e);
-      LOG.warn("could not remove temporary checkpoint directory {} after a failed commit", tmp, e);
     }
   }
 
@@ -292,9 +223,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public void close() throws IOException {
-    readPool.shutdown();
-    writePool.shutdown();
-    hasher.shutdown();
+    executors.shutdown();
     fs.close();
   }
 
