@@ -197,9 +197,9 @@ final class CheckpointReader {
       checkSize(epoch, p, entry);
       SafetensorsFile file;
       String sha256;
-      try (DigestingInputStream in = new DigestingInputStream(fs.open(p), entry.name())) {
-        file = SafetensorsReader.read(in, entry.size(), p.toString(), allocator);
-        sha256 = in.sha256Hex();
+      try (DigestingChannel ch = new DigestingChannel(ReadChannels.open(fs, p), entry.name())) {
+        file = SafetensorsReader.read(ch, entry.size(), p.toString(), allocator);
+        sha256 = ch.sha256Hex();
       }
       checkDigest(epoch, p, entry, sha256);
       return file.tensors();

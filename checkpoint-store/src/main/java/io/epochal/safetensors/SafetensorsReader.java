@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
@@ -50,34 +51,42 @@ public final class SafetensorsReader {
   public static SafetensorsFile read(InputStream in, long length, String file, TensorAllocator allocator)
       throws IOException {
     checkNotNull(in, "in");
+    return read(new InputStreamChannel(in, CHUNK), length, file, allocator);
+  }
+
+  /**
+   * Reads a file of {@code length} bytes from {@code ch} (left open, positioned at its end),
+   * putting each tensor's bytes into a buffer from {@code allocator} with reads straight into that
+   * buffer: from a {@code FileChannel} or an HDFS stream's {@code read(ByteBuffer)} an off-heap
+   * tensor is filled without a copy on the heap. Once read, a region of a buffer is never written
+   * again, so a channel may hand it on (e.g. to a hasher) without copying it.
+   *
+   * @param file the file's name or path, used in messages
+   * @throws SafetensorsFormatException if the content is malformed, names the file and tensor
+   * @throws IOException if reading fails
+   */
+  public static SafetensorsFile read(ReadableByteChannel ch, long length, String file, TensorAllocator allocator)
+      throws IOException {
+    checkNotNull(ch, "ch");
     checkNotNull(file, "file");
     checkNotNull(allocator, "allocator");
     checkArgument(length >= 0, "length of %s must be >= 0, got %s", file, length);
-    SafetensorsHeader header = readHeader(in, length, file);
+    SafetensorsHeader header = readHeader(ch, length, file);
     Map<String, Tensor> tensors = new HashMap<>();
-    byte[] chunk = null;
     for (SafetensorsHeader.Entry e : header.byOffset) {
       ByteBuffer buf = allocator.allocate(e.length());
       checkArgument(buf.remaining() == e.length() && !buf.isReadOnly(),
           "allocator returned %s for tensor '%s' of %s bytes; it must return a writable buffer of that size",
           buf, e.name, e.length());
-      int n;
-      if (buf.hasArray()) {
-        n = in.readNBytes(buf.array(), buf.arrayOffset() + buf.position(), e.length());
-      } else {
-        if (chunk == null) {
-          chunk = new byte[CHUNK];
-        }
-        n = readInto(in, buf, chunk);
-        buf.flip();
-      }
+      int n = fill(ch, buf);
+      buf.flip();
       if (n != e.length()) {
         throw new SafetensorsFormatException(file, "file ends inside tensor '" + e.name + "': "
             + (e.length() - n) + " of its " + e.length() + " bytes are missing");
       }
       tensors.put(e.name, Tensor.wrap(e.dtype, e.shape, buf));
     }
-    if (in.read() != -1) {
+    if (fill(ch, ByteBuffer.allocate(1)) != 0) {
       throw new SafetensorsFormatException(file, "stream holds more than the expected " + length + " bytes");
     }
     return assemble(header, tensors);
@@ -86,9 +95,8 @@ public final class SafetensorsReader {
   /** Reads a file with ordinary reads into heap buffers (no memory mapping). */
   public static SafetensorsFile read(Path path) throws IOException {
     checkNotNull(path, "path");
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
-        InputStream in = java.nio.channels.Channels.newInputStream(ch)) {
-      return read(in, ch.size(), path.toString());
+    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      return read(ch, ch.size(), path.toString(), TensorAllocator.heap());
     }
   }
 
@@ -123,15 +131,14 @@ public final class SafetensorsReader {
     }
   }
 
-  /** Fills {@code dst} from {@code in} through {@code chunk}; returns the bytes read (fewer at end of stream). */
-  private static int readInto(InputStream in, ByteBuffer dst, byte[] chunk) throws IOException {
+  /** Reads into {@code dst} until it is full or the channel ends; returns the bytes read. */
+  private static int fill(ReadableByteChannel ch, ByteBuffer dst) throws IOException {
     int total = 0;
     while (dst.hasRemaining()) {
-      int n = in.readNBytes(chunk, 0, Math.min(chunk.length, dst.remaining()));
-      if (n <= 0) {
+      int n = ch.read(dst);
+      if (n < 0) {
         break;
       }
-      dst.put(chunk, 0, n);
       total += n;
     }
     return total;
@@ -149,24 +156,24 @@ public final class SafetensorsReader {
     dst.flip();
   }
 
-  private static SafetensorsHeader readHeader(InputStream in, long length, String file) throws IOException {
-    byte[] prefix = new byte[8];
-    int got = in.readNBytes(prefix, 0, (int) Math.min(8, length));
+  private static SafetensorsHeader readHeader(ReadableByteChannel ch, long length, String file) throws IOException {
+    ByteBuffer prefix = ByteBuffer.allocate((int) Math.min(8, length)).order(ByteOrder.LITTLE_ENDIAN);
+    int got = fill(ch, prefix);
     if (length < 8) {
       SafetensorsHeader.checkHeaderLength(0, length, file);
     }
     if (got != 8) {
       throw new SafetensorsFormatException(file, "file ends after " + got + " bytes, inside the length prefix");
     }
-    long headerLength = ByteBuffer.wrap(prefix).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    long headerLength = prefix.getLong(0);
     SafetensorsHeader.checkHeaderLength(headerLength, length, file);
-    byte[] header = new byte[(int) headerLength];
-    int n = in.readNBytes(header, 0, header.length);
-    if (n != header.length) {
+    ByteBuffer header = ByteBuffer.allocate((int) headerLength);
+    int n = fill(ch, header);
+    if (n != header.capacity()) {
       throw new SafetensorsFormatException(file, "file ends inside the header: " + n + " of "
-          + header.length + " header bytes present");
+          + header.capacity() + " header bytes present");
     }
-    return SafetensorsHeader.parse(header, length - 8 - headerLength, file);
+    return SafetensorsHeader.parse(header.array(), length - 8 - headerLength, file);
   }
 
   private static SafetensorsFile assemble(SafetensorsHeader header, Map<String, Tensor> tensors) {

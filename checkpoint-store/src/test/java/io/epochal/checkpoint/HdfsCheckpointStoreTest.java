@@ -53,4 +53,26 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
     assertThat(fileSystem().exists(new org.apache.hadoop.fs.Path(
         store.checkpointsDir() + "/epoch-000001/manifest.json"))).isTrue();
   }
+
+  @Test
+  void hdfsFilesAreReadStraightIntoTheCallersBuffers() throws Exception {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(hdfs.uri() + "/read-channel.bin");
+    byte[] data = new byte[200_000];
+    new java.util.Random(5).nextBytes(data);
+    try (org.apache.hadoop.fs.FSDataOutputStream out = fileSystem().create(p)) {
+      out.write(data);
+    }
+    try (java.nio.channels.ReadableByteChannel ch = ReadChannels.open(fileSystem(), p)) {
+      // the stream's own read(ByteBuffer), not java.nio's copying adapter
+      assertThat(ch.getClass().getSimpleName()).isEqualTo("ByteBufferStreamChannel");
+      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length);
+      while (direct.hasRemaining()) {
+        assertThat(ch.read(direct)).isPositive();
+      }
+      byte[] back = new byte[data.length];
+      direct.flip().get(back);
+      assertThat(back).isEqualTo(data);
+      assertThat(ch.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1);
+    }
+  }
 }

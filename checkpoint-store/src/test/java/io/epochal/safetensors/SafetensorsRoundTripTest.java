@@ -10,6 +10,8 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -98,6 +100,58 @@ class SafetensorsRoundTripTest {
     SafetensorsFile mapped = SafetensorsReader.readMapped(file);
     assertThat(mapped.tensors()).isEqualTo(dict);
     assertThat(mapped.metadata()).isEqualTo(META);
+  }
+
+  @Test
+  void aChannelThatDeliversAFewBytesPerReadFillsHeapAndOffHeapTensors() throws Exception {
+    StateDict dict = everyDType();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    SafetensorsWriter.write(dict, META, out);
+    byte[] bytes = out.toByteArray();
+    ReadableByteChannel trickle = new ReadableByteChannel() {
+      private int pos;
+
+      @Override
+      public int read(ByteBuffer dst) {
+        if (pos == bytes.length) {
+          return -1;
+        }
+        int n = Math.min(Math.min(3, dst.remaining()), bytes.length - pos);
+        dst.put(bytes, pos, n);
+        pos += n;
+        return n;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+    SafetensorsFile f = SafetensorsReader.read(trickle, bytes.length, "trickle", TensorAllocator.offHeapFrom(8));
+    assertThat(f.tensors()).isEqualTo(dict);
+    assertThat(f.metadata()).isEqualTo(META);
+    assertThat(f.tensors().require("layer.f64.weight").data().isDirect()).isTrue(); // 48 bytes
+    assertThat(f.tensors().require("scale").data().isDirect()).isFalse(); // 4 bytes
+  }
+
+  @Test
+  void aChannelReadRefusesMissingAndTrailingBytesLikeAStreamRead() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    SafetensorsWriter.write(everyDType(), META, out);
+    byte[] bytes = out.toByteArray();
+    byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 3);
+    assertThatThrownBy(() -> SafetensorsReader.read(Channels.newChannel(new ByteArrayInputStream(cut)),
+        bytes.length, "cut.safetensors", TensorAllocator.heap()))
+        .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("cut.safetensors")
+        .hasMessageContaining("file ends inside tensor").hasMessageContaining("3 of its");
+    byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
+    assertThatThrownBy(() -> SafetensorsReader.read(Channels.newChannel(new ByteArrayInputStream(longer)),
+        bytes.length, "long.safetensors", TensorAllocator.heap()))
+        .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("long.safetensors")
+        .hasMessageContaining("more than the expected " + bytes.length + " bytes");
   }
 
   @Test
