@@ -318,6 +318,36 @@ public final class StoreBenchmark {
     }
     System.out.println("cores kept busy (process CPU time / wall time) in the fastest run of each:");
     coreLines.forEach(l -> System.out.println("  " + l));
+    System.out.println("targets (store write >= 0.9 x plain write, store read >= 0.9 x plain read, peak heap <= 1.2 x"
+        + " state for the store's write and for its read, heap and off-heap together):");
+    for (String[] row : rows) {
+      System.out.println("  " + verdicts(row));
+    }
+  }
+
+  /** One row's verdicts, from its printed figures (see the table's columns). */
+  static String verdicts(String[] row) {
+    String name = row[0].replaceAll(" \\(idle heap.*", "");
+    double writeRatio = Double.parseDouble(row[3]);
+    double readRatio = Double.parseDouble(row[8]);
+    double writeHeap = Double.parseDouble(row[9]);
+    double plainWriteHeap = Double.parseDouble(row[10]);
+    double readMemory = Double.parseDouble(row[11]) + Double.parseDouble(row[12]);
+    StringBuilder b = new StringBuilder(name).append(": write ").append(verdict(writeRatio >= 0.9, row[3]));
+    if (!row[5].equals("–")) {
+      b.append(" (").append(row[5]).append(" against the SYNC_BLOCK stream)");
+    }
+    b.append(", read ").append(verdict(readRatio >= 0.9, row[8]));
+    b.append(", write heap ").append(verdict(writeHeap <= 1.2, row[9]));
+    if (writeHeap > 1.2 && plainWriteHeap >= writeHeap) {
+      b.append(" (the plain write's is ").append(row[10]).append(": the in-process DataNode's buffers)");
+    }
+    b.append(", read memory ").append(verdict(readMemory <= 1.2, String.format("%.2f", readMemory)));
+    return b.toString();
+  }
+
+  private static String verdict(boolean met, String figure) {
+    return figure + (met ? " met" : " NOT met");
   }
 
   static void deleteRecursively(File f) {
