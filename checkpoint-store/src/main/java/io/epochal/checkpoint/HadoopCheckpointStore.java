@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link CheckpointStore} on any Hadoop FileSystem. On HDFS every file is created with {@code
- * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed, and the client retries completing a file sooner
- * ({@link HdfsCloseTuning}) unless the configuration sets its own delay; on the local file system the raw (checksum-free)
+ * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed, the client retries completing a file sooner
+ * ({@link HdfsCloseTuning}) unless the configuration sets its own delay, and it recycles its packet
+ * buffers ({@link HdfsPacketBuffers}) unless the configuration says otherwise; on the local file system the raw (checksum-free)
  * file system is used and files and directories are fsynced. Publishing is a rename that refuses an
  * existing target.
  *
@@ -370,7 +371,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           fs = raw;
           fc = FileContext.getLocalFSFileContext(c);
         } else {
-          Configuration tuned = HdfsCloseTuning.apply(c);
+          Configuration tuned = HdfsPacketBuffers.apply(HdfsCloseTuning.apply(c));
           fs = FileSystem.newInstance(uri, tuned);
           fc = FileContext.getFileContext(fs.getUri(), tuned);
         }

@@ -39,7 +39,8 @@ final class HdfsCloseTuning {
     return tuned;
   }
 
-  private static boolean isUserSet(Configuration conf, String key) {
+  /** Whether {@code key} is set in {@code conf} by anything but a Hadoop {@code *-default.xml} file. */
+  static boolean isUserSet(Configuration conf, String key) {
     if (conf.get(key) == null) {
       return false;
     }

@@ -340,7 +340,7 @@ public final class StoreBenchmark {
     b.append(", read ").append(verdict(readRatio >= 0.9, row[8]));
     b.append(", write heap ").append(verdict(writeHeap <= 1.2, row[9]));
     if (writeHeap > 1.2 && plainWriteHeap >= writeHeap) {
-      b.append(" (the plain write's is ").append(row[10]).append(": the in-process DataNode's buffers)");
+      b.append(" (the plain write's is ").append(row[10]).append(": packet garbage of the HDFS client and the in-process DataNode)");
     }
     b.append(", read memory ").append(verdict(readMemory <= 1.2, String.format("%.2f", readMemory)));
     return b.toString();

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 class StoreBenchmarkVerdictsTest {
 
   @Test
-  void verdictsJudgeEachTargetFromTheRowsFiguresAndNameTheDataNodesHeap() {
+  void verdictsJudgeEachTargetFromTheRowsFiguresAndNameThePlainWritesHeapWhenItIsNoLower() {
     String[] local = {"local (idle heap 27 MiB)", "1091", "965", "1.13", "–", "–", "448", "365", "1.23", "1.01",
         "1.01", "0.01", "1.01", "1.21", "1.00"};
     assertThat(StoreBenchmark.verdicts(local)).isEqualTo(
@@ -15,7 +15,7 @@ class StoreBenchmarkVerdictsTest {
     String[] hdfs = {"hdfs (MiniDFS) (idle heap 68 MiB)", "330", "547", "0.60", "448", "0.73", "415", "402", "0.89",
         "1.94", "2.00", "0.00", "1.00", "1.30", "1.00"};
     assertThat(StoreBenchmark.verdicts(hdfs)).isEqualTo("hdfs (MiniDFS): write 0.60 NOT met (0.73 against the"
-        + " SYNC_BLOCK stream), read 0.89 NOT met, write heap 1.94 NOT met (the plain write's is 2.00: the"
-        + " in-process DataNode's buffers), read memory 1.00 met");
+        + " SYNC_BLOCK stream), read 0.89 NOT met, write heap 1.94 NOT met (the plain write's is"
+        + " 2.00: packet garbage of the HDFS client and the in-process DataNode), read memory 1.00 met");
   }
 }
