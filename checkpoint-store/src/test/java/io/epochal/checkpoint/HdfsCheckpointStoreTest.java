@@ -3,8 +3,12 @@ package io.epochal.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
+import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,21 +62,21 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
   void hdfsFilesAreReadStraightIntoTheCallersBuffers() throws Exception {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(hdfs.uri() + "/read-channel.bin");
     byte[] data = new byte[200_000];
-    new java.util.Random(5).nextBytes(data);
-    try (org.apache.hadoop.fs.FSDataOutputStream out = fileSystem().create(p)) {
+    new Random(5).nextBytes(data);
+    try (FSDataOutputStream out = fileSystem().create(p)) {
       out.write(data);
     }
-    try (java.nio.channels.ReadableByteChannel ch = ReadChannels.open(fileSystem(), p)) {
+    try (ReadableByteChannel ch = ReadChannels.open(fileSystem(), p)) {
       // the stream's own read(ByteBuffer), not java.nio's copying adapter
       assertThat(ch.getClass().getSimpleName()).isEqualTo("ByteBufferStreamChannel");
-      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length);
+      ByteBuffer direct = ByteBuffer.allocateDirect(data.length);
       while (direct.hasRemaining()) {
         assertThat(ch.read(direct)).isPositive();
       }
       byte[] back = new byte[data.length];
       direct.flip().get(back);
       assertThat(back).isEqualTo(data);
-      assertThat(ch.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1);
+      assertThat(ch.read(ByteBuffer.allocate(1))).isEqualTo(-1);
     }
   }
 }
