@@ -29,9 +29,11 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 
 /**
- * Writes a checkpoint's files into its temporary directory. Each file is synced ({@code hsync} with {@link CreateFlag#SYNC_BLOCK} on HDFS, fsync
- * on the local file system). A state dict with more than {@code shardBytes} tensor bytes is written
- * as shards ({@code model-00001-of-00004.safetensors}, ...) plus an index ({@code
+ * Writes a checkpoint's files into its temporary directory. Each file is synced: with {@code
+ * hsync} and {@link CreateFlag#SYNC_BLOCK} on HDFS, where it is also synced every few MiB while it
+ * is written so the DataNodes' disks work during the transfer ({@link SyncBehindOutputStream}), and
+ * with fsync on the local file system. A state dict with more than {@code shardBytes} tensor bytes
+ * is written as shards ({@code model-00001-of-00004.safetensors}, ...) plus an index ({@code
  * model.safetensors.index.json}); all files of a commit are written in parallel on the store's I/O
  * pool, and each safetensors file is hashed on the store's hashing pool at the same time, straight
  * from the immutable tensors (the SHA-256 is of exactly the bytes written: both come from {@link
@@ -48,15 +50,17 @@ final class CheckpointFileWriter {
   private final ExecutorService pool;
   private final ExecutorService hasher;
   private final long shardBytes;
+  private final long syncBehindBytes;
 
   CheckpointFileWriter(FileSystem fs, boolean local, OutputStreamDecorator decorator, ExecutorService pool,
-      ExecutorService hasher, long shardBytes) {
+      ExecutorService hasher, long shardBytes, long syncBehindBytes) {
     this.fs = fs;
     this.local = local;
     this.decorator = decorator;
     this.pool = pool;
     this.hasher = hasher;
     this.shardBytes = shardBytes;
+    this.syncBehindBytes = syncBehindBytes;
   }
 
   /**
@@ -128,12 +132,15 @@ final class CheckpointFileWriter {
     return count;
   }
 
-  /** HDFS and other file systems: {@code SYNC_BLOCK}, {@code hsync}, close. */
+  /**
+   * HDFS and other file systems: {@code SYNC_BLOCK}, an {@code hsync} after every {@code
+   * syncBehindBytes} ({@link SyncBehindOutputStream}) and at the end, close.
+   */
   private long writeHadoop(Path p, String name, Body body) throws IOException {
     FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
     try (FSDataOutputStream raw = fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
         BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null)) {
-      CountingOutputStream counted = new CountingOutputStream(raw);
+      CountingOutputStream counted = new CountingOutputStream(SyncBehindOutputStream.wrap(raw, syncBehindBytes));
       OutputStream out = decorator.decorate(name, counted);
       body.writeTo(out);
       out.flush();

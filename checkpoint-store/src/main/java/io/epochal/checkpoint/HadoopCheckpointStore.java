@@ -46,6 +46,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final int DEFAULT_OFF_HEAP_TENSOR_BYTES = 256 << 10;
   /** Default {@link Builder#optWriteThreads} on file systems other than the local one: 8. */
   public static final int DEFAULT_REMOTE_WRITE_THREADS = 8;
+  /** Default {@link Builder#optSyncBehindBytes}: 8 MiB. */
+  public static final long DEFAULT_SYNC_BEHIND_BYTES = 8L << 20;
 
   private final FileSystem fs;
   private final CheckpointLayout layout;
@@ -62,7 +64,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
     this.reader = new CheckpointReader(fs, executors.readers(), allocator);
     this.writer = new CheckpointFileWriter(fs, local, b.decorator, executors.writers(), executors.hashers(),
-        b.shardBytes);
+        b.shardBytes, b.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, fc, local, writer);
   }
 
@@ -273,6 +275,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private int writeThreads;
     private int offHeapTensorBytes = DEFAULT_OFF_HEAP_TENSOR_BYTES;
+    private long syncBehindBytes = DEFAULT_SYNC_BEHIND_BYTES;
 
     private Builder() {}
 
@@ -330,6 +333,18 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     public Builder optWriteThreads(int writeThreads) {
       checkArgument(writeThreads >= 1, "writeThreads must be >= 1, got %s", writeThreads);
       this.writeThreads = writeThreads;
+      return this;
+    }
+
+    /**
+     * On HDFS (any stream that can {@code hsync}), each data file is synced after every this many
+     * bytes as well as at its end, so the DataNodes' disks write while the client still sends
+     * (default 8 MiB; 0 syncs only at the end). The local file system syncs each file once.
+     */
+    public Builder optSyncBehindBytes(long syncBehindBytes) {
+      checkArgument(syncBehindBytes >= 0, "syncBehindBytes must be >= 0 (0 = sync only at the end), got %s",
+          syncBehindBytes);
+      this.syncBehindBytes = syncBehindBytes;
       return this;
     }
 

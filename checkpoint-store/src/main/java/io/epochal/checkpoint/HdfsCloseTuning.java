@@ -10,14 +10,17 @@ import org.apache.hadoop.conf.Configuration;
  * it, so the first attempt usually comes too early and the client sleeps its initial delay (400 ms
  * by default), then doubles it on every retry. A checkpoint closes several files, so those sleeps
  * dominated small and mid-size commits. When the user has not set the delay, the store's client
- * starts at 25 ms and gets four more retries: the waits become 25, 50, 100, 200 ms followed by the
- * configured series (400, 800, ...), so the client never gives up sooner than configured.
+ * starts at 10 ms and gets six more retries: the waits become 10, 20, 40, ... ms, doubling as
+ * before, and their sum is at least the configured series' (400, 800, ...), so the client never
+ * gives up sooner than configured. (A block's report reaches the NameNode a few milliseconds after
+ * the DataNode finalizes it: on a MiniDFSCluster a 1 KiB commit of four files took 80–112 ms with
+ * a 25 ms start and 52–75 ms with 5 or 10 ms, medians of 30 commits in two runs.)
  */
 final class HdfsCloseTuning {
 
   static final String INITIAL_DELAY_KEY = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
   static final String RETRIES_KEY = "dfs.client.block.write.locateFollowingBlock.retries";
-  static final int INITIAL_DELAY_MS = 25;
+  static final int INITIAL_DELAY_MS = 10;
   private static final int DEFAULT_INITIAL_DELAY_MS = 400;
   private static final int DEFAULT_RETRIES = 5;
 
@@ -32,7 +35,8 @@ final class HdfsCloseTuning {
       return conf;
     }
     int retries = conf.getInt(RETRIES_KEY, DEFAULT_RETRIES);
-    int extra = Integer.numberOfTrailingZeros(Integer.highestOneBit(DEFAULT_INITIAL_DELAY_MS / INITIAL_DELAY_MS));
+    // the fewest doublings that take the tuned first wait to 400 ms or more
+    int extra = 32 - Integer.numberOfLeadingZeros((DEFAULT_INITIAL_DELAY_MS - 1) / INITIAL_DELAY_MS);
     Configuration tuned = new Configuration(conf);
     tuned.setInt(INITIAL_DELAY_KEY, INITIAL_DELAY_MS);
     tuned.setInt(RETRIES_KEY, retries + extra);

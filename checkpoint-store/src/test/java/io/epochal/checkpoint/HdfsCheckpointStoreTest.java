@@ -3,6 +3,7 @@ package io.epochal.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.Random;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.hdfs.util.ByteArrayManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +80,39 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
       direct.flip().get(back);
       assertThat(back).isEqualTo(data);
       assertThat(ch.read(ByteBuffer.allocate(1))).isEqualTo(-1);
+    }
+  }
+
+  @Test
+  void dataNodeSyncsEachDataFileWhileItIsStillBeingWritten() throws Exception {
+    CheckpointContent content = TestCheckpoints.content(1, 1 << 18); // model and optimizer: 1 MiB each
+    try (HadoopCheckpointStore atEndOnly = HadoopCheckpointStore.builder().setJobDir(newJobDir("sync-at-end"))
+            .optConfiguration(conf()).optSyncBehindBytes(0).build();
+        HadoopCheckpointStore behind = HadoopCheckpointStore.builder().setJobDir(newJobDir("sync-behind"))
+            .optConfiguration(conf()).optSyncBehindBytes(64 << 10).build()) {
+      long before = hdfs.dataNodeFsyncs();
+      atEndOnly.commit(content, CommitGuard.NONE);
+      long endSyncs = hdfs.dataNodeFsyncs() - before;
+      behind.commit(content, CommitGuard.NONE);
+      long behindSyncs = hdfs.dataNodeFsyncs() - before - endSyncs;
+
+      // 16 more syncs in each of the two 1 MiB files, one after every 64 KiB
+      assertThat(behindSyncs - endSyncs).as("syncs at end only: %s, with sync-behind: %s", endSyncs, behindSyncs)
+          .isGreaterThanOrEqualTo(32);
+      assertThat(behind.load(1).model()).isEqualTo(content.model());
+      assertThat(behind.verify(1).ok()).isTrue();
+    }
+  }
+
+  @Test
+  void storesClientRecyclesPacketBuffersThoughAnotherClientOpenedHdfsFirst() throws Exception {
+    // the cluster's own client, created with the byte-array manager off, owns the "default" context
+    assertThat(fileSystem().exists(new org.apache.hadoop.fs.Path("/"))).isTrue();
+
+    try (FileSystem storeFs = FileSystem.newInstance(URI.create(hdfs.uri()), HdfsPacketBuffers.apply(conf()))) {
+      ByteArrayManager packets = ((DistributedFileSystem) storeFs).getClient().getClientContext().getByteArrayManager();
+      assertThat(packets.getClass().getName()).as("the recycling implementation, not the one that always allocates")
+          .isEqualTo(ByteArrayManager.class.getName() + "$Impl");
     }
   }
 }

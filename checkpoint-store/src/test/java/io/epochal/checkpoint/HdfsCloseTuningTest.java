@@ -8,13 +8,13 @@ import org.junit.jupiter.api.Test;
 class HdfsCloseTuningTest {
 
   @Test
-  void unsetDelayStartsAt25MsWithFourMoreRetriesThanTheDefault() {
+  void unsetDelayStartsAt10MsWithSixMoreRetriesThanTheDefault() {
     Configuration conf = new Configuration(false);
 
     Configuration tuned = HdfsCloseTuning.apply(conf);
 
-    assertThat(tuned.getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(25);
-    assertThat(tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1)).isEqualTo(9);
+    assertThat(tuned.getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(10);
+    assertThat(tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1)).isEqualTo(11);
     assertThat(conf.get(HdfsCloseTuning.INITIAL_DELAY_KEY)).as("the caller's configuration is not changed").isNull();
   }
 
@@ -26,8 +26,8 @@ class HdfsCloseTuningTest {
     Configuration tuned = HdfsCloseTuning.apply(conf);
 
     int retries = tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1);
-    assertThat(retries).isEqualTo(14);
-    long tunedWait = 25L * ((1L << retries) - 1);
+    assertThat(retries).isEqualTo(16);
+    long tunedWait = 10L * ((1L << retries) - 1);
     long configuredWait = 400L * ((1L << 10) - 1);
     assertThat(tunedWait).isGreaterThanOrEqualTo(configuredWait);
   }
@@ -37,7 +37,7 @@ class HdfsCloseTuningTest {
     Configuration conf = new Configuration(false);
     conf.set(HdfsCloseTuning.INITIAL_DELAY_KEY, "400", "hdfs-default.xml");
 
-    assertThat(HdfsCloseTuning.apply(conf).getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(25);
+    assertThat(HdfsCloseTuning.apply(conf).getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1)).isEqualTo(10);
   }
 
   @Test

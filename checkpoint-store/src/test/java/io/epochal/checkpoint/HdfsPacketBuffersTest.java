@@ -14,8 +14,21 @@ class HdfsPacketBuffersTest {
     Configuration tuned = HdfsPacketBuffers.apply(conf);
 
     assertThat(tuned.getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, false)).isTrue();
+    assertThat(tuned.get(HdfsPacketBuffers.CONTEXT_KEY)).isEqualTo("epochal-checkpoint-store");
+    assertThat(tuned.getInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, -1)).isEqualTo(16);
     assertThat(conf.get(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY)).as("the caller's configuration is not changed")
         .isNull();
+  }
+
+  @Test
+  void clientContextTheUserNamedIsKept() {
+    Configuration conf = new Configuration(false);
+    conf.set(HdfsPacketBuffers.CONTEXT_KEY, "shared");
+
+    Configuration tuned = HdfsPacketBuffers.apply(conf);
+
+    assertThat(tuned.getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, false)).isTrue();
+    assertThat(tuned.get(HdfsPacketBuffers.CONTEXT_KEY)).isEqualTo("shared");
   }
 
   @Test
@@ -27,10 +40,15 @@ class HdfsPacketBuffersTest {
   }
 
   @Test
-  void valueTheUserChoseIsKept() {
+  void valuesTheUserChoseAreKeptAndTheOthersStillApplied() {
     Configuration conf = new Configuration(false);
     conf.setBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, false);
+    conf.setInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, 80);
 
-    assertThat(HdfsPacketBuffers.apply(conf).getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, true)).isFalse();
+    Configuration tuned = HdfsPacketBuffers.apply(conf);
+
+    assertThat(tuned.getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, true)).isFalse();
+    assertThat(tuned.getInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, -1)).isEqualTo(80);
+    assertThat(tuned.get(HdfsPacketBuffers.CONTEXT_KEY)).isEqualTo("epochal-checkpoint-store");
   }
 }

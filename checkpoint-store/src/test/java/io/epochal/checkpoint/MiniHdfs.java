@@ -2,9 +2,12 @@ package io.epochal.checkpoint;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.server.datanode.metrics.DataNodeMetrics;
+import org.apache.hadoop.metrics2.lib.MutableCounterLong;
 
 /** A one-datanode HDFS on localhost for tests and benchmarks; close it to shut it down. */
 public final class MiniHdfs implements AutoCloseable {
@@ -55,6 +58,22 @@ public final class MiniHdfs implements AutoCloseable {
   /** The cluster's file system (owned by the cluster; do not close). */
   public FileSystem fileSystem() throws IOException {
     return cluster.getFileSystem();
+  }
+
+  /**
+   * How many times the DataNode has synced a block file to disk (its {@code FsyncCount} metric).
+   * Read from the metrics object itself, since the metric's JMX view is refreshed only every few
+   * seconds; the field is not public, hence the reflection.
+   */
+  public long dataNodeFsyncs() {
+    DataNodeMetrics metrics = cluster.getDataNodes().get(0).getMetrics();
+    try {
+      Field count = DataNodeMetrics.class.getDeclaredField("fsyncCount");
+      count.setAccessible(true);
+      return ((MutableCounterLong) count.get(metrics)).value();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("this Hadoop's DataNodeMetrics has no fsyncCount counter", e);
+    }
   }
 
   @Override

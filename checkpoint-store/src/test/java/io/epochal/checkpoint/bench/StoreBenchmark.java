@@ -4,7 +4,7 @@ import io.epochal.checkpoint.CheckpointContent;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.MiniHdfs;
+import io.epochal.checkpoint.MiniHdfsProcess;
 import io.epochal.checkpoint.TestCheckpoints;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSDataInputStream;
@@ -34,7 +35,7 @@ import org.apache.hadoop.fs.permission.FsPermission;
 /**
  * Writes and reads a 256 MiB state dict through the checkpoint store and the same bytes through a
  * plain Hadoop stream (create/write/hsync, open/read), on the local file system and on a
- * MiniDFSCluster, and prints MB/s, store/plain ratios and peak heap relative to the state size. The
+ * MiniDFSCluster in a JVM of its own ({@link MiniHdfsProcess}), and prints MB/s, store/plain ratios and peak heap relative to the state size. The
  * store runs with its defaults: the state is above the shard size, so it is written as shards with
  * an index, in parallel, each shard through its own SHA-256, and read back in parallel into
  * off-heap buffers (reported as their own column). The plain baseline stays one unhashed stream.
@@ -57,6 +58,8 @@ public final class StoreBenchmark {
   private StateDict state;
   private long epoch = 1;
   private final List<String> coreLines = new ArrayList<>();
+  /** CPU time of the file system's own processes (the MiniDFS child JVM); none for the local one. */
+  private LongSupplier serverCpu = () -> 0;
 
   private StoreBenchmark(int stateMib, int reps) {
     this.stateMib = stateMib;
@@ -98,8 +101,12 @@ public final class StoreBenchmark {
       local.initialize(URI.create("file:///"), localConf);
       rows.add(measure("local", tmp.resolve("local-job").toUri().toString(), local, localConf));
       local.close();
-      try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("dfs").toFile())) {
-        rows.add(measure("hdfs (MiniDFS)", hdfs.uri() + "/bench-job", hdfs.fileSystem(), hdfs.conf()));
+      // the NameNode and DataNode in a JVM of their own, as on a cluster: this JVM's heap and
+      // allocation are then the client's alone
+      try (MiniHdfsProcess hdfs = MiniHdfsProcess.start(tmp.resolve("dfs").toFile());
+          FileSystem fs = FileSystem.newInstance(URI.create(hdfs.uri()), hdfs.conf())) {
+        serverCpu = hdfs::cpuNanos;
+        rows.add(measure("hdfs (MiniDFS)", hdfs.uri() + "/bench-job", fs, hdfs.conf()));
       }
     } finally {
       deleteRecursively(tmp.toFile());
@@ -128,6 +135,7 @@ public final class StoreBenchmark {
     long stateHeap = usedHeap() - idle;
     try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir)
         .optConfiguration(conf).build()) {
+      warmUp(store, fs, jobDir);
       List<Long> epochs = new ArrayList<>();
       for (int r = 0; r < reps; r++) {
         CheckpointContent content = CheckpointContent.builder().setModel(state)
@@ -153,6 +161,7 @@ public final class StoreBenchmark {
         // (the local file system has no such flag: its plain stream already fsyncs on hsync)
         if (!(fs instanceof RawLocalFileSystem)) {
           Path syncedFile = new Path(jobDir + "/plain-synced-" + r + ".bin");
+          settleDisk();
           long c2 = processCpu();
           long t2 = System.nanoTime();
           plainWrite(fs, syncedFile, state, true);
@@ -199,6 +208,22 @@ public final class StoreBenchmark {
         r((double) plainReadPeak / bytes), r((double) stateHeap / bytes)};
   }
 
+  /**
+   * One unmeasured round of every operation: the first use of a file system in this JVM loads and
+   * compiles its classes, which costs time and allocates class bytes that would count as the first
+   * measured operation's heap.
+   */
+  private void warmUp(HadoopCheckpointStore store, FileSystem fs, String jobDir) throws Exception {
+    long warmEpoch = epoch++;
+    store.commit(CheckpointContent.builder().setModel(state).setManifest(TestCheckpoints.manifest(warmEpoch)).build(),
+        CommitGuard.NONE);
+    store.load(warmEpoch);
+    Path warmFile = new Path(jobDir + "/plain-warm-up.bin");
+    plainWrite(fs, warmFile, state, false);
+    plainRead(fs, warmFile);
+    fs.delete(warmFile, false);
+  }
+
   private static Path plainFile(String jobDir, int rep) {
     return new Path(jobDir + "/plain-" + rep + ".bin");
   }
@@ -236,10 +261,23 @@ public final class StoreBenchmark {
     return out;
   }
 
-  private void resetPeaks() throws InterruptedException {
+  private void resetPeaks() throws IOException, InterruptedException {
+    settleDisk();
     System.gc();
     Thread.sleep(100); // let the GC notifications of that collection arrive first
     heapPeak.reset();
+  }
+
+  /**
+   * Writes the machine's dirty pages to disk ({@code sync}), so that no operation pays for an
+   * earlier one's deferred writeback: the plain HDFS write leaves every block but its last unsynced
+   * in the page cache, and a later fsync may have to write them out first.
+   */
+  private static void settleDisk() throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("sync").inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IOException("sync exited with " + exit);
+    }
   }
 
   private long peakHeap() {
@@ -258,10 +296,10 @@ public final class StoreBenchmark {
 
   /**
    * The larger of {@code best} and {@code mbps}; when {@code mbps} is the larger, {@code cores[i]}
-   * becomes that run's process CPU time over its wall time (how many cores it kept busy,
-   * in-process DataNode and NameNode included).
+   * becomes that run's CPU time over its wall time (how many cores it kept busy, the MiniDFS JVM's
+   * NameNode and DataNode included).
    */
-  private static double best(double best, double mbps, double[] cores, int i, long cpuStart, long wallStart) {
+  private double best(double best, double mbps, double[] cores, int i, long cpuStart, long wallStart) {
     if (mbps > best) {
       cores[i] = (double) (processCpu() - cpuStart) / (System.nanoTime() - wallStart);
       return mbps;
@@ -269,9 +307,10 @@ public final class StoreBenchmark {
     return best;
   }
 
-  private static long processCpu() {
+  /** CPU time of this JVM and of the file system's own processes. */
+  private long processCpu() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
+        .getProcessCpuTime() + serverCpu.getAsLong();
   }
 
   private static double mbps(long bytes, long nanos) {
@@ -291,7 +330,7 @@ public final class StoreBenchmark {
         "plain write with SYNC_BLOCK MB/s", "write ratio to that", "store read MB/s",
         "plain read MB/s", "read ratio", "peak heap/state: store write", "plain write", "store read", "store read off-heap/state",
         "plain read", "heap held by the state itself/state"};
-    System.out.printf("state: %d MiB in %d tensors of %d MiB, best of %d; JVM max heap %d MiB;"
+    System.out.printf("state: %d MiB in %d tensors of %d MiB, best of %d after one unmeasured round; JVM max heap %d MiB;"
         + " peak heap = the heap's largest use during the operation (before any GC, or at its end)"
         + " minus the idle heap"
         + " (after GC, without the state); writes hold the state, so their peak includes its own"
@@ -340,7 +379,7 @@ public final class StoreBenchmark {
     b.append(", read ").append(verdict(readRatio >= 0.9, row[8]));
     b.append(", write heap ").append(verdict(writeHeap <= 1.2, row[9]));
     if (writeHeap > 1.2 && plainWriteHeap >= writeHeap) {
-      b.append(" (the plain write's is ").append(row[10]).append(": packet garbage of the HDFS client and the in-process DataNode)");
+      b.append(" (the plain write's is ").append(row[10]).append(": garbage of its HDFS client's packets)");
     }
     b.append(", read memory ").append(verdict(readMemory <= 1.2, String.format("%.2f", readMemory)));
     return b.toString();

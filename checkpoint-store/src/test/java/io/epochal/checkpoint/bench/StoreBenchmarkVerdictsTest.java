@@ -16,6 +16,6 @@ class StoreBenchmarkVerdictsTest {
         "1.94", "2.00", "0.00", "1.00", "1.30", "1.00"};
     assertThat(StoreBenchmark.verdicts(hdfs)).isEqualTo("hdfs (MiniDFS): write 0.60 NOT met (0.73 against the"
         + " SYNC_BLOCK stream), read 0.89 NOT met, write heap 1.94 NOT met (the plain write's is"
-        + " 2.00: packet garbage of the HDFS client and the in-process DataNode), read memory 1.00 met");
+        + " 2.00: garbage of its HDFS client's packets), read memory 1.00 met");
   }
 }
