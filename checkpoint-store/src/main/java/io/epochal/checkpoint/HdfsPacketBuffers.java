@@ -4,7 +4,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.client.HdfsClientConfigKeys;
 
 /**
- * Bounds and recycles the packet buffers of the store's HDFS client. Each setting is applied only
+ * Sizes, bounds and recycles the packets of the store's HDFS client. Each setting is applied only
  * when the configuration does not set it itself.
  *
  * <ul>
@@ -17,10 +17,16 @@ import org.apache.hadoop.hdfs.client.HdfsClientConfigKeys;
  *       ("default" unless set), and the first client to create a context fixes it for all later
  *       ones. A Spark driver has usually opened HDFS long before its first checkpoint, and without
  *       a context of its own the store's client silently went without the manager.
+ *   <li>Packets of 256 KiB ({@value #PACKET_SIZE_KEY}; Hadoop's default is 64 KiB). Every packet
+ *       costs the client and each DataNode a round of system calls, thread hand-offs, an ack and
+ *       its parsing (a 4 KiB buffer per ack), whatever its size. Writing 256 MiB through one stream
+ *       to a MiniDFSCluster in its own JVM took 1.59 CPU-seconds (client and cluster together)
+ *       with 64 KiB packets, 1.11 with 256 KiB and 1.14 with 1 MiB (medians of 8 alternating runs).
  *   <li>At most {@value #PACKETS_IN_FLIGHT} packets in flight per file ({@value
- *       #PACKETS_IN_FLIGHT_KEY}; Hadoop's default is 80). The manager keeps every array it has
- *       handed out for reuse, so the packets in flight at once are also what the client holds
- *       between commits: with eight files written at once, 1 MiB each instead of 5 MiB.
+ *       #PACKETS_IN_FLIGHT_KEY}; Hadoop's default is 80): 1 MiB, where Hadoop's defaults allow
+ *       5 MiB. The manager keeps the arrays it has handed out for reuse, so the packets in flight
+ *       at once are also what the client holds between commits: 8 MiB with eight files written at
+ *       once, instead of 40 MiB.
  * </ul>
  */
 final class HdfsPacketBuffers {
@@ -29,7 +35,9 @@ final class HdfsPacketBuffers {
   static final String CONTEXT_KEY = HdfsClientConfigKeys.DFS_CLIENT_CONTEXT;
   static final String STORE_CONTEXT = "epochal-checkpoint-store";
   static final String PACKETS_IN_FLIGHT_KEY = "dfs.client.write.max-packets-in-flight";
-  static final int PACKETS_IN_FLIGHT = 16;
+  static final int PACKETS_IN_FLIGHT = 4;
+  static final String PACKET_SIZE_KEY = "dfs.client-write-packet-size";
+  static final int PACKET_SIZE = 256 << 10;
 
   private HdfsPacketBuffers() {}
 
@@ -44,6 +52,9 @@ final class HdfsPacketBuffers {
     }
     if (!HdfsCloseTuning.isUserSet(conf, PACKETS_IN_FLIGHT_KEY)) {
       tuned.setInt(PACKETS_IN_FLIGHT_KEY, PACKETS_IN_FLIGHT);
+    }
+    if (!HdfsCloseTuning.isUserSet(conf, PACKET_SIZE_KEY)) {
+      tuned.setInt(PACKET_SIZE_KEY, PACKET_SIZE);
     }
     return tuned;
   }

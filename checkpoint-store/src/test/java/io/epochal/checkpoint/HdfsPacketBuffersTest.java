@@ -15,7 +15,8 @@ class HdfsPacketBuffersTest {
 
     assertThat(tuned.getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, false)).isTrue();
     assertThat(tuned.get(HdfsPacketBuffers.CONTEXT_KEY)).isEqualTo("epochal-checkpoint-store");
-    assertThat(tuned.getInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, -1)).isEqualTo(16);
+    assertThat(tuned.getInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, -1)).isEqualTo(4);
+    assertThat(tuned.getInt(HdfsPacketBuffers.PACKET_SIZE_KEY, -1)).isEqualTo(256 << 10);
     assertThat(conf.get(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY)).as("the caller's configuration is not changed")
         .isNull();
   }
@@ -44,11 +45,13 @@ class HdfsPacketBuffersTest {
     Configuration conf = new Configuration(false);
     conf.setBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, false);
     conf.setInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, 80);
+    conf.setInt(HdfsPacketBuffers.PACKET_SIZE_KEY, 64 << 10);
 
     Configuration tuned = HdfsPacketBuffers.apply(conf);
 
     assertThat(tuned.getBoolean(HdfsPacketBuffers.BYTE_ARRAY_MANAGER_KEY, true)).isFalse();
     assertThat(tuned.getInt(HdfsPacketBuffers.PACKETS_IN_FLIGHT_KEY, -1)).isEqualTo(80);
+    assertThat(tuned.getInt(HdfsPacketBuffers.PACKET_SIZE_KEY, -1)).isEqualTo(64 << 10);
     assertThat(tuned.get(HdfsPacketBuffers.CONTEXT_KEY)).isEqualTo("epochal-checkpoint-store");
   }
 }
