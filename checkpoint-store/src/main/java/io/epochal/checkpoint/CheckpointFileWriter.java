@@ -6,6 +6,7 @@ import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
 import com.google.common.io.CountingOutputStream;
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -64,17 +65,19 @@ final class CheckpointFileWriter {
   }
 
   /**
-   * Writes every state dict of {@code parts} (file name to state) into {@code dir} in parallel and
-   * returns the manifest entries in order: per part its single file, or its index then its shards.
+   * Writes every state dict of {@code parts} (file name to state) into {@code dir} in parallel,
+   * syncs and hashes every file, and returns them with their manifest entries in order: per part
+   * its single file, or its index then its shards. On HDFS the tensor files are left open for
+   * {@link #finish} to close; if this fails, every file it opened is closed.
    */
-  List<ManifestFile> writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts)
-      throws IOException {
+  SyncedFiles writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts) throws IOException {
+    SyncedFiles synced = new SyncedFiles();
     List<ParallelTasks.FileTask<ManifestFile>> tasks = new ArrayList<>();
     for (Map.Entry<String, StateDict> part : parts) {
       String name = part.getKey();
       StateDict dict = part.getValue();
       if (dict.totalBytes() <= shardBytes) {
-        tasks.add(() -> writeTensors(epoch, dir, name, dict));
+        tasks.add(() -> writeTensors(epoch, dir, name, dict, synced));
         continue;
       }
       List<StateDict> shards = SafetensorsShards.split(dict, shardBytes);
@@ -83,28 +86,70 @@ final class CheckpointFileWriter {
       for (int i = 0; i < shards.size(); i++) {
         String shardName = SafetensorsShards.shardName(name, i + 1, shards.size());
         StateDict shard = shards.get(i);
-        tasks.add(() -> writeTensors(epoch, dir, shardName, shard));
+        tasks.add(() -> writeTensors(epoch, dir, shardName, shard, synced));
       }
     }
-    return ParallelTasks.runAll(pool, tasks);
+    try {
+      synced.setEntries(ParallelTasks.runAll(pool, tasks));
+      return synced;
+    } catch (IOException | RuntimeException | Error e) {
+      synced.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Closes the files {@link #writeStates} left open, checking each one's length, and at the same
+   * time writes and syncs {@code dir/manifestName} with {@code manifest}; returns when all are done.
+   * The manifest is written only after every data file's bytes are synced; completing the data
+   * files at the NameNode runs alongside.
+   */
+  void finish(long epoch, Path dir, SyncedFiles synced, String manifestName, byte[] manifest) throws IOException {
+    List<ParallelTasks.FileTask<Void>> tasks = new ArrayList<>();
+    tasks.add(() -> {
+      writeFile(epoch, dir, manifestName, manifest);
+      return null;
+    });
+    List<Map.Entry<Path, Closeable>> open = synced.takeOpen();
+    for (Map.Entry<Path, Closeable> f : open) {
+      tasks.add(() -> {
+        f.getValue().close();
+        checkLength(epoch, f.getKey(), synced.sizeOf(f.getKey().getName()));
+        return null;
+      });
+    }
+    try {
+      ParallelTasks.runAll(pool, tasks);
+    } catch (IOException | RuntimeException | Error e) {
+      open.forEach(f -> synced.opened(f.getKey(), f.getValue())); // skipped after the failure: still open
+      synced.close();
+      throw e;
+    }
   }
 
   /**
    * Writes a safetensors file while another thread hashes the same (immutable) tensor bytes, so
-   * the SHA-256 costs no copy and overlaps the file's I/O.
+   * the SHA-256 costs no copy and overlaps the file's I/O. On HDFS the file is synced but left open
+   * in {@code synced}.
    */
-  private ManifestFile writeTensors(long epoch, Path dir, String name, StateDict dict) throws IOException {
+  private ManifestFile writeTensors(long epoch, Path dir, String name, StateDict dict, SyncedFiles synced)
+      throws IOException {
     Future<String> sha256 = hasher.submit(() -> {
       MessageDigest md = Sha256.newDigest();
       SafetensorsWriter.digest(dict, FILE_METADATA, md);
       return Sha256.hex(md.digest());
     });
     try {
-      long count = local && decorator == OutputStreamDecorator.NONE
-          ? checkLength(epoch, new Path(dir, name), writeLocalChannel(new Path(dir, name),
-              ch -> SafetensorsWriter.write(dict, FILE_METADATA, ch)))
-          : writeAndSync(epoch, dir, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out));
-      return new ManifestFile(name, count, await(sha256, epoch, new Path(dir, name)));
+      Path p = new Path(dir, name);
+      long count;
+      if (local) {
+        count = checkLength(epoch, p, decorator == OutputStreamDecorator.NONE
+            ? writeLocalChannel(p, ch -> SafetensorsWriter.write(dict, FILE_METADATA, ch))
+            : writeLocal(p, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out)));
+      } else {
+        count = writeHadoopSynced(p, name, out -> SafetensorsWriter.write(dict, FILE_METADATA, out), synced);
+      }
+      return new ManifestFile(name, count, await(sha256, epoch, p));
     } finally {
       sha256.cancel(true);
     }
@@ -132,21 +177,33 @@ final class CheckpointFileWriter {
     return count;
   }
 
-  /**
-   * HDFS and other file systems: {@code SYNC_BLOCK}, an {@code hsync} after every {@code
-   * syncBehindBytes} ({@link SyncBehindOutputStream}) and at the end, close.
-   */
+  /** HDFS and other file systems: written and synced by {@link #writeHadoopSynced}, then closed. */
   private long writeHadoop(Path p, String name, Body body) throws IOException {
-    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
-    try (FSDataOutputStream raw = fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
-        BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null)) {
-      CountingOutputStream counted = new CountingOutputStream(SyncBehindOutputStream.wrap(raw, syncBehindBytes));
-      OutputStream out = decorator.decorate(name, counted);
-      body.writeTo(out);
-      out.flush();
-      raw.hsync();
-      return counted.getCount();
+    try (SyncedFiles one = new SyncedFiles()) {
+      long count = writeHadoopSynced(p, name, body, one);
+      for (Map.Entry<Path, Closeable> f : one.takeOpen()) {
+        f.getValue().close();
+      }
+      return count;
     }
+  }
+
+  /**
+   * HDFS and other file systems: created with {@code SYNC_BLOCK}, written with an {@code hsync}
+   * after every {@code syncBehindBytes} ({@link SyncBehindOutputStream}) and at the end, and left
+   * open in {@code synced} (registered before the first byte, so a failure still closes it).
+   */
+  private long writeHadoopSynced(Path p, String name, Body body, SyncedFiles synced) throws IOException {
+    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
+    FSDataOutputStream raw = fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
+        BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
+    synced.opened(p, raw);
+    CountingOutputStream counted = new CountingOutputStream(SyncBehindOutputStream.wrap(raw, syncBehindBytes));
+    OutputStream out = decorator.decorate(name, counted);
+    body.writeTo(out);
+    out.flush();
+    raw.hsync();
+    return counted.getCount();
   }
 
   /**

@@ -24,18 +24,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link CheckpointStore} on any Hadoop FileSystem. On HDFS every file is created with {@code
- * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed, the client retries completing a file sooner
- * ({@link HdfsCloseTuning}) unless the configuration sets its own delay, and it recycles its packet
- * buffers ({@link HdfsPacketBuffers}) unless the configuration says otherwise; on the local file system the raw (checksum-free)
- * file system is used and files and directories are fsynced. Publishing is a rename that refuses an
- * existing target.
+ * CreateFlag.SYNC_BLOCK} and {@code hsync()}ed as it is written ({@link Builder#optSyncBehindBytes})
+ * and at its end; the manifest is written once every data file is synced, while the NameNode
+ * completes them ({@link SyncedFiles}). The store's HDFS client retries completing a file sooner
+ * ({@link HdfsCloseTuning}) and sizes and recycles its packets ({@link HdfsPacketBuffers}), each
+ * unless the configuration sets it. On the local file system the raw (checksum-free) file system is
+ * used and files and directories are fsynced. Publishing is a rename that refuses an existing target.
  *
  * <p>A state dict larger than {@link Builder#optShardBytes} is stored as shards plus an index (the
  * Hugging Face layout); the files of a checkpoint are read in parallel on the store's own small pool
  * ({@link Builder#optIoThreads}) and written in parallel on another ({@link Builder#optWriteThreads}),
- * each hashed on a third pool of the writers' size while it is written, and every file,
- * shard and index alike, is listed in the manifest with its size and digest. Loaded tensors above
- * {@link Builder#optOffHeapTensorBytes} live off-heap.
+ * each hashed on a third pool of the writers' size while it is written; every file is listed in the
+ * manifest with its size and digest. Loaded tensors above {@link Builder#optOffHeapTensorBytes} live
+ * off-heap.
  */
 public final class HadoopCheckpointStore implements CheckpointStore {
 
@@ -99,18 +100,19 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       } catch (IOException e) {
         throw new CheckpointException(epoch, tmp.toString(), "temporary directory cannot be created: " + e, e);
       }
-      List<ManifestFile> files = writer.writeStates(epoch, tmp, List.of(
+      CheckpointManifest manifest;
+      try (SyncedFiles files = writer.writeStates(epoch, tmp, List.of(
           Map.entry(MODEL_FILE, content.model()),
           Map.entry(OPTIMIZER_FILE, content.optimizer()),
-          Map.entry(PROBE_FILE, content.probe())));
-      CheckpointManifest manifest = content.manifest().withFiles(files);
-      byte[] json = manifest.toJson();
-      writer.writeFile(epoch, tmp, CheckpointManifest.FILE_NAME, json);
+          Map.entry(PROBE_FILE, content.probe())))) {
+        manifest = content.manifest().withFiles(files.entries());
+        writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, manifest.toJson());
+      }
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
       publisher.publish(epoch, tmp, target, layout.checkpointsDir());
       LOG.info("committed checkpoint of epoch {} at {} ({} bytes of tensors)", epoch, target,
-          files.stream().mapToLong(ManifestFile::size).sum());
+          manifest.files().stream().mapToLong(ManifestFile::size).sum());
       return manifest;
     } catch (CheckpointException e) {
       publisher.removeTemp(tmp, e);
@@ -337,9 +339,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * On HDFS (any stream that can {@code hsync}), each data file is synced after every this many
-     * bytes as well as at its end, so the DataNodes' disks write while the client still sends
-     * (default 8 MiB; 0 syncs only at the end). The local file system syncs each file once.
+     * On HDFS (any stream that can {@code hsync}) each data file is synced after every this many bytes
+     * and at its end, so the DataNodes' disks write while the client sends (default 8 MiB; 0: at the end).
      */
     public Builder optSyncBehindBytes(long syncBehindBytes) {
       checkArgument(syncBehindBytes >= 0, "syncBehindBytes must be >= 0 (0 = sync only at the end), got %s",

@@ -1,16 +1,26 @@
 package io.epochal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.DFSClient;
 import org.apache.hadoop.hdfs.DistributedFileSystem;
 import org.apache.hadoop.hdfs.util.ByteArrayManager;
 import org.junit.jupiter.api.AfterAll;
@@ -114,5 +124,73 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
       assertThat(packets.getClass().getName()).as("the recycling implementation, not the one that always allocates")
           .isEqualTo(ByteArrayManager.class.getName() + "$Impl");
     }
+  }
+
+  /** A writer on its own client of this cluster, sharding above 128 KiB; {@code failing} wraps every file's stream. */
+  private static <T> T withWriter(OutputStreamDecorator failing, WriterUse<T> use) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    ExecutorService hashers = Executors.newFixedThreadPool(4);
+    try (FileSystem fs = FileSystem.newInstance(URI.create(hdfs.uri()), hdfs.conf())) {
+      CheckpointFileWriter writer = new CheckpointFileWriter(fs, false, failing, pool, hashers, 128 << 10, 64 << 10);
+      return use.apply(writer, ((DistributedFileSystem) fs).getClient());
+    } finally {
+      pool.shutdownNow();
+      hashers.shutdownNow();
+    }
+  }
+
+  private interface WriterUse<T> {
+    T apply(CheckpointFileWriter writer, DFSClient client) throws Exception;
+  }
+
+  private static List<Map.Entry<String, StateDict>> fourShards() {
+    StateDict.Builder model = StateDict.builder();
+    for (int i = 0; i < 8; i++) {
+      model.put("layers." + i + ".weight", Tensor.ofFloats(new long[] {16 << 10}, TestCheckpoints.floats(i, 16 << 10)));
+    }
+    return List.of(Map.entry("model.safetensors", model.build()));
+  }
+
+  @Test
+  void syncedDataFilesStayOpenUntilFinishClosesThemBesideTheManifest() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(hdfs.uri() + "/writer/finish");
+    withWriter(OutputStreamDecorator.NONE, (writer, client) -> {
+      writer.mkdirs(dir);
+      try (SyncedFiles files = writer.writeStates(7, dir, fourShards())) {
+        assertThat(files.entries()).extracting(ManifestFile::name).containsExactly("model.safetensors.index.json",
+            "model-00001-of-00004.safetensors", "model-00002-of-00004.safetensors",
+            "model-00003-of-00004.safetensors", "model-00004-of-00004.safetensors");
+        assertThat(client.getNumOfFilesBeingWritten()).as("the four shards, synced, not yet completed").isEqualTo(4);
+
+        writer.finish(7, dir, files, "manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(client.isFilesBeingWrittenEmpty()).isTrue();
+        assertThat(fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(dir, "manifest.json")).getLen()).isEqualTo(2);
+        for (ManifestFile f : files.entries()) {
+          assertThat(fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(dir, f.name())).getLen())
+              .as(f.name()).isEqualTo(f.size());
+        }
+      }
+      return null;
+    });
+  }
+
+  @Test
+  void failedWriteClosesEveryFileItOpened() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(hdfs.uri() + "/writer/failed");
+    OutputStreamDecorator failing = (name, out) -> !name.equals("model-00003-of-00004.safetensors") ? out
+        : new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            throw new IOException("disk failed in " + name);
+          }
+        };
+    withWriter(failing, (writer, client) -> {
+      writer.mkdirs(dir);
+      assertThatThrownBy(() -> writer.writeStates(7, dir, fourShards()))
+          .isInstanceOf(IOException.class).hasMessage("disk failed in model-00003-of-00004.safetensors");
+      assertThat(client.isFilesBeingWrittenEmpty()).as("no stream of the failed write left open").isTrue();
+      return null;
+    });
   }
 }
