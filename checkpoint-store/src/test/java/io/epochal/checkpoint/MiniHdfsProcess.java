@@ -83,6 +83,11 @@ public final class MiniHdfsProcess implements AutoCloseable {
     return uri;
   }
 
+  /** Whether the child JVM is still running. */
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** CPU time the child JVM has used so far, in nanoseconds (0 where the OS does not tell). */
   public long cpuNanos() {
     return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);

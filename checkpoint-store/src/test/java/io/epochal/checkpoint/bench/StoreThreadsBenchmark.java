@@ -4,18 +4,20 @@ import io.epochal.checkpoint.CheckpointContent;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.MiniHdfs;
+import io.epochal.checkpoint.MiniHdfsProcess;
 import io.epochal.checkpoint.TestCheckpoints;
 import io.epochal.tensor.StateDict;
+import java.net.URI;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * How the store's write and read concurrency ({@code optWriteThreads}, {@code optIoThreads})
- * changes commit and load speed on an in-process MiniDFS. One store per thread count, all on the
+ * changes commit and load speed on a MiniDFS in its own JVM. One store per thread count, all on the
  * same cluster and state; each round commits (then loads) once through every store, in an order
  * that reverses every round, so the machine's slow phases hit every count alike. Prints the median,
  * lowest and highest MB/s per count.
@@ -33,7 +35,8 @@ final class StoreThreadsBenchmark {
     java.nio.file.Path tmp = Files.createTempDirectory("epochal-bench-threads");
     List<List<Double>> writes = new ArrayList<>();
     List<List<Double>> reads = new ArrayList<>();
-    try (MiniHdfs hdfs = MiniHdfs.start(tmp.resolve("dfs").toFile())) {
+    try (MiniHdfsProcess hdfs = MiniHdfsProcess.start(tmp.resolve("dfs").toFile());
+        FileSystem fs = FileSystem.newInstance(URI.create(hdfs.uri()), hdfs.conf())) {
       List<HadoopCheckpointStore> stores = new ArrayList<>();
       for (int t : THREADS) {
         stores.add(HadoopCheckpointStore.builder().setJobDir(hdfs.uri() + "/threads-" + t)
@@ -60,7 +63,7 @@ final class StoreThreadsBenchmark {
             }
             loaded = null;
             System.gc(); // frees the loaded state's direct buffers before the next store's turn
-            hdfs.fileSystem().delete(new Path(store.checkpointsDir()), true);
+            fs.delete(new Path(store.checkpointsDir()), true);
           }
           System.err.printf("round %d of %d done%n", round + 1, rounds);
         }
