@@ -102,4 +102,12 @@ class SyncBehindOutputStreamTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("sync-behind interval must be >= 0 bytes, got -1");
   }
+
+  @Test
+  void storeBuilderRefusesANegativeSyncBehindNamingTheValue() {
+    assertThatThrownBy(() -> HadoopCheckpointStore.builder().optSyncBehindBytes(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("syncBehindBytes must be >= 0 (0 = sync only at the end), got -1");
+    assertThat(HadoopCheckpointStore.DEFAULT_SYNC_BEHIND_BYTES).isEqualTo(8L << 20);
+  }
 }
