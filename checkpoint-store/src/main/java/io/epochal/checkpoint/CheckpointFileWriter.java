@@ -121,8 +121,7 @@ final class CheckpointFileWriter {
     try {
       ParallelTasks.runAll(pool, tasks);
     } catch (IOException | RuntimeException | Error e) {
-      open.forEach(f -> synced.opened(f.getKey(), f.getValue())); // skipped after the failure: still open
-      synced.close();
+      SyncedFiles.closeQuietly(open); // closes skipped after the failure left these open
       throw e;
     }
   }
@@ -177,14 +176,10 @@ final class CheckpointFileWriter {
     return count;
   }
 
-  /** HDFS and other file systems: written and synced by {@link #writeHadoopSynced}, then closed. */
+  /** HDFS and other file systems: created, written and synced as in {@link #writeHadoopSynced}, then closed. */
   private long writeHadoop(Path p, String name, Body body) throws IOException {
-    try (SyncedFiles one = new SyncedFiles()) {
-      long count = writeHadoopSynced(p, name, body, one);
-      for (Map.Entry<Path, Closeable> f : one.takeOpen()) {
-        f.getValue().close();
-      }
-      return count;
+    try (FSDataOutputStream raw = createSynced(p)) {
+      return writeAndHsync(raw, name, body);
     }
   }
 
@@ -194,10 +189,19 @@ final class CheckpointFileWriter {
    * open in {@code synced} (registered before the first byte, so a failure still closes it).
    */
   private long writeHadoopSynced(Path p, String name, Body body, SyncedFiles synced) throws IOException {
-    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
-    FSDataOutputStream raw = fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK),
-        BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
+    FSDataOutputStream raw = createSynced(p);
     synced.opened(p, raw);
+    return writeAndHsync(raw, name, body);
+  }
+
+  private FSDataOutputStream createSynced(Path p) throws IOException {
+    FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
+    return fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK), BUFFER_SIZE,
+        fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
+  }
+
+  /** Writes the body through the sync-behind stream and the decorator, then hsyncs; returns the byte count. */
+  private long writeAndHsync(FSDataOutputStream raw, String name, Body body) throws IOException {
     CountingOutputStream counted = new CountingOutputStream(SyncBehindOutputStream.wrap(raw, syncBehindBytes));
     OutputStream out = decorator.decorate(name, counted);
     body.writeTo(out);

@@ -60,11 +60,16 @@ final class SyncedFiles implements Closeable {
   /** Closes every file still open, ignoring errors (see the class comment). */
   @Override
   public void close() {
-    for (Map.Entry<Path, Closeable> e : takeOpen()) {
+    closeQuietly(takeOpen());
+  }
+
+  /** Closes {@code files}, ignoring errors: only after a failed commit, whose temporary directory is removed next. */
+  static void closeQuietly(List<Map.Entry<Path, Closeable>> files) {
+    for (Map.Entry<Path, Closeable> e : files) {
       try {
         e.getValue().close();
       } catch (IOException | RuntimeException ignored) {
-        // the commit has failed already and its temporary directory is removed next
+        // the commit has failed already
       }
     }
   }

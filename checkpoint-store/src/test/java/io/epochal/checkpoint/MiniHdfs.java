@@ -26,15 +26,9 @@ public final class MiniHdfs implements AutoCloseable {
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
-    // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
-    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
-    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
-    // A small file replaced while another thread reads it (a lease under contention) loses its
-    // block under the open stream; find that out in tens of milliseconds, not 3-second windows.
-    conf.setInt("dfs.client.retry.window.base", 50);
+    clientSettings(conf);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
-    conf.setInt("dfs.replication", 1);
     conf.setBoolean("dfs.permissions.enabled", false);
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, baseDir)
@@ -43,6 +37,18 @@ public final class MiniHdfs implements AutoCloseable {
         .build();
     cluster.waitActive();
     return new MiniHdfs(cluster, cluster.getConfiguration(0));
+  }
+
+  /** The client settings every client of these one-DataNode clusters uses; returns {@code conf}. */
+  static Configuration clientSettings(Configuration conf) {
+    conf.setInt("dfs.replication", 1);
+    // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
+    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
+    // A small file replaced while another thread reads it (a lease under contention) loses its
+    // block under the open stream; find that out in tens of milliseconds, not 3-second windows.
+    conf.setInt("dfs.client.retry.window.base", 50);
+    return conf;
   }
 
   /** The file system URI, {@code hdfs://127.0.0.1:port}. */

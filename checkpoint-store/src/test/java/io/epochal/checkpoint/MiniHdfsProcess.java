@@ -95,11 +95,8 @@ public final class MiniHdfsProcess implements AutoCloseable {
 
   /** A client configuration for this cluster (one replica, the same client settings as {@link MiniHdfs}). */
   public Configuration conf() {
-    Configuration conf = new Configuration();
+    Configuration conf = MiniHdfs.clientSettings(new Configuration());
     conf.set("fs.defaultFS", uri);
-    conf.setInt("dfs.replication", 1);
-    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
-    conf.setInt("dfs.client.retry.window.base", 50);
     return conf;
   }
 
