@@ -116,19 +116,11 @@ public final class StoreBenchmark {
 
   private String[] measure(String name, String jobDir, FileSystem fs, Configuration conf) throws Exception {
     long bytes = state.totalBytes();
-    double storeWrite = 0;
-    double plainWrite = 0;
-    double syncedWrite = 0;
-    double storeRead = 0;
-    double plainRead = 0;
-    long writePeak = 0;
-    long writeBound = 0;
-    long plainWriteBound = 0;
-    long readPeak = 0;
-    long plainWritePeak = 0;
-    long plainReadPeak = 0;
-    long readDirect = 0;
-    double[][] cores = new double[5][2]; // per operation: cores kept busy, CPU-seconds
+    Op storeWrite = new Op(bytes);
+    Op plainWrite = new Op(bytes);
+    Op syncedWrite = new Op(bytes);
+    Op storeRead = new Op(bytes);
+    Op plainRead = new Op(bytes);
     state = null;
     System.gc();
     long idle = usedHeap();
@@ -142,81 +134,129 @@ public final class StoreBenchmark {
       for (int r = 0; r < reps; r++) {
         CheckpointContent content = CheckpointContent.builder().setModel(state)
             .setManifest(TestCheckpoints.manifest(epoch)).build();
-        resetPeaks();
-        long held0 = usedHeap();
-        long a0 = allocated();
-        long c0 = processCpu();
-        long t0 = System.nanoTime();
-        store.commit(content, CommitGuard.NONE);
-        storeWrite = best(storeWrite, mbps(bytes, System.nanoTime() - t0), cores, 0, c0, t0);
-        writeBound = Math.max(writeBound, held0 + allocated() - a0);
-        writePeak = Math.max(writePeak, peakHeap());
+        storeWrite.measure(true, () -> store.commit(content, CommitGuard.NONE));
         epochs.add(epoch++);
 
         // a new file every time, like every checkpoint: overwriting one file would reuse its blocks
         Path plainFile = plainFile(jobDir, r);
-        resetPeaks();
-        long held1 = usedHeap();
-        long a1 = allocated();
-        long c1 = processCpu();
-        long t1 = System.nanoTime();
-        plainWrite(fs, plainFile, state, false);
-        plainWrite = best(plainWrite, mbps(bytes, System.nanoTime() - t1), cores, 1, c1, t1);
-        plainWriteBound = Math.max(plainWriteBound, held1 + allocated() - a1);
-        plainWritePeak = Math.max(plainWritePeak, peakHeap());
+        plainWrite.measure(true, () -> plainWrite(fs, plainFile, state, false));
 
         // on HDFS also the same stream created with SYNC_BLOCK, as the store creates its files
         // (the local file system has no such flag: its plain stream already fsyncs on hsync)
         if (!(fs instanceof RawLocalFileSystem)) {
           Path syncedFile = new Path(jobDir + "/plain-synced-" + r + ".bin");
-          settleDisk();
-          long c2 = processCpu();
-          long t2 = System.nanoTime();
-          plainWrite(fs, syncedFile, state, true);
-          syncedWrite = best(syncedWrite, mbps(bytes, System.nanoTime() - t2), cores, 2, c2, t2);
+          syncedWrite.measure(false, () -> plainWrite(fs, syncedFile, state, true));
           fs.delete(syncedFile, false);
         }
       }
       state = null; // reads must hold only what they read
       for (int r = 0; r < reps; r++) {
-        resetPeaks();
-        long direct0 = usedDirect();
-        long c0 = processCpu();
-        long t0 = System.nanoTime();
-        LoadedCheckpoint loaded = store.load(epochs.get(r));
-        storeRead = best(storeRead, mbps(bytes, System.nanoTime() - t0), cores, 3, c0, t0);
-        readPeak = Math.max(readPeak, peakHeap());
-        readDirect = Math.max(readDirect, usedDirect() - direct0);
+        long readEpoch = epochs.get(r);
+        LoadedCheckpoint loaded = storeRead.measure(true, () -> store.load(readEpoch));
         if (loaded.model().totalBytes() != bytes) {
           throw new IllegalStateException("read back " + loaded.model().totalBytes() + " bytes");
         }
         loaded = null;
-        resetPeaks();
-        long c1 = processCpu();
-        long t1 = System.nanoTime();
-        List<byte[]> plain = plainRead(fs, plainFile(jobDir, r));
-        plainRead = best(plainRead, mbps(bytes, System.nanoTime() - t1), cores, 4, c1, t1);
-        plainReadPeak = Math.max(plainReadPeak, peakHeap());
-        plain = null;
+        Path plainFile = plainFile(jobDir, r);
+        plainRead.measure(true, () -> plainRead(fs, plainFile));
         System.gc();
         Thread.sleep(100); // direct buffers of the loaded state are freed after the GC, by the cleaner
       }
       fs.delete(new Path(jobDir), true);
     }
     state = makeState(stateMib);
-    writePeak -= idle;
-    writeBound -= idle;
-    plainWriteBound -= idle;
-    readPeak -= idle;
-    plainWritePeak -= idle;
-    plainReadPeak -= idle;
     coreLines.add(String.format("%s: store write %s, plain write %s, plain write with SYNC_BLOCK %s, store read %s,"
-        + " plain read %s; SHA-256 of the state's bytes on one thread: %.2f s", name, busy(cores[0]), busy(cores[1]),
-        cores[2][1] == 0 ? "–" : busy(cores[2]), busy(cores[3]), busy(cores[4]), sha256Seconds()));
-    return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite), f(plainWrite), r(storeWrite / plainWrite), syncedWrite == 0 ? "–" : f(syncedWrite), syncedWrite == 0 ? "–" : r(storeWrite / syncedWrite), f(storeRead),
-        f(plainRead), r(storeRead / plainRead), r((double) writeBound / bytes), r((double) writePeak / bytes),
-        r((double) plainWriteBound / bytes), r((double) plainWritePeak / bytes), r((double) readPeak / bytes), r((double) readDirect / bytes),
-        r((double) plainReadPeak / bytes), r((double) stateHeap / bytes)};
+        + " plain read %s; SHA-256 of the state's bytes on one thread: %.2f s", name, storeWrite.busy(),
+        plainWrite.busy(), syncedWrite.cpuSeconds == 0 ? "–" : syncedWrite.busy(), storeRead.busy(),
+        plainRead.busy(), sha256Seconds()));
+    boolean synced = syncedWrite.best > 0;
+    return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite.best), f(plainWrite.best),
+        r(storeWrite.best / plainWrite.best), synced ? f(syncedWrite.best) : "–",
+        synced ? r(storeWrite.best / syncedWrite.best) : "–", f(storeRead.best), f(plainRead.best),
+        r(storeRead.best / plainRead.best), storeWrite.heap(storeWrite.bound, idle), storeWrite.heap(storeWrite.peak, idle),
+        plainWrite.heap(plainWrite.bound, idle), plainWrite.heap(plainWrite.peak, idle),
+        storeRead.heap(storeRead.peak, idle), r((double) storeRead.direct / bytes), plainRead.heap(plainRead.peak, idle),
+        r((double) stateHeap / bytes)};
+  }
+
+  /** A body whose result the measurement keeps or drops. */
+  @FunctionalInterface
+  private interface Body<T> {
+    T call() throws Exception;
+  }
+
+  /** A body without a result. */
+  @FunctionalInterface
+  private interface VoidBody {
+    void run() throws Exception;
+  }
+
+  /**
+   * One operation measured over the repetitions: its best MB/s, and for that run how many cores it
+   * kept busy and its CPU-seconds (this JVM and the MiniDFS JVM's NameNode and DataNode); over all
+   * runs its largest GC-observed heap peak, heap bound (held at the start + allocated during) and
+   * growth in direct memory.
+   */
+  private final class Op {
+    private final long bytes;
+    double best;
+    double cores;
+    double cpuSeconds;
+    long peak;
+    long bound;
+    long direct;
+
+    Op(long bytes) {
+      this.bytes = bytes;
+    }
+
+    void measure(boolean heap, VoidBody body) throws Exception {
+      measure(heap, () -> {
+        body.run();
+        return null;
+      });
+    }
+
+    /**
+     * Runs {@code body} once, after settling the disk and, when {@code heap}, collecting garbage
+     * and resetting the heap peak, and returns its result.
+     */
+    <T> T measure(boolean heap, Body<T> body) throws Exception {
+      if (heap) {
+        resetPeaks();
+      } else {
+        settleDisk();
+      }
+      long held0 = usedHeap();
+      long allocated0 = allocated();
+      long direct0 = usedDirect();
+      long cpu0 = processCpu();
+      long t0 = System.nanoTime();
+      T result = body.call();
+      long wall = System.nanoTime() - t0;
+      long cpu = processCpu() - cpu0;
+      double mbps = mbps(bytes, wall);
+      if (mbps > best) {
+        best = mbps;
+        cores = (double) cpu / wall;
+        cpuSeconds = cpu / 1e9;
+      }
+      if (heap) {
+        bound = Math.max(bound, held0 + allocated() - allocated0);
+        peak = Math.max(peak, peakHeap());
+        direct = Math.max(direct, usedDirect() - direct0);
+      }
+      return result;
+    }
+
+    String busy() {
+      return String.format("%.2f (%.2f s)", cores, cpuSeconds);
+    }
+
+    /** {@code used} heap bytes, minus the idle heap, relative to the state's bytes. */
+    String heap(long used, long idle) {
+      return r((double) (used - idle) / bytes);
+    }
   }
 
   /**
@@ -313,25 +353,6 @@ public final class StoreBenchmark {
 
   private static long usedHeap() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-  }
-
-  /**
-   * The larger of {@code best} and {@code mbps}; when {@code mbps} is the larger, {@code cores[i]}
-   * becomes that run's CPU time over its wall time (how many cores it kept busy) and its CPU time in
-   * seconds, the MiniDFS JVM's NameNode and DataNode included.
-   */
-  private double best(double best, double mbps, double[][] cores, int i, long cpuStart, long wallStart) {
-    if (mbps > best) {
-      long cpu = processCpu() - cpuStart;
-      cores[i][0] = (double) cpu / (System.nanoTime() - wallStart);
-      cores[i][1] = cpu / 1e9;
-      return mbps;
-    }
-    return best;
-  }
-
-  private static String busy(double[] cores) {
-    return String.format("%.2f (%.2f s)", cores[0], cores[1]);
   }
 
   /** Seconds one thread takes to hash the state's tensor bytes with SHA-256 (the fastest of three). */
