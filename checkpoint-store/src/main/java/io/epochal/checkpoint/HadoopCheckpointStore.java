@@ -91,6 +91,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     long epoch = content.epoch();
     Path target = layout.epochDir(epoch);
     Path tmp = layout.newTempDir(epoch);
+    long start = System.nanoTime();
     try {
       if (fs.exists(target)) {
         throw new CheckpointExistsException(epoch, target.toString());
@@ -111,8 +112,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
       publisher.publish(epoch, tmp, target, layout.checkpointsDir());
-      LOG.info("committed checkpoint of epoch {} at {} ({} bytes of tensors)", epoch, target,
-          manifest.files().stream().mapToLong(ManifestFile::size).sum());
+      LOG.info("committed checkpoint of epoch {} at {} ({} bytes in {} files and the manifest) in {} ms",
+          epoch, target, manifest.files().stream().mapToLong(ManifestFile::size).sum(), manifest.files().size(),
+          (System.nanoTime() - start) / 1_000_000);
       return manifest;
     } catch (CheckpointException e) {
       publisher.removeTemp(tmp, e);
@@ -350,10 +352,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     int writeThreads(boolean localFs) {
-      if (writeThreads > 0) {
-        return writeThreads;
-      }
-      return localFs ? ioThreads : Math.max(ioThreads, DEFAULT_REMOTE_WRITE_THREADS);
+      return writeThreads > 0 ? writeThreads : localFs ? ioThreads : Math.max(ioThreads, DEFAULT_REMOTE_WRITE_THREADS);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.train.TrainingListener;
 import java.io.PrintStream;
+import java.util.Locale;
 
 /** Renders a training job's progress through the CLI's {@link ProgressReporter}. */
 final class ProgressListener implements TrainingListener {
@@ -38,8 +39,23 @@ final class ProgressListener implements TrainingListener {
   }
 
   @Override
-  public synchronized void committed(int epoch, String path) {
-    progress.message("checkpoint " + path);
+  public synchronized void committed(int epoch, String path, long bytes, long millis) {
+    progress.message(String.format(Locale.ROOT, "checkpoint %s (%s in %.2f s)", path, size(bytes), millis / 1000.0));
+  }
+
+  /** {@code bytes} in decimal units with three significant digits or more: 812 B, 61.4 kB, 268 MB, 1.07 GB. */
+  static String size(long bytes) {
+    if (bytes < 1000) {
+      return bytes + " B";
+    }
+    String[] units = {"kB", "MB", "GB", "TB", "PB"};
+    double v = bytes / 1000.0;
+    int u = 0;
+    while (v >= 999.5 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return String.format(Locale.ROOT, v >= 99.95 ? "%.0f %s" : v >= 9.995 ? "%.1f %s" : "%.2f %s", v, units[u]);
   }
 
   @Override

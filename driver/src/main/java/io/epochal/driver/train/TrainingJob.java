@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.ManifestFile;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
@@ -284,10 +285,13 @@ public final class TrainingJob {
   private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
       int rounds, StateDict state, Map<String, Double> metrics) throws TrainingException {
     try {
+      long start = System.nanoTime();
       CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
           dir.commitGuard());
+      long millis = (System.nanoTime() - start) / 1_000_000;
       dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
-      listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch));
+      listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch),
+          m.files().stream().mapToLong(ManifestFile::size).sum(), millis);
       dir.applyRetention(spec, listener);
       return m;
     } catch (CheckpointException | RuntimeException ex) {

@@ -18,8 +18,11 @@ public interface TrainingListener {
   /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */
   default void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {}
 
-  /** The checkpoint of {@code epoch} is committed at {@code path}. */
-  default void committed(int epoch, String path) {}
+  /**
+   * The checkpoint of {@code epoch} is committed at {@code path}: {@code bytes} in its data files,
+   * written and published in {@code millis}.
+   */
+  default void committed(int epoch, String path, long bytes, long millis) {}
 
   /** Information for the user that is not a warning (e.g. the job had already completed). */
   default void message(String message) {}

@@ -35,7 +35,7 @@ final class TimingListener implements TrainingListener {
   }
 
   @Override
-  public void committed(int epoch, String path) {
+  public void committed(int epoch, String path, long bytes, long millis) {
     committed.put(epoch, System.nanoTime());
   }
 

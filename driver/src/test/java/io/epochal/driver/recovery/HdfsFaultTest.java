@@ -167,7 +167,7 @@ class HdfsFaultTest {
     Thread[] restarter = new Thread[1];
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
       @Override
-      public void committed(int epoch, String path) {
+      public void committed(int epoch, String path, long bytes, long millis) {
         if (epoch == 1) {
           committed1.countDown();
         }
@@ -216,7 +216,7 @@ class HdfsFaultTest {
     AtomicBoolean limited = new AtomicBoolean();
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
       @Override
-      public void committed(int epoch, String path) {
+      public void committed(int epoch, String path, long bytes, long millis) {
         if (epoch == 1) {
           committed1.countDown();
         }

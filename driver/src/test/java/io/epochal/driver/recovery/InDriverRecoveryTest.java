@@ -125,7 +125,7 @@ class InDriverRecoveryTest {
     AtomicBoolean corrupted = new AtomicBoolean();
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
       @Override
-      public void committed(int epoch, String path) {
+      public void committed(int epoch, String path, long bytes, long millis) {
         if (epoch == 2) {
           committed2.countDown();
         }

@@ -1,0 +1,36 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.cli.ProgressReporter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ProgressListenerTest {
+
+  @Test
+  void aCommittedCheckpointIsPrintedWithItsSizeAndHowLongTheCommitTook() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+
+    listener.committed(3, "hdfs://nn:8020/jobs/a/checkpoints/epoch-000003", 268_444_914L, 612);
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8).strip())
+        .isEqualTo("checkpoint hdfs://nn:8020/jobs/a/checkpoints/epoch-000003 (268 MB in 0.61 s)");
+  }
+
+  @Test
+  void sizesKeepThreeSignificantDigitsInDecimalUnits() {
+    assertThat(ProgressListener.size(0)).isEqualTo("0 B");
+    assertThat(ProgressListener.size(999)).isEqualTo("999 B");
+    assertThat(ProgressListener.size(1000)).isEqualTo("1.00 kB");
+    assertThat(ProgressListener.size(61_437)).isEqualTo("61.4 kB");
+    assertThat(ProgressListener.size(999_499)).isEqualTo("999 kB");
+    assertThat(ProgressListener.size(999_500)).isEqualTo("1.00 MB");
+    assertThat(ProgressListener.size(1_073_741_824L)).isEqualTo("1.07 GB");
+    assertThat(ProgressListener.size(Long.MAX_VALUE)).isEqualTo("9223 PB");
+  }
+}
