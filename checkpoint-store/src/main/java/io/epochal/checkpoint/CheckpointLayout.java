@@ -1,13 +1,21 @@
 package io.epochal.checkpoint;
 
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN} and {@code _tmp-epoch-NNNNNN-<uuid>}. */
+/**
+ * Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN} and {@code _tmp-epoch-NNNNNN-<uuid>},
+ * and the listing of that directory.
+ */
 final class CheckpointLayout {
 
   static final String CHECKPOINTS = "checkpoints";
@@ -51,5 +59,28 @@ final class CheckpointLayout {
 
   static boolean isTemp(String name) {
     return name.startsWith(TMP_PREFIX);
+  }
+
+  /** The entries of the checkpoints directory in {@code fs}; none while it does not exist. */
+  FileStatus[] list(FileSystem fs) throws CheckpointException {
+    try {
+      return fs.listStatus(checkpointsDir);
+    } catch (FileNotFoundException e) {
+      return new FileStatus[0];
+    } catch (IOException e) {
+      throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, checkpointsDir.toString(),
+          "checkpoints cannot be listed: " + e, e);
+    }
+  }
+
+  /** The epochs of the published checkpoint directories in {@code fs}, ascending. */
+  long[] epochs(FileSystem fs) throws CheckpointException {
+    return Arrays.stream(list(fs))
+        .filter(FileStatus::isDirectory)
+        .map(st -> parseEpoch(st.getPath().getName()))
+        .filter(OptionalLong::isPresent)
+        .mapToLong(OptionalLong::getAsLong)
+        .sorted()
+        .toArray();
   }
 }

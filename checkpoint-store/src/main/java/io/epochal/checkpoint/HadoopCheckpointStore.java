@@ -5,14 +5,11 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import io.epochal.safetensors.TensorAllocator;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
@@ -57,15 +54,16 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointFileWriter writer;
   private final CheckpointPublisher publisher;
 
-  private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir, Builder b) {
+  private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir,
+      OutputStreamDecorator decorator, StoreOptions.Settings settings) {
     this.fs = fs;
     this.layout = new CheckpointLayout(jobDir);
-    this.executors = new StoreExecutors(b.ioThreads, b.writeThreads(local));
-    TensorAllocator allocator = b.offHeapTensorBytes < 0 ? TensorAllocator.heap()
-        : TensorAllocator.offHeapFrom(b.offHeapTensorBytes);
+    this.executors = new StoreExecutors(settings.ioThreads, settings.writeThreads);
+    TensorAllocator allocator = settings.offHeapTensorBytes < 0 ? TensorAllocator.heap()
+        : TensorAllocator.offHeapFrom(settings.offHeapTensorBytes);
     this.reader = new CheckpointReader(fs, executors.readers(), allocator);
-    this.writer = new CheckpointFileWriter(fs, local, b.decorator, executors.writers(), executors.hashers(),
-        b.shardBytes, b.syncBehindBytes);
+    this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
+        settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, fc, local, writer);
   }
 
@@ -132,9 +130,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public LatestCheckpoint latest() throws CheckpointException {
     List<CheckpointProblem> skipped = new ArrayList<>();
-    List<long[]> epochs = epochs();
-    for (int i = epochs.size() - 1; i >= 0; i--) {
-      long epoch = epochs.get(i)[0];
+    long[] epochs = layout.epochs(fs);
+    for (int i = epochs.length - 1; i >= 0; i--) {
+      long epoch = epochs[i];
       Path dir = layout.epochDir(epoch);
       try {
         LoadedCheckpoint loaded = reader.load(epoch, dir);
@@ -157,12 +155,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public List<CheckpointEntry> list() throws CheckpointException {
     List<CheckpointEntry> out = new ArrayList<>();
-    for (long[] e : epochs()) {
-      Path dir = layout.epochDir(e[0]);
+    for (long e : layout.epochs(fs)) {
+      Path dir = layout.epochDir(e);
       try {
-        out.add(new CheckpointEntry(e[0], dir.toString(), reader.readManifest(e[0], dir), null));
+        out.add(new CheckpointEntry(e, dir.toString(), reader.readManifest(e, dir), null));
       } catch (CheckpointCorruptedException ex) {
-        out.add(new CheckpointEntry(e[0], dir.toString(), null, ex.getMessage()));
+        out.add(new CheckpointEntry(e, dir.toString(), null, ex.getMessage()));
       }
     }
     return out;
@@ -185,8 +183,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public List<VerificationReport> verifyAll() throws CheckpointException {
     List<VerificationReport> out = new ArrayList<>();
-    for (long[] e : epochs()) {
-      out.add(reader.verify(e[0], layout.epochDir(e[0])));
+    for (long e : layout.epochs(fs)) {
+      out.add(reader.verify(e, layout.epochDir(e)));
     }
     return out;
   }
@@ -194,7 +192,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public List<String> cleanTemporary() throws CheckpointException {
     List<String> removed = new ArrayList<>();
-    for (FileStatus st : children()) {
+    for (FileStatus st : layout.list(fs)) {
       if (CheckpointLayout.isTemp(st.getPath().getName())) {
         try {
           fs.delete(st.getPath(), true);
@@ -245,41 +243,20 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
   }
 
-  /** Published epochs, ascending, as one-element arrays (kept primitive for sorting). */
-  private List<long[]> epochs() throws CheckpointException {
-    List<long[]> out = new ArrayList<>();
-    for (FileStatus st : children()) {
-      OptionalLong e = CheckpointLayout.parseEpoch(st.getPath().getName());
-      if (st.isDirectory() && e.isPresent()) {
-        out.add(new long[] {e.getAsLong()});
-      }
-    }
-    out.sort(Comparator.comparingLong(a -> a[0]));
-    return out;
-  }
-
-  private FileStatus[] children() throws CheckpointException {
-    Path dir = layout.checkpointsDir();
-    try {
-      return fs.listStatus(dir);
-    } catch (FileNotFoundException e) {
-      return new FileStatus[0];
-    } catch (IOException e) {
-      throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, dir.toString(),
-          "checkpoints cannot be listed: " + e, e);
-    }
-  }
-
-  /** Builds a {@link HadoopCheckpointStore}: {@code setJobDir} required, the rest optional. */
+  /**
+   * Builds a {@link HadoopCheckpointStore}: {@code setJobDir} required, the rest optional. An I/O
+   * option left unset here is read from its {@link StoreOptions} key in the configuration, if set.
+   */
   public static final class Builder {
     private String jobDir;
     private Configuration conf;
     private OutputStreamDecorator decorator = OutputStreamDecorator.NONE;
-    private long shardBytes = DEFAULT_SHARD_BYTES;
-    private int ioThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    private int writeThreads;
-    private int offHeapTensorBytes = DEFAULT_OFF_HEAP_TENSOR_BYTES;
-    private long syncBehindBytes = DEFAULT_SYNC_BEHIND_BYTES;
+    // null: not set here (the configuration's key or the default applies)
+    Long shardBytes;
+    Integer ioThreads;
+    Integer writeThreads;
+    Integer offHeapTensorBytes;
+    Long syncBehindBytes;
 
     private Builder() {}
 
@@ -302,7 +279,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * The most tensor bytes one safetensors file holds (default 64 MiB).
+     * The most tensor bytes one safetensors file holds (default 64 MiB; key {@value
+     * StoreOptions#SHARD_BYTES}).
      * A state dict with more is written as shards of at most this size ({@code
      * model-00001-of-00004.safetensors}, ...; a single larger tensor gets a shard of its own) plus
      * an index ({@code model.safetensors.index.json}, the Hugging Face layout), all written and read
@@ -318,7 +296,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     /**
      * Threads that read a checkpoint's files in parallel, each reading and hashing its file
      * (default: the number of cores, at most 4); on the local file system also the threads that
-     * write them, unless {@link #optWriteThreads} says otherwise.
+     * write them, unless {@link #optWriteThreads} says otherwise. Key {@value StoreOptions#IO_THREADS}.
      */
     public Builder optIoThreads(int ioThreads) {
       checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
@@ -332,7 +310,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
      * system; on others at least {@value HadoopCheckpointStore#DEFAULT_REMOTE_WRITE_THREADS}, since there a file's writer
      * spends most of its time waiting for the DataNodes to sync its blocks and for the NameNode to
      * complete the file, and writing every file of a commit at once hides those waits behind the
-     * others' transfers.
+     * others' transfers. Key {@value StoreOptions#WRITE_THREADS}.
      */
     public Builder optWriteThreads(int writeThreads) {
       checkArgument(writeThreads >= 1, "writeThreads must be >= 1, got %s", writeThreads);
@@ -342,7 +320,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
     /**
      * On HDFS (any stream that can {@code hsync}) each data file is synced after every this many bytes
-     * and at its end, so the DataNodes' disks write while the client sends (default 8 MiB; 0: at the end).
+     * and at its end, so the DataNodes' disks write while the client sends (default 8 MiB; 0: at the end;
+     * key {@value StoreOptions#SYNC_BEHIND_BYTES}).
      */
     public Builder optSyncBehindBytes(long syncBehindBytes) {
       checkArgument(syncBehindBytes >= 0, "syncBehindBytes must be >= 0 (0 = sync only at the end), got %s",
@@ -351,14 +330,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       return this;
     }
 
-    int writeThreads(boolean localFs) {
-      return writeThreads > 0 ? writeThreads : localFs ? ioThreads : Math.max(ioThreads, DEFAULT_REMOTE_WRITE_THREADS);
-    }
-
     /**
      * Loaded tensors of at least this many bytes are held off-heap in direct buffers (default
      * 256 KiB); a negative value keeps every tensor on the heap.
      * Direct memory counts against {@code -XX:MaxDirectMemorySize} (by default the maximum heap).
+     * Key {@value StoreOptions#OFF_HEAP_TENSOR_BYTES}.
      */
     public Builder optOffHeapTensorBytes(int offHeapTensorBytes) {
       this.offHeapTensorBytes = offHeapTensorBytes;
@@ -368,7 +344,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     /**
      * Opens the store (and its own FileSystem instance, closed by {@link #close()}).
      *
-     * @throws CheckpointException if the file system cannot be opened
+     * @throws CheckpointException if a {@link StoreOptions} key in the configuration is invalid
+     *     (named in the message) or the file system cannot be opened
      */
     public HadoopCheckpointStore build() throws CheckpointException {
       checkState(jobDir != null, "store needs setJobDir(...)");
@@ -376,6 +353,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       Path dir = new Path(jobDir);
       URI uri = dir.toUri();
       boolean local = uri.getScheme() == null || "file".equals(uri.getScheme());
+      StoreOptions.Settings settings = StoreOptions.resolve(this, c, local, jobDir);
       try {
         FileSystem fs;
         FileContext fc;
@@ -389,7 +367,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           fs = FileSystem.newInstance(uri, tuned);
           fc = FileContext.getFileContext(fs.getUri(), tuned);
         }
-        return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), this);
+        return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), decorator, settings);
       } catch (IOException e) {
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);

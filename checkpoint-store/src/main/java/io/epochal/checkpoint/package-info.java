@@ -16,5 +16,8 @@
  * written and read in parallel, each through its own digest, so hashing is spread over the cores;
  * an index that names a tensor its shard lacks, or a shard holding a tensor the index does not put
  * there, is damage like a bad digest.
+ *
+ * <p>The store's I/O (threads, shard size, sync interval, off-heap loading) is set on its builder
+ * or through the Hadoop configuration keys of {@link io.epochal.checkpoint.StoreOptions}.
  */
 package io.epochal.checkpoint;

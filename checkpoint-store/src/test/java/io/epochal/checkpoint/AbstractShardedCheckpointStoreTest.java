@@ -246,18 +246,6 @@ abstract class AbstractShardedCheckpointStoreTest {
   }
 
   @Test
-  void writeThreadsDefaultToTheIoThreadsLocallyAndToEightElsewhere() {
-    HadoopCheckpointStore.Builder b = HadoopCheckpointStore.builder().optIoThreads(3);
-    assertThat(b.writeThreads(true)).isEqualTo(3);
-    assertThat(b.writeThreads(false)).isEqualTo(HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS).isEqualTo(8);
-    assertThat(b.optIoThreads(12).writeThreads(false)).isEqualTo(12);
-    assertThat(b.optWriteThreads(5).writeThreads(true)).isEqualTo(5);
-    assertThat(b.writeThreads(false)).isEqualTo(5);
-    assertThatThrownBy(() -> b.optWriteThreads(0)).isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("writeThreads must be >= 1, got 0");
-  }
-
-  @Test
   void stateAtTheShardSizeStaysOneFile() throws Exception {
     StateDict model = StateDict.builder()
         .put("w", Tensor.ofFloats(new long[] {(int) SHARD_BYTES / 4}, new float[(int) SHARD_BYTES / 4])).build();

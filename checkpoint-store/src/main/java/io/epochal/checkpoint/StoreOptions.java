@@ -1,0 +1,103 @@
+package io.epochal.checkpoint;
+
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * Hadoop configuration keys that tune a {@link HadoopCheckpointStore}'s I/O without code: every
+ * command and job that opens a store reads them from the configuration it is given. From Spark
+ * they are {@code spark.hadoop.<key>} entries (for example {@code --conf
+ * spark.hadoop.epochal.checkpoint.write-threads=16}); in a Hadoop XML file, plain properties.
+ *
+ * <p>A value set on the {@link HadoopCheckpointStore.Builder} wins over its key, and the key over
+ * the default. Sizes take Hadoop's suffixes ({@code 64m}, {@code 1g}). None of them changes what a
+ * checkpoint holds or how it is verified: the shard size changes how the tensors are split into
+ * files, which a reader follows through the index. A value that is not a number, or out of range,
+ * stops the store from opening with a message that names the key and the value.
+ */
+public final class StoreOptions {
+
+  /** {@link HadoopCheckpointStore.Builder#optShardBytes}: most tensor bytes in one safetensors file. */
+  public static final String SHARD_BYTES = "epochal.checkpoint.shard-bytes";
+  /** {@link HadoopCheckpointStore.Builder#optIoThreads}: threads that read a checkpoint's files. */
+  public static final String IO_THREADS = "epochal.checkpoint.io-threads";
+  /** {@link HadoopCheckpointStore.Builder#optWriteThreads}: threads that write a checkpoint's files. */
+  public static final String WRITE_THREADS = "epochal.checkpoint.write-threads";
+  /** {@link HadoopCheckpointStore.Builder#optSyncBehindBytes}: bytes between two syncs of an HDFS file. */
+  public static final String SYNC_BEHIND_BYTES = "epochal.checkpoint.sync-behind-bytes";
+  /** {@link HadoopCheckpointStore.Builder#optOffHeapTensorBytes}: smallest loaded tensor held off-heap. */
+  public static final String OFF_HEAP_TENSOR_BYTES = "epochal.checkpoint.off-heap-tensor-bytes";
+
+  private StoreOptions() {}
+
+  /**
+   * The settings a store opens with: each value set on {@code b}, else its key in {@code conf},
+   * else the default (which for the write threads depends on {@code local}).
+   *
+   * @throws CheckpointException naming the key, if a key's value is not a number or out of range
+   */
+  static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, boolean local, String jobDir)
+      throws CheckpointException {
+    int defaultIo = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    int io = b.ioThreads != null ? b.ioThreads : (int) number(conf, IO_THREADS, defaultIo, 1, jobDir);
+    int write = b.writeThreads != null ? b.writeThreads : (int) number(conf, WRITE_THREADS,
+        local ? io : Math.max(io, HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS), 1, jobDir);
+    long shard = b.shardBytes != null ? b.shardBytes
+        : number(conf, SHARD_BYTES, HadoopCheckpointStore.DEFAULT_SHARD_BYTES, 1, jobDir);
+    long syncBehind = b.syncBehindBytes != null ? b.syncBehindBytes
+        : number(conf, SYNC_BEHIND_BYTES, HadoopCheckpointStore.DEFAULT_SYNC_BEHIND_BYTES, 0, jobDir);
+    int offHeap = b.offHeapTensorBytes != null ? b.offHeapTensorBytes
+        : (int) number(conf, OFF_HEAP_TENSOR_BYTES, HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES,
+            Integer.MIN_VALUE, jobDir);
+    return new Settings(io, write, shard, syncBehind, offHeap);
+  }
+
+  /** {@code key}'s value (a number with an optional size suffix), at least {@code min}; int keys fit an int. */
+  private static long number(Configuration conf, String key, long dflt, long min, String jobDir)
+      throws CheckpointException {
+    String raw = conf.getTrimmed(key);
+    if (raw == null || raw.isEmpty()) {
+      return dflt;
+    }
+    boolean isInt = !key.equals(SHARD_BYTES) && !key.equals(SYNC_BEHIND_BYTES);
+    long v;
+    try {
+      v = conf.getLongBytes(key, dflt);
+    } catch (IllegalArgumentException e) { // also a bad size suffix
+      throw bad(key, raw, isInt ? "is not a whole number" : "is not a number of bytes (e.g. 64m, 1g)", jobDir);
+    }
+    if (v < min || (isInt && v > Integer.MAX_VALUE)) {
+      throw bad(key, raw, "must be " + (isInt && v > Integer.MAX_VALUE ? "at most " + Integer.MAX_VALUE
+          : "at least " + min), jobDir);
+    }
+    return v;
+  }
+
+  private static CheckpointException bad(String key, String raw, String what, String jobDir) {
+    return new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir, "Hadoop configuration key " + key
+        + " " + what + ", got '" + raw + "'; fix or remove it (from Spark: spark.hadoop." + key + ")");
+  }
+
+  /** The resolved I/O settings of one store. */
+  static final class Settings {
+    final int ioThreads;
+    final int writeThreads;
+    final long shardBytes;
+    final long syncBehindBytes;
+    final int offHeapTensorBytes;
+
+    Settings(int ioThreads, int writeThreads, long shardBytes, long syncBehindBytes, int offHeapTensorBytes) {
+      this.ioThreads = ioThreads;
+      this.writeThreads = writeThreads;
+      this.shardBytes = shardBytes;
+      this.syncBehindBytes = syncBehindBytes;
+      this.offHeapTensorBytes = offHeapTensorBytes;
+    }
+
+    @Override
+    public String toString() {
+      return "io threads " + ioThreads + ", write threads " + writeThreads + ", shards of " + shardBytes
+          + " bytes, sync every " + syncBehindBytes + " bytes, tensors of " + offHeapTensorBytes
+          + " bytes or more off-heap";
+    }
+  }
+}
