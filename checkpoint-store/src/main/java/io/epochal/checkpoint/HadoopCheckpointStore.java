@@ -65,6 +65,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, fc, local, writer);
+    LOG.debug("checkpoint store at {}: {}", layout.checkpointsDir(), settings);
   }
 
   /** A new builder. */
