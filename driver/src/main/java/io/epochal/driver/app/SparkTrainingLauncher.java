@@ -122,7 +122,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resumeAll(URI root, ResumeAllRequest request, CliOptions options) throws Exception {
-    ResumePlan plan = ResumePlan.of(new Path(root), new Configuration(), java.time.Instant.now());
+    ResumePlan plan = ResumePlan.of(new Path(root), options.hadoopConfiguration(), java.time.Instant.now());
     if (plan.entries().isEmpty()) {
       err.println("epochal: no Epochal job at or under " + root + " (a job directory holds job.json)");
       return ExitCodes.USAGE;
@@ -137,7 +137,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, CliOptions options) throws Exception {
-    Configuration conf = new Configuration();
+    Configuration conf = options.hadoopConfiguration();
     Path dir = new Path(jobDir);
     FileSystem fs = dir.getFileSystem(conf);
     Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(fs, dir).read();
@@ -152,27 +152,27 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int status(URI jobDir, CliOptions options) throws Exception {
-    return new JobStatusReport(new Configuration(), out).print(jobDir);
+    return new JobStatusReport(options.hadoopConfiguration(), out).print(jobDir);
   }
 
   @Override
   public int inspect(URI checkpoint, CliOptions options) throws Exception {
-    return new CheckpointInspector(new Configuration(), out, err).inspect(checkpoint);
+    return new CheckpointInspector(options.hadoopConfiguration(), out, err).inspect(checkpoint);
   }
 
   @Override
   public int verify(URI target, CliOptions options) throws Exception {
-    return new CheckpointInspector(new Configuration(), out, err).verify(target, false, false);
+    return new CheckpointInspector(options.hadoopConfiguration(), out, err).verify(target, false, false);
   }
 
   @Override
   public int verify(URI target, boolean all, boolean json, CliOptions options) throws Exception {
-    return new CheckpointInspector(new Configuration(), out, err).verify(target, all, json);
+    return new CheckpointInspector(options.hadoopConfiguration(), out, err).verify(target, all, json);
   }
 
   @Override
   public int export(URI checkpoint, String format, URI target, CliOptions options) throws Exception {
-    return new ModelExport(new Configuration(), out, err).export(checkpoint, format, target);
+    return new ModelExport(options.hadoopConfiguration(), out, err).export(checkpoint, format, target);
   }
 
   @Override
@@ -180,7 +180,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       throws Exception {
     PredictOptions predict = PredictOptions.fromKeys(input.toString(), output == null ? null : output.toString(),
         dataKeys);
-    Configuration conf = new Configuration();
+    Configuration conf = options.hadoopConfiguration();
     BatchPredictor.checkLocations(predict, conf);
     if (OnnxModelFile.isOnnx(model.toString(), conf)) {
       return predictOnnx(OnnxModelFile.read(model.toString(), conf), predict, options);

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * The command line's global settings, handed to the {@link TrainingLauncher}: the Spark master,
@@ -17,6 +18,7 @@ public final class CliOptions {
 
   /** The default Spark master: an embedded local Spark with one thread per core. */
   public static final String DEFAULT_MASTER = "local[*]";
+  private static final String SPARK_HADOOP_PREFIX = "spark.hadoop.";
 
   private final String master;
   private final boolean verbose;
@@ -46,6 +48,22 @@ public final class CliOptions {
   /** Spark conf entries to apply, sorted by key. */
   public Map<String, String> sparkConf() {
     return sparkConf;
+  }
+
+  /**
+   * A Hadoop configuration for commands that run without Spark ({@code status}, {@code verify},
+   * {@code resume}, ...), built as Spark builds its own: the {@code *-site.xml} files on the class
+   * path, then every {@code spark.hadoop.<key>} entry of the Spark conf as {@code <key>}. A job's
+   * HDFS client settings and the checkpoint store's keys then reach every command alike.
+   */
+  public Configuration hadoopConfiguration() {
+    Configuration conf = new Configuration();
+    sparkConf.forEach((k, v) -> {
+      if (k.startsWith(SPARK_HADOOP_PREFIX) && k.length() > SPARK_HADOOP_PREFIX.length()) {
+        conf.set(k.substring(SPARK_HADOOP_PREFIX.length()), v, "spark conf " + k);
+      }
+    });
+    return conf;
   }
 
   @Override

@@ -51,6 +51,16 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void verifyTakesTheStoresKeysFromSparkHadoopConfEntries() {
+    assertThat(run("verify", "--conf", "spark.hadoop.epochal.checkpoint.io-threads=none", job.toString()))
+        .as(out + err).isNotZero();
+    assertThat(err).contains("Hadoop configuration key epochal.checkpoint.io-threads is not a whole number, "
+        + "got 'none'");
+    assertThat(run("verify", "--conf", "spark.hadoop.epochal.checkpoint.io-threads=1", job.toString()))
+        .as(out + err).isZero();
+  }
+
+  @Test
   void fixtureOfTheCurrentFormatStillLoadsAndVerifiesBitForBit() {
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
     assertThat(out).contains("PASS epoch-000001  manifest parses",
