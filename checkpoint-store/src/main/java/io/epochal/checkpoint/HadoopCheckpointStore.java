@@ -42,8 +42,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final long DEFAULT_SHARD_BYTES = 64L << 20;
   /** Default {@link Builder#optOffHeapTensorBytes}: 256 KiB. */
   public static final int DEFAULT_OFF_HEAP_TENSOR_BYTES = 256 << 10;
-  /** Default {@link Builder#optWriteThreads} on file systems other than the local one: 8. */
-  public static final int DEFAULT_REMOTE_WRITE_THREADS = 8;
+  /** Default {@link Builder#optWriteThreads}: 8, or {@link Builder#optIoThreads} if that is more. */
+  public static final int DEFAULT_WRITE_THREADS = 8;
   /** Default {@link Builder#optSyncBehindBytes}: 8 MiB. */
   public static final long DEFAULT_SYNC_BEHIND_BYTES = 8L << 20;
 
@@ -296,8 +296,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
     /**
      * Threads that read a checkpoint's files in parallel, each reading and hashing its file
-     * (default: the number of cores, at most 4); on the local file system also the threads that
-     * write them, unless {@link #optWriteThreads} says otherwise. Key {@value StoreOptions#IO_THREADS}.
+     * (default: the number of cores, at most 4). Key {@value StoreOptions#IO_THREADS}.
      */
     public Builder optIoThreads(int ioThreads) {
       checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
@@ -307,11 +306,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
     /**
      * Threads that write a checkpoint's files in parallel; as many more hash the files being
-     * written, at the same time as their I/O. Default: {@link #optIoThreads} on the local file
-     * system; on others at least {@value HadoopCheckpointStore#DEFAULT_REMOTE_WRITE_THREADS}, since there a file's writer
-     * spends most of its time waiting for the DataNodes to sync its blocks and for the NameNode to
-     * complete the file, and writing every file of a commit at once hides those waits behind the
-     * others' transfers. Key {@value StoreOptions#WRITE_THREADS}.
+     * written, at the same time as their I/O. Default: {@value HadoopCheckpointStore#DEFAULT_WRITE_THREADS},
+     * or {@link #optIoThreads} if that is more. A file's writer spends much of its time waiting: on
+     * HDFS for the DataNodes to sync its blocks and for the NameNode to complete the file, locally
+     * for the disk to take the file's pages at its fsync; writing every file of a commit at once
+     * hides those waits behind the others' transfers. Key {@value StoreOptions#WRITE_THREADS}.
      */
     public Builder optWriteThreads(int writeThreads) {
       checkArgument(writeThreads >= 1, "writeThreads must be >= 1, got %s", writeThreads);
@@ -354,7 +353,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       Path dir = new Path(jobDir);
       URI uri = dir.toUri();
       boolean local = uri.getScheme() == null || "file".equals(uri.getScheme());
-      StoreOptions.Settings settings = StoreOptions.resolve(this, c, local, jobDir);
+      StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
       try {
         FileSystem fs;
         FileContext fc;

@@ -31,16 +31,16 @@ public final class StoreOptions {
 
   /**
    * The settings a store opens with: each value set on {@code b}, else its key in {@code conf},
-   * else the default (which for the write threads depends on {@code local}).
+   * else the default (for the write threads, derived from the io threads).
    *
    * @throws CheckpointException naming the key, if a key's value is not a number or out of range
    */
-  static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, boolean local, String jobDir)
+  static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, String jobDir)
       throws CheckpointException {
     int defaultIo = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     int io = b.ioThreads != null ? b.ioThreads : (int) number(conf, IO_THREADS, defaultIo, 1, jobDir);
     int write = b.writeThreads != null ? b.writeThreads : (int) number(conf, WRITE_THREADS,
-        local ? io : Math.max(io, HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS), 1, jobDir);
+        Math.max(io, HadoopCheckpointStore.DEFAULT_WRITE_THREADS), 1, jobDir);
     long shard = b.shardBytes != null ? b.shardBytes
         : number(conf, SHARD_BYTES, HadoopCheckpointStore.DEFAULT_SHARD_BYTES, 1, jobDir);
     long syncBehind = b.syncBehindBytes != null ? b.syncBehindBytes

@@ -25,14 +25,14 @@ class StoreOptionsTest {
     return conf;
   }
 
-  private static StoreOptions.Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, boolean local)
+  private static StoreOptions.Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf)
       throws CheckpointException {
-    return StoreOptions.resolve(b, conf, local, DIR);
+    return StoreOptions.resolve(b, conf, DIR);
   }
 
   @Test
   void withoutKeysOrOptionsTheDefaultsApply() throws Exception {
-    StoreOptions.Settings s = resolve(HadoopCheckpointStore.builder(), conf(), false);
+    StoreOptions.Settings s = resolve(HadoopCheckpointStore.builder(), conf());
     int cores = Runtime.getRuntime().availableProcessors();
     assertThat(s.ioThreads).isEqualTo(Math.max(1, Math.min(4, cores)));
     assertThat(s.writeThreads).isEqualTo(Math.max(s.ioThreads, 8));
@@ -42,15 +42,12 @@ class StoreOptionsTest {
   }
 
   @Test
-  void writeThreadsDefaultToTheIoThreadsLocallyAndToEightElsewhere() throws Exception {
+  void writeThreadsDefaultToEightOrTheIoThreadsIfMore() throws Exception {
     HadoopCheckpointStore.Builder b = HadoopCheckpointStore.builder().optIoThreads(3);
-    assertThat(resolve(b, conf(), true).writeThreads).isEqualTo(3);
-    assertThat(resolve(b, conf(), false).writeThreads).isEqualTo(HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS)
-        .isEqualTo(8);
-    assertThat(resolve(b.optIoThreads(12), conf(), false).writeThreads).isEqualTo(12);
+    assertThat(resolve(b, conf()).writeThreads).isEqualTo(HadoopCheckpointStore.DEFAULT_WRITE_THREADS).isEqualTo(8);
+    assertThat(resolve(b.optIoThreads(12), conf()).writeThreads).isEqualTo(12);
     b.optWriteThreads(5);
-    assertThat(resolve(b, conf(), true).writeThreads).isEqualTo(5);
-    assertThat(resolve(b, conf(), false).writeThreads).isEqualTo(5);
+    assertThat(resolve(b, conf()).writeThreads).isEqualTo(5);
     assertThatThrownBy(() -> b.optWriteThreads(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("writeThreads must be >= 1, got 0");
   }
@@ -59,7 +56,7 @@ class StoreOptionsTest {
   void keysInTheConfigurationSetWhatTheBuilderLeavesUnsetWithHadoopSizeSuffixes() throws Exception {
     Configuration conf = conf(StoreOptions.SHARD_BYTES, "32m", StoreOptions.IO_THREADS, "3",
         StoreOptions.WRITE_THREADS, "6", StoreOptions.SYNC_BEHIND_BYTES, "4m", StoreOptions.OFF_HEAP_TENSOR_BYTES, "-1");
-    StoreOptions.Settings s = resolve(HadoopCheckpointStore.builder(), conf, false);
+    StoreOptions.Settings s = resolve(HadoopCheckpointStore.builder(), conf);
     assertThat(s.shardBytes).isEqualTo(32L << 20);
     assertThat(s.ioThreads).isEqualTo(3);
     assertThat(s.writeThreads).isEqualTo(6);
@@ -68,12 +65,10 @@ class StoreOptionsTest {
   }
 
   @Test
-  void theWriteThreadsKeyDefaultsFromTheIoThreadsKey() throws Exception {
-    assertThat(resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "5"), true).writeThreads)
-        .isEqualTo(5);
-    assertThat(resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "5"), false).writeThreads)
+  void theWriteThreadsDefaultFollowsTheIoThreadsKey() throws Exception {
+    assertThat(resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "5")).writeThreads)
         .isEqualTo(8);
-    assertThat(resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "12"), false).writeThreads)
+    assertThat(resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "12")).writeThreads)
         .isEqualTo(12);
   }
 
@@ -83,7 +78,7 @@ class StoreOptionsTest {
         StoreOptions.WRITE_THREADS, "6", StoreOptions.SYNC_BEHIND_BYTES, "4m", StoreOptions.OFF_HEAP_TENSOR_BYTES, "-1");
     HadoopCheckpointStore.Builder b = HadoopCheckpointStore.builder().optShardBytes(1 << 20).optIoThreads(1)
         .optWriteThreads(2).optSyncBehindBytes(0).optOffHeapTensorBytes(1024);
-    StoreOptions.Settings s = resolve(b, conf, false);
+    StoreOptions.Settings s = resolve(b, conf);
     assertThat(s.shardBytes).isEqualTo(1 << 20);
     assertThat(s.ioThreads).isEqualTo(1);
     assertThat(s.writeThreads).isEqualTo(2);
@@ -93,18 +88,18 @@ class StoreOptionsTest {
 
   @Test
   void anInvalidValueNamesItsKeyTheValueAndTheSparkSpelling() {
-    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.WRITE_THREADS, "0"), false))
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.WRITE_THREADS, "0")))
         .isInstanceOf(CheckpointException.class)
         .hasMessageContaining(DIR)
         .hasMessageContaining("Hadoop configuration key epochal.checkpoint.write-threads must be at least 1, got '0'")
         .hasMessageContaining("spark.hadoop.epochal.checkpoint.write-threads");
-    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SHARD_BYTES, "lots"), false))
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SHARD_BYTES, "lots")))
         .hasMessageContaining("epochal.checkpoint.shard-bytes is not a number of bytes (e.g. 64m, 1g), got 'lots'");
-    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SHARD_BYTES, "0"), false))
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SHARD_BYTES, "0")))
         .hasMessageContaining("epochal.checkpoint.shard-bytes must be at least 1, got '0'");
-    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SYNC_BEHIND_BYTES, "-1"), false))
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.SYNC_BEHIND_BYTES, "-1")))
         .hasMessageContaining("epochal.checkpoint.sync-behind-bytes must be at least 0, got '-1'");
-    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "3g"), false))
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.IO_THREADS, "3g")))
         .hasMessageContaining("epochal.checkpoint.io-threads must be at most 2147483647, got '3g'");
   }
 

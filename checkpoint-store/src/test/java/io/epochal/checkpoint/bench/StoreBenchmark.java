@@ -402,10 +402,10 @@ public final class StoreBenchmark {
         + " the state, so their figures include its own footprint (last column)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
         Runtime.getRuntime().maxMemory() >> 20);
     int readThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
-    System.out.printf("store: default builder: shards of %d MiB, %d read threads, %d write threads locally and %d on"
-        + " HDFS, loaded tensors of %d KiB or more off-heap; plain: one stream of the same bytes; JVM flags: %s%n",
-        HadoopCheckpointStore.DEFAULT_SHARD_BYTES >> 20, readThreads, readThreads,
-        Math.max(readThreads, HadoopCheckpointStore.DEFAULT_REMOTE_WRITE_THREADS),
+    System.out.printf("store: default builder: shards of %d MiB, %d read threads, %d write threads, loaded tensors"
+        + " of %d KiB or more off-heap; plain: one stream of the same bytes; JVM flags: %s%n",
+        HadoopCheckpointStore.DEFAULT_SHARD_BYTES >> 20, readThreads,
+        Math.max(readThreads, HadoopCheckpointStore.DEFAULT_WRITE_THREADS),
         HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES >> 10,
         ManagementFactory.getRuntimeMXBean().getInputArguments());
     System.out.printf("GC: %s; system load average at the end: %.1f on %d cores%n",
