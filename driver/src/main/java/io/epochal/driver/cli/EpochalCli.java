@@ -46,7 +46,8 @@ public final class EpochalCli implements Callable<Integer> {
   boolean verbose;
 
   @Option(names = "--conf", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
-      description = "A Spark conf entry; spark.epochal.<key> entries also set job keys. Repeatable.")
+      description = "A Spark conf entry; spark.epochal.<key> entries also set job keys, spark.hadoop.<key> entries "
+          + "Hadoop configuration keys (also for commands that run without Spark). Repeatable.")
   Map<String, String> conf = new LinkedHashMap<>();
 
   @Spec
