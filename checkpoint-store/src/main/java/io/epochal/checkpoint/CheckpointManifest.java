@@ -174,6 +174,11 @@ public final class CheckpointManifest {
     return files;
   }
 
+  /** The bytes of all the files this manifest lists (the data files: the manifest lists no manifest). */
+  public long dataBytes() {
+    return files.stream().mapToLong(ManifestFile::size).sum();
+  }
+
   /** The entry of the file named {@code name}, if listed. */
   public Optional<ManifestFile> file(String name) {
     return files.stream().filter(f -> f.name().equals(name)).findFirst();

@@ -53,6 +53,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
   private final CheckpointPublisher publisher;
+  private final StoreOptions.Settings settings;
 
   private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir,
       OutputStreamDecorator decorator, StoreOptions.Settings settings) {
@@ -65,7 +66,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, fc, local, writer);
-    LOG.debug("checkpoint store at {}: {}", layout.checkpointsDir(), settings);
+    this.settings = settings;
+    LOG.debug("opened {}", this);
   }
 
   /** A new builder. */
@@ -112,7 +114,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       guard.checkBeforePublish(epoch);
       publisher.publish(epoch, tmp, target, layout.checkpointsDir());
       LOG.info("committed checkpoint of epoch {} at {} ({} bytes in {} files and the manifest) in {} ms",
-          epoch, target, manifest.files().stream().mapToLong(ManifestFile::size).sum(), manifest.files().size(),
+          epoch, target, manifest.dataBytes(), manifest.files().size(),
           (System.nanoTime() - start) / 1_000_000);
       return manifest;
     } catch (CheckpointException e) {
@@ -224,6 +226,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     } catch (IOException e) {
       throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: " + e, e);
     }
+  }
+
+  /** The checkpoints directory and the I/O settings this store opened with. */
+  @Override
+  public String toString() {
+    return "checkpoint store at " + layout.checkpointsDir() + ": " + settings;
   }
 
   @Override

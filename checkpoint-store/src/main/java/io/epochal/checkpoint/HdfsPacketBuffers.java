@@ -1,5 +1,6 @@
 package io.epochal.checkpoint;
 
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.client.HdfsClientConfigKeys;
 
@@ -39,23 +40,22 @@ final class HdfsPacketBuffers {
   static final String PACKET_SIZE_KEY = "dfs.client-write-packet-size";
   static final int PACKET_SIZE = 256 << 10;
 
+  private static final Map<String, String> SETTINGS = Map.of(
+      BYTE_ARRAY_MANAGER_KEY, "true",
+      CONTEXT_KEY, STORE_CONTEXT,
+      PACKETS_IN_FLIGHT_KEY, Integer.toString(PACKETS_IN_FLIGHT),
+      PACKET_SIZE_KEY, Integer.toString(PACKET_SIZE));
+
   private HdfsPacketBuffers() {}
 
   /** A copy of {@code conf} with each of the settings above that {@code conf} does not set. */
   static Configuration apply(Configuration conf) {
     Configuration tuned = new Configuration(conf);
-    if (!HdfsCloseTuning.isUserSet(conf, BYTE_ARRAY_MANAGER_KEY)) {
-      tuned.setBoolean(BYTE_ARRAY_MANAGER_KEY, true);
-    }
-    if (!HdfsCloseTuning.isUserSet(conf, CONTEXT_KEY)) {
-      tuned.set(CONTEXT_KEY, STORE_CONTEXT);
-    }
-    if (!HdfsCloseTuning.isUserSet(conf, PACKETS_IN_FLIGHT_KEY)) {
-      tuned.setInt(PACKETS_IN_FLIGHT_KEY, PACKETS_IN_FLIGHT);
-    }
-    if (!HdfsCloseTuning.isUserSet(conf, PACKET_SIZE_KEY)) {
-      tuned.setInt(PACKET_SIZE_KEY, PACKET_SIZE);
-    }
+    SETTINGS.forEach((key, value) -> {
+      if (!HdfsCloseTuning.isUserSet(conf, key)) {
+        tuned.set(key, value);
+      }
+    });
     return tuned;
   }
 }

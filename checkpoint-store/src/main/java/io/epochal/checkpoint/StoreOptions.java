@@ -38,36 +38,46 @@ public final class StoreOptions {
   static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, String jobDir)
       throws CheckpointException {
     int defaultIo = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
-    int io = b.ioThreads != null ? b.ioThreads : (int) number(conf, IO_THREADS, defaultIo, 1, jobDir);
-    int write = b.writeThreads != null ? b.writeThreads : (int) number(conf, WRITE_THREADS,
-        Math.max(io, HadoopCheckpointStore.DEFAULT_WRITE_THREADS), 1, jobDir);
+    int io = b.ioThreads != null ? b.ioThreads : (int) whole(conf, IO_THREADS, defaultIo, 1, jobDir);
+    int write = b.writeThreads != null ? b.writeThreads
+        : (int) whole(conf, WRITE_THREADS, Math.max(io, HadoopCheckpointStore.DEFAULT_WRITE_THREADS), 1, jobDir);
     long shard = b.shardBytes != null ? b.shardBytes
-        : number(conf, SHARD_BYTES, HadoopCheckpointStore.DEFAULT_SHARD_BYTES, 1, jobDir);
+        : bytes(conf, SHARD_BYTES, HadoopCheckpointStore.DEFAULT_SHARD_BYTES, 1, jobDir);
     long syncBehind = b.syncBehindBytes != null ? b.syncBehindBytes
-        : number(conf, SYNC_BEHIND_BYTES, HadoopCheckpointStore.DEFAULT_SYNC_BEHIND_BYTES, 0, jobDir);
+        : bytes(conf, SYNC_BEHIND_BYTES, HadoopCheckpointStore.DEFAULT_SYNC_BEHIND_BYTES, 0, jobDir);
     int offHeap = b.offHeapTensorBytes != null ? b.offHeapTensorBytes
-        : (int) number(conf, OFF_HEAP_TENSOR_BYTES, HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES,
+        : (int) whole(conf, OFF_HEAP_TENSOR_BYTES, HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES,
             Integer.MIN_VALUE, jobDir);
     return new Settings(io, write, shard, syncBehind, offHeap);
   }
 
-  /** {@code key}'s value (a number with an optional size suffix), at least {@code min}; int keys fit an int. */
-  private static long number(Configuration conf, String key, long dflt, long min, String jobDir)
+  /** {@code key}'s value as an int of at least {@code min}. */
+  private static long whole(Configuration conf, String key, long dflt, long min, String jobDir)
       throws CheckpointException {
+    return number(conf, key, dflt, min, Integer.MAX_VALUE, "is not a whole number", jobDir);
+  }
+
+  /** {@code key}'s value as a long of at least {@code min}. */
+  private static long bytes(Configuration conf, String key, long dflt, long min, String jobDir)
+      throws CheckpointException {
+    return number(conf, key, dflt, min, Long.MAX_VALUE, "is not a number of bytes (e.g. 64m, 1g)", jobDir);
+  }
+
+  /** {@code key}'s value (a number with an optional size suffix) in [{@code min}, {@code max}]. */
+  private static long number(Configuration conf, String key, long dflt, long min, long max, String notANumber,
+      String jobDir) throws CheckpointException {
     String raw = conf.getTrimmed(key);
     if (raw == null || raw.isEmpty()) {
       return dflt;
     }
-    boolean isInt = !key.equals(SHARD_BYTES) && !key.equals(SYNC_BEHIND_BYTES);
     long v;
     try {
       v = conf.getLongBytes(key, dflt);
     } catch (IllegalArgumentException e) { // also a bad size suffix
-      throw bad(key, raw, isInt ? "is not a whole number" : "is not a number of bytes (e.g. 64m, 1g)", jobDir);
+      throw bad(key, raw, notANumber, jobDir);
     }
-    if (v < min || (isInt && v > Integer.MAX_VALUE)) {
-      throw bad(key, raw, "must be " + (isInt && v > Integer.MAX_VALUE ? "at most " + Integer.MAX_VALUE
-          : "at least " + min), jobDir);
+    if (v < min || v > max) {
+      throw bad(key, raw, "must be " + (v > max ? "at most " + max : "at least " + min), jobDir);
     }
     return v;
   }

@@ -31,9 +31,8 @@ class KilledWriterTest {
   void writerKilledAtARandomMomentLeavesOnlyIntactCheckpoints(long seed) throws Exception {
     Random random = new Random(seed);
     String jobDir = root.resolve("job-" + seed).toUri().toString();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        CommitLoopMain.class.getName(), jobDir, "1", Integer.toString(FLOATS));
+    ProcessBuilder pb = new ProcessBuilder(ChildJava.command(List.of("-Xmx256m"), CommitLoopMain.class, jobDir, "1",
+        Integer.toString(FLOATS)));
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     Process child = pb.start();
     AtomicLong lastReported = new AtomicLong(-1);

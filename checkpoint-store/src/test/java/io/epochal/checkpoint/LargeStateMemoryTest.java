@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -47,12 +46,8 @@ class LargeStateMemoryTest {
   private record Result(int exit, String output) {}
 
   private Result run(String mode, String jobDir, String... jvmFlags) throws IOException, InterruptedException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java));
-    cmd.addAll(List.of(jvmFlags));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LargeStateMain.class.getName(), mode, jobDir,
-        Integer.toString(STATE_MIB)));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(ChildJava.command(List.of(jvmFlags), LargeStateMain.class, mode, jobDir,
+        Integer.toString(STATE_MIB))).redirectErrorStream(true).start();
     byte[] out;
     try {
       out = p.getInputStream().readAllBytes();

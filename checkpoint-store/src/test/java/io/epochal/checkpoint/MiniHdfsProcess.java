@@ -5,7 +5,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -38,10 +37,9 @@ public final class MiniHdfsProcess implements AutoCloseable {
    * {@code baseDir} and its log in {@code baseDir.log}, and waits until it serves.
    */
   public static MiniHdfsProcess start(File baseDir) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     File log = new File(baseDir.getAbsolutePath() + ".log");
-    Process p = new ProcessBuilder(List.of(java, "-Xmx1g", "-Djava.net.preferIPv4Stack=true", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), baseDir.getAbsolutePath()))
+    Process p = new ProcessBuilder(ChildJava.command(List.of("-Xmx1g", "-Djava.net.preferIPv4Stack=true"), Main.class,
+        baseDir.getAbsolutePath()))
         .redirectError(log)
         .start();
     FutureTask<String> uriLine = new FutureTask<>(() -> readUri(p));

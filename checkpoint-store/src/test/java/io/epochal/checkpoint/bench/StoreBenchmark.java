@@ -58,6 +58,8 @@ public final class StoreBenchmark {
   private StateDict state;
   private long epoch = 1;
   private final List<String> coreLines = new ArrayList<>();
+  /** Each store as it opened (its directory and the I/O settings it resolved). */
+  private final List<String> storeLines = new ArrayList<>();
   /** CPU time of the file system's own processes (the MiniDFS child JVM); none for the local one. */
   private LongSupplier serverCpu = () -> 0;
 
@@ -129,6 +131,7 @@ public final class StoreBenchmark {
     long stateHeap = usedHeap() - idle;
     try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir)
         .optConfiguration(conf).build()) {
+      storeLines.add(name + ": " + store);
       warmUp(store, fs, jobDir);
       List<Long> epochs = new ArrayList<>();
       for (int r = 0; r < reps; r++) {
@@ -401,13 +404,9 @@ public final class StoreBenchmark {
         + " a collection or at the end, which counts the young generation in whole G1 regions; writes hold"
         + " the state, so their figures include its own footprint (last column)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
         Runtime.getRuntime().maxMemory() >> 20);
-    int readThreads = Math.min(4, Runtime.getRuntime().availableProcessors());
-    System.out.printf("store: default builder: shards of %d MiB, %d read threads, %d write threads, loaded tensors"
-        + " of %d KiB or more off-heap; plain: one stream of the same bytes; JVM flags: %s%n",
-        HadoopCheckpointStore.DEFAULT_SHARD_BYTES >> 20, readThreads,
-        Math.max(readThreads, HadoopCheckpointStore.DEFAULT_WRITE_THREADS),
-        HadoopCheckpointStore.DEFAULT_OFF_HEAP_TENSOR_BYTES >> 10,
-        ManagementFactory.getRuntimeMXBean().getInputArguments());
+    System.out.println("store: default builder; plain: one stream of the same bytes; JVM flags: "
+        + ManagementFactory.getRuntimeMXBean().getInputArguments());
+    storeLines.forEach(l -> System.out.println("  " + l));
     System.out.printf("GC: %s; system load average at the end: %.1f on %d cores%n",
         ManagementFactory.getGarbageCollectorMXBeans().stream().map(g -> g.getName())
             .collect(java.util.stream.Collectors.joining(", ")),

@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointManifest;
-import io.epochal.checkpoint.ManifestFile;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
@@ -291,7 +290,7 @@ public final class TrainingJob {
       long millis = (System.nanoTime() - start) / 1_000_000;
       dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
       listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch),
-          m.files().stream().mapToLong(ManifestFile::size).sum(), millis);
+          m.dataBytes(), millis);
       dir.applyRetention(spec, listener);
       return m;
     } catch (CheckpointException | RuntimeException ex) {
