@@ -352,8 +352,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     /**
      * Opens the store (and its own FileSystem instance, closed by {@link #close()}).
      *
-     * @throws CheckpointException if a {@link StoreOptions} key in the configuration is invalid
-     *     (named in the message) or the file system cannot be opened
+     * @throws IllegalArgumentException if a {@link StoreOptions} key in the configuration is invalid
+     *     (named in the message), as for an invalid option set here
+     * @throws CheckpointException if the file system cannot be opened
      */
     public HadoopCheckpointStore build() throws CheckpointException {
       checkState(jobDir != null, "store needs setJobDir(...)");

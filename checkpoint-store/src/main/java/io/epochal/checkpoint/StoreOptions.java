@@ -12,7 +12,8 @@ import org.apache.hadoop.conf.Configuration;
  * the default. Sizes take Hadoop's suffixes ({@code 64m}, {@code 1g}). None of them changes what a
  * checkpoint holds or how it is verified: the shard size changes how the tensors are split into
  * files, which a reader follows through the index. A value that is not a number, or out of range,
- * stops the store from opening with a message that names the key and the value.
+ * stops the store from opening with an {@link IllegalArgumentException} (as a bad builder option
+ * does) that names the key, the value and the job directory.
  */
 public final class StoreOptions {
 
@@ -33,10 +34,10 @@ public final class StoreOptions {
    * The settings a store opens with: each value set on {@code b}, else its key in {@code conf},
    * else the default (for the write threads, derived from the io threads).
    *
-   * @throws CheckpointException naming the key, if a key's value is not a number or out of range
+   * @throws IllegalArgumentException naming the key, if a key's value is not a number or out of range,
+   *     as the builder's own options do
    */
-  static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, String jobDir)
-      throws CheckpointException {
+  static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, String jobDir) {
     int defaultIo = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     int io = b.ioThreads != null ? b.ioThreads : (int) whole(conf, IO_THREADS, defaultIo, 1, jobDir);
     int write = b.writeThreads != null ? b.writeThreads
@@ -52,20 +53,18 @@ public final class StoreOptions {
   }
 
   /** {@code key}'s value as an int of at least {@code min}. */
-  private static long whole(Configuration conf, String key, long dflt, long min, String jobDir)
-      throws CheckpointException {
+  private static long whole(Configuration conf, String key, long dflt, long min, String jobDir) {
     return number(conf, key, dflt, min, Integer.MAX_VALUE, "is not a whole number", jobDir);
   }
 
   /** {@code key}'s value as a long of at least {@code min}. */
-  private static long bytes(Configuration conf, String key, long dflt, long min, String jobDir)
-      throws CheckpointException {
+  private static long bytes(Configuration conf, String key, long dflt, long min, String jobDir) {
     return number(conf, key, dflt, min, Long.MAX_VALUE, "is not a number of bytes (e.g. 64m, 1g)", jobDir);
   }
 
   /** {@code key}'s value (a number with an optional size suffix) in [{@code min}, {@code max}]. */
   private static long number(Configuration conf, String key, long dflt, long min, long max, String notANumber,
-      String jobDir) throws CheckpointException {
+      String jobDir) {
     String raw = conf.getTrimmed(key);
     if (raw == null || raw.isEmpty()) {
       return dflt;
@@ -82,9 +81,10 @@ public final class StoreOptions {
     return v;
   }
 
-  private static CheckpointException bad(String key, String raw, String what, String jobDir) {
-    return new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir, "Hadoop configuration key " + key
-        + " " + what + ", got '" + raw + "'; fix or remove it (from Spark: spark.hadoop." + key + ")");
+  private static IllegalArgumentException bad(String key, String raw, String what, String jobDir) {
+    return new IllegalArgumentException("Hadoop configuration key " + key + " " + what + ", got '" + raw
+        + "' (opening the checkpoint store of " + jobDir + "); fix or remove it (from Spark: spark.hadoop."
+        + key + ")");
   }
 
   /** The resolved I/O settings of one store. */

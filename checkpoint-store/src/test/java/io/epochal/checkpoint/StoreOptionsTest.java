@@ -25,8 +25,7 @@ class StoreOptionsTest {
     return conf;
   }
 
-  private static StoreOptions.Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf)
-      throws CheckpointException {
+  private static StoreOptions.Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf) {
     return StoreOptions.resolve(b, conf, DIR);
   }
 
@@ -89,7 +88,7 @@ class StoreOptionsTest {
   @Test
   void anInvalidValueNamesItsKeyTheValueAndTheSparkSpelling() {
     assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf(StoreOptions.WRITE_THREADS, "0")))
-        .isInstanceOf(CheckpointException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(DIR)
         .hasMessageContaining("Hadoop configuration key epochal.checkpoint.write-threads must be at least 1, got '0'")
         .hasMessageContaining("spark.hadoop.epochal.checkpoint.write-threads");
@@ -125,7 +124,7 @@ class StoreOptionsTest {
     Path job = tmp.resolve("job");
     assertThatThrownBy(() -> HadoopCheckpointStore.builder().setJobDir(job.toUri().toString())
         .optConfiguration(conf(StoreOptions.IO_THREADS, "many")).build())
-        .isInstanceOf(CheckpointException.class)
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("epochal.checkpoint.io-threads is not a whole number, got 'many'");
     assertThat(Files.exists(job)).isFalse();
   }

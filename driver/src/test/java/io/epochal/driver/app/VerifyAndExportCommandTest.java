@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.testing.CliRun;
 import io.epochal.driver.testing.FormatFixture;
 import io.epochal.safetensors.SafetensorsReader;
@@ -53,7 +54,7 @@ class VerifyAndExportCommandTest {
   @Test
   void verifyTakesTheStoresKeysFromSparkHadoopConfEntries() {
     assertThat(run("verify", "--conf", "spark.hadoop.epochal.checkpoint.io-threads=none", job.toString()))
-        .as(out + err).isNotZero();
+        .as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("Hadoop configuration key epochal.checkpoint.io-threads is not a whole number, "
         + "got 'none'");
     assertThat(run("verify", "--conf", "spark.hadoop.epochal.checkpoint.io-threads=1", job.toString()))
