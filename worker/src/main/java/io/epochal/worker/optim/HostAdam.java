@@ -167,7 +167,9 @@ final class HostAdam {
     float bc2 = c.biasCorrection2Sqrt();
     float eps = c.eps();
     float step = c.stepSize();
-    if (c.decay() != 0 && c.decoupled()) {
+    if (c.decoupled() && c.decay() != 1f) {
+      // the factor is 1 - lr * wd: 1 leaves the weights as they are, and 0 (lr * wd == 1) zeroes
+      // them, as torch's w.mul_(1 - lr * wd) does
       float decay = c.decay();
       for (int i = 0; i < len; i++) {
         w[i] = w[i] * decay; // w.muli(1 - lr * wd), which the array path runs first

@@ -106,6 +106,11 @@ public final class LocalRound {
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
         GradientHandles gradients = new GradientHandles(params)) {
       optimizer.loadStateDict(optimizerState);
+      // the model is cached per thread: a round that failed between backward and step left its
+      // gradients on the parameters, and backward adds to what is there
+      for (NamedParameter p : params) {
+        Autograd.zeroGrad(p.parameter().getArray());
+      }
       BatchInput input = new BatchInput(shard, config.batchSize());
       int first = plan.firstStep(round);
       for (int s = 0; s < steps; s++) {

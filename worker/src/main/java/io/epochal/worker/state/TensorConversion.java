@@ -54,7 +54,9 @@ public final class TensorConversion {
         java.util.Arrays.toString(tensor.shape()), want, java.util.Arrays.toString(shape));
     ByteBuffer src = tensor.data();
     ByteBuffer direct;
-    if (src.isDirect()) {
+    // a 0-d array takes over the buffer's memory (copyBytes), so it must get memory of its own,
+    // never the tensor's: the model's updates would otherwise write into the immutable tensor
+    if (src.isDirect() && shape.length > 0) {
       direct = src.slice().order(ByteOrder.nativeOrder()); // read only, for the copy below
     } else {
       direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());

@@ -109,6 +109,21 @@ class LossesTest {
   }
 
   @Test
+  void mseTakesOneTargetPerSampleForASingleOutputAsItsColumn() {
+    // a regression shard has one label per row, [n], and the model predicts [n, 1]; PyTorch would
+    // broadcast those to [n, n]
+    NDArray p = manager.create(new float[][] {{1f}, {3f}, {0f}});
+    float asVector = Losses.create("mse").evaluate(p, manager.create(new float[] {0f, 1f, 0.5f})).getFloat();
+    float asColumn = Losses.create("mse").evaluate(p, manager.create(new float[][] {{0f}, {1f}, {0.5f}})).getFloat();
+    assertThat(asVector).isEqualTo(asColumn);
+    assertThat((double) asVector).isCloseTo((1 + 4 + 0.25) / 3, within(1e-6));
+    assertThatThrownBy(() -> Losses.create("mse").evaluate(manager.zeros(new Shape(3, 2)), manager.zeros(new Shape(3))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(3, 2)").hasMessageContaining("(3)");
+    assertThatThrownBy(() -> Losses.create("mse").evaluate(manager.zeros(new Shape(3, 1)), manager.zeros(new Shape(2))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void mismatchedShapesAndBadLabelsAreRefused() {
     assertThatThrownBy(() -> Losses.create("mse").evaluate(manager.zeros(new Shape(2, 3)), manager.zeros(new Shape(3, 2))))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(2, 3)").hasMessageContaining("(3, 2)");

@@ -144,6 +144,13 @@ class HostAdamTest {
   }
 
   @Test
+  void hostLoopZeroesTheWeightsWhenTheDecoupledDecayFactorReachesZero() {
+    // the first step's lr is 1e-3, so 1 - lr * weight_decay is exactly 0 there: torch's
+    // w.mul_(0) zeroes the weights, and so must both paths
+    assertSameBits(() -> Adam.adamWBuilder().optWeightDecay(1000));
+  }
+
+  @Test
   void hostLoopGivesTheBitsOfTheArrayOperationsWithAmsgrad() {
     assertSameBits(() -> Adam.builder().optAmsgrad(true));
     assertSameBits(() -> Adam.adamWBuilder().optAmsgrad(true).optWeightDecay(0.2));

@@ -1,6 +1,7 @@
 package io.epochal.worker.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.epochal.params.HyperParameters;
@@ -9,11 +10,14 @@ import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.optim.Optimizers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +45,64 @@ class LocalRoundTest {
     assertThat(first.steps()).isEqualTo(3);
     assertThat(first.samples()).isEqualTo(48);
     assertThat(first.state().names()).contains("optimizer.layers.0.weight.exp_avg");
+  }
+
+  @Test
+  void aRoundAfterOneThatFailedAfterItsBackwardPassEqualsARoundOnAFreshThread() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.0, 16, 2);
+    DataShard shard = RoundFixtures.shard(0, 64, 3);
+    StateDict start = RoundFixtures.initialState(config);
+    // optimizer state of the wrong shape: the round fails in the optimizer's step, after backward
+    // has left gradients on the thread's cached model
+    StateDict bad = StateDict.builder().putAll(start)
+        .put("optimizer.layers.0.weight.step", Tensor.scalarFloat(1f))
+        .put("optimizer.layers.0.weight.exp_avg", Tensor.ofFloats(new long[] {1}, 0f))
+        .put("optimizer.layers.0.weight.exp_avg_sq", Tensor.ofFloats(new long[] {1}, 0f)).build();
+    ExecutorService fresh = Executors.newSingleThreadExecutor();
+    ExecutorService reused = Executors.newSingleThreadExecutor();
+    try {
+      RoundResult expected = fresh.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
+      assertThatThrownBy(() -> reused.submit(() -> LocalRound.run(config, bad, shard, 0, 0, 0)).get())
+          .hasCauseInstanceOf(IllegalArgumentException.class);
+      RoundResult retried = reused.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
+      assertThat(retried).isEqualTo(expected);
+    } finally {
+      fresh.shutdownNow();
+      reused.shutdownNow();
+    }
+  }
+
+  @Test
+  void anMseRoundTrainsARegressionModelOnOneTargetPerRow() {
+    HyperParameters model = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", (long) RoundFixtures.FEATURES).put("hidden", List.of(16L)).put("output_dim", 1L).build());
+    TrainingConfig config = TrainingConfig.builder().setModel("mlp", 1, model)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.05).build()))
+        .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
+        .setLoss("mse").setBatchSize(16).optLocalSteps(1).setSeed(7).build();
+    // target: the sum of the first two features
+    float[] x = new float[64 * RoundFixtures.FEATURES];
+    float[] y = new float[64];
+    for (int i = 0; i < 64; i++) {
+      for (int f = 0; f < RoundFixtures.FEATURES; f++) {
+        x[i * RoundFixtures.FEATURES + f] = (float) Math.sin(i * 7 + f);
+      }
+      y[i] = x[i * RoundFixtures.FEATURES] + x[i * RoundFixtures.FEATURES + 1];
+    }
+    DataShard shard = new DataShard(0, 64, new long[] {RoundFixtures.FEATURES}, 1, x, y);
+    StateDict state = RoundFixtures.initialState(config);
+    double first = Double.NaN;
+    double last = Double.NaN;
+    for (int round = 0; round < 40; round++) {
+      // four batches of 16 per epoch: round r is step r % 4 of epoch r / 4
+      RoundResult r = LocalRound.run(config, state, shard, round / 4, round % 4, round);
+      assertThat(r.samples()).isEqualTo(16);
+      double loss = r.lossSum() / r.samples();
+      first = round == 0 ? loss : first;
+      last = loss;
+      state = r.state();
+    }
+    assertThat(last).isLessThan(first / 2);
   }
 
   @Test

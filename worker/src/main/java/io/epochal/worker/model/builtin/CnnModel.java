@@ -20,7 +20,9 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p>{@code mean_hw} is the global average over height and width ({@code nn.AdaptiveAvgPool2d(1)}
- * then {@code flatten(1)}), so any image size of at least 2 works.
+ * then {@code flatten(1)}), so any image size works from 4 up: bn2 then normalizes a pooled map of
+ * at least 2x2, more than one value per channel even in a training batch of one sample (at 2 or 3
+ * the map is 1x1, and BatchNorm cannot train on a single value per channel).
  */
 final class CnnModel extends BaseEpochalModel {
 

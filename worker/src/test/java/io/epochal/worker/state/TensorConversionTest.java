@@ -1,0 +1,63 @@
+package io.epochal.worker.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TensorConversionTest {
+
+  private NDManager manager;
+
+  @BeforeEach
+  void open() {
+    manager = NDManager.newBaseManager("PyTorch");
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  private static Tensor offHeap(long[] shape, float... values) {
+    ByteBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    for (float v : values) {
+      b.putFloat(v);
+    }
+    b.flip();
+    return Tensor.wrap(DType.F32, shape, b);
+  }
+
+  @Test
+  void aZeroDimArrayLoadedFromAnOffHeapTensorGetsMemoryOfItsOwn() {
+    // a checkpoint read with off-heap tensors: the model's later updates must not reach the
+    // (immutable) tensor it was loaded from
+    Tensor t = offHeap(new long[0], 2f);
+    NDArray target = manager.zeros(new Shape(), DataType.FLOAT32);
+    TensorConversion.copyInto("scale", t, target);
+    assertThat(target.getFloat()).isEqualTo(2f);
+    target.subi(0.5f);
+    assertThat(target.getFloat()).isEqualTo(1.5f);
+    assertThat(t.floatValue()).isEqualTo(2f);
+  }
+
+  @Test
+  void anArrayLoadedFromAnOffHeapTensorKeepsItsOwnMemory() {
+    Tensor t = offHeap(new long[] {2, 2}, 1f, 2f, 3f, 4f);
+    NDArray target = manager.zeros(new Shape(2, 2), DataType.FLOAT32);
+    TensorConversion.copyInto("w", t, target);
+    assertThat(target.toFloatArray()).containsExactly(1f, 2f, 3f, 4f);
+    target.muli(10f);
+    assertThat(TensorConversion.toTensor(target)).isEqualTo(Tensor.ofFloats(new long[] {2, 2}, 10f, 20f, 30f, 40f));
+    assertThat(t).isEqualTo(Tensor.ofFloats(new long[] {2, 2}, 1f, 2f, 3f, 4f));
+  }
+}
