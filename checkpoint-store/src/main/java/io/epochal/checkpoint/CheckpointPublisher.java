@@ -1,7 +1,6 @@
 package io.epochal.checkpoint;
 
 import java.io.IOException;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
@@ -63,19 +62,24 @@ final class CheckpointPublisher {
    * empty (a published checkpoint) and the rename fails instead of replacing it.
    */
   private void renameLocal(long epoch, Path tmp, Path target) throws IOException {
+    java.nio.file.Path to = Paths.get(fs.makeQualified(target).toUri());
     try {
-      Files.move(Paths.get(fs.makeQualified(tmp).toUri()), Paths.get(fs.makeQualified(target).toUri()),
-          StandardCopyOption.ATOMIC_MOVE);
-    } catch (java.nio.file.FileAlreadyExistsException | DirectoryNotEmptyException e) {
-      throw new CheckpointExistsException(epoch, target.toString());
+      Files.move(Paths.get(fs.makeQualified(tmp).toUri()), to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.FileSystemException e) {
+      // rename(2) onto the published (non-empty) directory fails with ENOTEMPTY or EEXIST, which
+      // the JDK reports as a plain FileSystemException ("Directory not empty")
+      if (Files.exists(to)) {
+        throw new CheckpointExistsException(epoch, target.toString());
+      }
+      throw e;
     }
   }
 
   /** Removes a failed commit's temporary directory; a failure to do so is added to {@code failure}. */
   void removeTemp(Path tmp, Throwable failure) {
     try {
-      if (fs.exists(tmp)) {
-        fs.delete(tmp, true);
+      if (fs.exists(tmp) && !fs.delete(tmp, true) && fs.exists(tmp)) {
+        throw new IOException(tmp + " could not be fully deleted; remove it by hand or with cleanTemporary()");
       }
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);

@@ -198,7 +198,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     for (FileStatus st : layout.list(fs)) {
       if (CheckpointLayout.isTemp(st.getPath().getName())) {
         try {
-          fs.delete(st.getPath(), true);
+          if (!fs.delete(st.getPath(), true) && fs.exists(st.getPath())) {
+            throw new IOException("some of its files could not be deleted");
+          }
         } catch (IOException e) {
           throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, st.getPath().toString(),
               "temporary directory cannot be removed: " + e, e);
@@ -217,12 +219,21 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       if (!fs.exists(dir)) {
         return false;
       }
-      fs.delete(new Path(dir, CheckpointManifest.FILE_NAME), false);
+      Path manifest = new Path(dir, CheckpointManifest.FILE_NAME);
+      if (!fs.delete(manifest, false) && fs.exists(manifest)) {
+        throw new CheckpointException(epoch, dir.toString(), "its manifest cannot be deleted; nothing was removed");
+      }
       writer.syncLocalDir(dir);
-      fs.delete(dir, true);
+      if (!fs.delete(dir, true) && fs.exists(dir)) {
+        // a directory without a manifest: list() and verify() report it as damaged until it is gone
+        throw new CheckpointException(epoch, dir.toString(), "was not fully deleted: its manifest is gone but"
+            + " some of its files remain; remove the directory by hand");
+      }
       writer.syncLocalDir(layout.checkpointsDir());
       LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);
       return true;
+    } catch (CheckpointException e) {
+      throw e;
     } catch (IOException e) {
       throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: " + e, e);
     }
@@ -260,6 +271,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     private String jobDir;
     private Configuration conf;
     private OutputStreamDecorator decorator = OutputStreamDecorator.NONE;
+    private RawLocalFileSystem localFs;
     // null: not set here (the configuration's key or the default applies)
     Long shardBytes;
     Integer ioThreads;
@@ -278,6 +290,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     /** The Hadoop configuration (default: a new {@link Configuration}). */
     public Builder optConfiguration(Configuration conf) {
       this.conf = checkNotNull(conf, "conf");
+      return this;
+    }
+
+    /** For tests: the (uninitialized) instance a local store uses, e.g. one that fails to delete. */
+    Builder localFileSystem(RawLocalFileSystem fs) {
+      this.localFs = checkNotNull(fs, "fs");
       return this;
     }
 
@@ -363,11 +381,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       URI uri = dir.toUri();
       boolean local = uri.getScheme() == null || "file".equals(uri.getScheme());
       StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
+      FileSystem fs = null;
       try {
-        FileSystem fs;
         FileContext fc;
         if (local) {
-          RawLocalFileSystem raw = new RawLocalFileSystem();
+          RawLocalFileSystem raw = localFs != null ? localFs : new RawLocalFileSystem();
           raw.initialize(URI.create("file:///"), c);
           fs = raw;
           fc = FileContext.getLocalFSFileContext(c);
@@ -377,7 +395,17 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           fc = FileContext.getFileContext(fs.getUri(), tuned);
         }
         return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), decorator, settings);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
+        if (fs != null) {
+          try {
+            fs.close();
+          } catch (IOException closing) {
+            e.addSuppressed(closing);
+          }
+        }
+        if (e instanceof RuntimeException) {
+          throw (RuntimeException) e;
+        }
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);
       }

@@ -11,6 +11,8 @@ import java.util.regex.Pattern;
 public final class ManifestFile {
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+  /** What the store names its files; nothing a path or URI could read as a directory or scheme. */
+  private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]*");
 
   private final String name;
   private final long size;
@@ -25,8 +27,9 @@ public final class ManifestFile {
    */
   public ManifestFile(String name, long size, String sha256) {
     checkNotNull(name, "name");
-    checkArgument(!name.isEmpty() && !name.contains("/") && !name.equals("..") && !name.equals("."),
-        "manifest file name '%s' must be a plain file name", name);
+    checkArgument(FILE_NAME.matcher(name).matches(),
+        "manifest file name '%s' must be a plain file name of letters, digits, '.', '_' and '-', not starting"
+            + " with '.'", name);
     checkArgument(size >= 0, "size of manifest file '%s' must be >= 0, got %s", name, size);
     checkNotNull(sha256, "sha256 of '%s'", name);
     String hex = sha256.toLowerCase(Locale.ROOT);

@@ -22,6 +22,8 @@ final class ManifestJson {
   private static final ObjectMapper MAPPER = JsonMapper.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .enable(SerializationFeature.INDENT_OUTPUT)
+      // a manifest is one JSON object: anything after it is damage, not a second manifest
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
   private ManifestJson() {}

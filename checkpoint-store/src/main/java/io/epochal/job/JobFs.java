@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
@@ -24,11 +25,14 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  * The few file primitives the job files need, with the atomicity each one promises.
  *
  * <ul>
- *   <li>{@link #createExclusive}: exactly one of several concurrent callers creates the file. On
- *       HDFS this is {@code create(path, false)}, decided by the NameNode under its namespace lock.
- *       Hadoop's local file system checks for existence and then opens the file, which is not
- *       atomic, so on {@code file:} URIs the file is created with {@code O_CREAT|O_EXCL}
- *       ({@link StandardOpenOption#CREATE_NEW}).
+ *   <li>{@link #createExclusive}: exactly one of several concurrent callers creates the file, and
+ *       nobody ever sees it without its whole content: the content is written and synced into a
+ *       temp file first, which is then published under the target name without overwriting. On
+ *       HDFS that is {@code rename(NONE)} through {@link FileContext}, decided by the NameNode
+ *       under its namespace lock; on the local file system a hard link ({@code link(2)} fails if
+ *       the name exists; a rename would replace it). A writer that dies before the publish
+ *       leaves only a temp file, which no reader looks at. (Creating the target and then writing
+ *       into it would let a writer that dies in between leave an empty file behind for good.)
  *   <li>{@link #replace}: a reader sees either the old or the new content, never a partial file:
  *       write a temp file in the same directory, sync it, and rename it over the target (an atomic
  *       move on the local file system, {@code rename(OVERWRITE)} through {@link FileContext} on
@@ -58,38 +62,67 @@ final class JobFs {
   }
 
   /**
-   * Creates {@code path} with {@code content} unless it exists.
+   * Creates {@code path} with {@code content} unless it exists; the file appears with its whole
+   * content or not at all.
    *
    * @return true if this call created the file, false if it already existed
    */
   boolean createExclusive(Path path, byte[] content) throws IOException {
-    fs.mkdirs(path.getParent());
-    if (local) {
-      java.nio.file.Path file = toLocal(path);
-      try {
-        Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            StandardOpenOption.SYNC);
-        return true;
-      } catch (FileAlreadyExistsException e) {
-        return false;
-      }
-    }
-    FSDataOutputStream out;
+    Path dir = path.getParent();
+    fs.mkdirs(dir);
+    Path tmp = new Path(dir, "_tmp-" + path.getName() + "-" + UUID.randomUUID());
     try {
-      out = fs.create(path, false);
-    } catch (IOException e) {
-      // FileAlreadyExistsException, or AlreadyBeingCreatedException while another client is
-      // still writing it: either way somebody else created it.
-      if (fs.exists(path)) {
+      if (local) {
+        // Java's file API: Hadoop's local file system forks a chmod for every file it creates
+        Files.write(toLocal(tmp), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+            StandardOpenOption.SYNC);
+        try {
+          Files.createLink(toLocal(path), toLocal(tmp));
+        } catch (FileAlreadyExistsException e) {
+          return false;
+        }
+        syncLocalDir(dir);
+        return true;
+      }
+      try (FSDataOutputStream out = fs.create(tmp, false)) {
+        out.write(content);
+        out.hsync();
+      }
+      return renameNoOverwrite(tmp, path);
+    } finally {
+      if (fs.exists(tmp)) {
+        fs.delete(tmp, false);
+      }
+    }
+  }
+
+  /** Renames {@code tmp} to {@code target} unless {@code target} exists; false if it does. */
+  private boolean renameNoOverwrite(Path tmp, Path target) throws IOException {
+    FileContext fc;
+    try {
+      fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
+    } catch (UnsupportedFileSystemException e) {
+      // FileSystem.rename never replaces an existing file
+      if (fs.rename(tmp, target)) {
+        return true;
+      }
+      if (fs.exists(target)) {
         return false;
       }
-      throw e;
+      throw new IOException("could not rename " + tmp + " to " + target);
     }
-    try (FSDataOutputStream o = out) {
-      o.write(content);
-      o.hsync();
+    try {
+      fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.NONE);
+      return true;
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
     }
-    return true;
+  }
+
+  private void syncLocalDir(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(toLocal(dir), StandardOpenOption.READ)) {
+      ch.force(true);
+    }
   }
 
   /** Atomically replaces (or creates) {@code target} with {@code content}. */

@@ -200,7 +200,7 @@ public final class JobLease {
 
   /**
    * The newest record for {@code token}: {@code lease.json} if it carries that token, else the
-   * claim file. A claim file still being written counts as a live claim by an unknown holder.
+   * claim file.
    */
   private LeaseRecord effectiveRecord(long token) throws IOException {
     LeaseRecord claim = readClaim(token);
@@ -216,32 +216,25 @@ public final class JobLease {
   }
 
   /**
-   * The claim record of {@code token}. A claim file is created and then written, so a reader can
-   * catch it empty or (on the local file system) half-written: empty counts as a live claim by a
-   * holder not yet known; unparsable content is re-read a few times before it counts as corrupt.
+   * The claim record of {@code token}. A claim appears with its whole content ({@link
+   * JobFs#createExclusive}). An empty claim file, which a driver killed between creating and
+   * writing its claim could leave before claims were published that way, counts as a claim by an
+   * unknown holder that expired a ttl after the file was last modified; it must not block the job
+   * for good.
    */
   private LeaseRecord readClaim(long token) throws IOException {
     Path claimFile = JobPaths.leaseToken(jobDir, token);
-    for (int tries = 1; ; tries++) {
-      byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
-      if (bytes.length == 0) {
-        Instant now = clock.instant();
-        return LeaseRecord.of("<claim of token " + token + " being written>", 0, token, now, now, now.plus(ttl));
-      }
-      try {
-        return parse(claimFile, bytes);
-      } catch (JobFileFormatException e) {
-        if (tries >= 5) {
-          throw e;
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException("interrupted while reading " + claimFile);
-        }
-      }
+    byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
+    if (bytes.length > 0) {
+      return parse(claimFile, bytes);
     }
+    Instant modified;
+    try {
+      modified = Instant.ofEpochMilli(fs.fs().getFileStatus(claimFile).getModificationTime());
+    } catch (FileNotFoundException e) {
+      modified = clock.instant(); // pruned by the newer claim's holder since the listing
+    }
+    return LeaseRecord.of("<empty claim of token " + token + ">", 0, token, modified, modified, modified.plus(ttl));
   }
 
   private static LeaseRecord parse(Path file, byte[] bytes) throws JobFileFormatException {

@@ -63,22 +63,10 @@ public final class JobSpecStore {
     return false;
   }
 
-  /** Reads a file another writer created, waiting briefly while it is still empty. */
+  /** Reads the file another writer created (it appeared with its whole content). */
   private JobSpec readWrittenByOther() throws IOException {
-    long deadline = System.nanoTime() + WAIT_FOR_OTHER_WRITER_NANOS;
-    while (true) {
-      byte[] bytes = fs.readIfExists(file).orElseThrow(
-          () -> new IOException(file + " exists but vanished while being read"));
-      if (bytes.length > 0 || System.nanoTime() > deadline) {
-        return parse(bytes);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while waiting for " + file);
-      }
-    }
+    return parse(fs.readIfExists(file).orElseThrow(
+        () -> new IOException(file + " exists but vanished while being read")));
   }
 
   /**

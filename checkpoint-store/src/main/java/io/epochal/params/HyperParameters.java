@@ -282,9 +282,12 @@ public final class HyperParameters {
       checkArgument(v != null, "hyperparameter '%s' has no value", key);
       if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
         return ((Number) v).longValue();
-      } else if (v instanceof Float) {
-        return ((Float) v).doubleValue();
-      } else if (v instanceof Long || v instanceof Double || v instanceof Boolean || v instanceof String) {
+      } else if (v instanceof Float || v instanceof Double) {
+        double d = ((Number) v).doubleValue();
+        // JSON has no infinity or NaN: the manifest would store them as strings
+        checkArgument(Double.isFinite(d), "hyperparameter '%s' must be a finite number, got %s", key, d);
+        return d;
+      } else if (v instanceof Long || v instanceof Boolean || v instanceof String) {
         return v;
       } else if (v instanceof List) {
         List<Object> out = new ArrayList<>();

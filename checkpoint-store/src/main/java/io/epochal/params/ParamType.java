@@ -88,7 +88,7 @@ public enum ParamType {
         case LONG:
           return Long.parseLong(t.replace("_", ""));
         case DOUBLE:
-          return Double.parseDouble(t);
+          return finite(text, Double.parseDouble(t));
         case BOOLEAN:
           if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(t.toLowerCase(Locale.ROOT));
@@ -106,7 +106,7 @@ public enum ParamType {
         case DOUBLE_LIST: {
           List<Object> l = new ArrayList<>();
           for (String p : splitList(t)) {
-            l.add(Double.parseDouble(p));
+            l.add(finite(text, Double.parseDouble(p)));
           }
           return List.copyOf(l);
         }
@@ -116,6 +116,14 @@ public enum ParamType {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("'" + text + "' is not a " + displayName, e);
     }
+  }
+
+  /** {@code d} if finite: JSON, and so the manifest and {@code job.json}, has no infinity or NaN. */
+  private static double finite(String text, double d) {
+    if (!Double.isFinite(d)) {
+      throw new IllegalArgumentException("'" + text + "' is not a finite number");
+    }
+    return d;
   }
 
   private static List<String> splitList(String t) {

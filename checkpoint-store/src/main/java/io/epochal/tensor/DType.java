@@ -1,7 +1,6 @@
 package io.epochal.tensor;
 
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -52,7 +51,7 @@ public enum DType {
   public static DType fromSafetensorsName(String name) {
     if (name != null) {
       for (DType t : values()) {
-        if (t.name().equals(name.toUpperCase(Locale.ROOT))) {
+        if (t.name().equals(name)) { // exactly: safetensors (and PyTorch) refuse "f32"
           return t;
         }
       }

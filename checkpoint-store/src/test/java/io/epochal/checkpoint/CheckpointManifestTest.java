@@ -62,6 +62,28 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void anythingAfterTheManifestObjectIsDamage() {
+    byte[] json = (new String(full().toJson(), StandardCharsets.UTF_8) + "\n{\"epoch\": 7} garbage")
+        .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> CheckpointManifest.parse(json, "/jobs/a/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("/jobs/a/manifest.json");
+  }
+
+  @Test
+  void aFileNameThatIsNotAPlainNameIsAFormatErrorNotACrash() {
+    // one flipped bit turns "model-00002-of-00004" into "model-0000:-of-00004", which a Hadoop
+    // Path reads as a URI with a scheme
+    String json = new String(full().toJson(), StandardCharsets.UTF_8)
+        .replace("\"model.safetensors\"", "\"model:safetensors\"");
+    assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("'model:safetensors'");
+    for (String bad : new String[] {"", ".", "..", ".hidden", "a/b", "a b"}) {
+      assertThatThrownBy(() -> new ManifestFile(bad, 1, "0".repeat(64))).as(bad)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("plain file name");
+    }
+  }
+
+  @Test
   void missingOrMistypedFieldIsNamed() {
     String json = new String(full().toJson(), StandardCharsets.UTF_8).replace("\"job_id\"", "\"jobid\"");
     assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m.json"))

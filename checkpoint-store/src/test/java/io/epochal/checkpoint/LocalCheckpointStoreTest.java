@@ -1,6 +1,7 @@
 package io.epochal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,6 +64,50 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
       s.commit(TestCheckpoints.content(3), CommitGuard.NONE);
       assertThat(Files.isDirectory(Path.of(plain, "checkpoints", "epoch-000003"))).isTrue();
       assertThat(s.load(3).model()).isEqualTo(TestCheckpoints.content(3).model());
+    }
+  }
+
+  @Test
+  void aCheckpointWhoseFilesCannotAllBeDeletedIsReportedNotCountedAsDeleted() throws Exception {
+    String dir = root.resolve("undeletable-job").toUri().toString();
+    // the local file system's recursive delete returns false when some files stay (a busy NFS
+    // file, a permission problem); here it deletes nothing but the manifest
+    RawLocalFileSystem stubborn = new RawLocalFileSystem() {
+      @Override
+      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
+        return recursive ? false : super.delete(p, recursive);
+      }
+    };
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stubborn).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("epoch-000001").hasMessageContaining("not fully deleted")
+          .hasMessageContaining("remove the directory by hand");
+    }
+  }
+
+  @Test
+  void anEpochPublishedBetweenTheCheckAndTheRenameIsRefusedAsExisting() throws Exception {
+    String dir = root.resolve("racing-job").toUri().toString();
+    // exists() misses the published epoch 5, as when another writer renames it in just after the
+    // check: the rename itself must refuse, as the checkpoint that exists
+    RawLocalFileSystem blind = new RawLocalFileSystem() {
+      @Override
+      public boolean exists(org.apache.hadoop.fs.Path p) throws IOException {
+        return !p.getName().equals("epoch-000005") && super.exists(p);
+      }
+    };
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(blind).build()) {
+      s.commit(TestCheckpoints.content(5, 64), CommitGuard.NONE);
+      assertThatThrownBy(() -> s.commit(TestCheckpoints.content(5), CommitGuard.NONE))
+          .isInstanceOf(CheckpointExistsException.class).hasMessageContaining("epoch-000005");
+      try (Stream<Path> names = Files.list(Path.of(java.net.URI.create(dir)).resolve("checkpoints"))) {
+        assertThat(names.map(p -> p.getFileName().toString())).containsExactly("epoch-000005");
+      }
+    }
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
+      assertThat(s.load(5).model()).isEqualTo(TestCheckpoints.content(5, 64).model());
     }
   }
 }

@@ -173,6 +173,34 @@ abstract class JobLeaseContract {
   }
 
   @Test
+  void anEmptyClaimLeftByAKilledDriverExpiresATtlAfterItsFileWasWritten() throws IOException {
+    lease("driver-a").acquire(1);
+    // a driver that died between creating its claim and writing it (as claims were once written)
+    Path claim = JobPaths.leaseToken(jobDir, 2);
+    fs().create(claim, false).close();
+    fs().setTimes(claim, clock.instant().toEpochMilli(), -1);
+    JobLease c = lease("driver-c");
+    assertThatThrownBy(() -> c.acquire(3)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("expires at 2025-03-01T12:00:30Z");
+    clock.advance(Duration.ofDays(7));
+    assertThat(c.acquire(3).getToken()).isEqualTo(3);
+  }
+
+  @Test
+  void claimsArePublishedWholeAndLeaveNoTempFiles() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    a.release();
+    lease("driver-b").acquire(2);
+    List<String> names = new ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus s : fs().listStatus(JobPaths.leaseTokens(jobDir))) {
+      names.add(s.getPath().getName());
+      assertThat(s.getLen()).as(s.getPath().getName()).isPositive();
+    }
+    assertThat(names).containsExactlyInAnyOrder("token-000000000001", "token-000000000002");
+  }
+
+  @Test
   void leaseRecordRoundTripsThroughJson() {
     LeaseRecord r = LeaseRecord.of("host:1:abc", 3, 42, Instant.parse("2025-03-01T12:00:00Z"),
         Instant.parse("2025-03-01T12:00:10Z"), Instant.parse("2025-03-01T12:00:40Z"));

@@ -47,4 +47,16 @@ class HyperParametersTest {
     assertThatThrownBy(() -> HyperParameters.builder().put("x", List.of(1, "a")))
         .hasMessageContaining("mixes types");
   }
+
+  @Test
+  void nonFiniteNumbersAreRefusedBecauseJsonCannotHoldThem() {
+    // written to the manifest, Infinity would come back as the string "Infinity" and a resume
+    // would see a changed hyperparameter
+    assertThatThrownBy(() -> HyperParameters.builder().put("lr", Double.POSITIVE_INFINITY))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'lr'").hasMessageContaining("finite");
+    assertThatThrownBy(() -> HyperParameters.builder().put("betas", List.of(0.9, Double.NaN)))
+        .hasMessageContaining("'betas'");
+    assertThatThrownBy(() -> ParamType.DOUBLE.parse("Infinity")).hasMessageContaining("'Infinity' is not a finite number");
+    assertThatThrownBy(() -> ParamType.DOUBLE_LIST.parse("0.9, NaN")).hasMessageContaining("not a finite number");
+  }
 }

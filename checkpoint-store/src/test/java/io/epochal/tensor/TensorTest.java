@@ -73,8 +73,11 @@ class TensorTest {
   }
 
   @Test
-  void dtypeNamesParseCaseInsensitivelyAndUnknownOnesAreListed() {
-    assertThat(DType.fromSafetensorsName("bf16")).isEqualTo(DType.BF16);
+  void dtypeNamesParseExactlyAsSafetensorsSpellsThemAndUnknownOnesAreListed() {
+    assertThat(DType.fromSafetensorsName("BF16")).isEqualTo(DType.BF16);
+    // safetensors.torch.load_file refuses "bf16"; a file Epochal accepts must load in PyTorch
+    assertThatThrownBy(() -> DType.fromSafetensorsName("bf16"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'bf16'");
     assertThatThrownBy(() -> DType.fromSafetensorsName("F8"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'F8'").hasMessageContaining("F32");
   }
