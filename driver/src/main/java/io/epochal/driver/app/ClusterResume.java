@@ -85,13 +85,16 @@ public final class ClusterResume {
   /**
    * Resumes every RESUME entry of {@code plan}; prints a summary line per job.
    *
-   * @return {@link ExitCodes#OK} if every resume exited 0, else {@link ExitCodes#FAILED}
+   * @return {@link ExitCodes#OK} if every resume exited 0 and every job could be read, else {@link
+   *     ExitCodes#FAILED}
    */
   public int run(ResumePlan plan) throws InterruptedException {
     List<ResumePlan.Entry> jobs = plan.toResume();
+    long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
     if (jobs.isEmpty()) {
-      out.println("nothing to resume under " + plan.root());
-      return ExitCodes.OK;
+      out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
+          : "; " + unreadable + " job(s) could not be read (ERROR above)"));
+      return unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
     Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
     ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
@@ -119,8 +122,9 @@ public final class ClusterResume {
         out.printf("  %-24s exit %d%s%n", e.getKey().jobDir().getName(), code, code == 0 ? "" : "  (see its "
             + "output above; retry with: bin/epochal resume " + e.getKey().jobDir() + ")");
       }
-      out.printf("%d resumed, %d failed%n", jobs.size() - failed, failed);
-      return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+      out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
+          unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");
+      return failed == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
     }

@@ -34,7 +34,9 @@ public final class ResumePlan {
     /** Resume it. */
     RESUME,
     /** Leave it alone. */
-    SKIP
+    SKIP,
+    /** It cannot be planned (its files cannot be read): the command fails once the others ran. */
+    ERROR
   }
 
   /** One job of the plan. Immutable. */
@@ -137,6 +139,10 @@ public final class ResumePlan {
     String state = "NEW";
     long epoch = 0;
     try {
+      Optional<String> foreign = foreignJobDir(fs, job, conf);
+      if (foreign.isPresent()) {
+        return new Entry(job, "?", 0, Action.SKIP, foreign.get());
+      }
       Optional<JobStatus> status = new JobStateStore(fs, job).read();
       state = status.map(s -> s.getState().name()).orElse("NEW");
       epoch = newestEpoch(job, conf);
@@ -152,9 +158,34 @@ public final class ResumePlan {
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
       return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
           : ", continues after epoch " + epoch));
+    } catch (IllegalArgumentException e) {
+      throw e; // a configuration error (e.g. a bad epochal.checkpoint.* key): the same for every job
     } catch (IOException | RuntimeException e) {
-      return new Entry(job, state, epoch, Action.SKIP, "unreadable: " + e.getMessage());
+      return new Entry(job, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
+  }
+
+  /**
+   * Why {@code dir} cannot be resumed as the job its {@code job.json} describes, if that job's
+   * {@code job.dir} is another directory: a copy or a move of a job directory keeps the original's
+   * {@code job.json}, and resuming it would train the original job.
+   */
+  static Optional<String> foreignJobDir(FileSystem fs, Path dir, Configuration conf) throws IOException {
+    Optional<io.epochal.job.JobSpec> stored = new io.epochal.job.JobSpecStore(fs, dir).read();
+    if (stored.isEmpty()) {
+      return Optional.empty();
+    }
+    Object named = stored.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR);
+    if (named == null) {
+      return Optional.empty();
+    }
+    Path own = new Path(named.toString());
+    Path ownQualified = own.getFileSystem(conf).makeQualified(own);
+    if (ownQualified.equals(fs.makeQualified(dir))) {
+      return Optional.empty();
+    }
+    return Optional.of("its job.json belongs to the job at " + ownQualified + " (job.dir): this directory is a copy"
+        + " or was moved; resume the job at " + ownQualified + ", or train a new job here");
   }
 
   private static long newestEpoch(Path job, Configuration conf) throws IOException {

@@ -145,6 +145,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }
+    Optional<String> foreign = ResumePlan.foreignJobDir(fs, dir, conf);
+    if (foreign.isPresent()) {
+      throw new ConfigException("job-dir", "cannot resume " + fs.makeQualified(dir) + ": " + foreign.get());
+    }
     JobSpec spec = JobSpec.fromHyperParameters(stored.get().getHyperParameters(), new RegistryModelCatalog());
     JobSpecResolver.checkDataPath(spec, conf);
     return train(spec, options);

@@ -28,6 +28,6 @@ final class ExportCommand extends LauncherCommand {
     if (!f.equals("onnx") && !f.equals("djl")) {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
-    return launcher.export(uri, f, qualify(out), options);
+    return launcher.export(uri, f, qualify(out, options), options);
   }
 }

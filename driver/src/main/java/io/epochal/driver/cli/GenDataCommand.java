@@ -70,7 +70,7 @@ final class GenDataCommand implements Callable<Integer> {
     DataGenerator gen = DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
-    String path = LauncherCommand.qualify(out).toString();
+    String path = LauncherCommand.qualify(out, cli.options()).toString();
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
       gen.write(running.get(), path, overwrite);

@@ -28,7 +28,7 @@ abstract class LauncherCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    URI uri = qualify(location);
+    URI uri = qualify(location, cli.options());
     if (cli.launcher() == null) {
       spec.commandLine().getErr().println("epochal: " + spec.name() + " is not available: no training launcher "
           + "is installed in this build (META-INF/services/io.epochal.driver.cli.TrainingLauncher)");
@@ -40,11 +40,16 @@ abstract class LauncherCommand implements Callable<Integer> {
   /** Runs the subcommand on the qualified {@code uri}. */
   abstract int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception;
 
-  /** {@code text} as an absolute URI on its (or the default) Hadoop file system. */
-  static URI qualify(String text) {
+  /**
+   * {@code text} as an absolute URI on its (or the default) Hadoop file system, resolved with the
+   * Hadoop configuration the command was given ({@code --conf spark.hadoop.*}: an HA nameservice,
+   * another default file system).
+   */
+  static URI qualify(String text, CliOptions options) {
     try {
       Path p = new Path(text);
-      return p.getFileSystem(new Configuration()).makeQualified(p).toUri();
+      Configuration conf = options.hadoopConfiguration();
+      return p.getFileSystem(conf).makeQualified(p).toUri();
     } catch (java.io.IOException | RuntimeException e) {
       throw new ConfigException("URI", "'" + text + "' is not a usable location: " + e.getMessage()
           + "; give a local path or a URI such as hdfs://host:8020/jobs/x");

@@ -58,7 +58,8 @@ final class PredictCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
     put(keys, "predict.output_format", outputFormat);
     put(keys, "predict.batch_size", batchSize);
-    return launcher.predict(uri, qualify(input), output == null ? null : qualify(output), keys, options);
+    return launcher.predict(uri, qualify(input, options), output == null ? null : qualify(output, options), keys,
+        options);
   }
 
   private static void put(Map<String, String> keys, String key, String value) {

@@ -195,6 +195,16 @@ class EpochalCliTest {
   }
 
   @Test
+  void locationsAreQualifiedWithTheHadoopConfigurationTheCommandWasGiven() {
+    // a relative location resolves against the default file system set with --conf (an HA
+    // nameservice and the like are given the same way); qualifying opens no connection
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, null, "--conf", "spark.hadoop.fs.defaultFS=hdfs://127.0.0.1:9", "status", "jobs/x");
+    assertThat(r.code).as(r.err).isEqualTo(0);
+    assertThat(launcher.uri.toString()).startsWith("hdfs://127.0.0.1:9/").endsWith("/jobs/x");
+  }
+
+  @Test
   void withoutLauncherOrCatalogTrainSaysSoWithInternalCode() {
     Run noLauncher = run(null, new TestModelCatalog(), train());
     assertThat(noLauncher.code).isEqualTo(ExitCodes.INTERNAL);

@@ -117,4 +117,46 @@ class ResumeAllTest {
     assertThat(r[0]).isEqualTo("2");
     assertThat(r[2]).contains("{job_dir}");
   }
+
+  @Test
+  void aCopiedJobDirectoryIsNotResumedAsTheJobItWasCopiedFrom() throws Exception {
+    // a copy keeps the original's job.json, whose job.dir names the original
+    Path copy = root.resolve("e-copy");
+    Path original = root.resolve("e-original");
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(copy.toUri());
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("e", "e", HyperParameters.builder().put("job.name", "e")
+        .put("job.dir", original.toUri().toString()).build()));
+    new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[0]).as(plan[2]).isEqualTo("0");
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("e-copy").contains("SKIP")
+        .contains("its job.json belongs to the job at").contains("e-original"));
+    assertThat(plan[1]).contains("dry run: nothing started (2 to resume)");
+
+    String[] one = cli("resume", copy.toString());
+    assertThat(one[0]).as(one[1] + one[2]).isEqualTo("2");
+    assertThat(one[2]).contains("cannot resume").contains("e-copy").contains("e-original");
+    assertThat(Files.exists(original)).isFalse();
+  }
+
+  @Test
+  void aBadStoreKeyIsAConfigurationErrorNotAnEmptyPlan() {
+    String[] r = cli("--conf", "spark.hadoop.epochal.checkpoint.io-threads=abc", "resume", "--all", "--dry-run",
+        root.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+    assertThat(r[2]).contains("epochal.checkpoint.io-threads");
+  }
+
+  @Test
+  void aJobWhoseFilesCannotBeReadIsAnErrorAndFailsTheCommandAfterTheOthers() throws Exception {
+    Files.writeString(root.resolve("d-failed").resolve("state.json"), "{ not json");
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("ERROR")
+        .contains("unreadable"));
+    String[] r = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
+    assertThat(r[1]).contains("1 resumed, 0 failed, 1 could not be read");
+  }
 }
