@@ -19,6 +19,8 @@ import org.apache.spark.sql.Row;
 public final class RowDecoder implements Serializable {
 
   private static final long serialVersionUID = 1L;
+  /** Models train in float32: a finite double beyond its range would become infinity. */
+  private static final String FLOAT_RANGE = ", outside the float32 range (magnitude at most " + Float.MAX_VALUE + ")";
 
   private final List<String> featureColumns;
   private final boolean arrayColumn;
@@ -93,6 +95,9 @@ public final class RowDecoder implements Serializable {
         if (!Double.isFinite(d)) {
           return "feature column '" + col + "' holds " + v + ", not a finite number";
         }
+        if (!Float.isFinite((float) d)) {
+          return "feature column '" + col + "' holds " + v + FLOAT_RANGE;
+        }
         out[i] = (float) d;
       }
       labelIndex = featureSize;
@@ -120,6 +125,9 @@ public final class RowDecoder implements Serializable {
       if (!Double.isFinite(values[i])) {
         return "feature column '" + col + "' element " + i + " is " + values[i] + ", not a finite number";
       }
+      if (!Float.isFinite((float) values[i])) {
+        return "feature column '" + col + "' element " + i + " is " + values[i] + FLOAT_RANGE;
+      }
       out[i] = (float) values[i];
     }
     return null;
@@ -132,6 +140,9 @@ public final class RowDecoder implements Serializable {
     double d = number(v);
     if (!Double.isFinite(d)) {
       return "label column '" + label + "' holds '" + v + "', not a finite number";
+    }
+    if (!Float.isFinite((float) d)) {
+      return "label column '" + label + "' holds " + v + FLOAT_RANGE;
     }
     if (classification) {
       if (d != Math.rint(d) || d < 0) {

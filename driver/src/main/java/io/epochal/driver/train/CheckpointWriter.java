@@ -56,12 +56,39 @@ final class CheckpointWriter implements AutoCloseable {
     }
   }
 
+  /**
+   * Rethrows the failure of a write that has already ended, without waiting for one still
+   * running: called before every round, so a failed write stops the job at once instead of after
+   * the whole next epoch.
+   */
+  void checkFinished() throws TrainingException {
+    if (inFlight != null && inFlight.isDone()) {
+      await();
+    }
+  }
+
+  /**
+   * After {@code failure} ended training: lets the write in flight finish instead of abandoning
+   * it, so the epoch it holds is kept (a retry then resumes from it rather than training it
+   * again); a failure of that write is added to {@code failure}.
+   */
+  void finishAfter(Throwable failure) {
+    try {
+      await();
+    } catch (TrainingException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
   /** Total time spent waiting for writes, in nanoseconds. */
   long stallNanos() {
     return stallNanos;
   }
 
-  /** Abandons a write in flight (its temporary directory never becomes visible) and stops the thread. */
+  /**
+   * Abandons a write in flight (its temporary directory never becomes visible) and stops the
+   * thread; training paths first wait for it ({@link #await}, {@link #finishAfter}).
+   */
   @Override
   public void close() {
     executor.shutdownNow();

@@ -50,10 +50,20 @@ public final class FailureClassifier {
     return FailureReason.TASK_FAILED;
   }
 
-  /** The reason a checkpoint write failed with {@code failure}. */
+  /**
+   * The reason a checkpoint write failed with {@code failure}. The commit guard refuses with a
+   * {@link LeaseLostException} in three cases, and only one of them means another driver owns
+   * the job now: a newer fencing token. A lease that merely expired (a long pause) or that could
+   * not be read (a NameNode failing over) is this driver's still; the retry renews it, and the
+   * renewal fails the job as LEASE_LOST if somebody took over meanwhile.
+   */
   public static FailureReason ofCommit(Throwable failure) {
-    if (find(failure, LeaseLostException.class) != null) {
+    LeaseLostException lost = find(failure, LeaseLostException.class);
+    if (lost != null && lost.getNewer() != null) {
       return FailureReason.LEASE_LOST;
+    }
+    if (isStorageFailure(failure)) {
+      return FailureReason.STORAGE_UNAVAILABLE;
     }
     return FailureReason.CHECKPOINT_WRITE_FAILED;
   }

@@ -194,46 +194,53 @@ public final class TrainingJob {
     long nanosPerRound = 0;
     long trainStart = System.nanoTime();
     try (CheckpointWriter writer = new CheckpointWriter()) {
-      for (int e = start.completedEpochs(); e < epochs; e++) {
-        double lossSum = 0;
-        long samples = 0;
-        long epochStart = System.nanoTime();
-        int r = 0;
-        while (r < rounds) {
-          dir.heartbeat(e + 1, r + 1);
-          int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
-          long[] stepsBefore = new long[n];
-          long step = globalStep;
-          for (int i = 0; i < n; i++) {
-            stepsBefore[i] = step;
-            step += plan.stepsInRound(maxRows, r + i);
+      try {
+        for (int e = start.completedEpochs(); e < epochs; e++) {
+          double lossSum = 0;
+          long samples = 0;
+          long epochStart = System.nanoTime();
+          int r = 0;
+          while (r < rounds) {
+            writer.checkFinished();
+            dir.heartbeat(e + 1, r + 1);
+            int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
+            long[] stepsBefore = new long[n];
+            long step = globalStep;
+            for (int i = 0; i < n; i++) {
+              stepsBefore[i] = step;
+              step += plan.stepsInRound(maxRows, r + i);
+            }
+            long roundStart = System.nanoTime();
+            AggregateResult result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
+            long nanos = System.nanoTime() - roundStart;
+            nanosPerRound = nanos / n;
+            state = result.state();
+            globalStep = step;
+            lossSum += result.lossSum();
+            samples += result.samples();
+            r += n;
+            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), result.meanLoss());
           }
-          long roundStart = System.nanoTime();
-          AggregateResult result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
-          long nanos = System.nanoTime() - roundStart;
-          nanosPerRound = nanos / n;
-          state = result.state();
-          globalStep = step;
-          lossSum += result.lossSum();
-          samples += result.samples();
-          r += n;
-          listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), result.meanLoss());
+          double meanLoss = lossSum / Math.max(1, samples);
+          losses.add(meanLoss);
+          Map<String, Double> metrics = new LinkedHashMap<>();
+          metrics.put("train_loss", meanLoss);
+          metrics.put("samples", (double) samples);
+          metrics.put("skipped_rows", (double) data.skippedRows());
+          double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+          metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
+          listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+          final int epoch = e + 1;
+          final StateDict snapshot = state;
+          final long step = globalStep;
+          writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics));
         }
-        double meanLoss = lossSum / Math.max(1, samples);
-        losses.add(meanLoss);
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("train_loss", meanLoss);
-        metrics.put("samples", (double) samples);
-        metrics.put("skipped_rows", (double) data.skippedRows());
-        double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-        metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
-        listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
-        final int epoch = e + 1;
-        final StateDict snapshot = state;
-        final long step = globalStep;
-        writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics));
+        writer.await();
+      } catch (TrainingException | RuntimeException | Error failure) {
+        // a round of epoch e + 1 failed while epoch e was being committed: keep that epoch
+        writer.finishAfter(failure);
+        throw failure;
       }
-      writer.await();
       return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
           losses, writer.stallNanos(), System.nanoTime() - trainStart);
     }
@@ -288,10 +295,7 @@ public final class TrainingJob {
       CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
           dir.commitGuard());
       long millis = (System.nanoTime() - start) / 1_000_000;
-      dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
-      listener.committed(epoch, dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch),
-          m.dataBytes(), millis);
-      dir.applyRetention(spec, listener);
+      published(dir, epoch, m, millis, metrics);
       return m;
     } catch (CheckpointException | RuntimeException ex) {
       FailureReason reason = FailureClassifier.ofCommit(ex);
@@ -302,6 +306,27 @@ public final class TrainingJob {
           : firstLine(ex.getMessage());
       throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why
           + "; the previous checkpoint stays the latest", ex);
+    }
+  }
+
+  /**
+   * What follows a published checkpoint: its event, its progress line and retention. The
+   * checkpoint is committed whatever happens here, so a failure is a warning, never "not
+   * committed" (which would also cost the attempt).
+   */
+  private void published(JobDirectory dir, int epoch, CheckpointManifest m, long millis, Map<String, Double> metrics) {
+    String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+    try {
+      dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
+    } catch (RuntimeException ex) {
+      listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
+    }
+    listener.committed(epoch, name, m.dataBytes(), millis);
+    try {
+      dir.applyRetention(spec, listener);
+    } catch (IOException | RuntimeException ex) {
+      listener.warning("checkpoint " + name + " is committed, but retention could not run: " + ex
+          + "; older checkpoints are kept until the next epoch's retention");
     }
   }
 

@@ -1,0 +1,26 @@
+package io.epochal.driver.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+
+class RowDecoderTest {
+
+  @Test
+  void aFiniteDoubleBeyondTheFloat32RangeIsABadRowNotAnInfinity() {
+    float[] out = new float[3];
+    RowDecoder columns = new RowDecoder(List.of("x"), false, 1, "label", false, 0);
+    assertThat(columns.decode(RowFactory.create(1e39, 0.5), out))
+        .contains("feature column 'x' holds 1.0E39").contains("outside the float32 range");
+    assertThat(columns.decode(RowFactory.create(0.5, -1e39), out))
+        .contains("label column 'label' holds -1.0E39").contains("outside the float32 range");
+    RowDecoder array = new RowDecoder(List.of("features"), true, 2, "label", false, 0);
+    assertThat(array.decode(RowFactory.create(List.of(1.0, 3e39), 0.0), out))
+        .contains("element 1").contains("outside the float32 range");
+    assertThat(columns.decode(RowFactory.create(3.0e38, 1.0), out)).isNull();
+    assertThat(out[0]).isEqualTo(3.0e38f);
+    assertThat(out[1]).isEqualTo(1f);
+  }
+}

@@ -1,0 +1,46 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.job.LeaseLostException;
+import io.epochal.job.LeaseRecord;
+import java.time.Instant;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+
+class FailureClassifierTest {
+
+  private static final Path JOB = new Path("hdfs://nn:8020/jobs/a");
+
+  private static Throwable refusedCommit(LeaseLostException guard) {
+    return new CheckpointException(3, "hdfs://nn:8020/jobs/a/checkpoints/epoch-000003", "commit refused", guard);
+  }
+
+  @Test
+  void aCommitRefusedBecauseANewerDriverHoldsTheJobIsLeaseLostAndNotRetried() {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+    LeaseRecord newer = LeaseRecord.of("driver-b", 2, 8, now, now, now.plusSeconds(60));
+    FailureReason r = FailureClassifier.ofCommit(refusedCommit(new LeaseLostException(JOB, 7, newer, "taken over")));
+    assertThat(r).isEqualTo(FailureReason.LEASE_LOST);
+    assertThat(r.retryable()).isFalse();
+  }
+
+  @Test
+  void aCommitRefusedBecauseTheLeaseExpiredWithNobodyElseHoldingItIsRetried() {
+    // a GC pause longer than the ttl: the job is still this driver's, and the retry renews it
+    FailureReason r = FailureClassifier.ofCommit(refusedCommit(
+        new LeaseLostException(JOB, 7, null, "our lease expired at 2026-01-01T00:00:30Z")));
+    assertThat(r).isEqualTo(FailureReason.CHECKPOINT_WRITE_FAILED);
+    assertThat(r.retryable()).isTrue();
+  }
+
+  @Test
+  void aCommitRefusedBecauseTheLeaseCouldNotBeReadIsAStorageFailureAndRetried() {
+    LeaseLostException unconfirmed = new LeaseLostException(JOB, 7, null, "could not confirm the lease");
+    unconfirmed.initCause(new java.net.ConnectException("Connection refused"));
+    FailureReason r = FailureClassifier.ofCommit(refusedCommit(unconfirmed));
+    assertThat(r).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    assertThat(r.retryable()).isTrue();
+  }
+}
