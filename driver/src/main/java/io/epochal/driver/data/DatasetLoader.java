@@ -37,6 +37,9 @@ public final class DatasetLoader {
 
   private static final String FILE_COLUMN = "_epochal_input_file";
 
+  /** File splits are sized as if the input were read by this many cores, whatever the cluster has. */
+  static final int MIN_FILE_PARTITIONS = 16;
+
   private final SparkSession spark;
 
   /** A loader reading through {@code spark}. */
@@ -52,7 +55,7 @@ public final class DatasetLoader {
    *     data, or there are fewer usable rows than workers
    */
   public LoadedDataset load(DataOptions o) throws BadInputException {
-    Dataset<Row> df = reader(o).load(o.path());
+    Dataset<Row> df = reader(withFixedSplits(spark), o).load(o.path());
     List<String> columns = Arrays.asList(df.columns());
     for (String c : o.features()) {
       requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
@@ -101,7 +104,25 @@ public final class DatasetLoader {
     return new LoadedDataset(shards, good, bad, featureSize, workers);
   }
 
-  private DataFrameReader reader(DataOptions o) {
+  /**
+   * A session of the same Spark context whose file splits depend on the input files alone. A row's
+   * global number (and so its worker, batch and step) is its partition's start plus its place in
+   * the partition, and Spark sizes file splits from the total input over the context's default
+   * parallelism unless {@code spark.sql.files.minPartitionNum} is set: with another executor count
+   * on a resume, or after an executor was lost, the same rows went to other workers. The split
+   * settings are pinned to constants (Spark's defaults for the byte sizes) so that neither the
+   * cluster nor a job's Spark configuration moves a row.
+   */
+  static SparkSession withFixedSplits(SparkSession spark) {
+    SparkSession s = spark.newSession();
+    s.conf().set("spark.sql.files.maxPartitionBytes", Long.toString(128L << 20));
+    s.conf().set("spark.sql.files.openCostInBytes", Long.toString(4L << 20));
+    s.conf().set("spark.sql.files.minPartitionNum", Integer.toString(MIN_FILE_PARTITIONS));
+    s.conf().unset("spark.sql.files.maxPartitionNum");
+    return s;
+  }
+
+  private static DataFrameReader reader(SparkSession spark, DataOptions o) {
     DataFrameReader r = spark.read().format(o.format());
     if ("csv".equals(o.format())) {
       r = r.option("header", "true").option("inferSchema", "false").option("mode", "PERMISSIVE");

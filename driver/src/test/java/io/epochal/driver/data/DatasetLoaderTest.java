@@ -138,6 +138,48 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void theShardsDoNotDependOnHowManyCoresReadTheInput() throws Exception {
+    // two files of 6 and 2.7 MB: Spark would size the splits from the total over the default
+    // parallelism (4.35 MB splits with 2 cores, 4 MB with 4), moving rows to other workers
+    Path dir = tmp.resolve("two-files");
+    Files.createDirectories(dir);
+    writeCsv(dir.resolve("a.csv"), 0, 120_000);
+    writeCsv(dir.resolve("b.csv"), 120_000, 54_000);
+    DataOptions o = options(dir, "csv", List.of("x"), 2).build();
+    String key = "spark.sql.leafNodeDefaultParallelism";
+    LoadedDataset two = null;
+    LoadedDataset four = null;
+    try {
+      spark.conf().set(key, "2");
+      two = new DatasetLoader(spark).load(o);
+      spark.conf().set(key, "4");
+      four = new DatasetLoader(spark).load(o);
+      List<DataShard> a = two.shards().collect();
+      List<DataShard> b = four.shards().collect();
+      assertThat(a.get(0).rows() + a.get(1).rows()).isEqualTo(174_000);
+      assertThat(b).isEqualTo(a);
+    } finally {
+      spark.conf().unset(key);
+      if (two != null) {
+        two.unpersist();
+      }
+      if (four != null) {
+        four.unpersist();
+      }
+    }
+  }
+
+  private static void writeCsv(Path file, int first, int rows) throws java.io.IOException {
+    // a wide unread column makes the bytes with fewer rows (about 50 bytes a row)
+    String pad = "p".repeat(40);
+    StringBuilder b = new StringBuilder(rows * 52).append("x,label,pad\n");
+    for (int i = first; i < first + rows; i++) {
+      b.append(i).append(',').append(i % 3).append(',').append(pad).append('\n');
+    }
+    Files.writeString(file, b);
+  }
+
+  @Test
   void csvNamedColumnsLoadWithHeader() throws Exception {
     Path path = tmp.resolve("gen.csv");
     DataGenerator.builder().optRows(50).optFeatures(3).optClasses(4).optFormat("csv").build()
