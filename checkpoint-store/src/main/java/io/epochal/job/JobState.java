@@ -5,7 +5,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 /**
  * The life-cycle state of a job. Allowed transitions: a new job starts {@link #RUNNING};
  * {@code RUNNING -> RUNNING} (a new attempt takes over a dead driver), {@code RUNNING -> FAILED},
- * {@code RUNNING -> COMPLETED}, {@code FAILED -> RUNNING} (resume). {@link #COMPLETED} is final.
+ * {@code RUNNING -> COMPLETED}, {@code FAILED -> RUNNING} (resume). {@link #COMPLETED} is final,
+ * except through {@link JobStateStore#reopen} when the job's final checkpoint is found damaged.
  */
 public enum JobState {
   /** A driver attempt is (or was last seen) training. */

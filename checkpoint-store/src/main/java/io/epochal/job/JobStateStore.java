@@ -55,6 +55,22 @@ public final class JobStateStore {
   }
 
   /**
+   * Moves a COMPLETED job back to RUNNING for {@code attempt}: for a job whose final checkpoint
+   * turned out damaged, so that the epochs after its newest verified checkpoint are trained again.
+   * No other way leads out of COMPLETED.
+   *
+   * @throws IllegalStateException if the job is not COMPLETED
+   */
+  public JobStatus reopen(int attempt, String reason) throws IOException {
+    Optional<JobStatus> current = read();
+    if (current.isEmpty() || current.get().getState() != JobState.COMPLETED) {
+      throw new IllegalStateException("job " + file.getParent() + " is " + current.map(s -> s.getState().name())
+          .orElse("not started") + "; only a COMPLETED job is reopened");
+    }
+    return write(JobStatus.of(JobState.RUNNING, attempt, clock.instant(), reason));
+  }
+
+  /**
    * Moves the job to {@code next} for {@code attempt}.
    *
    * @param reason why (required in practice for FAILED), may be null
@@ -78,7 +94,10 @@ public final class JobStateStore {
             + (from == JobState.COMPLETED ? "; a completed job is final, start a new job directory" : ""));
       }
     }
-    JobStatus status = JobStatus.of(next, attempt, clock.instant(), reason);
+    return write(JobStatus.of(next, attempt, clock.instant(), reason));
+  }
+
+  private JobStatus write(JobStatus status) throws IOException {
     fs.replace(file, JobSpecStore.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(status.toJson()));
     LOG.info("Job {} is now {}", file.getParent(), status);
     return status;

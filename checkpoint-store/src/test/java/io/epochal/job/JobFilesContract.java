@@ -100,6 +100,20 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void onlyAnExplicitReopenTakesACompletedJobBackToRunning() throws IOException {
+    JobStateStore store = new JobStateStore(fs(), newJobDir(), new MutableClock(Instant.parse("2025-01-01T00:00:00Z")));
+    store.transition(JobState.RUNNING, 1, null);
+    assertThatThrownBy(() -> store.reopen(2, "final checkpoint damaged"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("only a COMPLETED job is reopened");
+    store.transition(JobState.COMPLETED, 1, null);
+    JobStatus reopened = store.reopen(2, "final checkpoint damaged");
+    assertThat(reopened.getState()).isEqualTo(JobState.RUNNING);
+    assertThat(reopened.getAttempt()).isEqualTo(2);
+    assertThat(store.read()).contains(reopened);
+    assertThat(store.transition(JobState.COMPLETED, 2, null).getState()).isEqualTo(JobState.COMPLETED);
+  }
+
+  @Test
   void jobThatNeverStartedCannotFail() throws IOException {
     JobStateStore store = new JobStateStore(fs(), newJobDir());
     assertThatThrownBy(() -> store.transition(JobState.FAILED, 1, "x"))

@@ -81,13 +81,17 @@ final class JobDirectory implements AutoCloseable {
    * Writes {@code job.json} once (refusing a different spec), takes the lease, marks the job
    * RUNNING and opens this attempt's event log.
    */
-  void start() throws IOException {
+  void start(boolean reopenCompleted) throws IOException {
     writeSpecOnce();
     Optional<JobStatus> previous = states.read();
     attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
     record = lease.acquire(attempt);
     renewedAtNanos = System.nanoTime();
-    states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
+    if (reopenCompleted && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
+      states.reopen(attempt, "reopened: its final checkpoint is damaged");
+    } else {
+      states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
+    }
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());

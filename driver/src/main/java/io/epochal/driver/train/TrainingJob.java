@@ -28,6 +28,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,10 +75,15 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
+      boolean reopen = false;
       if (dir.alreadyCompleted()) {
-        return completed(dir);
+        Optional<TrainingOutcome> done = completed(dir);
+        if (done.isPresent()) {
+          return done.get();
+        }
+        reopen = true; // its final checkpoint is damaged: train the epochs after the newest verified one
       }
-      dir.start();
+      dir.start(reopen);
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       while (true) {
         try {
@@ -99,16 +105,26 @@ public final class TrainingJob {
     }
   }
 
-  /** The outcome of a job that had already finished: its newest verified checkpoint, nothing trained. */
-  private TrainingOutcome completed(JobDirectory dir) throws TrainingException {
+  /**
+   * The outcome of a job that had already finished: its newest verified checkpoint, nothing
+   * trained; empty when that checkpoint is not the final epoch's (the final one is damaged), and the
+   * missing epochs must be trained again.
+   */
+  private Optional<TrainingOutcome> completed(JobDirectory dir) throws TrainingException {
     CheckpointStore store = dir.store();
     try {
       ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(spark.jsc().version()), listener);
+      if (last.completedEpochs() < spec.epochs()) {
+        listener.warning("job " + spec.jobDir() + " is COMPLETED, but its newest verified checkpoint is of epoch "
+            + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs "
+            + (last.completedEpochs() + 1) + "-" + spec.epochs() + " again");
+        return Optional.empty();
+      }
       listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
           + spec.epochs() + " epochs); nothing to train. Newest checkpoint: " + last.checkpoint());
-      return new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(), last.state(),
-          store.checkpointsDir(), List.of(), 0, 0);
+      return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
+          last.state(), store.checkpointsDir(), List.of(), 0, 0));
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);

@@ -164,6 +164,27 @@ class InDriverRecoveryTest {
         .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 2, new Configuration()));
   }
 
+  @Test
+  void aCompletedJobWhoseFinalCheckpointIsDamagedTrainsItsLastEpochAgain() throws Exception {
+    Path jobDir = root.resolve("completed-damaged");
+    String dir = jobDir.toUri().toString();
+    run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording());
+    flipByte(jobDir.resolve("checkpoints/epoch-000003/model.safetensors"));
+
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    TrainingOutcome again = run(RecoveryFixture.spec(dir, data), listener);
+
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("is COMPLETED")
+        .contains("newest verified checkpoint is of epoch 2 of 3").contains("train epochs 3-3 again"));
+    assertThat(again.epochs()).isEqualTo(3);
+    assertThat(again.resumedFrom()).isEqualTo(2);
+    assertThat(RecoveryFixture.tensors(again.state())).isEqualTo(reference);
+    assertThat(RecoveryFixture.checkpointTensors(dir, 3, new Configuration()))
+        .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 3, new Configuration()));
+    assertThat(new io.epochal.job.JobStateStore(org.apache.hadoop.fs.FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(dir)).read().get().getState()).isEqualTo(io.epochal.job.JobState.COMPLETED);
+  }
+
   private static void flipByte(Path file) throws java.io.IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       long at = f.length() - 5;
