@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -45,12 +46,12 @@ final class CheckpointInspector {
   int inspect(URI target) throws IOException {
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     try (CheckpointStore store = t.open(conf)) {
-      long epoch = t.epochOrNewest(store);
-      if (epoch < 0) {
+      Optional<LoadedCheckpoint> loaded = t.load(store, err);
+      if (loaded.isEmpty()) {
         err.println("epochal: " + target + " has no checkpoint yet");
         return ExitCodes.USAGE;
       }
-      LoadedCheckpoint c = store.load(epoch);
+      LoadedCheckpoint c = loaded.get();
       CheckpointManifest m = c.manifest();
       out.println("checkpoint:   " + c.path());
       out.println("format:       " + m.formatVersion());

@@ -1,14 +1,17 @@
 package io.epochal.driver.app;
 
-import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.job.JobPaths;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
-import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -70,13 +73,20 @@ final class CheckpointTarget {
     return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).build();
   }
 
-  /** The epoch named, or the newest published checkpoint's; -1 when there is none. */
-  long epochOrNewest(CheckpointStore store) throws CheckpointException {
+  /**
+   * The checkpoint named, or a job directory's newest verified one (every file's size and SHA-256
+   * checked, as a resume picks it): a damaged newer checkpoint is named on {@code err} and
+   * skipped. Empty when the job directory has no usable checkpoint.
+   */
+  Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
     if (epoch >= 0) {
-      return epoch;
+      return Optional.of(store.load(epoch));
     }
-    List<CheckpointEntry> entries = store.list();
-    return entries.isEmpty() ? -1 : entries.get(entries.size() - 1).epoch();
+    LatestCheckpoint latest = store.latest();
+    for (CheckpointProblem p : latest.skipped()) {
+      err.println("epochal: warning: skipping damaged checkpoint " + p + "; using the one before it");
+    }
+    return latest.checkpoint();
   }
 
   @Override

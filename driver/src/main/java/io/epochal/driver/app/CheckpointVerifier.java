@@ -14,6 +14,7 @@ import io.epochal.worker.probe.ProbeRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The checks of {@code epochal verify} on one checkpoint, in order, stopping at the first failure:
@@ -108,6 +109,30 @@ final class CheckpointVerifier {
   private String runtimeLabel() {
     return "djl " + runtime.get("djl") + ", " + runtime.get("engine") + " " + runtime.get("engine_native")
         + ", " + runtime.get("os_arch");
+  }
+
+  /**
+   * Why {@code c} cannot be used for its model's output, if it cannot: the model it names is not
+   * registered, its state does not fit the model, or the model does not reproduce the probe
+   * output recorded at save time (bit for bit on the same engine and platform). What {@code
+   * export} and {@code predict} check before they use a checkpoint.
+   */
+  static Optional<String> notReproduced(LoadedCheckpoint c, ModelRegistry registry) {
+    CheckpointManifest m = c.manifest();
+    int version = Integer.parseInt(m.modelVersion());
+    if (!registry.contains(m.modelName(), version)) {
+      return Optional.of(m.modelName() + " v" + version + " of " + c.path() + " is not registered; registered: "
+          + registry.registered() + "; put the jar that registers it on the classpath");
+    }
+    EngineCompatibility compat = EngineCompatibility.withCurrent(m.versions());
+    try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
+      model.loadStateDict(c.model());
+      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
+      return Optional.empty();
+    } catch (io.epochal.worker.probe.ProbeMismatchException | IllegalArgumentException e) {
+      return Optional.of(c.path() + " does not reproduce the output recorded when it was saved: " + e.getMessage()
+          + "; run 'bin/epochal verify " + c.path() + "' for every check, and use an earlier checkpoint");
+    }
   }
 
   /** The raw model hyperparameters of a manifest: its {@code model.*} keys without name and version. */

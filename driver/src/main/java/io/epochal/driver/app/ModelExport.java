@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -44,16 +45,21 @@ final class ModelExport {
     }
     CheckpointTarget t = CheckpointTarget.resolve(checkpoint, conf);
     try (CheckpointStore store = t.open(conf)) {
-      long epoch = t.epochOrNewest(store);
-      if (epoch < 0) {
+      Optional<LoadedCheckpoint> loaded = t.load(store, err);
+      if (loaded.isEmpty()) {
         err.println("epochal: " + checkpoint + " has no checkpoint to export");
         return ExitCodes.FAILED;
       }
-      LoadedCheckpoint c = store.load(epoch);
+      LoadedCheckpoint c = loaded.get();
       CheckpointManifest m = c.manifest();
       String warning = EngineCompatibility.withCurrent(m.versions()).warning(c.path());
       if (!warning.isEmpty()) {
         err.println("epochal: warning: " + warning);
+      }
+      Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
+      if (notReproduced.isPresent()) {
+        err.println("epochal: not exported: " + notReproduced.get());
+        return ExitCodes.FAILED;
       }
       if (format.equals("djl")) {
         return exportDjl(c, target);

@@ -192,16 +192,21 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     CheckpointTarget t = CheckpointTarget.resolve(model, conf);
     LoadedCheckpoint c;
     try (CheckpointStore store = t.open(conf)) {
-      long epoch = t.epochOrNewest(store);
-      if (epoch < 0) {
+      Optional<LoadedCheckpoint> loaded = t.load(store, err);
+      if (loaded.isEmpty()) {
         err.println("epochal: " + model + " has no checkpoint to predict with");
         return ExitCodes.FAILED;
       }
-      c = store.load(epoch);
+      c = loaded.get();
     }
     String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(c.path());
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
+    }
+    Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
+    if (notReproduced.isPresent()) {
+      err.println("epochal: nothing predicted: " + notReproduced.get());
+      return ExitCodes.FAILED;
     }
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())

@@ -149,6 +149,58 @@ class VerifyAndExportCommandTest {
     assertThat(err).contains("--format 'tflite' is not supported; use onnx or djl");
   }
 
+  @Test
+  void exportAndPredictRefuseACheckpointWhoseProbeDoesNotReproduce() throws Exception {
+    // a changed weight whose manifest was updated to match: every file check passes, the output
+    // does not
+    Path model = checkpoint.resolve("model.safetensors");
+    String before = sha256(model);
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 0x01; // the high byte of the last float: its value changes
+    Files.write(model, bytes);
+    replaceInManifest(before, sha256(model));
+    Path onnx = tmp.resolve("tampered.onnx");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
+        .isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("not exported").contains("does not reproduce the output recorded when it was saved")
+        .contains("bin/epochal verify");
+    assertThat(onnx).doesNotExist();
+    Path input = tmp.resolve("rows.csv");
+    Files.writeString(input, "f0,f1,f2,f3\n1,2,3,4\n");
+    Path predictions = tmp.resolve("predictions.csv");
+    assertThat(run("predict", job.toString(), "--input", input.toString(), "--output", predictions.toString(),
+        "--format", "csv", "--features", "f0,f1,f2,f3")).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("nothing predicted").contains("does not reproduce");
+    assertThat(predictions).doesNotExist();
+  }
+
+  @Test
+  void aJobDirectoryIsExportedFromItsNewestVerifiedCheckpointSkippingADamagedNewerOne() throws Exception {
+    Path newer = job.resolve("checkpoints/epoch-000002");
+    Files.createDirectories(newer);
+    try (java.util.stream.Stream<Path> files = Files.list(checkpoint)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, newer.resolve(f.getFileName()));
+      }
+    }
+    Path model = newer.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(model, bytes);
+    Path onnx = tmp.resolve("model.onnx");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
+        .isEqualTo(0);
+    assertThat(err).contains("skipping damaged checkpoint").contains("epoch-000002");
+    assertThat(out).contains("epoch-000001");
+    assertThat(run("inspect", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("epoch-000001");
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(Files.readAllBytes(file)));
+  }
+
   private void replaceInManifest(String from, String to) throws IOException {
     Path manifest = checkpoint.resolve("manifest.json");
     String text = Files.readString(manifest);
