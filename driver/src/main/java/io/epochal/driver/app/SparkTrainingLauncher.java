@@ -107,6 +107,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       case BAD_INPUT:
         err.println("epochal: not retried: fix the input or the job spec; committed checkpoints are kept");
         return ExitCodes.BAD_INPUT;
+      case CHECKPOINT_NOT_REPRODUCIBLE:
+        err.println("epochal: not retried: the model built from this checkpoint gives another output than the "
+            + "one recorded when it was saved (other model code or engine?); 'bin/epochal verify' shows every "
+            + "check; committed checkpoints are kept");
+        return ExitCodes.FAILED;
       case NON_FINITE_STATE:
         err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
             + "from it");

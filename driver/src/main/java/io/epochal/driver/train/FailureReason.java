@@ -12,6 +12,12 @@ public enum FailureReason {
   STORAGE_UNAVAILABLE(true),
   /** A worker's result or the aggregated state held NaN or infinity. */
   NON_FINITE_STATE(false),
+  /**
+   * The newest verified checkpoint's model does not reproduce the output recorded when it was
+   * saved: the model's code or the engine differs from the ones that wrote it. Every older
+   * checkpoint would reload through the same code, so retrying cannot help.
+   */
+  CHECKPOINT_NOT_REPRODUCIBLE(false),
   /** Another driver took the job's lease. */
   LEASE_LOST(false),
   /** The input data or the configuration is wrong; retrying cannot help. */

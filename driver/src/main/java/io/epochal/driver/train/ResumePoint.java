@@ -104,7 +104,7 @@ final class ResumePoint {
     try {
       Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
     } catch (ProbeMismatchException e) {
-      throw new TrainingException(FailureReason.BAD_INPUT, (int) m.epoch(), 0,
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0,
           "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);
     }
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
