@@ -185,6 +185,32 @@ class InDriverRecoveryTest {
         new org.apache.hadoop.fs.Path(dir)).read().get().getState()).isEqualTo(io.epochal.job.JobState.COMPLETED);
   }
 
+  @Test
+  void aCheckpointThatDoesNotReproduceItsProbeStopsTheResumeAsNotReproducible() throws Exception {
+    Path jobDir = root.resolve("not-reproducible");
+    String dir = jobDir.toUri().toString();
+    run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording());
+    // a changed weight whose manifest entry was updated: every file check passes, the output does not
+    Path checkpoint = jobDir.resolve("checkpoints/epoch-000003");
+    Path model = checkpoint.resolve("model.safetensors");
+    String before = sha256(model);
+    flipByte(model);
+    Path manifest = checkpoint.resolve("manifest.json");
+    java.nio.file.Files.writeString(manifest, java.nio.file.Files.readString(manifest).replace(before, sha256(model)));
+
+    assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording()))
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
+          assertThat(e.reason().retryable()).isFalse();
+          assertThat(e).hasMessageContaining("epoch-000003").hasMessageContaining("does not reproduce its model");
+        });
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(java.nio.file.Files.readAllBytes(file)));
+  }
+
   private static void flipByte(Path file) throws java.io.IOException {
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       long at = f.length() - 5;
