@@ -154,6 +154,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (foreign.isPresent()) {
       throw new ConfigException("job-dir", "cannot resume " + fs.makeQualified(dir) + ": " + foreign.get());
     }
+    Map<String, String> sparkConf = new java.util.TreeMap<>();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
+        .forEach(k -> sparkConf.put(k, System.getProperty(k)));
+    sparkConf.putAll(options.sparkConf());
+    ResumeConfCheck.check(sparkConf, stored.get().getHyperParameters(), fs.makeQualified(dir).toString());
     JobSpec spec = JobSpec.fromHyperParameters(stored.get().getHyperParameters(), new RegistryModelCatalog());
     JobSpecResolver.checkDataPath(spec, conf);
     return train(spec, options);

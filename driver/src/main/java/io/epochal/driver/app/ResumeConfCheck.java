@@ -1,0 +1,82 @@
+package io.epochal.driver.app;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.params.HyperParameters;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Job keys given to {@code resume} as Spark conf entries ({@code --conf spark.epochal.<key>=...},
+ * or from spark-submit and {@code spark-defaults.conf}). A resume takes every job key from the
+ * job's {@code job.json}; an entry that agrees with it is accepted (the same spark-submit line
+ * that started the job may resume it), one that differs is refused with the difference, as a
+ * {@code train} with changed hyperparameters on an existing job directory is.
+ */
+final class ResumeConfCheck {
+
+  private ResumeConfCheck() {}
+
+  /**
+   * Refuses the {@code spark.epochal.*} entries of {@code sparkConf} that differ from {@code
+   * stored}.
+   *
+   * @throws ConfigException listing every differing key as {@code key: stored -> given}
+   */
+  static void check(Map<String, String> sparkConf, HyperParameters stored, String jobDir) {
+    Map<String, String> given = new TreeMap<>();
+    sparkConf.forEach((k, v) -> {
+      if (k.startsWith(JobKeys.SPARK_CONF_PREFIX)) {
+        given.put(k.substring(JobKeys.SPARK_CONF_PREFIX.length()), v);
+      }
+    });
+    List<String> diff = new ArrayList<>();
+    given.forEach((key, value) -> {
+      Object was = stored.asMap().get(key);
+      if (!same(was, value)) {
+        diff.add(key + ": " + (was == null ? "(not set)" : was) + " -> " + value);
+      }
+    });
+    if (!diff.isEmpty()) {
+      throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
+          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join("\n  ", diff)
+          + "\nremove them to resume the job as it is, or start a new job directory to train with them");
+    }
+  }
+
+  /** Whether the text {@code given} denotes the stored value {@code was} (numbers compared as numbers). */
+  static boolean same(Object was, String given) {
+    if (was == null) {
+      return false;
+    }
+    String g = given.trim();
+    if (was instanceof List) {
+      List<?> list = (List<?>) was;
+      String inner = g.startsWith("[") && g.endsWith("]") ? g.substring(1, g.length() - 1) : g;
+      String[] parts = inner.isBlank() ? new String[0] : inner.split(",");
+      if (parts.length != list.size()) {
+        return false;
+      }
+      for (int i = 0; i < parts.length; i++) {
+        if (!same(list.get(i), parts[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (was instanceof Number) {
+      try {
+        return ((Number) was).doubleValue() == Double.parseDouble(g.replace("_", ""));
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    if (was instanceof Boolean) {
+      return was.toString().equals(g.toLowerCase(Locale.ROOT));
+    }
+    return was.toString().equals(given);
+  }
+}

@@ -1,0 +1,37 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.params.HyperParameters;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ResumeConfCheckTest {
+
+  private static final HyperParameters STORED = HyperParameters.builder().put("optimizer.lr", 0.0001)
+      .put("train.epochs", 5L).put("model.hidden", List.of(64L, 64L)).put("model.name", "mlp")
+      .put("train.shuffle", true).build();
+
+  @Test
+  void entriesThatAgreeWithTheJobAreAcceptedWhateverTheirSpelling() {
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.optimizer.lr", "1e-4",
+        "spark.epochal.train.epochs", "5", "spark.epochal.model.hidden", "64, 64", "spark.epochal.model.name", "mlp",
+        "spark.epochal.train.shuffle", "TRUE", "spark.executor.memory", "4g"), STORED, "/jobs/a"))
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void entriesThatDifferFromTheJobAreRefusedWithEveryDifference() {
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.optimizer.lr", "0.5",
+        "spark.epochal.model.hidden", "64", "spark.epochal.data.bad_rows", "skip"), STORED, "/jobs/a"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("job.json of /jobs/a")
+        .hasMessageContaining("optimizer.lr: 1.0E-4 -> 0.5")
+        .hasMessageContaining("model.hidden: [64, 64] -> 64")
+        .hasMessageContaining("data.bad_rows: (not set) -> skip")
+        .hasMessageContaining("start a new job directory");
+  }
+}
