@@ -52,6 +52,9 @@ public final class ChaosRunner {
    * @throws IOException if the work directory, the data or the reference run cannot be made
    */
   public ChaosReport run() throws IOException, InterruptedException {
+    if (options.workDir() != null) {
+      refuseEarlierRun(options.workDir());
+    }
     Path work = options.workDir() != null ? options.workDir() : Files.createTempDirectory("epochal-chaos");
     out.println("chaos: " + options + "; work directory " + work.toAbsolutePath());
     ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
@@ -84,6 +87,25 @@ public final class ChaosRunner {
       out.println("chaos: job directories and child logs kept in " + work.toAbsolutePath());
     }
     return report;
+  }
+
+  /**
+   * Refuses a work directory that holds an earlier run's job directories: they are COMPLETED, so a
+   * second run would compare the first run's final states and report a pass without testing
+   * anything. Its generated data may stay.
+   */
+  static void refuseEarlierRun(Path work) throws IOException {
+    if (!Files.isDirectory(work)) {
+      return;
+    }
+    try (java.util.stream.Stream<Path> entries = Files.list(work)) {
+      List<String> earlier = entries.map(p -> p.getFileName().toString())
+          .filter(n -> n.equals("reference") || n.startsWith("iteration-")).sorted().toList();
+      if (!earlier.isEmpty()) {
+        throw new IllegalArgumentException("--work-dir " + work + " holds an earlier run (" + String.join(", ", earlier)
+            + "); give a new directory, or delete those (its data/ may stay)");
+      }
+    }
   }
 
   /**

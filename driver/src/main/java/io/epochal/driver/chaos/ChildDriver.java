@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One {@code epochal} command in a child JVM (the classpath and JVM flags of this one), its
@@ -20,6 +23,10 @@ import java.util.concurrent.TimeUnit;
  * executor JVMs (on {@code local-cluster}) can be killed on its own.
  */
 public final class ChildDriver implements AutoCloseable {
+
+  /** Children still running; killed by a shutdown hook if this JVM ends first (SIGTERM, Ctrl-C). */
+  private static final Set<ChildDriver> LIVE = ConcurrentHashMap.newKeySet();
+  private static final AtomicBoolean HOOKED = new AtomicBoolean();
 
   private final Process process;
   private final Path log;
@@ -46,7 +53,25 @@ public final class ChildDriver implements AutoCloseable {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putIfAbsent("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().putIfAbsent("SPARK_SCALA_VERSION", "2.13");
-    return new ChildDriver(pb.start(), log, List.copyOf(args));
+    if (HOOKED.compareAndSet(false, true)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(ChildDriver::killLive, "epochal-child-drivers"));
+    }
+    ChildDriver child = new ChildDriver(pb.start(), log, List.copyOf(args));
+    LIVE.add(child);
+    return child;
+  }
+
+  /**
+   * Kills every child still running, with the processes it started: an orphaned driver would go
+   * on training and holding its job's lease after the command that started it was stopped.
+   */
+  static void killLive() {
+    for (ChildDriver c : LIVE) {
+      List<ProcessHandle> children = c.process.descendants().toList();
+      c.process.destroyForcibly();
+      children.forEach(ProcessHandle::destroyForcibly);
+    }
+    LIVE.clear();
   }
 
   /** The JVM, its flags and the main class, without the command's arguments. */
@@ -105,6 +130,7 @@ public final class ChildDriver implements AutoCloseable {
       c.destroyForcibly();
     }
     process.waitFor(60, TimeUnit.SECONDS);
+    LIVE.remove(this);
   }
 
   /** The child's Spark executor JVMs (none on {@code local[N]}). */
@@ -151,6 +177,7 @@ public final class ChildDriver implements AutoCloseable {
     if (process.isAlive()) {
       kill();
     }
+    LIVE.remove(this);
   }
 
   @Override

@@ -40,4 +40,18 @@ class ChaosCommandTest {
     }
     assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
   }
+
+  @Test
+  void aWorkDirectoryHoldingAnEarlierRunIsRefusedBeforeAnythingStarts(@TempDir Path tmp) throws Exception {
+    // its COMPLETED job directories would be compared again, and pass without testing anything
+    Files.createDirectories(tmp.resolve("reference/checkpoints"));
+    Files.createDirectories(tmp.resolve("iteration-1/job"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
+        new PrintWriter(err), "chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(code).as(out + "" + err).isEqualTo(2);
+    assertThat(err.toString()).contains("holds an earlier run (iteration-1, reference)");
+    assertThat(tmp.resolve("data")).doesNotExist();
+  }
 }
