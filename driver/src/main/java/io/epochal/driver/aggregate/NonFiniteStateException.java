@@ -40,6 +40,18 @@ public final class NonFiniteStateException extends RuntimeException {
         + " (lower the learning rate or check the input data)";
   }
 
+  /**
+   * A round whose training loss summed to {@code lossSum}, NaN or an infinity, on {@code worker}
+   * (or {@link #AGGREGATED}), while its weights may still be finite: the epoch's mean loss would be
+   * the same, and training has diverged.
+   */
+  public static NonFiniteStateException ofLoss(int worker, double lossSum) {
+    String who = worker == AGGREGATED ? "the workers' summed" : "worker " + worker + "'s";
+    return new NonFiniteStateException(worker, "loss", 0, lossSum, who + " training loss is " + lossSum
+        + "; the round is rejected and no checkpoint is written from it (lower the learning rate or check the"
+        + " input data)");
+  }
+
   /** The same failure with the epoch and round named in front. */
   public NonFiniteStateException inRound(int epoch, int round) {
     return new NonFiniteStateException(worker, tensor, index, value,

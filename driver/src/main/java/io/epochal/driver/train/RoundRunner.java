@@ -65,14 +65,22 @@ public final class RoundRunner {
             if (shards.getNumPartitions() == 1) {
               // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
               RoundResult only = results.collect().get(0);
-              return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
-                  only.lossSum(), 1);
+              return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
+                  only.steps(), only.lossSum(), 1), 0);
             }
-            return SparkAggregator.aggregate(results, reduceShards);
+            return finiteLoss(SparkAggregator.aggregate(results, reduceShards), NonFiniteStateException.AGGREGATED);
           } catch (NonFiniteStateException ex) {
             throw ex.inRound(e + 1, r + 1);
           }
         }));
+  }
+
+  /** {@code result} if its loss is finite; a diverged round must not be counted or checkpointed. */
+  private static AggregateResult finiteLoss(AggregateResult result, int worker) {
+    if (!Double.isFinite(result.lossSum())) {
+      throw NonFiniteStateException.ofLoss(worker, result.lossSum());
+    }
+    return result;
   }
 
   /** How many rounds of a chain ran to take {@code steps} steps, from the chain's starting steps. */
@@ -107,8 +115,9 @@ public final class RoundRunner {
           RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps,
               SparkTaskResources.current())).collect().get(0);
           try {
-            return new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(), only.steps(),
-                only.lossSum(), 1);
+            // a chain stops after a round whose loss or state is not finite (RoundChain)
+            return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
+                only.steps(), only.lossSum(), 1), 0);
           } catch (NonFiniteStateException ex) {
             // the chain stopped after the round that produced it: name that round
             throw ex.inRound(e + 1, r + roundsRun(only.steps(), steps));

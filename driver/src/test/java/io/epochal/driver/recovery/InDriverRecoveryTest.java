@@ -118,6 +118,47 @@ class InDriverRecoveryTest {
   }
 
   @Test
+  void aRegressionWhoseLossOverflowsWhileItsWeightsStayFiniteFailsAsNonFiniteOnOneOrTwoWorkers() throws Exception {
+    // mse regression: with targets of 1e20 the float32 loss overflows to infinity while a tiny
+    // learning rate keeps the weights finite; with targets near 1 the same job trains
+    for (int workers : new int[] {1, 2}) {
+      String diverging = regression(root.resolve("huge-targets-" + workers), 1e20f);
+      JobSpec spec = RecoveryFixture.spec(root.resolve("overflow-" + workers).toUri().toString(), diverging,
+          regressionKeys(workers, "1e-21"));
+      assertThatThrownBy(() -> run(spec, new RecoveryFixture.Recording())).as("%s worker(s)", workers)
+          .isInstanceOfSatisfying(TrainingException.class,
+              e -> assertThat(e.reason()).isEqualTo(FailureReason.NON_FINITE_STATE))
+          .hasMessageContaining("training loss is Infinity").hasMessageContaining("epoch 1 round 1");
+    }
+    String sane = regression(root.resolve("small-targets"), 1f);
+    TrainingOutcome ok = run(RecoveryFixture.spec(root.resolve("regression").toUri().toString(), sane,
+        regressionKeys(2, "0.01")), new RecoveryFixture.Recording());
+    assertThat(ok.epochs()).isEqualTo(3);
+  }
+
+  private static Map<String, String> regressionKeys(int workers, String lr) {
+    return Map.of("loss", "mse", "model.output_dim", "1", "optimizer.name", "sgd", "optimizer.lr", lr,
+        "data.format", "csv", "data.features", "x0,x1,x2,x3,x4,x5,x6,x7", "data.classes", "0",
+        "train.workers", Integer.toString(workers));
+  }
+
+  /** 256 rows of 8 features; the target is {@code scale} times the sum of the first two. */
+  private static String regression(Path dir, float scale) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    StringBuilder b = new StringBuilder("x0,x1,x2,x3,x4,x5,x6,x7,label\n");
+    for (int i = 0; i < 256; i++) {
+      float[] x = new float[8];
+      for (int f = 0; f < 8; f++) {
+        x[f] = (float) Math.sin(i * 8 + f);
+        b.append(x[f]).append(',');
+      }
+      b.append(scale * (x[0] + x[1]) + (scale > 1 ? scale : 0)).append('\n');
+    }
+    java.nio.file.Files.writeString(dir.resolve("part-0.csv"), b);
+    return dir.toUri().toString();
+  }
+
+  @Test
   void corruptedNewestCheckpointFallsBackToThePreviousOneAndSaysSo() throws Exception {
     Path jobDir = root.resolve("corrupt");
     String dir = jobDir.toUri().toString();
