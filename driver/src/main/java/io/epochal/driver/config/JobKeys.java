@@ -103,7 +103,7 @@ public final class JobKeys {
     s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule; its hyperparameters are the schedule.<hp> keys."));
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
         .optAllowed("softmax_cross_entropy", "mse")
-        .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target).").build());
+        .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target; one per row, for a model with one output).").build());
     s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker."));
     s.add(lng(EPOCHS, 10L, 1.0, 1000000.0, "Number of passes over the data; a checkpoint is written after each."));
     s.add(lng(WORKERS, 2L, 1.0, 4096.0, "Number of data-parallel workers; the data is split into this many shards."));
