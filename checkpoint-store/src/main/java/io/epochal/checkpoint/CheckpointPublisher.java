@@ -13,11 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last step of a commit and the clean-up of a failed one. Publishing renames the complete
- * temporary directory (its manifest written last) to {@code epoch-NNNNNN} with a rename that
- * refuses an existing target, then syncs the parent directory on the local file system; a failed
- * commit's temporary directory is removed, and a failure to remove it is attached to the commit's
- * own failure rather than hiding it.
+ * The last step of a commit, the clean-up of a failed one, and the deletion of a published one.
+ * Publishing renames the complete temporary directory (its manifest written last) to {@code
+ * epoch-NNNNNN} with a rename that refuses an existing target, then syncs the parent directory on
+ * the local file system; a failed commit's temporary directory is removed, and a failure to remove
+ * it is attached to the commit's own failure rather than hiding it. Deleting removes the manifest
+ * first and reports files that remain.
  */
 final class CheckpointPublisher {
 
@@ -73,6 +74,52 @@ final class CheckpointPublisher {
       }
       throw e;
     }
+  }
+
+  /**
+   * Deletes published checkpoint {@code dir}: its manifest first (from then on nobody loads it),
+   * then its data, then syncs the directories on the local file system.
+   *
+   * @return false if it did not exist
+   * @throws CheckpointException if the manifest cannot be deleted (nothing is removed then), or if
+   *     files remain after the manifest is gone
+   */
+  boolean unpublish(long epoch, Path dir, Path parent) throws CheckpointException {
+    try {
+      if (!fs.exists(dir)) {
+        return false;
+      }
+      Path manifest = new Path(dir, CheckpointManifest.FILE_NAME);
+      if (!fs.delete(manifest, false) && fs.exists(manifest)) {
+        throw new CheckpointException(epoch, dir.toString(), "its manifest cannot be deleted; nothing was removed");
+      }
+      writer.syncLocalDir(dir);
+      if (!fs.delete(dir, true) && fs.exists(dir)) {
+        // a directory without a manifest: list() and verify() report it as damaged until it is gone
+        throw new CheckpointException(epoch, dir.toString(), "was not fully deleted: its manifest is gone but"
+            + " some of its files remain; remove the directory by hand");
+      }
+      writer.syncLocalDir(parent);
+      LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);
+      return true;
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: " + e, e);
+    }
+  }
+
+  /** Removes a stale temporary directory (of a commit that died); a failure names it. */
+  void removeStale(Path tmp) throws CheckpointException {
+    try {
+      if (!fs.delete(tmp, true) && fs.exists(tmp)) {
+        throw new IOException("some of its files could not be deleted");
+      }
+    } catch (IOException e) {
+      throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, tmp.toString(),
+          "temporary directory cannot be removed: " + e, e);
+    }
+    LOG.info("removed temporary checkpoint directory {}", tmp);
   }
 
   /** Removes a failed commit's temporary directory; a failure to do so is added to {@code failure}. */

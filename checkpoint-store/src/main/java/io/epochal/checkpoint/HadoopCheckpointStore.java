@@ -197,16 +197,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     List<String> removed = new ArrayList<>();
     for (FileStatus st : layout.list(fs)) {
       if (CheckpointLayout.isTemp(st.getPath().getName())) {
-        try {
-          if (!fs.delete(st.getPath(), true) && fs.exists(st.getPath())) {
-            throw new IOException("some of its files could not be deleted");
-          }
-        } catch (IOException e) {
-          throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, st.getPath().toString(),
-              "temporary directory cannot be removed: " + e, e);
-        }
+        publisher.removeStale(st.getPath());
         removed.add(st.getPath().toString());
-        LOG.info("removed temporary checkpoint directory {}", st.getPath());
       }
     }
     return removed;
@@ -214,29 +206,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public boolean delete(long epoch) throws CheckpointException {
-    Path dir = layout.epochDir(epoch);
-    try {
-      if (!fs.exists(dir)) {
-        return false;
-      }
-      Path manifest = new Path(dir, CheckpointManifest.FILE_NAME);
-      if (!fs.delete(manifest, false) && fs.exists(manifest)) {
-        throw new CheckpointException(epoch, dir.toString(), "its manifest cannot be deleted; nothing was removed");
-      }
-      writer.syncLocalDir(dir);
-      if (!fs.delete(dir, true) && fs.exists(dir)) {
-        // a directory without a manifest: list() and verify() report it as damaged until it is gone
-        throw new CheckpointException(epoch, dir.toString(), "was not fully deleted: its manifest is gone but"
-            + " some of its files remain; remove the directory by hand");
-      }
-      writer.syncLocalDir(layout.checkpointsDir());
-      LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);
-      return true;
-    } catch (CheckpointException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: " + e, e);
-    }
+    return publisher.unpublish(epoch, layout.epochDir(epoch), layout.checkpointsDir());
   }
 
   /** The checkpoints directory and the I/O settings this store opened with. */

@@ -258,7 +258,10 @@ final class JobDirectory implements AutoCloseable {
   void applyRetention(JobSpec s, TrainingListener l) throws CheckpointException {
     // A checkpoint whose manifest cannot be read right now may be fine (a NameNode restarting, a
     // transient read error): retention never deletes it. Damaged checkpoints are moved aside by
-    // the resume path, which reads every file and knows why.
+    // the resume path, which reads every file and knows why. Candidates count as verified when
+    // their manifest parses, without reading their data: retention runs right after this driver
+    // committed the newest one from the bytes it hashed, and a resume moved any damaged newer one
+    // aside before training, so the newest candidate, which every policy keeps, is a verified one.
     RetentionPolicy.Builder b = RetentionPolicy.builder().optKeepUnverified(true);
     if (s.keepLast() > 0) {
       b.optKeepLast(s.keepLast());
