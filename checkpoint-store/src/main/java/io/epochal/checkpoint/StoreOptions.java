@@ -52,6 +52,17 @@ public final class StoreOptions {
     return new Settings(io, write, shard, syncBehind, offHeap);
   }
 
+  /**
+   * Checks the store's keys in {@code conf} as a store opening {@code jobDir} would, without
+   * opening one: for commands that open many job directories and must tell a configuration error
+   * from a damaged job.
+   *
+   * @throws IllegalArgumentException naming the key, as {@link HadoopCheckpointStore.Builder#build} does
+   */
+  public static void check(Configuration conf, String jobDir) {
+    resolve(HadoopCheckpointStore.builder(), conf, jobDir);
+  }
+
   /** {@code key}'s value as an int of at least {@code min}. */
   private static long whole(Configuration conf, String key, long dflt, long min, String jobDir) {
     return number(conf, key, dflt, min, Integer.MAX_VALUE, "is not a whole number", jobDir);

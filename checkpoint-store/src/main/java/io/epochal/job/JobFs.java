@@ -20,6 +20,8 @@ import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The few file primitives the job files need, with the atomicity each one promises.
@@ -32,7 +34,9 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  *       under its namespace lock; on the local file system a hard link ({@code link(2)} fails if
  *       the name exists; a rename would replace it). A writer that dies before the publish
  *       leaves only a temp file, which no reader looks at. (Creating the target and then writing
- *       into it would let a writer that dies in between leave an empty file behind for good.)
+ *       into it lets a writer that dies in between leave an empty file, which is what other file
+ *       systems, whose renames may be non-atomic copies, still do: their exclusive create is
+ *       atomic.)
  *   <li>{@link #replace}: a reader sees either the old or the new content, never a partial file:
  *       write a temp file in the same directory, sync it, and rename it over the target (an atomic
  *       move on the local file system, {@code rename(OVERWRITE)} through {@link FileContext} on
@@ -43,6 +47,8 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  * being written (event logs) never trip over a half-written {@code .crc}.
  */
 final class JobFs {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobFs.class);
 
   private static final int READ_ATTEMPTS = 7;
   /** Wait before the second read attempt; doubled before each further one (3.15 s in all). */
@@ -84,15 +90,51 @@ final class JobFs {
         syncLocalDir(dir);
         return true;
       }
+      if (!"hdfs".equals(fs.getUri().getScheme())) {
+        return createInPlace(path, content);
+      }
       try (FSDataOutputStream out = fs.create(tmp, false)) {
         out.write(content);
         out.hsync();
       }
       return renameNoOverwrite(tmp, path);
     } finally {
-      if (fs.exists(tmp)) {
+      removeQuietly(tmp);
+    }
+  }
+
+  /**
+   * Other file systems: their exclusive create is atomic (object stores decide it on the
+   * service), their rename may be a copy and not; a writer killed between creating and writing
+   * leaves an empty file, which the lease reads as a claim that expires.
+   */
+  private boolean createInPlace(Path path, byte[] content) throws IOException {
+    FSDataOutputStream out;
+    try {
+      out = fs.create(path, false);
+    } catch (IOException e) {
+      if (fs.exists(path)) {
+        return false;
+      }
+      throw e;
+    }
+    try (FSDataOutputStream o = out) {
+      o.write(content);
+      o.hsync();
+    }
+    return true;
+  }
+
+  /** Deletes {@code tmp} if it is there; a failure only leaves a temp file no reader looks at. */
+  private void removeQuietly(Path tmp) {
+    try {
+      if (local) {
+        Files.deleteIfExists(toLocal(tmp));
+      } else if (fs.exists(tmp)) {
         fs.delete(tmp, false);
       }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete temporary file {}", tmp, e);
     }
   }
 
@@ -116,6 +158,11 @@ final class JobFs {
       return true;
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return false;
+    } catch (IOException e) {
+      if (fs.exists(target)) {
+        return false; // some file systems report a refused rename as a plain IOException
+      }
+      throw e;
     }
   }
 

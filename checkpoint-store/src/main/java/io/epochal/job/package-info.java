@@ -6,11 +6,13 @@
  *
  * <h2>Lease protocol</h2>
  *
- * HDFS has no compare-and-swap on file contents, but it does have an atomic exclusive create:
- * {@code create(path, overwrite=false)} is decided by the NameNode, so of several clients creating
- * the same path exactly one succeeds. (Hadoop's local file system only checks and then creates,
- * so on {@code file:} URIs the claim uses {@code O_CREAT|O_EXCL} instead.) The lease is built on
- * that one primitive:
+ * HDFS has no compare-and-swap on file contents, but it does have an atomic exclusive publish: a
+ * rename that refuses an existing target is decided by the NameNode, so of several clients
+ * publishing the same path exactly one succeeds. A claim is written and synced into a temp file
+ * first and then published that way, so it never appears without its content (on {@code file:}
+ * URIs with a hard link, which refuses an existing name; on other file systems, whose renames may
+ * not be atomic, with {@code create(path, overwrite=false)}). The lease is built on that one
+ * primitive:
  *
  * <pre>
  * &lt;job-dir&gt;/lease/token-000000000042   one file per claimed fencing token, created exclusively,
@@ -21,8 +23,9 @@
  *
  * <ol>
  *   <li><b>Current holder</b>: the claimer of the highest {@code token-*} file. Its record is
- *       {@code lease.json} if that carries the same token, else the claim file (a claim file that
- *       is still empty counts as a live claim). A {@code lease.json} with another token is stale
+ *       {@code lease.json} if that carries the same token, else the claim file (an empty claim
+ *       file, which only a writer killed mid-create on a file system without the atomic publish
+ *       leaves, expires a ttl after it was written). A {@code lease.json} with another token is stale
  *       and ignored.
  *   <li><b>Acquire</b>: read the highest token {@code T} and its record. If the record is live,
  *       refuse ({@link io.epochal.job.LeaseHeldException}, naming the holder and its expiry).

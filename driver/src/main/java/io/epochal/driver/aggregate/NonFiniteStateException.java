@@ -36,7 +36,7 @@ public final class NonFiniteStateException extends RuntimeException {
   private static String describe(int worker, String tensor, long index, double value) {
     String who = worker == AGGREGATED ? "the aggregated state" : "the state of worker " + worker;
     return who + " holds " + value + " in tensor '" + tensor + "' at flat index " + index
-        + "; the round is rejected and no checkpoint is written from it"
+        + "; the round is rejected and no checkpoint was written from it"
         + " (lower the learning rate or check the input data)";
   }
 
@@ -48,7 +48,7 @@ public final class NonFiniteStateException extends RuntimeException {
   public static NonFiniteStateException ofLoss(int worker, double lossSum) {
     String who = worker == AGGREGATED ? "the workers' summed" : "worker " + worker + "'s";
     return new NonFiniteStateException(worker, "loss", 0, lossSum, who + " training loss is " + lossSum
-        + "; the round is rejected and no checkpoint is written from it (lower the learning rate or check the"
+        + "; the round is rejected and no checkpoint was written from it (lower the learning rate or check the"
         + " input data)");
   }
 

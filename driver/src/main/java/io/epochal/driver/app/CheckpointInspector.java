@@ -48,6 +48,10 @@ final class CheckpointInspector {
     try (CheckpointStore store = t.open(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {
+        if (!store.list().isEmpty()) {
+          err.println("epochal: " + target + " has no verified checkpoint: every one is damaged (named above)");
+          return ExitCodes.FAILED;
+        }
         err.println("epochal: " + target + " has no checkpoint yet");
         return ExitCodes.USAGE;
       }

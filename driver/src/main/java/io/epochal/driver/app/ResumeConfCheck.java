@@ -26,7 +26,8 @@ final class ResumeConfCheck {
    *
    * @throws ConfigException listing every differing key as {@code key: stored -> given}
    */
-  static void check(Map<String, String> sparkConf, HyperParameters stored, String jobDir) {
+  static void check(Map<String, String> sparkConf, HyperParameters stored, String jobDir,
+      org.apache.hadoop.conf.Configuration conf) {
     Map<String, String> given = new TreeMap<>();
     sparkConf.forEach((k, v) -> {
       if (k.startsWith(JobKeys.SPARK_CONF_PREFIX)) {
@@ -36,7 +37,8 @@ final class ResumeConfCheck {
     List<String> diff = new ArrayList<>();
     given.forEach((key, value) -> {
       Object was = stored.asMap().get(key);
-      if (!same(was, value)) {
+      boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
+      if (location && was != null ? !samePlace(was.toString(), value, conf) : !same(was, value)) {
         diff.add(key + ": " + (was == null ? "(not set)" : was) + " -> " + value);
       }
     });
@@ -44,6 +46,15 @@ final class ResumeConfCheck {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
           + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join("\n  ", diff)
           + "\nremove them to resume the job as it is, or start a new job directory to train with them");
+    }
+  }
+
+  /** Whether two locations name the same place (the job stores them qualified). */
+  private static boolean samePlace(String was, String given, org.apache.hadoop.conf.Configuration conf) {
+    try {
+      return JobLocations.samePlace(was, given, conf);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 
@@ -77,6 +88,6 @@ final class ResumeConfCheck {
     if (was instanceof Boolean) {
       return was.toString().equals(g.toLowerCase(Locale.ROOT));
     }
-    return was.toString().equals(given);
+    return was.toString().equals(g);
   }
 }

@@ -116,6 +116,8 @@ public final class ResumePlan {
    * @throws IOException if the root cannot be listed
    */
   public static ResumePlan of(Path root, Configuration conf, Instant now) throws IOException {
+    // a bad store key is a configuration error of the command, not a damaged job
+    io.epochal.checkpoint.StoreOptions.check(conf, root.toString());
     FileSystem fs = root.getFileSystem(conf);
     List<Path> jobs = new ArrayList<>();
     if (fs.exists(JobPaths.jobSpec(root))) {
@@ -158,8 +160,6 @@ public final class ResumePlan {
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
       return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
           : ", continues after epoch " + epoch));
-    } catch (IllegalArgumentException e) {
-      throw e; // a configuration error (e.g. a bad epochal.checkpoint.* key): the same for every job
     } catch (IOException | RuntimeException e) {
       return new Entry(job, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
@@ -179,13 +179,15 @@ public final class ResumePlan {
     if (named == null) {
       return Optional.empty();
     }
-    Path own = new Path(named.toString());
-    Path ownQualified = own.getFileSystem(conf).makeQualified(own);
-    if (ownQualified.equals(fs.makeQualified(dir))) {
-      return Optional.empty();
+    try {
+      if (JobLocations.samePlace(named.toString(), fs.makeQualified(dir).toString(), conf)) {
+        return Optional.empty();
+      }
+    } catch (IllegalArgumentException e) {
+      // an unusable job.dir cannot be this directory
     }
-    return Optional.of("its job.json belongs to the job at " + ownQualified + " (job.dir): this directory is a copy"
-        + " or was moved; resume the job at " + ownQualified + ", or train a new job here");
+    return Optional.of("its job.json belongs to the job at " + named + " (job.dir): this directory is a copy"
+        + " or was moved; resume the job at " + named + ", or train a new job here");
   }
 
   private static long newestEpoch(Path job, Configuration conf) throws IOException {

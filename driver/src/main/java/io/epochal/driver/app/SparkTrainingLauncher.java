@@ -158,7 +158,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
         .forEach(k -> sparkConf.put(k, System.getProperty(k)));
     sparkConf.putAll(options.sparkConf());
-    ResumeConfCheck.check(sparkConf, stored.get().getHyperParameters(), fs.makeQualified(dir).toString());
+    ResumeConfCheck.check(sparkConf, stored.get().getHyperParameters(), fs.makeQualified(dir).toString(), conf);
     JobSpec spec = JobSpec.fromHyperParameters(stored.get().getHyperParameters(), new RegistryModelCatalog());
     JobSpecResolver.checkDataPath(spec, conf);
     return train(spec, options);

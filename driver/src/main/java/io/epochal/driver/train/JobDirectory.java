@@ -139,6 +139,23 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * Before a retry touches the job directory (clean-up, moving damaged checkpoints aside): renews
+   * the lease now, which fails if another driver claimed a newer token meanwhile (a commit refused
+   * because this driver's lease had expired is retried, and the job may have been taken over).
+   */
+  void confirmLease() throws TrainingException {
+    try {
+      renew();
+    } catch (LeaseLostException e) {
+      throw new TrainingException(FailureReason.LEASE_LOST, 0, 0, e.getMessage()
+          + "; this driver stops, the new holder continues the job", e);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
+          "cannot renew the lease in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
   synchronized void renew() throws IOException {
     record = lease.renew();
@@ -195,12 +212,17 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /** Appends an event to this attempt's history. */
-  synchronized void event(JobEventType type, long epoch, int round, String message) {
+  void event(JobEventType type, long epoch, int round, String message) {
+    event(type, Instant.now(), epoch, round, message);
+  }
+
+  /** Appends an event that happened at {@code time} (e.g. when a checkpoint was published). */
+  synchronized void event(JobEventType type, Instant time, long epoch, int round, String message) {
     if (eventWriter == null) {
       return;
     }
     try {
-      eventWriter.append(JobEvent.builder(type, Instant.now(), attempt).optEpoch(epoch).optRound(round)
+      eventWriter.append(JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round)
           .optMessage(message).build());
     } catch (IOException e) {
       listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage());
@@ -254,8 +276,12 @@ final class JobDirectory implements AutoCloseable {
     states.transition(JobState.COMPLETED, attempt, "completed");
   }
 
-  /** Applies the spec's retention policy after a commit; deletion failures are reported, not fatal. */
-  void applyRetention(JobSpec s, TrainingListener l) throws CheckpointException {
+  /**
+   * Applies the spec's retention policy after a commit; deletion failures are reported, not fatal.
+   * A driver that no longer holds the lease deletes nothing: the job's checkpoints are its
+   * successor's to manage.
+   */
+  void applyRetention(JobSpec s, TrainingListener l) throws IOException {
     // A checkpoint whose manifest cannot be read right now may be fine (a NameNode restarting, a
     // transient read error): retention never deletes it. Damaged checkpoints are moved aside by
     // the resume path, which reads every file and knows why. Candidates count as verified when
@@ -273,6 +299,10 @@ final class JobDirectory implements AutoCloseable {
       b.optKeepBest(s.keepBest(), s.bestMetric(), s.bestIsMax() ? MetricGoal.MAX : MetricGoal.MIN);
     }
     if (s.keepLast() <= 0 && s.keepEvery() <= 0 && s.keepBest() <= 0) {
+      return;
+    }
+    if (!stillHolder()) {
+      l.warning("retention skipped: another driver holds the lease on " + dir + " now");
       return;
     }
     List<RetentionCandidate> candidates = new ArrayList<>();

@@ -87,6 +87,9 @@ public final class TrainingJob {
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       while (true) {
         try {
+          if (failures.attempts() > 1) {
+            dir.confirmLease(); // a retry: is the job still this driver's?
+          }
           TrainingOutcome outcome = train(dir);
           dir.complete();
           return outcome;
@@ -138,6 +141,11 @@ public final class TrainingJob {
     ResumePoint start;
     try {
       store.cleanTemporary();
+    } catch (CheckpointException e) {
+      // temporary directories are never read: one that cannot be removed must not stop training
+      listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
+    }
+    try {
       start = ResumePoint.find(store, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion),
           listener);
     } catch (CheckpointException e) {
@@ -291,9 +299,8 @@ public final class TrainingJob {
       return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, job)
           : runner.run(state, e, r, stepsBefore[0], job);
     } catch (NonFiniteStateException ex) {
-      // the runner names the epoch and the round that produced the value
-      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage()
-          + "; no checkpoint was written from it. Lower the learning rate or check the input data", ex);
+      // the runner names the epoch and the round that produced the value, and what to do
+      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage(), ex);
     } catch (Exception ex) {
       // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
       FailureReason reason = FailureClassifier.ofRound(ex);
@@ -310,8 +317,9 @@ public final class TrainingJob {
       long start = System.nanoTime();
       CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
           dir.commitGuard());
+      java.time.Instant publishedAt = java.time.Instant.now();
       long millis = (System.nanoTime() - start) / 1_000_000;
-      published(dir, epoch, m, millis, metrics);
+      published(dir, epoch, m, publishedAt, millis, metrics);
       return m;
     } catch (CheckpointException | RuntimeException ex) {
       FailureReason reason = FailureClassifier.ofCommit(ex);
@@ -330,10 +338,12 @@ public final class TrainingJob {
    * checkpoint is committed whatever happens here, so a failure is a warning, never "not
    * committed" (which would also cost the attempt).
    */
-  private void published(JobDirectory dir, int epoch, CheckpointManifest m, long millis, Map<String, Double> metrics) {
+  private void published(JobDirectory dir, int epoch, CheckpointManifest m, java.time.Instant at, long millis,
+      Map<String, Double> metrics) {
     String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
     try {
-      dir.event(JobEventType.EPOCH_COMMITTED, epoch, 0, "train_loss=" + metrics.get("train_loss"));
+      // the time it was published, even if this thread is held up before recording it
+      dir.event(JobEventType.EPOCH_COMMITTED, at, epoch, 0, "train_loss=" + metrics.get("train_loss"));
     } catch (RuntimeException ex) {
       listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
     }

@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,7 +12,10 @@ import org.junit.jupiter.api.Test;
 
 class ResumeConfCheckTest {
 
+  private static final org.apache.hadoop.conf.Configuration CONF = new org.apache.hadoop.conf.Configuration();
+
   private static final HyperParameters STORED = HyperParameters.builder().put("optimizer.lr", 0.0001)
+      .put("job.dir", "hdfs://nn:8020/jobs/a").put("data.path", "file:/data/x")
       .put("train.epochs", 5L).put("model.hidden", List.of(64L, 64L)).put("model.name", "mlp")
       .put("train.shuffle", true).build();
 
@@ -19,19 +23,33 @@ class ResumeConfCheckTest {
   void entriesThatAgreeWithTheJobAreAcceptedWhateverTheirSpelling() {
     assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.optimizer.lr", "1e-4",
         "spark.epochal.train.epochs", "5", "spark.epochal.model.hidden", "64, 64", "spark.epochal.model.name", "mlp",
-        "spark.epochal.train.shuffle", "TRUE", "spark.executor.memory", "4g"), STORED, "/jobs/a"))
+        "spark.epochal.train.shuffle", "TRUE", "spark.executor.memory", "4g", "spark.epochal.job.dir",
+        "hdfs://NN/jobs/a/", "spark.epochal.data.path", "/data/x"), STORED, "/jobs/a", CONF))
         .doesNotThrowAnyException();
   }
 
   @Test
   void entriesThatDifferFromTheJobAreRefusedWithEveryDifference() {
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.optimizer.lr", "0.5",
-        "spark.epochal.model.hidden", "64", "spark.epochal.data.bad_rows", "skip"), STORED, "/jobs/a"))
+        "spark.epochal.model.hidden", "64", "spark.epochal.data.bad_rows", "skip", "spark.epochal.data.path",
+        "/data/y"), STORED, "/jobs/a", CONF))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("job.json of /jobs/a")
         .hasMessageContaining("optimizer.lr: 1.0E-4 -> 0.5")
         .hasMessageContaining("model.hidden: [64, 64] -> 64")
         .hasMessageContaining("data.bad_rows: (not set) -> skip")
+        .hasMessageContaining("data.path: file:/data/x -> /data/y")
         .hasMessageContaining("start a new job directory");
+  }
+
+  @Test
+  void locationsAreComparedAsPlacesNotAsText() {
+    assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://NN:8020/jobs/a/", CONF)).isTrue();
+    assertThat(JobLocations.samePlace("/tmp/x", "file:///tmp/x", CONF)).isTrue();
+    assertThat(JobLocations.samePlace("tmp/x", java.nio.file.Path.of("tmp/x").toAbsolutePath().toUri().toString(),
+        CONF)).isTrue();
+    assertThat(JobLocations.samePlace("hdfs://nn:8020/jobs/a", "hdfs://nn:9000/jobs/a", CONF)).isFalse();
+    assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://other/jobs/a", CONF)).isFalse();
+    assertThat(JobLocations.samePlace("/jobs/a", "/jobs/a-copy", CONF)).isFalse();
   }
 }

@@ -126,6 +126,6 @@ class ModelRegistryTest {
         .hasMessageContaining("'activation' = \"swish\" is not allowed; expected one of relu, tanh, gelu, sigmoid");
     assertThatThrownBy(() -> REGISTRY.resolve("cnn", 1,
         HyperParameters.builder().put("classes", 10).put("image_size", 1).build()))
-        .hasMessageContaining("'image_size' = 1 is out of range; expected long in [4, 4096]");
+        .hasMessageContaining("'image_size' = 1 is out of range; expected long in [2, 4096]");
   }
 }

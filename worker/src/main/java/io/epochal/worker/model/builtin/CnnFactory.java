@@ -17,7 +17,7 @@ import java.util.List;
  * <table>
  *   <caption>Hyperparameters</caption>
  *   <tr><th>name</th><th>type</th><th>default</th><th>range</th></tr>
- *   <tr><td>image_size</td><td>long</td><td>28</td><td>[4, 4096]: height = width</td></tr>
+ *   <tr><td>image_size</td><td>long</td><td>28</td><td>[2, 4096]: height = width</td></tr>
  *   <tr><td>in_channels</td><td>long</td><td>1</td><td>[1, 1024]</td></tr>
  *   <tr><td>channels</td><td>long</td><td>16</td><td>[1, 4096]: conv1 width (conv2 has twice)</td></tr>
  *   <tr><td>classes</td><td>long</td><td>(required)</td><td>[1, 2^31-1]</td></tr>
@@ -38,9 +38,9 @@ public final class CnnFactory implements ModelFactory {
   static final String CLASSES = "classes";
 
   private final ParamSpecs params = new ParamSpecs("model cnn v1", List.of(
-      ParamSpec.builder(IMAGE_SIZE, ParamType.LONG).optDefault(28L).optMin(4).optMax(4096)
-          .optDoc("height and width of the square input image, e.g. 8 or 28; at least 4, so that bn2 sees"
-              + " more than one value per channel even in a batch of one sample").build(),
+      ParamSpec.builder(IMAGE_SIZE, ParamType.LONG).optDefault(28L).optMin(2).optMax(4096)
+          .optDoc("height and width of the square input image, e.g. 8 or 28; below 4 a training batch of one"
+              + " sample is refused (BatchNorm would see one value per channel)").build(),
       ParamSpec.builder(IN_CHANNELS, ParamType.LONG).optDefault(1L).optMin(1).optMax(1024)
           .optDoc("channels of the input image").build(),
       ParamSpec.builder(CHANNELS, ParamType.LONG).optDefault(16L).optMin(1).optMax(4096)

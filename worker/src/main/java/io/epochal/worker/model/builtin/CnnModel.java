@@ -20,9 +20,9 @@ import java.util.SplittableRandom;
  * }</pre>
  *
  * <p>{@code mean_hw} is the global average over height and width ({@code nn.AdaptiveAvgPool2d(1)}
- * then {@code flatten(1)}), so any image size works from 4 up: bn2 then normalizes a pooled map of
- * at least 2x2, more than one value per channel even in a training batch of one sample (at 2 or 3
- * the map is 1x1, and BatchNorm cannot train on a single value per channel).
+ * then {@code flatten(1)}), so any image size of at least 2 works. At 2 or 3 the pooled map bn2
+ * normalizes is 1x1, and BatchNorm (in PyTorch too) cannot train on one value per channel: a
+ * training batch of a single sample is refused with a message saying so.
  */
 final class CnnModel extends BaseEpochalModel {
 
@@ -51,6 +51,11 @@ final class CnnModel extends BaseEpochalModel {
   protected NDArray forwardBatch(NDArray input, boolean training, SplittableRandom rng) {
     NDArray x = ai.djl.nn.Activation.relu(bn1.apply(conv1.apply(input), training));
     x = Pool.maxPool2d(x, POOL, POOL, NO_PAD, false);
+    if (training && x.getShape().get(0) == 1 && x.getShape().get(2) * x.getShape().get(3) == 1) {
+      throw new IllegalArgumentException("cnn v1 with image_size " + input.getShape().get(2) + " cannot train on a "
+          + "batch of one sample: bn2 then sees one value per channel, and BatchNorm needs more (as in PyTorch); "
+          + "use image_size >= 4, or a train.batch_size and row count that leave no batch of one");
+    }
     x = ai.djl.nn.Activation.relu(bn2.apply(conv2.apply(x), training));
     long[] s = x.getShape().getShape();
     x = x.reshape(s[0], s[1], s[2] * s[3]).mean(new int[] {2}); // global average over H and W

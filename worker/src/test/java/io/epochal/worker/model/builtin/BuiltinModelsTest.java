@@ -125,18 +125,26 @@ class BuiltinModelsTest {
   }
 
   @org.junit.jupiter.api.Test
-  void theSmallestCnnTrainsOnABatchOfOneSample() {
-    // at image size 4 the pooled map is 2x2, so BatchNorm still has more than one value per
-    // channel when a shard's last batch holds a single sample (at 2 or 3 it had one, and training
-    // failed in the engine)
-    HyperParameters hp = HyperParameters.builder().put("image_size", 4).put("channels", 2).put("classes", 3).build();
-    try (EpochalModel m = REGISTRY.create("cnn", 1, hp); NDManager sub = arrays.newSubManager()) {
+  void aCnnWhosePooledMapIsOnePixelRefusesABatchOfOneSampleSayingWhy() {
+    // at image size 4 the pooled map is 2x2: a batch of one sample still trains; at 3 it is 1x1,
+    // and BatchNorm cannot train on one value per channel (the engine's error named no cause)
+    HyperParameters four = HyperParameters.builder().put("image_size", 4).put("channels", 2).put("classes", 3).build();
+    try (EpochalModel m = REGISTRY.create("cnn", 1, four); NDManager sub = arrays.newSubManager()) {
       m.initialize(5);
       NDArray one = sub.ones(new ai.djl.ndarray.types.Shape(1, 1, 4, 4));
       assertThat(m.forward(one, true, new SplittableRandom(1)).getShape().getShape()).containsExactly(1, 3);
     }
-    assertThatThrownBy(() -> REGISTRY.resolve("cnn", 1, HyperParameters.builder().put("image_size", 3).put("classes", 3).build()))
-        .hasMessageContaining("'image_size' = 3 is out of range; expected long in [4, 4096]");
+    HyperParameters three = HyperParameters.builder().put("image_size", 3).put("channels", 2).put("classes", 3).build();
+    try (EpochalModel m = REGISTRY.create("cnn", 1, three); NDManager sub = arrays.newSubManager()) {
+      m.initialize(5);
+      assertThatThrownBy(() -> m.forward(sub.ones(new ai.djl.ndarray.types.Shape(1, 1, 3, 3)), true,
+          new SplittableRandom(1))).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("image_size 3 cannot train on a batch of one sample");
+      assertThat(m.forward(sub.ones(new ai.djl.ndarray.types.Shape(2, 1, 3, 3)), true, new SplittableRandom(1))
+          .getShape().getShape()).containsExactly(2, 3);
+      assertThat(m.forward(sub.ones(new ai.djl.ndarray.types.Shape(1, 1, 3, 3)), false, null).getShape().getShape())
+          .containsExactly(1, 3);
+    }
   }
 
   @org.junit.jupiter.api.Test
