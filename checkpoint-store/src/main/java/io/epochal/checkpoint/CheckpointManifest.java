@@ -18,13 +18,14 @@ import java.util.TreeMap;
  * The self-describing record of one checkpoint ({@code manifest.json}): format version, job,
  * epoch, global step, model name and version, typed hyperparameters, metrics, learning-rate
  * schedule state, random state, component versions, creation time, every file with its size and
- * SHA-256, and the probe output digest. Immutable; build with {@link #builder()}, serialize with
+ * SHA-256, the probe output digest, and (from format 1.1) the manifest's own SHA-256, which {@link
+ * #parse} checks. Immutable; build with {@link #builder()}, serialize with
  * {@link #toJson()} and parse with {@link #parse(byte[], String)}.
  */
 public final class CheckpointManifest {
 
   /** The format version this code writes. */
-  public static final String FORMAT_VERSION = "1.0";
+  public static final String FORMAT_VERSION = "1.1";
 
   /** The file name of a manifest inside a checkpoint directory. */
   public static final String FILE_NAME = "manifest.json";

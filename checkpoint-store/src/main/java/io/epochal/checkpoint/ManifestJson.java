@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
@@ -26,7 +27,51 @@ final class ManifestJson {
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
+  /** The manifest's own SHA-256, the last field; required from format 1.1. */
+  static final String SELF_DIGEST = "manifest_sha256";
+  /** The placeholder the digest is computed over: the manifest as written, with 64 zeros in its place. */
+  private static final String UNSEALED = "0".repeat(64);
+
   private ManifestJson() {}
+
+  /**
+   * {@code unsealed} with its {@link #SELF_DIGEST} placeholder (the last 64 zeros) replaced by the
+   * SHA-256 of {@code unsealed} itself. The data files are checked against the manifest; this
+   * checks the manifest, whose epoch, step, schedule and random state no other check covers (on a
+   * file system without checksums, such as the local one, a flipped digit would resume silently
+   * from the wrong step).
+   */
+  private static byte[] seal(byte[] unsealed) {
+    int at = lastIndexOf(unsealed, UNSEALED.getBytes(StandardCharsets.US_ASCII));
+    byte[] hex = Sha256.hex(Sha256.newDigest().digest(unsealed)).getBytes(StandardCharsets.US_ASCII);
+    byte[] sealed = unsealed.clone();
+    System.arraycopy(hex, 0, sealed, at, hex.length);
+    return sealed;
+  }
+
+  /** Whether {@code json} hashes to {@code digest} with {@code digest}'s last occurrence as the placeholder. */
+  private static boolean sealedWith(byte[] json, String digest) {
+    int at = lastIndexOf(json, digest.getBytes(StandardCharsets.US_ASCII));
+    if (at < 0) {
+      return false;
+    }
+    byte[] unsealed = json.clone();
+    System.arraycopy(UNSEALED.getBytes(StandardCharsets.US_ASCII), 0, unsealed, at, UNSEALED.length());
+    return Sha256.hex(Sha256.newDigest().digest(unsealed)).equals(digest);
+  }
+
+  private static int lastIndexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = haystack.length - needle.length; i >= 0; i--) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
 
   static byte[] write(CheckpointManifest m) {
     ObjectNode root = MAPPER.createObjectNode();
@@ -53,8 +98,9 @@ final class ManifestJson {
       n.put("sha256", f.sha256());
     }
     m.probeDigest().ifPresent(d -> root.put("probe_sha256", d));
+    root.put(SELF_DIGEST, UNSEALED);
     try {
-      return MAPPER.writeValueAsBytes(root);
+      return seal(MAPPER.writeValueAsBytes(root));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException("manifest of epoch " + m.epoch() + " cannot be serialized", e);
     }
@@ -128,9 +174,45 @@ final class ManifestJson {
         }
         b.optProbeDigest(probe.textValue());
       }
-      return b.build();
+      CheckpointManifest m = b.build();
+      checkSeal(root, json, version, f);
+      return m;
     } catch (IllegalArgumentException | IllegalStateException | DateTimeParseException e) {
       throw new ManifestFormatException(epoch, file, "manifest has an invalid value: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks the manifest's own digest, after its fields (whose errors are more specific): present
+   * from format 1.1 on, and checked whenever present.
+   */
+  private static void checkSeal(JsonNode root, byte[] json, String version, Fields f)
+      throws ManifestFormatException {
+    JsonNode self = root.get(SELF_DIGEST);
+    if (self == null) {
+      if (!before11(version)) {
+        throw f.bad("field '" + SELF_DIGEST + "' is missing; format " + version + " requires it");
+      }
+      return;
+    }
+    if (!self.isTextual() || !ManifestFile.isSha256Hex(self.textValue())) {
+      throw f.bad("field '" + SELF_DIGEST + "' is not 64 hex digits: " + self);
+    }
+    if (!sealedWith(json, self.textValue())) {
+      throw f.bad("the manifest's own SHA-256 (" + SELF_DIGEST + ") does not match its content: it was changed or"
+          + " damaged after it was written");
+    }
+  }
+
+  /** Whether {@code version} (major.minor) is older than 1.1, the first with the self digest. */
+  private static boolean before11(String version) {
+    String[] parts = version.split("\\.");
+    try {
+      int major = Integer.parseInt(parts[0]);
+      int minor = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+      return major < 1 || (major == 1 && minor < 1);
+    } catch (NumberFormatException e) {
+      return false;
     }
   }
 

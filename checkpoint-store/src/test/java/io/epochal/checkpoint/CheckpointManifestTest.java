@@ -27,28 +27,48 @@ class CheckpointManifestTest {
     assertThat(back.versions()).containsKeys("epochal", "djl", "engine", "engine_native", "java", "spark", "hadoop");
     assertThat(back.files().get(1).sha256()).isEqualTo("fedcba9876543210".repeat(4));
     assertThat(back.probeDigest()).contains("ab".repeat(32));
-    assertThat(back.formatVersion()).isEqualTo("1.0");
+    assertThat(back.formatVersion()).isEqualTo("1.1");
     String json = new String(m.toJson(), StandardCharsets.UTF_8);
-    assertThat(json).contains("\"format_version\" : \"1.0\"").contains("\"global_step\" : 700")
-        .contains("\"created_at\" : \"2026-01-02T03:04:05.678Z\"");
+    assertThat(json).contains("\"format_version\" : \"1.1\"").contains("\"global_step\" : 700")
+        .contains("\"created_at\" : \"2026-01-02T03:04:05.678Z\"").containsPattern("\"manifest_sha256\" : \"[0-9a-f]{64}\"");
   }
 
   @Test
   void newerMajorFormatVersionIsRefusedNamingBothVersions() {
-    String json = new String(full().toJson(), StandardCharsets.UTF_8)
-        .replace("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+    String json = new String(full().toBuilder().setFormatVersion("2.0").build().toJson(), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))
         .isInstanceOf(ManifestFormatException.class)
         .hasMessageContaining("/x/manifest.json").hasMessageContaining("2.0")
-        .hasMessageContaining("supported 1.0").hasMessageContaining("epoch 7");
+        .hasMessageContaining("supported 1.1").hasMessageContaining("epoch 7");
   }
 
   @Test
   void newerMinorFormatVersionIsRead() throws Exception {
-    String json = new String(full().toJson(), StandardCharsets.UTF_8)
-        .replace("\"format_version\" : \"1.0\"", "\"format_version\" : \"1.3\"");
-    assertThat(CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m").formatVersion())
-        .isEqualTo("1.3");
+    byte[] json = full().toBuilder().setFormatVersion("1.3").build().toJson();
+    assertThat(CheckpointManifest.parse(json, "m").formatVersion()).isEqualTo("1.3");
+  }
+
+  @Test
+  void aManifestChangedAfterItWasWrittenIsRefusedByItsOwnDigest() {
+    // a digit of the global step flipped: every field is still valid, only the digest tells
+    String json = new String(full().toJson(), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"global_step\" : 700");
+    byte[] flipped = json.replace("\"global_step\" : 700", "\"global_step\" : 701").getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("/jobs/a/manifest.json")
+        .hasMessageContaining("own SHA-256 (manifest_sha256) does not match its content");
+  }
+
+  @Test
+  void aDigestIsRequiredFromFormat11AndAManifestOfFormat10IsReadWithoutOne() throws Exception {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8);
+    String withoutDigest = json.replaceAll(",\\s*\"manifest_sha256\" : \"[0-9a-f]{64}\"", "");
+    assertThat(withoutDigest).doesNotContain("manifest_sha256");
+    assertThatThrownBy(() -> CheckpointManifest.parse(withoutDigest.getBytes(StandardCharsets.UTF_8), "m.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("'manifest_sha256' is missing");
+    String oldFormat = withoutDigest.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"1.0\"");
+    assertThat(CheckpointManifest.parse(oldFormat.getBytes(StandardCharsets.UTF_8), "m.json").globalStep())
+        .isEqualTo(700);
   }
 
   @Test

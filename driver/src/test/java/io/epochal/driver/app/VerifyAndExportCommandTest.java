@@ -62,7 +62,7 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void fixtureOfTheCurrentFormatStillLoadsAndVerifiesBitForBit() {
+  void fixtureOfFormat10WithoutTheManifestDigestStillLoadsAndVerifiesBitForBit() {
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
     assertThat(out).contains("PASS epoch-000001  manifest parses",
         "PASS epoch-000001  format version 1.0 supported",
@@ -88,8 +88,8 @@ class VerifyAndExportCommandTest {
   void newerFormatVersionIsRefusedWithBothNumbers() throws IOException {
     replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
     assertThat(run("verify", job.toString())).isEqualTo(1);
-    assertThat(out).contains("FAIL epoch-000001  format version supported (this build reads up to 1.0)")
-        .contains("2.0 is newer than the supported 1.0").contains("verification FAILED");
+    assertThat(out).contains("FAIL epoch-000001  format version supported (this build reads up to 1.1)")
+        .contains("2.0 is newer than the supported 1.1").contains("verification FAILED");
   }
 
   @Test

@@ -234,10 +234,13 @@ class InDriverRecoveryTest {
     // a changed weight whose manifest entry was updated: every file check passes, the output does not
     Path checkpoint = jobDir.resolve("checkpoints/epoch-000003");
     Path model = checkpoint.resolve("model.safetensors");
-    String before = sha256(model);
     flipByte(model);
     Path manifest = checkpoint.resolve("manifest.json");
-    java.nio.file.Files.writeString(manifest, java.nio.file.Files.readString(manifest).replace(before, sha256(model)));
+    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
+        java.nio.file.Files.readAllBytes(manifest), manifest.toString());
+    String digest = sha256(model);
+    java.nio.file.Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals("model.safetensors")
+        ? new io.epochal.checkpoint.ManifestFile(f.name(), f.size(), digest) : f).toList()).toJson());
 
     assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording()))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
