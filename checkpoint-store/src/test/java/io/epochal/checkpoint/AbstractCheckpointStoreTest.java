@@ -202,7 +202,8 @@ abstract class AbstractCheckpointStoreTest {
     FLIPPED_BYTE("optimizer.safetensors has SHA-256", "content changed or damaged"),
     DELETED_FILE("probe.safetensors is missing", "probe.safetensors"),
     GARBAGE_MANIFEST("manifest is not valid JSON", "manifest.json"),
-    WRONG_SIZE_IN_MANIFEST("model.safetensors has", "but the manifest lists");
+    WRONG_SIZE_IN_MANIFEST("model.safetensors has", "but the manifest lists"),
+    MANIFEST_CHANGED_AFTER_WRITING("own SHA-256 (manifest_sha256) does not match its content", "manifest.json");
 
     final String reason1;
     final String reason2;
@@ -231,6 +232,17 @@ abstract class AbstractCheckpointStoreTest {
       case DELETED_FILE:
         assertThat(fileSystem().delete(new Path(dir, "probe.safetensors"), false)).isTrue();
         break;
+      case MANIFEST_CHANGED_AFTER_WRITING: {
+        // one digit of the global step: the manifest stays valid JSON with valid fields
+        Path p = new Path(dir, "manifest.json");
+        String text = new String(readAll(p), java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher step = java.util.regex.Pattern.compile("\"global_step\" : (\\d+)").matcher(text);
+        assertThat(step.find()).isTrue();
+        String changed = text.substring(0, step.start(1)) + (Long.parseLong(step.group(1)) + 1)
+            + text.substring(step.end(1));
+        overwrite(p, changed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        break;
+      }
       case GARBAGE_MANIFEST:
         overwrite(new Path(dir, "manifest.json"), "{\"format_version\": \"1.0\", \u0000garbage".getBytes());
         break;
