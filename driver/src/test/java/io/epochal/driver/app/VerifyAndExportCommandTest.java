@@ -196,6 +196,17 @@ class VerifyAndExportCommandTest {
     assertThat(out).contains("epoch-000001");
   }
 
+  @Test
+  void inspectOfAJobWhoseEveryCheckpointIsDamagedFailsNamingThem() throws Exception {
+    Path model = checkpoint.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(model, bytes);
+    assertThat(run("inspect", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("skipping damaged checkpoint").contains("epoch-000001")
+        .contains("has no verified checkpoint");
+  }
+
   private static String sha256(Path file) throws Exception {
     return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(file)));
