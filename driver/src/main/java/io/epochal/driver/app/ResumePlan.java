@@ -141,7 +141,9 @@ public final class ResumePlan {
     String state = "NEW";
     long epoch = 0;
     try {
-      Optional<String> foreign = foreignJobDir(fs, job, conf);
+      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
+      Optional<String> foreign = spec.isEmpty() ? Optional.empty()
+          : foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job), conf);
       if (foreign.isPresent()) {
         return new Entry(job, "?", 0, Action.SKIP, foreign.get());
       }
@@ -170,17 +172,14 @@ public final class ResumePlan {
    * {@code job.dir} is another directory: a copy or a move of a job directory keeps the original's
    * {@code job.json}, and resuming it would train the original job.
    */
-  static Optional<String> foreignJobDir(FileSystem fs, Path dir, Configuration conf) throws IOException {
-    Optional<io.epochal.job.JobSpec> stored = new io.epochal.job.JobSpecStore(fs, dir).read();
-    if (stored.isEmpty()) {
-      return Optional.empty();
-    }
-    Object named = stored.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR);
+  static Optional<String> foreignJobDir(io.epochal.params.HyperParameters stored, Path qualifiedDir,
+      Configuration conf) {
+    Object named = stored.asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR);
     if (named == null) {
       return Optional.empty();
     }
     try {
-      if (JobLocations.samePlace(named.toString(), fs.makeQualified(dir).toString(), conf)) {
+      if (JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
         return Optional.empty();
       }
     } catch (IllegalArgumentException e) {

@@ -24,6 +24,7 @@ import io.epochal.driver.train.TrainingOutcome;
 import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
 import io.epochal.job.LeaseHeldException;
+import io.epochal.params.HyperParameters;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import java.io.PrintStream;
@@ -150,16 +151,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }
-    Optional<String> foreign = ResumePlan.foreignJobDir(fs, dir, conf);
+    HyperParameters storedKeys = stored.get().getHyperParameters();
+    Path qualified = fs.makeQualified(dir);
+    Optional<String> foreign = ResumePlan.foreignJobDir(storedKeys, qualified, conf);
     if (foreign.isPresent()) {
-      throw new ConfigException("job-dir", "cannot resume " + fs.makeQualified(dir) + ": " + foreign.get());
+      throw new ConfigException("job-dir", "cannot resume " + qualified + ": " + foreign.get());
     }
-    Map<String, String> sparkConf = new java.util.TreeMap<>();
-    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
-        .forEach(k -> sparkConf.put(k, System.getProperty(k)));
-    sparkConf.putAll(options.sparkConf());
-    ResumeConfCheck.check(sparkConf, stored.get().getHyperParameters(), fs.makeQualified(dir).toString(), conf);
-    JobSpec spec = JobSpec.fromHyperParameters(stored.get().getHyperParameters(), new RegistryModelCatalog());
+    ResumeConfCheck.check(options.effectiveSparkConf(), storedKeys, qualified.toString(), conf);
+    JobSpec spec = JobSpec.fromHyperParameters(storedKeys, new RegistryModelCatalog());
     JobSpecResolver.checkDataPath(spec, conf);
     return train(spec, options);
   }

@@ -66,11 +66,7 @@ public final class ChildDriver implements AutoCloseable {
    * on training and holding its job's lease after the command that started it was stopped.
    */
   static void killLive() {
-    for (ChildDriver c : LIVE) {
-      List<ProcessHandle> children = c.process.descendants().toList();
-      c.process.destroyForcibly();
-      children.forEach(ProcessHandle::destroyForcibly);
-    }
+    LIVE.forEach(ChildDriver::destroyTree);
     LIVE.clear();
   }
 
@@ -124,13 +120,16 @@ public final class ChildDriver implements AutoCloseable {
    * {@code local-cluster}), and waits for it to be gone.
    */
   public void kill() throws InterruptedException {
-    List<ProcessHandle> children = process.descendants().toList();
-    process.destroyForcibly();
-    for (ProcessHandle c : children) {
-      c.destroyForcibly();
-    }
+    destroyTree();
     process.waitFor(60, TimeUnit.SECONDS);
     LIVE.remove(this);
+  }
+
+  /** SIGKILL to the driver and to every process it started (listed first: they outlive it). */
+  private void destroyTree() {
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
   }
 
   /** The child's Spark executor JVMs (none on {@code local[N]}). */

@@ -51,6 +51,18 @@ public final class CliOptions {
   }
 
   /**
+   * Every Spark conf entry the job sees: {@code spark.*} system properties (what spark-submit
+   * passes, {@code spark-defaults.conf} included) overridden by {@link #sparkConf()}.
+   */
+  public Map<String, String> effectiveSparkConf() {
+    Map<String, String> all = new java.util.TreeMap<>();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
+        .forEach(k -> all.put(k, System.getProperty(k)));
+    all.putAll(sparkConf);
+    return all;
+  }
+
+  /**
    * A Hadoop configuration for commands that run without Spark ({@code status}, {@code verify},
    * {@code resume}, ...), built as Spark builds its own: the {@code *-site.xml} files on the class
    * path, then every {@code spark.hadoop.<key>} entry of the Spark conf as {@code <key>}. A job's

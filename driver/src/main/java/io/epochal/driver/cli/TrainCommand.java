@@ -6,7 +6,6 @@ import io.epochal.driver.config.JobSpecResolver;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,11 +60,8 @@ final class TrainCommand implements Callable<Integer> {
     putIfGiven(overrides, JobKeys.JOB_DIR, jobDir);
     putIfGiven(overrides, JobKeys.DATA_PATH, data);
     overrides.putAll(sets);
-    Map<String, String> sparkConf = new TreeMap<>();
-    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark."))
-        .forEach(k -> sparkConf.put(k, System.getProperty(k)));
-    sparkConf.putAll(options.sparkConf());
-    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optJobFile(jobFile).optSparkConf(sparkConf)
+    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optJobFile(jobFile)
+        .optSparkConf(options.effectiveSparkConf())
         .optOverrides(overrides);
     if (cli.catalog() != null) {
       resolver.optCatalog(cli.catalog());

@@ -128,6 +128,11 @@ final class JobDirectory implements AutoCloseable {
     if (heartbeatThread != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos()) {
       return;
     }
+    renewOrFail(epoch, round);
+  }
+
+  /** {@link #renew()}, its failure as the training failure it is, at {@code epoch} and {@code round}. */
+  private void renewOrFail(int epoch, int round) throws TrainingException {
     try {
       renew();
     } catch (LeaseLostException e) {
@@ -145,15 +150,7 @@ final class JobDirectory implements AutoCloseable {
    * because this driver's lease had expired is retried, and the job may have been taken over).
    */
   void confirmLease() throws TrainingException {
-    try {
-      renew();
-    } catch (LeaseLostException e) {
-      throw new TrainingException(FailureReason.LEASE_LOST, 0, 0, e.getMessage()
-          + "; this driver stops, the new holder continues the job", e);
-    } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot renew the lease in " + dir + ": " + e.getMessage(), e);
-    }
+    renewOrFail(0, 0);
   }
 
   /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */

@@ -106,9 +106,7 @@ class VerifyAndExportCommandTest {
   @Test
   void corruptedModelFileFailsWithExitOne() throws IOException {
     Path model = checkpoint.resolve("model.safetensors");
-    byte[] bytes = Files.readAllBytes(model);
-    bytes[bytes.length - 1] ^= 1;
-    Files.write(model, bytes);
+    flipLastByte(model);
     assertThat(run("verify", "--all", job.toString())).isEqualTo(1);
     assertThat(out).contains("FAIL epoch-000001  every file's size and SHA-256 match the manifest")
         .contains("model.safetensors");
@@ -155,9 +153,7 @@ class VerifyAndExportCommandTest {
     // does not
     Path model = checkpoint.resolve("model.safetensors");
     String before = sha256(model);
-    byte[] bytes = Files.readAllBytes(model);
-    bytes[bytes.length - 1] ^= 0x01; // the high byte of the last float: its value changes
-    Files.write(model, bytes);
+    flipLastByte(model);
     replaceInManifest(before, sha256(model));
     Path onnx = tmp.resolve("tampered.onnx");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
@@ -184,9 +180,7 @@ class VerifyAndExportCommandTest {
       }
     }
     Path model = newer.resolve("model.safetensors");
-    byte[] bytes = Files.readAllBytes(model);
-    bytes[bytes.length - 1] ^= 0x01;
-    Files.write(model, bytes);
+    flipLastByte(model);
     Path onnx = tmp.resolve("model.onnx");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
         .isEqualTo(0);
@@ -199,12 +193,17 @@ class VerifyAndExportCommandTest {
   @Test
   void inspectOfAJobWhoseEveryCheckpointIsDamagedFailsNamingThem() throws Exception {
     Path model = checkpoint.resolve("model.safetensors");
-    byte[] bytes = Files.readAllBytes(model);
-    bytes[bytes.length - 1] ^= 0x01;
-    Files.write(model, bytes);
+    flipLastByte(model);
     assertThat(run("inspect", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("skipping damaged checkpoint").contains("epoch-000001")
         .contains("has no verified checkpoint");
+  }
+
+  /** Flips the low bit of the file's last byte: for a model file, the high byte of its last float. */
+  private static void flipLastByte(Path file) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(file, bytes);
   }
 
   private static String sha256(Path file) throws Exception {
