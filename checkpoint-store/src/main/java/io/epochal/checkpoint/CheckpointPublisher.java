@@ -117,7 +117,7 @@ final class CheckpointPublisher {
       }
     } catch (IOException e) {
       throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, tmp.toString(),
-          "temporary directory cannot be removed: " + e, e);
+          "temporary directory cannot be removed: " + e + "; remove it by hand (no checkpoint is read from it)", e);
     }
     LOG.info("removed temporary checkpoint directory {}", tmp);
   }

@@ -151,7 +151,8 @@ final class JobFs {
       if (fs.exists(target)) {
         return false;
       }
-      throw new IOException("could not rename " + tmp + " to " + target);
+      throw new IOException("could not rename " + tmp + " to " + target + "; check that " + target.getParent()
+          + " is writable");
     }
     try {
       fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.NONE);
