@@ -26,6 +26,12 @@ import org.apache.hadoop.fs.Path;
 /**
  * What {@code epochal resume --all <root>} does with each job directly under a root: resume it
  * when it is not COMPLETED and its lease has expired or is free; skip it otherwise, saying why.
+ *
+ * <p>A COMPLETED job is resumed too when its final epoch's checkpoint is gone or visibly damaged
+ * (no parseable manifest, a file missing or of another size than its manifest says): the
+ * resumed driver reopens it and trains the epochs after its newest verified checkpoint again, as
+ * {@code epochal resume <dir>} does. The plan does not read the final checkpoint's bytes; a
+ * flipped byte in a completed job's data is found by {@code epochal verify}, which hashes them.
  */
 public final class ResumePlan {
 
@@ -151,7 +157,11 @@ public final class ResumePlan {
       state = status.map(s -> s.getState().name()).orElse("NEW");
       epoch = newestEpoch(job, conf);
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
-        return new Entry(job, state, epoch, Action.SKIP, "completed");
+        Optional<String> damaged = spec.isEmpty() ? Optional.empty()
+            : finalCheckpointProblem(fs, job, conf, spec.get().getHyperParameters());
+        if (damaged.isEmpty()) {
+          return new Entry(job, state, epoch, Action.SKIP, "completed");
+        }
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
@@ -160,6 +170,12 @@ public final class ResumePlan {
       }
       String why = lease.isEmpty() ? "lease free"
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
+      if (state.equals(JobState.COMPLETED.name())) {
+        // which older checkpoint verifies is for the resumed driver to find: it hashes them
+        return new Entry(job, state, epoch, Action.RESUME, finalCheckpointProblem(fs, job, conf,
+            spec.get().getHyperParameters()).orElseThrow() + "; " + why
+            + ", reopens it after its newest verified checkpoint");
+      }
       return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
           : ", continues after epoch " + epoch));
     } catch (IOException | RuntimeException e) {
@@ -189,16 +205,55 @@ public final class ResumePlan {
         + " or was moved; resume the job at " + named + ", or train a new job here");
   }
 
+  /**
+   * What is visibly wrong with the checkpoint of a completed job's final epoch ({@code train.epochs}
+   * of its {@code job.json}), if anything: it is not listed, its manifest does not parse, or a file
+   * it lists is missing or of another size. Empty when {@code job.json} names no epoch count.
+   */
+  static Optional<String> finalCheckpointProblem(FileSystem fs, Path job, Configuration conf,
+      io.epochal.params.HyperParameters stored) throws IOException {
+    Object epochs = stored.asMap().get(io.epochal.driver.config.JobKeys.EPOCHS);
+    if (!(epochs instanceof Number)) {
+      return Optional.empty();
+    }
+    long last = ((Number) epochs).longValue();
+    String prefix = "COMPLETED, but the checkpoint of its final epoch " + last;
+    Optional<CheckpointEntry> entry = entries(job, conf).stream().filter(e -> e.epoch() == last).findFirst();
+    if (entry.isEmpty()) {
+      return Optional.of(prefix + " is missing");
+    }
+    if (entry.get().manifest().isEmpty()) {
+      return Optional.of(prefix + " is damaged: " + entry.get().manifestProblem().orElse("no manifest"));
+    }
+    Path dir = new Path(entry.get().path());
+    for (io.epochal.checkpoint.ManifestFile f : entry.get().manifest().get().files()) {
+      Path file = new Path(dir, f.name());
+      if (!fs.exists(file)) {
+        return Optional.of(prefix + " is damaged: " + file + " is missing");
+      }
+      long size = fs.getFileStatus(file).getLen();
+      if (size != f.size()) {
+        return Optional.of(prefix + " is damaged: " + file + " has " + size + " bytes, its manifest lists "
+            + f.size());
+      }
+    }
+    return Optional.empty();
+  }
+
   private static long newestEpoch(Path job, Configuration conf) throws IOException {
+    List<CheckpointEntry> list = entries(job, conf);
+    for (int i = list.size() - 1; i >= 0; i--) {
+      if (list.get(i).manifest().isPresent()) {
+        return list.get(i).epoch();
+      }
+    }
+    return 0;
+  }
+
+  private static List<CheckpointEntry> entries(Path job, Configuration conf) throws IOException {
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toString())
         .optConfiguration(conf).build()) {
-      List<CheckpointEntry> list = store.list();
-      for (int i = list.size() - 1; i >= 0; i--) {
-        if (list.get(i).manifest().isPresent()) {
-          return list.get(i).epoch();
-        }
-      }
-      return 0;
+      return store.list();
     } catch (io.epochal.checkpoint.CheckpointException e) {
       throw new IOException(e.getMessage(), e);
     }

@@ -6,13 +6,14 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code epochal resume URI}: resumes a job from its latest valid checkpoint with its stored job
- * spec. With {@code --all}, URI is a root: every job under it that is not COMPLETED and whose
- * lease has expired (or is free) is resumed, each in its own child process.
+ * spec. With {@code --all}, URI is a root: every job under it that is not COMPLETED (or is, but its
+ * final checkpoint is missing or visibly damaged) and whose lease has expired (or is free) is
+ * resumed, each in its own child process.
  */
 @Command(name = "resume", mixinStandardHelpOptions = true,
     description = {"Resume a job from its latest valid checkpoint with its stored job spec.",
-        "With --all, resume every job under a root that is not COMPLETED and whose lease has expired or is "
-            + "free; each resume runs as a child process (this launcher, or --submit-template)."},
+        "With --all, resume every job under a root that is not COMPLETED (or whose final checkpoint is missing "
+            + "or damaged) and whose lease has expired or is free; each resume runs as a child process (this launcher, or --submit-template)."},
     footer = {"", "Examples:", "  epochal resume /jobs/mnist",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",

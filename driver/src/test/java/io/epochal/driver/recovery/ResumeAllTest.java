@@ -2,6 +2,11 @@ package io.epochal.driver.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.epochal.checkpoint.CheckpointContent;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.CommitGuard;
+import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.app.SparkTrainingLauncher;
 import io.epochal.driver.cli.EpochalCli;
@@ -11,6 +16,8 @@ import io.epochal.job.JobSpecStore;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -139,6 +146,60 @@ class ResumeAllTest {
     assertThat(one[0]).as(one[1] + one[2]).isEqualTo("2");
     assertThat(one[2]).contains("cannot resume").contains("e-copy").contains("e-original");
     assertThat(Files.exists(original)).isFalse();
+  }
+
+  /** A COMPLETED job of two epochs with both checkpoints committed. */
+  private Path completedWithCheckpoints(String name) throws Exception {
+    Path job = root.resolve(name);
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of(name, name, HyperParameters.builder().put("job.name", name)
+        .put("train.epochs", 2L).build()));
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toUri().toString()).build()) {
+      for (long epoch = 1; epoch <= 2; epoch++) {
+        store.commit(CheckpointContent.builder()
+            .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {2}, epoch, -epoch)).build())
+            .setManifest(CheckpointManifest.builder().setJobId(name).setEpoch(epoch).setModel("mlp", "1").build())
+            .build(), CommitGuard.NONE);
+      }
+    }
+    JobStateStore states = new JobStateStore(fs, dir);
+    states.transition(JobState.RUNNING, 1, "started");
+    states.transition(JobState.COMPLETED, 1, "completed");
+    return job;
+  }
+
+  private static Path epochDir(Path job, long epoch) {
+    return job.resolve("checkpoints").resolve(String.format("epoch-%06d", epoch));
+  }
+
+  @Test
+  void aCompletedJobWhoseFinalCheckpointIsDamagedOrGoneIsResumedAndReopened() throws Exception {
+    completedWithCheckpoints("f-intact");
+    Path truncated = completedWithCheckpoints("g-truncated");
+    try (var files = Files.list(epochDir(truncated, 2))) {
+      Path data = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).findFirst()
+          .orElseThrow();
+      Files.write(data, java.util.Arrays.copyOf(Files.readAllBytes(data), 8));
+    }
+    Path noManifest = completedWithCheckpoints("h-no-manifest");
+    Files.delete(epochDir(noManifest, 2).resolve("manifest.json"));
+    Path gone = completedWithCheckpoints("i-gone");
+    org.apache.hadoop.fs.FileUtil.fullyDelete(epochDir(gone, 2).toFile());
+
+    String[] r = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    List<String> lines = r[1].lines().toList();
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("f-intact").contains("COMPLETED").contains("SKIP")
+        .contains("completed"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("g-truncated").contains("RESUME")
+        .contains("COMPLETED, but the checkpoint of its final epoch 2 is damaged").contains("has 8 bytes")
+        .contains("lease free, reopens it after its newest verified checkpoint"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("h-no-manifest").contains("RESUME")
+        .contains("final epoch 2 is damaged").contains("reopens it"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("i-gone").contains("RESUME")
+        .contains("final epoch 2 is missing").contains("reopens it"));
+    assertThat(r[1]).contains("dry run: nothing started (5 to resume)");
   }
 
   @Test
