@@ -116,8 +116,8 @@ public final class JobKeys {
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names, or the name of one "
         + "array or ML vector column."));
     s.add(str(DATA_LABEL, "label", "Label column: class index in [0, data.classes) or numeric target."));
-    s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against; 0 = not "
-        + "checked beyond being a non-negative integer."));
+    s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against when the data "
+        + "is read (softmax_cross_entropy); 0 = the model's output count. More than the model predicts is refused."));
     s.add(lng(DATA_FEATURE_SIZE, 0L, 0.0, 1.0e9, "Features per row; 0 = taken from the first row (an array "
         + "column) or the number of named columns."));
     s.add(ParamSpec.builder(DATA_BAD_ROWS, ParamType.STRING).optDefault("fail").optAllowed("fail", "skip")

@@ -54,6 +54,13 @@ public final class DataOptions implements Serializable {
         .setWorkers(spec.workers()).build();
   }
 
+  /** These options with labels checked against {@code classes} classes (0 = not checked). */
+  public DataOptions withClasses(int classes) {
+    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
+        .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
+        .optSkipBadRows(skipBadRows).setWorkers(workers).build();
+  }
+
   /** The input path (any Hadoop URI). */
   public String path() {
     return path;

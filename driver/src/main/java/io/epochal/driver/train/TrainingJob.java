@@ -160,18 +160,43 @@ public final class TrainingJob {
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
-    LoadedDataset data = loadData();
+    long[] inputShape;
+    int outputSize;
+    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+        config.modelParams())) {
+      inputShape = model.inputShape();
+      outputSize = model.outputSize();
+    }
+    LoadedDataset data = loadData(outputSize);
     try {
-      checkFeatures(data);
+      checkFeatures(data, inputShape);
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
     }
   }
 
-  private LoadedDataset loadData() throws TrainingException {
+  /**
+   * Loads the data, checking class labels against the classes the model can predict: a label the
+   * loss cannot use makes its row bad when it is read (named by file and row, and counted or
+   * refused by {@code data.bad_rows}), not a task failure in some round that Spark retries for
+   * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is refused.
+   */
+  private LoadedDataset loadData(int outputSize) throws TrainingException {
+    DataOptions options = DataOptions.fromJobSpec(spec);
+    if (spec.classification()) {
+      if (options.classes() > outputSize) {
+        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, JobKeys.DATA_CLASSES + "=" + options.classes()
+            + " but model " + config.modelName() + " v" + config.modelVersion() + " predicts " + outputSize
+            + " classes; make the model's output hyperparameter (e.g. model.output_dim, model.classes) at least "
+            + options.classes() + ", or lower " + JobKeys.DATA_CLASSES, null);
+      }
+      if (options.classes() == 0) {
+        options = options.withClasses(outputSize);
+      }
+    }
     try {
-      return new DatasetLoader(spark.session()).load(DataOptions.fromJobSpec(spec));
+      return new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
     }
@@ -181,12 +206,7 @@ public final class TrainingJob {
    * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
    * fail the same way and the job would be retried for nothing.
    */
-  private void checkFeatures(LoadedDataset data) throws TrainingException {
-    long[] shape;
-    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
-        config.modelParams())) {
-      shape = model.inputShape();
-    }
+  private void checkFeatures(LoadedDataset data, long[] shape) throws TrainingException {
     long size = 1;
     for (long d : shape) {
       size *= d;

@@ -215,6 +215,34 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void labelsBeyondTheModelsOutputsAreBadRowsWhenReadAndWiderDataClassesIsRefused() throws Exception {
+    String data = tmp.resolve("labels").toUri().toString();
+    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(3).build()
+        .write(spark.session(), data, false);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("unchecked-labels-job").toString(), data);
+    keys.put("model.output_dim", Integer.toString(CLASSES - 1));
+    keys.put("data.classes", "0");
+    JobSpec unchecked = E2eFixtures.resolve(tmp, keys, new Configuration());
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(unchecked).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
+          assertThat(e.getMessage()).contains("label column 'label' holds class " + (CLASSES - 1)
+              + ", out of range [0, " + (CLASSES - 1) + ")").contains("model's output count").contains(".parquet");
+        });
+
+    keys.put("job.dir", tmp.resolve("wide-classes-job").toString());
+    keys.put("data.classes", Integer.toString(CLASSES));
+    JobSpec wide = E2eFixtures.resolve(tmp, keys, new Configuration());
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(wide).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
+          assertThat(e.getMessage()).contains("data.classes=" + CLASSES).contains("predicts " + (CLASSES - 1)
+              + " classes").contains("model.output_dim");
+        });
+  }
+
+  @Test
   void aChainOfRoundsOnOneWorkerEqualsTheRoundsRunOneSparkJobEach() {
     int batch = 8;
     TrainingConfig config = TrainingConfig.builder()
