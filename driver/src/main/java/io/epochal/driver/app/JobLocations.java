@@ -14,8 +14,11 @@ import org.apache.hadoop.fs.Path;
  * cluster this machine cannot reach. Two spellings are the same place when they agree after the
  * default file system fills in a missing scheme and authority, the host is lower-cased, HDFS's
  * default NameNode port (8020) fills in a missing port, a relative local path is resolved against
- * the working directory, and trailing slashes are dropped. (An HA nameservice and one of its
- * NameNodes' addresses stay different spellings.)
+ * the working directory, and trailing slashes are dropped. An HDFS NameNode's RPC address that the
+ * configuration lists for a nameservice ({@code dfs.nameservices} with
+ * {@code dfs.namenode.rpc-address.<ns>[.<nn>]}) is that nameservice, so {@code hdfs://ns1/jobs}
+ * and {@code hdfs://nn1.example.com:8020/jobs} agree when nn1 is one of ns1's NameNodes. Host names
+ * are not resolved: a NameNode's IP address and its host name stay different spellings.
  */
 final class JobLocations {
 
@@ -42,8 +45,14 @@ final class JobLocations {
     if (host != null) {
       host = host.toLowerCase(Locale.ROOT);
     }
-    if ("hdfs".equals(scheme) && host != null && port < 0) {
-      port = HDFS_DEFAULT_PORT;
+    if ("hdfs".equals(scheme) && host != null) {
+      String nameservice = nameservice(host, port, conf);
+      if (nameservice != null) {
+        host = nameservice;
+        port = -1;
+      } else if (port < 0) {
+        port = HDFS_DEFAULT_PORT;
+      }
     }
     String path = u.getPath();
     if ("file".equals(scheme) && !path.startsWith("/")) {
@@ -57,5 +66,35 @@ final class JobLocations {
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("'" + location + "' is not a usable location: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The configured nameservice (lower case) that {@code host} names, or whose NameNode RPC address
+   * is {@code host:port} (port 8020 when absent), or null.
+   */
+  private static String nameservice(String host, int port, Configuration conf) {
+    int p = port < 0 ? HDFS_DEFAULT_PORT : port;
+    for (String ns : conf.getTrimmedStrings("dfs.nameservices")) {
+      if (ns.equalsIgnoreCase(host)) {
+        return ns.toLowerCase(Locale.ROOT);
+      }
+      String[] namenodes = conf.getTrimmedStrings("dfs.ha.namenodes." + ns);
+      String[] keys = new String[Math.max(1, namenodes.length)];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = "dfs.namenode.rpc-address." + ns + (namenodes.length == 0 ? "" : "." + namenodes[i]);
+      }
+      for (String key : keys) {
+        String address = conf.getTrimmed(key);
+        if (address == null || address.isEmpty()) {
+          continue;
+        }
+        URI a = URI.create("hdfs://" + address);
+        int ap = a.getPort() < 0 ? HDFS_DEFAULT_PORT : a.getPort();
+        if (host.equalsIgnoreCase(a.getHost()) && p == ap) {
+          return ns.toLowerCase(Locale.ROOT);
+        }
+      }
+    }
+    return null;
   }
 }
