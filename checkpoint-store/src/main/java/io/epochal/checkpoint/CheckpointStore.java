@@ -57,7 +57,12 @@ public interface CheckpointStore extends Closeable {
   /** {@link #verify} for every published checkpoint, oldest first. */
   List<VerificationReport> verifyAll() throws CheckpointException;
 
-  /** Removes every {@code _tmp-*} directory (left by failed or killed commits); returns their paths. */
+  /**
+   * Removes every {@code _tmp-*} directory (left by failed or killed commits); returns their paths.
+   *
+   * @throws CheckpointException naming a directory that could not be fully removed (any others
+   *     attached as suppressed), after every other one was removed
+   */
   List<String> cleanTemporary() throws CheckpointException;
 
   /**

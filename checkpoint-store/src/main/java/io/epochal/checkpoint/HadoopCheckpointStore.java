@@ -195,11 +195,24 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public List<String> cleanTemporary() throws CheckpointException {
     List<String> removed = new ArrayList<>();
+    CheckpointException failed = null;
     for (FileStatus st : layout.list(fs)) {
       if (CheckpointLayout.isTemp(st.getPath().getName())) {
-        publisher.removeStale(st.getPath());
-        removed.add(st.getPath().toString());
+        try {
+          publisher.removeStale(st.getPath());
+          removed.add(st.getPath().toString());
+        } catch (CheckpointException e) {
+          // one directory that cannot be removed does not keep the others
+          if (failed == null) {
+            failed = e;
+          } else {
+            failed.addSuppressed(e);
+          }
+        }
       }
+    }
+    if (failed != null) {
+      throw failed;
     }
     return removed;
   }

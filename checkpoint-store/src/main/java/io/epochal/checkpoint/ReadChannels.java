@@ -36,7 +36,9 @@ final class ReadChannels {
 
   /** A channel over file {@code p} of {@code fs}; closing it closes the file. */
   static ReadableByteChannel open(FileSystem fs, Path p) throws IOException {
-    if (fs instanceof RawLocalFileSystem) {
+    // decided by the scheme, as everywhere in the store: a file system may extend the local one
+    // to serve other URIs
+    if (fs instanceof RawLocalFileSystem && "file".equals(fs.getUri().getScheme())) {
       try {
         return new ChunkedFileChannel(FileChannel.open(Paths.get(fs.makeQualified(p).toUri()), StandardOpenOption.READ));
       } catch (NoSuchFileException e) {

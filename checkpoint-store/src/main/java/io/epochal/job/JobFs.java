@@ -53,6 +53,7 @@ final class JobFs {
   private static final int READ_ATTEMPTS = 7;
   /** Wait before the second read attempt; doubled before each further one (3.15 s in all). */
   private static final long READ_BACKOFF_MS = 50;
+  private static final int REPLACE_ATTEMPTS = 10;
 
   private final FileSystem fs;
   private final boolean local;
@@ -209,7 +210,20 @@ final class JobFs {
       }
       return;
     }
-    fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
+    // Where an overwriting rename is a delete and a rename (object stores, file systems served
+    // through DelegateToFileSystem), a concurrent replace can recreate the target between the two:
+    // the rename then fails with FileAlreadyExistsException, and the next try replaces that file.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
+        return;
+      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        if (attempt == REPLACE_ATTEMPTS) {
+          throw new IOException("could not replace " + target + ": it was recreated by another writer on each of "
+              + REPLACE_ATTEMPTS + " attempts", e);
+        }
+      }
+    }
   }
 
   /**

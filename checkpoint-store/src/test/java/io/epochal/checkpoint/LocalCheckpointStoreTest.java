@@ -88,6 +88,30 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aTemporaryDirectoryThatCannotBeRemovedIsNamedAndTheOthersAreStillRemoved() throws Exception {
+    String dir = root.resolve("stuck-temp-job").toUri().toString();
+    RawLocalFileSystem stubborn = new RawLocalFileSystem() {
+      @Override
+      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
+        return !p.getName().endsWith("-stuck") && super.delete(p, recursive);
+      }
+    };
+    Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
+    for (String name : new String[] {"_tmp-epoch-000003-stuck", "_tmp-epoch-000004-free", "_tmp-epoch-000005-free"}) {
+      Files.createDirectories(checkpoints.resolve(name));
+      Files.writeString(checkpoints.resolve(name).resolve("model.safetensors"), "partial");
+    }
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stubborn).build()) {
+      assertThatThrownBy(s::cleanTemporary).isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("_tmp-epoch-000003-stuck").hasMessageContaining("cannot be removed")
+          .hasMessageContaining("remove it by hand");
+    }
+    try (Stream<Path> names = Files.list(checkpoints)) {
+      assertThat(names.map(p -> p.getFileName().toString())).containsExactly("_tmp-epoch-000003-stuck");
+    }
+  }
+
+  @Test
   void anEpochPublishedBetweenTheCheckAndTheRenameIsRefusedAsExisting() throws Exception {
     String dir = root.resolve("racing-job").toUri().toString();
     // exists() misses the published epoch 5, as when another writer renames it in just after the

@@ -1,0 +1,58 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The store on a file system that is neither local nor HDFS ({@link OtherSchemeFileSystem}): its
+ * files go through Hadoop's generic API and its publish through {@code FileContext}'s rename.
+ */
+class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
+
+  @TempDir
+  static Path root;
+
+  private static FileSystem fs;
+
+  @BeforeAll
+  static void openFs() throws IOException {
+    fs = OtherSchemeFileSystem.open();
+  }
+
+  @AfterAll
+  static void closeFs() throws IOException {
+    fs.close();
+  }
+
+  @Override
+  String newJobDir(String name) {
+    return OtherSchemeFileSystem.uri(root.resolve(name));
+  }
+
+  @Override
+  Configuration conf() {
+    return OtherSchemeFileSystem.register(new Configuration());
+  }
+
+  @Override
+  FileSystem fileSystem() {
+    return fs;
+  }
+
+  @Test
+  void checkpointsOfAnotherSchemeAreNamedWithItAndReadBack() throws Exception {
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    assertThat(store.checkpointsDir()).startsWith(OtherSchemeFileSystem.SCHEME + ":");
+    assertThat(store.latest().checkpoint()).hasValueSatisfying(c -> assertThat(c.manifest().epoch()).isEqualTo(2));
+    assertThat(Path.of(java.net.URI.create(jobDir).getPath(), "checkpoints", "epoch-000002", "manifest.json"))
+        .isRegularFile();
+  }
+}

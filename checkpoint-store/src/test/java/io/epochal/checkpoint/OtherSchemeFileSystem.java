@@ -1,0 +1,99 @@
+package io.epochal.checkpoint;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.DelegateToFileSystem;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Progressable;
+
+/**
+ * The local file system under a scheme of its own, {@value #SCHEME}: neither {@code file} nor
+ * {@code hdfs}, so the store and the job files take the code paths they take on every other file
+ * system (an object store's connector, viewfs, ...), against real files on the local disk.
+ * {@link #register} adds it to a configuration as a {@link FileSystem} and, for the store's
+ * renames, as a {@link org.apache.hadoop.fs.AbstractFileSystem}.
+ *
+ * <p>A create that must not overwrite is atomic here, as the job files expect of such file systems
+ * (an object store's conditional put, HDFS's create): Hadoop's local file system checks for the file
+ * and then opens it, so two writers could both create it.
+ */
+public class OtherSchemeFileSystem extends RawLocalFileSystem {
+
+  /** The scheme. */
+  public static final String SCHEME = "otherfs";
+
+  private static final URI NAME = URI.create(SCHEME + ":///");
+
+  /** {@code conf} with this file system registered for {@value #SCHEME} URIs. */
+  public static Configuration register(Configuration conf) {
+    conf.setClass("fs." + SCHEME + ".impl", OtherSchemeFileSystem.class, FileSystem.class);
+    conf.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
+    conf.set("fs.AbstractFileSystem." + SCHEME + ".impl", Afs.class.getName());
+    return conf;
+  }
+
+  /** A new instance of this file system (the caller closes it). */
+  public static FileSystem open() throws IOException {
+    return FileSystem.newInstance(NAME, register(new Configuration()));
+  }
+
+  /** The {@value #SCHEME} URI of a local directory. */
+  public static String uri(java.nio.file.Path local) {
+    return SCHEME + "://" + local.toAbsolutePath().toUri().getPath();
+  }
+
+  @Override
+  public URI getUri() {
+    return NAME;
+  }
+
+  @Override
+  public String getScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication, long blockSize,
+      Progressable progress) throws IOException {
+    claim(f, overwrite);
+    return super.create(f, true, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
+      short replication, long blockSize, Progressable progress) throws IOException {
+    claim(f, overwrite);
+    return super.create(f, permission, true, bufferSize, replication, blockSize, progress);
+  }
+
+  /** Creates {@code f} exclusively (open(2) with O_EXCL) unless overwriting is allowed. */
+  private void claim(Path f, boolean overwrite) throws IOException {
+    if (overwrite) {
+      return;
+    }
+    java.nio.file.Path file = pathToFile(f).toPath();
+    Files.createDirectories(file.getParent());
+    try {
+      Files.createFile(file);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException("File already exists: " + f);
+    }
+  }
+
+  /** The same file system for {@link org.apache.hadoop.fs.FileContext}. */
+  public static final class Afs extends DelegateToFileSystem {
+
+    /** Called by Hadoop through {@code fs.AbstractFileSystem.otherfs.impl}. */
+    public Afs(URI uri, Configuration conf) throws IOException, URISyntaxException {
+      super(uri, new OtherSchemeFileSystem(), conf, SCHEME, false);
+    }
+  }
+}

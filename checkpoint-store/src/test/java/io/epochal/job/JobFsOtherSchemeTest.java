@@ -1,0 +1,55 @@
+package io.epochal.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.OtherSchemeFileSystem;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Replacing a job file where an overwriting rename is a delete and a rename
+ * ({@link OtherSchemeFileSystem}, through {@code DelegateToFileSystem}, as on object stores).
+ */
+class JobFsOtherSchemeTest {
+
+  @TempDir java.nio.file.Path tmp;
+
+  @Test
+  void concurrentReplacesOfOneFileAllSucceedAndLeaveOneWholeVersion() throws Exception {
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      JobFs files = new JobFs(fs);
+      Path target = new Path(OtherSchemeFileSystem.uri(tmp), "lease.json");
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        List<Future<?>> writers = new ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+          String content = "writer " + w;
+          writers.add(pool.submit(() -> {
+            for (int i = 0; i < 40; i++) {
+              files.replace(target, (content + " version " + i).getBytes(StandardCharsets.UTF_8));
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : writers) {
+          f.get(); // a rename that lost the race to the other writer's would throw here
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      String last = new String(files.readIfExists(target).orElseThrow(), StandardCharsets.UTF_8);
+      assertThat(last).matches("writer [01] version 39");
+      try (var left = java.nio.file.Files.list(tmp)) {
+        assertThat(left.map(p -> p.getFileName().toString())).containsExactly("lease.json");
+      }
+    }
+  }
+}
