@@ -1,0 +1,110 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.checkpoint.CheckpointContent;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobLease;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job directory's lease checks around what a driver does after losing the lease. */
+class JobDirectoryTest {
+
+  @TempDir
+  Path tmp;
+
+  private JobSpec spec(Path jobDir) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.createDirectories(tmp.resolve("data")); // the spec names it; these tests read no rows
+    Files.write(file, List.of("job.name=lease-checks", "job.dir=" + jobDir.toUri(),
+        "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "data.classes=2", "model.name=mlp",
+        "model.input_dim=4", "model.output_dim=2", "train.epochs=3",
+        "checkpoint.keep_last=1", "checkpoint.keep_best=0", "lease.ttl_ms=60000"));
+    return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog())
+        .optHadoopConf(new Configuration()).build().resolve();
+  }
+
+  private static void commit(JobDirectory dir, long epoch) throws Exception {
+    dir.store().commit(CheckpointContent.builder()
+        .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, epoch)).build())
+        .setManifest(CheckpointManifest.builder().setJobId("lease-checks").setEpoch(epoch).setModel("mlp", "1")
+            .optMetric("train_loss", 1.0 / epoch).build())
+        .build(), dir.commitGuard());
+  }
+
+  /** Takes the lease over as a driver whose clock is past the current lease's expiry. */
+  private static void takeOver(Path jobDir) throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(jobDir.toUri()))
+        .optHolder("newer-driver").optClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(2))).build()
+        .acquire(2);
+  }
+
+  @Test
+  void retentionDeletesNothingOnceAnotherDriverHoldsTheLease() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener)) {
+      dir.start(false);
+      for (long e = 1; e <= 3; e++) {
+        commit(dir, e);
+      }
+      takeOver(jobDir);
+      dir.applyRetention(spec, listener);
+      CheckpointStore store = dir.store();
+      assertThat(store.list()).hasSize(3);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("retention skipped")
+          .contains("another driver holds the lease"));
+    }
+  }
+
+  @Test
+  void retentionRunsWhileThisDriverHoldsTheLease() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE)) {
+      dir.start(false);
+      for (long e = 1; e <= 3; e++) {
+        commit(dir, e);
+      }
+      dir.applyRetention(spec, TrainingListener.NONE);
+      assertThat(dir.store().list()).extracting(c -> c.epoch()).containsExactly(3L);
+    }
+  }
+
+  @Test
+  void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE)) {
+      dir.start(false);
+      dir.confirmLease();
+      takeOver(jobDir);
+      assertThatThrownBy(dir::confirmLease).isInstanceOfSatisfying(TrainingException.class,
+          e -> assertThat(e.reason()).isEqualTo(FailureReason.LEASE_LOST))
+          .hasMessageContaining("the new holder continues the job");
+    }
+  }
+}
