@@ -203,12 +203,19 @@ final class JobFs {
       fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
     } catch (UnsupportedFileSystemException e) {
       // No atomic overwrite for this scheme: delete, then rename. A reader may briefly find no
-      // file; every reader of these files treats "missing" as "not written yet".
-      fs.delete(target, false);
-      if (!fs.rename(tmp, target)) {
-        throw new IOException("could not rename " + tmp + " to " + target);
+      // file; every reader of these files treats "missing" as "not written yet". A concurrent
+      // replace can recreate the target between the two; the next try replaces that file.
+      for (int attempt = 1; attempt <= REPLACE_ATTEMPTS; attempt++) {
+        fs.delete(target, false);
+        if (fs.rename(tmp, target)) {
+          return;
+        }
+        if (!fs.exists(target)) {
+          break;
+        }
       }
-      return;
+      throw new IOException("could not rename " + tmp + " to " + target + "; check that " + target.getParent()
+          + " is writable");
     }
     // Where an overwriting rename is a delete and a rename (object stores, file systems served
     // through DelegateToFileSystem), a concurrent replace can recreate the target between the two:

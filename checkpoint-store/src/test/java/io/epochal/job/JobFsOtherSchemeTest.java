@@ -44,6 +44,7 @@ class JobFsOtherSchemeTest {
         }
       } finally {
         pool.shutdownNow();
+        pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
       }
       String last = new String(files.readIfExists(target).orElseThrow(), StandardCharsets.UTF_8);
       assertThat(last).matches("writer [01] version 39");

@@ -88,7 +88,12 @@ final class JobLocations {
         if (address == null || address.isEmpty()) {
           continue;
         }
-        URI a = URI.create("hdfs://" + address);
+        URI a;
+        try {
+          a = URI.create("hdfs://" + address);
+        } catch (IllegalArgumentException e) {
+          continue; // a malformed address names no place; HDFS itself reports it when used
+        }
         int ap = a.getPort() < 0 ? HDFS_DEFAULT_PORT : a.getPort();
         if (host.equalsIgnoreCase(a.getHost()) && p == ap) {
           return ns.toLowerCase(Locale.ROOT);

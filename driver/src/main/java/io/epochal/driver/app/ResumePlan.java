@@ -155,13 +155,18 @@ public final class ResumePlan {
       }
       Optional<JobStatus> status = new JobStateStore(fs, job).read();
       state = status.map(s -> s.getState().name()).orElse("NEW");
-      epoch = newestEpoch(job, conf);
+      List<CheckpointEntry> checkpoints = entries(job, conf);
+      epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
+      Optional<String> damaged = Optional.empty();
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
-        Optional<String> damaged = spec.isEmpty() ? Optional.empty()
-            : finalCheckpointProblem(fs, job, conf, spec.get().getHyperParameters());
+        damaged = spec.isEmpty() ? Optional.empty()
+            : finalCheckpointProblem(fs, checkpoints, spec.get().getHyperParameters());
         if (damaged.isEmpty()) {
           return new Entry(job, state, epoch, Action.SKIP, "completed");
         }
+        // the final epoch's checkpoint will not be used: show the newest one below it
+        epoch = newestEpoch(checkpoints, spec.get().getHyperParameters().getLong(
+            io.epochal.driver.config.JobKeys.EPOCHS));
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
@@ -170,10 +175,9 @@ public final class ResumePlan {
       }
       String why = lease.isEmpty() ? "lease free"
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
-      if (state.equals(JobState.COMPLETED.name())) {
+      if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them
-        return new Entry(job, state, epoch, Action.RESUME, finalCheckpointProblem(fs, job, conf,
-            spec.get().getHyperParameters()).orElseThrow() + "; " + why
+        return new Entry(job, state, epoch, Action.RESUME, damaged.get() + "; " + why
             + ", reopens it after its newest verified checkpoint");
       }
       return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
@@ -207,10 +211,11 @@ public final class ResumePlan {
 
   /**
    * What is visibly wrong with the checkpoint of a completed job's final epoch ({@code train.epochs}
-   * of its {@code job.json}), if anything: it is not listed, its manifest does not parse, or a file
-   * it lists is missing or of another size. Empty when {@code job.json} names no epoch count.
+   * of its {@code job.json}) among its listed {@code checkpoints}, if anything: it is not listed,
+   * its manifest does not parse, or a file it lists is missing or of another size. Empty when
+   * {@code job.json} names no epoch count.
    */
-  static Optional<String> finalCheckpointProblem(FileSystem fs, Path job, Configuration conf,
+  static Optional<String> finalCheckpointProblem(FileSystem fs, List<CheckpointEntry> checkpoints,
       io.epochal.params.HyperParameters stored) throws IOException {
     Object epochs = stored.asMap().get(io.epochal.driver.config.JobKeys.EPOCHS);
     if (!(epochs instanceof Number)) {
@@ -218,7 +223,7 @@ public final class ResumePlan {
     }
     long last = ((Number) epochs).longValue();
     String prefix = "COMPLETED, but the checkpoint of its final epoch " + last;
-    Optional<CheckpointEntry> entry = entries(job, conf).stream().filter(e -> e.epoch() == last).findFirst();
+    Optional<CheckpointEntry> entry = checkpoints.stream().filter(e -> e.epoch() == last).findFirst();
     if (entry.isEmpty()) {
       return Optional.of(prefix + " is missing");
     }
@@ -240,10 +245,10 @@ public final class ResumePlan {
     return Optional.empty();
   }
 
-  private static long newestEpoch(Path job, Configuration conf) throws IOException {
-    List<CheckpointEntry> list = entries(job, conf);
+  /** The newest epoch below {@code below} whose manifest parses, 0 if none. */
+  private static long newestEpoch(List<CheckpointEntry> list, long below) {
     for (int i = list.size() - 1; i >= 0; i--) {
-      if (list.get(i).manifest().isPresent()) {
+      if (list.get(i).epoch() < below && list.get(i).manifest().isPresent()) {
         return list.get(i).epoch();
       }
     }

@@ -117,7 +117,7 @@ public final class JobKeys {
         + "array or ML vector column."));
     s.add(str(DATA_LABEL, "label", "Label column: class index in [0, data.classes) or numeric target."));
     s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against when the data "
-        + "is read (softmax_cross_entropy); 0 = the model's output count. More than the model predicts is refused."));
+        + "is read (softmax_cross_entropy); 0 = the model's output count, which also bounds a larger value."));
     s.add(lng(DATA_FEATURE_SIZE, 0L, 0.0, 1.0e9, "Features per row; 0 = taken from the first row (an array "
         + "column) or the number of named columns."));
     s.add(ParamSpec.builder(DATA_BAD_ROWS, ParamType.STRING).optDefault("fail").optAllowed("fail", "skip")

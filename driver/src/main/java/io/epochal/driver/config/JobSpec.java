@@ -196,7 +196,7 @@ public final class JobSpec {
     return values.getString(JobKeys.DATA_LABEL);
   }
 
-  /** {@code data.classes}; 0 when not known. */
+  /** {@code data.classes}; 0 when not set (the model's output count then bounds the labels). */
   public int dataClasses() {
     return values.getInt(JobKeys.DATA_CLASSES);
   }

@@ -86,7 +86,7 @@ public final class DataOptions implements Serializable {
     return classification;
   }
 
-  /** Number of classes labels are checked against; 0 when unknown. */
+  /** Number of classes labels are checked against; 0 when they are only checked to be integers >= 0. */
   public int classes() {
     return classes;
   }

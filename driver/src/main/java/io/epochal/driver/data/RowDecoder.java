@@ -150,7 +150,7 @@ public final class RowDecoder implements Serializable {
       }
       if (classes > 0 && d >= classes) {
         return "label column '" + label + "' holds class " + (long) d + ", out of range [0, " + classes
-            + ") (data.classes, or the model's output count when data.classes is 0)";
+            + "): the classes the model predicts, or data.classes when that is fewer";
       }
     }
     out[featureSize] = (float) d;

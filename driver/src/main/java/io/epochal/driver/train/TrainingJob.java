@@ -180,20 +180,18 @@ public final class TrainingJob {
    * Loads the data, checking class labels against the classes the model can predict: a label the
    * loss cannot use makes its row bad when it is read (named by file and row, and counted or
    * refused by {@code data.bad_rows}), not a task failure in some round that Spark retries for
-   * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is refused.
+   * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is narrowed
+   * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
    */
   private LoadedDataset loadData(int outputSize) throws TrainingException {
     DataOptions options = DataOptions.fromJobSpec(spec);
-    if (spec.classification()) {
+    if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
       if (options.classes() > outputSize) {
-        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, JobKeys.DATA_CLASSES + "=" + options.classes()
-            + " but model " + config.modelName() + " v" + config.modelVersion() + " predicts " + outputSize
-            + " classes; make the model's output hyperparameter (e.g. model.output_dim, model.classes) at least "
-            + options.classes() + ", or lower " + JobKeys.DATA_CLASSES, null);
+        listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " but model " + config.modelName() + " v"
+            + config.modelVersion() + " predicts " + outputSize + " classes: labels are checked against [0, "
+            + outputSize + "), and a row with a larger one is bad (data.bad_rows)");
       }
-      if (options.classes() == 0) {
-        options = options.withClasses(outputSize);
-      }
+      options = options.withClasses(outputSize);
     }
     try {
       return new DatasetLoader(spark.session()).load(options);

@@ -56,11 +56,12 @@ class ResumeConfCheckTest {
   @Test
   void aNameNodeAddressOfAConfiguredNameserviceIsThatNameservice() {
     org.apache.hadoop.conf.Configuration ha = new org.apache.hadoop.conf.Configuration(false);
-    ha.set("dfs.nameservices", "prod, single");
     ha.set("dfs.ha.namenodes.prod", "nn1,nn2");
     ha.set("dfs.namenode.rpc-address.prod.nn1", "nn1.example.com:8020");
     ha.set("dfs.namenode.rpc-address.prod.nn2", "nn2.example.com:9000");
     ha.set("dfs.namenode.rpc-address.single", "solo.example.com");
+    ha.set("dfs.nameservices", "prod, single, broken");
+    ha.set("dfs.namenode.rpc-address.broken", "bad host:80 80");
     assertThat(JobLocations.samePlace("hdfs://prod/jobs/a", "hdfs://NN1.example.com/jobs/a", ha)).isTrue();
     assertThat(JobLocations.samePlace("hdfs://PROD/jobs/a", "hdfs://nn2.example.com:9000/jobs/a/", ha)).isTrue();
     assertThat(JobLocations.samePlace("hdfs://single/jobs/a", "hdfs://solo.example.com:8020/jobs/a", ha)).isTrue();

@@ -18,6 +18,7 @@ import io.epochal.driver.train.RoundRunner;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingListener;
 import io.epochal.driver.train.TrainingOutcome;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventType;
@@ -215,7 +216,7 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
-  void labelsBeyondTheModelsOutputsAreBadRowsWhenReadAndWiderDataClassesIsRefused() throws Exception {
+  void labelsBeyondTheModelsOutputsAreBadRowsWhenReadWhateverDataClassesSays() throws Exception {
     String data = tmp.resolve("labels").toUri().toString();
     DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(3).build()
         .write(spark.session(), data, false);
@@ -228,18 +229,27 @@ class LocalTrainingEndToEndTest {
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
           assertThat(e.getMessage()).contains("label column 'label' holds class " + (CLASSES - 1)
-              + ", out of range [0, " + (CLASSES - 1) + ")").contains("model's output count").contains(".parquet");
+              + ", out of range [0, " + (CLASSES - 1) + ")").contains("the classes the model predicts").contains(".parquet");
         });
 
     keys.put("job.dir", tmp.resolve("wide-classes-job").toString());
     keys.put("data.classes", Integer.toString(CLASSES));
     JobSpec wide = E2eFixtures.resolve(tmp, keys, new Configuration());
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(wide).setSpark(spark).build().run())
+    List<String> warnings = new java.util.ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(wide).setSpark(spark).optListener(listener).build().run())
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
-          assertThat(e.getMessage()).contains("data.classes=" + CLASSES).contains("predicts " + (CLASSES - 1)
-              + " classes").contains("model.output_dim");
+          assertThat(e.getMessage()).contains("holds class " + (CLASSES - 1) + ", out of range [0, " + (CLASSES - 1)
+              + ")");
         });
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("data.classes=" + CLASSES)
+        .contains("predicts " + (CLASSES - 1) + " classes").contains("checked against [0, " + (CLASSES - 1) + ")"));
   }
 
   @Test

@@ -192,7 +192,8 @@ class ResumeAllTest {
     List<String> lines = r[1].lines().toList();
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("f-intact").contains("COMPLETED").contains("SKIP")
         .contains("completed"));
-    assertThat(lines).anySatisfy(l -> assertThat(l).contains("g-truncated").contains("RESUME")
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s+RESUME .*")
+        .contains("RESUME")
         .contains("COMPLETED, but the checkpoint of its final epoch 2 is damaged").contains("has 8 bytes")
         .contains("lease free, reopens it after its newest verified checkpoint"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("h-no-manifest").contains("RESUME")
