@@ -56,12 +56,7 @@ public final class DatasetLoader {
    */
   public LoadedDataset load(DataOptions o) throws BadInputException {
     Dataset<Row> df = reader(withFixedSplits(spark), o).load(o.path());
-    List<String> columns = Arrays.asList(df.columns());
-    for (String c : o.features()) {
-      requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
-    }
-    requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
-    boolean arrayColumn = o.features().size() == 1 && isArrayLike(df.schema().apply(o.features().get(0)).dataType());
+    boolean arrayColumn = checkColumns(df, o);
     int featureSize = featureSize(df, o, arrayColumn);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
@@ -102,6 +97,28 @@ public final class DatasetLoader {
         .persist(StorageLevel.MEMORY_AND_DISK());
     shards.count();
     return new LoadedDataset(shards, good, bad, featureSize, workers);
+  }
+
+  /**
+   * The features per row of the input, from its schema and at most its first row, without reading
+   * the rest: the checks a job makes before its job directory is written.
+   *
+   * @throws ConfigException when a named column is missing or the feature size disagrees with the
+   *     data
+   */
+  public int featureSize(DataOptions o) {
+    Dataset<Row> df = reader(spark, o).load(o.path());
+    return featureSize(df, o, checkColumns(df, o));
+  }
+
+  /** Checks that the named columns exist; whether the features are one array-like column. */
+  private static boolean checkColumns(Dataset<Row> df, DataOptions o) {
+    List<String> columns = Arrays.asList(df.columns());
+    for (String c : o.features()) {
+      requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
+    }
+    requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
+    return o.features().size() == 1 && isArrayLike(df.schema().apply(o.features().get(0)).dataType());
   }
 
   /**

@@ -98,6 +98,11 @@ final class JobDirectory implements AutoCloseable {
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
   }
 
+  /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
+  boolean hasSpec() throws IOException {
+    return fs.exists(io.epochal.job.JobPaths.jobSpec(dir));
+  }
+
   /**
    * Whether the job already finished every epoch: {@code job.json} is checked first (a different
    * spec is refused with its diff), then the state file is read. Takes no lease.

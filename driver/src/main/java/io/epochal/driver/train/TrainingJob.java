@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.BadInputException;
@@ -75,6 +76,11 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
+      if (!dir.hasSpec()) {
+        // a new job: a spec that cannot read its data must not be written, since job.json never changes
+        checkFeatures(new DatasetLoader(spark.session()).featureSize(DataOptions.fromJobSpec(spec)),
+            modelInputShape());
+      }
       boolean reopen = false;
       if (dir.alreadyCompleted()) {
         Optional<TrainingOutcome> done = completed(dir);
@@ -160,16 +166,14 @@ public final class TrainingJob {
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
-    long[] inputShape;
     int outputSize;
     try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
         config.modelParams())) {
-      inputShape = model.inputShape();
       outputSize = model.outputSize();
     }
     LoadedDataset data = loadData(outputSize);
     try {
-      checkFeatures(data, inputShape);
+      checkFeatures(data.featureSize(), modelInputShape());
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
@@ -197,6 +201,17 @@ public final class TrainingJob {
       return new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    } catch (ConfigException e) {
+      // the stored spec cannot change: for this job the data no longer fits it (a new job's
+      // columns and feature size were checked before its job directory was written)
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+  }
+
+  private long[] modelInputShape() {
+    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+        config.modelParams())) {
+      return model.inputShape();
     }
   }
 
@@ -204,13 +219,13 @@ public final class TrainingJob {
    * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
    * fail the same way and the job would be retried for nothing.
    */
-  private void checkFeatures(LoadedDataset data, long[] shape) throws TrainingException {
+  private void checkFeatures(int featureSize, long[] shape) throws TrainingException {
     long size = 1;
     for (long d : shape) {
       size *= d;
     }
-    if (data.featureSize() != size) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + data.featureSize()
+    if (featureSize != size) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
           + " features per row (" + JobKeys.DATA_FEATURES + ") but model " + config.modelName() + " v"
           + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
           + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "

@@ -213,6 +213,28 @@ class LocalTrainingEndToEndTest {
           assertThat(e.getMessage()).contains("the data has " + FEATURES + " features per row")
               .contains("takes " + (FEATURES + 4) + " per sample").contains("model.input_dim");
         });
+    assertThat(tmp.resolve("misfit-job")).as("nothing written: the spec can be fixed in place").doesNotExist();
+  }
+
+  @Test
+  void aNewJobNamingAMissingColumnIsRefusedBeforeItsJobDirectoryIsWritten() throws Exception {
+    String data = tmp.resolve("columns").toUri().toString();
+    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(4).build()
+        .write(spark.session(), data, false);
+    Path jobDir = tmp.resolve("typo-job");
+    Map<String, String> keys = E2eFixtures.jobKeys(jobDir.toString(), data);
+    keys.put("data.features", "featurs");
+    JobSpec typo = E2eFixtures.resolve(tmp, keys, new Configuration());
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(typo).setSpark(spark).build().run())
+        .isInstanceOf(io.epochal.driver.config.ConfigException.class)
+        .hasMessageContaining("data.features names column 'featurs'").hasMessageContaining("[features, label]");
+    assertThat(jobDir).doesNotExist();
+
+    keys.put("data.features", "features");
+    keys.put("train.epochs", "1");
+    JobSpec fixed = E2eFixtures.resolve(tmp, keys, new Configuration());
+    assertThat(TrainingJob.builder().setSpec(fixed).setSpark(spark).build().run().epochs()).isEqualTo(1);
   }
 
   @Test
