@@ -204,7 +204,9 @@ public final class TrainingJob {
     } catch (ConfigException e) {
       // the stored spec cannot change: for this job the data no longer fits it (a new job's
       // columns and feature size were checked before its job directory was written)
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDir()
+          + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new job.dir)",
+          e);
     }
   }
 

@@ -217,6 +217,27 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void fewerRowsThanWorkersFailsTheJobAsBadInputSayingItsSpecStays() throws Exception {
+    String data = tmp.resolve("few-rows").toUri().toString();
+    DataGenerator.builder().optRows(3).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5).build()
+        .write(spark.session(), data, false);
+    Path jobDir = tmp.resolve("too-many-workers-job");
+    Map<String, String> keys = E2eFixtures.jobKeys(jobDir.toString(), data);
+    keys.put("train.workers", "4");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
+          assertThat(e.getMessage()).contains("has 3 usable rows").contains("fewer than train.workers=4")
+              .contains("keeps the spec it started with");
+        });
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    assertThat(E2eFixtures.state(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())))
+        .hasValueSatisfying(st -> assertThat(st.getState()).isEqualTo(io.epochal.job.JobState.FAILED));
+  }
+
+  @Test
   void aNewJobNamingAMissingColumnIsRefusedBeforeItsJobDirectoryIsWritten() throws Exception {
     String data = tmp.resolve("columns").toUri().toString();
     DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(4).build()
