@@ -181,10 +181,19 @@ public final class ResumePlan {
             + ", reopens it after its newest verified checkpoint");
       }
       return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
-          : ", continues after epoch " + epoch));
+          : ", continues after epoch " + epoch) + lastFailure(status));
     } catch (IOException | RuntimeException e) {
       return new Entry(job, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
+  }
+
+  /** For a FAILED job, how its last run ended (its first line, shortened): a resume may end so again. */
+  private static String lastFailure(Optional<JobStatus> status) {
+    if (status.isEmpty() || status.get().getState() != JobState.FAILED || status.get().getReason() == null) {
+      return "";
+    }
+    String reason = status.get().getReason().lines().findFirst().orElse("");
+    return reason.isEmpty() ? "" : "; last run: " + (reason.length() > 160 ? reason.substring(0, 157) + "..." : reason);
   }
 
   /**

@@ -93,7 +93,8 @@ class ResumeAllTest {
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("c-expired").contains("RESUME")
         .contains("lease of driver-of-c-expired expired at"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("d-failed").contains("FAILED").contains("RESUME")
-        .contains("lease free"));
+        .contains("lease free").contains("; last run: failed"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).contains("c-expired").doesNotContain("last run"));
     assertThat(r[1]).doesNotContain("not-a-job").contains("dry run: nothing started (2 to resume)");
   }
 
