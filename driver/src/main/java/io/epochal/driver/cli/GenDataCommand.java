@@ -1,9 +1,10 @@
 package io.epochal.driver.cli;
 
+import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.data.DataGenerator;
-import java.util.concurrent.Callable;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -71,6 +72,10 @@ final class GenDataCommand implements Callable<Integer> {
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
     String path = LauncherCommand.qualify(out, cli.options()).toString();
+    if (!overwrite && exists(path)) {
+      throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose another"
+          + " OUT");
+    }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
       gen.write(running.get(), path, overwrite);
@@ -84,5 +89,14 @@ final class GenDataCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("wrote %d rows (%d features, %d classes, seed %d) as %s to %s%n", rows,
         features, classes, seed, format, path);
     return ExitCodes.OK;
+  }
+
+  private boolean exists(String path) {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    try {
+      return p.getFileSystem(cli.options().hadoopConfiguration()).exists(p);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot check whether " + path + " exists: " + e.getMessage(), e);
+    }
   }
 }

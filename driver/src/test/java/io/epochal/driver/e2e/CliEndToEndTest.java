@@ -51,6 +51,18 @@ class CliEndToEndTest {
   }
 
   @Test
+  void genDataOntoExistingDataIsRefusedUnlessOverwriting() throws Exception {
+    CliRun again = CliRun.of("gen-data", data, "--rows", "16", "--master", MASTER);
+    assertThat(again.code).as("%s", again).isEqualTo(2);
+    assertThat(again.err).contains("already exists").contains("--overwrite");
+    Path copy = tmp.resolve("regenerated");
+    java.nio.file.Files.createDirectories(copy);
+    CliRun replaced = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(replaced.code).as("%s", replaced).isZero();
+    assertThat(replaced.out).contains("wrote 16 rows");
+  }
+
+  @Test
   void resumeAfterTheNewestCheckpointEndsBitIdenticalToAnUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
