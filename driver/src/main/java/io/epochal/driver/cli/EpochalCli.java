@@ -142,13 +142,31 @@ public final class EpochalCli implements Callable<Integer> {
       code = ExitCodes.INTERNAL;
       what = "internal error: " + ex.getClass().getName() + ": ";
     }
-    err.println("epochal: " + what + String.valueOf(ex.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " "));
+    String hint = code == ExitCodes.IO_ERROR && unreachable(ex) ? "; the file system is unreachable: check that it"
+        + " is running and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the"
+        + " command again (a job continues from its newest checkpoint)" : "";
+    err.println("epochal: " + what + oneLine(ex.getMessage()) + hint);
     if (verbose) {
       StringWriter trace = new StringWriter();
       ex.printStackTrace(new PrintWriter(trace));
       err.print(trace);
     }
     return code;
+  }
+
+  private static String oneLine(String message) {
+    return String.valueOf(message).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+  }
+
+  /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
+  private static boolean unreachable(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+          || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Reports the version of the application jar. */

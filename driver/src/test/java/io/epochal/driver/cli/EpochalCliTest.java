@@ -117,6 +117,20 @@ class EpochalCliTest {
   }
 
   @Test
+  void anUnreachableFileSystemIsNamedAsSuchWithWhatToCheck() {
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(null, null).handle(new IOException("Call From vm/127.0.0.1 to nn:8020 failed on"
+        + " connection exception", new java.net.ConnectException("Connection refused")), new PrintWriter(err, true));
+    assertThat(code).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(err.toString()).contains("I/O error: Call From").contains("the file system is unreachable")
+        .contains("host and port");
+
+    StringWriter other = new StringWriter();
+    new EpochalCli(null, null).handle(new IOException("disk full"), new PrintWriter(other, true));
+    assertThat(other.toString()).contains("I/O error: disk full").doesNotContain("unreachable");
+  }
+
+  @Test
   void missingJobFileIsAConfigurationError() {
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("nope.properties").toString());
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);
