@@ -142,9 +142,9 @@ public final class EpochalCli implements Callable<Integer> {
       code = ExitCodes.INTERNAL;
       what = "internal error: " + ex.getClass().getName() + ": ";
     }
-    String hint = code == ExitCodes.IO_ERROR && unreachable(ex) ? "; the file system is unreachable: check that it"
-        + " is running and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the"
-        + " command again (a job continues from its newest checkpoint)" : "";
+    String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
+        + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
+        + " again (a job continues from its newest checkpoint)" : "";
     err.println("epochal: " + what + oneLine(ex.getMessage()) + hint);
     if (verbose) {
       StringWriter trace = new StringWriter();
@@ -160,7 +160,8 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
   private static boolean unreachable(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
       if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
           || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException) {
         return true;

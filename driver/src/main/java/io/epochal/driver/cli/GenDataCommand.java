@@ -64,7 +64,7 @@ final class GenDataCommand implements Callable<Integer> {
   boolean overwrite;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     if (!layout.equals("array") && !layout.equals("columns")) {
       throw new IllegalArgumentException("--layout '" + layout + "' is not array or columns; use one of those");
     }
@@ -91,12 +91,8 @@ final class GenDataCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  private boolean exists(String path) {
+  private boolean exists(String path) throws java.io.IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    try {
-      return p.getFileSystem(cli.options().hadoopConfiguration()).exists(p);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot check whether " + path + " exists: " + e.getMessage(), e);
-    }
+    return p.getFileSystem(cli.options().hadoopConfiguration()).exists(p);
   }
 }

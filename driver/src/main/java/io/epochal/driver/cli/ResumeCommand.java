@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 @Command(name = "resume", mixinStandardHelpOptions = true,
     description = {"Resume a job from its latest valid checkpoint with its stored job spec.",
         "With --all, resume every job under a root that is not COMPLETED (or whose final checkpoint is missing "
-            + "or damaged) and whose lease has expired or is free; each resume runs as a child process (this launcher, or --submit-template)."},
+            + "or damaged) and whose lease has expired or is free; each resume runs as a child process (this "
+            + "launcher, or --submit-template)."},
     footer = {"", "Examples:", "  epochal resume /jobs/mnist",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",

@@ -20,7 +20,8 @@ public interface TrainingLauncher {
 
   /**
    * Resumes every job under {@code root} that is not COMPLETED (or is, with its final checkpoint
-   * missing or visibly damaged) and whose lease has expired or is free, or with {@link ResumeAllRequest#dryRun()} prints the plan only.
+   * missing or visibly damaged) and whose lease has expired or is free, or with
+   * {@link ResumeAllRequest#dryRun()} prints the plan only.
    */
   default int resumeAll(URI root, ResumeAllRequest request, CliOptions options) throws Exception {
     throw new UnsupportedOperationException("resume --all is not supported by " + getClass().getName());

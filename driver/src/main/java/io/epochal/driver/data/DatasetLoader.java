@@ -99,18 +99,6 @@ public final class DatasetLoader {
     return new LoadedDataset(shards, good, bad, featureSize, workers);
   }
 
-  /**
-   * The features per row of the input, from its schema and at most its first row, without reading
-   * the rest: the checks a job makes before its job directory is written.
-   *
-   * @throws ConfigException when a named column is missing or the feature size disagrees with the
-   *     data
-   */
-  public int featureSize(DataOptions o) {
-    Dataset<Row> df = reader(spark, o).load(o.path());
-    return featureSize(df, o, checkColumns(df, o));
-  }
-
   /** Checks that the named columns exist; whether the features are one array-like column. */
   private static boolean checkColumns(Dataset<Row> df, DataOptions o) {
     List<String> columns = Arrays.asList(df.columns());

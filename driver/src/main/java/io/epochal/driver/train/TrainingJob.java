@@ -52,6 +52,10 @@ public final class TrainingJob {
   private final TrainingListener listener;
   private final Configuration hadoopConf;
   private final TrainingConfig config;
+  private ModelShape modelShape;
+  /** A new job's data, loaded before its job directory was written; used by the first attempt. */
+  private LoadedDataset preloaded;
+  private boolean preloadPending;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -77,9 +81,9 @@ public final class TrainingJob {
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
       if (!dir.hasSpec()) {
-        // a new job: a spec that cannot read its data must not be written, since job.json never changes
-        checkFeatures(new DatasetLoader(spark.session()).featureSize(DataOptions.fromJobSpec(spec)),
-            modelInputShape());
+        // a new job: its data is loaded and checked before job.json is written, since job.json never
+        // changes and a spec that does not fit the data must stay fixable in place
+        preloaded = newJobData();
       }
       boolean reopen = false;
       if (dir.alreadyCompleted()) {
@@ -110,6 +114,11 @@ public final class TrainingJob {
               + "; reloading the newest verified checkpoint in " + failures.nextBackoffMs() + " ms");
           failures.backoff();
         }
+      }
+    } finally {
+      if (preloaded != null) {
+        preloaded.unpersist(); // not used: the job was completed or leased by another driver
+        preloaded = null;
       }
     }
   }
@@ -166,18 +175,41 @@ public final class TrainingJob {
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
-    int outputSize;
-    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
-        config.modelParams())) {
-      outputSize = model.outputSize();
-    }
-    LoadedDataset data = loadData(outputSize);
+    LoadedDataset data = preloaded != null ? preloaded : loadData();
+    preloaded = null; // a retry reads the data again
     try {
-      checkFeatures(data.featureSize(), modelInputShape());
+      checkFeatures(data.featureSize());
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
     }
+  }
+
+  /**
+   * The data of a job whose directory holds no {@code job.json} yet, loaded and checked against the
+   * model; a failure says that nothing was written.
+   */
+  private LoadedDataset newJobData() throws TrainingException {
+    LoadedDataset data;
+    preloadPending = true;
+    try {
+      data = loadData();
+    } catch (TrainingException e) {
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDir()
+          + ": fix the data or the spec and train again)", e.getCause());
+    } catch (ConfigException e) {
+      throw new ConfigException(e.key(), e.getMessage() + " (nothing was written to " + spec.jobDir() + ")");
+    } finally {
+      preloadPending = false;
+    }
+    try {
+      checkFeatures(data.featureSize());
+    } catch (TrainingException e) {
+      data.unpersist();
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDir()
+          + ")", null);
+    }
+    return data;
   }
 
   /**
@@ -187,7 +219,8 @@ public final class TrainingJob {
    * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is narrowed
    * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
    */
-  private LoadedDataset loadData(int outputSize) throws TrainingException {
+  private LoadedDataset loadData() throws TrainingException {
+    int outputSize = modelShape().outputs;
     DataOptions options = DataOptions.fromJobSpec(spec);
     if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
       if (options.classes() > outputSize) {
@@ -202,18 +235,35 @@ public final class TrainingJob {
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
     } catch (ConfigException e) {
-      // the stored spec cannot change: for this job the data no longer fits it (a new job's
-      // columns and feature size were checked before its job directory was written)
+      if (preloadPending) {
+        throw e; // a new job: a configuration error, and nothing is written
+      }
+      // the stored spec cannot change: for this job the data no longer fits it
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDir()
           + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new job.dir)",
           e);
     }
   }
 
-  private long[] modelInputShape() {
-    try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
-        config.modelParams())) {
-      return model.inputShape();
+  /** The model's input shape and output count, from one instance built once. */
+  private ModelShape modelShape() {
+    if (modelShape == null) {
+      try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+          config.modelParams())) {
+        modelShape = new ModelShape(model.inputShape(), model.outputSize());
+      }
+    }
+    return modelShape;
+  }
+
+  /** What the data must fit. */
+  private static final class ModelShape {
+    final long[] input;
+    final int outputs;
+
+    ModelShape(long[] input, int outputs) {
+      this.input = input;
+      this.outputs = outputs;
     }
   }
 
@@ -221,7 +271,8 @@ public final class TrainingJob {
    * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
    * fail the same way and the job would be retried for nothing.
    */
-  private void checkFeatures(int featureSize, long[] shape) throws TrainingException {
+  private void checkFeatures(int featureSize) throws TrainingException {
+    long[] shape = modelShape().input;
     long size = 1;
     for (long d : shape) {
       size *= d;

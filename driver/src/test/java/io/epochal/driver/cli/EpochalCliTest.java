@@ -122,8 +122,13 @@ class EpochalCliTest {
     int code = new EpochalCli(null, null).handle(new IOException("Call From vm/127.0.0.1 to nn:8020 failed on"
         + " connection exception", new java.net.ConnectException("Connection refused")), new PrintWriter(err, true));
     assertThat(code).isEqualTo(ExitCodes.IO_ERROR);
-    assertThat(err.toString()).contains("I/O error: Call From").contains("the file system is unreachable")
+    assertThat(err.toString()).contains("I/O error: Call From").contains("a file system is unreachable")
         .contains("host and port");
+
+    StringWriter unknown = new StringWriter();
+    assertThat(new EpochalCli(null, null).handle(new IllegalArgumentException(
+        new java.net.UnknownHostException("down-nn")), new PrintWriter(unknown, true))).isEqualTo(ExitCodes.USAGE);
+    assertThat(unknown.toString()).contains("down-nn").contains("a file system is unreachable");
 
     StringWriter other = new StringWriter();
     new EpochalCli(null, null).handle(new IOException("disk full"), new PrintWriter(other, true));

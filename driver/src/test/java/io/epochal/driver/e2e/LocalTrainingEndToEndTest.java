@@ -217,7 +217,7 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
-  void fewerRowsThanWorkersFailsTheJobAsBadInputSayingItsSpecStays() throws Exception {
+  void fewerRowsThanWorkersRefusesANewJobWritingNothingAndFailsAStartedOneAsBadInput() throws Exception {
     String data = tmp.resolve("few-rows").toUri().toString();
     DataGenerator.builder().optRows(3).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5).build()
         .write(spark.session(), data, false);
@@ -227,13 +227,22 @@ class LocalTrainingEndToEndTest {
     JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
 
     assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOf(io.epochal.driver.config.ConfigException.class)
+        .hasMessageContaining("has 3 usable rows").hasMessageContaining("fewer than train.workers=4")
+        .hasMessageContaining("nothing was written");
+    assertThat(jobDir).doesNotExist();
+
+    // the same spec in a job directory a driver already started (its data has shrunk since)
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    new io.epochal.job.JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
+        spec.toHyperParameters()));
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
-          assertThat(e.getMessage()).contains("has 3 usable rows").contains("fewer than train.workers=4")
-              .contains("keeps the spec it started with");
+          assertThat(e.getMessage()).contains("fewer than train.workers=4").contains("keeps the spec it started with");
         });
-    FileSystem fs = FileSystem.getLocal(new Configuration());
-    assertThat(E2eFixtures.state(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())))
+    assertThat(E2eFixtures.state(fs, dir))
         .hasValueSatisfying(st -> assertThat(st.getState()).isEqualTo(io.epochal.job.JobState.FAILED));
   }
 
@@ -272,7 +281,8 @@ class LocalTrainingEndToEndTest {
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
           assertThat(e.getMessage()).contains("label column 'label' holds class " + (CLASSES - 1)
-              + ", out of range [0, " + (CLASSES - 1) + ")").contains("the classes the model predicts").contains(".parquet");
+              + ", out of range [0, " + (CLASSES - 1) + ")").contains("the classes the model predicts")
+              .contains(".parquet");
         });
 
     keys.put("job.dir", tmp.resolve("wide-classes-job").toString());
