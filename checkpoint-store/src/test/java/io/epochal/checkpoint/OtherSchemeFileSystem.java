@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.DelegateToFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -31,6 +33,22 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   public static final String SCHEME = "otherfs";
 
   private static final URI NAME = URI.create(SCHEME + ":///");
+
+  /** Directories whose listing fails (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> failListing = p -> false;
+
+  /**
+   * Makes every listing of a directory that {@code which} accepts fail with an IOException, in
+   * every instance, until {@link #clearFaults()}.
+   */
+  public static void failListingOf(Predicate<Path> which) {
+    failListing = which;
+  }
+
+  /** Ends every injected fault. */
+  public static void clearFaults() {
+    failListing = p -> false;
+  }
 
   /** {@code conf} with this file system registered for {@value #SCHEME} URIs. */
   public static Configuration register(Configuration conf) {
@@ -72,6 +90,14 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       short replication, long blockSize, Progressable progress) throws IOException {
     claim(f, overwrite);
     return super.create(f, permission, true, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FileStatus[] listStatus(Path f) throws IOException {
+    if (failListing.test(f)) {
+      throw new IOException("injected fault: cannot list " + f);
+    }
+    return super.listStatus(f);
   }
 
   /** Creates {@code f} exclusively (open(2) with O_EXCL) unless overwriting is allowed. */
