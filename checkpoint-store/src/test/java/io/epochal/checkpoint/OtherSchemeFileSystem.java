@@ -34,8 +34,13 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
 
   private static final URI NAME = URI.create(SCHEME + ":///");
 
+  /** Instances initialized and not yet closed, in this JVM. */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN = new java.util.concurrent.atomic.AtomicInteger();
+
   /** Directories whose listing fails (fault injection; every instance shares it). */
   private static volatile Predicate<Path> failListing = p -> false;
+
+  private boolean closed;
 
   /**
    * Makes every listing of a directory that {@code which} accepts fail with an IOException, in
@@ -61,6 +66,11 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   /** A new instance of this file system (the caller closes it). */
   public static FileSystem open() throws IOException {
     return FileSystem.newInstance(NAME, register(new Configuration()));
+  }
+
+  /** How many instances are open (initialized and not closed) in this JVM. */
+  public static int openInstances() {
+    return OPEN.get();
   }
 
   /** The {@value #SCHEME} URI of a local directory. */
@@ -90,6 +100,21 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       short replication, long blockSize, Progressable progress) throws IOException {
     claim(f, overwrite);
     return super.create(f, permission, true, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public void initialize(URI uri, Configuration conf) throws IOException {
+    super.initialize(uri, conf);
+    OPEN.incrementAndGet();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      OPEN.decrementAndGet();
+    }
+    super.close();
   }
 
   @Override
