@@ -50,9 +50,21 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     failListing = which;
   }
 
+  /** Files whose writes fail, also through streams opened before (fault injection). */
+  private static volatile Predicate<Path> failWrites = p -> false;
+
+  /**
+   * Makes every write to a file that {@code which} accepts fail with an IOException, in every
+   * instance and every stream already open, until {@link #clearFaults()}.
+   */
+  public static void failWritesTo(Predicate<Path> which) {
+    failWrites = which;
+  }
+
   /** Ends every injected fault. */
   public static void clearFaults() {
     failListing = p -> false;
+    failWrites = p -> false;
   }
 
   /** {@code conf} with this file system registered for {@value #SCHEME} URIs. */
@@ -92,14 +104,37 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication, long blockSize,
       Progressable progress) throws IOException {
     claim(f, overwrite);
-    return super.create(f, true, bufferSize, replication, blockSize, progress);
+    return faulty(f, super.create(f, true, bufferSize, replication, blockSize, progress));
   }
 
   @Override
   public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
       short replication, long blockSize, Progressable progress) throws IOException {
     claim(f, overwrite);
-    return super.create(f, permission, true, bufferSize, replication, blockSize, progress);
+    return faulty(f, super.create(f, permission, true, bufferSize, replication, blockSize, progress));
+  }
+
+  /** {@code out}, failing its writes while {@link #failWritesTo} accepts {@code f}. */
+  private FSDataOutputStream faulty(Path f, FSDataOutputStream out) throws IOException {
+    return new FSDataOutputStream(new java.io.FilterOutputStream(out) {
+      @Override
+      public void write(int b) throws IOException {
+        check();
+        out.write(b);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        check();
+        out.write(b, off, len);
+      }
+
+      private void check() throws IOException {
+        if (failWrites.test(f)) {
+          throw new IOException("injected fault: cannot write " + f);
+        }
+      }
+    }, statistics);
   }
 
   @Override

@@ -57,7 +57,7 @@ class OtherSchemeEndToEndTest {
   }
 
   @Test
-  void aJobTrainsThereAndARetentionThatCannotRunAfterACommitIsOnlyAWarning() throws Exception {
+  void aJobTrainsThereAndRetentionOrEventsFailingAfterACommitAreOnlyWarnings() throws Exception {
     String data = tmp.resolve("data").toUri().toString();
     DataGenerator.builder().optRows(256).optFeatures(FEATURES).optClasses(CLASSES).optSeed(8).build()
         .write(spark.session(), data, false);
@@ -72,8 +72,10 @@ class OtherSchemeEndToEndTest {
     TrainingListener listener = new TrainingListener() {
       @Override
       public void committed(int epoch, String path, long bytes, long millis) {
-        // from the first publish on, the checkpoints directory cannot be listed: retention fails
+        // from the first publish on, the checkpoints directory cannot be listed (retention fails)
+        // and the event history cannot be written
         OtherSchemeFileSystem.failListingOf(p -> p.getName().equals("checkpoints"));
+        OtherSchemeFileSystem.failWritesTo(p -> p.getParent().getName().equals("events"));
       }
 
       @Override
@@ -87,6 +89,8 @@ class OtherSchemeEndToEndTest {
 
     assertThat(outcome.epochs()).isEqualTo(3);
     assertThat(warnings).filteredOn(w -> w.contains("is committed, but retention could not run")).hasSize(3);
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("cannot append to the event history")
+        .contains("injected fault"));
     try (CheckpointStore store = E2eFixtures.store(jobDir, conf)) {
       assertThat(E2eFixtures.checkpointEpochs(store)).as("keep_last=1 could not delete anything")
           .containsExactly(1L, 2L, 3L);
