@@ -90,11 +90,11 @@ final class CheckpointPublisher {
         return false;
       }
       Path manifest = new Path(dir, CheckpointManifest.FILE_NAME);
-      if (!fs.delete(manifest, false) && fs.exists(manifest)) {
+      if (!deleteFully(manifest, false)) {
         throw new CheckpointException(epoch, dir.toString(), "its manifest cannot be deleted; nothing was removed");
       }
       writer.syncLocalDir(dir);
-      if (!fs.delete(dir, true) && fs.exists(dir)) {
+      if (!deleteFully(dir, true)) {
         // a directory without a manifest: list() and verify() report it as damaged until it is gone
         throw new CheckpointException(epoch, dir.toString(), "was not fully deleted: its manifest is gone but"
             + " some of its files remain; remove the directory by hand");
@@ -112,7 +112,7 @@ final class CheckpointPublisher {
   /** Removes a stale temporary directory (of a commit that died); a failure names it. */
   void removeStale(Path tmp) throws CheckpointException {
     try {
-      if (!fs.delete(tmp, true) && fs.exists(tmp)) {
+      if (!deleteFully(tmp, true)) {
         throw new IOException("some of its files could not be deleted");
       }
     } catch (IOException e) {
@@ -122,10 +122,18 @@ final class CheckpointPublisher {
     LOG.info("removed temporary checkpoint directory {}", tmp);
   }
 
+  /**
+   * Deletes {@code p}; whether it is gone. A delete that returns false may have removed part of a
+   * directory, or found nothing to remove.
+   */
+  private boolean deleteFully(Path p, boolean recursive) throws IOException {
+    return fs.delete(p, recursive) || !fs.exists(p);
+  }
+
   /** Removes a failed commit's temporary directory; a failure to do so is added to {@code failure}. */
   void removeTemp(Path tmp, Throwable failure) {
     try {
-      if (fs.exists(tmp) && !fs.delete(tmp, true) && fs.exists(tmp)) {
+      if (!deleteFully(tmp, true)) {
         throw new IOException(tmp + " could not be fully deleted; remove it by hand or with cleanTemporary()");
       }
     } catch (IOException | RuntimeException e) {

@@ -77,6 +77,9 @@ final class JobFs {
   boolean createExclusive(Path path, byte[] content) throws IOException {
     Path dir = path.getParent();
     fs.mkdirs(dir);
+    if (!local && !"hdfs".equals(fs.getUri().getScheme())) {
+      return createInPlace(path, content);
+    }
     Path tmp = new Path(dir, "_tmp-" + path.getName() + "-" + UUID.randomUUID());
     try {
       if (local) {
@@ -90,9 +93,6 @@ final class JobFs {
         }
         syncLocalDir(dir);
         return true;
-      }
-      if (!"hdfs".equals(fs.getUri().getScheme())) {
-        return createInPlace(path, content);
       }
       try (FSDataOutputStream out = fs.create(tmp, false)) {
         out.write(content);
@@ -131,8 +131,8 @@ final class JobFs {
     try {
       if (local) {
         Files.deleteIfExists(toLocal(tmp));
-      } else if (fs.exists(tmp)) {
-        fs.delete(tmp, false);
+      } else {
+        fs.delete(tmp, false); // false when it is not there
       }
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete temporary file {}", tmp, e);
@@ -191,9 +191,7 @@ final class JobFs {
         renameOverwrite(tmp, target);
       }
     } finally {
-      if (fs.exists(tmp)) {
-        fs.delete(tmp, false);
-      }
+      fs.delete(tmp, false); // false when the rename moved it
     }
   }
 

@@ -23,7 +23,6 @@ public final class JobSpecStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobSpecStore.class);
   static final ObjectMapper MAPPER = new ObjectMapper();
-  private static final long WAIT_FOR_OTHER_WRITER_NANOS = 10_000_000_000L;
 
   private final JobFs fs;
   private final Path file;

@@ -49,6 +49,17 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     return fs;
   }
 
+  /** A local file system whose delete returns false, deleting nothing, where {@code refuse} says so. */
+  private static RawLocalFileSystem refusingDeletes(
+      java.util.function.BiPredicate<org.apache.hadoop.fs.Path, Boolean> refuse) {
+    return new RawLocalFileSystem() {
+      @Override
+      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
+        return !refuse.test(p, recursive) && super.delete(p, recursive);
+      }
+    };
+  }
+
   @Test
   void localStoreWritesNoChecksumSideFiles() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
@@ -72,12 +83,7 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     String dir = root.resolve("undeletable-job").toUri().toString();
     // the local file system's recursive delete returns false when some files stay (a busy NFS
     // file, a permission problem); here it deletes nothing but the manifest
-    RawLocalFileSystem stubborn = new RawLocalFileSystem() {
-      @Override
-      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
-        return recursive ? false : super.delete(p, recursive);
-      }
-    };
+    RawLocalFileSystem stubborn = refusingDeletes((p, recursive) -> recursive);
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stubborn).build()) {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
@@ -90,12 +96,7 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   @Test
   void aTemporaryDirectoryThatCannotBeRemovedIsNamedAndTheOthersAreStillRemoved() throws Exception {
     String dir = root.resolve("stuck-temp-job").toUri().toString();
-    RawLocalFileSystem stubborn = new RawLocalFileSystem() {
-      @Override
-      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
-        return !p.getName().endsWith("-stuck") && super.delete(p, recursive);
-      }
-    };
+    RawLocalFileSystem stubborn = refusingDeletes((p, recursive) -> p.getName().endsWith("-stuck"));
     Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
     for (String name : new String[] {"_tmp-epoch-000003-stuck", "_tmp-epoch-000004-free", "_tmp-epoch-000005-free"}) {
       Files.createDirectories(checkpoints.resolve(name));

@@ -26,9 +26,13 @@ final class JobLocations {
 
   private JobLocations() {}
 
-  /** Whether {@code a} and {@code b} name the same place. */
+  /** Whether {@code a} and {@code b} name the same place; an unusable location is no place. */
   static boolean samePlace(String a, String b, Configuration conf) {
-    return canonical(a, conf).equals(canonical(b, conf));
+    try {
+      return canonical(a, conf).equals(canonical(b, conf));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** {@code location} in the form described above. */

@@ -38,7 +38,7 @@ final class ResumeConfCheck {
     given.forEach((key, value) -> {
       Object was = stored.asMap().get(key);
       boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
-      if (location && was != null ? !samePlace(was.toString(), value, conf) : !same(was, value)) {
+      if (location && was != null ? !JobLocations.samePlace(was.toString(), value, conf) : !same(was, value)) {
         diff.add(key + ": " + (was == null ? "(not set)" : was) + " -> " + value);
       }
     });
@@ -46,15 +46,6 @@ final class ResumeConfCheck {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
           + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join("\n  ", diff)
           + "\nremove them to resume the job as it is, or start a new job directory to train with them");
-    }
-  }
-
-  /** Whether two locations name the same place (the job stores them qualified). */
-  private static boolean samePlace(String was, String given, org.apache.hadoop.conf.Configuration conf) {
-    try {
-      return JobLocations.samePlace(was, given, conf);
-    } catch (IllegalArgumentException e) {
-      return false;
     }
   }
 

@@ -159,14 +159,17 @@ public final class ResumePlan {
       epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
       Optional<String> damaged = Optional.empty();
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
-        damaged = spec.isEmpty() ? Optional.empty()
-            : finalCheckpointProblem(fs, checkpoints, spec.get().getHyperParameters());
+        Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
+            .orElse(null);
+        // without an epoch count in job.json the final checkpoint is unknown: trust COMPLETED
+        if (epochs instanceof Number) {
+          damaged = finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue());
+        }
         if (damaged.isEmpty()) {
           return new Entry(job, state, epoch, Action.SKIP, "completed");
         }
         // the final epoch's checkpoint will not be used: show the newest one below it
-        epoch = newestEpoch(checkpoints, spec.get().getHyperParameters().getLong(
-            io.epochal.driver.config.JobKeys.EPOCHS));
+        epoch = newestEpoch(checkpoints, ((Number) epochs).longValue());
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
@@ -207,30 +210,20 @@ public final class ResumePlan {
     if (named == null) {
       return Optional.empty();
     }
-    try {
-      if (JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
-        return Optional.empty();
-      }
-    } catch (IllegalArgumentException e) {
-      // an unusable job.dir cannot be this directory
+    if (JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
+      return Optional.empty();
     }
     return Optional.of("its job.json belongs to the job at " + named + " (job.dir): this directory is a copy"
         + " or was moved; resume the job at " + named + ", or train a new job here");
   }
 
   /**
-   * What is visibly wrong with the checkpoint of a completed job's final epoch ({@code train.epochs}
-   * of its {@code job.json}) among its listed {@code checkpoints}, if anything: it is not listed,
-   * its manifest does not parse, or a file it lists is missing or of another size. Empty when
-   * {@code job.json} names no epoch count.
+   * What is visibly wrong with the checkpoint of a completed job's final epoch {@code last} among its
+   * listed {@code checkpoints}, if anything: it is not listed, its manifest does not parse, or a
+   * file it lists is missing or of another size.
    */
-  static Optional<String> finalCheckpointProblem(FileSystem fs, List<CheckpointEntry> checkpoints,
-      io.epochal.params.HyperParameters stored) throws IOException {
-    Object epochs = stored.asMap().get(io.epochal.driver.config.JobKeys.EPOCHS);
-    if (!(epochs instanceof Number)) {
-      return Optional.empty();
-    }
-    long last = ((Number) epochs).longValue();
+  static Optional<String> finalCheckpointProblem(FileSystem fs, List<CheckpointEntry> checkpoints, long last)
+      throws IOException {
     String prefix = "COMPLETED, but the checkpoint of its final epoch " + last;
     Optional<CheckpointEntry> entry = checkpoints.stream().filter(e -> e.epoch() == last).findFirst();
     if (entry.isEmpty()) {
@@ -242,10 +235,12 @@ public final class ResumePlan {
     Path dir = new Path(entry.get().path());
     for (io.epochal.checkpoint.ManifestFile f : entry.get().manifest().get().files()) {
       Path file = new Path(dir, f.name());
-      if (!fs.exists(file)) {
+      long size;
+      try {
+        size = fs.getFileStatus(file).getLen();
+      } catch (java.io.FileNotFoundException e) {
         return Optional.of(prefix + " is damaged: " + file + " is missing");
       }
-      long size = fs.getFileStatus(file).getLen();
       if (size != f.size()) {
         return Optional.of(prefix + " is damaged: " + file + " has " + size + " bytes, its manifest lists "
             + f.size());

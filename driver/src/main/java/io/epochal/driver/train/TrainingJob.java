@@ -55,7 +55,6 @@ public final class TrainingJob {
   private ModelShape modelShape;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
-  private boolean preloadPending;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -175,8 +174,18 @@ public final class TrainingJob {
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
-    LoadedDataset data = preloaded != null ? preloaded : loadData();
+    LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again
+    if (data == null) {
+      try {
+        data = loadData();
+      } catch (ConfigException e) {
+        // the stored spec cannot change: for this job the data no longer fits it
+        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDir()
+            + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
+            + " job.dir)", e);
+      }
+    }
     try {
       checkFeatures(data.featureSize());
       return epochs(dir, assembler, start, data);
@@ -191,7 +200,6 @@ public final class TrainingJob {
    */
   private LoadedDataset newJobData() throws TrainingException {
     LoadedDataset data;
-    preloadPending = true;
     try {
       data = loadData();
     } catch (TrainingException e) {
@@ -199,8 +207,6 @@ public final class TrainingJob {
           + ": fix the data or the spec and train again)", e.getCause());
     } catch (ConfigException e) {
       throw new ConfigException(e.key(), e.getMessage() + " (nothing was written to " + spec.jobDir() + ")");
-    } finally {
-      preloadPending = false;
     }
     try {
       checkFeatures(data.featureSize());
@@ -234,14 +240,6 @@ public final class TrainingJob {
       return new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
-    } catch (ConfigException e) {
-      if (preloadPending) {
-        throw e; // a new job: a configuration error, and nothing is written
-      }
-      // the stored spec cannot change: for this job the data no longer fits it
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDir()
-          + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new job.dir)",
-          e);
     }
   }
 

@@ -65,16 +65,26 @@ class LocalTrainingEndToEndTest {
     }
   }
 
+  /** {@code rows} generated rows of {@code FEATURES} features in {@code tmp/name}; their URI. */
+  private String data(String name, int rows, long seed) {
+    String data = tmp.resolve(name).toUri().toString();
+    DataGenerator.builder().optRows(rows).optFeatures(FEATURES).optClasses(CLASSES).optSeed(seed).build()
+        .write(spark.session(), data, false);
+    return data;
+  }
+
+  private static TrainingOutcome train(JobSpec spec) throws Exception {
+    return TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+  }
+
   @Test
   void threeEpochsLowerTheLossAndCommitOneVerifiedCheckpointPerEpoch() throws Exception {
-    String data = tmp.resolve("data").toUri().toString();
-    DataGenerator.builder().optRows(1024).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5).build()
-        .write(spark.session(), data, false);
+    String data = data("data", 1024, 5);
     Path jobDir = tmp.resolve("job");
     Configuration conf = new Configuration();
     JobSpec spec = E2eFixtures.resolve(tmp, E2eFixtures.jobKeys(jobDir.toString(), data), conf);
 
-    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    TrainingOutcome outcome = train(spec);
 
     assertThat(outcome.epochs()).isEqualTo(3);
     assertThat(outcome.resumedFrom()).isZero();
@@ -122,7 +132,7 @@ class LocalTrainingEndToEndTest {
         .containsPattern("layers\\.0\\.weight\\.exp_avg_sq\\s+F32\\s+\\[16, " + FEATURES + "\\]")
         .contains("probe.safetensors:");
 
-    TrainingOutcome again = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    TrainingOutcome again = train(spec);
     assertThat(again.resumedFrom()).as("a completed job trains nothing more").isEqualTo(3);
     assertThat(again.state()).isEqualTo(outcome.state());
     assertThat(E2eFixtures.events(fs, dir)).as("no new attempt").hasSize(events.size());
@@ -187,7 +197,7 @@ class LocalTrainingEndToEndTest {
     Configuration conf = new Configuration();
     JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
 
-    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    TrainingOutcome outcome = train(spec);
 
     assertThat(outcome.epochs()).isEqualTo(1);
     try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
@@ -200,14 +210,12 @@ class LocalTrainingEndToEndTest {
 
   @Test
   void dataThatDoesNotFitTheModelIsRefusedBeforeAnyRoundWithBothSizes() throws Exception {
-    String data = tmp.resolve("narrow").toUri().toString();
-    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(2).build()
-        .write(spark.session(), data, false);
+    String data = data("narrow", 64, 2);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("misfit-job").toString(), data);
     keys.put("model.input_dim", Integer.toString(FEATURES + 4));
     JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
 
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+    assertThatThrownBy(() -> train(spec))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
           assertThat(e.getMessage()).contains("the data has " + FEATURES + " features per row")
@@ -218,15 +226,13 @@ class LocalTrainingEndToEndTest {
 
   @Test
   void fewerRowsThanWorkersRefusesANewJobWritingNothingAndFailsAStartedOneAsBadInput() throws Exception {
-    String data = tmp.resolve("few-rows").toUri().toString();
-    DataGenerator.builder().optRows(3).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5).build()
-        .write(spark.session(), data, false);
+    String data = data("few-rows", 3, 5);
     Path jobDir = tmp.resolve("too-many-workers-job");
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir.toString(), data);
     keys.put("train.workers", "4");
     JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
 
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+    assertThatThrownBy(() -> train(spec))
         .isInstanceOf(io.epochal.driver.config.ConfigException.class)
         .hasMessageContaining("has 3 usable rows").hasMessageContaining("fewer than train.workers=4")
         .hasMessageContaining("nothing was written");
@@ -237,7 +243,7 @@ class LocalTrainingEndToEndTest {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
     new io.epochal.job.JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
         spec.toHyperParameters()));
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+    assertThatThrownBy(() -> train(spec))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
           assertThat(e.getMessage()).contains("fewer than train.workers=4").contains("keeps the spec it started with");
@@ -248,15 +254,13 @@ class LocalTrainingEndToEndTest {
 
   @Test
   void aNewJobNamingAMissingColumnIsRefusedBeforeItsJobDirectoryIsWritten() throws Exception {
-    String data = tmp.resolve("columns").toUri().toString();
-    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(4).build()
-        .write(spark.session(), data, false);
+    String data = data("columns", 64, 4);
     Path jobDir = tmp.resolve("typo-job");
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir.toString(), data);
     keys.put("data.features", "featurs");
     JobSpec typo = E2eFixtures.resolve(tmp, keys, new Configuration());
 
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(typo).setSpark(spark).build().run())
+    assertThatThrownBy(() -> train(typo))
         .isInstanceOf(io.epochal.driver.config.ConfigException.class)
         .hasMessageContaining("data.features names column 'featurs'").hasMessageContaining("[features, label]");
     assertThat(jobDir).doesNotExist();
@@ -264,20 +268,18 @@ class LocalTrainingEndToEndTest {
     keys.put("data.features", "features");
     keys.put("train.epochs", "1");
     JobSpec fixed = E2eFixtures.resolve(tmp, keys, new Configuration());
-    assertThat(TrainingJob.builder().setSpec(fixed).setSpark(spark).build().run().epochs()).isEqualTo(1);
+    assertThat(train(fixed).epochs()).isEqualTo(1);
   }
 
   @Test
   void labelsBeyondTheModelsOutputsAreBadRowsWhenReadWhateverDataClassesSays() throws Exception {
-    String data = tmp.resolve("labels").toUri().toString();
-    DataGenerator.builder().optRows(64).optFeatures(FEATURES).optClasses(CLASSES).optSeed(3).build()
-        .write(spark.session(), data, false);
+    String data = data("labels", 64, 3);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("unchecked-labels-job").toString(), data);
     keys.put("model.output_dim", Integer.toString(CLASSES - 1));
     keys.put("data.classes", "0");
     JobSpec unchecked = E2eFixtures.resolve(tmp, keys, new Configuration());
 
-    assertThatThrownBy(() -> TrainingJob.builder().setSpec(unchecked).setSpark(spark).build().run())
+    assertThatThrownBy(() -> train(unchecked))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
           assertThat(e.getMessage()).contains("label column 'label' holds class " + (CLASSES - 1)
