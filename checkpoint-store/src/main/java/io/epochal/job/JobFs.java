@@ -225,7 +225,8 @@ final class JobFs {
       } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
         if (attempt == REPLACE_ATTEMPTS) {
           throw new IOException("could not replace " + target + ": it was recreated by another writer on each of "
-              + REPLACE_ATTEMPTS + " attempts", e);
+              + REPLACE_ATTEMPTS + " attempts; check that no other driver runs this job ('epochal status "
+              + target.getParent() + "'), then run the command again", e);
         }
       }
     }
