@@ -27,6 +27,7 @@ public final class ChildDriver implements AutoCloseable {
   /** Children still running; killed by a shutdown hook if this JVM ends first (SIGTERM, Ctrl-C). */
   private static final Set<ChildDriver> LIVE = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean HOOKED = new AtomicBoolean();
+  private static final String CLI_MAIN = "io.epochal.driver.cli.EpochalCli";
 
   private final Process process;
   private final Path log;
@@ -43,8 +44,13 @@ public final class ChildDriver implements AutoCloseable {
    * {@code log}.
    */
   public static ChildDriver start(Path log, List<String> args) throws IOException {
+    return start(log, CLI_MAIN, args);
+  }
+
+  /** Starts {@code mainClass} with {@code args} in a child JVM as {@link #start(Path, List)} does. */
+  static ChildDriver start(Path log, String mainClass, List<String> args) throws IOException {
     checkNotNull(log, "log");
-    List<String> cmd = javaCommand();
+    List<String> cmd = javaCommand(mainClass);
     cmd.addAll(args);
     Files.createDirectories(log.toAbsolutePath().getParent());
     Files.writeString(log, "$ epochal " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
@@ -70,8 +76,8 @@ public final class ChildDriver implements AutoCloseable {
     LIVE.clear();
   }
 
-  /** The JVM, its flags and the main class, without the command's arguments. */
-  static List<String> javaCommand() {
+  /** The JVM, its flags and {@code mainClass}, without the command's arguments. */
+  static List<String> javaCommand(String mainClass) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -84,7 +90,7 @@ public final class ChildDriver implements AutoCloseable {
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.epochal.driver.cli.EpochalCli");
+    cmd.add(mainClass);
     return cmd;
   }
 
