@@ -106,16 +106,21 @@ public final class ClusterResume {
       for (ResumePlan.Entry job : jobs) {
         results.put(job, pool.submit(() -> runOne(job)));
       }
+      Map<ResumePlan.Entry, Integer> codes = new LinkedHashMap<>();
+      List<String> notStarted = new ArrayList<>();
+      for (Map.Entry<ResumePlan.Entry, Future<Integer>> e : results.entrySet()) {
+        try {
+          codes.put(e.getKey(), e.getValue().get());
+        } catch (java.util.concurrent.ExecutionException ex) {
+          notStarted.add("  " + e.getKey().jobDir().getName() + ": could not start: " + ex.getCause());
+          codes.put(e.getKey(), ExitCodes.INTERNAL);
+        }
+      }
       int failed = 0;
       out.println("resume summary:");
-      for (Map.Entry<ResumePlan.Entry, Future<Integer>> e : results.entrySet()) {
-        int code;
-        try {
-          code = e.getValue().get();
-        } catch (java.util.concurrent.ExecutionException ex) {
-          out.println("  " + e.getKey().jobDir().getName() + ": could not start: " + ex.getCause());
-          code = ExitCodes.INTERNAL;
-        }
+      notStarted.forEach(out::println);
+      for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
+        int code = e.getValue();
         if (code != 0) {
           failed++;
         }

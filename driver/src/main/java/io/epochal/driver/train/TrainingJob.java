@@ -55,6 +55,11 @@ public final class TrainingJob {
   private ModelShape modelShape;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
+  /**
+   * A reopened job's newest verified checkpoint, found (loaded, verified, probed) when its damaged
+   * final checkpoint was detected; used by the first attempt.
+   */
+  private ResumePoint reopenedFrom;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -136,6 +141,7 @@ public final class TrainingJob {
         listener.warning("job " + spec.jobDir() + " is COMPLETED, but its newest verified checkpoint is of epoch "
             + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs "
             + (last.completedEpochs() + 1) + "-" + spec.epochs() + " again");
+        reopenedFrom = last;
         return Optional.empty();
       }
       listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
@@ -160,8 +166,9 @@ public final class TrainingJob {
       listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
     }
     try {
-      start = ResumePoint.find(store, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion),
-          listener);
+      start = reopenedFrom != null ? reopenedFrom : ResumePoint.find(store, config, spec.toHyperParameters(),
+          CheckpointAssembler.versions(sparkVersion), listener);
+      reopenedFrom = null; // a retry looks for the newest verified checkpoint again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);

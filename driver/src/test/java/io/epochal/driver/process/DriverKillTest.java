@@ -113,6 +113,40 @@ class DriverKillTest {
     resumeAndCompare(job, "mid-epoch-" + seed + "-resume", resumedFrom);
   }
 
+  @Test
+  void aCompletedJobWhoseFinalCheckpointIsTruncatedIsRetrainedByResumeAllAndEndsBitIdenticalToUninterruptedRun()
+      throws Exception {
+    Path root = shared.resolve("resume-all");
+    JobDirWatch job = new JobDirWatch(root.resolve("truncated-final"));
+    cli.run("train-truncated-final", RUN_TIMEOUT, "train", writeSpec("truncated-final", job.dir()).toString())
+        .assertOk();
+    Path data;
+    try (var files = Files.list(job.manifest(EPOCHS).getParent())) {
+      data = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).findFirst().orElseThrow();
+    }
+    byte[] bytes = Files.readAllBytes(data);
+    Files.write(data, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+    EpochalCommands.Finished resumed = cli.run("resume-all", RUN_TIMEOUT, "resume", "--all", root.toString())
+        .assertOk();
+
+    assertThat(resumed.output()).contains("final epoch " + EPOCHS + " is damaged").contains("reopens it")
+        .contains("1 resumed, 0 failed");
+    String out = resumed.output();
+    assertThat(out.indexOf("resume summary:")).as("the summary follows the job's output:%n%s", out)
+        .isGreaterThan(out.indexOf("[truncated-final] trained " + EPOCHS + " epochs"));
+    assertThat(out.split("warning: skipping damaged checkpoint epoch " + EPOCHS, -1))
+        .as("the reopened job's checkpoints are searched (read, hashed, probed) once:%n%s", out).hasSize(2);
+    List<Long> resumes = job.events().stream().filter(e -> e.getType() == JobEventType.RESUMED)
+        .map(JobEvent::getEpoch).toList();
+    assertThat(resumes).as("epochs the resumes of %s started after", job).containsExactly(EPOCHS - 1L);
+    assertThat(job.status()).as("state of %s", job).hasValueSatisfying(
+        s -> assertThat(s.getState()).isEqualTo(JobState.COMPLETED));
+    assertThat(job.temporaryDirs()).as("temporary directories left in %s", job).isEmpty();
+    job.assertEveryCheckpointVerifies();
+    BitIdentical.assertSameTrainingState(reference, job.load(EPOCHS));
+  }
+
   /**
    * What a reader sees in the job directory right after a kill: only published checkpoints (a
    * {@code _tmp-*} directory the dead driver left is never listed); returns the newest valid epoch.
