@@ -5,8 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.Tensor;
 import java.io.IOException;
@@ -14,12 +13,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A parsed, fully validated safetensors header: the tensor entries in header order and the
@@ -31,11 +27,16 @@ final class SafetensorsHeader {
   /** Largest header accepted, as in the reference implementation. */
   static final long MAX_HEADER_BYTES = 100_000_000L;
 
-  private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxStringLength(Integer.MAX_VALUE).maxNestingDepth(64).build())
-      .build());
+  /**
+   * Strict duplicate detection (a name twice, at any level, is refused), no field-name
+   * canonicalization (it would keep every tensor name in a shared symbol table), Jackson's default
+   * limits on string length and number length.
+   */
+  private static final JsonFactory JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+      .build();
 
   /** One tensor's entry: name, dtype, shape and its byte range within the data section. */
   static final class Entry {
@@ -98,25 +99,30 @@ final class SafetensorsHeader {
    */
   static SafetensorsHeader parse(byte[] header, long dataLength, String file)
       throws SafetensorsFormatException {
+    return parse(header, dataLength, file, HeaderBudget.availableHeap());
+  }
+
+  /**
+   * As {@link #parse(byte[], long, String)}, refusing a header whose index would not fit in
+   * {@code availableHeap} bytes.
+   */
+  static SafetensorsHeader parse(byte[] header, long dataLength, String file, long availableHeap)
+      throws SafetensorsFormatException {
+    HeaderBudget.check(header, file, availableHeap);
     List<Entry> entries = new ArrayList<>();
     Map<String, String> metadata = new LinkedHashMap<>();
-    try (JsonParser p = MAPPER.createParser(header)) {
+    try (JsonParser p = JSON.createParser(header)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new SafetensorsFormatException(file, "header is not a JSON object");
       }
-      Set<String> seen = new HashSet<>();
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
-        if (!seen.add(name)) {
-          throw new SafetensorsFormatException(file, "header lists tensor '" + name + "' twice");
-        }
         p.nextToken();
-        JsonNode value = MAPPER.readTree(p);
         if (SafetensorsWriter.METADATA_KEY.equals(name)) {
-          readMetadata(value, metadata, file);
+          readMetadata(p, metadata, file);
         } else {
-          entries.add(readEntry(name, value, file));
+          entries.add(readEntry(name, p, file));
         }
       }
       if (t != JsonToken.END_OBJECT) {
@@ -141,42 +147,64 @@ final class SafetensorsHeader {
     return h;
   }
 
-  private static void readMetadata(JsonNode value, Map<String, String> out, String file)
-      throws SafetensorsFormatException {
-    if (!value.isObject()) {
+  /** Reads {@code __metadata__}, the parser at its value. */
+  private static void readMetadata(JsonParser p, Map<String, String> out, String file) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new SafetensorsFormatException(file, "__metadata__ is not a JSON object of strings");
     }
-    Iterator<Map.Entry<String, JsonNode>> it = value.fields();
-    while (it.hasNext()) {
-      Map.Entry<String, JsonNode> e = it.next();
-      if (!e.getValue().isTextual()) {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      JsonToken v = p.nextToken();
+      if (v != JsonToken.VALUE_STRING) {
         throw new SafetensorsFormatException(file,
-            "__metadata__ value of key '" + e.getKey() + "' is not a string: " + e.getValue());
+            "__metadata__ value of key '" + key + "' is not a string: " + describe(p));
       }
-      out.put(e.getKey(), e.getValue().textValue());
+      out.put(key, p.getText());
     }
   }
 
-  private static Entry readEntry(String name, JsonNode v, String file) throws SafetensorsFormatException {
+  /** Reads one tensor's entry, the parser at its value; unknown keys are skipped. */
+  private static Entry readEntry(String name, JsonParser p, String file) throws IOException {
     String where = "tensor '" + name + "'";
     if (name.isEmpty()) {
       throw new SafetensorsFormatException(file, "header has a tensor with an empty name");
     }
-    if (!v.isObject()) {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new SafetensorsFormatException(file, where + " is not a JSON object");
     }
-    JsonNode dt = v.get("dtype");
-    if (dt == null || !dt.isTextual()) {
+    String dtypeName = null;
+    long[] shape = null;
+    long[] offsets = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      p.nextToken();
+      switch (key) {
+        case "dtype" -> {
+          if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw new SafetensorsFormatException(file, where + " has no string 'dtype'");
+          }
+          dtypeName = p.getText();
+        }
+        case "shape" -> shape = longs(p, where, "shape", HeaderBudget.MAX_RANK, file);
+        case "data_offsets" -> offsets = longs(p, where, "data_offsets", 2, file);
+        default -> p.skipChildren();
+      }
+    }
+    if (dtypeName == null) {
       throw new SafetensorsFormatException(file, where + " has no string 'dtype'");
+    }
+    if (shape == null) {
+      throw new SafetensorsFormatException(file, where + " has no array 'shape'");
+    }
+    if (offsets == null) {
+      throw new SafetensorsFormatException(file, where + " has no array 'data_offsets'");
     }
     DType dtype;
     try {
-      dtype = DType.fromSafetensorsName(dt.textValue());
+      dtype = DType.fromSafetensorsName(dtypeName);
     } catch (IllegalArgumentException e) {
       throw new SafetensorsFormatException(file, where + " has " + e.getMessage(), e);
     }
-    long[] shape = longs(v.get("shape"), where, "shape", file);
-    long[] offsets = longs(v.get("data_offsets"), where, "data_offsets", file);
     if (offsets.length != 2 || offsets[1] < offsets[0]) {
       throw new SafetensorsFormatException(file, where + " has invalid data_offsets "
           + Arrays.toString(offsets) + "; expected [begin, end] with begin <= end");
@@ -201,21 +229,43 @@ final class SafetensorsHeader {
     return new Entry(name, dtype, shape, offsets[0], offsets[1]);
   }
 
-  private static long[] longs(JsonNode n, String where, String key, String file)
-      throws SafetensorsFormatException {
-    if (n == null || !n.isArray()) {
+  /** Reads an array of at most {@code max} non-negative 64-bit integers, the parser at its start. */
+  private static long[] longs(JsonParser p, String where, String key, int max, String file) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
       throw new SafetensorsFormatException(file, where + " has no array '" + key + "'");
     }
-    long[] out = new long[n.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonNode c = n.get(i);
-      if (!c.isIntegralNumber() || !c.canConvertToLong() || c.longValue() < 0) {
+    long[] out = new long[Math.min(max, 8)];
+    int n = 0;
+    JsonToken t;
+    while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+      if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+          || p.getLongValue() < 0) {
         throw new SafetensorsFormatException(file, where + " has a '" + key
-            + "' element that is not a non-negative 64-bit integer: " + c);
+            + "' element that is not a non-negative 64-bit integer: " + describe(p));
       }
-      out[i] = c.longValue();
+      if (n == max) {
+        throw new SafetensorsFormatException(file, where + " has more than " + max + " '" + key + "' elements"
+            + (max == HeaderBudget.MAX_RANK ? " (the most dimensions a tensor may have here)" : ""));
+      }
+      if (n == out.length) {
+        out = Arrays.copyOf(out, Math.min(max, out.length * 2));
+      }
+      out[n++] = p.getLongValue();
     }
-    return out;
+    return n == out.length ? out : Arrays.copyOf(out, n);
+  }
+
+  /** The current value for a message: a scalar's text, or what kind of structure it is. */
+  private static String describe(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.START_OBJECT) {
+      return "an object";
+    }
+    if (t == JsonToken.START_ARRAY) {
+      return "an array";
+    }
+    String text = p.getText();
+    return text.length() > 40 ? text.substring(0, 40) + "..." : text;
   }
 
   private void checkLayout(long dataLength, String file) throws SafetensorsFormatException {

@@ -1,6 +1,5 @@
 package io.epochal.tensor;
 
-import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
@@ -60,13 +59,10 @@ public final class Tensor {
     checkNotNull(bytes, "bytes");
     long[] s = checkShape(shape);
     long expected = byteSize(dtype, s);
-    checkArgument(
-        bytes.remaining() == expected,
-        "tensor of dtype %s and shape %s needs %s bytes but %s were given",
-        dtype,
-        Arrays.toString(s),
-        expected,
-        bytes.remaining());
+    if (bytes.remaining() != expected) { // the message is built only on failure: shapes may be long
+      throw new IllegalArgumentException("tensor of dtype " + dtype + " and shape " + Arrays.toString(s)
+          + " needs " + expected + " bytes but " + bytes.remaining() + " were given");
+    }
     ByteBuffer view = bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asReadOnlyBuffer();
     return new Tensor(dtype, s, view.order(ByteOrder.LITTLE_ENDIAN));
   }
@@ -134,8 +130,10 @@ public final class Tensor {
   private static long[] checkShape(long[] shape) {
     checkNotNull(shape, "shape");
     for (int i = 0; i < shape.length; i++) {
-      checkArgument(shape[i] >= 0, "shape %s has a negative dimension %s at index %s",
-          Arrays.toString(shape), shape[i], i);
+      if (shape[i] < 0) {
+        throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dimension "
+            + shape[i] + " at index " + i);
+      }
     }
     return shape.clone();
   }

@@ -155,6 +155,55 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void aShapeWithMoreThan64DimensionsIsRefusedNamingTheTensorWhile64AreRead() throws Exception {
+    String ones64 = "[" + "1,".repeat(63) + "1]";
+    String json64 = "{" + entry("deep", "U8", ones64, 0, 1) + "}";
+    assertThat(SafetensorsReader.read(new ByteArrayInputStream(file(json64, 1)), file(json64, 1).length, FILE)
+        .tensors().get("deep").shape()).hasSize(64);
+
+    // a hostile header's shape can be millions of dimensions long: refused at the 65th
+    String ones65 = "[" + "1,".repeat(100_000) + "1]";
+    assertRefused(file("{" + entry("deep", "U8", ones65, 0, 1) + "}", 1))
+        .hasMessageContaining("tensor 'deep'").hasMessageContaining("more than 64 'shape' elements");
+  }
+
+  @Test
+  void dataOffsetsWithMoreThanTwoNumbersAreRefused() throws Exception {
+    assertRefused(file("{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1,2]}}", 1))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("more than 2 'data_offsets' elements");
+  }
+
+  /** A well-formed header of {@code tensors} empty F32 tensors (about 50 bytes each). */
+  private static byte[] emptyTensorsHeader(int tensors) {
+    StringBuilder json = new StringBuilder("{");
+    for (int i = 0; i < tensors; i++) {
+      json.append(i == 0 ? "" : ",").append(entry(String.format("t%06d", i), "F32", "[0]", 0, 0));
+    }
+    return json.append("}").toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aHeaderListingMoreTensorsThanTheHeapCanIndexIsRefusedWithTheNumbersNotAnOutOfMemoryError() {
+    int tensors = 150_000;
+    byte[] header = emptyTensorsHeader(tensors);
+
+    assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, 64L << 20))
+        .isInstanceOf(SafetensorsFormatException.class)
+        .hasMessageStartingWith(FILE + ": ")
+        .hasMessageContaining("lists " + tensors + " tensors").hasMessageContaining("64 MiB are free")
+        .hasMessageContaining("larger heap");
+  }
+
+  @Test
+  void aLargeHeaderThatFitsTheHeapIsRead() throws Exception {
+    int tensors = 150_000;
+    byte[] header = emptyTensorsHeader(tensors);
+    assertThat(HeaderBudget.count(header).tensors).isEqualTo(tensors);
+
+    assertThat(SafetensorsHeader.parse(header, 0, FILE, 4L << 30).entries).hasSize(tensors);
+  }
+
+  @Test
   void formatExceptionIsACheckedIoException() {
     assertThat(new SafetensorsFormatException("f", "m")).isInstanceOf(java.io.IOException.class);
   }

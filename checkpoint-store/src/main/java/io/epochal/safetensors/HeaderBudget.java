@@ -1,0 +1,107 @@
+package io.epochal.safetensors;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+
+/**
+ * Bounds on what a safetensors header may make a reader allocate. A header may be up to 100 MB, and
+ * a well-formed one that lists millions of empty tensors, or strings tens of megabytes long, needs
+ * several times its own size in heap to index. Before such a header is parsed, one pass without
+ * allocation counts what it lists; if the index would not fit in the heap the JVM has free, the
+ * file is refused with the numbers and what to do, never with an {@link OutOfMemoryError}.
+ * Headers under {@value #SCAN_FROM_BYTES} bytes (every real checkpoint's) are not scanned.
+ */
+final class HeaderBudget {
+
+  /** The most dimensions a tensor may have. */
+  static final int MAX_RANK = 64;
+  /** Headers from this size on are scanned before they are parsed. */
+  static final int SCAN_FROM_BYTES = 1 << 20;
+  /** Below this estimate a header is never refused. */
+  static final long MIN_CHECKED_BYTES = 64L << 20;
+  /** Heap per tensor: its entry, name, duplicate check, tensor, buffer view and state-dict slot. */
+  static final long BYTES_PER_TENSOR = 640;
+  /** Heap per number (shape dimension or offset), kept in several arrays. */
+  static final long BYTES_PER_NUMBER = 24;
+
+  private static final JsonFactory SCAN = JsonFactory.builder()
+      .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
+
+  private HeaderBudget() {}
+
+  /** The heap this JVM can still allocate: its maximum minus what is in use now. */
+  static long availableHeap() {
+    Runtime rt = Runtime.getRuntime();
+    return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+  }
+
+  /**
+   * Refuses {@code header} if indexing it needs more than 80 % of {@code availableHeap}.
+   *
+   * @throws SafetensorsFormatException naming the file, what the header lists and what to do
+   */
+  static void check(byte[] header, String file, long availableHeap) throws SafetensorsFormatException {
+    if (header.length < SCAN_FROM_BYTES) {
+      return;
+    }
+    Counts c = count(header);
+    long need = c.estimate();
+    if (need >= MIN_CHECKED_BYTES && need > availableHeap / 5 * 4) {
+      throw new SafetensorsFormatException(file, "header of " + header.length + " bytes lists " + c.tensors
+          + " tensors with " + c.numbers + " shape and offset numbers and strings of up to " + c.longestString
+          + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)
+          + " MiB are free. Read it in a JVM with a larger heap (-Xmx, or spark.driver.memory / "
+          + "spark.executor.memory), or check where the file comes from");
+    }
+  }
+
+  /** What {@code header} lists, counted without keeping any of it; a malformed header counts up to its error. */
+  static Counts count(byte[] header) {
+    Counts c = new Counts();
+    int depth = 0;
+    try (JsonParser p = SCAN.createParser(header)) {
+      JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        switch (t) {
+          case START_OBJECT, START_ARRAY -> depth++;
+          case END_OBJECT, END_ARRAY -> depth--;
+          case FIELD_NAME -> {
+            if (depth == 1) {
+              c.tensors++;
+            }
+            c.string(p.getTextLength());
+          }
+          case VALUE_STRING -> c.string(p.getTextLength());
+          case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> c.numbers++;
+          default -> { }
+        }
+      }
+    } catch (IOException e) {
+      // the parse proper reports the error; what came before it is counted
+    }
+    return c;
+  }
+
+  /** Counts of one header. */
+  static final class Counts {
+    long tensors;
+    long numbers;
+    long stringChars;
+    long longestString;
+
+    void string(int length) {
+      stringChars += length;
+      longestString = Math.max(longestString, length);
+    }
+
+    /**
+     * Heap to index the header: per tensor and per number as above, every string kept (up to 2
+     * bytes per character) plus the parser's buffer for the longest one (2 bytes per character).
+     */
+    long estimate() {
+      return tensors * BYTES_PER_TENSOR + numbers * BYTES_PER_NUMBER + stringChars * 2 + longestString * 2;
+    }
+  }
+}
