@@ -1,6 +1,7 @@
 package io.epochal.driver.app;
 
 import io.epochal.driver.config.ModelCatalog;
+import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.worker.model.ModelFactory;
@@ -82,5 +83,10 @@ public final class RegistryModelCatalog implements ModelCatalog {
       }
     }
     return Optional.of(new ParamSpecs("schedule '" + name + "'", specs));
+  }
+
+  @Override
+  public Optional<String> unsetScheduleKey(String name, HyperParameters params) {
+    return LrSchedules.unsetRequiredKey(HyperParameters.builder().putAll(params).put("schedule", name).build());
   }
 }

@@ -4,6 +4,9 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import io.epochal.job.JobPaths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -72,9 +75,12 @@ final class GenDataCommand implements Callable<Integer> {
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
     String path = LauncherCommand.qualify(out, cli.options()).toString();
-    if (!overwrite && exists(path)) {
-      throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose another"
-          + " OUT");
+    if (exists(path)) {
+      if (!overwrite) {
+        throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose "
+            + "another OUT");
+      }
+      refuseJobs(path);
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
@@ -89,6 +95,30 @@ final class GenDataCommand implements Callable<Integer> {
     spec.commandLine().getOut().printf("wrote %d rows (%d features, %d classes, seed %d) as %s to %s%n", rows,
         features, classes, seed, format, path);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Refuses to overwrite a job directory or a directory holding job directories: {@code --overwrite}
+   * replaces data, and must never take a job's checkpoints with it.
+   */
+  private void refuseJobs(String path) throws java.io.IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
+    List<org.apache.hadoop.fs.Path> candidates = new ArrayList<>(List.of(p));
+    if (fs.getFileStatus(p).isDirectory()) {
+      for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(p)) {
+        if (child.isDirectory()) {
+          candidates.add(child.getPath());
+        }
+      }
+    }
+    for (org.apache.hadoop.fs.Path dir : candidates) {
+      if (fs.exists(new org.apache.hadoop.fs.Path(dir, JobPaths.JOB_SPEC))) {
+        throw new ConfigException("OUT", path + (dir.equals(p) ? " is an Epochal job directory" : " holds the "
+            + "Epochal job directory " + dir) + " (" + JobPaths.JOB_SPEC + "); --overwrite replaces data, never "
+            + "a job and its checkpoints. Choose another OUT");
+      }
+    }
   }
 
   private boolean exists(String path) throws java.io.IOException {

@@ -95,7 +95,16 @@ final class SpecValidator {
     });
     checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs, prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
         "schedule " + schedule);
-    return out.build();
+    HyperParameters all = out.build();
+    HyperParameters.Builder schedParams = HyperParameters.builder();
+    schedSpecs.all().forEach(s -> schedParams.put(s.name(), all.get(JobKeys.SCHEDULE_PREFIX + s.name())));
+    catalog.unsetScheduleKey(schedule, schedParams.build()).ifPresent(key -> {
+      String full = JobKeys.SCHEDULE_PREFIX + key;
+      ParamSpec spec = schedSpecs.get(key);
+      throw new ConfigException(full, "schedule.name = '" + schedule + "' needs " + full + " >= 1 ("
+          + (spec == null ? "" : spec.doc()) + "); set it in the job file or with --set " + full + "=<value>");
+    });
+    return all;
   }
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,

@@ -181,6 +181,29 @@ class EpochalCliTest {
   }
 
   @Test
+  void aScheduleMissingTheKeyItNeedsIsAConfigErrorNamingThatKeyBeforeAnythingStarts() throws IOException {
+    Path file = tmp.resolve("cosine.properties");
+    Files.write(file, List.of("job.name=cli", "job.dir=" + jobDir, "model.name=mlp", "model.input_dim=8",
+        "model.output_dim=3", "data.path=" + tmp.resolve("data"), "data.features=features"), StandardCharsets.UTF_8);
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    io.epochal.driver.app.RegistryModelCatalog catalog = new io.epochal.driver.app.RegistryModelCatalog();
+
+    Run cosine = run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=cosine");
+    assertThat(cosine.code).as(cosine.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(cosine.err).contains("schedule.total_steps").contains("--set schedule.total_steps=");
+    Run step = run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step");
+    assertThat(step.code).as(step.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(step.err).contains("schedule.step_size");
+    assertThat(launcher.calls).isEmpty();
+    assertThat(jobDir).doesNotExist();
+
+    Run fixed = run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=cosine", "--set",
+        "schedule.total_steps=64");
+    assertThat(fixed.code).as(fixed.err).isZero();
+    assertThat(launcher.calls).hasSize(1);
+  }
+
+  @Test
   void usageErrorsExitWithTwoAndPointToHelp() {
     Run unknown = run(new RecordingLauncher(0), new TestModelCatalog(), train("--bogus"));
     assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);

@@ -63,6 +63,23 @@ class CliEndToEndTest {
   }
 
   @Test
+  void genDataNeverOverwritesAJobDirectoryOrADirectoryOfJobs() throws Exception {
+    Path jobs = tmp.resolve("jobs");
+    Path job = jobs.resolve("job-a");
+    java.nio.file.Files.createDirectories(job.resolve("checkpoints"));
+    java.nio.file.Files.writeString(job.resolve("job.json"), "{}");
+
+    CliRun onJob = CliRun.of("gen-data", job.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(onJob.code).as("%s", onJob).isEqualTo(2);
+    assertThat(onJob.err).contains("is an Epochal job directory").contains("Choose another OUT");
+    CliRun onRoot = CliRun.of("gen-data", jobs.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(onRoot.code).as("%s", onRoot).isEqualTo(2);
+    assertThat(onRoot.err).contains("holds the Epochal job directory").contains("job-a");
+    assertThat(job.resolve("job.json")).exists();
+    assertThat(job.resolve("checkpoints")).isDirectory();
+  }
+
+  @Test
   void resumeAfterTheNewestCheckpointEndsBitIdenticalToAnUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");

@@ -5,6 +5,7 @@ import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The schedule registry: declarations and creation.
@@ -59,6 +60,11 @@ public final class LrSchedules {
    */
   public static LrSchedule create(double baseLr, HyperParameters resolved) {
     HyperParameters hp = params().resolve(resolved);
+    Optional<String> unset = unsetRequiredKey(hp);
+    if (unset.isPresent()) {
+      throw new IllegalArgumentException("schedule '" + hp.getString("schedule") + "' needs " + unset.get()
+          + " >= 1, got 0; set " + unset.get());
+    }
     LrSchedule s;
     switch (hp.getString("schedule")) {
       case "constant":
@@ -75,6 +81,22 @@ public final class LrSchedules {
     }
     long warmup = hp.getLong("warmup_steps");
     return warmup == 0 ? s : new Schedules.Warmup(s, warmup, hp.getDouble("warmup_start_factor"));
+  }
+
+  /**
+   * The key that the chosen schedule needs but {@code resolved} leaves at its "unset" default of 0:
+   * {@code step_size} for {@code step}, {@code total_steps} for {@code cosine}; empty if none.
+   *
+   * @throws IllegalArgumentException if a key is unknown or out of range
+   */
+  public static Optional<String> unsetRequiredKey(HyperParameters resolved) {
+    HyperParameters hp = params().resolve(resolved);
+    String key = switch (hp.getString("schedule")) {
+      case "step" -> "step_size";
+      case "cosine" -> "total_steps";
+      default -> null;
+    };
+    return key != null && hp.getLong(key) == 0 ? Optional.of(key) : Optional.empty();
   }
 
   /** A constant schedule. */
