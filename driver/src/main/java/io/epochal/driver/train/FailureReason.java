@@ -21,7 +21,12 @@ public enum FailureReason {
   /** Another driver took the job's lease. */
   LEASE_LOST(false),
   /** The input data or the configuration is wrong; retrying cannot help. */
-  BAD_INPUT(false);
+  BAD_INPUT(false),
+  /**
+   * The driver's JVM was shut down (SIGTERM, SIGINT) while it trained: the job is marked FAILED and
+   * its lease released, so {@code resume} continues it at once.
+   */
+  INTERRUPTED(false);
 
   private final boolean retryable;
 

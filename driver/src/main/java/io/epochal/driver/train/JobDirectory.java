@@ -35,12 +35,20 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
  * A job directory as one driver sees it while it owns the job: {@code job.json}, the lease and its
  * fencing token, the state file, this attempt's event log and the checkpoint store.
  */
 final class JobDirectory implements AutoCloseable {
+
+  /**
+   * Before Spark's shutdown hooks (registered at the file systems' priority + 30) stop the
+   * SparkContext, and before the file systems are closed.
+   */
+  private static final int SHUTDOWN_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+  private static final long SHUTDOWN_TIMEOUT_SECONDS = 10;
 
   private final Path dir;
   private final FileSystem fs;
@@ -55,6 +63,8 @@ final class JobDirectory implements AutoCloseable {
   private volatile long renewedAtNanos;
   private int attempt;
   private LeaseHeartbeat heartbeatThread;
+  private Runnable shutdownHook;
+  private volatile boolean stopped;
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener) {
     this.spec = spec;
@@ -96,6 +106,46 @@ final class JobDirectory implements AutoCloseable {
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
+    shutdownHook = this::stopOnShutdown;
+    ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
+        TimeUnit.SECONDS);
+  }
+
+  /** Whether the JVM is shutting down and this driver has given the job up. */
+  boolean stopped() {
+    return stopped;
+  }
+
+  /**
+   * Runs when the JVM shuts down (SIGTERM, SIGINT, {@code System.exit}) while this driver owns the
+   * job: records the stop, marks the job FAILED ({@link FailureReason#INTERRUPTED}) and releases
+   * the lease, so {@code resume} continues at once instead of waiting for the lease to expire. A
+   * commit after this is refused by its guard; a checkpoint published before it is kept.
+   */
+  private void stopOnShutdown() {
+    stopped = true;
+    if (heartbeatThread != null) {
+      heartbeatThread.stop();
+    }
+    String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)";
+    try {
+      synchronized (this) {
+        if (record == null || !stillHolder()) {
+          return;
+        }
+        if (eventWriter != null) {
+          eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt)
+              .optReason(FailureReason.INTERRUPTED.name()).optMessage(why).build());
+        }
+        states.transition(JobState.FAILED, attempt, FailureReason.INTERRUPTED + ": " + why);
+        lease.release();
+      }
+      listener.warning("stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) and its lease is "
+          + "released. Nothing committed is lost; continue with: bin/epochal resume " + dir);
+    } catch (IOException | RuntimeException e) {
+      listener.warning("stopping: could not record the stop in " + dir + " (" + e + "); its lease expires by "
+          + "itself after lease.ttl_ms");
+    }
   }
 
   /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
@@ -323,6 +373,13 @@ final class JobDirectory implements AutoCloseable {
   public void close() throws IOException {
     if (heartbeatThread != null) {
       heartbeatThread.stop();
+    }
+    if (shutdownHook != null && !stopped) {
+      try {
+        ShutdownHookManager.get().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs or has run
+      }
     }
     try {
       if (eventWriter != null) {

@@ -107,7 +107,15 @@ public final class TrainingJob {
           TrainingOutcome outcome = train(dir);
           dir.complete();
           return outcome;
+        } catch (RuntimeException e) {
+          if (dir.stopped()) {
+            throw interrupted(e);
+          }
+          throw e;
         } catch (TrainingException e) {
+          if (dir.stopped()) {
+            throw interrupted(e); // the stop is recorded and the lease released: no retry, no other state
+          }
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
@@ -125,6 +133,12 @@ public final class TrainingJob {
         preloaded = null;
       }
     }
+  }
+
+  /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
+  private TrainingException interrupted(Exception seen) {
+    return new TrainingException(FailureReason.INTERRUPTED, 0, 0, "stopped: the driver's JVM is shutting down; job "
+        + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released", seen);
   }
 
   /**

@@ -171,6 +171,21 @@ final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGTERM ({@link Process#destroy()}), as {@code kill} or a cluster manager stops a process; waits
+   * for it to end and returns its exit code.
+   *
+   * @throws AssertionError with the output if it still runs after {@code timeout} (it is then killed)
+   */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      kill();
+      throw new AssertionError(name + " still ran " + timeout + " after SIGTERM; killed it. Output:\n" + logTail(60));
+    }
+    return process.exitValue();
+  }
+
   /** SIGKILL ({@link Process#destroyForcibly()}), then waits until the process is gone. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

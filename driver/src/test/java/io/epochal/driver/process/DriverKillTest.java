@@ -114,6 +114,30 @@ class DriverKillTest {
   }
 
   @Test
+  void stoppedBySigtermTheDriverReleasesItsLeaseAndMarksTheJobSoResumeContinuesAtOnceBitIdentical()
+      throws Exception {
+    JobDirWatch job = new JobDirWatch(shared.resolve("sigterm"));
+    // a lease far longer than the test: only a released lease lets the resume in without waiting
+    Path spec = writeSpec("sigterm", job.dir(), Duration.ofMinutes(30).toMillis());
+    try (ChildJvm driver = cli.startTrain("train-sigterm", spec)) {
+      job.awaitCheckpoint(1, driver, RUN_TIMEOUT);
+      driver.awaitOutput("epoch 2/" + EPOCHS + " round 3/" + ROUNDS, RUN_TIMEOUT);
+      int code = driver.terminate(Duration.ofSeconds(60));
+      assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
+      assertThat(driver.output()).contains("is marked FAILED (INTERRUPTED) and its lease is released")
+          .doesNotContain("reloading the newest verified checkpoint");
+    }
+    assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
+      assertThat(s.getState()).isEqualTo(JobState.FAILED);
+      assertThat(s.getReason()).startsWith("INTERRUPTED");
+    });
+    assertThat(job.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("INTERRUPTED"));
+    long latest = inspectAfterKill(job, "after SIGTERM in epoch 2");
+
+    resumeAndCompare(job, "resume-after-sigterm", List.of(latest), false);
+  }
+
+  @Test
   void aCompletedJobWhoseFinalCheckpointIsTruncatedIsRetrainedByResumeAllAndEndsBitIdenticalToUninterruptedRun()
       throws Exception {
     Path root = shared.resolve("resume-all");
@@ -167,7 +191,17 @@ class DriverKillTest {
    * verifies, the job is COMPLETED, and the last checkpoint is bit-identical to the reference run's.
    */
   private static void resumeAndCompare(JobDirWatch job, String name, List<Long> resumedFrom) throws Exception {
-    cli.resumeAfterLeaseExpiry(name, job, RESUME_TRIES, RUN_TIMEOUT).assertOk();
+    resumeAndCompare(job, name, resumedFrom, true);
+  }
+
+  /** As above; without {@code awaitLease}, {@code resume} runs at once and must not find the lease held. */
+  private static void resumeAndCompare(JobDirWatch job, String name, List<Long> resumedFrom, boolean awaitLease)
+      throws Exception {
+    if (awaitLease) {
+      cli.resumeAfterLeaseExpiry(name, job, RESUME_TRIES, RUN_TIMEOUT).assertOk();
+    } else {
+      cli.run(name, RUN_TIMEOUT, "resume", job.dir().toAbsolutePath().toString()).assertOk();
+    }
 
     List<Long> resumes = job.events().stream().filter(e -> e.getType() == JobEventType.RESUMED)
         .map(JobEvent::getEpoch).toList();
@@ -186,6 +220,11 @@ class DriverKillTest {
    * workers of 8 rounds each (4 local steps of 32 rows); only {@code job.dir} differs between runs.
    */
   private static Path writeSpec(String name, Path jobDir) throws IOException {
+    return writeSpec(name, jobDir, 3000);
+  }
+
+  /** {@link #writeSpec(String, Path)} with {@code lease.ttl_ms} set to {@code leaseTtlMs}. */
+  private static Path writeSpec(String name, Path jobDir, long leaseTtlMs) throws IOException {
     Path spec = shared.resolve(name + ".properties");
     Files.write(spec, List.of(
         "job.name=driver-kill",
@@ -212,7 +251,7 @@ class DriverKillTest {
         "data.classes=4",
         "checkpoint.keep_last=2",
         "retry.backoff_ms=200",
-        "lease.ttl_ms=3000"), StandardCharsets.UTF_8);
+        "lease.ttl_ms=" + leaseTtlMs), StandardCharsets.UTF_8);
     return spec;
   }
 }
