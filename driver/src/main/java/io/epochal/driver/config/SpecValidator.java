@@ -72,6 +72,12 @@ final class SpecValidator {
       out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
     }
     HyperParameters fixedValues = out.build();
+    requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name");
+    requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)");
+    if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
+      requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
+          + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)");
+    }
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
       return out.build();
@@ -105,6 +111,18 @@ final class SpecValidator {
           + (spec == null ? "" : spec.doc()) + "); set it in the job file or with --set " + full + "=<value>");
     });
     return all;
+  }
+
+  /**
+   * Refuses a blank value of string key {@code key}, naming it and where it was set. A stored job's
+   * typed values are not refused here: its spec cannot change, and it ran with them.
+   */
+  private static void requireText(HyperParameters values, Map<String, Sourced> raw, String key, String why) {
+    Sourced given = raw.get(key);
+    if (values.getString(key).isBlank() && (given == null || given.text)) {
+      throw new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
+          + "; " + why + ": set it in the job file or with --set " + key + "=<value>");
+    }
   }
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,

@@ -153,6 +153,18 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void blankNameFeaturesOrRankingMetricAreRefusedNamingTheKey() {
+    assertThat(errorOf(resolver().optOverride("job.name", " ")).key()).isEqualTo("job.name");
+    ConfigException features = errorOf(resolver().optOverride("data.features", ""));
+    assertThat(features.key()).isEqualTo("data.features");
+    assertThat(features.getMessage()).contains("data.features is empty").contains("--set data.features=");
+    assertThat(errorOf(resolver().optOverride("checkpoint.keep_best", "2").optOverride("checkpoint.best_metric", ""))
+        .key()).isEqualTo("checkpoint.best_metric");
+    assertThat(resolver().optOverride("checkpoint.best_metric", "").build().resolve().bestMetric()).isEmpty();
+    assertThat(tmp.resolve("job")).doesNotExist();
+  }
+
+  @Test
   void missingDataPathIsRefusedBeforeAnythingStarts() {
     ConfigException e = errorOf(resolver().optOverride("data.path", tmp.resolve("nowhere").toString()));
     assertThat(e.key()).isEqualTo("data.path");
