@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.safetensors.SafetensorsWriter;
+import io.epochal.tensor.StateDict;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -133,6 +134,41 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(2);
     assertThat(latest.checkpoint().orElseThrow().model()).isEqualTo(c2.model());
     assertThat(store.verifyAll()).allMatch(VerificationReport::ok).hasSize(2);
+  }
+
+  @Test
+  void everyDTypeWithEmptyAndZeroDimensionalTensorsSurvivesACommitAndALoad() throws Exception {
+    StateDict every = io.epochal.tensor.TestTensors.everyDType();
+    CheckpointContent c = CheckpointContent.builder().setModel(every).optOptimizer(every)
+        .optProbe(TestCheckpoints.content(1).probe()).setManifest(TestCheckpoints.manifest(1)).build();
+    store.commit(c, CommitGuard.NONE);
+
+    LoadedCheckpoint loaded = store.load(1);
+    assertThat(loaded.model()).isEqualTo(every);
+    assertThat(loaded.model().nameList()).isEqualTo(every.nameList());
+    assertThat(loaded.optimizer()).isEqualTo(every);
+    assertThat(store.verify(1).ok()).isTrue();
+  }
+
+  @Test
+  void aCommitGuardedByATokenThatAnotherDriverSupersededIsRefusedAndTheNewHolderCommits() throws Exception {
+    Path dir = new Path(jobDir);
+    java.time.Clock now = java.time.Clock.systemUTC();
+    io.epochal.job.JobLease first = io.epochal.job.JobLease.builder().setFileSystem(fileSystem()).setJobDir(dir)
+        .optHolder("driver-a").optTtl(java.time.Duration.ofMinutes(1)).optClock(now).build();
+    long staleToken = first.acquire(1).getToken();
+    store.commit(TestCheckpoints.content(1), epoch -> first.checkStillHolder(staleToken));
+    io.epochal.job.JobLease second = io.epochal.job.JobLease.builder().setFileSystem(fileSystem()).setJobDir(dir)
+        .optHolder("driver-b").optTtl(java.time.Duration.ofMinutes(1))
+        .optClock(java.time.Clock.offset(now, java.time.Duration.ofMinutes(5))).build();
+    long newToken = second.acquire(2).getToken(); // driver-a's lease expired by driver-b's clock
+
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(2), epoch -> first.checkStillHolder(staleToken)))
+        .isInstanceOf(CheckpointException.class).hasCauseInstanceOf(io.epochal.job.LeaseLostException.class)
+        .hasMessageContaining("driver-b");
+    assertThat(childNames()).containsExactly("epoch-000001");
+    store.commit(TestCheckpoints.content(2), epoch -> second.checkStillHolder(newToken));
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
   }
 
   @Test

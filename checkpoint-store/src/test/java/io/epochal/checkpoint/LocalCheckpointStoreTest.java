@@ -90,6 +90,26 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
       assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
           .hasMessageContaining("epoch-000001").hasMessageContaining("not fully deleted")
           .hasMessageContaining("remove the directory by hand");
+      // the manifest went first: what remains is data nobody loads
+      Path epoch1 = Path.of(java.net.URI.create(dir)).resolve("checkpoints").resolve("epoch-000001");
+      assertThat(epoch1.resolve("manifest.json")).doesNotExist();
+      assertThat(epoch1.resolve("model.safetensors")).exists();
+      assertThat(s.list().get(0).manifest()).isEmpty();
+      assertThatThrownBy(() -> s.load(1)).isInstanceOf(CheckpointException.class);
+    }
+  }
+
+  @Test
+  void aCheckpointWhoseManifestCannotBeDeletedKeepsAllItsDataAndStillLoads() throws Exception {
+    String dir = root.resolve("manifest-stuck-job").toUri().toString();
+    RawLocalFileSystem stuck = refusingDeletes((p, recursive) -> p.getName().equals("manifest.json"));
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stuck).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("its manifest cannot be deleted; nothing was removed");
+      assertThat(s.load(1).model()).isEqualTo(TestCheckpoints.content(1).model());
+      assertThat(s.verify(1).ok()).isTrue();
     }
   }
 

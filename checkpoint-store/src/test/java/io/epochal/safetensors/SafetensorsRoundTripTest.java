@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
+import io.epochal.tensor.TestTensors;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -24,25 +25,8 @@ class SafetensorsRoundTripTest {
   @TempDir
   Path tmp;
 
-  /** One tensor of every dtype, plus an empty one (a 0 dimension) and 0-d ones. */
   static StateDict everyDType() {
-    Random r = new Random(42);
-    StateDict.Builder b = StateDict.builder();
-    for (DType t : DType.values()) {
-      long[] shape = {2, 3};
-      byte[] bytes = new byte[(int) Tensor.byteSize(t, shape)];
-      r.nextBytes(bytes);
-      if (t == DType.BOOL) {
-        for (int i = 0; i < bytes.length; i++) {
-          bytes[i] = (byte) (bytes[i] & 1);
-        }
-      }
-      b.put("layer." + t.name().toLowerCase() + ".weight", Tensor.of(t, shape, ByteBuffer.wrap(bytes)));
-      b.put("empty." + t.name().toLowerCase(), Tensor.of(t, new long[] {0, 4}, ByteBuffer.allocate(0)));
-    }
-    b.put("bn1.num_batches_tracked", Tensor.scalarLong(123456789L));
-    b.put("scale", Tensor.scalarFloat(0.5f));
-    return b.build();
+    return TestTensors.everyDType();
   }
 
   private static final Map<String, String> META = Map.of("format", "pt", "epoch", "7");
