@@ -2,7 +2,8 @@ package io.epochal.checkpoint;
 
 /**
  * Commits epochs {@code start, start+1, ...} to a job directory in a loop, printing
- * {@code committed N} after each commit returns; a test kills it at a random moment.
+ * {@code writing N} when a commit starts and {@code committed N in M ms} after it returns; a test
+ * kills it at a random moment.
  */
 public final class CommitLoopMain {
 
@@ -17,8 +18,12 @@ public final class CommitLoopMain {
       System.out.println("ready");
       System.out.flush();
       while (epoch < 999_999) {
-        store.commit(TestCheckpoints.content(epoch, floats), CommitGuard.NONE);
-        System.out.println("committed " + epoch);
+        CheckpointContent content = TestCheckpoints.content(epoch, floats);
+        System.out.println("writing " + epoch);
+        System.out.flush();
+        long start = System.nanoTime();
+        store.commit(content, CommitGuard.NONE);
+        System.out.println("committed " + epoch + " in " + (System.nanoTime() - start) / 1_000_000 + " ms");
         System.out.flush();
         epoch++;
       }
