@@ -3,6 +3,11 @@ package io.epochal.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.epochal.checkpoint.retention.CheckpointCleaner;
+import io.epochal.checkpoint.retention.MetricGoal;
+import io.epochal.checkpoint.retention.RetentionCandidate;
+import io.epochal.checkpoint.retention.RetentionPolicy;
+import io.epochal.checkpoint.retention.RetentionResult;
 import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
 import java.io.FilterOutputStream;
@@ -169,6 +174,50 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(childNames()).containsExactly("epoch-000001");
     store.commit(TestCheckpoints.content(2), epoch -> second.checkStillHolder(newToken));
     assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
+  }
+
+  @Test
+  void retentionAfterEachOf30CommitsKeepsExactlyWhatAMixedPolicyPromises() throws Exception {
+    RetentionPolicy policy = RetentionPolicy.builder().optKeepLast(3).optKeepEvery(10)
+        .optKeepBest(2, "val_loss", MetricGoal.MIN).build();
+    List<Long> order = new java.util.ArrayList<>();
+    for (long e = 1; e <= 30; e++) {
+      order.add(e);
+    }
+    java.util.Collections.shuffle(order, new java.util.Random(5));
+    Map<Long, Double> valLoss = new java.util.HashMap<>(); // distinct, in no relation to the epoch
+    for (int i = 0; i < order.size(); i++) {
+      valLoss.put(order.get(i), 1.0 + i / 100.0);
+    }
+    CheckpointCleaner cleaner = new CheckpointCleaner(store::delete);
+    for (long e = 1; e <= 30; e++) {
+      CheckpointContent base = TestCheckpoints.content(e, 64);
+      store.commit(CheckpointContent.builder().setModel(base.model()).optOptimizer(base.optimizer())
+          .optProbe(base.probe()).setManifest(base.manifest().toBuilder().optMetric("val_loss", valLoss.get(e))
+              .build()).build(), CommitGuard.NONE);
+      List<RetentionCandidate> candidates = new java.util.ArrayList<>();
+      for (CheckpointEntry c : store.list()) {
+        candidates.add(RetentionCandidate.of(c.epoch(), c.manifest().orElseThrow().metrics(), true));
+      }
+      RetentionResult result = cleaner.clean(policy, candidates);
+      assertThat(result.getFailures()).isEmpty();
+
+      // what the policy promises over every epoch committed so far: the last 3, every 10th, the 2 best
+      java.util.TreeSet<Long> promised = new java.util.TreeSet<>();
+      for (long k = Math.max(1, e - 2); k <= e; k++) {
+        promised.add(k);
+      }
+      for (long k = 10; k <= e; k += 10) {
+        promised.add(k);
+      }
+      final long upTo = e;
+      valLoss.entrySet().stream().filter(x -> x.getKey() <= upTo).sorted(Map.Entry.comparingByValue()).limit(2)
+          .forEach(x -> promised.add(x.getKey()));
+      assertThat(store.list()).as("checkpoints after the commit of epoch %d", e)
+          .extracting(CheckpointEntry::epoch).containsExactlyElementsOf(promised);
+    }
+    assertThat(store.verifyAll()).allMatch(VerificationReport::ok);
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(30);
   }
 
   @Test
