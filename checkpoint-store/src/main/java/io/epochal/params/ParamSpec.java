@@ -160,7 +160,7 @@ public final class ParamSpec {
     public Builder optDefault(Object value) {
       Object v = HyperParameters.builder().put(name, value).build().get(name);
       v = type.coerce(v);
-      checkArgument(type.accepts(v), "default %s of '%s' is not a %s", value, name, type.displayName());
+      checkArgument(type.accepts(v), "default %s of '%s' is not %s", value, name, type.withArticle());
       this.defaultValue = v;
       return this;
     }

@@ -7,17 +7,17 @@ import java.util.Locale;
 /** The type of a declared hyperparameter, with its text parser (for files and command lines). */
 public enum ParamType {
   /** A 64-bit integer. */
-  LONG("long"),
+  LONG("integer"),
   /** A 64-bit float. */
-  DOUBLE("double"),
+  DOUBLE("number"),
   /** true or false. */
   BOOLEAN("boolean"),
   /** Any text. */
   STRING("string"),
   /** Comma-separated integers, e.g. {@code 256,128}. */
-  LONG_LIST("list<long>"),
+  LONG_LIST("list of integers"),
   /** Comma-separated floats. */
-  DOUBLE_LIST("list<double>");
+  DOUBLE_LIST("list of numbers");
 
   private final String displayName;
 
@@ -25,9 +25,14 @@ public enum ParamType {
     this.displayName = displayName;
   }
 
-  /** The name used in messages and docs. */
+  /** The name used in messages and docs: integer, number, boolean, string, list of integers, ... */
   public String displayName() {
     return displayName;
+  }
+
+  /** The name with its indefinite article, for messages: "an integer", "a list of numbers". */
+  public String withArticle() {
+    return ("aeiou".indexOf(displayName.charAt(0)) >= 0 ? "an " : "a ") + displayName;
   }
 
   /** Whether {@code value} (a normalized {@link HyperParameters} value) is of this type. */
@@ -114,7 +119,7 @@ public enum ParamType {
           throw new AssertionError(this);
       }
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a " + displayName, e);
+      throw new IllegalArgumentException("'" + text + "' is not " + withArticle(), e);
     }
   }
 

@@ -39,7 +39,7 @@ class ParamSpecsTest {
     assertThatThrownBy(() -> specs().resolve(HyperParameters.empty()))
         .hasMessageContaining("needs hyperparameter 'input_size'").hasMessageContaining("features per sample");
     assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", "four").build()))
-        .hasMessageContaining("'input_size'").hasMessageContaining("expected long");
+        .hasMessageContaining("'input_size'").hasMessageContaining("expected integer");
     assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", 4).put("learning_rate", 11.0).build()))
         .hasMessageContaining("out of range").hasMessageContaining("[0.0, 10.0]");
     assertThatThrownBy(() -> specs().resolve(HyperParameters.builder().put("input_size", 4).put("activation", "gelu").build()))

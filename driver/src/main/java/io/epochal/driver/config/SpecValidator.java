@@ -168,17 +168,18 @@ final class SpecValidator {
       try {
         v = spec.type().parse((String) v);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is not a "
-            + spec.type().displayName() + "; give a " + spec.type().displayName() + " in " + spec.rangeText(), e);
+        throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is not "
+            + spec.type().withArticle() + "; give " + spec.type().withArticle() + " in " + spec.rangeText(), e);
       }
     }
     try {
       return spec.check(v);
     } catch (IllegalArgumentException e) {
       boolean typeError = !spec.type().accepts(spec.type().coerce(v));
+      boolean choice = !typeError && spec.rangeText().startsWith("one of");
       throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
-          + (typeError ? "not a " + spec.type().displayName() : "out of range") + "; give a "
-          + spec.type().displayName() + " in " + spec.rangeText() + " (" + where + ")", e);
+          + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range") + "; give "
+          + (choice ? "" : spec.type().withArticle() + " in ") + spec.rangeText() + " (" + where + ")", e);
     }
   }
 

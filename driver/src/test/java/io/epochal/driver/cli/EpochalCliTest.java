@@ -90,8 +90,8 @@ class EpochalCliTest {
   static Stream<Arguments> configErrors() {
     return Stream.of(
         Arguments.of(List.of("--set", "train.epoch=3"), "unknown key 'train.epoch'", "did you mean 'train.epochs'?"),
-        Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give a long in [1, 1000000]"),
-        Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give a long in [1, 4096]"),
+        Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give an integer in [1, 1000000]"),
+        Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give an integer in [1, 4096]"),
         Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
         Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),

@@ -106,22 +106,22 @@ class JobSpecResolverTest {
   void wrongTypeNamesKeyValueAndExpectedType() {
     ConfigException e = errorOf(resolver().optOverride("train.epochs", "ten"));
     assertThat(e.key()).isEqualTo("train.epochs");
-    assertThat(e).hasMessage("train.epochs = 'ten' (from --set train.epochs) is not a long; "
-        + "give a long in [1, 1000000]");
+    assertThat(e).hasMessage("train.epochs = 'ten' (from --set train.epochs) is not an integer; "
+        + "give an integer in [1, 1000000]");
     assertThat(errorOf(resolver().optOverride("model.hidden", "64,x")))
-        .hasMessageContaining("model.hidden = '64,x'").hasMessageContaining("is not a list<long>");
+        .hasMessageContaining("model.hidden = '64,x'").hasMessageContaining("is not a list of integers");
   }
 
   @Test
   void outOfRangeAndDisallowedValuesNameTheRange() {
     assertThat(errorOf(resolver().optOverride("train.workers", "0")))
-        .hasMessageContaining("train.workers = '0' (from --set train.workers) is out of range; give a long in [1, 4096]");
+        .hasMessageContaining("train.workers = '0' (from --set train.workers) is out of range; give an integer in [1, 4096]");
     assertThat(errorOf(resolver().optOverride("model.dropout", "1.5")))
         .hasMessageContaining("model.dropout = '1.5'").hasMessageContaining("[0.0, 0.9]")
         .hasMessageContaining("model mlp v1");
     ConfigException e = errorOf(resolver().optOverride("optimizer.name", "rmsprop"));
     assertThat(e.key()).isEqualTo("optimizer.name");
-    assertThat(e).hasMessageContaining("one of sgd, adam, adamw");
+    assertThat(e).hasMessageContaining("is not allowed; give one of sgd, adam, adamw");
     assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");
   }
 
@@ -144,7 +144,7 @@ class JobSpecResolverTest {
         .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "linear", "data.path", data.toString(),
             "data.features", "f")));
     assertThat(e.key()).isEqualTo("model.inputs");
-    assertThat(e).hasMessageContaining("missing required key 'model.inputs' (long, [1, inf]): Input features.")
+    assertThat(e).hasMessageContaining("missing required key 'model.inputs' (integer, [1, inf]): Input features.")
         .hasMessageContaining("--set model.inputs=<value>");
     ConfigException unknown = errorOf(resolver().optOverride("model.name", "linear"));
     assertThat(unknown.key()).isEqualTo("model.classes");

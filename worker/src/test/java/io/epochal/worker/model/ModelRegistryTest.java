@@ -98,7 +98,7 @@ class ModelRegistryTest {
   void missingRequiredHyperparameterIsNamedWithTypeAndRange() {
     assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, HyperParameters.builder().put("output_dim", 3L).build()))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("model mlp v1 needs hyperparameter 'input_dim' (long in [1, 2147483647])");
+        .hasMessageContaining("model mlp v1 needs hyperparameter 'input_dim' (integer in [1, 2147483647])");
   }
 
   @Test
@@ -112,20 +112,20 @@ class ModelRegistryTest {
   void wrongTypeIsNamedWithExpectedTypeAndRange() {
     assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("dropout", "half")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'dropout' = half has type string; expected double in [0.0, 0.99]");
+        .hasMessageContaining("'dropout' = half has type string; expected number in [0.0, 0.99]");
     assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("hidden", List.of(1.5))))
-        .hasMessageContaining("'hidden'").hasMessageContaining("expected list<long>");
+        .hasMessageContaining("'hidden'").hasMessageContaining("expected list of integers");
   }
 
   @Test
   void outOfRangeValuesAreNamedWithTheRange() {
     assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("dropout", 1.0)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("'dropout' = 1.0 is out of range; expected double in [0.0, 0.99]");
+        .hasMessageContaining("'dropout' = 1.0 is out of range; expected number in [0.0, 0.99]");
     assertThatThrownBy(() -> REGISTRY.resolve("mlp", 1, mlp("activation", "swish")))
         .hasMessageContaining("'activation' = \"swish\" is not allowed; expected one of relu, tanh, gelu, sigmoid");
     assertThatThrownBy(() -> REGISTRY.resolve("cnn", 1,
         HyperParameters.builder().put("classes", 10).put("image_size", 1).build()))
-        .hasMessageContaining("'image_size' = 1 is out of range; expected long in [2, 4096]");
+        .hasMessageContaining("'image_size' = 1 is out of range; expected integer in [2, 4096]");
   }
 }
