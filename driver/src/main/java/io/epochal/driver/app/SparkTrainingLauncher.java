@@ -74,7 +74,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           .optListener(new ProgressListener(progress, err))
           .build()
           .run();
-      out.printf("trained %d epochs (%d were done before this run), %d optimizer steps%n", outcome.epochs(),
+      int trainedNow = outcome.epochs() - outcome.resumedFrom();
+      out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
+          trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), spec.epochs(), trainedNow,
           outcome.resumedFrom(), outcome.globalStep());
       out.println("checkpoints: " + outcome.checkpointsDir());
       out.println("status:      bin/epochal status " + spec.jobDir());
@@ -106,7 +108,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   private int exitCode(TrainingException e, String resume) {
     switch (e.reason()) {
       case BAD_INPUT:
-        err.println("epochal: not retried: fix the input or the job spec; committed checkpoints are kept");
+        err.println("epochal: not retried: fix the input or the job spec; any committed checkpoints are kept");
         return ExitCodes.BAD_INPUT;
       case CHECKPOINT_NOT_REPRODUCIBLE:
         err.println("epochal: not retried: the model built from this checkpoint gives another output than the "

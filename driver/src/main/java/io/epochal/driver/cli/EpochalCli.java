@@ -70,8 +70,16 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> SHUTTING_DOWN.set(true), "epochal-shutdown-flag"));
     System.exit(new EpochalCli().execute(args));
   }
+
+  /**
+   * Set when this JVM begins to shut down (SIGINT, SIGTERM): a command that then fails, because
+   * Spark or a file system was stopped under it, reports the stop, not an internal error.
+   */
+  private static final java.util.concurrent.atomic.AtomicBoolean SHUTTING_DOWN =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Runs the command on standard output and error; returns the exit code. */
   public int execute(String... args) {
@@ -123,6 +131,11 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Maps an exception from a command to a message and an exit code. */
   int handle(Exception ex, PrintWriter err) {
+    if (SHUTTING_DOWN.get()) {
+      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job keeps every checkpoint it"
+          + " committed, and resume continues it (" + oneLine(ex.getMessage()) + ")");
+      return 128 + 2;
+    }
     int code;
     String what;
     if (ex instanceof ConfigException) {

@@ -1,7 +1,11 @@
 package io.epochal.driver.cli;
 
+import io.epochal.driver.config.ConfigException;
 import java.net.URI;
 import java.util.Locale;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,12 +26,36 @@ final class ExportCommand extends LauncherCommand {
       description = "The ONNX file, or the DJL model directory, to write (local path or Hadoop URI).")
   String out;
 
+  @Option(names = "--overwrite",
+      description = "Replace an existing ONNX file, or files of the same names in an existing DJL directory.")
+  boolean overwrite;
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     String f = format.toLowerCase(Locale.ROOT);
     if (!f.equals("onnx") && !f.equals("djl")) {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
-    return launcher.export(uri, f, qualify(out, options), options);
+    URI target = qualify(out, options);
+    if (!overwrite) {
+      refuseExisting(target, options);
+    }
+    return launcher.export(uri, f, target, options);
+  }
+
+  /** Refuses an existing file or a non-empty directory at {@code target}. */
+  private static void refuseExisting(URI target, CliOptions options) throws java.io.IOException {
+    Path p = new Path(target);
+    FileSystem fs = p.getFileSystem(options.hadoopConfiguration());
+    FileStatus st;
+    try {
+      st = fs.getFileStatus(p);
+    } catch (java.io.FileNotFoundException absent) {
+      return;
+    }
+    if (!st.isDirectory() || fs.listStatus(p).length > 0) {
+      throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
+          + "empty" : "") + "; give a new location, or pass --overwrite to replace it");
+    }
   }
 }

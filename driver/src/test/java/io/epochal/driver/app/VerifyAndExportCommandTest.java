@@ -141,6 +141,23 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void exportRefusesAnExistingFileOrNonEmptyDirectoryUnlessOverwriting() throws Exception {
+    Path onnx = java.nio.file.Files.writeString(tmp.resolve("taken.onnx"), "keep me");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
+        .isEqualTo(2);
+    assertThat(err).contains("taken.onnx already exists").contains("--overwrite");
+    assertThat(onnx).hasContent("keep me");
+    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("served"));
+    java.nio.file.Files.writeString(dir.resolve("other.txt"), "x");
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", dir.toString())).as(out + err).isEqualTo(2);
+    assertThat(err).contains("already exists and is not empty");
+
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString(), "--overwrite"))
+        .as(out + err).isEqualTo(0);
+    assertThat(java.nio.file.Files.size(onnx)).isGreaterThan(100);
+  }
+
+  @Test
   void unknownExportFormatIsAUsageErrorNamingTheFormats() {
     assertThat(run("export", job.toString(), "--format", "tflite", "--out", tmp.resolve("m").toString()))
         .isEqualTo(2);

@@ -104,7 +104,7 @@ class CliEndToEndTest {
 
     CliRun resume = CliRun.of("resume", jobB.toString(), "--master", MASTER);
     assertThat(resume.code).as("%s", resume).isZero();
-    assertThat(resume.out).contains("trained 4 epochs (2 were done before this run)");
+    assertThat(resume.out).contains("4 of 4 epochs done (2 in this run, 2 before it)");
 
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
         CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), conf)) {

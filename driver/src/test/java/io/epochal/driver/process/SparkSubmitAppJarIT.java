@@ -103,7 +103,7 @@ class SparkSubmitAppJarIT {
         "data.features=features", "data.classes=3"), StandardCharsets.UTF_8);
     EpochalCommands.Finished train = submit.run("train", RUN_TIMEOUT, "train", spec.toString()).assertOk();
 
-    assertThat(train.output()).contains("trained 2 epochs");
+    assertThat(train.output()).contains("2 of 2 epochs done (2 in this run, 0 before it)");
     assertThat(job.assertStoreListsOnlyPublishedCheckpoints()).containsExactly(1L, 2L);
     job.assertEveryCheckpointVerifies();
     assertThat(job.load(2).model().isEmpty()).isFalse();
