@@ -136,10 +136,30 @@ public final class DatasetLoader {
   }
 
   private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {
-    if (!columns.contains(c)) {
-      throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
-          + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
+    if (columns.contains(c)) {
+      return;
     }
+    if (columns.stream().anyMatch(DatasetLoader::binary)) {
+      // text formats read from binary files (parquet read as csv) make column names of raw bytes
+      throw new ConfigException("data.format", "data " + o.path() + " read as " + o.format() + " has no column '" + c
+          + "' and column names that are not text (" + columns.size() + " columns, the first starting with '"
+          + printable(columns.get(0)) + "'): the files are probably not " + o.format() + "; set data.format to "
+          + "their format (parquet, csv or json)");
+    }
+    throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
+        + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
+  }
+
+  /** Whether a column name holds control characters or replacement characters: bytes read as text. */
+  private static boolean binary(String name) {
+    return name.chars().anyMatch(ch -> ch == 0xFFFD || (Character.isISOControl(ch) && ch != '\t'));
+  }
+
+  /** The first 12 characters of {@code s}, with what is not printable shown as '?'. */
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints().limit(12).forEach(cp -> b.append(cp == 0xFFFD || Character.isISOControl(cp) ? '?' : (char) cp));
+    return b.toString();
   }
 
   private static boolean isArrayLike(DataType t) {

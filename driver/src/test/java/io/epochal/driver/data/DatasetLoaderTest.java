@@ -289,6 +289,18 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void parquetReadAsCsvIsAConfigErrorAboutTheFormatNotAListOfBinaryColumnNames() throws Exception {
+    Path path = tmp.resolve("really.parquet");
+    DataGenerator.builder().optRows(20).optFeatures(3).optPartitions(1).build()
+        .write(spark, path.toUri().toString(), false);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "csv", List.of("features"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
+        .hasMessageContaining("probably not csv").hasMessageContaining("set data.format")
+        .hasMessageContaining("'PAR1");
+  }
+
+  @Test
   void generatedDataIsAFunctionOfSeedNotOfPartitions() {
     JavaRDD<Row> a = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(7).optPartitions(1).build()
         .generate(spark).javaRDD();
