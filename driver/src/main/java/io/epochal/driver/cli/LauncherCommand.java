@@ -22,8 +22,9 @@ abstract class LauncherCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory or checkpoint: a Hadoop URI or a "
-      + "local path.")
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (verify, inspect, export and predict "
+      + "also take one checkpoint directory, epoch-NNNNNN; status and resume --all a directory whose "
+      + "subdirectories are jobs): a Hadoop URI or a local path.")
   String location;
 
   @Override
