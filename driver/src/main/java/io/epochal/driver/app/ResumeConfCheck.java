@@ -44,8 +44,8 @@ final class ResumeConfCheck {
     });
     if (!diff.isEmpty()) {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
-          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join("\n  ", diff)
-          + "\nremove them to resume the job as it is, or start a new job directory to train with them");
+          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join(";\n  ", diff)
+          + ".\nRemove them to resume the job as it is, or start a new job directory to train with them");
     }
   }
 
