@@ -15,8 +15,10 @@ import java.io.IOException;
  */
 final class HeaderBudget {
 
-  /** The most dimensions a tensor may have. */
+  /** The most dimensions a tensor may have; the writer refuses more too. */
   static final int MAX_RANK = 64;
+  /** The longest tensor name, metadata key or value, in characters; the writer refuses longer ones too. */
+  static final int MAX_STRING_CHARS = 20_000_000;
   /** Headers from this size on are scanned before they are parsed. */
   static final int SCAN_FROM_BYTES = 1 << 20;
   /** Below this estimate a header is never refused. */
@@ -38,17 +40,27 @@ final class HeaderBudget {
   }
 
   /**
-   * Refuses {@code header} if indexing it needs more than 80 % of {@code availableHeap}.
+   * Refuses {@code header} if indexing it needs more than 80 % of the heap {@code heap} reports
+   * free (asked again after a garbage collection).
    *
    * @throws SafetensorsFormatException naming the file, what the header lists and what to do
    */
-  static void check(byte[] header, String file, long availableHeap) throws SafetensorsFormatException {
+  static void check(byte[] header, String file, java.util.function.LongSupplier heap)
+      throws SafetensorsFormatException {
     if (header.length < SCAN_FROM_BYTES) {
       return;
     }
     Counts c = count(header);
     long need = c.estimate();
-    if (need >= MIN_CHECKED_BYTES && need > availableHeap / 5 * 4) {
+    if (need < MIN_CHECKED_BYTES) {
+      return;
+    }
+    long availableHeap = heap.getAsLong();
+    if (need > availableHeap / 5 * 4) {
+      System.gc(); // "in use" counts garbage; this runs only for headers listing 100,000 tensors or more
+      availableHeap = heap.getAsLong();
+    }
+    if (need > availableHeap / 5 * 4) {
       throw new SafetensorsFormatException(file, "header of " + header.length + " bytes lists " + c.tensors
           + " tensors with " + c.numbers + " shape and offset numbers and strings of up to " + c.longestString
           + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)

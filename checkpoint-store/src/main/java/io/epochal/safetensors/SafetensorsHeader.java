@@ -30,12 +30,13 @@ final class SafetensorsHeader {
   /**
    * Strict duplicate detection (a name twice, at any level, is refused), no field-name
    * canonicalization (it would keep every tensor name in a shared symbol table), Jackson's default
-   * limits on string length and number length.
+   * limit on number length, and {@link HeaderBudget#MAX_STRING_CHARS} on strings.
    */
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
-      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+      .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)
+          .maxStringLength(HeaderBudget.MAX_STRING_CHARS).build())
       .build();
 
   /** One tensor's entry: name, dtype, shape and its byte range within the data section. */
@@ -99,15 +100,15 @@ final class SafetensorsHeader {
    */
   static SafetensorsHeader parse(byte[] header, long dataLength, String file)
       throws SafetensorsFormatException {
-    return parse(header, dataLength, file, HeaderBudget.availableHeap());
+    return parse(header, dataLength, file, HeaderBudget::availableHeap);
   }
 
   /**
-   * As {@link #parse(byte[], long, String)}, refusing a header whose index would not fit in
-   * {@code availableHeap} bytes.
+   * As {@link #parse(byte[], long, String)}, refusing a header whose index would not fit in the heap
+   * {@code availableHeap} reports free.
    */
-  static SafetensorsHeader parse(byte[] header, long dataLength, String file, long availableHeap)
-      throws SafetensorsFormatException {
+  static SafetensorsHeader parse(byte[] header, long dataLength, String file,
+      java.util.function.LongSupplier availableHeap) throws SafetensorsFormatException {
     HeaderBudget.check(header, file, availableHeap);
     List<Entry> entries = new ArrayList<>();
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -133,6 +134,10 @@ final class SafetensorsHeader {
       }
     } catch (SafetensorsFormatException e) {
       throw e;
+    } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+      throw new SafetensorsFormatException(file, "header holds a string (a tensor name or a __metadata__ key or "
+          + "value) longer than " + HeaderBudget.MAX_STRING_CHARS + " characters, or a number or nesting beyond "
+          + "JSON parsing limits: " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
       String msg = e.getOriginalMessage();
       if (msg != null && msg.startsWith("Duplicate field")) {

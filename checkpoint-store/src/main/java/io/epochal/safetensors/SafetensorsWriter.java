@@ -55,6 +55,8 @@ public final class SafetensorsWriter {
         g.writeObjectFieldStart(METADATA_KEY);
         for (Map.Entry<String, String> e : metadata.entrySet()) {
           checkNotNull(e.getValue(), "metadata value of key '%s'", e.getKey());
+          checkReadable(e.getKey(), "metadata key");
+          checkReadable(e.getValue(), "value of metadata key '" + e.getKey() + "'");
           g.writeStringField(e.getKey(), e.getValue());
         }
         g.writeEndObject();
@@ -65,6 +67,9 @@ public final class SafetensorsWriter {
             "a tensor may not be named '%s': the name is reserved for the header metadata; rename it",
             METADATA_KEY);
         Tensor t = e.getValue();
+        checkReadable(e.getKey(), "tensor name");
+        checkArgument(t.rank() <= HeaderBudget.MAX_RANK, "tensor '%s' has %s dimensions; readers of these files "
+            + "accept at most %s: reshape it", e.getKey(), t.rank(), HeaderBudget.MAX_RANK);
         g.writeObjectFieldStart(e.getKey());
         g.writeStringField("dtype", t.dtype().safetensorsName());
         g.writeArrayFieldStart("shape");
@@ -88,6 +93,14 @@ public final class SafetensorsWriter {
       bytes.write(' ');
     }
     return bytes.toByteArray();
+  }
+
+  /** Refuses a string that readers would refuse as too long. */
+  private static void checkReadable(String s, String what) {
+    if (s.length() > HeaderBudget.MAX_STRING_CHARS) {
+      throw new IllegalArgumentException(what + " '" + s.substring(0, 40) + "...' has " + s.length()
+          + " characters; readers of these files accept at most " + HeaderBudget.MAX_STRING_CHARS);
+    }
   }
 
   /** The exact size in bytes of the file {@link #write} produces for these arguments. */

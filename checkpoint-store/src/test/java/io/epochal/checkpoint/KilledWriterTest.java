@@ -31,8 +31,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Each kill waits a random while, then for the next commit to start, then a random part of the
  * last commit's duration, so that it lands inside the commit (creating the temporary directory,
  * writing, syncing, renaming) at a random point. Whether it did is read from what it left: a
- * temporary directory, or a checkpoint it had not reported yet. At least one kill per file system
- * must have left a temporary directory, or the test proves nothing about interrupted commits.
+ * temporary directory. When every seed of a file system ran, at least one of its kills must have
+ * left one, or the test proves nothing about interrupted commits there.
  */
 class KilledWriterTest {
 
@@ -44,6 +44,7 @@ class KilledWriterTest {
 
   private static MiniHdfs hdfs;
   private static final Map<String, AtomicInteger> MID_COMMIT = new ConcurrentHashMap<>();
+  private static final Map<String, AtomicInteger> RUNS = new ConcurrentHashMap<>();
 
   @BeforeAll
   static void startHdfs() throws Exception {
@@ -56,8 +57,10 @@ class KilledWriterTest {
       hdfs.close();
     }
     for (String fs : List.of("local", "hdfs")) {
-      assertThat(MID_COMMIT.getOrDefault(fs, new AtomicInteger()).get())
-          .as("kills on %s that left a commit's temporary directory", fs).isPositive();
+      if (RUNS.getOrDefault(fs, new AtomicInteger()).get() == SEEDS.length) { // not when a single case was run
+        assertThat(MID_COMMIT.getOrDefault(fs, new AtomicInteger()).get())
+            .as("kills on %s that left a commit's temporary directory", fs).isPositive();
+      }
     }
   }
 
@@ -133,6 +136,7 @@ class KilledWriterTest {
       System.out.printf("KilledWriterTest: %s seed %d: SIGKILL %d ms into the commit of epoch %d (the last took %d ms);"
           + " newest checkpoint %d, temporary directories left %s%n", fs, seed, afterMs, killedIn,
           lastCommitMs.get(), epoch, leftovers);
+      RUNS.computeIfAbsent(fs, k -> new AtomicInteger()).incrementAndGet();
       if (!leftovers.isEmpty()) {
         MID_COMMIT.computeIfAbsent(fs, k -> new AtomicInteger()).incrementAndGet();
       }

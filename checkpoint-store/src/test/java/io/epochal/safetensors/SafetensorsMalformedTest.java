@@ -165,6 +165,13 @@ class SafetensorsMalformedTest {
     String ones65 = "[" + "1,".repeat(100_000) + "1]";
     assertRefused(file("{" + entry("deep", "U8", ones65, 0, 1) + "}", 1))
         .hasMessageContaining("tensor 'deep'").hasMessageContaining("more than 64 'shape' elements");
+    // and the writer never produces what readers refuse
+    long[] shape65 = new long[65];
+    java.util.Arrays.fill(shape65, 1);
+    io.epochal.tensor.StateDict deep = io.epochal.tensor.StateDict.builder()
+        .put("deep", io.epochal.tensor.Tensor.of(io.epochal.tensor.DType.U8, shape65, ByteBuffer.allocate(1))).build();
+    assertThatThrownBy(() -> SafetensorsWriter.header(deep, java.util.Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor 'deep' has 65 dimensions");
   }
 
   @Test
@@ -187,7 +194,7 @@ class SafetensorsMalformedTest {
     int tensors = 150_000;
     byte[] header = emptyTensorsHeader(tensors);
 
-    assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, 64L << 20))
+    assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, () -> 64L << 20))
         .isInstanceOf(SafetensorsFormatException.class)
         .hasMessageStartingWith(FILE + ": ")
         .hasMessageContaining("lists " + tensors + " tensors").hasMessageContaining("64 MiB are free")
@@ -200,7 +207,7 @@ class SafetensorsMalformedTest {
     byte[] header = emptyTensorsHeader(tensors);
     assertThat(HeaderBudget.count(header).tensors).isEqualTo(tensors);
 
-    assertThat(SafetensorsHeader.parse(header, 0, FILE, 4L << 30).entries).hasSize(tensors);
+    assertThat(SafetensorsHeader.parse(header, 0, FILE, () -> 4L << 30).entries).hasSize(tensors);
   }
 
   @Test

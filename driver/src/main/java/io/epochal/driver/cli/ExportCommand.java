@@ -37,14 +37,16 @@ final class ExportCommand extends LauncherCommand {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
     URI target = qualify(out, options);
-    if (!overwrite) {
-      refuseExisting(target, options);
-    }
+    refuseExisting(target, f, overwrite, options);
     return launcher.export(uri, f, target, options);
   }
 
-  /** Refuses an existing file or a non-empty directory at {@code target}. */
-  private static void refuseExisting(URI target, CliOptions options) throws java.io.IOException {
+  /**
+   * Refuses a directory as an ONNX file's target, and, without {@code overwrite}, an existing file
+   * or a non-empty directory.
+   */
+  private static void refuseExisting(URI target, String format, boolean overwrite, CliOptions options)
+      throws java.io.IOException {
     Path p = new Path(target);
     FileSystem fs = p.getFileSystem(options.hadoopConfiguration());
     FileStatus st;
@@ -53,7 +55,11 @@ final class ExportCommand extends LauncherCommand {
     } catch (java.io.FileNotFoundException absent) {
       return;
     }
-    if (!st.isDirectory() || fs.listStatus(p).length > 0) {
+    if (st.isDirectory() && format.equals("onnx")) {
+      throw new ConfigException("--out", "--out " + target + " is a directory; --format onnx writes one file: give "
+          + "its path, e.g. " + new Path(p, "model.onnx"));
+    }
+    if (!overwrite && (!st.isDirectory() || fs.listStatus(p).length > 0)) {
       throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
           + "empty" : "") + "; give a new location, or pass --overwrite to replace it");
     }

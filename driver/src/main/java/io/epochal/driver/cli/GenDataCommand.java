@@ -98,26 +98,40 @@ final class GenDataCommand implements Callable<Integer> {
   }
 
   /**
-   * Refuses to overwrite a job directory or a directory holding job directories: {@code --overwrite}
-   * replaces data, and must never take a job's checkpoints with it.
+   * Refuses to overwrite a job directory, a directory inside one (its checkpoints) or a directory
+   * holding job directories up to two levels down: {@code --overwrite} replaces data, and must never
+   * take a job's checkpoints with it.
    */
   private void refuseJobs(String path) throws java.io.IOException {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
     org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
-    List<org.apache.hadoop.fs.Path> candidates = new ArrayList<>(List.of(p));
-    if (fs.getFileStatus(p).isDirectory()) {
-      for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(p)) {
-        if (child.isDirectory()) {
-          candidates.add(child.getPath());
+    for (org.apache.hadoop.fs.Path up = p; up != null; up = up.getParent()) {
+      refuseIfJob(fs, up, path, up.equals(p) ? " is an Epochal job directory" : " is inside the Epochal job "
+          + "directory " + up);
+    }
+    List<org.apache.hadoop.fs.Path> level = List.of(p);
+    for (int depth = 1; depth <= 2; depth++) {
+      List<org.apache.hadoop.fs.Path> next = new ArrayList<>();
+      for (org.apache.hadoop.fs.Path dir : level) {
+        if (!fs.getFileStatus(dir).isDirectory()) {
+          continue;
+        }
+        for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(dir)) {
+          if (child.isDirectory()) {
+            refuseIfJob(fs, child.getPath(), path, " holds the Epochal job directory " + child.getPath());
+            next.add(child.getPath());
+          }
         }
       }
+      level = next;
     }
-    for (org.apache.hadoop.fs.Path dir : candidates) {
-      if (fs.exists(new org.apache.hadoop.fs.Path(dir, JobPaths.JOB_SPEC))) {
-        throw new ConfigException("OUT", path + (dir.equals(p) ? " is an Epochal job directory" : " holds the "
-            + "Epochal job directory " + dir) + " (" + JobPaths.JOB_SPEC + "); --overwrite replaces data, never "
-            + "a job and its checkpoints. Choose another OUT");
-      }
+  }
+
+  private static void refuseIfJob(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, String out,
+      String what) throws java.io.IOException {
+    if (fs.exists(new org.apache.hadoop.fs.Path(dir, JobPaths.JOB_SPEC))) {
+      throw new ConfigException("OUT", out + what + " (" + JobPaths.JOB_SPEC + "); --overwrite replaces data, never "
+          + "a job and its checkpoints. Choose another OUT");
     }
   }
 

@@ -107,8 +107,13 @@ final class SpecValidator {
     catalog.unsetScheduleKey(schedule, schedParams.build()).ifPresent(key -> {
       String full = JobKeys.SCHEDULE_PREFIX + key;
       ParamSpec spec = schedSpecs.get(key);
+      Sourced given = raw.get(full);
+      String fix = given != null && !given.text
+          ? "this job's stored spec (" + given.source + ") cannot change, so it cannot train: start a new job.dir "
+              + "with " + full + " set"
+          : "set it in the job file or with --set " + full + "=<value>";
       throw new ConfigException(full, "schedule.name = '" + schedule + "' needs " + full + " >= 1 ("
-          + (spec == null ? "" : spec.doc()) + "); set it in the job file or with --set " + full + "=<value>");
+          + (spec == null ? "" : spec.doc()) + "); " + fix);
     });
     return all;
   }

@@ -64,7 +64,12 @@ final class JobDirectory implements AutoCloseable {
   private int attempt;
   private LeaseHeartbeat heartbeatThread;
   private Runnable shutdownHook;
-  private volatile boolean stopped;
+  /** The JVM began to shut down while this driver owned the job. */
+  private volatile boolean shuttingDown;
+  /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
+  private volatile boolean gaveUp;
+  /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
+  private boolean finished;
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener) {
     this.spec = spec;
@@ -111,40 +116,69 @@ final class JobDirectory implements AutoCloseable {
         TimeUnit.SECONDS);
   }
 
-  /** Whether the JVM is shutting down and this driver has given the job up. */
-  boolean stopped() {
-    return stopped;
+  /** Whether the JVM began to shut down while this driver owned the job: training must not retry. */
+  boolean shuttingDown() {
+    return shuttingDown;
+  }
+
+  /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
+  boolean gaveUp() {
+    return gaveUp;
   }
 
   /**
    * Runs when the JVM shuts down (SIGTERM, SIGINT, {@code System.exit}) while this driver owns the
    * job: records the stop, marks the job FAILED ({@link FailureReason#INTERRUPTED}) and releases
    * the lease, so {@code resume} continues at once instead of waiting for the lease to expire. A
-   * commit after this is refused by its guard; a checkpoint published before it is kept.
+   * commit after this is refused by its guard; a checkpoint published before it is kept. Nothing is
+   * done if the job already finished or another driver holds it; each step is tried even if the
+   * one before it failed, and the lease is released last.
    */
   private void stopOnShutdown() {
-    stopped = true;
+    shuttingDown = true;
     if (heartbeatThread != null) {
-      heartbeatThread.stop();
+      heartbeatThread.stop(); // before taking the lock: a renewal in progress holds it
     }
     String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)";
-    try {
-      synchronized (this) {
-        if (record == null || !stillHolder()) {
+    List<String> problems = new ArrayList<>();
+    synchronized (this) {
+      if (finished || record == null) {
+        return;
+      }
+      try {
+        if (!stillHolder()) {
           return;
         }
+      } catch (IOException | RuntimeException e) {
+        problems.add("cannot read the lease: " + e);
+      }
+      try {
+        states.transition(JobState.FAILED, attempt, FailureReason.INTERRUPTED + ": " + why);
+        gaveUp = true;
+      } catch (IOException | RuntimeException e) {
+        problems.add("cannot mark it FAILED: " + e);
+      }
+      try {
         if (eventWriter != null) {
           eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt)
               .optReason(FailureReason.INTERRUPTED.name()).optMessage(why).build());
         }
-        states.transition(JobState.FAILED, attempt, FailureReason.INTERRUPTED + ": " + why);
-        lease.release();
+      } catch (IOException | RuntimeException e) {
+        problems.add("cannot record the stop in its history: " + e);
       }
+      try {
+        lease.release();
+        gaveUp = true;
+      } catch (IOException | RuntimeException e) {
+        problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
+      }
+    }
+    if (problems.isEmpty()) {
       listener.warning("stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) and its lease is "
           + "released. Nothing committed is lost; continue with: bin/epochal resume " + dir);
-    } catch (IOException | RuntimeException e) {
-      listener.warning("stopping: could not record the stop in " + dir + " (" + e + "); its lease expires by "
-          + "itself after lease.ttl_ms");
+    } else {
+      listener.warning("stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems)
+          + ". Nothing committed is lost; continue with: bin/epochal resume " + dir);
     }
   }
 
@@ -304,11 +338,15 @@ final class JobDirectory implements AutoCloseable {
    * driver that took it over, and its state is that driver's to write (a paused driver that comes
    * back must not mark a job FAILED that another driver is completing).
    */
-  void failed(TrainingException e) throws IOException {
+  synchronized void failed(TrainingException e) throws IOException {
+    if (shuttingDown) {
+      return; // the shutdown hook records how this run ended
+    }
     if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
       listener.warning("not marking " + dir + " FAILED: another driver holds its lease now");
       return;
     }
+    finished = true;
     states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
   }
 
@@ -323,9 +361,14 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /** Marks the job COMPLETED and releases the lease. */
-  void complete() throws IOException {
-    event(JobEventType.COMPLETED, spec.epochs(), 0, "all " + spec.epochs() + " epochs done");
+  synchronized void complete() throws IOException {
+    if (shuttingDown) {
+      // the shutdown hook owns the end of this run; every epoch is committed, so a resume completes it
+      return;
+    }
+    finished = true;
     states.transition(JobState.COMPLETED, attempt, "completed");
+    event(JobEventType.COMPLETED, spec.epochs(), 0, "all " + spec.epochs() + " epochs done");
   }
 
   /**
@@ -374,16 +417,19 @@ final class JobDirectory implements AutoCloseable {
     if (heartbeatThread != null) {
       heartbeatThread.stop();
     }
-    if (shutdownHook != null && !stopped) {
+    if (shutdownHook != null && !shuttingDown) {
       try {
         ShutdownHookManager.get().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook runs or has run
+      } catch (IllegalStateException inProgress) {
+        // the JVM is shutting down: the hook runs or has run
       }
     }
     try {
-      if (eventWriter != null) {
-        eventWriter.close();
+      synchronized (this) {
+        if (eventWriter != null) {
+          eventWriter.close();
+          eventWriter = null; // a shutdown hook running later records nothing more
+        }
       }
     } finally {
       try {

@@ -60,6 +60,8 @@ public final class TrainingJob {
    * final checkpoint was detected; used by the first attempt.
    */
   private ResumePoint reopenedFrom;
+  /** The newest epoch listed when {@link #reopenedFrom} was found. */
+  private long reopenedNewest;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -108,13 +110,13 @@ public final class TrainingJob {
           dir.complete();
           return outcome;
         } catch (RuntimeException e) {
-          if (dir.stopped()) {
-            throw interrupted(e);
+          if (dir.shuttingDown()) {
+            throw interrupted(dir, e);
           }
           throw e;
         } catch (TrainingException e) {
-          if (dir.stopped()) {
-            throw interrupted(e); // the stop is recorded and the lease released: no retry, no other state
+          if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
+            throw interrupted(dir, e); // no retry: the shutdown hook records how this run ended
           }
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
@@ -135,10 +137,17 @@ public final class TrainingJob {
     }
   }
 
+  /** The newest epoch the store lists (damaged or not), 0 if none. */
+  private static long newestListed(CheckpointStore store) throws CheckpointException {
+    List<io.epochal.checkpoint.CheckpointEntry> all = store.list();
+    return all.isEmpty() ? 0 : all.get(all.size() - 1).epoch();
+  }
+
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
-  private TrainingException interrupted(Exception seen) {
-    return new TrainingException(FailureReason.INTERRUPTED, 0, 0, "stopped: the driver's JVM is shutting down; job "
-        + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released", seen);
+  private TrainingException interrupted(JobDirectory dir, Exception seen) {
+    return new TrainingException(FailureReason.INTERRUPTED, 0, 0, "stopped: the driver's JVM is shutting down"
+        + (dir.gaveUp() ? "; job " + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
+        seen);
   }
 
   /**
@@ -156,6 +165,7 @@ public final class TrainingJob {
             + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs "
             + (last.completedEpochs() + 1) + "-" + spec.epochs() + " again");
         reopenedFrom = last;
+        reopenedNewest = newestListed(store);
         return Optional.empty();
       }
       listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
@@ -180,8 +190,10 @@ public final class TrainingJob {
       listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
     }
     try {
-      start = reopenedFrom != null ? reopenedFrom : ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(sparkVersion), listener);
+      // reused only if no other driver committed or moved a checkpoint before this one took the lease
+      start = reopenedFrom != null && newestListed(store) == reopenedNewest ? reopenedFrom
+          : ResumePoint.find(store, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion),
+              listener);
       reopenedFrom = null; // a retry looks for the newest verified checkpoint again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,

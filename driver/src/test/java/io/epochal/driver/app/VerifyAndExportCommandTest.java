@@ -151,6 +151,10 @@ class VerifyAndExportCommandTest {
     java.nio.file.Files.writeString(dir.resolve("other.txt"), "x");
     assertThat(run("export", job.toString(), "--format", "djl", "--out", dir.toString())).as(out + err).isEqualTo(2);
     assertThat(err).contains("already exists and is not empty");
+    Path emptyDir = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", emptyDir.toString(), "--overwrite"))
+        .as(out + err).isEqualTo(2);
+    assertThat(err).contains("is a directory; --format onnx writes one file");
 
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString(), "--overwrite"))
         .as(out + err).isEqualTo(0);

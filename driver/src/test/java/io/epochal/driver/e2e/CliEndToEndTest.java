@@ -63,7 +63,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void genDataNeverOverwritesAJobDirectoryOrADirectoryOfJobs() throws Exception {
+  void genDataNeverOverwritesAJobDirectoryWhatIsInsideOneOrADirectoryAboveOne() throws Exception {
     Path jobs = tmp.resolve("jobs");
     Path job = jobs.resolve("job-a");
     java.nio.file.Files.createDirectories(job.resolve("checkpoints"));
@@ -75,6 +75,13 @@ class CliEndToEndTest {
     CliRun onRoot = CliRun.of("gen-data", jobs.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
     assertThat(onRoot.code).as("%s", onRoot).isEqualTo(2);
     assertThat(onRoot.err).contains("holds the Epochal job directory").contains("job-a");
+    CliRun inside = CliRun.of("gen-data", job.resolve("checkpoints").toString(), "--rows", "16", "--overwrite",
+        "--master", MASTER);
+    assertThat(inside.code).as("%s", inside).isEqualTo(2);
+    assertThat(inside.err).contains("is inside the Epochal job directory");
+    CliRun above = CliRun.of("gen-data", tmp.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(above.code).as("%s", above).isEqualTo(2);
+    assertThat(above.err).contains("holds the Epochal job directory").contains("job-a");
     assertThat(job.resolve("job.json")).exists();
     assertThat(job.resolve("checkpoints")).isDirectory();
   }

@@ -60,11 +60,6 @@ public final class LrSchedules {
    */
   public static LrSchedule create(double baseLr, HyperParameters resolved) {
     HyperParameters hp = params().resolve(resolved);
-    Optional<String> unset = unsetRequiredKey(hp);
-    if (unset.isPresent()) {
-      throw new IllegalArgumentException("schedule '" + hp.getString("schedule") + "' needs " + unset.get()
-          + " >= 1, got 0; set " + unset.get());
-    }
     LrSchedule s;
     switch (hp.getString("schedule")) {
       case "constant":
