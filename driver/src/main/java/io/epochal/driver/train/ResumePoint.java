@@ -83,6 +83,10 @@ final class ResumePoint {
       listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
     }
     if (latest.checkpoint().isEmpty()) {
+      if (!latest.skipped().isEmpty()) {
+        listener.warning("no verified checkpoint under " + store.checkpointsDir() + " (" + latest.skipped().size()
+            + " damaged): training starts again from epoch 1");
+      }
       ResumePoint f = fresh(config);
       return new ResumePoint(0, 0, f.state, null, latest.skipped());
     }

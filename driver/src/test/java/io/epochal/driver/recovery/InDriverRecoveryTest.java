@@ -227,6 +227,26 @@ class InDriverRecoveryTest {
   }
 
   @Test
+  void aJobWhoseEveryCheckpointIsDamagedSaysSoAndTrainsFromTheStartToTheSameResult() throws Exception {
+    Path jobDir = root.resolve("all-damaged");
+    String dir = jobDir.toUri().toString();
+    run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording());
+    try (java.util.stream.Stream<Path> epochs = java.nio.file.Files.list(jobDir.resolve("checkpoints"))) {
+      for (Path epoch : (Iterable<Path>) epochs::iterator) {
+        flipByte(epoch.resolve("model.safetensors"));
+      }
+    }
+
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    TrainingOutcome again = run(RecoveryFixture.spec(dir, data), listener);
+
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("no verified checkpoint under")
+        .contains("damaged): training starts again from epoch 1"));
+    assertThat(again.resumedFrom()).isZero();
+    assertThat(RecoveryFixture.tensors(again.state())).isEqualTo(reference);
+  }
+
+  @Test
   void aCheckpointThatDoesNotReproduceItsProbeStopsTheResumeAsNotReproducible() throws Exception {
     Path jobDir = root.resolve("not-reproducible");
     String dir = jobDir.toUri().toString();
