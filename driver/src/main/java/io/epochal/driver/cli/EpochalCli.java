@@ -70,7 +70,10 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> SHUTTING_DOWN.set(true), "epochal-shutdown-flag"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      SHUTTING_DOWN.set(true);
+      SparkLogging.quietForShutdown();
+    }, "epochal-shutdown-flag"));
     System.exit(new EpochalCli().execute(args));
   }
 

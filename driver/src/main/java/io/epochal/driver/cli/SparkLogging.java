@@ -24,4 +24,15 @@ final class SparkLogging {
       Configurator.setLevel("io.epochal", Level.DEBUG);
     }
   }
+
+  /**
+   * Silences Spark, Hadoop and Netty while the JVM shuts down on a signal: their threads are
+   * stopped under them, and the errors they then log (a task result rejected by a terminated pool)
+   * say nothing the command does not say itself.
+   */
+  static void quietForShutdown() {
+    for (String logger : NOISY) {
+      Configurator.setLevel(logger, Level.OFF);
+    }
+  }
 }
