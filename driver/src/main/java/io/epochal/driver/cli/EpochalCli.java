@@ -190,8 +190,7 @@ public final class EpochalCli implements Callable<Integer> {
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = EpochalCli.class.getPackage().getImplementationVersion();
-      return new String[] {"epochal " + (v == null ? "(development build)" : v)};
+      return new String[] {"epochal " + io.epochal.driver.config.EpochalVersion.get()};
     }
   }
 }

@@ -87,8 +87,7 @@ final class CheckpointAssembler {
   /** The versions recorded in every manifest. */
   static Map<String, String> versions(String sparkVersion) {
     Map<String, String> v = new LinkedHashMap<>();
-    String epochal = CheckpointAssembler.class.getPackage().getImplementationVersion();
-    v.put("epochal", epochal == null ? "0.1.0-SNAPSHOT" : epochal);
+    v.put("epochal", io.epochal.driver.config.EpochalVersion.get());
     v.put("djl", Engine.getDjlVersion());
     Engine engine = Engine.getInstance();
     v.put("engine", engine.getEngineName());

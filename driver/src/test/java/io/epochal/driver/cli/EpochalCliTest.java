@@ -204,6 +204,14 @@ class EpochalCliTest {
   }
 
   @Test
+  void versionIsTheBuildsProjectVersionAsRecordedInManifests() {
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "-V");
+    assertThat(r.code).isZero();
+    assertThat(r.out.trim()).matches("epochal \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?")
+        .isEqualTo("epochal " + io.epochal.driver.config.EpochalVersion.get());
+  }
+
+  @Test
   void usageErrorsExitWithTwoAndPointToHelp() {
     Run unknown = run(new RecordingLauncher(0), new TestModelCatalog(), train("--bogus"));
     assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);
