@@ -28,8 +28,9 @@ final class HeaderBudget {
   /** Heap per number (shape dimension or offset), kept in several arrays. */
   static final long BYTES_PER_NUMBER = 24;
 
-  private static final JsonFactory SCAN = JsonFactory.builder()
-      .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES).build();
+  /** The parse's factory without duplicate detection, which would keep every name. */
+  private static final JsonFactory SCAN = SafetensorsHeader.JSON.rebuild()
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
   private HeaderBudget() {}
 

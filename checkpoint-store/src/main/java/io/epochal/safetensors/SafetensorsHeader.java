@@ -32,7 +32,7 @@ final class SafetensorsHeader {
    * canonicalization (it would keep every tensor name in a shared symbol table), Jackson's default
    * limit on number length, and {@link HeaderBudget#MAX_STRING_CHARS} on strings.
    */
-  private static final JsonFactory JSON = JsonFactory.builder()
+  static final JsonFactory JSON = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)

@@ -1,7 +1,6 @@
 package io.epochal.driver.app;
 
 import io.epochal.driver.config.ModelCatalog;
-import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.worker.model.ModelFactory;
@@ -77,16 +76,11 @@ public final class RegistryModelCatalog implements ModelCatalog {
       return Optional.empty();
     }
     List<ParamSpec> specs = new ArrayList<>();
-    for (ParamSpec s : LrSchedules.params().all()) {
+    for (ParamSpec s : LrSchedules.params(name).all()) {
       if (!s.name().equals("schedule")) {
         specs.add(s);
       }
     }
     return Optional.of(new ParamSpecs("schedule '" + name + "'", specs));
-  }
-
-  @Override
-  public Optional<String> unsetScheduleKey(String name, HyperParameters params) {
-    return LrSchedules.unsetRequiredKey(HyperParameters.builder().putAll(params).put("schedule", name).build());
   }
 }

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.util.ShutdownHookManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -70,19 +71,10 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      SHUTTING_DOWN.set(true);
-      SparkLogging.quietForShutdown();
-    }, "epochal-shutdown-flag"));
+    // first of the hooks Hadoop's manager runs (Spark's and the file systems' among them)
+    ShutdownHookManager.get().addShutdownHook(SparkLogging::quietForShutdown, Integer.MAX_VALUE);
     System.exit(new EpochalCli().execute(args));
   }
-
-  /**
-   * Set when this JVM begins to shut down (SIGINT, SIGTERM): a command that then fails, because
-   * Spark or a file system was stopped under it, reports the stop, not an internal error.
-   */
-  private static final java.util.concurrent.atomic.AtomicBoolean SHUTTING_DOWN =
-      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** Runs the command on standard output and error; returns the exit code. */
   public int execute(String... args) {
@@ -134,7 +126,8 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Maps an exception from a command to a message and an exit code. */
   int handle(Exception ex, PrintWriter err) {
-    if (SHUTTING_DOWN.get()) {
+    // a command failing because Spark or a file system was stopped under it by a signal
+    if (ShutdownHookManager.get().isShutdownInProgress()) {
       err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job keeps every checkpoint it"
           + " committed, and resume continues it (" + oneLine(ex.getMessage()) + ")");
       return 128 + 2;

@@ -5,9 +5,14 @@ import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.job.JobPaths;
+import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -67,7 +72,7 @@ final class GenDataCommand implements Callable<Integer> {
   boolean overwrite;
 
   @Override
-  public Integer call() throws java.io.IOException {
+  public Integer call() throws IOException {
     if (!layout.equals("array") && !layout.equals("columns")) {
       throw new IllegalArgumentException("--layout '" + layout + "' is not array or columns; use one of those");
     }
@@ -75,12 +80,15 @@ final class GenDataCommand implements Callable<Integer> {
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
     String path = LauncherCommand.qualify(out, cli.options()).toString();
-    if (exists(path)) {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
+    FileStatus existing = statusOrNull(fs, p);
+    if (existing != null) {
       if (!overwrite) {
         throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose "
             + "another OUT");
       }
-      refuseJobs(path);
+      refuseJobs(fs, existing);
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
@@ -102,23 +110,19 @@ final class GenDataCommand implements Callable<Integer> {
    * holding job directories up to two levels down: {@code --overwrite} replaces data, and must never
    * take a job's checkpoints with it.
    */
-  private void refuseJobs(String path) throws java.io.IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
-    for (org.apache.hadoop.fs.Path up = p; up != null; up = up.getParent()) {
-      refuseIfJob(fs, up, path, up.equals(p) ? " is an Epochal job directory" : " is inside the Epochal job "
+  private static void refuseJobs(FileSystem fs, FileStatus out) throws IOException {
+    Path p = out.getPath();
+    for (Path up = p; up != null; up = up.getParent()) {
+      refuseIfJob(fs, up, p, up.equals(p) ? " is an Epochal job directory" : " is inside the Epochal job "
           + "directory " + up);
     }
-    List<org.apache.hadoop.fs.Path> level = List.of(p);
+    List<Path> level = out.isDirectory() ? List.of(p) : List.of();
     for (int depth = 1; depth <= 2; depth++) {
-      List<org.apache.hadoop.fs.Path> next = new ArrayList<>();
-      for (org.apache.hadoop.fs.Path dir : level) {
-        if (!fs.getFileStatus(dir).isDirectory()) {
-          continue;
-        }
-        for (org.apache.hadoop.fs.FileStatus child : fs.listStatus(dir)) {
+      List<Path> next = new ArrayList<>();
+      for (Path dir : level) {
+        for (FileStatus child : fs.listStatus(dir)) {
           if (child.isDirectory()) {
-            refuseIfJob(fs, child.getPath(), path, " holds the Epochal job directory " + child.getPath());
+            refuseIfJob(fs, child.getPath(), p, " holds the Epochal job directory " + child.getPath());
             next.add(child.getPath());
           }
         }
@@ -127,16 +131,19 @@ final class GenDataCommand implements Callable<Integer> {
     }
   }
 
-  private static void refuseIfJob(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir, String out,
-      String what) throws java.io.IOException {
-    if (fs.exists(new org.apache.hadoop.fs.Path(dir, JobPaths.JOB_SPEC))) {
+  private static void refuseIfJob(FileSystem fs, Path dir, Path out, String what) throws IOException {
+    if (fs.exists(JobPaths.jobSpec(dir))) {
       throw new ConfigException("OUT", out + what + " (" + JobPaths.JOB_SPEC + "); --overwrite replaces data, never "
           + "a job and its checkpoints. Choose another OUT");
     }
   }
 
-  private boolean exists(String path) throws java.io.IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
-    return p.getFileSystem(cli.options().hadoopConfiguration()).exists(p);
+  /** The status of {@code p}, or null if it does not exist. */
+  private static FileStatus statusOrNull(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p);
+    } catch (FileNotFoundException absent) {
+      return null;
+    }
   }
 }

@@ -1,6 +1,5 @@
 package io.epochal.driver.config;
 
-import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpecs;
 import java.util.Optional;
 import java.util.Set;
@@ -38,13 +37,4 @@ public interface ModelCatalog {
    * prefix), or empty if unknown.
    */
   Optional<ParamSpecs> schedule(String name);
-
-  /**
-   * A key that schedule {@code name} needs in combination, left unset in {@code params} (its keys
-   * without the {@code schedule.} prefix, defaults filled in); empty if the combination is complete.
-   * The default checks nothing.
-   */
-  default Optional<String> unsetScheduleKey(String name, HyperParameters params) {
-    return Optional.empty();
-  }
 }

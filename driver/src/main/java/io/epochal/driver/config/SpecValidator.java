@@ -101,21 +101,7 @@ final class SpecValidator {
     });
     checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs, prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
         "schedule " + schedule);
-    HyperParameters all = out.build();
-    HyperParameters.Builder schedParams = HyperParameters.builder();
-    schedSpecs.all().forEach(s -> schedParams.put(s.name(), all.get(JobKeys.SCHEDULE_PREFIX + s.name())));
-    catalog.unsetScheduleKey(schedule, schedParams.build()).ifPresent(key -> {
-      String full = JobKeys.SCHEDULE_PREFIX + key;
-      ParamSpec spec = schedSpecs.get(key);
-      Sourced given = raw.get(full);
-      String fix = given != null && !given.text
-          ? "this job's stored spec (" + given.source + ") cannot change, so it cannot train: start a new job.dir "
-              + "with " + full + " set"
-          : "set it in the job file or with --set " + full + "=<value>";
-      throw new ConfigException(full, "schedule.name = '" + schedule + "' needs " + full + " >= 1 ("
-          + (spec == null ? "" : spec.doc()) + "); " + fix);
-    });
-    return all;
+    return out.build();
   }
 
   /**

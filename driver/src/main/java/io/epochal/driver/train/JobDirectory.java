@@ -142,7 +142,7 @@ final class JobDirectory implements AutoCloseable {
     String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)";
     List<String> problems = new ArrayList<>();
     synchronized (this) {
-      if (finished || record == null) {
+      if (finished) {
         return;
       }
       try {
@@ -417,7 +417,7 @@ final class JobDirectory implements AutoCloseable {
     if (heartbeatThread != null) {
       heartbeatThread.stop();
     }
-    if (shutdownHook != null && !shuttingDown) {
+    if (shutdownHook != null) {
       try {
         ShutdownHookManager.get().removeShutdownHook(shutdownHook);
       } catch (IllegalStateException inProgress) {

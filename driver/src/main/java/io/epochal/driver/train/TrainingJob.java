@@ -165,7 +165,8 @@ public final class TrainingJob {
             + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs "
             + (last.completedEpochs() + 1) + "-" + spec.epochs() + " again");
         reopenedFrom = last;
-        reopenedNewest = newestListed(store);
+        // latest() went newest first: the newest listed epoch is the first one it skipped, or the one it found
+        reopenedNewest = last.damaged().isEmpty() ? last.completedEpochs() : last.damaged().get(0).epoch();
         return Optional.empty();
       }
       listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "

@@ -11,6 +11,8 @@ import io.epochal.checkpoint.VerificationReport;
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.data.DataGenerator;
+import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobStateStore;
@@ -46,6 +48,17 @@ final class E2eFixtures {
   static final int CLASSES = 3;
 
   private E2eFixtures() {}
+
+  /**
+   * Writes {@code rows} generated rows of {@code features} features in {@link #CLASSES} classes
+   * with {@code seed} to local directory {@code dir}; returns its URI.
+   */
+  static String writeData(EpochalSpark spark, Path dir, int rows, int features, long seed) {
+    String uri = dir.toUri().toString();
+    DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(CLASSES).optSeed(seed).build()
+        .write(spark.session(), uri, false);
+    return uri;
+  }
 
   /**
    * The keys of a small job: Adam (lr 0.01), batch 32, 4 local steps, 2 workers, 3 epochs, every

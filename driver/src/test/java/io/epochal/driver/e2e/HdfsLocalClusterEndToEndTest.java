@@ -1,13 +1,11 @@
 package io.epochal.driver.e2e;
 
-import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
 import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.TrainingJob;
@@ -61,9 +59,7 @@ class HdfsLocalClusterEndToEndTest {
 
   @Test
   void twoEpochsOnExecutorJvmsCommitVerifiedCheckpointsToHdfs() throws Exception {
-    String data = shared.resolve("data").toUri().toString();
-    DataGenerator.builder().optRows(256).optFeatures(FEATURES).optClasses(CLASSES).optSeed(13).build()
-        .write(spark.session(), data, false);
+    String data = E2eFixtures.writeData(spark, shared.resolve("data"), 256, FEATURES, 13);
     String jobDir = hdfs.uri() + "/jobs/e2e";
     Configuration conf = hdfs.conf();
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir, data);

@@ -10,7 +10,6 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.testing.CliRun;
@@ -67,10 +66,7 @@ class LocalTrainingEndToEndTest {
 
   /** {@code rows} generated rows of {@code FEATURES} features in {@code tmp/name}; their URI. */
   private String data(String name, int rows, long seed) {
-    String data = tmp.resolve(name).toUri().toString();
-    DataGenerator.builder().optRows(rows).optFeatures(FEATURES).optClasses(CLASSES).optSeed(seed).build()
-        .write(spark.session(), data, false);
-    return data;
+    return E2eFixtures.writeData(spark, tmp.resolve(name), rows, FEATURES, seed);
   }
 
   private static TrainingOutcome train(JobSpec spec) throws Exception {
@@ -182,9 +178,7 @@ class LocalTrainingEndToEndTest {
 
   @Test
   void aCnnTrainsFromFlatFeatureRowsAndItsCheckpointVerifies() throws Exception {
-    String data = tmp.resolve("images").toUri().toString();
-    DataGenerator.builder().optRows(256).optFeatures(64).optClasses(CLASSES).optSeed(8).build()
-        .write(spark.session(), data, false);
+    String data = E2eFixtures.writeData(spark, tmp.resolve("images"), 256, 64, 8);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("cnn-job").toString(), data);
     keys.remove("model.input_dim");
     keys.remove("model.hidden");

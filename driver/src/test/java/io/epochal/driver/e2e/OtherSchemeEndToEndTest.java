@@ -1,13 +1,11 @@
 package io.epochal.driver.e2e;
 
-import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
 import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.OtherSchemeFileSystem;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.TrainingJob;
@@ -58,9 +56,7 @@ class OtherSchemeEndToEndTest {
 
   @Test
   void aJobTrainsThereAndRetentionOrEventsFailingAfterACommitAreOnlyWarnings() throws Exception {
-    String data = tmp.resolve("data").toUri().toString();
-    DataGenerator.builder().optRows(256).optFeatures(FEATURES).optClasses(CLASSES).optSeed(8).build()
-        .write(spark.session(), data, false);
+    String data = E2eFixtures.writeData(spark, tmp.resolve("data"), 256, FEATURES, 8);
     String jobDir = OtherSchemeFileSystem.uri(tmp.resolve("job"));
     Configuration conf = OtherSchemeFileSystem.register(new Configuration());
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir, data);

@@ -1,11 +1,12 @@
 package io.epochal.worker.schedule;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The schedule registry: declarations and creation.
@@ -79,19 +80,25 @@ public final class LrSchedules {
   }
 
   /**
-   * The key that the chosen schedule needs but {@code resolved} leaves at its "unset" default of 0:
-   * {@code step_size} for {@code step}, {@code total_steps} for {@code cosine}; empty if none.
+   * The declarations of every schedule key as schedule {@code name} needs them: the key it cannot
+   * run without ({@code step_size} for {@code step}, {@code total_steps} for {@code cosine}) is
+   * required and at least 1; the rest as in {@link #params()}.
    *
-   * @throws IllegalArgumentException if a key is unknown or out of range
+   * @throws IllegalArgumentException if {@code name} is not a schedule
    */
-  public static Optional<String> unsetRequiredKey(HyperParameters resolved) {
-    HyperParameters hp = params().resolve(resolved);
-    String key = switch (hp.getString("schedule")) {
+  public static ParamSpecs params(String name) {
+    checkArgument(NAMES.contains(name), "schedule '%s' is not one of %s", name, NAMES);
+    String required = switch (name) {
       case "step" -> "step_size";
       case "cosine" -> "total_steps";
       default -> null;
     };
-    return key != null && hp.getLong(key) == 0 ? Optional.of(key) : Optional.empty();
+    List<ParamSpec> specs = new java.util.ArrayList<>();
+    for (ParamSpec s : params().all()) {
+      specs.add(!s.name().equals(required) ? s
+          : ParamSpec.builder(s.name(), s.type()).optMin(1).optDoc(s.doc()).build());
+    }
+    return new ParamSpecs("schedule '" + name + "'", specs);
   }
 
   /** A constant schedule. */
