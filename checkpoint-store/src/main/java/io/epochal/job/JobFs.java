@@ -13,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
@@ -53,7 +55,10 @@ final class JobFs {
   private static final int READ_ATTEMPTS = 7;
   /** Wait before the second read attempt; doubled before each further one (3.15 s in all). */
   private static final long READ_BACKOFF_MS = 50;
-  private static final int REPLACE_ATTEMPTS = 10;
+  /** How long a replace keeps retrying while other writers recreate its target. */
+  private static final long REPLACE_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(10);
+  /** A replace that collided waits a random 1 to 2^(n+1) ms before its n-th retry, at most 128 ms. */
+  private static final int REPLACE_BACKOFF_SHIFT = 6;
 
   private final FileSystem fs;
   private final boolean local;
@@ -200,35 +205,42 @@ final class JobFs {
     try {
       fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
     } catch (UnsupportedFileSystemException e) {
-      // No atomic overwrite for this scheme: delete, then rename. A reader may briefly find no
-      // file; every reader of these files treats "missing" as "not written yet". A concurrent
-      // replace can recreate the target between the two; the next try replaces that file.
-      for (int attempt = 1; attempt <= REPLACE_ATTEMPTS; attempt++) {
+      fc = null;
+    }
+    // Where an overwriting rename is a delete and a rename (object stores, file systems served
+    // through DelegateToFileSystem, or this loop where no AbstractFileSystem is registered), a
+    // concurrent replace can recreate the target between the two: the rename then fails, and the
+    // next try replaces that file. A reader may briefly find no file; every reader of these files
+    // treats "missing" as "not written yet". The wait before a retry is random and grows, so two
+    // writers that keep colliding fall out of step; the caller's write always lands last.
+    long deadline = System.nanoTime() + REPLACE_PATIENCE_NANOS;
+    for (int attempt = 1; ; attempt++) {
+      IOException collision;
+      if (fc != null) {
+        try {
+          fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
+          return;
+        } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+          collision = e;
+        }
+      } else {
         fs.delete(target, false);
         if (fs.rename(tmp, target)) {
           return;
         }
         if (!fs.exists(target)) {
-          break;
+          throw new IOException("could not rename " + tmp + " to " + target + "; check that " + target.getParent()
+              + " is writable");
         }
+        collision = null;
       }
-      throw new IOException("could not rename " + tmp + " to " + target + "; check that " + target.getParent()
-          + " is writable");
-    }
-    // Where an overwriting rename is a delete and a rename (object stores, file systems served
-    // through DelegateToFileSystem), a concurrent replace can recreate the target between the two:
-    // the rename then fails with FileAlreadyExistsException, and the next try replaces that file.
-    for (int attempt = 1; ; attempt++) {
-      try {
-        fc.rename(fs.makeQualified(tmp), fs.makeQualified(target), Options.Rename.OVERWRITE);
-        return;
-      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-        if (attempt == REPLACE_ATTEMPTS) {
-          throw new IOException("could not replace " + target + ": it was recreated by another writer on each of "
-              + REPLACE_ATTEMPTS + " attempts; check that no other driver runs this job ('epochal status "
-              + target.getParent() + "'), then run the command again", e);
-        }
+      if (System.nanoTime() - deadline > 0) {
+        throw new IOException("could not replace " + target + ": another writer recreated it on each of " + attempt
+            + " attempts in " + TimeUnit.NANOSECONDS.toSeconds(REPLACE_PATIENCE_NANOS) + " s; check that no other "
+            + "driver runs this job ('epochal status " + target.getParent() + "'), then run the command again",
+            collision);
       }
+      backOff(target, ThreadLocalRandom.current().nextLong(1, 2L << Math.min(attempt, REPLACE_BACKOFF_SHIFT)));
     }
   }
 
@@ -269,7 +281,7 @@ final class JobFs {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while waiting to read " + path + " again");
+      throw new java.io.InterruptedIOException("interrupted while waiting to access " + path + " again");
     }
   }
 
