@@ -11,6 +11,7 @@ public class JobSpecMismatchException extends IllegalStateException {
 
   private static final long serialVersionUID = 1L;
 
+  private final Path file;
   private final List<String> differences;
 
   /** A mismatch against {@code file}, with the diff lines from old to new. */
@@ -18,7 +19,13 @@ public class JobSpecMismatchException extends IllegalStateException {
     super(file + " already holds a different job spec; a job's spec is written once and never "
         + "changes (start a new job directory to change it). Differences (stored -> requested):\n"
         + String.join("\n", differences));
+    this.file = file;
     this.differences = List.copyOf(differences);
+  }
+
+  /** The {@code job.json} that holds the stored spec. */
+  public Path getFile() {
+    return file;
   }
 
   /** The differing keys, one {@code key: old -> new} line each. */

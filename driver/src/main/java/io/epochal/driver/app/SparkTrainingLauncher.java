@@ -82,7 +82,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.println("status:      bin/epochal status " + spec.jobDir());
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
-      err.println("epochal: " + e.getMessage());
+      err.println("epochal: " + e.getFile() + " already holds a different job spec; a job's spec is written "
+          + "once and never changes. Differences (stored -> requested):");
+      JobSpec.userFacing(e.getDifferences()).forEach(line -> err.println("  " + line));
       err.println("epochal: a job directory keeps the hyperparameters it started with; run "
           + "'bin/epochal resume " + spec.jobDir() + "' to continue it unchanged, or choose a new job.dir");
       return ExitCodes.USAGE;

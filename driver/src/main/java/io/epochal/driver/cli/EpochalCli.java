@@ -86,7 +86,7 @@ public final class EpochalCli implements Callable<Integer> {
     CommandLine cmd = new CommandLine(this);
     cmd.setOut(out).setErr(err);
     cmd.setParameterExceptionHandler((ex, a) -> {
-      ex.getCommandLine().getErr().println("epochal: " + ex.getMessage());
+      ex.getCommandLine().getErr().println("epochal: " + usageMessage(ex));
       ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
           + " --help'.");
       return ExitCodes.USAGE;
@@ -100,6 +100,15 @@ public final class EpochalCli implements Callable<Integer> {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** Picocli's message, except for a KEY=VALUE option given something else, which it words badly. */
+  static String usageMessage(CommandLine.ParameterException ex) {
+    if (ex.getArgSpec() instanceof CommandLine.Model.OptionSpec option && "KEY=VALUE".equals(option.paramLabel())
+        && ex.getValue() != null && !ex.getValue().contains("=")) {
+      return "option '" + option.longestName() + "' takes KEY=VALUE, got '" + ex.getValue() + "'";
+    }
+    return ex.getMessage();
   }
 
   @Override

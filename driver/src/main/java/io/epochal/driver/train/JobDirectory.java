@@ -198,8 +198,7 @@ final class JobDirectory implements AutoCloseable {
 
   private void writeSpecOnce() throws IOException {
     fs.mkdirs(dir);
-    new JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
-        spec.toHyperParameters()));
+    new JobSpecStore(fs, dir).writeOnce(spec.toStored());
   }
 
   /**

@@ -116,6 +116,17 @@ class EpochalCliTest {
     assertThat(jobDir).doesNotExist();
   }
 
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"--set", "--conf"})
+  void aKeyValueOptionGivenNoEqualsSignSaysWhatItTakes(String option) {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), train(option, "optimizer.lr"));
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).startsWith("epochal: option '" + option + "' takes KEY=VALUE, got 'optimizer.lr'")
+        .contains("--help").doesNotContain("option option");
+    assertThat(launcher.calls).isEmpty();
+  }
+
   @Test
   void anUnreachableFileSystemIsNamedAsSuchWithWhatToCheck() {
     StringWriter err = new StringWriter();

@@ -148,6 +148,13 @@ class CliEndToEndTest {
     assertThat(changed.code).as("%s", changed).isEqualTo(ExitCodes.USAGE);
     assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05");
     assertThat(listing(job)).isEqualTo(before);
+
+    CliRun renamed = CliRun.of("train", file.toString(), "--set", "job.name=renamed", "--master", MASTER);
+
+    assertThat(renamed.code).as("%s", renamed).isEqualTo(ExitCodes.USAGE);
+    assertThat(renamed.err).contains("job.name: \"e2e\" -> \"renamed\"").doesNotContain("jobId").doesNotContain("jobName")
+        .contains("bin/epochal resume ");
+    assertThat(listing(job)).isEqualTo(before);
   }
 
   @Test

@@ -235,8 +235,7 @@ class LocalTrainingEndToEndTest {
     // the same spec in a job directory a driver already started (its data has shrunk since)
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
-    new io.epochal.job.JobSpecStore(fs, dir).writeOnce(io.epochal.job.JobSpec.of(spec.jobName(), spec.jobName(),
-        spec.toHyperParameters()));
+    new io.epochal.job.JobSpecStore(fs, dir).writeOnce(spec.toStored());
     assertThatThrownBy(() -> train(spec))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
