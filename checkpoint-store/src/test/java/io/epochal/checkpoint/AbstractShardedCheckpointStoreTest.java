@@ -230,7 +230,7 @@ abstract class AbstractShardedCheckpointStoreTest {
             if (!met) {
               met = true;
               try {
-                allWriting.await(20, TimeUnit.SECONDS); // times out unless every data file is being written
+                allWriting.await(120, TimeUnit.SECONDS); // times out unless every data file is being written
               } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
                 throw new IOException(name + " was not written together with the other data files: " + e, e);
               }

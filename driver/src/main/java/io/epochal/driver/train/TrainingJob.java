@@ -446,8 +446,10 @@ public final class TrainingJob {
           ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
               + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
           : firstLine(ex.getMessage());
-      throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why
-          + "; the previous checkpoint stays the latest", ex);
+      String then = reason == FailureReason.LEASE_LOST
+          ? "; this driver stops, the new holder continues the job"
+          : "; the previous checkpoint stays the latest";
+      throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why + then, ex);
     }
   }
 

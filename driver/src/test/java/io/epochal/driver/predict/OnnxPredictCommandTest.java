@@ -248,7 +248,7 @@ class OnnxPredictCommandTest {
         "f0,f1,f2,f3");
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child JVM ends").isTrue();
+      assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("child JVM ends (a hang guard)").isTrue();
     } finally {
       p.destroyForcibly();
     }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint are compared with a reference run of the same spec in another job directory.
  *
  * <p>The dead driver's lease stays live until its {@code lease.ttl_ms} passes; the spec uses a
- * short one (3 s) and a resume waits for the recorded expiry (and retries while {@code resume}
+ * short one (6 s, renewed every 2 s) and a resume waits for the recorded expiry (and retries while {@code resume}
  * still answers "lease held", exit code 3).
  *
  * <p>The moments of the mid-epoch kills (a round of the epoch, found in the driver's progress
@@ -222,7 +222,7 @@ class DriverKillTest {
    * workers of 8 rounds each (4 local steps of 32 rows); only {@code job.dir} differs between runs.
    */
   private static Path writeSpec(String name, Path jobDir) throws IOException {
-    return writeSpec(name, jobDir, 3000);
+    return writeSpec(name, jobDir, 6000);
   }
 
   /** {@link #writeSpec(String, Path)} with {@code lease.ttl_ms} set to {@code leaseTtlMs}. */

@@ -194,9 +194,10 @@ class HdfsFaultTest {
       }
     };
     int port = cluster.getNameNodePort();
-    // The retry budget (backoff 0.5, 1, 2, 4, 8 s) covers a NameNode restart and its safe mode.
+    // The retry budget (backoff 2, 4, 8, 16, 32 s) covers a NameNode restart and its safe mode, which
+    // share this JVM's cores with Spark.
     JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "120000", "retry.max_attempts", "6",
-        "retry.backoff_ms", "500"));
+        "retry.backoff_ms", "2000"));
     TrainingOutcome outcome = run(spec, listener);
     restarter[0].join(120_000);
     assertThat(restarted).isTrue();

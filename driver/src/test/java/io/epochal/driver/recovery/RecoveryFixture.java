@@ -47,7 +47,7 @@ final class RecoveryFixture {
     Map<String, String> k = new LinkedHashMap<>(ChaosJob.keys(data, EPOCHS));
     k.put("job.name", "recovery");
     k.put("job.dir", jobDir);
-    k.put("lease.ttl_ms", "5000");
+    k.put("lease.ttl_ms", "60000"); // no test here waits for it to expire
     k.remove("checkpoint.keep_last");
     k.putAll(overrides);
     return k;

@@ -17,7 +17,7 @@ class LocalRoundAcrossJvmsTest {
   void roundsInAChildJvmGiveBitIdenticalStateAndLoss(@TempDir Path dir) throws Exception {
     Path childFile = dir.resolve("child.raw");
     ChildJvm.Outcome child = ChildJvm.run(RoundStateMain.class, List.of(), List.of(childFile.toString()),
-        dir.resolve("child.log"), 120);
+        dir.resolve("child.log"), 600);
     assertThat(child.exitCode()).as("child JVM output:%n%s", child.output()).isZero();
 
     StateDict here = RoundStateMain.run();

@@ -25,7 +25,7 @@ class RoundMemoryTest {
   /** Resident KiB after each multiple of 50 rounds, as the child printed it. */
   private static Map<Integer, Long> residentByRound(Path dir, long leakFloatsPerRound) throws Exception {
     ChildJvm.Outcome out = ChildJvm.run(RoundMemoryMain.class, FIXED_HEAP,
-        List.of(String.valueOf(ROUNDS), String.valueOf(leakFloatsPerRound)), dir.resolve("memory.log"), 180);
+        List.of(String.valueOf(ROUNDS), String.valueOf(leakFloatsPerRound)), dir.resolve("memory.log"), 600);
     assertThat(out.exitCode()).as("child JVM output:%n%s", out.output()).isZero();
     Map<Integer, Long> rss = new TreeMap<>();
     for (String line : out.output().split("\n")) {
