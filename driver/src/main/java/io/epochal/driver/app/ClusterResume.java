@@ -112,7 +112,7 @@ public final class ClusterResume {
         try {
           codes.put(e.getKey(), e.getValue().get());
         } catch (java.util.concurrent.ExecutionException ex) {
-          notStarted.add("  " + e.getKey().jobDir().getName() + ": could not start: " + ex.getCause());
+          notStarted.add("  " + e.getKey().name() + ": could not start: " + ex.getCause());
           codes.put(e.getKey(), ExitCodes.INTERNAL);
         }
       }
@@ -124,7 +124,7 @@ public final class ClusterResume {
         if (code != 0) {
           failed++;
         }
-        out.printf("  %-24s exit %d%s%n", e.getKey().jobDir().getName(), code, code == 0 ? "" : "  (see its "
+        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its "
             + "output above; retry with: bin/epochal resume " + e.getKey().jobDir() + ")");
       }
       out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
@@ -136,7 +136,7 @@ public final class ClusterResume {
   }
 
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
-    String name = job.jobDir().getName();
+    String name = job.name();
     List<String> cmd = command(job.jobDir().toString());
     synchronized (out) {
       out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "

@@ -14,11 +14,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -37,7 +36,7 @@ final class JobStatusReport {
     this.out = out;
   }
 
-  /** Prints the status of {@code uri}: one job, or every job directly under it. */
+  /** Prints the status of {@code uri}: one job, or every job under it ({@link JobFinder}). */
   int print(URI uri) throws IOException {
     Path dir = new Path(uri);
     FileSystem fs = dir.getFileSystem(conf);
@@ -45,24 +44,17 @@ final class JobStatusReport {
       printJob(fs, dir);
       return ExitCodes.OK;
     }
-    List<Path> jobs = new ArrayList<>();
-    if (fs.exists(dir)) {
-      for (FileStatus s : fs.listStatus(dir)) {
-        if (s.isDirectory() && fs.exists(JobPaths.jobSpec(s.getPath()))) {
-          jobs.add(s.getPath());
-        }
-      }
-    }
+    Map<String, Path> jobs = JobFinder.find(fs, dir);
     if (jobs.isEmpty()) {
-      out.println("no Epochal job at or under " + uri + " (a job directory holds job.json)");
+      out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
+          + JobFinder.MAX_DEPTH + " levels deep)");
       return ExitCodes.USAGE;
     }
-    jobs.sort(null);
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
-    for (Path job : jobs) {
-      JobSummary s = summarize(fs, job);
-      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getName(), s.state, s.epoch, s.loss, s.time, s.lease);
+    for (Map.Entry<String, Path> job : jobs.entrySet()) {
+      JobSummary s = summarize(fs, job.getValue());
+      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
     }
     return ExitCodes.OK;
   }

@@ -6,7 +6,6 @@ import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.job.JobLease;
-import io.epochal.job.JobPaths;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
@@ -16,15 +15,15 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * What {@code epochal resume --all <root>} does with each job directly under a root: resume it
+ * What {@code epochal resume --all <root>} does with each job under a root ({@link JobFinder}): resume it
  * when it is not COMPLETED and its lease has expired or is free; skip it otherwise, saying why.
  *
  * <p>A COMPLETED job is resumed too when its final epoch's checkpoint is gone or visibly damaged
@@ -48,13 +47,15 @@ public final class ResumePlan {
   /** One job of the plan. Immutable. */
   public static final class Entry {
     private final Path jobDir;
+    private final String name;
     private final String state;
     private final long epoch;
     private final Action action;
     private final String reason;
 
-    Entry(Path jobDir, String state, long epoch, Action action, String reason) {
+    Entry(Path jobDir, String name, String state, long epoch, Action action, String reason) {
       this.jobDir = checkNotNull(jobDir, "jobDir");
+      this.name = checkNotNull(name, "name");
       this.state = checkNotNull(state, "state");
       this.epoch = epoch;
       this.action = checkNotNull(action, "action");
@@ -64,6 +65,11 @@ public final class ResumePlan {
     /** The job directory. */
     public Path jobDir() {
       return jobDir;
+    }
+
+    /** The job directory's path relative to the plan's root (its own name if it is the root). */
+    public String name() {
+      return name;
     }
 
     /** The job's state (NEW, RUNNING, FAILED, COMPLETED). */
@@ -92,18 +98,18 @@ public final class ResumePlan {
         return false;
       }
       Entry e = (Entry) o;
-      return jobDir.equals(e.jobDir) && state.equals(e.state) && epoch == e.epoch && action == e.action
+      return jobDir.equals(e.jobDir) && name.equals(e.name) && state.equals(e.state) && epoch == e.epoch && action == e.action
           && reason.equals(e.reason);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(jobDir, state, epoch, action, reason);
+      return Objects.hash(jobDir, name, state, epoch, action, reason);
     }
 
     @Override
     public String toString() {
-      return jobDir.getName() + " " + state + " epoch " + epoch + " " + action + " (" + reason + ")";
+      return name + " " + state + " epoch " + epoch + " " + action + " (" + reason + ")";
     }
   }
 
@@ -116,7 +122,7 @@ public final class ResumePlan {
   }
 
   /**
-   * Plans the resume of every job directly under {@code root} (a directory holding
+   * Plans the resume of every job at or under {@code root} ({@link JobFinder}; a directory holding
    * {@code job.json}) as of {@code now}.
    *
    * @throws IOException if the root cannot be listed
@@ -125,25 +131,14 @@ public final class ResumePlan {
     // a bad store key is a configuration error of the command, not a damaged job
     io.epochal.checkpoint.StoreOptions.check(conf, root.toString());
     FileSystem fs = root.getFileSystem(conf);
-    List<Path> jobs = new ArrayList<>();
-    if (fs.exists(JobPaths.jobSpec(root))) {
-      jobs.add(root);
-    } else if (fs.exists(root)) {
-      for (FileStatus s : fs.listStatus(root)) {
-        if (s.isDirectory() && fs.exists(JobPaths.jobSpec(s.getPath()))) {
-          jobs.add(s.getPath());
-        }
-      }
-    }
-    jobs.sort(null);
     List<Entry> entries = new ArrayList<>();
-    for (Path job : jobs) {
-      entries.add(plan(fs, job, conf, now));
+    for (Map.Entry<String, Path> job : JobFinder.find(fs, root).entrySet()) {
+      entries.add(plan(fs, job.getValue(), job.getKey(), conf, now));
     }
     return new ResumePlan(root, entries);
   }
 
-  private static Entry plan(FileSystem fs, Path job, Configuration conf, Instant now) {
+  private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now) {
     String state = "NEW";
     long epoch = 0;
     try {
@@ -151,7 +146,7 @@ public final class ResumePlan {
       Optional<String> foreign = spec.isEmpty() ? Optional.empty()
           : foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job), conf);
       if (foreign.isPresent()) {
-        return new Entry(job, "?", 0, Action.SKIP, foreign.get());
+        return new Entry(job, name, "?", 0, Action.SKIP, foreign.get());
       }
       Optional<JobStatus> status = new JobStateStore(fs, job).read();
       state = status.map(s -> s.getState().name()).orElse("NEW");
@@ -166,27 +161,27 @@ public final class ResumePlan {
           damaged = finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue());
         }
         if (damaged.isEmpty()) {
-          return new Entry(job, state, epoch, Action.SKIP, "completed");
+          return new Entry(job, name, state, epoch, Action.SKIP, "completed");
         }
         // the final epoch's checkpoint will not be used: show the newest one below it
         epoch = newestEpoch(checkpoints, ((Number) epochs).longValue());
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
-        return new Entry(job, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
+        return new Entry(job, name, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
             + lease.get().getExpiresAt());
       }
       String why = lease.isEmpty() ? "lease free"
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
       if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them
-        return new Entry(job, state, epoch, Action.RESUME, damaged.get() + "; " + why
+        return new Entry(job, name, state, epoch, Action.RESUME, damaged.get() + "; " + why
             + ", reopens it after its newest verified checkpoint");
       }
-      return new Entry(job, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
+      return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
           : ", continues after epoch " + epoch) + lastFailure(status));
     } catch (IOException | RuntimeException e) {
-      return new Entry(job, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
+      return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
   }
 
@@ -287,7 +282,7 @@ public final class ResumePlan {
   public void print(PrintStream out) {
     out.printf("%-24s %-10s %6s %-7s %s%n", "JOB", "STATE", "EPOCH", "ACTION", "REASON");
     for (Entry e : entries) {
-      out.printf("%-24s %-10s %6d %-7s %s%n", e.jobDir.getName(), e.state, e.epoch, e.action, e.reason);
+      out.printf("%-24s %-10s %6d %-7s %s%n", e.name, e.state, e.epoch, e.action, e.reason);
     }
   }
 

@@ -23,8 +23,8 @@ abstract class LauncherCommand implements Callable<Integer> {
   CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "URI", description = "A job directory (verify, inspect, export and predict "
-      + "also take one checkpoint directory, epoch-NNNNNN; status and resume --all a directory whose "
-      + "subdirectories are jobs): a Hadoop URI or a local path.")
+      + "also take one checkpoint directory, epoch-NNNNNN; status and resume --all a directory "
+      + "with jobs under it): a Hadoop URI or a local path.")
   String location;
 
   @Override

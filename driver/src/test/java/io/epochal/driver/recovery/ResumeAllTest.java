@@ -99,6 +99,30 @@ class ResumeAllTest {
   }
 
   @Test
+  void jobsNestedUnderTheRootAreFoundByTheirPathButNotTooDeepHiddenOrInsideAJob() throws Exception {
+    job("team/e-nested", JobState.FAILED, null);
+    job("not-a-job/x/y/f-deep", JobState.FAILED, null);
+    job("not-a-job/x/y/z/g-too-deep", JobState.FAILED, null);
+    job("_staging/h-hidden", JobState.FAILED, null);
+    job("d-failed/checkpoints/i-inside", JobState.FAILED, null);
+
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+
+    assertThat(plan[0]).as(plan[2]).isEqualTo("0");
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).startsWith("team/e-nested ").contains("RESUME"))
+        .anySatisfy(l -> assertThat(l).startsWith("not-a-job/x/y/f-deep ").contains("RESUME"));
+    assertThat(plan[1]).doesNotContain("g-too-deep").doesNotContain("h-hidden").doesNotContain("i-inside")
+        .contains("dry run: nothing started (4 to resume)");
+
+    String[] status = cli("status", root.toString());
+
+    assertThat(status[0]).as(status[2]).isEqualTo("0");
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).startsWith("team/e-nested ").contains("FAILED"))
+        .anySatisfy(l -> assertThat(l).startsWith("c-expired ").contains("RUNNING"));
+    assertThat(status[1]).doesNotContain("g-too-deep").doesNotContain("h-hidden").doesNotContain("i-inside");
+  }
+
+  @Test
   void submitTemplateRunsOnceForEveryResumableJobWithItsDirectory() throws Exception {
     Path marker = root.resolve("submitted.txt");
     String[] r = cli("resume", "--all", "--parallel", "2", "--submit-template",
