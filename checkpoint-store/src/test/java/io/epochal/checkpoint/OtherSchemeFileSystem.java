@@ -61,8 +61,21 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     failWrites = which;
   }
 
+  /** Directories this user may not list (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> denyListing = p -> false;
+
+  /**
+   * Makes every listing of a directory that {@code which} accepts fail as HDFS refuses a user
+   * without permission (an {@link org.apache.hadoop.security.AccessControlException}), in every
+   * instance, until {@link #clearFaults()}.
+   */
+  public static void denyListingOf(Predicate<Path> which) {
+    denyListing = which;
+  }
+
   /** Ends every injected fault. */
   public static void clearFaults() {
+    denyListing = p -> false;
     failListing = p -> false;
     failWrites = p -> false;
   }
@@ -156,6 +169,10 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   public FileStatus[] listStatus(Path f) throws IOException {
     if (failListing.test(f)) {
       throw new IOException("injected fault: cannot list " + f);
+    }
+    if (denyListing.test(f)) {
+      throw new org.apache.hadoop.security.AccessControlException("Permission denied: user=tester, access=READ_EXECUTE, "
+          + "inode=\"" + f.toUri().getPath() + "\"");
     }
     return super.listStatus(f);
   }

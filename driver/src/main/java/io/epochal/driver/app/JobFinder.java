@@ -27,31 +27,66 @@ final class JobFinder {
   private JobFinder() {}
 
   /**
-   * The job directories at or under {@code root}, each with its name: its path relative to the
-   * root ({@code team-a/mnist}), or the root's own name when the root is the job. Sorted by name;
-   * empty if the root does not exist or holds no job.
+   * What a search found: the job directories, each by its name (its path relative to the root, as
+   * {@code team-a/mnist}, or the root's own name when the root is the job), and the directories
+   * it was not allowed to look into, each by name with the reason. Both sorted by name.
    */
-  static Map<String, Path> find(FileSystem fs, Path root) throws IOException {
+  record Found(Map<String, Path> jobs, Map<String, String> unreadable) {
+    Found {
+      jobs = java.util.Collections.unmodifiableMap(new TreeMap<>(jobs));
+      unreadable = java.util.Collections.unmodifiableMap(new TreeMap<>(unreadable));
+    }
+  }
+
+  /**
+   * The job directories at or under {@code root}; empty if the root does not exist or holds no
+   * job. A directory under the root that this user may not read is skipped and reported; any
+   * other failure, and a root that cannot be read, fails the search.
+   *
+   * @throws IOException if the file system fails
+   */
+  static Found find(FileSystem fs, Path root) throws IOException {
     checkArgument(root != null, "root must not be null");
     Map<String, Path> jobs = new TreeMap<>();
+    Map<String, String> unreadable = new TreeMap<>();
     Path qualified = fs.makeQualified(root);
     if (fs.exists(JobPaths.jobSpec(qualified))) {
       jobs.put(qualified.getName().isEmpty() ? qualified.toString() : qualified.getName(), qualified);
-      return jobs;
+      return new Found(jobs, unreadable);
     }
     if (!fs.exists(qualified)) {
-      return jobs;
+      return new Found(jobs, unreadable);
     }
     List<Path> level = List.of(qualified);
     for (int depth = 1; depth <= MAX_DEPTH && !level.isEmpty(); depth++) {
       List<Path> next = new ArrayList<>();
       for (Path dir : level) {
-        for (FileStatus s : fs.listStatus(dir)) {
+        FileStatus[] children;
+        try {
+          children = fs.listStatus(dir);
+        } catch (IOException e) {
+          if (depth == 1 || !isPermissionDenied(e)) {
+            throw e;
+          }
+          unreadable.put(relative(qualified, dir), "permission denied: " + firstLine(e));
+          continue;
+        }
+        for (FileStatus s : children) {
           String name = s.getPath().getName();
           if (!s.isDirectory() || name.startsWith("_") || name.startsWith(".")) {
             continue;
           }
-          if (fs.exists(JobPaths.jobSpec(s.getPath()))) {
+          boolean job;
+          try {
+            job = fs.exists(JobPaths.jobSpec(s.getPath()));
+          } catch (IOException e) {
+            if (!isPermissionDenied(e)) {
+              throw e;
+            }
+            unreadable.put(relative(qualified, s.getPath()), "permission denied: " + firstLine(e));
+            continue;
+          }
+          if (job) {
             jobs.put(relative(qualified, s.getPath()), s.getPath());
           } else {
             next.add(s.getPath());
@@ -60,7 +95,19 @@ final class JobFinder {
       }
       level = next;
     }
-    return jobs;
+    return new Found(jobs, unreadable);
+  }
+
+  private static boolean isPermissionDenied(IOException e) {
+    return e instanceof org.apache.hadoop.security.AccessControlException
+        || e instanceof java.nio.file.AccessDeniedException
+        || String.valueOf(e.getMessage()).contains("Permission denied");
+  }
+
+  private static String firstLine(IOException e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   private static String relative(Path root, Path job) {

@@ -44,10 +44,12 @@ final class JobStatusReport {
       printJob(fs, dir);
       return ExitCodes.OK;
     }
-    Map<String, Path> jobs = JobFinder.find(fs, dir);
+    JobFinder.Found found = JobFinder.find(fs, dir);
+    Map<String, Path> jobs = found.jobs();
     if (jobs.isEmpty()) {
       out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
           + JobFinder.MAX_DEPTH + " levels deep)");
+      printUnreadable(found);
       return ExitCodes.USAGE;
     }
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
@@ -56,7 +58,13 @@ final class JobStatusReport {
       JobSummary s = summarize(fs, job.getValue());
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
     }
+    printUnreadable(found);
     return ExitCodes.OK;
+  }
+
+  private void printUnreadable(JobFinder.Found found) {
+    found.unreadable().forEach((name, why) -> out.println("warning: not searched for jobs: " + name + " (" + why
+        + ")"));
   }
 
   private void printJob(FileSystem fs, Path dir) throws IOException {

@@ -132,9 +132,13 @@ public final class ResumePlan {
     io.epochal.checkpoint.StoreOptions.check(conf, root.toString());
     FileSystem fs = root.getFileSystem(conf);
     List<Entry> entries = new ArrayList<>();
-    for (Map.Entry<String, Path> job : JobFinder.find(fs, root).entrySet()) {
+    JobFinder.Found found = JobFinder.find(fs, root);
+    for (Map.Entry<String, Path> job : found.jobs().entrySet()) {
       entries.add(plan(fs, job.getValue(), job.getKey(), conf, now));
     }
+    // a directory that could not be searched may hold jobs: the command must not report success
+    found.unreadable().forEach((name, why) -> entries.add(new Entry(new Path(fs.makeQualified(root), name), name,
+        "?", 0, Action.ERROR, "not searched for jobs: " + why)));
     return new ResumePlan(root, entries);
   }
 
