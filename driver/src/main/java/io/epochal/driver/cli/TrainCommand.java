@@ -15,7 +15,7 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code epochal train JOB_FILE}: resolves and validates the job spec (job file &lt; Spark conf
+ * {@code epochal train [JOB_FILE]}: resolves and validates the job spec (job file &lt; Spark conf
  * {@code spark.epochal.<key>} &lt; {@code --set} and the shorthand flags), then starts the job.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -30,7 +30,8 @@ final class TrainCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "JOB_FILE", description = "The job file (Java properties).")
+  @Parameters(index = "0", arity = "0..1", paramLabel = "JOB_FILE", description = "The job file (Java properties); "
+      + "optional when the keys come as Spark conf spark.epochal.<key> (spark-submit) or --set.")
   Path jobFile;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one job key. Repeatable.")
@@ -60,9 +61,19 @@ final class TrainCommand implements Callable<Integer> {
     putIfGiven(overrides, JobKeys.JOB_DIR, jobDir);
     putIfGiven(overrides, JobKeys.DATA_PATH, data);
     overrides.putAll(sets);
-    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optJobFile(jobFile)
-        .optSparkConf(options.effectiveSparkConf())
+    if (jobFile == null && overrides.isEmpty() && options.effectiveSparkConf().keySet().stream()
+        .noneMatch(k -> k.startsWith(JobKeys.SPARK_CONF_PREFIX))) {
+      spec.commandLine().getErr().println("epochal: no job given: pass a job file (epochal train job.properties), "
+          + "or the job's keys as Spark conf (--conf " + JobKeys.SPARK_CONF_PREFIX + "job.name=... with spark-submit) "
+          + "or --set key=value");
+      spec.commandLine().getErr().println("Try 'epochal train --help'.");
+      return ExitCodes.USAGE;
+    }
+    JobSpecResolver.Builder resolver = JobSpecResolver.builder().optSparkConf(options.effectiveSparkConf())
         .optOverrides(overrides);
+    if (jobFile != null) {
+      resolver.optJobFile(jobFile);
+    }
     if (cli.catalog() != null) {
       resolver.optCatalog(cli.catalog());
     }

@@ -170,6 +170,32 @@ class EpochalCliTest {
   }
 
   @Test
+  void aSparkSubmitJobGivesItsKeysAsSparkConfWithoutAJobFile() throws IOException {
+    java.util.Properties keys = new java.util.Properties();
+    try (var in = Files.newBufferedReader(jobFile)) {
+      keys.load(in);
+    }
+    List<String> args = new ArrayList<>();
+    for (String k : keys.stringPropertyNames()) {
+      args.add("--conf");
+      args.add("spark.epochal." + k + "=" + keys.getProperty(k));
+    }
+    args.add("train");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+
+    Run r = run(launcher, new TestModelCatalog(), args.toArray(new String[0]));
+
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(launcher.calls).containsExactly("train");
+    assertThat(launcher.spec.jobDir().getPath()).isEqualTo(jobDir.toString());
+
+    Run none = run(launcher, new TestModelCatalog(), "train");
+    assertThat(none.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(none.err).contains("no job given").contains("spark.epochal.job.name").contains("--set");
+    assertThat(launcher.calls).containsExactly("train");
+  }
+
+  @Test
   void setOverridesSparkConfWhichOverridesTheFile() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     assertThat(run(launcher, new TestModelCatalog(), train()).code).isZero();
