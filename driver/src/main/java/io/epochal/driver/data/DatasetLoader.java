@@ -55,7 +55,8 @@ public final class DatasetLoader {
    *     data, or there are fewer usable rows than workers
    */
   public LoadedDataset load(DataOptions o) throws BadInputException {
-    Dataset<Row> df = reader(withFixedSplits(spark), o).load(o.path());
+    Dataset<Row> df = InputFormats.load(spark, reader(withFixedSplits(spark), o), o.path(), o.format(),
+        JobKeys.DATA_FORMAT);
     boolean arrayColumn = checkColumns(df, o);
     int featureSize = featureSize(df, o, arrayColumn);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),

@@ -201,7 +201,8 @@ public final class BatchPredictor {
   /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
   private PredictionSummary run(ModelSide model, String format, List<String> features, PredictOptions options,
       PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException {
-    Dataset<Row> df = reader(format).load(options.input());
+    Dataset<Row> df = io.epochal.driver.data.InputFormats.load(spark.session(), reader(format), options.input(), format,
+        "--format");
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
       if (!columns.contains(c)) {

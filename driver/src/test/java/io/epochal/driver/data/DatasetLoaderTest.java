@@ -301,6 +301,17 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvReadAsParquetIsAConfigErrorAboutTheFormatNamingTheFile() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("really-csv"));
+    writeCsv(dir.resolve("a.csv"), 0, 20);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "parquet", List.of("x"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
+        .hasMessageContaining("read as parquet").hasMessageContaining("a.csv is not a Parquet file (it does not end with PAR1)")
+        .hasMessageContaining("probably not parquet").hasMessageContaining("set data.format");
+  }
+
+  @Test
   void generatedDataIsAFunctionOfSeedNotOfPartitions() {
     JavaRDD<Row> a = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(7).optPartitions(1).build()
         .generate(spark).javaRDD();

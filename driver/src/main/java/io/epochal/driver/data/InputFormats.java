@@ -1,0 +1,138 @@
+package io.epochal.driver.data;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Opens input files in the format a command was told, and tells files of another format from other
+ * failures: Spark reads a Parquet file's footer while it opens the input, so CSV or JSON files read
+ * as Parquet fail there with an error about magic numbers, deep inside a Spark job's stack trace.
+ */
+public final class InputFormats {
+
+  /** What Parquet says of a file that is not Parquet. */
+  private static final String NOT_PARQUET = "is not a Parquet file";
+
+  private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
+
+  private InputFormats() {}
+
+  /**
+   * {@code reader.load(path)}, with files that are not in {@code format} reported as such (Parquet
+   * files are checked for Parquet's magic number first).
+   *
+   * @param formatKey the key or option that names the format ({@code data.format}, {@code --format})
+   * @throws ConfigException naming {@code formatKey}, the path and the file, if a file is not in
+   *     {@code format}
+   */
+  public static Dataset<Row> load(SparkSession spark, DataFrameReader reader, String path, String format,
+      String formatKey) {
+    checkNotNull(reader, "reader");
+    if ("parquet".equals(format)) {
+      // before Spark opens the files: its failed footer read logs a stack trace per file
+      String what = notParquet(spark.sparkContext().hadoopConfiguration(), path);
+      if (what != null) {
+        throw wrongFormat(path, format, formatKey, what, null);
+      }
+    }
+    try {
+      return reader.load(path);
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      String what = wrongFormat(e);
+      if (what == null) {
+        throw InputFormats.<RuntimeException>rethrow(e);
+      }
+      throw wrongFormat(path, format, formatKey, what, e);
+    }
+  }
+
+  private static ConfigException wrongFormat(String path, String format, String formatKey, String what,
+      Throwable cause) {
+    return new ConfigException(formatKey, "data " + path + " read as " + format + ": " + what + "; the files are "
+        + "probably not " + format + "; set " + formatKey + " to their format (parquet, csv or json)", cause);
+  }
+
+  /**
+   * Why the first data file at {@code path} (a file, or the first one found in its directories,
+   * skipping Hadoop's and Spark's {@code _*} and {@code .*} files) is not Parquet, or null if it
+   * ends with Parquet's magic number, or if there is no such file or it cannot be read (Spark then
+   * says why).
+   */
+  static String notParquet(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus file = firstFile(fs, fs.getFileStatus(p), 0);
+      if (file == null) {
+        return null;
+      }
+      if (file.getLen() < PARQUET_MAGIC.length * 2L + 4) {
+        return file.getPath() + " is not a Parquet file (" + file.getLen() + " bytes)";
+      }
+      byte[] tail = new byte[PARQUET_MAGIC.length];
+      try (FSDataInputStream in = fs.open(file.getPath())) {
+        in.readFully(file.getLen() - tail.length, tail);
+      }
+      return Arrays.equals(tail, PARQUET_MAGIC) ? null
+          : file.getPath() + " " + NOT_PARQUET + " (it does not end with PAR1)";
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static FileStatus firstFile(FileSystem fs, FileStatus at, int depth) throws IOException {
+    if (!at.isDirectory()) {
+      return at;
+    }
+    if (depth > 4) {
+      return null;
+    }
+    FileStatus[] children = fs.listStatus(at.getPath());
+    Arrays.sort(children);
+    for (FileStatus c : children) {
+      String name = c.getPath().getName();
+      if (name.startsWith("_") || name.startsWith(".")) {
+        continue;
+      }
+      FileStatus f = firstFile(fs, c, depth + 1);
+      if (f != null) {
+        return f;
+      }
+    }
+    return null;
+  }
+
+  /** Throws {@code t} as it is, checked or not (for what Spark throws undeclared). */
+  @SuppressWarnings("unchecked")
+  private static <T extends Throwable> RuntimeException rethrow(Throwable t) throws T {
+    throw (T) t;
+  }
+
+  /** The sentence of {@code failure}'s chain that says a file is not Parquet, or null. */
+  static String wrongFormat(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      int at = m == null ? -1 : m.indexOf(NOT_PARQUET);
+      if (at >= 0) {
+        int start = m.lastIndexOf('\n', at) + 1;
+        String line = m.substring(start, at + NOT_PARQUET.length()).strip();
+        int colon = line.lastIndexOf(": ");
+        return colon >= 0 && colon < line.indexOf(NOT_PARQUET) ? line.substring(colon + 2) : line;
+      }
+    }
+    return null;
+  }
+}
