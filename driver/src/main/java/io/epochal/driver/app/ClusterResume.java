@@ -38,6 +38,13 @@ public final class ClusterResume {
   private final String submitTemplate;
   private final CliOptions options;
   private final PrintStream out;
+  /** The resumes running now. */
+  private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
+  static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
+  /** Runs before the file systems close, as a driver's own stop hook does. */
+  private static final int STOP_HOOK_PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 30;
 
   /**
    * A runner with at most {@code parallel} children at once, submitting through
@@ -97,6 +104,9 @@ public final class ClusterResume {
       return unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
     Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
+    Runnable stopChildren = this::stopRunning;
+    org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(stopChildren, STOP_HOOK_PRIORITY,
+        STOP_WAIT.toSeconds() + 10, java.util.concurrent.TimeUnit.SECONDS);
     ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
       Thread t = new Thread(r, "epochal-resume");
       t.setDaemon(true);
@@ -132,6 +142,44 @@ public final class ClusterResume {
       return failed == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
+      if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {
+        org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(stopChildren);
+      }
+    }
+  }
+
+  /**
+   * This JVM is stopping (Ctrl-C, SIGTERM from a scheduler): every running resume and what it
+   * started get SIGTERM, so each driver marks its job FAILED (INTERRUPTED) and frees its lease
+   * instead of training on as an orphan; one still running after {@link #STOP_WAIT} is killed.
+   */
+  private void stopRunning() {
+    List<Process> live = running.stream().filter(Process::isAlive).toList();
+    if (live.isEmpty()) {
+      return;
+    }
+    synchronized (out) {
+      out.println("resume --all: stopping " + live.size() + " running resume(s) (SIGTERM); each marks its job "
+          + "FAILED (INTERRUPTED) and frees its lease");
+    }
+    List<ProcessHandle> all = new ArrayList<>();
+    for (Process p : live) {
+      all.add(p.toHandle());
+      p.descendants().forEach(all::add); // a submit template's shell does not pass the signal on
+    }
+    all.forEach(ProcessHandle::destroy);
+    long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+    for (ProcessHandle h : all) {
+      long left = deadline - System.nanoTime();
+      try {
+        h.onExit().get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        h.destroyForcibly();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        all.forEach(ProcessHandle::destroyForcibly);
+        return;
+      }
     }
   }
 
@@ -143,6 +191,7 @@ public final class ClusterResume {
           + job.jobDir()));
     }
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    running.add(p);
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
@@ -155,7 +204,11 @@ public final class ClusterResume {
         p.destroy();
       }
     }
-    return p.waitFor();
+    try {
+      return p.waitFor();
+    } finally {
+      running.remove(p);
+    }
   }
 
   /** {@code s} in single quotes for {@code /bin/sh}. */
