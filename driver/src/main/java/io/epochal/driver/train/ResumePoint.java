@@ -34,14 +34,16 @@ final class ResumePoint {
   private final StateDict state;
   private final String checkpoint;
   private final List<CheckpointProblem> damaged;
+  private final Map<String, Double> metrics;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged) {
+      List<CheckpointProblem> damaged, Map<String, Double> metrics) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
     this.checkpoint = checkpoint;
     this.damaged = List.copyOf(damaged);
+    this.metrics = Map.copyOf(metrics);
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -62,6 +64,11 @@ final class ResumePoint {
   /** The global state to continue from. */
   StateDict state() {
     return state;
+  }
+
+  /** The metrics of the checkpoint resumed from; empty for a fresh start. */
+  Map<String, Double> metrics() {
+    return metrics;
   }
 
   /** The checkpoint path resumed from, or {@code null} for a fresh start. */
@@ -88,7 +95,7 @@ final class ResumePoint {
             + " damaged): training starts again from epoch 1");
       }
       ResumePoint f = fresh(config);
-      return new ResumePoint(0, 0, f.state, null, latest.skipped());
+      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of());
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
@@ -112,7 +119,8 @@ final class ResumePoint {
           "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);
     }
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
-    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped());
+    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
+        m.metrics());
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
@@ -120,6 +128,6 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null, List.of());
+    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of());
   }
 }

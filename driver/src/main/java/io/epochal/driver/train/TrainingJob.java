@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainingJob {
 
+  /** The checkpoint metric that records how many usable rows the job trains on. */
+  static final String DATA_ROWS = "data_rows";
+
+
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   /** About how long one chain of single-worker rounds runs (see {@link #chainLength}). */
   static final long CHAIN_NANOS = 2_000_000_000L;
@@ -222,6 +226,7 @@ public final class TrainingJob {
     }
     try {
       checkFeatures(data.featureSize());
+      checkSameData(start, data);
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
@@ -318,6 +323,26 @@ public final class TrainingJob {
     }
   }
 
+  /**
+   * Refuses to resume on data other than the checkpoint was trained on: the same rows in the same
+   * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
+   * counts are compared (checkpoints written before they were recorded are not checked).
+   */
+  private void checkSameData(ResumePoint start, LoadedDataset data) throws TrainingException {
+    Double rows = start.metrics().get(DATA_ROWS);
+    Double skipped = start.metrics().get("skipped_rows");
+    if (rows == null || skipped == null) {
+      return;
+    }
+    if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
+      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, "data.path " + spec.dataPath()
+          + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
+          + start.checkpoint() + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + "data changed since the job started, and a resume would not continue the same training; restore the "
+          + "data and resume, or train on the new data in a new job.dir", null);
+    }
+  }
+
   private TrainingOutcome epochs(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start,
       LoadedDataset data) throws TrainingException {
     int maxRows = 0;
@@ -369,6 +394,7 @@ public final class TrainingJob {
           metrics.put("train_loss", meanLoss);
           metrics.put("samples", (double) samples);
           metrics.put("skipped_rows", (double) data.skippedRows());
+          metrics.put(DATA_ROWS, (double) data.rows());
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
           metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));

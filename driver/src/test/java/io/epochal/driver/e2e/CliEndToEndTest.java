@@ -137,6 +137,39 @@ class CliEndToEndTest {
   }
 
   @Test
+  void resumeOnDataThatChangedSinceTheCheckpointIsRefusedNamingBothRowCounts() throws Exception {
+    Path own = tmp.resolve("own-data");
+    assertThat(CliRun.of("gen-data", own.toString(), "--rows", "512", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "9", "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), own.toString());
+    keys.put("train.epochs", "2");
+    Path file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys);
+    assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+      assertThat(store.delete(2)).isTrue();
+    }
+    fs.delete(JobPaths.state(dir), false);
+    JobStateStore states = new JobStateStore(fs, dir);
+    states.transition(JobState.RUNNING, 1, "started");
+    states.transition(JobState.FAILED, 1, "driver lost after epoch 1");
+    assertThat(CliRun.of("gen-data", own.toString(), "--rows", "300", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "9", "--overwrite", "--master", MASTER).code).isZero();
+
+    CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
+
+    assertThat(resume.code).as("%s", resume).isNotZero();
+    assertThat(resume.err).contains("BAD_INPUT").contains("has 300 usable rows (0 bad) now")
+        .contains("epoch-000001 was trained on 512 (0 bad)").contains("the data changed since the job started");
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L);
+    }
+  }
+
+  @Test
   void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
