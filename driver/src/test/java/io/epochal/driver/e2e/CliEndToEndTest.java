@@ -98,16 +98,7 @@ class CliEndToEndTest {
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
-    try (CheckpointStore store = E2eFixtures.store(jobB.toUri().toString(), conf)) {
-      assertThat(store.delete(4)).isTrue();
-      assertThat(store.delete(3)).isTrue();
-      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L);
-    }
-    // leave job B as a driver that failed after committing epoch 2 leaves it
-    fs.delete(JobPaths.state(dirB), false);
-    JobStateStore states = new JobStateStore(fs, dirB);
-    states.transition(JobState.RUNNING, 1, "started");
-    states.transition(JobState.FAILED, 1, "driver lost after epoch 2");
+    failedAfter(jobB, 2, 4);
 
     CliRun resume = CliRun.of("resume", jobB.toString(), "--master", MASTER);
     assertThat(resume.code).as("%s", resume).isZero();
@@ -146,16 +137,7 @@ class CliEndToEndTest {
     keys.put("train.epochs", "2");
     Path file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys);
     assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
-    Configuration conf = new Configuration();
-    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
-    FileSystem fs = dir.getFileSystem(conf);
-    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
-      assertThat(store.delete(2)).isTrue();
-    }
-    fs.delete(JobPaths.state(dir), false);
-    JobStateStore states = new JobStateStore(fs, dir);
-    states.transition(JobState.RUNNING, 1, "started");
-    states.transition(JobState.FAILED, 1, "driver lost after epoch 1");
+    failedAfter(job, 1, 2);
     assertThat(CliRun.of("gen-data", own.toString(), "--rows", "300", "--features", Integer.toString(FEATURES),
         "--classes", Integer.toString(CLASSES), "--seed", "9", "--overwrite", "--master", MASTER).code).isZero();
 
@@ -164,7 +146,7 @@ class CliEndToEndTest {
     assertThat(resume.code).as("%s", resume).isNotZero();
     assertThat(resume.err).contains("BAD_INPUT").contains("has 300 usable rows (0 bad) now")
         .contains("epoch-000001 was trained on 512 (0 bad)").contains("the data changed since the job started");
-    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L);
     }
   }
@@ -218,6 +200,26 @@ class CliEndToEndTest {
           assertThat(e.getRound()).isEqualTo(1);
           assertThat(e.getMessage()).containsPattern("worker \\d|aggregated state");
         });
+  }
+
+  /**
+   * Leaves a finished job as a driver that failed after committing epoch {@code epoch} of {@code
+   * epochs} leaves it: the later checkpoints deleted, the state FAILED.
+   */
+  private static void failedAfter(Path job, long epoch, long epochs) throws IOException {
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+      for (long e = epochs; e > epoch; e--) {
+        assertThat(store.delete(e)).isTrue();
+      }
+      assertThat(E2eFixtures.checkpointEpochs(store)).hasSize((int) epoch).last().isEqualTo(epoch);
+    }
+    fs.delete(JobPaths.state(dir), false);
+    JobStateStore states = new JobStateStore(fs, dir);
+    states.transition(JobState.RUNNING, 1, "started");
+    states.transition(JobState.FAILED, 1, "driver lost after epoch " + epoch);
   }
 
   private Path jobFile(String name, Path jobDir, Map<String, String> overrides) {
