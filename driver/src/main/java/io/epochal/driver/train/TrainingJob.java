@@ -227,6 +227,11 @@ public final class TrainingJob {
     try {
       checkFeatures(data.featureSize());
       checkSameData(start, data);
+      if (data.skippedRows() > 0) {
+        listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
+            + data.skippedRows()) + " in " + spec.dataPath() + " are skipped; training on the " + data.rows()
+            + " usable ones");
+      }
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();

@@ -301,6 +301,47 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void skippedBadRowsAreCountedInAWarningAndInTheCheckpoint() throws Exception {
+    Path csv = java.nio.file.Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
+    StringBuilder b = new StringBuilder();
+    List<String> header = new java.util.ArrayList<>();
+    for (int f = 0; f < FEATURES; f++) {
+      header.add("f" + f);
+    }
+    b.append(String.join(",", header)).append(",label\n");
+    java.util.Random random = new java.util.Random(3);
+    for (int r = 0; r < 66; r++) {
+      for (int f = 0; f < FEATURES; f++) {
+        b.append(r == 10 && f == 0 || r == 40 && f == 1 ? "oops" : Float.toString(random.nextFloat())).append(',');
+      }
+      b.append(r % CLASSES).append('\n');
+    }
+    java.nio.file.Files.writeString(csv.resolve("part-0.csv"), b);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("skip-job").toString(), csv.toUri().toString());
+    keys.put("data.format", "csv");
+    keys.put("data.features", String.join(",", header));
+    keys.put("data.bad_rows", "skip");
+    keys.put("train.epochs", "1");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
+
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("data.bad_rows=skip: 2 bad rows of 66")
+        .contains("training on the 64 usable ones"));
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      assertThat(store.load(outcome.epochs()).manifest().metrics()).containsEntry("skipped_rows", 2.0)
+          .containsEntry("data_rows", 64.0);
+    }
+  }
+
+  @Test
   void aChainOfRoundsOnOneWorkerEqualsTheRoundsRunOneSparkJobEach() {
     int batch = 8;
     TrainingConfig config = TrainingConfig.builder()
