@@ -137,8 +137,10 @@ public final class EpochalCli implements Callable<Integer> {
   int handle(Exception ex, PrintWriter err) {
     // a command failing because Spark or a file system was stopped under it by a signal
     if (ShutdownHookManager.get().isShutdownInProgress()) {
-      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job keeps every checkpoint it"
-          + " committed, and resume continues it (" + oneLine(ex.getMessage()) + ")");
+      // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
+      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had started keeps "
+          + "every checkpoint it committed, and 'epochal resume <job.dir>' continues it"
+          + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
       return 128 + 2;
     }
     int code;
