@@ -68,6 +68,9 @@ final class JobDirectory implements AutoCloseable {
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
   private volatile boolean gaveUp;
+  /** The epoch and round the training thread last began (0 before the first), for a stop's record. */
+  private volatile int currentEpoch;
+  private volatile int currentRound;
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
 
@@ -121,6 +124,16 @@ final class JobDirectory implements AutoCloseable {
     return shuttingDown;
   }
 
+  /** The epoch the training thread last began (0 before the first round). */
+  int currentEpoch() {
+    return currentEpoch;
+  }
+
+  /** The round of {@link #currentEpoch()} the training thread last began. */
+  int currentRound() {
+    return currentRound;
+  }
+
   /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
   boolean gaveUp() {
     return gaveUp;
@@ -139,7 +152,10 @@ final class JobDirectory implements AutoCloseable {
     if (heartbeatThread != null) {
       heartbeatThread.stop(); // before taking the lock: a renewal in progress holds it
     }
-    String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)";
+    int epoch = currentEpoch;
+    int round = currentRound;
+    String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)"
+        + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");
     List<String> problems = new ArrayList<>();
     synchronized (this) {
       if (finished) {
@@ -160,8 +176,8 @@ final class JobDirectory implements AutoCloseable {
       }
       try {
         if (eventWriter != null) {
-          eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt)
-              .optReason(FailureReason.INTERRUPTED.name()).optMessage(why).build());
+          eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(epoch)
+              .optRound(round).optReason(FailureReason.INTERRUPTED.name()).optMessage(why).build());
         }
       } catch (IOException | RuntimeException e) {
         problems.add("cannot record the stop in its history: " + e);
@@ -208,6 +224,8 @@ final class JobDirectory implements AutoCloseable {
    * round renew, and check the fencing token, itself, so a short round costs no storage round trip.
    */
   void heartbeat(int epoch, int round) throws TrainingException {
+    currentEpoch = epoch;
+    currentRound = round;
     LeaseLostException lost = heartbeatThread == null ? null : heartbeatThread.lost();
     if (lost != null) {
       throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()

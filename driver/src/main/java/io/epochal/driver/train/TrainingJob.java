@@ -149,8 +149,8 @@ public final class TrainingJob {
 
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
-    return new TrainingException(FailureReason.INTERRUPTED, 0, 0, "stopped: the driver's JVM is shutting down"
-        + (dir.gaveUp() ? "; job " + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
+    return new TrainingException(FailureReason.INTERRUPTED, dir.currentEpoch(), dir.currentRound(),
+        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
         seen);
   }
 

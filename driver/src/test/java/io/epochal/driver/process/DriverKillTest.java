@@ -131,7 +131,11 @@ class DriverKillTest {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
       assertThat(s.getReason()).startsWith("INTERRUPTED");
     });
-    assertThat(job.events()).anySatisfy(e -> assertThat(e.getReason()).isEqualTo("INTERRUPTED"));
+    assertThat(job.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).singleElement().satisfies(e -> {
+      assertThat(e.getEpoch()).as("the epoch the stop came in").isBetween(2L, (long) EPOCHS);
+      assertThat(e.getRound()).as("the round the stop came in").isBetween(1, ROUNDS);
+      assertThat(e.getMessage()).contains("in epoch " + e.getEpoch() + " round " + e.getRound());
+    });
     long latest = inspectAfterKill(job, "after SIGTERM in epoch 2");
 
     resumeAndCompare(job, "resume-after-sigterm", List.of(latest), false);
