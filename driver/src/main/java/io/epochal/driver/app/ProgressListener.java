@@ -22,7 +22,8 @@ final class ProgressListener implements TrainingListener {
     if (checkpoint != null) {
       progress.message("resuming after epoch " + firstEpoch + " of " + epochs + " from " + checkpoint);
     } else {
-      progress.message("training " + epochs + " epochs of " + rounds + " rounds");
+      progress.message("training " + epochs + (epochs == 1 ? " epoch of " : " epochs of ") + rounds
+          + (rounds == 1 ? " round" : " rounds"));
     }
     epochStart = System.nanoTime();
   }

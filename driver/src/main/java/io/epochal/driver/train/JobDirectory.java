@@ -385,7 +385,8 @@ final class JobDirectory implements AutoCloseable {
     }
     finished = true;
     states.transition(JobState.COMPLETED, attempt, "completed");
-    event(JobEventType.COMPLETED, spec.epochs(), 0, "all " + spec.epochs() + " epochs done");
+    event(JobEventType.COMPLETED, spec.epochs(), 0, spec.epochs() == 1 ? "its 1 epoch done" : "all " + spec.epochs()
+        + " epochs done");
   }
 
   /**

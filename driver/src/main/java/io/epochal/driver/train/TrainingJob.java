@@ -321,8 +321,8 @@ public final class TrainingJob {
     }
     if (featureSize != size) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
-          + " features per row (" + JobKeys.DATA_FEATURES + ") but model " + config.modelName() + " v"
-          + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
+          + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "
+          + config.modelName() + " v" + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
           + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
           + "or name other feature columns", null);
     }

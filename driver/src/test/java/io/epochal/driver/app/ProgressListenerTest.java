@@ -23,6 +23,19 @@ class ProgressListenerTest {
   }
 
   @Test
+  void theStartLineCountsEpochsAndRoundsInTheSingularToo() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+
+    listener.started(0, 1, 1, null);
+    listener.started(0, 3, 8, null);
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("training 1 epoch of 1 round\n")
+        .contains("training 3 epochs of 8 rounds\n");
+  }
+
+  @Test
   void sizesKeepThreeSignificantDigitsInDecimalUnits() {
     assertThat(ProgressListener.size(0)).isEqualTo("0 B");
     assertThat(ProgressListener.size(999)).isEqualTo("999 B");
