@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "resume", mixinStandardHelpOptions = true,
     description = {"Resume a job from its latest valid checkpoint with its stored job spec.",
-        "With --all, resume every job under a root (down to 4 levels, not inside a job or a directory named _* or .*) that is not COMPLETED (or whose final checkpoint is missing "
+        "With --all, resume every job under a root (down to 4 levels, not inside a job or a directory named _* "
+            + "or .*) that is not COMPLETED (or whose final checkpoint is missing "
             + "or damaged) and whose lease has expired or is free; each resume runs as a child process (this "
             + "launcher, or --submit-template)."},
     footer = {"", "Examples:", "  epochal resume /jobs/mnist",

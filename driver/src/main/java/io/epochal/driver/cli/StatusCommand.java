@@ -4,7 +4,8 @@ import java.net.URI;
 import picocli.CommandLine.Command;
 
 /** {@code epochal status URI}: Show a job's lease, committed epochs and latest metrics. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = {"Show a job's lease, committed epochs and latest metrics.",
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = {"Show a job's lease, committed epochs and latest metrics.",
     "Given a directory that is not a job, show every job under it (down to 4 levels, not inside a job "
         + "or a directory named _* or .*)."})
 final class StatusCommand extends LauncherCommand {

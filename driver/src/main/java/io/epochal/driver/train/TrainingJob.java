@@ -45,6 +45,8 @@ public final class TrainingJob {
 
   /** The checkpoint metric that records how many usable rows the job trains on. */
   static final String DATA_ROWS = "data_rows";
+  /** The checkpoint metric that records how many bad rows the job skips. */
+  static final String SKIPPED_ROWS = "skipped_rows";
 
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
@@ -335,7 +337,7 @@ public final class TrainingJob {
    */
   private void checkSameData(ResumePoint start, LoadedDataset data) throws TrainingException {
     Double rows = start.metrics().get(DATA_ROWS);
-    Double skipped = start.metrics().get("skipped_rows");
+    Double skipped = start.metrics().get(SKIPPED_ROWS);
     if (rows == null || skipped == null) {
       return;
     }
@@ -398,7 +400,7 @@ public final class TrainingJob {
           Map<String, Double> metrics = new LinkedHashMap<>();
           metrics.put("train_loss", meanLoss);
           metrics.put("samples", (double) samples);
-          metrics.put("skipped_rows", (double) data.skippedRows());
+          metrics.put(SKIPPED_ROWS, (double) data.skippedRows());
           metrics.put(DATA_ROWS, (double) data.rows());
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
           metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
