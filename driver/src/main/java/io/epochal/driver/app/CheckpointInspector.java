@@ -3,9 +3,11 @@ package io.epochal.driver.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.cli.ExitCodes;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -42,11 +45,28 @@ final class CheckpointInspector {
     this.err = err;
   }
 
-  /** Prints the manifest and tensors of a checkpoint (or of a job's newest one). */
+  /**
+   * Prints the manifest and tensors of a checkpoint (or of a job's newest verified one). A named
+   * checkpoint whose files do not match its manifest still has its manifest printed, with what is
+   * wrong, and the command fails.
+   */
   int inspect(URI target) throws IOException {
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     try (CheckpointStore store = t.open(conf)) {
-      Optional<LoadedCheckpoint> loaded = t.load(store, err);
+      if (t.isCheckpoint()) {
+        List<CheckpointEntry> entries = store.list();
+        if (entries.stream().noneMatch(x -> x.epoch() == t.epoch())) {
+          err.println("epochal: " + t.jobDir() + " has no checkpoint of epoch " + t.epoch() + " (" + t + "); "
+              + (entries.isEmpty() ? "it has no checkpoint yet" : "its checkpoints are of " + epochs(entries)));
+          return ExitCodes.USAGE;
+        }
+      }
+      Optional<LoadedCheckpoint> loaded;
+      try {
+        loaded = t.load(store, err);
+      } catch (CheckpointCorruptedException e) {
+        return inspectDamaged(store, t, e);
+      }
       if (loaded.isEmpty()) {
         if (!store.list().isEmpty()) {
           err.println("epochal: " + target + " has no verified checkpoint: every one is damaged (named above)");
@@ -56,28 +76,69 @@ final class CheckpointInspector {
         return ExitCodes.USAGE;
       }
       LoadedCheckpoint c = loaded.get();
-      CheckpointManifest m = c.manifest();
-      out.println("checkpoint:   " + c.path());
-      out.println("format:       " + m.formatVersion());
-      out.println("job:          " + m.jobId());
-      out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + ")");
-      out.println("model:        " + m.modelName() + " v" + m.modelVersion());
-      out.println("created:      " + m.createdAt());
-      out.println("metrics:      " + m.metrics());
-      out.println("schedule:     " + m.learningRateSchedule().asMap());
-      out.println("random state: " + m.randomState().asMap());
-      out.println("versions:     " + m.versions());
-      out.println("probe sha256: " + m.probeDigest().orElse("-"));
-      out.println("hyperparameters:");
-      m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v));
-      out.println("files:");
-      for (ManifestFile f : m.files()) {
-        out.println("  " + f);
-      }
+      printManifest(c.path(), c.manifest());
       table("model.safetensors", c.model());
       table("optimizer.safetensors", c.optimizer());
       table("probe.safetensors", c.probe());
       return ExitCodes.OK;
+    }
+  }
+
+  /**
+   * A named checkpoint that cannot be loaded: its manifest if that parses, what is wrong, and which
+   * checkpoint a resume would use instead.
+   */
+  private int inspectDamaged(CheckpointStore store, CheckpointTarget t, CheckpointCorruptedException e)
+      throws IOException {
+    Optional<CheckpointManifest> manifest = store.list().stream().filter(x -> x.epoch() == t.epoch())
+        .findFirst().flatMap(CheckpointEntry::manifest);
+    if (manifest.isPresent()) {
+      printManifest(t.toString(), manifest.get());
+      out.println("status:       DAMAGED");
+      for (String problem : store.verify(t.epoch()).problems()) {
+        out.println("  " + problem);
+      }
+      out.println("tensors:      not shown: the files do not match the manifest");
+    } else {
+      out.println("checkpoint:   " + t);
+      out.println("status:       DAMAGED: " + e.getMessage());
+    }
+    LatestCheckpoint latest = store.latest();
+    String instead = latest.checkpoint()
+        .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " (" + c.path() + ")")
+        .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
+    err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
+        + instead + "; 'epochal verify " + t.jobDir() + " --all' checks every checkpoint of the job");
+    return ExitCodes.FAILED;
+  }
+
+  /** "epochs 1, 2, 3" or, for many, "epochs 1, 2, 3, ..., 98, 99, 100 (100 checkpoints)". */
+  private static String epochs(List<CheckpointEntry> entries) {
+    List<String> all = entries.stream().map(x -> String.valueOf(x.epoch())).collect(Collectors.toList());
+    if (all.size() <= 8) {
+      return "epochs " + String.join(", ", all);
+    }
+    return "epochs " + String.join(", ", all.subList(0, 3)) + ", ..., "
+        + String.join(", ", all.subList(all.size() - 3, all.size())) + " (" + all.size() + " checkpoints)";
+  }
+
+  private void printManifest(String path, CheckpointManifest m) {
+    out.println("checkpoint:   " + path);
+    out.println("format:       " + m.formatVersion());
+    out.println("job:          " + m.jobId());
+    out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + ")");
+    out.println("model:        " + m.modelName() + " v" + m.modelVersion());
+    out.println("created:      " + m.createdAt());
+    out.println("metrics:      " + m.metrics());
+    out.println("schedule:     " + m.learningRateSchedule().asMap());
+    out.println("random state: " + m.randomState().asMap());
+    out.println("versions:     " + m.versions());
+    out.println("probe sha256: " + m.probeDigest().orElse("-"));
+    out.println("hyperparameters:");
+    m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v));
+    out.println("files:");
+    for (ManifestFile f : m.files()) {
+      out.println("  " + f);
     }
   }
 
@@ -94,9 +155,24 @@ final class CheckpointInspector {
    * Verifies a checkpoint, or a job directory's newest checkpoint, or with {@code all} every
    * checkpoint of the job; prints one line per check (or, with {@code json}, one JSON document).
    *
+   * With {@code json}, a target that cannot be verified (not a checkpoint or job directory, no
+   * checkpoint, unreadable) also prints a JSON document, with {@code ok: false} and its {@code error},
+   * before the failure is reported as usual.
+   *
    * @return {@link ExitCodes#OK} when every check passes, {@link ExitCodes#FAILED} otherwise
    */
   int verify(URI target, boolean all, boolean json) throws IOException {
+    try {
+      return verifyTarget(target, all, json);
+    } catch (IOException | RuntimeException e) {
+      if (json) {
+        out.println(errorJson(target, e.getMessage()));
+      }
+      throw e;
+    }
+  }
+
+  private int verifyTarget(URI target, boolean all, boolean json) throws IOException {
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     if (all && t.isCheckpoint()) {
       throw new io.epochal.driver.config.ConfigException("--all", target + " is one checkpoint; --all verifies "
@@ -120,7 +196,11 @@ final class CheckpointInspector {
         chosen.add(entries.get(entries.size() - 1));
       }
       if (chosen.isEmpty()) {
-        err.println("epochal: " + target + " has no checkpoint to verify");
+        String message = target + " has no checkpoint to verify";
+        if (json) {
+          out.println(errorJson(target, message));
+        }
+        err.println("epochal: " + message);
         return ExitCodes.FAILED;
       }
       for (CheckpointEntry e : chosen) {
@@ -155,6 +235,15 @@ final class CheckpointInspector {
         checks.addObject().put("status", l.status().name()).put("check", l.check()).put("detail", l.detail());
       }
     });
+    return root.toString();
+  }
+
+  private static String errorJson(URI target, String error) {
+    ObjectNode root = new ObjectMapper().createObjectNode();
+    root.put("target", target.toString());
+    root.put("ok", false);
+    root.put("error", String.valueOf(error));
+    root.putArray("checkpoints");
     return root.toString();
   }
 

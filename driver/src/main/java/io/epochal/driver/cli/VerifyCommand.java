@@ -20,8 +20,8 @@ final class VerifyCommand extends LauncherCommand {
       + "(default: only the newest).")
   boolean all;
 
-  @Option(names = "--json", description = "Print one JSON document (target, ok, checkpoints[].checks[]) "
-      + "instead of lines.")
+  @Option(names = "--json", description = "Print one JSON document (target, ok, checkpoints[].checks[], "
+      + "and error when the target cannot be verified) instead of lines.")
   boolean json;
 
   @Override

@@ -220,6 +220,45 @@ class VerifyAndExportCommandTest {
         .contains("has no verified checkpoint");
   }
 
+  @Test
+  void inspectOfADamagedCheckpointShowsItsManifestAndWhatIsWrongAndFails() throws Exception {
+    flipLastByte(checkpoint.resolve("model.safetensors"));
+    assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("epoch:        1 (global step", "model:        mlp v1", "hyperparameters:",
+        "status:       DAMAGED", "model.safetensors has SHA-256", "tensors:      not shown");
+    assertThat(err).contains("epoch-000001 is damaged", "no resume loads it",
+        "the job has no verified checkpoint", "'epochal verify");
+  }
+
+  @Test
+  void inspectOfACheckpointWithoutAReadableManifestSaysWhy() throws Exception {
+    Files.writeString(checkpoint.resolve("manifest.json"), "{ not json");
+    assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("status:       DAMAGED: ").contains("manifest");
+    assertThat(out).doesNotContain("hyperparameters:");
+  }
+
+  @Test
+  void inspectOfAnEpochWithoutCheckpointListsTheEpochsThereAre() {
+    assertThat(run("inspect", job.resolve("checkpoints/epoch-000007").toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("has no checkpoint of epoch 7", "its checkpoints are of epochs 1");
+  }
+
+  @Test
+  void jsonVerifyOfSomethingThatIsNoCheckpointStillPrintsJson() throws IOException {
+    assertThat(run("verify", "--json", tmp.toString())).isEqualTo(ExitCodes.USAGE);
+    JsonNode root = new ObjectMapper().readTree(out);
+    assertThat(root.get("ok").asBoolean()).isFalse();
+    assertThat(root.get("error").asText()).contains("neither a checkpoint directory");
+    assertThat(root.get("checkpoints")).isEmpty();
+    assertThat(err).contains("neither a checkpoint directory");
+
+    Files.createDirectories(tmp.resolve("empty-job/checkpoints"));
+    assertThat(run("verify", "--json", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
+    assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("has no checkpoint to verify");
+  }
+
   /** Flips the low bit of the file's last byte: for a model file, the high byte of its last float. */
   private static void flipLastByte(Path file) throws IOException {
     byte[] bytes = Files.readAllBytes(file);
