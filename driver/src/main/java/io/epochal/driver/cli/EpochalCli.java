@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
@@ -165,7 +166,15 @@ public final class EpochalCli implements Callable<Integer> {
     String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
         + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
         + " again (a job continues from its newest checkpoint)" : "";
-    err.println("epochal: " + what + oneLine(ex.getMessage()) + hint);
+    List<String> problems = ex instanceof ConfigException ? ((ConfigException) ex).problems() : List.of();
+    if (problems.size() > 1) {
+      err.println("epochal: " + what + problems.size() + " problems; fix each:");
+      for (int i = 0; i < problems.size(); i++) {
+        err.println("  " + (i + 1) + ". " + problems.get(i));
+      }
+    } else {
+      err.println("epochal: " + what + oneLine(ex.getMessage()) + hint);
+    }
     if (verbose) {
       StringWriter trace = new StringWriter();
       ex.printStackTrace(new PrintWriter(trace));

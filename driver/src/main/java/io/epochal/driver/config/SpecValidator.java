@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -16,7 +17,8 @@ import java.util.TreeSet;
  * Turns raw key/value pairs (text from files and command lines, or typed values from a stored
  * spec) into the complete, typed hyperparameters of a job: every fixed key of {@link JobKeys}
  * and every declared key of the chosen model, optimizer and schedule, with defaults filled in.
- * The first mistake found is thrown as a {@link ConfigException}.
+ * Every mistake found is reported in one {@link ConfigException}; a model, optimizer or schedule
+ * that is not registered hides the mistakes in its own keys until it is fixed.
  */
 final class SpecValidator {
 
@@ -50,7 +52,14 @@ final class SpecValidator {
     this.catalog = catalog;
   }
 
+  /**
+   * The typed hyperparameters of {@code raw}.
+   *
+   * @throws ConfigException listing every problem found: unknown keys, bad values, missing keys,
+   *     and an unregistered model, optimizer or schedule (whose own keys are then not checked)
+   */
   HyperParameters validate(Map<String, Sourced> raw) {
+    List<ConfigException> problems = new ArrayList<>();
     ParamSpecs fixed = JobKeys.specs();
     Map<String, Map<String, Sourced>> prefixed = new LinkedHashMap<>();
     prefixed.put(JobKeys.MODEL_PREFIX, new LinkedHashMap<>());
@@ -63,61 +72,95 @@ final class SpecValidator {
       }
       String prefix = prefixOf(key);
       if (prefix == null) {
-        throw unknownKey(key, e.getValue().source, allKnownKeys(), "see conf/REFERENCE.md for every key");
+        List<String> candidates = allKnownKeys();
+        String corrected = withNearPrefixCorrected(key);
+        if (corrected != null) {
+          candidates.add(corrected);
+        }
+        problems.add(unknownKey(key, e.getValue().source, candidates, "see conf/REFERENCE.md for every key"));
+        continue;
       }
       prefixed.get(prefix).put(key.substring(prefix.length()), e.getValue());
     }
     HyperParameters.Builder out = HyperParameters.builder();
     for (ParamSpec spec : fixed.all()) {
-      out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
+      try {
+        out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
+      } catch (ConfigException e) {
+        problems.add(e);
+        if (spec.required()) {
+          throw ConfigException.of(problems); // later checks need every required key
+        }
+        out.put(spec.name(), spec.defaultValue()); // lets the checks below go on; the problem is reported
+      }
     }
     HyperParameters fixedValues = out.build();
-    requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name");
-    requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)");
+    requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
+    requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
     if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
-          + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)");
+          + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
     }
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
-      return out.build();
+    } else {
+      checkCatalogKeys(raw, fixedValues, prefixed, out, problems);
     }
+    if (!problems.isEmpty()) {
+      throw ConfigException.of(problems);
+    }
+    return out.build();
+  }
+
+  /** The model's, optimizer's and schedule's own keys, each checked only if its name is registered. */
+  private void checkCatalogKeys(Map<String, Sourced> raw, HyperParameters fixedValues,
+      Map<String, Map<String, Sourced>> prefixed, HyperParameters.Builder out, List<ConfigException> problems) {
     String model = fixedValues.getString(JobKeys.MODEL_NAME);
     long version = fixedValues.getLong(JobKeys.MODEL_VERSION);
-    ParamSpecs modelSpecs = catalog.model(model, version).orElseThrow(() -> unknownModel(model, version, raw));
-    checkPrefixed(JobKeys.MODEL_PREFIX, modelSpecs, prefixed.get(JobKeys.MODEL_PREFIX), out,
-        "model " + model + " v" + version);
+    Optional<ParamSpecs> modelSpecs = catalog.model(model, version);
+    if (modelSpecs.isEmpty()) {
+      problems.add(unknownModel(model, version, raw));
+    } else {
+      checkPrefixed(JobKeys.MODEL_PREFIX, modelSpecs.get(), prefixed.get(JobKeys.MODEL_PREFIX), out,
+          "model " + model + " v" + version, problems);
+    }
     String optimizer = fixedValues.getString(JobKeys.OPTIMIZER_NAME);
-    ParamSpecs optSpecs = catalog.optimizer(optimizer).orElseThrow(() -> new ConfigException(JobKeys.OPTIMIZER_NAME,
-        "optimizer.name = '" + optimizer + "' has no registered optimizer; use one of sgd, adam, adamw"));
-    checkPrefixed(JobKeys.OPTIMIZER_PREFIX, optSpecs, prefixed.get(JobKeys.OPTIMIZER_PREFIX), out,
-        "optimizer " + optimizer);
+    Optional<ParamSpecs> optSpecs = catalog.optimizer(optimizer);
+    if (optSpecs.isEmpty()) {
+      problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer
+          + "' has no registered optimizer; use one of sgd, adam, adamw"));
+    } else {
+      checkPrefixed(JobKeys.OPTIMIZER_PREFIX, optSpecs.get(), prefixed.get(JobKeys.OPTIMIZER_PREFIX), out,
+          "optimizer " + optimizer, problems);
+    }
     String schedule = fixedValues.getString(JobKeys.SCHEDULE_NAME);
-    ParamSpecs schedSpecs = catalog.schedule(schedule).orElseThrow(() -> {
+    Optional<ParamSpecs> schedSpecs = catalog.schedule(schedule);
+    if (schedSpecs.isEmpty()) {
       String near = ParamSpecs.nearest(schedule, catalog.scheduleNames());
-      return new ConfigException(JobKeys.SCHEDULE_NAME, "schedule.name = '" + schedule
+      problems.add(new ConfigException(JobKeys.SCHEDULE_NAME, "schedule.name = '" + schedule
           + "' is not a registered schedule" + (near == null ? "" : "; did you mean '" + near + "'?")
-          + "; use one of " + new TreeSet<>(catalog.scheduleNames()));
-    });
-    checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs, prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
-        "schedule " + schedule);
-    return out.build();
+          + "; use one of " + new TreeSet<>(catalog.scheduleNames())));
+    } else {
+      checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
+          "schedule " + schedule, problems);
+    }
   }
 
   /**
    * Refuses a blank value of string key {@code key}, naming it and where it was set. A stored job's
    * typed values are not refused here: its spec cannot change, and it ran with them.
    */
-  private static void requireText(HyperParameters values, Map<String, Sourced> raw, String key, String why) {
+  private static void requireText(HyperParameters values, Map<String, Sourced> raw, String key, String why,
+      List<ConfigException> problems) {
     Sourced given = raw.get(key);
     if (values.getString(key).isBlank() && (given == null || given.text)) {
-      throw new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
-          + "; " + why + ": set it in the job file or with --set " + key + "=<value>");
+      problems.add(new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
+          + "; " + why + ": set it in the job file or with --set " + key + "=<value>"));
     }
   }
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,
-      HyperParameters.Builder out, String owner) {
+      HyperParameters.Builder out, String owner, List<ConfigException> problems) {
     for (Map.Entry<String, Sourced> e : given.entrySet()) {
       if (specs.get(e.getKey()) == null) {
         List<String> known = new ArrayList<>();
@@ -128,13 +171,17 @@ final class SpecValidator {
             candidates.add(s.name());
           }
         });
-        throw unknownKey(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known);
+        problems.add(unknownKey(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known));
       }
     }
     for (ParamSpec spec : specs.all()) {
       String key = prefix + spec.name();
       checkNotClashing(key);
-      out.put(key, value(spec, key, given.get(spec.name()), owner));
+      try {
+        out.put(key, value(spec, key, given.get(spec.name()), owner));
+      } catch (ConfigException e) {
+        problems.add(e);
+      }
     }
   }
 
@@ -207,6 +254,24 @@ final class SpecValidator {
     for (String p : List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX)) {
       if (key.startsWith(p) && key.length() > p.length()) {
         return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * {@code key} with its first segment replaced by the model, optimizer or schedule prefix it is
+   * a misspelling of ({@code optimzer.lr} to {@code optimizer.lr}), or null.
+   */
+  private static String withNearPrefixCorrected(String key) {
+    int dot = key.indexOf('.');
+    if (dot <= 0) {
+      return null;
+    }
+    String head = key.substring(0, dot + 1);
+    for (String p : List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX)) {
+      if (ParamSpecs.editDistance(head, p) <= 2) {
+        return p + key.substring(dot + 1);
       }
     }
     return null;

@@ -95,6 +95,7 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
         Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),
+        Arguments.of(List.of("--set", "optimzer.lr=0.1"), "unknown key 'optimzer.lr'", "did you mean 'optimizer.lr'?"),
         Arguments.of(List.of("--set", "optimizer.name=lion"), "optimizer.name = 'lion'", "one of sgd, adam, adamw"),
         Arguments.of(List.of("--set", "data.bad_rows=ignore"), "data.bad_rows = 'ignore'", "one of fail, skip"),
         Arguments.of(List.of("--data", "/no/such/epochal/data"), "data.path = 'file:///no/such/epochal/data' does not exist",
@@ -112,6 +113,23 @@ class EpochalCliTest {
     assertThat(r.err).startsWith("epochal: configuration error: ").contains(names).contains(fix);
     assertThat(r.err.strip().lines()).hasSize(1);
     assertThat(r.err).doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(launcher.calls).isEmpty();
+    assertThat(jobDir).doesNotExist();
+  }
+
+  @Test
+  void everyConfigurationMistakeIsListedAtOnceOnALineOfItsOwn() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), train("--set", "train.epoch=3", "--set", "train.batch_size=0",
+        "--set", "model.hiden=32", "--set", "optimizer.lr=fast"));
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    List<String> lines = r.err.strip().lines().collect(java.util.stream.Collectors.toList());
+    assertThat(lines).hasSize(5);
+    assertThat(lines.get(0)).isEqualTo("epochal: configuration error: 4 problems; fix each:");
+    assertThat(lines.get(1)).startsWith("  1. unknown key 'train.epoch'").contains("did you mean 'train.epochs'?");
+    assertThat(lines.get(2)).startsWith("  2. train.batch_size = '0'").contains("out of range");
+    assertThat(lines.get(3)).startsWith("  3. unknown key 'model.hiden'").contains("did you mean 'model.hidden'?");
+    assertThat(lines.get(4)).startsWith("  4. optimizer.lr = 'fast'").contains("not a number");
     assertThat(launcher.calls).isEmpty();
     assertThat(jobDir).doesNotExist();
   }
