@@ -27,8 +27,10 @@ import io.epochal.job.LeaseHeldException;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -82,12 +84,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.println("status:      bin/epochal status " + spec.jobDir());
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
-      err.println("epochal: " + e.getFile() + " already holds a different job spec; a job's spec is written "
-          + "once and never changes. Differences (stored -> requested):");
-      JobSpec.userFacing(e.getDifferences()).forEach(line -> err.println("  " + line));
-      err.println("epochal: a job directory keeps the hyperparameters it started with; run "
-          + "'bin/epochal resume " + spec.jobDir() + "' to continue it unchanged, or choose a new job.dir");
-      return ExitCodes.USAGE;
+      return specMismatch(e.getFile(), e.getDifferences(), spec);
     } catch (LeaseHeldException e) {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
@@ -95,6 +92,34 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
       return exitCode(e, resumeCommand(spec, options));
     }
+  }
+
+  @Override
+  public int dryRun(JobSpec spec, CliOptions options) throws IOException {
+    Path dir = new Path(spec.jobDir());
+    JobSpecStore specs = new JobSpecStore(dir.getFileSystem(options.hadoopConfiguration()), dir);
+    Optional<io.epochal.job.JobSpec> stored = specs.read();
+    if (stored.isEmpty()) {
+      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1");
+      return ExitCodes.OK;
+    }
+    List<String> differences = stored.get().diff(spec.toStored());
+    if (!differences.isEmpty()) {
+      return specMismatch(specs.getFile(), differences, spec);
+    }
+    err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); train would continue "
+        + "it after its newest verified checkpoint ('bin/epochal status " + dir + "' shows how far it is)");
+    return ExitCodes.OK;
+  }
+
+  /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
+  private int specMismatch(Path file, List<String> differences, JobSpec spec) {
+    err.println("epochal: " + file + " already holds a different job spec; a job's spec is written "
+        + "once and never changes. Differences (stored -> requested):");
+    JobSpec.userFacing(differences).forEach(line -> err.println("  " + line));
+    err.println("epochal: a job directory keeps the hyperparameters it started with; run "
+        + "'bin/epochal resume " + spec.jobDir() + "' to continue it unchanged, or choose a new job.dir");
+    return ExitCodes.USAGE;
   }
 
   /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */

@@ -49,7 +49,9 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "URI", description = "Shorthand for --set data.path=URI.")
   String data;
 
-  @Option(names = "--dry-run", description = "Validate and print the resolved spec; start nothing.")
+  @Option(names = "--dry-run", description = "Validate and print the resolved spec, and say whether its "
+      + "job.dir holds no job yet, this job (train continues it) or another spec (exit 2, with the differences); "
+      + "start nothing.")
   boolean dryRun;
 
   @Override
@@ -86,7 +88,8 @@ final class TrainCommand implements Callable<Integer> {
     }
     if (dryRun) {
       job.toHyperParameters().asMap().forEach((k, v) -> spec.commandLine().getOut().println(k + "=" + render(v)));
-      return ExitCodes.OK;
+      spec.commandLine().getOut().flush();
+      return cli.launcher() == null ? ExitCodes.OK : cli.launcher().dryRun(job, options);
     }
     if (cli.launcher() == null) {
       spec.commandLine().getErr().println("epochal: the job spec is valid, but no training launcher is installed "

@@ -15,6 +15,16 @@ public interface TrainingLauncher {
   /** Starts a new job from a validated spec. */
   int train(JobSpec spec, CliOptions options) throws Exception;
 
+  /**
+   * For {@code train --dry-run}: says on standard error what training {@code spec} would do with
+   * its job directory (start a new job, or continue the job stored there), starting nothing;
+   * {@link ExitCodes#USAGE} with the differences when the directory holds another spec, as
+   * {@link #train} would refuse it.
+   */
+  default int dryRun(JobSpec spec, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support train --dry-run");
+  }
+
   /** Resumes the job in {@code jobDir} from its latest valid checkpoint with its stored spec. */
   int resume(URI jobDir, CliOptions options) throws Exception;
 

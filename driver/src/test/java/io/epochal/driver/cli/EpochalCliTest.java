@@ -226,13 +226,14 @@ class EpochalCliTest {
   }
 
   @Test
-  void dryRunPrintsTheResolvedSpecAndStartsNothing() {
+  void dryRunPrintsTheResolvedSpecAndOnlyAsksTheLauncherWhatTrainingWouldDo() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run r = run(launcher, new TestModelCatalog(), train("--dry-run", "--epochs", "7"));
     assertThat(r.code).isZero();
     assertThat(r.out.lines()).contains("train.epochs=7", "model.hidden=64,64", "optimizer.name=adam",
         "optimizer.lr=0.001", "job.dir=file://" + jobDir);
-    assertThat(launcher.calls).isEmpty();
+    assertThat(launcher.calls).containsExactly("dryRun");
+    assertThat(launcher.spec.epochs()).isEqualTo(7);
   }
 
   @Test

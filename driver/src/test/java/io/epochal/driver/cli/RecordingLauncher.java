@@ -26,6 +26,14 @@ final class RecordingLauncher implements TrainingLauncher {
     return code;
   }
 
+  @Override
+  public int dryRun(JobSpec spec, CliOptions options) {
+    calls.add("dryRun");
+    this.spec = spec;
+    this.options = options;
+    return code;
+  }
+
   private int record(String call, URI uri, CliOptions options) {
     calls.add(call);
     this.uri = uri;

@@ -155,8 +155,21 @@ class CliEndToEndTest {
   void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
+    CliRun fresh = CliRun.of("train", file.toString(), "--dry-run");
+    assertThat(fresh.code).as("%s", fresh).isZero();
+    assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1");
+    assertThat(job.resolve("job.json")).doesNotExist();
     assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
     Map<String, String> before = listing(job);
+
+    CliRun same = CliRun.of("train", file.toString(), "--dry-run");
+    assertThat(same.code).as("%s", same).isZero();
+    assertThat(same.err).contains("already holds this job (its job.json matches)");
+    CliRun changedDry = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--dry-run");
+    assertThat(changedDry.code).as("%s", changedDry).isEqualTo(ExitCodes.USAGE);
+    assertThat(changedDry.out).contains("optimizer.lr=0.05");
+    assertThat(changedDry.err).contains("already holds a different job spec", "optimizer.lr: 0.01 -> 0.05");
+    assertThat(listing(job)).isEqualTo(before);
 
     CliRun changed = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--master", MASTER);
 
