@@ -20,15 +20,16 @@ final class RecordingLauncher implements TrainingLauncher {
 
   @Override
   public int train(JobSpec spec, CliOptions options) {
-    calls.add("train");
-    this.spec = spec;
-    this.options = options;
-    return code;
+    return record("train", spec, options);
   }
 
   @Override
   public int dryRun(JobSpec spec, CliOptions options) {
-    calls.add("dryRun");
+    return record("dryRun", spec, options);
+  }
+
+  private int record(String call, JobSpec spec, CliOptions options) {
+    calls.add(call);
     this.spec = spec;
     this.options = options;
     return code;
