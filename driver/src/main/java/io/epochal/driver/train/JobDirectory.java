@@ -68,9 +68,8 @@ final class JobDirectory implements AutoCloseable {
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
   private volatile boolean gaveUp;
-  /** The epoch and round the training thread last began (0 before the first), for a stop's record. */
-  private volatile int currentEpoch;
-  private volatile int currentRound;
+  /** The epoch and round the training thread last began (0, 0 before the first), for a stop's record. */
+  private volatile Position position = new Position(0, 0);
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
 
@@ -124,15 +123,13 @@ final class JobDirectory implements AutoCloseable {
     return shuttingDown;
   }
 
-  /** The epoch the training thread last began (0 before the first round). */
-  int currentEpoch() {
-    return currentEpoch;
+  /** The epoch and round the training thread last began (0, 0 before the first round), read together. */
+  Position position() {
+    return position;
   }
 
-  /** The round of {@link #currentEpoch()} the training thread last began. */
-  int currentRound() {
-    return currentRound;
-  }
+  /** An epoch and a round of it, set and read as one value. */
+  record Position(int epoch, int round) {}
 
   /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
   boolean gaveUp() {
@@ -152,8 +149,9 @@ final class JobDirectory implements AutoCloseable {
     if (heartbeatThread != null) {
       heartbeatThread.stop(); // before taking the lock: a renewal in progress holds it
     }
-    int epoch = currentEpoch;
-    int round = currentRound;
+    Position at = position;
+    int epoch = at.epoch();
+    int round = at.round();
     String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)"
         + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");
     List<String> problems = new ArrayList<>();
@@ -224,8 +222,7 @@ final class JobDirectory implements AutoCloseable {
    * round renew, and check the fencing token, itself, so a short round costs no storage round trip.
    */
   void heartbeat(int epoch, int round) throws TrainingException {
-    currentEpoch = epoch;
-    currentRound = round;
+    position = new Position(epoch, round);
     LeaseLostException lost = heartbeatThread == null ? null : heartbeatThread.lost();
     if (lost != null) {
       throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()

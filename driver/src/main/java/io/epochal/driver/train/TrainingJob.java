@@ -151,7 +151,8 @@ public final class TrainingJob {
 
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
-    return new TrainingException(FailureReason.INTERRUPTED, dir.currentEpoch(), dir.currentRound(),
+    JobDirectory.Position at = dir.position();
+    return new TrainingException(FailureReason.INTERRUPTED, at.epoch(), at.round(),
         "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
         seen);
   }
