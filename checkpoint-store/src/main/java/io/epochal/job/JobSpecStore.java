@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The file is created exclusively, so of two drivers writing at once exactly one creates it;
  * the other then compares: an equal spec is accepted (idempotent), a different one is refused
- * with a {@link JobSpecMismatchException} listing the differing keys.
+ * with a {@link JobSpecMismatchException} listing the differing keys. The one change a stored spec
+ * takes is a relocation ({@link #relocate}): the caller moves the job directory or its data and
+ * replaces the spec with one that names the new locations, all else equal.
  */
 public final class JobSpecStore {
 
@@ -60,6 +62,32 @@ public final class JobSpecStore {
       throw new JobSpecMismatchException(file, diff);
     }
     return false;
+  }
+
+  /**
+   * Replaces the stored spec {@code from} with {@code to}, the same job at new locations (the
+   * caller checks that only location keys differ, and that no driver holds the job). Atomic: a
+   * reader sees one spec or the other.
+   *
+   * @return true if this call replaced it, false if {@code to} was already stored
+   * @throws JobSpecMismatchException if the stored spec is neither (differences from it to {@code to})
+   * @throws java.io.FileNotFoundException if there is no {@code job.json}
+   * @throws JobFileFormatException if the stored file cannot be parsed
+   */
+  public boolean relocate(JobSpec from, JobSpec to) throws IOException {
+    checkNotNull(from, "from");
+    checkNotNull(to, "to");
+    JobSpec stored = read().orElseThrow(() -> new java.io.FileNotFoundException(file + " does not exist: no "
+        + "job to relocate"));
+    if (stored.equals(to)) {
+      return false;
+    }
+    if (!stored.equals(from)) {
+      throw new JobSpecMismatchException(file, stored.diff(to));
+    }
+    fs.replace(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(to.toJson()));
+    LOG.info("Relocated job spec {} of job {}: {}", file, to.getJobId(), String.join("; ", from.diff(to)));
+    return true;
   }
 
   /** Reads the file another writer created (it appeared with its whole content). */

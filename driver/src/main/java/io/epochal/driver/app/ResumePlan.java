@@ -148,7 +148,7 @@ public final class ResumePlan {
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
       Optional<String> foreign = spec.isEmpty() ? Optional.empty()
-          : foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job), conf);
+          : new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job));
       if (foreign.isPresent()) {
         return new Entry(job, name, "?", 0, Action.SKIP, foreign.get());
       }
@@ -196,24 +196,6 @@ public final class ResumePlan {
     }
     String reason = status.get().getReason().lines().findFirst().orElse("");
     return reason.isEmpty() ? "" : "; last run: " + (reason.length() > 160 ? reason.substring(0, 157) + "..." : reason);
-  }
-
-  /**
-   * Why {@code dir} cannot be resumed as the job its {@code job.json} describes, if that job's
-   * {@code job.dir} is another directory: a copy or a move of a job directory keeps the original's
-   * {@code job.json}, and resuming it would train the original job.
-   */
-  static Optional<String> foreignJobDir(io.epochal.params.HyperParameters stored, Path qualifiedDir,
-      Configuration conf) {
-    Object named = stored.asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR);
-    if (named == null) {
-      return Optional.empty();
-    }
-    if (JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
-      return Optional.empty();
-    }
-    return Optional.of("its job.json belongs to the job at " + named + " (job.dir): this directory is a copy"
-        + " or was moved; resume the job at " + named + ", or train a new job here");
   }
 
   /**

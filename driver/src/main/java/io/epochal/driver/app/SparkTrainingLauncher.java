@@ -2,6 +2,7 @@ package io.epochal.driver.app;
 
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.cli.JobRelocation;
 import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.cli.ResumeAllRequest;
 import io.epochal.driver.cli.TrainingLauncher;
@@ -62,6 +63,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int train(JobSpec spec, CliOptions options) throws Exception {
+    return train(spec, null, options);
+  }
+
+  /** Trains {@code spec}; {@code relocatedFrom} is the stored spec it replaces, or null. */
+  private int train(JobSpec spec, io.epochal.job.JobSpec relocatedFrom, CliOptions options) throws Exception {
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -74,6 +80,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           .setSpec(spec)
           .setSpark(spark)
           .optListener(new ProgressListener(progress, err))
+          .optRelocatedFrom(relocatedFrom)
           .build()
           .run();
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
@@ -172,6 +179,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, CliOptions options) throws Exception {
+    return resume(jobDir, JobRelocation.NONE, options);
+  }
+
+  @Override
+  public int resume(URI jobDir, JobRelocation relocation, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
     Path dir = new Path(jobDir);
     FileSystem fs = dir.getFileSystem(conf);
@@ -182,14 +194,17 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     HyperParameters storedKeys = stored.get().getHyperParameters();
     Path qualified = fs.makeQualified(dir);
-    Optional<String> foreign = ResumePlan.foreignJobDir(storedKeys, qualified, conf);
-    if (foreign.isPresent()) {
-      throw new ConfigException("job-dir", "cannot resume " + qualified + ": " + foreign.get());
+    HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, relocation);
+    ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf);
+    JobSpec spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
+    try {
+      JobSpecResolver.checkDataPath(spec, conf);
+    } catch (ConfigException e) {
+      throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
+          + (relocation.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
+          + "--data <its new location>"), e);
     }
-    ResumeConfCheck.check(options.effectiveSparkConf(), storedKeys, qualified.toString(), conf);
-    JobSpec spec = JobSpec.fromHyperParameters(storedKeys, new RegistryModelCatalog());
-    JobSpecResolver.checkDataPath(spec, conf);
-    return train(spec, options);
+    return train(spec, keys.equals(storedKeys) ? null : stored.get(), options);
   }
 
   @Override

@@ -17,6 +17,8 @@ import picocli.CommandLine.Option;
             + "or damaged) and whose lease has expired or is free; each resume runs as a child process (this "
             + "launcher, or --submit-template)."},
     footer = {"", "Examples:", "  epochal resume /jobs/mnist",
+        "  epochal resume hdfs://nn2:8020/jobs/mnist --relocate        (the job directory was moved there)",
+        "  epochal resume /jobs/mnist --data hdfs://nn:8020/datasets/mnist   (the job's data was moved there)",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
         "  epochal resume --all --submit-template \\",
@@ -40,6 +42,15 @@ final class ResumeCommand extends LauncherCommand {
           + "directory (e.g. a spark-submit line ending in 'resume {job_dir}').")
   String submitTemplate;
 
+  @Option(names = "--relocate", description = "The job directory was moved (not copied) here from the job.dir "
+      + "its job.json names, which must hold no job any more: job.json is rewritten to name this directory, "
+      + "every hyperparameter unchanged.")
+  boolean relocate;
+
+  @Option(names = "--data", paramLabel = "PATH", description = "The job's data moved to PATH: job.json is "
+      + "rewritten to name it. The data must have the row counts the newest checkpoint was trained on.")
+  String data;
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     if (!all) {
@@ -47,7 +58,12 @@ final class ResumeCommand extends LauncherCommand {
         throw new IllegalArgumentException("--dry-run, --parallel and --submit-template apply to 'resume --all "
             + "<root>' only; add --all or drop them");
       }
-      return launcher.resume(uri, options);
+      JobRelocation relocation = new JobRelocation(relocate, data);
+      return relocation.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, relocation, options);
+    }
+    if (relocate || data != null) {
+      throw new IllegalArgumentException("--relocate and --data apply to one job ('resume <job-dir>'), not to "
+          + "'resume --all'; resume that job on its own first");
     }
     if (parallel < 1) {
       throw new IllegalArgumentException("--parallel must be >= 1, got " + parallel);

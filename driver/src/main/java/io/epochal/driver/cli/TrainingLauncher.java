@@ -29,6 +29,17 @@ public interface TrainingLauncher {
   int resume(URI jobDir, CliOptions options) throws Exception;
 
   /**
+   * {@link #resume(URI, CliOptions)} of a job whose directory (now {@code jobDir}) or data moved:
+   * its stored spec is replaced by one naming the new locations before it resumes.
+   */
+  default int resume(URI jobDir, JobRelocation relocation, CliOptions options) throws Exception {
+    if (!relocation.isNone()) {
+      throw new UnsupportedOperationException("this launcher does not support resume --relocate or --data");
+    }
+    return resume(jobDir, options);
+  }
+
+  /**
    * Resumes every job under {@code root} that is not COMPLETED (or is, with its final checkpoint
    * missing or visibly damaged) and whose lease has expired or is free, or with
    * {@link ResumeAllRequest#dryRun()} prints the plan only.

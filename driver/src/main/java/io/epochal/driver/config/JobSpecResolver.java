@@ -121,6 +121,16 @@ public final class JobSpecResolver {
   }
 
   private String qualify(String key, String text) {
+    return qualify(key, text, hadoopConf);
+  }
+
+  /**
+   * {@code text} as a fully qualified Hadoop URI (a relative or scheme-less path on the default file
+   * system of {@code hadoopConf}).
+   *
+   * @throws ConfigException naming {@code key} if it is not a usable Hadoop URI
+   */
+  public static String qualify(String key, String text, Configuration hadoopConf) {
     try {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(text);
       FileSystem fs = path.getFileSystem(hadoopConf);

@@ -23,6 +23,7 @@ import io.epochal.job.JobSpecStore;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
+import io.epochal.job.LeaseHeldException;
 import io.epochal.job.LeaseLostException;
 import io.epochal.job.LeaseRecord;
 import java.io.IOException;
@@ -58,6 +59,10 @@ final class JobDirectory implements AutoCloseable {
   private final JobEventLog events;
   private final CheckpointStore store;
   private final TrainingListener listener;
+  /** The stored spec this job's spec replaces (its directory or data moved), or null. */
+  private final io.epochal.job.JobSpec relocatedFrom;
+  /** What this driver's relocation changed in job.json ("key: old -> new; ..."), or null. */
+  private String relocated;
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
@@ -73,8 +78,10 @@ final class JobDirectory implements AutoCloseable {
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
 
-  private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener) {
+  private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
+      io.epochal.job.JobSpec relocatedFrom) {
     this.spec = spec;
+    this.relocatedFrom = relocatedFrom;
     this.fs = fs;
     this.dir = dir;
     this.store = store;
@@ -85,13 +92,17 @@ final class JobDirectory implements AutoCloseable {
     this.events = new JobEventLog(fs, dir);
   }
 
-  /** Opens the job directory of {@code spec}. */
-  static JobDirectory open(JobSpec spec, Configuration conf, TrainingListener listener) throws IOException {
+  /**
+   * Opens the job directory of {@code spec}; {@code relocatedFrom} is the stored spec that {@code
+   * spec} replaces because the directory or its data moved, or null.
+   */
+  static JobDirectory open(JobSpec spec, Configuration conf, TrainingListener listener,
+      io.epochal.job.JobSpec relocatedFrom) throws IOException {
     Path dir = new Path(spec.jobDir());
     FileSystem fs = dir.getFileSystem(conf);
     CheckpointStore store = HadoopCheckpointStore.builder()
         .setJobDir(spec.jobDir().toString()).optConfiguration(conf).build();
-    return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"));
+    return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"), relocatedFrom);
   }
 
   /**
@@ -112,6 +123,9 @@ final class JobDirectory implements AutoCloseable {
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
+    if (relocated != null) {
+      event(JobEventType.RELOCATED, 0, 0, relocated);
+    }
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
     shutdownHook = this::stopOnShutdown;
     ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
@@ -210,9 +224,26 @@ final class JobDirectory implements AutoCloseable {
     return states.read().map(s -> s.getState() == JobState.COMPLETED).orElse(false);
   }
 
+  /**
+   * Writes {@code job.json} once, or for a relocated job replaces the stored spec with the one
+   * naming the new locations, unless a live driver holds the job (its {@link LeaseHeldException}).
+   */
   private void writeSpecOnce() throws IOException {
     fs.mkdirs(dir);
-    new JobSpecStore(fs, dir).writeOnce(spec.toStored());
+    JobSpecStore specs = new JobSpecStore(fs, dir);
+    if (relocatedFrom == null) {
+      specs.writeOnce(spec.toStored());
+      return;
+    }
+    Optional<LeaseRecord> holder = lease.current();
+    if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
+      throw new LeaseHeldException(dir, holder.get());
+    }
+    if (specs.relocate(relocatedFrom, spec.toStored())) {
+      relocated = String.join("; ", relocatedFrom.diff(spec.toStored()));
+      listener.warning("relocated job " + dir + ": " + relocated + " (job.json rewritten, every hyperparameter "
+          + "unchanged)");
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
@@ -99,7 +100,7 @@ final class ResumePoint {
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
-    List<String> diff = m.hyperParameters().diff(expected);
+    List<String> diff = withoutLocations(m.hyperParameters()).diff(withoutLocations(expected));
     if (!diff.isEmpty()) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
@@ -129,5 +130,13 @@ final class ResumePoint {
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
     return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of());
+  }
+
+  /**
+   * {@code hp} without {@code job.dir} and {@code data.path}: where a job and its data live is not
+   * a hyperparameter, and a relocated job's older checkpoints name the old places.
+   */
+  private static HyperParameters withoutLocations(HyperParameters hp) {
+    return HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR).remove(JobKeys.DATA_PATH).build();
   }
 }

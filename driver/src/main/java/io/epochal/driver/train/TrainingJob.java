@@ -57,6 +57,7 @@ public final class TrainingJob {
   private final EpochalSpark spark;
   private final TrainingListener listener;
   private final Configuration hadoopConf;
+  private final io.epochal.job.JobSpec relocatedFrom;
   private final TrainingConfig config;
   private ModelShape modelShape;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
@@ -74,6 +75,7 @@ public final class TrainingJob {
     this.spark = checkNotNull(b.spark, "spark");
     this.listener = b.listener;
     this.hadoopConf = b.hadoopConf != null ? b.hadoopConf : spark.jsc().hadoopConfiguration();
+    this.relocatedFrom = b.relocatedFrom;
     this.config = TrainingConfigs.of(spec);
   }
 
@@ -91,7 +93,7 @@ public final class TrainingJob {
    * @throws IOException if the job directory cannot be used at all
    */
   public TrainingOutcome run() throws TrainingException, IOException {
-    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener)) {
+    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, relocatedFrom)) {
       if (!dir.hasSpec()) {
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
@@ -522,6 +524,7 @@ public final class TrainingJob {
     private EpochalSpark spark;
     private TrainingListener listener = TrainingListener.NONE;
     private Configuration hadoopConf;
+    private io.epochal.job.JobSpec relocatedFrom;
 
     private Builder() {}
 
@@ -540,6 +543,15 @@ public final class TrainingJob {
     /** Progress receiver (default: none). */
     public Builder optListener(TrainingListener listener) {
       this.listener = checkNotNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The stored spec that {@code spec} replaces because the job directory or its data moved (same
+     * hyperparameters, new {@code job.dir} or {@code data.path}); default null, nothing moved.
+     */
+    public Builder optRelocatedFrom(io.epochal.job.JobSpec relocatedFrom) {
+      this.relocatedFrom = relocatedFrom;
       return this;
     }
 

@@ -301,6 +301,21 @@ class EpochalCliTest {
   }
 
   @Test
+  void resumeOfAMovedJobPassesWhatMovedAndRefusesItWithAll() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, null, "resume", tmp.resolve("job").toString(), "--relocate", "--data", "/data/new");
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(launcher.calls).containsExactly("resume-relocated");
+    assertThat(launcher.relocation).isEqualTo(new JobRelocation(true, "/data/new"));
+
+    RecordingLauncher all = new RecordingLauncher(0);
+    Run refused = run(all, null, "resume", "--all", tmp.toString(), "--relocate");
+    assertThat(refused.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(refused.err).contains("--relocate and --data apply to one job");
+    assertThat(all.calls).isEmpty();
+  }
+
+  @Test
   void locationsAreQualifiedWithTheHadoopConfigurationTheCommandWasGiven() {
     // a relative location resolves against the default file system set with --conf (an HA
     // nameservice and the like are given the same way); qualifying opens no connection

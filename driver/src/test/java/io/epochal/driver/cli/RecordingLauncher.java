@@ -12,6 +12,7 @@ final class RecordingLauncher implements TrainingLauncher {
   JobSpec spec;
   URI uri;
   CliOptions options;
+  JobRelocation relocation;
   private final int code;
 
   RecordingLauncher(int code) {
@@ -45,6 +46,12 @@ final class RecordingLauncher implements TrainingLauncher {
   @Override
   public int resume(URI jobDir, CliOptions options) {
     return record("resume", jobDir, options);
+  }
+
+  @Override
+  public int resume(URI jobDir, JobRelocation relocation, CliOptions options) {
+    this.relocation = relocation;
+    return record("resume-relocated", jobDir, options);
   }
 
   @Override

@@ -128,18 +128,94 @@ class CliEndToEndTest {
   }
 
   @Test
-  void resumeOnDataThatChangedSinceTheCheckpointIsRefusedNamingBothRowCounts() throws Exception {
+  void aMovedJobAndItsMovedDataResumeWithRelocateAndEndBitIdenticalToAnUninterruptedRun() throws Exception {
+    Path own = ownData(512, false);
+    Path jobA = tmp.resolve("job-a");
+    Path jobB = tmp.resolve("job-b");
+    for (Path job : List.of(jobA, jobB)) {
+      Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), own.toString());
+      keys.put("train.epochs", "3");
+      assertTrained(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve(job.getFileName() + ".properties"), keys)
+          .toString(), "--master", MASTER));
+    }
+    failedAfter(jobB, 1, 3);
+    Path moved = Files.createDirectories(tmp.resolve("elsewhere")).resolve("job-b");
+    Files.move(jobB, moved);
+    Path movedData = tmp.resolve("moved-data");
+    Files.move(own, movedData);
+
+    CliRun plain = CliRun.of("resume", moved.toString(), "--master", MASTER);
+    assertThat(plain.code).as("%s", plain).isEqualTo(ExitCodes.USAGE);
+    assertThat(plain.err).contains("which holds no job now: the job directory was moved here", "--relocate");
+    CliRun noData = CliRun.of("resume", moved.toString(), "--relocate", "--master", MASTER);
+    assertThat(noData.code).as("%s", noData).isEqualTo(ExitCodes.USAGE);
+    assertThat(noData.err).contains("does not exist", "if the job's data moved, resume with --data");
+
+    CliRun relocated = CliRun.of("resume", moved.toString(), "--relocate", "--data", movedData.toString(),
+        "--master", MASTER);
+
+    assertThat(relocated.code).as("%s", relocated).isZero();
+    assertThat(relocated.out).contains("3 of 3 epochs done (2 in this run, 1 before it)");
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(moved.toUri());
+    FileSystem fs = dirB.getFileSystem(conf);
+    io.epochal.params.HyperParameters stored = new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow()
+        .getHyperParameters();
+    assertThat(stored.getString("job.dir")).startsWith("file:").endsWith("/elsewhere/job-b");
+    assertThat(stored.getString("data.path")).endsWith("/moved-data");
+    assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.RELOCATED).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).contains("job.dir: ", "/job-b\" -> \"", "data.path: "));
+    try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
+        CheckpointStore b = E2eFixtures.store(moved.toUri().toString(), conf)) {
+      for (long epoch = 2; epoch <= 3; epoch++) {
+        assertThat(E2eFixtures.assertVerified(b, epoch).model()).as("model tensors of epoch %s", epoch)
+            .isEqualTo(E2eFixtures.assertVerified(a, epoch).model());
+      }
+    }
+
+    Path copy = tmp.resolve("copy-of-b");
+    copyTree(moved, copy);
+    CliRun copied = CliRun.of("resume", copy.toString(), "--relocate", "--master", MASTER);
+    assertThat(copied.code).as("%s", copied).isEqualTo(ExitCodes.USAGE);
+    assertThat(copied.err).contains("still holds it", "this directory is a copy");
+  }
+
+  /** {@code tmp/own-data}, generated with {@code rows} rows. */
+  private Path ownData(int rows, boolean overwrite) {
     Path own = tmp.resolve("own-data");
-    assertThat(CliRun.of("gen-data", own.toString(), "--rows", "512", "--features", Integer.toString(FEATURES),
-        "--classes", Integer.toString(CLASSES), "--seed", "9", "--master", MASTER).code).isZero();
+    List<String> args = new java.util.ArrayList<>(List.of("gen-data", own.toString(), "--rows", Integer.toString(rows),
+        "--features", Integer.toString(FEATURES), "--classes", Integer.toString(CLASSES), "--seed", "9",
+        "--master", MASTER));
+    if (overwrite) {
+      args.add("--overwrite");
+    }
+    assertThat(CliRun.of(args.toArray(new String[0])).code).isZero();
+    return own;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+
+  @Test
+  void resumeOnDataThatChangedSinceTheCheckpointIsRefusedNamingBothRowCounts() throws Exception {
+    Path own = ownData(512, false);
     Path job = tmp.resolve("job");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), own.toString());
     keys.put("train.epochs", "2");
     Path file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys);
     assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
     failedAfter(job, 1, 2);
-    assertThat(CliRun.of("gen-data", own.toString(), "--rows", "300", "--features", Integer.toString(FEATURES),
-        "--classes", Integer.toString(CLASSES), "--seed", "9", "--overwrite", "--master", MASTER).code).isZero();
+    ownData(300, true);
 
     CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
 

@@ -151,26 +151,41 @@ class ResumeAllTest {
   }
 
   @Test
-  void aCopiedJobDirectoryIsNotResumedAsTheJobItWasCopiedFrom() throws Exception {
-    // a copy keeps the original's job.json, whose job.dir names the original
+  void aCopiedJobDirectoryIsNotResumedAsTheJobItWasCopiedFromAndAMovedOneAsksForRelocate(@TempDir Path elsewhere)
+      throws Exception {
+    // a copy or a move keeps the original's job.json, whose job.dir names the original; the copied
+    // job's original still holds its job.json (outside the root), the moved job's does not
+    Path original = elsewhere.resolve("e-original");
+    new JobSpecStore(fs, new org.apache.hadoop.fs.Path(original.toUri())).writeOnce(spec("e", original));
     Path copy = root.resolve("e-copy");
-    Path original = root.resolve("e-original");
-    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(copy.toUri());
-    fs.mkdirs(dir);
-    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("e", "e", HyperParameters.builder().put("job.name", "e")
-        .put("job.dir", original.toUri().toString()).build()));
-    new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+    Path moved = root.resolve("f-moved");
+    for (Path job : List.of(copy, moved)) {
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+      fs.mkdirs(dir);
+      new JobSpecStore(fs, dir).writeOnce(job == copy ? spec("e", original) : spec("f", elsewhere.resolve("f-gone")));
+      new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+    }
 
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as(plan[2]).isEqualTo("0");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("e-copy").contains("SKIP")
-        .contains("its job.json belongs to the job at").contains("e-original"));
+        .contains("its job.json belongs to the job at").contains("e-original").contains("this directory is a copy"));
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("f-moved").contains("SKIP")
+        .contains("f-gone, which holds no job now").contains("f-moved --relocate"));
     assertThat(plan[1]).contains("dry run: nothing started (2 to resume)");
 
     String[] one = cli("resume", copy.toString());
     assertThat(one[0]).as(one[1] + one[2]).isEqualTo("2");
     assertThat(one[2]).contains("cannot resume").contains("e-copy").contains("e-original");
-    assertThat(Files.exists(original)).isFalse();
+    String[] relocated = cli("resume", copy.toString(), "--relocate");
+    assertThat(relocated[0]).as(relocated[1] + relocated[2]).isEqualTo("2");
+    assertThat(relocated[2]).contains("cannot relocate the job at").contains("still holds it");
+    assertThat(new JobSpecStore(fs, new org.apache.hadoop.fs.Path(copy.toUri())).read()).contains(spec("e", original));
+  }
+
+  private static JobSpec spec(String name, Path jobDir) {
+    return JobSpec.of(name, name, HyperParameters.builder().put("job.name", name)
+        .put("job.dir", jobDir.toUri().toString()).build());
   }
 
   /** A COMPLETED job of two epochs with both checkpoints committed. */

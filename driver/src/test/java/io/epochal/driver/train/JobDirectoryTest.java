@@ -67,7 +67,7 @@ class JobDirectoryTest {
         warnings.add(message);
       }
     };
-    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener)) {
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
       dir.start(false);
       for (long e = 1; e <= 3; e++) {
         commit(dir, e);
@@ -85,7 +85,7 @@ class JobDirectoryTest {
   void retentionRunsWhileThisDriverHoldsTheLease() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
-    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE)) {
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
       dir.start(false);
       for (long e = 1; e <= 3; e++) {
         commit(dir, e);
@@ -98,7 +98,7 @@ class JobDirectoryTest {
   @Test
   void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
     Path jobDir = tmp.resolve("job");
-    try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE)) {
+    try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE, null)) {
       dir.start(false);
       dir.confirmLease();
       takeOver(jobDir);

@@ -1,0 +1,96 @@
+package io.epochal.driver.app;
+
+import io.epochal.driver.cli.JobRelocation;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobPaths;
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a stored job lives and reads its data. A job directory whose {@code job.json} names another
+ * {@code job.dir} is a copy (the original still holds its {@code job.json}) or a move (it does
+ * not): a copy is never resumed, since two copies of one job would train apart; a move is resumed
+ * with {@code --relocate}. Data that moved is resumed with {@code --data}. Either way the stored
+ * keys get the new locations and nothing else changes.
+ */
+final class JobRelocator {
+
+  private final Configuration conf;
+  private final PrintStream err;
+
+  JobRelocator(Configuration conf, PrintStream err) {
+    this.conf = conf;
+    this.err = err;
+  }
+
+  /**
+   * Why {@code dir} cannot be resumed as the job its stored keys describe, if their {@code job.dir}
+   * is another directory: moved or copied, with the command that fits.
+   */
+  Optional<String> foreignJobDir(HyperParameters stored, Path qualifiedDir) {
+    Object named = stored.asMap().get(JobKeys.JOB_DIR);
+    if (named == null || JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
+      return Optional.empty();
+    }
+    String relocate = "'bin/epochal resume " + qualifiedDir + " --relocate'";
+    return Optional.of(originalHoldsJob(named.toString()).map(holds -> holds
+        ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
+            + "copy; resume the job at " + named + ", or train a new job here"
+        : "its job.json names job.dir " + named + ", which holds no job now: the job directory was moved here; "
+            + "resume it here with " + relocate)
+        .orElseGet(() -> "its job.json belongs to the job at " + named + " (job.dir), which cannot be checked now: "
+            + "if the job directory was moved here, resume it with " + relocate + "; if this is a copy, resume the "
+            + "job at " + named));
+  }
+
+  /**
+   * The stored keys of the job in {@code qualifiedDir} with {@code relocation} applied: {@code
+   * job.dir} set to {@code qualifiedDir} for a moved directory, {@code data.path} to the new data.
+   *
+   * @throws ConfigException if the directory is a copy or was moved without {@code --relocate}
+   */
+  HyperParameters apply(HyperParameters stored, Path qualifiedDir, JobRelocation relocation) {
+    HyperParameters.Builder moved = HyperParameters.builder().putAll(stored);
+    Optional<String> foreign = foreignJobDir(stored, qualifiedDir);
+    if (foreign.isPresent()) {
+      String named = stored.getString(JobKeys.JOB_DIR);
+      if (!relocation.directoryMoved()) {
+        throw new ConfigException("job-dir", "cannot resume " + qualifiedDir + ": " + foreign.get());
+      }
+      Optional<Boolean> holds = originalHoldsJob(named);
+      if (holds.orElse(false)) {
+        throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": "
+            + named + " still holds it (its job.json), so this directory is a copy, and two copies of one job would "
+            + "train apart; resume the job at " + named + ", or remove that copy and run this again");
+      }
+      if (holds.isEmpty()) {
+        err.println("epochal: warning: cannot check " + named + " (the job.dir in job.json); relocating the job to "
+            + qualifiedDir + " as --relocate says it was moved");
+      }
+      moved.put(JobKeys.JOB_DIR, JobSpecResolver.qualify(JobKeys.JOB_DIR, qualifiedDir.toUri().toString(), conf));
+    } else if (relocation.directoryMoved()) {
+      err.println("epochal: --relocate: job.json already names " + qualifiedDir + "; the directory needs no "
+          + "relocation");
+    }
+    if (relocation.dataPath().isPresent()) {
+      moved.put(JobKeys.DATA_PATH, JobSpecResolver.qualify(JobKeys.DATA_PATH, relocation.dataPath().get(), conf));
+    }
+    return moved.build();
+  }
+
+  /** Whether the job directory {@code named} holds a {@code job.json}; empty if that cannot be told. */
+  private Optional<Boolean> originalHoldsJob(String named) {
+    try {
+      Path original = new Path(named);
+      return Optional.of(original.getFileSystem(conf).exists(JobPaths.jobSpec(original)));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}
