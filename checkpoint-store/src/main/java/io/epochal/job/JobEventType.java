@@ -6,8 +6,11 @@ public enum JobEventType {
   STARTED,
   /** A driver attempt resumed the job from a checkpoint. */
   RESUMED,
-  /** The job directory or its data had moved; {@code job.json} now names the new locations. */
-  RELOCATED,
+  /**
+   * {@code job.json} was amended: the job directory or its data moved, or its number of epochs
+   * changed; the message lists each key's old and new value.
+   */
+  AMENDED,
   /** A checkpoint for an epoch was committed. */
   EPOCH_COMMITTED,
   /** A round, an epoch or the attempt failed. */

@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  * <p>The file is created exclusively, so of two drivers writing at once exactly one creates it;
  * the other then compares: an equal spec is accepted (idempotent), a different one is refused
  * with a {@link JobSpecMismatchException} listing the differing keys. The one change a stored spec
- * takes is a relocation ({@link #relocate}): the caller moves the job directory or its data and
- * replaces the spec with one that names the new locations, all else equal.
+ * takes is an amendment ({@link #amend}) that leaves every training hyperparameter as it is: the
+ * new location of a moved job directory or of its data, or more epochs for the job to train.
  */
 public final class JobSpecStore {
 
@@ -65,20 +65,20 @@ public final class JobSpecStore {
   }
 
   /**
-   * Replaces the stored spec {@code from} with {@code to}, the same job at new locations (the
-   * caller checks that only location keys differ, and that no driver holds the job). Atomic: a
-   * reader sees one spec or the other.
+   * Replaces the stored spec {@code from} with {@code to}, the same training with new locations or
+   * a new number of epochs (the caller checks which keys differ, and that no driver holds the
+   * job). Atomic: a reader sees one spec or the other.
    *
    * @return true if this call replaced it, false if {@code to} was already stored
    * @throws JobSpecMismatchException if the stored spec is neither (differences from it to {@code to})
    * @throws java.io.FileNotFoundException if there is no {@code job.json}
    * @throws JobFileFormatException if the stored file cannot be parsed
    */
-  public boolean relocate(JobSpec from, JobSpec to) throws IOException {
+  public boolean amend(JobSpec from, JobSpec to) throws IOException {
     checkNotNull(from, "from");
     checkNotNull(to, "to");
     JobSpec stored = read().orElseThrow(() -> new java.io.FileNotFoundException(file + " does not exist: no "
-        + "job to relocate"));
+        + "job to amend"));
     if (stored.equals(to)) {
       return false;
     }
@@ -86,7 +86,7 @@ public final class JobSpecStore {
       throw new JobSpecMismatchException(file, stored.diff(to));
     }
     fs.replace(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(to.toJson()));
-    LOG.info("Relocated job spec {} of job {}: {}", file, to.getJobId(), String.join("; ", from.diff(to)));
+    LOG.info("Amended job spec {} of job {}: {}", file, to.getJobId(), String.join("; ", from.diff(to)));
     return true;
   }
 

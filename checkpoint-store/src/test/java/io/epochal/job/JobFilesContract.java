@@ -70,25 +70,25 @@ abstract class JobFilesContract {
   }
 
   @Test
-  void relocationReplacesTheStoredSpecOnlyWhenItIsTheExpectedOne() throws IOException {
+  void anAmendmentReplacesTheStoredSpecOnlyWhenItIsTheExpectedOne() throws IOException {
     Path dir = newJobDir();
     JobSpecStore store = new JobSpecStore(fs(), dir);
     JobSpec at = JobSpec.of("job-1", "mnist mlp", spec(0.01, 10).getHyperParameters().with(
         HyperParameters.builder().put("data.path", "hdfs://old/data").build()));
     JobSpec moved = JobSpec.of("job-1", "mnist mlp", spec(0.01, 10).getHyperParameters().with(
         HyperParameters.builder().put("data.path", "hdfs://new/data").build()));
-    assertThatThrownBy(() -> store.relocate(at, moved)).isInstanceOf(java.io.FileNotFoundException.class)
+    assertThatThrownBy(() -> store.amend(at, moved)).isInstanceOf(java.io.FileNotFoundException.class)
         .hasMessageContaining(JobPaths.jobSpec(dir).toString());
     store.writeOnce(at);
 
-    assertThatThrownBy(() -> store.relocate(spec(0.02, 10), moved)).isInstanceOf(JobSpecMismatchException.class)
+    assertThatThrownBy(() -> store.amend(spec(0.02, 10), moved)).isInstanceOf(JobSpecMismatchException.class)
         .satisfies(e -> assertThat(((JobSpecMismatchException) e).getDifferences())
             .containsExactly("data.path: \"hdfs://old/data\" -> \"hdfs://new/data\""));
     assertThat(store.read()).contains(at);
 
-    assertThat(store.relocate(at, moved)).isTrue();
+    assertThat(store.amend(at, moved)).isTrue();
     assertThat(store.read()).contains(moved);
-    assertThat(store.relocate(at, moved)).isFalse();
+    assertThat(store.amend(at, moved)).isFalse();
     assertThat(store.writeOnce(moved)).isFalse();
     assertThatThrownBy(() -> store.writeOnce(at)).isInstanceOf(JobSpecMismatchException.class);
   }

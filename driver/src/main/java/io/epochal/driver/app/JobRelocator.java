@@ -1,6 +1,6 @@
 package io.epochal.driver.app;
 
-import io.epochal.driver.cli.JobRelocation;
+import io.epochal.driver.cli.JobAmendment;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
@@ -50,17 +50,17 @@ final class JobRelocator {
   }
 
   /**
-   * The stored keys of the job in {@code qualifiedDir} with {@code relocation} applied: {@code
+   * The stored keys of the job in {@code qualifiedDir} with {@code amendment}'s locations applied: {@code
    * job.dir} set to {@code qualifiedDir} for a moved directory, {@code data.path} to the new data.
    *
    * @throws ConfigException if the directory is a copy or was moved without {@code --relocate}
    */
-  HyperParameters apply(HyperParameters stored, Path qualifiedDir, JobRelocation relocation) {
+  HyperParameters apply(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
     HyperParameters.Builder moved = HyperParameters.builder().putAll(stored);
     Optional<String> foreign = foreignJobDir(stored, qualifiedDir);
     if (foreign.isPresent()) {
       String named = stored.getString(JobKeys.JOB_DIR);
-      if (!relocation.directoryMoved()) {
+      if (!amendment.directoryMoved()) {
         throw new ConfigException("job-dir", "cannot resume " + qualifiedDir + ": " + foreign.get());
       }
       Optional<Boolean> holds = originalHoldsJob(named);
@@ -74,12 +74,12 @@ final class JobRelocator {
             + qualifiedDir + " as --relocate says it was moved");
       }
       moved.put(JobKeys.JOB_DIR, JobSpecResolver.qualify(JobKeys.JOB_DIR, qualifiedDir.toUri().toString(), conf));
-    } else if (relocation.directoryMoved()) {
+    } else if (amendment.directoryMoved()) {
       err.println("epochal: --relocate: job.json already names " + qualifiedDir + "; the directory needs no "
           + "relocation");
     }
-    if (relocation.dataPath().isPresent()) {
-      moved.put(JobKeys.DATA_PATH, JobSpecResolver.qualify(JobKeys.DATA_PATH, relocation.dataPath().get(), conf));
+    if (amendment.dataPath().isPresent()) {
+      moved.put(JobKeys.DATA_PATH, JobSpecResolver.qualify(JobKeys.DATA_PATH, amendment.dataPath().get(), conf));
     }
     return moved.build();
   }

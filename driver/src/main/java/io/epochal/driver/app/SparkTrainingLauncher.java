@@ -2,11 +2,12 @@ package io.epochal.driver.app;
 
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
-import io.epochal.driver.cli.JobRelocation;
+import io.epochal.driver.cli.JobAmendment;
 import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.cli.ResumeAllRequest;
 import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.checkpoint.CheckpointStore;
@@ -66,8 +67,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     return train(spec, null, options);
   }
 
-  /** Trains {@code spec}; {@code relocatedFrom} is the stored spec it replaces, or null. */
-  private int train(JobSpec spec, io.epochal.job.JobSpec relocatedFrom, CliOptions options) throws Exception {
+  /** Trains {@code spec}; {@code amendedFrom} is the stored spec it replaces, or null. */
+  private int train(JobSpec spec, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -80,7 +81,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           .setSpec(spec)
           .setSpark(spark)
           .optListener(new ProgressListener(progress, err))
-          .optRelocatedFrom(relocatedFrom)
+          .optAmendedFrom(amendedFrom)
           .build()
           .run();
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
@@ -179,11 +180,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, CliOptions options) throws Exception {
-    return resume(jobDir, JobRelocation.NONE, options);
+    return resume(jobDir, JobAmendment.NONE, options);
   }
 
   @Override
-  public int resume(URI jobDir, JobRelocation relocation, CliOptions options) throws Exception {
+  public int resume(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
     Path dir = new Path(jobDir);
     FileSystem fs = dir.getFileSystem(conf);
@@ -194,17 +195,41 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     HyperParameters storedKeys = stored.get().getHyperParameters();
     Path qualified = fs.makeQualified(dir);
-    HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, relocation);
+    HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
+    if (amendment.epochs().isPresent()) {
+      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, conf);
+    }
     ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf);
     JobSpec spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
     try {
       JobSpecResolver.checkDataPath(spec, conf);
     } catch (ConfigException e) {
       throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
-          + (relocation.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
+          + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
           + "--data <its new location>"), e);
     }
     return train(spec, keys.equals(storedKeys) ? null : stored.get(), options);
+  }
+
+  /**
+   * {@code keys} with {@code train.epochs = epochs}, which must be at least the newest epoch
+   * committed in {@code jobDir}: a job can go on after its last epoch, or stop earlier, but not
+   * before what it already trained.
+   */
+  private static HyperParameters withEpochs(HyperParameters keys, int epochs, Path jobDir, Configuration conf)
+      throws IOException {
+    long newest;
+    try (CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(jobDir.toString()).optConfiguration(conf).build()) {
+      List<io.epochal.checkpoint.CheckpointEntry> listed = store.list();
+      newest = listed.isEmpty() ? 0 : listed.get(listed.size() - 1).epoch();
+    }
+    if (epochs < newest) {
+      throw new ConfigException("--epochs", "--epochs " + epochs + " is fewer than the " + newest + " epochs "
+          + jobDir + " already committed; give at least " + newest + " (train.epochs is "
+          + keys.getLong(JobKeys.EPOCHS) + ")");
+    }
+    return HyperParameters.builder().putAll(keys).put(JobKeys.EPOCHS, (long) epochs).build();
   }
 
   @Override

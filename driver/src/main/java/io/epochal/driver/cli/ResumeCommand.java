@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
     footer = {"", "Examples:", "  epochal resume /jobs/mnist",
         "  epochal resume hdfs://nn2:8020/jobs/mnist --relocate        (the job directory was moved there)",
         "  epochal resume /jobs/mnist --data hdfs://nn:8020/datasets/mnist   (the job's data was moved there)",
+        "  epochal resume /jobs/mnist --epochs 20                      (train on to 20 epochs in all)",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
         "  epochal resume --all --submit-template \\",
@@ -51,6 +52,12 @@ final class ResumeCommand extends LauncherCommand {
       + "rewritten to name it. The data must have the row counts the newest checkpoint was trained on.")
   String data;
 
+  @Option(names = "--epochs", paramLabel = "N", description = "Train the job to N epochs in all (more than "
+      + "job.json's train.epochs to go on after it finished, fewer to stop earlier; at least the epochs already "
+      + "committed): job.json is rewritten with train.epochs = N. The epochs trained are those an uninterrupted "
+      + "N-epoch run trains.")
+  Integer epochs;
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     if (!all) {
@@ -58,11 +65,14 @@ final class ResumeCommand extends LauncherCommand {
         throw new IllegalArgumentException("--dry-run, --parallel and --submit-template apply to 'resume --all "
             + "<root>' only; add --all or drop them");
       }
-      JobRelocation relocation = new JobRelocation(relocate, data);
-      return relocation.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, relocation, options);
+      if (epochs != null && epochs < 1) {
+        throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+      }
+      JobAmendment amendment = new JobAmendment(relocate, data, epochs == null ? 0 : epochs);
+      return amendment.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, amendment, options);
     }
-    if (relocate || data != null) {
-      throw new IllegalArgumentException("--relocate and --data apply to one job ('resume <job-dir>'), not to "
+    if (relocate || data != null || epochs != null) {
+      throw new IllegalArgumentException("--relocate, --data and --epochs apply to one job ('resume <job-dir>'), not to "
           + "'resume --all'; resume that job on its own first");
     }
     if (parallel < 1) {

@@ -29,12 +29,12 @@ public interface TrainingLauncher {
   int resume(URI jobDir, CliOptions options) throws Exception;
 
   /**
-   * {@link #resume(URI, CliOptions)} of a job whose directory (now {@code jobDir}) or data moved:
-   * its stored spec is replaced by one naming the new locations before it resumes.
+   * {@link #resume(URI, CliOptions)} of a job whose directory (now {@code jobDir}) or data moved,
+   * or that is to train another number of epochs: its stored spec is amended before it resumes.
    */
-  default int resume(URI jobDir, JobRelocation relocation, CliOptions options) throws Exception {
-    if (!relocation.isNone()) {
-      throw new UnsupportedOperationException("this launcher does not support resume --relocate or --data");
+  default int resume(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
+    if (!amendment.isNone()) {
+      throw new UnsupportedOperationException("this launcher does not support resume --relocate, --data or --epochs");
     }
     return resume(jobDir, options);
   }

@@ -60,9 +60,9 @@ final class JobDirectory implements AutoCloseable {
   private final CheckpointStore store;
   private final TrainingListener listener;
   /** The stored spec this job's spec replaces (its directory or data moved), or null. */
-  private final io.epochal.job.JobSpec relocatedFrom;
-  /** What this driver's relocation changed in job.json ("key: old -> new; ..."), or null. */
-  private String relocated;
+  private final io.epochal.job.JobSpec amendedFrom;
+  /** What this driver's amendment changed in job.json ("key: old -> new; ..."), or null. */
+  private String amended;
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
@@ -79,9 +79,9 @@ final class JobDirectory implements AutoCloseable {
   private boolean finished;
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
-      io.epochal.job.JobSpec relocatedFrom) {
+      io.epochal.job.JobSpec amendedFrom) {
     this.spec = spec;
-    this.relocatedFrom = relocatedFrom;
+    this.amendedFrom = amendedFrom;
     this.fs = fs;
     this.dir = dir;
     this.store = store;
@@ -93,38 +93,38 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Opens the job directory of {@code spec}; {@code relocatedFrom} is the stored spec that {@code
+   * Opens the job directory of {@code spec}; {@code amendedFrom} is the stored spec that {@code
    * spec} replaces because the directory or its data moved, or null.
    */
   static JobDirectory open(JobSpec spec, Configuration conf, TrainingListener listener,
-      io.epochal.job.JobSpec relocatedFrom) throws IOException {
+      io.epochal.job.JobSpec amendedFrom) throws IOException {
     Path dir = new Path(spec.jobDir());
     FileSystem fs = dir.getFileSystem(conf);
     CheckpointStore store = HadoopCheckpointStore.builder()
         .setJobDir(spec.jobDir().toString()).optConfiguration(conf).build();
-    return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"), relocatedFrom);
+    return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"), amendedFrom);
   }
 
   /**
    * Writes {@code job.json} once (refusing a different spec), takes the lease, marks the job
    * RUNNING and opens this attempt's event log.
    */
-  void start(boolean reopenCompleted) throws IOException {
+  void start(String reopenReason) throws IOException {
     writeSpecOnce();
     Optional<JobStatus> previous = states.read();
     attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
     record = lease.acquire(attempt);
     renewedAtNanos = System.nanoTime();
-    if (reopenCompleted && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
-      states.reopen(attempt, "reopened: its final checkpoint is damaged");
+    if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
+      states.reopen(attempt, reopenReason);
     } else {
       states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
     }
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
-    if (relocated != null) {
-      event(JobEventType.RELOCATED, 0, 0, relocated);
+    if (amended != null) {
+      event(JobEventType.AMENDED, 0, 0, amended);
     }
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
     shutdownHook = this::stopOnShutdown;
@@ -210,6 +210,12 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
+  /** Whether this run amended the job's number of epochs (see {@link #writeSpecOnce}). */
+  boolean amendedEpochs() {
+    return amendedFrom != null && amendedFrom.getHyperParameters().getLong(io.epochal.driver.config.JobKeys.EPOCHS)
+        != spec.epochs();
+  }
+
   /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
   boolean hasSpec() throws IOException {
     return fs.exists(io.epochal.job.JobPaths.jobSpec(dir));
@@ -225,13 +231,14 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Writes {@code job.json} once, or for a relocated job replaces the stored spec with the one
-   * naming the new locations, unless a live driver holds the job (its {@link LeaseHeldException}).
+   * Writes {@code job.json} once, or for an amended job (moved, or with another number of epochs)
+   * replaces the stored spec with the amended one, unless a live driver holds the job (its {@link
+   * LeaseHeldException}).
    */
   private void writeSpecOnce() throws IOException {
     fs.mkdirs(dir);
     JobSpecStore specs = new JobSpecStore(fs, dir);
-    if (relocatedFrom == null) {
+    if (amendedFrom == null) {
       specs.writeOnce(spec.toStored());
       return;
     }
@@ -239,10 +246,10 @@ final class JobDirectory implements AutoCloseable {
     if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
       throw new LeaseHeldException(dir, holder.get());
     }
-    if (specs.relocate(relocatedFrom, spec.toStored())) {
-      relocated = String.join("; ", relocatedFrom.diff(spec.toStored()));
-      listener.warning("relocated job " + dir + ": " + relocated + " (job.json rewritten, every hyperparameter "
-          + "unchanged)");
+    if (specs.amend(amendedFrom, spec.toStored())) {
+      amended = String.join("; ", amendedFrom.diff(spec.toStored()));
+      listener.message("amended job " + dir + ": " + amended + " (job.json rewritten, every training "
+          + "hyperparameter unchanged)");
     }
   }
 

@@ -100,7 +100,7 @@ final class ResumePoint {
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
-    List<String> diff = withoutLocations(m.hyperParameters()).diff(withoutLocations(expected));
+    List<String> diff = withoutAmendable(m.hyperParameters()).diff(withoutAmendable(expected));
     if (!diff.isEmpty()) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
@@ -133,10 +133,12 @@ final class ResumePoint {
   }
 
   /**
-   * {@code hp} without {@code job.dir} and {@code data.path}: where a job and its data live is not
-   * a hyperparameter, and a relocated job's older checkpoints name the old places.
+   * {@code hp} without {@code job.dir}, {@code data.path} and {@code train.epochs}, the keys an
+   * amendment changes: where a job and its data live, and how many epochs it trains in all, change
+   * none of its epochs, and an amended job's older checkpoints hold the old values.
    */
-  private static HyperParameters withoutLocations(HyperParameters hp) {
-    return HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR).remove(JobKeys.DATA_PATH).build();
+  private static HyperParameters withoutAmendable(HyperParameters hp) {
+    return HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR).remove(JobKeys.DATA_PATH)
+        .remove(JobKeys.EPOCHS).build();
   }
 }

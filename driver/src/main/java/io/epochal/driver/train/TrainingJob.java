@@ -57,7 +57,7 @@ public final class TrainingJob {
   private final EpochalSpark spark;
   private final TrainingListener listener;
   private final Configuration hadoopConf;
-  private final io.epochal.job.JobSpec relocatedFrom;
+  private final io.epochal.job.JobSpec amendedFrom;
   private final TrainingConfig config;
   private ModelShape modelShape;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
@@ -69,13 +69,15 @@ public final class TrainingJob {
   private ResumePoint reopenedFrom;
   /** The newest epoch listed when {@link #reopenedFrom} was found. */
   private long reopenedNewest;
+  /** Why a COMPLETED job is reopened, for its state. */
+  private String reopenReason;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
     this.spark = checkNotNull(b.spark, "spark");
     this.listener = b.listener;
     this.hadoopConf = b.hadoopConf != null ? b.hadoopConf : spark.jsc().hadoopConfiguration();
-    this.relocatedFrom = b.relocatedFrom;
+    this.amendedFrom = b.amendedFrom;
     this.config = TrainingConfigs.of(spec);
   }
 
@@ -93,19 +95,20 @@ public final class TrainingJob {
    * @throws IOException if the job directory cannot be used at all
    */
   public TrainingOutcome run() throws TrainingException, IOException {
-    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, relocatedFrom)) {
+    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
       if (!dir.hasSpec()) {
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
         preloaded = newJobData();
       }
-      boolean reopen = false;
+      String reopen = null;
       if (dir.alreadyCompleted()) {
         Optional<TrainingOutcome> done = completed(dir);
         if (done.isPresent()) {
           return done.get();
         }
-        reopen = true; // its final checkpoint is damaged: train the epochs after the newest verified one
+        // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
+        reopen = reopenReason;
       }
       dir.start(reopen);
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
@@ -170,9 +173,17 @@ public final class TrainingJob {
       ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(spark.jsc().version()), listener);
       if (last.completedEpochs() < spec.epochs()) {
-        listener.warning("job " + spec.jobDir() + " is COMPLETED, but its newest verified checkpoint is of epoch "
-            + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs "
-            + (last.completedEpochs() + 1) + "-" + spec.epochs() + " again");
+        String epochs = (last.completedEpochs() + 1) + "-" + spec.epochs();
+        if (last.damaged().isEmpty() && dir.amendedEpochs()) {
+          listener.message("job " + spec.jobDir() + " is COMPLETED after epoch " + last.completedEpochs()
+              + "; its train.epochs is now " + spec.epochs() + ": reopening it to train epochs " + epochs);
+          reopenReason = "reopened: train.epochs is now " + spec.epochs();
+        } else {
+          listener.warning("job " + spec.jobDir() + " is COMPLETED, but its newest verified checkpoint is of epoch "
+              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs
+              + " again");
+          reopenReason = "reopened: its final checkpoint is damaged";
+        }
         reopenedFrom = last;
         // latest() went newest first: the newest listed epoch is the first one it skipped, or the one it found
         reopenedNewest = last.damaged().isEmpty() ? last.completedEpochs() : last.damaged().get(0).epoch();
@@ -524,7 +535,7 @@ public final class TrainingJob {
     private EpochalSpark spark;
     private TrainingListener listener = TrainingListener.NONE;
     private Configuration hadoopConf;
-    private io.epochal.job.JobSpec relocatedFrom;
+    private io.epochal.job.JobSpec amendedFrom;
 
     private Builder() {}
 
@@ -550,8 +561,8 @@ public final class TrainingJob {
      * The stored spec that {@code spec} replaces because the job directory or its data moved (same
      * hyperparameters, new {@code job.dir} or {@code data.path}); default null, nothing moved.
      */
-    public Builder optRelocatedFrom(io.epochal.job.JobSpec relocatedFrom) {
-      this.relocatedFrom = relocatedFrom;
+    public Builder optAmendedFrom(io.epochal.job.JobSpec amendedFrom) {
+      this.amendedFrom = amendedFrom;
       return this;
     }
 

@@ -12,7 +12,7 @@ final class RecordingLauncher implements TrainingLauncher {
   JobSpec spec;
   URI uri;
   CliOptions options;
-  JobRelocation relocation;
+  JobAmendment amendment;
   private final int code;
 
   RecordingLauncher(int code) {
@@ -49,9 +49,9 @@ final class RecordingLauncher implements TrainingLauncher {
   }
 
   @Override
-  public int resume(URI jobDir, JobRelocation relocation, CliOptions options) {
-    this.relocation = relocation;
-    return record("resume-relocated", jobDir, options);
+  public int resume(URI jobDir, JobAmendment amendment, CliOptions options) {
+    this.amendment = amendment;
+    return record("resume-amended", jobDir, options);
   }
 
   @Override

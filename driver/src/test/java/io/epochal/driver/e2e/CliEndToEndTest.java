@@ -128,6 +128,42 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aFinishedJobGivenMoreEpochsTrainsThemBitIdenticalToALongerUninterruptedRun() throws Exception {
+    Path jobA = tmp.resolve("job-a");
+    Path jobB = tmp.resolve("job-b");
+    assertTrained(CliRun.of("train", jobFile("a.properties", jobA, Map.of("train.epochs", "3")).toString(),
+        "--master", MASTER));
+    assertTrained(CliRun.of("train", jobFile("b.properties", jobB, Map.of("train.epochs", "2")).toString(),
+        "--master", MASTER));
+
+    CliRun fewer = CliRun.of("resume", jobB.toString(), "--epochs", "1", "--master", MASTER);
+    assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
+    assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs", "already committed");
+
+    CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--master", MASTER);
+
+    assertThat(more.code).as("%s", more).isZero();
+    assertThat(more.out).contains("3 of 3 epochs done (1 in this run, 2 before it)");
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
+    FileSystem fs = dirB.getFileSystem(conf);
+    assertThat(new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow().getHyperParameters()
+        .getLong("train.epochs")).isEqualTo(3);
+    assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("train.epochs: 2 -> 3"));
+    assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())
+        .isEqualTo(JobState.COMPLETED));
+    try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
+        CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), conf)) {
+      LoadedCheckpoint expected = E2eFixtures.assertVerified(a, 3);
+      LoadedCheckpoint actual = E2eFixtures.assertVerified(b, 3);
+      assertThat(actual.model()).isEqualTo(expected.model());
+      assertThat(actual.optimizer()).isEqualTo(expected.optimizer());
+      assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
+    }
+  }
+
+  @Test
   void aMovedJobAndItsMovedDataResumeWithRelocateAndEndBitIdenticalToAnUninterruptedRun() throws Exception {
     Path own = ownData(512, false);
     Path jobA = tmp.resolve("job-a");
@@ -163,7 +199,7 @@ class CliEndToEndTest {
         .getHyperParameters();
     assertThat(stored.getString("job.dir")).startsWith("file:").endsWith("/elsewhere/job-b");
     assertThat(stored.getString("data.path")).endsWith("/moved-data");
-    assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.RELOCATED).singleElement()
+    assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("job.dir: ", "/job-b\" -> \"", "data.path: "));
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
         CheckpointStore b = E2eFixtures.store(moved.toUri().toString(), conf)) {

@@ -68,7 +68,7 @@ class JobDirectoryTest {
       }
     };
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
-      dir.start(false);
+      dir.start(null);
       for (long e = 1; e <= 3; e++) {
         commit(dir, e);
       }
@@ -86,7 +86,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
-      dir.start(false);
+      dir.start(null);
       for (long e = 1; e <= 3; e++) {
         commit(dir, e);
       }
@@ -99,7 +99,7 @@ class JobDirectoryTest {
   void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
     Path jobDir = tmp.resolve("job");
     try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE, null)) {
-      dir.start(false);
+      dir.start(null);
       dir.confirmLease();
       takeOver(jobDir);
       assertThatThrownBy(dir::confirmLease).isInstanceOfSatisfying(TrainingException.class,
