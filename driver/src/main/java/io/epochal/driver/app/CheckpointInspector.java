@@ -11,6 +11,7 @@ import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.model.ModelRegistry;
@@ -108,7 +109,7 @@ final class CheckpointInspector {
         .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " (" + c.path() + ")")
         .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
-        + instead + "; 'epochal verify " + t.jobDir() + " --all' checks every checkpoint of the job");
+        + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
     return ExitCodes.FAILED;
   }
 

@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
 import java.io.BufferedReader;
@@ -135,7 +136,7 @@ public final class ClusterResume {
           failed++;
         }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its "
-            + "output above; retry with: bin/epochal resume " + e.getKey().jobDir() + ")");
+            + "output above; retry with: bin/epochal resume " + ShellWords.location(e.getKey().jobDir()) + ")");
       }
       out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");
@@ -213,6 +214,6 @@ public final class ClusterResume {
 
   /** {@code s} in single quotes for {@code /bin/sh}. */
   static String shellQuote(String s) {
-    return "'" + s.replace("'", "'\"'\"'") + "'";
+    return ShellWords.quote(s);
   }
 }

@@ -4,6 +4,7 @@ import io.epochal.driver.cli.JobAmendment;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
@@ -38,7 +39,7 @@ final class JobRelocator {
     if (named == null || JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
       return Optional.empty();
     }
-    String relocate = "'bin/epochal resume " + qualifiedDir + " --relocate'";
+    String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate'";
     return Optional.of(originalHoldsJob(named.toString()).map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
             + "copy; resume the job at " + named + ", or train a new job here"
@@ -73,7 +74,7 @@ final class JobRelocator {
         err.println("epochal: warning: cannot check " + named + " (the job.dir in job.json); relocating the job to "
             + qualifiedDir + " as --relocate says it was moved");
       }
-      moved.put(JobKeys.JOB_DIR, JobSpecResolver.qualify(JobKeys.JOB_DIR, qualifiedDir.toUri().toString(), conf));
+      moved.put(JobKeys.JOB_DIR, JobSpecResolver.qualify(JobKeys.JOB_DIR, qualifiedDir.toString(), conf));
     } else if (amendment.directoryMoved()) {
       err.println("epochal: --relocate: job.json already names " + qualifiedDir + "; the directory needs no "
           + "relocation");

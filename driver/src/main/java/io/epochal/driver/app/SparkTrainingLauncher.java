@@ -10,6 +10,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.predict.BatchPredictor;
@@ -68,7 +69,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   /** Trains {@code spec}; {@code amendedFrom} is the stored spec it replaces, or null. */
-  private int train(JobSpec spec, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
+  private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
+    JobSpec spec = amendedFrom == null ? asStored(requested, options.hadoopConfiguration()) : requested;
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -89,7 +91,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), spec.epochs(), trainedNow,
           outcome.resumedFrom(), outcome.globalStep());
       out.println("checkpoints: " + outcome.checkpointsDir());
-      out.println("status:      bin/epochal status " + spec.jobDir());
+      out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
       return specMismatch(e.getFile(), e.getDifferences(), spec);
@@ -103,7 +105,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   @Override
-  public int dryRun(JobSpec spec, CliOptions options) throws IOException {
+  public int dryRun(JobSpec requested, CliOptions options) throws IOException {
+    JobSpec spec = asStored(requested, options.hadoopConfiguration());
     Path dir = new Path(spec.jobDir());
     JobSpecStore specs = new JobSpecStore(dir.getFileSystem(options.hadoopConfiguration()), dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
@@ -116,8 +119,33 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       return specMismatch(specs.getFile(), differences, spec);
     }
     err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); train would continue "
-        + "it after its newest verified checkpoint ('bin/epochal status " + dir + "' shows how far it is)");
+        + "it after its newest verified checkpoint ('bin/epochal status " + ShellWords.location(dir) + "' shows how far it is)");
     return ExitCodes.OK;
+  }
+
+  /**
+   * {@code spec} with {@code job.dir} and {@code data.path} written as its job directory's {@code
+   * job.json} writes them, where both name the same place: a job file may give a place another way
+   * (a relative path, {@code file:/} or {@code file:///}, an HA nameservice or its NameNode).
+   */
+  private static JobSpec asStored(JobSpec spec, Configuration conf) throws IOException {
+    Path dir = new Path(spec.jobDir());
+    Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(dir.getFileSystem(conf), dir).read();
+    if (stored.isEmpty()) {
+      return spec;
+    }
+    HyperParameters requested = spec.toHyperParameters();
+    HyperParameters.Builder same = HyperParameters.builder().putAll(requested);
+    boolean changed = false;
+    for (String key : List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH)) {
+      Object kept = stored.get().getHyperParameters().asMap().get(key);
+      String given = requested.getString(key);
+      if (kept != null && !kept.toString().equals(given) && JobLocations.samePlace(kept.toString(), given, conf)) {
+        same.put(key, kept.toString());
+        changed = true;
+      }
+    }
+    return changed ? JobSpec.fromHyperParameters(same.build(), new RegistryModelCatalog()) : spec;
   }
 
   /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
@@ -126,7 +154,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         + "once and never changes. Differences (stored -> requested):");
     JobSpec.userFacing(differences).forEach(line -> err.println("  " + line));
     err.println("epochal: a job directory keeps the hyperparameters it started with; run "
-        + "'bin/epochal resume " + spec.jobDir() + "' to continue it unchanged, or choose a new job.dir");
+        + "'bin/epochal resume " + ShellWords.location(spec.jobDir()) + "' to continue it unchanged, or choose a new job.dir");
     return ExitCodes.USAGE;
   }
 
@@ -137,7 +165,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       b.append(" --master '").append(options.master()).append('\'');
     }
     options.sparkConf().forEach((k, v) -> b.append(" --conf '").append(k).append('=').append(v).append('\''));
-    return b.append(" resume ").append(spec.jobDir()).toString();
+    return b.append(" resume ").append(ShellWords.location(spec.jobDir())).toString();
   }
 
   private int exitCode(TrainingException e, String resume) {
@@ -260,12 +288,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int predict(URI model, URI input, URI output, Map<String, String> dataKeys, CliOptions options)
       throws Exception {
-    PredictOptions predict = PredictOptions.fromKeys(input.toString(), output == null ? null : output.toString(),
+    PredictOptions predict = PredictOptions.fromKeys(new Path(input).toString(),
+        output == null ? null : new Path(output).toString(),
         dataKeys);
     Configuration conf = options.hadoopConfiguration();
     BatchPredictor.checkLocations(predict, conf);
-    if (OnnxModelFile.isOnnx(model.toString(), conf)) {
-      return predictOnnx(OnnxModelFile.read(model.toString(), conf), predict, options);
+    String modelPath = new Path(model).toString();
+    if (OnnxModelFile.isOnnx(modelPath, conf)) {
+      return predictOnnx(OnnxModelFile.read(modelPath, conf), predict, options);
     }
     CheckpointTarget t = CheckpointTarget.resolve(model, conf);
     LoadedCheckpoint c;

@@ -79,7 +79,7 @@ final class GenDataCommand implements Callable<Integer> {
     DataGenerator gen = DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
-    String path = LauncherCommand.qualify(out, cli.options()).toString();
+    String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
     FileStatus existing = statusOrNull(fs, p);

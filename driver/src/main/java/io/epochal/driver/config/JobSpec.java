@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.params.HyperParameters;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -296,9 +295,9 @@ public final class JobSpec {
   private URI uri(String key) {
     String text = values.getString(key);
     try {
-      return new URI(text);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(key, key + " = '" + text + "' is not a valid URI (" + e.getReason()
+      return new org.apache.hadoop.fs.Path(text).toUri();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key, key + " = '" + text + "' is not a valid location (" + e.getMessage()
           + "); write it as file:///abs/path or hdfs://host:port/path", e);
     }
   }

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
+import java.net.URI;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -134,11 +135,29 @@ public final class JobSpecResolver {
     try {
       org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(text);
       FileSystem fs = path.getFileSystem(hadoopConf);
-      return fs.makeQualified(path).toUri().toString();
+      return locationText(fs.makeQualified(path));
     } catch (IOException | RuntimeException e) {
       throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage()
           + "; write it as file:///abs/path or hdfs://host:port/path", e);
     }
+  }
+
+  /**
+   * A qualified location as job files and {@code job.json} hold it: {@code scheme://authority/path}
+   * with the path as written (a space stays a space; Hadoop's {@code Path(String)} reads it back),
+   * and {@code file:///path} for the local file system however the path was given (relative or
+   * absolute), so one place has one text.
+   */
+  public static String locationText(org.apache.hadoop.fs.Path qualified) {
+    URI u = qualified.toUri();
+    StringBuilder b = new StringBuilder();
+    if (u.getScheme() != null) {
+      b.append(u.getScheme()).append(':');
+      if (u.getAuthority() != null || "file".equals(u.getScheme())) {
+        b.append("//").append(u.getAuthority() == null ? "" : u.getAuthority());
+      }
+    }
+    return b.append(u.getPath()).toString();
   }
 
   /** Builds a {@link JobSpecResolver}. */

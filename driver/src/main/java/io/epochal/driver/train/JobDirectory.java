@@ -15,6 +15,7 @@ import io.epochal.checkpoint.retention.RetentionCandidate;
 import io.epochal.checkpoint.retention.RetentionPolicy;
 import io.epochal.checkpoint.retention.RetentionResult;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
@@ -101,7 +102,7 @@ final class JobDirectory implements AutoCloseable {
     Path dir = new Path(spec.jobDir());
     FileSystem fs = dir.getFileSystem(conf);
     CheckpointStore store = HadoopCheckpointStore.builder()
-        .setJobDir(spec.jobDir().toString()).optConfiguration(conf).build();
+        .setJobDir(dir.toString()).optConfiguration(conf).build();
     return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"), amendedFrom);
   }
 
@@ -203,10 +204,10 @@ final class JobDirectory implements AutoCloseable {
     }
     if (problems.isEmpty()) {
       listener.warning("stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) and its lease is "
-          + "released. Nothing committed is lost; continue with: bin/epochal resume " + dir);
+          + "released. Nothing committed is lost; continue with: bin/epochal resume " + ShellWords.location(dir));
     } else {
       listener.warning("stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems)
-          + ". Nothing committed is lost; continue with: bin/epochal resume " + dir);
+          + ". Nothing committed is lost; continue with: bin/epochal resume " + ShellWords.location(dir));
     }
   }
 

@@ -128,6 +128,30 @@ class CliEndToEndTest {
   }
 
   @Test
+  void pathsWithSpacesKeepEveryFileOfTheJobInTheDirectoryNamedAndResume() throws Exception {
+    Path spaced = tmp.resolve("my data");
+    assertThat(CliRun.of("gen-data", spaced.toString(), "--rows", "256", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "4", "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("my jobs").resolve("a b");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), spaced.toString());
+    keys.put("train.epochs", "2");
+    CliRun trained = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("spaced.properties"), keys).toString(),
+        "--master", MASTER);
+    assertTrained(trained);
+    assertThat(trained.out).contains("bin/epochal status 'file://" + job.toAbsolutePath() + "'");
+    failedAfter(job, 1, 2);
+
+    CliRun resumed = CliRun.of("resume", job.toString(), "--master", MASTER);
+
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).contains("2 of 2 epochs done (1 in this run, 1 before it)");
+    assertThat(job.resolve("checkpoints/epoch-000002/manifest.json")).exists();
+    try (Stream<Path> all = Files.walk(tmp)) {
+      assertThat(all.map(Path::toString)).noneMatch(p -> p.contains("%20"));
+    }
+  }
+
+  @Test
   void aFinishedJobGivenMoreEpochsTrainsThemBitIdenticalToALongerUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
@@ -277,6 +301,10 @@ class CliEndToEndTest {
     CliRun same = CliRun.of("train", file.toString(), "--dry-run");
     assertThat(same.code).as("%s", same).isZero();
     assertThat(same.err).contains("already holds this job (its job.json matches)");
+    CliRun otherForm = CliRun.of("train", file.toString(), "--set", "job.dir=file:" + job.toAbsolutePath(),
+        "--set", "data.path=file:" + Path.of(data).toAbsolutePath(), "--dry-run");
+    assertThat(otherForm.code).as("the same places written file:/ instead of file:///: %s", otherForm).isZero();
+    assertThat(otherForm.err).contains("already holds this job (its job.json matches)");
     CliRun changedDry = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--dry-run");
     assertThat(changedDry.code).as("%s", changedDry).isEqualTo(ExitCodes.USAGE);
     assertThat(changedDry.out).contains("optimizer.lr=0.05");
@@ -335,7 +363,7 @@ class CliEndToEndTest {
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
     FileSystem fs = dir.getFileSystem(conf);
-    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), conf)) {
+    try (CheckpointStore store = E2eFixtures.store(dir.toString(), conf)) {
       for (long e = epochs; e > epoch; e--) {
         assertThat(store.delete(e)).isTrue();
       }
