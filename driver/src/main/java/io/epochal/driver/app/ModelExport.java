@@ -4,6 +4,7 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.worker.djl.DjlModelDirectory;
 import io.epochal.worker.export.OnnxExporter;
@@ -67,7 +68,8 @@ final class ModelExport {
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model());
       Path path = new Path(target);
-      FileSystem fs = path.getFileSystem(conf);
+      FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
+      fs.delete(new Path(path.getParent(), "." + path.getName() + ".crc"), false); // an earlier export's
       try (OutputStream o = fs.create(path, true)) {
         o.write(onnx);
       }
@@ -86,7 +88,7 @@ final class ModelExport {
       DjlModelDirectory.write(local, m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model(), c.epoch(), ModelRegistry.getDefault());
       Path dir = new Path(target);
-      FileSystem fs = dir.getFileSystem(conf);
+      FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);
       List<String> names = new ArrayList<>();
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {

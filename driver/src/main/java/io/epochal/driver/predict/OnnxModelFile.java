@@ -56,6 +56,17 @@ public final class OnnxModelFile {
   }
 
   /**
+   * The file system for a model file that other tools read, copy and replace (an ONNX file, a DJL
+   * model directory): on the local file system the raw one, which neither writes a hidden {@code
+   * .crc} file beside it nor checks one, so a file replaced by another tool still loads.
+   */
+  public static FileSystem standaloneFileSystem(Path p, Configuration conf) throws IOException {
+    FileSystem fs = p.getFileSystem(conf);
+    return fs instanceof org.apache.hadoop.fs.ChecksumFileSystem
+        ? ((org.apache.hadoop.fs.ChecksumFileSystem) fs).getRawFileSystem() : fs;
+  }
+
+  /**
    * Reads the ONNX model at {@code location} (any Hadoop URI) and its signature.
    *
    * @throws ConfigException when ONNX Runtime is not on the classpath, the file does not exist, is
@@ -66,7 +77,7 @@ public final class OnnxModelFile {
     checkNotNull(location, "location");
     requireRuntime(OnnxModelFile.class.getClassLoader(), location);
     Path p = new Path(location);
-    FileSystem fs = p.getFileSystem(conf);
+    FileSystem fs = standaloneFileSystem(p, conf);
     if (!fs.exists(p)) {
       throw new ConfigException("model", "ONNX model " + location + " does not exist; give the file written by "
           + "'epochal export --format onnx', or a checkpoint or job directory");

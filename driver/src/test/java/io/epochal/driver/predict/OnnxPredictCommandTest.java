@@ -175,6 +175,21 @@ class OnnxPredictCommandTest {
   }
 
   @Test
+  void anExportedOnnxFileHasNoHiddenChecksumFileAndStillLoadsAfterAnotherToolRewroteIt() throws Exception {
+    assertThat(shared.resolve(".model.onnx.crc")).doesNotExist();
+    Path copy = tmp.resolve("copied.onnx");
+    java.nio.file.Files.copy(onnx, copy);
+    // another tool writing the same bytes anew: Hadoop's local file system would have checked it
+    // against a stale .crc written beside the first export
+    java.nio.file.Files.writeString(tmp.resolve(".copied.onnx.crc"), "stale");
+    Path in = writeJsonInput();
+    assertThat(run("predict", copy.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
+        "features")).as(out + err).isEqualTo(0);
+    assertThat(out).startsWith("id,prediction");
+    assertThat(out.lines()).hasSize(1 + 23);
+  }
+
+  @Test
   void aBadRowIsSkippedAndCountedWithAnOnnxModelAsWithACheckpoint() throws Exception {
     Path in = writeCsvInput("oops");
     assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
