@@ -96,6 +96,7 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
+      checkLossFitsModel(dir.hasSpec());
       if (!dir.hasSpec()) {
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
@@ -300,6 +301,23 @@ public final class TrainingJob {
       return new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a regression loss on a model of more than one output before anything trains: a row's
+   * label is one number, which a loss such as {@code mse} compares with a single output.
+   *
+   * @param stored whether the job directory already holds this spec (then only a new one can fix it)
+   */
+  private void checkLossFitsModel(boolean stored) {
+    int outputs = modelShape().outputs;
+    if (!spec.classification() && outputs != 1) {
+      throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
+          + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
+          + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
+          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDir() + " already holds this spec: train "
+          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDir() + ")"));
     }
   }
 

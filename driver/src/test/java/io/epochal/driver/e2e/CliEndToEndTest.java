@@ -326,6 +326,19 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aRegressionLossOnAModelOfSeveralOutputsIsAConfigErrorBeforeAnythingIsWritten() {
+    Path job = tmp.resolve("job");
+    CliRun run = CliRun.of("train", jobFile("mse.properties", job, Map.of("loss", "mse")).toString(),
+        "--master", MASTER);
+
+    assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err).contains("loss = mse compares one numeric label per row with one model output",
+        "has " + CLASSES + " outputs", "model.output_dim=1", "nothing was written");
+    assertThat(run.err.lines()).hasSize(1);
+    assertThat(job.resolve("job.json")).doesNotExist();
+  }
+
+  @Test
   void aHugeLearningRateFailsTheJobWithNonFiniteStateAndNoCheckpoint() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("optimizer.name", "sgd", "optimizer.lr", "1e38"));
