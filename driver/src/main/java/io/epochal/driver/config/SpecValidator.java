@@ -100,6 +100,7 @@ final class SpecValidator {
     if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
+      requireRecordedMetric(fixedValues, raw, problems);
     }
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
@@ -157,6 +158,24 @@ final class SpecValidator {
       problems.add(new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
           + "; " + why + ": set it in the job file or with --set " + key + "=<value>"));
     }
+  }
+
+  /**
+   * Refuses a {@code checkpoint.best_metric} that no checkpoint records: retention could rank no
+   * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
+   */
+  private static void requireRecordedMetric(HyperParameters values, Map<String, Sourced> raw,
+      List<ConfigException> problems) {
+    String metric = values.getString(JobKeys.BEST_METRIC);
+    Sourced given = raw.get(JobKeys.BEST_METRIC);
+    if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
+      return;
+    }
+    String near = ParamSpecs.nearest(metric, EpochMetrics.ALL);
+    problems.add(new ConfigException(JobKeys.BEST_METRIC, JobKeys.BEST_METRIC + " = '" + metric + "'"
+        + (given == null ? "" : " (from " + given.source + ")") + " is not a metric a checkpoint records"
+        + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
+        + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
   }
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,

@@ -9,6 +9,7 @@ import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.BadInputException;
@@ -43,10 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainingJob {
 
-  /** The checkpoint metric that records how many usable rows the job trains on. */
-  static final String DATA_ROWS = "data_rows";
-  /** The checkpoint metric that records how many bad rows the job skips. */
-  static final String SKIPPED_ROWS = "skipped_rows";
+  private static final String DATA_ROWS = EpochMetrics.DATA_ROWS;
+  private static final String SKIPPED_ROWS = EpochMetrics.SKIPPED_ROWS;
 
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
@@ -430,12 +429,12 @@ public final class TrainingJob {
           double meanLoss = lossSum / Math.max(1, samples);
           losses.add(meanLoss);
           Map<String, Double> metrics = new LinkedHashMap<>();
-          metrics.put("train_loss", meanLoss);
-          metrics.put("samples", (double) samples);
+          metrics.put(EpochMetrics.TRAIN_LOSS, meanLoss);
+          metrics.put(EpochMetrics.SAMPLES, (double) samples);
           metrics.put(SKIPPED_ROWS, (double) data.skippedRows());
           metrics.put(DATA_ROWS, (double) data.rows());
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-          metrics.put("samples_per_second", samples / Math.max(epochSecs, 1e-9));
+          metrics.put(EpochMetrics.SAMPLES_PER_SECOND, samples / Math.max(epochSecs, 1e-9));
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
           final int epoch = e + 1;
           final StateDict snapshot = state;
@@ -528,7 +527,7 @@ public final class TrainingJob {
     String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
     try {
       // the time it was published, even if this thread is held up before recording it
-      dir.event(JobEventType.EPOCH_COMMITTED, at, epoch, 0, "train_loss=" + metrics.get("train_loss"));
+      dir.event(JobEventType.EPOCH_COMMITTED, at, epoch, 0, EpochMetrics.TRAIN_LOSS + "=" + metrics.get(EpochMetrics.TRAIN_LOSS));
     } catch (RuntimeException ex) {
       listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
     }

@@ -96,6 +96,11 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
         Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),
         Arguments.of(List.of("--set", "optimzer.lr=0.1"), "unknown key 'optimzer.lr'", "did you mean 'optimizer.lr'?"),
+        Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=accuracy"),
+            "checkpoint.best_metric = 'accuracy' (from --set checkpoint.best_metric) is not a metric a checkpoint "
+                + "records", "use one of [train_loss, samples, skipped_rows, data_rows, samples_per_second]"),
+        Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=train_los"),
+            "checkpoint.best_metric = 'train_los'", "did you mean 'train_loss'?"),
         Arguments.of(List.of("--set", "optimizer.name=lion"), "optimizer.name = 'lion'", "one of sgd, adam, adamw"),
         Arguments.of(List.of("--set", "data.bad_rows=ignore"), "data.bad_rows = 'ignore'", "one of fail, skip"),
         Arguments.of(List.of("--data", "/no/such/epochal/data"), "data.path = 'file:///no/such/epochal/data' does not exist",
