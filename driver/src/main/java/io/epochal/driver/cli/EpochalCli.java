@@ -156,6 +156,11 @@ public final class EpochalCli implements Callable<Integer> {
         || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
       code = ExitCodes.USAGE;
       what = "";
+    } else if (badMaster(ex)) {
+      code = ExitCodes.USAGE;
+      what = "--master: ";
+      ex = new IllegalArgumentException(oneLine(ex.getMessage()) + "; give local[N], local[*], "
+          + "local-cluster[N,CORES,MB], spark://host:port, yarn or k8s://https://host:port", ex);
     } else if (ex instanceof IOException) {
       code = ExitCodes.IO_ERROR;
       what = "I/O error: ";
@@ -185,6 +190,16 @@ public final class EpochalCli implements Callable<Integer> {
 
   private static String oneLine(String message) {
     return String.valueOf(message).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+  }
+
+  /** Whether Spark refused the master URL ({@code --master} or {@code spark.master}). */
+  private static boolean badMaster(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (String.valueOf(t.getMessage()).startsWith("Could not parse Master URL")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */

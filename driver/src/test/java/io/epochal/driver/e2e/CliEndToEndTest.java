@@ -339,6 +339,17 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aMasterUrlSparkCannotParseIsAUsageErrorNamingTheFormsItTakes() {
+    Path job = tmp.resolve("job");
+    CliRun run = CliRun.of("train", jobFile("job.properties", job, Map.of()).toString(), "--master", "bogus://x");
+
+    assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err).startsWith("epochal: --master: Could not parse Master URL: 'bogus://x'")
+        .contains("local-cluster[N,CORES,MB]").doesNotContain("internal error");
+    assertThat(job.resolve("job.json")).doesNotExist();
+  }
+
+  @Test
   void aHugeLearningRateFailsTheJobWithNonFiniteStateAndNoCheckpoint() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("optimizer.name", "sgd", "optimizer.lr", "1e38"));
