@@ -46,6 +46,10 @@ final class CheckpointTarget {
       return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)));
     }
     FileSystem fs = p.getFileSystem(conf);
+    if (!fs.exists(p)) {
+      throw new ConfigException("checkpoint", uri + " does not exist; give a checkpoint directory "
+          + "(.../checkpoints/epoch-NNNNNN) or a job directory");
+    }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
       throw new ConfigException("checkpoint", uri + " is neither a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN) nor a job directory; give one of those");

@@ -5,6 +5,8 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.ShellWords;
+import io.epochal.driver.config.ConfigException;
 import io.epochal.job.JobLease;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobStateStore;
@@ -43,6 +45,10 @@ final class JobStatusReport {
     if (fs.exists(JobPaths.jobSpec(dir))) {
       printJob(fs, dir);
       return ExitCodes.OK;
+    }
+    if (!fs.exists(dir)) {
+      throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory, or a "
+          + "directory with jobs under it");
     }
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();

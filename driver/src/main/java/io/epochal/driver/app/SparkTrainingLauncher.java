@@ -193,7 +193,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resumeAll(URI root, ResumeAllRequest request, CliOptions options) throws Exception {
-    ResumePlan plan = ResumePlan.of(new Path(root), options.hadoopConfiguration(), java.time.Instant.now());
+    Path rootPath = new Path(root);
+    if (!rootPath.getFileSystem(options.hadoopConfiguration()).exists(rootPath)) {
+      throw new ConfigException("URI", root + " does not exist; give a directory with jobs under it");
+    }
+    ResumePlan plan = ResumePlan.of(rootPath, options.hadoopConfiguration(), java.time.Instant.now());
     if (plan.entries().isEmpty()) {
       err.println("epochal: no Epochal job at or under " + root + " (a job directory holds job.json)");
       return ExitCodes.USAGE;

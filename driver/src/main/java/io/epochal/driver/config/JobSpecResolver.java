@@ -10,7 +10,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
@@ -104,15 +106,34 @@ public final class JobSpecResolver {
   }
 
   private Map<String, String> readJobFile() {
-    Properties p = new Properties();
+    List<ConfigException> twice = new ArrayList<>();
+    Properties p = new Properties() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public synchronized Object put(Object key, Object value) {
+        Object before = super.put(key, value);
+        if (before != null && !before.equals(value)) {
+          twice.add(new ConfigException(key.toString(), "job file " + jobFile + " sets " + key + " twice ('" + before
+              + "', then '" + value + "'); keep the one you mean"));
+        }
+        return before;
+      }
+    };
     try (Reader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
       p.load(r);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "
+          + ".properties job file (see conf/quickstart.properties)", e);
     } catch (IOException e) {
-      throw new ConfigException("job file", "cannot read job file " + jobFile + ": " + e.getMessage()
-          + "; give the path of a readable .properties file", e);
+      throw new ConfigException("job file", "cannot read job file " + jobFile + " (" + e + "); give the path of a "
+          + "readable .properties file", e);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
           + e.getMessage() + "; fix the escape sequence", e);
+    }
+    if (!twice.isEmpty()) {
+      throw ConfigException.of(twice);
     }
     Map<String, String> out = new java.util.TreeMap<>();
     for (String k : p.stringPropertyNames()) {

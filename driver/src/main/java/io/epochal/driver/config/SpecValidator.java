@@ -214,7 +214,7 @@ final class SpecValidator {
     if (given == null) {
       if (spec.required()) {
         throw new ConfigException(key, "missing required key '" + key + "' (" + spec.type().displayName()
-            + ", " + spec.rangeText() + "): " + spec.doc() + " Set it in the job file or with --set " + key
+            + ", " + spec.rangeText() + "): " + sentence(spec.doc()) + " Set it in the job file or with --set " + key
             + "=<value>");
       }
       return spec.defaultValue();
@@ -226,7 +226,7 @@ final class SpecValidator {
         v = spec.type().parse((String) v);
       } catch (IllegalArgumentException e) {
         throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is not "
-            + spec.type().withArticle() + "; give " + spec.type().withArticle() + " in " + spec.rangeText(), e);
+            + spec.type().withArticle() + "; give " + accepted(spec), e);
       }
     }
     try {
@@ -236,8 +236,23 @@ final class SpecValidator {
       boolean choice = !typeError && spec.rangeText().startsWith("one of");
       throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
           + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range") + "; give "
-          + (choice ? "" : spec.type().withArticle() + " in ") + spec.rangeText() + " (" + where + ")", e);
+          + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
     }
+  }
+
+  /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */
+  private static String accepted(ParamSpec spec) {
+    if (spec.type() == io.epochal.params.ParamType.BOOLEAN) {
+      return "true or false";
+    }
+    String range = spec.rangeText();
+    return spec.type().withArticle() + (range.equals("any") ? "" : " in " + range);
+  }
+
+  /** {@code text} ending with a full stop. */
+  private static String sentence(String text) {
+    String t = text.strip();
+    return t.isEmpty() || t.endsWith(".") ? t : t + ".";
   }
 
   private static Object typedAsIs(String key, Sourced v) {

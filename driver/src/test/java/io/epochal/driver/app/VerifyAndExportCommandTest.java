@@ -254,6 +254,11 @@ class VerifyAndExportCommandTest {
     assertThat(root.get("checkpoints")).isEmpty();
     assertThat(err).contains("neither a checkpoint directory");
 
+    assertThat(run("verify", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("nowhere does not exist; give a checkpoint directory");
+    assertThat(run("status", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("nowhere does not exist; give a job directory");
+
     Files.createDirectories(tmp.resolve("empty-job/checkpoints"));
     assertThat(run("verify", "--json", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
     assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("has no checkpoint to verify");

@@ -99,6 +99,8 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=accuracy"),
             "checkpoint.best_metric = 'accuracy' (from --set checkpoint.best_metric) is not a metric a checkpoint "
                 + "records", "use one of [train_loss, samples, skipped_rows, data_rows, samples_per_second]"),
+        Arguments.of(List.of("--set", "job.seed=99999999999999999999"), "job.seed = '99999999999999999999'",
+            "is not an integer; give an integer"),
         Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=train_los"),
             "checkpoint.best_metric = 'train_los'", "did you mean 'train_loss'?"),
         Arguments.of(List.of("--set", "optimizer.name=lion"), "optimizer.name = 'lion'", "one of sgd, adam, adamw"),
@@ -139,6 +141,26 @@ class EpochalCliTest {
     assertThat(jobDir).doesNotExist();
   }
 
+  @Test
+  void aJobFileThatSetsAKeyTwiceToDifferentValuesIsAConfigErrorNamingBoth() throws IOException {
+    Path twice = tmp.resolve("twice.properties");
+    Files.writeString(twice, Files.readString(jobFile) + "\ntrain.epochs=3\ntrain.epochs=5\n");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), "train", twice.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("job file " + twice + " sets train.epochs twice ('3', then '5'); keep the one you mean");
+    assertThat(launcher.calls).isEmpty();
+  }
+
+  @Test
+  void aBooleanKeyGivenAnotherWordSaysTrueOrFalse() {
+    Run r = run(new RecordingLauncher(0), new io.epochal.driver.app.RegistryModelCatalog(), train("--set",
+        "optimizer.amsgrad=yes"));
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("optimizer.amsgrad = 'yes' (from --set optimizer.amsgrad) is not a boolean; give true "
+        + "or false").doesNotContain(" in any");
+  }
+
   @ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"--set", "--conf"})
   void aKeyValueOptionGivenNoEqualsSignSaysWhatItTakes(String option) {
@@ -173,8 +195,8 @@ class EpochalCliTest {
   void missingJobFileIsAConfigurationError() {
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("nope.properties").toString());
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);
-    assertThat(r.err).contains("cannot read job file").contains("nope.properties");
-    assertThat(r.err.strip().lines()).hasSize(1);
+    assertThat(r.err.strip()).isEqualTo("epochal: configuration error: job file " + tmp.resolve("nope.properties")
+        + " does not exist; give the path of a .properties job file (see conf/quickstart.properties)");
   }
 
   @Test

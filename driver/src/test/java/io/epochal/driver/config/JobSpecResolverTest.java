@@ -179,7 +179,7 @@ class JobSpecResolverTest {
   void unreadableJobFileIsAConfigError() {
     ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optJobFile(tmp.resolve("missing.properties")));
-    assertThat(e).hasMessageContaining("cannot read job file").hasMessageContaining("missing.properties");
+    assertThat(e).hasMessageContaining("missing.properties does not exist");
   }
 
   @Test
