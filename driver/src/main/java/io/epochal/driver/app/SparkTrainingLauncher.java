@@ -13,6 +13,7 @@ import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.predict.BatchPredictor;
 import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.predict.PredictOptions;
@@ -326,7 +327,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .optVerbose(options.verbose())
         .optConf(options.sparkConf())
         .build()) {
-      PredictionSummary summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(c, predict, out);
+      PredictionSummary summary;
+      try {
+        summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(c, predict, out);
+      } catch (BadInputException e) {
+        throw e.forPredict();
+      }
       (output == null ? err : out).println(summary);
       return ExitCodes.OK;
     }
@@ -341,7 +347,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .optVerbose(options.verbose())
         .optConf(options.sparkConf())
         .build()) {
-      PredictionSummary summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(model, predict, out);
+      PredictionSummary summary;
+      try {
+        summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(model, predict, out);
+      } catch (BadInputException e) {
+        throw e.forPredict();
+      }
       (predict.output() == null ? err : out).println(summary);
       return ExitCodes.OK;
     }

@@ -9,17 +9,33 @@ public class BadInputException extends Exception {
 
   private static final long serialVersionUID = 1L;
 
+  private static final String TRAIN_SKIP = "set data.bad_rows=skip";
+  private static final String PREDICT_SKIP = "pass --bad-rows=skip";
+
   private final String file;
   private final long rowInFile;
   private final long datasetRow;
+  private final String reason;
 
   /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
   public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
+    this(file, rowInFile, datasetRow, reason, TRAIN_SKIP);
+  }
+
+  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String skip) {
     super("bad input in " + file + ", row " + rowInFile + " (dataset row " + datasetRow + "): " + reason
-        + "; fix the data or set data.bad_rows=skip to skip and count such rows");
+        + "; fix the data or " + skip + " to skip and count such rows");
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
+    this.reason = reason;
+  }
+
+  /** The same bad row, its message naming {@code predict}'s option for skipping bad rows. */
+  public BadInputException forPredict() {
+    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, PREDICT_SKIP);
+    e.initCause(getCause());
+    return e;
   }
 
   /** The input file holding the row. */

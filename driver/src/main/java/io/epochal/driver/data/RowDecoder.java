@@ -119,7 +119,8 @@ public final class RowDecoder implements Serializable {
           + ", not an array of numbers or a vector";
     }
     if (values.length != featureSize) {
-      return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize;
+      return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize + " (if every "
+          + "row has " + values.length + ", the features named are not the ones the model takes)";
     }
     for (int i = 0; i < featureSize; i++) {
       if (!Double.isFinite(values[i])) {

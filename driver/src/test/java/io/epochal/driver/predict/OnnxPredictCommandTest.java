@@ -207,7 +207,8 @@ class OnnxPredictCommandTest {
     Path never = tmp.resolve("never");
     assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "f0,f1,f2,f3", "--output", never.toString())).isEqualTo(4);
-    assertThat(err).contains("in.csv, row 3").contains("'f3' holds 'oops', not a number");
+    assertThat(err).contains("in.csv, row 3").contains("'f3' holds 'oops', not a number")
+        .contains("pass --bad-rows=skip").doesNotContain("data.bad_rows");
     assertThat(never).doesNotExist();
   }
 
