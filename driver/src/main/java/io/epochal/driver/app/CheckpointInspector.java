@@ -73,8 +73,8 @@ final class CheckpointInspector {
           err.println("epochal: " + target + " has no verified checkpoint: every one is damaged (named above)");
           return ExitCodes.FAILED;
         }
-        err.println("epochal: " + target + " has no checkpoint yet");
-        return ExitCodes.USAGE;
+        err.println("epochal: " + target + " has no checkpoint yet to inspect");
+        return ExitCodes.FAILED;
       }
       LoadedCheckpoint c = loaded.get();
       printManifest(c.path(), c.manifest());

@@ -262,6 +262,8 @@ class VerifyAndExportCommandTest {
     Files.createDirectories(tmp.resolve("empty-job/checkpoints"));
     assertThat(run("verify", "--json", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
     assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("has no checkpoint to verify");
+    assertThat(run("inspect", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("has no checkpoint yet to inspect");
   }
 
   /** Flips the low bit of the file's last byte: for a model file, the high byte of its last float. */
