@@ -7,6 +7,7 @@ import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.EpochMetrics;
 import io.epochal.job.JobLease;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobStateStore;
@@ -60,10 +61,17 @@ final class JobStatusReport {
     }
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
+    List<String> warnings = new java.util.ArrayList<>();
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       JobSummary s = summarize(fs, job.getValue());
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
+      if (!s.damage.isEmpty()) {
+        warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"
+            + (s.damage.size() == 1 ? "" : "s") + " after the epoch shown (" + String.join("; ", s.damage)
+            + "); 'bin/epochal status " + ShellWords.location(job.getValue()) + "' lists them");
+      }
     }
+    warnings.forEach(out::println);
     printUnreadable(found);
     return ExitCodes.OK;
   }
@@ -82,12 +90,20 @@ final class JobStatusReport {
       List<CheckpointEntry> entries = store.list();
       out.println("checkpoints: " + entries.size() + " in " + store.checkpointsDir());
       out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+      int damaged = 0;
       for (CheckpointEntry e : entries) {
         Optional<CheckpointManifest> m = e.manifest();
+        Optional<String> damage = ResumePlan.visibleDamage(fs, e);
+        damaged += damage.isPresent() ? 1 : 0;
         out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
             m.map(x -> Long.toString(x.globalStep())).orElse("-"),
-            m.map(x -> fmt(x.metrics().get("train_loss"))).orElse("-"),
-            m.map(x -> x.createdAt().toString()).orElse("unreadable manifest: " + e.manifestProblem().orElse("?")));
+            m.map(x -> fmt(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+            damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
+      }
+      if (damaged > 0) {
+        out.println("warning: " + damaged + (damaged == 1 ? " checkpoint is" : " checkpoints are") + " damaged; a "
+            + "resume continues after the newest intact one ('bin/epochal verify " + ShellWords.location(dir)
+            + " --all' also checks every file's SHA-256)");
       }
     }
   }
@@ -105,9 +121,14 @@ final class JobStatusReport {
       List<CheckpointEntry> entries = store.list();
       for (int i = entries.size() - 1; i >= 0; i--) {
         Optional<CheckpointManifest> m = entries.get(i).manifest();
+        Optional<String> damage = ResumePlan.visibleDamage(fs, entries.get(i));
+        if (damage.isPresent()) {
+          s.damage.add("epoch " + entries.get(i).epoch() + ": " + damage.get());
+          continue;
+        }
         if (m.isPresent()) {
           s.epoch = Long.toString(m.get().epoch());
-          s.loss = fmt(m.get().metrics().get("train_loss"));
+          s.loss = fmt(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
           s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
           break;
         }
@@ -131,5 +152,7 @@ final class JobStatusReport {
     String loss = "-";
     String time = "-";
     String lease = "free";
+    /** Damaged checkpoints newer than the one summarized, newest first. */
+    final List<String> damage = new java.util.ArrayList<>();
   }
 }

@@ -210,21 +210,29 @@ public final class ResumePlan {
     if (entry.isEmpty()) {
       return Optional.of(prefix + " is missing");
     }
-    if (entry.get().manifest().isEmpty()) {
-      return Optional.of(prefix + " is damaged: " + entry.get().manifestProblem().orElse("no manifest"));
+    return visibleDamage(fs, entry.get()).map(why -> prefix + " is damaged: " + why);
+  }
+
+  /**
+   * What is visibly wrong with checkpoint {@code entry}, if anything: its manifest does not parse,
+   * or a file it lists is missing or of another size. Reads the listing only, not the bytes
+   * ({@code epochal verify} hashes them).
+   */
+  static Optional<String> visibleDamage(FileSystem fs, CheckpointEntry entry) throws IOException {
+    if (entry.manifest().isEmpty()) {
+      return Optional.of(entry.manifestProblem().orElse("no manifest"));
     }
-    Path dir = new Path(entry.get().path());
-    for (io.epochal.checkpoint.ManifestFile f : entry.get().manifest().get().files()) {
+    Path dir = new Path(entry.path());
+    for (io.epochal.checkpoint.ManifestFile f : entry.manifest().get().files()) {
       Path file = new Path(dir, f.name());
       long size;
       try {
         size = fs.getFileStatus(file).getLen();
       } catch (java.io.FileNotFoundException e) {
-        return Optional.of(prefix + " is damaged: " + file + " is missing");
+        return Optional.of(file + " is missing");
       }
       if (size != f.size()) {
-        return Optional.of(prefix + " is damaged: " + file + " has " + size + " bytes, its manifest lists "
-            + f.size());
+        return Optional.of(file + " has " + size + " bytes, its manifest lists " + f.size());
       }
     }
     return Optional.empty();

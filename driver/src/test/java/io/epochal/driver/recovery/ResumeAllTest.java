@@ -241,6 +241,15 @@ class ResumeAllTest {
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("i-gone").contains("RESUME")
         .contains("final epoch 2 is missing").contains("reopens it"));
     assertThat(r[1]).contains("dry run: nothing started (5 to resume)");
+
+    String[] status = cli("status", root.toString());
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s.*"))
+        .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: 1 damaged checkpoint after the epoch shown "
+            + "(epoch 2: ").contains("has 8 bytes, its manifest lists"))
+        .noneSatisfy(l -> assertThat(l).startsWith("warning: f-intact"));
+    String[] one = cli("status", truncated.toString());
+    assertThat(one[1]).containsPattern("epoch-000002\\s+2\\s.*DAMAGED: .*has 8 bytes, its manifest lists")
+        .contains("warning: 1 checkpoint is damaged; a resume continues after the newest intact one");
   }
 
   @Test
