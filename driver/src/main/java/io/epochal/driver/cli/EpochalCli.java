@@ -109,6 +109,14 @@ public final class EpochalCli implements Callable<Integer> {
         && ex.getValue() != null && !ex.getValue().contains("=")) {
       return "option '" + option.longestName() + "' takes KEY=VALUE, got '" + ex.getValue() + "'";
     }
+    if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && ex.getCommandLine().getParent() == null
+        && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+      String word = unmatched.getUnmatched().get(0);
+      java.util.Set<String> commands = ex.getCommandLine().getSubcommands().keySet();
+      String near = io.epochal.params.ParamSpecs.nearest(word, commands);
+      return "unknown command '" + word + "'" + (near == null ? "" : "; did you mean '" + near + "'?")
+          + " (commands: " + String.join(", ", commands) + ")";
+    }
     return ex.getMessage();
   }
 

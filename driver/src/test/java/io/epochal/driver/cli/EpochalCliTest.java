@@ -161,6 +161,14 @@ class EpochalCliTest {
         + "or false").doesNotContain(" in any");
   }
 
+  @Test
+  void aMisspelledCommandGetsTheNearestOne() {
+    Run r = run(new RecordingLauncher(0), null, "trian", jobFile.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).startsWith("epochal: unknown command 'trian'; did you mean 'train'? (commands: ")
+        .contains("resume").contains("Try 'epochal --help'.");
+  }
+
   @ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"--set", "--conf"})
   void aKeyValueOptionGivenNoEqualsSignSaysWhatItTakes(String option) {
