@@ -14,7 +14,8 @@ import java.util.TreeMap;
  * or from spark-submit and {@code spark-defaults.conf}). A resume takes every job key from the
  * job's {@code job.json}; an entry that agrees with it is accepted (the same spark-submit line
  * that started the job may resume it), one that differs is refused with the difference, as a
- * {@code train} with changed hyperparameters on an existing job directory is.
+ * {@code train} with changed hyperparameters on an existing job directory is; only a retention,
+ * retry or lease key ({@link JobKeys#OPERATIONAL}) may differ, and amends the job.
  */
 final class ResumeConfCheck {
 
@@ -22,11 +23,12 @@ final class ResumeConfCheck {
 
   /**
    * Refuses the {@code spark.epochal.*} entries of {@code sparkConf} that differ from {@code
-   * stored}.
+   * stored}, except retention, retry and lease keys.
    *
-   * @throws ConfigException listing every differing key as {@code key: stored -> given}
+   * @return the entries of retention, retry and lease keys that differ, by key: they amend the job
+   * @throws ConfigException listing every other differing key as {@code key: stored -> given}
    */
-  static void check(Map<String, String> sparkConf, HyperParameters stored, String jobDir,
+  static Map<String, String> check(Map<String, String> sparkConf, HyperParameters stored, String jobDir,
       org.apache.hadoop.conf.Configuration conf) {
     Map<String, String> given = new TreeMap<>();
     sparkConf.forEach((k, v) -> {
@@ -35,18 +37,25 @@ final class ResumeConfCheck {
       }
     });
     List<String> diff = new ArrayList<>();
+    Map<String, String> operational = new TreeMap<>();
     given.forEach((key, value) -> {
       Object was = stored.asMap().get(key);
       boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
       if (location && was != null ? !JobLocations.samePlace(was.toString(), value, conf) : !same(was, value)) {
-        diff.add(key + ": " + (was == null ? "(not set)" : was) + " -> " + value);
+        if (JobKeys.OPERATIONAL.contains(key)) {
+          operational.put(key, value);
+        } else {
+          diff.add(key + ": " + (was == null ? "(not set)" : was) + " -> " + value);
+        }
       }
     });
     if (!diff.isEmpty()) {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
           + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join(";\n  ", diff)
-          + ".\nRemove them to resume the job as it is, or start a new job directory to train with them");
+          + ".\nRemove them to resume the job as it is, or start a new job directory to train with them (only "
+          + "retention, retry and lease keys may change on a resume)");
     }
+    return operational;
   }
 
   /** Whether the text {@code given} denotes the stored value {@code was} (numbers compared as numbers). */

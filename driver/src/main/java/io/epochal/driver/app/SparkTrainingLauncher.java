@@ -232,8 +232,23 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, conf);
     }
-    ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf);
-    JobSpec spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
+    Map<String, String> settings = new java.util.TreeMap<>(
+        ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
+    amendment.settings().forEach((key, value) -> {
+      if (!JobKeys.OPERATIONAL.contains(key)) {
+        throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease "
+            + "keys (" + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + "); " + key + " is "
+            + "part of what the job trains, so train with it in a new job.dir");
+      }
+      settings.put(key, value);
+    });
+    JobSpec spec;
+    if (settings.isEmpty()) {
+      spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
+    } else {
+      spec = JobSpec.fromHyperParameters(keys, settings, "resume --set", new RegistryModelCatalog());
+      keys = spec.toHyperParameters();
+    }
     try {
       JobSpecResolver.checkDataPath(spec, conf);
     } catch (ConfigException e) {

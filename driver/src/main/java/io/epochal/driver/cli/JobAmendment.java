@@ -2,16 +2,19 @@ package io.epochal.driver.cli;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 
 /**
  * What a resume changes in a job's stored spec, as {@code epochal resume --relocate --data PATH
- * --epochs N} says: its directory moved (to where the resume is given), its data moved (to {@code
- * dataPath}), or it is to train {@code epochs} epochs in all. A resume that amends replaces the
- * job's {@code job.json} with one holding the new values, every training hyperparameter unchanged.
- * Immutable.
+ * --epochs N --set KEY=VALUE} says: its directory moved (to where the resume is given), its data
+ * moved (to {@code dataPath}), it is to train {@code epochs} epochs in all, or a retention, retry
+ * or lease key changes ({@code settings}). A resume that amends replaces the job's {@code job.json}
+ * with one holding the new values, every training hyperparameter unchanged. Immutable.
  */
 public final class JobAmendment {
 
@@ -21,6 +24,7 @@ public final class JobAmendment {
   private final boolean directoryMoved;
   private final String dataPath;
   private final int epochs;
+  private final Map<String, String> settings;
 
   /**
    * An amendment.
@@ -30,11 +34,21 @@ public final class JobAmendment {
    * @param epochs the number of epochs the job is to train in all, or 0 to keep its own
    */
   public JobAmendment(boolean directoryMoved, String dataPath, int epochs) {
+    this(directoryMoved, dataPath, epochs, Map.of());
+  }
+
+  /**
+   * An amendment that also sets job keys.
+   *
+   * @param settings job keys to set, as text (a resume accepts {@code JobKeys.OPERATIONAL} ones)
+   */
+  public JobAmendment(boolean directoryMoved, String dataPath, int epochs, Map<String, String> settings) {
     checkArgument(dataPath == null || !dataPath.isBlank(), "dataPath is blank; give the data's new location");
     checkArgument(epochs >= 0, "epochs must be >= 1 (or 0 to keep the job's own), got %s", epochs);
     this.directoryMoved = directoryMoved;
     this.dataPath = dataPath;
     this.epochs = epochs;
+    this.settings = Collections.unmodifiableMap(new TreeMap<>(settings));
   }
 
   /** Whether the job directory was moved to where the resume is given. */
@@ -52,9 +66,14 @@ public final class JobAmendment {
     return epochs == 0 ? OptionalInt.empty() : OptionalInt.of(epochs);
   }
 
+  /** The job keys to set, as text, by key. */
+  public Map<String, String> settings() {
+    return settings;
+  }
+
   /** Whether nothing changes. */
   public boolean isNone() {
-    return !directoryMoved && dataPath == null && epochs == 0;
+    return !directoryMoved && dataPath == null && epochs == 0 && settings.isEmpty();
   }
 
   @Override
@@ -63,16 +82,18 @@ public final class JobAmendment {
       return false;
     }
     JobAmendment a = (JobAmendment) o;
-    return directoryMoved == a.directoryMoved && Objects.equals(dataPath, a.dataPath) && epochs == a.epochs;
+    return directoryMoved == a.directoryMoved && Objects.equals(dataPath, a.dataPath) && epochs == a.epochs
+        && settings.equals(a.settings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(directoryMoved, dataPath, epochs);
+    return Objects.hash(directoryMoved, dataPath, epochs, settings);
   }
 
   @Override
   public String toString() {
-    return "JobAmendment[directoryMoved=" + directoryMoved + ", dataPath=" + dataPath + ", epochs=" + epochs + "]";
+    return "JobAmendment[directoryMoved=" + directoryMoved + ", dataPath=" + dataPath + ", epochs=" + epochs
+        + ", settings=" + settings + "]";
   }
 }

@@ -1,6 +1,8 @@
 package io.epochal.driver.cli;
 
 import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,6 +22,7 @@ import picocli.CommandLine.Option;
         "  epochal resume hdfs://nn2:8020/jobs/mnist --relocate        (the job directory was moved there)",
         "  epochal resume /jobs/mnist --data hdfs://nn:8020/datasets/mnist   (the job's data was moved there)",
         "  epochal resume /jobs/mnist --epochs 20                      (train on to 20 epochs in all)",
+        "  epochal resume /jobs/mnist --set checkpoint.keep_last=2     (keep fewer checkpoints from now on)",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
         "  epochal resume --all --submit-template \\",
@@ -58,6 +61,12 @@ final class ResumeCommand extends LauncherCommand {
       + "N-epoch run trains.")
   Integer epochs;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Change a retention, retry or lease key of "
+      + "the job (checkpoint.keep_last, keep_every, keep_best, best_metric, best_mode; retry.max_attempts, "
+      + "retry.backoff_ms; lease.ttl_ms): job.json is rewritten with it. Keys that change what is trained stay as "
+      + "they are. Repeatable.")
+  Map<String, String> sets = new LinkedHashMap<>();
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     if (!all) {
@@ -68,11 +77,11 @@ final class ResumeCommand extends LauncherCommand {
       if (epochs != null && epochs < 1) {
         throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
       }
-      JobAmendment amendment = new JobAmendment(relocate, data, epochs == null ? 0 : epochs);
+      JobAmendment amendment = new JobAmendment(relocate, data, epochs == null ? 0 : epochs, sets);
       return amendment.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, amendment, options);
     }
-    if (relocate || data != null || epochs != null) {
-      throw new IllegalArgumentException("--relocate, --data and --epochs apply to one job ('resume <job-dir>'), not to "
+    if (relocate || data != null || epochs != null || !sets.isEmpty()) {
+      throw new IllegalArgumentException("--relocate, --data, --epochs and --set apply to one job ('resume <job-dir>'), not to "
           + "'resume --all'; resume that job on its own first");
     }
     if (parallel < 1) {

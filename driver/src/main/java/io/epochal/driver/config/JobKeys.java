@@ -52,6 +52,12 @@ public final class JobKeys {
   public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
   public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
+  /**
+   * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept
+   * and how failures are retried, not what is trained.
+   */
+  public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(KEEP_LAST, KEEP_EVERY, KEEP_BEST,
+      BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, LEASE_TTL_MS);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";

@@ -46,6 +46,21 @@ public final class JobSpec {
     return new JobSpec(new SpecValidator(catalog).validate(raw));
   }
 
+  /**
+   * The spec of stored values {@code hp} with some keys given anew as text ({@code texts}, parsed
+   * and checked as a job file's are, {@code source} naming where they came from).
+   *
+   * @throws ConfigException listing every key that is unknown, missing or invalid
+   */
+  public static JobSpec fromHyperParameters(HyperParameters hp, Map<String, String> texts, String source,
+      ModelCatalog catalog) {
+    checkNotNull(hp, "hyperparameters");
+    Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
+    hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
+    texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), source + " " + k)));
+    return new JobSpec(new SpecValidator(catalog).validate(raw));
+  }
+
   /** Wraps values the validator produced. */
   static JobSpec of(HyperParameters validated) {
     return new JobSpec(validated);

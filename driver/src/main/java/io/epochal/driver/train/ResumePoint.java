@@ -133,12 +133,15 @@ final class ResumePoint {
   }
 
   /**
-   * {@code hp} without {@code job.dir}, {@code data.path} and {@code train.epochs}, the keys an
-   * amendment changes: where a job and its data live, and how many epochs it trains in all, change
-   * none of its epochs, and an amended job's older checkpoints hold the old values.
+   * {@code hp} without {@code job.dir}, {@code data.path}, {@code train.epochs} and the retention,
+   * retry and lease keys, the keys an amendment changes: where a job and its data live, how many
+   * epochs it trains in all and which checkpoints it keeps change none of its epochs, and an amended
+   * job's older checkpoints hold the old values.
    */
   private static HyperParameters withoutAmendable(HyperParameters hp) {
-    return HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR).remove(JobKeys.DATA_PATH)
-        .remove(JobKeys.EPOCHS).build();
+    HyperParameters.Builder b = HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR)
+        .remove(JobKeys.DATA_PATH).remove(JobKeys.EPOCHS);
+    JobKeys.OPERATIONAL.forEach(b::remove);
+    return b.build();
   }
 }

@@ -43,6 +43,13 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void retentionRetryAndLeaseEntriesThatDifferAreReturnedToAmendTheJobNotRefused() {
+    assertThat(ResumeConfCheck.check(Map.of("spark.epochal.checkpoint.keep_last", "2",
+        "spark.epochal.retry.max_attempts", "5", "spark.epochal.optimizer.lr", "1e-4"), STORED, "/jobs/a", CONF))
+        .containsExactly(Map.entry("checkpoint.keep_last", "2"), Map.entry("retry.max_attempts", "5"));
+  }
+
+  @Test
   void locationsAreComparedAsPlacesNotAsText() {
     assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://NN:8020/jobs/a/", CONF)).isTrue();
     assertThat(JobLocations.samePlace("/tmp/x", "file:///tmp/x", CONF)).isTrue();

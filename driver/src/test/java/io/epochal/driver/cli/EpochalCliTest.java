@@ -339,17 +339,18 @@ class EpochalCliTest {
   void resumeWithAnAmendmentPassesItToTheLauncherAndRefusesItWithAll() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run r = run(launcher, null, "resume", tmp.resolve("job").toString(), "--relocate", "--data", "/data/new",
-        "--epochs", "12");
+        "--epochs", "12", "--set", "checkpoint.keep_last=2");
     assertThat(r.code).as(r.err).isZero();
     assertThat(launcher.calls).containsExactly("resume-amended");
-    assertThat(launcher.amendment).isEqualTo(new JobAmendment(true, "/data/new", 12));
+    assertThat(launcher.amendment).isEqualTo(new JobAmendment(true, "/data/new", 12,
+        Map.of("checkpoint.keep_last", "2")));
     assertThat(run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "0").err)
         .contains("--epochs must be >= 1, got 0");
 
     RecordingLauncher all = new RecordingLauncher(0);
     Run refused = run(all, null, "resume", "--all", tmp.toString(), "--relocate");
     assertThat(refused.code).isEqualTo(ExitCodes.USAGE);
-    assertThat(refused.err).contains("--relocate, --data and --epochs apply to one job");
+    assertThat(refused.err).contains("--relocate, --data, --epochs and --set apply to one job");
     assertThat(all.calls).isEmpty();
   }
 

@@ -152,7 +152,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void aFinishedJobGivenMoreEpochsTrainsThemBitIdenticalToALongerUninterruptedRun() throws Exception {
+  void aFinishedJobGivenMoreEpochsAndOtherRetentionTrainsThemBitIdenticalToALongerUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
     assertTrained(CliRun.of("train", jobFile("a.properties", jobA, Map.of("train.epochs", "3")).toString(),
@@ -164,7 +164,13 @@ class CliEndToEndTest {
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
     assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs", "already committed");
 
-    CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--master", MASTER);
+    CliRun trained = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "optimizer.lr=0.5",
+        "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
+    assertThat(trained.err).contains("resume --set optimizer.lr: a resume changes only retention, retry and lease keys");
+
+    CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
+        "--master", MASTER);
 
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("3 of 3 epochs done (1 in this run, 2 before it)");
@@ -174,11 +180,12 @@ class CliEndToEndTest {
     assertThat(new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow().getHyperParameters()
         .getLong("train.epochs")).isEqualTo(3);
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
-        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("train.epochs: 2 -> 3"));
+        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1; train.epochs: 2 -> 3"));
     assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
         CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(b)).as("checkpoint.keep_last is now 1").containsExactly(3L);
       LoadedCheckpoint expected = E2eFixtures.assertVerified(a, 3);
       LoadedCheckpoint actual = E2eFixtures.assertVerified(b, 3);
       assertThat(actual.model()).isEqualTo(expected.model());
