@@ -1,5 +1,8 @@
 package io.epochal.checkpoint;
 
+import io.epochal.params.ParamSpecs;
+import java.util.List;
+import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -13,9 +16,13 @@ import org.apache.hadoop.conf.Configuration;
  * checkpoint holds or how it is verified: the shard size changes how the tensors are split into
  * files, which a reader follows through the index. A value that is not a number, or out of range,
  * stops the store from opening with an {@link IllegalArgumentException} (as a bad builder option
- * does) that names the key, the value and the job directory.
+ * does) that names the key, the value and the job directory; so does an unknown key under {@link
+ * #PREFIX}, which would otherwise be ignored.
  */
 public final class StoreOptions {
+
+  /** The prefix of every key of the store; any other key under it is refused as a misspelling. */
+  public static final String PREFIX = "epochal.checkpoint.";
 
   /** {@link HadoopCheckpointStore.Builder#optShardBytes}: most tensor bytes in one safetensors file. */
   public static final String SHARD_BYTES = "epochal.checkpoint.shard-bytes";
@@ -38,6 +45,7 @@ public final class StoreOptions {
    *     as the builder's own options do
    */
   static Settings resolve(HadoopCheckpointStore.Builder b, Configuration conf, String jobDir) {
+    refuseUnknownKeys(conf, jobDir);
     int defaultIo = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     int io = b.ioThreads != null ? b.ioThreads : (int) whole(conf, IO_THREADS, defaultIo, 1, jobDir);
     int write = b.writeThreads != null ? b.writeThreads
@@ -61,6 +69,20 @@ public final class StoreOptions {
    */
   public static void check(Configuration conf, String jobDir) {
     resolve(HadoopCheckpointStore.builder(), conf, jobDir);
+  }
+
+  /** A key under the store's prefix that is none of its keys is a misspelling, which would be ignored. */
+  private static void refuseUnknownKeys(Configuration conf, String jobDir) {
+    List<String> known = List.of(SHARD_BYTES, IO_THREADS, WRITE_THREADS, SYNC_BEHIND_BYTES, OFF_HEAP_TENSOR_BYTES);
+    for (String suffix : new TreeSet<>(conf.getPropsWithPrefix(PREFIX).keySet())) {
+      String key = PREFIX + suffix;
+      if (!known.contains(key)) {
+        String near = ParamSpecs.nearest(key, known);
+        throw new IllegalArgumentException("Hadoop configuration key " + key + " is not a checkpoint store key"
+            + (near == null ? "" : "; did you mean " + near + "?") + " (opening the checkpoint store of " + jobDir
+            + "; the store's keys: " + String.join(", ", known) + ")");
+      }
+    }
   }
 
   /** {@code key}'s value as an int of at least {@code min}. */

@@ -103,6 +103,15 @@ class StoreOptionsTest {
   }
 
   @Test
+  void aMisspelledKeyUnderTheStoresPrefixIsRefusedWithTheNearestKey() {
+    assertThatThrownBy(() -> resolve(HadoopCheckpointStore.builder(), conf("epochal.checkpoint.io-thread", "3")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("epochal.checkpoint.io-thread is not a checkpoint store key")
+        .hasMessageContaining("did you mean epochal.checkpoint.io-threads?")
+        .hasMessageContaining(DIR);
+  }
+
+  @Test
   void aStoreOpenedWithTheShardKeyCommitsShardsThatLoadBack() throws Exception {
     String jobDir = tmp.resolve("job").toUri().toString();
     StateDict model = StateDict.builder()
