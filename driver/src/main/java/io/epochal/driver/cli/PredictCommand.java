@@ -50,9 +50,16 @@ final class PredictCommand extends LauncherCommand {
       + "or a non-numeric value: fail naming file and row (default), or skip it.")
   String badRows;
 
+  @Option(names = "--overwrite", description = "Replace an earlier prediction output at --output (a directory a "
+      + "completed predict wrote; nothing else is replaced).")
+  boolean overwrite;
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     Map<String, String> keys = new LinkedHashMap<>();
+    if (overwrite) {
+      keys.put(io.epochal.driver.predict.PredictOptions.OVERWRITE, "true");
+    }
     put(keys, JobKeys.DATA_FORMAT, format);
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);

@@ -255,10 +255,10 @@ public final class BatchPredictor {
     if (options.output() == null) {
       CsvPrinter.print(flattenForCsv(out, model.outputSize), stdout);
     } else if ("csv".equals(outputFormat)) {
-      flattenForCsv(out, model.outputSize).write().mode(SaveMode.ErrorIfExists).option("header", "true")
+      flattenForCsv(out, model.outputSize).write().mode(saveMode(options)).option("header", "true")
           .csv(options.output());
     } else {
-      out.write().mode(SaveMode.ErrorIfExists).parquet(options.output());
+      out.write().mode(saveMode(options)).parquet(options.output());
     }
     return new PredictionSummary(model.summaryName, model.source, features, total, bad, options.output(),
         options.output() == null ? "csv" : outputFormat);
@@ -311,7 +311,7 @@ public final class BatchPredictor {
   public static void checkLocations(PredictOptions options, Configuration conf) throws IOException {
     checkInput(options.input(), conf);
     if (options.output() != null) {
-      checkOutput(options.output(), conf);
+      checkOutput(options, conf);
     }
   }
 
@@ -334,13 +334,34 @@ public final class BatchPredictor {
     }
   }
 
-  private static void checkOutput(String output, Configuration conf) throws IOException {
+  /**
+   * The output must not exist, or with {@code --overwrite} must be an earlier prediction output: a
+   * directory Spark completed ({@code _SUCCESS}) that does not hold the input; anything else (a job
+   * directory, the data) is never replaced.
+   */
+  private static void checkOutput(PredictOptions options, Configuration conf) throws IOException {
+    String output = options.output();
     Path p = new Path(output);
     FileSystem fs = p.getFileSystem(conf);
-    if (fs.exists(p)) {
-      throw new ConfigException("--output", "--output " + output + " already exists; give a new location or "
-          + "delete it first");
+    if (!fs.exists(p)) {
+      return;
     }
+    if (!options.overwrite()) {
+      throw new ConfigException("--output", "--output " + output + " already exists; give a new location, or pass "
+          + "--overwrite to replace an earlier prediction output");
+    }
+    Path in = fs.makeQualified(new Path(options.input()));
+    Path out = fs.makeQualified(p);
+    boolean holdsInput = (in.toString() + "/").startsWith(out.toString() + "/");
+    if (holdsInput || !fs.getFileStatus(p).isDirectory() || !fs.exists(new Path(p, "_SUCCESS"))) {
+      throw new ConfigException("--output", "--output " + output + " is not an earlier prediction output"
+          + (holdsInput ? " (it holds --input)" : " (no _SUCCESS file from a completed write)")
+          + "; --overwrite replaces only those: give a new location");
+    }
+  }
+
+  private static SaveMode saveMode(PredictOptions options) {
+    return options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
   }
 
   private static String inputFormat(PredictOptions options, String otherwise) {

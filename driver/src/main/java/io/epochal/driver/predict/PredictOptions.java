@@ -25,6 +25,8 @@ public final class PredictOptions {
   public static final String OUTPUT_FORMAT = "predict.output_format";
   /** Key of the mini-batch size in {@link #fromKeys}' map. */
   public static final String BATCH_SIZE = "predict.batch_size";
+  /** Key of "replace an earlier prediction output" in {@link #fromKeys}' map: true or false. */
+  public static final String OVERWRITE = "predict.overwrite";
   /** Rows per forward pass unless told otherwise. */
   public static final int DEFAULT_BATCH_SIZE = 256;
 
@@ -38,6 +40,7 @@ public final class PredictOptions {
   private final String outputFormat;
   private final int batchSize;
   private final boolean skipBadRows;
+  private final boolean overwrite;
 
   private PredictOptions(Builder b) {
     this.input = b.input;
@@ -48,6 +51,7 @@ public final class PredictOptions {
         : output != null && output.toLowerCase(Locale.ROOT).endsWith(".csv") ? "csv" : "parquet";
     this.batchSize = b.batchSize;
     this.skipBadRows = b.skipBadRows;
+    this.overwrite = b.overwrite;
   }
 
   /** A new builder. */
@@ -100,6 +104,7 @@ public final class PredictOptions {
       }
       b.optBatchSize(n);
     }
+    b.optOverwrite(Boolean.parseBoolean(keys.getOrDefault(OVERWRITE, "false")));
     return b.build();
   }
 
@@ -147,6 +152,11 @@ public final class PredictOptions {
     return skipBadRows;
   }
 
+  /** Whether an earlier prediction output at {@link #output()} is replaced. */
+  public boolean overwrite() {
+    return overwrite;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof PredictOptions)) {
@@ -155,12 +165,12 @@ public final class PredictOptions {
     PredictOptions p = (PredictOptions) o;
     return input.equals(p.input) && Objects.equals(inputFormat, p.inputFormat) && features.equals(p.features)
         && Objects.equals(output, p.output) && outputFormat.equals(p.outputFormat) && batchSize == p.batchSize
-        && skipBadRows == p.skipBadRows;
+        && skipBadRows == p.skipBadRows && overwrite == p.overwrite;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(input, inputFormat, features, output, outputFormat, batchSize, skipBadRows);
+    return Objects.hash(input, inputFormat, features, output, outputFormat, batchSize, skipBadRows, overwrite);
   }
 
   @Override
@@ -168,7 +178,7 @@ public final class PredictOptions {
     return "PredictOptions[" + (inputFormat == null ? "" : inputFormat + " ") + input + ", features "
         + (features.isEmpty() ? "(from the checkpoint)" : features) + " -> "
         + (output == null ? "stdout" : outputFormat + " " + output) + ", batch " + batchSize + ", bad rows "
-        + (skipBadRows ? "skip" : "fail") + "]";
+        + (skipBadRows ? "skip" : "fail") + (overwrite ? ", overwrite" : "") + "]";
   }
 
   /** Builds {@link PredictOptions}: {@code setInput} is required, the rest optional. */
@@ -180,6 +190,7 @@ public final class PredictOptions {
     private String outputFormat;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private boolean skipBadRows;
+    private boolean overwrite;
 
     private Builder() {}
 
@@ -228,6 +239,12 @@ public final class PredictOptions {
     /** Skip and count bad rows instead of failing (default false). */
     public Builder optSkipBadRows(boolean skip) {
       this.skipBadRows = skip;
+      return this;
+    }
+
+    /** Replace an earlier prediction output at the output location (default false). */
+    public Builder optOverwrite(boolean overwrite) {
+      this.overwrite = overwrite;
       return this;
     }
 

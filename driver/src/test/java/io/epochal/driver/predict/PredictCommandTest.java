@@ -189,6 +189,28 @@ class PredictCommandTest {
   }
 
   @Test
+  void anEarlierPredictionOutputIsReplacedOnlyWithOverwriteAndNothingElseIs() throws Exception {
+    Path in = writeCsvInput(null);
+    Path output = tmp.resolve("pred");
+    String[] args = {"predict", job.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--output", output.toString()};
+    assertThat(run(args)).as(err).isEqualTo(0);
+    assertThat(run(args)).isEqualTo(2);
+    assertThat(err).contains("already exists").contains("pass --overwrite");
+
+    String[] again = java.util.Arrays.copyOf(args, args.length + 1);
+    again[args.length] = "--overwrite";
+    assertThat(run(again)).as(err).isEqualTo(0);
+    assertThat(output.resolve("_SUCCESS")).exists();
+
+    String[] ontoJob = again.clone();
+    ontoJob[args.length - 1] = job.toString();
+    assertThat(run(ontoJob)).isEqualTo(2);
+    assertThat(err).contains("is not an earlier prediction output (no _SUCCESS file");
+    assertThat(job.resolve("job.json")).exists();
+  }
+
+  @Test
   void anUnreadableInputPathIsAOneLineConfigErrorWithExitTwo() {
     Path missing = tmp.resolve("no-such-input.parquet");
     assertThat(run("predict", job.toString(), "--input", missing.toString(), "--output",
