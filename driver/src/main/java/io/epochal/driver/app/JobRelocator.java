@@ -5,7 +5,6 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
-import io.epochal.job.JobPaths;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -40,11 +39,11 @@ final class JobRelocator {
       return Optional.empty();
     }
     String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate'";
-    return Optional.of(originalHoldsJob(named.toString()).map(holds -> holds
+    return Optional.of(originalHoldsJob(named.toString(), stored).map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
             + "copy; resume the job at " + named + ", or train a new job here"
-        : "its job.json names job.dir " + named + ", which holds no job now: the job directory was moved here; "
-            + "resume it here with " + relocate)
+        : "its job.json names job.dir " + named + ", which no longer holds this job: the job directory was moved "
+            + "here; resume it here with " + relocate)
         .orElseGet(() -> "its job.json belongs to the job at " + named + " (job.dir), which cannot be checked now: "
             + "if the job directory was moved here, resume it with " + relocate + "; if this is a copy, resume the "
             + "job at " + named));
@@ -64,7 +63,7 @@ final class JobRelocator {
       if (!amendment.directoryMoved()) {
         throw new ConfigException("job-dir", "cannot resume " + qualifiedDir + ": " + foreign.get());
       }
-      Optional<Boolean> holds = originalHoldsJob(named);
+      Optional<Boolean> holds = originalHoldsJob(named, stored);
       if (holds.orElse(false)) {
         throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": "
             + named + " still holds it (its job.json), so this directory is a copy, and two copies of one job would "
@@ -85,11 +84,18 @@ final class JobRelocator {
     return moved.build();
   }
 
-  /** Whether the job directory {@code named} holds a {@code job.json}; empty if that cannot be told. */
-  private Optional<Boolean> originalHoldsJob(String named) {
+  /**
+   * Whether the job directory {@code named} still holds the job of {@code stored}: a {@code
+   * job.json} that trains the same (equal but for the amendable keys; another job started there
+   * since is not this one). Empty if that cannot be told.
+   */
+  private Optional<Boolean> originalHoldsJob(String named, HyperParameters stored) {
     try {
       Path original = new Path(named);
-      return Optional.of(original.getFileSystem(conf).exists(JobPaths.jobSpec(original)));
+      Optional<io.epochal.job.JobSpec> there = new io.epochal.job.JobSpecStore(original.getFileSystem(conf),
+          original).read();
+      return Optional.of(there.isPresent() && JobKeys.withoutAmendable(there.get().getHyperParameters())
+          .equals(JobKeys.withoutAmendable(stored)));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -39,6 +39,9 @@ final class ResumeConfCheck {
     List<String> diff = new ArrayList<>();
     Map<String, String> operational = new TreeMap<>();
     given.forEach((key, value) -> {
+      if (JobKeys.isPlacement(key)) {
+        return; // where this run runs, not part of job.json: see placement()
+      }
       Object was = stored.asMap().get(key);
       boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
       if (location && was != null ? !JobLocations.samePlace(was.toString(), value, conf) : !same(was, value)) {
@@ -56,6 +59,51 @@ final class ResumeConfCheck {
           + "retention, retry and lease keys may change on a resume)");
     }
     return operational;
+  }
+
+  /** The {@code spark.epochal.*} entries of placement keys: this run's own, never compared. */
+  static Map<String, String> placement(Map<String, String> sparkConf) {
+    Map<String, String> out = new TreeMap<>();
+    sparkConf.forEach((k, v) -> {
+      String key = k.startsWith(JobKeys.SPARK_CONF_PREFIX) ? k.substring(JobKeys.SPARK_CONF_PREFIX.length()) : "";
+      if (JobKeys.isPlacement(key)) {
+        out.put(key, v);
+      }
+    });
+    return out;
+  }
+
+  /**
+   * Refuses {@code resume --set key=value} for a key a resume does not change, saying what does:
+   * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
+   * trained; an unknown key gets the nearest known one.
+   */
+  static void checkSettable(String key, String value, HyperParameters stored) {
+    if (key.isBlank()) {
+      throw new ConfigException("--set", "resume --set takes KEY=VALUE, got '=" + value + "'");
+    }
+    if (JobKeys.OPERATIONAL.contains(key)) {
+      return;
+    }
+    String instead = switch (key) {
+      case JobKeys.EPOCHS -> "resume --epochs " + value.trim() + " sets it";
+      case JobKeys.DATA_PATH -> "resume --data " + value.trim() + " moves the job's data";
+      case JobKeys.JOB_DIR -> "move the job directory and resume it there with --relocate";
+      default -> null;
+    };
+    if (instead != null) {
+      throw new ConfigException(key, "resume --set " + key + ": " + instead);
+    }
+    if (!stored.contains(key) && JobKeys.specs().get(key) == null) {
+      List<String> known = new ArrayList<>(stored.keys());
+      known.addAll(JobKeys.PLACEMENT_KEYS);
+      String near = io.epochal.params.ParamSpecs.nearest(key, known);
+      throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
+          + (near == null ? "" : "; did you mean '" + near + "'?"));
+    }
+    throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease keys ("
+        + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + ") and placement keys; " + key
+        + " is part of what the job trains, so train with it in a new job.dir");
   }
 
   /** Whether the text {@code given} denotes the stored value {@code was} (numbers compared as numbers). */

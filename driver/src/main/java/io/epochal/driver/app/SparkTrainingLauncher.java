@@ -234,20 +234,25 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     Map<String, String> settings = new java.util.TreeMap<>(
         ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
-    amendment.settings().forEach((key, value) -> {
-      if (!JobKeys.OPERATIONAL.contains(key)) {
-        throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease "
-            + "keys (" + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + "); " + key + " is "
-            + "part of what the job trains, so train with it in a new job.dir");
+    // placement keys are this run's own (not in job.json): from the Spark conf and --set
+    Map<String, String> texts = new java.util.TreeMap<>(ResumeConfCheck.placement(options.effectiveSparkConf()));
+    for (Map.Entry<String, String> set : amendment.settings().entrySet()) {
+      if (JobKeys.isPlacement(set.getKey())) {
+        texts.put(set.getKey(), set.getValue());
+      } else {
+        ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
+        settings.put(set.getKey(), set.getValue());
       }
-      settings.put(key, value);
-    });
+    }
+    texts.putAll(settings);
     JobSpec spec;
-    if (settings.isEmpty()) {
+    if (texts.isEmpty()) {
       spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
     } else {
-      spec = JobSpec.fromHyperParameters(keys, settings, "resume --set", new RegistryModelCatalog());
-      keys = spec.toHyperParameters();
+      spec = JobSpec.fromHyperParameters(keys, texts, "resume", new RegistryModelCatalog());
+      if (!settings.isEmpty()) {
+        keys = spec.toHyperParameters(); // placement keys are not part of it
+      }
     }
     try {
       JobSpecResolver.checkDataPath(spec, conf);

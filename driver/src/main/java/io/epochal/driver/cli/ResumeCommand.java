@@ -63,8 +63,8 @@ final class ResumeCommand extends LauncherCommand {
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Change a retention, retry or lease key of "
       + "the job (checkpoint.keep_last, keep_every, keep_best, best_metric, best_mode; retry.max_attempts, "
-      + "retry.backoff_ms; lease.ttl_ms): job.json is rewritten with it. Keys that change what is trained stay as "
-      + "they are. Repeatable.")
+      + "retry.backoff_ms; lease.ttl_ms): job.json is rewritten with it. A placement key (train.device, "
+      + "resources.*) applies to this run only. Keys that change what is trained stay as they are. Repeatable.")
   Map<String, String> sets = new LinkedHashMap<>();
 
   @Override

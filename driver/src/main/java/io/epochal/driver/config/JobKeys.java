@@ -81,6 +81,25 @@ public final class JobKeys {
     return SPECS;
   }
 
+  /**
+   * Whether {@code key} is one a resume may amend: where the job and its data live, how many epochs
+   * it trains, and the {@link #OPERATIONAL} keys. None of them changes what an epoch computes.
+   */
+  public static boolean isAmendable(String key) {
+    return key.equals(JOB_DIR) || key.equals(DATA_PATH) || key.equals(EPOCHS) || OPERATIONAL.contains(key);
+  }
+
+  /** {@code hp} without the {@linkplain #isAmendable amendable} keys: what an epoch computes from. */
+  public static io.epochal.params.HyperParameters withoutAmendable(io.epochal.params.HyperParameters hp) {
+    io.epochal.params.HyperParameters.Builder b = io.epochal.params.HyperParameters.builder();
+    hp.asMap().forEach((k, v) -> {
+      if (!isAmendable(k)) {
+        b.put(k, v);
+      }
+    });
+    return b.build();
+  }
+
   /** Whether {@code key} is a {@linkplain #PLACEMENT_KEYS placement key}. */
   public static boolean isPlacement(String key) {
     return PLACEMENT_KEYS.contains(key);

@@ -206,6 +206,11 @@ public final class JobSpec {
     return values.getInt(JobKeys.THREADS_PER_WORKER);
   }
 
+  /** {@code data.path} as job.json holds it (the location as written). */
+  public String dataPathText() {
+    return values.getString(JobKeys.DATA_PATH);
+  }
+
   /** {@code data.path} as a URI. */
   public URI dataPath() {
     return uri(JobKeys.DATA_PATH);

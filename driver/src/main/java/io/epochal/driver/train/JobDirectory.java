@@ -62,8 +62,8 @@ final class JobDirectory implements AutoCloseable {
   private final TrainingListener listener;
   /** The stored spec this job's spec replaces (its directory or data moved), or null. */
   private final io.epochal.job.JobSpec amendedFrom;
-  /** What this driver's amendment changed in job.json ("key: old -> new; ..."), or null. */
-  private String amended;
+  /** job.json still holds {@link #amendedFrom}: the amendment is written once the run has checked it. */
+  private boolean amendmentPending;
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
@@ -124,9 +124,7 @@ final class JobDirectory implements AutoCloseable {
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken());
-    if (amended != null) {
-      event(JobEventType.AMENDED, 0, 0, amended);
-    }
+
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
     shutdownHook = this::stopOnShutdown;
     ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
@@ -232,9 +230,10 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Writes {@code job.json} once, or for an amended job (moved, or with another number of epochs)
-   * replaces the stored spec with the amended one, unless a live driver holds the job (its {@link
-   * LeaseHeldException}).
+   * Writes {@code job.json} once. For an amended job (moved, other data, epochs or retention) it
+   * only checks that {@code job.json} holds the spec being amended (or the amended one already)
+   * and that no live driver holds the job: {@link #applyAmendment} writes it once the run has
+   * checked what it can (the data's row counts), so a refused amendment leaves the job as it was.
    */
   private void writeSpecOnce() throws IOException {
     fs.mkdirs(dir);
@@ -247,11 +246,43 @@ final class JobDirectory implements AutoCloseable {
     if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
       throw new LeaseHeldException(dir, holder.get());
     }
-    if (specs.amend(amendedFrom, spec.toStored())) {
-      amended = String.join("; ", amendedFrom.diff(spec.toStored()));
+    io.epochal.job.JobSpec stored = specs.read().orElseThrow(() -> new java.io.FileNotFoundException(
+        specs.getFile() + " does not exist: no job to amend"));
+    if (stored.equals(spec.toStored())) {
+      amendmentPending = false;
+    } else if (stored.equals(amendedFrom)) {
+      amendmentPending = true;
+    } else {
+      throw new io.epochal.job.JobSpecMismatchException(specs.getFile(), stored.diff(spec.toStored()));
+    }
+  }
+
+  /** Whether {@code job.json} is still to be amended by this run. */
+  boolean amendmentPending() {
+    return amendmentPending;
+  }
+
+  /** Whether this run changes the job's {@code data.path}. */
+  boolean amendsData() {
+    return amendedFrom != null && !String.valueOf(amendedFrom.getHyperParameters().asMap()
+        .get(io.epochal.driver.config.JobKeys.DATA_PATH)).equals(String.valueOf(spec.dataPathText()));
+  }
+
+  /**
+   * Writes the amendment into {@code job.json} (compare-and-replace) and records it as an AMENDED
+   * event; called while holding the lease, after the run's checks. Does nothing if none is pending.
+   */
+  void applyAmendment() throws IOException {
+    if (!amendmentPending) {
+      return;
+    }
+    if (new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored())) {
+      String amended = String.join("; ", amendedFrom.diff(spec.toStored()));
+      event(JobEventType.AMENDED, 0, 0, amended);
       listener.message("amended job " + dir + ": " + amended + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }
+    amendmentPending = false;
   }
 
   /**

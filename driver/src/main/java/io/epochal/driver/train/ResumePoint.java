@@ -100,7 +100,8 @@ final class ResumePoint {
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
-    List<String> diff = withoutAmendable(m.hyperParameters()).diff(withoutAmendable(expected));
+    // an amended job's older checkpoints hold its old location, epochs and retention
+    List<String> diff = JobKeys.withoutAmendable(m.hyperParameters()).diff(JobKeys.withoutAmendable(expected));
     if (!diff.isEmpty()) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
@@ -132,16 +133,4 @@ final class ResumePoint {
     return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of());
   }
 
-  /**
-   * {@code hp} without {@code job.dir}, {@code data.path}, {@code train.epochs} and the retention,
-   * retry and lease keys, the keys an amendment changes: where a job and its data live, how many
-   * epochs it trains in all and which checkpoints it keeps change none of its epochs, and an amended
-   * job's older checkpoints hold the old values.
-   */
-  private static HyperParameters withoutAmendable(HyperParameters hp) {
-    HyperParameters.Builder b = HyperParameters.builder().putAll(hp).remove(JobKeys.JOB_DIR)
-        .remove(JobKeys.DATA_PATH).remove(JobKeys.EPOCHS);
-    JobKeys.OPERATIONAL.forEach(b::remove);
-    return b.build();
-  }
 }

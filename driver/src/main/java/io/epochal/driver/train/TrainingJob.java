@@ -70,6 +70,8 @@ public final class TrainingJob {
   private long reopenedNewest;
   /** Why a COMPLETED job is reopened, for its state. */
   private String reopenReason;
+  /** A finished job's newest verified checkpoint, found when it had nothing to train. */
+  private ResumePoint completedAt;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -105,6 +107,9 @@ public final class TrainingJob {
       if (dir.alreadyCompleted()) {
         Optional<TrainingOutcome> done = completed(dir);
         if (done.isPresent()) {
+          if (dir.amendmentPending()) {
+            amendFinished(dir);
+          }
           return done.get();
         }
         // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
@@ -163,6 +168,25 @@ public final class TrainingJob {
   }
 
   /**
+   * Amends a finished job that has nothing to train: other data is checked against its final
+   * checkpoint first, then the amendment is made in an attempt of its own (lease taken, AMENDED
+   * event, COMPLETED again), so the job's history records it.
+   */
+  private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
+    if (dir.amendsData()) {
+      LoadedDataset data = loadData();
+      try {
+        checkSameData(completedAt, data);
+      } finally {
+        data.unpersist();
+      }
+    }
+    dir.start("reopened: job.json amended");
+    dir.applyAmendment();
+    dir.complete();
+  }
+
+  /**
    * The outcome of a job that had already finished: its newest verified checkpoint, nothing
    * trained; empty when that checkpoint is not the final epoch's (the final one is damaged), and the
    * missing epochs must be trained again.
@@ -189,6 +213,7 @@ public final class TrainingJob {
         reopenedNewest = last.damaged().isEmpty() ? last.completedEpochs() : last.damaged().get(0).epoch();
         return Optional.empty();
       }
+      completedAt = last;
       listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
           + spec.epochs() + " epochs); nothing to train. Newest checkpoint: " + last.checkpoint());
       return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
@@ -243,6 +268,12 @@ public final class TrainingJob {
     try {
       checkFeatures(data.featureSize());
       checkSameData(start, data);
+      try {
+        dir.applyAmendment(); // its data (if it moved) is the data the checkpoint was trained on
+      } catch (IOException e) {
+        throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
+            "cannot amend the job.json of " + spec.jobDir() + ": " + e.getMessage(), e);
+      }
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
             + data.skippedRows()) + " in " + spec.dataPath() + " are skipped; training on the " + data.rows()

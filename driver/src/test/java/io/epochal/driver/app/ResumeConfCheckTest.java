@@ -50,6 +50,27 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void placementEntriesAreThisRunsOwnAndNeverCompared() {
+    assertThat(ResumeConfCheck.check(Map.of("spark.epochal.train.device", "cpu"), STORED, "/jobs/a", CONF)).isEmpty();
+    assertThat(ResumeConfCheck.placement(Map.of("spark.epochal.train.device", "cpu", "spark.epochal.optimizer.lr",
+        "1"))).containsExactly(Map.entry("train.device", "cpu"));
+  }
+
+  @Test
+  void aKeyResumeSetCannotChangeSaysWhatDoes() {
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.epochs", "9", STORED))
+        .hasMessageContaining("resume --epochs 9 sets it");
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.path", "/d", STORED))
+        .hasMessageContaining("resume --data /d moves the job's data");
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimzer.lr", "0.1", STORED))
+        .hasMessageContaining("unknown key 'optimzer.lr'; did you mean 'optimizer.lr'?");
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.1", STORED))
+        .hasMessageContaining("part of what the job trains");
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("", "3", STORED))
+        .hasMessageContaining("takes KEY=VALUE, got '=3'");
+  }
+
+  @Test
   void locationsAreComparedAsPlacesNotAsText() {
     assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://NN:8020/jobs/a/", CONF)).isTrue();
     assertThat(JobLocations.samePlace("/tmp/x", "file:///tmp/x", CONF)).isTrue();

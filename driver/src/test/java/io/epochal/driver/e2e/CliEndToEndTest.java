@@ -195,6 +195,41 @@ class CliEndToEndTest {
   }
 
   @Test
+  void anAmendmentARunRefusesLeavesJobJsonAsItWasAndOneWithNothingToTrainIsRecorded() throws Exception {
+    Path fewer = tmp.resolve("fewer-rows");
+    assertThat(CliRun.of("gen-data", fewer.toString(), "--rows", "300", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "9", "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("job");
+    assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "2")).toString(),
+        "--master", MASTER));
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    io.epochal.job.JobSpec before = new io.epochal.job.JobSpecStore(fs, dir).read().orElseThrow();
+
+    for (List<String> extra : List.of(List.of("--epochs", "3"), List.<String>of())) {
+      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--data", fewer.toString(),
+          "--master", MASTER));
+      args.addAll(extra);
+      CliRun refused = CliRun.of(args.toArray(new String[0]));
+      assertThat(refused.code).as("%s", refused).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(refused.err).contains("has 300 usable rows", "was trained on 512");
+      assertThat(new io.epochal.job.JobSpecStore(fs, dir).read()).as("job.json after %s", extra).contains(before);
+      assertThat(E2eFixtures.events(fs, dir)).noneMatch(e -> e.getType() == JobEventType.AMENDED);
+    }
+
+    CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
+        "checkpoint.keep_last=1", "--master", MASTER);
+    assertThat(kept.code).as("%s", kept).isZero();
+    assertThat(E2eFixtures.events(fs, dir)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1"));
+    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
+        .isEqualTo(JobState.COMPLETED));
+    assertThat(new io.epochal.job.JobSpecStore(fs, dir).read().orElseThrow().getHyperParameters()
+        .asMap()).doesNotContainKey("train.device").containsEntry("checkpoint.keep_last", 1L);
+  }
+
+  @Test
   void aMovedJobAndItsMovedDataResumeWithRelocateAndEndBitIdenticalToAnUninterruptedRun() throws Exception {
     Path own = ownData(512, false);
     Path jobA = tmp.resolve("job-a");
@@ -213,7 +248,7 @@ class CliEndToEndTest {
 
     CliRun plain = CliRun.of("resume", moved.toString(), "--master", MASTER);
     assertThat(plain.code).as("%s", plain).isEqualTo(ExitCodes.USAGE);
-    assertThat(plain.err).contains("which holds no job now: the job directory was moved here", "--relocate");
+    assertThat(plain.err).contains("which no longer holds this job: the job directory was moved here", "--relocate");
     CliRun noData = CliRun.of("resume", moved.toString(), "--relocate", "--master", MASTER);
     assertThat(noData.code).as("%s", noData).isEqualTo(ExitCodes.USAGE);
     assertThat(noData.err).contains("does not exist", "if the job's data moved, resume with --data");

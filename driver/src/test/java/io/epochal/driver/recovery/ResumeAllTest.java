@@ -171,7 +171,13 @@ class ResumeAllTest {
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("e-copy").contains("SKIP")
         .contains("its job.json belongs to the job at").contains("e-original").contains("this directory is a copy"));
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("f-moved").contains("SKIP")
-        .contains("f-gone, which holds no job now").contains("f-moved --relocate"));
+        .contains("f-gone, which no longer holds this job").contains("f-moved --relocate"));
+    // another job started where a moved one was is not the moved job's original
+    new JobSpecStore(fs, new org.apache.hadoop.fs.Path(elsewhere.resolve("f-gone").toUri())).writeOnce(JobSpec.of("f",
+        "f", HyperParameters.builder().put("job.name", "f").put("optimizer.lr", 0.5)
+            .put("job.dir", elsewhere.resolve("f-gone").toUri().toString()).build()));
+    assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
+        .anySatisfy(l -> assertThat(l).contains("f-moved").contains("no longer holds this job"));
     assertThat(plan[1]).contains("dry run: nothing started (2 to resume)");
 
     String[] one = cli("resume", copy.toString());
