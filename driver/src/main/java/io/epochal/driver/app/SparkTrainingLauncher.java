@@ -119,8 +119,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (!differences.isEmpty()) {
       return specMismatch(specs.getFile(), differences, spec);
     }
-    err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); train would continue "
-        + "it after its newest verified checkpoint ('bin/epochal status " + ShellWords.location(dir) + "' shows how far it is)");
+    boolean completed = new io.epochal.job.JobStateStore(dir.getFileSystem(options.hadoopConfiguration()), dir).read()
+        .map(s -> s.getState() == io.epochal.job.JobState.COMPLETED).orElse(false);
+    err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); " + (completed
+        ? "it is COMPLETED, so train would have nothing to do unless its final checkpoint is damaged ('bin/epochal "
+            + "resume " + ShellWords.location(dir) + " --epochs N' trains more epochs)"
+        : "train would continue it after its newest verified checkpoint ('bin/epochal status "
+            + ShellWords.location(dir) + "' shows how far it is)"));
     return ExitCodes.OK;
   }
 
@@ -151,11 +156,30 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
   private int specMismatch(Path file, List<String> differences, JobSpec spec) {
-    err.println("epochal: " + file + " already holds a different job spec; a job's spec is written "
-        + "once and never changes. Differences (stored -> requested):");
-    JobSpec.userFacing(differences).forEach(line -> err.println("  " + line));
-    err.println("epochal: a job directory keeps the hyperparameters it started with; run "
-        + "'bin/epochal resume " + ShellWords.location(spec.jobDir()) + "' to continue it unchanged, or choose a new job.dir");
+    err.println("epochal: " + file + " already holds a different job spec; a job's training hyperparameters "
+        + "never change. Differences (stored -> requested):");
+    List<String> lines = JobSpec.userFacing(differences);
+    lines.forEach(line -> err.println("  " + line));
+    String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
+    StringBuilder amend = new StringBuilder(resume);
+    HyperParameters requested = spec.toHyperParameters();
+    for (String line : lines) {
+      String key = line.substring(0, Math.max(0, line.indexOf(": ")));
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !requested.contains(key)) {
+        amend = null;
+        break;
+      }
+      String value = String.valueOf(requested.get(key));
+      amend.append(key.equals(JobKeys.EPOCHS) ? " --epochs " + value : key.equals(JobKeys.DATA_PATH)
+          ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
+    }
+    if (amend != null) {
+      err.println("epochal: these keys can change on the existing job; to continue it with them, run '" + amend
+          + "'");
+    } else {
+      err.println("epochal: a job directory keeps the hyperparameters it started with; run '" + resume
+          + "' to continue it unchanged, or choose a new job.dir");
+    }
     return ExitCodes.USAGE;
   }
 

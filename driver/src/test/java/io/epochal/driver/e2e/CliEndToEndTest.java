@@ -342,7 +342,8 @@ class CliEndToEndTest {
 
     CliRun same = CliRun.of("train", file.toString(), "--dry-run");
     assertThat(same.code).as("%s", same).isZero();
-    assertThat(same.err).contains("already holds this job (its job.json matches)");
+    assertThat(same.err).contains("already holds this job (its job.json matches); it is COMPLETED, so train would "
+        + "have nothing to do");
     CliRun otherForm = CliRun.of("train", file.toString(), "--set", "job.dir=file:" + job.toAbsolutePath(),
         "--set", "data.path=file:" + Path.of(data).toAbsolutePath(), "--dry-run");
     assertThat(otherForm.code).as("the same places written file:/ instead of file:///: %s", otherForm).isZero();
@@ -356,7 +357,15 @@ class CliEndToEndTest {
     CliRun changed = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--master", MASTER);
 
     assertThat(changed.code).as("%s", changed).isEqualTo(ExitCodes.USAGE);
-    assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05");
+    assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05").contains("to continue it unchanged");
+    assertThat(listing(job)).isEqualTo(before);
+
+    CliRun longer = CliRun.of("train", file.toString(), "--set", "train.epochs=2", "--set", "checkpoint.keep_last=1",
+        "--master", MASTER);
+
+    assertThat(longer.code).as("%s", longer).isEqualTo(ExitCodes.USAGE);
+    assertThat(longer.err).contains("these keys can change on the existing job; to continue it with them, run "
+        + "'bin/epochal resume file://" + job.toAbsolutePath() + " --set checkpoint.keep_last=1 --epochs 2'");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun renamed = CliRun.of("train", file.toString(), "--set", "job.name=renamed", "--master", MASTER);
