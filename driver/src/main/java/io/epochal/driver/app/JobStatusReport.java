@@ -63,7 +63,17 @@ final class JobStatusReport {
         "LEASE");
     List<String> warnings = new java.util.ArrayList<>();
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
-      JobSummary s = summarize(fs, job.getValue());
+      JobSummary s;
+      try {
+        new io.epochal.job.JobSpecStore(fs, job.getValue()).read(); // an unreadable job.json stops any resume
+        s = summarize(fs, job.getValue());
+      } catch (IOException | RuntimeException e) {
+        s = new JobSummary();
+        s.state = "ERROR";
+        warnings.add("warning: " + job.getKey() + ": its files cannot be read: " + String.valueOf(e.getMessage())
+            .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
+            + "' shows which");
+      }
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
       if (!s.damage.isEmpty()) {
         warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"

@@ -269,6 +269,12 @@ class ResumeAllTest {
   @Test
   void aJobWhoseFilesCannotBeReadIsAnErrorAndFailsTheCommandAfterTheOthers() throws Exception {
     Files.writeString(root.resolve("d-failed").resolve("state.json"), "{ not json");
+    String[] status = cli("status", root.toString());
+    assertThat(status[0]).as(status[2]).isEqualTo("0");
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+ERROR\\s.*"))
+        .anySatisfy(l -> assertThat(l).startsWith("warning: d-failed: its files cannot be read: ")
+            .contains("state.json"))
+        .anySatisfy(l -> assertThat(l).startsWith("c-expired "));
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("ERROR")
         .contains("unreadable"));
