@@ -60,8 +60,9 @@ public final class JobSpecResolver {
    */
   public JobSpec resolve() {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
+    List<ConfigException> twice = new ArrayList<>();
     if (jobFile != null) {
-      readJobFile().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
+      readJobFile(twice).forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
     }
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(sparkConf).entrySet()) {
       if (e.getKey().startsWith(JobKeys.SPARK_CONF_PREFIX)) {
@@ -71,7 +72,17 @@ public final class JobSpecResolver {
     }
     new java.util.TreeMap<>(overrides).forEach((k, v) ->
         raw.put(k.trim(), SpecValidator.Sourced.text(v.trim(), "--set " + k.trim())));
-    HyperParameters values = new SpecValidator(catalog).validate(raw);
+    HyperParameters values;
+    try {
+      values = new SpecValidator(catalog).validate(raw);
+    } catch (ConfigException e) {
+      List<ConfigException> all = new ArrayList<>(twice);
+      e.problems().forEach(p -> all.add(new ConfigException(e.key(), p)));
+      throw twice.isEmpty() ? e : ConfigException.of(all);
+    }
+    if (!twice.isEmpty()) {
+      throw ConfigException.of(twice);
+    }
     HyperParameters qualified = HyperParameters.builder().putAll(values)
         .put(JobKeys.JOB_DIR, qualify(JobKeys.JOB_DIR, values.getString(JobKeys.JOB_DIR)))
         .put(JobKeys.DATA_PATH, qualify(JobKeys.DATA_PATH, values.getString(JobKeys.DATA_PATH)))
@@ -105,8 +116,8 @@ public final class JobSpecResolver {
     }
   }
 
-  private Map<String, String> readJobFile() {
-    List<ConfigException> twice = new ArrayList<>();
+  /** The job file's keys; a key set twice to different values is added to {@code twice}. */
+  private Map<String, String> readJobFile(List<ConfigException> twice) {
     Properties p = new Properties() {
       private static final long serialVersionUID = 1L;
 
@@ -131,9 +142,6 @@ public final class JobSpecResolver {
     } catch (IllegalArgumentException e) {
       throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
           + e.getMessage() + "; fix the escape sequence", e);
-    }
-    if (!twice.isEmpty()) {
-      throw ConfigException.of(twice);
     }
     Map<String, String> out = new java.util.TreeMap<>();
     for (String k : p.stringPropertyNames()) {

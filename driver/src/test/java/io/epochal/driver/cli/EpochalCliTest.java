@@ -150,6 +150,11 @@ class EpochalCliTest {
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err).contains("job file " + twice + " sets train.epochs twice ('3', then '5'); keep the one you mean");
     assertThat(launcher.calls).isEmpty();
+
+    Files.writeString(twice, Files.readString(twice) + "train.epoch=4\n");
+    Run both = run(launcher, new TestModelCatalog(), "train", twice.toString());
+    assertThat(both.err).as("a key set twice and another mistake are reported together")
+        .contains("sets train.epochs twice").contains("unknown key 'train.epoch'");
   }
 
   @Test
