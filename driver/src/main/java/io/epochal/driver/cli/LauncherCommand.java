@@ -29,7 +29,13 @@ abstract class LauncherCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
-    URI uri = qualify(location, cli.options());
+    URI uri;
+    try {
+      uri = qualify(location, cli.options());
+    } catch (ConfigException e) {
+      unusableLocation(e);
+      throw e;
+    }
     if (cli.launcher() == null) {
       spec.commandLine().getErr().println("epochal: " + spec.name() + " is not available: no training launcher "
           + "is installed in this build (META-INF/services/io.epochal.driver.cli.TrainingLauncher)");
@@ -37,6 +43,9 @@ abstract class LauncherCommand implements Callable<Integer> {
     }
     return run(cli.launcher(), uri, cli.options());
   }
+
+  /** Called before the failure of a location that cannot be used is reported; does nothing here. */
+  void unusableLocation(ConfigException e) {}
 
   /** Runs the subcommand on the qualified {@code uri}. */
   abstract int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception;

@@ -24,6 +24,17 @@ final class VerifyCommand extends LauncherCommand {
       + "and error when the target cannot be verified) instead of lines.")
   boolean json;
 
+  /** With {@code --json}, a location that cannot be used still gets its JSON document. */
+  @Override
+  void unusableLocation(io.epochal.driver.config.ConfigException e) {
+    if (json) {
+      com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
+          .createObjectNode();
+      root.put("target", location).put("ok", false).put("error", e.getMessage()).putArray("checkpoints");
+      spec.commandLine().getOut().println(root);
+    }
+  }
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     return launcher.verify(uri, all, json, options);

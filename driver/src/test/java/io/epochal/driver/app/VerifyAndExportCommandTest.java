@@ -254,6 +254,8 @@ class VerifyAndExportCommandTest {
     assertThat(root.get("checkpoints")).isEmpty();
     assertThat(err).contains("neither a checkpoint directory");
 
+    assertThat(run("verify", "--json", "bogus://x/jobs")).isEqualTo(ExitCodes.USAGE);
+    assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("bogus://x/jobs");
     assertThat(run("verify", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("nowhere does not exist; give a checkpoint directory");
     assertThat(run("status", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);
