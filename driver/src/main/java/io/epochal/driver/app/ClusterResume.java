@@ -136,7 +136,7 @@ public final class ClusterResume {
           failed++;
         }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its "
-            + "output above; retry with: bin/epochal resume " + ShellWords.location(e.getKey().jobDir()) + ")");
+            + "output above; retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options) + ")");
       }
       out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");

@@ -127,6 +127,12 @@ final class JobStatusReport {
     s.lease = lease.map(l -> l.isLiveAt(Instant.now())
         ? l.getHolder() + " until " + l.getExpiresAt()
         : "free (last " + l.getHolder() + ", expired " + l.getExpiresAt() + ")").orElse("free");
+    if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
+      // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
+      s.state = "LOST";
+      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; 'bin/epochal resume "
+          + ShellWords.location(dir) + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
+    }
     try (CheckpointStore store = openStore(dir)) {
       List<CheckpointEntry> entries = store.list();
       for (int i = entries.size() - 1; i >= 0; i--) {

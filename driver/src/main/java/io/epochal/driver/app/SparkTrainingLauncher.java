@@ -185,12 +185,17 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */
   static String resumeCommand(JobSpec spec, CliOptions options) {
+    return resumeCommand(new Path(spec.jobDir()), options);
+  }
+
+  /** The exact command that resumes the job in {@code jobDir} with the same master and Spark conf. */
+  static String resumeCommand(Path jobDir, CliOptions options) {
     StringBuilder b = new StringBuilder("bin/epochal");
     if (!CliOptions.DEFAULT_MASTER.equals(options.master())) {
-      b.append(" --master '").append(options.master()).append('\'');
+      b.append(" --master ").append(ShellWords.quote(options.master()));
     }
-    options.sparkConf().forEach((k, v) -> b.append(" --conf '").append(k).append('=').append(v).append('\''));
-    return b.append(" resume ").append(ShellWords.location(spec.jobDir())).toString();
+    options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
+    return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
   }
 
   private int exitCode(TrainingException e, String resume) {

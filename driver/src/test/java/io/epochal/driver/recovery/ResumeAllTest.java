@@ -118,7 +118,11 @@ class ResumeAllTest {
 
     assertThat(status[0]).as(status[2]).isEqualTo("0");
     assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).startsWith("team/e-nested ").contains("FAILED"))
-        .anySatisfy(l -> assertThat(l).startsWith("c-expired ").contains("RUNNING"));
+        .anySatisfy(l -> assertThat(l).matches("c-expired\\s+LOST\\s.*"))
+        .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
+    String[] lost = cli("status", root.resolve("c-expired").toString());
+    assertThat(lost[1]).contains("state:       LOST (it was RUNNING, but no driver holds its lease: the driver is gone; "
+        + "'bin/epochal resume ");
     assertThat(status[1]).doesNotContain("g-too-deep").doesNotContain("h-hidden").doesNotContain("i-inside");
   }
 
@@ -137,9 +141,11 @@ class ResumeAllTest {
 
   @Test
   void aFailingSubmissionIsReportedWithItsExitCodeAndTheCommandToRetry() {
-    String[] r = cli("resume", "--all", "--submit-template", "test {job_dir} = none", root.toString());
+    String[] r = cli("--master", "local[1]", "resume", "--all", "--submit-template", "test {job_dir} = none",
+        root.toString());
     assertThat(r[0]).isEqualTo("1");
-    assertThat(r[1]).contains("c-expired").contains("exit 1").contains("retry with: bin/epochal resume")
+    assertThat(r[1]).contains("c-expired").contains("exit 1").contains("retry with: bin/epochal --master 'local[1]' "
+        + "resume ")
         .contains("0 resumed, 2 failed");
   }
 
