@@ -126,6 +126,11 @@ public final class JobSpec {
     return values.getString(JobKeys.JOB_NAME);
   }
 
+  /** {@code job.dir} as job.json holds it (the location as written, for messages). */
+  public String jobDirText() {
+    return values.getString(JobKeys.JOB_DIR);
+  }
+
   /** {@code job.dir} as a URI. */
   public URI jobDir() {
     return uri(JobKeys.JOB_DIR);

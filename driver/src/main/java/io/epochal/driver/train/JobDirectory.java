@@ -270,15 +270,16 @@ final class JobDirectory implements AutoCloseable {
 
   /**
    * Writes the amendment into {@code job.json} (compare-and-replace) and records it as an AMENDED
-   * event; called while holding the lease, after the run's checks. Does nothing if none is pending.
+   * event at {@code epoch} (the newest one committed); called while holding the lease, after the
+   * run's checks. Does nothing if none is pending.
    */
-  void applyAmendment() throws IOException {
+  void applyAmendment(long epoch) throws IOException {
     if (!amendmentPending) {
       return;
     }
     if (new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored())) {
       String amended = String.join("; ", amendedFrom.diff(spec.toStored()));
-      event(JobEventType.AMENDED, 0, 0, amended);
+      event(JobEventType.AMENDED, epoch, 0, amended);
       listener.message("amended job " + dir + ": " + amended + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }

@@ -163,7 +163,7 @@ public final class TrainingJob {
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
     JobDirectory.Position at = dir.position();
     return new TrainingException(FailureReason.INTERRUPTED, at.epoch(), at.round(),
-        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDir() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
+        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
         seen);
   }
 
@@ -182,7 +182,7 @@ public final class TrainingJob {
       }
     }
     dir.start("reopened: job.json amended");
-    dir.applyAmendment();
+    dir.applyAmendment(completedAt.completedEpochs());
     dir.complete();
   }
 
@@ -199,11 +199,11 @@ public final class TrainingJob {
       if (last.completedEpochs() < spec.epochs()) {
         String epochs = (last.completedEpochs() + 1) + "-" + spec.epochs();
         if (last.damaged().isEmpty() && dir.amendedEpochs()) {
-          listener.message("job " + spec.jobDir() + " is COMPLETED after epoch " + last.completedEpochs()
+          listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
               + "; its train.epochs is now " + spec.epochs() + ": reopening it to train epochs " + epochs);
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
         } else {
-          listener.warning("job " + spec.jobDir() + " is COMPLETED, but its newest verified checkpoint is of epoch "
+          listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
               + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs
               + " again");
           reopenReason = "reopened: its final checkpoint is damaged";
@@ -214,7 +214,7 @@ public final class TrainingJob {
         return Optional.empty();
       }
       completedAt = last;
-      listener.message("job " + spec.jobDir() + " is already COMPLETED (" + last.completedEpochs() + " of "
+      listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
           + spec.epochs() + " epochs); nothing to train. Newest checkpoint: " + last.checkpoint());
       return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
           last.state(), store.checkpointsDir(), List.of(), 0, 0));
@@ -260,7 +260,7 @@ public final class TrainingJob {
         data = loadData();
       } catch (ConfigException e) {
         // the stored spec cannot change: for this job the data no longer fits it
-        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDir()
+        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
             + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
             + " job.dir)", e);
       }
@@ -269,14 +269,14 @@ public final class TrainingJob {
       checkFeatures(data.featureSize());
       checkSameData(start, data);
       try {
-        dir.applyAmendment(); // its data (if it moved) is the data the checkpoint was trained on
+        dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
         throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
-            "cannot amend the job.json of " + spec.jobDir() + ": " + e.getMessage(), e);
+            "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
       }
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
-            + data.skippedRows()) + " in " + spec.dataPath() + " are skipped; training on the " + data.rows()
+            + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
             + " usable ones");
       }
       return epochs(dir, assembler, start, data);
@@ -294,16 +294,16 @@ public final class TrainingJob {
     try {
       data = loadData();
     } catch (TrainingException e) {
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDir()
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDirText()
           + ": fix the data or the spec and train again)", e.getCause());
     } catch (ConfigException e) {
-      throw new ConfigException(e.key(), e.getMessage() + " (nothing was written to " + spec.jobDir() + ")");
+      throw new ConfigException(e.key(), e.getMessage() + " (nothing was written to " + spec.jobDirText() + ")");
     }
     try {
       checkFeatures(data.featureSize());
     } catch (TrainingException e) {
       data.unpersist();
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDir()
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDirText()
           + ")", null);
     }
     return data;
@@ -346,8 +346,8 @@ public final class TrainingJob {
       throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
           + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
           + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
-          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDir() + " already holds this spec: train "
-          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDir() + ")"));
+          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDirText() + " already holds this spec: train "
+          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDirText() + ")"));
     }
   }
 
@@ -404,7 +404,7 @@ public final class TrainingJob {
       return;
     }
     if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
-      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, "data.path " + spec.dataPath()
+      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
           + start.checkpoint() + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
           + "data changed since the job started, and a resume would not continue the same training; restore the "

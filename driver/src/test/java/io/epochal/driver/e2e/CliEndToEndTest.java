@@ -180,7 +180,10 @@ class CliEndToEndTest {
     assertThat(new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow().getHyperParameters()
         .getLong("train.epochs")).isEqualTo(3);
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
-        .satisfies(e -> assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1; train.epochs: 2 -> 3"));
+        .satisfies(e -> {
+          assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1; train.epochs: 2 -> 3");
+          assertThat(e.getEpoch()).as("the newest epoch committed when it was amended").isEqualTo(2);
+        });
     assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
