@@ -51,7 +51,7 @@ public final class JobSpecStore {
    */
   public boolean writeOnce(JobSpec spec) throws IOException {
     checkNotNull(spec, "spec");
-    byte[] bytes = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec.toJson());
+    byte[] bytes = bytes(spec);
     if (fs.createExclusive(file, bytes)) {
       LOG.info("Wrote job spec {} for job {}", file, spec.getJobId());
       return true;
@@ -85,9 +85,13 @@ public final class JobSpecStore {
     if (!stored.equals(from)) {
       throw new JobSpecMismatchException(file, stored.diff(to));
     }
-    fs.replace(file, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(to.toJson()));
+    fs.replace(file, bytes(to));
     LOG.info("Amended job spec {} of job {}: {}", file, to.getJobId(), String.join("; ", from.diff(to)));
     return true;
+  }
+
+  private static byte[] bytes(JobSpec spec) throws IOException {
+    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec.toJson());
   }
 
   /** Reads the file another writer created (it appeared with its whole content). */

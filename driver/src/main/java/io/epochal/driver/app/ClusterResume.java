@@ -65,7 +65,7 @@ public final class ClusterResume {
   /** The command that resumes {@code jobDir}. */
   public List<String> command(String jobDir) {
     if (submitTemplate != null) {
-      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER, shellQuote(jobDir)));
+      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER, ShellWords.quote(jobDir)));
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -210,10 +210,5 @@ public final class ClusterResume {
     } finally {
       running.remove(p);
     }
-  }
-
-  /** {@code s} in single quotes for {@code /bin/sh}. */
-  static String shellQuote(String s) {
-    return ShellWords.quote(s);
   }
 }

@@ -68,8 +68,11 @@ final class ModelExport {
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model());
       Path path = new Path(target);
+      FileSystem checked = path.getFileSystem(conf);
+      if (checked instanceof org.apache.hadoop.fs.ChecksumFileSystem cfs) {
+        cfs.delete(cfs.getChecksumFile(path), false); // an earlier export's .crc, stale after this one
+      }
       FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
-      fs.delete(new Path(path.getParent(), "." + path.getName() + ".crc"), false); // an earlier export's
       try (OutputStream o = fs.create(path, true)) {
         o.write(onnx);
       }

@@ -71,7 +71,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   /** Trains {@code spec}; {@code amendedFrom} is the stored spec it replaces, or null. */
   private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
-    JobSpec spec = amendedFrom == null ? asStored(requested, options.hadoopConfiguration()) : requested;
+    Configuration conf = options.hadoopConfiguration();
+    JobSpec spec = amendedFrom == null ? asStored(requested, storedSpec(requested, conf), conf) : requested;
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -107,10 +108,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int dryRun(JobSpec requested, CliOptions options) throws IOException {
-    JobSpec spec = asStored(requested, options.hadoopConfiguration());
-    Path dir = new Path(spec.jobDir());
-    JobSpecStore specs = new JobSpecStore(dir.getFileSystem(options.hadoopConfiguration()), dir);
+    Configuration conf = options.hadoopConfiguration();
+    Path dir = new Path(requested.jobDir());
+    FileSystem fs = dir.getFileSystem(conf);
+    JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
+    JobSpec spec = asStored(requested, stored, conf);
     if (stored.isEmpty()) {
       err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1");
       return ExitCodes.OK;
@@ -119,7 +122,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (!differences.isEmpty()) {
       return specMismatch(specs.getFile(), differences, spec);
     }
-    boolean completed = new io.epochal.job.JobStateStore(dir.getFileSystem(options.hadoopConfiguration()), dir).read()
+    boolean completed = new io.epochal.job.JobStateStore(fs, dir).read()
         .map(s -> s.getState() == io.epochal.job.JobState.COMPLETED).orElse(false);
     err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); " + (completed
         ? "it is COMPLETED, so train would have nothing to do unless its final checkpoint is damaged ('bin/epochal "
@@ -134,14 +137,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
    * job.json} writes them, where both name the same place: a job file may give a place another way
    * (a relative path, {@code file:/} or {@code file:///}, an HA nameservice or its NameNode).
    */
-  private static JobSpec asStored(JobSpec spec, Configuration conf) throws IOException {
-    Path dir = new Path(spec.jobDir());
-    Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(dir.getFileSystem(conf), dir).read();
+  private static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf) {
     if (stored.isEmpty()) {
       return spec;
     }
     HyperParameters requested = spec.toHyperParameters();
-    HyperParameters.Builder same = HyperParameters.builder().putAll(requested);
+    HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());
     boolean changed = false;
     for (String key : List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH)) {
       Object kept = stored.get().getHyperParameters().asMap().get(key);
@@ -152,6 +153,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
     }
     return changed ? JobSpec.fromHyperParameters(same.build(), new RegistryModelCatalog()) : spec;
+  }
+
+  /** The spec stored in {@code spec}'s job directory, if any. */
+  private static Optional<io.epochal.job.JobSpec> storedSpec(JobSpec spec, Configuration conf) throws IOException {
+    Path dir = new Path(spec.jobDir());
+    return new JobSpecStore(dir.getFileSystem(conf), dir).read();
   }
 
   /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */

@@ -202,20 +202,20 @@ public final class EpochalCli implements Callable<Integer> {
 
   /** Whether Spark refused the master URL ({@code --master} or {@code spark.master}). */
   private static boolean badMaster(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (String.valueOf(t.getMessage()).startsWith("Could not parse Master URL")) {
-        return true;
-      }
-    }
-    return false;
+    return anyCause(ex, t -> String.valueOf(t.getMessage()).startsWith("Could not parse Master URL"));
   }
 
   /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
   private static boolean unreachable(Throwable ex) {
+    return anyCause(ex, t -> t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+        || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException);
+  }
+
+  /** Whether {@code ex} or anything in its cause chain (each once) matches {@code test}. */
+  private static boolean anyCause(Throwable ex, java.util.function.Predicate<Throwable> test) {
     java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
-          || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException) {
+      if (test.test(t)) {
         return true;
       }
     }

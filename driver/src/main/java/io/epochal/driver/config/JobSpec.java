@@ -40,10 +40,7 @@ public final class JobSpec {
    * @throws ConfigException naming the first key that is unknown, missing or invalid
    */
   public static JobSpec fromHyperParameters(HyperParameters hp, ModelCatalog catalog) {
-    checkNotNull(hp, "hyperparameters");
-    Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
-    hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
-    return new JobSpec(new SpecValidator(catalog).validate(raw));
+    return fromHyperParameters(hp, Map.of(), "", catalog);
   }
 
   /**

@@ -177,8 +177,7 @@ class CliEndToEndTest {
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
-    assertThat(new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow().getHyperParameters()
-        .getLong("train.epochs")).isEqualTo(3);
+    assertThat(storedKeys(jobB).getLong("train.epochs")).isEqualTo(3);
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
         .satisfies(e -> {
           assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1; train.epochs: 2 -> 3");
@@ -228,8 +227,7 @@ class CliEndToEndTest {
         .satisfies(e -> assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1"));
     assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
-    assertThat(new io.epochal.job.JobSpecStore(fs, dir).read().orElseThrow().getHyperParameters()
-        .asMap()).doesNotContainKey("train.device").containsEntry("checkpoint.keep_last", 1L);
+    assertThat(storedKeys(job).asMap()).doesNotContainKey("train.device").containsEntry("checkpoint.keep_last", 1L);
   }
 
   @Test
@@ -264,8 +262,7 @@ class CliEndToEndTest {
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(moved.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
-    io.epochal.params.HyperParameters stored = new io.epochal.job.JobSpecStore(fs, dirB).read().orElseThrow()
-        .getHyperParameters();
+    io.epochal.params.HyperParameters stored = storedKeys(moved);
     assertThat(stored.getString("job.dir")).startsWith("file:").endsWith("/elsewhere/job-b");
     assertThat(stored.getString("data.path")).endsWith("/moved-data");
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
@@ -283,6 +280,13 @@ class CliEndToEndTest {
     CliRun copied = CliRun.of("resume", copy.toString(), "--relocate", "--master", MASTER);
     assertThat(copied.code).as("%s", copied).isEqualTo(ExitCodes.USAGE);
     assertThat(copied.err).contains("still holds it", "this directory is a copy");
+  }
+
+  /** The hyperparameters in the job.json of {@code job}. */
+  private static io.epochal.params.HyperParameters storedKeys(Path job) throws IOException {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    return new io.epochal.job.JobSpecStore(dir.getFileSystem(new Configuration()), dir).read().orElseThrow()
+        .getHyperParameters();
   }
 
   /** {@code tmp/own-data}, generated with {@code rows} rows. */
