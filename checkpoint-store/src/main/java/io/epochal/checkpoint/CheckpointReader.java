@@ -22,6 +22,8 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads and verifies one published checkpoint directory. Damage (missing or truncated files, size
@@ -29,6 +31,16 @@ import org.apache.hadoop.fs.Path;
  * CheckpointCorruptedException}; any other I/O failure is a plain {@link CheckpointException}.
  * Digests are computed while the data is read; the data files (single files and shards) are read in
  * parallel on the store's pool.
+ *
+ * <p>A load may read the data files through a second file system that skips the file system's own
+ * checksums ({@code loadFs}: on HDFS, a client with {@code setVerifyChecksum(false)}, so the DataNode
+ * sends no CRCs and the client checks none). The SHA-256 of every byte still decides whether a file
+ * is intact. When it does not match, or the content does not parse, the file is read once more
+ * through the checksumming file system: a damaged replica then fails its CRC, HDFS reports it to the
+ * NameNode and reads another replica, and the load goes on with the good copy (logged as a warning).
+ * Only a file that is damaged in every replica, or was written wrong, fails the load. This is the
+ * split HBase makes between its own checksums and HDFS's. Manifests, indexes and {@link #verify}
+ * always use the checksumming file system.
  */
 final class CheckpointReader {
 
@@ -39,12 +51,20 @@ final class CheckpointReader {
       CheckpointStore.MODEL_FILE, CheckpointStore.OPTIMIZER_FILE, CheckpointStore.PROBE_FILE};
   private static final int SCAN_BUFFER = 1 << 20;
 
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointReader.class);
+
   private final FileSystem fs;
+  private final FileSystem loadFs;
   private final ExecutorService pool;
   private final TensorAllocator allocator;
 
-  CheckpointReader(FileSystem fs, ExecutorService pool, TensorAllocator allocator) {
+  /**
+   * A reader of {@code fs}; {@code loadFs} is {@code fs} itself or another client of the same file
+   * system that reads data files without its own checksums.
+   */
+  CheckpointReader(FileSystem fs, FileSystem loadFs, ExecutorService pool, TensorAllocator allocator) {
     this.fs = fs;
+    this.loadFs = loadFs;
     this.pool = pool;
     this.allocator = allocator;
   }
@@ -191,13 +211,39 @@ final class CheckpointReader {
     return b.build();
   }
 
+  /**
+   * Loads one data file through {@code loadFs}; if that copy is damaged and {@code loadFs} skips
+   * checksums, loads it again through {@code fs}, whose checksums let HDFS find a good replica.
+   */
   private StateDict loadFile(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
     Path p = new Path(dir, entry.name());
+    try {
+      return loadFile(epoch, p, entry, loadFs);
+    } catch (CheckpointCorruptedException damaged) {
+      if (loadFs == fs) {
+        throw damaged;
+      }
+      StateDict again;
+      try {
+        again = loadFile(epoch, p, entry, fs);
+      } catch (CheckpointException e) {
+        e.addSuppressed(damaged);
+        throw e;
+      }
+      LOG.warn("epoch {}: {} read without the file system's checksums was damaged ({}); read again with "
+          + "them it matches the manifest, so a replica is damaged: HDFS reports a replica that fails its "
+          + "checksum to the NameNode, which replaces it; 'hdfs fsck {} -files -blocks' shows the file's replicas",
+          epoch, p, damaged.getMessage(), Path.getPathWithoutSchemeAndAuthority(p));
+      return again;
+    }
+  }
+
+  private StateDict loadFile(long epoch, Path p, ManifestFile entry, FileSystem from) throws CheckpointException {
     try {
       checkSize(epoch, p, entry);
       SafetensorsFile file;
       String sha256;
-      try (DigestingChannel ch = new DigestingChannel(ReadChannels.open(fs, p), entry.name())) {
+      try (DigestingChannel ch = new DigestingChannel(ReadChannels.open(from, p), entry.name())) {
         file = SafetensorsReader.read(ch, entry.size(), p.toString(), allocator);
         sha256 = ch.sha256Hex();
       }

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * ({@link Builder#optIoThreads}) and written in parallel on another ({@link Builder#optWriteThreads}),
  * each hashed on a third pool of the writers' size while it is written; every file is listed in the
  * manifest with its size and digest. Loaded tensors above {@link Builder#optOffHeapTensorBytes} live
- * off-heap.
+ * off-heap. On HDFS a load reads the data files without HDFS's block checksums, since their SHA-256
+ * covers every byte, and reads a file again with them only when its digest does not match, so HDFS
+ * can find a good replica ({@link CheckpointReader}).
  */
 public final class HadoopCheckpointStore implements CheckpointStore {
 
@@ -46,8 +48,10 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final int DEFAULT_WRITE_THREADS = 8;
   /** Default {@link Builder#optSyncBehindBytes}: 8 MiB. */
   public static final long DEFAULT_SYNC_BEHIND_BYTES = 8L << 20;
+  private static final String HDFS_SCHEME = "hdfs";
 
   private final FileSystem fs;
+  private final FileSystem loadFs;
   private final CheckpointLayout layout;
   private final StoreExecutors executors;
   private final CheckpointReader reader;
@@ -55,14 +59,15 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointPublisher publisher;
   private final StoreOptions.Settings settings;
 
-  private HadoopCheckpointStore(FileSystem fs, FileContext fc, boolean local, Path jobDir,
+  private HadoopCheckpointStore(FileSystem fs, FileSystem loadFs, FileContext fc, boolean local, Path jobDir,
       OutputStreamDecorator decorator, StoreOptions.Settings settings) {
     this.fs = fs;
+    this.loadFs = loadFs;
     this.layout = new CheckpointLayout(jobDir);
     this.executors = new StoreExecutors(settings.ioThreads, settings.writeThreads);
     TensorAllocator allocator = settings.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(settings.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, executors.readers(), allocator);
+    this.reader = new CheckpointReader(fs, loadFs, executors.readers(), allocator);
     this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, fc, local, writer);
@@ -231,7 +236,13 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public void close() throws IOException {
     executors.shutdown();
-    fs.close();
+    try {
+      fs.close();
+    } finally {
+      if (loadFs != fs) {
+        loadFs.close();
+      }
+    }
   }
 
   private void requireExists(long epoch, Path dir) throws CheckpointException {
@@ -351,7 +362,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Opens the store (and its own FileSystem instance, closed by {@link #close()}).
+     * Opens the store and its own FileSystem instances, closed by {@link #close()}: one, and on HDFS a
+     * second that loads data files without HDFS's checksums ({@link CheckpointReader}).
      *
      * @throws IllegalArgumentException if a {@link StoreOptions} key in the configuration is invalid
      *     (named in the message), as for an invalid option set here
@@ -365,6 +377,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       boolean local = uri.getScheme() == null || "file".equals(uri.getScheme());
       StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
       FileSystem fs = null;
+      FileSystem loadFs = null;
       try {
         FileContext fc;
         if (local) {
@@ -376,14 +389,21 @@ public final class HadoopCheckpointStore implements CheckpointStore {
           Configuration tuned = HdfsPacketBuffers.apply(HdfsCloseTuning.apply(c));
           fs = FileSystem.newInstance(uri, tuned);
           fc = FileContext.getFileContext(fs.getUri(), tuned);
+          if (HDFS_SCHEME.equals(fs.getScheme())) {
+            loadFs = FileSystem.newInstance(uri, tuned);
+            loadFs.setVerifyChecksum(false);
+          }
         }
-        return new HadoopCheckpointStore(fs, fc, local, fs.makeQualified(dir), decorator, settings);
+        return new HadoopCheckpointStore(fs, loadFs != null ? loadFs : fs, fc, local, fs.makeQualified(dir),
+            decorator, settings);
       } catch (IOException | RuntimeException e) {
-        if (fs != null) {
-          try {
-            fs.close();
-          } catch (IOException closing) {
-            e.addSuppressed(closing);
+        for (FileSystem opened : new FileSystem[] {fs, loadFs}) {
+          if (opened != null) {
+            try {
+              opened.close();
+            } catch (IOException closing) {
+              e.addSuppressed(closing);
+            }
           }
         }
         if (e instanceof RuntimeException) {

@@ -9,7 +9,7 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.server.datanode.metrics.DataNodeMetrics;
 import org.apache.hadoop.metrics2.lib.MutableCounterLong;
 
-/** A one-datanode HDFS on localhost for tests and benchmarks; close it to shut it down. */
+/** An HDFS (one DataNode unless asked for more) on localhost for tests and benchmarks; close it to shut it down. */
 public final class MiniHdfs implements AutoCloseable {
 
   private final MiniDFSCluster cluster;
@@ -22,6 +22,14 @@ public final class MiniHdfs implements AutoCloseable {
 
   /** Starts a cluster whose data lives under {@code baseDir}, every service bound to 127.0.0.1. */
   public static MiniHdfs start(File baseDir) throws IOException {
+    return start(baseDir, 1);
+  }
+
+  /**
+   * Starts a cluster of {@code dataNodes} DataNodes whose data lives under {@code baseDir}, every
+   * service bound to 127.0.0.1; its clients write one replica unless told otherwise.
+   */
+  public static MiniHdfs start(File baseDir, int dataNodes) throws IOException {
     Configuration conf = new Configuration();
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
@@ -32,7 +40,7 @@ public final class MiniHdfs implements AutoCloseable {
     conf.setBoolean("dfs.permissions.enabled", false);
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.getAbsolutePath());
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, baseDir)
-        .numDataNodes(1)
+        .numDataNodes(dataNodes)
         .format(true)
         .build();
     cluster.waitActive();
@@ -80,6 +88,11 @@ public final class MiniHdfs implements AutoCloseable {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("this Hadoop's DataNodeMetrics has no fsyncCount counter", e);
     }
+  }
+
+  /** The cluster itself, for tests that damage replicas or read the NameNode's state. */
+  MiniDFSCluster cluster() {
+    return cluster;
   }
 
   @Override

@@ -1,0 +1,94 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.DFSTestUtil;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.hadoop.hdfs.protocol.ExtendedBlock;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Loads on a two-DataNode HDFS whose replicas are damaged on disk: the store reads data files
+ * without HDFS's checksums, so these tests prove that a damaged replica neither fails a load that a
+ * good replica can serve nor slips through when it is the only one.
+ */
+class HdfsDamagedReplicaTest {
+
+  @TempDir
+  static Path base;
+
+  private static MiniHdfs hdfs;
+
+  @BeforeAll
+  static void startHdfs() throws IOException {
+    hdfs = MiniHdfs.start(base.resolve("dfs").toFile(), 2);
+  }
+
+  @AfterAll
+  static void stopHdfs() {
+    if (hdfs != null) {
+      hdfs.close();
+    }
+  }
+
+  private static HadoopCheckpointStore store(String job, int replication) throws CheckpointException {
+    Configuration conf = hdfs.conf();
+    conf.setInt("dfs.replication", replication);
+    return HadoopCheckpointStore.builder().setJobDir(hdfs.uri() + "/jobs/" + job).optConfiguration(conf).build();
+  }
+
+  private static ExtendedBlock firstBlock(HadoopCheckpointStore store, String file) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(store.checkpointsDir() + "/epoch-000001/" + file);
+    return DFSTestUtil.getFirstBlock(hdfs.fileSystem(), p);
+  }
+
+  @Test
+  void aDamagedReplicaIsReadAroundAndReportedToTheNameNode() throws Exception {
+    CheckpointContent content = TestCheckpoints.content(1, 1 << 16);
+    try (HadoopCheckpointStore store = store("two-replicas", 2)) {
+      store.commit(content, CommitGuard.NONE);
+      MiniDFSCluster cluster = hdfs.cluster();
+      // one file damaged on each DataNode: whichever the client prefers, one read meets a damaged replica
+      cluster.getMaterializedReplica(0, firstBlock(store, CheckpointStore.MODEL_FILE)).corruptData();
+      cluster.getMaterializedReplica(1, firstBlock(store, CheckpointStore.OPTIMIZER_FILE)).corruptData();
+
+      for (int i = 0; i < 3; i++) {
+        LoadedCheckpoint loaded = store.load(1);
+        assertThat(loaded.model()).isEqualTo(content.model());
+        assertThat(loaded.optimizer()).isEqualTo(content.optimizer());
+      }
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (cluster.getNamesystem().getCorruptReplicaBlocks() == 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(cluster.getNamesystem().getCorruptReplicaBlocks()).isGreaterThanOrEqualTo(1);
+    }
+  }
+
+  @Test
+  void aFileWhoseOnlyReplicaIsDamagedFailsTheLoadOnItsChecksumAfterTheUncheckedReadSawTheDamage() throws Exception {
+    try (HadoopCheckpointStore store = store("one-replica", 1)) {
+      store.commit(TestCheckpoints.content(1, 1 << 16), CommitGuard.NONE);
+      // changes the file's first bytes, its safetensors header
+      assertThat(hdfs.cluster().corruptBlockOnDataNodes(firstBlock(store, CheckpointStore.MODEL_FILE))).isEqualTo(1);
+
+      // the unchecked read got the damaged bytes (no CRC error); the checked one failed on its CRC
+      assertThatThrownBy(() -> store.load(1))
+          .isInstanceOf(CheckpointCorruptedException.class)
+          .hasMessageContaining(CheckpointStore.MODEL_FILE)
+          .hasMessageContaining("ChecksumException")
+          .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+              .isInstanceOf(CheckpointCorruptedException.class)
+              .satisfies(unchecked -> assertThat(unchecked.getMessage())
+                  .contains("is not a valid safetensors file")
+                  .doesNotContain("ChecksumException")));
+    }
+  }
+}

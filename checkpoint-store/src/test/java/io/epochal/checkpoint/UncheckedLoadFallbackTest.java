@@ -1,0 +1,174 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.safetensors.TensorAllocator;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FSInputStream;
+import org.apache.hadoop.fs.FilterFileSystem;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A load that reads data files without the file system's checksums falls back to the checksumming
+ * file system when a file's copy is damaged, and fails only when that copy is damaged too.
+ */
+class UncheckedLoadFallbackTest {
+
+  @TempDir
+  Path dir;
+
+  private final ExecutorService pool = Executors.newFixedThreadPool(2);
+  private RawLocalFileSystem raw;
+  private org.apache.hadoop.fs.Path epochDir;
+  private CheckpointContent content;
+
+  @BeforeEach
+  void commitOneCheckpoint() throws Exception {
+    content = TestCheckpoints.content(1, 4096);
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.open(dir.resolve("job").toUri().toString())) {
+      store.commit(content, CommitGuard.NONE);
+      epochDir = new org.apache.hadoop.fs.Path(store.checkpointsDir(), "epoch-000001");
+    }
+    raw = new RawLocalFileSystem();
+    raw.initialize(URI.create("file:///"), new Configuration());
+  }
+
+  @AfterEach
+  void stop() throws IOException {
+    pool.shutdownNow();
+    raw.close();
+  }
+
+  @Test
+  void aDamagedUncheckedCopyIsReadAgainWithChecksumsAndTheLoadSucceeds() throws Exception {
+    DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
+    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap());
+
+    LoadedCheckpoint loaded = reader.load(1, epochDir);
+
+    assertThat(unchecked.damagedOpens.get()).isEqualTo(1);
+    assertThat(loaded.model()).isEqualTo(content.model());
+    assertThat(loaded.optimizer()).isEqualTo(content.optimizer());
+    assertThat(loaded.probe()).isEqualTo(content.probe());
+  }
+
+  @Test
+  void aDamagedHeaderInTheUncheckedCopyIsReadAgainToo() throws Exception {
+    DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.OPTIMIZER_FILE, 9);
+    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap());
+
+    LoadedCheckpoint loaded = reader.load(1, epochDir);
+
+    assertThat(unchecked.damagedOpens.get()).isEqualTo(1);
+    assertThat(loaded.optimizer()).isEqualTo(content.optimizer());
+  }
+
+  @Test
+  void aFileDamagedInTheCheckedCopyTooFailsTheLoadNamingFileAndDigest() throws Exception {
+    DamagingFileSystem checked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
+    DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
+    CheckpointReader reader = new CheckpointReader(checked, unchecked, pool, TensorAllocator.heap());
+
+    assertThatThrownBy(() -> reader.load(1, epochDir))
+        .isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining(CheckpointStore.MODEL_FILE)
+        .hasMessageContaining("SHA-256")
+        .satisfies(e -> assertThat(e.getSuppressed()).hasSize(1));
+    assertThat(unchecked.damagedOpens.get()).isEqualTo(1);
+    assertThat(checked.damagedOpens.get()).isEqualTo(1);
+  }
+
+  @Test
+  void withoutASeparateUncheckedFileSystemADamagedFileIsReadOnce() throws Exception {
+    DamagingFileSystem only = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
+    CheckpointReader reader = new CheckpointReader(only, only, pool, TensorAllocator.heap());
+
+    assertThatThrownBy(() -> reader.load(1, epochDir))
+        .isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("SHA-256");
+    assertThat(only.damagedOpens.get()).isEqualTo(1);
+  }
+
+  /** Flips one bit of one file as it is read: at {@code offset}, or its last byte if negative. */
+  private static final class DamagingFileSystem extends FilterFileSystem {
+    private final String name;
+    private final long offset;
+    final AtomicInteger damagedOpens = new AtomicInteger();
+
+    DamagingFileSystem(RawLocalFileSystem raw, String name, long offset) {
+      super(raw);
+      this.name = name;
+      this.offset = offset;
+    }
+
+    @Override
+    public FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws IOException {
+      FSDataInputStream in = super.open(f, bufferSize);
+      if (!f.getName().equals(name)) {
+        return in;
+      }
+      damagedOpens.incrementAndGet();
+      long at = offset >= 0 ? offset : getFileStatus(f).getLen() - 1;
+      return new FSDataInputStream(new FlippingStream(in, at));
+    }
+  }
+
+  private static final class FlippingStream extends FSInputStream {
+    private final FSDataInputStream in;
+    private final long at;
+
+    FlippingStream(FSDataInputStream in, long at) {
+      this.in = in;
+      this.at = at;
+    }
+
+    @Override
+    public int read() throws IOException {
+      long pos = in.getPos();
+      int b = in.read();
+      return b >= 0 && pos == at ? (b ^ 0x10) & 0xff : b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      long pos = in.getPos();
+      int n = in.read(b, off, len);
+      if (n > 0 && at >= pos && at < pos + n) {
+        b[off + (int) (at - pos)] ^= 0x10;
+      }
+      return n;
+    }
+
+    @Override
+    public void seek(long pos) throws IOException {
+      in.seek(pos);
+    }
+
+    @Override
+    public long getPos() throws IOException {
+      return in.getPos();
+    }
+
+    @Override
+    public boolean seekToNewSource(long targetPos) {
+      return false;
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
+  }
+}
