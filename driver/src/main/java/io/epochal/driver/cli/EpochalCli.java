@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
-      description = "Spark master (default: spark.master if set, else local[*]), e.g. local[2], "
+      description = "Spark master of the commands that run Spark (train, resume, predict, gen-data; "
+          + "the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
           + "local-cluster[2,1,1024], yarn.")
   String master;
 

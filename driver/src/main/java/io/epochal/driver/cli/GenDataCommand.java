@@ -64,8 +64,9 @@ final class GenDataCommand implements Callable<Integer> {
       description = "parquet, csv or json (default: ${DEFAULT-VALUE}).")
   String format;
 
-  @Option(names = "--layout", defaultValue = "array",
-      description = "array (one 'features' column) or columns (f0, f1, ...) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--layout",
+      description = "array (one 'features' column) or columns (f0, f1, ...) (default: array, columns for csv, "
+          + "which has no array type).")
   String layout;
 
   @Option(names = "--overwrite", description = "Replace existing data at OUT.")
@@ -73,8 +74,16 @@ final class GenDataCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
+    boolean csv = "csv".equals(format);
+    if (layout == null) {
+      layout = csv ? "columns" : "array";
+    }
     if (!layout.equals("array") && !layout.equals("columns")) {
       throw new IllegalArgumentException("--layout '" + layout + "' is not array or columns; use one of those");
+    }
+    if (csv && layout.equals("array")) {
+      throw new IllegalArgumentException("--layout array needs an array column, which csv cannot hold; "
+          + "use --layout columns (the default for csv), or --format parquet or json");
     }
     DataGenerator gen = DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)

@@ -319,6 +319,15 @@ class EpochalCliTest {
   }
 
   @Test
+  void genDataRefusesAnArrayLayoutForCsvBeforeWritingAnything() {
+    Run r = run(null, null, "gen-data", tmp.resolve("csv").toString(), "--format", "csv", "--layout", "array");
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("--layout array needs an array column, which csv cannot hold")
+        .contains("use --layout columns");
+    assertThat(tmp.resolve("csv")).doesNotExist();
+  }
+
+  @Test
   void everySubcommandHasHelp() {
     for (String cmd : List.of("train", "resume", "status", "inspect", "gen-data", "verify")) {
       Run r = run(null, null, cmd, "--help");
