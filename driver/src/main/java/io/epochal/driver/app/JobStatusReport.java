@@ -96,25 +96,23 @@ final class JobStatusReport {
     out.println("job:         " + dir);
     out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
     out.println("lease:       " + s.lease);
-    try (CheckpointStore store = openStore(dir)) {
-      List<CheckpointEntry> entries = store.list();
-      out.println("checkpoints: " + entries.size() + " in " + store.checkpointsDir());
-      out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
-      int damaged = 0;
-      for (CheckpointEntry e : entries) {
-        Optional<CheckpointManifest> m = e.manifest();
-        Optional<String> damage = ResumePlan.visibleDamage(fs, e);
-        damaged += damage.isPresent() ? 1 : 0;
-        out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
-            m.map(x -> Long.toString(x.globalStep())).orElse("-"),
-            m.map(x -> fmt(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
-            damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
-      }
-      if (damaged > 0) {
-        out.println("warning: " + damaged + (damaged == 1 ? " checkpoint is" : " checkpoints are") + " damaged; a "
-            + "resume continues after the newest intact one ('bin/epochal verify " + ShellWords.location(dir)
-            + " --all' also checks every file's SHA-256)");
-      }
+    out.println("checkpoints: " + s.entries.size() + " in " + s.checkpointsDir);
+    out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+    int damaged = 0;
+    for (int i = 0; i < s.entries.size(); i++) {
+      CheckpointEntry e = s.entries.get(i);
+      Optional<CheckpointManifest> m = e.manifest();
+      Optional<String> damage = s.damageOf(fs, i);
+      damaged += damage.isPresent() ? 1 : 0;
+      out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
+          m.map(x -> Long.toString(x.globalStep())).orElse("-"),
+          m.map(x -> fmt(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+          damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
+    }
+    if (damaged > 0) {
+      out.println("warning: " + damaged + (damaged == 1 ? " checkpoint is" : " checkpoints are") + " damaged; a "
+          + "resume continues after the newest intact one ('bin/epochal verify " + ShellWords.location(dir)
+          + " --all' also checks every file's SHA-256)");
     }
   }
 
@@ -134,20 +132,21 @@ final class JobStatusReport {
           + ShellWords.location(dir) + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
     }
     try (CheckpointStore store = openStore(dir)) {
-      List<CheckpointEntry> entries = store.list();
-      for (int i = entries.size() - 1; i >= 0; i--) {
-        Optional<CheckpointManifest> m = entries.get(i).manifest();
-        Optional<String> damage = ResumePlan.visibleDamage(fs, entries.get(i));
-        if (damage.isPresent()) {
-          s.damage.add("epoch " + entries.get(i).epoch() + ": " + damage.get());
-          continue;
-        }
-        if (m.isPresent()) {
-          s.epoch = Long.toString(m.get().epoch());
-          s.loss = fmt(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
-          s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
-          break;
-        }
+      s.checkpointsDir = store.checkpointsDir();
+      s.entries = store.list();
+    }
+    for (int i = s.entries.size() - 1; i >= 0; i--) {
+      Optional<CheckpointManifest> m = s.entries.get(i).manifest();
+      Optional<String> damage = s.damageOf(fs, i);
+      if (damage.isPresent()) {
+        s.damage.add("epoch " + s.entries.get(i).epoch() + ": " + damage.get());
+        continue;
+      }
+      if (m.isPresent()) {
+        s.epoch = Long.toString(m.get().epoch());
+        s.loss = fmt(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
+        s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
+        break;
       }
     }
     return s;
@@ -170,5 +169,20 @@ final class JobStatusReport {
     String lease = "free";
     /** Damaged checkpoints newer than the one summarized, newest first. */
     final List<String> damage = new java.util.ArrayList<>();
+    String checkpointsDir = "";
+    List<CheckpointEntry> entries = List.of();
+    /** Per epoch of {@link #entries} checked so far: what its listing shows damaged. */
+    private final Map<Long, Optional<String>> checked = new java.util.HashMap<>();
+
+    /** What the listing shows damaged in entry {@code i}, checked once. */
+    Optional<String> damageOf(FileSystem fs, int i) throws IOException {
+      CheckpointEntry e = entries.get(i);
+      Optional<String> known = checked.get(e.epoch());
+      if (known == null) {
+        known = ResumePlan.visibleDamage(fs, e);
+        checked.put(e.epoch(), known);
+      }
+      return known;
+    }
   }
 }
