@@ -266,7 +266,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     Path qualified = fs.makeQualified(dir);
     HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
     if (amendment.epochs().isPresent()) {
-      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, conf);
+      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, conf, err);
     }
     Map<String, String> settings = new java.util.TreeMap<>(
         ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
@@ -301,22 +301,36 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   /**
-   * {@code keys} with {@code train.epochs = epochs}, which must be at least the newest epoch
-   * committed in {@code jobDir}: a job can go on after its last epoch, or stop earlier, but not
-   * before what it already trained.
+   * {@code keys} with {@code train.epochs = epochs}, which must be at least the newest epoch whose
+   * checkpoint {@code jobDir} holds intact (as far as its listing shows: a damaged newer one is what
+   * a resume trains again): a job can go on after its last epoch, or stop earlier, but not before
+   * what it already trained.
    */
-  private static HyperParameters withEpochs(HyperParameters keys, int epochs, Path jobDir, Configuration conf)
-      throws IOException {
-    long newest;
+  private static HyperParameters withEpochs(HyperParameters keys, int epochs, Path jobDir, Configuration conf,
+      PrintStream err) throws IOException {
+    long newest = 0;
+    List<String> damaged = new java.util.ArrayList<>();
     try (CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
         .setJobDir(jobDir.toString()).optConfiguration(conf).build()) {
       List<io.epochal.checkpoint.CheckpointEntry> listed = store.list();
-      newest = listed.isEmpty() ? 0 : listed.get(listed.size() - 1).epoch();
+      FileSystem fs = jobDir.getFileSystem(conf);
+      for (int i = listed.size() - 1; i >= 0 && newest == 0; i--) {
+        if (ResumePlan.visibleDamage(fs, listed.get(i)).isPresent()) {
+          damaged.add(Long.toString(listed.get(i).epoch()));
+        } else {
+          newest = listed.get(i).epoch();
+        }
+      }
     }
     if (epochs < newest) {
       throw new ConfigException("--epochs", "--epochs " + epochs + " is fewer than the " + newest + " epochs "
           + jobDir + " already committed; give at least " + newest + " (train.epochs is "
           + keys.getLong(JobKeys.EPOCHS) + ")");
+    }
+    if (!damaged.isEmpty()) {
+      err.println("epochal: warning: " + jobDir + ": the checkpoint" + (damaged.size() == 1 ? "" : "s")
+          + " of epoch " + String.join(", ", damaged) + (damaged.size() == 1 ? " is" : " are") + " damaged; --epochs "
+          + epochs + " counts from epoch " + newest + ", the newest intact one, and the resume trains from there");
     }
     return HyperParameters.builder().putAll(keys).put(JobKeys.EPOCHS, (long) epochs).build();
   }

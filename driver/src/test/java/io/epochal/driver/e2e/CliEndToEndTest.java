@@ -197,6 +197,24 @@ class CliEndToEndTest {
   }
 
   @Test
+  void epochsCountFromTheNewestIntactCheckpointWhenANewerOneIsDamaged() throws Exception {
+    Path job = tmp.resolve("damaged-newest");
+    assertTrained(CliRun.of("train", jobFile("d.properties", job, Map.of("train.epochs", "3")).toString(),
+        "--master", MASTER));
+    Files.delete(job.resolve("checkpoints/epoch-000003/model.safetensors"));
+
+    CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
+
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.err).contains("the checkpoint of epoch 3 is damaged; --epochs 2 counts from epoch 2, the "
+        + "newest intact one");
+    assertThat(storedKeys(job).getLong("train.epochs")).isEqualTo(2);
+    CliRun fewer = CliRun.of("resume", job.toString(), "--epochs", "1", "--master", MASTER);
+    assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
+    assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs");
+  }
+
+  @Test
   void anAmendmentARunRefusesLeavesJobJsonAsItWasAndOneWithNothingToTrainIsRecorded() throws Exception {
     Path fewer = tmp.resolve("fewer-rows");
     assertThat(CliRun.of("gen-data", fewer.toString(), "--rows", "300", "--features", Integer.toString(FEATURES),
