@@ -9,7 +9,6 @@ import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
@@ -254,85 +253,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
-    Configuration conf = options.hadoopConfiguration();
-    Path dir = new Path(jobDir);
-    FileSystem fs = dir.getFileSystem(conf);
-    Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(fs, dir).read();
-    if (stored.isEmpty()) {
-      throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
-          + "Start a job with 'bin/epochal train <job.properties>'");
-    }
-    HyperParameters storedKeys = stored.get().getHyperParameters();
-    Path qualified = fs.makeQualified(dir);
-    HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
-    if (amendment.epochs().isPresent()) {
-      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, conf, err);
-    }
-    Map<String, String> settings = new java.util.TreeMap<>(
-        ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
-    // placement keys are this run's own (not in job.json): from the Spark conf and --set
-    Map<String, String> texts = new java.util.TreeMap<>(ResumeConfCheck.placement(options.effectiveSparkConf()));
-    for (Map.Entry<String, String> set : amendment.settings().entrySet()) {
-      if (JobKeys.isPlacement(set.getKey())) {
-        texts.put(set.getKey(), set.getValue());
-      } else {
-        ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
-        settings.put(set.getKey(), set.getValue());
-      }
-    }
-    texts.putAll(settings);
-    JobSpec spec;
-    if (texts.isEmpty()) {
-      spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
-    } else {
-      spec = JobSpec.fromHyperParameters(keys, texts, "resume", new RegistryModelCatalog());
-      if (!settings.isEmpty()) {
-        keys = spec.toHyperParameters(); // placement keys are not part of it
-      }
-    }
-    try {
-      JobSpecResolver.checkDataPath(spec, conf);
-    } catch (ConfigException e) {
-      throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
-          + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
-          + "--data <its new location>"), e);
-    }
-    return train(spec, keys.equals(storedKeys) ? null : stored.get(), options);
+    PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
+    return train(prepared.spec(), prepared.amendedFrom().orElse(null), options);
   }
 
-  /**
-   * {@code keys} with {@code train.epochs = epochs}, which must be at least the newest epoch whose
-   * checkpoint {@code jobDir} holds intact (as far as its listing shows: a damaged newer one is what
-   * a resume trains again): a job can go on after its last epoch, or stop earlier, but not before
-   * what it already trained.
-   */
-  private static HyperParameters withEpochs(HyperParameters keys, int epochs, Path jobDir, Configuration conf,
-      PrintStream err) throws IOException {
-    long newest = 0;
-    List<String> damaged = new java.util.ArrayList<>();
-    try (CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
-        .setJobDir(jobDir.toString()).optConfiguration(conf).build()) {
-      List<io.epochal.checkpoint.CheckpointEntry> listed = store.list();
-      FileSystem fs = jobDir.getFileSystem(conf);
-      for (int i = listed.size() - 1; i >= 0 && newest == 0; i--) {
-        if (ResumePlan.visibleDamage(fs, listed.get(i)).isPresent()) {
-          damaged.add(Long.toString(listed.get(i).epoch()));
-        } else {
-          newest = listed.get(i).epoch();
-        }
-      }
-    }
-    if (epochs < newest) {
-      throw new ConfigException("--epochs", "--epochs " + epochs + " is fewer than the " + newest + " epochs "
-          + jobDir + " already committed; give at least " + newest + " (train.epochs is "
-          + keys.getLong(JobKeys.EPOCHS) + ")");
-    }
-    if (!damaged.isEmpty()) {
-      err.println("epochal: warning: " + jobDir + ": the checkpoint" + (damaged.size() == 1 ? "" : "s")
-          + " of epoch " + String.join(", ", damaged) + (damaged.size() == 1 ? " is" : " are") + " damaged; --epochs "
-          + epochs + " counts from epoch " + newest + ", the newest intact one, and the resume trains from there");
-    }
-    return HyperParameters.builder().putAll(keys).put(JobKeys.EPOCHS, (long) epochs).build();
+  @Override
+  public int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
+    return new ResumeDryRun(err).print(PreparedResume.of(jobDir, amendment, options, err),
+        options.hadoopConfiguration());
   }
 
   @Override

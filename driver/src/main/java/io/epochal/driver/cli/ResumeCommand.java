@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
         "  epochal resume /jobs/mnist --data hdfs://nn:8020/datasets/mnist   (the job's data was moved there)",
         "  epochal resume /jobs/mnist --epochs 20                      (train on to 20 epochs in all)",
         "  epochal resume /jobs/mnist --set checkpoint.keep_last=2     (keep fewer checkpoints from now on)",
+        "  epochal resume /jobs/mnist --epochs 20 --dry-run            (check and show that, change nothing)",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
         "  epochal resume --all --submit-template \\",
@@ -33,8 +34,9 @@ final class ResumeCommand extends LauncherCommand {
   @Option(names = "--all", description = "URI is a root: resume every resumable job under it.")
   boolean all;
 
-  @Option(names = "--dry-run", description = "With --all: print the plan (job, state, epoch, action, reason); "
-      + "start nothing.")
+  @Option(names = "--dry-run", description = "Check and print what the resume would do, start and write nothing: "
+      + "for one job the epoch it continues after and how job.json would change; with --all the plan (job, "
+      + "state, epoch, action, reason).")
   boolean dryRun;
 
   @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",
@@ -70,14 +72,17 @@ final class ResumeCommand extends LauncherCommand {
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     if (!all) {
-      if (dryRun || submitTemplate != null || parallel != 1) {
-        throw new IllegalArgumentException("--dry-run, --parallel and --submit-template apply to 'resume --all "
-            + "<root>' only; add --all or drop them");
+      if (submitTemplate != null || parallel != 1) {
+        throw new IllegalArgumentException("--parallel and --submit-template apply to 'resume --all <root>' only; "
+            + "add --all or drop them");
       }
       if (epochs != null && epochs < 1) {
         throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
       }
       JobAmendment amendment = new JobAmendment(relocate, data, epochs == null ? 0 : epochs, sets);
+      if (dryRun) {
+        return launcher.resumeDryRun(uri, amendment, options);
+      }
       return amendment.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, amendment, options);
     }
     if (relocate || data != null || epochs != null || !sets.isEmpty()) {

@@ -40,6 +40,17 @@ public interface TrainingLauncher {
   }
 
   /**
+   * For {@code resume <job-dir> --dry-run}: checks everything {@link #resume(URI, JobAmendment,
+   * CliOptions)} checks before it starts Spark and says on standard error what it would do (the
+   * epoch it continues after, how job.json would change, the lease), writing nothing; returns the
+   * exit code the resume would start with ({@link ExitCodes#LEASE_HELD} while a live driver holds
+   * the job).
+   */
+  default int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support resume --dry-run");
+  }
+
+  /**
    * Resumes every job under {@code root} that is not COMPLETED (or is, with its final checkpoint
    * missing or visibly damaged) and whose lease has expired or is free, or with
    * {@link ResumeAllRequest#dryRun()} prints the plan only.

@@ -9,6 +9,7 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.testing.CliRun;
 import io.epochal.job.JobEvent;
+import io.epochal.job.JobLease;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobState;
@@ -168,6 +169,22 @@ class CliEndToEndTest {
         "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
     assertThat(trained.err).contains("resume --set optimizer.lr: a resume changes only retention, retry and lease keys");
+
+    CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
+        "--set", "train.device=cpu", "--dry-run", "--master", MASTER);
+    assertThat(preview.code).as("%s", preview).isZero();
+    assertThat(preview.err).contains("(COMPLETED, newest intact checkpoint: epoch 2)", "trains epoch 3 of 3, after "
+        + "epoch 2", "    checkpoint.keep_last: 10 -> 1", "    train.epochs: 2 -> 3",
+        "this run only: train.device=cpu", "nothing was written");
+    assertThat(storedKeys(jobB).getLong("train.epochs")).as("the dry run writes nothing").isEqualTo(2);
+    org.apache.hadoop.fs.Path leased = new org.apache.hadoop.fs.Path(jobB.toUri());
+    JobLease other = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
+        .optHolder("another-driver").optTtl(java.time.Duration.ofHours(1)).build();
+    other.acquire(9);
+    CliRun whileLeased = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    other.release();
+    assertThat(whileLeased.code).as("%s", whileLeased).isEqualTo(ExitCodes.LEASE_HELD);
+    assertThat(whileLeased.err).contains("another-driver holds the job's lease until", "a resume now would exit 3");
 
     CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--master", MASTER);

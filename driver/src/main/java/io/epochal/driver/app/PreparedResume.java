@@ -1,0 +1,190 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.driver.cli.JobAmendment;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.ShellWords;
+import io.epochal.job.JobSpecStore;
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A resume checked as far as it can be before Spark starts: the stored spec, read from the job
+ * directory, with its amendment ({@code --relocate}, {@code --data}, {@code --epochs}, {@code --set})
+ * and the run's Spark conf applied and validated, and the data path checked. The resume trains
+ * {@link #spec()}; {@code resume --dry-run} prints it. Nothing is written here.
+ */
+final class PreparedResume {
+
+  private final Path jobDir;
+  private final io.epochal.job.JobSpec stored;
+  private final HyperParameters keys;
+  private final JobSpec spec;
+  private final Map<String, String> placement;
+  private final IntactCheckpoints checkpoints;
+
+  private PreparedResume(Path jobDir, io.epochal.job.JobSpec stored, HyperParameters keys, JobSpec spec,
+      Map<String, String> placement, IntactCheckpoints checkpoints) {
+    this.jobDir = jobDir;
+    this.stored = stored;
+    this.keys = keys;
+    this.spec = spec;
+    this.placement = Map.copyOf(placement);
+    this.checkpoints = checkpoints;
+  }
+
+  /**
+   * Reads {@code jobDir}'s job.json and applies {@code amendment} and {@code options}' Spark conf.
+   *
+   * @throws ConfigException naming the key or option when the resume would be refused
+   */
+  static PreparedResume of(URI jobDir, JobAmendment amendment, CliOptions options, PrintStream err)
+      throws IOException {
+    Configuration conf = options.hadoopConfiguration();
+    Path dir = new Path(jobDir);
+    FileSystem fs = dir.getFileSystem(conf);
+    Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(fs, dir).read();
+    if (stored.isEmpty()) {
+      throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
+          + "Start a job with 'bin/epochal train <job.properties>'");
+    }
+    HyperParameters storedKeys = stored.get().getHyperParameters();
+    Path qualified = fs.makeQualified(dir);
+    HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
+    IntactCheckpoints intact = IntactCheckpoints.of(qualified, conf);
+    if (amendment.epochs().isPresent()) {
+      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, intact, err);
+    }
+    Map<String, String> settings = new TreeMap<>(
+        ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
+    // placement keys are this run's own (not in job.json): from the Spark conf and --set
+    Map<String, String> placement = new TreeMap<>(ResumeConfCheck.placement(options.effectiveSparkConf()));
+    for (Map.Entry<String, String> set : amendment.settings().entrySet()) {
+      if (JobKeys.isPlacement(set.getKey())) {
+        placement.put(set.getKey(), set.getValue());
+      } else {
+        ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
+        settings.put(set.getKey(), set.getValue());
+      }
+    }
+    Map<String, String> texts = new TreeMap<>(placement);
+    texts.putAll(settings);
+    JobSpec spec;
+    if (texts.isEmpty()) {
+      spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
+    } else {
+      spec = JobSpec.fromHyperParameters(keys, texts, "resume", new RegistryModelCatalog());
+      if (!settings.isEmpty()) {
+        keys = spec.toHyperParameters(); // placement keys are not part of it
+      }
+    }
+    try {
+      JobSpecResolver.checkDataPath(spec, conf);
+    } catch (ConfigException e) {
+      throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
+          + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
+          + "--data <its new location>"), e);
+    }
+    return new PreparedResume(qualified, stored.get(), keys, spec, placement, intact);
+  }
+
+  /**
+   * {@code keys} with {@code train.epochs = epochs}, which must be at least the newest epoch whose
+   * checkpoint {@code jobDir} holds intact (as far as its listing shows: a damaged newer one is what
+   * a resume trains again): a job can go on after its last epoch, or stop earlier, but not before
+   * what it already trained.
+   */
+  private static HyperParameters withEpochs(HyperParameters keys, int epochs, Path jobDir,
+      IntactCheckpoints intact, PrintStream err) {
+    if (epochs < intact.newest) {
+      throw new ConfigException("--epochs", "--epochs " + epochs + " is fewer than the " + intact.newest
+          + " epochs " + ShellWords.location(jobDir) + " already committed; give at least " + intact.newest + " (train.epochs is "
+          + keys.getLong(JobKeys.EPOCHS) + ")");
+    }
+    if (!intact.damaged.isEmpty()) {
+      err.println("epochal: warning: " + ShellWords.location(jobDir) + ": " + intact.damagedText() + "; --epochs " + epochs
+          + " counts from epoch " + intact.newest + ", the newest intact one, and the resume trains from there");
+    }
+    return HyperParameters.builder().putAll(keys).put(JobKeys.EPOCHS, (long) epochs).build();
+  }
+
+  /** The job directory, qualified. */
+  Path jobDir() {
+    return jobDir;
+  }
+
+  /** The spec the resume trains: the stored one, amended, with this run's placement keys. */
+  JobSpec spec() {
+    return spec;
+  }
+
+  /** The stored spec when the resume changes job.json, else empty. */
+  Optional<io.epochal.job.JobSpec> amendedFrom() {
+    return keys.equals(stored.getHyperParameters()) ? Optional.empty() : Optional.of(stored);
+  }
+
+  /** How job.json would change, one {@code key: old -> new} line each; empty when it stays. */
+  List<String> changes() {
+    return stored.getHyperParameters().diff(keys);
+  }
+
+  /** The placement keys this run sets (never stored). */
+  Map<String, String> placement() {
+    return placement;
+  }
+
+  /** The job's checkpoints as its listing shows them. */
+  IntactCheckpoints checkpoints() {
+    return checkpoints;
+  }
+
+  /** The newest checkpoint whose listing shows it intact, and the damaged ones after it. */
+  static final class IntactCheckpoints {
+    final long newest;
+    final List<Long> damaged;
+
+    private IntactCheckpoints(long newest, List<Long> damaged) {
+      this.newest = newest;
+      this.damaged = List.copyOf(damaged);
+    }
+
+    static IntactCheckpoints of(Path jobDir, Configuration conf) throws IOException {
+      List<CheckpointEntry> listed;
+      try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
+          .optConfiguration(conf).build()) {
+        listed = store.list();
+      }
+      FileSystem fs = jobDir.getFileSystem(conf);
+      List<Long> damaged = new ArrayList<>();
+      for (int i = listed.size() - 1; i >= 0; i--) {
+        if (ResumePlan.visibleDamage(fs, listed.get(i)).isEmpty()) {
+          return new IntactCheckpoints(listed.get(i).epoch(), damaged);
+        }
+        damaged.add(listed.get(i).epoch());
+      }
+      return new IntactCheckpoints(0, damaged);
+    }
+
+    String damagedText() {
+      List<String> epochs = damaged.stream().map(String::valueOf).toList();
+      return "the checkpoint" + (epochs.size() == 1 ? "" : "s") + " of epoch " + String.join(", ", epochs)
+          + (epochs.size() == 1 ? " is" : " are") + " damaged";
+    }
+  }
+}
