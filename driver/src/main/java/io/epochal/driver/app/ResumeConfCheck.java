@@ -30,6 +30,23 @@ final class ResumeConfCheck {
    */
   static Map<String, String> check(Map<String, String> sparkConf, HyperParameters stored, String jobDir,
       org.apache.hadoop.conf.Configuration conf) {
+    Comparison c = compare(sparkConf, stored, conf);
+    if (!c.refused().isEmpty()) {
+      throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
+          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  "
+          + String.join(";\n  ", c.refused()) + ".\nRemove them to resume the job as it is, or start a new job "
+          + "directory to train with them (only retention, retry and lease keys may change on a resume)");
+    }
+    return c.amended();
+  }
+
+  /**
+   * How the {@code spark.epochal.*} entries of {@code sparkConf} differ from {@code stored}, placement
+   * keys aside: retention, retry and lease keys by key ({@link Comparison#amended()}), every other
+   * key as a {@code key: stored -> given} line ({@link Comparison#refused()}).
+   */
+  static Comparison compare(Map<String, String> sparkConf, HyperParameters stored,
+      org.apache.hadoop.conf.Configuration conf) {
     Map<String, String> given = new TreeMap<>();
     sparkConf.forEach((k, v) -> {
       if (k.startsWith(JobKeys.SPARK_CONF_PREFIX)) {
@@ -52,13 +69,15 @@ final class ResumeConfCheck {
         }
       }
     });
-    if (!diff.isEmpty()) {
-      throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
-          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  " + String.join(";\n  ", diff)
-          + ".\nRemove them to resume the job as it is, or start a new job directory to train with them (only "
-          + "retention, retry and lease keys may change on a resume)");
+    return new Comparison(operational, diff);
+  }
+
+  /** What {@link #compare} found: the keys that amend the job, and the differences that refuse it. */
+  record Comparison(Map<String, String> amended, List<String> refused) {
+    Comparison {
+      amended = java.util.Collections.unmodifiableMap(new TreeMap<>(amended));
+      refused = List.copyOf(refused);
     }
-    return operational;
   }
 
   /** The {@code spark.epochal.*} entries of placement keys: this run's own, never compared. */

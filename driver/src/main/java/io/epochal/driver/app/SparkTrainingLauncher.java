@@ -240,10 +240,40 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     plan.print(out);
     if (request.dryRun()) {
+      printConfEffects(plan, options);
       out.println("dry run: nothing started (" + plan.toResume().size() + " to resume)");
       return ExitCodes.OK;
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
+  }
+
+  /**
+   * For the jobs {@code plan} resumes, what the command's {@code spark.epochal.*} entries do to
+   * each, as its resume would: placement keys apply to every run, a differing retention, retry or
+   * lease key amends a job's job.json, and any other differing key refuses its resume.
+   */
+  private void printConfEffects(ResumePlan plan, CliOptions options) throws IOException {
+    Map<String, String> sparkConf = options.effectiveSparkConf();
+    Configuration conf = options.hadoopConfiguration();
+    ResumeConfCheck.placement(sparkConf).forEach((k, v) -> out.println("every resumed run: " + k + "=" + v
+        + " (spark.epochal." + k + "; this run's own, not stored)"));
+    for (ResumePlan.Entry e : plan.toResume()) {
+      Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(e.jobDir().getFileSystem(conf), e.jobDir()).read();
+      if (stored.isEmpty()) {
+        continue;
+      }
+      HyperParameters keys = stored.get().getHyperParameters();
+      ResumeConfCheck.Comparison c = ResumeConfCheck.compare(sparkConf, keys, conf);
+      if (!c.refused().isEmpty()) {
+        out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
+            + "job.json (job -> given): " + String.join("; ", c.refused()));
+      } else if (!c.amended().isEmpty()) {
+        List<String> changes = new java.util.ArrayList<>();
+        c.amended().forEach((k, v) -> changes.add(k + ": " + Optional.ofNullable(keys.asMap().get(k))
+            .map(Object::toString).orElse("(not set)") + " -> " + v));
+        out.println(e.name() + ": its job.json changes (spark.epochal.*): " + String.join("; ", changes));
+      }
+    }
   }
 
   @Override

@@ -99,6 +99,25 @@ class ResumeAllTest {
   }
 
   @Test
+  void dryRunSaysWhatTheCommandsJobKeysDoToEachJobItResumes() throws Exception {
+    org.apache.hadoop.fs.Path failed = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
+    new JobSpecStore(fs, failed).amend(new JobSpecStore(fs, failed).read().orElseThrow(), JobSpec.of("d-failed",
+        "d-failed", HyperParameters.builder().put("job.name", "d-failed").put("optimizer.lr", 0.1).build()));
+
+    String[] r = cli("--conf", "spark.epochal.checkpoint.keep_last=2", "--conf", "spark.epochal.optimizer.lr=0.1",
+        "--conf", "spark.epochal.train.device=cpu", "resume", "--all", "--dry-run", root.toString());
+
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("every resumed run: train.device=cpu (spark.epochal.train.device; this run's own, "
+        + "not stored)");
+    assertThat(r[1]).contains("c-expired: its resume would be refused: these spark.epochal.* entries differ from "
+        + "its job.json (job -> given): optimizer.lr: (not set) -> 0.1");
+    assertThat(r[1]).contains("d-failed: its job.json changes (spark.epochal.*): checkpoint.keep_last: (not set) "
+        + "-> 2");
+    assertThat(r[1]).doesNotContain("a-completed:").doesNotContain("b-leased:");
+  }
+
+  @Test
   void jobsNestedUnderTheRootAreFoundByTheirPathButNotTooDeepHiddenOrInsideAJob() throws Exception {
     job("team/e-nested", JobState.FAILED, null);
     job("not-a-job/x/y/f-deep", JobState.FAILED, null);
