@@ -7,8 +7,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One published checkpoint directory as {@link CheckpointStore#list()} sees it: epoch, path, and
- * the manifest if it parses (else why not). Files are not verified here.
+ * One checkpoint directory as {@link CheckpointStore#list()} (or {@link
+ * CheckpointStore#listMovedAside()}) sees it: epoch, path, and the manifest if it parses (else why
+ * not). Files are not verified here.
  */
 public final class CheckpointEntry {
 
@@ -35,6 +36,11 @@ public final class CheckpointEntry {
   /** The checkpoint directory. */
   public String path() {
     return path;
+  }
+
+  /** Whether this is a damaged checkpoint moved aside ({@code _damaged-epoch-NNNNNN-<millis>}). */
+  public boolean isMovedAside() {
+    return CheckpointLayout.parseMovedAside(new org.apache.hadoop.fs.Path(path).getName()).isPresent();
   }
 
   /** The manifest, if it parses. */

@@ -13,14 +13,17 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN} and {@code _tmp-epoch-NNNNNN-<uuid>},
- * and the listing of that directory.
+ * Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN}, {@code _tmp-epoch-NNNNNN-<uuid>}
+ * and {@code _damaged-epoch-NNNNNN-<millis>} (a damaged checkpoint moved aside), and the listing of
+ * that directory.
  */
 final class CheckpointLayout {
 
   static final String CHECKPOINTS = "checkpoints";
   static final String TMP_PREFIX = "_tmp-";
+  static final String MOVED_ASIDE_PREFIX = "_damaged-";
   private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
+  private static final Pattern MOVED_ASIDE_DIR = Pattern.compile("_damaged-epoch-(\\d{6,})-(\\d+)");
 
   private final Path checkpointsDir;
 
@@ -57,6 +60,25 @@ final class CheckpointLayout {
     }
   }
 
+  /** Where the checkpoint of {@code epoch} goes when it is moved aside at {@code millis}. */
+  Path movedAsideDir(long epoch, long millis) {
+    return new Path(checkpointsDir, MOVED_ASIDE_PREFIX + epochName(epoch) + "-" + millis);
+  }
+
+  /** The epoch of a moved-aside directory name ({@code _damaged-epoch-NNNNNN-<millis>}), or empty. */
+  static OptionalLong parseMovedAside(String name) {
+    Matcher m = MOVED_ASIDE_DIR.matcher(name);
+    if (!m.matches()) {
+      return OptionalLong.empty();
+    }
+    try {
+      Long.parseLong(m.group(2));
+      return OptionalLong.of(Long.parseLong(m.group(1)));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+
   static boolean isTemp(String name) {
     return name.startsWith(TMP_PREFIX);
   }
@@ -71,6 +93,17 @@ final class CheckpointLayout {
       throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, checkpointsDir.toString(),
           "checkpoints cannot be listed: " + e, e);
     }
+  }
+
+  /** The moved-aside directories in {@code fs}, by epoch, then by the time they were moved. */
+  java.util.List<Path> movedAside(FileSystem fs) throws CheckpointException {
+    return Arrays.stream(list(fs))
+        .filter(FileStatus::isDirectory)
+        .map(FileStatus::getPath)
+        .filter(p -> parseMovedAside(p.getName()).isPresent())
+        .sorted(java.util.Comparator.comparingLong((Path p) -> parseMovedAside(p.getName()).getAsLong())
+            .thenComparing(p -> p.getName().length()).thenComparing(Path::getName))
+        .toList();
   }
 
   /** The epochs of the published checkpoint directories in {@code fs}, ascending. */

@@ -54,6 +54,33 @@ public interface CheckpointStore extends Closeable {
   /** Checks the manifest and every file's size and digest of {@code epoch}, without loading. */
   VerificationReport verify(long epoch) throws CheckpointException;
 
+  /**
+   * Moves the checkpoint of {@code epoch} aside to {@code _damaged-epoch-NNNNNN-<millis>}: it stops
+   * being a checkpoint ({@link #list()}, {@link #latest()} and retention no longer see it, and the
+   * epoch can be committed again) but stays for inspection ({@link #listMovedAside()}).
+   *
+   * @return the entry of the moved directory
+   * @throws CheckpointException if there is no such checkpoint or it cannot be moved
+   */
+  CheckpointEntry moveAside(long epoch) throws CheckpointException;
+
+  /** Every checkpoint moved aside, by epoch and then by when it was moved, with its manifest if it parses. */
+  List<CheckpointEntry> listMovedAside() throws CheckpointException;
+
+  /**
+   * Loads an entry of {@link #list()} or {@link #listMovedAside()}, as {@link #load(long)} does.
+   *
+   * @throws IllegalArgumentException if the entry is not a directory of this store
+   */
+  LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException;
+
+  /**
+   * Verifies an entry of {@link #list()} or {@link #listMovedAside()}, as {@link #verify(long)} does.
+   *
+   * @throws IllegalArgumentException if the entry is not a directory of this store
+   */
+  VerificationReport verify(CheckpointEntry entry) throws CheckpointException;
+
   /** {@link #verify} for every published checkpoint, oldest first. */
   List<VerificationReport> verifyAll() throws CheckpointException;
 

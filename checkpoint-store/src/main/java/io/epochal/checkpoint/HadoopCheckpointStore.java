@@ -164,12 +164,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public List<CheckpointEntry> list() throws CheckpointException {
     List<CheckpointEntry> out = new ArrayList<>();
     for (long e : layout.epochs(fs)) {
-      Path dir = layout.epochDir(e);
-      try {
-        out.add(new CheckpointEntry(e, dir.toString(), reader.readManifest(e, dir), null));
-      } catch (CheckpointCorruptedException ex) {
-        out.add(new CheckpointEntry(e, dir.toString(), null, ex.getMessage()));
-      }
+      out.add(entry(e, layout.epochDir(e)));
     }
     return out;
   }
@@ -186,6 +181,68 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
     return reader.verify(epoch, dir);
+  }
+
+  @Override
+  public CheckpointEntry moveAside(long epoch) throws CheckpointException {
+    Path dir = layout.epochDir(epoch);
+    requireExists(epoch, dir);
+    Path to = layout.movedAsideDir(epoch, System.currentTimeMillis());
+    try {
+      if (!fs.rename(dir, to)) {
+        throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to
+            + ": the file system's rename returned false (does " + to.getName() + " exist?)");
+      }
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to + ": " + e, e);
+    }
+    LOG.info("moved checkpoint of epoch {} aside to {}", epoch, to);
+    return entry(epoch, to);
+  }
+
+  @Override
+  public List<CheckpointEntry> listMovedAside() throws CheckpointException {
+    List<CheckpointEntry> out = new ArrayList<>();
+    for (Path dir : layout.movedAside(fs)) {
+      out.add(entry(CheckpointLayout.parseMovedAside(dir.getName()).getAsLong(), dir));
+    }
+    return out;
+  }
+
+  private CheckpointEntry entry(long epoch, Path dir) throws CheckpointException {
+    try {
+      return new CheckpointEntry(epoch, dir.toString(), reader.readManifest(epoch, dir), null);
+    } catch (CheckpointCorruptedException ex) {
+      return new CheckpointEntry(epoch, dir.toString(), null, ex.getMessage());
+    }
+  }
+
+  @Override
+  public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
+    Path dir = own(entry);
+    requireExists(entry.epoch(), dir);
+    return reader.load(entry.epoch(), dir);
+  }
+
+  @Override
+  public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
+    Path dir = own(entry);
+    requireExists(entry.epoch(), dir);
+    return reader.verify(entry.epoch(), dir);
+  }
+
+  /** The directory of {@code entry}, which must be a checkpoint or moved-aside directory of this store. */
+  private Path own(CheckpointEntry entry) {
+    Path dir = new Path(entry.path());
+    String name = dir.getName();
+    long epoch = entry.epoch();
+    boolean named = CheckpointLayout.parseEpoch(name).orElse(-1) == epoch
+        || CheckpointLayout.parseMovedAside(name).orElse(-1) == epoch;
+    checkArgument(named && fs.makeQualified(dir).getParent().equals(fs.makeQualified(layout.checkpointsDir())),
+        "%s is not a checkpoint directory of epoch %s in %s", entry.path(), epoch, layout.checkpointsDir());
+    return dir;
   }
 
   @Override

@@ -371,6 +371,52 @@ abstract class AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aCheckpointMovedAsideIsNoLongerACheckpointButStaysToBeVerifiedAndItsEpochCanBeCommittedAgain()
+      throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    damage(Damage.FLIPPED_BYTE, new Path(checkpoints(), "epoch-000002"));
+
+    CheckpointEntry moved = store.moveAside(2);
+
+    assertThat(new Path(moved.path()).getName()).matches("_damaged-epoch-000002-\\d+");
+    assertThat(moved.isMovedAside()).isTrue();
+    assertThat(moved.manifest().orElseThrow().epoch()).isEqualTo(2);
+    assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
+    assertThat(store.list().get(0).isMovedAside()).isFalse();
+    assertThat(store.latest().skipped()).isEmpty();
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(store.listMovedAside()).containsExactly(moved);
+    VerificationReport report = store.verify(moved);
+    assertThat(report.ok()).isFalse();
+    assertThat(String.join("\n", report.problems())).contains(Damage.FLIPPED_BYTE.reason1);
+    assertThatThrownBy(() -> store.load(moved)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining(Damage.FLIPPED_BYTE.reason1);
+    assertThat(store.verify(store.list().get(0)).ok()).isTrue();
+    assertThat(store.load(store.list().get(0)).model()).isEqualTo(TestCheckpoints.content(1).model());
+
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
+    assertThat(store.listMovedAside()).containsExactly(moved);
+    assertThatThrownBy(() -> store.moveAside(3)).isInstanceOf(CheckpointException.class)
+        .hasMessageContaining("no checkpoint of this epoch exists");
+  }
+
+  @Test
+  void anEntryOfAnotherDirectoryIsRefused() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    CheckpointEntry own = store.list().get(0);
+    CheckpointEntry elsewhere = new CheckpointEntry(1, new Path(new Path(own.path()).getParent().getParent(),
+        "epoch-000001").toString(), own.manifest().orElseThrow(), null);
+    CheckpointEntry misnamed = new CheckpointEntry(2, own.path(), own.manifest().orElseThrow(), null);
+
+    assertThatThrownBy(() -> store.verify(elsewhere)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not a checkpoint directory of epoch 1 in");
+    assertThatThrownBy(() -> store.load(misnamed)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is not a checkpoint directory of epoch 2");
+  }
+
+  @Test
   void listReportsAnUnparseableManifestWithoutFailing() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     store.commit(TestCheckpoints.content(2), CommitGuard.NONE);

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 
 /**
  * {@code epochal inspect} (the manifest and a tensor table of one checkpoint) and
@@ -54,13 +55,14 @@ final class CheckpointInspector {
   int inspect(URI target) throws IOException {
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     try (CheckpointStore store = t.open(conf)) {
-      if (t.isCheckpoint()) {
-        List<CheckpointEntry> entries = store.list();
-        if (entries.stream().noneMatch(x -> x.epoch() == t.epoch())) {
-          err.println("epochal: " + t.jobDir() + " has no checkpoint of epoch " + t.epoch() + " (" + t + "); "
-              + (entries.isEmpty() ? "it has no checkpoint yet" : "its checkpoints are of " + epochs(entries)));
-          return ExitCodes.USAGE;
-        }
+      if (t.isCheckpoint() && t.entry(store).isEmpty()) {
+        List<CheckpointEntry> entries = t.isMovedAside() ? store.listMovedAside() : store.list();
+        String what = t.isMovedAside() ? "checkpoint moved aside named " + new Path(t.toString()).getName()
+            : "checkpoint of epoch " + t.epoch() + " (" + t + ")";
+        err.println("epochal: " + t.jobDir() + " has no " + what + "; " + (entries.isEmpty()
+            ? (t.isMovedAside() ? "no checkpoint of it was moved aside" : "it has no checkpoint yet")
+            : (t.isMovedAside() ? "moved aside: " + names(entries) : "its checkpoints are of " + epochs(entries))));
+        return ExitCodes.USAGE;
       }
       Optional<LoadedCheckpoint> loaded;
       try {
@@ -81,6 +83,10 @@ final class CheckpointInspector {
       table("model.safetensors", c.model());
       table("optimizer.safetensors", c.optimizer());
       table("probe.safetensors", c.probe());
+      if (t.isMovedAside()) {
+        err.println("epochal: note: a resume moved " + t + " aside as damaged, and its files verify now; it stays "
+            + "out of the job's checkpoints (a resume never reads it)");
+      }
       return ExitCodes.OK;
     }
   }
@@ -91,18 +97,19 @@ final class CheckpointInspector {
    */
   private int inspectDamaged(CheckpointStore store, CheckpointTarget t, CheckpointCorruptedException e)
       throws IOException {
-    Optional<CheckpointManifest> manifest = store.list().stream().filter(x -> x.epoch() == t.epoch())
-        .findFirst().flatMap(CheckpointEntry::manifest);
+    Optional<CheckpointEntry> entry = t.entry(store);
+    Optional<CheckpointManifest> manifest = entry.flatMap(CheckpointEntry::manifest);
     if (manifest.isPresent()) {
       printManifest(t.toString(), manifest.get());
-      out.println("status:       DAMAGED");
-      for (String problem : store.verify(t.epoch()).problems()) {
+      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : ""));
+      for (String problem : store.verify(entry.get()).problems()) {
         out.println("  " + problem);
       }
       out.println("tensors:      not shown: the files do not match the manifest");
     } else {
       out.println("checkpoint:   " + t);
-      out.println("status:       DAMAGED: " + e.getMessage());
+      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : "") + ": "
+          + e.getMessage());
     }
     LatestCheckpoint latest = store.latest();
     String instead = latest.checkpoint()
@@ -111,6 +118,11 @@ final class CheckpointInspector {
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
     return ExitCodes.FAILED;
+  }
+
+  /** The directory names of {@code entries}. */
+  private static String names(List<CheckpointEntry> entries) {
+    return entries.stream().map(x -> new Path(x.path()).getName()).collect(Collectors.joining(", "));
   }
 
   /** "epochs 1, 2, 3" or, for many, "epochs 1, 2, 3, ..., 98, 99, 100 (100 checkpoints)". */
@@ -182,14 +194,19 @@ final class CheckpointInspector {
     CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
         EngineCompatibility.currentVersions());
     Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
+    List<CheckpointEntry> movedAside = List.of();
     try (CheckpointStore store = t.open(conf)) {
+      if (!t.isCheckpoint()) {
+        movedAside = store.listMovedAside();
+      }
       List<CheckpointEntry> entries = store.list();
       List<CheckpointEntry> chosen = new ArrayList<>();
       if (t.isCheckpoint()) {
-        entries.stream().filter(e -> e.epoch() == t.epoch()).forEach(chosen::add);
+        t.entry(store).ifPresent(chosen::add);
         if (chosen.isEmpty()) {
-          chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no published checkpoint directory "
-              + t + " (listed: " + entries.size() + ")"));
+          chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no " + (t.isMovedAside()
+              ? "moved-aside" : "published") + " checkpoint directory " + t + " (listed: " + (t.isMovedAside()
+              ? store.listMovedAside().size() : entries.size()) + ")"));
         }
       } else if (all) {
         chosen.addAll(entries);
@@ -213,8 +230,12 @@ final class CheckpointInspector {
     if (json) {
       out.println(toJson(target, ok, results));
     } else {
-      results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + name(e.epoch()) + "  "
+      results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName() + "  "
           + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
+      if (!movedAside.isEmpty()) {
+        out.println("not checked: " + movedAside.size() + " damaged checkpoint" + (movedAside.size() == 1 ? "" : "s")
+            + " a resume moved aside and never reads (verify one by its path): " + names(movedAside));
+      }
       out.println(ok ? "all checks passed" : "verification FAILED");
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
@@ -230,6 +251,9 @@ final class CheckpointInspector {
       ObjectNode c = checkpoints.addObject();
       c.put("epoch", e.epoch());
       c.put("path", e.path());
+      if (e.isMovedAside()) {
+        c.put("moved_aside", true);
+      }
       c.put("ok", lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL));
       ArrayNode checks = c.putArray("checks");
       for (CheckLine l : lines) {
@@ -248,7 +272,4 @@ final class CheckpointInspector {
     return root.toString();
   }
 
-  private static String name(long epoch) {
-    return String.format("epoch-%06d", epoch);
-  }
 }

@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
@@ -19,19 +20,23 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * What a command's location names: one checkpoint ({@code <job-dir>/checkpoints/epoch-NNNNNN}) or
- * a job directory (then {@link #epoch()} is -1 and the command picks the newest or all).
+ * What a command's location names: one checkpoint ({@code <job-dir>/checkpoints/epoch-NNNNNN}), a
+ * damaged checkpoint a resume moved aside ({@code <job-dir>/checkpoints/_damaged-epoch-NNNNNN-<millis>}),
+ * or a job directory (then {@link #epoch()} is -1 and the command picks the newest or all).
  */
 final class CheckpointTarget {
 
   private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
+  private static final Pattern MOVED_ASIDE_DIR = Pattern.compile("_damaged-epoch-(\\d{6,})-\\d+");
 
   private final Path jobDir;
   private final long epoch;
+  private final String movedAside;
 
-  private CheckpointTarget(Path jobDir, long epoch) {
+  private CheckpointTarget(Path jobDir, long epoch, String movedAside) {
     this.jobDir = jobDir;
     this.epoch = epoch;
+    this.movedAside = movedAside;
   }
 
   /**
@@ -43,7 +48,11 @@ final class CheckpointTarget {
     Path p = new Path(uri);
     Matcher matcher = EPOCH_DIR.matcher(p.getName());
     if (matcher.matches() && p.getParent() != null && p.getParent().getParent() != null) {
-      return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)));
+      return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)), null);
+    }
+    Matcher aside = MOVED_ASIDE_DIR.matcher(p.getName());
+    if (aside.matches() && p.getParent() != null && p.getParent().getParent() != null) {
+      return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(aside.group(1)), p.getName());
     }
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {
@@ -52,9 +61,10 @@ final class CheckpointTarget {
     }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
       throw new ConfigException("checkpoint", uri + " is neither a checkpoint directory "
-          + "(.../checkpoints/epoch-NNNNNN) nor a job directory; give one of those");
+          + "(.../checkpoints/epoch-NNNNNN or a damaged one moved aside, .../checkpoints/_damaged-epoch-NNNNNN-<millis>) "
+          + "nor a job directory; give one of those");
     }
-    return new CheckpointTarget(p, -1);
+    return new CheckpointTarget(p, -1, null);
   }
 
   /** The job directory. */
@@ -67,9 +77,26 @@ final class CheckpointTarget {
     return epoch;
   }
 
-  /** Whether a single checkpoint was named. */
+  /** Whether a single checkpoint was named (published or moved aside). */
   boolean isCheckpoint() {
     return epoch >= 0;
+  }
+
+  /** Whether a checkpoint moved aside as damaged was named. */
+  boolean isMovedAside() {
+    return movedAside != null;
+  }
+
+  /**
+   * The named checkpoint's entry in {@code store}: a published one of {@link #epoch()}, or the
+   * moved-aside directory named; empty if there is none (or a job directory was named).
+   */
+  Optional<CheckpointEntry> entry(CheckpointStore store) throws CheckpointException {
+    if (movedAside != null) {
+      return store.listMovedAside().stream().filter(e -> new Path(e.path()).getName().equals(movedAside))
+          .findFirst();
+    }
+    return epoch < 0 ? Optional.empty() : store.list().stream().filter(e -> e.epoch() == epoch).findFirst();
   }
 
   /** The store of the job directory; the caller closes it. */
@@ -83,6 +110,10 @@ final class CheckpointTarget {
    * skipped. Empty when the job directory has no usable checkpoint.
    */
   Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
+    if (movedAside != null) {
+      Optional<CheckpointEntry> e = entry(store);
+      return e.isPresent() ? Optional.of(store.load(e.get())) : Optional.empty();
+    }
     if (epoch >= 0) {
       return Optional.of(store.load(epoch));
     }
@@ -95,6 +126,9 @@ final class CheckpointTarget {
 
   @Override
   public String toString() {
+    if (movedAside != null) {
+      return jobDir + "/checkpoints/" + movedAside;
+    }
     return epoch >= 0 ? String.format("%s/checkpoints/epoch-%06d", jobDir, epoch) : jobDir.toString();
   }
 }

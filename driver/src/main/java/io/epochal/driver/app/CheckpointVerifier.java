@@ -64,14 +64,14 @@ final class CheckpointVerifier {
     lines.add(CheckLine.pass("manifest parses"));
     lines.add(CheckLine.pass("format version " + m.formatVersion() + " supported (this build reads up to "
         + CheckpointManifest.FORMAT_VERSION + ")"));
-    VerificationReport report = store.verify(entry.epoch());
+    VerificationReport report = store.verify(entry);
     if (!report.ok()) {
       lines.add(CheckLine.fail("every file's size and SHA-256 match the manifest", String.join("; ",
           report.problems())));
       return;
     }
     lines.add(CheckLine.pass("every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
-    LoadedCheckpoint c = store.load(entry.epoch());
+    LoadedCheckpoint c = store.load(entry);
     lines.add(CheckLine.pass("safetensors structure of model, optimizer and probe files"));
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {

@@ -114,6 +114,14 @@ final class JobStatusReport {
           + "resume continues after the newest intact one ('bin/epochal verify " + ShellWords.location(dir)
           + " --all' also checks every file's SHA-256)");
     }
+    if (!s.movedAside.isEmpty()) {
+      out.println("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? "" : "s")
+          + " a resume set aside, kept for inspection and never read ('bin/epochal inspect <path>' or 'verify "
+          + "<path>' says what is wrong):");
+      for (CheckpointEntry e : s.movedAside) {
+        out.println("  " + ShellWords.location(new Path(e.path())));
+      }
+    }
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {
@@ -134,6 +142,7 @@ final class JobStatusReport {
     try (CheckpointStore store = openStore(dir)) {
       s.checkpointsDir = store.checkpointsDir();
       s.entries = store.list();
+      s.movedAside = store.listMovedAside();
     }
     for (int i = s.entries.size() - 1; i >= 0; i--) {
       Optional<CheckpointManifest> m = s.entries.get(i).manifest();
@@ -171,6 +180,7 @@ final class JobStatusReport {
     final List<String> damage = new java.util.ArrayList<>();
     String checkpointsDir = "";
     List<CheckpointEntry> entries = List.of();
+    List<CheckpointEntry> movedAside = List.of();
     /** Per epoch of {@link #entries} checked so far: what its listing shows damaged. */
     private final Map<Long, Optional<String>> checked = new java.util.HashMap<>();
 

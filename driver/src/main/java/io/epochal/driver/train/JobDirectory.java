@@ -351,24 +351,24 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Moves a damaged checkpoint aside to {@code checkpoints/_damaged-epoch-NNNNNN-<millis>} (kept for
-   * inspection, never read as a checkpoint) so that its epoch can be committed again.
+   * Moves a damaged checkpoint aside ({@link CheckpointStore#moveAside}: to {@code
+   * checkpoints/_damaged-epoch-NNNNNN-<millis>}, kept for inspection, never read as a checkpoint) so
+   * that its epoch can be committed again.
    */
   void quarantine(CheckpointProblem damaged, int epochResumed) throws TrainingException {
     Path from = new Path(damaged.path());
-    Path to = new Path(from.getParent(), String.format("_damaged-epoch-%06d-%d", damaged.epoch(),
-        System.currentTimeMillis()));
     try {
-      if (fs.exists(from) && !fs.rename(from, to)) {
-        throw new IOException("rename returned false");
+      if (!fs.exists(from)) {
+        return; // gone since it was found damaged: nothing to move
       }
+      Path to = new Path(store.moveAside(damaged.epoch()).path());
       listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + damaged.reason()
           + "); epoch " + damaged.epoch() + " is trained again from epoch " + epochResumed);
       event(JobEventType.FAILURE, damaged.epoch(), 0, "damaged checkpoint " + from + " moved to " + to + ": "
           + damaged.reason());
     } catch (IOException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) damaged.epoch(), 0,
-          "cannot move damaged checkpoint " + from + " aside to " + to + ": " + e.getMessage(), e);
+          "cannot move damaged checkpoint " + from + " aside: " + e.getMessage(), e);
     }
   }
 

@@ -231,6 +231,40 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aCheckpointMovedAsideIsListedByStatusAndVerifiedAndInspectedByItsPath() throws Exception {
+    flipLastByte(checkpoint.resolve("model.safetensors"));
+    Path aside = job.resolve("checkpoints/_damaged-epoch-000001-1700000000000");
+    Files.move(checkpoint, aside);
+
+    assertThat(run("status", job.toString())).as(out + err).isZero();
+    assertThat(out).contains("moved aside: 1 damaged checkpoint", "_damaged-epoch-000001-1700000000000");
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("has no checkpoint to verify");
+    assertThat(run("verify", "--all", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(run("verify", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL _damaged-epoch-000001-1700000000000  every file's size and SHA-256 match the "
+        + "manifest", "model.safetensors has SHA-256");
+    assertThat(run("verify", "--json", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("\"moved_aside\":true");
+    assertThat(run("inspect", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("epoch:        1 (global step", "status:       DAMAGED (moved aside by a resume)",
+        "model.safetensors has SHA-256");
+    assertThat(run("inspect", job.resolve("checkpoints/_damaged-epoch-000001-1").toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("has no checkpoint moved aside named _damaged-epoch-000001-1; moved aside: "
+        + "_damaged-epoch-000001-1700000000000");
+  }
+
+  @Test
+  void verifyOfAJobNamesTheCheckpointsMovedAsideItDoesNotCheck() throws Exception {
+    Path aside = job.resolve("checkpoints/_damaged-epoch-000002-1700000000000");
+    Files.createDirectories(aside);
+    assertThat(run("verify", job.toString())).as(out + err).isZero();
+    assertThat(out).contains("not checked: 1 damaged checkpoint a resume moved aside and never reads (verify one "
+        + "by its path): _damaged-epoch-000002-1700000000000", "all checks passed");
+  }
+
+  @Test
   void inspectOfACheckpointWithoutAReadableManifestSaysWhy() throws Exception {
     Files.writeString(checkpoint.resolve("manifest.json"), "{ not json");
     assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
