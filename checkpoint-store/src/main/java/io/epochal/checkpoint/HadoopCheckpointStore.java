@@ -6,12 +6,10 @@ import static com.google.common.base.Preconditions.checkState;
 
 import io.epochal.safetensors.TensorAllocator;
 import java.io.IOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -48,10 +46,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public static final int DEFAULT_WRITE_THREADS = 8;
   /** Default {@link Builder#optSyncBehindBytes}: 8 MiB. */
   public static final long DEFAULT_SYNC_BEHIND_BYTES = 8L << 20;
-  private static final String HDFS_SCHEME = "hdfs";
 
+  private final StoreFileSystems clients;
   private final FileSystem fs;
-  private final FileSystem loadFs;
   private final CheckpointLayout layout;
   private final StoreExecutors executors;
   private final CheckpointReader reader;
@@ -59,18 +56,19 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointPublisher publisher;
   private final StoreOptions.Settings settings;
 
-  private HadoopCheckpointStore(FileSystem fs, FileSystem loadFs, FileContext fc, boolean local, Path jobDir,
-      OutputStreamDecorator decorator, StoreOptions.Settings settings) {
-    this.fs = fs;
-    this.loadFs = loadFs;
+  private HadoopCheckpointStore(StoreFileSystems clients, Path jobDir, OutputStreamDecorator decorator,
+      StoreOptions.Settings settings) {
+    this.clients = clients;
+    this.fs = clients.fs();
+    boolean local = clients.local();
     this.layout = new CheckpointLayout(jobDir);
     this.executors = new StoreExecutors(settings.ioThreads, settings.writeThreads);
     TensorAllocator allocator = settings.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(settings.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, loadFs, executors.readers(), allocator);
+    this.reader = new CheckpointReader(fs, clients.loadFs(), executors.readers(), allocator);
     this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
-    this.publisher = new CheckpointPublisher(fs, fc, local, writer);
+    this.publisher = new CheckpointPublisher(fs, clients.fileContext(), local, writer);
     this.settings = settings;
     LOG.debug("opened {}", this);
   }
@@ -293,13 +291,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public void close() throws IOException {
     executors.shutdown();
-    try {
-      fs.close();
-    } finally {
-      if (loadFs != fs) {
-        loadFs.close();
-      }
-    }
+    clients.close();
   }
 
   private void requireExists(long epoch, Path dir) throws CheckpointException {
@@ -430,42 +422,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       checkState(jobDir != null, "store needs setJobDir(...)");
       Configuration c = conf == null ? new Configuration() : conf;
       Path dir = new Path(jobDir);
-      URI uri = dir.toUri();
-      boolean local = uri.getScheme() == null || "file".equals(uri.getScheme());
       StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
-      FileSystem fs = null;
-      FileSystem loadFs = null;
       try {
-        FileContext fc;
-        if (local) {
-          RawLocalFileSystem raw = localFs != null ? localFs : new RawLocalFileSystem();
-          raw.initialize(URI.create("file:///"), c);
-          fs = raw;
-          fc = FileContext.getLocalFSFileContext(c);
-        } else {
-          Configuration tuned = HdfsPacketBuffers.apply(HdfsCloseTuning.apply(c));
-          fs = FileSystem.newInstance(uri, tuned);
-          fc = FileContext.getFileContext(fs.getUri(), tuned);
-          if (HDFS_SCHEME.equals(fs.getScheme())) {
-            loadFs = FileSystem.newInstance(uri, tuned);
-            loadFs.setVerifyChecksum(false);
-          }
-        }
-        return new HadoopCheckpointStore(fs, loadFs != null ? loadFs : fs, fc, local, fs.makeQualified(dir),
-            decorator, settings);
-      } catch (IOException | RuntimeException e) {
-        for (FileSystem opened : new FileSystem[] {fs, loadFs}) {
-          if (opened != null) {
-            try {
-              opened.close();
-            } catch (IOException closing) {
-              e.addSuppressed(closing);
-            }
-          }
-        }
-        if (e instanceof RuntimeException) {
-          throw (RuntimeException) e;
-        }
+        StoreFileSystems clients = StoreFileSystems.open(dir, c, localFs);
+        return new HadoopCheckpointStore(clients, clients.fs().makeQualified(dir), decorator, settings);
+      } catch (IOException e) {
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);
       }
