@@ -18,7 +18,10 @@ import org.apache.hadoop.fs.Path;
  * configuration lists for a nameservice ({@code dfs.nameservices} with
  * {@code dfs.namenode.rpc-address.<ns>[.<nn>]}) is that nameservice, so {@code hdfs://ns1/jobs}
  * and {@code hdfs://nn1.example.com:8020/jobs} agree when nn1 is one of ns1's NameNodes. Host names
- * are not resolved: a NameNode's IP address and its host name stay different spellings.
+ * are not resolved: a NameNode's IP address and its host name stay different spellings. Two local
+ * paths that differ as written are still the same place when both exist and are the same directory
+ * (through a symbolic link, say): the local file system is the one place this compares without
+ * risk of a remote call.
  */
 final class JobLocations {
 
@@ -29,9 +32,19 @@ final class JobLocations {
   /** Whether {@code a} and {@code b} name the same place; an unusable location is no place. */
   static boolean samePlace(String a, String b, Configuration conf) {
     try {
-      return canonical(a, conf).equals(canonical(b, conf));
+      URI ca = canonical(a, conf);
+      URI cb = canonical(b, conf);
+      return ca.equals(cb) || "file".equals(ca.getScheme()) && "file".equals(cb.getScheme()) && sameLocalFile(ca, cb);
     } catch (IllegalArgumentException e) {
       return false;
+    }
+  }
+
+  private static boolean sameLocalFile(URI a, URI b) {
+    try {
+      return java.nio.file.Files.isSameFile(Paths.get(a.getPath()), Paths.get(b.getPath()));
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // either does not exist (or cannot be read): not provably the same place
     }
   }
 

@@ -82,6 +82,19 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aLocalDirectoryReachedThroughASymbolicLinkIsTheSamePlace(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path real = java.nio.file.Files.createDirectories(tmp.resolve("disk/jobs/a"));
+    java.nio.file.Path link = java.nio.file.Files.createSymbolicLink(tmp.resolve("jobs"), tmp.resolve("disk/jobs"));
+    java.nio.file.Files.createDirectories(tmp.resolve("disk/jobs/b"));
+
+    assertThat(JobLocations.samePlace(link.resolve("a").toString(), real.toUri().toString(), CONF)).isTrue();
+    assertThat(JobLocations.samePlace(link.resolve("b").toString(), real.toString(), CONF)).isFalse();
+    assertThat(JobLocations.samePlace(link.resolve("missing").toString(), tmp.resolve("disk/jobs/missing").toString(),
+        CONF)).as("not provably the same when neither exists").isFalse();
+  }
+
+  @Test
   void aNameNodeAddressOfAConfiguredNameserviceIsThatNameservice() {
     org.apache.hadoop.conf.Configuration ha = new org.apache.hadoop.conf.Configuration(false);
     ha.set("dfs.ha.namenodes.prod", "nn1,nn2");
