@@ -1,5 +1,8 @@
 package io.epochal.driver.app;
 
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobLease;
@@ -10,6 +13,7 @@ import io.epochal.job.LeaseRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +23,7 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * {@code resume <job-dir> --dry-run}: says what a checked {@link PreparedResume} would do, on
  * standard error, and writes nothing. The lines: the job and its state; the epochs it would train
- * (from the newest checkpoint its listing shows intact: the resume itself also verifies the bytes);
+ * (after the newest checkpoint whose files verify, hashed as the resume hashes them);
  * how job.json would change; the placement keys of the run; and whether a live driver holds the job.
  */
 final class ResumeDryRun {
@@ -36,14 +40,14 @@ final class ResumeDryRun {
     String dir = ShellWords.location(resume.jobDir());
     Optional<JobStatus> status = new JobStateStore(fs, resume.jobDir()).read();
     String state = status.map(s -> s.getState().name()).orElse("NEW");
-    long newest = resume.checkpoints().newest;
+    List<String> damaged = new ArrayList<>();
+    long newest = newestVerified(resume, conf, damaged);
     int epochs = resume.spec().epochs();
     List<String> changes = resume.changes();
-    err.println("epochal: dry run: " + dir + " (" + state + ", newest intact checkpoint: "
+    err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
-    if (!resume.checkpoints().damaged.isEmpty()) {
-      err.println("  " + resume.checkpoints().damagedText() + "; the resume trains again from the newest "
-          + "checkpoint whose files verify");
+    for (String d : damaged) {
+      err.println("  " + d + "; the resume moves it aside and trains its epoch again");
     }
     if (newest >= epochs) {
       err.println("  trains nothing: all " + epochs + " epochs are committed"
@@ -71,5 +75,27 @@ final class ResumeDryRun {
     }
     err.println("  nothing was written; run the same command without --dry-run to resume");
     return ExitCodes.OK;
+  }
+
+  /**
+   * The newest epoch whose checkpoint verifies (manifest, and every file's size and SHA-256, as the
+   * resume checks it when it starts), or 0; each newer damaged one is added to {@code damaged}.
+   */
+  private static long newestVerified(PreparedResume resume, Configuration conf, List<String> damaged)
+      throws IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
+        .optConfiguration(conf).build()) {
+      List<CheckpointEntry> entries = store.list();
+      for (int i = entries.size() - 1; i >= 0; i--) {
+        CheckpointEntry e = entries.get(i);
+        List<String> problems = e.manifest().isEmpty() ? List.of(e.manifestProblem().orElse("no manifest"))
+            : store.verify(e).problems();
+        if (problems.isEmpty()) {
+          return e.epoch();
+        }
+        damaged.add(String.format("epoch-%06d is damaged: %s", e.epoch(), problems.get(0)));
+      }
+      return 0;
+    }
   }
 }

@@ -173,7 +173,7 @@ class CliEndToEndTest {
     CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--set", "train.device=cpu", "--dry-run", "--master", MASTER);
     assertThat(preview.code).as("%s", preview).isZero();
-    assertThat(preview.err).contains("(COMPLETED, newest intact checkpoint: epoch 2)", "trains epoch 3 of 3, after "
+    assertThat(preview.err).contains("(COMPLETED, newest verified checkpoint: epoch 2)", "trains epoch 3 of 3, after "
         + "epoch 2", "    checkpoint.keep_last: 10 -> 1", "    train.epochs: 2 -> 3",
         "this run only: train.device=cpu", "nothing was written");
     assertThat(storedKeys(jobB).getLong("train.epochs")).as("the dry run writes nothing").isEqualTo(2);
@@ -229,6 +229,16 @@ class CliEndToEndTest {
     CliRun fewer = CliRun.of("resume", job.toString(), "--epochs", "1", "--master", MASTER);
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
     assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs");
+
+    // damage only a hash shows: the dry run hashes the files, as the resume does
+    Path optimizer = job.resolve("checkpoints/epoch-000002/optimizer.safetensors");
+    byte[] bytes = Files.readAllBytes(optimizer);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(optimizer, bytes);
+    CliRun preview = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(preview.code).as("%s", preview).isZero();
+    assertThat(preview.err).contains("newest verified checkpoint: epoch 1)", "epoch-000002 is damaged: ",
+        "optimizer.safetensors has SHA-256", "the resume moves it aside", "trains epoch 2 of 2, after epoch 1");
   }
 
   @Test
