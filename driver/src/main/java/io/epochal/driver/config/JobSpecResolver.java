@@ -114,6 +114,30 @@ public final class JobSpecResolver {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
           + "at existing " + spec.dataFormat() + " data (or generate some with 'epochal gen-data')");
     }
+    checkJobDirOutsideData(spec, path, hadoopConf);
+  }
+
+  /**
+   * Refuses a job directory that is the data directory or lies inside it: the job's own files
+   * (job.json, checkpoints/, events/) would be read as data by every run after the first.
+   */
+  private static void checkJobDirOutsideData(JobSpec spec, org.apache.hadoop.fs.Path data, Configuration conf) {
+    org.apache.hadoop.fs.Path job = new org.apache.hadoop.fs.Path(spec.jobDir());
+    String dataText;
+    String jobText;
+    try {
+      dataText = data.getFileSystem(conf).makeQualified(data).toString();
+      jobText = job.getFileSystem(conf).makeQualified(job).toString();
+    } catch (IOException | RuntimeException e) {
+      return; // an unreachable job.dir is reported where it is opened
+    }
+    if (jobText.equals(dataText) || jobText.startsWith(dataText.endsWith("/") ? dataText : dataText + "/")) {
+      HyperParameters keys = spec.toHyperParameters();
+      throw new ConfigException(JobKeys.JOB_DIR, "job.dir = '" + keys.getString(JobKeys.JOB_DIR) + "' is "
+          + (jobText.equals(dataText) ? "the data directory" : "inside the data directory") + " (data.path = '"
+          + keys.getString(JobKeys.DATA_PATH) + "'): the job's own files (job.json, checkpoints/) would be read "
+          + "as data when it resumes; put the job directory somewhere else");
+    }
   }
 
   /** The job file's keys; a key set twice to different values is added to {@code twice}. */

@@ -111,6 +111,19 @@ class EpochalCliTest {
             "retry.max_attempts = '0' (from Spark conf spark.epochal.retry.max_attempts)", "[1, 100]"));
   }
 
+  @Test
+  void aJobDirectoryThatIsOrIsInsideTheDataDirectoryIsRefusedBeforeAnythingIsWritten() {
+    for (String dir : List.of(tmp.resolve("data").toString(), tmp.resolve("data/job").toString())) {
+      RecordingLauncher launcher = new RecordingLauncher(0);
+      Run r = run(launcher, new TestModelCatalog(), train("--set", "job.dir=" + dir));
+      assertThat(r.code).as(r.err).isEqualTo(ExitCodes.USAGE);
+      assertThat(r.err).contains("job.dir = 'file://" + dir + "' is ", "the data directory (data.path = ",
+          "would be read as data when it resumes");
+      assertThat(launcher.calls).isEmpty();
+    }
+    assertThat(tmp.resolve("data/job")).doesNotExist();
+  }
+
   @ParameterizedTest
   @MethodSource("configErrors")
   void configurationErrorExitsWithTwoAndOneLineNamingKeyAndFix(List<String> extra, String names, String fix) {
