@@ -31,6 +31,9 @@ final class ResumeConfCheck {
   static Map<String, String> check(Map<String, String> sparkConf, HyperParameters stored, String jobDir,
       org.apache.hadoop.conf.Configuration conf) {
     Comparison c = compare(sparkConf, stored, conf);
+    if (!c.unknown().isEmpty()) {
+      throw unknown(c.unknown(), stored.asMap().keySet(), jobDir);
+    }
     if (!c.refused().isEmpty()) {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
           + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  "
@@ -54,10 +57,15 @@ final class ResumeConfCheck {
       }
     });
     List<String> diff = new ArrayList<>();
+    List<String> unknown = new ArrayList<>();
     Map<String, String> operational = new TreeMap<>();
     given.forEach((key, value) -> {
       if (JobKeys.isPlacement(key)) {
         return; // where this run runs, not part of job.json: see placement()
+      }
+      if (JobKeys.specs().get(key) == null && !stored.asMap().containsKey(key)) {
+        unknown.add(key); // a stored spec holds every key its model, optimizer and schedule declare
+        return;
       }
       Object was = stored.asMap().get(key);
       boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
@@ -69,14 +77,48 @@ final class ResumeConfCheck {
         }
       }
     });
-    return new Comparison(operational, diff);
+    return new Comparison(operational, diff, unknown);
   }
 
-  /** What {@link #compare} found: the keys that amend the job, and the differences that refuse it. */
-  record Comparison(Map<String, String> amended, List<String> refused) {
+  /**
+   * Refuses {@code spark.epochal.*} entries of {@code sparkConf} whose key no job has (a fixed job
+   * key, or a prefixed one whose prefix is not model., optimizer. or schedule.), before any job is
+   * read: {@code resume --all} checks them once for every job.
+   */
+  static void checkKnownKeys(Map<String, String> sparkConf) {
+    List<String> unknown = new ArrayList<>();
+    sparkConf.keySet().stream().filter(k -> k.startsWith(JobKeys.SPARK_CONF_PREFIX))
+        .map(k -> k.substring(JobKeys.SPARK_CONF_PREFIX.length()))
+        .filter(k -> JobKeys.specs().get(k) == null && !JobKeys.isPlacement(k) && !JobKeys.isPrefixed(k))
+        .forEach(unknown::add);
+    if (!unknown.isEmpty()) {
+      throw unknown(unknown, List.of(), "any job");
+    }
+  }
+
+  private static ConfigException unknown(List<String> keys, java.util.Collection<String> jobKeys, String jobDir) {
+    List<String> candidates = new ArrayList<>(jobKeys);
+    JobKeys.specs().all().forEach(spec -> candidates.add(spec.name()));
+    List<String> lines = new ArrayList<>();
+    for (String key : keys) {
+      String near = io.epochal.params.ParamSpecs.nearest(key, candidates);
+      lines.add(JobKeys.SPARK_CONF_PREFIX + key + (near == null ? "" : " (did you mean " + JobKeys.SPARK_CONF_PREFIX
+          + near + "?)"));
+    }
+    return new ConfigException(JobKeys.SPARK_CONF_PREFIX + keys.get(0), "unknown job key" + (keys.size() == 1 ? "" : "s")
+        + " in the Spark conf, not a key of " + jobDir + ": " + String.join("; ", lines) + "; fix or remove "
+        + (keys.size() == 1 ? "it" : "them"));
+  }
+
+  /**
+   * What {@link #compare} found: the keys that amend the job, the differences that refuse it, and
+   * keys the job does not have.
+   */
+  record Comparison(Map<String, String> amended, List<String> refused, List<String> unknown) {
     Comparison {
       amended = java.util.Collections.unmodifiableMap(new TreeMap<>(amended));
       refused = List.copyOf(refused);
+      unknown = List.copyOf(unknown);
     }
   }
 

@@ -233,6 +233,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (!rootPath.getFileSystem(options.hadoopConfiguration()).exists(rootPath)) {
       throw new ConfigException("URI", root + " does not exist; give a directory with jobs under it");
     }
+    ResumeConfCheck.checkKnownKeys(options.effectiveSparkConf());
     ResumePlan plan = ResumePlan.of(rootPath, options.hadoopConfiguration(), java.time.Instant.now());
     if (plan.entries().isEmpty()) {
       err.println("epochal: no Epochal job at or under " + root + " (a job directory holds job.json)");
@@ -264,7 +265,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
       HyperParameters keys = stored.get().getHyperParameters();
       ResumeConfCheck.Comparison c = ResumeConfCheck.compare(sparkConf, keys, conf);
-      if (!c.refused().isEmpty()) {
+      if (!c.unknown().isEmpty()) {
+        out.println(e.name() + ": its resume would be refused: these spark.epochal.* keys are not keys of its job: "
+            + String.join(", ", c.unknown()));
+      } else if (!c.refused().isEmpty()) {
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
             + "job.json (job -> given): " + String.join("; ", c.refused()));
       } else if (!c.amended().isEmpty()) {

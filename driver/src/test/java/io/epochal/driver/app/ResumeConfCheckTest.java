@@ -50,6 +50,16 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aKeyTheJobDoesNotHaveIsRefusedWithTheNearestOne() {
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.checkpoint.keeplast", "2",
+        "spark.epochal.optimizer.lrr", "0.1"), STORED, "/jobs/a", CONF))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown job keys in the Spark conf, not a key of /jobs/a")
+        .hasMessageContaining("spark.epochal.checkpoint.keeplast (did you mean spark.epochal.checkpoint.keep_last?)")
+        .hasMessageContaining("spark.epochal.optimizer.lrr (did you mean spark.epochal.optimizer.lr?)");
+  }
+
+  @Test
   void placementEntriesAreThisRunsOwnAndNeverCompared() {
     assertThat(ResumeConfCheck.check(Map.of("spark.epochal.train.device", "cpu"), STORED, "/jobs/a", CONF)).isEmpty();
     assertThat(ResumeConfCheck.placement(Map.of("spark.epochal.train.device", "cpu", "spark.epochal.optimizer.lr",

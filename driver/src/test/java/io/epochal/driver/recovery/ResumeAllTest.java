@@ -102,19 +102,35 @@ class ResumeAllTest {
   void dryRunSaysWhatTheCommandsJobKeysDoToEachJobItResumes() throws Exception {
     org.apache.hadoop.fs.Path failed = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
     new JobSpecStore(fs, failed).amend(new JobSpecStore(fs, failed).read().orElseThrow(), JobSpec.of("d-failed",
-        "d-failed", HyperParameters.builder().put("job.name", "d-failed").put("optimizer.lr", 0.1).build()));
+        "d-failed", HyperParameters.builder().put("job.name", "d-failed").put("data.bad_rows", "skip")
+        .put("optimizer.lr", 0.1).build()));
 
-    String[] r = cli("--conf", "spark.epochal.checkpoint.keep_last=2", "--conf", "spark.epochal.optimizer.lr=0.1",
+    String[] r = cli("--conf", "spark.epochal.checkpoint.keep_last=2", "--conf", "spark.epochal.data.bad_rows=skip",
         "--conf", "spark.epochal.train.device=cpu", "resume", "--all", "--dry-run", root.toString());
 
     assertThat(r[0]).as(r[2]).isEqualTo("0");
     assertThat(r[1]).contains("every resumed run: train.device=cpu (spark.epochal.train.device; this run's own, "
         + "not stored)");
     assertThat(r[1]).contains("c-expired: its resume would be refused: these spark.epochal.* entries differ from "
-        + "its job.json (job -> given): optimizer.lr: (not set) -> 0.1");
+        + "its job.json (job -> given): data.bad_rows: (not set) -> skip");
     assertThat(r[1]).contains("d-failed: its job.json changes (spark.epochal.*): checkpoint.keep_last: (not set) "
         + "-> 2");
     assertThat(r[1]).doesNotContain("a-completed:").doesNotContain("b-leased:");
+
+    String[] prefixed = cli("--conf", "spark.epochal.optimizer.lr=0.1", "resume", "--all", "--dry-run",
+        root.toString());
+    assertThat(prefixed[1]).contains("c-expired: its resume would be refused: these spark.epochal.* keys are not "
+        + "keys of its job: optimizer.lr").doesNotContain("d-failed: its resume would be refused");
+  }
+
+  @Test
+  void aMisspelledJobKeyInTheSparkConfStopsResumeAllBeforeAnyJobStarts() {
+    String[] r = cli("--conf", "spark.epochal.checkpoint.keeplast=2", "resume", "--all", root.toString());
+
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+    assertThat(r[2]).contains("unknown job key in the Spark conf", "spark.epochal.checkpoint.keeplast (did you mean "
+        + "spark.epochal.checkpoint.keep_last?)");
+    assertThat(r[1]).doesNotContain("resuming");
   }
 
   @Test
