@@ -435,6 +435,25 @@ final class JobDirectory implements AutoCloseable {
     states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
   }
 
+  /**
+   * Marks a job that was COMPLETED before this run, and reopened only to be amended (more epochs),
+   * COMPLETED again after the run refused the amendment before changing anything: job.json and the
+   * checkpoints are as they were, so the job is as finished as it was. The refusal is in the
+   * attempt's events and in the state's reason. Like {@link #failed}, only while holding the lease.
+   */
+  synchronized void amendmentRefused(TrainingException e) throws IOException {
+    if (shuttingDown) {
+      return;
+    }
+    if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
+      listener.warning("not marking " + dir + " COMPLETED again: another driver holds its lease now");
+      return;
+    }
+    finished = true;
+    states.transition(JobState.COMPLETED, attempt, "completed; the amendment of attempt " + attempt
+        + " was refused and job.json is unchanged (" + e.reason() + ": " + e.getMessage() + ")");
+  }
+
   /** Whether this driver's fencing token is still the newest one claimed on the job. */
   private synchronized boolean stillHolder() throws IOException {
     try {

@@ -70,6 +70,8 @@ public final class TrainingJob {
   private long reopenedNewest;
   /** Why a COMPLETED job is reopened, for its state. */
   private String reopenReason;
+  /** Whether a COMPLETED job, its final checkpoint intact, is reopened only to train the epochs an amendment adds. */
+  private boolean reopenedToAmend;
   /** A finished job's newest verified checkpoint, found when it had nothing to train. */
   private ResumePoint completedAt;
 
@@ -137,7 +139,11 @@ public final class TrainingJob {
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
-            dir.failed(last);
+            if (reopenedToAmend && dir.amendmentPending()) {
+              dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
+            } else {
+              dir.failed(last);
+            }
             throw last;
           }
           listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage()
@@ -202,6 +208,7 @@ public final class TrainingJob {
           listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
               + "; its train.epochs is now " + spec.epochs() + ": reopening it to train epochs " + epochs);
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
+          reopenedToAmend = true;
         } else {
           listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
               + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs

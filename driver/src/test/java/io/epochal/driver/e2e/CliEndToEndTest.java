@@ -263,6 +263,11 @@ class CliEndToEndTest {
       assertThat(refused.err).contains("has 300 usable rows", "was trained on 512");
       assertThat(new io.epochal.job.JobSpecStore(fs, dir).read()).as("job.json after %s", extra).contains(before);
       assertThat(E2eFixtures.events(fs, dir)).noneMatch(e -> e.getType() == JobEventType.AMENDED);
+      assertThat(E2eFixtures.state(fs, dir)).as("state after %s", extra).hasValueSatisfying(s -> {
+        assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
+        assertThat(s.getReason()).as("the refusal of the run that reopened it").contains(extra.isEmpty() ? ""
+            : "was refused and job.json is unchanged (BAD_INPUT: ");
+      });
     }
 
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
