@@ -67,6 +67,20 @@ public final class JobEventLog {
    * @throws JobFileFormatException naming the file and line of a malformed complete line
    */
   public List<JobEvent> readAll() throws IOException {
+    List<JobEvent> events = new ArrayList<>();
+    for (Path file : attemptFiles().values()) {
+      readFile(file, events);
+    }
+    return events;
+  }
+
+  /** The highest attempt that has an event file, 0 if none: the next attempt's number is above it. */
+  public int highestAttempt() throws IOException {
+    TreeMap<Integer, Path> files = attemptFiles();
+    return files.isEmpty() ? 0 : files.lastKey();
+  }
+
+  private TreeMap<Integer, Path> attemptFiles() throws IOException {
     TreeMap<Integer, Path> files = new TreeMap<>();
     try {
       for (FileStatus s : fs.fs().listStatus(JobPaths.events(jobDir))) {
@@ -76,13 +90,9 @@ public final class JobEventLog {
         }
       }
     } catch (FileNotFoundException e) {
-      return List.of();
+      return files;
     }
-    List<JobEvent> events = new ArrayList<>();
-    for (Path file : files.values()) {
-      readFile(file, events);
-    }
-    return events;
+    return files;
   }
 
   private void readFile(Path file, List<JobEvent> into) throws IOException {
@@ -106,7 +116,7 @@ public final class JobEventLog {
       try {
         into.add(JobEvent.fromJson(MAPPER.readTree(line)));
       } catch (IOException | IllegalArgumentException e) {
-        throw new JobFileFormatException(file, "line " + lineNo + ": " + e.getMessage(), e);
+        throw new JobFileFormatException(file, "line " + lineNo + ": ", e);
       }
     }
   }

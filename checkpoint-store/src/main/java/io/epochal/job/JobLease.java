@@ -200,14 +200,23 @@ public final class JobLease {
 
   /**
    * The newest record for {@code token}: {@code lease.json} if it carries that token, else the
-   * claim file.
+   * claim file. A {@code lease.json} that does not parse (it is always replaced whole, so only
+   * outside damage does that) counts as absent, with a warning: the claim names the same holder
+   * and token, and the fencing tokens, not {@code lease.json}, keep an older driver from committing.
    */
   private LeaseRecord effectiveRecord(long token) throws IOException {
     LeaseRecord claim = readClaim(token);
     Path leaseFile = JobPaths.lease(jobDir);
     Optional<byte[]> hb = fs.readIfExists(leaseFile);
     if (hb.isPresent() && hb.get().length > 0) {
-      LeaseRecord beat = parse(leaseFile, hb.get());
+      LeaseRecord beat;
+      try {
+        beat = parse(leaseFile, hb.get());
+      } catch (JobFileFormatException e) {
+        LOG.warn("{}; using the claim of fencing token {} instead (holder {}, expiring {}); the next driver to "
+            + "take the job rewrites the file", e.getMessage(), token, claim.getHolder(), claim.getExpiresAt());
+        return claim;
+      }
       if (beat.getToken() == token) {
         return beat;
       }
@@ -241,7 +250,7 @@ public final class JobLease {
     try {
       return LeaseRecord.fromJson(MAPPER.readTree(bytes));
     } catch (IOException | IllegalArgumentException e) {
-      throw new JobFileFormatException(file, e.getMessage(), e);
+      throw new JobFileFormatException(file, "", e);
     }
   }
 

@@ -121,7 +121,7 @@ public final class JobSpecStore {
       }
       return JobSpec.fromJson(node);
     } catch (IOException | IllegalArgumentException e) {
-      throw new JobFileFormatException(file, e.getMessage(), e);
+      throw new JobFileFormatException(file, "", e);
     }
   }
 }

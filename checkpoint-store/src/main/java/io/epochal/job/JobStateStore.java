@@ -50,7 +50,7 @@ public final class JobStateStore {
       JsonNode node = JobSpecStore.MAPPER.readTree(bytes.get());
       return Optional.of(JobStatus.fromJson(node));
     } catch (IOException | IllegalArgumentException e) {
-      throw new JobFileFormatException(file, e.getMessage(), e);
+      throw new JobFileFormatException(file, "", e);
     }
   }
 

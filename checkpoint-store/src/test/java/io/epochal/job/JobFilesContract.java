@@ -101,7 +101,37 @@ abstract class JobFilesContract {
     }
     assertThatThrownBy(() -> new JobSpecStore(fs(), dir).read())
         .isInstanceOf(JobFileFormatException.class)
-        .hasMessageContaining(JobPaths.jobSpec(dir).toString());
+        .hasMessageContaining(JobPaths.jobSpec(dir).toString())
+        .hasMessageContaining("(line 1, column 21)")
+        .hasMessageContaining("every checkpoint's manifest.json lists the job's hyperparameters")
+        .hasMessageNotContaining("REDACTED");
+  }
+
+  @Test
+  void theHighestAttemptIsThatOfTheNewestEventFile() throws IOException {
+    Path dir = newJobDir();
+    JobEventLog log = new JobEventLog(fs(), dir);
+    assertThat(log.highestAttempt()).isZero();
+    log.openAttempt(1).close();
+    log.openAttempt(3).close();
+    assertThat(log.highestAttempt()).isEqualTo(3);
+  }
+
+  @Test
+  void aDamagedLeaseFileCountsAsAbsentAndTheClaimOfItsTokenNamesTheHolder() throws IOException {
+    Path dir = newJobDir();
+    fs().mkdirs(dir);
+    JobLease lease = JobLease.builder().setFileSystem(fs()).setJobDir(dir).optHolder("driver-a").build();
+    LeaseRecord acquired = lease.acquire(1);
+    try (FSDataOutputStream out = fs().create(JobPaths.lease(dir), true)) {
+      out.write("{\"holder\": \"x\", ".getBytes(StandardCharsets.UTF_8));
+    }
+
+    LeaseRecord seen = JobLease.builder().setFileSystem(fs()).setJobDir(dir).build().current().orElseThrow();
+
+    assertThat(seen.getHolder()).isEqualTo("driver-a");
+    assertThat(seen.getToken()).isEqualTo(acquired.getToken());
+    lease.release();
   }
 
   @Test

@@ -113,13 +113,15 @@ final class JobDirectory implements AutoCloseable {
   void start(String reopenReason) throws IOException {
     writeSpecOnce();
     Optional<JobStatus> previous = states.read();
-    attempt = previous.map(s -> s.getAttempt() + 1).orElse(1);
+    // the event files count too: a job whose state.json was lost still has its attempts' histories
+    attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
     record = lease.acquire(attempt);
     renewedAtNanos = System.nanoTime();
     if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
       states.reopen(attempt, reopenReason);
     } else {
-      states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed" : "started");
+      states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
+          : attempt > 1 ? "resumed (state.json was missing)" : "started");
     }
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "

@@ -239,6 +239,17 @@ class CliEndToEndTest {
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("newest verified checkpoint: epoch 1)", "epoch-000002 is damaged: ",
         "optimizer.safetensors has SHA-256", "the resume moves it aside", "trains epoch 2 of 2, after epoch 1");
+
+    // a lost state.json: the attempts' event files still number the next attempt
+    Files.delete(job.resolve("state.json"));
+    CliRun afterLostState = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(afterLostState.code).as("%s", afterLostState).isZero();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(new Configuration());
+    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> {
+      assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
+      assertThat(s.getAttempt()).isEqualTo(3);
+    });
   }
 
   @Test
