@@ -81,18 +81,32 @@ public final class ParamSpecs {
   }
 
   /**
-   * The candidate closest to {@code key} by edit distance, or {@code null} if none is close
-   * (distance more than a third of the key's length, at least 2).
+   * The candidate closest to {@code key}, ignoring case, or {@code null} if none is close: one that
+   * equals it but for case; else the shortest that begins with it (a key typed in part, {@code
+   * warmup} for {@code warmup_steps}) when the key has at least 4 characters; else the nearest by
+   * edit distance, if that is at most a third of the key's length (at least 2).
    */
   public static String nearest(String key, Collection<String> candidates) {
+    String lower = key.toLowerCase(java.util.Locale.ROOT);
     String best = null;
     int bestD = Integer.MAX_VALUE;
+    String completion = null;
     for (String c : candidates) {
-      int d = editDistance(key, c);
+      String cl = c.toLowerCase(java.util.Locale.ROOT);
+      if (cl.equals(lower)) {
+        return c;
+      }
+      if (lower.length() >= 4 && cl.startsWith(lower) && (completion == null || c.length() < completion.length())) {
+        completion = c;
+      }
+      int d = editDistance(lower, cl);
       if (d < bestD) {
         bestD = d;
         best = c;
       }
+    }
+    if (completion != null) {
+      return completion;
     }
     int limit = Math.max(2, key.length() / 3);
     return bestD <= limit ? best : null;

@@ -35,6 +35,16 @@ class ParamSpecsTest {
   }
 
   @Test
+  void theNearestKeyIgnoresCaseAndPrefersTheCompletionOfAKeyTypedInPart() {
+    List<String> keys = List.of("schedule.gamma", "schedule.warmup_steps", "schedule.warmup_start_factor",
+        "train.epochs");
+    assertThat(ParamSpecs.nearest("TRAIN.EPOCHS", keys)).isEqualTo("train.epochs");
+    assertThat(ParamSpecs.nearest("schedule.warmup", keys)).isEqualTo("schedule.warmup_steps");
+    assertThat(ParamSpecs.nearest("schedule.gama", keys)).isEqualTo("schedule.gamma");
+    assertThat(ParamSpecs.nearest("tra", List.of("train.epochs"))).as("too short to complete").isNull();
+  }
+
+  @Test
   void missingRequiredWrongTypeAndOutOfRangeAreNamed() {
     assertThatThrownBy(() -> specs().resolve(HyperParameters.empty()))
         .hasMessageContaining("needs hyperparameter 'input_size'").hasMessageContaining("features per sample");

@@ -119,7 +119,11 @@ final class CheckpointTarget {
     }
     LatestCheckpoint latest = store.latest();
     for (CheckpointProblem p : latest.skipped()) {
-      err.println("epochal: warning: skipping damaged checkpoint " + p + "; using the one before it");
+      err.println("epochal: warning: skipping damaged checkpoint " + p);
+    }
+    if (!latest.skipped().isEmpty()) {
+      err.println("epochal: " + latest.checkpoint().map(c -> "using the newest verified checkpoint, epoch "
+          + c.manifest().epoch() + " (" + c.path() + ")").orElse("no older checkpoint verifies either"));
     }
     return latest.checkpoint();
   }

@@ -55,6 +55,11 @@ final class CheckpointVerifier {
         lines.add(CheckLine.pass("manifest.json is JSON"));
         lines.add(CheckLine.fail("format version supported (this build reads up to "
             + CheckpointManifest.FORMAT_VERSION + ")", problem));
+      } else if (problem.contains("manifest_sha256")) {
+        lines.add(CheckLine.pass("manifest.json is JSON"));
+        lines.add(CheckLine.fail("manifest matches its own SHA-256 (manifest_sha256)", problem));
+      } else if (problem.contains(CheckpointManifest.FILE_NAME + " is missing")) {
+        lines.add(CheckLine.fail(CheckpointManifest.FILE_NAME + " exists", problem));
       } else {
         lines.add(CheckLine.fail("manifest parses", problem));
       }

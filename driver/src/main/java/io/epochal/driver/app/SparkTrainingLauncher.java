@@ -207,7 +207,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   private int exitCode(TrainingException e, String resume) {
     switch (e.reason()) {
       case BAD_INPUT:
-        err.println("epochal: not retried: fix the input or the job spec; any committed checkpoints are kept");
+        err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
+            .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
         return ExitCodes.BAD_INPUT;
       case CHECKPOINT_NOT_REPRODUCIBLE:
         err.println("epochal: not retried: the model built from this checkpoint gives another output than the "

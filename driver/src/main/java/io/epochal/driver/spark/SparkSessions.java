@@ -40,7 +40,8 @@ public final class SparkSessions {
 
   /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
-   * registrator, Kryo buffer sized for large tensors, and loopback binding for local masters.
+   * registrator, Kryo buffer sized for large tensors, plan text long enough for wide datasets, and
+   * loopback binding for local masters.
    */
   public static SparkConf epochalConf(SparkMaster master, String appName, boolean ui) {
     SparkConf conf = new SparkConf(true);
@@ -52,6 +53,9 @@ public final class SparkSessions {
     conf.set("spark.kryoserializer.buffer", "1m");
     conf.set("spark.kryoserializer.buffer.max", "2047m");
     conf.set("spark.ui.enabled", Boolean.toString(ui));
+    // datasets of many feature columns (f0 .. f<n-1>): Spark otherwise warns that it truncated a
+    // plan's text, which Epochal never prints
+    conf.set("spark.sql.debug.maxToStringFields", "10000");
     if (master.isOnThisMachine()) {
       conf.set("spark.driver.host", "127.0.0.1");
       conf.set("spark.driver.bindAddress", "127.0.0.1");

@@ -49,6 +49,8 @@ public final class TrainingJob {
 
 
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
+  /** How the failure of a new job that wrote nothing says so, followed by its job directory. */
+  public static final String NOTHING_WRITTEN = " (nothing was written to ";
   /** About how long one chain of single-worker rounds runs (see {@link #chainLength}). */
   static final long CHAIN_NANOS = 2_000_000_000L;
 
@@ -301,16 +303,16 @@ public final class TrainingJob {
     try {
       data = loadData();
     } catch (TrainingException e) {
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDirText()
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + NOTHING_WRITTEN + spec.jobDirText()
           + ": fix the data or the spec and train again)", e.getCause());
     } catch (ConfigException e) {
-      throw new ConfigException(e.key(), e.getMessage() + " (nothing was written to " + spec.jobDirText() + ")");
+      throw new ConfigException(e.key(), e.getMessage() + NOTHING_WRITTEN + spec.jobDirText() + ")");
     }
     try {
       checkFeatures(data.featureSize());
     } catch (TrainingException e) {
       data.unpersist();
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + " (nothing was written to " + spec.jobDirText()
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + NOTHING_WRITTEN + spec.jobDirText()
           + ")", null);
     }
     return data;

@@ -113,6 +113,13 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aMissingManifestFailsItsOwnCheck() throws IOException {
+    Files.delete(checkpoint.resolve("manifest.json"));
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  manifest.json exists: ").doesNotContain("manifest parses");
+  }
+
+  @Test
   void allOnOneCheckpointIsAUsageError() {
     assertThat(run("verify", "--all", checkpoint.toString())).isEqualTo(2);
     assertThat(err).contains("--all").contains("give the job directory");
