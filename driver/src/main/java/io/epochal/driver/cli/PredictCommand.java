@@ -27,8 +27,8 @@ final class PredictCommand extends LauncherCommand {
   String input;
 
   @Option(names = "--format", paramLabel = "csv|parquet|json",
-      description = "Format of --input (default: from its extension, else the checkpoint's data.format, "
-          + "else parquet).")
+      description = "Format of --input (default: from its extension, or for a directory from the one "
+          + "extension its data files share; else the checkpoint's data.format, else parquet).")
   String format;
 
   @Option(names = "--features", paramLabel = "COLS", description = "Comma-separated numeric columns, or one "

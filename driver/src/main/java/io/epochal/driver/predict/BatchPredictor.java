@@ -105,7 +105,7 @@ public final class BatchPredictor {
 
     checkLocations(options, spark.jsc().hadoopConfiguration());
     String format = inputFormat(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
-        : "parquet");
+        : "parquet", spark.jsc().hadoopConfiguration());
     List<String> features = features(options, hp);
     String name = m.modelName() + " v" + version;
     Broadcast<StateDict> state = spark.jsc().broadcast(checkpoint.model());
@@ -141,7 +141,7 @@ public final class BatchPredictor {
     try {
       return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
           signature.sampleShape(), signature.outputSize(), signature.outputSize() > 1),
-          inputFormat(options, "parquet"), options.features(), options, stdout,
+          inputFormat(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
           layout -> (it, first) -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it, first));
     } finally {
       bytes.destroy();
@@ -364,17 +364,45 @@ public final class BatchPredictor {
     return options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
   }
 
-  private static String inputFormat(PredictOptions options, String otherwise) {
+  /**
+   * The input's format: as given; else by the input's extension; else, for a directory, by the one
+   * extension its data files share ({@code part-00000-....snappy.parquet}); else {@code otherwise}.
+   */
+  private static String inputFormat(PredictOptions options, String otherwise, Configuration conf) {
     if (options.inputFormat() != null) {
       return options.inputFormat();
     }
-    String name = new Path(options.input()).getName().toLowerCase(Locale.ROOT);
+    Path input = new Path(options.input());
+    String byName = formatOf(input.getName());
+    if (byName != null) {
+      return byName;
+    }
+    java.util.Set<String> inside = new java.util.TreeSet<>();
+    try {
+      FileSystem fs = input.getFileSystem(conf);
+      if (fs.getFileStatus(input).isDirectory()) {
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(input)) {
+          String name = f.getPath().getName();
+          if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+            inside.add(String.valueOf(formatOf(name)));
+          }
+        }
+      }
+    } catch (IOException e) {
+      return otherwise; // reading the input reports what is wrong with it
+    }
+    return inside.size() == 1 && !inside.contains("null") ? inside.iterator().next() : otherwise;
+  }
+
+  /** The format a file name's extension names, or null. */
+  private static String formatOf(String fileName) {
+    String name = fileName.toLowerCase(Locale.ROOT);
     for (String f : List.of("csv", "json", "parquet")) {
       if (name.endsWith("." + f)) {
         return f;
       }
     }
-    return otherwise;
+    return null;
   }
 
   private static List<String> features(PredictOptions options, HyperParameters hp) {

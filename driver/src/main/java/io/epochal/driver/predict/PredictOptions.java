@@ -201,7 +201,10 @@ public final class PredictOptions {
       return this;
     }
 
-    /** parquet, csv or json (default: from the input's extension, else the checkpoint's data.format). */
+    /**
+     * parquet, csv or json (default: from the input's extension, or for a directory from the one
+     * extension its data files share, else the checkpoint's data.format).
+     */
     public Builder optInputFormat(String format) {
       checkArgument(format == null || INPUT_FORMATS.contains(format), "input format '%s' is not one of %s", format,
           INPUT_FORMATS);

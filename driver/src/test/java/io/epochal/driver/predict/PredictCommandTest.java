@@ -151,6 +151,16 @@ class PredictCommandTest {
   }
 
   @Test
+  void aDirectoryOfJsonPartsIsReadAsJsonByTheExtensionItsFilesShare() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("json-parts"));
+    Files.move(writeJsonInput(), dir.resolve("part-00000-abc.json"));
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", dir.toString()))
+        .as(out + err).isEqualTo(0);
+    assertThat(out.lines()).hasSize(ROWS + 1).first().isEqualTo("id,prediction,score_0,score_1");
+  }
+
+  @Test
   void namedNumericCsvColumnsArePredictedAndPrintedWithRowIds() throws Exception {
     Path in = writeCsvInput(null);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
