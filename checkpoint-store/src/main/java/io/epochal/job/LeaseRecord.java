@@ -74,6 +74,28 @@ public final class LeaseRecord {
     return host + ":" + pid + ":" + UUID.randomUUID();
   }
 
+  /**
+   * Whether the holder is a process of this host ({@linkplain #defaultHolderId host:pid:uuid}) that
+   * no longer runs: a driver killed without a word, whose lease has not expired yet. False when the
+   * holder is of another host, not of that form, or its process id runs (perhaps reused).
+   */
+  public boolean holderGoneFromThisHost() {
+    String[] parts = holder.split(":");
+    if (parts.length != 3) {
+      return false;
+    }
+    long pid;
+    try {
+      pid = Long.parseLong(parts[1]);
+      if (!parts[0].equals(InetAddress.getLocalHost().getHostName())) {
+        return false;
+      }
+    } catch (NumberFormatException | UnknownHostException e) {
+      return false;
+    }
+    return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+  }
+
   /** The holder id. */
   public String getHolder() {
     return holder;

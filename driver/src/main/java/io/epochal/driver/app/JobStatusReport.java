@@ -138,6 +138,12 @@ final class JobStatusReport {
       s.state = "LOST";
       s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; 'bin/epochal resume "
           + ShellWords.location(dir) + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
+    } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
+      // its lease is live, but its holder was a process of this host that no longer runs
+      s.state = "LOST";
+      s.reason = "it is RUNNING, but its driver " + lease.get().getHolder() + " was a process of this host that "
+          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then 'bin/epochal resume "
+          + ShellWords.location(dir) + "' continues it";
     }
     try (CheckpointStore store = openStore(dir)) {
       s.checkpointsDir = store.checkpointsDir();

@@ -162,6 +162,26 @@ class ResumeAllTest {
   }
 
   @Test
+  void aRunningJobWhoseLiveLeaseIsHeldByAGoneProcessOfThisHostIsLost() throws Exception {
+    Process exited = new ProcessBuilder("true").start();
+    exited.waitFor();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("e-killed").toUri());
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("e", "e", HyperParameters.builder().put("job.name", "e").build()));
+    new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+    JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder(java.net.InetAddress.getLocalHost().getHostName()
+        + ":" + exited.pid() + ":0f0e").optTtl(Duration.ofHours(1)).build().acquire(1);
+
+    String[] status = cli("status", root.resolve("e-killed").toString());
+
+    assertThat(status[1]).contains("state:       LOST (it is RUNNING, but its driver ", ":" + exited.pid()
+        + ":0f0e was a process of this host that no longer runs; its lease expires at ");
+    assertThat(cli("status", root.toString())[1].lines())
+        .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*"))
+        .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
+  }
+
+  @Test
   void submitTemplateRunsOnceForEveryResumableJobWithItsDirectory() throws Exception {
     Path marker = root.resolve("submitted.txt");
     String[] r = cli("resume", "--all", "--parallel", "2", "--submit-template",

@@ -1,0 +1,29 @@
+package io.epochal.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** What a lease record tells about its holder. */
+class LeaseRecordTest {
+
+  private static LeaseRecord heldBy(String holder) {
+    Instant now = Instant.parse("2025-01-01T00:00:00Z");
+    return LeaseRecord.of(holder, 1, 1, now, now, now.plusSeconds(60));
+  }
+
+  @Test
+  void aHolderIsGoneOnlyWhenItIsAProcessOfThisHostThatNoLongerRuns() throws Exception {
+    String host = InetAddress.getLocalHost().getHostName();
+    Process exited = new ProcessBuilder("true").start();
+    exited.waitFor();
+
+    assertThat(heldBy(host + ":" + exited.pid() + ":u").holderGoneFromThisHost()).isTrue();
+    assertThat(heldBy(LeaseRecord.defaultHolderId()).holderGoneFromThisHost()).as("this process").isFalse();
+    assertThat(heldBy("another-host-" + host + ":" + exited.pid() + ":u").holderGoneFromThisHost()).isFalse();
+    assertThat(heldBy("driver-a").holderGoneFromThisHost()).as("not host:pid:uuid").isFalse();
+    assertThat(heldBy(host + ":not-a-pid:u").holderGoneFromThisHost()).isFalse();
+  }
+}
