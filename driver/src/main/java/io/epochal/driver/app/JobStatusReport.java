@@ -65,8 +65,13 @@ final class JobStatusReport {
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       JobSummary s;
       try {
-        new io.epochal.job.JobSpecStore(fs, job.getValue()).read(); // an unreadable job.json stops any resume
+        // an unreadable job.json stops any resume
+        Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job.getValue()).read();
         s = summarize(fs, job.getValue());
+        if (spec.isPresent()) {
+          new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job.getValue()))
+              .ifPresent(why -> warnings.add("warning: " + job.getKey() + ": " + why));
+        }
       } catch (IOException | RuntimeException e) {
         s = new JobSummary();
         s.state = "ERROR";
@@ -94,6 +99,11 @@ final class JobStatusReport {
   private void printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + dir);
+    Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+    if (spec.isPresent()) {
+      new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(dir))
+          .ifPresent(why -> out.println("location:    " + why));
+    }
     out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
     out.println("lease:       " + s.lease);
     out.println("checkpoints: " + s.entries.size() + " in " + s.checkpointsDir);

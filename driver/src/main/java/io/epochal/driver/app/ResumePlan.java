@@ -147,15 +147,15 @@ public final class ResumePlan {
     long epoch = 0;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
-      Optional<String> foreign = spec.isEmpty() ? Optional.empty()
-          : new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job));
-      if (foreign.isPresent()) {
-        return new Entry(job, name, "?", 0, Action.SKIP, foreign.get());
-      }
       Optional<JobStatus> status = new JobStateStore(fs, job).read();
       state = status.map(s -> s.getState().name()).orElse("NEW");
       List<CheckpointEntry> checkpoints = entries(job, conf);
       epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
+      Optional<String> foreign = spec.isEmpty() ? Optional.empty()
+          : new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job));
+      if (foreign.isPresent()) {
+        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get());
+      }
       Optional<String> damaged = Optional.empty();
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
         Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))

@@ -36,7 +36,8 @@ final class PredictCommand extends LauncherCommand {
   String features;
 
   @Option(names = "--output", paramLabel = "PATH",
-      description = "Where to write the predictions (default: print them as CSV).")
+      description = "Directory to write the predictions to, as Spark writes a dataset: part files and "
+          + "_SUCCESS, whatever its name ends with (default: print them as CSV).")
   String output;
 
   @Option(names = "--output-format", paramLabel = "parquet|csv",

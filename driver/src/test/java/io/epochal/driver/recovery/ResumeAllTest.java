@@ -229,8 +229,12 @@ class ResumeAllTest {
 
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as(plan[2]).isEqualTo("0");
-    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("e-copy").contains("SKIP")
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("e-copy\\s+RUNNING\\s+0\\s+SKIP\\s.*")
         .contains("its job.json belongs to the job at").contains("e-original").contains("this directory is a copy"));
+    String[] status = cli("status", root.toString());
+    assertThat(status[1]).contains("warning: e-copy: its job.json belongs to the job at",
+        "warning: f-moved: its job.json names job.dir");
+    assertThat(cli("status", copy.toString())[1]).contains("location:    its job.json belongs to the job at");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("f-moved").contains("SKIP")
         .contains("f-gone, which no longer holds this job").contains("f-moved --relocate"));
     // another job started where a moved one was is not the moved job's original
