@@ -69,6 +69,11 @@ public final class RegistryModelCatalog implements ModelCatalog {
     return new TreeSet<>(LrSchedules.NAMES);
   }
 
+  @Override
+  public Set<String> scheduleKeyUsers(String key) {
+    return new TreeSet<>(LrSchedules.usedBy(key));
+  }
+
   /** The schedule's keys without the name key, which the job spec holds as {@code schedule.name}. */
   @Override
   public Optional<ParamSpecs> schedule(String name) {

@@ -37,4 +37,13 @@ public interface ModelCatalog {
    * prefix), or empty if unknown.
    */
   Optional<ParamSpecs> schedule(String name);
+
+  /**
+   * The schedules that read schedule hyperparameter {@code key} (without the {@code schedule.}
+   * prefix); a key set for a schedule that does not read it is refused. By default every schedule
+   * reads every key.
+   */
+  default Set<String> scheduleKeyUsers(String key) {
+    return scheduleNames();
+  }
 }

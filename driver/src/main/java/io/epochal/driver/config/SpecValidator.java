@@ -144,6 +144,7 @@ final class SpecValidator {
     } else {
       checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
           "schedule " + schedule, problems);
+      checkReadBySchedule(schedule, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), problems);
     }
   }
 
@@ -200,6 +201,25 @@ final class SpecValidator {
         out.put(key, value(spec, key, given.get(spec.name()), owner));
       } catch (ConfigException e) {
         problems.add(e);
+      }
+    }
+  }
+
+  /**
+   * Refuses a schedule key given as text (job file, {@code --set}, Spark conf) that {@code schedule}
+   * does not read: a {@code schedule.gamma} with the constant schedule would change nothing, and
+   * the user meant something. A stored job's typed values are not refused: it ran with them.
+   */
+  private void checkReadBySchedule(String schedule, ParamSpecs specs, Map<String, Sourced> given,
+      List<ConfigException> problems) {
+    for (Map.Entry<String, Sourced> e : given.entrySet()) {
+      Set<String> users = catalog.scheduleKeyUsers(e.getKey());
+      if (e.getValue().text && specs.get(e.getKey()) != null && !users.isEmpty() && !users.contains(schedule)) {
+        String key = JobKeys.SCHEDULE_PREFIX + e.getKey();
+        problems.add(new ConfigException(key, key + " (set in " + e.getValue().source + ") is not read by "
+            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + String.join(", ", new TreeSet<>(users))
+            + " read" + (users.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "="
+            + new TreeSet<>(users).first()));
       }
     }
   }

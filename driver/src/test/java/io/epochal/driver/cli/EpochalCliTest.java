@@ -313,6 +313,27 @@ class EpochalCliTest {
   }
 
   @Test
+  void aScheduleKeyTheChosenScheduleDoesNotReadIsAConfigErrorNamingTheScheduleThatDoes() throws IOException {
+    Path file = tmp.resolve("constant.properties");
+    Files.write(file, List.of("job.name=cli", "job.dir=" + jobDir, "model.name=mlp", "model.input_dim=8",
+        "model.output_dim=3", "data.path=" + tmp.resolve("data"), "data.features=features", "schedule.gamma=0.5"),
+        StandardCharsets.UTF_8);
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    io.epochal.driver.app.RegistryModelCatalog catalog = new io.epochal.driver.app.RegistryModelCatalog();
+
+    Run constant = run(launcher, catalog, "train", file.toString(), "--set", "schedule.min_lr=0.001");
+
+    assertThat(constant.code).as(constant.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(constant.err).contains("schedule.gamma (set in " + file + ") is not read by schedule.name = "
+        + "'constant'; only step reads it: remove it, or set schedule.name=step",
+        "schedule.min_lr (set in --set schedule.min_lr) is not read by schedule.name = 'constant'; only cosine reads");
+    assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",
+        "schedule.step_size=10").code).isZero();
+    assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",
+        "schedule.step_size=10", "--set", "schedule.warmup_steps=5").code).as("warm-up keys: every schedule").isZero();
+  }
+
+  @Test
   void versionIsTheBuildsProjectVersionAsRecordedInManifests() {
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "-V");
     assertThat(r.code).isZero();

@@ -7,6 +7,7 @@ import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The schedule registry: declarations and creation.
@@ -99,6 +100,20 @@ public final class LrSchedules {
           : ParamSpec.builder(s.name(), s.type()).optMin(1).optDoc(s.doc()).build());
     }
     return new ParamSpecs("schedule '" + name + "'", specs);
+  }
+
+  /**
+   * The schedules that read hyperparameter {@code key} (without the {@code schedule.} prefix):
+   * {@code step_size} and {@code gamma} only {@code step}, {@code total_steps} and {@code min_lr}
+   * only {@code cosine}, the warm-up keys every schedule. Empty for a key no schedule declares.
+   */
+  public static Set<String> usedBy(String key) {
+    return switch (key) {
+      case "step_size", "gamma" -> Set.of("step");
+      case "total_steps", "min_lr" -> Set.of("cosine");
+      case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
+      default -> Set.of();
+    };
   }
 
   /** A constant schedule. */

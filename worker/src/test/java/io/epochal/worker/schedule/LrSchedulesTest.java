@@ -18,6 +18,17 @@ class LrSchedulesTest {
   }
 
   @Test
+  void everyDeclaredKeyIsReadByAtLeastOneScheduleAndStepKeysOnlyByStep() {
+    for (io.epochal.params.ParamSpec spec : LrSchedules.params().all()) {
+      assertThat(LrSchedules.usedBy(spec.name())).as(spec.name()).isNotEmpty().isSubsetOf(LrSchedules.NAMES);
+    }
+    assertThat(LrSchedules.usedBy("gamma")).containsExactly("step");
+    assertThat(LrSchedules.usedBy("min_lr")).containsExactly("cosine");
+    assertThat(LrSchedules.usedBy("warmup_steps")).containsExactlyInAnyOrderElementsOf(LrSchedules.NAMES);
+    assertThat(LrSchedules.usedBy("no_such_key")).isEmpty();
+  }
+
+  @Test
   void defaultScheduleIsConstant() {
     LrSchedule s = create(0.1);
     assertThat(s.name()).isEqualTo("constant");
