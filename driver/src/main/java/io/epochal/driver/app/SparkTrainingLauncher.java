@@ -114,8 +114,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     JobSpec spec = asStored(requested, stored, conf);
     if (stored.isEmpty()) {
-      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1");
-      return ExitCodes.OK;
+      return dryRunNewJob(spec, dir, options);
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {
@@ -129,6 +128,28 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         : "train would continue it after its newest verified checkpoint ('bin/epochal status "
             + ShellWords.location(dir) + "' shows how far it is)"));
     return ExitCodes.OK;
+  }
+
+  /**
+   * The dry run of a job that does not exist yet: its data is loaded and checked against the model
+   * on Spark, as train checks it before writing the job directory.
+   */
+  private int dryRunNewJob(JobSpec spec, Path dir, CliOptions options) throws IOException {
+    try (EpochalSpark spark = SparkSessions.builder()
+        .setMaster(options.master())
+        .optAppName("epochal dry run " + spec.jobName())
+        .optVerbose(options.verbose())
+        .optConf(options.sparkConf())
+        .build()) {
+      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build().checkNewJobData();
+      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1 on "
+          + rows[0] + " rows of " + spec.dataPathText() + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)")
+          + ", which fit the model");
+      return ExitCodes.OK;
+    } catch (TrainingException e) {
+      err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());
+      return exitCode(e, resumeCommand(spec, options));
+    }
   }
 
   /**

@@ -161,6 +161,24 @@ public final class TrainingJob {
     }
   }
 
+  /**
+   * Loads and checks the data of a new job as {@link #run} does before it writes the job directory
+   * (columns, labels, feature count against the model, bad rows, rows for the workers), then lets
+   * it go; for {@code train --dry-run}.
+   *
+   * @return the rows it would train on and the rows it would skip as bad
+   * @throws TrainingException (BAD_INPUT) or ConfigException naming what does not fit
+   */
+  public long[] checkNewJobData() throws TrainingException {
+    checkLossFitsModel(false);
+    LoadedDataset data = newJobData();
+    try {
+      return new long[] {data.rows(), data.skippedRows()};
+    } finally {
+      data.unpersist();
+    }
+  }
+
   /** The newest epoch the store lists (damaged or not), 0 if none. */
   private static long newestListed(CheckpointStore store) throws CheckpointException {
     List<io.epochal.checkpoint.CheckpointEntry> all = store.list();

@@ -401,10 +401,15 @@ class CliEndToEndTest {
   void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
-    CliRun fresh = CliRun.of("train", file.toString(), "--dry-run");
+    CliRun fresh = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
     assertThat(fresh.code).as("%s", fresh).isZero();
-    assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1");
-    assertThat(job.resolve("job.json")).doesNotExist();
+    assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1 on 512 rows of ",
+        "which fit the model");
+    CliRun misfit = CliRun.of("train", file.toString(), "--set", "model.input_dim=" + (FEATURES + 3), "--dry-run",
+        "--master", MASTER);
+    assertThat(misfit.code).as("%s", misfit).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(misfit.err).contains("dry run: train would fail (BAD_INPUT)", "nothing was written to");
+    assertThat(job).doesNotExist();
     assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
     Map<String, String> before = listing(job);
 
