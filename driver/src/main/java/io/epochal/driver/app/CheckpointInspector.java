@@ -37,6 +37,9 @@ import org.apache.hadoop.fs.Path;
  */
 final class CheckpointInspector {
 
+  /** A damaged manifest longer than this is not printed. */
+  private static final long MAX_MANIFEST_TEXT = 1L << 20;
+
   private final Configuration conf;
   private final PrintStream out;
   private final PrintStream err;
@@ -110,6 +113,7 @@ final class CheckpointInspector {
       out.println("checkpoint:   " + t);
       out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : "") + ": "
           + e.getMessage());
+      printUnverifiedManifest(t);
     }
     LatestCheckpoint latest = store.latest();
     String instead = latest.checkpoint()
@@ -118,6 +122,31 @@ final class CheckpointInspector {
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
     return ExitCodes.FAILED;
+  }
+
+  /**
+   * A manifest that is JSON but not a manifest this build trusts (its own SHA-256 does not match, a
+   * newer format): its text, marked unverified, so what it says can still be read. Nothing for a
+   * missing, oversized or non-JSON one.
+   */
+  private void printUnverifiedManifest(CheckpointTarget t) {
+    Path p = new Path(t.toString(), CheckpointManifest.FILE_NAME);
+    try {
+      org.apache.hadoop.fs.FileSystem fs = p.getFileSystem(conf);
+      if (fs.getFileStatus(p).getLen() > MAX_MANIFEST_TEXT) {
+        return;
+      }
+      byte[] bytes;
+      try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(p)) {
+        bytes = in.readAllBytes();
+      }
+      ObjectMapper mapper = new ObjectMapper();
+      String text = mapper.writerWithDefaultPrettyPrinter().writeValueAsString(mapper.readTree(bytes));
+      out.println("manifest.json as written (unverified, do not trust it):");
+      text.lines().forEach(line -> out.println("  " + line));
+    } catch (IOException | RuntimeException notJson) {
+      // missing, unreadable or not JSON: the status line says why
+    }
   }
 
   /** The directory names of {@code entries}. */

@@ -272,11 +272,19 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void inspectOfACheckpointWhoseManifestIsOfANewerFormatShowsItsTextMarkedUnverified() throws Exception {
+    replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+    assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("status:       DAMAGED: ", "manifest.json as written (unverified, do not trust it):",
+        "\"format_version\" : \"2.0\"");
+  }
+
+  @Test
   void inspectOfACheckpointWithoutAReadableManifestSaysWhy() throws Exception {
     Files.writeString(checkpoint.resolve("manifest.json"), "{ not json");
     assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("status:       DAMAGED: ").contains("manifest");
-    assertThat(out).doesNotContain("hyperparameters:");
+    assertThat(out).doesNotContain("hyperparameters:").doesNotContain("as written");
   }
 
   @Test
