@@ -37,16 +37,14 @@ final class PreparedResume {
   private final HyperParameters keys;
   private final JobSpec spec;
   private final Map<String, String> placement;
-  private final IntactCheckpoints checkpoints;
 
   private PreparedResume(Path jobDir, io.epochal.job.JobSpec stored, HyperParameters keys, JobSpec spec,
-      Map<String, String> placement, IntactCheckpoints checkpoints) {
+      Map<String, String> placement) {
     this.jobDir = jobDir;
     this.stored = stored;
     this.keys = keys;
     this.spec = spec;
-    this.placement = Map.copyOf(placement);
-    this.checkpoints = checkpoints;
+    this.placement = java.util.Collections.unmodifiableMap(new TreeMap<>(placement));
   }
 
   /**
@@ -67,9 +65,8 @@ final class PreparedResume {
     HyperParameters storedKeys = stored.get().getHyperParameters();
     Path qualified = fs.makeQualified(dir);
     HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
-    IntactCheckpoints intact = IntactCheckpoints.of(qualified, conf);
     if (amendment.epochs().isPresent()) {
-      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, intact, err);
+      keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
     }
     Map<String, String> settings = new TreeMap<>(
         ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
@@ -101,7 +98,7 @@ final class PreparedResume {
           + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
           + "--data <its new location>"), e);
     }
-    return new PreparedResume(qualified, stored.get(), keys, spec, placement, intact);
+    return new PreparedResume(qualified, stored.get(), keys, spec, placement);
   }
 
   /**
@@ -149,13 +146,11 @@ final class PreparedResume {
     return placement;
   }
 
-  /** The job's checkpoints as its listing shows them. */
-  IntactCheckpoints checkpoints() {
-    return checkpoints;
-  }
-
-  /** The newest checkpoint whose listing shows it intact, and the damaged ones after it. */
-  static final class IntactCheckpoints {
+  /**
+   * The newest checkpoint whose listing shows it intact, and the damaged ones after it: the bound
+   * {@code --epochs} must reach, without hashing every file as the resume does.
+   */
+  private static final class IntactCheckpoints {
     final long newest;
     final List<Long> damaged;
 
