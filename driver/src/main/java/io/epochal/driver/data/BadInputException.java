@@ -23,8 +23,8 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String skip) {
-    super("bad input in " + file + ", row " + rowInFile + " (dataset row " + datasetRow + "): " + reason
-        + "; fix the data or " + skip + " to skip and count such rows");
+    super("bad input in " + file + ", row " + rowInFile + " (a header line not counted; dataset row " + datasetRow
+        + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
