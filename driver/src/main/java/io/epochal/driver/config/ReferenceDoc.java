@@ -39,7 +39,9 @@ public final class ReferenceDoc {
         .append("| `model.<hp>` | A hyperparameter of the model `model.name` at `model.version`, as the model declares "
             + "it (type, default, range). |\n")
         .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr`. |\n")
-        .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`. |\n")
+        .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`: `step_size` "
+            + "and `gamma` for `step`, `total_steps` and `min_lr` for `cosine`, `warmup_steps` and "
+            + "`warmup_start_factor` for every schedule. A key the chosen schedule does not read is refused. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule; the\n")
         .append("resolved spec, with every default filled in and every value typed, is written to `job.json` in\n")
         .append("the job directory and compared on resume.\n\n")
