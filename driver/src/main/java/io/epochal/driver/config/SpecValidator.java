@@ -74,10 +74,12 @@ final class SpecValidator {
       if (prefix == null) {
         List<String> candidates = allKnownKeys();
         String corrected = withNearPrefixCorrected(key);
-        if (corrected != null) {
+        Optional<String> undeclared = corrected == null ? Optional.empty() : undeclaredBy(corrected, raw);
+        if (corrected != null && undeclared.isEmpty()) {
           candidates.add(corrected);
         }
-        problems.add(unknownKey(key, e.getValue().source, candidates, "see conf/REFERENCE.md for every key"));
+        problems.add(unknownKey(key, e.getValue().source, candidates, undeclared.orElse("see conf/REFERENCE.md "
+            + "for every key")));
         continue;
       }
       prefixed.get(prefix).put(key.substring(prefix.length()), e.getValue());
@@ -329,6 +331,31 @@ final class SpecValidator {
       }
     }
     return null;
+  }
+
+  /**
+   * For a key whose misspelled prefix was corrected to {@code corrected} ({@code optimzer.momentum}
+   * to {@code optimizer.momentum}): why the corrected key would be refused too, when the chosen
+   * optimizer or schedule does not declare it, so no such key is suggested.
+   */
+  private Optional<String> undeclaredBy(String corrected, Map<String, Sourced> raw) {
+    String nameKey = corrected.startsWith(JobKeys.OPTIMIZER_PREFIX) ? JobKeys.OPTIMIZER_NAME
+        : corrected.startsWith(JobKeys.SCHEDULE_PREFIX) ? JobKeys.SCHEDULE_NAME : null;
+    if (catalog == null || nameKey == null) {
+      return Optional.empty();
+    }
+    Sourced given = raw.get(nameKey);
+    String name = String.valueOf(given != null ? given.value : JobKeys.specs().get(nameKey).defaultValue());
+    String prefix = nameKey.substring(0, nameKey.indexOf('.') + 1);
+    Optional<ParamSpecs> specs = prefix.equals(JobKeys.OPTIMIZER_PREFIX) ? catalog.optimizer(name)
+        : catalog.schedule(name);
+    String suffix = corrected.substring(prefix.length());
+    if (specs.isEmpty() || specs.get().get(suffix) != null) {
+      return Optional.empty();
+    }
+    List<String> declared = new ArrayList<>();
+    specs.get().all().forEach(spec -> declared.add(prefix + spec.name()));
+    return Optional.of(nameKey + " = '" + name + "' declares no " + corrected + " either; it declares " + declared);
   }
 
   private static List<String> allKnownKeys() {

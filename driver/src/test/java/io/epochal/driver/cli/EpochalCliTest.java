@@ -96,6 +96,9 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
         Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),
         Arguments.of(List.of("--set", "optimzer.lr=0.1"), "unknown key 'optimzer.lr'", "did you mean 'optimizer.lr'?"),
+        Arguments.of(List.of("--set", "optimzer.momentum=0.9", "--set", "optimizer.name=adam"),
+            "unknown key 'optimzer.momentum'", "optimizer.name = 'adam' declares no optimizer.momentum either; it "
+                + "declares [optimizer.lr, optimizer.weight_decay, optimizer.beta1"),
         Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=accuracy"),
             "checkpoint.best_metric = 'accuracy' (from --set checkpoint.best_metric) is not a metric a checkpoint "
                 + "records", "use one of [train_loss, samples, skipped_rows, data_rows, samples_per_second]"),
