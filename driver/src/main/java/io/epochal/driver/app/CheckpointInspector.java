@@ -58,20 +58,24 @@ final class CheckpointInspector {
   int inspect(URI target) throws IOException {
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     try (CheckpointStore store = t.open(conf)) {
-      if (t.isCheckpoint() && t.entry(store).isEmpty()) {
-        List<CheckpointEntry> entries = t.isMovedAside() ? store.listMovedAside() : store.list();
-        String what = t.isMovedAside() ? "checkpoint moved aside named " + new Path(t.toString()).getName()
-            : "checkpoint of epoch " + t.epoch() + " (" + t + ")";
-        err.println("epochal: " + t.jobDir() + " has no " + what + "; " + (entries.isEmpty()
-            ? (t.isMovedAside() ? "no checkpoint of it was moved aside" : "it has no checkpoint yet")
-            : (t.isMovedAside() ? "moved aside: " + names(entries) : "its checkpoints are of " + epochs(entries))));
-        return ExitCodes.USAGE;
+      Optional<CheckpointEntry> named = Optional.empty();
+      if (t.isCheckpoint()) {
+        List<CheckpointEntry> entries = t.listing(store);
+        named = t.entryIn(entries);
+        if (named.isEmpty()) {
+          String what = t.isMovedAside() ? "checkpoint moved aside named " + new Path(t.toString()).getName()
+              : "checkpoint of epoch " + t.epoch() + " (" + t + ")";
+          err.println("epochal: " + t.jobDir() + " has no " + what + "; " + (entries.isEmpty()
+              ? (t.isMovedAside() ? "no checkpoint of it was moved aside" : "it has no checkpoint yet")
+              : (t.isMovedAside() ? "moved aside: " + names(entries) : "its checkpoints are of " + epochs(entries))));
+          return ExitCodes.USAGE;
+        }
       }
       Optional<LoadedCheckpoint> loaded;
       try {
-        loaded = t.load(store, err);
+        loaded = named.isPresent() ? Optional.of(store.load(named.get())) : t.load(store, err);
       } catch (CheckpointCorruptedException e) {
-        return inspectDamaged(store, t, e);
+        return inspectDamaged(store, t, named, e);
       }
       if (loaded.isEmpty()) {
         if (!store.list().isEmpty()) {
@@ -98,9 +102,8 @@ final class CheckpointInspector {
    * A named checkpoint that cannot be loaded: its manifest if that parses, what is wrong, and which
    * checkpoint a resume would use instead.
    */
-  private int inspectDamaged(CheckpointStore store, CheckpointTarget t, CheckpointCorruptedException e)
-      throws IOException {
-    Optional<CheckpointEntry> entry = t.entry(store);
+  private int inspectDamaged(CheckpointStore store, CheckpointTarget t, Optional<CheckpointEntry> entry,
+      CheckpointCorruptedException e) throws IOException {
     Optional<CheckpointManifest> manifest = entry.flatMap(CheckpointEntry::manifest);
     if (manifest.isPresent()) {
       printManifest(t.toString(), manifest.get());
@@ -228,14 +231,13 @@ final class CheckpointInspector {
       if (!t.isCheckpoint()) {
         movedAside = store.listMovedAside();
       }
-      List<CheckpointEntry> entries = store.list();
+      List<CheckpointEntry> entries = t.listing(store);
       List<CheckpointEntry> chosen = new ArrayList<>();
       if (t.isCheckpoint()) {
-        t.entry(store).ifPresent(chosen::add);
+        t.entryIn(entries).ifPresent(chosen::add);
         if (chosen.isEmpty()) {
           chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no " + (t.isMovedAside()
-              ? "moved-aside" : "published") + " checkpoint directory " + t + " (listed: " + (t.isMovedAside()
-              ? store.listMovedAside().size() : entries.size()) + ")"));
+              ? "moved-aside" : "published") + " checkpoint directory " + t + " (listed: " + entries.size() + ")"));
         }
       } else if (all) {
         chosen.addAll(entries);

@@ -12,6 +12,7 @@ import io.epochal.job.JobPaths;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -88,15 +89,23 @@ final class CheckpointTarget {
   }
 
   /**
-   * The named checkpoint's entry in {@code store}: a published one of {@link #epoch()}, or the
-   * moved-aside directory named; empty if there is none (or a job directory was named).
+   * The listing a named checkpoint is found in: the moved-aside directories for one moved aside,
+   * else the published checkpoints.
    */
-  Optional<CheckpointEntry> entry(CheckpointStore store) throws CheckpointException {
+  List<CheckpointEntry> listing(CheckpointStore store) throws CheckpointException {
+    return movedAside != null ? store.listMovedAside() : store.list();
+  }
+
+  /**
+   * The named checkpoint's entry among {@code listed} ({@link #listing}): the published one of
+   * {@link #epoch()}, or the moved-aside directory named; empty if there is none (or a job
+   * directory was named).
+   */
+  Optional<CheckpointEntry> entryIn(List<CheckpointEntry> listed) {
     if (movedAside != null) {
-      return store.listMovedAside().stream().filter(e -> new Path(e.path()).getName().equals(movedAside))
-          .findFirst();
+      return listed.stream().filter(e -> new Path(e.path()).getName().equals(movedAside)).findFirst();
     }
-    return epoch < 0 ? Optional.empty() : store.list().stream().filter(e -> e.epoch() == epoch).findFirst();
+    return epoch < 0 ? Optional.empty() : listed.stream().filter(e -> e.epoch() == epoch).findFirst();
   }
 
   /** The store of the job directory; the caller closes it. */
@@ -111,7 +120,7 @@ final class CheckpointTarget {
    */
   Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
     if (movedAside != null) {
-      Optional<CheckpointEntry> e = entry(store);
+      Optional<CheckpointEntry> e = entryIn(store.listMovedAside());
       return e.isPresent() ? Optional.of(store.load(e.get())) : Optional.empty();
     }
     if (epoch >= 0) {

@@ -99,10 +99,14 @@ final class JobStatusReport {
   private void printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + dir);
-    Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-    if (spec.isPresent()) {
-      new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(dir))
-          .ifPresent(why -> out.println("location:    " + why));
+    try {
+      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+      if (spec.isPresent()) {
+        new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(dir))
+            .ifPresent(why -> out.println("location:    " + why));
+      }
+    } catch (io.epochal.job.JobFileFormatException e) {
+      out.println("job.json:    " + e.getMessage()); // the rest of the status is still worth showing
     }
     out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
     out.println("lease:       " + s.lease);

@@ -122,10 +122,7 @@ class CliEndToEndTest {
     assertThat(events).filteredOn(e -> e.getAttempt() == 2).extracting(JobEvent::getType).containsExactly(
         JobEventType.STARTED, JobEventType.RESUMED, JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED,
         JobEventType.COMPLETED);
-    assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> {
-      assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
-      assertThat(s.getAttempt()).isEqualTo(2);
-    });
+    assertCompletedInAttempt(fs, dirB, 2);
   }
 
   @Test
@@ -245,11 +242,7 @@ class CliEndToEndTest {
     CliRun afterLostState = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(afterLostState.code).as("%s", afterLostState).isZero();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
-    FileSystem fs = dir.getFileSystem(new Configuration());
-    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> {
-      assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
-      assertThat(s.getAttempt()).isEqualTo(3);
-    });
+    assertCompletedInAttempt(dir.getFileSystem(new Configuration()), dir, 3);
   }
 
   @Test
@@ -546,5 +539,14 @@ class CliEndToEndTest {
       }
     }
     return files;
+  }
+
+  /** The job in {@code dir} is COMPLETED, by attempt {@code attempt}. */
+  private static void assertCompletedInAttempt(FileSystem fs, org.apache.hadoop.fs.Path dir, int attempt)
+      throws IOException {
+    assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> {
+      assertThat(s.getState()).isEqualTo(JobState.COMPLETED);
+      assertThat(s.getAttempt()).isEqualTo(attempt);
+    });
   }
 }
