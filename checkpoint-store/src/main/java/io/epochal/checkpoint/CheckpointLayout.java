@@ -1,5 +1,7 @@
 package io.epochal.checkpoint;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.Arrays;
@@ -115,5 +117,21 @@ final class CheckpointLayout {
         .mapToLong(OptionalLong::getAsLong)
         .sorted()
         .toArray();
+  }
+
+  /**
+   * The directory of {@code entry}, which must be a published or moved-aside checkpoint directory
+   * of its epoch directly in {@link #checkpointsDir()}.
+   *
+   * @throws IllegalArgumentException if it is not (the message names the path and this directory)
+   */
+  Path dirOf(FileSystem fs, CheckpointEntry entry) {
+    Path dir = new Path(entry.path());
+    String name = dir.getName();
+    long epoch = entry.epoch();
+    boolean named = parseEpoch(name).orElse(-1) == epoch || parseMovedAside(name).orElse(-1) == epoch;
+    checkArgument(named && fs.makeQualified(dir).getParent().equals(fs.makeQualified(checkpointsDir)),
+        "%s is not a checkpoint directory of epoch %s in %s", entry.path(), epoch, checkpointsDir);
+    return dir;
   }
 }

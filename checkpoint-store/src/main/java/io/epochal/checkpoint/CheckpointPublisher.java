@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
@@ -13,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The last step of a commit, the clean-up of a failed one, and the deletion of a published one.
+ * Changes what the checkpoints directory publishes: the last step of a commit, the clean-up of a
+ * failed one (and of stale ones), moving a damaged checkpoint aside, and deleting a published one.
  * Publishing renames the complete temporary directory (its manifest written last) to {@code
  * epoch-NNNNNN} with a rename that refuses an existing target, then syncs the parent directory on
  * the local file system; a failed commit's temporary directory is removed, and a failure to remove
@@ -109,8 +112,51 @@ final class CheckpointPublisher {
     }
   }
 
-  /** Removes a stale temporary directory (of a commit that died); a failure names it. */
-  void removeStale(Path tmp) throws CheckpointException {
+  /**
+   * Renames published checkpoint {@code dir} to {@code to}, a name that readers of published
+   * checkpoints do not list (see {@link CheckpointLayout#movedAsideDir}).
+   */
+  void moveAside(long epoch, Path dir, Path to) throws CheckpointException {
+    try {
+      if (!fs.rename(dir, to)) {
+        throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to
+            + ": the file system's rename returned false (does " + to.getName() + " exist?)");
+      }
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to + ": " + e, e);
+    }
+    LOG.info("moved checkpoint of epoch {} aside to {}", epoch, to);
+  }
+
+  /**
+   * Removes stale temporary directories (of commits that died) and returns them. One that cannot
+   * be removed does not keep the others: every failure is collected, named, and thrown at the end.
+   */
+  List<String> removeStale(List<Path> temps) throws CheckpointException {
+    List<String> removed = new ArrayList<>();
+    CheckpointException failed = null;
+    for (Path tmp : temps) {
+      try {
+        removeStale(tmp);
+        removed.add(tmp.toString());
+      } catch (CheckpointException e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+    return removed;
+  }
+
+  /** Removes a stale temporary directory; a failure names it. */
+  private void removeStale(Path tmp) throws CheckpointException {
     try {
       if (!deleteFully(tmp, true)) {
         throw new IOException("some of its files could not be deleted");

@@ -186,17 +186,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
     Path to = layout.movedAsideDir(epoch, System.currentTimeMillis());
-    try {
-      if (!fs.rename(dir, to)) {
-        throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to
-            + ": the file system's rename returned false (does " + to.getName() + " exist?)");
-      }
-    } catch (CheckpointException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to + ": " + e, e);
-    }
-    LOG.info("moved checkpoint of epoch {} aside to {}", epoch, to);
+    publisher.moveAside(epoch, dir, to);
     return entry(epoch, to);
   }
 
@@ -219,28 +209,16 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
-    Path dir = own(entry);
+    Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
     return reader.load(entry.epoch(), dir);
   }
 
   @Override
   public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
-    Path dir = own(entry);
+    Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
     return reader.verify(entry.epoch(), dir);
-  }
-
-  /** The directory of {@code entry}, which must be a checkpoint or moved-aside directory of this store. */
-  private Path own(CheckpointEntry entry) {
-    Path dir = new Path(entry.path());
-    String name = dir.getName();
-    long epoch = entry.epoch();
-    boolean named = CheckpointLayout.parseEpoch(name).orElse(-1) == epoch
-        || CheckpointLayout.parseMovedAside(name).orElse(-1) == epoch;
-    checkArgument(named && fs.makeQualified(dir).getParent().equals(fs.makeQualified(layout.checkpointsDir())),
-        "%s is not a checkpoint directory of epoch %s in %s", entry.path(), epoch, layout.checkpointsDir());
-    return dir;
   }
 
   @Override
@@ -254,27 +232,13 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public List<String> cleanTemporary() throws CheckpointException {
-    List<String> removed = new ArrayList<>();
-    CheckpointException failed = null;
+    List<Path> temps = new ArrayList<>();
     for (FileStatus st : layout.list(fs)) {
       if (CheckpointLayout.isTemp(st.getPath().getName())) {
-        try {
-          publisher.removeStale(st.getPath());
-          removed.add(st.getPath().toString());
-        } catch (CheckpointException e) {
-          // one directory that cannot be removed does not keep the others
-          if (failed == null) {
-            failed = e;
-          } else {
-            failed.addSuppressed(e);
-          }
-        }
+        temps.add(st.getPath());
       }
     }
-    if (failed != null) {
-      throw failed;
-    }
-    return removed;
+    return publisher.removeStale(temps);
   }
 
   @Override
