@@ -141,6 +141,12 @@ final class PreparedResume {
     return stored.getHyperParameters().diff(keys);
   }
 
+  /** Whether the resume moves the job's {@code data.path} ({@code --data}, {@code --relocate}). */
+  boolean changesData() {
+    return !java.util.Objects.equals(stored.getHyperParameters().asMap().get(JobKeys.DATA_PATH),
+        keys.asMap().get(JobKeys.DATA_PATH));
+  }
+
   /** The placement keys this run sets (never stored). */
   Map<String, String> placement() {
     return placement;

@@ -24,36 +24,48 @@ import org.apache.hadoop.fs.FileSystem;
  * {@code resume <job-dir> --dry-run}: says what a checked {@link PreparedResume} would do, on
  * standard error, and writes nothing. The lines: the job and its state; the epochs it would train
  * (after the newest checkpoint whose files verify, hashed as the resume hashes them);
- * how job.json would change; the placement keys of the run; and whether a live driver holds the job.
+ * how job.json would change; the placement keys of the run; the data, loaded on Spark and checked
+ * as the resume checks it ({@link DryRunDataCheck}); and whether a live driver holds the job.
  */
 final class ResumeDryRun {
 
   private final PrintStream err;
+  private final String run;
 
-  ResumeDryRun(PrintStream err) {
+  /**
+   * @param run the command the dry run stands for: "resume", or "train" for a train whose job.dir
+   *     already holds its spec (it continues the job as a resume does)
+   */
+  ResumeDryRun(PrintStream err, String run) {
     this.err = err;
+    this.run = run;
   }
 
-  /** Prints the plan of {@code resume}; returns the exit code the resume would start with. */
-  int print(PreparedResume resume, Configuration conf) throws IOException {
+  /**
+   * Prints the plan of {@code resume}, checking its data with {@code data} when the resume would
+   * read it; returns the exit code the resume would start with.
+   */
+  int print(PreparedResume resume, Configuration conf, DryRunDataCheck data) throws IOException {
     FileSystem fs = resume.jobDir().getFileSystem(conf);
     String dir = ShellWords.location(resume.jobDir());
     Optional<JobStatus> status = new JobStateStore(fs, resume.jobDir()).read();
     String state = status.map(s -> s.getState().name()).orElse("NEW");
     List<String> damaged = new ArrayList<>();
-    long newest = newestVerified(resume, conf, damaged);
+    Optional<CheckpointEntry> after = newestVerified(resume.jobDir(), conf, damaged);
+    long newest = after.map(CheckpointEntry::epoch).orElse(0L);
     int epochs = resume.spec().epochs();
     List<String> changes = resume.changes();
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
     for (String d : damaged) {
-      err.println("  " + d + "; the resume moves it aside and trains its epoch again");
+      err.println("  " + d + "; the " + run + " moves it aside and trains its epoch again");
     }
+    boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {
       err.println("  trains nothing: all " + epochs + " epochs are committed"
-          + (changes.isEmpty() ? (status.map(s -> s.getState() == JobState.COMPLETED).orElse(false)
-              ? "; to train more, add --epochs N" : "; the resume marks the job COMPLETED")
-              : "; the resume records the job.json change below and marks the job COMPLETED"));
+          + (changes.isEmpty() ? (completed ? "; to train more, " + (run.equals("resume") ? "add --epochs N"
+              : "'bin/epochal resume " + dir + " --epochs N'") : "; the " + run + " marks the job COMPLETED")
+              : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
       err.println("  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to " + epochs)
           + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest));
@@ -70,20 +82,29 @@ final class ResumeDryRun {
     Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
     if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
       err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
-          + ": a resume now would exit " + ExitCodes.LEASE_HELD + " ('bin/epochal status " + dir + "' shows it)");
+          + ": a " + run + " now would exit " + ExitCodes.LEASE_HELD + " ('bin/epochal status " + dir + "' shows it)");
       return ExitCodes.LEASE_HELD;
     }
-    err.println("  nothing was written; run the same command without --dry-run to resume");
+    // as the resume: with the lease, it reads the data unless a COMPLETED job has nothing to train
+    // and keeps its data.path
+    if (newest < epochs || !completed || resume.changesData()) {
+      int code = data.check(resume.spec(), after, run);
+      if (code != ExitCodes.OK) {
+        return code;
+      }
+    }
+    err.println("  nothing was written; run the same command without --dry-run to " + run);
     return ExitCodes.OK;
   }
 
   /**
-   * The newest epoch whose checkpoint verifies (manifest, and every file's size and SHA-256, as the
-   * resume checks it when it starts), or 0; each newer damaged one is added to {@code damaged}.
+   * The newest checkpoint of {@code jobDir} that verifies (manifest, and every file's size and
+   * SHA-256, as a resume checks it when it starts), if any; each newer damaged one is added to
+   * {@code damaged}.
    */
-  private static long newestVerified(PreparedResume resume, Configuration conf, List<String> damaged)
-      throws IOException {
-    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
+  static Optional<CheckpointEntry> newestVerified(org.apache.hadoop.fs.Path jobDir, Configuration conf,
+      List<String> damaged) throws IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
         .optConfiguration(conf).build()) {
       List<CheckpointEntry> entries = store.list();
       for (int i = entries.size() - 1; i >= 0; i--) {
@@ -91,11 +112,11 @@ final class ResumeDryRun {
         List<String> problems = e.manifest().isEmpty() ? List.of(e.manifestProblem().orElse("no manifest"))
             : store.verify(e).problems();
         if (problems.isEmpty()) {
-          return e.epoch();
+          return Optional.of(e);
         }
         damaged.add(String.format("epoch-%06d is damaged: %s", e.epoch(), problems.get(0)));
       }
-      return 0;
+      return Optional.empty();
     }
   }
 }

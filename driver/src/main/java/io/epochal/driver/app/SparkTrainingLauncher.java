@@ -114,42 +114,19 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     JobSpec spec = asStored(requested, stored, conf);
     if (stored.isEmpty()) {
-      return dryRunNewJob(spec, dir, options);
+      return new DryRunDataCheck(err, options).checkNewJob(spec, dir);
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {
       return specMismatch(specs.getFile(), differences, spec);
     }
-    boolean completed = new io.epochal.job.JobStateStore(fs, dir).read()
-        .map(s -> s.getState() == io.epochal.job.JobState.COMPLETED).orElse(false);
-    err.println("epochal: dry run: " + dir + " already holds this job (its job.json matches); " + (completed
-        ? "it is COMPLETED, so train would have nothing to do unless its final checkpoint is damaged ('bin/epochal "
-            + "resume " + ShellWords.location(dir) + " --epochs N' trains more epochs)"
-        : "train would continue it after its newest verified checkpoint ('bin/epochal status "
-            + ShellWords.location(dir) + "' shows how far it is)"));
-    return ExitCodes.OK;
-  }
-
-  /**
-   * The dry run of a job that does not exist yet: its data is loaded and checked against the model
-   * on Spark, as train checks it before writing the job directory.
-   */
-  private int dryRunNewJob(JobSpec spec, Path dir, CliOptions options) throws IOException {
-    try (EpochalSpark spark = SparkSessions.builder()
-        .setMaster(options.master())
-        .optAppName("epochal dry run " + spec.jobName())
-        .optVerbose(options.verbose())
-        .optConf(options.sparkConf())
-        .build()) {
-      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build().checkNewJobData();
-      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1 on "
-          + rows[0] + " rows of " + spec.dataPathText() + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)")
-          + ", which fit the model");
-      return ExitCodes.OK;
-    } catch (TrainingException e) {
-      err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());
-      return exitCode(e, resumeCommand(spec, options));
-    }
+    err.println("epochal: dry run: " + ShellWords.location(dir) + " already holds this job (its job.json matches);"
+        + " train continues it as a resume does:");
+    // the same run as a resume with this train's placement keys
+    Map<String, String> placement = new java.util.TreeMap<>();
+    spec.placement().asMap().forEach((k, v) -> placement.put(k, String.valueOf(v)));
+    PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err);
+    return new ResumeDryRun(err, "train").print(prepared, conf, new DryRunDataCheck(err, options));
   }
 
   /**
@@ -315,8 +292,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
-    return new ResumeDryRun(err).print(PreparedResume.of(jobDir, amendment, options, err),
-        options.hadoopConfiguration());
+    return new ResumeDryRun(err, "resume").print(PreparedResume.of(jobDir, amendment, options, err),
+        options.hadoopConfiguration(), new DryRunDataCheck(err, options));
   }
 
   @Override

@@ -35,7 +35,8 @@ final class ResumeCommand extends LauncherCommand {
   boolean all;
 
   @Option(names = "--dry-run", description = "Check and print what the resume would do, start and write nothing: "
-      + "for one job the epoch it continues after and how job.json would change; with --all the plan (job, "
+      + "for one job the epoch it continues after, how job.json would change, and its data, loaded on Spark and "
+      + "checked against the model and that checkpoint (exit 4 if it does not fit); with --all the plan (job, "
       + "state, epoch, action, reason).")
   boolean dryRun;
 

@@ -51,8 +51,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--dry-run", description = "Validate and print the resolved spec, and say whether its "
       + "job.dir holds no job yet (then load its data on Spark and check it against the model, exit 4 if it does "
-      + "not fit), this job (train continues it) or another spec (exit 2, with the differences); train nothing "
-      + "and write nothing.")
+      + "not fit), this job (then check what train would continue, as 'resume --dry-run' does) or another spec "
+      + "(exit 2, with the differences); train nothing and write nothing.")
   boolean dryRun;
 
   @Override

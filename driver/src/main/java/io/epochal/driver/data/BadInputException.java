@@ -23,12 +23,17 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String skip) {
-    super("bad input in " + file + ", row " + rowInFile + " (a header line not counted; dataset row " + datasetRow
-        + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
+    super("bad input in " + file + ", row " + rowInFile + " (" + (isCsv(file) ? "a header line not counted; " : "")
+        + "dataset row " + datasetRow + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
     this.reason = reason;
+  }
+
+  /** Whether {@code file} is a CSV file, whose row numbers do not count a header line. */
+  private static boolean isCsv(String file) {
+    return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.csv(\\.[a-z0-9]+)?$");
   }
 
   /** The same bad row, its message naming {@code predict}'s option for skipping bad rows. */

@@ -179,6 +179,33 @@ public final class TrainingJob {
     }
   }
 
+  /**
+   * Loads and checks an existing job's data as a resume after {@code checkpoint} checks it before
+   * its first round (against the model, and for the same usable and bad rows as that checkpoint
+   * trained on, from its manifest's {@code metrics}), then lets it go; for the dry runs of train
+   * and resume.
+   *
+   * @param epoch the checkpoint's epoch
+   * @param checkpoint the checkpoint's directory, or null when the job has none (the data is then
+   *     checked against the model only)
+   * @return the rows it would train on and the rows it would skip as bad
+   * @throws TrainingException (BAD_INPUT) naming what does not fit
+   */
+  public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics) throws TrainingException {
+    checkNotNull(metrics, "metrics");
+    checkLossFitsModel(true);
+    LoadedDataset data = storedJobData();
+    try {
+      checkFeatures(data.featureSize());
+      if (checkpoint != null) {
+        checkSameData(epoch, checkpoint, metrics, data);
+      }
+      return new long[] {data.rows(), data.skippedRows()};
+    } finally {
+      data.unpersist();
+    }
+  }
+
   /** The newest epoch the store lists (damaged or not), 0 if none. */
   private static long newestListed(CheckpointStore store) throws CheckpointException {
     List<io.epochal.checkpoint.CheckpointEntry> all = store.list();
@@ -202,7 +229,7 @@ public final class TrainingJob {
     if (dir.amendsData()) {
       LoadedDataset data = loadData();
       try {
-        checkSameData(completedAt, data);
+        checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(), data);
       } finally {
         data.unpersist();
       }
@@ -283,18 +310,11 @@ public final class TrainingJob {
     LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again
     if (data == null) {
-      try {
-        data = loadData();
-      } catch (ConfigException e) {
-        // the stored spec cannot change: for this job the data no longer fits it
-        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
-            + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
-            + " job.dir)", e);
-      }
+      data = storedJobData();
     }
     try {
       checkFeatures(data.featureSize());
-      checkSameData(start, data);
+      checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), data);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
@@ -309,6 +329,18 @@ public final class TrainingJob {
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
+    }
+  }
+
+  /** The data of a job whose spec is stored: a spec the data does not fit is the data's failure. */
+  private LoadedDataset storedJobData() throws TrainingException {
+    try {
+      return loadData();
+    } catch (ConfigException e) {
+      // the stored spec cannot change: for this job the data no longer fits it
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
+          + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
+          + " job.dir)", e);
     }
   }
 
@@ -424,16 +456,17 @@ public final class TrainingJob {
    * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
    * counts are compared (checkpoints written before they were recorded are not checked).
    */
-  private void checkSameData(ResumePoint start, LoadedDataset data) throws TrainingException {
-    Double rows = start.metrics().get(DATA_ROWS);
-    Double skipped = start.metrics().get(SKIPPED_ROWS);
+  private void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, LoadedDataset data)
+      throws TrainingException {
+    Double rows = metrics.get(DATA_ROWS);
+    Double skipped = metrics.get(SKIPPED_ROWS);
     if (rows == null || skipped == null) {
       return;
     }
     if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
-      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, "data.path " + spec.dataPathText()
+      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
-          + start.checkpoint() + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + checkpoint + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
           + "data changed since the job started, and a resume would not continue the same training; restore the "
           + "data and resume, or train on the new data in a new job.dir", null);
     }

@@ -13,12 +13,14 @@ import io.epochal.job.JobLease;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobState;
+import io.epochal.job.JobStatus;
 import io.epochal.job.JobStateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
@@ -172,7 +174,8 @@ class CliEndToEndTest {
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("(COMPLETED, newest verified checkpoint: epoch 2)", "trains epoch 3 of 3, after "
         + "epoch 2", "    checkpoint.keep_last: 10 -> 1", "    train.epochs: 2 -> 3",
-        "this run only: train.device=cpu", "nothing was written");
+        "this run only: train.device=cpu", "data: 512 rows of ", " fit the model, and are as many as epoch 2 trained on",
+        "nothing was written");
     assertThat(storedKeys(jobB).getLong("train.epochs")).as("the dry run writes nothing").isEqualTo(2);
     org.apache.hadoop.fs.Path leased = new org.apache.hadoop.fs.Path(jobB.toUri());
     JobLease other = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
@@ -259,6 +262,16 @@ class CliEndToEndTest {
     io.epochal.job.JobSpec before = new io.epochal.job.JobSpecStore(fs, dir).read().orElseThrow();
 
     for (List<String> extra : List.of(List.of("--epochs", "3"), List.<String>of())) {
+      List<String> dryArgs = new java.util.ArrayList<>(List.of("resume", job.toString(), "--data", fewer.toString(),
+          "--dry-run", "--master", MASTER));
+      dryArgs.addAll(extra);
+      Optional<JobStatus> stateBefore = E2eFixtures.state(fs, dir);
+      CliRun dry = CliRun.of(dryArgs.toArray(new String[0]));
+      assertThat(dry.code).as("%s", dry).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(dry.err).contains("dry run: the resume would fail (BAD_INPUT): ", "has 300 usable rows",
+          "was trained on 512", "nothing was written");
+      assertThat(E2eFixtures.state(fs, dir)).as("state after the dry run of %s", extra).isEqualTo(stateBefore);
+
       List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--data", fewer.toString(),
           "--master", MASTER));
       args.addAll(extra);
@@ -408,8 +421,10 @@ class CliEndToEndTest {
 
     CliRun same = CliRun.of("train", file.toString(), "--dry-run");
     assertThat(same.code).as("%s", same).isZero();
-    assertThat(same.err).contains("already holds this job (its job.json matches); it is COMPLETED, so train would "
-        + "have nothing to do");
+    assertThat(same.err).contains("already holds this job (its job.json matches); train continues it as a resume does",
+        "(COMPLETED, newest verified checkpoint: epoch 1)", "trains nothing: all 1 epochs are committed; to train more, "
+        + "'bin/epochal resume ", "nothing was written; run the same command without --dry-run to train")
+        .as("nothing to train: no data to check").doesNotContain("data: ");
     CliRun otherForm = CliRun.of("train", file.toString(), "--set", "job.dir=file:" + job.toAbsolutePath(),
         "--set", "data.path=file:" + Path.of(data).toAbsolutePath(), "--dry-run");
     assertThat(otherForm.code).as("the same places written file:/ instead of file:///: %s", otherForm).isZero();

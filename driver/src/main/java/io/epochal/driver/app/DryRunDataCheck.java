@@ -1,0 +1,97 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingJob;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The data half of a dry run: starts Spark, loads the job's data as the run would, and checks it as
+ * the run checks it before its first round: a new job's against the model ({@code train --dry-run}
+ * of a job.dir without a job), an existing job's also for the same usable and bad rows as the
+ * checkpoint it continues after ({@code train --dry-run} of a stored spec, {@code resume
+ * --dry-run}). Says the outcome on standard error; writes nothing.
+ */
+final class DryRunDataCheck {
+
+  private final PrintStream err;
+  private final CliOptions options;
+
+  DryRunDataCheck(PrintStream err, CliOptions options) {
+    this.err = checkNotNull(err, "err");
+    this.options = checkNotNull(options, "options");
+  }
+
+  /**
+   * The dry run of a job that does not exist yet in {@code dir}: its data is loaded and checked
+   * against the model, as train checks it before it writes the job directory.
+   *
+   * @return {@link ExitCodes#OK}, or the exit code train would fail with, having said why
+   */
+  int checkNewJob(JobSpec spec, Path dir) throws IOException {
+    try (EpochalSpark spark = spark(spec)) {
+      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build().checkNewJobData();
+      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1 on "
+          + rows[0] + " rows of " + spec.dataPathText() + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)")
+          + ", which fit the model");
+      return ExitCodes.OK;
+    } catch (TrainingException e) {
+      err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());
+      return exitCode(e);
+    }
+  }
+
+  /**
+   * Checks {@code spec}'s data against the model and against checkpoint {@code after} (none: the
+   * model only).
+   *
+   * @param run what the dry run stands for ("train", "resume"), for the message
+   * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
+   */
+  int check(JobSpec spec, Optional<CheckpointEntry> after, String run) throws IOException {
+    Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
+        .orElse(Map.of());
+    try (EpochalSpark spark = spark(spec)) {
+      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build()
+          .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
+              metrics);
+      boolean compared = after.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);
+      err.println("  data: " + rows[0] + " rows of " + spec.dataPathText()
+          + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + " fit the model"
+          + (compared ? ", and are as many as epoch " + after.get().epoch() + " trained on" : ""));
+      return ExitCodes.OK;
+    } catch (TrainingException e) {
+      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
+      err.println("  nothing was written");
+      return exitCode(e);
+    }
+  }
+
+  private EpochalSpark spark(JobSpec spec) {
+    return SparkSessions.builder()
+        .setMaster(options.master())
+        .optAppName("epochal dry run " + spec.jobName())
+        .optVerbose(options.verbose())
+        .optConf(options.sparkConf())
+        .build();
+  }
+
+  /** The exit code of the run that would fail with {@code e}. */
+  private static int exitCode(TrainingException e) {
+    return e.reason() == FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
+        : e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+  }
+}

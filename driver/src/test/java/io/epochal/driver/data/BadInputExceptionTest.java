@@ -1,0 +1,25 @@
+package io.epochal.driver.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class BadInputExceptionTest {
+
+  @Test
+  void aCsvRowNumberSaysItDoesNotCountTheHeaderLine() {
+    for (String file : new String[] {"file:/d/part-00000.csv", "file:/d/rows.CSV", "file:/d/part-00001.csv.gz"}) {
+      assertThat(new BadInputException(file, 3, 7, "label column 'label' is null").getMessage())
+          .as(file).contains(file + ", row 3 (a header line not counted; dataset row 7): label column");
+    }
+  }
+
+  @Test
+  void aRowOfAFileWithoutHeaderLinesIsNumberedWithoutTheHeaderNote() {
+    String file = "file:/d/part-00001-05e7-c000.snappy.parquet";
+    BadInputException e = new BadInputException(file, 2, 1, "label column 'label' holds class 3");
+
+    assertThat(e.getMessage()).contains(file + ", row 2 (dataset row 1): label column").doesNotContain("header");
+    assertThat(e.forPredict().getMessage()).contains("(dataset row 1)", "pass --bad-rows=skip");
+  }
+}
