@@ -5,28 +5,20 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
-import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.EpochMetrics;
-import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.data.BadInputException;
-import io.epochal.driver.data.DataOptions;
-import io.epochal.driver.data.DatasetLoader;
 import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkJobs;
 import io.epochal.job.JobEventType;
 import io.epochal.tensor.StateDict;
-import io.epochal.worker.model.EpochalModel;
-import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +38,6 @@ public final class TrainingJob {
 
   private static final String DATA_ROWS = EpochMetrics.DATA_ROWS;
   private static final String SKIPPED_ROWS = EpochMetrics.SKIPPED_ROWS;
-
-
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   /** How the failure of a new job that wrote nothing says so, followed by its job directory. */
   public static final String NOTHING_WRITTEN = " (nothing was written to ";
@@ -60,7 +50,7 @@ public final class TrainingJob {
   private final Configuration hadoopConf;
   private final io.epochal.job.JobSpec amendedFrom;
   private final TrainingConfig config;
-  private ModelShape modelShape;
+  private final JobData jobData;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
   /**
@@ -84,6 +74,7 @@ public final class TrainingJob {
     this.hadoopConf = b.hadoopConf != null ? b.hadoopConf : spark.jsc().hadoopConfiguration();
     this.amendedFrom = b.amendedFrom;
     this.config = TrainingConfigs.of(spec);
+    this.jobData = new JobData(spec, config, spark, listener);
   }
 
   /** A new builder. */
@@ -101,11 +92,11 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
-      checkLossFitsModel(dir.hasSpec());
+      jobData.checkLossFitsModel(dir.hasSpec());
       if (!dir.hasSpec()) {
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
-        preloaded = newJobData();
+        preloaded = jobData.forNewJob();
       }
       String reopen = null;
       if (dir.alreadyCompleted()) {
@@ -170,8 +161,8 @@ public final class TrainingJob {
    * @throws TrainingException (BAD_INPUT) or ConfigException naming what does not fit
    */
   public long[] checkNewJobData() throws TrainingException {
-    checkLossFitsModel(false);
-    LoadedDataset data = newJobData();
+    jobData.checkLossFitsModel(false);
+    LoadedDataset data = jobData.forNewJob();
     try {
       return new long[] {data.rows(), data.skippedRows()};
     } finally {
@@ -193,12 +184,12 @@ public final class TrainingJob {
    */
   public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics) throws TrainingException {
     checkNotNull(metrics, "metrics");
-    checkLossFitsModel(true);
-    LoadedDataset data = storedJobData();
+    jobData.checkLossFitsModel(true);
+    LoadedDataset data = jobData.forStoredJob();
     try {
-      checkFeatures(data.featureSize());
+      jobData.checkFeatures(data.featureSize());
       if (checkpoint != null) {
-        checkSameData(epoch, checkpoint, metrics, data);
+        jobData.checkSameData(epoch, checkpoint, metrics, data);
       }
       return new long[] {data.rows(), data.skippedRows()};
     } finally {
@@ -227,9 +218,9 @@ public final class TrainingJob {
    */
   private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
     if (dir.amendsData()) {
-      LoadedDataset data = loadData();
+      LoadedDataset data = jobData.load();
       try {
-        checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(), data);
+        jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(), data);
       } finally {
         data.unpersist();
       }
@@ -310,11 +301,11 @@ public final class TrainingJob {
     LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again
     if (data == null) {
-      data = storedJobData();
+      data = jobData.forStoredJob();
     }
     try {
-      checkFeatures(data.featureSize());
-      checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), data);
+      jobData.checkFeatures(data.featureSize());
+      jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), data);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
@@ -329,146 +320,6 @@ public final class TrainingJob {
       return epochs(dir, assembler, start, data);
     } finally {
       data.unpersist();
-    }
-  }
-
-  /** The data of a job whose spec is stored: a spec the data does not fit is the data's failure. */
-  private LoadedDataset storedJobData() throws TrainingException {
-    try {
-      return loadData();
-    } catch (ConfigException e) {
-      // the stored spec cannot change: for this job the data no longer fits it
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
-          + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
-          + " job.dir)", e);
-    }
-  }
-
-  /**
-   * The data of a job whose directory holds no {@code job.json} yet, loaded and checked against the
-   * model; a failure says that nothing was written.
-   */
-  private LoadedDataset newJobData() throws TrainingException {
-    LoadedDataset data;
-    try {
-      data = loadData();
-    } catch (TrainingException e) {
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + NOTHING_WRITTEN + spec.jobDirText()
-          + ": fix the data or the spec and train again)", e.getCause());
-    } catch (ConfigException e) {
-      throw new ConfigException(e.key(), e.getMessage() + NOTHING_WRITTEN + spec.jobDirText() + ")");
-    }
-    try {
-      checkFeatures(data.featureSize());
-    } catch (TrainingException e) {
-      data.unpersist();
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + NOTHING_WRITTEN + spec.jobDirText()
-          + ")", null);
-    }
-    return data;
-  }
-
-  /**
-   * Loads the data, checking class labels against the classes the model can predict: a label the
-   * loss cannot use makes its row bad when it is read (named by file and row, and counted or
-   * refused by {@code data.bad_rows}), not a task failure in some round that Spark retries for
-   * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is narrowed
-   * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
-   */
-  private LoadedDataset loadData() throws TrainingException {
-    int outputSize = modelShape().outputs;
-    DataOptions options = DataOptions.fromJobSpec(spec);
-    if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
-      if (options.classes() > outputSize) {
-        listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " but model " + config.modelName() + " v"
-            + config.modelVersion() + " predicts " + outputSize + " classes: labels are checked against [0, "
-            + outputSize + "), and a row with a larger one is bad (data.bad_rows)");
-      }
-      options = options.withClasses(outputSize);
-    }
-    try {
-      return new DatasetLoader(spark.session()).load(options);
-    } catch (BadInputException e) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Refuses a regression loss on a model of more than one output before anything trains: a row's
-   * label is one number, which a loss such as {@code mse} compares with a single output.
-   *
-   * @param stored whether the job directory already holds this spec (then only a new one can fix it)
-   */
-  private void checkLossFitsModel(boolean stored) {
-    int outputs = modelShape().outputs;
-    if (!spec.classification() && outputs != 1) {
-      throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
-          + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
-          + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
-          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDirText() + " already holds this spec: train "
-          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDirText() + ")"));
-    }
-  }
-
-  /** The model's input shape and output count, from one instance built once. */
-  private ModelShape modelShape() {
-    if (modelShape == null) {
-      try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
-          config.modelParams())) {
-        modelShape = new ModelShape(model.inputShape(), model.outputSize());
-      }
-    }
-    return modelShape;
-  }
-
-  /** What the data must fit. */
-  private static final class ModelShape {
-    final long[] input;
-    final int outputs;
-
-    ModelShape(long[] input, int outputs) {
-      this.input = input;
-      this.outputs = outputs;
-    }
-  }
-
-  /**
-   * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
-   * fail the same way and the job would be retried for nothing.
-   */
-  private void checkFeatures(int featureSize) throws TrainingException {
-    long[] shape = modelShape().input;
-    long size = 1;
-    for (long d : shape) {
-      size *= d;
-    }
-    if (featureSize != size) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
-          + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "
-          + config.modelName() + " v" + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
-          + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
-          + "or name other feature columns", null);
-    }
-  }
-
-  /**
-   * Refuses to resume on data other than the checkpoint was trained on: the same rows in the same
-   * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
-   * counts are compared (checkpoints written before they were recorded are not checked).
-   */
-  private void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, LoadedDataset data)
-      throws TrainingException {
-    Double rows = metrics.get(DATA_ROWS);
-    Double skipped = metrics.get(SKIPPED_ROWS);
-    if (rows == null || skipped == null) {
-      return;
-    }
-    if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
-      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
-          + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
-          + checkpoint + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
-          + "data changed since the job started, and a resume would not continue the same training; restore the "
-          + "data and resume, or train on the new data in a new job.dir", null);
     }
   }
 

@@ -1,0 +1,181 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.BadInputException;
+import io.epochal.driver.data.DataOptions;
+import io.epochal.driver.data.DatasetLoader;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.round.TrainingConfig;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A job's training data, loaded on Spark and checked before any round runs: its class labels
+ * against the model's outputs (as it is read), its features against the model's input, its loss
+ * against the model's outputs, and, for a job that continues after a checkpoint, its usable and bad
+ * rows against those the checkpoint trained on. A failure names the file, row, key or checkpoint,
+ * and says whether anything was written and how to go on.
+ */
+final class JobData {
+
+  private final JobSpec spec;
+  private final TrainingConfig config;
+  private final EpochalSpark spark;
+  private final TrainingListener listener;
+  private ModelShape modelShape;
+
+  JobData(JobSpec spec, TrainingConfig config, EpochalSpark spark, TrainingListener listener) {
+    this.spec = checkNotNull(spec, "spec");
+    this.config = checkNotNull(config, "config");
+    this.spark = checkNotNull(spark, "spark");
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /** The data of a job whose spec is stored: a spec the data does not fit is the data's failure. */
+  LoadedDataset forStoredJob() throws TrainingException {
+    try {
+      return load();
+    } catch (ConfigException e) {
+      // the stored spec cannot change: for this job the data no longer fits it
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
+          + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
+          + " job.dir)", e);
+    }
+  }
+
+  /**
+   * The data of a job whose directory holds no {@code job.json} yet, loaded and checked against the
+   * model; a failure says that nothing was written.
+   */
+  LoadedDataset forNewJob() throws TrainingException {
+    LoadedDataset data;
+    try {
+      data = load();
+    } catch (TrainingException e) {
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText()
+          + ": fix the data or the spec and train again)", e.getCause());
+    } catch (ConfigException e) {
+      throw new ConfigException(e.key(), e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")");
+    }
+    try {
+      checkFeatures(data.featureSize());
+    } catch (TrainingException e) {
+      data.unpersist();
+      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText()
+          + ")", null);
+    }
+    return data;
+  }
+
+  /**
+   * Loads the data, checking class labels against the classes the model can predict: a label the
+   * loss cannot use makes its row bad when it is read (named by file and row, and counted or
+   * refused by {@code data.bad_rows}), not a task failure in some round that Spark retries for
+   * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is narrowed
+   * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
+   */
+  LoadedDataset load() throws TrainingException {
+    int outputSize = modelShape().outputs;
+    DataOptions options = DataOptions.fromJobSpec(spec);
+    if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
+      if (options.classes() > outputSize) {
+        listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " but model " + config.modelName() + " v"
+            + config.modelVersion() + " predicts " + outputSize + " classes: labels are checked against [0, "
+            + outputSize + "), and a row with a larger one is bad (data.bad_rows)");
+      }
+      options = options.withClasses(outputSize);
+    }
+    try {
+      return new DatasetLoader(spark.session()).load(options);
+    } catch (BadInputException e) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a regression loss on a model of more than one output before anything trains: a row's
+   * label is one number, which a loss such as {@code mse} compares with a single output.
+   *
+   * @param stored whether the job directory already holds this spec (then only a new one can fix it)
+   */
+  void checkLossFitsModel(boolean stored) {
+    int outputs = modelShape().outputs;
+    if (!spec.classification() && outputs != 1) {
+      throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
+          + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
+          + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
+          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDirText() + " already holds this spec: train "
+          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDirText() + ")"));
+    }
+  }
+
+  /** The model's input shape and output count, from one instance built once. */
+  private ModelShape modelShape() {
+    if (modelShape == null) {
+      try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+          config.modelParams())) {
+        modelShape = new ModelShape(model.inputShape(), model.outputSize());
+      }
+    }
+    return modelShape;
+  }
+
+  /** What the data must fit. */
+  private static final class ModelShape {
+    final long[] input;
+    final int outputs;
+
+    ModelShape(long[] input, int outputs) {
+      this.input = input;
+      this.outputs = outputs;
+    }
+  }
+
+  /**
+   * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
+   * fail the same way and the job would be retried for nothing.
+   */
+  void checkFeatures(int featureSize) throws TrainingException {
+    long[] shape = modelShape().input;
+    long size = 1;
+    for (long d : shape) {
+      size *= d;
+    }
+    if (featureSize != size) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
+          + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "
+          + config.modelName() + " v" + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
+          + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
+          + "or name other feature columns", null);
+    }
+  }
+
+  /**
+   * Refuses to resume on data other than the checkpoint was trained on: the same rows in the same
+   * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
+   * counts are compared (checkpoints written before they were recorded are not checked).
+   */
+  void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, LoadedDataset data)
+      throws TrainingException {
+    Double rows = metrics.get(EpochMetrics.DATA_ROWS);
+    Double skipped = metrics.get(EpochMetrics.SKIPPED_ROWS);
+    if (rows == null || skipped == null) {
+      return;
+    }
+    if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
+      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
+          + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
+          + checkpoint + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + "data changed since the job started, and a resume would not continue the same training; restore the "
+          + "data and resume, or train on the new data in a new job.dir", null);
+    }
+  }
+}
