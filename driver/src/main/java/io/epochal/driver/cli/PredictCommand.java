@@ -51,8 +51,9 @@ final class PredictCommand extends LauncherCommand {
       + "or a non-numeric value: fail naming file and row (default), or skip it.")
   String badRows;
 
-  @Option(names = "--overwrite", description = "Replace an earlier prediction output at --output (a directory a "
-      + "completed predict wrote; nothing else is replaced).")
+  @Option(names = "--overwrite", description = "Replace an earlier prediction output at --output: a directory "
+      + "holding the _EPOCHAL_PREDICTIONS file predict writes into each output it completes. Nothing else (data, a "
+      + "job directory) is replaced.")
   boolean overwrite;
 
   @Override

@@ -33,7 +33,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -200,7 +199,7 @@ public final class BatchPredictor {
 
   /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
   private PredictionSummary run(ModelSide model, String format, List<String> features, PredictOptions options,
-      PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException {
+      PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
     Dataset<Row> df = io.epochal.driver.data.InputFormats.load(spark.session(), reader(format), options.input(), format,
         "--format");
     List<String> columns = Arrays.asList(df.columns());
@@ -255,13 +254,17 @@ public final class BatchPredictor {
     if (options.output() == null) {
       CsvPrinter.print(flattenForCsv(out, model.outputSize), stdout);
     } else if ("csv".equals(outputFormat)) {
-      flattenForCsv(out, model.outputSize).write().mode(saveMode(options)).option("header", "true")
+      flattenForCsv(out, model.outputSize).write().mode(PredictionOutput.saveMode(options)).option("header", "true")
           .csv(options.output());
     } else {
-      out.write().mode(saveMode(options)).parquet(options.output());
+      out.write().mode(PredictionOutput.saveMode(options)).parquet(options.output());
     }
-    return new PredictionSummary(model.summaryName, model.source, features, total, bad, options.output(),
-        options.output() == null ? "csv" : outputFormat);
+    PredictionSummary summary = new PredictionSummary(model.summaryName, model.source, features, total, bad,
+        options.output(), options.output() == null ? "csv" : outputFormat);
+    if (options.output() != null) {
+      PredictionOutput.markCompleted(summary, spark.jsc().hadoopConfiguration());
+    }
+    return summary;
   }
 
   /** The output schema: pass columns as read, row_id, prediction, scores. */
@@ -311,7 +314,7 @@ public final class BatchPredictor {
   public static void checkLocations(PredictOptions options, Configuration conf) throws IOException {
     checkInput(options.input(), conf);
     if (options.output() != null) {
-      checkOutput(options, conf);
+      PredictionOutput.check(options, conf);
     }
   }
 
@@ -332,36 +335,6 @@ public final class BatchPredictor {
       throw new ConfigException("--input", "--input " + input + " cannot be read: " + e.getMessage()
           .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; give a readable file or directory", e);
     }
-  }
-
-  /**
-   * The output must not exist, or with {@code --overwrite} must be an earlier prediction output: a
-   * directory Spark completed ({@code _SUCCESS}) that does not hold the input; anything else (a job
-   * directory, the data) is never replaced.
-   */
-  private static void checkOutput(PredictOptions options, Configuration conf) throws IOException {
-    String output = options.output();
-    Path p = new Path(output);
-    FileSystem fs = p.getFileSystem(conf);
-    if (!fs.exists(p)) {
-      return;
-    }
-    if (!options.overwrite()) {
-      throw new ConfigException("--output", "--output " + output + " already exists; give a new location, or pass "
-          + "--overwrite to replace an earlier prediction output");
-    }
-    Path in = fs.makeQualified(new Path(options.input()));
-    Path out = fs.makeQualified(p);
-    boolean holdsInput = (in.toString() + "/").startsWith(out.toString() + "/");
-    if (holdsInput || !fs.getFileStatus(p).isDirectory() || !fs.exists(new Path(p, "_SUCCESS"))) {
-      throw new ConfigException("--output", "--output " + output + " is not an earlier prediction output"
-          + (holdsInput ? " (it holds --input)" : " (no _SUCCESS file from a completed write)")
-          + "; --overwrite replaces only those: give a new location");
-    }
-  }
-
-  private static SaveMode saveMode(PredictOptions options) {
-    return options.overwrite() ? SaveMode.Overwrite : SaveMode.ErrorIfExists;
   }
 
   /**

@@ -205,6 +205,8 @@ class PredictCommandTest {
     String[] args = {"predict", job.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
         "f0,f1,f2,f3", "--output", output.toString()};
     assertThat(run(args)).as(err).isEqualTo(0);
+    assertThat(output.resolve(PredictionOutput.MARKER)).content().contains("\"written_by\" : \"epochal predict\"",
+        "\"rows\" : " + ROWS);
     assertThat(run(args)).isEqualTo(2);
     assertThat(err).contains("already exists").contains("pass --overwrite");
 
@@ -212,12 +214,29 @@ class PredictCommandTest {
     again[args.length] = "--overwrite";
     assertThat(run(again)).as(err).isEqualTo(0);
     assertThat(output.resolve("_SUCCESS")).exists();
+    assertThat(output.resolve(PredictionOutput.MARKER)).exists();
 
     String[] ontoJob = again.clone();
     ontoJob[args.length - 1] = job.toString();
     assertThat(run(ontoJob)).isEqualTo(2);
-    assertThat(err).contains("is not an earlier prediction output (no _SUCCESS file");
+    assertThat(err).contains("is not an earlier prediction output: it has no " + PredictionOutput.MARKER + " file");
     assertThat(job.resolve("job.json")).exists();
+
+    // a dataset Spark completed (its _SUCCESS file) is data, not a prediction output
+    Path data = Files.createDirectories(tmp.resolve("training-data"));
+    Files.copy(in, data.resolve("part-00000-abc.csv"));
+    Files.writeString(data.resolve("_SUCCESS"), "");
+    String[] ontoData = again.clone();
+    ontoData[args.length - 1] = data.toString();
+    assertThat(run(ontoData)).isEqualTo(2);
+    assertThat(err).contains("training-data is not an earlier prediction output", "never data or a job "
+        + "directory");
+    assertThat(data.resolve("part-00000-abc.csv")).hasSameTextualContentAs(in);
+
+    String[] ontoInput = again.clone();
+    ontoInput[args.length - 1] = in.getParent().toString();
+    assertThat(run(ontoInput)).isEqualTo(2);
+    assertThat(err).contains("holds --input");
   }
 
   @Test
