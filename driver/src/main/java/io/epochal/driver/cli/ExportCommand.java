@@ -1,6 +1,7 @@
 package io.epochal.driver.cli;
 
 import io.epochal.driver.config.ConfigException;
+import io.epochal.worker.djl.DjlModelDirectory;
 import java.net.URI;
 import java.util.Locale;
 import org.apache.hadoop.fs.FileStatus;
@@ -27,7 +28,8 @@ final class ExportCommand extends LauncherCommand {
   String out;
 
   @Option(names = "--overwrite",
-      description = "Replace an existing ONNX file, or files of the same names in an existing DJL directory.")
+      description = "Replace an existing .onnx file, or the files of an earlier export in a DJL model directory "
+          + "(one holding " + DjlModelDirectory.DESCRIPTOR + "). Nothing else is replaced.")
   boolean overwrite;
 
   @Override
@@ -42,8 +44,10 @@ final class ExportCommand extends LauncherCommand {
   }
 
   /**
-   * Refuses a directory as an ONNX file's target, and, without {@code overwrite}, an existing file
-   * or a non-empty directory.
+   * Refuses a directory as an ONNX file's target; without {@code overwrite}, an existing file or a
+   * non-empty directory; with it, anything but an earlier export: a {@code .onnx} file, or a
+   * directory holding {@value DjlModelDirectory#DESCRIPTOR}. Data, a job directory or another file
+   * is never replaced.
    */
   private static void refuseExisting(URI target, String format, boolean overwrite, CliOptions options)
       throws java.io.IOException {
@@ -59,9 +63,25 @@ final class ExportCommand extends LauncherCommand {
       throw new ConfigException("--out", "--out " + target + " is a directory; --format onnx writes one file: give "
           + "its path, e.g. " + new Path(p, "model.onnx"));
     }
-    if (!overwrite && (!st.isDirectory() || fs.listStatus(p).length > 0)) {
+    boolean empty = st.isDirectory() && fs.listStatus(p).length == 0;
+    if (empty) {
+      return;
+    }
+    if (!overwrite) {
       throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
           + "empty" : "") + "; give a new location, or pass --overwrite to replace it");
+    }
+    if (!st.isDirectory() && format.equals("djl")) {
+      throw new ConfigException("--out", "--out " + target + " is a file; --format djl writes a directory: give a new "
+          + "location");
+    }
+    boolean earlierExport = st.isDirectory() ? fs.exists(new Path(p, DjlModelDirectory.DESCRIPTOR))
+        : p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    if (!earlierExport) {
+      throw new ConfigException("--out", "--out " + target + " is not an earlier export: --overwrite replaces only "
+          + (st.isDirectory() ? "a DJL model directory (one holding " + DjlModelDirectory.DESCRIPTOR + ")"
+          : "a .onnx file") + ", never data or a job directory; give a new location, or remove " + target
+          + " yourself if you are sure it can go");
     }
   }
 }

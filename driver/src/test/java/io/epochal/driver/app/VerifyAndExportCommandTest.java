@@ -169,6 +169,32 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void overwriteReplacesOnlyAnEarlierExportNeverDataOrAJobDirectory() throws Exception {
+    Path data = java.nio.file.Files.createDirectories(tmp.resolve("data"));
+    java.nio.file.Files.writeString(data.resolve("part-00000.csv"), "f0,label\n1,0\n");
+    for (String format : java.util.List.of("djl", "onnx")) {
+      Path target = format.equals("djl") ? data : data.resolve("part-00000.csv");
+      assertThat(run("export", job.toString(), "--format", format, "--out", target.toString(), "--overwrite"))
+          .as(out + err).isEqualTo(2);
+      assertThat(err).contains("is not an earlier export: --overwrite replaces only", "never data or a job directory");
+    }
+    assertThat(data.resolve("part-00000.csv")).hasContent("f0,label\n1,0\n");
+    assertThat(java.nio.file.Files.list(data)).hasSize(1);
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", job.toString(), "--overwrite"))
+        .as(out + err).isEqualTo(2);
+    assertThat(err).contains("is not an earlier export");
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", data.resolve("part-00000.csv").toString(),
+        "--overwrite")).as(out + err).isEqualTo(2);
+    assertThat(err).contains("is a file; --format djl writes a directory");
+
+    Path djl = tmp.resolve("djl-model");
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", djl.toString())).as(out + err).isEqualTo(0);
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", djl.toString(), "--overwrite"))
+        .as("an earlier DJL export is replaced: %s", err).isEqualTo(0);
+    assertThat(djl.resolve(io.epochal.worker.djl.DjlModelDirectory.DESCRIPTOR)).exists();
+  }
+
+  @Test
   void unknownExportFormatIsAUsageErrorNamingTheFormats() {
     assertThat(run("export", job.toString(), "--format", "tflite", "--out", tmp.resolve("m").toString()))
         .isEqualTo(2);
