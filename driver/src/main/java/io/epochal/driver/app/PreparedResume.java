@@ -68,10 +68,11 @@ final class PreparedResume {
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
     }
-    Map<String, String> settings = new TreeMap<>(
-        ResumeConfCheck.check(options.effectiveSparkConf(), keys, qualified.toString(), conf));
+    Map<String, String> sparkConf =
+        ResumeConfCheck.withoutRestated(options.effectiveSparkConf(), storedKeys, keys, conf);
+    Map<String, String> settings = new TreeMap<>(ResumeConfCheck.check(sparkConf, keys, qualified.toString(), conf));
     // placement keys are this run's own (not in job.json): from the Spark conf and --set
-    Map<String, String> placement = new TreeMap<>(ResumeConfCheck.placement(options.effectiveSparkConf()));
+    Map<String, String> placement = new TreeMap<>(ResumeConfCheck.placement(sparkConf));
     for (Map.Entry<String, String> set : amendment.settings().entrySet()) {
       if (JobKeys.isPlacement(set.getKey())) {
         placement.put(set.getKey(), set.getValue());

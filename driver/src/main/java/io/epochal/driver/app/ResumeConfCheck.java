@@ -36,11 +36,39 @@ final class ResumeConfCheck {
     }
     if (!c.refused().isEmpty()) {
       throw new ConfigException(JobKeys.SPARK_CONF_PREFIX + "*", "resume takes every job key from the job.json of "
-          + jobDir + ", and these Spark conf entries differ from it (job -> given):\n  "
-          + String.join(";\n  ", c.refused()) + ".\nRemove them to resume the job as it is, or start a new job "
-          + "directory to train with them (only retention, retry and lease keys may change on a resume)");
+          + jobDir + " (with --epochs, --data or --relocate applied), and these Spark conf entries differ from it "
+          + "(job -> Spark conf):\n  " + String.join(";\n  ", c.refused()) + ".\nRemove them to resume the job as it "
+          + "is, or start a new job directory to train with them (through the Spark conf a resume changes only "
+          + "retention, retry and lease keys; train.epochs with --epochs, data.path with --data)");
     }
     return c.amended();
+  }
+
+  /**
+   * {@code sparkConf} without the {@code spark.epochal.*} entries that restate the stored value of a
+   * key the command line amends ({@code --epochs}, {@code --data}, {@code --relocate}): a spark-submit
+   * line that started the job still carries them, and the flag is the change asked for. An entry
+   * that gives a third value stays, and is refused.
+   */
+  static Map<String, String> withoutRestated(Map<String, String> sparkConf, HyperParameters stored,
+      HyperParameters amended, org.apache.hadoop.conf.Configuration conf) {
+    Map<String, String> kept = new TreeMap<>(sparkConf);
+    sparkConf.forEach((k, v) -> {
+      if (!k.startsWith(JobKeys.SPARK_CONF_PREFIX)) {
+        return;
+      }
+      String key = k.substring(JobKeys.SPARK_CONF_PREFIX.length());
+      Object was = stored.asMap().get(key);
+      Object now = amended.asMap().get(key);
+      if (was == null || was.equals(now)) {
+        return;
+      }
+      boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
+      if (location ? JobLocations.samePlace(was.toString(), v, conf) : same(was, v)) {
+        kept.remove(k);
+      }
+    });
+    return kept;
   }
 
   /**

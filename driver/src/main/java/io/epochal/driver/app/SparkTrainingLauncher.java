@@ -269,7 +269,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
             + String.join(", ", c.unknown()));
       } else if (!c.refused().isEmpty()) {
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
-            + "job.json (job -> given): " + String.join("; ", c.refused()));
+            + "job.json (job -> Spark conf): " + String.join("; ", c.refused()));
       } else if (!c.amended().isEmpty()) {
         List<String> changes = new java.util.ArrayList<>();
         c.amended().forEach((k, v) -> changes.add(k + ": " + Optional.ofNullable(keys.asMap().get(k))

@@ -43,6 +43,26 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void anEntryRestatingWhatAFlagAmendsGivesWayToTheFlagAndAThirdValueIsRefusedNamingBoth() {
+    HyperParameters amended = HyperParameters.builder().putAll(STORED).put("train.epochs", 8L)
+        .put("data.path", "file:/data/moved").build();
+    // the spark-submit line that started the job: train.epochs=5 and the old data.path, as stored
+    Map<String, String> launch = Map.of("spark.epochal.train.epochs", "5", "spark.epochal.data.path", "/data/x",
+        "spark.epochal.optimizer.lr", "1e-4", "spark.executor.memory", "4g");
+    Map<String, String> kept = ResumeConfCheck.withoutRestated(launch, STORED, amended, CONF);
+    assertThat(kept).containsOnlyKeys("spark.epochal.optimizer.lr", "spark.executor.memory");
+    assertThatCode(() -> ResumeConfCheck.check(kept, amended, "/jobs/a", CONF)).doesNotThrowAnyException();
+
+    Map<String, String> third = ResumeConfCheck.withoutRestated(Map.of("spark.epochal.train.epochs", "6"), STORED,
+        amended, CONF);
+    assertThatThrownBy(() -> ResumeConfCheck.check(third, amended, "/jobs/a", CONF))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("with --epochs, --data or --relocate applied")
+        .hasMessageContaining("(job -> Spark conf): train.epochs: 8 -> 6")
+        .hasMessageContaining("train.epochs with --epochs, data.path with --data");
+  }
+
+  @Test
   void retentionRetryAndLeaseEntriesThatDifferAreReturnedToAmendTheJobNotRefused() {
     assertThat(ResumeConfCheck.check(Map.of("spark.epochal.checkpoint.keep_last", "2",
         "spark.epochal.retry.max_attempts", "5", "spark.epochal.optimizer.lr", "1e-4"), STORED, "/jobs/a", CONF))

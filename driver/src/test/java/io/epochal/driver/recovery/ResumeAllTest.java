@@ -112,7 +112,7 @@ class ResumeAllTest {
     assertThat(r[1]).contains("every resumed run: train.device=cpu (spark.epochal.train.device; this run's own, "
         + "not stored)");
     assertThat(r[1]).contains("c-expired: its resume would be refused: these spark.epochal.* entries differ from "
-        + "its job.json (job -> given): data.bad_rows: (not set) -> skip");
+        + "its job.json (job -> Spark conf): data.bad_rows: (not set) -> skip");
     assertThat(r[1]).contains("d-failed: its job.json changes (spark.epochal.*): checkpoint.keep_last: (not set) "
         + "-> 2");
     assertThat(r[1]).doesNotContain("a-completed:").doesNotContain("b-leased:");
