@@ -14,7 +14,9 @@ public class LeaseHeldException extends java.io.IOException {
     super("job " + jobDir + " is leased by " + current.getHolder() + " (attempt "
         + current.getAttempt() + ", fencing token " + current.getToken() + ", last heartbeat "
         + current.getHeartbeatAt() + "); the lease expires at " + current.getExpiresAt()
-        + " unless renewed. Stop that driver or retry after the expiry.");
+        + (current.holderGoneFromThisHost() ? ". That driver, a process of this host, no longer runs, so nothing"
+            + " renews the lease: retry after the expiry (the next driver then takes the job over)."
+            : " unless renewed. Stop that driver or retry after the expiry."));
     this.current = current;
   }
 

@@ -26,4 +26,19 @@ class LeaseRecordTest {
     assertThat(heldBy("driver-a").holderGoneFromThisHost()).as("not host:pid:uuid").isFalse();
     assertThat(heldBy(host + ":not-a-pid:u").holderGoneFromThisHost()).isFalse();
   }
+
+  @Test
+  void theRefusalOfALeaseWhoseHolderNoLongerRunsSaysNothingRenewsItInsteadOfStopThatDriver() throws Exception {
+    String host = InetAddress.getLocalHost().getHostName();
+    Process exited = new ProcessBuilder("true").start();
+    exited.waitFor();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path("file:/jobs/a");
+
+    assertThat(new LeaseHeldException(dir, heldBy(host + ":" + exited.pid() + ":u")).getMessage())
+        .contains("the lease expires at 2025-01-01T00:01:00Z. That driver, a process of this host, no longer runs",
+            "retry after the expiry")
+        .doesNotContain("Stop that driver");
+    assertThat(new LeaseHeldException(dir, heldBy(LeaseRecord.defaultHolderId())).getMessage())
+        .contains("unless renewed. Stop that driver or retry after the expiry.");
+  }
 }

@@ -10,6 +10,13 @@ package io.epochal.driver.aggregate;
  */
 public final class NonFiniteStateException extends RuntimeException {
 
+  /**
+   * What to do: the job's hyperparameters never change and a resume repeats the same steps, so a
+   * lower rate means a new job directory.
+   */
+  private static final String ADVICE = "resuming this job repeats the same steps; train with a lower optimizer.lr "
+      + "(or schedule.warmup_steps) in a new job.dir, or check the input data";
+
   private static final long serialVersionUID = 1L;
 
   /** Worker index used when the aggregated state itself is not finite. */
@@ -37,7 +44,7 @@ public final class NonFiniteStateException extends RuntimeException {
     String who = worker == AGGREGATED ? "the aggregated state" : "the state of worker " + worker;
     return who + " holds " + value + " in tensor '" + tensor + "' at flat index " + index
         + "; the round is rejected and no checkpoint was written from it"
-        + " (lower the learning rate or check the input data)";
+        + " (" + ADVICE + ")";
   }
 
   /**
@@ -48,8 +55,7 @@ public final class NonFiniteStateException extends RuntimeException {
   public static NonFiniteStateException ofLoss(int worker, double lossSum) {
     String who = worker == AGGREGATED ? "the workers' summed" : "worker " + worker + "'s";
     return new NonFiniteStateException(worker, "loss", 0, lossSum, who + " training loss is " + lossSum
-        + "; the round is rejected and no checkpoint was written from it (lower the learning rate or check the"
-        + " input data)");
+        + "; the round is rejected and no checkpoint was written from it (" + ADVICE + ")");
   }
 
   /** The same failure with the epoch and round named in front. */
