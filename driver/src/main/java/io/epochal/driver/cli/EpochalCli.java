@@ -35,7 +35,9 @@ import picocli.CommandLine.Spec;
     footer = {"  0   ok", "  1   training or verification failed",
         "  2   usage or configuration error (nothing started or written)",
         "  3   the job's lease is held by another driver", "  4   bad input data (data.bad_rows=fail)",
-        "  5   the store could not be read or written", "  70  internal error"})
+        "  5   the store could not be read or written", "  70  internal error",
+        "  130 stopped by Ctrl-C, 143 by SIGTERM (the job is marked FAILED (INTERRUPTED), its checkpoints kept;",
+        "      resume continues it)"})
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
