@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointProblem;
@@ -8,6 +9,7 @@ import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -124,7 +126,7 @@ final class CheckpointTarget {
       return e.isPresent() ? Optional.of(store.load(e.get())) : Optional.empty();
     }
     if (epoch >= 0) {
-      return Optional.of(store.load(epoch));
+      return Optional.of(loadNamed(store));
     }
     LatestCheckpoint latest = store.latest();
     for (CheckpointProblem p : latest.skipped()) {
@@ -135,6 +137,33 @@ final class CheckpointTarget {
           + c.manifest().epoch() + " (" + c.path() + ")").orElse("no older checkpoint verifies either"));
     }
     return latest.checkpoint();
+  }
+
+  /**
+   * The named checkpoint: one that does not exist is a configuration error listing those that do;
+   * a damaged one's failure also says how to see every check and which checkpoint verifies.
+   */
+  private LoadedCheckpoint loadNamed(CheckpointStore store) throws CheckpointException {
+    List<CheckpointEntry> all = store.list();
+    if (all.stream().noneMatch(e -> e.epoch() == epoch)) {
+      throw new ConfigException("checkpoint", this + " does not exist; " + jobDir + (all.isEmpty()
+          ? " holds no checkpoint" : " holds checkpoints of epoch" + (all.size() == 1 ? " " : "s ")
+          + all.stream().map(e -> Long.toString(e.epoch())).collect(java.util.stream.Collectors.joining(", ")))
+          + "; give one of them, or the job directory for its newest verified checkpoint");
+    }
+    try {
+      return store.load(epoch);
+    } catch (CheckpointCorruptedException e) {
+      String other;
+      try {
+        other = store.latest().checkpoint().map(c -> "; the newest checkpoint that verifies is epoch "
+            + c.manifest().epoch() + " (" + c.path() + ")").orElse("; no checkpoint of " + jobDir + " verifies");
+      } catch (CheckpointException unreadable) {
+        other = "";
+      }
+      throw new CheckpointCorruptedException(epoch, e.path(), e.getMessage() + "; 'bin/epochal verify "
+          + ShellWords.location(jobDir) + "' shows every check" + other, e);
+    }
   }
 
   @Override

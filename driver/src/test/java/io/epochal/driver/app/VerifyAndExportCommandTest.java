@@ -169,6 +169,26 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void exportOfACheckpointThatDoesNotExistListsThoseThatDoAndOfADamagedOneSaysHowToSeeEveryCheck()
+      throws Exception {
+    Path target = tmp.resolve("m.onnx");
+    assertThat(run("export", job.resolve("checkpoints/epoch-000009").toString(), "--format", "onnx", "--out",
+        target.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("checkpoints/epoch-000009 does not exist; ", "holds checkpoints of epoch 1; give one "
+        + "of them, or the job directory");
+
+    Path model = checkpoint.resolve("model.safetensors");
+    byte[] bytes = java.nio.file.Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 0x01;
+    java.nio.file.Files.write(model, bytes);
+    assertThat(run("export", checkpoint.toString(), "--format", "onnx", "--out", target.toString()))
+        .as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("damaged checkpoint: ", "SHA-256", "'bin/epochal verify ", "' shows every check",
+        "no checkpoint of ").doesNotContain("I/O error");
+    assertThat(target).doesNotExist();
+  }
+
+  @Test
   void overwriteReplacesOnlyAnEarlierExportNeverDataOrAJobDirectory() throws Exception {
     Path data = java.nio.file.Files.createDirectories(tmp.resolve("data"));
     java.nio.file.Files.writeString(data.resolve("part-00000.csv"), "f0,label\n1,0\n");
