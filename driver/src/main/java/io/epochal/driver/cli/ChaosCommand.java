@@ -64,6 +64,10 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (workDir != null) {
+      io.epochal.driver.config.CreatablePath.requireDirectory("--work-dir",
+          new org.apache.hadoop.fs.Path(workDir.toAbsolutePath().toUri()), new org.apache.hadoop.conf.Configuration());
+    }
     ChaosOptions options = ChaosOptions.builder().optIterations(iterations).optSeed(seed).optMaxKillsPerRun(maxKills)
         .optExecutorKills(executorKills).optMaster(cli.master).optEpochs(epochs).optWorkDir(workDir)
         .optKeepWorkDir(keep).build();

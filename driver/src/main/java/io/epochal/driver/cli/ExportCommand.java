@@ -57,6 +57,7 @@ final class ExportCommand extends LauncherCommand {
     try {
       st = fs.getFileStatus(p);
     } catch (java.io.FileNotFoundException absent) {
+      io.epochal.driver.config.CreatablePath.requireDirectory("--out", p, options.hadoopConfiguration());
       return;
     }
     if (st.isDirectory() && format.equals("onnx")) {

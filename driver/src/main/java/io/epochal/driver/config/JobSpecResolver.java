@@ -115,6 +115,7 @@ public final class JobSpecResolver {
           + "at existing " + spec.dataFormat() + " data (or generate some with 'epochal gen-data')");
     }
     checkJobDirOutsideData(spec, path, hadoopConf);
+    CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
   }
 
   /**

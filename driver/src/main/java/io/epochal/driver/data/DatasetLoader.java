@@ -147,9 +147,18 @@ public final class DatasetLoader {
           + printable(columns.get(0)) + "'): the files are probably not " + o.format() + "; set data.format to "
           + "their format (parquet, csv or json)");
     }
+    if (columns.equals(List.of(CORRUPT_RECORD))) {
+      // Spark's JSON reader puts every line it cannot parse, whole, into this one column
+      throw new ConfigException("data.format", "data " + o.path() + " read as json has no column '" + c + "': no line"
+          + " parsed as a JSON object (Spark kept them as " + CORRUPT_RECORD + "), so the files are probably not "
+          + "json; set data.format to their format (parquet, csv or json)");
+    }
     throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
         + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
   }
+
+  /** The column Spark's JSON reader gives data with no parsable line. */
+  private static final String CORRUPT_RECORD = "_corrupt_record";
 
   /** Whether a column name holds control characters or replacement characters: bytes read as text. */
   private static boolean binary(String name) {

@@ -312,6 +312,17 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvReadAsJsonIsAConfigErrorAboutTheFormatNotAboutTheCorruptRecordColumn() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("csv-as-json"));
+    writeCsv(dir.resolve("a.csv"), 0, 20);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
+        .hasMessageContaining("read as json has no column 'f0': no line parsed as a JSON object")
+        .hasMessageContaining("probably not json").hasMessageContaining("set data.format");
+  }
+
+  @Test
   void generatedDataIsAFunctionOfSeedNotOfPartitions() {
     JavaRDD<Row> a = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(7).optPartitions(1).build()
         .generate(spark).javaRDD();

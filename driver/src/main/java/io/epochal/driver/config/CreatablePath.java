@@ -1,0 +1,48 @@
+package io.epochal.driver.config;
+
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Checks, before anything is written, that a directory a command creates can be created: that
+ * neither it nor one of its ancestors is a file. Otherwise the file system fails deep in a write
+ * ("Parent path is not a directory"), without naming the option.
+ */
+public final class CreatablePath {
+
+  private CreatablePath() {}
+
+  /**
+   * Refuses directory {@code dir}, given as {@code key}, when it or its nearest existing ancestor
+   * is a file. A file system that cannot be reached is left to the write that follows, which
+   * reports it.
+   *
+   * @throws ConfigException on {@code key}, naming the file and what to do
+   */
+  public static void requireDirectory(String key, Path dir, Configuration conf) {
+    FileSystem fs;
+    try {
+      fs = dir.getFileSystem(conf);
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    for (Path p = dir; p != null; p = p.getParent()) {
+      FileStatus st;
+      try {
+        st = fs.getFileStatus(p);
+      } catch (java.io.FileNotFoundException absent) {
+        continue;
+      } catch (IOException | RuntimeException e) {
+        return;
+      }
+      if (st.isDirectory()) {
+        return;
+      }
+      throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " is a file" : " cannot be created: "
+          + p + " is a file") + "; give a directory path whose parents are directories");
+    }
+  }
+}
