@@ -59,6 +59,12 @@ final class PreparedResume {
     FileSystem fs = dir.getFileSystem(conf);
     Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(fs, dir).read();
     if (stored.isEmpty()) {
+      for (Path up = dir.getParent(); up != null; up = up.getParent()) {
+        if (fs.exists(io.epochal.job.JobPaths.jobSpec(up))) {
+          throw new ConfigException("job-dir", jobDir + " is inside the Epochal job directory " + up + ", not one "
+              + "itself; a resume continues a whole job: bin/epochal resume " + ShellWords.location(up));
+        }
+      }
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }

@@ -189,6 +189,13 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void resumeOfACheckpointDirectoryNamesItsJobDirectory() {
+    assertThat(run("resume", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
+        + "bin/epochal resume ").doesNotContain("Start a job with");
+  }
+
+  @Test
   void overwriteReplacesOnlyAnEarlierExportNeverDataOrAJobDirectory() throws Exception {
     Path data = java.nio.file.Files.createDirectories(tmp.resolve("data"));
     java.nio.file.Files.writeString(data.resolve("part-00000.csv"), "f0,label\n1,0\n");
