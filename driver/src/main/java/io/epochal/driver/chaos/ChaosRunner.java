@@ -57,6 +57,23 @@ public final class ChaosRunner {
     }
     Path work = options.workDir() != null ? options.workDir() : Files.createTempDirectory("epochal-chaos");
     out.println("chaos: " + options + "; work directory " + work.toAbsolutePath());
+    // Ctrl-C or SIGTERM: the children are killed by their own hook; say what is left where
+    Thread stopped = new Thread(() -> System.err.println("chaos: stopped by a signal before the report; the "
+        + "reference, the iterations' job directories and the child logs so far are kept in " + work.toAbsolutePath()
+        + " (a new run needs another --work-dir; remove this one when done with it)"), "epochal-chaos-stopped");
+    Runtime.getRuntime().addShutdownHook(stopped);
+    try {
+      return runIn(work);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(stopped);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs
+      }
+    }
+  }
+
+  private ChaosReport runIn(Path work) throws IOException, InterruptedException {
     ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
     Path refDir = work.resolve("reference");
     Duration[] timeline = reference(job, refDir);
