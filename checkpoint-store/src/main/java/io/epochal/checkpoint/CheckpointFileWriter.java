@@ -68,10 +68,18 @@ final class CheckpointFileWriter {
    * Writes every state dict of {@code parts} (file name to state) into {@code dir} in parallel,
    * syncs and hashes every file, and returns them with their manifest entries in order: per part
    * its single file, or its index then its shards. On HDFS the tensor files are left open for
-   * {@link #finish} to close; if this fails, every file it opened is closed.
+   * {@link #finish} to close, and {@code dir/manifestName} is created, empty, alongside the writes
+   * (its content is written last, by {@link #finish}: creating it here takes a NameNode round trip
+   * off the end of the commit); if this fails, every file it opened is closed.
    */
-  SyncedFiles writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts) throws IOException {
+  SyncedFiles writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts, String manifestName)
+      throws IOException {
     SyncedFiles synced = new SyncedFiles();
+    Future<?> manifestCreated = local ? null : pool.submit(() -> {
+      Path m = new Path(dir, manifestName);
+      synced.openedManifest(m, createSynced(m));
+      return null;
+    });
     List<ParallelTasks.FileTask<ManifestFile>> tasks = new ArrayList<>();
     for (Map.Entry<String, StateDict> part : parts) {
       String name = part.getKey();
@@ -91,8 +99,20 @@ final class CheckpointFileWriter {
     }
     try {
       synced.setEntries(ParallelTasks.runAll(pool, tasks));
+      if (manifestCreated != null) {
+        await(manifestCreated, epoch, new Path(dir, manifestName), "creating");
+      }
       return synced;
     } catch (IOException | RuntimeException | Error e) {
+      if (manifestCreated != null) {
+        try {
+          manifestCreated.get(); // closed with the rest once it is registered
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+        } catch (ExecutionException ignored) {
+          // the commit has failed already
+        }
+      }
       synced.close();
       throw e;
     }
@@ -100,14 +120,23 @@ final class CheckpointFileWriter {
 
   /**
    * Closes the files {@link #writeStates} left open, checking each one's length, and at the same
-   * time writes and syncs {@code dir/manifestName} with {@code manifest}; returns when all are done.
-   * The manifest is written only after every data file's bytes are synced; completing the data
-   * files at the NameNode runs alongside.
+   * time writes {@code manifest} into {@code dir/manifestName} (the file it created, on HDFS), syncs
+   * and closes it; returns when all are done. The manifest's bytes are written only after every data
+   * file's bytes are synced; completing the data files at the NameNode runs alongside.
    */
   void finish(long epoch, Path dir, SyncedFiles synced, String manifestName, byte[] manifest) throws IOException {
     List<ParallelTasks.FileTask<Void>> tasks = new ArrayList<>();
+    Map.Entry<Path, FSDataOutputStream> created = synced.takeManifest();
     tasks.add(() -> {
-      writeFile(epoch, dir, manifestName, manifest);
+      if (created == null) {
+        writeFile(epoch, dir, manifestName, manifest);
+      } else {
+        try (FSDataOutputStream out = created.getValue()) {
+          out.write(manifest);
+          out.hsync();
+        }
+        checkLength(epoch, created.getKey(), manifest.length);
+      }
       return null;
     });
     List<Map.Entry<Path, Closeable>> open = synced.takeOpen();
@@ -252,13 +281,21 @@ final class CheckpointFileWriter {
   }
 
   private static String await(Future<String> sha256, long epoch, Path p) throws IOException {
+    return await(sha256, epoch, p, "hashing");
+  }
+
+  /** The result of {@code task}, which was {@code doing} file {@code p}; its failure names the file. */
+  private static <T> T await(Future<T> task, long epoch, Path p, String doing) throws IOException {
     try {
-      return sha256.get();
+      return task.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while hashing " + p);
+      throw new InterruptedIOException("interrupted while " + doing + " " + p);
     } catch (ExecutionException e) {
-      throw new CheckpointException(epoch, p.toString(), "hashing failed: " + e.getCause(), e.getCause());
+      if (e.getCause() instanceof IOException) {
+        throw (IOException) e.getCause();
+      }
+      throw new CheckpointException(epoch, p.toString(), doing + " failed: " + e.getCause(), e.getCause());
     }
   }
 

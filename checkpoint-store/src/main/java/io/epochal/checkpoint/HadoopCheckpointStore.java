@@ -109,7 +109,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       try (SyncedFiles files = writer.writeStates(epoch, tmp, List.of(
           Map.entry(MODEL_FILE, content.model()),
           Map.entry(OPTIMIZER_FILE, content.optimizer()),
-          Map.entry(PROBE_FILE, content.probe())))) {
+          Map.entry(PROBE_FILE, content.probe())), CheckpointManifest.FILE_NAME)) {
         manifest = content.manifest().withFiles(files.entries());
         writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, manifest.toJson());
       }

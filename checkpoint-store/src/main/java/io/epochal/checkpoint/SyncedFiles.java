@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -23,10 +24,27 @@ final class SyncedFiles implements Closeable {
 
   private final Queue<Map.Entry<Path, Closeable>> open = new ConcurrentLinkedQueue<>();
   private volatile List<ManifestFile> entries = List.of();
+  private volatile Map.Entry<Path, FSDataOutputStream> manifest;
 
   /** Registers a file that was created and must be closed, whatever happens to the commit. */
   void opened(Path path, Closeable file) {
     open.add(Map.entry(path, file));
+  }
+
+  /**
+   * Registers the manifest file, created empty while the data files are written; {@link
+   * #takeManifest} hands it to the writer of its content, and {@link #close} closes it if that never
+   * happens.
+   */
+  void openedManifest(Path path, FSDataOutputStream file) {
+    this.manifest = Map.entry(path, file);
+  }
+
+  /** Removes and returns the created, empty manifest file, if one was created. */
+  Map.Entry<Path, FSDataOutputStream> takeManifest() {
+    Map.Entry<Path, FSDataOutputStream> m = manifest;
+    manifest = null;
+    return m;
   }
 
   void setEntries(List<ManifestFile> entries) {
@@ -60,7 +78,12 @@ final class SyncedFiles implements Closeable {
   /** Closes every file still open, ignoring errors (see the class comment). */
   @Override
   public void close() {
-    closeQuietly(takeOpen());
+    List<Map.Entry<Path, Closeable>> files = takeOpen();
+    Map.Entry<Path, FSDataOutputStream> m = takeManifest();
+    if (m != null) {
+      files.add(Map.entry(m.getKey(), m.getValue()));
+    }
+    closeQuietly(files);
   }
 
   /** Closes {@code files}, ignoring errors: only after a failed commit, whose temporary directory is removed next. */

@@ -156,11 +156,14 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(hdfs.uri() + "/writer/finish");
     withWriter(OutputStreamDecorator.NONE, (writer, client) -> {
       writer.mkdirs(dir);
-      try (SyncedFiles files = writer.writeStates(7, dir, fourShards())) {
+      try (SyncedFiles files = writer.writeStates(7, dir, fourShards(), "manifest.json")) {
         assertThat(files.entries()).extracting(ManifestFile::name).containsExactly("model.safetensors.index.json",
             "model-00001-of-00004.safetensors", "model-00002-of-00004.safetensors",
             "model-00003-of-00004.safetensors", "model-00004-of-00004.safetensors");
-        assertThat(client.getNumOfFilesBeingWritten()).as("the four shards, synced, not yet completed").isEqualTo(4);
+        assertThat(client.getNumOfFilesBeingWritten()).as("the four shards, synced, and the manifest, created empty;"
+            + " none completed").isEqualTo(5);
+        assertThat(fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(dir, "manifest.json")).getLen())
+            .as("the manifest's content comes last").isZero();
 
         writer.finish(7, dir, files, "manifest.json", "{}".getBytes(StandardCharsets.UTF_8));
 
@@ -187,7 +190,7 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
         };
     withWriter(failing, (writer, client) -> {
       writer.mkdirs(dir);
-      assertThatThrownBy(() -> writer.writeStates(7, dir, fourShards()))
+      assertThatThrownBy(() -> writer.writeStates(7, dir, fourShards(), "manifest.json"))
           .isInstanceOf(IOException.class).hasMessage("disk failed in model-00003-of-00004.safetensors");
       assertThat(client.isFilesBeingWrittenEmpty()).as("no stream of the failed write left open").isTrue();
       return null;
