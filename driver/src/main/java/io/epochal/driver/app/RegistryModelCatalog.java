@@ -88,4 +88,14 @@ public final class RegistryModelCatalog implements ModelCatalog {
     }
     return Optional.of(new ParamSpecs("schedule '" + name + "'", specs));
   }
+
+  @Override
+  public void checkOptimizerValues(String name, io.epochal.params.HyperParameters values) {
+    Optimizers.check(name, values);
+  }
+
+  @Override
+  public void checkScheduleValues(String name, io.epochal.params.HyperParameters values, double lr) {
+    LrSchedules.create(lr, io.epochal.params.HyperParameters.builder().putAll(values).put("schedule", name).build());
+  }
 }

@@ -46,4 +46,22 @@ public interface ModelCatalog {
   default Set<String> scheduleKeyUsers(String key) {
     return scheduleNames();
   }
+
+  /**
+   * Checks optimizer {@code name}'s values ({@code optimizer.*} keys without the prefix) as a
+   * worker checks them when it creates the optimizer: ranges a declaration cannot express and keys
+   * that depend on each other. By default nothing more than the declarations.
+   *
+   * @throws IllegalArgumentException naming the key and its value
+   */
+  default void checkOptimizerValues(String name, io.epochal.params.HyperParameters values) {}
+
+  /**
+   * Checks schedule {@code name}'s values ({@code schedule.*} keys without the prefix and the name)
+   * for base rate {@code lr} as a worker checks them when it creates the schedule. By default
+   * nothing more than the declarations.
+   *
+   * @throws IllegalArgumentException naming the key and its value
+   */
+  default void checkScheduleValues(String name, io.epochal.params.HyperParameters values, double lr) {}
 }

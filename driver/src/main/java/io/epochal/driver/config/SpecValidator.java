@@ -112,8 +112,16 @@ final class SpecValidator {
     if (!problems.isEmpty()) {
       throw ConfigException.of(problems);
     }
-    return out.build();
+    HyperParameters values = out.build();
+    if (catalog != null) {
+      new CreationCheck(catalog).check(values, raw, problems);
+      if (!problems.isEmpty()) {
+        throw ConfigException.of(problems);
+      }
+    }
+    return values;
   }
+
 
   /** The model's, optimizer's and schedule's own keys, each checked only if its name is registered. */
   private void checkCatalogKeys(Map<String, Sourced> raw, HyperParameters fixedValues,

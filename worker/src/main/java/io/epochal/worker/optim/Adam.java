@@ -333,17 +333,22 @@ public final class Adam extends AbstractOptimizer {
      * @throws IllegalArgumentException naming a value out of range
      */
     public Adam build() {
-      String n = decoupled ? "adamw" : "adam";
       checkNotNull(manager, "manager is required: call setManager");
+      checkValues();
+      HyperParameters hp = recorded != null ? recorded : HyperParameters.builder()
+          .put("beta1", beta1).put("beta2", beta2).put("eps", eps).put("weight_decay", weightDecay)
+          .put("amsgrad", amsgrad).build();
+      return new Adam(this, hp);
+    }
+
+    /** Checks the values as {@link #build} does, without a manager (for validating a spec). */
+    void checkValues() {
+      String n = decoupled ? "adamw" : "adam";
       checkArgument(beta1 >= 0 && beta1 < 1, "%s beta1 = %s must be in [0, 1)", n, beta1);
       checkArgument(beta2 >= 0 && beta2 < 1, "%s beta2 = %s must be in [0, 1)", n, beta2);
       checkArgument(eps >= 0 && Double.isFinite(eps), "%s eps = %s must be finite and >= 0", n, eps);
       checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay),
           "%s weight_decay = %s must be finite and >= 0", n, weightDecay);
-      HyperParameters hp = recorded != null ? recorded : HyperParameters.builder()
-          .put("beta1", beta1).put("beta2", beta2).put("eps", eps).put("weight_decay", weightDecay)
-          .put("amsgrad", amsgrad).build();
-      return new Adam(this, hp);
     }
   }
 }

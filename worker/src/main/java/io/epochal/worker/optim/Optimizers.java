@@ -73,29 +73,43 @@ public final class Optimizers {
     checkNotNull(resolved, "resolved");
     checkNotNull(manager, "manager");
     HyperParameters hp = params(name).resolve(resolved);
-    switch (name) {
-      case "sgd":
-        return Sgd.builder().setManager(manager)
-            .optMomentum(hp.getDouble("momentum"))
-            .optDampening(hp.getDouble("dampening"))
-            .optNesterov(hp.getBoolean("nesterov"))
-            .optWeightDecay(hp.getDouble("weight_decay"))
-            .recordHyperParameters(hp)
-            .build();
-      case "adam":
-      case "adamw":
-        Adam.Builder b = name.equals("adam") ? Adam.builder() : Adam.adamWBuilder();
-        return b.setManager(manager)
-            .optBeta1(hp.getDouble("beta1"))
-            .optBeta2(hp.getDouble("beta2"))
-            .optEps(hp.getDouble("eps"))
-            .optWeightDecay(hp.getDouble("weight_decay"))
-            .optAmsgrad(hp.getBoolean("amsgrad"))
-            .recordHyperParameters(hp)
-            .build();
-      default:
-        throw new AssertionError(name);
+    return name.equals("sgd") ? sgd(hp).setManager(manager).build() : adam(name, hp).setManager(manager).build();
+  }
+
+  /**
+   * Checks {@code resolved} as {@link #create} does, without creating anything: ranges that the
+   * declarations cannot express (adam's betas below 1) and keys that depend on each other (sgd's
+   * nesterov needs momentum and no dampening). For validating a job spec before anything runs.
+   *
+   * @throws IllegalArgumentException naming the optimizer, the key and the value
+   */
+  public static void check(String name, HyperParameters resolved) {
+    checkNotNull(resolved, "resolved");
+    HyperParameters hp = params(name).resolve(resolved);
+    if (name.equals("sgd")) {
+      sgd(hp).checkValues();
+    } else {
+      adam(name, hp).checkValues();
     }
+  }
+
+  private static Sgd.Builder sgd(HyperParameters hp) {
+    return Sgd.builder()
+        .optMomentum(hp.getDouble("momentum"))
+        .optDampening(hp.getDouble("dampening"))
+        .optNesterov(hp.getBoolean("nesterov"))
+        .optWeightDecay(hp.getDouble("weight_decay"))
+        .recordHyperParameters(hp);
+  }
+
+  private static Adam.Builder adam(String name, HyperParameters hp) {
+    Adam.Builder b = name.equals("adam") ? Adam.builder() : Adam.adamWBuilder();
+    return b.optBeta1(hp.getDouble("beta1"))
+        .optBeta2(hp.getDouble("beta2"))
+        .optEps(hp.getDouble("eps"))
+        .optWeightDecay(hp.getDouble("weight_decay"))
+        .optAmsgrad(hp.getBoolean("amsgrad"))
+        .recordHyperParameters(hp);
   }
 
   private static String checkKnown(String name) {

@@ -157,6 +157,15 @@ public final class Sgd extends AbstractOptimizer {
      */
     public Sgd build() {
       checkNotNull(manager, "manager is required: call setManager");
+      checkValues();
+      HyperParameters hp = recorded != null ? recorded : HyperParameters.builder()
+          .put("momentum", momentum).put("dampening", dampening).put("nesterov", nesterov)
+          .put("weight_decay", weightDecay).build();
+      return new Sgd(this, hp);
+    }
+
+    /** Checks the values as {@link #build} does, without a manager (for validating a spec). */
+    void checkValues() {
       checkArgument(momentum >= 0 && Double.isFinite(momentum), "sgd momentum = %s must be >= 0", momentum);
       checkArgument(dampening >= 0 && dampening <= 1, "sgd dampening = %s must be in [0, 1]", dampening);
       checkArgument(weightDecay >= 0 && Double.isFinite(weightDecay),
@@ -164,10 +173,6 @@ public final class Sgd extends AbstractOptimizer {
       checkArgument(!nesterov || (momentum > 0 && dampening == 0),
           "sgd nesterov = true needs momentum > 0 and dampening = 0, got momentum = %s, dampening = %s; "
               + "set nesterov = false or change them", momentum, dampening);
-      HyperParameters hp = recorded != null ? recorded : HyperParameters.builder()
-          .put("momentum", momentum).put("dampening", dampening).put("nesterov", nesterov)
-          .put("weight_decay", weightDecay).build();
-      return new Sgd(this, hp);
     }
   }
 }

@@ -1,0 +1,76 @@
+package io.epochal.driver.config;
+
+import io.epochal.params.HyperParameters;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The last check of a job spec: the chosen optimizer's and schedule's values, checked as a worker
+ * checks them when it creates them ({@link ModelCatalog#checkOptimizerValues}, {@link
+ * ModelCatalog#checkScheduleValues}). A value that only fails there (adam's beta1 = 1, sgd's
+ * nesterov without momentum, a warm-up starting at factor 0) would otherwise pass every
+ * declaration, get written into job.json, and fail every task of the first round.
+ */
+final class CreationCheck {
+
+  private final ModelCatalog catalog;
+
+  CreationCheck(ModelCatalog catalog) {
+    this.catalog = catalog;
+  }
+
+  /**
+   * Checks the optimizer's and the schedule's values as a worker checks them when it creates them
+   * ({@link ModelCatalog#checkOptimizerValues}, {@link ModelCatalog#checkScheduleValues}): a value
+   * that only fails there (adam's beta1 = 1, sgd's nesterov without momentum) would otherwise fail
+   * every task of the first round, after job.json was written with it.
+   */
+  void check(HyperParameters values, Map<String, SpecValidator.Sourced> raw, List<ConfigException> problems) {
+    HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
+    try {
+      catalog.checkOptimizerValues(values.getString(JobKeys.OPTIMIZER_NAME), optimizer);
+    } catch (IllegalArgumentException e) {
+      problems.add(notTogether(JobKeys.OPTIMIZER_PREFIX, optimizer, raw, e));
+    }
+    Object lr = optimizer.asMap().get("lr");
+    HyperParameters schedule = withoutPrefix(values, JobKeys.SCHEDULE_PREFIX, JobKeys.SCHEDULE_NAME);
+    try {
+      catalog.checkScheduleValues(values.getString(JobKeys.SCHEDULE_NAME), schedule,
+          lr instanceof Number ? ((Number) lr).doubleValue() : 0);
+    } catch (IllegalArgumentException e) {
+      problems.add(notTogether(JobKeys.SCHEDULE_PREFIX, schedule, raw, e));
+    }
+  }
+
+  /** {@code values}' keys under {@code prefix}, without it, and without the name key. */
+  private static HyperParameters withoutPrefix(HyperParameters values, String prefix, String nameKey) {
+    HyperParameters.Builder b = HyperParameters.builder();
+    values.asMap().forEach((k, v) -> {
+      if (k.startsWith(prefix) && !k.equals(nameKey)) {
+        b.put(k.substring(prefix.length()), v);
+      }
+    });
+    return b.build();
+  }
+
+  /** The problem {@code e} names, on the first key of {@code part} its message names, and where it was set. */
+  private static ConfigException notTogether(String prefix, HyperParameters part, Map<String, SpecValidator.Sourced> raw,
+      IllegalArgumentException e) {
+    String message = e.getMessage();
+    String key = prefix + "*";
+    int at = Integer.MAX_VALUE;
+    for (String name : part.asMap().keySet()) {
+      Matcher m = Pattern.compile("\\b" + Pattern.quote(name)
+          + "\\b").matcher(message);
+      if (m.find() && m.start() < at) {
+        at = m.start();
+        key = prefix + name;
+      }
+    }
+    SpecValidator.Sourced given = raw.get(key);
+    return new ConfigException(key, key + ": " + message + (given == null ? "" : " (from " + given.source + ")")
+        + "; fix it in the job file or with --set " + key + "=<value>");
+  }
+}
