@@ -136,6 +136,23 @@ public final class SparkSessions {
     }
 
     /**
+     * Refuses executor or task resources (Spark's own {@code spark.task.resource.gpu.amount}, ...)
+     * on a {@code local[N]} master: its tasks run in the driver, where Spark assigns no such
+     * resource, and the first job would wait for one forever without a word.
+     */
+    private static void refuseTaskResources(SparkConf sparkConf, SparkMaster master) {
+      for (scala.Tuple2<String, String> e : sparkConf.getAll()) {
+        if (e._1().matches("spark\\.(task|executor)\\.resource\\.[^.]+\\.amount") && !e._2().trim().matches("0*\\.?0*")) {
+          throw new IllegalArgumentException(e._1() + " = " + e._2() + " asks Spark for a resource per "
+              + (e._1().startsWith("spark.task") ? "task" : "executor") + ", but master " + master.url() + " runs "
+              + "tasks inside the driver, where Spark assigns none: the first job would wait for it forever. Remove "
+              + "it, or use local-cluster[N,C,MB] or a cluster master (resources.gpus_per_executor and "
+              + "resources.gpus_per_task set both for GPUs)");
+        }
+      }
+    }
+
+    /**
      * Starts Spark.
      *
      * @throws IllegalStateException if no master was set and {@code spark.master} is not set either
@@ -166,6 +183,9 @@ public final class SparkSessions {
       }
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
+      if (parsed.kind() == SparkMaster.Kind.LOCAL) {
+        refuseTaskResources(sparkConf, parsed);
+      }
       SparkContext sc;
       try {
         sc = cluster == null ? new SparkContext(sparkConf)

@@ -32,6 +32,17 @@ class SparkSessionsTest {
   }
 
   @Test
+  void sparksOwnTaskResourceKeysOnALocalMasterAreRefusedInsteadOfWaitingForever() {
+    for (String key : List.of("spark.task.resource.gpu.amount", "spark.executor.resource.gpu.amount")) {
+      assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf(key, "1").build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(key + " = 1 asks Spark for a resource per")
+          .hasMessageContaining("master local[1] runs tasks inside the driver")
+          .hasMessageContaining("would wait for it forever");
+    }
+  }
+
+  @Test
   void sessionCarriesEpochalConfAndUserEntries() {
     SparkConf conf = spark.jsc().getConf();
     assertThat(conf.get("spark.serializer")).isEqualTo("org.apache.spark.serializer.KryoSerializer");
