@@ -226,11 +226,23 @@ final class SpecValidator {
       Set<String> users = catalog.scheduleKeyUsers(e.getKey());
       if (e.getValue().text && specs.get(e.getKey()) != null && !users.isEmpty() && !users.contains(schedule)) {
         String key = JobKeys.SCHEDULE_PREFIX + e.getKey();
+        if (isDefault(specs.get(e.getKey()), key, e.getValue())) {
+          continue; // as a resolved spec lists it (job.json, --dry-run): it changes nothing
+        }
         problems.add(new ConfigException(key, key + " (set in " + e.getValue().source + ") is not read by "
             + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + String.join(", ", new TreeSet<>(users))
             + " read" + (users.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "="
             + new TreeSet<>(users).first()));
       }
+    }
+  }
+
+  /** Whether {@code given} is {@code spec}'s default value (false if it does not parse). */
+  private static boolean isDefault(ParamSpec spec, String key, Sourced given) {
+    try {
+      return java.util.Objects.equals(value(spec, key, given, ""), spec.defaultValue());
+    } catch (ConfigException e) {
+      return false;
     }
   }
 

@@ -334,6 +334,10 @@ class EpochalCliTest {
         "schedule.step_size=10").code).isZero();
     assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",
         "schedule.step_size=10", "--set", "schedule.warmup_steps=5").code).as("warm-up keys: every schedule").isZero();
+    // a resolved spec (--dry-run's output, job.json) lists every schedule key at its default: fed back, it passes
+    assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.gamma=0.1", "--set",
+        "schedule.min_lr=0.0", "--set", "schedule.step_size=0", "--set", "schedule.total_steps=0").code)
+        .as("defaults of keys constant does not read").isZero();
   }
 
   @Test
