@@ -85,8 +85,15 @@ final class DryRunDataCheck {
         .setMaster(options.master())
         .optAppName("epochal dry run " + spec.jobName())
         .optVerbose(options.verbose())
+        .optGpus(gpus(spec)) // as the run asks for them, checked against the master the same way
         .optConf(options.sparkConf())
         .build();
+  }
+
+  /** The GPU scheduling {@code spec}'s placement keys ask of Spark, as the run asks for it. */
+  static io.epochal.driver.spark.GpuResources gpus(JobSpec spec) {
+    return new io.epochal.driver.spark.GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(),
+        spec.gpuDiscoveryScript());
   }
 
   /** The exit code of the run that would fail with {@code e}. */

@@ -18,7 +18,6 @@ import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.predict.PredictOptions;
 import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
-import io.epochal.driver.spark.GpuResources;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.TrainingException;
@@ -77,7 +76,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .setMaster(options.master())
         .optAppName("epochal " + spec.jobName())
         .optVerbose(options.verbose())
-        .optGpus(new GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(), spec.gpuDiscoveryScript()))
+        .optGpus(DryRunDataCheck.gpus(spec))
         .optConf(options.sparkConf())
         .build()) {
       TrainingOutcome outcome = TrainingJob.builder()
@@ -113,6 +112,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     JobSpec spec = asStored(requested, stored, conf);
+    // the placement checks train runs before Spark starts (GPUs against the master)
+    String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
+    DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
     if (stored.isEmpty()) {
       return new DryRunDataCheck(err, options).checkNewJob(spec, dir);
     }

@@ -411,6 +411,14 @@ class CliEndToEndTest {
     assertThat(fresh.code).as("%s", fresh).isZero();
     assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1 on 512 rows of ",
         "which fit the model");
+    CliRun gpus = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_executor=1", "--set",
+        "resources.gpus_per_task=1", "--dry-run", "--master", MASTER);
+    assertThat(gpus.code).as("%s", gpus).isEqualTo(ExitCodes.USAGE);
+    assertThat(gpus.err).contains("runs tasks inside the driver where Spark assigns no GPU");
+    CliRun moreThanExecutor = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_executor=1", "--set",
+        "resources.gpus_per_task=2", "--dry-run", "--master", MASTER);
+    assertThat(moreThanExecutor.code).as("%s", moreThanExecutor).isEqualTo(ExitCodes.USAGE);
+    assertThat(moreThanExecutor.err).contains("resources.gpus_per_task = 2 exceeds resources.gpus_per_executor = 1");
     CliRun misfit = CliRun.of("train", file.toString(), "--set", "model.input_dim=" + (FEATURES + 3), "--dry-run",
         "--master", MASTER);
     assertThat(misfit.code).as("%s", misfit).isEqualTo(ExitCodes.BAD_INPUT);
