@@ -147,6 +147,12 @@ public final class DatasetLoader {
           + printable(columns.get(0)) + "'): the files are probably not " + o.format() + "; set data.format to "
           + "their format (parquet, csv or json)");
     }
+    if ("csv".equals(o.format()) && !columns.isEmpty() && columns.stream().allMatch(DatasetLoader::isNumber)) {
+      throw new ConfigException(key, key + " names column '" + c + "', but the csv data " + o.path() + " has no "
+          + "header line: its first line, " + columns.subList(0, Math.min(4, columns.size())) + (columns.size() > 4
+          ? "..." : "") + ", holds numbers, which Spark took as column names; add a header line naming the columns "
+          + "(e.g. f0,f1,...,label), or write the data as parquet");
+    }
     if (columns.equals(List.of(CORRUPT_RECORD))) {
       // Spark's JSON reader puts every line it cannot parse, whole, into this one column
       throw new ConfigException("data.format", "data " + o.path() + " read as json has no column '" + c + "': no line"
@@ -155,6 +161,15 @@ public final class DatasetLoader {
     }
     throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
         + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
+  }
+
+  private static boolean isNumber(String name) {
+    try {
+      Double.parseDouble(name.trim());
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   /** The column Spark's JSON reader gives data with no parsable line. */

@@ -312,6 +312,15 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvWithoutAHeaderLineIsAConfigErrorSayingSoNotAListOfNumbersAsColumns() throws Exception {
+    Path dir = csv("no-header", "1.5,2.5,0", "0.5,1.0,1");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("has no header line: its first line, [1.5, 2.5, 0], holds numbers")
+        .hasMessageContaining("add a header line naming the columns");
+  }
+
+  @Test
   void csvReadAsJsonIsAConfigErrorAboutTheFormatNotAboutTheCorruptRecordColumn() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("csv-as-json"));
     writeCsv(dir.resolve("a.csv"), 0, 20);
