@@ -173,7 +173,8 @@ public final class ResumePlan {
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
         return new Entry(job, name, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
-            + lease.get().getExpiresAt());
+            + lease.get().getExpiresAt() + (lease.get().holderGoneFromThisHost() ? " (LOST: that driver, a process of"
+            + " this host, no longer runs; run resume --all again after the expiry)" : ""));
       }
       String why = lease.isEmpty() ? "lease free"
           : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();

@@ -179,6 +179,10 @@ class ResumeAllTest {
     assertThat(cli("status", root.toString())[1].lines())
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*"))
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
+    assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
+        .anySatisfy(l -> assertThat(l).contains("e-killed").contains("(LOST: that driver, a process of this host, "
+            + "no longer runs; run resume --all again after the expiry)"))
+        .anySatisfy(l -> assertThat(l).contains("b-leased").doesNotContain("LOST"));
   }
 
   @Test
