@@ -1,11 +1,15 @@
 package io.epochal.driver.config;
 
 import io.epochal.params.ParamSpec;
+import io.epochal.worker.optim.Optimizers;
+import io.epochal.worker.schedule.LrSchedules;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Generates {@code conf/REFERENCE.md}, the key-by-key reference of a job file, from the
@@ -38,13 +42,31 @@ public final class ReferenceDoc {
         .append("| key | meaning |\n| --- | --- |\n")
         .append("| `model.<hp>` | A hyperparameter of the model `model.name` at `model.version`, as the model declares "
             + "it (type, default, range). |\n")
-        .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr`. |\n")
+        .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr` (tables "
+            + "below). |\n")
         .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`: `step_size` "
             + "and `gamma` for `step`, `total_steps` and `min_lr` for `cosine`, `warmup_steps` and "
-            + "`warmup_start_factor` for every schedule. A key the chosen schedule does not read is refused. |\n")
-        .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule; the\n")
-        .append("resolved spec, with every default filled in and every value typed, is written to `job.json` in\n")
-        .append("the job directory and compared on resume.\n\n")
+            + "`warmup_start_factor` for every schedule. A key the chosen schedule does not read is refused, unless it "
+            + "has its default value. |\n")
+        .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")
+        .append("as the workers check them when they create the optimizer and the schedule (adam's betas below 1,\n")
+        .append("sgd's nesterov with momentum and no dampening, a warm-up factor above 0); the resolved spec, with\n")
+        .append("every default filled in and every value typed, is written to `job.json` in the job directory and\n")
+        .append("compared on resume. The models' keys are in `worker/MODELS.md`.\n\n");
+    for (String name : Optimizers.NAMES) {
+      sb.append("### `optimizer.name=").append(name).append("`\n\n");
+      table(sb, "optimizer.", Optimizers.params(name).all(), null);
+    }
+    sb.append("### Schedules (`schedule.name` = ").append(String.join(", ", LrSchedules.NAMES)).append(")\n\n")
+        .append("A key of another schedule is refused unless it has its default value (as `job.json` lists it).\n\n");
+    List<ParamSpec> scheduleKeys = new ArrayList<>();
+    for (ParamSpec p : LrSchedules.params().all()) {
+      if (!p.name().equals("schedule")) {
+        scheduleKeys.add(p);
+      }
+    }
+    table(sb, "schedule.", scheduleKeys, LrSchedules::usedBy);
+    sb
         .append("## Placement keys\n\n")
         .append("`train.device` and the `resources.*` keys say where a job runs, not what it computes. They are\n")
         .append("validated like every key but are not part of the hyperparameters written to `job.json` and the\n")
@@ -61,6 +83,23 @@ public final class ReferenceDoc {
         .append("`i % train.workers`; a worker keeps its rows in that order. The same input and Spark settings\n")
         .append("always give the same shards.\n");
     return sb.toString();
+  }
+
+  /** A table of prefixed keys, with the schedules that read each when {@code readers} is given. */
+  private static void table(StringBuilder sb, String prefix, java.util.Collection<ParamSpec> specs,
+      java.util.function.Function<String, java.util.Set<String>> readers) {
+    sb.append("| key | type | default | allowed | ").append(readers == null ? "" : "read by | ").append("meaning |\n")
+        .append("| --- | --- | --- | --- | ").append(readers == null ? "" : "--- | ").append("--- |\n");
+    for (ParamSpec s : specs) {
+      sb.append("| `").append(prefix).append(s.name()).append("` | ").append(s.type().displayName()).append(" | ")
+          .append(s.required() ? "*required*" : "`" + s.defaultValue() + "`").append(" | ")
+          .append(s.rangeText()).append(" | ");
+      if (readers != null) {
+        sb.append(String.join(", ", new java.util.TreeSet<>(readers.apply(s.name())))).append(" | ");
+      }
+      sb.append(escape(s.doc())).append(" |\n");
+    }
+    sb.append("\n");
   }
 
   private static String escape(String text) {
