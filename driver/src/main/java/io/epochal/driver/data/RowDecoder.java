@@ -120,7 +120,8 @@ public final class RowDecoder implements Serializable {
     }
     if (values.length != featureSize) {
       return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize + " (if every "
-          + "row has " + values.length + ", the features named are not the ones the model takes)";
+          + "row has " + values.length + ", data.feature_size or the features named do not fit this data: fix them "
+          + "rather than skip every row)";
     }
     for (int i = 0; i < featureSize; i++) {
       if (!Double.isFinite(values[i])) {

@@ -248,7 +248,7 @@ class DatasetLoaderTest {
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("rows.json, row 2 ")
-        .hasMessageContaining("has 2 values, expected 3");
+        .hasMessageContaining("has 2 values, expected 3 (if every row has 2, data.feature_size or the features named do not fit this data");
   }
 
   @Test
