@@ -243,8 +243,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     plan.print(out);
     if (request.dryRun()) {
       printConfEffects(plan, options);
-      out.println("dry run: nothing started (" + plan.toResume().size() + " to resume)");
-      return ExitCodes.OK;
+      long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
+      out.println("dry run: nothing started (" + plan.toResume().size() + " to resume" + (unreadable == 0 ? ")"
+          : "; " + unreadable + " job(s) could not be read (ERROR above), so the run would exit " + ExitCodes.FAILED
+          + ")"));
+      return unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
   }

@@ -345,8 +345,10 @@ class ResumeAllTest {
             .contains("state.json"))
         .anySatisfy(l -> assertThat(l).startsWith("c-expired "));
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("ERROR")
         .contains("unreadable"));
+    assertThat(plan[1]).contains("1 job(s) could not be read (ERROR above), so the run would exit 1");
     String[] r = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
     assertThat(r[1]).contains("1 resumed, 0 failed, 1 could not be read");
