@@ -1,7 +1,8 @@
 package io.epochal.driver.cli;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,14 +65,16 @@ final class ResumeCommand extends LauncherCommand {
       + "N-epoch run trains.")
   Integer epochs;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Change a retention, retry or lease key of "
+  @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValues.Entry.class,
+      description = "Change a retention, retry or lease key of "
       + "the job (checkpoint.keep_last, keep_every, keep_best, best_metric, best_mode; retry.max_attempts, "
       + "retry.backoff_ms; lease.ttl_ms): job.json is rewritten with it. A placement key (train.device, "
       + "resources.*) applies to this run only. Keys that change what is trained stay as they are. Repeatable.")
-  Map<String, String> sets = new LinkedHashMap<>();
+  List<String> setEntries = new ArrayList<>();
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    Map<String, String> sets = KeyValues.parse("--set", setEntries);
     if (!all) {
       if (submitTemplate != null || parallel != 1) {
         throw new IllegalArgumentException("--parallel and --submit-template apply to 'resume --all <root>' only; "

@@ -4,7 +4,9 @@ import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,8 +36,10 @@ final class TrainCommand implements Callable<Integer> {
       + "optional when the keys come as Spark conf spark.epochal.<key> (spark-submit) or --set.")
   Path jobFile;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one job key. Repeatable.")
-  Map<String, String> sets = new LinkedHashMap<>();
+  @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValues.Entry.class,
+      description = "Override one job key. Repeatable; a key "
+      + "given twice with different values is refused.")
+  List<String> sets = new ArrayList<>();
 
   @Option(names = "--epochs", paramLabel = "N", description = "Shorthand for --set train.epochs=N.")
   String epochs;
@@ -63,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     putIfGiven(overrides, JobKeys.WORKERS, workers);
     putIfGiven(overrides, JobKeys.JOB_DIR, jobDir);
     putIfGiven(overrides, JobKeys.DATA_PATH, data);
-    overrides.putAll(sets);
+    overrides = KeyValues.merge(overrides, KeyValues.parse("--set", sets));
     if (jobFile == null && overrides.isEmpty() && options.effectiveSparkConf().keySet().stream()
         .noneMatch(k -> k.startsWith(JobKeys.SPARK_CONF_PREFIX))) {
       spec.commandLine().getErr().println("epochal: no job given: pass a job file (epochal train job.properties), "

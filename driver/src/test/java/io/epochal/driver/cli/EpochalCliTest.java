@@ -282,6 +282,26 @@ class EpochalCliTest {
   }
 
   @Test
+  void aKeyGivenTwoValuesOnTheCommandLineIsRefusedNamingBoth() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run twice = run(launcher, new TestModelCatalog(), train("--set", "train.epochs=2", "--set", "train.epochs=3"));
+    assertThat(twice.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err).contains("--set gives train.epochs twice ('2', then '3'); keep the one you mean");
+    Run shorthand = run(launcher, new TestModelCatalog(), train("--workers", "4", "--set", "train.workers=3"));
+    assertThat(shorthand.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(shorthand.err).contains("train.workers is given twice, as '4' by its shorthand option and as '3' by "
+        + "--set train.workers");
+    Run notKeyValue = run(launcher, new TestModelCatalog(), train("--set", "train.epochs"));
+    assertThat(notKeyValue.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(notKeyValue.err).contains("option '--set' takes KEY=VALUE, got 'train.epochs'");
+    assertThat(launcher.calls).isEmpty();
+    Run same = run(launcher, new TestModelCatalog(), train("--epochs", "4", "--set", "train.epochs=4", "--set",
+        "train.epochs=4"));
+    assertThat(same.code).as(same.err).isZero();
+    assertThat(launcher.spec.epochs()).isEqualTo(4);
+  }
+
+  @Test
   void dryRunPrintsTheResolvedSpecAndOnlyAsksTheLauncherWhatTrainingWouldDo() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run r = run(launcher, new TestModelCatalog(), train("--dry-run", "--epochs", "7"));

@@ -1,0 +1,66 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.ConfigException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code KEY=VALUE} entries of a repeatable option ({@code --set}), in order. A key given twice
+ * with different values is refused naming both, instead of the last one winning without a word.
+ */
+final class KeyValues {
+
+  private KeyValues() {}
+
+  /**
+   * Parses {@code entries} of option {@code option}.
+   *
+   * @throws ConfigException for an entry without a key and {@code =}, or a key given two values
+   */
+  static Map<String, String> parse(String option, List<String> entries) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigException(option, option + " '" + entry + "' is not KEY=VALUE; e.g. " + option
+            + " train.epochs=5");
+      }
+      String key = entry.substring(0, eq).trim();
+      String value = entry.substring(eq + 1);
+      String before = out.put(key, value);
+      if (before != null && !before.equals(value)) {
+        throw new ConfigException(key, option + " gives " + key + " twice ('" + before + "', then '" + value
+            + "'); keep the one you mean");
+      }
+    }
+    return out;
+  }
+
+  /** Refuses, while the command line is parsed, an entry that is not {@code KEY=VALUE}. */
+  static final class Entry implements picocli.CommandLine.ITypeConverter<String> {
+    @Override
+    public String convert(String value) {
+      if (value.indexOf('=') <= 0) {
+        throw new picocli.CommandLine.TypeConversionException("takes KEY=VALUE, got '" + value + "'");
+      }
+      return value;
+    }
+  }
+
+  /**
+   * Adds {@code sets} to {@code shorthands} (the values of {@code --epochs}, {@code --workers}, ...
+   * by key); a key both give with different values is refused naming both.
+   */
+  static Map<String, String> merge(Map<String, String> shorthands, Map<String, String> sets) {
+    Map<String, String> out = new LinkedHashMap<>(shorthands);
+    sets.forEach((key, value) -> {
+      String before = out.put(key, value);
+      if (before != null && !before.equals(value)) {
+        throw new ConfigException(key, key + " is given twice, as '" + before + "' by its shorthand option and as '"
+            + value + "' by --set " + key + "; keep the one you mean");
+      }
+    });
+    return out;
+  }
+}
