@@ -144,13 +144,6 @@ final class CheckpointTarget {
    * a damaged one's failure also says how to see every check and which checkpoint verifies.
    */
   private LoadedCheckpoint loadNamed(CheckpointStore store) throws CheckpointException {
-    List<CheckpointEntry> all = store.list();
-    if (all.stream().noneMatch(e -> e.epoch() == epoch)) {
-      throw new ConfigException("checkpoint", this + " does not exist; " + jobDir + (all.isEmpty()
-          ? " holds no checkpoint" : " holds checkpoints of epoch" + (all.size() == 1 ? " " : "s ")
-          + all.stream().map(e -> Long.toString(e.epoch())).collect(java.util.stream.Collectors.joining(", ")))
-          + "; give one of them, or the job directory for its newest verified checkpoint");
-    }
     try {
       return store.load(epoch);
     } catch (CheckpointCorruptedException e) {
@@ -163,6 +156,16 @@ final class CheckpointTarget {
       }
       throw new CheckpointCorruptedException(epoch, e.path(), e.getMessage() + "; 'bin/epochal verify "
           + ShellWords.location(jobDir) + "' shows every check" + other, e);
+    } catch (CheckpointException e) {
+      // listed only when the load failed: a missing epoch is the user's to fix, with the ones that exist
+      List<CheckpointEntry> all = store.list();
+      if (all.stream().anyMatch(c -> c.epoch() == epoch)) {
+        throw e;
+      }
+      throw new ConfigException("checkpoint", this + " does not exist; " + jobDir + (all.isEmpty()
+          ? " holds no checkpoint" : " holds checkpoints of epoch" + (all.size() == 1 ? " " : "s ")
+          + all.stream().map(c -> Long.toString(c.epoch())).collect(java.util.stream.Collectors.joining(", ")))
+          + "; give one of them, or the job directory for its newest verified checkpoint");
     }
   }
 

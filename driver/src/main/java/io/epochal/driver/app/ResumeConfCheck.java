@@ -60,11 +60,7 @@ final class ResumeConfCheck {
       String key = k.substring(JobKeys.SPARK_CONF_PREFIX.length());
       Object was = stored.asMap().get(key);
       Object now = amended.asMap().get(key);
-      if (was == null || was.equals(now)) {
-        return;
-      }
-      boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
-      if (location ? JobLocations.samePlace(was.toString(), v, conf) : same(was, v)) {
+      if (was != null && !was.equals(now) && sameValue(key, was, v, conf)) {
         kept.remove(k);
       }
     });
@@ -96,8 +92,7 @@ final class ResumeConfCheck {
         return;
       }
       Object was = stored.asMap().get(key);
-      boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
-      if (location && was != null ? !JobLocations.samePlace(was.toString(), value, conf) : !same(was, value)) {
+      if (!sameValue(key, was, value, conf)) {
         if (JobKeys.OPERATIONAL.contains(key)) {
           operational.put(key, value);
         } else {
@@ -196,6 +191,16 @@ final class ResumeConfCheck {
   }
 
   /** Whether the text {@code given} denotes the stored value {@code was} (numbers compared as numbers). */
+  /**
+   * Whether text {@code given} is job key {@code key}'s value {@code was}: for job.dir and data.path
+   * the same place however written, for the rest the same typed value.
+   */
+  private static boolean sameValue(String key, Object was, String given,
+      org.apache.hadoop.conf.Configuration conf) {
+    boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
+    return location && was != null ? JobLocations.samePlace(was.toString(), given, conf) : same(was, given);
+  }
+
   static boolean same(Object was, String given) {
     if (was == null) {
       return false;
