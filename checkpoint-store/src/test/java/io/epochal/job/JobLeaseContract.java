@@ -187,6 +187,30 @@ abstract class JobLeaseContract {
   }
 
   @Test
+  void takingTheLeaseRemovesTemporaryFilesAKilledDriverLeftButNotFreshOnes() throws IOException {
+    lease("driver-a").acquire(1);
+    // a driver killed between writing a temporary file and renaming it (a claim, lease.json)
+    Path oldClaim = new Path(JobPaths.leaseTokens(jobDir), "_tmp-token-000000000002-" + UUID.randomUUID());
+    Path oldLease = new Path(jobDir, "_tmp-lease.json-" + UUID.randomUUID());
+    Path fresh = new Path(JobPaths.leaseTokens(jobDir), "_tmp-token-000000000002-" + UUID.randomUUID());
+    for (Path p : List.of(oldClaim, oldLease, fresh)) {
+      try (var out = fs().create(p, false)) {
+        out.write('{');
+      }
+    }
+    clock.advance(Duration.ofDays(7));
+    fs().setTimes(oldClaim, clock.instant().minus(TTL.multipliedBy(2)).toEpochMilli(), -1);
+    fs().setTimes(oldLease, clock.instant().minus(TTL.multipliedBy(2)).toEpochMilli(), -1);
+    fs().setTimes(fresh, clock.instant().minusSeconds(1).toEpochMilli(), -1);
+
+    assertThat(lease("driver-b").acquire(2).getToken()).isEqualTo(2);
+    assertThat(fs().exists(oldClaim)).as("a claim's temporary file older than a ttl").isFalse();
+    assertThat(fs().exists(oldLease)).as("lease.json's temporary file older than a ttl").isFalse();
+    assertThat(fs().exists(fresh)).as("a temporary file another writer may still rename").isTrue();
+    assertThat(fs().exists(JobPaths.leaseToken(jobDir, 1))).isTrue();
+  }
+
+  @Test
   void claimsArePublishedWholeAndLeaveNoTempFiles() throws IOException {
     JobLease a = lease("driver-a");
     a.acquire(1);

@@ -44,8 +44,7 @@ final class JobStatusReport {
     Path dir = new Path(uri);
     FileSystem fs = dir.getFileSystem(conf);
     if (fs.exists(JobPaths.jobSpec(dir))) {
-      printJob(fs, dir);
-      return ExitCodes.OK;
+      return printJob(fs, dir) ? ExitCodes.OK : ExitCodes.FAILED;
     }
     if (!fs.exists(dir)) {
       throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory, or a "
@@ -62,6 +61,7 @@ final class JobStatusReport {
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
     List<String> warnings = new java.util.ArrayList<>();
+    int unreadable = 0;
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       JobSummary s;
       try {
@@ -75,6 +75,7 @@ final class JobStatusReport {
       } catch (IOException | RuntimeException e) {
         s = new JobSummary();
         s.state = "ERROR";
+        unreadable++;
         warnings.add("warning: " + job.getKey() + ": its files cannot be read: " + String.valueOf(e.getMessage())
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
@@ -88,6 +89,11 @@ final class JobStatusReport {
     }
     warnings.forEach(out::println);
     printUnreadable(found);
+    if (unreadable > 0) {
+      out.println(unreadable + " job(s) could not be read (ERROR above): a resume of " + (unreadable == 1 ? "it" : "them")
+          + " fails until the file named is repaired or restored");
+      return ExitCodes.FAILED;
+    }
     return ExitCodes.OK;
   }
 
@@ -96,9 +102,11 @@ final class JobStatusReport {
         + ")"));
   }
 
-  private void printJob(FileSystem fs, Path dir) throws IOException {
+  /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
+  private boolean printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + dir);
+    boolean specReadable = true;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
       if (spec.isPresent()) {
@@ -107,6 +115,7 @@ final class JobStatusReport {
       }
     } catch (io.epochal.job.JobFileFormatException e) {
       out.println("job.json:    " + e.getMessage()); // the rest of the status is still worth showing
+      specReadable = false;
     }
     out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
     out.println("lease:       " + s.lease);
@@ -136,6 +145,11 @@ final class JobStatusReport {
         out.println("  " + ShellWords.location(new Path(e.path())));
       }
     }
+    if (!specReadable) {
+      out.println("warning: job.json cannot be read (above): a resume of this job fails until it is repaired or "
+          + "restored");
+    }
+    return specReadable;
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {

@@ -5,7 +5,10 @@ public final class ExitCodes {
 
   /** The command did what was asked. */
   public static final int OK = 0;
-  /** Training failed (after its retries) or a verification found a damaged checkpoint. */
+  /**
+   * Training failed (after its retries), a verification found a damaged checkpoint, or {@code status}
+   * found a job whose files cannot be read.
+   */
   public static final int FAILED = 1;
   /** Wrong usage or an invalid configuration; nothing was started or written. */
   public static final int USAGE = 2;
@@ -24,7 +27,7 @@ public final class ExitCodes {
   public static String[] describe() {
     return new String[] {
       "0   ok",
-      "1   training or verification failed",
+      "1   training or verification failed; status found a job it cannot read",
       "2   usage or configuration error (nothing started or written)",
       "3   the job's lease is held by another driver",
       "4   bad input data (data.bad_rows=fail)",

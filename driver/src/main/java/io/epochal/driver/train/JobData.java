@@ -92,11 +92,37 @@ final class JobData {
             + outputSize + "), and a row with a larger one is bad (data.bad_rows)");
       }
       options = options.withClasses(outputSize);
+    } else if (!spec.classification() && options.classes() > 0) {
+      listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " has no effect with " + JobKeys.LOSS + "="
+          + spec.loss() + ": its labels are numeric targets, not class indices");
     }
+    LoadedDataset data;
     try {
-      return new DatasetLoader(spark.session()).load(options);
+      data = new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    }
+    warnOfShortShards(data);
+    return data;
+  }
+
+  /**
+   * Warns when a worker's shard holds fewer rows than a batch: each of its epochs is then one step
+   * on all its rows, a smaller batch than {@code train.batch_size} asks for.
+   */
+  private void warnOfShortShards(LoadedDataset data) {
+    int shorter = 0;
+    long fewest = Long.MAX_VALUE;
+    for (int w = 0; w < data.workers(); w++) {
+      if (data.rowsOf(w) < spec.batchSize()) {
+        shorter++;
+        fewest = Math.min(fewest, data.rowsOf(w));
+      }
+    }
+    if (shorter > 0) {
+      listener.warning(shorter + " of " + data.workers() + " workers' shards hold fewer rows than " + JobKeys.BATCH_SIZE
+          + "=" + spec.batchSize() + " (the smallest " + fewest + " of " + data.rows() + " rows): each epoch is one "
+          + "short batch on such a worker; fewer workers or a smaller batch size keep batches full");
     }
   }
 

@@ -69,6 +69,16 @@ class LocalTrainingEndToEndTest {
     return E2eFixtures.writeData(spark, tmp.resolve(name), rows, FEATURES, seed);
   }
 
+  /** A listener that adds every warning to {@code warnings}. */
+  private static TrainingListener warningsInto(List<String> warnings) {
+    return new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+  }
+
   private static TrainingOutcome train(JobSpec spec) throws Exception {
     return TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
   }
@@ -283,13 +293,8 @@ class LocalTrainingEndToEndTest {
     keys.put("job.dir", tmp.resolve("wide-classes-job").toString());
     keys.put("data.classes", Integer.toString(CLASSES));
     JobSpec wide = E2eFixtures.resolve(tmp, keys, new Configuration());
-    List<String> warnings = new java.util.ArrayList<>();
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void warning(String message) {
-        warnings.add(message);
-      }
-    };
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingListener listener = warningsInto(warnings);
     assertThatThrownBy(() -> TrainingJob.builder().setSpec(wide).setSpark(spark).optListener(listener).build().run())
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
@@ -298,6 +303,25 @@ class LocalTrainingEndToEndTest {
         });
     assertThat(warnings).anySatisfy(w -> assertThat(w).contains("data.classes=" + CLASSES)
         .contains("predicts " + (CLASSES - 1) + " classes").contains("checked against [0, " + (CLASSES - 1) + ")"));
+  }
+
+  @Test
+  void dataClassesWithARegressionLossAndShardsShorterThanABatchAreWarnedOfAndTrain() throws Exception {
+    String data = data("regression", 40, 4);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("regression-job").toString(), data);
+    keys.put("loss", "mse");
+    keys.put("model.output_dim", "1");
+    keys.put("train.batch_size", "32"); // 40 rows on 2 workers: shards of about 20
+    keys.put("train.epochs", "1");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingListener listener = warningsInto(warnings);
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
+    assertThat(outcome.epochs()).isEqualTo(1);
+    assertThat(warnings).anySatisfy(w -> assertThat(w).isEqualTo("data.classes=" + CLASSES + " has no effect with "
+        + "loss=mse: its labels are numeric targets, not class indices"));
+    assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("2 of 2 workers' shards hold fewer rows than "
+        + "train.batch_size=32 (the smallest ").contains(" of 40 rows): each epoch is one short batch"));
   }
 
   @Test
@@ -324,12 +348,7 @@ class LocalTrainingEndToEndTest {
     keys.put("train.epochs", "1");
     JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
     List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void warning(String message) {
-        warnings.add(message);
-      }
-    };
+    TrainingListener listener = warningsInto(warnings);
 
     TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
 

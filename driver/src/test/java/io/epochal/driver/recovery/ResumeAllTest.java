@@ -339,11 +339,13 @@ class ResumeAllTest {
   void aJobWhoseFilesCannotBeReadIsAnErrorAndFailsTheCommandAfterTheOthers() throws Exception {
     Files.writeString(root.resolve("d-failed").resolve("state.json"), "{ not json");
     String[] status = cli("status", root.toString());
-    assertThat(status[0]).as(status[2]).isEqualTo("0");
+    assertThat(status[0]).as("status lists every job, then fails for the one it cannot read: " + status[2])
+        .isEqualTo("1");
     assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+ERROR\\s.*"))
         .anySatisfy(l -> assertThat(l).startsWith("warning: d-failed: its files cannot be read: ")
             .contains("state.json"))
         .anySatisfy(l -> assertThat(l).startsWith("c-expired "));
+    assertThat(status[1]).contains("1 job(s) could not be read (ERROR above)");
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("ERROR")
@@ -352,5 +354,19 @@ class ResumeAllTest {
     String[] r = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
     assertThat(r[1]).contains("1 resumed, 0 failed, 1 could not be read");
+  }
+
+  @Test
+  void statusOfAJobWhoseJobJsonIsCorruptShowsTheRestAndFails() throws Exception {
+    Path job = root.resolve("d-failed");
+    Files.writeString(job.resolve("job.json"), "{ \"truncated\": ");
+    String[] one = cli("status", job.toString());
+    assertThat(one[0]).as(one[1] + one[2]).isEqualTo("1");
+    assertThat(one[1]).contains("job.json:    ").contains("state:       FAILED")
+        .contains("warning: job.json cannot be read (above): a resume of this job fails until it is repaired");
+    String[] all = cli("status", root.toString());
+    assertThat(all[0]).as(all[1] + all[2]).isEqualTo("1");
+    assertThat(all[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+ERROR\\s.*"))
+        .anySatisfy(l -> assertThat(l).startsWith("a-completed "));
   }
 }
