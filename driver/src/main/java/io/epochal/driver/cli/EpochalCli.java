@@ -6,9 +6,8 @@ import io.epochal.driver.data.BadInputException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.util.ShutdownHookManager;
@@ -52,8 +51,9 @@ public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--conf", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
       description = "A Spark conf entry; spark.epochal.<key> entries also set job keys, spark.hadoop.<key> entries "
-          + "Hadoop configuration keys (also for commands that run without Spark). Repeatable.")
-  Map<String, String> conf = new LinkedHashMap<>();
+          + "Hadoop configuration keys (also for commands that run without Spark). Repeatable; a key given "
+          + "two values is refused.", converter = KeyValues.Entry.class)
+  List<String> conf = new ArrayList<>();
 
   @Spec
   CommandSpec spec;
@@ -132,7 +132,7 @@ public final class EpochalCli implements Callable<Integer> {
   /** The global options as given. */
   CliOptions options() {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
-    return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(conf).build();
+    return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(KeyValues.parse("--conf", conf)).build();
   }
 
   /** The launcher, or null when none is installed. */

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code KEY=VALUE} entries of a repeatable option ({@code --set}), in order. A key given twice
+ * The {@code KEY=VALUE} entries of a repeatable option ({@code --set}, {@code --conf}), in order. A key given twice
  * with different values is refused naming both, instead of the last one winning without a word.
  */
 final class KeyValues {
@@ -24,7 +24,7 @@ final class KeyValues {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
         throw new ConfigException(option, option + " '" + entry + "' is not KEY=VALUE; e.g. " + option
-            + " train.epochs=5");
+            + (option.equals("--conf") ? " spark.epochal." : " ") + "train.epochs=5");
       }
       String key = entry.substring(0, eq).trim();
       String value = entry.substring(eq + 1);

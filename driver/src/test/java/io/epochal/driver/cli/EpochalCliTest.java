@@ -287,6 +287,10 @@ class EpochalCliTest {
     Run twice = run(launcher, new TestModelCatalog(), train("--set", "train.epochs=2", "--set", "train.epochs=3"));
     assertThat(twice.code).isEqualTo(ExitCodes.USAGE);
     assertThat(twice.err).contains("--set gives train.epochs twice ('2', then '3'); keep the one you mean");
+    Run conf = run(launcher, new TestModelCatalog(), train("--conf", "spark.executor.memory=1g", "--conf",
+        "spark.executor.memory=2g"));
+    assertThat(conf.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(conf.err).contains("--conf gives spark.executor.memory twice ('1g', then '2g'); keep the one you mean");
     Run shorthand = run(launcher, new TestModelCatalog(), train("--workers", "4", "--set", "train.workers=3"));
     assertThat(shorthand.code).isEqualTo(ExitCodes.USAGE);
     assertThat(shorthand.err).contains("train.workers is given twice, as '4' by its shorthand option and as '3' by "
