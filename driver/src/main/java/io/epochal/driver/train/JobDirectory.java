@@ -2,18 +2,11 @@ package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
-import io.epochal.checkpoint.retention.CheckpointCleaner;
-import io.epochal.checkpoint.retention.DeletionFailure;
-import io.epochal.checkpoint.retention.MetricGoal;
-import io.epochal.checkpoint.retention.RetentionCandidate;
-import io.epochal.checkpoint.retention.RetentionPolicy;
-import io.epochal.checkpoint.retention.RetentionResult;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobEvent;
@@ -479,43 +472,11 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Applies the spec's retention policy after a commit; deletion failures are reported, not fatal.
-   * A driver that no longer holds the lease deletes nothing: the job's checkpoints are its
-   * successor's to manage.
+   * Applies the spec's retention policy after a commit ({@link JobRetention}); a driver that no
+   * longer holds the lease deletes nothing.
    */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
-    // A checkpoint whose manifest cannot be read right now may be fine (a NameNode restarting, a
-    // transient read error): retention never deletes it. Damaged checkpoints are moved aside by
-    // the resume path, which reads every file and knows why. Candidates count as verified when
-    // their manifest parses, without reading their data: retention runs right after this driver
-    // committed the newest one from the bytes it hashed, and a resume moved any damaged newer one
-    // aside before training, so the newest candidate, which every policy keeps, is a verified one.
-    RetentionPolicy.Builder b = RetentionPolicy.builder().optKeepUnverified(true);
-    if (s.keepLast() > 0) {
-      b.optKeepLast(s.keepLast());
-    }
-    if (s.keepEvery() > 0) {
-      b.optKeepEvery(s.keepEvery());
-    }
-    if (s.keepBest() > 0) {
-      b.optKeepBest(s.keepBest(), s.bestMetric(), s.bestIsMax() ? MetricGoal.MAX : MetricGoal.MIN);
-    }
-    if (s.keepLast() <= 0 && s.keepEvery() <= 0 && s.keepBest() <= 0) {
-      return;
-    }
-    if (!stillHolder()) {
-      l.warning("retention skipped: another driver holds the lease on " + dir + " now");
-      return;
-    }
-    List<RetentionCandidate> candidates = new ArrayList<>();
-    for (CheckpointEntry e : store.list()) {
-      candidates.add(RetentionCandidate.of(e.epoch(),
-          e.manifest().map(m -> m.metrics()).orElse(java.util.Map.of()), e.manifest().isPresent()));
-    }
-    RetentionResult result = new CheckpointCleaner(epoch -> store.delete(epoch)).clean(b.build(), candidates);
-    for (DeletionFailure f : result.getFailures()) {
-      l.warning("retention could not delete " + f);
-    }
+    new JobRetention(store, dir, l).apply(s, this::stillHolder);
   }
 
   /** Releases the lease (if held) and closes the history and the store. */

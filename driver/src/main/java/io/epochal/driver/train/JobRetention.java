@@ -1,0 +1,90 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.retention.CheckpointCleaner;
+import io.epochal.checkpoint.retention.DeletionFailure;
+import io.epochal.checkpoint.retention.MetricGoal;
+import io.epochal.checkpoint.retention.RetentionCandidate;
+import io.epochal.checkpoint.retention.RetentionPolicy;
+import io.epochal.checkpoint.retention.RetentionResult;
+import io.epochal.driver.config.JobSpec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Applies a job's retention keys ({@code checkpoint.keep_last}, {@code keep_every}, {@code
+ * keep_best} by {@code best_metric}) to its checkpoints after a commit. Deletion failures are
+ * reported as warnings, never fatal; a driver that no longer holds the lease deletes nothing, as
+ * the job's checkpoints are its successor's to manage.
+ *
+ * <p>A checkpoint whose manifest cannot be read right now may be fine (a NameNode restarting, a
+ * transient read error): retention never deletes it. Damaged checkpoints are moved aside by the
+ * resume path, which reads every file and knows why. Candidates count as verified when their
+ * manifest parses, without reading their data: retention runs right after this driver committed
+ * the newest one from the bytes it hashed, and a resume moved any damaged newer one aside before
+ * training, so the newest candidate, which every policy keeps, is a verified one.
+ */
+final class JobRetention {
+
+  /** Whether this driver's fencing token is still the newest one claimed on the job. */
+  @FunctionalInterface
+  interface HolderCheck {
+    boolean stillHolder() throws IOException;
+  }
+
+  private final CheckpointStore store;
+  private final Path dir;
+  private final TrainingListener listener;
+
+  JobRetention(CheckpointStore store, Path dir, TrainingListener listener) {
+    this.store = checkNotNull(store, "store");
+    this.dir = checkNotNull(dir, "dir");
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /** The policy {@code spec}'s retention keys ask for; empty when they keep every checkpoint. */
+  static Optional<RetentionPolicy> policyOf(JobSpec spec) {
+    if (spec.keepLast() <= 0 && spec.keepEvery() <= 0 && spec.keepBest() <= 0) {
+      return Optional.empty();
+    }
+    RetentionPolicy.Builder b = RetentionPolicy.builder().optKeepUnverified(true);
+    if (spec.keepLast() > 0) {
+      b.optKeepLast(spec.keepLast());
+    }
+    if (spec.keepEvery() > 0) {
+      b.optKeepEvery(spec.keepEvery());
+    }
+    if (spec.keepBest() > 0) {
+      b.optKeepBest(spec.keepBest(), spec.bestMetric(), spec.bestIsMax() ? MetricGoal.MAX : MetricGoal.MIN);
+    }
+    return Optional.of(b.build());
+  }
+
+  /** Deletes the checkpoints {@code spec}'s policy does not keep, if {@code holder} says the lease is still ours. */
+  void apply(JobSpec spec, HolderCheck holder) throws IOException {
+    Optional<RetentionPolicy> policy = policyOf(spec);
+    if (policy.isEmpty()) {
+      return;
+    }
+    if (!holder.stillHolder()) {
+      listener.warning("retention skipped: another driver holds the lease on " + dir + " now");
+      return;
+    }
+    List<RetentionCandidate> candidates = new ArrayList<>();
+    for (CheckpointEntry e : store.list()) {
+      candidates.add(RetentionCandidate.of(e.epoch(), e.manifest().map(m -> m.metrics()).orElse(Map.of()),
+          e.manifest().isPresent()));
+    }
+    RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates);
+    for (DeletionFailure f : result.getFailures()) {
+      listener.warning("retention could not delete " + f);
+    }
+  }
+}
