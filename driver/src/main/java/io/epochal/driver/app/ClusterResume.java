@@ -39,9 +39,15 @@ public final class ClusterResume {
   private final String submitTemplate;
   private final CliOptions options;
   private final PrintStream out;
-  /** The resumes running now. */
-  private final java.util.Set<Process> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** The resumes running now (guarded by itself together with {@link #stopping}). */
+  private final java.util.Set<Process> running = new java.util.LinkedHashSet<>();
+  /** The jobs of the plan whose resume has not started yet (guarded by {@link #running}). */
+  private final java.util.Set<String> waiting = new java.util.LinkedHashSet<>();
+  /** This JVM is stopping: no resume starts any more (guarded by {@link #running}). */
+  private boolean stopping;
 
+  /** The exit code recorded for a resume that never started because this JVM was stopping. */
+  static final int NOT_STARTED = -1;
   /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
   static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
   /** Runs before the file systems close, as a driver's own stop hook does. */
@@ -114,6 +120,9 @@ public final class ClusterResume {
       return t;
     });
     try {
+      synchronized (running) {
+        jobs.forEach(job -> waiting.add(job.name()));
+      }
       for (ResumePlan.Entry job : jobs) {
         results.put(job, pool.submit(() -> runOne(job)));
       }
@@ -135,6 +144,10 @@ public final class ClusterResume {
         if (code != 0) {
           failed++;
         }
+        if (code == NOT_STARTED) {
+          out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
+          continue;
+        }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its "
             + "output above; retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options) + ")");
       }
@@ -155,13 +168,25 @@ public final class ClusterResume {
    * instead of training on as an orphan; one still running after {@link #STOP_WAIT} is killed.
    */
   private void stopRunning() {
-    List<Process> live = running.stream().filter(Process::isAlive).toList();
-    if (live.isEmpty()) {
-      return;
+    List<Process> live;
+    List<String> notStarted;
+    synchronized (running) {
+      stopping = true; // from here on no resume starts: none is left running without this hook's signal
+      live = running.stream().filter(Process::isAlive).toList();
+      notStarted = List.copyOf(waiting);
     }
     synchronized (out) {
-      out.println("resume --all: stopping " + live.size() + " running resume(s) (SIGTERM); each marks its job "
-          + "FAILED (INTERRUPTED) and frees its lease");
+      if (!notStarted.isEmpty()) {
+        out.println("resume --all: stopped; not started: " + String.join(", ", notStarted) + " (a later 'resume "
+            + "--all' picks them up)");
+      }
+      if (!live.isEmpty()) {
+        out.println("resume --all: stopping " + live.size() + " running resume(s) (SIGTERM); each marks its job "
+            + "FAILED (INTERRUPTED) and frees its lease");
+      }
+    }
+    if (live.isEmpty()) {
+      return;
     }
     List<ProcessHandle> all = new ArrayList<>();
     for (Process p : live) {
@@ -184,15 +209,26 @@ public final class ClusterResume {
     }
   }
 
+  /**
+   * Runs the resume of {@code job} as a child process and returns its exit code; {@link
+   * #NOT_STARTED} when this JVM began to stop before it started.
+   */
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
     List<String> cmd = command(job.jobDir().toString());
-    synchronized (out) {
-      out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "
-          + job.jobDir()));
+    Process p;
+    synchronized (running) {
+      if (stopping) {
+        return NOT_STARTED;
+      }
+      waiting.remove(name);
+      synchronized (out) {
+        out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "
+            + job.jobDir()));
+      }
+      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      running.add(p);
     }
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    running.add(p);
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
@@ -208,7 +244,9 @@ public final class ClusterResume {
     try {
       return p.waitFor();
     } finally {
-      running.remove(p);
+      synchronized (running) {
+        running.remove(p);
+      }
     }
   }
 }
