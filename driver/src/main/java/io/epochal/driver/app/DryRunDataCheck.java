@@ -36,17 +36,22 @@ final class DryRunDataCheck {
   }
 
   /**
-   * The dry run of a job that does not exist yet in {@code dir}: its data is loaded and checked
-   * against the model, as train checks it before it writes the job directory.
+   * The dry run of a job whose {@code job.json} does not exist yet in {@code dir}: its data is loaded
+   * and checked against the model, as train checks it before it writes the job directory.
    *
+   * @param lost the newest checkpoint {@code dir} holds without a {@code job.json}, trained with
+   *     {@code spec} ({@link io.epochal.driver.train.LostJobSpec}); empty for a new job
    * @return {@link ExitCodes#OK}, or the exit code train would fail with, having said why
    */
-  int checkNewJob(JobSpec spec, Path dir) throws IOException {
+  int checkNewJob(JobSpec spec, Path dir, Optional<CheckpointEntry> lost) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
       long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build().checkNewJobData();
-      err.println("epochal: dry run: " + dir + " holds no job yet; train would start this one at epoch 1 on "
-          + rows[0] + " rows of " + spec.dataPathText() + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)")
-          + ", which fit the model");
+      String what = lost.map(e -> " holds no job.json, but checkpoints up to epoch " + e.epoch() + " trained with "
+          + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
+          + "if that is epoch " + spec.epochs() + ")").orElse(" holds no job yet; train would start this one at "
+          + "epoch 1");
+      err.println("epochal: dry run: " + dir + what + " on " + rows[0] + " rows of " + spec.dataPathText()
+          + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       return ExitCodes.OK;
     } catch (TrainingException e) {
       err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());

@@ -10,7 +10,9 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.ShellWords;
+import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.predict.BatchPredictor;
@@ -20,6 +22,7 @@ import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.LostJobSpec;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
 import io.epochal.driver.train.TrainingOutcome;
@@ -116,7 +119,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
     if (stored.isEmpty()) {
-      return new DryRunDataCheck(err, options).checkNewJob(spec, dir);
+      Optional<CheckpointEntry> lost;
+      try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
+          .build()) {
+        lost = LostJobSpec.check(spec, store);
+      }
+      return new DryRunDataCheck(err, options).checkNewJob(spec, dir, lost);
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {

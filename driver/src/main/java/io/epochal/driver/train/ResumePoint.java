@@ -105,7 +105,9 @@ final class ResumePoint {
     if (!diff.isEmpty()) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
-          + "\nresume with the original spec, or start a new job directory", null);
+          + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
+          + "restore that spec ('bin/epochal inspect " + c.path() + "' lists it), or train this one in a new "
+          + "job.dir", null);
     }
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());

@@ -94,6 +94,10 @@ public final class TrainingJob {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
       jobData.checkLossFitsModel(dir.hasSpec());
       if (!dir.hasSpec()) {
+        // job.json lost, checkpoints kept: only the spec they were trained with may continue them
+        LostJobSpec.check(spec, dir.store()).ifPresent(e -> listener.message("job.dir " + spec.jobDirText()
+            + " holds no job.json but checkpoints up to epoch " + e.epoch() + " trained with this spec: writing "
+            + "job.json and continuing after the newest verified one"));
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
         preloaded = jobData.forNewJob();

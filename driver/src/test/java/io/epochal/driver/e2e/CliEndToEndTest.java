@@ -466,6 +466,35 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aJobDirectoryThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsCheckpointsWereTrainedWith() throws Exception {
+    Path job = tmp.resolve("job");
+    assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1")).toString(),
+        "--master", MASTER));
+    Files.delete(job.resolve("job.json"));
+    Map<String, String> before = listing(job);
+
+    Path other = jobFile("other.properties", job, Map.of("train.epochs", "2", "optimizer.lr", "0.02"));
+    for (boolean dryRun : new boolean[] {true, false}) {
+      CliRun run = dryRun ? CliRun.of("train", other.toString(), "--dry-run", "--master", MASTER)
+          : CliRun.of("train", other.toString(), "--master", MASTER);
+      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("holds no job.json, but it holds checkpoints (newest readable: epoch 1) trained "
+          + "with other hyperparameters (checkpoint -> given):", "optimizer.lr: 0.01 -> 0.02", "nothing was written",
+          "bin/epochal inspect ").doesNotContain("train.epochs");
+      assertThat(listing(job)).as("dry run %s writes nothing", dryRun).isEqualTo(before);
+    }
+
+    Path same = jobFile("same.properties", job, Map.of("train.epochs", "2"));
+    CliRun dry = CliRun.of("train", same.toString(), "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).contains("holds no job.json, but checkpoints up to epoch 1 trained with this spec; train "
+        + "would write job.json and continue after the newest verified one");
+    CliRun run = CliRun.of("train", same.toString(), "--master", MASTER);
+    assertTrained(run);
+    assertThat(run.out).contains("2 of 2 epochs done (1 in this run, 1 before it)");
+  }
+
+  @Test
   void aRegressionLossOnAModelOfSeveralOutputsIsAConfigErrorBeforeAnythingIsWritten() {
     Path job = tmp.resolve("job");
     CliRun run = CliRun.of("train", jobFile("mse.properties", job, Map.of("loss", "mse")).toString(),

@@ -1,0 +1,52 @@
+package io.epochal.driver.train;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.ShellWords;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A job directory without {@code job.json} that holds checkpoints: its {@code job.json} was deleted
+ * or lost. Training it writes {@code job.json} and continues after the newest verified checkpoint,
+ * which is right only for the spec those checkpoints were trained with; any other spec is refused
+ * here, before anything is written, since a {@code job.json} that disagrees with its checkpoints
+ * can neither be trained nor resumed.
+ */
+public final class LostJobSpec {
+
+  private LostJobSpec() {}
+
+  /**
+   * Checks {@code spec} against the newest checkpoint of {@code store} whose manifest can be read,
+   * ignoring the keys a job may amend (location, data path, epochs, retention).
+   *
+   * @return that checkpoint, trained with {@code spec}; empty when the store holds none
+   * @throws ConfigException (key {@code job.dir}) naming every differing key, when it was trained
+   *     with other hyperparameters
+   */
+  public static Optional<CheckpointEntry> check(JobSpec spec, CheckpointStore store) throws CheckpointException {
+    List<CheckpointEntry> entries = store.list();
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      CheckpointEntry e = entries.get(i);
+      if (e.manifest().isEmpty()) {
+        continue;
+      }
+      List<String> diff = JobKeys.withoutAmendable(e.manifest().get().hyperParameters())
+          .diff(JobKeys.withoutAmendable(spec.toHyperParameters()));
+      if (!diff.isEmpty()) {
+        throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText() + " holds no job.json, but it "
+            + "holds checkpoints (newest readable: epoch " + e.epoch() + ") trained with other hyperparameters "
+            + "(checkpoint -> given):\n  " + String.join("\n  ", diff) + "\nnothing was written; to continue those "
+            + "checkpoints, train the spec they were trained with ('bin/epochal inspect " + ShellWords.location(new org.apache.hadoop.fs.Path(e.path()))
+            + "' lists it); to train this spec, give it a new job.dir");
+      }
+      return Optional.of(e);
+    }
+    return Optional.empty();
+  }
+}
