@@ -69,7 +69,8 @@ final class GenDataCommand implements Callable<Integer> {
           + "which has no array type).")
   String layout;
 
-  @Option(names = "--overwrite", description = "Replace existing data at OUT.")
+  @Option(names = "--overwrite", description = "Replace an earlier output of gen-data at OUT (one holding "
+      + "_EPOCHAL_GENERATED) or an empty directory; never other files.")
   boolean overwrite;
 
   @Override
@@ -98,6 +99,15 @@ final class GenDataCommand implements Callable<Integer> {
             + "another OUT");
       }
       refuseJobs(fs, existing);
+      if (!existing.isDirectory()) {
+        throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
+            + "--overwrite replaces only an earlier output of gen-data. Choose another OUT");
+      }
+      if (!DataGenerator.replaceable(fs, p)) {
+        throw new ConfigException("OUT", path + " holds files gen-data did not write (it has no "
+            + DataGenerator.MARKER + "); --overwrite replaces only an earlier output of gen-data, or an empty "
+            + "directory. Choose another OUT, or remove it yourself if it is to go");
+      }
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {

@@ -31,6 +31,12 @@ public final class DataGenerator {
 
   private static final Set<String> FORMATS = Set.of("parquet", "csv", "json");
 
+  /**
+   * The file each output of the generator holds (its parameters, as JSON): {@code gen-data
+   * --overwrite} replaces only a directory that holds it, never data it did not generate.
+   */
+  public static final String MARKER = "_EPOCHAL_GENERATED";
+
   private final long rows;
   private final int features;
   private final int classes;
@@ -91,6 +97,25 @@ public final class DataGenerator {
   public void write(SparkSession spark, String path, boolean overwrite) {
     generate(spark).write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
         .option("header", "true").format(format).save(path);
+    org.apache.hadoop.fs.Path marker = new org.apache.hadoop.fs.Path(path, MARKER);
+    String json = String.format(java.util.Locale.ROOT, "{\"rows\": %d, \"features\": %d, \"classes\": %d, "
+        + "\"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"}%n", rows, features, classes,
+        seed, Double.toString(separation), format, arrayLayout ? "array" : "columns");
+    try (java.io.OutputStream out = marker.getFileSystem(spark.sparkContext().hadoopConfiguration())
+        .create(marker, true)) {
+      out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + marker + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Whether directory {@code dir} may be replaced by {@code gen-data --overwrite}: it holds {@link
+   * #MARKER} (an earlier output of this generator) or nothing at all.
+   */
+  public static boolean replaceable(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir)
+      throws java.io.IOException {
+    return fs.exists(new org.apache.hadoop.fs.Path(dir, MARKER)) || fs.listStatus(dir).length == 0;
   }
 
   /** The class centres, {@code classes x features}. */

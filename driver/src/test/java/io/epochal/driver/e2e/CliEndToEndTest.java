@@ -63,6 +63,30 @@ class CliEndToEndTest {
     CliRun replaced = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
     assertThat(replaced.code).as("%s", replaced).isZero();
     assertThat(replaced.out).contains("wrote 16 rows");
+    assertThat(java.nio.file.Files.readString(copy.resolve("_EPOCHAL_GENERATED"))).contains("\"rows\": 16");
+    CliRun again16 = CliRun.of("gen-data", copy.toString(), "--rows", "24", "--overwrite", "--master", MASTER);
+    assertThat(again16.code).as("an earlier output of gen-data is replaced: %s", again16).isZero();
+    assertThat(java.nio.file.Files.readString(copy.resolve("_EPOCHAL_GENERATED"))).contains("\"rows\": 24");
+  }
+
+  @Test
+  void genDataOverwriteNeverReplacesFilesItDidNotWrite() throws Exception {
+    Path project = tmp.resolve("project");
+    java.nio.file.Files.createDirectories(project.resolve("src"));
+    java.nio.file.Files.writeString(project.resolve("notes.txt"), "keep me");
+    java.nio.file.Files.writeString(project.resolve("src/Main.java"), "class Main {}");
+    CliRun onProject = CliRun.of("gen-data", project.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(onProject.code).as("%s", onProject).isEqualTo(2);
+    assertThat(onProject.err).contains("holds files gen-data did not write (it has no _EPOCHAL_GENERATED)")
+        .contains("Choose another OUT");
+    assertThat(project.resolve("notes.txt")).hasContent("keep me");
+    assertThat(project.resolve("src/Main.java")).exists();
+
+    Path file = java.nio.file.Files.writeString(tmp.resolve("data.csv"), "a,b\n1,2\n");
+    CliRun onFile = CliRun.of("gen-data", file.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(onFile.code).as("%s", onFile).isEqualTo(2);
+    assertThat(onFile.err).contains("is a file");
+    assertThat(file).hasContent("a,b\n1,2\n");
   }
 
   @Test
