@@ -102,8 +102,35 @@ final class JobData {
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
     }
+    try {
+      checkBatchesFitModel(data);
+    } catch (ConfigException e) {
+      data.unpersist();
+      throw e;
+    }
     warnOfShortShards(data);
     return data;
+  }
+
+  /**
+   * Refuses data whose worker shards would give a training batch smaller than the model can train
+   * on ({@link EpochalModel#minTrainingBatch}), before anything trains: every epoch would fail on it,
+   * and retries and resumes with the same spec the same way.
+   */
+  private void checkBatchesFitModel(LoadedDataset data) {
+    int min = modelShape().minBatch;
+    int batch = spec.batchSize();
+    for (int w = 0; w < data.workers() && min > 1; w++) {
+      long rows = data.rowsOf(w);
+      long smallest = rows == 0 ? min : rows <= batch ? rows : rows % batch == 0 ? batch : rows % batch;
+      if (smallest < min) {
+        throw new ConfigException(JobKeys.BATCH_SIZE, "model " + config.modelName() + " v" + config.modelVersion()
+            + " trains on batches of at least " + min + " samples, but worker " + w + "'s shard of " + rows
+            + " rows with " + JobKeys.BATCH_SIZE + "=" + batch + " leaves a batch of " + smallest + " in every "
+            + "epoch; choose a train.batch_size (or a number of rows or train.workers) that leaves none smaller "
+            + "(worker/MODELS.md says which model settings need this)");
+      }
+    }
   }
 
   /**
@@ -148,7 +175,7 @@ final class JobData {
     if (modelShape == null) {
       try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
           config.modelParams())) {
-        modelShape = new ModelShape(model.inputShape(), model.outputSize());
+        modelShape = new ModelShape(model.inputShape(), model.outputSize(), model.minTrainingBatch());
       }
     }
     return modelShape;
@@ -158,10 +185,12 @@ final class JobData {
   private static final class ModelShape {
     final long[] input;
     final int outputs;
+    final int minBatch;
 
-    ModelShape(long[] input, int outputs) {
+    ModelShape(long[] input, int outputs, int minBatch) {
       this.input = input;
       this.outputs = outputs;
+      this.minBatch = minBatch;
     }
   }
 

@@ -519,6 +519,29 @@ class CliEndToEndTest {
   }
 
   @Test
+  void batchesSmallerThanTheModelCanTrainOnAreAConfigErrorBeforeAnythingIsWritten() throws Exception {
+    Path images = tmp.resolve("images-3x3");
+    assertThat(CliRun.of("gen-data", images.toString(), "--rows", "40", "--features", "9", "--classes", "3",
+        "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("cnn-job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), images.toString());
+    keys.keySet().removeIf(k -> k.startsWith("model."));
+    keys.putAll(Map.of("model.name", "cnn", "model.version", "1", "model.image_size", "3", "model.channels", "2",
+        "model.classes", "3", "data.classes", "3", "train.batch_size", "1", "train.epochs", "1"));
+    Path file = E2eFixtures.writeJobFile(tmp.resolve("cnn.properties"), keys);
+
+    for (String dryRun : List.of("--dry-run", "--verbose")) {
+      CliRun run = CliRun.of("train", file.toString(), dryRun, "--master", MASTER);
+      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("model cnn v1 trains on batches of at least 2 samples, but worker 0's shard of 20 "
+          + "rows with train.batch_size=1 leaves a batch of 1 in every epoch");
+      assertThat(job.resolve("job.json")).doesNotExist();
+    }
+    CliRun fits = CliRun.of("train", file.toString(), "--set", "train.batch_size=4", "--master", MASTER);
+    assertTrained(fits);
+  }
+
+  @Test
   void aRegressionLossOnAModelOfSeveralOutputsIsAConfigErrorBeforeAnythingIsWritten() {
     Path job = tmp.resolve("job");
     CliRun run = CliRun.of("train", jobFile("mse.properties", job, Map.of("loss", "mse")).toString(),

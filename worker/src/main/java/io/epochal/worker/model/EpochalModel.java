@@ -40,6 +40,15 @@ public interface EpochalModel extends AutoCloseable {
   int outputSize();
 
   /**
+   * The fewest samples a training batch must hold (1 for most models; 2 for a model whose
+   * BatchNorm would see one value per channel in a batch of one, as PyTorch refuses it). The driver
+   * refuses, before anything is written, a job whose worker shards would give a smaller batch.
+   */
+  default int minTrainingBatch() {
+    return 1;
+  }
+
+  /**
    * Sets every parameter and buffer to its initial value, drawn deterministically from
    * {@code seed}; counters such as {@code num_batches_tracked} restart at 0.
    */

@@ -47,6 +47,13 @@ final class CnnModel extends BaseEpochalModel {
     fc = new Layers.LinearLayer(state(), "fc", 2 * c, hp.getLong(CnnFactory.CLASSES));
   }
 
+  /** 2 when the pooled map {@code bn2} normalizes is 1×1 (image size 2 or 3), else 1. */
+  @Override
+  public int minTrainingBatch() {
+    long pooled = inputShape()[1] / 2; // max_pool2d with kernel and stride 2, no padding
+    return pooled * pooled == 1 ? 2 : 1;
+  }
+
   @Override
   protected NDArray forwardBatch(NDArray input, boolean training, SplittableRandom rng) {
     NDArray x = ai.djl.nn.Activation.relu(bn1.apply(conv1.apply(input), training));

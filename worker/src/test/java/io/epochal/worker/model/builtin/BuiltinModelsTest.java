@@ -133,10 +133,12 @@ class BuiltinModelsTest {
       m.initialize(5);
       NDArray one = sub.ones(new ai.djl.ndarray.types.Shape(1, 1, 4, 4));
       assertThat(m.forward(one, true, new SplittableRandom(1)).getShape().getShape()).containsExactly(1, 3);
+      assertThat(m.minTrainingBatch()).isEqualTo(1);
     }
     HyperParameters three = HyperParameters.builder().put("image_size", 3).put("channels", 2).put("classes", 3).build();
     try (EpochalModel m = REGISTRY.create("cnn", 1, three); NDManager sub = arrays.newSubManager()) {
       m.initialize(5);
+      assertThat(m.minTrainingBatch()).as("what the driver checks before a job starts").isEqualTo(2);
       assertThatThrownBy(() -> m.forward(sub.ones(new ai.djl.ndarray.types.Shape(1, 1, 3, 3)), true,
           new SplittableRandom(1))).isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("image_size 3 cannot train on a batch of one sample");
