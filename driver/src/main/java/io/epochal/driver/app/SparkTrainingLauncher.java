@@ -230,6 +230,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       case LEASE_LOST:
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
         return ExitCodes.LEASE_HELD;
+      case TASK_FAILED:
+        err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
+            + "in every attempt repeats on a resume too), continue with: " + resume);
+        return ExitCodes.FAILED;
       default:
         err.println("epochal: nothing committed is lost; continue with: " + resume);
         return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;

@@ -13,6 +13,9 @@ final class SparkLogging {
   private static final String[] NOISY = {"org.apache.spark", "org.apache.hadoop", "org.sparkproject",
       "org.apache.parquet", "io.netty"};
 
+  private static final String TASK_ERRORS = "org.apache.spark.executor.Executor";
+  private static final String TASK_WARNINGS = "org.apache.spark.scheduler.TaskSetManager";
+
   private SparkLogging() {}
 
   static void apply(boolean verbose) {
@@ -22,6 +25,11 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
+    } else {
+      // a failed task's stack trace, logged by the executor and again by the scheduler: the command
+      // reports the failure itself, with its cause (--verbose shows both)
+      Configurator.setLevel(TASK_ERRORS, Level.FATAL);
+      Configurator.setLevel(TASK_WARNINGS, Level.ERROR);
     }
   }
 
