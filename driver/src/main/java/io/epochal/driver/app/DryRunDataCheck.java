@@ -98,7 +98,7 @@ final class DryRunDataCheck {
   /** The GPU scheduling {@code spec}'s placement keys ask of Spark, as the run asks for it. */
   static io.epochal.driver.spark.GpuResources gpus(JobSpec spec) {
     return new io.epochal.driver.spark.GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(),
-        spec.gpuDiscoveryScript());
+        spec.gpuDiscoveryScript(), "gpu".equals(spec.device()));
   }
 
   /** The exit code of the run that would fail with {@code e}. */

@@ -36,6 +36,8 @@ public final class GpuResources {
   private final int perExecutor;
   private final int perTask;
   private final String discoveryScript;
+  /** {@code train.device = gpu}: every task must be given a GPU. */
+  private final boolean required;
 
   /**
    * GPU scheduling of {@code perExecutor} GPUs per executor and {@code perTask} per task.
@@ -45,6 +47,14 @@ public final class GpuResources {
    *     get more GPUs than its executor, or executors would get GPUs that no task is given
    */
   public GpuResources(int perExecutor, int perTask, String discoveryScript) {
+    this(perExecutor, perTask, discoveryScript, false);
+  }
+
+  /**
+   * As {@link #GpuResources(int, int, String)}; {@code required} when every task must train on a GPU
+   * ({@code train.device = gpu}), which {@link #sparkConf} refuses on a master that assigns none.
+   */
+  public GpuResources(int perExecutor, int perTask, String discoveryScript, boolean required) {
     checkArgument(perExecutor >= 0, "resources.gpus_per_executor = %s must be >= 0", perExecutor);
     checkArgument(perTask >= 0, "resources.gpus_per_task = %s must be >= 0", perTask);
     checkArgument(perTask <= perExecutor, "resources.gpus_per_task = %s exceeds resources.gpus_per_executor = %s; "
@@ -55,6 +65,7 @@ public final class GpuResources {
     this.perExecutor = perExecutor;
     this.perTask = perTask;
     this.discoveryScript = checkNotNull(discoveryScript, "discoveryScript").trim();
+    this.required = required;
   }
 
   /** GPUs per executor; 0 when not scheduled. */
@@ -87,6 +98,10 @@ public final class GpuResources {
   public Map<String, String> sparkConf(SparkMaster master) {
     checkNotNull(master, "master");
     Map<String, String> conf = new LinkedHashMap<>();
+    checkArgument(!required || master.kind() != SparkMaster.Kind.LOCAL, "train.device = gpu needs a GPU that Spark "
+        + "assigns to every task, but master %s runs tasks inside the driver, where Spark assigns none; set "
+        + "train.device = auto (the CPU when there is no GPU) or cpu, or use local-cluster[N,C,MB] or a cluster "
+        + "master with resources.gpus_per_task (docs/GPU.md)", master.url());
     if (!enabled()) {
       return conf;
     }
@@ -117,17 +132,18 @@ public final class GpuResources {
       return false;
     }
     GpuResources g = (GpuResources) o;
-    return perExecutor == g.perExecutor && perTask == g.perTask && discoveryScript.equals(g.discoveryScript);
+    return perExecutor == g.perExecutor && perTask == g.perTask && discoveryScript.equals(g.discoveryScript)
+        && required == g.required;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(perExecutor, perTask, discoveryScript);
+    return Objects.hash(perExecutor, perTask, discoveryScript, required);
   }
 
   @Override
   public String toString() {
     return "GpuResources[" + perExecutor + " per executor, " + perTask + " per task"
-        + (discoveryScript.isEmpty() ? "" : ", discovery " + discoveryScript) + "]";
+        + (discoveryScript.isEmpty() ? "" : ", discovery " + discoveryScript) + (required ? ", required" : "") + "]";
   }
 }

@@ -54,6 +54,18 @@ class GpuResourcesTest {
   }
 
   @Test
+  void aRequiredGpuIsRefusedOnALocalMasterAndLeftToSparkElsewhere() {
+    assertThatThrownBy(() -> new GpuResources(0, 0, "", true).sparkConf(SparkMaster.parse("local[2]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("train.device = gpu needs a GPU that Spark assigns to every task, but master local[2]")
+        .hasMessageContaining("train.device = auto");
+    // a cluster's own spark.task.resource.gpu.amount (spark-defaults.conf) may give every task a GPU
+    assertThat(new GpuResources(0, 0, "", true).sparkConf(SparkMaster.parse("yarn"))).isEmpty();
+    assertThat(new GpuResources(1, 1, "", true).sparkConf(SparkMaster.parse("yarn")))
+        .containsEntry("spark.task.resource.gpu.amount", "1");
+  }
+
+  @Test
   void localClusterWithoutAnExecutableScriptIsRefused() throws IOException {
     SparkMaster cluster = SparkMaster.parse("local-cluster[2,1,1024]");
     assertThatThrownBy(() -> new GpuResources(1, 1, "").sparkConf(cluster))
