@@ -136,6 +136,34 @@ public final class SparkSessions {
     }
 
     /**
+     * Refuses, before Spark starts (and logs its own stack trace), a master this Spark cannot run:
+     * {@code yarn} and {@code k8s://} need Spark's YARN or Kubernetes module, which the embedded
+     * Spark of {@code bin/epochal} does not include; anything else that is not {@code local...} or
+     * {@code spark://} is no master URL at all.
+     */
+    private static void refuseUnsupportedMaster(SparkMaster master) {
+      String url = master.url();
+      if (master.kind() != SparkMaster.Kind.REMOTE || url.startsWith("spark://")) {
+        return;
+      }
+      boolean yarn = url.equals("yarn");
+      boolean k8s = url.startsWith("k8s://");
+      checkArgument(yarn || k8s, "--master '%s' is not a Spark master URL; give local[N], local[*], "
+          + "local-cluster[N,CORES,MB] or spark://host:port (yarn and k8s://https://host:port through the "
+          + "spark-submit of a Spark distribution)", url);
+      String manager = yarn ? "org.apache.spark.scheduler.cluster.YarnClusterManager"
+          : "org.apache.spark.scheduler.cluster.k8s.KubernetesClusterManager";
+      try {
+        Class.forName(manager, false, SparkSessions.class.getClassLoader());
+      } catch (ClassNotFoundException absent) {
+        throw new IllegalArgumentException("--master " + url + " needs Spark's " + (yarn ? "YARN" : "Kubernetes")
+            + " support, which is not on this classpath (bin/epochal embeds Spark without it); submit "
+            + "driver/target/epochal-app.jar with the spark-submit of a Spark distribution that has it (README: "
+            + "'On a cluster')");
+      }
+    }
+
+    /**
      * Refuses executor or task resources (Spark's own {@code spark.task.resource.gpu.amount}, ...)
      * on a {@code local[N]} master: its tasks run in the driver, where Spark assigns no such
      * resource, and the first job would wait for one forever without a word.
@@ -164,6 +192,7 @@ public final class SparkSessions {
             "no Spark master set; call setMaster(\"local[2]\"), pass --master, or run under spark-submit");
       }
       SparkMaster parsed = SparkMaster.parse(master);
+      refuseUnsupportedMaster(parsed);
       Map<String, String> gpuConf = gpus.sparkConf(parsed);
       SparkConf sparkConf = epochalConf(parsed, appName, ui);
       LocalClusterSupport cluster = null;

@@ -560,8 +560,9 @@ class CliEndToEndTest {
     CliRun run = CliRun.of("train", jobFile("job.properties", job, Map.of()).toString(), "--master", "bogus://x");
 
     assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.err).startsWith("epochal: --master: Could not parse Master URL: 'bogus://x'")
-        .contains("local-cluster[N,CORES,MB]").doesNotContain("internal error");
+    assertThat(run.err).startsWith("epochal: --master 'bogus://x' is not a Spark master URL")
+        .contains("local-cluster[N,CORES,MB]").doesNotContain("internal error").doesNotContain("\tat ");
+    assertThat(run.err.lines()).hasSize(1);
     assertThat(job.resolve("job.json")).doesNotExist();
   }
 

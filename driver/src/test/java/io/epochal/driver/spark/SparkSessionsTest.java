@@ -43,6 +43,19 @@ class SparkSessionsTest {
   }
 
   @Test
+  void aMasterThisSparkCannotRunIsRefusedBeforeSparkStartsNamingWhatDoes() {
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("yarn").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--master yarn needs Spark's YARN support, which is not on this classpath")
+        .hasMessageContaining("spark-submit of a Spark distribution");
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("k8s://https://host:6443").build())
+        .hasMessageContaining("needs Spark's Kubernetes support");
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("foo").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--master 'foo' is not a Spark master URL; give local[N]");
+  }
+
+  @Test
   void sessionCarriesEpochalConfAndUserEntries() {
     SparkConf conf = spark.jsc().getConf();
     assertThat(conf.get("spark.serializer")).isEqualTo("org.apache.spark.serializer.KryoSerializer");
