@@ -136,6 +136,14 @@ public final class LeaseRecord {
     return of(holder, attempt, token, acquiredAt, max(now, heartbeatAt), now.plus(ttl));
   }
 
+  /**
+   * Whether this record was released by its holder ({@link #releasedAt}: it expired at its last
+   * heartbeat), not left to expire.
+   */
+  public boolean isReleased() {
+    return expiresAt.equals(heartbeatAt);
+  }
+
   /** This record released at {@code now}: it expires immediately. */
   public LeaseRecord releasedAt(Instant now) {
     Instant t = max(now, heartbeatAt);

@@ -15,6 +15,17 @@ class LeaseRecordTest {
   }
 
   @Test
+  void aReleasedRecordIsToldFromOneThatExpired() {
+    java.time.Instant t = java.time.Instant.parse("2025-03-01T12:00:00Z");
+    LeaseRecord held = LeaseRecord.of("driver-a", 1, 1, t, t, t.plusSeconds(60));
+    assertThat(held.isReleased()).isFalse();
+    assertThat(held.renewedAt(t.plusSeconds(20), java.time.Duration.ofSeconds(60)).isReleased()).isFalse();
+    LeaseRecord released = held.releasedAt(t.plusSeconds(30));
+    assertThat(released.isReleased()).isTrue();
+    assertThat(released.isLiveAt(t.plusSeconds(30))).isFalse();
+  }
+
+  @Test
   void aHolderIsGoneOnlyWhenItIsAProcessOfThisHostThatNoLongerRuns() throws Exception {
     String host = InetAddress.getLocalHost().getHostName();
     Process exited = new ProcessBuilder("true").start();

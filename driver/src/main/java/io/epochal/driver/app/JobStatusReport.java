@@ -133,9 +133,11 @@ final class JobStatusReport {
           damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
     if (damaged > 0) {
-      out.println("warning: " + damaged + (damaged == 1 ? " checkpoint is" : " checkpoints are") + " damaged; a "
-          + "resume continues after the newest intact one ('bin/epochal verify " + ShellWords.location(dir)
-          + " --all' also checks every file's SHA-256)");
+      boolean all = damaged == s.entries.size();
+      out.println("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged + " checkpoints are")
+          + " damaged; a resume trains again from epoch 1" : damaged + (damaged == 1 ? " checkpoint is"
+          : " checkpoints are") + " damaged; a resume continues after the newest intact one") + " ('bin/epochal verify "
+          + ShellWords.location(dir) + " --all' also checks every file's SHA-256)");
     }
     if (!s.movedAside.isEmpty()) {
       out.println("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? "" : "s")
@@ -160,7 +162,8 @@ final class JobStatusReport {
     Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).build().current();
     s.lease = lease.map(l -> l.isLiveAt(Instant.now())
         ? l.getHolder() + " until " + l.getExpiresAt()
-        : "free (last " + l.getHolder() + ", expired " + l.getExpiresAt() + ")").orElse("free");
+        : "free (last " + l.getHolder() + (l.isReleased() ? ", released " : ", expired ") + l.getExpiresAt() + ")")
+        .orElse("free");
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";

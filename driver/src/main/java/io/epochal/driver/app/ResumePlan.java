@@ -143,7 +143,7 @@ public final class ResumePlan {
   }
 
   private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now) {
-    String state = "NEW";
+    String state = "?"; // until state.json is read
     long epoch = 0;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
@@ -177,11 +177,16 @@ public final class ResumePlan {
             + " this host, no longer runs; run resume --all again after the expiry)" : ""));
       }
       String why = lease.isEmpty() ? "lease free"
-          : "lease of " + lease.get().getHolder() + " expired at " + lease.get().getExpiresAt();
+          : "lease of " + lease.get().getHolder() + (lease.get().isReleased() ? " released at " : " expired at ")
+          + lease.get().getExpiresAt();
+      if (state.equals("RUNNING")) {
+        state = "LOST"; // as status shows it: RUNNING, but no driver holds its lease
+      }
       if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them
-        return new Entry(job, name, state, epoch, Action.RESUME, damaged.get() + "; " + why
-            + ", reopens it after its newest verified checkpoint");
+        return new Entry(job, name, state, epoch, Action.RESUME, damaged.get() + "; " + why + (epoch == 0
+            ? ", reopens it and trains again from epoch 1 (no older checkpoint)"
+            : ", reopens it after its newest verified checkpoint"));
       }
       return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
           : ", continues after epoch " + epoch) + lastFailure(status));
@@ -277,7 +282,8 @@ public final class ResumePlan {
   public void print(PrintStream out) {
     out.printf("%-24s %-10s %6s %-7s %s%n", "JOB", "STATE", "EPOCH", "ACTION", "REASON");
     for (Entry e : entries) {
-      out.printf("%-24s %-10s %6d %-7s %s%n", e.name, e.state, e.epoch, e.action, e.reason);
+      out.printf("%-24s %-10s %6s %-7s %s%n", e.name, e.state, e.action == Action.ERROR ? "-" : e.epoch, e.action,
+          e.reason);
     }
   }
 

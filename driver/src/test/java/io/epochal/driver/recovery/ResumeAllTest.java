@@ -92,6 +92,8 @@ class ResumeAllTest {
         .contains("leased by driver-of-b-leased until"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("c-expired").contains("RESUME")
         .contains("lease of driver-of-c-expired expired at"));
+    assertThat(lines).as("RUNNING without a live lease is LOST, as status shows it")
+        .anySatisfy(l -> assertThat(l).matches("c-expired\\s+LOST\\s+0\\s+RESUME .*"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("d-failed").contains("FAILED").contains("RESUME")
         .contains("lease free").contains("; last run: failed"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("c-expired").doesNotContain("last run"));
@@ -348,8 +350,7 @@ class ResumeAllTest {
     assertThat(status[1]).contains("1 job(s) could not be read (ERROR above)");
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");
-    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("ERROR")
-        .contains("unreadable"));
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+\\?\\s+-\\s+ERROR\\s+unreadable.*"));
     assertThat(plan[1]).contains("1 job(s) could not be read (ERROR above), so the run would exit 1");
     String[] r = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
@@ -368,5 +369,37 @@ class ResumeAllTest {
     assertThat(all[0]).as(all[1] + all[2]).isEqualTo("1");
     assertThat(all[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+ERROR\\s.*"))
         .anySatisfy(l -> assertThat(l).startsWith("a-completed "));
+  }
+
+  @Test
+  void aLeaseItsDriverReleasedIsSaidToBeReleasedNotExpired() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
+    JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("driver-stopped").build();
+    lease.acquire(2);
+    lease.release();
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("d-failed").contains("RESUME")
+        .contains("lease of driver-stopped released at"));
+    String[] status = cli("status", root.resolve("d-failed").toString());
+    assertThat(status[1]).contains("lease:       free (last driver-stopped, released ");
+  }
+
+  @Test
+  void statusOfAJobWhoseEveryCheckpointIsDamagedSaysAResumeStartsAgain() throws Exception {
+    Path job = completedWithCheckpoints("g-all-damaged");
+    for (long epoch : new long[] {1, 2}) {
+      try (var files = Files.list(epochDir(job, epoch))) {
+        Path data = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).findFirst().orElseThrow();
+        Files.write(data, java.util.Arrays.copyOf(Files.readAllBytes(data), 8));
+      }
+    }
+    String[] status = cli("status", job.toString());
+    assertThat(status[1]).contains("warning: all 2 checkpoints are damaged; a resume trains again from epoch 1")
+        .doesNotContain("newest intact");
+    // its only checkpoint damaged (keep_last=1): the plan has no older one to name
+    org.apache.hadoop.fs.FileUtil.fullyDelete(epochDir(job, 1).toFile());
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("g-all-damaged").contains("RESUME")
+        .contains("reopens it and trains again from epoch 1 (no older checkpoint)"));
   }
 }
