@@ -85,13 +85,15 @@ final class SpecValidator {
       prefixed.get(prefix).put(key.substring(prefix.length()), e.getValue());
     }
     HyperParameters.Builder out = HyperParameters.builder();
+    boolean requiredMissing = false;
     for (ParamSpec spec : fixed.all()) {
       try {
         out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
       } catch (ConfigException e) {
         problems.add(e);
         if (spec.required()) {
-          throw ConfigException.of(problems); // later checks need every required key
+          requiredMissing = true; // reported with the other keys' problems; later checks need its value
+          continue;
         }
         out.put(spec.name(), spec.defaultValue()); // lets the checks below go on; the problem is reported
       }
@@ -99,6 +101,9 @@ final class SpecValidator {
     HyperParameters fixedValues = out.build();
     requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
     requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
+    if (requiredMissing) {
+      throw ConfigException.of(problems); // the model's, optimizer's and schedule's keys depend on them
+    }
     if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
@@ -165,6 +170,9 @@ final class SpecValidator {
   private static void requireText(HyperParameters values, Map<String, Sourced> raw, String key, String why,
       List<ConfigException> problems) {
     Sourced given = raw.get(key);
+    if (!values.asMap().containsKey(key)) {
+      return; // missing: reported as such
+    }
     if (values.getString(key).isBlank() && (given == null || given.text)) {
       problems.add(new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
           + "; " + why + ": set it in the job file or with --set " + key + "=<value>"));

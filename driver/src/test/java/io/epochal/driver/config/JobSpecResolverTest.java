@@ -140,6 +140,12 @@ class JobSpecResolverTest {
   @Test
   void missingRequiredKeysAreNamed() {
     assertThat(errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
+    ConfigException all = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
+        .optOverrides(Map.of("job.name", "x", "train.epochs", "0")));
+    assertThat(all.problems()).as("every missing key and other mistake at once").hasSize(5);
+    assertThat(String.join("\n", all.problems())).contains("missing required key 'job.dir'",
+        "missing required key 'model.name'", "missing required key 'data.path'",
+        "missing required key 'data.features'", "train.epochs").doesNotContain("job.name");
     ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "linear", "data.path", data.toString(),
             "data.features", "f")));
