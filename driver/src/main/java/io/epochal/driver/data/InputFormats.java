@@ -41,6 +41,12 @@ public final class InputFormats {
   public static Dataset<Row> load(SparkSession spark, DataFrameReader reader, String path, String format,
       String formatKey) {
     checkNotNull(reader, "reader");
+    if (holdsNoDataFile(spark.sparkContext().hadoopConfiguration(), path)) {
+      String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+      throw new ConfigException(pathKey, "data " + path + " holds no data file (none at all, or only files "
+          + "named _* or .*, which Spark skips); point " + pathKey + " at the directory or file that holds the "
+          + format + " data");
+    }
     if ("parquet".equals(format)) {
       // before Spark opens the files: its failed footer read logs a stack trace per file
       String what = notParquet(spark.sparkContext().hadoopConfiguration(), path);
@@ -90,6 +96,18 @@ public final class InputFormats {
           : file.getPath() + " " + NOT_PARQUET + " (it does not end with PAR1)";
     } catch (IOException | RuntimeException e) {
       return null;
+    }
+  }
+
+  /** Whether {@code path} is a directory without a data file in it (see {@link #notParquet}); false if unreadable. */
+  static boolean holdsNoDataFile(Configuration conf, String path) {
+    try {
+      Path p = new Path(path);
+      FileSystem fs = p.getFileSystem(conf);
+      FileStatus at = fs.getFileStatus(p);
+      return at.isDirectory() && firstFile(fs, at, 0) == null;
+    } catch (IOException | RuntimeException e) {
+      return false; // Spark says why
     }
   }
 

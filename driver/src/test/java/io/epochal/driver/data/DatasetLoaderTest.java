@@ -301,6 +301,20 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aDirectoryWithoutDataFilesIsAConfigErrorNamingDataPathNotSparksSchemaInference() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("empty-data"));
+    Files.writeString(dir.resolve("_SUCCESS"), "");
+    for (String format : List.of("parquet", "csv", "json")) {
+      assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, format, List.of("x"), 1).build()))
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.path"))
+          .hasMessageContaining("holds no data file (none at all, or only files named _* or .*")
+          .hasMessageContaining("point data.path at the directory or file that holds the " + format + " data")
+          .hasMessageNotContaining("UNABLE_TO_INFER_SCHEMA");
+    }
+  }
+
+  @Test
   void csvReadAsParquetIsAConfigErrorAboutTheFormatNamingTheFile() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("really-csv"));
     writeCsv(dir.resolve("a.csv"), 0, 20);
