@@ -57,12 +57,19 @@ final class ExportCommand extends LauncherCommand {
     try {
       st = fs.getFileStatus(p);
     } catch (java.io.FileNotFoundException absent) {
-      io.epochal.driver.config.CreatablePath.requireDirectory("--out", p, options.hadoopConfiguration());
-      return;
+      st = null;
     }
-    if (st.isDirectory() && format.equals("onnx")) {
+    if (st != null && st.isDirectory() && format.equals("onnx")) {
       throw new ConfigException("--out", "--out " + target + " is a directory; --format onnx writes one file: give "
           + "its path, e.g. " + new Path(p, "model.onnx"));
+    }
+    if (format.equals("onnx") && !p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      throw new ConfigException("--out", "--out " + target + " has no .onnx extension; --format onnx writes one "
+          + "file, which predict and --overwrite know by that extension: give e.g. --out " + p + ".onnx");
+    }
+    if (st == null) {
+      io.epochal.driver.config.CreatablePath.requireDirectory("--out", p, options.hadoopConfiguration());
+      return;
     }
     boolean empty = st.isDirectory() && fs.listStatus(p).length == 0;
     if (empty) {

@@ -166,6 +166,11 @@ class VerifyAndExportCommandTest {
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString(), "--overwrite"))
         .as(out + err).isEqualTo(0);
     assertThat(java.nio.file.Files.size(onnx)).isGreaterThan(100);
+    Path bare = tmp.resolve("model-without-extension");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", bare.toString())).as(out + err)
+        .isEqualTo(2);
+    assertThat(err).contains("model-without-extension has no .onnx extension", "model-without-extension.onnx");
+    assertThat(bare).doesNotExist();
   }
 
   @Test
@@ -203,7 +208,8 @@ class VerifyAndExportCommandTest {
       Path target = format.equals("djl") ? data : data.resolve("part-00000.csv");
       assertThat(run("export", job.toString(), "--format", format, "--out", target.toString(), "--overwrite"))
           .as(out + err).isEqualTo(2);
-      assertThat(err).contains("is not an earlier export: --overwrite replaces only", "never data or a job directory");
+      assertThat(err).contains(format.equals("djl") ? "is not an earlier export: --overwrite replaces only"
+          : "part-00000.csv has no .onnx extension");
     }
     assertThat(data.resolve("part-00000.csv")).hasContent("f0,label\n1,0\n");
     assertThat(java.nio.file.Files.list(data)).hasSize(1);
