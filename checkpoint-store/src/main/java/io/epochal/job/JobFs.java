@@ -73,6 +73,14 @@ final class JobFs {
     return fs;
   }
 
+  /** Creates {@code dir} and its parents; a file system that cannot says so, naming it. */
+  private void mkdirs(Path dir) throws IOException {
+    if (!fs.mkdirs(dir)) {
+      throw new IOException("cannot create directory " + dir + " (is it, or a parent, read-only or not a "
+          + "directory?)");
+    }
+  }
+
   /**
    * Creates {@code path} with {@code content} unless it exists; the file appears with its whole
    * content or not at all.
@@ -81,7 +89,7 @@ final class JobFs {
    */
   boolean createExclusive(Path path, byte[] content) throws IOException {
     Path dir = path.getParent();
-    fs.mkdirs(dir);
+    mkdirs(dir);
     if (!local && !"hdfs".equals(fs.getUri().getScheme())) {
       return createInPlace(path, content);
     }
@@ -182,7 +190,7 @@ final class JobFs {
   /** Atomically replaces (or creates) {@code target} with {@code content}. */
   void replace(Path target, byte[] content) throws IOException {
     Path dir = target.getParent();
-    fs.mkdirs(dir);
+    mkdirs(dir);
     Path tmp = new Path(dir, "_tmp-" + target.getName() + "-" + UUID.randomUUID());
     try {
       try (FSDataOutputStream out = fs.create(tmp, false)) {

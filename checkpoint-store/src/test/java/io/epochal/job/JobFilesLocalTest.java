@@ -24,6 +24,18 @@ class JobFilesLocalTest extends JobFilesContract {
     fs.close();
   }
 
+  @org.junit.jupiter.api.Test
+  void aJobDirectoryThatCannotBeCreatedIsNamedNotAMissingTemporaryFile() {
+    // procfs refuses new directories to every user, root included
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(java.nio.file.Paths.get("/proc/self")));
+    Path job = new Path("file:///proc/epochal-job-" + java.util.UUID.randomUUID());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JobSpecStore(fs, job).writeOnce(
+        JobSpec.of("x", "x", io.epochal.params.HyperParameters.builder().put("job.name", "x").build())))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot create directory file:/proc/epochal-job-")
+        .hasMessageNotContaining("_tmp-");
+  }
+
   @Override
   protected FileSystem fs() {
     return fs;

@@ -110,6 +110,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int dryRun(JobSpec requested, CliOptions options) throws IOException {
     Configuration conf = options.hadoopConfiguration();
+    io.epochal.checkpoint.StoreOptions.check(conf, requested.jobDir().toString()); // as the run's store does
     Path dir = new Path(requested.jobDir());
     FileSystem fs = dir.getFileSystem(conf);
     JobSpecStore specs = new JobSpecStore(fs, dir);
@@ -309,6 +310,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
+    io.epochal.checkpoint.StoreOptions.check(options.hadoopConfiguration(), jobDir.toString());
     return new ResumeDryRun(err, "resume").print(PreparedResume.of(jobDir, amendment, options, err),
         options.hadoopConfiguration(), new DryRunDataCheck(err, options));
   }

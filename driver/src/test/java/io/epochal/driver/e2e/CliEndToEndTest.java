@@ -542,6 +542,19 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aDryRunRefusesACheckpointStoreKeyAsTheRunWould() {
+    Path job = tmp.resolve("job");
+    Path file = jobFile("job.properties", job, Map.of());
+    for (String dryRun : List.of("--dry-run", "--verbose")) {
+      CliRun run = CliRun.of("--conf", "spark.hadoop.epochal.checkpoint.shard-bytes=64x", "train", file.toString(),
+          dryRun, "--master", MASTER);
+      assertThat(run.code).as("%s %s", dryRun, run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("epochal.checkpoint.shard-bytes", "64x");
+      assertThat(job.resolve("job.json")).doesNotExist();
+    }
+  }
+
+  @Test
   void aRegressionLossOnAModelOfSeveralOutputsIsAConfigErrorBeforeAnythingIsWritten() {
     Path job = tmp.resolve("job");
     CliRun run = CliRun.of("train", jobFile("mse.properties", job, Map.of("loss", "mse")).toString(),
