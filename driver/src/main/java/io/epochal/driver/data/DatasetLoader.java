@@ -21,6 +21,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.storage.StorageLevel;
@@ -107,6 +108,22 @@ public final class DatasetLoader {
       requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
     }
     requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
+    if (o.features().size() > 1) {
+      for (String c : o.features()) {
+        DataType t = df.schema().apply(c).dataType();
+        if (isArrayLike(t) || t instanceof MapType) {
+          throw new ConfigException(JobKeys.DATA_FEATURES, "data.features names " + o.features().size() + " columns, "
+              + "but column '" + c + "' holds " + t.simpleString() + ", not one number per row; give that column "
+              + "alone as data.features (one array column holds every feature of a row), or only numeric columns");
+        }
+      }
+    }
+    DataType label = df.schema().apply(o.label()).dataType();
+    if (isArrayLike(label) || label instanceof MapType) {
+      throw new ConfigException(JobKeys.DATA_LABEL, "data.label names column '" + o.label() + "', which holds "
+          + label.simpleString() + ", not one number per row (a class index or a numeric target); set data.label to "
+          + "such a column");
+    }
     return o.features().size() == 1 && isArrayLike(df.schema().apply(o.features().get(0)).dataType());
   }
 

@@ -315,6 +315,24 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void anArrayColumnAmongSeveralFeatureColumnsOrAsTheLabelIsAConfigErrorNotEveryRowBad() throws Exception {
+    Path path = tmp.resolve("arrays.parquet");
+    DataGenerator.builder().optRows(20).optFeatures(3).optPartitions(1).build()
+        .write(spark, path.toUri().toString(), false);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "parquet", List.of("features", "label"), 1)
+        .build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.features"))
+        .hasMessageContaining("data.features names 2 columns, but column 'features' holds array<float>")
+        .hasMessageContaining("give that column alone as data.features");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "parquet", List.of("features"), 1)
+        .setLabel("features").build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.label"))
+        .hasMessageContaining("data.label names column 'features', which holds array<float>, not one number per row");
+  }
+
+  @Test
   void csvReadAsParquetIsAConfigErrorAboutTheFormatNamingTheFile() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("really-csv"));
     writeCsv(dir.resolve("a.csv"), 0, 20);
