@@ -66,7 +66,7 @@ final class JobData {
       throw new ConfigException(e.key(), e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")");
     }
     try {
-      checkFeatures(data.featureSize());
+      checkFeatures(data.featureSize(), false);
     } catch (TrainingException e) {
       data.unpersist();
       throw new TrainingException(e.reason(), 0, 0, e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText()
@@ -197,8 +197,10 @@ final class JobData {
   /**
    * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
    * fail the same way and the job would be retried for nothing.
+   *
+   * @param stored whether the job directory already holds this spec (then only other data can fit)
    */
-  void checkFeatures(int featureSize) throws TrainingException {
+  void checkFeatures(int featureSize, boolean stored) throws TrainingException {
     long[] shape = modelShape().input;
     long size = 1;
     for (long d : shape) {
@@ -208,8 +210,10 @@ final class JobData {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
           + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "
           + config.modelName() + " v" + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
-          + "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
-          + "or name other feature columns", null);
+          + (stored ? "; this job's model cannot change: give it data with " + size + " features per row (resume "
+          + "--data <path>), or train on this data in a new job.dir"
+          : "; make the model's input hyperparameters (e.g. model.input_dim, model.image_size) match the data, "
+          + "or name other feature columns"), null);
     }
   }
 

@@ -191,7 +191,7 @@ public final class TrainingJob {
     jobData.checkLossFitsModel(true);
     LoadedDataset data = jobData.forStoredJob();
     try {
-      jobData.checkFeatures(data.featureSize());
+      jobData.checkFeatures(data.featureSize(), true); // the spec is stored
       if (checkpoint != null) {
         jobData.checkSameData(epoch, checkpoint, metrics, data);
       }
@@ -308,7 +308,7 @@ public final class TrainingJob {
       data = jobData.forStoredJob();
     }
     try {
-      jobData.checkFeatures(data.featureSize());
+      jobData.checkFeatures(data.featureSize(), true); // the spec is stored
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), data);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on

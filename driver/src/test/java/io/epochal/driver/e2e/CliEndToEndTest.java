@@ -311,6 +311,15 @@ class CliEndToEndTest {
       });
     }
 
+    Path wider = tmp.resolve("wider-rows");
+    assertThat(CliRun.of("gen-data", wider.toString(), "--rows", "512", "--features", Integer.toString(FEATURES + 1),
+        "--classes", Integer.toString(CLASSES), "--master", MASTER).code).isZero();
+    CliRun otherFeatures = CliRun.of("resume", job.toString(), "--data", wider.toString(), "--dry-run", "--master",
+        MASTER);
+    assertThat(otherFeatures.code).as("%s", otherFeatures).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(otherFeatures.err).contains("the data has " + (FEATURES + 1) + " features per row", "this job's model "
+        + "cannot change: give it data with " + FEATURES + " features per row").doesNotContain("model.input_dim");
+
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
         "checkpoint.keep_last=1", "--master", MASTER);
     assertThat(kept.code).as("%s", kept).isZero();
