@@ -90,6 +90,8 @@ public final class EpochalCli implements Callable<Integer> {
   public int execute(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cmd = new CommandLine(this);
     cmd.setOut(out).setErr(err);
+    // every subcommand lists -V, --version (mixinStandardHelpOptions): it prints the same version
+    cmd.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Version()));
     cmd.setParameterExceptionHandler((ex, a) -> {
       ex.getCommandLine().getErr().println("epochal: " + usageMessage(ex));
       ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName()
@@ -151,8 +153,9 @@ public final class EpochalCli implements Callable<Integer> {
     // a command failing because Spark or a file system was stopped under it by a signal
     if (ShutdownHookManager.get().isShutdownInProgress()) {
       // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
-      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had started keeps "
-          + "every checkpoint it committed, and 'epochal resume <job.dir>' continues it"
+      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had started says so "
+          + "above and keeps every checkpoint it committed ('epochal resume <job.dir>' continues it); a command "
+          + "stopped before that wrote nothing: run it again"
           + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
       return 128 + 2;
     }

@@ -370,6 +370,11 @@ class EpochalCliTest {
     assertThat(r.code).isZero();
     assertThat(r.out.trim()).matches("epochal \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?")
         .isEqualTo("epochal " + io.epochal.driver.config.EpochalVersion.get());
+    for (String sub : List.of("train", "resume", "predict", "gen-data")) {
+      Run v = run(new RecordingLauncher(0), new TestModelCatalog(), sub, "--version");
+      assertThat(v.code).isZero();
+      assertThat(v.out.trim()).as("%s --version", sub).isEqualTo(r.out.trim());
+    }
   }
 
   @Test
