@@ -78,6 +78,14 @@ final class TrainCommand implements Callable<Integer> {
     }
     JobSpecResolver.Builder resolver = JobSpecResolver.builder().optSparkConf(options.effectiveSparkConf())
         .optOverrides(overrides);
+    Map<String, String> setKeys = KeyValues.parse("--set", sets);
+    for (Map.Entry<String, String> shorthand : Map.of(JobKeys.EPOCHS, "--epochs", JobKeys.WORKERS, "--workers",
+        JobKeys.JOB_DIR, "--job-dir", JobKeys.DATA_PATH, "--data").entrySet()) {
+      String key = shorthand.getKey();
+      if (overrides.containsKey(key) && !setKeys.containsKey(key)) {
+        resolver.optOverride(key, overrides.get(key), shorthand.getValue());
+      }
+    }
     if (jobFile != null) {
       resolver.optJobFile(jobFile);
     }

@@ -36,6 +36,8 @@ public final class JobSpecResolver {
   private final Path jobFile;
   private final Map<String, String> sparkConf;
   private final Map<String, String> overrides;
+  /** The option that gave an override, where it is not {@code --set} (a shorthand such as {@code --epochs}). */
+  private final Map<String, String> overrideOptions;
   private final Configuration hadoopConf;
   private final boolean checkDataPath;
 
@@ -44,6 +46,7 @@ public final class JobSpecResolver {
     this.jobFile = b.jobFile;
     this.sparkConf = Map.copyOf(b.sparkConf);
     this.overrides = Map.copyOf(b.overrides);
+    this.overrideOptions = Map.copyOf(b.overrideOptions);
     this.hadoopConf = b.hadoopConf == null ? new Configuration() : b.hadoopConf;
     this.checkDataPath = b.checkDataPath;
   }
@@ -71,7 +74,7 @@ public final class JobSpecResolver {
       }
     }
     new java.util.TreeMap<>(overrides).forEach((k, v) ->
-        raw.put(k.trim(), SpecValidator.Sourced.text(v.trim(), "--set " + k.trim())));
+        raw.put(k.trim(), SpecValidator.Sourced.text(v.trim(), overrideOptions.getOrDefault(k, "--set " + k.trim()))));
     HyperParameters values;
     try {
       values = new SpecValidator(catalog).validate(raw);
@@ -220,6 +223,7 @@ public final class JobSpecResolver {
     private Path jobFile;
     private final Map<String, String> sparkConf = new LinkedHashMap<>();
     private final Map<String, String> overrides = new LinkedHashMap<>();
+    private final Map<String, String> overrideOptions = new LinkedHashMap<>();
     private Configuration hadoopConf;
     private boolean checkDataPath = true;
 
@@ -247,6 +251,16 @@ public final class JobSpecResolver {
     public Builder optOverride(String key, String value) {
       checkArgument(key != null && !key.isBlank(), "override key must not be empty (value %s)", value);
       overrides.put(key, checkNotNull(value, "value of override %s", key));
+      return this;
+    }
+
+    /**
+     * One command-line override given by {@code option} (a shorthand such as {@code --epochs}), which
+     * messages about its value name instead of {@code --set key}.
+     */
+    public Builder optOverride(String key, String value, String option) {
+      optOverride(key, value);
+      overrideOptions.put(key, checkNotNull(option, "option of override %s", key));
       return this;
     }
 

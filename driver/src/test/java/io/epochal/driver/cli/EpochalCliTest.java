@@ -295,6 +295,10 @@ class EpochalCliTest {
     assertThat(shorthand.code).isEqualTo(ExitCodes.USAGE);
     assertThat(shorthand.err).contains("train.workers is given twice, as '4' by its shorthand option and as '3' by "
         + "--set train.workers");
+    Run shorthandValue = run(launcher, new TestModelCatalog(), train("--epochs", "abc"));
+    assertThat(shorthandValue.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(shorthandValue.err).contains("train.epochs = 'abc' (from --epochs) is not an integer")
+        .doesNotContain("--set train.epochs");
     Run notKeyValue = run(launcher, new TestModelCatalog(), train("--set", "train.epochs"));
     assertThat(notKeyValue.code).isEqualTo(ExitCodes.USAGE);
     assertThat(notKeyValue.err).contains("option '--set' takes KEY=VALUE, got 'train.epochs'");
