@@ -65,6 +65,10 @@ final class PreparedResume {
               + "itself; a resume continues a whole job: bin/epochal resume " + ShellWords.location(up));
         }
       }
+      if (!fs.exists(dir)) {
+        throw new ConfigException("job-dir", jobDir + " does not exist; give the directory of an Epochal job "
+            + "('bin/epochal status <root>' lists the jobs under a directory)");
+      }
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }

@@ -143,8 +143,11 @@ final class SpecValidator {
     String optimizer = fixedValues.getString(JobKeys.OPTIMIZER_NAME);
     Optional<ParamSpecs> optSpecs = catalog.optimizer(optimizer);
     if (optSpecs.isEmpty()) {
-      problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer
-          + "' has no registered optimizer; use one of sgd, adam, adamw"));
+      Sourced src = raw.get(JobKeys.OPTIMIZER_NAME);
+      String near = ParamSpecs.nearest(optimizer, List.of("sgd", "adam", "adamw"));
+      problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer + "'"
+          + (src == null ? "" : " (from " + src.source + ")") + " is not a registered optimizer"
+          + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of sgd, adam, adamw"));
     } else {
       checkPrefixed(JobKeys.OPTIMIZER_PREFIX, optSpecs.get(), prefixed.get(JobKeys.OPTIMIZER_PREFIX), out,
           "optimizer " + optimizer, problems);
@@ -153,8 +156,9 @@ final class SpecValidator {
     Optional<ParamSpecs> schedSpecs = catalog.schedule(schedule);
     if (schedSpecs.isEmpty()) {
       String near = ParamSpecs.nearest(schedule, catalog.scheduleNames());
-      problems.add(new ConfigException(JobKeys.SCHEDULE_NAME, "schedule.name = '" + schedule
-          + "' is not a registered schedule" + (near == null ? "" : "; did you mean '" + near + "'?")
+      Sourced src = raw.get(JobKeys.SCHEDULE_NAME);
+      problems.add(new ConfigException(JobKeys.SCHEDULE_NAME, "schedule.name = '" + schedule + "'"
+          + (src == null ? "" : " (from " + src.source + ")") + " is not a registered schedule" + (near == null ? "" : "; did you mean '" + near + "'?")
           + "; use one of " + new TreeSet<>(catalog.scheduleNames())));
     } else {
       checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
@@ -275,8 +279,9 @@ final class SpecValidator {
       try {
         v = spec.type().parse((String) v);
       } catch (IllegalArgumentException e) {
+        boolean infinite = String.valueOf(e.getMessage()).endsWith("is not a finite number"); // 1e400, NaN
         throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is not "
-            + spec.type().withArticle() + "; give " + accepted(spec), e);
+            + (infinite ? "a finite number" : spec.type().withArticle()) + "; give " + accepted(spec), e);
       }
     }
     try {

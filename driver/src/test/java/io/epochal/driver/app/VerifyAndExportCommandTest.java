@@ -198,6 +198,8 @@ class VerifyAndExportCommandTest {
     assertThat(run("resume", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
         + "bin/epochal resume ").doesNotContain("Start a job with");
+    assertThat(run("resume", tmp.resolve("nowhere").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("nowhere does not exist; give the directory of an Epochal job").doesNotContain("job.json");
   }
 
   @Test

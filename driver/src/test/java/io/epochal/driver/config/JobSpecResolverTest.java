@@ -110,6 +110,8 @@ class JobSpecResolverTest {
         + "give an integer in [1, 1000000]");
     assertThat(errorOf(resolver().optOverride("model.hidden", "64,x")))
         .hasMessageContaining("model.hidden = '64,x'").hasMessageContaining("is not a list of integers");
+    assertThat(errorOf(resolver().optOverride("optimizer.lr", "1e400")))
+        .hasMessageContaining("optimizer.lr = '1e400' (from --set optimizer.lr) is not a finite number");
   }
 
   @Test
@@ -134,7 +136,8 @@ class JobSpecResolverTest {
     ConfigException v = errorOf(resolver().optOverride("model.version", "7"));
     assertThat(v.key()).isEqualTo("model.version");
     assertThat(v).hasMessageContaining("model.version = 7 is not registered for model 'mlp'; use one of [1, 2]");
-    assertThat(errorOf(resolver().optOverride("schedule.name", "cosin"))).hasMessageContaining("did you mean 'cosine'?");
+    assertThat(errorOf(resolver().optOverride("schedule.name", "cosin"))).hasMessageContaining("did you mean 'cosine'?")
+        .hasMessageContaining("schedule.name = 'cosin' (from --set schedule.name) is not a registered schedule");
   }
 
   @Test
