@@ -204,6 +204,12 @@ public final class BatchPredictor {
         "--format");
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
+      if (!columns.contains(c) && columns.equals(List.of("_corrupt_record"))) {
+        // Spark's JSON reader puts every line it cannot parse, whole, into this one column
+        throw new ConfigException("--format", "input " + options.input() + " read as json has no column '" + c
+            + "': no line parsed as a JSON object, so the files are probably not json; set --format to their "
+            + "format (parquet, csv or json)");
+      }
       if (!columns.contains(c)) {
         throw new ConfigException(JobKeys.DATA_FEATURES, "feature column '" + c + "' is not in " + format + " input "
             + options.input() + "; its columns are " + columns + "; name feature columns with --features");

@@ -256,4 +256,13 @@ class PredictCommandTest {
         "f0,f1,f2")).isEqualTo(2);
     assertThat(err).contains("names 3 numeric columns").contains("takes 4 features");
   }
+
+  @Test
+  void csvReadAsJsonIsAConfigErrorAboutTheFormatNotAListOfCorruptRecords() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--format", "json",
+        "--features", "f0,f1,f2,f3")).as(out + err).isEqualTo(2);
+    assertThat(err).contains("read as json has no column 'f0': no line parsed as a JSON object")
+        .contains("set --format to their format");
+  }
 }
