@@ -148,8 +148,9 @@ public final class ClusterResume {
           out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
           continue;
         }
-        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its "
-            + "output above; retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options) + ")");
+        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its output above; "
+            + "once its cause is fixed, retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)
+            + ")");
       }
       out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");

@@ -103,7 +103,7 @@ final class PreparedResume {
       }
     }
     try {
-      JobSpecResolver.checkDataPath(spec, conf);
+      JobSpecResolver.checkDataPath(spec, conf, false);
     } catch (ConfigException e) {
       throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
           + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "

@@ -104,6 +104,14 @@ public final class JobSpecResolver {
    * @throws ConfigException on {@code data.path} when it does not exist or cannot be read
    */
   public static void checkDataPath(JobSpec spec, Configuration hadoopConf) {
+    checkDataPath(spec, hadoopConf, true);
+  }
+
+  /**
+   * As {@link #checkDataPath(JobSpec, Configuration)}; {@code newJob} false for a stored job, whose
+   * missing data no generated dataset replaces (the caller says what does).
+   */
+  public static void checkDataPath(JobSpec spec, Configuration hadoopConf, boolean newJob) {
     String text = spec.toHyperParameters().getString(JobKeys.DATA_PATH);
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(spec.dataPath());
     boolean exists;
@@ -115,7 +123,8 @@ public final class JobSpecResolver {
     }
     if (!exists) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
-          + "at existing " + spec.dataFormat() + " data (or generate some with 'epochal gen-data')");
+          + "at existing " + spec.dataFormat() + " data" + (newJob ? " (or generate some with 'epochal gen-data')"
+          : ""));
     }
     checkJobDirOutsideData(spec, path, hadoopConf);
     CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
