@@ -50,6 +50,10 @@ final class JobStatusReport {
       throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory, or a "
           + "directory with jobs under it");
     }
+    if (fs.getFileStatus(dir).isFile()) {
+      throw new ConfigException("URI", ShellWords.location(dir) + " is a file; give a job directory, or a "
+          + "directory with jobs under it");
+    }
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();
     if (jobs.isEmpty()) {

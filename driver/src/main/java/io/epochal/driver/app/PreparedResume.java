@@ -69,6 +69,9 @@ final class PreparedResume {
         throw new ConfigException("job-dir", jobDir + " does not exist; give the directory of an Epochal job "
             + "('bin/epochal status <root>' lists the jobs under a directory)");
       }
+      if (fs.getFileStatus(dir).isFile()) {
+        throw new ConfigException("job-dir", jobDir + " is a file; give the directory of an Epochal job");
+      }
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }

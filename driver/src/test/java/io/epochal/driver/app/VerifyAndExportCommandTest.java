@@ -194,12 +194,18 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void resumeOfACheckpointDirectoryNamesItsJobDirectory() {
+  void resumeOfACheckpointDirectoryNamesItsJobDirectory() throws Exception {
     assertThat(run("resume", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
         + "bin/epochal resume ").doesNotContain("Start a job with");
     assertThat(run("resume", tmp.resolve("nowhere").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("nowhere does not exist; give the directory of an Epochal job").doesNotContain("job.json");
+    Path file = tmp.resolve("a-file");
+    java.nio.file.Files.writeString(file, "x");
+    assertThat(run("resume", file.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("a-file is a file; give the directory of an Epochal job");
+    assertThat(run("status", file.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("a-file is a file; give a job directory");
   }
 
   @Test
