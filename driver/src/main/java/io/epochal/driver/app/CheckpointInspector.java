@@ -227,6 +227,7 @@ final class CheckpointInspector {
         EngineCompatibility.currentVersions());
     Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
     List<CheckpointEntry> movedAside = List.of();
+    String fallback = null;
     try (CheckpointStore store = t.open(conf)) {
       if (!t.isCheckpoint()) {
         movedAside = store.listMovedAside();
@@ -255,9 +256,14 @@ final class CheckpointInspector {
       for (CheckpointEntry e : chosen) {
         results.put(e, verifier.verify(store, e));
       }
+      if (!t.isCheckpoint() && !all && failed(results)) {
+        // the job's newest checkpoint failed: say what a resume would use (hashing the older ones)
+        fallback = store.latest().checkpoint().map(c -> "a resume continues after the newest checkpoint that "
+            + "verifies: " + new Path(c.path()).getName()).orElse("no checkpoint of this job verifies: a resume "
+            + "trains again from epoch 1");
+      }
     }
-    boolean ok = results.values().stream().flatMap(List::stream)
-        .noneMatch(l -> l.status() == CheckLine.Status.FAIL);
+    boolean ok = !failed(results);
     if (json) {
       out.println(toJson(target, ok, results));
     } else {
@@ -268,8 +274,15 @@ final class CheckpointInspector {
             + " a resume moved aside and never reads (verify one by its path): " + names(movedAside));
       }
       out.println(ok ? "all checks passed" : "verification FAILED");
+      if (fallback != null) {
+        out.println(fallback);
+      }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  private static boolean failed(Map<CheckpointEntry, List<CheckLine>> results) {
+    return results.values().stream().flatMap(List::stream).anyMatch(l -> l.status() == CheckLine.Status.FAIL);
   }
 
   private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results) {

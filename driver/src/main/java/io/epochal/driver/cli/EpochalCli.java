@@ -31,12 +31,12 @@ import picocli.CommandLine.Spec;
         ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
-    footer = {"  0   ok", "  1   training or verification failed",
+    footer = {"  0   ok", "  1   training or verification failed; status found a job it cannot read",
         "  2   usage or configuration error (nothing started or written)",
         "  3   the job's lease is held by another driver", "  4   bad input data (data.bad_rows=fail)",
         "  5   the store could not be read or written", "  70  internal error",
-        "  130 stopped by Ctrl-C, 143 by SIGTERM (the job is marked FAILED (INTERRUPTED), its checkpoints kept;",
-        "      resume continues it)"})
+        "  130 Ctrl-C, 143 SIGTERM: the job is marked FAILED (INTERRUPTED), its",
+        "      checkpoints are kept, and resume continues it"})
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",

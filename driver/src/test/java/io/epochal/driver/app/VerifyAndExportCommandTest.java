@@ -110,6 +110,9 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", "--all", job.toString())).isEqualTo(1);
     assertThat(out).contains("FAIL epoch-000001  every file's size and SHA-256 match the manifest")
         .contains("model.safetensors");
+    assertThat(run("verify", job.toString())).isEqualTo(1);
+    assertThat(out).as("the job's only checkpoint failed").contains("verification FAILED")
+        .contains("no checkpoint of this job verifies: a resume trains again from epoch 1");
   }
 
   @Test
