@@ -62,6 +62,13 @@ final class CheckpointTarget {
       throw new ConfigException("checkpoint", uri + " does not exist; give a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN) or a job directory");
     }
+    if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))
+        && fs.exists(new Path(p, io.epochal.checkpoint.CheckpointManifest.FILE_NAME))) {
+      throw new ConfigException("checkpoint", uri + " holds a " + io.epochal.checkpoint.CheckpointManifest.FILE_NAME
+          + " but is not a checkpoint directory of a job: a checkpoint is read as <job-dir>/checkpoints/epoch-NNNNNN "
+          + "(its epoch, as its manifest says); copy it to such a path (e.g. /tmp/x/checkpoints/epoch-000003) and "
+          + "give that");
+    }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
       throw new ConfigException("checkpoint", uri + " is neither a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN or a damaged one moved aside, .../checkpoints/_damaged-epoch-NNNNNN-<millis>) "

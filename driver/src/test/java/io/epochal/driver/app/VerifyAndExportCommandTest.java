@@ -197,6 +197,19 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aCheckpointCopiedOutOfItsJobIsReadUnderACheckpointsEpochPathAndOtherwiseToldSo() throws Exception {
+    Path copied = tmp.resolve("copied-checkpoint");
+    org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), copied.toFile());
+    assertThat(run("verify", copied.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("holds a manifest.json but is not a checkpoint directory of a job",
+        "<job-dir>/checkpoints/epoch-NNNNNN");
+    Path placed = tmp.resolve("elsewhere/checkpoints/epoch-000001");
+    org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), placed.toFile());
+    assertThat(run("verify", placed.toString())).as(out + err).isEqualTo(ExitCodes.OK);
+    assertThat(out).contains("all checks passed");
+  }
+
+  @Test
   void resumeOfACheckpointDirectoryNamesItsJobDirectory() throws Exception {
     assertThat(run("resume", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
