@@ -106,7 +106,8 @@ final class GenDataCommand implements Callable<Integer> {
       if (!DataGenerator.replaceable(fs, p)) {
         throw new ConfigException("OUT", path + " holds files gen-data did not write (it has no "
             + DataGenerator.MARKER + "); --overwrite replaces only an earlier output of gen-data, or an empty "
-            + "directory. Choose another OUT, or remove it yourself if it is to go");
+            + "directory (an output of an older gen-data, which did not mark its outputs, counts as not written by "
+            + "it). Choose another OUT, or remove it yourself if it is to go (rm -r)");
       }
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
