@@ -50,6 +50,9 @@ final class CheckpointTarget {
   static CheckpointTarget resolve(URI uri, Configuration conf) throws IOException {
     Path p = new Path(uri);
     Matcher matcher = EPOCH_DIR.matcher(p.getName());
+    if (matcher.matches() && p.getParent() != null && !p.getParent().getName().equals("checkpoints")) {
+      throw copiedOut(uri);
+    }
     if (matcher.matches() && p.getParent() != null && p.getParent().getParent() != null) {
       return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)), null);
     }
@@ -64,10 +67,7 @@ final class CheckpointTarget {
     }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))
         && fs.exists(new Path(p, io.epochal.checkpoint.CheckpointManifest.FILE_NAME))) {
-      throw new ConfigException("checkpoint", uri + " holds a " + io.epochal.checkpoint.CheckpointManifest.FILE_NAME
-          + " but is not a checkpoint directory of a job: a checkpoint is read as <job-dir>/checkpoints/epoch-NNNNNN "
-          + "(its epoch, as its manifest says); copy it to such a path (e.g. /tmp/x/checkpoints/epoch-000003) and "
-          + "give that");
+      throw copiedOut(uri);
     }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
       throw new ConfigException("checkpoint", uri + " is neither a checkpoint directory "
@@ -75,6 +75,13 @@ final class CheckpointTarget {
           + "nor a job directory; give one of those");
     }
     return new CheckpointTarget(p, -1, null);
+  }
+
+  /** The refusal of a checkpoint directory that is not {@code <job-dir>/checkpoints/epoch-NNNNNN}. */
+  private static ConfigException copiedOut(URI uri) {
+    return new ConfigException("checkpoint", uri + " is not a checkpoint directory of a job: a checkpoint is read "
+        + "as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (e.g. "
+        + "/tmp/x/checkpoints/epoch-000003) and give that");
   }
 
   /** The job directory. */

@@ -42,6 +42,8 @@ final class JobStatusReport {
   /** Prints the status of {@code uri}: one job, or every job under it ({@link JobFinder}). */
   int print(URI uri) throws IOException {
     Path dir = new Path(uri);
+    // a bad store key is a configuration error of the command, not a damaged job
+    io.epochal.checkpoint.StoreOptions.check(conf, uri.toString());
     FileSystem fs = dir.getFileSystem(conf);
     if (fs.exists(JobPaths.jobSpec(dir))) {
       return printJob(fs, dir) ? ExitCodes.OK : ExitCodes.FAILED;
@@ -56,6 +58,12 @@ final class JobStatusReport {
     }
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();
+    if (jobs.isEmpty() && fs.exists(new Path(dir, "checkpoints"))) {
+      out.println(ShellWords.location(dir) + " holds checkpoints but no job.json (it was lost?): 'bin/epochal "
+          + "inspect " + ShellWords.location(dir) + "' shows the newest checkpoint and the spec it was trained with; "
+          + "'bin/epochal train' with that spec and job.dir continues it");
+      return ExitCodes.FAILED;
+    }
     if (jobs.isEmpty()) {
       out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
           + JobFinder.MAX_DEPTH + " levels deep)");

@@ -41,7 +41,7 @@ public final class LostJobSpec {
       if (!diff.isEmpty()) {
         throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText() + " holds no job.json, but it "
             + "holds checkpoints (newest readable: epoch " + e.epoch() + ") trained with other hyperparameters "
-            + "(checkpoint -> given):\n  " + String.join("\n  ", diff) + "\nnothing was written; to continue those "
+            + "(checkpoint -> given): " + String.join("; ", diff) + ". Nothing was written; to continue those "
             + "checkpoints, train the spec they were trained with ('bin/epochal inspect " + ShellWords.location(new org.apache.hadoop.fs.Path(e.path()))
             + "' lists it); to train this spec, give it a new job.dir");
       }

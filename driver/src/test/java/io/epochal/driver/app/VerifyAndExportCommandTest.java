@@ -201,8 +201,14 @@ class VerifyAndExportCommandTest {
     Path copied = tmp.resolve("copied-checkpoint");
     org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), copied.toFile());
     assertThat(run("verify", copied.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
-    assertThat(err).contains("holds a manifest.json but is not a checkpoint directory of a job",
+    assertThat(err).contains("copied-checkpoint is not a checkpoint directory of a job",
         "<job-dir>/checkpoints/epoch-NNNNNN");
+    Path epochNamed = tmp.resolve("elsewhere-flat/epoch-000001");
+    org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), epochNamed.toFile());
+    for (String cmd : java.util.List.of("verify", "inspect")) {
+      assertThat(run(cmd, epochNamed.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+      assertThat(err).contains("epoch-000001 is not a checkpoint directory of a job").doesNotContain("elsewhere-flat/checkpoints");
+    }
     Path placed = tmp.resolve("elsewhere/checkpoints/epoch-000001");
     org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), placed.toFile());
     assertThat(run("verify", placed.toString())).as(out + err).isEqualTo(ExitCodes.OK);

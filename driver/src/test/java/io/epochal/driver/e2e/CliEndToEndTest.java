@@ -512,7 +512,7 @@ class CliEndToEndTest {
           : CliRun.of("train", other.toString(), "--master", MASTER);
       assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
       assertThat(run.err).contains("holds no job.json, but it holds checkpoints (newest readable: epoch 1) trained "
-          + "with other hyperparameters (checkpoint -> given):", "optimizer.lr: 0.01 -> 0.02", "nothing was written",
+          + "with other hyperparameters (checkpoint -> given): ", "optimizer.lr: 0.01 -> 0.02. Nothing was written",
           "bin/epochal inspect ").doesNotContain("train.epochs");
       assertThat(listing(job)).as("dry run %s writes nothing", dryRun).isEqualTo(before);
     }

@@ -335,6 +335,20 @@ class ResumeAllTest {
         root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
     assertThat(r[2]).contains("epochal.checkpoint.io-threads");
+    String[] status = cli("--conf", "spark.hadoop.epochal.checkpoint.io-threads=0", "status", root.toString());
+    assertThat(status[0]).as("status: " + status[1] + status[2]).isEqualTo("2");
+    assertThat(status[2]).contains("epochal.checkpoint.io-threads");
+    assertThat(status[1]).doesNotContain("ERROR");
+  }
+
+  @Test
+  void statusOfADirectoryWithCheckpointsButNoJobJsonSaysHowToContinueIt() throws Exception {
+    Path lost = completedWithCheckpoints("k-lost-spec");
+    Files.delete(lost.resolve("job.json"));
+    String[] status = cli("status", lost.toString());
+    assertThat(status[0]).as(status[1] + status[2]).isEqualTo("1");
+    assertThat(status[1]).contains("holds checkpoints but no job.json (it was lost?): 'bin/epochal inspect ")
+        .contains("'bin/epochal train' with that spec and job.dir continues it");
   }
 
   @Test
