@@ -58,6 +58,11 @@ final class PredictCommand extends LauncherCommand {
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    if (output == null && (overwrite || outputFormat != null)) {
+      throw new io.epochal.driver.config.ConfigException("--output", (overwrite ? "--overwrite" : "--output-format")
+          + " applies to --output, which is not given (predictions go to standard output); give --output <path>, "
+          + "or leave " + (overwrite ? "--overwrite" : "--output-format") + " out");
+    }
     Map<String, String> keys = new LinkedHashMap<>();
     if (overwrite) {
       keys.put(io.epochal.driver.predict.PredictOptions.OVERWRITE, "true");

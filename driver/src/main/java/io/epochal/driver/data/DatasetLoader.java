@@ -164,6 +164,11 @@ public final class DatasetLoader {
           + printable(columns.get(0)) + "'): the files are probably not " + o.format() + "; set data.format to "
           + "their format (parquet, csv or json)");
     }
+    if ("csv".equals(o.format()) && !columns.isEmpty() && columns.get(0).trim().startsWith("{")) {
+      throw new ConfigException("data.format", "data " + o.path() + " read as csv has no column '" + c + "': its "
+          + "first line starts with '{' (" + printable(columns.get(0)) + "...), so the files are probably json; set "
+          + "data.format to their format (parquet, csv or json)");
+    }
     if ("csv".equals(o.format()) && !columns.isEmpty() && columns.stream().allMatch(DatasetLoader::isNumber)) {
       throw new ConfigException(key, key + " names column '" + c + "', but the csv data " + o.path() + " has no "
           + "header line: its first line, " + columns.subList(0, Math.min(4, columns.size())) + (columns.size() > 4

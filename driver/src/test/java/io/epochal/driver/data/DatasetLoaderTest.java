@@ -344,6 +344,16 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void jsonReadAsCsvIsAConfigErrorAboutTheFormat() throws Exception {
+    Path dir = csv("really-json", "{\"f0\": 1.5, \"label\": 0}", "{\"f0\": 0.5, \"label\": 1}");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
+        .hasMessageContaining("read as csv has no column 'f0': its first line starts with '{'")
+        .hasMessageContaining("probably json");
+  }
+
+  @Test
   void csvWithoutAHeaderLineIsAConfigErrorSayingSoNotAListOfNumbersAsColumns() throws Exception {
     Path dir = csv("no-header", "1.5,2.5,0", "0.5,1.0,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))

@@ -265,4 +265,14 @@ class PredictCommandTest {
     assertThat(err).contains("read as json has no column 'f0': no line parsed as a JSON object")
         .contains("set --format to their format");
   }
+
+  @Test
+  void overwriteOrAnOutputFormatWithoutAnOutputIsRefusedNotIgnored() throws IOException {
+    Path in = writeCsvInput(null);
+    for (String option : List.of("--overwrite", "--output-format=csv")) {
+      assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+          "f0,f1,f2,f3", option)).as(out + err).isEqualTo(2);
+      assertThat(err).contains(option.replace("=csv", "") + " applies to --output, which is not given");
+    }
+  }
 }
