@@ -27,7 +27,7 @@ public final class ExitCodes {
   public static String[] describe() {
     return new String[] {
       "0   ok",
-      "1   training or verification failed; status found a job it cannot read",
+      "1   training or verification failed; status or resume --all found a job it cannot read",
       "2   usage or configuration error (nothing started or written)",
       "3   the job's lease is held by another driver",
       "4   bad input data (data.bad_rows=fail)",

@@ -289,8 +289,10 @@ final class SpecValidator {
     } catch (IllegalArgumentException e) {
       boolean typeError = !spec.type().accepts(spec.type().coerce(v));
       boolean choice = !typeError && spec.rangeText().startsWith("one of");
+      String near = choice && v instanceof String ? ParamSpecs.nearest((String) v, List.copyOf(spec.allowed())) : null;
       throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
-          + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range") + "; give "
+          + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range")
+          + (near == null ? "" : "; did you mean '" + near + "'?") + "; give "
           + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
     }
   }

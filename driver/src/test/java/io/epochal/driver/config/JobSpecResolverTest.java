@@ -124,6 +124,8 @@ class JobSpecResolverTest {
     ConfigException e = errorOf(resolver().optOverride("optimizer.name", "rmsprop"));
     assertThat(e.key()).isEqualTo("optimizer.name");
     assertThat(e).hasMessageContaining("is not allowed; give one of sgd, adam, adamw");
+    assertThat(errorOf(resolver().optOverride("optimizer.name", "adamm")))
+        .hasMessageContaining("optimizer.name = 'adamm' (from --set optimizer.name) is not allowed; did you mean 'adam'?");
     assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");
   }
 
