@@ -86,11 +86,13 @@ final class SpecValidator {
     }
     HyperParameters.Builder out = HyperParameters.builder();
     boolean requiredMissing = false;
+    java.util.Set<String> invalid = new java.util.HashSet<>();
     for (ParamSpec spec : fixed.all()) {
       try {
         out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
       } catch (ConfigException e) {
         problems.add(e);
+        invalid.add(spec.name());
         if (spec.required()) {
           requiredMissing = true; // reported with the other keys' problems; later checks need its value
           continue;
@@ -112,7 +114,7 @@ final class SpecValidator {
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
     } else {
-      checkCatalogKeys(raw, fixedValues, prefixed, out, problems);
+      checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     if (!problems.isEmpty()) {
       throw ConfigException.of(problems);
@@ -128,9 +130,13 @@ final class SpecValidator {
   }
 
 
-  /** The model's, optimizer's and schedule's own keys, each checked only if its name is registered. */
+  /**
+   * The model's, optimizer's and schedule's own keys, each checked only if its name is registered
+   * and valid ({@code invalid}: fixed keys already refused, whose default stands in for them).
+   */
   private void checkCatalogKeys(Map<String, Sourced> raw, HyperParameters fixedValues,
-      Map<String, Map<String, Sourced>> prefixed, HyperParameters.Builder out, List<ConfigException> problems) {
+      Map<String, Map<String, Sourced>> prefixed, HyperParameters.Builder out, List<ConfigException> problems,
+      java.util.Set<String> invalid) {
     String model = fixedValues.getString(JobKeys.MODEL_NAME);
     long version = fixedValues.getLong(JobKeys.MODEL_VERSION);
     Optional<ParamSpecs> modelSpecs = catalog.model(model, version);
@@ -142,7 +148,9 @@ final class SpecValidator {
     }
     String optimizer = fixedValues.getString(JobKeys.OPTIMIZER_NAME);
     Optional<ParamSpecs> optSpecs = catalog.optimizer(optimizer);
-    if (optSpecs.isEmpty()) {
+    if (invalid.contains(JobKeys.OPTIMIZER_NAME)) {
+      // reported; its keys are checked once it names an optimizer
+    } else if (optSpecs.isEmpty()) {
       Sourced src = raw.get(JobKeys.OPTIMIZER_NAME);
       String near = ParamSpecs.nearest(optimizer, List.of("sgd", "adam", "adamw"));
       problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer + "'"
@@ -154,7 +162,9 @@ final class SpecValidator {
     }
     String schedule = fixedValues.getString(JobKeys.SCHEDULE_NAME);
     Optional<ParamSpecs> schedSpecs = catalog.schedule(schedule);
-    if (schedSpecs.isEmpty()) {
+    if (invalid.contains(JobKeys.SCHEDULE_NAME)) {
+      // reported; its keys are checked once it names a schedule
+    } else if (schedSpecs.isEmpty()) {
       String near = ParamSpecs.nearest(schedule, catalog.scheduleNames());
       Sourced src = raw.get(JobKeys.SCHEDULE_NAME);
       problems.add(new ConfigException(JobKeys.SCHEDULE_NAME, "schedule.name = '" + schedule + "'"

@@ -124,6 +124,10 @@ class JobSpecResolverTest {
     ConfigException e = errorOf(resolver().optOverride("optimizer.name", "rmsprop"));
     assertThat(e.key()).isEqualTo("optimizer.name");
     assertThat(e).hasMessageContaining("is not allowed; give one of sgd, adam, adamw");
+    ConfigException onlyTheName = errorOf(resolver().optOverride("optimizer.name", "rmsprop")
+        .optOverride("optimizer.momentum", "0.9"));
+    assertThat(onlyTheName.problems()).as("an unknown optimizer's keys are not checked against another's")
+        .singleElement().asString().contains("optimizer.name = 'rmsprop'");
     assertThat(errorOf(resolver().optOverride("optimizer.name", "adamm")))
         .hasMessageContaining("optimizer.name = 'adamm' (from --set optimizer.name) is not allowed; did you mean 'adam'?");
     assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");
