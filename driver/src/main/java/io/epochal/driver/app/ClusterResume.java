@@ -137,11 +137,14 @@ public final class ClusterResume {
         }
       }
       int failed = 0;
+      int skipped = 0;
       out.println("resume summary:");
       notStarted.forEach(out::println);
       for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
         int code = e.getValue();
-        if (code != 0) {
+        if (code == NOT_STARTED) {
+          skipped++;
+        } else if (code != 0) {
           failed++;
         }
         if (code == NOT_STARTED) {
@@ -152,9 +155,10 @@ public final class ClusterResume {
             + "once its cause is fixed, retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)
             + ")");
       }
-      out.printf("%d resumed, %d failed%s%n", jobs.size() - failed, failed,
+      out.printf("%d resumed, %d failed%s%s%n", jobs.size() - failed - skipped, failed,
+          skipped == 0 ? "" : ", " + skipped + " not started",
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");
-      return failed == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+      return failed == 0 && skipped == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
       if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {

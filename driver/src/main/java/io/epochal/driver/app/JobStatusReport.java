@@ -46,7 +46,16 @@ final class JobStatusReport {
     io.epochal.checkpoint.StoreOptions.check(conf, uri.toString());
     FileSystem fs = dir.getFileSystem(conf);
     if (fs.exists(JobPaths.jobSpec(dir))) {
-      return printJob(fs, dir) ? ExitCodes.OK : ExitCodes.FAILED;
+      try {
+        return printJob(fs, dir) ? ExitCodes.OK : ExitCodes.FAILED;
+      } catch (io.epochal.job.JobFileFormatException e) {
+        // state.json (or another job file) cannot be read: say which, as the listing of a root does
+        out.println("job:         " + dir);
+        out.println("error:       " + e.getMessage());
+        out.println("warning: the job's files cannot be read (above): a resume of this job fails until the file "
+            + "named is repaired or restored");
+        return ExitCodes.FAILED;
+      }
     }
     if (!fs.exists(dir)) {
       throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory, or a "

@@ -103,11 +103,14 @@ final class GenDataCommand implements Callable<Integer> {
         throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
             + "--overwrite replaces only an earlier output of gen-data. Choose another OUT");
       }
-      if (!DataGenerator.replaceable(fs, p)) {
-        throw new ConfigException("OUT", path + " holds files gen-data did not write (it has no "
-            + DataGenerator.MARKER + "); --overwrite replaces only an earlier output of gen-data, or an empty "
-            + "directory (an output of an older gen-data, which did not mark its outputs, counts as not written by "
-            + "it). Choose another OUT, or remove it yourself if it is to go (rm -r)");
+      java.util.Optional<String> foreign = DataGenerator.foreignEntry(fs, p);
+      if (foreign.isPresent()) {
+        boolean marked = fs.exists(new Path(p, DataGenerator.MARKER));
+        throw new ConfigException("OUT", path + " holds what gen-data did not write (" + foreign.get()
+            + (marked ? "" : "; it has no " + DataGenerator.MARKER) + "); --overwrite replaces only an earlier "
+            + "output of gen-data, or an empty directory (an output of an older gen-data, which did not mark its "
+            + "outputs, counts as not written by it). Choose another OUT, or remove it yourself if it is to go "
+            + "(rm -r)");
       }
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();

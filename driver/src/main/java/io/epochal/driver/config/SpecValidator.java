@@ -302,7 +302,7 @@ final class SpecValidator {
       String near = choice && v instanceof String ? ParamSpecs.nearest((String) v, List.copyOf(spec.allowed())) : null;
       throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
           + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range")
-          + (near == null ? "" : "; did you mean '" + near + "'?") + "; give "
+          + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
           + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
     }
   }

@@ -115,7 +115,26 @@ public final class DataGenerator {
    */
   public static boolean replaceable(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir)
       throws java.io.IOException {
-    return fs.exists(new org.apache.hadoop.fs.Path(dir, MARKER)) || fs.listStatus(dir).length == 0;
+    return foreignEntry(fs, dir).isEmpty();
+  }
+
+  /**
+   * The first entry of directory {@code dir} that an output of this generator does not hold, if
+   * any: everything is foreign when {@link #MARKER} is missing; with it, anything but Spark's data
+   * files ({@code part-*}), its {@code _*} and hidden {@code .*} files.
+   */
+  public static java.util.Optional<String> foreignEntry(org.apache.hadoop.fs.FileSystem fs,
+      org.apache.hadoop.fs.Path dir) throws java.io.IOException {
+    org.apache.hadoop.fs.FileStatus[] entries = fs.listStatus(dir);
+    boolean marked = fs.exists(new org.apache.hadoop.fs.Path(dir, MARKER));
+    for (org.apache.hadoop.fs.FileStatus e : entries) {
+      String name = e.getPath().getName();
+      boolean generated = e.isFile() && (name.startsWith("part-") || name.startsWith("_") || name.startsWith("."));
+      if (!marked || !generated) {
+        return java.util.Optional.of(name + (e.isDirectory() ? "/" : ""));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The class centres, {@code classes x features}. */

@@ -246,16 +246,15 @@ public final class TrainingJob {
           CheckpointAssembler.versions(spark.jsc().version()), listener);
       if (last.completedEpochs() < spec.epochs()) {
         String epochs = (last.completedEpochs() + 1) + "-" + spec.epochs();
-        if (last.damaged().isEmpty()) {
-          // more epochs than it completed: amended (resume --epochs), or a job.json written anew
+        if (last.damaged().isEmpty() && dir.amendedEpochs()) {
           listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
               + "; its train.epochs is now " + spec.epochs() + ": reopening it to train epochs " + epochs);
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
-          reopenedToAmend = dir.amendedEpochs();
+          reopenedToAmend = true;
         } else {
+          // its final checkpoint is damaged or missing, or job.json was written anew with more epochs
           listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
-              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs
-              + " again");
+              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs);
           reopenReason = "reopened: its final checkpoint is damaged";
         }
         reopenedFrom = last;

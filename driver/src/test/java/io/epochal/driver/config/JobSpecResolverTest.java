@@ -129,7 +129,7 @@ class JobSpecResolverTest {
     assertThat(onlyTheName.problems()).as("an unknown optimizer's keys are not checked against another's")
         .singleElement().asString().contains("optimizer.name = 'rmsprop'");
     assertThat(errorOf(resolver().optOverride("optimizer.name", "adamm")))
-        .hasMessageContaining("optimizer.name = 'adamm' (from --set optimizer.name) is not allowed; did you mean 'adam'?");
+        .hasMessageContaining("optimizer.name = 'adamm' (from --set optimizer.name) is not allowed (did you mean 'adam'?); give one of");
     assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");
   }
 

@@ -67,6 +67,11 @@ class CliEndToEndTest {
     CliRun again16 = CliRun.of("gen-data", copy.toString(), "--rows", "24", "--overwrite", "--master", MASTER);
     assertThat(again16.code).as("an earlier output of gen-data is replaced: %s", again16).isZero();
     assertThat(java.nio.file.Files.readString(copy.resolve("_EPOCHAL_GENERATED"))).contains("\"rows\": 24");
+    java.nio.file.Files.writeString(copy.resolve("notes.txt"), "keep me");
+    CliRun extra = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
+    assertThat(extra.code).as("a marked output holding another file: %s", extra).isEqualTo(2);
+    assertThat(extra.err).contains("holds what gen-data did not write (notes.txt)");
+    assertThat(copy.resolve("notes.txt")).hasContent("keep me");
   }
 
   @Test
@@ -77,7 +82,7 @@ class CliEndToEndTest {
     java.nio.file.Files.writeString(project.resolve("src/Main.java"), "class Main {}");
     CliRun onProject = CliRun.of("gen-data", project.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
     assertThat(onProject.code).as("%s", onProject).isEqualTo(2);
-    assertThat(onProject.err).contains("holds files gen-data did not write (it has no _EPOCHAL_GENERATED)")
+    assertThat(onProject.err).contains("holds what gen-data did not write (", "; it has no _EPOCHAL_GENERATED)")
         .contains("Choose another OUT");
     assertThat(project.resolve("notes.txt")).hasContent("keep me");
     assertThat(project.resolve("src/Main.java")).exists();

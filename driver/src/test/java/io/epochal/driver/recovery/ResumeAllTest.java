@@ -362,6 +362,10 @@ class ResumeAllTest {
             .contains("state.json"))
         .anySatisfy(l -> assertThat(l).startsWith("c-expired "));
     assertThat(status[1]).contains("1 job(s) could not be read (ERROR above)");
+    String[] one = cli("status", root.resolve("d-failed").toString());
+    assertThat(one[0]).as("one job whose state.json is corrupt: " + one[1] + one[2]).isEqualTo("1");
+    assertThat(one[1]).contains("error:       corrupt job file").contains("state.json")
+        .contains("warning: the job's files cannot be read (above)");
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+\\?\\s+-\\s+ERROR\\s+unreadable.*"));
