@@ -29,12 +29,19 @@ final class JobFinder {
   /**
    * What a search found: the job directories, each by its name (its path relative to the root, as
    * {@code team-a/mnist}, or the root's own name when the root is the job), and the directories
-   * it was not allowed to look into, each by name with the reason. Both sorted by name.
+   * it was not allowed to look into, each by name with the reason, and the directories that hold
+   * {@code checkpoints/} but no {@code job.json} (it was lost: they are no job a command can
+   * resume, and not searched further). All sorted by name.
    */
-  record Found(Map<String, Path> jobs, Map<String, String> unreadable) {
+  record Found(Map<String, Path> jobs, Map<String, String> unreadable, Map<String, Path> lostSpecs) {
     Found {
       jobs = java.util.Collections.unmodifiableMap(new TreeMap<>(jobs));
       unreadable = java.util.Collections.unmodifiableMap(new TreeMap<>(unreadable));
+      lostSpecs = java.util.Collections.unmodifiableMap(new TreeMap<>(lostSpecs));
+    }
+
+    Found(Map<String, Path> jobs, Map<String, String> unreadable) {
+      this(jobs, unreadable, Map.of());
     }
   }
 
@@ -49,6 +56,7 @@ final class JobFinder {
     checkArgument(root != null, "root must not be null");
     Map<String, Path> jobs = new TreeMap<>();
     Map<String, String> unreadable = new TreeMap<>();
+    Map<String, Path> lostSpecs = new TreeMap<>();
     Path qualified = fs.makeQualified(root);
     if (fs.exists(JobPaths.jobSpec(qualified))) {
       jobs.put(qualified.getName().isEmpty() ? qualified.toString() : qualified.getName(), qualified);
@@ -88,6 +96,8 @@ final class JobFinder {
           }
           if (job) {
             jobs.put(relative(qualified, s.getPath()), s.getPath());
+          } else if (fs.exists(new Path(s.getPath(), "checkpoints"))) {
+            lostSpecs.put(relative(qualified, s.getPath()), s.getPath());
           } else {
             next.add(s.getPath());
           }
@@ -95,7 +105,7 @@ final class JobFinder {
       }
       level = next;
     }
-    return new Found(jobs, unreadable);
+    return new Found(jobs, unreadable, lostSpecs);
   }
 
   private static boolean isPermissionDenied(IOException e) {

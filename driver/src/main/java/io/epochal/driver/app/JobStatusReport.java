@@ -67,7 +67,7 @@ final class JobStatusReport {
     }
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();
-    if (jobs.isEmpty() && fs.exists(new Path(dir, "checkpoints"))) {
+    if (jobs.isEmpty() && found.lostSpecs().isEmpty() && fs.exists(new Path(dir, "checkpoints"))) {
       out.println(ShellWords.location(dir) + " holds checkpoints but no job.json (it was lost?): 'bin/epochal "
           + "inspect " + ShellWords.location(dir) + "' shows the newest checkpoint and the spec it was trained with; "
           + "'bin/epochal train' with that spec and job.dir continues it");
@@ -77,7 +77,7 @@ final class JobStatusReport {
       out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
           + JobFinder.MAX_DEPTH + " levels deep)");
       printUnreadable(found);
-      return ExitCodes.USAGE;
+      return found.lostSpecs().isEmpty() ? ExitCodes.USAGE : ExitCodes.FAILED;
     }
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
@@ -110,6 +110,9 @@ final class JobStatusReport {
     }
     warnings.forEach(out::println);
     printUnreadable(found);
+    if (!found.lostSpecs().isEmpty()) {
+      return ExitCodes.FAILED; // a job without its job.json: nothing resumes it as it is
+    }
     if (unreadable > 0) {
       out.println(unreadable + " job(s) could not be read (ERROR above): a resume of " + (unreadable == 1 ? "it" : "them")
           + " fails until the file named is repaired or restored");
@@ -119,6 +122,8 @@ final class JobStatusReport {
   }
 
   private void printUnreadable(JobFinder.Found found) {
+    found.lostSpecs().forEach((name, dir) -> out.println("warning: " + name + " holds checkpoints but no job.json "
+        + "(it was lost?): 'bin/epochal status " + ShellWords.location(dir) + "' says how to continue it"));
     found.unreadable().forEach((name, why) -> out.println("warning: not searched for jobs: " + name + " (" + why
         + ")"));
   }

@@ -136,7 +136,12 @@ public final class ResumePlan {
     for (Map.Entry<String, Path> job : found.jobs().entrySet()) {
       entries.add(plan(fs, job.getValue(), job.getKey(), conf, now));
     }
-    // a directory that could not be searched may hold jobs: the command must not report success
+    // a job that lost its job.json, and a directory that could not be searched (it may hold jobs):
+    // the command must not report success
+    found.lostSpecs().forEach((name, dir) -> entries.add(new Entry(dir, name, "?", 0, Action.ERROR,
+        "holds checkpoints but no job.json (it was lost?): 'bin/epochal status "
+        + io.epochal.driver.config.ShellWords.location(dir)
+        + "' says how to continue it")));
     found.unreadable().forEach((name, why) -> entries.add(new Entry(new Path(fs.makeQualified(root), name), name,
         "?", 0, Action.ERROR, "not searched for jobs: " + why)));
     return new ResumePlan(root, entries);

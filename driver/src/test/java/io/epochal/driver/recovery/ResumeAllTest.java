@@ -349,6 +349,14 @@ class ResumeAllTest {
     assertThat(status[0]).as(status[1] + status[2]).isEqualTo("1");
     assertThat(status[1]).contains("holds checkpoints but no job.json (it was lost?): 'bin/epochal inspect ")
         .contains("'bin/epochal train' with that spec and job.dir continues it");
+    String[] all = cli("status", root.toString());
+    assertThat(all[0]).as("listing a root: " + all[1] + all[2]).isEqualTo("1");
+    assertThat(all[1]).contains("warning: k-lost-spec holds checkpoints but no job.json (it was lost?): "
+        + "'bin/epochal status ").contains("a-completed");
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[0]).isEqualTo("1");
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("k-lost-spec\\s+\\?\\s+-\\s+ERROR\\s+holds "
+        + "checkpoints but no job.json.*"));
   }
 
   @Test
