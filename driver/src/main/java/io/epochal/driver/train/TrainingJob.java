@@ -254,7 +254,8 @@ public final class TrainingJob {
         } else {
           // its final checkpoint is damaged or missing, or job.json was written anew with more epochs
           listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
-              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs);
+              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs
+              + (last.damaged().isEmpty() ? "" : " again")); // the damaged ones were trained once
           reopenReason = "reopened: its final checkpoint is damaged";
         }
         reopenedFrom = last;
