@@ -144,12 +144,11 @@ public final class ClusterResume {
         int code = e.getValue();
         if (code == NOT_STARTED) {
           skipped++;
-        } else if (code != 0) {
-          failed++;
-        }
-        if (code == NOT_STARTED) {
           out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
           continue;
+        }
+        if (code != 0) {
+          failed++;
         }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its output above; "
             + "once its cause is fixed, retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)

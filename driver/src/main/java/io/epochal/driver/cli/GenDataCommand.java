@@ -105,7 +105,7 @@ final class GenDataCommand implements Callable<Integer> {
       }
       java.util.Optional<String> foreign = DataGenerator.foreignEntry(fs, p);
       if (foreign.isPresent()) {
-        boolean marked = fs.exists(new Path(p, DataGenerator.MARKER));
+        boolean marked = fs.exists(new Path(p, DataGenerator.MARKER)); // error path only
         throw new ConfigException("OUT", path + " holds what gen-data did not write (" + foreign.get()
             + (marked ? "" : "; it has no " + DataGenerator.MARKER) + "); --overwrite replaces only an earlier "
             + "output of gen-data, or an empty directory (an output of an older gen-data, which did not mark its "

@@ -110,18 +110,10 @@ public final class DataGenerator {
   }
 
   /**
-   * Whether directory {@code dir} may be replaced by {@code gen-data --overwrite}: it holds {@link
-   * #MARKER} (an earlier output of this generator) or nothing at all.
-   */
-  public static boolean replaceable(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir)
-      throws java.io.IOException {
-    return foreignEntry(fs, dir).isEmpty();
-  }
-
-  /**
    * The first entry of directory {@code dir} that an output of this generator does not hold, if
    * any: everything is foreign when {@link #MARKER} is missing; with it, anything but Spark's data
-   * files ({@code part-*}), its {@code _*} and hidden {@code .*} files.
+   * files ({@code part-*}), its {@code _*} and hidden {@code .*} files. Empty: {@code gen-data
+   * --overwrite} may replace the directory (an earlier output, or an empty directory).
    */
   public static java.util.Optional<String> foreignEntry(org.apache.hadoop.fs.FileSystem fs,
       org.apache.hadoop.fs.Path dir) throws java.io.IOException {

@@ -41,15 +41,16 @@ public final class InputFormats {
   public static Dataset<Row> load(SparkSession spark, DataFrameReader reader, String path, String format,
       String formatKey) {
     checkNotNull(reader, "reader");
-    if (holdsNoDataFile(spark.sparkContext().hadoopConfiguration(), path)) {
+    FirstFile first = FirstFile.of(spark.sparkContext().hadoopConfiguration(), path);
+    if (first != null && first.file == null) {
       String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
       throw new ConfigException(pathKey, "data " + path + " holds no data file (none at all, or only files "
           + "named _* or .*, which Spark skips); point " + pathKey + " at the directory or file that holds the "
           + format + " data");
     }
-    if ("parquet".equals(format)) {
+    if ("parquet".equals(format) && first != null) {
       // before Spark opens the files: its failed footer read logs a stack trace per file
-      String what = notParquet(spark.sparkContext().hadoopConfiguration(), path);
+      String what = notParquet(first.fs, first.file);
       if (what != null) {
         throw wrongFormat(path, format, formatKey, what, null);
       }
@@ -72,19 +73,30 @@ public final class InputFormats {
   }
 
   /**
-   * Why the first data file at {@code path} (a file, or the first one found in its directories,
-   * skipping Hadoop's and Spark's {@code _*} and {@code .*} files) is not Parquet, or null if it
-   * ends with Parquet's magic number, or if there is no such file or it cannot be read (Spark then
-   * says why).
+   * The first data file at a path (the path itself, or the first one found in its directories,
+   * skipping Hadoop's and Spark's {@code _*} and {@code .*} files): {@code file} is null for a
+   * directory without one.
    */
-  static String notParquet(Configuration conf, String path) {
-    try {
-      Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(conf);
-      FileStatus file = firstFile(fs, fs.getFileStatus(p), 0);
-      if (file == null) {
+  private record FirstFile(FileSystem fs, FileStatus file) {
+
+    /** The first data file at {@code path}, or null if the path cannot be read (Spark then says why). */
+    static FirstFile of(Configuration conf, String path) {
+      try {
+        Path p = new Path(path);
+        FileSystem fs = p.getFileSystem(conf);
+        return new FirstFile(fs, firstFile(fs, fs.getFileStatus(p), 0));
+      } catch (IOException | RuntimeException e) {
         return null;
       }
+    }
+  }
+
+  /**
+   * Why data file {@code file} is not Parquet, or null if it ends with Parquet's magic number or
+   * cannot be read (Spark then says why).
+   */
+  static String notParquet(FileSystem fs, FileStatus file) {
+    try {
       if (file.getLen() < PARQUET_MAGIC.length * 2L + 4) {
         return file.getPath() + " is not a Parquet file (" + file.getLen() + " bytes)";
       }
@@ -96,18 +108,6 @@ public final class InputFormats {
           : file.getPath() + " " + NOT_PARQUET + " (it does not end with PAR1)";
     } catch (IOException | RuntimeException e) {
       return null;
-    }
-  }
-
-  /** Whether {@code path} is a directory without a data file in it (see {@link #notParquet}); false if unreadable. */
-  static boolean holdsNoDataFile(Configuration conf, String path) {
-    try {
-      Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(conf);
-      FileStatus at = fs.getFileStatus(p);
-      return at.isDirectory() && firstFile(fs, at, 0) == null;
-    } catch (IOException | RuntimeException e) {
-      return false; // Spark says why
     }
   }
 

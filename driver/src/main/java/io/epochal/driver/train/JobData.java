@@ -13,6 +13,7 @@ import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.TrainingConfig;
 import java.util.Arrays;
 import java.util.Map;
@@ -120,9 +121,11 @@ final class JobData {
   private void checkBatchesFitModel(LoadedDataset data) {
     int min = modelShape().minBatch;
     int batch = spec.batchSize();
+    BatchPlan plan = new BatchPlan(batch, 1); // how a worker's epoch is cut into batches
     for (int w = 0; w < data.workers() && min > 1; w++) {
-      long rows = data.rowsOf(w);
-      long smallest = rows == 0 ? min : rows <= batch ? rows : rows % batch == 0 ? batch : rows % batch;
+      int rows = Math.toIntExact(data.rowsOf(w));
+      int last = plan.stepsPerEpoch(rows) - 1;
+      int smallest = last < 0 ? min : plan.batchEnd(rows, last) - plan.batchStart(last);
       if (smallest < min) {
         throw new ConfigException(JobKeys.BATCH_SIZE, "model " + config.modelName() + " v" + config.modelVersion()
             + " trains on batches of at least " + min + " samples, but worker " + w + "'s shard of " + rows
