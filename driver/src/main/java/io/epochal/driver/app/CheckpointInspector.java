@@ -227,7 +227,7 @@ final class CheckpointInspector {
         EngineCompatibility.currentVersions());
     Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
     List<CheckpointEntry> movedAside = List.of();
-    String fallback = null;
+    ResumeFallback fallback = null;
     try (CheckpointStore store = t.open(conf)) {
       if (!t.isCheckpoint()) {
         movedAside = store.listMovedAside();
@@ -256,16 +256,13 @@ final class CheckpointInspector {
       for (CheckpointEntry e : chosen) {
         results.put(e, verifier.verify(store, e));
       }
-      if (!t.isCheckpoint() && !all && failed(results)) {
-        // the job's newest checkpoint failed: say what a resume would use (hashing the older ones)
-        fallback = store.latest().checkpoint().map(c -> "a resume continues after the newest checkpoint that "
-            + "verifies: " + new Path(c.path()).getName()).orElse("no checkpoint of this job verifies: a resume "
-            + "trains again from epoch 1");
+      if (failed(results) && !t.isMovedAside()) {
+        fallback = resumeFallback(store, results);
       }
     }
     boolean ok = !failed(results);
     if (json) {
-      out.println(toJson(target, ok, results));
+      out.println(toJson(target, ok, results, fallback));
     } else {
       results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName() + "  "
           + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
@@ -275,21 +272,50 @@ final class CheckpointInspector {
       }
       out.println(ok ? "all checks passed" : "verification FAILED");
       if (fallback != null) {
-        out.println(fallback);
+        out.println(fallback.message());
       }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /**
+   * What a resume of the job does after a failed verification: the checkpoint it picks is the
+   * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
+   * resume stops on it if it failed one of the checks just run (its probe, its model).
+   */
+  private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results)
+      throws IOException {
+    Optional<String> picked = store.latest().checkpoint().map(c -> new Path(c.path()).getName());
+    if (picked.isEmpty()) {
+      return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1");
+    }
+    String name = picked.get();
+    boolean pickedFailed = results.entrySet().stream().anyMatch(r -> new Path(r.getKey().path()).getName().equals(name)
+        && !r.getKey().isMovedAside() && failed(Map.of(r.getKey(), r.getValue())));
+    return new ResumeFallback(name, pickedFailed
+        ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on the check it "
+            + "failed above: fix that cause (or move " + name + " out of checkpoints/) before resuming"
+        : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
+  }
+
+  /** A resume's checkpoint after a failed verification ({@code null}: none) and the line saying so. */
+  private record ResumeFallback(String checkpoint, String message) {
   }
 
   private static boolean failed(Map<CheckpointEntry, List<CheckLine>> results) {
     return results.values().stream().flatMap(List::stream).anyMatch(l -> l.status() == CheckLine.Status.FAIL);
   }
 
-  private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results) {
+  private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results,
+      ResumeFallback fallback) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
     root.put("target", target.toString());
     root.put("ok", ok);
+    if (fallback != null) {
+      root.put("resume_picks", fallback.checkpoint());
+      root.put("resume", fallback.message());
+    }
     ArrayNode checkpoints = root.putArray("checkpoints");
     results.forEach((e, lines) -> {
       ObjectNode c = checkpoints.addObject();

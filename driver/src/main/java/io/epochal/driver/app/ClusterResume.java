@@ -71,7 +71,8 @@ public final class ClusterResume {
   /** The command that resumes {@code jobDir}. */
   public List<String> command(String jobDir) {
     if (submitTemplate != null) {
-      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER, ShellWords.quote(jobDir)));
+      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER,
+          ShellWords.location(new org.apache.hadoop.fs.Path(jobDir))));
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -138,6 +139,7 @@ public final class ClusterResume {
       }
       int failed = 0;
       int skipped = 0;
+      int interrupted = 0;
       out.println("resume summary:");
       notStarted.forEach(out::println);
       for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
@@ -147,22 +149,34 @@ public final class ClusterResume {
           out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
           continue;
         }
-        if (code != 0) {
+        boolean stoppedByUs = code != 0 && stopped();
+        if (stoppedByUs) {
+          interrupted++;
+        } else if (code != 0) {
           failed++;
         }
-        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? "" : "  (see its output above; "
-            + "once its cause is fixed, retry with: " + SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)
-            + ")");
+        String resume = SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options);
+        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? ""
+            : stoppedByUs ? "  (stopped with resume --all; a later 'resume --all', or " + resume + ", continues it)"
+            : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
       }
-      out.printf("%d resumed, %d failed%s%s%n", jobs.size() - failed - skipped, failed,
+      out.printf("%d resumed, %d failed%s%s%s%n", jobs.size() - failed - skipped - interrupted, failed,
+          interrupted == 0 ? "" : ", " + interrupted + " stopped",
           skipped == 0 ? "" : ", " + skipped + " not started",
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");
-      return failed == 0 && skipped == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
       if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {
         org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(stopChildren);
       }
+    }
+  }
+
+  /** Whether this JVM is stopping, so a resume that failed now was (most likely) stopped by it. */
+  private boolean stopped() {
+    synchronized (running) {
+      return stopping;
     }
   }
 

@@ -193,7 +193,7 @@ public final class ResumePlan {
             ? ", reopens it and trains again from epoch 1 (no older checkpoint)"
             : ", reopens it after its newest verified checkpoint"));
       }
-      return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", starts from epoch 0"
+      return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
           : ", continues after epoch " + epoch) + lastFailure(status));
     } catch (IOException | RuntimeException e) {
       return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());

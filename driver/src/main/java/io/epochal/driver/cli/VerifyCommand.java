@@ -21,7 +21,8 @@ final class VerifyCommand extends LauncherCommand {
   boolean all;
 
   @Option(names = "--json", description = "Print one JSON document (target, ok, checkpoints[].checks[], "
-      + "and error when the target cannot be verified) instead of lines.")
+      + "error when the target cannot be verified, and after a failure resume_picks: the checkpoint a resume "
+      + "would continue after, null for none, with resume: what that means) instead of lines.")
   boolean json;
 
   /** With {@code --json}, a location that cannot be used still gets its JSON document. */

@@ -78,6 +78,7 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", "--json", checkpoint.toString())).isEqualTo(0);
     JsonNode root = new ObjectMapper().readTree(out);
     assertThat(root.get("ok").asBoolean()).isTrue();
+    assertThat(root.has("resume_picks")).as("said only after a failure").isFalse();
     JsonNode c = root.get("checkpoints").get(0);
     assertThat(c.get("epoch").asLong()).isEqualTo(1);
     assertThat(c.get("checks")).hasSizeGreaterThanOrEqualTo(8);
@@ -113,6 +114,30 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", job.toString())).isEqualTo(1);
     assertThat(out).as("the job's only checkpoint failed").contains("verification FAILED")
         .contains("no checkpoint of this job verifies: a resume trains again from epoch 1");
+  }
+
+  @Test
+  void verifyAllAndJsonSayWhatAResumeDoesAfterAFailure() throws IOException {
+    flipLastByte(checkpoint.resolve("model.safetensors"));
+    assertThat(run("verify", "--all", job.toString())).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("verification FAILED\nno checkpoint of this job verifies: a resume trains again from "
+        + "epoch 1");
+    assertThat(run("verify", "--json", job.toString())).isEqualTo(ExitCodes.FAILED);
+    JsonNode root = new ObjectMapper().readTree(out);
+    assertThat(root.get("resume_picks").isNull()).as(out).isTrue();
+    assertThat(root.get("resume").asText()).contains("trains again from epoch 1");
+  }
+
+  @Test
+  void aCheckpointWithIntactFilesThatFailsItsProbeIsNamedAsTheOneAResumeStopsOn() throws Exception {
+    changeAWeightAndItsDigest();
+    assertThat(run("verify", checkpoint.toString())).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  probe output")
+        .contains("a resume picks epoch-000001, the newest checkpoint whose files are intact, and stops on the "
+            + "check it failed above");
+    assertThat(run("verify", "--json", "--all", job.toString())).isEqualTo(ExitCodes.FAILED);
+    JsonNode root = new ObjectMapper().readTree(out);
+    assertThat(root.get("resume_picks").asText()).isEqualTo("epoch-000001");
   }
 
   @Test
@@ -266,12 +291,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void exportAndPredictRefuseACheckpointWhoseProbeDoesNotReproduce() throws Exception {
-    // a changed weight whose manifest was updated to match: every file check passes, the output
-    // does not
-    Path model = checkpoint.resolve("model.safetensors");
-    String before = sha256(model);
-    flipLastByte(model);
-    replaceInManifest(before, sha256(model));
+    changeAWeightAndItsDigest();
     Path onnx = tmp.resolve("tampered.onnx");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
         .isEqualTo(ExitCodes.FAILED);
@@ -411,6 +431,14 @@ class VerifyAndExportCommandTest {
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 1] ^= 0x01;
     Files.write(file, bytes);
+  }
+
+  /** A changed weight whose manifest was updated to match: every file check passes, the output does not. */
+  private void changeAWeightAndItsDigest() throws Exception {
+    Path model = checkpoint.resolve("model.safetensors");
+    String before = sha256(model);
+    flipLastByte(model);
+    replaceInManifest(before, sha256(model));
   }
 
   private static String sha256(Path file) throws Exception {

@@ -194,9 +194,9 @@ class ResumeAllTest {
         "echo submitted {job_dir} >> '" + marker + "'", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
     List<String> submitted = Files.readAllLines(marker).stream().sorted().toList();
-    assertThat(submitted).containsExactly("submitted " + root.resolve("c-expired").toUri().toString()
-        .replaceFirst("/$", "").replace("file:///", "file:/"), "submitted "
-        + root.resolve("d-failed").toUri().toString().replaceFirst("/$", "").replace("file:///", "file:/"));
+    assertThat(submitted).as("spelled as the resume command of the summary spells it").containsExactly(
+        "submitted " + root.resolve("c-expired").toUri().toString().replaceFirst("/$", ""),
+        "submitted " + root.resolve("d-failed").toUri().toString().replaceFirst("/$", ""));
     assertThat(r[1]).contains("2 resumed, 0 failed");
   }
 
