@@ -8,6 +8,7 @@ import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.job.JobLease;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobStateStore;
@@ -145,7 +146,8 @@ final class JobStatusReport {
     }
     out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
     out.println("lease:       " + s.lease);
-    out.println("checkpoints: " + s.entries.size() + " in " + s.checkpointsDir);
+    out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
+        : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
     out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
     int damaged = 0;
     for (int i = 0; i < s.entries.size(); i++) {

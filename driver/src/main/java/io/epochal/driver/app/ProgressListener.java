@@ -1,9 +1,11 @@
 package io.epochal.driver.app;
 
 import io.epochal.driver.cli.ProgressReporter;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Locale;
+import org.apache.hadoop.fs.Path;
 
 /** Renders a training job's progress through the CLI's {@link ProgressReporter}. */
 final class ProgressListener implements TrainingListener {
@@ -41,7 +43,8 @@ final class ProgressListener implements TrainingListener {
 
   @Override
   public synchronized void committed(int epoch, String path, long bytes, long millis) {
-    progress.message(String.format(Locale.ROOT, "checkpoint %s (%s in %.2f s)", path, size(bytes), millis / 1000.0));
+    progress.message(String.format(Locale.ROOT, "checkpoint %s (%s in %.2f s)",
+        JobSpecResolver.locationText(new Path(path)), size(bytes), millis / 1000.0));
   }
 
   /** {@code bytes} in decimal units with three significant digits or more: 812 B, 61.4 kB, 268 MB, 1.07 GB. */

@@ -9,6 +9,7 @@ import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
@@ -93,7 +94,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
           trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), spec.epochs(), trainedNow,
           outcome.resumedFrom(), outcome.globalStep());
-      out.println("checkpoints: " + outcome.checkpointsDir());
+      out.println("checkpoints: " + JobSpecResolver.locationText(new Path(outcome.checkpointsDir())));
       out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {

@@ -23,6 +23,18 @@ class ProgressListenerTest {
   }
 
   @Test
+  void aLocalCheckpointIsSpelledAsTheCommandsPrintedWithItSpellTheJob() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+
+    listener.committed(1, "file:/tmp/jobs/a/checkpoints/epoch-000001", 812, 5);
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8).strip())
+        .isEqualTo("checkpoint file:///tmp/jobs/a/checkpoints/epoch-000001 (812 B in 0.01 s)");
+  }
+
+  @Test
   void theStartLineCountsEpochsAndRoundsInTheSingularToo() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
