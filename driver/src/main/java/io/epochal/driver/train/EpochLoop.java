@@ -1,0 +1,220 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkJobs;
+import io.epochal.job.JobEventType;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.BatchPlan;
+import io.epochal.worker.round.TrainingConfig;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The epochs of one attempt of a {@link TrainingJob}: each epoch's rounds through Spark (chained on
+ * a single worker), its metrics and progress, and its checkpoint, committed by a {@link
+ * CheckpointWriter} while the next epoch trains; a failed round or commit becomes a {@link
+ * TrainingException} with its {@link FailureReason}, epoch and round.
+ */
+final class EpochLoop {
+
+  private static final String DATA_ROWS = EpochMetrics.DATA_ROWS;
+  private static final String SKIPPED_ROWS = EpochMetrics.SKIPPED_ROWS;
+  /** About how long one chain of single-worker rounds runs (see {@link #chainLength}). */
+  static final long CHAIN_NANOS = 2_000_000_000L;
+
+  private final JobSpec spec;
+  private final TrainingConfig config;
+  private final EpochalSpark spark;
+  private final TrainingListener listener;
+
+  EpochLoop(JobSpec spec, TrainingConfig config, EpochalSpark spark, TrainingListener listener) {
+    this.spec = checkNotNull(spec, "spec");
+    this.config = checkNotNull(config, "config");
+    this.spark = checkNotNull(spark, "spark");
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /**
+   * Trains the epochs after {@code start} on {@code data}, committing each through {@code
+   * assembler} into {@code dir}'s store while the next one trains.
+   *
+   * @throws TrainingException when a round or a commit fails; an epoch whose commit was under way
+   *     when a later round failed is committed first
+   */
+  TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data)
+      throws TrainingException {
+    int maxRows = 0;
+    for (int w = 0; w < data.workers(); w++) {
+      maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
+    }
+    BatchPlan plan = new BatchPlan(spec.batchSize(), spec.localSteps());
+    int rounds = plan.roundsPerEpoch(maxRows);
+    int epochs = spec.epochs();
+    int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
+    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
+    listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
+    StateDict state = start.state();
+    long globalStep = start.globalStep();
+    List<Double> losses = new ArrayList<>();
+    long nanosPerRound = 0;
+    long trainStart = System.nanoTime();
+    try (CheckpointWriter writer = new CheckpointWriter()) {
+      try {
+        for (int e = start.completedEpochs(); e < epochs; e++) {
+          double lossSum = 0;
+          long samples = 0;
+          long epochStart = System.nanoTime();
+          int r = 0;
+          while (r < rounds) {
+            writer.checkFinished();
+            dir.heartbeat(e + 1, r + 1);
+            int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
+            long[] stepsBefore = new long[n];
+            long step = globalStep;
+            for (int i = 0; i < n; i++) {
+              stepsBefore[i] = step;
+              step += plan.stepsInRound(maxRows, r + i);
+            }
+            long roundStart = System.nanoTime();
+            AggregateResult result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
+            long nanos = System.nanoTime() - roundStart;
+            nanosPerRound = nanos / n;
+            state = result.state();
+            globalStep = step;
+            lossSum += result.lossSum();
+            samples += result.samples();
+            r += n;
+            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), result.meanLoss());
+          }
+          double meanLoss = lossSum / Math.max(1, samples);
+          losses.add(meanLoss);
+          Map<String, Double> metrics = new LinkedHashMap<>();
+          metrics.put(EpochMetrics.TRAIN_LOSS, meanLoss);
+          metrics.put(EpochMetrics.SAMPLES, (double) samples);
+          metrics.put(SKIPPED_ROWS, (double) data.skippedRows());
+          metrics.put(DATA_ROWS, (double) data.rows());
+          double epochSecs = (System.nanoTime() - epochStart) / 1e9;
+          metrics.put(EpochMetrics.SAMPLES_PER_SECOND, samples / Math.max(epochSecs, 1e-9));
+          listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+          final int epoch = e + 1;
+          final StateDict snapshot = state;
+          final long step = globalStep;
+          writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics));
+        }
+        writer.await();
+      } catch (TrainingException | RuntimeException | Error failure) {
+        // a round of epoch e + 1 failed while epoch e was being committed: keep that epoch
+        writer.finishAfter(failure);
+        throw failure;
+      }
+      return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
+          losses, writer.stallNanos(), System.nanoTime() - trainStart);
+    }
+  }
+
+  /**
+   * How many of the {@code left} remaining rounds of the epoch a single worker runs as one chain:
+   * the count whose time at the last measured time per round comes nearest to {@link #CHAIN_NANOS}
+   * (one round before anything was measured): progress still arrives about every two seconds, and
+   * a Spark job's fixed cost (about 40 ms, with the broadcast and the result) stays near 2 % of the
+   * chain instead of each round of a second paying 4 % for its own.
+   */
+  static int chainLength(int left, long nanosPerRound) {
+    if (nanosPerRound <= 0) {
+      return 1;
+    }
+    long nearest = Math.round((double) CHAIN_NANOS / nanosPerRound);
+    return (int) Math.max(1, Math.min(left, nearest));
+  }
+
+  /**
+   * Runs rounds {@code r..r+n-1} (0-based) of epoch {@code e}, {@code n = stepsBefore.length}: as
+   * one chain on a single worker, else one round ({@code n = 1}) through the sharded aggregation.
+   */
+  private AggregateResult rounds(RoundRunner runner, StateDict state, int e, int r, long[] stepsBefore, int epochs,
+      int rounds) throws TrainingException {
+    int last = r + stepsBefore.length;
+    boolean one = stepsBefore.length == 1;
+    String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + (one ? "" : "\u2013" + last);
+    String job = spec.jobName() + ": " + label;
+    try {
+      return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, job)
+          : runner.run(state, e, r, stepsBefore[0], job);
+    } catch (NonFiniteStateException ex) {
+      // the runner names the epoch and the round that produced the value, and what to do
+      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage(), ex);
+    } catch (Exception ex) {
+      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
+      FailureReason reason = FailureClassifier.ofRound(ex);
+      String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
+      String which = one ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
+      throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + which + " " + what + ": "
+          + firstLine(ex.getMessage()), ex);
+    }
+  }
+
+  private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
+      int rounds, StateDict state, Map<String, Double> metrics) throws TrainingException {
+    try {
+      long start = System.nanoTime();
+      CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
+          dir.commitGuard());
+      java.time.Instant publishedAt = java.time.Instant.now();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      published(dir, epoch, m, publishedAt, millis, metrics);
+      return m;
+    } catch (CheckpointException | RuntimeException ex) {
+      FailureReason reason = FailureClassifier.ofCommit(ex);
+      String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+      String why = FailureClassifier.isQuotaExceeded(ex)
+          ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
+              + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
+          : firstLine(ex.getMessage());
+      String then = reason == FailureReason.LEASE_LOST
+          ? "; this driver stops, the new holder continues the job"
+          : "; the previous checkpoint stays the latest";
+      throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why + then, ex);
+    }
+  }
+
+  /**
+   * What follows a published checkpoint: its event, its progress line and retention. The
+   * checkpoint is committed whatever happens here, so a failure is a warning, never "not
+   * committed" (which would also cost the attempt).
+   */
+  private void published(JobDirectory dir, int epoch, CheckpointManifest m, java.time.Instant at, long millis,
+      Map<String, Double> metrics) {
+    String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+    try {
+      // the time it was published, even if this thread is held up before recording it
+      dir.event(JobEventType.EPOCH_COMMITTED, at, epoch, 0, EpochMetrics.TRAIN_LOSS + "=" + metrics.get(EpochMetrics.TRAIN_LOSS));
+    } catch (RuntimeException ex) {
+      listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
+    }
+    listener.committed(epoch, name, m.dataBytes(), millis);
+    try {
+      dir.applyRetention(spec, listener);
+    } catch (IOException | RuntimeException ex) {
+      listener.warning("checkpoint " + name + " is committed, but retention could not run: " + ex
+          + "; older checkpoints are kept until the next epoch's retention");
+    }
+  }
+
+  private static String firstLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}
