@@ -15,12 +15,14 @@ public class CheckpointException extends IOException {
 
   private final long epoch;
   private final String path;
+  private final String detail;
 
   /** A failure about {@code path} of {@code epoch} (or {@link #UNKNOWN_EPOCH}). */
   public CheckpointException(long epoch, String path, String message) {
     super(describe(epoch, path, message));
     this.epoch = epoch;
     this.path = path;
+    this.detail = message;
   }
 
   /** A failure about {@code path} of {@code epoch}, caused by {@code cause}. */
@@ -28,6 +30,7 @@ public class CheckpointException extends IOException {
     super(describe(epoch, path, message), cause);
     this.epoch = epoch;
     this.path = path;
+    this.detail = message;
   }
 
   private static String describe(long epoch, String path, String message) {
@@ -43,5 +46,10 @@ public class CheckpointException extends IOException {
   /** The file or directory involved. */
   public String path() {
     return path;
+  }
+
+  /** What went wrong, without the epoch and path the message starts with. */
+  public String detail() {
+    return detail;
   }
 }

@@ -87,9 +87,9 @@ final class CheckpointInspector {
       }
       LoadedCheckpoint c = loaded.get();
       printManifest(c.path(), c.manifest());
-      table("model.safetensors", c.model());
-      table("optimizer.safetensors", c.optimizer());
-      table("probe.safetensors", c.probe());
+      table(stateFiles("model", c.manifest()), c.model());
+      table(stateFiles("optimizer", c.manifest()), c.optimizer());
+      table(stateFiles("probe", c.manifest()), c.probe());
       if (t.isMovedAside()) {
         err.println("epochal: note: a resume moved " + t + " aside as damaged, and its files verify now; it stays "
             + "out of the job's checkpoints (a resume never reads it)");
@@ -187,6 +187,22 @@ final class CheckpointInspector {
     }
   }
 
+  /**
+   * The file(s) holding state {@code name} as the manifest lists them: {@code model.safetensors},
+   * or for a state sharded in files of its own, the index and the shard count.
+   */
+  static String stateFiles(String name, CheckpointManifest m) {
+    String single = name + ".safetensors";
+    if (m.files().stream().anyMatch(f -> f.name().equals(single))) {
+      return single;
+    }
+    String index = single + io.epochal.safetensors.SafetensorsIndex.INDEX_SUFFIX;
+    long shards = m.files().stream().filter(f -> f.name().startsWith(name + "-") && f.name().endsWith(".safetensors"))
+        .count();
+    return m.files().stream().anyMatch(f -> f.name().equals(index)) ? index + " (" + shards + " shard"
+        + (shards == 1 ? "" : "s") + ")" : single;
+  }
+
   private void table(String file, StateDict dict) {
     out.printf("%s: %d tensors, %d bytes%n", file, dict.size(), dict.totalBytes());
     out.printf("  %-44s %-5s %-18s %12s%n", "NAME", "DTYPE", "SHAPE", "BYTES");
@@ -224,7 +240,7 @@ final class CheckpointInspector {
           + "every checkpoint of a job: give the job directory " + t.jobDir());
     }
     CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
-        EngineCompatibility.currentVersions());
+        EngineCompatibility.currentVersions(), conf);
     Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
     List<CheckpointEntry> movedAside = List.of();
     ResumeFallback fallback = null;

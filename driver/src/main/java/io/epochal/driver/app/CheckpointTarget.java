@@ -168,7 +168,7 @@ final class CheckpointTarget {
       } catch (CheckpointException unreadable) {
         other = "";
       }
-      throw new CheckpointCorruptedException(epoch, e.path(), e.getMessage() + "; 'bin/epochal verify "
+      throw new CheckpointCorruptedException(epoch, e.path(), e.detail() + "; 'bin/epochal verify "
           + ShellWords.location(jobDir) + "' shows every check" + other, e);
     } catch (CheckpointException e) {
       // listed only when the load failed: a missing epoch is the user's to fix, with the ones that exist

@@ -5,6 +5,7 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.VerificationReport;
+import io.epochal.driver.train.CheckpointFit;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
@@ -15,25 +16,32 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 
 /**
  * The checks of {@code epochal verify} on one checkpoint, in order, stopping at the first failure:
  * manifest parses; its format version is supported; every file's size and SHA-256; safetensors
  * structure; model in the registry; runtime versions (a WARN line when DJL, engine or platform
- * differ); names and shapes; probe reproduced (bit for bit on the same engine and platform,
+ * differ); names and shapes; optimizer state against the optimizer and the model's trainable
+ * parameters; the recorded probe output against the manifest's digest; probe reproduced (bit for bit on the same engine and platform,
  * within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE} otherwise).
  */
 final class CheckpointVerifier {
 
   private final ModelRegistry registry;
   private final Map<String, String> runtime;
+  private final Configuration conf;
 
   /**
    * @param runtime this process's versions, as {@link EngineCompatibility#currentVersions()}
+   * @param conf Hadoop configuration to list a checkpoint's directory with
    */
-  CheckpointVerifier(ModelRegistry registry, Map<String, String> runtime) {
+  CheckpointVerifier(ModelRegistry registry, Map<String, String> runtime, Configuration conf) {
     this.registry = registry;
     this.runtime = runtime;
+    this.conf = conf;
   }
 
   /** Every check line of {@code entry}'s checkpoint. */
@@ -76,8 +84,20 @@ final class CheckpointVerifier {
       return;
     }
     lines.add(CheckLine.pass("every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
-    LoadedCheckpoint c = store.load(entry);
-    lines.add(CheckLine.pass("safetensors structure of model, optimizer and probe files"));
+    List<String> unlisted = unlisted(entry, m);
+    if (!unlisted.isEmpty()) {
+      lines.add(CheckLine.warn("no file the manifest does not list", "not part of the checkpoint, never read: "
+          + String.join(", ", unlisted)));
+    }
+    LoadedCheckpoint c;
+    String structure = "safetensors structure of model, optimizer and probe files";
+    try {
+      c = store.load(entry);
+    } catch (io.epochal.checkpoint.CheckpointException e) {
+      lines.add(CheckLine.fail(structure, e.getMessage()));
+      return;
+    }
+    lines.add(CheckLine.pass(structure));
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {
       lines.add(CheckLine.fail("model in the registry", m.modelName() + " v" + version
@@ -101,6 +121,24 @@ final class CheckpointVerifier {
       }
       lines.add(CheckLine.pass("state dict matches the model's names and shapes (" + c.model().size()
           + " tensors)"));
+      String optimizer = m.hyperParameters().getString("optimizer.name");
+      Optional<String> optimizerUnfit = CheckpointFit.optimizerMismatch(model, optimizer, optimizerParams(m),
+          c.optimizer());
+      String optimizerCheck = "optimizer state fits optimizer " + optimizer + " of the model";
+      if (optimizerUnfit.isPresent()) {
+        lines.add(CheckLine.fail(optimizerCheck, optimizerUnfit.get()));
+        return;
+      }
+      lines.add(CheckLine.pass(optimizerCheck + " (" + c.optimizer().size() + " tensors)"));
+      if (m.probeDigest().isPresent()) {
+        Optional<String> digest = CheckpointFit.probeDigestMismatch(m, c.probe());
+        String digestCheck = "recorded probe output matches the manifest's probe_sha256";
+        if (digest.isPresent()) {
+          lines.add(CheckLine.fail(digestCheck, digest.get()));
+          return;
+        }
+        lines.add(CheckLine.pass(digestCheck));
+      }
       String how = compat.sameEngine() ? "bit for bit" : "within " + EngineCompatibility.CROSS_ENGINE_TOLERANCE;
       try {
         Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
@@ -109,6 +147,22 @@ final class CheckpointVerifier {
         lines.add(CheckLine.fail("probe output reproduced " + how, e.getMessage()));
       }
     }
+  }
+
+  /** The files in {@code entry}'s directory that neither are its manifest nor are listed in it. */
+  private List<String> unlisted(CheckpointEntry entry, CheckpointManifest m) throws java.io.IOException {
+    Path dir = new Path(entry.path());
+    java.util.Set<String> listed = new java.util.HashSet<>();
+    m.files().forEach(f -> listed.add(f.name()));
+    listed.add(CheckpointManifest.FILE_NAME);
+    List<String> out = new ArrayList<>();
+    for (FileStatus st : dir.getFileSystem(conf).listStatus(dir)) {
+      if (!listed.contains(st.getPath().getName())) {
+        out.add(st.getPath().getName() + (st.isDirectory() ? "/" : ""));
+      }
+    }
+    java.util.Collections.sort(out);
+    return out;
   }
 
   private String runtimeLabel() {
@@ -140,6 +194,11 @@ final class CheckpointVerifier {
       return Optional.of(c.path() + " does not reproduce the output recorded when it was saved: " + e.getMessage()
           + "; run 'bin/epochal verify " + c.path() + "' for every check, and use an earlier checkpoint");
     }
+  }
+
+  /** The optimizer hyperparameters of a manifest: its {@code optimizer.*} keys without the name. */
+  static HyperParameters optimizerParams(CheckpointManifest m) {
+    return HyperParameters.builder().putAll(m.hyperParameters().withPrefix("optimizer.")).remove("name").build();
   }
 
   /** The raw model hyperparameters of a manifest: its {@code model.*} keys without name and version. */

@@ -5,11 +5,16 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
+import io.epochal.driver.train.CheckpointFit;
+import io.epochal.driver.train.TrainingConfigs;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingListener;
 import io.epochal.job.JobLease;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
 import io.epochal.job.LeaseRecord;
+import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Instant;
@@ -23,8 +28,8 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * {@code resume <job-dir> --dry-run}: says what a checked {@link PreparedResume} would do, on
  * standard error, and writes nothing. The lines: the job and its state; the epochs it would train
- * (after the newest checkpoint whose files verify, hashed as the resume hashes them);
- * how job.json would change; the placement keys of the run; the data, loaded on Spark and checked
+ * (after the newest checkpoint whose files verify, hashed as the resume hashes them), or why
+ * the resume would stop on that checkpoint (its tensors or its probe); how job.json would change; the placement keys of the run; the data, loaded on Spark and checked
  * as the resume checks it ({@link DryRunDataCheck}); and whether a live driver holds the job.
  */
 final class ResumeDryRun {
@@ -70,6 +75,13 @@ final class ResumeDryRun {
       err.println("  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to " + epochs)
           + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest));
     }
+    if (after.isPresent()) {
+      Optional<String> stop = notContinuable(resume, after.get(), conf);
+      if (stop.isPresent()) {
+        err.println("  but the " + run + " would stop: " + stop.get().replace("\n", "\n  "));
+        return ExitCodes.FAILED;
+      }
+    }
     if (changes.isEmpty()) {
       err.println("  job.json stays as it is");
     } else {
@@ -95,6 +107,29 @@ final class ResumeDryRun {
     }
     err.println("  nothing was written; run the same command without --dry-run to " + run);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Why the run would stop on {@code checkpoint} (its files verified) before training, if it
+   * would: its tensors do not fit the model or the optimizer, or its probe does not reproduce
+   * ({@link CheckpointFit#checkContinuable}, as the run checks it); a runtime that differs from the
+   * checkpoint's is said as the run says it.
+   */
+  private Optional<String> notContinuable(PreparedResume resume, CheckpointEntry checkpoint, Configuration conf)
+      throws IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
+        .optConfiguration(conf).build()) {
+      CheckpointFit.checkContinuable(store.load(checkpoint), TrainingConfigs.of(resume.spec()),
+          EngineCompatibility.currentVersions(), new TrainingListener() {
+            @Override
+            public void warning(String message) {
+              err.println("  warning: " + message);
+            }
+          });
+      return Optional.empty();
+    } catch (TrainingException e) {
+      return Optional.of(e.getMessage());
+    }
   }
 
   /**

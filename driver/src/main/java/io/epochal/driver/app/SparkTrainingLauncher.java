@@ -221,9 +221,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
             .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
         return ExitCodes.BAD_INPUT;
       case CHECKPOINT_NOT_REPRODUCIBLE:
-        err.println("epochal: not retried: the model built from this checkpoint gives another output than the "
-            + "one recorded when it was saved (other model code or engine?); 'bin/epochal verify' shows every "
-            + "check; committed checkpoints are kept");
+        err.println("epochal: not retried: the same checkpoint would be picked again; committed checkpoints are "
+            + "kept (what to do is said above)");
         return ExitCodes.FAILED;
       case NON_FINITE_STATE:
         err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "

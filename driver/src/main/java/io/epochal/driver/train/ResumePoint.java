@@ -13,10 +13,6 @@ import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
-import io.epochal.worker.probe.EngineCompatibility;
-import io.epochal.worker.probe.Probe;
-import io.epochal.worker.probe.ProbeMismatchException;
-import io.epochal.worker.probe.ProbeRecord;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
@@ -109,19 +105,7 @@ final class ResumePoint {
           + "restore that spec ('bin/epochal inspect " + c.path() + "' lists it), or train this one in a new "
           + "job.dir", null);
     }
-    EpochalModel model = ModelCache.forCurrentThread()
-        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
-    model.loadStateDict(c.model());
-    EngineCompatibility compat = EngineCompatibility.compare(m.versions(), versions);
-    if (!compat.differences().isEmpty()) {
-      listener.warning(compat.warning(c.path()));
-    }
-    try {
-      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
-    } catch (ProbeMismatchException e) {
-      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0,
-          "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage(), e);
-    }
+    CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
         m.metrics());

@@ -141,6 +141,42 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aProbeOutputThatDoesNotMatchTheManifestsProbeDigestFailsItsCheck() throws IOException {
+    String listed = new ObjectMapper().readTree(checkpoint.resolve("manifest.json").toFile()).get("probe_sha256")
+        .asText();
+    replaceInManifest(listed, "0".repeat(64));
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  recorded probe output matches the manifest's probe_sha256: its "
+        + "recorded probe output (probe.output) has SHA-256 " + listed + " but the manifest's probe_sha256 is "
+        + "0".repeat(64));
+  }
+
+  @Test
+  void aFileTheManifestDoesNotListIsAWarningNamingIt() throws IOException {
+    Files.writeString(checkpoint.resolve("notes.txt"), "copied in by hand");
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.OK);
+    assertThat(out).contains("WARN epoch-000001  no file the manifest does not list: not part of the checkpoint, "
+        + "never read: notes.txt").contains("PASS epoch-000001  optimizer state fits optimizer adam of the model "
+        + "(12 tensors)").contains("all checks passed");
+  }
+
+  @Test
+  void aSafetensorsHeaderWithAnUnknownDtypeFailsTheStructureCheckByName() throws Exception {
+    Path probe = checkpoint.resolve("probe.safetensors");
+    String before = sha256(probe);
+    byte[] bytes = Files.readAllBytes(probe);
+    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf("\"F32\"");
+    assertThat(at).isPositive();
+    bytes[at + 3] = '1'; // "F31"
+    Files.write(probe, bytes);
+    replaceInManifest(before, sha256(probe));
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  safetensors structure of model, optimizer and probe files: ")
+        .contains("probe.safetensors").contains("F31").doesNotContain("Exception");
+  }
+
+  @Test
   void aMissingManifestFailsItsOwnCheck() throws IOException {
     Files.delete(checkpoint.resolve("manifest.json"));
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
@@ -218,6 +254,7 @@ class VerifyAndExportCommandTest {
         .as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("damaged checkpoint: ", "SHA-256", "'bin/epochal verify ", "' shows every check",
         "no checkpoint of ").doesNotContain("I/O error");
+    assertThat(err.split("checkpoint of epoch 1 \\(", -1)).as("the epoch and file named once: %s", err).hasSize(2);
     assertThat(target).doesNotExist();
   }
 

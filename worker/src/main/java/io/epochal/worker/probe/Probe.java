@@ -105,8 +105,8 @@ public final class Probe {
               + " save time (%s required): max abs difference %s, first differing index %d (recorded %s,"
               + " now %s) of %d. The usual cause is a tensor the model computes with that is not"
               + " registered as a parameter or buffer, so it is missing from the state dict; register it"
-              + " (ModuleState.addParameter / addBuffer). If engine or hardware differ from the saving"
-              + " run, check with a stated tolerance instead.",
+              + " (ModuleState.addParameter / addBuffer). If the engine or the CPU differ from the saving"
+              + " run's, the last bits may differ: check where it was saved (its manifest lists the versions).",
           model.describe(), tolerance, maxDiff, first, want.get(f), got.get(f), want.remaining()),
           maxDiff, first);
     }

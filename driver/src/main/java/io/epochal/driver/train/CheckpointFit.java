@@ -1,0 +1,157 @@
+package io.epochal.driver.train;
+
+import ai.djl.ndarray.NDManager;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.model.NamedParameter;
+import io.epochal.worker.optim.Optimizer;
+import io.epochal.worker.optim.Optimizers;
+import io.epochal.worker.probe.EngineCompatibility;
+import io.epochal.worker.probe.Probe;
+import io.epochal.worker.probe.ProbeMismatchException;
+import io.epochal.worker.probe.ProbeRecord;
+import io.epochal.worker.round.TrainingConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Whether a checkpoint whose files match its manifest also fits what continues from it: its model
+ * tensors the model its manifest names, its optimizer tensors that model's trainable parameters and
+ * the optimizer, its probe output the manifest's {@code probe_sha256}. A file can match its
+ * manifest and still not fit (a manifest written again after a file was changed, a bug): the
+ * checks here turn that into a message naming the file and the tensor before a resume hands the
+ * state to the workers, where it would fail as a task failure in every attempt. {@code verify}
+ * runs the same checks.
+ */
+public final class CheckpointFit {
+
+  private CheckpointFit() {}
+
+  /**
+   * Checks that checkpoint {@code c}, whose files match its manifest, continues training with
+   * {@code config}: its model tensors fit the model (loaded into this thread's cached model), its
+   * optimizer tensors the optimizer and the model's trainable parameters, its recorded probe output
+   * the manifest's digest, and the model reproduces that output (bit for bit on the runtime it was
+   * written with, within a tolerance on another, with a warning through {@code listener}).
+   *
+   * @param versions this process's versions, to compare with the checkpoint's
+   * @throws TrainingException with {@link FailureReason#CHECKPOINT_NOT_REPRODUCIBLE}, naming the
+   *     checkpoint, what does not fit and what to do
+   */
+  public static void checkContinuable(LoadedCheckpoint c, TrainingConfig config, Map<String, String> versions,
+      TrainingListener listener) throws TrainingException {
+    CheckpointManifest m = c.manifest();
+    EpochalModel model = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    Optional<String> unfit = loadModel(model, c.model())
+        .or(() -> optimizerMismatch(model, config.optimizerName(), config.optimizerParams(),
+            c.optimizer()))
+        .or(() -> probeDigestMismatch(m, c.probe()));
+    if (unfit.isPresent()) {
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
+          + c.path() + " cannot be continued: " + unfit.get() + "\n" + advice(c.path()), null);
+    }
+    EngineCompatibility compat = EngineCompatibility.compare(m.versions(), versions);
+    if (!compat.differences().isEmpty()) {
+      listener.warning(compat.warning(c.path()));
+    }
+    try {
+      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
+    } catch (ProbeMismatchException e) {
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0,
+          "checkpoint " + c.path() + " does not reproduce its model: " + e.getMessage() + "\n"
+              + advice(c.path()), e);
+    }
+  }
+
+  /**
+   * Loads {@code modelState} into {@code model}; why it does not fit (every missing, unexpected or
+   * wrongly shaped tensor), if it does not.
+   */
+  public static Optional<String> loadModel(EpochalModel model, StateDict modelState) {
+    try {
+      model.loadStateDict(modelState);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of("its model tensors do not fit " + model.describe() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Why {@code optimizerState} (the optimizer tensors, without their {@code optimizer.} prefix)
+   * cannot continue training {@code model} with optimizer {@code optimizer}, if it cannot: a
+   * tensor the optimizer does not keep, a parameter without all of its tensors, a parameter the
+   * model does not train, or a buffer not of its parameter's shape. An empty state (no step taken
+   * yet) fits.
+   */
+  public static Optional<String> optimizerMismatch(EpochalModel model, String optimizer,
+      HyperParameters optimizerParams, StateDict optimizerState) {
+    if (optimizerState.size() == 0) {
+      return Optional.empty();
+    }
+    List<String> problems = new ArrayList<>();
+    Map<String, long[]> trainable = new LinkedHashMap<>();
+    StateDict weights = model.stateDict();
+    for (NamedParameter p : model.trainableParameters()) {
+      trainable.put(p.name(), weights.get(p.name()).shape());
+    }
+    for (Map.Entry<String, Tensor> e : optimizerState) {
+      String key = e.getKey();
+      int dot = key.lastIndexOf('.');
+      String param = dot < 0 ? key : key.substring(0, dot);
+      long[] shape = trainable.get(param);
+      if (shape == null) {
+        problems.add("'" + key + "' is kept for '" + param + "', which " + model.describe() + " does not train");
+      } else if (e.getValue().shape().length > 0 && !Arrays.equals(e.getValue().shape(), shape)) {
+        problems.add("'" + key + "' is " + Arrays.toString(e.getValue().shape()) + " but parameter '" + param
+            + "' is " + Arrays.toString(shape));
+      }
+    }
+    if (problems.isEmpty()) {
+      // the names, dtypes and per-parameter sets the optimizer itself checks when a worker loads it
+      try (NDManager manager = NDManager.newBaseManager();
+          Optimizer o = Optimizers.create(optimizer, optimizerParams, manager)) {
+        o.loadStateDict(optimizerState);
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage());
+      }
+    }
+    return problems.isEmpty() ? Optional.empty() : Optional.of("its optimizer tensors do not fit optimizer "
+        + optimizer + " of " + model.describe() + ": " + String.join("; ", problems));
+  }
+
+  /**
+   * Why {@code probe}'s recorded output does not match {@code manifest}'s {@code probe_sha256}
+   * (the SHA-256 of the output tensor's little-endian bytes), if it does not; a manifest without
+   * the digest (format 1.0) has nothing to compare.
+   */
+  public static Optional<String> probeDigestMismatch(CheckpointManifest manifest, StateDict probe) {
+    Optional<String> listed = manifest.probeDigest();
+    if (listed.isEmpty()) {
+      return Optional.empty();
+    }
+    String actual = ProbeRecord.fromStateDict(probe).sha256();
+    return actual.equals(listed.get()) ? Optional.empty() : Optional.of("its recorded probe output (probe.output) "
+        + "has SHA-256 " + actual + " but the manifest's probe_sha256 is " + listed.get());
+  }
+
+  /**
+   * What to do with a checkpoint whose files match its manifest but that cannot be continued: it
+   * is never moved aside automatically (a resume cannot tell a wrong checkpoint from a runtime
+   * that differs), so the user moves it.
+   */
+  public static String advice(String checkpointPath) {
+    return "'bin/epochal verify " + checkpointPath + "' shows every check; if this runtime and model code are the "
+        + "ones it was written with, the checkpoint is wrong although its files match its manifest: move it out of "
+        + "checkpoints/ (keep it for inspection) and resume, which continues after the newest checkpoint before it";
+  }
+}

@@ -1,0 +1,105 @@
+package io.epochal.driver.e2e;
+
+import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
+import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.ManifestFile;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.testing.CliRun;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A checkpoint whose files match its manifest but whose tensors do not fit (a tensor renamed and
+ * the manifest written again to match): {@code verify}, the resume's dry run and the resume itself
+ * name the checkpoint, the file's tensors and what to do, and the resume stops without retrying;
+ * moved out of {@code checkpoints/}, the job continues after the checkpoint before it.
+ */
+class UnfitCheckpointTest {
+
+  private static final String MASTER = "local[2]";
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void anOptimizerTensorThatFitsNoParameterStopsVerifyTheDryRunAndTheResumeNamingItAndTheFix() throws Exception {
+    String data = tmp.resolve("data").toString();
+    CliRun gen = CliRun.of("gen-data", data, "--rows", "256", "--features", Integer.toString(FEATURES),
+        "--classes", Integer.toString(CLASSES), "--seed", "3", "--master", MASTER);
+    assertThat(gen.code).as("%s", gen).isZero();
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), data);
+    keys.put("train.epochs", "2");
+    CliRun train = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString(),
+        "--master", MASTER);
+    assertThat(train.code).as("%s", train).isZero();
+    Path newest = job.resolve("checkpoints/epoch-000002");
+    String renamed = renameFirstTensorAndResign(newest, "optimizer.safetensors");
+
+    CliRun verify = CliRun.of("verify", job.toString());
+    assertThat(verify.code).as("%s", verify).isEqualTo(ExitCodes.FAILED);
+    assertThat(verify.out).contains("PASS epoch-000002  every file's size and SHA-256 match the manifest")
+        .contains("FAIL epoch-000002  optimizer state fits optimizer").contains(renamed)
+        .contains("a resume picks epoch-000002, the newest checkpoint whose files are intact, and stops");
+
+    CliRun preview = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
+    assertThat(preview.code).as("%s", preview).isEqualTo(ExitCodes.FAILED);
+    assertThat(preview.err).contains("but the resume would stop: checkpoint ").contains("epoch-000002 cannot be "
+        + "continued: its optimizer tensors do not fit optimizer").contains(renamed)
+        .contains("move it out of checkpoints/");
+
+    CliRun resume = CliRun.of("resume", job.toString(), "--epochs", "3", "--master", MASTER);
+    assertThat(resume.code).as("%s", resume).isEqualTo(ExitCodes.FAILED);
+    assertThat(resume.err).contains("epoch-000002 cannot be continued").contains(renamed)
+        .contains("not retried").doesNotContain("attempt 1 failed").doesNotContain("TASK_FAILED");
+
+    Files.move(newest, job.resolve("rejected-epoch-000002"));
+    CliRun after = CliRun.of("resume", job.toString(), "--epochs", "3", "--master", MASTER);
+    assertThat(after.code).as("%s", after).isZero();
+    assertThat(after.out).contains("checkpoints: ");
+    assertThat(job.resolve("checkpoints/epoch-000003/manifest.json")).exists();
+  }
+
+  /**
+   * Renames the first tensor of {@code file} in {@code checkpoint} (its last letter, so the header
+   * keeps its length) and writes the manifest again with the file's new SHA-256; returns the new
+   * name.
+   */
+  private static String renameFirstTensorAndResign(Path checkpoint, String file) throws Exception {
+    Path path = checkpoint.resolve(file);
+    byte[] bytes = Files.readAllBytes(path);
+    int headerLength = Math.toIntExact(ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+    String header = new String(bytes, 8, headerLength, StandardCharsets.UTF_8);
+    JsonNode tensors = new ObjectMapper().readTree(header);
+    Iterator<String> names = tensors.fieldNames();
+    String name = names.next();
+    if (name.equals("__metadata__")) {
+      name = names.next();
+    }
+    String renamed = name.substring(0, name.length() - 1) + (name.endsWith("X") ? "Y" : "X");
+    byte[] changed = header.replace("\"" + name + "\"", "\"" + renamed + "\"").getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(changed, 0, bytes, 8, headerLength);
+    Files.write(path, bytes);
+
+    String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    Path manifest = checkpoint.resolve(CheckpointManifest.FILE_NAME);
+    CheckpointManifest m = CheckpointManifest.parse(Files.readAllBytes(manifest), manifest.toString());
+    Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals(file)
+        ? new ManifestFile(f.name(), f.size(), digest) : f).toList()).toJson());
+    return renamed;
+  }
+}
