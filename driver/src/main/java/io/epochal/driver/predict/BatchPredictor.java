@@ -50,8 +50,9 @@ import org.apache.spark.sql.types.UserDefinedType;
  * dict sent once as a broadcast) or {@link OnnxPartitionPredictor} (the model's bytes sent once as
  * a broadcast) and writes parquet or CSV, or prints CSV.
  *
- * <p>Output columns: the input's columns other than the features (or {@code row_id}, the row's
- * 0-based index in the input, when there are none), {@code prediction} (the argmax class, an int,
+ * <p>Output columns: the input's columns other than the features, {@code row_id} (the row's
+ * 0-based index in the order Spark reads the input: a file's rows in order, the larger files of a
+ * directory first), {@code prediction} (the argmax class, an int,
  * for a classification model; the output, a float, for a one-output regression model; the outputs
  * for a multi-output one) and {@code scores} (the model's outputs, logits for classification, as
  * {@code array<float>}). CSV has no arrays: {@code scores} becomes {@code score_0 ... score_<k-1>}
@@ -63,7 +64,7 @@ public final class BatchPredictor {
   public static final String PREDICTION = "prediction";
   /** Output column of the model's outputs. */
   public static final String SCORES = "scores";
-  /** Output column of the row's index in the input, added when no other column identifies it. */
+  /** Output column of the row's index in the input, as Spark reads it. */
   public static final String ROW_ID = "row_id";
 
   private static final String FILE_COLUMN = "_epochal_input_file";
@@ -234,7 +235,7 @@ public final class BatchPredictor {
     }
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
     PredictionLayout layout = new PredictionLayout(decoder, model.inputShape, model.outputSize,
-        model.classification, options.batchSize(), options.skipBadRows(), pass.size(), pass.isEmpty());
+        model.classification, options.batchSize(), options.skipBadRows(), pass.size(), true);
 
     List<Column> select = new ArrayList<>();
     features.forEach(c -> select.add(df.col(c)));

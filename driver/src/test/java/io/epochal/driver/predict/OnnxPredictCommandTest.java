@@ -113,21 +113,21 @@ class OnnxPredictCommandTest {
     }
   }
 
-  /** id -> {prediction, score_0, score_1} of a CSV output whose columns are id, prediction, scores. */
+  /** id -> {prediction, score_0, score_1} of a CSV output whose columns are id, row_id, prediction, scores. */
   private static Map<String, float[]> readCsv(Path dir) throws IOException {
     Map<String, float[]> rows = new HashMap<>();
     for (Path p : parts(dir, ".csv")) {
       List<String> lines = Files.readAllLines(p);
-      assertThat(lines.get(0)).isEqualTo("id,prediction,score_0,score_1");
+      assertThat(lines.get(0)).isEqualTo("id,row_id,prediction,score_0,score_1");
       for (String line : lines.subList(1, lines.size())) {
         String[] r = line.split(",");
-        rows.put(r[0], new float[] {Float.parseFloat(r[1]), Float.parseFloat(r[2]), Float.parseFloat(r[3])});
+        rows.put(r[0], new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3]), Float.parseFloat(r[4])});
       }
     }
     return rows;
   }
 
-  /** id -> {prediction, score_0, score_1} of a parquet output whose columns are id, prediction, scores. */
+  /** id -> {prediction, score_0, score_1} of a parquet output whose columns are id, row_id, prediction, scores. */
   private static Map<String, float[]> readParquet(Path dir) throws IOException {
     Map<String, float[]> rows = new HashMap<>();
     for (Path p : parts(dir, ".parquet")) {
@@ -185,7 +185,7 @@ class OnnxPredictCommandTest {
     Path in = writeJsonInput();
     assertThat(run("predict", copy.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
         "features")).as(out + err).isEqualTo(0);
-    assertThat(out).startsWith("id,prediction");
+    assertThat(out).startsWith("id,row_id,prediction");
     assertThat(out.lines()).hasSize(1 + 23);
   }
 

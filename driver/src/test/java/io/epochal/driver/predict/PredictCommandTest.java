@@ -138,13 +138,14 @@ class PredictCommandTest {
     float[][] want = directOutputs();
     int classesSeen = 0;
     for (String[] r : rows) {
-      assertThat(r).hasSize(4); // id, prediction, score_0, score_1
+      assertThat(r).hasSize(5); // id, row_id, prediction, score_0, score_1
       int i = Integer.parseInt(r[0].substring(1));
-      float s0 = Float.parseFloat(r[2]);
-      float s1 = Float.parseFloat(r[3]);
+      assertThat(Long.parseLong(r[1])).as("row_id of a one-file input is the row's index in it").isEqualTo(i);
+      float s0 = Float.parseFloat(r[3]);
+      float s1 = Float.parseFloat(r[4]);
       assertThat(new float[] {s0, s1}).as("row %s", i).containsExactly(want[i]);
       int argmax = want[i][1] > want[i][0] ? 1 : 0;
-      assertThat(Integer.parseInt(r[1])).as("row %s", i).isEqualTo(argmax);
+      assertThat(Integer.parseInt(r[2])).as("row %s", i).isEqualTo(argmax);
       classesSeen |= 1 << argmax;
     }
     assertThat(classesSeen).as("both classes predicted somewhere, so argmax is exercised").isEqualTo(3);
@@ -157,7 +158,7 @@ class PredictCommandTest {
     Files.writeString(dir.resolve("_SUCCESS"), "");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", dir.toString()))
         .as(out + err).isEqualTo(0);
-    assertThat(out.lines()).hasSize(ROWS + 1).first().isEqualTo("id,prediction,score_0,score_1");
+    assertThat(out.lines()).hasSize(ROWS + 1).first().isEqualTo("id,row_id,prediction,score_0,score_1");
   }
 
   @Test
