@@ -149,15 +149,24 @@ public final class JobEventLog {
       checkState(!closed, "events writer for %s is closed", file);
       checkArgument(event.getAttempt() == attempt,
           "event %s belongs to attempt %s but this writer writes attempt %s", event, event.getAttempt(), attempt);
-      out.write((MAPPER.writeValueAsString(event.toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
-      out.hflush();
+      try {
+        out.write((MAPPER.writeValueAsString(event.toJson()) + "\n").getBytes(StandardCharsets.UTF_8));
+        out.hflush();
+      } catch (org.apache.hadoop.fs.FSError e) {
+        // Hadoop's local file system reports a full disk as an Error
+        throw new IOException("cannot append to " + file + ": " + e.getMessage(), e.getCause());
+      }
     }
 
     @Override
     public void close() throws IOException {
       if (!closed) {
         closed = true;
-        out.close();
+        try {
+          out.close();
+        } catch (org.apache.hadoop.fs.FSError e) {
+          throw new IOException("cannot close " + file + ": " + e.getMessage(), e.getCause());
+        }
       }
     }
   }

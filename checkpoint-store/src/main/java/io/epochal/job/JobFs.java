@@ -97,8 +97,12 @@ final class JobFs {
     try {
       if (local) {
         // Java's file API: Hadoop's local file system forks a chmod for every file it creates
-        Files.write(toLocal(tmp), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-            StandardOpenOption.SYNC);
+        try {
+          Files.write(toLocal(tmp), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+              StandardOpenOption.SYNC);
+        } catch (IOException e) {
+          throw new IOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
         try {
           Files.createLink(toLocal(path), toLocal(tmp));
         } catch (FileAlreadyExistsException e) {
@@ -193,9 +197,20 @@ final class JobFs {
     mkdirs(dir);
     Path tmp = new Path(dir, "_tmp-" + target.getName() + "-" + UUID.randomUUID());
     try {
-      try (FSDataOutputStream out = fs.create(tmp, false)) {
-        out.write(content);
-        out.hsync();
+      try {
+        if (local) {
+          // Java's file API: Hadoop's local file system turns a full disk into an FSError, an Error
+          Files.write(toLocal(tmp), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+              StandardOpenOption.SYNC);
+        } else {
+          try (FSDataOutputStream out = fs.create(tmp, false)) {
+            out.write(content);
+            out.hsync();
+          }
+        }
+      } catch (IOException e) {
+        // named by the file it replaces, not by its temporary file
+        throw new IOException("cannot write " + target + ": " + e.getMessage(), e);
       }
       if (local) {
         Files.move(toLocal(tmp), toLocal(target), StandardCopyOption.ATOMIC_MOVE,

@@ -22,6 +22,7 @@ import io.epochal.driver.predict.PredictOptions;
 import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.FailureClassifier;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.LostJobSpec;
 import io.epochal.driver.train.TrainingException;
@@ -236,7 +237,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
             + "in every attempt repeats on a resume too), continue with: " + resume);
         return ExitCodes.FAILED;
       default:
-        err.println("epochal: nothing committed is lost; continue with: " + resume);
+        err.println("epochal: nothing committed is lost; " + (FailureClassifier.isOutOfSpace(e)
+            ? "free space on the job's file system (a resume fails the same way until then), then " : "")
+            + "continue with: " + resume);
         return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
     }
   }

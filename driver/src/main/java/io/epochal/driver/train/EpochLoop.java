@@ -181,6 +181,10 @@ final class EpochLoop {
       String why = FailureClassifier.isQuotaExceeded(ex)
           ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
               + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
+          : FailureClassifier.isOutOfSpace(ex)
+          ? "the file system of " + spec.jobDirText() + " is full (" + firstLine(ex.getMessage()) + "); a resume "
+              + "fails the same way until space is freed there (a checkpoint of this job takes about "
+              + String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6) + ")"
           : firstLine(ex.getMessage());
       String then = reason == FailureReason.LEASE_LOST
           ? "; this driver stops, the new holder continues the job"

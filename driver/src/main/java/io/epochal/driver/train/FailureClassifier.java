@@ -80,6 +80,20 @@ public final class FailureClassifier {
   }
 
   /**
+   * Whether the failure is a full file system: "No space left on device" (ENOSPC) anywhere in the
+   * chain, or Hadoop's {@code DiskOutOfSpaceException}.
+   */
+  public static boolean isOutOfSpace(Throwable failure) {
+    for (Throwable t : chain(failure)) {
+      if (t.getClass().getSimpleName().equals("DiskOutOfSpaceException")
+          || String.valueOf(t.getMessage()).contains("No space left on device")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * Whether the failure is the store being unreachable: a connection refused or reset, a
    * NameNode in safe mode or standby, or a retry of the HDFS client given up.
    */

@@ -123,10 +123,16 @@ public final class TrainingJob {
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
-            if (reopenedToAmend && dir.amendmentPending()) {
-              dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
-            } else {
-              dir.failed(last);
+            try {
+              if (reopenedToAmend && dir.amendmentPending()) {
+                dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
+              } else {
+                dir.failed(last);
+              }
+            } catch (IOException io) {
+              // the failure is the news: a state that cannot be written (the store failing) must not hide it
+              listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + io.getMessage()
+                  + "): status shows the job RUNNING, and LOST once its lease expires");
             }
             throw last;
           }

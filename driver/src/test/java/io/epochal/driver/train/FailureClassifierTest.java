@@ -43,4 +43,14 @@ class FailureClassifierTest {
     assertThat(r).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
     assertThat(r.retryable()).isTrue();
   }
+
+  @Test
+  void aFullDiskIsRecognisedThroughAWrappedErrorAndHadoopsOwnException() {
+    Throwable local = new CheckpointException(2, "file:/jobs/a/checkpoints/_tmp-epoch-000002-x/model.safetensors",
+        "write failed", new java.io.IOError(new java.io.IOException("No space left on device")));
+    assertThat(FailureClassifier.isOutOfSpace(local)).isTrue();
+    assertThat(FailureClassifier.isOutOfSpace(new java.io.IOException("wrapped",
+        new org.apache.hadoop.util.DiskChecker.DiskOutOfSpaceException("no volume has room")))).isTrue();
+    assertThat(FailureClassifier.isOutOfSpace(new java.io.IOException("Connection refused"))).isFalse();
+  }
 }
