@@ -44,6 +44,7 @@ public final class CheckpointManifest {
   private final Instant createdAt;
   private final List<ManifestFile> files;
   private final String probeDigest;
+  private final String dataDigest;
 
   private CheckpointManifest(Builder b) {
     this.formatVersion = b.formatVersion;
@@ -60,6 +61,7 @@ public final class CheckpointManifest {
     this.createdAt = b.createdAt;
     this.files = List.copyOf(b.files);
     this.probeDigest = b.probeDigest;
+    this.dataDigest = b.dataDigest;
   }
 
   /** A new builder; job id, epoch and model are required. */
@@ -84,6 +86,7 @@ public final class CheckpointManifest {
     b.createdAt = createdAt;
     b.files.addAll(files);
     b.probeDigest = probeDigest;
+    b.dataDigest = dataDigest;
     return b;
   }
 
@@ -190,6 +193,14 @@ public final class CheckpointManifest {
     return Optional.ofNullable(probeDigest);
   }
 
+  /**
+   * SHA-256 hex of the training data the checkpoint was trained on, as its caller defines it, if
+   * the caller recorded one: a resume compares it with the data it loads.
+   */
+  public Optional<String> dataDigest() {
+    return Optional.ofNullable(dataDigest);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -204,13 +215,14 @@ public final class CheckpointManifest {
         && hyperParameters.equals(m.hyperParameters) && metrics.equals(m.metrics)
         && learningRateSchedule.equals(m.learningRateSchedule) && randomState.equals(m.randomState)
         && versions.equals(m.versions) && createdAt.equals(m.createdAt) && files.equals(m.files)
-        && Objects.equals(probeDigest, m.probeDigest);
+        && Objects.equals(probeDigest, m.probeDigest) && Objects.equals(dataDigest, m.dataDigest);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(formatVersion, jobId, epoch, globalStep, modelName, modelVersion, hyperParameters,
-        metrics, learningRateSchedule, randomState, versions, createdAt, files, probeDigest);
+        metrics, learningRateSchedule, randomState, versions, createdAt, files, probeDigest,
+        dataDigest);
   }
 
   @Override
@@ -236,6 +248,7 @@ public final class CheckpointManifest {
     private Instant createdAt;
     private final List<ManifestFile> files = new ArrayList<>();
     private String probeDigest;
+    private String dataDigest;
 
     private Builder() {}
 
@@ -345,6 +358,14 @@ public final class CheckpointManifest {
       checkArgument(ManifestFile.isSha256Hex(sha256Hex),
           "probe digest must be 64 hex digits (SHA-256), got '%s'", sha256Hex);
       this.probeDigest = sha256Hex.toLowerCase(java.util.Locale.ROOT);
+      return this;
+    }
+
+    /** SHA-256 hex of the training data (see {@link CheckpointManifest#dataDigest()}). */
+    public Builder optDataDigest(String sha256Hex) {
+      checkArgument(ManifestFile.isSha256Hex(sha256Hex),
+          "data digest must be 64 hex digits (SHA-256), got '%s'", sha256Hex);
+      this.dataDigest = sha256Hex.toLowerCase(java.util.Locale.ROOT);
       return this;
     }
 

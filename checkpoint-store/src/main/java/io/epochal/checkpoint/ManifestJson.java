@@ -98,6 +98,7 @@ final class ManifestJson {
       n.put("sha256", f.sha256());
     }
     m.probeDigest().ifPresent(d -> root.put("probe_sha256", d));
+    m.dataDigest().ifPresent(d -> root.put("data_sha256", d));
     root.put(SELF_DIGEST, UNSEALED);
     try {
       return seal(MAPPER.writeValueAsBytes(root));
@@ -173,6 +174,13 @@ final class ManifestJson {
           throw f.bad("field 'probe_sha256' is not a string");
         }
         b.optProbeDigest(probe.textValue());
+      }
+      JsonNode data = root.get("data_sha256");
+      if (data != null) {
+        if (!data.isTextual()) {
+          throw f.bad("field 'data_sha256' is not a string");
+        }
+        b.optDataDigest(data.textValue());
       }
       CheckpointManifest m = b.build();
       checkSeal(root, json, version, f);

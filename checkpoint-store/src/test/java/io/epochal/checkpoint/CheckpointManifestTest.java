@@ -27,6 +27,7 @@ class CheckpointManifestTest {
     assertThat(back.versions()).containsKeys("epochal", "djl", "engine", "engine_native", "java", "spark", "hadoop");
     assertThat(back.files().get(1).sha256()).isEqualTo("fedcba9876543210".repeat(4));
     assertThat(back.probeDigest()).contains("ab".repeat(32));
+    assertThat(back.dataDigest()).contains("cd".repeat(32));
     assertThat(back.formatVersion()).isEqualTo("1.1");
     String json = new String(m.toJson(), StandardCharsets.UTF_8);
     assertThat(json).contains("\"format_version\" : \"1.1\"").contains("\"global_step\" : 700")
@@ -119,6 +120,8 @@ class CheckpointManifestTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("setJobId");
     assertThatThrownBy(() -> CheckpointManifest.builder().optMetric("train_loss", Double.NaN))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train_loss");
+    assertThatThrownBy(() -> CheckpointManifest.builder().optDataDigest("abc"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("data digest");
     assertThatThrownBy(() -> CheckpointManifest.builder().optProbeDigest("abc"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("probe digest");
     assertThatThrownBy(() -> full().toBuilder().addFile(new ManifestFile("model.safetensors", 1, "0".repeat(64))))

@@ -36,6 +36,7 @@ public final class TestCheckpoints {
         .optVersion("hadoop", "3.4.1")
         .optCreatedAt(Instant.parse("2026-01-02T03:04:05.678Z"))
         .optProbeDigest("ab".repeat(32))
+        .optDataDigest("cd".repeat(32))
         .build();
   }
 

@@ -72,11 +72,13 @@ final class DryRunDataCheck {
     try (EpochalSpark spark = spark(spec)) {
       long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build()
           .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
-              metrics);
+              metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
       boolean compared = after.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);
       err.println("  data: " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + " fit the model"
-          + (compared ? ", and are as many as epoch " + after.get().epoch() + " trained on" : ""));
+          + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
+              ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
+              : ", and are as many as epoch " + after.get().epoch() + " trained on"));
       return ExitCodes.OK;
     } catch (TrainingException e) {
       err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());

@@ -5,6 +5,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.worker.data.DataShard;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -97,8 +100,9 @@ public final class DatasetLoader {
             List.of(toShard(w, it, featureSize)).iterator(), true)
         .setName("epochal shards of " + o.path())
         .persist(StorageLevel.MEMORY_AND_DISK());
-    shards.count();
-    return new LoadedDataset(shards, good, bad, featureSize, workers);
+    // computing the digest materialises the shards, one per worker, in worker order
+    List<byte[]> digests = shards.map(DatasetLoader::shardDigest).collect();
+    return new LoadedDataset(shards, good, bad, featureSize, workers, dataDigest(digests));
   }
 
   /** Checks that the named columns exist; whether the features are one array-like column. */
@@ -249,6 +253,48 @@ public final class DatasetLoader {
       }
     }
     return out.iterator();
+  }
+
+  /**
+   * SHA-256 of one worker's shard: its row count, feature and label widths, then its features and
+   * its labels as little-endian float32, rows in the order the worker trains on them.
+   */
+  static byte[] shardDigest(DataShard shard) {
+    MessageDigest sha = sha256();
+    ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    head.putInt(shard.rows()).putInt(shard.featureSize()).putInt(shard.labelWidth()).flip();
+    sha.update(head);
+    ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    for (float[] values : List.of(shard.features(), shard.labels())) {
+      for (int at = 0; at < values.length; ) {
+        int n = Math.min(values.length - at, chunk.capacity() / Float.BYTES);
+        chunk.clear();
+        chunk.asFloatBuffer().put(values, at, n);
+        chunk.limit(n * Float.BYTES);
+        sha.update(chunk);
+        at += n;
+      }
+    }
+    return sha.digest();
+  }
+
+  /**
+   * The data's digest, recorded in every checkpoint's manifest ({@code data_sha256}): SHA-256 of
+   * the workers' shard digests in worker order. The same rows give the same digest however Spark
+   * split the input; a resume compares it with the data it loads.
+   */
+  static String dataDigest(List<byte[]> shardDigests) {
+    MessageDigest sha = sha256();
+    shardDigests.forEach(sha::update);
+    return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
   }
 
   private static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize) {

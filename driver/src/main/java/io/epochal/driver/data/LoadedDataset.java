@@ -18,13 +18,16 @@ public final class LoadedDataset {
   private final long skippedRows;
   private final int featureSize;
   private final int workers;
+  private final String digest;
 
-  LoadedDataset(JavaRDD<DataShard> shards, long rows, long skippedRows, int featureSize, int workers) {
+  LoadedDataset(JavaRDD<DataShard> shards, long rows, long skippedRows, int featureSize, int workers,
+      String digest) {
     this.shards = shards;
     this.rows = rows;
     this.skippedRows = skippedRows;
     this.featureSize = featureSize;
     this.workers = workers;
+    this.digest = digest;
   }
 
   /** The shards, one per partition, partition {@code w} holding worker {@code w}'s shard. */
@@ -56,6 +59,15 @@ public final class LoadedDataset {
   public long rowsOf(int w) {
     checkArgument(w >= 0 && w < workers, "worker %s is not in [0, %s)", w, workers);
     return rows / workers + (w < rows % workers ? 1 : 0);
+  }
+
+  /**
+   * SHA-256 hex of the rows as the workers hold them (each shard's rows, features and labels, in
+   * worker order): equal for the same rows however Spark split the input, different when any value,
+   * the row order or the row count differs.
+   */
+  public String digest() {
+    return digest;
   }
 
   /** Releases the cached shards. */

@@ -42,9 +42,11 @@ final class CheckpointAssembler {
 
   /**
    * The checkpoint of 1-based {@code epoch} holding {@code state} (model tensors and
-   * {@code optimizer.}-prefixed optimizer tensors) after {@code globalStep} optimizer steps.
+   * {@code optimizer.}-prefixed optimizer tensors) after {@code globalStep} optimizer steps,
+   * trained on data of digest {@code dataDigest} ({@link io.epochal.driver.data.LoadedDataset#digest()}).
    */
-  CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics) {
+  CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics,
+      String dataDigest) {
     StateDict model = LocalRound.modelPart(state);
     StateDict optimizer = LocalRound.optimizerPart(state);
     ProbeRecord probe = probe(model);
@@ -67,6 +69,7 @@ final class CheckpointAssembler {
         .optVersions(versions)
         .optCreatedAt(Instant.now())
         .optProbeDigest(probe.sha256())
+        .optDataDigest(dataDigest)
         .build();
     return CheckpointContent.builder()
         .setModel(model)

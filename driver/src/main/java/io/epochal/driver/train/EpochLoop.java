@@ -111,7 +111,8 @@ final class EpochLoop {
           final int epoch = e + 1;
           final StateDict snapshot = state;
           final long step = globalStep;
-          writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics));
+          writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics,
+              data.digest()));
         }
         writer.await();
       } catch (TrainingException | RuntimeException | Error failure) {
@@ -166,10 +167,10 @@ final class EpochLoop {
   }
 
   private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
-      int rounds, StateDict state, Map<String, Double> metrics) throws TrainingException {
+      int rounds, StateDict state, Map<String, Double> metrics, String dataDigest) throws TrainingException {
     try {
       long start = System.nanoTime();
-      CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics),
+      CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics, dataDigest),
           dir.commitGuard());
       java.time.Instant publishedAt = java.time.Instant.now();
       long millis = (System.nanoTime() - start) / 1_000_000;

@@ -225,8 +225,8 @@ final class JobData {
    * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
    * counts are compared (checkpoints written before they were recorded are not checked).
    */
-  void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, LoadedDataset data)
-      throws TrainingException {
+  void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest,
+      LoadedDataset data) throws TrainingException {
     Double rows = metrics.get(EpochMetrics.DATA_ROWS);
     Double skipped = metrics.get(EpochMetrics.SKIPPED_ROWS);
     if (rows == null || skipped == null) {
@@ -236,6 +236,13 @@ final class JobData {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
           + checkpoint + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + "data changed since the job started, and a resume would not continue the same training; restore the "
+          + "data and resume, or train on the new data in a new job.dir", null);
+    }
+    if (dataDigest != null && !dataDigest.equals(data.digest())) {
+      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
+          + " has the " + data.rows() + " usable rows checkpoint " + checkpoint + " was trained on, but not the "
+          + "same values or order (data_sha256 " + dataDigest + " in its manifest, " + data.digest() + " now): the "
           + "data changed since the job started, and a resume would not continue the same training; restore the "
           + "data and resume, or train on the new data in a new job.dir", null);
     }

@@ -32,15 +32,17 @@ final class ResumePoint {
   private final String checkpoint;
   private final List<CheckpointProblem> damaged;
   private final Map<String, Double> metrics;
+  private final String dataDigest;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics) {
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
     this.checkpoint = checkpoint;
     this.damaged = List.copyOf(damaged);
     this.metrics = Map.copyOf(metrics);
+    this.dataDigest = dataDigest;
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -68,6 +70,14 @@ final class ResumePoint {
     return metrics;
   }
 
+  /**
+   * The digest of the data the checkpoint resumed from was trained on ({@code data_sha256}), or
+   * {@code null} for a fresh start or a checkpoint that does not record it.
+   */
+  String dataDigest() {
+    return dataDigest;
+  }
+
   /** The checkpoint path resumed from, or {@code null} for a fresh start. */
   String checkpoint() {
     return checkpoint;
@@ -92,7 +102,7 @@ final class ResumePoint {
             + " damaged): training starts again from epoch 1");
       }
       ResumePoint f = fresh(config);
-      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of());
+      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null);
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
@@ -108,7 +118,7 @@ final class ResumePoint {
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
-        m.metrics());
+        m.metrics(), m.dataDigest().orElse(null));
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
@@ -116,7 +126,7 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of());
+    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null);
   }
 
 }

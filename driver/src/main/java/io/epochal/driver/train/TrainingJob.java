@@ -179,14 +179,15 @@ public final class TrainingJob {
    * @return the rows it would train on and the rows it would skip as bad
    * @throws TrainingException (BAD_INPUT) naming what does not fit
    */
-  public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics) throws TrainingException {
+  public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest)
+      throws TrainingException {
     checkNotNull(metrics, "metrics");
     jobData.checkLossFitsModel(true);
     LoadedDataset data = jobData.forStoredJob();
     try {
       jobData.checkFeatures(data.featureSize(), true); // the spec is stored
       if (checkpoint != null) {
-        jobData.checkSameData(epoch, checkpoint, metrics, data);
+        jobData.checkSameData(epoch, checkpoint, metrics, dataDigest, data);
       }
       return new long[] {data.rows(), data.skippedRows()};
     } finally {
@@ -217,7 +218,8 @@ public final class TrainingJob {
     if (dir.amendsData()) {
       LoadedDataset data = jobData.load();
       try {
-        jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(), data);
+        jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(),
+            completedAt.dataDigest(), data);
       } finally {
         data.unpersist();
       }
@@ -303,7 +305,7 @@ public final class TrainingJob {
     }
     try {
       jobData.checkFeatures(data.featureSize(), true); // the spec is stored
-      jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), data);
+      jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {

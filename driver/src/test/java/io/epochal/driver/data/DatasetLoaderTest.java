@@ -133,8 +133,27 @@ class DatasetLoaderTest {
     LoadedDataset a = new DatasetLoader(spark).load(o);
     LoadedDataset b = new DatasetLoader(spark).load(o);
     assertThat(a.shards().collect()).isEqualTo(b.shards().collect());
+    assertThat(a.digest()).matches("[0-9a-f]{64}").isEqualTo(b.digest());
     a.unpersist();
     b.unpersist();
+  }
+
+  @Test
+  void theDataDigestChangesWhenTheRowsDoThoughTheirCountStaysTheSame() throws Exception {
+    Path dir = tmp.resolve("digest");
+    Files.createDirectories(dir);
+    writeCsv(dir.resolve("a.csv"), 0, 40);
+    DataOptions o = options(dir, "csv", List.of("x"), 2).build();
+    LoadedDataset first = new DatasetLoader(spark).load(o);
+    String digest = first.digest();
+    first.unpersist();
+
+
+    writeCsv(dir.resolve("a.csv"), 1, 40); // every row's values moved by one: same count, other rows
+    LoadedDataset other = new DatasetLoader(spark).load(o);
+    assertThat(other.rows()).isEqualTo(40);
+    assertThat(other.digest()).isNotEqualTo(digest);
+    other.unpersist();
   }
 
   @Test
@@ -158,6 +177,7 @@ class DatasetLoaderTest {
       List<DataShard> b = four.shards().collect();
       assertThat(a.get(0).rows() + a.get(1).rows()).isEqualTo(174_000);
       assertThat(b).isEqualTo(a);
+      assertThat(four.digest()).isEqualTo(two.digest());
     } finally {
       spark.conf().unset(key);
       if (two != null) {

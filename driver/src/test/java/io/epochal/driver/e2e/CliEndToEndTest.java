@@ -203,7 +203,7 @@ class CliEndToEndTest {
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("(COMPLETED, newest verified checkpoint: epoch 2)", "trains epoch 3 of 3, after "
         + "epoch 2", "    checkpoint.keep_last: 10 -> 1", "    train.epochs: 2 -> 3",
-        "this run only: train.device=cpu", "data: 512 rows of ", " fit the model, and are as many as epoch 2 trained on",
+        "this run only: train.device=cpu", "data: 512 rows of ", " fit the model, and are the rows epoch 2 trained on (data_sha256)",
         "nothing was written");
     assertThat(storedKeys(jobB).getLong("train.epochs")).as("the dry run writes nothing").isEqualTo(2);
     org.apache.hadoop.fs.Path leased = new org.apache.hadoop.fs.Path(jobB.toUri());
@@ -396,9 +396,13 @@ class CliEndToEndTest {
 
   /** {@code tmp/own-data}, generated with {@code rows} rows. */
   private Path ownData(int rows, boolean overwrite) {
+    return ownData(rows, overwrite, 9);
+  }
+
+  private Path ownData(int rows, boolean overwrite, long seed) {
     Path own = tmp.resolve("own-data");
     List<String> args = new java.util.ArrayList<>(List.of("gen-data", own.toString(), "--rows", Integer.toString(rows),
-        "--features", Integer.toString(FEATURES), "--classes", Integer.toString(CLASSES), "--seed", "9",
+        "--features", Integer.toString(FEATURES), "--classes", Integer.toString(CLASSES), "--seed", Long.toString(seed),
         "--master", MASTER));
     if (overwrite) {
       args.add("--overwrite");
@@ -421,7 +425,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void resumeOnDataThatChangedSinceTheCheckpointIsRefusedNamingBothRowCounts() throws Exception {
+  void resumeOnDataThatChangedSinceTheCheckpointIsRefusedNamingRowCountsOrTheDataDigest() throws Exception {
     Path own = ownData(512, false);
     Path job = tmp.resolve("job");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), own.toString());
@@ -436,6 +440,20 @@ class CliEndToEndTest {
     assertThat(resume.code).as("%s", resume).isNotZero();
     assertThat(resume.err).contains("BAD_INPUT").contains("has 300 usable rows (0 bad) now")
         .contains("epoch-000001 was trained on 512 (0 bad)").contains("the data changed since the job started");
+
+    ownData(512, true, 10); // as many rows, other values
+    CliRun preview = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(preview.code).as("%s", preview).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(preview.err).contains("has the 512 usable rows checkpoint ").contains("epoch-000001 was trained on, "
+        + "but not the same values or order (data_sha256 ");
+    CliRun sameCount = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(sameCount.code).as("%s", sameCount).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(sameCount.err).contains("but not the same values or order").contains("restore the data and resume");
+
+    ownData(512, true); // the rows it was trained on, written again
+    CliRun restored = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(restored.code).as("%s", restored).isZero();
+    assertThat(restored.err).contains("and are the rows epoch 1 trained on (data_sha256)");
     try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L);
     }
