@@ -179,6 +179,7 @@ final class CheckpointInspector {
     out.println("random state: " + m.randomState().asMap());
     out.println("versions:     " + m.versions());
     out.println("probe sha256: " + m.probeDigest().orElse("-"));
+    out.println("data sha256:  " + m.dataDigest().orElse("- (not recorded: rows are compared by count)"));
     out.println("hyperparameters:");
     m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v));
     out.println("files:");

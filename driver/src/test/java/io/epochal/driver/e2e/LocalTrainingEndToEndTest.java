@@ -131,6 +131,7 @@ class LocalTrainingEndToEndTest {
     assertThat(inspect.code).as("%s", inspect).isZero();
     assertThat(inspect.out).contains("epoch:        3 (global step " + outcome.globalStep() + ")")
         .contains("model:        mlp v1")
+        .containsPattern("data sha256:  [0-9a-f]{64}\n")
         .contains("train_loss=" + losses.get(2))
         .contains("model.safetensors: 4 tensors")
         .containsPattern("layers\\.0\\.weight\\s+F32\\s+\\[16, " + FEATURES + "\\]")
