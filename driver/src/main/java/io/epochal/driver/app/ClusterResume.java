@@ -106,10 +106,13 @@ public final class ClusterResume {
   public int run(ResumePlan plan) throws InterruptedException {
     List<ResumePlan.Entry> jobs = plan.toResume();
     long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
+    long lostLeased = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
+    String later = lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume --all "
+        + "again after the expiry (above)";
     if (jobs.isEmpty()) {
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
-          : "; " + unreadable + " job(s) could not be read (ERROR above)"));
-      return unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+          : "; " + unreadable + " job(s) could not be read (ERROR above)") + later);
+      return unreadable == 0 && lostLeased == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
     Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
     Runnable stopChildren = this::stopRunning;
@@ -160,11 +163,12 @@ public final class ClusterResume {
             : stoppedByUs ? "  (stopped with resume --all; a later 'resume --all', or " + resume + ", continues it)"
             : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
       }
-      out.printf("%d resumed, %d failed%s%s%s%n", jobs.size() - failed - skipped - interrupted, failed,
+      out.printf("%d resumed, %d failed%s%s%s%s%n", jobs.size() - failed - skipped - interrupted, failed,
           interrupted == 0 ? "" : ", " + interrupted + " stopped",
           skipped == 0 ? "" : ", " + skipped + " not started",
-          unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)");
-      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+          unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)", later);
+      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 && lostLeased == 0 ? ExitCodes.OK
+          : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
       if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {

@@ -44,6 +44,9 @@ public final class ResumePlan {
     ERROR
   }
 
+  /** The state shown for a RUNNING job whose driver is gone. */
+  static final String LOST = "LOST";
+
   /** One job of the plan. Immutable. */
   public static final class Entry {
     private final Path jobDir;
@@ -85,6 +88,14 @@ public final class ResumePlan {
     /** What the plan does with the job. */
     public Action action() {
       return action;
+    }
+
+    /**
+     * Whether the job waits for a later run: its driver is gone, its lease not yet expired, so it is
+     * skipped now and resumed by a {@code resume --all} after the expiry.
+     */
+    public boolean awaitsExpiry() {
+      return action == Action.SKIP && LOST.equals(state);
     }
 
     /** Why. */
@@ -177,6 +188,9 @@ public final class ResumePlan {
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
+        if (lease.get().holderGoneFromThisHost() && state.equals("RUNNING")) {
+          state = LOST; // as status shows it: its driver is gone, its lease not yet expired
+        }
         return new Entry(job, name, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
             + lease.get().getExpiresAt() + (lease.get().holderGoneFromThisHost() ? " (LOST: that driver, a process of"
             + " this host, no longer runs; run resume --all again after the expiry)" : ""));
@@ -185,7 +199,7 @@ public final class ResumePlan {
           : "lease of " + lease.get().getHolder() + (lease.get().isReleased() ? " released at " : " expired at ")
           + lease.get().getExpiresAt();
       if (state.equals("RUNNING")) {
-        state = "LOST"; // as status shows it: RUNNING, but no driver holds its lease
+        state = LOST; // as status shows it: RUNNING, but no driver holds its lease
       }
       if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them

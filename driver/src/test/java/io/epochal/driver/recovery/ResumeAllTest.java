@@ -182,9 +182,14 @@ class ResumeAllTest {
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*"))
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
     assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
-        .anySatisfy(l -> assertThat(l).contains("e-killed").contains("(LOST: that driver, a process of this host, "
-            + "no longer runs; run resume --all again after the expiry)"))
+        .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*SKIP.*").contains("(LOST: that driver, a "
+            + "process of this host, no longer runs; run resume --all again after the expiry)"))
         .anySatisfy(l -> assertThat(l).contains("b-leased").doesNotContain("LOST"));
+
+    String[] run = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
+    assertThat(run[0]).as("a job left to a later run is not a success: %s", run[1] + run[2]).isEqualTo("1");
+    assertThat(run[1]).contains("2 resumed, 0 failed; 1 LOST job(s) wait for their lease to expire: run resume "
+        + "--all again after the expiry");
   }
 
   @Test
