@@ -160,7 +160,7 @@ final class ResumeConfCheck {
   /**
    * Refuses {@code resume --set key=value} for a key a resume does not change, saying what does:
    * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
-   * trained; an unknown key gets the nearest known one.
+   * trained (unless it repeats the job's own value); an unknown key gets the nearest known one.
    */
   static void checkSettable(String key, String value, HyperParameters stored) {
     if (key.isBlank()) {
@@ -185,12 +185,14 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
+    if (stored.contains(key) && same(stored.asMap().get(key), value)) {
+      return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
+    }
     throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease keys ("
         + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + ") and placement keys; " + key
         + " is part of what the job trains, so train with it in a new job.dir");
   }
 
-  /** Whether the text {@code given} denotes the stored value {@code was} (numbers compared as numbers). */
   /**
    * Whether text {@code given} is job key {@code key}'s value {@code was}: for job.dir and data.path
    * the same place however written, for the rest the same typed value.

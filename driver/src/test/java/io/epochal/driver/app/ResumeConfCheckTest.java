@@ -101,6 +101,15 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aTrainingKeyRepeatingTheJobsOwnValueIsAcceptedAsNoChange() {
+    Object lr = STORED.asMap().get("optimizer.lr");
+    assertThat(lr).isNotNull();
+    ResumeConfCheck.checkSettable("optimizer.lr", String.valueOf(lr), STORED);
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.123456", STORED))
+        .hasMessageContaining("part of what the job trains");
+  }
+
+  @Test
   void locationsAreComparedAsPlacesNotAsText() {
     assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://NN:8020/jobs/a/", CONF)).isTrue();
     assertThat(JobLocations.samePlace("/tmp/x", "file:///tmp/x", CONF)).isTrue();
