@@ -67,7 +67,8 @@ final class JobRelocator {
       if (holds.orElse(false)) {
         throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": "
             + named + " still holds it (its job.json), so this directory is a copy, and two copies of one job would "
-            + "train apart; resume the job at " + named + ", or remove that copy and run this again");
+            + "train apart; resume the job at " + named + ", or, to continue it here instead, remove " + named
+            + " first and run this again");
       }
       if (holds.isEmpty()) {
         err.println("epochal: warning: cannot check " + named + " (the job.dir in job.json); relocating the job to "

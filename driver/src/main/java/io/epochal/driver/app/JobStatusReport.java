@@ -144,11 +144,14 @@ final class JobStatusReport {
       out.println("job.json:    " + e.getMessage()); // the rest of the status is still worth showing
       specReadable = false;
     }
-    out.println("state:       " + s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")"));
+    out.println("state:       " + (!specReadable && s.state.equals("NEW") ? "? (no state.json, and job.json cannot be "
+        + "read: not a NEW job)" : s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")")));
     out.println("lease:       " + s.lease);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
-    out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+    if (!s.entries.isEmpty()) {
+      out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+    }
     int damaged = 0;
     for (int i = 0; i < s.entries.size(); i++) {
       CheckpointEntry e = s.entries.get(i);

@@ -173,9 +173,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
   private int specMismatch(Path file, List<String> differences, JobSpec spec) {
-    err.println("epochal: " + file + " already holds a different job spec; a job's training hyperparameters "
-        + "never change. Differences (stored -> requested):");
     List<String> lines = JobSpec.userFacing(differences);
+    boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
+        .anyMatch(k -> !JobKeys.isAmendable(k));
+    err.println("epochal: " + file + " already holds a different job spec" + (trainingKeys
+        ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
     lines.forEach(line -> err.println("  " + line));
     String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
     StringBuilder amend = new StringBuilder(resume);

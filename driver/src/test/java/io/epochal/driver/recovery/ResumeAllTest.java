@@ -400,6 +400,15 @@ class ResumeAllTest {
     assertThat(all[0]).as(all[1] + all[2]).isEqualTo("1");
     assertThat(all[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+ERROR\\s.*"))
         .anySatisfy(l -> assertThat(l).startsWith("a-completed "));
+
+    Files.delete(job.resolve("state.json"));
+    String[] noState = cli("status", job.toString());
+    assertThat(noState[0]).as(noState[1] + noState[2]).isEqualTo("1");
+    assertThat(noState[1]).contains("state:       ? (no state.json, and job.json cannot be read: not a NEW job)")
+        .doesNotContain("state:       NEW");
+    String[] empty = cli("status", root.resolve("b-leased").toString());
+    assertThat(empty[1]).as("no table header without checkpoints").contains("checkpoints: 0 in ")
+        .doesNotContain("CHECKPOINT ");
   }
 
   @Test
