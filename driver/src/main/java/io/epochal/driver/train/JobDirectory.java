@@ -108,6 +108,7 @@ final class JobDirectory implements AutoCloseable {
     Optional<JobStatus> previous = states.read();
     // the event files count too: a job whose state.json was lost still has its attempts' histories
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
+    Optional<LeaseRecord> before = lease.current();
     record = lease.acquire(attempt);
     renewedAtNanos = System.nanoTime();
     if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
@@ -118,7 +119,9 @@ final class JobDirectory implements AutoCloseable {
     }
     eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
-        + record.getToken());
+        + record.getToken() + before.map(b -> b.isReleased() ? " (released by " + b.getHolder() + ")"
+        : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
+        + " without a release: that driver died or lost the store").orElse(""));
 
     heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
     shutdownHook = this::stopOnShutdown;

@@ -107,4 +107,21 @@ class JobDirectoryTest {
           .hasMessageContaining("the new holder continues the job");
     }
   }
+
+  @Test
+  void theStartedEventNamesTheDriverWhoseExpiredLeaseItTookOver() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    // a driver that died holding the lease: its lease expired an hour ago
+    JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("killed-driver")
+        .optClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(-2))).build().acquire(1);
+    try (JobDirectory d = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      d.start(null);
+    }
+    List<io.epochal.job.JobEvent> events = new io.epochal.job.JobEventLog(fs, dir).readAll();
+    assertThat(events).anySatisfy(e -> assertThat(e.getMessage()).contains("took the lease with token 2 from "
+        + "killed-driver (token 1), whose lease expired at ").contains("without a release"));
+  }
 }
