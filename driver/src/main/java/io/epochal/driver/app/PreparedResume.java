@@ -108,6 +108,9 @@ final class PreparedResume {
     try {
       JobSpecResolver.checkDataPath(spec, conf, false);
     } catch (ConfigException e) {
+      if (!JobKeys.DATA_PATH.equals(e.key())) {
+        throw e; // the job directory itself (a file, not writable): nothing about the data
+      }
       throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
           + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
           + "--data <its new location>"), e);

@@ -91,11 +91,6 @@ final class ResumeDryRun {
     for (Map.Entry<String, String> p : resume.placement().entrySet()) {
       err.println("  this run only: " + p.getKey() + "=" + p.getValue());
     }
-    Optional<String> readOnly = notWritable(fs, resume.jobDir());
-    if (readOnly.isPresent()) {
-      err.println("  but the " + run + " would fail: " + readOnly.get());
-      return ExitCodes.IO_ERROR;
-    }
     Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
     if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
       err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
@@ -112,21 +107,6 @@ final class ResumeDryRun {
     }
     err.println("  nothing was written; run the same command without --dry-run to " + run);
     return ExitCodes.OK;
-  }
-
-  /**
-   * Why the run could not write the job directory, if that shows without writing: on the local
-   * file system, a directory the process may not write (a read-only mount, for root too). Other
-   * file systems are not asked; their run names the file it could not write.
-   */
-  private static Optional<String> notWritable(FileSystem fs, org.apache.hadoop.fs.Path dir) {
-    if (!(fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem)) {
-      return Optional.empty();
-    }
-    java.nio.file.Path local = java.nio.file.Paths.get(fs.makeQualified(dir).toUri());
-    return java.nio.file.Files.isWritable(local) ? Optional.empty() : Optional.of(local + " cannot be written "
-        + "(a read-only file system, or no write permission): it takes the lease, the state and checkpoints there; "
-        + "make it writable and run this again");
   }
 
   /**

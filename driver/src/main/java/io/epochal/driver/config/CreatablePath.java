@@ -17,8 +17,8 @@ public final class CreatablePath {
 
   /**
    * Refuses directory {@code dir}, given as {@code key}, when it or its nearest existing ancestor
-   * is a file. A file system that cannot be reached is left to the write that follows, which
-   * reports it.
+   * is a file, or, on the local file system, cannot be written. A file system that cannot be
+   * reached is left to the write that follows, which reports it.
    *
    * @throws ConfigException on {@code key}, naming the file and what to do
    */
@@ -39,6 +39,15 @@ public final class CreatablePath {
         return;
       }
       if (st.isDirectory()) {
+        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
+          java.nio.file.Path local = java.nio.file.Paths.get(fs.makeQualified(p).toUri());
+          if (!java.nio.file.Files.isWritable(local)) {
+            // a read-only mount refuses root too; other file systems are left to the write
+            throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " cannot be written"
+                : " cannot be created: " + local + " cannot be written") + " (a read-only file system, or no write "
+                + "permission); make it writable, or give a " + key + " elsewhere");
+          }
+        }
         return;
       }
       throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " is a file" : " cannot be created: "
