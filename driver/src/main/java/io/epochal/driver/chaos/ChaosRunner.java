@@ -189,8 +189,8 @@ public final class ChaosRunner {
             }
             child.kill();
             driverKills++;
-            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d)%n", i,
-                child.pid(), delayMs, token);
+            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
+                child.pid(), delayMs, token, phase(jobDir));
             if (completed(jobDir)) {
               // the kill came after the driver had completed the job: it interrupted nothing, so it is
               // no fault (an iteration without one is run again with earlier moments)
@@ -260,6 +260,31 @@ public final class ChaosRunner {
         Thread.sleep(ms);
       }
     }
+  }
+
+  /**
+   * Where a driver killed now left the job, as its directory shows it: the newest committed epoch,
+   * and whether a checkpoint's commit was under way (a temporary checkpoint directory).
+   */
+  static String phase(Path jobDir) throws IOException {
+    Path checkpoints = jobDir.resolve("checkpoints");
+    if (!Files.isDirectory(checkpoints)) {
+      return "before its first checkpoint";
+    }
+    long newest = 0;
+    boolean committing = false;
+    try (Stream<Path> entries = Files.list(checkpoints)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (name.matches("epoch-\\d{6}")) {
+          newest = Math.max(newest, Long.parseLong(name.substring(6)));
+        } else if (name.startsWith("_tmp-epoch-")) {
+          committing = true;
+        }
+      }
+    }
+    return (newest == 0 ? "no epoch committed yet" : "epochs up to " + newest + " committed")
+        + (committing ? ", a checkpoint's commit under way" : ", training");
   }
 
   /** Whether the job in {@code jobDir} is COMPLETED (a driver killed after its last commit). */
