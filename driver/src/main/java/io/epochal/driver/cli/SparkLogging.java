@@ -15,6 +15,8 @@ final class SparkLogging {
 
   private static final String TASK_ERRORS = "org.apache.spark.executor.Executor";
   private static final String TASK_WARNINGS = "org.apache.spark.scheduler.TaskSetManager";
+  /** Spark's RPC dispatcher: errors it logs as "Ignoring error", with a stack trace, and goes on. */
+  private static final String RPC_IGNORED = "org.apache.spark.rpc.netty.Inbox";
 
   private SparkLogging() {}
 
@@ -25,11 +27,17 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
+      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED}) {
+        Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
+      }
     } else {
       // a failed task's stack trace, logged by the executor and again by the scheduler: the command
       // reports the failure itself, with its cause (--verbose shows both)
       Configurator.setLevel(TASK_ERRORS, Level.FATAL);
       Configurator.setLevel(TASK_WARNINGS, Level.ERROR);
+      // a driver paused past its heartbeats (a stopped process, a long GC) gets hundreds of these on
+      // waking; what matters to the job (a lost lease, a failed round) the command reports itself
+      Configurator.setLevel(RPC_IGNORED, Level.FATAL);
     }
   }
 
