@@ -39,8 +39,9 @@ public final class CreatablePath {
         return;
       }
       if (st.isDirectory()) {
-        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem) {
-          java.nio.file.Path local = java.nio.file.Paths.get(fs.makeQualified(p).toUri());
+        java.net.URI qualified = fs.makeQualified(p).toUri();
+        if ("file".equals(qualified.getScheme())) {
+          java.nio.file.Path local = java.nio.file.Paths.get(qualified);
           if (!java.nio.file.Files.isWritable(local)) {
             // a read-only mount refuses root too; other file systems are left to the write
             throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " cannot be written"
