@@ -13,11 +13,9 @@ import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobLease;
-import io.epochal.job.JobSpecStore;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
-import io.epochal.job.LeaseHeldException;
 import io.epochal.job.LeaseLostException;
 import io.epochal.job.LeaseRecord;
 import java.io.IOException;
@@ -53,10 +51,8 @@ final class JobDirectory implements AutoCloseable {
   private final JobEventLog events;
   private final CheckpointStore store;
   private final TrainingListener listener;
-  /** The stored spec this job's spec replaces (its directory or data moved), or null. */
-  private final io.epochal.job.JobSpec amendedFrom;
-  /** job.json still holds {@link #amendedFrom}: the amendment is written once the run has checked it. */
-  private boolean amendmentPending;
+  /** job.json, written once or amended by this run. */
+  private final JobSpecFile specFile;
   private JobEventLog.Writer eventWriter;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
@@ -75,7 +71,7 @@ final class JobDirectory implements AutoCloseable {
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
     this.spec = spec;
-    this.amendedFrom = amendedFrom;
+    this.specFile = new JobSpecFile(fs, dir, spec, amendedFrom);
     this.fs = fs;
     this.dir = dir;
     this.store = store;
@@ -207,15 +203,14 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Whether this run amended the job's number of epochs (see {@link #writeSpecOnce}). */
+  /** Whether this run amended the job's number of epochs. */
   boolean amendedEpochs() {
-    return amendedFrom != null && amendedFrom.getHyperParameters().getLong(io.epochal.driver.config.JobKeys.EPOCHS)
-        != spec.epochs();
+    return specFile.amendsEpochs();
   }
 
   /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
   boolean hasSpec() throws IOException {
-    return fs.exists(io.epochal.job.JobPaths.jobSpec(dir));
+    return specFile.exists();
   }
 
   /**
@@ -227,43 +222,19 @@ final class JobDirectory implements AutoCloseable {
     return states.read().map(s -> s.getState() == JobState.COMPLETED).orElse(false);
   }
 
-  /**
-   * Writes {@code job.json} once. For an amended job (moved, other data, epochs or retention) it
-   * only checks that {@code job.json} holds the spec being amended (or the amended one already)
-   * and that no live driver holds the job: {@link #applyAmendment} writes it once the run has
-   * checked what it can (the data's row counts), so a refused amendment leaves the job as it was.
-   */
+  /** Writes {@code job.json} once, or checks the one an amendment will replace ({@link JobSpecFile}). */
   private void writeSpecOnce() throws IOException {
-    fs.mkdirs(dir);
-    JobSpecStore specs = new JobSpecStore(fs, dir);
-    if (amendedFrom == null) {
-      specs.writeOnce(spec.toStored());
-      return;
-    }
-    Optional<LeaseRecord> holder = lease.current();
-    if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
-      throw new LeaseHeldException(dir, holder.get());
-    }
-    io.epochal.job.JobSpec stored = specs.read().orElseThrow(() -> new java.io.FileNotFoundException(
-        specs.getFile() + " does not exist: no job to amend"));
-    if (stored.equals(spec.toStored())) {
-      amendmentPending = false;
-    } else if (stored.equals(amendedFrom)) {
-      amendmentPending = true;
-    } else {
-      throw new io.epochal.job.JobSpecMismatchException(specs.getFile(), stored.diff(spec.toStored()));
-    }
+    specFile.writeOnce(lease);
   }
 
   /** Whether {@code job.json} is still to be amended by this run. */
   boolean amendmentPending() {
-    return amendmentPending;
+    return specFile.amendmentPending();
   }
 
   /** Whether this run changes the job's {@code data.path}. */
   boolean amendsData() {
-    return amendedFrom != null && !String.valueOf(amendedFrom.getHyperParameters().asMap()
-        .get(io.epochal.driver.config.JobKeys.DATA_PATH)).equals(String.valueOf(spec.dataPathText()));
+    return specFile.amendsData();
   }
 
   /**
@@ -272,16 +243,12 @@ final class JobDirectory implements AutoCloseable {
    * run's checks. Does nothing if none is pending.
    */
   void applyAmendment(long epoch) throws IOException {
-    if (!amendmentPending) {
-      return;
-    }
-    if (new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored())) {
-      String amended = String.join("; ", amendedFrom.diff(spec.toStored()));
-      event(JobEventType.AMENDED, epoch, 0, amended);
-      listener.message("amended job " + dir + ": " + amended + " (job.json rewritten, every training "
+    Optional<String> amended = specFile.apply();
+    if (amended.isPresent()) {
+      event(JobEventType.AMENDED, epoch, 0, amended.get());
+      listener.message("amended job " + dir + ": " + amended.get() + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }
-    amendmentPending = false;
   }
 
   /**

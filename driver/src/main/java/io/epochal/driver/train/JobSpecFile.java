@@ -1,0 +1,108 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobPaths;
+import io.epochal.job.JobSpecMismatchException;
+import io.epochal.job.JobSpecStore;
+import io.epochal.job.LeaseHeldException;
+import io.epochal.job.LeaseRecord;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A job's {@code job.json} as one run writes it: once for a new job (a different spec is refused
+ * with its diff), or, for a job whose directory, data, epochs or retention a resume changes (an
+ * amendment), checked first and rewritten only once the run has checked what it can, so a refused
+ * amendment leaves the job as it was.
+ */
+final class JobSpecFile {
+
+  private final FileSystem fs;
+  private final Path dir;
+  private final JobSpec spec;
+  /** The stored spec {@link #spec} replaces (its directory or data moved), or null. */
+  private final io.epochal.job.JobSpec amendedFrom;
+  /** job.json still holds {@link #amendedFrom}: the amendment is written once the run has checked it. */
+  private boolean pending;
+
+  JobSpecFile(FileSystem fs, Path dir, JobSpec spec, io.epochal.job.JobSpec amendedFrom) {
+    this.fs = checkNotNull(fs, "fs");
+    this.dir = checkNotNull(dir, "dir");
+    this.spec = checkNotNull(spec, "spec");
+    this.amendedFrom = amendedFrom;
+  }
+
+  /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
+  boolean exists() throws IOException {
+    return fs.exists(JobPaths.jobSpec(dir));
+  }
+
+  /**
+   * Writes {@code job.json} once. For an amended job it only checks that {@code job.json} holds
+   * the spec being amended (or the amended one already) and that no live driver holds the job
+   * ({@code lease}): {@link #apply} writes it.
+   *
+   * @throws JobSpecMismatchException if {@code job.json} holds another spec
+   * @throws LeaseHeldException if a live driver holds the job to be amended
+   */
+  void writeOnce(JobLease lease) throws IOException {
+    fs.mkdirs(dir);
+    JobSpecStore specs = new JobSpecStore(fs, dir);
+    if (amendedFrom == null) {
+      specs.writeOnce(spec.toStored());
+      return;
+    }
+    Optional<LeaseRecord> holder = lease.current();
+    if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
+      throw new LeaseHeldException(dir, holder.get());
+    }
+    io.epochal.job.JobSpec stored = specs.read().orElseThrow(() -> new FileNotFoundException(
+        specs.getFile() + " does not exist: no job to amend"));
+    if (stored.equals(spec.toStored())) {
+      pending = false;
+    } else if (stored.equals(amendedFrom)) {
+      pending = true;
+    } else {
+      throw new JobSpecMismatchException(specs.getFile(), stored.diff(spec.toStored()));
+    }
+  }
+
+  /** Whether {@code job.json} is still to be amended by this run. */
+  boolean amendmentPending() {
+    return pending;
+  }
+
+  /** Whether this run changes the job's {@code data.path}. */
+  boolean amendsData() {
+    return amendedFrom != null && !String.valueOf(amendedFrom.getHyperParameters().asMap()
+        .get(JobKeys.DATA_PATH)).equals(String.valueOf(spec.dataPathText()));
+  }
+
+  /** Whether this run changes the job's number of epochs. */
+  boolean amendsEpochs() {
+    return amendedFrom != null && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();
+  }
+
+  /**
+   * Writes the pending amendment into {@code job.json} (compare-and-replace); call while holding
+   * the lease, after the run's checks.
+   *
+   * @return the changed keys, or empty if nothing was pending or another writer got there first
+   */
+  Optional<String> apply() throws IOException {
+    if (!pending) {
+      return Optional.empty();
+    }
+    boolean amended = new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored()); // a failure leaves it pending
+    pending = false;
+    return amended ? Optional.of(String.join("; ", amendedFrom.diff(spec.toStored()))) : Optional.empty();
+  }
+}
