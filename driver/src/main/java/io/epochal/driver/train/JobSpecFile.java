@@ -54,10 +54,18 @@ final class JobSpecFile {
    * @throws LeaseHeldException if a live driver holds the job to be amended
    */
   void writeOnce(JobLease lease) throws IOException {
+    boolean created = !fs.exists(dir);
     fs.mkdirs(dir);
     JobSpecStore specs = new JobSpecStore(fs, dir);
     if (amendedFrom == null) {
-      specs.writeOnce(spec.toStored());
+      try {
+        specs.writeOnce(spec.toStored());
+      } catch (IOException | RuntimeException e) {
+        if (created) {
+          removeIfEmpty(); // a job that could not be started leaves no directory behind (a full disk)
+        }
+        throw e;
+      }
       return;
     }
     Optional<LeaseRecord> holder = lease.current();
@@ -72,6 +80,16 @@ final class JobSpecFile {
       pending = true;
     } else {
       throw new JobSpecMismatchException(specs.getFile(), stored.diff(spec.toStored()));
+    }
+  }
+
+  private void removeIfEmpty() {
+    try {
+      if (fs.listStatus(dir).length == 0) {
+        fs.delete(dir, false);
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // only an empty directory would be left
     }
   }
 
