@@ -274,7 +274,7 @@ final class CheckpointInspector {
         results.put(e, verifier.verify(store, e));
       }
       if (failed(results) && !t.isMovedAside()) {
-        fallback = resumeFallback(store, results);
+        fallback = resumeFallback(store, results, verifier);
       }
     }
     boolean ok = !failed(results);
@@ -300,18 +300,28 @@ final class CheckpointInspector {
    * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
    * resume stops on it if it failed one of the checks just run (its probe, its model).
    */
-  private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results)
-      throws IOException {
+  private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
+      CheckpointVerifier verifier) throws IOException {
     Optional<String> picked = store.latest().checkpoint().map(c -> new Path(c.path()).getName());
     if (picked.isEmpty()) {
       return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1");
     }
     String name = picked.get();
-    boolean pickedFailed = results.entrySet().stream().anyMatch(r -> new Path(r.getKey().path()).getName().equals(name)
-        && !r.getKey().isMovedAside() && failed(Map.of(r.getKey(), r.getValue())));
+    Optional<Map.Entry<CheckpointEntry, List<CheckLine>>> checked = results.entrySet().stream()
+        .filter(r -> new Path(r.getKey().path()).getName().equals(name) && !r.getKey().isMovedAside()).findFirst();
+    boolean pickedFailed;
+    if (checked.isPresent()) {
+      pickedFailed = failed(Map.of(checked.get().getKey(), checked.get().getValue()));
+    } else {
+      // not verified above (only the newest was): a resume runs the tensor and probe checks on it too
+      Optional<CheckpointEntry> entry = store.list().stream().filter(e -> new Path(e.path()).getName().equals(name))
+          .findFirst();
+      pickedFailed = entry.isPresent() && failed(Map.of(entry.get(), verifier.verify(store, entry.get())));
+    }
     return new ResumeFallback(name, pickedFailed
-        ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on the check it "
-            + "failed above: fix that cause (or move " + name + " out of checkpoints/) before resuming"
+        ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on a check it "
+            + "fails (" + (checked.isPresent() ? "above" : "'bin/epochal verify --all' lists it") + "): fix that "
+            + "cause (or move " + name + " out of checkpoints/) before resuming"
         : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
   }
 

@@ -86,7 +86,7 @@ final class CheckpointVerifier {
     lines.add(CheckLine.pass("every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
     List<String> unlisted = unlisted(entry, m);
     if (!unlisted.isEmpty()) {
-      lines.add(CheckLine.warn("no file the manifest does not list", "not part of the checkpoint, never read: "
+      lines.add(CheckLine.warn("files the manifest does not list", "not part of the checkpoint, never read: "
           + String.join(", ", unlisted)));
     }
     LoadedCheckpoint c;
@@ -140,6 +140,11 @@ final class CheckpointVerifier {
         lines.add(CheckLine.pass(digestCheck));
       }
       String how = compat.sameEngine() ? "bit for bit" : "within " + EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+      Optional<String> unreadable = CheckpointFit.probeUnreadable(c.probe());
+      if (unreadable.isPresent()) {
+        lines.add(CheckLine.fail("probe output reproduced " + how, unreadable.get()));
+        return;
+      }
       try {
         Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
         lines.add(CheckLine.pass("probe output reproduced " + how));

@@ -55,6 +55,7 @@ public final class CheckpointFit {
     Optional<String> unfit = loadModel(model, c.model())
         .or(() -> optimizerMismatch(model, config.optimizerName(), config.optimizerParams(),
             c.optimizer()))
+        .or(() -> probeUnreadable(c.probe()))
         .or(() -> probeDigestMismatch(m, c.probe()));
     if (unfit.isPresent()) {
       throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
@@ -106,6 +107,7 @@ public final class CheckpointFit {
     }
     for (Map.Entry<String, Tensor> e : optimizerState) {
       String key = e.getKey();
+      valueProblem(key, e.getValue()).ifPresent(problems::add);
       int dot = key.lastIndexOf('.');
       String param = dot < 0 ? key : key.substring(0, dot);
       long[] shape = trainable.get(param);
@@ -130,6 +132,39 @@ public final class CheckpointFit {
   }
 
   /**
+   * What no optimizer writes into tensor {@code key}, if it holds it: a NaN or an infinity, or a
+   * negative second moment ({@code exp_avg_sq}, {@code max_exp_avg_sq}, averages of squares).
+   */
+  private static Optional<String> valueProblem(String key, Tensor t) {
+    if (t.dtype() != io.epochal.tensor.DType.F32) {
+      return Optional.empty(); // the optimizer's own check names a wrong dtype
+    }
+    boolean squares = key.endsWith(".exp_avg_sq") || key.endsWith(".max_exp_avg_sq");
+    java.nio.FloatBuffer values = t.asFloatBuffer();
+    for (int i = 0; i < values.limit(); i++) {
+      float v = values.get(i);
+      if (!Float.isFinite(v) || squares && v < 0) {
+        return Optional.of("'" + key + "' holds " + v + " at flat index " + i + (Float.isFinite(v)
+            ? ", but an average of squares is never negative" : ", which no optimizer step writes"));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Why {@code probe} is not a probe record ({@code probe.input} and {@code probe.output}, F32, an
+   * output row per input row), if it is not.
+   */
+  public static Optional<String> probeUnreadable(StateDict probe) {
+    try {
+      ProbeRecord.fromStateDict(probe);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of("its probe.safetensors is not a probe record: " + e.getMessage());
+    }
+  }
+
+  /**
    * Why {@code probe}'s recorded output does not match {@code manifest}'s {@code probe_sha256}
    * (the SHA-256 of the output tensor's little-endian bytes), if it does not; a manifest without
    * the digest (format 1.0) has nothing to compare.
@@ -138,6 +173,9 @@ public final class CheckpointFit {
     Optional<String> listed = manifest.probeDigest();
     if (listed.isEmpty()) {
       return Optional.empty();
+    }
+    if (probeUnreadable(probe).isPresent()) {
+      return probeUnreadable(probe);
     }
     String actual = ProbeRecord.fromStateDict(probe).sha256();
     return actual.equals(listed.get()) ? Optional.empty() : Optional.of("its recorded probe output (probe.output) "

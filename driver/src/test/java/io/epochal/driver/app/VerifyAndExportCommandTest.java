@@ -133,8 +133,8 @@ class VerifyAndExportCommandTest {
     changeAWeightAndItsDigest();
     assertThat(run("verify", checkpoint.toString())).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("FAIL epoch-000001  probe output")
-        .contains("a resume picks epoch-000001, the newest checkpoint whose files are intact, and stops on the "
-            + "check it failed above");
+        .contains("a resume picks epoch-000001, the newest checkpoint whose files are intact, and stops on a "
+            + "check it fails (above)");
     assertThat(run("verify", "--json", "--all", job.toString())).isEqualTo(ExitCodes.FAILED);
     JsonNode root = new ObjectMapper().readTree(out);
     assertThat(root.get("resume_picks").asText()).isEqualTo("epoch-000001");
@@ -155,7 +155,7 @@ class VerifyAndExportCommandTest {
   void aFileTheManifestDoesNotListIsAWarningNamingIt() throws IOException {
     Files.writeString(checkpoint.resolve("notes.txt"), "copied in by hand");
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.OK);
-    assertThat(out).contains("WARN epoch-000001  no file the manifest does not list: not part of the checkpoint, "
+    assertThat(out).contains("WARN epoch-000001  files the manifest does not list: not part of the checkpoint, "
         + "never read: notes.txt").contains("PASS epoch-000001  optimizer state fits optimizer adam of the model "
         + "(12 tensors)").contains("all checks passed");
   }
@@ -174,6 +174,42 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("FAIL epoch-000001  safetensors structure of model, optimizer and probe files: ")
         .contains("probe.safetensors").contains("F31").doesNotContain("Exception");
+  }
+
+  @Test
+  void aProbeFileWithoutProbeOutputFailsByNameNotAsAnException() throws Exception {
+    Path probe = checkpoint.resolve("probe.safetensors");
+    String before = sha256(probe);
+    byte[] bytes = Files.readAllBytes(probe);
+    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = text.indexOf("\"probe.output\"");
+    assertThat(at).isPositive();
+    bytes[at + "\"probe.outpu".length()] = 'X'; // "probe.outpuX", the header keeps its length
+    Files.write(probe, bytes);
+    replaceInManifest(before, sha256(probe));
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  recorded probe output matches the manifest's probe_sha256: its "
+        + "probe.safetensors is not a probe record").contains("probe.outpuX").doesNotContain("Exception");
+  }
+
+  @Test
+  void aNegativeSecondMomentInTheOptimizerStateFailsItsCheck() throws Exception {
+    Path optimizer = checkpoint.resolve("optimizer.safetensors");
+    String before = sha256(optimizer);
+    StateDict state = SafetensorsReader.read(optimizer).tensors();
+    StateDict.Builder changed = StateDict.builder();
+    for (Map.Entry<String, Tensor> e : state) {
+      changed.put(e.getKey(), e.getKey().equals("layers.3.bias.exp_avg_sq")
+          ? Tensor.ofFloats(e.getValue().shape(), new float[] {-1f, -1f}) : e.getValue());
+    }
+    try (java.io.OutputStream o = Files.newOutputStream(optimizer)) {
+      io.epochal.safetensors.SafetensorsWriter.write(changed.build(), Map.of("format", "pt"), o);
+    }
+    replaceInManifest(before, sha256(optimizer));
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  optimizer state fits optimizer adam of the model: ")
+        .contains("'layers.3.bias.exp_avg_sq' holds -1.0 at flat index 0, but an average of squares is never "
+            + "negative");
   }
 
   @Test

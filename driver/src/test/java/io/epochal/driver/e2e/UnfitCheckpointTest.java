@@ -72,6 +72,18 @@ class UnfitCheckpointTest {
     assertThat(after.code).as("%s", after).isZero();
     assertThat(after.out).contains("checkpoints: ");
     assertThat(job.resolve("checkpoints/epoch-000003/manifest.json")).exists();
+
+    // the newest damaged (a hash shows it), the one a resume would pick unfit (only its tensors show it)
+    Path model3 = job.resolve("checkpoints/epoch-000003/model.safetensors");
+    byte[] bytes = Files.readAllBytes(model3);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(model3, bytes);
+    renameFirstTensorAndResign(job.resolve("checkpoints/epoch-000002"), "optimizer.safetensors"); // trained again
+    CliRun both = CliRun.of("verify", job.toString());
+    assertThat(both.code).as("%s", both).isEqualTo(ExitCodes.FAILED);
+    assertThat(both.out).contains("FAIL epoch-000003  every file's size and SHA-256 match the manifest")
+        .contains("a resume picks epoch-000002, the newest checkpoint whose files are intact, and stops on a check "
+            + "it fails ('bin/epochal verify --all' lists it)");
   }
 
   /**
