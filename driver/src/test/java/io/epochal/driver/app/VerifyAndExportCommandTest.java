@@ -162,15 +162,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void aSafetensorsHeaderWithAnUnknownDtypeFailsTheStructureCheckByName() throws Exception {
-    Path probe = checkpoint.resolve("probe.safetensors");
-    String before = sha256(probe);
-    byte[] bytes = Files.readAllBytes(probe);
-    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
-    int at = text.indexOf("\"F32\"");
-    assertThat(at).isPositive();
-    bytes[at + 3] = '1'; // "F31"
-    Files.write(probe, bytes);
-    replaceInManifest(before, sha256(probe));
+    editHeaderAndItsDigest("probe.safetensors", "\"F32\"", "\"F31\"");
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("FAIL epoch-000001  safetensors structure of model, optimizer and probe files: ")
         .contains("probe.safetensors").contains("F31").doesNotContain("Exception");
@@ -178,15 +170,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void aProbeFileWithoutProbeOutputFailsByNameNotAsAnException() throws Exception {
-    Path probe = checkpoint.resolve("probe.safetensors");
-    String before = sha256(probe);
-    byte[] bytes = Files.readAllBytes(probe);
-    String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
-    int at = text.indexOf("\"probe.output\"");
-    assertThat(at).isPositive();
-    bytes[at + "\"probe.outpu".length()] = 'X'; // "probe.outpuX", the header keeps its length
-    Files.write(probe, bytes);
-    replaceInManifest(before, sha256(probe));
+    editHeaderAndItsDigest("probe.safetensors", "\"probe.output\"", "\"probe.outpuX\"");
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("FAIL epoch-000001  recorded probe output matches the manifest's probe_sha256: its "
         + "probe.safetensors is not a probe record").contains("probe.outpuX").doesNotContain("Exception");
@@ -504,6 +488,22 @@ class VerifyAndExportCommandTest {
     byte[] bytes = Files.readAllBytes(file);
     bytes[bytes.length - 1] ^= 0x01;
     Files.write(file, bytes);
+  }
+
+  /**
+   * Replaces the first {@code from} in {@code file}'s bytes by {@code to}, of the same length (the
+   * header keeps its length), and lists the file's new SHA-256 in the manifest.
+   */
+  private void editHeaderAndItsDigest(String file, String from, String to) throws Exception {
+    assertThat(to).hasSameSizeAs(from);
+    Path path = checkpoint.resolve(file);
+    String before = sha256(path);
+    byte[] bytes = Files.readAllBytes(path);
+    int at = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf(from);
+    assertThat(at).as("%s in %s", from, file).isPositive();
+    System.arraycopy(to.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, bytes, at, to.length());
+    Files.write(path, bytes);
+    replaceInManifest(before, sha256(path));
   }
 
   /** A changed weight whose manifest was updated to match: every file check passes, the output does not. */
