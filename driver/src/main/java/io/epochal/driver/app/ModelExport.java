@@ -93,6 +93,13 @@ final class ModelExport {
       Path dir = new Path(target);
       FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);
+      // an earlier export's parameter files (--overwrite): a DJL loader that picks the newest would read them
+      for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir)) {
+        String name = st.getPath().getName();
+        if (st.isFile() && (name.endsWith(".params") || name.endsWith(".params.crc"))) {
+          fs.delete(st.getPath(), false);
+        }
+      }
       List<String> names = new ArrayList<>();
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {
         for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.sorted()::iterator) {

@@ -41,14 +41,15 @@ class DjlExportTest {
   @TempDir
   Path tmp;
 
-  private int export(Path job, Path dir, StringBuilder log) {
+  private int export(Path job, Path dir, StringBuilder log, String... more) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     StringWriter cliErr = new StringWriter();
     int code;
     try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8)) {
       code = new EpochalCli(new SparkTrainingLauncher(po, po), new RegistryModelCatalog())
-          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), "export", job.toString(),
-              "--format", "djl", "--out", dir.toString());
+          .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), java.util.stream.Stream.concat(
+              java.util.stream.Stream.of("export", job.toString(), "--format", "djl", "--out", dir.toString()),
+              java.util.Arrays.stream(more)).toArray(String[]::new));
     }
     log.append(o.toString(StandardCharsets.UTF_8)).append(cliErr);
     return code;
@@ -80,6 +81,23 @@ class DjlExportTest {
         assertThat(y.singletonOrThrow().toFloatArray()).containsExactly(expected);
       }
     }
+  }
+
+  @Test
+  void theLoaderReadsTheDescriptorsEpochAndAnOverwritingExportRemovesEarlierParameterFiles() throws Exception {
+    Path job = tmp.resolve("job");
+    FormatFixture.copyJob(job);
+    Path dir = tmp.resolve("djl");
+    StringBuilder log = new StringBuilder();
+    assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
+    java.nio.file.Files.write(dir.resolve("mlp-0009.params"), new byte[] {1, 2, 3}); // an earlier, newer export's
+    try (Model model = DjlModelDirectory.load(dir, ModelRegistry.getDefault())) {
+      assertThat(model.getProperty("Epoch")).as("the descriptor's epoch, not the newest file").isEqualTo("1");
+      ((EpochalBlock) model.getBlock()).close();
+    }
+    assertThat(export(job, dir, log, "--overwrite")).as(log.toString()).isEqualTo(0);
+    assertThat(dir.resolve("mlp-0009.params")).doesNotExist();
+    assertThat(dir.resolve("mlp-0001.params")).exists();
   }
 
   @Test

@@ -45,7 +45,8 @@ public final class DjlModelDirectory {
   /**
    * Writes {@code state} of model {@code name} v{@code version} built with {@code raw}
    * hyperparameters into {@code dir} (created if needed): the DJL parameter file of epoch
-   * {@code epoch} and the descriptor.
+   * {@code epoch} and the descriptor. Parameter files already in {@code dir} (an earlier export's)
+   * are deleted first: DJL's loader would otherwise pick the newest epoch's file there.
    *
    * @throws IllegalArgumentException for an unknown model, bad hyperparameters or a state dict
    *     that does not fit
@@ -60,6 +61,11 @@ public final class DjlModelDirectory {
       m.loadStateDict(state);
       model.setBlock(block);
       model.setProperty("Epoch", Long.toString(epoch));
+      try (java.util.stream.Stream<Path> earlier = Files.list(dir)) {
+        for (Path p : (Iterable<Path>) earlier.filter(f -> f.getFileName().toString().endsWith(".params"))::iterator) {
+          Files.delete(p);
+        }
+      }
       model.save(dir, name);
       ObjectNode d = new ObjectMapper().createObjectNode();
       d.put("format", FORMAT);
@@ -107,7 +113,8 @@ public final class DjlModelDirectory {
     Model model = Model.newInstance(name, Device.cpu(), BaseEpochalModel.ENGINE);
     try {
       model.setBlock(block);
-      model.load(dir, name);
+      // the descriptor's epoch, not whichever parameter file DJL finds newest
+      model.load(dir, name, java.util.Map.of("epoch", descriptor(dir).get("epoch").asText()));
       return model;
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
