@@ -102,6 +102,11 @@ final class JobData {
       data = new DatasetLoader(spark.session()).load(options);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+    } catch (ConfigException e) {
+      throw e;
+    } catch (Exception e) {
+      // Spark's read failures (a SparkException, checked but undeclared) name the file, not why
+      throw readFailure(e);
     }
     try {
       checkBatchesFitModel(data);
@@ -111,6 +116,27 @@ final class JobData {
     }
     warnOfShortShards(data);
     return data;
+  }
+
+  /**
+   * A failure reading the data as a training failure: a file changed without its checksum file
+   * (Hadoop's local file system checks {@code .<name>.crc} next to each file) is bad input naming
+   * both; anything else is classified as a round's failure would be.
+   */
+  private TrainingException readFailure(Exception e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.hadoop.fs.ChecksumException) {
+        return new TrainingException(FailureReason.BAD_INPUT, 0, 0, "data.path " + spec.dataPathText() + ": "
+            + t.getMessage() + ": a data file no longer matches its checksum file (.<name>.crc beside it), as "
+            + "when a file is edited in place by a tool that does not update it: restore the file, or delete its "
+            + ".crc file if the new content is meant", e);
+      }
+    }
+    if (e instanceof RuntimeException) {
+      throw (RuntimeException) e;
+    }
+    return new TrainingException(FailureClassifier.ofRound(e), 0, 0, "cannot read data.path "
+        + spec.dataPathText() + ": " + FailureClassifier.rootCause(e), e);
   }
 
   /**
