@@ -1,6 +1,9 @@
 package io.epochal.driver.app;
 
 import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
@@ -56,7 +59,9 @@ final class ResumeDryRun {
     Optional<JobStatus> status = new JobStateStore(fs, resume.jobDir()).read();
     String state = status.map(s -> s.getState().name()).orElse("NEW");
     List<String> damaged = new ArrayList<>();
-    Optional<CheckpointEntry> after = newestVerified(resume.jobDir(), conf, damaged);
+    Optional<LoadedCheckpoint> loaded = newestVerified(resume.jobDir(), conf, damaged);
+    Optional<CheckpointEntry> after = loaded.map(c -> new CheckpointEntry(c.manifest().epoch(), c.path(),
+        c.manifest(), null));
     long newest = after.map(CheckpointEntry::epoch).orElse(0L);
     int epochs = resume.spec().epochs();
     List<String> changes = resume.changes();
@@ -76,7 +81,7 @@ final class ResumeDryRun {
           + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest));
     }
     if (after.isPresent()) {
-      Optional<String> stop = notContinuable(resume, after.get(), conf);
+      Optional<String> stop = notContinuable(resume, loaded.get());
       if (stop.isPresent()) {
         err.println("  but the " + run + " would stop: " + stop.get().replace("\n", "\n  "));
         return ExitCodes.FAILED;
@@ -115,11 +120,9 @@ final class ResumeDryRun {
    * ({@link CheckpointFit#checkContinuable}, as the run checks it); a runtime that differs from the
    * checkpoint's is said as the run says it.
    */
-  private Optional<String> notContinuable(PreparedResume resume, CheckpointEntry checkpoint, Configuration conf)
-      throws IOException {
-    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
-        .optConfiguration(conf).build()) {
-      CheckpointFit.checkContinuable(store.load(checkpoint), TrainingConfigs.of(resume.spec()),
+  private Optional<String> notContinuable(PreparedResume resume, LoadedCheckpoint checkpoint) {
+    try {
+      CheckpointFit.checkContinuable(checkpoint, TrainingConfigs.of(resume.spec()),
           EngineCompatibility.currentVersions(), new TrainingListener() {
             @Override
             public void warning(String message) {
@@ -133,25 +136,20 @@ final class ResumeDryRun {
   }
 
   /**
-   * The newest checkpoint of {@code jobDir} that verifies (manifest, and every file's size and
-   * SHA-256, as a resume checks it when it starts), if any; each newer damaged one is added to
-   * {@code damaged}.
+   * The checkpoint a resume of {@code jobDir} continues after, loaded as the resume loads it
+   * ({@link CheckpointStore#latest()}: manifest, every file's size and SHA-256, safetensors
+   * structure), if any; each newer damaged one is added to {@code damaged}.
    */
-  static Optional<CheckpointEntry> newestVerified(org.apache.hadoop.fs.Path jobDir, Configuration conf,
+  static Optional<LoadedCheckpoint> newestVerified(org.apache.hadoop.fs.Path jobDir, Configuration conf,
       List<String> damaged) throws IOException {
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
         .optConfiguration(conf).build()) {
-      List<CheckpointEntry> entries = store.list();
-      for (int i = entries.size() - 1; i >= 0; i--) {
-        CheckpointEntry e = entries.get(i);
-        List<String> problems = e.manifest().isEmpty() ? List.of(e.manifestProblem().orElse("no manifest"))
-            : store.verify(e).problems();
-        if (problems.isEmpty()) {
-          return Optional.of(e);
-        }
-        damaged.add(String.format("epoch-%06d is damaged: %s", e.epoch(), problems.get(0)));
+      LatestCheckpoint latest = store.latest();
+      for (CheckpointProblem p : latest.skipped()) {
+        damaged.add(String.format("epoch-%06d is damaged: %s", p.epoch(), p.reason()));
       }
-      return Optional.empty();
+      return latest.checkpoint();
     }
   }
+
 }
