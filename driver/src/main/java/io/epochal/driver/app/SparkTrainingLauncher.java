@@ -99,7 +99,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
-      return specMismatch(e.getFile(), e.getDifferences(), spec);
+      return specMismatch(e.getFile(), e.getDifferences(), spec, conf);
     } catch (LeaseHeldException e) {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
@@ -131,7 +131,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {
-      return specMismatch(specs.getFile(), differences, spec);
+      return specMismatch(specs.getFile(), differences, spec, conf);
     }
     err.println("epochal: dry run: " + ShellWords.location(dir) + " already holds this job (its job.json matches);"
         + " train continues it as a resume does:");
@@ -172,7 +172,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
-  private int specMismatch(Path file, List<String> differences, JobSpec spec) {
+  private int specMismatch(Path file, List<String> differences, JobSpec spec, Configuration conf) {
     List<String> lines = JobSpec.userFacing(differences);
     boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
         .anyMatch(k -> !JobKeys.isAmendable(k));
@@ -189,6 +189,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         break;
       }
       String value = String.valueOf(requested.get(key));
+      long committed = key.equals(JobKeys.EPOCHS) ? committedEpochs(spec, conf) : 0;
+      if (committed > spec.epochs()) {
+        err.println("epochal: the job already committed " + committed + " epochs, more than train.epochs="
+            + spec.epochs() + "; it keeps them: give train.epochs >= " + committed + ", or train this spec in a new "
+            + "job.dir");
+        return ExitCodes.USAGE;
+      }
       amend.append(key.equals(JobKeys.EPOCHS) ? " --epochs " + value : key.equals(JobKeys.DATA_PATH)
           ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
     }
@@ -200,6 +207,16 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           + "' to continue it unchanged, or choose a new job.dir");
     }
     return ExitCodes.USAGE;
+  }
+
+  /** The newest epoch committed in {@code spec}'s job directory (0 if none or unreadable). */
+  private static long committedEpochs(JobSpec spec, Configuration conf) {
+    try (io.epochal.checkpoint.CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
+        .optConfiguration(conf).build()) {
+      return store.list().stream().mapToLong(io.epochal.checkpoint.CheckpointEntry::epoch).max().orElse(0);
+    } catch (IOException | RuntimeException e) {
+      return 0; // the suggestion then stands as it is; the resume checks the epochs itself
+    }
   }
 
   /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */

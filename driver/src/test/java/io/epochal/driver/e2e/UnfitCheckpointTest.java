@@ -44,8 +44,8 @@ class UnfitCheckpointTest {
     Path job = tmp.resolve("job");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), data);
     keys.put("train.epochs", "2");
-    CliRun train = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString(),
-        "--master", MASTER);
+    Path jobFile = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys);
+    CliRun train = CliRun.of("train", jobFile.toString(), "--master", MASTER);
     assertThat(train.code).as("%s", train).isZero();
     Path newest = job.resolve("checkpoints/epoch-000002");
     String renamed = renameFirstTensorAndResign(newest, "optimizer.safetensors");
@@ -84,6 +84,12 @@ class UnfitCheckpointTest {
     assertThat(both.out).contains("FAIL epoch-000003  every file's size and SHA-256 match the manifest")
         .contains("a resume picks epoch-000002, the newest checkpoint whose files are intact, and stops on a check "
             + "it fails ('bin/epochal verify --all' lists it)");
+
+    // the job file's train.epochs=2, below the 3 epochs the job committed: no resume --epochs 2 to suggest
+    CliRun fewer = CliRun.of("train", jobFile.toString(), "--master", MASTER);
+    assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
+    assertThat(fewer.err).contains("train.epochs: 3 -> 2").contains("the job already committed 3 epochs, more than "
+        + "train.epochs=2").doesNotContain("--epochs 2");
   }
 
   /**
