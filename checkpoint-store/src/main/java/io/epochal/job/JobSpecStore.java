@@ -51,6 +51,15 @@ public final class JobSpecStore {
    */
   public boolean writeOnce(JobSpec spec) throws IOException {
     checkNotNull(spec, "spec");
+    Optional<JobSpec> existing = read();
+    if (existing.isPresent()) {
+      // the usual case of a resume: nothing to write (and nothing written on a full disk)
+      List<String> diff = existing.get().diff(spec);
+      if (!diff.isEmpty()) {
+        throw new JobSpecMismatchException(file, diff);
+      }
+      return false;
+    }
     byte[] bytes = bytes(spec);
     if (fs.createExclusive(file, bytes)) {
       LOG.info("Wrote job spec {} for job {}", file, spec.getJobId());
