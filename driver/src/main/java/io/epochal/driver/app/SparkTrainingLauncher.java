@@ -279,10 +279,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (request.dryRun()) {
       printConfEffects(plan, options);
       long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
-      out.println("dry run: nothing started (" + plan.toResume().size() + " to resume" + (unreadable == 0 ? ")"
-          : "; " + unreadable + " job(s) could not be read (ERROR above), so the run would exit " + ExitCodes.FAILED
-          + ")"));
-      return unreadable == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
+      long lost = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
+      out.println("dry run: nothing started (" + plan.toResume().size() + " to resume"
+          + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
+          + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
+          + (unreadable + lost == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
+      return unreadable + lost == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
   }

@@ -46,7 +46,7 @@ public final class CreatablePath {
             // a read-only mount refuses root too; other file systems are left to the write
             throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " cannot be written"
                 : " cannot be created: " + local + " cannot be written") + " (a read-only file system, or no write "
-                + "permission); make it writable, or give a " + key + " elsewhere");
+                + "permission); make it writable" + (p.equals(dir) ? "" : ", or give a " + key + " elsewhere"));
           }
         }
         return;

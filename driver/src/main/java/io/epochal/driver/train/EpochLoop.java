@@ -185,7 +185,8 @@ final class EpochLoop {
           : FailureClassifier.isOutOfSpace(ex)
           ? "the file system of " + spec.jobDirText() + " is full (" + firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until space is freed there (a checkpoint of this job takes about "
-              + String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6) + ")"
+              + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
+              : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + ")"
           : firstLine(ex.getMessage());
       String then = reason == FailureReason.LEASE_LOST
           ? "; this driver stops, the new holder continues the job"

@@ -269,8 +269,9 @@ final class JobData {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has the " + data.rows() + " usable rows checkpoint " + checkpoint + " was trained on, but not the "
           + "same values or order (data_sha256 " + dataDigest + " in its manifest, " + data.digest() + " now): the "
-          + "data changed since the job started, and a resume would not continue the same training; restore the "
-          + "data and resume, or train on the new data in a new job.dir", null);
+          + "data changed since the job started, or its files did (Spark reads the larger files first, so the same "
+          + "rows in other files come in another order), and a resume would not continue the same training; "
+          + "restore the data as it was and resume, or train on the new data in a new job.dir", null);
     }
   }
 }

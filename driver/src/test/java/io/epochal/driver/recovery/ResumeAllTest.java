@@ -181,7 +181,10 @@ class ResumeAllTest {
     assertThat(cli("status", root.toString())[1].lines())
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*"))
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
-    assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
+    String[] dry = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(dry[0]).as("the dry run exits as the run would").isEqualTo("1");
+    assertThat(dry[1]).contains("1 LOST job(s) wait for their lease to expire, so the run would exit 1");
+    assertThat(dry[1].lines())
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*SKIP.*").contains("(LOST: that driver, a "
             + "process of this host, no longer runs; run resume --all again after the expiry)"))
         .anySatisfy(l -> assertThat(l).contains("b-leased").doesNotContain("LOST"));
