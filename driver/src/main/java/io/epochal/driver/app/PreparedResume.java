@@ -72,6 +72,12 @@ final class PreparedResume {
       if (fs.getFileStatus(dir).isFile()) {
         throw new ConfigException("job-dir", jobDir + " is a file; give the directory of an Epochal job");
       }
+      if (fs.exists(new Path(dir, "checkpoints"))) {
+        throw new ConfigException("job-dir", jobDir + " holds checkpoints but no job.json (it was lost?), and a "
+            + "resume reads its spec from job.json: 'bin/epochal inspect " + ShellWords.location(dir) + "' shows the "
+            + "newest checkpoint and the spec it was trained with; 'bin/epochal train' with that spec and job.dir "
+            + "continues it");
+      }
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }

@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {
     "Verify a checkpoint, or a job directory's newest checkpoint (every checkpoint with --all): manifest "
         + "and format version, sizes and SHA-256, safetensors structure, model in the registry, names and "
-        + "shapes, probe reproduced (bit for bit on the same engine). Exit 0 when every check passes, 1 "
-        + "otherwise."})
+        + "shapes, optimizer state, probe output against its digest, probe reproduced (bit for bit on the same "
+        + "engine). Exit 0 when every check passes, 1 when one fails, 2 when the target is no checkpoint or job "
+        + "directory."})
 final class VerifyCommand extends LauncherCommand {
 
   @Option(names = "--all", description = "Verify every checkpoint of the job directory, oldest first "

@@ -450,7 +450,7 @@ class CliEndToEndTest {
         + "but not the same values or order (data_sha256 ");
     CliRun sameCount = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(sameCount.code).as("%s", sameCount).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(sameCount.err).contains("but not the same values or order").contains("restore the data and resume");
+    assertThat(sameCount.err).contains("but not the same values or order").contains("restore the data as it was and resume");
 
     // the files it was trained on, put back (gen-data run again names its files anew, and Spark reads
     // files of one size in the order it lists them, so regenerated data may come in another order)
@@ -537,6 +537,10 @@ class CliEndToEndTest {
         "--master", MASTER));
     Files.delete(job.resolve("job.json"));
     Map<String, String> before = listing(job);
+    CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(resume.code).as("%s", resume).isEqualTo(ExitCodes.USAGE);
+    assertThat(resume.err).contains("holds checkpoints but no job.json (it was lost?)", "bin/epochal inspect ")
+        .doesNotContain("not an Epochal job directory");
 
     Path other = jobFile("other.properties", job, Map.of("train.epochs", "2", "optimizer.lr", "0.02"));
     for (boolean dryRun : new boolean[] {true, false}) {
