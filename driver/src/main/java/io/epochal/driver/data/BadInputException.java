@@ -43,6 +43,11 @@ public class BadInputException extends Exception {
     return e;
   }
 
+  /** Why the row is bad. */
+  public String reason() {
+    return reason;
+  }
+
   /** The input file holding the row. */
   public String file() {
     return file;

@@ -88,6 +88,14 @@ public final class DatasetLoader {
     }
     long good = total - bad;
     int workers = o.workers();
+    if (good == 0 && bad > 0) {
+      BadInputException first = PartitionScan.firstBad(scans);
+      // data.bad_rows=skip skipped every row: no row count fixes that, the options do not fit the data
+      throw new ConfigException(JobKeys.DATA_BAD_ROWS, "data.path " + o.path() + ": every one of its " + bad
+          + " rows is bad, and data.bad_rows=skip skipped them all; the first, row " + first.rowInFile() + " of "
+          + first.file() + ": " + first.reason() + ". When every row is bad, data.features, data.feature_size or data.label do not fit this "
+          + "data: fix them rather than skip every row");
+    }
     if (good < workers) {
       throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable rows ("
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");

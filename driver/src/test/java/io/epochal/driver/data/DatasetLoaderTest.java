@@ -300,6 +300,17 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void skippingEveryRowIsAConfigErrorAboutTheOptionsNotTheWorkerCount() throws Exception {
+    Path dir = csv("all-bad", "f0,f1,label", "1,x,0", "3,y,1", "5,z,1");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
+        .optSkipBadRows(true).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.bad_rows"))
+        .hasMessageContaining("every one of its 3 rows is bad, and data.bad_rows=skip skipped them all")
+        .hasMessageContaining("'f1'").hasMessageContaining("fix them rather than skip every row")
+        .hasMessageNotContaining("lower train.workers").hasMessageNotContaining("to skip and count such rows");
+  }
+
+  @Test
   void missingColumnIsAConfigErrorNamingTheKey() throws Exception {
     Path dir = csv("cols", "f0,label", "1,0");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("x0"), 1).build()))
