@@ -166,59 +166,10 @@ public final class DatasetLoader {
   }
 
   private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {
-    if (columns.contains(c)) {
-      return;
+    if (!columns.contains(c)) {
+      throw MissingColumn.of(c, columns, o.format(), "data " + o.path(), "data.format", key,
+          "set " + key + " to one of them");
     }
-    if (columns.stream().anyMatch(DatasetLoader::binary)) {
-      // text formats read from binary files (parquet read as csv) make column names of raw bytes
-      throw new ConfigException("data.format", "data " + o.path() + " read as " + o.format() + " has no column '" + c
-          + "' and column names that are not text (" + columns.size() + " columns, the first starting with '"
-          + printable(columns.get(0)) + "'): the files are probably not " + o.format() + "; set data.format to "
-          + "their format (parquet, csv or json)");
-    }
-    if ("csv".equals(o.format()) && !columns.isEmpty() && columns.get(0).trim().startsWith("{")) {
-      throw new ConfigException("data.format", "data " + o.path() + " read as csv has no column '" + c + "': its "
-          + "first line starts with '{' (" + printable(columns.get(0)) + "...), so the files are probably json; set "
-          + "data.format to their format (parquet, csv or json)");
-    }
-    if ("csv".equals(o.format()) && !columns.isEmpty() && columns.stream().allMatch(DatasetLoader::isNumber)) {
-      throw new ConfigException(key, key + " names column '" + c + "', but the csv data " + o.path() + " has no "
-          + "header line: its first line, " + columns.subList(0, Math.min(4, columns.size())) + (columns.size() > 4
-          ? "..." : "") + ", holds numbers, which Spark took as column names; add a header line naming the columns "
-          + "(e.g. f0,f1,...,label), or write the data as parquet");
-    }
-    if (columns.equals(List.of(CORRUPT_RECORD))) {
-      // Spark's JSON reader puts every line it cannot parse, whole, into this one column
-      throw new ConfigException("data.format", "data " + o.path() + " read as json has no column '" + c + "': no line"
-          + " parsed as a JSON object (Spark kept them as " + CORRUPT_RECORD + "), so the files are probably not "
-          + "json; set data.format to their format (parquet, csv or json)");
-    }
-    throw new ConfigException(key, key + " names column '" + c + "', which is not in " + o.format() + " data "
-        + o.path() + "; its columns are " + columns + "; set " + key + " to one of them");
-  }
-
-  private static boolean isNumber(String name) {
-    try {
-      Double.parseDouble(name.trim());
-      return true;
-    } catch (NumberFormatException e) {
-      return false;
-    }
-  }
-
-  /** The column Spark's JSON reader gives data with no parsable line. */
-  private static final String CORRUPT_RECORD = "_corrupt_record";
-
-  /** Whether a column name holds control characters or replacement characters: bytes read as text. */
-  private static boolean binary(String name) {
-    return name.chars().anyMatch(ch -> ch == 0xFFFD || (Character.isISOControl(ch) && ch != '\t'));
-  }
-
-  /** The first 12 characters of {@code s}, with what is not printable shown as '?'. */
-  private static String printable(String s) {
-    StringBuilder b = new StringBuilder();
-    s.codePoints().limit(12).forEach(cp -> b.append(cp == 0xFFFD || Character.isISOControl(cp) ? '?' : (char) cp));
-    return b.toString();
   }
 
   private static boolean isArrayLike(DataType t) {

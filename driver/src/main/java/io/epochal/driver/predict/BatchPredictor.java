@@ -205,20 +205,9 @@ public final class BatchPredictor {
         "--format");
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
-      if (!columns.contains(c) && "csv".equals(format) && !columns.isEmpty() && columns.get(0).trim().startsWith("{")) {
-        throw new ConfigException("--format", "input " + options.input() + " read as csv has no column '" + c
-            + "': its first line starts with '{', so the files are probably json; set --format to their format "
-            + "(parquet, csv or json)");
-      }
-      if (!columns.contains(c) && columns.equals(List.of("_corrupt_record"))) {
-        // Spark's JSON reader puts every line it cannot parse, whole, into this one column
-        throw new ConfigException("--format", "input " + options.input() + " read as json has no column '" + c
-            + "': no line parsed as a JSON object, so the files are probably not json; set --format to their "
-            + "format (parquet, csv or json)");
-      }
       if (!columns.contains(c)) {
-        throw new ConfigException(JobKeys.DATA_FEATURES, "feature column '" + c + "' is not in " + format + " input "
-            + options.input() + "; its columns are " + columns + "; name feature columns with --features");
+        throw io.epochal.driver.data.MissingColumn.of(c, columns, format, "input " + options.input(), "--format",
+            "--features", "name feature columns with --features");
       }
     }
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));

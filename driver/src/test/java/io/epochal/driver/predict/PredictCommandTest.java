@@ -259,6 +259,23 @@ class PredictCommandTest {
   }
 
   @Test
+  void aCsvWithoutAHeaderLineIsToldToAddOneAndBinaryInputReadAsCsvToSetTheFormat() throws IOException {
+    Path noHeader = tmp.resolve("no-header.csv");
+    Files.writeString(noHeader, "0.5,1.5,2.5,3.5\n1.0,2.0,3.0,4.0\n");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", noHeader.toString(), "--features",
+        "f0,f1,f2,f3")).as(out + err).isEqualTo(2);
+    assertThat(err).contains("has no header line").contains("add a header line");
+
+    Path binary = tmp.resolve("binary.csv");
+    Files.write(binary, new byte[] {'P', 'A', 'R', '1', 0, 1, 2, 3, (byte) 0xff, '\n', '1', '\n'});
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", binary.toString(), "--features",
+        "f0,f1,f2,f3")).as(out + err).isEqualTo(2);
+    assertThat(err).contains("the files are probably not csv; set --format to their format")
+        .doesNotContain("its columns are");
+    assertThat(err.length()).as("no raw bytes dumped: %s", err).isLessThan(600);
+  }
+
+  @Test
   void csvReadAsJsonIsAConfigErrorAboutTheFormatNotAListOfCorruptRecords() throws IOException {
     Path in = writeCsvInput(null);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--format", "json",

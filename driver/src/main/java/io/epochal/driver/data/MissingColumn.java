@@ -1,0 +1,74 @@
+package io.epochal.driver.data;
+
+import io.epochal.driver.config.ConfigException;
+import java.util.List;
+
+/**
+ * Why a column the job or the command names is not in the input, said as what to fix: for text
+ * formats read from other files (parquet read as csv gives column names of raw bytes, a JSON line
+ * read as csv starts with '{', JSON that is not JSON gives Spark's {@code _corrupt_record}), the
+ * format; for a csv file without a header line, the header; otherwise the columns there are.
+ */
+public final class MissingColumn {
+
+  private static final String CORRUPT_RECORD = "_corrupt_record";
+
+  private MissingColumn() {}
+
+  /**
+   * The error for column {@code c}, absent from {@code columns} of input {@code where} read as
+   * {@code format}.
+   *
+   * @param formatKey the key or option that sets the format ({@code data.format}, {@code --format})
+   * @param columnKey the key or option that named the column
+   * @param otherwise what to do when the input is what it claims to be but lacks the column
+   */
+  public static ConfigException of(String c, List<String> columns, String format, String where, String formatKey,
+      String columnKey, String otherwise) {
+    String setFormat = "set " + formatKey + " to their format (parquet, csv or json)";
+    if (columns.stream().anyMatch(MissingColumn::binary)) {
+      return new ConfigException(formatKey, where + " read as " + format + " has no column '" + c + "' and column "
+          + "names that are not text (" + columns.size() + " columns, the first starting with '"
+          + printable(columns.get(0)) + "'): the files are probably not " + format + "; " + setFormat);
+    }
+    if ("csv".equals(format) && !columns.isEmpty() && columns.get(0).trim().startsWith("{")) {
+      return new ConfigException(formatKey, where + " read as csv has no column '" + c + "': its first line starts "
+          + "with '{' (" + printable(columns.get(0)) + "...), so the files are probably json; " + setFormat);
+    }
+    if ("csv".equals(format) && !columns.isEmpty() && columns.stream().allMatch(MissingColumn::isNumber)) {
+      return new ConfigException(columnKey, columnKey + " names column '" + c + "', but the csv " + where + " has "
+          + "no header line: its first line, " + columns.subList(0, Math.min(4, columns.size())) + (columns.size() > 4
+          ? "..." : "") + ", holds numbers, which Spark took as column names; add a header line naming the columns "
+          + "(e.g. f0,f1,...,label), or write the data as parquet");
+    }
+    if (columns.equals(List.of(CORRUPT_RECORD))) {
+      // Spark's JSON reader puts every line it cannot parse, whole, into this one column
+      return new ConfigException(formatKey, where + " read as json has no column '" + c + "': no line parsed as a "
+          + "JSON object (Spark kept them as " + CORRUPT_RECORD + "), so the files are probably not json; "
+          + setFormat);
+    }
+    return new ConfigException(columnKey, columnKey + " names column '" + c + "', which is not in " + format + " "
+        + where + "; its columns are " + columns + "; " + otherwise);
+  }
+
+  private static boolean isNumber(String name) {
+    try {
+      Double.parseDouble(name.trim());
+      return true;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /** Whether a column name holds control characters or replacement characters: bytes read as text. */
+  private static boolean binary(String name) {
+    return name.chars().anyMatch(ch -> ch == 0xFFFD || (Character.isISOControl(ch) && ch != '\t'));
+  }
+
+  /** The first 12 characters of {@code s}, with what is not printable shown as '?'. */
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    s.codePoints().limit(12).forEach(cp -> b.append(cp == 0xFFFD || Character.isISOControl(cp) ? '?' : (char) cp));
+    return b.toString();
+  }
+}
