@@ -187,6 +187,9 @@ final class EpochLoop {
               + "fails the same way until space is freed there (a checkpoint of this job takes about "
               + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
               : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + ")"
+          : FailureClassifier.isReadOnly(ex)
+          ? "the file system of " + spec.jobDirText() + " is read-only (" + firstLine(ex.getMessage()) + "); a resume "
+              + "fails the same way until it can be written"
           : firstLine(ex.getMessage());
       String then = reason == FailureReason.LEASE_LOST
           ? "; this driver stops, the new holder continues the job"

@@ -93,6 +93,16 @@ public final class FailureClassifier {
     return false;
   }
 
+  /** Whether the failure is a read-only file system (EROFS) anywhere in the chain. */
+  public static boolean isReadOnly(Throwable failure) {
+    for (Throwable t : chain(failure)) {
+      if (String.valueOf(t.getMessage()).contains("Read-only file system")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /**
    * Whether the failure is the store being unreachable: a connection refused or reset, a
    * NameNode in safe mode or standby, or a retry of the HDFS client given up.

@@ -240,16 +240,17 @@ public final class TrainingJob {
       ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(spark.jsc().version()), listener);
       if (last.completedEpochs() < spec.epochs()) {
-        String epochs = (last.completedEpochs() + 1) + "-" + spec.epochs();
+        String epochs = last.completedEpochs() + 1 == spec.epochs() ? "epoch " + spec.epochs()
+            : "epochs " + (last.completedEpochs() + 1) + "-" + spec.epochs();
         if (last.damaged().isEmpty() && dir.amendedEpochs()) {
           listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
-              + "; its train.epochs is now " + spec.epochs() + ": reopening it to train epochs " + epochs);
+              + "; its train.epochs is now " + spec.epochs() + ": reopening it to train " + epochs);
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
           reopenedToAmend = true;
         } else {
           // its final checkpoint is damaged or missing, or job.json was written anew with more epochs
           listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
-              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train epochs " + epochs
+              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train " + epochs
               + (last.damaged().isEmpty() ? "" : " again")); // the damaged ones were trained once
           reopenReason = "reopened: its final checkpoint is damaged";
         }
@@ -260,7 +261,9 @@ public final class TrainingJob {
       }
       completedAt = last;
       listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
-          + spec.epochs() + " epochs); nothing to train. Newest checkpoint: " + last.checkpoint());
+          + spec.epochs() + " epochs); nothing to train (to train more: bin/epochal resume "
+          + io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir()))
+          + " --epochs N). Newest checkpoint: " + last.checkpoint());
       return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
           last.state(), store.checkpointsDir(), List.of(), 0, 0));
     } catch (CheckpointException e) {

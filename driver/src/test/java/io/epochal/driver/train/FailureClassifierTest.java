@@ -52,5 +52,8 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.isOutOfSpace(new java.io.IOException("wrapped",
         new org.apache.hadoop.util.DiskChecker.DiskOutOfSpaceException("no volume has room")))).isTrue();
     assertThat(FailureClassifier.isOutOfSpace(new java.io.IOException("Connection refused"))).isFalse();
+    assertThat(FailureClassifier.isReadOnly(new CheckpointException(2, "file:/jobs/a/checkpoints", "commit failed",
+        new java.nio.file.FileSystemException("/jobs/a/checkpoints/_tmp-x: Read-only file system")))).isTrue();
+    assertThat(FailureClassifier.isReadOnly(local)).isFalse();
   }
 }
