@@ -216,7 +216,7 @@ class InDriverRecoveryTest {
     TrainingOutcome again = run(RecoveryFixture.spec(dir, data), listener);
 
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("is COMPLETED")
-        .contains("newest verified checkpoint is of epoch 2 of 3").contains("train epochs 3-3 again"));
+        .contains("newest verified checkpoint is of epoch 2 of 3").contains("train epoch 3 again"));
     assertThat(again.epochs()).isEqualTo(3);
     assertThat(again.resumedFrom()).isEqualTo(2);
     assertThat(RecoveryFixture.tensors(again.state())).isEqualTo(reference);
