@@ -311,12 +311,12 @@ final class CheckpointInspector {
         .filter(r -> new Path(r.getKey().path()).getName().equals(name) && !r.getKey().isMovedAside()).findFirst();
     boolean pickedFailed;
     if (checked.isPresent()) {
-      pickedFailed = failed(Map.of(checked.get().getKey(), checked.get().getValue()));
+      pickedFailed = failed(checked.get().getValue());
     } else {
       // not verified above (only the newest was): a resume runs the tensor and probe checks on it too
       Optional<CheckpointEntry> entry = store.list().stream().filter(e -> new Path(e.path()).getName().equals(name))
           .findFirst();
-      pickedFailed = entry.isPresent() && failed(Map.of(entry.get(), verifier.verify(store, entry.get())));
+      pickedFailed = entry.isPresent() && failed(verifier.verify(store, entry.get()));
     }
     return new ResumeFallback(name, pickedFailed
         ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on a check it "
@@ -330,7 +330,11 @@ final class CheckpointInspector {
   }
 
   private static boolean failed(Map<CheckpointEntry, List<CheckLine>> results) {
-    return results.values().stream().flatMap(List::stream).anyMatch(l -> l.status() == CheckLine.Status.FAIL);
+    return results.values().stream().anyMatch(CheckpointInspector::failed);
+  }
+
+  private static boolean failed(List<CheckLine> lines) {
+    return lines.stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL);
   }
 
   private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results,
@@ -351,7 +355,7 @@ final class CheckpointInspector {
       if (e.isMovedAside()) {
         c.put("moved_aside", true);
       }
-      c.put("ok", lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL));
+      c.put("ok", !failed(lines));
       ArrayNode checks = c.putArray("checks");
       for (CheckLine l : lines) {
         checks.addObject().put("status", l.status().name()).put("check", l.check()).put("detail", l.detail());

@@ -101,9 +101,8 @@ public final class CheckpointFit {
     }
     List<String> problems = new ArrayList<>();
     Map<String, long[]> trainable = new LinkedHashMap<>();
-    StateDict weights = model.stateDict();
     for (NamedParameter p : model.trainableParameters()) {
-      trainable.put(p.name(), weights.get(p.name()).shape());
+      trainable.put(p.name(), p.array().getShape().getShape()); // the shape alone, not a copy of the weights
     }
     for (Map.Entry<String, Tensor> e : optimizerState) {
       String key = e.getKey();
@@ -174,8 +173,9 @@ public final class CheckpointFit {
     if (listed.isEmpty()) {
       return Optional.empty();
     }
-    if (probeUnreadable(probe).isPresent()) {
-      return probeUnreadable(probe);
+    Optional<String> unreadable = probeUnreadable(probe);
+    if (unreadable.isPresent()) {
+      return unreadable;
     }
     String actual = ProbeRecord.fromStateDict(probe).sha256();
     return actual.equals(listed.get()) ? Optional.empty() : Optional.of("its recorded probe output (probe.output) "

@@ -70,13 +70,8 @@ public final class FailureClassifier {
 
   /** Whether {@code failure} is an exhausted HDFS name-space or disk-space quota. */
   public static boolean isQuotaExceeded(Throwable failure) {
-    for (Throwable t : chain(failure)) {
-      if (t.getClass().getSimpleName().contains("QuotaExceeded")
-          || String.valueOf(t.getMessage()).contains("QuotaExceededException")) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(failure, t -> t.getClass().getSimpleName().contains("QuotaExceeded")
+        || String.valueOf(t.getMessage()).contains("QuotaExceededException"));
   }
 
   /**
@@ -84,23 +79,13 @@ public final class FailureClassifier {
    * chain, or Hadoop's {@code DiskOutOfSpaceException}.
    */
   public static boolean isOutOfSpace(Throwable failure) {
-    for (Throwable t : chain(failure)) {
-      if (t.getClass().getSimpleName().equals("DiskOutOfSpaceException")
-          || String.valueOf(t.getMessage()).contains("No space left on device")) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(failure, t -> t.getClass().getSimpleName().equals("DiskOutOfSpaceException")
+        || String.valueOf(t.getMessage()).contains("No space left on device"));
   }
 
   /** Whether the failure is a read-only file system (EROFS) anywhere in the chain. */
   public static boolean isReadOnly(Throwable failure) {
-    for (Throwable t : chain(failure)) {
-      if (String.valueOf(t.getMessage()).contains("Read-only file system")) {
-        return true;
-      }
-    }
-    return false;
+    return anyInChain(failure, t -> String.valueOf(t.getMessage()).contains("Read-only file system"));
   }
 
   /**
@@ -149,6 +134,15 @@ public final class FailureClassifier {
       b.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
     }
     return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private static boolean anyInChain(Throwable failure, java.util.function.Predicate<Throwable> test) {
+    for (Throwable t : chain(failure)) {
+      if (test.test(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Iterable<Throwable> chain(Throwable failure) {

@@ -41,6 +41,16 @@ class DjlExportTest {
   @TempDir
   Path tmp;
 
+  private Path job;
+  private Path dir;
+
+  @org.junit.jupiter.api.BeforeEach
+  void copyFixture() throws java.io.IOException {
+    job = tmp.resolve("job");
+    FormatFixture.copyJob(job);
+    dir = tmp.resolve("djl");
+  }
+
   private int export(Path job, Path dir, StringBuilder log, String... more) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     StringWriter cliErr = new StringWriter();
@@ -57,9 +67,6 @@ class DjlExportTest {
 
   @Test
   void exportedDjlDirectoryLoadsWithModelLoadAndReproducesTheProbeBitForBit() throws Exception {
-    Path job = tmp.resolve("job");
-    FormatFixture.copyJob(job);
-    Path dir = tmp.resolve("djl");
     StringBuilder log = new StringBuilder();
     assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
     assertThat(dir.resolve("epochal-model.json")).exists();
@@ -85,9 +92,6 @@ class DjlExportTest {
 
   @Test
   void theLoaderReadsTheDescriptorsEpochAndAnOverwritingExportRemovesEarlierParameterFiles() throws Exception {
-    Path job = tmp.resolve("job");
-    FormatFixture.copyJob(job);
-    Path dir = tmp.resolve("djl");
     StringBuilder log = new StringBuilder();
     assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
     java.nio.file.Files.write(dir.resolve("mlp-0009.params"), new byte[] {1, 2, 3}); // an earlier, newer export's
