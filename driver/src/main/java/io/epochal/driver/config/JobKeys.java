@@ -147,8 +147,9 @@ public final class JobKeys {
     s.add(lng(DATA_FEATURE_SIZE, 0L, 0.0, 1.0e9, "Features per row; 0 = taken from the first row (an array "
         + "column) or the number of named columns."));
     s.add(ParamSpec.builder(DATA_BAD_ROWS, ParamType.STRING).optDefault("fail").optAllowed("fail", "skip")
-        .optDoc("A row with wrong arity, a null or non-numeric value or a label out of range: fail the job "
-            + "naming file and row, or skip and count it.").build());
+        .optDoc("A row with wrong arity (an array of another length, a csv line with another number of "
+            + "fields than its header), a null or non-numeric value or a label out of range: fail the job naming "
+            + "file and row, or skip and count it.").build());
     s.add(lng(KEEP_LAST, 3L, 1.0, null, "Number of newest checkpoints kept."));
     s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));
     s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));

@@ -59,21 +59,28 @@ public final class DatasetLoader {
    *     data, or there are fewer usable rows than workers
    */
   public LoadedDataset load(DataOptions o) throws BadInputException {
-    Dataset<Row> df = InputFormats.load(spark, reader(withFixedSplits(spark), o), o.path(), o.format(),
-        JobKeys.DATA_FORMAT);
+    SparkSession session = withFixedSplits(spark);
+    Dataset<Row> df = InputFormats.load(session, reader(session, o), o.path(), o.format(), JobKeys.DATA_FORMAT);
     boolean arrayColumn = checkColumns(df, o);
     int featureSize = featureSize(df, o, arrayColumn);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
 
+    boolean csv = "csv".equals(o.format());
+    Dataset<Row> input = csv ? CsvRecords.withMalformedColumn(session, df, o.path(), JobKeys.DATA_FORMAT) : df;
     List<Column> select = new ArrayList<>();
-    o.features().forEach(c -> select.add(df.col(c)));
-    select.add(df.col(o.label()));
+    if (csv) {
+      select.add(input.col(CsvRecords.MALFORMED_COLUMN));
+      decoder = decoder.withFieldCountCheck(df.columns().length);
+    }
+    o.features().forEach(c -> select.add(input.col(c)));
+    select.add(input.col(o.label()));
     select.add(functions.input_file_name().as(FILE_COLUMN));
-    JavaRDD<Row> rows = df.select(select.toArray(new Column[0])).javaRDD();
+    JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
+    RowDecoder rowDecoder = decoder;
 
     List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, decoder)).iterator(), true).collect());
+        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(s -> s.partition));
     long[] goodStart = new long[scans.size()];
     long total = 0;
@@ -101,7 +108,7 @@ public final class DatasetLoader {
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
     }
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> decodeGood(it, decoder, goodStart[p]), true);
+        (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, goodStart[p]), true);
     JavaRDD<DataShard> shards = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
@@ -158,11 +165,7 @@ public final class DatasetLoader {
   }
 
   private static DataFrameReader reader(SparkSession spark, DataOptions o) {
-    DataFrameReader r = spark.read().format(o.format());
-    if ("csv".equals(o.format())) {
-      r = r.option("header", "true").option("inferSchema", "false").option("mode", "PERMISSIVE");
-    }
-    return r;
+    return "csv".equals(o.format()) ? CsvRecords.reader(spark) : spark.read().format(o.format());
   }
 
   private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {

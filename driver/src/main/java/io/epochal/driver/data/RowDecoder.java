@@ -28,15 +28,23 @@ public final class RowDecoder implements Serializable {
   private final String label;
   private final boolean classification;
   private final int classes;
+  /** Fields of the csv header when rows start with the malformed-line column ({@link CsvRecords}); else 0. */
+  private final int headerFields;
 
   RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
       boolean classification, int classes) {
+    this(featureColumns, arrayColumn, featureSize, label, classification, classes, 0);
+  }
+
+  private RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
+      boolean classification, int classes, int headerFields) {
     this.featureColumns = List.copyOf(featureColumns);
     this.arrayColumn = arrayColumn;
     this.featureSize = featureSize;
     this.label = label;
     this.classification = classification;
     this.classes = classes;
+    this.headerFields = headerFields;
   }
 
   /**
@@ -57,6 +65,19 @@ public final class RowDecoder implements Serializable {
     return new RowDecoder(featureColumns, arrayColumn, featureSize, null, false, 0);
   }
 
+  /**
+   * This decoder for rows that start with {@link CsvRecords}' malformed-line column: a row whose
+   * csv line has another number of fields than the header's {@code headerFields} is bad (Spark
+   * would have dropped its extra fields or moved its values into other columns); the columns
+   * described above follow.
+   *
+   * @throws IllegalArgumentException if {@code headerFields < 1}
+   */
+  public RowDecoder withFieldCountCheck(int headerFields) {
+    checkArgument(headerFields >= 1, "a csv header has at least one field, got %s", headerFields);
+    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, headerFields);
+  }
+
   /** Values per decoded row: features and one label ({@link #forFeatures}: features only). */
   public int width() {
     return label == null ? featureSize : featureSize + 1;
@@ -74,16 +95,24 @@ public final class RowDecoder implements Serializable {
    * @return null when the row is good, otherwise why it is bad
    */
   public String decode(Row row, float[] out) {
+    int first = 0;
+    if (headerFields > 0) {
+      Object line = row.get(0);
+      if (line != null) {
+        return CsvRecords.malformed(line.toString(), headerFields);
+      }
+      first = 1;
+    }
     int labelIndex;
     if (arrayColumn) {
-      String bad = decodeArray(row.get(0), out);
+      String bad = decodeArray(row.get(first), out);
       if (bad != null) {
         return bad;
       }
-      labelIndex = 1;
+      labelIndex = first + 1;
     } else {
       for (int i = 0; i < featureSize; i++) {
-        Object v = row.get(i);
+        Object v = row.get(first + i);
         String col = featureColumns.get(i);
         if (v == null) {
           return "feature column '" + col + "' is null";
@@ -100,7 +129,7 @@ public final class RowDecoder implements Serializable {
         }
         out[i] = (float) d;
       }
-      labelIndex = featureSize;
+      labelIndex = first + featureSize;
     }
     if (label == null) {
       return null;

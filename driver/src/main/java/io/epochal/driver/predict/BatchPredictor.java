@@ -21,12 +21,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
@@ -104,7 +101,7 @@ public final class BatchPredictor {
     boolean classification = !hp.contains(JobKeys.LOSS) || "softmax_cross_entropy".equals(hp.getString(JobKeys.LOSS));
 
     checkLocations(options, spark.jsc().hadoopConfiguration());
-    String format = inputFormat(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
+    String format = PredictInput.format(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
         : "parquet", spark.jsc().hadoopConfiguration());
     List<String> features = features(options, hp);
     String name = m.modelName() + " v" + version;
@@ -141,7 +138,7 @@ public final class BatchPredictor {
     try {
       return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
           signature.sampleShape(), signature.outputSize(), signature.outputSize() > 1),
-          inputFormat(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
+          PredictInput.format(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
           layout -> (it, first) -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it, first));
     } finally {
       bytes.destroy();
@@ -222,18 +219,26 @@ public final class BatchPredictor {
             + "rename it in " + options.input());
       }
     }
+    boolean csv = "csv".equals(format);
+    Dataset<Row> input = csv ? io.epochal.driver.data.CsvRecords.withMalformedColumn(spark.session(), df,
+        options.input(), "--format") : df;
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
+    List<Column> select = new ArrayList<>();
+    if (csv) {
+      select.add(input.col(io.epochal.driver.data.CsvRecords.MALFORMED_COLUMN));
+      decoder = decoder.withFieldCountCheck(columns.size());
+    }
     PredictionLayout layout = new PredictionLayout(decoder, model.inputShape, model.outputSize,
         model.classification, options.batchSize(), options.skipBadRows(), pass.size(), true);
 
-    List<Column> select = new ArrayList<>();
-    features.forEach(c -> select.add(df.col(c)));
-    pass.forEach(c -> select.add(df.col(c)));
+    features.forEach(c -> select.add(input.col(c)));
+    pass.forEach(c -> select.add(input.col(c)));
     select.add(functions.input_file_name().as(FILE_COLUMN));
-    JavaRDD<Row> rows = df.select(select.toArray(new Column[0])).javaRDD();
+    JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
 
+    RowDecoder rowDecoder = decoder;
     List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, decoder)).iterator(), true).collect());
+        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     long[] start = new long[scans.size()];
     long total = 0;
@@ -313,70 +318,10 @@ public final class BatchPredictor {
    * @throws IOException when the output's file system cannot be reached
    */
   public static void checkLocations(PredictOptions options, Configuration conf) throws IOException {
-    checkInput(options.input(), conf);
+    PredictInput.check(options.input(), conf);
     if (options.output() != null) {
       PredictionOutput.check(options, conf);
     }
-  }
-
-  private static void checkInput(String input, Configuration conf) {
-    Path p = new Path(input);
-    try {
-      FileSystem fs = p.getFileSystem(conf);
-      if (!fs.exists(p)) {
-        throw new ConfigException("--input", "--input " + input + " does not exist; give a file or directory of "
-            + "csv, parquet or json rows");
-      }
-      if (fs.getFileStatus(p).isDirectory()) {
-        fs.listStatus(p);
-      } else {
-        fs.open(p).close();
-      }
-    } catch (IOException e) {
-      throw new ConfigException("--input", "--input " + input + " cannot be read: " + e.getMessage()
-          .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; give a readable file or directory", e);
-    }
-  }
-
-  /**
-   * The input's format: as given; else by the input's extension; else, for a directory, by the one
-   * extension its data files share ({@code part-00000-....snappy.parquet}); else {@code otherwise}.
-   */
-  private static String inputFormat(PredictOptions options, String otherwise, Configuration conf) {
-    if (options.inputFormat() != null) {
-      return options.inputFormat();
-    }
-    Path input = new Path(options.input());
-    String byName = formatOf(input.getName());
-    if (byName != null) {
-      return byName;
-    }
-    java.util.Set<String> inside = new java.util.TreeSet<>();
-    try {
-      FileSystem fs = input.getFileSystem(conf);
-      if (fs.getFileStatus(input).isDirectory()) {
-        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(input)) {
-          String name = f.getPath().getName();
-          if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
-            inside.add(String.valueOf(formatOf(name)));
-          }
-        }
-      }
-    } catch (IOException e) {
-      return otherwise; // reading the input reports what is wrong with it
-    }
-    return inside.size() == 1 && !inside.contains("null") ? inside.iterator().next() : otherwise;
-  }
-
-  /** The format a file name's extension names, or null. */
-  private static String formatOf(String fileName) {
-    String name = fileName.toLowerCase(Locale.ROOT);
-    for (String f : List.of("csv", "json", "parquet")) {
-      if (name.endsWith("." + f)) {
-        return f;
-      }
-    }
-    return null;
   }
 
   private static List<String> features(PredictOptions options, HyperParameters hp) {
@@ -392,11 +337,8 @@ public final class BatchPredictor {
   }
 
   private DataFrameReader reader(String format) {
-    DataFrameReader r = spark.session().read().format(format);
-    if ("csv".equals(format)) {
-      r = r.option("header", "true").option("inferSchema", "false").option("mode", "PERMISSIVE");
-    }
-    return r;
+    return "csv".equals(format) ? io.epochal.driver.data.CsvRecords.reader(spark.session())
+        : spark.session().read().format(format);
   }
 
   private static boolean isArrayLike(DataType t) {

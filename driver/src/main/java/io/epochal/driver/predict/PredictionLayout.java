@@ -11,8 +11,9 @@ import java.util.Objects;
 /**
  * The model-independent part of a prediction task: how to decode a row, one sample's input shape,
  * outputs per row, whether outputs are class scores (prediction = argmax), the mini-batch size,
- * the bad-row policy and the layout of the task's rows (the feature columns first, then
- * {@link #passColumns()} columns carried to the output, then the input file name). A checkpoint's
+ * the bad-row policy and the layout of the task's rows (for csv input the malformed-line column
+ * its decoder checks, then the feature columns, then {@link #passColumns()} columns carried to the
+ * output, then the input file name). A checkpoint's
  * model and an ONNX model file are predicted with the same layout. Immutable; sent to tasks with
  * Java serialization inside the task closure.
  */

@@ -300,6 +300,41 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aCsvLineMissingAFieldIsABadRowNotValuesShiftedIntoTheNextColumn() throws Exception {
+    // without the check Spark read "5,1" as f0=5, f1=1, label=null, or with a label of 1 as f1
+    Path dir = csv("short", "f0,f1,label", "1,2,0", "3,4,1", "5,1", "7,8,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("data.csv, row 3 ")
+        .hasMessageContaining("the line has 2 fields but the header names 3 columns (a field is missing")
+        .hasMessageContaining("'5,1'");
+    Path label = csv("short-label", "f0,f1,label", "1,2,0", "5,1", "7,8,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(label, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("row 2 ").hasMessageContaining("'5,1'");
+  }
+
+  @Test
+  void aCsvLineWithAnExtraFieldIsABadRowNotSilentlyCut() throws Exception {
+    Path dir = csv("long", "f0,f1,label", "1,2,0", "3,4,1,9", "7,8,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("data.csv, row 2 ")
+        .hasMessageContaining("the line has 4 fields but the header names 3 columns (it has more fields than columns");
+  }
+
+  @Test
+  void csvLinesWithQuotedCommasAndUnreadColumnsAreGoodAndMalformedOnesAreSkippedAndCounted() throws Exception {
+    Path dir = csv("quoted", "f0,note,f1,label", "1,\"a, b\",2,0", "3,,4,1", "5,x,6", "7,\"c\",8,0,extra",
+        "9,y,10,1");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1)
+        .optSkipBadRows(true).build());
+    assertThat(data.shards().first().features()).containsExactly(1, 2, 3, 4, 9, 10);
+    assertThat(data.shards().first().labels()).containsExactly(0, 1, 1);
+    assertThat(data.skippedRows()).isEqualTo(2);
+    data.unpersist();
+  }
+
+  @Test
   void skippingEveryRowIsAConfigErrorAboutTheOptionsNotTheWorkerCount() throws Exception {
     Path dir = csv("all-bad", "f0,f1,label", "1,x,0", "3,y,1", "5,z,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)

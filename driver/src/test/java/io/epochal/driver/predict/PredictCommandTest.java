@@ -200,6 +200,23 @@ class PredictCommandTest {
   }
 
   @Test
+  void csvLinesWithAFieldTooFewOrTooManyAreBadRowsNotPredictedFromShiftedOrCutValues() throws Exception {
+    Path in = writeCsvInput(null);
+    List<String> lines = new ArrayList<>(Files.readAllLines(in));
+    String[] third = lines.get(3).split(",");
+    lines.set(3, third[0] + "," + third[2] + "," + third[3]); // f1 missing: f2's value would be read as f1
+    lines.set(5, lines.get(5) + ",7"); // one field too many: Spark would drop it without a word
+    Files.write(in, lines);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3")).isEqualTo(4);
+    assertThat(err).contains("in.csv, row 3").contains("the line has 3 fields but the header names 4 columns");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--bad-rows", "skip")).as(err).isEqualTo(0);
+    assertThat(err).contains("predicted 21 of 23 rows (2 bad rows skipped)");
+    assertThat(out).doesNotContain("\n2,").doesNotContain("\n4,");
+  }
+
+  @Test
   void anEarlierPredictionOutputIsReplacedOnlyWithOverwriteAndNothingElseIs() throws Exception {
     Path in = writeCsvInput(null);
     Path output = tmp.resolve("pred");

@@ -1,0 +1,76 @@
+package io.epochal.driver.predict;
+
+import io.epochal.driver.config.ConfigException;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/** The input of a prediction: that it can be read, and in which format its files are. */
+final class PredictInput {
+
+  private PredictInput() {}
+
+  /** Checks that {@code input} exists and can be read, naming {@code --input} if not. */
+  static void check(String input, Configuration conf) {
+    Path p = new Path(input);
+    try {
+      FileSystem fs = p.getFileSystem(conf);
+      if (!fs.exists(p)) {
+        throw new ConfigException("--input", "--input " + input + " does not exist; give a file or directory of "
+            + "csv, parquet or json rows");
+      }
+      if (fs.getFileStatus(p).isDirectory()) {
+        fs.listStatus(p);
+      } else {
+        fs.open(p).close();
+      }
+    } catch (IOException e) {
+      throw new ConfigException("--input", "--input " + input + " cannot be read: " + e.getMessage()
+          .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; give a readable file or directory", e);
+    }
+  }
+
+  /**
+   * The input's format: as given; else by the input's extension; else, for a directory, by the one
+   * extension its data files share ({@code part-00000-....snappy.parquet}); else {@code otherwise}.
+   */
+  static String format(PredictOptions options, String otherwise, Configuration conf) {
+    if (options.inputFormat() != null) {
+      return options.inputFormat();
+    }
+    Path input = new Path(options.input());
+    String byName = formatOf(input.getName());
+    if (byName != null) {
+      return byName;
+    }
+    java.util.Set<String> inside = new java.util.TreeSet<>();
+    try {
+      FileSystem fs = input.getFileSystem(conf);
+      if (fs.getFileStatus(input).isDirectory()) {
+        for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(input)) {
+          String name = f.getPath().getName();
+          if (f.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+            inside.add(String.valueOf(formatOf(name)));
+          }
+        }
+      }
+    } catch (IOException e) {
+      return otherwise; // reading the input reports what is wrong with it
+    }
+    return inside.size() == 1 && !inside.contains("null") ? inside.iterator().next() : otherwise;
+  }
+
+  /** The format a file name's extension names, or null. */
+  private static String formatOf(String fileName) {
+    String name = fileName.toLowerCase(Locale.ROOT);
+    for (String f : List.of("csv", "json", "parquet")) {
+      if (name.endsWith("." + f)) {
+        return f;
+      }
+    }
+    return null;
+  }
+}
