@@ -75,7 +75,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   /** Trains {@code spec}; {@code amendedFrom} is the stored spec it replaces, or null. */
   private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
-    JobSpec spec = amendedFrom == null ? asStored(requested, storedSpec(requested, conf), conf) : requested;
+    JobSpec spec = amendedFrom == null ? ExistingJob.asStored(requested, ExistingJob.storedSpec(requested, conf), conf) : requested;
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -99,7 +99,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
-      return specMismatch(e.getFile(), e.getDifferences(), spec, conf);
+      return ExistingJob.reportMismatch(err, e.getFile(), e.getDifferences(), spec, conf);
     } catch (LeaseHeldException e) {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
@@ -117,7 +117,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     FileSystem fs = dir.getFileSystem(conf);
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
-    JobSpec spec = asStored(requested, stored, conf);
+    JobSpec spec = ExistingJob.asStored(requested, stored, conf);
     // the placement checks train runs before Spark starts (GPUs against the master)
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
@@ -131,7 +131,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {
-      return specMismatch(specs.getFile(), differences, spec, conf);
+      return ExistingJob.reportMismatch(err, specs.getFile(), differences, spec, conf);
     }
     err.println("epochal: dry run: " + ShellWords.location(dir) + " already holds this job (its job.json matches);"
         + " train continues it as a resume does:");
@@ -140,83 +140,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     spec.placement().asMap().forEach((k, v) -> placement.put(k, String.valueOf(v)));
     PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err);
     return new ResumeDryRun(err, "train").print(prepared, conf, new DryRunDataCheck(err, options));
-  }
-
-  /**
-   * {@code spec} with {@code job.dir} and {@code data.path} written as its job directory's {@code
-   * job.json} writes them, where both name the same place: a job file may give a place another way
-   * (a relative path, {@code file:/} or {@code file:///}, an HA nameservice or its NameNode).
-   */
-  private static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf) {
-    if (stored.isEmpty()) {
-      return spec;
-    }
-    HyperParameters requested = spec.toHyperParameters();
-    HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());
-    boolean changed = false;
-    for (String key : List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH)) {
-      Object kept = stored.get().getHyperParameters().asMap().get(key);
-      String given = requested.getString(key);
-      if (kept != null && !kept.toString().equals(given) && JobLocations.samePlace(kept.toString(), given, conf)) {
-        same.put(key, kept.toString());
-        changed = true;
-      }
-    }
-    return changed ? JobSpec.fromHyperParameters(same.build(), new RegistryModelCatalog()) : spec;
-  }
-
-  /** The spec stored in {@code spec}'s job directory, if any. */
-  private static Optional<io.epochal.job.JobSpec> storedSpec(JobSpec spec, Configuration conf) throws IOException {
-    Path dir = new Path(spec.jobDir());
-    return new JobSpecStore(dir.getFileSystem(conf), dir).read();
-  }
-
-  /** Reports that {@code file} holds another spec than {@code spec}, with the differences. */
-  private int specMismatch(Path file, List<String> differences, JobSpec spec, Configuration conf) {
-    List<String> lines = JobSpec.userFacing(differences);
-    boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
-        .anyMatch(k -> !JobKeys.isAmendable(k));
-    err.println("epochal: " + file + " already holds a different job spec" + (trainingKeys
-        ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
-    lines.forEach(line -> err.println("  " + line));
-    String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
-    StringBuilder amend = new StringBuilder(resume);
-    HyperParameters requested = spec.toHyperParameters();
-    for (String line : lines) {
-      String key = line.substring(0, Math.max(0, line.indexOf(": ")));
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !requested.contains(key)) {
-        amend = null;
-        break;
-      }
-      String value = String.valueOf(requested.get(key));
-      long committed = key.equals(JobKeys.EPOCHS) ? committedEpochs(spec, conf) : 0;
-      if (committed > spec.epochs()) {
-        err.println("epochal: the job already committed " + committed + " epochs, more than train.epochs="
-            + spec.epochs() + "; it keeps them: give train.epochs >= " + committed + ", or train this spec in a new "
-            + "job.dir");
-        return ExitCodes.USAGE;
-      }
-      amend.append(key.equals(JobKeys.EPOCHS) ? " --epochs " + value : key.equals(JobKeys.DATA_PATH)
-          ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
-    }
-    if (amend != null) {
-      err.println("epochal: these keys can change on the existing job; to continue it with them, run '" + amend
-          + "'");
-    } else {
-      err.println("epochal: a job directory keeps the hyperparameters it started with; run '" + resume
-          + "' to continue it unchanged, or choose a new job.dir");
-    }
-    return ExitCodes.USAGE;
-  }
-
-  /** The newest epoch committed in {@code spec}'s job directory (0 if none or unreadable). */
-  private static long committedEpochs(JobSpec spec, Configuration conf) {
-    try (io.epochal.checkpoint.CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
-        .optConfiguration(conf).build()) {
-      return store.list().stream().mapToLong(io.epochal.checkpoint.CheckpointEntry::epoch).max().orElse(0);
-    } catch (IOException | RuntimeException e) {
-      return 0; // the suggestion then stands as it is; the resume checks the epochs itself
-    }
   }
 
   /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */

@@ -44,6 +44,15 @@ public final class JobKeys {
   public static final String DATA_CLASSES = "data.classes";
   public static final String DATA_FEATURE_SIZE = "data.feature_size";
   public static final String DATA_BAD_ROWS = "data.bad_rows";
+  public static final String DATA_ROW_ORDER = "data.row_order";
+  /** {@link #DATA_ROW_ORDER}: files in the order of their names, each from its start. */
+  public static final String ROW_ORDER_FILE_NAME = "file_name";
+  /**
+   * {@link #DATA_ROW_ORDER}: the order Spark reads the files in, larger files first and files of
+   * one size as the file system lists them. A job stored without the key (created before it
+   * existed) keeps this order.
+   */
+  public static final String ROW_ORDER_SPARK_READ = "spark_read";
   public static final String KEEP_LAST = "checkpoint.keep_last";
   public static final String KEEP_EVERY = "checkpoint.keep_every";
   public static final String KEEP_BEST = "checkpoint.keep_best";
@@ -150,6 +159,13 @@ public final class JobKeys {
         .optDoc("A row with wrong arity (an array of another length, a csv line with another number of "
             + "fields than its header), a null or non-numeric value or a label out of range: fail the job naming "
             + "file and row, or skip and count it.").build());
+    s.add(ParamSpec.builder(DATA_ROW_ORDER, ParamType.STRING).optDefault(ROW_ORDER_FILE_NAME)
+        .optAllowed(ROW_ORDER_FILE_NAME, ROW_ORDER_SPARK_READ)
+        .optDoc("Order of the rows, which decides each row's worker and batch: file_name (the files in the order "
+            + "of their paths, each from its start: the same on every file system) or spark_read (the order Spark "
+            + "reads them in: larger files first, files of one size as the file system lists them, so a copy on "
+            + "another disk may come in another order). A job created before this key existed keeps spark_read.")
+        .build());
     s.add(lng(KEEP_LAST, 3L, 1.0, null, "Number of newest checkpoints kept."));
     s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));
     s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));

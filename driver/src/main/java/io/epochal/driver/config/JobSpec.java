@@ -55,7 +55,27 @@ public final class JobSpec {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
     texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), source + " " + k)));
-    return new JobSpec(new SpecValidator(catalog).validate(raw));
+    JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw));
+    // a job stored before data.row_order existed reads its rows as it always did
+    return raw.containsKey(JobKeys.DATA_ROW_ORDER) ? spec : spec.withStoredRowOrder();
+  }
+
+  /**
+   * This spec as a job stored before {@code data.row_order} existed holds it: without that key,
+   * whose absence means {@link JobKeys#ROW_ORDER_SPARK_READ} (job.json and the manifests of such a
+   * job lack it, and a resume compares them with this spec key by key).
+   */
+  public JobSpec withStoredRowOrder() {
+    if (!values.contains(JobKeys.DATA_ROW_ORDER)) {
+      return this;
+    }
+    HyperParameters.Builder b = HyperParameters.builder();
+    values.asMap().forEach((k, v) -> {
+      if (!k.equals(JobKeys.DATA_ROW_ORDER)) {
+        b.put(k, v);
+      }
+    });
+    return new JobSpec(b.build());
   }
 
   /** Wraps values the validator produced. */
@@ -252,6 +272,15 @@ public final class JobSpec {
   /** Whether {@code data.bad_rows} is {@code skip}. */
   public boolean skipBadRows() {
     return "skip".equals(values.getString(JobKeys.DATA_BAD_ROWS));
+  }
+
+  /**
+   * Whether rows come in the order of their files' names ({@code data.row_order=file_name}) rather
+   * than in Spark's read order ({@code spark_read}, also of a job stored without the key).
+   */
+  public boolean rowsByFileName() {
+    return values.contains(JobKeys.DATA_ROW_ORDER)
+        && JobKeys.ROW_ORDER_FILE_NAME.equals(values.getString(JobKeys.DATA_ROW_ORDER));
   }
 
   /** {@code checkpoint.keep_last}. */

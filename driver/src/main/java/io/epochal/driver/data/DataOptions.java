@@ -28,6 +28,7 @@ public final class DataOptions implements Serializable {
   private final int featureSize;
   private final boolean skipBadRows;
   private final int workers;
+  private final boolean rowsByFileName;
 
   private DataOptions(Builder b) {
     this.path = b.path;
@@ -39,6 +40,7 @@ public final class DataOptions implements Serializable {
     this.featureSize = b.featureSize;
     this.skipBadRows = b.skipBadRows;
     this.workers = b.workers;
+    this.rowsByFileName = b.rowsByFileName;
   }
 
   /** A new builder. */
@@ -51,14 +53,14 @@ public final class DataOptions implements Serializable {
     return builder().setPath(new org.apache.hadoop.fs.Path(spec.dataPath()).toString()).setFormat(spec.dataFormat())
         .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel()).optClassification(spec.classification())
         .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
-        .setWorkers(spec.workers()).build();
+        .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName()).build();
   }
 
   /** These options with labels checked against {@code classes} classes (0 = not checked). */
   public DataOptions withClasses(int classes) {
     return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
         .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
-        .optSkipBadRows(skipBadRows).setWorkers(workers).build();
+        .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName).build();
   }
 
   /** The input path (any Hadoop URI). */
@@ -106,6 +108,14 @@ public final class DataOptions implements Serializable {
     return workers;
   }
 
+  /**
+   * Whether rows come in the order of their files' paths, each file from its start; otherwise in
+   * the order Spark reads the files ({@code data.row_order=spark_read}).
+   */
+  public boolean rowsByFileName() {
+    return rowsByFileName;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DataOptions)) {
@@ -114,19 +124,21 @@ public final class DataOptions implements Serializable {
     DataOptions d = (DataOptions) o;
     return path.equals(d.path) && format.equals(d.format) && features.equals(d.features) && label.equals(d.label)
         && classification == d.classification && classes == d.classes && featureSize == d.featureSize
-        && skipBadRows == d.skipBadRows && workers == d.workers;
+        && skipBadRows == d.skipBadRows && workers == d.workers && rowsByFileName == d.rowsByFileName;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, format, features, label, classification, classes, featureSize, skipBadRows, workers);
+    return Objects.hash(path, format, features, label, classification, classes, featureSize, skipBadRows, workers,
+        rowsByFileName);
   }
 
   @Override
   public String toString() {
     return "DataOptions[" + format + " " + path + ", features " + features + ", label " + label
         + (classification ? ", classes " + classes : ", regression") + ", featureSize " + featureSize
-        + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers + "]";
+        + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers + ", rows by "
+        + (rowsByFileName ? "file name" : "Spark's read order") + "]";
   }
 
   /** Builds {@link DataOptions}. */
@@ -140,6 +152,7 @@ public final class DataOptions implements Serializable {
     private int featureSize;
     private boolean skipBadRows;
     private int workers;
+    private boolean rowsByFileName = true;
 
     private Builder() {}
 
@@ -199,6 +212,12 @@ public final class DataOptions implements Serializable {
     /** Skip and count bad rows instead of failing (default false). */
     public Builder optSkipBadRows(boolean skip) {
       this.skipBadRows = skip;
+      return this;
+    }
+
+    /** Rows in the order of their files' paths (default true), or in Spark's read order. */
+    public Builder optRowsByFileName(boolean byFileName) {
+      this.rowsByFileName = byFileName;
       return this;
     }
 

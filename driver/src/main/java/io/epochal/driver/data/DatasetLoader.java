@@ -33,13 +33,17 @@ import scala.Tuple2;
 /**
  * Reads the input through Spark and converts it once into one dense {@link DataShard} per worker.
  *
- * <p>Two passes over the input: the first numbers the rows (per partition and per file) and finds
- * bad rows; the second decodes the good rows, sends good row {@code i} to worker {@code i % W} and
- * builds each worker's shard in row order. The result is persisted and materialised.
+ * <p>Two passes over the input: the first finds the runs of rows of each file (or file block) in
+ * every partition and the bad rows; the good rows are numbered in the order of the runs, by file
+ * path and block start ({@link DataOptions#rowsByFileName}: the same wherever the files are and
+ * however Spark splits and lists them) or as Spark read them. The second pass decodes the good
+ * rows, sends good row {@code i} to worker {@code i % W} and builds each worker's shard in row
+ * order. The result is persisted and materialised.
  */
 public final class DatasetLoader {
 
   private static final String FILE_COLUMN = "_epochal_input_file";
+  private static final String BLOCK_COLUMN = "_epochal_input_block";
 
   /** File splits are sized as if the input were read by this many cores, whatever the cluster has. */
   static final int MIN_FILE_PARTITIONS = 16;
@@ -75,28 +79,37 @@ public final class DatasetLoader {
     }
     o.features().forEach(c -> select.add(input.col(c)));
     select.add(input.col(o.label()));
+    boolean blocks = o.rowsByFileName();
+    if (blocks) {
+      select.add(functions.input_file_block_start().as(BLOCK_COLUMN));
+    }
     select.add(functions.input_file_name().as(FILE_COLUMN));
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
     RowDecoder rowDecoder = decoder;
 
-    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) ->
+        List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(s -> s.partition));
-    long[] goodStart = new long[scans.size()];
+    List<PartitionScan.Run> order = blocks ? PartitionScan.byFileName(scans) : PartitionScan.inReadOrder(scans);
     long total = 0;
     long bad = 0;
+    // the good rows of every run are numbered on from those of the runs before it in that order
+    long[][] runStarts = new long[scans.size()][];
     for (int i = 0; i < scans.size(); i++) {
-      goodStart[i] = total - bad;
-      total += scans.get(i).rows;
-      bad += scans.get(i).bad;
+      runStarts[i] = new long[scans.get(i).runs.size()];
+    }
+    for (PartitionScan.Run r : order) {
+      runStarts[r.partition][r.index] = total - bad;
+      total += r.rows;
+      bad += r.bad;
     }
     if (bad > 0 && !o.skipBadRows()) {
-      throw PartitionScan.firstBad(scans);
+      throw PartitionScan.firstBadOf(order);
     }
     long good = total - bad;
     int workers = o.workers();
     if (good == 0 && bad > 0) {
-      BadInputException first = PartitionScan.firstBad(scans);
+      BadInputException first = PartitionScan.firstBadOf(order);
       // data.bad_rows=skip skipped every row: no row count fixes that, the options do not fit the data
       throw new ConfigException(JobKeys.DATA_BAD_ROWS, "data.path " + o.path() + ": every one of its " + bad
           + " rows is bad, and data.bad_rows=skip skipped them all; the first, row " + first.rowInFile() + " of "
@@ -108,7 +121,7 @@ public final class DatasetLoader {
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
     }
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, goodStart[p]), true);
+        (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, blocks, runStarts[p]), true);
     JavaRDD<DataShard> shards = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
@@ -147,13 +160,15 @@ public final class DatasetLoader {
   }
 
   /**
-   * A session of the same Spark context whose file splits depend on the input files alone. A row's
-   * global number (and so its worker, batch and step) is its partition's start plus its place in
-   * the partition, and Spark sizes file splits from the total input over the context's default
-   * parallelism unless {@code spark.sql.files.minPartitionNum} is set: with another executor count
-   * on a resume, or after an executor was lost, the same rows went to other workers. The split
-   * settings are pinned to constants (Spark's defaults for the byte sizes) so that neither the
-   * cluster nor a job's Spark configuration moves a row.
+   * A session of the same Spark context whose file splits depend on the input files alone. In
+   * Spark's read order ({@code data.row_order=spark_read}) a row's global number (and so its
+   * worker, batch and step) is its split's place among the splits plus its place in the split, and
+   * Spark sizes file splits from the total input over the context's default parallelism unless
+   * {@code spark.sql.files.minPartitionNum} is set: with another executor count on a resume, or
+   * after an executor was lost, the same rows went to other workers. The split settings are pinned
+   * to constants (Spark's defaults for the byte sizes) so that neither the cluster nor a job's Spark
+   * configuration moves a row. Rows by file name do not depend on the splits; the same session
+   * reads them, so that the splits a job's tasks see stay the same.
    */
   static SparkSession withFixedSplits(SparkSession spark) {
     SparkSession s = spark.newSession();
@@ -205,12 +220,22 @@ public final class DatasetLoader {
     return values.length;
   }
 
-  private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, long start) {
+  /** The good rows of a partition keyed by their number: the first of run {@code i} is {@code runStarts[i]}. */
+  private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, boolean blocks,
+      long[] runStarts) {
     List<Tuple2<Long, float[]>> out = new ArrayList<>();
-    long next = start;
+    PartitionScan.Cursor cursor = new PartitionScan.Cursor(blocks);
+    int run = -1;
+    long next = 0;
     while (it.hasNext()) {
+      Row r = it.next();
+      int at = cursor.advance(r);
+      if (at != run) {
+        run = at;
+        next = runStarts[at];
+      }
       float[] values = new float[decoder.width()];
-      if (decoder.decode(it.next(), values) == null) {
+      if (decoder.decode(r, values) == null) {
         out.add(new Tuple2<>(next++, values));
       }
     }

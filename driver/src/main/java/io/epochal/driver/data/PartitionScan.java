@@ -2,6 +2,7 @@ package io.epochal.driver.data;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -9,25 +10,82 @@ import java.util.Map;
 import org.apache.spark.sql.Row;
 
 /**
- * What the first pass over one input partition found: the runs of consecutive rows per file (to
- * number rows within their files), how many rows were bad, and the first bad row. The training
- * data loader and batch inference both check their input with it, so a bad row is reported the
- * same way (file and row) by both.
+ * What the first pass over one input partition found: its runs (consecutive rows of one file, or
+ * of one block of a file when the rows carry their block's start), how many rows each holds and
+ * how many of them are bad, and the first bad row of each. The training data loader and batch
+ * inference both check their input with it, so a bad row is reported the same way (file and row)
+ * by both; the loader numbers the rows from the runs, in Spark's read order or by file name.
  */
 public final class PartitionScan implements Serializable {
 
   private static final long serialVersionUID = 1L;
 
   final int partition;
-  final List<String> runFiles = new ArrayList<>();
-  final List<Long> runCounts = new ArrayList<>();
+  final List<Run> runs = new ArrayList<>();
   long rows;
   long bad;
-  long firstBadLocal = -1;
-  String firstBadReason;
 
   private PartitionScan(int partition) {
     this.partition = partition;
+  }
+
+  /** Consecutive rows of one file, or of one block of it. */
+  static final class Run implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    final String file;
+    /** The start of the file block the rows are in; -1 when the rows do not say. */
+    final long block;
+    final int partition;
+    /** The run's place among its partition's runs. */
+    final int index;
+    long rows;
+    long bad;
+    long firstBad = -1;
+    String firstBadReason;
+
+    Run(String file, long block, int partition, int index) {
+      this.file = file;
+      this.block = block;
+      this.partition = partition;
+      this.index = index;
+    }
+  }
+
+  /**
+   * Follows the runs of a partition's rows: the rows end with the input file name
+   * ({@code functions.input_file_name()}), preceded by the start of the file block when
+   * {@code blocks} ({@code functions.input_file_block_start()}).
+   */
+  static final class Cursor {
+    private final boolean blocks;
+    private String file;
+    private long block;
+    private int run = -1;
+
+    Cursor(boolean blocks) {
+      this.blocks = blocks;
+    }
+
+    /** The index of the run {@code r} belongs to, the previous row's or the next one. */
+    int advance(Row r) {
+      String f = r.getString(r.length() - 1);
+      long b = blocks ? r.getLong(r.length() - 2) : -1;
+      if (run < 0 || !f.equals(file) || b != block) {
+        run++;
+        file = f;
+        block = b;
+      }
+      return run;
+    }
+
+    String file() {
+      return file;
+    }
+
+    long block() {
+      return block;
+    }
   }
 
   /**
@@ -35,26 +93,34 @@ public final class PartitionScan implements Serializable {
    * name column ({@code functions.input_file_name()}).
    */
   public static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder) {
+    return scan(partition, rows, decoder, false);
+  }
+
+  /**
+   * Scans a partition whose rows hold what {@code decoder} reads first and end with the input file
+   * name column, preceded by the file block's start when {@code blocks}.
+   */
+  static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder, boolean blocks) {
     PartitionScan s = new PartitionScan(partition);
+    Cursor cursor = new Cursor(blocks);
     float[] buf = new float[decoder.width()];
     while (rows.hasNext()) {
       Row r = rows.next();
-      String file = r.getString(r.length() - 1);
-      int last = s.runFiles.size() - 1;
-      if (last >= 0 && s.runFiles.get(last).equals(file)) {
-        s.runCounts.set(last, s.runCounts.get(last) + 1);
-      } else {
-        s.runFiles.add(file);
-        s.runCounts.add(1L);
+      int at = cursor.advance(r);
+      if (at == s.runs.size()) {
+        s.runs.add(new Run(cursor.file(), cursor.block(), partition, at));
       }
+      Run run = s.runs.get(at);
       String why = decoder.decode(r, buf);
       if (why != null) {
-        if (s.firstBadLocal < 0) {
-          s.firstBadLocal = s.rows;
-          s.firstBadReason = why;
+        if (run.firstBad < 0) {
+          run.firstBad = run.rows;
+          run.firstBadReason = why;
         }
+        run.bad++;
         s.bad++;
       }
+      run.rows++;
       s.rows++;
     }
     return s;
@@ -75,47 +141,49 @@ public final class PartitionScan implements Serializable {
     return bad;
   }
 
+  /** The runs of all {@code scans} (sorted by partition) in the order Spark read them. */
+  static List<Run> inReadOrder(List<PartitionScan> scans) {
+    List<Run> all = new ArrayList<>();
+    scans.forEach(s -> all.addAll(s.runs));
+    return all;
+  }
+
+  /** The runs of all {@code scans} by file path, and by block within a file. */
+  static List<Run> byFileName(List<PartitionScan> scans) {
+    List<Run> all = inReadOrder(scans);
+    all.sort(Comparator.comparing((Run r) -> r.file).thenComparingLong(r -> r.block));
+    return all;
+  }
+
   /**
-   * The first bad row of all {@code scans} (sorted by partition) as an exception naming its file,
-   * its 1-based row within the file and its 0-based row in the whole input.
+   * The first bad row of all {@code scans} (sorted by partition) in Spark's read order, as an
+   * exception naming its file, its 1-based row within the file and its 0-based row in the input.
    *
    * @throws IllegalStateException if no scan found a bad row
    */
   public static BadInputException firstBad(List<PartitionScan> scans) {
-    Map<String, Long> fileRowsBefore = new HashMap<>();
-    long datasetRow = 0;
-    for (PartitionScan s : scans) {
-      if (s.firstBadLocal >= 0) {
-        Object[] at = s.locate(s.firstBadLocal);
-        String file = (String) at[0];
-        long rowInFile = fileRowsBefore.getOrDefault(file, 0L) + (Long) at[1] + 1;
-        return new BadInputException(file.isEmpty() ? "<no file>" : file, rowInFile,
-            datasetRow + s.firstBadLocal, s.firstBadReason);
-      }
-      for (int i = 0; i < s.runFiles.size(); i++) {
-        fileRowsBefore.merge(s.runFiles.get(i), s.runCounts.get(i), Long::sum);
-      }
-      datasetRow += s.rows;
-    }
-    throw new IllegalStateException("no bad row found in " + scans.size() + " partition scans");
+    return firstBadOf(inReadOrder(scans));
   }
 
-  /** The file holding local row {@code local} and the row's 0-based index among that file's rows here. */
-  Object[] locate(long local) {
-    long start = 0;
-    for (int i = 0; i < runFiles.size(); i++) {
-      long n = runCounts.get(i);
-      if (local < start + n) {
-        long before = 0;
-        for (int j = 0; j < i; j++) {
-          if (runFiles.get(j).equals(runFiles.get(i))) {
-            before += runCounts.get(j);
-          }
-        }
-        return new Object[] {runFiles.get(i), before + local - start};
+  /**
+   * The first bad row of {@code runs}, taken in that order (the rows of a file in it, the input's
+   * rows in it), as an exception naming its file, its 1-based row within the file and its 0-based
+   * row in the whole input.
+   *
+   * @throws IllegalStateException if no run holds a bad row
+   */
+  static BadInputException firstBadOf(List<Run> runs) {
+    Map<String, Long> fileRowsBefore = new HashMap<>();
+    long datasetRow = 0;
+    for (Run r : runs) {
+      if (r.firstBad >= 0) {
+        long rowInFile = fileRowsBefore.getOrDefault(r.file, 0L) + r.firstBad + 1;
+        return new BadInputException(r.file.isEmpty() ? "<no file>" : r.file, rowInFile, datasetRow + r.firstBad,
+            r.firstBadReason);
       }
-      start += n;
+      fileRowsBefore.merge(r.file, r.rows, Long::sum);
+      datasetRow += r.rows;
     }
-    throw new IllegalArgumentException("row " + local + " is not in partition " + partition + " of " + rows + " rows");
+    throw new IllegalStateException("no bad row found in " + runs.size() + " runs of rows");
   }
 }

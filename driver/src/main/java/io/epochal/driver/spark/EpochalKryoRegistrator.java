@@ -56,6 +56,7 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     "org.apache.spark.sql.catalyst.InternalRow[]",
     "scala.Tuple2",
     "io.epochal.driver.data.PartitionScan",
+    "io.epochal.driver.data.PartitionScan$Run",
   };
 
   @Override

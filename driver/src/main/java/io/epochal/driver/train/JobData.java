@@ -269,8 +269,11 @@ final class JobData {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has the " + data.rows() + " usable rows checkpoint " + checkpoint + " was trained on, but not the "
           + "same values or order (data_sha256 " + dataDigest + " in its manifest, " + data.digest() + " now): the "
-          + "data changed since the job started, or its files did (Spark reads the larger files first, so the same "
-          + "rows in other files come in another order), and a resume would not continue the same training; "
+          + "data changed since the job started, or its files did (" + (spec.rowsByFileName()
+          ? "rows come in the order of the files' names, so the same rows in files of other names"
+          : "data.row_order=spark_read: Spark reads the larger files first and files of one size as the file "
+          + "system lists them, so the same rows in other files or on another disk")
+          + " come in another order), and a resume would not continue the same training; "
           + "restore the data as it was and resume, or train on the new data in a new job.dir", null);
     }
   }

@@ -71,6 +71,30 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aNewJobReadsRowsByFileNameAndAJobStoredWithoutTheKeyKeepsSparksReadOrder() {
+    JobSpec spec = resolver().build().resolve();
+    assertThat(spec.rowsByFileName()).isTrue();
+    assertThat(spec.toHyperParameters().getString("data.row_order")).isEqualTo("file_name");
+    assertThat(JobSpec.fromHyperParameters(spec.toHyperParameters()).rowsByFileName()).isTrue();
+
+    HyperParameters.Builder old = HyperParameters.builder();
+    spec.toHyperParameters().asMap().forEach((k, v) -> {
+      if (!k.equals("data.row_order")) {
+        old.put(k, v);
+      }
+    });
+    JobSpec stored = JobSpec.fromHyperParameters(old.build());
+    assertThat(stored.rowsByFileName()).isFalse();
+    assertThat(stored.toHyperParameters().contains("data.row_order")).as("compared key by key with job.json")
+        .isFalse();
+    assertThat(spec.withStoredRowOrder().toHyperParameters()).isEqualTo(stored.toHyperParameters());
+
+    JobSpec explicit = resolver().optOverride("data.row_order", "spark_read").build().resolve();
+    assertThat(explicit.rowsByFileName()).isFalse();
+    assertThat(errorOf(resolver().optOverride("data.row_order", "name"))).hasMessageContaining("file_name");
+  }
+
+  @Test
   void sparkConfOverridesFileAndSetOverridesSparkConf() {
     assertThat(resolver().build().resolve().epochs()).isEqualTo(1);
     Map<String, String> conf = Map.of("spark.epochal.train.epochs", "2", "spark.epochal.train.workers", "3",

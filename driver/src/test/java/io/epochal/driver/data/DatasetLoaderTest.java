@@ -54,11 +54,28 @@ class DatasetLoaderTest {
     return cols;
   }
 
-  /** The rows of the input in Spark's read order: features then label. */
-  private List<float[]> readOrder(Path path, String format, List<String> features) {
+  /**
+   * The rows of the input by file name: features then label, each data file (named neither _* nor
+   * .*) read on its own, the files in the order of their names.
+   */
+  private List<float[]> byFileName(Path path, String format, List<String> features) throws IOException {
+    List<Path> files;
+    try (java.util.stream.Stream<Path> listed = Files.isDirectory(path) ? Files.list(path) : java.util.stream.Stream.of(path)) {
+      files = listed.filter(f -> !f.getFileName().toString().startsWith("_")
+          && !f.getFileName().toString().startsWith(".")).sorted().toList();
+    }
+    List<float[]> out = new ArrayList<>();
+    for (Path f : files) {
+      out.addAll(rowsOf(f, format, features));
+    }
+    return out;
+  }
+
+  /** The rows of one file in its order: features then label. */
+  private List<float[]> rowsOf(Path file, String format, List<String> features) {
     List<String> cols = new ArrayList<>(features);
     cols.add("label");
-    List<Row> rows = spark.read().format(format).option("header", "true").load(path.toUri().toString())
+    List<Row> rows = spark.read().format(format).option("header", "true").load(file.toUri().toString())
         .selectExpr(cols.toArray(new String[0])).collectAsList();
     List<float[]> out = new ArrayList<>();
     for (Row r : rows) {
@@ -106,7 +123,7 @@ class DatasetLoaderTest {
   }
 
   @Test
-  void parquetArrayColumnIsShardedRoundRobinInReadOrderWithOnePartitionPerWorker() throws Exception {
+  void parquetArrayColumnIsShardedRoundRobinInFileNameOrderWithOnePartitionPerWorker() throws Exception {
     Path path = tmp.resolve("gen.parquet");
     DataGenerator.builder().optRows(103).optFeatures(5).optClasses(3).optPartitions(3).build()
         .write(spark, path.toUri().toString(), false);
@@ -118,7 +135,7 @@ class DatasetLoaderTest {
       assertThat(data.skippedRows()).isZero();
       assertThat(data.shards().getStorageLevel().useDisk()).isTrue();
       assertThat(data.shards().getStorageLevel().useMemory()).isTrue();
-      assertRoundRobin(data, readOrder(path, "parquet", List.of("features")), 5);
+      assertRoundRobin(data, byFileName(path, "parquet", List.of("features")), 5);
     } finally {
       data.unpersist();
     }
@@ -189,6 +206,53 @@ class DatasetLoaderTest {
     }
   }
 
+  @Test
+  void rowsByFileNameComeInTheSameOrderWhateverOrderTheFileSystemListsTheFilesIn() throws Exception {
+    // three files of one size: Spark reads them as the file system lists them
+    Path dir = tmp.resolve("same-size");
+    Files.createDirectories(dir);
+    writeCsv(dir.resolve("a.csv"), 100, 30);
+    writeCsv(dir.resolve("b.csv"), 200, 30);
+    writeCsv(dir.resolve("c.csv"), 300, 30);
+    ReversedListingFileSystem.register(spark.sparkContext().hadoopConfiguration());
+    String reversed = ReversedListingFileSystem.uri(dir);
+    DataOptions.Builder local = options(dir, "csv", List.of("x"), 2);
+    DataOptions.Builder other = options(dir, "csv", List.of("x"), 2).setPath(reversed);
+
+    LoadedDataset byName = new DatasetLoader(spark).load(local.build());
+    LoadedDataset byNameReversed = new DatasetLoader(spark).load(other.build());
+    List<DataShard> shards = byName.shards().collect();
+    assertThat(byNameReversed.shards().collect()).isEqualTo(shards);
+    assertThat(byNameReversed.digest()).isEqualTo(byName.digest());
+    // a.csv, b.csv, c.csv, each from its start, dealt round-robin to the two workers
+    assertThat(shards.get(0).features()).startsWith(100, 102).endsWith(326, 328);
+    assertThat(shards.get(1).features()).startsWith(101, 103).endsWith(327, 329);
+
+    LoadedDataset read = new DatasetLoader(spark).load(local.optRowsByFileName(false).build());
+    LoadedDataset readReversed = new DatasetLoader(spark).load(other.optRowsByFileName(false).build());
+    assertThat(readReversed.shards().collect().get(0).features()).as("Spark's read order follows the listing")
+        .startsWith(300, 302);
+    assertThat(readReversed.digest()).isNotEqualTo(read.digest());
+    for (LoadedDataset d : List.of(byName, byNameReversed, read, readReversed)) {
+      d.unpersist();
+    }
+  }
+
+  @Test
+  void aBadRowIsNamedByItsRowInItsFileWhenRowsComeByFileName() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("bad-by-name"));
+    Files.write(dir.resolve("b.csv"), List.of("x,label", "1,0", "2,0", "oops,1"), StandardCharsets.UTF_8);
+    Files.write(dir.resolve("a.csv"), List.of("x,label", "3,0", "nope,0", "5,1"), StandardCharsets.UTF_8);
+    ReversedListingFileSystem.register(spark.sparkContext().hadoopConfiguration());
+    // listed b.csv first, read b.csv first (files of one size)
+    DataOptions o = options(dir, "csv", List.of("x"), 1).setPath(ReversedListingFileSystem.uri(dir)).build();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(o))
+        .isInstanceOfSatisfying(BadInputException.class, e -> {
+          assertThat(e.file()).endsWith("a.csv");
+          assertThat(e.rowInFile()).isEqualTo(2);
+        });
+  }
+
   private static void writeCsv(Path file, int first, int rows) throws java.io.IOException {
     // a wide unread column makes the bytes with fewer rows (about 50 bytes a row)
     String pad = "p".repeat(40);
@@ -206,7 +270,7 @@ class DatasetLoaderTest {
         .write(spark, path.toUri().toString(), false);
     LoadedDataset data = new DatasetLoader(spark).load(options(path, "csv", columns(3), 4).optClasses(4).build());
     assertThat(data.shards().getNumPartitions()).isEqualTo(4);
-    assertRoundRobin(data, readOrder(path, "csv", columns(3)), 3);
+    assertRoundRobin(data, byFileName(path, "csv", columns(3)), 3);
     data.unpersist();
   }
 
@@ -216,14 +280,14 @@ class DatasetLoaderTest {
     DataGenerator.builder().optRows(40).optFeatures(6).optFormat("json").build()
         .write(spark, arrays.toUri().toString(), false);
     LoadedDataset a = new DatasetLoader(spark).load(options(arrays, "json", List.of("features"), 2).build());
-    assertRoundRobin(a, readOrder(arrays, "json", List.of("features")), 6);
+    assertRoundRobin(a, byFileName(arrays, "json", List.of("features")), 6);
     a.unpersist();
 
     Path named = tmp.resolve("named.json");
     DataGenerator.builder().optRows(40).optFeatures(6).optFormat("json").optArrayLayout(false).build()
         .write(spark, named.toUri().toString(), false);
     LoadedDataset b = new DatasetLoader(spark).load(options(named, "json", columns(6), 2).build());
-    assertRoundRobin(b, readOrder(named, "json", columns(6)), 6);
+    assertRoundRobin(b, byFileName(named, "json", columns(6)), 6);
     assertThat(b.shards().collect()).isEqualTo(a.shards().collect());
     b.unpersist();
   }

@@ -452,8 +452,7 @@ class CliEndToEndTest {
     assertThat(sameCount.code).as("%s", sameCount).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(sameCount.err).contains("but not the same values or order").contains("restore the data as it was and resume");
 
-    // the files it was trained on, put back (gen-data run again names its files anew, and Spark reads
-    // files of one size in the order it lists them, so regenerated data may come in another order)
+    // the files it was trained on, put back
     try (Stream<Path> walk = Files.walk(own)) {
       for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(p);
@@ -465,6 +464,37 @@ class CliEndToEndTest {
     assertThat(restored.err).contains("and are the rows epoch 1 trained on (data_sha256)");
     try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L);
+    }
+  }
+
+  @Test
+  void aJobStoredBeforeDataRowOrderExistedKeepsSparksReadOrderThroughResumeAndTrain() throws Exception {
+    Path job = tmp.resolve("job");
+    Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
+    assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
+    assertThat(storedKeys(job).getString("data.row_order")).isEqualTo("file_name");
+    // as a job created before the key: job.json and the manifest without it (nor a data digest)
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Path spec = job.resolve("job.json");
+    Path manifest = job.resolve("checkpoints/epoch-000001/manifest.json");
+    for (Path p : List.of(spec, manifest)) {
+      com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(p.toFile());
+      ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get(p == spec ? "hyperParameters" : "hyperparameters"))
+          .remove("data.row_order");
+      tree.remove("data_sha256");
+      json.writerWithDefaultPrettyPrinter().writeValue(p.toFile(), tree);
+    }
+
+    CliRun preview = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
+    assertThat(preview.code).as("%s", preview).isZero();
+    assertThat(preview.err).contains("already holds this job (its job.json matches)");
+    CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
+    assertThat(more.code).as("%s", more).isZero();
+    assertThat(storedKeys(job).contains("data.row_order")).as("job.json keeps its keys").isFalse();
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      io.epochal.checkpoint.CheckpointManifest second = store.load(2).manifest();
+      assertThat(second.hyperParameters().contains("data.row_order")).isFalse();
+      assertThat(second.dataDigest()).isPresent();
     }
   }
 

@@ -1,0 +1,119 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.ShellWords;
+import io.epochal.driver.train.LostJobSpec;
+import io.epochal.job.JobSpecStore;
+import io.epochal.params.HyperParameters;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A {@code train} request against a job directory that may already hold a job: the request as that
+ * directory's {@code job.json} writes it, and a request that differs from it reported with the
+ * differences and what may change.
+ */
+final class ExistingJob {
+
+  private ExistingJob() {}
+
+  /**
+   * {@code spec} with {@code job.dir} and {@code data.path} written as its job directory's {@code
+   * job.json} writes them, where both name the same place: a job file may give a place another way
+   * (a relative path, {@code file:/} or {@code file:///}, an HA nameservice or its NameNode). A job
+   * stored without {@code data.row_order} (or whose checkpoints were trained without it, when its
+   * {@code job.json} is lost) keeps Spark's read order.
+   */
+  static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf)
+      throws IOException {
+    if (stored.isEmpty()) {
+      // a directory that lost its job.json: its checkpoints say which row order it was trained with
+      try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
+          .optConfiguration(conf).build()) {
+        return LostJobSpec.asTrained(spec, store);
+      }
+    }
+    if (!stored.get().getHyperParameters().contains(JobKeys.DATA_ROW_ORDER)) {
+      spec = spec.withStoredRowOrder(); // created before data.row_order existed: it keeps Spark's read order
+    }
+    HyperParameters requested = spec.toHyperParameters();
+    HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());
+    boolean changed = false;
+    for (String key : List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH)) {
+      Object kept = stored.get().getHyperParameters().asMap().get(key);
+      String given = requested.getString(key);
+      if (kept != null && !kept.toString().equals(given) && JobLocations.samePlace(kept.toString(), given, conf)) {
+        same.put(key, kept.toString());
+        changed = true;
+      }
+    }
+    return changed ? JobSpec.fromHyperParameters(same.build(), new RegistryModelCatalog()) : spec;
+  }
+
+  /** The spec stored in {@code spec}'s job directory, if any. */
+  static Optional<io.epochal.job.JobSpec> storedSpec(JobSpec spec, Configuration conf) throws IOException {
+    Path dir = new Path(spec.jobDir());
+    return new JobSpecStore(dir.getFileSystem(conf), dir).read();
+  }
+
+  /**
+   * Reports on {@code err} that {@code file} holds another spec than {@code spec}, with the
+   * differences and, when they may change on the existing job, the resume that changes them.
+   *
+   * @return the exit code: {@link ExitCodes#USAGE}
+   */
+  static int reportMismatch(PrintStream err, Path file, List<String> differences, JobSpec spec, Configuration conf) {
+    List<String> lines = JobSpec.userFacing(differences);
+    boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
+        .anyMatch(k -> !JobKeys.isAmendable(k));
+    err.println("epochal: " + file + " already holds a different job spec" + (trainingKeys
+        ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
+    lines.forEach(line -> err.println("  " + line));
+    String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
+    StringBuilder amend = new StringBuilder(resume);
+    HyperParameters requested = spec.toHyperParameters();
+    for (String line : lines) {
+      String key = line.substring(0, Math.max(0, line.indexOf(": ")));
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !requested.contains(key)) {
+        amend = null;
+        break;
+      }
+      String value = String.valueOf(requested.get(key));
+      long committed = key.equals(JobKeys.EPOCHS) ? committedEpochs(spec, conf) : 0;
+      if (committed > spec.epochs()) {
+        err.println("epochal: the job already committed " + committed + " epochs, more than train.epochs="
+            + spec.epochs() + "; it keeps them: give train.epochs >= " + committed + ", or train this spec in a new "
+            + "job.dir");
+        return ExitCodes.USAGE;
+      }
+      amend.append(key.equals(JobKeys.EPOCHS) ? " --epochs " + value : key.equals(JobKeys.DATA_PATH)
+          ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
+    }
+    if (amend != null) {
+      err.println("epochal: these keys can change on the existing job; to continue it with them, run '" + amend
+          + "'");
+    } else {
+      err.println("epochal: a job directory keeps the hyperparameters it started with; run '" + resume
+          + "' to continue it unchanged, or choose a new job.dir");
+    }
+    return ExitCodes.USAGE;
+  }
+
+  /** The newest epoch committed in {@code spec}'s job directory (0 if none or unreadable). */
+  private static long committedEpochs(JobSpec spec, Configuration conf) {
+    try (io.epochal.checkpoint.CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
+        .optConfiguration(conf).build()) {
+      return store.list().stream().mapToLong(io.epochal.checkpoint.CheckpointEntry::epoch).max().orElse(0);
+    } catch (IOException | RuntimeException e) {
+      return 0; // the suggestion then stands as it is; the resume checks the epochs itself
+    }
+  }
+}
