@@ -16,7 +16,6 @@ import io.epochal.job.JobLease;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
-import io.epochal.job.LeaseLostException;
 import io.epochal.job.LeaseRecord;
 import java.io.IOException;
 import java.time.Duration;
@@ -31,8 +30,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
- * A job directory as one driver sees it while it owns the job: {@code job.json}, the lease and its
- * fencing token, the state file, this attempt's event log and the checkpoint store.
+ * A job directory as one driver sees it while it owns the job: {@code job.json} ({@link
+ * JobSpecFile}), the lease and its fencing token ({@link LeaseKeeper}), the state file, this
+ * attempt's event log and the checkpoint store; and the stop of a driver whose JVM shuts down.
  */
 final class JobDirectory implements AutoCloseable {
 
@@ -46,7 +46,7 @@ final class JobDirectory implements AutoCloseable {
   private final Path dir;
   private final FileSystem fs;
   private final JobSpec spec;
-  private final JobLease lease;
+  private final LeaseKeeper lease;
   private final JobStateStore states;
   private final JobEventLog events;
   private final CheckpointStore store;
@@ -54,10 +54,7 @@ final class JobDirectory implements AutoCloseable {
   /** job.json, written once or amended by this run. */
   private final JobSpecFile specFile;
   private JobEventLog.Writer eventWriter;
-  private LeaseRecord record;
-  private volatile long renewedAtNanos;
   private int attempt;
-  private LeaseHeartbeat heartbeatThread;
   private Runnable shutdownHook;
   /** The JVM began to shut down while this driver owned the job. */
   private volatile boolean shuttingDown;
@@ -76,8 +73,8 @@ final class JobDirectory implements AutoCloseable {
     this.dir = dir;
     this.store = store;
     this.listener = listener;
-    this.lease = JobLease.builder().setFileSystem(fs).setJobDir(dir)
-        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build();
+    this.lease = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir)
+        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build(), dir, Duration.ofMillis(spec.leaseTtlMs()));
     this.states = new JobStateStore(fs, dir);
     this.events = new JobEventLog(fs, dir);
   }
@@ -105,8 +102,7 @@ final class JobDirectory implements AutoCloseable {
     // the event files count too: a job whose state.json was lost still has its attempts' histories
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
     Optional<LeaseRecord> before = lease.current();
-    record = lease.acquire(attempt);
-    renewedAtNanos = System.nanoTime();
+    LeaseRecord record = lease.acquire(attempt);
     if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
       states.reopen(attempt, reopenReason);
     } else {
@@ -119,7 +115,6 @@ final class JobDirectory implements AutoCloseable {
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
         + " without a release: that driver died or lost the store").orElse(""));
 
-    heartbeatThread = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos()));
     shutdownHook = this::stopOnShutdown;
     ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
         TimeUnit.SECONDS);
@@ -153,9 +148,7 @@ final class JobDirectory implements AutoCloseable {
    */
   private void stopOnShutdown() {
     shuttingDown = true;
-    if (heartbeatThread != null) {
-      heartbeatThread.stop(); // before taking the lock: a renewal in progress holds it
-    }
+    lease.stopHeartbeat();
     Position at = position;
     int epoch = at.epoch();
     int round = at.round();
@@ -167,7 +160,7 @@ final class JobDirectory implements AutoCloseable {
         return;
       }
       try {
-        if (!stillHolder()) {
+        if (!lease.stillHolder()) {
           return;
         }
       } catch (IOException | RuntimeException e) {
@@ -252,35 +245,12 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Checks the lease before a round. Fails with LEASE_LOST if the background heartbeat already
-   * found the lease taken over. The heartbeat thread renews every third of the lease's ttl; only
-   * when its last renewal is older than that (it fell behind, or this driver was paused) does the
-   * round renew, and check the fencing token, itself, so a short round costs no storage round trip.
+   * Checks the lease before round {@code round} of epoch {@code epoch} ({@link LeaseKeeper#check}):
+   * fails with LEASE_LOST if another driver took the job over.
    */
   void heartbeat(int epoch, int round) throws TrainingException {
     position = new Position(epoch, round);
-    LeaseLostException lost = heartbeatThread == null ? null : heartbeatThread.lost();
-    if (lost != null) {
-      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
-          + "; this driver stops, the new holder continues the job", lost);
-    }
-    if (heartbeatThread != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos()) {
-      return;
-    }
-    renewOrFail(epoch, round);
-  }
-
-  /** {@link #renew()}, its failure as the training failure it is, at {@code epoch} and {@code round}. */
-  private void renewOrFail(int epoch, int round) throws TrainingException {
-    try {
-      renew();
-    } catch (LeaseLostException e) {
-      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, e.getMessage()
-          + "; this driver stops, the new holder continues the job", e);
-    } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, round,
-          "cannot renew the lease in " + dir + ": " + e.getMessage(), e);
-    }
+    lease.check(epoch, round);
   }
 
   /**
@@ -289,30 +259,12 @@ final class JobDirectory implements AutoCloseable {
    * because this driver's lease had expired is retried, and the job may have been taken over).
    */
   void confirmLease() throws TrainingException {
-    renewOrFail(0, 0);
+    lease.confirm();
   }
 
-  /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
-  synchronized void renew() throws IOException {
-    record = lease.renew();
-    renewedAtNanos = System.nanoTime();
-  }
-
-  private long renewalPeriodNanos() {
-    return TimeUnit.MILLISECONDS.toNanos(Math.max(1, spec.leaseTtlMs() / 3));
-  }
-
-  /**
-   * The check a commit makes right before it publishes: this driver still holds the newest token
-   * and its lease has not expired (a driver paused past its lease cannot publish).
-   */
+  /** The check a commit makes right before it publishes ({@link LeaseKeeper#commitGuard}). */
   CommitGuard commitGuard() {
-    final long token = record.getToken();
-    return epoch -> {
-      synchronized (this) {
-        lease.checkStillHolder(token);
-      }
-    };
+    return lease.commitGuard();
   }
 
   /**
@@ -392,7 +344,7 @@ final class JobDirectory implements AutoCloseable {
     if (shuttingDown) {
       return; // the shutdown hook records how this run ended
     }
-    if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
+    if (e.reason() == FailureReason.LEASE_LOST || !lease.stillHolder()) {
       listener.warning("not marking " + dir + " FAILED: another driver holds its lease now");
       return;
     }
@@ -410,23 +362,13 @@ final class JobDirectory implements AutoCloseable {
     if (shuttingDown) {
       return;
     }
-    if (e.reason() == FailureReason.LEASE_LOST || !stillHolder()) {
+    if (e.reason() == FailureReason.LEASE_LOST || !lease.stillHolder()) {
       listener.warning("not marking " + dir + " COMPLETED again: another driver holds its lease now");
       return;
     }
     finished = true;
     states.transition(JobState.COMPLETED, attempt, "completed; the amendment of attempt " + attempt
         + " was refused and job.json is unchanged (" + e.reason() + ": " + e.getMessage() + ")");
-  }
-
-  /** Whether this driver's fencing token is still the newest one claimed on the job. */
-  private synchronized boolean stillHolder() throws IOException {
-    try {
-      lease.checkFencing(record.getToken());
-      return true;
-    } catch (LeaseLostException lost) {
-      return false;
-    }
   }
 
   /** Marks the job COMPLETED and releases the lease. */
@@ -446,15 +388,13 @@ final class JobDirectory implements AutoCloseable {
    * longer holds the lease deletes nothing.
    */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
-    new JobRetention(store, dir, l).apply(s, this::stillHolder);
+    new JobRetention(store, dir, l).apply(s, lease::stillHolder);
   }
 
   /** Releases the lease (if held) and closes the history and the store. */
   @Override
   public void close() throws IOException {
-    if (heartbeatThread != null) {
-      heartbeatThread.stop();
-    }
+    lease.stopHeartbeat();
     if (shutdownHook != null) {
       try {
         ShutdownHookManager.get().removeShutdownHook(shutdownHook);
@@ -471,10 +411,8 @@ final class JobDirectory implements AutoCloseable {
       }
     } finally {
       try {
-        if (record != null) {
-          synchronized (this) {
-            lease.release();
-          }
+        synchronized (this) {
+          lease.release(); // under this lock: not between a shutdown hook's check and its state change
         }
       } finally {
         store.close();

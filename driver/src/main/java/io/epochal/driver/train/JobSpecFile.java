@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.job.JobLease;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
@@ -53,7 +52,7 @@ final class JobSpecFile {
    * @throws JobSpecMismatchException if {@code job.json} holds another spec
    * @throws LeaseHeldException if a live driver holds the job to be amended
    */
-  void writeOnce(JobLease lease) throws IOException {
+  void writeOnce(LeaseKeeper lease) throws IOException {
     boolean created = !fs.exists(dir);
     fs.mkdirs(dir);
     JobSpecStore specs = new JobSpecStore(fs, dir);

@@ -27,11 +27,11 @@ final class LeaseHeartbeat {
 
   private static final Logger LOG = LoggerFactory.getLogger(LeaseHeartbeat.class);
 
-  private final JobDirectory dir;
+  private final LeaseKeeper dir;
   private final ScheduledExecutorService timer;
   private volatile LeaseLostException lost;
 
-  private LeaseHeartbeat(JobDirectory dir) {
+  private LeaseHeartbeat(LeaseKeeper dir) {
     this.dir = checkNotNull(dir, "dir");
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "epochal-lease-heartbeat");
@@ -40,8 +40,8 @@ final class LeaseHeartbeat {
     });
   }
 
-  /** Starts renewing the lease of {@code dir} every {@code period}. */
-  static LeaseHeartbeat start(JobDirectory dir, Duration period) {
+  /** Starts renewing the lease {@code dir} keeps every {@code period}. */
+  static LeaseHeartbeat start(LeaseKeeper dir, Duration period) {
     checkArgument(!period.isNegative() && !period.isZero(), "heartbeat period must be positive, got %s", period);
     LeaseHeartbeat h = new LeaseHeartbeat(dir);
     long ms = period.toMillis();

@@ -1,0 +1,149 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+import static com.google.common.base.Preconditions.checkState;
+
+import io.epochal.checkpoint.CommitGuard;
+import io.epochal.job.JobLease;
+import io.epochal.job.LeaseLostException;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * One driver's lease on its job: acquired once, kept renewed (by the training thread before a round
+ * when the background {@link LeaseHeartbeat} fell behind, and by that heartbeat every third of the
+ * ttl), checked against the newest fencing token before a commit publishes and before the driver
+ * writes the job's state, and released at the end.
+ *
+ * <p>Its own lock guards the lease record; {@link JobDirectory} calls it inside its own lock where
+ * a state change and the lease must not interleave, never the other way round.
+ */
+final class LeaseKeeper {
+
+  private final JobLease lease;
+  private final Path dir;
+  private final long renewalPeriodNanos;
+  private LeaseRecord record;
+  private volatile long renewedAtNanos;
+  private volatile LeaseHeartbeat heartbeat;
+
+  /** A keeper of {@code lease} on job directory {@code dir}, renewing every third of {@code ttl}. */
+  LeaseKeeper(JobLease lease, Path dir, Duration ttl) {
+    this.lease = checkNotNull(lease, "lease");
+    this.dir = checkNotNull(dir, "dir");
+    this.renewalPeriodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttl.toMillis() / 3));
+  }
+
+  /** The lease as the job directory holds it now (any holder's), if any. */
+  Optional<LeaseRecord> current() throws IOException {
+    return lease.current();
+  }
+
+  /**
+   * Takes the lease for driver attempt {@code attempt} and starts the heartbeat.
+   *
+   * @return the lease taken, with this driver's fencing token
+   */
+  LeaseRecord acquire(int attempt) throws IOException {
+    LeaseRecord taken;
+    synchronized (this) {
+      checkState(record == null, "the lease on %s is already held by this driver", dir);
+      taken = lease.acquire(attempt);
+      record = taken;
+      renewedAtNanos = System.nanoTime();
+    }
+    heartbeat = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos));
+    return taken;
+  }
+
+  /**
+   * Checks the lease before round {@code round} of epoch {@code epoch}: fails with LEASE_LOST if
+   * the heartbeat found it taken over; renews it here only when the heartbeat's last renewal is
+   * older than its period (it fell behind, or this driver was paused), so a short round costs no
+   * storage round trip.
+   */
+  void check(int epoch, int round) throws TrainingException {
+    LeaseLostException lost = heartbeat == null ? null : heartbeat.lost();
+    if (lost != null) {
+      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
+          + "; this driver stops, the new holder continues the job", lost);
+    }
+    if (heartbeat != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos) {
+      return;
+    }
+    renewOrFail(epoch, round);
+  }
+
+  /**
+   * Renews the lease now, which fails if another driver claimed a newer token meanwhile: before a
+   * retry touches the job directory.
+   */
+  void confirm() throws TrainingException {
+    renewOrFail(0, 0);
+  }
+
+  /** {@link #renew()}, its failure as the training failure it is, at {@code epoch} and {@code round}. */
+  private void renewOrFail(int epoch, int round) throws TrainingException {
+    try {
+      renew();
+    } catch (LeaseLostException e) {
+      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, e.getMessage()
+          + "; this driver stops, the new holder continues the job", e);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, round,
+          "cannot renew the lease in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
+  synchronized void renew() throws IOException {
+    record = lease.renew();
+    renewedAtNanos = System.nanoTime();
+  }
+
+  /**
+   * The check a commit makes right before it publishes: this driver still holds the newest token
+   * and its lease has not expired (a driver paused past its lease cannot publish).
+   */
+  synchronized CommitGuard commitGuard() {
+    final long token = record.getToken();
+    return epoch -> {
+      synchronized (this) {
+        lease.checkStillHolder(token);
+      }
+    };
+  }
+
+  /** Whether this driver's fencing token is still the newest one claimed on the job. */
+  synchronized boolean stillHolder() throws IOException {
+    try {
+      lease.checkFencing(record.getToken());
+      return true;
+    } catch (LeaseLostException lost) {
+      return false;
+    }
+  }
+
+  /** Stops the heartbeat and waits for a renewal in progress. */
+  void stopHeartbeat() {
+    if (heartbeat != null) {
+      heartbeat.stop();
+    }
+  }
+
+  /** Releases the lease if this driver took it. */
+  synchronized void release() throws IOException {
+    if (record != null) {
+      lease.release();
+    }
+  }
+
+  /** The job directory, for messages. */
+  Path path() {
+    return dir;
+  }
+}
