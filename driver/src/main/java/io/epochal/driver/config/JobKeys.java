@@ -157,7 +157,8 @@ public final class JobKeys {
         + "column) or the number of named columns."));
     s.add(ParamSpec.builder(DATA_BAD_ROWS, ParamType.STRING).optDefault("fail").optAllowed("fail", "skip")
         .optDoc("A row with wrong arity (an array of another length, a csv line with another number of "
-            + "fields than its header), a null or non-numeric value or a label out of range: fail the job naming "
+            + "fields than its header), a json line that does not parse, a null or non-numeric value or a label "
+            + "out of range: fail the job naming "
             + "file and row, or skip and count it.").build());
     s.add(ParamSpec.builder(DATA_ROW_ORDER, ParamType.STRING).optDefault(ROW_ORDER_FILE_NAME)
         .optAllowed(ROW_ORDER_FILE_NAME, ROW_ORDER_SPARK_READ)

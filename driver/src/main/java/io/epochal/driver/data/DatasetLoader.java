@@ -70,12 +70,12 @@ public final class DatasetLoader {
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
 
-    boolean csv = "csv".equals(o.format());
-    Dataset<Row> input = csv ? CsvRecords.withMalformedColumn(session, df, o.path(), JobKeys.DATA_FORMAT) : df;
+    MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT);
+    Dataset<Row> input = read.rows();
     List<Column> select = new ArrayList<>();
-    if (csv) {
-      select.add(input.col(CsvRecords.MALFORMED_COLUMN));
-      decoder = decoder.withFieldCountCheck(df.columns().length);
+    if (read.column() != null) {
+      select.add(input.col(read.column()));
+      decoder = decoder.withMalformedLineCheck(read.check());
     }
     o.features().forEach(c -> select.add(input.col(c)));
     select.add(input.col(o.label()));
@@ -180,7 +180,7 @@ public final class DatasetLoader {
   }
 
   private static DataFrameReader reader(SparkSession spark, DataOptions o) {
-    return "csv".equals(o.format()) ? CsvRecords.reader(spark) : spark.read().format(o.format());
+    return "csv".equals(o.format()) ? MalformedLines.csvReader(spark) : spark.read().format(o.format());
   }
 
   private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {

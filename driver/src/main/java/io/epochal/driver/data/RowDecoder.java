@@ -1,6 +1,7 @@
 package io.epochal.driver.data;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.io.Serializable;
 import java.lang.reflect.Method;
@@ -28,23 +29,23 @@ public final class RowDecoder implements Serializable {
   private final String label;
   private final boolean classification;
   private final int classes;
-  /** Fields of the csv header when rows start with the malformed-line column ({@link CsvRecords}); else 0. */
-  private final int headerFields;
+  /** Why a row's malformed line makes it bad, when rows start with that column ({@link MalformedLines}); else null. */
+  private final MalformedLines.Check malformed;
 
   RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
       boolean classification, int classes) {
-    this(featureColumns, arrayColumn, featureSize, label, classification, classes, 0);
+    this(featureColumns, arrayColumn, featureSize, label, classification, classes, null);
   }
 
   private RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
-      boolean classification, int classes, int headerFields) {
+      boolean classification, int classes, MalformedLines.Check malformed) {
     this.featureColumns = List.copyOf(featureColumns);
     this.arrayColumn = arrayColumn;
     this.featureSize = featureSize;
     this.label = label;
     this.classification = classification;
     this.classes = classes;
-    this.headerFields = headerFields;
+    this.malformed = malformed;
   }
 
   /**
@@ -66,16 +67,13 @@ public final class RowDecoder implements Serializable {
   }
 
   /**
-   * This decoder for rows that start with {@link CsvRecords}' malformed-line column: a row whose
-   * csv line has another number of fields than the header's {@code headerFields} is bad (Spark
-   * would have dropped its extra fields or moved its values into other columns); the columns
-   * described above follow.
-   *
-   * @throws IllegalArgumentException if {@code headerFields < 1}
+   * This decoder for rows that start with {@link MalformedLines}' column: a row whose line is there
+   * (Spark could not read it as a row of the input's columns) is bad for the reason {@code check}
+   * gives; the columns described above follow.
    */
-  public RowDecoder withFieldCountCheck(int headerFields) {
-    checkArgument(headerFields >= 1, "a csv header has at least one field, got %s", headerFields);
-    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, headerFields);
+  public RowDecoder withMalformedLineCheck(MalformedLines.Check check) {
+    checkNotNull(check, "check");
+    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, check);
   }
 
   /** Values per decoded row: features and one label ({@link #forFeatures}: features only). */
@@ -96,10 +94,10 @@ public final class RowDecoder implements Serializable {
    */
   public String decode(Row row, float[] out) {
     int first = 0;
-    if (headerFields > 0) {
+    if (malformed != null) {
       Object line = row.get(0);
       if (line != null) {
-        return CsvRecords.malformed(line.toString(), headerFields);
+        return malformed.why(line.toString());
       }
       first = 1;
     }

@@ -212,21 +212,21 @@ public final class BatchPredictor {
     if (!arrayColumn && features.size() != featureSize) {
       throw featureCount(features, model.description, featureSize);
     }
-    List<String> pass = columns.stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
+    io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(spark.session(), df,
+        format, options.input(), "--format");
+    List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
       if (pass.contains(taken)) {
         throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
             + "rename it in " + options.input());
       }
     }
-    boolean csv = "csv".equals(format);
-    Dataset<Row> input = csv ? io.epochal.driver.data.CsvRecords.withMalformedColumn(spark.session(), df,
-        options.input(), "--format") : df;
+    Dataset<Row> input = read.rows();
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
     List<Column> select = new ArrayList<>();
-    if (csv) {
-      select.add(input.col(io.epochal.driver.data.CsvRecords.MALFORMED_COLUMN));
-      decoder = decoder.withFieldCountCheck(columns.size());
+    if (read.column() != null) {
+      select.add(input.col(read.column()));
+      decoder = decoder.withMalformedLineCheck(read.check());
     }
     PredictionLayout layout = new PredictionLayout(decoder, model.inputShape, model.outputSize,
         model.classification, options.batchSize(), options.skipBadRows(), pass.size(), true);
@@ -337,7 +337,7 @@ public final class BatchPredictor {
   }
 
   private DataFrameReader reader(String format) {
-    return "csv".equals(format) ? io.epochal.driver.data.CsvRecords.reader(spark.session())
+    return "csv".equals(format) ? io.epochal.driver.data.MalformedLines.csvReader(spark.session())
         : spark.session().read().format(format);
   }
 

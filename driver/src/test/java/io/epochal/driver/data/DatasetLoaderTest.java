@@ -336,6 +336,22 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aJsonLineThatDoesNotParseIsABadRowQuotingItNotARowOfNulls() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("truncated"));
+    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
+        "{\"features\":[3.0,4.0],\"lab", "{\"features\":[5.0,6.0],\"label\":1}"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("rows.json, row 2 ")
+        .hasMessageContaining("the line is not a JSON object").hasMessageContaining("'{\"features\":[3.0,4.0],\"lab'");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1)
+        .optSkipBadRows(true).build());
+    assertThat(data.skippedRows()).isEqualTo(1);
+    assertThat(data.shards().first().features()).containsExactly(1, 2, 5, 6);
+    data.unpersist();
+  }
+
+  @Test
   void vectorColumnInStructFormLoadsDenseAndSparse() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("vectors"));
     Files.write(dir.resolve("rows.json"), List.of(

@@ -217,6 +217,20 @@ class PredictCommandTest {
   }
 
   @Test
+  void aJsonLineThatDoesNotParseIsABadRowAndSparksCorruptRecordColumnIsNotCopiedToTheOutput() throws Exception {
+    Path in = writeJsonInput();
+    List<String> lines = new ArrayList<>(Files.readAllLines(in));
+    lines.set(4, lines.get(4).substring(0, lines.get(4).length() / 2)); // a truncated write
+    Files.write(in, lines);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString())).isEqualTo(4);
+    assertThat(err).contains("in.json, row 5").contains("the line is not a JSON object");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--bad-rows",
+        "skip")).as(err).isEqualTo(0);
+    assertThat(err).contains("predicted 22 of 23 rows (1 bad rows skipped)");
+    assertThat(out.lines().findFirst()).hasValue("id,row_id,prediction,score_0,score_1");
+  }
+
+  @Test
   void anEarlierPredictionOutputIsReplacedOnlyWithOverwriteAndNothingElseIs() throws Exception {
     Path in = writeCsvInput(null);
     Path output = tmp.resolve("pred");

@@ -1,0 +1,34 @@
+package io.epochal.driver.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class MalformedLinesTest {
+
+  @Test
+  void fieldsAreCountedOutsideQuotesOnly() {
+    assertThat(MalformedLines.fields("1,2,3")).isEqualTo(3);
+    assertThat(MalformedLines.fields("1,\"a, b\",3")).isEqualTo(3);
+    assertThat(MalformedLines.fields("1,\"say \"\"x, y\"\"\",3")).isEqualTo(3);
+    assertThat(MalformedLines.fields("")).isEqualTo(1);
+    assertThat(MalformedLines.fields("1,,")).isEqualTo(3);
+  }
+
+  @Test
+  void theReasonSaysWhichWayTheCountsDifferAndQuotesTheLine() {
+    assertThat(MalformedLines.fieldCount("5,1", 3))
+        .isEqualTo("the line has 2 fields but the header names 3 columns (a field is missing, and the values after "
+            + "it would land in the wrong columns): '5,1'");
+    assertThat(MalformedLines.fieldCount("1,2,3,4", 3)).contains("has 4 fields").contains("drop the extra ones");
+    assertThat(MalformedLines.fieldCount("1,\"2\",3", 3)).contains("does not parse into the header's 3 fields");
+    assertThat(MalformedLines.fieldCount("9".repeat(100), 2)).contains("'" + "9".repeat(80) + "...'")
+        .contains("has 1 field but");
+  }
+
+  @Test
+  void aJsonLineSparkCouldNotParseIsQuoted() {
+    assertThat(MalformedLines.notJson("{\"features\": [1.0, 2.0], \"lab")).startsWith("the line is not a JSON object")
+        .endsWith("'{\"features\": [1.0, 2.0], \"lab'");
+  }
+}
