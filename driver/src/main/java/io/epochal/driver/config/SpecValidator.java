@@ -72,14 +72,7 @@ final class SpecValidator {
       }
       String prefix = prefixOf(key);
       if (prefix == null) {
-        List<String> candidates = allKnownKeys();
-        String corrected = withNearPrefixCorrected(key);
-        Optional<String> undeclared = corrected == null ? Optional.empty() : undeclaredBy(corrected, raw);
-        if (corrected != null && undeclared.isEmpty()) {
-          candidates.add(corrected);
-        }
-        problems.add(unknownKey(key, e.getValue().source, candidates, undeclared.orElse("see conf/REFERENCE.md "
-            + "for every key")));
+        problems.add(UnknownKeys.unprefixed(key, e.getValue().source, raw, catalog));
         continue;
       }
       prefixed.get(prefix).put(key.substring(prefix.length()), e.getValue());
@@ -223,7 +216,7 @@ final class SpecValidator {
             candidates.add(s.name());
           }
         });
-        problems.add(unknownKey(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known));
+        problems.add(UnknownKeys.of(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known));
       }
     }
     for (ParamSpec spec : specs.all()) {
@@ -343,14 +336,6 @@ final class SpecValidator {
         + new TreeSet<>(catalog.modelNames()));
   }
 
-  static ConfigException unknownKey(String key, String source, Iterable<String> known, String hint) {
-    List<String> candidates = new ArrayList<>();
-    known.forEach(candidates::add);
-    String near = ParamSpecs.nearest(key, candidates);
-    return new ConfigException(key, "unknown key '" + key + "' (from " + source + ")"
-        + (near == null ? "; remove it" : "; did you mean '" + near + "'?") + " (" + hint + ")");
-  }
-
   private static String prefixOf(String key) {
     for (String p : List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX)) {
       if (key.startsWith(p) && key.length() > p.length()) {
@@ -358,54 +343,5 @@ final class SpecValidator {
       }
     }
     return null;
-  }
-
-  /**
-   * {@code key} with its first segment replaced by the model, optimizer or schedule prefix it is
-   * a misspelling of ({@code optimzer.lr} to {@code optimizer.lr}), or null.
-   */
-  private static String withNearPrefixCorrected(String key) {
-    int dot = key.indexOf('.');
-    if (dot <= 0) {
-      return null;
-    }
-    String head = key.substring(0, dot + 1);
-    for (String p : List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX)) {
-      if (ParamSpecs.editDistance(head, p) <= 2) {
-        return p + key.substring(dot + 1);
-      }
-    }
-    return null;
-  }
-
-  /**
-   * For a key whose misspelled prefix was corrected to {@code corrected} ({@code optimzer.momentum}
-   * to {@code optimizer.momentum}): why the corrected key would be refused too, when the chosen
-   * optimizer or schedule does not declare it, so no such key is suggested.
-   */
-  private Optional<String> undeclaredBy(String corrected, Map<String, Sourced> raw) {
-    String nameKey = corrected.startsWith(JobKeys.OPTIMIZER_PREFIX) ? JobKeys.OPTIMIZER_NAME
-        : corrected.startsWith(JobKeys.SCHEDULE_PREFIX) ? JobKeys.SCHEDULE_NAME : null;
-    if (catalog == null || nameKey == null) {
-      return Optional.empty();
-    }
-    Sourced given = raw.get(nameKey);
-    String name = String.valueOf(given != null ? given.value : JobKeys.specs().get(nameKey).defaultValue());
-    String prefix = nameKey.substring(0, nameKey.indexOf('.') + 1);
-    Optional<ParamSpecs> specs = prefix.equals(JobKeys.OPTIMIZER_PREFIX) ? catalog.optimizer(name)
-        : catalog.schedule(name);
-    String suffix = corrected.substring(prefix.length());
-    if (specs.isEmpty() || specs.get().get(suffix) != null) {
-      return Optional.empty();
-    }
-    List<String> declared = new ArrayList<>();
-    specs.get().all().forEach(spec -> declared.add(prefix + spec.name()));
-    return Optional.of(nameKey + " = '" + name + "' declares no " + corrected + " either; it declares " + declared);
-  }
-
-  private static List<String> allKnownKeys() {
-    List<String> keys = new ArrayList<>();
-    JobKeys.specs().all().forEach(s -> keys.add(s.name()));
-    return keys;
   }
 }
