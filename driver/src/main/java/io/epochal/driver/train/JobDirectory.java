@@ -97,7 +97,7 @@ final class JobDirectory implements AutoCloseable {
    * RUNNING and opens this attempt's event log.
    */
   void start(String reopenReason) throws IOException {
-    writeSpecOnce();
+    specFile.writeOnce(lease); // or checks the job.json an amendment will replace
     Optional<JobStatus> previous = states.read();
     // the event files count too: a job whose state.json was lost still has its attempts' histories
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
@@ -196,38 +196,10 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Whether this run amended the job's number of epochs. */
-  boolean amendedEpochs() {
-    return specFile.amendsEpochs();
-  }
-
-  /** Whether {@code job.json} exists: false for a job directory that no driver has started. */
-  boolean hasSpec() throws IOException {
-    return specFile.exists();
-  }
-
-  /**
-   * Whether the job already finished every epoch: {@code job.json} is checked first (a different
-   * spec is refused with its diff), then the state file is read. Takes no lease.
-   */
+  /** Whether the job finished every epoch; checks {@code job.json} first (refusing another spec). No lease. */
   boolean alreadyCompleted() throws IOException {
-    writeSpecOnce();
+    specFile.writeOnce(lease); // or checks the job.json an amendment will replace
     return states.read().map(s -> s.getState() == JobState.COMPLETED).orElse(false);
-  }
-
-  /** Writes {@code job.json} once, or checks the one an amendment will replace ({@link JobSpecFile}). */
-  private void writeSpecOnce() throws IOException {
-    specFile.writeOnce(lease);
-  }
-
-  /** Whether {@code job.json} is still to be amended by this run. */
-  boolean amendmentPending() {
-    return specFile.amendmentPending();
-  }
-
-  /** Whether this run changes the job's {@code data.path}. */
-  boolean amendsData() {
-    return specFile.amendsData();
   }
 
   /**
@@ -287,6 +259,11 @@ final class JobDirectory implements AutoCloseable {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) damaged.epoch(), 0,
           "cannot move damaged checkpoint " + from + " aside: " + e.getMessage(), e);
     }
+  }
+
+  /** The job's {@code job.json}: whether it exists, and the amendment this run makes to it. */
+  JobSpecFile specFile() {
+    return specFile;
   }
 
   /** The job directory. */

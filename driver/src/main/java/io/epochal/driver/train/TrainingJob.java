@@ -79,8 +79,8 @@ public final class TrainingJob {
    */
   public TrainingOutcome run() throws TrainingException, IOException {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
-      jobData.checkLossFitsModel(dir.hasSpec());
-      if (!dir.hasSpec()) {
+      jobData.checkLossFitsModel(dir.specFile().exists());
+      if (!dir.specFile().exists()) {
         // job.json lost, checkpoints kept: only the spec they were trained with may continue them
         LostJobSpec.check(spec, dir.store()).ifPresent(e -> listener.message("job.dir " + spec.jobDirText()
             + " holds no job.json but checkpoints up to epoch " + e.epoch() + " trained with this spec: writing "
@@ -93,7 +93,7 @@ public final class TrainingJob {
       if (dir.alreadyCompleted()) {
         Optional<TrainingOutcome> done = completed(dir);
         if (done.isPresent()) {
-          if (dir.amendmentPending()) {
+          if (dir.specFile().amendmentPending()) {
             amendFinished(dir);
           }
           return done.get();
@@ -124,7 +124,7 @@ public final class TrainingJob {
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
             try {
-              if (reopenedToAmend && dir.amendmentPending()) {
+              if (reopenedToAmend && dir.specFile().amendmentPending()) {
                 dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
               } else {
                 dir.failed(last);
@@ -215,7 +215,7 @@ public final class TrainingJob {
    * event, COMPLETED again), so the job's history records it.
    */
   private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
-    if (dir.amendsData()) {
+    if (dir.specFile().amendsData()) {
       LoadedDataset data = jobData.load();
       try {
         jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(),
@@ -242,7 +242,7 @@ public final class TrainingJob {
       if (last.completedEpochs() < spec.epochs()) {
         String epochs = last.completedEpochs() + 1 == spec.epochs() ? "epoch " + spec.epochs()
             : "epochs " + (last.completedEpochs() + 1) + "-" + spec.epochs();
-        if (last.damaged().isEmpty() && dir.amendedEpochs()) {
+        if (last.damaged().isEmpty() && dir.specFile().amendsEpochs()) {
           listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
               + "; its train.epochs is now " + spec.epochs() + ": reopening it to train " + epochs);
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
