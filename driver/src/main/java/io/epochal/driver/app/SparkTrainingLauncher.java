@@ -175,6 +175,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
         return ExitCodes.LEASE_HELD;
       case TASK_FAILED:
+        if (String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
+          return ExitCodes.FAILED; // a new job whose data could not be read: no job to resume
+        }
         err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
             + "in every attempt repeats on a resume too), continue with: " + resume);
         return ExitCodes.FAILED;

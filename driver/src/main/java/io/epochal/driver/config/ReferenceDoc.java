@@ -78,10 +78,11 @@ public final class ReferenceDoc {
         .append("array of numbers or an ML vector. Labels are class indices for `loss=softmax_cross_entropy`\n")
         .append("(checked against the model's output count, or `data.classes` when that is fewer) and numeric\n")
         .append("targets for `loss=mse`.\n")
-        .append("The rows are read once, in the order Spark reads the input (its file partitions in order, rows in\n")
-        .append("file order within each), numbered 0, 1, 2, ... in that order, and row `i` goes to worker\n")
-        .append("`i % train.workers`; a worker keeps its rows in that order. The same input and Spark settings\n")
-        .append("always give the same shards.\n");
+        .append("The rows are read once and numbered 0, 1, 2, ... in the order `data.row_order` gives (by\n")
+        .append("default the files in the order of their paths, each file's rows in file order), and row `i`\n")
+        .append("goes to worker `i % train.workers`; a worker keeps its rows in that order. The same files give\n")
+        .append("the same shards wherever they are stored and however many cores read them. Bad rows (see\n")
+        .append("`data.bad_rows`) are not numbered.\n");
     return sb.toString();
   }
 

@@ -23,8 +23,8 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String skip) {
-    super("bad input in " + file + ", row " + rowInFile + " (" + (isCsv(file) ? "a header line not counted; " : "")
-        + "dataset row " + datasetRow + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
+    super("bad input in " + file + ", row " + rowInFile + " (" + (isCsv(file) ? "the header line and blank lines "
+        + "not counted; " : isJson(file) ? "blank lines not counted; " : "") + "dataset row " + datasetRow + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
@@ -34,6 +34,11 @@ public class BadInputException extends Exception {
   /** Whether {@code file} is a CSV file, whose row numbers do not count a header line. */
   private static boolean isCsv(String file) {
     return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.csv(\\.[a-z0-9]+)?$");
+  }
+
+  /** Whether {@code file} is a JSON lines file, whose row numbers do not count blank lines. */
+  private static boolean isJson(String file) {
+    return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.json(\\.[a-z0-9]+)?$");
   }
 
   /** The same bad row, its message naming {@code predict}'s option for skipping bad rows. */

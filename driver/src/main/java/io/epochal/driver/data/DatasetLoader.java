@@ -87,8 +87,17 @@ public final class DatasetLoader {
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
     RowDecoder rowDecoder = decoder;
 
-    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) ->
-        List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
+    List<PartitionScan> scans;
+    try {
+      scans = new ArrayList<>(rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) ->
+          List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      ConfigException header = MalformedLines.headerMismatch(e, o.path(), JobKeys.DATA_PATH);
+      if (header != null) {
+        throw header;
+      }
+      throw e;
+    }
     scans.sort(Comparator.comparingInt(s -> s.partition));
     List<PartitionScan.Run> order = blocks ? PartitionScan.byFileName(scans) : PartitionScan.inReadOrder(scans);
     long total = 0;

@@ -58,6 +58,14 @@ public final class InputFormats {
     try {
       return reader.load(path);
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("UNABLE_TO_INFER_SCHEMA")) {
+        // files only in subdirectories that are not partition directories: Spark reads none of them
+        String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+        throw new ConfigException(pathKey, "data " + path + " holds no file Spark reads: its data files (such as "
+            + first.file.getPath() + ") are in subdirectories, and Spark reads only the files of the directory "
+            + "itself and of partition directories named column=value; point " + pathKey + " at the directory "
+            + "that holds the files, move them up, or name the subdirectories column=value", e);
+      }
       String what = wrongFormat(e);
       if (what == null) {
         throw InputFormats.<RuntimeException>rethrow(e);

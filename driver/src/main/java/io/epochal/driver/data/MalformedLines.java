@@ -36,6 +36,9 @@ public final class MalformedLines {
   private static final int EXCERPT = 80;
   private static final String COLUMN_PRUNING = "spark.sql.csv.parser.columnPruning.enabled";
   private static final String CORRUPT_RECORD = "spark.sql.columnNameOfCorruptRecord";
+  /** How Spark's csv reader starts the error for a file whose header differs from the schema. */
+  private static final List<String> HEADER_MISMATCH = List.of("CSV header does not conform to the schema.",
+      "Number of column in CSV header is not equal to number of fields in the schema:");
 
   private MalformedLines() {}
 
@@ -60,8 +63,10 @@ public final class MalformedLines {
 
   /** A reader of csv files with a header line, every column read as text. */
   public static DataFrameReader csvReader(SparkSession spark) {
+    // escape '"': a quote inside a quoted field is doubled ("say ""hi"""), as RFC 4180 and every csv
+    // writer outside Spark have it; Spark's default, a backslash, broke such lines into other fields
     return spark.read().format("csv").option("header", "true").option("inferSchema", "false")
-        .option("mode", "PERMISSIVE");
+        .option("mode", "PERMISSIVE").option("escape", "\"");
   }
 
   /**
@@ -85,16 +90,42 @@ public final class MalformedLines {
       return new Input(read, null, null);
     }
     StructType schema = read.schema();
-    if (Arrays.asList(schema.fieldNames()).contains(CSV_COLUMN)) {
+    if (Arrays.stream(schema.fieldNames()).anyMatch(CSV_COLUMN::equalsIgnoreCase)) {
       throw new ConfigException(formatKey, "csv " + path + " has a column named '" + CSV_COLUMN + "', the name "
           + "Epochal reads malformed lines into; rename that column");
     }
     spark.conf().set(COLUMN_PRUNING, "false");
     int headerFields = schema.fields().length;
+    // enforceSchema=false: every file's header is checked against these columns, by name, so a file
+    // whose header orders or names its columns otherwise fails (headerMismatch) instead of being read
+    // by position under the first file's header
     DataFrameReader r = csvReader(spark).schema(schema.add(CSV_COLUMN, DataTypes.StringType, true))
-        .option("columnNameOfCorruptRecord", CSV_COLUMN);
+        .option("columnNameOfCorruptRecord", CSV_COLUMN).option("enforceSchema", "false");
     return new Input(InputFormats.load(spark, r, path, "csv", formatKey), CSV_COLUMN,
         line -> fieldCount(line, headerFields));
+  }
+
+  /**
+   * The error for a read of csv input {@code path} that failed because a file's header differs
+   * from the columns the input was read with (its first file's header), or null for other failures.
+   *
+   * @param pathKey the key or option that names the input ({@code data.path}, {@code --input})
+   */
+  public static ConfigException headerMismatch(Throwable failure, String path, String pathKey) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      String marker = m == null ? null
+          : HEADER_MISMATCH.stream().filter(m::contains).findFirst().orElse(null);
+      if (marker != null) {
+        String detail = m.substring(m.indexOf(marker) + marker.length()).strip()
+            .replaceAll("\\s*[\\r\\n]+\\s*", "; ");
+        return new ConfigException(pathKey, "data " + path + ": a csv file's header line differs from the columns "
+            + "the input is read with, the header of the first file Spark read (" + detail + "); Spark reads every "
+            + "file of a csv input with one list of columns, so give every file the same header, or keep files of "
+            + "other columns apart", failure);
+      }
+    }
+    return null;
   }
 
   /** Why a csv line with another field count than the header's {@code headerFields} is bad. */

@@ -237,8 +237,17 @@ public final class BatchPredictor {
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
 
     RowDecoder rowDecoder = decoder;
-    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+    List<PartitionScan> scans;
+    try {
+      scans = new ArrayList<>(rows.mapPartitionsWithIndex(
+          (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      ConfigException header = io.epochal.driver.data.MalformedLines.headerMismatch(e, options.input(), "--input");
+      if (header != null) {
+        throw header;
+      }
+      throw e;
+    }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     long[] start = new long[scans.size()];
     long total = 0;
@@ -260,7 +269,9 @@ public final class BatchPredictor {
     if (options.output() == null) {
       CsvPrinter.print(flattenForCsv(out, model.outputSize), stdout);
     } else if ("csv".equals(outputFormat)) {
+      // escape '"': quotes inside a value doubled (RFC 4180), as csv readers outside Spark expect
       flattenForCsv(out, model.outputSize).write().mode(PredictionOutput.saveMode(options)).option("header", "true")
+          .option("escape", "\"")
           .csv(options.output());
     } else {
       out.write().mode(PredictionOutput.saveMode(options)).parquet(options.output());

@@ -109,7 +109,9 @@ public final class FailureClassifier {
   public static String rootCause(Throwable failure) {
     Throwable root = failure;
     for (Throwable t : chain(failure)) {
-      root = t;
+      if (!t.getClass().getName().endsWith("OriginalTryStackTraceException")) {
+        root = t; // not Spark's marker that only carries a caller's stack trace
+      }
     }
     String msg = String.valueOf(root.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ");
     if (msg.length() > 300) {

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 class BadInputExceptionTest {
 
   @Test
-  void aCsvRowNumberSaysItDoesNotCountTheHeaderLine() {
+  void aCsvRowNumberSaysItDoesNotCountTheHeaderLineNorBlankLines() {
     for (String file : new String[] {"file:/d/part-00000.csv", "file:/d/rows.CSV", "file:/d/part-00001.csv.gz"}) {
       assertThat(new BadInputException(file, 3, 7, "label column 'label' is null").getMessage())
-          .as(file).contains(file + ", row 3 (a header line not counted; dataset row 7): label column");
+          .as(file).contains(file + ", row 3 (the header line and blank lines not counted; dataset row 7): label column");
     }
   }
 
@@ -21,5 +21,11 @@ class BadInputExceptionTest {
 
     assertThat(e.getMessage()).contains(file + ", row 2 (dataset row 1): label column").doesNotContain("header");
     assertThat(e.forPredict().getMessage()).contains("(dataset row 1)", "pass --bad-rows=skip");
+  }
+
+  @Test
+  void aJsonRowNumberSaysItDoesNotCountBlankLines() {
+    assertThat(new BadInputException("file:/d/rows.json", 4, 9, "r").getMessage())
+        .contains("rows.json, row 4 (blank lines not counted; dataset row 9): r");
   }
 }

@@ -404,14 +404,47 @@ class DatasetLoaderTest {
 
   @Test
   void csvLinesWithQuotedCommasAndUnreadColumnsAreGoodAndMalformedOnesAreSkippedAndCounted() throws Exception {
-    Path dir = csv("quoted", "f0,note,f1,label", "1,\"a, b\",2,0", "3,,4,1", "5,x,6", "7,\"c\",8,0,extra",
-        "9,y,10,1");
+    Path dir = csv("quoted", "f0,note,f1,label", "1,\"a, b\",2,0", "3,\"say \"\"hi\"\", ok\",4,1", "5,x,6",
+        "7,\"c\",8,0,extra", "9,y,10,1");
     LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1)
         .optSkipBadRows(true).build());
     assertThat(data.shards().first().features()).containsExactly(1, 2, 3, 4, 9, 10);
     assertThat(data.shards().first().labels()).containsExactly(0, 1, 1);
     assertThat(data.skippedRows()).isEqualTo(2);
     data.unpersist();
+  }
+
+  @Test
+  void aCsvFileWhoseHeaderDiffersFromTheFirstFilesIsAConfigErrorNotReadByPosition() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("headers"));
+    Files.write(dir.resolve("a.csv"), List.of("f0,f1,label", "1,2,0", "3,4,1"), StandardCharsets.UTF_8);
+    Files.write(dir.resolve("b.csv"), List.of("f1,f0,label", "6,5,0", "8,7,1"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("a csv file's header line differs from the columns the input is read with")
+        .hasMessageContaining("b.csv").hasMessageContaining("give every file the same header");
+    Files.write(dir.resolve("b.csv"), List.of("f0,f1,label,note", "5,6,0,x", "7,8,1,y"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1)
+        .optSkipBadRows(true).build()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("header line differs");
+  }
+
+  @Test
+  void aCsvColumnNamedAsTheMalformedLineColumnInAnyCaseIsAConfigError() throws Exception {
+    Path dir = csv("reserved", "f0,_EPOCHAL_MALFORMED_LINE,label", "1,x,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("rename that column");
+  }
+
+  @Test
+  void dataOnlyInSubdirectoriesThatAreNotPartitionsIsAConfigErrorNamingAFile() throws Exception {
+    Path dir = tmp.resolve("nested");
+    Files.createDirectories(dir.resolve("a"));
+    Files.write(dir.resolve("a/x.csv"), List.of("f0,label", "1,0"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("holds no file Spark reads").hasMessageContaining("a/x.csv")
+        .hasMessageContaining("column=value");
   }
 
   @Test

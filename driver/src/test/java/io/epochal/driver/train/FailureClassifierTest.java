@@ -56,4 +56,19 @@ class FailureClassifierTest {
         new java.nio.file.FileSystemException("/jobs/a/checkpoints/_tmp-x: Read-only file system")))).isTrue();
     assertThat(FailureClassifier.isReadOnly(local)).isFalse();
   }
+
+  /** Spark's marker that carries only a caller's stack trace, attached as a suppressed exception. */
+  static final class OriginalTryStackTraceException extends Exception {
+    OriginalTryStackTraceException() {
+      super("Full stacktrace of original doTryWithCallerStacktrace caller");
+    }
+  }
+
+  @Test
+  void theRootCauseIsTheFailureNotSparksSuppressedStackTraceMarker() {
+    Exception failure = new IllegalStateException("[UNABLE_TO_INFER_SCHEMA] Unable to infer schema for CSV");
+    failure.addSuppressed(new OriginalTryStackTraceException());
+    assertThat(FailureClassifier.rootCause(new RuntimeException("wrapped", failure)))
+        .isEqualTo("java.lang.IllegalStateException: [UNABLE_TO_INFER_SCHEMA] Unable to infer schema for CSV");
+  }
 }
