@@ -81,10 +81,12 @@ final class ResumeDryRun {
           + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest));
     }
     if (after.isPresent()) {
-      Optional<String> stop = notContinuable(resume, loaded.get());
+      Optional<TrainingException> stop = notContinuable(resume, loaded.get());
       if (stop.isPresent()) {
-        err.println("  but the " + run + " would stop: " + stop.get().replace("\n", "\n  "));
-        return ExitCodes.FAILED;
+        err.println("  but the " + run + " would stop: " + stop.get().getMessage().replace("\n", "\n  "));
+        // as the run exits: bad input for a job.json that is not its checkpoints' spec
+        return stop.get().reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
+            : ExitCodes.FAILED;
       }
     }
     if (changes.isEmpty()) {
@@ -116,12 +118,14 @@ final class ResumeDryRun {
 
   /**
    * Why the run would stop on {@code checkpoint} (its files verified) before training, if it
-   * would: its tensors do not fit the model or the optimizer, or its probe does not reproduce
+   * would: it was trained with other hyperparameters than job.json holds, its tensors do not fit
+   * the model or the optimizer, or its probe does not reproduce
    * ({@link CheckpointFit#checkContinuable}, as the run checks it); a runtime that differs from the
    * checkpoint's is said as the run says it.
    */
-  private Optional<String> notContinuable(PreparedResume resume, LoadedCheckpoint checkpoint) {
+  private Optional<TrainingException> notContinuable(PreparedResume resume, LoadedCheckpoint checkpoint) {
     try {
+      CheckpointFit.checkTrainedWith(checkpoint, resume.spec().toHyperParameters());
       CheckpointFit.checkContinuable(checkpoint, TrainingConfigs.of(resume.spec()),
           EngineCompatibility.currentVersions(), new TrainingListener() {
             @Override
@@ -131,7 +135,7 @@ final class ResumeDryRun {
           });
       return Optional.empty();
     } catch (TrainingException e) {
-      return Optional.of(e.getMessage());
+      return Optional.of(e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.epochal.driver.train;
 import ai.djl.ndarray.NDManager;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -191,5 +192,24 @@ public final class CheckpointFit {
     return "'bin/epochal verify " + checkpointPath + "' shows every check; if this runtime and model code are the "
         + "ones it was written with, the checkpoint is wrong although its files match its manifest: move it out of "
         + "checkpoints/ (keep it for inspection) and resume, which continues after the newest checkpoint before it";
+  }
+
+  /**
+   * Checks that checkpoint {@code c} was trained with the hyperparameters {@code expected} holds,
+   * except those a job may amend (an amended job's older checkpoints hold its old location, epochs
+   * and retention).
+   *
+   * @throws TrainingException (BAD_INPUT) listing every differing key
+   */
+  public static void checkTrainedWith(LoadedCheckpoint c, HyperParameters expected) throws TrainingException {
+    List<String> diff = JobKeys.withoutAmendable(c.manifest().hyperParameters())
+        .diff(JobKeys.withoutAmendable(expected));
+    if (!diff.isEmpty()) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
+          + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
+          + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
+          + "restore that spec ('bin/epochal inspect " + c.path() + "' lists it), or train this one in a new "
+          + "job.dir", null);
+    }
   }
 }

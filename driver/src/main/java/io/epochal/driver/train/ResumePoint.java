@@ -8,7 +8,6 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.driver.config.JobKeys;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
@@ -106,15 +105,7 @@ final class ResumePoint {
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
-    // an amended job's older checkpoints hold its old location, epochs and retention
-    List<String> diff = JobKeys.withoutAmendable(m.hyperParameters()).diff(JobKeys.withoutAmendable(expected));
-    if (!diff.isEmpty()) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
-          + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
-          + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
-          + "restore that spec ('bin/epochal inspect " + c.path() + "' lists it), or train this one in a new "
-          + "job.dir", null);
-    }
+    CheckpointFit.checkTrainedWith(c, expected);
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),

@@ -499,6 +499,26 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aJobJsonEditedAwayFromItsCheckpointsIsRefusedByTheDryRunAsByTheResume() throws Exception {
+    Path job = tmp.resolve("job");
+    assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1")).toString(),
+        "--master", MASTER));
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Path spec = job.resolve("job.json");
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(spec.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("hyperParameters")).put("optimizer.lr", 0.5);
+    json.writerWithDefaultPrettyPrinter().writeValue(spec.toFile(), tree);
+
+    for (boolean dryRun : List.of(true, false)) {
+      CliRun run = dryRun ? CliRun.of("resume", job.toString(), "--epochs", "2", "--dry-run", "--master", MASTER)
+          : CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
+      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(run.err).contains("was trained with different hyperparameters (checkpoint -> job)",
+          "optimizer.lr: 0.01 -> 0.5");
+    }
+  }
+
+  @Test
   void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
