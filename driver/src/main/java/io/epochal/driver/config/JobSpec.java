@@ -18,9 +18,16 @@ import java.util.Map;
 public final class JobSpec {
 
   private final HyperParameters values;
+  /** Whether a job file or an override gave {@code data.row_order} (not compared, not stored). */
+  private final boolean rowOrderGiven;
 
   private JobSpec(HyperParameters values) {
+    this(values, false);
+  }
+
+  private JobSpec(HyperParameters values, boolean rowOrderGiven) {
     this.values = values;
+    this.rowOrderGiven = rowOrderGiven;
   }
 
   /**
@@ -78,9 +85,17 @@ public final class JobSpec {
     return new JobSpec(b.build());
   }
 
-  /** Wraps values the validator produced. */
-  static JobSpec of(HyperParameters validated) {
-    return new JobSpec(validated);
+  /** Wraps values the validator produced; {@code rowOrderGiven}: whether its sources gave {@code data.row_order}. */
+  static JobSpec of(HyperParameters validated, boolean rowOrderGiven) {
+    return new JobSpec(validated, rowOrderGiven);
+  }
+
+  /**
+   * Whether the job file or an override gave {@code data.row_order} (rather than its default): a
+   * job stored without the key keeps Spark's read order unless the request asks for another.
+   */
+  public boolean rowOrderGiven() {
+    return rowOrderGiven;
   }
 
   /**

@@ -90,7 +90,7 @@ public final class JobSpecResolver {
         .put(JobKeys.JOB_DIR, qualify(JobKeys.JOB_DIR, values.getString(JobKeys.JOB_DIR)))
         .put(JobKeys.DATA_PATH, qualify(JobKeys.DATA_PATH, values.getString(JobKeys.DATA_PATH)))
         .build();
-    JobSpec spec = JobSpec.of(qualified);
+    JobSpec spec = JobSpec.of(qualified, raw.containsKey(JobKeys.DATA_ROW_ORDER));
     spec.jobDir();
     if (checkDataPath) {
       checkDataPath(spec, hadoopConf);

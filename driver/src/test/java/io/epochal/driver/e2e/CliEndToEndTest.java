@@ -488,6 +488,11 @@ class CliEndToEndTest {
     CliRun preview = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("already holds this job (its job.json matches)");
+    CliRun byName = CliRun.of("train", file.toString(), "--set", "data.row_order=file_name", "--dry-run", "--master",
+        MASTER);
+    assertThat(byName.code).as("asked for explicitly, the new order is a change: %s", byName)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(byName.err).contains("already holds a different job spec", "data.row_order");
     CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(more.code).as("%s", more).isZero();
     assertThat(storedKeys(job).contains("data.row_order")).as("job.json keeps its keys").isFalse();
