@@ -139,7 +139,12 @@ public final class DatasetLoader {
         .persist(StorageLevel.MEMORY_AND_DISK());
     // computing the digest materialises the shards, one per worker, in worker order
     List<byte[]> digests = shards.map(DatasetLoader::shardDigest).collect();
-    return new LoadedDataset(shards, good, bad, featureSize, workers, dataDigest(digests));
+    String firstSkipped = null;
+    if (bad > 0) {
+      BadInputException first = PartitionScan.firstBadOf(order);
+      firstSkipped = "row " + first.rowInFile() + " of " + first.file() + ": " + first.reason();
+    }
+    return new LoadedDataset(shards, good, bad, featureSize, workers, dataDigest(digests), firstSkipped);
   }
 
   /** Checks that the named columns exist; whether the features are one array-like column. */

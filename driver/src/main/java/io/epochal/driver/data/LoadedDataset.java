@@ -19,15 +19,17 @@ public final class LoadedDataset {
   private final int featureSize;
   private final int workers;
   private final String digest;
+  private final String firstSkipped;
 
   LoadedDataset(JavaRDD<DataShard> shards, long rows, long skippedRows, int featureSize, int workers,
-      String digest) {
+      String digest, String firstSkipped) {
     this.shards = shards;
     this.rows = rows;
     this.skippedRows = skippedRows;
     this.featureSize = featureSize;
     this.workers = workers;
     this.digest = digest;
+    this.firstSkipped = firstSkipped;
   }
 
   /** The shards, one per partition, partition {@code w} holding worker {@code w}'s shard. */
@@ -43,6 +45,11 @@ public final class LoadedDataset {
   /** Bad rows skipped ({@code data.bad_rows=skip}); 0 otherwise. */
   public long skippedRows() {
     return skippedRows;
+  }
+
+  /** Where the first bad row skipped is and why it is bad ("row R of FILE: reason"); empty if none was. */
+  public java.util.Optional<String> firstSkipped() {
+    return java.util.Optional.ofNullable(firstSkipped);
   }
 
   /** Features per row. */

@@ -133,6 +133,11 @@ public final class MalformedLines {
     checkArgument(headerFields >= 1, "a csv header has at least one field, got %s", headerFields);
     String text = line.strip();
     int fields = fields(text);
+    if (text.chars().filter(ch -> ch == '"').count() % 2 == 1) {
+      return "the line has an unclosed quote, so Spark could not split it into the header's " + headerFields
+          + " fields (a quoted value holding a line break is not supported: every line is read as a row): '"
+          + excerpt(text) + "'";
+    }
     if (fields == headerFields) {
       return "the line does not parse into the header's " + headerFields + " fields (check its quotes): '"
           + excerpt(text) + "'";

@@ -41,6 +41,16 @@ public final class MissingColumn {
           ? "..." : "") + ", holds numbers, which Spark took as column names; add a header line naming the columns "
           + "(e.g. f0,f1,...,label), or write the data as parquet");
     }
+    if ("csv".equals(format)) {
+      // Spark renames the columns of a name a csv header repeats to the name and its position
+      List<String> renamed = java.util.stream.IntStream.range(0, columns.size())
+          .filter(i -> columns.get(i).equalsIgnoreCase(c + i)).mapToObj(columns::get).toList();
+      if (renamed.size() >= 2) {
+        return new ConfigException(columnKey, columnKey + " names column '" + c + "', which the csv header of "
+            + where + " names " + renamed.size() + " times (Spark renamed them " + renamed + " by position); give "
+            + "every column a name of its own");
+      }
+    }
     if (columns.equals(List.of(CORRUPT_RECORD))) {
       // Spark's JSON reader puts every line it cannot parse, whole, into this one column
       return new ConfigException(formatKey, where + " read as json has no column '" + c + "': no line parsed as a "

@@ -318,7 +318,7 @@ public final class TrainingJob {
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
-            + " usable ones");
+            + " usable ones" + data.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
       }
       return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data);
     } finally {

@@ -371,6 +371,8 @@ class DatasetLoaderTest {
     LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
         .optSkipBadRows(true).build());
     assertThat(data.skippedRows()).isEqualTo(2);
+    assertThat(data.firstSkipped()).hasValueSatisfying(f -> assertThat(f).startsWith("row 3 of ")
+        .contains("data.csv: feature column 'f1' holds 'abc'"));
     assertThat(data.rows()).isEqualTo(4);
     List<DataShard> shards = data.shards().collect();
     assertThat(shards.get(0).features()).containsExactly(1, 2, 7, 8);
@@ -427,6 +429,14 @@ class DatasetLoaderTest {
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1)
         .optSkipBadRows(true).build()))
         .isInstanceOf(ConfigException.class).hasMessageContaining("header line differs");
+  }
+
+  @Test
+  void aCsvHeaderThatRepeatsTheNamedColumnIsTold() throws Exception {
+    Path dir = csv("repeated", "f0,f1,f0,label", "1,2,3,0");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.features"))
+        .hasMessageContaining("names 2 times (Spark renamed them [f00, f02] by position)");
   }
 
   @Test

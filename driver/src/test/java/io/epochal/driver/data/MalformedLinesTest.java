@@ -31,4 +31,10 @@ class MalformedLinesTest {
     assertThat(MalformedLines.notJson("{\"features\": [1.0, 2.0], \"lab")).startsWith("the line is not a JSON object")
         .endsWith("'{\"features\": [1.0, 2.0], \"lab'");
   }
+
+  @Test
+  void aLineWithAnUnclosedQuoteSaysSoAndThatLineBreaksInValuesAreNotRead() {
+    assertThat(MalformedLines.fieldCount("1,\"first half of a note", 3)).startsWith("the line has an unclosed quote")
+        .contains("a quoted value holding a line break is not supported");
+  }
 }
