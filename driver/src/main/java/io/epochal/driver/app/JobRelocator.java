@@ -34,11 +34,23 @@ final class JobRelocator {
    * is another directory: moved or copied, with the command that fits.
    */
   Optional<String> foreignJobDir(HyperParameters stored, Path qualifiedDir) {
+    return foreignJobDir(stored, qualifiedDir, JobAmendment.NONE);
+  }
+
+  /**
+   * {@link #foreignJobDir(HyperParameters, Path)} for a resume asking for {@code amendment}, whose
+   * options the suggested command repeats.
+   */
+  private Optional<String> foreignJobDir(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
     Object named = stored.asMap().get(JobKeys.JOB_DIR);
     if (named == null || JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
       return Optional.empty();
     }
-    String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate'";
+    StringBuilder again = new StringBuilder();
+    amendment.epochs().ifPresent(n -> again.append(" --epochs ").append(n));
+    amendment.dataPath().ifPresent(d -> again.append(" --data ").append(ShellWords.quote(d)));
+    amendment.settings().forEach((k, v) -> again.append(" --set ").append(ShellWords.quote(k + "=" + v)));
+    String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate" + again + "'";
     return Optional.of(originalHoldsJob(named.toString(), stored).map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
             + "copy; resume the job at " + named + ", or train a new job here"
@@ -57,7 +69,7 @@ final class JobRelocator {
    */
   HyperParameters apply(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
     HyperParameters.Builder moved = HyperParameters.builder().putAll(stored);
-    Optional<String> foreign = foreignJobDir(stored, qualifiedDir);
+    Optional<String> foreign = foreignJobDir(stored, qualifiedDir, amendment);
     if (foreign.isPresent()) {
       String named = stored.getString(JobKeys.JOB_DIR);
       if (!amendment.directoryMoved()) {

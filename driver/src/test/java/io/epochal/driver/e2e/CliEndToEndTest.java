@@ -352,9 +352,10 @@ class CliEndToEndTest {
     Path movedData = tmp.resolve("moved-data");
     Files.move(own, movedData);
 
-    CliRun plain = CliRun.of("resume", moved.toString(), "--master", MASTER);
+    CliRun plain = CliRun.of("resume", moved.toString(), "--data", movedData.toString(), "--master", MASTER);
     assertThat(plain.code).as("%s", plain).isEqualTo(ExitCodes.USAGE);
-    assertThat(plain.err).contains("which no longer holds this job: the job directory was moved here", "--relocate");
+    assertThat(plain.err).contains("which no longer holds this job: the job directory was moved here",
+        "--relocate --data " + movedData + "'");
     CliRun noData = CliRun.of("resume", moved.toString(), "--relocate", "--master", MASTER);
     assertThat(noData.code).as("%s", noData).isEqualTo(ExitCodes.USAGE);
     assertThat(noData.err).contains("does not exist", "if the job's data moved, resume with --data");
