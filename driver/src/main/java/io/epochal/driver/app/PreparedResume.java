@@ -97,7 +97,9 @@ final class PreparedResume {
         placement.put(set.getKey(), set.getValue());
       } else {
         ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
-        settings.put(set.getKey(), set.getValue());
+        if (!ResumeConfCheck.restatesStoredRowOrder(set.getKey(), set.getValue(), keys)) {
+          settings.put(set.getKey(), set.getValue()); // that one stays without the key, as job.json has it
+        }
       }
     }
     Map<String, String> texts = new TreeMap<>(placement);

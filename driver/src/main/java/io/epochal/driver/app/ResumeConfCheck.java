@@ -162,6 +162,15 @@ final class ResumeConfCheck {
    * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
    * trained (unless it repeats the job's own value); an unknown key gets the nearest known one.
    */
+  /**
+   * Whether {@code key=value} names the row order of a job stored without {@code data.row_order}
+   * (created before the key existed), Spark's read order: its own, which it keeps without the key.
+   */
+  static boolean restatesStoredRowOrder(String key, String value, HyperParameters stored) {
+    return key.equals(JobKeys.DATA_ROW_ORDER) && !stored.contains(key)
+        && value.trim().equals(JobKeys.ROW_ORDER_SPARK_READ);
+  }
+
   static void checkSettable(String key, String value, HyperParameters stored) {
     if (key.isBlank()) {
       throw new ConfigException("--set", "resume --set takes KEY=VALUE, got '=" + value + "'");
@@ -185,7 +194,7 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
-    if (stored.contains(key) && same(stored.asMap().get(key), value)) {
+    if (stored.contains(key) && same(stored.asMap().get(key), value) || restatesStoredRowOrder(key, value, stored)) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
     throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease keys ("

@@ -110,6 +110,15 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void sparksReadOrderRestatesTheOrderOfAJobStoredWithoutTheKeyAndFileNameChangesIt() {
+    assertThat(STORED.contains("data.row_order")).isFalse();
+    ResumeConfCheck.checkSettable("data.row_order", "spark_read", STORED);
+    assertThat(ResumeConfCheck.restatesStoredRowOrder("data.row_order", " spark_read", STORED)).isTrue();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.row_order", "file_name", STORED))
+        .hasMessageContaining("part of what the job trains");
+  }
+
+  @Test
   void locationsAreComparedAsPlacesNotAsText() {
     assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://NN:8020/jobs/a/", CONF)).isTrue();
     assertThat(JobLocations.samePlace("/tmp/x", "file:///tmp/x", CONF)).isTrue();
