@@ -92,7 +92,7 @@ final class ResumeConfCheck {
         return;
       }
       Object was = stored.asMap().get(key);
-      if (!sameValue(key, was, value, conf)) {
+      if (!sameValue(key, was, value, conf) && !restatesStoredRowOrder(key, value, stored)) {
         if (JobKeys.OPERATIONAL.contains(key)) {
           operational.put(key, value);
         } else {

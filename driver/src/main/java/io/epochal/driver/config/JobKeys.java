@@ -165,7 +165,8 @@ public final class JobKeys {
         .optDoc("Order of the rows, which decides each row's worker and batch: file_name (the files in the order "
             + "of their paths, each from its start: the same on every file system) or spark_read (the order Spark "
             + "reads them in: larger files first, files of one size as the file system lists them, so a copy on "
-            + "another disk may come in another order). A job created before this key existed keeps spark_read.")
+            + "another disk may come in another order). A job created before this key existed keeps spark_read "
+            + "and reads csv as it did (without the checks data.bad_rows lists for csv).")
         .build());
     s.add(lng(KEEP_LAST, 3L, 1.0, null, "Number of newest checkpoints kept."));
     s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));

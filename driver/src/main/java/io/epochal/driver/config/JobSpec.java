@@ -298,6 +298,15 @@ public final class JobSpec {
         && JobKeys.ROW_ORDER_FILE_NAME.equals(values.getString(JobKeys.DATA_ROW_ORDER));
   }
 
+  /**
+   * Whether the job was created before {@code data.row_order} existed (its stored spec lacks the
+   * key): it reads its input as it was read then, rows in Spark's read order and csv lines without
+   * the checks added since, so that it resumes on the same rows.
+   */
+  public boolean createdBeforeRowOrder() {
+    return !values.contains(JobKeys.DATA_ROW_ORDER);
+  }
+
   /** {@code checkpoint.keep_last}. */
   public int keepLast() {
     return values.getInt(JobKeys.KEEP_LAST);

@@ -29,6 +29,7 @@ public final class DataOptions implements Serializable {
   private final boolean skipBadRows;
   private final int workers;
   private final boolean rowsByFileName;
+  private final boolean checkCsvLines;
 
   private DataOptions(Builder b) {
     this.path = b.path;
@@ -41,6 +42,7 @@ public final class DataOptions implements Serializable {
     this.skipBadRows = b.skipBadRows;
     this.workers = b.workers;
     this.rowsByFileName = b.rowsByFileName;
+    this.checkCsvLines = b.checkCsvLines;
   }
 
   /** A new builder. */
@@ -53,14 +55,16 @@ public final class DataOptions implements Serializable {
     return builder().setPath(new org.apache.hadoop.fs.Path(spec.dataPath()).toString()).setFormat(spec.dataFormat())
         .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel()).optClassification(spec.classification())
         .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
-        .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName()).build();
+        .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName())
+        .optCheckCsvLines(!spec.createdBeforeRowOrder()).build();
   }
 
   /** These options with labels checked against {@code classes} classes (0 = not checked). */
   public DataOptions withClasses(int classes) {
     return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
         .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
-        .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName).build();
+        .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
+        .optCheckCsvLines(checkCsvLines).build();
   }
 
   /** The input path (any Hadoop URI). */
@@ -116,6 +120,15 @@ public final class DataOptions implements Serializable {
     return rowsByFileName;
   }
 
+  /**
+   * Whether csv input is read strictly ({@link MalformedLines}): every file's header the same, a
+   * line with another field count a bad row, quotes doubled inside quoted values. False only for
+   * jobs created before these checks, which read their data as they did (so that they resume).
+   */
+  public boolean checkCsvLines() {
+    return checkCsvLines;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DataOptions)) {
@@ -124,13 +137,14 @@ public final class DataOptions implements Serializable {
     DataOptions d = (DataOptions) o;
     return path.equals(d.path) && format.equals(d.format) && features.equals(d.features) && label.equals(d.label)
         && classification == d.classification && classes == d.classes && featureSize == d.featureSize
-        && skipBadRows == d.skipBadRows && workers == d.workers && rowsByFileName == d.rowsByFileName;
+        && skipBadRows == d.skipBadRows && workers == d.workers && rowsByFileName == d.rowsByFileName
+        && checkCsvLines == d.checkCsvLines;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(path, format, features, label, classification, classes, featureSize, skipBadRows, workers,
-        rowsByFileName);
+        rowsByFileName, checkCsvLines);
   }
 
   @Override
@@ -138,7 +152,7 @@ public final class DataOptions implements Serializable {
     return "DataOptions[" + format + " " + path + ", features " + features + ", label " + label
         + (classification ? ", classes " + classes : ", regression") + ", featureSize " + featureSize
         + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers + ", rows by "
-        + (rowsByFileName ? "file name" : "Spark's read order") + "]";
+        + (rowsByFileName ? "file name" : "Spark's read order") + (checkCsvLines ? "" : ", csv read leniently") + "]";
   }
 
   /** Builds {@link DataOptions}. */
@@ -153,6 +167,7 @@ public final class DataOptions implements Serializable {
     private boolean skipBadRows;
     private int workers;
     private boolean rowsByFileName = true;
+    private boolean checkCsvLines = true;
 
     private Builder() {}
 
@@ -218,6 +233,12 @@ public final class DataOptions implements Serializable {
     /** Rows in the order of their files' paths (default true), or in Spark's read order. */
     public Builder optRowsByFileName(boolean byFileName) {
       this.rowsByFileName = byFileName;
+      return this;
+    }
+
+    /** Whether csv input is read strictly (default true; see {@link DataOptions#checkCsvLines}). */
+    public Builder optCheckCsvLines(boolean check) {
+      this.checkCsvLines = check;
       return this;
     }
 

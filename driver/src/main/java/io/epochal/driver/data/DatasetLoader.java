@@ -70,7 +70,8 @@ public final class DatasetLoader {
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
 
-    MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT);
+    MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
+        o.checkCsvLines());
     Dataset<Row> input = read.rows();
     List<Column> select = new ArrayList<>();
     if (read.column() != null) {
@@ -87,17 +88,8 @@ public final class DatasetLoader {
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
     RowDecoder rowDecoder = decoder;
 
-    List<PartitionScan> scans;
-    try {
-      scans = new ArrayList<>(rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) ->
-          List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
-    } catch (Exception e) { // Spark throws its checked SparkException undeclared
-      ConfigException header = MalformedLines.headerMismatch(e, o.path(), JobKeys.DATA_PATH);
-      if (header != null) {
-        throw header;
-      }
-      throw e;
-    }
+    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex((Integer p, Iterator<Row> it) ->
+        List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(s -> s.partition));
     List<PartitionScan.Run> order = blocks ? PartitionScan.byFileName(scans) : PartitionScan.inReadOrder(scans);
     long total = 0;
@@ -194,7 +186,7 @@ public final class DatasetLoader {
   }
 
   private static DataFrameReader reader(SparkSession spark, DataOptions o) {
-    return "csv".equals(o.format()) ? MalformedLines.csvReader(spark) : spark.read().format(o.format());
+    return "csv".equals(o.format()) ? MalformedLines.csvReader(spark, o.checkCsvLines()) : spark.read().format(o.format());
   }
 
   private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {

@@ -4,9 +4,22 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.Serializable;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.io.compress.CompressionCodec;
+import org.apache.hadoop.io.compress.CompressionCodecFactory;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -36,9 +49,6 @@ public final class MalformedLines {
   private static final int EXCERPT = 80;
   private static final String COLUMN_PRUNING = "spark.sql.csv.parser.columnPruning.enabled";
   private static final String CORRUPT_RECORD = "spark.sql.columnNameOfCorruptRecord";
-  /** How Spark's csv reader starts the error for a file whose header differs from the schema. */
-  private static final List<String> HEADER_MISMATCH = List.of("CSV header does not conform to the schema.",
-      "Number of column in CSV header is not equal to number of fields in the schema:");
 
   private MalformedLines() {}
 
@@ -61,32 +71,40 @@ public final class MalformedLines {
     }
   }
 
-  /** A reader of csv files with a header line, every column read as text. */
-  public static DataFrameReader csvReader(SparkSession spark) {
-    // escape '"': a quote inside a quoted field is doubled ("say ""hi"""), as RFC 4180 and every csv
-    // writer outside Spark have it; Spark's default, a backslash, broke such lines into other fields
-    return spark.read().format("csv").option("header", "true").option("inferSchema", "false")
-        .option("mode", "PERMISSIVE").option("escape", "\"");
+  /**
+   * A reader of csv files with a header line, every column read as text; {@code rfcQuotes}: a quote
+   * inside a quoted value is doubled ({@code "say ""hi"""}), as RFC 4180 and every csv writer outside
+   * Spark have it, rather than escaped with a backslash, Spark's default, which broke such lines
+   * into other fields (false only for jobs created before, which read their data as they did).
+   */
+  public static DataFrameReader csvReader(SparkSession spark, boolean rfcQuotes) {
+    DataFrameReader r = spark.read().format("csv").option("header", "true").option("inferSchema", "false")
+        .option("mode", "PERMISSIVE");
+    return rfcQuotes ? r.option("escape", "\"") : r;
   }
 
   /**
    * The input at {@code path}, read before as {@code read} in {@code format}, with the column of its
-   * malformed lines: csv is read again with its header's columns and {@value #CSV_COLUMN} (and
-   * csv column pruning off in {@code spark}'s session: with it, Spark parses only the selected
-   * columns and no longer sees a field too few or too many); json has Spark's corrupt-record column
-   * if any line was malformed; other formats have none.
+   * malformed lines. Csv ({@code csvChecks}): every file's header line must be the first file's
+   * (Spark reads every file with one list of columns, by position), then the input is read again
+   * with those columns and {@value #CSV_COLUMN}, csv column pruning off in {@code spark}'s session
+   * (with it, Spark parses only the selected columns and no longer sees a field too few or too
+   * many). Json has Spark's corrupt-record column if any line was malformed. Other formats, and csv
+   * without {@code csvChecks} (jobs created before, read as they were), have none.
    *
-   * @param formatKey the key or option that names the format, for {@link InputFormats#load}
-   * @throws ConfigException if a csv header names {@value #CSV_COLUMN}
+   * @param formatKey the key or option that names the format ({@code data.format} or {@code --format})
+   * @throws ConfigException if a csv file's header differs from the first's, or one names {@value
+   *     #CSV_COLUMN}
    */
-  public static Input of(SparkSession spark, Dataset<Row> read, String format, String path, String formatKey) {
+  public static Input of(SparkSession spark, Dataset<Row> read, String format, String path, String formatKey,
+      boolean csvChecks) {
     checkNotNull(read, "read");
     if ("json".equals(format)) {
       String corrupt = spark.conf().get(CORRUPT_RECORD, "_corrupt_record");
       return Arrays.asList(read.columns()).contains(corrupt) ? new Input(read, corrupt, MalformedLines::notJson)
           : new Input(read, null, null);
     }
-    if (!"csv".equals(format)) {
+    if (!"csv".equals(format) || !csvChecks) {
       return new Input(read, null, null);
     }
     StructType schema = read.schema();
@@ -94,38 +112,84 @@ public final class MalformedLines {
       throw new ConfigException(formatKey, "csv " + path + " has a column named '" + CSV_COLUMN + "', the name "
           + "Epochal reads malformed lines into; rename that column");
     }
+    String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+    int headerFields = sameHeaders(read.inputFiles(), pathKey, spark.sparkContext().hadoopConfiguration()).size();
     spark.conf().set(COLUMN_PRUNING, "false");
-    int headerFields = schema.fields().length;
-    // enforceSchema=false: every file's header is checked against these columns, by name, so a file
-    // whose header orders or names its columns otherwise fails (headerMismatch) instead of being read
-    // by position under the first file's header
-    DataFrameReader r = csvReader(spark).schema(schema.add(CSV_COLUMN, DataTypes.StringType, true))
-        .option("columnNameOfCorruptRecord", CSV_COLUMN).option("enforceSchema", "false");
+    DataFrameReader r = csvReader(spark, true).schema(schema.add(CSV_COLUMN, DataTypes.StringType, true))
+        .option("columnNameOfCorruptRecord", CSV_COLUMN);
     return new Input(InputFormats.load(spark, r, path, "csv", formatKey), CSV_COLUMN,
         line -> fieldCount(line, headerFields));
   }
 
   /**
-   * The error for a read of csv input {@code path} that failed because a file's header differs
-   * from the columns the input was read with (its first file's header), or null for other failures.
+   * The header fields of csv files {@code files}, which must be the same in every file (the first
+   * non-blank line of each; empty files have none).
    *
-   * @param pathKey the key or option that names the input ({@code data.path}, {@code --input})
+   * @throws ConfigException naming {@code pathKey}, both files and both headers, if two differ
    */
-  public static ConfigException headerMismatch(Throwable failure, String path, String pathKey) {
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      String m = t.getMessage();
-      String marker = m == null ? null
-          : HEADER_MISMATCH.stream().filter(m::contains).findFirst().orElse(null);
-      if (marker != null) {
-        String detail = m.substring(m.indexOf(marker) + marker.length()).strip()
-            .replaceAll("\\s*[\\r\\n]+\\s*", "; ");
-        return new ConfigException(pathKey, "data " + path + ": a csv file's header line differs from the columns "
-            + "the input is read with, the header of the first file Spark read (" + detail + "); Spark reads every "
-            + "file of a csv input with one list of columns, so give every file the same header, or keep files of "
-            + "other columns apart", failure);
+  static List<String> sameHeaders(String[] files, String pathKey, Configuration conf) {
+    String[] sorted = files.clone();
+    Arrays.sort(sorted);
+    List<String> first = null;
+    String firstFile = null;
+    for (String file : sorted) {
+      List<String> header = headerOf(file, pathKey, conf);
+      if (header == null) {
+        continue;
+      }
+      if (first == null) {
+        first = header;
+        firstFile = file;
+      } else if (!header.equals(first)) {
+        throw new ConfigException(pathKey, "csv file " + file + " has the header " + header + " but " + firstFile
+            + " has " + first + "; Spark reads every file of a csv input with one list of columns, by position, "
+            + "so the values of one would land in the other's columns: give every file the same header, or keep "
+            + "files of other columns apart");
       }
     }
-    return null;
+    return first == null ? List.of() : first;
+  }
+
+  /** The fields of the first non-blank line of csv file {@code file}, or null if it has none. */
+  private static List<String> headerOf(String file, String pathKey, Configuration conf) {
+    try {
+      Path p = new Path(new URI(file));
+      FileSystem fs = p.getFileSystem(conf);
+      CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+      try (InputStream raw = fs.open(p);
+          BufferedReader in = new BufferedReader(new InputStreamReader(codec == null ? raw
+              : codec.createInputStream(raw), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String text = line.replace("\uFEFF", "").strip();
+          if (!text.isEmpty()) {
+            return splitFields(text);
+          }
+        }
+        return null;
+      }
+    } catch (IOException | URISyntaxException | RuntimeException e) {
+      throw new ConfigException(pathKey, "cannot read the header line of csv file " + file + ": " + e, e);
+    }
+  }
+
+  /** The comma-separated fields of a csv line, trimmed and unquoted; commas inside quotes kept. */
+  static List<String> splitFields(String line) {
+    List<String> fields = new ArrayList<>();
+    StringBuilder field = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        fields.add(field.toString().strip());
+        field.setLength(0);
+      } else {
+        field.append(c);
+      }
+    }
+    fields.add(field.toString().strip());
+    return fields;
   }
 
   /** Why a csv line with another field count than the header's {@code headerFields} is bad. */
@@ -158,18 +222,8 @@ public final class MalformedLines {
     return text.length() <= EXCERPT ? text : text.substring(0, EXCERPT) + "...";
   }
 
-  /** The comma-separated fields of a csv line, commas inside double quotes not counted. */
+  /** The number of comma-separated fields of a csv line, commas inside double quotes not counted. */
   static int fields(String line) {
-    int fields = 1;
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        fields++;
-      }
-    }
-    return fields;
+    return splitFields(line).size();
   }
 }

@@ -212,8 +212,9 @@ public final class BatchPredictor {
     if (!arrayColumn && features.size() != featureSize) {
       throw featureCount(features, model.description, featureSize);
     }
-    io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(spark.session(), df,
-        format, options.input(), "--format");
+    // a session of its own: reading csv strictly turns off a setting of the session that reads
+    io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(
+        spark.session().newSession(), df, format, options.input(), "--format", true);
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
       if (pass.contains(taken)) {
@@ -237,17 +238,8 @@ public final class BatchPredictor {
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
 
     RowDecoder rowDecoder = decoder;
-    List<PartitionScan> scans;
-    try {
-      scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-          (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
-    } catch (Exception e) { // Spark throws its checked SparkException undeclared
-      ConfigException header = io.epochal.driver.data.MalformedLines.headerMismatch(e, options.input(), "--input");
-      if (header != null) {
-        throw header;
-      }
-      throw e;
-    }
+    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     long[] start = new long[scans.size()];
     long total = 0;
@@ -348,7 +340,7 @@ public final class BatchPredictor {
   }
 
   private DataFrameReader reader(String format) {
-    return "csv".equals(format) ? io.epochal.driver.data.MalformedLines.csvReader(spark.session())
+    return "csv".equals(format) ? io.epochal.driver.data.MalformedLines.csvReader(spark.session(), true)
         : spark.session().read().format(format);
   }
 

@@ -31,8 +31,9 @@ import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
  * A job directory as one driver sees it while it owns the job: {@code job.json} ({@link
- * JobSpecFile}), the lease and its fencing token ({@link LeaseKeeper}), the state file, this
- * attempt's event log and the checkpoint store; and the stop of a driver whose JVM shuts down.
+ * JobSpecFile}), the lease and its fencing token ({@link LeaseKeeper}, on this directory's
+ * monitor), the state file, this attempt's event log and the checkpoint store; and the stop of a
+ * driver whose JVM shuts down.
  */
 final class JobDirectory implements AutoCloseable {
 
@@ -74,7 +75,7 @@ final class JobDirectory implements AutoCloseable {
     this.store = store;
     this.listener = listener;
     this.lease = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir)
-        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build(), dir, Duration.ofMillis(spec.leaseTtlMs()));
+        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build(), dir, Duration.ofMillis(spec.leaseTtlMs()), this);
     this.states = new JobStateStore(fs, dir);
     this.events = new JobEventLog(fs, dir);
   }

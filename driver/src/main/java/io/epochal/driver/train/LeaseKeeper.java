@@ -19,22 +19,28 @@ import org.apache.hadoop.fs.Path;
  * ttl), checked against the newest fencing token before a commit publishes and before the driver
  * writes the job's state, and released at the end.
  *
- * <p>Its own lock guards the lease record; {@link JobDirectory} calls it inside its own lock where
- * a state change and the lease must not interleave, never the other way round.
+ * <p>It locks the monitor it is given, its job directory's: a renewal, the commit guard's check and
+ * a release never run inside the directory's check-then-change of the job's state (the shutdown
+ * hook's, a failure's), as when they were the directory's own methods.
  */
 final class LeaseKeeper {
 
   private final JobLease lease;
   private final Path dir;
   private final long renewalPeriodNanos;
+  private final Object lock;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
   private volatile LeaseHeartbeat heartbeat;
 
-  /** A keeper of {@code lease} on job directory {@code dir}, renewing every third of {@code ttl}. */
-  LeaseKeeper(JobLease lease, Path dir, Duration ttl) {
+  /**
+   * A keeper of {@code lease} on job directory {@code dir}, renewing every third of {@code ttl},
+   * locking {@code lock}.
+   */
+  LeaseKeeper(JobLease lease, Path dir, Duration ttl, Object lock) {
     this.lease = checkNotNull(lease, "lease");
     this.dir = checkNotNull(dir, "dir");
+    this.lock = checkNotNull(lock, "lock");
     this.renewalPeriodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttl.toMillis() / 3));
   }
 
@@ -50,7 +56,7 @@ final class LeaseKeeper {
    */
   LeaseRecord acquire(int attempt) throws IOException {
     LeaseRecord taken;
-    synchronized (this) {
+    synchronized (lock) {
       checkState(record == null, "the lease on %s is already held by this driver", dir);
       taken = lease.acquire(attempt);
       record = taken;
@@ -100,31 +106,38 @@ final class LeaseKeeper {
   }
 
   /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
-  synchronized void renew() throws IOException {
-    record = lease.renew();
-    renewedAtNanos = System.nanoTime();
+  void renew() throws IOException {
+    synchronized (lock) {
+      record = lease.renew();
+      renewedAtNanos = System.nanoTime();
+    }
   }
 
   /**
    * The check a commit makes right before it publishes: this driver still holds the newest token
    * and its lease has not expired (a driver paused past its lease cannot publish).
    */
-  synchronized CommitGuard commitGuard() {
-    final long token = record.getToken();
+  CommitGuard commitGuard() {
+    final long token;
+    synchronized (lock) {
+      token = record.getToken();
+    }
     return epoch -> {
-      synchronized (this) {
+      synchronized (lock) {
         lease.checkStillHolder(token);
       }
     };
   }
 
   /** Whether this driver's fencing token is still the newest one claimed on the job. */
-  synchronized boolean stillHolder() throws IOException {
-    try {
-      lease.checkFencing(record.getToken());
-      return true;
-    } catch (LeaseLostException lost) {
-      return false;
+  boolean stillHolder() throws IOException {
+    synchronized (lock) {
+      try {
+        lease.checkFencing(record.getToken());
+        return true;
+      } catch (LeaseLostException lost) {
+        return false;
+      }
     }
   }
 
@@ -136,9 +149,11 @@ final class LeaseKeeper {
   }
 
   /** Releases the lease if this driver took it. */
-  synchronized void release() throws IOException {
-    if (record != null) {
-      lease.release();
+  void release() throws IOException {
+    synchronized (lock) {
+      if (record != null) {
+        lease.release();
+      }
     }
   }
 

@@ -423,12 +423,33 @@ class DatasetLoaderTest {
     Files.write(dir.resolve("b.csv"), List.of("f1,f0,label", "6,5,0", "8,7,1"), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
-        .hasMessageContaining("a csv file's header line differs from the columns the input is read with")
-        .hasMessageContaining("b.csv").hasMessageContaining("give every file the same header");
+        .hasMessageContaining("b.csv has the header [f1, f0, label] but ")
+        .hasMessageContaining("a.csv has [f0, f1, label]").hasMessageContaining("give every file the same header");
     Files.write(dir.resolve("b.csv"), List.of("f0,f1,label,note", "5,6,0,x", "7,8,1,y"), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1)
         .optSkipBadRows(true).build()))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("header line differs");
+        .isInstanceOf(ConfigException.class).hasMessageContaining("has the header [f0, f1, label, note]");
+  }
+
+  @Test
+  void aCsvHeaderWithAnUnnamedOrARepeatedUnusedColumnLoads() throws Exception {
+    // pandas' to_csv writes its index under an empty name; Spark names such columns itself
+    Path dir = csv("pandas", ",note,note,f0,label", "0,a,b,1.5,0", "1,c,d,2.5,1");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(data.shards().first().features()).containsExactly(1.5f, 2.5f);
+    data.unpersist();
+  }
+
+  @Test
+  void aJobCreatedBeforeTheCsvChecksReadsItsCsvAsItDid() throws Exception {
+    Path dir = csv("lenient", "f0,f1,label", "1,2,0", "3,4,1,", "5,6,1");
+    DataOptions.Builder o = options(dir, "csv", List.of("f0", "f1"), 1);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(o.build())).isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 2 ");
+    LoadedDataset before = new DatasetLoader(spark).load(o.optCheckCsvLines(false).optRowsByFileName(false).build());
+    assertThat(before.skippedRows()).isZero();
+    assertThat(before.shards().first().features()).containsExactly(1, 2, 3, 4, 5, 6);
+    before.unpersist();
   }
 
   @Test
