@@ -158,6 +158,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   private int exitCode(TrainingException e, String resume) {
+    if (e.reason() != FailureReason.BAD_INPUT && String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
+      // a new job stopped before its directory was written (its data could not be read): no job to resume
+      err.println("epochal: train again once the cause above is fixed");
+      return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+    }
     switch (e.reason()) {
       case BAD_INPUT:
         err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
@@ -175,9 +180,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
         return ExitCodes.LEASE_HELD;
       case TASK_FAILED:
-        if (String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
-          return ExitCodes.FAILED; // a new job whose data could not be read: no job to resume
-        }
         err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
             + "in every attempt repeats on a resume too), continue with: " + resume);
         return ExitCodes.FAILED;

@@ -17,6 +17,11 @@ final class SparkLogging {
   private static final String TASK_WARNINGS = "org.apache.spark.scheduler.TaskSetManager";
   /** Spark's RPC dispatcher: errors it logs as "Ignoring error", with a stack trace, and goes on. */
   private static final String RPC_IGNORED = "org.apache.spark.rpc.netty.Inbox";
+  /**
+   * Spark's csv header check: warns, for every file, where a header name differs from the column
+   * Spark named itself (an unnamed column is read as _c0); Epochal compares the files' headers itself.
+   */
+  private static final String CSV_HEADERS = "org.apache.spark.sql.catalyst.csv.CSVHeaderChecker";
 
   private SparkLogging() {}
 
@@ -27,7 +32,7 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
-      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED}) {
+      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS}) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
       }
     } else {
@@ -38,6 +43,7 @@ final class SparkLogging {
       // a driver paused past its heartbeats (a stopped process, a long GC) gets hundreds of these on
       // waking; what matters to the job (a lost lease, a failed round) the command reports itself
       Configurator.setLevel(RPC_IGNORED, Level.FATAL);
+      Configurator.setLevel(CSV_HEADERS, Level.ERROR);
     }
   }
 

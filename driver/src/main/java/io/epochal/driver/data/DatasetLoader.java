@@ -65,13 +65,14 @@ public final class DatasetLoader {
   public LoadedDataset load(DataOptions o) throws BadInputException {
     SparkSession session = withFixedSplits(spark);
     Dataset<Row> df = InputFormats.load(session, reader(session, o), o.path(), o.format(), JobKeys.DATA_FORMAT);
+    // first: a csv file whose header differs would otherwise be reported as a missing column
+    MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
+        o.checkCsvLines());
     boolean arrayColumn = checkColumns(df, o);
     int featureSize = featureSize(df, o, arrayColumn);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
 
-    MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
-        o.checkCsvLines());
     Dataset<Row> input = read.rows();
     List<Column> select = new ArrayList<>();
     if (read.column() != null) {

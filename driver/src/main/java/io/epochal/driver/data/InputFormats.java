@@ -26,6 +26,9 @@ public final class InputFormats {
   /** What Parquet says of a file that is not Parquet. */
   private static final String NOT_PARQUET = "is not a Parquet file";
 
+  /** How Spark starts its error for an input file it failed to read ([FAILED_READ_FILE...]). */
+  private static final String READ_FILE_FAILED = "Encountered error while reading file";
+
   private static final byte[] PARQUET_MAGIC = "PAR1".getBytes(StandardCharsets.US_ASCII);
 
   private InputFormats() {}
@@ -145,6 +148,26 @@ public final class InputFormats {
   @SuppressWarnings("unchecked")
   private static <T extends Throwable> RuntimeException rethrow(Throwable t) throws T {
     throw (T) t;
+  }
+
+  /**
+   * The file a read failed on and why, when {@code failure} is Spark's failure to read one input
+   * file (a truncated or corrupt compressed file, a file that is not what its name says), or null.
+   */
+  public static String unreadableFile(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      int at = m == null ? -1 : m.indexOf(READ_FILE_FAILED);
+      if (at >= 0) {
+        String file = m.substring(at + READ_FILE_FAILED.length()).strip();
+        int end = file.indexOf(". ");
+        file = end > 0 ? file.substring(0, end) : file.split("\\s")[0];
+        Throwable cause = t.getCause() == null ? t : t.getCause();
+        return file + " (" + cause.getClass().getSimpleName() + ": " + String.valueOf(cause.getMessage())
+            .replaceAll("\\s*[\\r\\n]+\\s*", " ") + ")";
+      }
+    }
+    return null;
   }
 
   /** The sentence of {@code failure}'s chain that says a file is not Parquet, or null. */

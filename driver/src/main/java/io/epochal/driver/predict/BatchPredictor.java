@@ -200,6 +200,10 @@ public final class BatchPredictor {
       PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
     Dataset<Row> df = io.epochal.driver.data.InputFormats.load(spark.session(), reader(format), options.input(), format,
         "--format");
+    // first, so that a csv file whose header differs is not reported as a missing column; in a
+    // session of its own, since reading csv strictly turns off a setting of the session that reads
+    io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(
+        spark.session().newSession(), df, format, options.input(), "--format", true);
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
       if (!columns.contains(c)) {
@@ -212,9 +216,6 @@ public final class BatchPredictor {
     if (!arrayColumn && features.size() != featureSize) {
       throw featureCount(features, model.description, featureSize);
     }
-    // a session of its own: reading csv strictly turns off a setting of the session that reads
-    io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(
-        spark.session().newSession(), df, format, options.input(), "--format", true);
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
       if (pass.contains(taken)) {
@@ -238,8 +239,19 @@ public final class BatchPredictor {
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
 
     RowDecoder rowDecoder = decoder;
-    List<PartitionScan> scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+    List<PartitionScan> scans;
+    try {
+      scans = new ArrayList<>(rows.mapPartitionsWithIndex(
+          (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+    } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);
+      if (unreadable == null) {
+        throw e;
+      }
+      throw new ConfigException("--input", "cannot read file " + unreadable + " of " + options.input()
+          + ": replace or remove that file (a truncated or damaged compressed file, or one whose content is not "
+          + "what its name says)", e);
+    }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     long[] start = new long[scans.size()];
     long total = 0;

@@ -132,6 +132,12 @@ final class JobData {
             + ".crc file if the new content is meant", e);
       }
     }
+    String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);
+    if (unreadable != null) {
+      return new TrainingException(FailureReason.BAD_INPUT, 0, 0, "data.path " + spec.dataPathText() + ": cannot "
+          + "read file " + unreadable + ": replace or remove that file (a truncated or damaged compressed file, or "
+          + "one whose content is not what its name says)", e);
+    }
     if (e instanceof RuntimeException) {
       throw (RuntimeException) e;
     }

@@ -432,6 +432,36 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aLargerCsvFileWhoseHeaderLacksTheNamedColumnIsReportedAsAHeaderMismatchNotAMissingColumn() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("case"));
+    Files.write(dir.resolve("a.csv"), List.of("f0,label", "1,0"), StandardCharsets.UTF_8);
+    Files.write(dir.resolve("b.csv"), List.of("F0,label", "2,0", "3,1", "4,0"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("b.csv has the header [F0, label] but ");
+  }
+
+  @Test
+  void aTruncatedCompressedFileIsNamedAsTheFileThatCannotBeRead() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("gz"));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+      StringBuilder b = new StringBuilder("f0,label\n");
+      for (int i = 0; i < 5000; i++) {
+        b.append(i).append(',').append(i % 2).append('\n');
+      }
+      gz.write(b.toString().getBytes(StandardCharsets.UTF_8));
+    }
+    byte[] all = bytes.toByteArray();
+    Files.write(dir.resolve("a.csv.gz"), java.util.Arrays.copyOf(all, all.length / 2));
+    Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() ->
+        new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()));
+    assertThat(failure).isNotNull();
+    assertThat(InputFormats.unreadableFile(failure)).contains("a.csv.gz").contains("EOFException");
+    assertThat(InputFormats.unreadableFile(new RuntimeException("another failure"))).isNull();
+  }
+
+  @Test
   void aCsvHeaderWithAnUnnamedOrARepeatedUnusedColumnLoads() throws Exception {
     // pandas' to_csv writes its index under an empty name; Spark names such columns itself
     Path dir = csv("pandas", ",note,note,f0,label", "0,a,b,1.5,0", "1,c,d,2.5,1");
