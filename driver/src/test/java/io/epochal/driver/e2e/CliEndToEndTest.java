@@ -483,8 +483,22 @@ class CliEndToEndTest {
       ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get(p == spec ? "hyperParameters" : "hyperparameters"))
           .remove("data.row_order");
       tree.remove("data_sha256");
-      json.writerWithDefaultPrettyPrinter().writeValue(p.toFile(), tree);
+      if (p == manifest) {
+        // sealed again as the store seals it: its SHA-256 over the manifest with 64 zeros in its place
+        String zeros = "0".repeat(64);
+        tree.remove("manifest_sha256");
+        tree.put("manifest_sha256", zeros);
+        String unsealed = json.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(unsealed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        int at = unsealed.lastIndexOf(zeros);
+        Files.writeString(p, unsealed.substring(0, at) + digest + unsealed.substring(at + zeros.length()));
+      } else {
+        json.writerWithDefaultPrettyPrinter().writeValue(p.toFile(), tree);
+      }
     }
+    CliRun verify = CliRun.of("verify", job.toString());
+    assertThat(verify.code).as("the edited checkpoint verifies: %s", verify).isZero();
 
     CliRun preview = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
     assertThat(preview.code).as("%s", preview).isZero();
@@ -496,6 +510,7 @@ class CliEndToEndTest {
     assertThat(byName.err).contains("already holds a different job spec", "data.row_order");
     CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(more.code).as("%s", more).isZero();
+    assertThat(more.out).as("it continued after the edited checkpoint").contains("(1 in this run, 1 before it)");
     assertThat(storedKeys(job).contains("data.row_order")).as("job.json keeps its keys").isFalse();
     try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
       io.epochal.checkpoint.CheckpointManifest second = store.load(2).manifest();
