@@ -57,18 +57,19 @@ public final class PartitionScan implements Serializable {
    * ({@code functions.input_file_name()}), preceded by the start of the file block when
    * {@code blocks} ({@code functions.input_file_block_start()}).
    */
-  static final class Cursor {
+  public static final class Cursor {
     private final boolean blocks;
     private String file;
     private long block;
     private int run = -1;
 
-    Cursor(boolean blocks) {
+    /** A cursor over rows that carry their file block's start before the file name when {@code blocks}. */
+    public Cursor(boolean blocks) {
       this.blocks = blocks;
     }
 
     /** The index of the run {@code r} belongs to, the previous row's or the next one. */
-    int advance(Row r) {
+    public int advance(Row r) {
       String f = r.getString(r.length() - 1);
       long b = blocks ? r.getLong(r.length() - 2) : -1;
       if (run < 0 || !f.equals(file) || b != block) {
@@ -100,7 +101,7 @@ public final class PartitionScan implements Serializable {
    * Scans a partition whose rows hold what {@code decoder} reads first and end with the input file
    * name column, preceded by the file block's start when {@code blocks}.
    */
-  static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder, boolean blocks) {
+  public static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder, boolean blocks) {
     PartitionScan s = new PartitionScan(partition);
     Cursor cursor = new Cursor(blocks);
     float[] buf = new float[decoder.width()];
@@ -153,6 +154,33 @@ public final class PartitionScan implements Serializable {
     List<Run> all = inReadOrder(scans);
     all.sort(Comparator.comparing((Run r) -> r.file).thenComparingLong(r -> r.block));
     return all;
+  }
+
+  /**
+   * The number of the first row of every run of {@code scans} (sorted by partition; scanned with
+   * blocks), counting every row, bad ones too, by file path and block: {@code [partition][run]}.
+   */
+  public static long[][] rowStartsByFileName(List<PartitionScan> scans) {
+    long[][] starts = new long[scans.size()][];
+    for (int i = 0; i < scans.size(); i++) {
+      starts[i] = new long[scans.get(i).runs.size()];
+    }
+    long next = 0;
+    for (Run r : byFileName(scans)) {
+      starts[r.partition][r.index] = next;
+      next += r.rows;
+    }
+    return starts;
+  }
+
+  /**
+   * The first bad row of all {@code scans} (sorted by partition) by file path and block, as an
+   * exception naming its file, its 1-based row within the file and its 0-based row in the input.
+   *
+   * @throws IllegalStateException if no scan found a bad row
+   */
+  public static BadInputException firstBadByFileName(List<PartitionScan> scans) {
+    return firstBadOf(byFileName(scans));
   }
 
   /**

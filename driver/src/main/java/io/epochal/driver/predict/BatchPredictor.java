@@ -48,8 +48,8 @@ import org.apache.spark.sql.types.UserDefinedType;
  * a broadcast) and writes parquet or CSV, or prints CSV.
  *
  * <p>Output columns: the input's columns other than the features, {@code row_id} (the row's
- * 0-based index in the order Spark reads the input: a file's rows in order, the larger files of a
- * directory first), {@code prediction} (the argmax class, an int,
+ * 0-based index in the input, bad rows counted, numbered as training numbers rows: the files in the
+ * order of their paths, each file's rows in order), {@code prediction} (the argmax class, an int,
  * for a classification model; the output, a float, for a one-output regression model; the outputs
  * for a multi-output one) and {@code scores} (the model's outputs, logits for classification, as
  * {@code array<float>}). CSV has no arrays: {@code scores} becomes {@code score_0 ... score_<k-1>}
@@ -65,6 +65,7 @@ public final class BatchPredictor {
   public static final String ROW_ID = "row_id";
 
   private static final String FILE_COLUMN = "_epochal_input_file";
+  private static final String BLOCK_COLUMN = "_epochal_input_block";
 
   private final EpochalSpark spark;
   private final ModelRegistry registry;
@@ -189,10 +190,13 @@ public final class BatchPredictor {
     }
   }
 
-  /** Predicts one partition's rows, starting at input row {@code firstRowId}; runs in a task. */
+  /**
+   * Predicts one partition's rows, its runs (rows of one file block) starting at input rows {@code
+   * runStarts}; runs in a task.
+   */
   @FunctionalInterface
   private interface PartitionTask extends java.io.Serializable {
-    Iterator<Row> predict(Iterator<Row> rows, long firstRowId) throws Exception;
+    Iterator<Row> predict(Iterator<Row> rows, long[] runStarts) throws Exception;
   }
 
   /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
@@ -217,7 +221,7 @@ public final class BatchPredictor {
       throw featureCount(features, model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
-    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN)) {
+    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN, BLOCK_COLUMN)) {
       if (pass.contains(taken)) {
         throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
             + "rename it in " + options.input());
@@ -235,6 +239,7 @@ public final class BatchPredictor {
 
     features.forEach(c -> select.add(input.col(c)));
     pass.forEach(c -> select.add(input.col(c)));
+    select.add(functions.input_file_block_start().as(BLOCK_COLUMN));
     select.add(functions.input_file_name().as(FILE_COLUMN));
     JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
 
@@ -242,7 +247,8 @@ public final class BatchPredictor {
     List<PartitionScan> scans;
     try {
       scans = new ArrayList<>(rows.mapPartitionsWithIndex(
-          (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder)).iterator(), true).collect());
+          (Integer p, Iterator<Row> it) -> List.of(PartitionScan.scan(p, it, rowDecoder, true)).iterator(), true)
+          .collect());
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
       String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);
       if (unreadable == null) {
@@ -253,16 +259,16 @@ public final class BatchPredictor {
           + "what its name says)", e);
     }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
-    long[] start = new long[scans.size()];
+    // rows numbered by file path and block, as training numbers them, whatever order Spark reads in
+    long[][] start = PartitionScan.rowStartsByFileName(scans);
     long total = 0;
     long bad = 0;
-    for (int i = 0; i < scans.size(); i++) {
-      start[i] = total;
-      total += scans.get(i).rows();
-      bad += scans.get(i).bad();
+    for (PartitionScan s : scans) {
+      total += s.rows();
+      bad += s.bad();
     }
     if (bad > 0 && !options.skipBadRows()) {
-      throw PartitionScan.firstBad(scans);
+      throw PartitionScan.firstBadByFileName(scans);
     }
 
     PartitionTask task = tasks.apply(layout);

@@ -25,6 +25,10 @@ public abstract class BatchingPredictor implements Iterator<Row> {
   private final float[] features;
   private final Row[] pending;
   private final long[] pendingIds;
+  private final long[] runStarts;
+  private final io.epochal.driver.data.PartitionScan.Cursor cursor =
+      new io.epochal.driver.data.PartitionScan.Cursor(true);
+  private int run = -1;
   private long nextRowId;
   private boolean finished;
 
@@ -32,13 +36,15 @@ public abstract class BatchingPredictor implements Iterator<Row> {
    * A predictor of {@code rows}.
    *
    * @param rows the partition's rows: features first, then the layout's pass columns, then the
-   *     input file name
-   * @param firstRowId the input index of the partition's first row (counting bad rows)
+   *     start of the row's file block and the input file name
+   * @param runStarts the input index of the first row of each of the partition's runs (consecutive
+   *     rows of one file block), counting bad rows ({@link
+   *     io.epochal.driver.data.PartitionScan#rowStartsByFileName})
    */
-  protected BatchingPredictor(PredictionLayout layout, Iterator<Row> rows, long firstRowId) {
+  protected BatchingPredictor(PredictionLayout layout, Iterator<Row> rows, long[] runStarts) {
     this.layout = checkNotNull(layout, "layout");
     this.rows = checkNotNull(rows, "rows");
-    this.nextRowId = firstRowId;
+    this.runStarts = checkNotNull(runStarts, "runStarts");
     this.features = new float[layout.batchSize() * layout.decoder().featureSize()];
     this.pending = new Row[layout.batchSize()];
     this.pendingIds = new long[layout.batchSize()];
@@ -82,6 +88,11 @@ public abstract class BatchingPredictor implements Iterator<Row> {
     int n = 0;
     while (n < pending.length && rows.hasNext()) {
       Row r = rows.next();
+      int at = cursor.advance(r);
+      if (at != run) {
+        run = at;
+        nextRowId = runStarts[at];
+      }
       long id = nextRowId++;
       String bad = layout.decoder().decode(r, one);
       if (bad != null) {
@@ -120,7 +131,7 @@ public abstract class BatchingPredictor implements Iterator<Row> {
   }
 
   private Row outputRow(Row in, long id, float[] scores) {
-    int first = in.length() - 1 - layout.passColumns(); // features come first, the file name last
+    int first = in.length() - 2 - layout.passColumns(); // features first, the block and the file name last
     Object[] values = new Object[layout.passColumns() + (layout.rowId() ? 1 : 0) + 2];
     int at = 0;
     for (int c = 0; c < layout.passColumns(); c++) {

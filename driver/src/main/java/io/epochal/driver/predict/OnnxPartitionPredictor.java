@@ -19,8 +19,8 @@ public final class OnnxPartitionPredictor extends BatchingPredictor {
   private final OnnxSessions.Handle session;
 
   private OnnxPartitionPredictor(PredictionLayout layout, OnnxSignature signature, String digest,
-      Broadcast<byte[]> model, Iterator<Row> rows, long firstRowId) {
-    super(layout, rows, firstRowId);
+      Broadcast<byte[]> model, Iterator<Row> rows, long[] runStarts) {
+    super(layout, rows, runStarts);
     this.signature = signature;
     this.session = OnnxSessions.open(digest, model::value);
     TaskContext task = TaskContext.get();
@@ -41,12 +41,12 @@ public final class OnnxPartitionPredictor extends BatchingPredictor {
    * @param firstRowId the input index of the partition's first row (counting bad rows)
    */
   public static Iterator<Row> predict(PredictionLayout layout, OnnxSignature signature, String digest,
-      Broadcast<byte[]> model, Iterator<Row> rows, long firstRowId) {
+      Broadcast<byte[]> model, Iterator<Row> rows, long[] runStarts) {
     checkNotNull(layout, "layout");
     checkNotNull(signature, "signature");
     checkNotNull(digest, "digest");
     checkNotNull(model, "model");
-    return new OnnxPartitionPredictor(layout, signature, digest, model, rows, firstRowId);
+    return new OnnxPartitionPredictor(layout, signature, digest, model, rows, runStarts);
   }
 
   @Override

@@ -22,8 +22,8 @@ public final class PartitionPredictor extends BatchingPredictor {
 
   private final EpochalModel model;
 
-  private PartitionPredictor(PredictionPlan plan, StateDict state, Iterator<Row> rows, long firstRowId) {
-    super(plan.layout(), rows, firstRowId);
+  private PartitionPredictor(PredictionPlan plan, StateDict state, Iterator<Row> rows, long[] runStarts) {
+    super(plan.layout(), rows, runStarts);
     EngineSettings.configureThreads(1);
     this.model = ModelCache.forCurrentThread().acquire(plan.modelName(), plan.modelVersion(),
         plan.hyperParameters(), state);
@@ -36,11 +36,11 @@ public final class PartitionPredictor extends BatchingPredictor {
    *     file name
    * @param firstRowId the input index of the partition's first row (counting bad rows)
    */
-  public static Iterator<Row> predict(PredictionPlan plan, StateDict state, Iterator<Row> rows, long firstRowId) {
+  public static Iterator<Row> predict(PredictionPlan plan, StateDict state, Iterator<Row> rows, long[] runStarts) {
     checkNotNull(plan, "plan");
     checkNotNull(state, "state");
     checkNotNull(rows, "rows");
-    return new PartitionPredictor(plan, state, rows, firstRowId);
+    return new PartitionPredictor(plan, state, rows, runStarts);
   }
 
   @Override

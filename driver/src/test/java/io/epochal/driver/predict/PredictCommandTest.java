@@ -231,6 +231,29 @@ class PredictCommandTest {
   }
 
   @Test
+  void rowIdsNumberTheFilesOfADirectoryInTheOrderOfTheirNamesWhateverOrderSparkReadsThem() throws Exception {
+    List<String> lines = Files.readAllLines(writeCsvInput(null));
+    Path dir = Files.createDirectories(tmp.resolve("two-files"));
+    // a.csv holds rows 0-4 and is the smaller file, which Spark reads last
+    Files.write(dir.resolve("a.csv"), lines.subList(0, 6));
+    List<String> b = new ArrayList<>(List.of(lines.get(0)));
+    b.addAll(lines.subList(6, lines.size()));
+    Files.write(dir.resolve("b.csv"), b);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", dir.toString(), "--features",
+        "f0,f1,f2,f3")).as(err).isEqualTo(0);
+    float[][] want = directOutputs();
+    List<String> out = this.out.lines().skip(1).collect(Collectors.toList());
+    assertThat(out).hasSize(ROWS);
+    for (String line : out) {
+      String[] r = line.split(",");
+      int i = Integer.parseInt(r[0]);
+      assertThat(new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3])}).as("row %s", i)
+          .containsExactly(want[i]);
+    }
+    assertThat(out.get(out.size() - 1)).as("a.csv read last, numbered first").startsWith("4,");
+  }
+
+  @Test
   void anEarlierPredictionOutputIsReplacedOnlyWithOverwriteAndNothingElseIs() throws Exception {
     Path in = writeCsvInput(null);
     Path output = tmp.resolve("pred");
