@@ -41,11 +41,8 @@ final class ExistingJob {
         return LostJobSpec.asTrained(spec, store);
       }
     }
-    if (!stored.get().getHyperParameters().contains(JobKeys.DATA_ROW_ORDER)
-        && !(spec.rowOrderGiven() && spec.rowsByFileName())) {
-      // created before data.row_order existed: it keeps Spark's read order, unless this request asks
-      // for file_name, which it then reports as a difference
-      spec = spec.withStoredRowOrder();
+    if (!stored.get().getHyperParameters().contains(JobKeys.DATA_ROW_ORDER)) {
+      spec = spec.forJobWithoutRowOrder(); // created before data.row_order existed: it keeps Spark's read order
     }
     HyperParameters requested = spec.toHyperParameters();
     HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());

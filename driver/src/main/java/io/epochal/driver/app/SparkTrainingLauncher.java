@@ -7,7 +7,6 @@ import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.cli.ResumeAllRequest;
 import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
-import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;

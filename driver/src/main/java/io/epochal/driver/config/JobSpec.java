@@ -68,6 +68,15 @@ public final class JobSpec {
   }
 
   /**
+   * This spec for a job stored, or trained, without {@code data.row_order}: {@link
+   * #withStoredRowOrder} unless the request gave {@code data.row_order=file_name} itself, which then
+   * stays, to be reported as a change.
+   */
+  public JobSpec forJobWithoutRowOrder() {
+    return rowOrderGiven && rowsByFileName() ? this : withStoredRowOrder();
+  }
+
+  /**
    * This spec as a job stored before {@code data.row_order} existed holds it: without that key,
    * whose absence means {@link JobKeys#ROW_ORDER_SPARK_READ} (job.json and the manifests of such a
    * job lack it, and a resume compares them with this spec key by key).
@@ -88,14 +97,6 @@ public final class JobSpec {
   /** Wraps values the validator produced; {@code rowOrderGiven}: whether its sources gave {@code data.row_order}. */
   static JobSpec of(HyperParameters validated, boolean rowOrderGiven) {
     return new JobSpec(validated, rowOrderGiven);
-  }
-
-  /**
-   * Whether the job file or an override gave {@code data.row_order} (rather than its default): a
-   * job stored without the key keeps Spark's read order unless the request asks for another.
-   */
-  public boolean rowOrderGiven() {
-    return rowOrderGiven;
   }
 
   /**

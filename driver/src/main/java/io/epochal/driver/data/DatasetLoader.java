@@ -93,18 +93,9 @@ public final class DatasetLoader {
         List.of(PartitionScan.scan(p, it, rowDecoder, blocks)).iterator(), true).collect());
     scans.sort(Comparator.comparingInt(s -> s.partition));
     List<PartitionScan.Run> order = blocks ? PartitionScan.byFileName(scans) : PartitionScan.inReadOrder(scans);
-    long total = 0;
-    long bad = 0;
-    // the good rows of every run are numbered on from those of the runs before it in that order
-    long[][] runStarts = new long[scans.size()][];
-    for (int i = 0; i < scans.size(); i++) {
-      runStarts[i] = new long[scans.get(i).runs.size()];
-    }
-    for (PartitionScan.Run r : order) {
-      runStarts[r.partition][r.index] = total - bad;
-      total += r.rows;
-      bad += r.bad;
-    }
+    long[][] runStarts = PartitionScan.runStarts(scans, order, true);
+    long total = scans.stream().mapToLong(PartitionScan::rows).sum();
+    long bad = scans.stream().mapToLong(PartitionScan::bad).sum();
     if (bad > 0 && !o.skipBadRows()) {
       throw PartitionScan.firstBadOf(order);
     }

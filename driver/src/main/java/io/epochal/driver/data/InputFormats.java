@@ -46,7 +46,7 @@ public final class InputFormats {
     checkNotNull(reader, "reader");
     FirstFile first = FirstFile.of(spark.sparkContext().hadoopConfiguration(), path);
     if (first != null && first.file == null) {
-      String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+      String pathKey = pathKey(formatKey);
       throw new ConfigException(pathKey, "data " + path + " holds no data file (none at all, or only files "
           + "named _* or .*, which Spark skips); point " + pathKey + " at the directory or file that holds the "
           + format + " data");
@@ -63,7 +63,7 @@ public final class InputFormats {
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
       if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("UNABLE_TO_INFER_SCHEMA")) {
         // files only in subdirectories that are not partition directories: Spark reads none of them
-        String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+        String pathKey = pathKey(formatKey);
         throw new ConfigException(pathKey, "data " + path + " holds no file Spark reads: its data files (such as "
             + first.file.getPath() + ") are in subdirectories, and Spark reads only the files of the directory "
             + "itself and of partition directories named column=value; point " + pathKey + " at the directory "
@@ -149,6 +149,15 @@ public final class InputFormats {
   private static <T extends Throwable> RuntimeException rethrow(Throwable t) throws T {
     throw (T) t;
   }
+
+  /** The key or option that names the input, for {@code formatKey}, the one that names its format. */
+  static String pathKey(String formatKey) {
+    return formatKey.equals("data.format") ? "data.path" : "--input";
+  }
+
+  /** What to do about a file {@link #unreadableFile} names. */
+  public static final String UNREADABLE_ADVICE = "replace or remove that file (a truncated or damaged compressed "
+      + "file, or one whose content is not what its name says)";
 
   /**
    * The file a read failed on and why, when {@code failure} is Spark's failure to read one input

@@ -112,13 +112,13 @@ public final class MalformedLines {
       throw new ConfigException(formatKey, "csv " + path + " has a column named '" + CSV_COLUMN + "', the name "
           + "Epochal reads malformed lines into; rename that column");
     }
-    String pathKey = formatKey.equals("data.format") ? "data.path" : "--input";
+    String pathKey = InputFormats.pathKey(formatKey);
     int headerFields = sameHeaders(read.inputFiles(), pathKey, spark.sparkContext().hadoopConfiguration()).size();
     spark.conf().set(COLUMN_PRUNING, "false");
     DataFrameReader r = csvReader(spark, true).schema(schema.add(CSV_COLUMN, DataTypes.StringType, true))
         .option("columnNameOfCorruptRecord", CSV_COLUMN);
-    return new Input(InputFormats.load(spark, r, path, "csv", formatKey), CSV_COLUMN,
-        line -> fieldCount(line, headerFields));
+    // the same files as the first read, which InputFormats.load checked: no second walk of the input
+    return new Input(r.load(path), CSV_COLUMN, line -> fieldCount(line, headerFields));
   }
 
   /**

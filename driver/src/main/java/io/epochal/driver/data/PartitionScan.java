@@ -91,14 +91,6 @@ public final class PartitionScan implements Serializable {
 
   /**
    * Scans a partition whose rows hold what {@code decoder} reads first and end with the input file
-   * name column ({@code functions.input_file_name()}).
-   */
-  public static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder) {
-    return scan(partition, rows, decoder, false);
-  }
-
-  /**
-   * Scans a partition whose rows hold what {@code decoder} reads first and end with the input file
    * name column, preceded by the file block's start when {@code blocks}.
    */
   public static PartitionScan scan(int partition, Iterator<Row> rows, RowDecoder decoder, boolean blocks) {
@@ -161,14 +153,23 @@ public final class PartitionScan implements Serializable {
    * blocks), counting every row, bad ones too, by file path and block: {@code [partition][run]}.
    */
   public static long[][] rowStartsByFileName(List<PartitionScan> scans) {
+    return runStarts(scans, byFileName(scans), false);
+  }
+
+  /**
+   * The number of the first row of every run of {@code scans} (sorted by partition), the runs taken
+   * in {@code order} and numbered on from those before them, counting only good rows when {@code
+   * goodOnly}: {@code [partition][run]}.
+   */
+  static long[][] runStarts(List<PartitionScan> scans, List<Run> order, boolean goodOnly) {
     long[][] starts = new long[scans.size()][];
     for (int i = 0; i < scans.size(); i++) {
       starts[i] = new long[scans.get(i).runs.size()];
     }
     long next = 0;
-    for (Run r : byFileName(scans)) {
+    for (Run r : order) {
       starts[r.partition][r.index] = next;
-      next += r.rows;
+      next += goodOnly ? r.rows - r.bad : r.rows;
     }
     return starts;
   }
@@ -181,16 +182,6 @@ public final class PartitionScan implements Serializable {
    */
   public static BadInputException firstBadByFileName(List<PartitionScan> scans) {
     return firstBadOf(byFileName(scans));
-  }
-
-  /**
-   * The first bad row of all {@code scans} (sorted by partition) in Spark's read order, as an
-   * exception naming its file, its 1-based row within the file and its 0-based row in the input.
-   *
-   * @throws IllegalStateException if no scan found a bad row
-   */
-  public static BadInputException firstBad(List<PartitionScan> scans) {
-    return firstBadOf(inReadOrder(scans));
   }
 
   /**

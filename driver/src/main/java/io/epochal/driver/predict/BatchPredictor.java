@@ -254,9 +254,8 @@ public final class BatchPredictor {
       if (unreadable == null) {
         throw e;
       }
-      throw new ConfigException("--input", "cannot read file " + unreadable + " of " + options.input()
-          + ": replace or remove that file (a truncated or damaged compressed file, or one whose content is not "
-          + "what its name says)", e);
+      throw new ConfigException("--input", "cannot read file " + unreadable + " of " + options.input() + ": "
+          + io.epochal.driver.data.InputFormats.UNREADABLE_ADVICE, e);
     }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     // rows numbered by file path and block, as training numbers them, whatever order Spark reads in

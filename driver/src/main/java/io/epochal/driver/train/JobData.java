@@ -135,8 +135,7 @@ final class JobData {
     String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);
     if (unreadable != null) {
       return new TrainingException(FailureReason.BAD_INPUT, 0, 0, "data.path " + spec.dataPathText() + ": cannot "
-          + "read file " + unreadable + ": replace or remove that file (a truncated or damaged compressed file, or "
-          + "one whose content is not what its name says)", e);
+          + "read file " + unreadable + ": " + io.epochal.driver.data.InputFormats.UNREADABLE_ADVICE, e);
     }
     if (e instanceof RuntimeException) {
       throw (RuntimeException) e;

@@ -2,7 +2,6 @@ package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;

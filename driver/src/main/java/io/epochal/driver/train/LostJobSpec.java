@@ -24,7 +24,7 @@ public final class LostJobSpec {
   /**
    * {@code spec} as the newest checkpoint of {@code store} whose manifest can be read holds it: a
    * checkpoint trained before {@code data.row_order} existed read its rows in Spark's read order,
-   * so the job written again keeps that order ({@link JobSpec#withStoredRowOrder}) unless {@code
+   * so the job written again keeps that order ({@link JobSpec#forJobWithoutRowOrder}) unless {@code
    * spec} asks for file_name (which {@link #check} then refuses). {@code spec} itself when the store
    * holds no such checkpoint.
    */
@@ -33,7 +33,7 @@ public final class LostJobSpec {
     for (int i = entries.size() - 1; i >= 0; i--) {
       if (entries.get(i).manifest().isPresent()) {
         boolean keyed = entries.get(i).manifest().get().hyperParameters().contains(JobKeys.DATA_ROW_ORDER);
-        return keyed || spec.rowOrderGiven() && spec.rowsByFileName() ? spec : spec.withStoredRowOrder();
+        return keyed ? spec : spec.forJobWithoutRowOrder();
       }
     }
     return spec;
