@@ -150,7 +150,10 @@ public final class MalformedLines {
     return first == null ? List.of() : first;
   }
 
-  /** The fields of the first non-blank line of csv file {@code file}, or null if it has none. */
+  /**
+   * The fields of the first non-blank line of csv file {@code file}, or null if it has none or
+   * fails its checksum.
+   */
   private static List<String> headerOf(String file, String pathKey, Configuration conf) {
     try {
       Path p = new Path(new URI(file));
@@ -167,6 +170,10 @@ public final class MalformedLines {
         }
         return null;
       }
+    } catch (org.apache.hadoop.fs.ChecksumException e) {
+      // a file edited without its checksum file: the read of the rows fails on it too, and train and
+      // predict report that failure as such, naming the file
+      return null;
     } catch (IOException | URISyntaxException | RuntimeException e) {
       throw new ConfigException(pathKey, "cannot read the header line of csv file " + file + " (" + e + "): "
           + InputFormats.UNREADABLE_ADVICE, e);
