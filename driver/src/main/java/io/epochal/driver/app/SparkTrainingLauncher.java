@@ -7,6 +7,7 @@ import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.cli.ResumeAllRequest;
 import io.epochal.driver.cli.TrainingLauncher;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
@@ -117,6 +118,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     JobSpec spec = ExistingJob.asStored(requested, stored, conf);
+    if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
+      // the spec printed above is the request's, with the default of new jobs
+      err.println("epochal: dry run: " + ShellWords.location(dir) + " holds a job created before "
+          + JobKeys.DATA_ROW_ORDER + " existed: train keeps reading its rows in Spark's order (and csv as it was "
+          + "read then), not the " + JobKeys.DATA_ROW_ORDER + "=" + requested.toHyperParameters()
+          .getString(JobKeys.DATA_ROW_ORDER) + " printed above, the default of jobs created since");
+    }
     // the placement checks train runs before Spark starts (GPUs against the master)
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
@@ -264,8 +272,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
     io.epochal.checkpoint.StoreOptions.check(options.hadoopConfiguration(), jobDir.toString());
-    return new ResumeDryRun(err, "resume").print(PreparedResume.of(jobDir, amendment, options, err),
-        options.hadoopConfiguration(), new DryRunDataCheck(err, options));
+    PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
+    // the spec the resume runs with, as train --dry-run prints its own
+    prepared.spec().toPropertyLines().forEach(out::println);
+    out.flush();
+    return new ResumeDryRun(err, "resume").print(prepared, options.hadoopConfiguration(),
+        new DryRunDataCheck(err, options));
   }
 
   @Override

@@ -36,8 +36,9 @@ final class ResumeCommand extends LauncherCommand {
   boolean all;
 
   @Option(names = "--dry-run", description = "Check and print what the resume would do, start and write nothing: "
-      + "for one job the epoch it continues after, how job.json would change, and its data, loaded on Spark and "
-      + "checked against the model and that checkpoint (exit 4 if it does not fit); with --all the plan (job, "
+      + "for one job the spec it would run with (key=value on standard output, as train --dry-run prints), and "
+      + "on standard error the epoch it continues after, how job.json would change, and its data, loaded on Spark "
+      + "and checked against the model and that checkpoint (exit 4 if it does not fit); with --all the plan (job, "
       + "state, epoch, action, reason).")
   boolean dryRun;
 

@@ -100,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
       return ExitCodes.INTERNAL;
     }
     if (dryRun) {
-      job.toHyperParameters().asMap().forEach((k, v) -> spec.commandLine().getOut().println(k + "=" + render(v)));
+      job.toPropertyLines().forEach(spec.commandLine().getOut()::println);
       spec.commandLine().getOut().flush();
       return cli.launcher() == null ? ExitCodes.OK : cli.launcher().dryRun(job, options);
     }
@@ -116,12 +116,5 @@ final class TrainCommand implements Callable<Integer> {
     if (value != null) {
       m.put(key, value);
     }
-  }
-
-  private static String render(Object v) {
-    if (v instanceof java.util.List) {
-      return String.join(",", ((java.util.List<?>) v).stream().map(String::valueOf).toList());
-    }
-    return String.valueOf(v);
   }
 }

@@ -108,6 +108,17 @@ public final class JobSpec {
   }
 
   /**
+   * {@link #toHyperParameters()} as the lines of a job file, {@code key=value} in key order, a list
+   * written comma-separated as a job file gives it: what {@code train --dry-run} and {@code resume
+   * --dry-run} print, and a job file that resolves to this spec again.
+   */
+  public List<String> toPropertyLines() {
+    return toHyperParameters().asMap().entrySet().stream().map(e -> e.getKey() + "=" + (e.getValue() instanceof List
+        ? String.join(",", ((List<?>) e.getValue()).stream().map(String::valueOf).toList())
+        : String.valueOf(e.getValue()))).toList();
+  }
+
+  /**
    * The form stored in {@code job.json}: {@code job.name} is both the stored job's id and its
    * name, and the hyperparameters are {@link #toHyperParameters()}.
    */

@@ -7,7 +7,8 @@ import java.util.List;
  * Why a column the job or the command names is not in the input, said as what to fix: for text
  * formats read from other files (parquet read as csv gives column names of raw bytes, a JSON line
  * read as csv starts with '{', JSON that is not JSON gives Spark's {@code _corrupt_record}), the
- * format; for a csv file without a header line, the header; otherwise the columns there are.
+ * format; for a csv file without a header line, the header; for files that are all empty, that;
+ * otherwise the columns there are.
  */
 public final class MissingColumn {
 
@@ -26,6 +27,13 @@ public final class MissingColumn {
   public static ConfigException of(String c, List<String> columns, String format, String where, String formatKey,
       String columnKey, String otherwise) {
     String setFormat = "set " + formatKey + " to their format (parquet, csv or json)";
+    if (columns.isEmpty() && !"parquet".equals(format)) {
+      // every file is empty or blank: Spark finds no header line (csv) or no object (json) to name a column
+      String pathKey = InputFormats.pathKey(formatKey);
+      return new ConfigException(pathKey, where + " read as " + format + " has no columns at all: its files are "
+          + "empty or hold only blank lines" + ("csv".equals(format) ? ", so there is no header line" : "")
+          + "; point " + pathKey + " at the data (" + columnKey + " names column '" + c + "')");
+    }
     if (columns.stream().anyMatch(MissingColumn::binary)) {
       return new ConfigException(formatKey, where + " read as " + format + " has no column '" + c + "' and column "
           + "names that are not text (" + columns.size() + " columns, the first starting with '"

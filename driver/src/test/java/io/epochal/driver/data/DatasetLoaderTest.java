@@ -594,6 +594,19 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvFilesThatAreAllEmptyAreAConfigErrorSayingSoNotAnEmptyListOfColumns() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("all-empty"));
+    Files.write(dir.resolve("a.csv"), new byte[0]);
+    Files.write(dir.resolve("b.csv"), List.of("", "  "), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.path"))
+        .hasMessageContaining("read as csv has no columns at all: its files are empty or hold only blank lines, "
+            + "so there is no header line; point data.path at the data (data.features names column 'f0')")
+        .hasMessageNotContaining("[]");
+  }
+
+  @Test
   void csvWithoutAHeaderLineIsAConfigErrorSayingSoNotAListOfNumbersAsColumns() throws Exception {
     Path dir = csv("no-header", "1.5,2.5,0", "0.5,1.0,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))

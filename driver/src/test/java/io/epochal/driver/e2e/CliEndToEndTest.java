@@ -205,6 +205,8 @@ class CliEndToEndTest {
         + "epoch 2", "    checkpoint.keep_last: 10 -> 1", "    train.epochs: 2 -> 3",
         "this run only: train.device=cpu", "data: 512 rows of ", " fit the model, and are the rows epoch 2 trained on (data_sha256)",
         "nothing was written");
+    assertThat(preview.out).as("the spec the resume would run with, on standard output")
+        .contains("checkpoint.keep_last=1\n", "train.epochs=3\n", "optimizer.lr=").doesNotContain("train.device");
     assertThat(storedKeys(jobB).getLong("train.epochs")).as("the dry run writes nothing").isEqualTo(2);
     org.apache.hadoop.fs.Path leased = new org.apache.hadoop.fs.Path(jobB.toUri());
     JobLease other = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
@@ -503,6 +505,9 @@ class CliEndToEndTest {
     CliRun preview = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("already holds this job (its job.json matches)");
+    assertThat(preview.out).as("the request as resolved").contains("data.row_order=file_name");
+    assertThat(preview.err).as("which the stored job does not take").contains("holds a job created before "
+        + "data.row_order existed: train keeps reading its rows in Spark's order");
     CliRun byName = CliRun.of("train", file.toString(), "--set", "data.row_order=file_name", "--dry-run", "--master",
         MASTER);
     assertThat(byName.code).as("asked for explicitly, the new order is a change: %s", byName)
