@@ -21,10 +21,6 @@ public final class JobSpec {
   /** Whether a job file or an override gave {@code data.row_order} (not compared, not stored). */
   private final boolean rowOrderGiven;
 
-  private JobSpec(HyperParameters values) {
-    this(values, false);
-  }
-
   private JobSpec(HyperParameters values, boolean rowOrderGiven) {
     this.values = values;
     this.rowOrderGiven = rowOrderGiven;
@@ -62,7 +58,7 @@ public final class JobSpec {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
     texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), source + " " + k)));
-    JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw));
+    JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw), false);
     // a job stored before data.row_order existed reads its rows as it always did
     return raw.containsKey(JobKeys.DATA_ROW_ORDER) ? spec : spec.withStoredRowOrder();
   }
@@ -91,7 +87,7 @@ public final class JobSpec {
         b.put(k, v);
       }
     });
-    return new JobSpec(b.build());
+    return new JobSpec(b.build(), false);
   }
 
   /** Wraps values the validator produced; {@code rowOrderGiven}: whether its sources gave {@code data.row_order}. */
@@ -107,15 +103,10 @@ public final class JobSpec {
     return select(false);
   }
 
-  /**
-   * {@link #toHyperParameters()} as the lines of a job file, {@code key=value} in key order, a list
-   * written comma-separated as a job file gives it: what {@code train --dry-run} and {@code resume
-   * --dry-run} print, and a job file that resolves to this spec again.
-   */
+  /** {@link #toHyperParameters()} as job-file lines, key order, lists comma-separated: what dry runs print. */
   public List<String> toPropertyLines() {
-    return toHyperParameters().asMap().entrySet().stream().map(e -> e.getKey() + "=" + (e.getValue() instanceof List
-        ? String.join(",", ((List<?>) e.getValue()).stream().map(String::valueOf).toList())
-        : String.valueOf(e.getValue()))).toList();
+    return toHyperParameters().asMap().entrySet().stream().map(e -> e.getKey() + "=" + (e.getValue() instanceof
+        List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(e.getValue()))).toList();
   }
 
   /**
