@@ -4,18 +4,31 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.util.Objects;
 
-/** A stored checkpoint that was skipped or failed verification: its epoch, path and why. */
+/**
+ * A stored checkpoint that was skipped or failed verification: its epoch, path and why, and
+ * whether it is not damaged but of a {@linkplain NewerFormatException newer format}.
+ */
 public final class CheckpointProblem {
 
   private final long epoch;
   private final String path;
   private final String reason;
+  private final boolean newerFormat;
 
-  /** A problem with the checkpoint of {@code epoch} at {@code path}. */
+  /** A problem with the checkpoint of {@code epoch} at {@code path}: it is damaged. */
   public CheckpointProblem(long epoch, String path, String reason) {
+    this(epoch, path, reason, false);
+  }
+
+  /**
+   * A problem with the checkpoint of {@code epoch} at {@code path}; {@code newerFormat}: its
+   * manifest is of a newer format than this build reads, so it is not damaged.
+   */
+  public CheckpointProblem(long epoch, String path, String reason, boolean newerFormat) {
     this.epoch = epoch;
     this.path = checkNotNull(path, "path");
     this.reason = checkNotNull(reason, "reason");
+    this.newerFormat = newerFormat;
   }
 
   /** The epoch. */
@@ -33,18 +46,23 @@ public final class CheckpointProblem {
     return reason;
   }
 
+  /** Whether the checkpoint is of a newer format than this build reads (then it is not damaged). */
+  public boolean newerFormat() {
+    return newerFormat;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof CheckpointProblem)) {
       return false;
     }
     CheckpointProblem p = (CheckpointProblem) o;
-    return epoch == p.epoch && path.equals(p.path) && reason.equals(p.reason);
+    return epoch == p.epoch && path.equals(p.path) && reason.equals(p.reason) && newerFormat == p.newerFormat;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(epoch, path, reason);
+    return Objects.hash(epoch, path, reason, newerFormat);
   }
 
   @Override

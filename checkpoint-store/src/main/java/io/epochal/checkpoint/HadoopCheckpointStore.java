@@ -149,7 +149,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         return new LatestCheckpoint(loaded, skipped);
       } catch (CheckpointCorruptedException e) {
         LOG.warn("skipping damaged checkpoint of epoch {} at {}: {}", epoch, dir, e.getMessage());
-        skipped.add(new CheckpointProblem(epoch, dir.toString(), e.getMessage()));
+        skipped.add(new CheckpointProblem(epoch, dir.toString(), e.getMessage(), e instanceof NewerFormatException));
       }
     }
     if (!skipped.isEmpty()) {

@@ -235,7 +235,7 @@ final class ManifestJson {
     }
     int supported = Integer.parseInt(CheckpointManifest.FORMAT_VERSION.split("\\.")[0]);
     if (major > supported) {
-      throw new ManifestFormatException(epoch, file, "manifest format_version " + version
+      throw new NewerFormatException(epoch, file, "manifest format_version " + version
           + " is newer than the supported " + CheckpointManifest.FORMAT_VERSION
           + "; read it with a newer Epochal");
     }

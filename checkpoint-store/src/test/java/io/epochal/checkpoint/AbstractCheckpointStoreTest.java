@@ -361,6 +361,7 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(p.epoch()).isEqualTo(2);
     assertThat(p.path()).endsWith("epoch-000002");
     assertThat(p.reason()).contains(d.reason1).contains(d.reason2).contains("epoch 2");
+    assertThat(p.newerFormat()).as("damaged, not of a newer format").isFalse();
 
     VerificationReport report = store.verify(2);
     assertThat(report.ok()).isFalse();
@@ -449,6 +450,23 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(removed).hasSize(1);
     assertThat(removed.get(0)).endsWith("_tmp-epoch-000002-0f0e");
     assertThat(childNames()).containsExactly("epoch-000001");
+  }
+
+  @Test
+  void aCheckpointOfANewerManifestFormatIsSkippedAsNewerNotAsDamaged() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    Path p = new Path(new Path(checkpoints(), "epoch-000002"), "manifest.json");
+    CheckpointManifest m = CheckpointManifest.parse(readAll(p), p.toString());
+    overwrite(p, m.toBuilder().setFormatVersion("2.0").build().toJson());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.skipped()).singleElement().satisfies(problem -> {
+      assertThat(problem.newerFormat()).isTrue();
+      assertThat(problem.reason()).contains("format_version 2.0 is newer than the supported 1.1");
+    });
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(NewerFormatException.class);
   }
 
   @Test

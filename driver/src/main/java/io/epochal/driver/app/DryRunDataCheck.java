@@ -104,8 +104,9 @@ final class DryRunDataCheck {
   }
 
   /** The exit code of the run that would fail with {@code e}. */
-  private static int exitCode(TrainingException e) {
+  static int exitCode(TrainingException e) {
     return e.reason() == FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
+        : e.reason() == FailureReason.INCOMPATIBLE_JOB ? ExitCodes.USAGE
         : e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
   }
 }

@@ -58,7 +58,7 @@ final class ResumeDryRun {
     String dir = ShellWords.location(resume.jobDir());
     Optional<JobStatus> status = new JobStateStore(fs, resume.jobDir()).read();
     String state = status.map(s -> s.getState().name()).orElse("NEW");
-    List<String> damaged = new ArrayList<>();
+    List<CheckpointProblem> damaged = new ArrayList<>();
     Optional<LoadedCheckpoint> loaded = newestVerified(resume.jobDir(), conf, damaged);
     Optional<CheckpointEntry> after = loaded.map(c -> new CheckpointEntry(c.manifest().epoch(), c.path(),
         c.manifest(), null));
@@ -67,8 +67,15 @@ final class ResumeDryRun {
     List<String> changes = resume.changes();
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
-    for (String d : damaged) {
-      err.println("  " + d + "; the " + run + " moves it aside and trains its epoch again");
+    try {
+      CheckpointFit.checkNoNewerFormat(damaged);
+    } catch (TrainingException e) {
+      err.println("  but the " + run + " would stop: " + e.getMessage());
+      return DryRunDataCheck.exitCode(e);
+    }
+    for (CheckpointProblem d : damaged) {
+      err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; the " + run
+          + " moves it aside and trains its epoch again");
     }
     boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {
@@ -84,9 +91,7 @@ final class ResumeDryRun {
       Optional<TrainingException> stop = notContinuable(resume, loaded.get());
       if (stop.isPresent()) {
         err.println("  but the " + run + " would stop: " + stop.get().getMessage().replace("\n", "\n  "));
-        // as the run exits: bad input for a job.json that is not its checkpoints' spec
-        return stop.get().reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
-            : ExitCodes.FAILED;
+        return DryRunDataCheck.exitCode(stop.get()); // as the run exits
       }
     }
     if (changes.isEmpty()) {
@@ -145,13 +150,11 @@ final class ResumeDryRun {
    * structure), if any; each newer damaged one is added to {@code damaged}.
    */
   static Optional<LoadedCheckpoint> newestVerified(org.apache.hadoop.fs.Path jobDir, Configuration conf,
-      List<String> damaged) throws IOException {
+      List<CheckpointProblem> damaged) throws IOException {
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
         .optConfiguration(conf).build()) {
       LatestCheckpoint latest = store.latest();
-      for (CheckpointProblem p : latest.skipped()) {
-        damaged.add(String.format("epoch-%06d is damaged: %s", p.epoch(), p.reason()));
-      }
+      damaged.addAll(latest.skipped());
       return latest.checkpoint();
     }
   }

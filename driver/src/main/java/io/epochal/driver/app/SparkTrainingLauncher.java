@@ -175,6 +175,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
             .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
         return ExitCodes.BAD_INPUT;
+      case INCOMPATIBLE_JOB:
+        err.println("epochal: not retried: nothing was moved or trained; the job's checkpoints are kept as they are");
+        return ExitCodes.USAGE;
       case CHECKPOINT_NOT_REPRODUCIBLE:
         err.println("epochal: not retried: the same checkpoint would be picked again; committed checkpoints are "
             + "kept (what to do is said above)");

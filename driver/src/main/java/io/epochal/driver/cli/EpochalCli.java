@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExit codes:%n",
     footer = {"  0   ok", "  1   training or verification failed; status or resume --all found a job",
         "      it cannot read",
-        "  2   usage or configuration error (nothing started or written)",
+        "  2   usage or configuration error (nothing started, trained or moved)",
         "  3   the job's lease is held by another driver", "  4   bad input data (data.bad_rows=fail)",
         "  5   the store could not be read or written", "  70  internal error",
         "  130 Ctrl-C, 143 SIGTERM: the job is marked FAILED (INTERRUPTED), its",

@@ -10,7 +10,10 @@ public final class ExitCodes {
    * found a job whose files cannot be read.
    */
   public static final int FAILED = 1;
-  /** Wrong usage or an invalid configuration; nothing was started or written. */
+  /**
+   * Wrong usage or an invalid configuration (also a job directory this build must not continue);
+   * nothing was started, trained or moved.
+   */
   public static final int USAGE = 2;
   /** Another driver holds the job's lease; nothing was written. */
   public static final int LEASE_HELD = 3;
@@ -28,7 +31,7 @@ public final class ExitCodes {
     return new String[] {
       "0   ok",
       "1   training or verification failed; status or resume --all found a job it cannot read",
-      "2   usage or configuration error (nothing started or written)",
+      "2   usage or configuration error (nothing started, trained or moved)",
       "3   the job's lease is held by another driver",
       "4   bad input data (data.bad_rows=fail)",
       "5   the store could not be read or written",

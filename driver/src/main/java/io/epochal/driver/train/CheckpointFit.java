@@ -199,17 +199,35 @@ public final class CheckpointFit {
    * except those a job may amend (an amended job's older checkpoints hold its old location, epochs
    * and retention).
    *
-   * @throws TrainingException (BAD_INPUT) listing every differing key
+   * @throws TrainingException (INCOMPATIBLE_JOB) listing every differing key
    */
   public static void checkTrainedWith(LoadedCheckpoint c, HyperParameters expected) throws TrainingException {
     List<String> diff = JobKeys.withoutAmendable(c.manifest().hyperParameters())
         .diff(JobKeys.withoutAmendable(expected));
     if (!diff.isEmpty()) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "checkpoint " + c.path()
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, 0, 0, "checkpoint " + c.path()
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
           + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
           + "restore that spec ('bin/epochal inspect " + c.path() + "' lists it), or train this one in a new "
           + "job.dir", null);
+    }
+  }
+
+  /**
+   * Refuses a job whose skipped checkpoints {@code skipped} include one a newer Epochal wrote: it is
+   * not damaged, so moving it aside and training its epoch again would throw away that Epochal's
+   * work.
+   *
+   * @throws TrainingException (INCOMPATIBLE_JOB) naming the checkpoint and both format versions
+   */
+  public static void checkNoNewerFormat(List<io.epochal.checkpoint.CheckpointProblem> skipped)
+      throws TrainingException {
+    for (io.epochal.checkpoint.CheckpointProblem p : skipped) {
+      if (p.newerFormat()) {
+        throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, Math.toIntExact(p.epoch()), 0, "checkpoint "
+            + p.path() + " was written by a newer Epochal: " + p.reason() + " (this build leaves the job's checkpoints "
+            + "as they are; continue the job with the Epochal that wrote it)", null);
+      }
     }
   }
 }

@@ -23,6 +23,12 @@ public enum FailureReason {
   /** The input data or the configuration is wrong; retrying cannot help. */
   BAD_INPUT(false),
   /**
+   * The job directory holds what this build must not continue: a {@code job.json} that is not the
+   * spec its checkpoints were trained with, or a checkpoint a newer Epochal wrote (a newer manifest
+   * format). Nothing is moved or trained; retrying cannot help.
+   */
+  INCOMPATIBLE_JOB(false),
+  /**
    * The driver's JVM was shut down (SIGTERM, SIGINT) while it trained: the job is marked FAILED and
    * its lease released, so {@code resume} continues it at once.
    */

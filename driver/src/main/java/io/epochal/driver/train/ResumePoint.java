@@ -92,6 +92,7 @@ final class ResumePoint {
   static ResumePoint find(CheckpointStore store, TrainingConfig config, HyperParameters expected,
       Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
     LatestCheckpoint latest = store.latest();
+    CheckpointFit.checkNoNewerFormat(latest.skipped());
     for (CheckpointProblem p : latest.skipped()) {
       listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
     }

@@ -414,6 +414,25 @@ class CliEndToEndTest {
     return own;
   }
 
+  /**
+   * Edits manifest {@code p} with {@code edit} and seals it again as the store seals it: its
+   * SHA-256 over the manifest with 64 zeros in its place.
+   */
+  private static void editManifest(Path p, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
+      throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(p.toFile());
+    edit.accept(tree);
+    String zeros = "0".repeat(64);
+    tree.remove("manifest_sha256");
+    tree.put("manifest_sha256", zeros);
+    String unsealed = json.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(unsealed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    int at = unsealed.lastIndexOf(zeros);
+    Files.writeString(p, unsealed.substring(0, at) + digest + unsealed.substring(at + zeros.length()));
+  }
+
   private static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> walk = Files.walk(from)) {
       for (Path p : walk.toList()) {
@@ -480,25 +499,13 @@ class CliEndToEndTest {
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     Path spec = job.resolve("job.json");
     Path manifest = job.resolve("checkpoints/epoch-000001/manifest.json");
-    for (Path p : List.of(spec, manifest)) {
-      com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(p.toFile());
-      ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get(p == spec ? "hyperParameters" : "hyperparameters"))
-          .remove("data.row_order");
-      tree.remove("data_sha256");
-      if (p == manifest) {
-        // sealed again as the store seals it: its SHA-256 over the manifest with 64 zeros in its place
-        String zeros = "0".repeat(64);
-        tree.remove("manifest_sha256");
-        tree.put("manifest_sha256", zeros);
-        String unsealed = json.writerWithDefaultPrettyPrinter().writeValueAsString(tree);
-        String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-            .digest(unsealed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        int at = unsealed.lastIndexOf(zeros);
-        Files.writeString(p, unsealed.substring(0, at) + digest + unsealed.substring(at + zeros.length()));
-      } else {
-        json.writerWithDefaultPrettyPrinter().writeValue(p.toFile(), tree);
-      }
-    }
+    com.fasterxml.jackson.databind.node.ObjectNode tree = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(spec.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("hyperParameters")).remove("data.row_order");
+    json.writerWithDefaultPrettyPrinter().writeValue(spec.toFile(), tree);
+    editManifest(manifest, m -> {
+      ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("hyperparameters")).remove("data.row_order");
+      m.remove("data_sha256");
+    });
     CliRun verify = CliRun.of("verify", job.toString());
     assertThat(verify.code).as("the edited checkpoint verifies: %s", verify).isZero();
 
@@ -538,9 +545,33 @@ class CliEndToEndTest {
     for (boolean dryRun : List.of(true, false)) {
       CliRun run = dryRun ? CliRun.of("resume", job.toString(), "--epochs", "2", "--dry-run", "--master", MASTER)
           : CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
-      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(run.code).as("a configuration error, not bad data: %s", run).isEqualTo(ExitCodes.USAGE);
       assertThat(run.err).contains("was trained with different hyperparameters (checkpoint -> job)",
           "optimizer.lr: 0.01 -> 0.5");
+    }
+  }
+
+  @Test
+  void aCheckpointANewerEpochalWroteIsLeftAsItIsAndTheResumeRefused() throws Exception {
+    Path job = tmp.resolve("job");
+    assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "2")).toString(),
+        "--master", MASTER));
+    Path manifest = job.resolve("checkpoints/epoch-000002/manifest.json");
+    editManifest(manifest, m -> m.put("format_version", "2.0"));
+    byte[] newer = Files.readAllBytes(manifest);
+
+    for (boolean dryRun : List.of(true, false)) {
+      CliRun run = dryRun ? CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER)
+          : CliRun.of("resume", job.toString(), "--epochs", "3", "--master", MASTER);
+      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("epoch-000002 was written by a newer Epochal",
+          "format_version 2.0 is newer than the supported 1.1", "continue the job with the Epochal that wrote it")
+          .doesNotContain("moved damaged checkpoint");
+    }
+    assertThat(Files.readAllBytes(manifest)).as("left as it is").isEqualTo(newer);
+    try (java.util.stream.Stream<Path> names = Files.list(job.resolve("checkpoints"))) {
+      assertThat(names.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
+          .containsExactlyInAnyOrder("epoch-000001", "epoch-000002");
     }
   }
 
