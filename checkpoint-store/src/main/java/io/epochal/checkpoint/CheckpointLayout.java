@@ -16,13 +16,15 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN}, {@code _tmp-epoch-NNNNNN-<uuid>}
- * and {@code _damaged-epoch-NNNNNN-<millis>} (a damaged checkpoint moved aside), and the listing of
- * that directory.
+ * (a commit under way), {@code _deleting-epoch-NNNNNN-<uuid>} (a deletion under way) and {@code
+ * _damaged-epoch-NNNNNN-<millis>} (a damaged checkpoint moved aside), and the listing of that
+ * directory.
  */
 final class CheckpointLayout {
 
   static final String CHECKPOINTS = "checkpoints";
   static final String TMP_PREFIX = "_tmp-";
+  static final String DELETING_PREFIX = "_deleting-";
   static final String MOVED_ASIDE_PREFIX = "_damaged-";
   private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
   private static final Pattern MOVED_ASIDE_DIR = Pattern.compile("_damaged-epoch-(\\d{6,})-(\\d+)");
@@ -47,6 +49,11 @@ final class CheckpointLayout {
 
   Path newTempDir(long epoch) {
     return new Path(checkpointsDir, TMP_PREFIX + epochName(epoch) + "-" + UUID.randomUUID());
+  }
+
+  /** Where the checkpoint of {@code epoch} is renamed to, unpublished, while it is deleted. */
+  Path newDeletingDir(long epoch) {
+    return new Path(checkpointsDir, DELETING_PREFIX + epochName(epoch) + "-" + UUID.randomUUID());
   }
 
   /** The epoch of a published directory name, or empty for anything else. */
@@ -81,8 +88,9 @@ final class CheckpointLayout {
     }
   }
 
+  /** Whether {@code name} is a commit's or a deletion's directory, which no reader reads. */
   static boolean isTemp(String name) {
-    return name.startsWith(TMP_PREFIX);
+    return name.startsWith(TMP_PREFIX) || name.startsWith(DELETING_PREFIX);
   }
 
   /** The entries of the checkpoints directory in {@code fs}; none while it does not exist. */

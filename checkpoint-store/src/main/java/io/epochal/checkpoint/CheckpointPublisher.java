@@ -80,27 +80,31 @@ final class CheckpointPublisher {
   }
 
   /**
-   * Deletes published checkpoint {@code dir}: its manifest first (from then on nobody loads it),
-   * then its data, then syncs the directories on the local file system.
+   * Deletes published checkpoint {@code dir}: renames it to {@code deleting} (from then on nobody
+   * lists or loads it, and a deletion stopped at any later point leaves only a directory {@code
+   * cleanTemporary} removes), then deletes its manifest, then its data; syncs the directories on the
+   * local file system.
    *
    * @return false if it did not exist
-   * @throws CheckpointException if the manifest cannot be deleted (nothing is removed then), or if
-   *     files remain after the manifest is gone
+   * @throws CheckpointException if it cannot be renamed (nothing is removed then), or if files
+   *     remain in {@code deleting}
    */
-  boolean unpublish(long epoch, Path dir, Path parent) throws CheckpointException {
+  boolean unpublish(long epoch, Path dir, Path deleting, Path parent) throws CheckpointException {
     try {
       if (!fs.exists(dir)) {
         return false;
       }
-      Path manifest = new Path(dir, CheckpointManifest.FILE_NAME);
-      if (!deleteFully(manifest, false)) {
-        throw new CheckpointException(epoch, dir.toString(), "its manifest cannot be deleted; nothing was removed");
+      // unpublished at once: a deletion stopped after this leaves a directory cleanTemporary removes
+      if (!fs.rename(dir, deleting)) {
+        throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: renaming it to " + deleting.getName()
+            + " returned false; nothing was removed");
       }
-      writer.syncLocalDir(dir);
-      if (!deleteFully(dir, true)) {
-        // a directory without a manifest: list() and verify() report it as damaged until it is gone
-        throw new CheckpointException(epoch, dir.toString(), "was not fully deleted: its manifest is gone but"
-            + " some of its files remain; remove the directory by hand");
+      writer.syncLocalDir(parent);
+      Path manifest = new Path(deleting, CheckpointManifest.FILE_NAME);
+      if (!deleteFully(manifest, false) || !deleteFully(deleting, true)) {
+        throw new CheckpointException(epoch, dir.toString(), "was unpublished, but some of its files remain in "
+            + deleting + ", which no reader reads; cleanTemporary() (run when a job starts) removes them, or remove "
+            + "the directory by hand");
       }
       writer.syncLocalDir(parent);
       LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);

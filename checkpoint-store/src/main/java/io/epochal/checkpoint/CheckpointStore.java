@@ -85,7 +85,8 @@ public interface CheckpointStore extends Closeable {
   List<VerificationReport> verifyAll() throws CheckpointException;
 
   /**
-   * Removes every {@code _tmp-*} directory (left by failed or killed commits); returns their paths.
+   * Removes every {@code _tmp-*} and {@code _deleting-*} directory (left by failed or killed commits
+   * and deletions); returns their paths.
    *
    * @throws CheckpointException naming a directory that could not be fully removed (any others
    *     attached as suppressed), after every other one was removed
@@ -93,8 +94,9 @@ public interface CheckpointStore extends Closeable {
   List<String> cleanTemporary() throws CheckpointException;
 
   /**
-   * Deletes the checkpoint of {@code epoch}: its manifest first (so it stops counting as valid at
-   * once), then the data.
+   * Deletes the checkpoint of {@code epoch}: unpublishes it at once (a rename to {@code
+   * _deleting-epoch-NNNNNN-<uuid>}, so it stops counting as valid and a deletion stopped half-way
+   * leaves nothing a reader lists), then deletes its manifest, then the data.
    *
    * @return whether it existed
    */

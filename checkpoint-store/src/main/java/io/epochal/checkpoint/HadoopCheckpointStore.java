@@ -243,7 +243,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public boolean delete(long epoch) throws CheckpointException {
-    return publisher.unpublish(epoch, layout.epochDir(epoch), layout.checkpointsDir());
+    return publisher.unpublish(epoch, layout.epochDir(epoch), layout.newDeletingDir(epoch), layout.checkpointsDir());
   }
 
   /** The checkpoints directory and the I/O settings this store opened with. */

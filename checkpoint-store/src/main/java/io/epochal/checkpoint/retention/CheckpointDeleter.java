@@ -3,8 +3,10 @@ package io.epochal.checkpoint.retention;
 import java.io.IOException;
 
 /**
- * Deletes one committed checkpoint. The checkpoint store implements it by deleting the manifest
- * first (so a half-deleted checkpoint is never trusted) and then the data.
+ * Deletes one committed checkpoint. The checkpoint store implements it by renaming the checkpoint
+ * out of the published names first (so a half-deleted checkpoint is never listed, and what a
+ * stopped deletion leaves is removed with the temporary directories), then deleting the manifest,
+ * then the data.
  */
 @FunctionalInterface
 public interface CheckpointDeleter {
