@@ -75,7 +75,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   /** Trains {@code spec}; {@code amendedFrom} is the stored spec it replaces, or null. */
   private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
-    JobSpec spec = amendedFrom == null ? ExistingJob.asStored(requested, ExistingJob.storedSpec(requested, conf), conf) : requested;
+    JobSpec spec = requested;
+    if (amendedFrom == null) {
+      Optional<io.epochal.job.JobSpec> stored = ExistingJob.storedSpec(requested, conf);
+      if (stored.isEmpty()) {
+        JobNesting.checkNewJobDir(new Path(requested.jobDir()), conf);
+      }
+      spec = ExistingJob.asStored(requested, stored, conf);
+    }
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -129,6 +136,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
     if (stored.isEmpty()) {
+      JobNesting.checkNewJobDir(dir, conf);
       Optional<CheckpointEntry> lost;
       try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
           .build()) {

@@ -671,6 +671,34 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aNewJobInsideAnotherJobOrAroundOtherJobsIsRefusedSoStatusAndResumeAllKeepFindingThem() throws Exception {
+    Path root = tmp.resolve("jobs");
+    Path inner = root.resolve("team/a");
+    assertTrained(CliRun.of("train", jobFile("a.properties", inner, Map.of("train.epochs", "1")).toString(),
+        "--master", MASTER));
+    Map<String, String> before = listing(root);
+
+    for (boolean dryRun : List.of(true, false)) {
+      List<String> args = new java.util.ArrayList<>(List.of("train", jobFile("around.properties", root,
+          Map.of("train.epochs", "1")).toString(), "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun around = CliRun.of(args.toArray(String[]::new));
+      assertThat(around.code).as("%s", around).isEqualTo(ExitCodes.USAGE);
+      assertThat(around.err).contains("configuration error: job.dir ", " holds the job directory team/a: a job "
+          + "created here would hide it from 'status' and 'resume --all'");
+    }
+    CliRun nested = CliRun.of("train", jobFile("nested.properties", inner.resolve("sub"), Map.of("train.epochs",
+        "1")).toString(), "--master", MASTER);
+    assertThat(nested.code).as("%s", nested).isEqualTo(ExitCodes.USAGE);
+    assertThat(nested.err).contains("is inside the directory of job ", "give a job.dir outside every job directory");
+    assertThat(listing(root)).as("nothing written").isEqualTo(before);
+    CliRun status = CliRun.of("status", root.toString());
+    assertThat(status.out).contains("team/a");
+  }
+
+  @Test
   void batchesSmallerThanTheModelCanTrainOnAreAConfigErrorBeforeAnythingIsWritten() throws Exception {
     Path images = tmp.resolve("images-3x3");
     assertThat(CliRun.of("gen-data", images.toString(), "--rows", "40", "--features", "9", "--classes", "3",
