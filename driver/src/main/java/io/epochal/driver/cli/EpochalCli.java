@@ -54,7 +54,7 @@ public final class EpochalCli implements Callable<Integer> {
   @Option(names = "--conf", scope = ScopeType.INHERIT, paramLabel = "KEY=VALUE",
       description = "A Spark conf entry; spark.epochal.<key> entries also set job keys, spark.hadoop.<key> entries "
           + "Hadoop configuration keys (also for commands that run without Spark). Repeatable; a key given "
-          + "two values is refused.", converter = KeyValues.Entry.class)
+          + "two values is refused.", parameterConsumer = KeyValues.Appender.class)
   List<String> conf = new ArrayList<>();
 
   @Spec

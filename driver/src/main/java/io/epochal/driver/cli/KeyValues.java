@@ -49,6 +49,33 @@ final class KeyValues {
   }
 
   /**
+   * Adds each value of a repeatable option given before and after the subcommand to one list. By
+   * itself picocli starts the list of an inherited option anew where the subcommand repeats it, so
+   * {@code --conf a=1 train --conf b=2} lost {@code a=1}, and a key given two values in the two
+   * places was never seen twice.
+   */
+  static final class Appender implements picocli.CommandLine.IParameterConsumer {
+    @Override
+    public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
+        picocli.CommandLine.Model.CommandSpec commandSpec) {
+      String option = ((picocli.CommandLine.Model.OptionSpec) argSpec).longestName();
+      if (args.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Missing required parameter "
+            + "for option '" + option + "' (" + argSpec.paramLabel() + ")");
+      }
+      String value = args.pop();
+      try {
+        new Entry().convert(value);
+      } catch (picocli.CommandLine.TypeConversionException e) {
+        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Invalid value for option '"
+            + option + "': " + e.getMessage(), argSpec, value);
+      }
+      List<String> values = argSpec.getValue();
+      values.add(value);
+    }
+  }
+
+  /**
    * Adds {@code sets} to {@code shorthands} (the values of {@code --epochs}, {@code --workers}, ...
    * by key); a key both give with different values is refused naming both.
    */

@@ -202,6 +202,25 @@ class EpochalCliTest {
   }
 
   @Test
+  void confGivenBeforeAndAfterTheCommandKeepsEveryEntryAndRefusesAKeyGivenTwoValues() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run both = run(launcher, new TestModelCatalog(), "--conf", "spark.epochal.train.epochs=3", "train",
+        jobFile.toString(), "--conf=spark.epochal.optimizer.lr=0.5", "--conf", "spark.ui.enabled=false");
+    assertThat(both.code).as("%s", both.err).isZero();
+    assertThat(launcher.spec.epochs()).as("the entry given before the command").isEqualTo(3);
+    assertThat(launcher.spec.toHyperParameters().getDouble("optimizer.lr")).isEqualTo(0.5);
+    assertThat(launcher.options.sparkConf()).containsEntry("spark.ui.enabled", "false")
+        .containsEntry("spark.epochal.train.epochs", "3");
+
+    RecordingLauncher refused = new RecordingLauncher(0);
+    Run twice = run(refused, new TestModelCatalog(), "--conf", "spark.epochal.train.epochs=3", "train",
+        jobFile.toString(), "--conf", "spark.epochal.train.epochs=4");
+    assertThat(twice.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err).contains("--conf gives spark.epochal.train.epochs twice ('3', then '4')");
+    assertThat(refused.calls).isEmpty();
+  }
+
+  @Test
   void anUnreachableFileSystemIsNamedAsSuchWithWhatToCheck() {
     StringWriter err = new StringWriter();
     int code = new EpochalCli(null, null).handle(new IOException("Call From vm/127.0.0.1 to nn:8020 failed on"
