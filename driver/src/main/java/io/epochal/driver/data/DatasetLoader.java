@@ -55,6 +55,13 @@ public final class DatasetLoader {
     this.spark = checkNotNull(spark, "spark");
   }
 
+  /** A check of the input's feature size, made before any row is decoded. */
+  @FunctionalInterface
+  public interface FeatureSizeCheck<E extends Exception> {
+    /** Throws if the rows' {@code featureSize} features per row do not fit. */
+    void check(int featureSize) throws E;
+  }
+
   /**
    * Reads, checks, decodes and shards the input.
    *
@@ -63,6 +70,17 @@ public final class DatasetLoader {
    *     data, or there are fewer usable rows than workers
    */
   public LoadedDataset load(DataOptions o) throws BadInputException {
+    return load(o, size -> { });
+  }
+
+  /**
+   * As {@link #load(DataOptions)}, with {@code featureSize} checked first: data of another shape
+   * than the model's is reported as that, not as its first row whose label the model cannot take.
+   *
+   * @throws E what {@code featureSize} throws
+   */
+  public <E extends Exception> LoadedDataset load(DataOptions o, FeatureSizeCheck<E> featureSizeCheck)
+      throws BadInputException, E {
     SparkSession session = withFixedSplits(spark);
     Dataset<Row> df = InputFormats.load(session, reader(session, o), o.path(), o.format(), JobKeys.DATA_FORMAT);
     // first: a csv file whose header differs would otherwise be reported as a missing column
@@ -70,6 +88,7 @@ public final class DatasetLoader {
         o.checkCsvLines());
     boolean arrayColumn = checkColumns(df, o);
     int featureSize = featureSize(df, o, arrayColumn);
+    featureSizeCheck.check(featureSize);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
 

@@ -27,6 +27,9 @@ import java.util.Map;
  */
 final class JobData {
 
+  /** How the error of data with another feature size than the model's starts. */
+  private static final String FEATURE_MISMATCH = "the data has ";
+
   private final JobSpec spec;
   private final TrainingConfig config;
   private final EpochalSpark spark;
@@ -43,7 +46,7 @@ final class JobData {
   /** The data of a job whose spec is stored: a spec the data does not fit is the data's failure. */
   LoadedDataset forStoredJob() throws TrainingException {
     try {
-      return load();
+      return load(true);
     } catch (ConfigException e) {
       // the stored spec cannot change: for this job the data no longer fits it
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
@@ -57,23 +60,15 @@ final class JobData {
    * model; a failure says that nothing was written.
    */
   LoadedDataset forNewJob() throws TrainingException {
-    LoadedDataset data;
     try {
-      data = load();
+      return load(false);
     } catch (TrainingException e) {
       throw new TrainingException(e.reason(), 0, 0, e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText()
-          + ": fix the data or the spec and train again)", e.getCause());
+          + (e.getMessage().startsWith(FEATURE_MISMATCH) ? ")" : ": fix the data or the spec and train again)"),
+          e.getCause());
     } catch (ConfigException e) {
       throw new ConfigException(e.key(), e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")");
     }
-    try {
-      checkFeatures(data.featureSize(), false);
-    } catch (TrainingException e) {
-      data.unpersist();
-      throw new TrainingException(e.reason(), 0, 0, e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText()
-          + ")", null);
-    }
-    return data;
   }
 
   /**
@@ -83,7 +78,7 @@ final class JobData {
    * nothing. {@code data.classes} narrows the range; one wider than the model's outputs is narrowed
    * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
    */
-  LoadedDataset load() throws TrainingException {
+  LoadedDataset load(boolean stored) throws TrainingException {
     int outputSize = modelShape().outputs;
     DataOptions options = DataOptions.fromJobSpec(spec);
     if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
@@ -99,11 +94,11 @@ final class JobData {
     }
     LoadedDataset data;
     try {
-      data = new DatasetLoader(spark.session()).load(options);
+      data = new DatasetLoader(spark.session()).load(options, size -> checkFeatures(size, stored));
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
-    } catch (ConfigException e) {
-      throw e;
+    } catch (TrainingException | ConfigException e) {
+      throw e; // the feature size, checked before the rows are decoded
     } catch (Exception e) {
       // Spark's read failures (a SparkException, checked but undeclared) name the file, not why
       throw readFailure(e);
@@ -234,14 +229,14 @@ final class JobData {
    *
    * @param stored whether the job directory already holds this spec (then only other data can fit)
    */
-  void checkFeatures(int featureSize, boolean stored) throws TrainingException {
+  private void checkFeatures(int featureSize, boolean stored) throws TrainingException {
     long[] shape = modelShape().input;
     long size = 1;
     for (long d : shape) {
       size *= d;
     }
     if (featureSize != size) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, "the data has " + featureSize
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FEATURE_MISMATCH + featureSize
           + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "
           + config.modelName() + " v" + config.modelVersion() + " takes " + size + " per sample " + Arrays.toString(shape)
           + (stored ? "; this job's model cannot change: give it data with " + size + " features per row (resume "

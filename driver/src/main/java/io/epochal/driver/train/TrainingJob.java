@@ -185,7 +185,6 @@ public final class TrainingJob {
     jobData.checkLossFitsModel(true);
     LoadedDataset data = jobData.forStoredJob();
     try {
-      jobData.checkFeatures(data.featureSize(), true); // the spec is stored
       if (checkpoint != null) {
         jobData.checkSameData(epoch, checkpoint, metrics, dataDigest, data);
       }
@@ -216,7 +215,7 @@ public final class TrainingJob {
    */
   private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
     if (dir.specFile().amendsData()) {
-      LoadedDataset data = jobData.load();
+      LoadedDataset data = jobData.load(true);
       try {
         jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(),
             completedAt.dataDigest(), data);
@@ -307,7 +306,6 @@ public final class TrainingJob {
       data = jobData.forStoredJob();
     }
     try {
-      jobData.checkFeatures(data.featureSize(), true); // the spec is stored
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on

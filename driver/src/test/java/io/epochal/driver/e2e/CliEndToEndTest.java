@@ -319,13 +319,19 @@ class CliEndToEndTest {
     }
 
     Path wider = tmp.resolve("wider-rows");
+    // more classes too: the rows' shape is what is wrong, not their first label the model cannot take
     assertThat(CliRun.of("gen-data", wider.toString(), "--rows", "512", "--features", Integer.toString(FEATURES + 1),
-        "--classes", Integer.toString(CLASSES), "--master", MASTER).code).isZero();
+        "--classes", Integer.toString(CLASSES + 2), "--master", MASTER).code).isZero();
     CliRun otherFeatures = CliRun.of("resume", job.toString(), "--data", wider.toString(), "--dry-run", "--master",
         MASTER);
     assertThat(otherFeatures.code).as("%s", otherFeatures).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(otherFeatures.err).contains("the data has " + (FEATURES + 1) + " features per row", "this job's model "
-        + "cannot change: give it data with " + FEATURES + " features per row").doesNotContain("model.input_dim");
+        + "cannot change: give it data with " + FEATURES + " features per row").doesNotContain("model.input_dim")
+        .doesNotContain("out of range");
+    CliRun otherFeaturesRun = CliRun.of("resume", job.toString(), "--data", wider.toString(), "--master", MASTER);
+    assertThat(otherFeaturesRun.code).as("%s", otherFeaturesRun).isEqualTo(ExitCodes.BAD_INPUT);
+    assertThat(otherFeaturesRun.err).contains("the data has " + (FEATURES + 1) + " features per row")
+        .doesNotContain("out of range");
 
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
         "checkpoint.keep_last=1", "--master", MASTER);
