@@ -103,6 +103,9 @@ final class JobStatusReport {
             + "' shows which");
       }
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
+      if (s.finalProblem != null) {
+        warnings.add("warning: " + job.getKey() + ": " + s.finalProblem);
+      }
       if (!s.damage.isEmpty()) {
         warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"
             + (s.damage.size() == 1 ? "" : "s") + " after the epoch shown (" + String.join("; ", s.damage)
@@ -170,6 +173,9 @@ final class JobStatusReport {
           : " checkpoints are") + " damaged; a resume continues after the newest intact one") + " ('bin/epochal verify "
           + ShellWords.location(dir) + " --all' also checks every file's SHA-256)");
     }
+    if (s.finalProblem != null) {
+      out.println("warning: " + s.finalProblem);
+    }
     if (!s.movedAside.isEmpty()) {
       out.println("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? "" : "s")
           + " a resume set aside, kept for inspection and never read ('bin/epochal inspect <path>' or 'verify "
@@ -212,6 +218,15 @@ final class JobStatusReport {
       s.entries = store.list();
       s.movedAside = store.listMovedAside();
     }
+    if (s.state.equals("COMPLETED")) {
+      try {
+        ResumePlan.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries)
+            .ifPresent(why -> s.finalProblem = why + "; 'bin/epochal resume " + ShellWords.location(dir)
+                + "' trains that epoch again");
+      } catch (io.epochal.job.JobFileFormatException e) {
+        // an unreadable job.json is reported on its own
+      }
+    }
     for (int i = s.entries.size() - 1; i >= 0; i--) {
       Optional<CheckpointManifest> m = s.entries.get(i).manifest();
       Optional<String> damage = s.damageOf(fs, i);
@@ -246,6 +261,8 @@ final class JobStatusReport {
     String lease = "free";
     /** Damaged checkpoints newer than the one summarized, newest first. */
     final List<String> damage = new java.util.ArrayList<>();
+    /** What is wrong with a COMPLETED job's final checkpoint, or null. */
+    String finalProblem;
     String checkpointsDir = "";
     List<CheckpointEntry> entries = List.of();
     List<CheckpointEntry> movedAside = List.of();

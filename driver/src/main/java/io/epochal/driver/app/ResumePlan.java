@@ -176,10 +176,7 @@ public final class ResumePlan {
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
         Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
             .orElse(null);
-        // without an epoch count in job.json the final checkpoint is unknown: trust COMPLETED
-        if (epochs instanceof Number) {
-          damaged = finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue());
-        }
+        damaged = finalCheckpointProblem(fs, spec, checkpoints);
         if (damaged.isEmpty()) {
           return new Entry(job, name, state, epoch, Action.SKIP, "completed");
         }
@@ -221,6 +218,19 @@ public final class ResumePlan {
     }
     String reason = status.get().getReason().lines().findFirst().orElse("");
     return reason.isEmpty() ? "" : "; last run: " + (reason.length() > 160 ? reason.substring(0, 157) + "..." : reason);
+  }
+
+  /**
+   * As {@link #finalCheckpointProblem(FileSystem, List, long)} for a completed job whose stored
+   * {@code spec} gives its final epoch; without an epoch count in job.json the final checkpoint is
+   * unknown, and COMPLETED is trusted.
+   */
+  static Optional<String> finalCheckpointProblem(FileSystem fs, Optional<io.epochal.job.JobSpec> spec,
+      List<CheckpointEntry> checkpoints) throws IOException {
+    Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
+        .orElse(null);
+    return epochs instanceof Number ? finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue())
+        : Optional.empty();
   }
 
   /**

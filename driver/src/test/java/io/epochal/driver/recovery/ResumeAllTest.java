@@ -331,10 +331,16 @@ class ResumeAllTest {
     assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s.*"))
         .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: 1 damaged checkpoint after the epoch shown "
             + "(epoch 2: ").contains("has 8 bytes, its manifest lists"))
+        .anySatisfy(l -> assertThat(l).startsWith("warning: i-gone: COMPLETED, but the checkpoint of its final "
+            + "epoch 2 is missing; 'bin/epochal resume ").endsWith("' trains that epoch again"))
         .noneSatisfy(l -> assertThat(l).startsWith("warning: f-intact"));
     String[] one = cli("status", truncated.toString());
     assertThat(one[1]).containsPattern("epoch-000002\\s+2\\s.*DAMAGED: .*has 8 bytes, its manifest lists")
-        .contains("warning: 1 checkpoint is damaged; a resume continues after the newest intact one");
+        .contains("warning: 1 checkpoint is damaged; a resume continues after the newest intact one")
+        .contains("warning: COMPLETED, but the checkpoint of its final epoch 2 is damaged");
+    String[] goneOne = cli("status", gone.toString());
+    assertThat(goneOne[1]).contains("state:       COMPLETED").contains("warning: COMPLETED, but the checkpoint of its "
+        + "final epoch 2 is missing");
   }
 
   @Test
