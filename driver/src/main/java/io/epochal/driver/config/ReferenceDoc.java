@@ -82,7 +82,8 @@ public final class ReferenceDoc {
         .append("default the files in the order of their paths, each file's rows in file order), and row `i`\n")
         .append("goes to worker `i % train.workers`; a worker keeps its rows in that order. The same files give\n")
         .append("the same shards wherever they are stored and however many cores read them. Bad rows (see\n")
-        .append("`data.bad_rows`) are not numbered.\n");
+        .append("`data.bad_rows`) are left out of this numbering and go to no worker; the \"dataset row\" a bad\n")
+        .append("row's message names, and `predict`'s `row_id`, count every row in the same order.\n");
     return sb.toString();
   }
 

@@ -102,11 +102,11 @@ public final class Probe {
       int f = (int) first;
       throw new ProbeMismatchException(String.format(
           "the checkpoint does not reproduce model %s: its probe output differs from the one recorded at"
-              + " save time (%s required): max abs difference %s, first differing index %d (recorded %s,"
+              + " save time (tolerance: %s): max abs difference %s, first differing index %d (recorded %s,"
               + " now %s) of %d. The usual cause is a tensor the model computes with that is not"
               + " registered as a parameter or buffer, so it is missing from the state dict; register it"
               + " (ModuleState.addParameter / addBuffer). If the engine or the CPU differ from the saving"
-              + " run's, the last bits may differ: check where it was saved (its manifest lists the versions).",
+              + " run's, the last bits may differ: check where it was saved (its manifest lists the versions)",
           model.describe(), tolerance, maxDiff, first, want.get(f), got.get(f), want.remaining()),
           maxDiff, first);
     }

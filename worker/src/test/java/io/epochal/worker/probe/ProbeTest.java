@@ -92,7 +92,7 @@ class ProbeTest {
           });
       assertThatCode(() -> Probe.check(b, r, Tolerance.maxAbs(1e-3))).doesNotThrowAnyException();
       assertThatThrownBy(() -> Probe.check(b, r, Tolerance.maxAbs(1e-6)))
-          .hasMessageContaining("max abs difference 1.0E-6 required");
+          .hasMessageContaining("(tolerance: max abs difference 1.0E-6)");
     }
   }
 
