@@ -30,7 +30,10 @@ public class JobFileFormatException extends IOException {
   static String describe(Exception e) {
     if (e instanceof JsonProcessingException json) {
       JsonLocation at = json.getLocation();
-      return json.getOriginalMessage() + (at == null || at.getLineNr() < 0 ? ""
+      // a nested location ("start marker at [Source: REDACTED (...); line: 1, column: 1]") as a plain one
+      String message = json.getOriginalMessage().replaceAll("\\[Source: [^\\]]*?; line: (\\d+), column: (\\d+)\\]",
+          "line $1, column $2");
+      return message + (at == null || at.getLineNr() < 0 ? ""
           : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")");
     }
     return String.valueOf(e.getMessage());

@@ -94,6 +94,20 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void aTruncatedStateFileIsReportedWithoutTheParsersSourceDump() throws IOException {
+    Path dir = newJobDir();
+    try (FSDataOutputStream out = fs().create(JobPaths.state(dir))) {
+      out.write("{\"state\": \"RUNNING\", \"attempt\": 1".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> new JobStateStore(fs(), dir).read())
+        .isInstanceOf(JobFileFormatException.class)
+        .hasMessageContaining(JobPaths.state(dir).toString())
+        .hasMessageContaining("expected close marker for Object (start marker at line 1, column 1)")
+        .hasMessageContaining("delete the file")
+        .hasMessageNotContaining("REDACTED").hasMessageNotContaining("Source:");
+  }
+
+  @Test
   void corruptJobSpecIsReportedNamingTheFile() throws IOException {
     Path dir = newJobDir();
     try (FSDataOutputStream out = fs().create(JobPaths.jobSpec(dir))) {
