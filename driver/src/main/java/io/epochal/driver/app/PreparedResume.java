@@ -78,6 +78,14 @@ final class PreparedResume {
             + "newest checkpoint and the spec it was trained with; 'bin/epochal train' with that spec and job.dir "
             + "continues it");
       }
+      JobFinder.Found under = JobFinder.find(fs, dir);
+      if (!under.jobs().isEmpty()) {
+        throw new ConfigException("job-dir", jobDir + " holds no job.json itself, but " + under.jobs().size()
+            + " job" + (under.jobs().size() == 1 ? "" : "s") + " under it (" + String.join(", ", under.jobs().keySet()
+            .stream().limit(3).toList()) + (under.jobs().size() > 3 ? ", ..." : "") + "): resume one by its own "
+            + "directory, or every one that needs it with 'bin/epochal resume --all " + ShellWords.location(dir)
+            + "'");
+      }
       throw new ConfigException("job-dir", jobDir + " holds no job.json; it is not an Epochal job directory. "
           + "Start a job with 'bin/epochal train <job.properties>'");
     }

@@ -126,6 +126,14 @@ class ResumeAllTest {
   }
 
   @Test
+  void resumeOfADirectoryHoldingJobsNamesThemAndSuggestsResumeAll() {
+    String[] r = cli("resume", root.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+    assertThat(r[2]).contains("holds no job.json itself, but ", " jobs under it (a-", "bin/epochal resume --all ")
+        .doesNotContain("Start a job with");
+  }
+
+  @Test
   void aMisspelledJobKeyInTheSparkConfStopsResumeAllBeforeAnyJobStarts() {
     String[] r = cli("--conf", "spark.epochal.checkpoint.keeplast=2", "resume", "--all", root.toString());
 
