@@ -188,6 +188,13 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set " + key + ": " + instead);
     }
     if (!stored.contains(key) && JobKeys.specs().get(key) == null) {
+      String reader = readerElsewhere(key);
+      if (reader != null) {
+        String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
+        throw new ConfigException(key, "resume --set " + key + ": only " + reader + " reads it, and this job trains "
+            + "with " + chosen + "=" + stored.asMap().get(chosen) + ", which a resume cannot change (train another "
+            + "job.dir for that)");
+      }
       List<String> known = new ArrayList<>(stored.keys());
       known.addAll(JobKeys.PLACEMENT_KEYS);
       String near = io.epochal.params.ParamSpecs.nearest(key, known);
@@ -242,5 +249,29 @@ final class ResumeConfCheck {
       return was.toString().equals(g.toLowerCase(Locale.ROOT));
     }
     return was.toString().equals(g);
+  }
+
+  /**
+   * Which optimizer or schedule reads {@code key} ("optimizer.name=sgd" for {@code
+   * optimizer.momentum}), when a job of another one lacks it; null if none does.
+   */
+  private static String readerElsewhere(String key) {
+    RegistryModelCatalog catalog = new RegistryModelCatalog();
+    List<String> readers = new ArrayList<>();
+    if (key.startsWith("optimizer.")) {
+      for (String name : new java.util.TreeSet<>(JobKeys.specs().get(JobKeys.OPTIMIZER_NAME).allowed())) {
+        if (catalog.optimizer(name).map(p -> p.get(key.substring("optimizer.".length())) != null).orElse(false)) {
+          readers.add(JobKeys.OPTIMIZER_NAME + "=" + name);
+        }
+      }
+    } else if (key.startsWith(JobKeys.SCHEDULE_PREFIX)) {
+      for (String name : new java.util.TreeSet<>(catalog.scheduleNames())) {
+        if (catalog.schedule(name).map(p -> p.get(key.substring(JobKeys.SCHEDULE_PREFIX.length())) != null)
+            .orElse(false)) {
+          readers.add(JobKeys.SCHEDULE_NAME + "=" + name);
+        }
+      }
+    }
+    return readers.isEmpty() ? null : String.join(" or ", readers);
   }
 }

@@ -64,6 +64,8 @@ final class JobDirectory implements AutoCloseable {
   private volatile Position position = new Position(0, 0);
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
+  /** The newest epoch committed (or resumed from) as far as this driver knows, for a stop's message. */
+  private volatile long committed;
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
@@ -114,7 +116,6 @@ final class JobDirectory implements AutoCloseable {
         + record.getToken() + before.map(b -> b.isReleased() ? " (released by " + b.getHolder() + ")"
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
         + " without a release: that driver died or lost the store").orElse(""));
-
     shutdownHook = this::stopOnShutdown;
     ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
         TimeUnit.SECONDS);
@@ -187,13 +188,10 @@ final class JobDirectory implements AutoCloseable {
         problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
       }
     }
-    if (problems.isEmpty()) {
-      listener.warning("stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) and its lease is "
-          + "released. Nothing committed is lost; continue with: bin/epochal resume " + ShellWords.location(dir));
-    } else {
-      listener.warning("stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems)
-          + ". Nothing committed is lost; continue with: bin/epochal resume " + ShellWords.location(dir));
-    }
+    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) "
+        + "and its lease is released" : "stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems))
+        + (committed > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + committed
+        : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir));
   }
 
   /** Whether the job finished every epoch; checks {@code job.json} first (refusing another spec). No lease. */
@@ -283,6 +281,9 @@ final class JobDirectory implements AutoCloseable {
 
   /** Appends an event that happened at {@code time} (e.g. when a checkpoint was published). */
   synchronized void event(JobEventType type, Instant time, long epoch, int round, String message) {
+    if (type == JobEventType.EPOCH_COMMITTED || type == JobEventType.RESUMED) {
+      committed = Math.max(committed, epoch);
+    }
     if (eventWriter == null) {
       return;
     }

@@ -101,6 +101,16 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aKeyOfAnotherOptimizerThanTheJobsSaysWhichOneReadsItNotTheNearestName() {
+    HyperParameters adam = HyperParameters.builder().putAll(STORED).put("optimizer.name", "adam")
+        .put("optimizer.beta1", 0.9).build();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.momentum", "0.9", adam))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("resume --set optimizer.momentum: only optimizer.name=sgd reads it, and this job trains with "
+            + "optimizer.name=adam, which a resume cannot change (train another job.dir for that)");
+  }
+
+  @Test
   void aTrainingKeyRepeatingTheJobsOwnValueIsAcceptedAsNoChange() {
     Object lr = STORED.asMap().get("optimizer.lr");
     assertThat(lr).isNotNull();
