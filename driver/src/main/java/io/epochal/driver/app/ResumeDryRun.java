@@ -74,8 +74,9 @@ final class ResumeDryRun {
       return DryRunDataCheck.exitCode(e);
     }
     for (CheckpointProblem d : damaged) {
-      err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; the " + run
-          + " moves it aside and trains its epoch again");
+      err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; " + (d.epoch() > epochs
+          ? "it is beyond train.epochs = " + epochs + ", so no " + run + " trains its epoch"
+          : "the " + run + " moves it aside and trains its epoch again"));
     }
     boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {

@@ -152,7 +152,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         + " train continues it as a resume does:");
     // the same run as a resume with this train's placement keys
     Map<String, String> placement = new java.util.TreeMap<>();
-    spec.placement().asMap().forEach((k, v) -> placement.put(k, String.valueOf(v)));
+    spec.placement().asMap().forEach((k, v) -> {
+      if (!java.util.Objects.equals(v, JobKeys.specs().get(k).defaultValue())) {
+        placement.put(k, String.valueOf(v)); // a default is no key of this run's own
+      }
+    });
     PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err);
     return new ResumeDryRun(err, "train").print(prepared, conf, new DryRunDataCheck(err, options));
   }

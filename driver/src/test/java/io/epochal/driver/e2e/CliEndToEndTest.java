@@ -517,7 +517,8 @@ class CliEndToEndTest {
 
     CliRun preview = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
     assertThat(preview.code).as("%s", preview).isZero();
-    assertThat(preview.err).contains("already holds this job (its job.json matches)");
+    assertThat(preview.err).contains("already holds this job (its job.json matches)")
+        .as("no placement key was given").doesNotContain("this run only");
     assertThat(preview.out).as("the request as resolved").contains("data.row_order=file_name");
     assertThat(preview.err).as("which the stored job does not take").contains("holds a job created before "
         + "data.row_order existed: train keeps reading its rows in Spark's order");

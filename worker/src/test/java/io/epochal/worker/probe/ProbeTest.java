@@ -83,7 +83,7 @@ class ProbeTest {
       assertThatThrownBy(() -> Probe.check(b, r))
           .isInstanceOf(ProbeMismatchException.class)
           .hasMessageContaining("the checkpoint does not reproduce model mlp v1")
-          .hasMessageContaining("bit-exact required")
+          .hasMessageContaining("(tolerance: bit-exact)")
           .hasMessageContaining("first differing index 1 ")
           .satisfies(e -> {
             ProbeMismatchException p = (ProbeMismatchException) e;
