@@ -17,15 +17,33 @@ public final class CheckpointEntry {
   private final String path;
   private final CheckpointManifest manifest;
   private final String manifestProblem;
+  private final boolean newerFormat;
 
   /** An entry; exactly one of {@code manifest} and {@code manifestProblem} is non-null. */
   public CheckpointEntry(long epoch, String path, CheckpointManifest manifest, String manifestProblem) {
+    this(epoch, path, manifest, manifestProblem, false);
+  }
+
+  /**
+   * An entry; exactly one of {@code manifest} and {@code manifestProblem} is non-null; {@code
+   * newerFormat}: the problem is a manifest of a newer format than this build reads (a newer
+   * Epochal wrote it; it is not damaged).
+   */
+  public CheckpointEntry(long epoch, String path, CheckpointManifest manifest, String manifestProblem,
+      boolean newerFormat) {
     checkArgument((manifest == null) != (manifestProblem == null),
         "entry of epoch %s needs either a manifest or a manifest problem", epoch);
+    checkArgument(!newerFormat || manifestProblem != null, "entry of epoch %s: a newer format is a problem", epoch);
     this.epoch = epoch;
     this.path = checkNotNull(path, "path");
     this.manifest = manifest;
     this.manifestProblem = manifestProblem;
+    this.newerFormat = newerFormat;
+  }
+
+  /** Whether its manifest is of a newer format than this build reads ({@link NewerFormatException}). */
+  public boolean newerFormat() {
+    return newerFormat;
   }
 
   /** The epoch from the directory name. */
@@ -60,7 +78,7 @@ public final class CheckpointEntry {
     }
     CheckpointEntry e = (CheckpointEntry) o;
     return epoch == e.epoch && path.equals(e.path) && Objects.equals(manifest, e.manifest)
-        && Objects.equals(manifestProblem, e.manifestProblem);
+        && Objects.equals(manifestProblem, e.manifestProblem) && newerFormat == e.newerFormat;
   }
 
   @Override

@@ -203,7 +203,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     try {
       return new CheckpointEntry(epoch, dir.toString(), reader.readManifest(epoch, dir), null);
     } catch (CheckpointCorruptedException ex) {
-      return new CheckpointEntry(epoch, dir.toString(), null, ex.getMessage());
+      return new CheckpointEntry(epoch, dir.toString(), null, ex.getMessage(), ex instanceof NewerFormatException);
     }
   }
 

@@ -7,6 +7,7 @@ import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.ManifestFile;
@@ -302,7 +303,13 @@ final class CheckpointInspector {
    */
   private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
       CheckpointVerifier verifier) throws IOException {
-    Optional<String> picked = store.latest().checkpoint().map(c -> new Path(c.path()).getName());
+    LatestCheckpoint latest = store.latest();
+    Optional<CheckpointProblem> newer = latest.skipped().stream().filter(CheckpointProblem::newerFormat).findFirst();
+    if (newer.isPresent()) {
+      return new ResumeFallback(null, "a resume refuses this job: " + NewerFormatCheck.describe(newer.get().path(),
+          newer.get().reason()));
+    }
+    Optional<String> picked = latest.checkpoint().map(c -> new Path(c.path()).getName());
     if (picked.isEmpty()) {
       return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1");
     }

@@ -143,6 +143,7 @@ final class CheckpointTarget {
       return Optional.of(loadNamed(store));
     }
     LatestCheckpoint latest = store.latest();
+    NewerFormatCheck.check(latest); // not an older checkpoint in place of a newer Epochal's
     for (CheckpointProblem p : latest.skipped()) {
       err.println("epochal: warning: skipping damaged checkpoint " + p);
     }

@@ -164,7 +164,8 @@ final class JobStatusReport {
       out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
           m.map(x -> Long.toString(x.globalStep())).orElse("-"),
           m.map(x -> fmt(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
-          damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
+          e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
+          : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();
@@ -218,7 +219,10 @@ final class JobStatusReport {
       s.entries = store.list();
       s.movedAside = store.listMovedAside();
     }
-    if (s.state.equals("COMPLETED")) {
+    Optional<CheckpointEntry> newer = NewerFormatCheck.newest(s.entries);
+    if (newer.isPresent()) {
+      s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";
+    } else if (s.state.equals("COMPLETED")) {
       try {
         ResumePlan.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries)
             .ifPresent(why -> s.finalProblem = why + "; 'bin/epochal resume " + ShellWords.location(dir)
@@ -261,7 +265,7 @@ final class JobStatusReport {
     String lease = "free";
     /** Damaged checkpoints newer than the one summarized, newest first. */
     final List<String> damage = new java.util.ArrayList<>();
-    /** What is wrong with a COMPLETED job's final checkpoint, or null. */
+    /** A checkpoint a newer Epochal wrote, or what is wrong with a COMPLETED job's final one; or null. */
     String finalProblem;
     String checkpointsDir = "";
     List<CheckpointEntry> entries = List.of();
@@ -272,6 +276,9 @@ final class JobStatusReport {
     /** What the listing shows damaged in entry {@code i}, checked once. */
     Optional<String> damageOf(FileSystem fs, int i) throws IOException {
       CheckpointEntry e = entries.get(i);
+      if (e.newerFormat()) {
+        return Optional.empty(); // not damaged: a newer Epochal wrote it (said as the job's problem)
+      }
       Optional<String> known = checked.get(e.epoch());
       if (known == null) {
         known = ResumePlan.visibleDamage(fs, e);

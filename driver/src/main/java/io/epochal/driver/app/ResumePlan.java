@@ -172,6 +172,10 @@ public final class ResumePlan {
       if (foreign.isPresent()) {
         return new Entry(job, name, state, epoch, Action.SKIP, foreign.get());
       }
+      Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
+      if (newer.isPresent()) {
+        return new Entry(job, name, state, epoch, Action.SKIP, NewerFormatCheck.describe(newer.get()));
+      }
       Optional<String> damaged = Optional.empty();
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
         Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))

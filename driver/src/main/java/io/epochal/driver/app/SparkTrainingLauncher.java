@@ -76,6 +76,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
     JobSpec spec = requested;
+    NewerFormatCheck.check(new Path(requested.jobDir()), conf); // before the lease is taken
     if (amendedFrom == null) {
       Optional<io.epochal.job.JobSpec> stored = ExistingJob.storedSpec(requested, conf);
       if (stored.isEmpty()) {
@@ -124,6 +125,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     FileSystem fs = dir.getFileSystem(conf);
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
+    NewerFormatCheck.check(dir, conf);
     JobSpec spec = ExistingJob.asStored(requested, stored, conf);
     if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
       // the spec printed above is the request's, with the default of new jobs
@@ -280,6 +282,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
+    NewerFormatCheck.check(new Path(jobDir), options.hadoopConfiguration());
     PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
     return train(prepared.spec(), prepared.amendedFrom().orElse(null), options);
   }
@@ -287,6 +290,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int resumeDryRun(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
     io.epochal.checkpoint.StoreOptions.check(options.hadoopConfiguration(), jobDir.toString());
+    NewerFormatCheck.check(new Path(jobDir), options.hadoopConfiguration());
     PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
     // the spec the resume runs with, as train --dry-run prints its own
     prepared.spec().toPropertyLines().forEach(out::println);

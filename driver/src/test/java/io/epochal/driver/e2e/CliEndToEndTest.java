@@ -565,7 +565,12 @@ class CliEndToEndTest {
         "--master", MASTER));
     Path manifest = job.resolve("checkpoints/epoch-000002/manifest.json");
     editManifest(manifest, m -> m.put("format_version", "2.0"));
-    byte[] newer = Files.readAllBytes(manifest);
+    // as a job a newer Epochal stopped: FAILED, its lease free
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    io.epochal.job.JobStateStore states = new io.epochal.job.JobStateStore(dir.getFileSystem(new Configuration()), dir);
+    states.reopen(2, "reopened by a newer Epochal");
+    states.transition(JobState.FAILED, 2, "stopped");
+    Map<String, String> before = listing(job);
 
     for (boolean dryRun : List.of(true, false)) {
       CliRun run = dryRun ? CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER)
@@ -573,9 +578,23 @@ class CliEndToEndTest {
       assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
       assertThat(run.err).contains("epoch-000002 was written by a newer Epochal",
           "format_version 2.0 is newer than the supported 1.1", "continue the job with the Epochal that wrote it")
-          .doesNotContain("moved damaged checkpoint");
+          .doesNotContain("moved damaged checkpoint").doesNotContain("is damaged");
     }
-    assertThat(Files.readAllBytes(manifest)).as("left as it is").isEqualTo(newer);
+    CliRun train = CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "2")).toString(),
+        "--master", MASTER);
+    assertThat(train.code).as("%s", train).isEqualTo(ExitCodes.USAGE);
+    assertThat(listing(job)).as("nothing written: no lease taken, no event, no state").isEqualTo(before);
+
+    CliRun status = CliRun.of("status", job.toString());
+    assertThat(status.out).contains("NEWER FORMAT: ", "was written by a newer Epochal").doesNotContain("DAMAGED");
+    CliRun plan = CliRun.of("resume", "--all", "--dry-run", tmp.toString());
+    assertThat(plan.out).containsPattern("job\\s+FAILED\\s+\\S+\\s+SKIP\\s+checkpoint .* was written by a newer "
+        + "Epochal");
+    CliRun export = CliRun.of("export", job.toString(), "--format", "onnx", "--out", tmp.resolve("m.onnx").toString());
+    assertThat(export.code).as("not epoch 1 in its place: %s", export).isEqualTo(ExitCodes.USAGE);
+    assertThat(export.err).contains("was written by a newer Epochal");
+    CliRun verify = CliRun.of("verify", job.toString());
+    assertThat(verify.out + verify.err).contains("a resume refuses this job").doesNotContain("a resume continues");
     try (java.util.stream.Stream<Path> names = Files.list(job.resolve("checkpoints"))) {
       assertThat(names.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
           .containsExactlyInAnyOrder("epoch-000001", "epoch-000002");
