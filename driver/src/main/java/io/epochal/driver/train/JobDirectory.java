@@ -64,8 +64,7 @@ final class JobDirectory implements AutoCloseable {
   private volatile Position position = new Position(0, 0);
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
-  /** The newest epoch committed (or resumed from) as far as this driver knows, for a stop's message. */
-  private volatile long committed;
+  private volatile long committed; // the newest epoch committed or resumed from, as this driver knows it
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
@@ -188,10 +187,21 @@ final class JobDirectory implements AutoCloseable {
         problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
       }
     }
+    long newest = newestCommitted();
     listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) "
         + "and its lease is released" : "stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems))
-        + (committed > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + committed
+        + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
         : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir));
+  }
+
+  /** The newest epoch published, as listed (a commit's history event follows its publish), or as known. */
+  private long newestCommitted() {
+    try {
+      return Math.max(committed, store.list().stream().filter(e -> e.manifest().isPresent())
+          .mapToLong(io.epochal.checkpoint.CheckpointEntry::epoch).max().orElse(0));
+    } catch (IOException | RuntimeException e) {
+      return committed;
+    }
   }
 
   /** Whether the job finished every epoch; checks {@code job.json} first (refusing another spec). No lease. */
@@ -214,27 +224,20 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /**
-   * Checks the lease before round {@code round} of epoch {@code epoch} ({@link LeaseKeeper#check}):
-   * fails with LEASE_LOST if another driver took the job over.
-   */
+  /** Checks the lease before a round ({@link LeaseKeeper#check}): LEASE_LOST if another driver took the job. */
   void heartbeat(int epoch, int round) throws TrainingException {
     position = new Position(epoch, round);
     lease.check(epoch, round);
   }
 
-  /**
-   * Before a retry touches the job directory (clean-up, moving damaged checkpoints aside): renews
-   * the lease now, which fails if another driver claimed a newer token meanwhile (a commit refused
-   * because this driver's lease had expired is retried, and the job may have been taken over).
-   */
+  /** Before a retry touches the job directory: renews the lease now ({@link LeaseKeeper#confirm}). */
   void confirmLease() throws TrainingException {
     lease.confirm();
   }
 
   /** The check a commit makes right before it publishes ({@link LeaseKeeper#commitGuard}). */
   CommitGuard commitGuard() {
-    return lease.commitGuard();
+    return lease.commitGuard(this::shuttingDown);
   }
 
   /**
@@ -361,10 +364,7 @@ final class JobDirectory implements AutoCloseable {
         + " epochs done");
   }
 
-  /**
-   * Applies the spec's retention policy after a commit ({@link JobRetention}); a driver that no
-   * longer holds the lease deletes nothing.
-   */
+  /** Applies the retention policy after a commit ({@link JobRetention}); without the lease, nothing. */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
     new JobRetention(store, dir, l).apply(s, lease::stillHolder);
   }

@@ -114,16 +114,21 @@ final class LeaseKeeper {
   }
 
   /**
-   * The check a commit makes right before it publishes: this driver still holds the newest token
-   * and its lease has not expired (a driver paused past its lease cannot publish).
+   * The check a commit makes right before it publishes: the driver is not {@code stopping} (its
+   * shutdown hook gives the job up), still holds the newest token, and its lease has not expired (a
+   * driver paused past its lease cannot publish).
    */
-  CommitGuard commitGuard() {
+  CommitGuard commitGuard(java.util.function.BooleanSupplier stopping) {
     final long token;
     synchronized (lock) {
       token = record.getToken();
     }
     return epoch -> {
       synchronized (lock) {
+        if (stopping.getAsBoolean()) {
+          throw new java.io.IOException("the driver is stopping (its JVM shuts down): the checkpoint of epoch "
+              + epoch + " is not published");
+        }
         lease.checkStillHolder(token);
       }
     };
