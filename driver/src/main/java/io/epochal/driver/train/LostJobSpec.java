@@ -45,7 +45,8 @@ public final class LostJobSpec {
    *
    * @return that checkpoint, trained with {@code spec}; empty when the store holds none
    * @throws ConfigException (key {@code job.dir}) naming every differing key, when it was trained
-   *     with other hyperparameters
+   *     with other hyperparameters; (key {@code train.epochs}) when {@code spec} has fewer epochs than
+   *     that checkpoint
    */
   public static Optional<CheckpointEntry> check(JobSpec spec, CheckpointStore store) throws CheckpointException {
     List<CheckpointEntry> entries = store.list();
@@ -62,6 +63,11 @@ public final class LostJobSpec {
             + "(checkpoint -> given): " + String.join("; ", diff) + ". Nothing was written; to continue those "
             + "checkpoints, train the spec they were trained with ('bin/epochal inspect " + ShellWords.location(new org.apache.hadoop.fs.Path(e.path()))
             + "' lists it); to train this spec, give it a new job.dir");
+      }
+      if (e.epoch() > spec.epochs()) {
+        throw new ConfigException(JobKeys.EPOCHS, "train.epochs = " + spec.epochs() + " is fewer than the " + e.epoch()
+            + " epochs job.dir " + spec.jobDirText() + " already committed (it holds no job.json, but its "
+            + "checkpoints go up to epoch " + e.epoch() + "); give at least " + e.epoch() + ". Nothing was written");
       }
       return Optional.of(e);
     }

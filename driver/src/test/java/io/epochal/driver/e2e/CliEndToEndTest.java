@@ -687,13 +687,26 @@ class CliEndToEndTest {
     }
 
     Path same = jobFile("same.properties", job, Map.of("train.epochs", "2"));
-    CliRun dry = CliRun.of("train", same.toString(), "--dry-run", "--master", MASTER);
+    assertTrained(CliRun.of("train", same.toString(), "--master", MASTER));
+    Files.delete(job.resolve("job.json"));
+    Map<String, String> atTwo = listing(job);
+    Path fewer = jobFile("fewer.properties", job, Map.of("train.epochs", "1"));
+    for (boolean dryRun : new boolean[] {true, false}) {
+      CliRun run = dryRun ? CliRun.of("train", fewer.toString(), "--dry-run", "--master", MASTER)
+          : CliRun.of("train", fewer.toString(), "--master", MASTER);
+      assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("train.epochs = 1 is fewer than the 2 epochs job.dir ", "give at least 2");
+      assertThat(listing(job)).as("dry run %s writes nothing", dryRun).isEqualTo(atTwo);
+    }
+
+    Path three = jobFile("three.properties", job, Map.of("train.epochs", "3"));
+    CliRun dry = CliRun.of("train", three.toString(), "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
-    assertThat(dry.err).contains("holds no job.json, but checkpoints up to epoch 1 trained with this spec; train "
+    assertThat(dry.err).contains("holds no job.json, but checkpoints up to epoch 2 trained with this spec; train "
         + "would write job.json and continue after the newest verified one");
-    CliRun run = CliRun.of("train", same.toString(), "--master", MASTER);
+    CliRun run = CliRun.of("train", three.toString(), "--master", MASTER);
     assertTrained(run);
-    assertThat(run.out).contains("2 of 2 epochs done (1 in this run, 1 before it)");
+    assertThat(run.out).contains("3 of 3 epochs done (1 in this run, 2 before it)");
   }
 
   @Test
