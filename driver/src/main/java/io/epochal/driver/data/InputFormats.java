@@ -69,6 +69,15 @@ public final class InputFormats {
             + "itself and of partition directories named column=value; point " + pathKey + " at the directory "
             + "that holds the files, move them up, or name the subdirectories column=value", e);
       }
+      java.util.regex.Matcher twice = java.util.regex.Pattern.compile("COLUMN_ALREADY_EXISTS.*?The column `([^`]*)`")
+          .matcher(String.valueOf(e.getMessage()));
+      if (twice.find()) {
+        String pathKey = pathKey(formatKey);
+        throw new ConfigException(pathKey, "data " + path + " read as " + format + " has the column '" + twice.group(1)
+            + "' twice: " + ("json".equals(format) ? "a json object's keys" : "column names") + " that repeat or differ "
+            + "only in case are one column to Spark, so no row of it can be read; give every column one name in the "
+            + "data (or, for names meant apart by case, --conf spark.sql.caseSensitive=true)", e);
+      }
       String what = wrongFormat(e);
       if (what == null) {
         throw InputFormats.<RuntimeException>rethrow(e);

@@ -336,6 +336,19 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void jsonKeysThatDifferOnlyInCaseAreAConfigErrorNamingTheColumnNotASparkAnalysisError() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("case-keys"));
+    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
+        "{\"features\":[3.0,4.0],\"label\":1,\"LABEL\":2}"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.path"))
+        .hasMessageContaining("read as json has the column '").hasMessageContaining("' twice: a json object's keys "
+            + "that repeat or differ only in case are one column to Spark")
+        .hasMessageContaining("spark.sql.caseSensitive=true");
+  }
+
+  @Test
   void aJsonLineThatDoesNotParseIsABadRowQuotingItNotARowOfNulls() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("truncated"));
     Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
