@@ -109,6 +109,7 @@ public final class TrainingJob {
             dir.confirmLease(); // a retry: is the job still this driver's?
           }
           TrainingOutcome outcome = train(dir);
+          retain(dir);
           dir.complete();
           return outcome;
         } catch (RuntimeException e) {
@@ -225,7 +226,20 @@ public final class TrainingJob {
     }
     dir.start("reopened: job.json amended");
     dir.applyAmendment(completedAt.completedEpochs());
+    retain(dir); // retention keys the amendment changed apply now, not at a next commit that may never come
     dir.complete();
+  }
+
+  /**
+   * Applies retention at the end of a run: a run that committed nothing (its job was trained, or
+   * only amended) still deletes what the policy no longer keeps, as a stopped run's would have.
+   */
+  private void retain(JobDirectory dir) {
+    try {
+      dir.applyRetention(spec, listener);
+    } catch (IOException | RuntimeException e) {
+      listener.warning("retention could not run: " + e + "; older checkpoints are kept until the next commit's");
+    }
   }
 
   /**

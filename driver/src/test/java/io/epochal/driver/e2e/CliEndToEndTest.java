@@ -341,6 +341,10 @@ class CliEndToEndTest {
     assertThat(E2eFixtures.state(fs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
     assertThat(storedKeys(job).asMap()).doesNotContainKey("train.device").containsEntry("checkpoint.keep_last", 1L);
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      assertThat(store.list()).as("keep_last=1 applied by the run that amended it, not at a next commit")
+          .hasSize(1);
+    }
   }
 
   @Test
