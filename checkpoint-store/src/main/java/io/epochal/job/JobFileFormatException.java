@@ -21,6 +21,12 @@ public class JobFileFormatException extends IOException {
     this.file = file;
   }
 
+  /** A problem with {@code file} said in full by {@code message}. */
+  protected JobFileFormatException(Path file, String message) {
+    super(message);
+    this.file = file;
+  }
+
   /** The file that could not be parsed. */
   public Path getFile() {
     return file;

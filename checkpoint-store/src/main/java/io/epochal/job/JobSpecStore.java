@@ -128,7 +128,13 @@ public final class JobSpecStore {
       if (node == null || node.isMissingNode()) {
         throw new IllegalArgumentException("file is empty");
       }
+      JsonNode format = node.path("format");
+      if (format.isInt() && format.intValue() > JobSpec.FORMAT) {
+        throw new NewerJobFileException(file, format.intValue(), JobSpec.FORMAT);
+      }
       return JobSpec.fromJson(node);
+    } catch (NewerJobFileException e) {
+      throw e;
     } catch (IOException | IllegalArgumentException e) {
       throw new JobFileFormatException(file, "", e);
     }

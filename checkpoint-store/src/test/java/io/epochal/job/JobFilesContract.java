@@ -108,6 +108,18 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void aJobSpecOfANewerFormatIsSaidToBeANewerEpochalsNotCorrupt() throws IOException {
+    Path dir = newJobDir();
+    try (FSDataOutputStream out = fs().create(JobPaths.jobSpec(dir))) {
+      out.write("{\"format\":2,\"jobId\":\"a\",\"newField\":[1]}".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> new JobSpecStore(fs(), dir).read())
+        .isInstanceOf(NewerJobFileException.class)
+        .hasMessage("job file " + JobPaths.jobSpec(dir) + " was written by a newer Epochal (format 2; this build "
+            + "reads format 1): use that Epochal for this job; this build changes nothing in it");
+  }
+
+  @Test
   void corruptJobSpecIsReportedNamingTheFile() throws IOException {
     Path dir = newJobDir();
     try (FSDataOutputStream out = fs().create(JobPaths.jobSpec(dir))) {

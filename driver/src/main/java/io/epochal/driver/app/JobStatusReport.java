@@ -145,7 +145,7 @@ final class JobStatusReport {
       }
     } catch (io.epochal.job.JobFileFormatException e) {
       out.println("job.json:    " + e.getMessage()); // the rest of the status is still worth showing
-      specReadable = false;
+      specReadable = e instanceof io.epochal.job.NewerJobFileException; // not damaged: said above
     }
     out.println("state:       " + (!specReadable && s.state.equals("NEW") ? "? (no state.json, and job.json cannot be "
         + "read: not a NEW job)" : s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")")));

@@ -177,6 +177,9 @@ public final class EpochalCli implements Callable<Integer> {
       what = "--master: ";
       ex = new IllegalArgumentException(oneLine(ex.getMessage()) + "; give local[N], local[*], "
           + "local-cluster[N,CORES,MB], spark://host:port, yarn or k8s://https://host:port", ex);
+    } else if (ex instanceof io.epochal.job.NewerJobFileException) {
+      code = ExitCodes.USAGE; // not damaged: another build's job
+      what = "";
     } else if (ex instanceof io.epochal.checkpoint.CheckpointCorruptedException) {
       code = ExitCodes.FAILED; // verification failed: the bytes were read, and are not what was written
       what = "damaged checkpoint: ";

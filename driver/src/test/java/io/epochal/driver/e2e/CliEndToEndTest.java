@@ -599,10 +599,22 @@ class CliEndToEndTest {
     assertThat(export.err).contains("was written by a newer Epochal");
     CliRun verify = CliRun.of("verify", job.toString());
     assertThat(verify.out + verify.err).contains("a resume refuses this job").doesNotContain("a resume continues");
+
     try (java.util.stream.Stream<Path> names = Files.list(job.resolve("checkpoints"))) {
       assertThat(names.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")))
           .containsExactlyInAnyOrder("epoch-000001", "epoch-000002");
     }
+
+    // a newer Epochal's job.json alone
+    assertThat(org.apache.hadoop.fs.FileUtil.fullyDelete(job.resolve("checkpoints/epoch-000002").toFile())).isTrue();
+    Path spec = job.resolve("job.json");
+    Files.writeString(spec, Files.readString(spec).replaceFirst("\"format\"\\s*:\\s*1", "\"format\" : 2"));
+    CliRun newerSpec = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(newerSpec.code).as("%s", newerSpec).isEqualTo(ExitCodes.USAGE);
+    assertThat(newerSpec.err).contains("job.json was written by a newer Epochal (format 2; this build reads format 1)")
+        .doesNotContain("corrupt").doesNotContain("restore it");
+    assertThat(CliRun.of("status", job.toString()).out).contains("was written by a newer Epochal (format 2")
+        .doesNotContain("repaired or restored");
   }
 
   @Test
