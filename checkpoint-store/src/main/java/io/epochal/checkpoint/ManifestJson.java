@@ -118,7 +118,7 @@ final class ManifestJson {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       throw new ManifestFormatException(knownEpoch, file,
-          "manifest is not valid JSON: " + e.getOriginalMessage(), e);
+          "manifest is not valid JSON: " + io.epochal.job.JobFileFormatException.describe(e), e);
     } catch (IOException e) {
       throw new ManifestFormatException(knownEpoch, file,
           "manifest cannot be read: " + e.getMessage(), e);

@@ -32,8 +32,11 @@ public class JobFileFormatException extends IOException {
     return file;
   }
 
-  /** The problem: a JSON error's own message and its line and column, or the exception's message. */
-  static String describe(Exception e) {
+  /**
+   * The problem: a JSON error's own message and its line and column (without the parser's source
+   * dump), or the exception's message.
+   */
+  public static String describe(Exception e) {
     if (e instanceof JsonProcessingException json) {
       JsonLocation at = json.getLocation();
       // a nested location ("start marker at [Source: REDACTED (...); line: 1, column: 1]") as a plain one

@@ -83,6 +83,15 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void aTruncatedManifestSaysWhereWithoutTheParsersSourceDump() {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8);
+    byte[] truncated = json.substring(0, json.length() / 2).getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> CheckpointManifest.parse(truncated, "/jobs/a/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("not valid JSON")
+        .hasMessageContaining("(line ").hasMessageNotContaining("REDACTED").hasMessageNotContaining("Source:");
+  }
+
+  @Test
   void anythingAfterTheManifestObjectIsDamage() {
     byte[] json = (new String(full().toJson(), StandardCharsets.UTF_8) + "\n{\"epoch\": 7} garbage")
         .getBytes(StandardCharsets.UTF_8);

@@ -80,8 +80,8 @@ final class CheckpointTarget {
   /** The refusal of a checkpoint directory that is not {@code <job-dir>/checkpoints/epoch-NNNNNN}. */
   private static ConfigException copiedOut(URI uri) {
     return new ConfigException("checkpoint", uri + " is not a checkpoint directory of a job: a checkpoint is read "
-        + "as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (e.g. "
-        + "/tmp/x/checkpoints/epoch-000003) and give that");
+        + "as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (for a "
+        + "checkpoint of epoch 3, /tmp/x/checkpoints/epoch-000003) and give that");
   }
 
   /** The job directory. */
