@@ -225,6 +225,9 @@ final class ManifestJson {
   }
 
   private static void checkVersion(String version, long epoch, String file) throws ManifestFormatException {
+    if (!version.matches("\\d{1,9}\\.\\d{1,9}")) {
+      throw new ManifestFormatException(epoch, file, "format_version '" + version + "' is not MAJOR.MINOR");
+    }
     int dot = version.indexOf('.');
     int major;
     try {

@@ -44,6 +44,16 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void aFormatVersionThatIsNotMajorDotMinorIsRefused() {
+    for (String bad : new String[] {"1.1.1", "1", "1.x", "v1.1", ""}) {
+      String json = new String(full().toBuilder().setFormatVersion(bad).build().toJson(), StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "m.json"))
+          .as(bad).isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
+          .hasMessageContaining("is not MAJOR.MINOR");
+    }
+  }
+
+  @Test
   void newerMinorFormatVersionIsRead() throws Exception {
     byte[] json = full().toBuilder().setFormatVersion("1.3").build().toJson();
     assertThat(CheckpointManifest.parse(json, "m").formatVersion()).isEqualTo("1.3");
