@@ -44,7 +44,7 @@ public final class EpochalCli implements Callable<Integer> {
       description = "Spark master of the commands that run Spark (train, resume, predict, gen-data; "
           + "the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
           + "local-cluster[2,1,1024], spark://host:7077; yarn and k8s:// through a Spark distribution's "
-          + "spark-submit.")
+          + "spark-submit.", parameterConsumer = KeyValues.Once.class)
   String master;
 
   @Option(names = "--verbose", scope = ScopeType.INHERIT,

@@ -76,6 +76,29 @@ final class KeyValues {
   }
 
   /**
+   * Sets a one-value option given before or after the subcommand (or both, with one value): by
+   * itself picocli lets the subcommand's value replace the one given before it without a word.
+   */
+  static final class Once implements picocli.CommandLine.IParameterConsumer {
+    @Override
+    public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
+        picocli.CommandLine.Model.CommandSpec commandSpec) {
+      String option = ((picocli.CommandLine.Model.OptionSpec) argSpec).longestName();
+      if (args.isEmpty()) {
+        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Missing required parameter "
+            + "for option '" + option + "' (" + argSpec.paramLabel() + ")");
+      }
+      String value = args.pop();
+      Object before = argSpec.getValue();
+      if (before != null && !before.equals(value)) {
+        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), option + " is given twice ('"
+            + before + "', then '" + value + "'); keep the one you mean", argSpec, value);
+      }
+      argSpec.setValue(value);
+    }
+  }
+
+  /**
    * Adds {@code sets} to {@code shorthands} (the values of {@code --epochs}, {@code --workers}, ...
    * by key); a key both give with different values is refused naming both.
    */

@@ -221,6 +221,24 @@ class EpochalCliTest {
   }
 
   @Test
+  void masterGivenBeforeOrAfterTheCommandIsTakenAndTwoDifferentMastersAreRefused() {
+    for (String[] args : new String[][] {{"--master", "local[1]", "train", jobFile.toString()},
+        {"train", jobFile.toString(), "--master", "local[1]"},
+        {"--master", "local[1]", "train", jobFile.toString(), "--master", "local[1]"}}) {
+      RecordingLauncher launcher = new RecordingLauncher(0);
+      Run r = run(launcher, new TestModelCatalog(), args);
+      assertThat(r.code).as("%s: %s", List.of(args), r.err).isZero();
+      assertThat(launcher.options.master()).isEqualTo("local[1]");
+    }
+    RecordingLauncher refused = new RecordingLauncher(0);
+    Run twice = run(refused, new TestModelCatalog(), "--master", "local[1]", "train", jobFile.toString(), "--master",
+        "local[2]");
+    assertThat(twice.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(twice.err).contains("--master is given twice ('local[1]', then 'local[2]'); keep the one you mean");
+    assertThat(refused.calls).isEmpty();
+  }
+
+  @Test
   void anUnreachableFileSystemIsNamedAsSuchWithWhatToCheck() {
     StringWriter err = new StringWriter();
     int code = new EpochalCli(null, null).handle(new IOException("Call From vm/127.0.0.1 to nn:8020 failed on"
