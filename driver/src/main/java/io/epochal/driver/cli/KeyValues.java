@@ -59,11 +59,7 @@ final class KeyValues {
     public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
         picocli.CommandLine.Model.CommandSpec commandSpec) {
       String option = ((picocli.CommandLine.Model.OptionSpec) argSpec).longestName();
-      if (args.isEmpty()) {
-        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Missing required parameter "
-            + "for option '" + option + "' (" + argSpec.paramLabel() + ")");
-      }
-      String value = args.pop();
+      String value = pop(args, argSpec, commandSpec);
       try {
         new Entry().convert(value);
       } catch (picocli.CommandLine.TypeConversionException e) {
@@ -75,6 +71,17 @@ final class KeyValues {
     }
   }
 
+  /** The value of option {@code argSpec}, taken from {@code args}; refused if there is none. */
+  private static String pop(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
+      picocli.CommandLine.Model.CommandSpec commandSpec) {
+    if (args.isEmpty()) {
+      throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Missing required parameter for "
+          + "option '" + ((picocli.CommandLine.Model.OptionSpec) argSpec).longestName() + "' (" + argSpec.paramLabel()
+          + ")");
+    }
+    return args.pop();
+  }
+
   /**
    * Sets a one-value option given before or after the subcommand (or both, with one value): by
    * itself picocli lets the subcommand's value replace the one given before it without a word.
@@ -84,11 +91,7 @@ final class KeyValues {
     public void consumeParameters(java.util.Stack<String> args, picocli.CommandLine.Model.ArgSpec argSpec,
         picocli.CommandLine.Model.CommandSpec commandSpec) {
       String option = ((picocli.CommandLine.Model.OptionSpec) argSpec).longestName();
-      if (args.isEmpty()) {
-        throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), "Missing required parameter "
-            + "for option '" + option + "' (" + argSpec.paramLabel() + ")");
-      }
-      String value = args.pop();
+      String value = pop(args, argSpec, commandSpec);
       Object before = argSpec.getValue();
       if (before != null && !before.equals(value)) {
         throw new picocli.CommandLine.ParameterException(commandSpec.commandLine(), option + " is given twice ('"
