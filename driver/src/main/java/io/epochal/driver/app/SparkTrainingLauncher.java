@@ -231,14 +231,15 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     plan.print(out);
     if (request.dryRun()) {
-      printConfEffects(plan, options);
+      int refused = printConfEffects(plan, options);
       long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
       long lost = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
       out.println("dry run: nothing started (" + plan.toResume().size() + " to resume"
+          + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
-          + (unreadable + lost == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
-      return unreadable + lost == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
+          + (unreadable + lost + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
+      return unreadable + lost + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
   }
@@ -246,9 +247,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   /**
    * For the jobs {@code plan} resumes, what the command's {@code spark.epochal.*} entries do to
    * each, as its resume would: placement keys apply to every run, a differing retention, retry or
-   * lease key amends a job's job.json, and any other differing key refuses its resume.
+   * lease key amends a job's job.json, and any other differing key refuses its resume. Returns how
+   * many resumes they refuse.
    */
-  private void printConfEffects(ResumePlan plan, CliOptions options) throws IOException {
+  private int printConfEffects(ResumePlan plan, CliOptions options) throws IOException {
+    int refused = 0;
     Map<String, String> sparkConf = options.effectiveSparkConf();
     Configuration conf = options.hadoopConfiguration();
     ResumeConfCheck.placement(sparkConf).forEach((k, v) -> out.println("every resumed run: " + k + "=" + v
@@ -261,9 +264,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       HyperParameters keys = stored.get().getHyperParameters();
       ResumeConfCheck.Comparison c = ResumeConfCheck.compare(sparkConf, keys, conf);
       if (!c.unknown().isEmpty()) {
+        refused++;
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* keys are not keys of its job: "
             + String.join(", ", c.unknown()));
       } else if (!c.refused().isEmpty()) {
+        refused++;
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
             + "job.json (job -> Spark conf): " + String.join("; ", c.refused()));
       } else if (!c.amended().isEmpty()) {
@@ -273,6 +278,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         out.println(e.name() + ": its job.json changes (spark.epochal.*): " + String.join("; ", changes));
       }
     }
+    return refused;
   }
 
   @Override

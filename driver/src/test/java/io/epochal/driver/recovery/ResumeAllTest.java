@@ -110,9 +110,10 @@ class ResumeAllTest {
     String[] r = cli("--conf", "spark.epochal.checkpoint.keep_last=2", "--conf", "spark.epochal.data.bad_rows=skip",
         "--conf", "spark.epochal.train.device=cpu", "resume", "--all", "--dry-run", root.toString());
 
-    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    assertThat(r[0]).as("a resume it refuses fails the run, as the dry run says: %s", r[1]).isEqualTo("1");
     assertThat(r[1]).contains("every resumed run: train.device=cpu (spark.epochal.train.device; this run's own, "
         + "not stored)");
+    assertThat(r[1]).contains(", 1 of them refused for the spark.epochal.* entries above", "so the run would exit 1");
     assertThat(r[1]).contains("c-expired: its resume would be refused: these spark.epochal.* entries differ from "
         + "its job.json (job -> Spark conf): data.bad_rows: (not set) -> skip");
     assertThat(r[1]).contains("d-failed: its job.json changes (spark.epochal.*): checkpoint.keep_last: (not set) "
