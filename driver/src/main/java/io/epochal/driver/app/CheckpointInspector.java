@@ -306,8 +306,8 @@ final class CheckpointInspector {
     LatestCheckpoint latest = store.latest();
     Optional<CheckpointProblem> newer = latest.skipped().stream().filter(CheckpointProblem::newerFormat).findFirst();
     if (newer.isPresent()) {
-      return new ResumeFallback(null, "a resume refuses this job: " + NewerFormatCheck.describe(newer.get().path(),
-          newer.get().reason()));
+      return new ResumeFallback(null, "a resume refuses this job: "
+          + io.epochal.driver.train.CheckpointFit.newerFormat(newer.get().path(), newer.get().reason()));
     }
     Optional<String> picked = latest.checkpoint().map(c -> new Path(c.path()).getName());
     if (picked.isEmpty()) {

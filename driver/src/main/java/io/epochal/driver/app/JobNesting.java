@@ -28,33 +28,32 @@ final class JobNesting {
    * @throws ConfigException on {@code job.dir}, naming the enclosing job or the jobs found under it
    */
   static void checkNewJobDir(Path dir, Configuration conf) {
-    FileSystem fs;
     Path qualified;
+    Path enclosing = null;
+    List<String> inside = new ArrayList<>();
     try {
-      fs = dir.getFileSystem(conf);
+      FileSystem fs = dir.getFileSystem(conf);
       qualified = fs.makeQualified(dir);
-      for (Path p = qualified.getParent(); p != null; p = p.getParent()) {
-        if (fs.exists(JobPaths.jobSpec(p))) {
-          throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " is inside the directory of job "
-              + p + " (it holds job.json): 'status' and 'resume --all' would list only that job, never this one; "
-              + "give a job.dir outside every job directory");
-        }
+      for (Path p = qualified.getParent(); p != null && enclosing == null; p = p.getParent()) {
+        enclosing = fs.exists(JobPaths.jobSpec(p)) ? p : null;
       }
       JobFinder.Found found = JobFinder.find(fs, qualified);
-      List<String> inside = new ArrayList<>(found.jobs().keySet());
+      inside.addAll(found.jobs().keySet());
       inside.addAll(found.lostSpecs().keySet());
-      if (!inside.isEmpty()) {
-        throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " holds " + (inside.size() == 1
-            ? "the job directory " : inside.size() + " job directories, ") + String.join(", ", inside.subList(0,
-            Math.min(NAMED, inside.size()))) + (inside.size() > NAMED ? ", ..." : "") + ": a job created here would "
-            + "hide " + (inside.size() == 1 ? "it" : "them") + " from 'status' and 'resume --all'; give each job a "
-            + "directory of its own, e.g. " + new Path(qualified, "new-job"));
-      }
     } catch (IOException | RuntimeException e) {
-      if (e instanceof ConfigException) {
-        throw (ConfigException) e;
-      }
-      // an unreachable or unreadable job.dir is reported where the run opens it
+      return; // an unreachable or unreadable job.dir is reported where the run opens it
+    }
+    if (enclosing != null) {
+      throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " is inside the directory of job "
+          + enclosing + " (it holds job.json): 'status' and 'resume --all' would list only that job, never this "
+          + "one; give a job.dir outside every job directory");
+    }
+    if (!inside.isEmpty()) {
+      throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " holds " + (inside.size() == 1
+          ? "the job directory " : inside.size() + " job directories, ") + String.join(", ", inside.subList(0,
+          Math.min(NAMED, inside.size()))) + (inside.size() > NAMED ? ", ..." : "") + ": a job created here would "
+          + "hide " + (inside.size() == 1 ? "it" : "them") + " from 'status' and 'resume --all'; give each job a "
+          + "directory of its own, e.g. " + new Path(qualified, "new-job"));
     }
   }
 }

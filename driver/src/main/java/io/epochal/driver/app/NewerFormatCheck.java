@@ -5,6 +5,7 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.train.CheckpointFit;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -27,13 +28,7 @@ final class NewerFormatCheck {
 
   /** What is said of {@code entry}, a checkpoint a newer Epochal wrote. */
   static String describe(CheckpointEntry entry) {
-    return describe(entry.path(), entry.manifestProblem().orElse(""));
-  }
-
-  /** What is said of the checkpoint at {@code path} a newer Epochal wrote, its manifest refused for {@code why}. */
-  static String describe(String path, String why) {
-    return "checkpoint " + path + " was written by a newer Epochal: " + why + " (this build leaves the job's "
-        + "checkpoints as they are; continue the job with the Epochal that wrote it)";
+    return CheckpointFit.newerFormat(entry.path(), entry.manifestProblem().orElse(""));
   }
 
   /**
@@ -44,7 +39,7 @@ final class NewerFormatCheck {
    */
   static void check(io.epochal.checkpoint.LatestCheckpoint latest) {
     latest.skipped().stream().filter(io.epochal.checkpoint.CheckpointProblem::newerFormat).findFirst().ifPresent(p -> {
-      throw new ConfigException(JobKeys.JOB_DIR, describe(p.path(), p.reason()));
+      throw new ConfigException(JobKeys.JOB_DIR, CheckpointFit.newerFormat(p.path(), p.reason()));
     });
   }
 

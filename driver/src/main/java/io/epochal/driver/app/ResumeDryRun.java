@@ -67,12 +67,6 @@ final class ResumeDryRun {
     List<String> changes = resume.changes();
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
-    try {
-      CheckpointFit.checkNoNewerFormat(damaged);
-    } catch (TrainingException e) {
-      err.println("  but the " + run + " would stop: " + e.getMessage());
-      return DryRunDataCheck.exitCode(e);
-    }
     for (CheckpointProblem d : damaged) {
       err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; " + (d.epoch() > epochs
           ? "it is beyond train.epochs = " + epochs + ", so no " + run + " trains its epoch"

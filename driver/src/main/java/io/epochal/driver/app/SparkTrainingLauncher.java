@@ -69,6 +69,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int train(JobSpec spec, CliOptions options) throws Exception {
+    NewerFormatCheck.check(new Path(spec.jobDir()), options.hadoopConfiguration()); // before the lease is taken
     return train(spec, null, options);
   }
 
@@ -76,7 +77,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   private int train(JobSpec requested, io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     Configuration conf = options.hadoopConfiguration();
     JobSpec spec = requested;
-    NewerFormatCheck.check(new Path(requested.jobDir()), conf); // before the lease is taken
     if (amendedFrom == null) {
       Optional<io.epochal.job.JobSpec> stored = ExistingJob.storedSpec(requested, conf);
       if (stored.isEmpty()) {

@@ -224,10 +224,15 @@ public final class CheckpointFit {
       throws TrainingException {
     for (io.epochal.checkpoint.CheckpointProblem p : skipped) {
       if (p.newerFormat()) {
-        throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, Math.toIntExact(p.epoch()), 0, "checkpoint "
-            + p.path() + " was written by a newer Epochal: " + p.reason() + " (this build leaves the job's checkpoints "
-            + "as they are; continue the job with the Epochal that wrote it)", null);
+        throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, Math.toIntExact(p.epoch()), 0,
+            newerFormat(p.path(), p.reason()), null);
       }
     }
+  }
+
+  /** What is said of the checkpoint at {@code path} a newer Epochal wrote, its manifest refused for {@code why}. */
+  public static String newerFormat(String path, String why) {
+    return "checkpoint " + path + " was written by a newer Epochal: " + why + " (this build leaves the job's "
+        + "checkpoints as they are; continue the job with the Epochal that wrote it)";
   }
 }

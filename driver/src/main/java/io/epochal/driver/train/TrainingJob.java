@@ -109,7 +109,9 @@ public final class TrainingJob {
             dir.confirmLease(); // a retry: is the job still this driver's?
           }
           TrainingOutcome outcome = train(dir);
-          retain(dir);
+          if (outcome.epochs() == outcome.resumedFrom()) {
+            retain(dir); // a run that committed something ran retention after each commit
+          }
           dir.complete();
           return outcome;
         } catch (RuntimeException e) {
