@@ -51,6 +51,8 @@ public final class TrainingJob {
   private String reopenReason;
   /** Whether a COMPLETED job, its final checkpoint intact, is reopened only to train the epochs an amendment adds. */
   private boolean reopenedToAmend;
+  /** What reopening such a job trains, said once its data has been checked against the final checkpoint. */
+  private String reopenMessage;
   /** A finished job's newest verified checkpoint, found when it had nothing to train. */
   private ResumePoint completedAt;
 
@@ -258,8 +260,8 @@ public final class TrainingJob {
         String epochs = last.completedEpochs() + 1 == spec.epochs() ? "epoch " + spec.epochs()
             : "epochs " + (last.completedEpochs() + 1) + "-" + spec.epochs();
         if (last.damaged().isEmpty() && dir.specFile().amendsEpochs()) {
-          listener.message("job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
-              + "; its train.epochs is now " + spec.epochs() + ": reopening it to train " + epochs);
+          reopenMessage = "job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
+              + "; its train.epochs is now " + spec.epochs() + ": reopened it to train " + epochs;
           reopenReason = "reopened: train.epochs is now " + spec.epochs();
           reopenedToAmend = true;
         } else {
@@ -328,6 +330,10 @@ public final class TrainingJob {
       } catch (IOException e) {
         throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
             "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
+      }
+      if (reopenMessage != null) {
+        listener.message(reopenMessage);
+        reopenMessage = null;
       }
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()

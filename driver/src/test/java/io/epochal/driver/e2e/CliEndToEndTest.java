@@ -221,7 +221,8 @@ class CliEndToEndTest {
         "--master", MASTER);
 
     assertThat(more.code).as("%s", more).isZero();
-    assertThat(more.out).contains("3 of 3 epochs done (1 in this run, 2 before it)");
+    assertThat(more.out).contains("is COMPLETED after epoch 2; its train.epochs is now 3: reopened it to train epoch 3",
+        "3 of 3 epochs done (1 in this run, 2 before it)");
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
@@ -309,6 +310,7 @@ class CliEndToEndTest {
       CliRun refused = CliRun.of(args.toArray(new String[0]));
       assertThat(refused.code).as("%s", refused).isEqualTo(ExitCodes.BAD_INPUT);
       assertThat(refused.err).contains("has 300 usable rows", "was trained on 512");
+      assertThat(refused.out).as("nothing is said to be trained once the data is refused").doesNotContain("reopened");
       assertThat(new io.epochal.job.JobSpecStore(fs, dir).read()).as("job.json after %s", extra).contains(before);
       assertThat(E2eFixtures.events(fs, dir)).noneMatch(e -> e.getType() == JobEventType.AMENDED);
       assertThat(E2eFixtures.state(fs, dir)).as("state after %s", extra).hasValueSatisfying(s -> {
