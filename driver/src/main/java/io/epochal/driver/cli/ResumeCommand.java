@@ -1,5 +1,7 @@
 package io.epochal.driver.cli;
 
+import io.epochal.driver.config.JobKeys;
+
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,8 +83,8 @@ final class ResumeCommand extends LauncherCommand {
         throw new IllegalArgumentException("--parallel and --submit-template apply to 'resume --all <root>' only; "
             + "add --all or drop them");
       }
-      if (epochs != null && epochs < 1) {
-        throw new IllegalArgumentException("--epochs must be >= 1, got " + epochs);
+      if (epochs != null && (epochs < 1 || epochs > JobKeys.MAX_EPOCHS)) {
+        throw new IllegalArgumentException("--epochs must be between 1 and " + JobKeys.MAX_EPOCHS + ", got " + epochs);
       }
       JobAmendment amendment = new JobAmendment(relocate, data, epochs == null ? 0 : epochs, sets);
       if (dryRun) {

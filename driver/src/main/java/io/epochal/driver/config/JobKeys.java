@@ -34,6 +34,8 @@ public final class JobKeys {
   public static final String LOSS = "loss";
   public static final String BATCH_SIZE = "train.batch_size";
   public static final String EPOCHS = "train.epochs";
+  /** The most epochs a job may have ({@value #EPOCHS} and {@code resume --epochs}). */
+  public static final long MAX_EPOCHS = 1_000_000L;
   public static final String WORKERS = "train.workers";
   public static final String LOCAL_STEPS = "train.local_steps";
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
@@ -140,7 +142,7 @@ public final class JobKeys {
         .optAllowed("softmax_cross_entropy", "mse")
         .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target; one per row, for a model with one output).").build());
     s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker."));
-    s.add(lng(EPOCHS, 10L, 1.0, 1000000.0, "Number of passes over the data; a checkpoint is written after each."));
+    s.add(lng(EPOCHS, 10L, 1.0, (double) MAX_EPOCHS, "Number of passes over the data; a checkpoint is written after each."));
     s.add(lng(WORKERS, 2L, 1.0, 4096.0, "Number of data-parallel workers; the data is split into this many shards."));
     s.add(lng(LOCAL_STEPS, 8L, 1.0, 1000000.0, "Local steps every worker runs per round before the states are "
         + "averaged."));

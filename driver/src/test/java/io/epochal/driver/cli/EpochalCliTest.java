@@ -470,7 +470,11 @@ class EpochalCliTest {
     assertThat(launcher.amendment).isEqualTo(new JobAmendment(true, "/data/new", 12,
         Map.of("checkpoint.keep_last", "2")));
     assertThat(run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "0").err)
-        .contains("--epochs must be >= 1, got 0");
+        .contains("--epochs must be between 1 and 1000000, got 0");
+    Run tooMany = run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "1000001");
+    assertThat(tooMany.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(tooMany.err).as("the option is named, not the stored spec").contains(
+        "--epochs must be between 1 and 1000000, got 1000001").doesNotContain("stored");
 
     RecordingLauncher all = new RecordingLauncher(0);
     Run refused = run(all, null, "resume", "--all", tmp.toString(), "--relocate");
