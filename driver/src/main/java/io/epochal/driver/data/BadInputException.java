@@ -9,8 +9,11 @@ public class BadInputException extends Exception {
 
   private static final long serialVersionUID = 1L;
 
-  private static final String TRAIN_SKIP = "set data.bad_rows=skip";
-  private static final String PREDICT_SKIP = "pass --bad-rows=skip";
+  private static final String TRAIN_ADVICE = "fix the data or set data.bad_rows=skip to skip and count such rows";
+  private static final String PREDICT_ADVICE = "fix the data or pass --bad-rows=skip to skip and count such rows";
+  private static final String STORED_ADVICE = "fix the data: the job trained on it without bad rows, and a stored"
+      + " job's data.bad_rows cannot change (to skip and count such rows, train a new job.dir with"
+      + " data.bad_rows=skip)";
 
   private final String file;
   private final long rowInFile;
@@ -19,12 +22,12 @@ public class BadInputException extends Exception {
 
   /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
   public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
-    this(file, rowInFile, datasetRow, reason, TRAIN_SKIP);
+    this(file, rowInFile, datasetRow, reason, TRAIN_ADVICE);
   }
 
-  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String skip) {
+  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice) {
     super("bad input in " + file + ", row " + rowInFile + " (" + (isCsv(file) ? "the header line and blank lines "
-        + "not counted; " : isJson(file) ? "blank lines not counted; " : "") + "dataset row " + datasetRow + "): " + reason + "; fix the data or " + skip + " to skip and count such rows");
+        + "not counted; " : isJson(file) ? "blank lines not counted; " : "") + "dataset row " + datasetRow + "): " + reason + "; " + advice);
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
@@ -43,7 +46,19 @@ public class BadInputException extends Exception {
 
   /** The same bad row, its message naming {@code predict}'s option for skipping bad rows. */
   public BadInputException forPredict() {
-    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, PREDICT_SKIP);
+    return withAdvice(PREDICT_ADVICE);
+  }
+
+  /**
+   * The same bad row in the data of a job whose spec is stored, which fails on bad rows: its
+   * message says the data is what has to change, since a resume cannot set {@code data.bad_rows}.
+   */
+  public BadInputException forStoredJob() {
+    return withAdvice(STORED_ADVICE);
+  }
+
+  private BadInputException withAdvice(String advice) {
+    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, advice);
     e.initCause(getCause());
     return e;
   }

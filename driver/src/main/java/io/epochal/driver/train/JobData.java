@@ -96,7 +96,7 @@ final class JobData {
     try {
       data = new DatasetLoader(spark.session()).load(options, size -> checkFeatures(size, stored));
     } catch (BadInputException e) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage(), e);
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, (stored ? e.forStoredJob() : e).getMessage(), e);
     } catch (TrainingException | ConfigException e) {
       throw e; // the feature size, checked before the rows are decoded
     } catch (Exception e) {

@@ -28,4 +28,14 @@ class BadInputExceptionTest {
     assertThat(new BadInputException("file:/d/rows.json", 4, 9, "r").getMessage())
         .contains("rows.json, row 4 (blank lines not counted; dataset row 9): r");
   }
+
+  @Test
+  void aBadRowInAStoredJobsDataAsksForTheDataToBeFixedNotForASettingAResumeCannotChange() {
+    BadInputException e = new BadInputException("file:/d/rows.csv", 4, 9, "label column 'label' is null");
+
+    assertThat(e.getMessage()).endsWith("; fix the data or set data.bad_rows=skip to skip and count such rows");
+    assertThat(e.forStoredJob().getMessage()).contains("rows.csv, row 4 (the header line and blank lines not counted;"
+        + " dataset row 9): label column 'label' is null; fix the data: the job trained on it without bad rows,"
+        + " and a stored job's data.bad_rows cannot change").doesNotContain("set data.bad_rows=skip to skip");
+  }
 }
