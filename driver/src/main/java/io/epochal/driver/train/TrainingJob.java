@@ -40,19 +40,10 @@ public final class TrainingJob {
   private final JobData jobData;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
-  /**
-   * A reopened job's newest verified checkpoint, found (loaded, verified, probed) when its damaged
-   * final checkpoint was detected; used by the first attempt.
-   */
-  private ResumePoint reopenedFrom;
-  /** The newest epoch listed when {@link #reopenedFrom} was found. */
-  private long reopenedNewest;
-  /** Why a COMPLETED job is reopened, for its state. */
-  private String reopenReason;
-  /** Whether a COMPLETED job, its final checkpoint intact, is reopened only to train the epochs an amendment adds. */
-  private boolean reopenedToAmend;
-  /** What reopening such a job trains, said once its data has been checked against the final checkpoint. */
-  private String reopenMessage;
+  /** How a COMPLETED job whose final epoch is not its newest verified checkpoint's trains again; null otherwise. */
+  private Reopening reopening;
+  /** Whether this run writes the job.json its checkpoints lost (with as many epochs as they have, or more). */
+  private boolean specRewritten;
   /** A finished job's newest verified checkpoint, found when it had nothing to train. */
   private ResumePoint completedAt;
 
@@ -84,9 +75,11 @@ public final class TrainingJob {
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
         // job.json lost, checkpoints kept: only the spec they were trained with may continue them
-        LostJobSpec.check(spec, dir.store()).ifPresent(e -> listener.message("job.dir " + spec.jobDirText()
-            + " holds no job.json but checkpoints up to epoch " + e.epoch() + " trained with this spec: writing "
-            + "job.json and continuing after the newest verified one"));
+        LostJobSpec.check(spec, dir.store()).ifPresent(e -> {
+          listener.message("job.dir " + spec.jobDirText() + " holds no job.json but checkpoints up to epoch "
+              + e.epoch() + " trained with this spec: writing job.json and continuing after the newest verified one");
+          specRewritten = true;
+        });
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
         preloaded = jobData.forNewJob();
@@ -101,7 +94,7 @@ public final class TrainingJob {
           return done.get();
         }
         // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
-        reopen = reopenReason;
+        reopen = reopening.reason();
       }
       dir.start(reopen);
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
@@ -129,7 +122,7 @@ public final class TrainingJob {
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
             try {
-              if (reopenedToAmend && dir.specFile().amendmentPending()) {
+              if (reopening != null && reopening.toAmend() && dir.specFile().amendmentPending()) {
                 dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
               } else {
                 dir.failed(last);
@@ -199,12 +192,6 @@ public final class TrainingJob {
     }
   }
 
-  /** The newest epoch the store lists (damaged or not), 0 if none. */
-  private static long newestListed(CheckpointStore store) throws CheckpointException {
-    List<io.epochal.checkpoint.CheckpointEntry> all = store.list();
-    return all.isEmpty() ? 0 : all.get(all.size() - 1).epoch();
-  }
-
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
     JobDirectory.Position at = dir.position();
@@ -257,23 +244,7 @@ public final class TrainingJob {
       ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(spark.jsc().version()), listener);
       if (last.completedEpochs() < spec.epochs()) {
-        String epochs = last.completedEpochs() + 1 == spec.epochs() ? "epoch " + spec.epochs()
-            : "epochs " + (last.completedEpochs() + 1) + "-" + spec.epochs();
-        if (last.damaged().isEmpty() && dir.specFile().amendsEpochs()) {
-          reopenMessage = "job " + spec.jobDirText() + " is COMPLETED after epoch " + last.completedEpochs()
-              + "; its train.epochs is now " + spec.epochs() + ": reopened it to train " + epochs;
-          reopenReason = "reopened: train.epochs is now " + spec.epochs();
-          reopenedToAmend = true;
-        } else {
-          // its final checkpoint is damaged or missing, or job.json was written anew with more epochs
-          listener.warning("job " + spec.jobDirText() + " is COMPLETED, but its newest verified checkpoint is of epoch "
-              + last.completedEpochs() + " of " + spec.epochs() + ": reopening it to train " + epochs
-              + (last.damaged().isEmpty() ? "" : " again")); // the damaged ones were trained once
-          reopenReason = "reopened: its final checkpoint is damaged";
-        }
-        reopenedFrom = last;
-        // latest() went newest first: the newest listed epoch is the first one it skipped, or the one it found
-        reopenedNewest = last.damaged().isEmpty() ? last.completedEpochs() : last.damaged().get(0).epoch();
+        reopening = Reopening.of(spec, last, dir.specFile().amendsEpochs(), specRewritten, listener);
         return Optional.empty();
       }
       completedAt = last;
@@ -301,11 +272,10 @@ public final class TrainingJob {
       listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
     }
     try {
-      // reused only if no other driver committed or moved a checkpoint before this one took the lease
-      start = reopenedFrom != null && newestListed(store) == reopenedNewest ? reopenedFrom
-          : ResumePoint.find(store, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion),
-              listener);
-      reopenedFrom = null; // a retry looks for the newest verified checkpoint again
+      Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
+      start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
+          CheckpointAssembler.versions(sparkVersion), listener);
+      reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
@@ -331,9 +301,9 @@ public final class TrainingJob {
         throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
             "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
       }
-      if (reopenMessage != null) {
-        listener.message(reopenMessage);
-        reopenMessage = null;
+      if (reopening != null) {
+        reopening.notice().ifPresent(listener::message);
+        reopening = reopening.noticed();
       }
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()

@@ -724,7 +724,9 @@ class CliEndToEndTest {
         + "would write job.json and continue after the newest verified one");
     CliRun run = CliRun.of("train", three.toString(), "--master", MASTER);
     assertTrained(run);
-    assertThat(run.out).contains("3 of 3 epochs done (1 in this run, 2 before it)");
+    assertThat(run.out).contains("is COMPLETED and its newest checkpoint is of epoch 2; the job.json written now has "
+        + "train.epochs 3: reopened it to train epoch 3", "3 of 3 epochs done (1 in this run, 2 before it)");
+    assertThat(run.err).as("nothing is damaged").doesNotContain("COMPLETED, but its newest verified checkpoint");
   }
 
   @Test
