@@ -173,7 +173,17 @@ public final class DatasetLoader {
           + label.simpleString() + ", not one number per row (a class index or a numeric target); set data.label to "
           + "such a column");
     }
-    return o.features().size() == 1 && isArrayLike(df.schema().apply(o.features().get(0)).dataType());
+    DataType features = df.schema().apply(o.features().get(0)).dataType();
+    if (features instanceof ArrayType && !isNumberOrText(((ArrayType) features).elementType())) {
+      throw new ConfigException(JobKeys.DATA_FEATURES, "data.features names column '" + o.features().get(0)
+          + "', which holds " + features.simpleString() + ": each row's features must be one flat array of "
+          + "numbers; flatten the column (Spark's flatten() for an array of arrays) or name numeric columns");
+    }
+    return o.features().size() == 1 && isArrayLike(features);
+  }
+
+  private static boolean isNumberOrText(DataType t) {
+    return t instanceof org.apache.spark.sql.types.NumericType || t instanceof org.apache.spark.sql.types.StringType;
   }
 
   /**

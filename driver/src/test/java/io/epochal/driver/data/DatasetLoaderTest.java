@@ -586,6 +586,21 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aFeatureColumnOfNestedArraysIsAConfigErrorNamingItsTypeNotItsOuterLengthAsTheFeatureCount() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("nested.json"));
+    List<String> lines = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      lines.add("{\"features\": [[" + i + ", 1], [2, 3]], \"label\": " + (i % 2) + "}");
+    }
+    Files.write(dir.resolve("rows.json"), lines, StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.features"))
+        .hasMessageContaining("column 'features', which holds array<array<bigint>>: each row's features must be one"
+            + " flat array of numbers; flatten the column");
+  }
+
+  @Test
   void csvReadAsParquetIsAConfigErrorAboutTheFormatNamingTheFile() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("really-csv"));
     writeCsv(dir.resolve("a.csv"), 0, 20);
