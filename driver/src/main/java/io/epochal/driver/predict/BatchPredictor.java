@@ -321,6 +321,8 @@ public final class BatchPredictor {
         for (int i = 0; i < outputSize; i++) {
           cols.add(c.getItem(i).as(prefix + i));
         }
+      } else if (hasFields(f.dataType())) {
+        cols.add(org.apache.spark.sql.functions.to_json(c).as(f.name())); // with its field names and nesting
       } else if (isArrayLike(f.dataType())) {
         cols.add(c.cast(DataTypes.StringType).as(f.name()));
       } else {
@@ -359,6 +361,12 @@ public final class BatchPredictor {
   private DataFrameReader reader(String format) {
     return "csv".equals(format) ? io.epochal.driver.data.MalformedLines.csvReader(spark.session(), true)
         : spark.session().read().format(format);
+  }
+
+  /** A struct or map, or an array of them: written to csv as JSON, since a cast drops the field names. */
+  private static boolean hasFields(DataType t) {
+    DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : t;
+    return e instanceof StructType || e instanceof org.apache.spark.sql.types.MapType;
   }
 
   private static boolean isArrayLike(DataType t) {

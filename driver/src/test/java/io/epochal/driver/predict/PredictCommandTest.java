@@ -162,6 +162,21 @@ class PredictCommandTest {
   }
 
   @Test
+  void structAndMapColumnsPassedThroughToCsvKeepTheirFieldNamesAsJson() throws Exception {
+    Path in = tmp.resolve("meta.json");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      lines.add("{\"meta\":{\"source\":\"s" + i + "\",\"weight\":" + i + "},\"tags\":[{\"k\":\"x\"}],\"features\":["
+          + inputs[i][0] + "," + inputs[i][1] + "," + inputs[i][2] + "," + inputs[i][3] + "]}");
+    }
+    Files.write(in, lines);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString())).as(err).isEqualTo(0);
+    assertThat(out.lines().findFirst()).hasValue("meta,tags,row_id,prediction,score_0,score_1");
+    assertThat(out).as("a cast to string would print {s0, 0} and [{x}]")
+        .contains("\"{\"\"source\"\":\"\"s0\"\",\"\"weight\"\":0}\",\"[{\"\"k\"\":\"\"x\"\"}]\",");
+  }
+
+  @Test
   void namedNumericCsvColumnsArePredictedAndPrintedWithRowIds() throws Exception {
     Path in = writeCsvInput(null);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
