@@ -328,7 +328,7 @@ final class CheckpointInspector {
     return new ResumeFallback(name, pickedFailed
         ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on a check it "
             + "fails (" + (checked.isPresent() ? "above" : "'bin/epochal verify --all' lists it") + "): fix that "
-            + "cause (or move " + name + " out of checkpoints/) before resuming"
+            + "cause (or " + io.epochal.driver.train.CheckpointFit.moveAside(name) + ") before resuming"
         : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
   }
 

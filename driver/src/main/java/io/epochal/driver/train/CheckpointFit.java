@@ -190,8 +190,19 @@ public final class CheckpointFit {
    */
   public static String advice(String checkpointPath) {
     return "'bin/epochal verify " + checkpointPath + "' shows every check; if this runtime and model code are the "
-        + "ones it was written with, the checkpoint is wrong although its files match its manifest: move it out of "
-        + "checkpoints/ (keep it for inspection) and resume, which continues after the newest checkpoint before it";
+        + "ones it was written with, the checkpoint is wrong although its files match its manifest: " + moveAside(
+        checkpointPath) + " and resume, which continues after the newest checkpoint before it";
+  }
+
+  /**
+   * How to move checkpoint {@code checkpointPath} ({@code .../checkpoints/epoch-NNNNNN}, or its
+   * name) aside by hand: renamed as a resume renames a damaged one, it is never read as a
+   * checkpoint again, while {@code verify} and {@code inspect} still take it.
+   */
+  public static String moveAside(String checkpointPath) {
+    int slash = checkpointPath.lastIndexOf('/');
+    String aside = checkpointPath.substring(0, slash + 1) + "_damaged-" + checkpointPath.substring(slash + 1) + "-1";
+    return "move it aside by renaming it to " + aside + " (no resume reads it there; verify and inspect do)";
   }
 
   /**
