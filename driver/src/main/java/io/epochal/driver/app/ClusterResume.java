@@ -6,6 +6,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -143,6 +147,7 @@ public final class ClusterResume {
       int failed = 0;
       int skipped = 0;
       int interrupted = 0;
+      int unfinished = 0;
       out.println("resume summary:");
       notStarted.forEach(out::println);
       for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
@@ -159,11 +164,20 @@ public final class ClusterResume {
           failed++;
         }
         String resume = SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options);
+        Optional<JobState> left = code == 0 && submitTemplate != null ? notCompleted(e.getKey()) : Optional.empty();
+        if (left.isPresent()) {
+          unfinished++;
+          out.printf("  %-24s exit 0, but the job is %s: the template returned before its resume ended (one that "
+              + "submits without waiting, in cluster deploy mode, does); 'bin/epochal status %s' shows how it goes%n",
+              e.getKey().name(), left.get(), ShellWords.location(e.getKey().jobDir()));
+          continue;
+        }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? ""
             : stoppedByUs ? "  (stopped with resume --all; a later 'resume --all', or " + resume + ", continues it)"
             : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
       }
-      out.printf("%d resumed, %d failed%s%s%s%s%n", jobs.size() - failed - skipped - interrupted, failed,
+      out.printf("%d resumed, %d failed%s%s%s%s%s%n", jobs.size() - failed - skipped - interrupted - unfinished, failed,
+          unfinished == 0 ? "" : ", " + unfinished + " submitted and not finished when their template returned",
           interrupted == 0 ? "" : ", " + interrupted + " stopped",
           skipped == 0 ? "" : ", " + skipped + " not started",
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)", later);
@@ -174,6 +188,20 @@ public final class ClusterResume {
       if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {
         org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(stopChildren);
       }
+    }
+  }
+
+  /**
+   * After a submit template exited 0, the job's state if it is not COMPLETED: the exit code of a
+   * template says only that it submitted the resume. Empty when COMPLETED or unreadable (the exit
+   * code then stands).
+   */
+  private Optional<JobState> notCompleted(ResumePlan.Entry job) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(st -> st != JobState.COMPLETED);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 

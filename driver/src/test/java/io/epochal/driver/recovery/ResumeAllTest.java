@@ -200,12 +200,13 @@ class ResumeAllTest {
 
     String[] run = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(run[0]).as("a job left to a later run is not a success: %s", run[1] + run[2]).isEqualTo("1");
-    assertThat(run[1]).contains("2 resumed, 0 failed; 1 LOST job(s) wait for their lease to expire: run resume "
-        + "--all again after the expiry");
+    assertThat(run[1]).contains("0 resumed, 0 failed, 2 submitted and not finished when their template returned; 1 "
+        + "LOST job(s) wait for their lease to expire: run resume --all again after the expiry");
   }
 
   @Test
-  void submitTemplateRunsOnceForEveryResumableJobWithItsDirectory() throws Exception {
+  void submitTemplateRunsOnceForEveryResumableJobWithItsDirectoryAndCountsAsResumedOnlyWhatItCompleted()
+      throws Exception {
     Path marker = root.resolve("submitted.txt");
     String[] r = cli("resume", "--all", "--parallel", "2", "--submit-template",
         "echo submitted {job_dir} >> '" + marker + "'", root.toString());
@@ -214,7 +215,15 @@ class ResumeAllTest {
     assertThat(submitted).as("spelled as the resume command of the summary spells it").containsExactly(
         "submitted " + root.resolve("c-expired").toUri().toString().replaceFirst("/$", ""),
         "submitted " + root.resolve("d-failed").toUri().toString().replaceFirst("/$", ""));
-    assertThat(r[1]).contains("2 resumed, 0 failed");
+    assertThat(r[1]).as("the template exited 0 without resuming anything").contains(
+        "0 resumed, 0 failed, 2 submitted and not finished when their template returned").contains(
+        "exit 0, but the job is FAILED: the template returned before its resume ended");
+
+    // a template whose resume completes the job (here: it writes a COMPLETED state)
+    String[] completing = cli("resume", "--all", "--submit-template", "cp '" + root.resolve("a-completed/state.json")
+        + "' \"$(echo {job_dir} | sed 's|^file://||')/state.json\"", root.toString());
+    assertThat(completing[0]).as(completing[1] + completing[2]).isEqualTo("0");
+    assertThat(completing[1]).contains("2 resumed, 0 failed").doesNotContain("submitted and not finished");
   }
 
   @Test
@@ -403,7 +412,8 @@ class ResumeAllTest {
     assertThat(plan[1]).contains("1 job(s) could not be read (ERROR above), so the run would exit 1");
     String[] r = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
-    assertThat(r[1]).contains("1 resumed, 0 failed, 1 could not be read");
+    assertThat(r[1]).contains("0 resumed, 0 failed, 1 submitted and not finished when their template returned, 1 "
+        + "could not be read");
   }
 
   @Test
