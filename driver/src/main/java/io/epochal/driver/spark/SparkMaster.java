@@ -3,6 +3,11 @@ package io.epochal.driver.spark;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -110,6 +115,49 @@ public final class SparkMaster {
   /** Task slots on this machine ({@code workers * cores}), or 0 for a remote master. */
   public int slots() {
     return workers * coresPerWorker;
+  }
+
+  /**
+   * Refuses a {@code local-cluster} whose workers have less memory than one executor asks for
+   * ({@code executorMemoryMb}, from {@code spark.executor.memory}): Spark would refuse it with a
+   * stack trace while starting.
+   *
+   * @throws IllegalArgumentException naming both sizes and the fixes
+   */
+  public void checkExecutorFits(long executorMemoryMb) {
+    if (kind == Kind.LOCAL_CLUSTER && executorMemoryMb > memoryPerWorkerMb) {
+      throw new IllegalArgumentException("--master " + url + " gives each worker " + memoryPerWorkerMb + " MB, but an "
+          + "executor asks for " + executorMemoryMb + " MB (spark.executor.memory; Spark's default is 1g): give the "
+          + "workers at least that, e.g. local-cluster[" + workers + "," + coresPerWorker + "," + executorMemoryMb
+          + "], or set --conf spark.executor.memory=" + memoryPerWorkerMb + "m");
+    }
+  }
+
+  /**
+   * Refuses a {@code spark://} master none of whose hosts accepts a connection within {@code
+   * timeoutMillis}: Spark would retry for a minute, printing stack traces, and then fail with an
+   * error about a stopped context. Other masters pass unchecked.
+   *
+   * @throws IllegalArgumentException naming the master and why each host could not be reached
+   */
+  public void checkReachable(int timeoutMillis) {
+    if (!url.startsWith("spark://")) {
+      return;
+    }
+    List<String> failures = new ArrayList<>();
+    for (String hostPort : url.substring("spark://".length()).split(",")) {
+      int colon = hostPort.lastIndexOf(':');
+      String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+      int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1).replaceAll("/+$", ""));
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(host, port), timeoutMillis);
+        return;
+      } catch (IOException | IllegalArgumentException e) {
+        failures.add(host + ":" + port + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      }
+    }
+    throw new IllegalArgumentException("cannot reach Spark master " + url + " (" + String.join("; ", failures)
+        + "): is the master running, and is this the URL its web UI shows (spark://host:7077 by default)?");
   }
 
   @Override

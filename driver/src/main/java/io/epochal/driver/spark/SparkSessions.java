@@ -63,6 +63,9 @@ public final class SparkSessions {
     return conf;
   }
 
+  /** How long a {@code spark://} master has to accept a connection before Spark is started against it. */
+  private static final int MASTER_CONNECT_TIMEOUT_MS = 5_000;
+
   /** Builds an {@link EpochalSpark}: {@code setMaster} is required, the rest optional. */
   public static final class Builder {
     private String master;
@@ -217,6 +220,8 @@ public final class SparkSessions {
       }
       SparkContext sc;
       try {
+        parsed.checkExecutorFits(sparkConf.getSizeAsMb("spark.executor.memory", "1g"));
+        parsed.checkReachable(MASTER_CONNECT_TIMEOUT_MS);
         sc = cluster == null ? new SparkContext(sparkConf)
             : cluster.withSparkHome(() -> new SparkContext(sparkConf));
       } catch (RuntimeException e) {

@@ -56,6 +56,30 @@ class SparkSessionsTest {
   }
 
   @Test
+  void aLocalClusterWhoseWorkersAreSmallerThanAnExecutorIsRefusedNamingBothSizes() {
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("local-cluster[2,1,512]").build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--master local-cluster[2,1,512] gives each worker 512 MB, but an executor asks for 1024 MB")
+        .hasMessageContaining("e.g. local-cluster[2,1,1024], or set --conf spark.executor.memory=512m");
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("local-cluster[2,1,1024]")
+        .optConf("spark.executor.memory", "2g").build())
+        .hasMessageContaining("an executor asks for 2048 MB");
+  }
+
+  @Test
+  void aSparkMasterNoHostOfWhichAnswersIsRefusedBeforeSparkRetriesForAMinute() throws Exception {
+    int port;
+    try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = closed.getLocalPort();
+    }
+    String url = "spark://127.0.0.1:" + port;
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster(url).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cannot reach Spark master " + url + " (127.0.0.1:" + port + ": Connection refused)")
+        .hasMessageContaining("is the master running");
+  }
+
+  @Test
   void sessionCarriesEpochalConfAndUserEntries() {
     SparkConf conf = spark.jsc().getConf();
     assertThat(conf.get("spark.serializer")).isEqualTo("org.apache.spark.serializer.KryoSerializer");
