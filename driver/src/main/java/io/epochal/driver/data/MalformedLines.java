@@ -113,7 +113,7 @@ public final class MalformedLines {
           + "Epochal reads malformed lines into; rename that column");
     }
     String pathKey = InputFormats.pathKey(formatKey);
-    int headerFields = sameHeaders(read.inputFiles(), pathKey, spark.sparkContext().hadoopConfiguration()).size();
+    int headerFields = sameHeaders(read.inputFiles(), formatKey, spark.sparkContext().hadoopConfiguration()).size();
     spark.conf().set(COLUMN_PRUNING, "false");
     DataFrameReader r = csvReader(spark, true).schema(schema.add(CSV_COLUMN, DataTypes.StringType, true))
         .option("columnNameOfCorruptRecord", CSV_COLUMN);
@@ -125,9 +125,11 @@ public final class MalformedLines {
    * The header fields of csv files {@code files}, which must be the same in every file (the first
    * non-blank line of each; empty files have none).
    *
-   * @throws ConfigException naming {@code pathKey}, both files and both headers, if two differ
+   * @throws ConfigException naming the path's key, both files and both headers, if two differ; or
+   *     {@code formatKey} if a header is not text (the files are not csv)
    */
-  static List<String> sameHeaders(String[] files, String pathKey, Configuration conf) {
+  static List<String> sameHeaders(String[] files, String formatKey, Configuration conf) {
+    String pathKey = InputFormats.pathKey(formatKey);
     String[] sorted = files.clone();
     Arrays.sort(sorted);
     List<String> first = null;
@@ -137,6 +139,9 @@ public final class MalformedLines {
       if (header == null) {
         continue;
       }
+      MissingColumn.notText(file, header, "csv", formatKey).ifPresent(e -> {
+        throw e;
+      });
       if (first == null) {
         first = header;
         firstFile = file;

@@ -79,6 +79,21 @@ public final class MissingColumn {
   }
 
   /** Whether a column name holds control characters or replacement characters: bytes read as text. */
+  /**
+   * The refusal of file {@code file} read as {@code format} when its column names ({@code
+   * columns}, from its first line) are not text: it is not a file of that format.
+   */
+  static java.util.Optional<ConfigException> notText(String file, List<String> columns, String format,
+      String formatKey) {
+    if (columns.stream().noneMatch(MissingColumn::binary)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ConfigException(formatKey, "file " + file + " read as " + format + " has column "
+        + "names that are not text (" + columns.size() + " columns, the first starting with '"
+        + printable(columns.get(0)) + "'): the files are probably not " + format + "; set " + formatKey
+        + " to their format (parquet, csv or json)"));
+  }
+
   private static boolean binary(String name) {
     return name.chars().anyMatch(ch -> ch == 0xFFFD || (Character.isISOControl(ch) && ch != '\t'));
   }

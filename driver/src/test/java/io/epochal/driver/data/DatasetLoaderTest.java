@@ -543,14 +543,17 @@ class DatasetLoaderTest {
 
   @Test
   void parquetReadAsCsvIsAConfigErrorAboutTheFormatNotAListOfBinaryColumnNames() throws Exception {
-    Path path = tmp.resolve("really.parquet");
-    DataGenerator.builder().optRows(20).optFeatures(3).optPartitions(1).build()
-        .write(spark, path.toUri().toString(), false);
-    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "csv", List.of("features"), 1).build()))
-        .isInstanceOf(ConfigException.class)
-        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
-        .hasMessageContaining("probably not csv").hasMessageContaining("set data.format")
-        .hasMessageContaining("'PAR1");
+    for (int files : new int[] {1, 2}) {
+      Path path = tmp.resolve("really-" + files + ".parquet");
+      DataGenerator.builder().optRows(20).optFeatures(3).optPartitions(files).build()
+          .write(spark, path.toUri().toString(), false);
+      assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "csv", List.of("features"), 1).build()))
+          .as("%s file(s): not two headers that differ", files)
+          .isInstanceOf(ConfigException.class)
+          .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
+          .hasMessageContaining("probably not csv").hasMessageContaining("set data.format")
+          .hasMessageContaining("'PAR1").hasMessageNotContaining("\u0000").hasMessageNotContaining("header");
+    }
   }
 
   @Test
