@@ -168,6 +168,12 @@ public final class JobSpecResolver {
         return before;
       }
     };
+    if (Files.isDirectory(jobFile)) {
+      boolean job = Files.exists(jobFile.resolve(io.epochal.job.JobPaths.JOB_SPEC));
+      throw new ConfigException("job file", jobFile + " is a directory" + (job ? ", an Epochal job directory: to "
+          + "continue its job, run bin/epochal resume " + ShellWords.quote(jobFile.toString()) + " (train takes a "
+          + ".properties job file)" : "; give the path of a .properties job file (see conf/quickstart.properties)"));
+    }
     try (Reader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {

@@ -266,6 +266,21 @@ class EpochalCliTest {
   }
 
   @Test
+  void trainGivenADirectorySaysSoAndForAJobDirectoryNamesTheResume() throws IOException {
+    Path plain = Files.createDirectories(tmp.resolve("some dir"));
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", plain.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err.strip()).isEqualTo("epochal: configuration error: " + plain + " is a directory; give the path of "
+        + "a .properties job file (see conf/quickstart.properties)");
+
+    Files.writeString(plain.resolve("job.json"), "{}");
+    Run job = run(new RecordingLauncher(0), new TestModelCatalog(), "train", plain.toString());
+    assertThat(job.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(job.err).contains(plain + " is a directory, an Epochal job directory: to continue its job, run "
+        + "bin/epochal resume '" + plain + "' (train takes a .properties job file)").doesNotContain("IOException");
+  }
+
+  @Test
   void validTrainHandsResolvedSpecAndGlobalOptionsToTheLauncher() {
     RecordingLauncher launcher = new RecordingLauncher(ExitCodes.LEASE_HELD);
     Run r = run(launcher, new TestModelCatalog(), "--master", "local[3]", "train", jobFile.toString(),
