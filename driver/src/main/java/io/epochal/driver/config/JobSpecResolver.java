@@ -127,7 +127,22 @@ public final class JobSpecResolver {
           : ""));
     }
     checkJobDirOutsideData(spec, path, hadoopConf);
+    checkNotAJob(text, path, hadoopConf);
     CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
+  }
+
+  /** Refuses a data path that is an Epochal job directory: its checkpoints would be read as rows. */
+  private static void checkNotAJob(String text, org.apache.hadoop.fs.Path data, Configuration conf) {
+    boolean job;
+    try {
+      job = data.getFileSystem(conf).exists(new org.apache.hadoop.fs.Path(data, io.epochal.job.JobPaths.JOB_SPEC));
+    } catch (IOException | RuntimeException e) {
+      return; // read errors of the data are reported where it is read
+    }
+    if (job) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is an Epochal job directory (it holds "
+          + "job.json), not data; point data.path at the data files (a job's data.path is in its job.json)");
+    }
   }
 
   /**

@@ -55,7 +55,7 @@ public final class InputFormats {
       // before Spark opens the files: its failed footer read logs a stack trace per file
       String what = notParquet(first.fs, first.file);
       if (what != null) {
-        throw wrongFormat(path, format, formatKey, what, null);
+        throw wrongFormat(spark, path, format, formatKey, what, null);
       }
     }
     try {
@@ -82,14 +82,48 @@ public final class InputFormats {
       if (what == null) {
         throw InputFormats.<RuntimeException>rethrow(e);
       }
-      throw wrongFormat(path, format, formatKey, what, e);
+      throw wrongFormat(spark, path, format, formatKey, what, e);
     }
   }
 
-  private static ConfigException wrongFormat(String path, String format, String formatKey, String what,
-      Throwable cause) {
+  private static ConfigException wrongFormat(SparkSession spark, String path, String format, String formatKey,
+      String what, Throwable cause) {
+    String stray = "parquet".equals(format) ? strayFile(spark.sparkContext().hadoopConfiguration(), path, what) : null;
+    if (stray != null) {
+      String pathKey = pathKey(formatKey);
+      return new ConfigException(pathKey, "data " + path + ": " + what + ", but other files beside it are Parquet (" + stray
+          + "): Spark reads every file of " + pathKey + " except those named _* or .*; move that file out of it, or "
+          + "rename it to start with _", cause);
+    }
     return new ConfigException(formatKey, "data " + path + " read as " + format + ": " + what + "; the files are "
         + "probably not " + format + "; set " + formatKey + " to their format (parquet, csv or json)", cause);
+  }
+
+  /**
+   * For a file {@code what} says is not Parquet and whose name does not say it is: a file beside it
+   * whose name ends with {@code .parquet}, or null if there is none (the data is then probably not
+   * Parquet at all).
+   */
+  private static String strayFile(Configuration conf, String path, String what) {
+    int at = what.indexOf(" " + NOT_PARQUET);
+    if (at < 0) {
+      return null;
+    }
+    try {
+      Path bad = new Path(what.substring(0, at));
+      if (bad.getName().toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")) {
+        return null;
+      }
+      FileSystem fs = bad.getFileSystem(conf);
+      for (FileStatus f : fs.listStatus(bad.getParent())) {
+        if (f.isFile() && f.getPath().getName().toLowerCase(java.util.Locale.ROOT).endsWith(".parquet")) {
+          return "such as " + f.getPath().getName();
+        }
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   /**

@@ -127,6 +127,18 @@ class EpochalCliTest {
     assertThat(tmp.resolve("data/job")).doesNotExist();
   }
 
+  @Test
+  void aDataPathThatIsAnotherJobsDirectoryIsRefusedAsNotData() throws IOException {
+    Path otherJob = Files.createDirectories(tmp.resolve("other-job"));
+    Files.writeString(otherJob.resolve("job.json"), "{}");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), train("--data", otherJob.toString()));
+    assertThat(r.code).as(r.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("data.path = 'file://" + otherJob + "' is an Epochal job directory (it holds job.json), "
+        + "not data; point data.path at the data files");
+    assertThat(launcher.calls).isEmpty();
+  }
+
   @ParameterizedTest
   @MethodSource("configErrors")
   void configurationErrorExitsWithTwoAndOneLineNamingKeyAndFix(List<String> extra, String names, String fix) {

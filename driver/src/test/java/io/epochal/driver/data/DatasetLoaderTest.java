@@ -557,6 +557,21 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aStrayFileAmongParquetFilesIsToldToBeMovedOutNotThatTheDataIsNotParquet() throws Exception {
+    Path path = tmp.resolve("with-notes.parquet");
+    DataGenerator.builder().optRows(20).optFeatures(3).optPartitions(2).build()
+        .write(spark, path.toUri().toString(), false);
+    Files.writeString(path.resolve("notes.txt"), "hello");
+    Files.writeString(path.resolve("a-notes.txt"), "listed first by name");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(path, "parquet", List.of("features"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.path"))
+        .hasMessageContaining("notes.txt is not a Parquet file").hasMessageContaining(", but other files beside it are "
+            + "Parquet (such as part-").hasMessageContaining("move that file out of it, or rename it to start with _")
+        .hasMessageNotContaining("probably not parquet");
+  }
+
+  @Test
   void aDirectoryWithoutDataFilesIsAConfigErrorNamingDataPathNotSparksSchemaInference() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("empty-data"));
     Files.writeString(dir.resolve("_SUCCESS"), "");
