@@ -18,6 +18,8 @@ public final class ParamSpec {
   private final Object defaultValue;
   private final Double min;
   private final Double max;
+  private final boolean minExclusive;
+  private final boolean maxExclusive;
   private final Set<String> allowed;
   private final String doc;
 
@@ -27,6 +29,8 @@ public final class ParamSpec {
     this.defaultValue = b.defaultValue;
     this.min = b.min;
     this.max = b.max;
+    this.minExclusive = b.minExclusive;
+    this.maxExclusive = b.maxExclusive;
     this.allowed = b.allowed;
     this.doc = b.doc;
   }
@@ -66,7 +70,10 @@ public final class ParamSpec {
     return allowed;
   }
 
-  /** A human-readable range, e.g. {@code [0.0, 1.0]}, {@code one of relu, tanh}, or {@code any}. */
+  /**
+   * A human-readable range, e.g. {@code [0.0, 1.0]}, {@code [0.0, 1.0)} (1.0 excluded), {@code one
+   * of relu, tanh}, or {@code any}.
+   */
   public String rangeText() {
     if (!allowed.isEmpty()) {
       return "one of " + String.join(", ", allowed);
@@ -74,7 +81,8 @@ public final class ParamSpec {
     if (min == null && max == null) {
       return "any";
     }
-    return "[" + (min == null ? "-inf" : fmt(min)) + ", " + (max == null ? "inf" : fmt(max)) + "]";
+    return (minExclusive ? "(" : "[") + (min == null ? "-inf" : fmt(min)) + ", " + (max == null ? "inf" : fmt(max))
+        + (maxExclusive ? ")" : "]");
   }
 
   private String fmt(double d) {
@@ -107,7 +115,9 @@ public final class ParamSpec {
   private void checkScalar(Object v, Object whole) {
     if (v instanceof Number) {
       double d = ((Number) v).doubleValue();
-      if ((min != null && !(d >= min)) || (max != null && !(d <= max))) {
+      boolean below = min != null && (minExclusive ? !(d > min) : !(d >= min));
+      boolean above = max != null && (maxExclusive ? !(d < max) : !(d <= max));
+      if (below || above) {
         throw new IllegalArgumentException(String.format(
             "hyperparameter '%s' = %s is out of range; expected %s in %s",
             name, whole, type.displayName(), rangeText()));
@@ -125,13 +135,14 @@ public final class ParamSpec {
     }
     ParamSpec p = (ParamSpec) o;
     return name.equals(p.name) && type == p.type && Objects.equals(defaultValue, p.defaultValue)
-        && Objects.equals(min, p.min) && Objects.equals(max, p.max) && allowed.equals(p.allowed)
+        && Objects.equals(min, p.min) && Objects.equals(max, p.max) && minExclusive == p.minExclusive
+        && maxExclusive == p.maxExclusive && allowed.equals(p.allowed)
         && doc.equals(p.doc);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, type, defaultValue, min, max, allowed, doc);
+    return Objects.hash(name, type, defaultValue, min, max, minExclusive, maxExclusive, allowed, doc);
   }
 
   @Override
@@ -147,6 +158,8 @@ public final class ParamSpec {
     private Object defaultValue;
     private Double min;
     private Double max;
+    private boolean minExclusive;
+    private boolean maxExclusive;
     private Set<String> allowed = Set.of();
     private String doc = "";
 
@@ -168,12 +181,28 @@ public final class ParamSpec {
     /** Smallest allowed value (for numbers and number lists), inclusive. */
     public Builder optMin(double min) {
       this.min = min;
+      this.minExclusive = false;
       return this;
     }
 
     /** Largest allowed value (for numbers and number lists), inclusive. */
     public Builder optMax(double max) {
       this.max = max;
+      this.maxExclusive = false;
+      return this;
+    }
+
+    /** A bound (for numbers and number lists) that values must stay above, itself excluded. */
+    public Builder optMinExclusive(double min) {
+      this.min = min;
+      this.minExclusive = true;
+      return this;
+    }
+
+    /** A bound (for numbers and number lists) that values must stay below, itself excluded. */
+    public Builder optMaxExclusive(double max) {
+      this.max = max;
+      this.maxExclusive = true;
       return this;
     }
 

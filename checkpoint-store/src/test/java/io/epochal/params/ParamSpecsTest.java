@@ -57,6 +57,24 @@ class ParamSpecsTest {
   }
 
   @Test
+  void anExcludedBoundIsRefusedItselfAndShownWithAParenthesis() {
+    ParamSpec beta = ParamSpec.builder("beta", ParamType.DOUBLE).optDefault(0.9).optMin(0).optMaxExclusive(1.0)
+        .optDoc("decay").build();
+    ParamSpec factor = ParamSpec.builder("factor", ParamType.DOUBLE).optDefault(0.5).optMinExclusive(0).optMax(1)
+        .optDoc("factor").build();
+    assertThat(beta.rangeText()).isEqualTo("[0.0, 1.0)");
+    assertThat(factor.rangeText()).isEqualTo("(0.0, 1.0]");
+    assertThat(beta.check(0.0)).isEqualTo(0.0);
+    assertThat(beta.check(0.999)).isEqualTo(0.999);
+    assertThatThrownBy(() -> beta.check(1.0)).hasMessageContaining("'beta' = 1.0 is out of range; expected number in "
+        + "[0.0, 1.0)");
+    assertThat(factor.check(1.0)).isEqualTo(1.0);
+    assertThatThrownBy(() -> factor.check(0.0)).hasMessageContaining("(0.0, 1.0]");
+    assertThat(beta).isNotEqualTo(ParamSpec.builder("beta", ParamType.DOUBLE).optDefault(0.9).optMin(0).optMax(1.0)
+        .optDoc("decay").build());
+  }
+
+  @Test
   void textValuesParseByType() {
     assertThat(ParamType.LONG_LIST.parse("[256, 128]")).isEqualTo(List.of(256L, 128L));
     assertThat(ParamType.LONG.parse("1_000")).isEqualTo(1000L);

@@ -24,15 +24,22 @@ final class CreationCheck {
   /**
    * Checks the optimizer's and the schedule's values as a worker checks them when it creates them
    * ({@link ModelCatalog#checkOptimizerValues}, {@link ModelCatalog#checkScheduleValues}): a value
-   * that only fails there (adam's beta1 = 1, sgd's nesterov without momentum) would otherwise fail
-   * every task of the first round, after job.json was written with it.
+   * that only fails there (sgd's nesterov without momentum) would otherwise fail every task of the
+   * first round, after job.json was written with it. Each part is checked only when asked: one
+   * whose own keys were refused already would be reported twice.
    */
-  void check(HyperParameters values, Map<String, SpecValidator.Sourced> raw, List<ConfigException> problems) {
+  void check(HyperParameters values, Map<String, SpecValidator.Sourced> raw, List<ConfigException> problems,
+      boolean checkOptimizer, boolean checkSchedule) {
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
-      catalog.checkOptimizerValues(values.getString(JobKeys.OPTIMIZER_NAME), optimizer);
+      if (checkOptimizer) {
+        catalog.checkOptimizerValues(values.getString(JobKeys.OPTIMIZER_NAME), optimizer);
+      }
     } catch (IllegalArgumentException e) {
       problems.add(notTogether(JobKeys.OPTIMIZER_PREFIX, optimizer, raw, e));
+    }
+    if (!checkSchedule) {
+      return;
     }
     Object lr = optimizer.asMap().get("lr");
     HyperParameters schedule = withoutPrefix(values, JobKeys.SCHEDULE_PREFIX, JobKeys.SCHEDULE_NAME);

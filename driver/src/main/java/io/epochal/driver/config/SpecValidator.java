@@ -109,15 +109,16 @@ final class SpecValidator {
     } else {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
-    if (!problems.isEmpty()) {
-      throw ConfigException.of(problems);
-    }
     HyperParameters values = out.build();
     if (catalog != null) {
-      new CreationCheck(catalog).check(values, raw, problems);
-      if (!problems.isEmpty()) {
-        throw ConfigException.of(problems);
-      }
+      // with the others: a part whose own keys were refused already is not checked again
+      boolean optimizer = problems.stream().noneMatch(p -> p.key().startsWith(JobKeys.OPTIMIZER_PREFIX));
+      boolean schedule = problems.stream().noneMatch(p -> p.key().startsWith(JobKeys.SCHEDULE_PREFIX)
+          || p.key().equals(JobKeys.OPTIMIZER_PREFIX + "lr") || p.key().equals(JobKeys.OPTIMIZER_NAME));
+      new CreationCheck(catalog).check(values, raw, problems, optimizer, schedule);
+    }
+    if (!problems.isEmpty()) {
+      throw ConfigException.of(problems);
     }
     return values;
   }

@@ -25,11 +25,21 @@ class CreationCheckTest {
   }
 
   @Test
-  void anAdamBetaOfOneIsRefusedNamingTheKeyAndItsSource() {
+  void anAdamBetaOfOneIsRefusedByItsDeclaredRangeWhichExcludesOne() {
     ConfigException e = refused(Map.of("optimizer.beta1", "1.0"));
     assertThat(e.key()).isEqualTo("optimizer.beta1");
-    assertThat(e).hasMessageContaining("optimizer.beta1: adam beta1 = 1.0 must be in [0, 1) (from --set "
-        + "optimizer.beta1); fix it in the job file or with --set optimizer.beta1=<value>");
+    assertThat(e).hasMessageContaining("optimizer.beta1 = '1.0' (from --set optimizer.beta1)")
+        .hasMessageContaining("[0.0, 1.0)");
+    assertThatCode(() -> quickstart(Map.of("optimizer.beta1", "0.999999")).build().resolve())
+        .doesNotThrowAnyException();
+  }
+
+  @Test
+  void valuesOnlyCreationRefusesAreReportedTogetherWithTheOtherKeysProblems() {
+    ConfigException e = refused(Map.of("train.epochs", "0", "optimizer.name", "sgd", "optimizer.nesterov", "true",
+        "schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"));
+    assertThat(e).hasMessageContaining("train.epochs").hasMessageContaining("sgd nesterov = true needs momentum > 0")
+        .hasMessageContaining("schedule.warmup_start_factor");
   }
 
   @Test
@@ -42,10 +52,11 @@ class CreationCheckTest {
   }
 
   @Test
-  void aWarmUpStartingAtFactorZeroIsRefusedNamingTheFactor() {
+  void aWarmUpStartingAtFactorZeroIsRefusedByItsDeclaredRangeWhichExcludesZero() {
     ConfigException e = refused(Map.of("schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"));
     assertThat(e.key()).isEqualTo("schedule.warmup_start_factor");
-    assertThat(e).hasMessageContaining("warmup_start_factor = 0.0 must be in (0, 1]");
+    assertThat(e).hasMessageContaining("schedule.warmup_start_factor = '0' (from --set schedule.warmup_start_factor) is "
+        + "out of range; give a number in (0.0, 1.0]");
   }
 
   @Test

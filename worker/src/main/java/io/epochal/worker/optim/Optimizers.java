@@ -52,8 +52,8 @@ public final class Optimizers {
     }
     boolean adamw = name.equals("adamw");
     return new ParamSpecs(owner, List.of(lr,
-        dbl("beta1", 0.9, 0, 1.0, "decay of the first moment (exp_avg), below 1"),
-        dbl("beta2", 0.999, 0, 1.0, "decay of the second moment (exp_avg_sq), below 1"),
+        below1("beta1", 0.9, "decay of the first moment (exp_avg), below 1"),
+        below1("beta2", 0.999, "decay of the second moment (exp_avg_sq), below 1"),
         dbl("eps", 1e-8, 0, null, "added to the bias-corrected square root of the second moment"),
         dbl("weight_decay", adamw ? 0.01 : 0.0, 0, null,
             adamw ? "decoupled weight decay: w *= 1 - lr * weight_decay" : "L2 penalty added to the gradient"),
@@ -120,6 +120,12 @@ public final class Optimizers {
           + String.join(", ", NAMES));
     }
     return name;
+  }
+
+  /** A decay factor in [0, 1): at 1 the moment never moves and its bias correction divides by 0. */
+  private static ParamSpec below1(String name, double def, String doc) {
+    return ParamSpec.builder(name, ParamType.DOUBLE).optDefault(def).optMin(0).optMaxExclusive(1.0).optDoc(doc)
+        .build();
   }
 
   private static ParamSpec dbl(String name, double def, double min, Double max, String doc) {

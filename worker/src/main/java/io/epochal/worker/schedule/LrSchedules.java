@@ -49,7 +49,7 @@ public final class LrSchedules {
             .optDoc("schedule cosine: the final rate, held after total_steps").build(),
         ParamSpec.builder("warmup_steps", ParamType.LONG).optDefault(0L).optMin(0)
             .optDoc("linear warm-up steps in front of the schedule (0 = none)").build(),
-        ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMin(0).optMax(1)
+        ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMinExclusive(0).optMax(1)
             .optDoc("the warm-up starts at lr * this factor (> 0) and reaches lr after warmup_steps").build()));
   }
 

@@ -52,7 +52,7 @@ class OptimizersTest {
       assertThatThrownBy(() -> Optimizers.create("adam", HyperParameters.builder().put("momentum", 0.9).build(), m))
           .hasMessageContaining("'momentum'");
       assertThatThrownBy(() -> Optimizers.create("adam", HyperParameters.builder().put("beta2", 1.0).build(), m))
-          .hasMessageContaining("beta2 = 1.0");
+          .hasMessageContaining("'beta2' = 1.0 is out of range; expected number in [0.0, 1.0)");
       assertThatThrownBy(() -> Optimizers.create("sgd", HyperParameters.builder().put("lr", -0.1).build(), m))
           .hasMessageContaining("'lr'");
     }

@@ -120,7 +120,7 @@ class LrSchedulesTest {
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
     assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", 0.0))
-        .hasMessageContaining("warmup_start_factor = 0.0");
+        .hasMessageContaining("'warmup_start_factor' = 0.0 is out of range; expected number in (0.0, 1.0]");
     assertThatThrownBy(() -> LrSchedules.constant(0.1).lr(-1)).hasMessageContaining("-1");
   }
 }
