@@ -96,7 +96,9 @@ final class EpochLoop {
             lossSum += result.lossSum();
             samples += result.samples();
             r += n;
-            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), result.meanLoss());
+            // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
+            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9),
+                lossSum / Math.max(1, samples));
           }
           double meanLoss = lossSum / Math.max(1, samples);
           losses.add(meanLoss);

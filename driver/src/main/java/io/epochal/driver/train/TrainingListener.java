@@ -12,7 +12,10 @@ public interface TrainingListener {
    */
   default void started(int firstEpoch, int epochs, int rounds, String checkpoint) {}
 
-  /** Round {@code round} of epoch {@code epoch} (both 1-based) finished. */
+  /**
+   * Round {@code round} of epoch {@code epoch} (both 1-based) finished; {@code meanLoss} is the
+   * epoch's mean loss over its rounds so far (at the last round, the epoch's).
+   */
   default void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {}
 
   /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */

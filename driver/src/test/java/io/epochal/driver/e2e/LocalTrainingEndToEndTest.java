@@ -90,13 +90,24 @@ class LocalTrainingEndToEndTest {
     Configuration conf = new Configuration();
     JobSpec spec = E2eFixtures.resolve(tmp, E2eFixtures.jobKeys(jobDir.toString(), data), conf);
 
-    TrainingOutcome outcome = train(spec);
+    Map<Integer, Double> lastRoundLoss = new java.util.TreeMap<>();
+    TrainingListener progress = new TrainingListener() {
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {
+        if (round == rounds) {
+          lastRoundLoss.put(epoch, meanLoss);
+        }
+      }
+    };
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(progress).build().run();
 
     assertThat(outcome.epochs()).isEqualTo(3);
     assertThat(outcome.resumedFrom()).isZero();
     List<Double> losses = outcome.epochLosses();
     assertThat(losses).hasSize(3);
     assertThat(losses.get(2)).isLessThan(losses.get(0));
+    assertThat(lastRoundLoss.values()).as("the progress line's loss at an epoch's last round is the epoch's")
+        .containsExactlyElementsOf(losses);
     try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L, 3L);
       LoadedCheckpoint last = null;
