@@ -188,16 +188,17 @@ public final class ChaosRunner {
               continue;
             }
             child.kill();
-            driverKills++;
-            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
-                child.pid(), delayMs, token, phase(jobDir));
             if (completed(jobDir)) {
               // the kill came after the driver had completed the job: it interrupted nothing, so it is
               // no fault (an iteration without one is run again with earlier moments)
-              driverKills--;
-              out.printf("  iteration %d: the driver had already completed the job when it was killed%n", i);
+              out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): it had "
+                  + "completed the job already, so the kill interrupted nothing and is not counted%n", i, child.pid(),
+                  delayMs, token);
               break;
             }
+            driverKills++;
+            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
+                child.pid(), delayMs, token, phase(jobDir));
             awaitLeaseExpiry(jobDir);
             resumes++;
             child = ChildDriver.start(dir.resolve("run-" + resumes + ".log"), job.resumeArgs(jobDir));
