@@ -124,6 +124,18 @@ public final class EpochalCli implements Callable<Integer> {
       return "unknown command '" + word + "'" + (near == null ? "" : "; did you mean '" + near + "'?")
           + " (commands: " + String.join(", ", commands) + ")";
     }
+    if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
+        && unmatched.getUnmatched().get(0).startsWith("--")) {
+      String word = unmatched.getUnmatched().get(0).split("=", 2)[0];
+      java.util.Set<String> options = new java.util.TreeSet<>();
+      for (CommandLine c = ex.getCommandLine(); c != null; c = c.getParent()) {
+        c.getCommandSpec().options().forEach(o -> options.add(o.longestName()));
+      }
+      String near = io.epochal.params.ParamSpecs.nearest(word, List.copyOf(options));
+      if (near != null) {
+        return "unknown option '" + word + "'; did you mean '" + near + "'?";
+      }
+    }
     return ex.getMessage();
   }
 

@@ -284,8 +284,10 @@ final class SpecValidator {
         v = spec.type().parse((String) v);
       } catch (IllegalArgumentException e) {
         boolean infinite = String.valueOf(e.getMessage()).endsWith("is not a finite number"); // 1e400, NaN
-        throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is not "
-            + (infinite ? "a finite number" : spec.type().withArticle()) + "; give " + accepted(spec), e);
+        boolean huge = ((String) v).strip().matches("[+-]?\\d{19,}"); // digits only, beyond a 64-bit integer
+        throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
+            + (huge ? "an integer too large for 64 bits" : "not " + (infinite ? "a finite number"
+            : spec.type().withArticle())) + "; give " + accepted(spec), e);
       }
     }
     try {

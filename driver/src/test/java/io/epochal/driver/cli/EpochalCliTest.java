@@ -91,6 +91,8 @@ class EpochalCliTest {
     return Stream.of(
         Arguments.of(List.of("--set", "train.epoch=3"), "unknown key 'train.epoch'", "did you mean 'train.epochs'?"),
         Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give an integer in [1, 1000000]"),
+        Arguments.of(List.of("--set", "job.seed=99999999999999999999"), "job.seed = '99999999999999999999'",
+            "is an integer too large for 64 bits; give an integer"),
         Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give an integer in [1, 4096]"),
         Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
@@ -102,8 +104,6 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=accuracy"),
             "checkpoint.best_metric = 'accuracy' (from --set checkpoint.best_metric) is not a metric a checkpoint "
                 + "records", "use one of [train_loss, samples, skipped_rows, data_rows, samples_per_second]"),
-        Arguments.of(List.of("--set", "job.seed=99999999999999999999"), "job.seed = '99999999999999999999'",
-            "is not an integer; give an integer"),
         Arguments.of(List.of("--set", "checkpoint.keep_best=1", "--set", "checkpoint.best_metric=train_los"),
             "checkpoint.best_metric = 'train_los'", "did you mean 'train_loss'?"),
         Arguments.of(List.of("--set", "optimizer.name=lion"), "optimizer.name = 'lion'", "one of sgd, adam, adamw"),
@@ -450,6 +450,12 @@ class EpochalCliTest {
     Run unknown = run(new RecordingLauncher(0), new TestModelCatalog(), train("--bogus"));
     assertThat(unknown.code).isEqualTo(ExitCodes.USAGE);
     assertThat(unknown.err).contains("Unknown option: '--bogus'").contains("Try 'epochal train --help'.");
+    Run near = run(new RecordingLauncher(0), new TestModelCatalog(), "resume", tmp.toString(), "--epoch", "3");
+    assertThat(near.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(near.err).contains("epochal: unknown option '--epoch'; did you mean '--epochs'?")
+        .contains("Try 'epochal resume --help'.");
+    assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--mastr=local[1]", "status", tmp.toString()).err)
+        .as("a global option").contains("unknown option '--mastr'; did you mean '--master'?");
     assertThat(run(null, null, "status").code).isEqualTo(ExitCodes.USAGE);
     assertThat(run(null, null).code).isEqualTo(ExitCodes.USAGE);
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--classes", "1").err)
