@@ -148,7 +148,23 @@ public final class EpochalCli implements Callable<Integer> {
   /** The global options as given. */
   CliOptions options() {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
-    return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(KeyValues.parse("--conf", conf)).build();
+    java.util.Map<String, String> sparkConf = KeyValues.parse("--conf", conf);
+    sparkConf.keySet().forEach(EpochalCli::refuseMisspelledJobPrefix);
+    return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(sparkConf).build();
+  }
+
+  /**
+   * Refuses a Spark conf key whose second part is a misspelling of {@code epochal}: Spark ignores
+   * keys it does not know, so {@code spark.epochl.optimizer.lr} would change nothing without a word.
+   */
+  private static void refuseMisspelledJobPrefix(String key) {
+    String[] parts = key.split("\\.", 3);
+    if (parts.length == 3 && parts[0].equals("spark") && !parts[1].equals("epochal")
+        && io.epochal.params.ParamSpecs.nearest(parts[1], List.of("epochal")) != null) {
+      throw new IllegalArgumentException("--conf " + key + ": did you mean spark.epochal." + parts[2] + "? (a job "
+          + "key is given as spark.epochal.<key>; Spark ignores keys it does not know, so this one would change "
+          + "nothing)");
+    }
   }
 
   /** The launcher, or null when none is installed. */

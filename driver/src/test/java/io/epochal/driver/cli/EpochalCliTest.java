@@ -456,6 +456,13 @@ class EpochalCliTest {
         .contains("Try 'epochal resume --help'.");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--mastr=local[1]", "status", tmp.toString()).err)
         .as("a global option").contains("unknown option '--mastr'; did you mean '--master'?");
+    Run prefix = run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.epochl.optimizer.lr=0.1",
+        "status", tmp.toString());
+    assertThat(prefix.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(prefix.err).contains("--conf spark.epochl.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
+    assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
+        "--conf", "spark.executor.memory=1g", "status", tmp.toString()).err).as("Spark's own keys")
+        .doesNotContain("did you mean");
     assertThat(run(null, null, "status").code).isEqualTo(ExitCodes.USAGE);
     assertThat(run(null, null).code).isEqualTo(ExitCodes.USAGE);
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--classes", "1").err)
