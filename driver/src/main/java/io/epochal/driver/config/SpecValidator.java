@@ -82,7 +82,12 @@ final class SpecValidator {
     java.util.Set<String> invalid = new java.util.HashSet<>();
     for (ParamSpec spec : fixed.all()) {
       try {
-        out.put(spec.name(), value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md"));
+        Object v = value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md");
+        Sourced given = raw.get(spec.name());
+        if (spec.name().equals(JobKeys.DATA_FEATURES) && given != null && given.text) {
+          v = columnList((String) v); // 'f0, f1' as 'f0,f1': the same columns are the same spec (stored ones kept)
+        }
+        out.put(spec.name(), v);
       } catch (ConfigException e) {
         problems.add(e);
         invalid.add(spec.name());
@@ -301,6 +306,12 @@ final class SpecValidator {
           + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
           + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
     }
+  }
+
+  /** Comma-separated names without the blanks around them or empty entries. */
+  private static String columnList(String names) {
+    return java.util.Arrays.stream(names.split(",")).map(String::strip).filter(n -> !n.isEmpty())
+        .collect(java.util.stream.Collectors.joining(","));
   }
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */

@@ -235,6 +235,19 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void featureColumnsGivenWithBlanksAreTheSameSpecAsWithoutButAStoredSpecKeepsItsText() {
+    JobSpec spaced = resolver().optOverride("data.features", " f0, f1 ,f2,").build().resolve();
+    JobSpec plain = resolver().optOverride("data.features", "f0,f1,f2").build().resolve();
+    assertThat(spaced).isEqualTo(plain);
+    assertThat(spaced.toHyperParameters().getString("data.features")).isEqualTo("f0,f1,f2");
+
+    HyperParameters stored = plain.toHyperParameters().with(HyperParameters.builder().put("data.features", "f0, f1,f2")
+        .build());
+    assertThat(JobSpec.fromHyperParameters(stored).toHyperParameters().getString("data.features"))
+        .as("a job stored with blanks resumes with the spec its checkpoints hold").isEqualTo("f0, f1,f2");
+  }
+
+  @Test
   void storedSpecWithWrongTypeOrUnknownKeyIsRefused() {
     HyperParameters hp = resolver().build().resolve().toHyperParameters();
     assertThatThrownBy(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("train.epochs", "3")
