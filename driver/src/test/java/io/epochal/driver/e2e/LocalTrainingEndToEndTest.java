@@ -337,6 +337,22 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aCosineScheduleThatReachesItsFloorBeforeTheJobsLastStepIsWarnedOfWithTheStepsThatCoverIt() throws Exception {
+    String data = data("cosine", 40, 6);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("cosine-job").toString(), data);
+    keys.put("train.batch_size", "32"); // 40 rows on 2 workers: one step per epoch
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "cosine");
+    keys.put("schedule.total_steps", "1");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    assertThat(warnings).anySatisfy(w -> assertThat(w).isEqualTo("schedule.total_steps = 1: the cosine schedule "
+        + "reaches schedule.min_lr = 0.0 at step 1 of the job's 3 and holds it for the remaining 2 steps; for a decay "
+        + "over the whole job set schedule.total_steps=3"));
+  }
+
+  @Test
   void skippedBadRowsAreCountedInAWarningAndInTheCheckpoint() throws Exception {
     Path csv = java.nio.file.Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
     StringBuilder b = new StringBuilder();
