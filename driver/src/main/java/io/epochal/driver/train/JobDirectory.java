@@ -219,7 +219,7 @@ final class JobDirectory implements AutoCloseable {
     Optional<String> amended = specFile.apply();
     if (amended.isPresent()) {
       event(JobEventType.AMENDED, epoch, 0, amended.get());
-      listener.message("amended job " + dir + ": " + amended.get() + " (job.json rewritten, every training "
+      listener.message("amended job " + spec.jobDirText() + ": " + amended.get() + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }
   }
