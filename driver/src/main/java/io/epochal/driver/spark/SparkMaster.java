@@ -145,15 +145,15 @@ public final class SparkMaster {
       return;
     }
     List<String> failures = new ArrayList<>();
-    for (String hostPort : url.substring("spark://".length()).split(",")) {
+    for (String hostPort : url.substring("spark://".length()).replaceAll("/+$", "").split(",")) {
       int colon = hostPort.lastIndexOf(':');
       String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-      int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1).replaceAll("/+$", ""));
       try (Socket socket = new Socket()) {
+        int port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
         socket.connect(new InetSocketAddress(host, port), timeoutMillis);
         return;
-      } catch (IOException | IllegalArgumentException e) {
-        failures.add(host + ":" + port + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+      } catch (IOException | IllegalArgumentException e) { // a port that is no number, an unknown host
+        failures.add(hostPort + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
       }
     }
     throw new IllegalArgumentException("cannot reach Spark master " + url + " (" + String.join("; ", failures)
