@@ -107,8 +107,8 @@ final class SpecValidator {
     if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
-      requireRecordedMetric(fixedValues, raw, problems);
     }
+    requireRecordedMetric(fixedValues, raw, problems); // also unused: a later keep_best would rank by it
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
     } else {
@@ -116,10 +116,12 @@ final class SpecValidator {
     }
     HyperParameters values = out.build();
     if (catalog != null) {
-      // with the others: a part whose own keys were refused already is not checked again
-      boolean optimizer = problems.stream().noneMatch(p -> p.key().startsWith(JobKeys.OPTIMIZER_PREFIX));
-      boolean schedule = problems.stream().noneMatch(p -> p.key().startsWith(JobKeys.SCHEDULE_PREFIX)
-          || p.key().equals(JobKeys.OPTIMIZER_PREFIX + "lr") || p.key().equals(JobKeys.OPTIMIZER_NAME));
+      // with the others: only a part whose declared keys all hold valid values (unknown keys aside)
+      boolean optimizer = !invalid.contains(JobKeys.OPTIMIZER_NAME) && holdsAll(values, JobKeys.OPTIMIZER_PREFIX,
+          catalog.optimizer(values.getString(JobKeys.OPTIMIZER_NAME)));
+      boolean schedule = !invalid.contains(JobKeys.SCHEDULE_NAME) && values.asMap().containsKey(
+          JobKeys.OPTIMIZER_PREFIX + "lr") && holdsAll(values, JobKeys.SCHEDULE_PREFIX,
+          catalog.schedule(values.getString(JobKeys.SCHEDULE_NAME)));
       new CreationCheck(catalog).check(values, raw, problems, optimizer, schedule);
     }
     if (!problems.isEmpty()) {
@@ -306,6 +308,11 @@ final class SpecValidator {
           + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
           + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
     }
+  }
+
+  /** Whether {@code values} holds every key {@code specs} declares under {@code prefix} (none was refused). */
+  private static boolean holdsAll(HyperParameters values, String prefix, Optional<ParamSpecs> specs) {
+    return specs.isPresent() && specs.get().all().stream().allMatch(s -> values.asMap().containsKey(prefix + s.name()));
   }
 
   /** Comma-separated names without the blanks around them or empty entries. */

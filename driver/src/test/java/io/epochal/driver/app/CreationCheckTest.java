@@ -40,6 +40,17 @@ class CreationCheckTest {
         "schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"));
     assertThat(e).hasMessageContaining("train.epochs").hasMessageContaining("sgd nesterov = true needs momentum > 0")
         .hasMessageContaining("schedule.warmup_start_factor");
+    ConfigException withUnknown = refused(Map.of("optimizer.name", "sgd", "optimizer.nesterov", "true",
+        "optimizer.beta1", "0.9"));
+    assertThat(withUnknown).as("a key sgd does not declare does not hide the creation check")
+        .hasMessageContaining("unknown key 'optimizer.beta1'").hasMessageContaining("sgd nesterov = true needs");
+  }
+
+  @Test
+  void aBestMetricNoCheckpointRecordsIsRefusedEvenWhileKeepBestIsZero() {
+    ConfigException e = refused(Map.of("checkpoint.keep_best", "0", "checkpoint.best_metric", "val_loss"));
+    assertThat(e.key()).isEqualTo("checkpoint.best_metric");
+    assertThat(e).hasMessageContaining("is not a metric a checkpoint records");
   }
 
   @Test
