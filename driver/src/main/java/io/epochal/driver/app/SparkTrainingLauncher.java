@@ -22,8 +22,6 @@ import io.epochal.driver.predict.PredictOptions;
 import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
-import io.epochal.driver.train.FailureClassifier;
-import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.LostJobSpec;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
@@ -112,8 +110,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
     } catch (TrainingException e) {
-      err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
-      return exitCode(e, resumeCommand(spec, options));
+      return TrainingFailureReport.report(e, resumeCommand(spec, options), err);
     }
   }
 
@@ -176,45 +173,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
     return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
-  }
-
-  private int exitCode(TrainingException e, String resume) {
-    if (e.reason() != FailureReason.BAD_INPUT && String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
-      // a new job stopped before its directory was written (its data could not be read): no job to resume
-      err.println("epochal: train again once the cause above is fixed");
-      return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
-    }
-    switch (e.reason()) {
-      case BAD_INPUT:
-        err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
-            .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
-        return ExitCodes.BAD_INPUT;
-      case INCOMPATIBLE_JOB:
-        err.println("epochal: not retried: nothing was moved or trained; the job's checkpoints are kept as they are");
-        return ExitCodes.USAGE;
-      case CHECKPOINT_NOT_REPRODUCIBLE:
-        err.println("epochal: not retried: the same checkpoint would be picked again; committed checkpoints are "
-            + "kept (what to do is said above)");
-        return ExitCodes.FAILED;
-      case NON_FINITE_STATE:
-        err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
-            + "from it");
-        return ExitCodes.FAILED;
-      case LEASE_LOST:
-        err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
-        return ExitCodes.LEASE_HELD;
-      case TASK_FAILED:
-        err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
-            + "in every attempt repeats on a resume too), continue with: " + resume);
-        return ExitCodes.FAILED;
-      default:
-        err.println("epochal: nothing committed is lost; " + (FailureClassifier.isOutOfSpace(e)
-            ? "free space on the job's file system (a resume fails the same way until then), then "
-            : FailureClassifier.isReadOnly(e) ? "make the job's directory writable (a resume fails the same way until "
-            + "then), then " : "")
-            + "continue with: " + resume);
-        return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
-    }
   }
 
   @Override

@@ -177,15 +177,20 @@ public final class EpochalCli implements Callable<Integer> {
     return catalog;
   }
 
+  /**
+   * What a command says when it failed because a signal stopped Spark or a file system under it:
+   * its own failure is only a consequence.
+   */
+  public static final String STOPPED = "stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had "
+      + "started says so above and keeps every checkpoint it committed ('epochal resume <job.dir>' continues it); a "
+      + "command stopped before that wrote nothing: run it again";
+
   /** Maps an exception from a command to a message and an exit code. */
   int handle(Exception ex, PrintWriter err) {
     // a command failing because Spark or a file system was stopped under it by a signal
     if (ShutdownHookManager.get().isShutdownInProgress()) {
       // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
-      err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had started says so "
-          + "above and keeps every checkpoint it committed ('epochal resume <job.dir>' continues it); a command "
-          + "stopped before that wrote nothing: run it again"
-          + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
+      err.println("epochal: " + STOPPED + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
       return 128 + 2;
     }
     int code;

@@ -188,8 +188,8 @@ final class JobDirectory implements AutoCloseable {
       }
     }
     long newest = newestCommitted();
-    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + dir + " is marked FAILED (INTERRUPTED) "
-        + "and its lease is released" : "stopping: " + why + "; for job " + dir + ": " + String.join("; ", problems))
+    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (INTERRUPTED) "
+        + "and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
         : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir));
   }

@@ -1,0 +1,72 @@
+package io.epochal.driver.app;
+
+import io.epochal.driver.cli.EpochalCli;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.train.FailureClassifier;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingJob;
+import java.io.PrintStream;
+import org.apache.hadoop.util.ShutdownHookManager;
+
+/**
+ * Says how a training run that failed ended and what to do next, by its failure reason, and gives
+ * the command's exit code. A failure that only follows from a signal stopping Spark under the run
+ * (a data read cancelled as the context stopped) is reported as the stop it is.
+ */
+final class TrainingFailureReport {
+
+  private TrainingFailureReport() {}
+
+  /**
+   * Prints {@code e} and the advice for its reason to {@code err}, with {@code resume} the command
+   * that continues the job, and returns the exit code.
+   */
+  static int report(TrainingException e, String resume, PrintStream err) {
+    if (e.reason() != FailureReason.INTERRUPTED && ShutdownHookManager.get().isShutdownInProgress()) {
+      err.println("epochal: " + EpochalCli.STOPPED);
+      return 128 + 2;
+    }
+    err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
+    return exitCode(e, resume, err);
+  }
+
+  private static int exitCode(TrainingException e, String resume, PrintStream err) {
+    if (e.reason() != FailureReason.BAD_INPUT && String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
+      // a new job stopped before its directory was written (its data could not be read): no job to resume
+      err.println("epochal: train again once the cause above is fixed");
+      return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+    }
+    switch (e.reason()) {
+      case BAD_INPUT:
+        err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
+            .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
+        return ExitCodes.BAD_INPUT;
+      case INCOMPATIBLE_JOB:
+        err.println("epochal: not retried: nothing was moved or trained; the job's checkpoints are kept as they are");
+        return ExitCodes.USAGE;
+      case CHECKPOINT_NOT_REPRODUCIBLE:
+        err.println("epochal: not retried: the same checkpoint would be picked again; committed checkpoints are "
+            + "kept (what to do is said above)");
+        return ExitCodes.FAILED;
+      case NON_FINITE_STATE:
+        err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
+            + "from it");
+        return ExitCodes.FAILED;
+      case LEASE_LOST:
+        err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
+        return ExitCodes.LEASE_HELD;
+      case TASK_FAILED:
+        err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
+            + "in every attempt repeats on a resume too), continue with: " + resume);
+        return ExitCodes.FAILED;
+      default:
+        err.println("epochal: nothing committed is lost; " + (FailureClassifier.isOutOfSpace(e)
+            ? "free space on the job's file system (a resume fails the same way until then), then "
+            : FailureClassifier.isReadOnly(e) ? "make the job's directory writable (a resume fails the same way until "
+            + "then), then " : "")
+            + "continue with: " + resume);
+        return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+    }
+  }
+}
