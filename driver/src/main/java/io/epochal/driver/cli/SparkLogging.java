@@ -49,12 +49,15 @@ final class SparkLogging {
 
   /**
    * Silences Spark, Hadoop and Netty while the JVM shuts down on a signal: their threads are
-   * stopped under them, and the errors they then log (a task result rejected by a terminated pool)
-   * say nothing the command does not say itself.
+   * stopped under them, and the errors they then log or print (a task result rejected by a
+   * terminated pool; {@link RejectedCallbackFilter}) say nothing the command does not say itself.
    */
   static void quietForShutdown() {
     for (String logger : NOISY) {
       Configurator.setLevel(logger, Level.OFF);
     }
+    // what Scala prints without logging: the pool's rejections of Spark's storage callbacks
+    System.setErr(new java.io.PrintStream(new RejectedCallbackFilter(System.err), true,
+        java.nio.charset.StandardCharsets.UTF_8));
   }
 }
