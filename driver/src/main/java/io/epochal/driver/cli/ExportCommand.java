@@ -52,6 +52,7 @@ final class ExportCommand extends LauncherCommand {
   private static void refuseExisting(URI target, String format, boolean overwrite, CliOptions options)
       throws java.io.IOException {
     Path p = new Path(target);
+    io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("--out", p, options.hadoopConfiguration());
     FileSystem fs = p.getFileSystem(options.hadoopConfiguration());
     FileStatus st;
     try {

@@ -1,5 +1,7 @@
 package io.epochal.driver.config;
 
+import io.epochal.job.JobPaths;
+
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -53,6 +55,28 @@ public final class CreatablePath {
       }
       throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " is a file" : " cannot be created: "
           + p + " is a file") + "; give a directory path whose parents are directories");
+    }
+  }
+
+  /**
+   * Refuses an output location inside a job's {@code checkpoints/} directory: retention deletes a
+   * checkpoint's directory with everything in it, and {@code verify} warns of files its manifest
+   * does not list.
+   *
+   * @throws ConfigException naming {@code option}, the location and the job
+   */
+  public static void refuseInsideCheckpoints(String option, Path location, Configuration conf) {
+    try {
+      FileSystem fs = location.getFileSystem(conf);
+      for (Path a = fs.makeQualified(location); a != null && a.getParent() != null; a = a.getParent()) {
+        if (a.getName().equals("checkpoints") && fs.exists(new Path(a.getParent(), JobPaths.JOB_SPEC))) {
+          throw new ConfigException(option, option + " " + JobSpecResolver.locationText(fs.makeQualified(location))
+              + " is inside the checkpoints of job " + JobSpecResolver.locationText(a.getParent()) + ", where "
+              + "retention deletes a checkpoint's directory with everything in it: write it elsewhere");
+        }
+      }
+    } catch (java.io.IOException e) {
+      // an unreachable location is reported where it is written
     }
   }
 }

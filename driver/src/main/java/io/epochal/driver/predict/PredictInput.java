@@ -24,6 +24,11 @@ final class PredictInput {
       }
       if (fs.getFileStatus(p).isDirectory()) {
         fs.listStatus(p);
+        if (fs.exists(new Path(p, io.epochal.job.JobPaths.JOB_SPEC))) {
+          throw new ConfigException("--input", "--input " + io.epochal.driver.config.JobSpecResolver.locationText(
+              fs.makeQualified(p)) + " is an Epochal job directory (it holds job.json), "
+              + "not rows to predict: give the data files (a job's data.path is in its job.json)");
+        }
       } else {
         fs.open(p).close();
       }

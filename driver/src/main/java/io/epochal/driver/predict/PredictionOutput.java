@@ -37,6 +37,7 @@ final class PredictionOutput {
   static void check(PredictOptions options, Configuration conf) throws IOException {
     String output = options.output();
     Path p = new Path(output);
+    io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("--output", p, conf);
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {
       return;

@@ -320,6 +320,27 @@ class PredictCommandTest {
   }
 
   @Test
+  void aJobDirectoryAsInputAndAnOutputInsideACheckpointAreRefused() throws IOException {
+    assertThat(run("predict", job.toString(), "--input", job.toString())).isEqualTo(2);
+    assertThat(err).contains("--input file://" + job + " is an Epochal job directory (it holds job.json), not rows to "
+        + "predict");
+
+    Path in = writeJsonInput();
+    Path insideCheckpoint;
+    try (java.util.stream.Stream<Path> epochs = Files.list(job.resolve("checkpoints"))) {
+      insideCheckpoint = epochs.filter(Files::isDirectory).findFirst().orElseThrow().resolve("predictions");
+    }
+    assertThat(run("predict", job.toString(), "--input", in.toString(), "--output", insideCheckpoint.toString()))
+        .isEqualTo(2);
+    assertThat(err).contains("--output file://" + insideCheckpoint + " is inside the checkpoints of job file://" + job,
+        "where retention deletes a checkpoint's directory with everything in it");
+    assertThat(insideCheckpoint).doesNotExist();
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out",
+        insideCheckpoint.resolveSibling("m.onnx").toString())).isEqualTo(2);
+    assertThat(err).contains("is inside the checkpoints of job ");
+  }
+
+  @Test
   void featureColumnsOfTheWrongCountAreAConfigError() throws IOException {
     Path in = writeCsvInput(null);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
