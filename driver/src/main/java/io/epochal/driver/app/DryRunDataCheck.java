@@ -97,6 +97,16 @@ final class DryRunDataCheck {
         .build();
   }
 
+  /**
+   * Checks {@code spec}'s GPU placement keys against the master as the run's Spark session does,
+   * without starting one (for a dry run that reads no data).
+   *
+   * @throws IllegalArgumentException naming the key and the fix, as the run would
+   */
+  void checkPlacement(JobSpec spec) {
+    gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(options.master()));
+  }
+
   /** The GPU scheduling {@code spec}'s placement keys ask of Spark, as the run asks for it. */
   static io.epochal.driver.spark.GpuResources gpus(JobSpec spec) {
     return new io.epochal.driver.spark.GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(),

@@ -111,6 +111,8 @@ final class ResumeDryRun {
       if (code != ExitCodes.OK) {
         return code;
       }
+    } else {
+      data.checkPlacement(resume.spec()); // the run starts Spark all the same, with these keys checked first
     }
     err.println("  nothing was written; run the same command without --dry-run to " + run);
     return ExitCodes.OK;

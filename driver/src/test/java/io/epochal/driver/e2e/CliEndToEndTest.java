@@ -234,6 +234,16 @@ class CliEndToEndTest {
         });
     assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
+    for (boolean dryRun : new boolean[] {true, false}) {
+      List<String> args = new java.util.ArrayList<>(List.of("resume", jobB.toString(), "--set", "train.device=gpu",
+          "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun gpu = CliRun.of(args.toArray(new String[0]));
+      assertThat(gpu.code).as("dry run %s, nothing to train: %s", dryRun, gpu).isEqualTo(ExitCodes.USAGE);
+      assertThat(gpu.err).contains("train.device = gpu needs a GPU that Spark assigns to every task");
+    }
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
         CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), conf)) {
       assertThat(E2eFixtures.checkpointEpochs(b)).as("checkpoint.keep_last is now 1").containsExactly(3L);
