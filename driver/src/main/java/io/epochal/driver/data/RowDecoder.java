@@ -179,7 +179,8 @@ public final class RowDecoder implements Serializable {
       }
       if (classes > 0 && d >= classes) {
         return "label column '" + label + "' holds class " + (long) d + ", out of range [0, " + classes
-            + "): the classes the model predicts, or data.classes when that is fewer";
+            + "): the classes the model predicts (its output count: model.output_dim, or model.classes for cnn), or "
+            + "data.classes when that is fewer; a model of more outputs takes more classes";
       }
     }
     out[featureSize] = (float) d;
