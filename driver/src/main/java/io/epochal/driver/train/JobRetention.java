@@ -83,6 +83,12 @@ final class JobRetention {
           e.manifest().isPresent()));
     }
     RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates);
+    if (!result.getDeleted().isEmpty()) {
+      listener.message("retention deleted the checkpoint" + (result.getDeleted().size() == 1 ? " of epoch " : "s of "
+          + "epochs ") + result.getDeleted().stream().map(String::valueOf).collect(java.util.stream.Collectors
+          .joining(", ")) + " (checkpoint.keep_last " + spec.keepLast() + ", keep_every " + spec.keepEvery()
+          + ", keep_best " + spec.keepBest() + ")");
+    }
     for (DeletionFailure f : result.getFailures()) {
       listener.warning("retention could not delete " + f);
     }

@@ -222,7 +222,8 @@ class CliEndToEndTest {
 
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("is COMPLETED after epoch 2; its train.epochs is now 3: reopened it to train epoch 3",
-        "3 of 3 epochs done (1 in this run, 2 before it)");
+        "3 of 3 epochs done (1 in this run, 2 before it)",
+        "retention deleted the checkpoints of epochs 1, 2 (checkpoint.keep_last 1, ");
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
