@@ -181,8 +181,8 @@ final class CheckpointInspector {
     out.println("versions:     " + m.versions());
     out.println("probe sha256: " + m.probeDigest().orElse("-"));
     out.println("data sha256:  " + m.dataDigest().orElse("- (not recorded: rows are compared by count)"));
-    out.println("hyperparameters (as this checkpoint was written; job.json holds the retention, retry and lease keys a"
-        + " resume amended since):");
+    out.println("hyperparameters: (as this checkpoint was written; job.json holds the retention, retry and lease keys"
+        + " a resume amended since)");
     m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v));
     out.println("files:");
     for (ManifestFile f : m.files()) {
