@@ -64,6 +64,10 @@ final class ExportCommand extends LauncherCommand {
       throw new ConfigException("--out", "--out " + target + " is a directory; --format onnx writes one file: give "
           + "its path, e.g. " + new Path(p, "model.onnx"));
     }
+    if (format.equals("djl") && p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      throw new ConfigException("--out", "--out " + target + " names an ONNX file, but --format djl writes a model "
+          + "directory: give --format onnx, or a directory name for the DJL model");
+    }
     if (format.equals("onnx") && !p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
       throw new ConfigException("--out", "--out " + target + " has no .onnx extension; --format onnx writes one "
           + "file, which predict and --overwrite know by that extension: give e.g. --out " + p + ".onnx");

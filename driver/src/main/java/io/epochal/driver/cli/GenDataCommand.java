@@ -86,6 +86,10 @@ final class GenDataCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--layout array needs an array column, which csv cannot hold; "
           + "use --layout columns (the default for csv), or --format parquet or json");
     }
+    if (partitions > rows) {
+      throw new IllegalArgumentException("--partitions " + partitions + " is more than --rows " + rows + ": every "
+          + "output file holds at least one row; give at most " + rows + " partitions");
+    }
     DataGenerator gen = DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();

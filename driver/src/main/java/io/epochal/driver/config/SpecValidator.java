@@ -86,6 +86,10 @@ final class SpecValidator {
         Sourced given = raw.get(spec.name());
         if (spec.name().equals(JobKeys.DATA_FEATURES) && given != null && given.text) {
           v = columnList((String) v); // 'f0, f1' as 'f0,f1': the same columns are the same spec (stored ones kept)
+          List<String> names = List.of(((String) v).split(","));
+          names.stream().filter(n -> java.util.Collections.frequency(names, n) > 1).findFirst().ifPresent(n ->
+              problems.add(new ConfigException(spec.name(), spec.name() + " names column '" + n + "' twice (from "
+                  + given.source + "); name each feature column once")));
         }
         out.put(spec.name(), v);
       } catch (ConfigException e) {

@@ -93,6 +93,8 @@ class EpochalCliTest {
         Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give an integer in [1, 1000000]"),
         Arguments.of(List.of("--set", "job.seed=99999999999999999999"), "job.seed = '99999999999999999999'",
             "is an integer too large for 64 bits; give an integer"),
+        Arguments.of(List.of("--set", "data.features=f0, f1,f0"), "data.features names column 'f0' twice",
+            "name each feature column once"),
         Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give an integer in [1, 4096]"),
         Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
         Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
@@ -467,6 +469,8 @@ class EpochalCliTest {
     assertThat(run(null, null).code).isEqualTo(ExitCodes.USAGE);
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--classes", "1").err)
         .contains("classes must be >= 2, got 1");
+    assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "3", "--partitions", "5").err)
+        .contains("--partitions 5 is more than --rows 3: every output file holds at least one row");
   }
 
   @Test

@@ -338,6 +338,10 @@ class PredictCommandTest {
     assertThat(run("export", job.toString(), "--format", "onnx", "--out",
         insideCheckpoint.resolveSibling("m.onnx").toString())).isEqualTo(2);
     assertThat(err).contains("is inside the checkpoints of job ");
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", tmp.resolve("model.onnx").toString()))
+        .isEqualTo(2);
+    assertThat(err).contains("names an ONNX file, but --format djl writes a model directory");
+    assertThat(tmp.resolve("model.onnx")).doesNotExist();
   }
 
   @Test
