@@ -52,6 +52,10 @@ final class DryRunDataCheck {
           + "epoch 1");
       err.println("epochal: dry run: " + dir + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
+      if (lost.isEmpty()) {
+        io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
+            .ifPresent(w -> err.println("epochal: warning: " + w));
+      }
       return ExitCodes.OK;
     } catch (TrainingException e) {
       err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());

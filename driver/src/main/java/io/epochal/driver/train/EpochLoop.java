@@ -66,7 +66,8 @@ final class EpochLoop {
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.checkpoint() == null) {
-      warnIfScheduleEndsEarly((long) epochs * plan.stepsPerEpoch(maxRows)); // a resume cannot change it
+      // a resume cannot change it
+      ScheduleCoverage.forSteps(spec, (long) epochs * plan.stepsPerEpoch(maxRows)).ifPresent(listener::warning);
     }
     StateDict state = start.state();
     long globalStep = start.globalStep();
@@ -127,25 +128,6 @@ final class EpochLoop {
       }
       return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
           losses, writer.stallNanos(), System.nanoTime() - trainStart);
-    }
-  }
-
-  /**
-   * Warns when a cosine schedule reaches its floor (after its warm-up and {@code total_steps})
-   * before the job's last step: the rest of the job trains at {@code min_lr}, which the README
-   * documents but a user rarely means.
-   */
-  private void warnIfScheduleEndsEarly(long jobSteps) {
-    if (!"cosine".equals(spec.scheduleName())) {
-      return;
-    }
-    io.epochal.params.HyperParameters hp = spec.scheduleParams();
-    long end = hp.getLong("warmup_steps") + hp.getLong("total_steps");
-    if (end < jobSteps) {
-      listener.warning("schedule.total_steps = " + hp.getLong("total_steps") + ": the cosine schedule reaches "
-          + "schedule.min_lr = " + hp.getDouble("min_lr") + " at step " + end + " of the job's " + jobSteps + " and "
-          + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job set "
-          + "schedule.total_steps=" + (jobSteps - hp.getLong("warmup_steps")));
     }
   }
 

@@ -792,6 +792,17 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aNewJobsDryRunWarnsOfACosineScheduleThatEndsBeforeTheJob() {
+    Path job = tmp.resolve("cosine-job");
+    CliRun dry = CliRun.of("train", jobFile("cosine.properties", job, Map.of("schedule.name", "cosine",
+        "schedule.total_steps", "1")).toString(), "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).contains("epochal: warning: schedule.total_steps = 1: the cosine schedule reaches "
+        + "schedule.min_lr = 0.0 at step 1 of the job's ");
+    assertThat(job).doesNotExist();
+  }
+
+  @Test
   void aDryRunRefusesACheckpointStoreKeyAsTheRunWould() {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of());
