@@ -70,7 +70,7 @@ final class GenDataCommand implements Callable<Integer> {
   String layout;
 
   @Option(names = "--overwrite", description = "Replace an earlier output of gen-data at OUT (one holding "
-      + "_EPOCHAL_GENERATED) or an empty directory; never other files.")
+      + "_EPOCHAL_GENERATED); never other files. An empty directory is written into without it.")
   boolean overwrite;
 
   @Override
@@ -97,8 +97,9 @@ final class GenDataCommand implements Callable<Integer> {
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
     FileStatus existing = statusOrNull(fs, p);
+    boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;
     if (existing != null) {
-      if (!overwrite) {
+      if (!overwrite && !empty) {
         throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose "
             + "another OUT");
       }
@@ -119,12 +120,12 @@ final class GenDataCommand implements Callable<Integer> {
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
-      gen.write(running.get(), path, overwrite);
+      gen.write(running.get(), path, overwrite || empty);
     } else {
       CliOptions o = cli.options();
       try (EpochalSpark spark = SparkSessions.builder().setMaster(o.master()).optAppName("epochal gen-data")
           .optVerbose(o.verbose()).optConf(o.sparkConf()).build()) {
-        gen.write(spark.session(), path, overwrite);
+        gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
     spec.commandLine().getOut().printf("wrote %d rows (%d features, %d classes, seed %d) as %s to %s%n", rows,

@@ -60,8 +60,8 @@ class CliEndToEndTest {
     assertThat(again.err).contains("already exists").contains("--overwrite");
     Path copy = tmp.resolve("regenerated");
     java.nio.file.Files.createDirectories(copy);
-    CliRun replaced = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--overwrite", "--master", MASTER);
-    assertThat(replaced.code).as("%s", replaced).isZero();
+    CliRun replaced = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--master", MASTER);
+    assertThat(replaced.code).as("an empty directory is written into without --overwrite: %s", replaced).isZero();
     assertThat(replaced.out).contains("wrote 16 rows");
     assertThat(java.nio.file.Files.readString(copy.resolve("_EPOCHAL_GENERATED"))).contains("\"rows\": 16");
     CliRun again16 = CliRun.of("gen-data", copy.toString(), "--rows", "24", "--overwrite", "--master", MASTER);
