@@ -177,7 +177,7 @@ final class SpecValidator {
           + "; use one of " + new TreeSet<>(catalog.scheduleNames())));
     } else {
       checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
-          "schedule " + schedule, problems);
+          "schedule " + schedule, problems, n -> catalog.scheduleKeyUsers(n).contains(schedule));
       checkReadBySchedule(schedule, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), problems);
     }
   }
@@ -218,10 +218,17 @@ final class SpecValidator {
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,
       HyperParameters.Builder out, String owner, List<ConfigException> problems) {
+    checkPrefixed(prefix, specs, given, out, owner, problems, n -> true);
+  }
+
+  /** As above; an unknown key's message lists the declared keys {@code read} accepts (a schedule's own). */
+  private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,
+      HyperParameters.Builder out, String owner, List<ConfigException> problems,
+      java.util.function.Predicate<String> read) {
     for (Map.Entry<String, Sourced> e : given.entrySet()) {
       if (specs.get(e.getKey()) == null) {
         List<String> known = new ArrayList<>();
-        specs.all().forEach(s -> known.add(prefix + s.name()));
+        specs.all().stream().filter(s -> read.test(s.name())).forEach(s -> known.add(prefix + s.name()));
         List<String> candidates = new ArrayList<>(known);
         JobKeys.specs().all().forEach(s -> {
           if (s.name().startsWith(prefix)) {

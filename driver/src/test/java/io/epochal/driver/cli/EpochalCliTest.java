@@ -432,6 +432,9 @@ class EpochalCliTest {
     assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.gamma=0.1", "--set",
         "schedule.min_lr=0.0", "--set", "schedule.step_size=0", "--set", "schedule.total_steps=0").code)
         .as("defaults of keys constant does not read").isZero();
+    Run unknown = run(launcher, catalog, "train", file.toString(), "--set", "schedule.foo=1");
+    assertThat(unknown.err).as("an unknown key lists the keys constant reads").contains(
+        "schedule constant declares [schedule.warmup_steps, schedule.warmup_start_factor]");
   }
 
   @Test
