@@ -102,6 +102,9 @@ public final class GpuResources {
         + "assigns to every task, but master %s runs tasks inside the driver, where Spark assigns none; set "
         + "train.device = auto (the CPU when there is no GPU) or cpu, or use local-cluster[N,C,MB] or a cluster "
         + "master with resources.gpus_per_task (docs/GPU.md)", master.url());
+    checkArgument(discoveryScript.isEmpty() || master.kind() != SparkMaster.Kind.LOCAL, "resources.gpu_discovery_script"
+        + " = %s finds the GPUs of executors, but master %s runs tasks inside the driver, where Spark assigns none:"
+        + " remove it, or use local-cluster[N,C,MB] or a cluster master (docs/GPU.md)", discoveryScript, master.url());
     if (!enabled()) {
       return conf;
     }

@@ -54,6 +54,15 @@ class GpuResourcesTest {
   }
 
   @Test
+  void aDiscoveryScriptOnALocalMasterIsRefusedEvenWithoutGpus() {
+    assertThatThrownBy(() -> new GpuResources(0, 0, "/nonexist.sh").sparkConf(SparkMaster.parse("local[*]")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("resources.gpu_discovery_script = /nonexist.sh finds the GPUs of executors, but master "
+            + "local[*] runs tasks inside the driver");
+    assertThat(new GpuResources(0, 0, "/opt/getGpus.sh").sparkConf(SparkMaster.parse("spark://h:7077"))).isEmpty();
+  }
+
+  @Test
   void aRequiredGpuIsRefusedOnALocalMasterAndLeftToSparkElsewhere() {
     assertThatThrownBy(() -> new GpuResources(0, 0, "", true).sparkConf(SparkMaster.parse("local[2]")))
         .isInstanceOf(IllegalArgumentException.class)
