@@ -51,7 +51,7 @@ final class JobStatusReport {
         return printJob(fs, dir) ? ExitCodes.OK : ExitCodes.FAILED;
       } catch (io.epochal.job.JobFileFormatException e) {
         // state.json (or another job file) cannot be read: say which, as the listing of a root does
-        out.println("job:         " + dir);
+        out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
         out.println("error:       " + e.getMessage());
         out.println("warning: the job's files cannot be read (above): a resume of this job fails until the file "
             + "named is repaired or restored");
@@ -135,7 +135,7 @@ final class JobStatusReport {
   /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
   private boolean printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
-    out.println("job:         " + dir);
+    out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
     boolean specReadable = true;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
