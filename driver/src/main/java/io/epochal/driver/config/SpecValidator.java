@@ -85,11 +85,7 @@ final class SpecValidator {
         Object v = value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md");
         Sourced given = raw.get(spec.name());
         if (spec.name().equals(JobKeys.DATA_FEATURES) && given != null && given.text) {
-          v = columnList((String) v); // 'f0, f1' as 'f0,f1': the same columns are the same spec (stored ones kept)
-          List<String> names = List.of(((String) v).split(","));
-          names.stream().filter(n -> java.util.Collections.frequency(names, n) > 1).findFirst().ifPresent(n ->
-              problems.add(new ConfigException(spec.name(), spec.name() + " names column '" + n + "' twice (from "
-                  + given.source + "); name each feature column once")));
+          v = columnList((String) v, given, problems); // stored ones kept as they are
         }
         out.put(spec.name(), v);
       } catch (ConfigException e) {
@@ -326,10 +322,26 @@ final class SpecValidator {
     return specs.isPresent() && specs.get().all().stream().allMatch(s -> values.asMap().containsKey(prefix + s.name()));
   }
 
-  /** Comma-separated names without the blanks around them or empty entries. */
-  private static String columnList(String names) {
-    return java.util.Arrays.stream(names.split(",")).map(String::strip).filter(n -> !n.isEmpty())
-        .collect(java.util.stream.Collectors.joining(","));
+  /**
+   * {@code data.features} given as text, without the blanks around its names or empty entries
+   * ('f0, f1' is 'f0,f1': the same columns are the same spec); a name given twice is a problem.
+   */
+  private static String columnList(String names, Sourced given, List<ConfigException> problems) {
+    List<String> columns = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    String twice = null;
+    for (String n : names.split(",")) {
+      String name = n.strip();
+      if (!name.isEmpty()) {
+        columns.add(name);
+        twice = twice == null && !seen.add(name) ? name : twice;
+      }
+    }
+    if (twice != null) {
+      problems.add(new ConfigException(JobKeys.DATA_FEATURES, JobKeys.DATA_FEATURES + " names column '" + twice
+          + "' twice (from " + given.source + "); name each feature column once"));
+    }
+    return String.join(",", columns);
   }
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */

@@ -35,9 +35,8 @@ public final class MissingColumn {
           + "; point " + pathKey + " at the data (" + columnKey + " names column '" + c + "')");
     }
     if (columns.stream().anyMatch(MissingColumn::binary)) {
-      return new ConfigException(formatKey, where + " read as " + format + " has no column '" + c + "' and column "
-          + "names that are not text (" + columns.size() + " columns, the first starting with '"
-          + printable(columns.get(0)) + "'): the files are probably not " + format + "; " + setFormat);
+      return new ConfigException(formatKey, where + " read as " + format + " has no column '" + c + "' and "
+          + notTextReason(columns, format, formatKey));
     }
     if ("csv".equals(format) && !columns.isEmpty() && columns.get(0).trim().startsWith("{")) {
       return new ConfigException(formatKey, where + " read as csv has no column '" + c + "': its first line starts "
@@ -88,10 +87,15 @@ public final class MissingColumn {
     if (columns.stream().noneMatch(MissingColumn::binary)) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(new ConfigException(formatKey, "file " + file + " read as " + format + " has column "
-        + "names that are not text (" + columns.size() + " columns, the first starting with '"
+    return java.util.Optional.of(new ConfigException(formatKey, "file " + file + " read as " + format + " has "
+        + notTextReason(columns, format, formatKey)));
+  }
+
+  /** "column names that are not text (...): the files are probably not {@code format}; set ...". */
+  private static String notTextReason(List<String> columns, String format, String formatKey) {
+    return "column names that are not text (" + columns.size() + " columns, the first starting with '"
         + printable(columns.get(0)) + "'): the files are probably not " + format + "; set " + formatKey
-        + " to their format (parquet, csv or json)"));
+        + " to their format (parquet, csv or json)";
   }
 
   private static boolean binary(String name) {
