@@ -13,6 +13,11 @@ public enum JobEventType {
   AMENDED,
   /** A checkpoint for an epoch was committed. */
   EPOCH_COMMITTED,
+  /**
+   * Retention deleted checkpoints after a commit; the message names their epochs, the retention
+   * keys, and any checkpoint it could not delete.
+   */
+  CHECKPOINTS_DELETED,
   /** A round, an epoch or the attempt failed. */
   FAILURE,
   /** The job finished its last epoch. */

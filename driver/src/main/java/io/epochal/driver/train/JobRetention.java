@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -67,15 +68,21 @@ final class JobRetention {
     return Optional.of(b.build());
   }
 
-  /** Deletes the checkpoints {@code spec}'s policy does not keep, if {@code holder} says the lease is still ours. */
-  void apply(JobSpec spec, HolderCheck holder) throws IOException {
+  /**
+   * Deletes the checkpoints {@code spec}'s policy does not keep, if {@code holder} says the lease is
+   * still ours.
+   *
+   * @return what was deleted and what could not be, for the job's history; empty when retention
+   *     deleted nothing and nothing failed
+   */
+  Optional<String> apply(JobSpec spec, HolderCheck holder) throws IOException {
     Optional<RetentionPolicy> policy = policyOf(spec);
     if (policy.isEmpty()) {
-      return;
+      return Optional.empty();
     }
     if (!holder.stillHolder()) {
       listener.warning("retention skipped: another driver holds the lease on " + dir + " now");
-      return;
+      return Optional.empty();
     }
     List<RetentionCandidate> candidates = new ArrayList<>();
     for (CheckpointEntry e : store.list()) {
@@ -83,14 +90,19 @@ final class JobRetention {
           e.manifest().isPresent()));
     }
     RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates);
+    List<String> record = new ArrayList<>();
     if (!result.getDeleted().isEmpty()) {
-      listener.message("retention deleted the checkpoint" + (result.getDeleted().size() == 1 ? " of epoch " : "s of "
-          + "epochs ") + result.getDeleted().stream().map(String::valueOf).collect(java.util.stream.Collectors
-          .joining(", ")) + " (checkpoint.keep_last " + spec.keepLast() + ", keep_every " + spec.keepEvery()
-          + ", keep_best " + spec.keepBest() + ")");
+      String deleted = "retention deleted the checkpoint" + (result.getDeleted().size() == 1 ? " of epoch " : "s of "
+          + "epochs ") + result.getDeleted().stream().map(String::valueOf).collect(Collectors.joining(", "))
+          + " (checkpoint.keep_last " + spec.keepLast() + ", keep_every " + spec.keepEvery()
+          + ", keep_best " + spec.keepBest() + ")";
+      listener.message(deleted);
+      record.add(deleted);
     }
     for (DeletionFailure f : result.getFailures()) {
       listener.warning("retention could not delete " + f);
+      record.add("could not delete " + f);
     }
+    return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));
   }
 }

@@ -9,6 +9,9 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
 import io.epochal.job.JobLease;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -82,17 +85,27 @@ class JobDirectoryTest {
   }
 
   @Test
-  void retentionRunsWhileThisDriverHoldsTheLease() throws Exception {
+  void retentionRunsWhileThisDriverHoldsTheLeaseAndRecordsItsDeletionsInTheHistory() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
       dir.start(null);
       for (long e = 1; e <= 3; e++) {
         commit(dir, e);
+        dir.event(JobEventType.EPOCH_COMMITTED, e, 0, "committed");
       }
       dir.applyRetention(spec, TrainingListener.NONE);
       assertThat(dir.store().list()).extracting(c -> c.epoch()).containsExactly(3L);
+      dir.applyRetention(spec, TrainingListener.NONE); // nothing left to delete: nothing recorded
     }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    List<JobEvent> deletions = new JobEventLog(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())).readAll().stream()
+        .filter(e -> e.getType() == JobEventType.CHECKPOINTS_DELETED).toList();
+    assertThat(deletions).singleElement().satisfies(e -> {
+      assertThat(e.getEpoch()).isEqualTo(3);
+      assertThat(e.getMessage()).isEqualTo("retention deleted the checkpoints of epochs 1, 2 "
+          + "(checkpoint.keep_last 1, keep_every 0, keep_best 0)");
+    });
   }
 
   @Test
@@ -120,7 +133,7 @@ class JobDirectoryTest {
     try (JobDirectory d = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
       d.start(null);
     }
-    List<io.epochal.job.JobEvent> events = new io.epochal.job.JobEventLog(fs, dir).readAll();
+    List<JobEvent> events = new JobEventLog(fs, dir).readAll();
     assertThat(events).anySatisfy(e -> assertThat(e.getMessage()).contains("took the lease with token 2 from "
         + "killed-driver (token 1), whose lease expired at ").contains("without a release"));
   }
