@@ -99,6 +99,7 @@ final class CheckpointAssembler {
     v.put("spark", sparkVersion);
     v.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
     v.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+    v.put("cpu", io.epochal.worker.probe.RuntimeCpu.describe());
     return v;
   }
 }

@@ -154,6 +154,13 @@ class CliEndToEndTest {
         JobEventType.STARTED, JobEventType.RESUMED, JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED,
         JobEventType.COMPLETED);
     assertCompletedInAttempt(fs, dirB, 2);
+
+    // written on this processor with this engine: every checkpoint's probe is checked bit for bit
+    CliRun verify = CliRun.of("verify", "--all", jobB.toString());
+    assertThat(verify.code).as("%s", verify).isZero();
+    assertThat(verify.out).contains("PASS epoch-000004  written with this runtime")
+        .contains("PASS epoch-000001  probe output reproduced bit for bit")
+        .contains("PASS epoch-000004  probe output reproduced bit for bit").doesNotContain("WARN");
   }
 
   @Test

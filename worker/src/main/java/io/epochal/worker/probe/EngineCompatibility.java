@@ -12,10 +12,11 @@ import java.util.Objects;
 
 /**
  * How the runtime that wrote a checkpoint (its manifest's {@code versions}) compares with the one
- * reading it, and what that means for the probe: on the same engine native library and platform
- * ({@code engine_native} and {@code os_arch} equal) the probe must reproduce bit for bit; otherwise
- * within {@link #CROSS_ENGINE_TOLERANCE}. A different DJL, engine or native version is reported
- * with both versions. Immutable.
+ * reading it, and what that means for the probe: on the same engine native library, platform and
+ * processor ({@code engine_native}, {@code os_arch} and {@code cpu} equal, {@link RuntimeCpu}) the
+ * probe must reproduce bit for bit; otherwise within {@link #CROSS_ENGINE_TOLERANCE}. A checkpoint
+ * that does not record its processor (written before it was recorded) counts as written on another
+ * one. A different DJL, engine, native version or processor is reported with both values. Immutable.
  */
 public final class EngineCompatibility {
 
@@ -23,7 +24,7 @@ public final class EngineCompatibility {
   public static final double CROSS_ENGINE_TOLERANCE = 1e-4;
 
   /** The version keys compared, in report order. */
-  public static final List<String> KEYS = List.of("djl", "engine", "engine_native", "os_arch");
+  public static final List<String> KEYS = List.of("djl", "engine", "engine_native", "os_arch", "cpu");
 
   private final Map<String, String> recorded;
   private final Map<String, String> current;
@@ -44,8 +45,8 @@ public final class EngineCompatibility {
   }
 
   /**
-   * This process's {@code djl}, {@code engine}, {@code engine_native} and {@code os_arch}, as a
-   * checkpoint manifest records them (starts the default engine).
+   * This process's {@code djl}, {@code engine}, {@code engine_native}, {@code os_arch} and {@code
+   * cpu}, as a checkpoint manifest records them (starts the default engine).
    */
   public static Map<String, String> currentVersions() {
     Map<String, String> v = new LinkedHashMap<>();
@@ -54,13 +55,18 @@ public final class EngineCompatibility {
     v.put("engine", engine.getEngineName());
     v.put("engine_native", engine.getVersion());
     v.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
+    v.put("cpu", RuntimeCpu.describe());
     return v;
   }
 
-  /** Whether the engine native library and the platform are the same: the probe must match bit for bit. */
+  /**
+   * Whether the engine native library, the platform and the processor are the same (a processor
+   * not recorded is not the same): the probe must match bit for bit.
+   */
   public boolean sameEngine() {
     return Objects.equals(recorded.get("engine_native"), current.get("engine_native"))
-        && Objects.equals(recorded.get("os_arch"), current.get("os_arch"));
+        && Objects.equals(recorded.get("os_arch"), current.get("os_arch"))
+        && recorded.get("cpu") != null && Objects.equals(recorded.get("cpu"), current.get("cpu"));
   }
 
   /** The tolerance the probe is checked with: exact on the same engine, else {@link #CROSS_ENGINE_TOLERANCE}. */
