@@ -37,13 +37,24 @@ public final class RuntimeCpu {
 
   private static final Path CPUINFO = Path.of("/proc/cpuinfo");
 
+  private static volatile String described; // neither the processor nor the environment changes
+
   private RuntimeCpu() {}
 
   /**
-   * This process's processor: from {@code /proc/cpuinfo} on Linux, else the architecture and the
-   * number of processors only; with the kernel-capping environment variables that are set.
+   * This process's processor: from {@code /proc/cpuinfo} on Linux, else the architecture only; with
+   * the kernel-capping environment variables that are set. Read once per process.
    */
   public static String describe() {
+    String d = described;
+    if (d == null) {
+      d = read();
+      described = d;
+    }
+    return d;
+  }
+
+  private static String read() {
     String cpuinfo = "";
     try {
       if (Files.isReadable(CPUINFO)) {
