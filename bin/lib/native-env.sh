@@ -1,5 +1,5 @@
-# Sourced by bin/epochal, bin/bench-driver and bin/bench-worker: the native settings every JVM that
-# trains runs with.
+# Sourced by bin/epochal, bin/spark-submit-local, bin/bench-driver and bin/bench-worker: the native
+# settings every JVM that trains runs with.
 #
 # 1. oneDNN (PyTorch's CPU convolution library) limited to AVX2 kernels: on CPUs with AVX-512 its
 #    AVX-512 convolution kernels now and then give a wrong, sometimes NaN, weight gradient for the

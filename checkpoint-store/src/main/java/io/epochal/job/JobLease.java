@@ -94,7 +94,11 @@ public final class JobLease {
     if (!fs.createExclusive(JobPaths.leaseToken(jobDir, token), bytes(claim))) {
       throw new LeaseHeldException(jobDir, effectiveRecord(token));
     }
-    fs.replace(JobPaths.lease(jobDir), bytes(claim));
+    try {
+      fs.replace(JobPaths.lease(jobDir), bytes(claim));
+    } catch (IOException e) {
+      throw withdrawn(claim, e);
+    }
     mine = claim;
     pruneOldTokens(token);
     removeStaleTemporaries(now);
@@ -258,6 +262,27 @@ public final class JobLease {
 
   private static byte[] bytes(LeaseRecord r) throws IOException {
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(r.toJson());
+  }
+
+  /**
+   * Withdraws {@code claim}, whose token file was created but whose {@code lease.json} could not be
+   * written ({@code failure}: a full disk, say): its token file is deleted, so the next driver can
+   * take the job at once instead of after the ttl. Nothing was done under that token. Returns the
+   * failure to throw, saying whether the claim was withdrawn.
+   */
+  private IOException withdrawn(LeaseRecord claim, IOException failure) {
+    Path token = JobPaths.leaseToken(jobDir, claim.getToken());
+    try {
+      if (fs.fs().delete(token, false)) {
+        return new IOException(failure.getMessage() + "; the lease was not taken (its claim, fencing token "
+            + claim.getToken() + ", was withdrawn), so the next driver can take the job at once", failure);
+      }
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+    return new IOException(failure.getMessage() + "; the claim on the lease (" + token + ") could not be withdrawn, "
+        + "so the job stays leased by this driver until " + claim.getExpiresAt() + " (lease.ttl_ms), when the next "
+        + "driver takes it over; deleting that file, while no driver runs the job, frees it at once", failure);
   }
 
   private void pruneOldTokens(long newest) throws IOException {

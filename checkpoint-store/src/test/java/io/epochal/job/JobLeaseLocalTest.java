@@ -1,11 +1,16 @@
 package io.epochal.job;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
+import java.time.Duration;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The lease on the local file system (file: URIs). */
@@ -32,5 +37,23 @@ class JobLeaseLocalTest extends JobLeaseContract {
   @Override
   protected Path root() {
     return new Path(tmp.toUri());
+  }
+
+  @Test
+  void aClaimWhoseLeaseFileCannotBeWrittenIsWithdrawnSoTheNextDriverTakesTheJobAtOnce() throws IOException {
+    Path jobDir = new Path(root(), "job-unwritable-lease");
+    // lease.json cannot be replaced while a non-empty directory has its name (as when the disk is full)
+    fs.mkdirs(new Path(jobDir, "lease.json/blocker"));
+    JobLease first = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(Duration.ofMinutes(10)).build();
+    assertThatThrownBy(() -> first.acquire(1)).isInstanceOf(IOException.class)
+        .isNotInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("the lease was not taken (its claim, fencing token 1, was withdrawn)");
+    assertThat(fs.exists(JobPaths.leaseToken(jobDir, 1))).isFalse();
+
+    fs.delete(new Path(jobDir, "lease.json"), true);
+    LeaseRecord second = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-b")
+        .optTtl(Duration.ofMinutes(10)).build().acquire(2);
+    assertThat(second.getHolder()).isEqualTo("driver-b");
   }
 }

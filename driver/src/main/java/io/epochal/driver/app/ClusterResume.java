@@ -168,7 +168,7 @@ public final class ClusterResume {
         if (left.isPresent()) {
           unfinished++;
           out.printf("  %-24s exit 0, but the job is %s: the template returned before its resume ended (one that "
-              + "submits without waiting, in cluster deploy mode, does); 'bin/epochal status %s' shows how it goes%n",
+              + "submits without waiting, in cluster deploy mode, does); see how it goes with: bin/epochal status %s%n",
               e.getKey().name(), left.get(), ShellWords.location(e.getKey().jobDir()));
           continue;
         }

@@ -86,6 +86,9 @@ final class GenDataCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--layout array needs an array column, which csv cannot hold; "
           + "use --layout columns (the default for csv), or --format parquet or json");
     }
+    if (rows < 1) {
+      throw new IllegalArgumentException("--rows " + rows + " writes no data; give at least 1 row");
+    }
     if (partitions > rows) {
       throw new IllegalArgumentException("--partitions " + partitions + " is more than --rows " + rows + ": every "
           + "output file holds at least one row; give at most " + rows + " partitions");

@@ -22,6 +22,13 @@ final class SparkLogging {
    * Spark named itself (an unnamed column is read as _c0); Epochal compares the files' headers itself.
    */
   private static final String CSV_HEADERS = "org.apache.spark.sql.catalyst.csv.CSVHeaderChecker";
+  /**
+   * Spark's block manager master: after an executor is lost it warns, with a stack trace, of every
+   * broadcast or block it could not remove from that executor (a finished round's, which nothing
+   * reads again); the lost executor is reported by Spark's scheduler in one line, and the round's
+   * tasks are recomputed.
+   */
+  private static final String BLOCK_REMOVALS = "org.apache.spark.storage.BlockManagerMasterEndpoint";
 
   private SparkLogging() {}
 
@@ -32,7 +39,7 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
-      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS}) {
+      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS, BLOCK_REMOVALS}) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
       }
     } else {
@@ -44,6 +51,7 @@ final class SparkLogging {
       // waking; what matters to the job (a lost lease, a failed round) the command reports itself
       Configurator.setLevel(RPC_IGNORED, Level.FATAL);
       Configurator.setLevel(CSV_HEADERS, Level.ERROR);
+      Configurator.setLevel(BLOCK_REMOVALS, Level.ERROR);
     }
   }
 

@@ -118,13 +118,28 @@ final class JobData {
    * (Hadoop's local file system checks {@code .<name>.crc} next to each file) is bad input naming
    * both; anything else is classified as a round's failure would be.
    */
+  /**
+   * The checksum file of the file a {@link org.apache.hadoop.fs.ChecksumException}'s {@code message}
+   * names ({@code Checksum error: <file> at <offset> ...}): {@code .<name>.crc} in its directory.
+   */
+  static String checksumFileOf(String message) {
+    String prefix = "Checksum error: ";
+    int start = message == null ? -1 : message.indexOf(prefix);
+    int end = start < 0 ? -1 : message.indexOf(" at ", start + prefix.length());
+    if (end < 0) {
+      return "the hidden .<file name>.crc beside it";
+    }
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(message.substring(start + prefix.length(), end));
+    return new org.apache.hadoop.fs.Path(file.getParent(), "." + file.getName() + ".crc").toString();
+  }
+
   private TrainingException readFailure(Exception e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof org.apache.hadoop.fs.ChecksumException) {
         return new TrainingException(FailureReason.BAD_INPUT, 0, 0, "data.path " + spec.dataPathText() + ": "
-            + t.getMessage() + ": a data file no longer matches its checksum file (.<name>.crc beside it), as "
-            + "when a file is edited in place by a tool that does not update it: restore the file, or delete its "
-            + ".crc file if the new content is meant", e);
+            + t.getMessage() + ": a data file no longer matches its checksum file (" + checksumFileOf(t.getMessage())
+            + "), as when a file is edited in place by a tool that does not update it: restore the file, or delete "
+            + "its .crc file if the new content is meant", e);
       }
     }
     String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);

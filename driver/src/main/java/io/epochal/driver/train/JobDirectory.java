@@ -300,13 +300,14 @@ final class JobDirectory implements AutoCloseable {
 
   /**
    * Records a failure in the history: epoch, round, reason, the driver attempt, which try of this
-   * driver ({@code tryNo} of {@code maxTries}) and the root cause.
+   * driver ({@code tryNo} of {@code maxTries}; or that its reason is not retried) and the root cause.
    */
   synchronized void failure(TrainingException e, int tryNo, int maxTries) {
     if (eventWriter == null) {
       return;
     }
-    String message = String.valueOf(e.getMessage()) + " [try " + tryNo + " of " + maxTries + "; cause: "
+    String message = String.valueOf(e.getMessage()) + (e.reason().retryable() ? " [try " + tryNo + " of " + maxTries
+        : " [" + e.reason() + " is not retried") + "; cause: "
         + (e.getCause() == null ? "none" : FailureClassifier.rootCause(e.getCause())) + "]";
     try {
       eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(e.epoch())

@@ -474,6 +474,8 @@ class EpochalCliTest {
         .contains("classes must be >= 2, got 1");
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "3", "--partitions", "5").err)
         .contains("--partitions 5 is more than --rows 3: every output file holds at least one row");
+    assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "0").err)
+        .contains("--rows 0 writes no data; give at least 1 row").doesNotContain("--partitions");
   }
 
   @Test

@@ -60,7 +60,8 @@ class EditedDataTest {
         .doesNotContain("internal error");
     CliRun resume = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resume.code).as("%s", resume).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(resume.err).contains("no longer matches its checksum file").contains("delete its .crc file");
+    assertThat(resume.err).contains("no longer matches its checksum file (" + data.toUri().toString()
+        .replaceFirst("^file:///", "file:/") + "." + part.getFileName() + ".crc)").contains("delete its .crc file");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("the failure is recorded").contains("BAD_INPUT: data.path ")
         .contains("no longer matches its checksum file");
