@@ -202,6 +202,13 @@ public final class BatchPredictor {
   /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
   private PredictionSummary run(ModelSide model, String format, List<String> features, PredictOptions options,
       PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
+    try (PredictionOutput.StopNotice notice = PredictionOutput.noticeOnStop(options.output())) {
+      return runNoticed(model, format, features, options, stdout, tasks);
+    }
+  }
+
+  private PredictionSummary runNoticed(ModelSide model, String format, List<String> features, PredictOptions options,
+      PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
     Dataset<Row> df = io.epochal.driver.data.InputFormats.load(spark.session(), reader(format), options.input(), format,
         "--format");
     // first, so that a csv file whose header differs is not reported as a missing column; in a

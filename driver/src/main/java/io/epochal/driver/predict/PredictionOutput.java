@@ -8,8 +8,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.SaveMode;
 
 /**
@@ -17,13 +19,17 @@ import org.apache.spark.sql.SaveMode;
  * --overwrite}, an earlier prediction output. Predict marks every output directory it completes
  * with a {@value #MARKER} file (JSON: what wrote it, the model, the checkpoint, the rows), which
  * Spark's readers skip as they skip {@code _SUCCESS}; {@code --overwrite} replaces only a directory
- * holding that marker, so that training data, a job directory or another program's output is never
- * deleted, whatever it holds.
+ * holding that marker, or what a stopped write leaves (an empty directory, or one holding only
+ * Spark's {@code _temporary}), so that training data, a job directory or another program's output
+ * is never deleted, whatever it holds.
  */
 final class PredictionOutput {
 
   /** The file predict writes into each output directory it completes. */
   static final String MARKER = "_EPOCHAL_PREDICTIONS";
+
+  /** Before Spark's shutdown hooks (the file systems' priority + 30) stop the SparkContext. */
+  private static final int STOP_NOTICE_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
 
   private PredictionOutput() {}
 
@@ -43,8 +49,10 @@ final class PredictionOutput {
       return;
     }
     if (!options.overwrite()) {
-      throw new ConfigException("--output", "--output " + output + " already exists; give a new location, or pass "
-          + "--overwrite to replace an earlier prediction output");
+      throw new ConfigException("--output", "--output " + output + " already exists" + (unfinished(fs, p)
+          ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it; pass --overwrite to "
+          + "write the predictions there" : "; give a new location, or pass --overwrite to replace an earlier "
+          + "prediction output"));
     }
     Path in = fs.makeQualified(new Path(options.input()));
     Path out = fs.makeQualified(p);
@@ -52,12 +60,55 @@ final class PredictionOutput {
       throw new ConfigException("--output", "--output " + output + " holds --input " + options.input()
           + "; --overwrite never replaces the input: give a new location");
     }
-    if (!fs.getFileStatus(p).isDirectory() || !fs.exists(new Path(p, MARKER))) {
+    if (!fs.getFileStatus(p).isDirectory() || !fs.exists(new Path(p, MARKER)) && !unfinished(fs, p)) {
       throw new ConfigException("--output", "--output " + output + " is not an earlier prediction output: it has "
           + "no " + MARKER + " file, which predict writes into every output directory it completes; --overwrite "
           + "replaces only those (never data or a job directory): give a new location, or remove " + output
           + " yourself if you are sure it can go");
     }
+  }
+
+  /**
+   * Whether {@code dir} is what a write stopped before completing leaves: an empty directory, or one
+   * holding only Spark's {@code _temporary} directory (a stopped predict, or any Spark write), which
+   * no complete output and no data is.
+   */
+  static boolean unfinished(FileSystem fs, Path dir) throws IOException {
+    if (!fs.getFileStatus(dir).isDirectory()) {
+      return false;
+    }
+    for (FileStatus s : fs.listStatus(dir)) {
+      if (!(s.isDirectory() && s.getPath().getName().equals("_temporary"))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Registers, for the time predictions are written to {@code output} (null: printed), a line the
+   * command prints if a signal stops the JVM meanwhile: the output is incomplete, and how to write
+   * it again. Closing the returned handle removes it.
+   */
+  static StopNotice noticeOnStop(String output) {
+    String what = output == null ? "the predictions printed above, if any, are incomplete"
+        : "no complete output was written to " + io.epochal.driver.config.JobSpecResolver.locationText(new Path(output))
+        + "; run the same command again (with --overwrite if that location exists now)";
+    Runnable notice = () -> System.err.println("epochal: stopped: the JVM is shutting down (SIGINT or SIGTERM) "
+        + "while predicting: " + what);
+    ShutdownHookManager hooks = ShutdownHookManager.get();
+    hooks.addShutdownHook(notice, STOP_NOTICE_PRIORITY);
+    return () -> {
+      if (!hooks.isShutdownInProgress()) {
+        hooks.removeShutdownHook(notice);
+      }
+    };
+  }
+
+  /** A registered {@link #noticeOnStop} notice; closing it removes it. */
+  interface StopNotice extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** The save mode of the output: replacing only when {@code --overwrite} (checked by {@link #check}). */

@@ -295,6 +295,30 @@ class PredictCommandTest {
   }
 
   @Test
+  void whatAStoppedWriteLeftIsReplacedWithOverwriteAndNamedAsSuchWithout() throws Exception {
+    Path in = writeCsvInput(null);
+    Path output = tmp.resolve("stopped");
+    // a predict stopped by Ctrl-C: Spark's task output under _temporary, no marker, no _SUCCESS
+    Files.createDirectories(output.resolve("_temporary/0/_temporary/attempt_1"));
+    Files.writeString(output.resolve("_temporary/0/_temporary/attempt_1/part-00000.csv"), "row_id\n0\n");
+    String[] args = {"predict", job.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--output", output.toString()};
+    assertThat(run(args)).as(err).isEqualTo(2);
+    assertThat(err).contains("already exists and is empty or holds only Spark's _temporary files, as a stopped "
+        + "write leaves it; pass --overwrite");
+    String[] again = java.util.Arrays.copyOf(args, args.length + 1);
+    again[args.length] = "--overwrite";
+    assertThat(run(again)).as(err).isEqualTo(0);
+    assertThat(output.resolve(PredictionOutput.MARKER)).exists();
+    assertThat(output.resolve("_temporary")).doesNotExist();
+
+    Path empty = Files.createDirectories(tmp.resolve("empty-output"));
+    again[again.length - 2] = empty.toString();
+    assertThat(run(again)).as(err).isEqualTo(0);
+    assertThat(empty.resolve(PredictionOutput.MARKER)).exists();
+  }
+
+  @Test
   void anEarlierPredictionOutputIsReplacedOnlyWithOverwriteAndNothingElseIs() throws Exception {
     Path in = writeCsvInput(null);
     Path output = tmp.resolve("pred");
