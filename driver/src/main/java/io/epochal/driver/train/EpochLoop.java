@@ -190,9 +190,11 @@ final class EpochLoop {
               + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
           : FailureClassifier.isOutOfSpace(ex)
           ? "the file system of " + spec.jobDirText() + " is full (" + firstLine(ex.getMessage()) + "); a resume "
-              + "fails the same way until space is freed there (a checkpoint of this job takes about "
+              + "fails the same way until space is freed there (a checkpoint of this job holds about "
               + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
-              : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + ")"
+              : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + " in several files, "
+              + "each taking whole blocks of the disk; a resume with --set checkpoint.keep_last=N deletes older "
+              + "checkpoints before it trains)"
           : FailureClassifier.isReadOnly(ex)
           ? "the file system of " + spec.jobDirText() + " is read-only (" + firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until it can be written"

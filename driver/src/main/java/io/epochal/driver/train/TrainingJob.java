@@ -305,6 +305,11 @@ public final class TrainingJob {
         reopening.notice().ifPresent(listener::message);
         reopening = reopening.noticed();
       }
+      if (start.checkpoint() != null) {
+        // before training, not only after the next commit: retention keys given to this resume (a
+        // lower checkpoint.keep_last on a full disk) free their space for that commit
+        retain(dir);
+      }
       if (data.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()

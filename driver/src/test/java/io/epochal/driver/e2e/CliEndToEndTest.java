@@ -230,10 +230,15 @@ class CliEndToEndTest {
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("is COMPLETED after epoch 2; its train.epochs is now 3: reopened it to train epoch 3",
         "3 of 3 epochs done (1 in this run, 2 before it)",
-        "retention deleted the checkpoints of epochs 1, 2 (checkpoint.keep_last 1, ");
+        "retention deleted the checkpoint of epoch 1 (checkpoint.keep_last 1, ",
+        "retention deleted the checkpoint of epoch 2 (checkpoint.keep_last 1, ");
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
+    // the resume's retention key applies before it trains (freeing space for its commit), then after the commit
+    assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getAttempt() == 2).extracting(JobEvent::getType)
+        .containsSubsequence(JobEventType.RESUMED, JobEventType.CHECKPOINTS_DELETED, JobEventType.EPOCH_COMMITTED,
+            JobEventType.CHECKPOINTS_DELETED, JobEventType.COMPLETED);
     assertThat(storedKeys(jobB).getLong("train.epochs")).isEqualTo(3);
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
         .satisfies(e -> {
