@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.util.ShutdownHookManager;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -75,11 +76,28 @@ public final class EpochalCli implements Callable<Integer> {
     this.catalog = catalog;
   }
 
+  /** Set once the command has returned its exit code: a shutdown after it is the normal exit. */
+  private static final AtomicBoolean RETURNED = new AtomicBoolean();
+  /** Set by whichever of the command and the last shutdown hook says first that a signal stopped it. */
+  private static final AtomicBoolean STOP_SAID = new AtomicBoolean();
+
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
     // first of the hooks Hadoop's manager runs (Spark's and the file systems' among them)
     ShutdownHookManager.get().addShutdownHook(SparkLogging::quietForShutdown, Integer.MAX_VALUE);
-    System.exit(new EpochalCli().execute(args));
+    // last of them: a signal that stops the JVM before the command can say so (while Spark starts, say)
+    ShutdownHookManager.get().addShutdownHook(EpochalCli::sayStoppedUnlessSaid, 1);
+    int code = new EpochalCli().execute(args);
+    RETURNED.set(true);
+    System.exit(code);
+  }
+
+  /** In a shutdown that a signal began: says so on standard error, unless the command did. */
+  private static void sayStoppedUnlessSaid() {
+    if (!RETURNED.get() && STOP_SAID.compareAndSet(false, true)) {
+      System.err.println("epochal: " + STOPPED);
+      System.err.flush();
+    }
   }
 
   /** Runs the command on standard output and error; returns the exit code. */
@@ -190,7 +208,9 @@ public final class EpochalCli implements Callable<Integer> {
     // a command failing because Spark or a file system was stopped under it by a signal
     if (ShutdownHookManager.get().isShutdownInProgress()) {
       // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
-      err.println("epochal: " + STOPPED + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
+      if (STOP_SAID.compareAndSet(false, true)) {
+        err.println("epochal: " + STOPPED + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
+      }
       return 128 + 2;
     }
     int code;
