@@ -90,6 +90,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .optGpus(DryRunDataCheck.gpus(spec))
         .optConf(options.sparkConf())
         .build()) {
+      spark.onExecutorLost(line -> err.println("epochal: warning: " + line));
       TrainingOutcome outcome = TrainingJob.builder()
           .setSpec(spec)
           .setSpark(spark)

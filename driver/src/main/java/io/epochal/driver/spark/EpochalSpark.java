@@ -3,6 +3,8 @@ package io.epochal.driver.spark;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.time.Duration;
+import java.util.function.Consumer;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -16,6 +18,7 @@ public final class EpochalSpark implements AutoCloseable {
   private final JavaSparkContext jsc;
   private final SparkMaster master;
   private final LocalClusterSupport ownedHome;
+  private volatile boolean stopping;
 
   EpochalSpark(SparkSession session, SparkMaster master, LocalClusterSupport ownedHome) {
     this.session = checkNotNull(session, "session");
@@ -74,9 +77,19 @@ public final class EpochalSpark implements AutoCloseable {
     }
   }
 
+  /**
+   * Calls {@code report} with a line for every executor Spark loses while this session runs (on a
+   * cluster or {@code local-cluster}; not while it stops, nor while the JVM shuts down).
+   */
+  public void onExecutorLost(Consumer<String> report) {
+    session.sparkContext().addSparkListener(new ExecutorLossReporter(report,
+        () -> stopping || ShutdownHookManager.get().isShutdownInProgress()));
+  }
+
   /** Stops Spark, then deletes the temporary Spark home if one was prepared. */
   @Override
   public void close() {
+    stopping = true;
     try {
       session.stop();
     } finally {
