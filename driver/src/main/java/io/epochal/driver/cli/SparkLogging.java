@@ -23,12 +23,15 @@ final class SparkLogging {
    */
   private static final String CSV_HEADERS = "org.apache.spark.sql.catalyst.csv.CSVHeaderChecker";
   /**
-   * Spark's block manager master: after an executor is lost it warns, with a stack trace, of every
-   * broadcast or block it could not remove from that executor (a finished round's, which nothing
-   * reads again); the lost executor is reported by Spark's scheduler in one line, and the round's
-   * tasks are recomputed.
+   * What logs, mostly with a stack trace, when an executor dies: the block manager master for every
+   * broadcast or block it could not remove from it (a finished round's, which nothing reads again),
+   * Spark's network client and server for each request the closed connection dropped. The loss
+   * itself is reported in one line by Spark's scheduler and by the command, and the round's tasks
+   * are recomputed; a job that cannot go on fails with its cause.
    */
-  private static final String BLOCK_REMOVALS = "org.apache.spark.storage.BlockManagerMasterEndpoint";
+  private static final String[] EXECUTOR_LOSS_NOISE = {"org.apache.spark.storage.BlockManagerMasterEndpoint",
+      "org.apache.spark.network.server.TransportChannelHandler", "org.apache.spark.network.client.TransportClient",
+      "org.apache.spark.network.client.TransportResponseHandler"};
 
   private SparkLogging() {}
 
@@ -39,8 +42,11 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
-      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS, BLOCK_REMOVALS}) {
+      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS}) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
+      }
+      for (String logger : EXECUTOR_LOSS_NOISE) {
+        Configurator.setLevel(logger, level);
       }
     } else {
       // a failed task's stack trace, logged by the executor and again by the scheduler: the command
@@ -51,7 +57,9 @@ final class SparkLogging {
       // waking; what matters to the job (a lost lease, a failed round) the command reports itself
       Configurator.setLevel(RPC_IGNORED, Level.FATAL);
       Configurator.setLevel(CSV_HEADERS, Level.ERROR);
-      Configurator.setLevel(BLOCK_REMOVALS, Level.ERROR);
+      for (String logger : EXECUTOR_LOSS_NOISE) {
+        Configurator.setLevel(logger, Level.FATAL);
+      }
     }
   }
 
