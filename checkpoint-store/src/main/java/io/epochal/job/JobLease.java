@@ -144,6 +144,29 @@ public final class JobLease {
   }
 
   /**
+   * Gives up a lease this driver took a moment ago and wrote nothing under (its start failed after
+   * the acquire, on a full disk, say): {@link #release()}, and when {@code lease.json} cannot be
+   * written, withdraws the claim as a failed acquire does, so the next driver need not wait for the
+   * ttl. Only while no thread of this driver uses the lease: its token may be claimed again.
+   *
+   * @throws IOException if neither the release nor the withdrawal could be written
+   */
+  public void abandon() throws IOException {
+    LeaseRecord was = mine;
+    if (was == null) {
+      return;
+    }
+    try {
+      release();
+    } catch (IOException e) {
+      if (highestToken() != was.getToken() || !fs.fs().delete(JobPaths.leaseToken(jobDir, was.getToken()), false)) {
+        throw e;
+      }
+      LOG.info("Withdrew the claim on {} (token {}): its release could not be written", jobDir, was.getToken());
+    }
+  }
+
+  /**
    * Refuses a stale fencing token: passes only if {@code token} is the highest claimed token.
    *
    * @throws LeaseLostException naming the newer holder if a newer token was claimed

@@ -56,4 +56,32 @@ class JobLeaseLocalTest extends JobLeaseContract {
         .optTtl(Duration.ofMinutes(10)).build().acquire(2);
     assertThat(second.getHolder()).isEqualTo("driver-b");
   }
+
+  @Test
+  void aLeaseAbandonedWhenItsReleaseCannotBeWrittenIsWithdrawnSoTheNextDriverTakesTheJobAtOnce() throws IOException {
+    Path jobDir = new Path(root(), "job-abandoned");
+    JobLease first = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(Duration.ofMinutes(10)).build();
+    LeaseRecord taken = first.acquire(1);
+    // the disk fills before the driver's start is done: lease.json can no longer be replaced
+    fs.delete(new Path(jobDir, "lease.json"), false);
+    fs.mkdirs(new Path(jobDir, "lease.json/blocker"));
+    first.abandon();
+    assertThat(fs.exists(JobPaths.leaseToken(jobDir, taken.getToken()))).isFalse();
+
+    fs.delete(new Path(jobDir, "lease.json"), true);
+    LeaseRecord next = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-b")
+        .optTtl(Duration.ofMinutes(10)).build().acquire(2);
+    assertThat(next.getHolder()).isEqualTo("driver-b");
+  }
+
+  @Test
+  void aLeaseAbandonedWhileItsReleaseCanBeWrittenIsReleased() throws IOException {
+    Path jobDir = new Path(root(), "job-abandoned-released");
+    JobLease first = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(Duration.ofMinutes(10)).build();
+    first.acquire(1);
+    first.abandon();
+    assertThat(first.current()).hasValueSatisfying(r -> assertThat(r.isReleased()).isTrue());
+  }
 }

@@ -104,13 +104,22 @@ final class JobDirectory implements AutoCloseable {
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
     Optional<LeaseRecord> before = lease.current();
     LeaseRecord record = lease.acquire(attempt);
-    if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
-      states.reopen(attempt, reopenReason);
-    } else {
-      states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
-          : attempt > 1 ? "resumed (state.json was missing)" : "started");
+    try {
+      if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
+        states.reopen(attempt, reopenReason);
+      } else {
+        states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
+            : attempt > 1 ? "resumed (state.json was missing)" : "started");
+      }
+      eventWriter = events.openAttempt(attempt);
+    } catch (IOException | RuntimeException e) {
+      try {
+        lease.abandon(); // a full disk: the next driver need not wait for the lease's ttl
+      } catch (IOException | RuntimeException x) {
+        e.addSuppressed(x);
+      }
+      throw e;
     }
-    eventWriter = events.openAttempt(attempt);
     event(JobEventType.STARTED, 0, 0, "driver " + record.getHolder() + " took the lease with token "
         + record.getToken() + before.map(b -> b.isReleased() ? " (released by " + b.getHolder() + ")"
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()

@@ -162,6 +162,20 @@ final class LeaseKeeper {
     }
   }
 
+  /**
+   * Gives up the lease just taken, under which nothing was written ({@link JobLease#abandon}): stops
+   * the heartbeat first.
+   */
+  void abandon() throws IOException {
+    stopHeartbeat();
+    synchronized (lock) {
+      if (record != null) {
+        lease.abandon();
+        record = null;
+      }
+    }
+  }
+
   /** The job directory, for messages. */
   Path path() {
     return dir;

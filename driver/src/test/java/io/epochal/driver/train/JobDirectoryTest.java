@@ -109,6 +109,26 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aStartThatCannotWriteTheJobsStateGivesTheLeaseUpSoTheNextDriverStartsAtOnce() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    // state.json cannot be replaced while a non-empty directory has its name (as on a full disk)
+    Files.createDirectories(jobDir.resolve("state.json/blocker"));
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      assertThatThrownBy(() -> dir.start(null)).isInstanceOf(java.io.IOException.class);
+      // given up by the failed start itself, not only when the directory is closed
+      FileSystem fs = FileSystem.getLocal(new Configuration());
+      assertThat(JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(jobDir.toUri()))
+          .optHolder("observer").build().current()).hasValueSatisfying(r -> assertThat(r.isReleased()).isTrue());
+    }
+    Files.delete(jobDir.resolve("state.json/blocker"));
+    Files.delete(jobDir.resolve("state.json"));
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      dir.start(null); // no LeaseHeldException: the first driver's lease was given up
+    }
+  }
+
+  @Test
   void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
     Path jobDir = tmp.resolve("job");
     try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE, null)) {
