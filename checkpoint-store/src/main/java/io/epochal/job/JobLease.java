@@ -159,7 +159,7 @@ public final class JobLease {
     try {
       release();
     } catch (IOException e) {
-      if (highestToken() != was.getToken() || !fs.fs().delete(JobPaths.leaseToken(jobDir, was.getToken()), false)) {
+      if (highestToken() != was.getToken() || !withdraw(was.getToken())) {
         throw e;
       }
       LOG.info("Withdrew the claim on {} (token {}): its release could not be written", jobDir, was.getToken());
@@ -294,18 +294,23 @@ public final class JobLease {
    * failure to throw, saying whether the claim was withdrawn.
    */
   private IOException withdrawn(LeaseRecord claim, IOException failure) {
-    Path token = JobPaths.leaseToken(jobDir, claim.getToken());
     try {
-      if (fs.fs().delete(token, false)) {
+      if (withdraw(claim.getToken())) {
         return new IOException(failure.getMessage() + "; the lease was not taken (its claim, fencing token "
             + claim.getToken() + ", was withdrawn), so the next driver can take the job at once", failure);
       }
     } catch (IOException e) {
       failure.addSuppressed(e);
     }
-    return new IOException(failure.getMessage() + "; the claim on the lease (" + token + ") could not be withdrawn, "
+    return new IOException(failure.getMessage() + "; the claim on the lease (" + JobPaths.leaseToken(jobDir,
+        claim.getToken()) + ") could not be withdrawn, "
         + "so the job stays leased by this driver until " + claim.getExpiresAt() + " (lease.ttl_ms), when the next "
         + "driver takes it over; deleting that file, while no driver runs the job, frees it at once", failure);
+  }
+
+  /** Deletes the token file of {@code token}, a claim nothing was done under; whether it is gone. */
+  private boolean withdraw(long token) throws IOException {
+    return fs.fs().delete(JobPaths.leaseToken(jobDir, token), false);
   }
 
   private void pruneOldTokens(long newest) throws IOException {

@@ -24,7 +24,9 @@ final class TrainingFailureReport {
    */
   static int report(TrainingException e, String resume, PrintStream err) {
     if (e.reason() != FailureReason.INTERRUPTED && ShutdownHookManager.get().isShutdownInProgress()) {
-      err.println("epochal: " + EpochalCli.STOPPED);
+      if (EpochalCli.firstToSayStopped()) {
+        err.println("epochal: " + EpochalCli.STOPPED);
+      }
       return 128 + 2;
     }
     err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());

@@ -92,9 +92,18 @@ public final class EpochalCli implements Callable<Integer> {
     System.exit(code);
   }
 
+  /**
+   * Whether the caller is the first to say that a signal stopped the command: it then prints
+   * {@link #STOPPED}, and nothing else will. Called by the command's failure reports and by the last
+   * shutdown hook, so the line is printed once.
+   */
+  public static boolean firstToSayStopped() {
+    return STOP_SAID.compareAndSet(false, true);
+  }
+
   /** In a shutdown that a signal began: says so on standard error, unless the command did. */
   private static void sayStoppedUnlessSaid() {
-    if (!RETURNED.get() && STOP_SAID.compareAndSet(false, true)) {
+    if (!RETURNED.get() && firstToSayStopped()) {
       System.err.println("epochal: " + STOPPED);
       System.err.flush();
     }
@@ -208,7 +217,7 @@ public final class EpochalCli implements Callable<Integer> {
     // a command failing because Spark or a file system was stopped under it by a signal
     if (ShutdownHookManager.get().isShutdownInProgress()) {
       // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
-      if (STOP_SAID.compareAndSet(false, true)) {
+      if (firstToSayStopped()) {
         err.println("epochal: " + STOPPED + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
       }
       return 128 + 2;

@@ -1,5 +1,7 @@
 package io.epochal.driver.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 
@@ -42,11 +44,10 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
-      for (String logger : new String[] {TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS}) {
+      List<String> quieted = new ArrayList<>(List.of(TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS));
+      quieted.addAll(List.of(EXECUTOR_LOSS_NOISE));
+      for (String logger : quieted) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
-      }
-      for (String logger : EXECUTOR_LOSS_NOISE) {
-        Configurator.setLevel(logger, level);
       }
     } else {
       // a failed task's stack trace, logged by the executor and again by the scheduler: the command

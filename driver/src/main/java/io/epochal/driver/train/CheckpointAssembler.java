@@ -2,7 +2,6 @@ package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import ai.djl.engine.Engine;
 import io.epochal.checkpoint.CheckpointContent;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.driver.config.JobSpec;
@@ -91,15 +90,11 @@ final class CheckpointAssembler {
   static Map<String, String> versions(String sparkVersion) {
     Map<String, String> v = new LinkedHashMap<>();
     v.put("epochal", io.epochal.driver.config.EpochalVersion.get());
-    v.put("djl", Engine.getDjlVersion());
-    Engine engine = Engine.getInstance();
-    v.put("engine", engine.getEngineName());
-    v.put("engine_native", engine.getVersion());
+    // djl, engine, engine_native, os_arch and cpu: what a reader compares its own runtime with
+    v.putAll(io.epochal.worker.probe.EngineCompatibility.currentVersions());
     v.put("java", System.getProperty("java.version"));
     v.put("spark", sparkVersion);
     v.put("hadoop", org.apache.hadoop.util.VersionInfo.getVersion());
-    v.put("os_arch", System.getProperty("os.name") + "/" + System.getProperty("os.arch"));
-    v.put("cpu", io.epochal.worker.probe.RuntimeCpu.describe());
     return v;
   }
 }
