@@ -55,6 +55,9 @@ public final class DatasetLoader {
     this.spark = checkNotNull(spark, "spark");
   }
 
+  /** How many rows of an array column are looked at for a feature count that fits the model. */
+  private static final int SIZE_SAMPLE = 100;
+
   /** A check of the input's feature size, made before any row is decoded. */
   @FunctionalInterface
   public interface FeatureSizeCheck<E extends Exception> {
@@ -81,13 +84,27 @@ public final class DatasetLoader {
    */
   public <E extends Exception> LoadedDataset load(DataOptions o, FeatureSizeCheck<E> featureSizeCheck)
       throws BadInputException, E {
+    return load(o, 0, featureSizeCheck);
+  }
+
+  /**
+   * As {@link #load(DataOptions, FeatureSizeCheck)}, for a model that takes {@code modelFeatures}
+   * features per row (0: not known). An array column's feature count, unless {@code
+   * data.feature_size} gives it, is that of its first row; when that row has another count than
+   * the model's and others have the model's, the model's is taken, and rows of another count are
+   * bad rows, named by file and row, as they are when the first row fits.
+   *
+   * @throws E what {@code featureSize} throws
+   */
+  public <E extends Exception> LoadedDataset load(DataOptions o, int modelFeatures,
+      FeatureSizeCheck<E> featureSizeCheck) throws BadInputException, E {
     SparkSession session = withFixedSplits(spark);
     Dataset<Row> df = InputFormats.load(session, reader(session, o), o.path(), o.format(), JobKeys.DATA_FORMAT);
     // first: a csv file whose header differs would otherwise be reported as a missing column
     MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
         o.checkCsvLines());
     boolean arrayColumn = checkColumns(df, o);
-    int featureSize = featureSize(df, o, arrayColumn);
+    int featureSize = featureSize(df, o, arrayColumn, modelFeatures);
     featureSizeCheck.check(featureSize);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
@@ -179,7 +196,28 @@ public final class DatasetLoader {
           + "', which holds " + features.simpleString() + ": each row's features must be one flat array of "
           + "numbers; flatten the column (Spark's flatten() for an array of arrays) or name numeric columns");
     }
-    return o.features().size() == 1 && isArrayLike(features);
+    return isArrayColumn(df, o.features(), o.format());
+  }
+
+  /**
+   * Whether {@code features} is one column that holds each row's features as an array or vector:
+   * of an array-like type, or, in json, text that holds a JSON array in some rows (Spark infers one
+   * type per column, and a column whose rows hold arrays and strings or numbers is text). Every row
+   * of such a column is then decoded as an array, and a row without one is a bad row.
+   */
+  public static boolean isArrayColumn(Dataset<Row> df, List<String> features, String format) {
+    if (features.size() != 1) {
+      return false;
+    }
+    DataType t = df.schema().apply(features.get(0)).dataType();
+    if (isArrayLike(t)) {
+      return true;
+    }
+    if (!"json".equals(format) || !(t instanceof org.apache.spark.sql.types.StringType)) {
+      return false;
+    }
+    Column c = df.col(features.get(0));
+    return !df.select(c).filter(functions.ltrim(c).startsWith("[")).limit(1).isEmpty();
   }
 
   private static boolean isNumberOrText(DataType t) {
@@ -217,11 +255,12 @@ public final class DatasetLoader {
     }
   }
 
-  private static boolean isArrayLike(DataType t) {
+  /** Whether a column of type {@code t} holds several values per row (an array, a vector, a struct). */
+  public static boolean isArrayLike(DataType t) {
     return t instanceof ArrayType || t instanceof UserDefinedType || t instanceof StructType;
   }
 
-  private static int featureSize(Dataset<Row> df, DataOptions o, boolean arrayColumn) {
+  private static int featureSize(Dataset<Row> df, DataOptions o, boolean arrayColumn, int modelFeatures) {
     if (!arrayColumn) {
       if (o.featureSize() != 0 && o.featureSize() != o.features().size()) {
         throw new ConfigException(JobKeys.DATA_FEATURE_SIZE, "data.feature_size = " + o.featureSize() + " but "
@@ -234,7 +273,7 @@ public final class DatasetLoader {
       return o.featureSize();
     }
     String col = o.features().get(0);
-    Row[] first = (Row[]) df.select(df.col(col)).filter(df.col(col).isNotNull()).head(1);
+    Row[] first = (Row[]) df.select(df.col(col)).filter(df.col(col).isNotNull()).head(SIZE_SAMPLE);
     if (first.length == 0) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
           + col + "'; point data.path at non-empty data");
@@ -243,6 +282,14 @@ public final class DatasetLoader {
     if (values == null || values.length == 0) {
       throw new ConfigException(JobKeys.DATA_FEATURES, "column '" + col + "' of " + o.path() + " holds "
           + first[0].get(0) + ", not a non-empty array of numbers; set data.features to numeric columns");
+    }
+    if (modelFeatures > 0 && values.length != modelFeatures) {
+      for (Row r : first) {
+        double[] v = RowDecoder.toDoubles(r.get(0));
+        if (v != null && v.length == modelFeatures) {
+          return modelFeatures; // the first row is the odd one out, not the data
+        }
+      }
     }
     return values.length;
   }

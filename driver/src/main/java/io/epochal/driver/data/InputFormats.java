@@ -5,12 +5,19 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.config.ConfigException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.net.URI;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -58,8 +65,9 @@ public final class InputFormats {
         throw wrongFormat(spark, path, format, formatKey, what, null);
       }
     }
+    Dataset<Row> df;
     try {
-      return reader.load(path);
+      df = reader.load(path);
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
       if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("UNABLE_TO_INFER_SCHEMA")) {
         // files only in subdirectories that are not partition directories: Spark reads none of them
@@ -84,6 +92,65 @@ public final class InputFormats {
       }
       throw wrongFormat(spark, path, format, formatKey, what, e);
     }
+    if (first != null) {
+      refuseUnreadFiles(first.fs, df, path, formatKey);
+    }
+    return df;
+  }
+
+  /**
+   * Refuses a directory that holds data files Spark does not read: those in subdirectories that are
+   * not partition directories ({@code column=value}), beside files it does read. Their rows would be
+   * left out of training without a word. Files and directories named {@code _*} or {@code .*} are
+   * skipped, as Spark skips them.
+   */
+  private static void refuseUnreadFiles(FileSystem fs, Dataset<Row> df, String path, String formatKey) {
+    Path root = new Path(path);
+    List<String> unread = new ArrayList<>();
+    long count = 0;
+    try {
+      root = fs.makeQualified(root);
+      if (!fs.getFileStatus(root).isDirectory()) {
+        return;
+      }
+      Set<String> read = new HashSet<>();
+      for (String f : df.inputFiles()) {
+        read.add(new Path(URI.create(f)).toUri().getPath());
+      }
+      String rootPath = root.toUri().getPath();
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+      while (files.hasNext()) {
+        Path f = files.next().getPath();
+        String p = f.toUri().getPath();
+        if (read.contains(p) || skippedBySpark(p.substring(Math.min(p.length(), rootPath.length())))) {
+          continue;
+        }
+        if (unread.size() < 3) {
+          unread.add(f.toString());
+        }
+        count++;
+      }
+    } catch (IOException | RuntimeException e) {
+      return; // the listing failed where Spark's succeeded: nothing to tell
+    }
+    if (count > 0) {
+      String pathKey = pathKey(formatKey);
+      throw new ConfigException(pathKey, "data " + path + " holds " + count + (count == 1 ? " data file" : " data files")
+          + " in subdirectories that Spark does not read (" + String.join(", ", unread) + (count > unread.size()
+          ? ", ..." : "") + "): it reads the files of the directory itself and of partition directories named "
+          + "column=value, so their rows would be left out without a word; move them up into " + path + ", point "
+          + pathKey + " at them, or rename their subdirectory to start with _ to leave them out on purpose");
+    }
+  }
+
+  /** Whether Spark skips a file at {@code relative} (below the input's directory): a part named _* or .*. */
+  private static boolean skippedBySpark(String relative) {
+    for (String part : relative.split("/")) {
+      if (part.startsWith(".") || part.startsWith("_") && !part.contains("=") || part.endsWith("._COPYING_")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ConfigException wrongFormat(SparkSession spark, String path, String format, String formatKey,

@@ -142,17 +142,19 @@ public final class RowDecoder implements Serializable {
     }
     double[] values = toDoubles(v);
     if (values == null) {
-      return "feature column '" + col + "' holds " + v.getClass().getSimpleName() + " " + v
-          + ", not an array of numbers or a vector";
+      return "feature column '" + col + "' holds " + (v instanceof String ? "the text '" + v + "'"
+          : v.getClass().getSimpleName() + " " + v) + ", not an array of numbers or a vector";
     }
     if (values.length != featureSize) {
       return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize + " (if every "
-          + "row has " + values.length + ", data.feature_size or the features named do not fit this data: fix them "
-          + "rather than skip every row)";
+          + "row has " + values.length + ", " + (label == null ? "the model was trained on other data than this "
+          + "input: name other --features, or predict with a model of " + values.length + " features"
+          : "data.feature_size or the features named do not fit this data: fix them rather than skip every row") + ")";
     }
     for (int i = 0; i < featureSize; i++) {
       if (!Double.isFinite(values[i])) {
-        return "feature column '" + col + "' element " + i + " is " + values[i] + ", not a finite number";
+        return "feature column '" + col + "' element " + i + " is " + (isNullElement(v, i) ? "null" : values[i])
+            + ", not a finite number";
       }
       if (!Float.isFinite((float) values[i])) {
         return "feature column '" + col + "' element " + i + " is " + values[i] + FLOAT_RANGE;
@@ -187,6 +189,57 @@ public final class RowDecoder implements Serializable {
     return null;
   }
 
+  /** Whether element {@code i} of array value {@code v} is null (which {@link #toDoubles} gives as NaN). */
+  private static boolean isNullElement(Object v, int i) {
+    if (v instanceof scala.collection.Seq) {
+      return ((scala.collection.Seq<?>) v).apply(i) == null;
+    }
+    if (v instanceof List) {
+      return ((List<?>) v).get(i) == null;
+    }
+    return v instanceof String && ARRAY_TEXT_NULL.equals(arrayTextElements((String) v)[i].strip());
+  }
+
+  private static final String ARRAY_TEXT_NULL = "null";
+
+  /**
+   * The elements of a JSON array held as text, {@code "[1.0, 2, -3e-2]"}, or null when {@code text}
+   * is not enclosed in brackets. Spark holds a json column's arrays as text when some of its rows
+   * hold something else (a string, a number): it infers one type per column.
+   */
+  private static String[] arrayTextElements(String text) {
+    String t = text.strip();
+    if (t.length() < 2 || t.charAt(0) != '[' || t.charAt(t.length() - 1) != ']') {
+      return null;
+    }
+    String inner = t.substring(1, t.length() - 1).strip();
+    return inner.isEmpty() ? new String[0] : inner.split(",", -1);
+  }
+
+  /** The numbers of a JSON array held as text, NaN for null, or null when it is not such an array of numbers. */
+  private static double[] arrayText(String text) {
+    String[] elements = arrayTextElements(text);
+    if (elements == null) {
+      return null;
+    }
+    double[] d = new double[elements.length];
+    for (int i = 0; i < d.length; i++) {
+      String e = elements[i].strip();
+      if (e.equals(ARRAY_TEXT_NULL)) {
+        d[i] = Double.NaN;
+      } else if (JSON_NUMBER.matcher(e).matches()) {
+        d[i] = Double.parseDouble(e);
+      } else {
+        return null;
+      }
+    }
+    return d;
+  }
+
+  /** A number as JSON writes it. */
+  private static final java.util.regex.Pattern JSON_NUMBER =
+      java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
   /** The number a cell holds, NaN when it holds none. */
   private static double number(Object v) {
     if (v instanceof Number) {
@@ -206,7 +259,10 @@ public final class RowDecoder implements Serializable {
     return v instanceof Number || v instanceof String && ((String) v).trim().equalsIgnoreCase("nan");
   }
 
-  /** The values of an array, an ML vector (object or struct form), or null for anything else. */
+  /**
+   * The values of an array, of a JSON array held as text, or of an ML vector (object or struct
+   * form), or null for anything else.
+   */
   public static double[] toDoubles(Object v) {
     if (v instanceof scala.collection.Seq) {
       scala.collection.Seq<?> seq = (scala.collection.Seq<?>) v;
@@ -228,6 +284,9 @@ public final class RowDecoder implements Serializable {
     }
     if (v instanceof Row) {
       return vectorStruct((Row) v);
+    }
+    if (v instanceof String) {
+      return arrayText((String) v);
     }
     try {
       Method toArray = v.getClass().getMethod("toArray");

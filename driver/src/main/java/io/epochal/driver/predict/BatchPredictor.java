@@ -7,6 +7,7 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.data.BadInputException;
+import io.epochal.driver.data.DatasetLoader;
 import io.epochal.driver.data.PartitionScan;
 import io.epochal.driver.data.RowDecoder;
 import io.epochal.driver.spark.EpochalSpark;
@@ -36,7 +37,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.types.UserDefinedType;
 
 /**
  * Runs {@code epochal predict} on Spark, with a checkpoint's model or an ONNX model file. For a
@@ -223,7 +223,7 @@ public final class BatchPredictor {
       }
     }
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
-    boolean arrayColumn = features.size() == 1 && isArrayLike(df.schema().apply(features.get(0)).dataType());
+    boolean arrayColumn = DatasetLoader.isArrayColumn(df, features, format);
     if (!arrayColumn && features.size() != featureSize) {
       throw featureCount(features, model.description, featureSize);
     }
@@ -275,6 +275,14 @@ public final class BatchPredictor {
     }
     if (bad > 0 && !options.skipBadRows()) {
       throw PartitionScan.firstBadByFileName(scans);
+    }
+    if (bad > 0 && bad == total) {
+      // an output of no row is no prediction: the options or the model do not fit this input
+      BadInputException first = PartitionScan.firstBadByFileName(scans);
+      throw new ConfigException("--bad-rows", "input " + options.input() + ": every one of its " + bad + " rows is bad, "
+          + "and --bad-rows skip skipped them all; the first, row " + first.rowInFile() + " of " + first.file() + ": "
+          + first.reason() + ". When every row is bad, --features, --format or the model do not fit this input: fix "
+          + "them rather than skip every row (nothing was written)");
     }
 
     PartitionTask task = tasks.apply(layout);
@@ -330,7 +338,7 @@ public final class BatchPredictor {
         }
       } else if (hasFields(f.dataType())) {
         cols.add(org.apache.spark.sql.functions.to_json(c).as(f.name())); // with its field names and nesting
-      } else if (isArrayLike(f.dataType())) {
+      } else if (DatasetLoader.isArrayLike(f.dataType())) {
         cols.add(c.cast(DataTypes.StringType).as(f.name()));
       } else {
         cols.add(c);
@@ -374,9 +382,5 @@ public final class BatchPredictor {
   private static boolean hasFields(DataType t) {
     DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : t;
     return e instanceof StructType || e instanceof org.apache.spark.sql.types.MapType;
-  }
-
-  private static boolean isArrayLike(DataType t) {
-    return t instanceof ArrayType || t instanceof UserDefinedType || t instanceof StructType;
   }
 }

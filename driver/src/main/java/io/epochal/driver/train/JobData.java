@@ -94,7 +94,7 @@ final class JobData {
     }
     LoadedDataset data;
     try {
-      data = new DatasetLoader(spark.session()).load(options, size -> checkFeatures(size, stored));
+      data = new DatasetLoader(spark.session()).load(options, modelFeatures(), size -> checkFeatures(size, stored));
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, (stored ? e.forStoredJob() : e).getMessage(), e);
     } catch (TrainingException | ConfigException e) {
@@ -244,12 +244,18 @@ final class JobData {
    *
    * @param stored whether the job directory already holds this spec (then only other data can fit)
    */
-  private void checkFeatures(int featureSize, boolean stored) throws TrainingException {
-    long[] shape = modelShape().input;
+  /** Features per sample the model takes: the product of its input shape. */
+  private int modelFeatures() {
     long size = 1;
-    for (long d : shape) {
+    for (long d : modelShape().input) {
       size *= d;
     }
+    return Math.toIntExact(size);
+  }
+
+  private void checkFeatures(int featureSize, boolean stored) throws TrainingException {
+    long[] shape = modelShape().input;
+    long size = modelFeatures();
     if (featureSize != size) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FEATURE_MISMATCH + featureSize
           + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "

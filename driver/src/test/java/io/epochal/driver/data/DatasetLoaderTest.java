@@ -336,6 +336,61 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aJsonRowWhoseFeaturesAreAStringIsABadRowNotAOneFeatureDataset() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("string-features"));
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      lines.add(i == 6 ? "{\"features\":\"1,2,3\",\"label\":0}"
+          : "{\"features\":[" + i + ".5, -1e-3, " + i + "],\"label\":" + (i % 2) + "}");
+    }
+    Files.write(dir.resolve("rows.json"), lines, StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("rows.json, row 7 ")
+        .hasMessageContaining("holds the text '1,2,3', not an array of numbers");
+
+    LoadedDataset skipped = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1)
+        .optSkipBadRows(true).build());
+    assertThat(skipped.featureSize()).isEqualTo(3);
+    assertThat(skipped.rows()).isEqualTo(19);
+    assertThat(skipped.skippedRows()).isEqualTo(1);
+    DataShard shard = skipped.shards().collect().get(0);
+    assertThat(java.util.Arrays.copyOfRange(shard.features(), 0, 3)).containsExactly(0.5f, -1e-3f, 0f);
+    skipped.unpersist();
+  }
+
+  @Test
+  void aFirstRowOfAnotherLengthThanTheModelsIsABadRowWhenTheOthersFitTheModel() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("odd-first"));
+    List<String> lines = new ArrayList<>();
+    lines.add("{\"features\":[1.0,2.0,3.0,4.0,5.0],\"label\":0}");
+    for (int i = 0; i < 10; i++) {
+      lines.add("{\"features\":[1.0,2.0,3.0,4.0],\"label\":1}");
+    }
+    Files.write(dir.resolve("rows.json"), lines, StandardCharsets.UTF_8);
+    DataOptions o = options(dir, "json", List.of("features"), 1).build();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(o, 4, size -> assertThat(size).isEqualTo(4)))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("rows.json, row 1 ")
+        .hasMessageContaining("has 5 values, expected 4");
+    // data that does not fit the model at all is still told as that, by the check of its size
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(o, 3, size -> {
+      throw new IllegalStateException("the data has " + size + " features per row");
+    })).hasMessage("the data has 5 features per row");
+  }
+
+  @Test
+  void aNullArrayElementIsToldAsNullNotAsNaN() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("null-element"));
+    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
+        "{\"features\":[1.0,null],\"label\":1}"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 2 ")
+        .hasMessageContaining("element 1 is null, not a finite number");
+  }
+
+  @Test
   void jsonKeysThatDifferOnlyInCaseAreAConfigErrorNamingTheColumnNotASparkAnalysisError() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("case-keys"));
     Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
@@ -519,6 +574,23 @@ class DatasetLoaderTest {
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
         .hasMessageContaining("holds no file Spark reads").hasMessageContaining("a/x.csv")
         .hasMessageContaining("column=value");
+  }
+
+  @Test
+  void filesInASubdirectoryBesideFilesSparkReadsAreAConfigErrorNotRowsLeftOut() throws Exception {
+    Path dir = csv("mixed", "f0,label", "1,0", "2,1");
+    Files.createDirectories(dir.resolve("more"));
+    Files.write(dir.resolve("more/b.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("holds 1 data file in subdirectories that Spark does not read")
+        .hasMessageContaining("more/b.csv").hasMessageContaining("rename their subdirectory to start with _");
+
+    // a subdirectory named _* is left out on purpose, as Spark leaves it out
+    Files.move(dir.resolve("more"), dir.resolve("_more"));
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(data.rows()).isEqualTo(2);
+    data.unpersist();
   }
 
   @Test

@@ -241,6 +241,21 @@ class PredictCommandTest {
   }
 
   @Test
+  void inputWhoseEveryRowIsBadIsAnErrorEvenWhenBadRowsAreSkippedNotAnEmptyOutput() throws Exception {
+    Path in = writeJsonInput();
+    Files.write(in, Files.readAllLines(in).stream().map(l -> l.replace("]}", ",0.5]}")).collect(Collectors.toList()));
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString())).isEqualTo(4);
+    assertThat(err).contains("in.json, row 1").contains("has 5 values, expected 4")
+        .contains("name other --features, or predict with a model of 5 features").doesNotContain("data.feature_size");
+    Path output = tmp.resolve("all-bad");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--bad-rows", "skip",
+        "--output", output.toString())).as(err).isEqualTo(2);
+    assertThat(err).contains("every one of its 23 rows is bad, and --bad-rows skip skipped them all")
+        .contains("has 5 values, expected 4").contains("nothing was written").doesNotContain("predicted 0 of");
+    assertThat(output).doesNotExist();
+  }
+
+  @Test
   void csvLinesWithAFieldTooFewOrTooManyAreBadRowsNotPredictedFromShiftedOrCutValues() throws Exception {
     Path in = writeCsvInput(null);
     List<String> lines = new ArrayList<>(Files.readAllLines(in));
