@@ -6,7 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.net.URI;
-import java.io.Reader;
+import java.io.BufferedReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,6 +121,12 @@ public final class JobSpecResolver {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' cannot be read: " + e
           + "; check the URI and that its file system is reachable", e);
     }
+    if (!exists && text.matches(".*[*?\\[{].*")) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is a pattern, and data.path names one "
+          + "directory or file, not a glob: a job's rows are numbered by file and must be the same files on every "
+          + "resume; point data.path at the directory that holds the files (other files in it can be named _* or .*, "
+          + "which are not read)");
+    }
     if (!exists) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
           + "at existing " + spec.dataFormat() + " data" + (newJob ? " (or generate some with 'epochal gen-data')"
@@ -168,6 +174,9 @@ public final class JobSpecResolver {
     }
   }
 
+  /** What some editors write at the start of a UTF-8 file. */
+  private static final int BYTE_ORDER_MARK = '\uFEFF';
+
   /** The job file's keys; a key set twice to different values is added to {@code twice}. */
   private Map<String, String> readJobFile(List<ConfigException> twice) {
     Properties p = new Properties() {
@@ -189,7 +198,11 @@ public final class JobSpecResolver {
           + "continue its job, run bin/epochal resume " + ShellWords.quote(jobFile.toString()) + " (train takes a "
           + ".properties job file)" : "; give the path of a .properties job file (see conf/quickstart.properties)"));
     }
-    try (Reader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
+    try (BufferedReader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
+      r.mark(1);
+      if (r.read() != BYTE_ORDER_MARK) { // an editor's UTF-8 byte order mark would be part of the first key
+        r.reset();
+      }
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "

@@ -101,6 +101,7 @@ final class SpecValidator {
     HyperParameters fixedValues = out.build();
     requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
     requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
+    refuseLabelAsFeature(fixedValues, raw, problems);
     if (requiredMissing) {
       throw ConfigException.of(problems); // the model's, optimizer's and schedule's keys depend on them
     }
@@ -342,6 +343,23 @@ final class SpecValidator {
           + "' twice (from " + given.source + "); name each feature column once"));
     }
     return String.join(",", columns);
+  }
+
+  /**
+   * A label column among the feature columns, given as text (a stored job keeps what it trained
+   * with), is a problem: the model would be given the answer as an input.
+   */
+  private static void refuseLabelAsFeature(HyperParameters values, Map<String, Sourced> raw,
+      List<ConfigException> problems) {
+    Sourced features = raw.get(JobKeys.DATA_FEATURES);
+    String label = values.getString(JobKeys.DATA_LABEL);
+    if (features != null && features.text && label != null
+        && List.of(values.getString(JobKeys.DATA_FEATURES).split(",")).contains(label)) {
+      problems.add(new ConfigException(JobKeys.DATA_FEATURES, JobKeys.DATA_FEATURES + " names the label column '" + label
+          + "' (data.label; from " + features.source + "): the model would be given each row's answer as an input and "
+          + "learn nothing it can use on new data; remove it from " + JobKeys.DATA_FEATURES + ", or set data.label to "
+          + "the column to predict"));
+    }
   }
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */

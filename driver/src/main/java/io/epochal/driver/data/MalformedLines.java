@@ -227,8 +227,11 @@ public final class MalformedLines {
 
   /** Why a json line Spark could not parse is bad. */
   static String notJson(String line) {
-    return "the line is not a JSON object of the columns' types (Spark could not parse it; a truncated or "
-        + "hand-edited line?): '" + excerpt(line.strip()) + "'";
+    String l = line.strip();
+    boolean arrayPart = l.startsWith("[") || l.startsWith("]") || l.endsWith(",");
+    return "the line is not a JSON object of the columns' types (Spark could not parse it; " + (arrayPart
+        ? "json input is JSON Lines, one object per line, without the brackets and commas of a JSON array"
+        : "a truncated or hand-edited line?") + "): '" + excerpt(l) + "'";
   }
 
   private static String excerpt(String text) {

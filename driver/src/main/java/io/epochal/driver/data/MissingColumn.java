@@ -61,8 +61,16 @@ public final class MissingColumn {
     if (columns.equals(List.of(CORRUPT_RECORD))) {
       // Spark's JSON reader puts every line it cannot parse, whole, into this one column
       return new ConfigException(formatKey, where + " read as json has no column '" + c + "': no line parsed as a "
-          + "JSON object (Spark kept them as " + CORRUPT_RECORD + "), so the files are probably not json; "
-          + setFormat);
+          + "JSON object (Spark kept them as " + CORRUPT_RECORD + "). json input is JSON Lines, one object per line: a "
+          + "file that is one JSON document (an array of objects, or objects spread over several lines) is not read "
+          + "as rows; write one object per line (jq -c '.[]' turns an array into that), or, if the files are not "
+          + "json, " + setFormat);
+    }
+    java.util.Optional<String> blanks = columns.stream().filter(n -> !n.equals(c) && n.strip().equals(c)).findFirst();
+    if (blanks.isPresent()) {
+      return new ConfigException(columnKey, columnKey + " names column '" + c + "', which " + where + " names '"
+          + blanks.get() + "', with blanks around it; the names of a " + format + " header are taken as written: "
+          + "remove the blanks from the header (after its commas, say)");
     }
     return new ConfigException(columnKey, columnKey + " names column '" + c + "', which is not in " + format + " "
         + where + "; its columns are " + columns + "; " + otherwise);

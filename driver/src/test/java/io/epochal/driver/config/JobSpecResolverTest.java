@@ -109,6 +109,25 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aJobFileStartingWithAUtf8ByteOrderMarkAndCrlfLinesReadsAsWithout() throws IOException {
+    String text = String.join("\r\n", Files.readAllLines(jobFile)) + "\r\n";
+    Files.writeString(jobFile, "\uFEFF" + text, StandardCharsets.UTF_8);
+    JobSpec spec = resolver().build().resolve();
+    assertThat(spec.jobName()).isEqualTo("test");
+    assertThat(spec.dataFeatures()).containsExactly("features");
+  }
+
+  @Test
+  void theLabelColumnAmongTheFeatureColumnsIsRefused() {
+    ConfigException e = errorOf(resolver().optOverride("data.features", "f0, label"));
+    assertThat(e.key()).isEqualTo("data.features");
+    assertThat(e).hasMessageContaining("data.features names the label column 'label' (data.label; from --set "
+        + "data.features)").hasMessageContaining("remove it from data.features");
+    assertThat(resolver().optOverride("data.features", "f0,label").optOverride("data.label", "y").build().resolve()
+        .dataFeatures()).containsExactly("f0", "label");
+  }
+
+  @Test
   void unknownKeyIsRefusedWithTheNearestValidKey() {
     ConfigException e = errorOf(resolver().optOverride("train.epoch", "3"));
     assertThat(e.key()).isEqualTo("train.epoch");
@@ -201,6 +220,14 @@ class JobSpecResolverTest {
         .key()).isEqualTo("checkpoint.best_metric");
     assertThat(resolver().optOverride("checkpoint.best_metric", "").build().resolve().bestMetric()).isEmpty();
     assertThat(tmp.resolve("job")).doesNotExist();
+  }
+
+  @Test
+  void aGlobAsDataPathIsToldToBeADirectoryNotThatItDoesNotExist() {
+    ConfigException e = errorOf(resolver().optOverride("data.path", data.resolve("*.csv").toString()));
+    assertThat(e.key()).isEqualTo("data.path");
+    assertThat(e).hasMessageContaining("*.csv' is a pattern, and data.path names one directory or file, not a glob")
+        .hasMessageNotContaining("does not exist");
   }
 
   @Test

@@ -741,7 +741,34 @@ class DatasetLoaderTest {
         .isInstanceOf(ConfigException.class)
         .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.format"))
         .hasMessageContaining("read as json has no column 'f0': no line parsed as a JSON object")
-        .hasMessageContaining("probably not json").hasMessageContaining("set data.format");
+        .hasMessageContaining("if the files are not json, set data.format");
+  }
+
+  @Test
+  void aJsonArrayDocumentIsToldToBeWrittenOneObjectPerLine() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("json-array"));
+    Files.write(dir.resolve("rows.json"), List.of("[", "  {", "    \"f0\": 1.0,", "    \"label\": 0", "  }", "]"),
+        StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("f0"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("json input is JSON Lines, one object per line")
+        .hasMessageContaining("jq -c '.[]'");
+    // an array whose objects stand one per line: those lines parse, the brackets are bad rows
+    Files.write(dir.resolve("rows.json"), List.of("[", "{\"f0\": 1.0, \"label\": 0},", "{\"f0\": 2.0, \"label\": 1}",
+        "]"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("f0"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 1 ")
+        .hasMessageContaining("json input is JSON Lines, one object per line, without the brackets and commas");
+  }
+
+  @Test
+  void aCsvHeaderNameWithBlanksAroundItIsToldAsSuchNotAsAMissingColumn() throws Exception {
+    Path dir = csv("blanks", "f0, f1,label", "1,2,0", "3,4,1");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.features"))
+        .hasMessageContaining("names column 'f1', which data " + dir.toUri() + " names ' f1', with blanks around it")
+        .hasMessageContaining("remove the blanks from the header");
   }
 
   @Test

@@ -103,10 +103,13 @@ public final class Probe {
       throw new ProbeMismatchException(String.format(
           "the checkpoint does not reproduce model %s: its probe output differs from the one recorded at"
               + " save time (tolerance: %s): max abs difference %s, first differing index %d (recorded %s,"
-              + " now %s) of %d. The usual cause is a tensor the model computes with that is not"
-              + " registered as a parameter or buffer, so it is missing from the state dict; register it"
-              + " (ModuleState.addParameter / addBuffer). If the engine or the CPU differ from the saving"
-              + " run's, the last bits may differ: check where it was saved (its manifest lists the versions)",
+              + " now %s) of %d. Its causes: the checkpoint's tensors were changed after it was written, with"
+              + " the digests in its manifest rewritten to match (the store refuses any other change to a file),"
+              + " so restore it from a copy or continue from an earlier epoch; or, for a model of your own, a"
+              + " tensor the model computes with that is not registered as a parameter or buffer, so it is"
+              + " missing from the state dict: register it (ModuleState.addParameter / addBuffer). If the engine"
+              + " or the CPU differ from the saving run's, the last bits may differ: check where it was saved"
+              + " (its manifest lists the versions)",
           model.describe(), tolerance, maxDiff, first, want.get(f), got.get(f), want.remaining()),
           maxDiff, first);
     }
