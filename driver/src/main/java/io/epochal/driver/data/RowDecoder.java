@@ -246,14 +246,20 @@ public final class RowDecoder implements Serializable {
       return ((Number) v).doubleValue();
     }
     if (v instanceof String) {
-      try {
-        return Double.parseDouble(((String) v).trim());
-      } catch (NumberFormatException e) {
-        return Double.NaN;
-      }
+      String t = ((String) v).strip();
+      return TEXT_NUMBER.matcher(t).matches() ? Double.parseDouble(t) : Double.NaN;
     }
     return Double.NaN;
   }
+
+  /**
+   * A number written as text the way csv writers and readers outside Java agree on: decimal, with an
+   * optional exponent, or Infinity/NaN (which make a row bad as non-finite). Java's own forms that
+   * {@link Double#parseDouble} also takes (a type suffix as in {@code 1.5f} or {@code 1d}, hex
+   * floats as in {@code 0x1p3}) are not numbers here: pandas and PyTorch users' tools refuse them.
+   */
+  private static final java.util.regex.Pattern TEXT_NUMBER =
+      java.util.regex.Pattern.compile("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)");
 
   private static boolean isNaNValue(Object v) {
     return v instanceof Number || v instanceof String && ((String) v).trim().equalsIgnoreCase("nan");

@@ -23,4 +23,21 @@ class RowDecoderTest {
     assertThat(out[0]).isEqualTo(3.0e38f);
     assertThat(out[1]).isEqualTo(1f);
   }
+
+  @Test
+  void textNumbersAreDecimalAsCsvToolsWriteThemNotJavasSuffixedOrHexForms() {
+    float[] out = new float[2];
+    RowDecoder columns = new RowDecoder(List.of("x"), false, 1, "label", true, 3);
+    for (String good : new String[] {"1.5", " -2 ", "+.5", "3.", "1e3", "-1.25E-2", "0"}) {
+      assertThat(columns.decode(RowFactory.create(good, "1"), out)).as(good).isNull();
+      assertThat(out[0]).as(good).isEqualTo(Float.parseFloat(good.strip()));
+    }
+    for (String javaOnly : new String[] {"1.5f", "1.5d", "0x1p3", "1_000", "1e", ""}) {
+      assertThat(columns.decode(RowFactory.create(javaOnly, "1"), out)).as(javaOnly)
+          .isEqualTo("feature column 'x' holds '" + javaOnly + "', not a number");
+    }
+    assertThat(columns.decode(RowFactory.create("1", "1d"), out)).contains("label column 'label' holds '1d'");
+    assertThat(columns.decode(RowFactory.create("NaN", "1"), out)).contains("not a finite number");
+    assertThat(columns.decode(RowFactory.create("-Infinity", "1"), out)).contains("not a finite number");
+  }
 }
