@@ -275,6 +275,9 @@ final class CheckpointInspector {
       for (CheckpointEntry e : chosen) {
         results.put(e, verifier.verify(store, e));
       }
+      if (!t.isCheckpoint()) {
+        checkJobSpec(t.jobDir(), results);
+      }
       if (failed(results) && !t.isMovedAside()) {
         fallback = resumeFallback(store, results, verifier);
       }
@@ -295,6 +298,27 @@ final class CheckpointInspector {
       }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /**
+   * Adds to the newest checkpoint that passed every check whether the job's {@code job.json} holds
+   * its hyperparameters (nothing when the job has no readable {@code job.json}: {@code status} tells
+   * of that).
+   */
+  private void checkJobSpec(Path jobDir, Map<CheckpointEntry, List<CheckLine>> results) {
+    Optional<io.epochal.job.JobSpec> spec;
+    try {
+      spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    List<Map.Entry<CheckpointEntry, List<CheckLine>>> passed = results.entrySet().stream()
+        .filter(r -> !failed(r.getValue()) && r.getKey().manifest().isPresent()).toList();
+    if (spec.isPresent() && !passed.isEmpty()) {
+      Map.Entry<CheckpointEntry, List<CheckLine>> newest = passed.get(passed.size() - 1);
+      newest.getValue().add(CheckpointVerifier.jobSpecCheck(spec.get(), newest.getKey().manifest().get(),
+          newest.getKey().path()));
+    }
   }
 
   /**

@@ -154,6 +154,23 @@ final class CheckpointVerifier {
     }
   }
 
+  /**
+   * The check that a job's {@code job.json} holds the hyperparameters checkpoint {@code m} (at
+   * {@code path}) was trained with, but for those a resume may amend: what a resume checks before it
+   * trains, so that a hand-edited or replaced {@code job.json} shows here and not only there.
+   */
+  static CheckLine jobSpecCheck(io.epochal.job.JobSpec spec, CheckpointManifest m, String path) {
+    List<String> diff = io.epochal.driver.config.JobKeys.withoutAmendable(m.hyperParameters())
+        .diff(io.epochal.driver.config.JobKeys.withoutAmendable(spec.getHyperParameters()));
+    String check = "job.json holds the hyperparameters it was trained with";
+    if (diff.isEmpty()) {
+      return CheckLine.pass(check);
+    }
+    return CheckLine.fail(check, "it differs (checkpoint -> job.json): " + String.join("; ", diff) + "; a resume "
+        + "refuses the job until job.json holds the spec its checkpoints were trained with: restore it ('bin/epochal "
+        + "inspect " + path + "' lists the spec), or train this spec in a new job.dir");
+  }
+
   /** The files in {@code entry}'s directory that neither are its manifest nor are listed in it. */
   private List<String> unlisted(CheckpointEntry entry, CheckpointManifest m) throws java.io.IOException {
     Path dir = new Path(entry.path());

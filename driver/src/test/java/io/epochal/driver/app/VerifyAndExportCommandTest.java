@@ -63,6 +63,23 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aJobJsonEditedAwayFromItsCheckpointsSpecFailsVerifyOfTheJobNamingTheKey() throws IOException {
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("PASS epoch-000001  job.json holds the hyperparameters it was trained with");
+    Path spec = job.resolve("job.json");
+    String text = Files.readString(spec);
+    java.util.regex.Matcher lr = java.util.regex.Pattern.compile("\"optimizer.lr\" : [0-9.eE-]+").matcher(text);
+    assertThat(lr.find()).as(text).isTrue();
+    Files.writeString(spec, lr.replaceFirst("\"optimizer.lr\" : 0.5"));
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  job.json holds the hyperparameters it was trained with: it differs "
+        + "(checkpoint -> job.json): optimizer.lr: ").contains("-> 0.5").contains("verification FAILED");
+    // one checkpoint, given by its path, is verified as it is
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).doesNotContain("job.json");
+  }
+
+  @Test
   void fixtureOfFormat10WithoutTheManifestDigestOrItsProcessorLoadsAndVerifiesWithinTheTolerance() {
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
     assertThat(out).contains("PASS epoch-000001  manifest parses",
