@@ -154,10 +154,10 @@ final class SpecValidator {
       // reported; its keys are checked once it names an optimizer
     } else if (optSpecs.isEmpty()) {
       Sourced src = raw.get(JobKeys.OPTIMIZER_NAME);
-      String near = ParamSpecs.nearest(optimizer, List.of("sgd", "adam", "adamw"));
+      String near = ParamSpecs.nearest(optimizer, OPTIMIZERS);
       problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer + "'"
           + (src == null ? "" : " (from " + src.source + ")") + " is not a registered optimizer"
-          + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of sgd, adam, adamw"));
+          + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + String.join(", ", OPTIMIZERS)));
     } else {
       checkPrefixed(JobKeys.OPTIMIZER_PREFIX, optSpecs.get(), prefixed.get(JobKeys.OPTIMIZER_PREFIX), out,
           "optimizer " + optimizer, problems);
@@ -232,7 +232,13 @@ final class SpecValidator {
             candidates.add(s.name());
           }
         });
-        problems.add(UnknownKeys.of(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known));
+        List<String> others = prefix.equals(JobKeys.OPTIMIZER_PREFIX) ? optimizersDeclaring(e.getKey()) : List.of();
+        problems.add(others.isEmpty()
+            ? UnknownKeys.of(prefix + e.getKey(), e.getValue().source, candidates, owner + " declares " + known)
+            : new ConfigException(prefix + e.getKey(), "key '" + prefix + e.getKey() + "' (from " + e.getValue().source
+                + ") is a hyperparameter of optimizer " + String.join(", ", others) + ", not of " + owner + " ("
+                + JobKeys.OPTIMIZER_NAME + "); set " + JobKeys.OPTIMIZER_NAME + " to " + (others.size() == 1 ? ""
+                : "one of ") + String.join(", ", others) + ", or remove the key (" + owner + " declares " + known + ")"));
       }
     }
     for (ParamSpec spec : specs.all()) {
@@ -322,6 +328,20 @@ final class SpecValidator {
   private static boolean holdsAll(HyperParameters values, String prefix, Optional<ParamSpecs> specs) {
     return specs.isPresent() && specs.get().all().stream().allMatch(s -> values.asMap().containsKey(prefix + s.name()));
   }
+
+  /** The optimizers that declare hyperparameter {@code name} (without the prefix). */
+  private List<String> optimizersDeclaring(String name) {
+    List<String> out = new ArrayList<>();
+    for (String o : OPTIMIZERS) {
+      if (catalog.optimizer(o).map(specs -> specs.get(name) != null).orElse(false)) {
+        out.add(o);
+      }
+    }
+    return out;
+  }
+
+  /** The optimizers Epochal has. */
+  private static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
 
   /**
    * {@code data.features} given as text, without the blanks around its names or empty entries

@@ -128,6 +128,15 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aKeyOfAnotherOptimizerNamesTheOptimizersThatReadIt() {
+    ConfigException e = errorOf(resolver().optOverride("optimizer.beta1", "0.8"));
+    assertThat(e.key()).isEqualTo("optimizer.beta1");
+    assertThat(e).hasMessageContaining("key 'optimizer.beta1' (from --set optimizer.beta1) is a hyperparameter of "
+        + "optimizer adam, adamw, not of optimizer sgd (optimizer.name); set optimizer.name to one of adam, adamw")
+        .hasMessageNotContaining("did you mean");
+  }
+
+  @Test
   void unknownKeyIsRefusedWithTheNearestValidKey() {
     ConfigException e = errorOf(resolver().optOverride("train.epoch", "3"));
     assertThat(e.key()).isEqualTo("train.epoch");
