@@ -219,7 +219,8 @@ public final class BatchPredictor {
     for (String c : features) {
       if (!columns.contains(c)) {
         throw io.epochal.driver.data.MissingColumn.of(c, columns, format, "input " + options.input(), "--format",
-            "--features", "name feature columns with --features");
+            options.features().isEmpty() ? "the model's data.features (--features not given)" : "--features",
+            "name the input's feature columns with --features");
       }
     }
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));

@@ -90,6 +90,11 @@ public final class PredictOptions {
     String outFormat = keys.get(OUTPUT_FORMAT);
     if (outFormat != null) {
       b.optOutputFormat(choose(OUTPUT_FORMAT, "--output-format", outFormat, OUTPUT_FORMATS));
+    } else if (output != null && output.matches("(?i).*\\.(json|jsonl|ndjson|txt|tsv)")) {
+      // would be a parquet directory under a name that says otherwise
+      throw new ConfigException("--output", "--output " + output + " names another format than predict writes: it "
+          + "writes parquet (the default) or csv (an output ending with .csv, or --output-format csv); name the "
+          + "output accordingly, or pass --output-format to write that format under this name");
     }
     String batch = keys.get(BATCH_SIZE);
     if (batch != null) {

@@ -453,4 +453,24 @@ class PredictCommandTest {
       assertThat(err).contains(option.replace("=csv", "") + " applies to --output, which is not given");
     }
   }
+
+  @Test
+  void anOutputNamedForAFormatPredictDoesNotWriteIsRefusedNotWrittenAsParquet() throws IOException {
+    Path in = writeCsvInput(null);
+    Path output = tmp.resolve("scores.json");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3", "--output", output.toString())).as(out + err).isEqualTo(2);
+    assertThat(err).contains("scores.json names another format than predict writes")
+        .contains("--output-format");
+    assertThat(output).doesNotExist();
+  }
+
+  @Test
+  void aFeatureColumnOfTheModelMissingFromTheInputSaysItCameFromTheModelWhenFeaturesAreNotGiven() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString())).as(out + err)
+        .isEqualTo(2);
+    assertThat(err).contains("the model's data.features (--features not given) names column 'features', which is "
+        + "not in csv input").contains("name the input's feature columns with --features");
+  }
 }
