@@ -145,6 +145,11 @@ public final class DatasetLoader {
           + first.file() + ": " + first.reason() + ". When every row is bad, data.features, data.feature_size or data.label do not fit this "
           + "data: fix them rather than skip every row");
     }
+    if (total == 0) {
+      throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no rows: its " + o.format()
+          + " files hold " + ("csv".equals(o.format()) ? "a header line at most" : "nothing") + "; point data.path at "
+          + "the data");
+    }
     if (good < workers) {
       throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable rows ("
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");

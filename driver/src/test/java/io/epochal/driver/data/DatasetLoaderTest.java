@@ -594,6 +594,15 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvFilesOfAHeaderLineAloneAreDataWithoutRowsNotTooFewForTheWorkers() throws Exception {
+    Path dir = csv("header-only", "f0,label");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 2).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("has no rows: its csv files hold a header line at most")
+        .hasMessageNotContaining("train.workers");
+  }
+
+  @Test
   void skippingEveryRowIsAConfigErrorAboutTheOptionsNotTheWorkerCount() throws Exception {
     Path dir = csv("all-bad", "f0,f1,label", "1,x,0", "3,y,1", "5,z,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
