@@ -25,6 +25,12 @@ final class SparkLogging {
    */
   private static final String CSV_HEADERS = "org.apache.spark.sql.catalyst.csv.CSVHeaderChecker";
   /**
+   * Hadoop's local file system when a data file's {@code .<name>.crc} is not a checksum file: a
+   * stack trace for every read of the file, which it then reads unchecked; Epochal warns of such
+   * files once.
+   */
+  private static final String CHECKSUM_IGNORED = "org.apache.hadoop.fs.FSInputChecker";
+  /**
    * What logs, mostly with a stack trace, when an executor dies: the block manager master for every
    * broadcast or block it could not remove from it (a finished round's, which nothing reads again),
    * Spark's network client and server for each request the closed connection dropped. The loss
@@ -44,7 +50,8 @@ final class SparkLogging {
     }
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
-      List<String> quieted = new ArrayList<>(List.of(TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS));
+      List<String> quieted = new ArrayList<>(List.of(TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS,
+          CHECKSUM_IGNORED));
       quieted.addAll(List.of(EXECUTOR_LOSS_NOISE));
       for (String logger : quieted) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
@@ -58,6 +65,7 @@ final class SparkLogging {
       // waking; what matters to the job (a lost lease, a failed round) the command reports itself
       Configurator.setLevel(RPC_IGNORED, Level.FATAL);
       Configurator.setLevel(CSV_HEADERS, Level.ERROR);
+      Configurator.setLevel(CHECKSUM_IGNORED, Level.ERROR);
       for (String logger : EXECUTOR_LOSS_NOISE) {
         Configurator.setLevel(logger, Level.FATAL);
       }

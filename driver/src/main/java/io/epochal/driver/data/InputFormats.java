@@ -94,9 +94,54 @@ public final class InputFormats {
     }
     if (first != null) {
       refuseUnreadFiles(first.fs, df, path, formatKey);
+      warnOfForeignChecksumFiles(first.fs, df);
     }
     return df;
   }
+
+  /** How a checksum file of Hadoop's local file system starts. */
+  private static final byte[] CRC_MAGIC = {'c', 'r', 'c', 0};
+
+  /**
+   * Warns, in one line, of the input files whose {@code .<name>.crc} beside them (on the local file
+   * system) is not a Hadoop checksum file: Hadoop ignores such a file and reads the data unchecked,
+   * logging a stack trace for every read of it (shown with {@code --verbose}).
+   */
+  private static void warnOfForeignChecksumFiles(FileSystem fs, Dataset<Row> df) {
+    List<String> foreign = foreignChecksumFiles(fs, df.inputFiles());
+    if (!foreign.isEmpty()) {
+      LOG.warn("{} is not a Hadoop checksum file (it lacks the 'crc' header){}: Hadoop reads the data file beside it "
+          + "without checking it; delete the .crc file if nothing else needs it", foreign.get(0),
+          foreign.size() > 1 ? ", nor are " + (foreign.size() - 1) + " more .crc files beside the data" : "");
+    }
+  }
+
+  /** The {@code .<name>.crc} files beside {@code files} that are not Hadoop checksum files (local file system only). */
+  static List<String> foreignChecksumFiles(FileSystem fs, String[] files) {
+    List<String> foreign = new ArrayList<>();
+    if (!(fs instanceof org.apache.hadoop.fs.ChecksumFileSystem)) {
+      return foreign;
+    }
+    FileSystem raw = ((org.apache.hadoop.fs.ChecksumFileSystem) fs).getRawFileSystem();
+    for (String f : files) {
+      Path data = new Path(URI.create(f));
+      Path crc = new Path(data.getParent(), "." + data.getName() + ".crc");
+      byte[] head = new byte[CRC_MAGIC.length];
+      try (FSDataInputStream in = raw.open(crc)) {
+        in.readFully(head);
+      } catch (java.io.FileNotFoundException e) {
+        continue;
+      } catch (IOException | RuntimeException e) {
+        // shorter than the header, or unreadable: not a checksum file Hadoop can use either
+      }
+      if (!Arrays.equals(head, CRC_MAGIC)) {
+        foreign.add(crc.toString());
+      }
+    }
+    return foreign;
+  }
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputFormats.class);
 
   /**
    * Refuses a directory that holds data files Spark does not read: those in subdirectories that are

@@ -603,6 +603,27 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aForeignChecksumFileBesideADataFileIsFoundAndTheDataStillLoads() throws Exception {
+    Path dir = csv("foreign-crc", "f0,label", "1,0", "2,1");
+    Files.writeString(dir.resolve(".data.csv.crc"), "garbage\n");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(data.rows()).isEqualTo(2);
+    data.unpersist();
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    String file = dir.resolve("data.csv").toUri().toString();
+    assertThat(InputFormats.foreignChecksumFiles(fs, new String[] {file})).singleElement().asString()
+        .endsWith("foreign-crc/.data.csv.crc");
+    // a checksum file Hadoop wrote is its own
+    Files.delete(dir.resolve(".data.csv.crc"));
+    Path written = tmp.resolve("own-crc/data.csv");
+    try (org.apache.hadoop.fs.FSDataOutputStream out = fs.create(new org.apache.hadoop.fs.Path(written.toUri()))) {
+      out.writeBytes("f0,label\n1,0\n");
+    }
+    assertThat(Files.exists(written.resolveSibling(".data.csv.crc"))).isTrue();
+    assertThat(InputFormats.foreignChecksumFiles(fs, new String[] {file, written.toUri().toString()})).isEmpty();
+  }
+
+  @Test
   void skippingEveryRowIsAConfigErrorAboutTheOptionsNotTheWorkerCount() throws Exception {
     Path dir = csv("all-bad", "f0,f1,label", "1,x,0", "3,y,1", "5,z,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 2)
