@@ -43,7 +43,7 @@ class CreationCheckTest {
     ConfigException withUnknown = refused(Map.of("optimizer.name", "sgd", "optimizer.nesterov", "true",
         "optimizer.beta1", "0.9"));
     assertThat(withUnknown).as("a key sgd does not declare does not hide the creation check")
-        .hasMessageContaining("unknown key 'optimizer.beta1'").hasMessageContaining("sgd nesterov = true needs");
+        .hasMessageContaining("key 'optimizer.beta1' (from --set optimizer.beta1) is a hyperparameter of optimizer adam, adamw, not of optimizer sgd").hasMessageContaining("sgd nesterov = true needs");
   }
 
   @Test
