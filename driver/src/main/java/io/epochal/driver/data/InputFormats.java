@@ -144,17 +144,17 @@ public final class InputFormats {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputFormats.class);
 
   /**
-   * Refuses a directory that holds data files Spark does not read: those in subdirectories that are
-   * not partition directories ({@code column=value}), beside files it does read. Their rows would be
-   * left out of training without a word. Files and directories named {@code _*} or {@code .*} are
-   * skipped, as Spark skips them.
+   * Refuses a directory that holds data files Spark does not read, whose rows would be left out of
+   * training without a word: files in subdirectories that are not partition directories ({@code
+   * column=value}), beside files it does read; and, in partitioned data, files beside the partition
+   * directories (Spark reads only the files inside them). Files and directories named {@code _*} or
+   * {@code .*} are skipped, as Spark skips them.
    */
   private static void refuseUnreadFiles(FileSystem fs, Dataset<Row> df, String path, String formatKey) {
-    Path root = new Path(path);
-    List<String> unread = new ArrayList<>();
-    long count = 0;
+    List<String> inSubdirectories = new ArrayList<>();
+    List<String> besidePartitions = new ArrayList<>();
     try {
-      root = fs.makeQualified(root);
+      Path root = fs.makeQualified(new Path(path));
       if (!fs.getFileStatus(root).isDirectory()) {
         return;
       }
@@ -163,29 +163,56 @@ public final class InputFormats {
         read.add(new Path(URI.create(f)).toUri().getPath());
       }
       String rootPath = root.toUri().getPath();
+      List<Path> listed = new ArrayList<>();
+      boolean partitioned = false;
       RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
       while (files.hasNext()) {
         Path f = files.next().getPath();
-        String p = f.toUri().getPath();
-        if (read.contains(p) || skippedBySpark(p.substring(Math.min(p.length(), rootPath.length())))) {
-          continue;
+        String relative = relative(f, rootPath);
+        if (!skippedBySpark(relative)) {
+          listed.add(f);
+          partitioned |= relative.contains("=") && relative.lastIndexOf('/') > relative.indexOf('=');
         }
-        if (unread.size() < 3) {
-          unread.add(f.toString());
+      }
+      for (Path f : listed) {
+        String relative = relative(f, rootPath);
+        int slash = relative.lastIndexOf('/');
+        String parent = slash < 0 ? "" : relative.substring(relative.lastIndexOf('/', slash - 1) + 1, slash);
+        if (partitioned && !parent.contains("=")) {
+          besidePartitions.add(f.toString());
+        } else if (!read.contains(f.toUri().getPath())) {
+          inSubdirectories.add(f.toString());
         }
-        count++;
       }
     } catch (IOException | RuntimeException e) {
       return; // the listing failed where Spark's succeeded: nothing to tell
     }
-    if (count > 0) {
-      String pathKey = pathKey(formatKey);
-      throw new ConfigException(pathKey, "data " + path + " holds " + count + (count == 1 ? " data file" : " data files")
-          + " in subdirectories that Spark does not read (" + String.join(", ", unread) + (count > unread.size()
-          ? ", ..." : "") + "): it reads the files of the directory itself and of partition directories named "
+    String pathKey = pathKey(formatKey);
+    if (!besidePartitions.isEmpty()) {
+      throw new ConfigException(pathKey, "data " + path + " holds " + files(besidePartitions) + " beside its "
+          + "partition directories (named column=value), which Spark does not read: in partitioned data it reads "
+          + "only the files inside the partition directories, so their rows would be left out without a word; move "
+          + "them into a partition directory, or out of " + path + " (or rename them to start with _)");
+    }
+    if (!inSubdirectories.isEmpty()) {
+      throw new ConfigException(pathKey, "data " + path + " holds " + files(inSubdirectories) + " in subdirectories "
+          + "that Spark does not read: it reads the files of the directory itself and of partition directories named "
           + "column=value, so their rows would be left out without a word; move them up into " + path + ", point "
           + pathKey + " at them, or rename their subdirectory to start with _ to leave them out on purpose");
     }
+  }
+
+  /** "2 data files (a, b)", naming at most three. */
+  private static String files(List<String> files) {
+    return files.size() + (files.size() == 1 ? " data file (" : " data files (") + String.join(", ",
+        files.subList(0, Math.min(3, files.size()))) + (files.size() > 3 ? ", ..." : "") + ")";
+  }
+
+  /** {@code f}'s path below {@code rootPath}, without a leading slash. */
+  private static String relative(Path f, String rootPath) {
+    String p = f.toUri().getPath();
+    String r = p.substring(Math.min(p.length(), rootPath.length()));
+    return r.startsWith("/") ? r.substring(1) : r;
   }
 
   /** Whether Spark skips a file at {@code relative} (below the input's directory): a part named _* or .*. */

@@ -583,13 +583,31 @@ class DatasetLoaderTest {
     Files.write(dir.resolve("more/b.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
-        .hasMessageContaining("holds 1 data file in subdirectories that Spark does not read")
-        .hasMessageContaining("more/b.csv").hasMessageContaining("rename their subdirectory to start with _");
+        .hasMessageContaining("holds 1 data file (").hasMessageContaining("more/b.csv) in subdirectories that Spark "
+            + "does not read").hasMessageContaining("rename their subdirectory to start with _");
 
     // a subdirectory named _* is left out on purpose, as Spark leaves it out
     Files.move(dir.resolve("more"), dir.resolve("_more"));
     LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
     assertThat(data.rows()).isEqualTo(2);
+    data.unpersist();
+  }
+
+  @Test
+  void filesBesidePartitionDirectoriesAreAConfigErrorNotRowsLeftOut() throws Exception {
+    Path dir = csv("partitioned", "f0,label", "1,0", "2,1");
+    Files.createDirectories(dir.resolve("split=b"));
+    Files.write(dir.resolve("split=b/b.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+        .hasMessageContaining("holds 1 data file (").hasMessageContaining("partitioned/data.csv) beside its partition "
+            + "directories (named column=value), which Spark does not read");
+
+    // inside partition directories every file is read
+    Files.createDirectories(dir.resolve("split=a"));
+    Files.move(dir.resolve("data.csv"), dir.resolve("split=a/data.csv"));
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(data.rows()).isEqualTo(3);
     data.unpersist();
   }
 
