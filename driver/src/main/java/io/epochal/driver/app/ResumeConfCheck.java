@@ -179,8 +179,9 @@ final class ResumeConfCheck {
       return;
     }
     String instead = switch (key) {
-      case JobKeys.EPOCHS -> "resume --epochs " + value.trim() + " sets it";
-      case JobKeys.DATA_PATH -> "resume --data " + value.trim() + " moves the job's data";
+      case JobKeys.EPOCHS -> "a resume sets it with --epochs (give --epochs " + value.trim() + " instead of this --set)";
+      case JobKeys.DATA_PATH -> "a resume moves the job's data with --data (give --data " + value.trim()
+          + " instead of this --set)";
       case JobKeys.JOB_DIR -> "move the job directory and resume it there with --relocate";
       default -> null;
     };

@@ -111,7 +111,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
     } catch (TrainingException e) {
-      return TrainingFailureReport.report(e, resumeCommand(spec, options), err);
+      // --epochs again: a run that failed before it wrote its amendment continues as amended only so
+      boolean moreEpochs = amendedFrom != null
+          && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();
+      return TrainingFailureReport.report(e, resumeCommand(spec, options) + (moreEpochs ? " --epochs "
+          + spec.epochs() : ""), err);
     }
   }
 

@@ -200,7 +200,8 @@ final class JobDirectory implements AutoCloseable {
     listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (INTERRUPTED) "
         + "and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
-        : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir));
+        : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir)
+        + specFile.pendingOptions());
   }
 
   /** The newest epoch published, as listed (a commit's history event follows its publish), or as known. */

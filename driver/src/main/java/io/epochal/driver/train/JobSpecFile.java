@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
@@ -106,6 +107,32 @@ final class JobSpecFile {
   /** Whether this run changes the job's number of epochs. */
   boolean amendsEpochs() {
     return amendedFrom != null && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();
+  }
+
+  /**
+   * The resume options that give this run's amendment again while it is still pending ({@code
+   * --relocate}, {@code --data}, {@code --epochs}, {@code --set}), each with a leading space; empty
+   * when nothing is pending. A run stopped before it wrote the amendment continues as amended only
+   * with them.
+   */
+  String pendingOptions() {
+    if (!pending) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    java.util.Map<String, Object> before = amendedFrom.getHyperParameters().asMap();
+    spec.toStored().getHyperParameters().asMap().forEach((key, value) -> {
+      if (java.util.Objects.equals(before.get(key), value)) {
+        return;
+      }
+      b.append(switch (key) {
+        case JobKeys.JOB_DIR -> " --relocate";
+        case JobKeys.DATA_PATH -> " --data " + ShellWords.quote(String.valueOf(value));
+        case JobKeys.EPOCHS -> " --epochs " + value;
+        default -> " --set " + ShellWords.quote(key + "=" + value);
+      });
+    });
+    return b.toString();
   }
 
   /**

@@ -89,9 +89,9 @@ class ResumeConfCheckTest {
   @Test
   void aKeyResumeSetCannotChangeSaysWhatDoes() {
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.epochs", "9", STORED))
-        .hasMessageContaining("resume --epochs 9 sets it");
+        .hasMessageContaining("a resume sets it with --epochs (give --epochs 9 instead of this --set)");
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.path", "/d", STORED))
-        .hasMessageContaining("resume --data /d moves the job's data");
+        .hasMessageContaining("a resume moves the job's data with --data (give --data /d instead of this --set)");
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimzer.lr", "0.1", STORED))
         .hasMessageContaining("unknown key 'optimzer.lr'; did you mean 'optimizer.lr'?");
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.1", STORED))

@@ -1,0 +1,54 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobLease;
+import io.epochal.job.JobSpecStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a run that amends a job says to run again when it stops before writing the amendment. */
+class JobSpecFileTest {
+
+  @TempDir
+  Path tmp;
+
+  private JobSpec spec(int epochs, int keepLast) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.createDirectories(tmp.resolve("data"));
+    Files.write(file, List.of("job.name=amend", "job.dir=" + tmp.resolve("job").toUri(),
+        "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "model.name=mlp",
+        "model.input_dim=4", "model.output_dim=2", "train.epochs=" + epochs, "checkpoint.keep_last=" + keepLast));
+    return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog())
+        .optHadoopConf(new Configuration()).build().resolve();
+  }
+
+  @Test
+  void aPendingAmendmentIsGivenAgainAsTheResumeOptionsThatMakeIt() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.resolve("job").toUri());
+    JobSpec stored = spec(1, 3);
+    new JobSpecStore(fs, dir).writeOnce(stored.toStored());
+    JobSpec amended = spec(3, 2);
+    LeaseKeeper lease = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir).build(), dir,
+        Duration.ofMinutes(1), new Object());
+
+    JobSpecFile file = new JobSpecFile(fs, dir, amended, stored.toStored());
+    file.writeOnce(lease);
+    assertThat(file.amendmentPending()).isTrue();
+    assertThat(file.pendingOptions()).isEqualTo(" --set checkpoint.keep_last=2 --epochs 3");
+
+    file.apply();
+    assertThat(file.pendingOptions()).isEmpty();
+    assertThat(new JobSpecFile(fs, dir, stored, null).pendingOptions()).isEmpty();
+  }
+}
