@@ -91,13 +91,17 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .optConf(options.sparkConf())
         .build()) {
       spark.onExecutorLost(line -> err.println("epochal: warning: " + line));
-      TrainingOutcome outcome = TrainingJob.builder()
-          .setSpec(spec)
-          .setSpark(spark)
-          .optListener(new ProgressListener(progress, err))
-          .optAmendedFrom(amendedFrom)
-          .build()
-          .run();
+      TrainingOutcome outcome;
+      try {
+        outcome = run(spec, spark, progress, amendedFrom);
+      } catch (LeaseHeldException e) {
+        // a restarted driver: the one before it died holding the lease, which runs out by itself
+        if (!new LeaseExpiryWait(new Path(spec.jobDir()), conf, java.time.Clock.systemUTC(), err)
+            .await(e.getCurrent(), java.time.Duration.ofMillis(spec.leaseTtlMs()))) {
+          throw e;
+        }
+        outcome = run(spec, spark, progress, amendedFrom);
+      }
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
       out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
           trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), spec.epochs(), trainedNow,
@@ -117,6 +121,17 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       return TrainingFailureReport.report(e, resumeCommand(spec, options) + (moreEpochs ? " --epochs "
           + spec.epochs() : ""), err);
     }
+  }
+
+  private TrainingOutcome run(JobSpec spec, EpochalSpark spark, ProgressReporter progress,
+      io.epochal.job.JobSpec amendedFrom) throws Exception {
+    return TrainingJob.builder()
+        .setSpec(spec)
+        .setSpark(spark)
+        .optListener(new ProgressListener(progress, err))
+        .optAmendedFrom(amendedFrom)
+        .build()
+        .run();
   }
 
   @Override

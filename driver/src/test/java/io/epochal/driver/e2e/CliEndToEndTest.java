@@ -224,10 +224,15 @@ class CliEndToEndTest {
     assertThat(whileLeased.code).as("%s", whileLeased).isEqualTo(ExitCodes.LEASE_HELD);
     assertThat(whileLeased.err).contains("another-driver holds the job's lease until", "a resume now would exit 3");
 
+    // a driver that died holding the lease: the resume waits for its expiry instead of exiting 3
+    JobLease killed = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
+        .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(3)).build();
+    killed.acquire(10);
     CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--master", MASTER);
 
     assertThat(more.code).as("%s", more).isZero();
+    assertThat(more.err).contains("waiting up to", "for the lease of killed-driver to expire at");
     assertThat(more.out).contains("is COMPLETED after epoch 2; its train.epochs is now 3: reopened it to train epoch 3",
         "3 of 3 epochs done (1 in this run, 2 before it)",
         "retention deleted the checkpoint of epoch 1 (checkpoint.keep_last 1, ",

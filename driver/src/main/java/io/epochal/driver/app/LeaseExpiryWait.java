@@ -1,0 +1,74 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.job.JobLease;
+import io.epochal.job.LeaseRecord;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Waits for a lease that blocked a driver's start to expire, as a restarted driver must after the
+ * one before it died ({@code spark-submit --supervise}, a YARN attempt, a Kubernetes restart, or a
+ * resume typed right after a kill): nothing renews a dead driver's lease, so it runs out within
+ * its {@code lease.ttl_ms}. The lease is read again every few seconds; when its holder renews it,
+ * that driver is alive and the wait ends at once, unsuccessfully. A lease whose expiry is further
+ * away than the job's own ttl (another driver's longer lease) is not waited for.
+ */
+final class LeaseExpiryWait {
+
+  /** How often the lease is read while waiting. */
+  static final Duration POLL = Duration.ofSeconds(2);
+  /** Past the recorded expiry, for clocks that differ a little between hosts. */
+  private static final Duration MARGIN = Duration.ofSeconds(1);
+
+  private final JobLease lease;
+  private final Clock clock;
+  private final PrintStream err;
+
+  LeaseExpiryWait(Path jobDir, Configuration conf, Clock clock, PrintStream err) throws IOException {
+    this.lease = JobLease.builder().setFileSystem(jobDir.getFileSystem(conf)).setJobDir(jobDir).build();
+    this.clock = checkNotNull(clock, "clock");
+    this.err = checkNotNull(err, "err");
+  }
+
+  /**
+   * Waits until {@code blocking} expires unrenewed; says what it waits for and why it stopped.
+   *
+   * @param ttl the job's own {@code lease.ttl_ms}: a lease that expires later than that from now is
+   *     not waited for
+   * @return true when the lease expired or was given up (a start may be tried again), false when
+   *     its holder renewed it or it expires too late
+   */
+  boolean await(LeaseRecord blocking, Duration ttl) throws IOException, InterruptedException {
+    Instant now = clock.instant();
+    Duration left = Duration.between(now, blocking.getExpiresAt());
+    if (left.compareTo(ttl.plus(MARGIN)) > 0) {
+      return false;
+    }
+    err.println("epochal: waiting up to " + Math.max(1, left.plus(MARGIN).toSeconds()) + " s for the lease of "
+        + blocking.getHolder() + " to expire at " + blocking.getExpiresAt() + (blocking.holderGoneFromThisHost()
+        ? " (that driver, a process of this host, no longer runs)" : " (a driver that died renews it no more; "
+        + "one that runs does, and this stops waiting)") + "; Ctrl-C stops waiting");
+    while (true) {
+      Duration remaining = Duration.between(clock.instant(), blocking.getExpiresAt().plus(MARGIN));
+      Thread.sleep(Math.max(1, Math.min(POLL.toMillis(), remaining.toMillis())));
+      Optional<LeaseRecord> current = lease.current();
+      if (current.isEmpty() || current.get().isReleased() || !current.get().isLiveAt(clock.instant())) {
+        return true;
+      }
+      LeaseRecord c = current.get();
+      if (c.getToken() != blocking.getToken() || c.getHeartbeatAt().isAfter(blocking.getHeartbeatAt())) {
+        err.println("epochal: " + c.getHolder() + " renewed the lease at " + c.getHeartbeatAt() + " (fencing token "
+            + c.getToken() + "): that driver is running the job");
+        return false;
+      }
+    }
+  }
+}
