@@ -111,12 +111,15 @@ public final class ClusterResume {
     List<ResumePlan.Entry> jobs = plan.toResume();
     long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
     long lostLeased = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
-    String later = lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume --all "
-        + "again after the expiry (above)";
+    long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
+    String later = (lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume "
+        + "--all again after the expiry (above)") + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here "
+        + "wait to be resumed with --relocate, one by one (the command is above)");
+    long undone = lostLeased + moved; // both leave work for later: the exit code says so
     if (jobs.isEmpty()) {
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
           : "; " + unreadable + " job(s) could not be read (ERROR above)") + later);
-      return unreadable == 0 && lostLeased == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+      return unreadable == 0 && undone == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
     Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
     Runnable stopChildren = this::stopRunning;
@@ -181,7 +184,7 @@ public final class ClusterResume {
           interrupted == 0 ? "" : ", " + interrupted + " stopped",
           skipped == 0 ? "" : ", " + skipped + " not started",
           unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)", later);
-      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 && lostLeased == 0 ? ExitCodes.OK
+      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 && undone == 0 ? ExitCodes.OK
           : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();

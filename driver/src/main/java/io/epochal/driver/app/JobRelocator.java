@@ -37,6 +37,9 @@ final class JobRelocator {
     return foreignJobDir(stored, qualifiedDir, JobAmendment.NONE);
   }
 
+  /** What the reason for a job directory that was moved says. */
+  static final String MOVED_HERE = "the job directory was moved here";
+
   /**
    * {@link #foreignJobDir(HyperParameters, Path)} for a resume asking for {@code amendment}, whose
    * options the suggested command repeats.
@@ -53,9 +56,10 @@ final class JobRelocator {
     String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate" + again + "'";
     return Optional.of(originalHoldsJob(named.toString(), stored).map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
-            + "copy; resume the job at " + named + ", or train a new job here"
-        : "its job.json names job.dir " + named + ", which no longer holds this job: the job directory was moved "
-            + "here; resume it here with " + relocate)
+            + "copy; resume the job at " + named + ", or train a new job in another job.dir (this one holds the copy's "
+            + "job.json and checkpoints)"
+        : "its job.json names job.dir " + named + ", which no longer holds this job: " + MOVED_HERE
+            + "; resume it here with " + relocate)
         .orElseGet(() -> "its job.json belongs to the job at " + named + " (job.dir), which cannot be checked now: "
             + "if the job directory was moved here, resume it with " + relocate + "; if this is a copy, resume the "
             + "job at " + named));

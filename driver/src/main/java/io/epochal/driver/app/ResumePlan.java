@@ -55,8 +55,15 @@ public final class ResumePlan {
     private final long epoch;
     private final Action action;
     private final String reason;
+    /** A job directory moved here whose job is not finished: skipped until resumed with --relocate. */
+    private final boolean moved;
 
     Entry(Path jobDir, String name, String state, long epoch, Action action, String reason) {
+      this(jobDir, name, state, epoch, action, reason, false);
+    }
+
+    private Entry(Path jobDir, String name, String state, long epoch, Action action, String reason, boolean moved) {
+      this.moved = moved;
       this.jobDir = checkNotNull(jobDir, "jobDir");
       this.name = checkNotNull(name, "name");
       this.state = checkNotNull(state, "state");
@@ -96,6 +103,14 @@ public final class ResumePlan {
      */
     public boolean awaitsExpiry() {
       return action == Action.SKIP && LOST.equals(state);
+    }
+
+    /**
+     * Whether the job waits for its operator: an unfinished job whose directory was moved here,
+     * which only {@code resume <dir> --relocate} continues ({@code resume --all} does not relocate).
+     */
+    public boolean awaitsRelocation() {
+      return moved;
     }
 
     /** Why. */
@@ -170,7 +185,9 @@ public final class ResumePlan {
       Optional<String> foreign = spec.isEmpty() ? Optional.empty()
           : new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job));
       if (foreign.isPresent()) {
-        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get());
+        boolean unfinished = status.isEmpty() || status.get().getState() != JobState.COMPLETED;
+        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get(),
+            unfinished && foreign.get().contains(JobRelocator.MOVED_HERE));
       }
       Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
       if (newer.isPresent()) {

@@ -212,12 +212,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       int refused = printConfEffects(plan, options);
       long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
       long lost = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
+      long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
       out.println("dry run: nothing started (" + plan.toResume().size() + " to resume"
           + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
-          + (unreadable + lost + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
-      return unreadable + lost + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
+          + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here wait to be resumed with --relocate")
+          + (unreadable + lost + moved + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
+      return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
   }

@@ -260,7 +260,8 @@ class ResumeAllTest {
     }
 
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
-    assertThat(plan[0]).as(plan[2]).isEqualTo("0");
+    assertThat(plan[0]).as("an unfinished job moved here waits for its operator: %s", plan[2]).isEqualTo("1");
+    assertThat(plan[1]).contains("1 unfinished job(s) moved here wait to be resumed with --relocate");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("e-copy\\s+RUNNING\\s+0\\s+SKIP\\s.*")
         .contains("its job.json belongs to the job at").contains("e-original").contains("this directory is a copy"));
     String[] status = cli("status", root.toString());
@@ -275,7 +276,8 @@ class ResumeAllTest {
             .put("job.dir", elsewhere.resolve("f-gone").toUri().toString()).build()));
     assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
         .anySatisfy(l -> assertThat(l).contains("f-moved").contains("no longer holds this job"));
-    assertThat(plan[1]).contains("dry run: nothing started (2 to resume)");
+    assertThat(plan[1]).contains("dry run: nothing started (2 to resume; 1 unfinished job(s) moved here wait to be "
+        + "resumed with --relocate, so the run would exit 1)");
 
     String[] one = cli("resume", copy.toString());
     assertThat(one[0]).as(one[1] + one[2]).isEqualTo("2");
