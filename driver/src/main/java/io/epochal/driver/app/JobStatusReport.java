@@ -133,6 +133,20 @@ final class JobStatusReport {
   }
 
   /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
+  /** The command that continues the job in {@code dir}: with --relocate when its directory was moved there. */
+  private String resumeCommand(FileSystem fs, Path dir) {
+    String resume = "bin/epochal resume " + ShellWords.location(dir);
+    try {
+      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+      boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreignJobDir(
+          spec.get().getHyperParameters(), fs.makeQualified(dir)).filter(w -> w.contains(JobRelocator.MOVED_HERE))
+          .isPresent();
+      return moved ? resume + " --relocate" : resume;
+    } catch (IOException | RuntimeException e) {
+      return resume; // job.json is reported where it is read
+    }
+  }
+
   private boolean printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
@@ -205,14 +219,14 @@ final class JobStatusReport {
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";
-      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; 'bin/epochal resume "
-          + ShellWords.location(dir) + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
+      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; '" + resumeCommand(fs, dir)
+          + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
     } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
       // its lease is live, but its holder was a process of this host that no longer runs
       s.state = "LOST";
       s.reason = "it is RUNNING, but its driver " + lease.get().getHolder() + " was a process of this host that "
-          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then 'bin/epochal resume "
-          + ShellWords.location(dir) + "' continues it";
+          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then '" + resumeCommand(fs, dir)
+          + "' continues it";
     }
     try (CheckpointStore store = openStore(dir)) {
       s.checkpointsDir = store.checkpointsDir();

@@ -268,6 +268,8 @@ class ResumeAllTest {
     assertThat(status[1]).contains("warning: e-copy: its job.json belongs to the job at",
         "warning: f-moved: its job.json names job.dir");
     assertThat(cli("status", copy.toString())[1]).contains("location:    its job.json belongs to the job at");
+    assertThat(cli("status", moved.toString())[1]).as("the command that continues a moved job relocates it")
+        .containsPattern("state: +LOST \\(.*f-moved --relocate' continues it");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("f-moved").contains("SKIP")
         .contains("f-gone, which no longer holds this job").contains("f-moved --relocate"));
     // another job started where a moved one was is not the moved job's original
