@@ -236,11 +236,11 @@ final class JobStatusReport {
     Optional<CheckpointEntry> newer = NewerFormatCheck.newest(s.entries);
     if (newer.isPresent()) {
       s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";
-    } else if (s.state.equals("COMPLETED")) {
+    }
+    Optional<String> finalDamage = Optional.empty();
+    if (newer.isEmpty() && s.state.equals("COMPLETED")) {
       try {
-        ResumePlan.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries)
-            .ifPresent(why -> s.finalProblem = why + "; 'bin/epochal resume " + ShellWords.location(dir)
-                + "' trains that epoch again");
+        finalDamage = ResumePlan.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries);
       } catch (io.epochal.job.JobFileFormatException e) {
         // an unreadable job.json is reported on its own
       }
@@ -259,6 +259,9 @@ final class JobStatusReport {
         break;
       }
     }
+    finalDamage.ifPresent(why -> s.finalProblem = why + "; 'bin/epochal resume " + ShellWords.location(dir) + "' "
+        + (s.epoch.equals("-") ? "trains it again from epoch 1" : "continues after epoch " + s.epoch
+        + ", its newest intact checkpoint"));
     return s;
   }
 

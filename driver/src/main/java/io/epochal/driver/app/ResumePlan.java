@@ -201,8 +201,8 @@ public final class ResumePlan {
         if (damaged.isEmpty()) {
           return new Entry(job, name, state, epoch, Action.SKIP, "completed");
         }
-        // the final epoch's checkpoint will not be used: show the newest one below it
-        epoch = newestEpoch(checkpoints, ((Number) epochs).longValue());
+        // the final epoch's checkpoint will not be used: show the newest one below it without visible damage
+        epoch = newestIntactEpoch(fs, checkpoints, ((Number) epochs).longValue());
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
@@ -222,8 +222,9 @@ public final class ResumePlan {
       if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them
         return new Entry(job, name, state, epoch, Action.RESUME, damaged.get() + "; " + why + (epoch == 0
-            ? ", reopens it and trains again from epoch 1 (no older checkpoint)"
-            : ", reopens it after its newest verified checkpoint"));
+            ? ", reopens it and trains again from epoch 1 (no older intact checkpoint)"
+            : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
+            + "it)"));
       }
       return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
           : ", continues after epoch " + epoch) + lastFailure(status));
@@ -295,6 +296,17 @@ public final class ResumePlan {
   }
 
   /** The newest epoch below {@code below} whose manifest parses, 0 if none. */
+  /** The newest epoch below {@code below} whose checkpoint shows no damage in its listing, or 0. */
+  private static long newestIntactEpoch(FileSystem fs, List<CheckpointEntry> list, long below) throws IOException {
+    for (int i = list.size() - 1; i >= 0; i--) {
+      CheckpointEntry e = list.get(i);
+      if (e.epoch() < below && e.manifest().isPresent() && visibleDamage(fs, e).isEmpty()) {
+        return e.epoch();
+      }
+    }
+    return 0;
+  }
+
   private static long newestEpoch(List<CheckpointEntry> list, long below) {
     for (int i = list.size() - 1; i >= 0; i--) {
       if (list.get(i).epoch() < below && list.get(i).manifest().isPresent()) {

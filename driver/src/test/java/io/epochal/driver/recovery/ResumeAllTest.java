@@ -342,7 +342,7 @@ class ResumeAllTest {
     assertThat(lines).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s+RESUME .*")
         .contains("RESUME")
         .contains("COMPLETED, but the checkpoint of its final epoch 2 is damaged").contains("has 8 bytes")
-        .contains("lease free, reopens it after its newest verified checkpoint"));
+        .contains("lease free, reopens it and continues after epoch 1, its newest intact checkpoint"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("h-no-manifest").contains("RESUME")
         .contains("final epoch 2 is damaged").contains("reopens it"));
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("i-gone").contains("RESUME")
@@ -354,7 +354,8 @@ class ResumeAllTest {
         .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: 1 damaged checkpoint after the epoch shown "
             + "(epoch 2: ").contains("has 8 bytes, its manifest lists"))
         .anySatisfy(l -> assertThat(l).startsWith("warning: i-gone: COMPLETED, but the checkpoint of its final "
-            + "epoch 2 is missing; 'bin/epochal resume ").endsWith("' trains that epoch again"))
+            + "epoch 2 is missing; 'bin/epochal resume ").endsWith("' continues after epoch 1, its newest intact "
+            + "checkpoint"))
         .noneSatisfy(l -> assertThat(l).startsWith("warning: f-intact"));
     String[] one = cli("status", truncated.toString());
     assertThat(one[1]).containsPattern("epoch-000002\\s+2\\s.*DAMAGED: .*has 8 bytes, its manifest lists")
@@ -467,11 +468,14 @@ class ResumeAllTest {
     }
     String[] status = cli("status", job.toString());
     assertThat(status[1]).contains("warning: all 2 checkpoints are damaged; a resume trains again from epoch 1")
-        .doesNotContain("newest intact");
+        .contains("final epoch 2 is damaged").contains("' trains it again from epoch 1").doesNotContain("newest intact");
+    // the plan does not name a damaged older checkpoint as the one a resume continues after
+    assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines()).anySatisfy(l -> assertThat(l)
+        .matches("g-all-damaged\\s+COMPLETED\\s+0\\s+RESUME .*").contains("trains again from epoch 1"));
     // its only checkpoint damaged (keep_last=1): the plan has no older one to name
     org.apache.hadoop.fs.FileUtil.fullyDelete(epochDir(job, 1).toFile());
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("g-all-damaged").contains("RESUME")
-        .contains("reopens it and trains again from epoch 1 (no older checkpoint)"));
+        .contains("reopens it and trains again from epoch 1 (no older intact checkpoint)"));
   }
 }
