@@ -83,6 +83,7 @@ final class JobStatusReport {
     out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
     List<String> warnings = new java.util.ArrayList<>();
+    List<String> failures = new java.util.ArrayList<>();
     int unreadable = 0;
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       JobSummary s;
@@ -103,6 +104,12 @@ final class JobStatusReport {
             + "' shows which");
       }
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
+      if (s.state.equals("FAILED") && !s.reason.isBlank()) {
+        // bad input and a Ctrl-C look alike in the table: how the last run ended tells them apart
+        String first = s.reason.lines().findFirst().orElse("");
+        failures.add("last run of " + job.getKey() + ": " + (first.length() > 160 ? first.substring(0, 157) + "..."
+            : first));
+      }
       if (s.finalProblem != null) {
         warnings.add("warning: " + job.getKey() + ": " + s.finalProblem);
       }
@@ -112,6 +119,7 @@ final class JobStatusReport {
             + "); 'bin/epochal status " + ShellWords.location(job.getValue()) + "' lists them");
       }
     }
+    failures.forEach(out::println);
     warnings.forEach(out::println);
     printUnreadable(found);
     if (!found.lostSpecs().isEmpty()) {

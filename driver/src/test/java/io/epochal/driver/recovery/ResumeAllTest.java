@@ -163,6 +163,8 @@ class ResumeAllTest {
     String[] status = cli("status", root.toString());
 
     assertThat(status[0]).as(status[2]).isEqualTo("0");
+    assertThat(status[1].lines()).as("how a FAILED job's last run ended")
+        .contains("last run of team/e-nested: failed");
     assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).startsWith("team/e-nested ").contains("FAILED"))
         .anySatisfy(l -> assertThat(l).matches("c-expired\\s+LOST\\s.*"))
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
