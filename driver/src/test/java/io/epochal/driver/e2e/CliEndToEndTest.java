@@ -226,8 +226,11 @@ class CliEndToEndTest {
 
     // a driver that died holding the lease: the resume waits for its expiry instead of exiting 3
     JobLease killed = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
-        .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(3)).build();
+        .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(10)).build();
     killed.acquire(10);
+    CliRun waits = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    assertThat(waits.err).as("%s", waits).contains("killed-driver holds the job's lease until",
+        "a resume now would wait for that expiry and then take the job over, or exit 3 if its holder renews it");
     CliRun more = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--master", MASTER);
 
