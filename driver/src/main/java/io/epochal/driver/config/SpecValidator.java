@@ -85,7 +85,7 @@ final class SpecValidator {
         Object v = value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md");
         Sourced given = raw.get(spec.name());
         if (spec.name().equals(JobKeys.DATA_FEATURES) && given != null && given.text) {
-          v = columnList((String) v, given, problems); // stored ones kept as they are
+          v = FeatureColumnsCheck.columnList((String) v, given, problems); // stored ones kept as they are
         }
         out.put(spec.name(), v);
       } catch (ConfigException e) {
@@ -101,7 +101,7 @@ final class SpecValidator {
     HyperParameters fixedValues = out.build();
     requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
     requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
-    refuseLabelAsFeature(fixedValues, raw, problems);
+    FeatureColumnsCheck.refuseLabelAsFeature(fixedValues, raw, problems);
     if (requiredMissing) {
       throw ConfigException.of(problems); // the model's, optimizer's and schedule's keys depend on them
     }
@@ -342,45 +342,6 @@ final class SpecValidator {
 
   /** The optimizers Epochal has. */
   private static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
-
-  /**
-   * {@code data.features} given as text, without the blanks around its names or empty entries
-   * ('f0, f1' is 'f0,f1': the same columns are the same spec); a name given twice is a problem.
-   */
-  private static String columnList(String names, Sourced given, List<ConfigException> problems) {
-    List<String> columns = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    String twice = null;
-    for (String n : names.split(",")) {
-      String name = n.strip();
-      if (!name.isEmpty()) {
-        columns.add(name);
-        twice = twice == null && !seen.add(name) ? name : twice;
-      }
-    }
-    if (twice != null) {
-      problems.add(new ConfigException(JobKeys.DATA_FEATURES, JobKeys.DATA_FEATURES + " names column '" + twice
-          + "' twice (from " + given.source + "); name each feature column once"));
-    }
-    return String.join(",", columns);
-  }
-
-  /**
-   * A label column among the feature columns, given as text (a stored job keeps what it trained
-   * with), is a problem: the model would be given the answer as an input.
-   */
-  private static void refuseLabelAsFeature(HyperParameters values, Map<String, Sourced> raw,
-      List<ConfigException> problems) {
-    Sourced features = raw.get(JobKeys.DATA_FEATURES);
-    String label = values.getString(JobKeys.DATA_LABEL);
-    if (features != null && features.text && label != null
-        && List.of(values.getString(JobKeys.DATA_FEATURES).split(",")).contains(label)) {
-      problems.add(new ConfigException(JobKeys.DATA_FEATURES, JobKeys.DATA_FEATURES + " names the label column '" + label
-          + "' (data.label; from " + features.source + "): the model would be given each row's answer as an input and "
-          + "learn nothing it can use on new data; remove it from " + JobKeys.DATA_FEATURES + ", or set data.label to "
-          + "the column to predict"));
-    }
-  }
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */
   private static String accepted(ParamSpec spec) {

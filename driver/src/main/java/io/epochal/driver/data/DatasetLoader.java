@@ -25,8 +25,6 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.MapType;
-import org.apache.spark.sql.types.StructType;
-import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -54,9 +52,6 @@ public final class DatasetLoader {
   public DatasetLoader(SparkSession spark) {
     this.spark = checkNotNull(spark, "spark");
   }
-
-  /** How many rows of an array column are looked at for a feature count that fits the model. */
-  private static final int SIZE_SAMPLE = 100;
 
   /** A check of the input's feature size, made before any row is decoded. */
   @FunctionalInterface
@@ -104,7 +99,7 @@ public final class DatasetLoader {
     MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
         o.checkCsvLines());
     boolean arrayColumn = checkColumns(df, o);
-    int featureSize = featureSize(df, o, arrayColumn, modelFeatures);
+    int featureSize = FeatureColumns.featureSize(df, o, arrayColumn, modelFeatures);
     featureSizeCheck.check(featureSize);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
@@ -182,7 +177,7 @@ public final class DatasetLoader {
     if (o.features().size() > 1) {
       for (String c : o.features()) {
         DataType t = df.schema().apply(c).dataType();
-        if (isArrayLike(t) || t instanceof MapType) {
+        if (FeatureColumns.isArrayLike(t) || t instanceof MapType) {
           throw new ConfigException(JobKeys.DATA_FEATURES, "data.features names " + o.features().size() + " columns, "
               + "but column '" + c + "' holds " + t.simpleString() + ", not one number per row; give that column "
               + "alone as data.features (one array column holds every feature of a row), or only numeric columns");
@@ -190,7 +185,7 @@ public final class DatasetLoader {
       }
     }
     DataType label = df.schema().apply(o.label()).dataType();
-    if (isArrayLike(label) || label instanceof MapType) {
+    if (FeatureColumns.isArrayLike(label) || label instanceof MapType) {
       throw new ConfigException(JobKeys.DATA_LABEL, "data.label names column '" + o.label() + "', which holds "
           + label.simpleString() + ", not one number per row (a class index or a numeric target); set data.label to "
           + "such a column");
@@ -201,28 +196,7 @@ public final class DatasetLoader {
           + "', which holds " + features.simpleString() + ": each row's features must be one flat array of "
           + "numbers; flatten the column (Spark's flatten() for an array of arrays) or name numeric columns");
     }
-    return isArrayColumn(df, o.features(), o.format());
-  }
-
-  /**
-   * Whether {@code features} is one column that holds each row's features as an array or vector:
-   * of an array-like type, or, in json, text that holds a JSON array in some rows (Spark infers one
-   * type per column, and a column whose rows hold arrays and strings or numbers is text). Every row
-   * of such a column is then decoded as an array, and a row without one is a bad row.
-   */
-  public static boolean isArrayColumn(Dataset<Row> df, List<String> features, String format) {
-    if (features.size() != 1) {
-      return false;
-    }
-    DataType t = df.schema().apply(features.get(0)).dataType();
-    if (isArrayLike(t)) {
-      return true;
-    }
-    if (!"json".equals(format) || !(t instanceof org.apache.spark.sql.types.StringType)) {
-      return false;
-    }
-    Column c = df.col(features.get(0));
-    return !df.select(c).filter(functions.ltrim(c).startsWith("[")).limit(1).isEmpty();
+    return FeatureColumns.isArrayColumn(df, o.features(), o.format());
   }
 
   private static boolean isNumberOrText(DataType t) {
@@ -260,44 +234,6 @@ public final class DatasetLoader {
     }
   }
 
-  /** Whether a column of type {@code t} holds several values per row (an array, a vector, a struct). */
-  public static boolean isArrayLike(DataType t) {
-    return t instanceof ArrayType || t instanceof UserDefinedType || t instanceof StructType;
-  }
-
-  private static int featureSize(Dataset<Row> df, DataOptions o, boolean arrayColumn, int modelFeatures) {
-    if (!arrayColumn) {
-      if (o.featureSize() != 0 && o.featureSize() != o.features().size()) {
-        throw new ConfigException(JobKeys.DATA_FEATURE_SIZE, "data.feature_size = " + o.featureSize() + " but "
-            + "data.features names " + o.features().size() + " columns; set data.feature_size=0 or to "
-            + o.features().size());
-      }
-      return o.features().size();
-    }
-    if (o.featureSize() > 0) {
-      return o.featureSize();
-    }
-    String col = o.features().get(0);
-    Row[] first = (Row[]) df.select(df.col(col)).filter(df.col(col).isNotNull()).head(SIZE_SAMPLE);
-    if (first.length == 0) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
-          + col + "'; point data.path at non-empty data");
-    }
-    double[] values = RowDecoder.toDoubles(first[0].get(0));
-    if (values == null || values.length == 0) {
-      throw new ConfigException(JobKeys.DATA_FEATURES, "column '" + col + "' of " + o.path() + " holds "
-          + first[0].get(0) + ", not a non-empty array of numbers; set data.features to numeric columns");
-    }
-    if (modelFeatures > 0 && values.length != modelFeatures) {
-      for (Row r : first) {
-        double[] v = RowDecoder.toDoubles(r.get(0));
-        if (v != null && v.length == modelFeatures) {
-          return modelFeatures; // the first row is the odd one out, not the data
-        }
-      }
-    }
-    return values.length;
-  }
 
   /** The good rows of a partition keyed by their number: the first of run {@code i} is {@code runStarts[i]}. */
   private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, boolean blocks,

@@ -7,7 +7,7 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.data.BadInputException;
-import io.epochal.driver.data.DatasetLoader;
+import io.epochal.driver.data.FeatureColumns;
 import io.epochal.driver.data.PartitionScan;
 import io.epochal.driver.data.RowDecoder;
 import io.epochal.driver.spark.EpochalSpark;
@@ -224,7 +224,7 @@ public final class BatchPredictor {
       }
     }
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
-    boolean arrayColumn = DatasetLoader.isArrayColumn(df, features, format);
+    boolean arrayColumn = FeatureColumns.isArrayColumn(df, features, format);
     if (!arrayColumn && features.size() != featureSize) {
       throw featureCount(features, model.description, featureSize);
     }
@@ -339,7 +339,7 @@ public final class BatchPredictor {
         }
       } else if (hasFields(f.dataType())) {
         cols.add(org.apache.spark.sql.functions.to_json(c).as(f.name())); // with its field names and nesting
-      } else if (DatasetLoader.isArrayLike(f.dataType())) {
+      } else if (FeatureColumns.isArrayLike(f.dataType())) {
         cols.add(c.cast(DataTypes.StringType).as(f.name()));
       } else {
         cols.add(c);
