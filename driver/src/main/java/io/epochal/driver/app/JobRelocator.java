@@ -34,17 +34,32 @@ final class JobRelocator {
    * is another directory: moved or copied, with the command that fits.
    */
   Optional<String> foreignJobDir(HyperParameters stored, Path qualifiedDir) {
-    return foreignJobDir(stored, qualifiedDir, JobAmendment.NONE);
+    return foreign(stored, qualifiedDir).map(Foreign::reason);
   }
 
-  /** What the reason for a job directory that was moved says. */
-  static final String MOVED_HERE = "the job directory was moved here";
+  /** As {@link #foreignJobDir(HyperParameters, Path)}, with whether the directory was moved there. */
+  Optional<Foreign> foreign(HyperParameters stored, Path qualifiedDir) {
+    return foreign(stored, qualifiedDir, JobAmendment.NONE);
+  }
+
+  /**
+   * A job directory whose {@code job.json} names another {@code job.dir}: why it cannot be resumed
+   * as it is, and whether that other directory still holds the job (a copy), no longer does (a
+   * move), or cannot be checked now (empty).
+   */
+  record Foreign(String reason, Optional<Boolean> originalHoldsJob) {
+
+    /** Whether the job directory was moved here: its original no longer holds the job. */
+    boolean moved() {
+      return originalHoldsJob.isPresent() && !originalHoldsJob.get();
+    }
+  }
 
   /**
    * {@link #foreignJobDir(HyperParameters, Path)} for a resume asking for {@code amendment}, whose
    * options the suggested command repeats.
    */
-  private Optional<String> foreignJobDir(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
+  private Optional<Foreign> foreign(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
     Object named = stored.asMap().get(JobKeys.JOB_DIR);
     if (named == null || JobLocations.samePlace(named.toString(), qualifiedDir.toString(), conf)) {
       return Optional.empty();
@@ -54,15 +69,16 @@ final class JobRelocator {
     amendment.dataPath().ifPresent(d -> again.append(" --data ").append(ShellWords.quote(d)));
     amendment.settings().forEach((k, v) -> again.append(" --set ").append(ShellWords.quote(k + "=" + v)));
     String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate" + again + "'";
-    return Optional.of(originalHoldsJob(named.toString(), stored).map(holds -> holds
+    Optional<Boolean> holdsJob = originalHoldsJob(named.toString(), stored);
+    return Optional.of(new Foreign(holdsJob.map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
             + "copy; resume the job at " + named + ", or train a new job in another job.dir (this one holds the copy's "
             + "job.json and checkpoints)"
-        : "its job.json names job.dir " + named + ", which no longer holds this job: " + MOVED_HERE
-            + "; resume it here with " + relocate)
+        : "its job.json names job.dir " + named + ", which no longer holds this job: the job directory was moved "
+            + "here; resume it here with " + relocate)
         .orElseGet(() -> "its job.json belongs to the job at " + named + " (job.dir), which cannot be checked now: "
             + "if the job directory was moved here, resume it with " + relocate + "; if this is a copy, resume the "
-            + "job at " + named));
+            + "job at " + named), holdsJob));
   }
 
   /**
@@ -73,13 +89,13 @@ final class JobRelocator {
    */
   HyperParameters apply(HyperParameters stored, Path qualifiedDir, JobAmendment amendment) {
     HyperParameters.Builder moved = HyperParameters.builder().putAll(stored);
-    Optional<String> foreign = foreignJobDir(stored, qualifiedDir, amendment);
+    Optional<Foreign> foreign = foreign(stored, qualifiedDir, amendment);
     if (foreign.isPresent()) {
       String named = stored.getString(JobKeys.JOB_DIR);
       if (!amendment.directoryMoved()) {
-        throw new ConfigException("job-dir", "cannot resume " + qualifiedDir + ": " + foreign.get());
+        throw new ConfigException("job-dir", "cannot resume " + qualifiedDir + ": " + foreign.get().reason());
       }
-      Optional<Boolean> holds = originalHoldsJob(named, stored);
+      Optional<Boolean> holds = foreign.get().originalHoldsJob();
       if (holds.orElse(false)) {
         throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": "
             + named + " still holds it (its job.json), so this directory is a copy, and two copies of one job would "

@@ -140,21 +140,23 @@ final class JobStatusReport {
         + ")"));
   }
 
-  /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
-  /** The command that continues the job in {@code dir}: with --relocate when its directory was moved there. */
+  /**
+   * The command that continues the LOST job in {@code dir}: with --relocate when its directory was
+   * moved there (read only for a LOST job, whose line names it).
+   */
   private String resumeCommand(FileSystem fs, Path dir) {
     String resume = "bin/epochal resume " + ShellWords.location(dir);
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreignJobDir(
-          spec.get().getHyperParameters(), fs.makeQualified(dir)).filter(w -> w.contains(JobRelocator.MOVED_HERE))
-          .isPresent();
+      boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreign(
+          spec.get().getHyperParameters(), fs.makeQualified(dir)).filter(JobRelocator.Foreign::moved).isPresent();
       return moved ? resume + " --relocate" : resume;
     } catch (IOException | RuntimeException e) {
       return resume; // job.json is reported where it is read
     }
   }
 
+  /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
   private boolean printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));

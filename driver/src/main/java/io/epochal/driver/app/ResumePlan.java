@@ -182,12 +182,12 @@ public final class ResumePlan {
       state = status.map(s -> s.getState().name()).orElse("NEW");
       List<CheckpointEntry> checkpoints = entries(job, conf);
       epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
-      Optional<String> foreign = spec.isEmpty() ? Optional.empty()
-          : new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job));
+      Optional<JobRelocator.Foreign> foreign = spec.isEmpty() ? Optional.empty()
+          : new JobRelocator(conf, System.err).foreign(spec.get().getHyperParameters(), fs.makeQualified(job));
       if (foreign.isPresent()) {
         boolean unfinished = status.isEmpty() || status.get().getState() != JobState.COMPLETED;
-        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get(),
-            unfinished && foreign.get().contains(JobRelocator.MOVED_HERE));
+        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
+            unfinished && foreign.get().moved());
       }
       Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
       if (newer.isPresent()) {

@@ -163,19 +163,20 @@ public final class InputFormats {
         read.add(new Path(URI.create(f)).toUri().getPath());
       }
       String rootPath = root.toUri().getPath();
-      List<Path> listed = new ArrayList<>();
+      java.util.Map<Path, String> listed = new java.util.LinkedHashMap<>(); // file -> its path below the root
       boolean partitioned = false;
       RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
       while (files.hasNext()) {
         Path f = files.next().getPath();
         String relative = relative(f, rootPath);
         if (!skippedBySpark(relative)) {
-          listed.add(f);
+          listed.put(f, relative);
           partitioned |= relative.contains("=") && relative.lastIndexOf('/') > relative.indexOf('=');
         }
       }
-      for (Path f : listed) {
-        String relative = relative(f, rootPath);
+      for (java.util.Map.Entry<Path, String> e : listed.entrySet()) {
+        Path f = e.getKey();
+        String relative = e.getValue();
         int slash = relative.lastIndexOf('/');
         String parent = slash < 0 ? "" : relative.substring(relative.lastIndexOf('/', slash - 1) + 1, slash);
         if (partitioned && !parent.contains("=")) {
