@@ -4,11 +4,13 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.state.NativeBuffers;
 import java.util.Iterator;
 import org.apache.spark.sql.Row;
 
@@ -46,7 +48,10 @@ public final class PartitionPredictor extends BatchingPredictor {
   @Override
   protected float[] forward(float[] batch, long[] shape) {
     try (NDManager sub = model.manager().newSubManager()) {
-      NDArray x = sub.create(batch, new Shape(shape));
+      // the batch on the engine's alignment, so that its address never changes the arithmetic
+      java.nio.ByteBuffer input = NativeBuffers.allocateFloats(batch.length);
+      input.asFloatBuffer().put(batch);
+      NDArray x = sub.create(input, new Shape(shape), DataType.FLOAT32);
       NDArray y = model.forward(x, false, null);
       return y.toFloatArray();
     }

@@ -12,11 +12,11 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
+import io.epochal.worker.state.NativeBuffers;
 import io.epochal.worker.state.StateDictValidator;
 import io.epochal.worker.state.TensorConversion;
 import io.epochal.worker.state.TensorSpec;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -177,7 +177,7 @@ public final class ModuleState {
         }
         float[] values = new float[Math.toIntExact(Tensor.numel(e.spec.shape()))];
         e.init.fill(values, rng);
-        ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
+        ByteBuffer buf = NativeBuffers.allocateFloats(values.length);
         buf.asFloatBuffer().put(values);
         TensorConversion.copyBytes(buf, e.array);
       }

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.epochal.worker.state.NativeBuffers;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -69,7 +69,7 @@ final class Workspace {
     if (s == null) {
       ByteBuffer buffer;
       if (scalars.size() < SCALARS_KEPT) {
-        buffer = ByteBuffer.allocateDirect(Float.BYTES).order(ByteOrder.nativeOrder());
+        buffer = NativeBuffers.allocate(Float.BYTES);
       } else {
         Iterator<Map.Entry<Integer, Scalar>> eldest = scalars.entrySet().iterator();
         Scalar old = eldest.next().getValue();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.epochal.worker.data.DataShard;
+import io.epochal.worker.state.NativeBuffers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -75,8 +76,9 @@ final class BatchInput {
     return buffer.slice(0, floats * Float.BYTES).order(ByteOrder.nativeOrder());
   }
 
+  /** Memory on the engine's alignment ({@link NativeBuffers}): the arrays compute on it in place. */
   private static ByteBuffer direct(int floats) {
-    return ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder());
+    return NativeBuffers.allocateFloats(floats);
   }
 
   private static long[] shape(int n, long[] featureShape) {

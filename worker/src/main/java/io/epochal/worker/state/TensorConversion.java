@@ -32,10 +32,13 @@ public final class TensorConversion {
     return Tensor.wrap(dtype, array.getShape().getShape(), copy);
   }
 
-  /** A new array in {@code manager} holding a copy of {@code tensor}. */
+  /**
+   * A new array in {@code manager} holding a copy of {@code tensor}. On the CPU the array computes on
+   * memory from {@link NativeBuffers}, aligned as the engine's own tensors are.
+   */
   public static NDArray toArray(NDManager manager, Tensor tensor) {
     ByteBuffer src = tensor.data();
-    ByteBuffer direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+    ByteBuffer direct = NativeBuffers.allocate(src.remaining());
     direct.put(src);
     direct.flip();
     return manager.create(direct, new Shape(tensor.shape()), dataTypeOf(tensor.dtype()));
@@ -59,7 +62,7 @@ public final class TensorConversion {
     if (src.isDirect() && shape.length > 0) {
       direct = src.slice().order(ByteOrder.nativeOrder()); // read only, for the copy below
     } else {
-      direct = ByteBuffer.allocateDirect(src.remaining()).order(ByteOrder.nativeOrder());
+      direct = NativeBuffers.allocate(src.remaining());
       direct.put(src);
       direct.flip();
     }
