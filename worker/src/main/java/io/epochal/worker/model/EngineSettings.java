@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.Supplier;
 
 /**
  * Process-wide settings of the PyTorch engine. The determinism contract and throughput both want a
@@ -39,6 +40,31 @@ public final class EngineSettings {
       JniUtils.setNumThreads(threads);
     }
     return JniUtils.getNumThreads();
+  }
+
+  /**
+   * Runs {@code action} with {@code threads} intra-op threads on the calling thread and restores
+   * the thread's count afterwards, for a computation whose bits must not depend on the thread it
+   * runs on. PyTorch keeps the count per thread: a thread takes the process's count only when it
+   * first asks for it, and until then its math library runs with its own default (one thread per
+   * core), whose matrix products may round differently from a single thread's. The count is asked
+   * for first here, so every thread computes {@code action} alike.
+   *
+   * @throws IllegalArgumentException if {@code threads < 1}
+   */
+  public static <T> T withThreads(int threads, Supplier<T> action) {
+    checkArgument(threads >= 1, "thread count must be >= 1, got %s", threads);
+    int before = intraOpThreads(); // settles this thread's count, so that setting it below is the only change
+    if (before != threads) {
+      JniUtils.setNumThreads(threads);
+    }
+    try {
+      return action.get();
+    } finally {
+      if (before != threads) {
+        JniUtils.setNumThreads(before);
+      }
+    }
   }
 
   /** The intra-op thread count of the running engine (starting it if needed). */

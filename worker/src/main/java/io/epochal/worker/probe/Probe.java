@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.epochal.tensor.Tensor;
+import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.state.TensorConversion;
 import java.nio.FloatBuffer;
@@ -25,6 +26,8 @@ public final class Probe {
   public static final long SEED = 0x5EED_0F_9120BEL;
   /** Samples in the probe input. */
   public static final int BATCH = 4;
+  /** Intra-op threads the probe is computed with, on every thread and machine. */
+  public static final int THREADS = 1;
 
   private Probe() {}
 
@@ -41,15 +44,22 @@ public final class Probe {
     return Tensor.ofFloats(shape, values);
   }
 
-  /** The model's evaluation-mode output on {@code input}, as a tensor. */
+  /**
+   * The model's evaluation-mode output on {@code input}, as a tensor, computed with {@link #THREADS}
+   * intra-op thread whatever thread calls it: a checkpoint's probe is recorded on the thread that
+   * commits it and checked on whichever thread reloads it, and a matrix product split over another
+   * number of threads may round differently.
+   */
   public static Tensor run(EpochalModel model, Tensor input) {
     checkNotNull(model, "model");
     checkNotNull(input, "input");
-    try (NDManager sub = model.manager().newSubManager()) {
-      NDArray in = TensorConversion.toArray(sub, input);
-      NDArray out = model.forward(in, false, null);
-      return TensorConversion.toTensor(out);
-    }
+    return EngineSettings.withThreads(THREADS, () -> {
+      try (NDManager sub = model.manager().newSubManager()) {
+        NDArray in = TensorConversion.toArray(sub, input);
+        NDArray out = model.forward(in, false, null);
+        return TensorConversion.toTensor(out);
+      }
+    });
   }
 
   /** The model's probe now: the fixed input of its shape and its output on it. */
