@@ -46,6 +46,7 @@ class DriverKillTest {
   private static EpochalCommands cli;
   private static Path data;
   private static LoadedCheckpoint reference;
+  private static JobDirWatch referenceDir;
 
   @BeforeAll
   static void generateDataAndTrainWithoutInterruption() throws Exception {
@@ -57,6 +58,7 @@ class DriverKillTest {
     cli.run("train-reference", RUN_TIMEOUT, "train", writeSpec("reference", ref.dir()).toString()).assertOk();
     ref.assertEveryCheckpointVerifies();
     reference = ref.load(EPOCHS);
+    referenceDir = ref;
   }
 
   @Test
@@ -225,7 +227,28 @@ class DriverKillTest {
     assertThat(job.status()).as("state of %s", job).hasValueSatisfying(
         s -> assertThat(s.getState()).isEqualTo(JobState.COMPLETED));
 
-    BitIdentical.assertSameTrainingState(reference, job.load(EPOCHS));
+    try {
+      BitIdentical.assertSameTrainingState(reference, job.load(EPOCHS));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + whereItDiverged(job, resumedFrom), e);
+    }
+  }
+
+  /**
+   * For a final state that differs: whether the checkpoint before it (kept by {@code keep_last=2})
+   * already differed, which tells the run that diverged first: the last resume, or an earlier run.
+   */
+  private static String whereItDiverged(JobDirWatch job, List<Long> resumedFrom) {
+    long before = EPOCHS - 1;
+    String verdict;
+    try {
+      BitIdentical.assertSameTrainingState(referenceDir.load(before), job.load(before));
+      verdict = "epoch " + before + " is bit-identical to the reference's: the run that trained epoch " + EPOCHS
+          + " diverged";
+    } catch (AssertionError | Exception e) {
+      verdict = "epoch " + before + " differs as well (an earlier run diverged): " + e.getMessage();
+    }
+    return verdict + "; the runs resumed after epochs " + resumedFrom;
   }
 
   /**
