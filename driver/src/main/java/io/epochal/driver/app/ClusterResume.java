@@ -74,6 +74,16 @@ public final class ClusterResume {
 
   /** The command that resumes {@code jobDir}. */
   public List<String> command(String jobDir) {
+    return command(jobDir, false);
+  }
+
+  /**
+   * The command that resumes {@code jobDir}, with {@code --relocate} if {@code relocate} (never
+   * with a submit template, which runs one command for every job).
+   */
+  public List<String> command(String jobDir, boolean relocate) {
+    checkArgument(!relocate || submitTemplate == null, "--relocate does not go with --submit-template '%s'",
+        submitTemplate);
     if (submitTemplate != null) {
       return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER,
           ShellWords.location(new org.apache.hadoop.fs.Path(jobDir))));
@@ -98,6 +108,9 @@ public final class ClusterResume {
     });
     cmd.add("resume");
     cmd.add(jobDir);
+    if (relocate) {
+      cmd.add("--relocate");
+    }
     return cmd;
   }
 
@@ -114,7 +127,8 @@ public final class ClusterResume {
     long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
     String later = (lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume "
         + "--all again after the expiry (above)") + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here "
-        + "wait to be resumed with --relocate, one by one (the command is above)");
+        + "wait to be resumed with --relocate ('resume --all --relocate' resumes them all, or one by one with the "
+        + "command above)");
     long undone = lostLeased + moved; // both leave work for later: the exit code says so
     if (jobs.isEmpty()) {
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
@@ -166,7 +180,8 @@ public final class ClusterResume {
         } else if (code != 0) {
           failed++;
         }
-        String resume = SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options);
+        String resume = SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)
+            + (e.getKey().relocates() ? " --relocate" : "");
         Optional<JobState> left = code == 0 && submitTemplate != null ? notCompleted(e.getKey()) : Optional.empty();
         if (left.isPresent()) {
           unfinished++;
@@ -268,7 +283,7 @@ public final class ClusterResume {
    */
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
-    List<String> cmd = command(job.jobDir().toString());
+    List<String> cmd = command(job.jobDir().toString(), job.relocates());
     Process p;
     synchronized (running) {
       if (stopping) {
@@ -277,7 +292,7 @@ public final class ClusterResume {
       waiting.remove(name);
       synchronized (out) {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "
-            + job.jobDir()));
+            + job.jobDir() + (job.relocates() ? " --relocate" : "")));
       }
       p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       running.add(p);

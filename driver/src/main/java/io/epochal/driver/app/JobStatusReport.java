@@ -250,7 +250,7 @@ final class JobStatusReport {
     Optional<String> finalDamage = Optional.empty();
     if (newer.isEmpty() && s.state.equals("COMPLETED")) {
       try {
-        finalDamage = ResumePlan.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries);
+        finalDamage = VisibleDamage.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries);
       } catch (io.epochal.job.JobFileFormatException e) {
         // an unreadable job.json is reported on its own
       }
@@ -308,7 +308,7 @@ final class JobStatusReport {
       }
       Optional<String> known = checked.get(e.epoch());
       if (known == null) {
-        known = ResumePlan.visibleDamage(fs, e);
+        known = VisibleDamage.visibleDamage(fs, e);
         checked.put(e.epoch(), known);
       }
       return known;

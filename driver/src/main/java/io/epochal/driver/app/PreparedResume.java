@@ -207,7 +207,7 @@ final class PreparedResume {
       FileSystem fs = jobDir.getFileSystem(conf);
       List<Long> damaged = new ArrayList<>();
       for (int i = listed.size() - 1; i >= 0; i--) {
-        if (ResumePlan.visibleDamage(fs, listed.get(i)).isEmpty()) {
+        if (VisibleDamage.visibleDamage(fs, listed.get(i)).isEmpty()) {
           return new IntactCheckpoints(listed.get(i).epoch(), damaged);
         }
         damaged.add(listed.get(i).epoch());

@@ -57,13 +57,17 @@ public final class ResumePlan {
     private final String reason;
     /** A job directory moved here whose job is not finished: skipped until resumed with --relocate. */
     private final boolean moved;
+    /** A job directory moved here that this plan resumes with --relocate. */
+    private final boolean relocates;
 
     Entry(Path jobDir, String name, String state, long epoch, Action action, String reason) {
-      this(jobDir, name, state, epoch, action, reason, false);
+      this(jobDir, name, state, epoch, action, reason, false, false);
     }
 
-    private Entry(Path jobDir, String name, String state, long epoch, Action action, String reason, boolean moved) {
+    private Entry(Path jobDir, String name, String state, long epoch, Action action, String reason, boolean moved,
+        boolean relocates) {
       this.moved = moved;
+      this.relocates = relocates;
       this.jobDir = checkNotNull(jobDir, "jobDir");
       this.name = checkNotNull(name, "name");
       this.state = checkNotNull(state, "state");
@@ -113,6 +117,24 @@ public final class ResumePlan {
       return moved;
     }
 
+    /**
+     * Whether its resume relocates it ({@code resume <dir> --relocate}): a job directory moved here,
+     * planned by {@code resume --all --relocate}.
+     */
+    public boolean relocates() {
+      return relocates;
+    }
+
+    /**
+     * This entry of a job directory moved here from {@code from}: a RESUME relocates it (and says
+     * so), any other action leaves it where it is, saying where it came from.
+     */
+    private Entry relocating(Object from) {
+      boolean resume = action == Action.RESUME;
+      return new Entry(jobDir, name, state, epoch, action, "moved here from " + from
+          + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false, resume);
+    }
+
     /** Why. */
     public String reason() {
       return reason;
@@ -125,12 +147,12 @@ public final class ResumePlan {
       }
       Entry e = (Entry) o;
       return jobDir.equals(e.jobDir) && name.equals(e.name) && state.equals(e.state) && epoch == e.epoch && action == e.action
-          && reason.equals(e.reason);
+          && reason.equals(e.reason) && moved == e.moved && relocates == e.relocates;
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(jobDir, name, state, epoch, action, reason);
+      return Objects.hash(jobDir, name, state, epoch, action, reason, moved, relocates);
     }
 
     @Override
@@ -154,13 +176,25 @@ public final class ResumePlan {
    * @throws IOException if the root cannot be listed
    */
   public static ResumePlan of(Path root, Configuration conf, Instant now) throws IOException {
+    return of(root, conf, now, false);
+  }
+
+  /**
+   * As {@link #of(Path, Configuration, Instant)}; with {@code relocate}, an unfinished job whose
+   * directory was moved here (its {@code job.json}'s {@code job.dir} no longer holds it) is planned
+   * like any other, to be resumed with {@code --relocate}, instead of being skipped. A copy (the
+   * original still holds the job) and a directory whose original cannot be checked stay skipped.
+   *
+   * @throws IOException if the root cannot be listed
+   */
+  public static ResumePlan of(Path root, Configuration conf, Instant now, boolean relocate) throws IOException {
     // a bad store key is a configuration error of the command, not a damaged job
     io.epochal.checkpoint.StoreOptions.check(conf, root.toString());
     FileSystem fs = root.getFileSystem(conf);
     List<Entry> entries = new ArrayList<>();
     JobFinder.Found found = JobFinder.find(fs, root);
     for (Map.Entry<String, Path> job : found.jobs().entrySet()) {
-      entries.add(plan(fs, job.getValue(), job.getKey(), conf, now));
+      entries.add(plan(fs, job.getValue(), job.getKey(), conf, now, relocate));
     }
     // a job that lost its job.json, and a directory that could not be searched (it may hold jobs):
     // the command must not report success
@@ -173,7 +207,7 @@ public final class ResumePlan {
     return new ResumePlan(root, entries);
   }
 
-  private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now) {
+  private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now, boolean relocate) {
     String state = "?"; // until state.json is read
     long epoch = 0;
     try {
@@ -186,9 +220,26 @@ public final class ResumePlan {
           : new JobRelocator(conf, System.err).foreign(spec.get().getHyperParameters(), fs.makeQualified(job));
       if (foreign.isPresent()) {
         boolean unfinished = status.isEmpty() || status.get().getState() != JobState.COMPLETED;
-        return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
-            unfinished && foreign.get().moved());
+        if (!relocate || !foreign.get().moved()) {
+          return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
+              unfinished && foreign.get().moved(), false);
+        }
+        // moved here, and --relocate says to continue it here: planned as any job, then marked
+        return plan(fs, job, name, conf, now, status, spec, checkpoints)
+            .relocating(spec.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR));
       }
+      return plan(fs, job, name, conf, now, status, spec, checkpoints);
+    } catch (IOException | RuntimeException e) {
+      return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
+    }
+  }
+
+  /** The plan of a job whose files were read: by its format, final checkpoint, lease and state. */
+  private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now,
+      Optional<JobStatus> status, Optional<io.epochal.job.JobSpec> spec, List<CheckpointEntry> checkpoints) {
+    String state = status.map(s -> s.getState().name()).orElse("NEW");
+    long epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
+    try {
       Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
       if (newer.isPresent()) {
         return new Entry(job, name, state, epoch, Action.SKIP, NewerFormatCheck.describe(newer.get()));
@@ -197,12 +248,12 @@ public final class ResumePlan {
       if (status.isPresent() && status.get().getState() == JobState.COMPLETED) {
         Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
             .orElse(null);
-        damaged = finalCheckpointProblem(fs, spec, checkpoints);
+        damaged = VisibleDamage.finalCheckpointProblem(fs, spec, checkpoints);
         if (damaged.isEmpty()) {
           return new Entry(job, name, state, epoch, Action.SKIP, "completed");
         }
         // the final epoch's checkpoint will not be used: show the newest one below it without visible damage
-        epoch = newestIntactEpoch(fs, checkpoints, ((Number) epochs).longValue());
+        epoch = VisibleDamage.newestIntactEpoch(fs, checkpoints, ((Number) epochs).longValue());
       }
       Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
@@ -240,71 +291,6 @@ public final class ResumePlan {
     }
     String reason = status.get().getReason().lines().findFirst().orElse("");
     return reason.isEmpty() ? "" : "; last run: " + (reason.length() > 160 ? reason.substring(0, 157) + "..." : reason);
-  }
-
-  /**
-   * As {@link #finalCheckpointProblem(FileSystem, List, long)} for a completed job whose stored
-   * {@code spec} gives its final epoch; without an epoch count in job.json the final checkpoint is
-   * unknown, and COMPLETED is trusted.
-   */
-  static Optional<String> finalCheckpointProblem(FileSystem fs, Optional<io.epochal.job.JobSpec> spec,
-      List<CheckpointEntry> checkpoints) throws IOException {
-    Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
-        .orElse(null);
-    return epochs instanceof Number ? finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue())
-        : Optional.empty();
-  }
-
-  /**
-   * What is visibly wrong with the checkpoint of a completed job's final epoch {@code last} among its
-   * listed {@code checkpoints}, if anything: it is not listed, its manifest does not parse, or a
-   * file it lists is missing or of another size.
-   */
-  static Optional<String> finalCheckpointProblem(FileSystem fs, List<CheckpointEntry> checkpoints, long last)
-      throws IOException {
-    String prefix = "COMPLETED, but the checkpoint of its final epoch " + last;
-    Optional<CheckpointEntry> entry = checkpoints.stream().filter(e -> e.epoch() == last).findFirst();
-    if (entry.isEmpty()) {
-      return Optional.of(prefix + " is missing");
-    }
-    return visibleDamage(fs, entry.get()).map(why -> prefix + " is damaged: " + why);
-  }
-
-  /**
-   * What is visibly wrong with checkpoint {@code entry}, if anything: its manifest does not parse,
-   * or a file it lists is missing or of another size. Reads the listing only, not the bytes
-   * ({@code epochal verify} hashes them).
-   */
-  static Optional<String> visibleDamage(FileSystem fs, CheckpointEntry entry) throws IOException {
-    if (entry.manifest().isEmpty()) {
-      return Optional.of(entry.manifestProblem().orElse("no manifest"));
-    }
-    Path dir = new Path(entry.path());
-    for (io.epochal.checkpoint.ManifestFile f : entry.manifest().get().files()) {
-      Path file = new Path(dir, f.name());
-      long size;
-      try {
-        size = fs.getFileStatus(file).getLen();
-      } catch (java.io.FileNotFoundException e) {
-        return Optional.of(file + " is missing");
-      }
-      if (size != f.size()) {
-        return Optional.of(file + " has " + size + " bytes, its manifest lists " + f.size());
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** The newest epoch below {@code below} whose manifest parses, 0 if none. */
-  /** The newest epoch below {@code below} whose checkpoint shows no damage in its listing, or 0. */
-  private static long newestIntactEpoch(FileSystem fs, List<CheckpointEntry> list, long below) throws IOException {
-    for (int i = list.size() - 1; i >= 0; i--) {
-      CheckpointEntry e = list.get(i);
-      if (e.epoch() < below && e.manifest().isPresent() && visibleDamage(fs, e).isEmpty()) {
-        return e.epoch();
-      }
-    }
-    return 0;
   }
 
   private static long newestEpoch(List<CheckpointEntry> list, long below) {

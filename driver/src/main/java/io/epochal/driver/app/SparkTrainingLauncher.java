@@ -202,7 +202,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       throw new ConfigException("URI", root + " does not exist; give a directory with jobs under it");
     }
     ResumeConfCheck.checkKnownKeys(options.effectiveSparkConf());
-    ResumePlan plan = ResumePlan.of(rootPath, options.hadoopConfiguration(), java.time.Instant.now());
+    ResumePlan plan = ResumePlan.of(rootPath, options.hadoopConfiguration(), java.time.Instant.now(),
+        request.relocate());
     if (plan.entries().isEmpty()) {
       err.println("epochal: no Epochal job at or under " + root + " (a job directory holds job.json)");
       return ExitCodes.USAGE;
@@ -217,7 +218,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
-          + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here wait to be resumed with --relocate")
+          + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here wait to be resumed with --relocate ("
+          + "'resume --all --relocate' resumes them all)")
           + (unreadable + lost + moved + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
       return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
         "  epochal resume /jobs/mnist --epochs 20 --dry-run            (check and show that, change nothing)",
         "  epochal resume --all --dry-run hdfs://nn:8020/jobs",
         "  epochal resume --all --parallel 4 hdfs://nn:8020/jobs",
+        "  epochal resume --all --relocate hdfs://nn2:8020/jobs       (a root of jobs was moved there)",
         "  epochal resume --all --submit-template \\",
         "    'spark-submit --master yarn --deploy-mode cluster --class io.epochal.driver.cli.EpochalCli "
             + "epochal-app.jar resume {job_dir}' hdfs://nn:8020/jobs"})
@@ -56,7 +57,8 @@ final class ResumeCommand extends LauncherCommand {
 
   @Option(names = "--relocate", description = "The job directory was moved (not copied) here from the job.dir "
       + "its job.json names, which must hold no job any more: job.json is rewritten to name this directory, "
-      + "every hyperparameter unchanged.")
+      + "every hyperparameter unchanged. With --all: every unfinished job moved under the root (its old job.dir "
+      + "no longer holds it) is resumed so; copies stay skipped.")
   boolean relocate;
 
   @Option(names = "--data", paramLabel = "PATH", description = "The job's data moved to PATH: job.json is "
@@ -93,8 +95,8 @@ final class ResumeCommand extends LauncherCommand {
       }
       return amendment.isNone() ? launcher.resume(uri, options) : launcher.resume(uri, amendment, options);
     }
-    if (relocate || data != null || epochs != null || !sets.isEmpty()) {
-      throw new IllegalArgumentException("--relocate, --data, --epochs and --set apply to one job ('resume <job-dir>'), not to "
+    if (data != null || epochs != null || !sets.isEmpty()) {
+      throw new IllegalArgumentException("--data, --epochs and --set apply to one job ('resume <job-dir>'), not to "
           + "'resume --all'; resume that job on its own first");
     }
     if (parallel < 1) {
@@ -104,6 +106,11 @@ final class ResumeCommand extends LauncherCommand {
       throw new IllegalArgumentException("--submit-template '" + submitTemplate + "' has no {job_dir} "
           + "placeholder; put it where the job directory goes, e.g. '... epochal-app.jar resume {job_dir}'");
     }
-    return launcher.resumeAll(uri, new ResumeAllRequest(dryRun, parallel, submitTemplate), options);
+    if (relocate && submitTemplate != null) {
+      throw new IllegalArgumentException("--relocate and --submit-template do not go together: the template runs "
+          + "the same command for every job; drop --submit-template to resume the moved jobs with --relocate, or "
+          + "resume each with a template ending in 'resume {job_dir} --relocate'");
+    }
+    return launcher.resumeAll(uri, new ResumeAllRequest(dryRun, parallel, submitTemplate, relocate), options);
   }
 }

@@ -510,7 +510,7 @@ class EpochalCliTest {
   }
 
   @Test
-  void resumeWithAnAmendmentPassesItToTheLauncherAndRefusesItWithAll() {
+  void resumeWithAnAmendmentPassesItToTheLauncherAndRefusesAllButRelocateWithAll() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run r = run(launcher, null, "resume", tmp.resolve("job").toString(), "--relocate", "--data", "/data/new",
         "--epochs", "12", "--set", "checkpoint.keep_last=2");
@@ -526,10 +526,25 @@ class EpochalCliTest {
         "--epochs must be between 1 and 1000000, got 1000001").doesNotContain("stored");
 
     RecordingLauncher all = new RecordingLauncher(0);
-    Run refused = run(all, null, "resume", "--all", tmp.toString(), "--relocate");
-    assertThat(refused.code).isEqualTo(ExitCodes.USAGE);
-    assertThat(refused.err).contains("--relocate, --data, --epochs and --set apply to one job");
+    for (List<String> one : List.of(List.of("--data", "/d"), List.of("--epochs", "3"),
+        List.of("--set", "checkpoint.keep_last=2"))) {
+      List<String> args = new ArrayList<>(List.of("resume", "--all", tmp.toString()));
+      args.addAll(one);
+      Run refused = run(all, null, args.toArray(new String[0]));
+      assertThat(refused.code).as("%s", args).isEqualTo(ExitCodes.USAGE);
+      assertThat(refused.err).contains("--data, --epochs and --set apply to one job");
+    }
+    Run template = run(all, null, "resume", "--all", tmp.toString(), "--relocate", "--submit-template",
+        "x resume {job_dir}");
+    assertThat(template.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(template.err).contains("--relocate and --submit-template do not go together",
+        "'resume {job_dir} --relocate'");
     assertThat(all.calls).isEmpty();
+
+    Run relocating = run(all, null, "resume", "--all", tmp.toString(), "--relocate", "--parallel", "2");
+    assertThat(relocating.code).as(relocating.err).isZero();
+    assertThat(all.calls).containsExactly("resume-all");
+    assertThat(all.resumeAll).isEqualTo(new ResumeAllRequest(false, 2, null, true));
   }
 
   @Test

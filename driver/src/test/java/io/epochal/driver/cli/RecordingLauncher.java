@@ -13,6 +13,7 @@ final class RecordingLauncher implements TrainingLauncher {
   URI uri;
   CliOptions options;
   JobAmendment amendment;
+  ResumeAllRequest resumeAll;
   private final int code;
 
   RecordingLauncher(int code) {
@@ -46,6 +47,12 @@ final class RecordingLauncher implements TrainingLauncher {
   @Override
   public int resume(URI jobDir, CliOptions options) {
     return record("resume", jobDir, options);
+  }
+
+  @Override
+  public int resumeAll(URI root, ResumeAllRequest request, CliOptions options) {
+    this.resumeAll = request;
+    return record("resume-all", root, options);
   }
 
   @Override

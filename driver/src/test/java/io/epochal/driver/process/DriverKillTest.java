@@ -186,6 +186,35 @@ class DriverKillTest {
     BitIdentical.assertSameTrainingState(reference, job.load(EPOCHS));
   }
 
+  @Test
+  void aRootOfJobsMovedElsewhereIsContinuedByResumeAllWithRelocateAndEndsBitIdenticalToUninterruptedRun()
+      throws Exception {
+    JobDirWatch before = new JobDirWatch(shared.resolve("to-move"));
+    // a lease far longer than the test: SIGTERM releases it, so the resume needs no wait
+    Path spec = writeSpec("to-move", before.dir(), Duration.ofMinutes(30).toMillis());
+    try (ChildJvm driver = cli.startTrain("train-to-move", spec)) {
+      before.awaitCheckpoint(1, driver, RUN_TIMEOUT);
+      driver.awaitOutput("epoch 2/" + EPOCHS + " round 2/" + ROUNDS, RUN_TIMEOUT);
+      assertThat(driver.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM:%n%s", driver.logTail(30))
+          .isEqualTo(128 + 15);
+    }
+    long latest = inspectAfterKill(before, "after SIGTERM before the move");
+    Path root = Files.createDirectories(shared.resolve("moved-root"));
+    JobDirWatch job = new JobDirWatch(Files.move(before.dir(), root.resolve("moved-job")));
+
+    EpochalCommands.Finished plain = cli.run("resume-all-moved", RUN_TIMEOUT, "resume", "--all", root.toString());
+    assertThat(plain.code()).as("resume --all without --relocate:%n%s", plain.output()).isEqualTo(1);
+    assertThat(plain.output()).contains("1 unfinished job(s) moved here wait to be resumed with --relocate");
+    EpochalCommands.Finished resumed = cli.run("resume-all-relocate", RUN_TIMEOUT, "resume", "--all", "--relocate",
+        root.toString()).assertOk();
+
+    assertThat(resumed.output()).contains("moved here from ", "(--relocate rewrites its job.dir)",
+        "[moved-job] resuming: epochal resume ", "moved-job --relocate", "1 resumed, 0 failed");
+    assertThat(job.storedKeys().getString("job.dir")).as("job.dir in the moved job's job.json")
+        .startsWith("file:").endsWith("/moved-root/moved-job");
+    resumeAndCompare(job, List.of(latest));
+  }
+
   /**
    * What a reader sees in the job directory right after a kill: only published checkpoints (a
    * {@code _tmp-*} directory the dead driver left is never listed); returns the newest valid epoch.
@@ -209,6 +238,11 @@ class DriverKillTest {
     resumeAndCompare(job, name, resumedFrom, true);
   }
 
+  /** The checks of {@link #resumeAndCompare} on a job that was resumed to its end already. */
+  private static void resumeAndCompare(JobDirWatch job, List<Long> resumedFrom) throws Exception {
+    compareResumed(job, resumedFrom);
+  }
+
   /** As above; without {@code awaitLease}, {@code resume} runs at once and must not find the lease held. */
   private static void resumeAndCompare(JobDirWatch job, String name, List<Long> resumedFrom, boolean awaitLease)
       throws Exception {
@@ -217,6 +251,10 @@ class DriverKillTest {
     } else {
       cli.run(name, RUN_TIMEOUT, "resume", job.dir().toAbsolutePath().toString()).assertOk();
     }
+    compareResumed(job, resumedFrom);
+  }
+
+  private static void compareResumed(JobDirWatch job, List<Long> resumedFrom) throws Exception {
 
     List<Long> resumes = job.events().stream().filter(e -> e.getType() == JobEventType.RESUMED)
         .map(JobEvent::getEpoch).toList();

@@ -122,6 +122,14 @@ final class JobDirWatch {
     }
   }
 
+  /** The keys of the job's {@code job.json}. */
+  io.epochal.params.HyperParameters storedKeys() throws IOException {
+    try (FileSystem fs = FileSystem.newInstance(hadoopPath().toUri(), new Configuration())) {
+      return new io.epochal.job.JobSpecStore(fs, hadoopPath()).read()
+          .orElseThrow(() -> new AssertionError("no job.json in " + dir)).getHyperParameters();
+    }
+  }
+
   /** The newest checkpoint that verifies, as the store finds it. */
   Optional<LoadedCheckpoint> latest() throws CheckpointException, IOException {
     try (HadoopCheckpointStore store = store()) {

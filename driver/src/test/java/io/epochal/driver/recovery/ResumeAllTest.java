@@ -7,8 +7,11 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.app.ClusterResume;
 import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.app.ResumePlan;
 import io.epochal.driver.app.SparkTrainingLauncher;
+import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.EpochalCli;
 import io.epochal.job.JobLease;
 import io.epochal.job.JobSpec;
@@ -281,7 +284,23 @@ class ResumeAllTest {
     assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
         .anySatisfy(l -> assertThat(l).contains("f-moved").contains("no longer holds this job"));
     assertThat(plan[1]).contains("dry run: nothing started (2 to resume; 1 unfinished job(s) moved here wait to be "
-        + "resumed with --relocate, so the run would exit 1)");
+        + "resumed with --relocate ('resume --all --relocate' resumes them all), so the run would exit 1)");
+
+    // --relocate: the moved job is planned like the others, to be resumed with --relocate; the copy stays skipped
+    String[] relocating = cli("resume", "--all", "--dry-run", "--relocate", root.toString());
+    assertThat(relocating[0]).as(relocating[1] + relocating[2]).isEqualTo("0");
+    assertThat(relocating[1].lines()).anySatisfy(l -> assertThat(l).matches("f-moved\\s+LOST\\s+0\\s+RESUME\\s.*")
+        .contains("moved here from " + elsewhere.resolve("f-gone").toUri().toString().replaceAll("/$", ""))
+        .contains("(--relocate rewrites its job.dir); lease free, trains from epoch 1"));
+    assertThat(relocating[1].lines()).anySatisfy(l -> assertThat(l).matches("e-copy\\s+RUNNING\\s+0\\s+SKIP\\s.*")
+        .contains("this directory is a copy"));
+    assertThat(relocating[1]).contains("dry run: nothing started (3 to resume)");
+    ResumePlan relocatePlan = ResumePlan.of(new org.apache.hadoop.fs.Path(root.toUri()), new Configuration(),
+        java.time.Instant.now(), true);
+    assertThat(relocatePlan.toResume()).filteredOn(ResumePlan.Entry::relocates).singleElement()
+        .satisfies(e -> assertThat(e.name()).isEqualTo("f-moved"));
+    assertThat(new ClusterResume(1, null, CliOptions.builder().build(), System.out).command("/jobs/f-moved", true))
+        .endsWith("resume", "/jobs/f-moved", "--relocate");
 
     String[] one = cli("resume", copy.toString());
     assertThat(one[0]).as(one[1] + one[2]).isEqualTo("2");
