@@ -91,7 +91,8 @@ public final class ClusterResume {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
+      if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-XX:MaxRAMPercentage")
+          || arg.startsWith("-Dai.djl")
           || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
           || arg.startsWith("-Dio.netty")) {
         cmd.add(arg);

@@ -55,6 +55,11 @@ final class TrainingFailureReport {
         err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
             + "from it");
         return ExitCodes.FAILED;
+      case DRIVER_OUT_OF_MEMORY:
+        err.println("epochal: not retried: a retry in this JVM runs out the same way; nothing committed is lost; "
+            + "continue with a larger heap: EPOCHAL_JAVA_OPTS=" + io.epochal.driver.train.HeapWatch.largerHeapOption()
+            + " " + resume);
+        return ExitCodes.FAILED;
       case LEASE_LOST:
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
         return ExitCodes.LEASE_HELD;

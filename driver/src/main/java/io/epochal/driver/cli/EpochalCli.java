@@ -37,6 +37,8 @@ import picocli.CommandLine.Spec;
         "  2   usage or configuration error (nothing started, trained or moved)",
         "  3   the job's lease is held by another driver", "  4   bad input data (data.bad_rows=fail)",
         "  5   the store could not be read or written", "  70  internal error",
+        "  52  Spark ended the JVM: a thread ran out of memory (the job is marked",
+        "      FAILED, DRIVER_OUT_OF_MEMORY when the heap was seen running out)",
         "  130 Ctrl-C, 143 SIGTERM: the job is marked FAILED (INTERRUPTED), its",
         "      checkpoints are kept, and resume continues it"})
 public final class EpochalCli implements Callable<Integer> {

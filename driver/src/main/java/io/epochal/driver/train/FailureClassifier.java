@@ -130,6 +130,16 @@ public final class FailureClassifier {
     return null;
   }
 
+  /**
+   * Whether {@code failure} is, or reports, a JVM that ran out of memory: an {@link
+   * OutOfMemoryError} in its chain, or one named in a message of it (a task's failure as Spark
+   * reports it, from whichever JVM ran the task).
+   */
+  public static boolean isOutOfMemory(Throwable failure) {
+    return anyInChain(failure, t -> t instanceof OutOfMemoryError)
+        || chainText(failure).contains("outofmemoryerror");
+  }
+
   private static String chainText(Throwable failure) {
     StringBuilder b = new StringBuilder();
     for (Throwable t : chain(failure)) {

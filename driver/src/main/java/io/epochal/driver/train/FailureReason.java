@@ -29,6 +29,12 @@ public enum FailureReason {
    */
   INCOMPATIBLE_JOB(false),
   /**
+   * The driver's JVM ran out of heap while it trained (a worker's result, the averaged state or the
+   * checkpoint being written did not fit; in local mode the executors share that heap). A retry in
+   * the same JVM runs out the same way: resume with a larger heap.
+   */
+  DRIVER_OUT_OF_MEMORY(false),
+  /**
    * The driver's JVM was shut down (SIGTERM, SIGINT) while it trained: the job is marked FAILED and
    * its lease released, so {@code resume} continues it at once.
    */

@@ -65,6 +65,8 @@ final class JobDirectory implements AutoCloseable {
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
   private volatile long committed; // the newest epoch committed or resumed from, as this driver knows it
+  /** Whether the heap ran nearly full since this directory was opened (the job's run). */
+  private final HeapWatch.Mark heap = HeapWatch.mark();
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
@@ -139,6 +141,11 @@ final class JobDirectory implements AutoCloseable {
     return position;
   }
 
+  /** What shows that the driver's heap ran nearly full during this run, if anything ({@link HeapWatch}). */
+  Optional<String> heapExhaustion() {
+    return heap.exhaustion();
+  }
+
   /** An epoch and a round of it, set and read as one value. */
   record Position(int epoch, int round) {}
 
@@ -161,7 +168,10 @@ final class JobDirectory implements AutoCloseable {
     Position at = position;
     int epoch = at.epoch();
     int round = at.round();
-    String why = "the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)"
+    Optional<String> heapOut = heap.exhaustion(); // Spark exits with code 52 on an OutOfMemoryError
+    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+    String why = heapOut.map(h -> "the driver's JVM is shutting down after " + h + " (Spark exits with code 52 when "
+        + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
         + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");
     List<String> problems = new ArrayList<>();
     synchronized (this) {
@@ -176,7 +186,7 @@ final class JobDirectory implements AutoCloseable {
         problems.add("cannot read the lease: " + e);
       }
       try {
-        states.transition(JobState.FAILED, attempt, FailureReason.INTERRUPTED + ": " + why);
+        states.transition(JobState.FAILED, attempt, reason + ": " + why);
         gaveUp = true;
       } catch (IOException | RuntimeException e) {
         problems.add("cannot mark it FAILED: " + e);
@@ -184,7 +194,7 @@ final class JobDirectory implements AutoCloseable {
       try {
         if (eventWriter != null) {
           eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(epoch)
-              .optRound(round).optReason(FailureReason.INTERRUPTED.name()).optMessage(why).build());
+              .optRound(round).optReason(reason.name()).optMessage(why).build());
         }
       } catch (IOException | RuntimeException e) {
         problems.add("cannot record the stop in its history: " + e);
@@ -197,11 +207,12 @@ final class JobDirectory implements AutoCloseable {
       }
     }
     long newest = newestCommitted();
-    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (INTERRUPTED) "
-        + "and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
+    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (" + reason
+        + ") and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
-        : ". No epoch was committed yet") + "; continue with: bin/epochal resume " + ShellWords.location(dir)
-        + specFile.pendingOptions());
+        : ". No epoch was committed yet") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
+        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ") + "bin/epochal resume "
+        + ShellWords.location(dir) + specFile.pendingOptions());
   }
 
   /** The newest epoch published, as listed (a commit's history event follows its publish), or as known. */

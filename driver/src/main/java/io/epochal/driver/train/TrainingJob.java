@@ -103,7 +103,14 @@ public final class TrainingJob {
           if (failures.attempts() > 1) {
             dir.confirmLease(); // a retry: is the job still this driver's?
           }
-          TrainingOutcome outcome = train(dir);
+          TrainingOutcome outcome;
+          try {
+            outcome = train(dir);
+          } catch (OutOfMemoryError oom) {
+            JobDirectory.Position at = dir.position();
+            throw new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, at.epoch(), at.round(), "the driver's JVM "
+                + "ran out of heap (" + oom.getMessage() + "); " + HeapWatch.advice(), oom);
+          }
           if (outcome.epochs() == outcome.resumedFrom()) {
             retain(dir); // a run that committed something ran retention after each commit
           }
@@ -114,7 +121,8 @@ public final class TrainingJob {
             throw interrupted(dir, e);
           }
           throw e;
-        } catch (TrainingException e) {
+        } catch (TrainingException thrown) {
+          TrainingException e = ranOutOfHeap(dir, thrown);
           if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw interrupted(dir, e); // no retry: the shutdown hook records how this run ended
           }
@@ -192,12 +200,39 @@ public final class TrainingJob {
     }
   }
 
+  /**
+   * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
+   * ran nearly full during the run and {@code e} is how that shows in Spark: a task or its result
+   * lost, a commit failed. Retrying in the same JVM would run out the same way (each attempt sooner,
+   * as Spark still holds blocks of the last).
+   */
+  private TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e) {
+    FailureReason r = e.reason();
+    if (r != FailureReason.TASK_FAILED && r != FailureReason.WORKER_LOST && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
+      return e;
+    }
+    boolean local = spark.jsc().isLocal(); // the executors run in the driver's JVM
+    if (FailureClassifier.isOutOfMemory(e)) {
+      return local || e.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
+          ? new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(), e.getMessage()
+              + "; the driver's JVM ran out of heap: " + HeapWatch.advice(), e)
+          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: give the "
+              + "executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model", e);
+    }
+    if (!local) {
+      return e;
+    }
+    return dir.heapExhaustion().map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
+        e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);
+  }
+
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
     JobDirectory.Position at = dir.position();
     return new TrainingException(FailureReason.INTERRUPTED, at.epoch(), at.round(),
-        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked FAILED (INTERRUPTED) and its lease released" : ""),
-        seen);
+        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked FAILED ("
+        + (dir.heapExhaustion().isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED)
+        + ") and its lease released" : ""), seen);
   }
 
   /**

@@ -71,4 +71,17 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.rootCause(new RuntimeException("wrapped", failure)))
         .isEqualTo("java.lang.IllegalStateException: [UNABLE_TO_INFER_SCHEMA] Unable to infer schema for CSV");
   }
+
+  @Test
+  void anOutOfMemoryErrorInTheChainOrNamedInATaskFailureIsOutOfMemoryAndNothingElseIs() {
+    assertThat(FailureClassifier.isOutOfMemory(new RuntimeException("round", new OutOfMemoryError("Java heap space"))))
+        .isTrue();
+    // how Spark reports a task that ran out: the error's text inside the stage failure's message
+    assertThat(FailureClassifier.isOutOfMemory(new IllegalStateException("Job aborted due to stage failure: Task 0 in "
+        + "stage 26.0 failed 1 times, most recent failure: Lost task 0.0 (executor driver): java.lang.OutOfMemoryError: "
+        + "Java heap space"))).isTrue();
+    assertThat(FailureClassifier.isOutOfMemory(new IllegalStateException("Job aborted due to stage failure: "
+        + "TaskResultLost (result lost from block manager)"))).isFalse();
+    assertThat(FailureClassifier.isOutOfMemory(new java.io.IOException("No space left on device"))).isFalse();
+  }
 }

@@ -1,0 +1,119 @@
+package io.epochal.driver.train;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GcInfo;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * Tells whether the driver's heap ran out while a job trained. In local mode the executors share
+ * the driver's JVM, so its heap holds the job's state several times over (the global state, the
+ * workers' serialized results, the averaged shards, the checkpoint being written while the next
+ * epoch trains); a model too large for the heap then fails in a Spark thread, as a lost task result
+ * or as Spark's own exit (code 52), and the OutOfMemoryError shows only in a log line.
+ *
+ * <p>What it watches: full collections the JVM had to make for lack of room (not those a program
+ * asked for with {@code System.gc()}) that left at least {@link #PRESSURE} of the maximum heap in
+ * use. A healthy G1 heap makes no full collection at all; one that cannot place a large array makes
+ * them back to back, often with a third of the heap free but in pieces. A {@link Mark} taken when a
+ * job starts reports whether one happened since: a round or a commit that fails after one has most
+ * likely failed for memory.
+ */
+public final class HeapWatch {
+
+  /** The share of the maximum heap in use after a forced full collection that counts as running out. */
+  public static final double PRESSURE = 0.6;
+
+  private static final AtomicLong COUNT = new AtomicLong();
+  private static final AtomicReference<String> LAST = new AtomicReference<>();
+  private static final Set<String> WATCHED = new HashSet<>();
+
+  private HeapWatch() {}
+
+  /** The number of such collections at one moment, to compare with later. */
+  public static final class Mark {
+    private final long count;
+
+    private Mark(long count) {
+      this.count = count;
+    }
+
+    /**
+     * What shows that the heap ran out since this mark, if anything: how many forced full
+     * collections, and how full the last one left the heap.
+     */
+    public Optional<String> exhaustion() {
+      long times = COUNT.get() - count;
+      if (times <= 0) {
+        return Optional.empty();
+      }
+      return Optional.of("the driver's heap ran out: " + times + " full garbage collection" + (times == 1 ? "" : "s")
+          + " for lack of room, the last of which left " + LAST.get());
+    }
+  }
+
+  /** Starts watching (once per JVM; later calls add nothing) and returns the count as of now. */
+  public static synchronized Mark mark() {
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc instanceof NotificationEmitter && WATCHED.add(gc.getName())) {
+        ((NotificationEmitter) gc).addNotificationListener((n, handback) -> {
+          if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+            record(GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()));
+          }
+        }, null, null);
+      }
+    }
+    return new Mark(COUNT.get());
+  }
+
+  private static void record(GarbageCollectionNotificationInfo info) {
+    if (!info.getGcAction().contains("major") || info.getGcCause().equals("System.gc()")) {
+      return;
+    }
+    GcInfo gc = info.getGcInfo();
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage after = gc.getMemoryUsageAfterGc().get(pool.getName());
+      if (pool.getType() == MemoryType.HEAP && after != null) {
+        used += after.getUsed();
+      }
+    }
+    long max = Runtime.getRuntime().maxMemory();
+    if (used >= PRESSURE * max) {
+      LAST.set(String.format("%d of its %d MB in use (%s, %s)", used >> 20, max >> 20, info.getGcName(),
+          info.getGcCause()));
+      COUNT.incrementAndGet();
+    }
+  }
+
+  /**
+   * The JVM option that gives the driver twice the heap it has, in whole GiB, at least 4: for the
+   * advice after the heap ran out.
+   */
+  public static String largerHeapOption() {
+    long gib = 1L << 30;
+    long twice = (2 * Runtime.getRuntime().maxMemory() + gib - 1) / gib;
+    return "-Xmx" + Math.max(4, twice) + "g";
+  }
+
+  /**
+   * What to do when the heap ran out: the launcher's option for a larger heap, and Spark's for a
+   * submitted driver.
+   */
+  public static String advice() {
+    String heap = largerHeapOption();
+    return "give the driver more memory: EPOCHAL_JAVA_OPTS=" + heap + " before bin/epochal (spark-submit: "
+        + "--driver-memory " + heap.substring("-Xmx".length()) + "; in local mode the executors share the driver's "
+        + "heap), or train a smaller model";
+  }
+}

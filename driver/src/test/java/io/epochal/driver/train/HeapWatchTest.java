@@ -1,0 +1,88 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class HeapWatchTest {
+
+  /**
+   * In a JVM of 64 MB: nothing before the heap fills; after it ran out (the full collections before
+   * the OutOfMemoryError left it full), the mark says so; a mark taken afterwards starts from that
+   * count, and a System.gc() is not counted.
+   */
+  public static void main(String[] args) {
+    HeapWatch.Mark mark = HeapWatch.mark();
+    System.out.println("before: " + mark.exhaustion().orElse("none"));
+    List<byte[]> kept = new ArrayList<>(4096); // no growing while the heap is full
+    try {
+      while (true) {
+        kept.add(new byte[64 * 1024]); // until the heap runs out, as a too large model's state does
+      }
+    } catch (OutOfMemoryError e) {
+      for (int i = 0; i < 16; i++) {
+        kept.remove(kept.size() - 1); // room to go on: 1 MB of the 64
+      }
+    }
+    sleepForNotifications();
+    System.out.println("after: " + mark.exhaustion().orElse("none"));
+    System.out.println("kept " + kept.size());
+    kept.clear(); // the heap is free again
+    System.gc();
+    sleepForNotifications();
+    HeapWatch.Mark later = HeapWatch.mark();
+    System.gc(); // asked for: not a sign of running out
+    sleepForNotifications();
+    System.out.println("later mark: " + later.exhaustion().orElse("none"));
+  }
+
+  /** Collection notifications come from the JVM's service thread, a moment after the collection. */
+  private static void sleepForNotifications() {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  void aCollectionThatLeavesTheHeapNearlyFullIsReportedSinceTheMarkAndNotBefore() throws Exception {
+    for (String gc : List.of("-XX:+UseG1GC", "-XX:+UseSerialGC")) {
+      String out = runChild(gc);
+      assertThat(out).as("child with %s:%n%s", gc, out).contains("before: none")
+          .containsPattern("after: the driver's heap ran out: [0-9]+ full garbage collections? for lack of room, the "
+              + "last of which left [0-9]+ of its [0-9]+ MB in use \\([^,]+, [^)]+\\)")
+          .contains("later mark: none");
+    }
+  }
+
+  @Test
+  void aHealthyHeapShowsNothingAndTheAdviceNamesALargerHeapForBothLaunchers() {
+    HeapWatch.Mark mark = HeapWatch.mark();
+    System.gc();
+    assertThat(mark.exhaustion()).isEmpty();
+    String option = HeapWatch.largerHeapOption();
+    assertThat(option).matches("-Xmx[0-9]+g");
+    long gib = Long.parseLong(option.replaceAll("\\D", ""));
+    assertThat(gib << 30).isGreaterThanOrEqualTo(Math.min(2 * Runtime.getRuntime().maxMemory(), 4L << 30));
+    assertThat(HeapWatch.advice()).contains("EPOCHAL_JAVA_OPTS=" + option, "--driver-memory " + gib + "g");
+  }
+
+  private static String runChild(String gc) throws IOException, InterruptedException {
+    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process p = new ProcessBuilder(java, "-Xmx64m", gc, "-cp", cp, HeapWatchTest.class.getName())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child ended").isTrue();
+    assertThat(p.exitValue()).as("child exit:%n%s", out).isZero();
+    return out;
+  }
+}
