@@ -40,22 +40,31 @@ public final class ProgressReporter {
     checkArgument(round >= 1 && round <= rounds, "round %s is not in [1, %s]", round, rounds);
     checkArgument(epoch >= 1 && epoch <= epochs, "epoch %s is not in [1, %s]", epoch, epochs);
     if (interactive) {
-      String line = String.format(Locale.ROOT, "epoch %d/%d %s round %d/%d  %,.0f samples/s  loss %.4f",
-          epoch, epochs, bar(round, rounds), round, rounds, samplesPerSecond, loss);
+      String line = String.format(Locale.ROOT, "epoch %d/%d %s round %d/%d  %,.0f samples/s  loss %s",
+          epoch, epochs, bar(round, rounds), round, rounds, samplesPerSecond, loss(loss));
       rewrite(line);
     } else {
       int every = Math.max(1, (rounds + 9) / 10);
       if (round % every == 0 || round == rounds) {
-        out.println(String.format(Locale.ROOT, "epoch %d/%d round %d/%d  %.0f samples/s  loss %.4f",
-            epoch, epochs, round, rounds, samplesPerSecond, loss));
+        out.println(String.format(Locale.ROOT, "epoch %d/%d round %d/%d  %.0f samples/s  loss %s",
+            epoch, epochs, round, rounds, samplesPerSecond, loss(loss)));
       }
     }
   }
 
+  /**
+   * A loss as printed: four decimals, or three significant digits in scientific notation below
+   * 0.001, so that a small loss that is not zero does not show as {@code 0.0000}.
+   */
+  static String loss(double loss) {
+    return loss != 0 && Math.abs(loss) < 1e-3 && Double.isFinite(loss)
+        ? String.format(Locale.ROOT, "%.2e", loss) : String.format(Locale.ROOT, "%.4f", loss);
+  }
+
   /** Reports a finished (and checkpointed) epoch; ends the progress line on a console. */
   public void epochDone(int epoch, int epochs, double loss, long millis) {
-    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %.4f  checkpointing",
-        epoch, epochs, millis / 1000.0, loss);
+    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %s  checkpointing",
+        epoch, epochs, millis / 1000.0, loss(loss));
     if (interactive) {
       rewrite(line);
       out.println();

@@ -53,4 +53,13 @@ class ProgressReporterTest {
     assertThat(ProgressReporter.bar(0, 4)).isEqualTo("[" + "-".repeat(24) + "]");
     assertThat(ProgressReporter.bar(1, 4)).isEqualTo("[" + "#".repeat(6) + "-".repeat(18) + "]");
   }
+
+  @Test
+  void aSmallLossThatIsNotZeroIsShownInScientificNotationNotAsZero() {
+    assertThat(ProgressReporter.loss(0.25)).isEqualTo("0.2500");
+    assertThat(ProgressReporter.loss(0.001)).isEqualTo("0.0010");
+    assertThat(ProgressReporter.loss(2.2e-5)).isEqualTo("2.20e-05");
+    assertThat(ProgressReporter.loss(0)).isEqualTo("0.0000");
+    assertThat(ProgressReporter.loss(Double.NaN)).isEqualTo("NaN");
+  }
 }
