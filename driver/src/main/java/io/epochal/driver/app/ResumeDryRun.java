@@ -101,11 +101,19 @@ final class ResumeDryRun {
     Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
     if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
       boolean waits = !Instant.now().plusMillis(resume.spec().leaseTtlMs()).isBefore(lease.get().getExpiresAt());
-      err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
-          + ": a " + run + " now would " + (waits ? "wait for that expiry and then take the job over, or exit "
-          + ExitCodes.LEASE_HELD + " if its holder renews it (a driver that runs)" : "exit " + ExitCodes.LEASE_HELD)
-          + " ('bin/epochal status " + dir + "' shows it)");
-      return ExitCodes.LEASE_HELD;
+      if (waits && lease.get().holderGoneFromThisHost()) {
+        // a driver of this host that died holding the lease: the run waits for the expiry, then goes on as below
+        err.println("  " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
+            + ", but that driver, a process of this host, no longer runs: a " + run + " now waits for that expiry "
+            + "(about " + Math.max(1, java.time.Duration.between(Instant.now(), lease.get().getExpiresAt()).toSeconds())
+            + " s) and then takes the job over");
+      } else {
+        err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
+            + ": a " + run + " now would " + (waits ? "wait for that expiry and then take the job over, or exit "
+            + ExitCodes.LEASE_HELD + " if its holder renews it (a driver that runs)" : "exit " + ExitCodes.LEASE_HELD)
+            + " ('bin/epochal status " + dir + "' shows it)");
+        return ExitCodes.LEASE_HELD;
+      }
     }
     // as the resume: with the lease, it reads the data unless a COMPLETED job has nothing to train
     // and keeps its data.path

@@ -240,6 +240,19 @@ class CliEndToEndTest {
         "3 of 3 epochs done (1 in this run, 2 before it)",
         "retention deleted the checkpoint of epoch 1 (checkpoint.keep_last 1, ",
         "retention deleted the checkpoint of epoch 2 (checkpoint.keep_last 1, ");
+    // a driver of this host known to be gone: the dry run says the resume waits, and checks on as it would
+    Process ended = new ProcessBuilder("true").start();
+    ended.waitFor();
+    JobLease dead = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
+        .optHolder(java.net.InetAddress.getLocalHost().getHostName() + ":" + ended.pid() + ":gone")
+        .optTtl(java.time.Duration.ofSeconds(10)).build();
+    dead.acquire(11);
+    CliRun afterDeath = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    dead.release();
+    assertThat(afterDeath.code).as("%s", afterDeath).isZero();
+    assertThat(afterDeath.err).contains(":gone holds the job's lease until", "but that driver, a process of this "
+        + "host, no longer runs: a resume now waits for that expiry (about ", " s) and then takes the job over",
+        "nothing was written");
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dirB = new org.apache.hadoop.fs.Path(jobB.toUri());
     FileSystem fs = dirB.getFileSystem(conf);
