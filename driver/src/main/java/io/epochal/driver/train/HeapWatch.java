@@ -7,7 +7,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,26 +42,64 @@ public final class HeapWatch {
 
   private HeapWatch() {}
 
-  /** The number of such collections at one moment, to compare with later. */
+  /** The number of such collections at one moment, and each full collector's count, to compare with later. */
   public static final class Mark {
     private final long count;
+    private final List<GarbageCollectorMXBean> full = new ArrayList<>();
+    private final List<Long> fullCounts = new ArrayList<>();
 
     private Mark(long count) {
       this.count = count;
+      for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        if (isFull(gc.getName())) {
+          full.add(gc);
+          fullCounts.add(gc.getCollectionCount());
+        }
+      }
     }
 
     /**
      * What shows that the heap ran out since this mark, if anything: how many forced full
-     * collections, and how full the last one left the heap.
+     * collections, and how full the last one left the heap. The notifications come from the JVM's
+     * service thread a moment after each collection; until they have, a full collection since the
+     * mark whose result the collector itself reports counts too.
      */
     public Optional<String> exhaustion() {
       long times = COUNT.get() - count;
-      if (times <= 0) {
-        return Optional.empty();
+      if (times > 0) {
+        return Optional.of("the driver's heap ran out: " + times + " full garbage collection" + (times == 1 ? "" : "s")
+            + " for lack of room, the last of which left " + LAST.get());
       }
-      return Optional.of("the driver's heap ran out: " + times + " full garbage collection" + (times == 1 ? "" : "s")
-          + " for lack of room, the last of which left " + LAST.get());
+      for (int i = 0; i < full.size(); i++) {
+        GarbageCollectorMXBean gc = full.get(i);
+        if (gc.getCollectionCount() > fullCounts.get(i) && gc instanceof com.sun.management.GarbageCollectorMXBean) {
+          GcInfo last = ((com.sun.management.GarbageCollectorMXBean) gc).getLastGcInfo();
+          long used = last == null ? 0 : heapUsed(last);
+          long max = Runtime.getRuntime().maxMemory();
+          if (used >= PRESSURE * max) {
+            return Optional.of(String.format("the driver's heap ran out: a full garbage collection left %d of its %d "
+                + "MB in use (%s)", used >> 20, max >> 20, gc.getName()));
+          }
+        }
+      }
+      return Optional.empty();
     }
+  }
+
+  /** Whether a collector of this name collects the whole heap (G1's, Serial's, Parallel's full collector). */
+  private static boolean isFull(String collector) {
+    return collector.contains("Old") || collector.contains("MarkSweep");
+  }
+
+  private static long heapUsed(GcInfo gc) {
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage after = gc.getMemoryUsageAfterGc().get(pool.getName());
+      if (pool.getType() == MemoryType.HEAP && after != null) {
+        used += after.getUsed();
+      }
+    }
+    return used;
   }
 
   /** Starts watching (once per JVM; later calls add nothing) and returns the count as of now. */
@@ -80,14 +120,7 @@ public final class HeapWatch {
     if (!info.getGcAction().contains("major") || info.getGcCause().equals("System.gc()")) {
       return;
     }
-    GcInfo gc = info.getGcInfo();
-    long used = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      MemoryUsage after = gc.getMemoryUsageAfterGc().get(pool.getName());
-      if (pool.getType() == MemoryType.HEAP && after != null) {
-        used += after.getUsed();
-      }
-    }
+    long used = heapUsed(info.getGcInfo());
     long max = Runtime.getRuntime().maxMemory();
     if (used >= PRESSURE * max) {
       LAST.set(String.format("%d of its %d MB in use (%s, %s)", used >> 20, max >> 20, info.getGcName(),

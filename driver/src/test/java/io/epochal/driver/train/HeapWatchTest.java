@@ -31,7 +31,6 @@ class HeapWatchTest {
         kept.remove(kept.size() - 1); // room to go on: 1 MB of the 64
       }
     }
-    sleepForNotifications();
     System.out.println("after: " + mark.exhaustion().orElse("none"));
     System.out.println("kept " + kept.size());
     kept.clear(); // the heap is free again
@@ -57,8 +56,8 @@ class HeapWatchTest {
     for (String gc : List.of("-XX:+UseG1GC", "-XX:+UseSerialGC")) {
       String out = runChild(gc);
       assertThat(out).as("child with %s:%n%s", gc, out).contains("before: none")
-          .containsPattern("after: the driver's heap ran out: [0-9]+ full garbage collections? for lack of room, the "
-              + "last of which left [0-9]+ of its [0-9]+ MB in use \\([^,]+, [^)]+\\)")
+          .containsPattern("after: the driver's heap ran out: .*full garbage collections?.* left [0-9]+ of its [0-9]+ "
+              + "MB in use \\([^)]+\\)")
           .contains("later mark: none");
     }
   }
