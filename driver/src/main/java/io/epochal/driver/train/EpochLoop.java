@@ -65,8 +65,8 @@ final class EpochLoop {
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
-    if (start.checkpoint() == null) {
-      // a resume cannot change it
+    if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
+      // a resume cannot change it, unless its --epochs does
       ScheduleCoverage.forSteps(spec, (long) epochs * plan.stepsPerEpoch(maxRows)).ifPresent(listener::warning);
     }
     StateDict state = start.state();

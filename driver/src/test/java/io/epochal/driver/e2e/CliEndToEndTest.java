@@ -836,6 +836,26 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aResumeGivingMoreEpochsWarnsAgainOfACosineScheduleThatEndsBeforeTheLongerJob() {
+    Path job = tmp.resolve("cosine-more");
+    Path file = jobFile("cosine-more.properties", job, Map.of("schedule.name", "cosine", "schedule.total_steps", "1",
+        "train.epochs", "1"));
+    CliRun first = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertTrained(first);
+    String warning = "epochal: warning: schedule.total_steps = 1: the cosine schedule reaches schedule.min_lr = 0.0 "
+        + "at step 1 of the job's ";
+    assertThat(first.err).contains(warning);
+    java.util.regex.Matcher steps = java.util.regex.Pattern.compile("of the job's (\\d+) and").matcher(first.err);
+    assertThat(steps.find()).isTrue();
+    long one = Long.parseLong(steps.group(1));
+
+    CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
+
+    assertThat(more.code).as("%s", more).isZero();
+    assertThat(more.err).as("the longer job's steps").contains(warning + (2 * one) + " and");
+  }
+
+  @Test
   void aDryRunRefusesACheckpointStoreKeyAsTheRunWould() {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of());
