@@ -60,6 +60,8 @@ final class JobDirectory implements AutoCloseable {
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
   private volatile boolean gaveUp;
+  /** The reason the shutdown hook recorded the stop under. */
+  private volatile FailureReason stoppedAs = FailureReason.INTERRUPTED;
   /** The epoch and round the training thread last began (0, 0 before the first), for a stop's record. */
   private volatile Position position = new Position(0, 0);
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
@@ -149,6 +151,11 @@ final class JobDirectory implements AutoCloseable {
   /** An epoch and a round of it, set and read as one value. */
   record Position(int epoch, int round) {}
 
+  /** The reason the shutdown hook marked the job FAILED under (INTERRUPTED until it ran). */
+  FailureReason stoppedAs() {
+    return stoppedAs;
+  }
+
   /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
   boolean gaveUp() {
     return gaveUp;
@@ -170,6 +177,7 @@ final class JobDirectory implements AutoCloseable {
     int round = at.round();
     Optional<String> heapOut = heap.exhaustion(); // Spark exits with code 52 on an OutOfMemoryError
     FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+    stoppedAs = reason;
     String why = heapOut.map(h -> "the driver's JVM is shutting down after " + h + " (Spark exits with code 52 when "
         + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
         + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");

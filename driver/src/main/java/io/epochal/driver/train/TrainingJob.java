@@ -231,7 +231,7 @@ public final class TrainingJob {
     JobDirectory.Position at = dir.position();
     return new TrainingException(FailureReason.INTERRUPTED, at.epoch(), at.round(),
         "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked FAILED ("
-        + (dir.heapExhaustion().isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED)
+        + dir.stoppedAs()
         + ") and its lease released" : ""), seen);
   }
 

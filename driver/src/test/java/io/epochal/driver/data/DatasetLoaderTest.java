@@ -504,8 +504,7 @@ class DatasetLoaderTest {
     Path dir = Files.createDirectories(tmp.resolve("case"));
     Files.write(dir.resolve("a.csv"), List.of("f0,label", "1,0"), StandardCharsets.UTF_8);
     Files.write(dir.resolve("b.csv"), List.of("F0,label", "2,0", "3,1", "4,0"), StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+    assertDataPathRefused(dir)
         .hasMessageContaining("b.csv has the header [F0, label] but ");
   }
 
@@ -570,8 +569,7 @@ class DatasetLoaderTest {
     Path dir = tmp.resolve("nested");
     Files.createDirectories(dir.resolve("a"));
     Files.write(dir.resolve("a/x.csv"), List.of("f0,label", "1,0"), StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+    assertDataPathRefused(dir)
         .hasMessageContaining("holds no file Spark reads").hasMessageContaining("a/x.csv")
         .hasMessageContaining("column=value");
   }
@@ -581,8 +579,7 @@ class DatasetLoaderTest {
     Path dir = csv("mixed", "f0,label", "1,0", "2,1");
     Files.createDirectories(dir.resolve("more"));
     Files.write(dir.resolve("more/b.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+    assertDataPathRefused(dir)
         .hasMessageContaining("holds 1 data file (").hasMessageContaining("more/b.csv) in subdirectories that Spark "
             + "does not read").hasMessageContaining("rename their subdirectory to start with _");
 
@@ -598,8 +595,7 @@ class DatasetLoaderTest {
     Path dir = csv("partitioned", "f0,label", "1,0", "2,1");
     Files.createDirectories(dir.resolve("split=b"));
     Files.write(dir.resolve("split=b/b.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
-        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"))
+    assertDataPathRefused(dir)
         .hasMessageContaining("holds 1 data file (").hasMessageContaining("partitioned/data.csv) beside its partition "
             + "directories (named column=value), which Spark does not read");
 
@@ -828,5 +824,11 @@ class DatasetLoaderTest {
     JavaRDD<Row> c = DataGenerator.builder().optRows(30).optFeatures(3).optSeed(8).optPartitions(1).build()
         .generate(spark).javaRDD();
     assertThat(a.collect().toString()).isEqualTo(b.collect().toString()).isNotEqualTo(c.collect().toString());
+  }
+
+  /** Loading {@code dir} as csv with feature f0 fails with a configuration error on data.path. */
+  private org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> assertDataPathRefused(Path dir) {
+    return assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.path"));
   }
 }
