@@ -39,6 +39,18 @@ public final class HeapWatch {
   private static final AtomicLong COUNT = new AtomicLong();
   private static final AtomicReference<String> LAST = new AtomicReference<>();
   private static final Set<String> WATCHED = new HashSet<>();
+  private static volatile List<String> heapPools = List.of();
+
+  /**
+   * The JDK classes that turn a collection into a notification and a {@link GcInfo}. Each builds
+   * its tables by reflection when first used; first used in a collection's notification while the
+   * heap is full, that fails with an OutOfMemoryError, and the class stays unusable for the rest of
+   * the JVM's life (every later use is a NoClassDefFoundError). So they are initialized when the
+   * watch starts, while there is room.
+   */
+  static final List<String> NOTIFICATION_CLASSES = List.of("com.sun.management.GcInfo",
+      "com.sun.management.GarbageCollectionNotificationInfo", "com.sun.management.internal.GcInfoCompositeData",
+      "com.sun.management.internal.GarbageCollectionNotifInfoCompositeData");
 
   private HeapWatch() {}
 
@@ -73,8 +85,13 @@ public final class HeapWatch {
       for (int i = 0; i < full.size(); i++) {
         GarbageCollectorMXBean gc = full.get(i);
         if (gc.getCollectionCount() > fullCounts.get(i) && gc instanceof com.sun.management.GarbageCollectorMXBean) {
-          GcInfo last = ((com.sun.management.GarbageCollectorMXBean) gc).getLastGcInfo();
-          long used = last == null ? 0 : heapUsed(last);
+          long used;
+          try {
+            GcInfo last = ((com.sun.management.GarbageCollectorMXBean) gc).getLastGcInfo();
+            used = last == null ? 0 : heapUsed(last);
+          } catch (OutOfMemoryError | LinkageError e) {
+            continue; // no room to read the collector's report, or the JDK cannot build it: no evidence
+          }
           long max = Runtime.getRuntime().maxMemory();
           if (used >= PRESSURE * max) {
             return Optional.of(String.format("the driver's heap ran out: a full garbage collection left %d of its %d "
@@ -91,24 +108,50 @@ public final class HeapWatch {
     return collector.contains("Old") || collector.contains("MarkSweep");
   }
 
+  /** The heap in use after a collection: the sum over the heap's pools, named when the watch started. */
   private static long heapUsed(GcInfo gc) {
     long used = 0;
-    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-      MemoryUsage after = gc.getMemoryUsageAfterGc().get(pool.getName());
-      if (pool.getType() == MemoryType.HEAP && after != null) {
+    for (String pool : heapPools) {
+      MemoryUsage after = gc.getMemoryUsageAfterGc().get(pool);
+      if (after != null) {
         used += after.getUsed();
       }
     }
     return used;
   }
 
+  /** Initializes, while the heap has room, what reading a collection's report needs (see NOTIFICATION_CLASSES). */
+  private static void prepare() {
+    List<String> pools = new ArrayList<>();
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        pools.add(pool.getName());
+      }
+    }
+    heapPools = List.copyOf(pools);
+    for (String name : NOTIFICATION_CLASSES) {
+      try {
+        Class.forName(name, true, ClassLoader.getSystemClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        // another JDK's implementation: its classes are initialized on first use, as before
+      }
+    }
+  }
+
   /** Starts watching (once per JVM; later calls add nothing) and returns the count as of now. */
   public static synchronized Mark mark() {
+    if (WATCHED.isEmpty()) {
+      prepare();
+    }
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (gc instanceof NotificationEmitter && WATCHED.add(gc.getName())) {
         ((NotificationEmitter) gc).addNotificationListener((n, handback) -> {
           if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
-            record(GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()));
+            try {
+              record(GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()));
+            } catch (OutOfMemoryError e) {
+              // no room to read this one: a Mark asks the collector itself (exhaustion())
+            }
           }
         }, null, null);
       }

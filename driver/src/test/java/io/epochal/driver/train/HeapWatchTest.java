@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class HeapWatchTest {
 
@@ -20,6 +23,10 @@ class HeapWatchTest {
    */
   public static void main(String[] args) {
     HeapWatch.Mark mark = HeapWatch.mark();
+    if (args.length > 0 && args[0].equals("mark-only")) {
+      System.out.println("marked");
+      return;
+    }
     System.out.println("before: " + mark.exhaustion().orElse("none"));
     List<byte[]> kept = new ArrayList<>(4096); // no growing while the heap is full
     try {
@@ -54,11 +61,31 @@ class HeapWatchTest {
   @Test
   void aCollectionThatLeavesTheHeapNearlyFullIsReportedSinceTheMarkAndNotBefore() throws Exception {
     for (String gc : List.of("-XX:+UseG1GC", "-XX:+UseSerialGC")) {
-      String out = runChild(gc);
+      String out = runChild(List.of("-Xmx64m", gc));
       assertThat(out).as("child with %s:%n%s", gc, out).contains("before: none")
           .containsPattern("after: the driver's heap ran out: .*full garbage collections?.* left [0-9]+ of its [0-9]+ "
               + "MB in use \\([^)]+\\)")
           .contains("later mark: none");
+    }
+  }
+
+  /**
+   * The JDK builds a collection's report with classes that set themselves up by reflection on first
+   * use; first used in the notification of a collection that found the heap full, their setup ran
+   * out of memory and left them unusable (NoClassDefFoundError) for the rest of the JVM. Starting
+   * the watch sets them up: in a JVM whose heap is large enough that no collection happens, each is
+   * initialized by the mark alone.
+   */
+  @Test
+  void startingTheWatchInitializesWhatReadingACollectionsReportNeedsWhileTheHeapHasRoom(@TempDir Path dir)
+      throws Exception {
+    Path log = dir.resolve("init.log");
+    String out = runChild(List.of("-Xms512m", "-Xmx512m", "-XX:+UseSerialGC", "-Xlog:class+init=info:file=" + log),
+        "mark-only");
+    assertThat(out).contains("marked");
+    String initialized = Files.readString(log);
+    for (String name : HeapWatch.NOTIFICATION_CLASSES) {
+      assertThat(initialized).as("initialization of %s", name).contains("Initializing '" + name.replace('.', '/') + "'");
     }
   }
 
@@ -74,11 +101,15 @@ class HeapWatchTest {
     assertThat(HeapWatch.advice()).contains("EPOCHAL_JAVA_OPTS=" + option, "--driver-memory " + gib + "g");
   }
 
-  private static String runChild(String gc) throws IOException, InterruptedException {
-    String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-    String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    Process p = new ProcessBuilder(java, "-Xmx64m", gc, "-cp", cp, HeapWatchTest.class.getName())
-        .redirectErrorStream(true).start();
+  private static String runChild(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add(HeapWatchTest.class.getName());
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("child ended").isTrue();
     assertThat(p.exitValue()).as("child exit:%n%s", out).isZero();
