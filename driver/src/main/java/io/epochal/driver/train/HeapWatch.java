@@ -38,6 +38,8 @@ public final class HeapWatch {
 
   private static final AtomicLong COUNT = new AtomicLong();
   private static final AtomicReference<String> LAST = new AtomicReference<>();
+  /** Notifications received of collections a program asked for with System.gc(). */
+  private static final AtomicLong EXPLICIT = new AtomicLong();
   private static final Set<String> WATCHED = new HashSet<>();
   private static volatile List<String> heapPools = List.of();
 
@@ -94,8 +96,8 @@ public final class HeapWatch {
           }
           long max = Runtime.getRuntime().maxMemory();
           if (used >= PRESSURE * max) {
-            return Optional.of(String.format("the driver's heap ran out: a full garbage collection left %d of its %d "
-                + "MB in use (%s)", used >> 20, max >> 20, gc.getName()));
+            return Optional.of("the driver's heap ran out: a full garbage collection left "
+                + describe(used, max, gc.getName(), "reported by the collector"));
           }
         }
       }
@@ -136,6 +138,21 @@ public final class HeapWatch {
         // another JDK's implementation: its classes are initialized on first use, as before
       }
     }
+    describe(1L << 20, 1L << 21, "collector", "cause"); // sets up the formatter and the locale's number symbols
+  }
+
+  /** How a collection left the heap, as a report names it. */
+  private static String describe(long used, long max, String collector, String cause) {
+    return String.format("%d of its %d MB in use (%s, %s)", used >> 20, max >> 20, collector, cause);
+  }
+
+  /**
+   * The notifications received so far of collections asked for with System.gc(): the JVM delivers
+   * notifications in order from one thread, so once that of a System.gc() has come, so has every
+   * earlier collection's.
+   */
+  static long explicitCollectionsNotified() {
+    return EXPLICIT.get();
   }
 
   /** Starts watching (once per JVM; later calls add nothing) and returns the count as of now. */
@@ -149,7 +166,7 @@ public final class HeapWatch {
           if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
             try {
               record(GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData()));
-            } catch (OutOfMemoryError e) {
+            } catch (OutOfMemoryError | LinkageError e) {
               // no room to read this one: a Mark asks the collector itself (exhaustion())
             }
           }
@@ -160,14 +177,17 @@ public final class HeapWatch {
   }
 
   private static void record(GarbageCollectionNotificationInfo info) {
-    if (!info.getGcAction().contains("major") || info.getGcCause().equals("System.gc()")) {
+    if (info.getGcCause().equals("System.gc()")) {
+      EXPLICIT.incrementAndGet();
+      return;
+    }
+    if (!info.getGcAction().contains("major")) {
       return;
     }
     long used = heapUsed(info.getGcInfo());
     long max = Runtime.getRuntime().maxMemory();
     if (used >= PRESSURE * max) {
-      LAST.set(String.format("%d of its %d MB in use (%s, %s)", used >> 20, max >> 20, info.getGcName(),
-          info.getGcCause()));
+      LAST.set(describe(used, max, info.getGcName(), info.getGcCause()));
       COUNT.incrementAndGet();
     }
   }
