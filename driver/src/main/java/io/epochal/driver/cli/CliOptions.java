@@ -65,12 +65,14 @@ public final class CliOptions {
   /**
    * A Hadoop configuration for commands that run without Spark ({@code status}, {@code verify},
    * {@code resume}, ...), built as Spark builds its own: the {@code *-site.xml} files on the class
-   * path, then every {@code spark.hadoop.<key>} entry of the Spark conf as {@code <key>}. A job's
-   * HDFS client settings and the checkpoint store's keys then reach every command alike.
+   * path, then every {@code spark.hadoop.<key>} entry of the Spark conf ({@link #effectiveSparkConf}:
+   * spark-submit's too) as {@code <key>}. A job's HDFS client settings, the checkpoint store's keys
+   * and a file system's {@code fs.<scheme>.impl} then reach every command alike, and the job file's
+   * checks see the file systems the job will use.
    */
   public Configuration hadoopConfiguration() {
     Configuration conf = new Configuration();
-    sparkConf.forEach((k, v) -> {
+    effectiveSparkConf().forEach((k, v) -> {
       if (k.startsWith(SPARK_HADOOP_PREFIX) && k.length() > SPARK_HADOOP_PREFIX.length()) {
         conf.set(k.substring(SPARK_HADOOP_PREFIX.length()), v, "spark conf " + k);
       }

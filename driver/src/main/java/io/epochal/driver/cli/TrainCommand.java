@@ -77,7 +77,7 @@ final class TrainCommand implements Callable<Integer> {
       return ExitCodes.USAGE;
     }
     JobSpecResolver.Builder resolver = JobSpecResolver.builder().optSparkConf(options.effectiveSparkConf())
-        .optOverrides(overrides);
+        .optHadoopConf(options.hadoopConfiguration()).optOverrides(overrides);
     Map<String, String> setKeys = KeyValues.parse("--set", sets);
     for (Map.Entry<String, String> shorthand : Map.of(JobKeys.EPOCHS, "--epochs", JobKeys.WORKERS, "--workers",
         JobKeys.JOB_DIR, "--job-dir", JobKeys.DATA_PATH, "--data").entrySet()) {

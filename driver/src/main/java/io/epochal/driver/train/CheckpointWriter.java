@@ -20,14 +20,37 @@ final class CheckpointWriter implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final CommitDrain drain;
   private Future<CheckpointManifest> inFlight;
   private int inFlightEpoch;
   private long stallNanos;
 
+  /** A writer that reports each write's start and end to {@code drain} (a stop lets a write in flight finish). */
+  CheckpointWriter(CommitDrain drain) {
+    this.drain = drain;
+  }
+
+  /** A writer whose writes no stop waits for. */
+  CheckpointWriter() {
+    this(new CommitDrain());
+  }
+
   /** Waits for the previous write, then starts {@code write} for checkpoint {@code epoch}. */
   void submit(int epoch, Callable<CheckpointManifest> write) throws TrainingException {
     await();
-    inFlight = executor.submit(write);
+    drain.started(epoch);
+    try {
+      inFlight = executor.submit(() -> {
+        try {
+          return write.call();
+        } finally {
+          drain.ended(epoch);
+        }
+      });
+    } catch (RuntimeException e) {
+      drain.ended(epoch);
+      throw e;
+    }
     inFlightEpoch = epoch;
   }
 
@@ -91,6 +114,8 @@ final class CheckpointWriter implements AutoCloseable {
    */
   @Override
   public void close() {
-    executor.shutdownNow();
+    if (!executor.shutdownNow().isEmpty()) {
+      drain.ended(inFlightEpoch); // a write that never started: nothing to wait for
+    }
   }
 }

@@ -74,7 +74,7 @@ final class EpochLoop {
     List<Double> losses = new ArrayList<>();
     long nanosPerRound = 0;
     long trainStart = System.nanoTime();
-    try (CheckpointWriter writer = new CheckpointWriter()) {
+    try (CheckpointWriter writer = new CheckpointWriter(dir.commits())) {
       try {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           double lossSum = 0;

@@ -41,7 +41,9 @@ final class JobDirectory implements AutoCloseable {
    * SparkContext, and before the file systems are closed.
    */
   private static final int SHUTDOWN_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
-  private static final long SHUTDOWN_TIMEOUT_SECONDS = 10;
+  /** How long a stop waits for a checkpoint being written to be published. */
+  static final Duration COMMIT_WAIT = Duration.ofSeconds(20);
+  private static final long SHUTDOWN_TIMEOUT_SECONDS = COMMIT_WAIT.toSeconds() + 10;
 
   private final Path dir;
   private final FileSystem fs;
@@ -67,6 +69,8 @@ final class JobDirectory implements AutoCloseable {
   /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
   private boolean finished;
   private volatile long committed; // the newest epoch committed or resumed from, as this driver knows it
+  /** The commits in flight, which a stop lets publish. */
+  private final CommitDrain commits = new CommitDrain();
   /** Whether the heap ran nearly full since this directory was opened (the job's run). */
   private final HeapWatch.Mark heap = HeapWatch.mark();
 
@@ -133,6 +137,11 @@ final class JobDirectory implements AutoCloseable {
         TimeUnit.SECONDS);
   }
 
+  /** The commits in flight, reported by the checkpoint writer ({@link CheckpointWriter}). */
+  CommitDrain commits() {
+    return commits;
+  }
+
   /** Whether the JVM began to shut down while this driver owned the job: training must not retry. */
   boolean shuttingDown() {
     return shuttingDown;
@@ -165,13 +174,24 @@ final class JobDirectory implements AutoCloseable {
    * Runs when the JVM shuts down (SIGTERM, SIGINT, {@code System.exit}) while this driver owns the
    * job: records the stop, marks the job FAILED ({@link FailureReason#INTERRUPTED}) and releases
    * the lease, so {@code resume} continues at once instead of waiting for the lease to expire. A
-   * commit after this is refused by its guard; a checkpoint published before it is kept. Nothing is
+   * commit in flight is first let publish, waiting up to {@link #COMMIT_WAIT} ({@link CommitDrain});
+   * a commit after this is refused by its guard; a checkpoint published before it is kept. Nothing is
    * done if the job already finished or another driver holds it; each step is tried even if the
    * one before it failed, and the lease is released last.
    */
   private void stopOnShutdown() {
     shuttingDown = true;
-    lease.stopHeartbeat();
+    List<Long> writing = commits.stop();
+    if (!writing.isEmpty()) {
+      long epoch = writing.get(writing.size() - 1);
+      listener.warning("stopping: the checkpoint of epoch " + epoch + " is being written; waiting up to "
+          + COMMIT_WAIT.toSeconds() + " s for it to be published before giving the job up");
+      if (!commits.awaitStopped(COMMIT_WAIT)) {
+        listener.warning("the checkpoint of epoch " + epoch + " was not published within " + COMMIT_WAIT.toSeconds()
+            + " s of the stop; it is discarded (nothing of it becomes visible)");
+      }
+    }
+    lease.stopHeartbeat(); // the commit waited for needs a live lease to publish
     Position at = position;
     int epoch = at.epoch();
     int round = at.round();
@@ -266,7 +286,7 @@ final class JobDirectory implements AutoCloseable {
 
   /** The check a commit makes right before it publishes ({@link LeaseKeeper#commitGuard}). */
   CommitGuard commitGuard() {
-    return lease.commitGuard(this::shuttingDown);
+    return lease.commitGuard(commits::refuses);
   }
 
   /**

@@ -114,18 +114,19 @@ final class LeaseKeeper {
   }
 
   /**
-   * The check a commit makes right before it publishes: the driver is not {@code stopping} (its
-   * shutdown hook gives the job up), still holds the newest token, and its lease has not expired (a
-   * driver paused past its lease cannot publish).
+   * The check a commit makes right before it publishes: the driver's stop does not refuse the
+   * epoch ({@code stopped}: its shutdown hook gives the job up, letting only the commits in flight
+   * at the stop publish), it still holds the newest token, and its lease has not expired (a driver
+   * paused past its lease cannot publish).
    */
-  CommitGuard commitGuard(java.util.function.BooleanSupplier stopping) {
+  CommitGuard commitGuard(java.util.function.LongPredicate stopped) {
     final long token;
     synchronized (lock) {
       token = record.getToken();
     }
     return epoch -> {
       synchronized (lock) {
-        if (stopping.getAsBoolean()) {
+        if (stopped.test(epoch)) {
           throw new java.io.IOException("the driver is stopping (its JVM shuts down): the checkpoint of epoch "
               + epoch + " is not published");
         }

@@ -150,6 +150,52 @@ class DriverKillTest {
     resumeAndCompare(job, "resume-after-sigterm", List.of(latest), false);
   }
 
+  /**
+   * A SIGTERM that comes while a checkpoint is being written (its data files written, its manifest
+   * and publish still to come; {@link SlowCommitFileSystem} holds the commit there for seconds)
+   * lets that checkpoint publish before the driver gives the job up: the epoch is kept, not trained
+   * again, and the resume continues after it, bit-identical.
+   */
+  @Test
+  void stoppedBySigtermWhileACheckpointIsWrittenTheDriverPublishesItFirstAndResumeContinuesAfterItBitIdentical()
+      throws Exception {
+    JobDirWatch job = new JobDirWatch(shared.resolve("sigterm-in-commit"));
+    Path marker = shared.resolve("sigterm-in-commit.started");
+    List<String> slow = SlowCommitFileSystem.options(2, 10_000, marker);
+    String uri = io.epochal.checkpoint.OtherSchemeFileSystem.uri(job.dir());
+    Path spec = writeSpec("sigterm-in-commit", uri, Duration.ofMinutes(30).toMillis());
+    String stopped;
+    try (ChildJvm driver = cli.start("train-sigterm-in-commit", with(slow, "train", spec.toString()))) {
+      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+      while (!Files.exists(marker)) {
+        assertThat(driver.isAlive()).as("%s runs until the commit of epoch 2 starts:%n%s", driver, driver.logTail(40))
+            .isTrue();
+        assertThat(System.nanoTime()).as("the commit of epoch 2 started in time").isLessThan(deadline);
+        Thread.sleep(20);
+      }
+      int code = driver.terminate(Duration.ofSeconds(60));
+      assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
+      stopped = driver.output();
+    }
+    assertThat(stopped).contains("stopping: the checkpoint of epoch 2 is being written; waiting up to",
+        "is marked FAILED (INTERRUPTED) and its lease is released",
+        "Every checkpoint committed is kept, the newest of epoch 2").doesNotContain("was not published within");
+    assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
+      assertThat(s.getState()).isEqualTo(JobState.FAILED);
+      assertThat(s.getReason()).startsWith("INTERRUPTED");
+    });
+    assertThat(inspectAfterKill(job, "after SIGTERM during the commit of epoch 2")).isEqualTo(2L);
+
+    cli.run("resume-sigterm-in-commit", RUN_TIMEOUT, with(slow, "resume", uri)).assertOk();
+    compareResumed(job, List.of(2L));
+  }
+
+  private static String[] with(List<String> options, String... args) {
+    List<String> all = new ArrayList<>(options);
+    all.addAll(List.of(args));
+    return all.toArray(String[]::new);
+  }
+
   @Test
   void aCompletedJobWhoseFinalCheckpointIsTruncatedIsRetrainedByResumeAllAndEndsBitIdenticalToUninterruptedRun()
       throws Exception {
@@ -299,10 +345,15 @@ class DriverKillTest {
 
   /** {@link #writeSpec(String, Path)} with {@code lease.ttl_ms} set to {@code leaseTtlMs}. */
   private static Path writeSpec(String name, Path jobDir, long leaseTtlMs) throws IOException {
+    return writeSpec(name, jobDir.toAbsolutePath().toString(), leaseTtlMs);
+  }
+
+  /** {@link #writeSpec(String, Path, long)} with {@code job.dir} given as a path or URI. */
+  private static Path writeSpec(String name, String jobDir, long leaseTtlMs) throws IOException {
     Path spec = shared.resolve(name + ".properties");
     Files.write(spec, List.of(
         "job.name=driver-kill",
-        "job.dir=" + jobDir.toAbsolutePath(),
+        "job.dir=" + jobDir,
         "job.seed=7",
         "model.name=mlp",
         "model.version=1",

@@ -1,0 +1,86 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The checkpoint commits in flight, for a driver that is told to stop (SIGTERM, Ctrl-C). A stop
+ * that comes while an epoch's checkpoint is being written lets that commit publish, waiting a
+ * bounded time for it, so the epoch is kept instead of trained again; a commit that starts after
+ * the stop, or is still unpublished when the wait ends, is refused by the commit's guard and leaves
+ * nothing visible.
+ *
+ * <p>The writer thread reports each commit's start and end; the shutdown hook calls {@link #stop}
+ * and then {@link #awaitStopped}; the commit guard asks {@link #refuses} right before it publishes.
+ */
+final class CommitDrain {
+
+  /** Commits between their start and their end (guarded by this). */
+  private final Set<Long> inFlight = new HashSet<>();
+  /** Commits that were in flight when the stop came and may still publish (guarded by this). */
+  private final Set<Long> finishing = new HashSet<>();
+  private boolean stopped; // guarded by this
+
+  /** A commit of {@code epoch} begins (before its checkpoint is assembled). */
+  synchronized void started(long epoch) {
+    checkArgument(epoch > 0, "epoch must be positive, got %s", epoch);
+    inFlight.add(epoch);
+  }
+
+  /** The commit of {@code epoch} ended, published or not. */
+  synchronized void ended(long epoch) {
+    inFlight.remove(epoch);
+    finishing.remove(epoch);
+    notifyAll();
+  }
+
+  /**
+   * The driver stops: no commit may publish from now on except those in flight at this moment.
+   *
+   * @return the epochs whose commits are in flight, oldest first (empty when none is)
+   */
+  synchronized List<Long> stop() {
+    stopped = true;
+    finishing.addAll(inFlight);
+    return inFlight.stream().sorted().toList();
+  }
+
+  /** Whether the checkpoint of {@code epoch} must not be published: the driver stopped and it was not in flight then. */
+  synchronized boolean refuses(long epoch) {
+    return stopped && !finishing.contains(epoch);
+  }
+
+  /** Whether {@link #stop} was called. */
+  synchronized boolean isStopped() {
+    return stopped;
+  }
+
+  /**
+   * Waits until the commits in flight at the stop have ended, at most {@code timeout}; then
+   * refuses those that have not published yet.
+   *
+   * @return whether they all ended within the time
+   */
+  synchronized boolean awaitStopped(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try {
+      while (!finishing.isEmpty()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      finishing.clear();
+    }
+  }
+}

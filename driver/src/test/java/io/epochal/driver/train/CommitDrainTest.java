@@ -1,0 +1,96 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class CommitDrainTest {
+
+  @Test
+  void beforeAStopNoEpochIsRefused() {
+    CommitDrain drain = new CommitDrain();
+    drain.started(3);
+    assertThat(drain.refuses(3)).isFalse();
+    assertThat(drain.refuses(4)).isFalse();
+    assertThat(drain.isStopped()).isFalse();
+  }
+
+  @Test
+  void aStopLetsTheCommitInFlightPublishAndRefusesEveryOtherEpoch() {
+    CommitDrain drain = new CommitDrain();
+    drain.started(1);
+    drain.ended(1);
+    drain.started(2);
+
+    assertThat(drain.stop()).containsExactly(2L);
+
+    assertThat(drain.refuses(2)).as("in flight at the stop").isFalse();
+    assertThat(drain.refuses(3)).as("started after the stop").isTrue();
+    drain.started(3);
+    assertThat(drain.refuses(3)).as("started after the stop, even while running").isTrue();
+  }
+
+  @Test
+  void theWaitEndsWhenTheCommitInFlightEndsAndThenRefusesItToo() throws Exception {
+    CommitDrain drain = new CommitDrain();
+    drain.started(5);
+    drain.stop();
+    CountDownLatch waiting = new CountDownLatch(1);
+    AtomicBoolean ended = new AtomicBoolean();
+    Thread writer = new Thread(() -> {
+      try {
+        waiting.await(10, TimeUnit.SECONDS);
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      ended.set(true);
+      drain.ended(5);
+    });
+    writer.start();
+    waiting.countDown();
+    assertThat(drain.awaitStopped(Duration.ofSeconds(30))).isTrue();
+    assertThat(ended).as("returned only after the commit ended").isTrue();
+    writer.join();
+  }
+
+  @Test
+  void aCommitStillUnpublishedWhenTheWaitRunsOutIsRefused() {
+    CommitDrain drain = new CommitDrain();
+    drain.started(7);
+    drain.stop();
+    assertThat(drain.awaitStopped(Duration.ofMillis(50))).isFalse();
+    assertThat(drain.refuses(7)).as("the commit that outlasted the wait").isTrue();
+  }
+
+  @Test
+  void aStopWithNothingInFlightDoesNotWait() {
+    CommitDrain drain = new CommitDrain();
+    assertThat(drain.stop()).isEmpty();
+    assertThat(drain.awaitStopped(Duration.ofDays(1))).isTrue();
+  }
+
+  @Test
+  void theWriterReportsEachWritesStartAndEndSoAStopWaitsForTheOneRunning() throws Exception {
+    CommitDrain drain = new CommitDrain();
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    try (CheckpointWriter writer = new CheckpointWriter(drain)) {
+      writer.submit(4, () -> {
+        started.countDown();
+        release.await(10, TimeUnit.SECONDS);
+        return null;
+      });
+      assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(drain.stop()).containsExactly(4L);
+      assertThat(drain.awaitStopped(Duration.ofMillis(50))).as("the write still runs").isFalse();
+      release.countDown();
+      writer.await();
+    }
+    assertThat(drain.stop()).as("nothing in flight after the write ended").isEmpty();
+  }
+}
