@@ -175,7 +175,8 @@ final class JobDirectory implements AutoCloseable {
    * job: records the stop, marks the job FAILED ({@link FailureReason#INTERRUPTED}) and releases
    * the lease, so {@code resume} continues at once instead of waiting for the lease to expire. A
    * commit in flight is first let publish, waiting up to {@link #COMMIT_WAIT} ({@link CommitDrain});
-   * a commit after this is refused by its guard; a checkpoint published before it is kept. Nothing is
+   * a commit after this is refused by its guard; a checkpoint published before it is kept. A job
+   * whose final checkpoint is published by then is marked COMPLETED instead of FAILED. Nothing is
    * done if the job already finished or another driver holds it; each step is tried even if the
    * one before it failed, and the lease is released last.
    */
@@ -202,6 +203,7 @@ final class JobDirectory implements AutoCloseable {
         + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
         + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");
     List<String> problems = new ArrayList<>();
+    boolean done;
     synchronized (this) {
       if (finished) {
         return;
@@ -213,15 +215,24 @@ final class JobDirectory implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         problems.add("cannot read the lease: " + e);
       }
+      done = committed >= spec.epochs(); // its final checkpoint published (before the stop, or let finish)
       try {
-        states.transition(JobState.FAILED, attempt, reason + ": " + why);
+        if (done) {
+          states.transition(JobState.COMPLETED, attempt, "completed (stopped after its final checkpoint was "
+              + "published)");
+          finished = true;
+        } else {
+          states.transition(JobState.FAILED, attempt, reason + ": " + why);
+        }
         gaveUp = true;
       } catch (IOException | RuntimeException e) {
-        problems.add("cannot mark it FAILED: " + e);
+        problems.add("cannot mark it " + (done ? "COMPLETED" : "FAILED") + ": " + e);
       }
       try {
         if (eventWriter != null) {
-          eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(epoch)
+          eventWriter.append(done ? JobEvent.builder(JobEventType.COMPLETED, Instant.now(), attempt)
+              .optEpoch(spec.epochs()).optMessage("all " + spec.epochs() + " epochs done; " + why).build()
+              : JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(epoch)
               .optRound(round).optReason(reason.name()).optMessage(why).build());
         }
       } catch (IOException | RuntimeException e) {
@@ -235,6 +246,11 @@ final class JobDirectory implements AutoCloseable {
       }
     }
     long newest = newestCommitted();
+    if (done && problems.isEmpty()) {
+      listener.warning("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
+          + spec.jobDirText() + " is marked COMPLETED and its lease is released");
+      return;
+    }
     listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (" + reason
         + ") and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest

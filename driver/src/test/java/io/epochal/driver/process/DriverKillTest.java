@@ -166,13 +166,7 @@ class DriverKillTest {
     Path spec = writeSpec("sigterm-in-commit", uri, Duration.ofMinutes(30).toMillis());
     String stopped;
     try (ChildJvm driver = cli.start("train-sigterm-in-commit", with(slow, "train", spec.toString()))) {
-      long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-      while (!Files.exists(marker)) {
-        assertThat(driver.isAlive()).as("%s runs until the commit of epoch 2 starts:%n%s", driver, driver.logTail(40))
-            .isTrue();
-        assertThat(System.nanoTime()).as("the commit of epoch 2 started in time").isLessThan(deadline);
-        Thread.sleep(20);
-      }
+      awaitFile(marker, driver, "the commit of epoch 2");
       int code = driver.terminate(Duration.ofSeconds(60));
       assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
       stopped = driver.output();
@@ -188,6 +182,40 @@ class DriverKillTest {
 
     cli.run("resume-sigterm-in-commit", RUN_TIMEOUT, with(slow, "resume", uri)).assertOk();
     compareResumed(job, List.of(2L));
+  }
+
+  /**
+   * A SIGTERM while the final checkpoint is being written: it is published, and the job, every
+   * epoch of it done, is marked COMPLETED rather than FAILED; bit-identical to the uninterrupted run.
+   */
+  @Test
+  void stoppedBySigtermWhileTheFinalCheckpointIsWrittenTheJobEndsCompletedBitIdentical() throws Exception {
+    JobDirWatch job = new JobDirWatch(shared.resolve("sigterm-in-final-commit"));
+    Path marker = shared.resolve("sigterm-in-final-commit.started");
+    List<String> slow = SlowCommitFileSystem.options(EPOCHS, 10_000, marker);
+    Path spec = writeSpec("sigterm-in-final-commit", io.epochal.checkpoint.OtherSchemeFileSystem.uri(job.dir()),
+        Duration.ofMinutes(30).toMillis());
+    String stopped;
+    try (ChildJvm driver = cli.start("train-sigterm-in-final-commit", with(slow, "train", spec.toString()))) {
+      awaitFile(marker, driver, "the commit of epoch " + EPOCHS);
+      assertThat(driver.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM:%n%s", driver.logTail(30))
+          .isEqualTo(128 + 15);
+      stopped = driver.output();
+    }
+    assertThat(stopped).contains("stopping: the checkpoint of epoch " + EPOCHS + " is being written",
+        "after the final checkpoint (epoch " + EPOCHS + ") was published", "is marked COMPLETED and its lease is "
+        + "released");
+    compareResumed(job, List.of());
+  }
+
+  /** Waits for {@code marker}, which a {@link SlowCommitFileSystem} writes when the commit it slows starts. */
+  private static void awaitFile(Path marker, ChildJvm driver, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+    while (!Files.exists(marker)) {
+      assertThat(driver.isAlive()).as("%s runs until %s starts:%n%s", driver, what, driver.logTail(40)).isTrue();
+      assertThat(System.nanoTime()).as("%s started in time", what).isLessThan(deadline);
+      Thread.sleep(20);
+    }
   }
 
   private static String[] with(List<String> options, String... args) {
