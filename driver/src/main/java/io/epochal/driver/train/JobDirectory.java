@@ -2,12 +2,10 @@ package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
@@ -31,8 +29,8 @@ import org.apache.hadoop.util.ShutdownHookManager;
 /**
  * A job directory as one driver sees it while it owns the job: {@code job.json} ({@link
  * JobSpecFile}), the lease and its fencing token ({@link LeaseKeeper}, on this directory's
- * monitor), the state file, this attempt's event log and the checkpoint store; and the stop of a
- * driver whose JVM shuts down.
+ * monitor), the state file, this attempt's event log and the checkpoint store; and the state
+ * change of a driver whose JVM shuts down ({@link ShutdownStop} runs the stop).
  */
 final class JobDirectory implements AutoCloseable {
 
@@ -41,9 +39,7 @@ final class JobDirectory implements AutoCloseable {
    * SparkContext, and before the file systems are closed.
    */
   private static final int SHUTDOWN_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
-  /** How long a stop waits for a checkpoint being written to be published. */
-  static final Duration COMMIT_WAIT = Duration.ofSeconds(20);
-  private static final long SHUTDOWN_TIMEOUT_SECONDS = COMMIT_WAIT.toSeconds() + 10;
+  private static final long SHUTDOWN_TIMEOUT_SECONDS = ShutdownStop.COMMIT_WAIT.toSeconds() + 10;
 
   private final Path dir;
   private final FileSystem fs;
@@ -132,7 +128,7 @@ final class JobDirectory implements AutoCloseable {
         + record.getToken() + before.map(b -> b.isReleased() ? " (released by " + b.getHolder() + ")"
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
         + " without a release: that driver died or lost the store").orElse(""));
-    shutdownHook = this::stopOnShutdown;
+    shutdownHook = new ShutdownStop(this, listener);
     ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
         TimeUnit.SECONDS);
   }
@@ -171,96 +167,78 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * Runs when the JVM shuts down (SIGTERM, SIGINT, {@code System.exit}) while this driver owns the
-   * job: records the stop, marks the job FAILED ({@link FailureReason#INTERRUPTED}) and releases
-   * the lease, so {@code resume} continues at once instead of waiting for the lease to expire. A
-   * commit in flight is first let publish, waiting up to {@link #COMMIT_WAIT} ({@link CommitDrain});
-   * a commit after this is refused by its guard; a checkpoint published before it is kept. A job
-   * whose final checkpoint is published by then is marked COMPLETED instead of FAILED. Nothing is
-   * done if the job already finished or another driver holds it; each step is tried even if the
-   * one before it failed, and the lease is released last.
+   * The state change of a stop ({@link ShutdownStop}): unless the job already finished or another
+   * driver holds it, marks it FAILED under {@code reason} (COMPLETED when its final checkpoint is
+   * published), records the stop in the history and releases the lease, each step tried even if
+   * the one before it failed.
+   *
+   * @return what was done, or empty when the job was not this driver's to change
    */
-  private void stopOnShutdown() {
-    shuttingDown = true;
-    List<Long> writing = commits.stop();
-    if (!writing.isEmpty()) {
-      long epoch = writing.get(writing.size() - 1);
-      listener.warning("stopping: the checkpoint of epoch " + epoch + " is being written; waiting up to "
-          + COMMIT_WAIT.toSeconds() + " s for it to be published before giving the job up");
-      if (!commits.awaitStopped(COMMIT_WAIT)) {
-        listener.warning("the checkpoint of epoch " + epoch + " was not published within " + COMMIT_WAIT.toSeconds()
-            + " s of the stop; it is discarded (nothing of it becomes visible)");
-      }
-    }
-    lease.stopHeartbeat(); // the commit waited for needs a live lease to publish
-    Position at = position;
-    int epoch = at.epoch();
-    int round = at.round();
-    Optional<String> heapOut = heap.exhaustion(); // Spark exits with code 52 on an OutOfMemoryError
-    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+  synchronized Optional<StopRecord> recordStop(FailureReason reason, String why, Position at) {
     stoppedAs = reason;
-    String why = heapOut.map(h -> "the driver's JVM is shutting down after " + h + " (Spark exits with code 52 when "
-        + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
-        + (epoch > 0 ? " in epoch " + epoch + " round " + round : "");
+    if (finished) {
+      return Optional.empty();
+    }
     List<String> problems = new ArrayList<>();
-    boolean done;
-    synchronized (this) {
-      if (finished) {
-        return;
+    try {
+      if (!lease.stillHolder()) {
+        return Optional.empty();
       }
-      try {
-        if (!lease.stillHolder()) {
-          return;
-        }
-      } catch (IOException | RuntimeException e) {
-        problems.add("cannot read the lease: " + e);
-      }
-      done = committed >= spec.epochs(); // its final checkpoint published (before the stop, or let finish)
-      try {
-        if (done) {
-          states.transition(JobState.COMPLETED, attempt, "completed (stopped after its final checkpoint was "
-              + "published)");
-          finished = true;
-        } else {
-          states.transition(JobState.FAILED, attempt, reason + ": " + why);
-        }
-        gaveUp = true;
-      } catch (IOException | RuntimeException e) {
-        problems.add("cannot mark it " + (done ? "COMPLETED" : "FAILED") + ": " + e);
-      }
-      try {
-        if (eventWriter != null) {
-          eventWriter.append(done ? JobEvent.builder(JobEventType.COMPLETED, Instant.now(), attempt)
-              .optEpoch(spec.epochs()).optMessage("all " + spec.epochs() + " epochs done; " + why).build()
-              : JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(epoch)
-              .optRound(round).optReason(reason.name()).optMessage(why).build());
-        }
-      } catch (IOException | RuntimeException e) {
-        problems.add("cannot record the stop in its history: " + e);
-      }
-      try {
-        lease.release();
-        gaveUp = true;
-      } catch (IOException | RuntimeException e) {
-        problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
-      }
+    } catch (IOException | RuntimeException e) {
+      problems.add("cannot read the lease: " + e);
     }
-    long newest = newestCommitted();
-    if (done && problems.isEmpty()) {
-      listener.warning("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
-          + spec.jobDirText() + " is marked COMPLETED and its lease is released");
-      return;
+    boolean done = committed >= spec.epochs(); // its final checkpoint published (before the stop, or let finish)
+    try {
+      if (done) {
+        states.transition(JobState.COMPLETED, attempt, "completed (stopped after its final checkpoint was published)");
+        finished = true;
+      } else {
+        states.transition(JobState.FAILED, attempt, reason + ": " + why);
+      }
+      gaveUp = true;
+    } catch (IOException | RuntimeException e) {
+      problems.add("cannot mark it " + (done ? "COMPLETED" : "FAILED") + ": " + e);
     }
-    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + spec.jobDirText() + " is marked FAILED (" + reason
-        + ") and its lease is released" : "stopping: " + why + "; for job " + spec.jobDirText() + ": " + String.join("; ", problems))
-        + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
-        : ". No epoch was committed yet") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
-        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ") + "bin/epochal resume "
-        + ShellWords.location(dir) + specFile.pendingOptions());
+    try {
+      if (eventWriter != null) {
+        eventWriter.append(done ? JobEvent.builder(JobEventType.COMPLETED, Instant.now(), attempt)
+            .optEpoch(spec.epochs()).optMessage("all " + spec.epochs() + " epochs done; " + why).build()
+            : JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(at.epoch())
+            .optRound(at.round()).optReason(reason.name()).optMessage(why).build());
+      }
+    } catch (IOException | RuntimeException e) {
+      problems.add("cannot record the stop in its history: " + e);
+    }
+    try {
+      lease.release();
+      gaveUp = true;
+    } catch (IOException | RuntimeException e) {
+      problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
+    }
+    return Optional.of(new StopRecord(done, List.copyOf(problems)));
+  }
+
+  /** What a stop did: whether it marked the job COMPLETED (else FAILED), and the steps that failed. */
+  record StopRecord(boolean completed, List<String> problems) {}
+
+  /** The JVM shuts down: training must not retry; returns the commits in flight, which may still publish. */
+  List<Long> beginStop() {
+    shuttingDown = true;
+    return commits.stop();
+  }
+
+  /** Stops renewing the lease (a stop, once the commits it waited for are done). */
+  void stopHeartbeat() {
+    lease.stopHeartbeat();
+  }
+
+  /** The job's spec as this run trains it. */
+  JobSpec spec() {
+    return spec;
   }
 
   /** The newest epoch published, as listed (a commit's history event follows its publish), or as known. */
-  private long newestCommitted() {
+  long newestCommitted() {
     try {
       return Math.max(committed, store.list().stream().filter(e -> e.manifest().isPresent())
           .mapToLong(io.epochal.checkpoint.CheckpointEntry::epoch).max().orElse(0));
@@ -305,26 +283,9 @@ final class JobDirectory implements AutoCloseable {
     return lease.commitGuard(commits::refuses);
   }
 
-  /**
-   * Moves a damaged checkpoint aside ({@link CheckpointStore#moveAside}: to {@code
-   * checkpoints/_damaged-epoch-NNNNNN-<millis>}, kept for inspection, never read as a checkpoint) so
-   * that its epoch can be committed again.
-   */
-  void quarantine(CheckpointProblem damaged, int epochResumed) throws TrainingException {
-    Path from = new Path(damaged.path());
-    try {
-      if (!fs.exists(from)) {
-        return; // gone since it was found damaged: nothing to move
-      }
-      Path to = new Path(store.moveAside(damaged.epoch()).path());
-      listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + damaged.reason()
-          + "); epoch " + damaged.epoch() + " is trained again from epoch " + epochResumed);
-      event(JobEventType.FAILURE, damaged.epoch(), 0, "damaged checkpoint " + from + " moved to " + to + ": "
-          + damaged.reason());
-    } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) damaged.epoch(), 0,
-          "cannot move damaged checkpoint " + from + " aside: " + e.getMessage(), e);
-    }
+  /** The job directory's file system. */
+  FileSystem fileSystem() {
+    return fs;
   }
 
   /** The job's {@code job.json}: whether it exists, and the amendment this run makes to it. */

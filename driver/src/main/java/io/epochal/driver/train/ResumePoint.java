@@ -121,4 +121,30 @@ final class ResumePoint {
     return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null);
   }
 
+  /**
+   * Moves each damaged checkpoint newer than this point aside ({@link CheckpointStore#moveAside}: to
+   * {@code checkpoints/_damaged-epoch-NNNNNN-<millis>}, kept for inspection, never read as a
+   * checkpoint) so that its epoch can be committed again; each move is a warning and a history event.
+   */
+  void moveDamagedAside(JobDirectory dir, TrainingListener listener) throws TrainingException {
+    for (CheckpointProblem problem : damaged) {
+      if (problem.epoch() <= completedEpochs) {
+        continue;
+      }
+      org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(problem.path());
+      try {
+        if (!dir.fileSystem().exists(from)) {
+          continue; // gone since it was found damaged: nothing to move
+        }
+        org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
+        listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + problem.reason()
+            + "); epoch " + problem.epoch() + " is trained again from epoch " + completedEpochs);
+        dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
+            + to + ": " + problem.reason());
+      } catch (java.io.IOException e) {
+        throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, (int) problem.epoch(), 0,
+            "cannot move damaged checkpoint " + from + " aside: " + e.getMessage(), e);
+      }
+    }
+  }
 }

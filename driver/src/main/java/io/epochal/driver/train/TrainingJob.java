@@ -315,11 +315,7 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
     }
-    for (io.epochal.checkpoint.CheckpointProblem damaged : start.damaged()) {
-      if (damaged.epoch() > start.completedEpochs()) {
-        dir.quarantine(damaged, start.completedEpochs());
-      }
-    }
+    start.moveDamagedAside(dir, listener);
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }

@@ -7,6 +7,8 @@
  * io.epochal.driver.train.RoundRunner} runs one round through Spark; {@link
  * io.epochal.driver.train.CheckpointAssembler} turns a global state into a checkpoint's content;
  * {@link io.epochal.driver.train.CheckpointWriter} commits in the background, one at a time;
- * {@link io.epochal.driver.train.FailureManager} decides whether and when to retry.
+ * {@link io.epochal.driver.train.FailureManager} decides whether and when to retry; {@link
+ * io.epochal.driver.train.ShutdownStop} gives the job up when the driver's JVM shuts down, after
+ * letting the commit in flight publish ({@link io.epochal.driver.train.CommitDrain}).
  */
 package io.epochal.driver.train;

@@ -1,0 +1,72 @@
+package io.epochal.driver.train;
+
+import io.epochal.driver.config.ShellWords;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The stop of a driver whose JVM shuts down (SIGTERM, SIGINT, {@code System.exit}, Spark's exit on
+ * an OutOfMemoryError) while it owns a job; runs as a shutdown hook, before Spark's own hooks and
+ * before the file systems close.
+ *
+ * <p>In order: training is told not to retry; a checkpoint being written is let publish, waiting up
+ * to {@link #COMMIT_WAIT} ({@link CommitDrain}), and every commit after that is refused by its
+ * guard; the lease stops being renewed; the job is marked FAILED ({@link
+ * FailureReason#INTERRUPTED}, or {@link FailureReason#DRIVER_OUT_OF_MEMORY} after the heap ran out),
+ * or COMPLETED when its final checkpoint is published, the stop is recorded and the lease released
+ * ({@link JobDirectory#recordStop}), so {@code resume} continues at once instead of waiting for the
+ * lease to expire; then one message says what happened and how to continue.
+ */
+final class ShutdownStop implements Runnable {
+
+  /** How long a stop waits for a checkpoint being written to be published. */
+  static final Duration COMMIT_WAIT = Duration.ofSeconds(20);
+
+  private final JobDirectory dir;
+  private final TrainingListener listener;
+
+  ShutdownStop(JobDirectory dir, TrainingListener listener) {
+    this.dir = dir;
+    this.listener = listener;
+  }
+
+  @Override
+  public void run() {
+    List<Long> writing = dir.beginStop();
+    if (!writing.isEmpty()) {
+      long epoch = writing.get(writing.size() - 1);
+      listener.warning("stopping: the checkpoint of epoch " + epoch + " is being written; waiting up to "
+          + COMMIT_WAIT.toSeconds() + " s for it to be published before giving the job up");
+      if (!dir.commits().awaitStopped(COMMIT_WAIT)) {
+        listener.warning("the checkpoint of epoch " + epoch + " was not published within " + COMMIT_WAIT.toSeconds()
+            + " s of the stop; it is discarded (nothing of it becomes visible)");
+      }
+    }
+    dir.stopHeartbeat(); // the commit waited for needs a live lease to publish
+    JobDirectory.Position at = dir.position();
+    Optional<String> heapOut = dir.heapExhaustion(); // Spark exits with code 52 on an OutOfMemoryError
+    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+    String why = heapOut.map(h -> "the driver's JVM is shutting down after " + h + " (Spark exits with code 52 when "
+        + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
+        + (at.epoch() > 0 ? " in epoch " + at.epoch() + " round " + at.round() : "");
+    Optional<JobDirectory.StopRecord> record = dir.recordStop(reason, why, at);
+    if (record.isEmpty()) {
+      return; // finished already, or another driver's job now
+    }
+    String job = dir.spec().jobDirText();
+    List<String> problems = record.get().problems();
+    long newest = dir.newestCommitted();
+    if (record.get().completed() && problems.isEmpty()) {
+      listener.warning("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
+          + job + " is marked COMPLETED and its lease is released");
+      return;
+    }
+    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
+        + ") and its lease is released" : "stopping: " + why + "; for job " + job + ": " + String.join("; ", problems))
+        + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
+        : ". No epoch was committed yet") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
+        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ") + "bin/epochal resume "
+        + ShellWords.location(dir.path()) + dir.specFile().pendingOptions());
+  }
+}
