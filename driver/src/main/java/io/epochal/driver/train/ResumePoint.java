@@ -12,6 +12,7 @@ import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.optim.Optimizers;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
@@ -47,6 +48,16 @@ final class ResumePoint {
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
   List<CheckpointProblem> damaged() {
     return damaged;
+  }
+
+  /**
+   * The bytes of the state training holds, optimizer included: a resumed state has its optimizer's
+   * tensors; a fresh one has none yet, so they are counted from {@code optimizer}'s tensors per
+   * parameter ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters).
+   */
+  long trainingStateBytes(String optimizer, io.epochal.params.HyperParameters params) {
+    return checkpoint != null ? state.totalBytes()
+        : state.totalBytes() * (1 + Optimizers.stateTensorsPerParameter(optimizer, params));
   }
 
   /** Epochs already complete. */

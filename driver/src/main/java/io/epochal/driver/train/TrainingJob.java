@@ -42,6 +42,8 @@ public final class TrainingJob {
   private LoadedDataset preloaded;
   /** How a COMPLETED job whose final epoch is not its newest verified checkpoint's trains again; null otherwise. */
   private Reopening reopening;
+  /** Whether the heap was compared with the job's state this run ({@link HeapWatch#shortfall}). */
+  private boolean heapChecked;
   /** Whether this run writes the job.json its checkpoints lost (with as many epochs as they have, or more). */
   private boolean specRewritten;
   /** A finished job's newest verified checkpoint, found when it had nothing to train. */
@@ -316,6 +318,12 @@ public final class TrainingJob {
           "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
+    if (!heapChecked) { // once per run: a retry starts from a state of the same size
+      heapChecked = true;
+      HeapWatch.shortfall(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()),
+          Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism())), spark.jsc().isLocal(),
+          Runtime.getRuntime().maxMemory()).ifPresent(listener::warning);
+    }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }

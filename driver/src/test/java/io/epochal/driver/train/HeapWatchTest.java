@@ -116,6 +116,24 @@ class HeapWatchTest {
     assertThat(HeapWatch.advice()).contains("EPOCHAL_JAVA_OPTS=" + option, "--driver-memory " + gib + "g");
   }
 
+  /**
+   * The measured case: a 240 MB state (a 20-million-parameter MLP with Adam) trained by 2 workers in
+   * local mode ran a 2 GB heap out; with 8 GB it trained. The estimate warns for the first, not the
+   * second, and not for a driver on a cluster, which holds only its own copies.
+   */
+  @Test
+  void aHeapTooSmallForTheStateTimesTheCopiesTrainingHoldsIsAWarningNamingALargerHeap() {
+    long state = 240_000_000L;
+    long gib = 1L << 30;
+    assertThat(HeapWatch.shortfall(state, 2, true, 2 * gib)).hasValueSatisfying(w -> assertThat(w)
+        .contains("the job's state is 240 MB", "about 9 times over", "2 workers at a time", "about 2160 MB",
+            "maximum of 2147 MB", "EPOCHAL_JAVA_OPTS=-Xmx4g", "--driver-memory 4g"));
+    assertThat(HeapWatch.shortfall(state, 2, true, 8 * gib)).isEmpty();
+    assertThat(HeapWatch.shortfall(state, 2, false, 2 * gib)).as("on a cluster").isEmpty();
+    assertThat(HeapWatch.shortfall(state, 8, true, 3 * gib)).as("more workers at a time in local mode, more copies")
+        .hasValueSatisfying(w -> assertThat(w).contains("about 27 times over", "8 workers at a time", "-Xmx9g"));
+  }
+
   private static String runChild(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());

@@ -77,6 +77,18 @@ public final class Optimizers {
   }
 
   /**
+   * How many tensors the size of each parameter the optimizer keeps as state: {@code adam} and
+   * {@code adamw} 2 (the moments; 3 with amsgrad), {@code sgd} 1 with momentum, none without. For
+   * estimating memory before the first step, when the state is still empty.
+   *
+   * @throws IllegalArgumentException naming {@code name} if it is not an optimizer
+   */
+  public static int stateTensorsPerParameter(String name, HyperParameters resolved) {
+    HyperParameters hp = params(name).resolve(checkNotNull(resolved, "resolved"));
+    return name.equals("sgd") ? (hp.getDouble("momentum") != 0 ? 1 : 0) : (hp.getBoolean("amsgrad") ? 3 : 2);
+  }
+
+  /**
    * Checks {@code resolved} as {@link #create} does, without creating anything: ranges that the
    * declarations cannot express (adam's betas below 1) and keys that depend on each other (sgd's
    * nesterov needs momentum and no dampening). For validating a job spec before anything runs.

@@ -46,6 +46,31 @@ class OptimizerStateDictTest {
     return b.build();
   }
 
+  /**
+   * The count a memory estimate takes before the first step equals the tensors of each parameter's
+   * size that the optimizer really keeps after steps (step counts, scalars, are not counted).
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"sgd, ''", "sgd, momentum=0.9", "adam, ''", "adam, amsgrad=true", "adamw, ''", "adamw, amsgrad=true"})
+  void theStateTensorsPerParameterAreThoseTheOptimizerKeeps(String name, String spec) {
+    HyperParameters h = hp(spec);
+    OptimizerRun run = new OptimizerRun(manager);
+    try (Optimizer o = Optimizers.create(name, h, manager)) {
+      run.run(o, 0.01, 0, 3);
+      StateDict state = o.stateDict();
+      for (int p = 0; p < 2; p++) {
+        long numel = run.weights[p].size();
+        String prefix = OptimizerRun.NAMES[p] + ".";
+        long sized = state.names().stream().filter(n -> n.startsWith(prefix))
+            .filter(n -> state.get(n).numel() == numel).count();
+        assertThat(sized).as("%s tensors of %s's size", name, OptimizerRun.NAMES[p])
+            .isEqualTo(Optimizers.stateTensorsPerParameter(name, h));
+      }
+    } finally {
+      run.close();
+    }
+  }
+
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
       "sgd, momentum=0.9;nesterov=true;weight_decay=0.01",
