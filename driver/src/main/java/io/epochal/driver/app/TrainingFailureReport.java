@@ -23,7 +23,8 @@ final class TrainingFailureReport {
    * that continues the job, and returns the exit code.
    */
   static int report(TrainingException e, String resume, PrintStream err) {
-    if (e.reason() != FailureReason.INTERRUPTED && ShutdownHookManager.get().isShutdownInProgress()) {
+    if (e.reason() != FailureReason.INTERRUPTED && e.reason() != FailureReason.DRIVER_OUT_OF_MEMORY
+        && ShutdownHookManager.get().isShutdownInProgress()) {
       if (EpochalCli.firstToSayStopped()) {
         err.println("epochal: " + EpochalCli.STOPPED);
       }

@@ -210,9 +210,9 @@ public final class EpochalCli implements Callable<Integer> {
    * What a command says when it failed because a signal stopped Spark or a file system under it:
    * its own failure is only a consequence.
    */
-  public static final String STOPPED = "stopped: the JVM is shutting down (SIGINT or SIGTERM); a job that had "
-      + "started says so above and keeps every checkpoint it committed ('epochal resume <job.dir>' continues it); a "
-      + "command stopped before that wrote nothing: run it again";
+  public static final String STOPPED = "stopped: the JVM is shutting down (SIGINT, SIGTERM or an exit); a training "
+      + "job that had started says above how it ended, and keeps every checkpoint it committed; any other command "
+      + "stopped before it finished: run it again";
 
   /** Maps an exception from a command to a message and an exit code. */
   int handle(Exception ex, PrintWriter err) {

@@ -203,6 +203,20 @@ public final class JobSpecResolver {
       if (r.read() != BYTE_ORDER_MARK) { // an editor's UTF-8 byte order mark would be part of the first key
         r.reset();
       }
+      r.mark(1 << 16);
+      int c;
+      do {
+        c = r.read();
+      } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+      if (c == '{') { // JSON: a job directory's job.json, read as key=value lines, would be dozens of bad keys
+        boolean jobJson = jobFile.getFileName() != null && jobFile.getFileName().toString().equals(
+            io.epochal.job.JobPaths.JOB_SPEC);
+        Path dir = jobFile.toAbsolutePath().getParent();
+        throw new ConfigException("job file", "job file " + jobFile + " is JSON" + (jobJson ? ", a job directory's "
+            + "job.json: to continue that job, run bin/epochal resume " + ShellWords.quote(String.valueOf(dir)) + "; "
+            : "; ") + "train takes a .properties job file of key=value lines (see conf/quickstart.properties)");
+      }
+      r.reset();
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "

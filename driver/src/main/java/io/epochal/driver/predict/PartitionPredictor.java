@@ -53,7 +53,7 @@ public final class PartitionPredictor extends BatchingPredictor {
       input.asFloatBuffer().put(batch);
       NDArray x = sub.create(input, new Shape(shape), DataType.FLOAT32);
       NDArray y = model.forward(x, false, null);
-      return y.toFloatArray();
+      return io.epochal.worker.state.TensorConversion.toFloats(y);
     }
   }
 }

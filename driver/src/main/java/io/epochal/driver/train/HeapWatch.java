@@ -38,6 +38,9 @@ public final class HeapWatch {
 
   private static final AtomicLong COUNT = new AtomicLong();
   private static final AtomicReference<String> LAST = new AtomicReference<>();
+  /** Threads that ended with an OutOfMemoryError nobody caught: how many, and the last one's name. */
+  private static final AtomicLong THREADS_KILLED = new AtomicLong();
+  private static final AtomicReference<String> LAST_KILLED = new AtomicReference<>();
   /** Notifications received of collections a program asked for with System.gc(). */
   private static final AtomicLong EXPLICIT = new AtomicLong();
   private static final Set<String> WATCHED = new HashSet<>();
@@ -62,14 +65,27 @@ public final class HeapWatch {
     private final List<GarbageCollectorMXBean> full = new ArrayList<>();
     private final List<Long> fullCounts = new ArrayList<>();
 
+    private final long killed;
+
     private Mark(long count) {
       this.count = count;
+      this.killed = THREADS_KILLED.get();
       for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
         if (isFull(gc.getName())) {
           full.add(gc);
           fullCounts.add(gc.getCollectionCount());
         }
       }
+    }
+
+    /**
+     * The thread that an uncaught OutOfMemoryError ended since this mark, if any: one of Spark's
+     * own (the one that fetches task results, say) leaves the job it served waiting forever.
+     */
+    public Optional<String> threadKilled() {
+      long times = THREADS_KILLED.get() - killed;
+      return times == 0 ? Optional.empty() : Optional.of("an OutOfMemoryError ended thread " + LAST_KILLED.get()
+          + (times == 1 ? "" : " (and " + (times - 1) + " more)") + " in the driver's JVM");
     }
 
     /**
@@ -139,6 +155,19 @@ public final class HeapWatch {
       }
     }
     describe(1L << 20, 1L << 21, "collector", "cause"); // sets up the formatter and the locale's number symbols
+    Thread.UncaughtExceptionHandler before = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        LAST_KILLED.set(thread.getName());
+        THREADS_KILLED.incrementAndGet();
+      }
+      if (before != null) {
+        before.uncaughtException(thread, e);
+      } else { // what the JVM prints without a handler
+        System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+        e.printStackTrace(System.err);
+      }
+    });
   }
 
   /** How a collection left the heap, as a report names it. */
@@ -219,8 +248,7 @@ public final class HeapWatch {
     if (need <= ESTIMATE_LIMIT * maxHeap) {
       return Optional.empty();
     }
-    long gib = 1L << 30;
-    long heap = Math.max(4, (long) Math.ceil(need / ESTIMATE_LIMIT / gib));
+    long heap = Math.max(4, suggestedGib(need));
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
     return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MB (model and optimizer "
@@ -231,13 +259,32 @@ public final class HeapWatch {
   }
 
   /**
-   * The JVM option that gives the driver twice the heap it has, in whole GiB, at least 4: for the
-   * advice after the heap ran out.
+   * The JVM option that gives the driver twice the heap it has, in whole GiB, at least 4 and at least
+   * what the job's state needs by the estimate ({@link #checkHeap}): for the advice after the heap
+   * ran out.
    */
   public static String largerHeapOption() {
     long gib = 1L << 30;
     long twice = (2 * Runtime.getRuntime().maxMemory() + gib - 1) / gib;
-    return "-Xmx" + Math.max(4, twice) + "g";
+    return "-Xmx" + Math.max(Math.max(4, twice), suggestedGib(ESTIMATED_NEED.get())) + "g";
+  }
+
+  /** The heap in whole GiB that holds {@code need} bytes within {@link #ESTIMATE_LIMIT}. */
+  private static long suggestedGib(long need) {
+    return (long) Math.ceil(need / ESTIMATE_LIMIT / (1L << 30));
+  }
+
+  /** The largest heap need estimated in this JVM ({@link #checkHeap}), 0 before any. */
+  private static final AtomicLong ESTIMATED_NEED = new AtomicLong();
+
+  /**
+   * {@link #shortfall} for this JVM's heap, remembering the estimate so that the advice after the
+   * heap ran out ({@link #largerHeapOption}) names a heap that holds it, not merely twice the one
+   * that did not.
+   */
+  public static Optional<String> checkHeap(long stateBytes, int workersAtATime, boolean local) {
+    ESTIMATED_NEED.accumulateAndGet(stateBytes * copiesHeld(workersAtATime, local), Math::max);
+    return shortfall(stateBytes, workersAtATime, local, Runtime.getRuntime().maxMemory());
   }
 
   /**

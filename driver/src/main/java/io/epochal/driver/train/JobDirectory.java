@@ -148,9 +148,17 @@ final class JobDirectory implements AutoCloseable {
     return position;
   }
 
-  /** What shows that the driver's heap ran nearly full during this run, if anything ({@link HeapWatch}). */
+  /**
+   * What shows that the driver's heap ran out during this run, if anything ({@link HeapWatch}):
+   * full collections that left it nearly full, or a thread an OutOfMemoryError ended.
+   */
   Optional<String> heapExhaustion() {
-    return heap.exhaustion();
+    return heap.exhaustion().or(heap::threadKilled);
+  }
+
+  /** The heap watch of this run. */
+  HeapWatch.Mark heap() {
+    return heap;
   }
 
   /** An epoch and a round of it, set and read as one value. */

@@ -231,10 +231,13 @@ public final class TrainingJob {
   /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
   private TrainingException interrupted(JobDirectory dir, Exception seen) {
     JobDirectory.Position at = dir.position();
-    return new TrainingException(FailureReason.INTERRUPTED, at.epoch(), at.round(),
-        "stopped: the driver's JVM is shutting down" + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked FAILED ("
-        + dir.stoppedAs()
-        + ") and its lease released" : ""), seen);
+    // Spark's exit on an OutOfMemoryError shuts the JVM down too: say so, whether or not the hook has run yet
+    Optional<String> heapOut = dir.stoppedAs() == FailureReason.DRIVER_OUT_OF_MEMORY ? Optional.of("the heap ran out")
+        : dir.heapExhaustion();
+    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+    return new TrainingException(reason, at.epoch(), at.round(), "stopped: the driver's JVM is shutting down"
+        + heapOut.map(h -> " after " + h).orElse("") + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
+        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen);
   }
 
   /**
@@ -320,9 +323,9 @@ public final class TrainingJob {
     start.moveDamagedAside(dir, listener);
     if (!heapChecked) { // once per run: a retry starts from a state of the same size
       heapChecked = true;
-      HeapWatch.shortfall(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()),
-          Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism())), spark.jsc().isLocal(),
-          Runtime.getRuntime().maxMemory()).ifPresent(listener::warning);
+      HeapWatch.checkHeap(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()),
+          Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism())), spark.jsc().isLocal())
+          .ifPresent(listener::warning);
     }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
@@ -354,7 +357,10 @@ public final class TrainingJob {
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
             + " usable ones" + data.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
       }
-      return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data);
+      try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
+          () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
+        return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data);
+      }
     } finally {
       data.unpersist();
     }

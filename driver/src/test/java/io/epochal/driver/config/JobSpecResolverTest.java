@@ -118,6 +118,22 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aJobDirectorysJobJsonGivenAsTheJobFileIsRefusedInOneLineNamingResume() throws IOException {
+    Path dir = Files.createDirectories(jobFile.getParent().resolve("a job"));
+    Path json = dir.resolve("job.json");
+    Files.writeString(json, "\n  {\n  \"format_version\" : 1,\n  \"keys\" : {\"job.name\" : \"x\"}\n}\n");
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(json));
+    assertThat(e.key()).isEqualTo("job file");
+    assertThat(e).hasMessageContaining("is JSON, a job directory's job.json: to continue that job, run bin/epochal "
+        + "resume '" + dir.toAbsolutePath() + "'").hasMessageContaining("train takes a .properties job file")
+        .hasMessageNotContaining("unknown key");
+    Path other = jobFile.getParent().resolve("spec.json");
+    Files.writeString(other, "{\"job.name\": \"x\"}");
+    assertThat(errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(other)))
+        .hasMessageContaining("is JSON; train takes a .properties job file").hasMessageNotContaining("resume");
+  }
+
+  @Test
   void theLabelColumnAmongTheFeatureColumnsIsRefused() {
     ConfigException e = errorOf(resolver().optOverride("data.features", "f0, label"));
     assertThat(e.key()).isEqualTo("data.features");

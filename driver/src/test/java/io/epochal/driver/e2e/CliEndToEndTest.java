@@ -226,7 +226,7 @@ class CliEndToEndTest {
 
     // a driver that died holding the lease: the resume waits for its expiry instead of exiting 3
     JobLease killed = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
-        .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(10)).build();
+        .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(20)).build(); // outlasts a slow dry run
     killed.acquire(10);
     CliRun waits = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
     assertThat(waits.err).as("%s", waits).contains("killed-driver holds the job's lease until",
@@ -245,7 +245,7 @@ class CliEndToEndTest {
     ended.waitFor();
     JobLease dead = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
         .optHolder(java.net.InetAddress.getLocalHost().getHostName() + ":" + ended.pid() + ":gone")
-        .optTtl(java.time.Duration.ofSeconds(10)).build();
+        .optTtl(java.time.Duration.ofSeconds(60)).build(); // released right after the dry run: no one waits for it
     dead.acquire(11);
     CliRun afterDeath = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
     dead.release();

@@ -105,6 +105,19 @@ class HeapWatchTest {
   }
 
   @Test
+  void aThreadEndedByAnUncaughtOutOfMemoryErrorIsNamedSinceTheMarkAndNotBefore() throws Exception {
+    HeapWatch.Mark mark = HeapWatch.mark();
+    assertThat(mark.threadKilled()).isEmpty();
+    Thread dying = new Thread(() -> {
+      throw new OutOfMemoryError("Java heap space (thrown by the test)");
+    }, "task-result-getter-test");
+    dying.start();
+    dying.join();
+    assertThat(mark.threadKilled()).hasValueSatisfying(m -> assertThat(m).contains("task-result-getter-test"));
+    assertThat(HeapWatch.mark().threadKilled()).as("a mark taken afterwards").isEmpty();
+  }
+
+  @Test
   void aHealthyHeapShowsNothingAndTheAdviceNamesALargerHeapForBothLaunchers() {
     HeapWatch.Mark mark = HeapWatch.mark();
     System.gc();

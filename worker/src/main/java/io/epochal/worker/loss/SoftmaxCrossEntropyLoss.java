@@ -48,10 +48,10 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
   private static void checkLabels(NDArray label, long classes) {
     float[] values;
     if (label.getDataType() == DataType.FLOAT32) {
-      values = label.toFloatArray();
+      values = io.epochal.worker.state.TensorConversion.toFloats(label);
     } else {
       try (NDArray f = label.toType(DataType.FLOAT32, true)) {
-        values = f.toFloatArray();
+        values = io.epochal.worker.state.TensorConversion.toFloats(f);
       }
     }
     for (int i = 0; i < values.length; i++) {

@@ -25,11 +25,27 @@ public final class TensorConversion {
   /** A tensor holding a copy of {@code array}'s elements (moved to the CPU if needed). */
   public static Tensor toTensor(NDArray array) {
     DType dtype = dtypeOf(array.getDataType());
-    ByteBuffer bytes = array.toByteBuffer();
+    // a view of the engine's memory, copied below: the engine's other path allocates the Java array
+    // in native code and, when the heap is full, writes into the array it could not allocate (the
+    // JVM crashed with SIGSEGV); here a full heap is an OutOfMemoryError in Java, which a run reports
+    ByteBuffer bytes = array.toByteBuffer(true);
     ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
     copy.put(bytes.order(ByteOrder.LITTLE_ENDIAN));
     copy.flip();
     return Tensor.wrap(dtype, array.getShape().getShape(), copy);
+  }
+
+  /**
+   * The elements of a float32 array, read through a view of the engine's memory (as {@link
+   * #toTensor}), so that a full heap is an OutOfMemoryError in Java rather than a crash in the
+   * engine's native code.
+   */
+  public static float[] toFloats(NDArray array) {
+    checkArgument(array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32, "array is %s, not float32",
+        array.getDataType());
+    float[] out = new float[Math.toIntExact(array.size())];
+    array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+    return out;
   }
 
   /**

@@ -38,6 +38,17 @@ class TensorConversionTest {
   }
 
   @Test
+  void floatsAndTensorsReadThroughTheEngineViewEqualTheEnginesOwnCopyAlsoForANonContiguousArray() {
+    NDArray a = manager.arange(0f, 12f).reshape(3, 4);
+    NDArray transposed = a.transpose(); // a strided view: read through a contiguous copy
+    for (NDArray x : new NDArray[] {a, transposed}) {
+      assertThat(TensorConversion.toFloats(x)).containsExactly(x.toFloatArray());
+      assertThat(TensorConversion.toTensor(x).toFloatArray()).containsExactly(x.toFloatArray());
+    }
+    assertThat(TensorConversion.toFloats(transposed)).startsWith(0f, 4f, 8f, 1f);
+  }
+
+  @Test
   void aZeroDimArrayLoadedFromAnOffHeapTensorGetsMemoryOfItsOwn() {
     // a checkpoint read with off-heap tensors: the model's later updates must not reach the
     // (immutable) tensor it was loaded from
