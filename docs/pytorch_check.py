@@ -83,15 +83,26 @@ def build(manifest):
     raise SystemExit(f"no torch.nn module written out for {name} v{version}")
 
 
-def model_state(directory):
-    single = os.path.join(directory, "model.safetensors")
+def load_state(directory, name):
+    """name.safetensors, or the shards name.safetensors.index.json lists; None if neither exists."""
+    single = os.path.join(directory, name + ".safetensors")
     if os.path.exists(single):
         return load_file(single)
-    with open(os.path.join(directory, "model.safetensors.index.json")) as f:
+    index_path = os.path.join(directory, name + ".safetensors.index.json")
+    if not os.path.exists(index_path):
+        return None
+    with open(index_path) as f:
         index = json.load(f)
     state = {}
     for shard in sorted(set(index["weight_map"].values())):
         state.update(load_file(os.path.join(directory, shard)))
+    return state
+
+
+def model_state(directory):
+    state = load_state(directory, "model")
+    if state is None:
+        raise SystemExit(f"{directory}: neither model.safetensors nor model.safetensors.index.json")
     return state
 
 
@@ -107,10 +118,8 @@ def check(directory):
         out = module(probe["probe.input"])
     diff = (out - probe["probe.output"]).abs().max().item()
     params = {n for n, _ in module.named_parameters()}
-    optimizer_path = os.path.join(directory, "optimizer.safetensors")
-    strays = []
-    if os.path.exists(optimizer_path):
-        strays = [n for n in load_file(optimizer_path) if n.rsplit(".", 1)[0] not in params]
+    optimizer = load_state(directory, "optimizer") or {}  # an optimizer without state (plain SGD) has none
+    strays = [n for n in optimizer if n.rsplit(".", 1)[0] not in params]
     ok = diff <= TOLERANCE and not strays
     print(f"{'ok  ' if ok else 'FAIL'} {directory}: {manifest['model']['name']} v{manifest['model']['version']}, "
           f"{len(state)} tensors loaded strictly, probe max |diff| {diff:.3g} (tolerance {TOLERANCE}), "
