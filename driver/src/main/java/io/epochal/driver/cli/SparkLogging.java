@@ -44,6 +44,7 @@ final class SparkLogging {
   private SparkLogging() {}
 
   static void apply(boolean verbose) {
+    OutOfMemoryLogFilter.apply(!verbose);
     Level level = verbose ? Level.INFO : Level.WARN;
     for (String logger : NOISY) {
       Configurator.setLevel(logger, level);

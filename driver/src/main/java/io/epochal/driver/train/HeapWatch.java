@@ -163,6 +163,8 @@ public final class HeapWatch {
       }
       if (before != null) {
         before.uncaughtException(thread, e);
+      } else if (e instanceof OutOfMemoryError) { // the run reports it, with what to do
+        System.err.println("Exception in thread \"" + thread.getName() + "\" " + e);
       } else { // what the JVM prints without a handler
         System.err.print("Exception in thread \"" + thread.getName() + "\" ");
         e.printStackTrace(System.err);
