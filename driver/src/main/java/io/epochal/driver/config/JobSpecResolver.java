@@ -251,8 +251,21 @@ public final class JobSpecResolver {
       FileSystem fs = path.getFileSystem(hadoopConf);
       return locationText(fs.makeQualified(path));
     } catch (IOException | RuntimeException e) {
+      String scheme;
+      try {
+        scheme = new org.apache.hadoop.fs.Path(text).toUri().getScheme();
+      } catch (RuntimeException notAPath) {
+        scheme = null;
+      }
+      boolean missing = e instanceof org.apache.hadoop.fs.UnsupportedFileSystemException
+          || String.valueOf(e.getMessage()).contains("No FileSystem for scheme")
+          || e.getCause() instanceof ClassNotFoundException || e instanceof RuntimeException
+          && String.valueOf(e.getMessage()).contains("ClassNotFoundException");
       throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage()
-          + "; write it as file:///abs/path or hdfs://host:port/path", e);
+          + (missing && scheme != null ? "; no file system for " + scheme + ":// is on the classpath: add its "
+          + "connector's jars (hadoop-aws and the AWS SDK for s3a://, gcs-connector for gs://) with "
+          + "EPOCHAL_CLASSPATH=<jars> before bin/epochal, or --jars / --packages with spark-submit, or write it as "
+          + "file:///abs/path or hdfs://host:port/path" : "; write it as file:///abs/path or hdfs://host:port/path"), e);
     }
   }
 

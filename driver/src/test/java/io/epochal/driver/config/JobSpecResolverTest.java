@@ -134,6 +134,15 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aJobDirOnAFileSystemWhoseConnectorIsNotOnTheClasspathNamesHowToAddIt() {
+    ConfigException e = errorOf(resolver().optOverride("job.dir", "s3a://bucket/jobs/mnist"));
+    assertThat(e.key()).isEqualTo("job.dir");
+    assertThat(e).hasMessageContaining("no file system for s3a:// is on the classpath")
+        .hasMessageContaining("hadoop-aws").hasMessageContaining("EPOCHAL_CLASSPATH=<jars> before bin/epochal")
+        .hasMessageContaining("--jars / --packages with spark-submit");
+  }
+
+  @Test
   void theLabelColumnAmongTheFeatureColumnsIsRefused() {
     ConfigException e = errorOf(resolver().optOverride("data.features", "f0, label"));
     assertThat(e.key()).isEqualTo("data.features");
