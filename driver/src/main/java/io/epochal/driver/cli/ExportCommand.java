@@ -38,7 +38,7 @@ final class ExportCommand extends LauncherCommand {
     if (!f.equals("onnx") && !f.equals("djl")) {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
-    URI target = qualify(out, options);
+    URI target = qualify(out, options, "--out");
     refuseExisting(target, f, overwrite, options);
     return launcher.export(uri, f, target, options);
   }

@@ -56,13 +56,19 @@ abstract class LauncherCommand implements Callable<Integer> {
    * another default file system).
    */
   static URI qualify(String text, CliOptions options) {
+    return qualify(text, options, "URI");
+  }
+
+  /** As {@link #qualify(String, CliOptions)} for the value of option {@code option} ({@code --input}), which a refusal names. */
+  static URI qualify(String text, CliOptions options, String option) {
     try {
       Path p = new Path(text);
       Configuration conf = options.hadoopConfiguration();
       return p.getFileSystem(conf).makeQualified(p).toUri();
     } catch (java.io.IOException | RuntimeException e) {
-      throw new ConfigException("URI", "'" + text + "' is not a usable location: " + e.getMessage()
-          + "; give a local path or a URI such as hdfs://host:8020/jobs/x");
+      throw new ConfigException(option, (option.startsWith("--") ? option + " " : "") + "'" + text + "' is not a "
+          + "usable location: " + e.getMessage() + "; give a local path or a URI such as hdfs://host:8020/"
+          + (option.equals("URI") ? "jobs/x" : "path/x"));
     }
   }
 }

@@ -72,7 +72,7 @@ final class PredictCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
     put(keys, "predict.output_format", outputFormat);
     put(keys, "predict.batch_size", batchSize);
-    return launcher.predict(uri, qualify(input, options), output == null ? null : qualify(output, options), keys,
+    return launcher.predict(uri, qualify(input, options, "--input"), output == null ? null : qualify(output, options, "--output"), keys,
         options);
   }
 

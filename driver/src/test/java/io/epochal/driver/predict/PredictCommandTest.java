@@ -445,6 +445,16 @@ class PredictCommandTest {
   }
 
   @Test
+  void anInputOrOutputOnAnUnknownSchemeIsRefusedNamingTheOption() throws IOException {
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", "s4://bucket/rows")).isEqualTo(2);
+    assertThat(err).contains("--input 's4://bucket/rows' is not a usable location", "No FileSystem for scheme");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--output",
+        "s4://bucket/out")).isEqualTo(2);
+    assertThat(err).contains("--output 's4://bucket/out' is not a usable location");
+  }
+
+  @Test
   void overwriteOrAnOutputFormatWithoutAnOutputIsRefusedNotIgnored() throws IOException {
     Path in = writeCsvInput(null);
     for (String option : List.of("--overwrite", "--output-format=csv")) {
