@@ -120,13 +120,13 @@ public final class TrainingJob {
           return outcome;
         } catch (RuntimeException e) {
           if (dir.shuttingDown()) {
-            throw interrupted(dir, e);
+            throw StopCauses.interrupted(dir, spec, e);
           }
           throw e;
         } catch (TrainingException thrown) {
-          TrainingException e = ranOutOfHeap(dir, thrown);
+          TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal());
           if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
-            throw interrupted(dir, e); // no retry: the shutdown hook records how this run ended
+            throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
           }
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
@@ -200,44 +200,6 @@ public final class TrainingJob {
     } finally {
       data.unpersist();
     }
-  }
-
-  /**
-   * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
-   * ran nearly full during the run and {@code e} is how that shows in Spark: a task or its result
-   * lost, a commit failed. Retrying in the same JVM would run out the same way (each attempt sooner,
-   * as Spark still holds blocks of the last).
-   */
-  private TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e) {
-    FailureReason r = e.reason();
-    if (r != FailureReason.TASK_FAILED && r != FailureReason.WORKER_LOST && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
-      return e;
-    }
-    boolean local = spark.jsc().isLocal(); // the executors run in the driver's JVM
-    if (FailureClassifier.isOutOfMemory(e)) {
-      return local || e.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
-          ? new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(), e.getMessage()
-              + "; the driver's JVM ran out of heap: " + HeapWatch.advice(), e)
-          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: give the "
-              + "executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model", e);
-    }
-    if (!local) {
-      return e;
-    }
-    return dir.heapExhaustion().map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
-        e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);
-  }
-
-  /** The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped. */
-  private TrainingException interrupted(JobDirectory dir, Exception seen) {
-    JobDirectory.Position at = dir.position();
-    // Spark's exit on an OutOfMemoryError shuts the JVM down too: say so, whether or not the hook has run yet
-    Optional<String> heapOut = dir.stoppedAs() == FailureReason.DRIVER_OUT_OF_MEMORY ? Optional.of("the heap ran out")
-        : dir.heapExhaustion();
-    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
-    return new TrainingException(reason, at.epoch(), at.round(), "stopped: the driver's JVM is shutting down"
-        + heapOut.map(h -> " after " + h).orElse("") + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
-        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen);
   }
 
   /**

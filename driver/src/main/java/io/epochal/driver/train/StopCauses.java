@@ -1,0 +1,55 @@
+package io.epochal.driver.train;
+
+import io.epochal.driver.config.JobSpec;
+import java.util.Optional;
+
+/**
+ * What a failed round or commit means when the driver's heap ran out or its JVM is stopping: the
+ * failure the training thread saw (a lost task, a cancelled job, a failed write) is how those show
+ * in Spark, and the run reports the cause instead, so that it is neither retried nor misnamed.
+ */
+final class StopCauses {
+
+  private StopCauses() {}
+
+  /**
+   * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
+   * ran out during the run and {@code e} is how that shows in Spark: a task or its result lost, a
+   * commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
+   * Spark still holds blocks of the last). {@code local}: the executors run in the driver's JVM.
+   */
+  static TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e, boolean local) {
+    FailureReason r = e.reason();
+    if (r != FailureReason.TASK_FAILED && r != FailureReason.WORKER_LOST && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
+      return e;
+    }
+    if (FailureClassifier.isOutOfMemory(e)) {
+      return local || e.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
+          ? new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(), e.getMessage()
+              + "; the driver's JVM ran out of heap: " + HeapWatch.advice(), e)
+          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: give the "
+              + "executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model", e);
+    }
+    if (!local) {
+      return e;
+    }
+    return dir.heapExhaustion().map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
+        e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);
+  }
+
+  /**
+   * The failure of a run whose JVM shuts down, whatever the training thread saw as it stopped:
+   * {@link FailureReason#DRIVER_OUT_OF_MEMORY} when the heap ran out (Spark's exit on an
+   * OutOfMemoryError shuts the JVM down too), else {@link FailureReason#INTERRUPTED}.
+   */
+  static TrainingException interrupted(JobDirectory dir, JobSpec spec, Exception seen) {
+    JobDirectory.Position at = dir.position();
+    // whether or not the shutdown hook has run yet
+    Optional<String> heapOut = dir.stoppedAs() == FailureReason.DRIVER_OUT_OF_MEMORY ? Optional.of("the heap ran out")
+        : dir.heapExhaustion();
+    FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
+    return new TrainingException(reason, at.epoch(), at.round(), "stopped: the driver's JVM is shutting down"
+        + heapOut.map(h -> " after " + h).orElse("") + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
+        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen);
+  }
+}
