@@ -114,7 +114,7 @@ final class CheckpointInspector {
       }
       out.println("tensors:      not shown: the files do not match the manifest");
     } else {
-      out.println("checkpoint:   " + t);
+      out.println("checkpoint:   " + io.epochal.driver.config.JobSpecResolver.locationText(t.toString()));
       out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : "") + ": "
           + e.getMessage());
       printUnverifiedManifest(t);
@@ -169,7 +169,7 @@ final class CheckpointInspector {
   }
 
   private void printManifest(String path, CheckpointManifest m) {
-    out.println("checkpoint:   " + path);
+    out.println("checkpoint:   " + io.epochal.driver.config.JobSpecResolver.locationText(path));
     out.println("format:       " + m.formatVersion());
     out.println("job:          " + m.jobId());
     out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + ")");

@@ -273,7 +273,22 @@ public final class JobSpecResolver {
    * A qualified location as job files and {@code job.json} hold it: {@code scheme://authority/path}
    * with the path as written (a space stays a space; Hadoop's {@code Path(String)} reads it back),
    * and {@code file:///path} for the local file system however the path was given (relative or
-   * absolute), so one place has one text.
+   * absolute), so one place has one text. Text that is not a Hadoop path is returned as it is.
+   */
+  public static String locationText(String location) {
+    if (location == null) {
+      return null;
+    }
+    try {
+      return locationText(new org.apache.hadoop.fs.Path(location));
+    } catch (RuntimeException notAPath) {
+      return location;
+    }
+  }
+
+  /**
+   * {@link #locationText(String)} of a Hadoop path, qualified or not: the form every message of
+   * Epochal shows a location in.
    */
   public static String locationText(org.apache.hadoop.fs.Path qualified) {
     URI u = qualified.toUri();

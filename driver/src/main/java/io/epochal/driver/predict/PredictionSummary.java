@@ -90,7 +90,8 @@ public final class PredictionSummary {
   @Override
   public String toString() {
     return "predicted " + predicted() + " of " + rows + " rows (" + skipped + " bad rows skipped) with " + model
-        + " from " + checkpoint + ", features " + features + " -> "
-        + (output == null ? "standard output" : outputFormat + " " + output);
+        + " from " + io.epochal.driver.config.JobSpecResolver.locationText(checkpoint) + ", features " + features
+        + " -> " + (output == null ? "standard output" : outputFormat + " "
+        + io.epochal.driver.config.JobSpecResolver.locationText(output));
   }
 }

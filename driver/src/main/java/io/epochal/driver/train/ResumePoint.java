@@ -148,7 +148,8 @@ final class ResumePoint {
           continue; // gone since it was found damaged: nothing to move
         }
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
-        listener.warning("moved damaged checkpoint " + from + " aside to " + to + " (" + problem.reason()
+        listener.warning("moved damaged checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(from)
+            + " aside to " + io.epochal.driver.config.JobSpecResolver.locationText(to) + " (" + problem.reason()
             + "); epoch " + problem.epoch() + " is trained again from epoch " + completedEpochs);
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());

@@ -253,7 +253,7 @@ public final class TrainingJob {
       listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
           + spec.epochs() + " epochs); nothing to train (to train more: bin/epochal resume "
           + io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir()))
-          + " --epochs N). Newest checkpoint: " + last.checkpoint());
+          + " --epochs N). Newest checkpoint: " + io.epochal.driver.config.JobSpecResolver.locationText(last.checkpoint()));
       return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
           last.state(), store.checkpointsDir(), List.of(), 0, 0));
     } catch (CheckpointException e) {

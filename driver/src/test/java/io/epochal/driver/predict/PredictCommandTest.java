@@ -147,7 +147,8 @@ class PredictCommandTest {
     Path result = tmp.resolve("pred");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--output",
         result.toString(), "--output-format", "csv", "--batch-size", "5")).as(out + err).isEqualTo(0);
-    assertThat(out).contains("predicted 23 of 23 rows").contains("mlp v1").contains("[features]");
+    assertThat(out).contains("predicted 23 of 23 rows").contains("mlp v1").contains("[features]")
+        .contains("-> csv file://" + result.toAbsolutePath()).contains(" from file:///");
     List<String[]> rows = readCsvParts(result);
     assertThat(rows).hasSize(ROWS);
     float[][] want = directOutputs(5, 5, 5, 5, 3); // one file, one partition, batches of 5
