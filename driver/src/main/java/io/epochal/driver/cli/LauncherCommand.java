@@ -2,6 +2,7 @@ package io.epochal.driver.cli;
 
 import io.epochal.driver.config.ConfigException;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -36,12 +37,25 @@ abstract class LauncherCommand implements Callable<Integer> {
       unusableLocation(e);
       throw e;
     }
+    if (!readsJobKeys()) {
+      List<String> ignored = cli.options().sparkConf().keySet().stream()
+          .filter(k -> k.startsWith(io.epochal.driver.config.JobKeys.SPARK_CONF_PREFIX)).sorted().toList();
+      if (!ignored.isEmpty()) {
+        spec.commandLine().getErr().println("epochal: warning: " + spec.name() + " reads no job keys; ignoring --conf "
+            + String.join(", ", ignored) + " (job keys go to train, or to resume as amendments)");
+      }
+    }
     if (cli.launcher() == null) {
       spec.commandLine().getErr().println("epochal: " + spec.name() + " is not available: no training launcher "
           + "is installed in this build (META-INF/services/io.epochal.driver.cli.TrainingLauncher)");
       return ExitCodes.INTERNAL;
     }
     return run(cli.launcher(), uri, cli.options());
+  }
+
+  /** Whether the command reads job keys given as {@code --conf spark.epochal.<key>} (resume does). */
+  boolean readsJobKeys() {
+    return false;
   }
 
   /** Called before the failure of a location that cannot be used is reported; does nothing here. */

@@ -113,4 +113,9 @@ final class ResumeCommand extends LauncherCommand {
     }
     return launcher.resumeAll(uri, new ResumeAllRequest(dryRun, parallel, submitTemplate, relocate), options);
   }
+
+  @Override
+  boolean readsJobKeys() {
+    return true; // checked against job.json (ResumeConfCheck)
+  }
 }

@@ -53,6 +53,16 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void jobKeysGivenToVerifyOrInspectAreNamedAsIgnoredNotTakenInSilence() {
+    for (String cmd : java.util.List.of("verify", "inspect")) {
+      assertThat(run(cmd, "--conf", "spark.epochal.train.epoch=4", job.toString())).as(out + err).isEqualTo(0);
+      assertThat(err).contains("warning: " + cmd + " reads no job keys; ignoring --conf spark.epochal.train.epoch");
+    }
+    assertThat(run("verify", job.toString())).isEqualTo(0);
+    assertThat(err).doesNotContain("reads no job keys");
+  }
+
+  @Test
   void verifyTakesTheStoresKeysFromSparkHadoopConfEntries() {
     assertThat(run("verify", "--conf", "spark.hadoop.epochal.checkpoint.io-threads=none", job.toString()))
         .as(out + err).isEqualTo(ExitCodes.USAGE);
