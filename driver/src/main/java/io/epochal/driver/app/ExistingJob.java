@@ -100,11 +100,25 @@ final class ExistingJob {
     if (amend != null) {
       err.println("epochal: these keys can change on the existing job; to continue it with them, run '" + amend
           + "'");
+    } else if (isCompleted(spec, conf)) {
+      err.println("epochal: a job directory keeps the hyperparameters it started with, and this job is COMPLETED: "
+          + "'" + resume + " --epochs N' trains more epochs of it unchanged; or choose a new job.dir");
     } else {
       err.println("epochal: a job directory keeps the hyperparameters it started with; run '" + resume
           + "' to continue it unchanged, or choose a new job.dir");
     }
     return ExitCodes.USAGE;
+  }
+
+  /** Whether {@code spec}'s job is COMPLETED (false if its state cannot be read). */
+  private static boolean isCompleted(JobSpec spec, Configuration conf) {
+    try {
+      Path dir = new Path(spec.jobDir());
+      return new io.epochal.job.JobStateStore(dir.getFileSystem(conf), dir).read()
+          .map(st -> st.getState() == io.epochal.job.JobState.COMPLETED).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return false; // the general advice stands
+    }
   }
 
   /** The newest epoch committed in {@code spec}'s job directory (0 if none or unreadable). */

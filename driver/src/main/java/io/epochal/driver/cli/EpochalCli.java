@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -179,6 +180,12 @@ public final class EpochalCli implements Callable<Integer> {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
     java.util.Map<String, String> sparkConf = KeyValues.parse("--conf", conf);
     sparkConf.keySet().forEach(EpochalCli::refuseMisspelledJobPrefix);
+    if (sparkConf.containsKey("spark.driver.memory")) {
+      throw new IllegalArgumentException("--conf spark.driver.memory=" + sparkConf.get("spark.driver.memory")
+          + " would change nothing: this JVM is the driver and already runs with its heap; give the heap with "
+          + "EPOCHAL_JAVA_OPTS=-Xmx" + sparkConf.get("spark.driver.memory") + " before bin/epochal, or spark-submit's "
+          + "--driver-memory before the application jar");
+    }
     return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(sparkConf).build();
   }
 
@@ -214,6 +221,28 @@ public final class EpochalCli implements Callable<Integer> {
       + "job that had started says above how it ended, and keeps every checkpoint it committed; any other command "
       + "stopped before it finished: run it again";
 
+  private static final java.util.regex.Pattern SPARK_MIN_HEAP = java.util.regex.Pattern.compile(
+      "System memory (\\d+) must be at least (\\d+)");
+
+  /**
+   * Spark's refusal to start on a heap below its minimum (INVALID_DRIVER_MEMORY), which advises
+   * spark-submit's --driver-memory: the same in Epochal's terms, for either launcher.
+   */
+  static Optional<String> belowSparksMinimumHeap(Throwable ex) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      java.util.regex.Matcher m = SPARK_MIN_HEAP.matcher(String.valueOf(t.getMessage()));
+      if (m.find()) {
+        long have = Long.parseLong(m.group(1));
+        long need = Long.parseLong(m.group(2));
+        long gib = Math.max(1, (2 * need + (1L << 30) - 1) >> 30);
+        return Optional.of("the driver's heap (" + (have >> 20) + " MiB) is below the " + (need >> 20) + " MiB Spark "
+            + "needs to start: give it more, EPOCHAL_JAVA_OPTS=-Xmx" + gib + "g before bin/epochal (spark-submit: "
+            + "--driver-memory " + gib + "g)");
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Maps an exception from a command to a message and an exit code. */
   int handle(Exception ex, PrintWriter err) {
     // a command failing because Spark or a file system was stopped under it by a signal
@@ -232,6 +261,10 @@ public final class EpochalCli implements Callable<Integer> {
     } else if (ex instanceof BadInputException) {
       code = ExitCodes.BAD_INPUT;
       what = "";
+    } else if (belowSparksMinimumHeap(ex).isPresent()) {
+      code = ExitCodes.USAGE;
+      what = "";
+      ex = new IllegalArgumentException(belowSparksMinimumHeap(ex).get(), ex);
     } else if (ex instanceof IllegalArgumentException
         || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
       code = ExitCodes.USAGE;

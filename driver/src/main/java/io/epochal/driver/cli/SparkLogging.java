@@ -39,7 +39,10 @@ final class SparkLogging {
    */
   private static final String[] EXECUTOR_LOSS_NOISE = {"org.apache.spark.storage.BlockManagerMasterEndpoint",
       "org.apache.spark.network.server.TransportChannelHandler", "org.apache.spark.network.client.TransportClient",
-      "org.apache.spark.network.client.TransportResponseHandler"};
+      "org.apache.spark.network.client.TransportResponseHandler",
+      // a finished round's broadcast that could not be removed in time (a tight heap, a slow executor):
+      // logged with a stack trace by the endpoint and again by the master; nothing reads it again
+      "org.apache.spark.storage.BlockManagerStorageEndpoint", "org.apache.spark.storage.BlockManagerMaster"};
 
   private SparkLogging() {}
 

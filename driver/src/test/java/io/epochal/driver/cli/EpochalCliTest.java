@@ -117,6 +117,26 @@ class EpochalCliTest {
   }
 
   @Test
+  void sparksRefusalOfAHeapBelowItsMinimumNamesTheOptionOfEitherLauncher() {
+    RuntimeException spark = new IllegalArgumentException("[INVALID_DRIVER_MEMORY] System memory 314572800 must be at "
+        + "least 471859200. Please increase heap size using the --driver-memory option or \"spark.driver.memory\" in "
+        + "Spark configuration.");
+    assertThat(EpochalCli.belowSparksMinimumHeap(new IllegalStateException("wrapped", spark))).hasValue(
+        "the driver's heap (300 MiB) is below the 450 MiB Spark needs to start: give it more, EPOCHAL_JAVA_OPTS=-Xmx1g "
+        + "before bin/epochal (spark-submit: --driver-memory 1g)");
+    assertThat(EpochalCli.belowSparksMinimumHeap(new IllegalArgumentException("other"))).isEmpty();
+  }
+
+  @Test
+  void sparkDriverMemoryGivenToTheRunningDriverIsRefusedNamingTheHeapOptionThatWorks() {
+    Run r = run(null, new TestModelCatalog(), "--conf", "spark.driver.memory=4g", "train",
+        jobFile.toString());
+    assertThat(r.code).as(r.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("--conf spark.driver.memory=4g would change nothing",
+        "EPOCHAL_JAVA_OPTS=-Xmx4g before bin/epochal", "--driver-memory");
+  }
+
+  @Test
   void aJobDirectoryThatIsOrIsInsideTheDataDirectoryIsRefusedBeforeAnythingIsWritten() {
     for (String dir : List.of(tmp.resolve("data").toString(), tmp.resolve("data/job").toString())) {
       RecordingLauncher launcher = new RecordingLauncher(0);

@@ -706,7 +706,8 @@ class CliEndToEndTest {
     CliRun changed = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--master", MASTER);
 
     assertThat(changed.code).as("%s", changed).isEqualTo(ExitCodes.USAGE);
-    assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05").contains("to continue it unchanged");
+    assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05").contains("this job is COMPLETED: ")
+        .contains(" --epochs N' trains more epochs of it unchanged").doesNotContain("to continue it unchanged");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun longer = CliRun.of("train", file.toString(), "--set", "train.epochs=2", "--set", "checkpoint.keep_last=1",
