@@ -198,7 +198,7 @@ final class JobDirectory implements AutoCloseable {
     boolean done = committed >= spec.epochs(); // its final checkpoint published (before the stop, or let finish)
     try {
       if (done) {
-        states.transition(JobState.COMPLETED, attempt, "completed (stopped after its final checkpoint was published)");
+        states.transition(JobState.COMPLETED, attempt, "stopped after its final checkpoint was published");
         finished = true;
       } else {
         states.transition(JobState.FAILED, attempt, reason + ": " + why);
