@@ -255,16 +255,17 @@ public final class EpochalCli implements Callable<Integer> {
     }
     int code;
     String what;
+    Optional<String> lowHeap = belowSparksMinimumHeap(ex);
     if (ex instanceof ConfigException) {
       code = ExitCodes.USAGE;
       what = "configuration error: ";
     } else if (ex instanceof BadInputException) {
       code = ExitCodes.BAD_INPUT;
       what = "";
-    } else if (belowSparksMinimumHeap(ex).isPresent()) {
+    } else if (lowHeap.isPresent()) {
       code = ExitCodes.USAGE;
       what = "";
-      ex = new IllegalArgumentException(belowSparksMinimumHeap(ex).get(), ex);
+      ex = new IllegalArgumentException(lowHeap.get(), ex);
     } else if (ex instanceof IllegalArgumentException
         || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
       code = ExitCodes.USAGE;

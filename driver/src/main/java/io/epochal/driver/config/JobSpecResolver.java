@@ -246,28 +246,28 @@ public final class JobSpecResolver {
    * @throws ConfigException naming {@code key} if it is not a usable Hadoop URI
    */
   public static String qualify(String key, String text, Configuration hadoopConf) {
+    String writeItAs = "write it as file:///abs/path or hdfs://host:port/path";
+    org.apache.hadoop.fs.Path path;
     try {
-      org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(text);
-      FileSystem fs = path.getFileSystem(hadoopConf);
-      return locationText(fs.makeQualified(path));
+      path = new org.apache.hadoop.fs.Path(text);
+    } catch (RuntimeException e) {
+      throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage() + "; "
+          + writeItAs, e);
+    }
+    try {
+      return locationText(path.getFileSystem(hadoopConf).makeQualified(path));
     } catch (IOException | RuntimeException e) {
-      String scheme;
-      try {
-        scheme = new org.apache.hadoop.fs.Path(text).toUri().getScheme();
-      } catch (RuntimeException notAPath) {
-        scheme = null;
-      }
-      boolean missing = e instanceof org.apache.hadoop.fs.UnsupportedFileSystemException
-          || String.valueOf(e.getMessage()).contains("No FileSystem for scheme")
-          || e.getCause() instanceof ClassNotFoundException || e instanceof RuntimeException
-          && String.valueOf(e.getMessage()).contains("ClassNotFoundException");
-      throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage()
-          + (missing && scheme != null ? "; no file system for " + scheme + ":// is on the classpath: add its "
-          + "connector's jars (hadoop-aws and the AWS SDK for s3a://, gcs-connector for gs://) with "
-          + "EPOCHAL_CLASSPATH=<jars> before bin/epochal, or --jars / --packages with spark-submit, or write it as "
-          + "file:///abs/path or hdfs://host:port/path" : "; write it as file:///abs/path or hdfs://host:port/path"), e);
+      String scheme = path.toUri().getScheme();
+      String what = String.valueOf(e); // Hadoop's refusal of a scheme, or its connector class not found
+      boolean noConnector = scheme != null && (what.contains("No FileSystem for scheme")
+          || what.contains("ClassNotFoundException"));
+      throw new ConfigException(key, key + " = '" + text + "' is not a usable Hadoop URI: " + e.getMessage() + "; "
+          + (noConnector ? "no file system for " + scheme + ":// is on the classpath: add its connector's jars "
+          + "(hadoop-aws and the AWS SDK for s3a://, gcs-connector for gs://) with EPOCHAL_CLASSPATH=<jars> before "
+          + "bin/epochal, or --jars / --packages with spark-submit, or " + writeItAs : writeItAs), e);
     }
   }
+
 
   /**
    * A qualified location as job files and {@code job.json} hold it: {@code scheme://authority/path}

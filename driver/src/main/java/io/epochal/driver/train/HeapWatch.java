@@ -44,6 +44,8 @@ public final class HeapWatch {
   /** Notifications received of collections a program asked for with System.gc(). */
   private static final AtomicLong EXPLICIT = new AtomicLong();
   private static final Set<String> WATCHED = new HashSet<>();
+  /** Whether {@link #prepare} ran (guarded by the class). */
+  private static boolean prepared;
   private static volatile List<String> heapPools = List.of();
 
   /**
@@ -64,7 +66,6 @@ public final class HeapWatch {
     private final long count;
     private final List<GarbageCollectorMXBean> full = new ArrayList<>();
     private final List<Long> fullCounts = new ArrayList<>();
-
     private final long killed;
 
     private Mark(long count) {
@@ -188,8 +189,9 @@ public final class HeapWatch {
 
   /** Starts watching (once per JVM; later calls add nothing) and returns the count as of now. */
   public static synchronized Mark mark() {
-    if (WATCHED.isEmpty()) {
+    if (!prepared) { // once: a second default handler would wrap the first
       prepare();
+      prepared = true;
     }
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (gc instanceof NotificationEmitter && WATCHED.add(gc.getName())) {
