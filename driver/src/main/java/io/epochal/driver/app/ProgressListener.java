@@ -1,10 +1,12 @@
 package io.epochal.driver.app;
 
+import io.epochal.driver.cli.EpochalCli;
 import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.hadoop.fs.Path;
 
 /** Renders a training job's progress through the CLI's {@link ProgressReporter}. */
@@ -12,11 +14,14 @@ final class ProgressListener implements TrainingListener {
 
   private final ProgressReporter progress;
   private final PrintStream err;
+  private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
 
-  ProgressListener(ProgressReporter progress, PrintStream err) {
+  /** {@code resumeCommand}: the command that continues a job directory, as this run was launched. */
+  ProgressListener(ProgressReporter progress, PrintStream err, Function<Path, String> resumeCommand) {
     this.progress = progress;
     this.err = err;
+    this.resumeCommand = resumeCommand;
   }
 
   @Override
@@ -71,5 +76,16 @@ final class ProgressListener implements TrainingListener {
   @Override
   public synchronized void warning(String message) {
     err.println("epochal: warning: " + message);
+  }
+
+  @Override
+  public void stopped(String message) {
+    EpochalCli.firstToSayStopped(); // this says it: the command's last shutdown hook adds no generic line
+    warning(message);
+  }
+
+  @Override
+  public String resumeCommand(Path jobDir) {
+    return resumeCommand.apply(jobDir);
   }
 }

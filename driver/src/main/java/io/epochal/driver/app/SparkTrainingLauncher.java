@@ -93,14 +93,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       spark.onExecutorLost(line -> err.println("epochal: warning: " + line));
       TrainingOutcome outcome;
       try {
-        outcome = run(spec, spark, progress, amendedFrom);
+        outcome = run(spec, spark, progress, amendedFrom, options);
       } catch (LeaseHeldException e) {
         // a restarted driver: the one before it died holding the lease, which runs out by itself
         if (!new LeaseExpiryWait(new Path(spec.jobDir()), conf, java.time.Clock.systemUTC(), err)
             .await(e.getCurrent(), java.time.Duration.ofMillis(spec.leaseTtlMs()))) {
           throw e;
         }
-        outcome = run(spec, spark, progress, amendedFrom);
+        outcome = run(spec, spark, progress, amendedFrom, options);
       }
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
       out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
@@ -124,11 +124,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   private TrainingOutcome run(JobSpec spec, EpochalSpark spark, ProgressReporter progress,
-      io.epochal.job.JobSpec amendedFrom) throws Exception {
+      io.epochal.job.JobSpec amendedFrom, CliOptions options) throws Exception {
     return TrainingJob.builder()
         .setSpec(spec)
         .setSpark(spark)
-        .optListener(new ProgressListener(progress, err))
+        .optListener(new ProgressListener(progress, err, dir -> resumeCommand(dir, options)))
         .optAmendedFrom(amendedFrom)
         .build()
         .run();

@@ -30,6 +30,9 @@ final class TrainingFailureReport {
       }
       return 128 + 2;
     }
+    if (e.reportedByStop()) {
+      return ExitCodes.FAILED; // the stop said how the job ended and how to continue it
+    }
     err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
     return exitCode(e, resume, err);
   }

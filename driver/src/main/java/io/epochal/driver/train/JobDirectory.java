@@ -53,7 +53,7 @@ final class JobDirectory implements AutoCloseable {
   private final JobSpecFile specFile;
   private JobEventLog.Writer eventWriter;
   private int attempt;
-  private Runnable shutdownHook;
+  private volatile ShutdownStop shutdownHook;
   /** The JVM began to shut down while this driver owned the job. */
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
@@ -172,6 +172,12 @@ final class JobDirectory implements AutoCloseable {
   /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
   boolean gaveUp() {
     return gaveUp;
+  }
+
+  /** Whether the shutdown hook has told the user how the job ended and how to continue it. */
+  boolean stopReported() {
+    ShutdownStop hook = shutdownHook;
+    return hook != null && hook.reported();
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.epochal.driver.train;
 
-import io.epochal.driver.config.ShellWords;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +24,7 @@ final class ShutdownStop implements Runnable {
 
   private final JobDirectory dir;
   private final TrainingListener listener;
+  private volatile boolean reported;
 
   ShutdownStop(JobDirectory dir, TrainingListener listener) {
     this.dir = dir;
@@ -58,15 +58,22 @@ final class ShutdownStop implements Runnable {
     List<String> problems = record.get().problems();
     long newest = dir.newestCommitted();
     if (record.get().completed() && problems.isEmpty()) {
-      listener.warning("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
+      listener.stopped("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
           + job + " is marked COMPLETED and its lease is released");
+      reported = true;
       return;
     }
-    listener.warning((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
+    listener.stopped((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
         + ") and its lease is released" : "stopping: " + why + "; for job " + job + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
         : ". No epoch was committed yet") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
-        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ") + "bin/epochal resume "
-        + ShellWords.location(dir.path()) + dir.specFile().pendingOptions());
+        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ")
+        + listener.resumeCommand(dir.path()) + dir.specFile().pendingOptions());
+    reported = true;
+  }
+
+  /** Whether this stop has said how the job ended and how to continue it. */
+  boolean reported() {
+    return reported;
   }
 }

@@ -50,6 +50,6 @@ final class StopCauses {
     FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
     return new TrainingException(reason, at.epoch(), at.round(), "stopped: the driver's JVM is shutting down"
         + heapOut.map(h -> " after " + h).orElse("") + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
-        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen);
+        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen, dir.stopReported());
   }
 }

@@ -13,13 +13,20 @@ public class TrainingException extends Exception {
   private final FailureReason reason;
   private final int epoch;
   private final int round;
+  private final boolean reportedByStop;
 
   /** A failure at {@code epoch}/{@code round} (1-based, 0 if not applicable). */
   public TrainingException(FailureReason reason, int epoch, int round, String message, Throwable cause) {
+    this(reason, epoch, round, message, cause, false);
+  }
+
+  TrainingException(FailureReason reason, int epoch, int round, String message, Throwable cause,
+      boolean reportedByStop) {
     super(message, cause);
     this.reason = checkNotNull(reason, "reason");
     this.epoch = epoch;
     this.round = round;
+    this.reportedByStop = reportedByStop;
   }
 
   /** The reason. */
@@ -35,5 +42,14 @@ public class TrainingException extends Exception {
   /** 1-based round, 0 if not inside a round. */
   public int round() {
     return round;
+  }
+
+  /**
+   * Whether the stop of the driver's JVM that ended the run has already told the user how the job
+   * ended and the command that continues it ({@link TrainingListener#stopped}): a report of this
+   * failure would only repeat it.
+   */
+  public boolean reportedByStop() {
+    return reportedByStop;
   }
 }

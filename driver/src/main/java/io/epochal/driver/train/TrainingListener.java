@@ -32,4 +32,18 @@ public interface TrainingListener {
 
   /** Something the user should know (a damaged checkpoint skipped, a retry). */
   default void warning(String message) {}
+
+  /**
+   * The driver's JVM is shutting down and {@code message} says how the job ended and how to
+   * continue it: the last word of the run, as it may end before the training thread can report.
+   * Printed as a warning unless overridden.
+   */
+  default void stopped(String message) {
+    warning(message);
+  }
+
+  /** The command that continues the job in {@code jobDir} (after a stop), as this launcher runs it. */
+  default String resumeCommand(org.apache.hadoop.fs.Path jobDir) {
+    return "bin/epochal resume " + io.epochal.driver.config.ShellWords.location(jobDir);
+  }
 }

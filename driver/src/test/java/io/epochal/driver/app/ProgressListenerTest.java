@@ -14,7 +14,7 @@ class ProgressListenerTest {
   void aCommittedCheckpointIsPrintedWithItsSizeAndHowLongTheCommitTook() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out, dir -> "resume " + dir);
 
     listener.committed(3, "hdfs://nn:8020/jobs/a/checkpoints/epoch-000003", 268_444_914L, 612);
 
@@ -26,7 +26,7 @@ class ProgressListenerTest {
   void aLocalCheckpointIsSpelledAsTheCommandsPrintedWithItSpellTheJob() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out, dir -> "resume " + dir);
 
     listener.committed(1, "file:/tmp/jobs/a/checkpoints/epoch-000001", 812, 5);
 
@@ -38,7 +38,7 @@ class ProgressListenerTest {
   void theStartLineCountsEpochsAndRoundsInTheSingularToo() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out, dir -> "resume " + dir);
 
     listener.started(0, 1, 1, null);
     listener.started(0, 3, 8, null);

@@ -130,6 +130,10 @@ class DriverKillTest {
       stopped = driver.output();
       assertThat(stopped).contains("is marked FAILED (INTERRUPTED) and its lease is released")
           .doesNotContain("reloading the newest verified checkpoint");
+      // one stop, said once, with the command as this driver was launched (its master)
+      assertThat(stopped).containsOnlyOnce("continue with:").containsOnlyOnce("INTERRUPTED")
+          .contains("continue with: bin/epochal --master 'local[2]' resume file://" + job.dir().toAbsolutePath())
+          .doesNotContain(io.epochal.driver.cli.EpochalCli.STOPPED);
     }
     assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
