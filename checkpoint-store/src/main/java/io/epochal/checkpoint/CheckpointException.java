@@ -35,7 +35,7 @@ public class CheckpointException extends IOException {
 
   private static String describe(long epoch, String path, String message) {
     String where = epoch == UNKNOWN_EPOCH ? "checkpoint" : "checkpoint of epoch " + epoch;
-    return where + " (" + path + "): " + message;
+    return where + " (" + Locations.text(path) + "): " + message;
   }
 
   /** The epoch, or {@link #UNKNOWN_EPOCH}. */

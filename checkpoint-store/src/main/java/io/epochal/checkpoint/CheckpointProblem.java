@@ -31,6 +31,30 @@ public final class CheckpointProblem {
     this.newerFormat = newerFormat;
   }
 
+  /**
+   * The problem {@code e} shows with the checkpoint of {@code epoch} in directory {@code dir}: its
+   * reason names the file within the directory once (as {@code model.safetensors}), not the epoch
+   * and the directory again, which {@link #toString()} adds.
+   */
+  static CheckpointProblem of(long epoch, String dir, CheckpointException e) {
+    return new CheckpointProblem(epoch, dir, reasonIn(dir, e), e instanceof NewerFormatException);
+  }
+
+  /**
+   * What {@code e} says is wrong with a file of the checkpoint directory {@code dir}, naming the file
+   * once and relative to the directory ({@code model.safetensors has 53798 bytes ...}): the epoch and
+   * the directory are said by whoever reports it.
+   */
+  static String reasonIn(String dir, CheckpointException e) {
+    String detail = String.valueOf(e.detail());
+    String where = e.path();
+    if (where != null && where.startsWith(dir + "/")) {
+      String name = where.substring(dir.length() + 1);
+      return detail.startsWith(name) ? detail : name + ": " + detail;
+    }
+    return where == null || where.equals(dir) ? detail : Locations.text(where) + ": " + detail;
+  }
+
   /** The epoch. */
   public long epoch() {
     return epoch;
@@ -67,6 +91,6 @@ public final class CheckpointProblem {
 
   @Override
   public String toString() {
-    return "epoch " + epoch + " (" + path + "): " + reason;
+    return "epoch " + epoch + " (" + Locations.text(path) + "): " + reason;
   }
 }

@@ -263,7 +263,7 @@ final class CheckpointReader {
     try {
       m = readManifest(epoch, dir);
     } catch (CheckpointCorruptedException e) {
-      problems.add(e.getMessage());
+      problems.add(CheckpointProblem.reasonIn(dir.toString(), e));
       return new VerificationReport(epoch, dir.toString(), problems);
     }
     byte[] buffer = new byte[SCAN_BUFFER];
@@ -280,7 +280,7 @@ final class CheckpointReader {
         }
         checkDigest(epoch, p, entry, Sha256.hex(digest.digest()));
       } catch (CheckpointCorruptedException e) {
-        problems.add(e.getMessage());
+        problems.add(CheckpointProblem.reasonIn(dir.toString(), e));
       } catch (CheckpointException e) {
         throw e;
       } catch (IOException e) {
@@ -288,7 +288,7 @@ final class CheckpointReader {
         if (!(c instanceof CheckpointCorruptedException)) {
           throw c;
         }
-        problems.add(c.getMessage());
+        problems.add(CheckpointProblem.reasonIn(dir.toString(), c));
       }
     }
     return new VerificationReport(epoch, dir.toString(), problems);

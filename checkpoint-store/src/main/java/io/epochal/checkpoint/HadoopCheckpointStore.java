@@ -149,7 +149,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         return new LatestCheckpoint(loaded, skipped);
       } catch (CheckpointCorruptedException e) {
         LOG.warn("skipping damaged checkpoint of epoch {} at {}: {}", epoch, dir, e.getMessage());
-        skipped.add(new CheckpointProblem(epoch, dir.toString(), e.getMessage(), e instanceof NewerFormatException));
+        skipped.add(CheckpointProblem.of(epoch, dir.toString(), e));
       }
     }
     if (!skipped.isEmpty()) {

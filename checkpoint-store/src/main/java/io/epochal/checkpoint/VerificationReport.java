@@ -58,6 +58,6 @@ public final class VerificationReport {
 
   @Override
   public String toString() {
-    return "epoch " + epoch + " (" + path + "): " + (ok() ? "ok" : String.join("; ", problems));
+    return "epoch " + epoch + " (" + Locations.text(path) + "): " + (ok() ? "ok" : String.join("; ", problems));
   }
 }

@@ -360,7 +360,8 @@ abstract class AbstractCheckpointStoreTest {
     CheckpointProblem p = latest.skipped().get(0);
     assertThat(p.epoch()).isEqualTo(2);
     assertThat(p.path()).endsWith("epoch-000002");
-    assertThat(p.reason()).contains(d.reason1).contains(d.reason2).contains("epoch 2");
+    assertThat(p.reason()).contains(d.reason1).contains(d.reason2).doesNotContain("epoch-000002");
+    assertThat(p.toString()).startsWith("epoch 2 (").contains("epoch-000002").contains(p.reason());
     assertThat(p.newerFormat()).as("damaged, not of a newer format").isFalse();
 
     VerificationReport report = store.verify(2);

@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
-import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.checkpoint.Locations;
 import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
@@ -121,7 +122,8 @@ final class CheckpointInspector {
     }
     LatestCheckpoint latest = store.latest();
     String instead = latest.checkpoint()
-        .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " (" + c.path() + ")")
+        .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
+            + Locations.text(c.path()) + ")")
         .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");

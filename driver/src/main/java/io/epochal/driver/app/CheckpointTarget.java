@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.checkpoint.Locations;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
@@ -149,7 +150,8 @@ final class CheckpointTarget {
     }
     if (!latest.skipped().isEmpty()) {
       err.println("epochal: " + latest.checkpoint().map(c -> "using the newest verified checkpoint, epoch "
-          + c.manifest().epoch() + " (" + c.path() + ")").orElse("no older checkpoint verifies either"));
+          + c.manifest().epoch() + " (" + Locations.text(c.path()) + ")")
+          .orElse("no older checkpoint verifies either"));
     }
     return latest.checkpoint();
   }
@@ -165,7 +167,8 @@ final class CheckpointTarget {
       String other;
       try {
         other = store.latest().checkpoint().map(c -> "; the newest checkpoint that verifies is epoch "
-            + c.manifest().epoch() + " (" + c.path() + ")").orElse("; no checkpoint of " + jobDir + " verifies");
+            + c.manifest().epoch() + " (" + Locations.text(c.path()) + ")")
+            .orElse("; no checkpoint of " + jobDir + " verifies");
       } catch (CheckpointException unreadable) {
         other = "";
       }

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +104,7 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.lease);
+      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.leaseBrief);
       if (s.state.equals("FAILED") && !s.reason.isBlank()) {
         // bad input and a Ctrl-C look alike in the table: how the last run ended tells them apart
         String first = s.reason.lines().findFirst().orElse("");
@@ -226,6 +227,10 @@ final class JobStatusReport {
         ? l.getHolder() + " until " + l.getExpiresAt()
         : "free (last " + l.getHolder() + (l.isReleased() ? ", released " : ", expired ") + l.getExpiresAt() + ")")
         .orElse("free");
+    s.leaseBrief = lease.map(l -> l.isLiveAt(Instant.now())
+        ? "held by " + briefHolder(l.getHolder()) + " until " + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS)
+        : "free since " + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS) + (l.isReleased() ? "" : " (expired)"))
+        .orElse("free");
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";
@@ -248,9 +253,12 @@ final class JobStatusReport {
       s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";
     }
     Optional<String> finalDamage = Optional.empty();
+    java.util.OptionalLong last = java.util.OptionalLong.empty();
     if (newer.isEmpty() && s.state.equals("COMPLETED")) {
       try {
-        finalDamage = VisibleDamage.finalCheckpointProblem(fs, new io.epochal.job.JobSpecStore(fs, dir).read(), s.entries);
+        Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+        finalDamage = VisibleDamage.finalCheckpointProblem(fs, spec, s.entries);
+        last = VisibleDamage.finalEpoch(spec);
       } catch (io.epochal.job.JobFileFormatException e) {
         // an unreadable job.json is reported on its own
       }
@@ -259,7 +267,9 @@ final class JobStatusReport {
       Optional<CheckpointManifest> m = s.entries.get(i).manifest();
       Optional<String> damage = s.damageOf(fs, i);
       if (damage.isPresent()) {
-        s.damage.add("epoch " + s.entries.get(i).epoch() + ": " + damage.get());
+        if (finalDamage.isEmpty() || last.isEmpty() || s.entries.get(i).epoch() != last.getAsLong()) {
+          s.damage.add("epoch " + s.entries.get(i).epoch() + ": " + damage.get()); // the final one is said once
+        }
         continue;
       }
       if (m.isPresent()) {
@@ -279,6 +289,12 @@ final class JobStatusReport {
     return HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf).build();
   }
 
+  /** A lease holder ({@code host:pid:uuid}) without its UUID, which only tells one driver from another. */
+  static String briefHolder(String holder) {
+    int cut = holder.lastIndexOf(':');
+    return cut > 0 && holder.length() - cut - 1 == 36 ? holder.substring(0, cut) : holder;
+  }
+
   private static String fmt(Double d) {
     return d == null ? "-" : String.format("%.6f", d);
   }
@@ -290,6 +306,8 @@ final class JobStatusReport {
     String loss = "-";
     String time = "-";
     String lease = "free";
+    /** The lease in a table's column: the holder's host and process, times to the second. */
+    String leaseBrief = "free";
     /** Damaged checkpoints newer than the one summarized, newest first. */
     final List<String> damage = new java.util.ArrayList<>();
     /** A checkpoint a newer Epochal wrote, or what is wrong with a COMPLETED job's final one; or null. */

@@ -1,6 +1,7 @@
 package io.epochal.driver.app;
 
 import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.driver.config.JobSpecResolver;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -24,10 +25,16 @@ final class VisibleDamage {
    */
   static Optional<String> finalCheckpointProblem(FileSystem fs, Optional<io.epochal.job.JobSpec> spec,
       List<CheckpointEntry> checkpoints) throws IOException {
+    java.util.OptionalLong last = finalEpoch(spec);
+    return last.isPresent() ? finalCheckpointProblem(fs, checkpoints, last.getAsLong()) : Optional.empty();
+  }
+
+  /** The final epoch of the job {@code spec} describes (its {@code train.epochs}), if it is recorded. */
+  static java.util.OptionalLong finalEpoch(Optional<io.epochal.job.JobSpec> spec) {
     Object epochs = spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.EPOCHS))
         .orElse(null);
-    return epochs instanceof Number ? finalCheckpointProblem(fs, checkpoints, ((Number) epochs).longValue())
-        : Optional.empty();
+    return epochs instanceof Number ? java.util.OptionalLong.of(((Number) epochs).longValue())
+        : java.util.OptionalLong.empty();
   }
 
   /**
@@ -61,10 +68,11 @@ final class VisibleDamage {
       try {
         size = fs.getFileStatus(file).getLen();
       } catch (java.io.FileNotFoundException e) {
-        return Optional.of(file + " is missing");
+        return Optional.of(JobSpecResolver.locationText(file) + " is missing");
       }
       if (size != f.size()) {
-        return Optional.of(file + " has " + size + " bytes, its manifest lists " + f.size());
+        return Optional.of(JobSpecResolver.locationText(file) + " has " + size + " bytes, its manifest lists "
+            + f.size());
       }
     }
     return Optional.empty();

@@ -52,7 +52,8 @@ public final class DataOptions implements Serializable {
 
   /** The data options of a job. */
   public static DataOptions fromJobSpec(JobSpec spec) {
-    return builder().setPath(new org.apache.hadoop.fs.Path(spec.dataPath()).toString()).setFormat(spec.dataFormat())
+    return builder().setPath(io.epochal.driver.config.JobSpecResolver.locationText(
+        new org.apache.hadoop.fs.Path(spec.dataPath()))).setFormat(spec.dataFormat())
         .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel()).optClassification(spec.classification())
         .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
         .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName())

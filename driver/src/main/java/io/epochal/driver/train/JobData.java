@@ -49,7 +49,11 @@ final class JobData {
       return load(true);
     } catch (ConfigException e) {
       // the stored spec cannot change: for this job the data no longer fits it
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + " (job " + spec.jobDirText()
+      String format = DataOptions.fromJobSpec(spec).format();
+      String message = e.getMessage().replace("set " + JobKeys.DATA_FORMAT + " to their format (parquet, csv or json)",
+          "this job reads " + format + " (" + JobKeys.DATA_FORMAT + " is part of its spec, which a resume keeps): give "
+          + "it " + format + " files");
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, message + " (job " + spec.jobDirText()
           + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
           + " job.dir)", e);
     }
@@ -282,13 +286,14 @@ final class JobData {
     if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
-          + checkpoint + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + io.epochal.checkpoint.Locations.text(checkpoint) + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
           + "data changed since the job started, and a resume would not continue the same training; restore the "
           + "data and resume, or train on the new data in a new job.dir", null);
     }
     if (dataDigest != null && !dataDigest.equals(data.digest())) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
-          + " has the " + data.rows() + " usable rows checkpoint " + checkpoint + " was trained on, but not the "
+          + " has the " + data.rows() + " usable rows checkpoint " + io.epochal.checkpoint.Locations.text(checkpoint)
+          + " was trained on, but not the "
           + "same values or order (data_sha256 " + dataDigest + " in its manifest, " + data.digest() + " now): the "
           + "data changed since the job started, or its files did (" + (spec.rowsByFileName()
           ? "rows come in the order of the files' names, so the same rows in files of other names"

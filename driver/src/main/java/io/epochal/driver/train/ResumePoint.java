@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.checkpoint.Locations;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
@@ -109,7 +110,8 @@ final class ResumePoint {
     }
     if (latest.checkpoint().isEmpty()) {
       if (!latest.skipped().isEmpty()) {
-        listener.warning("no verified checkpoint under " + store.checkpointsDir() + " (" + latest.skipped().size()
+        listener.warning("no verified checkpoint under " + Locations.text(store.checkpointsDir()) + " ("
+            + latest.skipped().size()
             + " damaged): training starts again from epoch 1");
       }
       ResumePoint f = fresh(config);

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.Locations;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.LoadedDataset;
@@ -258,7 +259,7 @@ public final class TrainingJob {
           last.state(), store.checkpointsDir(), List.of(), 0, 0));
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
+          "cannot read the checkpoints under " + Locations.text(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
   }
 
@@ -280,7 +281,7 @@ public final class TrainingJob {
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot read the checkpoints under " + store.checkpointsDir() + ": " + e.getMessage(), e);
+          "cannot read the checkpoints under " + Locations.text(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
     if (!heapChecked) { // once per run: a retry starts from a state of the same size

@@ -268,6 +268,26 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aStartedJobWhoseDataIsNowOfAnotherFormatIsToldToGetItsOwnFormatNotToChangeDataFormat() throws Exception {
+    Path csv = tmp.resolve("now-csv");
+    java.nio.file.Files.createDirectories(csv);
+    java.nio.file.Files.writeString(csv.resolve("part-0.csv"), "f0,f1,f2,f3,label\n1,2,3,4,0\n");
+    Path jobDir = tmp.resolve("format-changed-job");
+    JobSpec spec = E2eFixtures.resolve(tmp, E2eFixtures.jobKeys(jobDir.toString(), csv.toString()), new Configuration());
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    new io.epochal.job.JobSpecStore(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())).writeOnce(spec.toStored());
+
+    assertThatThrownBy(() -> train(spec))
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT);
+          assertThat(e.getMessage()).contains("part-0.csv is not a Parquet file")
+              .contains("this job reads parquet (data.format is part of its spec, which a resume keeps): give it "
+                  + "parquet files")
+              .doesNotContain("set data.format");
+        });
+  }
+
+  @Test
   void aNewJobNamingAMissingColumnIsRefusedBeforeItsJobDirectoryIsWritten() throws Exception {
     String data = data("columns", 64, 4);
     Path jobDir = tmp.resolve("typo-job");

@@ -318,6 +318,11 @@ class ResumeAllTest {
 
   /** A COMPLETED job of two epochs with both checkpoints committed. */
   private Path completedWithCheckpoints(String name) throws Exception {
+    return withCheckpoints(name, JobState.COMPLETED);
+  }
+
+  /** A job of 2 epochs, both committed, that ended {@code end}. */
+  private Path withCheckpoints(String name, JobState end) throws Exception {
     Path job = root.resolve(name);
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
     fs.mkdirs(dir);
@@ -333,7 +338,7 @@ class ResumeAllTest {
     }
     JobStateStore states = new JobStateStore(fs, dir);
     states.transition(JobState.RUNNING, 1, "started");
-    states.transition(JobState.COMPLETED, 1, "completed");
+    states.transition(end, 1, end == JobState.COMPLETED ? "completed" : "INTERRUPTED: stopped");
     return job;
   }
 
@@ -370,10 +375,19 @@ class ResumeAllTest {
         .contains("final epoch 2 is missing").contains("reopens it"));
     assertThat(r[1]).contains("dry run: nothing started (5 to resume)");
 
+    Path failed = withCheckpoints("j-failed", JobState.FAILED);
+    Files.delete(epochDir(failed, 2).resolve("model.safetensors"));
+
     String[] status = cli("status", root.toString());
-    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s.*"))
-        .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: 1 damaged checkpoint after the epoch shown "
-            + "(epoch 2: ").contains("has 8 bytes, its manifest lists"))
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("j-failed\\s+FAILED\\s+1\\s.*"))
+        .anySatisfy(l -> assertThat(l).startsWith("warning: j-failed: 1 damaged checkpoint after the epoch shown "
+            + "(epoch 2: file:///").contains("epoch-000002/model.safetensors is missing); 'bin/epochal status "));
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s.*")
+        )
+        // the damaged final checkpoint is said once, not again as a damaged checkpoint after the one shown
+        .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: COMPLETED, but the checkpoint of its final "
+            + "epoch 2 is damaged: file:///").contains("has 8 bytes, its manifest lists"))
+        .noneSatisfy(l -> assertThat(l).startsWith("warning: g-truncated: 1 damaged checkpoint after the epoch shown"))
         .anySatisfy(l -> assertThat(l).startsWith("warning: i-gone: COMPLETED, but the checkpoint of its final "
             + "epoch 2 is missing; 'bin/epochal resume ").endsWith("' continues after epoch 1, its newest intact "
             + "checkpoint"))
@@ -476,6 +490,21 @@ class ResumeAllTest {
         .contains("lease of driver-stopped released at"));
     String[] status = cli("status", root.resolve("d-failed").toString());
     assertThat(status[1]).contains("lease:       free (last driver-stopped, released ");
+    // the table of a root: when it was freed, to the second
+    String[] table = cli("status", root.toString());
+    assertThat(table[1].lines()).anySatisfy(l -> assertThat(l).startsWith("d-failed ")
+        .matches(".* free since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
+
+    JobLease held = JobLease.builder().setFileSystem(fs).setJobDir(dir)
+        .optHolder("host-a:4242:0b9e4cfb-2d57-4d2e-9a51-0d4f0d5c3a11").build();
+    held.acquire(3);
+    try {
+      String[] live = cli("status", root.toString());
+      assertThat(live[1].lines()).anySatisfy(l -> assertThat(l).startsWith("d-failed ")
+          .matches(".* held by host-a:4242 until \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ"));
+    } finally {
+      held.release();
+    }
   }
 
   @Test

@@ -1,0 +1,19 @@
+package io.epochal.checkpoint;
+
+/**
+ * How messages show a location: a Hadoop path's string form, with a local file's URI written as
+ * {@code file:///path} (Hadoop's {@code Path.toString()} gives {@code file:/path}, which shells and
+ * other tools read less reliably). Both forms name the same file and every command accepts both.
+ */
+public final class Locations {
+
+  private Locations() {}
+
+  /** {@code location} as messages show it; {@code null} stays {@code null}. */
+  public static String text(String location) {
+    if (location == null || !location.startsWith("file:/") || location.startsWith("file://")) {
+      return location;
+    }
+    return "file://" + location.substring("file:".length());
+  }
+}
