@@ -83,6 +83,8 @@ public final class EpochalCli implements Callable<Integer> {
   private static final AtomicBoolean RETURNED = new AtomicBoolean();
   /** Set by whichever of the command and the last shutdown hook says first that a signal stopped it. */
   private static final AtomicBoolean STOP_SAID = new AtomicBoolean();
+  /** Whether the command running is one that trains a job (train, resume of one job). */
+  private static final AtomicBoolean TRAINS = new AtomicBoolean();
 
   /** Runs the command and exits the JVM with its exit code. */
   public static void main(String[] args) {
@@ -107,7 +109,7 @@ public final class EpochalCli implements Callable<Integer> {
   /** In a shutdown that a signal began: says so on standard error, unless the command did. */
   private static void sayStoppedUnlessSaid() {
     if (!RETURNED.get() && firstToSayStopped()) {
-      System.err.println("epochal: " + STOPPED);
+      System.err.println("epochal: " + (TRAINS.get() ? STOPPED_BEFORE_TRAINING : STOPPED));
       System.err.flush();
     }
   }
@@ -132,6 +134,9 @@ public final class EpochalCli implements Callable<Integer> {
     cmd.setExecutionExceptionHandler((ex, c, parsed) -> handle(ex, c.getErr()));
     cmd.setExecutionStrategy(parsed -> {
       SparkLogging.apply(verbose);
+      CommandLine.ParseResult last = parsed.asCommandLineList().size() > 1 ? parsed.subcommand() : parsed;
+      String name = last.commandSpec().name();
+      TRAINS.set(name.equals("train") || name.equals("resume") && !last.hasMatchedOption("--all"));
       return new CommandLine.RunLast().execute(parsed);
     });
     int code = cmd.execute(args);
@@ -221,6 +226,13 @@ public final class EpochalCli implements Callable<Integer> {
       + "job that had started says above how it ended, and keeps every checkpoint it committed; any other command "
       + "stopped before it finished: run it again";
 
+  /**
+   * {@link #STOPPED} for a command that trains a job: a run whose training had begun says how its
+   * job ended itself, so when nothing did, the stop came before.
+   */
+  static final String STOPPED_BEFORE_TRAINING = "stopped: the JVM is shutting down (SIGINT, SIGTERM or an exit) before "
+      + "training began; run the command again";
+
   private static final java.util.regex.Pattern SPARK_MIN_HEAP = java.util.regex.Pattern.compile(
       "System memory (\\d+) must be at least (\\d+)");
 
@@ -249,7 +261,8 @@ public final class EpochalCli implements Callable<Integer> {
     if (ShutdownHookManager.get().isShutdownInProgress()) {
       // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
       if (firstToSayStopped()) {
-        err.println("epochal: " + STOPPED + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
+        err.println("epochal: " + (TRAINS.get() ? STOPPED_BEFORE_TRAINING : STOPPED)
+            + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
       }
       return 128 + 2;
     }
