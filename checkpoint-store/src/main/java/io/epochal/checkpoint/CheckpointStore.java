@@ -34,7 +34,8 @@ public interface CheckpointStore extends Closeable {
 
   /**
    * The newest checkpoint whose manifest parses and whose files match it, loaded; newer damaged
-   * ones are logged at WARN and returned as skipped.
+   * ones are logged at WARN and returned as skipped. A checkpoint deleted while it is read (a
+   * running driver's retention) is not damage: the checkpoints are listed again.
    *
    * @throws CheckpointException if the store cannot be listed or read (not for damaged checkpoints)
    */
@@ -47,11 +48,16 @@ public interface CheckpointStore extends Closeable {
    * Loads and verifies the checkpoint of {@code epoch}; digests are checked while reading.
    *
    * @throws CheckpointCorruptedException if it is damaged, naming the file
+   * @throws CheckpointDeletedException if it was deleted while it was read
    * @throws CheckpointException if it does not exist or cannot be read
    */
   LoadedCheckpoint load(long epoch) throws CheckpointException;
 
-  /** Checks the manifest and every file's size and digest of {@code epoch}, without loading. */
+  /**
+   * Checks the manifest and every file's size and digest of {@code epoch}, without loading.
+   *
+   * @throws CheckpointDeletedException if it was deleted while it was checked
+   */
   VerificationReport verify(long epoch) throws CheckpointException;
 
   /**
@@ -81,7 +87,7 @@ public interface CheckpointStore extends Closeable {
    */
   VerificationReport verify(CheckpointEntry entry) throws CheckpointException;
 
-  /** {@link #verify} for every published checkpoint, oldest first. */
+  /** {@link #verify} for every published checkpoint, oldest first; one deleted meanwhile is left out. */
   List<VerificationReport> verifyAll() throws CheckpointException;
 
   /**

@@ -135,6 +135,23 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LatestCheckpoint latest() throws CheckpointException {
+    for (int scan = 1; ; scan++) {
+      try {
+        return scanLatest();
+      } catch (CheckpointDeletedException e) {
+        // retention removed a listed checkpoint after a newer one was published: list again
+        if (scan == MAX_SCANS) {
+          throw e;
+        }
+        LOG.info("listing the checkpoints again: {}", e.getMessage());
+      }
+    }
+  }
+
+  /** How many times {@link #latest()} lists the checkpoints while listed ones are deleted under it. */
+  private static final int MAX_SCANS = 5;
+
+  private LatestCheckpoint scanLatest() throws CheckpointException {
     List<CheckpointProblem> skipped = new ArrayList<>();
     long[] epochs = layout.epochs(fs);
     for (int i = epochs.length - 1; i >= 0; i--) {
@@ -148,6 +165,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         }
         return new LatestCheckpoint(loaded, skipped);
       } catch (CheckpointCorruptedException e) {
+        if (vanished(dir)) {
+          throw new CheckpointDeletedException(epoch, dir.toString(), e);
+        }
         LOG.warn("skipping damaged checkpoint of epoch {} at {}: {}", epoch, dir, e.getMessage());
         skipped.add(CheckpointProblem.of(epoch, dir.toString(), e));
       }
@@ -158,11 +178,28 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     return new LatestCheckpoint(null, skipped);
   }
 
+  /** Whether the checkpoint directory {@code dir}, listed before, is gone now (deleted, not damaged). */
+  private boolean vanished(Path dir) {
+    try {
+      return !fs.exists(dir);
+    } catch (IOException e) {
+      return false; // unknown: what the read saw stands
+    }
+  }
+
+  /** {@code e}, or a {@link CheckpointDeletedException} in its place when {@code dir} is gone. */
+  private CheckpointException unlessDeleted(long epoch, Path dir, CheckpointCorruptedException e) {
+    return vanished(dir) ? new CheckpointDeletedException(epoch, dir.toString(), e) : e;
+  }
+
   @Override
   public List<CheckpointEntry> list() throws CheckpointException {
     List<CheckpointEntry> out = new ArrayList<>();
     for (long e : layout.epochs(fs)) {
-      out.add(entry(e, layout.epochDir(e)));
+      CheckpointEntry entry = entry(e, layout.epochDir(e));
+      if (entry.manifest().isPresent() || !vanished(layout.epochDir(e))) {
+        out.add(entry); // not one deleted since the listing
+      }
     }
     return out;
   }
@@ -171,14 +208,30 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public LoadedCheckpoint load(long epoch) throws CheckpointException {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
-    return reader.load(epoch, dir);
+    return load(epoch, dir);
+  }
+
+  private LoadedCheckpoint load(long epoch, Path dir) throws CheckpointException {
+    try {
+      return reader.load(epoch, dir);
+    } catch (CheckpointCorruptedException e) {
+      throw unlessDeleted(epoch, dir, e);
+    }
+  }
+
+  private VerificationReport verify(long epoch, Path dir) throws CheckpointException {
+    VerificationReport report = reader.verify(epoch, dir);
+    if (!report.ok() && vanished(dir)) {
+      throw new CheckpointDeletedException(epoch, dir.toString(), null);
+    }
+    return report;
   }
 
   @Override
   public VerificationReport verify(long epoch) throws CheckpointException {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
-    return reader.verify(epoch, dir);
+    return verify(epoch, dir);
   }
 
   @Override
@@ -211,21 +264,25 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
     Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
-    return reader.load(entry.epoch(), dir);
+    return load(entry.epoch(), dir);
   }
 
   @Override
   public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
     Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
-    return reader.verify(entry.epoch(), dir);
+    return verify(entry.epoch(), dir);
   }
 
   @Override
   public List<VerificationReport> verifyAll() throws CheckpointException {
     List<VerificationReport> out = new ArrayList<>();
     for (long e : layout.epochs(fs)) {
-      out.add(reader.verify(e, layout.epochDir(e)));
+      try {
+        out.add(verify(e, layout.epochDir(e)));
+      } catch (CheckpointDeletedException gone) {
+        // deleted since the listing: no longer one of the checkpoints
+      }
     }
     return out;
   }

@@ -247,6 +247,7 @@ final class CheckpointInspector {
     CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
         EngineCompatibility.currentVersions(), conf);
     Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
+    List<CheckpointEntry> deleted = List.of();
     List<CheckpointEntry> movedAside = List.of();
     ResumeFallback fallback = null;
     try (CheckpointStore store = t.open(conf)) {
@@ -277,6 +278,24 @@ final class CheckpointInspector {
       for (CheckpointEntry e : chosen) {
         results.put(e, verifier.verify(store, e));
       }
+      // the running job's retention deleted what was chosen: the newest is another one by now
+      for (int relist = 0; relist < 5 && !all && !t.isCheckpoint() && deletedNewest(results); relist++) {
+        results.clear();
+        List<CheckpointEntry> now = t.listing(store);
+        if (!now.isEmpty()) {
+          CheckpointEntry newest = now.get(now.size() - 1);
+          results.put(newest, verifier.verify(store, newest));
+        }
+      }
+      deleted = results.entrySet().stream().filter(r -> CheckpointVerifier.deleted(r.getValue()))
+          .map(r -> r.getKey()).toList();
+      if (t.isCheckpoint()) {
+        deleted = List.of(); // the one asked for is gone: that is its result
+        results.replaceAll((e, lines) -> CheckpointVerifier.deleted(lines)
+            ? List.of(CheckLine.fail(lines.get(0).check(), lines.get(0).detail())) : lines);
+      } else {
+        results.keySet().removeAll(deleted);
+      }
       if (!t.isCheckpoint()) {
         checkJobSpec(t.jobDir(), results);
       }
@@ -290,6 +309,10 @@ final class CheckpointInspector {
     } else {
       results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName() + "  "
           + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
+      if (!deleted.isEmpty()) {
+        out.println("not checked: " + names(deleted) + ", deleted while " + (deleted.size() == 1 ? "it was" : "they were")
+            + " verified (the retention of a driver running the job; not damage)");
+      }
       if (!movedAside.isEmpty()) {
         out.println("not checked: " + movedAside.size() + " damaged checkpoint" + (movedAside.size() == 1 ? "" : "s")
             + " a resume moved aside and never reads (verify one by its path): " + names(movedAside));
@@ -300,6 +323,10 @@ final class CheckpointInspector {
       }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  private static boolean deletedNewest(Map<CheckpointEntry, List<CheckLine>> results) {
+    return results.size() == 1 && CheckpointVerifier.deleted(results.values().iterator().next());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.checkpoint.CheckpointDeletedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
@@ -45,12 +46,44 @@ final class CheckpointVerifier {
     this.conf = conf;
   }
 
-  /** Every check line of {@code entry}'s checkpoint. */
+  /** Whether {@code entry}'s directory no longer exists (deleted since it was listed). */
+  private boolean gone(CheckpointEntry entry) {
+    try {
+      Path dir = new Path(entry.path());
+      return !dir.getFileSystem(conf).exists(dir);
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** The check that says a checkpoint was deleted while it was verified: not damage, and no result. */
+  static final String DELETED = "checkpoint still there";
+
+  /** Whether {@code lines} say their checkpoint was deleted while it was verified. */
+  static boolean deleted(List<CheckLine> lines) {
+    return lines.size() == 1 && lines.get(0).check().equals(DELETED);
+  }
+
+  /**
+   * Every check line of {@code entry}'s checkpoint; one {@link #DELETED} line when it was deleted
+   * while it was checked (by the retention of a driver running the job).
+   */
   List<CheckLine> verify(CheckpointStore store, CheckpointEntry entry) {
     List<CheckLine> lines = new ArrayList<>();
     try {
       run(store, entry, lines);
+      if (lines.stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL) && gone(entry)) {
+        throw new CheckpointDeletedException(entry.epoch(), entry.path(), null); // a failure of its absence
+      }
+    } catch (CheckpointDeletedException e) {
+      lines.clear(); // what was checked of it no longer matters
+      lines.add(CheckLine.warn(DELETED, e.detail()));
     } catch (Exception e) {
+      if (gone(entry)) {
+        lines.clear();
+        lines.add(CheckLine.warn(DELETED, new CheckpointDeletedException(entry.epoch(), entry.path(), e).detail()));
+        return lines;
+      }
       lines.add(CheckLine.fail("checkpoint readable and reproducible", e.getClass().getSimpleName() + ": "
           + e.getMessage()));
     }
@@ -94,6 +127,8 @@ final class CheckpointVerifier {
     String structure = "safetensors structure of model, optimizer and probe files";
     try {
       c = store.load(entry);
+    } catch (CheckpointDeletedException e) {
+      throw e;
     } catch (io.epochal.checkpoint.CheckpointException e) {
       lines.add(CheckLine.fail(structure, e.getMessage()));
       return;

@@ -32,7 +32,65 @@ final class ExistingJob {
    * stored without {@code data.row_order} (or whose checkpoints were trained without it, when its
    * {@code job.json} is lost) keeps Spark's read order.
    */
-  static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf)
+  static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf,
+      PrintStream err) throws IOException {
+    JobSpec same = asStored(spec, stored, conf);
+    return stored.isPresent() ? withAmendments(same, stored.get(), conf, err) : same;
+  }
+
+  /**
+   * {@code spec} with the values its job's resumes amended since, when those are all it differs in
+   * from the stored {@code job.json}: the command that started the job, run again (a supervised
+   * restart, a retried spark-submit), continues the job as amended, saying so on {@code err}. A
+   * difference in a key no resume amended is the caller's to refuse: a new value in a job file
+   * changes nothing by itself (a resume with --set does).
+   */
+  private static JobSpec withAmendments(JobSpec spec, io.epochal.job.JobSpec stored, Configuration conf,
+      PrintStream err) throws IOException {
+    List<String> differences = stored.diff(spec.toStored());
+    if (differences.isEmpty()) {
+      return spec;
+    }
+    Path dir = new Path(spec.jobDir());
+    java.util.Set<String> amended = amendedKeys(dir, conf);
+    HyperParameters kept = stored.getHyperParameters();
+    HyperParameters.Builder b = HyperParameters.builder().putAll(spec.toHyperParameters()).putAll(spec.placement());
+    List<String> said = new java.util.ArrayList<>();
+    for (String line : differences) {
+      String key = line.substring(0, Math.max(0, line.indexOf(": ")));
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !amended.contains(key)
+          || !kept.contains(key)) {
+        return spec; // refused as a changed spec, naming every difference
+      }
+      b.put(key, kept.asMap().get(key));
+      said.add(key + "=" + kept.asMap().get(key) + " (this spec: " + spec.toHyperParameters().asMap().get(key) + ")");
+    }
+    err.println("epochal: warning: " + ShellWords.location(dir) + " was amended by a resume since this spec started it;"
+        + " the job continues as amended: " + String.join(", ", said) + " ('bin/epochal resume "
+        + ShellWords.location(dir) + " --set KEY=VALUE' or '--epochs N' changes them again)");
+    return JobSpec.fromHyperParameters(b.build(), new RegistryModelCatalog());
+  }
+
+  /** The keys a resume of the job in {@code dir} amended, by its history (none if it cannot be read). */
+  private static java.util.Set<String> amendedKeys(Path dir, Configuration conf) {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    java.util.regex.Pattern key = java.util.regex.Pattern.compile("(?:^|; )([a-z_]+(?:\\.[a-z_]+)*): ");
+    try {
+      for (io.epochal.job.JobEvent e : new io.epochal.job.JobEventLog(dir.getFileSystem(conf), dir).readAll()) {
+        if (e.getType() == io.epochal.job.JobEventType.AMENDED && e.getMessage() != null) {
+          java.util.regex.Matcher m = key.matcher(e.getMessage());
+          while (m.find()) {
+            keys.add(m.group(1));
+          }
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      return java.util.Set.of(); // without its history, a difference is refused as before
+    }
+    return keys;
+  }
+
+  private static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf)
       throws IOException {
     if (stored.isEmpty()) {
       // a directory that lost its job.json: its checkpoints say which row order it was trained with

@@ -80,7 +80,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       if (stored.isEmpty()) {
         JobNesting.checkNewJobDir(new Path(requested.jobDir()), conf);
       }
-      spec = ExistingJob.asStored(requested, stored, conf);
+      spec = ExistingJob.asStored(requested, stored, conf, err);
     }
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
@@ -143,7 +143,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     NewerFormatCheck.check(dir, conf);
-    JobSpec spec = ExistingJob.asStored(requested, stored, conf);
+    JobSpec spec = ExistingJob.asStored(requested, stored, conf, err);
     if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
       // the spec printed above is the request's, with the default of new jobs
       err.println("epochal: dry run: " + ShellWords.location(dir) + " holds a job created before "

@@ -68,6 +68,9 @@ final class VisibleDamage {
       try {
         size = fs.getFileStatus(file).getLen();
       } catch (java.io.FileNotFoundException e) {
+        if (!fs.exists(dir)) {
+          return Optional.empty(); // the whole checkpoint deleted since it was listed (retention): not damage
+        }
         return Optional.of(JobSpecResolver.locationText(file) + " is missing");
       }
       if (size != f.size()) {

@@ -664,7 +664,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void trainWithAChangedLearningRateOnAnExistingJobIsRefusedAndWritesNothing() throws Exception {
+  void trainWithAChangedSpecOnAnExistingJobIsRefusedButTheSpecThatStartedAnAmendedJobContinuesItAsAmended() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
     CliRun fresh = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
@@ -724,6 +724,18 @@ class CliEndToEndTest {
     assertThat(renamed.err).contains("job.name: \"e2e\" -> \"renamed\"").doesNotContain("jobId").doesNotContain("jobName")
         .contains("bin/epochal resume ");
     assertThat(listing(job)).isEqualTo(before);
+
+    // amended by a resume, the job is continued as amended by the command that started it (a supervised restart)
+    assertTrained(CliRun.of("resume", job.toString(), "--set", "checkpoint.keep_last=1", "--epochs", "2",
+        "--master", MASTER));
+    CliRun restarted = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertThat(restarted.code).as("%s", restarted).isZero();
+    assertThat(restarted.err).contains("was amended by a resume since this spec started it; the job continues as "
+        + "amended: ", "checkpoint.keep_last=1 (this spec: ", "train.epochs=2 (this spec: 1)");
+    assertThat(restarted.out).contains("nothing to train: 2 of 2 epochs done");
+    CliRun notAmended = CliRun.of("train", file.toString(), "--set", "checkpoint.keep_every=5", "--master", MASTER);
+    assertThat(notAmended.code).as("a key no resume amended: %s", notAmended).isEqualTo(ExitCodes.USAGE);
+    assertThat(notAmended.err).contains("already holds a different job spec", "checkpoint.keep_every: 0 -> 5");
   }
 
   @Test
