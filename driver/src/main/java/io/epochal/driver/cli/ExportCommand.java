@@ -39,6 +39,9 @@ final class ExportCommand extends LauncherCommand {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
     URI target = qualify(out, options, "--out");
+    io.epochal.driver.config.CreatablePath.jobDataPath(new Path(uri), options.hadoopConfiguration())
+        .ifPresent(data -> io.epochal.driver.config.CreatablePath.refuseInsideData("--out", new Path(target), data,
+            "the job exported (its data.path)", options.hadoopConfiguration()));
     refuseExisting(target, f, overwrite, options);
     return launcher.export(uri, f, target, options);
   }
@@ -80,16 +83,17 @@ final class ExportCommand extends LauncherCommand {
     if (empty) {
       return;
     }
+    boolean earlierExport = st.isDirectory() ? fs.exists(new Path(p, DjlModelDirectory.DESCRIPTOR))
+        : p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx");
     if (!overwrite) {
       throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
-          + "empty" : "") + "; give a new location, or pass --overwrite to replace it");
+          + "empty" : "") + (earlierExport ? "; give a new location, or pass --overwrite to replace it"
+          : ", and is not an earlier export, which is all --overwrite replaces: give a new location"));
     }
     if (!st.isDirectory() && format.equals("djl")) {
       throw new ConfigException("--out", "--out " + target + " is a file; --format djl writes a directory: give a new "
           + "location");
     }
-    boolean earlierExport = st.isDirectory() ? fs.exists(new Path(p, DjlModelDirectory.DESCRIPTOR))
-        : p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx");
     if (!earlierExport) {
       throw new ConfigException("--out", "--out " + target + " is not an earlier export: --overwrite replaces only "
           + (st.isDirectory() ? "a DJL model directory (one holding " + DjlModelDirectory.DESCRIPTOR + ")"

@@ -1,7 +1,6 @@
 package io.epochal.driver.config;
 
 import io.epochal.job.JobPaths;
-
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -78,5 +77,48 @@ public final class CreatablePath {
     } catch (java.io.IOException e) {
       // an unreachable location is reported where it is written
     }
+  }
+
+  /**
+   * Refuses {@code location}, given as {@code option}, when it is data the output would join:
+   * {@code data} itself or a place inside it (Spark reads every file under a data directory, so the
+   * next train, resume or predict on that data would read the output as rows, or fail on it).
+   *
+   * @param whose what {@code data} is, for the message ({@code --input}, {@code data.path of job ...})
+   */
+  public static void refuseInsideData(String option, Path location, Path data, String whose, Configuration conf) {
+    try {
+      FileSystem fs = location.getFileSystem(conf);
+      Path out = fs.makeQualified(location);
+      Path in = data.getFileSystem(conf).makeQualified(data);
+      if ((out.toString() + "/").startsWith(in.toString() + "/")) {
+        throw new ConfigException(option, option + " " + JobSpecResolver.locationText(out) + (out.equals(in) ? " is "
+            : " is inside ") + "the data of " + whose + " (" + JobSpecResolver.locationText(in) + "): Spark reads every "
+            + "file under it, so the next train, resume or predict on that data would read this output as data, or "
+            + "fail on it; write it elsewhere");
+      }
+    } catch (IOException e) {
+      // an unreachable location is reported where it is written
+    }
+  }
+
+  /**
+   * The {@code data.path} of the job that {@code location} (a job directory or one of its
+   * checkpoints) belongs to, from its {@code job.json}; empty when there is none or it cannot be read.
+   */
+  public static java.util.Optional<Path> jobDataPath(Path location, Configuration conf) {
+    try {
+      FileSystem fs = location.getFileSystem(conf);
+      for (Path a = fs.makeQualified(location); a != null; a = a.getParent()) {
+        if (fs.exists(new Path(a, JobPaths.JOB_SPEC))) {
+          Object data = new io.epochal.job.JobSpecStore(fs, a).read()
+              .map(j -> j.getHyperParameters().asMap().get(JobKeys.DATA_PATH)).orElse(null);
+          return data == null ? java.util.Optional.empty() : java.util.Optional.of(new Path(data.toString()));
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      // no job to take the data of
+    }
+    return java.util.Optional.empty();
   }
 }

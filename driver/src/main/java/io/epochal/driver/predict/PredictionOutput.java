@@ -44,6 +44,11 @@ final class PredictionOutput {
     String output = options.output();
     Path p = new Path(output);
     io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("--output", p, conf);
+    Path input = new Path(options.input());
+    if (!p.getFileSystem(conf).makeQualified(p).equals(input.getFileSystem(conf).makeQualified(input))) {
+      // --output equal to --input is refused below, with --overwrite or without
+      io.epochal.driver.config.CreatablePath.refuseInsideData("--output", p, input, "--input", conf);
+    }
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {
       return;

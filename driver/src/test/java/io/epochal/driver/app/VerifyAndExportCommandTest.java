@@ -357,6 +357,25 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void anExportIntoTheJobsDataIsRefusedAndWritesNothing() throws Exception {
+    Path data = java.nio.file.Files.createDirectories(tmp.resolve("job-data"));
+    Path spec = job.resolve("job.json");
+    java.nio.file.Files.writeString(spec, java.nio.file.Files.readString(spec)
+        .replace("file:///tmp/exp_fx/data", data.toUri().toString()));
+    for (String format : java.util.List.of("onnx", "djl")) {
+      Path target = data.resolve(format.equals("onnx") ? "model.onnx" : "model");
+      assertThat(run("export", checkpoint.toString(), "--format", format, "--out", target.toString())).as(out + err)
+          .isEqualTo(ExitCodes.USAGE);
+      assertThat(err).contains("--out file://" + target + " is inside the data of the job exported (its data.path)",
+          "would read this output as data");
+    }
+    assertThat(java.nio.file.Files.list(data)).isEmpty();
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", data.toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains(" is the data of the job exported");
+  }
+
+  @Test
   void overwriteReplacesOnlyAnEarlierExportNeverDataOrAJobDirectory() throws Exception {
     Path data = java.nio.file.Files.createDirectories(tmp.resolve("data"));
     java.nio.file.Files.writeString(data.resolve("part-00000.csv"), "f0,label\n1,0\n");

@@ -373,6 +373,15 @@ class PredictCommandTest {
     ontoInput[args.length - 1] = in.getParent().toString();
     assertThat(run(ontoInput)).isEqualTo(2);
     assertThat(err).contains("holds --input");
+
+    // predictions written into the input would be read as rows by the next run on it
+    String[] intoData = again.clone();
+    intoData[args.length - 1] = data.resolve("predictions").toString();
+    int inputAt = java.util.Arrays.asList(intoData).indexOf("--input") + 1;
+    intoData[inputAt] = data.toString();
+    assertThat(run(intoData)).isEqualTo(2);
+    assertThat(err).contains("/predictions is inside the data of --input", "write it elsewhere");
+    assertThat(data.resolve("predictions")).doesNotExist();
   }
 
   @Test
