@@ -83,6 +83,9 @@ final class DryRunDataCheck {
           + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+      // as the run warns when it starts its epochs
+      io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
+          .ifPresent(w -> err.println("epochal: warning: " + w));
       return ExitCodes.OK;
     } catch (TrainingException e) {
       err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());

@@ -862,6 +862,10 @@ class CliEndToEndTest {
     assertThat(steps.find()).isTrue();
     long one = Long.parseLong(steps.group(1));
 
+    CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "2", "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).as("the dry run warns as the resume does").contains(warning + (2 * one) + " and");
+
     CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
 
     assertThat(more.code).as("%s", more).isZero();
