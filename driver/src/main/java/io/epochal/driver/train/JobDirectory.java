@@ -408,7 +408,7 @@ final class JobDirectory implements AutoCloseable {
   /** Applies the retention policy after a commit ({@link JobRetention}), in the history; without the lease, nothing. */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
     new JobRetention(store, dir, l).apply(s, lease::stillHolder)
-        .ifPresent(m -> event(JobEventType.CHECKPOINTS_DELETED, committed, 0, m));
+        .ifPresent(m -> event(JobEventType.CHECKPOINTS_DELETED, committed > 0 ? committed : newestCommitted(), 0, m));
   }
 
   /** Releases the lease (if held) and closes the history and the store. */

@@ -109,6 +109,23 @@ class JobDirectoryTest {
   }
 
   @Test
+  void retentionOfARunThatCommittedNothingRecordsItsDeletionsAtTheNewestEpochNotZero() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      dir.start(null);
+      for (long e = 1; e <= 2; e++) {
+        commit(dir, e); // published by an earlier run: no event of this one names them
+      }
+      dir.applyRetention(spec, TrainingListener.NONE);
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    assertThat(new JobEventLog(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())).readAll().stream()
+        .filter(e -> e.getType() == JobEventType.CHECKPOINTS_DELETED)).singleElement()
+        .satisfies(e -> assertThat(e.getEpoch()).isEqualTo(2));
+  }
+
+  @Test
   void aStartThatCannotWriteTheJobsStateGivesTheLeaseUpSoTheNextDriverStartsAtOnce() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
