@@ -76,6 +76,14 @@ final class JobStatusReport {
       return ExitCodes.FAILED;
     }
     if (jobs.isEmpty()) {
+      for (Path up = dir.getParent(); up != null; up = up.getParent()) {
+        if (fs.exists(JobPaths.jobSpec(up))) {
+          out.println(ShellWords.location(dir) + " is inside the Epochal job directory " + ShellWords.location(up)
+              + ": bin/epochal status " + ShellWords.location(up) + " (verify and inspect take a checkpoint "
+              + "directory too)");
+          return ExitCodes.USAGE;
+        }
+      }
       out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
           + JobFinder.MAX_DEPTH + " levels deep)");
       printUnreadable(found);
@@ -173,7 +181,8 @@ final class JobStatusReport {
       specReadable = e instanceof io.epochal.job.NewerJobFileException; // not damaged: said above
     }
     out.println("state:       " + (!specReadable && s.state.equals("NEW") ? "? (no state.json, and job.json cannot be "
-        + "read: not a NEW job)" : s.state + (s.reason.isEmpty() ? "" : " (" + s.reason + ")")));
+        + "read: not a NEW job)" : s.state + (s.reason.isEmpty() || s.reason.equalsIgnoreCase(s.state) ? ""
+        : " (" + s.reason + ")")));
     out.println("lease:       " + s.lease);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));

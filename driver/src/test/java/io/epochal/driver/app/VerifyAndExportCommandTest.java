@@ -346,6 +346,9 @@ class VerifyAndExportCommandTest {
     assertThat(run("resume", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
         + "bin/epochal resume ").doesNotContain("Start a job with");
+    assertThat(run("status", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(out).contains("epoch-000001 is inside the Epochal job directory file://" + job + ": bin/epochal "
+        + "status file://" + job).doesNotContain("no Epochal job");
     assertThat(run("resume", tmp.resolve("nowhere").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("nowhere does not exist; give the directory of an Epochal job").doesNotContain("job.json");
     Path file = tmp.resolve("a-file");
