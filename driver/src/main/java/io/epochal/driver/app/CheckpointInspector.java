@@ -170,6 +170,33 @@ final class CheckpointInspector {
         + String.join(", ", all.subList(all.size() - 3, all.size())) + " (" + all.size() + " checkpoints)";
   }
 
+  /**
+   * The values the {@code job.json} of the job holding checkpoint {@code path} has now for keys
+   * a resume may amend, where they differ from {@code m}'s; empty when there is none to read.
+   */
+  private java.util.Map<String, Object> amendedSince(String path, CheckpointManifest m) {
+    java.util.Map<String, Object> out = new java.util.TreeMap<>();
+    Path checkpoints = new Path(path).getParent();
+    if (checkpoints == null || checkpoints.getParent() == null) {
+      return out;
+    }
+    try {
+      Path jobDir = checkpoints.getParent();
+      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir)
+          .read();
+      java.util.Map<String, Object> now = spec.map(j -> j.getHyperParameters().asMap()).orElse(java.util.Map.of());
+      now.forEach((k, v) -> {
+        if (io.epochal.driver.config.JobKeys.isAmendable(k) && m.hyperParameters().contains(k)
+            && !java.util.Objects.equals(m.hyperParameters().asMap().get(k), v)) {
+          out.put(k, v);
+        }
+      });
+    } catch (IOException | RuntimeException unreadable) {
+      // status and verify report an unreadable job.json
+    }
+    return out;
+  }
+
   private void printManifest(String path, CheckpointManifest m) {
     out.println("checkpoint:   " + io.epochal.driver.config.JobSpecResolver.locationText(path));
     out.println("format:       " + m.formatVersion());
@@ -183,9 +210,11 @@ final class CheckpointInspector {
     out.println("versions:     " + m.versions());
     out.println("probe sha256: " + m.probeDigest().orElse("-"));
     out.println("data sha256:  " + m.dataDigest().orElse("- (not recorded: rows are compared by count)"));
-    out.println("hyperparameters: (as this checkpoint was written; job.json holds the retention, retry and lease keys"
-        + " a resume amended since)");
-    m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v));
+    java.util.Map<String, Object> amended = amendedSince(path, m);
+    out.println("hyperparameters: (as this checkpoint was written" + (amended.isEmpty() ? ")"
+        : "; job.json holds values a resume amended since, marked ->)"));
+    m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v
+        + (amended.containsKey(k) ? " -> " + amended.get(k) : "")));
     out.println("files:");
     for (ManifestFile f : m.files()) {
       out.println("  " + f);

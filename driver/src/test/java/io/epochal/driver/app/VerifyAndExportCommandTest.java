@@ -360,6 +360,19 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void inspectMarksTheValuesAResumeAmendedSinceTheCheckpointWasWrittenAndOnlyThose() throws Exception {
+    assertThat(run("inspect", job.toString())).as(out + err).isZero();
+    assertThat(out).contains("hyperparameters: (as this checkpoint was written)\n").doesNotContain(" -> ");
+
+    Path spec = job.resolve("job.json");
+    java.nio.file.Files.writeString(spec, java.nio.file.Files.readString(spec)
+        .replace("\"checkpoint.keep_last\" : 3", "\"checkpoint.keep_last\" : 1"));
+    assertThat(run("inspect", job.toString())).as(out + err).isZero();
+    assertThat(out).contains("job.json holds values a resume amended since, marked ->)", "checkpoint.keep_last = 3 -> 1");
+    assertThat(out.lines().filter(l -> l.contains(" -> "))).hasSize(1);
+  }
+
+  @Test
   void anExportIntoTheJobsDataIsRefusedAndWritesNothing() throws Exception {
     Path data = java.nio.file.Files.createDirectories(tmp.resolve("job-data"));
     Path spec = job.resolve("job.json");
