@@ -19,10 +19,14 @@ import json
 import os
 import sys
 
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from safetensors.torch import load_file
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from safetensors.torch import load_file
+except ModuleNotFoundError as missing:
+    sys.exit(f"pytorch_check.py: needs PyTorch and safetensors ({missing}); install them with "
+             f"'pip install torch safetensors' and run it again")
 
 ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}
 TOLERANCE = 1e-5  # another engine build may sum in another order; Epochal itself reproduces its bits
