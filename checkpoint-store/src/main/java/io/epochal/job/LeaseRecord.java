@@ -80,20 +80,34 @@ public final class LeaseRecord {
    * holder is of another host, not of that form, or its process id runs (perhaps reused).
    */
   public boolean holderGoneFromThisHost() {
+    java.util.OptionalLong pid = pidOnThisHost();
+    return pid.isPresent() && ProcessHandle.of(pid.getAsLong()).map(p -> !p.isAlive()).orElse(true);
+  }
+
+  /**
+   * Whether the holder is a running Java process of this host ({@linkplain #defaultHolderId
+   * host:pid:uuid}): a driver that renews its lease. False when the holder is of another host, not
+   * of that form, or its process id is gone or now another program's.
+   */
+  public boolean holderRunsOnThisHost() {
+    java.util.OptionalLong pid = pidOnThisHost();
+    return pid.isPresent() && ProcessHandle.of(pid.getAsLong()).filter(ProcessHandle::isAlive)
+        .flatMap(p -> p.info().command()).map(c -> c.endsWith("java") || c.contains("/java")).orElse(false);
+  }
+
+  /** The holder's process id when it names a process of this host, else empty. */
+  private java.util.OptionalLong pidOnThisHost() {
     String[] parts = holder.split(":");
     if (parts.length != 3) {
-      return false;
+      return java.util.OptionalLong.empty();
     }
-    long pid;
     try {
-      pid = Long.parseLong(parts[1]);
-      if (!parts[0].equals(InetAddress.getLocalHost().getHostName())) {
-        return false;
-      }
+      long pid = Long.parseLong(parts[1]);
+      return parts[0].equals(InetAddress.getLocalHost().getHostName()) ? java.util.OptionalLong.of(pid)
+          : java.util.OptionalLong.empty();
     } catch (NumberFormatException | UnknownHostException e) {
-      return false;
+      return java.util.OptionalLong.empty();
     }
-    return ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
   }
 
   /** The holder id. */

@@ -18,7 +18,9 @@ import org.apache.hadoop.fs.Path;
  * one before it died ({@code spark-submit --supervise}, a YARN attempt, a Kubernetes restart, or a
  * resume typed right after a kill): nothing renews a dead driver's lease, so it runs out within
  * its {@code lease.ttl_ms}. The lease is read again every few seconds; when its holder renews it,
- * that driver is alive and the wait ends at once, unsuccessfully. A lease whose expiry is further
+ * that driver is alive and the wait ends at once, unsuccessfully. A holder that is a running
+ * process of this host is waited for too, as one paused (SIGSTOP, a long GC pause) renews nothing
+ * and loses the job at the expiry. A lease whose expiry is further
  * away than the job's own ttl (another driver's longer lease) is not waited for.
  */
 final class LeaseExpiryWait {
@@ -31,6 +33,7 @@ final class LeaseExpiryWait {
   private final JobLease lease;
   private final Clock clock;
   private final PrintStream err;
+  private LeaseRecord renewed;
 
   LeaseExpiryWait(Path jobDir, Configuration conf, Clock clock, PrintStream err) throws IOException {
     this.lease = JobLease.builder().setFileSystem(jobDir.getFileSystem(conf)).setJobDir(jobDir).build();
@@ -54,8 +57,10 @@ final class LeaseExpiryWait {
     }
     err.println("epochal: waiting up to " + Math.max(1, left.plus(MARGIN).toSeconds()) + " s for the lease of "
         + blocking.getHolder() + " to expire at " + blocking.getExpiresAt() + (blocking.holderGoneFromThisHost()
-        ? " (that driver, a process of this host, no longer runs)" : " (a driver that died renews it no more; "
-        + "one that runs does, and this stops waiting)") + "; Ctrl-C stops waiting");
+        ? " (that driver, a process of this host, no longer runs)" : blocking.holderRunsOnThisHost()
+        ? " (that driver is a process of this host that runs: it renews the lease within seconds, and this stops "
+        + "waiting, unless it is paused or hung)" : " (a driver that died renews it no more; one that runs does, and "
+        + "this stops waiting)") + "; Ctrl-C stops waiting");
     while (true) {
       Duration remaining = Duration.between(clock.instant(), blocking.getExpiresAt().plus(MARGIN));
       Thread.sleep(Math.max(1, Math.min(POLL.toMillis(), remaining.toMillis())));
@@ -67,8 +72,14 @@ final class LeaseExpiryWait {
       if (c.getToken() != blocking.getToken() || c.getHeartbeatAt().isAfter(blocking.getHeartbeatAt())) {
         err.println("epochal: " + c.getHolder() + " renewed the lease at " + c.getHeartbeatAt() + " (fencing token "
             + c.getToken() + "): that driver is running the job");
+        renewed = c;
         return false;
       }
     }
+  }
+
+  /** The lease as its holder renewed it during the wait, if the wait ended so. */
+  Optional<LeaseRecord> renewed() {
+    return Optional.ofNullable(renewed);
   }
 }

@@ -96,9 +96,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         outcome = run(spec, spark, progress, amendedFrom, options);
       } catch (LeaseHeldException e) {
         // a restarted driver: the one before it died holding the lease, which runs out by itself
-        if (!new LeaseExpiryWait(new Path(spec.jobDir()), conf, java.time.Clock.systemUTC(), err)
-            .await(e.getCurrent(), java.time.Duration.ofMillis(spec.leaseTtlMs()))) {
-          throw e;
+        LeaseExpiryWait wait = new LeaseExpiryWait(new Path(spec.jobDir()), conf, java.time.Clock.systemUTC(), err);
+        if (!wait.await(e.getCurrent(), java.time.Duration.ofMillis(spec.leaseTtlMs()))) {
+          // as the lease is now, not as it was before the wait
+          Path leased = new Path(spec.jobDir());
+          throw wait.renewed().map(c -> new LeaseHeldException(leased, c)).orElse(e);
         }
         outcome = run(spec, spark, progress, amendedFrom, options);
       }

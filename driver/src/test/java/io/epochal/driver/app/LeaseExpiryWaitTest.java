@@ -67,9 +67,13 @@ class LeaseExpiryWaitTest {
     });
     renewer.start();
     long t0 = System.nanoTime();
-    assertThat(waiter().await(blocking, Duration.ofMinutes(1))).isFalse();
+    LeaseExpiryWait wait = waiter();
+    assertThat(wait.await(blocking, Duration.ofMinutes(1))).isFalse();
     renewer.join();
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
+    // what the refusal then names: the lease as renewed, not as it was before the wait
+    assertThat(wait.renewed()).hasValueSatisfying(r -> assertThat(r.getHeartbeatAt())
+        .isAfter(blocking.getHeartbeatAt()));
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("running-driver renewed the lease at",
         "that driver is running the job");
   }
