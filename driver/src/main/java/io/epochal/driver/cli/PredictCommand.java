@@ -31,7 +31,8 @@ final class PredictCommand extends LauncherCommand {
           + "extension its data files share; else the checkpoint's data.format, else parquet).")
   String format;
 
-  @Option(names = "--features", paramLabel = "COLS", description = "Comma-separated numeric columns, or one "
+  @Option(names = "--features", paramLabel = "COLS", description = "Comma-separated numeric columns (f0..f783 for a "
+      + "range of numbered ones), or one "
       + "array/vector column (default: the checkpoint's data.features; required for an ONNX model file).")
   String features;
 

@@ -12,13 +12,21 @@ final class FeatureColumnsCheck {
 
   /**
    * {@code data.features} given as text, without the blanks around its names or empty entries
-   * ('f0, f1' is 'f0,f1': the same columns are the same spec); a name given twice is a problem.
+   * ('f0, f1' is 'f0,f1': the same columns are the same spec) and with its ranges written out
+   * ({@link FeatureRanges}: 'f0..f2' is 'f0,f1,f2'); a name given twice is a problem.
    */
   static String columnList(String names, SpecValidator.Sourced given, List<ConfigException> problems) {
     List<String> columns = new ArrayList<>();
     java.util.Set<String> seen = new java.util.HashSet<>();
     String twice = null;
-    for (String n : names.split(",")) {
+    String expanded;
+    try {
+      expanded = FeatureRanges.expand(names, JobKeys.DATA_FEATURES);
+    } catch (ConfigException e) {
+      problems.add(e);
+      return names;
+    }
+    for (String n : expanded.split(",")) {
       String name = n.strip();
       if (!name.isEmpty()) {
         columns.add(name);

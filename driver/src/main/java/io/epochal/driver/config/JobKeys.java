@@ -150,8 +150,8 @@ public final class JobKeys {
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
-    s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names, or the name of one "
-        + "array or ML vector column."));
+    s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "
+        + "ones as f0..f783), or the name of one array or ML vector column."));
     s.add(str(DATA_LABEL, "label", "Label column: class index in [0, data.classes) or numeric target."));
     s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against when the data "
         + "is read (softmax_cross_entropy); 0 = the model's output count, which also bounds a larger value."));

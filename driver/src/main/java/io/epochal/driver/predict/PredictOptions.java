@@ -75,7 +75,8 @@ public final class PredictOptions {
     }
     String features = keys.get(JobKeys.DATA_FEATURES);
     if (features != null) {
-      List<String> cols = Arrays.stream(features.split(",")).map(String::trim).filter(c -> !c.isEmpty())
+      List<String> cols = Arrays.stream(io.epochal.driver.config.FeatureRanges.expand(features, "--features")
+              .split(",")).map(String::trim).filter(c -> !c.isEmpty())
           .collect(Collectors.toList());
       if (cols.isEmpty()) {
         throw new ConfigException(JobKeys.DATA_FEATURES, "--features '" + features + "' names no column; give "
