@@ -54,6 +54,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final CheckpointReader reader;
   private final CheckpointFileWriter writer;
   private final CheckpointPublisher publisher;
+  private final PublishedCheckpoints published;
   private final StoreOptions.Settings settings;
 
   private HadoopCheckpointStore(StoreFileSystems clients, Path jobDir, OutputStreamDecorator decorator,
@@ -69,6 +70,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, clients.fileContext(), local, writer);
+    this.published = new PublishedCheckpoints(fs, layout, reader);
     this.settings = settings;
     LOG.debug("opened {}", this);
   }
@@ -135,61 +137,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LatestCheckpoint latest() throws CheckpointException {
-    for (int scan = 1; ; scan++) {
-      try {
-        return scanLatest();
-      } catch (CheckpointDeletedException e) {
-        // retention removed a listed checkpoint after a newer one was published: list again
-        if (scan == MAX_SCANS) {
-          throw e;
-        }
-        LOG.info("listing the checkpoints again: {}", e.getMessage());
-      }
-    }
-  }
-
-  /** How many times {@link #latest()} lists the checkpoints while listed ones are deleted under it. */
-  private static final int MAX_SCANS = 5;
-
-  private LatestCheckpoint scanLatest() throws CheckpointException {
-    List<CheckpointProblem> skipped = new ArrayList<>();
-    long[] epochs = layout.epochs(fs);
-    for (int i = epochs.length - 1; i >= 0; i--) {
-      long epoch = epochs[i];
-      Path dir = layout.epochDir(epoch);
-      try {
-        LoadedCheckpoint loaded = reader.load(epoch, dir);
-        if (!skipped.isEmpty()) {
-          LOG.warn("falling back to the checkpoint of epoch {}: {} newer checkpoint(s) are damaged",
-              epoch, skipped.size());
-        }
-        return new LatestCheckpoint(loaded, skipped);
-      } catch (CheckpointCorruptedException e) {
-        if (vanished(dir)) {
-          throw new CheckpointDeletedException(epoch, dir.toString(), e);
-        }
-        LOG.warn("skipping damaged checkpoint of epoch {} at {}: {}", epoch, dir, e.getMessage());
-        skipped.add(CheckpointProblem.of(epoch, dir.toString(), e));
-      }
-    }
-    if (!skipped.isEmpty()) {
-      LOG.warn("no valid checkpoint under {}: all {} are damaged", layout.checkpointsDir(), skipped.size());
-    }
-    return new LatestCheckpoint(null, skipped);
-  }
-
-  /** Whether the checkpoint directory {@code dir}, listed before, is gone now (deleted, not damaged). */
-  private boolean vanished(Path dir) {
-    try {
-      return !fs.exists(dir);
-    } catch (IOException e) {
-      return false; // unknown: what the read saw stands
-    }
-  }
-
-  /** {@code e}, or a {@link CheckpointDeletedException} in its place when {@code dir} is gone. */
-  private CheckpointException unlessDeleted(long epoch, Path dir, CheckpointCorruptedException e) {
-    return vanished(dir) ? new CheckpointDeletedException(epoch, dir.toString(), e) : e;
+    return published.latest();
   }
 
   @Override
@@ -197,7 +145,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     List<CheckpointEntry> out = new ArrayList<>();
     for (long e : layout.epochs(fs)) {
       CheckpointEntry entry = entry(e, layout.epochDir(e));
-      if (entry.manifest().isPresent() || !vanished(layout.epochDir(e))) {
+      if (entry.manifest().isPresent() || !published.vanished(layout.epochDir(e))) {
         out.add(entry); // not one deleted since the listing
       }
     }
@@ -208,30 +156,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public LoadedCheckpoint load(long epoch) throws CheckpointException {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
-    return load(epoch, dir);
-  }
-
-  private LoadedCheckpoint load(long epoch, Path dir) throws CheckpointException {
-    try {
-      return reader.load(epoch, dir);
-    } catch (CheckpointCorruptedException e) {
-      throw unlessDeleted(epoch, dir, e);
-    }
-  }
-
-  private VerificationReport verify(long epoch, Path dir) throws CheckpointException {
-    VerificationReport report = reader.verify(epoch, dir);
-    if (!report.ok() && vanished(dir)) {
-      throw new CheckpointDeletedException(epoch, dir.toString(), null);
-    }
-    return report;
+    return published.load(epoch, dir);
   }
 
   @Override
   public VerificationReport verify(long epoch) throws CheckpointException {
     Path dir = layout.epochDir(epoch);
     requireExists(epoch, dir);
-    return verify(epoch, dir);
+    return published.verify(epoch, dir);
   }
 
   @Override
@@ -264,27 +196,19 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
     Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
-    return load(entry.epoch(), dir);
+    return published.load(entry.epoch(), dir);
   }
 
   @Override
   public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
     Path dir = layout.dirOf(fs, entry);
     requireExists(entry.epoch(), dir);
-    return verify(entry.epoch(), dir);
+    return published.verify(entry.epoch(), dir);
   }
 
   @Override
   public List<VerificationReport> verifyAll() throws CheckpointException {
-    List<VerificationReport> out = new ArrayList<>();
-    for (long e : layout.epochs(fs)) {
-      try {
-        out.add(verify(e, layout.epochDir(e)));
-      } catch (CheckpointDeletedException gone) {
-        // deleted since the listing: no longer one of the checkpoints
-      }
-    }
-    return out;
+    return published.verifyAll();
   }
 
   @Override

@@ -301,12 +301,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int verify(URI target, CliOptions options) throws Exception {
-    return new CheckpointInspector(options.hadoopConfiguration(), out, err).verify(target, false, false);
+    return new CheckpointVerification(options.hadoopConfiguration(), out, err).verify(target, false, false);
   }
 
   @Override
   public int verify(URI target, boolean all, boolean json, CliOptions options) throws Exception {
-    return new CheckpointInspector(options.hadoopConfiguration(), out, err).verify(target, all, json);
+    return new CheckpointVerification(options.hadoopConfiguration(), out, err).verify(target, all, json);
   }
 
   @Override

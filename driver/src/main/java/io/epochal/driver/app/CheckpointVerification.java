@@ -1,0 +1,260 @@
+package io.epochal.driver.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.EngineCompatibility;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code epochal verify}: one line per check ({@link CheckpointVerifier}) of a checkpoint, of a
+ * job's newest checkpoint, or with {@code --all} of every checkpoint of the job; {@code --json}
+ * prints one JSON document instead. A checkpoint the job's running driver deletes while it is
+ * checked is not counted as damaged: the newest is looked up again, and {@code --all} names it.
+ */
+final class CheckpointVerification {
+
+  private final Configuration conf;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  CheckpointVerification(Configuration conf, PrintStream out, PrintStream err) {
+    this.conf = conf;
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Verifies a checkpoint, or a job directory's newest checkpoint, or with {@code all} every
+   * checkpoint of the job; prints one line per check (or, with {@code json}, one JSON document).
+   *
+   * With {@code json}, a target that cannot be verified (not a checkpoint or job directory, no
+   * checkpoint, unreadable) also prints a JSON document, with {@code ok: false} and its {@code error},
+   * before the failure is reported as usual.
+   *
+   * @return {@link ExitCodes#OK} when every check passes, {@link ExitCodes#FAILED} otherwise
+   */
+  int verify(URI target, boolean all, boolean json) throws IOException {
+    try {
+      return verifyTarget(target, all, json);
+    } catch (IOException | RuntimeException e) {
+      if (json) {
+        out.println(errorJson(target, e.getMessage()));
+      }
+      throw e;
+    }
+  }
+
+  private int verifyTarget(URI target, boolean all, boolean json) throws IOException {
+    CheckpointTarget t = CheckpointTarget.resolve(target, conf);
+    if (all && t.isCheckpoint()) {
+      throw new io.epochal.driver.config.ConfigException("--all", target + " is one checkpoint; --all verifies "
+          + "every checkpoint of a job: give the job directory " + t.jobDir());
+    }
+    CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
+        EngineCompatibility.currentVersions(), conf);
+    Map<CheckpointEntry, List<CheckLine>> results = new LinkedHashMap<>();
+    List<CheckpointEntry> deleted = List.of();
+    List<CheckpointEntry> movedAside = List.of();
+    ResumeFallback fallback = null;
+    try (CheckpointStore store = t.open(conf)) {
+      if (!t.isCheckpoint()) {
+        movedAside = store.listMovedAside();
+      }
+      List<CheckpointEntry> entries = t.listing(store);
+      List<CheckpointEntry> chosen = new ArrayList<>();
+      if (t.isCheckpoint()) {
+        t.entryIn(entries).ifPresent(chosen::add);
+        if (chosen.isEmpty()) {
+          chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no " + (t.isMovedAside()
+              ? "moved-aside" : "published") + " checkpoint directory " + t + " (listed: " + entries.size() + ")"));
+        }
+      } else if (all) {
+        chosen.addAll(entries);
+      } else if (!entries.isEmpty()) {
+        chosen.add(entries.get(entries.size() - 1));
+      }
+      if (chosen.isEmpty()) {
+        String message = target + " has no checkpoint to verify";
+        if (json) {
+          out.println(errorJson(target, message));
+        }
+        err.println("epochal: " + message);
+        return ExitCodes.FAILED;
+      }
+      for (CheckpointEntry e : chosen) {
+        results.put(e, verifier.verify(store, e));
+      }
+      // the running job's retention deleted what was chosen: the newest is another one by now
+      for (int relist = 0; relist < 5 && !all && !t.isCheckpoint() && deletedNewest(results); relist++) {
+        results.clear();
+        List<CheckpointEntry> now = t.listing(store);
+        if (!now.isEmpty()) {
+          CheckpointEntry newest = now.get(now.size() - 1);
+          results.put(newest, verifier.verify(store, newest));
+        }
+      }
+      deleted = results.entrySet().stream().filter(r -> CheckpointVerifier.deleted(r.getValue()))
+          .map(r -> r.getKey()).toList();
+      if (t.isCheckpoint()) {
+        deleted = List.of(); // the one asked for is gone: that is its result
+        results.replaceAll((e, lines) -> CheckpointVerifier.deleted(lines)
+            ? List.of(CheckLine.fail(lines.get(0).check(), lines.get(0).detail())) : lines);
+      } else {
+        results.keySet().removeAll(deleted);
+      }
+      if (!t.isCheckpoint()) {
+        checkJobSpec(t.jobDir(), results);
+      }
+      if (failed(results) && !t.isMovedAside()) {
+        fallback = resumeFallback(store, results, verifier);
+      }
+    }
+    boolean ok = !failed(results);
+    if (json) {
+      out.println(toJson(target, ok, results, fallback));
+    } else {
+      results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName()
+          + "  " + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
+      if (!deleted.isEmpty()) {
+        out.println("not checked: " + CheckpointInspector.names(deleted) + ", deleted while "
+            + (deleted.size() == 1 ? "it was" : "they were") + " verified (the retention of a driver running the job; "
+            + "not damage)");
+      }
+      if (!movedAside.isEmpty()) {
+        out.println("not checked: " + movedAside.size() + " damaged checkpoint" + (movedAside.size() == 1 ? "" : "s")
+            + " a resume moved aside and never reads (verify one by its path): "
+            + CheckpointInspector.names(movedAside));
+      }
+      out.println(ok ? "all checks passed" : "verification FAILED");
+      if (fallback != null) {
+        out.println(fallback.message());
+      }
+    }
+    return ok ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  private static boolean deletedNewest(Map<CheckpointEntry, List<CheckLine>> results) {
+    return results.size() == 1 && CheckpointVerifier.deleted(results.values().iterator().next());
+  }
+
+  /**
+   * Adds to the newest checkpoint that passed every check whether the job's {@code job.json} holds
+   * its hyperparameters (nothing when the job has no readable {@code job.json}: {@code status} tells
+   * of that).
+   */
+  private void checkJobSpec(Path jobDir, Map<CheckpointEntry, List<CheckLine>> results) {
+    Optional<io.epochal.job.JobSpec> spec;
+    try {
+      spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    List<Map.Entry<CheckpointEntry, List<CheckLine>>> passed = results.entrySet().stream()
+        .filter(r -> !failed(r.getValue()) && r.getKey().manifest().isPresent()).toList();
+    if (spec.isPresent() && !passed.isEmpty()) {
+      Map.Entry<CheckpointEntry, List<CheckLine>> newest = passed.get(passed.size() - 1);
+      newest.getValue().add(CheckpointVerifier.jobSpecCheck(spec.get(), newest.getKey().manifest().get(),
+          newest.getKey().path()));
+    }
+  }
+
+  /**
+   * What a resume of the job does after a failed verification: the checkpoint it picks is the
+   * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
+   * resume stops on it if it failed one of the checks just run (its probe, its model).
+   */
+  private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
+      CheckpointVerifier verifier) throws IOException {
+    LatestCheckpoint latest = store.latest();
+    Optional<CheckpointProblem> newer = latest.skipped().stream().filter(CheckpointProblem::newerFormat).findFirst();
+    if (newer.isPresent()) {
+      return new ResumeFallback(null, "a resume refuses this job: "
+          + io.epochal.driver.train.CheckpointFit.newerFormat(newer.get().path(), newer.get().reason()));
+    }
+    Optional<String> picked = latest.checkpoint().map(c -> new Path(c.path()).getName());
+    if (picked.isEmpty()) {
+      return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1");
+    }
+    String name = picked.get();
+    Optional<Map.Entry<CheckpointEntry, List<CheckLine>>> checked = results.entrySet().stream()
+        .filter(r -> new Path(r.getKey().path()).getName().equals(name) && !r.getKey().isMovedAside()).findFirst();
+    boolean pickedFailed;
+    if (checked.isPresent()) {
+      pickedFailed = failed(checked.get().getValue());
+    } else {
+      // not verified above (only the newest was): a resume runs the tensor and probe checks on it too
+      Optional<CheckpointEntry> entry = store.list().stream().filter(e -> new Path(e.path()).getName().equals(name))
+          .findFirst();
+      pickedFailed = entry.isPresent() && failed(verifier.verify(store, entry.get()));
+    }
+    return new ResumeFallback(name, pickedFailed
+        ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on a check it "
+            + "fails (" + (checked.isPresent() ? "above" : "'bin/epochal verify --all' lists it") + "): fix that "
+            + "cause (or " + io.epochal.driver.train.CheckpointFit.moveAside(name) + ") before resuming"
+        : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
+  }
+
+  /** A resume's checkpoint after a failed verification ({@code null}: none) and the line saying so. */
+  private record ResumeFallback(String checkpoint, String message) {
+  }
+
+  private static boolean failed(Map<CheckpointEntry, List<CheckLine>> results) {
+    return results.values().stream().anyMatch(CheckpointVerification::failed);
+  }
+
+  private static boolean failed(List<CheckLine> lines) {
+    return lines.stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL);
+  }
+
+  private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results,
+      ResumeFallback fallback) {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode root = mapper.createObjectNode();
+    root.put("target", target.toString());
+    root.put("ok", ok);
+    if (fallback != null) {
+      root.put("resume_picks", fallback.checkpoint());
+      root.put("resume", fallback.message());
+    }
+    ArrayNode checkpoints = root.putArray("checkpoints");
+    results.forEach((e, lines) -> {
+      ObjectNode c = checkpoints.addObject();
+      c.put("epoch", e.epoch());
+      c.put("path", e.path());
+      if (e.isMovedAside()) {
+        c.put("moved_aside", true);
+      }
+      c.put("ok", !failed(lines));
+      ArrayNode checks = c.putArray("checks");
+      for (CheckLine l : lines) {
+        checks.addObject().put("status", l.status().name()).put("check", l.check()).put("detail", l.detail());
+      }
+    });
+    return root.toString();
+  }
+
+  private static String errorJson(URI target, String error) {
+    ObjectNode root = new ObjectMapper().createObjectNode();
+    root.put("target", target.toString());
+    root.put("ok", false);
+    root.put("error", String.valueOf(error));
+    root.putArray("checkpoints");
+    return root.toString();
+  }
+}
