@@ -84,10 +84,28 @@ public final class EngineCompatibility {
       String was = recorded.get(k);
       String now = current.get(k);
       if (!Objects.equals(was, now)) {
-        out.add(k + " " + (was == null ? "(not recorded)" : was) + " (checkpoint) vs " + now + " (this run)");
+        out.add(k.equals("cpu") && was != null && now != null ? "cpu " + cpuDifference(was, now)
+            : k + " " + (was == null ? "(not recorded)" : was) + " (checkpoint) vs " + now + " (this run)");
       }
     }
     return out;
+  }
+
+  /**
+   * What differs between two processor descriptions ({@link RuntimeCpu#describe()}): the words only
+   * one has, then the first two alike (vendor, family/model) and how many more are, e.g. {@code
+   * ONEDNN_MAX_CPU_ISA=AVX2 (checkpoint) vs - (this run); alike: GenuineIntel 6/143 and 18 more}.
+   */
+  public static String cpuDifference(String was, String now) {
+    List<String> before = List.of(was.split("[\\s;]+"));
+    List<String> after = List.of(now.split("[\\s;]+"));
+    List<String> onlyBefore = before.stream().filter(w -> !after.contains(w)).toList();
+    List<String> onlyAfter = after.stream().filter(w -> !before.contains(w)).toList();
+    List<String> alike = before.stream().filter(after::contains).toList();
+    return (onlyBefore.isEmpty() ? "-" : String.join(" ", onlyBefore)) + " (checkpoint) vs "
+        + (onlyAfter.isEmpty() ? "-" : String.join(" ", onlyAfter)) + " (this run)" + (alike.isEmpty() ? ""
+        : "; alike: " + String.join(" ", alike.subList(0, Math.min(2, alike.size())))
+        + (alike.size() > 2 ? " and " + (alike.size() - 2) + " more" : ""));
   }
 
   /**

@@ -36,8 +36,15 @@ class EngineCompatibilityTest {
     assertThat(c.sameEngine()).isFalse();
     assertThat(c.probeTolerance().isExact()).isFalse();
     assertThat(c.warning("epoch-000001")).isEqualTo("checkpoint epoch-000001 was written with another runtime: "
-        + "cpu GenuineIntel 6/106 avx2 avx512f (checkpoint) vs GenuineIntel 6/143 amx_tile avx2 avx512f (this run); "
+        + "cpu 6/106 (checkpoint) vs 6/143 amx_tile (this run); alike: GenuineIntel avx2 and 1 more; "
         + "checking its probe within 1.0E-4 instead of bit for bit");
+  }
+
+  @Test
+  void aProcessorDifferenceNamesOnlyTheWordsThatDifferNotEveryFlagTwice() {
+    String flags = "GenuineIntel 6/143 avx avx2 avx512f avx512_bf16 amx_tile fma";
+    assertThat(EngineCompatibility.cpuDifference(flags + "; ONEDNN_MAX_CPU_ISA=AVX2", flags))
+        .isEqualTo("ONEDNN_MAX_CPU_ISA=AVX2 (checkpoint) vs - (this run); alike: GenuineIntel 6/143 and 6 more");
   }
 
   @Test
