@@ -143,10 +143,19 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   @Override
   public List<CheckpointEntry> list() throws CheckpointException {
     List<CheckpointEntry> out = new ArrayList<>();
-    for (long e : layout.epochs(fs)) {
-      CheckpointEntry entry = entry(e, layout.epochDir(e));
-      if (entry.manifest().isPresent() || !published.vanished(layout.epochDir(e))) {
-        out.add(entry); // not one deleted since the listing
+    for (int scan = 1; scan <= 5; scan++) {
+      out.clear();
+      boolean vanished = false;
+      for (long e : layout.epochs(fs)) {
+        CheckpointEntry entry = entry(e, layout.epochDir(e));
+        if (entry.manifest().isPresent() || !published.vanished(layout.epochDir(e))) {
+          out.add(entry);
+        } else {
+          vanished = true; // deleted since the listing: a newer one may have been published meanwhile
+        }
+      }
+      if (!vanished) {
+        break;
       }
     }
     return out;

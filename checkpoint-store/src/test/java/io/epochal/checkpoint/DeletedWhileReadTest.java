@@ -33,7 +33,7 @@ class DeletedWhileReadTest {
     writer = HadoopCheckpointStore.builder().setJobDir(jobDir).build();
     writer.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     writer.commit(TestCheckpoints.content(2), CommitGuard.NONE);
-    fs = new RetentionOnFirstRead(writer);
+    fs = new RetentionOnFirstRead(writer, ".safetensors");
     reader = HadoopCheckpointStore.builder().setJobDir(jobDir).localFileSystem(fs).build();
   }
 
@@ -70,6 +70,17 @@ class DeletedWhileReadTest {
   }
 
   @Test
+  void aListingWhoseCheckpointsAreDeletedWhileTheirManifestsAreReadListsAgainAndShowsTheNewOne() throws Exception {
+    RetentionOnFirstRead onManifest = new RetentionOnFirstRead(writer, "manifest.json");
+    try (HadoopCheckpointStore lister = HadoopCheckpointStore.builder()
+        .setJobDir(root.resolve("job").toUri().toString()).localFileSystem(onManifest).build()) {
+      // epochs 1 and 2 listed; reading 1's manifest, the driver publishes 3 and deletes 1 and 2
+      assertThat(lister.list()).extracting(CheckpointEntry::epoch).containsExactly(3L);
+    }
+    assertThat(onManifest.fired).isTrue();
+  }
+
+  @Test
   void aCheckpointThatIsReallyDamagedIsStillReportedAsDamaged() throws Exception {
     java.nio.file.Files.delete(root.resolve("job/checkpoints/epoch-000002/model.safetensors"));
     fs.disarm();
@@ -87,11 +98,14 @@ class DeletedWhileReadTest {
    */
   private static final class RetentionOnFirstRead extends RawLocalFileSystem {
     private final CheckpointStore driver;
+    private final String suffix;
     private final AtomicBoolean armed = new AtomicBoolean(true);
     volatile boolean fired;
 
-    RetentionOnFirstRead(CheckpointStore driver) {
+    /** Runs the driver's retention on the first look at a file of epoch 2 named {@code *suffix}. */
+    RetentionOnFirstRead(CheckpointStore driver, String suffix) {
       this.driver = driver;
+      this.suffix = suffix;
     }
 
     void disarm() {
@@ -112,8 +126,8 @@ class DeletedWhileReadTest {
     }
 
     private void maybeRunRetention(org.apache.hadoop.fs.Path p) throws IOException {
-      if (p.getName().endsWith(".safetensors") && p.getParent() != null
-          && p.getParent().getName().equals("epoch-000002") && armed.compareAndSet(true, false)) {
+      if (p.getName().endsWith(suffix) && p.getParent() != null && p.getParent().getName().startsWith("epoch-00000")
+          && !p.getParent().getName().equals("epoch-000003") && armed.compareAndSet(true, false)) {
         driver.commit(TestCheckpoints.content(3), CommitGuard.NONE);
         driver.delete(2);
         driver.delete(1);

@@ -109,6 +109,19 @@ final class CheckpointVerification {
           results.put(newest, verifier.verify(store, newest));
         }
       }
+      // --all: those published while the others were checked, as long as some were deleted meanwhile
+      for (int relist = 0; relist < 5 && all && results.values().stream().anyMatch(CheckpointVerifier::deleted);
+          relist++) {
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        results.keySet().forEach(e -> seen.add(e.epoch()));
+        List<CheckpointEntry> newer = t.listing(store).stream().filter(e -> !seen.contains(e.epoch())).toList();
+        if (newer.isEmpty()) {
+          break;
+        }
+        for (CheckpointEntry e : newer) {
+          results.put(e, verifier.verify(store, e));
+        }
+      }
       deleted = results.entrySet().stream().filter(r -> CheckpointVerifier.deleted(r.getValue()))
           .map(r -> r.getKey()).toList();
       if (t.isCheckpoint()) {
