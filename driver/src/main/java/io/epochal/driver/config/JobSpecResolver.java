@@ -92,10 +92,30 @@ public final class JobSpecResolver {
         .build();
     JobSpec spec = JobSpec.of(qualified, raw.containsKey(JobKeys.DATA_ROW_ORDER));
     spec.jobDir();
-    if (checkDataPath) {
+    if (checkDataPath && !dataMovedByAResume(spec)) {
       checkDataPath(spec, hadoopConf);
     }
     return spec;
+  }
+
+  /**
+   * Whether {@code spec}'s data path is gone and its job directory's {@code job.json} names other
+   * data: a resume's {@code --data} moved the job there, and the command that started the job, run
+   * again, continues with that data (the launcher checks it, or refuses the difference).
+   */
+  private boolean dataMovedByAResume(JobSpec spec) {
+    try {
+      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(spec.dataPath());
+      if (data.getFileSystem(hadoopConf).exists(data)) {
+        return false;
+      }
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+      Object stored = new io.epochal.job.JobSpecStore(dir.getFileSystem(hadoopConf), dir).read()
+          .map(j -> j.getHyperParameters().asMap().get(JobKeys.DATA_PATH)).orElse(null);
+      return stored != null && !new org.apache.hadoop.fs.Path(stored.toString()).equals(data);
+    } catch (IOException | RuntimeException unreadable) {
+      return false; // the data check says what is wrong
+    }
   }
 
   /**

@@ -739,6 +739,31 @@ class CliEndToEndTest {
   }
 
   @Test
+  void theSpecThatStartedAJobWhoseDataAResumeMovedContinuesItWithTheNewDataThoughTheOldPathIsGone() throws Exception {
+    Path before = tmp.resolve("data-before");
+    try (java.util.stream.Stream<Path> files = Files.walk(Path.of(data))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = before.resolve(Path.of(data).relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else {
+          Files.copy(f, to);
+        }
+      }
+    }
+    Path job = tmp.resolve("moved-data-job");
+    Path file = jobFile("moved-data.properties", job, Map.of("train.epochs", "1", "data.path", before.toString()));
+    assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
+    Path after = Files.move(before, tmp.resolve("data-after"));
+    assertTrained(CliRun.of("resume", job.toString(), "--data", after.toString(), "--master", MASTER));
+
+    CliRun restarted = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertThat(restarted.code).as("%s", restarted).isZero();
+    assertThat(restarted.err).contains("the job continues as amended: data.path=file://" + after)
+        .doesNotContain("does not exist");
+  }
+
+  @Test
   void aJobDirectoryThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsCheckpointsWereTrainedWith() throws Exception {
     Path job = tmp.resolve("job");
     assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1")).toString(),
