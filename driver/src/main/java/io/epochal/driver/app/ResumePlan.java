@@ -277,6 +277,13 @@ public final class ResumePlan {
             : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
             + "it)"));
       }
+      if (state.equals("FAILED") && status.get().getReason() != null
+          && status.get().getReason().startsWith(io.epochal.driver.train.FailureReason.NON_FINITE_STATE.name())) {
+        // the same steps from the same checkpoint give the same NaN: a resume would only fail again
+        return new Entry(job, name, state, epoch, Action.SKIP, "its last run failed NON_FINITE_STATE, which a resume "
+            + "repeats step for step (its hyperparameters cannot change): train the job with a lower optimizer.lr in "
+            + "a new job.dir" + lastFailure(status));
+      }
       return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
           : ", continues after epoch " + epoch) + lastFailure(status));
     } catch (IOException | RuntimeException e) {

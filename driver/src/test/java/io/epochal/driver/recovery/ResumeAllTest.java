@@ -323,6 +323,11 @@ class ResumeAllTest {
 
   /** A job of 2 epochs, both committed, that ended {@code end}. */
   private Path withCheckpoints(String name, JobState end) throws Exception {
+    return withCheckpoints(name, end, end == JobState.COMPLETED ? "completed" : "INTERRUPTED: stopped");
+  }
+
+  /** A job of 2 epochs, both committed, that ended {@code end} for {@code reason}. */
+  private Path withCheckpoints(String name, JobState end, String reason) throws Exception {
     Path job = root.resolve(name);
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
     fs.mkdirs(dir);
@@ -338,7 +343,7 @@ class ResumeAllTest {
     }
     JobStateStore states = new JobStateStore(fs, dir);
     states.transition(JobState.RUNNING, 1, "started");
-    states.transition(end, 1, end == JobState.COMPLETED ? "completed" : "INTERRUPTED: stopped");
+    states.transition(end, 1, reason);
     return job;
   }
 
@@ -477,6 +482,16 @@ class ResumeAllTest {
     String[] empty = cli("status", root.resolve("b-leased").toString());
     assertThat(empty[1]).as("no table header without checkpoints").contains("checkpoints: 0 in ")
         .doesNotContain("CHECKPOINT ");
+  }
+
+  @Test
+  void aJobWhoseLastRunHitNaNIsSkippedAsAResumeWouldRepeatItStepForStep() throws Exception {
+    withCheckpoints("k-nan", JobState.FAILED, "NON_FINITE_STATE: epoch 1 round 1: the state of worker 0 holds NaN");
+    withCheckpoints("l-stopped", JobState.FAILED);
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("k-nan\\s+FAILED\\s+2\\s+SKIP\\s+.*")
+            .contains("its last run failed NON_FINITE_STATE, which a resume repeats step for step"))
+        .anySatisfy(l -> assertThat(l).matches("l-stopped\\s+FAILED\\s+2\\s+RESUME\\s+.*"));
   }
 
   @Test
