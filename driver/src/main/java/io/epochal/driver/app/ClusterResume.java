@@ -292,8 +292,8 @@ public final class ClusterResume {
       }
       waiting.remove(name);
       synchronized (out) {
-        out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "epochal resume "
-            + job.jobDir() + (job.relocates() ? " --relocate" : "")));
+        out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
+            + io.epochal.driver.config.ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
       p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       running.add(p);

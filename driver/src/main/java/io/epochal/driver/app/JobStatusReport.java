@@ -113,7 +113,9 @@ final class JobStatusReport {
             + "' shows which");
       }
       out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.leaseBrief);
-      if (s.state.equals("FAILED") && !s.reason.isBlank()) {
+      if (s.state.equals("LOST")) {
+        failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
+      } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {
         // bad input and a Ctrl-C look alike in the table: how the last run ended tells them apart
         String first = s.reason.lines().findFirst().orElse("");
         failures.add("last run of " + job.getKey() + ": " + (first.length() > 160 ? first.substring(0, 157) + "..."

@@ -287,7 +287,7 @@ class DriverKillTest {
         root.toString()).assertOk();
 
     assertThat(resumed.output()).contains("moved here from ", "(--relocate rewrites its job.dir)",
-        "[moved-job] resuming: epochal resume ", "moved-job --relocate", "1 resumed, 0 failed");
+        "[moved-job] resuming: bin/epochal resume file:///", "moved-job --relocate", "1 resumed, 0 failed");
     assertThat(job.storedKeys().getString("job.dir")).as("job.dir in the moved job's job.json")
         .startsWith("file:").endsWith("/moved-root/moved-job");
     resumeAndCompare(job, List.of(latest));

@@ -170,6 +170,8 @@ class ResumeAllTest {
         .contains("last run of team/e-nested: failed");
     assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).startsWith("team/e-nested ").contains("FAILED"))
         .anySatisfy(l -> assertThat(l).matches("c-expired\\s+LOST\\s.*"))
+        .anySatisfy(l -> assertThat(l).startsWith("c-expired is LOST: it was RUNNING, but no driver holds its lease")
+            .contains("'bin/epochal resume file:///").contains("c-expired' continues it"))
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
     String[] lost = cli("status", root.resolve("c-expired").toString());
     assertThat(lost[1]).contains("state:       LOST (it was RUNNING, but no driver holds its lease: the driver is gone; "
