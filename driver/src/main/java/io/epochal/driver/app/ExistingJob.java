@@ -52,13 +52,13 @@ final class ExistingJob {
       return spec;
     }
     Path dir = new Path(spec.jobDir());
-    java.util.Set<String> amended = amendedKeys(dir, conf);
+    AmendmentHistory history = AmendmentHistory.of(dir, conf);
     HyperParameters kept = stored.getHyperParameters();
     HyperParameters.Builder b = HyperParameters.builder().putAll(spec.toHyperParameters()).putAll(spec.placement());
     List<String> said = new java.util.ArrayList<>();
     for (String line : differences) {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !amended.contains(key)
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !history.amended(key)
           || !kept.contains(key)) {
         return spec; // refused as a changed spec, naming every difference
       }
@@ -69,25 +69,6 @@ final class ExistingJob {
         + " the job continues as amended: " + String.join(", ", said) + " ('bin/epochal resume "
         + ShellWords.location(dir) + " --set KEY=VALUE' or '--epochs N' changes them again)");
     return JobSpec.fromHyperParameters(b.build(), new RegistryModelCatalog());
-  }
-
-  /** The keys a resume of the job in {@code dir} amended, by its history (none if it cannot be read). */
-  private static java.util.Set<String> amendedKeys(Path dir, Configuration conf) {
-    java.util.Set<String> keys = new java.util.TreeSet<>();
-    java.util.regex.Pattern key = java.util.regex.Pattern.compile("(?:^|; )([a-z_]+(?:\\.[a-z_]+)*): ");
-    try {
-      for (io.epochal.job.JobEvent e : new io.epochal.job.JobEventLog(dir.getFileSystem(conf), dir).readAll()) {
-        if (e.getType() == io.epochal.job.JobEventType.AMENDED && e.getMessage() != null) {
-          java.util.regex.Matcher m = key.matcher(e.getMessage());
-          while (m.find()) {
-            keys.add(m.group(1));
-          }
-        }
-      }
-    } catch (IOException | RuntimeException unreadable) {
-      return java.util.Set.of(); // without its history, a difference is refused as before
-    }
-    return keys;
   }
 
   private static JobSpec asStored(JobSpec spec, Optional<io.epochal.job.JobSpec> stored, Configuration conf)

@@ -48,6 +48,33 @@ final class PreparedResume {
   }
 
   /**
+   * {@code sparkConf} without the {@code spark.epochal.*} entries that give a value a resume of the
+   * job amended away since: the command line that started the job, run again to resume it (a
+   * supervised spark-submit), still carries them, and the job continues as amended, saying so. An
+   * entry with any other value stays (an amendment of a retention key, or refused).
+   */
+  private static Map<String, String> withoutAmendedAway(Map<String, String> sparkConf, HyperParameters keys,
+      Path jobDir, Configuration conf, PrintStream err) {
+    AmendmentHistory history = AmendmentHistory.of(jobDir, conf);
+    Map<String, String> kept = new TreeMap<>(sparkConf);
+    List<String> said = new java.util.ArrayList<>();
+    sparkConf.forEach((k, v) -> {
+      String key = k.startsWith(JobKeys.SPARK_CONF_PREFIX) ? k.substring(JobKeys.SPARK_CONF_PREFIX.length()) : null;
+      Object now = key == null ? null : keys.asMap().get(key);
+      if (now != null && history.amendedAway(key, v) && !ResumeConfCheck.same(now, v)) {
+        kept.remove(k);
+        said.add(key + "=" + now + " (Spark conf: " + v + ")");
+      }
+    });
+    if (!said.isEmpty()) {
+      err.println("epochal: warning: " + ShellWords.location(jobDir) + " was amended by a resume since its Spark conf "
+          + "was written; the job continues as amended: " + String.join(", ", said) + " (--set KEY=VALUE or --epochs N "
+          + "changes them again)");
+    }
+    return kept;
+  }
+
+  /**
    * Reads {@code jobDir}'s job.json and applies {@code amendment} and {@code options}' Spark conf.
    *
    * @throws ConfigException naming the key or option when the resume would be refused
@@ -95,8 +122,9 @@ final class PreparedResume {
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
     }
-    Map<String, String> sparkConf =
-        ResumeConfCheck.withoutRestated(options.effectiveSparkConf(), storedKeys, keys, conf);
+    Map<String, String> sparkConf = withoutAmendedAway(
+        ResumeConfCheck.withoutRestated(options.effectiveSparkConf(), storedKeys, keys, conf), keys, qualified, conf,
+        err);
     Map<String, String> settings = new TreeMap<>(ResumeConfCheck.check(sparkConf, keys, qualified.toString(), conf));
     // placement keys are this run's own (not in job.json): from the Spark conf and --set
     Map<String, String> placement = new TreeMap<>(ResumeConfCheck.placement(sparkConf));

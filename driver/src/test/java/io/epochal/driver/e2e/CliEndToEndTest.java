@@ -733,6 +733,13 @@ class CliEndToEndTest {
     assertThat(restarted.err).contains("was amended by a resume since this spec started it; the job continues as "
         + "amended: ", "checkpoint.keep_last=1 (this spec: ", "train.epochs=2 (this spec: 1)");
     assertThat(restarted.out).contains("nothing to train: 2 of 2 epochs done");
+    // so does a resume whose Spark conf still carries the values the job started with (a supervised spark-submit)
+    String keepLast = E2eFixtures.jobKeys(job.toString(), data).get("checkpoint.keep_last"); // as the job started
+    CliRun resubmitted = CliRun.of("--conf", "spark.epochal.train.epochs=1", "--conf",
+        "spark.epochal.checkpoint.keep_last=" + keepLast, "resume", job.toString(), "--master", MASTER);
+    assertThat(resubmitted.code).as("%s", resubmitted).isZero();
+    assertThat(resubmitted.err).contains("was amended by a resume since its Spark conf was written; the job continues "
+        + "as amended: ", "train.epochs=2 (Spark conf: 1)", "checkpoint.keep_last=1 (Spark conf: " + keepLast + ")");
     CliRun notAmended = CliRun.of("train", file.toString(), "--set", "checkpoint.keep_every=5", "--master", MASTER);
     assertThat(notAmended.code).as("a key no resume amended: %s", notAmended).isEqualTo(ExitCodes.USAGE);
     assertThat(notAmended.err).contains("already holds a different job spec", "checkpoint.keep_every: 0 -> 5");

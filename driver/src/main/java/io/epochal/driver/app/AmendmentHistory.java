@@ -1,0 +1,63 @@
+package io.epochal.driver.app;
+
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * What the resumes of a job amended, by its history: every {@code AMENDED} event lists its
+ * changes as {@code key: old -> new}. A command line that started the job (a supervised restart, a
+ * retried spark-submit) still carries the old values; they are told from a change asked for by
+ * being among those a resume amended away.
+ */
+final class AmendmentHistory {
+
+  private final Map<String, Set<String>> amendedAway;
+
+  private AmendmentHistory(Map<String, Set<String>> amendedAway) {
+    this.amendedAway = amendedAway;
+  }
+
+  /** The history of the job in {@code dir}; empty when it has none or it cannot be read. */
+  static AmendmentHistory of(Path dir, Configuration conf) {
+    Map<String, Set<String>> away = new TreeMap<>();
+    try {
+      for (JobEvent e : new JobEventLog(dir.getFileSystem(conf), dir).readAll()) {
+        if (e.getType() == JobEventType.AMENDED && e.getMessage() != null) {
+          for (String change : e.getMessage().split("; ")) {
+            int colon = change.indexOf(": ");
+            int arrow = change.indexOf(" -> ", Math.max(colon, 0));
+            if (colon > 0 && arrow > colon) {
+              away.computeIfAbsent(change.substring(0, colon), k -> new TreeSet<>())
+                  .add(unquoted(change.substring(colon + 2, arrow)));
+            }
+          }
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      return new AmendmentHistory(Map.of()); // without its history, nothing counts as amended
+    }
+    return new AmendmentHistory(away);
+  }
+
+  /** Whether a resume amended {@code key}. */
+  boolean amended(String key) {
+    return amendedAway.containsKey(key);
+  }
+
+  /** Whether {@code value} is one a resume amended {@code key} away from (as text, quotes aside). */
+  boolean amendedAway(String key, String value) {
+    return amendedAway.getOrDefault(key, Set.of()).contains(unquoted(value.trim()));
+  }
+
+  private static String unquoted(String v) {
+    return v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"") ? v.substring(1, v.length() - 1) : v;
+  }
+}
