@@ -245,14 +245,14 @@ final class JobStatusReport {
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";
-      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; '" + resumeCommand(fs, dir)
-          + "' continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
+      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; " + quoted(resumeCommand(fs, dir))
+          + " continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
     } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
       // its lease is live, but its holder was a process of this host that no longer runs
       s.state = "LOST";
       s.reason = "it is RUNNING, but its driver " + lease.get().getHolder() + " was a process of this host that "
-          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then '" + resumeCommand(fs, dir)
-          + "' continues it";
+          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then "
+          + quoted(resumeCommand(fs, dir)) + " continues it";
     }
     try (CheckpointStore store = openStore(dir)) {
       s.checkpointsDir = store.checkpointsDir();
@@ -304,6 +304,11 @@ final class JobStatusReport {
   static String briefHolder(String holder) {
     int cut = holder.lastIndexOf(':');
     return cut > 0 && holder.length() - cut - 1 == 36 ? holder.substring(0, cut) : holder;
+  }
+
+  /** {@code command} set off in a sentence: in single quotes, or double ones when it holds a quoted path. */
+  private static String quoted(String command) {
+    return command.contains("'") ? "\"" + command + "\"" : "'" + command + "'";
   }
 
   private static String fmt(Double d) {
