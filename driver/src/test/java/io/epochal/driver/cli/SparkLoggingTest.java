@@ -26,4 +26,21 @@ class SparkLoggingTest {
     assertThat(LogManager.getLogger("org.apache.spark.rpc.netty.Inbox").getLevel()).isEqualTo(Level.INFO);
     assertThat(LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(Level.INFO);
   }
+
+  @Test
+  void theLauncherConfigurationQuietsTheStoresOwnLogOfTheDamagedCheckpointsACommandReportsItself() throws Exception {
+    java.util.Properties conf = new java.util.Properties();
+    try (java.io.Reader r = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("..", "conf",
+        "log4j2.properties"))) {
+      conf.load(r);
+    }
+    java.util.Map<String, String> levels = new java.util.HashMap<>();
+    conf.stringPropertyNames().stream().filter(k -> k.startsWith("logger.") && k.endsWith(".name"))
+        .forEach(k -> levels.put(conf.getProperty(k), conf.getProperty(k.replaceFirst("\\.name$", ".level"))));
+    // the class that logs "skipping damaged checkpoint of epoch ..." (the search for the newest checkpoint)
+    for (String logger : java.util.List.of("io.epochal.checkpoint.PublishedCheckpoints")) {
+      assertThat(Class.forName(logger)).as("a class of that name logs it").isNotNull();
+      assertThat(levels).as("conf/log4j2.properties").containsEntry(logger, "error");
+    }
+  }
 }
