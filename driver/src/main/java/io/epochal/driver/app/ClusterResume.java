@@ -176,6 +176,12 @@ public final class ClusterResume {
           continue;
         }
         boolean stoppedByUs = code != 0 && stopped();
+        if (code == ExitCodes.LEASE_HELD && !stoppedByUs && completed(e.getKey())) {
+          // another driver (another resume --all, say) held the job and finished it meanwhile
+          out.printf("  %-24s exit %d: another driver held the job, and it is COMPLETED now%n", e.getKey().name(),
+              code);
+          continue;
+        }
         if (stoppedByUs) {
           interrupted++;
         } else if (code != 0) {
@@ -193,6 +199,8 @@ public final class ClusterResume {
         }
         out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? ""
             : stoppedByUs ? "  (stopped with resume --all; a later 'resume --all', or " + resume + ", continues it)"
+            : code == 128 + 9 ? "  (its driver was killed with SIGKILL and could say nothing: the job is LOST until its "
+            + "lease expires, after lease.ttl_ms; then a later 'resume --all', or " + resume + ", continues it)"
             : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
       }
       out.printf("%d resumed, %d failed%s%s%s%s%s%n", jobs.size() - failed - skipped - interrupted - unfinished, failed,
@@ -215,6 +223,17 @@ public final class ClusterResume {
    * template says only that it submitted the resume. Empty when COMPLETED or unreadable (the exit
    * code then stands).
    */
+  /** Whether {@code job}'s state reads COMPLETED now. */
+  private boolean completed(ResumePlan.Entry job) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(JobState.COMPLETED::equals)
+          .isPresent();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private Optional<JobState> notCompleted(ResumePlan.Entry job) {
     try {
       org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());

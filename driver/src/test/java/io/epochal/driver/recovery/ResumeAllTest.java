@@ -234,6 +234,23 @@ class ResumeAllTest {
   }
 
   @Test
+  void aResumeRefusedForALeaseWhileAnotherDriverCompletedTheJobIsNoFailureAndAKilledOneSaysLost() {
+    // the template's resume found the job leased (exit 3), and the driver that held it completed it
+    String[] held = cli("resume", "--all", "--submit-template", "cp '" + root.resolve("a-completed/state.json")
+        + "' \"$(echo {job_dir} | sed 's|^file://||')/state.json\"; exit 3", root.toString());
+    assertThat(held[0]).as(held[1] + held[2]).isEqualTo("0");
+    assertThat(held[1]).contains("exit 3: another driver held the job, and it is COMPLETED now", "0 failed");
+  }
+
+  @Test
+  void aResumeWhoseDriverWasKilledSaysTheJobIsLostUntilItsLeaseExpires() {
+    String[] killed = cli("resume", "--all", "--submit-template", "kill -9 $$; echo {job_dir}", root.toString());
+    assertThat(killed[0]).as(killed[1] + killed[2]).isEqualTo("1");
+    assertThat(killed[1]).contains("exit 137  (its driver was killed with SIGKILL and could say nothing: the job is "
+        + "LOST until its lease expires");
+  }
+
+  @Test
   void aFailingSubmissionIsReportedWithItsExitCodeAndTheCommandToRetry() {
     String[] r = cli("--master", "local[1]", "resume", "--all", "--submit-template", "test {job_dir} = none",
         root.toString());
