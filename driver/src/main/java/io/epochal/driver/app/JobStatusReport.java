@@ -89,7 +89,10 @@ final class JobStatusReport {
       printUnreadable(found);
       return found.lostSpecs().isEmpty() ? ExitCodes.USAGE : ExitCodes.FAILED;
     }
-    out.printf("%-24s %-10s %6s %12s %-20s %s%n", "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
+    // the JOB column as wide as the longest job's path under the root, 24 at least
+    int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));
+    String table = "%-" + width + "s %-10s %6s %12s %-20s %s%n";
+    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
     List<String> warnings = new java.util.ArrayList<>();
     List<String> failures = new java.util.ArrayList<>();
@@ -112,7 +115,7 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      out.printf("%-24s %-10s %6s %12s %-20s %s%n", job.getKey(), s.state, s.epoch, s.loss, s.time, s.leaseBrief);
+      out.printf(table, job.getKey(), s.state, s.epoch, s.loss, s.time, s.leaseBrief);
       if (s.state.equals("LOST")) {
         failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
       } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {

@@ -335,9 +335,11 @@ public final class ResumePlan {
 
   /** Prints the plan as a table: job, state, epoch, action, reason. */
   public void print(PrintStream out) {
-    out.printf("%-24s %-10s %6s %-7s %s%n", "JOB", "STATE", "EPOCH", "ACTION", "REASON");
+    int width = Math.max(24, entries.stream().mapToInt(e -> e.name.length()).max().orElse(0));
+    String row = "%-" + width + "s %-10s %6s %-7s %s%n"; // the JOB column as wide as the longest path
+    out.printf(row, "JOB", "STATE", "EPOCH", "ACTION", "REASON");
     for (Entry e : entries) {
-      out.printf("%-24s %-10s %6s %-7s %s%n", e.name, e.state, e.action == Action.ERROR ? "-" : e.epoch, e.action,
+      out.printf(row, e.name, e.state, e.action == Action.ERROR ? "-" : e.epoch, e.action,
           e.reason);
     }
   }
