@@ -294,7 +294,16 @@ final class JobDirectory implements AutoCloseable {
 
   /** The check a commit makes right before it publishes ({@link LeaseKeeper#commitGuard}). */
   CommitGuard commitGuard() {
-    return lease.commitGuard(commits::refuses);
+    java.util.Set<Long> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    return lease.commitGuard(epoch -> {
+      boolean refused = commits.refuses(epoch);
+      if (refused && said.add(epoch)) {
+        // the epoch trained, but the stop came before its commit began: the last word on it
+        listener.warning("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop; "
+            + "a resume trains epoch " + epoch + " again");
+      }
+      return refused;
+    });
   }
 
   /** The job directory's file system. */

@@ -16,6 +16,7 @@ import io.epochal.job.JobLease;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import java.nio.file.Files;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,6 +58,31 @@ class JobDirectoryTest {
     JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(jobDir.toUri()))
         .optHolder("newer-driver").optClock(Clock.offset(Clock.systemUTC(), Duration.ofHours(2))).build()
         .acquire(2);
+  }
+
+  @Test
+  void aCommitThatBeginsAfterTheStopIsRefusedAndSaidOnceWhichEpochATrainingResumeTrainsAgain() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
+      dir.start(null);
+      io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
+      guard.checkBeforePublish(1); // before the stop: published
+      assertThat(dir.beginStop()).isEmpty();
+      for (int tries = 0; tries < 2; tries++) {
+        assertThatThrownBy(() -> guard.checkBeforePublish(2)).isInstanceOf(IOException.class)
+            .hasMessageContaining("the checkpoint of epoch 2 is not published");
+      }
+    }
+    assertThat(warnings).containsExactly("the checkpoint of epoch 2 is not written: its commit began after the stop; "
+        + "a resume trains epoch 2 again");
   }
 
   @Test
