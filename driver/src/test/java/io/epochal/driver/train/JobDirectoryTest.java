@@ -65,12 +65,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     List<String> warnings = new ArrayList<>();
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void warning(String message) {
-        warnings.add(message);
-      }
-    };
+    TrainingListener listener = collecting(warnings);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
       dir.start(null);
       io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
@@ -90,12 +85,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     List<String> warnings = new ArrayList<>();
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void warning(String message) {
-        warnings.add(message);
-      }
-    };
+    TrainingListener listener = collecting(warnings);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
       dir.start(null);
       for (long e = 1; e <= 3; e++) {
@@ -199,5 +189,15 @@ class JobDirectoryTest {
     List<JobEvent> events = new JobEventLog(fs, dir).readAll();
     assertThat(events).anySatisfy(e -> assertThat(e.getMessage()).contains("took the lease with token 2 from "
         + "killed-driver (token 1), whose lease expired at ").contains("without a release"));
+  }
+
+  /** A listener that adds every warning to {@code warnings}. */
+  private static TrainingListener collecting(List<String> warnings) {
+    return new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
   }
 }
