@@ -74,6 +74,11 @@ public final class TrainingJob {
    * @throws IOException if the job directory cannot be used at all
    */
   public TrainingOutcome run() throws TrainingException, IOException {
+    // the engine starts with the job's intra-op thread count, before this driver first uses it (a
+    // resume checks its checkpoint's probe first): otherwise it starts with one thread per core, and
+    // a local executor thread that reads that count before the first round sets the job's could
+    // change the global math-library count under another thread's matrix product
+    io.epochal.worker.model.EngineSettings.configureThreads(config.threads());
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
