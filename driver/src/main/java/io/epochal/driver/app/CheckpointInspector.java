@@ -7,9 +7,9 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
 import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -106,7 +106,7 @@ final class CheckpointInspector {
       }
       out.println("tensors:      not shown: the files do not match the manifest");
     } else {
-      out.println("checkpoint:   " + io.epochal.driver.config.JobSpecResolver.locationText(t.toString()));
+      out.println("checkpoint:   " + JobSpecResolver.locationText(t.toString()));
       out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : "") + ": "
           + e.getMessage());
       printUnverifiedManifest(t);
@@ -114,7 +114,7 @@ final class CheckpointInspector {
     LatestCheckpoint latest = store.latest();
     String instead = latest.checkpoint()
         .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
-            + Locations.text(c.path()) + ")")
+            + JobSpecResolver.locationText(c.path()) + ")")
         .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
@@ -189,7 +189,7 @@ final class CheckpointInspector {
   }
 
   private void printManifest(String path, CheckpointManifest m) {
-    out.println("checkpoint:   " + io.epochal.driver.config.JobSpecResolver.locationText(path));
+    out.println("checkpoint:   " + JobSpecResolver.locationText(path));
     out.println("format:       " + m.formatVersion());
     out.println("job:          " + m.jobId());
     out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + ")");

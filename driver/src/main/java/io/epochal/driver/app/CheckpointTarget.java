@@ -8,8 +8,8 @@ import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
 import java.io.IOException;
@@ -150,7 +150,7 @@ final class CheckpointTarget {
     }
     if (!latest.skipped().isEmpty()) {
       err.println("epochal: " + latest.checkpoint().map(c -> "using the newest verified checkpoint, epoch "
-          + c.manifest().epoch() + " (" + Locations.text(c.path()) + ")")
+          + c.manifest().epoch() + " (" + JobSpecResolver.locationText(c.path()) + ")")
           .orElse("no older checkpoint verifies either"));
     }
     return latest.checkpoint();
@@ -167,7 +167,7 @@ final class CheckpointTarget {
       String other;
       try {
         other = store.latest().checkpoint().map(c -> "; the newest checkpoint that verifies is epoch "
-            + c.manifest().epoch() + " (" + Locations.text(c.path()) + ")")
+            + c.manifest().epoch() + " (" + JobSpecResolver.locationText(c.path()) + ")")
             .orElse("; no checkpoint of " + jobDir + " verifies");
       } catch (CheckpointException unreadable) {
         other = "";

@@ -5,8 +5,8 @@ import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
 import io.epochal.checkpoint.VerificationReport;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.train.CheckpointFit;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.model.EpochalModel;
@@ -240,7 +240,7 @@ final class CheckpointVerifier {
     CheckpointManifest m = c.manifest();
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {
-      return Optional.of(m.modelName() + " v" + version + " of " + Locations.text(c.path())
+      return Optional.of(m.modelName() + " v" + version + " of " + JobSpecResolver.locationText(c.path())
           + " is not registered; registered: "
           + registry.registered() + "; put the jar that registers it on the classpath");
     }
@@ -250,7 +250,7 @@ final class CheckpointVerifier {
           io.epochal.worker.probe.Tolerance.maxAbs(EngineCompatibility.CROSS_ENGINE_TOLERANCE));
       return Optional.empty();
     } catch (io.epochal.worker.probe.ProbeMismatchException | IllegalArgumentException e) {
-      String where = Locations.text(c.path());
+      String where = JobSpecResolver.locationText(c.path());
       return Optional.of(where + " does not reproduce the output recorded when it was saved: " + e.getMessage()
           + "; run 'bin/epochal verify " + where + "' for every check, and use an earlier checkpoint");
     }

@@ -5,8 +5,8 @@ import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
 import io.epochal.checkpoint.VerificationReport;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import java.io.IOException;
@@ -46,7 +46,7 @@ public final class FinalStateComparison {
       }
       for (VerificationReport r : job.verifyAll()) {
         if (!r.ok()) {
-          out.add("checkpoint " + Locations.text(r.path()) + " fails verification: " + r.problems());
+          out.add("checkpoint " + JobSpecResolver.locationText(r.path()) + " fails verification: " + r.problems());
         }
       }
       for (long e : jobEpochs) {

@@ -3,8 +3,8 @@ package io.epochal.driver.train;
 import ai.djl.ndarray.NDManager;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
 import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -61,7 +61,7 @@ public final class CheckpointFit {
         .or(() -> probeDigestMismatch(m, c.probe()));
     if (unfit.isPresent()) {
       throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
-          + Locations.text(c.path()) + " cannot be continued: " + unfit.get() + "\n" + advice(c.path()), null);
+          + JobSpecResolver.locationText(c.path()) + " cannot be continued: " + unfit.get() + "\n" + advice(c.path()), null);
     }
     EngineCompatibility compat = EngineCompatibility.compare(m.versions(), versions);
     if (!compat.differences().isEmpty()) {
@@ -71,7 +71,7 @@ public final class CheckpointFit {
       Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
     } catch (ProbeMismatchException e) {
       throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0,
-          "checkpoint " + Locations.text(c.path()) + " does not reproduce its model: " + e.getMessage() + "\n"
+          "checkpoint " + JobSpecResolver.locationText(c.path()) + " does not reproduce its model: " + e.getMessage() + "\n"
               + advice(c.path()), e);
     }
   }
@@ -190,7 +190,7 @@ public final class CheckpointFit {
    * that differs), so the user moves it.
    */
   public static String advice(String checkpointPath) {
-    return "'bin/epochal verify " + Locations.text(checkpointPath) + "' shows every check; if this runtime and model "
+    return "'bin/epochal verify " + JobSpecResolver.locationText(checkpointPath) + "' shows every check; if this runtime and model "
         + "code are the ones it was written with, the checkpoint is wrong although its files match its manifest: " + moveAside(
         checkpointPath) + " and resume, which continues after the newest checkpoint before it";
   }
@@ -217,10 +217,10 @@ public final class CheckpointFit {
     List<String> diff = JobKeys.withoutAmendable(c.manifest().hyperParameters())
         .diff(JobKeys.withoutAmendable(expected));
     if (!diff.isEmpty()) {
-      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, 0, 0, "checkpoint " + Locations.text(c.path())
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, 0, 0, "checkpoint " + JobSpecResolver.locationText(c.path())
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
           + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
-          + "restore that spec ('bin/epochal inspect " + Locations.text(c.path()) + "' lists it), or train this one in a "
+          + "restore that spec ('bin/epochal inspect " + JobSpecResolver.locationText(c.path()) + "' lists it), or train this one in a "
           + "new job.dir", null);
     }
   }

@@ -6,6 +6,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataOptions;
 import io.epochal.driver.data.DatasetLoader;
@@ -286,13 +287,13 @@ final class JobData {
     if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
-          + io.epochal.checkpoint.Locations.text(checkpoint) + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
+          + JobSpecResolver.locationText(checkpoint) + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
           + "data changed since the job started, and a resume would not continue the same training; restore the "
           + "data and resume, or train on the new data in a new job.dir", null);
     }
     if (dataDigest != null && !dataDigest.equals(data.digest())) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
-          + " has the " + data.rows() + " usable rows checkpoint " + io.epochal.checkpoint.Locations.text(checkpoint)
+          + " has the " + data.rows() + " usable rows checkpoint " + JobSpecResolver.locationText(checkpoint)
           + " was trained on, but not the "
           + "same values or order (data_sha256 " + dataDigest + " in its manifest, " + data.digest() + " now): the "
           + "data changed since the job started, or its files did (" + (spec.rowsByFileName()

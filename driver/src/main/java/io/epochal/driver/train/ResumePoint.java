@@ -8,7 +8,7 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.checkpoint.Locations;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
@@ -110,7 +110,7 @@ final class ResumePoint {
     }
     if (latest.checkpoint().isEmpty()) {
       if (!latest.skipped().isEmpty()) {
-        listener.warning("no verified checkpoint under " + Locations.text(store.checkpointsDir()) + " ("
+        listener.warning("no verified checkpoint under " + JobSpecResolver.locationText(store.checkpointsDir()) + " ("
             + latest.skipped().size()
             + " damaged): training starts again from epoch 1");
       }
@@ -150,8 +150,8 @@ final class ResumePoint {
           continue; // gone since it was found damaged: nothing to move
         }
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
-        listener.warning("moved damaged checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(from)
-            + " aside to " + io.epochal.driver.config.JobSpecResolver.locationText(to) + " (" + problem.reason()
+        listener.warning("moved damaged checkpoint " + JobSpecResolver.locationText(from)
+            + " aside to " + JobSpecResolver.locationText(to) + " (" + problem.reason()
             + "); epoch " + problem.epoch() + " is trained again from epoch " + completedEpochs);
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());

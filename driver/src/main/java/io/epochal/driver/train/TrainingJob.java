@@ -4,9 +4,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointStore;
-import io.epochal.checkpoint.Locations;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.job.JobEventType;
@@ -259,12 +259,12 @@ public final class TrainingJob {
       listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
           + spec.epochs() + " epochs); nothing to train (to train more: bin/epochal resume "
           + io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir()))
-          + " --epochs N). Newest checkpoint: " + io.epochal.driver.config.JobSpecResolver.locationText(last.checkpoint()));
+          + " --epochs N). Newest checkpoint: " + JobSpecResolver.locationText(last.checkpoint()));
       return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
           last.state(), store.checkpointsDir(), List.of(), 0, 0));
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot read the checkpoints under " + Locations.text(store.checkpointsDir()) + ": " + e.getMessage(), e);
+          "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
   }
 
@@ -286,7 +286,7 @@ public final class TrainingJob {
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot read the checkpoints under " + Locations.text(store.checkpointsDir()) + ": " + e.getMessage(), e);
+          "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
     if (!heapChecked) { // once per run: a retry starts from a state of the same size
