@@ -4,17 +4,22 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.DateTimeException;
+import io.epochal.params.ValueChange;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One entry of the job history: when, what, in which attempt, and where applicable the epoch
- * and round, a short machine-readable reason and a human message. Immutable; one JSON line in
+ * and round, a short machine-readable reason, a human message and, for an amendment, the
+ * hyperparameters it changed as typed values. Immutable; one JSON line in
  * {@code events/attempt-NNNN.jsonl}. An absent epoch or round is -1; an absent reason or message
- * is null.
+ * is null; no changes is an empty list (and no {@code changes} field).
  */
 public final class JobEvent {
 
@@ -25,6 +30,7 @@ public final class JobEvent {
   private final int round;
   private final String reason;
   private final String message;
+  private final List<ValueChange> changes;
 
   private JobEvent(Builder b) {
     this.time = b.time;
@@ -34,6 +40,7 @@ public final class JobEvent {
     this.round = b.round;
     this.reason = b.reason;
     this.message = b.message;
+    this.changes = b.changes;
   }
 
   /** A builder for an event of {@code type} at {@code time} in {@code attempt}. */
@@ -76,6 +83,14 @@ public final class JobEvent {
     return message;
   }
 
+  /**
+   * The hyperparameters an {@link JobEventType#AMENDED} event changed, in key order; empty for
+   * other events and for events written before amendments recorded them (their message says them).
+   */
+  public List<ValueChange> getChanges() {
+    return changes;
+  }
+
   /** The JSON form (one line of the events log). */
   public ObjectNode toJson() {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -89,6 +104,10 @@ public final class JobEvent {
     }
     if (message != null) {
       n.put("message", message);
+    }
+    if (!changes.isEmpty()) {
+      ArrayNode list = n.putArray("changes");
+      changes.forEach(c -> list.add(c.toJson()));
     }
     return n;
   }
@@ -121,6 +140,13 @@ public final class JobEvent {
     if (n.hasNonNull("message")) {
       b.optMessage(n.get("message").asText());
     }
+    if (n.hasNonNull("changes")) {
+      JsonNode list = n.get("changes");
+      checkArgument(list.isArray(), "event field 'changes' must be a list, got %s", list);
+      List<ValueChange> changes = new ArrayList<>();
+      list.forEach(c -> changes.add(ValueChange.fromJson(c)));
+      b.optChanges(changes);
+    }
     return b.build();
   }
 
@@ -137,19 +163,20 @@ public final class JobEvent {
     }
     JobEvent e = (JobEvent) o;
     return attempt == e.attempt && epoch == e.epoch && round == e.round && time.equals(e.time)
-        && type == e.type && Objects.equals(reason, e.reason) && Objects.equals(message, e.message);
+        && type == e.type && Objects.equals(reason, e.reason) && Objects.equals(message, e.message)
+        && changes.equals(e.changes);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(time, type, attempt, epoch, round, reason, message);
+    return Objects.hash(time, type, attempt, epoch, round, reason, message, changes);
   }
 
   @Override
   public String toString() {
     return "JobEvent{" + time + " " + type + " attempt=" + attempt + " epoch=" + epoch
         + " round=" + round + (reason == null ? "" : " reason=" + reason)
-        + (message == null ? "" : " message=" + message) + "}";
+        + (message == null ? "" : " message=" + message) + (changes.isEmpty() ? "" : " changes=" + changes) + "}";
   }
 
   /** Builds a {@link JobEvent}; type, time and attempt are set by {@link JobEvent#builder}. */
@@ -161,6 +188,7 @@ public final class JobEvent {
     private int round = -1;
     private String reason;
     private String message;
+    private List<ValueChange> changes = List.of();
 
     private Builder(JobEventType type, Instant time, int attempt) {
       this.type = checkNotNull(type, "type");
@@ -192,6 +220,12 @@ public final class JobEvent {
     /** A human-readable message. */
     public Builder optMessage(String message) {
       this.message = message;
+      return this;
+    }
+
+    /** The hyperparameters an amendment changed. */
+    public Builder optChanges(List<ValueChange> changes) {
+      this.changes = List.copyOf(checkNotNull(changes, "changes"));
       return this;
     }
 

@@ -147,24 +147,22 @@ public final class HyperParameters {
    * {@code key: old -> new}, with {@code <unset>} for a missing side. Empty when equal.
    */
   public List<String> diff(HyperParameters other) {
+    return changes(other).stream().map(ValueChange::toString).toList();
+  }
+
+  /** The keys whose values differ between this (old) and {@code other} (new), in key order. Empty when equal. */
+  public List<ValueChange> changes(HyperParameters other) {
     Set<String> keys = new TreeSet<>(values.keySet());
     keys.addAll(other.values.keySet());
-    List<String> lines = new ArrayList<>();
+    List<ValueChange> changes = new ArrayList<>();
     for (String k : keys) {
       Object a = values.get(k);
       Object b = other.values.get(k);
       if (!Objects.equals(a, b)) {
-        lines.add(k + ": " + render(a) + " -> " + render(b));
+        changes.add(ValueChange.of(k, a, b));
       }
     }
-    return lines;
-  }
-
-  private static String render(Object v) {
-    if (v == null) {
-      return "<unset>";
-    }
-    return v instanceof String ? "\"" + v + "\"" : String.valueOf(v);
+    return List.copyOf(changes);
   }
 
   /** The JSON object form. */

@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
+import io.epochal.params.ValueChange;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,9 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * What the resumes of a job amended, by its history: every {@code AMENDED} event lists its
- * changes as {@code key: old -> new}. A command line that started the job (a supervised restart, a
+ * changes as typed values ({@link JobEvent#getChanges}); an event written before they were
+ * recorded says them only in its message, {@code key: old -> new; ...}, which is read instead. A
+ * command line that started the job (a supervised restart, a
  * retried spark-submit) still carries the old values; they are told from a change asked for by
  * being among those a resume amended away.
  */
@@ -30,7 +33,14 @@ final class AmendmentHistory {
     Map<String, Set<String>> away = new TreeMap<>();
     try {
       for (JobEvent e : new JobEventLog(dir.getFileSystem(conf), dir).readAll()) {
-        if (e.getType() == JobEventType.AMENDED && e.getMessage() != null) {
+        if (e.getType() != JobEventType.AMENDED) {
+          continue;
+        }
+        for (ValueChange change : e.getChanges()) {
+          Set<String> from = away.computeIfAbsent(change.getKey(), k -> new TreeSet<>());
+          change.fromText().ifPresent(from::add); // a key the resume set anew was amended from no value
+        }
+        if (e.getChanges().isEmpty() && e.getMessage() != null) {
           for (String change : e.getMessage().split("; ")) {
             int colon = change.indexOf(": ");
             int arrow = change.indexOf(" -> ", Math.max(colon, 0));

@@ -14,6 +14,7 @@ import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
 import io.epochal.job.LeaseRecord;
+import io.epochal.params.ValueChange;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -273,10 +275,12 @@ final class JobDirectory implements AutoCloseable {
    * run's checks. Does nothing if none is pending.
    */
   void applyAmendment(long epoch) throws IOException {
-    Optional<String> amended = specFile.apply();
+    Optional<List<ValueChange>> amended = specFile.apply();
     if (amended.isPresent()) {
-      event(JobEventType.AMENDED, epoch, 0, amended.get());
-      listener.message("amended job " + spec.jobDirText() + ": " + amended.get() + " (job.json rewritten, every training "
+      String said = amended.get().stream().map(ValueChange::toString).collect(Collectors.joining("; "));
+      event(JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch).optRound(0)
+          .optMessage(said).optChanges(amended.get()));
+      listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }
   }
@@ -332,16 +336,20 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /** Appends an event that happened at {@code time} (e.g. when a checkpoint was published). */
-  synchronized void event(JobEventType type, Instant time, long epoch, int round, String message) {
-    if (type == JobEventType.EPOCH_COMMITTED || type == JobEventType.RESUMED) {
-      committed = Math.max(committed, epoch);
+  void event(JobEventType type, Instant time, long epoch, int round, String message) {
+    event(JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round).optMessage(message));
+  }
+
+  private synchronized void event(JobEvent.Builder built) {
+    JobEvent event = built.build();
+    if (event.getType() == JobEventType.EPOCH_COMMITTED || event.getType() == JobEventType.RESUMED) {
+      committed = Math.max(committed, event.getEpoch());
     }
     if (eventWriter == null) {
       return;
     }
     try {
-      eventWriter.append(JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round)
-          .optMessage(message).build());
+      eventWriter.append(event);
     } catch (IOException e) {
       listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage());
     }

@@ -10,9 +10,11 @@ import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
 import io.epochal.job.LeaseHeldException;
 import io.epochal.job.LeaseRecord;
+import io.epochal.params.ValueChange;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -139,14 +141,15 @@ final class JobSpecFile {
    * Writes the pending amendment into {@code job.json} (compare-and-replace); call while holding
    * the lease, after the run's checks.
    *
-   * @return the changed keys, or empty if nothing was pending or another writer got there first
+   * @return the changed hyperparameters, or empty if nothing was pending or another writer got there first
    */
-  Optional<String> apply() throws IOException {
+  Optional<List<ValueChange>> apply() throws IOException {
     if (!pending) {
       return Optional.empty();
     }
     boolean amended = new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored()); // a failure leaves it pending
     pending = false;
-    return amended ? Optional.of(String.join("; ", amendedFrom.diff(spec.toStored()))) : Optional.empty();
+    return amended ? Optional.of(amendedFrom.getHyperParameters().changes(spec.toStored().getHyperParameters()))
+        : Optional.empty();
   }
 }

@@ -13,6 +13,7 @@ import io.epochal.job.JobLease;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobState;
+import io.epochal.params.ValueChange;
 import io.epochal.job.JobStatus;
 import io.epochal.job.JobStateStore;
 import java.io.IOException;
@@ -264,6 +265,8 @@ class CliEndToEndTest {
     assertThat(E2eFixtures.events(fs, dirB)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
         .satisfies(e -> {
           assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1; train.epochs: 2 -> 3");
+          assertThat(e.getChanges()).as("the same changes, typed").containsExactly(
+              ValueChange.of("checkpoint.keep_last", 10L, 1L), ValueChange.of("train.epochs", 2L, 3L));
           assertThat(e.getEpoch()).as("the newest epoch committed when it was amended").isEqualTo(2);
         });
     assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())

@@ -1,0 +1,76 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
+import io.epochal.params.ValueChange;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AmendmentHistoryTest {
+
+  @TempDir
+  java.nio.file.Path tmp;
+
+  private Path write(int attempt, JobEvent.Builder... events) throws IOException {
+    Path dir = new Path(tmp.toUri());
+    FileSystem fs = dir.getFileSystem(new Configuration());
+    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(attempt)) {
+      for (JobEvent.Builder e : events) {
+        w.append(e.build());
+      }
+    }
+    return dir;
+  }
+
+  private static JobEvent.Builder amended(int attempt, String message) {
+    return JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), attempt).optEpoch(2)
+        .optRound(0).optMessage(message);
+  }
+
+  @Test
+  void aValueThatHoldsTheMessagesSeparatorsIsReadFromTheRecordedChanges() throws IOException {
+    String oldPath = "file:/data/a; b -> c";
+    Path dir = write(2, amended(2, "data.path: \"" + oldPath + "\" -> \"file:/new\"; train.epochs: 6 -> 9")
+        .optChanges(List.of(ValueChange.of("data.path", oldPath, "file:/new"), ValueChange.of("train.epochs", 6L, 9L))));
+
+    AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
+
+    assertThat(history.amendedAway("data.path", oldPath)).isTrue();
+    assertThat(history.amendedAway("data.path", "file:/data/a")).isFalse();
+    assertThat(history.amendedAway("train.epochs", "6")).isTrue();
+    assertThat(history.amendedAway("train.epochs", "9")).as("the value it was amended to").isFalse();
+    assertThat(history.amended("b -> c\"")).isFalse();
+  }
+
+  @Test
+  void anEventWrittenBeforeChangesWereRecordedIsReadFromItsMessage() throws IOException {
+    Path dir = write(2, amended(2, "checkpoint.keep_last: 10 -> 1; data.path: \"file:/old\" -> \"file:/new\""));
+
+    AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
+
+    assertThat(history.amendedAway("checkpoint.keep_last", "10")).isTrue();
+    assertThat(history.amendedAway("data.path", "\"file:/old\"")).isTrue();
+    assertThat(history.amended("train.epochs")).isFalse();
+  }
+
+  @Test
+  void aKeyAResumeSetAnewCountsAsAmendedFromNoValue() throws IOException {
+    Path dir = write(3, amended(3, "checkpoint.keep_best: <unset> -> 2")
+        .optChanges(List.of(ValueChange.of("checkpoint.keep_best", null, 2L))));
+
+    AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
+
+    assertThat(history.amended("checkpoint.keep_best")).isTrue();
+    assertThat(history.amendedAway("checkpoint.keep_best", "<unset>")).isFalse();
+    assertThat(history.amendedAway("checkpoint.keep_best", "2")).isFalse();
+  }
+}
