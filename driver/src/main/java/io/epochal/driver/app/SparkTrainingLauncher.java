@@ -146,12 +146,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     NewerFormatCheck.check(dir, conf);
     JobSpec spec = ExistingJob.asStored(requested, stored, conf, err);
+    spec.toPropertyLines().forEach(out::println); // what train would run, amendments included
+    out.flush();
     if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
-      // the spec printed above is the request's, with the default of new jobs
       err.println("epochal: dry run: " + ShellWords.location(dir) + " holds a job created before "
           + JobKeys.DATA_ROW_ORDER + " existed: train keeps reading its rows in Spark's order (and csv as it was "
-          + "read then), not the " + JobKeys.DATA_ROW_ORDER + "=" + requested.toHyperParameters()
-          .getString(JobKeys.DATA_ROW_ORDER) + " printed above, the default of jobs created since");
+          + "read then), not by " + JobKeys.DATA_ROW_ORDER + "=" + requested.toHyperParameters()
+          .getString(JobKeys.DATA_ROW_ORDER) + ", the default of jobs created since; the spec printed has no "
+          + JobKeys.DATA_ROW_ORDER);
     }
     // the placement checks train runs before Spark starts (GPUs against the master)
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");

@@ -53,7 +53,8 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--data", paramLabel = "URI", description = "Shorthand for --set data.path=URI.")
   String data;
 
-  @Option(names = "--dry-run", description = "Validate and print the resolved spec, and say whether its "
+  @Option(names = "--dry-run", description = "Validate and print the spec train would run (for a job its "
+      + "job.dir holds, as amended by its resumes), and say whether its "
       + "job.dir holds no job yet (then load its data on Spark and check it against the model, exit 4 if it does "
       + "not fit), this job (then check what train would continue, as 'resume --dry-run' does) or another spec "
       + "(exit 2, with the differences); train nothing and write nothing.")
@@ -100,9 +101,12 @@ final class TrainCommand implements Callable<Integer> {
       return ExitCodes.INTERNAL;
     }
     if (dryRun) {
+      if (cli.launcher() != null) {
+        return cli.launcher().dryRun(job, options); // prints the spec as the job directory would train it
+      }
       job.toPropertyLines().forEach(spec.commandLine().getOut()::println);
       spec.commandLine().getOut().flush();
-      return cli.launcher() == null ? ExitCodes.OK : cli.launcher().dryRun(job, options);
+      return ExitCodes.OK;
     }
     if (cli.launcher() == null) {
       spec.commandLine().getErr().println("epochal: the job spec is valid, but no training launcher is installed "

@@ -16,8 +16,10 @@ public interface TrainingLauncher {
   int train(JobSpec spec, CliOptions options) throws Exception;
 
   /**
-   * For {@code train --dry-run}: says on standard error what training {@code spec} would do with
-   * its job directory (start a new job, or continue the job stored there), starting nothing;
+   * For {@code train --dry-run}: prints on standard output the spec a run would train, as {@link
+   * JobSpec#toPropertyLines} (for a job its directory holds, as it is stored: values its resumes
+   * amended, the row order it was created with), and says on standard error what training it would
+   * do with its job directory (start a new job, or continue the job stored there), starting nothing;
    * {@link ExitCodes#USAGE} with the differences when the directory holds another spec, as
    * {@link #train} would refuse it.
    */

@@ -396,14 +396,19 @@ class EpochalCliTest {
   }
 
   @Test
-  void dryRunPrintsTheResolvedSpecAndOnlyAsksTheLauncherWhatTrainingWouldDo() {
+  void dryRunHandsTheResolvedSpecToTheLauncherWhichPrintsWhatItWouldTrain() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run r = run(launcher, new TestModelCatalog(), train("--dry-run", "--epochs", "7"));
     assertThat(r.code).isZero();
-    assertThat(r.out.lines()).contains("train.epochs=7", "model.hidden=64,64", "optimizer.name=adam",
-        "optimizer.lr=0.001", "job.dir=file://" + jobDir);
     assertThat(launcher.calls).containsExactly("dryRun");
-    assertThat(launcher.spec.epochs()).isEqualTo(7);
+    assertThat(launcher.spec.toPropertyLines()).contains("train.epochs=7", "model.hidden=64,64", "optimizer.name=adam",
+        "optimizer.lr=0.001", "job.dir=file://" + jobDir);
+    assertThat(r.out).as("the launcher prints the spec as the job directory would train it").isEmpty();
+
+    Run alone = run(null, new TestModelCatalog(), train("--dry-run", "--epochs", "7"));
+    assertThat(alone.code).as(alone.err).isZero();
+    assertThat(alone.out.lines()).as("without a launcher, the spec as resolved").contains("train.epochs=7",
+        "job.dir=file://" + jobDir);
   }
 
   @Test

@@ -572,9 +572,10 @@ class CliEndToEndTest {
     assertThat(preview.code).as("%s", preview).isZero();
     assertThat(preview.err).contains("already holds this job (its job.json matches)")
         .as("no placement key was given").doesNotContain("this run only");
-    assertThat(preview.out).as("the request as resolved").contains("data.row_order=file_name");
-    assertThat(preview.err).as("which the stored job does not take").contains("holds a job created before "
-        + "data.row_order existed: train keeps reading its rows in Spark's order");
+    assertThat(preview.out).as("the spec as the stored job trains it").contains("data.path=")
+        .doesNotContain("data.row_order");
+    assertThat(preview.err).as("not the request's default").contains("holds a job created before "
+        + "data.row_order existed: train keeps reading its rows in Spark's order", "not by data.row_order=file_name");
     CliRun byName = CliRun.of("train", file.toString(), "--set", "data.row_order=file_name", "--dry-run", "--master",
         MASTER);
     assertThat(byName.code).as("asked for explicitly, the new order is a change: %s", byName)

@@ -91,6 +91,10 @@ class UnfitCheckpointTest {
 
     // the job file that started the job (train.epochs=2) continues it as its resume amended it (3), as a
     // supervised restart would, and stops on the unfit checkpoint as that resume does
+    CliRun restartPreview = CliRun.of("train", jobFile.toString(), "--dry-run", "--master", MASTER);
+    assertThat(restartPreview.out).as("the spec the run trains: %s", restartPreview).contains("train.epochs=3")
+        .doesNotContain("train.epochs=2");
+    assertThat(restartPreview.err).contains("the job continues as amended: train.epochs=3 (this spec: 2)");
     CliRun restarted = CliRun.of("train", jobFile.toString(), "--master", MASTER);
     assertThat(restarted.code).as("%s", restarted).isEqualTo(ExitCodes.FAILED);
     assertThat(restarted.err).contains("the job continues as amended: train.epochs=3 (this spec: 2)")
