@@ -77,7 +77,12 @@ public final class LocalRound {
   private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
-    EngineSettings.configureThreads(config.threads());
+    return EngineSettings.atThreads(config.threads(), () -> train(config, global, shard, epoch, round, globalStep,
+        device));
+  }
+
+  private static RoundResult train(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep, Device device) {
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
     int steps = plan.stepsInRound(shard.rows(), round);
     StateDict modelState = modelPart(global);
