@@ -53,7 +53,8 @@ final class JobDirectory implements AutoCloseable {
   private final TrainingListener listener;
   /** job.json, written once or amended by this run. */
   private final JobSpecFile specFile;
-  private JobEventLog.Writer eventWriter;
+  /** This attempt's history, once {@link #start} took the lease. */
+  private volatile AttemptHistory history;
   private int attempt;
   private volatile ShutdownStop shutdownHook;
   /** The JVM began to shut down while this driver owned the job. */
@@ -117,7 +118,7 @@ final class JobDirectory implements AutoCloseable {
         states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
             : attempt > 1 ? "resumed (state.json was missing)" : "started");
       }
-      eventWriter = events.openAttempt(attempt);
+      history = AttemptHistory.open(events, dir, attempt, listener);
     } catch (IOException | RuntimeException e) {
       try {
         lease.abandon(); // a full disk: the next driver need not wait for the lease's ttl
@@ -215,12 +216,13 @@ final class JobDirectory implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       problems.add("cannot mark it " + (done ? "COMPLETED" : "FAILED") + ": " + e);
     }
+    AttemptHistory h = history;
     try {
-      if (eventWriter != null) {
-        eventWriter.append(done ? JobEvent.builder(JobEventType.COMPLETED, Instant.now(), attempt)
-            .optEpoch(spec.epochs()).optMessage("all " + spec.epochs() + " epochs done; " + why).build()
-            : JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(at.epoch())
-            .optRound(at.round()).optReason(reason.name()).optMessage(why).build());
+      if (h != null) {
+        h.appendOrThrow(done ? h.event(JobEventType.COMPLETED, Instant.now()).optEpoch(spec.epochs())
+            .optMessage("all " + spec.epochs() + " epochs done; " + why).build()
+            : h.event(JobEventType.FAILURE, Instant.now()).optEpoch(at.epoch()).optRound(at.round())
+            .optReason(reason.name()).optMessage(why).build());
       }
     } catch (IOException | RuntimeException e) {
       problems.add("cannot record the stop in its history: " + e);
@@ -278,8 +280,8 @@ final class JobDirectory implements AutoCloseable {
     Optional<List<ValueChange>> amended = specFile.apply();
     if (amended.isPresent()) {
       String said = amended.get().stream().map(ValueChange::toString).collect(Collectors.joining("; "));
-      event(JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch).optRound(0)
-          .optMessage(said).optChanges(amended.get()));
+      event(JobEventType.AMENDED, epoch, JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch)
+          .optRound(0).optMessage(said).optChanges(amended.get()));
       listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
     }
@@ -337,40 +339,26 @@ final class JobDirectory implements AutoCloseable {
 
   /** Appends an event that happened at {@code time} (e.g. when a checkpoint was published). */
   void event(JobEventType type, Instant time, long epoch, int round, String message) {
-    event(JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round).optMessage(message));
+    event(type, epoch, JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round).optMessage(message));
   }
 
-  private synchronized void event(JobEvent.Builder built) {
-    JobEvent event = built.build();
-    if (event.getType() == JobEventType.EPOCH_COMMITTED || event.getType() == JobEventType.RESUMED) {
-      committed = Math.max(committed, event.getEpoch());
+  private void event(JobEventType type, long epoch, JobEvent.Builder event) {
+    if (type == JobEventType.EPOCH_COMMITTED || type == JobEventType.RESUMED) {
+      synchronized (this) {
+        committed = Math.max(committed, epoch);
+      }
     }
-    if (eventWriter == null) {
-      return;
-    }
-    try {
-      eventWriter.append(event);
-    } catch (IOException e) {
-      listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage());
+    AttemptHistory h = history;
+    if (h != null) {
+      h.append(event.build());
     }
   }
 
-  /**
-   * Records a failure in the history: epoch, round, reason, the driver attempt, which try of this
-   * driver ({@code tryNo} of {@code maxTries}; or that its reason is not retried) and the root cause.
-   */
-  synchronized void failure(TrainingException e, int tryNo, int maxTries) {
-    if (eventWriter == null) {
-      return;
-    }
-    String message = String.valueOf(e.getMessage()) + (e.reason().retryable() ? " [try " + tryNo + " of " + maxTries
-        : " [" + e.reason() + " is not retried") + "; cause: "
-        + (e.getCause() == null ? "none" : FailureClassifier.rootCause(e.getCause())) + "]";
-    try {
-      eventWriter.append(JobEvent.builder(JobEventType.FAILURE, Instant.now(), attempt).optEpoch(e.epoch())
-          .optRound(e.round()).optReason(e.reason().name()).optMessage(message).build());
-    } catch (IOException io) {
-      listener.warning("cannot append to the event history in " + dir + ": " + io.getMessage());
+  /** Records a failure in the history ({@link AttemptHistory#failure}). */
+  void failure(TrainingException e, int tryNo, int maxTries) {
+    AttemptHistory h = history;
+    if (h != null) {
+      h.failure(e, tryNo, maxTries);
     }
   }
 
@@ -440,11 +428,9 @@ final class JobDirectory implements AutoCloseable {
       }
     }
     try {
-      synchronized (this) {
-        if (eventWriter != null) {
-          eventWriter.close();
-          eventWriter = null; // a shutdown hook running later records nothing more
-        }
+      AttemptHistory h = history;
+      if (h != null) {
+        h.close(); // a shutdown hook running later records nothing more
       }
     } finally {
       try {
