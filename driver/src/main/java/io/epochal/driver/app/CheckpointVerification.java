@@ -134,7 +134,11 @@ final class CheckpointVerification {
       if (!t.isCheckpoint()) {
         checkJobSpec(t.jobDir(), results);
       }
-      if (failed(results) && !t.isMovedAside()) {
+      if (t.isMovedAside()) {
+        ResumeFallback instead = resumeFallback(store, results, verifier);
+        fallback = new ResumeFallback(instead.checkpoint(), "a resume never reads " + t + ", which a resume moved aside "
+            + "as damaged; " + instead.message());
+      } else if (failed(results)) {
         fallback = resumeFallback(store, results, verifier);
       }
     }
@@ -249,7 +253,7 @@ final class CheckpointVerification {
     results.forEach((e, lines) -> {
       ObjectNode c = checkpoints.addObject();
       c.put("epoch", e.epoch());
-      c.put("path", e.path());
+      c.put("path", io.epochal.driver.config.JobSpecResolver.locationText(e.path())); // as "target" writes it
       if (e.isMovedAside()) {
         c.put("moved_aside", true);
       }

@@ -39,11 +39,11 @@ final class ExistingJob {
   }
 
   /**
-   * {@code spec} with the values its job's resumes amended since, when those are all it differs in
-   * from the stored {@code job.json}: the command that started the job, run again (a supervised
+   * {@code spec} with the values its job's resumes amended since: when those are all it differs in
+   * from the stored {@code job.json}, the command that started the job, run again (a supervised
    * restart, a retried spark-submit), continues the job as amended, saying so on {@code err}. A
-   * difference in a key no resume amended is the caller's to refuse: a new value in a job file
-   * changes nothing by itself (a resume with --set does).
+   * difference in a key no resume amended is the caller's to refuse (a new value in a job file
+   * changes nothing by itself; a resume with --set does), and the amended keys are no part of it.
    */
   private static JobSpec withAmendments(JobSpec spec, io.epochal.job.JobSpec stored, Configuration conf,
       PrintStream err) throws IOException {
@@ -56,14 +56,23 @@ final class ExistingJob {
     HyperParameters kept = stored.getHyperParameters();
     HyperParameters.Builder b = HyperParameters.builder().putAll(spec.toHyperParameters()).putAll(spec.placement());
     List<String> said = new java.util.ArrayList<>();
+    boolean refused = false;
     for (String line : differences) {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
       if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !history.amended(key)
           || !kept.contains(key)) {
-        return spec; // refused as a changed spec, naming every difference
+        refused = true; // the caller names this difference
+        continue;
       }
       b.put(key, kept.asMap().get(key));
       said.add(key + "=" + kept.asMap().get(key) + " (this spec: " + spec.toHyperParameters().asMap().get(key) + ")");
+    }
+    if (said.isEmpty()) {
+      return spec;
+    }
+    if (refused) {
+      // refused for the other keys alone: the amended ones are the job's, not a difference to fix
+      return JobSpec.fromHyperParameters(b.build(), new RegistryModelCatalog());
     }
     err.println("epochal: warning: " + ShellWords.location(dir) + " was amended by a resume since this spec started it;"
         + " the job continues as amended: " + String.join(", ", said) + " ('bin/epochal resume "

@@ -78,16 +78,19 @@ final class JobStatusReport {
     if (jobs.isEmpty()) {
       for (Path up = dir.getParent(); up != null; up = up.getParent()) {
         if (fs.exists(JobPaths.jobSpec(up))) {
-          out.println(ShellWords.location(dir) + " is inside the Epochal job directory " + ShellWords.location(up)
-              + ": bin/epochal status " + ShellWords.location(up) + " (verify and inspect take a checkpoint "
-              + "directory too)");
-          return ExitCodes.USAGE;
+          throw new ConfigException("URI", ShellWords.location(dir) + " is inside the Epochal job directory "
+              + ShellWords.location(up) + ": bin/epochal status " + ShellWords.location(up) + " (verify and inspect "
+              + "take a checkpoint directory too)");
         }
       }
-      out.println("no Epochal job at or under " + uri + " (a job directory holds job.json; searched "
-          + JobFinder.MAX_DEPTH + " levels deep)");
+      String none = "no Epochal job at or under " + ShellWords.location(dir) + " (a job directory holds job.json; "
+          + "searched " + JobFinder.MAX_DEPTH + " levels deep)";
+      if (found.lostSpecs().isEmpty()) {
+        throw new ConfigException("URI", none);
+      }
+      out.println(none);
       printUnreadable(found);
-      return found.lostSpecs().isEmpty() ? ExitCodes.USAGE : ExitCodes.FAILED;
+      return ExitCodes.FAILED; // job directories whose job.json cannot be read
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
     int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));

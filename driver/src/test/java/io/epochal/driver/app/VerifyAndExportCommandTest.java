@@ -125,6 +125,8 @@ class VerifyAndExportCommandTest {
     assertThat(root.has("resume_picks")).as("said only after a failure").isFalse();
     JsonNode c = root.get("checkpoints").get(0);
     assertThat(c.get("epoch").asLong()).isEqualTo(1);
+    assertThat(c.get("path").asText()).as("spelled as the target is").isEqualTo("file://" + checkpoint)
+        .startsWith(root.get("target").asText());
     assertThat(c.get("checks")).hasSizeGreaterThanOrEqualTo(8);
     // every check passes; the fixture does not record its processor, which is a warning
     c.get("checks").forEach(check -> assertThat(check.get("status").asText() + " " + check.get("check").asText())
@@ -349,8 +351,11 @@ class VerifyAndExportCommandTest {
     assertThat(err).contains("epoch-000001 is inside the Epochal job directory ", "a resume continues a whole job: "
         + "bin/epochal resume ").doesNotContain("Start a job with");
     assertThat(run("status", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
-    assertThat(out).contains("epoch-000001 is inside the Epochal job directory file://" + job + ": bin/epochal "
-        + "status file://" + job).doesNotContain("no Epochal job");
+    assertThat(err).as("an error, on standard error").contains("epoch-000001 is inside the Epochal job directory file://"
+        + job + ": bin/epochal status file://" + job).doesNotContain("no Epochal job");
+    Path noJobs = java.nio.file.Files.createDirectories(tmp.resolve("no-jobs/a"));
+    assertThat(run("status", noJobs.getParent().toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("epochal: ", "no Epochal job at or under file://" + noJobs.getParent());
     assertThat(run("resume", tmp.resolve("nowhere").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("nowhere does not exist; give the directory of an Epochal job").doesNotContain("job.json");
     Path file = tmp.resolve("a-file");
@@ -499,6 +504,9 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("FAIL _damaged-epoch-000001-1700000000000  every file's size and SHA-256 match the "
         + "manifest", "model.safetensors has SHA-256");
+    assertThat(out.strip().lines().reduce((a, b) -> b).orElseThrow()).as("the last line says what a resume does")
+        .contains("_damaged-epoch-000001-1700000000000, which a resume moved aside as damaged; no checkpoint of this job "
+            + "verifies: a resume trains again from epoch 1");
     assertThat(run("verify", "--json", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("\"moved_aside\":true");
     assertThat(run("inspect", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
