@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
-      description = "Spark master of the commands that run Spark (train, resume, predict, gen-data; "
-          + "the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
+      description = "Spark master of the commands that run Spark (train, resume, predict, gen-data, "
+          + "and chaos for its child drivers; the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
           + "local-cluster[2,1,1024], spark://host:7077; yarn and k8s:// through a Spark distribution's "
           + "spark-submit.", parameterConsumer = KeyValues.Once.class)
   String master;

@@ -42,7 +42,8 @@ final class PredictCommand extends LauncherCommand {
   String output;
 
   @Option(names = "--output-format", paramLabel = "parquet|csv",
-      description = "Format of --output (default: csv when it ends with .csv, parquet otherwise).")
+      description = "Format of --output (default: csv when it ends with .csv, parquet otherwise; an output "
+          + "named .json, .jsonl, .ndjson, .txt or .tsv needs this option, since predict writes neither).")
   String outputFormat;
 
   @Option(names = "--batch-size", paramLabel = "N", description = "Rows per forward pass (default 256).")
