@@ -116,7 +116,8 @@ public final class OnnxModelFile {
 
   private static ConfigException missingRuntime(String location, Throwable cause) {
     return new ConfigException("model", "ONNX Runtime is not on the classpath (" + cause.getClass().getSimpleName()
-        + ": " + cause.getMessage() + "), and predicting from the ONNX model " + location + " needs it; with "
+        + ": " + cause.getMessage() + "), and predicting from the ONNX model "
+        + io.epochal.driver.config.JobSpecResolver.locationText(location) + " needs it; with "
         + "spark-submit add --packages " + RUNTIME_ARTIFACT + " (bin/epochal has it), or predict from the "
         + "checkpoint the file was exported from", cause);
   }

@@ -52,6 +52,8 @@ class SparkSubmitAppJarIT {
         .noneMatch(e -> e.contains("epochal") || Files.isDirectory(Paths.get(e)))
         .noneMatch(e -> fileName(e).startsWith("pytorch-") || fileName(e).startsWith("api-0.")
             || fileName(e).startsWith("picocli-") || fileName(e).startsWith("jna-"));
+    assertThat(sparkClasspath).as("nor what a user adds to predict from .onnx files (--packages)")
+        .noneMatch(e -> fileName(e).startsWith("onnxruntime-"));
   }
 
   @Test
