@@ -6,6 +6,8 @@ import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
@@ -108,10 +110,26 @@ final class DryRunDataCheck {
    * Checks {@code spec}'s GPU placement keys against the master as the run's Spark session does,
    * without starting one (for a dry run that reads no data).
    *
-   * @throws IllegalArgumentException naming the key and the fix, as the run would
+   * @throws ConfigException naming the key and the fix, as the run would refuse them
    */
   void checkPlacement(JobSpec spec) {
-    gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(options.master()));
+    checkPlacement(spec, options);
+  }
+
+  /**
+   * Checks {@code spec}'s GPU placement keys against the master of {@code options} (else
+   * {@code spark.master}, else {@code local[*]}, as Spark takes it) before Spark starts.
+   *
+   * @throws ConfigException naming the key and the fix
+   */
+  static void checkPlacement(JobSpec spec, CliOptions options) {
+    String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
+    io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
+    try {
+      gpus(spec).sparkConf(parsed);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(JobKeys.DEVICE, e.getMessage(), e);
+    }
   }
 
   /** The GPU scheduling {@code spec}'s placement keys ask of Spark, as the run asks for it. */

@@ -82,6 +82,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
       spec = ExistingJob.asStored(requested, stored, conf, err);
     }
+    DryRunDataCheck.checkPlacement(spec, options); // as a configuration error, before Spark starts
     ProgressReporter progress = new ProgressReporter(out, System.console() != null);
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
@@ -146,6 +147,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     NewerFormatCheck.check(dir, conf);
     JobSpec spec = ExistingJob.asStored(requested, stored, conf, err);
+    DryRunDataCheck.checkPlacement(spec, options); // GPUs against the master, before the spec is printed as runnable
     spec.toPropertyLines().forEach(out::println); // what train would run, amendments included
     out.flush();
     if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
@@ -155,9 +157,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           .getString(JobKeys.DATA_ROW_ORDER) + ", the default of jobs created since; the spec printed has no "
           + JobKeys.DATA_ROW_ORDER);
     }
-    // the placement checks train runs before Spark starts (GPUs against the master)
-    String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
-    DryRunDataCheck.gpus(spec).sparkConf(io.epochal.driver.spark.SparkMaster.parse(master));
     if (stored.isEmpty()) {
       JobNesting.checkNewJobDir(dir, conf);
       Optional<CheckpointEntry> lost;

@@ -110,6 +110,12 @@ final class SpecValidator {
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
     }
     requireRecordedMetric(fixedValues, raw, problems); // also unused: a later keep_best would rank by it
+    try {
+      io.epochal.driver.spark.GpuResources.checkCounts(fixedValues.getLong(JobKeys.GPUS_PER_EXECUTOR),
+          fixedValues.getLong(JobKeys.GPUS_PER_TASK)); // with the others, not when Spark starts
+    } catch (IllegalArgumentException e) {
+      problems.add(new ConfigException(JobKeys.GPUS_PER_TASK, e.getMessage()));
+    }
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
     } else {

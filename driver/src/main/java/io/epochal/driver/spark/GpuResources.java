@@ -55,6 +55,21 @@ public final class GpuResources {
    * ({@code train.device = gpu}), which {@link #sparkConf} refuses on a master that assigns none.
    */
   public GpuResources(int perExecutor, int perTask, String discoveryScript, boolean required) {
+    checkCounts(perExecutor, perTask);
+    this.perExecutor = perExecutor;
+    this.perTask = perTask;
+    this.discoveryScript = checkNotNull(discoveryScript, "discoveryScript").trim();
+    this.required = required;
+  }
+
+  /**
+   * Checks {@code perExecutor} GPUs per executor against {@code perTask} per task, as the job keys
+   * give them, before anything starts.
+   *
+   * @throws IllegalArgumentException naming the job key when an amount is negative, a task would
+   *     get more GPUs than its executor, or executors would get GPUs that no task is given
+   */
+  public static void checkCounts(long perExecutor, long perTask) {
     checkArgument(perExecutor >= 0, "resources.gpus_per_executor = %s must be >= 0", perExecutor);
     checkArgument(perTask >= 0, "resources.gpus_per_task = %s must be >= 0", perTask);
     checkArgument(perTask <= perExecutor, "resources.gpus_per_task = %s exceeds resources.gpus_per_executor = %s; "
@@ -62,10 +77,6 @@ public final class GpuResources {
         perTask);
     checkArgument(perExecutor == 0 || perTask > 0, "resources.gpus_per_executor = %s but resources.gpus_per_task = 0:"
         + " the executors' GPUs would be given to no task; set resources.gpus_per_task = 1", perExecutor);
-    this.perExecutor = perExecutor;
-    this.perTask = perTask;
-    this.discoveryScript = checkNotNull(discoveryScript, "discoveryScript").trim();
-    this.required = required;
   }
 
   /** GPUs per executor; 0 when not scheduled. */

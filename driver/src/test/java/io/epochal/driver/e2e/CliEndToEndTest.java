@@ -55,6 +55,26 @@ class CliEndToEndTest {
   }
 
   @Test
+  void placementMistakesAreConfigurationErrorsSaidWithTheOthersAndBeforeADryRunPrintsASpec() {
+    Path job = tmp.resolve("gpu-job");
+    Path file = jobFile("gpu.properties", job, Map.of());
+    CliRun counts = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_task=2", "--set",
+        "resources.gpus_per_executor=1", "--set", "optimizer.lrr=1", "--master", MASTER);
+    assertThat(counts.code).as("%s", counts).isEqualTo(ExitCodes.USAGE);
+    assertThat(counts.err).as("both mistakes at once").contains("configuration error: ",
+        "resources.gpus_per_task = 2 exceeds resources.gpus_per_executor = 1", "optimizer.lrr");
+
+    CliRun gpu = CliRun.of("train", file.toString(), "--set", "train.device=gpu", "--dry-run", "--master", MASTER);
+    assertThat(gpu.code).as("%s", gpu).isEqualTo(ExitCodes.USAGE);
+    assertThat(gpu.err).contains("configuration error: ", "train.device = gpu needs a GPU that Spark assigns");
+    assertThat(gpu.out).as("no spec printed as if it could run").isEmpty();
+    CliRun run = CliRun.of("train", file.toString(), "--set", "train.device=gpu", "--master", MASTER);
+    assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.err).contains("configuration error: ", "train.device = gpu needs a GPU that Spark assigns");
+    assertThat(job).as("nothing written").doesNotExist();
+  }
+
+  @Test
   void genDataOntoExistingDataIsRefusedUnlessOverwriting() throws Exception {
     CliRun again = CliRun.of("gen-data", data, "--rows", "16", "--master", MASTER);
     assertThat(again.code).as("%s", again).isEqualTo(2);
