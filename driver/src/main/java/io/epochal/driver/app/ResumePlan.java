@@ -284,8 +284,11 @@ public final class ResumePlan {
             + "repeats step for step (its hyperparameters cannot change): train the job with a lower optimizer.lr in "
             + "a new job.dir" + lastFailure(status));
       }
+      boolean badInput = state.equals("FAILED") && status.get().getReason() != null
+          && status.get().getReason().startsWith(io.epochal.driver.train.FailureReason.BAD_INPUT.name());
       return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
-          : ", continues after epoch " + epoch) + lastFailure(status));
+          : ", continues after epoch " + epoch) + lastFailure(status) + (badInput ? " (the plan reads no data: "
+          + "unless the data was fixed since, the resume fails the same way)" : ""));
     } catch (IOException | RuntimeException e) {
       return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }

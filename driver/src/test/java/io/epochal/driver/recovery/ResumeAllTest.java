@@ -514,6 +514,17 @@ class ResumeAllTest {
   }
 
   @Test
+  void aJobWhoseLastRunFailedOnItsDataIsPlannedSayingTheResumeFailsAgainUnlessTheDataWasFixed() throws Exception {
+    withCheckpoints("m-bad-data", JobState.FAILED, "BAD_INPUT: data.path file:///d has 300 usable rows now");
+    withCheckpoints("n-stopped", JobState.FAILED);
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("m-bad-data\\s+FAILED\\s+2\\s+RESUME\\s+.*")
+            .contains("last run: BAD_INPUT: data.path", "unless the data was fixed since, the resume fails the same way"))
+        .anySatisfy(l -> assertThat(l).matches("n-stopped\\s+FAILED\\s+2\\s+RESUME\\s+.*")
+            .doesNotContain("the data was fixed"));
+  }
+
+  @Test
   void aLeaseItsDriverReleasedIsSaidToBeReleasedNotExpired() throws Exception {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
     JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("driver-stopped").build();
