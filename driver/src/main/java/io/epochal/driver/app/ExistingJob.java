@@ -86,6 +86,7 @@ final class ExistingJob {
       // a directory that lost its job.json: its checkpoints say which row order it was trained with
       try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
           .optConfiguration(conf).build()) {
+        refuseCopy(spec, store, conf);
         return LostJobSpec.asTrained(spec, store);
       }
     }
@@ -104,6 +105,31 @@ final class ExistingJob {
       }
     }
     return changed ? JobSpec.fromHyperParameters(same.build(), new RegistryModelCatalog()) : spec;
+  }
+
+  /**
+   * Refuses to train {@code spec} in a directory without {@code job.json} whose newest readable
+   * checkpoint was trained by the job of another {@code job.dir} that still holds it: the directory
+   * is a copy of that job (its {@code job.json} deleted), and a copy is never continued.
+   */
+  private static void refuseCopy(JobSpec spec, CheckpointStore store, Configuration conf) throws IOException {
+    List<io.epochal.checkpoint.CheckpointEntry> entries = store.list();
+    for (int i = entries.size() - 1; i >= 0; i--) {
+      if (entries.get(i).manifest().isPresent()) {
+        Path dir = new Path(spec.jobDir());
+        Optional<JobRelocator.Foreign> foreign = new JobRelocator(conf, System.err)
+            .foreign(entries.get(i).manifest().get().hyperParameters(), dir.getFileSystem(conf).makeQualified(dir));
+        if (foreign.isPresent() && foreign.get().originalHoldsJob().orElse(false)) {
+          Object original = entries.get(i).manifest().get().hyperParameters().asMap().get(JobKeys.JOB_DIR);
+          throw new io.epochal.driver.config.ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText()
+              + " holds no job.json, and its checkpoints (newest readable: epoch " + entries.get(i).epoch()
+              + ") were trained by the job at " + original + ", which still holds it: this directory is a copy of "
+              + "that job, and a copy is never continued (the two would train apart); resume the job at " + original
+              + ", or train in a new job.dir. Nothing was written");
+        }
+        return;
+      }
+    }
   }
 
   /** The spec stored in {@code spec}'s job directory, if any. */

@@ -797,6 +797,36 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aCopyOfAJobWithoutItsJobJsonIsNotContinuedWhileTheOriginalHoldsTheJob() throws Exception {
+    Path original = tmp.resolve("original");
+    Path file = jobFile("original.properties", original, Map.of("train.epochs", "2"));
+    assertTrained(CliRun.of("train", file.toString(), "--epochs", "1", "--master", MASTER));
+    Path copy = tmp.resolve("copy");
+    org.apache.commons.io.FileUtils.copyDirectory(original.toFile(), copy.toFile());
+    Files.delete(copy.resolve("job.json"));
+    Map<String, String> before = listing(copy);
+
+    for (boolean dryRun : new boolean[] {true, false}) {
+      List<String> args = new java.util.ArrayList<>(List.of("train", file.toString(), "--job-dir", copy.toString(),
+          "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun run = CliRun.of(args.toArray(new String[0]));
+      assertThat(run.code).as("dry run %s: %s", dryRun, run).isEqualTo(ExitCodes.USAGE);
+      assertThat(run.err).contains("holds no job.json, and its checkpoints (newest readable: epoch 1) were trained "
+          + "by the job at ", "which still holds it: this directory is a copy", "Nothing was written");
+      assertThat(listing(copy)).as("dry run %s writes nothing", dryRun).isEqualTo(before);
+    }
+
+    // the original gone, the directory was moved, not copied: training it continues the job there
+    org.apache.commons.io.FileUtils.deleteDirectory(original.toFile());
+    CliRun moved = CliRun.of("train", file.toString(), "--job-dir", copy.toString(), "--master", MASTER);
+    assertThat(moved.code).as("%s", moved).isZero();
+    assertThat(moved.out).contains("(1 in this run, 1 before it)");
+  }
+
+  @Test
   void aJobDirectoryThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsCheckpointsWereTrainedWith() throws Exception {
     Path job = tmp.resolve("job");
     assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1")).toString(),
