@@ -94,7 +94,7 @@ final class JobStatusReport {
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
     int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));
-    String table = "%-" + width + "s %-10s %6s %12s %-20s %s%n";
+    String table = "%-" + width + "s %-10s %9s %12s %-20s %s%n";
     out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
         "LEASE");
     List<String> warnings = new java.util.ArrayList<>();
@@ -118,7 +118,7 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      out.printf(table, job.getKey(), s.state, s.epoch, s.loss, s.time, s.leaseBrief);
+      out.printf(table, job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.time, s.leaseBrief);
       if (s.state.equals("LOST")) {
         failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
       } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {
@@ -271,14 +271,20 @@ final class JobStatusReport {
     }
     Optional<String> finalDamage = Optional.empty();
     java.util.OptionalLong last = java.util.OptionalLong.empty();
-    if (newer.isEmpty() && s.state.equals("COMPLETED")) {
-      try {
-        Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-        finalDamage = VisibleDamage.finalCheckpointProblem(fs, spec, s.entries);
-        last = VisibleDamage.finalEpoch(spec);
-      } catch (io.epochal.job.JobFileFormatException e) {
-        // an unreadable job.json is reported on its own
-      }
+    Optional<io.epochal.job.JobSpec> spec = Optional.empty();
+    boolean specRead = false;
+    try {
+      spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+      last = VisibleDamage.finalEpoch(spec);
+      specRead = true;
+    } catch (io.epochal.job.JobFileFormatException e) {
+      // an unreadable job.json is reported on its own
+    }
+    if (last.isPresent()) {
+      s.ofEpochs = "/" + last.getAsLong();
+    }
+    if (specRead && newer.isEmpty() && s.state.equals("COMPLETED")) {
+      finalDamage = VisibleDamage.finalCheckpointProblem(fs, spec, s.entries);
     }
     for (int i = s.entries.size() - 1; i >= 0; i--) {
       Optional<CheckpointManifest> m = s.entries.get(i).manifest();
@@ -325,6 +331,8 @@ final class JobStatusReport {
     String state = "NEW";
     String reason = "";
     String epoch = "-";
+    /** "/N" for a job of N epochs, as the table shows the epoch reached; empty when unknown. */
+    String ofEpochs = "";
     String loss = "-";
     String time = "-";
     String lease = "free";

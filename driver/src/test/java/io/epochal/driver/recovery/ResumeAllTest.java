@@ -403,10 +403,10 @@ class ResumeAllTest {
     Files.delete(epochDir(failed, 2).resolve("model.safetensors"));
 
     String[] status = cli("status", root.toString());
-    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("j-failed\\s+FAILED\\s+1\\s.*"))
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("j-failed\\s+FAILED\\s+1/2\\s.*"))
         .anySatisfy(l -> assertThat(l).startsWith("warning: j-failed: 1 damaged checkpoint after the epoch shown "
             + "(epoch 2: file:///").contains("epoch-000002/model.safetensors is missing); 'bin/epochal status "));
-    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1\\s.*")
+    assertThat(status[1].lines()).anySatisfy(l -> assertThat(l).matches("g-truncated\\s+COMPLETED\\s+1/2\\s.*")
         )
         // the damaged final checkpoint is said once, not again as a damaged checkpoint after the one shown
         .anySatisfy(l -> assertThat(l).startsWith("warning: g-truncated: COMPLETED, but the checkpoint of its final "
@@ -522,6 +522,9 @@ class ResumeAllTest {
             .contains("last run: BAD_INPUT: data.path", "unless the data was fixed since, the resume fails the same way"))
         .anySatisfy(l -> assertThat(l).matches("n-stopped\\s+FAILED\\s+2\\s+RESUME\\s+.*")
             .doesNotContain("the data was fixed"));
+    assertThat(cli("status", root.toString())[1].lines()).as("the epoch reached, of the job's epochs")
+        .anySatisfy(l -> assertThat(l).matches("m-bad-data\\s+FAILED\\s+2/2\\s.*"))
+        .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s+-\\s.*"));
   }
 
   @Test
