@@ -14,6 +14,8 @@ public final class JobPaths {
   public static final String LEASE = "lease.json";
   /** The directory of claimed fencing tokens. */
   public static final String LEASE_TOKENS = "lease";
+  /** The note a relocated job leaves at its old directory. */
+  public static final String RELOCATED = "relocated.json";
   /** The persisted job state. */
   public static final String STATE = "state.json";
   /** The directory of per-attempt event logs. */
@@ -52,6 +54,11 @@ public final class JobPaths {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  /** {@code <jobDir>/relocated.json}: left where a job directory was moved from ({@code resume --relocate}). */
+  public static Path relocated(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), RELOCATED);
   }
 
   /** {@code <jobDir>/state.json}. */

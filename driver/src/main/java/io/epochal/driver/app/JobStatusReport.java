@@ -59,6 +59,10 @@ final class JobStatusReport {
         return ExitCodes.FAILED;
       }
     }
+    Optional<io.epochal.driver.config.RelocationNote> moved = io.epochal.driver.config.RelocationNote.read(fs, dir);
+    if (moved.isPresent()) {
+      throw new ConfigException("URI", ShellWords.location(dir) + " holds no job: " + moved.get().refusal(dir));
+    }
     if (!fs.exists(dir)) {
       throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory, or a "
           + "directory with jobs under it");

@@ -92,6 +92,10 @@ final class PreparedResume {
               + "itself; a resume continues a whole job: bin/epochal resume " + ShellWords.location(up));
         }
       }
+      Optional<io.epochal.driver.config.RelocationNote> moved = io.epochal.driver.config.RelocationNote.read(fs, dir);
+      if (moved.isPresent()) {
+        throw new ConfigException("job-dir", jobDir + " holds no job: " + moved.get().refusal(dir));
+      }
       if (!fs.exists(dir)) {
         throw new ConfigException("job-dir", jobDir + " does not exist; give the directory of an Epochal job "
             + "('bin/epochal status <root>' lists the jobs under a directory)");

@@ -92,10 +92,34 @@ public final class JobSpecResolver {
         .build();
     JobSpec spec = JobSpec.of(qualified, raw.containsKey(JobKeys.DATA_ROW_ORDER));
     spec.jobDir();
+    if (checkDataPath) {
+      refuseRelocated(spec);
+    }
     if (checkDataPath && !dataMovedByAResume(spec)) {
       checkDataPath(spec, hadoopConf);
     }
     return spec;
+  }
+
+  /**
+   * Refuses a spec whose job directory holds no job but the {@link RelocationNote} of one a resume
+   * moved away: its command, run again, would start a new job there (said before any data check,
+   * since the data may have moved with the job).
+   */
+  private void refuseRelocated(JobSpec spec) {
+    java.util.Optional<RelocationNote> moved;
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+    try {
+      org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(hadoopConf);
+      moved = fs.exists(io.epochal.job.JobPaths.jobSpec(dir)) ? java.util.Optional.empty()
+          : RelocationNote.read(fs, dir);
+    } catch (IOException | RuntimeException unreadable) {
+      return; // the run reports an unreachable job.dir
+    }
+    if (moved.isPresent()) {
+      throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + ShellWords.location(dir) + " holds no job: "
+          + moved.get().refusal(dir));
+    }
   }
 
   /**

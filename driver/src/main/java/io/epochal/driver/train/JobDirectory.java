@@ -284,6 +284,9 @@ final class JobDirectory implements AutoCloseable {
           .optRound(0).optMessage(said).optChanges(amended.get()));
       listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
+      amended.get().stream().filter(c -> c.getKey().equals(io.epochal.driver.config.JobKeys.JOB_DIR)).findFirst()
+          .flatMap(ValueChange::fromText).ifPresent(from -> io.epochal.driver.config.RelocationNote.of(spec.jobName(),
+              spec.jobDirText(), Instant.now()).leave(fs, dir, new Path(from), listener::warning));
     }
   }
 

@@ -462,6 +462,21 @@ class CliEndToEndTest {
       }
     }
 
+    // the directory it was moved from: the command that started the job there starts no new one
+    assertThat(jobB.resolve("relocated.json")).as("a note where it was").isRegularFile();
+    assertThat(moved.resolve("relocated.json")).doesNotExist();
+    Map<String, String> there = listing(jobB);
+    CliRun restarted = CliRun.of("train", tmp.resolve("job-b.properties").toString(), "--master", MASTER);
+    assertThat(restarted.code).as("%s", restarted).isEqualTo(ExitCodes.USAGE);
+    assertThat(restarted.err).contains("holds no job: the job that was in file://" + jobB, "was relocated to file://"
+        + moved, "continue it with 'bin/epochal resume file://" + moved + "'", "delete ", "relocated.json");
+    assertThat(listing(jobB)).as("nothing written").isEqualTo(there);
+    for (String command : List.of("resume", "status")) {
+      CliRun old = CliRun.of(command, jobB.toString());
+      assertThat(old.code).as("%s", old).isEqualTo(ExitCodes.USAGE);
+      assertThat(old.err).contains("was relocated to file://" + moved);
+    }
+
     Path copy = tmp.resolve("copy-of-b");
     copyTree(moved, copy);
     CliRun copied = CliRun.of("resume", copy.toString(), "--relocate", "--master", MASTER);
