@@ -277,7 +277,7 @@ public final class EpochalCli implements Callable<Integer> {
       what = "";
     } else if (lowHeap.isPresent()) {
       code = ExitCodes.USAGE;
-      what = "";
+      what = "configuration error: "; // the JVM's heap option, as other settings are said
       ex = new IllegalArgumentException(lowHeap.get(), ex);
     } else if (ex instanceof IllegalArgumentException
         || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
