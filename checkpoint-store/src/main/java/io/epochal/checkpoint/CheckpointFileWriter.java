@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -277,7 +276,7 @@ final class CheckpointFileWriter {
   }
 
   private java.nio.file.Path nio(Path p) {
-    return Paths.get(fs.makeQualified(p).toUri());
+    return Locations.localFile(fs.makeQualified(p));
   }
 
   private static String await(Future<String> sha256, long epoch, Path p) throws IOException {

@@ -2,7 +2,6 @@ package io.epochal.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,9 +65,9 @@ final class CheckpointPublisher {
    * empty (a published checkpoint) and the rename fails instead of replacing it.
    */
   private void renameLocal(long epoch, Path tmp, Path target) throws IOException {
-    java.nio.file.Path to = Paths.get(fs.makeQualified(target).toUri());
+    java.nio.file.Path to = Locations.localFile(fs.makeQualified(target));
     try {
-      Files.move(Paths.get(fs.makeQualified(tmp).toUri()), to, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(Locations.localFile(fs.makeQualified(tmp)), to, StandardCopyOption.ATOMIC_MOVE);
     } catch (java.nio.file.FileSystemException e) {
       // rename(2) onto the published (non-empty) directory fails with ENOTEMPTY or EEXIST, which
       // the JDK reports as a plain FileSystemException ("Directory not empty")

@@ -16,4 +16,16 @@ public final class Locations {
     }
     return "file://" + location.substring("file:".length());
   }
+
+  /**
+   * The local file of a qualified {@code file:} path, for {@code java.nio.file}. Hadoop keeps a
+   * name's non-ASCII characters unescaped in its URI ({@code /jobs/ü}), which {@code
+   * Paths.get(URI)} refuses ("Bad escape"); its ASCII form ({@code /jobs/%C3%BC}) names the same
+   * file.
+   *
+   * @throws IllegalArgumentException if {@code qualified} is not a {@code file:} URI
+   */
+  public static java.nio.file.Path localFile(org.apache.hadoop.fs.Path qualified) {
+    return java.nio.file.Paths.get(java.net.URI.create(qualified.toUri().toASCIIString()));
+  }
 }

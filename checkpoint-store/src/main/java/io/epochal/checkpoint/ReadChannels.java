@@ -7,7 +7,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -40,7 +39,7 @@ final class ReadChannels {
     // to serve other URIs
     if (fs instanceof RawLocalFileSystem && "file".equals(fs.getUri().getScheme())) {
       try {
-        return new ChunkedFileChannel(FileChannel.open(Paths.get(fs.makeQualified(p).toUri()), StandardOpenOption.READ));
+        return new ChunkedFileChannel(FileChannel.open(Locations.localFile(fs.makeQualified(p)), StandardOpenOption.READ));
       } catch (NoSuchFileException e) {
         throw new FileNotFoundException(p + " does not exist");
       }

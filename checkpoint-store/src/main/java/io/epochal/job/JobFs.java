@@ -309,6 +309,6 @@ final class JobFs {
   }
 
   private java.nio.file.Path toLocal(Path path) {
-    return java.nio.file.Paths.get(fs.makeQualified(path).toUri());
+    return io.epochal.checkpoint.Locations.localFile(fs.makeQualified(path));
   }
 }

@@ -42,7 +42,7 @@ public final class CreatablePath {
       if (st.isDirectory()) {
         java.net.URI qualified = fs.makeQualified(p).toUri();
         if ("file".equals(qualified.getScheme())) {
-          java.nio.file.Path local = java.nio.file.Paths.get(qualified);
+          java.nio.file.Path local = io.epochal.checkpoint.Locations.localFile(fs.makeQualified(p));
           if (!java.nio.file.Files.isWritable(local)) {
             // a read-only mount refuses root too; other file systems are left to the write
             throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " cannot be written"

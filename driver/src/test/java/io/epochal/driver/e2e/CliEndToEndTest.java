@@ -185,11 +185,11 @@ class CliEndToEndTest {
   }
 
   @Test
-  void pathsWithSpacesKeepEveryFileOfTheJobInTheDirectoryNamedAndResume() throws Exception {
-    Path spaced = tmp.resolve("my data");
+  void pathsWithSpacesAndNonAsciiLettersKeepEveryFileOfTheJobInTheDirectoryNamedAndResume() throws Exception {
+    Path spaced = tmp.resolve("my data é");
     assertThat(CliRun.of("gen-data", spaced.toString(), "--rows", "256", "--features", Integer.toString(FEATURES),
         "--classes", Integer.toString(CLASSES), "--seed", "4", "--master", MASTER).code).isZero();
-    Path job = tmp.resolve("my jobs").resolve("a b");
+    Path job = tmp.resolve("my jobs").resolve("a b ü");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), spaced.toString());
     keys.put("train.epochs", "2");
     CliRun trained = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("spaced.properties"), keys).toString(),
@@ -204,7 +204,7 @@ class CliEndToEndTest {
     assertThat(resumed.out).contains("2 of 2 epochs done (1 in this run, 1 before it)");
     assertThat(job.resolve("checkpoints/epoch-000002/manifest.json")).exists();
     try (Stream<Path> all = Files.walk(tmp)) {
-      assertThat(all.map(Path::toString)).noneMatch(p -> p.contains("%20"));
+      assertThat(all.map(Path::toString)).noneMatch(p -> p.contains("%20") || p.contains("%C3"));
     }
   }
 
