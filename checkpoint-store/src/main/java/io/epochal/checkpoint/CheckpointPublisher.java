@@ -79,6 +79,24 @@ final class CheckpointPublisher {
   }
 
   /**
+   * Renames directory {@code from} to {@code to} in one step, or not at all. On the local file
+   * system that is one rename(2): Hadoop's local rename falls back to copying the whole directory
+   * when rename(2) fails (a directory made immutable, say), and when the copy's delete of the
+   * source then fails too, leaves a full copy behind at every attempt.
+   *
+   * @return false if the file system's rename returned false (not on the local file system)
+   * @throws IOException naming the cause when the rename fails
+   */
+  private boolean renameDir(Path from, Path to) throws IOException {
+    if (!local) {
+      return fs.rename(from, to);
+    }
+    Files.move(Locations.localFile(fs.makeQualified(from)), Locations.localFile(fs.makeQualified(to)),
+        StandardCopyOption.ATOMIC_MOVE);
+    return true;
+  }
+
+  /**
    * Deletes published checkpoint {@code dir}: renames it to {@code deleting} (from then on nobody
    * lists or loads it, and a deletion stopped at any later point leaves only a directory {@code
    * cleanTemporary} removes), then deletes its manifest, then its data; syncs the directories on the
@@ -94,7 +112,7 @@ final class CheckpointPublisher {
         return false;
       }
       // unpublished at once: a deletion stopped after this leaves a directory cleanTemporary removes
-      if (!fs.rename(dir, deleting)) {
+      if (!renameDir(dir, deleting)) {
         throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: renaming it to " + deleting.getName()
             + " returned false; nothing was removed");
       }
@@ -111,7 +129,8 @@ final class CheckpointPublisher {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: " + e, e);
+      throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: "
+          + (e instanceof java.nio.file.FileSystemException ? e.getMessage() : e.toString()), e);
     }
   }
 
@@ -121,7 +140,7 @@ final class CheckpointPublisher {
    */
   void moveAside(long epoch, Path dir, Path to) throws CheckpointException {
     try {
-      if (!fs.rename(dir, to)) {
+      if (!renameDir(dir, to)) {
         throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to
             + ": the file system's rename returned false (does " + to.getName() + " exist?)");
       }

@@ -100,8 +100,11 @@ final class JobRetention {
       record.add(deleted);
     }
     for (DeletionFailure f : result.getFailures()) {
-      listener.warning("retention could not delete " + f);
-      record.add("could not delete " + f);
+      String why = f.getError().getMessage() != null ? f.getError().getMessage() : f.getError().toString();
+      String said = why.startsWith("checkpoint of epoch ") ? why // names the epoch and its directory itself
+          : "could not delete the checkpoint of epoch " + f.getEpoch() + ": " + why;
+      listener.warning("retention: " + said + " (it is kept, and tried again after the next commit)");
+      record.add("could not delete epoch " + f.getEpoch() + ": " + why);
     }
     return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));
   }

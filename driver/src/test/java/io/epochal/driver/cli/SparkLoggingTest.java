@@ -37,8 +37,10 @@ class SparkLoggingTest {
     java.util.Map<String, String> levels = new java.util.HashMap<>();
     conf.stringPropertyNames().stream().filter(k -> k.startsWith("logger.") && k.endsWith(".name"))
         .forEach(k -> levels.put(conf.getProperty(k), conf.getProperty(k.replaceFirst("\\.name$", ".level"))));
-    // the class that logs "skipping damaged checkpoint of epoch ..." (the search for the newest checkpoint)
-    for (String logger : java.util.List.of("io.epochal.checkpoint.PublishedCheckpoints")) {
+    // the classes that log "skipping damaged checkpoint of epoch ..." (the search for the newest checkpoint)
+    // and "Retention could not delete ..." with its stack trace (the driver's warning says it in one line)
+    for (String logger : java.util.List.of("io.epochal.checkpoint.PublishedCheckpoints",
+        "io.epochal.checkpoint.retention.CheckpointCleaner")) {
       assertThat(Class.forName(logger)).as("a class of that name logs it").isNotNull();
       assertThat(levels).as("conf/log4j2.properties").containsEntry(logger, "error");
     }
