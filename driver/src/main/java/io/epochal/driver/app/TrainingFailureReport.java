@@ -74,8 +74,9 @@ final class TrainingFailureReport {
       default:
         err.println("epochal: nothing committed is lost; " + (FailureClassifier.isOutOfSpace(e)
             ? "free space on the job's file system (a resume fails the same way until then), then "
-            : FailureClassifier.isReadOnly(e) ? "make the job's directory writable (a resume fails the same way until "
-            + "then), then " : "")
+            : FailureClassifier.isReadOnly(e) || (e.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
+            && FailureClassifier.isPermissionDenied(e)) ? "make the job's directory writable (a resume fails the same "
+            + "way until then), then " : "")
             + "continue with: " + resume);
         return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
     }

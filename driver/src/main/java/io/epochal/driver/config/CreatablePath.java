@@ -24,6 +24,21 @@ public final class CreatablePath {
    * @throws ConfigException on {@code key}, naming the file and what to do
    */
   public static void requireDirectory(String key, Path dir, Configuration conf) {
+    requireDirectory(key, dir, conf, false);
+  }
+
+  /**
+   * Refuses directory {@code dir}, a part of the directory given as {@code key}, when it exists on
+   * the local file system and cannot be written (a directory made immutable, say, which refuses
+   * root too); an absent one, or one on another file system, is left to the write.
+   *
+   * @throws ConfigException on {@code key}, naming the directory and what to do
+   */
+  public static void requireWritableIfPresent(String key, Path dir, Configuration conf) {
+    requireDirectory(key, dir, conf, true);
+  }
+
+  private static void requireDirectory(String key, Path dir, Configuration conf, boolean onlyIfPresent) {
     FileSystem fs;
     try {
       fs = dir.getFileSystem(conf);
@@ -35,6 +50,9 @@ public final class CreatablePath {
       try {
         st = fs.getFileStatus(p);
       } catch (java.io.FileNotFoundException absent) {
+        if (onlyIfPresent) {
+          return;
+        }
         continue;
       } catch (IOException | RuntimeException e) {
         return;
@@ -45,9 +63,12 @@ public final class CreatablePath {
           java.nio.file.Path local = io.epochal.checkpoint.Locations.localFile(fs.makeQualified(p));
           if (!java.nio.file.Files.isWritable(local)) {
             // a read-only mount refuses root too; other file systems are left to the write
-            throw new ConfigException(key, key + " " + dir + (p.equals(dir) ? " cannot be written"
-                : " cannot be created: " + local + " cannot be written") + " (a read-only file system, or no write "
-                + "permission); make it writable" + (p.equals(dir) ? "" : ", or give a " + key + " elsewhere"));
+            String named = onlyIfPresent ? JobSpecResolver.locationText(dir.getParent()) + ": its " + dir.getName()
+                + " directory" : dir.toString();
+            throw new ConfigException(key, key + " " + named + (p.equals(dir) ? " cannot be written"
+                : " cannot be created: " + local + " cannot be written") + " (a read-only file system, no write "
+                + "permission, or a directory made immutable with chattr +i); make it writable"
+                + (p.equals(dir) || onlyIfPresent ? "" : ", or give a " + key + " elsewhere"));
           }
         }
         return;

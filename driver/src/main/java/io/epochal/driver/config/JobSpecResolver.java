@@ -179,6 +179,10 @@ public final class JobSpecResolver {
     checkJobDirOutsideData(spec, path, hadoopConf);
     checkNotAJob(text, path, hadoopConf);
     CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
+    // an existing job's checkpoints: every epoch's commit writes there
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(spec.jobDir()),
+        "checkpoints");
+    CreatablePath.requireWritableIfPresent(JobKeys.JOB_DIR, checkpoints, hadoopConf);
   }
 
   /** Refuses a data path that is an Epochal job directory: its checkpoints would be read as rows. */

@@ -198,6 +198,10 @@ final class EpochLoop {
           : FailureClassifier.isReadOnly(ex)
           ? "the file system of " + spec.jobDirText() + " is read-only (" + firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until it can be written"
+          : FailureClassifier.isPermissionDenied(ex)
+          ? "the job's directory " + spec.jobDirText() + " refuses the write (" + firstLine(ex.getMessage()) + ": no "
+              + "write permission, or a file or directory made immutable); a resume fails the same way until it can be "
+              + "written"
           : firstLine(ex.getMessage());
       String then = reason == FailureReason.LEASE_LOST
           ? "; this driver stops, the new holder continues the job"

@@ -83,6 +83,18 @@ public final class FailureClassifier {
         || String.valueOf(t.getMessage()).contains("No space left on device"));
   }
 
+  /**
+   * Whether the failure is a refused write anywhere in the chain: no permission (EACCES, HDFS's
+   * {@code AccessControlException}) or an operation not permitted (EPERM: an immutable file or
+   * directory).
+   */
+  public static boolean isPermissionDenied(Throwable failure) {
+    return anyInChain(failure, t -> t instanceof java.nio.file.AccessDeniedException
+        || t.getClass().getSimpleName().equals("AccessControlException")
+        || String.valueOf(t.getMessage()).contains("Operation not permitted")
+        || String.valueOf(t.getMessage()).contains("Permission denied"));
+  }
+
   /** Whether the failure is a read-only file system (EROFS) anywhere in the chain. */
   public static boolean isReadOnly(Throwable failure) {
     return anyInChain(failure, t -> String.valueOf(t.getMessage()).contains("Read-only file system"));

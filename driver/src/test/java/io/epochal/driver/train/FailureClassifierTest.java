@@ -57,6 +57,18 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.isReadOnly(local)).isFalse();
   }
 
+  @Test
+  void aRefusedWriteIsRecognisedWhetherLocalPermissionImmutableOrHdfs() {
+    assertThat(FailureClassifier.isPermissionDenied(new CheckpointException(4, "file:/jobs/a/checkpoints",
+        "commit failed", new java.io.IOException("/jobs/a/checkpoints/_tmp-epoch-000004-x (Operation not permitted)"))))
+        .isTrue();
+    assertThat(FailureClassifier.isPermissionDenied(new java.io.IOException("wrapped",
+        new java.nio.file.AccessDeniedException("/jobs/a/checkpoints")))).isTrue();
+    assertThat(FailureClassifier.isPermissionDenied(new java.io.IOException("wrapped",
+        new org.apache.hadoop.security.AccessControlException("Permission denied: user=x, access=WRITE")))).isTrue();
+    assertThat(FailureClassifier.isPermissionDenied(new java.io.IOException("No space left on device"))).isFalse();
+  }
+
   /** Spark's marker that carries only a caller's stack trace, attached as a suppressed exception. */
   static final class OriginalTryStackTraceException extends Exception {
     OriginalTryStackTraceException() {
