@@ -286,8 +286,14 @@ final class JobFs {
         in.transferTo(buf);
         return Optional.of(buf.toByteArray());
       } catch (FileNotFoundException e) {
+        if (String.valueOf(e.getMessage()).contains("Permission denied")) {
+          throw unreadable(path, e); // the local file system's open says so this way: the file is there
+        }
         return Optional.empty();
       } catch (IOException e) {
+        if (e.getClass().getSimpleName().equals("AccessControlException")) {
+          throw unreadable(path, e); // HDFS: not worth a retry
+        }
         if (failure == null) {
           failure = new IOException("cannot read " + path + " (" + READ_ATTEMPTS + " attempts; is the file "
               + "system reachable?): " + e.getMessage(), e);
@@ -297,6 +303,12 @@ final class JobFs {
       }
     }
     throw failure;
+  }
+
+  /** A job file that is there but may not be read: said as such, never as absent. */
+  private static IOException unreadable(Path path, IOException cause) {
+    return new java.nio.file.AccessDeniedException(path.toString(), null, "cannot be read: permission denied ("
+        + cause.getMessage() + "); make it readable by the user running epochal");
   }
 
   private static void backOff(Path path, long millis) throws IOException {
