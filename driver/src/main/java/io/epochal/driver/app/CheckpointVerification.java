@@ -176,14 +176,18 @@ final class CheckpointVerification {
    * of that).
    */
   private void checkJobSpec(Path jobDir, Map<CheckpointEntry, List<CheckLine>> results) {
+    List<Map.Entry<CheckpointEntry, List<CheckLine>>> passed = results.entrySet().stream()
+        .filter(r -> !failed(r.getValue()) && r.getKey().manifest().isPresent()).toList();
     Optional<io.epochal.job.JobSpec> spec;
     try {
       spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
     } catch (IOException | RuntimeException e) {
+      if (!passed.isEmpty()) { // said, not left out: a resume of this job fails on it
+        passed.get(passed.size() - 1).getValue().add(CheckLine.warn(CheckpointVerifier.JOB_SPEC_CHECK,
+            "not checked: " + e.getMessage()));
+      }
       return;
     }
-    List<Map.Entry<CheckpointEntry, List<CheckLine>>> passed = results.entrySet().stream()
-        .filter(r -> !failed(r.getValue()) && r.getKey().manifest().isPresent()).toList();
     if (spec.isPresent() && !passed.isEmpty()) {
       Map.Entry<CheckpointEntry, List<CheckLine>> newest = passed.get(passed.size() - 1);
       newest.getValue().add(CheckpointVerifier.jobSpecCheck(spec.get(), newest.getKey().manifest().get(),

@@ -190,6 +190,9 @@ final class CheckpointVerifier {
     }
   }
 
+  /** The name of {@link #jobSpecCheck}'s line. */
+  static final String JOB_SPEC_CHECK = "job.json holds the hyperparameters it was trained with";
+
   /**
    * The check that a job's {@code job.json} holds the hyperparameters checkpoint {@code m} (at
    * {@code path}) was trained with, but for those a resume may amend: what a resume checks before it
@@ -198,7 +201,7 @@ final class CheckpointVerifier {
   static CheckLine jobSpecCheck(io.epochal.job.JobSpec spec, CheckpointManifest m, String path) {
     List<String> diff = io.epochal.driver.config.JobKeys.withoutAmendable(m.hyperParameters())
         .diff(io.epochal.driver.config.JobKeys.withoutAmendable(spec.getHyperParameters()));
-    String check = "job.json holds the hyperparameters it was trained with";
+    String check = JOB_SPEC_CHECK;
     if (diff.isEmpty()) {
       return CheckLine.pass(check);
     }

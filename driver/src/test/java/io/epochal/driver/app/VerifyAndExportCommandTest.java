@@ -87,6 +87,12 @@ class VerifyAndExportCommandTest {
     // one checkpoint, given by its path, is verified as it is
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(0);
     assertThat(out).doesNotContain("job.json");
+
+    // a job.json that cannot be read: said, not left out (a resume fails on it)
+    Files.writeString(spec, "{\"format\": ");
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("WARN epoch-000001  job.json holds the hyperparameters it was trained with: not checked: ")
+        .contains("job.json");
   }
 
   @Test
