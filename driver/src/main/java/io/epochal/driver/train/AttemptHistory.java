@@ -22,6 +22,8 @@ final class AttemptHistory implements AutoCloseable {
   private final TrainingListener listener;
   /** Null once closed (guarded by this). */
   private JobEventLog.Writer writer;
+  /** A failed append was said (guarded by this). */
+  private boolean warned;
 
   private AttemptHistory(Path dir, int attempt, JobEventLog.Writer writer, TrainingListener listener) {
     this.dir = dir;
@@ -45,12 +47,16 @@ final class AttemptHistory implements AutoCloseable {
     return JobEvent.builder(type, time, attempt);
   }
 
-  /** Appends {@code event}; a failure to is a warning naming the directory. */
+  /** Appends {@code event}; a failure to is a warning naming the directory, said once per attempt. */
   synchronized void append(JobEvent event) {
     try {
       appendOrThrow(event);
     } catch (IOException e) {
-      listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage());
+      if (!warned) {
+        warned = true;
+        listener.warning("cannot append to the event history in " + dir + ": " + e.getMessage() + " (training goes "
+            + "on; this run's later events may be missing from the history too)");
+      }
     }
   }
 
