@@ -338,9 +338,19 @@ public final class InputFormats {
     return formatKey.equals("data.format") ? "data.path" : "--input";
   }
 
-  /** What to do about a file {@link #unreadableFile} names. */
-  public static final String UNREADABLE_ADVICE = "replace or remove that file (a truncated or damaged compressed "
-      + "file, or one whose content is not what its name says)";
+  /**
+   * What to do about a file that cannot be read, given what the read said ({@code why}, as {@link
+   * #unreadableFile} gives it): for a permission, make the file readable (removing it would change
+   * the job's rows); otherwise replace or remove it.
+   */
+  public static String unreadableAdvice(String why) {
+    String said = String.valueOf(why);
+    return said.contains("Permission denied") || said.contains("AccessControlException")
+        ? "make that file readable by the user the executors run as (removing it would leave its rows out, "
+            + "and a job's resume refuses data whose rows changed)"
+        : "replace or remove that file (a truncated or damaged compressed file, or one whose content is not what "
+            + "its name says)";
+  }
 
   /**
    * The file a read failed on and why, when {@code failure} is Spark's failure to read one input

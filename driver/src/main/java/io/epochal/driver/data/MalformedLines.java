@@ -181,7 +181,7 @@ public final class MalformedLines {
       return null;
     } catch (IOException | URISyntaxException | RuntimeException e) {
       throw new ConfigException(pathKey, "cannot read the header line of csv file " + file + " (" + e + "): "
-          + InputFormats.UNREADABLE_ADVICE, e);
+          + InputFormats.unreadableAdvice(e.toString()), e);
     }
   }
 

@@ -263,7 +263,7 @@ public final class BatchPredictor {
         throw e;
       }
       throw new ConfigException("--input", "cannot read file " + unreadable + " of " + options.input() + ": "
-          + io.epochal.driver.data.InputFormats.UNREADABLE_ADVICE, e);
+          + io.epochal.driver.data.InputFormats.unreadableAdvice(unreadable), e);
     }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     // rows numbered by file path and block, as training numbers them, whatever order Spark reads in

@@ -150,7 +150,7 @@ final class JobData {
     String unreadable = io.epochal.driver.data.InputFormats.unreadableFile(e);
     if (unreadable != null) {
       return new TrainingException(FailureReason.BAD_INPUT, 0, 0, "data.path " + spec.dataPathText() + ": cannot "
-          + "read file " + unreadable + ": " + io.epochal.driver.data.InputFormats.UNREADABLE_ADVICE, e);
+          + "read file " + unreadable + ": " + io.epochal.driver.data.InputFormats.unreadableAdvice(unreadable), e);
     }
     if (e instanceof RuntimeException) {
       throw (RuntimeException) e;

@@ -37,4 +37,14 @@ class MalformedLinesTest {
     assertThat(MalformedLines.fieldCount("1,\"first half of a note", 3)).startsWith("the line has an unclosed quote")
         .contains("a quoted value holding a line break is not supported");
   }
+
+  @Test
+  void aFileThatMayNotBeReadIsToBeMadeReadableNotRemoved() {
+    assertThat(InputFormats.unreadableAdvice("file:/d/part-1.csv (java.io.FileNotFoundException: /d/part-1.csv "
+        + "(Permission denied))")).startsWith("make that file readable").doesNotContain("remove that file");
+    assertThat(InputFormats.unreadableAdvice("hdfs://nn/d/p (org.apache.hadoop.security.AccessControlException: "
+        + "Permission denied: user=x)")).startsWith("make that file readable");
+    assertThat(InputFormats.unreadableAdvice("file:/d/part-1.csv.gz (java.io.EOFException: Unexpected end of input)"))
+        .startsWith("replace or remove that file");
+  }
 }
