@@ -111,15 +111,25 @@ final class JobDirectory implements AutoCloseable {
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
     Optional<LeaseRecord> before = lease.current();
     LeaseRecord record = lease.acquire(attempt);
+    boolean running = false;
     try {
       if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
         states.reopen(attempt, reopenReason);
       } else {
         states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
             : attempt > 1 ? "resumed (state.json was missing)" : "started");
+        running = true;
       }
       history = AttemptHistory.open(events, dir, attempt, listener);
     } catch (IOException | RuntimeException e) {
+      if (running) {
+        try { // not left RUNNING with no driver: status would call it LOST, and say nothing of why
+          states.transition(JobState.FAILED, attempt, FailureReason.STORAGE_UNAVAILABLE + ": not started: "
+              + e.getMessage());
+        } catch (IOException | RuntimeException x) {
+          e.addSuppressed(x);
+        }
+      }
       try {
         lease.abandon(); // a full disk: the next driver need not wait for the lease's ttl
       } catch (IOException | RuntimeException x) {

@@ -61,6 +61,22 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aRunWhoseEventHistoryCannotBeOpenedLeavesTheJobFailedSayingWhyNotRunningWithoutADriver() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    Files.createDirectories(jobDir);
+    Files.writeString(jobDir.resolve("events"), "a file where the history's directory belongs");
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(new ArrayList<>()), null)) {
+      assertThatThrownBy(() -> dir.start(null)).isInstanceOf(IOException.class);
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    io.epochal.job.JobStatus status = new io.epochal.job.JobStateStore(fs,
+        new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow();
+    assertThat(status.getState()).isEqualTo(io.epochal.job.JobState.FAILED);
+    assertThat(status.getReason()).startsWith("STORAGE_UNAVAILABLE: not started: ");
+  }
+
+  @Test
   void aCommitThatBeginsAfterTheStopIsRefusedAndSaidOnceWhichEpochATrainingResumeTrainsAgain() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
