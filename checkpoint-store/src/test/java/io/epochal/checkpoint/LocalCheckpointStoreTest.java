@@ -113,20 +113,39 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
 
   @Test
   void aCheckpointThatCannotBeUnpublishedKeepsAllItsDataAndStillLoads() throws Exception {
-    String dir = root.resolve("rename-stuck-job").toUri().toString();
-    RawLocalFileSystem stuck = new RawLocalFileSystem() {
-      @Override
-      public boolean rename(org.apache.hadoop.fs.Path from, org.apache.hadoop.fs.Path to) throws IOException {
-        return !to.getName().startsWith("_deleting-") && super.rename(from, to);
-      }
-    };
-    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stuck).build()) {
+    // a file system whose rename returns false (the local one renames a directory with one rename(2) of its own)
+    String dir = OtherSchemeFileSystem.uri(root.resolve("rename-stuck-job"));
+    OtherSchemeFileSystem.failRenamesTo(p -> p.getName().startsWith("_deleting-"));
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir)
+        .optConfiguration(OtherSchemeFileSystem.register(new org.apache.hadoop.conf.Configuration())).build()) {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
       assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
           .hasMessageContaining("returned false; nothing was removed");
       assertThat(s.load(1).model()).isEqualTo(TestCheckpoints.content(1).model());
       assertThat(s.verify(1).ok()).isTrue();
+    } finally {
+      OtherSchemeFileSystem.clearFaults();
+    }
+  }
+
+  @Test
+  void aLocalCheckpointRenamedAwayIsMovedInOneStepNeverCopied() throws Exception {
+    String dir = root.resolve("rename-once-job").toUri().toString();
+    java.util.concurrent.atomic.AtomicInteger copies = new java.util.concurrent.atomic.AtomicInteger();
+    RawLocalFileSystem counting = new RawLocalFileSystem() {
+      @Override
+      public boolean rename(org.apache.hadoop.fs.Path from, org.apache.hadoop.fs.Path to) throws IOException {
+        copies.incrementAndGet(); // Hadoop's local rename, whose fallback copies a directory it cannot rename
+        return super.rename(from, to);
+      }
+    };
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(counting).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      assertThat(s.delete(1)).isTrue();
+      assertThat(copies).as("no directory renamed through Hadoop's local rename").hasValue(0);
+      assertThat(s.list()).extracting(CheckpointEntry::epoch).containsExactly(2L);
     }
   }
 

@@ -73,8 +73,25 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     denyListing = which;
   }
 
+  /** Rename targets the file system refuses (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> failRenames = p -> false;
+
+  /**
+   * Makes every rename to a path that {@code which} accepts return false, as a file system's
+   * rename does when it cannot rename, in every instance, until {@link #clearFaults()}.
+   */
+  public static void failRenamesTo(Predicate<Path> which) {
+    failRenames = which;
+  }
+
+  @Override
+  public boolean rename(Path src, Path dst) throws IOException {
+    return !failRenames.test(dst) && super.rename(src, dst);
+  }
+
   /** Ends every injected fault. */
   public static void clearFaults() {
+    failRenames = p -> false;
     denyListing = p -> false;
     failListing = p -> false;
     failWrites = p -> false;
