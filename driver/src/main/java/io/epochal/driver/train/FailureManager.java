@@ -6,7 +6,8 @@ import static com.google.common.base.Preconditions.checkArgument;
  * Decides whether a failed attempt is retried and how long to wait: only retryable reasons, at
  * most {@code maxAttempts} attempts in total, waiting {@code backoffMs * 2^(n-1)} (capped at one
  * minute) before attempt {@code n + 1}. A user error (bad input, bad configuration) is never
- * retried.
+ * retried, nor is a commit the file system refuses until someone acts (full, read-only, no
+ * permission): a retry would train the epoch again only to be refused the same way.
  */
 final class FailureManager {
 
@@ -25,7 +26,13 @@ final class FailureManager {
 
   /** Whether to try again after {@code failure}; counts the attempt when it says yes. */
   boolean shouldRetry(TrainingException failure) {
-    return failure.reason().retryable() && attempts < maxAttempts;
+    return failure.reason().retryable() && !refusedUntilFixed(failure) && attempts < maxAttempts;
+  }
+
+  /** Whether {@code failure} is a commit the job's file system refuses until it is given space or write access. */
+  static boolean refusedUntilFixed(TrainingException failure) {
+    return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
+        || FailureClassifier.isReadOnly(failure) || FailureClassifier.isPermissionDenied(failure));
   }
 
   /**
@@ -33,7 +40,7 @@ final class FailureManager {
    * retried, else {@code last} with the number of attempts made added to its message.
    */
   TrainingException finalFailure(TrainingException last) {
-    if (!last.reason().retryable()) {
+    if (!last.reason().retryable() || refusedUntilFixed(last)) {
       return last;
     }
     return new TrainingException(last.reason(), last.epoch(), last.round(), "gave up after " + attempts + " of "

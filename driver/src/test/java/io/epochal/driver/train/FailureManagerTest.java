@@ -1,0 +1,38 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.CheckpointException;
+import org.junit.jupiter.api.Test;
+
+class FailureManagerTest {
+
+  private static TrainingException commitFailed(String cause) {
+    return new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, 4, 0, "checkpoint epoch-000004 was not "
+        + "committed", new CheckpointException(4, "file:/jobs/a/checkpoints/_tmp-epoch-000004-x", "write failed",
+        new java.io.IOException(cause)));
+  }
+
+  @Test
+  void aCommitTheFileSystemRefusesUntilSomeoneActsIsNotTrainedAgain() {
+    FailureManager failures = new FailureManager(3, 0);
+    for (String cause : new String[] {"No space left on device", "Read-only file system",
+        "/jobs/a/checkpoints (Operation not permitted)"}) {
+      TrainingException refused = commitFailed(cause);
+      assertThat(failures.shouldRetry(refused)).as(cause).isFalse();
+      assertThat(failures.finalFailure(refused)).as("reported as it is, not as given up after retries").isSameAs(refused);
+    }
+  }
+
+  @Test
+  void otherCommitFailuresAndLostWorkersAreRetriedUpToTheAttempts() throws TrainingException {
+    FailureManager failures = new FailureManager(2, 0);
+    assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).isTrue();
+    assertThat(failures.shouldRetry(new TrainingException(FailureReason.WORKER_LOST, 1, 2, "executor lost", null)))
+        .isTrue();
+    failures.backoff();
+    assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).as("2 of 2 attempts made").isFalse();
+    assertThat(failures.finalFailure(commitFailed("Connection reset by peer")).getMessage())
+        .startsWith("gave up after 2 of 2 attempts");
+  }
+}
