@@ -86,8 +86,9 @@ final class ExistingJob {
       // a directory that lost its job.json: its checkpoints say which row order it was trained with
       try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(spec.jobDir().toString())
           .optConfiguration(conf).build()) {
-        refuseCopy(spec, store, conf);
-        return LostJobSpec.asTrained(spec, store);
+        List<io.epochal.checkpoint.CheckpointEntry> entries = store.list();
+        refuseCopy(spec, entries, conf);
+        return LostJobSpec.asTrained(spec, entries);
       }
     }
     if (!stored.get().getHyperParameters().contains(JobKeys.DATA_ROW_ORDER)) {
@@ -112,8 +113,8 @@ final class ExistingJob {
    * checkpoint was trained by the job of another {@code job.dir} that still holds it: the directory
    * is a copy of that job (its {@code job.json} deleted), and a copy is never continued.
    */
-  private static void refuseCopy(JobSpec spec, CheckpointStore store, Configuration conf) throws IOException {
-    List<io.epochal.checkpoint.CheckpointEntry> entries = store.list();
+  private static void refuseCopy(JobSpec spec, List<io.epochal.checkpoint.CheckpointEntry> entries,
+      Configuration conf) throws IOException {
     for (int i = entries.size() - 1; i >= 0; i--) {
       if (entries.get(i).manifest().isPresent()) {
         Path dir = new Path(spec.jobDir());

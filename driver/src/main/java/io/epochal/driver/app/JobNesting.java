@@ -2,13 +2,10 @@ package io.epochal.driver.app;
 
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
-import io.epochal.driver.config.ShellWords;
-import io.epochal.driver.config.RelocationNote;
 import io.epochal.job.JobPaths;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -34,11 +31,9 @@ final class JobNesting {
     Path qualified;
     Path enclosing = null;
     List<String> inside = new ArrayList<>();
-    Optional<RelocationNote> moved;
     try {
       FileSystem fs = dir.getFileSystem(conf);
       qualified = fs.makeQualified(dir);
-      moved = RelocationNote.read(fs, qualified);
       for (Path p = qualified.getParent(); p != null && enclosing == null; p = p.getParent()) {
         enclosing = fs.exists(JobPaths.jobSpec(p)) ? p : null;
       }
@@ -47,10 +42,6 @@ final class JobNesting {
       inside.addAll(found.lostSpecs().keySet());
     } catch (IOException | RuntimeException e) {
       return; // an unreachable or unreadable job.dir is reported where the run opens it
-    }
-    if (moved.isPresent()) {
-      throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + ShellWords.location(qualified) + " holds no job: "
-          + moved.get().refusal(qualified));
     }
     if (enclosing != null) {
       throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " is inside the directory of job "

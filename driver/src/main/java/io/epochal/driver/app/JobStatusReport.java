@@ -107,11 +107,12 @@ final class JobStatusReport {
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       JobSummary s;
       try {
-        // an unreadable job.json stops any resume
-        Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job.getValue()).read();
         s = summarize(fs, job.getValue());
-        if (spec.isPresent()) {
-          new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(job.getValue()))
+        if (s.specProblem != null) {
+          throw s.specProblem; // an unreadable job.json stops any resume: an ERROR row
+        }
+        if (s.spec.isPresent()) {
+          new JobRelocator(conf, System.err).foreignJobDir(s.spec.get().getHyperParameters(), fs.makeQualified(job.getValue()))
               .ifPresent(why -> warnings.add("warning: " + job.getKey() + ": " + why));
         }
       } catch (IOException | RuntimeException e) {
@@ -182,15 +183,12 @@ final class JobStatusReport {
     JobSummary s = summarize(fs, dir);
     out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
     boolean specReadable = true;
-    try {
-      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      if (spec.isPresent()) {
-        new JobRelocator(conf, System.err).foreignJobDir(spec.get().getHyperParameters(), fs.makeQualified(dir))
-            .ifPresent(why -> out.println("location:    " + why));
-      }
-    } catch (io.epochal.job.JobFileFormatException e) {
-      out.println("job.json:    " + e.getMessage()); // the rest of the status is still worth showing
-      specReadable = e instanceof io.epochal.job.NewerJobFileException; // not damaged: said above
+    if (s.spec.isPresent()) {
+      new JobRelocator(conf, System.err).foreignJobDir(s.spec.get().getHyperParameters(), fs.makeQualified(dir))
+          .ifPresent(why -> out.println("location:    " + why));
+    } else if (s.specProblem != null) {
+      out.println("job.json:    " + s.specProblem.getMessage()); // the rest of the status is still worth showing
+      specReadable = s.specProblem instanceof io.epochal.job.NewerJobFileException; // not damaged: said above
     }
     out.println("state:       " + (!specReadable && s.state.equals("NEW") ? "? (no state.json, and job.json cannot be "
         + "read: not a NEW job)" : s.state + (s.reason.isEmpty() || s.reason.equalsIgnoreCase(s.state) ? ""
@@ -275,20 +273,17 @@ final class JobStatusReport {
     }
     Optional<String> finalDamage = Optional.empty();
     java.util.OptionalLong last = java.util.OptionalLong.empty();
-    Optional<io.epochal.job.JobSpec> spec = Optional.empty();
-    boolean specRead = false;
     try {
-      spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      last = VisibleDamage.finalEpoch(spec);
-      specRead = true;
+      s.spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+      last = VisibleDamage.finalEpoch(s.spec);
     } catch (io.epochal.job.JobFileFormatException e) {
-      // an unreadable job.json is reported on its own
+      s.specProblem = e; // reported by the callers
     }
     if (last.isPresent()) {
       s.ofEpochs = "/" + last.getAsLong();
     }
-    if (specRead && newer.isEmpty() && s.state.equals("COMPLETED")) {
-      finalDamage = VisibleDamage.finalCheckpointProblem(fs, spec, s.entries);
+    if (s.specProblem == null && newer.isEmpty() && s.state.equals("COMPLETED")) {
+      finalDamage = VisibleDamage.finalCheckpointProblem(fs, s.spec, s.entries);
     }
     for (int i = s.entries.size() - 1; i >= 0; i--) {
       Optional<CheckpointManifest> m = s.entries.get(i).manifest();
@@ -347,6 +342,9 @@ final class JobStatusReport {
     /** A checkpoint a newer Epochal wrote, or what is wrong with a COMPLETED job's final one; or null. */
     String finalProblem;
     String checkpointsDir = "";
+    /** The job's job.json, read once; empty when absent or when it cannot be read ({@link #specProblem}). */
+    Optional<io.epochal.job.JobSpec> spec = Optional.empty();
+    io.epochal.job.JobFileFormatException specProblem;
     List<CheckpointEntry> entries = List.of();
     List<CheckpointEntry> movedAside = List.of();
     /** Per epoch of {@link #entries} checked so far: what its listing shows damaged. */

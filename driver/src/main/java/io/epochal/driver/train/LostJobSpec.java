@@ -22,14 +22,13 @@ public final class LostJobSpec {
   private LostJobSpec() {}
 
   /**
-   * {@code spec} as the newest checkpoint of {@code store} whose manifest can be read holds it: a
-   * checkpoint trained before {@code data.row_order} existed read its rows in Spark's read order,
+   * {@code spec} as the newest checkpoint of a store's listing {@code entries} whose manifest can be
+   * read holds it: a checkpoint trained before {@code data.row_order} existed read its rows in Spark's read order,
    * so the job written again keeps that order ({@link JobSpec#forJobWithoutRowOrder}) unless {@code
-   * spec} asks for file_name (which {@link #check} then refuses). {@code spec} itself when the store
+   * spec} asks for file_name (which {@link #check} then refuses). {@code spec} itself when the listing
    * holds no such checkpoint.
    */
-  public static JobSpec asTrained(JobSpec spec, CheckpointStore store) throws CheckpointException {
-    List<CheckpointEntry> entries = store.list();
+  public static JobSpec asTrained(JobSpec spec, List<CheckpointEntry> entries) {
     for (int i = entries.size() - 1; i >= 0; i--) {
       if (entries.get(i).manifest().isPresent()) {
         boolean keyed = entries.get(i).manifest().get().hyperParameters().contains(JobKeys.DATA_ROW_ORDER);
