@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -99,7 +98,7 @@ public final class ChaosRunner {
     ChaosReport report = new ChaosReport(options, results);
     report.print(out);
     if (report.allMatched() && !options.keepWorkDir() && options.workDir() == null) {
-      deleteTree(work);
+      ScratchDirectory.deleteTree(work);
     } else {
       out.println("chaos: job directories and child logs kept in " + work.toAbsolutePath());
     }
@@ -115,7 +114,7 @@ public final class ChaosRunner {
     if (!Files.isDirectory(work)) {
       return;
     }
-    try (java.util.stream.Stream<Path> entries = Files.list(work)) {
+    try (Stream<Path> entries = Files.list(work)) {
       List<String> earlier = entries.map(p -> p.getFileName().toString())
           .filter(n -> n.equals("reference") || n.startsWith("iteration-")).sorted().toList();
       if (!earlier.isEmpty()) {
@@ -294,13 +293,5 @@ public final class ChaosRunner {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     return fs.exists(dir) && new JobStateStore(fs, dir).read().map(s -> s.getState() == JobState.COMPLETED)
         .orElse(false);
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

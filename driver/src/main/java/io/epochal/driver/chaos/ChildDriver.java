@@ -21,6 +21,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * standard output and error going to a log file. The child can be killed with SIGKILL (with the
  * processes it started), paused with SIGSTOP and continued with SIGCONT, and one of its Spark
  * executor JVMs (on {@code local-cluster}) can be killed on its own.
+ *
+ * <p>Each child gets a temporary directory of its own ({@code java.io.tmpdir}, and with it Spark's
+ * local directories, its {@code local-cluster} workers' directories and the native libraries its
+ * libraries unpack), deleted once the child and the processes it started are gone: a JVM killed
+ * with SIGKILL never runs the shutdown hooks that would have deleted them.
  */
 public final class ChildDriver implements AutoCloseable {
 
@@ -32,11 +37,13 @@ public final class ChildDriver implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final List<String> command;
+  private final ScratchDirectory scratch;
 
-  private ChildDriver(Process process, Path log, List<String> command) {
+  private ChildDriver(Process process, Path log, List<String> command, ScratchDirectory scratch) {
     this.process = process;
     this.log = log;
     this.command = command;
+    this.scratch = scratch;
   }
 
   /**
@@ -50,7 +57,8 @@ public final class ChildDriver implements AutoCloseable {
   /** Starts {@code mainClass} with {@code args} in a child JVM as {@link #start(Path, List)} does. */
   static ChildDriver start(Path log, String mainClass, List<String> args) throws IOException {
     checkNotNull(log, "log");
-    List<String> cmd = javaCommand(mainClass);
+    ScratchDirectory scratch = ScratchDirectory.create();
+    List<String> cmd = javaCommand(mainClass, scratch.path());
     cmd.addAll(args);
     Files.createDirectories(log.toAbsolutePath().getParent());
     Files.writeString(log, "$ epochal " + String.join(" ", args) + "\n", StandardCharsets.UTF_8,
@@ -62,8 +70,16 @@ public final class ChildDriver implements AutoCloseable {
     if (HOOKED.compareAndSet(false, true)) {
       Runtime.getRuntime().addShutdownHook(new Thread(ChildDriver::killLive, "epochal-child-drivers"));
     }
-    ChildDriver child = new ChildDriver(pb.start(), log, List.copyOf(args));
+    Process process;
+    try {
+      process = pb.start();
+    } catch (IOException e) {
+      scratch.delete();
+      throw e;
+    }
+    ChildDriver child = new ChildDriver(process, log, List.copyOf(args), scratch);
     LIVE.add(child);
+    process.onExit().thenRun(() -> scratch.deleteWhenGone(process.descendants().toList()));
     return child;
   }
 
@@ -72,12 +88,15 @@ public final class ChildDriver implements AutoCloseable {
    * on training and holding its job's lease after the command that started it was stopped.
    */
   static void killLive() {
-    LIVE.forEach(ChildDriver::destroyTree);
+    LIVE.forEach(child -> child.scratch.deleteWhenGone(child.destroyTree()));
     LIVE.clear();
   }
 
-  /** The JVM, its flags and {@code mainClass}, without the command's arguments. */
-  static List<String> javaCommand(String mainClass) {
+  /**
+   * The JVM, its flags (with {@code tmpdir} as {@code java.io.tmpdir}) and {@code mainClass},
+   * without the command's arguments.
+   */
+  static List<String> javaCommand(String mainClass, Path tmpdir) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -88,6 +107,7 @@ public final class ChildDriver implements AutoCloseable {
     }
     cmd.add("-Xmx1g");
     cmd.add("-Dai.djl.offline=true");
+    cmd.add("-Djava.io.tmpdir=" + tmpdir);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);
@@ -126,16 +146,22 @@ public final class ChildDriver implements AutoCloseable {
    * {@code local-cluster}), and waits for it to be gone.
    */
   public void kill() throws InterruptedException {
-    destroyTree();
+    List<ProcessHandle> started = destroyTree();
     process.waitFor(60, TimeUnit.SECONDS);
+    scratch.deleteWhenGone(started);
     LIVE.remove(this);
   }
 
-  /** SIGKILL to the driver and to every process it started (listed first: they outlive it). */
-  private void destroyTree() {
+  /**
+   * SIGKILL to the driver and to every process it started (listed first: they outlive it).
+   *
+   * @return the processes it started
+   */
+  private List<ProcessHandle> destroyTree() {
     List<ProcessHandle> children = process.descendants().toList();
     process.destroyForcibly();
     children.forEach(ProcessHandle::destroyForcibly);
+    return children;
   }
 
   /** The child's Spark executor JVMs (none on {@code local[N]}). */

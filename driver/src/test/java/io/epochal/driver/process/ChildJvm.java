@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A Java program in its own JVM, as a user would start it: the Spark {@code --add-opens} flags,
  * {@code -Dai.djl.offline=true}, loopback binding, a class path and a main class. Output (stdout and
- * stderr) goes to a log file, so the child never blocks on a full pipe. {@link #close()} kills the
- * process if it still runs: open it in try-with-resources.
+ * stderr) goes to a log file, so the child never blocks on a full pipe, and its temporary files
+ * (Spark's local and worker directories, unpacked native libraries) to a directory beside the log,
+ * which the test's temporary directory takes with it even when the child was killed. {@link
+ * #close()} kills the process if it still runs: open it in try-with-resources.
  */
 final class ChildJvm implements AutoCloseable {
 
@@ -55,6 +57,8 @@ final class ChildJvm implements AutoCloseable {
     command.addAll(sparkJavaOpens());
     command.add("-Dai.djl.offline=true");
     command.add("-Djava.net.preferIPv4Stack=true");
+    Path scratch = Files.createDirectories(log.resolveSibling(log.getFileName() + ".tmp"));
+    command.add("-Djava.io.tmpdir=" + scratch.toAbsolutePath());
     command.add("-cp");
     command.add(String.join(java.io.File.pathSeparator, classpath));
     command.add(mainClass);
