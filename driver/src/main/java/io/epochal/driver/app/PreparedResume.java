@@ -6,6 +6,7 @@ import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.JobAmendment;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.DataPathCheck;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
@@ -154,7 +155,7 @@ final class PreparedResume {
       }
     }
     try {
-      JobSpecResolver.checkDataPath(spec, conf, false);
+      DataPathCheck.check(spec, conf, false);
     } catch (ConfigException e) {
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data

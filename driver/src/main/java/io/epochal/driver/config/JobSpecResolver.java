@@ -96,7 +96,7 @@ public final class JobSpecResolver {
       refuseRelocated(spec);
     }
     if (checkDataPath && !dataMovedByAResume(spec)) {
-      checkDataPath(spec, hadoopConf);
+      DataPathCheck.check(spec, hadoopConf, true);
     }
     return spec;
   }
@@ -139,86 +139,6 @@ public final class JobSpecResolver {
       return stored != null && !new org.apache.hadoop.fs.Path(stored.toString()).equals(data);
     } catch (IOException | RuntimeException unreadable) {
       return false; // the data check says what is wrong
-    }
-  }
-
-  /**
-   * Checks that {@code spec}'s data path exists and can be listed.
-   *
-   * @throws ConfigException on {@code data.path} when it does not exist or cannot be read
-   */
-  public static void checkDataPath(JobSpec spec, Configuration hadoopConf) {
-    checkDataPath(spec, hadoopConf, true);
-  }
-
-  /**
-   * As {@link #checkDataPath(JobSpec, Configuration)}; {@code newJob} false for a stored job, whose
-   * missing data no generated dataset replaces (the caller says what does).
-   */
-  public static void checkDataPath(JobSpec spec, Configuration hadoopConf, boolean newJob) {
-    String text = spec.toHyperParameters().getString(JobKeys.DATA_PATH);
-    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(spec.dataPath());
-    boolean exists;
-    try {
-      exists = path.getFileSystem(hadoopConf).exists(path);
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' cannot be read: " + e
-          + "; check the URI and that its file system is reachable", e);
-    }
-    if (!exists && text.matches(".*[*?\\[{].*")) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is a pattern, and data.path names one "
-          + "directory or file, not a glob: a job's rows are numbered by file and must be the same files on every "
-          + "resume; point data.path at the directory that holds the files (other files in it can be named _* or .*, "
-          + "which are not read)");
-    }
-    if (!exists) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
-          + "at existing " + spec.dataFormat() + " data" + (newJob ? " (or generate some with 'epochal gen-data')"
-          : ""));
-    }
-    checkJobDirOutsideData(spec, path, hadoopConf);
-    checkNotAJob(text, path, hadoopConf);
-    CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
-    // an existing job's checkpoints: every epoch's commit writes there
-    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(spec.jobDir()),
-        "checkpoints");
-    CreatablePath.requireWritableIfPresent(JobKeys.JOB_DIR, checkpoints, hadoopConf);
-  }
-
-  /** Refuses a data path that is an Epochal job directory: its checkpoints would be read as rows. */
-  private static void checkNotAJob(String text, org.apache.hadoop.fs.Path data, Configuration conf) {
-    boolean job;
-    try {
-      job = data.getFileSystem(conf).exists(new org.apache.hadoop.fs.Path(data, io.epochal.job.JobPaths.JOB_SPEC));
-    } catch (IOException | RuntimeException e) {
-      return; // read errors of the data are reported where it is read
-    }
-    if (job) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is an Epochal job directory (it holds "
-          + "job.json), not data; point data.path at the data files (a job's data.path is in its job.json)");
-    }
-  }
-
-  /**
-   * Refuses a job directory that is the data directory or lies inside it: the job's own files
-   * (job.json, checkpoints/, events/) would be read as data by every run after the first.
-   */
-  private static void checkJobDirOutsideData(JobSpec spec, org.apache.hadoop.fs.Path data, Configuration conf) {
-    org.apache.hadoop.fs.Path job = new org.apache.hadoop.fs.Path(spec.jobDir());
-    String dataText;
-    String jobText;
-    try {
-      dataText = data.getFileSystem(conf).makeQualified(data).toString();
-      jobText = job.getFileSystem(conf).makeQualified(job).toString();
-    } catch (IOException | RuntimeException e) {
-      return; // an unreachable job.dir is reported where it is opened
-    }
-    if (jobText.equals(dataText) || jobText.startsWith(dataText.endsWith("/") ? dataText : dataText + "/")) {
-      HyperParameters keys = spec.toHyperParameters();
-      throw new ConfigException(JobKeys.JOB_DIR, "job.dir = '" + keys.getString(JobKeys.JOB_DIR) + "' is "
-          + (jobText.equals(dataText) ? "the data directory" : "inside the data directory") + " (data.path = '"
-          + keys.getString(JobKeys.DATA_PATH) + "'): the job's own files (job.json, checkpoints/) would be read "
-          + "as data when it resumes; put the job directory somewhere else");
     }
   }
 
