@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -29,8 +28,6 @@ public final class JobLease {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobLease.class);
   private static final ObjectMapper MAPPER = JobSpecStore.MAPPER;
-  /** Claim files older than this many tokens below the newest are pruned. */
-  private static final long KEEP_TOKENS = 16;
 
   private final JobFs fs;
   private final Path jobDir;
@@ -100,8 +97,8 @@ public final class JobLease {
       throw withdrawn(claim, e);
     }
     mine = claim;
-    pruneOldTokens(token);
-    removeStaleTemporaries(now);
+    LeaseHousekeeping.pruneOldTokens(fs.fs(), jobDir, token);
+    LeaseHousekeeping.removeStaleTemporaries(fs.fs(), jobDir, now, ttl);
     LOG.info("Acquired lease on {} as {} with fencing token {} (attempt {})", jobDir, holder, token, attempt);
     return claim;
   }
@@ -311,41 +308,6 @@ public final class JobLease {
   /** Deletes the token file of {@code token}, a claim nothing was done under; whether it is gone. */
   private boolean withdraw(long token) throws IOException {
     return fs.fs().delete(JobPaths.leaseToken(jobDir, token), false);
-  }
-
-  private void pruneOldTokens(long newest) throws IOException {
-    for (FileStatus s : fs.fs().listStatus(JobPaths.leaseTokens(jobDir))) {
-      long t = JobPaths.parseToken(s.getPath().getName());
-      if (t > 0 && t < newest - KEEP_TOKENS) {
-        fs.fs().delete(s.getPath(), false);
-      }
-    }
-  }
-
-  /**
-   * Removes the temporary files ({@code _tmp-*}) that a driver killed while claiming a token or
-   * writing {@code lease.json}, {@code state.json} or {@code job.json} left in the job directory or
-   * its lease directory. Only those modified more than a ttl ago: a live writer's temporary file
-   * exists for the moment it takes to write and rename it. Failures are logged, never thrown: the
-   * lease is taken already.
-   */
-  private void removeStaleTemporaries(Instant now) {
-    for (Path dir : List.of(jobDir, JobPaths.leaseTokens(jobDir))) {
-      try {
-        for (FileStatus s : fs.fs().listStatus(dir)) {
-          Instant modified = Instant.ofEpochMilli(s.getModificationTime());
-          if (s.isFile() && s.getPath().getName().startsWith("_tmp-") && modified.plus(ttl).isBefore(now)
-              && fs.fs().delete(s.getPath(), false)) {
-            LOG.info("Removed {}, a temporary file left on {} by a driver stopped while writing it", s.getPath(),
-                modified);
-          }
-        }
-      } catch (FileNotFoundException e) {
-        // no such directory: nothing left behind
-      } catch (IOException e) {
-        LOG.warn("Could not remove stale temporary files from {}: {}", dir, e.toString());
-      }
-    }
   }
 
   /** Builds a {@link JobLease}: {@code setFileSystem} and {@code setJobDir} are required. */
