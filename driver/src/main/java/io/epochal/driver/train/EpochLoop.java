@@ -175,6 +175,7 @@ final class EpochLoop {
   private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
       int rounds, StateDict state, Map<String, Double> metrics, String dataDigest) throws TrainingException {
     try {
+      warnIfCheckpointsGone(dir, epoch);
       long start = System.nanoTime();
       CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics, dataDigest),
           dir.commitGuard());
@@ -208,6 +209,28 @@ final class EpochLoop {
           : "; the previous checkpoint stays the latest";
       throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why + then, ex);
     }
+  }
+
+  /**
+   * Says so when {@code checkpoints/} is gone before a commit after the first epoch: someone moved
+   * or deleted it while the job ran (retention never removes the newest checkpoint, so it is never
+   * empty), and the commit creates a new one that holds none of the earlier epochs.
+   */
+  private void warnIfCheckpointsGone(JobDirectory dir, int epoch) {
+    if (epoch <= 1) {
+      return;
+    }
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir.store().checkpointsDir());
+    try {
+      if (dir.fileSystem().exists(checkpoints)) {
+        return;
+      }
+    } catch (java.io.IOException | RuntimeException unreadable) {
+      return; // the commit reports what is wrong with the directory
+    }
+    listener.warning(io.epochal.driver.config.JobSpecResolver.locationText(checkpoints) + " is gone (moved or "
+        + "deleted while the job ran); the checkpoint of epoch " + epoch + " goes into a new one, without the earlier "
+        + "epochs: to keep them, move them back into it (a resume reads only the checkpoints there)");
   }
 
   /**

@@ -206,6 +206,36 @@ class InDriverRecoveryTest {
   }
 
   @Test
+  void checkpointsMovedAwayWhileTheJobRunsAreSaidToBeGoneAndTheJobGoesOnIntoANewDirectory() throws Exception {
+    Path jobDir = root.resolve("moved-away");
+    Path movedTo = root.resolve("moved-away-checkpoints");
+    String dir = jobDir.toUri().toString();
+    AtomicBoolean moved = new AtomicBoolean();
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void committed(int epoch, String path, long bytes, long millis) {
+        if (epoch == 1 && moved.compareAndSet(false, true)) { // before epoch 2's commit, on the commit's thread
+          try {
+            java.nio.file.Files.move(jobDir.resolve("checkpoints"), movedTo);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    };
+
+    TrainingOutcome outcome = run(RecoveryFixture.spec(dir, data), listener);
+
+    assertThat(moved).isTrue();
+    assertThat(listener.warnings).filteredOn(w -> w.contains("is gone")).singleElement().satisfies(w -> assertThat(w)
+        .contains(jobDir.resolve("checkpoints").toString(), "moved or deleted while the job ran",
+            "the checkpoint of epoch 2 goes into a new one, without the earlier epochs", "move them back"));
+    assertThat(movedTo.resolve("epoch-000001")).isDirectory();
+    assertThat(jobDir.resolve("checkpoints/epoch-000003")).isDirectory();
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+  }
+
+  @Test
   void aCompletedJobWhoseFinalCheckpointIsDamagedTrainsItsLastEpochAgain() throws Exception {
     Path jobDir = root.resolve("completed-damaged");
     String dir = jobDir.toUri().toString();
