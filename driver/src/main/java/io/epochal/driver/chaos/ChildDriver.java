@@ -146,22 +146,24 @@ public final class ChildDriver implements AutoCloseable {
    * {@code local-cluster}), and waits for it to be gone.
    */
   public void kill() throws InterruptedException {
-    List<ProcessHandle> started = destroyTree();
+    List<ProcessHandle> killed = destroyTree();
     process.waitFor(60, TimeUnit.SECONDS);
-    scratch.deleteWhenGone(started);
+    scratch.deleteWhenGone(killed);
     LIVE.remove(this);
   }
 
   /**
    * SIGKILL to the driver and to every process it started (listed first: they outlive it).
    *
-   * @return the processes it started
+   * @return the driver and the processes it started
    */
   private List<ProcessHandle> destroyTree() {
     List<ProcessHandle> children = process.descendants().toList();
     process.destroyForcibly();
     children.forEach(ProcessHandle::destroyForcibly);
-    return children;
+    List<ProcessHandle> all = new ArrayList<>(children);
+    all.add(0, process.toHandle());
+    return all;
   }
 
   /** The child's Spark executor JVMs (none on {@code local[N]}). */

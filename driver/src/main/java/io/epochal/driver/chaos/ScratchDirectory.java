@@ -49,8 +49,8 @@ final class ScratchDirectory {
         Thread.currentThread().interrupt();
         return;
       } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-        System.err.printf("chaos: warning: process %d still runs %d s after its driver ended; its temporary "
-            + "directory %s is left in place%n", p.pid(), EXIT_WAIT_SECONDS, path);
+        System.err.printf("chaos: warning: process %d of a child driver still runs %d s after the driver ended "
+            + "or was killed; its temporary directory %s is left in place%n", p.pid(), EXIT_WAIT_SECONDS, path);
         return;
       }
     }

@@ -44,6 +44,10 @@ class ChildDriverShutdownTest {
             .get();
         assertThat(gone).as("pid %d (%s) ends with the process that started it", p.pid(), what).isTrue();
       }
+      String childLog = java.nio.file.Files.readString(tmp.resolve("child.log"));
+      java.util.regex.Matcher tmpdir = java.util.regex.Pattern.compile("tmpdir (\\S+)").matcher(childLog);
+      assertThat(tmpdir.find()).as("the child driver printed its java.io.tmpdir: %s", childLog).isTrue();
+      assertThat(Path.of(tmpdir.group(1))).as("the child driver's temporary directory").doesNotExist();
     } finally {
       holder.destroyForcibly();
       started.forEach(ProcessHandle::destroyForcibly);
@@ -83,9 +87,11 @@ class ChildDriverShutdownTest {
     }
   }
 
-  /** Starts {@code sleep 600} and waits. */
+  /** Prints its {@code java.io.tmpdir}, starts {@code sleep 600} and waits. */
   public static final class Sleeper {
     public static void main(String[] args) throws Exception {
+      System.out.println("tmpdir " + System.getProperty("java.io.tmpdir"));
+      System.out.flush();
       new ProcessBuilder("sleep", "600").inheritIO().start();
       Thread.sleep(Duration.ofMinutes(10).toMillis());
     }
