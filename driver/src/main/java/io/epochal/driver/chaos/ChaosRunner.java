@@ -92,6 +92,10 @@ public final class ChaosRunner {
         long to = (long) (timeline[1].toMillis() * 0.9) >> attempt;
         r = iteration(job, i, attempt, from, Math.max(from + 1, to), refDir, comparison);
       }
+      if (ChildDriver.stopping()) { // the stop killed the iteration's driver: no verdict on it
+        out.printf("iteration %d: stopped by a signal before it finished%n", i);
+        break;
+      }
       out.println(r.line());
       results.add(r);
     }

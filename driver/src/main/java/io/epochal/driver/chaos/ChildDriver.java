@@ -32,6 +32,8 @@ public final class ChildDriver implements AutoCloseable {
   /** Children still running; killed by a shutdown hook if this JVM ends first (SIGTERM, Ctrl-C). */
   private static final Set<ChildDriver> LIVE = ConcurrentHashMap.newKeySet();
   private static final AtomicBoolean HOOKED = new AtomicBoolean();
+  /** Set by the shutdown hook before it kills the children. */
+  private static volatile boolean stopping;
   private static final String CLI_MAIN = "io.epochal.driver.cli.EpochalCli";
 
   private final Process process;
@@ -88,8 +90,17 @@ public final class ChildDriver implements AutoCloseable {
    * on training and holding its job's lease after the command that started it was stopped.
    */
   static void killLive() {
+    stopping = true;
     LIVE.forEach(child -> child.scratch.deleteWhenGone(child.destroyTree()));
     LIVE.clear();
+  }
+
+  /**
+   * Whether this JVM is shutting down and has killed (or is killing) its children: a child that
+   * died now died of the stop, not of what it was running.
+   */
+  static boolean stopping() {
+    return stopping;
   }
 
   /**
