@@ -29,10 +29,14 @@ final class FailureManager {
     return failure.reason().retryable() && !refusedUntilFixed(failure) && attempts < maxAttempts;
   }
 
-  /** Whether {@code failure} is a commit the job's file system refuses until it is given space or write access. */
+  /**
+   * Whether {@code failure} is a commit the job's file system refuses until it is given space (a
+   * full disk, an exhausted quota) or write access.
+   */
   static boolean refusedUntilFixed(TrainingException failure) {
     return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
-        || FailureClassifier.isReadOnly(failure) || FailureClassifier.isPermissionDenied(failure));
+        || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
+        || FailureClassifier.isPermissionDenied(failure));
   }
 
   /**

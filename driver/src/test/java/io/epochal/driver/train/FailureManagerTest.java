@@ -17,7 +17,9 @@ class FailureManagerTest {
   void aCommitTheFileSystemRefusesUntilSomeoneActsIsNotTrainedAgain() {
     FailureManager failures = new FailureManager(3, 0);
     for (String cause : new String[] {"No space left on device", "Read-only file system",
-        "/jobs/a/checkpoints (Operation not permitted)"}) {
+        "/jobs/a/checkpoints (Operation not permitted)",
+        "org.apache.hadoop.hdfs.protocol.DSQuotaExceededException: The DiskSpace quota of /jobs/a/checkpoints is "
+            + "exceeded: quota = 4096 B = 4 KB but diskspace consumed = 402653184 B = 384 MB"}) {
       TrainingException refused = commitFailed(cause);
       assertThat(failures.shouldRetry(refused)).as(cause).isFalse();
       assertThat(failures.finalFailure(refused)).as("reported as it is, not as given up after retries").isSameAs(refused);
