@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LeaseRecoverable;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * <p>Appending to an existing HDFS file is fragile (lease recovery, pipeline rebuilds), so each
  * attempt creates its own file and {@code hflush}es after every line: a reader sees each event as
  * soon as it is written, and a crash loses at most a half-written last line, which the reader
- * skips with a warning.
+ * skips with a warning. When a file's stream breaks (its DataNodes lost), the attempt's history
+ * continues in a new part, {@code attempt-0003.1.jsonl}, read after the file it continues.
  */
 public final class JobEventLog {
 
@@ -49,16 +51,31 @@ public final class JobEventLog {
    *     never reused)
    */
   public Writer openAttempt(int attempt) throws IOException {
-    Path file = JobPaths.attemptEvents(jobDir, attempt);
+    return open(attempt, 0);
+  }
+
+  /**
+   * Creates part {@code part} (1 or more) of {@code attempt}'s events, where its history continues
+   * after the stream of the part before broke.
+   *
+   * @throws FileAlreadyExistsException if that part exists
+   */
+  public Writer openContinuation(int attempt, int part) throws IOException {
+    checkArgument(part >= 1, "a continuation is part 1 or later, got %s", part);
+    return open(attempt, part);
+  }
+
+  private Writer open(int attempt, int part) throws IOException {
+    Path file = JobPaths.attemptEvents(jobDir, attempt, part);
     fs.fs().mkdirs(file.getParent());
     FSDataOutputStream out;
     try {
       out = fs.fs().create(file, false);
     } catch (FileAlreadyExistsException e) {
-      throw new FileAlreadyExistsException("events of attempt " + attempt + " already exist at "
-          + file + "; each driver attempt needs a new attempt number");
+      throw new FileAlreadyExistsException("events of attempt " + attempt + (part == 0 ? "" : " part " + part)
+          + " already exist at " + file + "; each driver attempt needs a new attempt number");
     }
-    return new Writer(file, attempt, out);
+    return new Writer(fs.fs(), file, attempt, out);
   }
 
   /**
@@ -68,25 +85,28 @@ public final class JobEventLog {
    */
   public List<JobEvent> readAll() throws IOException {
     List<JobEvent> events = new ArrayList<>();
-    for (Path file : attemptFiles().values()) {
-      readFile(file, events);
+    for (TreeMap<Integer, Path> parts : attemptFiles().values()) {
+      for (Path file : parts.values()) {
+        readFile(file, events);
+      }
     }
     return events;
   }
 
   /** The highest attempt that has an event file, 0 if none: the next attempt's number is above it. */
   public int highestAttempt() throws IOException {
-    TreeMap<Integer, Path> files = attemptFiles();
+    TreeMap<Integer, TreeMap<Integer, Path>> files = attemptFiles();
     return files.isEmpty() ? 0 : files.lastKey();
   }
 
-  private TreeMap<Integer, Path> attemptFiles() throws IOException {
-    TreeMap<Integer, Path> files = new TreeMap<>();
+  /** The event files by attempt, then by part. */
+  private TreeMap<Integer, TreeMap<Integer, Path>> attemptFiles() throws IOException {
+    TreeMap<Integer, TreeMap<Integer, Path>> files = new TreeMap<>();
     try {
       for (FileStatus s : fs.fs().listStatus(JobPaths.events(jobDir))) {
-        int attempt = JobPaths.parseAttempt(s.getPath().getName());
-        if (attempt >= 0) {
-          files.put(attempt, s.getPath());
+        int[] attemptPart = JobPaths.parseAttemptPart(s.getPath().getName());
+        if (attemptPart != null) {
+          files.computeIfAbsent(attemptPart[0], a -> new TreeMap<>()).put(attemptPart[1], s.getPath());
         }
       }
     } catch (FileNotFoundException e) {
@@ -123,12 +143,14 @@ public final class JobEventLog {
 
   /** Writes one attempt's events; each {@link #append} is flushed to the store before returning. */
   public static final class Writer implements Closeable {
+    private final FileSystem fs;
     private final Path file;
     private final int attempt;
     private final FSDataOutputStream out;
     private boolean closed;
 
-    private Writer(Path file, int attempt, FSDataOutputStream out) {
+    private Writer(FileSystem fs, Path file, int attempt, FSDataOutputStream out) {
+      this.fs = fs;
       this.file = file;
       this.attempt = attempt;
       this.out = out;
@@ -155,6 +177,26 @@ public final class JobEventLog {
       } catch (org.apache.hadoop.fs.FSError e) {
         // Hadoop's local file system reports a full disk as an Error
         throw new IOException("cannot append to " + file + ": " + e.getMessage(), e.getCause());
+      }
+    }
+
+    /**
+     * Gives up a file whose stream broke: closes it, ignoring the failure, and on HDFS asks the
+     * NameNode to recover the file's lease, so the events written before the break can be read now
+     * rather than after the lease's hard limit. Nothing is thrown.
+     */
+    public void abandon() {
+      try {
+        close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("Closing the broken events file {} failed too: {}", file, e.toString());
+      }
+      if (fs instanceof LeaseRecoverable recoverable) {
+        try {
+          recoverable.recoverLease(file);
+        } catch (IOException | RuntimeException e) {
+          LOG.debug("Could not start the lease recovery of {}: {}", file, e.toString());
+        }
       }
     }
 

@@ -73,19 +73,39 @@ public final class JobPaths {
 
   /** {@code <jobDir>/events/attempt-0003.jsonl}. */
   public static Path attemptEvents(Path jobDir, int attempt) {
-    checkArgument(attempt >= 0, "attempt must be >= 0, got %s", attempt);
-    return new Path(events(jobDir), String.format("attempt-%04d.jsonl", attempt));
+    return attemptEvents(jobDir, attempt, 0);
   }
 
-  /** The attempt number in an {@code attempt-NNNN.jsonl} file name, or -1 if the name is not one. */
+  /**
+   * {@code <jobDir>/events/attempt-0003.jsonl} for part 0, {@code attempt-0003.2.jsonl} for part
+   * 2: where an attempt's history continues after the stream of its previous part broke.
+   */
+  public static Path attemptEvents(Path jobDir, int attempt, int part) {
+    checkArgument(attempt >= 0, "attempt must be >= 0, got %s", attempt);
+    checkArgument(part >= 0, "part must be >= 0, got %s", part);
+    return new Path(events(jobDir), part == 0 ? String.format("attempt-%04d.jsonl", attempt)
+        : String.format("attempt-%04d.%d.jsonl", attempt, part));
+  }
+
+  /** The attempt number in an {@code attempt-NNNN[.P].jsonl} file name, or -1 if the name is not one. */
   static int parseAttempt(String name) {
+    int[] both = parseAttemptPart(name);
+    return both == null ? -1 : both[0];
+  }
+
+  /** The attempt and part of an {@code attempt-NNNN[.P].jsonl} file name, or null if the name is not one. */
+  static int[] parseAttemptPart(String name) {
     if (!name.startsWith("attempt-") || !name.endsWith(".jsonl")) {
-      return -1;
+      return null;
     }
+    String middle = name.substring("attempt-".length(), name.length() - ".jsonl".length());
+    int dot = middle.indexOf('.');
     try {
-      return Integer.parseInt(name.substring("attempt-".length(), name.length() - ".jsonl".length()));
+      int attempt = Integer.parseInt(dot < 0 ? middle : middle.substring(0, dot));
+      int part = dot < 0 ? 0 : Integer.parseInt(middle.substring(dot + 1));
+      return attempt >= 0 && part >= 0 ? new int[] {attempt, part} : null;
     } catch (NumberFormatException e) {
-      return -1;
+      return null;
     }
   }
 }

@@ -144,7 +144,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     return faulty(f, super.create(f, permission, true, bufferSize, replication, blockSize, progress));
   }
 
-  /** {@code out}, failing its writes while {@link #failWritesTo} accepts {@code f}. */
+  /** {@code out}, failing its writes and flushes while {@link #failWritesTo} accepts {@code f}. */
   private FSDataOutputStream faulty(Path f, FSDataOutputStream out) throws IOException {
     return new FSDataOutputStream(new java.io.FilterOutputStream(out) {
       @Override
@@ -157,6 +157,12 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       public void write(byte[] b, int off, int len) throws IOException {
         check();
         out.write(b, off, len);
+      }
+
+      @Override
+      public void flush() throws IOException { // hflush and close flush: they fail as the file system's writes do
+        check();
+        out.flush();
       }
 
       private void check() throws IOException {

@@ -208,6 +208,37 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void anAttemptsHistoryContinuedInPartsReadsBackInPartOrderAfterItsFirstFile() throws IOException {
+    Path dir = newJobDir();
+    JobEventLog log = new JobEventLog(fs(), dir);
+    JobEvent started = event(JobEventType.STARTED, 1, -1, null);
+    JobEvent one = event(JobEventType.EPOCH_COMMITTED, 1, 1, null);
+    JobEvent two = event(JobEventType.EPOCH_COMMITTED, 1, 2, null);
+    JobEvent ten = event(JobEventType.EPOCH_COMMITTED, 1, 10, null);
+    JobEvent next = event(JobEventType.RESUMED, 2, 10, null);
+    // written out of order: parts 10 and 2 first, then the attempt's own file, then attempt 2
+    try (JobEventLog.Writer w = log.openContinuation(1, 10)) {
+      w.append(ten);
+    }
+    try (JobEventLog.Writer w = log.openContinuation(1, 2)) {
+      w.append(two);
+    }
+    try (JobEventLog.Writer w = log.openAttempt(1)) {
+      w.append(started);
+      w.append(one);
+    }
+    try (JobEventLog.Writer w = log.openAttempt(2)) {
+      w.append(next);
+    }
+
+    assertThat(log.readAll()).containsExactly(started, one, two, ten, next);
+    assertThat(log.highestAttempt()).isEqualTo(2);
+    assertThat(JobPaths.attemptEvents(dir, 1, 2).getName()).isEqualTo("attempt-0001.2.jsonl");
+    assertThatThrownBy(() -> log.openContinuation(1, 2)).isInstanceOf(FileAlreadyExistsException.class)
+        .hasMessageContaining("attempt 1 part 2");
+  }
+
+  @Test
   void eventsOfAllAttemptsReadBackInAttemptOrder() throws IOException {
     Path dir = newJobDir();
     JobEventLog log = new JobEventLog(fs(), dir);

@@ -12,20 +12,33 @@ import org.apache.hadoop.fs.Path;
 /**
  * The history of one driver attempt of a job, {@code events/attempt-NNNN.jsonl}, while the attempt
  * runs: every event is appended as it happens (and flushed, so {@code status} sees it); an append
- * that fails is a warning, never a failure of the run. Once closed it records nothing more (a
- * shutdown hook that runs after the run ended).
+ * that fails is a warning, never a failure of the run, and neither is a close that fails. When the
+ * file's stream breaks (on HDFS: its DataNodes lost, the NameNode restarted), the next event opens
+ * a new part of the history ({@code attempt-NNNN.1.jsonl}) and goes there, so the run's later
+ * events (its commits, how it ended) are recorded once the file system answers again. Once closed
+ * it records nothing more (a shutdown hook that runs after the run ended).
  */
 final class AttemptHistory implements AutoCloseable {
 
+  /** The most parts one attempt's history is continued in; a file system that breaks more is left unrecorded. */
+  static final int MAX_PARTS = 20;
+
+  private final JobEventLog log;
   private final Path dir;
   private final int attempt;
   private final TrainingListener listener;
-  /** Null once closed (guarded by this). */
+  /** The open part, or null while none is (its stream broke, or closed) (guarded by this). */
   private JobEventLog.Writer writer;
+  /** The number of the open or last part (guarded by this). */
+  private int part;
+  /** Closed: nothing more is recorded (guarded by this). */
+  private boolean closed;
   /** A failed append was said (guarded by this). */
   private boolean warned;
 
-  private AttemptHistory(Path dir, int attempt, JobEventLog.Writer writer, TrainingListener listener) {
+  private AttemptHistory(JobEventLog log, Path dir, int attempt, JobEventLog.Writer writer,
+      TrainingListener listener) {
+    this.log = log;
     this.dir = dir;
     this.attempt = attempt;
     this.writer = writer;
@@ -34,7 +47,7 @@ final class AttemptHistory implements AutoCloseable {
 
   /** Opens the history of {@code attempt} in {@code log}'s job directory {@code dir}. */
   static AttemptHistory open(JobEventLog log, Path dir, int attempt, TrainingListener listener) throws IOException {
-    return new AttemptHistory(dir, attempt, log.openAttempt(attempt), checkNotNull(listener, "listener"));
+    return new AttemptHistory(log, dir, attempt, log.openAttempt(attempt), checkNotNull(listener, "listener"));
   }
 
   /** The driver attempt whose history this is. */
@@ -60,10 +73,45 @@ final class AttemptHistory implements AutoCloseable {
     }
   }
 
-  /** Appends {@code event} (nothing once closed), for a caller that reports the failure itself. */
+  /**
+   * Appends {@code event} (nothing once closed), for a caller that reports the failure itself. A
+   * part whose stream broke is given up (a broken HDFS stream stays broken), and the event goes to
+   * a new part if the file system takes it.
+   */
   synchronized void appendOrThrow(JobEvent event) throws IOException {
-    if (writer != null) {
+    if (closed) {
+      return;
+    }
+    boolean fresh = writer == null;
+    try {
+      appendToOpenPart(event);
+    } catch (IOException e) {
+      if (fresh) {
+        throw e; // the new part failed too: the file system is still away
+      }
+      appendToOpenPart(event); // the old part's stream broke; one new part
+    }
+    if (warned) {
+      warned = false;
+      listener.warning("the event history is written again, continued in " + writer.getFile());
+    }
+  }
+
+  private void appendToOpenPart(JobEvent event) throws IOException {
+    if (writer == null) {
+      if (part + 1 >= MAX_PARTS) {
+        throw new IOException("the event history of attempt " + attempt + " was continued in " + MAX_PARTS
+            + " files already; this run records no more events");
+      }
+      writer = log.openContinuation(attempt, part + 1); // throws while the file system is away
+      part++;
+    }
+    try {
       writer.append(event);
+    } catch (IOException e) {
+      writer.abandon(); // whatever is appended to a broken stream is lost
+      writer = null;
+      throw e;
     }
   }
 
@@ -79,13 +127,24 @@ final class AttemptHistory implements AutoCloseable {
         .optReason(e.reason().name()).optMessage(message).build());
   }
 
-  /** Closes the file; later appends record nothing. */
+  /**
+   * Closes the file; later appends record nothing. A close that fails (the file system went away
+   * after the last event) is a warning: every event was flushed when it was appended.
+   */
   @Override
-  public synchronized void close() throws IOException {
+  public synchronized void close() {
+    closed = true;
     if (writer != null) {
       JobEventLog.Writer w = writer;
       writer = null;
-      w.close();
+      try {
+        w.close();
+      } catch (IOException | RuntimeException e) {
+        w.abandon();
+        listener.warning("cannot close the event history " + w.getFile() + ": " + e.getMessage() + " (every event "
+            + "of this run was flushed as it was written; a reader may see the file only once the file system has "
+            + "recovered it)");
+      }
     }
   }
 }

@@ -1,0 +1,92 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.checkpoint.OtherSchemeFileSystem;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An attempt's history outlives a broken stream: the events after the break go to a new part of
+ * the history once the file system takes writes again, nothing of the run fails, and a close that
+ * fails is a warning.
+ */
+class AttemptHistoryTest {
+
+  @TempDir
+  java.nio.file.Path tmp;
+
+  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+  private final TrainingListener listener = new TrainingListener() {
+    @Override
+    public void warning(String message) {
+      warnings.add(message);
+    }
+  };
+
+  @AfterEach
+  void clearFaults() {
+    OtherSchemeFileSystem.clearFaults();
+  }
+
+  private static JobEvent committed(int epoch) {
+    return JobEvent.builder(JobEventType.EPOCH_COMMITTED, Instant.parse("2025-01-01T00:00:00Z").plusSeconds(epoch), 1)
+        .optEpoch(epoch).optRound(0).optMessage("epoch " + epoch).build();
+  }
+
+  @Test
+  void eventsAfterTheStreamBrokeGoToANewPartOnceTheFileSystemTakesWritesAgain() throws Exception {
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+      JobEventLog log = new JobEventLog(fs, dir);
+      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
+      history.append(committed(1));
+
+      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-")); // the file system is away
+      history.append(committed(2));
+      history.append(committed(3));
+      assertThat(warnings).singleElement().satisfies(w -> assertThat(w).contains("cannot append to the event history",
+          "training goes on"));
+
+      OtherSchemeFileSystem.clearFaults(); // and back
+      history.append(committed(4));
+      history.append(committed(5));
+      history.close();
+
+      assertThat(log.readAll()).extracting(JobEvent::getEpoch).containsExactly(1L, 4L, 5L);
+      assertThat(warnings).hasSize(2).last().satisfies(w -> assertThat(w)
+          .contains("the event history is written again, continued in").containsPattern("attempt-0001\\.\\d+\\.jsonl"));
+      history.append(committed(6));
+      assertThat(log.readAll()).as("nothing after close").extracting(JobEvent::getEpoch).containsExactly(1L, 4L, 5L);
+    }
+  }
+
+  @Test
+  void aCloseThatFailsIsAWarningAndEveryEventWrittenBeforeStaysReadable() throws Exception {
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+      JobEventLog log = new JobEventLog(fs, dir);
+      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
+      history.append(committed(1));
+      history.append(committed(2));
+
+      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-"));
+      history.close();
+
+      assertThat(warnings).singleElement().satisfies(w -> assertThat(w).contains("cannot close the event history",
+          "attempt-0001.jsonl", "every event of this run was flushed as it was written"));
+      OtherSchemeFileSystem.clearFaults();
+      assertThat(log.readAll()).extracting(JobEvent::getEpoch).containsExactly(1L, 2L);
+    }
+  }
+}
