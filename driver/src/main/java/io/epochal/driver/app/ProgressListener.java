@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import io.epochal.driver.cli.EpochalCli;
 import io.epochal.driver.cli.ProgressReporter;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.train.FailureClassifier;
 import io.epochal.driver.train.TrainingListener;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -75,7 +76,7 @@ final class ProgressListener implements TrainingListener {
 
   @Override
   public synchronized void warning(String message) {
-    err.println("epochal: warning: " + message);
+    err.println("epochal: warning: " + FailureClassifier.withoutStackFrames(message));
   }
 
   @Override

@@ -322,7 +322,8 @@ public final class EpochalCli implements Callable<Integer> {
   }
 
   private static String oneLine(String message) {
-    return String.valueOf(message).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    return String.valueOf(io.epochal.driver.train.FailureClassifier.withoutStackFrames(message))
+        .replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
   /** Whether Spark refused the master URL ({@code --master} or {@code spark.master}). */

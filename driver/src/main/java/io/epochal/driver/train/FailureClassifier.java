@@ -117,6 +117,22 @@ public final class FailureClassifier {
     return false;
   }
 
+  /** A line of a Java stack trace: a frame ({@code at a.B.c(B.java:1)}) or {@code ... 12 more}. */
+  private static final java.util.regex.Pattern STACK_LINE =
+      java.util.regex.Pattern.compile("(?m)^[ \\t]*(at [\\w$.<>/]+\\(.*\\)|\\.\\.\\. \\d+ more)[ \\t]*(\\r?\\n|$)");
+
+  /**
+   * {@code message} without the lines of a stack trace in it: Hadoop's {@code RemoteException}
+   * carries the server's whole stack in its message (a NameNode in safe mode refuses each write
+   * with about 80 lines), which no message of Epochal repeats; {@code --verbose} prints the traces.
+   */
+  public static String withoutStackFrames(String message) {
+    if (message == null || message.indexOf('\n') < 0) {
+      return message;
+    }
+    return STACK_LINE.matcher(message).replaceAll("").stripTrailing();
+  }
+
   /** A one-line description of the innermost cause: its class and message. */
   public static String rootCause(Throwable failure) {
     Throwable root = failure;
@@ -125,7 +141,7 @@ public final class FailureClassifier {
         root = t; // not Spark's marker that only carries a caller's stack trace
       }
     }
-    String msg = String.valueOf(root.getMessage()).replaceAll("\\s*[\\r\\n]+\\s*", " ");
+    String msg = String.valueOf(withoutStackFrames(root.getMessage())).replaceAll("\\s*[\\r\\n]+\\s*", " ");
     if (msg.length() > 300) {
       msg = msg.substring(0, 300) + "...";
     }

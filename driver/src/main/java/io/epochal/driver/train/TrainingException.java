@@ -4,7 +4,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 /**
  * A training failure with its reason and where it happened (epoch and round, 1-based; 0 when not
- * inside one). Its message says what failed and what to do.
+ * inside one). Its message says what failed and what to do, without the stack traces a cause's
+ * message may hold ({@link FailureClassifier#withoutStackFrames}).
  */
 public class TrainingException extends Exception {
 
@@ -22,7 +23,7 @@ public class TrainingException extends Exception {
 
   TrainingException(FailureReason reason, int epoch, int round, String message, Throwable cause,
       boolean reportedByStop) {
-    super(message, cause);
+    super(FailureClassifier.withoutStackFrames(message), cause);
     this.reason = checkNotNull(reason, "reason");
     this.epoch = epoch;
     this.round = round;

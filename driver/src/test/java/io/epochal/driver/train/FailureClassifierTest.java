@@ -96,4 +96,24 @@ class FailureClassifierTest {
         + "TaskResultLost (result lost from block manager)"))).isFalse();
     assertThat(FailureClassifier.isOutOfMemory(new java.io.IOException("No space left on device"))).isFalse();
   }
+
+  @Test
+  void aRemoteExceptionsServerStackTraceIsLeftOutOfMessagesAndTheirLinesKept() {
+    String safeMode = "Cannot create file/jobs/a/lease.json. Name node is in safe mode.\n"
+        + "The reported blocks 0 needs additional 2 blocks to reach the threshold 0.9990.\n"
+        + "\tat org.apache.hadoop.hdfs.server.namenode.FSNamesystem.newSafemodeException(FSNamesystem.java:1636)\n"
+        + "\tat org.apache.hadoop.ipc.Server$Handler$1.run(Server.java:1246)\n"
+        + "\tat java.base/java.security.AccessController.doPrivileged(AccessController.java:712)\n"
+        + "\t... 12 more\n";
+    TrainingException e = new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 2, 3,
+        "cannot renew the lease in hdfs://nn/jobs/a: " + safeMode, null);
+
+    assertThat(e.getMessage()).isEqualTo("cannot renew the lease in hdfs://nn/jobs/a: Cannot create file/jobs/a/"
+        + "lease.json. Name node is in safe mode.\nThe reported blocks 0 needs additional 2 blocks to reach the "
+        + "threshold 0.9990.");
+    assertThat(FailureClassifier.rootCause(new java.io.IOException(safeMode))).doesNotContain("FSNamesystem", "more")
+        .endsWith("threshold 0.9990.");
+    assertThat(FailureClassifier.withoutStackFrames("checkpoint epoch-000002 does not fit:\n  model.x: shape"))
+        .as("lines that are no stack frames stay").isEqualTo("checkpoint epoch-000002 does not fit:\n  model.x: shape");
+  }
 }
