@@ -62,13 +62,14 @@ public final class JobKeys {
   public static final String BEST_MODE = "checkpoint.best_mode";
   public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
   public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
+  public static final String RETRY_STORAGE_WAIT_MS = "retry.storage_wait_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
   /**
    * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept
    * and how failures are retried, not what is trained.
    */
   public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(KEEP_LAST, KEEP_EVERY, KEEP_BEST,
-      BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, LEASE_TTL_MS);
+      BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -181,6 +182,9 @@ public final class JobKeys {
         + "before the job fails."));
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "
         + "every further attempt."));
+    s.add(lng(RETRY_STORAGE_WAIT_MS, 300000L, 0.0, 86400000.0, "Before a retry, how long in milliseconds to wait "
+        + "for the job directory to take writes again (a NameNode restarting or in safe mode), trying every 2 s and "
+        + "saying so every 15 s; the wait is not an attempt. 0 = no wait."));
     s.add(lng(LEASE_TTL_MS, 60000L, 1000.0, 86400000.0, "Lease lifetime in milliseconds: another driver may take "
         + "the job over when the holder's heartbeat is older than this."));
     s.add(ParamSpec.builder(DEVICE, ParamType.STRING).optDefault("auto").optAllowed("auto", "cpu", "gpu")

@@ -345,6 +345,11 @@ public final class JobSpec {
     return values.getLong(JobKeys.RETRY_BACKOFF_MS);
   }
 
+  /** {@code retry.storage_wait_ms}. */
+  public long retryStorageWaitMs() {
+    return values.getLong(JobKeys.RETRY_STORAGE_WAIT_MS);
+  }
+
   /** {@code lease.ttl_ms}. */
   public long leaseTtlMs() {
     return values.getLong(JobKeys.LEASE_TTL_MS);

@@ -65,7 +65,8 @@ final class LeaseHeartbeat {
       LOG.error("Lease heartbeat on {}: {}", dir.path(), e.getMessage());
       timer.shutdown();
     } catch (IOException | RuntimeException e) {
-      LOG.warn("Lease heartbeat on {} failed, retrying at the next beat: {}", dir.path(), e.toString());
+      LOG.warn("Lease heartbeat on {} failed, retrying at the next beat: {}", dir.path(),
+          FailureClassifier.withoutStackFrames(e.toString()));
     }
   }
 

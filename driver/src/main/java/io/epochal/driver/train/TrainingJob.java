@@ -109,7 +109,8 @@ public final class TrainingJob {
       while (true) {
         try {
           if (failures.attempts() > 1) {
-            dir.confirmLease(); // a retry: is the job still this driver's?
+            // a retry: is the job still this driver's, and does its storage take writes (else wait for it)?
+            StorageWait.of(dir, spec.retryStorageWaitMs(), listener).await();
           }
           TrainingOutcome outcome;
           try {

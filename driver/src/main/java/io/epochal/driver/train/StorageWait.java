@@ -1,0 +1,107 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+
+/**
+ * Before a retry: the wait for the job's storage to take writes again. A NameNode that restarts
+ * is unreachable, then in safe mode, for tens of seconds to minutes; each retry that started
+ * meanwhile would fail at once and use up {@code retry.max_attempts} in seconds. So a retry first
+ * renews the lease (a write to the job directory) and, while that fails for want of storage, tries
+ * again every 2 seconds for up to {@code retry.storage_wait_ms}, saying so every 15 seconds. The
+ * wait is not an attempt. A lease another driver took is not waited for: it fails at once.
+ */
+final class StorageWait {
+
+  /** A write to the job directory that says whether storage is back: the lease's renewal. */
+  @FunctionalInterface
+  interface Probe {
+    void run() throws TrainingException;
+  }
+
+  /** Sleeps for a number of milliseconds. */
+  @FunctionalInterface
+  interface Sleeper {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  static final long POLL_MS = 2_000;
+  static final long SAY_EVERY_MS = 15_000;
+
+  private final Probe probe;
+  private final String jobDir;
+  private final long patienceMs;
+  private final TrainingListener listener;
+  private final BooleanSupplier stopping;
+  private final LongSupplier clockMs;
+  private final Sleeper sleeper;
+
+  StorageWait(Probe probe, String jobDir, long patienceMs, TrainingListener listener, BooleanSupplier stopping,
+      LongSupplier clockMs, Sleeper sleeper) {
+    checkArgument(patienceMs >= 0, "retry.storage_wait_ms must be >= 0, got %s", patienceMs);
+    this.probe = checkNotNull(probe, "probe");
+    this.jobDir = checkNotNull(jobDir, "jobDir");
+    this.patienceMs = patienceMs;
+    this.listener = checkNotNull(listener, "listener");
+    this.stopping = checkNotNull(stopping, "stopping");
+    this.clockMs = checkNotNull(clockMs, "clockMs");
+    this.sleeper = checkNotNull(sleeper, "sleeper");
+  }
+
+  /** The wait of {@code dir}'s retries: its lease renewal, {@code retry.storage_wait_ms}, the real clock. */
+  static StorageWait of(JobDirectory dir, long patienceMs, TrainingListener listener) {
+    return new StorageWait(dir::confirmLease, dir.spec().jobDirText(), patienceMs, listener, dir::shuttingDown,
+        () -> System.nanoTime() / 1_000_000, Thread::sleep);
+  }
+
+  /**
+   * Renews the lease, waiting for storage as long as the patience allows.
+   *
+   * @throws TrainingException LEASE_LOST at once; STORAGE_UNAVAILABLE when storage is still away
+   *     after the patience (or at once with no patience, or when the JVM shuts down)
+   */
+  void await() throws TrainingException {
+    long start = clockMs.getAsLong();
+    long said = -1;
+    while (true) {
+      try {
+        probe.run();
+        if (said >= 0) {
+          listener.message(jobDir + " takes writes again after " + seconds(clockMs.getAsLong() - start)
+              + "; retrying");
+        }
+        return;
+      } catch (TrainingException e) {
+        long waited = clockMs.getAsLong() - start;
+        if (e.reason() != FailureReason.STORAGE_UNAVAILABLE || waited >= patienceMs || stopping.getAsBoolean()) {
+          throw e;
+        }
+        if (said < 0 || waited - said >= SAY_EVERY_MS) {
+          said = waited;
+          listener.warning("waiting for " + jobDir + " to take writes again (" + firstLine(e.getMessage()) + "): "
+              + seconds(waited) + " of up to " + seconds(patienceMs) + " (retry.storage_wait_ms); the wait is not an "
+              + "attempt");
+        }
+        try {
+          sleeper.sleep(Math.min(POLL_MS, patienceMs - waited));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static String seconds(long ms) {
+    return (ms + 500) / 1000 + " s";
+  }
+
+  private static String firstLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}
