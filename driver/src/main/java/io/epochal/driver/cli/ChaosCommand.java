@@ -55,15 +55,16 @@ final class ChaosCommand implements Callable<Integer> {
       description = "Epochs of the chaos job (default ${DEFAULT-VALUE}).")
   int epochs;
 
-  @Option(names = "--work-dir", paramLabel = "DIR", description = "Where data, job directories and child logs "
-      + "go (default: a new temporary directory, deleted when every state matched).")
-  Path workDir;
+  @Option(names = "--work-dir", paramLabel = "DIR", description = "A local directory where data, job directories "
+      + "and child logs go (default: a new temporary directory, deleted when every state matched).")
+  String workDirText;
 
   @Option(names = "--keep", description = "Keep the temporary work directory even when every state matched.")
   boolean keep;
 
   @Override
   public Integer call() throws Exception {
+    Path workDir = workDirText == null ? null : localWorkDir(workDirText);
     if (workDir != null) {
       io.epochal.driver.config.CreatablePath.requireDirectory("--work-dir",
           new org.apache.hadoop.fs.Path(workDir.toAbsolutePath().toUri()), new org.apache.hadoop.conf.Configuration());
@@ -76,6 +77,25 @@ final class ChaosCommand implements Callable<Integer> {
     ChaosReport report = new ChaosRunner(options, out).run();
     out.flush();
     return report.allMatched() ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /**
+   * {@code text} as a local path: a plain path or a {@code file:} URI. Any other scheme is refused:
+   * chaos kills processes, and keeps the jobs it kills on the local disk (it reads their files
+   * directly), so a {@code hdfs://} work directory would become a local one named {@code hdfs:}.
+   */
+  static Path localWorkDir(String text) {
+    java.util.regex.Matcher scheme = java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):").matcher(text);
+    if (!scheme.find()) {
+      return Path.of(text);
+    }
+    if (scheme.group(1).equalsIgnoreCase("file")) {
+      return Path.of(java.net.URI.create(text));
+    }
+    throw new io.epochal.driver.config.ConfigException("--work-dir", "--work-dir = '" + text + "' is not on the local "
+        + "file system: chaos keeps the jobs whose drivers it kills, their data and their logs in a local directory; "
+        + "give a local path (a job directory on HDFS is tested by killing a driver of a job there, see 'Failure "
+        + "recovery' in the README)");
   }
 
   /** Bridges picocli's writer to the runner's print stream. */

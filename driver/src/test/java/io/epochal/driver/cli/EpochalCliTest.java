@@ -625,4 +625,15 @@ class EpochalCliTest {
     overwrite.add("--overwrite");
     assertThat(run(null, null, overwrite.toArray(new String[0])).code).isZero();
   }
+
+  @Test
+  void chaosRefusesAWorkDirectoryOnAnotherFileSystemInsteadOfMakingALocalOneNamedAfterIt() {
+    Run r = run(null, null, "chaos", "--iterations", "1", "--work-dir", "hdfs://127.0.0.1:41060/chaos");
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("epochal: configuration error: --work-dir = 'hdfs://127.0.0.1:41060/chaos' is not on "
+        + "the local file system", "give a local path");
+    assertThat(Path.of("hdfs:")).doesNotExist();
+    assertThat(ChaosCommand.localWorkDir("file:///tmp/chaos-a")).isEqualTo(Path.of("/tmp/chaos-a"));
+    assertThat(ChaosCommand.localWorkDir("runs/chaos")).isEqualTo(Path.of("runs/chaos"));
+  }
 }
