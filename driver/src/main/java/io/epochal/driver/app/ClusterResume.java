@@ -187,7 +187,7 @@ public final class ClusterResume {
         } else if (code != 0) {
           failed++;
         }
-        String resume = SparkTrainingLauncher.resumeCommand(e.getKey().jobDir(), options)
+        String resume = ResumeCommand.of(e.getKey().jobDir(), options)
             + (e.getKey().relocates() ? " --relocate" : "");
         Optional<JobState> left = code == 0 && submitTemplate != null ? notCompleted(e.getKey()) : Optional.empty();
         if (left.isPresent()) {

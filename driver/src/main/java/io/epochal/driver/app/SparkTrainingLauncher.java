@@ -121,7 +121,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       // --epochs again: a run that failed before it wrote its amendment continues as amended only so
       boolean moreEpochs = amendedFrom != null
           && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();
-      return TrainingFailureReport.report(e, resumeCommand(spec, options) + (moreEpochs ? " --epochs "
+      return TrainingFailureReport.report(e, ResumeCommand.of(spec, options) + (moreEpochs ? " --epochs "
           + spec.epochs() : ""), err);
     }
   }
@@ -131,7 +131,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     return TrainingJob.builder()
         .setSpec(spec)
         .setSpark(spark)
-        .optListener(new ProgressListener(progress, err, dir -> resumeCommand(dir, options)))
+        .optListener(new ProgressListener(progress, err, dir -> ResumeCommand.of(dir, options)))
         .optAmendedFrom(amendedFrom)
         .build()
         .run();
@@ -181,21 +181,6 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     });
     PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err);
     return new ResumeDryRun(err, "train").print(prepared, conf, new DryRunDataCheck(err, options));
-  }
-
-  /** The exact command that resumes {@code spec}'s job with the same master and Spark conf. */
-  static String resumeCommand(JobSpec spec, CliOptions options) {
-    return resumeCommand(new Path(spec.jobDir()), options);
-  }
-
-  /** The exact command that resumes the job in {@code jobDir} with the same master and Spark conf. */
-  static String resumeCommand(Path jobDir, CliOptions options) {
-    StringBuilder b = new StringBuilder("bin/epochal");
-    if (!CliOptions.DEFAULT_MASTER.equals(options.master())) {
-      b.append(" --master ").append(ShellWords.quote(options.master()));
-    }
-    options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
-    return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
   }
 
   @Override
