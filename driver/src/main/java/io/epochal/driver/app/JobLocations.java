@@ -17,8 +17,10 @@ import org.apache.hadoop.fs.Path;
  * the working directory, and trailing slashes are dropped. An HDFS NameNode's RPC address that the
  * configuration lists for a nameservice ({@code dfs.nameservices} with
  * {@code dfs.namenode.rpc-address.<ns>[.<nn>]}) is that nameservice, so {@code hdfs://ns1/jobs}
- * and {@code hdfs://nn1.example.com:8020/jobs} agree when nn1 is one of ns1's NameNodes. Host names
- * are not resolved: a NameNode's IP address and its host name stay different spellings. Two local
+ * and {@code hdfs://nn1.example.com:8020/jobs} agree when nn1 is one of ns1's NameNodes. Two
+ * locations that differ only in their host's spelling ({@code localhost} and {@code 127.0.0.1}, a
+ * short name and the full one) are the same place when the two names resolve to a common address;
+ * a name that does not resolve is another place. Two local
  * paths that differ as written are still the same place when both exist and are the same directory
  * (through a symbolic link, say): the local file system is the one place this compares without
  * risk of a remote call.
@@ -34,7 +36,8 @@ final class JobLocations {
     try {
       URI ca = canonical(a, conf);
       URI cb = canonical(b, conf);
-      return ca.equals(cb) || "file".equals(ca.getScheme()) && "file".equals(cb.getScheme()) && sameLocalFile(ca, cb);
+      return ca.equals(cb) || "file".equals(ca.getScheme()) && "file".equals(cb.getScheme()) && sameLocalFile(ca, cb)
+          || sameHostSpelledTwoWays(ca, cb);
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -45,6 +48,27 @@ final class JobLocations {
       return java.nio.file.Files.isSameFile(Paths.get(a.getPath()), Paths.get(b.getPath()));
     } catch (java.io.IOException | RuntimeException e) {
       return false; // either does not exist (or cannot be read): not provably the same place
+    }
+  }
+
+  /** Whether {@code a} and {@code b} differ only in the host's name, and the names share an address. */
+  private static boolean sameHostSpelledTwoWays(URI a, URI b) {
+    if (a.getHost() == null || b.getHost() == null || a.getHost().equals(b.getHost())
+        || !java.util.Objects.equals(a.getScheme(), b.getScheme()) || a.getPort() != b.getPort()
+        || !java.util.Objects.equals(a.getPath(), b.getPath())) {
+      return false;
+    }
+    try {
+      java.util.Set<java.net.InetAddress> first =
+          new java.util.HashSet<>(java.util.Arrays.asList(java.net.InetAddress.getAllByName(a.getHost())));
+      for (java.net.InetAddress address : java.net.InetAddress.getAllByName(b.getHost())) {
+        if (first.contains(address)) {
+          return true;
+        }
+      }
+      return false;
+    } catch (java.net.UnknownHostException | SecurityException e) {
+      return false;
     }
   }
 

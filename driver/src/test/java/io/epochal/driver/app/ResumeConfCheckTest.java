@@ -140,6 +140,18 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aHostSpelledByItsAddressOrItsNameIsTheSamePlace() {
+    assertThat(JobLocations.samePlace("hdfs://localhost:41060/jobs/al", "hdfs://127.0.0.1:41060/jobs/al", CONF))
+        .as("the names resolve to a common address").isTrue();
+    assertThat(JobLocations.samePlace("hdfs://localhost:41060/jobs/al", "hdfs://127.0.0.1:41061/jobs/al", CONF))
+        .as("another port").isFalse();
+    assertThat(JobLocations.samePlace("hdfs://localhost:41060/jobs/al", "hdfs://127.0.0.1:41060/jobs/b", CONF))
+        .as("another path").isFalse();
+    assertThat(JobLocations.samePlace("hdfs://localhost:41060/jobs/al", "hdfs://no-such-namenode.invalid:41060/jobs/al",
+        CONF)).as("a name that does not resolve").isFalse();
+  }
+
+  @Test
   void aLocalDirectoryReachedThroughASymbolicLinkIsTheSamePlace(@org.junit.jupiter.api.io.TempDir
       java.nio.file.Path tmp) throws Exception {
     java.nio.file.Path real = java.nio.file.Files.createDirectories(tmp.resolve("disk/jobs/a"));
