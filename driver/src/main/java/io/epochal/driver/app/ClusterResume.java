@@ -128,8 +128,8 @@ public final class ClusterResume {
     long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
     String later = (lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume "
         + "--all again after the expiry (above)") + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here "
-        + "wait to be resumed with --relocate ('resume --all --relocate' resumes them all, or one by one with the "
-        + "command above)");
+        + "(or whose original location cannot be checked) wait to be resumed with --relocate ('resume --all "
+        + "--relocate' resumes those moved, or one by one with the command above)");
     long undone = lostLeased + moved; // both leave work for later: the exit code says so
     if (jobs.isEmpty()) {
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""

@@ -164,14 +164,16 @@ final class JobStatusReport {
 
   /**
    * The command that continues the LOST job in {@code dir}: with --relocate when its directory was
-   * moved there (read only for a LOST job, whose line names it).
+   * moved there or its original location cannot be checked (a NameNode back at another address),
+   * where a resume without it is refused (read only for a LOST job, whose line names it).
    */
   private String resumeCommand(FileSystem fs, Path dir) {
     String resume = "bin/epochal resume " + ShellWords.location(dir);
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
       boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreign(
-          spec.get().getHyperParameters(), fs.makeQualified(dir)).filter(JobRelocator.Foreign::moved).isPresent();
+          spec.get().getHyperParameters(), fs.makeQualified(dir))
+          .filter(f -> !f.originalHoldsJob().orElse(false)).isPresent();
       return moved ? resume + " --relocate" : resume;
     } catch (IOException | RuntimeException e) {
       return resume; // job.json is reported where it is read

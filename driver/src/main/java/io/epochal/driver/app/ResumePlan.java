@@ -110,7 +110,8 @@ public final class ResumePlan {
     }
 
     /**
-     * Whether the job waits for its operator: an unfinished job whose directory was moved here,
+     * Whether the job waits for its operator: an unfinished job whose directory was moved here, or
+     * whose original location cannot be checked (a NameNode that came back at another address),
      * which only {@code resume <dir> --relocate} continues ({@code resume --all} does not relocate).
      */
     public boolean awaitsRelocation() {
@@ -221,8 +222,9 @@ public final class ResumePlan {
       if (foreign.isPresent()) {
         boolean unfinished = status.isEmpty() || status.get().getState() != JobState.COMPLETED;
         if (!relocate || !foreign.get().moved()) {
+          // unfinished and not a copy (moved here, or its original cannot be checked): work left for its operator
           return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
-              unfinished && foreign.get().moved(), false);
+              unfinished && !foreign.get().originalHoldsJob().orElse(false), false);
         }
         // moved here, and --relocate says to continue it here: planned as any job, then marked
         return plan(fs, job, name, conf, now, status, spec, checkpoints)

@@ -206,8 +206,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
-          + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here wait to be resumed with --relocate ("
-          + "'resume --all --relocate' resumes them all)")
+          + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here (or whose original location cannot be "
+          + "checked) wait to be resumed with --relocate ('resume --all --relocate' resumes those moved)")
           + (unreadable + lost + moved + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
       return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }

@@ -268,6 +268,27 @@ class ResumeAllTest {
   }
 
   @Test
+  void anUnfinishedJobWhoseOriginalCannotBeCheckedIsWorkLeftForItsOperatorAndTheRunSaysSo() throws Exception {
+    // its job.json names a location on a file system this machine cannot open (a NameNode that came
+    // back at another address): it may have been moved here, so resume --all does not end as if done
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("g-elsewhere").toUri());
+    fs.mkdirs(dir);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("g", "g", HyperParameters.builder().put("job.name", "g")
+        .put("job.dir", "nosuchfs://nn-old:8020/jobs/g").build()));
+    new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[0]).as("work left: %s", plan[2]).isEqualTo("1");
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("g-elsewhere", "SKIP", "cannot be checked now",
+        "g-elsewhere --relocate"));
+    assertThat(plan[1]).contains("1 unfinished job(s) moved here (or whose original location cannot be checked) wait "
+        + "to be resumed with --relocate");
+    assertThat(cli("status", root.resolve("g-elsewhere").toString())[1])
+        .as("status names the command that continues it, which a resume without --relocate is not")
+        .containsPattern("state: +LOST \\(.*g-elsewhere --relocate' continues it");
+  }
+
+  @Test
   void aCopiedJobDirectoryIsNotResumedAsTheJobItWasCopiedFromAndAMovedOneAsksForRelocate(@TempDir Path elsewhere)
       throws Exception {
     // a copy or a move keeps the original's job.json, whose job.dir names the original; the copied
@@ -285,7 +306,7 @@ class ResumeAllTest {
 
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("an unfinished job moved here waits for its operator: %s", plan[2]).isEqualTo("1");
-    assertThat(plan[1]).contains("1 unfinished job(s) moved here wait to be resumed with --relocate");
+    assertThat(plan[1]).contains("1 unfinished job(s) moved here (or whose original location cannot be checked) wait to be resumed with --relocate");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("e-copy\\s+RUNNING\\s+0\\s+SKIP\\s.*")
         .contains("its job.json belongs to the job at").contains("e-original").contains("this directory is a copy"));
     String[] status = cli("status", root.toString());
@@ -302,8 +323,9 @@ class ResumeAllTest {
             .put("job.dir", elsewhere.resolve("f-gone").toUri().toString()).build()));
     assertThat(cli("resume", "--all", "--dry-run", root.toString())[1].lines())
         .anySatisfy(l -> assertThat(l).contains("f-moved").contains("no longer holds this job"));
-    assertThat(plan[1]).contains("dry run: nothing started (2 to resume; 1 unfinished job(s) moved here wait to be "
-        + "resumed with --relocate ('resume --all --relocate' resumes them all), so the run would exit 1)");
+    assertThat(plan[1]).contains("dry run: nothing started (2 to resume; 1 unfinished job(s) moved here (or whose "
+        + "original location cannot be checked) wait to be resumed with --relocate ('resume --all --relocate' resumes "
+        + "those moved), so the run would exit 1)");
 
     // --relocate: the moved job is planned like the others, to be resumed with --relocate; the copy stays skipped
     String[] relocating = cli("resume", "--all", "--dry-run", "--relocate", root.toString());
