@@ -97,7 +97,14 @@ final class CheckpointVerification {
         err.println("epochal: " + message);
         return ExitCodes.FAILED;
       }
-      for (CheckpointEntry e : chosen) {
+      for (int i = 0; i < chosen.size(); i++) {
+        CheckpointEntry e = chosen.get(i);
+        if (!json) { // every byte is hashed: large checkpoints take a while, and a job may hold many
+          err.println("epochal: verifying " + new Path(e.path()).getName() + " (" + (i + 1) + " of " + chosen.size()
+              + e.manifest().map(m -> String.format(java.util.Locale.ROOT, ", %.1f MB", m.dataBytes() / 1e6))
+              .orElse("") + ")");
+          err.flush();
+        }
         results.put(e, verifier.verify(store, e));
       }
       // the running job's retention deleted what was chosen: the newest is another one by now
