@@ -252,7 +252,7 @@ public final class HeapWatch {
     if (need <= ESTIMATE_LIMIT * maxHeap) {
       return Optional.empty();
     }
-    long heap = Math.max(4, suggestedGib(need));
+    long heap = Math.max(1, suggestedGib(need));
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
     return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MB (model and optimizer "
@@ -263,14 +263,13 @@ public final class HeapWatch {
   }
 
   /**
-   * The JVM option that gives the driver twice the heap it has, in whole GiB, at least 4 and at least
-   * what the job's state needs by the estimate ({@link #checkHeap}): for the advice after the heap
-   * ran out.
+   * The JVM option that gives the driver twice the heap it has, in whole GiB, and at least what the
+   * job's state needs by the estimate ({@link #checkHeap}): for the advice after the heap ran out.
    */
   public static String largerHeapOption() {
     long gib = 1L << 30;
     long twice = (2 * Runtime.getRuntime().maxMemory() + gib - 1) / gib;
-    return "-Xmx" + Math.max(Math.max(4, twice), suggestedGib(ESTIMATED_NEED.get())) + "g";
+    return "-Xmx" + Math.max(twice, suggestedGib(ESTIMATED_NEED.get())) + "g";
   }
 
   /** The heap in whole GiB that holds {@code need} bytes within {@link #ESTIMATE_LIMIT}. */

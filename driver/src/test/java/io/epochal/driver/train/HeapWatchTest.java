@@ -140,7 +140,7 @@ class HeapWatchTest {
     long gib = 1L << 30;
     assertThat(HeapWatch.shortfall(state, 2, true, 2 * gib)).hasValueSatisfying(w -> assertThat(w)
         .contains("the job's state is 240 MB", "about 9 times over", "2 workers at a time", "about 2160 MB",
-            "maximum of 2147 MB", "EPOCHAL_JAVA_OPTS=-Xmx4g", "--driver-memory 4g"));
+            "maximum of 2147 MB", "EPOCHAL_JAVA_OPTS=-Xmx3g", "--driver-memory 3g"));
     assertThat(HeapWatch.shortfall(state, 2, true, 8 * gib)).isEmpty();
     assertThat(HeapWatch.shortfall(state, 2, false, 2 * gib)).as("on a cluster").isEmpty();
     assertThat(HeapWatch.shortfall(state, 8, true, 3 * gib)).as("more workers at a time in local mode, more copies")
