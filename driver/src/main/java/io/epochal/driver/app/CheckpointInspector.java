@@ -195,7 +195,7 @@ final class CheckpointInspector {
     out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + ")");
     out.println("model:        " + m.modelName() + " v" + m.modelVersion());
     out.println("created:      " + m.createdAt());
-    out.println("metrics:      " + m.metrics());
+    out.println("metrics:      " + metricsText(m.metrics()));
     out.println("schedule:     " + m.learningRateSchedule().asMap());
     out.println("random state: " + m.randomState().asMap());
     out.println("versions:     " + m.versions());
@@ -235,5 +235,26 @@ final class CheckpointInspector {
       Tensor t = e.getValue();
       out.printf("  %-44s %-5s %-18s %12d%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()), t.byteSize());
     }
+  }
+
+  /** Metrics as {@code name=value}: counts as integers, a rate to one decimal, the rest exactly. */
+  static String metricsText(Map<String, Double> metrics) {
+    StringBuilder b = new StringBuilder("{");
+    metrics.forEach((k, v) -> {
+      if (b.length() > 1) {
+        b.append(", ");
+      }
+      b.append(k).append('=');
+      if (v == null || !Double.isFinite(v)) {
+        b.append(v);
+      } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+        b.append((long) (double) v);
+      } else if (k.endsWith("_per_second")) {
+        b.append(String.format(java.util.Locale.ROOT, "%.1f", v));
+      } else {
+        b.append(v);
+      }
+    });
+    return b.append('}').toString();
   }
 }

@@ -209,7 +209,7 @@ final class JobStatusReport {
       damaged += damage.isPresent() ? 1 : 0;
       out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
           m.map(x -> Long.toString(x.globalStep())).orElse("-"),
-          m.map(x -> fmt(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+          m.map(x -> lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
           e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
@@ -298,7 +298,7 @@ final class JobStatusReport {
       }
       if (m.isPresent()) {
         s.epoch = Long.toString(m.get().epoch());
-        s.loss = fmt(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
+        s.loss = lossText(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
         s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
         break;
       }
@@ -324,8 +324,13 @@ final class JobStatusReport {
     return command.contains("'") ? "\"" + command + "\"" : "'" + command + "'";
   }
 
-  private static String fmt(Double d) {
-    return d == null ? "-" : String.format("%.6f", d);
+  /** A loss: six decimals, or three significant digits in exponent form when that would round it to zero. */
+  static String lossText(Double d) {
+    if (d == null) {
+      return "-";
+    }
+    return d == 0 || Math.abs(d) >= 1e-3 || !Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.6f", d)
+        : String.format(java.util.Locale.ROOT, "%.3e", d);
   }
 
   private static final class JobSummary {
