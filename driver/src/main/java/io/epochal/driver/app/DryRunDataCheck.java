@@ -86,7 +86,7 @@ final class DryRunDataCheck {
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
       // as the run warns when it starts its epochs
-      io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
+      io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0], after.isPresent())
           .ifPresent(w -> err.println("epochal: warning: " + w));
       return ExitCodes.OK;
     } catch (TrainingException e) {

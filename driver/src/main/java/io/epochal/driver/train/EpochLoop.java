@@ -67,7 +67,8 @@ final class EpochLoop {
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
       // a resume cannot change it, unless its --epochs does
-      ScheduleCoverage.forSteps(spec, (long) epochs * plan.stepsPerEpoch(maxRows)).ifPresent(listener::warning);
+      ScheduleCoverage.forSteps(spec, (long) epochs * plan.stepsPerEpoch(maxRows), start.completedEpochs() > 0)
+          .ifPresent(listener::warning);
     }
     StateDict state = start.state();
     long globalStep = start.globalStep();

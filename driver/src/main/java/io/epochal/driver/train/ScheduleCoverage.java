@@ -22,14 +22,22 @@ public final class ScheduleCoverage {
    * steps of an epoch, holds {@code ceil(rows / workers)}.
    */
   public static Optional<String> forRows(JobSpec spec, long rows) {
+    return forRows(spec, rows, false);
+  }
+
+  /** As {@link #forRows(JobSpec, long)}; {@code resumed} for a job that trained before. */
+  public static Optional<String> forRows(JobSpec spec, long rows, boolean resumed) {
     checkNotNull(spec, "spec");
     int maxRows = Math.toIntExact((rows + spec.workers() - 1) / spec.workers());
     return forSteps(spec, (long) spec.epochs() * new BatchPlan(spec.batchSize(), spec.localSteps())
-        .stepsPerEpoch(maxRows));
+        .stepsPerEpoch(maxRows), resumed);
   }
 
-  /** The warning for job {@code spec} of {@code jobSteps} optimizer steps in all, or empty. */
-  static Optional<String> forSteps(JobSpec spec, long jobSteps) {
+  /**
+   * The warning for job {@code spec} of {@code jobSteps} optimizer steps in all, or empty; {@code
+   * resumed} for a job that trained before, whose schedule is part of what it trains and stays.
+   */
+  static Optional<String> forSteps(JobSpec spec, long jobSteps, boolean resumed) {
     if (!"cosine".equals(spec.scheduleName())) {
       return Optional.empty();
     }
@@ -41,7 +49,8 @@ public final class ScheduleCoverage {
     }
     return Optional.of("schedule.total_steps = " + hp.getLong("total_steps") + ": the cosine schedule reaches "
         + "schedule.min_lr = " + hp.getDouble("min_lr") + " at step " + end + " of the job's " + jobSteps + " and "
-        + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job set "
-        + "schedule.total_steps=" + (jobSteps - warmup));
+        + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job "
+        + (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + (jobSteps - warmup)
+        + (resumed ? " (a job's schedule is part of what it trains: a resume keeps it)" : ""));
   }
 }

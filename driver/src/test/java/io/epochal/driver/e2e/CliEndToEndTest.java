@@ -973,6 +973,10 @@ class CliEndToEndTest {
 
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.err).as("the longer job's steps").contains(warning + (2 * one) + " and");
+    for (String resumed : List.of(dry.err, more.err)) {
+      assertThat(resumed).as("no --set a resume would refuse").contains("for a decay over the whole job train a new "
+          + "job (in another job.dir) with schedule.total_steps=").doesNotContain("job set schedule.total_steps");
+    }
   }
 
   @Test
