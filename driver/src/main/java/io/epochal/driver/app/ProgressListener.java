@@ -17,6 +17,8 @@ final class ProgressListener implements TrainingListener {
   private final PrintStream err;
   private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
+  /** The stop has said how the job ended: the rounds the training thread still finishes are not shown. */
+  private volatile boolean stopped;
 
   /** {@code resumeCommand}: the command that continues a job directory, as this run was launched. */
   ProgressListener(ProgressReporter progress, PrintStream err, Function<Path, String> resumeCommand) {
@@ -39,11 +41,17 @@ final class ProgressListener implements TrainingListener {
 
   @Override
   public synchronized void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {
+    if (stopped) {
+      return;
+    }
     progress.round(epoch, epochs, round, rounds, samplesPerSecond, meanLoss);
   }
 
   @Override
   public synchronized void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+    if (stopped) {
+      return;
+    }
     progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000);
     epochStart = System.nanoTime();
   }
@@ -82,6 +90,7 @@ final class ProgressListener implements TrainingListener {
   @Override
   public void stopped(String message) {
     EpochalCli.firstToSayStopped(); // this says it: the command's last shutdown hook adds no generic line
+    stopped = true;
     warning(message);
   }
 
