@@ -78,6 +78,22 @@ public final class ClusterResume {
   }
 
   /**
+   * A child's share of the memory this JVM may take ({@code -XX:MaxRAMPercentage=P}, the launcher's
+   * default): P / {@code parallel}, so that {@code parallel} drivers at once, each free to grow its
+   * heap to its maximum, take no more of the machine than one would. A heap given as {@code -Xmx}
+   * is each child's as it is.
+   */
+  static String sharedRamPercentage(String option, int parallel) {
+    try {
+      double percent = Double.parseDouble(option.substring(option.indexOf('=') + 1));
+      return parallel <= 1 ? option : String.format(java.util.Locale.ROOT, "-XX:MaxRAMPercentage=%.1f",
+          percent / parallel);
+    } catch (NumberFormatException e) {
+      return option;
+    }
+  }
+
+  /**
    * The command that resumes {@code jobDir}, with {@code --relocate} if {@code relocate} (never
    * with a submit template, which runs one command for every job).
    */
@@ -90,9 +106,12 @@ public final class ClusterResume {
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-XX:MaxRAMPercentage")
-          || arg.startsWith("-Dai.djl")
+    List<String> own = ManagementFactory.getRuntimeMXBean().getInputArguments();
+    boolean fixedHeap = own.stream().anyMatch(a -> a.startsWith("-Xmx"));
+    for (String arg : own) {
+      if (arg.startsWith("-XX:MaxRAMPercentage=") && !fixedHeap) {
+        cmd.add(sharedRamPercentage(arg, parallel));
+      } else if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
           || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
           || arg.startsWith("-Dio.netty")) {
         cmd.add(arg);
