@@ -57,6 +57,12 @@ final class CheckpointVerification {
         out.println(errorJson(target, e.getMessage()));
       }
       throw e;
+    } catch (OutOfMemoryError e) { // the command reports it (exit 52); the document still says what happened
+      if (json) {
+        out.println(errorJson(target, "out of memory: " + e.getMessage()));
+        out.flush();
+      }
+      throw e;
     }
   }
 

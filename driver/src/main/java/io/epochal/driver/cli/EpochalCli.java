@@ -137,7 +137,11 @@ public final class EpochalCli implements Callable<Integer> {
       CommandLine.ParseResult last = parsed.asCommandLineList().size() > 1 ? parsed.subcommand() : parsed;
       String name = last.commandSpec().name();
       TRAINS.set(name.equals("train") || name.equals("resume") && !last.hasMatchedOption("--all"));
-      return new CommandLine.RunLast().execute(parsed);
+      try {
+        return new CommandLine.RunLast().execute(parsed);
+      } catch (OutOfMemoryError e) {
+        return outOfMemory(e, last.commandSpec().commandLine().getErr());
+      }
     });
     int code = cmd.execute(args);
     out.flush();
@@ -266,6 +270,12 @@ public final class EpochalCli implements Callable<Integer> {
       }
       return 128 + 2;
     }
+    Throwable t = ex;
+    for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
+      if (t instanceof OutOfMemoryError) { // in a thread of the command's (a store's reader): as its own
+        return outOfMemory((OutOfMemoryError) t, err);
+      }
+    }
     int code;
     String what;
     Optional<String> lowHeap = belowSparksMinimumHeap(ex);
@@ -319,6 +329,24 @@ public final class EpochalCli implements Callable<Integer> {
       err.print(trace);
     }
     return code;
+  }
+
+  /**
+   * A command that ran out of memory outside training (which reports its own): one line naming the
+   * memory and the larger heap, the exit code Spark uses for it (52), and no stack trace unless
+   * --verbose.
+   */
+  private int outOfMemory(OutOfMemoryError e, PrintWriter err) {
+    String message = String.valueOf(e.getMessage());
+    boolean direct = message.contains("direct buffer memory");
+    err.println("epochal: out of memory: " + oneLine(message) + (direct ? " (direct buffers take up to the heap's "
+        + "maximum unless -XX:MaxDirectMemorySize says otherwise)" : "") + "; "
+        + io.epochal.driver.train.HeapWatch.advice());
+    if (verbose) {
+      e.printStackTrace(new PrintWriter(err, true));
+    }
+    err.flush();
+    return ExitCodes.OUT_OF_MEMORY;
   }
 
   private static String oneLine(String message) {

@@ -23,6 +23,11 @@ public final class ExitCodes {
   public static final int IO_ERROR = 5;
   /** An unexpected internal error, or a feature missing from this build. */
   public static final int INTERNAL = 70;
+  /**
+   * The JVM ran out of memory: Spark's own exit code when one of its threads does, and the
+   * command's when its own work does (outside training, which reports the job's state).
+   */
+  public static final int OUT_OF_MEMORY = 52;
 
   private ExitCodes() {}
 

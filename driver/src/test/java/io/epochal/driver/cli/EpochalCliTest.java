@@ -636,4 +636,47 @@ class EpochalCliTest {
     assertThat(ChaosCommand.localWorkDir("file:///tmp/chaos-a")).isEqualTo(Path.of("/tmp/chaos-a"));
     assertThat(ChaosCommand.localWorkDir("runs/chaos")).isEqualTo(Path.of("runs/chaos"));
   }
+
+  @Test
+  void aCommandThatRunsOutOfMemoryExitsFiftyTwoInOneLineNamingTheLargerHeap() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("oom-job"));
+    for (Throwable thrown : List.of(
+        new OutOfMemoryError("Cannot reserve 67108927 bytes of direct buffer memory (allocated: 1, limit: 2)"),
+        new java.io.UncheckedIOException(new java.io.IOException("reading model.safetensors failed",
+            new OutOfMemoryError("Java heap space"))))) {
+      TrainingLauncher launcher = new TrainingLauncher() {
+        @Override
+        public int train(io.epochal.driver.config.JobSpec spec, CliOptions options) {
+          throw new AssertionError("not trained");
+        }
+
+        @Override
+        public int resume(java.net.URI jobDir, CliOptions options) {
+          throw new AssertionError("not resumed");
+        }
+
+        @Override
+        public int status(java.net.URI jobDir, CliOptions options) {
+          throw new AssertionError("no status");
+        }
+
+        @Override
+        public int inspect(java.net.URI checkpoint, CliOptions options) {
+          throw new AssertionError("not inspected");
+        }
+
+        @Override
+        public int verify(java.net.URI target, CliOptions options) {
+          if (thrown instanceof Error) {
+            throw (Error) thrown;
+          }
+          throw (RuntimeException) thrown;
+        }
+      };
+      Run r = run(launcher, null, "verify", dir.toString());
+      assertThat(r.code).as(r.err).isEqualTo(ExitCodes.OUT_OF_MEMORY);
+      assertThat(r.err.lines()).as(r.err).singleElement().satisfies(l -> assertThat(l)
+          .startsWith("epochal: out of memory: ").contains("EPOCHAL_JAVA_OPTS=-Xmx", "--driver-memory"));
+    }
+  }
 }
