@@ -85,6 +85,7 @@ final class DryRunDataCheck {
           + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+      after.flatMap(CheckpointEntry::manifest).ifPresent(m -> heap(spec, spark, m.dataBytes()));
       // as the run warns when it starts its epochs
       io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0], after.isPresent())
           .ifPresent(w -> err.println("epochal: warning: " + w));
@@ -143,5 +144,20 @@ final class DryRunDataCheck {
     return e.reason() == FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
         : e.reason() == FailureReason.INCOMPATIBLE_JOB ? ExitCodes.USAGE
         : e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+  }
+
+  /**
+   * The run's heap estimate for a state of {@code stateBytes} (the checkpoint's files): a line, and
+   * the run's warning when the heap looks too small for it.
+   */
+  private void heap(JobSpec spec, EpochalSpark spark, long stateBytes) {
+    int atATime = Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism()));
+    boolean local = spark.jsc().isLocal();
+    long copies = io.epochal.driver.train.HeapWatch.copiesHeld(atATime, local);
+    err.println("  memory: a state of " + ProgressListener.size(stateBytes) + ", held about " + copies + " times "
+        + "while it trains: about " + ProgressListener.size(stateBytes * copies) + " of the driver's heap of at most "
+        + ProgressListener.size(Runtime.getRuntime().maxMemory()));
+    io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, atATime, local)
+        .ifPresent(w -> err.println("epochal: warning: " + w));
   }
 }

@@ -234,7 +234,7 @@ public final class HeapWatch {
    * 20-million-parameter MLP with Adam) kept about 2.0 to 2.2 GB live after G1's concurrent marks,
    * 9 times the state, with 2 workers as with 4 (two tasks at a time).
    */
-  static long copiesHeld(int workersAtATime, boolean local) {
+  public static long copiesHeld(int workersAtATime, boolean local) {
     return local ? 3 + 3L * workersAtATime : 4;
   }
 

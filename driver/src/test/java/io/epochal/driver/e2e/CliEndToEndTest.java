@@ -968,6 +968,8 @@ class CliEndToEndTest {
     CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "2", "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
     assertThat(dry.err).as("the dry run warns as the resume does").contains(warning + (2 * one) + " and");
+    assertThat(dry.err).as("the heap the resume will need").containsPattern("  memory: a state of [0-9.]+ kB, held about "
+        + "\\d+ times while it trains: about [0-9.]+ [kM]B of the driver's heap of at most [0-9.]+ [MG]B");
 
     CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
 
