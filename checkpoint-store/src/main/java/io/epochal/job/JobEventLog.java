@@ -141,6 +141,29 @@ public final class JobEventLog {
     }
   }
 
+  /**
+   * Closes {@code file}, an events file a writer abandoned ({@link Writer#abandon}), so that its
+   * events can be read: on HDFS a file whose stream broke stays open, and unreadable, until its
+   * lease is recovered, which the client holding the lease may not ask for, so a client of its own
+   * asks. Elsewhere there is nothing to do.
+   *
+   * @return whether it is done or under way; false while the file system cannot be reached
+   */
+  public boolean recover(Path file) {
+    if (!(fs.fs() instanceof LeaseRecoverable)) {
+      return true;
+    }
+    try (FileSystem other = FileSystem.newInstance(fs.fs().getUri(), fs.fs().getConf())) {
+      if (other instanceof LeaseRecoverable recoverable) {
+        recoverable.recoverLease(file);
+      }
+      return true;
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("Could not recover the lease of {} yet: {}", file, e.toString());
+      return false;
+    }
+  }
+
   /** Writes one attempt's events; each {@link #append} is flushed to the store before returning. */
   public static final class Writer implements Closeable {
     private final FileSystem fs;
@@ -181,22 +204,15 @@ public final class JobEventLog {
     }
 
     /**
-     * Gives up a file whose stream broke: closes it, ignoring the failure, and on HDFS asks the
-     * NameNode to recover the file's lease, so the events written before the break can be read now
-     * rather than after the lease's hard limit. Nothing is thrown.
+     * Gives up a file whose stream broke: closes it, ignoring the failure (the events written
+     * before the break were flushed). On HDFS the file stays open under this client's lease until
+     * {@link JobEventLog#recover} closes it. Nothing is thrown.
      */
     public void abandon() {
       try {
         close();
       } catch (IOException | RuntimeException e) {
         LOG.debug("Closing the broken events file {} failed too: {}", file, e.toString());
-      }
-      if (fs instanceof LeaseRecoverable recoverable) {
-        try {
-          recoverable.recoverLease(file);
-        } catch (IOException | RuntimeException e) {
-          LOG.debug("Could not start the lease recovery of {}: {}", file, e.toString());
-        }
       }
     }
 

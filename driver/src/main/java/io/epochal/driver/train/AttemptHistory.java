@@ -35,6 +35,8 @@ final class AttemptHistory implements AutoCloseable {
   private boolean closed;
   /** A failed append was said (guarded by this). */
   private boolean warned;
+  /** Parts whose stream broke, still open on the file system until recovered (guarded by this). */
+  private final java.util.List<org.apache.hadoop.fs.Path> unrecovered = new java.util.ArrayList<>();
 
   private AttemptHistory(JobEventLog log, Path dir, int attempt, JobEventLog.Writer writer,
       TrainingListener listener) {
@@ -91,6 +93,7 @@ final class AttemptHistory implements AutoCloseable {
       }
       appendToOpenPart(event); // the old part's stream broke; one new part
     }
+    unrecovered.removeIf(log::recover); // the file system answers again: close the parts left open
     if (warned) {
       warned = false;
       listener.warning("the event history is written again, continued in " + writer.getFile());
@@ -110,6 +113,7 @@ final class AttemptHistory implements AutoCloseable {
       writer.append(event);
     } catch (IOException e) {
       writer.abandon(); // whatever is appended to a broken stream is lost
+      unrecovered.add(writer.getFile());
       writer = null;
       throw e;
     }
@@ -141,6 +145,7 @@ final class AttemptHistory implements AutoCloseable {
         w.close();
       } catch (IOException | RuntimeException e) {
         w.abandon();
+        unrecovered.add(w.getFile());
         listener.warning("cannot close the event history " + w.getFile() + ": " + e.getMessage() + " (every event "
             + "of this run was flushed as it was written; a reader may see the file only once the file system has "
             + "recovered it)");
