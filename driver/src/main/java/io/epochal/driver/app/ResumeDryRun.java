@@ -98,6 +98,12 @@ final class ResumeDryRun {
     for (Map.Entry<String, String> p : resume.placement().entrySet()) {
       err.println("  this run only: " + p.getKey() + "=" + p.getValue());
     }
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
+        .optConfiguration(conf).build()) {
+      io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list())
+          .ifPresent(d -> err.println("  retention deletes " + d + " when the " + run + " starts; that cannot be "
+              + "undone"));
+    }
     Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
     if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
       boolean waits = !Instant.now().plusMillis(resume.spec().leaseTtlMs()).isBefore(lease.get().getExpiresAt());

@@ -32,7 +32,7 @@ import org.apache.hadoop.fs.Path;
  * the newest one from the bytes it hashed, and a resume moved any damaged newer one aside before
  * training, so the newest candidate, which every policy keeps, is a verified one.
  */
-final class JobRetention {
+public final class JobRetention {
 
   /** Whether this driver's fencing token is still the newest one claimed on the job. */
   @FunctionalInterface
@@ -48,6 +48,30 @@ final class JobRetention {
     this.store = checkNotNull(store, "store");
     this.dir = checkNotNull(dir, "dir");
     this.listener = checkNotNull(listener, "listener");
+  }
+
+  /**
+   * What retention under {@code spec}'s keys would delete from {@code listing} now (a run applies
+   * it when it starts and after each commit): the epochs, oldest first, and the policy's keys; empty
+   * when it deletes nothing. Nothing is deleted.
+   */
+  public static Optional<String> wouldDelete(JobSpec spec, List<CheckpointEntry> listing) {
+    Optional<RetentionPolicy> policy = policyOf(spec);
+    if (policy.isEmpty()) {
+      return Optional.empty();
+    }
+    List<RetentionCandidate> candidates = new ArrayList<>();
+    for (CheckpointEntry e : listing) {
+      candidates.add(RetentionCandidate.of(e.epoch(), e.manifest().map(m -> m.metrics()).orElse(Map.of()),
+          e.manifest().isPresent()));
+    }
+    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates).getDelete();
+    if (delete.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of("the checkpoint" + (delete.size() == 1 ? " of epoch " : "s of epochs ")
+        + delete.stream().sorted().map(String::valueOf).collect(Collectors.joining(", ")) + " (checkpoint.keep_last "
+        + spec.keepLast() + ", keep_every " + spec.keepEvery() + ", keep_best " + spec.keepBest() + ")");
   }
 
   /** The policy {@code spec}'s retention keys ask for; empty when they keep every checkpoint. */

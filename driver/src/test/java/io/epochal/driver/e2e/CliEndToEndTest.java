@@ -402,6 +402,17 @@ class CliEndToEndTest {
     assertThat(otherFeaturesRun.err).contains("the data has " + (FEATURES + 1) + " features per row")
         .doesNotContain("out of range");
 
+    CliRun preview = CliRun.of("resume", job.toString(), "--set", "checkpoint.keep_last=1", "--dry-run", "--master",
+        MASTER);
+    assertThat(preview.code).as("%s", preview).isZero();
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      List<Long> epochs = store.list().stream().map(io.epochal.checkpoint.CheckpointEntry::epoch).toList();
+      assertThat(epochs).as("the dry run deletes nothing").hasSizeGreaterThan(1);
+      assertThat(preview.err).contains("  retention deletes the checkpoint" + (epochs.size() == 2 ? " of epoch " : "s of "
+          + "epochs ") + epochs.subList(0, epochs.size() - 1).stream().map(String::valueOf)
+          .collect(java.util.stream.Collectors.joining(", ")) + " (checkpoint.keep_last 1, keep_every 0, keep_best 0) "
+          + "when the resume starts; that cannot be undone");
+    }
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
         "checkpoint.keep_last=1", "--master", MASTER);
     assertThat(kept.code).as("%s", kept).isZero();
