@@ -151,13 +151,12 @@ final class DryRunDataCheck {
    * the run's warning when the heap looks too small for it.
    */
   private void heap(JobSpec spec, EpochalSpark spark, long stateBytes) {
-    int atATime = Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism()));
-    boolean local = spark.jsc().isLocal();
-    long copies = io.epochal.driver.train.HeapWatch.copiesHeld(atATime, local);
+    long copies = io.epochal.driver.train.HeapWatch.copiesHeld(
+        io.epochal.driver.train.HeapWatch.workersAtATime(spec, spark), spark.jsc().isLocal());
     err.println("  memory: a state of " + ProgressListener.size(stateBytes) + ", held about " + copies + " times "
         + "while it trains: about " + ProgressListener.size(stateBytes * copies) + " of the driver's heap of at most "
         + ProgressListener.size(Runtime.getRuntime().maxMemory()));
-    io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, atATime, local)
+    io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, spec, spark)
         .ifPresent(w -> err.println("epochal: warning: " + w));
   }
 }

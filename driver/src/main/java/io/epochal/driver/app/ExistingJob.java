@@ -120,7 +120,7 @@ final class ExistingJob {
         Path dir = new Path(spec.jobDir());
         Optional<JobRelocator.Foreign> foreign = new JobRelocator(conf, System.err)
             .foreign(entries.get(i).manifest().get().hyperParameters(), dir.getFileSystem(conf).makeQualified(dir));
-        if (foreign.isPresent() && foreign.get().originalHoldsJob().orElse(false)) {
+        if (foreign.isPresent() && foreign.get().copy()) {
           Object original = entries.get(i).manifest().get().hyperParameters().asMap().get(JobKeys.JOB_DIR);
           throw new io.epochal.driver.config.ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText()
               + " holds no job.json, and its checkpoints (newest readable: epoch " + entries.get(i).epoch()

@@ -53,6 +53,11 @@ final class JobRelocator {
     boolean moved() {
       return originalHoldsJob.isPresent() && !originalHoldsJob.get();
     }
+
+    /** Whether it is a copy: its original still holds the job (a move, or no answer, is not). */
+    boolean copy() {
+      return originalHoldsJob.orElse(false);
+    }
   }
 
   /**

@@ -173,7 +173,7 @@ final class JobStatusReport {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
       boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreign(
           spec.get().getHyperParameters(), fs.makeQualified(dir))
-          .filter(f -> !f.originalHoldsJob().orElse(false)).isPresent();
+          .filter(f -> !f.copy()).isPresent();
       return moved ? resume + " --relocate" : resume;
     } catch (IOException | RuntimeException e) {
       return resume; // job.json is reported where it is read

@@ -224,7 +224,7 @@ public final class ResumePlan {
         if (!relocate || !foreign.get().moved()) {
           // unfinished and not a copy (moved here, or its original cannot be checked): work left for its operator
           return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
-              unfinished && !foreign.get().originalHoldsJob().orElse(false), false);
+              unfinished && !foreign.get().copy(), false);
         }
         // moved here, and --relocate says to continue it here: planned as any job, then marked
         return plan(fs, job, name, conf, now, status, spec, checkpoints)

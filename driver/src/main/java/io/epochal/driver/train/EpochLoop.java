@@ -169,7 +169,7 @@ final class EpochLoop {
       String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
       String which = one ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
       throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + which + " " + what + ": "
-          + firstLine(ex.getMessage()), ex);
+          + FailureClassifier.firstLine(ex.getMessage()), ex);
     }
   }
 
@@ -191,20 +191,20 @@ final class EpochLoop {
           ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
               + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
           : FailureClassifier.isOutOfSpace(ex)
-          ? "the file system of " + spec.jobDirText() + " is full (" + firstLine(ex.getMessage()) + "); a resume "
+          ? "the file system of " + spec.jobDirText() + " is full (" + FailureClassifier.firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until space is freed there (a checkpoint of this job holds about "
               + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
               : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + " in several files, "
               + "each taking whole blocks of the disk; a resume with --set checkpoint.keep_last=N deletes older "
               + "checkpoints before it trains)"
           : FailureClassifier.isReadOnly(ex)
-          ? "the file system of " + spec.jobDirText() + " is read-only (" + firstLine(ex.getMessage()) + "); a resume "
+          ? "the file system of " + spec.jobDirText() + " is read-only (" + FailureClassifier.firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until it can be written"
           : FailureClassifier.isPermissionDenied(ex)
-          ? "the job's directory " + spec.jobDirText() + " refuses the write (" + firstLine(ex.getMessage()) + ": no "
+          ? "the job's directory " + spec.jobDirText() + " refuses the write (" + FailureClassifier.firstLine(ex.getMessage()) + ": no "
               + "write permission, or a file or directory made immutable); a resume fails the same way until it can be "
               + "written"
-          : firstLine(ex.getMessage());
+          : FailureClassifier.firstLine(ex.getMessage());
       String then = reason == FailureReason.LEASE_LOST
           ? "; this driver stops, the new holder continues the job"
           : "; the previous checkpoint stays the latest";
@@ -257,9 +257,4 @@ final class EpochLoop {
     }
   }
 
-  private static String firstLine(String message) {
-    String m = String.valueOf(message);
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
-  }
 }

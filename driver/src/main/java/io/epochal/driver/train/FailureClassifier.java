@@ -133,6 +133,13 @@ public final class FailureClassifier {
     return STACK_LINE.matcher(message).replaceAll("").stripTrailing();
   }
 
+  /** The first line of {@code message} ("null" for none). */
+  static String firstLine(String message) {
+    String m = String.valueOf(message);
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+
   /** A one-line description of the innermost cause: its class and message. */
   public static String rootCause(Throwable failure) {
     Throwable root = failure;

@@ -285,7 +285,18 @@ public final class HeapWatch {
    * heap ran out ({@link #largerHeapOption}) names a heap that holds it, not merely twice the one
    * that did not.
    */
-  public static Optional<String> checkHeap(long stateBytes, int workersAtATime, boolean local) {
+  public static Optional<String> checkHeap(long stateBytes, io.epochal.driver.config.JobSpec spec,
+      io.epochal.driver.spark.EpochalSpark spark) {
+    return checkHeap(stateBytes, workersAtATime(spec, spark), spark.jsc().isLocal());
+  }
+
+  /** The workers of {@code spec} that train at once on {@code spark}: at most one per slot. */
+  public static int workersAtATime(io.epochal.driver.config.JobSpec spec, io.epochal.driver.spark.EpochalSpark spark) {
+    return Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism()));
+  }
+
+  /** {@link #shortfall} for this JVM's heap ({@link #checkHeap(long, io.epochal.driver.config.JobSpec, io.epochal.driver.spark.EpochalSpark)}). */
+  static Optional<String> checkHeap(long stateBytes, int workersAtATime, boolean local) {
     ESTIMATED_NEED.accumulateAndGet(stateBytes * copiesHeld(workersAtATime, local), Math::max);
     return shortfall(stateBytes, workersAtATime, local, Runtime.getRuntime().maxMemory());
   }

@@ -60,18 +60,26 @@ public final class JobRetention {
     if (policy.isEmpty()) {
       return Optional.empty();
     }
+    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates(listing))
+        .getDelete();
+    return delete.isEmpty() ? Optional.empty() : Optional.of(checkpointsOf(delete.stream().sorted().toList(), spec));
+  }
+
+  /** The listed checkpoints as retention weighs them: epoch, metrics, and whether the manifest was read. */
+  private static List<RetentionCandidate> candidates(List<CheckpointEntry> listing) {
     List<RetentionCandidate> candidates = new ArrayList<>();
     for (CheckpointEntry e : listing) {
       candidates.add(RetentionCandidate.of(e.epoch(), e.manifest().map(m -> m.metrics()).orElse(Map.of()),
           e.manifest().isPresent()));
     }
-    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates).getDelete();
-    if (delete.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of("the checkpoint" + (delete.size() == 1 ? " of epoch " : "s of epochs ")
-        + delete.stream().sorted().map(String::valueOf).collect(Collectors.joining(", ")) + " (checkpoint.keep_last "
-        + spec.keepLast() + ", keep_every " + spec.keepEvery() + ", keep_best " + spec.keepBest() + ")");
+    return candidates;
+  }
+
+  /** "the checkpoints of epochs 1, 2 (checkpoint.keep_last 1, keep_every 0, keep_best 0)". */
+  private static String checkpointsOf(List<Long> epochs, JobSpec spec) {
+    return "the checkpoint" + (epochs.size() == 1 ? " of epoch " : "s of epochs ")
+        + epochs.stream().map(String::valueOf).collect(Collectors.joining(", ")) + " (checkpoint.keep_last "
+        + spec.keepLast() + ", keep_every " + spec.keepEvery() + ", keep_best " + spec.keepBest() + ")";
   }
 
   /** The policy {@code spec}'s retention keys ask for; empty when they keep every checkpoint. */
@@ -108,18 +116,10 @@ public final class JobRetention {
       listener.warning("retention skipped: another driver holds the lease on " + dir + " now");
       return Optional.empty();
     }
-    List<RetentionCandidate> candidates = new ArrayList<>();
-    for (CheckpointEntry e : store.list()) {
-      candidates.add(RetentionCandidate.of(e.epoch(), e.manifest().map(m -> m.metrics()).orElse(Map.of()),
-          e.manifest().isPresent()));
-    }
-    RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates);
+    RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates(store.list()));
     List<String> record = new ArrayList<>();
     if (!result.getDeleted().isEmpty()) {
-      String deleted = "retention deleted the checkpoint" + (result.getDeleted().size() == 1 ? " of epoch " : "s of "
-          + "epochs ") + result.getDeleted().stream().map(String::valueOf).collect(Collectors.joining(", "))
-          + " (checkpoint.keep_last " + spec.keepLast() + ", keep_every " + spec.keepEvery()
-          + ", keep_best " + spec.keepBest() + ")";
+      String deleted = "retention deleted " + checkpointsOf(result.getDeleted(), spec);
       listener.message(deleted);
       record.add(deleted);
     }

@@ -81,7 +81,7 @@ final class StorageWait {
         }
         if (said < 0 || waited - said >= SAY_EVERY_MS) {
           said = waited;
-          listener.warning("waiting for " + jobDir + " to take writes again (" + firstLine(e.getMessage()) + "): "
+          listener.warning("waiting for " + jobDir + " to take writes again (" + FailureClassifier.firstLine(e.getMessage()) + "): "
               + seconds(waited) + " of up to " + seconds(patienceMs) + " (retry.storage_wait_ms); the wait is not an "
               + "attempt");
         }
@@ -99,9 +99,4 @@ final class StorageWait {
     return (ms + 500) / 1000 + " s";
   }
 
-  private static String firstLine(String message) {
-    String m = String.valueOf(message);
-    int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
-  }
 }

@@ -292,8 +292,7 @@ public final class TrainingJob {
     start.moveDamagedAside(dir, listener);
     if (!heapChecked) { // once per run: a retry starts from a state of the same size
       heapChecked = true;
-      HeapWatch.checkHeap(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()),
-          Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism())), spark.jsc().isLocal())
+      HeapWatch.checkHeap(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()), spec, spark)
           .ifPresent(listener::warning);
     }
     if (start.checkpoint() != null) {
