@@ -76,8 +76,14 @@ final class StorageWait {
         return;
       } catch (TrainingException e) {
         long waited = clockMs.getAsLong() - start;
-        if (e.reason() != FailureReason.STORAGE_UNAVAILABLE || waited >= patienceMs || stopping.getAsBoolean()) {
+        if (e.reason() != FailureReason.STORAGE_UNAVAILABLE || stopping.getAsBoolean()) {
           throw e;
+        }
+        if (waited >= patienceMs) {
+          throw patienceMs == 0 ? e : new TrainingException(e.reason(), e.epoch(), e.round(), e.getMessage()
+              + "; " + jobDir + " took no writes for " + seconds(waited) + " (retry.storage_wait_ms = " + patienceMs
+              + "): once its file system answers, resume the job (or give the retry longer with --set "
+              + "retry.storage_wait_ms=N)", e);
         }
         if (said < 0 || waited - said >= SAY_EVERY_MS) {
           said = waited;

@@ -68,7 +68,9 @@ class StorageWaitTest {
       probes.incrementAndGet();
       throw away();
     }, 5_000).await()).isInstanceOfSatisfying(TrainingException.class,
-        e -> assertThat(e.reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE));
+        e -> assertThat(e.reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE))
+        .hasMessageContaining("Connection refused").hasMessageContaining("hdfs://nn:8020/jobs/a took no writes for 5 s "
+            + "(retry.storage_wait_ms = 5000): once its file system answers, resume the job");
     assertThat(sleeps).containsExactly(2_000L, 2_000L, 1_000L);
     assertThat(probes).hasValue(4);
     assertThat(messages).isEmpty();
