@@ -21,13 +21,26 @@ final class CheckpointWriter implements AutoCloseable {
     return t;
   });
   private final CommitDrain drain;
+  private final StallWatch watch;
+  private final String where;
   private Future<CheckpointManifest> inFlight;
   private int inFlightEpoch;
   private long stallNanos;
 
-  /** A writer that reports each write's start and end to {@code drain} (a stop lets a write in flight finish). */
-  CheckpointWriter(CommitDrain drain) {
+  /**
+   * A writer that reports each write's start and end to {@code drain} (a stop lets a write in
+   * flight finish), and through {@code watch} a wait for a write that takes long, naming the job
+   * directory {@code where}.
+   */
+  CheckpointWriter(CommitDrain drain, StallWatch watch, String where) {
     this.drain = drain;
+    this.watch = watch;
+    this.where = where;
+  }
+
+  /** A writer that reports each write's start and end to {@code drain}, and no long wait. */
+  CheckpointWriter(CommitDrain drain) {
+    this(drain, StallWatch.SILENT, "");
   }
 
   /** A writer whose writes no stop waits for. */
@@ -60,7 +73,8 @@ final class CheckpointWriter implements AutoCloseable {
       return null;
     }
     long start = System.nanoTime();
-    try {
+    try (StallWatch.Wait w = watch.begin("the checkpoint of epoch " + inFlightEpoch + " to be written to " + where
+        + " (training waits for it; a file system that does not answer holds it up)")) {
       return inFlight.get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();

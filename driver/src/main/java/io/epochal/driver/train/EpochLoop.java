@@ -75,7 +75,8 @@ final class EpochLoop {
     List<Double> losses = new ArrayList<>();
     long nanosPerRound = 0;
     long trainStart = System.nanoTime();
-    try (CheckpointWriter writer = new CheckpointWriter(dir.commits())) {
+    try (CheckpointWriter writer = new CheckpointWriter(dir.commits(), StallWatch.of(listener),
+        dir.spec().jobDirText())) {
       try {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           double lossSum = 0;

@@ -82,7 +82,8 @@ final class JobDirectory implements AutoCloseable {
     this.store = store;
     this.listener = listener;
     this.lease = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir)
-        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build(), dir, Duration.ofMillis(spec.leaseTtlMs()), this);
+        .optTtl(Duration.ofMillis(spec.leaseTtlMs())).build(), dir, Duration.ofMillis(spec.leaseTtlMs()), this,
+        StallWatch.of(listener));
     this.states = new JobStateStore(fs, dir);
     this.events = new JobEventLog(fs, dir);
   }

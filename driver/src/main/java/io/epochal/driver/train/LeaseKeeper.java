@@ -29,6 +29,7 @@ final class LeaseKeeper {
   private final Path dir;
   private final long renewalPeriodNanos;
   private final Object lock;
+  private final StallWatch watch;
   private LeaseRecord record;
   private volatile long renewedAtNanos;
   private volatile LeaseHeartbeat heartbeat;
@@ -38,6 +39,15 @@ final class LeaseKeeper {
    * locking {@code lock}.
    */
   LeaseKeeper(JobLease lease, Path dir, Duration ttl, Object lock) {
+    this(lease, dir, ttl, lock, StallWatch.SILENT);
+  }
+
+  /**
+   * A keeper as above that reports through {@code watch} a renewal before a round that waits long
+   * (on a file system that does not answer, or on a heartbeat's renewal stuck there).
+   */
+  LeaseKeeper(JobLease lease, Path dir, Duration ttl, Object lock, StallWatch watch) {
+    this.watch = checkNotNull(watch, "watch");
     this.lease = checkNotNull(lease, "lease");
     this.dir = checkNotNull(dir, "dir");
     this.lock = checkNotNull(lock, "lock");
@@ -81,7 +91,10 @@ final class LeaseKeeper {
     if (heartbeat != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos) {
       return;
     }
-    renewOrFail(epoch, round);
+    try (StallWatch.Wait w = watch.begin("the lease of " + dir + " to be renewed before round " + round
+        + " of epoch " + epoch + " (a file system that does not answer holds it up)")) {
+      renewOrFail(epoch, round);
+    }
   }
 
   /**
