@@ -191,7 +191,9 @@ public final class JobLease {
       Instant now = clock.instant();
       if (!current.isLiveAt(now)) {
         throw new LeaseLostException(jobDir, token, null, "our lease expired at "
-            + current.getExpiresAt() + " (now " + now + "); renew() before committing");
+            + current.getExpiresAt() + " (now " + now + ", " + Duration.between(current.getExpiresAt(), now).toSeconds()
+            + " s later): it was not renewed in time, because its file system did not answer or this driver was "
+            + "paused, so another driver may have taken the job; a checkpoint is published only under a live lease");
       }
     } catch (LeaseLostException e) {
       throw e;

@@ -31,6 +31,12 @@ final class SparkLogging {
    */
   private static final String CHECKSUM_IGNORED = "org.apache.hadoop.fs.FSInputChecker";
   /**
+   * The HDFS client's write pipeline: a DataNode that stops answering (or a paused cluster) gets a
+   * timeout with a stack trace for every stream open on it. Epochal says what the wait holds up
+   * while it lasts and reports the commit or the lease it fails, if it fails.
+   */
+  private static final String HDFS_PIPELINE = "org.apache.hadoop.hdfs.DataStreamer";
+  /**
    * What logs, mostly with a stack trace, when an executor dies: the block manager master for every
    * broadcast or block it could not remove from it (a finished round's, which nothing reads again),
    * Spark's network client and server for each request the closed connection dropped. The loss
@@ -55,7 +61,7 @@ final class SparkLogging {
     if (verbose) {
       Configurator.setLevel("io.epochal", Level.DEBUG);
       List<String> quieted = new ArrayList<>(List.of(TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS,
-          CHECKSUM_IGNORED));
+          CHECKSUM_IGNORED, HDFS_PIPELINE));
       quieted.addAll(List.of(EXECUTOR_LOSS_NOISE));
       for (String logger : quieted) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
@@ -70,6 +76,7 @@ final class SparkLogging {
       Configurator.setLevel(RPC_IGNORED, Level.FATAL);
       Configurator.setLevel(CSV_HEADERS, Level.ERROR);
       Configurator.setLevel(CHECKSUM_IGNORED, Level.ERROR);
+      Configurator.setLevel(HDFS_PIPELINE, Level.ERROR);
       for (String logger : EXECUTOR_LOSS_NOISE) {
         Configurator.setLevel(logger, Level.FATAL);
       }

@@ -21,10 +21,12 @@ class SparkLoggingTest {
     assertThat(LogManager.getLogger("org.apache.spark.rpc.netty.Inbox").getLevel()).isEqualTo(Level.FATAL);
     assertThat(LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(Level.FATAL);
     assertThat(LogManager.getLogger("org.apache.spark.SparkContext").getLevel()).isEqualTo(Level.WARN);
+    assertThat(LogManager.getLogger("org.apache.hadoop.hdfs.DataStreamer").getLevel()).isEqualTo(Level.ERROR);
 
     SparkLogging.apply(true);
     assertThat(LogManager.getLogger("org.apache.spark.rpc.netty.Inbox").getLevel()).isEqualTo(Level.INFO);
     assertThat(LogManager.getLogger("org.apache.spark.executor.Executor").getLevel()).isEqualTo(Level.INFO);
+    assertThat(LogManager.getLogger("org.apache.hadoop.hdfs.DataStreamer").getLevel()).isEqualTo(Level.INFO);
   }
 
   @Test
