@@ -47,13 +47,17 @@ final class DryRunDataCheck {
    */
   int checkNewJob(JobSpec spec, Path dir, Optional<CheckpointEntry> lost) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
-      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build().checkNewJobData();
+      TrainingJob job = TrainingJob.builder().setSpec(spec).setSpark(spark).build();
+      long[] rows = job.checkNewJobData();
       String what = lost.map(e -> " holds no job.json, but checkpoints up to epoch " + e.epoch() + " trained with "
           + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
           + "if that is epoch " + spec.epochs() + ")").orElse(" holds no job yet; train would start this one at "
           + "epoch 1");
       err.println("epochal: dry run: " + dir + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
+      // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
+      heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)
+          .orElseGet(job::freshStateBytes));
       if (lost.isEmpty()) {
         io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
             .ifPresent(w -> err.println("epochal: warning: " + w));
@@ -147,7 +151,8 @@ final class DryRunDataCheck {
   }
 
   /**
-   * The run's heap estimate for a state of {@code stateBytes} (the checkpoint's files): a line, and
+   * The run's heap estimate for a state of {@code stateBytes} (the checkpoint's files, or a new
+   * job's model and optimizer state): a line, and
    * the run's warning when the heap looks too small for it.
    */
   private void heap(JobSpec spec, EpochalSpark spark, long stateBytes) {

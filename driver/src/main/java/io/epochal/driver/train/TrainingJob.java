@@ -183,6 +183,15 @@ public final class TrainingJob {
   }
 
   /**
+   * The bytes of the training state a new job of this spec starts with once its optimizer has
+   * state: the model built and initialised as its first round would see it, with the optimizer's
+   * tensors per parameter counted as the run's heap check counts them; for a new job's dry run.
+   */
+  public long freshStateBytes() {
+    return ResumePoint.fresh(config).trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+  }
+
+  /**
    * Loads and checks an existing job's data as a resume after {@code checkpoint} checks it before
    * its first round (against the model, and for the same usable and bad rows as that checkpoint
    * trained on, from its manifest's {@code metrics}), then lets it go; for the dry runs of train

@@ -721,6 +721,8 @@ class CliEndToEndTest {
     assertThat(fresh.code).as("%s", fresh).isZero();
     assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1 on 512 rows of ",
         "which fit the model");
+    assertThat(fresh.err).as("the heap the new job will need").containsPattern("  memory: a state of [0-9.]+ kB, "
+        + "held about \\d+ times while it trains: about [0-9.]+ [kM]B of the driver's heap of at most [0-9.]+ [MG]B");
     CliRun gpus = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_executor=1", "--set",
         "resources.gpus_per_task=1", "--dry-run", "--master", MASTER);
     assertThat(gpus.code).as("%s", gpus).isEqualTo(ExitCodes.USAGE);
