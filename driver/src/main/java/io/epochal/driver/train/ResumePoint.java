@@ -150,9 +150,10 @@ final class ResumePoint {
           continue; // gone since it was found damaged: nothing to move
         }
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
+        // why it is damaged was said when the search for the newest verified checkpoint skipped it
         listener.warning("moved damaged checkpoint " + JobSpecResolver.locationText(from)
-            + " aside to " + JobSpecResolver.locationText(to) + " (" + problem.reason()
-            + "); epoch " + problem.epoch() + " is trained again from epoch " + completedEpochs);
+            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch()
+            + " is trained again from epoch " + completedEpochs);
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());
       } catch (java.io.IOException e) {

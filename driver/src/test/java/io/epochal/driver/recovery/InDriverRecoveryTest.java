@@ -197,7 +197,10 @@ class InDriverRecoveryTest {
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("skipping damaged checkpoint epoch 2")
         .contains("epoch-000002").containsIgnoringCase("model.safetensors").contains("falling back"));
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint")
-        .contains("trained again from epoch 1"));
+        .contains("trained again from epoch 1").as("the reason, said once").doesNotContainIgnoringCase("safetensors"));
+    assertThat(RecoveryFixture.events(dir, new Configuration())).as("the history keeps the reason")
+        .anyMatch(e -> e.getType() == JobEventType.FAILURE && e.getMessage().startsWith("damaged checkpoint ")
+            && e.getMessage().contains("model.safetensors"));
     assertThat(RecoveryFixture.events(dir, new Configuration()))
         .anyMatch(e -> e.getType() == JobEventType.RESUMED && e.getMessage().contains("epoch-000001"));
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
