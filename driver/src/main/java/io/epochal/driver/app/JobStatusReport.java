@@ -99,8 +99,9 @@ final class JobStatusReport {
     // the JOB column as wide as the longest job's path under the root, 24 at least
     int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));
     String table = "%-" + width + "s %-10s %9s %12s %-20s %s%n";
-    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT",
-        "LEASE");
+    // every row is read before the table is printed: warnings logged while a job's files are read (a
+    // corrupt lease.json) come before the table, not between its header and its rows
+    List<String> rows = new java.util.ArrayList<>();
     List<String> warnings = new java.util.ArrayList<>();
     List<String> failures = new java.util.ArrayList<>();
     int unreadable = 0;
@@ -123,7 +124,7 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      out.printf(table, job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.time, s.leaseBrief);
+      rows.add(String.format(table, job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.time, s.leaseBrief));
       if (s.state.equals("LOST")) {
         failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
       } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {
@@ -141,6 +142,9 @@ final class JobStatusReport {
             + "); 'bin/epochal status " + ShellWords.location(job.getValue()) + "' lists them");
       }
     }
+    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT", "LEASE");
+    rows.forEach(out::print);
+    out.flush();
     failures.forEach(out::println);
     warnings.forEach(out::println);
     printUnreadable(found);
