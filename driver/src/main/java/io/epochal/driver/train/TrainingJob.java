@@ -104,7 +104,10 @@ public final class TrainingJob {
         // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
         reopen = reopening.reason();
       }
-      dir.start(reopen);
+      try (StallWatch.Wait w = StallWatch.of(listener).begin("the lease of " + spec.jobDirText() + " to be taken "
+          + "(a file system that does not answer holds it up)")) {
+        dir.start(reopen);
+      }
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       while (true) {
         try {
@@ -289,7 +292,9 @@ public final class TrainingJob {
       // temporary directories are never read: one that cannot be removed must not stop training
       listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
     }
-    try {
+    try (StallWatch.Wait w = StallWatch.of(listener).begin("the newest verified checkpoint under "
+        + JobSpecResolver.locationText(store.checkpointsDir()) + " to be read (every file is hashed; a file system "
+        + "that does not answer holds it up)")) {
       Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
       start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(sparkVersion), listener);
