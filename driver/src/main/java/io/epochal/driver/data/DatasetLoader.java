@@ -151,14 +151,18 @@ public final class DatasetLoader {
     }
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
         (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, blocks, runStarts[p]), true);
-    JavaRDD<DataShard> shards = JavaPairRDD.fromJavaRDD(decoded)
+    JavaRDD<DataShard> built = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
-            List.of(toShard(w, it, featureSize)).iterator(), true)
+            List.of(toShard(w, it, featureSize)).iterator(), true);
+    // the rows as the workers hold them, one digest per worker in worker order
+    List<byte[]> digests = built.map(DatasetLoader::shardDigest).collect();
+    // cached as checked against those digests: a shard Spark builds again after losing it (from the
+    // shuffle's output, or from the files when that went too) must hold the same rows
+    JavaRDD<DataShard> shards = UnchangedShards.of(built, digests, o.path())
         .setName("epochal shards of " + o.path())
         .persist(StorageLevel.MEMORY_AND_DISK());
-    // computing the digest materialises the shards, one per worker, in worker order
-    List<byte[]> digests = shards.map(DatasetLoader::shardDigest).collect();
+    shards.count(); // materialised from the shuffle's output, not the files
     String firstSkipped = null;
     if (bad > 0) {
       BadInputException first = PartitionScan.firstBadOf(order);

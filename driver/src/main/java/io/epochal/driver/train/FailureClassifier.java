@@ -2,6 +2,7 @@ package io.epochal.driver.train;
 
 import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.data.BadInputException;
+import io.epochal.driver.data.DataChangedException;
 import io.epochal.job.LeaseLostException;
 import java.io.IOException;
 import java.util.IdentityHashMap;
@@ -35,10 +36,11 @@ public final class FailureClassifier {
     if (find(failure, NonFiniteStateException.class) != null) {
       return FailureReason.NON_FINITE_STATE;
     }
-    if (find(failure, BadInputException.class) != null) {
+    String text = chainText(failure);
+    if (find(failure, BadInputException.class) != null || find(failure, DataChangedException.class) != null
+        || text.contains(DataChangedException.MARKER)) { // a task's exception may arrive as text only
       return FailureReason.BAD_INPUT;
     }
-    String text = chainText(failure);
     for (String marker : WORKER_LOST_MARKERS) {
       if (text.contains(marker)) {
         return FailureReason.WORKER_LOST;

@@ -109,5 +109,62 @@ class ExecutorKillTest {
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(expected);
   }
 
+  @Test
+  void dataChangedWhileTheJobRunsIsBadInputOnceLosingTheExecutorsMakesSparkReadItAgain(@TempDir Path tmp)
+      throws Exception {
+    Path csv = tmp.resolve("csv");
+    writeCsv(csv, false);
+    java.util.concurrent.atomic.AtomicInteger killedExecutors = new java.util.concurrent.atomic.AtomicInteger();
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        if (epoch == 2 && round == 1 && killedExecutors.get() == 0) {
+          try {
+            writeCsv(csv, true); // the same sizes, other values: no listing or split notices it
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+          // every executor: the cached shards and the shuffle's output go with them, so Spark reads the files again
+          ProcessHandle.current().descendants().filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend"))
+              .forEach(p -> {
+                p.destroyForcibly();
+                killedExecutors.incrementAndGet();
+              });
+        }
+      }
+    };
+    TrainingJob job = TrainingJob.builder().setSpec(RecoveryFixture.spec(tmp.resolve("job").toUri().toString(),
+        csv.toUri().toString(), java.util.Map.of("data.format", "csv", "data.features", "f0..f7", "data.label",
+            "label"))).setSpark(spark).optListener(listener).build();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(job::run)
+        .isInstanceOfSatisfying(io.epochal.driver.train.TrainingException.class, e -> assertThat(e.reason())
+            .isEqualTo(io.epochal.driver.train.FailureReason.BAD_INPUT))
+        .hasMessageContaining("changed while the job ran").hasMessageContaining(csv.toUri().toString().replaceFirst("/$", ""));
+    assertThat(killedExecutors.get()).as("executors killed").isPositive();
+    spark.awaitExecutors(2, Duration.ofSeconds(120)); // the worker starts new ones, for the tests after this one
+  }
+
+  /** 256 rows of 8 features in [0, 1) with six decimals and a label in 0..2, in two files; {@code changed}: f0's last digit differs. */
+  private static void writeCsv(Path dir, boolean changed) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(dir);
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    for (int file = 0; file < 2; file++) {
+      StringBuilder text = new StringBuilder("f0,f1,f2,f3,f4,f5,f6,f7,label\n");
+      for (int row = 0; row < 128; row++) {
+        int label = random.nextInt(3);
+        for (int f = 0; f < 8; f++) {
+          int micros = random.nextInt(1_000_000);
+          if (changed && f == 0) {
+            micros ^= 1;
+          }
+          text.append(String.format(java.util.Locale.ROOT, "0.%06d,", micros));
+        }
+        text.append(label).append('\n');
+      }
+      java.nio.file.Files.writeString(dir.resolve("part-" + file + ".csv"), text);
+    }
+  }
+
   private static final Boolean[] roundTwoRunning = {false};
 }

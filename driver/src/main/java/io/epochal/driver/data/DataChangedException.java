@@ -1,0 +1,34 @@
+package io.epochal.driver.data;
+
+/**
+ * A worker's shard, built again from the input after Spark lost it (an executor died with its
+ * cached blocks and shuffle output), holds other rows than the job loaded at its start: the files
+ * under {@code data.path} changed while the job ran. Training on would mix rows the job's
+ * checkpoints never record, so the round fails as bad input. Thrown in a Spark task; serializable.
+ */
+public class DataChangedException extends Exception {
+
+  private static final long serialVersionUID = 1L;
+
+  /** What the message of every such failure contains, to find it in a failure's text. */
+  public static final String MARKER = "changed while the job ran";
+
+  private final int worker;
+
+  /**
+   * Worker {@code worker}'s shard read from {@code path}, whose digest is now {@code now} where it
+   * was {@code loaded} (hex, shortened) when the job loaded its data.
+   */
+  public DataChangedException(int worker, String path, String loaded, String now) {
+    super("the rows of worker " + worker + "'s shard, read again from " + path + " after Spark lost them (an "
+        + "executor died), are not the rows the job loaded (SHA-256 " + now + "..., loaded " + loaded + "...): "
+        + "the data " + MARKER + ", and its checkpoints record only the rows it started on. Restore those files "
+        + "and resume the job, or train a new job on the new data");
+    this.worker = worker;
+  }
+
+  /** The worker whose shard changed. */
+  public int worker() {
+    return worker;
+  }
+}
