@@ -202,7 +202,8 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
-    if (stored.contains(key) && same(stored.asMap().get(key), value) || restatesStoredRowOrder(key, value, stored)) {
+    if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))
+        || restatesStoredRowOrder(key, value, stored)) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
     throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease keys ("
@@ -217,7 +218,24 @@ final class ResumeConfCheck {
   private static boolean sameValue(String key, Object was, String given,
       org.apache.hadoop.conf.Configuration conf) {
     boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
-    return location && was != null ? JobLocations.samePlace(was.toString(), given, conf) : same(was, given);
+    return location && was != null ? JobLocations.samePlace(was.toString(), given, conf)
+        : same(was, expandedFeatures(key, given));
+  }
+
+  /**
+   * {@code given} with its column ranges written out when {@code key} is data.features ({@code
+   * f0..f3} is the job's {@code f0,f1,f2,f3}, as the spec that started the job stored it); a range
+   * that cannot be written out stays as given, and differs.
+   */
+  private static String expandedFeatures(String key, String given) {
+    if (!key.equals(JobKeys.DATA_FEATURES)) {
+      return given;
+    }
+    try {
+      return io.epochal.driver.config.FeatureRanges.expand(given, key);
+    } catch (ConfigException e) {
+      return given;
+    }
   }
 
   static boolean same(Object was, String given) {

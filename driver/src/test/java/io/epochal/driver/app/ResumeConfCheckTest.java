@@ -29,6 +29,20 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aFeatureRangeAgreesWithTheColumnsItNamesAsTheJobStoredThem() {
+    HyperParameters stored = HyperParameters.builder().putAll(STORED).put("data.features", "f0,f1,f2,f3").build();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f0..f3"), stored, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f0..3"), stored, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f0..f4"), stored,
+        "/jobs/a", CONF)).isInstanceOf(ConfigException.class).hasMessageContaining("data.features: f0,f1,f2,f3 -> f0..f4");
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f3..f0"), stored,
+        "/jobs/a", CONF)).as("a range that counts down is not the job's columns").isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.features: f0,f1,f2,f3 -> f3..f0");
+  }
+
+  @Test
   void entriesThatDifferFromTheJobAreRefusedWithEveryDifference() {
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.optimizer.lr", "0.5",
         "spark.epochal.model.hidden", "64", "spark.epochal.data.bad_rows", "skip", "spark.epochal.data.path",
