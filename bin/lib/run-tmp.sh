@@ -1,0 +1,20 @@
+# Sourced by bin/epochal and bin/spark-submit-local: sets TMP_OPT to the JVM option that gives this
+# run a temporary directory of its own.
+#
+# Temporary files (Spark's local and block-manager directories, local-cluster's worker and executor
+# directories, unpacked native libraries) go to a directory of this run's own, named after its
+# process (the JVM takes the sourcing shell's process id through exec): a JVM killed with SIGKILL
+# runs no shutdown hook to delete them, so each run first removes the directories of runs whose
+# process is gone. A -Djava.io.tmpdir given later on the JVM's command line wins.
+TMP_ROOT="${TMPDIR:-/tmp}"
+for old in "$TMP_ROOT"/epochal-run-*; do
+  pid="${old##*-}"
+  if [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
+    rm -rf "$old" 2>/dev/null || true
+  fi
+done
+RUN_TMP="$TMP_ROOT/epochal-run-$$"
+TMP_OPT=()
+if mkdir -p "$RUN_TMP" 2>/dev/null; then
+  TMP_OPT=("-Djava.io.tmpdir=$RUN_TMP")
+fi
