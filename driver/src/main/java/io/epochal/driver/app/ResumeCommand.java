@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.ShellWords;
+import java.util.List;
 import org.apache.hadoop.fs.Path;
 
 /** The command a user runs to continue a job, as its driver was launched. */
@@ -23,10 +24,7 @@ final class ResumeCommand {
    */
   static String of(Path jobDir, CliOptions options) {
     if (System.getProperty("spark.submit.deployMode") != null) {
-      StringBuilder b = new StringBuilder("spark-submit <the submission's options> --class ")
-          .append(io.epochal.driver.cli.EpochalCli.class.getName()).append(' ').append(applicationJar());
-      options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
-      return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
+      return submitted(jobDir, options, jvmArguments());
     }
     StringBuilder b = new StringBuilder("bin/epochal");
     if (!CliOptions.DEFAULT_MASTER.equals(options.master())) {
@@ -34,6 +32,67 @@ final class ResumeCommand {
     }
     options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
     return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
+  }
+
+  /**
+   * The submission that started this driver, {@code jvm} its JVM's arguments, with {@code resume
+   * <dir>} as the application's arguments. A driver in client mode runs in the JVM {@code
+   * spark-submit} started, whose arguments after {@code SparkSubmit} are the submission's own:
+   * they are given as they were (a Spark conf entry whose key names a secret, a password, a token
+   * or an access key with its value left out, as Spark's logs redact it). A driver in cluster mode
+   * runs elsewhere and knows its submission only by its conf: its options are left to its user.
+   */
+  static String submitted(Path jobDir, CliOptions options, List<String> jvm) {
+    StringBuilder b = new StringBuilder("spark-submit");
+    int at = jvm.indexOf(SPARK_SUBMIT);
+    String jar = null;
+    for (int i = at < 0 ? jvm.size() : at + 1; i < jvm.size(); i++) {
+      String arg = jvm.get(i);
+      if (!arg.startsWith("-")) {
+        jar = arg; // the application jar: what follows is the application's arguments, replaced below
+        break;
+      }
+      if (SUBMIT_FLAGS.contains(arg) || arg.contains("=")) {
+        b.append(' ').append(ShellWords.quote(redacted(arg)));
+      } else if (i + 1 < jvm.size()) {
+        String value = jvm.get(++i);
+        b.append(' ').append(arg).append(' ').append(ShellWords.quote(arg.equals("--conf") || arg.equals("-c")
+            ? redacted(value) : value));
+      }
+    }
+    if (jar == null) {
+      b.append(" <the submission's options> --class ").append(io.epochal.driver.cli.EpochalCli.class.getName())
+          .append(' ').append(applicationJar());
+    } else {
+      b.append(' ').append(ShellWords.quote(jar));
+    }
+    options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(redacted(k + "=" + v))));
+    return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
+  }
+
+  private static final String SPARK_SUBMIT = "org.apache.spark.deploy.SparkSubmit";
+  /** spark-submit's options that take no value. */
+  private static final java.util.Set<String> SUBMIT_FLAGS = java.util.Set.of("--verbose", "-v", "--supervise",
+      "--help", "-h", "--version");
+  /** Spark's default {@code spark.redaction.regex}. */
+  private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+      "(?i)secret|password|token|access[.]?key");
+
+  /** A {@code key=value} entry (or any argument) with the value left out when the key names a secret. */
+  static String redacted(String entry) {
+    int eq = entry.indexOf('=');
+    return eq > 0 && SECRET.matcher(entry.substring(0, eq)).find() ? entry.substring(0, eq + 1) + "<redacted>"
+        : entry;
+  }
+
+  /** This JVM's arguments, from {@code /proc} where there is one (whole, however long the class path). */
+  private static List<String> jvmArguments() {
+    try {
+      byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+      return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+    } catch (java.io.IOException | RuntimeException e) {
+      return ProcessHandle.current().info().arguments().map(List::of).orElse(List.of());
+    }
   }
 
   /**

@@ -27,6 +27,22 @@ class ResumeCommandTest {
   }
 
   @Test
+  void aClientModeDriverNamesItsOwnSubmissionWithResumeAsTheApplicationsArgumentsAndNoSecret() {
+    java.util.List<String> jvm = java.util.List.of("/usr/bin/java", "-Xmx2g", "-cp", "/opt/spark/jars/*",
+        "org.apache.spark.deploy.SparkSubmit", "--master", "local-cluster[2,1,1024]", "--conf",
+        "spark.epochal.train.epochs=3", "--conf", "spark.hadoop.fs.s3a.secret.key=abc", "--verbose",
+        "--driver-memory=2g", "--class", "io.epochal.driver.cli.EpochalCli", "/home/u/epochal app.jar", "train",
+        "job.properties", "--set", "train.epochs=3");
+    CliOptions options = CliOptions.builder().optSparkConf(Map.of("spark.hadoop.dfs.replication", "2")).build();
+
+    assertThat(ResumeCommand.submitted(new Path("hdfs://nn:8020/jobs/a"), options, jvm)).isEqualTo("spark-submit "
+        + "--master 'local-cluster[2,1,1024]' --conf spark.epochal.train.epochs=3 --conf "
+        + "'spark.hadoop.fs.s3a.secret.key=<redacted>' --verbose --driver-memory=2g --class "
+        + "io.epochal.driver.cli.EpochalCli '/home/u/epochal app.jar' --conf spark.hadoop.dfs.replication=2 resume "
+        + "hdfs://nn:8020/jobs/a");
+  }
+
+  @Test
   void aDriverSparkSubmitStartedIsContinuedByTheSameSubmissionWithResumeAsItsArguments() {
     System.setProperty(DEPLOY_MODE, "cluster");
     CliOptions options = CliOptions.builder().optMaster("yarn").build();
