@@ -66,6 +66,17 @@ public final class MissingColumn {
           + "as rows; write one object per line (jq -c '.[]' turns an array into that), or, if the files are not "
           + "json, " + setFormat);
     }
+    if ("csv".equals(format) && columns.size() == 1) {
+      java.util.Optional<String> separator = java.util.stream.Stream.of(";", "\t", "|")
+          .filter(columns.get(0)::contains).findFirst();
+      if (separator.isPresent()) {
+        // one column whose name holds another separator: the file is not comma-separated
+        return new ConfigException(formatKey, where + " read as csv has no column '" + c + "': its header is one "
+            + "column, '" + printable(columns.get(0)) + "', so its fields are separated by '"
+            + (separator.get().equals("\t") ? "\\t" : separator.get()) + "', not commas; Epochal reads csv "
+            + "separated by commas: convert the files (or write them as parquet)");
+      }
+    }
     java.util.Optional<String> blanks = columns.stream().filter(n -> !n.equals(c) && n.strip().equals(c)).findFirst();
     if (blanks.isPresent()) {
       return new ConfigException(columnKey, columnKey + " names column '" + c + "', which " + where + " names '"

@@ -29,7 +29,7 @@ final class ExecutorLossReporter extends SparkListener {
       return;
     }
     report.accept("executor " + removed.executorId() + " lost (" + removed.reason() + "): Spark runs its tasks "
-        + "again on the executors left; a round recomputed from its inputs gives the same result, so nothing of "
+        + "again on the executors left (or on new ones the cluster starts); a round recomputed from its inputs gives the same result, so nothing of "
         + "the job is lost");
   }
 }

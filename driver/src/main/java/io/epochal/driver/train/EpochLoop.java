@@ -94,7 +94,13 @@ final class EpochLoop {
               step += plan.stepsInRound(maxRows, r + i);
             }
             long roundStart = System.nanoTime();
-            AggregateResult result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
+            AggregateResult result;
+            try (StallWatch.Wait w = roundWatch(nanosPerRound * n).begin((n == 1 ? "round " + (r + 1) : "rounds "
+                + (r + 1) + "-" + (r + n)) + " of epoch " + (e + 1) + " to finish (" + (nanosPerRound == 0
+                ? "the first round" : "rounds took " + seconds(nanosPerRound) + " each so far") + "; a paused, "
+                + "lost or overloaded executor holds it up until Spark gives up on it after spark.network.timeout)")) {
+              result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
+            }
             long nanos = System.nanoTime() - roundStart;
             nanosPerRound = nanos / n;
             state = result.state();
@@ -131,6 +137,16 @@ final class EpochLoop {
       return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
           losses, writer.stallNanos(), System.nanoTime() - trainStart);
     }
+  }
+
+  /** A round (or chain of rounds) expected to take {@code expectedNanos} is mentioned after 10 times that, 30 s at least. */
+  private StallWatch roundWatch(long expectedNanos) {
+    long ms = Math.max(StallWatch.PERIOD.toMillis(), 10 * java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(expectedNanos));
+    return new StallWatch(listener::warning, listener::message, java.time.Duration.ofMillis(ms));
+  }
+
+  private static String seconds(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", nanos / 1e9);
   }
 
   /**

@@ -807,6 +807,15 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aCsvFileSeparatedBySemicolonsIsToldAsSuchNotAsAMissingColumn() throws Exception {
+    Path dir = csv("semicolons", "f0;f1;label", "1;2;0", "3;4;1");
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.format"))
+        .hasMessageContaining("its header is one column, 'f0;f1;label', so its fields are separated by ';', not "
+            + "commas");
+  }
+
+  @Test
   void aCsvHeaderNameWithBlanksAroundItIsToldAsSuchNotAsAMissingColumn() throws Exception {
     Path dir = csv("blanks", "f0, f1,label", "1,2,0", "3,4,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
