@@ -36,7 +36,9 @@ import scala.Tuple2;
  * path and block start ({@link DataOptions#rowsByFileName}: the same wherever the files are and
  * however Spark splits and lists them) or as Spark read them. The second pass decodes the good
  * rows, sends good row {@code i} to worker {@code i % W} and builds each worker's shard in row
- * order. The result is persisted and materialised.
+ * order, whose digests make the data's {@code data_sha256}. The shards are then built once more from
+ * the shuffle's output, checked against those digests ({@link UnchangedShards}: so is every shard
+ * Spark builds again later), persisted and materialised.
  */
 public final class DatasetLoader {
 
