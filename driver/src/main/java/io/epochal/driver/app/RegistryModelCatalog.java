@@ -19,22 +19,25 @@ import java.util.TreeSet;
  */
 public final class RegistryModelCatalog implements ModelCatalog {
 
-  private final ModelRegistry registry;
+  private final com.google.common.base.Supplier<ModelRegistry> registry;
 
-  /** The catalog of the default registry (the context class loader's). */
+  /**
+   * The catalog of the default registry (the context class loader's), loaded when a model is first
+   * asked for: a command that needs no model runs whatever model jars are on the class path.
+   */
   public RegistryModelCatalog() {
-    this(ModelRegistry.getDefault());
+    this.registry = com.google.common.base.Suppliers.memoize(ModelRegistry::getDefault);
   }
 
   /** The catalog of {@code registry}. */
   public RegistryModelCatalog(ModelRegistry registry) {
-    this.registry = registry;
+    this.registry = () -> registry;
   }
 
   @Override
   public Set<String> modelNames() {
     Set<String> names = new TreeSet<>();
-    for (ModelFactory f : registry.factories()) {
+    for (ModelFactory f : registry.get().factories()) {
       names.add(f.name());
     }
     return names;
@@ -42,16 +45,23 @@ public final class RegistryModelCatalog implements ModelCatalog {
 
   @Override
   public Optional<ParamSpecs> model(String name, long version) {
-    if (version < 1 || version > Integer.MAX_VALUE || !registry.contains(name, (int) version)) {
+    ModelRegistry models = registry.get();
+    if (version < 1 || version > Integer.MAX_VALUE) {
       return Optional.empty();
     }
-    return Optional.of(registry.get(name, (int) version).params());
+    if (!models.contains(name, (int) version)) {
+      if (!models.broken().isEmpty()) {
+        models.get(name, (int) version); // it may be a factory that did not load: says which, and why
+      }
+      return Optional.empty();
+    }
+    return Optional.of(models.get(name, (int) version).params());
   }
 
   @Override
   public Set<Long> versions(String name) {
     Set<Long> versions = new TreeSet<>();
-    for (ModelFactory f : registry.factories()) {
+    for (ModelFactory f : registry.get().factories()) {
       if (f.name().equals(name)) {
         versions.add((long) f.version());
       }

@@ -92,7 +92,15 @@ public final class EpochalCli implements Callable<Integer> {
     ShutdownHookManager.get().addShutdownHook(SparkLogging::quietForShutdown, Integer.MAX_VALUE);
     // last of them: a signal that stops the JVM before the command can say so (while Spark starts, say)
     ShutdownHookManager.get().addShutdownHook(EpochalCli::sayStoppedUnlessSaid, 1);
-    int code = new EpochalCli().execute(args);
+    int code;
+    try {
+      code = new EpochalCli().execute(args);
+    } catch (RuntimeException | Error e) { // before a command ran (finding the launcher): not a signal's stop
+      RETURNED.set(true);
+      System.err.println("epochal: internal error: " + e);
+      System.exit(ExitCodes.INTERNAL);
+      return;
+    }
     RETURNED.set(true);
     System.exit(code);
   }
@@ -282,6 +290,9 @@ public final class EpochalCli implements Callable<Integer> {
     if (ex instanceof ConfigException) {
       code = ExitCodes.USAGE;
       what = "configuration error: ";
+    } else if (ex instanceof io.epochal.worker.model.ModelCodeException) {
+      code = ExitCodes.USAGE; // the class path's model jars: nothing of Epochal's failed
+      what = "model error: ";
     } else if (ex instanceof BadInputException) {
       code = ExitCodes.BAD_INPUT;
       what = "";

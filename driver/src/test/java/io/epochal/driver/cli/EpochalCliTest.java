@@ -292,6 +292,17 @@ class EpochalCliTest {
   }
 
   @Test
+  void aModelsOwnCodeFailingIsAModelErrorOfTheClassPathNotAnInternalError() {
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(null, null).handle(new io.epochal.worker.model.ModelCodeException("model team-mlp v1: "
+        + "its factory com.team.TeamFactory failed to build it: java.lang.IllegalStateException", null),
+        new PrintWriter(err, true));
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).startsWith("epochal: model error: model team-mlp v1: its factory com.team.TeamFactory")
+        .doesNotContain("internal error");
+  }
+
+  @Test
   void missingJobFileIsAConfigurationError() {
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("nope.properties").toString());
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);

@@ -75,7 +75,7 @@ public final class ModelCache implements AutoCloseable {
     EpochalModel model = models.get(key);
     if (model == null) {
       evictFor(1);
-      model = factory.create(resolved, device);
+      model = ModelRegistry.build(factory, resolved, device);
       builds++;
       models.put(key, model);
     }

@@ -30,8 +30,15 @@ public final class ModelRegistry {
   private static final Map<ClassLoader, ModelRegistry> DEFAULTS = new WeakHashMap<>();
 
   private final Map<String, ModelFactory> factories; // key "name v<version>", discovery order
+  /** Factories listed on the class path that could not be loaded: what, and why. */
+  private final List<String> broken;
 
   private ModelRegistry(Collection<? extends ModelFactory> list) {
+    this(list, List.of());
+  }
+
+  private ModelRegistry(Collection<? extends ModelFactory> list, List<String> broken) {
+    this.broken = List.copyOf(broken);
     LinkedHashMap<String, ModelFactory> m = new LinkedHashMap<>();
     for (ModelFactory f : list) {
       checkNotNull(f.name(), "factory %s has no name", f.getClass().getName());
@@ -39,9 +46,9 @@ public final class ModelRegistry {
           f.name(), f.getClass().getName(), f.version());
       ModelFactory prev = m.put(key(f.name(), f.version()), f);
       if (prev != null) {
-        throw new IllegalStateException(String.format(
+        throw new ModelCodeException(String.format(
             "model %s is registered twice, by %s and by %s; remove one of the jars from the classpath",
-            key(f.name(), f.version()), prev.getClass().getName(), f.getClass().getName()));
+            key(f.name(), f.version()), prev.getClass().getName(), f.getClass().getName()), null);
       }
     }
     this.factories = Collections.unmodifiableMap(m);
@@ -65,16 +72,65 @@ public final class ModelRegistry {
     }
   }
 
+  /** Most service-loading errors one registry records before it stops looking for factories. */
+  private static final int MAX_BROKEN = 100;
+
   /**
-   * A fresh registry of every factory {@code loader} can see.
+   * A fresh registry of every factory {@code loader} can see. A factory that is listed but cannot
+   * be loaded or instantiated is left out and remembered: the models of the others stay usable,
+   * and asking for a model that is not registered names the broken factories and their jars.
    *
-   * @throws IllegalStateException if two factories claim the same name and version
-   * @throws java.util.ServiceConfigurationError if a listed factory cannot be instantiated
+   * @throws ModelCodeException if two factories claim the same name and version
    */
   public static ModelRegistry load(ClassLoader loader) {
     List<ModelFactory> found = new ArrayList<>();
-    ServiceLoader.load(ModelFactory.class, loader).forEach(found::add);
-    return new ModelRegistry(found);
+    List<String> broken = new ArrayList<>();
+    java.util.Iterator<ModelFactory> it = ServiceLoader.load(ModelFactory.class, loader).iterator();
+    while (broken.size() < MAX_BROKEN) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        found.add(it.next());
+      } catch (java.util.ServiceConfigurationError e) {
+        broken.add(describe(e, loader)); // the iterator goes on with the next listed factory
+      }
+    }
+    return new ModelRegistry(found, broken);
+  }
+
+  /** A broken factory's error, with the jars whose service file lists the class it names. */
+  private static String describe(java.util.ServiceConfigurationError e, ClassLoader loader) {
+    String text = e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
+        : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")");
+    java.util.regex.Matcher provider = java.util.regex.Pattern.compile("Provider (\\S+)").matcher(text);
+    if (!provider.find()) {
+      return text;
+    }
+    List<String> jars = new ArrayList<>();
+    try {
+      for (java.net.URL url : Collections.list(loader.getResources("META-INF/services/" + ModelFactory.class.getName()))) {
+        try (java.io.InputStream in = url.openStream()) {
+          String listed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          if (listed.lines().map(l -> l.replaceFirst("#.*", "").strip()).anyMatch(provider.group(1)::equals)) {
+            String where = url.toString();
+            jars.add(where.startsWith("jar:") ? where.substring(4, where.indexOf("!/") > 0 ? where.indexOf("!/")
+                : where.length()) : where);
+          }
+        }
+      }
+    } catch (java.io.IOException | RuntimeException ignored) {
+      // the error's own text still names the class
+    }
+    return text + (jars.isEmpty() ? "" : ", listed in " + String.join(", ", jars));
+  }
+
+  /**
+   * The factories listed on the class path that could not be loaded, each with why and the jars
+   * that list it; empty when every one loaded.
+   */
+  public List<String> broken() {
+    return broken;
   }
 
   /**
@@ -125,9 +181,14 @@ public final class ModelRegistry {
       hint = near == null ? "; add a jar that registers it in META-INF/services/" + ModelFactory.class.getName()
           : " (did you mean '" + near + "'?)";
     }
-    throw new IllegalArgumentException(String.format(
-        "unknown model %s%s; registered: %s", key(name, version), hint,
-        factories.isEmpty() ? "none" : registered()));
+    String message = String.format("unknown model %s%s; registered: %s", key(name, version), hint,
+        factories.isEmpty() ? "none" : registered());
+    if (!broken.isEmpty()) {
+      // the model asked for may be one of these: say why they are missing
+      throw new ModelCodeException(message + "; not loaded, from a jar on the class path: "
+          + String.join("; ", broken) + ". Fix or remove that jar", null);
+    }
+    throw new IllegalArgumentException(message);
   }
 
   /**
@@ -148,7 +209,24 @@ public final class ModelRegistry {
   /** Resolves {@code raw} and builds the model on {@code device} (uninitialised). */
   public EpochalModel create(String name, int version, HyperParameters raw, Device device) {
     ModelFactory f = get(name, version);
-    return f.create(f.params().resolve(checkNotNull(raw, "hyperparameters")), device);
+    return build(f, f.params().resolve(checkNotNull(raw, "hyperparameters")), device);
+  }
+
+  /**
+   * {@code f.create(resolved, device)}, a failure of the factory's own code as a {@link
+   * ModelCodeException} naming the model and the factory class.
+   */
+  public static EpochalModel build(ModelFactory f, HyperParameters resolved, Device device) {
+    try {
+      return f.create(resolved, device);
+    } catch (RuntimeException | LinkageError e) {
+      if (e instanceof ModelCodeException) {
+        throw (ModelCodeException) e;
+      }
+      throw new ModelCodeException("model " + key(f.name(), f.version()) + ": its factory " + f.getClass().getName()
+          + " failed to build it: " + e + " (the model's own code: fix it, or put a jar that builds it on the class "
+          + "path)", e);
+    }
   }
 
   @Override

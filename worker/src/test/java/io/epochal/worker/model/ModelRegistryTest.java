@@ -77,9 +77,61 @@ class ModelRegistryTest {
   @Test
   void twoFactoriesWithTheSameNameAndVersionAreRefused() {
     assertThatThrownBy(() -> ModelRegistry.of(List.of(new MlpFactory(), new MlpFactory())))
-        .isInstanceOf(IllegalStateException.class)
+        .isInstanceOf(ModelCodeException.class)
         .hasMessageContaining("model mlp v1 is registered twice")
         .hasMessageContaining(MlpFactory.class.getName());
+  }
+
+  @Test
+  void aFactoryListedOnTheClassPathThatCannotBeLoadedLeavesTheOthersUsableAndIsNamedWhenItsModelIsAskedFor(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path services = tmp.resolve("META-INF/services");
+    java.nio.file.Files.createDirectories(services);
+    java.nio.file.Files.writeString(services.resolve(ModelFactory.class.getName()), "# a team's models\n"
+        + "com.team.model.TeamMlpFactroy\n");
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {tmp.toUri().toURL()},
+        ModelRegistryTest.class.getClassLoader())) {
+      ModelRegistry registry = ModelRegistry.load(loader);
+
+      assertThat(registry.get("mlp", 1)).isInstanceOf(MlpFactory.class);
+      assertThat(registry.broken()).singleElement().satisfies(b -> assertThat(b)
+          .contains("com.team.model.TeamMlpFactroy").contains(tmp.toString()));
+      assertThatThrownBy(() -> registry.get("team-mlp", 1)).isInstanceOf(ModelCodeException.class)
+          .hasMessageContaining("unknown model team-mlp v1")
+          .hasMessageContaining("not loaded, from a jar on the class path: ")
+          .hasMessageContaining("com.team.model.TeamMlpFactroy").hasMessageContaining("Fix or remove that jar");
+    }
+  }
+
+  @Test
+  void aFactoryThatThrowsWhileBuildingItsModelIsNamedAsTheModelsOwnCode() {
+    ModelFactory throwing = new ModelFactory() {
+      @Override
+      public String name() {
+        return "example-linear";
+      }
+
+      @Override
+      public int version() {
+        return 1;
+      }
+
+      @Override
+      public io.epochal.params.ParamSpecs params() {
+        return new ExampleLinearFactory().params();
+      }
+
+      @Override
+      public EpochalModel create(HyperParameters resolved) {
+        throw new IllegalStateException();
+      }
+    };
+    assertThatThrownBy(() -> ModelRegistry.of(List.of(throwing)).create("example-linear", 1,
+        HyperParameters.builder().build()))
+        .isInstanceOf(ModelCodeException.class)
+        .hasMessageContaining("model example-linear v1: its factory " + throwing.getClass().getName()
+            + " failed to build it: java.lang.IllegalStateException")
+        .hasCauseInstanceOf(IllegalStateException.class);
   }
 
   @Test
