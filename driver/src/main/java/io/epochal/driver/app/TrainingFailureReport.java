@@ -52,7 +52,7 @@ final class TrainingFailureReport {
         err.println("epochal: not retried: nothing was moved or trained; the job's checkpoints are kept as they are");
         return ExitCodes.USAGE;
       case CHECKPOINT_NOT_REPRODUCIBLE:
-        err.println("epochal: not retried: the same checkpoint would be picked again; committed checkpoints are "
+        err.println("epochal: not retried: a retry would fail the same way; committed checkpoints are "
             + "kept (what to do is said above)");
         return ExitCodes.FAILED;
       case NON_FINITE_STATE:

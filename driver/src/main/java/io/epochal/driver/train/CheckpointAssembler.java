@@ -9,7 +9,9 @@ import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.Probe;
+import io.epochal.worker.probe.ProbeMismatchException;
 import io.epochal.worker.probe.ProbeRecord;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
@@ -31,6 +33,8 @@ final class CheckpointAssembler {
   private final TrainingConfig config;
   private final String jobId;
   private final Map<String, String> versions;
+  /** Whether this run's first checkpoint was checked for reproduction by a second built model. */
+  private boolean reproductionChecked;
 
   CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion) {
     this.spec = checkNotNull(spec, "spec");
@@ -45,10 +49,14 @@ final class CheckpointAssembler {
    * trained on data of digest {@code dataDigest} ({@link io.epochal.driver.data.LoadedDataset#digest()}).
    */
   CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics,
-      String dataDigest) {
+      String dataDigest) throws TrainingException {
     StateDict model = LocalRound.modelPart(state);
     StateDict optimizer = LocalRound.optimizerPart(state);
     ProbeRecord probe = probe(model);
+    if (!reproductionChecked) {
+      checkReproduced(epoch, model, probe);
+      reproductionChecked = true;
+    }
     LrSchedule schedule = LrSchedules.create(config.optimizerParams().getDouble("lr"), config.scheduleParams());
     CheckpointManifest manifest = CheckpointManifest.builder()
         .setJobId(jobId)
@@ -76,6 +84,31 @@ final class CheckpointAssembler {
         .optProbe(probe.toStateDict())
         .setManifest(manifest)
         .build();
+  }
+
+  /**
+   * Checks, once per run before its first checkpoint is published, that a second model freshly
+   * built from the registry and loaded with the same state gives the same probe output bit for
+   * bit: what every reload of the checkpoint (a resume, {@code verify}) will check. A model of
+   * one's own that holds a tensor outside its state dict, different in every built model, fails
+   * here, at the first commit, instead of in every resume after the whole job trained.
+   *
+   * @throws TrainingException CHECKPOINT_NOT_REPRODUCIBLE naming the model, the epoch and what to fix
+   */
+  private void checkReproduced(int epoch, StateDict model, ProbeRecord probe) throws TrainingException {
+    try (EpochalModel second = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
+        config.modelParams())) {
+      second.loadStateDict(model);
+      Probe.check(second, probe);
+    } catch (ProbeMismatchException e) {
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, epoch, 0, "the checkpoint of epoch "
+          + epoch + " is not published: model " + config.modelName() + " v" + config.modelVersion() + " does not "
+          + "reproduce its own output: a second model built from the registry and loaded with the same state gives "
+          + "another output on the probe (" + e.getMessage() + "). The model holds a tensor outside its state dict "
+          + "that differs from one built model to the next (drawn in its constructor, say), so no checkpoint of "
+          + "it could be resumed: register that tensor with state() as a parameter or buffer (worker/MODELS.md, "
+          + "'Adding your own model'), then train the job again in a new job.dir", e);
+    }
   }
 
   /** The probe of {@code model} state, computed by this thread's cached model. */

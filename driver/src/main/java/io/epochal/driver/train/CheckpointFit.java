@@ -190,9 +190,12 @@ public final class CheckpointFit {
    * that differs), so the user moves it.
    */
   public static String advice(String checkpointPath) {
-    return "'bin/epochal verify " + JobSpecResolver.locationText(checkpointPath) + "' shows every check; if this runtime and model "
-        + "code are the ones it was written with, the checkpoint is wrong although its files match its manifest: " + moveAside(
-        checkpointPath) + " and resume, which continues after the newest checkpoint before it";
+    return "'bin/epochal verify " + JobSpecResolver.locationText(checkpointPath) + "' shows every check. For a model "
+        + "of your own, look at its code first: changed tensors or forward pass without a new version() (keep the "
+        + "old version registered to read its checkpoints), or a tensor kept outside its state dict (every checkpoint "
+        + "of such a model fails this way; see worker/MODELS.md). If this runtime and model code are the ones it was "
+        + "written with, the checkpoint is wrong although its files match its manifest: " + moveAside(checkpointPath)
+        + " and resume, which continues after the newest checkpoint before it";
   }
 
   /**

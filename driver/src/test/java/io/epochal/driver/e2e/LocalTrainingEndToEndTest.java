@@ -157,6 +157,32 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aModelOfOnesOwnThatDoesNotReproduceItsOutputStopsAtItsFirstCheckpointBeforeItIsPublished() throws Exception {
+    String data = data("data", 256, 5);
+    Path jobDir = tmp.resolve("unreproducible");
+    Configuration conf = new Configuration();
+    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(jobDir.toString(), data));
+    keys.keySet().removeIf(k -> k.startsWith("model."));
+    keys.put("model.name", "unreproducible-linear");
+    keys.put("model.version", "1");
+    keys.put("model.features", Integer.toString(FEATURES));
+    keys.put("model.outputs", Integer.toString(CLASSES));
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(io.epochal.driver.train.FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
+          assertThat(e.epoch()).isEqualTo(1);
+        })
+        .hasMessageContaining("the checkpoint of epoch 1 is not published: model unreproducible-linear v1 does not "
+            + "reproduce its own output")
+        .hasMessageContaining("register that tensor with state() as a parameter or buffer");
+    try (CheckpointStore store = E2eFixtures.store(jobDir.toUri().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(store)).as("nothing published").isEmpty();
+    }
+  }
+
+  @Test
   void oneRoundOfTwoWorkersWithPlainSgdEqualsOneStepOnTheUnionBatch() {
     int batch = 16;
     TrainingConfig perWorker = sgdConfig(batch);
