@@ -374,8 +374,12 @@ final class SpecValidator {
   private ConfigException unknownModel(String model, long version, Map<String, Sourced> raw) {
     Set<Long> versions = catalog.versions(model);
     if (!versions.isEmpty()) {
-      return new ConfigException(JobKeys.MODEL_VERSION, "model.version = " + version + " is not registered for model '"
-          + model + "'; use one of " + new TreeSet<>(versions));
+      Sourced src = raw.get(JobKeys.MODEL_VERSION);
+      return new ConfigException(JobKeys.MODEL_VERSION, "model.version = " + version + (src == null ? ""
+          : " (from " + src.source + ")") + " is not registered for model '" + model + "' (registered: "
+          + new TreeSet<>(versions) + "): a new job may use one of those; a job trained with v" + version + " keeps "
+          + "it, so put the jar that registers " + model + " v" + version + " on the class path (EPOCHAL_CLASSPATH, "
+          + "spark-submit --jars)");
     }
     String near = ParamSpecs.nearest(model, catalog.modelNames());
     Sourced src = raw.get(JobKeys.MODEL_NAME);

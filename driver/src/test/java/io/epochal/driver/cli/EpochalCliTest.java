@@ -97,7 +97,7 @@ class EpochalCliTest {
             "name each feature column once"),
         Arguments.of(List.of("--workers", "0"), "train.workers = '0'", "out of range; give an integer in [1, 4096]"),
         Arguments.of(List.of("--set", "model.name=mpl"), "model.name = 'mpl'", "did you mean 'mlp'?"),
-        Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "use one of [1, 2]"),
+        Arguments.of(List.of("--set", "model.version=9"), "model.version = 9", "(registered: [1, 2])"),
         Arguments.of(List.of("--set", "model.hiden=32"), "unknown key 'model.hiden'", "did you mean 'model.hidden'?"),
         Arguments.of(List.of("--set", "optimzer.lr=0.1"), "unknown key 'optimzer.lr'", "did you mean 'optimizer.lr'?"),
         Arguments.of(List.of("--set", "optimzer.momentum=0.9", "--set", "optimizer.name=adam"),

@@ -218,7 +218,9 @@ class JobSpecResolverTest {
         .hasMessageContaining("did you mean 'mlp'?").hasMessageContaining("[linear, mlp]");
     ConfigException v = errorOf(resolver().optOverride("model.version", "7"));
     assertThat(v.key()).isEqualTo("model.version");
-    assertThat(v).hasMessageContaining("model.version = 7 is not registered for model 'mlp'; use one of [1, 2]");
+    assertThat(v).hasMessageContaining("model.version = 7 (from --set model.version) is not registered for model "
+        + "'mlp' (registered: [1, 2]): a new job may use one of those; a job trained with v7 keeps it, so put the jar "
+        + "that registers mlp v7 on the class path");
     assertThat(errorOf(resolver().optOverride("schedule.name", "cosin"))).hasMessageContaining("did you mean 'cosine'?")
         .hasMessageContaining("schedule.name = 'cosin' (from --set schedule.name) is not a registered schedule");
   }
