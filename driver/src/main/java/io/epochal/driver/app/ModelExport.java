@@ -67,6 +67,19 @@ final class ModelExport {
       }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model());
+      boolean probeChecked = io.epochal.driver.predict.OnnxProbeCheck.available();
+      if (probeChecked) {
+        Optional<String> mismatch = io.epochal.driver.predict.OnnxProbeCheck.mismatch(onnx, OnnxExporter.INPUT,
+            OnnxExporter.OUTPUT, io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe()),
+            EngineCompatibility.CROSS_ENGINE_TOLERANCE);
+        if (mismatch.isPresent()) {
+          err.println("epochal: not exported: the ONNX model of " + m.modelName() + " v" + m.modelVersion()
+              + " does not compute what the checkpoint's model computes: " + mismatch.get() + "; the model's "
+              + "ONNX translator (an OnnxTranslator, docs/EXPORT.md) leaves out or misplaces part of it; nothing was "
+              + "written");
+          return ExitCodes.FAILED;
+        }
+      }
       Path path = new Path(target);
       FileSystem checked = path.getFileSystem(conf);
       if (checked instanceof org.apache.hadoop.fs.ChecksumFileSystem cfs) {
@@ -76,9 +89,10 @@ final class ModelExport {
       try (OutputStream o = fs.create(path, true)) {
         o.write(onnx);
       }
-      out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s')%n",
+      out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
           m.modelName(), m.modelVersion(), c.path(), path, OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
-          OnnxExporter.OUTPUT);
+          OnnxExporter.OUTPUT, probeChecked ? "reproduces the checkpoint's probe output in ONNX Runtime"
+              : "not checked against the checkpoint's probe: ONNX Runtime is not on the class path");
       return ExitCodes.OK;
     }
   }

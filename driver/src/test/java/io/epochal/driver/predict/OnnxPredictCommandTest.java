@@ -63,6 +63,28 @@ class OnnxPredictCommandTest {
     OnnxPredictCommandTest t = new OnnxPredictCommandTest();
     assertThat(t.run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(t.out + t.err)
         .isEqualTo(0);
+    assertThat(t.out).contains("reproduces the checkpoint's probe output in ONNX Runtime");
+  }
+
+  @Test
+  void anOnnxModelThatDoesNotComputeWhatTheCheckpointRecordedIsToldApartByItsProbe() throws Exception {
+    io.epochal.checkpoint.LoadedCheckpoint c;
+    try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(job.toUri().toString()).build()) {
+      c = store.latest().checkpoint().orElseThrow();
+    }
+    io.epochal.worker.probe.ProbeRecord probe = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
+    byte[] bytes = java.nio.file.Files.readAllBytes(onnx);
+    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", probe, 1e-4)).isEmpty();
+
+    float[] shifted = new float[(int) probe.output().numel()];
+    probe.output().asFloatBuffer().get(shifted);
+    shifted[5] += 0.01f; // as if a translator had left out a bias of the fifth output
+    io.epochal.worker.probe.ProbeRecord other = io.epochal.worker.probe.ProbeRecord.of(probe.input(),
+        io.epochal.tensor.Tensor.ofFloats(probe.output().shape(), shifted));
+    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", other, 1e-4)).hasValueSatisfying(m -> assertThat(m)
+        .startsWith("its output on the checkpoint's probe differs from the output the checkpoint recorded by up to "
+            + "0.0100").contains("(value 5: "));
   }
 
   @BeforeEach

@@ -1,0 +1,84 @@
+package io.epochal.driver.predict;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import io.epochal.worker.probe.ProbeRecord;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks an exported ONNX model against the probe its checkpoint recorded: ONNX Runtime runs the
+ * probe's input through the exported bytes, and the output must match the checkpoint's within a
+ * tolerance. An ONNX translator (the built-in ones, or one's own model's) that leaves out or
+ * misplaces a layer is refused here, before a file is written, instead of predicting wrong scores.
+ * ONNX Runtime is optional at run time ({@code spark-submit} users add it as a package): without
+ * it the check is not made, and the caller says so.
+ */
+public final class OnnxProbeCheck {
+
+  private OnnxProbeCheck() {}
+
+  /** Whether ONNX Runtime is on the class path. */
+  public static boolean available() {
+    try {
+      Class.forName("ai.onnxruntime.OrtEnvironment", false, OnnxProbeCheck.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
+    }
+  }
+
+  /**
+   * Why the ONNX model {@code onnx} (input {@code input}, output {@code output}) does not reproduce
+   * {@code probe} within {@code tolerance} (max absolute difference), or empty when it does. Call
+   * only when {@link #available()}.
+   */
+  public static Optional<String> mismatch(byte[] onnx, String input, String output, ProbeRecord probe,
+      double tolerance) {
+    checkNotNull(probe, "probe");
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    float[] expected = values(probe.output().asFloatBuffer());
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(1);
+      try (OrtSession session = env.createSession(onnx, options);
+          OnnxTensor in = OnnxTensor.createTensor(env, probe.input().asFloatBuffer(), probe.input().shape());
+          OrtSession.Result result = session.run(Map.of(input, in))) {
+        Optional<OnnxValue> value = result.get(output);
+        if (value.isEmpty()) {
+          return Optional.of("ONNX Runtime returned no output '" + output + "'");
+        }
+        float[] actual = values(((OnnxTensor) value.get()).getFloatBuffer());
+        if (actual.length != expected.length) {
+          return Optional.of("its output on the probe has " + actual.length + " values where the checkpoint "
+              + "recorded " + expected.length);
+        }
+        double max = 0;
+        int at = -1;
+        for (int i = 0; i < actual.length; i++) {
+          double d = Math.abs((double) actual[i] - expected[i]);
+          if (Double.isNaN(d) || d > max) {
+            max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+            at = i;
+          }
+        }
+        return max <= tolerance ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
+            "its output on the checkpoint's probe differs from the output the checkpoint recorded by up to %.3g "
+                + "(value %d: %s against %s; tolerance %.0e)", max, at, actual[at], expected[at], tolerance));
+      }
+    } catch (OrtException e) {
+      return Optional.of("ONNX Runtime cannot run it: " + e.getMessage());
+    }
+  }
+
+  private static float[] values(FloatBuffer b) {
+    float[] v = new float[b.remaining()];
+    b.duplicate().get(v);
+    return v;
+  }
+}
