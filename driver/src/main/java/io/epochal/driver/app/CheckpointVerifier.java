@@ -242,10 +242,9 @@ final class CheckpointVerifier {
   static Optional<String> notReproduced(LoadedCheckpoint c, ModelRegistry registry) {
     CheckpointManifest m = c.manifest();
     int version = Integer.parseInt(m.modelVersion());
-    if (!registry.contains(m.modelName(), version)) {
-      return Optional.of(m.modelName() + " v" + version + " of " + JobSpecResolver.locationText(c.path())
-          + " is not registered; registered: "
-          + registry.registered() + "; put the jar that registers it on the classpath");
+    Optional<String> unregistered = unregistered(c, registry);
+    if (unregistered.isPresent()) {
+      return unregistered;
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       model.loadStateDict(c.model());
@@ -257,6 +256,21 @@ final class CheckpointVerifier {
       return Optional.of(where + " does not reproduce the output recorded when it was saved: " + e.getMessage()
           + "; run 'bin/epochal verify " + where + "' for every check, and use an earlier checkpoint");
     }
+  }
+
+  /**
+   * Why checkpoint {@code c}'s model is not in {@code registry} (a configuration matter: the jar
+   * that registers it is not on the class path), or empty when it is.
+   */
+  static Optional<String> unregistered(LoadedCheckpoint c, ModelRegistry registry) {
+    CheckpointManifest m = c.manifest();
+    int version = Integer.parseInt(m.modelVersion());
+    if (registry.contains(m.modelName(), version)) {
+      return Optional.empty();
+    }
+    return Optional.of(m.modelName() + " v" + version + " of " + JobSpecResolver.locationText(c.path())
+        + " is not registered; registered: " + registry.registered() + "; put the jar that registers it on the "
+        + "class path (EPOCHAL_CLASSPATH; spark-submit --jars)");
   }
 
   /** The optimizer hyperparameters of a manifest: its {@code optimizer.*} keys without the name. */

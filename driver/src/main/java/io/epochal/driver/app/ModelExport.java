@@ -57,6 +57,11 @@ final class ModelExport {
       if (!warning.isEmpty()) {
         err.println("epochal: warning: " + warning);
       }
+      Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
+      if (unregistered.isPresent()) {
+        err.println("epochal: not exported: " + unregistered.get());
+        return ExitCodes.USAGE; // the class path, as train and resume report it
+      }
       Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
       if (notReproduced.isPresent()) {
         err.println("epochal: not exported: " + notReproduced.get());

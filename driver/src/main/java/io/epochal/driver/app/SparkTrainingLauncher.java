@@ -326,6 +326,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
     }
+    Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
+    if (unregistered.isPresent()) {
+      err.println("epochal: nothing predicted: " + unregistered.get());
+      return ExitCodes.USAGE; // the class path, as train and resume report it
+    }
     Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
     if (notReproduced.isPresent()) {
       err.println("epochal: nothing predicted: " + notReproduced.get());

@@ -53,6 +53,25 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void exportingACheckpointOfAModelNotOnTheClassPathIsAConfigurationErrorNamingIt() throws Exception {
+    Path other = tmp.resolve("other");
+    try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(other.toUri().toString()).build()) {
+      store.commit(io.epochal.checkpoint.CheckpointContent.builder()
+          .setModel(io.epochal.tensor.StateDict.builder().put("w", io.epochal.tensor.Tensor.ofFloats(new long[] {1},
+              1f)).build())
+          .setManifest(io.epochal.checkpoint.CheckpointManifest.builder().setJobId("gone").setEpoch(1)
+              .setModel("team-mlp", "3").build())
+          .build(), epoch -> { });
+    }
+    assertThat(run("export", other.resolve("checkpoints/epoch-000001").toString(), "--format", "onnx", "--out",
+        tmp.resolve("m.onnx").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("not exported: team-mlp v3 of ").contains("is not registered; registered: ")
+        .contains("put the jar that registers it on the class path (EPOCHAL_CLASSPATH; spark-submit --jars)");
+    assertThat(tmp.resolve("m.onnx")).doesNotExist();
+  }
+
+  @Test
   void jobKeysGivenToVerifyOrInspectAreNamedAsIgnoredNotTakenInSilence() {
     for (String cmd : java.util.List.of("verify", "inspect")) {
       assertThat(run(cmd, "--conf", "spark.epochal.train.epoch=4", job.toString())).as(out + err).isEqualTo(0);
