@@ -20,6 +20,13 @@ final class UnknownKeys {
    * known}, with {@code hint} on where the valid keys are listed.
    */
   static ConfigException of(String key, String source, Iterable<String> known, String hint) {
+    // PyTorch's names, also under the model's prefix (model.lr): said as the key meant, not "remove it"
+    Optional<String> spelled = pytorchSpelling(key).or(() -> key.startsWith(JobKeys.MODEL_PREFIX)
+        ? pytorchSpelling(key.substring(JobKeys.MODEL_PREFIX.length())) : Optional.empty());
+    if (spelled.isPresent()) {
+      return new ConfigException(key, "unknown key '" + key + "' (from " + source + "); " + spelled.get() + " ("
+          + hint + ")");
+    }
     List<String> candidates = new ArrayList<>();
     known.forEach(candidates::add);
     String near = ParamSpecs.nearest(key, candidates);
@@ -41,6 +48,42 @@ final class UnknownKeys {
       candidates.add(corrected);
     }
     return of(key, source, candidates, undeclared.orElse("see conf/REFERENCE.md for every key"));
+  }
+
+  /**
+   * The names PyTorch (torch.optim, its schedulers) and common training scripts give what a job
+   * key sets, lower-cased, to the advice for each: a key a user would otherwise be told to remove,
+   * and then train on the default without noticing.
+   */
+  private static final Map<String, String> PYTORCH_NAMES = Map.ofEntries(
+      Map.entry("lr", "the learning rate is optimizer.lr"),
+      Map.entry("learning_rate", "the learning rate is optimizer.lr"),
+      Map.entry("weight_decay", "write optimizer.weight_decay"),
+      Map.entry("momentum", "write optimizer.momentum (optimizer.name=sgd)"),
+      Map.entry("nesterov", "write optimizer.nesterov (optimizer.name=sgd)"),
+      Map.entry("dampening", "write optimizer.dampening (optimizer.name=sgd)"),
+      Map.entry("betas", "give optimizer.beta1 and optimizer.beta2, one number each"),
+      Map.entry("optimizer.betas", "give optimizer.beta1 and optimizer.beta2, one number each"),
+      Map.entry("eps", "write optimizer.eps"),
+      Map.entry("amsgrad", "write optimizer.amsgrad"),
+      Map.entry("epochs", "write train.epochs"),
+      Map.entry("num_epochs", "write train.epochs"),
+      Map.entry("max_epochs", "write train.epochs"),
+      Map.entry("batch_size", "write train.batch_size (the batch of each worker)"),
+      Map.entry("seed", "write job.seed"),
+      Map.entry("gamma", "write schedule.gamma (schedule.name=step)"),
+      Map.entry("step_size", "write schedule.step_size (schedule.name=step; it counts optimizer steps, not epochs)"),
+      Map.entry("schedule.t_max", "cosine's length is schedule.total_steps (in optimizer steps, not epochs)"),
+      Map.entry("t_max", "cosine's length is schedule.total_steps (in optimizer steps, not epochs)"),
+      Map.entry("schedule.eta_min", "cosine's floor is schedule.min_lr"),
+      Map.entry("eta_min", "cosine's floor is schedule.min_lr"),
+      Map.entry("warmup_steps", "write schedule.warmup_steps"),
+      Map.entry("workers", "write train.workers"),
+      Map.entry("device", "write train.device (cpu or gpu)"));
+
+  /** The advice for a key spelled as PyTorch spells it, if {@code key} is one. */
+  private static Optional<String> pytorchSpelling(String key) {
+    return Optional.ofNullable(PYTORCH_NAMES.get(key.strip().toLowerCase(java.util.Locale.ROOT)));
   }
 
   /**

@@ -211,6 +211,20 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void pytorchsNamesForJobKeysAreAnsweredWithTheKeyMeantNotWithRemoveIt() {
+    ConfigException lr = errorOf(resolver().optOverride("lr", "0.01"));
+    assertThat(lr).hasMessageContaining("unknown key 'lr' (from --set lr); the learning rate is optimizer.lr")
+        .hasMessageNotContaining("remove it");
+    assertThat(errorOf(resolver().optOverride("model.lr", "0.01")))
+        .hasMessageContaining("unknown key 'model.lr' (from --set model.lr); the learning rate is optimizer.lr");
+    assertThat(errorOf(resolver().optOverride("optimizer.betas", "0.9,0.999")))
+        .hasMessageContaining("give optimizer.beta1 and optimizer.beta2, one number each");
+    assertThat(errorOf(resolver().optOverride("schedule.T_max", "100")))
+        .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, not epochs)");
+    assertThat(errorOf(resolver().optOverride("epochs", "3"))).hasMessageContaining("write train.epochs");
+  }
+
+  @Test
   void unregisteredModelOrVersionIsRefused() {
     ConfigException e = errorOf(resolver().optOverride("model.name", "mpl"));
     assertThat(e.key()).isEqualTo("model.name");
