@@ -74,7 +74,7 @@ final class ResumeDryRun {
     }
     boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {
-      err.println("  trains nothing: all " + epochs + " epochs are committed"
+      err.println("  trains nothing: " + (epochs == 1 ? "its 1 epoch is" : "all " + epochs + " epochs are") + " committed"
           + (changes.isEmpty() ? (completed ? "; to train more, " + (run.equals("resume") ? "add --epochs N"
               : "'bin/epochal resume " + dir + " --epochs N'") : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));

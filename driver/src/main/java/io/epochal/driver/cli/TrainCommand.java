@@ -55,8 +55,9 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--dry-run", description = "Validate and print the spec train would run (for a job its "
       + "job.dir holds, as amended by its resumes), and say whether its "
-      + "job.dir holds no job yet (then load its data on Spark and check it against the model, exit 4 if it does "
-      + "not fit), this job (then check what train would continue, as 'resume --dry-run' does) or another spec "
+      + "job.dir holds no job yet (then load its data on Spark and check it against the model: exit 4 if its rows "
+      + "do not fit, exit 2 if a key must change, such as train.workers above the usable rows or a loss the "
+      + "model's outputs do not fit), this job (then check what train would continue, as 'resume --dry-run' does) or another spec "
       + "(exit 2, with the differences); train nothing and write nothing.")
   boolean dryRun;
 

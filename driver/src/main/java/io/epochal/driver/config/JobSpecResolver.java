@@ -6,15 +6,11 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.net.URI;
-import java.io.BufferedReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
@@ -65,7 +61,7 @@ public final class JobSpecResolver {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     List<ConfigException> twice = new ArrayList<>();
     if (jobFile != null) {
-      readJobFile(twice).forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
+      JobFileReader.read(jobFile, twice).forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v, jobFile.toString())));
     }
     for (Map.Entry<String, String> e : new java.util.TreeMap<>(sparkConf).entrySet()) {
       if (e.getKey().startsWith(JobKeys.SPARK_CONF_PREFIX)) {
@@ -140,67 +136,6 @@ public final class JobSpecResolver {
     } catch (IOException | RuntimeException unreadable) {
       return false; // the data check says what is wrong
     }
-  }
-
-  /** What some editors write at the start of a UTF-8 file. */
-  private static final int BYTE_ORDER_MARK = '\uFEFF';
-
-  /** The job file's keys; a key set twice to different values is added to {@code twice}. */
-  private Map<String, String> readJobFile(List<ConfigException> twice) {
-    Properties p = new Properties() {
-      private static final long serialVersionUID = 1L;
-
-      @Override
-      public synchronized Object put(Object key, Object value) {
-        Object before = super.put(key, value);
-        if (before != null && !before.equals(value)) {
-          twice.add(new ConfigException(key.toString(), "job file " + jobFile + " sets " + key + " twice ('" + before
-              + "', then '" + value + "'); keep the one you mean"));
-        }
-        return before;
-      }
-    };
-    if (Files.isDirectory(jobFile)) {
-      boolean job = Files.exists(jobFile.resolve(io.epochal.job.JobPaths.JOB_SPEC));
-      throw new ConfigException("job file", jobFile + " is a directory" + (job ? ", an Epochal job directory: to "
-          + "continue its job, run bin/epochal resume " + ShellWords.quote(jobFile.toString()) + " (train takes a "
-          + ".properties job file)" : "; give the path of a .properties job file (see conf/quickstart.properties)"));
-    }
-    try (BufferedReader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
-      r.mark(1);
-      if (r.read() != BYTE_ORDER_MARK) { // an editor's UTF-8 byte order mark would be part of the first key
-        r.reset();
-      }
-      r.mark(1 << 16);
-      int c;
-      do {
-        c = r.read();
-      } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-      if (c == '{') { // JSON: a job directory's job.json, read as key=value lines, would be dozens of bad keys
-        boolean jobJson = jobFile.getFileName() != null && jobFile.getFileName().toString().equals(
-            io.epochal.job.JobPaths.JOB_SPEC);
-        Path dir = jobFile.toAbsolutePath().getParent();
-        throw new ConfigException("job file", "job file " + jobFile + " is JSON" + (jobJson ? ", a job directory's "
-            + "job.json: to continue that job, run bin/epochal resume " + ShellWords.quote(String.valueOf(dir)) + "; "
-            : "; ") + "train takes a .properties job file of key=value lines (see conf/quickstart.properties)");
-      }
-      r.reset();
-      p.load(r);
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "
-          + ".properties job file (see conf/quickstart.properties)", e);
-    } catch (IOException e) {
-      throw new ConfigException("job file", "cannot read job file " + jobFile + " (" + e + "); give the path of a "
-          + "readable .properties file", e);
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
-          + e.getMessage() + "; fix the escape sequence", e);
-    }
-    Map<String, String> out = new java.util.TreeMap<>();
-    for (String k : p.stringPropertyNames()) {
-      out.put(k.trim(), p.getProperty(k).trim());
-    }
-    return out;
   }
 
   private String qualify(String key, String text) {

@@ -208,6 +208,28 @@ class EpochalCliTest {
   }
 
   @Test
+  void whatAPropertiesFileDoesThatAUserDoesNotMeanIsSaidNotTakenInSilence() throws IOException {
+    Path file = tmp.resolve("quirks.properties");
+    Files.writeString(file, Files.readString(jobFile) + "\ndata.label=label\\\noptimizer.lr=0.5\n"
+        + "checkpoint.keep_last=2 # two are enough\ntrain.local_steps=2\ntrain.local_steps=2 \t\n");
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).as("a trailing backslash joined the next line").contains("the value of data.label is "
+        + "'labeloptimizer.lr=0.5', which holds another key ('optimizer.lr'): the line of data.label ends with a "
+        + "backslash");
+    assertThat(r.err).as("a comment after a value").contains("the value of checkpoint.keep_last is '2 # two are "
+        + "enough': in a properties file '#' starts a comment only at the start of a line");
+    assertThat(r.err).as("the same value with blanks after it is not set twice").doesNotContain("twice");
+
+    Files.write(file, (Files.readString(jobFile) + "\njob.name=caf").getBytes(StandardCharsets.UTF_8));
+    Files.write(file, new byte[] {(byte) 0xe9, '\n'}, java.nio.file.StandardOpenOption.APPEND);
+    long lines = Files.readString(jobFile).lines().count() + 2;
+    Run latin1 = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
+    assertThat(latin1.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(latin1.err).contains("job file " + file + " is not UTF-8: line " + lines + " holds bytes that are not");
+  }
+
+  @Test
   void aBooleanKeyGivenAnotherWordSaysTrueOrFalse() {
     Run r = run(new RecordingLauncher(0), new io.epochal.driver.app.RegistryModelCatalog(), train("--set",
         "optimizer.amsgrad=yes"));

@@ -742,7 +742,7 @@ class CliEndToEndTest {
     CliRun same = CliRun.of("train", file.toString(), "--dry-run");
     assertThat(same.code).as("%s", same).isZero();
     assertThat(same.err).contains("already holds this job (its job.json matches); train continues it as a resume does",
-        "(COMPLETED, newest verified checkpoint: epoch 1)", "trains nothing: all 1 epochs are committed; to train more, "
+        "(COMPLETED, newest verified checkpoint: epoch 1)", "trains nothing: its 1 epoch is committed; to train more, "
         + "'bin/epochal resume ", "nothing was written; run the same command without --dry-run to train")
         .as("nothing to train: no data to check").doesNotContain("data: ");
     CliRun otherForm = CliRun.of("train", file.toString(), "--set", "job.dir=file:" + job.toAbsolutePath(),

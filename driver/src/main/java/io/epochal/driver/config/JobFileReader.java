@@ -1,0 +1,141 @@
+package io.epochal.driver.config;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a {@code .properties} job file (UTF-8, an editor's byte order mark skipped) into its keys,
+ * and says what a properties file does that a user does not mean: a key set twice to different
+ * values, a line ending in a backslash that joins the next line (and its key) to its value, a
+ * {@code #} after a value taken as part of it (comments start lines only), a file that is not
+ * UTF-8, a job directory or its {@code job.json} given instead of a job file.
+ */
+final class JobFileReader {
+
+  /** What some editors write at the start of a UTF-8 file. */
+  private static final int BYTE_ORDER_MARK = '\uFEFF';
+
+  /** A job key and '=' inside a value: the next line, joined to this one by a trailing backslash. */
+  private static final Pattern JOINED_KEY = Pattern.compile(
+      "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources)\\.[A-Za-z0-9_]+\\s*[=:]");
+
+  /** A comment after a value: blanks, then #. */
+  private static final Pattern TRAILING_COMMENT = Pattern.compile("\\s#");
+
+  private JobFileReader() {}
+
+  /**
+   * The keys of {@code jobFile}, trimmed; a key set twice to different values, a value that holds
+   * the next line's key or a trailing comment is added to {@code problems} (all reported together).
+   *
+   * @throws ConfigException when the file cannot be read as a properties job file at all
+   */
+  static Map<String, String> read(Path jobFile, List<ConfigException> problems) {
+    Properties p = new Properties() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public synchronized Object put(Object key, Object value) {
+        Object before = super.put(key, value);
+        if (before != null && !before.toString().strip().equals(value.toString().strip())) {
+          problems.add(new ConfigException(key.toString(), "job file " + jobFile + " sets " + key + " twice ('"
+              + before + "', then '" + value + "'); keep the one you mean"));
+        }
+        return before;
+      }
+    };
+    if (Files.isDirectory(jobFile)) {
+      boolean job = Files.exists(jobFile.resolve(io.epochal.job.JobPaths.JOB_SPEC));
+      throw new ConfigException("job file", jobFile + " is a directory" + (job ? ", an Epochal job directory: to "
+          + "continue its job, run bin/epochal resume " + ShellWords.quote(jobFile.toString()) + " (train takes a "
+          + ".properties job file)" : "; give the path of a .properties job file (see conf/quickstart.properties)"));
+    }
+    try (BufferedReader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
+      r.mark(1);
+      if (r.read() != BYTE_ORDER_MARK) { // an editor's UTF-8 byte order mark would be part of the first key
+        r.reset();
+      }
+      r.mark(1 << 16);
+      int c;
+      do {
+        c = r.read();
+      } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+      if (c == '{') { // JSON: a job directory's job.json, read as key=value lines, would be dozens of bad keys
+        boolean jobJson = jobFile.getFileName() != null && jobFile.getFileName().toString().equals(
+            io.epochal.job.JobPaths.JOB_SPEC);
+        Path dir = jobFile.toAbsolutePath().getParent();
+        throw new ConfigException("job file", "job file " + jobFile + " is JSON" + (jobJson ? ", a job directory's "
+            + "job.json: to continue that job, run bin/epochal resume " + ShellWords.quote(String.valueOf(dir)) + "; "
+            : "; ") + "train takes a .properties job file of key=value lines (see conf/quickstart.properties)");
+      }
+      r.reset();
+      p.load(r);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "
+          + ".properties job file (see conf/quickstart.properties)", e);
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " is not UTF-8: line " + firstNonUtf8Line(jobFile)
+          + " holds bytes that are not (a Latin-1 'é', say, as Java's Properties.store writes); save the file as "
+          + "UTF-8", e);
+    } catch (IOException e) {
+      throw new ConfigException("job file", "cannot read job file " + jobFile + " (" + e + "); give the path of a "
+          + "readable .properties file", e);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
+          + e.getMessage() + "; fix the escape sequence", e);
+    }
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (String k : p.stringPropertyNames()) {
+      String key = k.trim();
+      String value = p.getProperty(k).trim();
+      Matcher joined = JOINED_KEY.matcher(value);
+      if (joined.find()) {
+        problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
+            + "', which holds another key ('" + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
+            + " ends with a backslash, which joins the next line to it in a properties file; remove that backslash "
+            + "(a backslash in a value is written \\\\)"));
+      } else if (TRAILING_COMMENT.matcher(value).find()) {
+        problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
+            + "': in a properties file '#' starts a comment only at the start of a line, so what follows "
+            + "it here is part of the value; put the comment on a line of its own"));
+      }
+      out.put(key, value);
+    }
+    return out;
+  }
+
+  /** The 1-based number of the first line of {@code file} that is not UTF-8 (0 if none is found). */
+  private static int firstNonUtf8Line(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      int line = 1;
+      int start = 0;
+      for (int i = 0; i <= bytes.length; i++) {
+        if (i == bytes.length || bytes[i] == '\n') {
+          try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, start, i - start));
+          } catch (CharacterCodingException bad) {
+            return line;
+          }
+          line++;
+          start = i + 1;
+        }
+      }
+    } catch (IOException e) {
+      return 0;
+    }
+    return 0;
+  }
+}
