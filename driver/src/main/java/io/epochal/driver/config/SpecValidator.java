@@ -78,7 +78,7 @@ final class SpecValidator {
       prefixed.get(prefix).put(key.substring(prefix.length()), e.getValue());
     }
     HyperParameters.Builder out = HyperParameters.builder();
-    boolean requiredMissing = false;
+    java.util.Set<String> missingRequired = new java.util.HashSet<>();
     java.util.Set<String> invalid = new java.util.HashSet<>();
     for (ParamSpec spec : fixed.all()) {
       try {
@@ -92,7 +92,7 @@ final class SpecValidator {
         problems.add(e);
         invalid.add(spec.name());
         if (spec.required()) {
-          requiredMissing = true; // reported with the other keys' problems; later checks need its value
+          missingRequired.add(spec.name()); // reported with the other keys' problems
           continue;
         }
         out.put(spec.name(), spec.defaultValue()); // lets the checks below go on; the problem is reported
@@ -102,8 +102,8 @@ final class SpecValidator {
     requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
     requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
     FeatureColumnsCheck.refuseLabelAsFeature(fixedValues, raw, problems);
-    if (requiredMissing) {
-      throw ConfigException.of(problems); // the model's, optimizer's and schedule's keys depend on them
+    if (missingRequired.contains(JobKeys.MODEL_NAME) || missingRequired.contains(JobKeys.MODEL_VERSION)) {
+      throw ConfigException.of(problems); // the model's keys depend on them
     }
     if (fixedValues.getLong(JobKeys.KEEP_BEST) > 0) {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
@@ -122,7 +122,7 @@ final class SpecValidator {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     HyperParameters values = out.build();
-    if (catalog != null) {
+    if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key
       // with the others: only a part whose declared keys all hold valid values (unknown keys aside)
       boolean optimizer = !invalid.contains(JobKeys.OPTIMIZER_NAME) && holdsAll(values, JobKeys.OPTIMIZER_PREFIX,
           catalog.optimizer(values.getString(JobKeys.OPTIMIZER_NAME)));

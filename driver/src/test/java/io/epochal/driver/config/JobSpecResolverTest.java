@@ -240,6 +240,16 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aMissingDataPathDoesNotHideTheModelsAndOptimizersMistakes() {
+    ConfigException all = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
+        .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "mlp", "model.inputs", "8",
+            "model.classes", "3", "model.hiden", "3", "optimizer.name", "sgd", "optimizer.lr", "-3",
+            "data.features", "f")));
+    assertThat(String.join("\n", all.problems())).contains("missing required key 'data.path'",
+        "model.hiden", "optimizer.lr");
+  }
+
+  @Test
   void missingRequiredKeysAreNamed() {
     assertThat(errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())).key()).isEqualTo("job.name");
     ConfigException all = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
