@@ -261,6 +261,14 @@ final class JobData {
   private void checkFeatures(int featureSize, boolean stored) throws TrainingException {
     long[] shape = modelShape().input;
     long size = modelFeatures();
+    if (featureSize != size && spec.dataFeatureSize() == featureSize) {
+      // the spec against itself: data.feature_size says how many features to read, not what the data holds
+      throw new ConfigException(JobKeys.DATA_FEATURE_SIZE, JobKeys.DATA_FEATURE_SIZE + " = " + featureSize
+          + " but model " + config.modelName() + " v" + config.modelVersion() + " takes " + size + " features per "
+          + "sample " + Arrays.toString(shape) + ": they must agree; " + (stored ? "this job's keys cannot change: "
+          + "train a new job.dir for other ones" : "leave " + JobKeys.DATA_FEATURE_SIZE + " out (0: taken from the "
+          + "first row) or give the model's count"));
+    }
     if (featureSize != size) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FEATURE_MISMATCH + featureSize
           + (featureSize == 1 ? " feature" : " features") + " per row (" + JobKeys.DATA_FEATURES + ") but model "

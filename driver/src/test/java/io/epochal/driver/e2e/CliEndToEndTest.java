@@ -735,6 +735,11 @@ class CliEndToEndTest {
         "--master", MASTER);
     assertThat(misfit.code).as("%s", misfit).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(misfit.err).contains("dry run: train would fail (BAD_INPUT)", "nothing was written to");
+    CliRun sized = CliRun.of("train", file.toString(), "--set", "data.feature_size=" + (FEATURES + 2), "--dry-run",
+        "--master", MASTER);
+    assertThat(sized.code).as("the spec against itself: %s", sized).isEqualTo(ExitCodes.USAGE);
+    assertThat(sized.err).contains("data.feature_size = " + (FEATURES + 2) + " but model mlp v1 takes " + FEATURES
+        + " features per sample").doesNotContain("the data has");
     assertThat(job).doesNotExist();
     assertTrained(CliRun.of("train", file.toString(), "--master", MASTER));
     Map<String, String> before = listing(job);
