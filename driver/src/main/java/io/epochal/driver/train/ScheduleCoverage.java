@@ -8,9 +8,11 @@ import io.epochal.worker.round.BatchPlan;
 import java.util.Optional;
 
 /**
- * Whether a job's learning-rate schedule covers its steps: a cosine schedule reaches its floor
- * after its warm-up and {@code total_steps}, and a job with more steps than that trains the rest at
- * {@code min_lr}, which conf/REFERENCE.md documents but a user rarely means.
+ * Whether a job's learning-rate schedule fits its steps, as a user rarely means otherwise although
+ * conf/REFERENCE.md documents each: a cosine schedule that reaches its floor ({@code min_lr})
+ * before the job's last step, a warm-up the job never finishes, a step schedule that has decayed the
+ * rate below a ten-thousandth of {@code optimizer.lr} (PyTorch's StepLR counts epochs; its
+ * {@code step_size} here counts optimizer steps).
  */
 public final class ScheduleCoverage {
 
@@ -38,6 +40,55 @@ public final class ScheduleCoverage {
    * resumed} for a job that trained before, whose schedule is part of what it trains and stays.
    */
   static Optional<String> forSteps(JobSpec spec, long jobSteps, boolean resumed) {
+    java.util.List<String> said = new java.util.ArrayList<>();
+    cosine(spec, jobSteps, resumed).ifPresent(said::add);
+    longWarmup(spec, jobSteps).ifPresent(said::add);
+    stepDecay(spec, jobSteps).ifPresent(said::add);
+    return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
+  }
+
+  /** Optimizer steps per epoch of a job of {@code jobSteps}, for messages. */
+  private static long perEpoch(JobSpec spec, long jobSteps) {
+    return Math.max(1, jobSteps / Math.max(1, spec.epochs()));
+  }
+
+  /** A warm-up the job never finishes: the rate never reaches optimizer.lr. */
+  private static Optional<String> longWarmup(JobSpec spec, long jobSteps) {
+    long warmup = spec.scheduleParams().getLong("warmup_steps");
+    if (warmup < jobSteps) {
+      return Optional.empty();
+    }
+    return Optional.of("schedule.warmup_steps = " + warmup + " is not shorter than the job's " + jobSteps + " optimizer "
+        + "steps, so the rate never reaches optimizer.lr; warmup_steps counts optimizer steps, not epochs (an epoch "
+        + "is " + perEpoch(spec, jobSteps) + " steps here)");
+  }
+
+  /**
+   * A step schedule that has decayed the rate below a ten-thousandth of optimizer.lr by the job's
+   * last step: PyTorch's StepLR counts epochs, this step_size counts optimizer steps.
+   */
+  private static Optional<String> stepDecay(JobSpec spec, long jobSteps) {
+    if (!"step".equals(spec.scheduleName())) {
+      return Optional.empty();
+    }
+    HyperParameters hp = spec.scheduleParams();
+    long size = hp.getLong("step_size");
+    double gamma = hp.getDouble("gamma");
+    long decays = size < 1 ? 0 : Math.max(0, jobSteps - 1 - hp.getLong("warmup_steps")) / size;
+    double factor = Math.pow(gamma, decays);
+    if (decays == 0 || !(factor < 1e-4)) {
+      return Optional.empty();
+    }
+    long epoch = perEpoch(spec, jobSteps);
+    return Optional.of(String.format(java.util.Locale.ROOT, "schedule.step_size = %d multiplies the rate by "
+        + "schedule.gamma = %s every %d optimizer steps: %d times in the job's %d steps, down to %.3g × optimizer.lr "
+        + "at its last step; step_size counts optimizer steps, not epochs as PyTorch's StepLR does (an epoch is %d "
+        + "steps here: step_size = %d decays once per epoch)", size, gamma, size, decays, jobSteps, factor, epoch,
+        epoch));
+  }
+
+  /** A cosine schedule that reaches its floor before the job's last step. */
+  private static Optional<String> cosine(JobSpec spec, long jobSteps, boolean resumed) {
     if (!"cosine".equals(spec.scheduleName())) {
       return Optional.empty();
     }

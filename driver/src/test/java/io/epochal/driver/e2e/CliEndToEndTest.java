@@ -967,6 +967,17 @@ class CliEndToEndTest {
     assertThat(dry.err).contains("epochal: warning: schedule.total_steps = 1: the cosine schedule reaches "
         + "schedule.min_lr = 0.0 at step 1 of the job's ");
     assertThat(job).doesNotExist();
+
+    CliRun step = CliRun.of("train", jobFile("step.properties", job, Map.of("schedule.name", "step",
+        "schedule.step_size", "1", "schedule.warmup_steps", "100000")).toString(), "--dry-run", "--master", MASTER);
+    assertThat(step.code).as("%s", step).isZero();
+    assertThat(step.err).as("a StepLR step_size read as steps, and a warm-up the job never finishes")
+        .contains("schedule.warmup_steps = 100000 is not shorter than the job's ")
+        .doesNotContain("multiplies the rate");
+    CliRun decay = CliRun.of("train", jobFile("step2.properties", job, Map.of("schedule.name", "step",
+        "schedule.step_size", "1")).toString(), "--dry-run", "--master", MASTER);
+    assertThat(decay.err).contains("schedule.step_size = 1 multiplies the rate by schedule.gamma = 0.1 every 1 "
+        + "optimizer steps").contains("step_size counts optimizer steps, not epochs as PyTorch's StepLR does");
   }
 
   @Test
