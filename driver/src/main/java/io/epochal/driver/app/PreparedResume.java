@@ -133,15 +133,24 @@ final class PreparedResume {
     Map<String, String> settings = new TreeMap<>(ResumeConfCheck.check(sparkConf, keys, qualified.toString(), conf));
     // placement keys are this run's own (not in job.json): from the Spark conf and --set
     Map<String, String> placement = new TreeMap<>(ResumeConfCheck.placement(sparkConf));
+    java.util.List<ConfigException> refused = new java.util.ArrayList<>();
     for (Map.Entry<String, String> set : amendment.settings().entrySet()) {
       if (JobKeys.isPlacement(set.getKey())) {
         placement.put(set.getKey(), set.getValue());
       } else {
-        ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
+        try {
+          ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
+        } catch (ConfigException e) {
+          refused.add(e); // every refused --set at once, as the Spark conf's are
+          continue;
+        }
         if (!ResumeConfCheck.restatesStoredRowOrder(set.getKey(), set.getValue(), keys)) {
           settings.put(set.getKey(), set.getValue()); // that one stays without the key, as job.json has it
         }
       }
+    }
+    if (!refused.isEmpty()) {
+      throw ConfigException.of(refused);
     }
     Map<String, String> texts = new TreeMap<>(placement);
     texts.putAll(settings);

@@ -222,9 +222,11 @@ class CliEndToEndTest {
     assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs", "already committed");
 
     CliRun trained = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "optimizer.lr=0.5",
-        "--master", MASTER);
+        "--set", "train.batch_size=4", "--set", "checkpoint.keep_lst=2", "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
-    assertThat(trained.err).contains("resume --set optimizer.lr: a resume changes only retention, retry and lease keys");
+    assertThat(trained.err).as("every refused --set at once").contains("3 problems",
+        "resume --set optimizer.lr: a resume changes only retention, retry and lease keys",
+        "resume --set train.batch_size:", "unknown key 'checkpoint.keep_lst'");
 
     CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--set", "train.device=cpu", "--dry-run", "--master", MASTER);
