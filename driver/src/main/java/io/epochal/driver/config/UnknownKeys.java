@@ -41,6 +41,14 @@ final class UnknownKeys {
    */
   static ConfigException unprefixed(String key, String source, Map<String, SpecValidator.Sourced> raw,
       ModelCatalog catalog) {
+    String lower = key.strip().toLowerCase(java.util.Locale.ROOT);
+    boolean prefixed = List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX).stream()
+        .anyMatch(p -> lower.startsWith(p) && lower.length() > p.length());
+    if (!lower.equals(key) && (JobKeys.specs().get(lower) != null
+        || prefixed && !lower.startsWith(JobKeys.MODEL_PREFIX) && undeclaredBy(lower, raw, catalog).isEmpty())) {
+      return new ConfigException(key, "unknown key '" + key + "' (from " + source + "); keys are lower case: "
+          + "write '" + lower + "'");
+    }
     List<String> candidates = allKnownKeys();
     String corrected = withNearPrefixCorrected(key);
     Optional<String> undeclared = corrected == null ? Optional.empty() : undeclaredBy(corrected, raw, catalog);

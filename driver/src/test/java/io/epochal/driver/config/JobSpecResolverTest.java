@@ -222,6 +222,9 @@ class JobSpecResolverTest {
     assertThat(errorOf(resolver().optOverride("schedule.T_max", "100")))
         .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, not epochs)");
     assertThat(errorOf(resolver().optOverride("epochs", "3"))).hasMessageContaining("write train.epochs");
+    assertThat(errorOf(resolver().optOverride("Optimizer.LR", "0.2")))
+        .hasMessageContaining("unknown key 'Optimizer.LR' (from --set Optimizer.LR); keys are lower case: write "
+            + "'optimizer.lr'");
   }
 
   @Test
