@@ -150,6 +150,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     DryRunDataCheck.checkPlacement(spec, options); // GPUs against the master, before the spec is printed as runnable
     spec.toPropertyLines().forEach(out::println); // what train would run, amendments included
     out.flush();
+    // placement keys are the run's own, never in job.json: said, when not their defaults, as resume's dry run says them
+    spec.placement().asMap().forEach((k, v) -> {
+      if (!java.util.Objects.equals(v, JobKeys.specs().get(k).defaultValue())) {
+        err.println("epochal: dry run: this run only (not in job.json): " + k + "=" + v);
+      }
+    });
     if (spec.createdBeforeRowOrder() && !requested.createdBeforeRowOrder()) {
       err.println("epochal: dry run: " + ShellWords.location(dir) + " holds a job created before "
           + JobKeys.DATA_ROW_ORDER + " existed: train keeps reading its rows in Spark's order (and csv as it was "

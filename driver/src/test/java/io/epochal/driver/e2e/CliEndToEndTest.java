@@ -719,8 +719,10 @@ class CliEndToEndTest {
   void trainWithAChangedSpecOnAnExistingJobIsRefusedButTheSpecThatStartedAnAmendedJobContinuesItAsAmended() throws Exception {
     Path job = tmp.resolve("job");
     Path file = jobFile("job.properties", job, Map.of("train.epochs", "1"));
-    CliRun fresh = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
+    CliRun fresh = CliRun.of("train", file.toString(), "--dry-run", "--set", "train.device=cpu", "--master", MASTER);
     assertThat(fresh.code).as("%s", fresh).isZero();
+    assertThat(fresh.err).contains("this run only (not in job.json): train.device=cpu")
+        .doesNotContain("resources.gpus_per_task=");
     assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1 on 512 rows of ",
         "which fit the model");
     assertThat(fresh.err).as("the heap the new job will need").containsPattern("  memory: a state of [0-9.]+ kB, "
