@@ -68,6 +68,14 @@ final class TrainingFailureReport {
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");
         return ExitCodes.LEASE_HELD;
       case TASK_FAILED:
+        if (FailureClassifier.isOneSampleBatch(e)) {
+          err.println("epochal: a BatchNorm of the model got a batch of one sample, which PyTorch refuses in "
+              + "training: a worker's shard leaves a last batch of one row, and it does so in every attempt and "
+              + "every resume (the rows and train.batch_size are part of the job). Train the data again in a new "
+              + "job.dir with a train.batch_size (or train.workers) that leaves no batch of one; a model of your own "
+              + "declares minTrainingBatch() = 2 (worker/MODELS.md), so that such a job is refused before it trains");
+          return ExitCodes.FAILED;
+        }
         err.println("epochal: nothing committed is lost; once the cause above is fixed (a task failure that repeated "
             + "in every attempt repeats on a resume too), continue with: " + resume);
         return ExitCodes.FAILED;

@@ -177,6 +177,19 @@ public final class FailureClassifier {
         || chainText(failure).contains("outofmemoryerror");
   }
 
+  /** What PyTorch says when a BatchNorm in training mode gets a batch of one sample. */
+  static final String ONE_SAMPLE_BATCH = "Expected more than 1 value per channel when training";
+
+  /**
+   * Whether {@code failure} is PyTorch refusing a batch of one sample to a BatchNorm in training
+   * mode: the same batch comes in every attempt and every resume (the rows and train.batch_size
+   * are part of the job), so the model must declare {@code minTrainingBatch()} for a job to be
+   * refused such data before it trains.
+   */
+  public static boolean isOneSampleBatch(Throwable failure) {
+    return chainText(failure).contains(ONE_SAMPLE_BATCH.toLowerCase(Locale.ROOT)); // the chain's text is lower case
+  }
+
   private static String chainText(Throwable failure) {
     StringBuilder b = new StringBuilder();
     for (Throwable t : chain(failure)) {

@@ -27,6 +27,18 @@ class FailureManagerTest {
   }
 
   @Test
+  void aRoundPyTorchRefusesForABatchOfOneSampleIsNotTrainedAgainButOtherTaskFailuresAre() {
+    FailureManager failures = new FailureManager(3, 0);
+    TrainingException oneSample = new TrainingException(FailureReason.TASK_FAILED, 1, 8, "epoch 1 round 8 failed: "
+        + "Job aborted due to stage failure", new RuntimeException("ai.djl.engine.EngineException: Expected more than "
+        + "1 value per channel when training, got input size [1, 32]"));
+    assertThat(failures.shouldRetry(oneSample)).isFalse();
+    assertThat(failures.finalFailure(oneSample)).isSameAs(oneSample);
+    assertThat(failures.shouldRetry(new TrainingException(FailureReason.TASK_FAILED, 1, 8, "epoch 1 round 8 failed",
+        new RuntimeException("java.lang.ArithmeticException")))).isTrue();
+  }
+
+  @Test
   void otherCommitFailuresAndLostWorkersAreRetriedUpToTheAttempts() throws TrainingException {
     FailureManager failures = new FailureManager(2, 0);
     assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).isTrue();
