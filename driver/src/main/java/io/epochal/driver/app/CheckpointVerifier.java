@@ -259,6 +259,25 @@ final class CheckpointVerifier {
   }
 
   /**
+   * What {@code export} and {@code predict} check before they use checkpoint {@code c}: its model
+   * is registered (else exit 2, the class path's matter) and reproduces its probe ({@link
+   * #notReproduced}; else exit 1). Says why on {@code err} after {@code refused} ("not exported:").
+   *
+   * @return the exit code of a refusal, or empty when {@code c} may be used
+   */
+  static java.util.OptionalInt refusal(LoadedCheckpoint c, ModelRegistry registry, java.io.PrintStream err,
+      String refused) {
+    Optional<String> unregistered = unregistered(c, registry);
+    Optional<String> why = unregistered.isPresent() ? unregistered : notReproduced(c, registry);
+    if (why.isEmpty()) {
+      return java.util.OptionalInt.empty();
+    }
+    err.println("epochal: " + refused + why.get());
+    return java.util.OptionalInt.of(unregistered.isPresent() ? io.epochal.driver.cli.ExitCodes.USAGE
+        : io.epochal.driver.cli.ExitCodes.FAILED);
+  }
+
+  /**
    * Why checkpoint {@code c}'s model is not in {@code registry} (a configuration matter: the jar
    * that registers it is not on the class path), or empty when it is.
    */

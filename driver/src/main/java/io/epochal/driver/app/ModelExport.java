@@ -57,15 +57,9 @@ final class ModelExport {
       if (!warning.isEmpty()) {
         err.println("epochal: warning: " + warning);
       }
-      Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
-      if (unregistered.isPresent()) {
-        err.println("epochal: not exported: " + unregistered.get());
-        return ExitCodes.USAGE; // the class path, as train and resume report it
-      }
-      Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
-      if (notReproduced.isPresent()) {
-        err.println("epochal: not exported: " + notReproduced.get());
-        return ExitCodes.FAILED;
+      java.util.OptionalInt refused = CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "not exported: ");
+      if (refused.isPresent()) {
+        return refused.getAsInt();
       }
       if (format.equals("djl")) {
         return exportDjl(c, target);

@@ -332,15 +332,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
     }
-    Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
-    if (unregistered.isPresent()) {
-      err.println("epochal: nothing predicted: " + unregistered.get());
-      return ExitCodes.USAGE; // the class path, as train and resume report it
-    }
-    Optional<String> notReproduced = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
-    if (notReproduced.isPresent()) {
-      err.println("epochal: nothing predicted: " + notReproduced.get());
-      return ExitCodes.FAILED;
+    java.util.OptionalInt refused = CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "nothing predicted: ");
+    if (refused.isPresent()) {
+      return refused.getAsInt();
     }
     try (EpochalSpark spark = SparkSessions.builder()
         .setMaster(options.master())
