@@ -18,7 +18,6 @@ import io.epochal.params.ValueChange;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -57,16 +56,10 @@ final class JobDirectory implements AutoCloseable {
   private volatile AttemptHistory history;
   private int attempt;
   private volatile ShutdownStop shutdownHook;
-  /** The JVM began to shut down while this driver owned the job. */
-  private volatile boolean shuttingDown;
-  /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
-  private volatile boolean gaveUp;
-  /** The reason the shutdown hook recorded the stop under. */
-  private volatile FailureReason stoppedAs = FailureReason.INTERRUPTED;
+  /** How this driver leaves the job: its marks in state.json, on this directory's monitor. */
+  private final JobOutcome outcome;
   /** The epoch and round the training thread last began (0, 0 before the first), for a stop's record. */
   private volatile Position position = new Position(0, 0);
-  /** The job was marked COMPLETED or FAILED by this driver (guarded by this). */
-  private boolean finished;
   private volatile long committed; // the newest epoch committed or resumed from, as this driver knows it
   /** The commits in flight, which a stop lets publish. */
   private final CommitDrain commits = new CommitDrain();
@@ -86,6 +79,7 @@ final class JobDirectory implements AutoCloseable {
         StallWatch.of(listener));
     this.states = new JobStateStore(fs, dir);
     this.events = new JobEventLog(fs, dir);
+    this.outcome = new JobOutcome(this, spec, dir, lease, states, listener);
   }
 
   /**
@@ -112,6 +106,7 @@ final class JobDirectory implements AutoCloseable {
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
     Optional<LeaseRecord> before = lease.current();
     LeaseRecord record = lease.acquire(attempt);
+    outcome.begin(attempt);
     boolean running = false;
     try {
       if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
@@ -154,7 +149,7 @@ final class JobDirectory implements AutoCloseable {
 
   /** Whether the JVM began to shut down while this driver owned the job: training must not retry. */
   boolean shuttingDown() {
-    return shuttingDown;
+    return outcome.shuttingDown();
   }
 
   /** The epoch and round the training thread last began (0, 0 before the first round), read together. */
@@ -180,12 +175,12 @@ final class JobDirectory implements AutoCloseable {
 
   /** The reason the shutdown hook marked the job FAILED under (INTERRUPTED until it ran). */
   FailureReason stoppedAs() {
-    return stoppedAs;
+    return outcome.stoppedAs();
   }
 
   /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
   boolean gaveUp() {
-    return gaveUp;
+    return outcome.gaveUp();
   }
 
   /** Whether the shutdown hook has told the user how the job ended and how to continue it. */
@@ -195,64 +190,19 @@ final class JobDirectory implements AutoCloseable {
   }
 
   /**
-   * The state change of a stop ({@link ShutdownStop}): unless the job already finished or another
-   * driver holds it, marks it FAILED under {@code reason} (COMPLETED when its final checkpoint is
-   * published), records the stop in the history and releases the lease, each step tried even if
-   * the one before it failed.
+   * The state change of a stop ({@link ShutdownStop}, {@link JobOutcome#recordStop}): unless the
+   * job already finished or another driver holds it, marks it FAILED under {@code reason}
+   * (COMPLETED when its final checkpoint is published), records the stop and releases the lease.
    *
    * @return what was done, or empty when the job was not this driver's to change
    */
-  synchronized Optional<StopRecord> recordStop(FailureReason reason, String why, Position at) {
-    stoppedAs = reason;
-    if (finished) {
-      return Optional.empty();
-    }
-    List<String> problems = new ArrayList<>();
-    try {
-      if (!lease.stillHolder()) {
-        return Optional.empty();
-      }
-    } catch (IOException | RuntimeException e) {
-      problems.add("cannot read the lease: " + e);
-    }
-    boolean done = committed >= spec.epochs(); // its final checkpoint published (before the stop, or let finish)
-    try {
-      if (done) {
-        states.transition(JobState.COMPLETED, attempt, "stopped after its final checkpoint was published");
-        finished = true;
-      } else {
-        states.transition(JobState.FAILED, attempt, reason + ": " + why);
-      }
-      gaveUp = true;
-    } catch (IOException | RuntimeException e) {
-      problems.add("cannot mark it " + (done ? "COMPLETED" : "FAILED") + ": " + e);
-    }
-    AttemptHistory h = history;
-    try {
-      if (h != null) {
-        h.appendOrThrow(done ? h.event(JobEventType.COMPLETED, Instant.now()).optEpoch(spec.epochs())
-            .optMessage("all " + spec.epochs() + " epochs done; " + why).build()
-            : h.event(JobEventType.FAILURE, Instant.now()).optEpoch(at.epoch()).optRound(at.round())
-            .optReason(reason.name()).optMessage(why).build());
-      }
-    } catch (IOException | RuntimeException e) {
-      problems.add("cannot record the stop in its history: " + e);
-    }
-    try {
-      lease.release();
-      gaveUp = true;
-    } catch (IOException | RuntimeException e) {
-      problems.add("cannot release its lease (it expires by itself after lease.ttl_ms): " + e);
-    }
-    return Optional.of(new StopRecord(done, List.copyOf(problems)));
+  Optional<JobOutcome.StopRecord> recordStop(FailureReason reason, String why, Position at) {
+    return outcome.recordStop(reason, why, at, () -> committed, () -> history);
   }
-
-  /** What a stop did: whether it marked the job COMPLETED (else FAILED), and the steps that failed. */
-  record StopRecord(boolean completed, List<String> problems) {}
 
   /** The JVM shuts down: training must not retry; returns the commits in flight, which may still publish. */
   List<Long> beginStop() {
-    shuttingDown = true;
+    outcome.shutDown();
     return commits.stop();
   }
 
@@ -376,52 +326,22 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /**
-   * Marks the job FAILED, unless this driver no longer holds the lease: the job then belongs to the
-   * driver that took it over, and its state is that driver's to write (a paused driver that comes
-   * back must not mark a job FAILED that another driver is completing).
-   */
-  synchronized void failed(TrainingException e) throws IOException {
-    if (shuttingDown) {
-      return; // the shutdown hook records how this run ended
-    }
-    if (e.reason() == FailureReason.LEASE_LOST || !lease.stillHolder()) {
-      listener.warning("not marking " + dir + " FAILED: another driver holds its lease now");
-      return;
-    }
-    finished = true;
-    states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
+  /** Marks the job FAILED ({@link JobOutcome#failed}): only while this driver holds the lease. */
+  void failed(TrainingException e) throws IOException {
+    outcome.failed(e);
   }
 
-  /**
-   * Marks a job that was COMPLETED before this run, and reopened only to be amended (more epochs),
-   * COMPLETED again after the run refused the amendment before changing anything: job.json and the
-   * checkpoints are as they were, so the job is as finished as it was. The refusal is in the
-   * attempt's events and in the state's reason. Like {@link #failed}, only while holding the lease.
-   */
-  synchronized void amendmentRefused(TrainingException e) throws IOException {
-    if (shuttingDown) {
-      return;
-    }
-    if (e.reason() == FailureReason.LEASE_LOST || !lease.stillHolder()) {
-      listener.warning("not marking " + dir + " COMPLETED again: another driver holds its lease now");
-      return;
-    }
-    finished = true;
-    states.transition(JobState.COMPLETED, attempt, "completed; the amendment of attempt " + attempt
-        + " was refused and job.json is unchanged (" + e.reason() + ": " + e.getMessage() + ")");
+  /** Marks a reopened job COMPLETED again after refusing its amendment ({@link JobOutcome#amendmentRefused}). */
+  void amendmentRefused(TrainingException e) throws IOException {
+    outcome.amendmentRefused(e);
   }
 
-  /** Marks the job COMPLETED and releases the lease. */
+  /** Marks the job COMPLETED and records it, unless the JVM shuts down (the shutdown hook then ends the run). */
   synchronized void complete() throws IOException {
-    if (shuttingDown) {
-      // the shutdown hook owns the end of this run; every epoch is committed, so a resume completes it
-      return;
+    if (outcome.completed()) {
+      event(JobEventType.COMPLETED, spec.epochs(), 0, spec.epochs() == 1 ? "its 1 epoch done" : "all " + spec.epochs()
+          + " epochs done");
     }
-    finished = true;
-    states.transition(JobState.COMPLETED, attempt, "completed");
-    event(JobEventType.COMPLETED, spec.epochs(), 0, spec.epochs() == 1 ? "its 1 epoch done" : "all " + spec.epochs()
-        + " epochs done");
   }
 
   /** Applies the retention policy after a commit ({@link JobRetention}), in the history; without the lease, nothing. */

@@ -50,7 +50,7 @@ final class ShutdownStop implements Runnable {
     String why = heapOut.map(h -> "the driver's JVM is shutting down after " + h + " (Spark exits with code 52 when "
         + "a thread runs out of memory)").orElse("the driver's JVM is shutting down (SIGTERM, SIGINT or System.exit)")
         + (at.epoch() > 0 ? " in epoch " + at.epoch() + " round " + at.round() : "");
-    Optional<JobDirectory.StopRecord> record = dir.recordStop(reason, why, at);
+    Optional<JobOutcome.StopRecord> record = dir.recordStop(reason, why, at);
     if (record.isEmpty()) {
       return; // finished already, or another driver's job now
     }

@@ -9,6 +9,8 @@
  * {@link io.epochal.driver.train.CheckpointWriter} commits in the background, one at a time;
  * {@link io.epochal.driver.train.FailureManager} decides whether and when to retry; {@link
  * io.epochal.driver.train.ShutdownStop} gives the job up when the driver's JVM shuts down, after
- * letting the commit in flight publish ({@link io.epochal.driver.train.CommitDrain}).
+ * letting the commit in flight publish ({@link io.epochal.driver.train.CommitDrain}); {@link
+ * io.epochal.driver.train.JobOutcome} writes how the driver leaves the job, only while it holds
+ * the lease.
  */
 package io.epochal.driver.train;
