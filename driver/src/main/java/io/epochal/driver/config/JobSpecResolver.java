@@ -77,7 +77,9 @@ public final class JobSpecResolver {
     } catch (ConfigException e) {
       List<ConfigException> all = new ArrayList<>(twice);
       e.problems().forEach(p -> all.add(new ConfigException(e.key(), p)));
-      throw twice.isEmpty() ? e : ConfigException.of(all);
+      java.util.Optional<ConfigException> noData = checkDataPath ? missingData(raw) : java.util.Optional.empty();
+      noData.ifPresent(all::add); // said with the others, not only once they are fixed
+      throw twice.isEmpty() && noData.isEmpty() ? e : ConfigException.of(all);
     }
     if (!twice.isEmpty()) {
       throw ConfigException.of(twice);
@@ -136,6 +138,36 @@ public final class JobSpecResolver {
     } catch (IOException | RuntimeException unreadable) {
       return false; // the data check says what is wrong
     }
+  }
+
+  /**
+   * A data path that does not exist, for a spec with other mistakes: said with them. Nothing when
+   * the path exists, cannot be read or qualified (the full check says why once the spec is right),
+   * or the job directory holds a job (a resume may have moved its data).
+   */
+  private java.util.Optional<ConfigException> missingData(Map<String, SpecValidator.Sourced> raw) {
+    SpecValidator.Sourced given = raw.get(JobKeys.DATA_PATH);
+    SpecValidator.Sourced job = raw.get(JobKeys.JOB_DIR);
+    if (given == null || !(given.value instanceof String text) || text.isBlank() || text.matches(".*[*?\\[{].*")) {
+      return java.util.Optional.empty();
+    }
+    try {
+      org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(qualify(JobKeys.DATA_PATH, text));
+      if (data.getFileSystem(hadoopConf).exists(data)) {
+        return java.util.Optional.empty();
+      }
+      if (job != null && job.value instanceof String dir && !dir.isBlank()) {
+        org.apache.hadoop.fs.Path jobDir = new org.apache.hadoop.fs.Path(qualify(JobKeys.JOB_DIR, dir));
+        if (jobDir.getFileSystem(hadoopConf).exists(io.epochal.job.JobPaths.jobSpec(jobDir))) {
+          return java.util.Optional.empty();
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist"
+        + " (set in " + given.source + "); point data.path at existing data (or generate some with 'epochal "
+        + "gen-data')"));
   }
 
   private String qualify(String key, String text) {

@@ -294,6 +294,19 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void missingDataPathIsSaidWithTheSpecsOtherMistakesNotOnlyOnceTheyAreFixed() {
+    ConfigException e = errorOf(resolver().optOverride("data.path", tmp.resolve("nowhere").toString())
+        .optOverride("optimizer.lr", "-1").optOverride("train.epoch", "3"));
+    assertThat(e.problems()).hasSize(3);
+    assertThat(e).hasMessageContaining("optimizer.lr").hasMessageContaining("train.epoch")
+        .hasMessageContaining("data.path = '" + tmp.resolve("nowhere") + "' does not exist (set in --set data.path)");
+    // existing data, or a job directory that holds a job (its data may have moved with a resume): not said
+    assertThat(errorOf(resolver().optOverride("optimizer.lr", "-1")).problems()).hasSize(1);
+    assertThat(errorOf(resolver().optOverride("optimizer.lr", "-1").optOverride("data.path", data.resolve("*.csv")
+        .toString())).problems()).hasSize(1);
+  }
+
+  @Test
   void missingDataPathIsRefusedBeforeAnythingStarts() {
     ConfigException e = errorOf(resolver().optOverride("data.path", tmp.resolve("nowhere").toString()));
     assertThat(e.key()).isEqualTo("data.path");
