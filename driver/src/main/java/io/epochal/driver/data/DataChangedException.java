@@ -13,8 +13,6 @@ public class DataChangedException extends Exception {
   /** What the message of every such failure contains, to find it in a failure's text. */
   public static final String MARKER = "changed while the job ran";
 
-  private final int worker;
-
   /**
    * Worker {@code worker}'s shard read from {@code path}, whose digest is now {@code now} where it
    * was {@code loaded} (hex, shortened) when the job loaded its data.
@@ -24,11 +22,5 @@ public class DataChangedException extends Exception {
         + "executor died), are not the rows the job loaded (SHA-256 " + now + "..., loaded " + loaded + "...): "
         + "the data " + MARKER + ", and its checkpoints record only the rows it started on. Restore those files "
         + "and resume the job, or train a new job on the new data");
-    this.worker = worker;
-  }
-
-  /** The worker whose shard changed. */
-  public int worker() {
-    return worker;
   }
 }
