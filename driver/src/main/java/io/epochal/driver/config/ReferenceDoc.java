@@ -36,7 +36,9 @@ public final class ReferenceDoc {
     for (ParamSpec s : JobKeys.specs().all()) {
       sb.append("| `").append(s.name()).append("` | ").append(s.type().displayName()).append(" | ")
           .append(s.required() ? "*required*" : "`" + s.defaultValue() + "`").append(" | ")
-          .append(s.rangeText()).append(" | ").append(escape(s.doc())).append(" |\n");
+          // a schedule is checked against the schedule registry, not a list of the key's own
+          .append(s.name().equals(JobKeys.SCHEDULE_NAME) ? "one of " + String.join(", ", LrSchedules.NAMES)
+              : s.rangeText()).append(" | ").append(escape(s.doc())).append(" |\n");
     }
     sb.append("\n## Model, optimizer and schedule hyperparameters\n\n")
         .append("| key | meaning |\n| --- | --- |\n")
