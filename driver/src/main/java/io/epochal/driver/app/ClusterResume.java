@@ -52,6 +52,10 @@ public final class ClusterResume {
 
   /** The exit code recorded for a resume that never started because this JVM was stopping. */
   static final int NOT_STARTED = -1;
+  /** The exit code recorded for a job another driver took after the plan was made: not started. */
+  static final int TAKEN = -2;
+  /** The holder of each job another driver took after the plan was made, by job name. */
+  private final Map<String, String> takenBy = new java.util.concurrent.ConcurrentHashMap<>();
   /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
   static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
   /** Runs before the file systems close, as a driver's own stop hook does. */
@@ -185,6 +189,7 @@ public final class ClusterResume {
       int skipped = 0;
       int interrupted = 0;
       int unfinished = 0;
+      int taken = 0;
       out.println("resume summary:");
       notStarted.forEach(out::println);
       for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
@@ -192,6 +197,13 @@ public final class ClusterResume {
         if (code == NOT_STARTED) {
           skipped++;
           out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
+          continue;
+        }
+        if (code == TAKEN) {
+          taken++; // as a job leased when the plan was made: another driver's to finish
+          out.printf("  %-24s not started: %s took the job after this run listed it; see how it goes with: "
+              + "bin/epochal status %s%n", e.getKey().name(), takenBy.get(e.getKey().name()),
+              ShellWords.location(e.getKey().jobDir()));
           continue;
         }
         boolean stoppedByUs = code != 0 && stopped();
@@ -222,7 +234,8 @@ public final class ClusterResume {
             + "lease expires, after lease.ttl_ms; then a later 'resume --all', or " + resume + ", continues it)"
             : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
       }
-      out.printf("%d resumed, %d failed%s%s%s%s%s%n", jobs.size() - failed - skipped - interrupted - unfinished, failed,
+      out.printf("%d resumed, %d failed%s%s%s%s%s%s%n", jobs.size() - failed - skipped - interrupted - unfinished - taken,
+          failed, taken == 0 ? "" : ", " + taken + " taken by another driver",
           unfinished == 0 ? "" : ", " + unfinished + " submitted and not finished when their template returned",
           interrupted == 0 ? "" : ", " + interrupted + " stopped",
           skipped == 0 ? "" : ", " + skipped + " not started",
@@ -257,6 +270,22 @@ public final class ClusterResume {
     try {
       org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
       return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(st -> st != JobState.COMPLETED);
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The live lease of a job the plan found free, released or expired, as it is now that its resume
+   * would start: another driver (a second {@code resume --all} on the same root, say) took the job
+   * meanwhile, and a resume started now would only wait on that driver's lease to refuse. Empty
+   * when the lease is still free or cannot be read (the resume then finds out for itself).
+   */
+  private Optional<io.epochal.job.LeaseRecord> takenSinceListed(ResumePlan.Entry job) {
+    try {
+      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      return io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(job.jobDir()).build().current()
+          .filter(l -> !l.isReleased() && l.isLiveAt(java.time.Instant.now()));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -323,10 +352,20 @@ public final class ClusterResume {
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
     List<String> cmd = command(job.jobDir().toString(), job.relocates());
+    Optional<io.epochal.job.LeaseRecord> taken = takenSinceListed(job);
     Process p;
     synchronized (running) {
       if (stopping) {
         return NOT_STARTED;
+      }
+      if (taken.isPresent()) {
+        waiting.remove(name);
+        takenBy.put(name, taken.get().getHolder());
+        synchronized (out) {
+          out.println("[" + name + "] not resumed: " + taken.get().getHolder() + " took its lease after this run "
+              + "listed it (another resume, say) and holds it until " + taken.get().getExpiresAt());
+        }
+        return TAKEN;
       }
       waiting.remove(name);
       synchronized (out) {

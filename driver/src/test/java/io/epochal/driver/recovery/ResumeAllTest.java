@@ -234,6 +234,27 @@ class ResumeAllTest {
   }
 
   @Test
+  void aJobAnotherDriverTookAfterThePlanWasMadeIsNotStartedAndNoFailure() throws Exception {
+    ResumePlan plan = ResumePlan.of(new org.apache.hadoop.fs.Path(root.toUri()), new Configuration(),
+        java.time.Instant.now());
+    assertThat(plan.toResume()).extracting(ResumePlan.Entry::name).containsExactly("c-expired", "d-failed");
+    // a second resume --all (say) takes d-failed between this run's plan and its resume
+    JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri()))
+        .optHolder("driver-of-the-other-run").optTtl(Duration.ofHours(1)).build().acquire(2);
+    Path marker = root.resolve("submitted.txt");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = new ClusterResume(1, "echo submitted {job_dir} >> '" + marker + "'", CliOptions.builder().build(),
+        new PrintStream(out, true, StandardCharsets.UTF_8)).run(plan);
+    String said = out.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(said).isEqualTo(0);
+    assertThat(Files.readAllLines(marker)).as("only the job still free is submitted").hasSize(1)
+        .allMatch(l -> l.contains("c-expired"));
+    assertThat(said).contains("[d-failed] not resumed: driver-of-the-other-run took its lease after this run "
+        + "listed it", "d-failed", "not started: driver-of-the-other-run took the job after this run listed it; "
+        + "see how it goes with: bin/epochal status", "1 taken by another driver");
+  }
+
+  @Test
   void aResumeRefusedForALeaseWhileAnotherDriverCompletedTheJobIsNoFailureAndAKilledOneSaysLost() {
     // the template's resume found the job leased (exit 3), and the driver that held it completed it
     String[] held = cli("resume", "--all", "--submit-template", "cp '" + root.resolve("a-completed/state.json")
