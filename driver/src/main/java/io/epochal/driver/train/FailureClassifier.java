@@ -4,6 +4,7 @@ import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataChangedException;
 import io.epochal.job.LeaseLostException;
+import io.epochal.worker.model.StateOutsideStateDictException;
 import java.io.IOException;
 import java.util.IdentityHashMap;
 import java.util.Locale;
@@ -37,6 +38,10 @@ public final class FailureClassifier {
       return FailureReason.NON_FINITE_STATE;
     }
     String text = chainText(failure);
+    if (find(failure, StateOutsideStateDictException.class) != null
+        || text.contains(StateOutsideStateDictException.MARKER.toLowerCase(Locale.ROOT))) {
+      return FailureReason.CHECKPOINT_NOT_REPRODUCIBLE; // every attempt of the round finds the same
+    }
     if (find(failure, BadInputException.class) != null || find(failure, DataChangedException.class) != null
         || text.contains(DataChangedException.MARKER)) { // a task's exception may arrive as text only
       return FailureReason.BAD_INPUT;
@@ -133,6 +138,27 @@ public final class FailureClassifier {
       return message;
     }
     return STACK_LINE.matcher(message).replaceAll("").stripTrailing();
+  }
+
+  /**
+   * What a task's model failed with, without Spark's account of the stage around it: the message of
+   * a {@link StateOutsideStateDictException} in the chain, or the first line of its text after the
+   * class name when Spark passed it on as text only. Empty for any other failure.
+   */
+  static java.util.Optional<String> modelStateMessage(Throwable failure) {
+    StateOutsideStateDictException e = find(failure, StateOutsideStateDictException.class);
+    if (e != null) {
+      return java.util.Optional.of(e.getMessage());
+    }
+    String prefix = StateOutsideStateDictException.class.getName() + ": ";
+    for (Throwable t : chain(failure)) {
+      String m = String.valueOf(t.getMessage());
+      int at = m.indexOf(prefix);
+      if (at >= 0) {
+        return java.util.Optional.of(firstLine(m.substring(at + prefix.length())));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The first line of {@code message} ("null" for none). */

@@ -15,7 +15,10 @@ public enum FailureReason {
   /**
    * The newest verified checkpoint's model does not reproduce the output recorded when it was
    * saved: the model's code or the engine differs from the ones that wrote it. Every older
-   * checkpoint would reload through the same code, so retrying cannot help.
+   * checkpoint would reload through the same code, so retrying cannot help. Also a model that
+   * cannot be checkpointed whole: two built models loaded with one state disagree (checked before
+   * the first commit), or a model a worker trained disagrees with a freshly built one loaded with
+   * the same state (checked in the first round that reuses it).
    */
   CHECKPOINT_NOT_REPRODUCIBLE(false),
   /** Another driver took the job's lease. */

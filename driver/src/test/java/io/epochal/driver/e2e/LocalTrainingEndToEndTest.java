@@ -156,30 +156,53 @@ class LocalTrainingEndToEndTest {
     assertThat(E2eFixtures.events(fs, dir)).as("no new attempt").hasSize(events.size());
   }
 
-  @Test
-  void aModelOfOnesOwnThatDoesNotReproduceItsOutputStopsAtItsFirstCheckpointBeforeItIsPublished() throws Exception {
-    String data = data("data", 256, 5);
-    Path jobDir = tmp.resolve("unreproducible");
-    Configuration conf = new Configuration();
-    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(jobDir.toString(), data));
+  /** A job training {@code model} (one of the worker's faulty test models) with these extra keys. */
+  private JobSpec faultyModelJob(Path jobDir, String model, Map<String, String> extra) throws Exception {
+    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(jobDir.toString(),
+        data("data", 256, 5)));
     keys.keySet().removeIf(k -> k.startsWith("model."));
-    keys.put("model.name", "unreproducible-linear");
+    keys.put("model.name", model);
     keys.put("model.version", "1");
     keys.put("model.features", Integer.toString(FEATURES));
     keys.put("model.outputs", Integer.toString(CLASSES));
-    JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
+    keys.putAll(extra);
+    return E2eFixtures.resolve(tmp, keys, new Configuration());
+  }
+
+  @Test
+  void aModelOfOnesOwnThatDoesNotReproduceItsOutputStopsAtItsFirstCheckpointBeforeItIsPublished() throws Exception {
+    Path jobDir = tmp.resolve("unreproducible");
+    // one epoch: a second one's first round would find it too, on a worker, perhaps before the commit's check
+    JobSpec spec = faultyModelJob(jobDir, "unreproducible-linear", Map.of("train.epochs", "1"));
 
     assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
         .isInstanceOfSatisfying(TrainingException.class, e -> {
-          assertThat(e.reason()).isEqualTo(io.epochal.driver.train.FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
+          assertThat(e.reason()).isEqualTo(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
           assertThat(e.epoch()).isEqualTo(1);
         })
         .hasMessageContaining("the checkpoint of epoch 1 is not published: model unreproducible-linear v1 does not "
             + "reproduce its own output")
         .hasMessageContaining("register that tensor with state() as a parameter or buffer");
-    try (CheckpointStore store = E2eFixtures.store(jobDir.toUri().toString(), conf)) {
+    try (CheckpointStore store = E2eFixtures.store(jobDir.toUri().toString(), new Configuration())) {
       assertThat(E2eFixtures.checkpointEpochs(store)).as("nothing published").isEmpty();
     }
+  }
+
+  @Test
+  void aModelOfOnesOwnKeepingTrainedStateOutsideItsStateDictStopsInTheFirstRoundThatReusesIt() throws Exception {
+    Path jobDir = tmp.resolve("drifting");
+    JobSpec spec = faultyModelJob(jobDir, "drifting-linear", Map.of("retry.max_attempts", "3"));
+
+    // two freshly built models agree (the first commit's check passes); a model that trained does not
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> {
+          assertThat(e.reason()).isEqualTo(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
+          assertThat(e.epoch()).as("the first round after the first epoch's").isEqualTo(2);
+        })
+        .hasMessageContaining("epoch 2 round 1 failed: model drifting-linear v1 keeps state outside its state dict")
+        .hasMessageContaining("give the model a new version()");
+    assertThat(E2eFixtures.events(FileSystem.getLocal(new Configuration()), new org.apache.hadoop.fs.Path(
+        jobDir.toUri()))).as("not retried").filteredOn(ev -> ev.getType() == JobEventType.FAILURE).hasSize(1);
   }
 
   @Test

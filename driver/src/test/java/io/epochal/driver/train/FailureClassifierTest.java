@@ -18,6 +18,23 @@ class FailureClassifierTest {
   }
 
   @Test
+  void aModelKeepingStateOutsideItsStateDictIsNotReproducibleAndNotRetriedAndSaidWithoutSparksPreamble() {
+    io.epochal.worker.model.StateOutsideStateDictException e =
+        new io.epochal.worker.model.StateOutsideStateDictException("drifting-linear v1", 4.0, 0);
+    String preamble = "Job aborted due to stage failure: Task 1 in stage 11.0 failed 1 times, most recent failure: "
+        + "Lost task 1.0 in stage 11.0 (TID 15) (localhost executor driver): ";
+    // as a cause, and as Spark's text only (an exception the driver could not deserialize)
+    for (Throwable failure : new Throwable[] {new RuntimeException(preamble + e, e),
+        new RuntimeException(preamble + e + "\n\tat io.epochal.worker.round.ReloadCheck.verify(ReloadCheck.java:1)")}) {
+      FailureReason r = FailureClassifier.ofRound(failure);
+      assertThat(r).isEqualTo(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
+      assertThat(r.retryable()).isFalse();
+      assertThat(FailureClassifier.modelStateMessage(failure)).contains(e.getMessage());
+    }
+    assertThat(FailureClassifier.modelStateMessage(new RuntimeException(preamble + "boom"))).isEmpty();
+  }
+
+  @Test
   void aCommitRefusedBecauseANewerDriverHoldsTheJobIsLeaseLostAndNotRetried() {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
     LeaseRecord newer = LeaseRecord.of("driver-b", 2, 8, now, now, now.plusSeconds(60));

@@ -31,6 +31,8 @@ public final class ModelCache implements AutoCloseable {
   private final ModelRegistry registry;
   private final int capacity;
   private final LinkedHashMap<ModelKey, EpochalModel> models = new LinkedHashMap<>(8, 0.75f, true);
+  /** Cached models proven to reload like a freshly built model ({@link #reloadChecked}). */
+  private final java.util.Set<ModelKey> reloadChecked = new java.util.HashSet<>();
   private long builds;
 
   /**
@@ -94,12 +96,45 @@ public final class ModelCache implements AutoCloseable {
     return model;
   }
 
+  /**
+   * Whether the next {@link #acquire(String, int, HyperParameters, Device)} for these coordinates
+   * reuses a cached model that has not yet been proven to reload like a freshly built one: a model
+   * that keeps state outside its state dict carries it from one use to the next.
+   */
+  public boolean needsReloadCheck(String name, int version, HyperParameters raw, Device device) {
+    ModelKey key = key(name, version, raw, device);
+    return models.containsKey(key) && !reloadChecked.contains(key);
+  }
+
+  /** Records that the cached model for these coordinates reloads like a freshly built one. */
+  public void reloadChecked(String name, int version, HyperParameters raw, Device device) {
+    ModelKey key = key(name, version, raw, device);
+    if (models.containsKey(key)) {
+      reloadChecked.add(key);
+    }
+  }
+
+  /**
+   * A model for these coordinates built afresh, outside the cache (the caller closes it), to
+   * compare a cached one with.
+   */
+  public EpochalModel buildFresh(String name, int version, HyperParameters raw, Device device) {
+    ModelFactory factory = registry.get(name, version);
+    return ModelRegistry.build(factory, factory.params().resolve(checkNotNull(raw, "hyperparameters")), device);
+  }
+
+  private ModelKey key(String name, int version, HyperParameters raw, Device device) {
+    ModelFactory factory = registry.get(name, version);
+    return new ModelKey(name, version, factory.params().resolve(checkNotNull(raw, "hyperparameters")), device);
+  }
+
   private void evictFor(int room) {
     Iterator<Map.Entry<ModelKey, EpochalModel>> it = models.entrySet().iterator();
     while (models.size() + room > capacity && it.hasNext()) {
-      EpochalModel m = it.next().getValue();
+      Map.Entry<ModelKey, EpochalModel> e = it.next();
       it.remove();
-      m.close();
+      reloadChecked.remove(e.getKey());
+      e.getValue().close();
     }
   }
 

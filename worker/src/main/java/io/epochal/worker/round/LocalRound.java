@@ -29,8 +29,9 @@ import java.util.SplittableRandom;
  * round, worker, job seed, local steps) to (new state, metrics).
  *
  * <p>The model is taken from this thread's {@link ModelCache} and loaded with the global state, so
- * a round does not rebuild the block. The optimizer is rebuilt from its state dict each round (its
- * state is averaged across workers between rounds). The shard order comes from
+ * a round does not rebuild the block; the first reuse of a cached model proves that it reloads like
+ * a freshly built one ({@link ReloadCheck}). The optimizer is rebuilt from its state dict each round
+ * (its state is averaged across workers between rounds). The shard order comes from
  * {@link BatchPlan#permutation} and dropout from a {@link SplittableRandom} seeded by
  * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). Everything the round allocates on the
  * native side lives in a sub-manager closed before it returns.
@@ -90,9 +91,13 @@ public final class LocalRound {
     if (steps == 0) {
       return new RoundResult(shard.worker(), 0, 0, 0.0, global);
     }
-    EpochalModel model = ModelCache.forCurrentThread()
-        .acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
+    ModelCache cache = ModelCache.forCurrentThread();
+    boolean reused = cache.needsReloadCheck(config.modelName(), config.modelVersion(), config.modelParams(), device);
+    EpochalModel model = cache.acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
     model.loadStateDict(modelState);
+    if (reused) {
+      ReloadCheck.verify(cache, config, device, model, modelState);
+    }
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));

@@ -11,6 +11,7 @@ import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.model.StateOutsideStateDictException;
 import io.epochal.worker.optim.Optimizers;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -69,6 +70,48 @@ class LocalRoundTest {
     } finally {
       fresh.shutdownNow();
       reused.shutdownNow();
+    }
+  }
+
+  @Test
+  void aModelKeepingStateOutsideItsStateDictFailsTheFirstRoundThatReusesItAndEveryRetryOfIt() throws Exception {
+    HyperParameters model = ModelRegistry.getDefault().resolve("drifting-linear", 1, HyperParameters.builder()
+        .put("features", (long) RoundFixtures.FEATURES).put("outputs", (long) RoundFixtures.CLASSES).build());
+    TrainingConfig config = TrainingConfig.builder().setModel("drifting-linear", 1, model)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.05).build()))
+        .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
+        .setLoss("softmax_cross_entropy").setBatchSize(16).optLocalSteps(1).setSeed(7).build();
+    DataShard shard = RoundFixtures.shard(0, 64, 5);
+    StateDict start = RoundFixtures.initialState(config);
+    ExecutorService thread = Executors.newSingleThreadExecutor();
+    try {
+      RoundResult first = thread.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
+      for (int attempt = 0; attempt < 2; attempt++) { // a retry of the round on the same thread fails alike
+        assertThatThrownBy(() -> thread.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 1)).get())
+            .cause().isInstanceOf(StateOutsideStateDictException.class)
+            .hasMessageContaining("model drifting-linear v1 keeps state outside its state dict")
+            .hasMessageContaining("largest difference 0.5")
+            .hasMessageContaining("addBuffer");
+      }
+    } finally {
+      thread.shutdownNow();
+    }
+  }
+
+  @Test
+  void aBuiltInModelReusedByItsThreadPassesTheReloadCheckAndTrainsAsOnAFreshThread() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.5, 16, 2);
+    DataShard shard = RoundFixtures.shard(0, 64, 9);
+    StateDict start = RoundFixtures.initialState(config);
+    ExecutorService reused = Executors.newSingleThreadExecutor();
+    ExecutorService fresh = Executors.newSingleThreadExecutor();
+    try {
+      RoundResult first = reused.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
+      RoundResult second = reused.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get();
+      assertThat(fresh.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get()).isEqualTo(second);
+    } finally {
+      reused.shutdownNow();
+      fresh.shutdownNow();
     }
   }
 

@@ -1,0 +1,31 @@
+package io.epochal.worker.model;
+
+/**
+ * A model keeps state that affects its output outside its state dict: a model a worker trained,
+ * loaded with a state, computes another probe output than a freshly built model loaded with the
+ * same state. Such a value (a running statistic in a plain field, say) is in no checkpoint, so a
+ * resume, or a round that runs on another executor thread, computes from its initial value and
+ * trains to other weights. Thrown in a Spark task; a driver fails the job without retrying, since
+ * every attempt of the round finds the same.
+ */
+public class StateOutsideStateDictException extends ModelCodeException {
+
+  private static final long serialVersionUID = 1L;
+
+  /** What the message of every such failure contains, to find it in a failure's text. */
+  public static final String MARKER = "keeps state outside its state dict";
+
+  /**
+   * The failure of {@code model} (its description), whose probe output after training and
+   * reloading differs from a fresh model's by {@code maxDiff} at flat index {@code first}.
+   */
+  public StateOutsideStateDictException(String model, double maxDiff, long first) {
+    super("model " + model + " " + MARKER + ": a model this worker trained, loaded with the global state, computes "
+        + "another probe output than a freshly built model loaded with the same state (largest difference " + maxDiff
+        + ", first at output index " + first + "). A value the model changes while it trains and holds in a plain "
+        + "field is in no checkpoint, so a resume, or a round on another executor thread, starts from its initial "
+        + "value and trains to other weights. Register it in the model's constructor through state() (addBuffer for a "
+        + "tensor that is not trained, addCounter for a count), give the model a new version(), and train it again "
+        + "(worker/MODELS.md)", null);
+  }
+}
