@@ -131,7 +131,11 @@ final class DryRunDataCheck {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
     try {
-      gpus(spec).sparkConf(parsed);
+      io.epochal.driver.spark.GpuResources gpus = gpus(spec);
+      // the run's Spark conf: the placement keys' entries, overridden by the user's (spark-submit's too)
+      java.util.Map<String, String> conf = new java.util.TreeMap<>(gpus.sparkConf(parsed));
+      conf.putAll(options.effectiveSparkConf());
+      io.epochal.driver.spark.GpuPreflight.check(gpus, parsed, conf);
     } catch (IllegalArgumentException e) {
       throw new ConfigException(JobKeys.DEVICE, e.getMessage(), e);
     }
@@ -146,7 +150,8 @@ final class DryRunDataCheck {
   /** The exit code of the run that would fail with {@code e}. */
   static int exitCode(TrainingException e) {
     return e.reason() == FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
-        : e.reason() == FailureReason.INCOMPATIBLE_JOB ? ExitCodes.USAGE
+        : e.reason() == FailureReason.INCOMPATIBLE_JOB || e.reason() == FailureReason.DEVICE_UNAVAILABLE
+        ? ExitCodes.USAGE
         : e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
   }
 

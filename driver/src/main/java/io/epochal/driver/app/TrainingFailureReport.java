@@ -55,6 +55,13 @@ final class TrainingFailureReport {
         err.println("epochal: not retried: a retry would fail the same way; committed checkpoints are "
             + "kept (what to do is said above)");
         return ExitCodes.FAILED;
+      case DEVICE_UNAVAILABLE:
+        err.println("epochal: not retried: every attempt runs on the same executors; nothing committed is lost. Give "
+            + "every executor a GPU its engine can use (resources.gpus_per_executor, resources.gpus_per_task = 1, "
+            + "resources.gpu_discovery_script, and a CUDA build of the engine: docs/GPU.md) and continue with: "
+            + resume + " --set train.device=gpu and those keys; or continue on the CPU with: " + resume
+            + " (a resume trains with train.device = auto unless given another)");
+        return ExitCodes.USAGE;
       case NON_FINITE_STATE:
         err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
             + "from it");

@@ -94,6 +94,11 @@ public final class GpuResources {
     return discoveryScript;
   }
 
+  /** Whether every task must train on a GPU ({@code train.device = gpu}). */
+  public boolean required() {
+    return required;
+  }
+
   /** Whether GPUs are scheduled at all. */
   public boolean enabled() {
     return perTask > 0;

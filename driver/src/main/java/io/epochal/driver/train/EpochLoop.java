@@ -186,7 +186,7 @@ final class EpochLoop {
       String what = reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed";
       String which = one ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
       throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + which + " " + what + ": "
-          + FailureClassifier.modelStateMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
+          + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
     }
   }
 

@@ -4,6 +4,7 @@ import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataChangedException;
 import io.epochal.job.LeaseLostException;
+import io.epochal.worker.device.DeviceUnavailableException;
 import io.epochal.worker.model.StateOutsideStateDictException;
 import java.io.IOException;
 import java.util.IdentityHashMap;
@@ -41,6 +42,10 @@ public final class FailureClassifier {
     if (find(failure, StateOutsideStateDictException.class) != null
         || text.contains(StateOutsideStateDictException.MARKER.toLowerCase(Locale.ROOT))) {
       return FailureReason.CHECKPOINT_NOT_REPRODUCIBLE; // every attempt of the round finds the same
+    }
+    if (find(failure, DeviceUnavailableException.class) != null
+        || text.contains(DeviceUnavailableException.class.getName().toLowerCase(Locale.ROOT))) {
+      return FailureReason.DEVICE_UNAVAILABLE;
     }
     if (find(failure, BadInputException.class) != null || find(failure, DataChangedException.class) != null
         || text.contains(DataChangedException.MARKER)) { // a task's exception may arrive as text only
@@ -141,16 +146,22 @@ public final class FailureClassifier {
   }
 
   /**
-   * What a task's model failed with, without Spark's account of the stage around it: the message of
-   * a {@link StateOutsideStateDictException} in the chain, or the first line of its text after the
-   * class name when Spark passed it on as text only. Empty for any other failure.
+   * What a task failed with when its failure is Epochal's own word to the user, without Spark's
+   * account of the stage around it: the message of a {@link StateOutsideStateDictException} or a
+   * {@link DeviceUnavailableException} in the chain, or the first line of its text after the class
+   * name when Spark passed it on as text only. Empty for any other failure.
    */
-  static java.util.Optional<String> modelStateMessage(Throwable failure) {
-    StateOutsideStateDictException e = find(failure, StateOutsideStateDictException.class);
+  static java.util.Optional<String> taskMessage(Throwable failure) {
+    return taskMessage(failure, StateOutsideStateDictException.class).or(() -> taskMessage(failure,
+        DeviceUnavailableException.class));
+  }
+
+  private static java.util.Optional<String> taskMessage(Throwable failure, Class<? extends Throwable> type) {
+    Throwable e = find(failure, type);
     if (e != null) {
       return java.util.Optional.of(e.getMessage());
     }
-    String prefix = StateOutsideStateDictException.class.getName() + ": ";
+    String prefix = type.getName() + ": ";
     for (Throwable t : chain(failure)) {
       String m = String.valueOf(t.getMessage());
       int at = m.indexOf(prefix);

@@ -23,6 +23,12 @@ public enum FailureReason {
   CHECKPOINT_NOT_REPRODUCIBLE(false),
   /** Another driver took the job's lease. */
   LEASE_LOST(false),
+  /**
+   * {@code train.device = gpu}, and an executor has no GPU it can train on (Spark assigned none, or
+   * its engine sees no CUDA device): every attempt finds the same executors. A configuration error
+   * of this run; a resume with other placement keys continues the job.
+   */
+  DEVICE_UNAVAILABLE(false),
   /** The input data or the configuration is wrong; retrying cannot help. */
   BAD_INPUT(false),
   /**

@@ -55,7 +55,7 @@ class CliEndToEndTest {
   }
 
   @Test
-  void placementMistakesAreConfigurationErrorsSaidWithTheOthersAndBeforeADryRunPrintsASpec() {
+  void placementMistakesAreConfigurationErrorsSaidWithTheOthersAndBeforeADryRunPrintsASpec() throws Exception {
     Path job = tmp.resolve("gpu-job");
     Path file = jobFile("gpu.properties", job, Map.of());
     CliRun counts = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_task=2", "--set",
@@ -71,6 +71,21 @@ class CliEndToEndTest {
     CliRun run = CliRun.of("train", file.toString(), "--set", "train.device=gpu", "--master", MASTER);
     assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err).contains("configuration error: ", "train.device = gpu needs a GPU that Spark assigns");
+    // executors, but no GPU scheduled: every task would fail, in every attempt
+    CliRun noGpus = CliRun.of("--master", "local-cluster[2,1,1024]", "train", file.toString(), "--set",
+        "train.device=gpu", "--dry-run");
+    assertThat(noGpus.code).as("%s", noGpus).isEqualTo(ExitCodes.USAGE);
+    assertThat(noGpus.err).contains("configuration error: ", "no GPU is scheduled (spark.task.resource.gpu.amount is "
+        + "not set)");
+    // a discovery script the workers would run and fail on: Spark would wait for executors forever
+    Path garbage = tmp.resolve("garbage-gpus.sh");
+    java.nio.file.Files.writeString(garbage, "#!/bin/sh\necho hello garbage\n");
+    garbage.toFile().setExecutable(true);
+    CliRun script = CliRun.of("--master", "local-cluster[2,1,1024]", "train", file.toString(), "--set",
+        "resources.gpus_per_executor=1", "--set", "resources.gpus_per_task=1", "--set",
+        "resources.gpu_discovery_script=" + garbage);
+    assertThat(script.code).as("%s", script).isEqualTo(ExitCodes.USAGE);
+    assertThat(script.err).contains("configuration error: ", "printed 'hello garbage', not Spark's");
     assertThat(job).as("nothing written").doesNotExist();
   }
 

@@ -29,9 +29,22 @@ class FailureClassifierTest {
       FailureReason r = FailureClassifier.ofRound(failure);
       assertThat(r).isEqualTo(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE);
       assertThat(r.retryable()).isFalse();
-      assertThat(FailureClassifier.modelStateMessage(failure)).contains(e.getMessage());
+      assertThat(FailureClassifier.taskMessage(failure)).contains(e.getMessage());
     }
-    assertThat(FailureClassifier.modelStateMessage(new RuntimeException(preamble + "boom"))).isEmpty();
+    assertThat(FailureClassifier.taskMessage(new RuntimeException(preamble + "boom"))).isEmpty();
+  }
+
+  @Test
+  void anExecutorWithoutAUsableGpuForTrainDeviceGpuIsDeviceUnavailableNotRetriedAndSaidWithoutSparksPreamble() {
+    io.epochal.worker.device.DeviceUnavailableException e = new io.epochal.worker.device.DeviceUnavailableException("1",
+        "train.device=gpu but executor 1 cannot train on a GPU: Spark assigned no GPU to its task");
+    String preamble = "Job aborted due to stage failure: Task 0 in stage 3.0 failed 4 times, most recent failure: ";
+    for (Throwable failure : new Throwable[] {new RuntimeException(preamble + e, e), new RuntimeException(preamble + e)}) {
+      FailureReason r = FailureClassifier.ofRound(failure);
+      assertThat(r).isEqualTo(FailureReason.DEVICE_UNAVAILABLE);
+      assertThat(r.retryable()).isFalse();
+      assertThat(FailureClassifier.taskMessage(failure)).contains(e.getMessage());
+    }
   }
 
   @Test
