@@ -187,6 +187,8 @@ final class EpochLoop {
       String which = one ? " round " + (r + 1) : " rounds " + (r + 1) + "-" + last;
       throw new TrainingException(reason, e + 1, r + 1, "epoch " + (e + 1) + which + " " + what + ": "
           + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
+    } finally {
+      runner.newDeviceWarnings().forEach(listener::warning); // an executor's log is seldom read
     }
   }
 

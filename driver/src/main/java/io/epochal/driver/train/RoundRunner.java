@@ -14,10 +14,17 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.RoundResult;
 import io.epochal.worker.round.TrainingConfig;
+import io.epochal.worker.device.DeviceAssignment;
+import io.epochal.worker.device.DeviceMode;
+import io.epochal.worker.device.DeviceSelector;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.util.CollectionAccumulator;
 
 /**
  * Runs one round through Spark: broadcasts the global state, runs {@link LocalRound} on every
@@ -32,6 +39,10 @@ public final class RoundRunner {
   private final JavaRDD<DataShard> shards;
   private final TrainingConfig config;
   private final int reduceShards;
+  /** The executors' device warnings ({@code train.device = auto} on the CPU), each once per executor JVM. */
+  private final CollectionAccumulator<String> deviceWarnings;
+  /** The device warnings {@link #newDeviceWarnings} returned so far. */
+  private final Set<String> said = new LinkedHashSet<>();
 
   /**
    * A runner over {@code shards} (one partition per worker), reducing into {@code reduceShards}
@@ -42,6 +53,31 @@ public final class RoundRunner {
     this.shards = checkNotNull(shards, "shards");
     this.config = checkNotNull(config, "config");
     this.reduceShards = reduceShards;
+    this.deviceWarnings = jsc.sc().collectionAccumulator("epochal device warnings");
+  }
+
+  /**
+   * The executors' device warnings not returned before: a worker that {@code train.device = auto}
+   * put on the CPU although Spark assigned it a GPU (or the engine sees one), said in the executor's
+   * log and here, once per executor JVM, for the driver to pass on.
+   */
+  public List<String> newDeviceWarnings() {
+    List<String> fresh = new ArrayList<>();
+    for (String w : deviceWarnings.value()) {
+      if (said.add(w)) {
+        fresh.add(w);
+      }
+    }
+    return fresh;
+  }
+
+  /** This task's GPU assignment; for {@code auto}, the device decision's first warning noted for the driver. */
+  private static DeviceAssignment assignment(TrainingConfig cfg, CollectionAccumulator<String> warnings) {
+    DeviceAssignment assignment = SparkTaskResources.current();
+    if (cfg.device() == DeviceMode.AUTO) {
+      DeviceSelector.select(DeviceMode.AUTO, assignment, warnings::add); // LocalRound decides the same again
+    }
+    return assignment;
   }
 
   /**
@@ -56,11 +92,12 @@ public final class RoundRunner {
     final int e = epoch;
     final int r = round;
     final long step = globalStep;
+    final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           JavaRDD<RoundResult> results =
               shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
-                  SparkTaskResources.current()));
+                  assignment(cfg, warnings)));
           try {
             if (shards.getNumPartitions() == 1) {
               // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
@@ -110,10 +147,11 @@ public final class RoundRunner {
     final int e = epoch;
     final int r = firstRound;
     final long[] steps = stepsBefore.clone();
+    final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + firstRound, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps,
-              SparkTaskResources.current())).collect().get(0);
+              assignment(cfg, warnings))).collect().get(0);
           try {
             // a chain stops after a round whose loss or state is not finite (RoundChain)
             return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),

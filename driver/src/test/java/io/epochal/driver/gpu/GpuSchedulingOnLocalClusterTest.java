@@ -14,6 +14,7 @@ import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceDecision;
 import io.epochal.worker.device.DeviceMode;
+import io.epochal.worker.device.DevicePolicy;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
@@ -98,7 +99,9 @@ class GpuSchedulingOnLocalClusterTest {
     assumeTrue(DeviceSelector.engineGpuCount() == 0, "this machine's engine sees a CUDA device");
     List<String> decisions = spark.jsc().parallelize(List.of(0, 1, 2, 3), 4).map(i -> {
       Thread.sleep(150);
-      DeviceDecision d = DeviceSelector.select(DeviceMode.AUTO, SparkTaskResources.current());
+      // the policy alone: DeviceSelector would mark the warning as given in this executor JVM
+      DeviceDecision d = DevicePolicy.decide(DeviceMode.AUTO, SparkTaskResources.current(),
+          DeviceSelector.engineGpuCount(), DeviceSelector.engineDescription());
       return d.device() + "|" + d.warning().orElse("") + "|" + SparkTaskResources.current().executorId();
     }).collect();
     assertThat(decisions).hasSize(4).allSatisfy(d -> {
@@ -115,10 +118,18 @@ class GpuSchedulingOnLocalClusterTest {
     JavaRDD<DataShard> shards = spark.jsc().parallelize(List.of(FakeGpus.shard(0, 40), FakeGpus.shard(1, 40)), 2);
     StateDict start = FakeGpus.initialState(FakeGpus.config(DeviceMode.AUTO));
 
-    AggregateResult auto = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.AUTO), 2)
-        .run(start, 0, 0, 0, "auto on fake GPUs");
-    AggregateResult cpu = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.CPU), 2)
-        .run(start, 0, 0, 0, "cpu");
+    RoundRunner autoRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.AUTO), 2);
+    AggregateResult auto = autoRunner.run(start, 0, 0, 0, "auto on fake GPUs");
+    RoundRunner cpuRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.CPU), 2);
+    AggregateResult cpu = cpuRunner.run(start, 0, 0, 0, "cpu");
+    // the fallback's warning reaches the driver (not only the executor's log), once per executor JVM
+    List<String> warned = autoRunner.newDeviceWarnings();
+    assertThat(warned).isNotEmpty().hasSizeLessThanOrEqualTo(2).allSatisfy(w -> assertThat(w).containsPattern(
+        "train\\.device=auto: executor \\d+ trains on the CPU because the PyTorch \\S+ engine sees no CUDA device "
+            + "although Spark assigned GPU [01]"));
+    autoRunner.run(auto.state(), 0, 1, 2, "auto again");
+    assertThat(autoRunner.newDeviceWarnings()).as("said once").isEmpty();
+    assertThat(cpuRunner.newDeviceWarnings()).isEmpty();
     assertThat(auto.contributors()).isEqualTo(2);
     assertThat(auto.samples()).isEqualTo(2L * 2 * FakeGpus.BATCH);
     assertThat(auto.state()).isEqualTo(cpu.state()).isNotEqualTo(start);

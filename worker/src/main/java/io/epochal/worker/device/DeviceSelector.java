@@ -6,6 +6,7 @@ import ai.djl.engine.Engine;
 import io.epochal.worker.model.BaseEpochalModel;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,14 +30,26 @@ public final class DeviceSelector {
    *     was assigned
    */
   public static DeviceDecision select(DeviceMode mode, DeviceAssignment assignment) {
+    return select(mode, assignment, w -> { });
+  }
+
+  /**
+   * As {@link #select(DeviceMode, DeviceAssignment)}; a warning this JVM logs for the first time is
+   * also given to {@code firstWarnings}, to be passed on to the driver (an executor's log is seldom
+   * where its user looks).
+   */
+  public static DeviceDecision select(DeviceMode mode, DeviceAssignment assignment,
+      Consumer<String> firstWarnings) {
     checkNotNull(mode, "mode");
     checkNotNull(assignment, "assignment");
+    checkNotNull(firstWarnings, "firstWarnings");
     DeviceDecision decision = mode == DeviceMode.CPU
         ? DevicePolicy.decide(mode, assignment, 0, engineDescription())
         : DevicePolicy.decide(mode, assignment, engineGpuCount(), engineDescription());
     decision.warning().ifPresent(w -> {
       if (WARNED.add(mode + "|" + assignment + "|" + decision.device())) {
         LOG.warn(w);
+        firstWarnings.accept(w);
       }
     });
     return decision;
