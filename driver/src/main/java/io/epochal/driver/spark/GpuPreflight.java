@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
  * and the first job waits for resources forever ("Initial job has not accepted any resources").
  *
  * <ul>
+ *   <li>on {@code local[N]}, any resource per task or executor in the Spark conf: its tasks run in
+ *       the driver, where Spark assigns none;
  *   <li>{@code train.device = gpu} with no GPU per task in the Spark conf: every task fails for want
  *       of one;
  *   <li>on {@code local-cluster}, GPUs per task or executor without a worker discovery script: the
@@ -57,6 +59,15 @@ public final class GpuPreflight {
         + "task, but no GPU is scheduled (%s is not set): set resources.gpus_per_executor, resources.gpus_per_task = 1 "
         + "and resources.gpu_discovery_script (docs/GPU.md), or train.device = auto (the CPU when there is no GPU) or "
         + "cpu", TASK_AMOUNT);
+    if (master.kind() == SparkMaster.Kind.LOCAL) {
+      for (Map.Entry<String, String> e : new java.util.TreeMap<>(conf).entrySet()) {
+        checkArgument(!e.getKey().matches("spark\\.(task|executor)\\.resource\\.[^.]+\\.amount")
+            || amount(conf, e.getKey()) <= 0, "%s = %s asks Spark for a resource per %s, but master %s runs tasks "
+            + "inside the driver, where Spark assigns none: the first job would wait for it forever. Remove it, or use "
+            + "local-cluster[N,C,MB] or a cluster master (docs/GPU.md)", e.getKey(), e.getValue(),
+            e.getKey().startsWith("spark.task") ? "task" : "executor", master.url());
+      }
+    }
     if (master.kind() != SparkMaster.Kind.LOCAL_CLUSTER) {
       return;
     }

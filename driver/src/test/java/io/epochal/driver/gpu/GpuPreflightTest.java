@@ -60,6 +60,16 @@ class GpuPreflightTest {
   }
 
   @Test
+  void sparksOwnResourceKeysOnALocalMasterAreRefusedBeforeSparkStarts() {
+    assertThatThrownBy(() -> check(GpuResources.NONE, SparkMaster.parse("local[*]"),
+        Map.of("spark.task.resource.gpu.amount", "1")))
+        .hasMessageContaining("spark.task.resource.gpu.amount = 1 asks Spark for a resource per task, but master "
+            + "local[*] runs tasks inside the driver");
+    assertThatCode(() -> check(GpuResources.NONE, SparkMaster.parse("local[2]"),
+        Map.of("spark.task.resource.gpu.amount", "0"))).doesNotThrowAnyException();
+  }
+
+  @Test
   void aDiscoveryScriptThatFailsOrPrintsNoGpuJsonIsRefusedWithWhatItSaid() throws IOException {
     Path fails = script("echo 'nvidia-smi: not found' >&2; exit 3");
     assertThatThrownBy(() -> check(new GpuResources(1, 1, fails.toString()), LOCAL_CLUSTER, Map.of()))
