@@ -44,12 +44,18 @@ import org.apache.hadoop.fs.permission.FsPermission;
  * dependency:build-classpath -Dmdep.outputFile=target/bench.cp && java -Xmx1g -cp
  * checkpoint-store/target/test-classes:checkpoint-store/target/classes:$(cat
  * checkpoint-store/target/bench.cp) io.epochal.checkpoint.bench.StoreBenchmark}. Optional
- * arguments: MiB of state (default 256), repetitions (default 3, the best is kept). With {@code
+ * arguments: MiB of state (default 256, a multiple of the 4 MiB tensors), repetitions (default 3, the
+ * best is kept); {@link StoreBenchArgs} checks them. With {@code
  * threads} as the first argument it runs {@link StoreThreadsBenchmark} instead.
  */
 public final class StoreBenchmark {
 
-  private static final int TENSOR_MIB = 4;
+  /** MiB of each of the state's tensors: the state's size is a multiple of it. */
+  static final int TENSOR_MIB = 4;
+  /** The name of the local file system's row. */
+  static final String LOCAL = "local";
+  /** The name of the MiniDFS row. */
+  static final String HDFS = "hdfs (MiniDFS)";
   private static final int CHUNK = 1 << 20;
 
   private final int stateMib;
@@ -68,16 +74,26 @@ public final class StoreBenchmark {
     this.reps = reps;
   }
 
-  /** Arguments: [state MiB] [repetitions]. */
+  /**
+   * Arguments: {@code [MiB of state] [repetitions]}, {@code threads [MiB of state] [rounds]} or
+   * {@code --help} ({@link StoreBenchArgs}); a wrong one is said in one line, exit code 2.
+   */
   public static void main(String[] args) throws Exception {
-    if (args.length > 0 && args[0].equals("threads")) {
-      StoreThreadsBenchmark.run(args.length > 1 ? Integer.parseInt(args[1]) : 256,
-          args.length > 2 ? Integer.parseInt(args[2]) : 12);
+    StoreBenchArgs parsed;
+    try {
+      parsed = StoreBenchArgs.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-store: " + e.getMessage() + " (bin/bench-store --help shows the usage)");
+      System.exit(2);
       return;
     }
-    int mib = args.length > 0 ? Integer.parseInt(args[0]) : 256;
-    int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    new StoreBenchmark(mib, reps).run();
+    if (parsed.help()) {
+      System.out.println(StoreBenchArgs.USAGE);
+    } else if (parsed.threads()) {
+      StoreThreadsBenchmark.run(parsed.stateMib(), parsed.count());
+    } else {
+      new StoreBenchmark(parsed.stateMib(), parsed.count()).run();
+    }
   }
 
   static StateDict makeState(int mib) {
@@ -101,14 +117,14 @@ public final class StoreBenchmark {
       Configuration localConf = new Configuration();
       RawLocalFileSystem local = new RawLocalFileSystem();
       local.initialize(URI.create("file:///"), localConf);
-      rows.add(measure("local", tmp.resolve("local-job").toUri().toString(), local, localConf));
+      rows.add(measure(LOCAL, tmp.resolve("local-job").toUri().toString(), local, localConf));
       local.close();
       // the NameNode and DataNode in a JVM of their own, as on a cluster: this JVM's heap and
       // allocation are then the client's alone
       try (MiniHdfsProcess hdfs = MiniHdfsProcess.start(tmp.resolve("dfs").toFile());
           FileSystem fs = FileSystem.newInstance(URI.create(hdfs.uri()), hdfs.conf())) {
         serverCpu = hdfs::cpuNanos;
-        rows.add(measure("hdfs (MiniDFS)", hdfs.uri() + "/bench-job", fs, hdfs.conf()));
+        rows.add(measure(HDFS, hdfs.uri() + "/bench-job", fs, hdfs.conf()));
       }
     } finally {
       deleteRecursively(tmp.toFile());
@@ -444,7 +460,10 @@ public final class StoreBenchmark {
     b.append(", write heap ").append(verdict(writeHeap <= 1.2, row[9]))
         .append(" (held + allocated; GC-observed ").append(row[10]);
     if (plainWriteHeap > 1.2) {
-      b.append("; the plain write's ").append(row[11]).append(", garbage of its HDFS client's packets");
+      b.append("; the plain write's ").append(row[11]);
+      if (name.equals(HDFS)) {
+        b.append(", garbage of its HDFS client's packets");
+      }
     }
     b.append(")");
     b.append(", read memory ").append(verdict(readMemory <= 1.2, String.format("%.2f", readMemory)));

@@ -18,4 +18,12 @@ class StoreBenchmarkVerdictsTest {
         + " SYNC_BLOCK stream), read 0.89 NOT met, write heap 1.24 NOT met (held + allocated; GC-observed 1.27;"
         + " the plain write's 2.10, garbage of its HDFS client's packets), read memory 1.00 met");
   }
+
+  @Test
+  void theLocalRowsPlainWriteHeapAboveTargetIsNamedWithoutClaimingAnHdfsClient() {
+    String[] local = {"local (idle heap 27 MiB)", "900", "950", "0.95", "–", "–", "448", "365", "1.23", "1.10",
+        "1.10", "1.69", "1.69", "0.01", "1.01", "1.21", "1.00"};
+    assertThat(StoreBenchmark.verdicts(local)).isEqualTo("local: write 0.95 met, read 1.23 met, write heap 1.10 met"
+        + " (held + allocated; GC-observed 1.10; the plain write's 1.69), read memory 1.02 met");
+  }
 }

@@ -88,9 +88,16 @@ final class StoreThreadsBenchmark {
     return bytes / 1e6 / (nanos / 1e9);
   }
 
-  private static String summary(List<Double> values) {
+  /** {@code median (lowest–highest)} of {@code values}, in whole MB/s. */
+  static String summary(List<Double> values) {
     List<Double> v = new ArrayList<>(values);
     Collections.sort(v);
-    return String.format("%.0f (%.0f–%.0f)", v.get(v.size() / 2), v.get(0), v.get(v.size() - 1));
+    return String.format("%.0f (%.0f–%.0f)", median(v), v.get(0), v.get(v.size() - 1));
+  }
+
+  /** The middle of sorted {@code values}, or the mean of the two middle ones for an even count. */
+  static double median(List<Double> sorted) {
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
   }
 }

@@ -1,5 +1,6 @@
 package io.epochal.driver.bench;
 
+import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
@@ -15,7 +16,7 @@ import java.util.stream.Stream;
  * The driver benchmark of the speed targets: prints the machine and one markdown table.
  *
  * <ol>
- *   <li>E epochs on one worker through Spark ({@code local[1]}, a {@code TrainingJob} with its
+ *   <li>{@code --epochs} epochs on one worker through Spark ({@code local[1]}, a {@code TrainingJob} with its
  *       checkpoints) against {@code LocalRound.run} in a plain loop over the same rounds, in
  *       {@code --pairs} back-to-back pairs (target: the median pair ratio ≤ 1.05× wall);
  *   <li>two workers against one on {@code local[2]}, one intra-op thread each (target ≥ 1.7×
@@ -25,7 +26,8 @@ import java.util.stream.Stream;
  *   <li>the training stall from checkpointing as a share of training time (target ≤ 2 %).
  * </ol>
  *
- * <p>Arguments are {@code --key=value} (see {@link BenchSettings}), e.g. {@code --sections=1,4
+ * <p>Arguments are {@code --key=value} (see {@link BenchSettings}, which checks them all before
+ * anything starts; {@code --help} lists them), e.g. {@code --sections=1,4
  * --epochs=5}; {@code --spark-conf=spark.shuffle.compress=false;spark.broadcast.compress=false}
  * adds Spark conf entries. Run it with {@code bin/bench-driver}. Progress goes to standard error, the table to
  * standard output. Everything it writes goes to a temporary folder that it deletes at the end
@@ -35,9 +37,23 @@ public final class DriverBenchmark {
 
   private DriverBenchmark() {}
 
-  /** Runs the benchmark. */
+  /**
+   * Runs the benchmark, or prints the usage for {@code -h} / {@code --help}. A wrong argument is said
+   * in one line, exit code 2, before anything starts.
+   */
   public static void main(String[] args) throws Exception {
-    BenchSettings settings = BenchSettings.parse(args);
+    if (BenchSettings.help(args)) {
+      System.out.println(BenchSettings.usage());
+      return;
+    }
+    BenchSettings settings;
+    try {
+      settings = BenchSettings.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench-driver: " + e.getMessage() + " (bin/bench-driver --help lists the keys)");
+      System.exit(ExitCodes.USAGE);
+      return;
+    }
     PrintStream out = System.out;
     PrintStream log = System.err;
     boolean ownsWork = settings.text("work-dir").isEmpty();

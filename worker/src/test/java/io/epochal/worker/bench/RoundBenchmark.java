@@ -24,7 +24,9 @@ import java.util.function.LongSupplier;
  * thread, with SGD (the engine's fused kernel on both sides) and with Adam (DJL's fused Adam
  * against Epochal's exact Adam). Measurements alternate between the loops and the median of the
  * repeats is reported. A second table splits a round's fixed cost (state loading, optimizer
- * rebuild, state export). Arguments: {@code [rounds per measurement] [repeats]} (default 6, 5).
+ * rebuild, state export). Arguments: {@code [rounds per measurement] [repeats]} (default 6, 5),
+ * checked by {@link RoundBenchArgs}. The target, printed with its verdict per row: each Epochal
+ * row's median samples/s at least {@value #TARGET} × DJL's with the same optimizer kind.
  */
 public final class RoundBenchmark {
 
@@ -34,13 +36,26 @@ public final class RoundBenchmark {
   static final int BATCH = 64;
   static final int LOCAL_STEPS = 50;
   static final int ROUNDS_PER_EPOCH = 4;
+  /** The target: Epochal's median samples/s at least this share of DJL's, same optimizer kind. */
+  static final double TARGET = 0.95;
 
   private RoundBenchmark() {}
 
-  /** Runs the benchmark and prints its tables. */
+  /** Runs the benchmark and prints its tables; a wrong argument is said in one line, exit code 2. */
   public static void main(String[] args) throws Exception {
-    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
-    int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    RoundBenchArgs parsed;
+    try {
+      parsed = RoundBenchArgs.parse(args);
+    } catch (IllegalArgumentException e) {
+      BenchArguments.exitWithUsageError("round", e);
+      return;
+    }
+    if (parsed.help()) {
+      System.out.println(RoundBenchArgs.USAGE);
+      return;
+    }
+    int rounds = parsed.rounds();
+    int repeats = parsed.repeats();
     System.setProperty(EngineSettings.NUM_INTEROP_THREADS, "1");
     EngineSettings.configureThreads(1);
     BenchData data = new BenchData(BATCH * LOCAL_STEPS * ROUNDS_PER_EPOCH, FEATURES, CLASSES, BATCH, 11);
@@ -93,7 +108,7 @@ public final class RoundBenchmark {
     printRoundOverhead(epochalAdam, data);
   }
 
-  private static double median(double[] values) {
+  static double median(double[] values) {
     double[] s = values.clone();
     Arrays.sort(s);
     return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -121,6 +136,29 @@ public final class RoundBenchmark {
     System.out.println("samples/s: wall clock; samples/cpu-s: per second of the training thread's CPU time (all "
         + "engine work runs on it with one intra-op thread), robust to other load on the machine; ratios are "
         + "against DJL with the same optimizer kind");
+    System.out.printf("target (each Epochal row's median samples/s >= %.2f x DJL's with the same optimizer kind):%n",
+        TARGET);
+    verdicts(wall, cpu).forEach(v -> System.out.println("  " + v));
+  }
+
+  /**
+   * One verdict per Epochal row: its median wall-clock samples/s over the median of the DJL row
+   * with the same optimizer kind, against {@link #TARGET}, with the same ratio by CPU time.
+   */
+  static List<String> verdicts(Map<String, double[]> wall, Map<String, double[]> cpu) {
+    Map<String, String> djl = new LinkedHashMap<>();
+    wall.keySet().stream().filter(k -> k.startsWith("djl")).forEach(k -> djl.put(kind(k), k));
+    List<String> lines = new ArrayList<>();
+    wall.forEach((k, v) -> {
+      if (!k.startsWith("djl")) {
+        String ref = djl.get(kind(k));
+        double ratio = median(v) / median(wall.get(ref));
+        double cpuRatio = median(cpu.get(k)) / median(cpu.get(ref));
+        lines.add(String.format("%s: %.3f %s (by CPU time %.3f)", k.split("\\|")[1], ratio,
+            ratio >= TARGET ? "met" : "NOT met", cpuRatio));
+      }
+    });
+    return lines;
   }
 
   private static String kind(String key) {

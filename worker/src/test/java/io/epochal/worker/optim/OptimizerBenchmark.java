@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.tracker.Tracker;
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.bench.BenchArguments;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,8 @@ import java.util.function.Consumer;
  * on a 1M-parameter set (the tensors of a 784-1024-192-10 MLP, 1,002,570 parameters) or, with
  * {@code mlp}, on the round benchmark's MLP 64-256-256-10 (85,002 parameters), one
  * intra-op thread. Prints a table: median and mean milliseconds per step and parameters per
- * second. Arguments: {@code [steps] [warmup] [mlp]} (default 200, 50, the 1M set).
+ * second. Arguments: {@code [steps] [warmup] [mlp]} (default 200, 50, the 1M set), checked by
+ * {@link OptimizerBenchArgs}.
  */
 public final class OptimizerBenchmark {
 
@@ -26,11 +28,22 @@ public final class OptimizerBenchmark {
 
   private OptimizerBenchmark() {}
 
-  /** Runs the benchmark. */
+  /** Runs the benchmark; a wrong argument is said in one line, exit code 2. */
   public static void main(String[] args) {
-    int steps = args.length > 0 ? Integer.parseInt(args[0]) : 200;
-    int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 50;
-    long[][] shapes = args.length > 2 && args[2].equals("mlp") ? MLP_SHAPES : SHAPES;
+    OptimizerBenchArgs parsed;
+    try {
+      parsed = OptimizerBenchArgs.parse(args);
+    } catch (IllegalArgumentException e) {
+      BenchArguments.exitWithUsageError("optimizer", e);
+      return;
+    }
+    if (parsed.help()) {
+      System.out.println(OptimizerBenchArgs.USAGE);
+      return;
+    }
+    int steps = parsed.steps();
+    int warmup = parsed.warmup();
+    long[][] shapes = parsed.mlp() ? MLP_SHAPES : SHAPES;
     Engine engine = Engine.getEngine("PyTorch");
     engine.setRandomSeed(1);
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -86,7 +99,7 @@ public final class OptimizerBenchmark {
     }
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    double median = sorted[steps / 2] / 1e6;
+    double median = (steps % 2 == 1 ? sorted[steps / 2] : (sorted[steps / 2 - 1] + sorted[steps / 2]) / 2.0) / 1e6;
     double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
     System.out.printf("%-44s %12.3f %12.3f %14.1f%n", name, median, mean, count / (median * 1e3));
   }
