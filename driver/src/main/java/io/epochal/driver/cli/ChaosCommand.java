@@ -56,10 +56,11 @@ final class ChaosCommand implements Callable<Integer> {
   int epochs;
 
   @Option(names = "--work-dir", paramLabel = "DIR", description = "A local directory where data, job directories "
-      + "and child logs go (default: a new temporary directory, deleted when every state matched).")
+      + "and child logs go (default: a new directory epochal-chaos-* in $${TMPDIR:-/tmp}, deleted when every state "
+      + "matched; kept, and named, after a mismatch, a failure or a stop).")
   String workDirText;
 
-  @Option(names = "--keep", description = "Keep the temporary work directory even when every state matched.")
+  @Option(names = "--keep", description = "Keep the default work directory even when every state matched.")
   boolean keep;
 
   @Override
