@@ -63,7 +63,11 @@ public final class ChaosOptions {
     return iterations;
   }
 
-  /** Seed of every random choice (kill moments and kinds); one seed replays one sequence of choices. */
+  /**
+   * Seed of every random choice (kill moments as shares of the reference run's timeline, kinds,
+   * victims); one seed draws one sequence of choices, though a moment is a time, so where in
+   * training it lands varies with the machine's speed.
+   */
   public long seed() {
     return seed;
   }

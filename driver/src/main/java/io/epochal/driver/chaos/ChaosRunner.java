@@ -28,7 +28,9 @@ import org.apache.hadoop.fs.FileSystem;
  * executor JVM instead); after a driver kill it waits until the dead driver's lease expires and
  * starts {@code epochal resume}, and kills again, up to {@code max-kills-per-run} faults; then the
  * last driver runs to the end. The kept checkpoints are then compared with the reference's bit for
- * bit ({@link FinalStateComparison}). Every random choice comes from the seed and the iteration.
+ * bit ({@link FinalStateComparison}). Every random choice comes from the seed and the iteration; the
+ * moments are times, shares of the reference run's timeline, so where in training they land varies
+ * with the machine's speed.
  */
 public final class ChaosRunner {
 
