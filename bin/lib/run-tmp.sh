@@ -5,7 +5,9 @@
 # directories, unpacked native libraries) go to a directory of this run's own, named after its
 # process (the JVM takes the sourcing shell's process id through exec): a JVM killed with SIGKILL
 # runs no shutdown hook to delete them, so each run first removes the directories of runs whose
-# process is gone. A -Djava.io.tmpdir given later on the JVM's command line wins.
+# process is gone. A -Djava.io.tmpdir given later on the JVM's command line wins. The JVM also gets
+# the root itself (epochal.tmp.root): what a command keeps after it ends (the work directory of
+# 'epochal chaos') goes there, not into the per-run directory the next run removes.
 TMP_ROOT="${TMPDIR:-/tmp}"
 for old in "$TMP_ROOT"/epochal-run-*; do
   pid="${old##*-}"
@@ -14,7 +16,7 @@ for old in "$TMP_ROOT"/epochal-run-*; do
   fi
 done
 RUN_TMP="$TMP_ROOT/epochal-run-$$"
-TMP_OPT=()
+TMP_OPT=("-Depochal.tmp.root=$TMP_ROOT")
 if mkdir -p "$RUN_TMP" 2>/dev/null; then
-  TMP_OPT=("-Djava.io.tmpdir=$RUN_TMP")
+  TMP_OPT+=("-Djava.io.tmpdir=$RUN_TMP")
 fi

@@ -2,6 +2,7 @@ package io.epochal.driver.chaos;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.epochal.driver.spark.SparkMaster;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -32,11 +33,24 @@ public final class ChaosOptions {
     this.maxKillsPerRun = b.maxKillsPerRun;
     this.executorKills = b.executorKills;
     this.master = b.master != null ? b.master : (b.executorKills ? CLUSTER_MASTER : LOCAL_MASTER);
+    refuseUnusableMaster(master);
     checkArgument(!b.executorKills || master.startsWith("local-cluster"),
         "--executor-kills needs separate executor JVMs: use --master local-cluster[N,C,MB], not '%s'", master);
     this.epochs = b.epochs;
     this.workDir = b.workDir;
     this.keepWorkDir = b.keepWorkDir;
+  }
+
+  /**
+   * Refuses, before any data is generated, a master the child drivers could not start Spark on:
+   * a malformed {@code local...} form ({@link SparkMaster#parse}), or a URL that is not {@code
+   * local...} or {@code spark://}, which the embedded Spark of {@code bin/epochal} cannot run.
+   */
+  private static void refuseUnusableMaster(String master) {
+    SparkMaster parsed = SparkMaster.parse(master);
+    checkArgument(parsed.kind() != SparkMaster.Kind.REMOTE || parsed.url().startsWith("spark://"),
+        "--master '%s' is not a master chaos's child drivers can run on; give local[N], local[*], "
+            + "local-cluster[N,CORES,MB] or spark://host:port", master);
   }
 
   /** A new builder with the defaults: 3 iterations, seed 1, 2 kills per run, 4 epochs. */
@@ -49,7 +63,11 @@ public final class ChaosOptions {
     return iterations;
   }
 
-  /** Seed of every random choice (kill moments and kinds); one seed replays one sequence of choices. */
+  /**
+   * Seed of every random choice (kill moments as shares of the reference run's timeline, kinds,
+   * victims); one seed draws one sequence of choices, though a moment is a time, so where in
+   * training it lands varies with the machine's speed.
+   */
   public long seed() {
     return seed;
   }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -27,7 +28,9 @@ import org.apache.hadoop.fs.FileSystem;
  * executor JVM instead); after a driver kill it waits until the dead driver's lease expires and
  * starts {@code epochal resume}, and kills again, up to {@code max-kills-per-run} faults; then the
  * last driver runs to the end. The kept checkpoints are then compared with the reference's bit for
- * bit ({@link FinalStateComparison}). Every random choice comes from the seed and the iteration.
+ * bit ({@link FinalStateComparison}). Every random choice comes from the seed and the iteration; the
+ * moments are times, shares of the reference run's timeline, so where in training they land varies
+ * with the machine's speed.
  */
 public final class ChaosRunner {
 
@@ -35,6 +38,8 @@ public final class ChaosRunner {
   private static final Duration POLL = Duration.ofMillis(20);
   private static final int MAX_LEASE_HELD_RETRIES = 5;
   private static final int MAX_FAULTLESS_ATTEMPTS = 3;
+  /** The system property naming the launcher's temporary root, where a default work directory goes. */
+  static final String TMP_ROOT_PROPERTY = "epochal.tmp.root";
 
   private final ChaosOptions options;
   private final PrintStream out;
@@ -46,7 +51,8 @@ public final class ChaosRunner {
   }
 
   /**
-   * Runs the reference and every iteration.
+   * Runs the reference and every iteration. A signal (SIGTERM, Ctrl-C) that stops the JVM meanwhile
+   * gets the summary of what was done so far, printed once, and the work directory is kept.
    *
    * @throws IOException if the work directory, the data or the reference run cannot be made
    */
@@ -54,15 +60,17 @@ public final class ChaosRunner {
     if (options.workDir() != null) {
       refuseEarlierRun(options.workDir());
     }
-    Path work = options.workDir() != null ? options.workDir() : Files.createTempDirectory("epochal-chaos");
+    Path work = options.workDir() != null ? options.workDir()
+        : Files.createTempDirectory(defaultWorkParent(System.getProperty(TMP_ROOT_PROPERTY),
+            System.getProperty("java.io.tmpdir")), "epochal-chaos-");
     out.println("chaos: " + options + "; work directory " + work.toAbsolutePath());
-    // Ctrl-C or SIGTERM: the children are killed by their own hook; say what is left where
-    Thread stopped = new Thread(() -> System.err.println("chaos: stopped by a signal before the report; the "
-        + "reference, the iterations' job directories and the child logs so far are kept in " + work.toAbsolutePath()
-        + " (a new run needs another --work-dir; remove this one when done with it)"), "epochal-chaos-stopped");
+    ChaosProgress progress = new ChaosProgress(options);
+    AtomicBoolean reported = new AtomicBoolean();
+    // Ctrl-C or SIGTERM: the children are killed by their own hook; report what was done and where it is
+    Thread stopped = new Thread(() -> reportStop(progress, reported, work), "epochal-chaos-stopped");
     Runtime.getRuntime().addShutdownHook(stopped);
     try {
-      return runIn(work);
+      return runIn(work, progress, reported);
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(stopped);
@@ -72,34 +80,73 @@ public final class ChaosRunner {
     }
   }
 
-  private ChaosReport runIn(Path work) throws IOException, InterruptedException {
+  /**
+   * The directory a default work directory is made in: the launcher's temporary root ({@code
+   * tmpRoot}, the system property {@value #TMP_ROOT_PROPERTY} {@code bin/epochal} sets to {@code
+   * ${TMPDIR:-/tmp}}), else {@code javaTmpdir}, or its parent when that is a launcher's per-run
+   * directory {@code epochal-run-<pid>}: the next launch deletes a per-run directory whose process
+   * has ended, and with it what chaos said it kept.
+   */
+  static Path defaultWorkParent(String tmpRoot, String javaTmpdir) {
+    if (tmpRoot != null && !tmpRoot.isBlank()) {
+      return Path.of(tmpRoot);
+    }
+    Path tmp = Path.of(javaTmpdir).toAbsolutePath().normalize();
+    return tmp.getFileName() != null && tmp.getParent() != null
+        && tmp.getFileName().toString().matches("epochal-run-\\d+") ? tmp.getParent() : tmp;
+  }
+
+  /**
+   * In a shutdown a signal began: says where the run stopped, prints the summary so far (unless the
+   * run printed its own) and where its directories are kept.
+   */
+  private void reportStop(ChaosProgress progress, AtomicBoolean reported, Path work) {
+    if (!reported.compareAndSet(false, true)) {
+      return;
+    }
+    System.err.println("chaos: stopped by a signal " + progress.where());
+    progress.stoppedReport().print(out);
+    out.flush();
+    System.err.println("chaos: the reference, the iterations' job directories and the child logs so far are kept in "
+        + work.toAbsolutePath() + (options.workDir() != null
+            ? " (a new run needs another --work-dir; remove this one when done with it)"
+            : " (remove it when done with it)"));
+    System.err.flush();
+  }
+
+  private ChaosReport runIn(Path work, ChaosProgress progress, AtomicBoolean reported) throws IOException,
+      InterruptedException {
     ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
     Path refDir = work.resolve("reference");
     Duration[] timeline = reference(job, refDir);
+    progress.referenceDone();
     out.printf("chaos: reference run done: first checkpoint %.1f s and exit %.1f s after it took its lease%n",
         timeline[0].toMillis() / 1000.0, timeline[1].toMillis() / 1000.0);
-    List<IterationResult> results = new ArrayList<>();
     FinalStateComparison comparison = new FinalStateComparison(new Configuration());
     for (int i = 1; i <= options.iterations(); i++) {
       IterationResult r = null;
       // A job that ends before its first kill moment proves nothing: try again with earlier moments.
-      for (int attempt = 0; attempt < MAX_FAULTLESS_ATTEMPTS && (r == null || (r.matched() && r.faults() == 0));
-          attempt++) {
+      for (int attempt = 0; attempt < MAX_FAULTLESS_ATTEMPTS && (r == null || (r.matched() && r.faults() == 0))
+          && !ChildDriver.stopping(); attempt++) {
         if (r != null) {
           out.printf("  iteration %d: the job ended before the kill moment; again with earlier moments%n", i);
         }
         long from = timeline[0].toMillis() / 2 >> attempt;
         long to = (long) (timeline[1].toMillis() * 0.9) >> attempt;
-        r = iteration(job, i, attempt, from, Math.max(from + 1, to), refDir, comparison);
+        progress.attemptStarted();
+        r = iteration(job, i, attempt, from, Math.max(from + 1, to), refDir, comparison, progress);
       }
       if (ChildDriver.stopping()) { // the stop killed the iteration's driver: no verdict on it
-        out.printf("iteration %d: stopped by a signal before it finished%n", i);
-        break;
+        reportStop(progress, reported, work);
+        return progress.stoppedReport();
       }
       out.println(r.line());
-      results.add(r);
+      progress.finished(r);
     }
-    ChaosReport report = new ChaosReport(options, results);
+    ChaosReport report = progress.report();
+    if (!reported.compareAndSet(false, true)) { // a signal's stop printed the report already
+      return progress.stoppedReport();
+    }
     report.print(out);
     if (report.allMatched() && !options.keepWorkDir() && options.workDir() == null) {
       ScratchDirectory.deleteTree(work);
@@ -156,7 +203,7 @@ public final class ChaosRunner {
   }
 
   private IterationResult iteration(ChaosJob job, int i, int attempt, long fromMs, long toMs, Path refDir,
-      FinalStateComparison comparison) throws IOException, InterruptedException {
+      FinalStateComparison comparison, ChaosProgress progress) throws IOException, InterruptedException {
     Random random = new Random(options.seed() * 1_000_003L + i * 31L + attempt);
     Path dir = job.workDir().resolve("iteration-" + i + (attempt == 0 ? "" : "-" + attempt));
     Path jobDir = dir.resolve("job");
@@ -186,6 +233,7 @@ public final class ChaosRunner {
               ProcessHandle victim = executors.get(random.nextInt(executors.size()));
               victim.destroyForcibly();
               executorKills++;
+              progress.executorKilled();
               out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run%n", i, victim.pid(),
                   delayMs);
               continue;
@@ -200,6 +248,7 @@ public final class ChaosRunner {
               break;
             }
             driverKills++;
+            progress.driverKilled();
             out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
                 child.pid(), delayMs, token, phase(jobDir));
             awaitLeaseExpiry(jobDir);

@@ -59,6 +59,9 @@ public final class ChildDriver implements AutoCloseable {
   /** Starts {@code mainClass} with {@code args} in a child JVM as {@link #start(Path, List)} does. */
   static ChildDriver start(Path log, String mainClass, List<String> args) throws IOException {
     checkNotNull(log, "log");
+    if (stopping) { // the shutdown hook has killed the children: a new one would outlive this JVM
+      throw new java.io.InterruptedIOException("stopped by a signal: no new child driver for " + log);
+    }
     ScratchDirectory scratch = ScratchDirectory.create();
     List<String> cmd = javaCommand(mainClass, scratch.path());
     cmd.addAll(args);

@@ -39,8 +39,10 @@ final class ChaosCommand implements Callable<Integer> {
   int iterations;
 
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1",
-      description = "Seed of the kill moments and kinds; the same seed replays the same choices "
-          + "(default ${DEFAULT-VALUE}).")
+      description = "Seed of the random choices: the same seed draws the same sequence (each kill's moment as a "
+          + "share of the reference run's timeline, driver or executor, which executor), but a moment is a time, "
+          + "not a training position: where in training a kill lands varies with the machine's speed, so a run "
+          + "is not replayed kill for kill (default ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--max-kills-per-run", paramLabel = "K", defaultValue = "2",
@@ -56,10 +58,11 @@ final class ChaosCommand implements Callable<Integer> {
   int epochs;
 
   @Option(names = "--work-dir", paramLabel = "DIR", description = "A local directory where data, job directories "
-      + "and child logs go (default: a new temporary directory, deleted when every state matched).")
+      + "and child logs go (default: a new directory epochal-chaos-* in $${TMPDIR:-/tmp}, deleted when every state "
+      + "matched; kept, and named, after a mismatch, a failure or a stop).")
   String workDirText;
 
-  @Option(names = "--keep", description = "Keep the temporary work directory even when every state matched.")
+  @Option(names = "--keep", description = "Keep the default work directory even when every state matched.")
   boolean keep;
 
   @Override

@@ -43,7 +43,8 @@ import org.apache.spark.SparkConf;
  *       directories (a module's {@code target/classes}) cannot go there, so they are passed with
  *       {@code spark.executor.extraClassPath}.
  *   <li>Executors need the same {@code --add-opens} flags as the driver on Java 17, and
- *       {@code -Dai.djl.offline=true}: set with {@code spark.executor.extraJavaOptions}.
+ *       {@code -Dai.djl.offline=true}: set with {@code spark.executor.extraJavaOptions}, with the
+ *       driver's {@code java.io.tmpdir} when that is the launcher's per-run directory.
  * </ul>
  */
 public final class LocalClusterSupport {
@@ -171,6 +172,17 @@ public final class LocalClusterSupport {
 
   /** Sets the executor classpath, JVM flags and environment on {@code conf}; returns it. */
   public SparkConf configure(SparkConf conf) {
+    return configure(conf, Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * {@link #configure(SparkConf)} for a driver whose {@code java.io.tmpdir} is {@code driverTmpdir}:
+   * when that is (or lies in) the launcher's per-run directory {@code epochal-run-<pid>}, the
+   * executors get it too, ahead of the user's own options, so the native libraries they unpack
+   * (lz4, snappy) go where the next launch's cleanup finds them if an executor is killed with
+   * SIGKILL, which runs no hook to delete them.
+   */
+  SparkConf configure(SparkConf conf, Path driverTmpdir) {
     List<String> extra = new ArrayList<>(classDirectories);
     String userCp = conf.get("spark.executor.extraClassPath", "");
     if (!userCp.isEmpty()) {
@@ -180,12 +192,22 @@ public final class LocalClusterSupport {
       conf.set("spark.executor.extraClassPath", String.join(File.pathSeparator, extra));
     }
     String userOpts = conf.get("spark.executor.extraJavaOptions", "");
-    conf.set("spark.executor.extraJavaOptions",
-        (JAVA_OPENS + " " + EXECUTOR_FLAGS + " " + hugePagesFlag(THP_MODE) + " " + userOpts).trim());
+    conf.set("spark.executor.extraJavaOptions", (JAVA_OPENS + " " + EXECUTOR_FLAGS + " " + hugePagesFlag(THP_MODE)
+        + " " + (inRunDirectory(driverTmpdir) ? "-Djava.io.tmpdir=" + driverTmpdir + " " : "") + userOpts).trim());
     conf.set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
     conf.set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
     conf.set("spark.home", home.toString());
     return conf;
+  }
+
+  /** Whether {@code dir} is, or lies in, a launcher's per-run temporary directory {@code epochal-run-<pid>}. */
+  static boolean inRunDirectory(Path dir) {
+    for (Path p = dir.toAbsolutePath().normalize(); p != null && p.getFileName() != null; p = p.getParent()) {
+      if (p.getFileName().toString().matches("epochal-run-\\d+")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

@@ -54,4 +54,15 @@ class ChaosCommandTest {
     assertThat(err.toString()).contains("holds an earlier run (iteration-1, reference)");
     assertThat(tmp.resolve("data")).doesNotExist();
   }
+
+  @Test
+  void aMasterThatIsNoSparkUrlIsRefusedWithExit2BeforeAnyDataIsGenerated(@TempDir Path tmp) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
+        new PrintWriter(err), "--master", "foo://bar", "chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(code).as(out + "" + err).isEqualTo(2);
+    assertThat(err.toString()).contains("--master 'foo://bar' is not a master");
+    assertThat(tmp).isEmptyDirectory();
+  }
 }

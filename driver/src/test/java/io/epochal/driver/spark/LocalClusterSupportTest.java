@@ -29,6 +29,25 @@ class LocalClusterSupportTest {
   }
 
   @Test
+  void executorsOnALocalClusterShareTheLaunchersPerRunTemporaryDirectoryAheadOfTheUsersOptions(@TempDir Path dir) {
+    LocalClusterSupport support = LocalClusterSupport.prepare(dir.resolve("home"));
+    Path runTmp = dir.resolve("epochal-run-4242");
+    String opts = support.configure(new org.apache.spark.SparkConf(false)
+        .set("spark.executor.extraJavaOptions", "-Dmine=1"), runTmp).get("spark.executor.extraJavaOptions");
+    assertThat(opts).contains("-Djava.io.tmpdir=" + runTmp + " -Dmine=1").endsWith("-Dmine=1");
+    // a chaos child driver's own directory inside the per-run one
+    Path child = runTmp.resolve("epochal-child-17");
+    assertThat(support.configure(new org.apache.spark.SparkConf(false), child)
+        .get("spark.executor.extraJavaOptions")).contains("-Djava.io.tmpdir=" + child);
+    // outside the launcher (a test, an IDE) the executors keep Java's default
+    assertThat(support.configure(new org.apache.spark.SparkConf(false), dir)
+        .get("spark.executor.extraJavaOptions")).doesNotContain("java.io.tmpdir");
+    assertThat(support.configure(new org.apache.spark.SparkConf(false), dir.resolve("epochal-run-x"))
+        .get("spark.executor.extraJavaOptions")).doesNotContain("java.io.tmpdir");
+    support.delete();
+  }
+
+  @Test
   void executorsUseTransparentHugePagesOnlyWhereTheKernelOffersThem(@TempDir Path dir) throws Exception {
     Path mode = dir.resolve("enabled");
     Files.writeString(mode, "always [madvise] never\n");
