@@ -279,21 +279,28 @@ public final class ResumePlan {
             : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
             + "it)"));
       }
-      if (state.equals("FAILED") && status.get().getReason() != null
-          && status.get().getReason().startsWith(io.epochal.driver.train.FailureReason.NON_FINITE_STATE.name())) {
+      if (failedWith(status, io.epochal.driver.train.FailureReason.NON_FINITE_STATE)) {
         // the same steps from the same checkpoint give the same NaN: a resume would only fail again
         return new Entry(job, name, state, epoch, Action.SKIP, "its last run failed NON_FINITE_STATE, which a resume "
             + "repeats step for step (its hyperparameters cannot change): train the job with a lower optimizer.lr in "
             + "a new job.dir" + lastFailure(status));
       }
-      boolean badInput = state.equals("FAILED") && status.get().getReason() != null
-          && status.get().getReason().startsWith(io.epochal.driver.train.FailureReason.BAD_INPUT.name());
+      boolean badInput = failedWith(status, io.epochal.driver.train.FailureReason.BAD_INPUT);
+      boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);
       return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
           : ", continues after epoch " + epoch) + lastFailure(status) + (badInput ? " (the plan reads no data: "
-          + "unless the data was fixed since, the resume fails the same way)" : ""));
+          + "unless the data was fixed since, the resume fails the same way)" : "") + (noGpu ? " (placement keys are "
+          + "not stored: this resume trains with train.device = auto, on the CPU where no GPU is scheduled, unless "
+          + "--conf spark.epochal.train.device=gpu and the resources.* keys are given)" : ""));
     } catch (IOException | RuntimeException e) {
       return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
+  }
+
+  /** Whether the job is FAILED with {@code reason}. */
+  private static boolean failedWith(Optional<JobStatus> status, io.epochal.driver.train.FailureReason reason) {
+    return status.isPresent() && status.get().getState() == JobState.FAILED && status.get().getReason() != null
+        && status.get().getReason().startsWith(reason.name());
   }
 
   /** For a FAILED job, how its last run ended (its first line, shortened): a resume may end so again. */

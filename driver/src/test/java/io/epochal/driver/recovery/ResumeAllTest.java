@@ -571,6 +571,17 @@ class ResumeAllTest {
   }
 
   @Test
+  void aJobWhoseLastRunFoundNoGpuIsPlannedSayingWhereTheResumeTrains() throws Exception {
+    withCheckpoints("o-no-gpu", JobState.FAILED, "DEVICE_UNAVAILABLE: epoch 1 round 1 failed: train.device=gpu but "
+        + "executor 1 cannot train on a GPU");
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("o-no-gpu\\s+FAILED\\s+2\\s+RESUME\\s+.*")
+        .contains("this resume trains with train.device = auto, on the CPU where no GPU is scheduled, unless "
+            + "--conf spark.epochal.train.device=gpu"))
+        .anySatisfy(l -> assertThat(l).contains("d-failed").doesNotContain("train.device"));
+  }
+
+  @Test
   void aLeaseItsDriverReleasedIsSaidToBeReleasedNotExpired() throws Exception {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
     JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("driver-stopped").build();
