@@ -92,27 +92,49 @@ public final class GpuPreflight {
    * @throws IllegalArgumentException naming the script and what went wrong
    */
   static int discover(Path script) {
+    return discover(script, SCRIPT_TIMEOUT);
+  }
+
+  /** As {@link #discover(Path)}, waiting at most {@code timeout} for the script. */
+  static int discover(Path script, Duration timeout) {
     checkArgument(Files.isRegularFile(script) && Files.isExecutable(script), "resources.gpu_discovery_script = "
         + "'%s' is not an executable file; create it and chmod +x it", script);
     String out;
     int exit;
+    Path output = null;
     try {
-      Process p = new ProcessBuilder(script.toString()).redirectErrorStream(true).start();
+      // output to a file, not a pipe: a script that never ends must not block the read past the timeout
+      output = Files.createTempFile("epochal-gpu-discovery", ".out");
+      Process p = new ProcessBuilder(script.toString()).redirectErrorStream(true)
+          .redirectOutput(output.toFile()).start();
       p.getOutputStream().close();
-      byte[] bytes = p.getInputStream().readNBytes(64 * 1024); // what Spark reads is small JSON
-      if (!p.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly); // a shell's sleep, nvidia-smi, ...
         p.destroyForcibly();
         throw new IllegalArgumentException("resources.gpu_discovery_script = '" + script + "' did not finish within "
-            + SCRIPT_TIMEOUT.toSeconds() + " s; fix it (it must print {\"name\":\"gpu\",\"addresses\":[...]} and exit)");
+            + timeout.toSeconds() + " s (Spark's workers would wait on it the same way); fix it so that it "
+            + "prints {\"name\":\"gpu\",\"addresses\":[...]} and exits at once");
+      }
+      exit = p.exitValue();
+      byte[] bytes;
+      try (java.io.InputStream in = Files.newInputStream(output)) {
+        bytes = in.readNBytes(64 * 1024); // what Spark reads is small JSON
       }
       out = new String(bytes, StandardCharsets.UTF_8).strip();
-      exit = p.exitValue();
     } catch (IOException e) {
       throw new IllegalArgumentException("resources.gpu_discovery_script = '" + script + "' cannot be run: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalArgumentException("interrupted while running resources.gpu_discovery_script = '" + script + "'",
           e);
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException ignored) {
+          // a temporary file of a few bytes; the launcher's run directory is removed later
+        }
+      }
     }
     String shown = out.length() > 200 ? out.substring(0, 200) + "..." : out;
     checkArgument(exit == 0, "resources.gpu_discovery_script = '%s' exited %s (output: %s); fix it so that it prints "
