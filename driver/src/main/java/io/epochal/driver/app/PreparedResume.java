@@ -123,6 +123,7 @@ final class PreparedResume {
     }
     HyperParameters storedKeys = stored.get().getHyperParameters();
     Path qualified = fs.makeQualified(dir);
+    refuseModelKeepingStateOutside(fs, dir, qualified);
     HyperParameters keys = new JobRelocator(conf, err).apply(storedKeys, qualified, amendment);
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
@@ -174,6 +175,24 @@ final class PreparedResume {
           + "--data <its new location>"), e);
     }
     return new PreparedResume(qualified, stored.get(), keys, spec, placement);
+  }
+
+  /**
+   * Refuses a job whose last run found that its model keeps state outside its state dict: every
+   * resume would start that state afresh and train on to other weights than one uninterrupted run
+   * (and, one epoch per resume, to a COMPLETED job whose checkpoints all verify).
+   */
+  static void refuseModelKeepingStateOutside(FileSystem fs, Path dir, Path qualified) throws IOException {
+    java.util.Optional<io.epochal.job.JobStatus> status = new io.epochal.job.JobStateStore(fs, dir).read();
+    String reason = status.filter(s -> s.getState() == io.epochal.job.JobState.FAILED)
+        .map(io.epochal.job.JobStatus::getReason).orElse(null);
+    if (reason != null && reason.contains(io.epochal.worker.model.StateOutsideStateDictException.MARKER)) {
+      throw new ConfigException("job-dir", ShellWords.location(qualified) + " is not resumed: its last run found "
+          + reason.substring(reason.indexOf("model ")).split(": ", 2)[0] + ": no checkpoint holds that state, so "
+          + "every resume would start it afresh and train to other weights than the job would have. Fix the model "
+          + "(register the value through state(), give it a new version(); worker/MODELS.md) and train a new job in "
+          + "a new job.dir");
+    }
   }
 
   /**

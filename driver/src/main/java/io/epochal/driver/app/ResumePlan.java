@@ -279,6 +279,13 @@ public final class ResumePlan {
             : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
             + "it)"));
       }
+      if (failedWith(status, io.epochal.driver.train.FailureReason.CHECKPOINT_NOT_REPRODUCIBLE) && status.get()
+          .getReason().contains(io.epochal.worker.model.StateOutsideStateDictException.MARKER)) {
+        // a resume starts the model's unsaved state afresh: it would train on to other weights
+        return new Entry(job, name, state, epoch, Action.SKIP, "its last run found that its model keeps state outside "
+            + "its state dict, which no checkpoint holds and every resume starts afresh: fix the model and train it in "
+            + "a new job.dir" + lastFailure(status));
+      }
       if (failedWith(status, io.epochal.driver.train.FailureReason.NON_FINITE_STATE)) {
         // the same steps from the same checkpoint give the same NaN: a resume would only fail again
         return new Entry(job, name, state, epoch, Action.SKIP, "its last run failed NON_FINITE_STATE, which a resume "

@@ -582,6 +582,19 @@ class ResumeAllTest {
   }
 
   @Test
+  void aJobWhoseModelKeepsStateOutsideItsStateDictIsNeitherResumedByResumeAllNorByResume() throws Exception {
+    withCheckpoints("p-drifting", JobState.FAILED, "CHECKPOINT_NOT_REPRODUCIBLE: epoch 2 round 1 failed: model "
+        + "drifting-linear v1 keeps state outside its state dict: a model this worker trained ...");
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("p-drifting\\s+FAILED\\s+2\\s+SKIP\\s+.*")
+        .contains("its model keeps state outside its state dict"));
+    String[] one = cli("resume", root.resolve("p-drifting").toString());
+    assertThat(one[0]).as(one[2]).isEqualTo("2");
+    assertThat(one[2]).contains("is not resumed: its last run found model drifting-linear v1 keeps state outside its "
+        + "state dict: no checkpoint holds that state", "train a new job in a new job.dir");
+  }
+
+  @Test
   void aLeaseItsDriverReleasedIsSaidToBeReleasedNotExpired() throws Exception {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
     JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder("driver-stopped").build();
