@@ -201,16 +201,18 @@ public final class ClusterResume {
         }
         if (code == TAKEN) {
           taken++; // as a job leased when the plan was made: another driver's to finish
-          out.printf("  %-24s not started: %s took the job after this run listed it; see how it goes with: "
+          out.printf("  %-24s not started: %s after this run listed it; see how it goes with: "
               + "bin/epochal status %s%n", e.getKey().name(), takenBy.get(e.getKey().name()),
               ShellWords.location(e.getKey().jobDir()));
           continue;
         }
         boolean stoppedByUs = code != 0 && stopped();
-        if (code == ExitCodes.LEASE_HELD && !stoppedByUs && completed(e.getKey())) {
-          // another driver (another resume --all, say) held the job and finished it meanwhile
-          out.printf("  %-24s exit %d: another driver held the job, and it is COMPLETED now%n", e.getKey().name(),
-              code);
+        if (code == ExitCodes.LEASE_HELD && !stoppedByUs) {
+          // another driver (another resume --all, say) took the job between the check and this resume's start
+          taken++;
+          out.printf("  %-24s exit %d: another driver %s; see how it goes with: bin/epochal status %s%n",
+              e.getKey().name(), code, completed(e.getKey()) ? "held the job, and it is COMPLETED now"
+              : "holds the job now, and it is that driver's to finish", ShellWords.location(e.getKey().jobDir()));
           continue;
         }
         if (stoppedByUs) {
@@ -276,16 +278,22 @@ public final class ClusterResume {
   }
 
   /**
-   * The live lease of a job the plan found free, released or expired, as it is now that its resume
-   * would start: another driver (a second {@code resume --all} on the same root, say) took the job
-   * meanwhile, and a resume started now would only wait on that driver's lease to refuse. Empty
-   * when the lease is still free or cannot be read (the resume then finds out for itself).
+   * What another driver (a second {@code resume --all} on the same root, say) did to a job since
+   * the plan was made, as it is now that its resume would start: it holds a live lease on it (a
+   * resume started now would only wait on that lease to refuse), or it completed the job (which the
+   * plan found unfinished). Empty when neither, or when the job cannot be read (the resume then
+   * finds out for itself).
    */
-  private Optional<io.epochal.job.LeaseRecord> takenSinceListed(ResumePlan.Entry job) {
+  private Optional<String> takenSinceListed(ResumePlan.Entry job) {
     try {
       org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
-      return io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(job.jobDir()).build().current()
-          .filter(l -> !l.isReleased() && l.isLiveAt(java.time.Instant.now()));
+      Optional<io.epochal.job.LeaseRecord> lease = io.epochal.job.JobLease.builder().setFileSystem(fs)
+          .setJobDir(job.jobDir()).build().current().filter(l -> !l.isReleased() && l.isLiveAt(java.time.Instant.now()));
+      if (lease.isPresent()) {
+        return Optional.of(lease.get().getHolder() + " took its lease (held until " + lease.get().getExpiresAt() + ")");
+      }
+      return !JobState.COMPLETED.name().equals(job.state()) && completed(job)
+          ? Optional.of("another driver completed the job") : Optional.empty();
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
@@ -352,7 +360,7 @@ public final class ClusterResume {
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
     List<String> cmd = command(job.jobDir().toString(), job.relocates());
-    Optional<io.epochal.job.LeaseRecord> taken = takenSinceListed(job);
+    Optional<String> taken = takenSinceListed(job);
     Process p;
     synchronized (running) {
       if (stopping) {
@@ -360,10 +368,9 @@ public final class ClusterResume {
       }
       if (taken.isPresent()) {
         waiting.remove(name);
-        takenBy.put(name, taken.get().getHolder());
+        takenBy.put(name, taken.get());
         synchronized (out) {
-          out.println("[" + name + "] not resumed: " + taken.get().getHolder() + " took its lease after this run "
-              + "listed it (another resume, say) and holds it until " + taken.get().getExpiresAt());
+          out.println("[" + name + "] not resumed: " + taken.get() + " after this run listed it");
         }
         return TAKEN;
       }

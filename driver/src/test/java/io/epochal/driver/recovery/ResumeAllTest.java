@@ -238,20 +238,23 @@ class ResumeAllTest {
     ResumePlan plan = ResumePlan.of(new org.apache.hadoop.fs.Path(root.toUri()), new Configuration(),
         java.time.Instant.now());
     assertThat(plan.toResume()).extracting(ResumePlan.Entry::name).containsExactly("c-expired", "d-failed");
-    // a second resume --all (say) takes d-failed between this run's plan and its resume
+    // a second resume --all (say) takes d-failed between this run's plan and its resume, and completes c-expired
     JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri()))
         .optHolder("driver-of-the-other-run").optTtl(Duration.ofHours(1)).build().acquire(2);
+    new JobStateStore(fs, new org.apache.hadoop.fs.Path(root.resolve("c-expired").toUri()))
+        .transition(JobState.COMPLETED, 2, "completed");
     Path marker = root.resolve("submitted.txt");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code = new ClusterResume(1, "echo submitted {job_dir} >> '" + marker + "'", CliOptions.builder().build(),
         new PrintStream(out, true, StandardCharsets.UTF_8)).run(plan);
     String said = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(said).isEqualTo(0);
-    assertThat(Files.readAllLines(marker)).as("only the job still free is submitted").hasSize(1)
-        .allMatch(l -> l.contains("c-expired"));
-    assertThat(said).contains("[d-failed] not resumed: driver-of-the-other-run took its lease after this run "
-        + "listed it", "d-failed", "not started: driver-of-the-other-run took the job after this run listed it; "
-        + "see how it goes with: bin/epochal status", "1 taken by another driver");
+    assertThat(marker).as("nothing submitted").doesNotExist();
+    assertThat(said).contains("[d-failed] not resumed: driver-of-the-other-run took its lease (held until ",
+        "d-failed", "not started: driver-of-the-other-run took its lease (held until ",
+        ") after this run listed it; see how it goes with: bin/epochal status",
+        "[c-expired] not resumed: another driver completed the job after this run listed it",
+        "0 resumed, 0 failed, 2 taken by another driver");
   }
 
   @Test
@@ -260,7 +263,16 @@ class ResumeAllTest {
     String[] held = cli("resume", "--all", "--submit-template", "cp '" + root.resolve("a-completed/state.json")
         + "' \"$(echo {job_dir} | sed 's|^file://||')/state.json\"; exit 3", root.toString());
     assertThat(held[0]).as(held[1] + held[2]).isEqualTo("0");
-    assertThat(held[1]).contains("exit 3: another driver held the job, and it is COMPLETED now", "0 failed");
+    assertThat(held[1]).contains("exit 3: another driver held the job, and it is COMPLETED now", "0 resumed, 0 failed, "
+        + "2 taken by another driver");
+  }
+
+  @Test
+  void aResumeRefusedForALeaseAnotherDriverStillHoldsIsThatDriversJobAndNoFailure() {
+    String[] holds = cli("resume", "--all", "--submit-template", "echo {job_dir}; exit 3", root.toString());
+    assertThat(holds[0]).as(holds[1] + holds[2]).isEqualTo("0");
+    assertThat(holds[1]).contains("exit 3: another driver holds the job now, and it is that driver's to finish; see "
+        + "how it goes with: bin/epochal status", "0 resumed, 0 failed, 2 taken by another driver");
   }
 
   @Test
