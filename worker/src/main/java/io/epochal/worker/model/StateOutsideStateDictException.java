@@ -17,11 +17,13 @@ public class StateOutsideStateDictException extends ModelCodeException {
 
   /**
    * The failure of {@code model} (its description), whose probe output after training and
-   * reloading differs from a fresh model's by {@code maxDiff} at flat index {@code first}.
+   * reloading differs from a fresh model's by {@code maxDiff} at flat index {@code first}, in
+   * training mode (with the same dropout draws) if {@code training}, else in evaluation mode.
    */
-  public StateOutsideStateDictException(String model, double maxDiff, long first) {
+  public StateOutsideStateDictException(String model, boolean training, double maxDiff, long first) {
     super("model " + model + " " + MARKER + ": a model this worker trained, loaded with the global state, computes "
-        + "another probe output than a freshly built model loaded with the same state (largest difference " + maxDiff
+        + "another " + (training ? "training-mode output (same input, same dropout draws)" : "probe output")
+        + " than a freshly built model loaded with the same state (largest difference " + maxDiff
         + ", first at output index " + first + "). A value the model changes while it trains and holds in a plain "
         + "field is in no checkpoint, so a resume, or a round on another executor thread, starts from its initial "
         + "value and trains to other weights. Register it in the model's constructor through state() (addBuffer for a "

@@ -30,7 +30,7 @@ public final class FaultyLinearModels {
   public static final class Unreproducible extends Factory {
     /** The factory, as the service loader builds it. */
     public Unreproducible() {
-      super("unreproducible-linear", false);
+      super("unreproducible-linear", Fault.RANDOM);
     }
   }
 
@@ -42,18 +42,39 @@ public final class FaultyLinearModels {
   public static final class Drifting extends Factory {
     /** The factory, as the service loader builds it. */
     public Drifting() {
-      super("drifting-linear", true);
+      super("drifting-linear", Fault.DRIFTS);
     }
+  }
+
+  /**
+   * {@code training-drifting-linear} v1: as {@code drifting-linear}, but the shift is added only in
+   * training mode, so evaluation-mode (probe) outputs agree and only training differs.
+   */
+  public static final class TrainingDrifting extends Factory {
+    /** The factory, as the service loader builds it. */
+    public TrainingDrifting() {
+      super("training-drifting-linear", Fault.DRIFTS_IN_TRAINING);
+    }
+  }
+
+  /** How a model's plain-field shift goes wrong. */
+  enum Fault {
+    /** Drawn in the constructor. */
+    RANDOM,
+    /** Starts at 0, grows in every training step, shifts every output. */
+    DRIFTS,
+    /** Starts at 0, grows in every training step, shifts training outputs only. */
+    DRIFTS_IN_TRAINING
   }
 
   abstract static class Factory implements ModelFactory {
     private final String name;
-    private final boolean drifts;
+    private final Fault fault;
     private final ParamSpecs params;
 
-    Factory(String name, boolean drifts) {
+    Factory(String name, Fault fault) {
       this.name = name;
-      this.drifts = drifts;
+      this.fault = fault;
       this.params = new ParamSpecs("model " + name + " v1", List.of(
           ParamSpec.builder("features", ParamType.LONG).optMin(1).build(),
           ParamSpec.builder("outputs", ParamType.LONG).optMin(1).build()));
@@ -76,31 +97,32 @@ public final class FaultyLinearModels {
 
     @Override
     public EpochalModel create(HyperParameters resolved) {
-      return new Model(name, drifts, resolved.getLong("features"), resolved.getInt("outputs"));
+      return new Model(name, fault, resolved.getLong("features"), resolved.getInt("outputs"));
     }
   }
 
   private static final class Model extends BaseEpochalModel {
     private final Parameter weight;
     private final Parameter bias;
-    private final boolean drifts;
+    private final Fault fault;
     /** Not in the state dict: no checkpoint holds it. */
     private float shift;
 
-    Model(String name, boolean drifts, long features, int outputs) {
+    Model(String name, Fault fault, long features, int outputs) {
       super(name + " v1", new long[] {features}, outputs, null);
-      this.drifts = drifts;
-      this.shift = drifts ? 0f : (float) new java.util.Random().nextGaussian();
+      this.fault = fault;
+      this.shift = fault == Fault.RANDOM ? (float) new java.util.Random().nextGaussian() : 0f;
       weight = state().addParameter("weight", ParameterInit.torchDefault(features), outputs, features);
       bias = state().addParameter("bias", ParameterInit.torchDefault(features), outputs);
     }
 
     @Override
     protected NDArray forwardBatch(NDArray input, boolean training, SplittableRandom rng) {
-      if (drifts && training) {
+      if (fault != Fault.RANDOM && training) {
         shift += 0.5f;
       }
-      return input.matMul(weight.getArray().transpose()).add(bias.getArray()).add(shift);
+      NDArray out = input.matMul(weight.getArray().transpose()).add(bias.getArray());
+      return fault == Fault.DRIFTS_IN_TRAINING && !training ? out : out.add(shift);
     }
   }
 }

@@ -75,9 +75,19 @@ class LocalRoundTest {
 
   @Test
   void aModelKeepingStateOutsideItsStateDictFailsTheFirstRoundThatReusesItAndEveryRetryOfIt() throws Exception {
-    HyperParameters model = ModelRegistry.getDefault().resolve("drifting-linear", 1, HyperParameters.builder()
+    assertReuseFails("drifting-linear", "computes another probe output");
+  }
+
+  @Test
+  void aModelKeepingStateOutsideItsStateDictThatOnlyTrainingReadsFailsAlike() throws Exception {
+    assertReuseFails("training-drifting-linear", "computes another training-mode output (same input, same dropout "
+        + "draws)");
+  }
+
+  private static void assertReuseFails(String name, String what) throws Exception {
+    HyperParameters model = ModelRegistry.getDefault().resolve(name, 1, HyperParameters.builder()
         .put("features", (long) RoundFixtures.FEATURES).put("outputs", (long) RoundFixtures.CLASSES).build());
-    TrainingConfig config = TrainingConfig.builder().setModel("drifting-linear", 1, model)
+    TrainingConfig config = TrainingConfig.builder().setModel(name, 1, model)
         .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.05).build()))
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
         .setLoss("softmax_cross_entropy").setBatchSize(16).optLocalSteps(1).setSeed(7).build();
@@ -89,8 +99,9 @@ class LocalRoundTest {
       for (int attempt = 0; attempt < 2; attempt++) { // a retry of the round on the same thread fails alike
         assertThatThrownBy(() -> thread.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 1)).get())
             .cause().isInstanceOf(StateOutsideStateDictException.class)
-            .hasMessageContaining("model drifting-linear v1 keeps state outside its state dict")
-            .hasMessageContaining("largest difference 0.5")
+            .hasMessageContaining("model " + name + " v1 keeps state outside its state dict")
+            .hasMessageContaining(what)
+            .hasMessageContainingAll("largest difference ", ", first at output index 0")
             .hasMessageContaining("addBuffer");
       }
     } finally {
