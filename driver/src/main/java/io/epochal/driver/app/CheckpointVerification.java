@@ -229,6 +229,12 @@ final class CheckpointVerification {
     Optional<Map.Entry<CheckpointEntry, List<CheckLine>>> checked = results.entrySet().stream()
         .filter(r -> new Path(r.getKey().path()).getName().equals(name) && !r.getKey().isMovedAside()).findFirst();
     boolean pickedFailed;
+    if (checked.isPresent() && checked.get().getValue().stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL
+        && l.check().equals(CheckpointVerifier.UNREGISTERED_CHECK))) {
+      // every checkpoint of the job needs its model: moving one aside does not help
+      return new ResumeFallback(name, "a resume, as this command, needs the model's jar on the class path "
+          + "(EPOCHAL_CLASSPATH=<jar> bin/epochal resume ...; spark-submit --jars): add it and verify again");
+    }
     if (checked.isPresent()) {
       pickedFailed = failed(checked.get().getValue());
     } else {

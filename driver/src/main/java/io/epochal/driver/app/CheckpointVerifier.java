@@ -136,9 +136,10 @@ final class CheckpointVerifier {
     lines.add(CheckLine.pass(structure));
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {
-      lines.add(CheckLine.fail("model in the registry", m.modelName() + " v" + version
+      lines.add(CheckLine.fail(UNREGISTERED_CHECK, m.modelName() + " v" + version
           + " is not registered; registered: " + registry.registered()
-          + "; put the jar that registers it on the classpath"));
+          + "; put the jar that registers it on the class path (EPOCHAL_CLASSPATH=<jar> bin/epochal ...; "
+          + "spark-submit --jars)"));
       return;
     }
     lines.add(CheckLine.pass("model " + m.modelName() + " v" + version + " is registered"));
@@ -281,6 +282,9 @@ final class CheckpointVerifier {
    * Why checkpoint {@code c}'s model is not in {@code registry} (a configuration matter: the jar
    * that registers it is not on the class path), or empty when it is.
    */
+  /** The name of the check that fails for a model the registry does not hold. */
+  static final String UNREGISTERED_CHECK = "model in the registry";
+
   static Optional<String> unregistered(LoadedCheckpoint c, ModelRegistry registry) {
     CheckpointManifest m = c.manifest();
     int version = Integer.parseInt(m.modelVersion());

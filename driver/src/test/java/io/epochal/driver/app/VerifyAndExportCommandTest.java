@@ -69,6 +69,11 @@ class VerifyAndExportCommandTest {
     assertThat(err).contains("not exported: team-mlp v3 of ").contains("is not registered; registered: ")
         .contains("put the jar that registers it on the class path (EPOCHAL_CLASSPATH; spark-submit --jars)");
     assertThat(tmp.resolve("m.onnx")).doesNotExist();
+    // verify of that job: the jar is what is missing, not a checkpoint to move aside
+    assertThat(run("verify", other.toString())).as(out + err).isEqualTo(1);
+    assertThat(out + err).contains("team-mlp v3 is not registered", "(EPOCHAL_CLASSPATH=<jar> bin/epochal ...; "
+        + "spark-submit --jars)", "a resume, as this command, needs the model's jar on the class path")
+        .doesNotContain("move it aside");
   }
 
   @Test

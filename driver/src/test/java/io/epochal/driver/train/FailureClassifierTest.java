@@ -20,7 +20,7 @@ class FailureClassifierTest {
   @Test
   void aModelKeepingStateOutsideItsStateDictIsNotReproducibleAndNotRetriedAndSaidWithoutSparksPreamble() {
     io.epochal.worker.model.StateOutsideStateDictException e =
-        new io.epochal.worker.model.StateOutsideStateDictException("drifting-linear v1", 4.0, 0);
+        new io.epochal.worker.model.StateOutsideStateDictException("drifting-linear v1", false, 4.0, 0);
     String preamble = "Job aborted due to stage failure: Task 1 in stage 11.0 failed 1 times, most recent failure: "
         + "Lost task 1.0 in stage 11.0 (TID 15) (localhost executor driver): ";
     // as a cause, and as Spark's text only (an exception the driver could not deserialize)
