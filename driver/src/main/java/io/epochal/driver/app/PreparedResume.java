@@ -177,6 +177,13 @@ final class PreparedResume {
     return new PreparedResume(qualified, stored.get(), keys, spec, placement);
   }
 
+  /** Whether the job is FAILED because a worker found its model keeping state outside its state dict. */
+  static boolean modelKeepsStateOutside(java.util.Optional<io.epochal.job.JobStatus> status) {
+    return status.isPresent() && status.get().getState() == io.epochal.job.JobState.FAILED
+        && status.get().getReason() != null
+        && status.get().getReason().contains(io.epochal.worker.model.StateOutsideStateDictException.MARKER);
+  }
+
   /**
    * Refuses a job whose last run found that its model keeps state outside its state dict: every
    * resume would start that state afresh and train on to other weights than one uninterrupted run
@@ -184,9 +191,8 @@ final class PreparedResume {
    */
   static void refuseModelKeepingStateOutside(FileSystem fs, Path dir, Path qualified) throws IOException {
     java.util.Optional<io.epochal.job.JobStatus> status = new io.epochal.job.JobStateStore(fs, dir).read();
-    String reason = status.filter(s -> s.getState() == io.epochal.job.JobState.FAILED)
-        .map(io.epochal.job.JobStatus::getReason).orElse(null);
-    if (reason != null && reason.contains(io.epochal.worker.model.StateOutsideStateDictException.MARKER)) {
+    if (modelKeepsStateOutside(status)) {
+      String reason = status.get().getReason();
       throw new ConfigException("job-dir", ShellWords.location(qualified) + " is not resumed: its last run found "
           + reason.substring(reason.indexOf("model ")).split(": ", 2)[0] + ": no checkpoint holds that state, so "
           + "every resume would start it afresh and train to other weights than the job would have. Fix the model "

@@ -279,8 +279,7 @@ public final class ResumePlan {
             : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
             + "it)"));
       }
-      if (failedWith(status, io.epochal.driver.train.FailureReason.CHECKPOINT_NOT_REPRODUCIBLE) && status.get()
-          .getReason().contains(io.epochal.worker.model.StateOutsideStateDictException.MARKER)) {
+      if (PreparedResume.modelKeepsStateOutside(status)) {
         // a resume starts the model's unsaved state afresh: it would train on to other weights
         return new Entry(job, name, state, epoch, Action.SKIP, "its last run found that its model keeps state outside "
             + "its state dict, which no checkpoint holds and every resume starts afresh: fix the model and train it in "

@@ -59,15 +59,7 @@ public final class GpuPreflight {
         + "task, but no GPU is scheduled (%s is not set): set resources.gpus_per_executor, resources.gpus_per_task = 1 "
         + "and resources.gpu_discovery_script (docs/GPU.md), or train.device = auto (the CPU when there is no GPU) or "
         + "cpu", TASK_AMOUNT);
-    if (master.kind() == SparkMaster.Kind.LOCAL) {
-      for (Map.Entry<String, String> e : new java.util.TreeMap<>(conf).entrySet()) {
-        checkArgument(!e.getKey().matches("spark\\.(task|executor)\\.resource\\.[^.]+\\.amount")
-            || amount(conf, e.getKey()) <= 0, "%s = %s asks Spark for a resource per %s, but master %s runs tasks "
-            + "inside the driver, where Spark assigns none: the first job would wait for it forever. Remove it, or use "
-            + "local-cluster[N,C,MB] or a cluster master (docs/GPU.md)", e.getKey(), e.getValue(),
-            e.getKey().startsWith("spark.task") ? "task" : "executor", master.url());
-      }
-    }
+    refuseLocalResources(master, conf);
     if (master.kind() != SparkMaster.Kind.LOCAL_CLUSTER) {
       return;
     }
@@ -84,6 +76,27 @@ public final class GpuPreflight {
     checkArgument(found >= Math.ceil(perWorker), "resources.gpu_discovery_script = '%s' names %s GPU(s), fewer than the "
         + "%s each worker of %s must hold; Spark would wait for them forever: lower resources.gpus_per_executor or "
         + "fix the script", script, found, (long) Math.ceil(perWorker), master.url());
+  }
+
+  /**
+   * Refuses executor or task resources (Spark's own {@code spark.task.resource.gpu.amount}, ...) in
+   * {@code conf} on a {@code local[N]} master: its tasks run in the driver, where Spark assigns no
+   * such resource, and the first job would wait for one forever without a word.
+   *
+   * @throws IllegalArgumentException naming the key and the fix
+   */
+  static void refuseLocalResources(SparkMaster master, Map<String, String> conf) {
+    if (master.kind() != SparkMaster.Kind.LOCAL) {
+      return;
+    }
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(conf).entrySet()) {
+      checkArgument(!e.getKey().matches("spark\\.(task|executor)\\.resource\\.[^.]+\\.amount")
+          || amount(conf, e.getKey()) <= 0, "%s = %s asks Spark for a resource per %s, but master %s runs tasks "
+          + "inside the driver, where Spark assigns none: the first job would wait for it forever. Remove it, or use "
+          + "local-cluster[N,C,MB] or a cluster master (resources.gpus_per_executor and resources.gpus_per_task set "
+          + "both for GPUs; docs/GPU.md)", e.getKey(), e.getValue(),
+          e.getKey().startsWith("spark.task") ? "task" : "executor", master.url());
+    }
   }
 
   /**

@@ -167,23 +167,6 @@ public final class SparkSessions {
     }
 
     /**
-     * Refuses executor or task resources (Spark's own {@code spark.task.resource.gpu.amount}, ...)
-     * on a {@code local[N]} master: its tasks run in the driver, where Spark assigns no such
-     * resource, and the first job would wait for one forever without a word.
-     */
-    private static void refuseTaskResources(SparkConf sparkConf, SparkMaster master) {
-      for (scala.Tuple2<String, String> e : sparkConf.getAll()) {
-        if (e._1().matches("spark\\.(task|executor)\\.resource\\.[^.]+\\.amount") && !e._2().trim().matches("0*\\.?0*")) {
-          throw new IllegalArgumentException(e._1() + " = " + e._2() + " asks Spark for a resource per "
-              + (e._1().startsWith("spark.task") ? "task" : "executor") + ", but master " + master.url() + " runs "
-              + "tasks inside the driver, where Spark assigns none: the first job would wait for it forever. Remove "
-              + "it, or use local-cluster[N,C,MB] or a cluster master (resources.gpus_per_executor and "
-              + "resources.gpus_per_task set both for GPUs)");
-        }
-      }
-    }
-
-    /**
      * Starts Spark.
      *
      * @throws IllegalStateException if no master was set and {@code spark.master} is not set either
@@ -216,7 +199,11 @@ public final class SparkSessions {
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
       if (parsed.kind() == SparkMaster.Kind.LOCAL) {
-        refuseTaskResources(sparkConf, parsed);
+        Map<String, String> all = new java.util.HashMap<>();
+        for (scala.Tuple2<String, String> e : sparkConf.getAll()) {
+          all.put(e._1(), e._2());
+        }
+        GpuPreflight.refuseLocalResources(parsed, all);
       }
       SparkContext sc;
       try {

@@ -31,8 +31,15 @@ public final class ModelCache implements AutoCloseable {
   private final ModelRegistry registry;
   private final int capacity;
   private final LinkedHashMap<ModelKey, EpochalModel> models = new LinkedHashMap<>(8, 0.75f, true);
-  /** Cached models proven to reload like a freshly built model ({@link #reloadChecked}). */
-  private final java.util.Set<ModelKey> reloadChecked = new java.util.HashSet<>();
+  /**
+   * Cached models handed out again since they were built and not yet proven to reload like a
+   * freshly built model ({@link #needsReloadCheck}); by identity.
+   */
+  private final java.util.Set<EpochalModel> reusedUnproven =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  /** Cached models proven so ({@link #reloadChecked}); by identity. */
+  private final java.util.Set<EpochalModel> proven =
+      java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
   private long builds;
 
   /**
@@ -80,6 +87,8 @@ public final class ModelCache implements AutoCloseable {
       model = ModelRegistry.build(factory, resolved, device);
       builds++;
       models.put(key, model);
+    } else if (!proven.contains(model)) {
+      reusedUnproven.add(model); // it may hold what its last use left outside its state dict
     }
     return model;
   }
@@ -97,20 +106,18 @@ public final class ModelCache implements AutoCloseable {
   }
 
   /**
-   * Whether the next {@link #acquire(String, int, HyperParameters, Device)} for these coordinates
-   * reuses a cached model that has not yet been proven to reload like a freshly built one: a model
-   * that keeps state outside its state dict carries it from one use to the next.
+   * Whether {@code model}, as the last {@code acquire} returned it, is a cached model handed out
+   * again and not yet proven to reload like a freshly built one: a model that keeps state outside
+   * its state dict carries it from one use to the next.
    */
-  public boolean needsReloadCheck(String name, int version, HyperParameters raw, Device device) {
-    ModelKey key = key(name, version, raw, device);
-    return models.containsKey(key) && !reloadChecked.contains(key);
+  public boolean needsReloadCheck(EpochalModel model) {
+    return reusedUnproven.contains(model);
   }
 
-  /** Records that the cached model for these coordinates reloads like a freshly built one. */
-  public void reloadChecked(String name, int version, HyperParameters raw, Device device) {
-    ModelKey key = key(name, version, raw, device);
-    if (models.containsKey(key)) {
-      reloadChecked.add(key);
+  /** Records that the cached {@code model} reloads like a freshly built one. */
+  public void reloadChecked(EpochalModel model) {
+    if (reusedUnproven.remove(model)) {
+      proven.add(model);
     }
   }
 
@@ -123,17 +130,13 @@ public final class ModelCache implements AutoCloseable {
     return ModelRegistry.build(factory, factory.params().resolve(checkNotNull(raw, "hyperparameters")), device);
   }
 
-  private ModelKey key(String name, int version, HyperParameters raw, Device device) {
-    ModelFactory factory = registry.get(name, version);
-    return new ModelKey(name, version, factory.params().resolve(checkNotNull(raw, "hyperparameters")), device);
-  }
-
   private void evictFor(int room) {
     Iterator<Map.Entry<ModelKey, EpochalModel>> it = models.entrySet().iterator();
     while (models.size() + room > capacity && it.hasNext()) {
       Map.Entry<ModelKey, EpochalModel> e = it.next();
       it.remove();
-      reloadChecked.remove(e.getKey());
+      reusedUnproven.remove(e.getValue());
+      proven.remove(e.getValue());
       e.getValue().close();
     }
   }

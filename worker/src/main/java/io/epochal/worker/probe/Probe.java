@@ -51,12 +51,26 @@ public final class Probe {
    * number of threads may round differently.
    */
   public static Tensor run(EpochalModel model, Tensor input) {
+    return run(model, input, false);
+  }
+
+  /**
+   * The model's training-mode output on {@code input}, dropout drawn from {@code new
+   * SplittableRandom(}{@link #SEED}{@code )}, on {@link #THREADS} intra-op thread: what two models
+   * with the same state must agree on in training too. A training-mode pass may move running
+   * statistics: reload the state after it.
+   */
+  public static Tensor runTraining(EpochalModel model, Tensor input) {
+    return run(model, input, true);
+  }
+
+  private static Tensor run(EpochalModel model, Tensor input, boolean training) {
     checkNotNull(model, "model");
     checkNotNull(input, "input");
     return EngineSettings.withThreads(THREADS, () -> {
       try (NDManager sub = model.manager().newSubManager()) {
         NDArray in = TensorConversion.toArray(sub, input);
-        NDArray out = model.forward(in, false, null);
+        NDArray out = model.forward(in, training, training ? new SplittableRandom(SEED) : null);
         return TensorConversion.toTensor(out);
       }
     });
@@ -87,8 +101,17 @@ public final class Probe {
       throws ProbeMismatchException {
     checkNotNull(record, "record");
     checkNotNull(tolerance, "tolerance");
-    Tensor actual = run(model, record.input());
-    Tensor expected = record.output();
+    compare(model, record.output(), run(model, record.input()), tolerance);
+  }
+
+  /**
+   * Checks that {@code actual}, {@code model}'s output now, reproduces {@code expected} within
+   * {@code tolerance}.
+   *
+   * @throws ProbeMismatchException as {@link #check(EpochalModel, ProbeRecord, Tolerance)}
+   */
+  public static void compare(EpochalModel model, Tensor expected, Tensor actual, Tolerance tolerance)
+      throws ProbeMismatchException {
     if (!Arrays.equals(actual.shape(), expected.shape())) {
       throw new ProbeMismatchException(String.format(
           "the checkpoint does not reproduce model %s: the probe output has shape %s but %s was recorded;"

@@ -92,10 +92,9 @@ public final class LocalRound {
       return new RoundResult(shard.worker(), 0, 0, 0.0, global);
     }
     ModelCache cache = ModelCache.forCurrentThread();
-    boolean reused = cache.needsReloadCheck(config.modelName(), config.modelVersion(), config.modelParams(), device);
     EpochalModel model = cache.acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
     model.loadStateDict(modelState);
-    if (reused) {
+    if (cache.needsReloadCheck(model)) {
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
