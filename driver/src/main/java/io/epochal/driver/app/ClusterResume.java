@@ -13,16 +13,25 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
  * Runs the resumes of a {@link ResumePlan}, each as a child process, at most {@code parallel} at a
@@ -42,11 +51,12 @@ public final class ClusterResume {
   private final int parallel;
   private final String submitTemplate;
   private final CliOptions options;
+  private final ChildResumeCommand commands;
   private final PrintStream out;
   /** The resumes running now (guarded by itself together with {@link #stopping}). */
-  private final java.util.Set<Process> running = new java.util.LinkedHashSet<>();
+  private final Set<Process> running = new LinkedHashSet<>();
   /** The jobs of the plan whose resume has not started yet (guarded by {@link #running}). */
-  private final java.util.Set<String> waiting = new java.util.LinkedHashSet<>();
+  private final Set<String> waiting = new LinkedHashSet<>();
   /** This JVM is stopping: no resume starts any more (guarded by {@link #running}). */
   private boolean stopping;
 
@@ -55,11 +65,11 @@ public final class ClusterResume {
   /** The exit code recorded for a job another driver took after the plan was made: not started. */
   static final int TAKEN = -2;
   /** The holder of each job another driver took after the plan was made, by job name. */
-  private final Map<String, String> takenBy = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> takenBy = new ConcurrentHashMap<>();
   /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
-  static final java.time.Duration STOP_WAIT = java.time.Duration.ofSeconds(30);
+  static final Duration STOP_WAIT = Duration.ofSeconds(30);
   /** Runs before the file systems close, as a driver's own stop hook does. */
-  private static final int STOP_HOOK_PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 30;
+  private static final int STOP_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 30;
 
   /**
    * A runner with at most {@code parallel} children at once, submitting through
@@ -73,69 +83,18 @@ public final class ClusterResume {
     this.parallel = parallel;
     this.submitTemplate = submitTemplate;
     this.options = checkNotNull(options, "options");
+    this.commands = new ChildResumeCommand(parallel, submitTemplate, options);
     this.out = checkNotNull(out, "out");
   }
 
   /** The command that resumes {@code jobDir}. */
   public List<String> command(String jobDir) {
-    return command(jobDir, false);
+    return commands.command(jobDir, false);
   }
 
-  /**
-   * A child's share of the memory this JVM may take ({@code -XX:MaxRAMPercentage=P}, the launcher's
-   * default): P / {@code parallel}, so that {@code parallel} drivers at once, each free to grow its
-   * heap to its maximum, take no more of the machine than one would. A heap given as {@code -Xmx}
-   * is each child's as it is.
-   */
-  static String sharedRamPercentage(String option, int parallel) {
-    try {
-      double percent = Double.parseDouble(option.substring(option.indexOf('=') + 1));
-      return parallel <= 1 ? option : String.format(java.util.Locale.ROOT, "-XX:MaxRAMPercentage=%.1f",
-          percent / parallel);
-    } catch (NumberFormatException e) {
-      return option;
-    }
-  }
-
-  /**
-   * The command that resumes {@code jobDir}, with {@code --relocate} if {@code relocate} (never
-   * with a submit template, which runs one command for every job).
-   */
+  /** The command that resumes {@code jobDir}, with {@code --relocate} if {@code relocate}. */
   public List<String> command(String jobDir, boolean relocate) {
-    checkArgument(!relocate || submitTemplate == null, "--relocate does not go with --submit-template '%s'",
-        submitTemplate);
-    if (submitTemplate != null) {
-      return List.of("/bin/sh", "-c", submitTemplate.replace(JOB_DIR_PLACEHOLDER,
-          ShellWords.location(new org.apache.hadoop.fs.Path(jobDir))));
-    }
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    List<String> own = ManagementFactory.getRuntimeMXBean().getInputArguments();
-    boolean fixedHeap = own.stream().anyMatch(a -> a.startsWith("-Xmx"));
-    for (String arg : own) {
-      if (arg.startsWith("-XX:MaxRAMPercentage=") && !fixedHeap) {
-        cmd.add(sharedRamPercentage(arg, parallel));
-      } else if (arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
-          || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
-          || arg.startsWith("-Dio.netty")) {
-        cmd.add(arg);
-      }
-    }
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.epochal.driver.cli.EpochalCli");
-    cmd.add("--master");
-    cmd.add(options.master());
-    options.sparkConf().forEach((k, v) -> {
-      cmd.add("--conf");
-      cmd.add(k + "=" + v);
-    });
-    cmd.add("resume");
-    cmd.add(jobDir);
-    if (relocate) {
-      cmd.add("--relocate");
-    }
-    return cmd;
+    return commands.command(jobDir, relocate);
   }
 
   /**
@@ -161,8 +120,8 @@ public final class ClusterResume {
     }
     Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
     Runnable stopChildren = this::stopRunning;
-    org.apache.hadoop.util.ShutdownHookManager.get().addShutdownHook(stopChildren, STOP_HOOK_PRIORITY,
-        STOP_WAIT.toSeconds() + 10, java.util.concurrent.TimeUnit.SECONDS);
+    ShutdownHookManager.get().addShutdownHook(stopChildren, STOP_HOOK_PRIORITY,
+        STOP_WAIT.toSeconds() + 10, TimeUnit.SECONDS);
     ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
       Thread t = new Thread(r, "epochal-resume");
       t.setDaemon(true);
@@ -180,7 +139,7 @@ public final class ClusterResume {
       for (Map.Entry<ResumePlan.Entry, Future<Integer>> e : results.entrySet()) {
         try {
           codes.put(e.getKey(), e.getValue().get());
-        } catch (java.util.concurrent.ExecutionException ex) {
+        } catch (ExecutionException ex) {
           notStarted.add("  " + e.getKey().name() + ": could not start: " + ex.getCause());
           codes.put(e.getKey(), ExitCodes.INTERNAL);
         }
@@ -246,8 +205,8 @@ public final class ClusterResume {
           : ExitCodes.FAILED;
     } finally {
       pool.shutdownNow();
-      if (!org.apache.hadoop.util.ShutdownHookManager.get().isShutdownInProgress()) {
-        org.apache.hadoop.util.ShutdownHookManager.get().removeShutdownHook(stopChildren);
+      if (!ShutdownHookManager.get().isShutdownInProgress()) {
+        ShutdownHookManager.get().removeShutdownHook(stopChildren);
       }
     }
   }
@@ -260,7 +219,7 @@ public final class ClusterResume {
   /** Whether {@code job}'s state reads COMPLETED now. */
   private boolean completed(ResumePlan.Entry job) {
     try {
-      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
       return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(JobState.COMPLETED::equals)
           .isPresent();
     } catch (IOException | RuntimeException e) {
@@ -270,7 +229,7 @@ public final class ClusterResume {
 
   private Optional<JobState> notCompleted(ResumePlan.Entry job) {
     try {
-      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
       return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(st -> st != JobState.COMPLETED);
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
@@ -286,9 +245,9 @@ public final class ClusterResume {
    */
   private Optional<String> takenSinceListed(ResumePlan.Entry job) {
     try {
-      org.apache.hadoop.fs.FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
+      FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
       Optional<io.epochal.job.LeaseRecord> lease = io.epochal.job.JobLease.builder().setFileSystem(fs)
-          .setJobDir(job.jobDir()).build().current().filter(l -> !l.isReleased() && l.isLiveAt(java.time.Instant.now()));
+          .setJobDir(job.jobDir()).build().current().filter(l -> !l.isReleased() && l.isLiveAt(Instant.now()));
       if (lease.isPresent()) {
         return Optional.of(lease.get().getHolder() + " took its lease (held until " + lease.get().getExpiresAt() + ")");
       }
@@ -342,8 +301,8 @@ public final class ClusterResume {
     for (ProcessHandle h : all) {
       long left = deadline - System.nanoTime();
       try {
-        h.onExit().get(Math.max(0, left), java.util.concurrent.TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        h.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
         h.destroyForcibly();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -359,7 +318,7 @@ public final class ClusterResume {
    */
   private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
-    List<String> cmd = command(job.jobDir().toString(), job.relocates());
+    List<String> cmd = commands.command(job.jobDir().toString(), job.relocates());
     Optional<String> taken = takenSinceListed(job);
     Process p;
     synchronized (running) {
@@ -377,7 +336,7 @@ public final class ClusterResume {
       waiting.remove(name);
       synchronized (out) {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
-            + io.epochal.driver.config.ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
+            + ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
       p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       running.add(p);

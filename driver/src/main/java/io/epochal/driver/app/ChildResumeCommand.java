@@ -1,0 +1,93 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.driver.config.ShellWords;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The command line of one child resume of {@code resume --all}: this same launcher ({@code java
+ * -cp <this classpath> io.epochal.driver.cli.EpochalCli [--master M] [--conf k=v ...] resume
+ * <job-dir> [--relocate]}) with the JVM options a driver needs, or a submit template run by {@code
+ * /bin/sh -c} with {@link ClusterResume#JOB_DIR_PLACEHOLDER} replaced by the shell-quoted job
+ * directory.
+ */
+final class ChildResumeCommand {
+
+  private final int parallel;
+  private final String submitTemplate;
+  private final CliOptions options;
+
+  /** Commands for at most {@code parallel} children at once, through {@code submitTemplate} (null: this launcher). */
+  ChildResumeCommand(int parallel, String submitTemplate, CliOptions options) {
+    this.parallel = parallel;
+    this.submitTemplate = submitTemplate;
+    this.options = options;
+  }
+
+  /**
+   * The command that resumes {@code jobDir}, with {@code --relocate} if {@code relocate} (never
+   * with a submit template, which runs one command for every job).
+   */
+  List<String> command(String jobDir, boolean relocate) {
+    checkArgument(!relocate || submitTemplate == null, "--relocate does not go with --submit-template '%s'",
+        submitTemplate);
+    if (submitTemplate != null) {
+      return List.of("/bin/sh", "-c", submitTemplate.replace(ClusterResume.JOB_DIR_PLACEHOLDER,
+          ShellWords.location(new Path(jobDir))));
+    }
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    List<String> own = ManagementFactory.getRuntimeMXBean().getInputArguments();
+    boolean fixedHeap = own.stream().anyMatch(a -> a.startsWith("-Xmx"));
+    for (String arg : own) {
+      if (arg.startsWith("-XX:MaxRAMPercentage=") && !fixedHeap) {
+        cmd.add(sharedRamPercentage(arg, parallel));
+      } else if (passedOn(arg)) {
+        cmd.add(arg);
+      }
+    }
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.epochal.driver.cli.EpochalCli");
+    cmd.add("--master");
+    cmd.add(options.master());
+    options.sparkConf().forEach((k, v) -> {
+      cmd.add("--conf");
+      cmd.add(k + "=" + v);
+    });
+    cmd.add("resume");
+    cmd.add(jobDir);
+    if (relocate) {
+      cmd.add("--relocate");
+    }
+    return cmd;
+  }
+
+  /** Whether this JVM's option {@code arg} is one every child driver needs as well. */
+  private static boolean passedOn(String arg) {
+    return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
+        || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
+        || arg.startsWith("-Dio.netty");
+  }
+
+  /**
+   * A child's share of the memory this JVM may take ({@code -XX:MaxRAMPercentage=P}, the launcher's
+   * default): P / {@code parallel}, so that {@code parallel} drivers at once, each free to grow its
+   * heap to its maximum, take no more of the machine than one would. A heap given as {@code -Xmx}
+   * is each child's as it is.
+   */
+  static String sharedRamPercentage(String option, int parallel) {
+    try {
+      double percent = Double.parseDouble(option.substring(option.indexOf('=') + 1));
+      return parallel <= 1 ? option : String.format(Locale.ROOT, "-XX:MaxRAMPercentage=%.1f", percent / parallel);
+    } catch (NumberFormatException e) {
+      return option;
+    }
+  }
+}

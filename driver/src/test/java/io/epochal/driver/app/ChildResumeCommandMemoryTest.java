@@ -1,0 +1,21 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The resumes {@code resume --all --parallel N} runs at once share the memory one driver may take:
+ * each driver's heap may grow to its maximum, and N drivers at the launcher's 40 % of the machine
+ * each would ask the machine for more than it has.
+ */
+class ChildResumeCommandMemoryTest {
+
+  @Test
+  void parallelResumesShareTheLaunchersShareOfMemoryAndAFixedHeapStaysEachOnes() {
+    assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=40", 4)).isEqualTo("-XX:MaxRAMPercentage=10.0");
+    assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=40", 3)).isEqualTo("-XX:MaxRAMPercentage=13.3");
+    assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=40", 1)).isEqualTo("-XX:MaxRAMPercentage=40");
+    assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=forty", 2)).isEqualTo("-XX:MaxRAMPercentage=forty");
+  }
+}
