@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -180,11 +181,23 @@ final class CheckpointTarget {
       if (all.stream().anyMatch(c -> c.epoch() == epoch)) {
         throw e;
       }
-      throw new ConfigException("checkpoint", this + " does not exist; " + jobDir + (all.isEmpty()
-          ? " holds no checkpoint" : " holds checkpoints of epoch" + (all.size() == 1 ? " " : "s ")
-          + all.stream().map(c -> Long.toString(c.epoch())).collect(java.util.stream.Collectors.joining(", ")))
-          + "; give one of them, or the job directory for its newest verified checkpoint");
+      throw missing(all);
     }
+  }
+
+  /**
+   * The refusal of a named checkpoint that does not exist, listing those of {@code listed} (the
+   * job's published checkpoints, or its moved-aside ones).
+   */
+  ConfigException missing(List<CheckpointEntry> listed) {
+    String kind = movedAside != null ? " holds no damaged checkpoint moved aside" : " holds no checkpoint";
+    String names = movedAside != null
+        ? listed.stream().map(c -> new Path(c.path()).getName()).collect(Collectors.joining(", "))
+        : listed.stream().map(c -> Long.toString(c.epoch())).collect(Collectors.joining(", "));
+    return new ConfigException("checkpoint", this + " does not exist; " + jobDir + (listed.isEmpty() ? kind
+        : movedAside != null ? " holds the moved-aside checkpoint" + (listed.size() == 1 ? " " : "s ") + names
+        : " holds checkpoints of epoch" + (listed.size() == 1 ? " " : "s ") + names)
+        + "; give one of them, or the job directory for its newest verified checkpoint");
   }
 
   @Override

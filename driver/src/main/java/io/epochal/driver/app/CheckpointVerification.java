@@ -86,6 +86,10 @@ final class CheckpointVerification {
       List<CheckpointEntry> chosen = new ArrayList<>();
       if (t.isCheckpoint()) {
         t.entryIn(entries).ifPresent(chosen::add);
+        Path named = new Path(t.toString());
+        if (chosen.isEmpty() && !named.getFileSystem(conf).exists(named)) {
+          throw t.missing(entries);
+        }
         if (chosen.isEmpty()) {
           chosen.add(new CheckpointEntry(t.epoch(), t.toString(), null, "no " + (t.isMovedAside()
               ? "moved-aside" : "published") + " checkpoint directory " + t + " (listed: " + entries.size() + ")"));

@@ -581,6 +581,23 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void verifyOfACheckpointThatDoesNotExistIsAUsageErrorListingThoseThatDo() throws IOException {
+    assertThat(run("verify", job.resolve("checkpoints/epoch-000009").toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("checkpoints/epoch-000009 does not exist; ", "holds checkpoints of epoch 1; give one "
+        + "of them, or the job directory").doesNotContain("deleted while it was being read");
+
+    assertThat(run("verify", "--json", job.resolve("checkpoints/epoch-000009").toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("epoch-000009 does not exist");
+
+    assertThat(run("verify", job.resolve("checkpoints/_damaged-epoch-000001-1700000000000").toString()))
+        .as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("_damaged-epoch-000001-1700000000000 does not exist; ",
+        "holds no damaged checkpoint moved aside");
+  }
+
+  @Test
   void jsonVerifyOfSomethingThatIsNoCheckpointStillPrintsJson() throws IOException {
     assertThat(run("verify", "--json", tmp.toString())).isEqualTo(ExitCodes.USAGE);
     JsonNode root = new ObjectMapper().readTree(out);
