@@ -105,10 +105,12 @@ final class CheckpointLayout {
     }
   }
 
-  /** The moved-aside directories in {@code fs}, by epoch, then by the time they were moved. */
+  /**
+   * The moved-aside directories in {@code fs}, by epoch, then by the time they were moved (a file
+   * of such a name too: what was moved aside in place of a checkpoint directory).
+   */
   java.util.List<Path> movedAside(FileSystem fs) throws CheckpointException {
     return Arrays.stream(list(fs))
-        .filter(FileStatus::isDirectory)
         .map(FileStatus::getPath)
         .filter(p -> parseMovedAside(p.getName()).isPresent())
         .sorted(java.util.Comparator.comparingLong((Path p) -> parseMovedAside(p.getName()).getAsLong())
@@ -116,10 +118,13 @@ final class CheckpointLayout {
         .toList();
   }
 
-  /** The epochs of the published checkpoint directories in {@code fs}, ascending. */
+  /**
+   * The epochs of the published checkpoint directories in {@code fs}, ascending; a file of such a
+   * name counts too (a checkpoint that is damaged: it holds no manifest, and it would stop that
+   * epoch's commit), so that it is reported and moved aside like any damaged checkpoint.
+   */
   long[] epochs(FileSystem fs) throws CheckpointException {
     return Arrays.stream(list(fs))
-        .filter(FileStatus::isDirectory)
         .map(st -> parseEpoch(st.getPath().getName()))
         .filter(OptionalLong::isPresent)
         .mapToLong(OptionalLong::getAsLong)

@@ -118,7 +118,8 @@ final class CheckpointPublisher {
       }
       writer.syncLocalDir(parent);
       Path manifest = new Path(deleting, CheckpointManifest.FILE_NAME);
-      if (!deleteFully(manifest, false) || !deleteFully(deleting, true)) {
+      boolean strayFile = fs.getFileStatus(deleting).isFile(); // no manifest under a file named as a checkpoint
+      if (!strayFile && !deleteFully(manifest, false) || !deleteFully(deleting, true)) {
         throw new CheckpointException(epoch, dir.toString(), "was unpublished, but some of its files remain in "
             + deleting + ", which no reader reads; cleanTemporary() (run when a job starts) removes them, or remove "
             + "the directory by hand");

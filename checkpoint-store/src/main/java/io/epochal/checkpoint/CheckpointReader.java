@@ -85,6 +85,12 @@ final class CheckpointReader {
       }
     } catch (CheckpointException e) {
       throw e;
+    } catch (FileNotFoundException e) {
+      if (isFile(dir)) {
+        throw new CheckpointCorruptedException(epoch, dir.toString(), dir.getName()
+            + " is a file, not a checkpoint directory", e);
+      }
+      throw classify(epoch, p, "manifest cannot be read", e);
     } catch (IOException e) {
       throw classify(epoch, p, "manifest cannot be read", e);
     }
@@ -307,6 +313,15 @@ final class CheckpointReader {
     if (!actual.equals(entry.sha256())) {
       throw new CheckpointCorruptedException(epoch, p.toString(), entry.name() + " has SHA-256 " + actual
           + " but the manifest lists " + entry.sha256() + " (content changed or damaged)");
+    }
+  }
+
+  /** Whether {@code dir} is a file (where a checkpoint directory belongs); false if that cannot be told. */
+  private boolean isFile(Path dir) {
+    try {
+      return fs.getFileStatus(dir).isFile();
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -405,6 +405,41 @@ abstract class AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aFileNamedAsACheckpointIsListedAsDamagedSkippedByLatestAndCanBeMovedAsideOrDeleted() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    Path stray = new Path(checkpoints(), "epoch-000002");
+    try (org.apache.hadoop.fs.FSDataOutputStream out = fileSystem().create(stray, false)) {
+      out.write("x\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    List<CheckpointEntry> list = store.list();
+    assertThat(list).extracting(CheckpointEntry::epoch).containsExactly(1L, 2L);
+    assertThat(list.get(1).manifestProblem().orElseThrow()).contains("epoch-000002 is a file, not a checkpoint "
+        + "directory");
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.skipped()).singleElement().satisfies(p -> assertThat(p.toString())
+        .contains("is a file, not a checkpoint directory"));
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("is a file, not a checkpoint directory");
+
+    CheckpointEntry moved = store.moveAside(2);
+    assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
+    assertThat(store.listMovedAside()).singleElement().satisfies(e -> {
+      assertThat(e.path()).isEqualTo(moved.path());
+      assertThat(e.manifestProblem().orElseThrow()).contains("is a file, not a checkpoint directory");
+    });
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
+
+    Path another = new Path(checkpoints(), "epoch-000003");
+    fileSystem().create(another, false).close();
+    assertThat(store.delete(3)).isTrue();
+    assertThat(fileSystem().exists(another)).isFalse();
+    assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L, 2L);
+  }
+
+  @Test
   void anEntryOfAnotherDirectoryIsRefused() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     CheckpointEntry own = store.list().get(0);

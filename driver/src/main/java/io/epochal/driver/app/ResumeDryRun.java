@@ -100,7 +100,9 @@ final class ResumeDryRun {
     }
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
         .optConfiguration(conf).build()) {
-      io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list())
+      // the run moves damaged checkpoints newer than the one it resumes from aside before its retention
+      List<Long> movedAside = damaged.stream().map(CheckpointProblem::epoch).filter(e -> e > newest).toList();
+      io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list(), movedAside)
           .ifPresent(d -> err.println("  retention deletes " + d + " when the " + run + " starts; that cannot be "
               + "undone"));
     }

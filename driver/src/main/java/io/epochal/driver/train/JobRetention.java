@@ -13,6 +13,7 @@ import io.epochal.checkpoint.retention.RetentionResult;
 import io.epochal.driver.config.JobSpec;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,16 +52,22 @@ public final class JobRetention {
   }
 
   /**
-   * What retention under {@code spec}'s keys would delete from {@code listing} now (a run applies
-   * it when it starts and after each commit): the epochs, oldest first, and the policy's keys; empty
-   * when it deletes nothing. Nothing is deleted.
+   * What retention under {@code spec}'s keys would delete from {@code listing} when a run starts
+   * (it applies retention then, and after each commit): the epochs, oldest first, and the policy's
+   * keys; empty when it deletes nothing. Nothing is deleted.
+   *
+   * @param movedAsideFirst the epochs of damaged checkpoints the run moves aside before its
+   *     retention runs (those newer than the checkpoint it resumes from): retention never sees them,
+   *     so they keep no other checkpoint from being deleted
    */
-  public static Optional<String> wouldDelete(JobSpec spec, List<CheckpointEntry> listing) {
+  public static Optional<String> wouldDelete(JobSpec spec, List<CheckpointEntry> listing,
+      Collection<Long> movedAsideFirst) {
     Optional<RetentionPolicy> policy = policyOf(spec);
     if (policy.isEmpty()) {
       return Optional.empty();
     }
-    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates(listing))
+    List<CheckpointEntry> seen = listing.stream().filter(e -> !movedAsideFirst.contains(e.epoch())).toList();
+    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates(seen))
         .getDelete();
     return delete.isEmpty() ? Optional.empty() : Optional.of(checkpointsOf(delete.stream().sorted().toList(), spec));
   }
