@@ -100,6 +100,8 @@ final class CheckpointVerifier {
       } else if (problem.contains("manifest_sha256")) {
         lines.add(CheckLine.pass("manifest.json is JSON"));
         lines.add(CheckLine.fail("manifest matches its own SHA-256 (manifest_sha256)", problem));
+      } else if (problem.contains("is a file, not a checkpoint directory")) {
+        lines.add(CheckLine.fail("a checkpoint directory", problem));
       } else if (problem.contains(CheckpointManifest.FILE_NAME + " is missing")) {
         lines.add(CheckLine.fail(CheckpointManifest.FILE_NAME + " exists", problem));
       } else {

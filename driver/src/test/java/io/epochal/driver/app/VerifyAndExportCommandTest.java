@@ -598,6 +598,14 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aFileNamedAsTheNextCheckpointFailsVerifyAsNoCheckpointDirectory() throws IOException {
+    Files.writeString(job.resolve("checkpoints/epoch-000002"), "x\n");
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out + err).contains("FAIL epoch-000002  a checkpoint directory: ",
+        "epoch-000002 is a file, not a checkpoint directory", "a resume continues after epoch-000001");
+  }
+
+  @Test
   void jsonVerifyOfSomethingThatIsNoCheckpointStillPrintsJson() throws IOException {
     assertThat(run("verify", "--json", tmp.toString())).isEqualTo(ExitCodes.USAGE);
     JsonNode root = new ObjectMapper().readTree(out);
