@@ -20,9 +20,21 @@ public class BadInputException extends Exception {
   private final long datasetRow;
   private final String reason;
 
+  /**
+   * The advice for a class label beyond the model's outputs ({@link #LABEL_OUT_OF_RANGE}): more
+   * often the spec than the data is wrong, and skipping such rows would drop whole classes.
+   */
+  private static final String LABEL_RANGE_ADVICE = "if the data holds more classes, train with a model of as many "
+      + "outputs (model.output_dim, or model.classes for cnn) and data.classes to match; fix the data or set "
+      + "data.bad_rows=skip only if such labels are wrong (skipping drops every row of those classes)";
+
+  /** What the reason of a row whose class label is beyond the classes the model predicts contains. */
+  static final String LABEL_OUT_OF_RANGE = ", out of range [0, ";
+
   /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
   public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
-    this(file, rowInFile, datasetRow, reason, TRAIN_ADVICE);
+    this(file, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
+        : TRAIN_ADVICE);
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice) {

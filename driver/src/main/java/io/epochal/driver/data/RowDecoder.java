@@ -180,7 +180,7 @@ public final class RowDecoder implements Serializable {
         return "label column '" + label + "' holds " + v + ", not a class index (an integer >= 0)";
       }
       if (classes > 0 && d >= classes) {
-        return "label column '" + label + "' holds class " + (long) d + ", out of range [0, " + classes
+        return "label column '" + label + "' holds class " + (long) d + BadInputException.LABEL_OUT_OF_RANGE + classes
             + "): the classes the model predicts (its output count: model.output_dim, or model.classes for cnn), or "
             + "data.classes when that is fewer; a model of more outputs takes more classes";
       }

@@ -316,7 +316,10 @@ class DatasetLoaderTest {
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).optClasses(3).build()))
         .isInstanceOf(BadInputException.class)
         .hasMessageContaining("row 3 ")
-        .hasMessageContaining("class 3, out of range [0, 3)");
+        .hasMessageContaining("class 3, out of range [0, 3)")
+        .hasMessageContaining("if the data holds more classes, train with a model of as many outputs")
+        .hasMessageContaining("skipping drops every row of those classes")
+        .hasMessageNotContaining("fix the data or set data.bad_rows=skip to skip");
     Path nulls = csv("nulls", "f0,label", "1,0", ",1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(nulls, "csv", List.of("f0"), 1).build()))
         .isInstanceOf(BadInputException.class)
