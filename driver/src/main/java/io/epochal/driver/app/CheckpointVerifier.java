@@ -210,7 +210,9 @@ final class CheckpointVerifier {
     }
     return CheckLine.fail(check, "it differs (checkpoint -> job.json): " + String.join("; ", diff) + "; a resume "
         + "refuses the job until job.json holds the spec its checkpoints were trained with: restore it ('bin/epochal "
-        + "inspect " + path + "' lists the spec), or train this spec in a new job.dir");
+        + "inspect " + path + "' lists the spec), or train this spec in a new job.dir; if the job's other checkpoints "
+        + "agree with job.json ('bin/epochal verify --all'), this checkpoint's manifest is the one that was changed: "
+        + io.epochal.driver.train.CheckpointFit.moveAside(path) + " and resume");
   }
 
   /** The files in {@code entry}'s directory that neither are its manifest nor are listed in it. */

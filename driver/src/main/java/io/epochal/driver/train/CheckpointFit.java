@@ -224,7 +224,9 @@ public final class CheckpointFit {
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)
           + "\nthe job's job.json does not hold the spec its checkpoints were trained with (was it replaced?): "
           + "restore that spec ('bin/epochal inspect " + JobSpecResolver.locationText(c.path()) + "' lists it), or train this one in a "
-          + "new job.dir", null);
+          + "new job.dir; if the job's other checkpoints agree with job.json ('bin/epochal verify --all'), this "
+          + "checkpoint's manifest is the one that was changed: " + moveAside(JobSpecResolver.locationText(c.path()))
+          + " and resume", null);
     }
   }
 

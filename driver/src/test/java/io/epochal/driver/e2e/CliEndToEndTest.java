@@ -671,7 +671,8 @@ class CliEndToEndTest {
           : CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
       assertThat(run.code).as("a configuration error, not bad data: %s", run).isEqualTo(ExitCodes.USAGE);
       assertThat(run.err).contains("was trained with different hyperparameters (checkpoint -> job)",
-          "optimizer.lr: 0.01 -> 0.5");
+          "optimizer.lr: 0.01 -> 0.5", "if the job's other checkpoints agree with job.json",
+          "this checkpoint's manifest is the one that was changed: move it aside by renaming it to ");
     }
   }
 
