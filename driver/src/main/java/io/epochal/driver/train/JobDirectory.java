@@ -20,12 +20,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
  * A job directory as one driver sees it while it owns the job: {@code job.json} ({@link
@@ -56,6 +54,7 @@ final class JobDirectory implements AutoCloseable {
   private volatile AttemptHistory history;
   private int attempt;
   private volatile ShutdownStop shutdownHook;
+  private StopHooks hooks = StopHooks.HADOOP;
   /** How this driver leaves the job: its marks in state.json, on this directory's monitor. */
   private final JobOutcome outcome;
   /** The epoch and round the training thread last began (0, 0 before the first), for a stop's record. */
@@ -138,8 +137,21 @@ final class JobDirectory implements AutoCloseable {
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
         + " without a release: that driver died or lost the store").orElse(""));
     shutdownHook = new ShutdownStop(this, listener);
-    ShutdownHookManager.get().addShutdownHook(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS,
-        TimeUnit.SECONDS);
+    try {
+      hooks.add(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS);
+    } catch (IllegalStateException shuttingDown) {
+      // a signal came while the job was started: the JVM's hooks run already and would never run this
+      // one, which would leave the job RUNNING with no driver; it gives the job up here instead
+      shutdownHook.run();
+      throw new IOException("the JVM began to shut down (SIGINT, SIGTERM or an exit) while job " + spec.jobDirText()
+          + " was started; it is given up before training", shuttingDown);
+    }
+  }
+
+  /** Registers the stop with {@code stopHooks} instead of Hadoop's manager; for tests. */
+  JobDirectory withStopHooks(StopHooks stopHooks) {
+    this.hooks = checkNotNull(stopHooks, "stopHooks");
+    return this;
   }
 
   /** The commits in flight, reported by the checkpoint writer ({@link CheckpointWriter}). */
@@ -356,7 +368,7 @@ final class JobDirectory implements AutoCloseable {
     lease.stopHeartbeat();
     if (shutdownHook != null) {
       try {
-        ShutdownHookManager.get().removeShutdownHook(shutdownHook);
+        hooks.remove(shutdownHook);
       } catch (IllegalStateException inProgress) {
         // the JVM is shutting down: the hook runs or has run
       }

@@ -207,6 +207,45 @@ class JobDirectoryTest {
         + "killed-driver (token 1), whose lease expired at ").contains("without a release"));
   }
 
+  @Test
+  void aStartThatTheJvmsShutdownOvertakesMarksTheJobFailedAsInterruptedAndReleasesTheLease() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> said = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void stopped(String message) {
+        said.add(message);
+      }
+    };
+    StopHooks shuttingDown = new StopHooks() {
+      @Override
+      public void add(Runnable hook, int priority, long timeoutSeconds) {
+        throw new IllegalStateException("Shutdown in progress, cannot add a shutdownHook");
+      }
+
+      @Override
+      public void remove(Runnable hook) {
+        throw new IllegalStateException("Shutdown in progress, cannot remove a shutdownHook");
+      }
+    };
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null).withStopHooks(shuttingDown)) {
+      assertThatThrownBy(() -> dir.start(null)).isInstanceOf(IOException.class)
+          .hasMessageContaining("began to shut down").hasMessageContaining("given up before training");
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    io.epochal.job.JobStatus status = new io.epochal.job.JobStateStore(fs, dir).read().orElseThrow();
+    assertThat(status.getState()).as("not RUNNING with no driver").isEqualTo(io.epochal.job.JobState.FAILED);
+    assertThat(status.getReason()).startsWith("INTERRUPTED: ");
+    assertThat(new JobEventLog(fs, dir).readAll()).extracting(JobEvent::getType)
+        .containsExactly(io.epochal.job.JobEventType.STARTED, io.epochal.job.JobEventType.FAILURE);
+    assertThat(JobLease.builder().setFileSystem(fs).setJobDir(dir).build().current().orElseThrow().isReleased())
+        .isTrue();
+    assertThat(said).singleElement().satisfies(m -> assertThat(m).contains("is marked FAILED (INTERRUPTED)",
+        "No epoch was committed yet", "continue with: "));
+  }
+
   /** A listener that adds every warning to {@code warnings}. */
   private static TrainingListener collecting(List<String> warnings) {
     return new TrainingListener() {
