@@ -102,10 +102,7 @@ final class GenDataCommand implements Callable<Integer> {
     FileStatus existing = statusOrNull(fs, p);
     boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;
     if (existing != null) {
-      if (!overwrite && !empty) {
-        throw new ConfigException("OUT", path + " already exists; pass --overwrite to replace it, or choose "
-            + "another OUT");
-      }
+      // what --overwrite would not replace is refused first, so that --overwrite is offered only where it is taken
       refuseJobs(fs, existing);
       if (!existing.isDirectory()) {
         throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
@@ -119,6 +116,10 @@ final class GenDataCommand implements Callable<Integer> {
             + "output of gen-data, or an empty directory (an output of an older gen-data, which did not mark its "
             + "outputs, counts as not written by it). Choose another OUT, or remove it yourself if it is to go "
             + "(rm -r)");
+      }
+      if (!overwrite && !empty) {
+        throw new ConfigException("OUT", path + " already exists, an earlier output of gen-data; pass --overwrite "
+            + "to replace it, or choose another OUT");
       }
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();

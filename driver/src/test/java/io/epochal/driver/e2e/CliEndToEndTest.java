@@ -108,6 +108,15 @@ class CliEndToEndTest {
     assertThat(extra.code).as("a marked output holding another file: %s", extra).isEqualTo(2);
     assertThat(extra.err).contains("holds what gen-data did not write (notes.txt)");
     assertThat(copy.resolve("notes.txt")).hasContent("keep me");
+    CliRun withoutOverwrite = CliRun.of("gen-data", copy.toString(), "--rows", "16", "--master", MASTER);
+    assertThat(withoutOverwrite.code).as("%s", withoutOverwrite).isEqualTo(2);
+    assertThat(withoutOverwrite.err).as("--overwrite is not offered where it would be refused")
+        .contains("holds what gen-data did not write (notes.txt)").doesNotContain("pass --overwrite");
+    Path file = tmp.resolve("a-file");
+    java.nio.file.Files.writeString(file, "keep me");
+    CliRun onFile = CliRun.of("gen-data", file.toString(), "--rows", "16", "--master", MASTER);
+    assertThat(onFile.code).as("%s", onFile).isEqualTo(2);
+    assertThat(onFile.err).contains("is a file").doesNotContain("pass --overwrite");
   }
 
   @Test
