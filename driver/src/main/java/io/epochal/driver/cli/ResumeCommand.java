@@ -84,8 +84,11 @@ final class ResumeCommand extends LauncherCommand {
     Map<String, String> sets = KeyValues.parse("--set", setEntries);
     if (!all) {
       if (submitTemplate != null || parallel != 1) {
-        throw new IllegalArgumentException("--parallel and --submit-template apply to 'resume --all <root>' only; "
-            + "add --all or drop them");
+        boolean both = submitTemplate != null && parallel != 1;
+        String given = both ? "--parallel and --submit-template" : submitTemplate != null ? "--submit-template"
+            : "--parallel";
+        throw new IllegalArgumentException(given + (both ? " apply" : " applies") + " to 'resume --all <root>' only; "
+            + "add --all or drop " + (both ? "them" : "it"));
       }
       if (epochs != null && (epochs < 1 || epochs > JobKeys.MAX_EPOCHS)) {
         throw new IllegalArgumentException("--epochs must be between 1 and " + JobKeys.MAX_EPOCHS + ", got " + epochs);

@@ -30,6 +30,15 @@ final class JobFileReader {
   private static final Pattern JOINED_KEY = Pattern.compile(
       "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources)\\.[A-Za-z0-9_]+\\s*[=:]");
 
+  /** What the problem of a value with a trailing comment says. */
+  private static final String COMMENT_PROBLEM = ": in a properties file '#' starts a comment only at the start of a "
+      + "line, so what follows it here is part of the value";
+
+  /** Whether {@code problem}, one {@link #read} reported, is of a value with a trailing comment. */
+  static boolean isTrailingComment(ConfigException problem) {
+    return String.valueOf(problem.getMessage()).contains(COMMENT_PROBLEM);
+  }
+
   /** A comment after a value: blanks, then #. */
   private static final Pattern TRAILING_COMMENT = Pattern.compile("\\s#");
 
@@ -107,8 +116,7 @@ final class JobFileReader {
             + "(a backslash in a value is written \\\\)"));
       } else if (TRAILING_COMMENT.matcher(value).find()) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
-            + "': in a properties file '#' starts a comment only at the start of a line, so what follows "
-            + "it here is part of the value; put the comment on a line of its own"));
+            + "'" + COMMENT_PROBLEM + "; put the comment on a line of its own"));
       }
       out.put(key, value);
     }

@@ -76,7 +76,11 @@ public final class JobSpecResolver {
       values = new SpecValidator(catalog).validate(raw);
     } catch (ConfigException e) {
       List<ConfigException> all = new ArrayList<>(twice);
-      e.problems().forEach(p -> all.add(new ConfigException(e.key(), p)));
+      // a value with a trailing comment is said once, as such, not again as a value of the wrong kind
+      java.util.Set<String> commented = new java.util.HashSet<>();
+      twice.stream().filter(JobFileReader::isTrailingComment).forEach(c -> commented.add(c.key()));
+      e.problems().stream().filter(p -> commented.stream().noneMatch(k -> p.startsWith(k + " = '")))
+          .forEach(p -> all.add(new ConfigException(e.key(), p)));
       java.util.Optional<ConfigException> noData = checkDataPath ? missingData(raw) : java.util.Optional.empty();
       noData.ifPresent(all::add); // said with the others, not only once they are fixed
       throw twice.isEmpty() && noData.isEmpty() ? e : ConfigException.of(all);

@@ -220,6 +220,8 @@ class EpochalCliTest {
     assertThat(r.err).as("a comment after a value").contains("the value of checkpoint.keep_last is '2 # two are "
         + "enough': in a properties file '#' starts a comment only at the start of a line");
     assertThat(r.err).as("the same value with blanks after it is not set twice").doesNotContain("twice");
+    assertThat(r.err).as("the commented value is said once, not again as no integer")
+        .doesNotContain("checkpoint.keep_last = '2 # two are enough'");
 
     Files.write(file, (Files.readString(jobFile) + "\njob.name=caf").getBytes(StandardCharsets.UTF_8));
     Files.write(file, new byte[] {(byte) 0xe9, '\n'}, java.nio.file.StandardOpenOption.APPEND);
@@ -592,6 +594,12 @@ class EpochalCliTest {
       assertThat(refused.code).as("%s", args).isEqualTo(ExitCodes.USAGE);
       assertThat(refused.err).contains("--data, --epochs and --set apply to one job");
     }
+    Run oneJobTemplate = run(all, null, "resume", tmp.toString(), "--submit-template", "echo");
+    assertThat(oneJobTemplate.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(oneJobTemplate.err).contains("--submit-template applies to 'resume --all <root>' only; add --all or "
+        + "drop it").doesNotContain("--parallel");
+    Run oneJobBoth = run(all, null, "resume", tmp.toString(), "--submit-template", "echo", "--parallel", "2");
+    assertThat(oneJobBoth.err).contains("--parallel and --submit-template apply to 'resume --all <root>' only");
     Run template = run(all, null, "resume", "--all", tmp.toString(), "--relocate", "--submit-template",
         "x resume {job_dir}");
     assertThat(template.code).isEqualTo(ExitCodes.USAGE);
