@@ -129,6 +129,7 @@ final class DryRunDataCheck {
    */
   static void checkPlacement(JobSpec spec, CliOptions options) {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
+    io.epochal.driver.spark.SparkSessions.checkMaster(master); // refused as the run refuses it, before any output
     io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
     try {
       io.epochal.driver.spark.GpuResources gpus = gpus(spec);

@@ -37,6 +37,16 @@ public final class SparkSessions {
   public static Builder builder() {
     return new Builder();
   }
+  /**
+   * Refuses a master this Spark cannot run, as starting a session would ({@link
+   * Builder#build}): for a dry run, before it prints anything as runnable.
+   *
+   * @throws IllegalArgumentException naming the master and what to give instead
+   */
+  public static void checkMaster(String master) {
+    Builder.refuseUnsupportedMaster(SparkMaster.parse(master));
+  }
+
 
   /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,

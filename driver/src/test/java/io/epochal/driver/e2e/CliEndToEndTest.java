@@ -1075,6 +1075,12 @@ class CliEndToEndTest {
         .contains("local-cluster[N,CORES,MB]").doesNotContain("internal error").doesNotContain("\tat ");
     assertThat(run.err.lines()).hasSize(1);
     assertThat(job.resolve("job.json")).doesNotExist();
+
+    CliRun dry = CliRun.of("train", jobFile("job.properties", job, Map.of()).toString(), "--master", "bogus://x",
+        "--dry-run");
+    assertThat(dry.code).as("%s", dry).isEqualTo(ExitCodes.USAGE);
+    assertThat(dry.err).isEqualTo(run.err);
+    assertThat(dry.out).as("no spec printed as runnable").isEmpty();
   }
 
   @Test
