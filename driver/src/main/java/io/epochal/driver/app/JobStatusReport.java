@@ -260,7 +260,7 @@ final class JobStatusReport {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";
       s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; " + quoted(resumeCommand(fs, dir))
-          + " continues it" + (s.reason.isEmpty() ? "" : "; last: " + s.reason);
+          + " continues it" + (s.reason.isEmpty() ? "" : " (its state says how its last run began: " + s.reason + ")");
     } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
       // its lease is live, but its holder was a process of this host that no longer runs
       s.state = "LOST";
