@@ -12,6 +12,9 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -155,6 +158,27 @@ final class CheckpointTarget {
           .orElse("no older checkpoint verifies either"));
     }
     return latest.checkpoint();
+  }
+
+  /**
+   * When a job directory was named (not one checkpoint) and its job is not COMPLETED, says so on
+   * {@code err}: the newest checkpoint {@code used} is then not the job's final one (a job still
+   * training, failed or interrupted). Says nothing when the state cannot be read; it is only a note.
+   */
+  void noteUnfinished(LoadedCheckpoint used, Configuration conf, PrintStream err) {
+    if (isCheckpoint()) {
+      return;
+    }
+    try {
+      Optional<JobStatus> status = new JobStateStore(jobDir.getFileSystem(conf), jobDir).read();
+      if (status.isPresent() && status.get().getState() != JobState.COMPLETED) {
+        err.println("epochal: note: job " + ShellWords.location(jobDir) + " is " + status.get().getState()
+            + ", not COMPLETED: epoch " + used.manifest().epoch() + " is its newest verified checkpoint, not "
+            + "necessarily its final one ('bin/epochal status " + ShellWords.location(jobDir) + "' says more)");
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      // the state only adds a note to what the checkpoint is used for
+    }
   }
 
   /**

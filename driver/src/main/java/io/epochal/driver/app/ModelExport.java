@@ -52,6 +52,7 @@ final class ModelExport {
         return ExitCodes.FAILED;
       }
       LoadedCheckpoint c = loaded.get();
+      t.noteUnfinished(c, conf, err);
       CheckpointManifest m = c.manifest();
       String warning = EngineCompatibility.withCurrent(m.versions()).warning(c.path());
       if (!warning.isEmpty()) {

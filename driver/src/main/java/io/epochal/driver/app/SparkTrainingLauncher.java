@@ -328,6 +328,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
       c = loaded.get();
     }
+    t.noteUnfinished(c, conf, err);
     String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(c.path());
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);

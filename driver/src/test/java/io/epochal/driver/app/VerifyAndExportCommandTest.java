@@ -336,6 +336,29 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void exportOfAJobThatIsNotCompletedNotesThatItsNewestCheckpointIsNotNecessarilyItsFinalOne() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    io.epochal.job.JobStateStore states = new io.epochal.job.JobStateStore(
+        dir.getFileSystem(new org.apache.hadoop.conf.Configuration()), dir);
+    states.transition(io.epochal.job.JobState.RUNNING, 1, "started");
+    states.transition(io.epochal.job.JobState.FAILED, 1, "INTERRUPTED: stopped");
+
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", tmp.resolve("a.onnx").toString()))
+        .as(out + err).isZero();
+    assertThat(err).contains("note: job ", " is FAILED, not COMPLETED: epoch 1 is its newest verified checkpoint, "
+        + "not necessarily its final one");
+    assertThat(run("export", checkpoint.toString(), "--format", "onnx", "--out", tmp.resolve("b.onnx").toString()))
+        .as(out + err).isZero();
+    assertThat(err).as("a checkpoint named is the one meant").doesNotContain("note: job");
+
+    states.transition(io.epochal.job.JobState.RUNNING, 2, "resumed");
+    states.transition(io.epochal.job.JobState.COMPLETED, 2, "done");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", tmp.resolve("c.onnx").toString()))
+        .as(out + err).isZero();
+    assertThat(err).doesNotContain("note: job");
+  }
+
+  @Test
   void exportOfACheckpointThatDoesNotExistListsThoseThatDoAndOfADamagedOneSaysHowToSeeEveryCheck()
       throws Exception {
     Path target = tmp.resolve("m.onnx");
