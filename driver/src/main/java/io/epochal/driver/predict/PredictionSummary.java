@@ -92,6 +92,7 @@ public final class PredictionSummary {
     return "predicted " + predicted() + " of " + rows + " rows (" + skipped + " bad rows skipped) with " + model
         + " from " + io.epochal.driver.config.JobSpecResolver.locationText(checkpoint) + ", features " + features
         + " -> " + (output == null ? "standard output" : outputFormat + " "
-        + io.epochal.driver.config.JobSpecResolver.locationText(output));
+        + io.epochal.driver.config.JobSpecResolver.locationText(output))
+        + (rows == 0 ? "; the input holds no rows, so the output holds none (is --input the data meant?)" : "");
   }
 }

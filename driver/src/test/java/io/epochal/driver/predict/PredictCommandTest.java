@@ -222,6 +222,16 @@ class PredictCommandTest {
   }
 
   @Test
+  void anInputOfNoRowsGivesAnEmptyOutputAndSaysSo() throws Exception {
+    Path in = tmp.resolve("header-only.csv");
+    Files.write(in, List.of("f0,f1,f2,f3"));
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3")).as(err).isEqualTo(0);
+    assertThat(out.lines()).containsExactly("row_id,prediction,score_0,score_1");
+    assertThat(err).contains("predicted 0 of 0 rows", "the input holds no rows, so the output holds none");
+  }
+
+  @Test
   void aNonNumericValueIsABadRowNamingFileAndRow() throws Exception {
     Path in = writeCsvInput("oops");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
