@@ -9,6 +9,7 @@ import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.FailureReason;
@@ -53,7 +54,7 @@ final class DryRunDataCheck {
           + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
           + "if that is epoch " + spec.epochs() + ")").orElse(" holds no job yet; train would start this one at "
           + "epoch 1");
-      err.println("epochal: dry run: " + dir + what + " on " + rows[0] + " rows of " + spec.dataPathText()
+      err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
       heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)

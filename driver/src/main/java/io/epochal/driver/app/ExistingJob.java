@@ -5,6 +5,7 @@ import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.train.LostJobSpec;
 import io.epochal.job.JobSpecStore;
@@ -149,7 +150,7 @@ final class ExistingJob {
     List<String> lines = JobSpec.userFacing(differences);
     boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
         .anyMatch(k -> !JobKeys.isAmendable(k));
-    err.println("epochal: " + file + " already holds a different job spec" + (trainingKeys
+    err.println("epochal: " + JobSpecResolver.locationText(file) + " already holds a different job spec" + (trainingKeys
         ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
     lines.forEach(line -> err.println("  " + line));
     String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
