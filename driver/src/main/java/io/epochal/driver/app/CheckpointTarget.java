@@ -214,13 +214,16 @@ final class CheckpointTarget {
    * job's published checkpoints, or its moved-aside ones).
    */
   ConfigException missing(List<CheckpointEntry> listed) {
-    String kind = movedAside != null ? " holds no damaged checkpoint moved aside" : " holds no checkpoint";
-    String names = movedAside != null
-        ? listed.stream().map(c -> new Path(c.path()).getName()).collect(Collectors.joining(", "))
-        : listed.stream().map(c -> Long.toString(c.epoch())).collect(Collectors.joining(", "));
-    return new ConfigException("checkpoint", this + " does not exist; " + jobDir + (listed.isEmpty() ? kind
-        : movedAside != null ? " holds the moved-aside checkpoint" + (listed.size() == 1 ? " " : "s ") + names
-        : " holds checkpoints of epoch" + (listed.size() == 1 ? " " : "s ") + names)
+    boolean aside = movedAside != null;
+    String held;
+    if (listed.isEmpty()) {
+      held = aside ? " holds no damaged checkpoint moved aside" : " holds no checkpoint";
+    } else {
+      held = (aside ? " holds the moved-aside checkpoint" : " holds checkpoints of epoch")
+          + (listed.size() == 1 ? " " : "s ") + listed.stream()
+          .map(c -> aside ? new Path(c.path()).getName() : Long.toString(c.epoch())).collect(Collectors.joining(", "));
+    }
+    return new ConfigException("checkpoint", this + " does not exist; " + jobDir + held
         + "; give one of them, or the job directory for its newest verified checkpoint");
   }
 

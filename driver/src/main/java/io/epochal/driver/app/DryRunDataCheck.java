@@ -130,8 +130,8 @@ final class DryRunDataCheck {
    */
   static void checkPlacement(JobSpec spec, CliOptions options) {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
-    io.epochal.driver.spark.SparkSessions.checkMaster(master); // refused as the run refuses it, before any output
     io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
+    io.epochal.driver.spark.SparkSessions.checkMaster(parsed); // refused as the run refuses it, before any output
     try {
       io.epochal.driver.spark.GpuResources gpus = gpus(spec);
       // the run's Spark conf: the placement keys' entries, overridden by the user's (spark-submit's too)

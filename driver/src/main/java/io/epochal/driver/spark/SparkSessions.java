@@ -37,14 +37,15 @@ public final class SparkSessions {
   public static Builder builder() {
     return new Builder();
   }
+
   /**
    * Refuses a master this Spark cannot run, as starting a session would ({@link
    * Builder#build}): for a dry run, before it prints anything as runnable.
    *
    * @throws IllegalArgumentException naming the master and what to give instead
    */
-  public static void checkMaster(String master) {
-    Builder.refuseUnsupportedMaster(SparkMaster.parse(master));
+  public static void checkMaster(SparkMaster master) {
+    Builder.refuseUnsupportedMaster(master);
   }
 
 
