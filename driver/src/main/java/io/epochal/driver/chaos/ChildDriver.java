@@ -120,6 +120,11 @@ public final class ChildDriver implements AutoCloseable {
       }
     }
     cmd.add("-Xmx1g");
+    // The chaos job is small: its drivers live for seconds, most of which the JIT's optimizing
+    // compiler would spend compiling Spark's start-up paths (README, "Chaos testing"). Training is
+    // native (the engine) and Java's arithmetic is strict IEEE under either compiler, so the final
+    // states do not depend on it.
+    cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-Djava.io.tmpdir=" + tmpdir);
     cmd.add("-cp");
