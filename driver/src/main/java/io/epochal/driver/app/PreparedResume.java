@@ -159,7 +159,8 @@ final class PreparedResume {
     if (texts.isEmpty()) {
       spec = JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
     } else {
-      spec = JobSpec.fromHyperParameters(keys, texts, "resume", new RegistryModelCatalog());
+      spec = JobSpec.fromHyperParameters(keys, texts, key -> amendment.settings().containsKey(key) ? "--set " + key
+          : "--conf " + JobKeys.SPARK_CONF_PREFIX + key, new RegistryModelCatalog());
       if (!settings.isEmpty()) {
         keys = spec.toHyperParameters(); // placement keys are not part of it
       }

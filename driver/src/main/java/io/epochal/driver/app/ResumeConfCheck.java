@@ -158,11 +158,6 @@ final class ResumeConfCheck {
   }
 
   /**
-   * Refuses {@code resume --set key=value} for a key a resume does not change, saying what does:
-   * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
-   * trained (unless it repeats the job's own value); an unknown key gets the nearest known one.
-   */
-  /**
    * Whether {@code key=value} names the row order of a job stored without {@code data.row_order}
    * (created before the key existed), Spark's read order: its own, which it keeps without the key.
    */
@@ -171,6 +166,12 @@ final class ResumeConfCheck {
         && value.trim().equals(JobKeys.ROW_ORDER_SPARK_READ);
   }
 
+  /**
+   * Refuses {@code resume --set key=value} for a key a resume does not change, saying what does:
+   * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
+   * trained (unless it repeats the job's own value); an unknown key gets the known key it is the last part of
+   * ({@code keep_every} for {@code checkpoint.keep_every}) or the nearest known one.
+   */
   static void checkSettable(String key, String value, HyperParameters stored) {
     if (key.isBlank()) {
       throw new ConfigException("--set", "resume --set takes KEY=VALUE, got '=" + value + "'");
@@ -198,7 +199,8 @@ final class ResumeConfCheck {
       }
       List<String> known = new ArrayList<>(stored.keys());
       known.addAll(JobKeys.PLACEMENT_KEYS);
-      String near = io.epochal.params.ParamSpecs.nearest(key, known);
+      String near = known.stream().filter(k -> k.endsWith("." + key)).findFirst()
+          .orElseGet(() -> io.epochal.params.ParamSpecs.nearest(key, known));
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }

@@ -43,21 +43,22 @@ public final class JobSpec {
    * @throws ConfigException naming the first key that is unknown, missing or invalid
    */
   public static JobSpec fromHyperParameters(HyperParameters hp, ModelCatalog catalog) {
-    return fromHyperParameters(hp, Map.of(), "", catalog);
+    return fromHyperParameters(hp, Map.of(), key -> key, catalog);
   }
 
   /**
    * The spec of stored values {@code hp} with some keys given anew as text ({@code texts}, parsed
-   * and checked as a job file's are, {@code source} naming where they came from).
+   * and checked as a job file's are, {@code sourceOf} naming where each key's text came from, as
+   * {@code --set checkpoint.keep_last}).
    *
    * @throws ConfigException listing every key that is unknown, missing or invalid
    */
-  public static JobSpec fromHyperParameters(HyperParameters hp, Map<String, String> texts, String source,
-      ModelCatalog catalog) {
+  public static JobSpec fromHyperParameters(HyperParameters hp, Map<String, String> texts,
+      java.util.function.UnaryOperator<String> sourceOf, ModelCatalog catalog) {
     checkNotNull(hp, "hyperparameters");
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
-    texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), source + " " + k)));
+    texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), sourceOf.apply(k))));
     JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw), false);
     // a job stored before data.row_order existed reads its rows as it always did
     return raw.containsKey(JobKeys.DATA_ROW_ORDER) ? spec : spec.withStoredRowOrder();

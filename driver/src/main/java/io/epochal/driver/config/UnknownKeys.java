@@ -3,6 +3,7 @@ package io.epochal.driver.config;
 import io.epochal.params.ParamSpecs;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +30,10 @@ final class UnknownKeys {
     }
     List<String> candidates = new ArrayList<>();
     known.forEach(candidates::add);
+    String lower = key.strip().toLowerCase(Locale.ROOT);
+    if (!lower.equals(key) && candidates.contains(lower)) {
+      return lowerCase(key, source, lower);
+    }
     String near = ParamSpecs.nearest(key, candidates);
     return new ConfigException(key, "unknown key '" + key + "' (from " + source + ")"
         + (near == null ? "; remove it" : "; did you mean '" + near + "'?") + " (" + hint + ")");
@@ -41,13 +46,12 @@ final class UnknownKeys {
    */
   static ConfigException unprefixed(String key, String source, Map<String, SpecValidator.Sourced> raw,
       ModelCatalog catalog) {
-    String lower = key.strip().toLowerCase(java.util.Locale.ROOT);
+    String lower = key.strip().toLowerCase(Locale.ROOT);
     boolean prefixed = List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX).stream()
         .anyMatch(p -> lower.startsWith(p) && lower.length() > p.length());
     if (!lower.equals(key) && (JobKeys.specs().get(lower) != null
-        || prefixed && !lower.startsWith(JobKeys.MODEL_PREFIX) && undeclaredBy(lower, raw, catalog).isEmpty())) {
-      return new ConfigException(key, "unknown key '" + key + "' (from " + source + "); keys are lower case: "
-          + "write '" + lower + "'");
+        || prefixed && undeclaredBy(lower, raw, catalog).isEmpty())) {
+      return lowerCase(key, source, lower);
     }
     List<String> candidates = allKnownKeys();
     String corrected = withNearPrefixCorrected(key);
@@ -56,6 +60,11 @@ final class UnknownKeys {
       candidates.add(corrected);
     }
     return of(key, source, candidates, undeclared.orElse("see conf/REFERENCE.md for every key"));
+  }
+
+  private static ConfigException lowerCase(String key, String source, String lower) {
+    return new ConfigException(key, "unknown key '" + key + "' (from " + source + "); keys are lower case: write '"
+        + lower + "'");
   }
 
   /**
@@ -91,22 +100,23 @@ final class UnknownKeys {
 
   /** The advice for a key spelled as PyTorch spells it, if {@code key} is one. */
   private static Optional<String> pytorchSpelling(String key) {
-    return Optional.ofNullable(PYTORCH_NAMES.get(key.strip().toLowerCase(java.util.Locale.ROOT)));
+    return Optional.ofNullable(PYTORCH_NAMES.get(key.strip().toLowerCase(Locale.ROOT)));
   }
 
   /**
    * {@code key} with its first segment replaced by the model, optimizer or schedule prefix it is
-   * a misspelling of ({@code optimzer.lr} to {@code optimizer.lr}), or null.
+   * a misspelling of ({@code optimzer.lr} to {@code optimizer.lr}, {@code Modell.Hidden} to
+   * {@code model.hidden}: keys are lower case), or null.
    */
   private static String withNearPrefixCorrected(String key) {
     int dot = key.indexOf('.');
     if (dot <= 0) {
       return null;
     }
-    String head = key.substring(0, dot + 1);
+    String head = key.substring(0, dot + 1).toLowerCase(Locale.ROOT);
     for (String p : List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX)) {
       if (ParamSpecs.editDistance(head, p) <= 2) {
-        return p + key.substring(dot + 1);
+        return p + key.substring(dot + 1).toLowerCase(Locale.ROOT);
       }
     }
     return null;
@@ -119,6 +129,9 @@ final class UnknownKeys {
    */
   private static Optional<String> undeclaredBy(String corrected, Map<String, SpecValidator.Sourced> raw,
       ModelCatalog catalog) {
+    if (corrected.startsWith(JobKeys.MODEL_PREFIX)) {
+      return catalog == null ? Optional.empty() : undeclaredByModel(corrected, raw, catalog);
+    }
     String nameKey = corrected.startsWith(JobKeys.OPTIMIZER_PREFIX) ? JobKeys.OPTIMIZER_NAME
         : corrected.startsWith(JobKeys.SCHEDULE_PREFIX) ? JobKeys.SCHEDULE_NAME : null;
     if (catalog == null || nameKey == null) {
@@ -136,6 +149,36 @@ final class UnknownKeys {
     List<String> declared = new ArrayList<>();
     specs.get().all().forEach(spec -> declared.add(prefix + spec.name()));
     return Optional.of(nameKey + " = '" + name + "' declares no " + corrected + " either; it declares " + declared);
+  }
+
+  /**
+   * Why model key {@code corrected} would be refused too: the spec's model (its name, and its
+   * version as given or the default) does not declare it. Empty when it does, or when the spec names no registered model (its
+   * own problem is reported apart).
+   */
+  private static Optional<String> undeclaredByModel(String corrected, Map<String, SpecValidator.Sourced> raw,
+      ModelCatalog catalog) {
+    SpecValidator.Sourced name = raw.get(JobKeys.MODEL_NAME);
+    SpecValidator.Sourced version = raw.get(JobKeys.MODEL_VERSION);
+    if (name == null) {
+      return Optional.empty();
+    }
+    long v;
+    try {
+      v = Long.parseLong(String.valueOf(version != null ? version.value
+          : JobKeys.specs().get(JobKeys.MODEL_VERSION).defaultValue()).strip());
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+    String suffix = corrected.substring(JobKeys.MODEL_PREFIX.length());
+    Optional<ParamSpecs> specs = catalog.model(String.valueOf(name.value).strip(), v);
+    if (specs.isEmpty() || specs.get().get(suffix) != null) {
+      return Optional.empty();
+    }
+    List<String> declared = new ArrayList<>();
+    specs.get().all().forEach(spec -> declared.add(JobKeys.MODEL_PREFIX + spec.name()));
+    return Optional.of("model " + String.valueOf(name.value).strip() + " v" + v + " declares no " + corrected
+        + "; it declares " + declared);
   }
 
   private static List<String> allKnownKeys() {

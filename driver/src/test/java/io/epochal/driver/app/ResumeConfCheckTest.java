@@ -115,6 +115,13 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aKeyGivenWithoutItsPrefixIsAnsweredWithTheFullKey() {
+    HyperParameters stored = HyperParameters.builder().putAll(STORED).put("checkpoint.keep_every", 0L).build();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("keep_every", "2", stored))
+        .hasMessage("resume --set: unknown key 'keep_every'; did you mean 'checkpoint.keep_every'?");
+  }
+
+  @Test
   void aKeyOfAnotherOptimizerThanTheJobsSaysWhichOneReadsItNotTheNearestName() {
     HyperParameters adam = HyperParameters.builder().putAll(STORED).put("optimizer.name", "adam")
         .put("optimizer.beta1", 0.9).build();

@@ -228,6 +228,21 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aModelKeyInCapitalsIsAnsweredWithItsLowerCaseSpellingInOneStep() {
+    assertThat(errorOf(resolver().optOverride("MODEL.DROPOUT", "0.1")))
+        .hasMessageContaining("unknown key 'MODEL.DROPOUT' (from --set MODEL.DROPOUT); keys are lower case: write "
+            + "'model.dropout'");
+    assertThat(errorOf(resolver().optOverride("Model.Hidden", "8")))
+        .hasMessageContaining("keys are lower case: write 'model.hidden'");
+    assertThat(errorOf(resolver().optOverride("model.Hidden", "8")))
+        .hasMessageContaining("unknown key 'model.Hidden' (from --set model.Hidden); keys are lower case: write "
+            + "'model.hidden'");
+    assertThat(errorOf(resolver().optOverride("MODEL.DROPOUTS", "0.1")))
+        .as("a key the model does not declare in any spelling is not called a matter of case")
+        .hasMessageNotContaining("keys are lower case").hasMessageContaining("declares no model.dropouts");
+  }
+
+  @Test
   void unregisteredModelOrVersionIsRefused() {
     ConfigException e = errorOf(resolver().optOverride("model.name", "mpl"));
     assertThat(e.key()).isEqualTo("model.name");
