@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
@@ -40,6 +41,16 @@ public final class ChaosJob {
     this.master = master;
   }
 
+  private static final String DATA = "data";
+  private static final String JOB_FILE = "chaos-job.properties";
+  private static final String GEN_DATA_LOG = "gen-data.log";
+
+  /**
+   * What a work directory may hold besides the job directories of a run (the reference and the
+   * iterations, which a new run refuses): an earlier run's data, job file and logs.
+   */
+  static final Set<String> OWN_FILES = Set.of(DATA, JOB_FILE, GEN_DATA_LOG, "reference.log");
+
   /**
    * Writes the job file and generates the data under {@code workDir}.
    *
@@ -50,14 +61,14 @@ public final class ChaosJob {
     checkNotNull(workDir, "workDir");
     checkNotNull(master, "master");
     Files.createDirectories(workDir);
-    Path data = workDir.resolve("data").toAbsolutePath();
+    Path data = workDir.resolve(DATA).toAbsolutePath();
     Map<String, String> keys = keys(data.toUri().toString(), epochs);
     StringBuilder b = new StringBuilder("# The job epochal chaos trains under faults.\n");
     keys.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
-    Path jobFile = workDir.resolve("chaos-job.properties").toAbsolutePath();
+    Path jobFile = workDir.resolve(JOB_FILE).toAbsolutePath();
     Files.writeString(jobFile, b.toString(), StandardCharsets.UTF_8);
     if (!Files.exists(data)) {
-      Path log = workDir.resolve("gen-data.log");
+      Path log = workDir.resolve(GEN_DATA_LOG);
       try (ChildDriver gen = ChildDriver.start(log, List.of("--master", "local[2]", "gen-data", "--rows", "256",
           "--features", "8", "--classes", "3", "--seed", "7", "--partitions", "2", data.toString()))) {
         Optional<Integer> code = gen.waitFor(GEN_DATA_TIMEOUT);

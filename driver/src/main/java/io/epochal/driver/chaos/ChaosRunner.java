@@ -159,19 +159,29 @@ public final class ChaosRunner {
   /**
    * Refuses a work directory that holds an earlier run's job directories: they are COMPLETED, so a
    * second run would compare the first run's final states and report a pass without testing
-   * anything. Its generated data may stay.
+   * anything. Its generated data may stay. Refuses one that holds anything else chaos does not
+   * write too (a job of the user's, their data): chaos fills the directory and its closing advice
+   * is to remove it.
    */
   static void refuseEarlierRun(Path work) throws IOException {
     if (!Files.isDirectory(work)) {
       return;
     }
+    List<String> names;
     try (Stream<Path> entries = Files.list(work)) {
-      List<String> earlier = entries.map(p -> p.getFileName().toString())
-          .filter(n -> n.equals("reference") || n.startsWith("iteration-")).sorted().toList();
-      if (!earlier.isEmpty()) {
-        throw new IllegalArgumentException("--work-dir " + work + " holds an earlier run (" + String.join(", ", earlier)
-            + "); give a new directory, or delete those (its data/ may stay)");
-      }
+      names = entries.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    List<String> earlier = names.stream().filter(n -> n.equals("reference") || n.startsWith("iteration-")).toList();
+    if (!earlier.isEmpty()) {
+      throw new IllegalArgumentException("--work-dir " + work + " holds an earlier run (" + String.join(", ", earlier)
+          + "); give a new directory, or delete those (its data/ may stay)");
+    }
+    List<String> foreign = names.stream().filter(n -> !ChaosJob.OWN_FILES.contains(n)).toList();
+    if (!foreign.isEmpty()) {
+      throw new IllegalArgumentException("--work-dir " + work + " holds what chaos does not write ("
+          + String.join(", ", foreign.subList(0, Math.min(5, foreign.size()))) + (foreign.size() > 5 ? ", ..." : "")
+          + (foreign.contains("job.json") ? "; it is an Epochal job directory" : "") + "): chaos fills its work "
+          + "directory with data, job directories and logs, to be removed afterwards; give a new or empty directory");
     }
   }
 

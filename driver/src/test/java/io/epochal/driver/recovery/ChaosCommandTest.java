@@ -56,6 +56,22 @@ class ChaosCommandTest {
   }
 
   @Test
+  void aWorkDirectoryHoldingAJobOfTheUsersIsRefusedBeforeAnythingStarts(@TempDir Path tmp) throws Exception {
+    // chaos would fill it and, at the end, advise removing it
+    Files.createDirectories(tmp.resolve("quickstart/checkpoints"));
+    Files.writeString(tmp.resolve("job.json"), "{}");
+    Files.createDirectories(tmp.resolve("data"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
+        new PrintWriter(err), "chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(code).as(out + "" + err).isEqualTo(2);
+    assertThat(err.toString()).contains("holds what chaos does not write (job.json, quickstart; it is an Epochal "
+        + "job directory)").contains("give a new or empty directory");
+    assertThat(tmp.resolve("chaos-job.properties")).doesNotExist();
+  }
+
+  @Test
   void aMasterThatIsNoSparkUrlIsRefusedWithExit2BeforeAnyDataIsGenerated(@TempDir Path tmp) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
