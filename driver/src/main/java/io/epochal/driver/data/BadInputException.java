@@ -38,8 +38,9 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice) {
-    super("bad input in " + file + ", row " + rowInFile + " (" + (isCsv(file) ? "the header line and blank lines "
-        + "not counted; " : isJson(file) ? "blank lines not counted; " : "") + "dataset row " + datasetRow + "): " + reason + "; " + advice);
+    super("bad input in " + file + ", row " + rowInFile + " (counted from 1" + (isCsv(file) ? ", the header line and "
+        + "blank lines not counted" : isJson(file) ? ", blank lines not counted" : "") + "; dataset row " + datasetRow
+        + ", counted from 0 as predict's row_id): " + reason + "; " + advice);
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;

@@ -10,7 +10,8 @@ class BadInputExceptionTest {
   void aCsvRowNumberSaysItDoesNotCountTheHeaderLineNorBlankLines() {
     for (String file : new String[] {"file:/d/part-00000.csv", "file:/d/rows.CSV", "file:/d/part-00001.csv.gz"}) {
       assertThat(new BadInputException(file, 3, 7, "label column 'label' is null").getMessage())
-          .as(file).contains(file + ", row 3 (the header line and blank lines not counted; dataset row 7): label column");
+          .as(file).contains(file + ", row 3 (counted from 1, the header line and blank lines not counted; "
+              + "dataset row 7, counted from 0 as predict's row_id): label column");
     }
   }
 
@@ -19,14 +20,17 @@ class BadInputExceptionTest {
     String file = "file:/d/part-00001-05e7-c000.snappy.parquet";
     BadInputException e = new BadInputException(file, 2, 1, "label column 'label' holds class 3");
 
-    assertThat(e.getMessage()).contains(file + ", row 2 (dataset row 1): label column").doesNotContain("header");
-    assertThat(e.forPredict().getMessage()).contains("(dataset row 1)", "pass --bad-rows=skip");
+    assertThat(e.getMessage())
+        .contains(file + ", row 2 (counted from 1; dataset row 1, counted from 0 as predict's row_id): label column")
+        .doesNotContain("header");
+    assertThat(e.forPredict().getMessage()).contains("dataset row 1, counted from 0", "pass --bad-rows=skip");
   }
 
   @Test
   void aJsonRowNumberSaysItDoesNotCountBlankLines() {
     assertThat(new BadInputException("file:/d/rows.json", 4, 9, "r").getMessage())
-        .contains("rows.json, row 4 (blank lines not counted; dataset row 9): r");
+        .contains("rows.json, row 4 (counted from 1, blank lines not counted; dataset row 9, counted from 0 as "
+            + "predict's row_id): r");
   }
 
   @Test
@@ -34,8 +38,8 @@ class BadInputExceptionTest {
     BadInputException e = new BadInputException("file:/d/rows.csv", 4, 9, "label column 'label' is null");
 
     assertThat(e.getMessage()).endsWith("; fix the data or set data.bad_rows=skip to skip and count such rows");
-    assertThat(e.forStoredJob().getMessage()).contains("rows.csv, row 4 (the header line and blank lines not counted;"
-        + " dataset row 9): label column 'label' is null; fix the data: the job trained on it without bad rows,"
-        + " and a stored job's data.bad_rows cannot change").doesNotContain("set data.bad_rows=skip to skip");
+    assertThat(e.forStoredJob().getMessage()).contains("rows.csv, row 4 (counted from 1, the header line and blank "
+        + "lines not counted; dataset row 9, counted from 0 as predict's row_id): label column 'label' is null; fix "
+        + "the data: the job trained on it without bad rows, and a stored job's data.bad_rows cannot change").doesNotContain("set data.bad_rows=skip to skip");
   }
 }
