@@ -124,14 +124,13 @@ final class DryRunDataCheck {
 
   /**
    * Checks {@code spec}'s GPU placement keys against the master of {@code options} (else
-   * {@code spark.master}, else {@code local[*]}, as Spark takes it) before Spark starts.
+   * {@code spark.master}, else {@code local[*]}, as Spark takes it) before Spark starts, after
+   * {@link #checkSparkStarts}.
    *
    * @throws ConfigException naming the key and the fix
    */
   static void checkPlacement(JobSpec spec, CliOptions options) {
-    String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
-    io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
-    io.epochal.driver.spark.SparkSessions.checkMaster(parsed); // refused as the run refuses it, before any output
+    io.epochal.driver.spark.SparkMaster parsed = checkSparkStarts(options);
     try {
       io.epochal.driver.spark.GpuResources gpus = gpus(spec);
       // the run's Spark conf: the placement keys' entries, overridden by the user's (spark-submit's too)
@@ -141,6 +140,26 @@ final class DryRunDataCheck {
     } catch (IllegalArgumentException e) {
       throw new ConfigException(JobKeys.DEVICE, e.getMessage(), e);
     }
+  }
+
+  /**
+   * Refuses what would stop the run's Spark session from starting, as the session would refuse it
+   * but before a dry run prints anything as runnable: a master this Spark cannot run, a driver heap
+   * below Spark's minimum. Returns the master parsed.
+   *
+   * @throws IllegalArgumentException naming the master and what to give instead
+   * @throws ConfigException for the heap, with the option that sets it
+   */
+  static io.epochal.driver.spark.SparkMaster checkSparkStarts(CliOptions options) {
+    String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
+    io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
+    io.epochal.driver.spark.SparkSessions.checkMaster(parsed);
+    try {
+      io.epochal.driver.spark.SparkSessions.checkDriverHeap(parsed);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("-Xmx", e.getMessage(), e); // the JVM's heap option, said as the run says it
+    }
+    return parsed;
   }
 
   /** The GPU scheduling {@code spec}'s placement keys ask of Spark, as the run asks for it. */

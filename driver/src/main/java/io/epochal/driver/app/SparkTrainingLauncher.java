@@ -274,6 +274,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     io.epochal.checkpoint.StoreOptions.check(options.hadoopConfiguration(), jobDir.toString());
     NewerFormatCheck.check(new Path(jobDir), options.hadoopConfiguration());
     PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
+    DryRunDataCheck.checkSparkStarts(options); // before the spec is printed as runnable, as train's dry run
     // the spec the resume runs with, as train --dry-run prints its own
     prepared.spec().toPropertyLines().forEach(out::println);
     out.flush();

@@ -256,12 +256,8 @@ public final class EpochalCli implements Callable<Integer> {
     for (Throwable t = ex; t != null; t = t.getCause()) {
       java.util.regex.Matcher m = SPARK_MIN_HEAP.matcher(String.valueOf(t.getMessage()));
       if (m.find()) {
-        long have = Long.parseLong(m.group(1));
-        long need = Long.parseLong(m.group(2));
-        long gib = Math.max(1, (2 * need + (1L << 30) - 1) >> 30);
-        return Optional.of("the driver's heap (" + (have >> 20) + " MiB) is below the " + (need >> 20) + " MiB Spark "
-            + "needs to start: give it more, EPOCHAL_JAVA_OPTS=-Xmx" + gib + "g before bin/epochal (spark-submit: "
-            + "--driver-memory " + gib + "g)");
+        return Optional.of(io.epochal.driver.spark.SparkSessions.belowMinimumHeap(Long.parseLong(m.group(1)),
+            Long.parseLong(m.group(2))));
       }
     }
     return Optional.empty();

@@ -48,6 +48,34 @@ public final class SparkSessions {
     Builder.refuseUnsupportedMaster(master);
   }
 
+  /** Spark's floor for the driver's heap: 1.5 x the 300 MiB its memory manager reserves. */
+  static final long MIN_DRIVER_HEAP = 450L << 20;
+
+  /**
+   * Refuses this JVM's heap when it is below what Spark needs to start a session on {@code master}
+   * (Spark fails with INVALID_DRIVER_MEMORY): for a dry run, before it prints anything as
+   * runnable. A {@code local-cluster} session starts in Spark's test mode, which reserves nothing.
+   *
+   * @throws IllegalArgumentException with {@link #belowMinimumHeap}'s advice
+   */
+  public static void checkDriverHeap(SparkMaster master) {
+    long have = Runtime.getRuntime().maxMemory();
+    if (master.kind() != SparkMaster.Kind.LOCAL_CLUSTER && have < MIN_DRIVER_HEAP) {
+      throw new IllegalArgumentException(belowMinimumHeap(have, MIN_DRIVER_HEAP));
+    }
+  }
+
+  /**
+   * What to say of a driver heap of {@code have} bytes below the {@code need} Spark needs to start,
+   * in Epochal's terms (Spark's own message advises spark-submit's --driver-memory only).
+   */
+  public static String belowMinimumHeap(long have, long need) {
+    long gib = Math.max(1, (2 * need + (1L << 30) - 1) >> 30);
+    return "the driver's heap (" + (have >> 20) + " MiB) is below the " + (need >> 20) + " MiB Spark needs to start: "
+        + "give it more, EPOCHAL_JAVA_OPTS=-Xmx" + gib + "g before bin/epochal (spark-submit: --driver-memory " + gib
+        + "g)";
+  }
+
 
   /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
