@@ -13,8 +13,9 @@ For every checkpoint directory given (an epoch-NNNNNN directory), this script
 Needs torch and safetensors (pip install torch safetensors; numpy too, or torch warns that
 it cannot initialise NumPy, which this script does not use). Exit status 0 when every
 checkpoint passes, 1 when one fails its checks, 2 when none failed but one could not be
-checked (a model of one's own, which this script has no torch.nn module for: load such a
-checkpoint into your own module as worker/MODELS.md shows).
+checked (a path that is no checkpoint directory, said with what to give instead; a model of
+one's own, which this script has no torch.nn module for: load such a checkpoint into your own
+module as worker/MODELS.md shows).
 
     python3 docs/pytorch_check.py /tmp/epochal/quickstart/checkpoints/epoch-000003
 """
@@ -117,7 +118,30 @@ def model_state(directory):
     return state
 
 
+class NotACheckpoint(Exception):
+    """The path given is no checkpoint directory (a job directory, a mistyped epoch, a file)."""
+
+
+def checkpoint_directory(directory):
+    """Raises NotACheckpoint, saying what to give instead, unless directory holds a manifest."""
+    if os.path.isfile(os.path.join(directory, "manifest.json")):
+        return
+    checkpoints = directory if os.path.basename(os.path.normpath(directory)) == "checkpoints" \
+        else os.path.join(directory, "checkpoints")
+    if os.path.isdir(checkpoints):
+        epochs = sorted(e for e in os.listdir(checkpoints) if e.startswith("epoch-"))
+        held = f"; it holds {', '.join(epochs)}" if epochs else "; it holds no checkpoint yet"
+        raise NotACheckpoint(f"a job directory or its checkpoints/, not one checkpoint: give an epoch directory, "
+                             f"{os.path.join(checkpoints, epochs[-1] if epochs else 'epoch-NNNNNN')}{held}")
+    if not os.path.exists(directory):
+        parent = os.path.dirname(os.path.normpath(directory))
+        epochs = sorted(e for e in os.listdir(parent) if e.startswith("epoch-")) if os.path.isdir(parent) else []
+        raise NotACheckpoint("no such directory" + (f"; {parent} holds {', '.join(epochs)}" if epochs else ""))
+    raise NotACheckpoint("no manifest.json: not a checkpoint directory (give <job>/checkpoints/epoch-NNNNNN)")
+
+
 def check(directory):
+    checkpoint_directory(directory)
     with open(os.path.join(directory, "manifest.json")) as f:
         manifest = json.load(f)
     module = build(manifest)
@@ -148,5 +172,8 @@ if __name__ == "__main__":
             results.append(check(d))
         except NotWritten as e:
             print(f"skip {d}: {e}")
+            results.append(None)
+        except NotACheckpoint as e:
+            print(f"not checked {d}: {e}")
             results.append(None)
     sys.exit(1 if False in results else 2 if None in results else 0)
