@@ -174,16 +174,37 @@ public final class EpochalCli implements Callable<Integer> {
     if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()
         && unmatched.getUnmatched().get(0).startsWith("--")) {
       String word = unmatched.getUnmatched().get(0).split("=", 2)[0];
-      java.util.Set<String> options = new java.util.TreeSet<>();
-      for (CommandLine c = ex.getCommandLine(); c != null; c = c.getParent()) {
-        c.getCommandSpec().options().forEach(o -> options.add(o.longestName()));
-      }
-      String near = io.epochal.params.ParamSpecs.nearest(word, List.copyOf(options));
+      String near = nearestOption(ex.getCommandLine(), word);
       if (near != null) {
         return "unknown option '" + word + "'; did you mean '" + near + "'?";
       }
     }
+    if (ex instanceof CommandLine.MissingParameterException) {
+      // picocli checks required options before it reports what it did not know: an unknown option
+      // given for a required one (--output for --out) is the mistake to name
+      java.util.Optional<String> unknown = ex.getCommandLine().getUnmatchedArguments().stream()
+          .filter(w -> w.startsWith("--")).map(w -> w.split("=", 2)[0]).findFirst();
+      if (unknown.isPresent()) {
+        String near = nearestOption(ex.getCommandLine(), unknown.get());
+        return "unknown option '" + unknown.get() + "'" + (near == null ? "" : "; did you mean '" + near + "'?")
+            + " (" + ex.getMessage() + ")";
+      }
+    }
     return ex.getMessage();
+  }
+
+  /**
+   * The option of {@code commandLine} or its parents meant by {@code word}: the nearest by spelling,
+   * else one that the word extends or abbreviates ({@code --output} for {@code --out}); or null.
+   */
+  private static String nearestOption(CommandLine commandLine, String word) {
+    java.util.Set<String> options = new java.util.TreeSet<>();
+    for (CommandLine c = commandLine; c != null; c = c.getParent()) {
+      c.getCommandSpec().options().forEach(o -> options.add(o.longestName()));
+    }
+    String near = io.epochal.params.ParamSpecs.nearest(word, List.copyOf(options));
+    return near != null ? near : options.stream().filter(o -> o.length() > 3 && word.length() > 3
+        && (word.startsWith(o) || o.startsWith(word))).findFirst().orElse(null);
   }
 
   @Override

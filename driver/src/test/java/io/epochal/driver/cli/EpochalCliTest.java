@@ -521,6 +521,11 @@ class EpochalCliTest {
         .contains("Try 'epochal resume --help'.");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--mastr=local[1]", "status", tmp.toString()).err)
         .as("a global option").contains("unknown option '--mastr'; did you mean '--master'?");
+    Run insteadOfRequired = run(new RecordingLauncher(0), new TestModelCatalog(), "export", tmp.toString(), "--format",
+        "onnx", "--output", tmp.resolve("m.onnx").toString());
+    assertThat(insteadOfRequired.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(insteadOfRequired.err).as("the unknown option given for a required one is named, not only the missing")
+        .contains("epochal: unknown option '--output'; did you mean '--out'? (Missing required option: '--out=PATH')");
     Run prefix = run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.epochl.optimizer.lr=0.1",
         "status", tmp.toString());
     assertThat(prefix.code).isEqualTo(ExitCodes.USAGE);
