@@ -40,8 +40,9 @@ import picocli.CommandLine.Spec;
         "  5   the store could not be read or written", "  70  internal error",
         "  52  Spark ended the JVM: a thread ran out of memory (the job is marked",
         "      FAILED, DRIVER_OUT_OF_MEMORY when the heap was seen running out)",
-        "  130 Ctrl-C, 143 SIGTERM: the job is marked FAILED (INTERRUPTED), its",
-        "      checkpoints are kept, and resume continues it"})
+        "  130 Ctrl-C, 143 SIGTERM: the job is marked FAILED (INTERRUPTED; COMPLETED",
+        "      when its final checkpoint is published), its checkpoints are kept,",
+        "      and resume continues it"})
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",

@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,6 +20,12 @@ import picocli.CommandLine.Option;
         + "ONNX file (opset 17, input 'input' and output 'output' with a dynamic batch dimension); --format "
         + "djl writes a DJL model directory (see docs/EXPORT.md)."})
 final class ExportCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
 
   @Option(names = "--format", required = true, paramLabel = "onnx|djl", description = "onnx or djl.")
   String format;

@@ -2,11 +2,18 @@ package io.epochal.driver.cli;
 
 import java.net.URI;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /** {@code epochal inspect URI}: prints a checkpoint's manifest. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
     description = "Print a checkpoint's manifest (epoch, hyperparameters, tensors, versions, metrics).")
 final class InspectCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {

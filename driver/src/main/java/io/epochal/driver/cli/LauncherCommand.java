@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
@@ -23,10 +22,16 @@ abstract class LauncherCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (verify, inspect, export and predict "
-      + "also take one checkpoint directory, epoch-NNNNNN; status and resume --all a directory "
-      + "with jobs under it): a Hadoop URI or a local path.")
+  /** The location given; each command declares its parameter with what it takes ({@link #location(String)}). */
   String location;
+
+  /** Sets the location; a command declares it as its {@code URI} parameter, saying what it takes. */
+  void location(String uri) {
+    this.location = uri;
+  }
+
+  /** How a command's {@code URI} parameter ends its description. */
+  static final String URI_FORMS = ": a Hadoop URI or a local path.";
 
   @Override
   public final Integer call() throws Exception {

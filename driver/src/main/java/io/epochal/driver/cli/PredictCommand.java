@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,6 +22,12 @@ import picocli.CommandLine.Option;
         + "With spark-submit, predicting from an ONNX file needs --packages "
         + "com.microsoft.onnxruntime:onnxruntime:1.22.0 (bin/epochal has it)."})
 final class PredictCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
 
   @Option(names = "--input", required = true, paramLabel = "PATH",
       description = "Rows to predict: a file or directory (local path or Hadoop URI).")

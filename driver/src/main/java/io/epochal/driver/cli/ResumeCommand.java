@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 /**
@@ -34,6 +35,12 @@ import picocli.CommandLine.Option;
         "    'spark-submit --master yarn --deploy-mode cluster --class io.epochal.driver.cli.EpochalCli "
             + "epochal-app.jar resume {job_dir}' hdfs://nn:8020/jobs"})
 final class ResumeCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory; with --all, a directory with jobs under it" + URI_FORMS)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
 
   @Option(names = "--all", description = "URI is a root: resume every resumable job under it.")
   boolean all;

@@ -2,6 +2,7 @@ package io.epochal.driver.cli;
 
 import java.net.URI;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Option;
 
 /**
@@ -16,6 +17,13 @@ import picocli.CommandLine.Option;
         + "engine). Exit 0 when every check passes, 1 when one fails, 2 when the target is no checkpoint or job "
         + "directory."})
 final class VerifyCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint, or all with --all) or one checkpoint directory, "
+      + "epoch-NNNNNN" + URI_FORMS)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
 
   @Option(names = "--all", description = "Verify every checkpoint of the job directory, oldest first "
       + "(default: only the newest).")

@@ -563,6 +563,17 @@ class EpochalCliTest {
   }
 
   @Test
+  void eachCommandsUriHelpSaysWhatThatCommandTakesNotWhatOthersDo() {
+    String status = run(null, null, "status", "--help").out.replaceAll("\\s+", " ");
+    assertThat(status).contains("URI A job directory, or a directory with jobs under it").doesNotContain("export");
+    String verify = run(null, null, "verify", "--help").out.replaceAll("\\s+", " ");
+    assertThat(verify).contains("or one checkpoint directory, epoch-NNNNNN").doesNotContain("resume --all");
+    String resume = run(null, null, "resume", "--help").out.replaceAll("\\s+", " ");
+    assertThat(resume).contains("A job directory; with --all, a directory with jobs under it")
+        .doesNotContain("epoch-NNNNNN: a");
+  }
+
+  @Test
   void launcherSubcommandsGetTheQualifiedUriAndReturnItsCode() {
     for (String cmd : List.of("resume", "status", "inspect", "verify")) {
       RecordingLauncher launcher = new RecordingLauncher(ExitCodes.FAILED);
