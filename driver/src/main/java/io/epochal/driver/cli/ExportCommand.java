@@ -57,7 +57,8 @@ final class ExportCommand extends LauncherCommand {
    * Refuses a directory as an ONNX file's target; without {@code overwrite}, an existing file or a
    * non-empty directory; with it, anything but an earlier export: a {@code .onnx} file, or a
    * directory holding {@value DjlModelDirectory#DESCRIPTOR}. Data, a job directory or another file
-   * is never replaced.
+   * is never replaced; a job or checkpoint directory is refused as such ({@link
+   * io.epochal.driver.config.JobContent}).
    */
   private static void refuseExisting(URI target, String format, boolean overwrite, CliOptions options)
       throws java.io.IOException {
@@ -92,6 +93,14 @@ final class ExportCommand extends LauncherCommand {
     }
     boolean earlierExport = st.isDirectory() ? fs.exists(new Path(p, DjlModelDirectory.DESCRIPTOR))
         : p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx");
+    if (st.isDirectory() && !earlierExport) {
+      // refused first, so that neither --overwrite nor removing it is offered
+      java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, st);
+      if (job.isPresent()) {
+        throw new ConfigException("--out", "--out " + target + " " + job.get() + "; --overwrite replaces only an "
+            + "earlier export, never a job or its checkpoints: give a new location");
+      }
+    }
     if (!overwrite) {
       throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
           + "empty" : "") + (earlierExport ? "; give a new location, or pass --overwrite to replace it"

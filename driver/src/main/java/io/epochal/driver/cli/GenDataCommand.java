@@ -4,11 +4,8 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
-import io.epochal.job.JobPaths;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -103,7 +100,7 @@ final class GenDataCommand implements Callable<Integer> {
     boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;
     if (existing != null) {
       // what --overwrite would not replace is refused first, so that --overwrite is offered only where it is taken
-      refuseJobs(fs, existing);
+      refuseJobs(fs, existing, path);
       if (!existing.isDirectory()) {
         throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
             + "--overwrite replaces only an earlier output of gen-data. Choose another OUT");
@@ -138,35 +135,16 @@ final class GenDataCommand implements Callable<Integer> {
   }
 
   /**
-   * Refuses to overwrite a job directory, a directory inside one (its checkpoints) or a directory
-   * holding job directories up to two levels down: {@code --overwrite} replaces data, and must never
-   * take a job's checkpoints with it.
+   * Refuses to overwrite a job directory, a directory inside one (its checkpoints), a checkpoint
+   * directory or a directory holding job directories up to two levels down ({@link
+   * io.epochal.driver.config.JobContent}): {@code --overwrite} replaces data, and must never take a
+   * job's checkpoints with it.
    */
-  private static void refuseJobs(FileSystem fs, FileStatus out) throws IOException {
-    Path p = out.getPath();
-    for (Path up = p; up != null; up = up.getParent()) {
-      refuseIfJob(fs, up, p, up.equals(p) ? " is an Epochal job directory" : " is inside the Epochal job "
-          + "directory " + up);
-    }
-    List<Path> level = out.isDirectory() ? List.of(p) : List.of();
-    for (int depth = 1; depth <= 2; depth++) {
-      List<Path> next = new ArrayList<>();
-      for (Path dir : level) {
-        for (FileStatus child : fs.listStatus(dir)) {
-          if (child.isDirectory()) {
-            refuseIfJob(fs, child.getPath(), p, " holds the Epochal job directory " + child.getPath());
-            next.add(child.getPath());
-          }
-        }
-      }
-      level = next;
-    }
-  }
-
-  private static void refuseIfJob(FileSystem fs, Path dir, Path out, String what) throws IOException {
-    if (fs.exists(JobPaths.jobSpec(dir))) {
-      throw new ConfigException("OUT", out + what + " (" + JobPaths.JOB_SPEC + "); --overwrite replaces data, never "
-          + "a job and its checkpoints. Choose another OUT");
+  private static void refuseJobs(FileSystem fs, FileStatus out, String path) throws IOException {
+    java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, out);
+    if (job.isPresent()) {
+      throw new ConfigException("OUT", path + " " + job.get() + "; --overwrite replaces data, never a job and its "
+          + "checkpoints. Choose another OUT");
     }
   }
 

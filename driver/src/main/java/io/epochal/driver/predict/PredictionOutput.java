@@ -21,7 +21,9 @@ import org.apache.spark.sql.SaveMode;
  * Spark's readers skip as they skip {@code _SUCCESS}; {@code --overwrite} replaces only a directory
  * holding that marker, or what a stopped write leaves (an empty directory, or one holding only
  * Spark's {@code _temporary}), so that training data, a job directory or another program's output
- * is never deleted, whatever it holds.
+ * is never deleted, whatever it holds. A job directory, a directory inside one, a checkpoint
+ * directory or one holding jobs is refused as such ({@link io.epochal.driver.config.JobContent}),
+ * with or without {@code --overwrite}.
  */
 final class PredictionOutput {
 
@@ -53,19 +55,28 @@ final class PredictionOutput {
     if (!fs.exists(p)) {
       return;
     }
+    Path in = fs.makeQualified(new Path(options.input()));
+    Path out = fs.makeQualified(p);
+    if (options.overwrite() && (in.toString() + "/").startsWith(out.toString() + "/")) {
+      throw new ConfigException("--output", "--output " + output + " holds --input " + options.input()
+          + "; --overwrite never replaces the input: give a new location");
+    }
+    boolean earlier = fs.getFileStatus(p).isDirectory() && (fs.exists(new Path(p, MARKER)) || unfinished(fs, p));
+    if (!earlier) {
+      // refused first, so that --overwrite is not offered where it would be refused
+      java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, fs.getFileStatus(p));
+      if (job.isPresent()) {
+        throw new ConfigException("--output", "--output " + output + " " + job.get() + "; --overwrite replaces only "
+            + "an earlier prediction output, never a job or its checkpoints: give a new location");
+      }
+    }
     if (!options.overwrite()) {
       throw new ConfigException("--output", "--output " + output + " already exists" + (unfinished(fs, p)
           ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it; pass --overwrite to "
           + "write the predictions there" : "; give a new location, or pass --overwrite to replace an earlier "
           + "prediction output"));
     }
-    Path in = fs.makeQualified(new Path(options.input()));
-    Path out = fs.makeQualified(p);
-    if ((in.toString() + "/").startsWith(out.toString() + "/")) {
-      throw new ConfigException("--output", "--output " + output + " holds --input " + options.input()
-          + "; --overwrite never replaces the input: give a new location");
-    }
-    if (!fs.getFileStatus(p).isDirectory() || !fs.exists(new Path(p, MARKER)) && !unfinished(fs, p)) {
+    if (!earlier) {
       throw new ConfigException("--output", "--output " + output + " is not an earlier prediction output: it has "
           + "no " + MARKER + " file, which predict writes into every output directory it completes; --overwrite "
           + "replaces only those (never data or a job directory): give a new location, or remove " + output

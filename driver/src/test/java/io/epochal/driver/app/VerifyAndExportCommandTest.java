@@ -464,9 +464,12 @@ class VerifyAndExportCommandTest {
     }
     assertThat(data.resolve("part-00000.csv")).hasContent("f0,label\n1,0\n");
     assertThat(java.nio.file.Files.list(data)).hasSize(1);
-    assertThat(run("export", job.toString(), "--format", "djl", "--out", job.toString(), "--overwrite"))
-        .as(out + err).isEqualTo(2);
-    assertThat(err).contains("is not an earlier export");
+    for (boolean overwrite : new boolean[] {true, false}) {
+      assertThat(overwrite ? run("export", job.toString(), "--format", "djl", "--out", job.toString(), "--overwrite")
+          : run("export", job.toString(), "--format", "djl", "--out", job.toString())).as(out + err).isEqualTo(2);
+      assertThat(err).contains("--out file://" + job + " is an Epochal job directory (job.json); --overwrite replaces "
+          + "only an earlier export, never a job or its checkpoints: give a new location").doesNotContain("remove");
+    }
     assertThat(run("export", job.toString(), "--format", "djl", "--out", data.resolve("part-00000.csv").toString(),
         "--overwrite")).as(out + err).isEqualTo(2);
     assertThat(err).contains("is a file; --format djl writes a directory");

@@ -365,7 +365,8 @@ class PredictCommandTest {
     String[] ontoJob = again.clone();
     ontoJob[args.length - 1] = job.toString();
     assertThat(run(ontoJob)).isEqualTo(2);
-    assertThat(err).contains("is not an earlier prediction output: it has no " + PredictionOutput.MARKER + " file");
+    assertThat(err).contains("is an Epochal job directory (job.json); --overwrite replaces only an earlier prediction "
+        + "output, never a job").doesNotContain("remove");
     assertThat(job.resolve("job.json")).exists();
 
     // a dataset Spark completed (its _SUCCESS file) is data, not a prediction output
@@ -392,6 +393,45 @@ class PredictCommandTest {
     assertThat(run(intoData)).isEqualTo(2);
     assertThat(err).contains("/predictions is inside the data of --input", "write it elsewhere");
     assertThat(data.resolve("predictions")).doesNotExist();
+  }
+
+  @Test
+  void anOutputThatIsAJobACheckpointOrPartOfAJobIsRefusedAsSuchAndNeitherOverwriteNorRemovalIsOffered()
+      throws Exception {
+    Path in = writeCsvInput(null);
+    Path checkpoint;
+    try (Stream<Path> epochs = Files.list(job.resolve("checkpoints"))) {
+      checkpoint = epochs.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+    Path copiedCheckpoint = tmp.resolve("copied-checkpoint");
+    org.apache.commons.io.FileUtils.copyDirectory(checkpoint.toFile(), copiedCheckpoint.toFile());
+    Path insideJob = Files.createDirectories(job.resolve("notes"));
+    Files.writeString(insideJob.resolve("todo.txt"), "keep me");
+    java.util.Map<Path, String> said = new java.util.LinkedHashMap<>();
+    said.put(job, job + " is an Epochal job directory (job.json); --overwrite replaces only an "
+        + "earlier prediction output, never a job or its checkpoints: give a new location");
+    said.put(copiedCheckpoint, copiedCheckpoint + " is an Epochal checkpoint directory "
+        + "(manifest.json); --overwrite replaces only an earlier prediction output");
+    said.put(insideJob, insideJob + " is inside the Epochal job directory file://" + job
+        + " (job.json); --overwrite replaces only");
+    Path jobs = tmp.resolve("jobs");
+    FormatFixture.copyJob(jobs.resolve("job-b"));
+    said.put(jobs, jobs + " holds the Epochal job directory file://" + jobs.resolve("job-b") + " (job.json)");
+    for (java.util.Map.Entry<Path, String> e : said.entrySet()) {
+      for (boolean overwrite : new boolean[] {true, false}) {
+        List<String> args = new ArrayList<>(List.of("predict", job.toString(), "--master", "local[1]", "--input",
+            in.toString(), "--features", "f0,f1,f2,f3", "--output", e.getKey().toString()));
+        if (overwrite) {
+          args.add("--overwrite");
+        }
+        assertThat(run(args.toArray(new String[0]))).as(out + err).isEqualTo(2);
+        assertThat(err).as("--overwrite %s", overwrite).contains(e.getValue()).doesNotContain("remove")
+            .doesNotContain("pass --overwrite");
+      }
+    }
+    assertThat(job.resolve("job.json")).exists();
+    assertThat(copiedCheckpoint.resolve("manifest.json")).exists();
+    assertThat(insideJob.resolve("todo.txt")).hasContent("keep me");
   }
 
   @Test
