@@ -45,7 +45,9 @@ import org.apache.spark.sql.types.StructType;
  * input, checks every row as training does (a bad row fails the run naming file and row, unless
  * bad rows are skipped), then predicts each partition with {@link PartitionPredictor} (the state
  * dict sent once as a broadcast) or {@link OnnxPartitionPredictor} (the model's bytes sent once as
- * a broadcast) and writes parquet or CSV, or prints CSV.
+ * a broadcast) and writes parquet or CSV, or prints CSV. Printed rows come in {@code row_id} order
+ * (the input is ordered by it before the model runs, {@link RowNumbers}); written output files hold
+ * them in the order Spark read the input.
  *
  * <p>Output columns: the input's columns other than the features, {@code row_id} (the row's
  * 0-based index in the input, bad rows counted, numbered as training numbers rows: the files in the
@@ -61,7 +63,7 @@ public final class BatchPredictor {
   public static final String PREDICTION = "prediction";
   /** Output column of the model's outputs. */
   public static final String SCORES = "scores";
-  /** Output column of the row's index in the input, as Spark reads it. */
+  /** Output column of the row's index in the input (files in the order of their paths, {@link RowNumbers}). */
   public static final String ROW_ID = "row_id";
 
   private static final String FILE_COLUMN = "_epochal_input_file";
@@ -111,7 +113,7 @@ public final class BatchPredictor {
       return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification),
           format, features, options, stdout, layout -> {
             PredictionPlan plan = new PredictionPlan(m.modelName(), version, modelParams, layout);
-            return (it, first) -> PartitionPredictor.predict(plan, state.value(), it, first);
+            return it -> PartitionPredictor.predict(plan, state.value(), it);
           });
     } finally {
       state.destroy();
@@ -140,7 +142,7 @@ public final class BatchPredictor {
       return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
           signature.sampleShape(), signature.outputSize(), signature.outputSize() > 1),
           PredictInput.format(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
-          layout -> (it, first) -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it, first));
+          layout -> it -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it));
     } finally {
       bytes.destroy();
     }
@@ -191,12 +193,11 @@ public final class BatchPredictor {
   }
 
   /**
-   * Predicts one partition's rows, its runs (rows of one file block) starting at input rows {@code
-   * runStarts}; runs in a task.
+   * Predicts one partition's rows, numbered by {@link RowNumbers}, in their order; runs in a task.
    */
   @FunctionalInterface
   private interface PartitionTask extends java.io.Serializable {
-    Iterator<Row> predict(Iterator<Row> rows, long[] runStarts) throws Exception;
+    Iterator<Row> predict(Iterator<Row> rows) throws Exception;
   }
 
   /** Reads, checks and predicts the input with the tasks {@code tasks} makes for the layout, writes the output. */
@@ -229,7 +230,7 @@ public final class BatchPredictor {
       throw featureCount(features, model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
-    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN, BLOCK_COLUMN)) {
+    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN, BLOCK_COLUMN, RowNumbers.COLUMN)) {
       if (pass.contains(taken)) {
         throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
             + "rename it in " + options.input());
@@ -249,7 +250,8 @@ public final class BatchPredictor {
     pass.forEach(c -> select.add(input.col(c)));
     select.add(functions.input_file_block_start().as(BLOCK_COLUMN));
     select.add(functions.input_file_name().as(FILE_COLUMN));
-    JavaRDD<Row> rows = input.select(select.toArray(new Column[0])).javaRDD();
+    Dataset<Row> selected = input.select(select.toArray(new Column[0]));
+    JavaRDD<Row> rows = selected.javaRDD();
 
     RowDecoder rowDecoder = decoder;
     List<PartitionScan> scans;
@@ -287,8 +289,14 @@ public final class BatchPredictor {
     }
 
     PartitionTask task = tasks.apply(layout);
-    JavaRDD<Row> predicted = rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> task.predict(it, start[p]), true);
+    JavaRDD<Row> numbered = rows.mapPartitionsWithIndex(
+        (Integer p, Iterator<Row> it) -> RowNumbers.number(it, start[p]), true);
+    if (options.output() == null) {
+      // printed in row_id order: the input is ordered, the model then keeps each partition's order
+      numbered = RowNumbers.inOrder(spark.session(), numbered, RowNumbers.schema(selected.schema()),
+          rows.getNumPartitions());
+    }
+    JavaRDD<Row> predicted = numbered.mapPartitions(task::predict, true);
     Dataset<Row> out = spark.session().createDataFrame(predicted, schema(df.schema(), pass, layout));
     String outputFormat = options.outputFormat();
     if (options.output() == null) {

@@ -9,7 +9,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 
 /**
- * Predicts one partition's rows in mini-batches, whatever runs the model: reads rows lazily,
+ * Predicts one partition's rows in mini-batches, whatever runs the model: reads rows lazily (numbered
+ * by {@link RowNumbers}),
  * decodes their features with the layout's {@link io.epochal.driver.data.RowDecoder} (a bad row is
  * skipped when the layout says so, and otherwise means the input changed after the driver checked
  * it), hands {@link PredictionLayout#batchSize()} rows at a time to {@link #forward} and turns each
@@ -25,26 +26,17 @@ public abstract class BatchingPredictor implements Iterator<Row> {
   private final float[] features;
   private final Row[] pending;
   private final long[] pendingIds;
-  private final long[] runStarts;
-  private final io.epochal.driver.data.PartitionScan.Cursor cursor =
-      new io.epochal.driver.data.PartitionScan.Cursor(true);
-  private int run = -1;
-  private long nextRowId;
   private boolean finished;
 
   /**
    * A predictor of {@code rows}.
    *
-   * @param rows the partition's rows: features first, then the layout's pass columns, then the
-   *     start of the row's file block and the input file name
-   * @param runStarts the input index of the first row of each of the partition's runs (consecutive
-   *     rows of one file block), counting bad rows ({@link
-   *     io.epochal.driver.data.PartitionScan#rowStartsByFileName})
+   * @param rows the partition's rows, in the order their predictions are to come: features first,
+   *     then the layout's pass columns, then the row's {@code row_id} ({@link RowNumbers#number})
    */
-  protected BatchingPredictor(PredictionLayout layout, Iterator<Row> rows, long[] runStarts) {
+  protected BatchingPredictor(PredictionLayout layout, Iterator<Row> rows) {
     this.layout = checkNotNull(layout, "layout");
     this.rows = checkNotNull(rows, "rows");
-    this.runStarts = checkNotNull(runStarts, "runStarts");
     this.features = new float[layout.batchSize() * layout.decoder().featureSize()];
     this.pending = new Row[layout.batchSize()];
     this.pendingIds = new long[layout.batchSize()];
@@ -88,12 +80,7 @@ public abstract class BatchingPredictor implements Iterator<Row> {
     int n = 0;
     while (n < pending.length && rows.hasNext()) {
       Row r = rows.next();
-      int at = cursor.advance(r);
-      if (at != run) {
-        run = at;
-        nextRowId = runStarts[at];
-      }
-      long id = nextRowId++;
+      long id = r.getLong(r.length() - 1);
       String bad = layout.decoder().decode(r, one);
       if (bad != null) {
         if (layout.skipBadRows()) {
@@ -131,7 +118,7 @@ public abstract class BatchingPredictor implements Iterator<Row> {
   }
 
   private Row outputRow(Row in, long id, float[] scores) {
-    int first = in.length() - 2 - layout.passColumns(); // features first, the block and the file name last
+    int first = in.length() - 1 - layout.passColumns(); // features first, the row_id last
     Object[] values = new Object[layout.passColumns() + (layout.rowId() ? 1 : 0) + 2];
     int at = 0;
     for (int c = 0; c < layout.passColumns(); c++) {

@@ -6,9 +6,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * Prints a DataFrame of scalar columns as CSV (a header line, then one line per row, partition by
- * partition through {@code toLocalIterator}, so that the driver holds one partition at a time;
- * lines are formatted on the executors).
+ * Prints a DataFrame of scalar columns as CSV (a header line, then one line per row in the
+ * DataFrame's order, partition by partition through {@code toLocalIterator}, so that the driver
+ * holds one partition at a time; lines are formatted on the executors).
  * Values holding a comma, a quote or a line break are quoted, quotes doubled; null is empty.
  */
 final class CsvPrinter {

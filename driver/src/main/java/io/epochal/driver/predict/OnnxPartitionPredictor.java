@@ -19,8 +19,8 @@ public final class OnnxPartitionPredictor extends BatchingPredictor {
   private final OnnxSessions.Handle session;
 
   private OnnxPartitionPredictor(PredictionLayout layout, OnnxSignature signature, String digest,
-      Broadcast<byte[]> model, Iterator<Row> rows, long[] runStarts) {
-    super(layout, rows, runStarts);
+      Broadcast<byte[]> model, Iterator<Row> rows) {
+    super(layout, rows);
     this.signature = signature;
     this.session = OnnxSessions.open(digest, model::value);
     TaskContext task = TaskContext.get();
@@ -37,16 +37,15 @@ public final class OnnxPartitionPredictor extends BatchingPredictor {
    * @param digest SHA-256 of the model's bytes ({@link OnnxModelFile#digest()})
    * @param model the model's bytes, read only when this executor has no session for {@code digest}
    * @param rows the partition's rows: features first, then the layout's pass columns, then the
-   *     input file name
-   * @param firstRowId the input index of the partition's first row (counting bad rows)
+   *     row's {@code row_id}; their predictions come in their order
    */
   public static Iterator<Row> predict(PredictionLayout layout, OnnxSignature signature, String digest,
-      Broadcast<byte[]> model, Iterator<Row> rows, long[] runStarts) {
+      Broadcast<byte[]> model, Iterator<Row> rows) {
     checkNotNull(layout, "layout");
     checkNotNull(signature, "signature");
     checkNotNull(digest, "digest");
     checkNotNull(model, "model");
-    return new OnnxPartitionPredictor(layout, signature, digest, model, rows, runStarts);
+    return new OnnxPartitionPredictor(layout, signature, digest, model, rows);
   }
 
   @Override

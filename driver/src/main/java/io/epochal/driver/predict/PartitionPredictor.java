@@ -24,8 +24,8 @@ public final class PartitionPredictor extends BatchingPredictor {
 
   private final EpochalModel model;
 
-  private PartitionPredictor(PredictionPlan plan, StateDict state, Iterator<Row> rows, long[] runStarts) {
-    super(plan.layout(), rows, runStarts);
+  private PartitionPredictor(PredictionPlan plan, StateDict state, Iterator<Row> rows) {
+    super(plan.layout(), rows);
     EngineSettings.configureThreads(1);
     this.model = ModelCache.forCurrentThread().acquire(plan.modelName(), plan.modelVersion(),
         plan.hyperParameters(), state);
@@ -34,15 +34,14 @@ public final class PartitionPredictor extends BatchingPredictor {
   /**
    * The predictions of a partition's rows, computed as they are consumed.
    *
-   * @param rows the partition's rows: features first, then the plan's pass columns, then the input
-   *     file name
-   * @param firstRowId the input index of the partition's first row (counting bad rows)
+   * @param rows the partition's rows: features first, then the plan's pass columns, then the row's
+   *     {@code row_id}; their predictions come in their order
    */
-  public static Iterator<Row> predict(PredictionPlan plan, StateDict state, Iterator<Row> rows, long[] runStarts) {
+  public static Iterator<Row> predict(PredictionPlan plan, StateDict state, Iterator<Row> rows) {
     checkNotNull(plan, "plan");
     checkNotNull(state, "state");
     checkNotNull(rows, "rows");
-    return new PartitionPredictor(plan, state, rows, runStarts);
+    return new PartitionPredictor(plan, state, rows);
   }
 
   @Override

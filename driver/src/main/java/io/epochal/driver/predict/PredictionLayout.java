@@ -13,7 +13,7 @@ import java.util.Objects;
  * outputs per row, whether outputs are class scores (prediction = argmax), the mini-batch size,
  * the bad-row policy and the layout of the task's rows (for csv input the malformed-line column
  * its decoder checks, then the feature columns, then {@link #passColumns()} columns carried to the
- * output, then the start of the row's file block and the input file name). A checkpoint's
+ * output, then the row's {@code row_id}, {@link RowNumbers}). A checkpoint's
  * model and an ONNX model file are predicted with the same layout. Immutable; sent to tasks with
  * Java serialization inside the task closure.
  */

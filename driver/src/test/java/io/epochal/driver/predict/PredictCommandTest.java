@@ -297,8 +297,8 @@ class PredictCommandTest {
     assertThat(out.lines().findFirst()).hasValue("id,row_id,prediction,score_0,score_1");
   }
 
-  @Test
-  void rowIdsNumberTheFilesOfADirectoryInTheOrderOfTheirNamesWhateverOrderSparkReadsThem() throws Exception {
+  /** A directory of two csv files of {@link #writeCsvInput}'s rows: a.csv rows 0-4, b.csv (larger) rows 5-22. */
+  private Path writeTwoCsvFiles() throws IOException {
     List<String> lines = Files.readAllLines(writeCsvInput(null));
     Path dir = Files.createDirectories(tmp.resolve("two-files"));
     // a.csv holds rows 0-4 and is the smaller file, which Spark reads last
@@ -306,18 +306,49 @@ class PredictCommandTest {
     List<String> b = new ArrayList<>(List.of(lines.get(0)));
     b.addAll(lines.subList(6, lines.size()));
     Files.write(dir.resolve("b.csv"), b);
+    return dir;
+  }
+
+  @Test
+  void rowIdsNumberTheFilesOfADirectoryInTheOrderOfTheirNamesWhateverOrderSparkReadsThem() throws Exception {
+    Path dir = writeTwoCsvFiles();
+    Path result = tmp.resolve("pred.csv");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", dir.toString(), "--features",
-        "f0,f1,f2,f3")).as(err).isEqualTo(0);
+        "f0,f1,f2,f3", "--output", result.toString())).as(out + err).isEqualTo(0);
     float[][] want = directOutputs(5, ROWS - 5); // a batch per file
-    List<String> out = this.out.lines().skip(1).collect(Collectors.toList());
-    assertThat(out).hasSize(ROWS);
-    for (String line : out) {
+    List<String[]> rows = readCsvParts(result);
+    assertThat(rows).hasSize(ROWS);
+    for (String[] r : rows) {
+      int i = Integer.parseInt(r[0]);
+      assertThat(new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3])}).as("row %s", i)
+          .containsExactly(want[i]);
+    }
+    assertThat(rows.get(rows.size() - 1)[0]).as("written files keep Spark's read order: a.csv read last, numbered "
+        + "first").isEqualTo("4");
+  }
+
+  @Test
+  void printedPredictionsComeInRowIdOrderAcrossFilesOfDifferentSizesAndPartitions() throws Exception {
+    Path dir = writeTwoCsvFiles();
+    // a.csv is one split; b.csv is read in blocks larger than it, which Spark reads first (the larger first)
+    long split = Files.size(dir.resolve("a.csv")) + 16;
+    assertThat(Files.size(dir.resolve("b.csv"))).as("b.csv spans several splits").isGreaterThan(2 * split);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--conf", "spark.sql.files.maxPartitionBytes="
+        + split, "--conf", "spark.sql.files.openCostInBytes=0", "--input", dir.toString(), "--features",
+        "f0,f1,f2,f3", "--batch-size", "1")).as(err).isEqualTo(0);
+    int[] ones = new int[ROWS];
+    java.util.Arrays.fill(ones, 1);
+    float[][] want = directOutputs(ones); // batches of one row, as --batch-size 1 predicts them wherever they are
+    List<String> printed = out.lines().skip(1).collect(Collectors.toList());
+    assertThat(printed.stream().map(l -> l.split(",")[0]).collect(Collectors.toList()))
+        .as("row_ids as printed").containsExactlyElementsOf(java.util.stream.IntStream.range(0, ROWS)
+            .mapToObj(Integer::toString).collect(Collectors.toList()));
+    for (String line : printed) {
       String[] r = line.split(",");
       int i = Integer.parseInt(r[0]);
       assertThat(new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3])}).as("row %s", i)
           .containsExactly(want[i]);
     }
-    assertThat(out.get(out.size() - 1)).as("a.csv read last, numbered first").startsWith("4,");
   }
 
   @Test
