@@ -193,7 +193,7 @@ final class CheckpointTarget {
       try {
         other = store.latest().checkpoint().map(c -> "; the newest checkpoint that verifies is epoch "
             + c.manifest().epoch() + " (" + JobSpecResolver.locationText(c.path()) + ")")
-            .orElse("; no checkpoint of " + jobDir + " verifies");
+            .orElse("; no checkpoint of " + JobSpecResolver.locationText(jobDir) + " verifies");
       } catch (CheckpointException unreadable) {
         other = "";
       }
@@ -223,15 +223,16 @@ final class CheckpointTarget {
           + (listed.size() == 1 ? " " : "s ") + listed.stream()
           .map(c -> aside ? new Path(c.path()).getName() : Long.toString(c.epoch())).collect(Collectors.joining(", "));
     }
-    return new ConfigException("checkpoint", this + " does not exist; " + jobDir + held
+    return new ConfigException("checkpoint", this + " does not exist; " + JobSpecResolver.locationText(jobDir) + held
         + "; give one of them, or the job directory for its newest verified checkpoint");
   }
 
   @Override
   public String toString() {
+    String dir = JobSpecResolver.locationText(jobDir);
     if (movedAside != null) {
-      return jobDir + "/checkpoints/" + movedAside;
+      return dir + "/checkpoints/" + movedAside;
     }
-    return epoch >= 0 ? String.format("%s/checkpoints/epoch-%06d", jobDir, epoch) : jobDir.toString();
+    return epoch >= 0 ? String.format("%s/checkpoints/epoch-%06d", dir, epoch) : dir;
   }
 }

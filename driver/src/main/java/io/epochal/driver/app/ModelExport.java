@@ -6,6 +6,7 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.worker.djl.DjlModelDirectory;
 import io.epochal.worker.export.OnnxExporter;
 import io.epochal.worker.model.ModelRegistry;
@@ -25,7 +26,8 @@ import org.apache.hadoop.fs.Path;
  * {@code epochal export}: loads a checkpoint (a job directory: its newest), warns when it was
  * written with another DJL, engine or platform (naming both versions), and writes its model as an
  * ONNX file through {@link OnnxExporter}, or as a DJL model directory through
- * {@link DjlModelDirectory}.
+ * {@link DjlModelDirectory}. Its messages show locations as the rest of Epochal does ({@code
+ * file:///...}, {@link JobSpecResolver#locationText(Path)}).
  */
 final class ModelExport {
 
@@ -48,13 +50,13 @@ final class ModelExport {
     try (CheckpointStore store = t.open(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {
-        err.println("epochal: " + checkpoint + " has no checkpoint to export");
+        err.println("epochal: " + JobSpecResolver.locationText(new Path(checkpoint)) + " has no checkpoint to export");
         return ExitCodes.FAILED;
       }
       LoadedCheckpoint c = loaded.get();
       t.noteUnfinished(c, conf, err);
       CheckpointManifest m = c.manifest();
-      String warning = EngineCompatibility.withCurrent(m.versions()).warning(c.path());
+      String warning = EngineCompatibility.withCurrent(m.versions()).warning(JobSpecResolver.locationText(c.path()));
       if (!warning.isEmpty()) {
         err.println("epochal: warning: " + warning);
       }
@@ -90,7 +92,8 @@ final class ModelExport {
         o.write(onnx);
       }
       out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
-          m.modelName(), m.modelVersion(), c.path(), path, OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
+          m.modelName(), m.modelVersion(), JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(path),
+          OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
           OnnxExporter.OUTPUT, probeChecked ? "reproduces the checkpoint's probe output in ONNX Runtime"
               : "not checked against the checkpoint's probe: ONNX Runtime is not on the class path");
       return ExitCodes.OK;
@@ -122,8 +125,8 @@ final class ModelExport {
         }
       }
       out.printf("exported %s v%s of %s to DJL model directory %s (%s); load it with "
-          + "DjlModelDirectory.load(dir, ModelRegistry.getDefault())%n", m.modelName(), m.modelVersion(), c.path(),
-          dir, String.join(", ", names));
+          + "DjlModelDirectory.load(dir, ModelRegistry.getDefault())%n", m.modelName(), m.modelVersion(),
+          JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(dir), String.join(", ", names));
       return ExitCodes.OK;
     } finally {
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(local)) {

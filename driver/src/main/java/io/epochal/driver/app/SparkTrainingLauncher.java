@@ -310,12 +310,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int predict(URI model, URI input, URI output, Map<String, String> dataKeys, CliOptions options)
       throws Exception {
-    PredictOptions predict = PredictOptions.fromKeys(new Path(input).toString(),
-        output == null ? null : new Path(output).toString(),
+    // locations as every message shows them (file:///...), which Hadoop and Spark read as they read file:/...
+    PredictOptions predict = PredictOptions.fromKeys(JobSpecResolver.locationText(new Path(input)),
+        output == null ? null : JobSpecResolver.locationText(new Path(output)),
         dataKeys);
     Configuration conf = options.hadoopConfiguration();
     BatchPredictor.checkLocations(predict, conf);
-    String modelPath = new Path(model).toString();
+    String modelPath = JobSpecResolver.locationText(new Path(model));
     if (OnnxModelFile.isOnnx(modelPath, conf)) {
       return predictOnnx(OnnxModelFile.read(modelPath, conf), predict, options);
     }
@@ -324,13 +325,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     try (CheckpointStore store = t.open(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {
-        err.println("epochal: " + model + " has no checkpoint to predict with");
+        err.println("epochal: " + modelPath + " has no checkpoint to predict with");
         return ExitCodes.FAILED;
       }
       c = loaded.get();
     }
     t.noteUnfinished(c, conf, err);
-    String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(c.path());
+    String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(
+        JobSpecResolver.locationText(c.path()));
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
     }

@@ -1,6 +1,7 @@
 package io.epochal.driver.cli;
 
 import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.worker.djl.DjlModelDirectory;
 import java.net.URI;
 import java.util.Locale;
@@ -63,6 +64,7 @@ final class ExportCommand extends LauncherCommand {
   private static void refuseExisting(URI target, String format, boolean overwrite, CliOptions options)
       throws java.io.IOException {
     Path p = new Path(target);
+    String shown = JobSpecResolver.locationText(p);
     io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("--out", p, options.hadoopConfiguration());
     FileSystem fs = p.getFileSystem(options.hadoopConfiguration());
     FileStatus st;
@@ -72,16 +74,16 @@ final class ExportCommand extends LauncherCommand {
       st = null;
     }
     if (st != null && st.isDirectory() && format.equals("onnx")) {
-      throw new ConfigException("--out", "--out " + target + " is a directory; --format onnx writes one file: give "
-          + "its path, e.g. " + new Path(p, "model.onnx"));
+      throw new ConfigException("--out", "--out " + shown + " is a directory; --format onnx writes one file: give "
+          + "its path, e.g. " + JobSpecResolver.locationText(new Path(p, "model.onnx")));
     }
     if (format.equals("djl") && p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-      throw new ConfigException("--out", "--out " + target + " names an ONNX file, but --format djl writes a model "
+      throw new ConfigException("--out", "--out " + shown + " names an ONNX file, but --format djl writes a model "
           + "directory: give --format onnx, or a directory name for the DJL model");
     }
     if (format.equals("onnx") && !p.getName().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
-      throw new ConfigException("--out", "--out " + target + " has no .onnx extension; --format onnx writes one "
-          + "file, which predict and --overwrite know by that extension: give e.g. --out " + p + ".onnx");
+      throw new ConfigException("--out", "--out " + shown + " has no .onnx extension; --format onnx writes one "
+          + "file, which predict and --overwrite know by that extension: give e.g. --out " + shown + ".onnx");
     }
     if (st == null) {
       io.epochal.driver.config.CreatablePath.requireDirectory("--out", p, options.hadoopConfiguration());
@@ -97,23 +99,23 @@ final class ExportCommand extends LauncherCommand {
       // refused first, so that neither --overwrite nor removing it is offered
       java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, st);
       if (job.isPresent()) {
-        throw new ConfigException("--out", "--out " + target + " " + job.get() + "; --overwrite replaces only an "
+        throw new ConfigException("--out", "--out " + shown + " " + job.get() + "; --overwrite replaces only an "
             + "earlier export, never a job or its checkpoints: give a new location");
       }
     }
     if (!overwrite) {
-      throw new ConfigException("--out", "--out " + target + " already exists" + (st.isDirectory() ? " and is not "
+      throw new ConfigException("--out", "--out " + shown + " already exists" + (st.isDirectory() ? " and is not "
           + "empty" : "") + (earlierExport ? "; give a new location, or pass --overwrite to replace it"
           : ", and is not an earlier export, which is all --overwrite replaces: give a new location"));
     }
     if (!st.isDirectory() && format.equals("djl")) {
-      throw new ConfigException("--out", "--out " + target + " is a file; --format djl writes a directory: give a new "
+      throw new ConfigException("--out", "--out " + shown + " is a file; --format djl writes a directory: give a new "
           + "location");
     }
     if (!earlierExport) {
-      throw new ConfigException("--out", "--out " + target + " is not an earlier export: --overwrite replaces only "
+      throw new ConfigException("--out", "--out " + shown + " is not an earlier export: --overwrite replaces only "
           + (st.isDirectory() ? "a DJL model directory (one holding " + DjlModelDirectory.DESCRIPTOR + ")"
-          : "a .onnx file") + ", never data or a job directory; give a new location, or remove " + target
+          : "a .onnx file") + ", never data or a job directory; give a new location, or remove " + shown
           + " yourself if you are sure it can go");
     }
   }

@@ -292,6 +292,8 @@ class VerifyAndExportCommandTest {
     Path onnx = tmp.resolve("model.onnx");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
         .isEqualTo(0);
+    assertThat(out).as("locations as the rest of Epochal prints them").contains("exported mlp v1 of file://"
+        + checkpoint + " to file://" + onnx + " (ONNX opset").doesNotContain("file:/" + tmp.toString().substring(1));
     StateDict probe = SafetensorsReader.read(checkpoint.resolve("probe.safetensors")).tensors();
     Tensor input = probe.get("probe.input");
     float[] expected = probe.get("probe.output").toFloatArray();
@@ -314,7 +316,7 @@ class VerifyAndExportCommandTest {
     Path onnx = java.nio.file.Files.writeString(tmp.resolve("taken.onnx"), "keep me");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
         .isEqualTo(2);
-    assertThat(err).contains("taken.onnx already exists").contains("--overwrite");
+    assertThat(err).contains("--out file://" + onnx + " already exists").contains("--overwrite");
     assertThat(onnx).hasContent("keep me");
     Path dir = java.nio.file.Files.createDirectories(tmp.resolve("served"));
     java.nio.file.Files.writeString(dir.resolve("other.txt"), "x");
@@ -323,7 +325,8 @@ class VerifyAndExportCommandTest {
     Path emptyDir = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", emptyDir.toString(), "--overwrite"))
         .as(out + err).isEqualTo(2);
-    assertThat(err).contains("is a directory; --format onnx writes one file");
+    assertThat(err).contains("--out file://" + emptyDir + " is a directory; --format onnx writes one file: give its "
+        + "path, e.g. file://" + emptyDir.resolve("model.onnx"));
 
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString(), "--overwrite"))
         .as(out + err).isEqualTo(0);
@@ -476,6 +479,7 @@ class VerifyAndExportCommandTest {
 
     Path djl = tmp.resolve("djl-model");
     assertThat(run("export", job.toString(), "--format", "djl", "--out", djl.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("exported mlp v1 of file://" + checkpoint + " to DJL model directory file://" + djl);
     assertThat(run("export", job.toString(), "--format", "djl", "--out", djl.toString(), "--overwrite"))
         .as("an earlier DJL export is replaced: %s", err).isEqualTo(0);
     assertThat(djl.resolve(io.epochal.worker.djl.DjlModelDirectory.DESCRIPTOR)).exists();

@@ -248,7 +248,7 @@ class OnnxPredictCommandTest {
     Path in = writeCsvInput(null);
     assertThat(run("predict", onnx.toString(), "--input", in.toString())).isEqualTo(2);
     assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
-    assertThat(err).contains("--features").contains("data.features").contains(onnx.toString());
+    assertThat(err).contains("--features").contains("data.features").contains("(file://" + onnx + ")");
   }
 
   @Test
@@ -258,7 +258,7 @@ class OnnxPredictCommandTest {
     assertThat(run("predict", notOnnx.toString(), "--input", in.toString(), "--features", "f0,f1,f2,f3"))
         .isEqualTo(2);
     assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
-    assertThat(err).contains("cannot load").contains(notOnnx.toString()).contains("as an ONNX model");
+    assertThat(err).contains("ONNX Runtime cannot load file://" + notOnnx + " as an ONNX model");
   }
 
   @Test

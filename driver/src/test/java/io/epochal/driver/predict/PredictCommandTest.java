@@ -385,7 +385,7 @@ class PredictCommandTest {
     assertThat(output.resolve(PredictionOutput.MARKER)).content().contains("\"written_by\" : \"epochal predict\"",
         "\"rows\" : " + ROWS);
     assertThat(run(args)).isEqualTo(2);
-    assertThat(err).contains("already exists").contains("pass --overwrite");
+    assertThat(err).contains("--output file://" + output + " already exists").contains("pass --overwrite");
 
     String[] again = java.util.Arrays.copyOf(args, args.length + 1);
     again[args.length] = "--overwrite";
@@ -414,7 +414,7 @@ class PredictCommandTest {
     String[] ontoInput = again.clone();
     ontoInput[args.length - 1] = in.getParent().toString();
     assertThat(run(ontoInput)).isEqualTo(2);
-    assertThat(err).contains("holds --input");
+    assertThat(err).contains("--output file://" + in.getParent() + " holds --input file://" + in);
 
     // predictions written into the input would be read as rows by the next run on it
     String[] intoData = again.clone();
@@ -439,15 +439,15 @@ class PredictCommandTest {
     Path insideJob = Files.createDirectories(job.resolve("notes"));
     Files.writeString(insideJob.resolve("todo.txt"), "keep me");
     java.util.Map<Path, String> said = new java.util.LinkedHashMap<>();
-    said.put(job, job + " is an Epochal job directory (job.json); --overwrite replaces only an "
+    said.put(job, "--output file://" + job + " is an Epochal job directory (job.json); --overwrite replaces only an "
         + "earlier prediction output, never a job or its checkpoints: give a new location");
-    said.put(copiedCheckpoint, copiedCheckpoint + " is an Epochal checkpoint directory "
+    said.put(copiedCheckpoint, "--output file://" + copiedCheckpoint + " is an Epochal checkpoint directory "
         + "(manifest.json); --overwrite replaces only an earlier prediction output");
-    said.put(insideJob, insideJob + " is inside the Epochal job directory file://" + job
+    said.put(insideJob, "--output file://" + insideJob + " is inside the Epochal job directory file://" + job
         + " (job.json); --overwrite replaces only");
     Path jobs = tmp.resolve("jobs");
     FormatFixture.copyJob(jobs.resolve("job-b"));
-    said.put(jobs, jobs + " holds the Epochal job directory file://" + jobs.resolve("job-b") + " (job.json)");
+    said.put(jobs, "--output file://" + jobs + " holds the Epochal job directory file://" + jobs.resolve("job-b") + " (job.json)");
     for (java.util.Map.Entry<Path, String> e : said.entrySet()) {
       for (boolean overwrite : new boolean[] {true, false}) {
         List<String> args = new ArrayList<>(List.of("predict", job.toString(), "--master", "local[1]", "--input",
@@ -471,8 +471,7 @@ class PredictCommandTest {
     assertThat(run("predict", job.toString(), "--input", missing.toString(), "--output",
         tmp.resolve("p").toString())).isEqualTo(2);
     assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
-    assertThat(err).contains("configuration error").contains("--input").contains(missing.toString())
-        .contains("does not exist");
+    assertThat(err).contains("configuration error").contains("--input file://" + missing + " does not exist");
   }
 
   @Test
