@@ -54,7 +54,6 @@ final class ModelExport {
         return ExitCodes.FAILED;
       }
       LoadedCheckpoint c = loaded.get();
-      t.noteUnfinished(c, conf, err);
       CheckpointManifest m = c.manifest();
       String warning = EngineCompatibility.withCurrent(m.versions()).warning(JobSpecResolver.locationText(c.path()));
       if (!warning.isEmpty()) {
@@ -65,7 +64,11 @@ final class ModelExport {
         return refused.getAsInt();
       }
       if (format.equals("djl")) {
-        return exportDjl(c, target);
+        int code = exportDjl(c, target);
+        if (code == ExitCodes.OK) {
+          t.noteUnfinished(c, conf, err); // of what was exported: said only once something was
+        }
+        return code;
       }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
           CheckpointVerifier.modelParams(m), c.model());
@@ -96,6 +99,7 @@ final class ModelExport {
           OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
           OnnxExporter.OUTPUT, probeChecked ? "reproduces the checkpoint's probe output in ONNX Runtime"
               : "not checked against the checkpoint's probe: ONNX Runtime is not on the class path");
+      t.noteUnfinished(c, conf, err);
       return ExitCodes.OK;
     }
   }
