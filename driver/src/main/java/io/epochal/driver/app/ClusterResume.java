@@ -41,7 +41,8 @@ import org.apache.hadoop.util.ShutdownHookManager;
  * (shell-quoted) job directory, for example
  * {@code spark-submit --master yarn --class io.epochal.driver.cli.EpochalCli epochal-app.jar resume {job_dir}}.
  * Child processes keep one job's crash, {@code System.exit} or native failure away from the others.
- * Every child's output is copied to this process's output, each line prefixed with its job's name.
+ * Every child's standard output is copied to this process's standard output, and its standard
+ * error to this process's standard error, each line prefixed with its job's name.
  */
 public final class ClusterResume {
 
@@ -53,6 +54,7 @@ public final class ClusterResume {
   private final CliOptions options;
   private final ChildResumeCommand commands;
   private final PrintStream out;
+  private final PrintStream err;
   /** The resumes running now (guarded by itself together with {@link #stopping}). */
   private final Set<Process> running = new LinkedHashSet<>();
   /** The jobs of the plan whose resume has not started yet (guarded by {@link #running}). */
@@ -73,9 +75,10 @@ public final class ClusterResume {
 
   /**
    * A runner with at most {@code parallel} children at once, submitting through
-   * {@code submitTemplate} (null: this launcher) with the global {@code options}.
+   * {@code submitTemplate} (null: this launcher) with the global {@code options}, printing to
+   * {@code out} and copying the children's standard error to {@code err}.
    */
-  public ClusterResume(int parallel, String submitTemplate, CliOptions options, PrintStream out) {
+  public ClusterResume(int parallel, String submitTemplate, CliOptions options, PrintStream out, PrintStream err) {
     checkArgument(parallel >= 1, "--parallel must be >= 1, got %s", parallel);
     checkArgument(submitTemplate == null || submitTemplate.contains(JOB_DIR_PLACEHOLDER),
         "--submit-template '%s' has no %s placeholder; add it where the job directory goes, e.g. "
@@ -85,6 +88,7 @@ public final class ClusterResume {
     this.options = checkNotNull(options, "options");
     this.commands = new ChildResumeCommand(parallel, submitTemplate, options);
     this.out = checkNotNull(out, "out");
+    this.err = checkNotNull(err, "err");
   }
 
   /** The command that resumes {@code jobDir}. */
@@ -338,16 +342,16 @@ public final class ClusterResume {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
             + ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
-      p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      p = new ProcessBuilder(cmd).start();
       running.add(p);
     }
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        synchronized (out) {
-          out.println("[" + name + "] " + line);
-        }
-      }
+    Process child = p;
+    Thread errors = new Thread(() -> copy(name, child.getErrorStream(), err), "resume-all-stderr-" + name);
+    errors.setDaemon(true);
+    errors.start();
+    try {
+      copy(name, p.getInputStream(), out);
+      errors.join();
     } finally {
       if (Thread.currentThread().isInterrupted()) {
         p.destroy();
@@ -359,6 +363,20 @@ public final class ClusterResume {
       synchronized (running) {
         running.remove(p);
       }
+    }
+  }
+
+  /** Copies {@code from} to {@code to} line by line, each prefixed with {@code [name]}, until it ends. */
+  private static void copy(String name, java.io.InputStream from, PrintStream to) {
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(from, StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null) {
+        synchronized (to) {
+          to.println("[" + name + "] " + line);
+        }
+      }
+    } catch (IOException e) {
+      // the child's stream closed under the reader (the child was stopped): nothing more to copy
     }
   }
 }

@@ -217,7 +217,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           + (unreadable + lost + moved + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
       return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
-    return new ClusterResume(request.parallel(), request.submitTemplate(), options, out).run(plan);
+    return new ClusterResume(request.parallel(), request.submitTemplate(), options, out, err).run(plan);
   }
 
   /**

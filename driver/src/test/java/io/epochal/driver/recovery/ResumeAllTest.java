@@ -246,7 +246,8 @@ class ResumeAllTest {
     Path marker = root.resolve("submitted.txt");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code = new ClusterResume(1, "echo submitted {job_dir} >> '" + marker + "'", CliOptions.builder().build(),
-        new PrintStream(out, true, StandardCharsets.UTF_8)).run(plan);
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(out, true, StandardCharsets.UTF_8))
+        .run(plan);
     String said = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(said).isEqualTo(0);
     assertThat(marker).as("nothing submitted").doesNotExist();
@@ -273,6 +274,14 @@ class ResumeAllTest {
     assertThat(holds[0]).as(holds[1] + holds[2]).isEqualTo("0");
     assertThat(holds[1]).contains("exit 3: another driver holds the job now, and it is that driver's to finish; see "
         + "how it goes with: bin/epochal status", "0 resumed, 0 failed, 2 taken by another driver");
+  }
+
+  @Test
+  void eachResumesStandardErrorGoesToStandardErrorAndItsOutputToStandardOutputPrefixedWithItsJob() {
+    String[] r = cli("resume", "--all", "--submit-template", "echo progress of {job_dir}; echo warning of {job_dir} >&2",
+        root.toString());
+    assertThat(r[1]).containsPattern("\\[c-expired\\] progress of .*c-expired").doesNotContain("] warning of");
+    assertThat(r[2]).containsPattern("\\[c-expired\\] warning of .*c-expired").doesNotContain("] progress of");
   }
 
   @Test
@@ -373,7 +382,7 @@ class ResumeAllTest {
         java.time.Instant.now(), true);
     assertThat(relocatePlan.toResume()).filteredOn(ResumePlan.Entry::relocates).singleElement()
         .satisfies(e -> assertThat(e.name()).isEqualTo("f-moved"));
-    assertThat(new ClusterResume(1, null, CliOptions.builder().build(), System.out).command("/jobs/f-moved", true))
+    assertThat(new ClusterResume(1, null, CliOptions.builder().build(), System.out, System.err).command("/jobs/f-moved", true))
         .endsWith("resume", "/jobs/f-moved", "--relocate");
 
     String[] one = cli("resume", copy.toString());
