@@ -39,6 +39,24 @@ final class JobFileReader {
     return String.valueOf(problem.getMessage()).contains(COMMENT_PROBLEM);
   }
 
+  /** What the problem of a value that swallowed the next line's key says before that key. */
+  private static final String JOINED_PROBLEM = ", which holds another key ('";
+
+  /**
+   * The key a line ending in a backslash swallowed, if {@code problem} is that line's (its own
+   * key is {@link ConfigException#key}): what the spec then says of either key follows from it.
+   */
+  static java.util.Optional<String> swallowedKey(ConfigException problem) {
+    String m = String.valueOf(problem.getMessage());
+    int at = m.indexOf(JOINED_PROBLEM);
+    if (at < 0) {
+      return java.util.Optional.empty();
+    }
+    int from = at + JOINED_PROBLEM.length();
+    int to = m.indexOf('\'', from);
+    return to < 0 ? java.util.Optional.empty() : java.util.Optional.of(m.substring(from, to));
+  }
+
   /** A comment after a value: blanks, then #. */
   private static final Pattern TRAILING_COMMENT = Pattern.compile("\\s#");
 
@@ -111,7 +129,7 @@ final class JobFileReader {
       Matcher joined = JOINED_KEY.matcher(value);
       if (joined.find()) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
-            + "', which holds another key ('" + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
+            + "'" + JOINED_PROBLEM + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
             + " ends with a backslash, which joins the next line to it in a properties file; remove that backslash "
             + "(a backslash in a value is written \\\\)"));
       } else if (TRAILING_COMMENT.matcher(value).find()) {

@@ -76,10 +76,19 @@ public final class JobSpecResolver {
       values = new SpecValidator(catalog).validate(raw);
     } catch (ConfigException e) {
       List<ConfigException> all = new ArrayList<>(twice);
-      // a value with a trailing comment is said once, as such, not again as a value of the wrong kind
-      java.util.Set<String> commented = new java.util.HashSet<>();
-      twice.stream().filter(JobFileReader::isTrailingComment).forEach(c -> commented.add(c.key()));
-      e.problems().stream().filter(p -> commented.stream().noneMatch(k -> p.startsWith(k + " = '")))
+      // a value with a trailing comment, or that swallowed the next line, is said once, as such, not
+      // again as a value of the wrong kind; nor is the swallowed key said to be missing
+      java.util.Set<String> said = new java.util.HashSet<>();
+      java.util.Set<String> swallowed = new java.util.HashSet<>();
+      for (ConfigException c : twice) {
+        java.util.Optional<String> lost = JobFileReader.swallowedKey(c);
+        if (JobFileReader.isTrailingComment(c) || lost.isPresent()) {
+          said.add(c.key());
+        }
+        lost.ifPresent(swallowed::add);
+      }
+      e.problems().stream().filter(p -> said.stream().noneMatch(k -> p.startsWith(k + " = '"))
+          && swallowed.stream().noneMatch(k -> p.startsWith("missing required key '" + k + "'")))
           .forEach(p -> all.add(new ConfigException(e.key(), p)));
       java.util.Optional<ConfigException> noData = checkDataPath ? missingData(raw) : java.util.Optional.empty();
       noData.ifPresent(all::add); // said with the others, not only once they are fixed

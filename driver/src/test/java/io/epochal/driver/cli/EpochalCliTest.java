@@ -232,6 +232,17 @@ class EpochalCliTest {
   }
 
   @Test
+  void aLineEndingInABackslashIsTheOneProblemSaidNotAlsoItsValueNorTheKeyItSwallowed() throws IOException {
+    Path file = tmp.resolve("joined.properties");
+    Files.writeString(file, Files.readString(jobFile).replace("model.classes=3\n", "")
+        + "model.hidden=16 \\\nmodel.classes=3\n");
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("the value of model.hidden is '16 model.classes=3', which holds another key "
+        + "('model.classes')").doesNotContain("model.hidden = '").doesNotContain("missing required key 'model.classes'");
+  }
+
+  @Test
   void aBooleanKeyGivenAnotherWordSaysTrueOrFalse() {
     Run r = run(new RecordingLauncher(0), new io.epochal.driver.app.RegistryModelCatalog(), train("--set",
         "optimizer.amsgrad=yes"));
