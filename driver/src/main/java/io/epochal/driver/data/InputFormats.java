@@ -292,14 +292,16 @@ public final class InputFormats {
   static String notParquet(FileSystem fs, FileStatus file) {
     try {
       if (file.getLen() < PARQUET_MAGIC.length * 2L + 4) {
-        return file.getPath() + " is not a Parquet file (" + file.getLen() + " bytes)";
+        return io.epochal.driver.config.JobSpecResolver.locationText(file.getPath()) + " is not a Parquet file ("
+            + file.getLen() + " bytes)";
       }
       byte[] tail = new byte[PARQUET_MAGIC.length];
       try (FSDataInputStream in = fs.open(file.getPath())) {
         in.readFully(file.getLen() - tail.length, tail);
       }
       return Arrays.equals(tail, PARQUET_MAGIC) ? null
-          : file.getPath() + " " + NOT_PARQUET + " (it does not end with PAR1)";
+          : io.epochal.driver.config.JobSpecResolver.locationText(file.getPath()) + " " + NOT_PARQUET
+          + " (it does not end with PAR1)";
     } catch (IOException | RuntimeException e) {
       return null;
     }
