@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         + "djl writes a DJL model directory (see docs/EXPORT.md)."})
 final class ExportCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI",
+      description = JOB_OR_CHECKPOINT)
   @Override
   void location(String uri) {
     super.location(uri);

@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
     description = "Print a checkpoint's manifest (epoch, hyperparameters, tensors, versions, metrics).")
 final class InspectCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI",
+      description = JOB_OR_CHECKPOINT)
   @Override
   void location(String uri) {
     super.location(uri);

@@ -33,6 +33,10 @@ abstract class LauncherCommand implements Callable<Integer> {
   /** How a command's {@code URI} parameter ends its description. */
   static final String URI_FORMS = ": a Hadoop URI or a local path.";
 
+  /** The {@code URI} of a command that reads a checkpoint (inspect, export, predict). */
+  static final String JOB_OR_CHECKPOINT = "A job directory (its newest checkpoint) or one checkpoint directory, "
+      + "epoch-NNNNNN" + URI_FORMS;
+
   @Override
   public final Integer call() throws Exception {
     URI uri;

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
         + "com.microsoft.onnxruntime:onnxruntime:1.22.0 (bin/epochal has it)."})
 final class PredictCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI",
+      description = JOB_OR_CHECKPOINT)
   @Override
   void location(String uri) {
     super.location(uri);

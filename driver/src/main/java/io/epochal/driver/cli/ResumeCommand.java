@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
             + "epochal-app.jar resume {job_dir}' hdfs://nn:8020/jobs"})
 final class ResumeCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory; with --all, a directory with jobs under it" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI",
+      description = "A job directory; with --all, a directory with jobs under it" + URI_FORMS)
   @Override
   void location(String uri) {
     super.location(uri);

@@ -11,7 +11,8 @@ import picocli.CommandLine.Parameters;
         + "or a directory named _* or .*)."})
 final class StatusCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory, or a directory with jobs under it (each listed)" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI",
+      description = "A job directory, or a directory with jobs under it (each listed)" + URI_FORMS)
   @Override
   void location(String uri) {
     super.location(uri);

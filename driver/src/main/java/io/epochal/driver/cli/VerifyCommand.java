@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
         + "directory."})
 final class VerifyCommand extends LauncherCommand {
 
-  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint, or all with --all) or one checkpoint directory, "
-      + "epoch-NNNNNN" + URI_FORMS)
+  @Parameters(index = "0", paramLabel = "URI", description = "A job directory (its newest checkpoint, or all "
+      + "with --all) or one checkpoint directory, epoch-NNNNNN" + URI_FORMS)
   @Override
   void location(String uri) {
     super.location(uri);

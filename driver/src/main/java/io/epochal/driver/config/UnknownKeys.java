@@ -146,9 +146,8 @@ final class UnknownKeys {
     if (specs.isEmpty() || specs.get().get(suffix) != null) {
       return Optional.empty();
     }
-    List<String> declared = new ArrayList<>();
-    specs.get().all().forEach(spec -> declared.add(prefix + spec.name()));
-    return Optional.of(nameKey + " = '" + name + "' declares no " + corrected + " either; it declares " + declared);
+    return Optional.of(nameKey + " = '" + name + "' declares no " + corrected + " either; it declares "
+        + declared(prefix, specs.get()));
   }
 
   /**
@@ -175,10 +174,15 @@ final class UnknownKeys {
     if (specs.isEmpty() || specs.get().get(suffix) != null) {
       return Optional.empty();
     }
-    List<String> declared = new ArrayList<>();
-    specs.get().all().forEach(spec -> declared.add(JobKeys.MODEL_PREFIX + spec.name()));
     return Optional.of("model " + String.valueOf(name.value).strip() + " v" + v + " declares no " + corrected
-        + "; it declares " + declared);
+        + "; it declares " + declared(JobKeys.MODEL_PREFIX, specs.get()));
+  }
+
+  /** The keys {@code specs} declares, with {@code prefix}. */
+  private static List<String> declared(String prefix, ParamSpecs specs) {
+    List<String> keys = new ArrayList<>();
+    specs.all().forEach(spec -> keys.add(prefix + spec.name()));
+    return keys;
   }
 
   private static List<String> allKnownKeys() {

@@ -55,23 +55,25 @@ final class PredictionOutput {
     if (!fs.exists(p)) {
       return;
     }
-    Path in = fs.makeQualified(new Path(options.input()));
+    Path in = fs.makeQualified(input);
     Path out = fs.makeQualified(p);
     if (options.overwrite() && (in.toString() + "/").startsWith(out.toString() + "/")) {
       throw new ConfigException("--output", "--output " + output + " holds --input " + options.input()
           + "; --overwrite never replaces the input: give a new location");
     }
-    boolean earlier = fs.getFileStatus(p).isDirectory() && (fs.exists(new Path(p, MARKER)) || unfinished(fs, p));
+    org.apache.hadoop.fs.FileStatus status = fs.getFileStatus(p);
+    boolean stopped = unfinished(fs, p);
+    boolean earlier = status.isDirectory() && (stopped || fs.exists(new Path(p, MARKER)));
     if (!earlier) {
       // refused first, so that --overwrite is not offered where it would be refused
-      java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, fs.getFileStatus(p));
+      java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, status);
       if (job.isPresent()) {
         throw new ConfigException("--output", "--output " + output + " " + job.get() + "; --overwrite replaces only "
             + "an earlier prediction output, never a job or its checkpoints: give a new location");
       }
     }
     if (!options.overwrite()) {
-      throw new ConfigException("--output", "--output " + output + " already exists" + (unfinished(fs, p)
+      throw new ConfigException("--output", "--output " + output + " already exists" + (stopped
           ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it; pass --overwrite to "
           + "write the predictions there" : "; give a new location, or pass --overwrite to replace an earlier "
           + "prediction output"));

@@ -2,11 +2,7 @@ package io.epochal.driver.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.epochal.driver.app.RegistryModelCatalog;
-import io.epochal.driver.app.SparkTrainingLauncher;
-import io.epochal.driver.cli.EpochalCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.epochal.driver.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -23,13 +19,10 @@ class ChaosCommandTest {
 
   @Test
   void fiveIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
-        new PrintWriter(err), "chaos", "--iterations", "5", "--seed", "5", "--max-kills-per-run", "1", "--epochs",
-        "3", "--work-dir", tmp.toString());
-    String text = out.toString();
-    assertThat(code).as(text + err).isZero();
+    CliRun run = CliRun.of("chaos", "--iterations", "5", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
+        "--work-dir", tmp.toString());
+    String text = run.out;
+    assertThat(run.code).as(run.toString()).isZero();
     assertThat(text).contains("iterations:      5").contains("5 of 5 matched the reference bit for bit")
         .contains("RESULT: all final states matched");
     Matcher faults = Pattern.compile("faults injected: (\\d+) \\((\\d+) driver SIGKILL").matcher(text);
@@ -46,12 +39,9 @@ class ChaosCommandTest {
     // its COMPLETED job directories would be compared again, and pass without testing anything
     Files.createDirectories(tmp.resolve("reference/checkpoints"));
     Files.createDirectories(tmp.resolve("iteration-1/job"));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
-        new PrintWriter(err), "chaos", "--iterations", "1", "--work-dir", tmp.toString());
-    assertThat(code).as(out + "" + err).isEqualTo(2);
-    assertThat(err.toString()).contains("holds an earlier run (iteration-1, reference)");
+    CliRun run = CliRun.of("chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(run.code).as(run.toString()).isEqualTo(2);
+    assertThat(run.err).contains("holds an earlier run (iteration-1, reference)");
     assertThat(tmp.resolve("data")).doesNotExist();
   }
 
@@ -61,24 +51,18 @@ class ChaosCommandTest {
     Files.createDirectories(tmp.resolve("quickstart/checkpoints"));
     Files.writeString(tmp.resolve("job.json"), "{}");
     Files.createDirectories(tmp.resolve("data"));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
-        new PrintWriter(err), "chaos", "--iterations", "1", "--work-dir", tmp.toString());
-    assertThat(code).as(out + "" + err).isEqualTo(2);
-    assertThat(err.toString()).contains("holds what chaos does not write (job.json, quickstart; it is an Epochal "
+    CliRun run = CliRun.of("chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(run.code).as(run.toString()).isEqualTo(2);
+    assertThat(run.err).contains("holds what chaos does not write (job.json, quickstart; it is an Epochal "
         + "job directory)").contains("give a new or empty directory");
     assertThat(tmp.resolve("chaos-job.properties")).doesNotExist();
   }
 
   @Test
   void aMasterThatIsNoSparkUrlIsRefusedWithExit2BeforeAnyDataIsGenerated(@TempDir Path tmp) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new EpochalCli(new SparkTrainingLauncher(), new RegistryModelCatalog()).execute(new PrintWriter(out),
-        new PrintWriter(err), "--master", "foo://bar", "chaos", "--iterations", "1", "--work-dir", tmp.toString());
-    assertThat(code).as(out + "" + err).isEqualTo(2);
-    assertThat(err.toString()).contains("--master 'foo://bar' is not a master");
+    CliRun run = CliRun.of("--master", "foo://bar", "chaos", "--iterations", "1", "--work-dir", tmp.toString());
+    assertThat(run.code).as(run.toString()).isEqualTo(2);
+    assertThat(run.err).contains("--master 'foo://bar' is not a master");
     assertThat(tmp).isEmptyDirectory();
   }
 }
