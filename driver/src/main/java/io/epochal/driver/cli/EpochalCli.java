@@ -93,6 +93,8 @@ public final class EpochalCli implements Callable<Integer> {
     ShutdownHookManager.get().addShutdownHook(SparkLogging::quietForShutdown, Integer.MAX_VALUE);
     // last of them: a signal that stops the JVM before the command can say so (while Spark starts, say)
     ShutdownHookManager.get().addShutdownHook(EpochalCli::sayStoppedUnlessSaid, 1);
+    // after that: the launcher's per-run temporary directory, once Spark has deleted its own
+    RunDirectory.deleteAtExit();
     int code;
     try {
       code = new EpochalCli().execute(args);

@@ -1,0 +1,68 @@
+package io.epochal.driver.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launchers' per-run temporary directory ({@code bin/lib/run-tmp.sh}) is gone, with what was
+ * written in it, when the run ends: the command is started as {@code bin/epochal} starts it (the
+ * script sourced, then {@code exec java}), with {@code TMPDIR} pointing at a directory of the test's;
+ * files stand in for what Spark leaves there.
+ */
+class RunDirectoryCleanupTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void anEndedRunLeavesNoPerRunDirectoryNorWhatWasWrittenInItAndKeepsThoseOfLiveRuns() throws Exception {
+    Path root = Files.createDirectories(tmp.resolve("tmproot"));
+    Path live = Files.createDirectories(root.resolve("epochal-run-" + ProcessHandle.current().pid()));
+    Path jobs = Files.createDirectories(tmp.resolve("jobs"));
+
+    Process p = launch(root, tmp.resolve("status.log"), "status", jobs.toString());
+
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("status ended").isTrue();
+    String log = Files.readString(tmp.resolve("status.log"), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(log).isEqualTo(2); // a refused command: its run ends all the same
+    assertThat(log).contains("no Epochal job at or under");
+    try (Stream<Path> left = Files.list(root)) {
+      assertThat(left).as("what the run left in TMPDIR").containsExactly(live);
+    }
+  }
+
+  /** {@code bin/epochal}'s start of a JVM: source the per-run directory script, then exec java. */
+  private static Process launch(Path tmpRoot, Path log, String... args) throws IOException {
+    Path script = Paths.get("..", "bin", "lib", "run-tmp.sh").toAbsolutePath().normalize();
+    assertThat(script).isRegularFile();
+    List<String> command = new ArrayList<>(List.of("bash", "-c",
+        ". \"$0\"; mkdir -p \"$RUN_TMP/spark-x/blockmgr-y\"; touch \"$RUN_TMP/spark-x/blockmgr-y/z\"; java=\"$1\"; shift; exec \"$java\" \"${TMP_OPT[@]}\" \"$@\"", script.toString()));
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx1g");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.addAll(ChildJvm.sparkJavaOpens());
+    command.add("-Dai.djl.offline=true");
+    command.add("-Djava.net.preferIPv4Stack=true");
+    command.add("-cp");
+    command.add(String.join(File.pathSeparator, ChildJvm.testClasspath()));
+    command.add("io.epochal.driver.cli.EpochalCli");
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("TMPDIR", tmpRoot.toString());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().remove("SPARK_HOME");
+    return pb.start();
+  }
+}
