@@ -49,6 +49,8 @@ public final class TrainingJob {
   private boolean specRewritten;
   /** A finished job's newest verified checkpoint, found when it had nothing to train. */
   private ResumePoint completedAt;
+  /** Epochs complete when this run's first attempt started (-1 before): a retry reloads a later one. */
+  private int runStartedFrom = -1;
 
   private TrainingJob(Builder b) {
     this.spec = checkNotNull(b.spec, "spec");
@@ -127,7 +129,7 @@ public final class TrainingJob {
             retain(dir); // a run that committed something ran retention after each commit
           }
           dir.complete();
-          return outcome;
+          return outcome.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : outcome.resumedFrom());
         } catch (RuntimeException e) {
           if (dir.shuttingDown()) {
             throw StopCauses.interrupted(dir, spec, e);
@@ -298,6 +300,7 @@ public final class TrainingJob {
       Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
       start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
           CheckpointAssembler.versions(sparkVersion), listener);
+      runStartedFrom = runStartedFrom >= 0 ? runStartedFrom : start.completedEpochs();
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,

@@ -40,6 +40,12 @@ public final class TrainingOutcome {
     return resumedFrom;
   }
 
+  /** This outcome with {@code completedBefore} epochs complete before the run (its first attempt) started. */
+  TrainingOutcome withResumedFrom(int completedBefore) {
+    return new TrainingOutcome(epochs, completedBefore, globalStep, state, checkpointsDir, epochLosses,
+        checkpointStallNanos, trainingNanos);
+  }
+
   /** Optimizer steps taken in total. */
   public long globalStep() {
     return globalStep;

@@ -86,6 +86,7 @@ class InDriverRecoveryTest {
     }
     assertThat(fired).isTrue();
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(outcome.resumedFrom()).as("epochs complete before the run, not where its retry reloaded").isZero();
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("TASK_FAILED")
         .contains("reloading the newest verified checkpoint"));
     List<JobEvent> failures = RecoveryFixture.events(dir, new Configuration()).stream()
