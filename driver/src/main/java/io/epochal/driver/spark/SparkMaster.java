@@ -87,6 +87,21 @@ public final class SparkMaster {
     return url;
   }
 
+  /**
+   * The master string Spark is given: a {@code local} master that does not say how often a task
+   * may fail ({@code local[N,F]}) gets {@code maxFailures}, as clusters retry a failed task
+   * ({@code spark.task.maxFailures}, 4 by default) where Spark's plain {@code local[N]} tries it
+   * once and aborts the job. Any other master as given.
+   */
+  public String withTaskMaxFailures(int maxFailures) {
+    checkArgument(maxFailures >= 1, "spark.task.maxFailures must be at least 1, not %s", maxFailures);
+    Matcher l = LOCAL.matcher(url);
+    if (kind != Kind.LOCAL || !l.matches() || l.group(3) != null) {
+      return url;
+    }
+    return "local[" + (l.group(2) == null ? "1" : l.group(2)) + "," + maxFailures + "]";
+  }
+
   /** The kind. */
   public Kind kind() {
     return kind;

@@ -238,6 +238,8 @@ public final class SparkSessions {
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
       if (parsed.kind() == SparkMaster.Kind.LOCAL) {
+        // a task that throws is tried again, as on a cluster (DESIGN: the round is recomputed exactly)
+        sparkConf.setMaster(parsed.withTaskMaxFailures(sparkConf.getInt("spark.task.maxFailures", 4)));
         Map<String, String> all = new java.util.HashMap<>();
         for (scala.Tuple2<String, String> e : sparkConf.getAll()) {
           all.put(e._1(), e._2());

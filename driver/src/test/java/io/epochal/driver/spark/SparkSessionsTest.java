@@ -140,6 +140,33 @@ class SparkSessionsTest {
   }
 
   @Test
+  void aTaskThatThrowsOnALocalMasterIsTriedAgainAsOnACluster() {
+    assertThat(spark.jsc().sc().master()).isEqualTo("local[2,4]");
+    String marker = "epochal-test-" + System.nanoTime();
+    // the first try of partition 1 throws; its retry (attempt number 1) succeeds
+    List<Integer> tried = spark.jsc().parallelize(List.of(0, 1), 2).map(i -> {
+      if (i == 1 && org.apache.spark.TaskContext.get().attemptNumber() == 0) {
+        throw new IllegalStateException(marker + " first try fails");
+      }
+      return org.apache.spark.TaskContext.get().attemptNumber();
+    }).collect();
+    assertThat(tried).containsExactly(0, 1);
+  }
+
+  @Test
+  void aLocalMasterTriesATaskAsOftenAsSparkTaskMaxFailuresSaysUnlessItSaysItself() {
+    assertThat(SparkMaster.parse("local[2]").withTaskMaxFailures(4)).isEqualTo("local[2,4]");
+    assertThat(SparkMaster.parse("local[*]").withTaskMaxFailures(3)).isEqualTo("local[*,3]");
+    assertThat(SparkMaster.parse("local").withTaskMaxFailures(4)).isEqualTo("local[1,4]");
+    assertThat(SparkMaster.parse("local[2,1]").withTaskMaxFailures(4)).as("the user's own").isEqualTo("local[2,1]");
+    assertThat(SparkMaster.parse("local-cluster[2,1,1024]").withTaskMaxFailures(4))
+        .isEqualTo("local-cluster[2,1,1024]");
+    assertThat(SparkMaster.parse("spark://h:7077").withTaskMaxFailures(4)).isEqualTo("spark://h:7077");
+    assertThatThrownBy(() -> SparkMaster.parse("local[2]").withTaskMaxFailures(0))
+        .hasMessageContaining("spark.task.maxFailures");
+  }
+
+  @Test
   void mastersAreParsedAndMistakesNamed() {
     assertThat(SparkMaster.parse("local[4]").slots()).isEqualTo(4);
     SparkMaster lc = SparkMaster.parse("local-cluster[2,1,1024]");
