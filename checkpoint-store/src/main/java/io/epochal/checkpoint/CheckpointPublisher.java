@@ -49,14 +49,38 @@ final class CheckpointPublisher {
     }
     if (local) {
       renameLocal(epoch, tmp, target);
-    } else {
+    } else if (fc != null) {
       try {
         fc.rename(tmp, target, Options.Rename.NONE);
       } catch (FileAlreadyExistsException e) {
         throw new CheckpointExistsException(epoch, target.toString());
       }
+    } else {
+      renameWithoutContext(epoch, tmp, target);
     }
     writer.syncLocalDir(parent);
+  }
+
+  /**
+   * A file system without a {@link FileContext} (a connector that ships only a {@link FileSystem}):
+   * {@link FileSystem#rename} after the caller's check that {@code target} is absent. A rename onto a
+   * directory that appeared since moves {@code tmp} into it on most file systems; that nested
+   * directory is removed again and the commit refused, so the checkpoint there stays as it was.
+   */
+  private void renameWithoutContext(long epoch, Path tmp, Path target) throws IOException {
+    boolean renamed = fs.rename(tmp, target);
+    Path nested = new Path(target, tmp.getName());
+    if (renamed && fs.exists(nested)) {
+      fs.delete(nested, true);
+      throw new CheckpointExistsException(epoch, target.toString());
+    }
+    if (!renamed) {
+      if (fs.exists(target)) {
+        throw new CheckpointExistsException(epoch, target.toString());
+      }
+      throw new IOException("renaming " + tmp + " to " + target + " returned false; check that "
+          + target.getParent() + " is writable");
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
 /**
  * The file system clients a {@link HadoopCheckpointStore} opens for itself, and closes with it:
@@ -16,7 +17,10 @@ import org.apache.hadoop.fs.RawLocalFileSystem;
  *   <li>the local file system: Hadoop's raw (checksum-free) one; the store fsyncs files and
  *       directories itself;
  *   <li>any other: a new instance with the store's HDFS client tuning ({@link HdfsCloseTuning},
- *       {@link HdfsPacketBuffers}) unless the configuration sets it, and its {@link FileContext};
+ *       {@link HdfsPacketBuffers}) unless the configuration sets it, and its {@link FileContext}
+ *       when the scheme has one ({@code fs.AbstractFileSystem.<scheme>.impl}: HDFS, the object
+ *       stores' connectors); a connector that ships only a {@link FileSystem} has none, and the
+ *       store then publishes with {@link FileSystem#rename} (see {@link CheckpointPublisher});
  *   <li>on HDFS also a second instance that reads without HDFS's CRCs, for loads ({@link
  *       #loadFs()}; see {@link CheckpointReader}).
  * </ul>
@@ -53,7 +57,7 @@ final class StoreFileSystems implements Closeable {
     FileSystem fs = FileSystem.newInstance(uri, tuned);
     FileSystem loadFs = null;
     try {
-      FileContext fc = FileContext.getFileContext(fs.getUri(), tuned);
+      FileContext fc = fileContext(fs, tuned);
       if (HDFS_SCHEME.equals(fs.getScheme())) {
         loadFs = FileSystem.newInstance(uri, tuned);
         loadFs.setVerifyChecksum(false);
@@ -73,6 +77,15 @@ final class StoreFileSystems implements Closeable {
     }
   }
 
+  /** The file context of {@code fs}, or null when its scheme has no {@code AbstractFileSystem}. */
+  private static FileContext fileContext(FileSystem fs, Configuration conf) throws IOException {
+    try {
+      return FileContext.getFileContext(fs.getUri(), conf);
+    } catch (UnsupportedFileSystemException e) {
+      return null;
+    }
+  }
+
   /** The client for everything but loading data files. */
   FileSystem fs() {
     return fs;
@@ -83,7 +96,10 @@ final class StoreFileSystems implements Closeable {
     return loadFs;
   }
 
-  /** The file context of {@link #fs()}, for renames that refuse an existing target. */
+  /**
+   * The file context of {@link #fs()}, for renames that refuse an existing target; null for a file
+   * system whose scheme has no {@code AbstractFileSystem}.
+   */
   FileContext fileContext() {
     return fc;
   }

@@ -1,7 +1,6 @@
 package io.epochal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -46,21 +45,6 @@ class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
   @Override
   FileSystem fileSystem() {
     return fs;
-  }
-
-  @Test
-  void aStoreThatCannotOpenClosesTheFileSystemItOpened() {
-    // a file system without an AbstractFileSystem for FileContext: the store cannot publish there
-    Configuration noFileContext = new Configuration();
-    noFileContext.setClass("fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class,
-        FileSystem.class);
-    noFileContext.setBoolean("fs." + OtherSchemeFileSystem.SCHEME + ".impl.disable.cache", true);
-    int open = OtherSchemeFileSystem.openInstances();
-    assertThatThrownBy(() -> HadoopCheckpointStore.builder().setJobDir(newJobDir("no-file-context"))
-        .optConfiguration(noFileContext).build())
-        .isInstanceOf(CheckpointException.class).hasMessageContaining("file system cannot be opened")
-        .hasMessageContaining(OtherSchemeFileSystem.SCHEME);
-    assertThat(OtherSchemeFileSystem.openInstances()).isEqualTo(open);
   }
 
   @Test

@@ -84,14 +84,33 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     failRenames = which;
   }
 
+  /** Rename targets another writer publishes first (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> publishedFirst = p -> false;
+
+  /**
+   * Makes every rename to a path that {@code which} accepts find that path published by another
+   * writer just before it (a directory holding a {@code manifest.json} of the other's), in every
+   * instance, until {@link #clearFaults()}.
+   */
+  public static void publishFirstAt(Predicate<Path> which) {
+    publishedFirst = which;
+  }
+
   @Override
   public boolean rename(Path src, Path dst) throws IOException {
+    if (publishedFirst.test(dst)) {
+      mkdirs(dst);
+      try (org.apache.hadoop.fs.FSDataOutputStream out = create(new Path(dst, "manifest.json"), false)) {
+        out.write("{\"by\":\"another writer\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
     return !failRenames.test(dst) && super.rename(src, dst);
   }
 
   /** Ends every injected fault. */
   public static void clearFaults() {
     failRenames = p -> false;
+    publishedFirst = p -> false;
     denyListing = p -> false;
     failListing = p -> false;
     failWrites = p -> false;
@@ -99,9 +118,18 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
 
   /** {@code conf} with this file system registered for {@value #SCHEME} URIs. */
   public static Configuration register(Configuration conf) {
+    registerWithoutFileContext(conf).set("fs.AbstractFileSystem." + SCHEME + ".impl", Afs.class.getName());
+    return conf;
+  }
+
+  /**
+   * {@code conf} with this file system registered for {@value #SCHEME} URIs as a {@link FileSystem}
+   * only, with no {@code AbstractFileSystem}: {@code FileContext} cannot open it, as with connectors
+   * that ship a {@link FileSystem} alone.
+   */
+  public static Configuration registerWithoutFileContext(Configuration conf) {
     conf.setClass("fs." + SCHEME + ".impl", OtherSchemeFileSystem.class, FileSystem.class);
     conf.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
-    conf.set("fs.AbstractFileSystem." + SCHEME + ".impl", Afs.class.getName());
     return conf;
   }
 
