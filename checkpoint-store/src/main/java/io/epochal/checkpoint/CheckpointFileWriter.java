@@ -266,10 +266,14 @@ final class CheckpointFileWriter {
     }
   }
 
-  /** Creates directory {@code dir} and its missing parents. */
+  /**
+   * Creates directory {@code dir} and its missing parents. On the local file system the parents it
+   * creates (the {@code checkpoints} directory at a job's first commit) are made durable ({@link
+   * LocalDirectories}); {@code dir}'s own entry is left to the caller's publish.
+   */
   void mkdirs(Path dir) throws IOException {
     if (local) {
-      Files.createDirectories(nio(dir));
+      LocalDirectories.create(nio(dir), false);
     } else if (!fs.mkdirs(dir)) {
       throw new IOException(dir + " cannot be created");
     }
@@ -306,9 +310,7 @@ final class CheckpointFileWriter {
   }
 
   private void fsyncLocal(Path p) throws IOException {
-    try (FileChannel ch = FileChannel.open(nio(p), StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    LocalDirectories.fsync(nio(p));
   }
 
   /** Writes a file's bytes. */

@@ -75,7 +75,15 @@ final class JobFs {
 
   /** Creates {@code dir} and its parents; a file system that cannot says so, naming it. */
   private void mkdirs(Path dir) throws IOException {
-    if (!fs.mkdirs(dir)) {
+    if (local) {
+      // a new job directory's entry reaches the disk with its parent's: job.json in it is synced itself
+      try {
+        io.epochal.checkpoint.LocalDirectories.create(toLocal(dir), true);
+      } catch (java.nio.file.FileSystemException e) {
+        throw new IOException("cannot create directory " + dir + " (is it, or a parent, read-only or not a "
+            + "directory?): " + e.getMessage(), e);
+      }
+    } else if (!fs.mkdirs(dir)) {
       throw new IOException("cannot create directory " + dir + " (is it, or a parent, read-only or not a "
           + "directory?)");
     }
@@ -186,9 +194,7 @@ final class JobFs {
   }
 
   private void syncLocalDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(toLocal(dir), StandardOpenOption.READ)) {
-      ch.force(true);
-    }
+    io.epochal.checkpoint.LocalDirectories.fsync(toLocal(dir));
   }
 
   /** Atomically replaces (or creates) {@code target} with {@code content}. */
