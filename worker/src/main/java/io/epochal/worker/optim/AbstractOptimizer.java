@@ -28,9 +28,6 @@ import java.util.Set;
  */
 abstract class AbstractOptimizer implements Optimizer {
 
-  /** Largest step count an F32 {@code step} tensor holds exactly (2^24). */
-  static final long MAX_EXACT_STEP = 1L << 24;
-
   private static final String STEP = "step";
 
   private final String name;
@@ -263,8 +260,11 @@ abstract class AbstractOptimizer implements Optimizer {
         problems.add("missing '" + key + "'");
       } else if (s.equals(STEP)) {
         float v = t.dtype() == DType.F32 && t.rank() == 0 ? t.floatValue() : Float.NaN;
-        if (!(v >= 0 && v <= MAX_EXACT_STEP && v == Math.rint(v))) {
-          problems.add("wrongly shaped '" + key + "': " + t + " must be an F32 0-d tensor holding a whole number >= 0");
+        // every F32 of 2^24 or more is whole: a step count past it is stored as its nearest F32 (as
+        // torch's own F32 step, which stops growing there); the bias corrections are 1 long before
+        if (!(v >= 0 && !Float.isInfinite(v) && v == Math.rint(v))) {
+          problems.add("wrongly shaped '" + key + "': " + t + " must be an F32 0-d tensor holding a finite whole number "
+              + ">= 0, not " + v);
         }
       } else if (t.dtype() != DType.F32) {
         problems.add("wrongly typed '" + key + "': " + t.dtype() + " instead of F32");

@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Adam and AdamW exactly as {@code torch.optim.Adam} and {@code torch.optim.AdamW} (without
- * {@code maximize}). For each parameter with gradient {@code g}, weight {@code w}, learning rate
+ * Adam and AdamW with the equations of {@code torch.optim.Adam} and {@code torch.optim.AdamW}
+ * (without {@code maximize}; torch fuses some float32 multiply-adds done here in two operations, so
+ * results may differ in the last bits). For each parameter with gradient {@code g}, weight {@code w}, learning rate
  * {@code lr} and step count {@code t} (1 on the first update):
  *
  * <pre>

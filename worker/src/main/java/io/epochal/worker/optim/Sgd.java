@@ -10,8 +10,10 @@ import io.epochal.params.HyperParameters;
 import java.util.List;
 
 /**
- * Stochastic gradient descent exactly as {@code torch.optim.SGD} (without {@code maximize}). For
- * each parameter with gradient {@code g}, weight {@code w} and learning rate {@code lr}:
+ * Stochastic gradient descent with the equations of {@code torch.optim.SGD} (without
+ * {@code maximize}; torch fuses the multiply-add of {@code add_(alpha=...)}, so results may differ
+ * in the last bits). For each parameter with gradient {@code g}, weight {@code w} and learning
+ * rate {@code lr}:
  *
  * <pre>
  * d = g + weight_decay * w                       (if weight_decay != 0)

@@ -1,5 +1,6 @@
 /**
- * Epochal's stateful optimizers, following {@code torch.optim}'s equations exactly.
+ * Epochal's stateful optimizers, following {@code torch.optim}'s equations (not its fused float32
+ * operations: results may differ from torch's in the last bits).
  *
  * <p>DJL's own optimizers keep their state private, so Epochal owns its optimizers: every moment
  * and momentum buffer is visible as a PyTorch-named {@link io.epochal.tensor.StateDict}

@@ -153,6 +153,27 @@ class OptimizerStateDictTest {
   }
 
   @Test
+  void aStepCountPastWhatF32HoldsExactlyLoadsAndGrowsFromItsNearestF32() {
+    try (Optimizer opt = adam()) {
+      NDArray w = manager.create(new float[] {1f});
+      opt.step(List.of(ParamSlot.of("w", w, manager.create(new float[] {1f}))), 0.1);
+      StateDict one = opt.stateDict();
+      float past = (1 << 24) + 2; // a long job's count, F32 holding only even whole numbers from 2^24
+      StateDict late = StateDict.builder().put("w.step", Tensor.scalarFloat(past))
+          .put("w.exp_avg", one.require("w.exp_avg")).put("w.exp_avg_sq", one.require("w.exp_avg_sq")).build();
+      opt.loadStateDict(late);
+      for (int i = 0; i < 4; i++) {
+        opt.step(List.of(ParamSlot.of("w", w, manager.create(new float[] {1f}))), 0.1);
+      }
+      assertThat(opt.stateDict().require("w.step").floatValue()).isEqualTo(past + 4);
+      assertThat(w.toFloatArray()[0]).isFinite();
+      StateDict infinite = StateDict.builder().put("w.step", Tensor.scalarFloat(Float.POSITIVE_INFINITY))
+          .put("w.exp_avg", one.require("w.exp_avg")).put("w.exp_avg_sq", one.require("w.exp_avg_sq")).build();
+      assertThatThrownBy(() -> opt.loadStateDict(infinite)).hasMessageContaining("finite whole number >= 0, not Infinity");
+    }
+  }
+
+  @Test
   void loadIntoAnAmsgradOptimizerRefusesStateWithoutMaxExpAvgSq() {
     StateDict plain;
     try (Optimizer opt = adam()) {
