@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * Adam and AdamW with the equations of {@code torch.optim.Adam} and {@code torch.optim.AdamW}
  * (without {@code maximize}; torch fuses some float32 multiply-adds done here in two operations, so
- * results may differ in the last bits). For each parameter with gradient {@code g}, weight {@code w}, learning rate
- * {@code lr} and step count {@code t} (1 on the first update):
+ * results may differ in the last bits). For each parameter with gradient {@code g}, weight
+ * {@code w}, learning rate {@code lr} and step count {@code t} (1 on the first update):
  *
  * <pre>
  * w *= 1 - lr * weight_decay                     (AdamW: decoupled decay)
