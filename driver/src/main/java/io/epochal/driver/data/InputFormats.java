@@ -77,6 +77,13 @@ public final class InputFormats {
             + "itself and of partition directories named column=value; point " + pathKey + " at the directory "
             + "that holds the files, move them up, or name the subdirectories column=value", e);
       }
+      if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("CONFLICTING_DIRECTORY_STRUCTURES")) {
+        String pathKey = pathKey(formatKey);
+        throw new ConfigException(pathKey, "data " + path + " mixes partition directories (named column=value) with "
+            + "other subdirectories" + otherSubdirectories(first.fs, path) + ", which Spark cannot read as one dataset; "
+            + "move their files into partition directories or out of " + path + ", point " + pathKey + " at one of "
+            + "them, or rename the other subdirectories to start with _ to leave them out on purpose", e);
+      }
       java.util.regex.Matcher twice = java.util.regex.Pattern.compile("COLUMN_ALREADY_EXISTS.*?The column `([^`]*)`")
           .matcher(String.valueOf(e.getMessage()));
       if (twice.find()) {
@@ -201,6 +208,34 @@ public final class InputFormats {
           + "column=value, so their rows would be left out without a word; move them up into " + path + ", point "
           + pathKey + " at them, or rename their subdirectory to start with _ to leave them out on purpose");
     }
+  }
+
+  /**
+   * " (a/, b/)": the subdirectories of {@code path} that hold data files and are not partition
+   * directories (nor below one that is not), naming at most three; empty if the listing fails.
+   */
+  private static String otherSubdirectories(FileSystem fs, String path) {
+    java.util.Set<String> dirs = new java.util.TreeSet<>();
+    try {
+      Path root = fs.makeQualified(new Path(path));
+      String rootPath = root.toUri().getPath();
+      RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
+      while (files.hasNext()) {
+        String relative = relative(files.next().getPath(), rootPath);
+        String[] parts = relative.split("/");
+        for (int i = 0; i < parts.length - 1 && !skippedBySpark(relative); i++) {
+          if (!parts[i].contains("=")) {
+            dirs.add(String.join("/", java.util.Arrays.copyOf(parts, i + 1)) + "/");
+            break;
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+    List<String> named = new ArrayList<>(dirs);
+    return named.isEmpty() ? "" : " (" + String.join(", ", named.subList(0, Math.min(3, named.size())))
+        + (named.size() > 3 ? ", ..." : "") + ")";
   }
 
   /** "2 data files (a, b)", naming at most three. */

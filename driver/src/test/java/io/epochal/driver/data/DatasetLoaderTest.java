@@ -611,6 +611,24 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void partitionDirectoriesBesideAnotherSubdirectoryAreAConfigErrorNamingItNotAnInternalError() throws Exception {
+    Path dir = tmp.resolve("conflicting");
+    Files.createDirectories(dir.resolve("split=a"));
+    Files.createDirectories(dir.resolve("other"));
+    Files.write(dir.resolve("split=a/a.csv"), List.of("f0,label", "1,0"), StandardCharsets.UTF_8);
+    Files.write(dir.resolve("other/b.csv"), List.of("f0,label", "2,1"), StandardCharsets.UTF_8);
+    assertDataPathRefused(dir)
+        .hasMessageContaining("mixes partition directories (named column=value) with other subdirectories (other/)")
+        .hasMessageContaining("rename the other subdirectories to start with _");
+
+    // named _*, the other subdirectory is left out on purpose
+    Files.move(dir.resolve("other"), dir.resolve("_other"));
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(data.rows()).isEqualTo(1);
+    data.unpersist();
+  }
+
+  @Test
   void csvFilesOfAHeaderLineAloneAreDataWithoutRowsNotTooFewForTheWorkers() throws Exception {
     Path dir = csv("header-only", "f0,label");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 2).build()))
