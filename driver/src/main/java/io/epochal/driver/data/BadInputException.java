@@ -47,6 +47,20 @@ public class BadInputException extends Exception {
     this.reason = reason;
   }
 
+  /**
+   * A file as Spark's {@code input_file_name()} gives it (a URI, its name percent-encoded:
+   * {@code x%20%231.csv}) as messages name files ({@code file:///.../x #1.csv}, the name on disk);
+   * anything that is no URI as it is.
+   */
+  static String fileText(String inputFileName) {
+    try {
+      return io.epochal.driver.config.JobSpecResolver.locationText(
+          new org.apache.hadoop.fs.Path(java.net.URI.create(inputFileName)));
+    } catch (RuntimeException notAUri) {
+      return inputFileName;
+    }
+  }
+
   /** Whether {@code file} is a CSV file, whose row numbers do not count a header line. */
   private static boolean isCsv(String file) {
     return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.csv(\\.[a-z0-9]+)?$");

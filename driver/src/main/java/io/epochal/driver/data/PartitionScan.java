@@ -197,8 +197,8 @@ public final class PartitionScan implements Serializable {
     for (Run r : runs) {
       if (r.firstBad >= 0) {
         long rowInFile = fileRowsBefore.getOrDefault(r.file, 0L) + r.firstBad + 1;
-        return new BadInputException(r.file.isEmpty() ? "<no file>" : r.file, rowInFile, datasetRow + r.firstBad,
-            r.firstBadReason);
+        return new BadInputException(r.file.isEmpty() ? "<no file>" : BadInputException.fileText(r.file), rowInFile,
+            datasetRow + r.firstBad, r.firstBadReason);
       }
       fileRowsBefore.merge(r.file, r.rows, Long::sum);
       datasetRow += r.rows;

@@ -7,6 +7,13 @@ import org.junit.jupiter.api.Test;
 class BadInputExceptionTest {
 
   @Test
+  void sparksPercentEncodedFileNamesAreShownAsTheNamesOnDisk() {
+    assertThat(BadInputException.fileText("file:///d/x%20%231%20%C3%BC.csv")).isEqualTo("file:///d/x #1 ü.csv");
+    assertThat(BadInputException.fileText("hdfs://nn:8020/d/a%20b.csv")).isEqualTo("hdfs://nn:8020/d/a b.csv");
+    assertThat(BadInputException.fileText("not a uri")).isEqualTo("not a uri");
+  }
+
+  @Test
   void aCsvRowNumberSaysItDoesNotCountTheHeaderLineNorBlankLines() {
     for (String file : new String[] {"file:/d/part-00000.csv", "file:/d/rows.CSV", "file:/d/part-00001.csv.gz"}) {
       assertThat(new BadInputException(file, 3, 7, "label column 'label' is null").getMessage())

@@ -311,6 +311,16 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aBadRowsFileIsNamedAsItIsOnDiskNotPercentEncoded() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("named-data"));
+    Files.write(dir.resolve("x #1 ü.csv"), List.of("f0,label", "1,0", "abc,1"), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
+        .isInstanceOf(BadInputException.class)
+        .hasMessageContaining("bad input in " + dir.toUri().getScheme() + "://" + dir.resolve("x #1 ü.csv") + ", row 2 ")
+        .hasMessageNotContaining("%20");
+  }
+
+  @Test
   void labelOutOfRangeAndNullFail() throws Exception {
     Path dir = csv("label", "f0,label", "1,0", "2,2", "3,3");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).optClasses(3).build()))
