@@ -378,15 +378,25 @@ public final class InputFormats {
   /**
    * What to do about a file that cannot be read, given what the read said ({@code why}, as {@link
    * #unreadableFile} gives it): for a permission, make the file readable (removing it would change
-   * the job's rows); otherwise replace or remove it.
+   * the job's rows); for a Parquet column typed otherwise than in the other files, one type in every
+   * file; for a name holding ':', rename it; otherwise replace or remove it.
    */
   public static String unreadableAdvice(String why) {
     String said = String.valueOf(why);
-    return said.contains("Permission denied") || said.contains("AccessControlException")
-        ? "make that file readable by the user the executors run as (removing it would leave its rows out, "
-            + "and a job's resume refuses data whose rows changed)"
-        : "replace or remove that file (a truncated or damaged compressed file, or one whose content is not what "
-            + "its name says)";
+    if (said.contains("Permission denied") || said.contains("AccessControlException")) {
+      return "make that file readable by the user the executors run as (removing it would leave its rows out, "
+          + "and a job's resume refuses data whose rows changed)";
+    }
+    if (said.contains("SchemaColumnConvertNotSupportedException") || said.contains("PARQUET_COLUMN_DATA_TYPE_MISMATCH")) {
+      return "that file is intact, but a column of it has another type than in the other files (Spark reads every "
+          + "file with one schema, taken from one of them): write that column with one type in every file";
+    }
+    if (said.contains("Relative path in absolute URI")) {
+      return "Hadoop cannot open a file whose name holds ':' (it takes what comes before it for a URI scheme): "
+          + "rename that file without ':'";
+    }
+    return "replace or remove that file (a truncated or damaged compressed file, or one whose content is not what "
+        + "its name says)";
   }
 
   /**

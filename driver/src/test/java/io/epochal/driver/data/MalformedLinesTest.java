@@ -47,4 +47,15 @@ class MalformedLinesTest {
     assertThat(InputFormats.unreadableAdvice("file:/d/part-1.csv.gz (java.io.EOFException: Unexpected end of input)"))
         .startsWith("replace or remove that file");
   }
+
+  @Test
+  void anIntactFileIsNotCalledDamagedWhenItsColumnTypeOrItsNameIsTheProblem() {
+    assertThat(InputFormats.unreadableAdvice("file:/d/b.parquet (org.apache.spark.sql.execution.datasources."
+        + "SchemaColumnConvertNotSupportedException: column: [f0], physicalType: DOUBLE, logicalType: int)"))
+        .startsWith("that file is intact").contains("write that column with one type in every file")
+        .doesNotContain("remove that file");
+    assertThat(InputFormats.unreadableAdvice("file:/d/a:b.csv (java.lang.IllegalArgumentException: "
+        + "java.net.URISyntaxException: Relative path in absolute URI: .a:b.csv.crc)"))
+        .contains("rename that file without ':'").doesNotContain("damaged");
+  }
 }
