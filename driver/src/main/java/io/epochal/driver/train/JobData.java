@@ -97,6 +97,9 @@ final class JobData {
       listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " has no effect with " + JobKeys.LOSS + "="
           + spec.loss() + ": its labels are numeric targets, not class indices");
     }
+    // the read is a Spark job of its own, as long as a pass over the files: say what the wait is for
+    listener.message("reading " + spec.dataPathText() + " (" + options.format() + "): every row is decoded and "
+        + "checked, and each worker's shard cached, before the first round");
     LoadedDataset data;
     try {
       data = new DatasetLoader(spark.session()).load(options, modelFeatures(), size -> checkFeatures(size, stored));
