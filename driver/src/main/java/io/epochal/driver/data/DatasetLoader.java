@@ -151,6 +151,7 @@ public final class DatasetLoader {
       throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable rows ("
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
     }
+    checkShardsFit(o.path(), good, workers, featureSize);
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
         (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, blocks, runStarts[p]), true);
     JavaRDD<DataShard> built = JavaPairRDD.fromJavaRDD(decoded)
@@ -295,6 +296,27 @@ public final class DatasetLoader {
     MessageDigest sha = sha256();
     shardDigests.forEach(sha::update);
     return java.util.HexFormat.of().formatHex(sha.digest());
+  }
+
+  /** The most floats one Java array holds (what the JVM allows a little below Integer.MAX_VALUE). */
+  static final long MAX_SHARD_FLOATS = Integer.MAX_VALUE - 8;
+
+  /**
+   * Refuses data whose largest worker shard (row {@code i} goes to worker {@code i % workers}) holds
+   * more feature values than one Java array: its executor would fail with a negative array size.
+   *
+   * @throws ConfigException naming {@code train.workers} and the fewest workers that fit
+   */
+  static void checkShardsFit(String path, long rows, int workers, int featureSize) {
+    long largest = (rows + workers - 1) / workers;
+    if (largest * featureSize > MAX_SHARD_FLOATS) {
+      long rowsPerWorker = MAX_SHARD_FLOATS / featureSize;
+      long needed = (rows + rowsPerWorker - 1) / rowsPerWorker;
+      throw new ConfigException(JobKeys.WORKERS, "data.path " + path + " has " + rows + " usable rows of "
+          + featureSize + " features: with train.workers=" + workers + " a worker's shard holds " + largest + " rows, "
+          + largest * featureSize + " feature values, more than one Java array holds (" + MAX_SHARD_FLOATS + "); set "
+          + "train.workers to at least " + needed);
+    }
   }
 
   private static MessageDigest sha256() {
