@@ -8,16 +8,21 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Standard error while the JVM shuts down on a signal, without the stack traces Scala's default
- * execution-context reporter prints (with {@code printStackTrace}, not through logging) when
- * Spark's stopped storage thread pool rejects the completion of a block removal: {@code
- * java.util.concurrent.RejectedExecutionException: Task Future(...) rejected from ...} and its
- * {@code at} lines. Everything else passes line by line, unchanged.
+ * Standard error while the JVM shuts down on a signal, without the stack traces nothing logs but
+ * that say only that the shutdown stopped a thread: Scala's default execution-context reporter's
+ * (printed with {@code printStackTrace}) when Spark's stopped storage thread pool rejects the
+ * completion of a block removal ({@code java.util.concurrent.RejectedExecutionException: Task
+ * Future(...) rejected from ...}), and the JVM's report of a thread that died of the interrupt
+ * ({@code Exception in thread "task-result-getter-1" java.lang.InterruptedException}, a large task
+ * result being fetched). Each with its {@code at}, {@code ...} and {@code Caused by} lines.
+ * Everything else passes line by line, unchanged.
  */
 final class RejectedCallbackFilter extends OutputStream {
 
-  /** How each dropped trace starts. */
+  /** How each dropped trace of a rejected callback starts. */
   static final String SIGNATURE = "java.util.concurrent.RejectedExecutionException: Task Future(";
+  /** How the JVM starts its report of a thread that died of an exception. */
+  private static final String THREAD_DIED = "Exception in thread \"";
 
   private final OutputStream out;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -42,11 +47,17 @@ final class RejectedCallbackFilter extends OutputStream {
     }
   }
 
+  /** Whether {@code text} starts a trace to drop. */
+  static boolean startsDroppedTrace(String text) {
+    return text.startsWith(SIGNATURE) || text.startsWith(THREAD_DIED)
+        && (text.contains("java.lang.InterruptedException") || text.contains("ClosedByInterruptException"));
+  }
+
   private void endLine() throws IOException {
     String text = line.toString(StandardCharsets.UTF_8);
-    if (text.startsWith(SIGNATURE)) {
+    if (startsDroppedTrace(text)) {
       dropping = true;
-    } else if (dropping && !(text.startsWith("\tat ") || text.startsWith("\t... "))) {
+    } else if (dropping && !(text.startsWith("\tat ") || text.startsWith("\t... ") || text.startsWith("Caused by: "))) {
       dropping = false;
     }
     if (!dropping) {
@@ -55,10 +66,13 @@ final class RejectedCallbackFilter extends OutputStream {
     line.reset();
   }
 
-  /** Writes out a partial line too (a prompt or progress text), unless it belongs to a dropped trace. */
+  /** Writes out a partial line too (a prompt or progress text), unless it belongs to or may start a dropped trace. */
   @Override
   public synchronized void flush() throws IOException {
-    if (line.size() > 0 && !dropping && !SIGNATURE.startsWith(line.toString(StandardCharsets.UTF_8))) {
+    String partial = line.toString(StandardCharsets.UTF_8);
+    boolean mayStartTrace = SIGNATURE.startsWith(partial) || THREAD_DIED.startsWith(partial)
+        || partial.startsWith(THREAD_DIED); // the JVM prints the thread's name, then the exception's line
+    if (line.size() > 0 && !dropping && !mayStartTrace) {
       line.writeTo(out);
       line.reset();
     }

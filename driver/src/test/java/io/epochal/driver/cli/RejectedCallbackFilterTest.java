@@ -29,4 +29,25 @@ class RejectedCallbackFilterTest {
         .doesNotContain("RejectedExecutionException").doesNotContain("rejected again")
         .contains("java.lang.IllegalStateException: another failure\n\tat ").endsWith("partial ");
   }
+
+  @Test
+  void theReportOfAThreadTheShutdownInterruptedIsDroppedAndOtherThreadDeathsPass() {
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    PrintStream err = new PrintStream(new RejectedCallbackFilter(sink), true, StandardCharsets.UTF_8);
+
+    err.println("epochal: stopped; continue with: bin/epochal resume /jobs/a");
+    // as ThreadGroup.uncaughtException prints it: the thread's name, then the trace
+    err.print("Exception in thread \"task-result-getter-1\" ");
+    new IllegalStateException("a failure only caused by an interrupt", new InterruptedException()).printStackTrace(err);
+    err.print("Exception in thread \"task-result-getter-2\" ");
+    new InterruptedException().printStackTrace(err);
+    err.print("Exception in thread \"main\" ");
+    new IllegalStateException("a real failure").printStackTrace(err);
+
+    String text = sink.toString(StandardCharsets.UTF_8);
+    assertThat(text).startsWith("epochal: stopped").doesNotContain("task-result-getter-2")
+        .as("a thread that died of something the interrupt caused says so: only the interrupt itself is dropped")
+        .contains("a failure only caused by an interrupt")
+        .contains("Exception in thread \"main\" java.lang.IllegalStateException: a real failure\n\tat ");
+  }
 }
