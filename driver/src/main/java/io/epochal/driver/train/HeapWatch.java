@@ -175,7 +175,7 @@ public final class HeapWatch {
 
   /** How a collection left the heap, as a report names it. */
   private static String describe(long used, long max, String collector, String cause) {
-    return String.format("%d of its %d MB in use (%s, %s)", used >> 20, max >> 20, collector, cause);
+    return String.format("%d of its %d MiB in use (%s, %s)", used >> 20, max >> 20, collector, cause);
   }
 
   /**
@@ -256,10 +256,10 @@ public final class HeapWatch {
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
     return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MB (model and optimizer "
-        + "tensors) and the driver's heap holds it about %d times over while it trains (%s): about %.0f MB, more "
-        + "than %.0f %% of the heap's maximum of %.0f MB; the driver may run out of memory. Give it more: "
+        + "tensors) and the driver's heap holds it about %d times over while it trains (%s): about %d MiB, more "
+        + "than %.0f %% of the heap's maximum of %d MiB; the driver may run out of memory. Give it more: "
         + "EPOCHAL_JAVA_OPTS=-Xmx%dg before bin/epochal (spark-submit: --driver-memory %dg)", stateBytes / 1e6, copies,
-        where, need / 1e6, ESTIMATE_LIMIT * 100, maxHeap / 1e6, heap, heap));
+        where, need >> 20, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
   }
 
   /**

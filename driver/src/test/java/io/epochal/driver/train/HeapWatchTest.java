@@ -77,7 +77,7 @@ class HeapWatchTest {
       String out = runChild(List.of("-Xmx64m", gc));
       assertThat(out).as("child with %s:%n%s", gc, out).contains("before: none")
           .containsPattern("after: the driver's heap ran out: .*full garbage collections?.* left [0-9]+ of its [0-9]+ "
-              + "MB in use \\([^)]+\\)")
+              + "MiB in use \\([^)]+\\)")
           .contains("later mark: none");
     }
   }
@@ -139,8 +139,8 @@ class HeapWatchTest {
     long state = 240_000_000L;
     long gib = 1L << 30;
     assertThat(HeapWatch.shortfall(state, 2, true, 2 * gib)).hasValueSatisfying(w -> assertThat(w)
-        .contains("the job's state is 240 MB", "about 9 times over", "2 workers at a time", "about 2160 MB",
-            "maximum of 2147 MB", "EPOCHAL_JAVA_OPTS=-Xmx3g", "--driver-memory 3g"));
+        .contains("the job's state is 240 MB", "about 9 times over", "2 workers at a time", "about 2059 MiB",
+            "maximum of 2048 MiB", "EPOCHAL_JAVA_OPTS=-Xmx3g", "--driver-memory 3g"));
     assertThat(HeapWatch.shortfall(state, 2, true, 8 * gib)).isEmpty();
     assertThat(HeapWatch.shortfall(state, 2, false, 2 * gib)).as("on a cluster").isEmpty();
     assertThat(HeapWatch.shortfall(state, 8, true, 3 * gib)).as("more workers at a time in local mode, more copies")
