@@ -148,7 +148,8 @@ public final class DatasetLoader {
           + "the data");
     }
     if (good < workers) {
-      throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable rows ("
+      throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable row"
+          + (good == 1 ? "" : "s") + " ("
           + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
     }
     checkShardsFit(o.path(), good, workers, featureSize);
