@@ -14,6 +14,9 @@ import java.nio.file.StandardOpenOption;
  */
 public final class LocalDirectories {
 
+  /** Told of every path fsynced, after the fsync: for tests, which cannot see a sync otherwise. */
+  static volatile java.util.function.Consumer<Path> fsynced = p -> { };
+
   private LocalDirectories() {}
 
   /**
@@ -46,5 +49,6 @@ public final class LocalDirectories {
     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
       ch.force(true);
     }
+    fsynced.accept(p);
   }
 }

@@ -9,13 +9,41 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link LocalDirectories#create}: what it creates and refuses. (That the new entries reach the
- * disk, the point of its fsyncs, only a power cut would show.)
+ * {@link LocalDirectories#create}: what it creates and refuses, and which directories it fsyncs
+ * (that the new entries then reach the disk only a power cut would show).
  */
 class LocalDirectoriesTest {
 
   @TempDir
   Path tmp;
+
+  private final java.util.List<Path> synced = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  @org.junit.jupiter.api.BeforeEach
+  void recordSyncs() {
+    LocalDirectories.fsynced = synced::add;
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stopRecording() {
+    LocalDirectories.fsynced = p -> { };
+  }
+
+  @Test
+  void theParentOfEveryDirectoryItCreatesIsSyncedUpToTheFirstThatExisted() throws Exception {
+    Path job = Files.createDirectories(tmp.resolve("job"));
+    LocalDirectories.create(job.resolve("checkpoints").resolve("_tmp-epoch-000001-x"), false);
+    assertThat(synced).as("checkpoints/ is new: its entry in the job directory; the temporary one's is the publish's")
+        .containsExactly(job);
+
+    synced.clear();
+    LocalDirectories.create(job.resolve("checkpoints").resolve("_tmp-epoch-000002-y"), false);
+    assertThat(synced).as("a later commit: nothing new above its temporary directory").isEmpty();
+
+    LocalDirectories.create(tmp.resolve("root").resolve("new-job"), true);
+    assertThat(synced).as("a new job directory in a new root, its own entry too")
+        .containsExactly(tmp.resolve("root"), tmp);
+  }
 
   @Test
   void createsEveryMissingDirectoryAndLeavesExistingOnesAsTheyAre() throws Exception {

@@ -57,7 +57,13 @@ final class JobSpecFile {
    */
   void writeOnce(LeaseKeeper lease) throws IOException {
     boolean created = !fs.exists(dir);
-    fs.mkdirs(dir);
+    if ("file".equals(fs.getUri().getScheme())) {
+      // a new job directory's entry reaches the disk with its parent's (job.json in it is synced itself)
+      io.epochal.checkpoint.LocalDirectories.create(io.epochal.checkpoint.Locations.localFile(fs.makeQualified(dir)),
+          true);
+    } else {
+      fs.mkdirs(dir);
+    }
     JobSpecStore specs = new JobSpecStore(fs, dir);
     if (amendedFrom == null) {
       try {
