@@ -49,15 +49,19 @@ final class RejectedCallbackFilter extends OutputStream {
 
   /** Whether {@code text} starts a trace to drop. */
   static boolean startsDroppedTrace(String text) {
-    return text.startsWith(SIGNATURE) || text.startsWith(THREAD_DIED)
-        && (text.contains("java.lang.InterruptedException") || text.contains("ClosedByInterruptException"));
+    return text.startsWith(SIGNATURE) || INTERRUPTED_THREAD.matcher(text.stripTrailing()).matches();
   }
+
+  /** The JVM's first line for a thread that died of the interrupt itself (not of what it caused). */
+  private static final java.util.regex.Pattern INTERRUPTED_THREAD = java.util.regex.Pattern.compile(
+      "Exception in thread \".*\" "
+      + "(java\\.lang\\.InterruptedException|java\\.nio\\.channels\\.ClosedByInterruptException)(: .*)?");
 
   private void endLine() throws IOException {
     String text = line.toString(StandardCharsets.UTF_8);
     if (startsDroppedTrace(text)) {
       dropping = true;
-    } else if (dropping && !(text.startsWith("\tat ") || text.startsWith("\t... ") || text.startsWith("Caused by: "))) {
+    } else if (dropping && !(text.startsWith("\t") || text.startsWith("Caused by: "))) { // at, ..., Suppressed:
       dropping = false;
     }
     if (!dropping) {

@@ -41,6 +41,8 @@ class RejectedCallbackFilterTest {
     new IllegalStateException("a failure only caused by an interrupt", new InterruptedException()).printStackTrace(err);
     err.print("Exception in thread \"task-result-getter-2\" ");
     new InterruptedException().printStackTrace(err);
+    err.print("Exception in thread \"worker\" ");
+    new IllegalStateException(new InterruptedException()).printStackTrace(err); // message: the cause's name
     err.print("Exception in thread \"main\" ");
     new IllegalStateException("a real failure").printStackTrace(err);
 
@@ -48,6 +50,7 @@ class RejectedCallbackFilterTest {
     assertThat(text).startsWith("epochal: stopped").doesNotContain("task-result-getter-2")
         .as("a thread that died of something the interrupt caused says so: only the interrupt itself is dropped")
         .contains("a failure only caused by an interrupt")
+        .contains("Exception in thread \"worker\" java.lang.IllegalStateException: java.lang.InterruptedException")
         .contains("Exception in thread \"main\" java.lang.IllegalStateException: a real failure\n\tat ");
   }
 }
