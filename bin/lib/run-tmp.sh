@@ -3,20 +3,23 @@
 #
 # Temporary files (Spark's local and block-manager directories, local-cluster's worker and executor
 # directories, unpacked native libraries) go to a directory of this run's own, named after its
-# process (the JVM takes the sourcing shell's process id through exec): a JVM killed with SIGKILL
+# process (the JVM takes the sourcing shell's process id through exec) and a random part; the JVM
+# deletes it when it exits (io.epochal.driver.cli.RunDirectory), but a JVM killed with SIGKILL
 # runs no shutdown hook to delete them, so each run first removes the directories of runs whose
 # process is gone. A -Djava.io.tmpdir given later on the JVM's command line wins. The JVM also gets
 # the root itself (epochal.tmp.root): what a command keeps after it ends (the work directory of
 # 'epochal chaos') goes there, not into the per-run directory the next run removes.
 TMP_ROOT="${TMPDIR:-/tmp}"
 for old in "$TMP_ROOT"/epochal-run-*; do
-  pid="${old##*-}"
+  pid="${old##*/epochal-run-}"
+  pid="${pid%%-*}"
   if [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
     rm -rf "$old" 2>/dev/null || true
   fi
 done
-RUN_TMP="$TMP_ROOT/epochal-run-$$"
+# epochal-run-<pid>-<random>: the process id for the sweep above, the random part for runs that share a
+# TMPDIR with the same process id (containers, in each of which the launcher may be process 1)
 TMP_OPT=("-Depochal.tmp.root=$TMP_ROOT")
-if mkdir -p "$RUN_TMP" 2>/dev/null; then
+if RUN_TMP="$(mktemp -d "$TMP_ROOT/epochal-run-$$-XXXXXX" 2>/dev/null)"; then
   TMP_OPT+=("-Djava.io.tmpdir=$RUN_TMP")
 fi

@@ -84,8 +84,8 @@ public final class ChaosRunner {
    * The directory a default work directory is made in: the launcher's temporary root ({@code
    * tmpRoot}, the system property {@value #TMP_ROOT_PROPERTY} {@code bin/epochal} sets to {@code
    * ${TMPDIR:-/tmp}}), else {@code javaTmpdir}, or its parent when that is a launcher's per-run
-   * directory {@code epochal-run-<pid>}: the next launch deletes a per-run directory whose process
-   * has ended, and with it what chaos said it kept.
+   * directory {@code epochal-run-<pid>-<random>}: that is deleted when the run ends (or by the next
+   * launch, after a SIGKILL), and with it what chaos said it kept.
    */
   static Path defaultWorkParent(String tmpRoot, String javaTmpdir) {
     if (tmpRoot != null && !tmpRoot.isBlank()) {
@@ -93,7 +93,8 @@ public final class ChaosRunner {
     }
     Path tmp = Path.of(javaTmpdir).toAbsolutePath().normalize();
     return tmp.getFileName() != null && tmp.getParent() != null
-        && tmp.getFileName().toString().matches("epochal-run-\\d+") ? tmp.getParent() : tmp;
+        && io.epochal.driver.spark.LocalClusterSupport.runDirectoryPid(tmp.getFileName().toString()).isPresent()
+        ? tmp.getParent() : tmp;
   }
 
   /**

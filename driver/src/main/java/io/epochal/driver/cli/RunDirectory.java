@@ -8,7 +8,7 @@ import org.apache.hadoop.util.ShutdownHookManager;
 
 /**
  * The temporary directory a launcher ({@code bin/epochal}, {@code bin/spark-submit-local}) gives
- * one run: {@code epochal-run-<pid>}, this JVM's {@code java.io.tmpdir}. Spark's local
+ * one run: {@code epochal-run-<pid>-<random>}, this JVM's {@code java.io.tmpdir}. Spark's local
  * directories, a {@code local-cluster}'s worker and executor directories and unpacked native
  * libraries go there. The JVM deletes it as the last step of a normal exit or of a stop by
  * SIGINT/SIGTERM; after a SIGKILL, which runs no hook, the next launch deletes it.
@@ -23,7 +23,8 @@ final class RunDirectory {
 
   /**
    * {@code tmpdir} when it is the per-run directory of the process {@code pid}
-   * ({@code epochal-run-<pid>}); empty for any other directory, which this JVM does not own.
+   * ({@code epochal-run-<pid>-<random>}, or {@code epochal-run-<pid>} as earlier launchers named
+   * it); empty for any other directory, which this JVM does not own.
    */
   static Optional<Path> ownedBy(long pid, String tmpdir) {
     if (tmpdir == null || tmpdir.isBlank()) {
@@ -31,7 +32,8 @@ final class RunDirectory {
     }
     Path dir = Path.of(tmpdir).toAbsolutePath().normalize();
     Path name = dir.getFileName();
-    return name != null && name.toString().equals("epochal-run-" + pid) ? Optional.of(dir) : Optional.empty();
+    return name != null && io.epochal.driver.spark.LocalClusterSupport.runDirectoryPid(name.toString())
+        .equals(java.util.OptionalLong.of(pid)) ? Optional.of(dir) : Optional.empty();
   }
 
   /**

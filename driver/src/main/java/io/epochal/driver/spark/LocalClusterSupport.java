@@ -177,7 +177,7 @@ public final class LocalClusterSupport {
 
   /**
    * {@link #configure(SparkConf)} for a driver whose {@code java.io.tmpdir} is {@code driverTmpdir}:
-   * when that is (or lies in) the launcher's per-run directory {@code epochal-run-<pid>}, the
+   * when that is (or lies in) the launcher's per-run directory {@code epochal-run-<pid>-<random>}, the
    * executors get it too, ahead of the user's own options, so the native libraries they unpack
    * (lz4, snappy) go where the next launch's cleanup finds them if an executor is killed with
    * SIGKILL, which runs no hook to delete them.
@@ -200,10 +200,24 @@ public final class LocalClusterSupport {
     return conf;
   }
 
-  /** Whether {@code dir} is, or lies in, a launcher's per-run temporary directory {@code epochal-run-<pid>}. */
+  /** A launcher's per-run temporary directory: {@code epochal-run-<pid>-<random>} ({@code bin/lib/run-tmp.sh}). */
+  private static final java.util.regex.Pattern RUN_DIRECTORY =
+      java.util.regex.Pattern.compile("epochal-run-(\\d+)(-[A-Za-z0-9]+)?");
+
+  /**
+   * The process id in {@code name} when it names a launcher's per-run temporary directory
+   * ({@code epochal-run-<pid>-<random>}, or {@code epochal-run-<pid>} as earlier launchers named it).
+   */
+  public static java.util.OptionalLong runDirectoryPid(String name) {
+    java.util.regex.Matcher m = RUN_DIRECTORY.matcher(name);
+    return m.matches() && m.group(1).length() < 19 ? java.util.OptionalLong.of(Long.parseLong(m.group(1)))
+        : java.util.OptionalLong.empty();
+  }
+
+  /** Whether {@code dir} is, or lies in, a launcher's per-run temporary directory. */
   static boolean inRunDirectory(Path dir) {
     for (Path p = dir.toAbsolutePath().normalize(); p != null && p.getFileName() != null; p = p.getParent()) {
-      if (p.getFileName().toString().matches("epochal-run-\\d+")) {
+      if (runDirectoryPid(p.getFileName().toString()).isPresent()) {
         return true;
       }
     }

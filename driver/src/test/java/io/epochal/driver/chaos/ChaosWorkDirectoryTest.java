@@ -15,6 +15,7 @@ class ChaosWorkDirectoryTest {
         .isEqualTo(Path.of("/var/tmp/x"));
     // without the launcher's property: outside a per-run directory the JVM may be in
     assertThat(ChaosRunner.defaultWorkParent(null, "/tmp/epochal-run-812")).isEqualTo(Path.of("/tmp"));
+    assertThat(ChaosRunner.defaultWorkParent(null, "/tmp/epochal-run-812-aZ09xy")).isEqualTo(Path.of("/tmp"));
     assertThat(ChaosRunner.defaultWorkParent("", "/tmp/epochal-run-812/")).isEqualTo(Path.of("/tmp"));
     assertThat(ChaosRunner.defaultWorkParent(null, "/scratch/t")).isEqualTo(Path.of("/scratch/t"));
     assertThat(ChaosRunner.defaultWorkParent(null, "/scratch/epochal-run-old")).isEqualTo(

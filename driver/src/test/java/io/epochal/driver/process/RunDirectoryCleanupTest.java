@@ -27,9 +27,11 @@ class RunDirectoryCleanupTest {
   Path tmp;
 
   @Test
-  void anEndedRunLeavesNoPerRunDirectoryNorWhatWasWrittenInItAndKeepsThoseOfLiveRuns() throws Exception {
+  void anEndedRunLeavesNoPerRunDirectoryNorThoseOfKilledRunsAndKeepsThoseOfLiveRuns() throws Exception {
     Path root = Files.createDirectories(tmp.resolve("tmproot"));
-    Path live = Files.createDirectories(root.resolve("epochal-run-" + ProcessHandle.current().pid()));
+    Path live = Files.createDirectories(root.resolve("epochal-run-" + ProcessHandle.current().pid() + "-Ab12Cd"));
+    // a run killed with SIGKILL (no process has this id): the launch removes it
+    Files.createDirectories(root.resolve("epochal-run-999999999-Zz98Yx").resolve("blockmgr-1"));
     Path jobs = Files.createDirectories(tmp.resolve("jobs"));
 
     Process p = launch(root, tmp.resolve("status.log"), "status", jobs.toString());

@@ -31,7 +31,7 @@ class LocalClusterSupportTest {
   @Test
   void executorsOnALocalClusterShareTheLaunchersPerRunTemporaryDirectoryAheadOfTheUsersOptions(@TempDir Path dir) {
     LocalClusterSupport support = LocalClusterSupport.prepare(dir.resolve("home"));
-    Path runTmp = dir.resolve("epochal-run-4242");
+    Path runTmp = dir.resolve("epochal-run-4242-Qw3rTy");
     String opts = support.configure(new org.apache.spark.SparkConf(false)
         .set("spark.executor.extraJavaOptions", "-Dmine=1"), runTmp).get("spark.executor.extraJavaOptions");
     assertThat(opts).contains("-Djava.io.tmpdir=" + runTmp + " -Dmine=1").endsWith("-Dmine=1");
