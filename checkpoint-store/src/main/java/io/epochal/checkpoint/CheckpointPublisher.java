@@ -71,15 +71,24 @@ final class CheckpointPublisher {
     boolean renamed = fs.rename(tmp, target);
     Path nested = new Path(target, tmp.getName());
     if (renamed && fs.exists(nested)) {
-      fs.delete(nested, true);
-      throw new CheckpointExistsException(epoch, target.toString());
+      CheckpointExistsException exists = new CheckpointExistsException(epoch, target.toString());
+      try {
+        if (!fs.delete(nested, true) && fs.exists(nested)) {
+          exists.addSuppressed(new IOException("could not remove " + nested + ", the refused commit's files moved "
+              + "into the published checkpoint; delete that directory (the checkpoint's manifest does not list it)"));
+        }
+      } catch (IOException e) {
+        exists.addSuppressed(e);
+      }
+      throw exists;
     }
     if (!renamed) {
       if (fs.exists(target)) {
         throw new CheckpointExistsException(epoch, target.toString());
       }
-      throw new IOException("renaming " + tmp + " to " + target + " returned false; check that "
-          + target.getParent() + " is writable");
+      throw new IOException("renaming " + tmp + " to " + target + " returned false; " + (fs.exists(tmp)
+          ? "check that " + target.getParent() + " is writable"
+          : tmp + " is gone (removed by another driver's clean-up of temporary directories?)"));
     }
   }
 

@@ -77,12 +77,22 @@ final class StoreFileSystems implements Closeable {
     }
   }
 
-  /** The file context of {@code fs}, or null when its scheme has no {@code AbstractFileSystem}. */
+  /**
+   * The file context of {@code fs}, or null when its scheme has no {@code AbstractFileSystem}.
+   *
+   * @throws IOException if the scheme's {@code AbstractFileSystem} cannot be opened
+   */
   private static FileContext fileContext(FileSystem fs, Configuration conf) throws IOException {
     try {
       return FileContext.getFileContext(fs.getUri(), conf);
     } catch (UnsupportedFileSystemException e) {
       return null;
+    } catch (RuntimeException e) {
+      // Hadoop wraps what an AbstractFileSystem's constructor throws: the I/O error it is
+      if (e.getCause() instanceof IOException) {
+        throw (IOException) e.getCause();
+      }
+      throw e;
     }
   }
 

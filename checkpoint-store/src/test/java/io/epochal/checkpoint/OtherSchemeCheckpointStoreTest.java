@@ -1,6 +1,7 @@
 package io.epochal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,6 +46,18 @@ class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
   @Override
   FileSystem fileSystem() {
     return fs;
+  }
+
+  @Test
+  void aStoreThatCannotOpenClosesTheFileSystemItOpened() {
+    Configuration broken = OtherSchemeFileSystem.registerWithoutFileContext(new Configuration());
+    broken.set("fs.AbstractFileSystem." + OtherSchemeFileSystem.SCHEME + ".impl",
+        OtherSchemeFileSystem.BrokenAfs.class.getName());
+    int open = OtherSchemeFileSystem.openInstances();
+    assertThatThrownBy(() -> HadoopCheckpointStore.builder().setJobDir(newJobDir("broken-file-context"))
+        .optConfiguration(broken).build())
+        .isInstanceOf(CheckpointException.class).hasMessageContaining("file system cannot be opened");
+    assertThat(OtherSchemeFileSystem.openInstances()).isEqualTo(open);
   }
 
   @Test

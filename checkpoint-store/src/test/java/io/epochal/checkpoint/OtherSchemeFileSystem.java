@@ -250,4 +250,17 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       super(uri, new OtherSchemeFileSystem(), conf, SCHEME, false);
     }
   }
+
+  /** An {@code AbstractFileSystem} that cannot be opened: {@code FileContext} fails with its error. */
+  public static final class BrokenAfs extends DelegateToFileSystem {
+
+    /** Always throws, as a connector whose configuration is wrong. */
+    public BrokenAfs(URI uri, Configuration conf) throws IOException, URISyntaxException {
+      super(uri, refuse(uri), conf, SCHEME, false);
+    }
+
+    private static FileSystem refuse(URI uri) throws IOException {
+      throw new IOException("the file context of " + uri + " cannot be opened (test)");
+    }
+  }
 }
