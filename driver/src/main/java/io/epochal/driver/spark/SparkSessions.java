@@ -102,6 +102,16 @@ public final class SparkSessions {
     return conf;
   }
 
+  /** {@code spark.task.maxFailures} as given. */
+  private static int taskMaxFailures(String value) {
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--conf spark.task.maxFailures=" + value + " is not a whole number: give how "
+          + "often a task may fail before its job fails, at least 1 (Spark's default is 4)", e);
+    }
+  }
+
   /** How long a {@code spark://} master has to accept a connection before Spark is started against it. */
   private static final int MASTER_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -238,8 +248,10 @@ public final class SparkSessions {
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
       if (parsed.kind() == SparkMaster.Kind.LOCAL) {
-        // a task that throws is tried again, as on a cluster (DESIGN: the round is recomputed exactly)
-        sparkConf.setMaster(parsed.withTaskMaxFailures(sparkConf.getInt("spark.task.maxFailures", 4)));
+        if (parsed.url().equals(sparkConf.get("spark.master"))) { // not replaced by a --conf spark.master
+          // a task that throws is tried again, as on a cluster (DESIGN: the round is recomputed exactly)
+          sparkConf.setMaster(parsed.withTaskMaxFailures(taskMaxFailures(sparkConf.get("spark.task.maxFailures", "4"))));
+        }
         Map<String, String> all = new java.util.HashMap<>();
         for (scala.Tuple2<String, String> e : sparkConf.getAll()) {
           all.put(e._1(), e._2());

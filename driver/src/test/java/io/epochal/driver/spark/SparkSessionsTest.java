@@ -164,6 +164,9 @@ class SparkSessionsTest {
     assertThat(SparkMaster.parse("spark://h:7077").withTaskMaxFailures(4)).isEqualTo("spark://h:7077");
     assertThatThrownBy(() -> SparkMaster.parse("local[2]").withTaskMaxFailures(0))
         .hasMessageContaining("spark.task.maxFailures");
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf("spark.task.maxFailures", "four")
+        .build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--conf spark.task.maxFailures=four is not a whole number");
   }
 
   @Test

@@ -7,7 +7,8 @@ package io.epochal.worker.model;
  * the constructor, which differs in every built model) is in no checkpoint, so a
  * resume, or a round that runs on another executor thread, computes from its initial value and
  * trains to other weights. Thrown in a Spark task; a driver fails the job without retrying, since
- * every attempt of the round finds the same.
+ * every attempt of the round finds the same (a retry of the task on a thread that has not trained
+ * the model yet may pass the round, and the thread's next round finds it).
  */
 public class StateOutsideStateDictException extends ModelCodeException {
 
