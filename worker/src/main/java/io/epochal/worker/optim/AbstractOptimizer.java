@@ -29,6 +29,8 @@ import java.util.Set;
 abstract class AbstractOptimizer implements Optimizer {
 
   private static final String STEP = "step";
+  /** The largest step count loaded (2^53): the bias corrections' powers take it as a double. */
+  private static final float MAX_STEP = 0x1p53f;
 
   private final String name;
   private final HyperParameters hyperParameters;
@@ -259,12 +261,13 @@ abstract class AbstractOptimizer implements Optimizer {
       if (t == null) {
         problems.add("missing '" + key + "'");
       } else if (s.equals(STEP)) {
-        float v = t.dtype() == DType.F32 && t.rank() == 0 ? t.floatValue() : Float.NaN;
+        boolean scalar = t.dtype() == DType.F32 && t.rank() == 0;
+        float v = scalar ? t.floatValue() : Float.NaN;
         // every F32 of 2^24 or more is whole: a step count past it is stored as its nearest F32 (as
-        // torch's own F32 step, which stops growing there); the bias corrections are 1 long before
-        if (!(v >= 0 && !Float.isInfinite(v) && v == Math.rint(v))) {
-          problems.add("wrongly shaped '" + key + "': " + t + " must be an F32 0-d tensor holding a finite whole number "
-              + ">= 0, not " + v);
+        // torch keeps its own); past 2^53 a count would not survive its increments as a double
+        if (!(v >= 0 && v <= MAX_STEP && v == Math.rint(v))) {
+          problems.add("wrongly shaped '" + key + "': " + t + " must be an F32 0-d tensor holding a whole number from 0 "
+              + "to 2^53" + (scalar ? ", not " + v : ""));
         }
       } else if (t.dtype() != DType.F32) {
         problems.add("wrongly typed '" + key + "': " + t.dtype() + " instead of F32");
