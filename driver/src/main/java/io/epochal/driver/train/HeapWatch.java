@@ -241,6 +241,8 @@ public final class HeapWatch {
   /** The share of the maximum heap the estimate may fill before it is a warning (collectors need room). */
   static final double ESTIMATE_LIMIT = 0.75;
 
+  private static final double MIB = 1 << 20;
+
   /**
    * A warning when the heap {@code maxHeap} looks too small for a state of {@code stateBytes}
    * trained by {@code workersAtATime} workers running at once ({@link #copiesHeld}), with the heap
@@ -255,11 +257,11 @@ public final class HeapWatch {
     long heap = Math.max(1, suggestedGib(need));
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
-    return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MB (model and optimizer "
-        + "tensors) and the driver's heap holds it about %d times over while it trains (%s): about %d MiB, more "
+    return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MiB (model and optimizer "
+        + "tensors) and the driver's heap holds it about %d times over while it trains (%s): about %.0f MiB, more "
         + "than %.0f %% of the heap's maximum of %d MiB; the driver may run out of memory. Give it more: "
-        + "EPOCHAL_JAVA_OPTS=-Xmx%dg before bin/epochal (spark-submit: --driver-memory %dg)", stateBytes / 1e6, copies,
-        where, need >> 20, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
+        + "EPOCHAL_JAVA_OPTS=-Xmx%dg before bin/epochal (spark-submit: --driver-memory %dg)", stateBytes / MIB, copies,
+        where, need / MIB, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
   }
 
   /**

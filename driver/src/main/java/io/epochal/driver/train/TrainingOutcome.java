@@ -61,17 +61,17 @@ public final class TrainingOutcome {
     return checkpointsDir;
   }
 
-  /** Mean training loss of each epoch this run trained. */
+  /** Mean training loss of each epoch the run's last attempt trained (a retry trains again after a checkpoint). */
   public List<Double> epochLosses() {
     return epochLosses;
   }
 
-  /** Time the training thread waited for checkpoint writes. */
+  /** Time the training thread waited for checkpoint writes, in the run's last attempt. */
   public long checkpointStallNanos() {
     return checkpointStallNanos;
   }
 
-  /** Wall time of this run's epochs. */
+  /** Wall time of the epochs of the run's last attempt (a retry starts again after a checkpoint). */
   public long trainingNanos() {
     return trainingNanos;
   }

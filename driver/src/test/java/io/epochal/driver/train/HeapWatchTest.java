@@ -139,7 +139,7 @@ class HeapWatchTest {
     long state = 240_000_000L;
     long gib = 1L << 30;
     assertThat(HeapWatch.shortfall(state, 2, true, 2 * gib)).hasValueSatisfying(w -> assertThat(w)
-        .contains("the job's state is 240 MB", "about 9 times over", "2 workers at a time", "about 2059 MiB",
+        .contains("the job's state is 229 MiB", "about 9 times over", "2 workers at a time", "about 2060 MiB",
             "maximum of 2048 MiB", "EPOCHAL_JAVA_OPTS=-Xmx3g", "--driver-memory 3g"));
     assertThat(HeapWatch.shortfall(state, 2, true, 8 * gib)).isEmpty();
     assertThat(HeapWatch.shortfall(state, 2, false, 2 * gib)).as("on a cluster").isEmpty();
