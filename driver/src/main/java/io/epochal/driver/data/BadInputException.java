@@ -54,8 +54,9 @@ public class BadInputException extends Exception {
    */
   static String fileText(String inputFileName) {
     try {
-      return io.epochal.driver.config.JobSpecResolver.locationText(
-          new org.apache.hadoop.fs.Path(java.net.URI.create(inputFileName)));
+      java.net.URI uri = java.net.URI.create(inputFileName);
+      return uri.getPath() == null ? inputFileName // opaque (x:y.csv): no path to decode
+          : io.epochal.driver.config.JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(uri));
     } catch (RuntimeException notAUri) {
       return inputFileName;
     }

@@ -77,12 +77,17 @@ public final class InputFormats {
             + "itself and of partition directories named column=value; point " + pathKey + " at the directory "
             + "that holds the files, move them up, or name the subdirectories column=value", e);
       }
-      if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("CONFLICTING_DIRECTORY_STRUCTURES")) {
+      if (first != null && first.file != null
+          && String.valueOf(e.getMessage()).contains("CONFLICTING_DIRECTORY_STRUCTURES")) {
         String pathKey = pathKey(formatKey);
-        throw new ConfigException(pathKey, "data " + path + " mixes partition directories (named column=value) with "
-            + "other subdirectories" + otherSubdirectories(first.fs, path) + ", which Spark cannot read as one dataset; "
-            + "move their files into partition directories or out of " + path + ", point " + pathKey + " at one of "
-            + "them, or rename the other subdirectories to start with _ to leave them out on purpose", e);
+        String others = otherSubdirectories(first.fs, path);
+        throw new ConfigException(pathKey, "data " + path + (others.isEmpty()
+            ? " holds partition directories (named column=value) of different structures, which Spark cannot read as "
+            + "one dataset; give every data file the same partition directories, or rename the others to start with _"
+            : " mixes partition directories (named column=value) with other subdirectories" + others + ", which Spark "
+            + "cannot read as one dataset; move their files into partition directories or out of " + path + ", point "
+            + pathKey + " at one of them, or rename the other subdirectories to start with _ to leave them out on "
+            + "purpose"), e);
       }
       java.util.regex.Matcher twice = java.util.regex.Pattern.compile("COLUMN_ALREADY_EXISTS.*?The column `([^`]*)`")
           .matcher(String.valueOf(e.getMessage()));
@@ -220,10 +225,13 @@ public final class InputFormats {
       Path root = fs.makeQualified(new Path(path));
       String rootPath = root.toUri().getPath();
       RemoteIterator<LocatedFileStatus> files = fs.listFiles(root, true);
-      while (files.hasNext()) {
+      while (files.hasNext() && dirs.size() <= 3) { // three are named; one more says there are others
         String relative = relative(files.next().getPath(), rootPath);
+        if (skippedBySpark(relative)) {
+          continue;
+        }
         String[] parts = relative.split("/");
-        for (int i = 0; i < parts.length - 1 && !skippedBySpark(relative); i++) {
+        for (int i = 0; i < parts.length - 1; i++) {
           if (!parts[i].contains("=")) {
             dirs.add(String.join("/", java.util.Arrays.copyOf(parts, i + 1)) + "/");
             break;

@@ -11,6 +11,7 @@ class BadInputExceptionTest {
     assertThat(BadInputException.fileText("file:///d/x%20%231%20%C3%BC.csv")).isEqualTo("file:///d/x #1 ü.csv");
     assertThat(BadInputException.fileText("hdfs://nn:8020/d/a%20b.csv")).isEqualTo("hdfs://nn:8020/d/a b.csv");
     assertThat(BadInputException.fileText("not a uri")).isEqualTo("not a uri");
+    assertThat(BadInputException.fileText("x:y.csv")).isEqualTo("x:y.csv");
   }
 
   @Test
