@@ -10,8 +10,9 @@ import org.apache.hadoop.util.ShutdownHookManager;
  * The temporary directory a launcher ({@code bin/epochal}, {@code bin/spark-submit-local}) gives
  * one run: {@code epochal-run-<pid>-<random>}, this JVM's {@code java.io.tmpdir}. Spark's local
  * directories, a {@code local-cluster}'s worker and executor directories and unpacked native
- * libraries go there. The JVM deletes it as the last step of a normal exit or of a stop by
- * SIGINT/SIGTERM; after a SIGKILL, which runs no hook, the next launch deletes it.
+ * libraries go there. The JVM deletes it when it exits, normally or stopped by SIGINT/SIGTERM, in
+ * the last hook of Hadoop's shutdown manager (after Spark's); after a SIGKILL, which runs no hook,
+ * the next launch deletes it.
  */
 final class RunDirectory {
 

@@ -98,8 +98,7 @@ final class EpochLoop {
             try (StallWatch.Wait w = roundWatch(nanosPerRound * n).begin((n == 1 ? "round " + (r + 1) : "rounds "
                 + (r + 1) + "-" + (r + n)) + " of epoch " + (e + 1) + " to finish (" + (nanosPerRound == 0
                 ? "the first round since the run or its retry started, with no earlier one to compare its time with: "
-                + "a large model or batch "
-                + "makes it long; if it does not end, a paused, lost or overloaded executor"
+                + "a large model or batch makes it long; if it does not end, a paused, lost or overloaded executor"
                 : "rounds took " + seconds(nanosPerRound) + " each so far; a paused, lost or overloaded executor")
                 + " holds it up until Spark gives up on it after spark.network.timeout)")) {
               result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);

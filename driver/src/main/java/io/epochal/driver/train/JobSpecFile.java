@@ -56,14 +56,7 @@ final class JobSpecFile {
    * @throws LeaseHeldException if a live driver holds the job to be amended
    */
   void writeOnce(LeaseKeeper lease) throws IOException {
-    boolean created = !fs.exists(dir);
-    if ("file".equals(fs.getUri().getScheme())) {
-      // a new job directory's entry reaches the disk with its parent's (job.json in it is synced itself)
-      io.epochal.checkpoint.LocalDirectories.create(io.epochal.checkpoint.Locations.localFile(fs.makeQualified(dir)),
-          true);
-    } else {
-      fs.mkdirs(dir);
-    }
+    boolean created = !fs.exists(dir); // the store creates it with job.json (durably, on the local file system)
     JobSpecStore specs = new JobSpecStore(fs, dir);
     if (amendedFrom == null) {
       try {
