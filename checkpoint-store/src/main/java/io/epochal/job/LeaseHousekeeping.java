@@ -23,13 +23,24 @@ final class LeaseHousekeeping {
 
   private LeaseHousekeeping() {}
 
-  /** Deletes the claim files of tokens more than {@value #KEEP_TOKENS} below {@code newest}. */
-  static void pruneOldTokens(FileSystem fs, Path jobDir, long newest) throws IOException {
-    for (FileStatus s : fs.listStatus(JobPaths.leaseTokens(jobDir))) {
-      long t = JobPaths.parseToken(s.getPath().getName());
-      if (t > 0 && t < newest - KEEP_TOKENS) {
-        fs.delete(s.getPath(), false);
+  /**
+   * Deletes the claim files of tokens more than {@value #KEEP_TOKENS} below {@code newest}.
+   * Failures are logged, never thrown: the lease is taken already, and a caller that saw its
+   * acquire fail would leave the claim it holds live and unowned until it expires. The claims
+   * left are pruned by the next driver that takes the lease.
+   */
+  static void pruneOldTokens(FileSystem fs, Path jobDir, long newest) {
+    Path dir = JobPaths.leaseTokens(jobDir);
+    try {
+      for (FileStatus s : fs.listStatus(dir)) {
+        long t = JobPaths.parseToken(s.getPath().getName());
+        if (t > 0 && t < newest - KEEP_TOKENS) {
+          fs.delete(s.getPath(), false);
+        }
       }
+    } catch (IOException e) {
+      LOG.warn("Could not prune old lease claims in {} (the lease is taken; the next driver to take it prunes "
+          + "them): {}", dir, e.toString());
     }
   }
 

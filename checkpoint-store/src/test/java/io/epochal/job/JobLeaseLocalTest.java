@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,6 +58,32 @@ class JobLeaseLocalTest extends JobLeaseContract {
     LeaseRecord second = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-b")
         .optTtl(Duration.ofMinutes(10)).build().acquire(2);
     assertThat(second.getHolder()).isEqualTo("driver-b");
+  }
+
+  @Test
+  void aLeaseWhoseOldClaimsCannotBePrunedIsStillTakenAndCanBeReleased() throws IOException {
+    Path jobDir = new Path(root(), "job-unprunable");
+    AtomicInteger claimListings = new AtomicInteger();
+    // the second listing of the claims is the prune after the claim; it fails (a NameNode failover)
+    FileSystem flaky = new FilterFileSystem(fs) {
+      @Override
+      public FileStatus[] listStatus(Path p) throws IOException {
+        if (p.equals(JobPaths.leaseTokens(jobDir)) && claimListings.incrementAndGet() == 2) {
+          throw new IOException("listing failed");
+        }
+        return super.listStatus(p);
+      }
+    };
+    JobLease first = JobLease.builder().setFileSystem(flaky).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(Duration.ofMinutes(10)).build();
+    LeaseRecord taken = first.acquire(1);
+    assertThat(claimListings.get()).as("the prune listed the claims").isGreaterThanOrEqualTo(2);
+    assertThat(first.getRecord()).contains(taken);
+
+    first.release();
+    LeaseRecord next = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-b")
+        .optTtl(Duration.ofMinutes(10)).build().acquire(2);
+    assertThat(next.getToken()).isEqualTo(taken.getToken() + 1);
   }
 
   @Test
