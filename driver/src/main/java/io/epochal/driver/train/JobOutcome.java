@@ -168,14 +168,21 @@ final class JobOutcome {
   }
 
   /**
-   * Marks the job COMPLETED, unless the JVM shuts down: the shutdown hook then owns the end of this
-   * run (every epoch is committed, so a resume completes it).
+   * Marks the job COMPLETED, unless the JVM shuts down (the shutdown hook then owns the end of this
+   * run; every epoch is committed, so a resume completes it) or another driver took the lease over
+   * since this one's last commit (a driver paused past its lease's expiry): the job is then that
+   * driver's to mark, which finds every epoch committed.
    *
    * @return whether it was marked
    */
   boolean completed() throws IOException {
     synchronized (lock) {
       if (shuttingDown) {
+        return false;
+      }
+      if (!lease.stillHolder()) {
+        listener.warning("not marking " + dir + " COMPLETED: another driver holds its lease now (every epoch is "
+            + "committed; that driver marks the job)");
         return false;
       }
       finished = true;

@@ -178,6 +178,28 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aDriverThatLostTheLeaseAfterItsFinalCommitLeavesTheJobsStateToTheNewHolder() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(warnings), null)) {
+      dir.start(null);
+      for (long e = 1; e <= 3; e++) {
+        commit(dir, e);
+      }
+      takeOver(jobDir); // this driver was paused past its lease's expiry after the final commit
+      dir.complete();
+    }
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("not marking").contains("COMPLETED")
+        .contains("another driver holds its lease now"));
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    assertThat(new io.epochal.job.JobStateStore(fs, dir).read().orElseThrow().getState())
+        .isEqualTo(io.epochal.job.JobState.RUNNING);
+    assertThat(new JobEventLog(fs, dir).readAll()).noneMatch(e -> e.getType() == JobEventType.COMPLETED);
+  }
+
+  @Test
   void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
     Path jobDir = tmp.resolve("job");
     try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE, null)) {
