@@ -15,7 +15,9 @@ import java.util.Set;
  * nothing visible.
  *
  * <p>The writer thread reports each commit's start and end; the shutdown hook calls {@link #stop}
- * and then {@link #awaitStopped}; the commit guard asks {@link #refuses} right before it publishes.
+ * and then {@link #awaitStopped}; the commit guard asks {@link #admit} right before it publishes. A
+ * commit the guard admitted is past the point of no return: its rename may still complete after
+ * the wait ends, which the wait reports rather than calling it discarded.
  */
 final class CommitDrain {
 
@@ -23,6 +25,8 @@ final class CommitDrain {
   private final Set<Long> inFlight = new HashSet<>();
   /** Commits that were in flight when the stop came and may still publish (guarded by this). */
   private final Set<Long> finishing = new HashSet<>();
+  /** Commits the guard admitted, whose publish (the rename) has not ended (guarded by this). */
+  private final Set<Long> publishing = new HashSet<>();
   private boolean stopped; // guarded by this
 
   /** A commit of {@code epoch} begins (before its checkpoint is assembled). */
@@ -35,6 +39,7 @@ final class CommitDrain {
   synchronized void ended(long epoch) {
     inFlight.remove(epoch);
     finishing.remove(epoch);
+    publishing.remove(epoch);
     notifyAll();
   }
 
@@ -54,6 +59,18 @@ final class CommitDrain {
     return stopped && !finishing.contains(epoch);
   }
 
+  /**
+   * The commit guard's last check: whether the checkpoint of {@code epoch} may be published now
+   * (not {@link #refuses refused}); if so it is recorded as publishing until it ends.
+   */
+  synchronized boolean admit(long epoch) {
+    if (refuses(epoch)) {
+      return false;
+    }
+    publishing.add(epoch);
+    return true;
+  }
+
   /** Whether {@link #stop} was called. */
   synchronized boolean isStopped() {
     return stopped;
@@ -61,26 +78,32 @@ final class CommitDrain {
 
   /**
    * Waits until the commits in flight at the stop have ended, at most {@code timeout}; then
-   * refuses those that have not published yet.
+   * refuses those that have not reached the guard yet.
    *
-   * @return whether they all ended within the time
+   * @return whether they all ended within the time, and those the guard had admitted that had not
    */
-  synchronized boolean awaitStopped(Duration timeout) {
+  synchronized Drained awaitStopped(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {
       while (!finishing.isEmpty()) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return false;
+          return new Drained(false, finishing.stream().filter(publishing::contains).sorted().toList());
         }
         java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
       }
-      return true;
+      return new Drained(true, List.of());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return new Drained(false, finishing.stream().filter(publishing::contains).sorted().toList());
     } finally {
       finishing.clear();
     }
   }
+
+  /**
+   * What {@link #awaitStopped} found: whether every commit in flight at the stop ended, and the
+   * epochs whose publish was under way when the wait ended (they become visible if it completes).
+   */
+  record Drained(boolean ended, List<Long> publishing) {}
 }

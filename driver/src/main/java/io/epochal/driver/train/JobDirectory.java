@@ -278,7 +278,7 @@ final class JobDirectory implements AutoCloseable {
   CommitGuard commitGuard() {
     java.util.Set<Long> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return lease.commitGuard(epoch -> {
-      boolean refused = commits.refuses(epoch);
+      boolean refused = !commits.admit(epoch);
       if (refused && said.add(epoch)) {
         // the epoch trained, but the stop came before its commit began: the last word on it
         listener.warning("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop; "
@@ -358,6 +358,10 @@ final class JobDirectory implements AutoCloseable {
 
   /** Applies the retention policy after a commit ({@link JobRetention}), in the history; without the lease, nothing. */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
+    if (outcome.gaveUp()) {
+      l.warning("retention skipped: the job was given up at the stop (its lease released); the next run applies it");
+      return;
+    }
     new JobRetention(store, dir, l).apply(s, lease::stillHolder)
         .ifPresent(m -> event(JobEventType.CHECKPOINTS_DELETED, committed > 0 ? committed : newestCommitted(), 0, m));
   }

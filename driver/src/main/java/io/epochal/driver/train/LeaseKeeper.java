@@ -139,11 +139,11 @@ final class LeaseKeeper {
     }
     return epoch -> {
       synchronized (lock) {
-        if (stopped.test(epoch)) {
+        lease.checkStillHolder(token);
+        if (stopped.test(epoch)) { // last: once it passes, the publish may happen
           throw new java.io.IOException("the driver is stopping (its JVM shuts down): the checkpoint of epoch "
               + epoch + " is not published");
         }
-        lease.checkStillHolder(token);
       }
     };
   }

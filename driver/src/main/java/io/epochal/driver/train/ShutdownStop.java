@@ -38,7 +38,12 @@ final class ShutdownStop implements Runnable {
       long epoch = writing.get(writing.size() - 1);
       listener.warning("stopping: the checkpoint of epoch " + epoch + " is being written; waiting up to "
           + COMMIT_WAIT.toSeconds() + " s for it to be published before giving the job up");
-      if (!dir.commits().awaitStopped(COMMIT_WAIT)) {
+      CommitDrain.Drained drained = dir.commits().awaitStopped(COMMIT_WAIT);
+      if (drained.publishing().contains(epoch)) {
+        listener.warning("the checkpoint of epoch " + epoch + " was still being published (its directory renamed "
+            + "into place) " + COMMIT_WAIT.toSeconds() + " s after the stop; it becomes visible if the rename "
+            + "completes, and a resume then continues after it (else it trains epoch " + epoch + " again)");
+      } else if (!drained.ended()) {
         listener.warning("the checkpoint of epoch " + epoch + " was not published within " + COMMIT_WAIT.toSeconds()
             + " s of the stop; it is discarded (nothing of it becomes visible)");
       }

@@ -3,6 +3,7 @@ package io.epochal.driver.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,7 +54,7 @@ class CommitDrainTest {
     });
     writer.start();
     waiting.countDown();
-    assertThat(drain.awaitStopped(Duration.ofSeconds(30))).isTrue();
+    assertThat(drain.awaitStopped(Duration.ofSeconds(30)).ended()).isTrue();
     assertThat(ended).as("returned only after the commit ended").isTrue();
     writer.join();
   }
@@ -63,15 +64,31 @@ class CommitDrainTest {
     CommitDrain drain = new CommitDrain();
     drain.started(7);
     drain.stop();
-    assertThat(drain.awaitStopped(Duration.ofMillis(50))).isFalse();
+    assertThat(drain.awaitStopped(Duration.ofMillis(50))).isEqualTo(new CommitDrain.Drained(false, List.of()));
     assertThat(drain.refuses(7)).as("the commit that outlasted the wait").isTrue();
+    assertThat(drain.admit(7)).as("its guard refuses it").isFalse();
+  }
+
+  @Test
+  void aCommitTheGuardAdmittedIsReportedAsStillPublishingWhenTheWaitRunsOutNotAsDiscarded() {
+    CommitDrain drain = new CommitDrain();
+    drain.started(8);
+    drain.started(9);
+    drain.stop();
+    assertThat(drain.admit(9)).as("in flight at the stop: its guard lets it publish").isTrue();
+    CommitDrain.Drained drained = drain.awaitStopped(Duration.ofMillis(50));
+    assertThat(drained.ended()).isFalse();
+    assertThat(drained.publishing()).as("8 never reached its guard").containsExactly(9L);
+    drain.ended(9);
+    drain.ended(8);
+    assertThat(drain.stop()).isEmpty();
   }
 
   @Test
   void aStopWithNothingInFlightDoesNotWait() {
     CommitDrain drain = new CommitDrain();
     assertThat(drain.stop()).isEmpty();
-    assertThat(drain.awaitStopped(Duration.ofDays(1))).isTrue();
+    assertThat(drain.awaitStopped(Duration.ofDays(1)).ended()).isTrue();
   }
 
   @Test
@@ -87,7 +104,7 @@ class CommitDrainTest {
       });
       assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
       assertThat(drain.stop()).containsExactly(4L);
-      assertThat(drain.awaitStopped(Duration.ofMillis(50))).as("the write still runs").isFalse();
+      assertThat(drain.awaitStopped(Duration.ofMillis(50)).ended()).as("the write still runs").isFalse();
       release.countDown();
       writer.await();
     }

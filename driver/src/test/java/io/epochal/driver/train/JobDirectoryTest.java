@@ -117,6 +117,27 @@ class JobDirectoryTest {
   }
 
   @Test
+  void retentionDeletesNothingAfterTheStopGaveTheJobUp() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener = collecting(warnings);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
+      dir.start(null);
+      for (long e = 1; e <= 3; e++) {
+        commit(dir, e);
+      }
+      dir.beginStop();
+      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+      // a commit that was renamed into place after the stop's wait ended runs its retention now
+      dir.applyRetention(spec, listener);
+      assertThat(dir.store().list()).hasSize(3);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("retention skipped")
+          .contains("given up at the stop"));
+    }
+  }
+
+  @Test
   void retentionRunsWhileThisDriverHoldsTheLeaseAndRecordsItsDeletionsInTheHistory() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
