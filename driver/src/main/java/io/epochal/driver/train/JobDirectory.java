@@ -107,9 +107,11 @@ final class JobDirectory implements AutoCloseable {
     LeaseRecord record = lease.acquire(attempt);
     outcome.begin(attempt);
     boolean running = false;
+    boolean reopened = false;
     try {
       if (reopenReason != null && previous.isPresent() && previous.get().getState() == JobState.COMPLETED) {
         states.reopen(attempt, reopenReason);
+        reopened = true;
       } else {
         states.transition(JobState.RUNNING, attempt, previous.isPresent() ? "resumed"
             : attempt > 1 ? "resumed (state.json was missing)" : "started");
@@ -117,6 +119,9 @@ final class JobDirectory implements AutoCloseable {
       }
       history = AttemptHistory.open(events, dir, attempt, listener);
     } catch (IOException | RuntimeException e) {
+      if (reopened) {
+        reopenFailed(e);
+      }
       if (running) {
         try { // not left RUNNING with no driver: status would call it LOST, and say nothing of why
           states.transition(JobState.FAILED, attempt, FailureReason.STORAGE_UNAVAILABLE + ": not started: "
@@ -260,6 +265,18 @@ final class JobDirectory implements AutoCloseable {
       amended.get().stream().filter(c -> c.getKey().equals(io.epochal.driver.config.JobKeys.JOB_DIR)).findFirst()
           .flatMap(ValueChange::fromText).ifPresent(from -> io.epochal.driver.config.RelocationNote.of(spec.jobName(),
               spec.jobDirText(), Instant.now()).leave(fs, dir, new Path(from), listener::warning));
+    }
+  }
+
+  /**
+   * A run that reopened a COMPLETED job failed with {@code e} before changing it: marks the job
+   * COMPLETED again ({@link JobOutcome#reopenFailed}); a failure to do so is added to {@code e}.
+   */
+  void reopenFailed(Exception e) {
+    try {
+      outcome.reopenFailed(e);
+    } catch (IOException | RuntimeException x) {
+      e.addSuppressed(x);
     }
   }
 

@@ -168,6 +168,22 @@ final class JobOutcome {
   }
 
   /**
+   * Marks a job that was COMPLETED before this run, and reopened by it, COMPLETED again after the
+   * run failed before changing anything ({@code cause}: the attempt's history could not be opened,
+   * or job.json could not be rewritten): left RUNNING, status would call the finished job LOST.
+   * Like {@link #failed}, only while holding the lease.
+   */
+  void reopenFailed(Exception cause) throws IOException {
+    synchronized (lock) {
+      if (mayMark("COMPLETED again", null)) {
+        finished = true;
+        states.transition(JobState.COMPLETED, attempt, "completed; attempt " + attempt + " reopened it and failed "
+            + "before changing it (" + cause.getMessage() + ")");
+      }
+    }
+  }
+
+  /**
    * Marks the job COMPLETED, unless the JVM shuts down (the shutdown hook then owns the end of this
    * run; every epoch is committed, so a resume completes it) or another driver took the lease over
    * since this one's last commit (a driver paused past its lease's expiry): the job is then that
@@ -195,7 +211,7 @@ final class JobOutcome {
     if (shuttingDown) {
       return false; // the shutdown hook records how this run ended
     }
-    if (e.reason() == FailureReason.LEASE_LOST || !lease.stillHolder()) {
+    if ((e != null && e.reason() == FailureReason.LEASE_LOST) || !lease.stillHolder()) {
       listener.warning("not marking " + dir + " " + as + ": another driver holds its lease now");
       return false;
     }

@@ -239,7 +239,12 @@ public final class TrainingJob {
       }
     }
     dir.start("reopened: job.json amended");
-    dir.applyAmendment(completedAt.completedEpochs());
+    try {
+      dir.applyAmendment(completedAt.completedEpochs());
+    } catch (IOException | RuntimeException e) {
+      dir.reopenFailed(e); // job.json is as it was: the job is as COMPLETED as it was
+      throw e;
+    }
     retain(dir); // retention keys the amendment changed apply now, not at a next commit that may never come
     dir.complete();
   }

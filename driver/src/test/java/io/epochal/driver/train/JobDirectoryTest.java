@@ -77,6 +77,30 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aCompletedJobReopenedByARunThatFailsBeforeChangingItIsCompletedAgainNotLeftRunning() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      dir.start(null);
+      for (long e = 1; e <= 3; e++) {
+        commit(dir, e);
+      }
+      dir.complete();
+    }
+    try (java.util.stream.Stream<Path> history = Files.walk(jobDir.resolve("events"))) {
+      history.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    Files.writeString(jobDir.resolve("events"), "a file where the history's directory belongs");
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      assertThatThrownBy(() -> dir.start("reopened: job.json amended")).isInstanceOf(IOException.class);
+    }
+    io.epochal.job.JobStatus status = new io.epochal.job.JobStateStore(FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow();
+    assertThat(status.getState()).isEqualTo(io.epochal.job.JobState.COMPLETED);
+    assertThat(status.getReason()).startsWith("completed; attempt 2 reopened it and failed before changing it (");
+  }
+
+  @Test
   void aCommitThatBeginsAfterTheStopIsRefusedAndSaidOnceWhichEpochATrainingResumeTrainsAgain() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
