@@ -75,8 +75,11 @@ final class CheckpointWriter implements AutoCloseable {
     long start = System.nanoTime();
     try (StallWatch.Wait w = watch.begin("the checkpoint of epoch " + inFlightEpoch + " to be written to " + where
         + " (training waits for it; a file system that does not answer holds it up)")) {
-      return inFlight.get();
+      CheckpointManifest written = inFlight.get();
+      inFlight = null;
+      return written;
     } catch (ExecutionException e) {
+      inFlight = null; // ended: its failure is reported once
       Throwable cause = e.getCause();
       if (cause instanceof TrainingException) {
         throw (TrainingException) cause;
@@ -85,10 +88,10 @@ final class CheckpointWriter implements AutoCloseable {
           "writing the checkpoint of epoch " + inFlightEpoch + " failed: " + cause, cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, inFlightEpoch, 0,
-          "interrupted while waiting for the checkpoint of epoch " + inFlightEpoch, e);
+      throw new TrainingException(FailureReason.INTERRUPTED, inFlightEpoch, 0, "the thread running the job was "
+          + "interrupted while it waited for the checkpoint of epoch " + inFlightEpoch + " to be written; the job is "
+          + "not retried (closing the writer abandons that write: nothing of it becomes visible)", e);
     } finally {
-      inFlight = null;
       stallNanos += System.nanoTime() - start;
     }
   }

@@ -64,15 +64,24 @@ final class FailureManager {
     return Math.min(MAX_BACKOFF_MS, backoffMs * factor);
   }
 
-  /** Waits {@link #nextBackoffMs()} and counts the next attempt. */
-  void backoff() throws TrainingException {
+  /**
+   * Waits {@link #nextBackoffMs()} after {@code failure} and counts the next attempt.
+   *
+   * @throws TrainingException INTERRUPTED (not retried) when the thread is interrupted while it
+   *     waits, at {@code failure}'s epoch and round, with {@code failure} attached
+   */
+  void backoff(TrainingException failure) throws TrainingException {
     long wait = nextBackoffMs();
     attempts++;
     try {
       Thread.sleep(wait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new TrainingException(FailureReason.TASK_FAILED, 0, 0, "interrupted while waiting to retry", e);
+      TrainingException stop = new TrainingException(FailureReason.INTERRUPTED, failure.epoch(), failure.round(),
+          "the thread running the job was interrupted while it waited to retry after " + failure.reason() + " ("
+          + FailureClassifier.firstLine(failure.getMessage()) + "); the job is not retried", e);
+      stop.addSuppressed(failure);
+      throw stop;
     }
   }
 }

@@ -61,7 +61,8 @@ final class StorageWait {
    * Renews the lease, waiting for storage as long as the patience allows.
    *
    * @throws TrainingException LEASE_LOST at once; STORAGE_UNAVAILABLE when storage is still away
-   *     after the patience (or at once with no patience, or when the JVM shuts down)
+   *     after the patience (or at once with no patience, or when the JVM shuts down); INTERRUPTED
+   *     when the thread is interrupted while it waits
    */
   void await() throws TrainingException {
     long start = clockMs.getAsLong();
@@ -95,7 +96,11 @@ final class StorageWait {
           sleeper.sleep(Math.min(POLL_MS, patienceMs - waited));
         } catch (InterruptedException interrupted) {
           Thread.currentThread().interrupt();
-          throw e;
+          TrainingException stop = new TrainingException(FailureReason.INTERRUPTED, e.epoch(), e.round(), "the "
+              + "thread running the job was interrupted while it waited for " + jobDir + " to take writes again ("
+              + FailureClassifier.firstLine(e.getMessage()) + "); the job is not retried", interrupted);
+          stop.addSuppressed(e);
+          throw stop;
         }
       }
     }

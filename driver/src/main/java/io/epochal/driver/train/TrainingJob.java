@@ -143,22 +143,17 @@ public final class TrainingJob {
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
-            try {
-              if (reopening != null && reopening.toAmend() && dir.specFile().amendmentPending()) {
-                dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
-              } else {
-                dir.failed(last);
-              }
-            } catch (IOException io) {
-              // the failure is the news: a state that cannot be written (the store failing) must not hide it
-              listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + io.getMessage()
-                  + "): status shows the job RUNNING, and LOST once its lease expires");
-            }
+            markFailed(dir, last);
             throw last;
           }
           listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage()
               + "; reloading the newest verified checkpoint in " + failures.nextBackoffMs() + " ms");
-          failures.backoff();
+          try {
+            failures.backoff(e);
+          } catch (TrainingException interrupted) {
+            markFailed(dir, interrupted);
+            throw interrupted;
+          }
         }
       }
     } finally {
@@ -220,6 +215,24 @@ public final class TrainingJob {
       return new long[] {data.rows(), data.skippedRows()};
     } finally {
       data.unpersist();
+    }
+  }
+
+  /**
+   * Marks the job FAILED with {@code last} (COMPLETED again when this run only reopened it to amend
+   * it and changed nothing); a state that cannot be written is a warning, never hiding {@code last}.
+   */
+  private void markFailed(JobDirectory dir, TrainingException last) {
+    try {
+      if (reopening != null && reopening.toAmend() && dir.specFile().amendmentPending()) {
+        dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
+      } else {
+        dir.failed(last);
+      }
+    } catch (IOException io) {
+      // the failure is the news: a state that cannot be written (the store failing) must not hide it
+      listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + io.getMessage()
+          + "): status shows the job RUNNING, and LOST once its lease expires");
     }
   }
 

@@ -1,6 +1,7 @@
 package io.epochal.driver.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.checkpoint.CheckpointException;
 import org.junit.jupiter.api.Test;
@@ -44,9 +45,28 @@ class FailureManagerTest {
     assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).isTrue();
     assertThat(failures.shouldRetry(new TrainingException(FailureReason.WORKER_LOST, 1, 2, "executor lost", null)))
         .isTrue();
-    failures.backoff();
+    failures.backoff(commitFailed("Connection reset by peer"));
     assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).as("2 of 2 attempts made").isFalse();
     assertThat(failures.finalFailure(commitFailed("Connection reset by peer")).getMessage())
         .startsWith("gave up after 2 of 2 attempts");
+  }
+
+  @Test
+  void aWaitToRetryThatIsInterruptedStopsTheJobAsInterruptedAtTheFailuresEpochAndRound() {
+    FailureManager failures = new FailureManager(3, 60_000);
+    TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 4, 2, "executor 1 lost", null);
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> failures.backoff(lost)).isInstanceOfSatisfying(TrainingException.class, e -> {
+        assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED);
+        assertThat(e.reason().retryable()).isFalse();
+        assertThat(e.epoch()).isEqualTo(4);
+        assertThat(e.round()).isEqualTo(2);
+        assertThat(e.getSuppressed()).containsExactly(lost);
+      }).hasMessageContaining("interrupted while it waited to retry after WORKER_LOST (executor 1 lost)");
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
   }
 }

@@ -97,4 +97,21 @@ class StorageWaitTest {
     assertThat(warnings).isEmpty();
     assertThat(messages).isEmpty();
   }
+
+  @Test
+  void aWaitForStorageThatIsInterruptedStopsTheJobAsInterruptedNotAsARetryableStorageFailure() {
+    StorageWait wait = new StorageWait(() -> {
+      throw away();
+    }, "hdfs://nn:8020/jobs/a", 300_000, listener, () -> false, now::get, ms -> {
+      throw new InterruptedException();
+    });
+    try {
+      assertThatThrownBy(wait::await).isInstanceOfSatisfying(TrainingException.class,
+          e -> assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED))
+          .hasMessageContaining("interrupted while it waited for hdfs://nn:8020/jobs/a to take writes again");
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+  }
 }
