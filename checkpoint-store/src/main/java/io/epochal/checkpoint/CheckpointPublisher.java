@@ -39,7 +39,9 @@ final class CheckpointPublisher {
   }
 
   /**
-   * Renames {@code tmp} to {@code target} and syncs {@code parent}.
+   * Renames {@code tmp} to {@code target} and syncs {@code parent}. Once the rename is done the
+   * checkpoint is published: a failure to sync {@code parent} (local file system) is logged, not
+   * thrown, since a commit that throws is one the caller reports as not committed and retries.
    *
    * @throws CheckpointExistsException if {@code target} exists, before or during the rename
    */
@@ -58,7 +60,13 @@ final class CheckpointPublisher {
     } else {
       renameWithoutContext(epoch, tmp, target);
     }
-    writer.syncLocalDir(parent);
+    try {
+      writer.syncLocalDir(parent);
+    } catch (IOException e) {
+      LOG.warn("The checkpoint of epoch {} is published at {}, but syncing its directory {} failed ({}): it is "
+          + "verified and loaded like any other, but may not survive a power cut of this machine; check the disk",
+          epoch, target, parent, e.toString());
+    }
   }
 
   /**

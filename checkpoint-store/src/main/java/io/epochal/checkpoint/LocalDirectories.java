@@ -14,8 +14,17 @@ import java.nio.file.StandardOpenOption;
  */
 public final class LocalDirectories {
 
-  /** Told of every path fsynced, after the fsync: for tests, which cannot see a sync otherwise. */
-  static volatile java.util.function.Consumer<Path> fsynced = p -> { };
+  /**
+   * Told of every path fsynced, after the fsync: for tests, which cannot see a sync otherwise (or
+   * make one fail, as a disk's I/O error does).
+   */
+  static volatile Synced fsynced = p -> { };
+
+  /** A test's view of an fsync. */
+  @FunctionalInterface
+  interface Synced {
+    void accept(Path p) throws IOException;
+  }
 
   private LocalDirectories() {}
 

@@ -69,6 +69,27 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aCheckpointWhoseDirectorySyncFailsAfterItsRenameIsCommittedNotReportedAsLost() throws Exception {
+    String dir = root.resolve("sync-fails-after-rename-job").toUri().toString();
+    Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      // the disk reports an I/O error for the checkpoints directory's fsync, which follows the rename
+      LocalDirectories.fsynced = p -> {
+        if (p.equals(checkpoints)) {
+          throw new IOException("Input/output error");
+        }
+      };
+      CheckpointManifest m = s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      assertThat(m.epoch()).isEqualTo(2);
+      assertThat(s.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
+      assertThat(s.verify(2).ok()).isTrue();
+    } finally {
+      LocalDirectories.fsynced = p -> { };
+    }
+  }
+
+  @Test
   void plainLocalPathWorksAsJobDir() throws Exception {
     String plain = root.resolve("plain-path-job").toString();
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(plain).build()) {
