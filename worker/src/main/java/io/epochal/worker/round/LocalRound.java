@@ -78,25 +78,28 @@ public final class LocalRound {
   private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
-    return EngineSettings.atThreads(config.threads(), () -> train(config, global, shard, epoch, round, globalStep,
-        device));
-  }
-
-  private static RoundResult train(TrainingConfig config, StateDict global, DataShard shard, int epoch,
-      int round, long globalStep, Device device) {
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
     int steps = plan.stepsInRound(shard.rows(), round);
-    StateDict modelState = modelPart(global);
-    StateDict optimizerState = optimizerPart(global);
     if (steps == 0) {
       return new RoundResult(shard.worker(), 0, 0, 0.0, global);
     }
+    StateDict modelState = modelPart(global);
     ModelCache cache = ModelCache.forCurrentThread();
-    EpochalModel model = cache.acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
-    model.loadStateDict(modelState);
+    EpochalModel model = EngineSettings.atThreads(config.threads(), () -> {
+      EpochalModel m = cache.acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
+      m.loadStateDict(modelState);
+      return m;
+    });
     if (cache.needsReloadCheck(model)) {
+      // computes at the probe's thread count, which a thread may change only outside its atThreads
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
+    return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), shard, epoch,
+        round, globalStep, plan, steps));
+  }
+
+  private static RoundResult train(TrainingConfig config, EpochalModel model, StateDict optimizerState,
+      DataShard shard, int epoch, int round, long globalStep, BatchPlan plan, int steps) {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));

@@ -10,6 +10,7 @@ import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
+import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.model.StateOutsideStateDictException;
 import io.epochal.worker.optim.Optimizers;
@@ -123,6 +124,31 @@ class LocalRoundTest {
     } finally {
       reused.shutdownNow();
       fresh.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWorkerWithTwoIntraOpThreadsReusesItsCachedModelAndTrainsAsOnAFreshThread() throws Exception {
+    TrainingConfig config = TrainingConfig.builder()
+        .setModel("mlp", 1, RoundFixtures.mlpParams(0.5))
+        .setOptimizer("adam", Optimizers.params("adam").resolve(HyperParameters.builder().put("lr", 0.01).build()))
+        .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
+        .setLoss("softmax_cross_entropy")
+        .setBatchSize(16).optLocalSteps(2).setSeed(7).optThreads(2).build();
+    DataShard shard = RoundFixtures.shard(0, 64, 9);
+    StateDict start = RoundFixtures.initialState(config);
+    ExecutorService reused = Executors.newSingleThreadExecutor();
+    ExecutorService fresh = Executors.newSingleThreadExecutor();
+    try {
+      RoundResult first = reused.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
+      // the reload check of the reused model computes its probe at one thread, outside the round's two
+      RoundResult second = reused.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get();
+      assertThat(second.steps()).isEqualTo(2);
+      assertThat(fresh.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get()).isEqualTo(second);
+    } finally {
+      reused.shutdownNow();
+      fresh.shutdownNow();
+      EngineSettings.configureThreads(1);
     }
   }
 
