@@ -9,6 +9,7 @@ import io.epochal.tensor.StateDict;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps built models so that a Spark executor thread reuses one across rounds: the next round's
@@ -19,7 +20,8 @@ import java.util.Map;
  * new key needs room. A returned model stays owned by the cache: do not close it, and do not use
  * it after a later {@code acquire} has evicted it (with capacity 2, a round that alternates
  * between two models is safe). Not thread-safe: use {@link #forCurrentThread()}, one cache per
- * task thread, since models are not thread-safe either.
+ * task thread, since models are not thread-safe either; the cache of a thread that ended is closed
+ * when another thread next asks for its own.
  */
 public final class ModelCache implements AutoCloseable {
 
@@ -27,6 +29,13 @@ public final class ModelCache implements AutoCloseable {
   public static final int DEFAULT_CAPACITY = 2;
 
   private static final ThreadLocal<ModelCache> PER_THREAD = new ThreadLocal<>();
+  /**
+   * Every thread's cache by its thread, so that the cache of a thread that ended is closed by the
+   * next thread that asks for its own: a model's native memory is held by the engine, not by the
+   * thread, and Spark ends a task thread that stays idle for a minute (a retry's backoff, a wait
+   * for storage), whose successor builds its models again.
+   */
+  private static final Map<Thread, ModelCache> BY_THREAD = new ConcurrentHashMap<>();
 
   private final ModelRegistry registry;
   private final int capacity;
@@ -58,12 +67,31 @@ public final class ModelCache implements AutoCloseable {
    * {@link #DEFAULT_CAPACITY}, created on first use. Closing it removes it from the thread.
    */
   public static ModelCache forCurrentThread() {
+    closeEnded();
     ModelCache c = PER_THREAD.get();
     if (c == null) {
       c = new ModelCache(ModelRegistry.getDefault(), DEFAULT_CAPACITY);
       PER_THREAD.set(c);
+      BY_THREAD.put(Thread.currentThread(), c);
     }
     return c;
+  }
+
+  /**
+   * Closes the per-thread caches of threads that have ended (their models can no longer be used),
+   * freeing their models' native memory.
+   *
+   * @return how many caches it closed
+   */
+  static int closeEnded() {
+    int closed = 0;
+    for (Map.Entry<Thread, ModelCache> e : BY_THREAD.entrySet()) {
+      if (!e.getKey().isAlive() && BY_THREAD.remove(e.getKey(), e.getValue())) {
+        e.getValue().evictFor(e.getValue().capacity + 1);
+        closed++;
+      }
+    }
+    return closed;
   }
 
   /**
@@ -157,6 +185,7 @@ public final class ModelCache implements AutoCloseable {
     evictFor(capacity + 1);
     if (PER_THREAD.get() == this) {
       PER_THREAD.remove();
+      BY_THREAD.remove(Thread.currentThread(), this);
     }
   }
 }

@@ -68,4 +68,18 @@ class ModelCacheTest {
     assertThat(ModelCache.forCurrentThread()).isNotSameAs(mine);
     ModelCache.forCurrentThread().close();
   }
+
+  @Test
+  void theCacheOfAThreadThatEndedIsClosedWhenAnotherThreadAsksForItsOwn() throws Exception {
+    AtomicReference<EpochalModel> left = new AtomicReference<>();
+    Thread task = new Thread(() -> left.set(ModelCache.forCurrentThread().acquire("mlp", 1, mlp(3))));
+    task.start();
+    task.join(); // a Spark task thread idle for a minute ends, its cache still full
+    assertThat(left.get().manager().isOpen()).isTrue();
+
+    ModelCache mine = ModelCache.forCurrentThread();
+    assertThat(left.get().manager().isOpen()).as("the ended thread's model's native memory is freed").isFalse();
+    assertThat(ModelCache.closeEnded()).as("closed once").isZero();
+    mine.close();
+  }
 }
