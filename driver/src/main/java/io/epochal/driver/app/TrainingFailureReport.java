@@ -43,6 +43,12 @@ final class TrainingFailureReport {
       err.println("epochal: train again once the cause above is fixed");
       return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
     }
+    if (FailureClassifier.isResultSizeLimit(e)) {
+      err.println("epochal: not retried: every round sends the driver one model state (weights and optimizer state), "
+          + "more than the spark.driver.maxResultSize this job was given; remove that setting (Epochal sets no limit) "
+          + "or raise it above the state's size, then continue with: " + resume);
+      return ExitCodes.FAILED;
+    }
     switch (e.reason()) {
       case BAD_INPUT:
         err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())

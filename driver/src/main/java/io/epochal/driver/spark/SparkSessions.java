@@ -77,10 +77,14 @@ public final class SparkSessions {
   }
 
 
+  /** Spark's limit on the serialized results a job sends its driver. */
+  public static final String MAX_RESULT_SIZE = "spark.driver.maxResultSize";
+
   /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
-   * registrator, Kryo buffer sized for large tensors, plan text long enough for wide datasets, and
-   * loopback binding for local masters.
+   * registrator, Kryo buffer sized for large tensors, no limit on the results a job sends the
+   * driver unless spark-submit set one, plan text long enough for wide datasets, and loopback
+   * binding for local masters.
    */
   public static SparkConf epochalConf(SparkMaster master, String appName, boolean ui) {
     SparkConf conf = new SparkConf(true);
@@ -91,6 +95,10 @@ public final class SparkSessions {
     conf.set("spark.kryo.registrator", EpochalKryoRegistrator.class.getName());
     conf.set("spark.kryoserializer.buffer", "1m");
     conf.set("spark.kryoserializer.buffer.max", "2047m");
+    // a round's results are one model state (weights and optimizer state, gathered by parameter
+    // shards), whatever the number of workers: Spark's 1 GiB default would refuse every round of a
+    // model of about 90 M parameters with Adam; the driver's heap check covers that state instead
+    conf.setIfMissing(MAX_RESULT_SIZE, "0");
     conf.set("spark.ui.enabled", Boolean.toString(ui));
     // datasets of many feature columns (f0 .. f<n-1>): Spark otherwise warns that it truncated a
     // plan's text, which Epochal never prints

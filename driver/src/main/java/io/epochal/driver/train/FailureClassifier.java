@@ -227,6 +227,16 @@ public final class FailureClassifier {
     return chainText(failure).contains(ONE_SAMPLE_BATCH.toLowerCase(Locale.ROOT)); // the chain's text is lower case
   }
 
+  /**
+   * Whether {@code failure} is Spark refusing a round's results as larger than {@code
+   * spark.driver.maxResultSize} (which Epochal leaves unlimited unless the user set it): every
+   * round of the job sends the same size, so a retry fails the same way.
+   */
+  public static boolean isResultSizeLimit(Throwable failure) {
+    return chainText(failure).contains("is bigger than " + io.epochal.driver.spark.SparkSessions.MAX_RESULT_SIZE
+        .toLowerCase(Locale.ROOT));
+  }
+
   private static String chainText(Throwable failure) {
     StringBuilder b = new StringBuilder();
     for (Throwable t : chain(failure)) {

@@ -31,14 +31,16 @@ final class FailureManager {
 
   /**
    * Whether {@code failure} is a commit the job's file system refuses until it is given space (a
-   * full disk, an exhausted quota) or write access, or a round PyTorch refuses for the job's own
-   * rows and batch size (a batch of one sample to a BatchNorm): a retry would fail the same way.
+   * full disk, an exhausted quota) or write access, a round PyTorch refuses for the job's own
+   * rows and batch size (a batch of one sample to a BatchNorm), or a round whose results exceed
+   * the user's {@code spark.driver.maxResultSize}: a retry would fail the same way.
    */
   static boolean refusedUntilFixed(TrainingException failure) {
     return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
         || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
         || FailureClassifier.isPermissionDenied(failure))
-        || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure);
+        || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
+        || FailureClassifier.isResultSizeLimit(failure);
   }
 
   /**

@@ -32,6 +32,18 @@ class SparkSessionsTest {
   }
 
   @Test
+  void theResultsARoundSendsTheDriverAreNotLimitedUnlessTheUserSetALimit() {
+    assertThat(spark.jsc().getConf().get(SparkSessions.MAX_RESULT_SIZE)).isEqualTo("0");
+    System.setProperty(SparkSessions.MAX_RESULT_SIZE, "2g"); // as spark-submit --conf passes it
+    try {
+      assertThat(SparkSessions.epochalConf(SparkMaster.parse("local[1]"), "t", false).get(SparkSessions.MAX_RESULT_SIZE))
+          .isEqualTo("2g");
+    } finally {
+      System.clearProperty(SparkSessions.MAX_RESULT_SIZE);
+    }
+  }
+
+  @Test
   void sparksOwnTaskResourceKeysOnALocalMasterAreRefusedInsteadOfWaitingForever() {
     for (String key : List.of("spark.task.resource.gpu.amount", "spark.executor.resource.gpu.amount")) {
       assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf(key, "1").build())

@@ -69,4 +69,14 @@ class FailureManagerTest {
       Thread.interrupted();
     }
   }
+
+  @Test
+  void aRoundWhoseResultsExceedTheUsersMaxResultSizeIsNotRetried() {
+    FailureManager failures = new FailureManager(3, 0);
+    TrainingException tooBig = new TrainingException(FailureReason.TASK_FAILED, 1, 1, "epoch 1 round 1 failed",
+        new RuntimeException("Job aborted due to stage failure: Total size of serialized results of 2 tasks "
+            + "(1100.0 MiB) is bigger than spark.driver.maxResultSize (1024.0 MiB)"));
+    assertThat(FailureClassifier.isResultSizeLimit(tooBig)).isTrue();
+    assertThat(failures.shouldRetry(tooBig)).isFalse();
+  }
 }
