@@ -147,6 +147,16 @@ final class CheckpointVerification {
             ? List.of(CheckLine.fail(lines.get(0).check(), lines.get(0).detail())) : lines);
       } else {
         results.keySet().removeAll(deleted);
+        if (results.isEmpty()) { // every one chosen went while it was checked, and none is left
+          String message = target + " has no checkpoint left to verify: " + CheckpointInspector.names(deleted)
+              + (deleted.size() == 1 ? " was" : " were") + " deleted or moved aside while verified (by a driver "
+              + "running the job) and none is published now; verify it again once that driver has committed one";
+          if (json) {
+            out.println(errorJson(target, message));
+          }
+          err.println("epochal: " + message);
+          return ExitCodes.FAILED;
+        }
       }
       if (!t.isCheckpoint()) {
         checkJobSpec(t.jobDir(), results);

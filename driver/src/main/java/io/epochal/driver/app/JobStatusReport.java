@@ -9,9 +9,7 @@ import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobSpecResolver;
-import io.epochal.job.JobLease;
 import io.epochal.job.JobPaths;
-import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
 import io.epochal.job.LeaseRecord;
 import java.io.IOException;
@@ -244,10 +242,11 @@ final class JobStatusReport {
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {
     JobSummary s = new JobSummary();
-    Optional<JobStatus> status = new JobStateStore(fs, dir).read();
+    StateAndLease read = StateAndLease.read(fs, dir); // a driver starting or ending now is not LOST
+    Optional<JobStatus> status = read.status();
     s.state = status.map(x -> x.getState().name()).orElse("NEW");
     s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");
-    Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).build().current();
+    Optional<LeaseRecord> lease = read.lease();
     s.lease = lease.map(l -> l.isLiveAt(Instant.now())
         ? l.getHolder() + " until " + l.getExpiresAt()
         : "free (last " + l.getHolder() + (l.isReleased() ? ", released " : ", expired ") + l.getExpiresAt() + ")")

@@ -5,9 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
-import io.epochal.job.JobLease;
 import io.epochal.job.JobState;
-import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
 import io.epochal.job.LeaseRecord;
 import java.io.IOException;
@@ -213,7 +211,8 @@ public final class ResumePlan {
     long epoch = 0;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
-      Optional<JobStatus> status = new JobStateStore(fs, job).read();
+      StateAndLease read = StateAndLease.read(fs, job); // a driver starting or ending now is not LOST
+      Optional<JobStatus> status = read.status();
       state = status.map(s -> s.getState().name()).orElse("NEW");
       List<CheckpointEntry> checkpoints = entries(job, conf);
       epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
@@ -227,10 +226,10 @@ public final class ResumePlan {
               unfinished && !foreign.get().copy(), false);
         }
         // moved here, and --relocate says to continue it here: planned as any job, then marked
-        return plan(fs, job, name, conf, now, status, spec, checkpoints)
+        return plan(fs, job, name, conf, now, read, spec, checkpoints)
             .relocating(spec.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR));
       }
-      return plan(fs, job, name, conf, now, status, spec, checkpoints);
+      return plan(fs, job, name, conf, now, read, spec, checkpoints);
     } catch (IOException | RuntimeException e) {
       return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }
@@ -238,7 +237,8 @@ public final class ResumePlan {
 
   /** The plan of a job whose files were read: by its format, final checkpoint, lease and state. */
   private static Entry plan(FileSystem fs, Path job, String name, Configuration conf, Instant now,
-      Optional<JobStatus> status, Optional<io.epochal.job.JobSpec> spec, List<CheckpointEntry> checkpoints) {
+      StateAndLease read, Optional<io.epochal.job.JobSpec> spec, List<CheckpointEntry> checkpoints) {
+    Optional<JobStatus> status = read.status();
     String state = status.map(s -> s.getState().name()).orElse("NEW");
     long epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
     try {
@@ -257,7 +257,7 @@ public final class ResumePlan {
         // the final epoch's checkpoint will not be used: show the newest one below it without visible damage
         epoch = VisibleDamage.newestIntactEpoch(fs, checkpoints, ((Number) epochs).longValue());
       }
-      Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(job).build().current();
+      Optional<LeaseRecord> lease = read.lease();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
         if (lease.get().holderGoneFromThisHost() && state.equals("RUNNING")) {
           state = LOST; // as status shows it: its driver is gone, its lease not yet expired
