@@ -185,7 +185,7 @@ public final class WeightedAverager {
           stored = mean;
           break;
         default: // BF16
-          float r = roundToBFloat16((float) mean);
+          float r = roundToBFloat16(mean);
           out.putShort(j * 2, (short) (Float.floatToRawIntBits(r) >>> 16));
           stored = r;
           break;
@@ -217,11 +217,21 @@ public final class WeightedAverager {
     }
   }
 
-  private static float roundToBFloat16(float f) {
-    if (Float.isNaN(f)) {
+  /**
+   * {@code d} rounded to the nearest bfloat16 (half to even), once: through the nearest float
+   * first, a value just past a bfloat16 midpoint can round to the midpoint, whose tie then goes to
+   * the even neighbour instead of the nearer one; such a tie is broken by the side {@code d} was on.
+   */
+  static float roundToBFloat16(double d) {
+    float f = (float) d;
+    if (Float.isNaN(f) || Float.isInfinite(f)) {
       return f;
     }
     int bits = Float.floatToRawIntBits(f);
+    if ((bits & 0xffff) == 0x8000 && f != d) {
+      int truncated = bits & 0xffff0000;
+      return Float.intBitsToFloat(Math.abs(d) > Math.abs((double) f) ? truncated + 0x10000 : truncated);
+    }
     int rounded = bits + 0x7fff + ((bits >>> 16) & 1); // round half to even on the kept bits
     return Float.intBitsToFloat(rounded & 0xffff0000);
   }

@@ -141,4 +141,16 @@ class WeightedAveragerTest {
     assertThat(Float.intBitsToFloat((h.data().getShort(0) & 0xffff) << 16)).isEqualTo(2f);
     assertThat(Float.intBitsToFloat((h.data().getShort(2) & 0xffff) << 16)).isEqualTo(4f);
   }
+
+  @Test
+  void aBFloat16MeanIsRoundedOnceFromTheDoubleNotThroughAFloatThatLandsOnAMidpoint() {
+    double midpoint = 1 + 0x1p-8; // halfway between the bfloat16 values 1 and 1 + 2^-7
+    assertThat(WeightedAverager.roundToBFloat16(midpoint + 0x1p-30)).as("just above: up")
+        .isEqualTo(1 + 0x1p-7f);
+    assertThat(WeightedAverager.roundToBFloat16(midpoint - 0x1p-30)).as("just below: down").isEqualTo(1f);
+    assertThat(WeightedAverager.roundToBFloat16(midpoint)).as("a true tie: to even").isEqualTo(1f);
+    assertThat(WeightedAverager.roundToBFloat16(-(midpoint + 0x1p-30))).as("negative, past the tie")
+        .isEqualTo(-(1 + 0x1p-7f));
+    assertThat(WeightedAverager.roundToBFloat16(1 + 3 * 0x1p-8)).as("a true tie: to even, up").isEqualTo(1 + 0x1p-6f);
+  }
 }
