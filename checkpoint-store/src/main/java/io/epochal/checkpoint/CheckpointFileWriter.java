@@ -1,5 +1,6 @@
 package io.epochal.checkpoint;
 
+import io.epochal.io.WriteAndClose;
 import io.epochal.safetensors.SafetensorsIndex;
 import io.epochal.safetensors.SafetensorsShards;
 import io.epochal.safetensors.SafetensorsWriter;
@@ -130,10 +131,10 @@ final class CheckpointFileWriter {
       if (created == null) {
         writeFile(epoch, dir, manifestName, manifest);
       } else {
-        try (FSDataOutputStream out = created.getValue()) {
+        WriteAndClose.run(created.getValue(), out -> {
           out.write(manifest);
           out.hsync();
-        }
+        });
         checkLength(epoch, created.getKey(), manifest.length);
       }
       return null;
@@ -206,9 +207,7 @@ final class CheckpointFileWriter {
 
   /** HDFS and other file systems: created, written and synced as in {@link #writeHadoopSynced}, then closed. */
   private long writeHadoop(Path p, String name, Body body) throws IOException {
-    try (FSDataOutputStream raw = createSynced(p)) {
-      return writeAndHsync(raw, name, body);
-    }
+    return WriteAndClose.counting(createSynced(p), raw -> writeAndHsync(raw, name, body));
   }
 
   /**

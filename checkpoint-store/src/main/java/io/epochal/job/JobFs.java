@@ -2,6 +2,7 @@ package io.epochal.job;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import io.epochal.io.WriteAndClose;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -119,10 +120,10 @@ final class JobFs {
         syncLocalDir(dir);
         return true;
       }
-      try (FSDataOutputStream out = fs.create(tmp, false)) {
+      WriteAndClose.run(fs.create(tmp, false), out -> {
         out.write(content);
         out.hsync();
-      }
+      });
       return renameNoOverwrite(tmp, path);
     } finally {
       removeQuietly(tmp);
@@ -144,10 +145,10 @@ final class JobFs {
       }
       throw e;
     }
-    try (FSDataOutputStream o = out) {
+    WriteAndClose.run(out, o -> {
       o.write(content);
       o.hsync();
-    }
+    });
     return true;
   }
 
@@ -209,10 +210,10 @@ final class JobFs {
           Files.write(toLocal(tmp), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
               StandardOpenOption.SYNC);
         } else {
-          try (FSDataOutputStream out = fs.create(tmp, false)) {
+          WriteAndClose.run(fs.create(tmp, false), out -> {
             out.write(content);
             out.hsync();
-          }
+          });
         }
       } catch (IOException e) {
         // named by the file it replaces, not by its temporary file

@@ -172,7 +172,10 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     return faulty(f, super.create(f, permission, true, bufferSize, replication, blockSize, progress));
   }
 
-  /** {@code out}, failing its writes and flushes while {@link #failWritesTo} accepts {@code f}. */
+  /**
+   * {@code out}, failing its writes and flushes while {@link #failWritesTo} accepts {@code f}; once
+   * failed, it throws the same exception from every later write, flush and close, as HDFS's does.
+   */
   private FSDataOutputStream faulty(Path f, FSDataOutputStream out) throws IOException {
     return new FSDataOutputStream(new java.io.FilterOutputStream(out) {
       @Override
@@ -193,9 +196,25 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
         out.flush();
       }
 
+      /** The first failure: HDFS's stream throws that same exception object again from every later call. */
+      private IOException failed;
+
+      @Override
+      public void close() throws IOException {
+        if (failed != null) {
+          out.close();
+          throw failed;
+        }
+        super.close();
+      }
+
       private void check() throws IOException {
+        if (failed != null) {
+          throw failed;
+        }
         if (failWrites.test(f)) {
-          throw new IOException("injected fault: cannot write " + f);
+          failed = new IOException("injected fault: cannot write " + f);
+          throw failed;
         }
       }
     }, statistics);

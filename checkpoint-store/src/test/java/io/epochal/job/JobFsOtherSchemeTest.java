@@ -1,6 +1,7 @@
 package io.epochal.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.checkpoint.OtherSchemeFileSystem;
 import java.nio.charset.StandardCharsets;
@@ -51,6 +52,25 @@ class JobFsOtherSchemeTest {
       try (var left = java.nio.file.Files.list(tmp)) {
         assertThat(left.map(p -> p.getFileName().toString())).containsExactly("lease.json");
       }
+    }
+  }
+
+  @Test
+  void aWriteThatFailsAsHdfsFailsIsReportedWithItsCauseForEveryKindOfJobFile() throws Exception {
+    // HDFS's stream throws its first failure (an exceeded quota, no DataNode left) again from close
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      JobFs files = new JobFs(fs);
+      Path dir = new Path(OtherSchemeFileSystem.uri(tmp));
+      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("_tmp-") || p.getName().equals("claim"));
+      assertThatThrownBy(() -> files.replace(new Path(dir, "state.json"), new byte[] {'{', '}'}))
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("cannot write " + new Path(dir, "state.json"))
+          .hasMessageContaining("injected fault");
+      assertThatThrownBy(() -> files.createExclusive(new Path(dir, "claim"), new byte[] {'{', '}'}))
+          .isInstanceOf(java.io.IOException.class)
+          .hasMessageContaining("injected fault");
+    } finally {
+      OtherSchemeFileSystem.clearFaults();
     }
   }
 }

@@ -12,7 +12,6 @@ import io.epochal.worker.export.OnnxExporter;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.ArrayList;
@@ -91,9 +90,7 @@ final class ModelExport {
         cfs.delete(cfs.getChecksumFile(path), false); // an earlier export's .crc, stale after this one
       }
       FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
-      try (OutputStream o = fs.create(path, true)) {
-        o.write(onnx);
-      }
+      io.epochal.io.WriteAndClose.run(fs.create(path, true), o -> o.write(onnx));
       out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
           m.modelName(), m.modelVersion(), JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(path),
           OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,

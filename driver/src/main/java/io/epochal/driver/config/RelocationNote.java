@@ -9,7 +9,6 @@ import io.epochal.job.JobPaths;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
@@ -61,10 +60,10 @@ public final class RelocationNote {
     n.put("moved_to", movedTo);
     n.put("time", time.toString());
     fs.mkdirs(oldDir);
-    try (OutputStream out = fs.create(JobPaths.relocated(oldDir), false)) {
+    io.epochal.io.WriteAndClose.run(fs.create(JobPaths.relocated(oldDir), false), out -> {
       out.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(n));
       out.write('\n');
-    }
+    });
     return true;
   }
 

@@ -3,7 +3,6 @@ package io.epochal.driver.predict;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.driver.config.ConfigException;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -146,8 +145,7 @@ final class PredictionOutput {
     marker.put("format", summary.outputFormat());
     marker.put("completed_at", Instant.now().toString());
     FileSystem fs = dir.getFileSystem(conf);
-    try (OutputStream out = fs.create(new Path(dir, MARKER), true)) {
-      out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(marker));
-    }
+    io.epochal.io.WriteAndClose.run(fs.create(new Path(dir, MARKER), true),
+        out -> out.write(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(marker)));
   }
 }
