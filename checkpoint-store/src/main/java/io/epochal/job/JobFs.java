@@ -161,7 +161,9 @@ final class JobFs {
         fs.delete(tmp, false); // false when it is not there
       }
     } catch (IOException | RuntimeException e) {
-      LOG.warn("could not delete temporary file {}", tmp, e);
+      // one line: the write that failed is reported with its cause; the trace only at debug level
+      LOG.warn("could not delete temporary file {} (a stale temporary file no reader looks at): {}", tmp, e.toString());
+      LOG.debug("could not delete temporary file {}", tmp, e);
     }
   }
 

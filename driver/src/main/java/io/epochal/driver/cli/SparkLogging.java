@@ -37,6 +37,15 @@ final class SparkLogging {
    */
   private static final String HDFS_PIPELINE = "org.apache.hadoop.hdfs.DataStreamer";
   /**
+   * The HDFS client when its NameNode or a DataNode does not answer: the lease renewer every second
+   * (a NameNode stopped or in safe mode), the block readers for every DataNode they skip, each with a
+   * stack trace, 1500 lines a minute. Epochal says what the outage holds up while it lasts (the
+   * storage wait, the commit's wait) and reports what it fails.
+   */
+  private static final String[] HDFS_CLIENT_RETRIES = {"org.apache.hadoop.hdfs.client.impl.LeaseRenewer",
+      "org.apache.hadoop.hdfs.client.impl.BlockReaderFactory", "org.apache.hadoop.hdfs.DFSClient",
+      "org.apache.hadoop.hdfs.DFSInputStream", "org.apache.hadoop.hdfs.DFSOutputStream"};
+  /**
    * What logs, mostly with a stack trace, when an executor dies: the block manager master for every
    * broadcast or block it could not remove from it (a finished round's, which nothing reads again),
    * Spark's network client and server for each request the closed connection dropped. The loss
@@ -63,6 +72,7 @@ final class SparkLogging {
       List<String> quieted = new ArrayList<>(List.of(TASK_ERRORS, TASK_WARNINGS, RPC_IGNORED, CSV_HEADERS,
           CHECKSUM_IGNORED, HDFS_PIPELINE));
       quieted.addAll(List.of(EXECUTOR_LOSS_NOISE));
+      quieted.addAll(List.of(HDFS_CLIENT_RETRIES));
       for (String logger : quieted) {
         Configurator.setLevel(logger, level); // an earlier command in this JVM may have quieted them
       }
@@ -79,6 +89,9 @@ final class SparkLogging {
       Configurator.setLevel(HDFS_PIPELINE, Level.ERROR);
       for (String logger : EXECUTOR_LOSS_NOISE) {
         Configurator.setLevel(logger, Level.FATAL);
+      }
+      for (String logger : HDFS_CLIENT_RETRIES) {
+        Configurator.setLevel(logger, Level.ERROR);
       }
     }
   }

@@ -47,4 +47,17 @@ class SparkLoggingTest {
       assertThat(levels).as("conf/log4j2.properties").containsEntry(logger, "error");
     }
   }
+
+  @Test
+  void withoutVerboseTheHdfsClientsRetriesDuringAnOutageAreHiddenAndWithItShown() throws Exception {
+    for (String logger : java.util.List.of("org.apache.hadoop.hdfs.client.impl.LeaseRenewer",
+        "org.apache.hadoop.hdfs.client.impl.BlockReaderFactory", "org.apache.hadoop.hdfs.DFSClient",
+        "org.apache.hadoop.hdfs.DFSInputStream", "org.apache.hadoop.hdfs.DFSOutputStream")) {
+      assertThat(Class.forName(logger)).as("the HDFS client has a class of that name").isNotNull();
+      SparkLogging.apply(false);
+      assertThat(LogManager.getLogger(logger).getLevel()).as(logger).isEqualTo(Level.ERROR);
+      SparkLogging.apply(true);
+      assertThat(LogManager.getLogger(logger).getLevel()).as(logger).isEqualTo(Level.INFO);
+    }
+  }
 }
