@@ -208,9 +208,16 @@ final class EpochLoop {
     } catch (CheckpointException | RuntimeException ex) {
       FailureReason reason = FailureClassifier.ofCommit(ex);
       String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
-      String why = FailureClassifier.isQuotaExceeded(ex)
-          ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: "
-              + "hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
+      String why = FailureClassifier.isNamespaceQuotaExceeded(ex)
+          ? "the store's namespace quota (a count of files and directories) is exhausted ("
+              + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: hdfs dfsadmin "
+              + "-setQuota / -clrQuota; a checkpoint takes a directory and a few files) and resume"
+          : FailureClassifier.isQuotaExceeded(ex)
+          ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex)
+              + "); raise it (for HDFS: hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
+          : FailureClassifier.isNoDataNode(ex)
+          ? "no HDFS DataNode could store its blocks (" + FailureClassifier.firstLine(ex.getMessage()) + "): the "
+              + "DataNodes are full or not answering; 'hdfs dfsadmin -report' shows each one's state and free space"
           : FailureClassifier.isOutOfSpace(ex)
           ? "the file system of " + spec.jobDirText() + " is full (" + FailureClassifier.firstLine(ex.getMessage()) + "); a resume "
               + "fails the same way until space is freed there (a checkpoint of this job holds about "

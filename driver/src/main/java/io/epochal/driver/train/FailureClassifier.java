@@ -87,6 +87,24 @@ public final class FailureClassifier {
   }
 
   /**
+   * Whether an exceeded quota is HDFS's namespace quota (a count of files and directories, {@code
+   * hdfs dfsadmin -setQuota}) rather than its space quota ({@code -setSpaceQuota}).
+   */
+  public static boolean isNamespaceQuotaExceeded(Throwable failure) {
+    return anyInChain(failure, t -> t.getClass().getSimpleName().contains("NSQuotaExceeded")
+        || String.valueOf(t.getMessage()).contains("NSQuotaExceededException")
+        || String.valueOf(t.getMessage()).contains("NameSpace quota"));
+  }
+
+  /**
+   * Whether HDFS found no DataNode to store a block: "could only be written to 0 of the N
+   * minReplication nodes" (every DataNode full, down, or excluded after failing the write).
+   */
+  public static boolean isNoDataNode(Throwable failure) {
+    return chainText(failure).contains("could only be written to 0 of the");
+  }
+
+  /**
    * Whether the failure is a full file system: "No space left on device" (ENOSPC) anywhere in the
    * chain, or Hadoop's {@code DiskOutOfSpaceException}.
    */

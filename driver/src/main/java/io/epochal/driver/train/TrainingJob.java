@@ -231,7 +231,7 @@ public final class TrainingJob {
       }
     } catch (IOException io) {
       // the failure is the news: a state that cannot be written (the store failing) must not hide it
-      listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + io.getMessage()
+      listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + FailureClassifier.rootCause(io)
           + "): status shows the job RUNNING, and LOST once its lease expires");
     }
   }

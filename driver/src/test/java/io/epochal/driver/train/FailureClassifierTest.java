@@ -146,4 +146,22 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.withoutStackFrames("checkpoint epoch-000002 does not fit:\n  model.x: shape"))
         .as("lines that are no stack frames stay").isEqualTo("checkpoint epoch-000002 does not fit:\n  model.x: shape");
   }
+
+  @Test
+  void hdfssNamespaceQuotaIsToldApartFromItsSpaceQuotaAndABlockNoDataNodeTookIsRecognised() {
+    Throwable names = new CheckpointException(4, "hdfs://nn/jobs/a/checkpoints/_tmp-epoch-000004-x", "commit failed",
+        new java.io.IOException("org.apache.hadoop.hdfs.protocol.NSQuotaExceededException: The NameSpace quota "
+            + "(directories and files) of directory /jobs/a is exceeded: quota=25 file count=26"));
+    assertThat(FailureClassifier.isQuotaExceeded(names)).isTrue();
+    assertThat(FailureClassifier.isNamespaceQuotaExceeded(names)).isTrue();
+    Throwable space = new CheckpointException(4, "hdfs://nn/jobs/a", "commit failed", new java.io.IOException(
+        "org.apache.hadoop.hdfs.protocol.DSQuotaExceededException: The DiskSpace quota of /jobs/a is exceeded"));
+    assertThat(FailureClassifier.isQuotaExceeded(space)).isTrue();
+    assertThat(FailureClassifier.isNamespaceQuotaExceeded(space)).isFalse();
+    Throwable noDataNode = new CheckpointException(4, "hdfs://nn/jobs/a", "commit failed", new java.io.IOException(
+        "File /jobs/a/checkpoints/_tmp-epoch-000004-x/model.safetensors could only be written to 0 of the 1 "
+            + "minReplication nodes. There are 1 datanode(s) running and 1 node(s) are excluded in this operation."));
+    assertThat(FailureClassifier.isNoDataNode(noDataNode)).isTrue();
+    assertThat(FailureClassifier.isNoDataNode(space)).isFalse();
+  }
 }
