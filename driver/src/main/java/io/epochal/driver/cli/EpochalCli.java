@@ -344,7 +344,11 @@ public final class EpochalCli implements Callable<Integer> {
     }
     String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
         + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
-        + " again (a job continues from its newest checkpoint)" : "";
+        + " again (a job continues from its newest checkpoint)"
+        : ex instanceof IOException && io.epochal.driver.train.FailureClassifier.isPermissionDenied(ex)
+        ? "; the user this command runs as may not write there: make the directory writable for it (HDFS: hdfs dfs "
+        + "-chown / -chmod; HADOOP_USER_NAME names the user of a cluster without Kerberos) or give another job.dir"
+        : "";
     List<String> problems = ex instanceof ConfigException ? ((ConfigException) ex).problems() : List.of();
     if (problems.size() > 1) {
       err.println("epochal: " + what + problems.size() + " problems; fix each:");

@@ -327,6 +327,18 @@ class EpochalCliTest {
   }
 
   @Test
+  void aDirectoryThisUserMayNotWriteIsSaidWithHowToGrantIt() {
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(null, null).handle(new org.apache.hadoop.security.AccessControlException(
+        "Permission denied: user=alice, access=WRITE, inode=\"/jobs/perm\":bob:bob:drwxr-xr-x"),
+        new PrintWriter(err, true));
+    assertThat(code).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(err.toString()).contains("I/O error: Permission denied: user=alice")
+        .contains("make the directory writable for it (HDFS: hdfs dfs -chown / -chmod")
+        .contains("or give another job.dir");
+  }
+
+  @Test
   void aModelsOwnCodeFailingIsAModelErrorOfTheClassPathNotAnInternalError() {
     StringWriter err = new StringWriter();
     int code = new EpochalCli(null, null).handle(new io.epochal.worker.model.ModelCodeException("model team-mlp v1: "
