@@ -264,8 +264,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int resume(URI jobDir, JobAmendment amendment, CliOptions options) throws Exception {
-    NewerFormatCheck.check(new Path(jobDir), options.hadoopConfiguration());
-    PreparedResume prepared = PreparedResume.of(jobDir, amendment, options, err);
+    PreparedResume prepared;
+    try (io.epochal.driver.train.StallWatch.Wait w = io.epochal.driver.train.StallWatch.of(
+        m -> err.println("epochal: warning: " + m), m -> err.println("epochal: " + m))
+        .begin(JobSpecResolver.locationText(new Path(jobDir)) + "'s job files and checkpoints to be read (a file "
+            + "system that does not answer holds it up)")) {
+      NewerFormatCheck.check(new Path(jobDir), options.hadoopConfiguration());
+      prepared = PreparedResume.of(jobDir, amendment, options, err);
+    }
     return train(prepared.spec(), prepared.amendedFrom().orElse(null), options);
   }
 

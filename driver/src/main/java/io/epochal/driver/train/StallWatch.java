@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * <p>The warnings come from one daemon timer thread that all watches share; a wait costs one
  * scheduled task, cancelled when it ends.
  */
-final class StallWatch {
+public final class StallWatch {
 
   /** How long a wait goes unmentioned, and how often it is mentioned after that. */
   static final Duration PERIOD = Duration.ofSeconds(30);
@@ -50,6 +50,14 @@ final class StallWatch {
     this.periodNanos = period.toNanos();
   }
 
+  /**
+   * A watch that warns through {@code warning} every {@link #PERIOD} of a wait and reports the end
+   * of a wait it warned about through {@code message}: for a command's own waits outside training.
+   */
+  public static StallWatch of(Consumer<String> warning, Consumer<String> message) {
+    return new StallWatch(warning, message, PERIOD);
+  }
+
   /** A watch that reports through {@code listener}'s warnings and messages every {@link #PERIOD}. */
   static StallWatch of(TrainingListener listener) {
     checkNotNull(listener, "listener");
@@ -60,12 +68,12 @@ final class StallWatch {
    * Begins a wait for {@code what} (a phrase that follows "waiting for", e.g. "the checkpoint of
    * epoch 3 to be written to hdfs://nn/jobs/a"); close it when the wait ends.
    */
-  Wait begin(String what) {
+  public Wait begin(String what) {
     return new Wait(checkNotNull(what, "what"));
   }
 
   /** One wait; closing it stops its warnings. */
-  final class Wait implements AutoCloseable {
+  public final class Wait implements AutoCloseable {
 
     private final String what;
     private final long start = System.nanoTime();
