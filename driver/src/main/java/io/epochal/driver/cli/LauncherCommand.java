@@ -86,6 +86,12 @@ abstract class LauncherCommand implements Callable<Integer> {
   static URI qualify(String text, CliOptions options, String option) {
     try {
       Path p = new Path(text);
+      URI given = p.toUri();
+      if (given.getRawAuthority() != null && given.getHost() == null && given.getRawAuthority().matches(".*:\\d+\\D.*")) {
+        // hdfs://nn:8020jobs/x: Java's URI finds no host in "nn:8020jobs", and Hadoop then says "no host"
+        throw new IllegalArgumentException("its authority '" + given.getRawAuthority() + "' is no host:port (a '/' "
+            + "missing after the port?)");
+      }
       Configuration conf = options.hadoopConfiguration();
       return p.getFileSystem(conf).makeQualified(p).toUri();
     } catch (java.io.IOException | RuntimeException e) {

@@ -327,6 +327,16 @@ class EpochalCliTest {
   }
 
   @Test
+  void aUriWhoseSlashAfterThePortIsMissingIsSaidSoNotAsAUriWithoutHost() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), "status", "hdfs://127.0.0.1:9101jobs/a");
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("'hdfs://127.0.0.1:9101jobs/a' is not a usable location: its authority "
+        + "'127.0.0.1:9101jobs' is no host:port (a '/' missing after the port?)");
+    assertThat(launcher.calls).isEmpty();
+  }
+
+  @Test
   void aDirectoryThisUserMayNotWriteIsSaidWithHowToGrantIt() {
     StringWriter err = new StringWriter();
     int code = new EpochalCli(null, null).handle(new org.apache.hadoop.security.AccessControlException(
