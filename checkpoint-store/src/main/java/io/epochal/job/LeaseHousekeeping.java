@@ -38,7 +38,7 @@ final class LeaseHousekeeping {
           fs.delete(s.getPath(), false);
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LOG.warn("Could not prune old lease claims in {} (the lease is taken; the next driver to take it prunes "
           + "them): {}", dir, e.toString());
     }

@@ -118,7 +118,13 @@ final class CheckpointVerification {
         results.put(e, verifier.verify(store, e));
       }
       // the running job's retention deleted what was chosen: the newest is another one by now
+      List<CheckpointEntry> goneBeforeRelist = new java.util.ArrayList<>();
       for (int relist = 0; relist < 5 && !all && !t.isCheckpoint() && deletedNewest(results); relist++) {
+        results.forEach((e, lines) -> {
+          if (CheckpointVerifier.deleted(lines)) {
+            goneBeforeRelist.add(e);
+          }
+        });
         results.clear();
         List<CheckpointEntry> now = t.listing(store);
         if (!now.isEmpty()) {
@@ -148,8 +154,10 @@ final class CheckpointVerification {
       } else {
         results.keySet().removeAll(deleted);
         if (results.isEmpty()) { // every one chosen went while it was checked, and none is left
-          String message = target + " has no checkpoint left to verify: " + CheckpointInspector.names(deleted)
-              + (deleted.size() == 1 ? " was" : " were") + " deleted or moved aside while verified (by a driver "
+          List<CheckpointEntry> gone = new java.util.ArrayList<>(goneBeforeRelist);
+          gone.addAll(deleted);
+          String message = target + " has no checkpoint left to verify: " + CheckpointInspector.names(gone)
+              + (gone.size() == 1 ? " was" : " were") + " deleted or moved aside while verified (by a driver "
               + "running the job) and none is published now; verify it again once that driver has committed one";
           if (json) {
             out.println(errorJson(target, message));

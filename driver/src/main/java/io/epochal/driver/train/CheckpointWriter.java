@@ -90,7 +90,8 @@ final class CheckpointWriter implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new TrainingException(FailureReason.INTERRUPTED, inFlightEpoch, 0, "the thread running the job was "
           + "interrupted while it waited for the checkpoint of epoch " + inFlightEpoch + " to be written; the job is "
-          + "not retried (closing the writer abandons that write: nothing of it becomes visible)", e);
+          + "not retried (closing the writer interrupts that write: it becomes visible only if its rename was under "
+          + "way)", e);
     } finally {
       stallNanos += System.nanoTime() - start;
     }

@@ -11,8 +11,8 @@ import java.util.Set;
  * The checkpoint commits in flight, for a driver that is told to stop (SIGTERM, Ctrl-C). A stop
  * that comes while an epoch's checkpoint is being written lets that commit publish, waiting a
  * bounded time for it, so the epoch is kept instead of trained again; a commit that starts after
- * the stop, or is still unpublished when the wait ends, is refused by the commit's guard and leaves
- * nothing visible.
+ * the stop, or has not reached the guard's last check when the wait ends, is refused by the
+ * commit's guard and leaves nothing visible.
  *
  * <p>The writer thread reports each commit's start and end; the shutdown hook calls {@link #stop}
  * and then {@link #awaitStopped}; the commit guard asks {@link #admit} right before it publishes. A

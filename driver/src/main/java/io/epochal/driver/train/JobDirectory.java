@@ -297,9 +297,9 @@ final class JobDirectory implements AutoCloseable {
     return lease.commitGuard(epoch -> {
       boolean refused = !commits.admit(epoch);
       if (refused && said.add(epoch)) {
-        // the epoch trained, but the stop came before its commit began: the last word on it
-        listener.warning("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop; "
-            + "a resume trains epoch " + epoch + " again");
+        // the epoch trained, but its commit began after the stop or outlasted the stop's wait: the last word on it
+        listener.warning("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop, or "
+            + "had not reached its publish when the stop's wait ended; a resume trains epoch " + epoch + " again");
       }
       return refused;
     });

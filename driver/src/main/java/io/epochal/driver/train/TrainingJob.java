@@ -39,6 +39,8 @@ public final class TrainingJob {
   private final io.epochal.job.JobSpec amendedFrom;
   private final TrainingConfig config;
   private final JobData jobData;
+  /** {@link #run} cleared the thread's interrupt to record an INTERRUPTED stop, and sets it again. */
+  private boolean interruptCleared;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
   /** How a COMPLETED job whose final epoch is not its newest verified checkpoint's trains again; null otherwise. */
@@ -76,6 +78,27 @@ public final class TrainingJob {
    * @throws IOException if the job directory cannot be used at all
    */
   public TrainingOutcome run() throws TrainingException, IOException {
+    try {
+      return runJob();
+    } finally {
+      if (interruptCleared) {
+        Thread.currentThread().interrupt(); // for the caller that interrupted the job
+      }
+    }
+  }
+
+  /**
+   * Clears the calling thread's interrupt after {@code stop}, an INTERRUPTED stop, until {@link
+   * #run} returns: the job's failure, its event and the lease's release are written to storage,
+   * which refuses every write of an interrupted thread (an interruptible channel, HDFS's RPC).
+   */
+  private void clearInterrupt(TrainingException stop) {
+    if (stop.reason() == FailureReason.INTERRUPTED && Thread.interrupted()) {
+      interruptCleared = true;
+    }
+  }
+
+  private TrainingOutcome runJob() throws TrainingException, IOException {
     // the engine starts with the job's intra-op thread count, before this driver first uses it (a
     // resume checks its checkpoint's probe first): otherwise it starts with one thread per core, and
     // a local executor thread that reads that count before the first round sets the job's could
@@ -137,6 +160,7 @@ public final class TrainingJob {
           throw e;
         } catch (TrainingException thrown) {
           TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal());
+          clearInterrupt(e);
           if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
           }
@@ -151,6 +175,8 @@ public final class TrainingJob {
           try {
             failures.backoff(e);
           } catch (TrainingException interrupted) {
+            clearInterrupt(interrupted);
+            dir.failure(interrupted, failures.attempts(), spec.retryMaxAttempts());
             markFailed(dir, interrupted);
             throw interrupted;
           }

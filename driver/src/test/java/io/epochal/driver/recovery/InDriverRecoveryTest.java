@@ -101,6 +101,52 @@ class InDriverRecoveryTest {
   }
 
   @Test
+  void aJobInterruptedWhileItWaitsToRetryStopsAsInterruptedAndIsMarkedFailedWithItsLeaseReleased() throws Exception {
+    String dir = root.resolve("interrupted-backoff").toUri().toString();
+    AtomicBoolean fired = new AtomicBoolean();
+    SparkListener canceller = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        String group = start.properties().getProperty("spark.jobGroup.id");
+        if ("epochal-e1-r1".equals(group) && fired.compareAndSet(false, true)) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+    // the caller interrupts the thread running the job as it announces its retry (YARN's stop of a user thread)
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+      @Override
+      public void warning(String message) {
+        super.warning(message);
+        if (message.contains("reloading the newest verified checkpoint")) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    spark.jsc().sc().addSparkListener(canceller);
+    try {
+      assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), listener))
+          .isInstanceOfSatisfying(TrainingException.class,
+              e -> assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED))
+          .hasMessageContaining("interrupted while it waited to retry after TASK_FAILED");
+      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
+    FileSystem fs = p.getFileSystem(new Configuration());
+    assertThat(new JobStateStore(fs, p).read().orElseThrow()).satisfies(st -> {
+      assertThat(st.getState()).isEqualTo(JobState.FAILED);
+      assertThat(st.getReason()).startsWith("INTERRUPTED: ");
+    });
+    assertThat(JobLease.builder().setFileSystem(fs).setJobDir(p).build().current())
+        .hasValueSatisfying(l -> assertThat(l.isReleased()).isTrue());
+    assertThat(RecoveryFixture.events(dir, new Configuration())).anySatisfy(e -> assertThat(e.getReason())
+        .isEqualTo("INTERRUPTED"));
+  }
+
+  @Test
   void nonFiniteStateIsNotRetriedAndNeverReachesACheckpoint() throws Exception {
     String dir = root.resolve("nan").toUri().toString();
     JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("optimizer.lr", "1e38"));

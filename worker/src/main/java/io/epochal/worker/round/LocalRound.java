@@ -91,7 +91,9 @@ public final class LocalRound {
       return m;
     });
     if (cache.needsReloadCheck(model)) {
-      // computes at the probe's thread count, which a thread may change only outside its atThreads
+      // computes at the probe's thread count, which a thread may change only outside its atThreads; with
+      // train.threads_per_worker > 1 that change waits for the rounds of the executor's other task threads,
+      // once per task thread and model
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
     return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), shard, epoch,
