@@ -62,20 +62,24 @@ class InDriverRecoveryTest {
     return TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
   }
 
+  /** A real Spark job abort: the job of {@code group} is cancelled as soon as it first starts. */
+  private static SparkListener cancelOnce(String group, AtomicBoolean fired) {
+    return new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        if (group.equals(start.properties().getProperty("spark.jobGroup.id")) && fired.compareAndSet(false, true)) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+  }
+
   @Test
   void anAbortedRoundIsRetriedFromTheNewestCheckpointAndEndsBitIdentical() throws Exception {
     String dir = root.resolve("aborted-round").toUri().toString();
     AtomicBoolean fired = new AtomicBoolean();
     // A real Spark job abort: the job of epoch 2, round 2 is cancelled as soon as it starts.
-    SparkListener canceller = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart start) {
-        String group = start.properties().getProperty("spark.jobGroup.id");
-        if ("epochal-e1-r1".equals(group) && fired.compareAndSet(false, true)) {
-          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
-        }
-      }
-    };
+    SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
     spark.jsc().sc().addSparkListener(canceller);
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
     TrainingOutcome outcome;
@@ -104,15 +108,7 @@ class InDriverRecoveryTest {
   void aJobInterruptedWhileItWaitsToRetryStopsAsInterruptedAndIsMarkedFailedWithItsLeaseReleased() throws Exception {
     String dir = root.resolve("interrupted-backoff").toUri().toString();
     AtomicBoolean fired = new AtomicBoolean();
-    SparkListener canceller = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart start) {
-        String group = start.properties().getProperty("spark.jobGroup.id");
-        if ("epochal-e1-r1".equals(group) && fired.compareAndSet(false, true)) {
-          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
-        }
-      }
-    };
+    SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
     // the caller interrupts the thread running the job as it announces its retry (YARN's stop of a user thread)
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
       @Override
