@@ -96,7 +96,7 @@ final class JobFinder {
           }
           if (job) {
             jobs.put(relative(qualified, s.getPath()), s.getPath());
-          } else if (fs.exists(new Path(s.getPath(), "checkpoints"))) {
+          } else if (holdsCheckpoints(fs, s.getPath())) {
             lostSpecs.put(relative(qualified, s.getPath()), s.getPath());
           } else {
             next.add(s.getPath());
@@ -106,6 +106,18 @@ final class JobFinder {
       level = next;
     }
     return new Found(jobs, unreadable, lostSpecs);
+  }
+
+  /**
+   * Whether {@code dir} has a {@code checkpoints} directory (a job's, whose job.json may be lost);
+   * a plain file of that name is no sign of a job.
+   */
+  static boolean holdsCheckpoints(FileSystem fs, Path dir) throws IOException {
+    try {
+      return fs.getFileStatus(new Path(dir, "checkpoints")).isDirectory();
+    } catch (java.io.FileNotFoundException e) {
+      return false;
+    }
   }
 
   private static boolean isPermissionDenied(IOException e) {

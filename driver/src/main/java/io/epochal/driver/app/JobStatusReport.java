@@ -71,7 +71,7 @@ final class JobStatusReport {
     }
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();
-    if (jobs.isEmpty() && found.lostSpecs().isEmpty() && fs.exists(new Path(dir, "checkpoints"))) {
+    if (jobs.isEmpty() && found.lostSpecs().isEmpty() && JobFinder.holdsCheckpoints(fs, dir)) {
       out.println(ShellWords.location(dir) + " holds checkpoints but no job.json (it was lost?): 'bin/epochal "
           + "inspect " + ShellWords.location(dir) + "' shows the newest checkpoint and the spec it was trained with; "
           + "'bin/epochal train' with that spec and job.dir continues it");

@@ -60,6 +60,18 @@ class JobFinderTest {
   }
 
   @Test
+  void aDirectoryWithAFileNamedCheckpointsIsSearchedNotTakenForAJobThatLostItsJobJson() throws IOException {
+    Path notes = Files.createDirectories(root.resolve("notes"));
+    Files.writeString(notes.resolve("checkpoints"), "a list of things to check");
+    Files.createDirectories(root.resolve("lost/checkpoints/epoch-000001"));
+
+    JobFinder.Found found = find();
+
+    assertThat(found.lostSpecs()).containsOnlyKeys("lost");
+    assertThat(found.jobs()).containsOnlyKeys("solo", "team-a/cifar", "team-a/mnist", "team-b/secret/job");
+  }
+
+  @Test
   void everyJobIsFoundByItsPathUnderTheRootWhenNothingIsDenied() throws IOException {
     JobFinder.Found found = find();
 
