@@ -52,6 +52,14 @@ class JobDirectoryTest {
         .build(), dir.commitGuard());
   }
 
+  /** Starts the run and commits checkpoints of epochs 1 to {@code epochs}. */
+  private static void startWithCheckpoints(JobDirectory dir, long epochs) throws Exception {
+    dir.start(null);
+    for (long e = 1; e <= epochs; e++) {
+      commit(dir, e);
+    }
+  }
+
   /** Takes the lease over as a driver whose clock is past the current lease's expiry. */
   private static void takeOver(Path jobDir) throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
@@ -81,10 +89,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
-      dir.start(null);
-      for (long e = 1; e <= 3; e++) {
-        commit(dir, e);
-      }
+      startWithCheckpoints(dir, 3);
       dir.complete();
     }
     try (java.util.stream.Stream<Path> history = Files.walk(jobDir.resolve("events"))) {
@@ -127,10 +132,7 @@ class JobDirectoryTest {
     List<String> warnings = new ArrayList<>();
     TrainingListener listener = collecting(warnings);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
-      dir.start(null);
-      for (long e = 1; e <= 3; e++) {
-        commit(dir, e);
-      }
+      startWithCheckpoints(dir, 3);
       takeOver(jobDir);
       dir.applyRetention(spec, listener);
       CheckpointStore store = dir.store();
@@ -147,10 +149,7 @@ class JobDirectoryTest {
     List<String> warnings = new ArrayList<>();
     TrainingListener listener = collecting(warnings);
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
-      dir.start(null);
-      for (long e = 1; e <= 3; e++) {
-        commit(dir, e);
-      }
+      startWithCheckpoints(dir, 3);
       dir.beginStop();
       assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
       // a commit that was renamed into place after the stop's wait ended runs its retention now
@@ -228,10 +227,7 @@ class JobDirectoryTest {
     JobSpec spec = spec(jobDir);
     List<String> warnings = new ArrayList<>();
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(warnings), null)) {
-      dir.start(null);
-      for (long e = 1; e <= 3; e++) {
-        commit(dir, e);
-      }
+      startWithCheckpoints(dir, 3);
       takeOver(jobDir); // this driver was paused past its lease's expiry after the final commit
       dir.complete();
     }

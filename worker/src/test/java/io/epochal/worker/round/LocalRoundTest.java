@@ -112,7 +112,15 @@ class LocalRoundTest {
 
   @Test
   void aBuiltInModelReusedByItsThreadPassesTheReloadCheckAndTrainsAsOnAFreshThread() throws Exception {
-    TrainingConfig config = RoundFixtures.adam(0.5, 16, 2);
+    RoundResult[] second = secondRoundOnTheSameAndOnAFreshThread(RoundFixtures.adam(0.5, 16, 2));
+    assertThat(second[1]).isEqualTo(second[0]);
+  }
+
+  /**
+   * Round 0 then round 1 on one thread (which reuses its cached model), and round 1 again on a
+   * fresh thread: the reused thread's and the fresh thread's round 1, in that order.
+   */
+  private static RoundResult[] secondRoundOnTheSameAndOnAFreshThread(TrainingConfig config) throws Exception {
     DataShard shard = RoundFixtures.shard(0, 64, 9);
     StateDict start = RoundFixtures.initialState(config);
     ExecutorService reused = Executors.newSingleThreadExecutor();
@@ -120,7 +128,7 @@ class LocalRoundTest {
     try {
       RoundResult first = reused.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
       RoundResult second = reused.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get();
-      assertThat(fresh.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get()).isEqualTo(second);
+      return new RoundResult[] {second, fresh.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get()};
     } finally {
       reused.shutdownNow();
       fresh.shutdownNow();
@@ -135,19 +143,12 @@ class LocalRoundTest {
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
         .setLoss("softmax_cross_entropy")
         .setBatchSize(16).optLocalSteps(2).setSeed(7).optThreads(2).build();
-    DataShard shard = RoundFixtures.shard(0, 64, 9);
-    StateDict start = RoundFixtures.initialState(config);
-    ExecutorService reused = Executors.newSingleThreadExecutor();
-    ExecutorService fresh = Executors.newSingleThreadExecutor();
     try {
-      RoundResult first = reused.submit(() -> LocalRound.run(config, start, shard, 0, 0, 0)).get();
       // the reload check of the reused model computes its probe at one thread, outside the round's two
-      RoundResult second = reused.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get();
-      assertThat(second.steps()).isEqualTo(2);
-      assertThat(fresh.submit(() -> LocalRound.run(config, first.state(), shard, 0, 1, 2)).get()).isEqualTo(second);
+      RoundResult[] second = secondRoundOnTheSameAndOnAFreshThread(config);
+      assertThat(second[0].steps()).isEqualTo(2);
+      assertThat(second[1]).isEqualTo(second[0]);
     } finally {
-      reused.shutdownNow();
-      fresh.shutdownNow();
       EngineSettings.configureThreads(1);
     }
   }
