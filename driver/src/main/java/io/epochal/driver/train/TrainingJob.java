@@ -118,7 +118,8 @@ public final class TrainingJob {
         preloaded = jobData.forNewJob();
       }
       String reopen = null;
-      if (dir.alreadyCompleted()) {
+      // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
+      if (StorageWait.starting(dir, dir::alreadyCompleted, spec.retryStorageWaitMs(), listener)) {
         Optional<TrainingOutcome> done = completed(dir);
         if (done.isPresent()) {
           if (dir.specFile().amendmentPending()) {
@@ -129,10 +130,14 @@ public final class TrainingJob {
         // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
         reopen = reopening.reason();
       }
-      try (StallWatch.Wait w = StallWatch.of(listener).begin("the lease of " + spec.jobDirText() + " to be taken "
-          + "(a file system that does not answer holds it up)")) {
-        dir.start(reopen);
-      }
+      String reopenReason = reopen;
+      StorageWait.starting(dir, () -> {
+        try (StallWatch.Wait w = StallWatch.of(listener).begin("the lease of " + spec.jobDirText() + " to be taken "
+            + "(a file system that does not answer holds it up)")) {
+          dir.start(reopenReason);
+        }
+        return null;
+      }, spec.retryStorageWaitMs(), listener);
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       while (true) {
         try {

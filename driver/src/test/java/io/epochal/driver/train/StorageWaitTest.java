@@ -36,7 +36,7 @@ class StorageWaitTest {
   }
 
   private StorageWait waitFor(StorageWait.Probe probe, long patienceMs) {
-    return new StorageWait(probe, "hdfs://nn:8020/jobs/a", patienceMs, listener, () -> false, now::get, ms -> {
+    return new StorageWait(probe, StorageWait.Purpose.RETRY, "hdfs://nn:8020/jobs/a", patienceMs, listener, () -> false, now::get, ms -> {
       sleeps.add(ms);
       now.addAndGet(ms);
     });
@@ -102,7 +102,7 @@ class StorageWaitTest {
   void aWaitForStorageThatIsInterruptedStopsTheJobAsInterruptedNotAsARetryableStorageFailure() {
     StorageWait wait = new StorageWait(() -> {
       throw away();
-    }, "hdfs://nn:8020/jobs/a", 300_000, listener, () -> false, now::get, ms -> {
+    }, StorageWait.Purpose.RETRY, "hdfs://nn:8020/jobs/a", 300_000, listener, () -> false, now::get, ms -> {
       throw new InterruptedException();
     });
     try {

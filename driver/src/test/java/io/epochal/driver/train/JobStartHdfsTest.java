@@ -1,0 +1,167 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.checkpoint.MiniHdfs;
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.hdfs.protocol.HdfsConstants.SafeModeAction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On a real HDFS (one DataNode on loopback) whose NameNode is in safe mode: a run's start waits
+ * for the job directory to take writes, as a retry does, instead of failing before it trained.
+ */
+class JobStartHdfsTest {
+
+  @TempDir
+  static Path hdfsBase;
+
+  @TempDir
+  Path tmp;
+
+  private static MiniHdfs hdfs;
+  private static Configuration client;
+  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+  private final TrainingListener listener = new TrainingListener() {
+    @Override
+    public void warning(String message) {
+      warnings.add(message);
+    }
+
+    @Override
+    public void message(String message) {
+      messages.add(message);
+    }
+  };
+
+  @BeforeAll
+  static void startHdfs() throws Exception {
+    hdfs = MiniHdfs.start(hdfsBase.toFile());
+    client = hdfs.conf();
+    client.setBoolean("fs.hdfs.impl.disable.cache", true);
+  }
+
+  @AfterAll
+  static void stopHdfs() {
+    if (hdfs != null) {
+      hdfs.close();
+    }
+  }
+
+  private static DistributedFileSystem dfs() throws IOException {
+    return (DistributedFileSystem) hdfs.fileSystem();
+  }
+
+  @AfterEach
+  void leaveSafeMode() throws IOException {
+    dfs().setSafeMode(SafeModeAction.SAFEMODE_LEAVE);
+  }
+
+  private static JobSpec spec(Path tmp, String jobDir) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.createDirectories(tmp.resolve("data")); // the spec names it; these tests read no rows
+    Files.write(file, List.of("job.name=safe-mode", "job.dir=" + jobDir,
+        "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "data.classes=2", "model.name=mlp",
+        "model.input_dim=4", "model.output_dim=2", "train.epochs=3", "lease.ttl_ms=60000"));
+    return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog())
+        .optHadoopConf(client).build().resolve();
+  }
+
+  /** The run's first writes as {@link TrainingJob} makes them: job.json, then the lease and the state. */
+  private void start(JobDirectory dir, long patienceMs) throws IOException, TrainingException {
+    StorageWait.starting(dir, dir::alreadyCompleted, patienceMs, listener);
+    StorageWait.starting(dir, () -> {
+      dir.start(null);
+      return null;
+    }, patienceMs, listener);
+  }
+
+  private static String jobDir(String name) {
+    return hdfs.uri() + "/jobs/" + name;
+  }
+
+  @Test
+  void aJobStartedWhileTheNameNodeIsInSafeModeWaitsForItToLeaveThenStarts() throws Exception {
+    String jobDir = jobDir("waited");
+    JobSpec spec = spec(tmp, jobDir);
+    DistributedFileSystem dfs = dfs();
+    dfs.setSafeMode(SafeModeAction.SAFEMODE_ENTER);
+    try (JobDirectory dir = JobDirectory.open(spec, client, listener, null)) {
+      CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
+        try {
+          start(dir, 120_000);
+        } catch (IOException | TrainingException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (warnings.isEmpty() && !started.isDone() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(started).as("the start waits while the NameNode is in safe mode").isNotDone();
+      assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot start job "
+          + jobDir + ": ").contains("safe mode").contains("(retry.storage_wait_ms); the wait is not an attempt");
+      dfs.setSafeMode(SafeModeAction.SAFEMODE_LEAVE);
+
+      started.get(60, TimeUnit.SECONDS);
+      assertThat(messages).anySatisfy(m -> assertThat(m).startsWith(jobDir + " takes writes again after ")
+          .endsWith("; starting"));
+      try (FileSystem fs = FileSystem.newInstance(new org.apache.hadoop.fs.Path(jobDir).toUri(), client)) {
+        assertThat(new JobStateStore(fs, new org.apache.hadoop.fs.Path(jobDir)).read())
+            .hasValueSatisfying(s -> assertThat(s.getState()).isEqualTo(JobState.RUNNING));
+      }
+      dir.complete();
+    }
+  }
+
+  @Test
+  void aJobWhoseNameNodeStaysInSafeModeFailsAfterTheWaitAsAnIoErrorSayingWhatToDo() throws Exception {
+    String jobDir = jobDir("given-up");
+    JobSpec spec = spec(tmp, jobDir);
+    dfs().setSafeMode(SafeModeAction.SAFEMODE_ENTER);
+    try (JobDirectory dir = JobDirectory.open(spec, client, listener, null)) {
+      assertThatThrownBy(() -> start(dir, 3_000)).isInstanceOf(IOException.class)
+          .hasMessageStartingWith("cannot start job " + jobDir + ": ").hasMessageContaining("safe mode")
+          .hasMessageContaining(jobDir + " took no writes for 3 s (retry.storage_wait_ms = 3000): once its file "
+              + "system answers, run the command again (or give the start longer with --set "
+              + "retry.storage_wait_ms=N)");
+      assertThat(warnings).hasSize(1);
+      assertThat(messages).isEmpty();
+    }
+  }
+
+  @Test
+  void aStartRefusedForAnotherReasonIsNotWaitedFor() throws Exception {
+    String jobDir = jobDir("refused");
+    JobSpec spec = spec(tmp, jobDir);
+    DistributedFileSystem dfs = dfs();
+    dfs.mkdirs(new org.apache.hadoop.fs.Path("/jobs"));
+    dfs.create(new org.apache.hadoop.fs.Path("/jobs/refused")).close(); // a file where the job directory belongs
+    try (JobDirectory dir = JobDirectory.open(spec, client, listener, null)) {
+      assertThatThrownBy(() -> start(dir, 120_000)).isInstanceOf(IOException.class)
+          .hasMessageNotContaining("took no writes");
+      assertThat(warnings).as("no wait: a wait says so at once").isEmpty();
+    }
+  }
+}
