@@ -93,7 +93,7 @@ public enum ParamType {
         case LONG:
           return Long.parseLong(t.replace("_", ""));
         case DOUBLE:
-          return finite(text, Double.parseDouble(t));
+          return decimal(text, t);
         case BOOLEAN:
           if (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false")) {
             return Boolean.parseBoolean(t.toLowerCase(Locale.ROOT));
@@ -111,7 +111,7 @@ public enum ParamType {
         case DOUBLE_LIST: {
           List<Object> l = new ArrayList<>();
           for (String p : splitList(t)) {
-            l.add(finite(text, Double.parseDouble(p)));
+            l.add(decimal(text, p));
           }
           return List.copyOf(l);
         }
@@ -123,6 +123,22 @@ public enum ParamType {
     }
   }
 
+  /**
+   * {@code part} of {@code text} as a decimal number, as JSON and Python write one: Java's own
+   * parser also takes {@code 0.01f}, {@code 1d} and hexadecimal floats ({@code 0x1p-3}), which no
+   * other tool reading the job's files would, so they are refused.
+   */
+  private double decimal(String text, String part) {
+    if (!DECIMAL.matcher(part).matches()) {
+      if (NON_FINITE.matcher(part).matches()) {
+        throw new IllegalArgumentException("'" + text + "' is not a finite number");
+      }
+      throw new IllegalArgumentException("'" + text + "' is not " + withArticle() + ": write "
+          + (this == DOUBLE ? "it" : "each") + " as a decimal number such as 0.001, 1e-3 or 2");
+    }
+    return finite(text, Double.parseDouble(part));
+  }
+
   /** {@code d} if finite: JSON, and so the manifest and {@code job.json}, has no infinity or NaN. */
   private static double finite(String text, double d) {
     if (!Double.isFinite(d)) {
@@ -130,6 +146,11 @@ public enum ParamType {
     }
     return d;
   }
+
+  private static final java.util.regex.Pattern DECIMAL =
+      java.util.regex.Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
+
+  private static final java.util.regex.Pattern NON_FINITE = java.util.regex.Pattern.compile("[+-]?(Infinity|NaN)");
 
   private static List<String> splitList(String t) {
     String s = t;

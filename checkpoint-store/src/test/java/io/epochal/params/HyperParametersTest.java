@@ -59,4 +59,20 @@ class HyperParametersTest {
     assertThatThrownBy(() -> ParamType.DOUBLE.parse("Infinity")).hasMessageContaining("'Infinity' is not a finite number");
     assertThatThrownBy(() -> ParamType.DOUBLE_LIST.parse("0.9, NaN")).hasMessageContaining("not a finite number");
   }
+
+  @Test
+  void numbersAreReadAsDecimalsOnlyNotAsJavaLiteralsNoOtherToolReads() {
+    assertThat(ParamType.DOUBLE.parse("0.01")).isEqualTo(0.01);
+    assertThat(ParamType.DOUBLE.parse(" -1.5e-3 ")).isEqualTo(-1.5e-3);
+    assertThat(ParamType.DOUBLE.parse(".5")).isEqualTo(0.5);
+    assertThat(ParamType.DOUBLE.parse("2.")).isEqualTo(2.0);
+    assertThat(ParamType.DOUBLE.parse("+3E2")).isEqualTo(300.0);
+    assertThat(ParamType.DOUBLE_LIST.parse("[0.9, 0.999]")).isEqualTo(List.of(0.9, 0.999));
+    for (String javaOnly : List.of("0.01f", "1d", "0x1p-3", "0x10", "1e", "1,5", "- 1")) {
+      assertThatThrownBy(() -> ParamType.DOUBLE.parse(javaOnly)).as(javaOnly)
+          .hasMessage("'" + javaOnly + "' is not a number: write it as a decimal number such as 0.001, 1e-3 or 2");
+    }
+    assertThatThrownBy(() -> ParamType.DOUBLE_LIST.parse("0.9, 0.999f")).hasMessage("'0.9, 0.999f' is not a list "
+        + "of numbers: write each as a decimal number such as 0.001, 1e-3 or 2");
+  }
 }
