@@ -23,4 +23,15 @@ public class DataChangedException extends Exception {
         + "the data " + MARKER + ", and its checkpoints record only the rows it started on. Restore those files "
         + "and resume the job, or train a new job on the new data");
   }
+
+  /**
+   * Worker {@code worker}'s shard read from {@code path} did not get the rows the job counted when
+   * it scanned the files ({@code what}): rows were added or removed between two reads.
+   */
+  DataChangedException(int worker, String path, String what) {
+    super("worker " + worker + "'s shard read from " + path + " did not get the rows the job counted in it (" + what
+        + "): the data " + MARKER + " (a job reads its files twice as it loads them, and again when Spark loses a "
+        + "shard), and its checkpoints record only the rows it started on. Restore those files and run the command "
+        + "again, or train a new job on the new data");
+  }
 }

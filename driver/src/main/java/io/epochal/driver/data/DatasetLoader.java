@@ -158,7 +158,7 @@ public final class DatasetLoader {
     JavaRDD<DataShard> built = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
-            List.of(toShard(w, it, featureSize)).iterator(), true);
+            List.of(toShard(w, it, featureSize, good, workers, o.path())).iterator(), true);
     // the rows as the workers hold them, one digest per worker in worker order
     List<byte[]> digests = built.map(DatasetLoader::shardDigest).collect();
     // cached as checked against those digests: a shard Spark builds again after losing it (from the
@@ -243,26 +243,46 @@ public final class DatasetLoader {
   }
 
 
-  /** The good rows of a partition keyed by their number: the first of run {@code i} is {@code runStarts[i]}. */
+  /**
+   * The good rows of a partition keyed by their number: the first of run {@code i} is {@code
+   * runStarts[i]}. Decoded one at a time as the shuffle takes them, so a partition's rows are never
+   * all held at once on the reading side.
+   */
   private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, boolean blocks,
       long[] runStarts) {
-    List<Tuple2<Long, float[]>> out = new ArrayList<>();
     PartitionScan.Cursor cursor = new PartitionScan.Cursor(blocks);
-    int run = -1;
-    long next = 0;
-    while (it.hasNext()) {
-      Row r = it.next();
-      int at = cursor.advance(r);
-      if (at != run) {
-        run = at;
-        next = runStarts[at];
+    return new Iterator<>() {
+      private int run = -1;
+      private long next;
+      private Tuple2<Long, float[]> ahead;
+
+      @Override
+      public boolean hasNext() {
+        while (ahead == null && it.hasNext()) {
+          Row r = it.next();
+          int at = cursor.advance(r);
+          if (at != run) {
+            run = at;
+            next = runStarts[at];
+          }
+          float[] values = new float[decoder.width()];
+          if (decoder.decode(r, values) == null) {
+            ahead = new Tuple2<>(next++, values);
+          }
+        }
+        return ahead != null;
       }
-      float[] values = new float[decoder.width()];
-      if (decoder.decode(r, values) == null) {
-        out.add(new Tuple2<>(next++, values));
+
+      @Override
+      public Tuple2<Long, float[]> next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException("no good row left in this partition");
+        }
+        Tuple2<Long, float[]> row = ahead;
+        ahead = null;
+        return row;
       }
-    }
-    return out.iterator();
+    };
   }
 
   /**
@@ -328,19 +348,32 @@ public final class DatasetLoader {
     }
   }
 
-  private static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize) {
-    List<float[]> rows = new ArrayList<>();
+  /**
+   * Worker {@code worker}'s shard of the {@code good} rows numbered 0..good-1, which the shuffle
+   * hands it in row order: row {@code i} goes to worker {@code i % workers}, so the shard's size is
+   * known before its first row and its rows are copied straight into the shard's arrays.
+   */
+  static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize, long good,
+      int workers, String path) throws DataChangedException {
+    int rows = (int) (good / workers + (worker < good % workers ? 1 : 0)); // checkShardsFit: fits an array
+    float[] features = new float[rows * featureSize];
+    float[] labels = new float[rows];
+    int i = 0;
     while (it.hasNext()) {
-      rows.add(it.next()._2());
-    }
-    float[] features = new float[rows.size() * featureSize];
-    float[] labels = new float[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      float[] r = rows.get(i);
+      Tuple2<Long, float[]> row = it.next();
+      long expected = worker + (long) i * workers;
+      if (i >= rows || row._1() != expected) {
+        throw new DataChangedException(worker, path, "row " + row._1() + " where row " + expected + " of its " + rows
+            + " belongs, of " + good + " good rows");
+      }
+      float[] r = row._2();
       System.arraycopy(r, 0, features, i * featureSize, featureSize);
-      labels[i] = r[featureSize];
+      labels[i++] = r[featureSize];
     }
-    return new DataShard(worker, rows.size(), new long[] {featureSize}, 1, features, labels);
+    if (i != rows) {
+      throw new DataChangedException(worker, path, i + " rows, not its " + rows + " of " + good + " good rows");
+    }
+    return new DataShard(worker, rows, new long[] {featureSize}, 1, features, labels);
   }
 
   /** Sends row {@code i} (the key) to partition {@code i % W}. */
