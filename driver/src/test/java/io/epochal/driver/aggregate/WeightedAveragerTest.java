@@ -99,6 +99,24 @@ class WeightedAveragerTest {
   }
 
   @Test
+  void nanInTheOnlyContributingWorkersStateIsNamedThoughItIsNotAveraged() {
+    // one worker's average is its own state, returned as it is: its check is the only one a
+    // single-worker job gets for a NaN that a finite loss does not show (an optimizer moment)
+    StateDict bad = StateDict.builder().put("net.0.weight", Tensor.ofFloats(new long[] {2}, 1f, 2f))
+        .put("optimizer.net.0.weight.exp_avg_sq", Tensor.ofFloats(new long[] {2}, 0f, Float.NaN)).build();
+    StateDict idle = StateDict.builder().put("net.0.weight", Tensor.ofFloats(new long[] {2}, 5f, 5f))
+        .put("optimizer.net.0.weight.exp_avg_sq", Tensor.ofFloats(new long[] {2}, 0f, 0f)).build();
+    for (List<RoundResult> round : List.of(List.of(result(3, 5, bad)), List.of(result(3, 5, bad), result(4, 0, idle)))) {
+      assertThatThrownBy(() -> WeightedAverager.average(round)).as("%s workers", round.size())
+          .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+            assertThat(e.worker()).isEqualTo(3);
+            assertThat(e.tensor()).isEqualTo("optimizer.net.0.weight.exp_avg_sq");
+            assertThat(e.index()).isEqualTo(1);
+          });
+    }
+  }
+
+  @Test
   void infinityInAStepCountIsNamed() {
     StateDict a = one("opt.step", Tensor.scalarFloat(1f));
     StateDict b = one("opt.step", Tensor.scalarFloat(Float.POSITIVE_INFINITY));

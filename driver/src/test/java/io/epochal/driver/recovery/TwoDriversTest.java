@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingOutcome;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventType;
 import io.epochal.job.LeaseHeldException;
@@ -74,6 +75,8 @@ class TwoDriversTest {
         // Either the loser was refused while the winner held the lease, or it came after the winner
         // finished and found nothing left to train.
         assertThat(refused.size()).as("rep %s: %s", rep, results).isLessThanOrEqualTo(1);
+        assertThat(results).as("rep %s: one driver trained the job, the other trained nothing", rep)
+            .filteredOn(r -> r instanceof TrainingOutcome && ((TrainingOutcome) r).resumedFrom() == 0).hasSize(1);
         for (LeaseHeldException e : refused) {
           assertThat(e.getMessage()).contains("is leased by " + e.getCurrent().getHolder())
               .contains("expires at " + e.getCurrent().getExpiresAt());

@@ -164,4 +164,15 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.isNoDataNode(noDataNode)).isTrue();
     assertThat(FailureClassifier.isNoDataNode(space)).isFalse();
   }
+
+  @Test
+  void aNonFiniteStateOrChangedDataWrappedBySparkIsClassifiedByTheCauseNotRetriedAsATaskFailure() {
+    RuntimeException nonFinite = new RuntimeException("Job aborted due to stage failure",
+        new IllegalStateException("task 0.0 failed", io.epochal.driver.aggregate.NonFiniteStateException.ofLoss(0,
+            Double.NaN)));
+    assertThat(FailureClassifier.ofRound(nonFinite)).isEqualTo(FailureReason.NON_FINITE_STATE);
+    RuntimeException changed = new RuntimeException("Job aborted due to stage failure",
+        new io.epochal.driver.data.DataChangedException(1, "file:/data", "0123abcd", "4567ef01"));
+    assertThat(FailureClassifier.ofRound(changed)).isEqualTo(FailureReason.BAD_INPUT);
+  }
 }

@@ -126,6 +126,23 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aCommitAfterAnotherDriverTookTheLeaseIsRefusedByTheGuardAndPublishesNothing() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      startWithCheckpoints(dir, 1);
+      io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
+      guard.checkBeforePublish(2); // still the holder
+      takeOver(jobDir);
+      assertThatThrownBy(() -> guard.checkBeforePublish(2)).isInstanceOf(io.epochal.job.LeaseLostException.class)
+          .hasMessageContaining("newer-driver");
+      assertThatThrownBy(() -> commit(dir, 2)).hasRootCauseInstanceOf(io.epochal.job.LeaseLostException.class);
+    }
+    assertThat(jobDir.resolve("checkpoints").resolve("epoch-000002")).doesNotExist();
+    assertThat(jobDir.resolve("checkpoints").resolve("epoch-000001")).isDirectory();
+  }
+
+  @Test
   void retentionDeletesNothingOnceAnotherDriverHoldsTheLease() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);

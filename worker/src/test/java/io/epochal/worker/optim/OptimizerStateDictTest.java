@@ -173,6 +173,12 @@ class OptimizerStateDictTest {
       StateDict huge = StateDict.builder().put("w.step", Tensor.scalarFloat(1e19f))
           .put("w.exp_avg", one.require("w.exp_avg")).put("w.exp_avg_sq", one.require("w.exp_avg_sq")).build();
       assertThatThrownBy(() -> opt.loadStateDict(huge)).hasMessageContaining("not 1.0E19");
+      for (float bad : new float[] {2.5f, -1f}) {
+        StateDict partial = StateDict.builder().put("w.step", Tensor.scalarFloat(bad))
+            .put("w.exp_avg", one.require("w.exp_avg")).put("w.exp_avg_sq", one.require("w.exp_avg_sq")).build();
+        assertThatThrownBy(() -> opt.loadStateDict(partial)).as("step %s", bad)
+            .hasMessageContaining("'w.step'").hasMessageContaining("whole number from 0 to 2^53, not " + bad);
+      }
     }
   }
 
