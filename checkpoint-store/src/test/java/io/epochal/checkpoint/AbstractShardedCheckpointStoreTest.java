@@ -196,6 +196,80 @@ abstract class AbstractShardedCheckpointStoreTest {
         .hasMessageContaining("model.safetensors.index.json");
   }
 
+  /** Overwrites epoch 2's model index with {@code forged} and reseals the manifest listing its size and digest. */
+  private void forgeModelIndexOfEpoch2(byte[] forged) throws Exception {
+    Path indexPath = new Path(epochDir(2), "model.safetensors.index.json");
+    overwrite(indexPath, forged);
+    Path manifestPath = new Path(epochDir(2), CheckpointManifest.FILE_NAME);
+    CheckpointManifest m = CheckpointManifest.parse(readAll(manifestPath), manifestPath.toString());
+    List<ManifestFile> files = m.files().stream()
+        .map(f -> f.name().equals(indexPath.getName()) ? new ManifestFile(f.name(), forged.length, sha256Unchecked(forged)) : f)
+        .collect(Collectors.toList());
+    overwrite(manifestPath, m.withFiles(files).toJson());
+    assertThat(store.verify(2).ok()).as("sizes and digests match").isTrue();
+  }
+
+  @Test
+  void indexWhoseTotalSizeDiffersFromItsShardsMakesLatestFallBackNamingTheIndex() throws Exception {
+    store.commit(content(1), CommitGuard.NONE);
+    store.commit(content(2), CommitGuard.NONE);
+    SafetensorsIndex index = SafetensorsIndex.parse(readAll(new Path(epochDir(2), "model.safetensors.index.json")), "index");
+    long held = index.totalSize();
+    forgeModelIndexOfEpoch2(new SafetensorsIndex(held + 1, index.weightMap()).toJson());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.skipped()).singleElement().satisfies(p -> assertThat(p.toString()).contains("epoch 2")
+        .contains("model.safetensors.index.json lists total_size " + (held + 1) + " but its shards hold " + held));
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("model.safetensors.index.json").hasMessageContaining("total_size");
+  }
+
+  @Test
+  void shardHoldingATensorTheWeightMapLeavesOutMakesLatestFallBackNamingTheIndex() throws Exception {
+    store.commit(content(1), CommitGuard.NONE);
+    store.commit(content(2), CommitGuard.NONE);
+    // the index drops one tensor and its bytes from total_size: consistent in itself, but a shard still holds it
+    SafetensorsIndex index = SafetensorsIndex.parse(readAll(new Path(epochDir(2), "model.safetensors.index.json")), "index");
+    Map<String, String> weights = new LinkedHashMap<>(index.weightMap());
+    String shard = weights.remove("bn.num_batches_tracked");
+    assertThat(shard).isNotNull();
+    long dropped = content(2).model().require("bn.num_batches_tracked").byteSize();
+    forgeModelIndexOfEpoch2(new SafetensorsIndex(index.totalSize() - dropped, weights).toJson());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.skipped()).singleElement().satisfies(p -> assertThat(p.toString()).contains("epoch 2")
+        .contains(shard + " holds tensor 'bn.num_batches_tracked', which the weight_map of "
+            + "model.safetensors.index.json does not put there"));
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("model.safetensors.index.json");
+  }
+
+  @Test
+  void indexChangedWithoutChangingItsSizeOrMeaningFailsTheLoadOnItsSha256() throws Exception {
+    store.commit(content(1), CommitGuard.NONE);
+    store.commit(content(2), CommitGuard.NONE);
+    // the compact index holds no whitespace to turn into a tab: its two top-level keys swap places
+    // instead, which keeps every byte count and the parsed index, and changes the bytes
+    Path indexPath = new Path(epochDir(2), "model.safetensors.index.json");
+    byte[] original = readAll(indexPath);
+    String json = new String(original, java.nio.charset.StandardCharsets.UTF_8);
+    int split = json.indexOf(",\"weight_map\":");
+    assertThat(json).startsWith("{\"metadata\":");
+    assertThat(split).isPositive();
+    byte[] changed = ("{" + json.substring(split + 1, json.length() - 1) + "," + json.substring(1, split) + "}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(changed).hasSameSizeAs(original).isNotEqualTo(original);
+    assertThat(SafetensorsIndex.parse(changed, "changed")).isEqualTo(SafetensorsIndex.parse(original, "original"));
+    overwrite(indexPath, changed); // the manifest is left as it was
+
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("model.safetensors.index.json has SHA-256 " + sha256(changed))
+        .hasMessageContaining("content changed or damaged");
+    assertThat(store.latest().checkpoint().orElseThrow().epoch()).isEqualTo(1);
+  }
+
   private static String sha256Unchecked(byte[] bytes) {
     try {
       return sha256(bytes);

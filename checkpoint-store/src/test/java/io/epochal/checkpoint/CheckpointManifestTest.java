@@ -44,6 +44,15 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void aFormatVersionBelowMajor1IsRefusedAsNotSupported() {
+    String json = new String(full().toBuilder().setFormatVersion("0.9").build().toJson(), StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
+        .hasMessageContaining("/x/manifest.json").hasMessageContaining("format_version '0.9'")
+        .hasMessageContaining("is not supported");
+  }
+
+  @Test
   void aFormatVersionThatIsNotMajorDotMinorIsRefused() {
     for (String bad : new String[] {"1.1.1", "1", "1.x", "v1.1", ""}) {
       String json = new String(full().toBuilder().setFormatVersion(bad).build().toJson(), StandardCharsets.UTF_8);

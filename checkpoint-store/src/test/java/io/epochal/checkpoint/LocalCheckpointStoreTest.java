@@ -69,6 +69,25 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aSealedManifestListingNeitherTheModelNorItsIndexIsSkippedAsListingNotExactlyOne() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    Path manifest = Path.of(java.net.URI.create(jobDir)).resolve("checkpoints/epoch-000002/manifest.json");
+    CheckpointManifest m = CheckpointManifest.parse(Files.readAllBytes(manifest), manifest.toString());
+    // resealed through the manifest's own API: its digest is right, only the model entry is gone
+    Files.write(manifest, m.withFiles(m.files().stream().filter(f -> !f.name().equals("model.safetensors"))
+        .collect(java.util.stream.Collectors.toList())).toJson());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.skipped()).singleElement().satisfies(p -> {
+      assertThat(p.epoch()).isEqualTo(2);
+      assertThat(p.reason()).contains("lists neither model.safetensors nor model.safetensors.index.json")
+          .contains("exactly one");
+    });
+  }
+
+  @Test
   void aCheckpointWhoseDirectorySyncFailsAfterItsRenameIsCommittedNotReportedAsLost() throws Exception {
     String dir = root.resolve("sync-fails-after-rename-job").toUri().toString();
     Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");

@@ -70,6 +70,20 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void aJobSpecUnderAnotherJobNameIsRefusedNamingTheNameChange() throws IOException {
+    Path dir = newJobDir();
+    JobSpecStore store = new JobSpecStore(fs(), dir);
+    store.writeOnce(spec(0.01, 10));
+    JobSpec renamed = JobSpec.of("job-1", "cifar cnn", spec(0.01, 10).getHyperParameters());
+    assertThatThrownBy(() -> store.writeOnce(renamed))
+        .isInstanceOf(JobSpecMismatchException.class)
+        .satisfies(e -> assertThat(((JobSpecMismatchException) e).getDifferences())
+            .containsExactly("jobName: \"mnist mlp\" -> \"cifar cnn\""))
+        .hasMessageContaining("jobName: \"mnist mlp\" -> \"cifar cnn\"");
+    assertThat(store.read()).contains(spec(0.01, 10));
+  }
+
+  @Test
   void anAmendmentReplacesTheStoredSpecOnlyWhenItIsTheExpectedOne() throws IOException {
     Path dir = newJobDir();
     JobSpecStore store = new JobSpecStore(fs(), dir);

@@ -109,6 +109,47 @@ abstract class JobLeaseContract {
   }
 
   @Test
+  void aSupersededDriversReleaseLeavesTheNewHoldersRenewedLeaseInPlace() throws IOException {
+    Duration ttl = Duration.ofSeconds(60);
+    JobLease a = JobLease.builder().setFileSystem(fs()).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(ttl).optClock(clock).build();
+    JobLease b = JobLease.builder().setFileSystem(fs()).setJobDir(jobDir).optHolder("driver-b")
+        .optTtl(ttl).optClock(clock).build();
+    a.acquire(1);
+    clock.advance(Duration.ofSeconds(120));
+    b.acquire(2); // a's lease expired: b takes over with token 2, its claim expiring at 12:03:00Z
+    clock.advance(Duration.ofSeconds(50));
+    LeaseRecord renewed = b.renew(); // at 12:02:50, to 12:03:50Z, recorded in lease.json only
+    clock.advance(Duration.ofSeconds(30));
+    a.release(); // a does not know it was superseded: its release must not overwrite b's lease.json
+
+    JobLease c = JobLease.builder().setFileSystem(fs()).setJobDir(jobDir).optHolder("driver-c")
+        .optTtl(ttl).optClock(clock).build();
+    assertThatThrownBy(() -> c.acquire(3)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("driver-b").hasMessageContaining("expires at 2025-03-01T12:03:50Z");
+    assertThat(lease("observer").current()).contains(renewed);
+    b.checkStillHolder(2);
+  }
+
+  @Test
+  void aLeaseFileOfAnOlderTokenIsIgnoredForTheClaimOfTheHighestToken() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    a.release(); // lease.json: a's released record, token 1
+    // driver-b's claim of token 2 is published; lease.json is not rewritten yet (b is between the two)
+    LeaseRecord claim = LeaseRecord.of("driver-b", 2, 2, clock.instant(), clock.instant(), clock.instant().plus(TTL));
+    try (var out = fs().create(JobPaths.leaseToken(jobDir, 2), false)) {
+      out.write(JobSpecStore.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(claim.toJson()));
+    }
+    clock.advance(TTL.minusSeconds(10));
+
+    assertThatThrownBy(() -> lease("driver-c").acquire(3)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("driver-b").hasMessageContaining("expires at 2025-03-01T12:00:30Z");
+    lease("driver-b").checkStillHolder(2);
+    assertThat(lease("observer").current()).contains(claim);
+  }
+
+  @Test
   void ownExpiredLeaseFailsCommitCheckUntilRenewed() throws IOException {
     JobLease a = lease("driver-a");
     a.acquire(1);

@@ -1,11 +1,21 @@
 package io.epochal.job;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.epochal.checkpoint.OtherSchemeFileSystem;
 import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FilterFileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,5 +45,40 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
   @Override
   protected Path root() {
     return new Path(OtherSchemeFileSystem.uri(tmp));
+  }
+
+  @Test
+  void aContenderThatClaimsWhileARenewalIsWrittenIsFoundByTheRenewal() throws IOException {
+    Path jobDir = new Path(root(), "job-renewal-race");
+    MutableClock clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
+    Duration ttl = Duration.ofSeconds(30);
+    // without a FileContext, lease.json is replaced by a delete and a rename through this FileSystem:
+    // the contender claims in between, after the renewal's fencing check, and the rename overwrites its lease.json
+    try (FileSystem plain = FileSystem.newInstance(URI.create(OtherSchemeFileSystem.SCHEME + ":///"),
+        OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()))) {
+      AtomicBoolean contend = new AtomicBoolean();
+      JobLease contender = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-b")
+          .optTtl(ttl).optClock(clock).build();
+      FileSystem racing = new FilterFileSystem(plain) {
+        @Override
+        public boolean rename(Path src, Path dst) throws IOException {
+          if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
+            contender.acquire(2);
+          }
+          return super.rename(src, dst);
+        }
+      };
+      JobLease a = JobLease.builder().setFileSystem(racing).setJobDir(jobDir).optHolder("driver-a")
+          .optTtl(ttl).optClock(clock).build();
+      a.acquire(1);
+      clock.advance(ttl.plusSeconds(1)); // a's heartbeat is late: its lease has expired
+      contend.set(true);
+
+      assertThatThrownBy(a::renew).isInstanceOf(LeaseLostException.class)
+          .hasMessageContaining("driver-b").hasMessageContaining("our fencing token is 1");
+      assertThat(contend).as("the contender claimed during the renewal").isFalse();
+      assertThat(contender.getRecord()).hasValueSatisfying(r -> assertThat(r.getToken()).isEqualTo(2));
+      assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class);
+    }
   }
 }

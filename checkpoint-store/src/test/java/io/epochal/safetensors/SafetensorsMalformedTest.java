@@ -114,6 +114,14 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void dataOffsetsWiderThanTheShapeAreRefused() throws Exception {
+    // 12 bytes spanned, all present, where shape [2] of F32 needs 8: refused, not read with 4 bytes left over
+    assertRefused(file("{" + entry("w", "F32", "[2]", 0, 12) + "}", 12))
+        .hasMessageContaining("tensor 'w'").hasMessageContaining("needs 8 bytes")
+        .hasMessageContaining("span 12");
+  }
+
+  @Test
   void shapeWhoseByteCountOverflowsIsRefused() throws Exception {
     assertRefused(file("{" + entry("w", "F32", "[4611686018427387904,4]", 0, 8) + "}", 8))
         .hasMessageContaining("tensor 'w'").hasMessageContaining("overflows");

@@ -48,6 +48,24 @@ class RetentionPlannerTest {
   }
 
   @Test
+  void anEpochWhoseMetricIsNaNIsKeptUnrankedAndReported() {
+    // NaN sorts after every number: ranked, it would lose to epoch 1 and be deleted
+    List<RetentionCandidate> candidates = List.of(
+        RetentionCandidate.of(1, Map.of("val_loss", 0.5), true),
+        RetentionCandidate.of(2, Map.of("val_loss", Double.NaN), true),
+        RetentionCandidate.of(3, Map.of("val_loss", 0.9), true));
+    RetentionPlan plan = RetentionPlanner.plan(RetentionPolicy.builder()
+        .optKeepBest(1, "val_loss", MetricGoal.MIN).build(), candidates);
+
+    assertThat(plan.getKeep()).containsExactly(1L, 2L, 3L);
+    assertThat(plan.getDelete()).isEmpty();
+    assertThat(plan.getWarnings()).singleElement().asString().contains("epoch 2").contains("NaN")
+        .contains("kept instead of ranked");
+    assertThat(plan.reasonsFor(2)).singleElement().asString().contains("'val_loss' = NaN")
+        .contains("cannot rank it; kept");
+  }
+
+  @Test
   void newestVerifiedIsNeverDeleted() {
     // only keep-every-7: 7, 14, 21, 28; newest verified 29 is kept anyway, unverified 30 is not
     RetentionPlan plan = RetentionPlanner.plan(RetentionPolicy.builder().optKeepEvery(7).build(), thirtyEpochs());
