@@ -32,6 +32,8 @@ public final class JobLease {
   private final JobFs fs;
   private final Path jobDir;
   private final String holder;
+  /** The token of a claim this instance gave up without a written release or withdrawal; 0 for none. */
+  private volatile long unreleased;
   private final Duration ttl;
   private final Clock clock;
   private LeaseRecord mine;
@@ -80,10 +82,12 @@ public final class JobLease {
     long highest = highestToken();
     if (highest > 0) {
       LeaseRecord current = effectiveRecord(highest);
-      if (current.isLiveAt(now)) {
+      if (current.isLiveAt(now) && !givenUp(current)) {
         throw new LeaseHeldException(jobDir, current);
       }
-      LOG.info("Lease on {} held by {} (token {}) expired at {}; taking over",
+      LOG.info(current.isLiveAt(now) ? "Lease on {}: {} (token {}, expiring {}) is this driver's own claim, given up "
+          + "without a written release when its start failed; claiming the next token"
+          : "Lease on {} held by {} (token {}) expired at {}; taking over",
           jobDir, current.getHolder(), current.getToken(), current.getExpiresAt());
     }
     long token = highest + 1;
@@ -97,6 +101,7 @@ public final class JobLease {
       throw withdrawn(claim, e);
     }
     mine = claim;
+    unreleased = 0;
     LeaseHousekeeping.pruneOldTokens(fs.fs(), jobDir, token);
     LeaseHousekeeping.removeStaleTemporaries(fs.fs(), jobDir, now, ttl);
     LOG.info("Acquired lease on {} as {} with fencing token {} (attempt {})", jobDir, holder, token, attempt);
@@ -156,9 +161,11 @@ public final class JobLease {
     try {
       release();
     } catch (IOException e) {
+      unreleased = was.getToken(); // until withdrawn: this driver's next acquire may claim past it
       if (highestToken() != was.getToken() || !withdraw(was.getToken())) {
         throw e;
       }
+      unreleased = 0;
       LOG.info("Withdrew the claim on {} (token {}): its release could not be written", jobDir, was.getToken());
     }
   }
@@ -293,8 +300,10 @@ public final class JobLease {
    * failure to throw, saying whether the claim was withdrawn.
    */
   private IOException withdrawn(LeaseRecord claim, IOException failure) {
+    unreleased = claim.getToken(); // until withdrawn: this driver's next acquire may claim past it
     try {
       if (withdraw(claim.getToken())) {
+        unreleased = 0;
         return new IOException(failure.getMessage() + "; the lease was not taken (its claim, fencing token "
             + claim.getToken() + ", was withdrawn), so the next driver can take the job at once", failure);
       }
@@ -305,6 +314,16 @@ public final class JobLease {
         claim.getToken()) + ") could not be withdrawn, "
         + "so the job stays leased by this driver until " + claim.getExpiresAt() + " (lease.ttl_ms), when the next "
         + "driver takes it over; deleting that file, while no driver runs the job, frees it at once", failure);
+  }
+
+  /**
+   * Whether {@code current}, a live lease, is this instance's own claim that it gave up without a
+   * written release or withdrawal (its start failed on storage that refused both): nothing runs
+   * under it, so this driver's next acquire may claim the next token rather than wait for the ttl.
+   * Another driver, whatever its holder id, still waits.
+   */
+  private boolean givenUp(LeaseRecord current) {
+    return unreleased != 0 && current.getToken() == unreleased && current.getHolder().equals(holder);
   }
 
   /** Deletes the token file of {@code token}, a claim nothing was done under; whether it is gone. */
