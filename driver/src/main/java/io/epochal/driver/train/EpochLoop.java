@@ -63,8 +63,7 @@ final class EpochLoop {
     int rounds = plan.roundsPerEpoch(maxRows);
     int epochs = spec.epochs();
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
-    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards,
-        TaskResultLimit.of(start.state(), start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams())));
+    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
       // a resume cannot change it, unless its --epochs does
@@ -87,7 +86,7 @@ final class EpochLoop {
           while (r < rounds) {
             writer.checkFinished();
             dir.heartbeat(e + 1, r + 1);
-            int n = runner.chainable() ? chainLength(rounds - r, nanosPerRound) : 1;
+            int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
             long[] stepsBefore = new long[n];
             long step = globalStep;
             for (int i = 0; i < n; i++) {
@@ -178,7 +177,7 @@ final class EpochLoop {
     String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + (one ? "" : "\u2013" + last);
     String job = spec.jobName() + ": " + label;
     try {
-      return runner.chainable() ? runner.runChain(state, e, r, stepsBefore, job)
+      return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, job)
           : runner.run(state, e, r, stepsBefore[0], job);
     } catch (NonFiniteStateException ex) {
       // the runner names the epoch and the round that produced the value, and what to do

@@ -39,7 +39,6 @@ public final class RoundRunner {
   private final JavaRDD<DataShard> shards;
   private final TrainingConfig config;
   private final int reduceShards;
-  private final TaskResultLimit limit;
   /** The executors' device warnings ({@code train.device = auto} on the CPU), each once per executor JVM. */
   private final CollectionAccumulator<String> deviceWarnings;
   /** The device warnings {@link #newDeviceWarnings} returned so far. */
@@ -47,24 +46,13 @@ public final class RoundRunner {
 
   /**
    * A runner over {@code shards} (one partition per worker), reducing into {@code reduceShards}
-   * parameter shards, for a state that fits one task result.
+   * parameter shards.
    */
   public RoundRunner(JavaSparkContext jsc, JavaRDD<DataShard> shards, TrainingConfig config, int reduceShards) {
-    this(jsc, shards, config, reduceShards, TaskResultLimit.NONE);
-  }
-
-  /**
-   * A runner over {@code shards} (one partition per worker), reducing into {@code reduceShards}
-   * parameter shards, or more when the state's shards must be smaller to cross from the executors
-   * ({@code limit}).
-   */
-  public RoundRunner(JavaSparkContext jsc, JavaRDD<DataShard> shards, TrainingConfig config, int reduceShards,
-      TaskResultLimit limit) {
     this.jsc = checkNotNull(jsc, "jsc");
     this.shards = checkNotNull(shards, "shards");
     this.config = checkNotNull(config, "config");
     this.reduceShards = reduceShards;
-    this.limit = checkNotNull(limit, "limit");
     this.deviceWarnings = jsc.sc().collectionAccumulator("epochal device warnings");
   }
 
@@ -105,20 +93,19 @@ public final class RoundRunner {
     final int r = round;
     final long step = globalStep;
     final CollectionAccumulator<String> warnings = deviceWarnings;
-    final int reduceInto = limit.reduceShards(reduceShards);
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           JavaRDD<RoundResult> results =
               shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
                   assignment(cfg, warnings)));
           try {
-            if (shards.getNumPartitions() == 1 && limit.fitsOneResult()) {
+            if (shards.getNumPartitions() == 1) {
               // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
               RoundResult only = results.collect().get(0);
               return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
                   only.steps(), only.lossSum(), 1), 0);
             }
-            return finiteLoss(SparkAggregator.aggregate(results, reduceInto), NonFiniteStateException.AGGREGATED);
+            return finiteLoss(SparkAggregator.aggregate(results, reduceShards), NonFiniteStateException.AGGREGATED);
           } catch (NonFiniteStateException ex) {
             throw ex.inRound(e + 1, r + 1);
           }
@@ -144,12 +131,9 @@ public final class RoundRunner {
     return stepsBefore.length;
   }
 
-  /**
-   * Whether consecutive rounds can run as one chain ({@link #runChain}): the job has one worker,
-   * and its state crosses from the executor as one task result.
-   */
-  public boolean chainable() {
-    return shards.getNumPartitions() == 1 && limit.fitsOneResult();
+  /** Whether the job has one worker, so consecutive rounds can run as one chain ({@link #runChain}). */
+  public boolean singleWorker() {
+    return shards.getNumPartitions() == 1;
   }
 
   /**
@@ -158,8 +142,7 @@ public final class RoundRunner {
    * before round {@code firstRound + i}. The result is the same as running the rounds one by one.
    */
   public AggregateResult runChain(StateDict global, int epoch, int firstRound, long[] stepsBefore, String label) {
-    checkState(chainable(), "a chain of rounds needs a single worker whose state fits one task result, the job "
-        + "has %s workers and %s", shards.getNumPartitions(), limit);
+    checkState(singleWorker(), "a chain of rounds needs a single worker, the job has %s", shards.getNumPartitions());
     final TrainingConfig cfg = config;
     final int e = epoch;
     final int r = firstRound;

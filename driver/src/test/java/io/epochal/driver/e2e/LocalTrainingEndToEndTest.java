@@ -14,7 +14,6 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.testing.CliRun;
 import io.epochal.driver.train.RoundRunner;
-import io.epochal.driver.train.TaskResultLimit;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
@@ -40,7 +39,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.api.java.JavaRDD;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -473,7 +471,7 @@ class LocalTrainingEndToEndTest {
         .build();
     DataShard only = shard(0, 5 * 2 * batch, 31);
     RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1);
-    assertThat(runner.chainable()).isTrue();
+    assertThat(runner.singleWorker()).isTrue();
     StateDict start = initialState(config);
 
     StateDict oneByOne = start;
@@ -491,38 +489,6 @@ class LocalTrainingEndToEndTest {
     assertThat(chained.samples()).isEqualTo(5L * 2 * batch);
     assertThat(chained.state()).as("bit-identical state, optimizer moments included").isEqualTo(oneByOne);
     assertThat(oneByOne).isNotEqualTo(start);
-  }
-
-  @Test
-  void aStateTooLargeForOneTaskResultIsReducedInShardsToTheSameBitsOnOneWorkerAndOnTwo() {
-    int batch = 8;
-    TrainingConfig config = TrainingConfig.builder()
-        .setModel("mlp", 1, sgdConfig(batch).modelParams())
-        .setOptimizer("adam", Optimizers.params("adam").resolve(HyperParameters.builder().put("lr", 0.01).build()))
-        .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
-        .setLoss("softmax_cross_entropy")
-        .setBatchSize(batch)
-        .optLocalSteps(2)
-        .setSeed(11)
-        .build();
-    StateDict start = initialState(config);
-    // Adam's results hold 3 x the model's bytes; a task result here may carry a fifth of the model
-    TaskResultLimit small = TaskResultLimit.of(start, 3 * start.totalBytes()).withMaxBytes(start.totalBytes() / 5);
-    assertThat(small.reduceShards(1)).isGreaterThan(2);
-
-    DataShard only = shard(0, 4 * batch, 41); // two rounds of 2 steps
-    RoundRunner whole = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1);
-    RoundRunner sharded = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1, small);
-    assertThat(sharded.chainable()).as("its rounds cannot come back as one result").isFalse();
-    AggregateResult first = sharded.run(start, 0, 0, 0, "one worker, sharded");
-    assertThat(first.state()).as("round 1, the optimizer's state created").isEqualTo(whole.run(start, 0, 0, 0, "one "
-        + "worker").state());
-    assertThat(sharded.run(first.state(), 0, 1, first.steps(), "one worker, sharded, round 2").state())
-        .isEqualTo(whole.run(first.state(), 0, 1, first.steps(), "one worker, round 2").state());
-
-    JavaRDD<DataShard> two = spark.jsc().parallelize(List.of(shard(0, 2 * batch, 42), shard(1, 2 * batch, 43)), 2);
-    assertThat(new RoundRunner(spark.jsc(), two, config, 2, small).run(start, 0, 0, 0, "two workers, sharded").state())
-        .isEqualTo(new RoundRunner(spark.jsc(), two, config, 2).run(start, 0, 0, 0, "two workers").state());
   }
 
   private static TrainingConfig sgdConfig(int batch) {
