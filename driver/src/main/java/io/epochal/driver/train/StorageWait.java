@@ -76,8 +76,14 @@ final class StorageWait {
 
   /** The wait of {@code dir}'s retries: its lease renewal, {@code retry.storage_wait_ms}, the real clock. */
   static StorageWait of(JobDirectory dir, long patienceMs, TrainingListener listener) {
-    return new StorageWait(dir::confirmLease, Purpose.RETRY, dir.spec().jobDirText(), patienceMs, listener,
-        dir::shuttingDown, () -> System.nanoTime() / 1_000_000, Thread::sleep);
+    return onRealClock(dir::confirmLease, Purpose.RETRY, dir, patienceMs, listener);
+  }
+
+  /** A wait before {@code purpose} on {@code dir}, on the real clock and sleeping the thread. */
+  private static StorageWait onRealClock(Probe probe, Purpose purpose, JobDirectory dir, long patienceMs,
+      TrainingListener listener) {
+    return new StorageWait(probe, purpose, dir.spec().jobDirText(), patienceMs, listener, dir::shuttingDown,
+        () -> System.nanoTime() / 1_000_000, Thread::sleep);
   }
 
   /** A run's first writes to its job directory ({@code job.json}, the lease, the state). */
@@ -113,8 +119,7 @@ final class StorageWait {
       }
     };
     try {
-      new StorageWait(probe, Purpose.START, jobDir, patienceMs, listener, dir::shuttingDown,
-          () -> System.nanoTime() / 1_000_000, Thread::sleep).await();
+      onRealClock(probe, Purpose.START, dir, patienceMs, listener).await();
     } catch (TrainingException e) {
       if (e.reason() != FailureReason.STORAGE_UNAVAILABLE) {
         throw e;

@@ -7,8 +7,6 @@ import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -26,13 +24,8 @@ class AttemptHistoryTest {
   @TempDir
   java.nio.file.Path tmp;
 
-  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-  private final TrainingListener listener = new TrainingListener() {
-    @Override
-    public void warning(String message) {
-      warnings.add(message);
-    }
-  };
+  private final RecordingListener listener = new RecordingListener();
+  private final List<String> warnings = listener.warnings;
 
   @AfterEach
   void clearFaults() {

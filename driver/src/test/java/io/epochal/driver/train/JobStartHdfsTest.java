@@ -12,8 +12,6 @@ import io.epochal.job.JobStateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -41,19 +39,9 @@ class JobStartHdfsTest {
 
   private static MiniHdfs hdfs;
   private static Configuration client;
-  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-  private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
-  private final TrainingListener listener = new TrainingListener() {
-    @Override
-    public void warning(String message) {
-      warnings.add(message);
-    }
-
-    @Override
-    public void message(String message) {
-      messages.add(message);
-    }
-  };
+  private final RecordingListener listener = new RecordingListener();
+  private final List<String> warnings = listener.warnings;
+  private final List<String> messages = listener.messages;
 
   @BeforeAll
   static void startHdfs() throws Exception {

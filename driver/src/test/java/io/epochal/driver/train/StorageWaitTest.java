@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,19 +14,9 @@ class StorageWaitTest {
 
   private final AtomicLong now = new AtomicLong(1_000_000);
   private final List<Long> sleeps = new ArrayList<>();
-  private final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
-  private final List<String> messages = Collections.synchronizedList(new ArrayList<>());
-  private final TrainingListener listener = new TrainingListener() {
-    @Override
-    public void warning(String message) {
-      warnings.add(message);
-    }
-
-    @Override
-    public void message(String message) {
-      messages.add(message);
-    }
-  };
+  private final RecordingListener listener = new RecordingListener();
+  private final List<String> warnings = listener.warnings;
+  private final List<String> messages = listener.messages;
 
   private static TrainingException away() {
     return new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot renew the lease in "
