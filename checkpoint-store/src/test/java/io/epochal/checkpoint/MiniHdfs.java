@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.hdfs.server.datanode.metrics.DataNodeMetrics;
 import org.apache.hadoop.metrics2.lib.MutableCounterLong;
@@ -14,10 +15,12 @@ public final class MiniHdfs implements AutoCloseable {
 
   private final MiniDFSCluster cluster;
   private final Configuration conf;
+  private final File baseDir;
 
-  private MiniHdfs(MiniDFSCluster cluster, Configuration conf) {
+  private MiniHdfs(MiniDFSCluster cluster, Configuration conf, File baseDir) {
     this.cluster = cluster;
     this.conf = conf;
+    this.baseDir = baseDir;
   }
 
   /** Starts a cluster whose data lives under {@code baseDir}, every service bound to 127.0.0.1. */
@@ -44,7 +47,7 @@ public final class MiniHdfs implements AutoCloseable {
         .format(true)
         .build();
     cluster.waitActive();
-    return new MiniHdfs(cluster, cluster.getConfiguration(0));
+    return new MiniHdfs(cluster, cluster.getConfiguration(0), baseDir);
   }
 
   /** The client settings every client of these one-DataNode clusters uses; returns {@code conf}. */
@@ -97,6 +100,24 @@ public final class MiniHdfs implements AutoCloseable {
 
   @Override
   public void close() {
-    cluster.shutdown(true);
+    shutdown(cluster, baseDir);
+  }
+
+  /**
+   * Shuts {@code cluster} down and deletes {@code baseDir}, its data, as
+   * {@code MiniDFSCluster.shutdown(true)} does, but leaves this JVM's shutdown hooks in place. That
+   * method ends by clearing every hook registered with Hadoop's {@code ShutdownHookManager}, Spark's
+   * among them: after it, the folders Spark deletes when the JVM exits (a {@code local-cluster}'s
+   * worker folders, its executors' folders) stay in {@code java.io.tmpdir} once the tests are done.
+   */
+  public static void shutdown(MiniDFSCluster cluster, File baseDir) {
+    try {
+      cluster.getFileSystem().close();
+    } catch (IOException e) {
+      // shutdown(true) only logs this too; the cluster goes down all the same
+    }
+    cluster.shutdownDataNodes();
+    cluster.shutdownNameNodes();
+    FileUtil.fullyDelete(baseDir);
   }
 }

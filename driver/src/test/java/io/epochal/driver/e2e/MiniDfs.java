@@ -1,5 +1,6 @@
 package io.epochal.driver.e2e;
 
+import io.epochal.checkpoint.MiniHdfs;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
@@ -10,9 +11,11 @@ import org.apache.hadoop.hdfs.MiniDFSCluster;
 final class MiniDfs implements AutoCloseable {
 
   private final MiniDFSCluster cluster;
+  private final Path baseDir;
 
-  private MiniDfs(MiniDFSCluster cluster) {
+  private MiniDfs(MiniDFSCluster cluster, Path baseDir) {
     this.cluster = cluster;
+    this.baseDir = baseDir;
   }
 
   /** Starts a formatted cluster storing its blocks and metadata under {@code baseDir}. */
@@ -31,7 +34,7 @@ final class MiniDfs implements AutoCloseable {
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, baseDir.toAbsolutePath().toString());
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf, baseDir.toFile()).numDataNodes(1).format(true).build();
     cluster.waitActive();
-    return new MiniDfs(cluster);
+    return new MiniDfs(cluster, baseDir);
   }
 
   /** {@code hdfs://127.0.0.1:<port>}. */
@@ -51,6 +54,6 @@ final class MiniDfs implements AutoCloseable {
 
   @Override
   public void close() {
-    cluster.shutdown(true);
+    MiniHdfs.shutdown(cluster, baseDir.toFile());
   }
 }

@@ -30,8 +30,10 @@ class ExecutorKillTest {
 
   @BeforeAll
   static void start(@TempDir Path tmp) {
+    // The executors this test kills with SIGKILL run no hook to delete the native libraries they
+    // unpack (lz4, snappy): unpacked into the test's folder, they go with it.
     spark = SparkSessions.builder().setMaster("local-cluster[2,1,1024]").optAppName("recovery-executor-kill")
-        .build();
+        .optConf("spark.executor.extraJavaOptions", "-Djava.io.tmpdir=" + tmp.toAbsolutePath()).build();
     spark.awaitExecutors(2, Duration.ofSeconds(120));
     data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
   }

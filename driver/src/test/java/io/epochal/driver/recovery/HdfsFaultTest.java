@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.MiniHdfs;
 import io.epochal.checkpoint.VerificationReport;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.spark.EpochalSpark;
@@ -42,13 +43,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HdfsFaultTest {
 
   private static MiniDFSCluster cluster;
+  private static File base;
   private static EpochalSpark spark;
   private static String data;
   private static StateDict reference;
 
   @BeforeAll
   static void start(@TempDir Path tmp) throws Exception {
-    File base = tmp.resolve("hdfs").toFile();
+    base = tmp.resolve("hdfs").toFile();
     Configuration conf = new Configuration();
     conf.set("dfs.namenode.rpc-address", "127.0.0.1:0");
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
@@ -78,7 +80,7 @@ class HdfsFaultTest {
       }
     } finally {
       if (cluster != null) {
-        cluster.shutdown(true);
+        MiniHdfs.shutdown(cluster, base);
       }
     }
   }

@@ -2,6 +2,7 @@ package io.epochal.driver.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.epochal.checkpoint.MiniHdfs;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
@@ -86,7 +87,7 @@ class AttemptHistoryHdfsTest {
             .anySatisfy(w -> assertThat(w).contains("the event history is written again"));
       }
     } finally {
-      cluster.shutdown(true);
+      MiniHdfs.shutdown(cluster, base);
     }
   }
 }
