@@ -6,6 +6,7 @@ import io.epochal.driver.config.JobSpec;
 import io.epochal.job.JobEventType;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
+import io.epochal.job.JobStatus;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,8 +202,12 @@ final class JobOutcome {
             + "committed; that driver marks the job)");
         return false;
       }
+      Optional<JobStatus> now = states.read();
+      if (now.isEmpty() || now.get().getState() != JobState.COMPLETED || now.get().getAttempt() != attempt) {
+        // else an earlier try's write took effect though storage reported it failed (a wait retries it)
+        states.transition(JobState.COMPLETED, attempt, "completed");
+      }
       finished = true;
-      states.transition(JobState.COMPLETED, attempt, "completed");
       return true;
     }
   }

@@ -8,19 +8,20 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * Before a retry or a start: the wait for the job's storage to take writes again. A NameNode
- * that restarts is unreachable, then in safe mode, for tens of seconds to minutes; each retry that
- * started meanwhile would fail at once and use up {@code retry.max_attempts} in seconds, and a job
- * started meanwhile would fail before it trained. So a retry first renews the lease (a write to
- * the job directory), a start takes it, and while that fails for want of storage it is tried again
- * every 2 seconds for up to {@code retry.storage_wait_ms}, saying so every 15 seconds. The wait is
- * not an attempt. A lease another driver took is not waited for: it fails at once.
+ * Before a retry, at a start and at the end: the wait for the job's storage to take writes again.
+ * A NameNode that restarts is unreachable, then in safe mode, for tens of seconds to minutes; each
+ * retry that started meanwhile would fail at once and use up {@code retry.max_attempts} in seconds,
+ * a job started meanwhile would fail before it trained, and one ending meanwhile after it trained.
+ * So a retry first renews the lease (a write to the job directory), a start takes it, an end marks
+ * the job COMPLETED, and while that fails for want of storage it is tried again every 2 seconds for
+ * up to {@code retry.storage_wait_ms}, saying so every 15 seconds. The wait is not an attempt. A
+ * lease another driver took is not waited for: it fails at once.
  */
 final class StorageWait {
 
   /**
-   * A write to the job directory that says whether storage is back: the lease's renewal, or the
-   * job's start. Storage that is away is a {@link FailureReason#STORAGE_UNAVAILABLE} failure.
+   * A write to the job directory that says whether storage is back: the lease's renewal, the job's
+   * start or its end. Storage that is away is a {@link FailureReason#STORAGE_UNAVAILABLE} failure.
    */
   @FunctionalInterface
   interface Probe {
@@ -32,7 +33,10 @@ final class StorageWait {
     /** A retry's lease renewal. */
     RETRY("retrying", "resume the job (or give the retry longer with --set retry.storage_wait_ms=N)"),
     /** A run's start: its job.json, lease and state written. */
-    START("starting", "run the command again (or give the start longer with --set retry.storage_wait_ms=N)");
+    START("starting", "run the command again (or give the start longer with --set retry.storage_wait_ms=N)"),
+    /** A run's end: every epoch committed, the job marked COMPLETED. */
+    FINISH("marking the job COMPLETED", "resume the job: every epoch is committed, so the resume marks it "
+        + "COMPLETED and trains nothing (or give the end longer with --set retry.storage_wait_ms=N)");
 
     private final String next;
     private final String advice;
@@ -86,9 +90,9 @@ final class StorageWait {
         () -> System.nanoTime() / 1_000_000, Thread::sleep);
   }
 
-  /** A run's first writes to its job directory ({@code job.json}, the lease, the state). */
+  /** A write to the job directory at a run's start or end, tried again while storage refuses it. */
   @FunctionalInterface
-  interface StartWrite<T> {
+  interface Write<T> {
     T run() throws IOException;
   }
 
@@ -103,9 +107,31 @@ final class StorageWait {
    *     trained or marked: an I/O error, as without a wait)
    * @throws TrainingException INTERRUPTED when the thread is interrupted while it waits
    */
-  static <T> T starting(JobDirectory dir, StartWrite<T> write, long patienceMs, TrainingListener listener)
+  static <T> T starting(JobDirectory dir, Write<T> write, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
-    String jobDir = dir.spec().jobDirText();
+    return waitingFor(dir, write, Purpose.START, "cannot start job " + dir.spec().jobDirText(), patienceMs, listener);
+  }
+
+  /**
+   * Marks {@code dir}'s job COMPLETED at the end of a run whose every epoch is committed ({@link
+   * JobDirectory#complete}), waiting up to {@code patienceMs} while storage refuses the lease's read
+   * or the state's write, as a start does: a NameNode that restarts just after the last commit
+   * does not fail a run that trained everything.
+   *
+   * @throws IOException the failure to mark it; for want of storage, once the wait is over, saying
+   *     that a resume marks it and trains nothing
+   * @throws TrainingException INTERRUPTED when the thread is interrupted while it waits
+   */
+  static void finishing(JobDirectory dir, long patienceMs, TrainingListener listener)
+      throws IOException, TrainingException {
+    waitingFor(dir, () -> {
+      dir.complete();
+      return null;
+    }, Purpose.FINISH, "cannot mark job " + dir.spec().jobDirText() + " COMPLETED", patienceMs, listener);
+  }
+
+  private static <T> T waitingFor(JobDirectory dir, Write<T> write, Purpose purpose, String cannot,
+      long patienceMs, TrainingListener listener) throws IOException, TrainingException {
     java.util.concurrent.atomic.AtomicReference<T> result = new java.util.concurrent.atomic.AtomicReference<>();
     Probe probe = () -> {
       try {
@@ -114,12 +140,12 @@ final class StorageWait {
         if (!FailureClassifier.isStorageFailure(e)) {
           throw e;
         }
-        throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot start job " + jobDir + ": "
+        throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, cannot + ": "
             + FailureClassifier.withoutStackFrames(e.getMessage()), e);
       }
     };
     try {
-      onRealClock(probe, Purpose.START, dir, patienceMs, listener).await();
+      onRealClock(probe, purpose, dir, patienceMs, listener).await();
     } catch (TrainingException e) {
       if (e.reason() != FailureReason.STORAGE_UNAVAILABLE) {
         throw e;

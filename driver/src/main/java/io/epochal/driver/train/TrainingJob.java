@@ -139,6 +139,7 @@ public final class TrainingJob {
         return null;
       }, spec.retryStorageWaitMs(), listener);
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
+      TrainingOutcome trained;
       while (true) {
         try {
           if (failures.attempts() > 1) {
@@ -156,8 +157,8 @@ public final class TrainingJob {
           if (outcome.epochs() == outcome.resumedFrom()) {
             retain(dir); // a run that committed something ran retention after each commit
           }
-          dir.complete();
-          return outcome.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : outcome.resumedFrom());
+          trained = outcome;
+          break;
         } catch (RuntimeException e) {
           if (dir.shuttingDown()) {
             throw StopCauses.interrupted(dir, spec, e);
@@ -187,6 +188,9 @@ public final class TrainingJob {
           }
         }
       }
+      // every epoch is committed: not an attempt that may fail and be retried, only a mark to write
+      StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
+      return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());
     } finally {
       if (preloaded != null) {
         preloaded.unpersist(); // not used: the job was completed or leased by another driver
@@ -290,7 +294,7 @@ public final class TrainingJob {
       throw e;
     }
     retain(dir); // retention keys the amendment changed apply now, not at a next commit that may never come
-    dir.complete();
+    StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
   }
 
   /**

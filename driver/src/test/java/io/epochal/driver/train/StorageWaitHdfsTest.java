@@ -26,10 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On a real HDFS (one DataNode on loopback) whose NameNode is in safe mode: a run's start waits
- * for the job directory to take writes, as a retry does, instead of failing before it trained.
+ * On a real HDFS (one DataNode on loopback) whose NameNode is in safe mode: a run's start and its
+ * end wait for the job directory to take writes, as a retry does, instead of failing before it
+ * trained or after.
  */
-class JobStartHdfsTest {
+class StorageWaitHdfsTest {
 
   @TempDir
   static Path hdfsBase;
@@ -150,6 +151,67 @@ class JobStartHdfsTest {
       assertThatThrownBy(() -> start(dir, 120_000)).isInstanceOf(IOException.class)
           .hasMessageNotContaining("took no writes");
       assertThat(warnings).as("no wait: a wait says so at once").isEmpty();
+    }
+  }
+
+  /** A job started and, when the test says so, put in safe mode before its end. */
+  private JobDirectory started(String name) throws Exception {
+    JobDirectory dir = JobDirectory.open(spec(tmp, jobDir(name)), client, listener, null);
+    start(dir, 0);
+    return dir;
+  }
+
+  private static JobState state(String jobDir) throws IOException {
+    try (FileSystem fs = FileSystem.newInstance(new org.apache.hadoop.fs.Path(jobDir).toUri(), client)) {
+      return new JobStateStore(fs, new org.apache.hadoop.fs.Path(jobDir)).read().orElseThrow().getState();
+    }
+  }
+
+  @Test
+  void aJobEndingWhileTheNameNodeIsInSafeModeWaitsForItToLeaveThenIsMarkedCompleted() throws Exception {
+    String jobDir = jobDir("ended-after-wait");
+    DistributedFileSystem dfs = dfs();
+    try (JobDirectory dir = started("ended-after-wait")) {
+      dfs.setSafeMode(SafeModeAction.SAFEMODE_ENTER);
+      CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
+        try {
+          StorageWait.finishing(dir, 120_000, listener);
+        } catch (IOException | TrainingException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (warnings.isEmpty() && !ended.isDone() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(ended).as("the end waits while the NameNode is in safe mode").isNotDone();
+      assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot mark job "
+          + jobDir + " COMPLETED: ").contains("safe mode");
+      assertThat(state(jobDir)).isEqualTo(JobState.RUNNING);
+      dfs.setSafeMode(SafeModeAction.SAFEMODE_LEAVE);
+
+      ended.get(60, TimeUnit.SECONDS);
+      assertThat(messages).anySatisfy(m -> assertThat(m).startsWith(jobDir + " takes writes again after ")
+          .endsWith("; marking the job COMPLETED"));
+      assertThat(state(jobDir)).isEqualTo(JobState.COMPLETED);
+    }
+  }
+
+  @Test
+  void aJobWhoseNameNodeStaysInSafeModeAtItsEndFailsSayingThatAResumeMarksItThenCanStillBeMarked() throws Exception {
+    String jobDir = jobDir("end-given-up");
+    try (JobDirectory dir = started("end-given-up")) {
+      dfs().setSafeMode(SafeModeAction.SAFEMODE_ENTER);
+      assertThatThrownBy(() -> StorageWait.finishing(dir, 3_000, listener)).isInstanceOf(IOException.class)
+          .hasMessageStartingWith("cannot mark job " + jobDir + " COMPLETED: ").hasMessageContaining("safe mode")
+          .hasMessageContaining(jobDir + " took no writes for 3 s (retry.storage_wait_ms = 3000): once its file "
+              + "system answers, resume the job: every epoch is committed, so the resume marks it COMPLETED and "
+              + "trains nothing (or give the end longer with --set retry.storage_wait_ms=N)");
+      dfs().setSafeMode(SafeModeAction.SAFEMODE_LEAVE);
+      assertThat(state(jobDir)).isEqualTo(JobState.RUNNING);
+
+      StorageWait.finishing(dir, 0, listener);
+      assertThat(state(jobDir)).as("the failed try left nothing in the way of the next").isEqualTo(JobState.COMPLETED);
     }
   }
 }
