@@ -86,6 +86,28 @@ class StorageWaitHdfsTest {
     }, patienceMs, listener);
   }
 
+  /** Something that writes to a job directory and may wait for it. */
+  @FunctionalInterface
+  private interface Write {
+    void run() throws IOException, TrainingException;
+  }
+
+  /** Runs {@code write} on another thread until it says it waits (or ends, or a minute passes). */
+  private CompletableFuture<Void> untilItWaits(Write write) throws InterruptedException {
+    CompletableFuture<Void> running = CompletableFuture.runAsync(() -> {
+      try {
+        write.run();
+      } catch (IOException | TrainingException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (warnings.isEmpty() && !running.isDone() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    return running;
+  }
+
   private static String jobDir(String name) {
     return hdfs.uri() + "/jobs/" + name;
   }
@@ -97,17 +119,7 @@ class StorageWaitHdfsTest {
     DistributedFileSystem dfs = dfs();
     dfs.setSafeMode(SafeModeAction.SAFEMODE_ENTER);
     try (JobDirectory dir = JobDirectory.open(spec, client, listener, null)) {
-      CompletableFuture<Void> started = CompletableFuture.runAsync(() -> {
-        try {
-          start(dir, 120_000);
-        } catch (IOException | TrainingException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (warnings.isEmpty() && !started.isDone() && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      CompletableFuture<Void> started = untilItWaits(() -> start(dir, 120_000));
       assertThat(started).as("the start waits while the NameNode is in safe mode").isNotDone();
       assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot start job "
           + jobDir + ": ").contains("safe mode").contains("(retry.storage_wait_ms); the wait is not an attempt");
@@ -173,17 +185,7 @@ class StorageWaitHdfsTest {
     DistributedFileSystem dfs = dfs();
     try (JobDirectory dir = started("ended-after-wait")) {
       dfs.setSafeMode(SafeModeAction.SAFEMODE_ENTER);
-      CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
-        try {
-          StorageWait.finishing(dir, 120_000, listener);
-        } catch (IOException | TrainingException e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (warnings.isEmpty() && !ended.isDone() && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
+      CompletableFuture<Void> ended = untilItWaits(() -> StorageWait.finishing(dir, 120_000, listener));
       assertThat(ended).as("the end waits while the NameNode is in safe mode").isNotDone();
       assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot mark job "
           + jobDir + " COMPLETED: ").contains("safe mode");
