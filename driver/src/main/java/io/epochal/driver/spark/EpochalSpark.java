@@ -18,6 +18,7 @@ public final class EpochalSpark implements AutoCloseable {
   private final JavaSparkContext jsc;
   private final SparkMaster master;
   private final LocalClusterSupport ownedHome;
+  private final ExecutorLossReporter.OutOfMemoryCount executorsOutOfMemory = new ExecutorLossReporter.OutOfMemoryCount();
   private volatile boolean stopping;
 
   EpochalSpark(SparkSession session, SparkMaster master, LocalClusterSupport ownedHome) {
@@ -25,6 +26,20 @@ public final class EpochalSpark implements AutoCloseable {
     this.jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
     this.master = master;
     this.ownedHome = ownedHome;
+    session.sparkContext().addSparkListener(executorsOutOfMemory);
+  }
+
+  /**
+   * How many executors Spark has removed in this session because they ran out of memory (exit code
+   * 52 on a cluster or {@code local-cluster}; in local mode the executors are the driver's JVM).
+   */
+  public int executorsOutOfMemory() {
+    return executorsOutOfMemory.get();
+  }
+
+  /** What to do when executors run out of memory: the settings that give them more. */
+  public static String executorMemoryAdvice() {
+    return ExecutorLossReporter.MORE_MEMORY;
   }
 
   /** The session. */

@@ -9,10 +9,19 @@ import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 
 /**
  * Says, in one line, that Spark lost an executor while a command ran: Spark logs the loss as an
- * error, and the round then simply takes longer, so the command says what follows from it. Not
- * while the session stops (its executors are removed then as a matter of course).
+ * error, and the round then simply takes longer, so the command says what follows from it. An
+ * executor that exited with Spark's code for an {@code OutOfMemoryError} (52) is named as out of
+ * memory, with the setting that gives it more. Not while the session stops (its executors are
+ * removed then as a matter of course).
  */
 final class ExecutorLossReporter extends SparkListener {
+
+  /** How Spark's standalone worker reports an executor that exited on an OutOfMemoryError. */
+  static final String OUT_OF_MEMORY_EXIT = "exited with code 52";
+
+  /** What to do when executors run out of memory. */
+  static final String MORE_MEMORY = "give the executors more (spark.executor.memory, spark-submit --executor-memory) "
+      + "or train a smaller model";
 
   private final Consumer<String> report;
   private final BooleanSupplier stopping;
@@ -23,13 +32,38 @@ final class ExecutorLossReporter extends SparkListener {
     this.stopping = checkNotNull(stopping, "stopping");
   }
 
+  /** Whether Spark removed an executor for {@code reason} because it ran out of memory. */
+  static boolean outOfMemory(String reason) {
+    return reason != null && reason.contains(OUT_OF_MEMORY_EXIT);
+  }
+
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
     if (stopping.getAsBoolean()) {
       return;
     }
-    report.accept("executor " + removed.executorId() + " lost (" + removed.reason() + "): Spark runs its tasks "
-        + "again on the executors left (or on new ones the cluster starts); a round recomputed from its inputs gives the same result, so nothing of "
-        + "the job is lost");
+    String again = "Spark runs its tasks again on the executors left (or on new ones the cluster starts); a round "
+        + "recomputed from its inputs gives the same result, so nothing of the job is lost";
+    report.accept(outOfMemory(removed.reason())
+        ? "executor " + removed.executorId() + " ran out of memory (" + removed.reason() + ", Spark's exit on an "
+            + "OutOfMemoryError): " + again + "; if the executors keep running out, " + MORE_MEMORY
+        : "executor " + removed.executorId() + " lost (" + removed.reason() + "): " + again);
+  }
+
+  /** Counts the executors Spark removed because they ran out of memory, whether or not a command listens. */
+  static final class OutOfMemoryCount extends SparkListener {
+
+    private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+      if (outOfMemory(removed.reason())) {
+        count.incrementAndGet();
+      }
+    }
+
+    int get() {
+      return count.get();
+    }
   }
 }

@@ -190,11 +190,28 @@ public final class FailureClassifier {
     return java.util.Optional.empty();
   }
 
-  /** The first line of {@code message} ("null" for none). */
+  /**
+   * The first line of {@code message} ("null" for none); when it ends with a colon, with the next
+   * line that is not blank nor a stack frame after it, since that is what the colon announces
+   * (Spark's "Most recent failure reason:", then the failure).
+   */
   static String firstLine(String message) {
     String m = String.valueOf(message);
     int nl = m.indexOf('\n');
-    return nl < 0 ? m : m.substring(0, nl);
+    if (nl < 0) {
+      return m;
+    }
+    String first = m.substring(0, nl).stripTrailing();
+    if (!first.endsWith(":")) {
+      return first;
+    }
+    for (String line : m.substring(nl + 1).split("\n")) {
+      String l = line.strip();
+      if (!l.isEmpty()) {
+        return l.startsWith("at ") ? first : first + " " + l;
+      }
+    }
+    return first;
   }
 
   /** A one-line description of the innermost cause: its class and message. */

@@ -1,6 +1,7 @@
 package io.epochal.driver.train;
 
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.spark.EpochalSpark;
 import java.util.Optional;
 
 /**
@@ -17,8 +18,11 @@ final class StopCauses {
    * ran out during the run and {@code e} is how that shows in Spark: a task or its result lost, a
    * commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
    * Spark still holds blocks of the last). {@code local}: the executors run in the driver's JVM.
+   * On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
+   * memory (Spark's exit code 52, which the task's failure may not show) says so, with the setting.
    */
-  static TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e, boolean local) {
+  static TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e, boolean local,
+      int executorsOutOfMemory) {
     FailureReason r = e.reason();
     if (r != FailureReason.TASK_FAILED && r != FailureReason.WORKER_LOST && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
       return e;
@@ -27,11 +31,14 @@ final class StopCauses {
       return local || e.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
           ? new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(), e.getMessage()
               + "; the driver's JVM ran out of heap: " + HeapWatch.advice(), e)
-          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: give the "
-              + "executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model", e);
+          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: "
+              + EpochalSpark.executorMemoryAdvice(), e);
     }
     if (!local) {
-      return e;
+      return executorsOutOfMemory == 0 || r == FailureReason.CHECKPOINT_WRITE_FAILED ? e
+          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; " + (executorsOutOfMemory == 1
+              ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory during the attempt (exit "
+              + "code 52, Spark's exit on an OutOfMemoryError): " + EpochalSpark.executorMemoryAdvice(), e);
     }
     return dir.heapExhaustion().map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
         e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);

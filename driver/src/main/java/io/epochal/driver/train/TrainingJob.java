@@ -141,6 +141,7 @@ public final class TrainingJob {
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       TrainingOutcome trained;
       while (true) {
+        int executorsOutOfMemory = spark.executorsOutOfMemory();
         try {
           if (failures.attempts() > 1) {
             // a retry: is the job still this driver's, and does its storage take writes (else wait for it)?
@@ -165,7 +166,8 @@ public final class TrainingJob {
           }
           throw e;
         } catch (TrainingException thrown) {
-          TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal());
+          TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),
+              spark.executorsOutOfMemory() - executorsOutOfMemory);
           clearInterrupt(e);
           if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended

@@ -21,6 +21,24 @@ class ExecutorLossReporterTest {
   }
 
   @Test
+  void anExecutorThatExitedOutOfMemoryIsNamedSoWithTheSettingThatGivesItMoreAndCounted() {
+    List<String> lines = new ArrayList<>();
+    ExecutorLossReporter.OutOfMemoryCount count = new ExecutorLossReporter.OutOfMemoryCount();
+    for (SparkListenerExecutorRemoved removed : List.of(
+        new SparkListenerExecutorRemoved(1L, "2", "Command exited with code 52"),
+        new SparkListenerExecutorRemoved(2L, "3", "Command exited with code 137"))) {
+      new ExecutorLossReporter(lines::add, () -> false).onExecutorRemoved(removed);
+      count.onExecutorRemoved(removed);
+    }
+    assertThat(lines.get(0)).startsWith("executor 2 ran out of memory (Command exited with code 52, Spark's exit on an "
+        + "OutOfMemoryError): Spark runs its tasks again").endsWith("nothing of the job is lost; if the executors keep "
+        + "running out, give the executors more (spark.executor.memory, spark-submit --executor-memory) or train a "
+        + "smaller model");
+    assertThat(lines.get(1)).startsWith("executor 3 lost (Command exited with code 137)").doesNotContain("memory");
+    assertThat(count.get()).as("only the exit on an OutOfMemoryError").isEqualTo(1);
+  }
+
+  @Test
   void executorsRemovedWhileTheSessionStopsAreNotReported() {
     List<String> lines = new ArrayList<>();
     AtomicBoolean stopping = new AtomicBoolean();

@@ -175,4 +175,16 @@ class FailureClassifierTest {
         new io.epochal.driver.data.DataChangedException(1, "file:/data", "0123abcd", "4567ef01"));
     assertThat(FailureClassifier.ofRound(changed)).isEqualTo(FailureReason.BAD_INPUT);
   }
+
+  @Test
+  void aFirstLineEndingWithAColonIsSaidWithTheLineItAnnounces() {
+    assertThat(FailureClassifier.firstLine("ResultStage 19 (collect at RoundRunner.java:154) has failed the maximum "
+        + "allowable number of times: 4. Most recent failure reason:\norg.apache.spark.shuffle.FetchFailedException: "
+        + "Failed to connect to /127.0.0.1:40123\n\tat org.apache.spark.storage.ShuffleBlockFetcherIterator.next"))
+        .isEqualTo("ResultStage 19 (collect at RoundRunner.java:154) has failed the maximum allowable number of times: "
+            + "4. Most recent failure reason: org.apache.spark.shuffle.FetchFailedException: Failed to connect to "
+            + "/127.0.0.1:40123");
+    assertThat(FailureClassifier.firstLine("failed:\n\tat a.b.C.d(C.java:1)")).isEqualTo("failed:");
+    assertThat(FailureClassifier.firstLine("done\nmore")).isEqualTo("done");
+  }
 }
