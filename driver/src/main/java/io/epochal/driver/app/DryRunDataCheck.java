@@ -189,5 +189,7 @@ final class DryRunDataCheck {
         + ProgressListener.size(Runtime.getRuntime().maxMemory()));
     io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, spec, spark)
         .ifPresent(w -> err.println("epochal: warning: " + w));
+    io.epochal.driver.train.ExecutorMemoryCheck.check(stateBytes, spec, spark)
+        .ifPresent(w -> err.println("epochal: warning: " + w));
   }
 }

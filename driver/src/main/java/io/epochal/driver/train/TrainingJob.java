@@ -364,8 +364,9 @@ public final class TrainingJob {
     start.moveDamagedAside(dir, listener);
     if (!heapChecked) { // once per run: a retry starts from a state of the same size
       heapChecked = true;
-      HeapWatch.checkHeap(start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams()), spec, spark)
-          .ifPresent(listener::warning);
+      long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+      HeapWatch.checkHeap(stateBytes, spec, spark).ifPresent(listener::warning);
+      ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);
     }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());

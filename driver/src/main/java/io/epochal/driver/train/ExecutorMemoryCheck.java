@@ -1,0 +1,75 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkMaster;
+import java.util.Locale;
+import java.util.Optional;
+import org.apache.spark.SparkConf;
+
+/**
+ * Before a run trains on executors of their own (a cluster or {@code local-cluster}): whether
+ * {@code spark.executor.memory} looks too small for the job's state, said before the first round
+ * rather than after Spark has lost executor after executor to {@code OutOfMemoryError}s (exit
+ * code 52) for minutes. In local mode the executors are the driver's JVM: {@link HeapWatch}.
+ *
+ * <p>A task returns its worker's state through the executor's heap about {@value #COPIES} times
+ * over (the state copied out of the model, serialized, and serialized again inside the task's
+ * result), on top of the {@value #RESERVED_MB} MiB Spark keeps for itself. Measured with Adam on
+ * {@code local-cluster}: a 250 MB state ran 1g executors out of memory and trained on 2g; a
+ * 2.3 GiB state ran 6g and 8g executors out of memory. An estimate, not a bound: it warns, it
+ * does not refuse.
+ */
+public final class ExecutorMemoryCheck {
+
+  /** How many times over an executor's heap holds a state while its task returns it. */
+  static final int COPIES = 4;
+
+  /** Spark's reserved memory, outside what tasks use (300 MiB). */
+  static final long RESERVED_MB = 300;
+
+  private static final double MIB = 1 << 20;
+
+  private ExecutorMemoryCheck() {}
+
+  /**
+   * A warning when executors of {@code executorMemoryMb} running {@code tasksAtOnce} training tasks
+   * each look too small for a state of {@code stateBytes}, with the setting to give instead; empty
+   * when they look large enough.
+   */
+  static Optional<String> shortfall(long stateBytes, int tasksAtOnce, long executorMemoryMb) {
+    checkArgument(tasksAtOnce >= 1, "tasksAtOnce must be >= 1, got %s", tasksAtOnce);
+    checkArgument(executorMemoryMb > 0, "executorMemoryMb must be > 0, got %s", executorMemoryMb);
+    double needMb = stateBytes * (double) COPIES * tasksAtOnce / MIB + RESERVED_MB;
+    if (needMb <= HeapWatch.ESTIMATE_LIMIT * executorMemoryMb) {
+      return Optional.empty();
+    }
+    long gib = (long) Math.ceil(needMb / HeapWatch.ESTIMATE_LIMIT / 1024);
+    return Optional.of(String.format(Locale.ROOT, "the job's state is %.0f MiB and an executor's heap holds it "
+        + "about %d times over while a task returns it (%d task%s at once per executor): about %.0f MiB with "
+        + "Spark's own %d, more than %.0f %% of spark.executor.memory = %d MiB; the executors may run out of memory "
+        + "(Spark then loses them with exit code 52, and each round is tried again until the run gives up). Give "
+        + "them more: --conf spark.executor.memory=%dg (spark-submit: --executor-memory %dg)", stateBytes / MIB,
+        COPIES, tasksAtOnce, tasksAtOnce == 1 ? "" : "s", needMb, RESERVED_MB, HeapWatch.ESTIMATE_LIMIT * 100,
+        executorMemoryMb, gib, gib));
+  }
+
+  /**
+   * {@link #shortfall} for the executors of {@code spark}: none in local mode. Tasks at once per
+   * executor: its cores ({@code spark.executor.cores}, else a {@code local-cluster}'s cores per
+   * worker, else 1) over {@code spark.task.cpus}, at most the job's workers.
+   */
+  public static Optional<String> check(long stateBytes, JobSpec spec, EpochalSpark spark) {
+    if (spark.jsc().isLocal()) {
+      return Optional.empty();
+    }
+    SparkConf conf = spark.jsc().getConf();
+    SparkMaster master = spark.master();
+    int cores = conf.getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
+        ? Math.max(1, master.coresPerWorker()) : 1);
+    int tasks = Math.max(1, Math.min(spec.workers(), cores / Math.max(1, conf.getInt("spark.task.cpus", 1))));
+    return shortfall(stateBytes, tasks, conf.getSizeAsMb("spark.executor.memory", "1g"));
+  }
+}
