@@ -49,6 +49,14 @@ final class TrainingFailureReport {
           + "or raise it above the state's size, then continue with: " + resume);
       return ExitCodes.FAILED;
     }
+    if (io.epochal.driver.train.ExecutorMemoryCheck.ranOutOfMemory(e)) {
+      String more = io.epochal.driver.train.ExecutorMemoryCheck.largerMemoryOption();
+      err.println("epochal: not retried: Spark already ran the round again on new executors, which ran out the same "
+          + "way (every attempt returns a state of the same size); nothing committed is lost; continue with executors "
+          + "given more memory (--conf " + more + ", spark-submit --executor-memory " + more.substring(more.indexOf('=')
+          + 1) + "; on local-cluster[N,C,MB] each worker's MB must hold it too): " + resume);
+      return ExitCodes.FAILED;
+    }
     switch (e.reason()) {
       case BAD_INPUT:
         err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())

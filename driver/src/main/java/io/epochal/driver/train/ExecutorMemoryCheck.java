@@ -70,6 +70,32 @@ public final class ExecutorMemoryCheck {
     int cores = conf.getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
         ? Math.max(1, master.coresPerWorker()) : 1);
     int tasks = Math.max(1, Math.min(spec.workers(), cores / Math.max(1, conf.getInt("spark.task.cpus", 1))));
-    return shortfall(stateBytes, tasks, conf.getSizeAsMb("spark.executor.memory", "1g"));
+    long executorMb = conf.getSizeAsMb("spark.executor.memory", "1g");
+    double needMb = stateBytes * (double) COPIES * tasks / MIB + RESERVED_MB;
+    SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), (long) Math.ceil(needMb / HeapWatch.ESTIMATE_LIMIT
+        / 1024)));
+    return shortfall(stateBytes, tasks, executorMb);
+  }
+
+  /** The executor memory in GiB to suggest after executors ran out: the estimate's, at least twice theirs. */
+  private static final java.util.concurrent.atomic.AtomicLong SUGGESTED_GIB = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * {@code --conf spark.executor.memory=Ng} for executors that ran out of memory: what the last
+   * {@link #check} estimated, and at least twice what they had; {@code 2g} before any check.
+   */
+  public static String largerMemoryOption() {
+    return "spark.executor.memory=" + Math.max(2, SUGGESTED_GIB.get()) + "g";
+  }
+
+  /**
+   * Whether {@code e} is a round on executors of their own that failed because they ran out of
+   * memory, as {@link StopCauses} names it (ending with the settings that give them more). Not
+   * retried: Spark has already run the round's tasks again on new executors up to its own limit,
+   * and the state they return is the same size in every attempt.
+   */
+  public static boolean ranOutOfMemory(TrainingException e) {
+    return (e.reason() == FailureReason.WORKER_LOST || e.reason() == FailureReason.TASK_FAILED)
+        && String.valueOf(e.getMessage()).endsWith(EpochalSpark.executorMemoryAdvice());
   }
 }

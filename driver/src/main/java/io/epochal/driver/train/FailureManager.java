@@ -32,15 +32,18 @@ final class FailureManager {
   /**
    * Whether {@code failure} is a commit the job's file system refuses until it is given space (a
    * full disk, an exhausted quota) or write access, a round PyTorch refuses for the job's own
-   * rows and batch size (a batch of one sample to a BatchNorm), or a round whose results exceed
-   * the user's {@code spark.driver.maxResultSize}: a retry would fail the same way.
+   * rows and batch size (a batch of one sample to a BatchNorm), a round whose results exceed
+   * the user's {@code spark.driver.maxResultSize}, or a round whose executors ran out of memory
+   * (Spark has already run its tasks again on new executors, up to its own limit, and the state
+   * they return is the same size in every attempt): a retry would fail the same way.
    */
   static boolean refusedUntilFixed(TrainingException failure) {
     return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
         || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
         || FailureClassifier.isPermissionDenied(failure))
         || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
-        || FailureClassifier.isResultSizeLimit(failure);
+        || FailureClassifier.isResultSizeLimit(failure)
+        || ExecutorMemoryCheck.ranOutOfMemory(failure);
   }
 
   /**
