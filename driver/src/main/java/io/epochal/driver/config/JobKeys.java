@@ -183,8 +183,9 @@ public final class JobKeys {
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "
         + "every further attempt."));
     s.add(lng(RETRY_STORAGE_WAIT_MS, 300000L, 0.0, 86400000.0, "Before a retry, when a run starts and when it marks "
-        + "the job COMPLETED, how long in milliseconds to wait for the job directory to take writes again (a NameNode restarting or in safe mode), "
-        + "trying every 2 s and saying so every 15 s; the wait is not an attempt. 0 = no wait."));
+        + "the job COMPLETED, how long in milliseconds to wait for the job directory to take writes again (a "
+        + "NameNode restarting or in safe mode), trying every 2 s and saying so every 15 s; the wait is not an "
+        + "attempt. 0 = no wait."));
     s.add(lng(LEASE_TTL_MS, 60000L, 1000.0, 86400000.0, "Lease lifetime in milliseconds: another driver may take "
         + "the job over when the holder's heartbeat is older than this."));
     s.add(ParamSpec.builder(DEVICE, ParamType.STRING).optDefault("auto").optAllowed("auto", "cpu", "gpu")

@@ -42,15 +42,15 @@ public final class ExecutorMemoryCheck {
   static Optional<String> shortfall(long stateBytes, int tasksAtOnce, long executorMemoryMb) {
     checkArgument(tasksAtOnce >= 1, "tasksAtOnce must be >= 1, got %s", tasksAtOnce);
     checkArgument(executorMemoryMb > 0, "executorMemoryMb must be > 0, got %s", executorMemoryMb);
-    double needMb = stateBytes * (double) COPIES * tasksAtOnce / MIB + RESERVED_MB;
+    double needMb = needMb(stateBytes, tasksAtOnce);
     if (needMb <= HeapWatch.ESTIMATE_LIMIT * executorMemoryMb) {
       return Optional.empty();
     }
-    long gib = (long) Math.ceil(needMb / HeapWatch.ESTIMATE_LIMIT / 1024);
+    long gib = gibHolding(needMb);
     return Optional.of(String.format(Locale.ROOT, "the job's state is %.0f MiB and an executor's heap holds it "
         + "about %d times over while a task returns it (%d task%s at once per executor): about %.0f MiB with "
         + "Spark's own %d, more than %.0f %% of spark.executor.memory = %d MiB; the executors may run out of memory "
-        + "(Spark then loses them with exit code 52, and each round is tried again until the run gives up). Give "
+        + "(Spark then loses them with exit code 52, and the run stops once it has lost the round's tasks). Give "
         + "them more: --conf spark.executor.memory=%dg (spark-submit: --executor-memory %dg)", stateBytes / MIB,
         COPIES, tasksAtOnce, tasksAtOnce == 1 ? "" : "s", needMb, RESERVED_MB, HeapWatch.ESTIMATE_LIMIT * 100,
         executorMemoryMb, gib, gib));
@@ -71,10 +71,18 @@ public final class ExecutorMemoryCheck {
         ? Math.max(1, master.coresPerWorker()) : 1);
     int tasks = Math.max(1, Math.min(spec.workers(), cores / Math.max(1, conf.getInt("spark.task.cpus", 1))));
     long executorMb = conf.getSizeAsMb("spark.executor.memory", "1g");
-    double needMb = stateBytes * (double) COPIES * tasks / MIB + RESERVED_MB;
-    SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), (long) Math.ceil(needMb / HeapWatch.ESTIMATE_LIMIT
-        / 1024)));
+    SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), gibHolding(needMb(stateBytes, tasks))));
     return shortfall(stateBytes, tasks, executorMb);
+  }
+
+  /** The executor heap in MiB that {@code tasks} tasks at once need for a state of {@code stateBytes}. */
+  private static double needMb(long stateBytes, int tasks) {
+    return stateBytes * (double) COPIES * tasks / MIB + RESERVED_MB;
+  }
+
+  /** The executor memory in whole GiB that holds {@code needMb} within {@link HeapWatch#ESTIMATE_LIMIT}. */
+  private static long gibHolding(double needMb) {
+    return (long) Math.ceil(needMb / HeapWatch.ESTIMATE_LIMIT / 1024);
   }
 
   /** The executor memory in GiB to suggest after executors ran out: the estimate's, at least twice theirs. */
