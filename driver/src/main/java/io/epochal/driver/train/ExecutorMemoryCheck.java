@@ -15,17 +15,23 @@ import org.apache.spark.SparkConf;
  * rather than after Spark has lost executor after executor to {@code OutOfMemoryError}s (exit
  * code 52) for minutes. In local mode the executors are the driver's JVM: {@link HeapWatch}.
  *
- * <p>A task returns its worker's state through the executor's heap about {@value #COPIES} times
- * over (the state copied out of the model, serialized, and serialized again inside the task's
- * result), on top of the {@value #RESERVED_MB} MiB Spark keeps for itself. Measured with Adam on
- * {@code local-cluster}: a 250 MB state ran 1g executors out of memory and trained on 2g; a
- * 2.3 GiB state ran 6g and 8g executors out of memory. An estimate, not a bound: it warns, it
- * does not refuse.
+ * <p>A single worker's task returns its whole state as one task result, through the executor's
+ * heap about {@value #WHOLE_STATE_COPIES} times over (the state copied out of the model,
+ * serialized, and serialized again inside the task's result); with several workers each task
+ * writes its state's shards to the aggregation's shuffle instead, about {@value #SHARDED_COPIES}
+ * times over. On top comes the {@value #RESERVED_MB} MiB Spark keeps for itself. Measured with Adam
+ * on {@code local-cluster}, a 250 MB state: one worker ran 1g executors out of memory and trained
+ * on 2g; two workers trained on 1g executors running one task each and on a 2g executor running
+ * both, and ran a 1g executor running both out of memory. A 2.3 GiB state with one worker ran 6g
+ * and 8g executors out of memory. An estimate, not a bound: it warns, it does not refuse.
  */
 public final class ExecutorMemoryCheck {
 
-  /** How many times over an executor's heap holds a state while its task returns it. */
-  static final int COPIES = 4;
+  /** How many times over an executor's heap holds a single worker's state while its task returns it whole. */
+  static final int WHOLE_STATE_COPIES = 4;
+
+  /** How many times over an executor's heap holds a worker's state while its task shuffles its shards. */
+  static final int SHARDED_COPIES = 2;
 
   /** Spark's reserved memory, outside what tasks use (300 MiB). */
   static final long RESERVED_MB = 300;
@@ -36,28 +42,32 @@ public final class ExecutorMemoryCheck {
 
   /**
    * A warning when executors of {@code executorMemoryMb} running {@code tasksAtOnce} training tasks
-   * each look too small for a state of {@code stateBytes}, with the setting to give instead; empty
-   * when they look large enough.
+   * that each hold a state of {@code stateBytes} {@code copies} times over look too small, with the
+   * setting to give instead; empty when they look large enough.
    */
-  static Optional<String> shortfall(long stateBytes, int tasksAtOnce, long executorMemoryMb) {
+  static Optional<String> shortfall(long stateBytes, int copies, int tasksAtOnce, long executorMemoryMb) {
+    checkArgument(copies >= 1, "copies must be >= 1, got %s", copies);
     checkArgument(tasksAtOnce >= 1, "tasksAtOnce must be >= 1, got %s", tasksAtOnce);
     checkArgument(executorMemoryMb > 0, "executorMemoryMb must be > 0, got %s", executorMemoryMb);
-    double needMb = needMb(stateBytes, tasksAtOnce);
+    double needMb = needMb(stateBytes, copies, tasksAtOnce);
     if (needMb <= HeapWatch.ESTIMATE_LIMIT * executorMemoryMb) {
       return Optional.empty();
     }
     long gib = gibHolding(needMb);
     return Optional.of(String.format(Locale.ROOT, "the job's state is %.0f MiB and an executor's heap holds it "
-        + "about %d times over while a task returns it (%d task%s at once per executor): about %.0f MiB with "
+        + "about %d times over while a task returns it (%s; %d task%s at once per executor): about %.0f MiB with "
         + "Spark's own %d, more than %.0f %% of spark.executor.memory = %d MiB; the executors may run out of memory "
         + "(Spark then loses them with exit code 52, and the run stops once it has lost the round's tasks). Give "
         + "them more: --conf spark.executor.memory=%dg (spark-submit: --executor-memory %dg)", stateBytes / MIB,
-        COPIES, tasksAtOnce, tasksAtOnce == 1 ? "" : "s", needMb, RESERVED_MB, HeapWatch.ESTIMATE_LIMIT * 100,
+        copies, copies == WHOLE_STATE_COPIES ? "one worker, its whole state as one task result"
+            : "each worker's shards through the aggregation's shuffle", tasksAtOnce, tasksAtOnce == 1 ? "" : "s",
+        needMb, RESERVED_MB, HeapWatch.ESTIMATE_LIMIT * 100,
         executorMemoryMb, gib, gib));
   }
 
   /**
-   * {@link #shortfall} for the executors of {@code spark}: none in local mode. Tasks at once per
+   * {@link #shortfall} for the executors of {@code spark}: none in local mode. A job of one worker
+   * returns its state whole, one of several through the shuffle. Tasks at once per
    * executor: its cores ({@code spark.executor.cores}, else a {@code local-cluster}'s cores per
    * worker, else 1) over {@code spark.task.cpus}, at most the job's workers.
    */
@@ -71,13 +81,14 @@ public final class ExecutorMemoryCheck {
         ? Math.max(1, master.coresPerWorker()) : 1);
     int tasks = Math.max(1, Math.min(spec.workers(), cores / Math.max(1, conf.getInt("spark.task.cpus", 1))));
     long executorMb = conf.getSizeAsMb("spark.executor.memory", "1g");
-    SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), gibHolding(needMb(stateBytes, tasks))));
-    return shortfall(stateBytes, tasks, executorMb);
+    int copies = spec.workers() == 1 ? WHOLE_STATE_COPIES : SHARDED_COPIES;
+    SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), gibHolding(needMb(stateBytes, copies, tasks))));
+    return shortfall(stateBytes, copies, tasks, executorMb);
   }
 
-  /** The executor heap in MiB that {@code tasks} tasks at once need for a state of {@code stateBytes}. */
-  private static double needMb(long stateBytes, int tasks) {
-    return stateBytes * (double) COPIES * tasks / MIB + RESERVED_MB;
+  /** The executor heap in MiB that {@code tasks} tasks at once, each holding {@code copies} states, need. */
+  private static double needMb(long stateBytes, int copies, int tasks) {
+    return stateBytes * (double) copies * tasks / MIB + RESERVED_MB;
   }
 
   /** The executor memory in whole GiB that holds {@code needMb} within {@link HeapWatch#ESTIMATE_LIMIT}. */
