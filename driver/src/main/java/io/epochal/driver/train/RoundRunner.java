@@ -59,7 +59,8 @@ public final class RoundRunner {
   /**
    * The executors' device warnings not returned before: a worker that {@code train.device = auto}
    * put on the CPU although Spark assigned it a GPU (or the engine sees one), said in the executor's
-   * log and here, once per executor JVM, for the driver to pass on.
+   * log once per executor JVM and returned here once per runner, for the driver to pass on. Every
+   * task passes its warning on (a failed attempt's is lost with it), so a retry's is not missed.
    */
   public List<String> newDeviceWarnings() {
     List<String> fresh = new ArrayList<>();
@@ -68,6 +69,7 @@ public final class RoundRunner {
         fresh.add(w);
       }
     }
+    deviceWarnings.reset(); // every task passes its warning on again: keep only what later rounds add
     return fresh;
   }
 

@@ -34,23 +34,24 @@ public final class DeviceSelector {
   }
 
   /**
-   * As {@link #select(DeviceMode, DeviceAssignment)}; a warning this JVM logs for the first time is
-   * also given to {@code firstWarnings}, to be passed on to the driver (an executor's log is seldom
-   * where its user looks).
+   * As {@link #select(DeviceMode, DeviceAssignment)}; the decision's warning, logged once per JVM,
+   * is given to {@code warnings} every time, to be passed on to the driver (an executor's log is
+   * seldom where its user looks), which says each warning once. Every time, not only the first: a
+   * task attempt that fails loses what it passed on, and its retry on the same executor passes it
+   * again.
    */
-  public static DeviceDecision select(DeviceMode mode, DeviceAssignment assignment,
-      Consumer<String> firstWarnings) {
+  public static DeviceDecision select(DeviceMode mode, DeviceAssignment assignment, Consumer<String> warnings) {
     checkNotNull(mode, "mode");
     checkNotNull(assignment, "assignment");
-    checkNotNull(firstWarnings, "firstWarnings");
+    checkNotNull(warnings, "warnings");
     DeviceDecision decision = mode == DeviceMode.CPU
         ? DevicePolicy.decide(mode, assignment, 0, engineDescription())
         : DevicePolicy.decide(mode, assignment, engineGpuCount(), engineDescription());
     decision.warning().ifPresent(w -> {
       if (WARNED.add(mode + "|" + assignment + "|" + decision.device())) {
         LOG.warn(w);
-        firstWarnings.accept(w);
       }
+      warnings.accept(w);
     });
     return decision;
   }

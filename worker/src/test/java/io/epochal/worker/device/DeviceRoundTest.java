@@ -61,6 +61,17 @@ class DeviceRoundTest {
   }
 
   @Test
+  void autoPassesItsWarningOnInEveryTaskSoThatARetryOfAFailedAttemptSaysItToo() {
+    assumeTrue(DeviceSelector.engineGpuCount() == 0, "this machine's engine sees a CUDA device");
+    List<String> first = new java.util.ArrayList<>();
+    List<String> retry = new java.util.ArrayList<>();
+    DeviceSelector.select(DeviceMode.AUTO, FAKE_GPU, first::add);
+    DeviceSelector.select(DeviceMode.AUTO, FAKE_GPU, retry::add); // the same executor JVM, logged once only
+    assertThat(first).singleElement().asString().contains("GPU");
+    assertThat(retry).as("passed on again, for the driver that lost the first attempt's").isEqualTo(first);
+  }
+
+  @Test
   void gpuModeFailsTheRoundNamingTheExecutorWhenTheEngineHasNoCuda() {
     assumeTrue(DeviceSelector.engineGpuCount() == 0, "this machine's engine sees a CUDA device");
     TrainingConfig gpu = config(DeviceMode.GPU);
