@@ -37,6 +37,21 @@ public final class EpochalSpark implements AutoCloseable {
     return executorsOutOfMemory.get();
   }
 
+  /** Each executor's heap in MiB: {@code spark.executor.memory}, Spark's default 1g when unset. */
+  public long executorMemoryMb() {
+    return jsc.getConf().getSizeAsMb("spark.executor.memory", "1g");
+  }
+
+  /**
+   * How many tasks an executor runs at once: its cores ({@code spark.executor.cores}, else a
+   * {@code local-cluster}'s cores per worker, else 1) over {@code spark.task.cpus}; at least 1.
+   */
+  public int tasksPerExecutor() {
+    int cores = jsc.getConf().getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
+        ? Math.max(1, master.coresPerWorker()) : 1);
+    return Math.max(1, cores / Math.max(1, jsc.getConf().getInt("spark.task.cpus", 1)));
+  }
+
   /** What to do when executors run out of memory: the settings that give them more. */
   public static String executorMemoryAdvice() {
     return ExecutorLossReporter.MORE_MEMORY;

@@ -4,10 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.spark.EpochalSpark;
-import io.epochal.driver.spark.SparkMaster;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.spark.SparkConf;
 
 /**
  * Before a run trains on executors of their own (a cluster or {@code local-cluster}): whether
@@ -67,20 +65,15 @@ public final class ExecutorMemoryCheck {
 
   /**
    * {@link #shortfall} for the executors of {@code spark}: none in local mode. A job of one worker
-   * returns its state whole, one of several through the shuffle. Tasks at once per
-   * executor: its cores ({@code spark.executor.cores}, else a {@code local-cluster}'s cores per
-   * worker, else 1) over {@code spark.task.cpus}, at most the job's workers.
+   * returns its state whole, one of several through the shuffle. Tasks at once per executor: {@link
+   * EpochalSpark#tasksPerExecutor}, at most the job's workers.
    */
   public static Optional<String> check(long stateBytes, JobSpec spec, EpochalSpark spark) {
     if (spark.jsc().isLocal()) {
       return Optional.empty();
     }
-    SparkConf conf = spark.jsc().getConf();
-    SparkMaster master = spark.master();
-    int cores = conf.getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
-        ? Math.max(1, master.coresPerWorker()) : 1);
-    int tasks = Math.max(1, Math.min(spec.workers(), cores / Math.max(1, conf.getInt("spark.task.cpus", 1))));
-    long executorMb = conf.getSizeAsMb("spark.executor.memory", "1g");
+    int tasks = Math.max(1, Math.min(spec.workers(), spark.tasksPerExecutor()));
+    long executorMb = spark.executorMemoryMb();
     int copies = spec.workers() == 1 ? WHOLE_STATE_COPIES : SHARDED_COPIES;
     SUGGESTED_GIB.set(Math.max(2 * ((executorMb + 1023) / 1024), gibHolding(needMb(stateBytes, copies, tasks))));
     return shortfall(stateBytes, copies, tasks, executorMb);
@@ -115,6 +108,6 @@ public final class ExecutorMemoryCheck {
    */
   public static boolean ranOutOfMemory(TrainingException e) {
     return (e.reason() == FailureReason.WORKER_LOST || e.reason() == FailureReason.TASK_FAILED)
-        && String.valueOf(e.getMessage()).endsWith(EpochalSpark.executorMemoryAdvice());
+        && String.valueOf(e.getMessage()).contains(EpochalSpark.executorMemoryAdvice());
   }
 }

@@ -39,6 +39,8 @@ final class JobOutcome {
   private int attempt;
   /** The job was marked COMPLETED or FAILED by this driver (guarded by lock). */
   private boolean finished;
+  /** {@link #completed} tried to write COMPLETED before (guarded by lock): a retry reads state.json first. */
+  private boolean markTried;
   /** The JVM began to shut down while this driver owned the job. */
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
@@ -202,14 +204,19 @@ final class JobOutcome {
             + "committed; that driver marks the job)");
         return false;
       }
-      Optional<JobStatus> now = states.read();
-      if (now.isEmpty() || now.get().getState() != JobState.COMPLETED || now.get().getAttempt() != attempt) {
-        // else an earlier try's write took effect though storage reported it failed (a wait retries it)
+      if (!markTried || !markedCompleted()) { // a retried mark: the failed try's write may have taken effect
+        markTried = true;
         states.transition(JobState.COMPLETED, attempt, "completed");
       }
       finished = true;
       return true;
     }
+  }
+
+  /** Whether state.json says this attempt marked the job COMPLETED. */
+  private boolean markedCompleted() throws IOException {
+    Optional<JobStatus> now = states.read();
+    return now.isPresent() && now.get().getState() == JobState.COMPLETED && now.get().getAttempt() == attempt;
   }
 
   private boolean mayMark(String as, TrainingException e) throws IOException {

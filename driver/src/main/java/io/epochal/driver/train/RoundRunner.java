@@ -39,7 +39,7 @@ public final class RoundRunner {
   private final JavaRDD<DataShard> shards;
   private final TrainingConfig config;
   private final int reduceShards;
-  /** The executors' device warnings ({@code train.device = auto} on the CPU), each once per executor JVM. */
+  /** The executors' device warnings ({@code train.device = auto} on the CPU), from every task since the last read. */
   private final CollectionAccumulator<String> deviceWarnings;
   /** The device warnings {@link #newDeviceWarnings} returned so far. */
   private final Set<String> said = new LinkedHashSet<>();
@@ -101,7 +101,7 @@ public final class RoundRunner {
               shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
                   assignment(cfg, warnings)));
           try {
-            if (shards.getNumPartitions() == 1) {
+            if (singleWorker()) {
               // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
               RoundResult only = results.collect().get(0);
               return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
