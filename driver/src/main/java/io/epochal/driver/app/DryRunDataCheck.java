@@ -145,15 +145,17 @@ final class DryRunDataCheck {
   /**
    * Refuses what would stop the run's Spark session from starting, as the session would refuse it
    * but before a dry run prints anything as runnable: a master this Spark cannot run, a driver heap
-   * below Spark's minimum. Returns the master parsed.
+   * below Spark's minimum, a driver JVM without the flags Spark needs on Java 17. Returns the master
+   * parsed.
    *
-   * @throws IllegalArgumentException naming the master and what to give instead
+   * @throws IllegalArgumentException naming the master and what to give instead, or the missing JVM flags
    * @throws ConfigException for the heap, with the option that sets it
    */
   static io.epochal.driver.spark.SparkMaster checkSparkStarts(CliOptions options) {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
     io.epochal.driver.spark.SparkSessions.checkMaster(parsed);
+    io.epochal.driver.spark.JavaModuleAccess.check();
     try {
       io.epochal.driver.spark.SparkSessions.checkDriverHeap(parsed);
     } catch (IllegalArgumentException e) {

@@ -34,6 +34,9 @@ final class TrainingFailureReport {
       return ExitCodes.FAILED; // the stop said how the job ended and how to continue it
     }
     err.println("epochal: training failed (" + e.reason() + "): " + e.getMessage());
+    if (io.epochal.driver.train.FailureManager.repeatsOnRestart(e)) {
+      io.epochal.driver.cli.SupervisedExit.failureRepeatsOnRestart();
+    }
     return exitCode(e, resume, err);
   }
 

@@ -105,7 +105,7 @@ public final class EpochalCli implements Callable<Integer> {
       return;
     }
     RETURNED.set(true);
-    System.exit(code);
+    System.exit(SupervisedExit.exitCode(code, System.getProperties(), System.err));
   }
 
   /**

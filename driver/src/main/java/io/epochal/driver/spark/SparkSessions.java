@@ -236,6 +236,7 @@ public final class SparkSessions {
       }
       SparkMaster parsed = SparkMaster.parse(master);
       refuseUnsupportedMaster(parsed);
+      JavaModuleAccess.check();
       Map<String, String> gpuConf = gpus.sparkConf(parsed);
       SparkConf sparkConf = epochalConf(parsed, appName, ui);
       LocalClusterSupport cluster = null;

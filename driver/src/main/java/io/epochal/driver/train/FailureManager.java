@@ -9,7 +9,7 @@ import static com.google.common.base.Preconditions.checkArgument;
  * retried, nor is a commit the file system refuses until someone acts (full, read-only, no
  * permission): a retry would train the epoch again only to be refused the same way.
  */
-final class FailureManager {
+public final class FailureManager {
 
   private static final long MAX_BACKOFF_MS = 60_000;
 
@@ -44,6 +44,19 @@ final class FailureManager {
         || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
         || FailureClassifier.isResultSizeLimit(failure)
         || ExecutorMemoryCheck.ranOutOfMemory(failure);
+  }
+
+  /**
+   * Whether a driver started again on the job (by a supervisor, or by hand without a change) would
+   * fail as {@code failure} did: a reason that is never retried, but a stop by a signal (what a
+   * supervisor's restart is for); a failure {@link #refusedUntilFixed refused until someone acts};
+   * or a task failure, which repeated in every attempt of the run and repeats on a new start too.
+   * Storage that stays unreachable, executors lost and failed commits can pass, and do not count.
+   */
+  public static boolean repeatsOnRestart(TrainingException failure) {
+    FailureReason reason = failure.reason();
+    return !reason.retryable() && reason != FailureReason.INTERRUPTED || refusedUntilFixed(failure)
+        || reason == FailureReason.TASK_FAILED;
   }
 
   /**

@@ -93,4 +93,22 @@ class FailureManagerTest {
         1, "epoch 1 round 1 failed", new RuntimeException("java.lang.OutOfMemoryError: Java heap space")), false, 0)))
         .as("a task's own OutOfMemoryError on an executor").isFalse();
   }
+
+  @Test
+  void aNewStartOfTheDriverRepeatsWhatNeedsSomeoneToActButNotWhatCanPass() {
+    assertThat(FailureManager.repeatsOnRestart(commitFailed("No space left on device"))).isTrue();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.BAD_INPUT, 2, 0, "bad row", null)))
+        .isTrue();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, 3, 0,
+        "probe differs", null))).isTrue();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.TASK_FAILED, 1, 2,
+        "epoch 1 round 2 failed", new RuntimeException("java.lang.ArithmeticException")))).isTrue();
+    assertThat(FailureManager.repeatsOnRestart(commitFailed("Connection reset by peer"))).isFalse();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.WORKER_LOST, 1, 2, "executor lost",
+        null))).isFalse();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 1, 0,
+        "NameNode unreachable", null))).isFalse();
+    assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.INTERRUPTED, 1, 0, "SIGTERM",
+        null))).as("a stop by a signal is what a restart is for").isFalse();
+  }
 }

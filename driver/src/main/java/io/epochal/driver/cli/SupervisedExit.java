@@ -1,0 +1,80 @@
+package io.epochal.driver.cli;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import java.io.PrintStream;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The exit code of a driver that Spark's standalone master supervises ({@code spark-submit --master
+ * spark://... --deploy-mode cluster --supervise}). Its worker starts such a driver again after
+ * every exit code but 0, without limit, one second after a run longer than five seconds: what
+ * brings back a driver that died (a killed JVM, a lost host) also restarts, forever, one that
+ * failed in a way every new start repeats (bad input, a configuration error, a checkpoint that
+ * does not reproduce, a disk that stays full), each start loading the data and recording another
+ * failed run in the job's history. Such a failure therefore ends a supervised driver with exit
+ * code 0, after saying so; the job's own state keeps the failure ({@code epochal status}), and a
+ * failure a new start can outlive (storage that comes back, executors lost, a signal) keeps its
+ * code, so that the supervisor restarts it. YARN's application attempts and Kubernetes' restart
+ * policies are bounded by their own settings and are left alone.
+ */
+public final class SupervisedExit {
+
+  /** Set by a training run whose failure a new start of the driver would repeat. */
+  private static final AtomicBoolean REPEATS = new AtomicBoolean();
+
+  private SupervisedExit() {}
+
+  /**
+   * Notes that the run failed in a way a new start of the driver repeats until someone acts (a
+   * failure the run did not retry for that reason), for {@link #exitCode}.
+   */
+  public static void failureRepeatsOnRestart() {
+    REPEATS.set(true);
+  }
+
+  /**
+   * Whether the driver runs under a supervisor that restarts every nonzero exit: the {@code
+   * spark.*} system properties spark-submit passes say a standalone master ({@code spark://}), the
+   * cluster deploy mode and {@code --supervise}.
+   */
+  static boolean supervised(Properties system) {
+    checkNotNull(system, "system");
+    return "true".equalsIgnoreCase(system.getProperty("spark.driver.supervise", "").trim())
+        && "cluster".equals(system.getProperty("spark.submit.deployMode", "").trim())
+        && system.getProperty("spark.master", "").trim().startsWith("spark://");
+  }
+
+  /**
+   * Whether a command that exited with {@code code} would fail the same way on a new start: a
+   * usage or configuration error, bad input, a lease another driver holds, or a training failure
+   * {@code repeats} says is one (noted by {@link #failureRepeatsOnRestart}).
+   */
+  static boolean repeatsOnRestart(int code, boolean repeats) {
+    return code == ExitCodes.USAGE || code == ExitCodes.BAD_INPUT || code == ExitCodes.LEASE_HELD
+        || code == ExitCodes.FAILED && repeats;
+  }
+
+  /**
+   * The code the JVM exits with for a command that returned {@code code}: 0 instead when the driver
+   * is {@link #supervised} and a new start would fail the same way (said on {@code err}, naming the
+   * code it replaces), otherwise {@code code}.
+   */
+  static int exitCode(int code, Properties system, PrintStream err) {
+    return exitCode(code, REPEATS.get(), system, err);
+  }
+
+  static int exitCode(int code, boolean repeats, Properties system, PrintStream err) {
+    if (code == ExitCodes.OK || !supervised(system) || !repeatsOnRestart(code, repeats)) {
+      return code;
+    }
+    err.println("epochal: exiting with code 0, not " + code + ": this driver runs under spark-submit --supervise on a "
+        + "standalone master, which starts it again after any other code, without limit, and every new start "
+        + (code == ExitCodes.LEASE_HELD ? "finds the job held by the driver that runs it (epochal status <job.dir> "
+        + "names it)" : "would fail the same way until the cause above is fixed. Fix it and submit the job again: "
+        + "committed checkpoints are kept, and epochal status <job.dir> shows how its last run ended"));
+    err.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,120 @@
+package io.epochal.driver.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A driver that a standalone master supervises, which would be started again without limit after
+ * any nonzero exit, ends with 0 (saying why) when a new start would fail the same way, and keeps
+ * its code when a new start can succeed; any other driver keeps its code.
+ */
+class SupervisedExitTest {
+
+  @TempDir
+  Path tmp;
+
+  private static Properties submitted(String master, String deployMode, String supervise) {
+    Properties p = new Properties();
+    p.setProperty("spark.master", master);
+    p.setProperty("spark.submit.deployMode", deployMode);
+    if (supervise != null) {
+      p.setProperty("spark.driver.supervise", supervise);
+    }
+    return p;
+  }
+
+  private static final Properties SUPERVISED = submitted("spark://nn:7077", "cluster", "true");
+
+  @Test
+  void onlyASupervisedClusterDriverOfAStandaloneMasterCounts() {
+    assertThat(SupervisedExit.supervised(SUPERVISED)).isTrue();
+    assertThat(SupervisedExit.supervised(submitted("spark://nn:7077", "client", "true"))).isFalse();
+    assertThat(SupervisedExit.supervised(submitted("spark://nn:7077", "cluster", "false"))).isFalse();
+    assertThat(SupervisedExit.supervised(submitted("spark://nn:7077", "cluster", null))).isFalse();
+    assertThat(SupervisedExit.supervised(submitted("yarn", "cluster", "true"))).isFalse();
+    assertThat(SupervisedExit.supervised(new Properties())).isFalse();
+  }
+
+  @Test
+  void aFailureANewStartRepeatsEndsASupervisedDriverWithZero() {
+    for (int code : new int[] {ExitCodes.USAGE, ExitCodes.BAD_INPUT, ExitCodes.LEASE_HELD}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      assertThat(SupervisedExit.exitCode(code, false, SUPERVISED, new PrintStream(err, true, StandardCharsets.UTF_8)))
+          .as("exit %s", code).isZero();
+      assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("epochal: exiting with code 0, not " + code
+          + ": this driver runs under spark-submit --supervise on a standalone master");
+    }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertThat(SupervisedExit.exitCode(ExitCodes.FAILED, true, SUPERVISED,
+        new PrintStream(err, true, StandardCharsets.UTF_8))).isZero();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("would fail the same way until the cause above is fixed")
+        .contains("submit the job again");
+  }
+
+  @Test
+  void aFailureANewStartCanOutliveKeepsItsCode() {
+    PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    assertThat(SupervisedExit.exitCode(ExitCodes.FAILED, false, SUPERVISED, err)).isEqualTo(ExitCodes.FAILED);
+    assertThat(SupervisedExit.exitCode(ExitCodes.IO_ERROR, true, SUPERVISED, err)).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(SupervisedExit.exitCode(130, true, SUPERVISED, err)).isEqualTo(130);
+    assertThat(SupervisedExit.exitCode(ExitCodes.INTERNAL, false, SUPERVISED, err)).isEqualTo(ExitCodes.INTERNAL);
+    assertThat(SupervisedExit.exitCode(ExitCodes.OK, true, SUPERVISED, err)).isZero();
+  }
+
+  @Test
+  void anUnsupervisedDriverKeepsItsCode() {
+    PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+    for (Properties p : List.of(submitted("spark://nn:7077", "client", "true"), submitted("yarn", "cluster", "true"),
+        submitted("spark://nn:7077", "cluster", null))) {
+      assertThat(SupervisedExit.exitCode(ExitCodes.BAD_INPUT, true, p, err)).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(SupervisedExit.exitCode(ExitCodes.FAILED, true, p, err)).isEqualTo(ExitCodes.FAILED);
+    }
+  }
+
+  @Test
+  void theCommandsJvmExitsWithZeroOnlyWhenSupervised() throws Exception {
+    List<String> supervised = List.of("-Dspark.master=spark://127.0.0.1:7077", "-Dspark.submit.deployMode=cluster",
+        "-Dspark.driver.supervise=true");
+    Run plain = run(List.of());
+    assertThat(plain.code).as(plain.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(plain.err).contains("epochal: configuration error").doesNotContain("exiting with code 0");
+    Run under = run(supervised);
+    assertThat(under.code).as(under.err).isZero();
+    assertThat(under.err).contains("epochal: configuration error")
+        .contains("epochal: exiting with code 0, not 2: this driver runs under spark-submit --supervise");
+  }
+
+  private record Run(int code, String err) {}
+
+  /** Runs {@code epochal train} of a job file that misses required keys, in a JVM of its own. */
+  private Run run(List<String> properties) throws Exception {
+    Path spec = tmp.resolve("job.properties");
+    Files.write(spec, List.of("job.name=incomplete"), StandardCharsets.UTF_8);
+    Path err = tmp.resolve("err-" + properties.size() + ".txt");
+    List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp));
+    cmd.addAll(properties);
+    cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "io.epochal.driver.cli.EpochalCli", "train", spec.toString()));
+    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(err.toFile()).start();
+    try {
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the command ends").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    return new Run(p.exitValue(), Files.readString(err));
+  }
+}
