@@ -48,6 +48,16 @@ final class ChildJvm implements AutoCloseable {
    */
   static ChildJvm start(String name, List<String> classpath, String mainClass, Path log, String... args)
       throws IOException {
+    return start(name, classpath, mainClass, log, java.util.Map.of(), args);
+  }
+
+  /**
+   * Starts {@code mainClass} as {@link #start(String, List, String, Path, String...)} does, with
+   * {@code environment} added to its environment ({@code SPARK_HOME} among them, which is otherwise
+   * removed).
+   */
+  static ChildJvm start(String name, List<String> classpath, String mainClass, Path log,
+      java.util.Map<String, String> environment, String... args) throws IOException {
     checkArgument(!classpath.isEmpty(), "class path of %s is empty", name);
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -68,6 +78,7 @@ final class ChildJvm implements AutoCloseable {
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     pb.environment().remove("SPARK_HOME");
+    pb.environment().putAll(environment);
     Files.writeString(log, "", StandardCharsets.UTF_8);
     return new ChildJvm(name, pb.start(), log);
   }
