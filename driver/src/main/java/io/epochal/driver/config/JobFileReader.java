@@ -109,8 +109,9 @@ final class JobFileReader {
       r.reset();
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new ConfigException("job file", "job file " + jobFile + " does not exist; give the path of a "
-          + ".properties job file (see conf/quickstart.properties)", e);
+      throw new ConfigException("job file", "job file " + jobFile + " does not exist" + whereMissing(jobFile,
+          System.getProperty("spark.submit.deployMode", "")) + "; give the path of a .properties job file (see "
+          + "conf/quickstart.properties)", e);
     } catch (CharacterCodingException e) {
       throw new ConfigException("job file", "job file " + jobFile + " is not UTF-8: line " + firstNonUtf8Line(jobFile)
           + " holds bytes that are not (a Latin-1 'é', say, as Java's Properties.store writes); save the file as "
@@ -163,5 +164,21 @@ final class JobFileReader {
       return 0;
     }
     return 0;
+  }
+
+  /**
+   * Where a job file that is not there was looked for: the working directory a relative path was
+   * resolved in, and for a driver spark-submit started in cluster deploy mode ({@code deployMode}),
+   * which runs on a node of the cluster, how to give it the file.
+   */
+  static String whereMissing(Path jobFile, String deployMode) {
+    String where = jobFile.isAbsolute() ? "" : " in the working directory " + Path.of("").toAbsolutePath();
+    if (!"cluster".equals(deployMode)) {
+      return where.isEmpty() ? "" : " (looked for" + where + ")";
+    }
+    return " (looked for" + (where.isEmpty() ? " on the node running this driver" : where) + ": spark-submit started "
+        + "this driver in cluster deploy mode, on a node of the cluster, which needs the file at the path given: an "
+        + "absolute path that node reads, --files <job file> on YARN with its name alone, or no file and the keys as "
+        + "--conf spark.epochal.<key>)";
   }
 }
