@@ -256,6 +256,7 @@ public final class SparkSessions {
       }
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
+      ApplicationJars.configure(parsed, sparkConf);
       if (parsed.kind() == SparkMaster.Kind.LOCAL) {
         if (parsed.url().equals(sparkConf.get("spark.master"))) { // not replaced by a --conf spark.master
           // a task that throws is tried again, as on a cluster (DESIGN: the round is recomputed exactly)

@@ -48,16 +48,16 @@ final class ChildJvm implements AutoCloseable {
    */
   static ChildJvm start(String name, List<String> classpath, String mainClass, Path log, String... args)
       throws IOException {
-    return start(name, classpath, mainClass, log, java.util.Map.of(), args);
+    return start(name, classpath, mainClass, log, java.util.Map.of(), List.of(), args);
   }
 
   /**
    * Starts {@code mainClass} as {@link #start(String, List, String, Path, String...)} does, with
    * {@code environment} added to its environment ({@code SPARK_HOME} among them, which is otherwise
-   * removed).
+   * removed) and {@code jvmOptions} after the usual ones.
    */
   static ChildJvm start(String name, List<String> classpath, String mainClass, Path log,
-      java.util.Map<String, String> environment, String... args) throws IOException {
+      java.util.Map<String, String> environment, List<String> jvmOptions, String... args) throws IOException {
     checkArgument(!classpath.isEmpty(), "class path of %s is empty", name);
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
@@ -69,6 +69,7 @@ final class ChildJvm implements AutoCloseable {
     command.add("-Djava.net.preferIPv4Stack=true");
     Path scratch = Files.createDirectories(log.resolveSibling(log.getFileName() + ".tmp"));
     command.add("-Djava.io.tmpdir=" + scratch.toAbsolutePath());
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(String.join(java.io.File.pathSeparator, classpath));
     command.add(mainClass);

@@ -56,12 +56,12 @@ final class StandaloneCluster implements AutoCloseable {
         "SPARK_LOCAL_IP", "127.0.0.1", "ONEDNN_MAX_CPU_ISA", "AVX2");
     int port = freePort();
     String url = "spark://127.0.0.1:" + port;
-    ChildJvm master = ChildJvm.start("spark master", sparkClasspath, MASTER_MAIN, dir.resolve("master.log"), env,
+    ChildJvm master = ChildJvm.start("spark master", sparkClasspath, MASTER_MAIN, dir.resolve("master.log"), env, List.of(),
         "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()));
     ChildJvm worker = null;
     try {
       master.awaitOutput("I have been elected leader", START_TIMEOUT);
-      worker = ChildJvm.start("spark worker", sparkClasspath, WORKER_MAIN, dir.resolve("worker.log"), env,
+      worker = ChildJvm.start("spark worker", sparkClasspath, WORKER_MAIN, dir.resolve("worker.log"), env, List.of(),
           "--host", "127.0.0.1", "--webui-port", String.valueOf(freePort()), "--cores", String.valueOf(cores),
           "--memory", "4g", "--work-dir", work.toString(), url);
       worker.awaitOutput("Successfully registered with master", START_TIMEOUT);
@@ -96,7 +96,7 @@ final class StandaloneCluster implements AutoCloseable {
     all.addAll(List.of("--class", EpochalCommands.CLI_MAIN, appJar.toAbsolutePath().toString()));
     all.addAll(List.of(args));
     try (ChildJvm submit = ChildJvm.start("spark-submit " + name, sparkClasspath, EpochalCommands.SPARK_SUBMIT_MAIN,
-        dir.resolve("submit-" + name + ".log"), environment, all.toArray(String[]::new))) {
+        dir.resolve("submit-" + name + ".log"), environment, List.of(), all.toArray(String[]::new))) {
       int code = submit.awaitExit(START_TIMEOUT);
       if (code != 0) {
         throw new AssertionError("spark-submit " + name + " exited with " + code + ":\n" + submit.logTail(40));
@@ -107,6 +107,26 @@ final class StandaloneCluster implements AutoCloseable {
   /** The {@code -Djava.io.tmpdir} option for the driver of the submission {@code name}. */
   String driverTmpDir(String name) {
     return "-Djava.io.tmpdir=" + dir.resolve("tmp-" + name).toAbsolutePath();
+  }
+
+  /**
+   * Runs {@code epochal <args>} against the master in client mode as {@code bin/epochal} starts it:
+   * a JVM on Spark's jars and {@code appJar}, which it names as the application's jars, not through
+   * spark-submit.
+   */
+  EpochalCommands.Finished runFromClasspath(String name, Path appJar, Duration timeout, String... args)
+      throws Exception {
+    List<String> classpath = new ArrayList<>(sparkClasspath);
+    classpath.add(appJar.toAbsolutePath().toString());
+    List<String> all = new ArrayList<>(List.of("--master", masterUrl, "--conf", "spark.ui.enabled=false",
+        "--conf", "spark.local.dir=" + Files.createDirectories(dir.resolve("tmp-" + name)).toAbsolutePath(),
+        "--conf", "spark.executor.extraJavaOptions=-Dai.djl.offline=true " + driverTmpDir(name)));
+    all.addAll(List.of(args));
+    try (ChildJvm driver = ChildJvm.start("epochal " + name, classpath, EpochalCommands.CLI_MAIN,
+        dir.resolve(name + ".log"), environment, List.of("-Depochal.application.jars=" + appJar.toAbsolutePath()),
+        all.toArray(String[]::new))) {
+      return new EpochalCommands.Finished(name, driver.awaitExit(timeout), driver.output());
+    }
   }
 
   /**

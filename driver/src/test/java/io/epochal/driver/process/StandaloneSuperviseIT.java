@@ -17,8 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The application jar submitted to a Spark standalone master in cluster mode with {@code
  * --supervise}, the master's own automatic recovery: a driver killed with SIGKILL is started again
- * by its worker and finishes the job from its newest checkpoint, bit-identical to the same job
- * uninterrupted on a local Spark; a driver whose failure every new
+ * by its worker and finishes the job from its newest checkpoint, bit-identical to the same job run
+ * uninterrupted by a client-mode driver started from a class path (as {@code bin/epochal} starts
+ * one, its executors fetching the application's jars from it); a driver whose failure every new
  * start would repeat (here a JVM without the flags Spark needs, which cluster mode does not give)
  * is refused naming the flags, and ends once instead of being started again without limit. Runs
  * in the {@code integration-test} phase, after {@code package} built the jar.
@@ -75,12 +76,14 @@ class StandaloneSuperviseIT {
       assertThat(job.status()).hasValueSatisfying(s -> assertThat(s.getState()).isEqualTo(JobState.COMPLETED));
       assertThat(job.assertStoreListsOnlyPublishedCheckpoints()).contains(5L);
       job.assertEveryCheckpointVerifies();
+
+      // the same job uninterrupted, from a driver started as bin/epochal starts one (a class path, not
+      // spark-submit), whose executors on the cluster fetch the application's jars from it
+      JobDirWatch reference = new JobDirWatch(tmp.resolve("reference"));
+      cluster.runFromClasspath("reference", appJar, DRIVER_TIMEOUT, "train", killed.toString(), "--job-dir",
+          reference.dir().toString()).assertOk();
+      BitIdentical.assertSameTrainingState(reference.load(5), job.load(5));
     }
-    // the same job uninterrupted, on a local Spark: the determinism contract holds across cluster managers
-    JobDirWatch reference = new JobDirWatch(tmp.resolve("reference"));
-    EpochalCommands.onClasspath(ChildJvm.testClasspath(), tmp).run("reference", DRIVER_TIMEOUT, "train",
-        killed.toString(), "--job-dir", reference.dir().toString()).assertOk();
-    BitIdentical.assertSameTrainingState(reference.load(5), new JobDirWatch(tmp.resolve("job-killed")).load(5));
   }
 
   private Path spec(String name, Path data, int epochs) throws Exception {
