@@ -41,6 +41,12 @@ final class TrainingFailureReport {
   }
 
   private static int exitCode(TrainingException e, String resume, PrintStream err) {
+    if (FailureClassifier.isTaskClassMismatch(e)) {
+      err.println("epochal: the executors could not load the tasks the driver sent them: their classes are not the "
+          + "driver's. Submit the application jar (driver/target/epochal-app.jar) with spark-submit, or start the "
+          + "driver with bin/epochal, which gives a spark:// master's executors its jars; and run on a cluster whose "
+          + "Spark is this build's (" + io.epochal.driver.spark.SparkSessions.sparkVersion() + ", Scala 2.13)");
+    }
     if (e.reason() != FailureReason.BAD_INPUT && String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
       // a new job stopped before its directory was written (its data could not be read): no job to resume
       err.println("epochal: train again once the cause above is fixed");

@@ -48,6 +48,11 @@ public final class SparkSessions {
     Builder.refuseUnsupportedMaster(master);
   }
 
+  /** The version of the Spark on this JVM's class path (Scala's {@code org.apache.spark.SPARK_VERSION}). */
+  public static String sparkVersion() {
+    return org.apache.spark.package$.MODULE$.SPARK_VERSION();
+  }
+
   /** Spark's floor for the driver's heap: 1.5 x the 300 MiB its memory manager reserves. */
   static final long MIN_DRIVER_HEAP = 450L << 20;
 

@@ -272,6 +272,19 @@ public final class FailureClassifier {
         .toLowerCase(Locale.ROOT));
   }
 
+  /**
+   * Whether {@code failure} is executors that could not deserialize a task the driver sent: Java
+   * serialization's {@code unread block data}, a class of another version ({@code
+   * InvalidClassException}), or one of Epochal's classes not found. Their classes differ from the
+   * driver's (Epochal's jars missing on them, or a cluster of another Spark version), and every
+   * task and every attempt fails the same way.
+   */
+  public static boolean isTaskClassMismatch(Throwable failure) {
+    String text = chainText(failure);
+    return text.contains("unread block data") || text.contains("java.io.invalidclassexception")
+        || text.contains("classnotfoundexception: io.epochal.") || text.contains("noclassdeffounderror: io/epochal/");
+  }
+
   private static String chainText(Throwable failure) {
     StringBuilder b = new StringBuilder();
     for (Throwable t : chain(failure)) {

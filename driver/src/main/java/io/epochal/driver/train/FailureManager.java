@@ -33,7 +33,8 @@ public final class FailureManager {
    * Whether {@code failure} is a commit the job's file system refuses until it is given space (a
    * full disk, an exhausted quota) or write access, a round PyTorch refuses for the job's own
    * rows and batch size (a batch of one sample to a BatchNorm), a round whose results exceed
-   * the user's {@code spark.driver.maxResultSize}, or a round whose executors ran out of memory
+   * the user's {@code spark.driver.maxResultSize}, tasks the executors cannot deserialize (their
+   * classes are not the driver's), or a round whose executors ran out of memory
    * (Spark has already run its tasks again on new executors, up to its own limit, and the state
    * they return is the same size in every attempt): a retry would fail the same way.
    */
@@ -43,6 +44,7 @@ public final class FailureManager {
         || FailureClassifier.isPermissionDenied(failure))
         || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
         || FailureClassifier.isResultSizeLimit(failure)
+        || FailureClassifier.isTaskClassMismatch(failure)
         || ExecutorMemoryCheck.ranOutOfMemory(failure);
   }
 

@@ -187,4 +187,18 @@ class FailureClassifierTest {
     assertThat(FailureClassifier.firstLine("failed:\n\tat a.b.C.d(C.java:1)")).isEqualTo("failed:");
     assertThat(FailureClassifier.firstLine("done\nmore")).isEqualTo("done");
   }
+
+  @Test
+  void tasksExecutorsCannotDeserializeAreAClassMismatch() {
+    assertThat(FailureClassifier.isTaskClassMismatch(new RuntimeException("Job aborted",
+        new IllegalStateException("unread block data")))).isTrue();
+    assertThat(FailureClassifier.isTaskClassMismatch(new RuntimeException("Job aborted", new java.io.InvalidClassException(
+        "org.apache.spark.scheduler.Task; local class incompatible: stream classdesc serialVersionUID = 1")))).isTrue();
+    assertThat(FailureClassifier.isTaskClassMismatch(new RuntimeException("Lost task 0.0",
+        new ClassNotFoundException("io.epochal.driver.data.RowDecoder")))).isTrue();
+    assertThat(FailureClassifier.isTaskClassMismatch(new RuntimeException("Lost task 0.0",
+        new ClassNotFoundException("com.team.Model")))).isFalse();
+    assertThat(FailureClassifier.isTaskClassMismatch(new RuntimeException("Job aborted",
+        new IllegalStateException("block data")))).isFalse();
+  }
 }

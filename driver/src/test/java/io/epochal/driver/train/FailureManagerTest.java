@@ -111,4 +111,13 @@ class FailureManagerTest {
     assertThat(FailureManager.repeatsOnRestart(new TrainingException(FailureReason.INTERRUPTED, 1, 0, "SIGTERM",
         null))).as("a stop by a signal is what a restart is for").isFalse();
   }
+
+  @Test
+  void tasksTheExecutorsCannotDeserializeAreNotRetried() {
+    FailureManager failures = new FailureManager(3, 0);
+    TrainingException mismatch = new TrainingException(FailureReason.TASK_FAILED, 1, 1, "epoch 1 round 1 failed",
+        new RuntimeException("Job aborted due to stage failure", new IllegalStateException("unread block data")));
+    assertThat(failures.shouldRetry(mismatch)).isFalse();
+    assertThat(failures.finalFailure(mismatch)).isSameAs(mismatch);
+  }
 }

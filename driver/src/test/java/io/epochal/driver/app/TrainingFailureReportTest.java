@@ -1,0 +1,43 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tasks the executors cannot deserialize (their classes are not the driver's) are said as that,
+ * with what gives them the driver's classes, rather than only as the data or round that failed.
+ */
+class TrainingFailureReportTest {
+
+  private static String report(TrainingException e) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = TrainingFailureReport.report(e, "bin/epochal resume /jobs/a", new PrintStream(err, true,
+        StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(ExitCodes.FAILED);
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void tasksTheExecutorsCannotDeserializeAreSaidWithWhatGivesThemTheDriversClasses() {
+    TrainingException unread = new TrainingException(FailureReason.TASK_FAILED, 0, 0, "cannot read data.path "
+        + "file:/data: java.lang.IllegalStateException: unread block data", new RuntimeException("Job aborted due to "
+        + "stage failure", new IllegalStateException("unread block data")));
+    assertThat(report(unread)).contains("epochal: the executors could not load the tasks the driver sent them: their "
+        + "classes are not the driver's").contains("spark-submit").contains("bin/epochal")
+        .contains("Spark is this build's (4.0");
+  }
+
+  @Test
+  void anotherTaskFailureIsSaidWithoutIt() {
+    TrainingException other = new TrainingException(FailureReason.TASK_FAILED, 2, 1, "epoch 2 round 1 failed",
+        new RuntimeException("java.lang.ArithmeticException: / by zero"));
+    assertThat(report(other)).doesNotContain("could not load the tasks").contains("continue with: bin/epochal resume");
+  }
+}
