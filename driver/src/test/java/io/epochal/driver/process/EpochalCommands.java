@@ -1,7 +1,5 @@
 package io.epochal.driver.process;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import io.epochal.driver.cli.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,28 +68,6 @@ final class EpochalCommands {
   /** Starts {@code epochal train <spec>}. */
   ChildJvm startTrain(String name, Path spec) throws IOException {
     return start(name, "train", spec.toAbsolutePath().toString());
-  }
-
-  /**
-   * {@code epochal resume <job-dir>} after a driver was killed: the dead driver's lease stays live
-   * until its {@code lease.ttl_ms} runs out, and {@code resume} refuses a live lease with exit code
-   * {@link ExitCodes#LEASE_HELD}. So this waits for the lease's recorded expiry, resumes, and
-   * resumes again (after the next expiry) while the answer is still {@code LEASE_HELD}, at most
-   * {@code maxTries} times.
-   */
-  Finished resumeAfterLeaseExpiry(String name, JobDirWatch job, int maxTries, Duration timeout)
-      throws IOException, InterruptedException {
-    checkArgument(maxTries >= 1, "maxTries must be >= 1, got %s", maxTries);
-    Finished last = null;
-    for (int attempt = 1; attempt <= maxTries; attempt++) {
-      job.awaitLeaseExpiry(Duration.ofMinutes(2));
-      last = run(name + (attempt == 1 ? "" : "-" + attempt), timeout, "resume",
-          job.dir().toAbsolutePath().toString());
-      if (last.code() != ExitCodes.LEASE_HELD) {
-        return last;
-      }
-    }
-    return last;
   }
 
   /** A command that ended: its exit code and output. */

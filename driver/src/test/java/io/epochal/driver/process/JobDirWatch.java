@@ -9,15 +9,12 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.VerificationReport;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
-import io.epochal.job.JobLease;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
-import io.epochal.job.LeaseRecord;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -81,30 +78,6 @@ final class JobDirWatch {
     }
     try (Stream<Path> children = Files.list(checkpoints)) {
       return children.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("_tmp-")).sorted().toList();
-    }
-  }
-
-  /**
-   * Waits until the newest lease on the job has expired (a SIGKILLed driver cannot release it), at
-   * most {@code max}; returns how long it waited.
-   */
-  Duration awaitLeaseExpiry(Duration max) throws IOException, InterruptedException {
-    long start = System.nanoTime();
-    try (FileSystem fs = FileSystem.newInstance(hadoopPath().toUri(), new Configuration())) {
-      JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(hadoopPath())
-          .build();
-      while (true) {
-        Optional<LeaseRecord> current = lease.current();
-        Instant now = Instant.now();
-        if (current.isEmpty() || !current.get().isLiveAt(now)) {
-          return Duration.ofNanos(System.nanoTime() - start);
-        }
-        if (Duration.ofNanos(System.nanoTime() - start).compareTo(max) > 0) {
-          throw new AssertionError("the lease on " + dir + " is still live after " + max + ": " + current.get());
-        }
-        long wait = Duration.between(now, current.get().getExpiresAt()).toMillis() + 50;
-        Thread.sleep(Math.max(POLL_MS, Math.min(wait, 1000)));
-      }
     }
   }
 
