@@ -3,13 +3,10 @@ package io.epochal.driver.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import io.epochal.driver.testing.ChildCli;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,26 +59,11 @@ class JavaModuleAccessTest {
 
   @Test
   void aDriverWithoutTheFlagsIsRefusedBeforeSparkStarts() throws Exception {
-    Files.createDirectories(tmp.resolve("data"));
-    Path spec = tmp.resolve("job.properties");
-    Files.write(spec, List.of("job.name=no-opens", "job.dir=" + tmp.resolve("job"), "model.name=mlp",
-        "model.input_dim=4", "model.output_dim=2", "optimizer.name=sgd", "optimizer.lr=0.1", "train.epochs=1",
-        "data.path=" + tmp.resolve("data").toUri(), "data.features=features"), StandardCharsets.UTF_8);
-    Path out = tmp.resolve("out.txt");
-    Path err = tmp.resolve("err.txt");
-    Process p = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Dai.djl.offline=true", "-Djava.io.tmpdir=" + tmp, "-cp",
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        "io.epochal.driver.cli.EpochalCli", "--master", "local[1]", "train", spec.toString())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    try {
-      assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the driver ends").isTrue();
-    } finally {
-      p.destroyForcibly();
-    }
-    String stderr = Files.readString(err);
-    assertThat(p.exitValue()).as(stderr).isEqualTo(2);
-    assertThat(stderr).contains("epochal: this driver's JVM was started without")
+    Path spec = ChildCli.smallJobFile(tmp, "no-opens");
+    ChildCli run = ChildCli.run(tmp, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp),
+        "--master", "local[1]", "train", spec.toString());
+    assertThat(run.code).as(run.err).isEqualTo(2);
+    assertThat(run.err).contains("epochal: this driver's JVM was started without")
         .contains("--add-opens=java.base/java.nio=ALL-UNNAMED").contains("spark.driver.extraJavaOptions")
         .doesNotContain("InaccessibleObjectException:").doesNotContain("Exception in thread");
     assertThat(tmp.resolve("job")).as("nothing written").doesNotExist();
