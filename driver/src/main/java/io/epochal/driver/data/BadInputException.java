@@ -31,10 +31,20 @@ public class BadInputException extends Exception {
   /** What the reason of a row whose class label is beyond the classes the model predicts contains. */
   static final String LABEL_OUT_OF_RANGE = ", out of range [0, ";
 
+  /**
+   * The advice for a class label given by name ({@link #LABEL_IS_TEXT}): the labels need mapping,
+   * and skipping such rows would drop every row so labelled.
+   */
+  private static final String LABEL_TEXT_ADVICE = "map class names to class indices before training (Spark ML's "
+      + "StringIndexer, pandas' factorize); data.bad_rows=skip would drop every row labelled by name";
+
+  /** What the reason of a row whose class label is a name, not a number, contains. */
+  static final String LABEL_IS_TEXT = "', not a class index (";
+
   /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
   public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
     this(file, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
-        : TRAIN_ADVICE);
+        : reason.contains(LABEL_IS_TEXT) ? LABEL_TEXT_ADVICE : TRAIN_ADVICE);
   }
 
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice) {

@@ -169,6 +169,10 @@ public final class RowDecoder implements Serializable {
       return "label column '" + label + "' is null";
     }
     double d = number(v);
+    if (classification && v instanceof String && isName((String) v)) {
+      return "label column '" + label + "' holds the text '" + v + BadInputException.LABEL_IS_TEXT + "an integer from 0 "
+          + "to " + (classes > 0 ? classes - 1 + ": " + classes + " classes)" : "the model's outputs - 1)");
+    }
     if (!Double.isFinite(d)) {
       return "label column '" + label + "' holds '" + v + "', not a finite number";
     }
@@ -260,6 +264,19 @@ public final class RowDecoder implements Serializable {
    */
   private static final java.util.regex.Pattern TEXT_NUMBER =
       java.util.regex.Pattern.compile("[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?|[+-]?(Infinity|NaN)");
+
+  /** Whether {@code text} is a word (a class name, say) rather than a number in any form Java reads. */
+  private static boolean isName(String text) {
+    if (text.chars().noneMatch(Character::isLetter)) {
+      return false;
+    }
+    try {
+      Double.parseDouble(text.strip()); // NaN, Infinity, 1d, 0x1p3: numbers, if not ones a label takes
+      return false;
+    } catch (NumberFormatException e) {
+      return true;
+    }
+  }
 
   private static boolean isNaNValue(Object v) {
     return v instanceof Number || v instanceof String && ((String) v).trim().equalsIgnoreCase("nan");

@@ -40,4 +40,21 @@ class RowDecoderTest {
     assertThat(columns.decode(RowFactory.create("NaN", "1"), out)).contains("not a finite number");
     assertThat(columns.decode(RowFactory.create("-Infinity", "1"), out)).contains("not a finite number");
   }
+
+  @Test
+  void aClassNameAsLabelIsSaidToNeedMappingToAClassIndexNotToBeSkipped() {
+    float[] out = new float[2];
+    RowDecoder classes = new RowDecoder(List.of("x"), false, 1, "species", true, 3);
+    String reason = classes.decode(RowFactory.create("1.5", "setosa"), out);
+    assertThat(reason).isEqualTo("label column 'species' holds the text 'setosa', not a class index (an integer from 0 "
+        + "to 2: 3 classes)");
+    assertThat(new BadInputException("file:///d/a.csv", 1, 0, reason).getMessage()).endsWith("; map class names "
+        + "to class indices before training (Spark ML's StringIndexer, pandas' factorize); data.bad_rows=skip would "
+        + "drop every row labelled by name");
+    assertThat(classes.decode(RowFactory.create("1.5", "NaN"), out)).as("NaN is a number, not a name")
+        .contains("not a finite number");
+    RowDecoder regression = new RowDecoder(List.of("x"), false, 1, "y", false, 0);
+    assertThat(regression.decode(RowFactory.create("1.5", "tall"), out))
+        .isEqualTo("label column 'y' holds 'tall', not a finite number");
+  }
 }
