@@ -656,7 +656,7 @@ class DatasetLoaderTest {
     data.unpersist();
     org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
     String file = dir.resolve("data.csv").toUri().toString();
-    assertThat(InputFormats.foreignChecksumFiles(fs, new String[] {file})).singleElement().asString()
+    assertThat(InputFileLayout.foreignChecksumFiles(fs, new String[] {file})).singleElement().asString()
         .endsWith("foreign-crc/.data.csv.crc");
     // a checksum file Hadoop wrote is its own
     Files.delete(dir.resolve(".data.csv.crc"));
@@ -665,7 +665,7 @@ class DatasetLoaderTest {
       out.writeBytes("f0,label\n1,0\n");
     }
     assertThat(Files.exists(written.resolveSibling(".data.csv.crc"))).isTrue();
-    assertThat(InputFormats.foreignChecksumFiles(fs, new String[] {file, written.toUri().toString()})).isEmpty();
+    assertThat(InputFileLayout.foreignChecksumFiles(fs, new String[] {file, written.toUri().toString()})).isEmpty();
   }
 
   @Test
