@@ -12,9 +12,9 @@ import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.DataCheck;
 import io.epochal.driver.train.FailureReason;
 import io.epochal.driver.train.TrainingException;
-import io.epochal.driver.train.TrainingJob;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Map;
@@ -48,8 +48,8 @@ final class DryRunDataCheck {
    */
   int checkNewJob(JobSpec spec, Path dir, Optional<CheckpointEntry> lost) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
-      TrainingJob job = TrainingJob.builder().setSpec(spec).setSpark(spark).build();
-      long[] rows = job.checkNewJobData();
+      DataCheck check = new DataCheck(spec, spark);
+      long[] rows = check.checkNewJobData();
       String what = lost.map(e -> " holds no job.json, but checkpoints up to epoch " + e.epoch() + " trained with "
           + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
           + "if that is epoch " + spec.epochs() + ")").orElse(" holds no job yet; train would start this one at "
@@ -58,7 +58,7 @@ final class DryRunDataCheck {
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
       heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)
-          .orElseGet(job::freshStateBytes));
+          .orElseGet(check::freshStateBytes));
       if (lost.isEmpty()) {
         io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
             .ifPresent(w -> err.println("epochal: warning: " + w));
@@ -81,7 +81,7 @@ final class DryRunDataCheck {
     Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
-      long[] rows = TrainingJob.builder().setSpec(spec).setSpark(spark).build()
+      long[] rows = new DataCheck(spec, spark)
           .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
               metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
       boolean compared = after.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);

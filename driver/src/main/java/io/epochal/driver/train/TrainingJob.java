@@ -13,7 +13,6 @@ import io.epochal.job.JobEventType;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
@@ -198,60 +197,6 @@ public final class TrainingJob {
         preloaded.unpersist(); // not used: the job was completed or leased by another driver
         preloaded = null;
       }
-    }
-  }
-
-  /**
-   * Loads and checks the data of a new job as {@link #run} does before it writes the job directory
-   * (columns, labels, feature count against the model, bad rows, rows for the workers), then lets
-   * it go; for {@code train --dry-run}.
-   *
-   * @return the rows it would train on and the rows it would skip as bad
-   * @throws TrainingException (BAD_INPUT) or ConfigException naming what does not fit
-   */
-  public long[] checkNewJobData() throws TrainingException {
-    jobData.checkLossFitsModel(false);
-    LoadedDataset data = jobData.forNewJob();
-    try {
-      return new long[] {data.rows(), data.skippedRows()};
-    } finally {
-      data.unpersist();
-    }
-  }
-
-  /**
-   * The bytes of the training state a new job of this spec starts with once its optimizer has
-   * state: the model built and initialised as its first round would see it, with the optimizer's
-   * tensors per parameter counted as the run's heap check counts them; for a new job's dry run.
-   */
-  public long freshStateBytes() {
-    return ResumePoint.fresh(config).trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
-  }
-
-  /**
-   * Loads and checks an existing job's data as a resume after {@code checkpoint} checks it before
-   * its first round (against the model, and for the same usable and bad rows as that checkpoint
-   * trained on, from its manifest's {@code metrics}), then lets it go; for the dry runs of train
-   * and resume.
-   *
-   * @param epoch the checkpoint's epoch
-   * @param checkpoint the checkpoint's directory, or null when the job has none (the data is then
-   *     checked against the model only)
-   * @return the rows it would train on and the rows it would skip as bad
-   * @throws TrainingException (BAD_INPUT) naming what does not fit
-   */
-  public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest)
-      throws TrainingException {
-    checkNotNull(metrics, "metrics");
-    jobData.checkLossFitsModel(true);
-    LoadedDataset data = jobData.forStoredJob();
-    try {
-      if (checkpoint != null) {
-        jobData.checkSameData(epoch, checkpoint, metrics, dataDigest, data);
-      }
-      return new long[] {data.rows(), data.skippedRows()};
-    } finally {
-      data.unpersist();
     }
   }
 

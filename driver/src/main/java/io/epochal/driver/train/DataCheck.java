@@ -1,0 +1,82 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.worker.round.TrainingConfig;
+import java.util.Map;
+
+/**
+ * The checks of a job's data that a run makes before it trains, made alone for the dry runs of
+ * {@code train} and {@code resume}: the data is loaded on Spark, checked against the model (and,
+ * for a stored job, against the rows its checkpoint trained on), then let go. Nothing is written.
+ */
+public final class DataCheck {
+
+  private final JobSpec spec;
+  private final TrainingConfig config;
+  private final JobData jobData;
+
+  /** The checks of {@code spec}'s data, loaded on {@code spark}. */
+  public DataCheck(JobSpec spec, EpochalSpark spark) {
+    this.spec = checkNotNull(spec, "spec");
+    this.config = TrainingConfigs.of(spec);
+    this.jobData = new JobData(spec, config, checkNotNull(spark, "spark"), TrainingListener.NONE);
+  }
+
+  /**
+   * Loads and checks the data of a new job as {@link TrainingJob#run} does before it writes the job directory
+   * (columns, labels, feature count against the model, bad rows, rows for the workers), then lets
+   * it go; for {@code train --dry-run}.
+   *
+   * @return the rows it would train on and the rows it would skip as bad
+   * @throws TrainingException (BAD_INPUT) or ConfigException naming what does not fit
+   */
+  public long[] checkNewJobData() throws TrainingException {
+    jobData.checkLossFitsModel(false);
+    LoadedDataset data = jobData.forNewJob();
+    try {
+      return new long[] {data.rows(), data.skippedRows()};
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  /**
+   * The bytes of the training state a new job of this spec starts with once its optimizer has
+   * state: the model built and initialised as its first round would see it, with the optimizer's
+   * tensors per parameter counted as the run's heap check counts them; for a new job's dry run.
+   */
+  public long freshStateBytes() {
+    return ResumePoint.fresh(config).trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+  }
+
+  /**
+   * Loads and checks an existing job's data as a resume after {@code checkpoint} checks it before
+   * its first round (against the model, and for the same usable and bad rows as that checkpoint
+   * trained on, from its manifest's {@code metrics}), then lets it go; for the dry runs of train
+   * and resume.
+   *
+   * @param epoch the checkpoint's epoch
+   * @param checkpoint the checkpoint's directory, or null when the job has none (the data is then
+   *     checked against the model only)
+   * @return the rows it would train on and the rows it would skip as bad
+   * @throws TrainingException (BAD_INPUT) naming what does not fit
+   */
+  public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest)
+      throws TrainingException {
+    checkNotNull(metrics, "metrics");
+    jobData.checkLossFitsModel(true);
+    LoadedDataset data = jobData.forStoredJob();
+    try {
+      if (checkpoint != null) {
+        jobData.checkSameData(epoch, checkpoint, metrics, dataDigest, data);
+      }
+      return new long[] {data.rows(), data.skippedRows()};
+    } finally {
+      data.unpersist();
+    }
+  }
+}
