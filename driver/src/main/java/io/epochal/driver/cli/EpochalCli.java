@@ -1,11 +1,7 @@
 package io.epochal.driver.cli;
 
-import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.ModelCatalog;
-import io.epochal.driver.data.BadInputException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -151,7 +147,7 @@ public final class EpochalCli implements Callable<Integer> {
       try {
         return new CommandLine.RunLast().execute(parsed);
       } catch (OutOfMemoryError e) {
-        return outOfMemory(e, last.commandSpec().commandLine().getErr());
+        return CommandFailure.outOfMemory(e, last.commandSpec().commandLine().getErr(), verbose);
       }
     });
     int code = cmd.execute(args);
@@ -269,146 +265,9 @@ public final class EpochalCli implements Callable<Integer> {
   static final String STOPPED_BEFORE_TRAINING = "stopped: the JVM is shutting down (SIGINT, SIGTERM or an exit) before "
       + "training began; run the command again";
 
-  private static final java.util.regex.Pattern SPARK_MIN_HEAP = java.util.regex.Pattern.compile(
-      "System memory (\\d+) must be at least (\\d+)");
-
-  /**
-   * Spark's refusal to start on a heap below its minimum (INVALID_DRIVER_MEMORY), which advises
-   * spark-submit's --driver-memory: the same in Epochal's terms, for either launcher.
-   */
-  static Optional<String> belowSparksMinimumHeap(Throwable ex) {
-    for (Throwable t = ex; t != null; t = t.getCause()) {
-      java.util.regex.Matcher m = SPARK_MIN_HEAP.matcher(String.valueOf(t.getMessage()));
-      if (m.find()) {
-        return Optional.of(io.epochal.driver.spark.SparkSessions.belowMinimumHeap(Long.parseLong(m.group(1)),
-            Long.parseLong(m.group(2))));
-      }
-    }
-    return Optional.empty();
-  }
-
-  /** Maps an exception from a command to a message and an exit code. */
+  /** Maps an exception from a command to a message and an exit code ({@link CommandFailure}). */
   int handle(Exception ex, PrintWriter err) {
-    // a command failing because Spark or a file system was stopped under it by a signal
-    if (ShutdownHookManager.get().isShutdownInProgress()) {
-      // what failed is Spark or Hadoop stopped under the command: shown with --verbose only
-      if (firstToSayStopped()) {
-        err.println("epochal: " + (TRAINS.get() ? STOPPED_BEFORE_TRAINING : STOPPED)
-            + (verbose ? " (" + oneLine(ex.getMessage()) + ")" : ""));
-      }
-      return 128 + 2;
-    }
-    Throwable t = ex;
-    for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
-      if (t instanceof OutOfMemoryError) { // in a thread of the command's (a store's reader): as its own
-        return outOfMemory((OutOfMemoryError) t, err);
-      }
-    }
-    int code;
-    String what;
-    Optional<String> lowHeap = belowSparksMinimumHeap(ex);
-    if (ex instanceof ConfigException) {
-      code = ExitCodes.USAGE;
-      what = "configuration error: ";
-    } else if (ex instanceof io.epochal.worker.model.ModelCodeException) {
-      code = ExitCodes.USAGE; // the class path's model jars: nothing of Epochal's failed
-      what = "model error: ";
-    } else if (ex instanceof BadInputException) {
-      code = ExitCodes.BAD_INPUT;
-      what = "";
-    } else if (lowHeap.isPresent()) {
-      code = ExitCodes.USAGE;
-      what = "configuration error: "; // the JVM's heap option, as other settings are said
-      ex = new IllegalArgumentException(lowHeap.get(), ex);
-    } else if (ex instanceof IllegalArgumentException
-        || ex.getClass().getName().equals("org.apache.spark.sql.AnalysisException")) {
-      code = ExitCodes.USAGE;
-      what = "";
-    } else if (badMaster(ex)) {
-      code = ExitCodes.USAGE;
-      what = "--master: ";
-      ex = new IllegalArgumentException(oneLine(ex.getMessage()) + "; give local[N], local[*], "
-          + "local-cluster[N,CORES,MB], spark://host:port, yarn or k8s://https://host:port", ex);
-    } else if (ex instanceof io.epochal.job.NewerJobFileException) {
-      code = ExitCodes.USAGE; // not damaged: another build's job
-      what = "";
-    } else if (ex instanceof io.epochal.checkpoint.CheckpointCorruptedException) {
-      code = ExitCodes.FAILED; // verification failed: the bytes were read, and are not what was written
-      what = "damaged checkpoint: ";
-    } else if (ex instanceof IOException) {
-      code = ExitCodes.IO_ERROR;
-      what = "I/O error: ";
-    } else {
-      code = ExitCodes.INTERNAL;
-      what = "internal error: " + ex.getClass().getName() + ": ";
-    }
-    String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
-        + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
-        + " again (a job continues from its newest checkpoint)"
-        : ex instanceof IOException && io.epochal.driver.train.FailureClassifier.isPermissionDenied(ex)
-        ? "; the user this command runs as may not write there: make the directory writable for it (HDFS: hdfs dfs "
-        + "-chown / -chmod; HADOOP_USER_NAME names the user of a cluster without Kerberos) or give another job.dir"
-        : "";
-    List<String> problems = ex instanceof ConfigException ? ((ConfigException) ex).problems() : List.of();
-    if (problems.size() > 1) {
-      err.println("epochal: " + what + problems.size() + " problems; fix each:");
-      for (int i = 0; i < problems.size(); i++) {
-        err.println("  " + (i + 1) + ". " + problems.get(i));
-      }
-    } else {
-      err.println("epochal: " + what + oneLine(ex.getMessage()) + hint);
-    }
-    if (verbose) {
-      StringWriter trace = new StringWriter();
-      ex.printStackTrace(new PrintWriter(trace));
-      err.print(trace);
-    }
-    return code;
-  }
-
-  /**
-   * A command that ran out of memory outside training (which reports its own): one line naming the
-   * memory and the larger heap, the exit code Spark uses for it (52), and no stack trace unless
-   * --verbose.
-   */
-  private int outOfMemory(OutOfMemoryError e, PrintWriter err) {
-    String message = String.valueOf(e.getMessage());
-    boolean direct = message.contains("direct buffer memory");
-    err.println("epochal: out of memory: " + oneLine(message) + (direct ? " (direct buffers take up to the heap's "
-        + "maximum unless -XX:MaxDirectMemorySize says otherwise)" : "") + "; "
-        + io.epochal.driver.train.HeapWatch.advice());
-    if (verbose) {
-      e.printStackTrace(new PrintWriter(err, true));
-    }
-    err.flush();
-    return ExitCodes.OUT_OF_MEMORY;
-  }
-
-  private static String oneLine(String message) {
-    return String.valueOf(io.epochal.driver.train.FailureClassifier.withoutStackFrames(message))
-        .replaceAll("\\s*[\\r\\n]+\\s*", " ");
-  }
-
-  /** Whether Spark refused the master URL ({@code --master} or {@code spark.master}). */
-  private static boolean badMaster(Throwable ex) {
-    return anyCause(ex, t -> String.valueOf(t.getMessage()).startsWith("Could not parse Master URL"));
-  }
-
-  /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
-  private static boolean unreachable(Throwable ex) {
-    return anyCause(ex, t -> t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
-        || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException);
-  }
-
-  /** Whether {@code ex} or anything in its cause chain (each once) matches {@code test}. */
-  private static boolean anyCause(Throwable ex, java.util.function.Predicate<Throwable> test) {
-    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (Throwable t = ex; t != null && seen.add(t); t = t.getCause()) {
-      if (test.test(t)) {
-        return true;
-      }
-    }
-    return false;
+    return CommandFailure.report(ex, err, verbose, TRAINS.get());
   }
 
   /** Reports the version of the application jar. */

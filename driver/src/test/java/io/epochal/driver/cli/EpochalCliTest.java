@@ -121,10 +121,10 @@ class EpochalCliTest {
     RuntimeException spark = new IllegalArgumentException("[INVALID_DRIVER_MEMORY] System memory 314572800 must be at "
         + "least 471859200. Please increase heap size using the --driver-memory option or \"spark.driver.memory\" in "
         + "Spark configuration.");
-    assertThat(EpochalCli.belowSparksMinimumHeap(new IllegalStateException("wrapped", spark))).hasValue(
+    assertThat(CommandFailure.belowSparksMinimumHeap(new IllegalStateException("wrapped", spark))).hasValue(
         "the driver's heap (300 MiB) is below the 450 MiB Spark needs to start: give it more, EPOCHAL_JAVA_OPTS=-Xmx1g "
         + "before bin/epochal (spark-submit: --driver-memory 1g)");
-    assertThat(EpochalCli.belowSparksMinimumHeap(new IllegalArgumentException("other"))).isEmpty();
+    assertThat(CommandFailure.belowSparksMinimumHeap(new IllegalArgumentException("other"))).isEmpty();
   }
 
   @Test
