@@ -15,10 +15,10 @@ import org.apache.hadoop.util.ShutdownHookManager;
  */
 final class CommandFailure {
 
-  private CommandFailure() {}
-
   private static final java.util.regex.Pattern SPARK_MIN_HEAP = java.util.regex.Pattern.compile(
       "System memory (\\d+) must be at least (\\d+)");
+
+  private CommandFailure() {}
 
   /**
    * Spark's refusal to start on a heap below its minimum (INVALID_DRIVER_MEMORY), which advises
