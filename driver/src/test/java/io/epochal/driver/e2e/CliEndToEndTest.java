@@ -1053,6 +1053,29 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aNewJobInADirectoryHoldingOtherFilesIsWarnedOfOnceAndLeavesThemAsTheyAre() throws Exception {
+    Path job = Files.createDirectories(tmp.resolve("shared-dir"));
+    Files.writeString(job.resolve("notes.txt"), "mine");
+    Files.createDirectories(job.resolve("plots"));
+    Path file = jobFile("shared.properties", job, Map.of("train.epochs", "1"));
+    String warning = "already holds 2 entries that are not a job's (notes.txt, plots/): the job's files";
+
+    CliRun dry = CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).contains("epochal: dry run: warning: job.dir file://" + job.toAbsolutePath() + " " + warning);
+    CliRun trained = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertTrained(trained);
+    assertThat(trained.err).containsOnlyOnce("epochal: warning: job.dir file://" + job.toAbsolutePath() + " "
+        + warning);
+    assertThat(job.resolve("notes.txt")).hasContent("mine");
+    assertThat(job.resolve("plots")).isEmptyDirectory();
+
+    CliRun again = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertThat(again.code).as("%s", again).isZero();
+    assertThat(again.err).as("the job exists now: nothing new is made there").doesNotContain("not a job's");
+  }
+
+  @Test
   void aRegressionLossOnAModelOfSeveralOutputsIsAConfigErrorBeforeAnythingIsWritten() {
     Path job = tmp.resolve("job");
     CliRun run = CliRun.of("train", jobFile("mse.properties", job, Map.of("loss", "mse")).toString(),
