@@ -33,9 +33,10 @@ final class JobNesting {
    * Checks {@code dir}, where a new job is about to be created (it holds no {@code job.json}). A
    * file system that cannot be read is left to the run, which reports it.
    *
+   * @return the warning of {@link #otherEntries} for a {@code dir} that holds files of someone else's
    * @throws ConfigException on {@code job.dir}, naming the enclosing job or the jobs found under it
    */
-  static void checkNewJobDir(Path dir, Configuration conf) {
+  static Optional<String> checkNewJobDir(Path dir, Configuration conf) {
     Path qualified;
     Path enclosing = null;
     List<String> inside = new ArrayList<>();
@@ -49,7 +50,7 @@ final class JobNesting {
       inside.addAll(found.jobs().keySet());
       inside.addAll(found.lostSpecs().keySet());
     } catch (IOException | RuntimeException e) {
-      return; // an unreachable or unreadable job.dir is reported where the run opens it
+      return Optional.empty(); // an unreachable or unreadable job.dir is reported where the run opens it
     }
     if (enclosing != null) {
       throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + qualified + " is inside the directory of job "
@@ -63,6 +64,7 @@ final class JobNesting {
           + "hide " + (inside.size() == 1 ? "it" : "them") + " from 'status' and 'resume --all'; give each job a "
           + "directory of its own, e.g. " + new Path(qualified, "new-job"));
     }
+    return otherEntries(qualified, conf);
   }
 
   /**

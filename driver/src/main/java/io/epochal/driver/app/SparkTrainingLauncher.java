@@ -78,8 +78,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (amendedFrom == null) {
       Optional<io.epochal.job.JobSpec> stored = ExistingJob.storedSpec(requested, conf);
       if (stored.isEmpty()) {
-        JobNesting.checkNewJobDir(new Path(requested.jobDir()), conf);
-        JobNesting.otherEntries(new Path(requested.jobDir()), conf)
+        JobNesting.checkNewJobDir(new Path(requested.jobDir()), conf)
             .ifPresent(w -> err.println("epochal: warning: " + w));
       }
       spec = ExistingJob.asStored(requested, stored, conf, err);
@@ -166,8 +165,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
           + JobKeys.DATA_ROW_ORDER);
     }
     if (stored.isEmpty()) {
-      JobNesting.checkNewJobDir(dir, conf);
-      JobNesting.otherEntries(dir, conf).ifPresent(w -> err.println("epochal: dry run: warning: " + w));
+      JobNesting.checkNewJobDir(dir, conf).ifPresent(w -> err.println("epochal: dry run: warning: " + w));
       Optional<CheckpointEntry> lost;
       try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
           .build()) {

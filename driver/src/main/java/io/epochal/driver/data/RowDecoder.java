@@ -169,11 +169,11 @@ public final class RowDecoder implements Serializable {
       return "label column '" + label + "' is null";
     }
     double d = number(v);
-    if (classification && v instanceof String && isName((String) v)) {
-      return "label column '" + label + "' holds the text '" + v + BadInputException.LABEL_IS_TEXT + "an integer from 0 "
-          + "to " + (classes > 0 ? classes - 1 + ": " + classes + " classes)" : "the model's outputs - 1)");
-    }
     if (!Double.isFinite(d)) {
+      if (classification && v instanceof String && isName((String) v)) { // only a bad row pays for this
+        return "label column '" + label + "' holds the text '" + v + BadInputException.LABEL_IS_TEXT + "an integer "
+            + "from 0 to " + (classes > 0 ? classes - 1 + ": " + classes + " classes)" : "the model's outputs - 1)");
+      }
       return "label column '" + label + "' holds '" + v + "', not a finite number";
     }
     if (!Float.isFinite((float) d)) {

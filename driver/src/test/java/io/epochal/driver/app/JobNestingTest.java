@@ -14,7 +14,8 @@ class JobNestingTest {
   Path tmp;
 
   private static java.util.Optional<String> otherEntries(Path dir) {
-    return JobNesting.otherEntries(new org.apache.hadoop.fs.Path(dir.toAbsolutePath().toString()), new Configuration());
+    return JobNesting.otherEntries(new org.apache.hadoop.fs.Path(dir.toAbsolutePath().toString()),
+        new Configuration());
   }
 
   @Test
