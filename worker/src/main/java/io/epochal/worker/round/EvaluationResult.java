@@ -1,0 +1,117 @@
+package io.epochal.worker.round;
+
+import static com.google.common.base.Preconditions.checkArgument;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What one worker returns from evaluating the global state on its shard of held-out rows: how many
+ * rows, the sum of their losses, and for classification how many the model predicted right.
+ * Immutable; it crosses from executor to driver, where {@link #combine} adds the shards up.
+ */
+public final class EvaluationResult {
+
+  /** {@link #correct()} of a result that counts no correct predictions (a regression loss). */
+  public static final long NOT_COUNTED = -1;
+
+  private final int worker;
+  private final long rows;
+  private final double lossSum;
+  private final long correct;
+
+  /**
+   * A result of {@code rows} rows whose losses sum to {@code lossSum}; {@code correct} rows predicted
+   * right, or {@link #NOT_COUNTED}.
+   */
+  public EvaluationResult(int worker, long rows, double lossSum, long correct) {
+    checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
+    checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
+    checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
+        "correct must be %s or in [0, rows = %s], got %s", NOT_COUNTED, rows, correct);
+    this.worker = worker;
+    this.rows = rows;
+    this.lossSum = lossSum;
+    this.correct = correct;
+  }
+
+  /**
+   * The sum of {@code results}, added in worker order whatever order they come in, so the same
+   * shards give the same bits.
+   *
+   * @throws IllegalArgumentException if {@code results} is empty, or some count correct predictions
+   *     and others not
+   */
+  public static EvaluationResult combine(List<EvaluationResult> results) {
+    checkArgument(!results.isEmpty(), "no evaluation results to combine");
+    List<EvaluationResult> ordered = results.stream()
+        .sorted(java.util.Comparator.comparingInt(EvaluationResult::worker)).toList();
+    long rows = 0;
+    double lossSum = 0;
+    long correct = 0;
+    boolean counted = ordered.get(0).counted();
+    for (EvaluationResult r : ordered) {
+      checkArgument(r.counted() == counted, "worker %s %s correct predictions, worker %s %s", r.worker,
+          r.counted() ? "counts" : "does not count", ordered.get(0).worker, counted ? "does" : "does not");
+      rows += r.rows;
+      lossSum += r.lossSum;
+      correct += r.counted() ? r.correct : 0;
+    }
+    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED);
+  }
+
+  /** The worker index (0 for a combined result). */
+  public int worker() {
+    return worker;
+  }
+
+  /** Rows evaluated. */
+  public long rows() {
+    return rows;
+  }
+
+  /** The sum of the rows' losses. */
+  public double lossSum() {
+    return lossSum;
+  }
+
+  /** Rows whose largest output is their label's class, or {@link #NOT_COUNTED}. */
+  public long correct() {
+    return correct;
+  }
+
+  /** Whether correct predictions were counted (a classification loss). */
+  public boolean counted() {
+    return correct != NOT_COUNTED;
+  }
+
+  /** The mean loss over the rows (NaN for none). */
+  public double meanLoss() {
+    return rows == 0 ? Double.NaN : lossSum / rows;
+  }
+
+  /** The share of rows predicted right (NaN for none or when not counted). */
+  public double accuracy() {
+    return rows == 0 || !counted() ? Double.NaN : (double) correct / rows;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    if (!(o instanceof EvaluationResult)) {
+      return false;
+    }
+    EvaluationResult r = (EvaluationResult) o;
+    return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(worker, rows, lossSum, correct);
+  }
+
+  @Override
+  public String toString() {
+    return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
+        + (counted() ? ", correct=" + correct : "") + "}";
+  }
+}

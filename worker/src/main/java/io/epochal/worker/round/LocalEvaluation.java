@@ -1,0 +1,112 @@
+package io.epochal.worker.round;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.device.DeviceAssignment;
+import io.epochal.worker.device.DeviceSelector;
+import io.epochal.worker.loss.Loss;
+import io.epochal.worker.loss.Losses;
+import io.epochal.worker.loss.SoftmaxCrossEntropyLoss;
+import io.epochal.worker.model.EngineSettings;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+
+/**
+ * Evaluates a global state on one worker's shard of held-out rows: the model, taken from this
+ * thread's {@link ModelCache} and loaded with the state's model tensors, runs in evaluation mode
+ * (no dropout, BatchNorm on its running statistics, no state changed) on the rows in their order,
+ * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
+ * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
+ * first of equal ones) is their label. A pure function of (state, config, shard): a retried task
+ * gives the same bits. Optimizer tensors in the state are ignored.
+ */
+public final class LocalEvaluation {
+
+  private LocalEvaluation() {}
+
+  /**
+   * Evaluates {@code global} on {@code shard} on the device {@link DeviceSelector} picks for the
+   * job's {@code train.device} and the GPUs Spark assigned to the task.
+   *
+   * @throws io.epochal.worker.model.StateOutsideStateDictException if the cached model does not
+   *     reload like a freshly built one (see {@link LocalRound})
+   */
+  public static EvaluationResult run(TrainingConfig config, StateDict global, DataShard shard,
+      DeviceAssignment assignment) {
+    return run(config, global, shard, DeviceSelector.select(config.device(), assignment).device());
+  }
+
+  /** Evaluates {@code global} on {@code shard} on the CPU. */
+  public static EvaluationResult run(TrainingConfig config, StateDict global, DataShard shard) {
+    return run(config, global, shard, Device.cpu());
+  }
+
+  private static EvaluationResult run(TrainingConfig config, StateDict global, DataShard shard, Device device) {
+    boolean classification = SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+    if (shard.rows() == 0) {
+      return new EvaluationResult(shard.worker(), 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED);
+    }
+    StateDict modelState = LocalRound.modelPart(global);
+    ModelCache cache = ModelCache.forCurrentThread();
+    EpochalModel model = EngineSettings.atThreads(config.threads(), () -> {
+      EpochalModel m = cache.acquire(config.modelName(), config.modelVersion(), config.modelParams(), device);
+      m.loadStateDict(modelState);
+      return m;
+    });
+    if (cache.needsReloadCheck(model)) {
+      ReloadCheck.verify(cache, config, device, model, modelState);
+    }
+    return EngineSettings.atThreads(config.threads(), () -> evaluate(config, model, shard, classification));
+  }
+
+  private static EvaluationResult evaluate(TrainingConfig config, EpochalModel model, DataShard shard,
+      boolean classification) {
+    Loss loss = Losses.create(config.loss());
+    int rows = shard.rows();
+    int batch = config.batchSize();
+    int[] order = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      order[i] = i;
+    }
+    float[] labels = shard.labels();
+    BatchInput input = new BatchInput(shard, batch);
+    double lossSum = 0;
+    long correct = 0;
+    try (NDManager evalManager = model.manager().newSubManager()) {
+      for (int start = 0; start < rows; start += batch) {
+        int end = Math.min(rows, start + batch);
+        try (NDManager batchManager = evalManager.newSubManager()) {
+          input.fill(order, start, end);
+          NDArray prediction = model.forward(input.features(batchManager), false, null);
+          lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
+          if (classification) {
+            correct += correct(prediction.toFloatArray(), labels, start, end);
+          }
+        }
+      }
+    }
+    return new EvaluationResult(shard.worker(), rows, lossSum, classification ? correct : EvaluationResult.NOT_COUNTED);
+  }
+
+  /** Rows {@code [start, end)} whose largest logit (the first of equal ones) is their label's class. */
+  static long correct(float[] logits, float[] labels, int start, int end) {
+    int n = end - start;
+    int classes = logits.length / n;
+    long right = 0;
+    for (int i = 0; i < n; i++) {
+      int best = 0;
+      for (int c = 1; c < classes; c++) {
+        if (logits[i * classes + c] > logits[i * classes + best]) {
+          best = c;
+        }
+      }
+      if (best == (int) labels[start + i]) {
+        right++;
+      }
+    }
+    return right;
+  }
+}

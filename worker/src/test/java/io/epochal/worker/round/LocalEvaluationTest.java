@@ -1,0 +1,148 @@
+package io.epochal.worker.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.optim.Optimizers;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+class LocalEvaluationTest {
+
+  /** The state after a few rounds of learning the argmax shard, so accuracy is neither 0 nor 1. */
+  private static StateDict trained(TrainingConfig config) {
+    StateDict state = RoundFixtures.initialState(config);
+    DataShard train = RoundFixtures.shard(0, 256, 5);
+    for (int r = 0; r < 3; r++) {
+      state = LocalRound.run(config, state, train, 0, r, r * 4L).state();
+    }
+    return state;
+  }
+
+  @Test
+  void lossAndAccuracyAreThoseOfTheModelsOwnOutputOnEveryRow() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.0, 16, 4);
+    StateDict state = trained(config);
+    DataShard held = RoundFixtures.shard(0, 100, 99); // 100 rows: 6 full batches and one of 4
+
+    EvaluationResult result = LocalEvaluation.run(config, state, held);
+
+    // the same model, built afresh, on all rows at once; cross-entropy and argmax computed here
+    double lossSum = 0;
+    long correct = 0;
+    try (EpochalModel model = ModelRegistry.getDefault().create("mlp", 1, config.modelParams());
+        NDManager m = NDManager.newBaseManager()) {
+      model.loadStateDict(LocalRound.modelPart(state));
+      NDArray x = m.create(held.features(), new Shape(held.rows(), RoundFixtures.FEATURES));
+      float[] logits = model.forward(x, false, null).toFloatArray();
+      int k = RoundFixtures.CLASSES;
+      for (int i = 0; i < held.rows(); i++) {
+        double max = Double.NEGATIVE_INFINITY;
+        int best = 0;
+        for (int c = 0; c < k; c++) {
+          max = Math.max(max, logits[i * k + c]);
+          best = logits[i * k + c] > logits[i * k + best] ? c : best;
+        }
+        double sum = 0;
+        for (int c = 0; c < k; c++) {
+          sum += Math.exp(logits[i * k + c] - max);
+        }
+        int label = (int) held.labels()[i];
+        lossSum += max + Math.log(sum) - logits[i * k + label];
+        correct += best == label ? 1 : 0;
+      }
+    }
+    assertThat(result.rows()).isEqualTo(100);
+    assertThat(result.lossSum()).isCloseTo(lossSum, within(1e-4 * lossSum));
+    assertThat(result.correct()).isEqualTo(correct);
+    assertThat(result.accuracy()).isBetween(0.2, 0.99);
+    assertThat(result.meanLoss()).isCloseTo(lossSum / 100, within(1e-6 * lossSum));
+  }
+
+  @Test
+  void evaluationChangesNoStateSoTheNextRoundIsBitIdenticalAndEvaluationRepeatsExactly() throws Exception {
+    TrainingConfig config = RoundFixtures.adam(0.5, 16, 2); // dropout: evaluation mode must not draw it
+    StateDict state = trained(config);
+    DataShard train = RoundFixtures.shard(1, 64, 3);
+    DataShard held = RoundFixtures.shard(1, 40, 4);
+    ExecutorService plain = Executors.newSingleThreadExecutor();
+    ExecutorService evaluating = Executors.newSingleThreadExecutor();
+    try {
+      RoundResult expected = plain.submit(() -> LocalRound.run(config, state, train, 1, 0, 12)).get();
+      EvaluationResult first = evaluating.submit(() -> LocalEvaluation.run(config, state, held)).get();
+      RoundResult after = evaluating.submit(() -> LocalRound.run(config, state, train, 1, 0, 12)).get();
+      EvaluationResult again = evaluating.submit(() -> LocalEvaluation.run(config, state, held)).get();
+      assertThat(after).isEqualTo(expected);
+      assertThat(again).isEqualTo(first);
+      assertThat(first.worker()).isEqualTo(1);
+    } finally {
+      plain.shutdownNow();
+      evaluating.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRegressionLossCountsNoCorrectPredictions() {
+    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
+    TrainingConfig config = TrainingConfig.builder().setModel("mlp", 1, params)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.1).build()))
+        .setLoss("mse").setBatchSize(3).setSeed(1).build();
+    DataShard held = new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+        new float[] {1, 2, 3, 4, 5});
+
+    EvaluationResult result = LocalEvaluation.run(config, RoundFixtures.initialState(config), held);
+
+    assertThat(result.rows()).isEqualTo(5);
+    assertThat(result.counted()).isFalse();
+    assertThat(result.accuracy()).isNaN();
+    assertThat(result.lossSum()).isPositive();
+  }
+
+  @Test
+  void anEmptyShardGivesNoRowsAndNoLoss() {
+    TrainingConfig config = RoundFixtures.adam(0.0, 16, 1);
+    DataShard empty = new DataShard(2, 0, new long[] {RoundFixtures.FEATURES}, 1, new float[0], new float[0]);
+
+    EvaluationResult result = LocalEvaluation.run(config, RoundFixtures.initialState(config), empty);
+
+    assertThat(result).isEqualTo(new EvaluationResult(2, 0, 0.0, 0));
+    assertThat(result.meanLoss()).isNaN();
+  }
+
+  @Test
+  void theFirstOfEqualLargestOutputsIsThePrediction() {
+    float[] logits = {1, 1, 0, /* row 1 */ 0, 2, 2};
+    assertThat(LocalEvaluation.correct(logits, new float[] {9, 0, 1}, 1, 3)).isEqualTo(2);
+    assertThat(LocalEvaluation.correct(logits, new float[] {9, 1, 2}, 1, 3)).isEqualTo(0);
+  }
+
+  @Test
+  void combiningAddsTheShardsInWorkerOrderWhateverOrderTheyArrive() {
+    EvaluationResult a = new EvaluationResult(0, 10, 0.1, 7);
+    EvaluationResult b = new EvaluationResult(1, 20, 1e17, 15);
+    EvaluationResult c = new EvaluationResult(2, 5, -1e17, 5);
+
+    EvaluationResult ordered = EvaluationResult.combine(List.of(a, b, c));
+
+    assertThat(EvaluationResult.combine(List.of(c, a, b))).isEqualTo(ordered);
+    assertThat(ordered.rows()).isEqualTo(35);
+    assertThat(ordered.correct()).isEqualTo(27);
+    assertThat(ordered.lossSum()).isEqualTo((0.1 + 1e17) + -1e17);
+    assertThatThrownBy(() -> EvaluationResult.combine(List.of(a, new EvaluationResult(1, 3, 1.0,
+        EvaluationResult.NOT_COUNTED)))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("worker 1 does not count");
+    assertThatThrownBy(() -> new EvaluationResult(0, 3, 1.0, 4)).hasMessageContaining("correct must be");
+  }
+}
