@@ -153,6 +153,12 @@ final class PreparedResume {
     if (!refused.isEmpty()) {
       throw ConfigException.of(refused);
     }
+    String heldOut = settings.get(JobKeys.DATA_VALIDATION_PATH);
+    if (heldOut != null && !heldOut.isBlank()) {
+      // as train stores it: the same rows to every later resume, whatever its working directory
+      settings.put(JobKeys.DATA_VALIDATION_PATH, JobSpecResolver.qualify(JobKeys.DATA_VALIDATION_PATH, heldOut.trim(),
+          conf));
+    }
     Map<String, String> texts = new TreeMap<>(placement);
     texts.putAll(settings);
     JobSpec spec;
@@ -168,6 +174,11 @@ final class PreparedResume {
     try {
       DataPathCheck.check(spec, conf, false);
     } catch (ConfigException e) {
+      if (JobKeys.DATA_VALIDATION_PATH.equals(e.key())) {
+        throw new ConfigException(e.key(), e.getMessage() + " (" + (amendment.settings().containsKey(e.key())
+            ? "as --set gives it" : "the " + e.key() + " in " + qualified + "/job.json; resume with --set " + e.key()
+            + "=<held-out rows>, or --set " + e.key() + "= to evaluate on none") + ")", e);
+      }
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }

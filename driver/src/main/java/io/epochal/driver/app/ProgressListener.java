@@ -17,6 +17,8 @@ final class ProgressListener implements TrainingListener {
   private final PrintStream err;
   private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
+  /** The held-out rows' metrics of the epoch being finished, for its line; empty for none. */
+  private String validation = "";
   /** The stop has said how the job ended: the rounds the training thread still finishes are not shown. */
   private volatile boolean stopped;
 
@@ -52,8 +54,16 @@ final class ProgressListener implements TrainingListener {
     if (stopped) {
       return;
     }
-    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000);
+    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, validation);
+    validation = "";
     epochStart = System.nanoTime();
+  }
+
+  @Override
+  public synchronized void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held,
+      long millis) {
+    validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
+        + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "");
   }
 
   @Override

@@ -41,6 +41,11 @@ final class GenDataCommand implements Callable<Integer> {
   @Option(names = "--rows", defaultValue = "4096", description = "Rows (default: ${DEFAULT-VALUE}).")
   long rows;
 
+  @Option(names = "--first-row", defaultValue = "0", description = "Number of the first row written (default: "
+      + "${DEFAULT-VALUE}): a second output with the same seed from --first-row <the first's --rows> holds other rows "
+      + "of the same classes, held-out rows for data.validation_path.")
+  long firstRow;
+
   @Option(names = "--features", defaultValue = "32", description = "Features per row (default: ${DEFAULT-VALUE}).")
   int features;
 
@@ -90,7 +95,11 @@ final class GenDataCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--partitions " + partitions + " is more than --rows " + rows + ": every "
           + "output file holds at least one row; give at most " + rows + " partitions");
     }
-    DataGenerator gen = DataGenerator.builder().optRows(rows).optFeatures(features).optClasses(classes).optSeed(seed)
+    if (firstRow < 0) {
+      throw new IllegalArgumentException("--first-row " + firstRow + " is negative; give the number of the first row "
+          + "to write, 0 or more");
+    }
+    DataGenerator gen = DataGenerator.builder().optRows(rows).optFirstRow(firstRow).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
         .optArrayLayout(layout.equals("array")).build();
     String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
@@ -129,8 +138,9 @@ final class GenDataCommand implements Callable<Integer> {
         gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
-    spec.commandLine().getOut().printf("wrote %d rows (%d features, %d classes, seed %d) as %s to %s%n", rows,
-        features, classes, seed, format, path);
+    spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes, seed %d) as %s to %s%n", rows,
+        firstRow == 0 ? "" : " (rows " + firstRow + " to " + (firstRow + rows - 1) + ")", features, classes, seed,
+        format, path);
     return ExitCodes.OK;
   }
 

@@ -56,15 +56,23 @@ public final class ProgressReporter {
    * A loss as printed: four decimals, or three significant digits in scientific notation below
    * 0.001, so that a small loss that is not zero does not show as {@code 0.0000}.
    */
-  static String loss(double loss) {
+  public static String loss(double loss) {
     return loss != 0 && Math.abs(loss) < 1e-3 && Double.isFinite(loss)
         ? String.format(Locale.ROOT, "%.2e", loss) : String.format(Locale.ROOT, "%.4f", loss);
   }
 
   /** Reports a finished (and checkpointed) epoch; ends the progress line on a console. */
   public void epochDone(int epoch, int epochs, double loss, long millis) {
-    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %s  checkpointing",
-        epoch, epochs, millis / 1000.0, loss(loss));
+    epochDone(epoch, epochs, loss, millis, "");
+  }
+
+  /**
+   * As {@link #epochDone(int, int, double, long)}, with {@code validation} (the held-out rows'
+   * metrics, e.g. {@code val_loss 0.2101  val_accuracy 0.9312}; empty for none) after the loss.
+   */
+  public void epochDone(int epoch, int epochs, double loss, long millis, String validation) {
+    String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %s  %scheckpointing",
+        epoch, epochs, millis / 1000.0, loss(loss), validation.isEmpty() ? "" : validation + "  ");
     if (interactive) {
       rewrite(line);
       out.println();

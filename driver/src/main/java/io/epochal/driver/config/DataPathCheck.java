@@ -44,11 +44,50 @@ public final class DataPathCheck {
     }
     checkJobDirOutsideData(spec, path, hadoopConf);
     checkNotAJob(text, path, hadoopConf);
+    checkHeldOut(spec, hadoopConf);
     CreatablePath.requireDirectory(JobKeys.JOB_DIR, new org.apache.hadoop.fs.Path(spec.jobDir()), hadoopConf);
     // an existing job's checkpoints: every epoch's commit writes there
     org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(spec.jobDir()),
         "checkpoints");
     CreatablePath.requireWritableIfPresent(JobKeys.JOB_DIR, checkpoints, hadoopConf);
+  }
+
+  /**
+   * Checks the held-out rows of {@code data.validation_path}, when given: they exist, and are
+   * neither {@code data.path} nor inside it nor around it (Spark reads every file under
+   * {@code data.path}, so such rows would be trained on), and the job directory is not inside them.
+   */
+  static void checkHeldOut(JobSpec spec, Configuration conf) {
+    java.util.Optional<String> given = spec.validationPathText();
+    if (given.isEmpty()) {
+      return;
+    }
+    String key = JobKeys.DATA_VALIDATION_PATH;
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(given.get());
+    String held = JobSpecResolver.locationText(path);
+    String data = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.dataPath()));
+    String job = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.jobDir()));
+    boolean exists;
+    try {
+      exists = path.getFileSystem(conf).exists(path);
+    } catch (IOException | RuntimeException e) {
+      throw new ConfigException(key, key + " = '" + given.get() + "' cannot be read: " + e
+          + "; check the URI and that its file system is reachable", e);
+    }
+    if (!exists) {
+      throw new ConfigException(key, key + " = '" + given.get() + "' does not exist; point it at existing "
+          + spec.dataFormat() + " data with the training rows' columns, rows the job does not train on");
+    }
+    if (held.equals(data) || held.startsWith(data + "/") || data.startsWith(held + "/")) {
+      throw new ConfigException(key, key + " = '" + given.get() + "' " + (held.equals(data) ? "is data.path itself"
+          : held.startsWith(data + "/") ? "is inside data.path " + data + ", all of whose files are trained on"
+          : "holds data.path " + data) + ": held-out rows must be files the job does not train on; keep them in a "
+          + "directory beside the training data (e.g. .../train and .../validation)");
+    }
+    if (job.equals(held) || job.startsWith(held + "/")) {
+      throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + job + " is inside " + key + " " + held + ": the job's "
+          + "own files would be read as held-out rows; give the job a directory outside its data");
+    }
   }
 
   /** Refuses a data path that is an Epochal job directory: its checkpoints would be read as rows. */

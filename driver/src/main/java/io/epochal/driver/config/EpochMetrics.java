@@ -19,8 +19,17 @@ public final class EpochMetrics {
   /** How many bad rows the job skips ({@code data.bad_rows=skip}). */
   public static final String SKIPPED_ROWS = "skipped_rows";
 
+  /** The mean loss over the held-out rows of {@code data.validation_path}, in evaluation mode. */
+  public static final String VAL_LOSS = "val_loss";
+  /** The share of the held-out rows predicted right ({@code softmax_cross_entropy} only). */
+  public static final String VAL_ACCURACY = "val_accuracy";
+  /** How many held-out rows the epoch was evaluated on. */
+  public static final String VAL_ROWS = "val_rows";
+
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
+  /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_ROWS);
 
   private EpochMetrics() {}
 }

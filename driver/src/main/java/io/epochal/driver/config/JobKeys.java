@@ -40,6 +40,8 @@ public final class JobKeys {
   public static final String LOCAL_STEPS = "train.local_steps";
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
   public static final String DATA_PATH = "data.path";
+  /** Held-out rows every epoch's state is evaluated on ({@code val_loss}, {@code val_accuracy}); empty = none. */
+  public static final String DATA_VALIDATION_PATH = "data.validation_path";
   public static final String DATA_FORMAT = "data.format";
   public static final String DATA_FEATURES = "data.features";
   public static final String DATA_LABEL = "data.label";
@@ -65,11 +67,11 @@ public final class JobKeys {
   public static final String RETRY_STORAGE_WAIT_MS = "retry.storage_wait_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
   /**
-   * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept
-   * and how failures are retried, not what is trained.
+   * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept,
+   * which held-out rows each epoch is evaluated on, and how failures are retried, not what is trained.
    */
-  public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(KEEP_LAST, KEEP_EVERY, KEEP_BEST,
-      BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
+  public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(DATA_VALIDATION_PATH, KEEP_LAST,
+      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -149,6 +151,10 @@ public final class JobKeys {
         + "averaged."));
     s.add(lng(THREADS_PER_WORKER, 1L, 1.0, 256.0, "Intra-op threads of one worker (1 is fastest on small CPUs)."));
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
+    s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
+        + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
+        + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy "
+        + "(for checkpoint.best_metric). They are never trained on. Empty = none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "
@@ -175,7 +181,8 @@ public final class JobKeys {
     s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));
     s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
-        + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second)."));
+        + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; with data.validation_path also "
+        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts of a failed epoch (reloading the latest checkpoint) "

@@ -257,6 +257,15 @@ public final class JobSpec {
     return uri(JobKeys.DATA_PATH);
   }
 
+  /**
+   * {@code data.validation_path} as job.json holds it, if the job evaluates each epoch on held-out
+   * rows.
+   */
+  public java.util.Optional<String> validationPathText() {
+    String path = values.contains(JobKeys.DATA_VALIDATION_PATH) ? values.getString(JobKeys.DATA_VALIDATION_PATH) : "";
+    return path.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(path);
+  }
+
   /** {@code data.format}: parquet, csv or json. */
   public String dataFormat() {
     return values.getString(JobKeys.DATA_FORMAT);
@@ -359,7 +368,9 @@ public final class JobSpec {
   private HyperParameters select(boolean placement) {
     HyperParameters.Builder b = HyperParameters.builder();
     values.asMap().forEach((k, v) -> {
-      if (JobKeys.isPlacement(k) == placement) {
+      // no held-out rows is no key: job.json and manifests read as those of jobs made before the key existed
+      boolean none = k.equals(JobKeys.DATA_VALIDATION_PATH) && v.toString().isBlank();
+      if (JobKeys.isPlacement(k) == placement && !none) {
         b.put(k, v);
       }
     });

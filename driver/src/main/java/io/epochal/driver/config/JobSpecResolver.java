@@ -97,10 +97,15 @@ public final class JobSpecResolver {
     if (!twice.isEmpty()) {
       throw ConfigException.of(twice);
     }
-    HyperParameters qualified = HyperParameters.builder().putAll(values)
+    HyperParameters.Builder qualifying = HyperParameters.builder().putAll(values)
         .put(JobKeys.JOB_DIR, qualify(JobKeys.JOB_DIR, values.getString(JobKeys.JOB_DIR)))
-        .put(JobKeys.DATA_PATH, qualify(JobKeys.DATA_PATH, values.getString(JobKeys.DATA_PATH)))
-        .build();
+        .put(JobKeys.DATA_PATH, qualify(JobKeys.DATA_PATH, values.getString(JobKeys.DATA_PATH)));
+    String heldOut = values.contains(JobKeys.DATA_VALIDATION_PATH) ? values.getString(JobKeys.DATA_VALIDATION_PATH) : "";
+    if (!heldOut.isBlank()) {
+      // a relative path means the same rows to every later resume, whatever its working directory
+      qualifying.put(JobKeys.DATA_VALIDATION_PATH, qualify(JobKeys.DATA_VALIDATION_PATH, heldOut.trim()));
+    }
+    HyperParameters qualified = qualifying.build();
     JobSpec spec = JobSpec.of(qualified, raw.containsKey(JobKeys.DATA_ROW_ORDER));
     spec.jobDir();
     if (checkDataPath) {

@@ -212,10 +212,26 @@ final class SpecValidator {
     if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
       return;
     }
-    String near = ParamSpecs.nearest(metric, EpochMetrics.ALL);
-    problems.add(new ConfigException(JobKeys.BEST_METRIC, JobKeys.BEST_METRIC + " = '" + metric + "'"
-        + (given == null ? "" : " (from " + given.source + ")") + " is not a metric a checkpoint records"
+    String from = JobKeys.BEST_METRIC + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    if (EpochMetrics.VALIDATION.contains(metric)) {
+      boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
+      boolean classification = !"mse".equals(values.getString(JobKeys.LOSS));
+      if (!validated) {
+        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for a job evaluated on "
+            + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or rank by train_loss"));
+      } else if (metric.equals(EpochMetrics.VAL_ACCURACY) && !classification) {
+        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
+            + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": rank by val_loss "
+            + "with " + JobKeys.BEST_MODE + "=min"));
+      }
+      return;
+    }
+    List<String> known = new ArrayList<>(EpochMetrics.ALL);
+    known.addAll(EpochMetrics.VALIDATION);
+    String near = ParamSpecs.nearest(metric, known);
+    problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
+        + " or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
   }
 

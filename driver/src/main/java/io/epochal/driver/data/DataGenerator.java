@@ -38,6 +38,7 @@ public final class DataGenerator {
   public static final String MARKER = "_EPOCHAL_GENERATED";
 
   private final long rows;
+  private final long firstRow;
   private final int features;
   private final int classes;
   private final long seed;
@@ -48,6 +49,7 @@ public final class DataGenerator {
 
   private DataGenerator(Builder b) {
     this.rows = b.rows;
+    this.firstRow = b.firstRow;
     this.features = b.features;
     this.classes = b.classes;
     this.seed = b.seed;
@@ -84,7 +86,7 @@ public final class DataGenerator {
     int n = features;
     int k = classes;
     boolean array = arrayLayout;
-    JavaRDD<Row> data = spark.range(0, rows, 1, partitions).javaRDD()
+    JavaRDD<Row> data = spark.range(firstRow, firstRow + rows, 1, partitions).javaRDD()
         .map(i -> row(i, s, centers, n, k, array));
     return spark.createDataFrame(data, schema());
   }
@@ -98,9 +100,9 @@ public final class DataGenerator {
     generate(spark).write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists)
         .option("header", "true").format(format).save(path);
     org.apache.hadoop.fs.Path marker = new org.apache.hadoop.fs.Path(path, MARKER);
-    String json = String.format(java.util.Locale.ROOT, "{\"rows\": %d, \"features\": %d, \"classes\": %d, "
-        + "\"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"}%n", rows, features, classes,
-        seed, Double.toString(separation), format, arrayLayout ? "array" : "columns");
+    String json = String.format(java.util.Locale.ROOT, "{\"rows\": %d, \"first_row\": %d, \"features\": %d, "
+        + "\"classes\": %d, \"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"}%n", rows,
+        firstRow, features, classes, seed, Double.toString(separation), format, arrayLayout ? "array" : "columns");
     try (java.io.OutputStream out = marker.getFileSystem(spark.sparkContext().hadoopConfiguration())
         .create(marker, true)) {
       out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -175,6 +177,7 @@ public final class DataGenerator {
   /** Builds a {@link DataGenerator}; every setting has a default. */
   public static final class Builder {
     private long rows = 4096;
+    private long firstRow;
     private int features = 32;
     private int classes = 4;
     private long seed = 42;
@@ -189,6 +192,18 @@ public final class DataGenerator {
     public Builder optRows(long rows) {
       checkArgument(rows >= 1, "rows must be >= 1, got %s", rows);
       this.rows = rows;
+      return this;
+    }
+
+    /**
+     * The number of the first row (default 0): rows {@code firstRow .. firstRow + rows - 1} of the
+     * seed's sequence, so a second output from {@code firstRow = } the first's row count holds other
+     * rows of the same classes (held-out rows).
+     */
+    public Builder optFirstRow(long firstRow) {
+      checkArgument(firstRow >= 0 && firstRow <= Long.MAX_VALUE - rows, "first row must be in [0, %s], got %s",
+          Long.MAX_VALUE - rows, firstRow);
+      this.firstRow = firstRow;
       return this;
     }
 

@@ -68,6 +68,14 @@ public final class DataOptions implements Serializable {
         .optCheckCsvLines(checkCsvLines).build();
   }
 
+  /** These options reading {@code path} instead (the held-out rows of {@code data.validation_path}). */
+  public DataOptions withPath(String path) {
+    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
+        .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
+        .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
+        .optCheckCsvLines(checkCsvLines).build();
+  }
+
   /** The input path (any Hadoop URI). */
   public String path() {
     return path;

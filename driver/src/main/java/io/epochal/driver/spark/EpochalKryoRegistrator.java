@@ -71,6 +71,8 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     kryo.register(StateDict[].class);
     kryo.register(DataShard[].class);
     kryo.register(RoundResult[].class);
+    kryo.register(io.epochal.worker.round.EvaluationResult.class);
+    kryo.register(io.epochal.worker.round.EvaluationResult[].class);
     kryo.register(ShardPiece[].class);
     kryo.register(byte[].class);
     kryo.register(int[].class);

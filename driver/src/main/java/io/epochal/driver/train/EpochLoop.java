@@ -55,6 +55,18 @@ final class EpochLoop {
    */
   TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data)
       throws TrainingException {
+    return run(dir, assembler, start, data, null);
+  }
+
+  /**
+   * As {@link #run(JobDirectory, CheckpointAssembler, ResumePoint, LoadedDataset)}, evaluating the
+   * state of every epoch on {@code heldOut} (when not null) before its checkpoint, whose metrics
+   * then hold {@code val_loss}, {@code val_rows} and, for classification, {@code val_accuracy}.
+   */
+  TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data,
+      LoadedDataset heldOut) throws TrainingException {
+    HeldOutEvaluator evaluator = heldOut == null ? null
+        : new HeldOutEvaluator(spark.jsc(), heldOut, config, spec.jobName());
     int maxRows = 0;
     for (int w = 0; w < data.workers(); w++) {
       maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
@@ -123,6 +135,10 @@ final class EpochLoop {
           metrics.put(DATA_ROWS, (double) data.rows());
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
           metrics.put(EpochMetrics.SAMPLES_PER_SECOND, samples / Math.max(epochSecs, 1e-9));
+          if (evaluator != null) {
+            writer.checkFinished();
+            metrics.putAll(validate(evaluator, state, e + 1, epochs, rounds));
+          }
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
           final int epoch = e + 1;
           final StateDict snapshot = state;
@@ -139,6 +155,34 @@ final class EpochLoop {
       return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
           losses, writer.stallNanos(), System.nanoTime() - trainStart);
     }
+  }
+
+  /**
+   * Evaluates the state of epoch {@code epoch} on the held-out rows: its metrics for the checkpoint,
+   * said to the listener; a failure fails the epoch as a failed round would (its checkpoint is not
+   * written, a retry trains the epoch again).
+   */
+  private Map<String, Double> validate(HeldOutEvaluator evaluator, StateDict state, int epoch, int epochs,
+      int rounds) throws TrainingException {
+    long start = System.nanoTime();
+    io.epochal.worker.round.EvaluationResult held;
+    try {
+      held = evaluator.evaluate(state, epoch, epochs);
+    } catch (Exception ex) {
+      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
+      FailureReason reason = FailureClassifier.ofRound(ex);
+      throw new TrainingException(reason, epoch, rounds, "epoch " + epoch + "'s evaluation on the held-out rows ("
+          + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + ") " + (reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed")
+          + ": " + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
+    }
+    listener.validated(epoch, epochs, held, (System.nanoTime() - start) / 1_000_000);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put(EpochMetrics.VAL_LOSS, held.meanLoss());
+    if (held.counted()) {
+      metrics.put(EpochMetrics.VAL_ACCURACY, held.accuracy());
+    }
+    metrics.put(EpochMetrics.VAL_ROWS, (double) held.rows());
+    return metrics;
   }
 
   /** A round (or chain of rounds) expected to take {@code expectedNanos} is mentioned after 10 times that, 30 s at least. */

@@ -30,6 +30,9 @@ final class JobData {
 
   /** How the error of data with another feature size than the model's starts. */
   private static final String FEATURE_MISMATCH = "the data has ";
+  /** How a job goes on with other held-out rows (they change no trained tensor, so a resume may). */
+  private static final String OTHER_HELD_OUT = "; or give the job others: 'bin/epochal resume <job.dir> --set "
+      + JobKeys.DATA_VALIDATION_PATH + "=<path>' (an empty value evaluates on none)";
 
   private final JobSpec spec;
   private final TrainingConfig config;
@@ -119,6 +122,64 @@ final class JobData {
     }
     warnOfShortShards(data);
     return data;
+  }
+
+  /**
+   * The job's held-out rows ({@code data.validation_path}), loaded and checked as the training
+   * rows are (same format, columns, label range and {@code data.bad_rows}), in as many shards as
+   * the job has workers; empty when the job has none.
+   *
+   * @param newJob whether the job directory holds no job yet (a failure then says nothing was
+   *     written; otherwise it names the resume that gives the job other held-out rows)
+   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when they cannot be used or their
+   *     rows do not fit the model
+   */
+  java.util.Optional<LoadedDataset> heldOut(boolean newJob) throws TrainingException {
+    String advice = newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ": fix them or "
+        + JobKeys.DATA_VALIDATION_PATH + " and train again)" : OTHER_HELD_OUT;
+    java.util.Optional<String> given = spec.validationPathText();
+    if (given.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(given.get()));
+    String key = JobKeys.DATA_VALIDATION_PATH; // where it lies was checked with the spec (DataPathCheck)
+    DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
+    if (spec.classification()) {
+      int outputs = modelShape().outputs;
+      options = options.withClasses(options.classes() == 0 ? outputs : Math.min(options.classes(), outputs));
+    }
+    listener.message("reading the held-out rows " + path + " (" + options.format() + "), evaluated after every epoch");
+    int features = modelFeatures();
+    try {
+      LoadedDataset rows = new DatasetLoader(spark.session()).load(options, features, size -> {
+        if (size != features) {
+          throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": its rows have " + size
+              + " features (" + JobKeys.DATA_FEATURES + ") but model " + config.modelName() + " v"
+              + config.modelVersion() + " takes " + features + ": held-out rows must have the training rows' columns"
+              + advice, null);
+        }
+      });
+      if (rows.skippedRows() > 0) {
+        listener.warning("data.bad_rows=skip: " + rows.skippedRows() + " bad rows of " + (rows.rows()
+            + rows.skippedRows()) + " in the held-out rows " + path + " are skipped; evaluating on the " + rows.rows()
+            + " usable ones" + rows.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
+      }
+      return java.util.Optional.of(rows);
+    } catch (BadInputException e) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + e.getMessage()
+          + "; fix those rows" + advice, e);
+    } catch (ConfigException e) {
+      String said = e.getMessage().replace("data.path " + path, key + " " + path)
+          .replace("point data.path at", "point " + key + " at");
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, (said.startsWith(key) ? said : key + " " + path
+          + ": " + said) + advice, e);
+    } catch (TrainingException e) {
+      throw e;
+    } catch (Exception e) {
+      TrainingException failure = readFailure(e);
+      throw new TrainingException(failure.reason(), 0, 0, failure.getMessage().replace("data.path "
+          + spec.dataPathText(), key + " " + path), e);
+    }
   }
 
   /**

@@ -42,6 +42,8 @@ public final class TrainingJob {
   private boolean interruptCleared;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
+  /** A new job's held-out rows, loaded with {@link #preloaded}. */
+  private LoadedDataset preloadedHeldOut;
   /** How a COMPLETED job whose final epoch is not its newest verified checkpoint's trains again; null otherwise. */
   private Reopening reopening;
   /** Whether the heap was compared with the job's state this run ({@link HeapWatch#shortfall}). */
@@ -115,6 +117,7 @@ public final class TrainingJob {
         // a new job: its data is loaded and checked before job.json is written, since job.json never
         // changes and a spec that does not fit the data must stay fixable in place
         preloaded = jobData.forNewJob();
+        preloadedHeldOut = jobData.heldOut(true).orElse(null);
       }
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
@@ -196,6 +199,10 @@ public final class TrainingJob {
       if (preloaded != null) {
         preloaded.unpersist(); // not used: the job was completed or leased by another driver
         preloaded = null;
+      }
+      if (preloadedHeldOut != null) {
+        preloadedHeldOut.unpersist();
+        preloadedHeldOut = null;
       }
     }
   }
@@ -343,9 +350,18 @@ public final class TrainingJob {
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
             + " usable ones" + data.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
       }
+      LoadedDataset heldOut = preloadedHeldOut;
+      preloadedHeldOut = null; // a retry reads them again
+      if (heldOut == null && start.completedEpochs() < spec.epochs()) {
+        heldOut = jobData.heldOut(false).orElse(null);
+      }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
-        return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data);
+        return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data, heldOut);
+      } finally {
+        if (heldOut != null) {
+          heldOut.unpersist();
+        }
       }
     } finally {
       data.unpersist();

@@ -18,6 +18,12 @@ public interface TrainingListener {
    */
   default void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {}
 
+  /**
+   * The state of epoch {@code epoch} (1-based) was evaluated on the job's held-out rows
+   * ({@code data.validation_path}) in {@code millis}; {@link #epoch} follows.
+   */
+  default void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held, long millis) {}
+
   /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */
   default void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {}
 

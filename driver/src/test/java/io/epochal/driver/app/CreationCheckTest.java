@@ -48,9 +48,22 @@ class CreationCheckTest {
 
   @Test
   void aBestMetricNoCheckpointRecordsIsRefusedEvenWhileKeepBestIsZero() {
-    ConfigException e = refused(Map.of("checkpoint.keep_best", "0", "checkpoint.best_metric", "val_loss"));
+    ConfigException e = refused(Map.of("checkpoint.keep_best", "0", "checkpoint.best_metric", "val_los"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");
-    assertThat(e).hasMessageContaining("is not a metric a checkpoint records");
+    assertThat(e).hasMessageContaining("is not a metric a checkpoint records; did you mean 'val_loss'?")
+        .hasMessageContaining("with data.validation_path, one of [val_loss, val_accuracy, val_rows]");
+  }
+
+  @Test
+  void aValidationMetricIsRefusedWithoutHeldOutRowsAndAccuracyWithoutClasses() {
+    ConfigException e = refused(Map.of("checkpoint.keep_best", "1", "checkpoint.best_metric", "val_loss"));
+    assertThat(e.key()).isEqualTo("checkpoint.best_metric");
+    assertThat(e).hasMessageContaining("'val_loss' (from --set checkpoint.best_metric) is recorded only for a job "
+        + "evaluated on held-out rows: set data.validation_path to them");
+    ConfigException regression = refused(Map.of("checkpoint.best_metric", "val_accuracy", "loss", "mse",
+        "data.validation_path", "/held-out", "model.output_dim", "1"));
+    assertThat(regression).hasMessageContaining("'val_accuracy' (from --set checkpoint.best_metric) is recorded "
+        + "only for classification (loss=softmax_cross_entropy), not loss=mse: rank by val_loss");
   }
 
   @Test

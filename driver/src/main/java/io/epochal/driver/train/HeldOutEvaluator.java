@@ -1,0 +1,56 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.driver.spark.SparkJobs;
+import io.epochal.driver.spark.SparkTaskResources;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.EvaluationResult;
+import io.epochal.worker.round.LocalEvaluation;
+import io.epochal.worker.round.LocalRound;
+import io.epochal.worker.round.TrainingConfig;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+
+/**
+ * Evaluates the state an epoch ends with on the job's held-out rows ({@code data.validation_path}):
+ * one Spark job, described as {@code "epoch e/E · validation"}, whose tasks run {@link
+ * LocalEvaluation} on the cached shards with the state's model tensors broadcast (not its
+ * optimizer state, which evaluation does not read), and whose results are added in shard order. A
+ * retried task recomputes its shard from the same inputs.
+ */
+final class HeldOutEvaluator {
+
+  private final JavaSparkContext jsc;
+  private final LoadedDataset rows;
+  private final TrainingConfig config;
+  private final String jobName;
+
+  HeldOutEvaluator(JavaSparkContext jsc, LoadedDataset rows, TrainingConfig config, String jobName) {
+    this.jsc = checkNotNull(jsc, "jsc");
+    this.rows = checkNotNull(rows, "rows");
+    this.config = checkNotNull(config, "config");
+    this.jobName = checkNotNull(jobName, "jobName");
+  }
+
+  /** How many held-out rows each evaluation covers. */
+  long rows() {
+    return rows.rows();
+  }
+
+  /**
+   * The held-out rows' loss (and, for classification, correct predictions) under {@code state}, the
+   * state of epoch {@code epoch} (1-based) of {@code epochs}.
+   */
+  EvaluationResult evaluate(StateDict state, int epoch, int epochs) {
+    final TrainingConfig cfg = config;
+    final JavaRDD<DataShard> shards = rows.shards();
+    return SparkJobs.inJobGroup(jsc, "epochal-e" + (epoch - 1) + "-validation", jobName + ": epoch " + epoch + "/"
+        + epochs + " \u00b7 validation", () -> SparkJobs.withBroadcast(jsc, LocalRound.modelPart(state),
+            (Broadcast<StateDict> model) -> EvaluationResult.combine(shards.map(shard ->
+                LocalEvaluation.run(cfg, model.value(), shard, SparkTaskResources.current())).collect())));
+  }
+}

@@ -1,0 +1,200 @@
+package io.epochal.driver.e2e;
+
+import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
+import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.data.DataGenerator;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.TrainingConfigs;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingJob;
+import io.epochal.driver.train.TrainingListener;
+import io.epochal.driver.train.TrainingOutcome;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.round.EvaluationResult;
+import io.epochal.worker.round.LocalEvaluation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Held-out rows ({@code data.validation_path}) evaluated after every epoch, on {@code local[2]}. */
+class HeldOutRowsTest {
+
+  private static final int TRAIN_ROWS = 512;
+  private static final int HELD_OUT_ROWS = 200;
+  private static EpochalSpark spark;
+
+  @TempDir
+  Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkSessions.builder().setMaster("local[2]").optAppName("e2e-held-out").build();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.close();
+    }
+  }
+
+  /** Rows {@code first .. first + rows - 1} of seed 5's sequence (the same classes), in {@code tmp/name}. */
+  private DataGenerator generator(int rows, long first) {
+    return DataGenerator.builder().optRows(rows).optFirstRow(first).optFeatures(FEATURES).optClasses(CLASSES)
+        .optSeed(5).build();
+  }
+
+  private String write(String name, int rows, long first) {
+    String uri = tmp.resolve(name).toUri().toString();
+    generator(rows, first).write(spark.session(), uri, false);
+    return uri;
+  }
+
+  /** The held-out rows, read back in order as one shard. */
+  private DataShard heldOutShard() {
+    List<Row> rows = generator(HELD_OUT_ROWS, TRAIN_ROWS).generate(spark.session()).collectAsList();
+    float[] x = new float[rows.size() * FEATURES];
+    float[] y = new float[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      List<Float> features = rows.get(i).getList(0);
+      for (int f = 0; f < FEATURES; f++) {
+        x[i * FEATURES + f] = features.get(f);
+      }
+      y[i] = rows.get(i).getInt(1);
+    }
+    return new DataShard(0, rows.size(), new long[] {FEATURES}, 1, x, y);
+  }
+
+  private Map<String, String> keys(String job, String data) {
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve(job).toString(), data);
+    keys.put("optimizer.lr", "0.003"); // slow enough that the held-out rows are not all right after one epoch
+    return keys;
+  }
+
+  @Test
+  void everyCheckpointRecordsTheHeldOutLossAndAccuracyOfItsOwnStateAndTrainsTheSameTensors() throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    String heldOut = write("validation", HELD_OUT_ROWS, TRAIN_ROWS);
+    Configuration conf = new Configuration();
+    Map<String, String> withHeldOut = keys("job", data);
+    withHeldOut.put("data.validation_path", heldOut);
+    JobSpec spec = E2eFixtures.resolve(tmp, withHeldOut, conf);
+    Map<Integer, EvaluationResult> said = new TreeMap<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void validated(int epoch, int epochs, EvaluationResult held, long millis) {
+        said.put(epoch, held);
+      }
+    };
+
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
+    TrainingOutcome plain = TrainingJob.builder().setSpec(E2eFixtures.resolve(tmp, keys("plain", data), conf))
+        .setSpark(spark).build().run();
+
+    assertThat(outcome.state()).as("evaluating changes nothing the job trains").isEqualTo(plain.state());
+    assertThat(said).containsOnlyKeys(1, 2, 3);
+    DataShard rows = heldOutShard();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      for (int epoch = 1; epoch <= 3; epoch++) {
+        LoadedCheckpoint c = E2eFixtures.assertVerified(store, epoch);
+        Map<String, Double> metrics = c.manifest().metrics();
+        // the checkpoint's own state on all the held-out rows as one shard, evaluated here
+        EvaluationResult expected = LocalEvaluation.run(TrainingConfigs.of(spec), c.model(), rows);
+        assertThat(metrics.get("val_rows")).isEqualTo(HELD_OUT_ROWS);
+        assertThat(metrics.get("val_loss")).isCloseTo(expected.meanLoss(), within(1e-5 * expected.meanLoss()))
+            .isEqualTo(said.get(epoch).meanLoss());
+        assertThat(metrics.get("val_accuracy")).isEqualTo(expected.accuracy()).isEqualTo(said.get(epoch).accuracy());
+      }
+      assertThat(said.get(3).meanLoss()).isLessThan(said.get(1).meanLoss());
+    }
+  }
+
+  @Test
+  void keepBestByHeldOutLossKeepsTheNewestAndTheLowestOne() throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    Map<String, String> k = keys("job", data);
+    k.put("data.validation_path", write("validation", HELD_OUT_ROWS, TRAIN_ROWS));
+    k.put("optimizer.lr", "0.2"); // large steps: the held-out loss need not fall every epoch
+    k.put("train.epochs", "4");
+    k.put("checkpoint.keep_last", "1");
+    k.put("checkpoint.keep_best", "1");
+    k.put("checkpoint.best_metric", "val_loss");
+    Configuration conf = new Configuration();
+    JobSpec spec = E2eFixtures.resolve(tmp, k, conf);
+    Map<Integer, Double> losses = new TreeMap<>();
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(new TrainingListener() {
+      @Override
+      public void validated(int epoch, int epochs, EvaluationResult held, long millis) {
+        losses.put(epoch, held.meanLoss());
+      }
+    }).build().run();
+
+    long best = losses.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactlyElementsOf(
+          new java.util.TreeSet<>(List.of(best, 4L)));
+    }
+  }
+
+  @Test
+  void heldOutRowsThatDoNotFitTheModelFailANewJobBeforeAnythingIsWritten() throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    String narrow = tmp.resolve("narrow").toUri().toString();
+    DataGenerator.builder().optRows(50).optFeatures(FEATURES - 2).optClasses(CLASSES).optSeed(5).build()
+        .write(spark.session(), narrow, false);
+    Map<String, String> k = keys("job", data);
+    k.put("data.validation_path", narrow);
+    JobSpec spec = E2eFixtures.resolve(tmp, k, new Configuration());
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("data.validation_path file://" + tmp.resolve("narrow") + ": ")
+        .hasMessageContaining("its rows have 10 features (data.features) but model mlp v1 takes 12")
+        .hasMessageContaining("nothing was written to");
+    assertThat(Files.exists(tmp.resolve("job"))).isFalse();
+  }
+
+  @Test
+  void heldOutRowsInsideTheTrainingDataOrMissingAreRefusedNamingTheKey() throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    Map<String, String> inside = keys("job", data);
+    inside.put("data.validation_path", Files.createDirectories(tmp.resolve("train").resolve("_held")).toString());
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, inside, new Configuration()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.validation_path"))
+        .hasMessageContaining("is inside data.path").hasMessageContaining("all of whose files are trained on");
+    Map<String, String> itself = keys("job", data);
+    itself.put("data.validation_path", data);
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, itself, new Configuration()))
+        .hasMessageContaining("is data.path itself");
+    Map<String, String> missing = keys("job", data);
+    missing.put("data.validation_path", tmp.resolve("nowhere").toString());
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, missing, new Configuration()))
+        .hasMessageContaining("data.validation_path = 'file://" + tmp.resolve("nowhere")).hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void generatedRowsFromAFirstRowAreTheRowsOfALongerOutputFromThatRowOn() {
+    List<Row> all = generator(300, 0).generate(spark.session()).collectAsList();
+    List<Row> tail = generator(100, 200).generate(spark.session()).collectAsList();
+
+    assertThat(tail).containsExactlyElementsOf(all.subList(200, 300));
+  }
+}
