@@ -56,6 +56,7 @@ final class DryRunDataCheck {
           + "epoch 1");
       err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
+      check.checkHeldOut(true).ifPresent(held -> heldOut(spec, held));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
       heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)
           .orElseGet(check::freshStateBytes));
@@ -81,7 +82,8 @@ final class DryRunDataCheck {
     Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
-      long[] rows = new DataCheck(spec, spark)
+      DataCheck data = new DataCheck(spec, spark);
+      long[] rows = data
           .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
               metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
       boolean compared = after.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);
@@ -90,6 +92,9 @@ final class DryRunDataCheck {
           + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+      if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
+        data.checkHeldOut(false).ifPresent(held -> heldOut(spec, held));
+      }
       after.flatMap(CheckpointEntry::manifest).ifPresent(m -> heap(spec, spark, m.dataBytes()));
       // as the run warns when it starts its epochs
       io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0], after.isPresent())
@@ -100,6 +105,13 @@ final class DryRunDataCheck {
       err.println("  nothing was written");
       return exitCode(e);
     }
+  }
+
+  /** Says that the held-out rows fit: {@code held} usable and skipped rows. */
+  private void heldOut(JobSpec spec, long[] held) {
+    err.println("  held-out rows: " + held[0] + " rows of " + spec.validationPathText().orElseThrow()
+        + (held[1] == 0 ? "" : " (" + held[1] + " bad rows skipped)") + " fit the model; every epoch is evaluated on "
+        + "them (val_loss" + (spec.classification() ? ", val_accuracy" : "") + ")");
   }
 
   private EpochalSpark spark(JobSpec spec) {

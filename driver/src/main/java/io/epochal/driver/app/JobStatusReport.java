@@ -200,8 +200,12 @@ final class JobStatusReport {
     out.println("lease:       " + s.lease);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
+    // a job evaluated on held-out rows (data.validation_path) at some epoch shows their metrics too
+    boolean heldOut = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
+        .containsKey(EpochMetrics.VAL_LOSS)).orElse(false));
     if (!s.entries.isEmpty()) {
-      out.printf("  %-14s %6s %10s %12s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS", "CREATED");
+      out.printf("  %-14s %6s %10s %12s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
+          heldOut ? String.format(" %12s %12s", "VAL_LOSS", "VAL_ACCURACY") : "", "CREATED");
     }
     int damaged = 0;
     for (int i = 0; i < s.entries.size(); i++) {
@@ -209,9 +213,12 @@ final class JobStatusReport {
       Optional<CheckpointManifest> m = e.manifest();
       Optional<String> damage = s.damageOf(fs, i);
       damaged += damage.isPresent() ? 1 : 0;
-      out.printf("  %-14s %6d %10s %12s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
+      out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
           m.map(x -> Long.toString(x.globalStep())).orElse("-"),
           m.map(x -> lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+          heldOut ? String.format(" %12s %12s", m.map(x -> x.metrics().get(EpochMetrics.VAL_LOSS)).map(
+              JobStatusReport::lossText).orElse("-"), m.map(x -> x.metrics().get(EpochMetrics.VAL_ACCURACY)).map(
+              a -> String.format(java.util.Locale.ROOT, "%.4f", a)).orElse("-")) : "",
           e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }

@@ -139,7 +139,7 @@ final class GenDataCommand implements Callable<Integer> {
       }
     }
     spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes, seed %d) as %s to %s%n", rows,
-        firstRow == 0 ? "" : " (rows " + firstRow + " to " + (firstRow + rows - 1) + ")", features, classes, seed,
+        firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes, seed,
         format, path);
     return ExitCodes.OK;
   }

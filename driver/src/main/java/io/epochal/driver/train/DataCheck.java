@@ -45,6 +45,20 @@ public final class DataCheck {
   }
 
   /**
+   * Loads and checks the job's held-out rows ({@code data.validation_path}) as a run does before
+   * its first epoch, then lets them go.
+   *
+   * @param newJob whether the job directory holds no job yet (for the failure's advice)
+   * @return the usable and the skipped held-out rows; empty when the job has none
+   * @throws TrainingException (BAD_INPUT) naming what does not fit
+   */
+  public java.util.Optional<long[]> checkHeldOut(boolean newJob) throws TrainingException {
+    java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob);
+    rows.ifPresent(LoadedDataset::unpersist);
+    return rows.map(r -> new long[] {r.rows(), r.skippedRows()});
+  }
+
+  /**
    * The bytes of the training state a new job of this spec starts with once its optimizer has
    * state: the model built and initialised as its first round would see it, with the optimizer's
    * tensors per parameter counted as the run's heap check counts them; for a new job's dry run.
