@@ -93,6 +93,17 @@ class KryoWireFormatTest {
   }
 
   @Test
+  void evaluationResultsRoundTripCountedOrNot() {
+    io.epochal.worker.round.EvaluationResult counted = new io.epochal.worker.round.EvaluationResult(3, 200, 12.5, 187);
+    io.epochal.worker.round.EvaluationResult regression = new io.epochal.worker.round.EvaluationResult(0, 7, 0.25,
+        io.epochal.worker.round.EvaluationResult.NOT_COUNTED);
+    assertThat(roundTrip(counted)).isEqualTo(counted);
+    assertThat(roundTrip(regression)).isEqualTo(regression);
+    assertThat(roundTrip(new io.epochal.worker.round.EvaluationResult[] {counted, regression}))
+        .containsExactly(counted, regression);
+  }
+
+  @Test
   void tensorOf64MiBTakesItsSizeOnTheWire() {
     int bytes = 64 << 20;
     ByteBuffer data = ByteBuffer.allocate(bytes);

@@ -1,0 +1,58 @@
+package io.epochal.driver.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.testing.CliRun;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Held-out rows through the {@code epochal} command: gen-data, the dry run, train, status, resume. */
+class HeldOutCliTest {
+
+  private static final String MASTER = "local[2]";
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void heldOutRowsAreGeneratedCheckedEvaluatedListedAndSwitchedOffByAResume() throws Exception {
+    String train = tmp.resolve("train").toString();
+    String heldOut = tmp.resolve("validation").toString();
+    CliRun rows = CliRun.of("gen-data", train, "--rows", "600", "--features", "12", "--classes", "3", "--seed", "9",
+        "--master", MASTER);
+    CliRun more = CliRun.of("gen-data", heldOut, "--rows", "150", "--first-row", "600", "--features", "12",
+        "--classes", "3", "--seed", "9", "--master", MASTER);
+    assertThat(rows.code).as("%s", rows).isZero();
+    assertThat(more.out).contains("wrote 150 rows, 600 to 749, (12 features, 3 classes, seed 9)");
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.put("train.epochs", "2");
+    keys.put("data.validation_path", heldOut);
+    keys.put("checkpoint.best_metric", "val_accuracy");
+    keys.put("checkpoint.best_mode", "max");
+    String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
+
+    CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).contains("  held-out rows: 150 rows of file://" + heldOut + " fit the model; every epoch is "
+        + "evaluated on them (val_loss, val_accuracy)");
+    assertThat(dry.out).contains("data.validation_path=file://" + heldOut);
+
+    CliRun trained = CliRun.of("train", file, "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isZero();
+    assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
+        + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
+
+    CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
+        "--master", MASTER);
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).containsPattern("epoch 3/3 done in [0-9.]+ s  loss [0-9.e-]+  checkpointing")
+        .doesNotContain("val_loss");
+    CliRun status = CliRun.of("status", job.toString());
+    assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +VAL_LOSS +VAL_ACCURACY +CREATED")
+        .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[0-9.e-]+ +[01]\\.[0-9]{4} ")
+        .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +- +- ");
+  }
+}
