@@ -208,7 +208,8 @@ final class ResumeConfCheck {
         || restatesStoredRowOrder(key, value, stored)) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
-    throw new ConfigException(key, "resume --set " + key + ": a resume changes only retention, retry and lease keys ("
+    throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, retry and lease "
+        + "keys ("
         + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + ") and placement keys; " + key
         + " is part of what the job trains, so train with it in a new job.dir");
   }

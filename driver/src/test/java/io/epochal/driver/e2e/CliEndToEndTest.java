@@ -249,7 +249,7 @@ class CliEndToEndTest {
         "--set", "train.batch_size=4", "--set", "checkpoint.keep_lst=2", "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
     assertThat(trained.err).as("every refused --set at once").contains("3 problems",
-        "resume --set optimizer.lr: a resume changes only retention, retry and lease keys",
+        "resume --set optimizer.lr: a resume changes only the held-out rows and retention, retry and lease keys",
         "resume --set train.batch_size:", "unknown key 'checkpoint.keep_lst'");
 
     CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
