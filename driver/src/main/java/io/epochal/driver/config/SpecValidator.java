@@ -109,7 +109,7 @@ final class SpecValidator {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
     }
-    requireRecordedMetric(fixedValues, raw, problems); // also unused: a later keep_best would rank by it
+    BestMetricCheck.requireRecorded(fixedValues, raw, problems); // also unused: a later keep_best would rank by it
     try {
       io.epochal.driver.spark.GpuResources.checkCounts(fixedValues.getLong(JobKeys.GPUS_PER_EXECUTOR),
           fixedValues.getLong(JobKeys.GPUS_PER_TASK)); // with the others, not when Spark starts
@@ -199,40 +199,6 @@ final class SpecValidator {
       problems.add(new ConfigException(key, key + " is empty" + (given == null ? "" : " (set in " + given.source + ")")
           + "; " + why + ": set it in the job file or with --set " + key + "=<value>"));
     }
-  }
-
-  /**
-   * Refuses a {@code checkpoint.best_metric} that no checkpoint records: retention could rank no
-   * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
-   */
-  private static void requireRecordedMetric(HyperParameters values, Map<String, Sourced> raw,
-      List<ConfigException> problems) {
-    String metric = values.getString(JobKeys.BEST_METRIC);
-    Sourced given = raw.get(JobKeys.BEST_METRIC);
-    if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
-      return;
-    }
-    String from = JobKeys.BEST_METRIC + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
-    if (EpochMetrics.VALIDATION.contains(metric)) {
-      boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
-      boolean classification = !"mse".equals(values.getString(JobKeys.LOSS));
-      if (!validated) {
-        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for a job evaluated on "
-            + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or rank by train_loss"));
-      } else if (metric.equals(EpochMetrics.VAL_ACCURACY) && !classification) {
-        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
-            + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": rank by val_loss "
-            + "with " + JobKeys.BEST_MODE + "=min"));
-      }
-      return;
-    }
-    List<String> known = new ArrayList<>(EpochMetrics.ALL);
-    known.addAll(EpochMetrics.VALIDATION);
-    String near = ParamSpecs.nearest(metric, known);
-    problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
-        + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
-        + " or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
-        + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
   }
 
   private void checkPrefixed(String prefix, ParamSpecs specs, Map<String, Sourced> given,

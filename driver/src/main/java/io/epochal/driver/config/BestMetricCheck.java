@@ -1,0 +1,51 @@
+package io.epochal.driver.config;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.params.ParamSpecs;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The check of {@code checkpoint.best_metric} against the metrics a job's checkpoints record
+ * ({@link EpochMetrics}): the held-out rows' metrics only with {@code data.validation_path}, and
+ * {@code val_accuracy} only for classification. Part of {@link SpecValidator}'s checks.
+ */
+final class BestMetricCheck {
+
+  private BestMetricCheck() {}
+
+  /**
+   * Refuses a {@code checkpoint.best_metric} that no checkpoint records: retention could rank no
+   * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
+   */
+  static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+      List<ConfigException> problems) {
+    String metric = values.getString(JobKeys.BEST_METRIC);
+    SpecValidator.Sourced given = raw.get(JobKeys.BEST_METRIC);
+    if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
+      return;
+    }
+    String from = JobKeys.BEST_METRIC + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    if (EpochMetrics.VALIDATION.contains(metric)) {
+      boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
+      boolean classification = !"mse".equals(values.getString(JobKeys.LOSS));
+      if (!validated) {
+        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for a job evaluated on "
+            + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or rank by train_loss"));
+      } else if (metric.equals(EpochMetrics.VAL_ACCURACY) && !classification) {
+        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
+            + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": rank by val_loss "
+            + "with " + JobKeys.BEST_MODE + "=min"));
+      }
+      return;
+    }
+    List<String> known = new ArrayList<>(EpochMetrics.ALL);
+    known.addAll(EpochMetrics.VALIDATION);
+    String near = ParamSpecs.nearest(metric, known);
+    problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
+        + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
+        + " or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
+        + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
+  }
+}
