@@ -166,7 +166,9 @@ final class EpochLoop {
       int rounds) throws TrainingException {
     long start = System.nanoTime();
     io.epochal.worker.round.EvaluationResult held;
-    try {
+    try (StallWatch.Wait w = roundWatch(0).begin("epoch " + epoch + "'s evaluation on the " + evaluator.rows()
+        + " held-out rows to finish (a paused, lost or overloaded executor holds it up until Spark gives up on it "
+        + "after spark.network.timeout)")) {
       held = evaluator.evaluate(state, epoch, epochs);
     } catch (Exception ex) {
       // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
