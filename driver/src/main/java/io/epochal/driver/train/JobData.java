@@ -167,7 +167,7 @@ final class JobData {
       return java.util.Optional.of(rows);
     } catch (BadInputException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + e.getMessage()
-          + "; fix those rows" + advice, e);
+          + advice, e);
     } catch (ConfigException e) {
       String said = e.getMessage().replace("data.path " + path, key + " " + path)
           .replace("point data.path at", "point " + key + " at");
