@@ -23,6 +23,16 @@ final class BestMetricCheck {
       List<ConfigException> problems) {
     String metric = values.getString(JobKeys.BEST_METRIC);
     SpecValidator.Sourced given = raw.get(JobKeys.BEST_METRIC);
+    SpecValidator.Sourced heldOut = raw.get(JobKeys.DATA_VALIDATION_PATH);
+    if (EpochMetrics.VALIDATION.contains(metric) && heldOut != null && heldOut.text
+        && values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank() && values.getLong(JobKeys.KEEP_BEST) > 0) {
+      // a job's stored value, left without the rows it ranks by: every later checkpoint would be kept unranked
+      problems.add(new ConfigException(JobKeys.DATA_VALIDATION_PATH, JobKeys.DATA_VALIDATION_PATH + " = '' (from "
+          + heldOut.source + ") leaves no held-out rows, but " + JobKeys.KEEP_BEST + " = "
+          + values.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by " + metric + ", which only they give: set "
+          + JobKeys.BEST_METRIC + "=train_loss (or " + JobKeys.KEEP_BEST + "=0) with it"));
+      return;
+    }
     if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
       return;
     }

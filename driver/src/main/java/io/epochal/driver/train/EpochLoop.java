@@ -178,13 +178,7 @@ final class EpochLoop {
           + ": " + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
     }
     listener.validated(epoch, epochs, held, (System.nanoTime() - start) / 1_000_000);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put(EpochMetrics.VAL_LOSS, held.meanLoss());
-    if (held.counted()) {
-      metrics.put(EpochMetrics.VAL_ACCURACY, held.accuracy());
-    }
-    metrics.put(EpochMetrics.VAL_ROWS, (double) held.rows());
-    return metrics;
+    return HeldOutEvaluator.metrics(held, epoch, listener::warning);
   }
 
   /** A round (or chain of rounds) expected to take {@code expectedNanos} is mentioned after 10 times that, 30 s at least. */

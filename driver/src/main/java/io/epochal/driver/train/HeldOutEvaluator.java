@@ -53,4 +53,29 @@ final class HeldOutEvaluator {
             (Broadcast<StateDict> model) -> EvaluationResult.combine(shards.map(shard ->
                 LocalEvaluation.run(cfg, model.value(), shard, SparkTaskResources.current())).collect())));
   }
+
+  /**
+   * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
+   * {@code val_accuracy} (when counted) and {@code val_rows}. A loss that is not finite (the trained
+   * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and
+   * left out, since a manifest holds finite numbers only: the epoch's checkpoint is written without
+   * it, and retention by {@code val_loss} keeps that checkpoint unranked.
+   */
+  static java.util.Map<String, Double> metrics(EvaluationResult held, int epoch,
+      java.util.function.Consumer<String> warning) {
+    java.util.Map<String, Double> metrics = new java.util.LinkedHashMap<>();
+    if (Double.isFinite(held.meanLoss())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_LOSS, held.meanLoss());
+    } else {
+      warning.accept("epoch " + epoch + ": the loss on the " + held.rows() + " held-out rows is " + held.meanLoss()
+          + " (the state is finite on the training rows, and overflows on some held-out ones: rows far outside "
+          + "the training rows' range?); its checkpoint records no val_loss (retention by val_loss keeps it "
+          + "unranked)");
+    }
+    if (held.counted()) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ACCURACY, held.accuracy());
+    }
+    metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ROWS, (double) held.rows());
+    return metrics;
+  }
 }

@@ -45,6 +45,11 @@ class HeldOutCliTest {
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
         + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
 
+    CliRun unranked = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
+        "--set", "checkpoint.keep_best=1", "--master", MASTER);
+    assertThat(unranked.code).as("%s", unranked).isEqualTo(2);
+    assertThat(unranked.err).contains("data.validation_path = '' (from --set data.validation_path) leaves no held-out "
+        + "rows, but checkpoint.keep_best = 1 ranks checkpoints by val_accuracy, which only they give");
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
