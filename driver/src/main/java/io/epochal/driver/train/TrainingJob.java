@@ -328,8 +328,15 @@ public final class TrainingJob {
     if (data == null) {
       data = jobData.forStoredJob();
     }
+    LoadedDataset heldOut = null;
     try {
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
+      // before the amendment: held-out rows a resume's --set names that do not fit leave job.json as it was
+      heldOut = preloadedHeldOut;
+      preloadedHeldOut = null; // a retry reads them again
+      if (heldOut == null && start.completedEpochs() < spec.epochs()) {
+        heldOut = jobData.heldOut(false).orElse(null);
+      }
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
@@ -350,21 +357,15 @@ public final class TrainingJob {
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
             + " usable ones" + data.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
       }
-      LoadedDataset heldOut = preloadedHeldOut;
-      preloadedHeldOut = null; // a retry reads them again
-      if (heldOut == null && start.completedEpochs() < spec.epochs()) {
-        heldOut = jobData.heldOut(false).orElse(null);
-      }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
         return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data, heldOut);
-      } finally {
-        if (heldOut != null) {
-          heldOut.unpersist();
-        }
       }
     } finally {
       data.unpersist();
+      if (heldOut != null) {
+        heldOut.unpersist();
+      }
     }
   }
 

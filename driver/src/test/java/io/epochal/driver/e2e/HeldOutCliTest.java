@@ -3,6 +3,7 @@ package io.epochal.driver.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.driver.testing.CliRun;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,18 @@ class HeldOutCliTest {
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
         + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
+
+    String narrow = tmp.resolve("narrow").toString();
+    assertThat(CliRun.of("gen-data", narrow, "--rows", "40", "--features", "10", "--classes", "3", "--seed", "9",
+        "--master", MASTER).code).isZero();
+    String jobJson = Files.readString(job.resolve("job.json"));
+    CliRun unfit = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=" + narrow,
+        "--master", MASTER);
+    assertThat(unfit.code).as("%s", unfit).isEqualTo(4);
+    assertThat(unfit.err).contains("data.validation_path file://" + narrow + ": ")
+        .contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
+    assertThat(Files.readString(job.resolve("job.json"))).as("job.json after a refused amendment")
+        .isEqualTo(jobJson);
 
     CliRun unranked = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--set", "checkpoint.keep_best=1", "--master", MASTER);
