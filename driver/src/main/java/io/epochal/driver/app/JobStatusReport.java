@@ -26,8 +26,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * {@code epochal status}: for a job directory, its state, lease and one line per checkpoint (epoch,
- * train loss, time); for a directory of jobs, one line per job (state, epoch, loss, last checkpoint
- * time, lease holder and expiry).
+ * train loss, held-out metrics, time); for a directory of jobs, one line per job (state, epoch, train
+ * loss, held-out loss when any job has one, last checkpoint time, lease holder and expiry).
  */
 final class JobStatusReport {
 
@@ -96,10 +96,9 @@ final class JobStatusReport {
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
     int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));
-    String table = "%-" + width + "s %-10s %9s %12s %-20s %s%n";
     // every row is read before the table is printed: warnings logged while a job's files are read (a
     // corrupt lease.json) come before the table, not between its header and its rows
-    List<String> rows = new java.util.ArrayList<>();
+    List<String[]> rows = new java.util.ArrayList<>();
     List<String> warnings = new java.util.ArrayList<>();
     List<String> failures = new java.util.ArrayList<>();
     int unreadable = 0;
@@ -122,7 +121,7 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      rows.add(String.format(table, job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.time, s.leaseBrief));
+      rows.add(new String[] {job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.valLoss, s.time, s.leaseBrief});
       if (s.state.equals("LOST")) {
         failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
       } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {
@@ -140,8 +139,11 @@ final class JobStatusReport {
             + "); 'bin/epochal status " + ShellWords.location(job.getValue()) + "' lists them");
       }
     }
-    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "LAST_CHECKPOINT", "LEASE");
-    rows.forEach(out::print);
+    // a VAL_LOSS column when any job's newest checkpoint was evaluated on held-out rows
+    boolean heldOut = rows.stream().anyMatch(r -> !r[4].equals("-"));
+    String table = "%-" + width + "s %-10s %9s %12s" + (heldOut ? " %12s" : "%.0s") + " %-20s %s%n";
+    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "VAL_LOSS", "LAST_CHECKPOINT", "LEASE");
+    rows.forEach(r -> out.printf(table, (Object[]) r));
     out.flush();
     failures.forEach(out::println);
     warnings.forEach(out::println);
@@ -309,6 +311,7 @@ final class JobStatusReport {
       if (m.isPresent()) {
         s.epoch = Long.toString(m.get().epoch());
         s.loss = lossText(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
+        s.valLoss = lossText(m.get().metrics().get(EpochMetrics.VAL_LOSS));
         s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
         break;
       }
@@ -350,6 +353,8 @@ final class JobStatusReport {
     /** "/N" for a job of N epochs, as the table shows the epoch reached; empty when unknown. */
     String ofEpochs = "";
     String loss = "-";
+    /** The newest checkpoint's held-out loss ({@code data.validation_path}), "-" without one. */
+    String valLoss = "-";
     String time = "-";
     String lease = "free";
     /** The lease in a table's column: the holder's host and process, times to the second. */

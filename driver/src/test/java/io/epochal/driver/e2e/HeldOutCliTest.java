@@ -46,6 +46,10 @@ class HeldOutCliTest {
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
         + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
 
+    CliRun root = CliRun.of("status", tmp.toString());
+    assertThat(root.out).as("%s", root).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +VAL_LOSS +LAST_CHECKPOINT +LEASE")
+        .containsPattern("\njob +COMPLETED +2/2 +[0-9.e-]+ +[0-9.e-]+ +20[0-9-]+T[0-9:]+Z +free since ");
+
     String narrow = tmp.resolve("narrow").toString();
     assertThat(CliRun.of("gen-data", narrow, "--rows", "40", "--features", "10", "--classes", "3", "--seed", "9",
         "--master", MASTER).code).isZero();
@@ -72,5 +76,8 @@ class HeldOutCliTest {
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +VAL_LOSS +VAL_ACCURACY +CREATED")
         .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[0-9.e-]+ +[01]\\.[0-9]{4} ")
         .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +- +- ");
+    // the newest checkpoint of the root's only job has no held-out loss: no such column
+    assertThat(CliRun.of("status", tmp.toString()).out).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +LAST_CHECKPOINT")
+        .containsPattern("\njob +COMPLETED +3/3 +[0-9.e-]+ +20[0-9-]+T[0-9:]+Z +free since ");
   }
 }
