@@ -105,6 +105,12 @@ final class JobSpecFile {
         .get(JobKeys.DATA_PATH)).equals(String.valueOf(spec.dataPathText()));
   }
 
+  /** Whether this run gives the job other held-out rows ({@code data.validation_path}), not none. */
+  boolean amendsHeldOut() {
+    return amendedFrom != null && spec.validationPathText().isPresent() && !spec.validationPathText().get()
+        .equals(String.valueOf(amendedFrom.getHyperParameters().asMap().get(JobKeys.DATA_VALIDATION_PATH)));
+  }
+
   /** Whether this run changes the job's number of epochs. */
   boolean amendsEpochs() {
     return amendedFrom != null && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();

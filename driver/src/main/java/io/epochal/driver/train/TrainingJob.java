@@ -227,7 +227,7 @@ public final class TrainingJob {
 
   /**
    * Amends a finished job that has nothing to train: other data is checked against its final
-   * checkpoint first, then the amendment is made in an attempt of its own (lease taken, AMENDED
+   * checkpoint first, other held-out rows against its model, then the amendment is made in an attempt of its own (lease taken, AMENDED
    * event, COMPLETED again), so the job's history records it.
    */
   private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
@@ -239,6 +239,9 @@ public final class TrainingJob {
       } finally {
         data.unpersist();
       }
+    }
+    if (dir.specFile().amendsHeldOut()) {
+      jobData.heldOut(false).ifPresent(LoadedDataset::unpersist); // rows that do not fit leave job.json as it was
     }
     dir.start("reopened: job.json amended");
     try {

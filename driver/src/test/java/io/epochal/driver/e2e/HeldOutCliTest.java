@@ -61,6 +61,12 @@ class HeldOutCliTest {
         .contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
     assertThat(Files.readString(job.resolve("job.json"))).as("job.json after a refused amendment")
         .isEqualTo(jobJson);
+    // the same rows given to the finished job without more epochs: nothing trains, and still refused
+    CliRun unfitOnly = CliRun.of("resume", job.toString(), "--set", "data.validation_path=" + narrow,
+        "--master", MASTER);
+    assertThat(unfitOnly.code).as("%s", unfitOnly).isEqualTo(4);
+    assertThat(unfitOnly.err).contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
+    assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
 
     CliRun unranked = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--set", "checkpoint.keep_best=1", "--master", MASTER);
