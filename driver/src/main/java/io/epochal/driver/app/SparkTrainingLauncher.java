@@ -364,6 +364,13 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
   }
 
+  @Override
+  public int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, CliOptions options)
+      throws Exception {
+    return new CheckpointEvaluation(options.hadoopConfiguration(), out, err).evaluate(model, input, dataKeys, all,
+        options);
+  }
+
   /** Predicts with an ONNX model file; its feature columns are checked before Spark starts. */
   private int predictOnnx(OnnxModelFile model, PredictOptions predict, CliOptions options) throws Exception {
     BatchPredictor.checkOnnxFeatures(model, predict);

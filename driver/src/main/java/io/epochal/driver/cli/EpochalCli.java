@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     description = "Distributed training on Spark with a complete checkpoint after every epoch.",
     subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, InspectCommand.class,
         GenDataCommand.class, VerifyCommand.class, ExportCommand.class, PredictCommand.class,
-        ChaosCommand.class,
+        EvaluateCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},
     footerHeading = "%nExit codes:%n",
     footer = {"  0   ok", "  1   training or verification failed; status or resume --all found a job",
@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
 public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
-      description = "Spark master of the commands that run Spark (train, resume, predict, gen-data, "
+      description = "Spark master of the commands that run Spark (train, resume, predict, evaluate, gen-data, "
           + "and chaos for its child drivers; the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
           + "local-cluster[2,1,1024], spark://host:7077; yarn and k8s:// through a Spark distribution's "
           + "spark-submit.", parameterConsumer = KeyValues.Once.class)

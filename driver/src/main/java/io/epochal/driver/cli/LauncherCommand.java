@@ -70,6 +70,13 @@ abstract class LauncherCommand implements Callable<Integer> {
   /** Called before the failure of a location that cannot be used is reported; does nothing here. */
   void unusableLocation(ConfigException e) {}
 
+  /** Puts {@code key} = {@code value} into {@code keys} when the option was given ({@code value} not null). */
+  static void put(java.util.Map<String, String> keys, String key, String value) {
+    if (value != null) {
+      keys.put(key, value);
+    }
+  }
+
   /** Runs the subcommand on the qualified {@code uri}. */
   abstract int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception;
 

@@ -85,10 +85,4 @@ final class PredictCommand extends LauncherCommand {
     return launcher.predict(uri, qualify(input, options, "--input"), output == null ? null : qualify(output, options, "--output"), keys,
         options);
   }
-
-  private static void put(Map<String, String> keys, String key, String value) {
-    if (value != null) {
-      keys.put(key, value);
-    }
-  }
 }

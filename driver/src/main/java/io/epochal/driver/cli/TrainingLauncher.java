@@ -105,4 +105,17 @@ public interface TrainingLauncher {
       CliOptions options) throws Exception {
     throw new UnsupportedOperationException("this launcher does not support predict");
   }
+
+  /**
+   * Evaluates a checkpoint's model (a job directory: its newest verified checkpoint; with {@code
+   * all}, every checkpoint of the job) on the labelled rows {@code input} and prints the loss and,
+   * for a classification loss, the accuracy of each.
+   *
+   * @param dataKeys {@code data.*} job keys (format, features, label, bad_rows) given for the
+   *     rows; the checkpoint's own where absent
+   */
+  default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all,
+      CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support evaluate");
+  }
 }

@@ -8,13 +8,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** The input of a prediction: that it can be read, and in which format its files are. */
-final class PredictInput {
+/** The input of a prediction (or an evaluation): that it can be read, and in which format its files are. */
+public final class PredictInput {
 
   private PredictInput() {}
 
   /** Checks that {@code input} exists and can be read, naming {@code --input} if not. */
-  static void check(String input, Configuration conf) {
+  public static void check(String input, Configuration conf) {
     Path p = new Path(input);
     try {
       FileSystem fs = p.getFileSystem(conf);
@@ -27,7 +27,7 @@ final class PredictInput {
         if (fs.exists(new Path(p, io.epochal.job.JobPaths.JOB_SPEC))) {
           throw new ConfigException("--input", "--input " + io.epochal.driver.config.JobSpecResolver.locationText(
               fs.makeQualified(p)) + " is an Epochal job directory (it holds job.json), "
-              + "not rows to predict: give the data files (a job's data.path is in its job.json)");
+              + "not rows: give the data files (a job's data.path is in its job.json)");
         }
       } else {
         fs.open(p).close();
@@ -43,10 +43,19 @@ final class PredictInput {
    * extension its data files share ({@code part-00000-....snappy.parquet}); else {@code otherwise}.
    */
   static String format(PredictOptions options, String otherwise, Configuration conf) {
-    if (options.inputFormat() != null) {
-      return options.inputFormat();
+    return format(options.input(), options.inputFormat(), otherwise, conf);
+  }
+
+  /**
+   * The format of {@code inputPath}'s rows: {@code given} when not null; else by the input's
+   * extension; else, for a directory, by the one extension its data files share; else {@code
+   * otherwise}.
+   */
+  public static String format(String inputPath, String given, String otherwise, Configuration conf) {
+    if (given != null) {
+      return given;
     }
-    Path input = new Path(options.input());
+    Path input = new Path(inputPath);
     String byName = formatOf(input.getName());
     if (byName != null) {
       return byName;

@@ -46,10 +46,15 @@ final class HeldOutEvaluator {
    * state of epoch {@code epoch} (1-based) of {@code epochs}.
    */
   EvaluationResult evaluate(StateDict state, int epoch, int epochs) {
+    return evaluate(state, "epochal-e" + (epoch - 1) + "-validation", jobName + ": epoch " + epoch + "/" + epochs
+        + " \u00b7 validation");
+  }
+
+  /** The rows' loss (and correct predictions) under {@code state}, in Spark job group {@code group}. */
+  EvaluationResult evaluate(StateDict state, String group, String description) {
     final TrainingConfig cfg = config;
     final JavaRDD<DataShard> shards = rows.shards();
-    return SparkJobs.inJobGroup(jsc, "epochal-e" + (epoch - 1) + "-validation", jobName + ": epoch " + epoch + "/"
-        + epochs + " \u00b7 validation", () -> SparkJobs.withBroadcast(jsc, LocalRound.modelPart(state),
+    return SparkJobs.inJobGroup(jsc, group, description, () -> SparkJobs.withBroadcast(jsc, LocalRound.modelPart(state),
             (Broadcast<StateDict> model) -> EvaluationResult.combine(shards.map(shard ->
                 LocalEvaluation.run(cfg, model.value(), shard, SparkTaskResources.current())).collect())));
   }

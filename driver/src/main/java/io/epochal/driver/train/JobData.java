@@ -141,33 +141,46 @@ final class JobData {
     if (given.isEmpty()) {
       return java.util.Optional.empty();
     }
-    String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(given.get()));
-    String key = JobKeys.DATA_VALIDATION_PATH; // where it lies was checked with the spec (DataPathCheck)
+    // where they lie was checked with the spec (DataPathCheck)
+    return java.util.Optional.of(labelledRows(JobKeys.DATA_VALIDATION_PATH, "held-out rows", "evaluated after every "
+        + "epoch", advice));
+  }
+
+  /**
+   * The labelled rows at the spec's {@code data.validation_path}, loaded and checked as {@link
+   * #heldOut} loads them, every failure naming them as {@code key} (a job key, or a command's
+   * option) and ending with {@code advice}; {@code what} and {@code use} say what they are and what
+   * they are for in the progress line.
+   */
+  LoadedDataset labelledRows(String key, String what, String use, String advice) throws TrainingException {
+    String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
+        .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
     if (spec.classification()) {
       int outputs = modelShape().outputs;
       options = options.withClasses(options.classes() == 0 ? outputs : Math.min(options.classes(), outputs));
     }
-    listener.message("reading the held-out rows " + path + " (" + options.format() + "), evaluated after every epoch");
+    listener.message("reading the " + what + " " + path + " (" + options.format() + "), " + use);
     int features = modelFeatures();
     try {
       LoadedDataset rows = new DatasetLoader(spark.session()).load(options, features, size -> {
         if (size != features) {
           throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": its rows have " + size
               + " features (" + JobKeys.DATA_FEATURES + ") but model " + config.modelName() + " v"
-              + config.modelVersion() + " takes " + features + ": held-out rows must have the training rows' columns"
+              + config.modelVersion() + " takes " + features + ": " + what + " must have the training rows' columns"
               + advice, null);
         }
       });
       if (rows.skippedRows() > 0) {
         listener.warning("data.bad_rows=skip: " + rows.skippedRows() + " bad rows of " + (rows.rows()
-            + rows.skippedRows()) + " in the held-out rows " + path + " are skipped; evaluating on the " + rows.rows()
+            + rows.skippedRows()) + " in the " + what + " " + path + " are skipped; evaluating on the " + rows.rows()
             + " usable ones" + rows.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
       }
-      return java.util.Optional.of(rows);
+      return rows;
     } catch (BadInputException e) {
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + e.getMessage()
-          + advice, e);
+      // rows a command's option names (--input) skip bad rows by its --bad-rows, not by data.bad_rows
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + (key.startsWith("--")
+          ? e.forPredict() : e).getMessage() + advice, e);
     } catch (ConfigException e) {
       String said = e.getMessage().replace("data.path " + path, key + " " + path)
           .replace("point data.path at", "point " + key + " at");

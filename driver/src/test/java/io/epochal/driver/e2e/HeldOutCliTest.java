@@ -2,20 +2,37 @@ package io.epochal.driver.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.driver.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Held-out rows through the {@code epochal} command: gen-data, the dry run, train, status, resume. */
+/** Held-out rows through the {@code epochal} command: gen-data, the dry run, train, evaluate, status, resume. */
 class HeldOutCliTest {
 
   private static final String MASTER = "local[2]";
 
   @TempDir
   Path tmp;
+
+  /** The metrics epoch {@code epoch}'s manifest records. */
+  private static Map<String, Double> metrics(Path job, int epoch) throws Exception {
+    JsonNode m = new ObjectMapper().readTree(job.resolve(String.format(Locale.ROOT,
+        "checkpoints/epoch-%06d/manifest.json", epoch)).toFile()).get("metrics");
+    Map<String, Double> metrics = new java.util.HashMap<>();
+    m.fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().doubleValue()));
+    return metrics;
+  }
+
+  /** A loss as the commands print one: six decimals, or three significant digits below 1e-3. */
+  private static String lossText(double loss) {
+    return String.format(Locale.ROOT, Math.abs(loss) >= 1e-3 ? "%.6f" : "%.3e", loss);
+  }
 
   @Test
   void heldOutRowsAreGeneratedCheckedEvaluatedListedAndSwitchedOffByAResume() throws Exception {
@@ -45,6 +62,45 @@ class HeldOutCliTest {
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
         + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
+
+    // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
+    CliRun evaluated = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--all", "--master", MASTER);
+    assertThat(evaluated.code).as("%s", evaluated).isZero();
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +TIME");
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      Map<String, Double> recorded = metrics(job, epoch);
+      assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +150 +%s +%.4f +[0-9.]+ s",
+          epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))), recorded.get("val_accuracy")));
+    }
+    assertThat(evaluated.err).contains("2 checkpoints evaluated on 150 rows of file://" + heldOut);
+    // a copy of the job whose first checkpoint is damaged: listed as such, the other evaluated, exit 1
+    Path copy = tmp.resolve("copy");
+    try (java.util.stream.Stream<Path> files = Files.walk(job)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, copy.resolve(job.relativize(f).toString()));
+      }
+    }
+    Path weights = copy.resolve("checkpoints/epoch-000001/model.safetensors");
+    byte[] bytes = Files.readAllBytes(weights);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(weights, bytes);
+    CliRun damaged = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--master", MASTER);
+    assertThat(damaged.code).as("%s", damaged).isEqualTo(1);
+    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +DAMAGED")
+        .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.]+ s");
+    assertThat(damaged.err).contains("not evaluated: checkpoint of epoch 1", "1 checkpoint was not evaluated");
+    try (java.util.stream.Stream<Path> files = Files.walk(copy)) { // not a job of the root listed below
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    CliRun wrongLabel = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--label", "y", "--master", MASTER);
+    assertThat(wrongLabel.code).as("%s", wrongLabel).isEqualTo(4);
+    assertThat(wrongLabel.err).contains("--label names column 'y', which is not in parquet data file://" + heldOut)
+        .doesNotContain("data.label");
+    CliRun oneCheckpoint = CliRun.of("evaluate", job.resolve("checkpoints/epoch-000001").toString(), "--all",
+        "--input", heldOut);
+    assertThat(oneCheckpoint.code).isEqualTo(2);
+    assertThat(oneCheckpoint.err).contains("--all evaluates every checkpoint of a job, but file://" + job
+        + "/checkpoints/epoch-000001 is one checkpoint: give its job directory file://" + job);
 
     CliRun root = CliRun.of("status", tmp.toString());
     assertThat(root.out).as("%s", root).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +VAL_LOSS +LAST_CHECKPOINT +LEASE")

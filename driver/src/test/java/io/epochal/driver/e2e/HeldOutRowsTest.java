@@ -14,6 +14,7 @@ import io.epochal.driver.data.DataGenerator;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.FailureReason;
+import io.epochal.driver.train.LabelledRowsEvaluator;
 import io.epochal.driver.train.TrainingConfigs;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingJob;
@@ -112,7 +113,8 @@ class HeldOutRowsTest {
     assertThat(outcome.state()).as("evaluating changes nothing the job trains").isEqualTo(plain.state());
     assertThat(said).containsOnlyKeys(1, 2, 3);
     DataShard rows = heldOutShard();
-    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf);
+        LabelledRowsEvaluator evaluate = LabelledRowsEvaluator.load(spec, spark, "--input", TrainingListener.NONE)) {
       for (int epoch = 1; epoch <= 3; epoch++) {
         LoadedCheckpoint c = E2eFixtures.assertVerified(store, epoch);
         Map<String, Double> metrics = c.manifest().metrics();
@@ -122,6 +124,10 @@ class HeldOutRowsTest {
         assertThat(metrics.get("val_loss")).isCloseTo(expected.meanLoss(), within(1e-5 * expected.meanLoss()))
             .isEqualTo(said.get(epoch).meanLoss());
         assertThat(metrics.get("val_accuracy")).isEqualTo(expected.accuracy()).isEqualTo(said.get(epoch).accuracy());
+        // what 'epochal evaluate' computes from the checkpoint alone: the same shards, the same bits
+        EvaluationResult again = evaluate.evaluate(c.model(), "epoch " + epoch);
+        assertThat(again.meanLoss()).as("epoch %s evaluated again", epoch).isEqualTo(metrics.get("val_loss"));
+        assertThat(again.accuracy()).isEqualTo(metrics.get("val_accuracy"));
       }
       assertThat(said.get(3).meanLoss()).isLessThan(said.get(1).meanLoss());
     }

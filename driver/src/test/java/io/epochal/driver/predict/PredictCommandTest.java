@@ -477,8 +477,8 @@ class PredictCommandTest {
   @Test
   void aJobDirectoryAsInputAndAnOutputInsideACheckpointAreRefused() throws IOException {
     assertThat(run("predict", job.toString(), "--input", job.toString())).isEqualTo(2);
-    assertThat(err).contains("--input file://" + job + " is an Epochal job directory (it holds job.json), not rows to "
-        + "predict");
+    assertThat(err).contains("--input file://" + job + " is an Epochal job directory (it holds job.json), not rows: "
+        + "give the data files");
 
     Path in = writeJsonInput();
     Path insideCheckpoint;

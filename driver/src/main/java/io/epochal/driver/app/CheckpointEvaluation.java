@@ -1,0 +1,225 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.predict.PredictInput;
+import io.epochal.driver.spark.EpochalSpark;
+import io.epochal.driver.spark.SparkSessions;
+import io.epochal.driver.train.LabelledRowsEvaluator;
+import io.epochal.driver.train.TrainingException;
+import io.epochal.driver.train.TrainingListener;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.EngineCompatibility;
+import io.epochal.worker.round.EvaluationResult;
+import java.io.PrintStream;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code epochal evaluate}: the loss (and, for a classification loss, the accuracy) of a
+ * checkpoint's model on labelled rows, as the job evaluates its held-out rows after every epoch:
+ * the same columns, checks and shards ({@code train.workers}), in evaluation mode. A job directory
+ * gives its newest verified checkpoint, or with {@code --all} every checkpoint, one Spark job each
+ * on rows read once. Each checkpoint is verified (sizes, SHA-256, its probe reproduced) before its
+ * state is used; under {@code --all} one that fails is listed as such and the rest are evaluated.
+ * The table goes to standard output, progress and warnings to standard error.
+ */
+final class CheckpointEvaluation {
+
+  /** The options that give each data key, as failures name them. */
+  private static final Map<String, String> OPTIONS = Map.of(JobKeys.DATA_VALIDATION_PATH, "--input",
+      JobKeys.DATA_FORMAT, "--format", JobKeys.DATA_FEATURES, "--features", JobKeys.DATA_LABEL, "--label",
+      JobKeys.DATA_BAD_ROWS, "--bad-rows");
+
+  private final Configuration conf;
+  private final PrintStream out;
+  private final PrintStream err;
+
+  CheckpointEvaluation(Configuration conf, PrintStream out, PrintStream err) {
+    this.conf = conf;
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Evaluates {@code model} (a job directory or one checkpoint) on {@code input} with {@code
+   * dataKeys} ({@code data.format}, {@code data.features}, {@code data.label}, {@code
+   * data.bad_rows}; the checkpoint's own where not given); returns the exit code.
+   */
+  int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, CliOptions options) throws Exception {
+    String rows = JobSpecResolver.locationText(new Path(input));
+    PredictInput.check(rows, conf);
+    CheckpointTarget t = CheckpointTarget.resolve(model, conf);
+    if (all && t.isCheckpoint()) {
+      throw new ConfigException("--all", "--all evaluates every checkpoint of a job, but " + t + " is one "
+          + "checkpoint: give its job directory " + JobSpecResolver.locationText(t.jobDir()) + ", or leave --all out");
+    }
+    try (CheckpointStore store = t.open(conf)) {
+      List<CheckpointEntry> entries = new ArrayList<>();
+      LoadedCheckpoint first;
+      if (all) {
+        entries.addAll(store.list());
+        if (entries.isEmpty()) {
+          err.println("epochal: " + JobSpecResolver.locationText(t.jobDir()) + " has no checkpoint to evaluate");
+          return ExitCodes.FAILED;
+        }
+        first = null;
+      } else {
+        Optional<LoadedCheckpoint> loaded = t.load(store, err);
+        if (loaded.isEmpty()) {
+          err.println("epochal: " + JobSpecResolver.locationText(new Path(model)) + " has no checkpoint to evaluate");
+          return ExitCodes.FAILED;
+        }
+        first = loaded.get();
+        t.noteUnfinished(first, conf, err);
+        java.util.OptionalInt refused = usable(first);
+        if (refused.isPresent()) {
+          return refused.getAsInt();
+        }
+      }
+      return run(store, first, entries, rows, dataKeys, options, t);
+    }
+  }
+
+  private int run(CheckpointStore store, LoadedCheckpoint single, List<CheckpointEntry> entries, String rows,
+      Map<String, String> dataKeys, CliOptions options, CheckpointTarget t) throws Exception {
+    List<String[]> table = new ArrayList<>();
+    int unusable = 0;
+    EpochalSpark spark = null;
+    LabelledRowsEvaluator evaluator = null;
+    JobSpec spec = null;
+    try {
+      int count = single != null ? 1 : entries.size();
+      for (int i = 0; i < count; i++) {
+        LoadedCheckpoint c = single;
+        if (c == null) {
+          String name = String.format(Locale.ROOT, "epoch-%06d", entries.get(i).epoch());
+          try {
+            c = store.load(entries.get(i)); // every file's size and SHA-256
+          } catch (CheckpointException e) {
+            err.println("epochal: warning: not evaluated: " + e.getMessage());
+            table.add(new String[] {name, Long.toString(entries.get(i).epoch()), "-", "-", "-", "DAMAGED"});
+            unusable++;
+            continue;
+          }
+          if (usable(c).isPresent()) {
+            table.add(new String[] {name, Long.toString(c.epoch()), "-", "-", "-", "NOT REPRODUCED"});
+            unusable++;
+            continue;
+          }
+        }
+        if (evaluator == null) {
+          spec = spec(c, rows, dataKeys);
+          spark = SparkSessions.builder().setMaster(options.master())
+              .optAppName("epochal evaluate " + c.manifest().modelName()).optVerbose(options.verbose())
+              .optConf(options.sparkConf()).build();
+          evaluator = LabelledRowsEvaluator.load(spec, spark, "--input", new TrainingListener() {
+            @Override
+            public void message(String message) {
+              err.println("epochal: " + message);
+            }
+
+            @Override
+            public void warning(String message) {
+              err.println("epochal: warning: " + message);
+            }
+          });
+        }
+        String name = new Path(c.path()).getName();
+        err.println("epochal: evaluating " + name + " (" + (i + 1) + " of " + count + ") on " + evaluator.rows()
+            + " rows");
+        long started = System.nanoTime();
+        EvaluationResult r = evaluator.evaluate(c.model(), spec.jobName() + ": evaluate " + name);
+        table.add(new String[] {name, Long.toString(c.epoch()), Long.toString(r.rows()), lossText(r.meanLoss()),
+            r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy()) : "-",
+            String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - started) / 1e9)});
+      }
+    } catch (TrainingException e) {
+      err.println("epochal: nothing evaluated: " + optionWords(e.getMessage()));
+      return e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+    } finally {
+      if (evaluator != null) {
+        evaluator.close();
+      }
+      if (spark != null) {
+        spark.close();
+      }
+    }
+    print(table, spec);
+    if (evaluator != null) {
+      err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
+          + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
+          + (spec.classification() ? "; accuracy: rows whose largest output is their class" : "") + ")"
+          + (evaluator.skippedRows() > 0 ? "; " + evaluator.skippedRows() + " bad rows skipped" : ""));
+    }
+    if (unusable > 0) {
+      err.println("epochal: " + unusable + " checkpoint" + (unusable == 1 ? " was" : "s were") + " not evaluated "
+          + "(above); 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(t.jobDir())
+          + " --all' shows every check");
+      return ExitCodes.FAILED;
+    }
+    return ExitCodes.OK;
+  }
+
+  /** Verifies {@code c}'s model before it is used: registered, its probe reproduced; warns of another engine. */
+  private java.util.OptionalInt usable(LoadedCheckpoint c) {
+    String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(
+        JobSpecResolver.locationText(c.path()));
+    if (!warning.isEmpty()) {
+      err.println("epochal: warning: " + warning);
+    }
+    return CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "not evaluated: ");
+  }
+
+  /** The job spec {@code c} was trained with, its data keys given anew by the command's options. */
+  private JobSpec spec(LoadedCheckpoint c, String rows, Map<String, String> dataKeys) {
+    io.epochal.params.HyperParameters hp = c.manifest().hyperParameters();
+    Map<String, String> texts = new LinkedHashMap<>(dataKeys);
+    texts.put(JobKeys.DATA_VALIDATION_PATH, rows);
+    if (!texts.containsKey(JobKeys.DATA_FORMAT)) {
+      texts.put(JobKeys.DATA_FORMAT, PredictInput.format(rows, null, hp.contains(JobKeys.DATA_FORMAT)
+          ? hp.getString(JobKeys.DATA_FORMAT) : "parquet", conf));
+    }
+    return JobSpec.fromHyperParameters(hp, texts, key -> OPTIONS.getOrDefault(key, key), new RegistryModelCatalog());
+  }
+
+  private void print(List<String[]> table, JobSpec spec) {
+    boolean accuracy = spec == null || spec.classification();
+    String format = "%-14s %6s %10s %12s" + (accuracy ? " %10s" : "%.0s") + "  %s%n";
+    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", "ACCURACY", "TIME");
+    table.forEach(r -> out.printf(format, (Object[]) r));
+    out.flush();
+  }
+
+  /**
+   * {@code message} with the data keys this command takes as options named as those options
+   * ({@code data.label} as {@code --label}): a row or column the rows lack is fixed with them here.
+   */
+  static String optionWords(String message) {
+    String said = message.replace(JobKeys.DATA_BAD_ROWS + "=", JobKeys.DATA_BAD_ROWS + " ");
+    for (Map.Entry<String, String> o : OPTIONS.entrySet()) {
+      said = said.replace(o.getKey(), o.getValue());
+    }
+    return said;
+  }
+
+  /** A loss as {@code status} shows one. */
+  private static String lossText(double loss) {
+    return JobStatusReport.lossText(loss);
+  }
+}

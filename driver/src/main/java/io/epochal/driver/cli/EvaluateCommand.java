@@ -1,0 +1,63 @@
+package io.epochal.driver.cli;
+
+import io.epochal.driver.config.JobKeys;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code epochal evaluate URI --input PATH [--format F] [--features COLS] [--label COL]
+ * [--bad-rows fail|skip] [--all]}: the loss and accuracy of a checkpoint's model on labelled rows,
+ * through Spark, as a job evaluates its held-out rows after every epoch.
+ */
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {
+    "The loss (and, for softmax_cross_entropy, the accuracy) of a checkpoint's model on labelled rows, through "
+        + "Spark, in evaluation mode, as a job evaluates its held-out rows (data.validation_path) after every "
+        + "epoch: the same columns, checks and shards. A job directory gives its newest verified checkpoint; with "
+        + "--all, every checkpoint of the job, each verified first (one that fails is listed, the rest evaluated). "
+        + "Prints a table on standard output."})
+final class EvaluateCommand extends LauncherCommand {
+
+  @Parameters(index = "0", paramLabel = "URI", description = JOB_OR_CHECKPOINT)
+  @Override
+  void location(String uri) {
+    super.location(uri);
+  }
+
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "Labelled rows: a file or directory (local path or Hadoop URI), with the columns the job "
+          + "trained on.")
+  String input;
+
+  @Option(names = "--format", paramLabel = "csv|parquet|json",
+      description = "Format of --input (default: from its extension, or for a directory from the one extension "
+          + "its data files share; else the checkpoint's data.format).")
+  String format;
+
+  @Option(names = "--features", paramLabel = "COLS",
+      description = "Feature columns, as data.features takes them (default: the checkpoint's data.features).")
+  String features;
+
+  @Option(names = "--label", paramLabel = "COL", description = "Label column (default: the checkpoint's data.label).")
+  String label;
+
+  @Option(names = "--bad-rows", paramLabel = "fail|skip", description = "A bad row (a wrong number of features, a "
+      + "value that is no number, a label out of range): fail naming file and row (default), or skip and count it.")
+  String badRows;
+
+  @Option(names = "--all", description = "Every checkpoint of the job directory given, oldest first.")
+  boolean all;
+
+  @Override
+  int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    Map<String, String> keys = new LinkedHashMap<>();
+    put(keys, JobKeys.DATA_FORMAT, format);
+    put(keys, JobKeys.DATA_FEATURES, features);
+    put(keys, JobKeys.DATA_LABEL, label);
+    put(keys, JobKeys.DATA_BAD_ROWS, badRows);
+    return launcher.evaluate(uri, qualify(input, options, "--input"), keys, all, options);
+  }
+}
