@@ -147,7 +147,7 @@ final class ExistingJob {
    * @return the exit code: {@link ExitCodes#USAGE}
    */
   static int reportMismatch(PrintStream err, Path file, List<String> differences, JobSpec spec, Configuration conf) {
-    List<String> lines = JobSpec.userFacing(differences);
+    List<String> lines = userFacing(differences);
     boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
         .anyMatch(k -> !JobKeys.isAmendable(k));
     err.println("epochal: " + JobSpecResolver.locationText(file) + " already holds a different job spec" + (trainingKeys
@@ -205,5 +205,19 @@ final class ExistingJob {
     } catch (IOException | RuntimeException e) {
       return 0; // the suggestion then stands as it is; the resume checks the epochs itself
     }
+  }
+
+  /**
+   * The differences between two stored specs as a user reads them: the stored id and name are
+   * {@code job.name}, so their lines are dropped when {@code job.name}'s own line is there.
+   *
+   * @param differences {@link io.epochal.job.JobSpec#diff} of two {@link JobSpec#toStored()} forms
+   */
+  private static List<String> userFacing(List<String> differences) {
+    String nameLine = JobKeys.JOB_NAME + ": ";
+    if (differences.stream().noneMatch(d -> d.startsWith(nameLine))) {
+      return differences;
+    }
+    return differences.stream().filter(d -> !d.startsWith("jobId: ") && !d.startsWith("jobName: ")).toList();
   }
 }

@@ -118,20 +118,6 @@ public final class JobSpec {
     return io.epochal.job.JobSpec.of(jobName(), jobName(), toHyperParameters());
   }
 
-  /**
-   * The differences between two stored specs as a user reads them: the stored id and name are
-   * {@code job.name}, so their lines are dropped when {@code job.name}'s own line is there.
-   *
-   * @param differences {@link io.epochal.job.JobSpec#diff} of two {@link #toStored()} forms
-   */
-  public static List<String> userFacing(List<String> differences) {
-    String nameLine = JobKeys.JOB_NAME + ": ";
-    if (differences.stream().noneMatch(d -> d.startsWith(nameLine))) {
-      return differences;
-    }
-    return differences.stream().filter(d -> !d.startsWith("jobId: ") && !d.startsWith("jobName: ")).toList();
-  }
-
   /** The {@linkplain JobKeys#PLACEMENT_KEYS placement keys} with their values (defaults filled in). */
   public HyperParameters placement() {
     return select(true);

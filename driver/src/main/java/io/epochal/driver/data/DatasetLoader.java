@@ -5,9 +5,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.worker.data.DataShard;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -160,7 +157,7 @@ public final class DatasetLoader {
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
             List.of(toShard(w, it, featureSize, good, workers, o.path())).iterator(), true);
     // the rows as the workers hold them, one digest per worker in worker order
-    List<byte[]> digests = built.map(DatasetLoader::shardDigest).collect();
+    List<byte[]> digests = built.map(ShardDigests::shardDigest).collect();
     // cached as checked against those digests: a shard Spark builds again after losing it (from the
     // shuffle's output, or from the files when that went too) must hold the same rows
     JavaRDD<DataShard> shards = UnchangedShards.of(built, digests, o.path())
@@ -172,7 +169,7 @@ public final class DatasetLoader {
       BadInputException first = PartitionScan.firstBadOf(order);
       firstSkipped = "row " + first.rowInFile() + " of " + first.file() + ": " + first.reason();
     }
-    return new LoadedDataset(shards, good, bad, featureSize, workers, dataDigest(digests), firstSkipped);
+    return new LoadedDataset(shards, good, bad, featureSize, workers, ShardDigests.dataDigest(digests), firstSkipped);
   }
 
   /** Checks that the named columns exist; whether the features are one array-like column. */
@@ -285,40 +282,6 @@ public final class DatasetLoader {
     };
   }
 
-  /**
-   * SHA-256 of one worker's shard: its row count, feature and label widths, then its features and
-   * its labels as little-endian float32, rows in the order the worker trains on them.
-   */
-  static byte[] shardDigest(DataShard shard) {
-    MessageDigest sha = sha256();
-    ByteBuffer head = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-    head.putInt(shard.rows()).putInt(shard.featureSize()).putInt(shard.labelWidth()).flip();
-    sha.update(head);
-    ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] values : List.of(shard.features(), shard.labels())) {
-      for (int at = 0; at < values.length; ) {
-        int n = Math.min(values.length - at, chunk.capacity() / Float.BYTES);
-        chunk.clear();
-        chunk.asFloatBuffer().put(values, at, n);
-        chunk.limit(n * Float.BYTES);
-        sha.update(chunk);
-        at += n;
-      }
-    }
-    return sha.digest();
-  }
-
-  /**
-   * The data's digest, recorded in every checkpoint's manifest ({@code data_sha256}): SHA-256 of
-   * the workers' shard digests in worker order. The same rows give the same digest however Spark
-   * split the input; a resume compares it with the data it loads.
-   */
-  static String dataDigest(List<byte[]> shardDigests) {
-    MessageDigest sha = sha256();
-    shardDigests.forEach(sha::update);
-    return java.util.HexFormat.of().formatHex(sha.digest());
-  }
-
   /** The most floats one Java array holds (what the JVM allows a little below Integer.MAX_VALUE). */
   static final long MAX_SHARD_FLOATS = Integer.MAX_VALUE - 8;
 
@@ -340,13 +303,6 @@ public final class DatasetLoader {
     }
   }
 
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
-  }
 
   /**
    * Worker {@code worker}'s shard of the {@code good} rows numbered 0..good-1, which the shuffle

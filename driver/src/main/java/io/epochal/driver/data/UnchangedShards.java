@@ -30,7 +30,7 @@ final class UnchangedShards {
 
   /**
    * {@code shards}, each checked against {@code digests} (worker order, from {@link
-   * DatasetLoader#shardDigest}) when it is computed.
+   * ShardDigests#shardDigest}) when it is computed.
    */
   static JavaRDD<DataShard> of(JavaRDD<DataShard> shards, List<byte[]> digests, String path) {
     checkNotNull(shards, "shards");
@@ -51,7 +51,7 @@ final class UnchangedShards {
    * @throws DataChangedException naming the worker, the path and both digests when it differs
    */
   static void check(int worker, DataShard shard, byte[] loaded, String path) throws DataChangedException {
-    byte[] now = DatasetLoader.shardDigest(shard);
+    byte[] now = ShardDigests.shardDigest(shard);
     if (!Arrays.equals(now, loaded)) {
       throw new DataChangedException(worker, path, shown(loaded), shown(now));
     }

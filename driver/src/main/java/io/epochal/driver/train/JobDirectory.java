@@ -33,13 +33,6 @@ import org.apache.hadoop.fs.Path;
  */
 final class JobDirectory implements AutoCloseable {
 
-  /**
-   * Before Spark's shutdown hooks (registered at the file systems' priority + 30) stop the
-   * SparkContext, and before the file systems are closed.
-   */
-  private static final int SHUTDOWN_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
-  private static final long SHUTDOWN_TIMEOUT_SECONDS = ShutdownStop.COMMIT_WAIT.toSeconds() + 10;
-
   private final Path dir;
   private final FileSystem fs;
   private final JobSpec spec;
@@ -141,16 +134,7 @@ final class JobDirectory implements AutoCloseable {
         + record.getToken() + before.map(b -> b.isReleased() ? " (released by " + b.getHolder() + ")"
         : " from " + b.getHolder() + " (token " + b.getToken() + "), whose lease expired at " + b.getExpiresAt()
         + " without a release: that driver died or lost the store").orElse(""));
-    shutdownHook = new ShutdownStop(this, listener);
-    try {
-      hooks.add(shutdownHook, SHUTDOWN_PRIORITY, SHUTDOWN_TIMEOUT_SECONDS);
-    } catch (IllegalStateException shuttingDown) {
-      // a signal came while the job was started: the JVM's hooks run already and would never run this
-      // one, which would leave the job RUNNING with no driver; it gives the job up here instead
-      shutdownHook.run();
-      throw new IOException("the JVM began to shut down (SIGINT, SIGTERM or an exit) while job " + spec.jobDirText()
-          + " was started; it is given up before training", shuttingDown);
-    }
+    shutdownHook = ShutdownStop.install(this, hooks, listener);
   }
 
   /** Registers the stop with {@code stopHooks} instead of Hadoop's manager; for tests. */

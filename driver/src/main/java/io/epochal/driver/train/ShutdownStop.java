@@ -22,6 +22,13 @@ final class ShutdownStop implements Runnable {
   /** How long a stop waits for a checkpoint being written to be published. */
   static final Duration COMMIT_WAIT = Duration.ofSeconds(20);
 
+  /**
+   * Before Spark's shutdown hooks (registered at the file systems' priority + 30) stop the
+   * SparkContext, and before the file systems are closed.
+   */
+  private static final int PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+  private static final long TIMEOUT_SECONDS = COMMIT_WAIT.toSeconds() + 10;
+
   private final JobDirectory dir;
   private final TrainingListener listener;
   private volatile boolean reported;
@@ -29,6 +36,23 @@ final class ShutdownStop implements Runnable {
   ShutdownStop(JobDirectory dir, TrainingListener listener) {
     this.dir = dir;
     this.listener = listener;
+  }
+
+  /**
+   * The stop of the job {@code dir} has just started, registered with {@code hooks}; when the JVM
+   * already shuts down, the job is given up at once (the JVM's hooks run already and would never
+   * run this one, leaving the job RUNNING with no driver) and an IOException says so.
+   */
+  static ShutdownStop install(JobDirectory dir, StopHooks hooks, TrainingListener listener) throws java.io.IOException {
+    ShutdownStop stop = new ShutdownStop(dir, listener);
+    try {
+      hooks.add(stop, PRIORITY, TIMEOUT_SECONDS);
+    } catch (IllegalStateException shuttingDown) {
+      stop.run();
+      throw new java.io.IOException("the JVM began to shut down (SIGINT, SIGTERM or an exit) while job "
+          + dir.spec().jobDirText() + " was started; it is given up before training", shuttingDown);
+    }
+    return stop;
   }
 
   @Override

@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointStore;
-import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.data.LoadedDataset;
@@ -12,7 +11,6 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.job.JobEventType;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
@@ -50,8 +48,6 @@ public final class TrainingJob {
   private boolean heapChecked;
   /** Whether this run writes the job.json its checkpoints lost (with as many epochs as they have, or more). */
   private boolean specRewritten;
-  /** A finished job's newest verified checkpoint, found when it had nothing to train. */
-  private ResumePoint completedAt;
   /** Epochs complete when this run's first attempt started (-1 before): a retry reloads a later one. */
   private int runStartedFrom = -1;
 
@@ -122,14 +118,15 @@ public final class TrainingJob {
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
       if (StorageWait.starting(dir, dir::alreadyCompleted, spec.retryStorageWaitMs(), listener)) {
-        Optional<TrainingOutcome> done = completed(dir);
-        if (done.isPresent()) {
+        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), specRewritten, listener);
+        if (finished.reopening().isEmpty()) {
           if (dir.specFile().amendmentPending()) {
-            amendFinished(dir);
+            finished.amend(dir, jobData, () -> retain(dir), listener);
           }
-          return done.get();
+          return finished.outcome();
         }
         // its final checkpoint is damaged, or it is to train more epochs: train after the newest verified one
+        reopening = finished.reopening().get();
         reopen = reopening.reason();
       }
       String reopenReason = reopen;
@@ -226,35 +223,6 @@ public final class TrainingJob {
   }
 
   /**
-   * Amends a finished job that has nothing to train: other data is checked against its final
-   * checkpoint first, other held-out rows against its model, then the amendment is made in an attempt of its own (lease taken, AMENDED
-   * event, COMPLETED again), so the job's history records it.
-   */
-  private void amendFinished(JobDirectory dir) throws TrainingException, IOException {
-    if (dir.specFile().amendsData()) {
-      LoadedDataset data = jobData.load(true);
-      try {
-        jobData.checkSameData(completedAt.completedEpochs(), completedAt.checkpoint(), completedAt.metrics(),
-            completedAt.dataDigest(), data);
-      } finally {
-        data.unpersist();
-      }
-    }
-    if (dir.specFile().amendsHeldOut()) {
-      jobData.heldOut(false).ifPresent(LoadedDataset::unpersist); // rows that do not fit leave job.json as it was
-    }
-    dir.start("reopened: job.json amended");
-    try {
-      dir.applyAmendment(completedAt.completedEpochs());
-    } catch (IOException | RuntimeException e) {
-      dir.reopenFailed(e); // job.json is as it was: the job is as COMPLETED as it was
-      throw e;
-    }
-    retain(dir); // retention keys the amendment changed apply now, not at a next commit that may never come
-    StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
-  }
-
-  /**
    * Applies retention at the end of a run: a run that committed nothing (its job was trained, or
    * only amended) still deletes what the policy no longer keeps, as a stopped run's would have.
    */
@@ -263,33 +231,6 @@ public final class TrainingJob {
       dir.applyRetention(spec, listener);
     } catch (IOException | RuntimeException e) {
       listener.warning("retention could not run: " + e + "; older checkpoints are kept until the next commit's");
-    }
-  }
-
-  /**
-   * The outcome of a job that had already finished: its newest verified checkpoint, nothing
-   * trained; empty when that checkpoint is not the final epoch's (the final one is damaged), and the
-   * missing epochs must be trained again.
-   */
-  private Optional<TrainingOutcome> completed(JobDirectory dir) throws TrainingException {
-    CheckpointStore store = dir.store();
-    try {
-      ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(spark.jsc().version()), listener);
-      if (last.completedEpochs() < spec.epochs()) {
-        reopening = Reopening.of(spec, last, dir.specFile().amendsEpochs(), specRewritten, listener);
-        return Optional.empty();
-      }
-      completedAt = last;
-      listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
-          + spec.epochs() + " epochs); nothing to train (to train more: bin/epochal resume "
-          + io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir()))
-          + " --epochs N). Newest checkpoint: " + JobSpecResolver.locationText(last.checkpoint()));
-      return Optional.of(new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(),
-          last.state(), store.checkpointsDir(), List.of(), 0, 0));
-    } catch (CheckpointException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
-          "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
   }
 

@@ -1,0 +1,106 @@
+package io.epochal.driver.train;
+
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.ShellWords;
+import io.epochal.driver.data.LoadedDataset;
+import io.epochal.worker.round.TrainingConfig;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A job found COMPLETED when a run starts: either its newest verified checkpoint is its final
+ * epoch's, and the run has nothing to train ({@link #outcome}; an amendment of its {@code
+ * job.json} is made in an attempt of its own, {@link #amend}), or it is not (the final checkpoint
+ * is damaged, or the run adds epochs), and the run trains again after it ({@link #reopening}).
+ */
+final class FinishedJob {
+
+  private final JobSpec spec;
+  private final ResumePoint last;
+  private final Reopening reopening;
+  private final CheckpointStore store;
+
+  private FinishedJob(JobSpec spec, ResumePoint last, Reopening reopening, CheckpointStore store) {
+    this.spec = spec;
+    this.last = last;
+    this.reopening = reopening;
+    this.store = store;
+  }
+
+  /**
+   * Reads the newest verified checkpoint of the COMPLETED job in {@code dir}.
+   *
+   * @param specRewritten whether this run writes the job.json its checkpoints lost
+   * @throws TrainingException ({@link FailureReason#STORAGE_UNAVAILABLE}) when the checkpoints
+   *     cannot be read
+   */
+  static FinishedJob find(JobDirectory dir, JobSpec spec, TrainingConfig config, String sparkVersion,
+      boolean specRewritten, TrainingListener listener) throws TrainingException {
+    CheckpointStore store = dir.store();
+    try {
+      ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
+          CheckpointAssembler.versions(sparkVersion), listener);
+      if (last.completedEpochs() < spec.epochs()) {
+        return new FinishedJob(spec, last, Reopening.of(spec, last, dir.specFile().amendsEpochs(), specRewritten,
+            listener), store);
+      }
+      listener.message("job " + spec.jobDirText() + " is already COMPLETED (" + last.completedEpochs() + " of "
+          + spec.epochs() + " epochs); nothing to train (to train more: bin/epochal resume "
+          + ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir()))
+          + " --epochs N). Newest checkpoint: " + JobSpecResolver.locationText(last.checkpoint()));
+      return new FinishedJob(spec, last, null, store);
+    } catch (CheckpointException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read the checkpoints under "
+          + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How the run trains again after the newest verified checkpoint; empty when that checkpoint is
+   * the final epoch's and there is nothing to train.
+   */
+  Optional<Reopening> reopening() {
+    return Optional.ofNullable(reopening);
+  }
+
+  /** The outcome of a run with nothing to train: the newest verified checkpoint, nothing trained. */
+  TrainingOutcome outcome() {
+    return new TrainingOutcome(last.completedEpochs(), last.completedEpochs(), last.globalStep(), last.state(),
+        store.checkpointsDir(), List.of(), 0, 0);
+  }
+
+  /**
+   * Amends the job, which has nothing to train: other data is checked against its final
+   * checkpoint first, other held-out rows against its model, then the amendment is made in an
+   * attempt of its own (lease taken, AMENDED event, COMPLETED again), so the job's history records
+   * it; {@code retain} applies the retention keys the amendment changed now, not at a next commit
+   * that may never come.
+   */
+  void amend(JobDirectory dir, JobData jobData, Runnable retain, TrainingListener listener)
+      throws TrainingException, IOException {
+    if (dir.specFile().amendsData()) {
+      LoadedDataset data = jobData.load(true);
+      try {
+        jobData.checkSameData(last.completedEpochs(), last.checkpoint(), last.metrics(), last.dataDigest(), data);
+      } finally {
+        data.unpersist();
+      }
+    }
+    if (dir.specFile().amendsHeldOut()) {
+      jobData.heldOut(false).ifPresent(LoadedDataset::unpersist); // rows that do not fit leave job.json as it was
+    }
+    dir.start("reopened: job.json amended");
+    try {
+      dir.applyAmendment(last.completedEpochs());
+    } catch (IOException | RuntimeException e) {
+      dir.reopenFailed(e); // job.json is as it was: the job is as COMPLETED as it was
+      throw e;
+    }
+    retain.run();
+    StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
+  }
+}
