@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.RoundResult;
 import java.util.Objects;
 
 /**
@@ -16,6 +17,7 @@ public final class AggregateResult {
   private final long samples;
   private final long steps;
   private final double lossSum;
+  private final long correct;
   private final int contributors;
 
   /**
@@ -26,12 +28,22 @@ public final class AggregateResult {
    * @param contributors number of workers that had samples
    */
   public AggregateResult(StateDict state, long samples, long steps, double lossSum, int contributors) {
+    this(state, samples, steps, lossSum, io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors);
+  }
+
+  /**
+   * A result with the workers' correct predictions summed ({@link RoundResult#correct()}), or
+   * {@code NOT_COUNTED}.
+   */
+  public AggregateResult(StateDict state, long samples, long steps, double lossSum, long correct,
+      int contributors) {
     this.state = checkNotNull(state, "state");
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
     checkArgument(contributors >= 0, "contributors must be >= 0, got %s", contributors);
     this.samples = samples;
     this.steps = steps;
     this.lossSum = lossSum;
+    this.correct = correct;
     this.contributors = contributors;
   }
 
@@ -60,6 +72,14 @@ public final class AggregateResult {
     return samples == 0 ? Double.NaN : lossSum / samples;
   }
 
+  /**
+   * Samples whose training-mode output predicted their class, summed over the workers; {@code
+   * NOT_COUNTED} (negative) when not counted (a loss other than softmax_cross_entropy).
+   */
+  public long correct() {
+    return correct;
+  }
+
   /** Workers that had samples. */
   public int contributors() {
     return contributors;
@@ -72,12 +92,12 @@ public final class AggregateResult {
     }
     AggregateResult r = (AggregateResult) o;
     return samples == r.samples && steps == r.steps && Double.compare(lossSum, r.lossSum) == 0
-        && contributors == r.contributors && state.equals(r.state);
+        && correct == r.correct && contributors == r.contributors && state.equals(r.state);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(state, samples, steps, lossSum, contributors);
+    return Objects.hash(state, samples, steps, lossSum, correct, contributors);
   }
 
   @Override

@@ -29,6 +29,7 @@ public final class ShardPiece {
   private final long samples;
   private final long steps;
   private final double lossSum;
+  private final long correct;
   private final int contributors;
   private final int[] positions;
   private final StateDict state;
@@ -43,6 +44,16 @@ public final class ShardPiece {
    */
   public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, int contributors,
       int[] positions, StateDict state) {
+    this(shard, worker, samples, steps, lossSum, io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors, positions,
+        state);
+  }
+
+  /**
+   * A piece carrying the worker's correct predictions ({@code NOT_COUNTED} when not counted; summed
+   * over the workers for an averaged piece).
+   */
+  public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, long correct,
+      int contributors, int[] positions, StateDict state) {
     checkArgument(shard >= 0, "shard must be >= 0, got %s", shard);
     checkArgument(worker >= AVERAGED, "worker must be >= 0 (or AVERAGED), got %s", worker);
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
@@ -55,6 +66,7 @@ public final class ShardPiece {
     this.samples = samples;
     this.steps = steps;
     this.lossSum = lossSum;
+    this.correct = correct;
     this.contributors = contributors;
     this.positions = positions.clone();
     this.state = state;
@@ -67,6 +79,7 @@ public final class ShardPiece {
     this.samples = 0;
     this.steps = 0;
     this.lossSum = 0;
+    this.correct = io.epochal.worker.round.EvaluationResult.NOT_COUNTED;
     this.contributors = 0;
     this.positions = new int[0];
     this.state = StateDict.empty();
@@ -114,6 +127,11 @@ public final class ShardPiece {
     return lossSum;
   }
 
+  /** Correct predictions (summed over workers for an averaged piece); negative when not counted. */
+  public long correct() {
+    return correct;
+  }
+
   /** Workers with samples folded into this piece. */
   public int contributors() {
     return contributors;
@@ -141,7 +159,7 @@ public final class ShardPiece {
     }
     ShardPiece p = (ShardPiece) o;
     return shard == p.shard && worker == p.worker && samples == p.samples && steps == p.steps
-        && Double.compare(lossSum, p.lossSum) == 0 && contributors == p.contributors
+        && Double.compare(lossSum, p.lossSum) == 0 && correct == p.correct && contributors == p.contributors
         && Arrays.equals(positions, p.positions) && state.equals(p.state)
         && Objects.equals(failure == null ? null : failure.getMessage(),
             p.failure == null ? null : p.failure.getMessage());
@@ -149,7 +167,7 @@ public final class ShardPiece {
 
   @Override
   public int hashCode() {
-    return Objects.hash(shard, worker, samples, steps, lossSum, contributors, state)
+    return Objects.hash(shard, worker, samples, steps, lossSum, correct, contributors, state)
         + 31 * Arrays.hashCode(positions);
   }
 
@@ -192,6 +210,7 @@ public final class ShardPiece {
       output.writeVarLong(p.samples, true);
       output.writeVarLong(p.steps, true);
       output.writeDouble(p.lossSum);
+      output.writeVarLong(p.correct + 1, true); // NOT_COUNTED (-1) as 0
       output.writeVarInt(p.contributors, true);
       output.writeVarInt(p.positions.length, true);
       for (int pos : p.positions) {
@@ -215,13 +234,14 @@ public final class ShardPiece {
       long samples = input.readVarLong(true);
       long steps = input.readVarLong(true);
       double lossSum = input.readDouble();
+      long correct = input.readVarLong(true) - 1;
       int contributors = input.readVarInt(true);
       int[] positions = new int[input.readVarInt(true)];
       for (int i = 0; i < positions.length; i++) {
         positions[i] = input.readVarInt(true);
       }
       StateDict state = kryo.readObject(input, StateDict.class);
-      return new ShardPiece(shard, worker, samples, steps, lossSum, contributors, positions, state);
+      return new ShardPiece(shard, worker, samples, steps, lossSum, correct, contributors, positions, state);
     }
   }
 }

@@ -149,6 +149,12 @@ public final class ShardPlan implements Serializable {
    * @throws IllegalArgumentException if the state's names differ from the plan's
    */
   public List<ShardPiece> split(int worker, long samples, long steps, double lossSum, StateDict state) {
+    return split(worker, samples, steps, lossSum, io.epochal.worker.round.EvaluationResult.NOT_COUNTED, state);
+  }
+
+  /** As {@link #split(int, long, long, double, StateDict)}, each piece carrying {@code correct}. */
+  public List<ShardPiece> split(int worker, long samples, long steps, double lossSum, long correct,
+      StateDict state) {
     checkArgument(state.nameList().equals(names),
         "worker %s's state has tensors %s but the shard plan expects %s", worker, state.names(), names);
     List<ShardPiece> pieces = new ArrayList<>(shards());
@@ -163,7 +169,7 @@ public final class ShardPlan implements Serializable {
         }
       }
       int[] positions = pos.stream().mapToInt(Integer::intValue).toArray();
-      pieces.add(new ShardPiece(s, worker, samples, steps, lossSum, contributors, positions, b.build()));
+      pieces.add(new ShardPiece(s, worker, samples, steps, lossSum, correct, contributors, positions, b.build()));
     }
     return pieces;
   }

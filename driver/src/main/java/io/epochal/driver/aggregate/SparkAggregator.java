@@ -48,7 +48,7 @@ public final class SparkAggregator {
         .flatMapToPair(r -> {
           ShardPlan plan = ShardPlan.of(r.state(), s);
           List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
-          for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.state())) {
+          for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.correct(), r.state())) {
             out.add(new Tuple2<>(p.shard(), p));
           }
           return out.iterator();
@@ -80,11 +80,15 @@ public final class SparkAggregator {
     long samples = 0;
     long steps = 0;
     double lossSum = 0;
+    long correct = 0;
+    boolean counted = !ordered.isEmpty();
     int contributors = 0;
     int[] positions = null;
     for (ShardPiece p : ordered) {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
       lossSum += p.lossSum();
+      counted &= p.correct() >= 0;
+      correct += Math.max(0, p.correct());
       if (p.samples() > 0) {
         samples = Math.addExact(samples, p.samples());
         steps = Math.max(steps, p.steps());
@@ -101,8 +105,8 @@ public final class SparkAggregator {
       asResults.add(new RoundResult(p.worker(), p.samples(), p.steps(), p.lossSum(), p.state()));
     }
     StateDict state = WeightedAverager.average(asResults);
-    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, contributors,
-        positions, state);
+    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, counted ? correct
+        : io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors, positions, state);
   }
 
   /**
@@ -149,6 +153,7 @@ public final class SparkAggregator {
       b.put(names[i], tensors[i]);
     }
     ShardPiece first = byShard.get(0);
-    return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.contributors());
+    return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.correct(),
+        first.contributors());
   }
 }

@@ -18,6 +18,8 @@ final class ProgressListener implements TrainingListener {
   private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
   /** The held-out rows' metrics of the epoch being finished, for its line; empty for none. */
+  /** The epoch's training accuracy ({@code accuracy 0.9961}), said before its line; empty for none. */
+  private String accuracy = "";
   private String validation = "";
   /** The stop has said how the job ended: the rounds the training thread still finishes are not shown. */
   private volatile boolean stopped;
@@ -54,9 +56,16 @@ final class ProgressListener implements TrainingListener {
     if (stopped) {
       return;
     }
-    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, validation);
+    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, accuracy
+        + (accuracy.isEmpty() || validation.isEmpty() ? "" : "  ") + validation);
+    accuracy = "";
     validation = "";
     epochStart = System.nanoTime();
+  }
+
+  @Override
+  public synchronized void trainAccuracy(int epoch, int epochs, double trainAccuracy) {
+    accuracy = String.format(Locale.ROOT, "accuracy %.4f", trainAccuracy);
   }
 
   @Override

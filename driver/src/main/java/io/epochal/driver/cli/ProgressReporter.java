@@ -67,8 +67,9 @@ public final class ProgressReporter {
   }
 
   /**
-   * As {@link #epochDone(int, int, double, long)}, with {@code validation} (the held-out rows'
-   * metrics, e.g. {@code val_loss 0.2101  val_accuracy 0.9312}; empty for none) after the loss.
+   * As {@link #epochDone(int, int, double, long)}, with {@code validation} (the epoch's other
+   * metrics: its training accuracy and the held-out rows', e.g. {@code accuracy 0.9401  val_loss
+   * 0.2101  val_accuracy 0.9312}; empty for none) after the loss.
    */
   public void epochDone(int epoch, int epochs, double loss, long millis, String validation) {
     String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %s  %scheckpointing",

@@ -37,6 +37,13 @@ final class BestMetricCheck {
       return;
     }
     String from = JobKeys.BEST_METRIC + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    if (metric.equals(EpochMetrics.TRAIN_ACCURACY)) {
+      if ("mse".equals(values.getString(JobKeys.LOSS))) {
+        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
+            + "(loss=softmax_cross_entropy), not loss=mse: rank by train_loss with " + JobKeys.BEST_MODE + "=min"));
+      }
+      return;
+    }
     if (EpochMetrics.VALIDATION.contains(metric)) {
       boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
       boolean classification = !"mse".equals(values.getString(JobKeys.LOSS));
@@ -51,11 +58,12 @@ final class BestMetricCheck {
       return;
     }
     List<String> known = new ArrayList<>(EpochMetrics.ALL);
+    known.add(EpochMetrics.TRAIN_ACCURACY);
     known.addAll(EpochMetrics.VALIDATION);
     String near = ParamSpecs.nearest(metric, known);
     problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
-        + " or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
+        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification) or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
   }
 }

@@ -10,6 +10,11 @@ public final class EpochMetrics {
 
   /** The mean training loss over the epoch's samples. */
   public static final String TRAIN_LOSS = "train_loss";
+  /**
+   * The share of the epoch's samples whose training-mode output predicted their class, counted
+   * before the step each one's batch took ({@code softmax_cross_entropy} only).
+   */
+  public static final String TRAIN_ACCURACY = "train_accuracy";
   /** The samples the epoch trained on. */
   public static final String SAMPLES = "samples";
   /** Samples per second over the epoch, its checkpoint excluded. */

@@ -181,7 +181,8 @@ public final class JobKeys {
     s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; 0 = none."));
     s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
-        + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; with data.validation_path also "
+        + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
+        + "train_accuracy; with data.validation_path also "
         + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());

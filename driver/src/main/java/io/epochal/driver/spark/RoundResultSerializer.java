@@ -7,7 +7,10 @@ import com.esotericsoftware.kryo.io.Output;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.RoundResult;
 
-/** Kryo wire format of a {@link RoundResult}: worker, samples, steps, loss sum, then the state. */
+/**
+ * Kryo wire format of a {@link RoundResult}: worker, samples, steps, loss sum, correct predictions
+ * plus one (0 when not counted), then the state.
+ */
 public final class RoundResultSerializer extends Serializer<RoundResult> {
 
   /** A serializer for immutable round results. */
@@ -21,6 +24,7 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     output.writeVarLong(result.samples(), true);
     output.writeVarLong(result.steps(), true);
     output.writeDouble(result.lossSum());
+    output.writeVarLong(result.correct() + 1, true); // NOT_COUNTED (-1) as 0
     kryo.writeObject(output, result.state());
   }
 
@@ -30,7 +34,8 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     long samples = input.readVarLong(true);
     long steps = input.readVarLong(true);
     double lossSum = input.readDouble();
+    long correct = input.readVarLong(true) - 1;
     StateDict state = kryo.readObject(input, StateDict.class);
-    return new RoundResult(worker, samples, steps, lossSum, state);
+    return new RoundResult(worker, samples, steps, lossSum, correct, state);
   }
 }

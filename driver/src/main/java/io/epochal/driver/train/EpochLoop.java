@@ -93,6 +93,7 @@ final class EpochLoop {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           double lossSum = 0;
           long samples = 0;
+          long correct = 0; // negative once a round did not count them (not classification)
           long epochStart = System.nanoTime();
           int r = 0;
           while (r < rounds) {
@@ -121,6 +122,7 @@ final class EpochLoop {
             globalStep = step;
             lossSum += result.lossSum();
             samples += result.samples();
+            correct = correct >= 0 && result.correct() >= 0 ? correct + result.correct() : -1;
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9),
@@ -130,6 +132,10 @@ final class EpochLoop {
           losses.add(meanLoss);
           Map<String, Double> metrics = new LinkedHashMap<>();
           metrics.put(EpochMetrics.TRAIN_LOSS, meanLoss);
+          if (correct >= 0 && samples > 0) {
+            metrics.put(EpochMetrics.TRAIN_ACCURACY, (double) correct / samples);
+            listener.trainAccuracy(e + 1, epochs, (double) correct / samples);
+          }
           metrics.put(EpochMetrics.SAMPLES, (double) samples);
           metrics.put(SKIPPED_ROWS, (double) data.skippedRows());
           metrics.put(DATA_ROWS, (double) data.rows());

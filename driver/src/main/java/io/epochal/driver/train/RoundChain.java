@@ -44,18 +44,20 @@ final class RoundChain {
     long samples = 0;
     long steps = 0;
     double lossSum = 0;
+    long correct = 0;
     for (int i = 0; i < stepsBefore.length; i++) {
       RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], assignment);
       state = r.state();
       samples += r.samples();
       steps += r.steps();
       lossSum += r.lossSum();
+      correct = r.counted() && correct >= 0 ? correct + r.correct() : io.epochal.worker.round.EvaluationResult.NOT_COUNTED;
       boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
       if (more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state))) {
         break;
       }
     }
-    return new RoundResult(shard.worker(), samples, steps, lossSum, state);
+    return new RoundResult(shard.worker(), samples, steps, lossSum, correct, state);
   }
 
   private static boolean isFinite(int worker, StateDict state) {

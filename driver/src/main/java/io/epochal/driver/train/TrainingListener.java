@@ -24,6 +24,12 @@ public interface TrainingListener {
    */
   default void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held, long millis) {}
 
+  /**
+   * The share of epoch {@code epoch}'s samples that their training-mode output predicted right,
+   * each counted before the step its batch took (classification only); {@link #epoch} follows.
+   */
+  default void trainAccuracy(int epoch, int epochs, double accuracy) {}
+
   /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */
   default void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {}
 

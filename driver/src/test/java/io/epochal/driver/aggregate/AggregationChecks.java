@@ -43,10 +43,14 @@ final class AggregationChecks {
         assertThat(r.steps()).isEqualTo(6);
         assertThat(r.contributors()).isEqualTo(3);
         double loss = 0;
+        long correct = 0;
         for (RoundResult x : inMemory) {
           loss += x.lossSum();
+          correct += x.correct();
         }
         assertThat(r.lossSum()).isEqualTo(loss);
+        assertThat(r.correct()).as("correct predictions summed over the workers").isEqualTo(correct)
+            .isEqualTo(50 + 68 + 1 + 87 + 2);
       }
     }
   }

@@ -45,7 +45,8 @@ final class States {
   /** Worker {@code w}'s result in {@link #round}. */
   static RoundResult worker(int w, int params) {
     long samples = 100 + 37L * w;
-    return new RoundResult(w, samples, 4 + w, 0.5 * samples + w, model(params, 1000 + w, 10 + w, 4 + w));
+    return new RoundResult(w, samples, 4 + w, 0.5 * samples + w, samples / 2 + w, model(params, 1000 + w, 10 + w,
+        4 + w));
   }
 
   /** {@code workers} results with distinct states and sample counts {@code 100 + 37 * w}. */

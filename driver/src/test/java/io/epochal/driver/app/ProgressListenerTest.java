@@ -35,21 +35,23 @@ class ProgressListenerTest {
   }
 
   @Test
-  void anEpochsLineShowsItsHeldOutMetricsOnceAndTheNextEpochsNotUnlessEvaluatedAgain() {
+  void anEpochsLineShowsItsAccuracyAndHeldOutMetricsOnceAndTheNextEpochsNotUnlessCountedAgain() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
     ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out, dir -> "resume " + dir);
 
+    listener.trainAccuracy(1, 3, 0.625);
     listener.validated(1, 3, new io.epochal.worker.round.EvaluationResult(0, 200, 50.0, 150), 10);
     listener.epoch(1, 3, 0.5, 100);
+    listener.trainAccuracy(2, 3, 0.75);
     listener.epoch(2, 3, 0.25, 100);
     listener.validated(3, 3, new io.epochal.worker.round.EvaluationResult(0, 200, 0.1,
         io.epochal.worker.round.EvaluationResult.NOT_COUNTED), 10);
     listener.epoch(3, 3, 0.125, 100);
 
     assertThat(bytes.toString(StandardCharsets.UTF_8).lines().map(l -> l.replaceAll("done in [0-9.]+ s", "done")))
-        .containsExactly("epoch 1/3 done  loss 0.5000  val_loss 0.2500  val_accuracy 0.7500  checkpointing",
-            "epoch 2/3 done  loss 0.2500  checkpointing", "epoch 3/3 done  loss 0.1250  val_loss 5.00e-04  checkpointing");
+        .containsExactly("epoch 1/3 done  loss 0.5000  accuracy 0.6250  val_loss 0.2500  val_accuracy 0.7500  "
+            + "checkpointing", "epoch 2/3 done  loss 0.2500  accuracy 0.7500  checkpointing", "epoch 3/3 done  loss 0.1250  val_loss 5.00e-04  checkpointing");
   }
 
   @Test

@@ -301,6 +301,19 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void trainingAccuracyRanksClassificationCheckpointsOnly() {
+    assertThat(resolver().optOverride("checkpoint.best_metric", "train_accuracy").optOverride("checkpoint.best_mode",
+        "max").build().resolve().bestMetric()).isEqualTo("train_accuracy");
+    ConfigException regression = errorOf(resolver().optOverride("checkpoint.best_metric", "train_accuracy")
+        .optOverride("loss", "mse").optOverride("model.output_dim", "1"));
+    assertThat(regression.key()).isEqualTo("checkpoint.best_metric");
+    assertThat(regression).hasMessageContaining("checkpoint.best_metric = 'train_accuracy'")
+        .hasMessageContaining("is recorded only for classification (loss=softmax_cross_entropy), not loss=mse");
+    assertThat(errorOf(resolver().optOverride("checkpoint.best_metric", "train_acuracy")))
+        .hasMessageContaining("did you mean 'train_accuracy'?");
+  }
+
+  @Test
   void aGlobAsDataPathIsToldToBeADirectoryNotThatItDoesNotExist() {
     ConfigException e = errorOf(resolver().optOverride("data.path", data.resolve("*.csv").toString()));
     assertThat(e.key()).isEqualTo("data.path");

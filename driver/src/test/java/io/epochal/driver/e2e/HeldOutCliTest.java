@@ -60,7 +60,8 @@ class HeldOutCliTest {
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
-    assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  val_loss [0-9.e-]+  "
+    assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  accuracy [01]\\.[0-9]{4}  "
+        + "val_loss [0-9.e-]+  "
         + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
 
     // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
@@ -132,7 +133,8 @@ class HeldOutCliTest {
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
-    assertThat(resumed.out).containsPattern("epoch 3/3 done in [0-9.]+ s  loss [0-9.e-]+  checkpointing")
+    assertThat(resumed.out).containsPattern("epoch 3/3 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [01]\\.[0-9]{4}  "
+        + "checkpointing")
         .doesNotContain("val_loss");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +VAL_LOSS +VAL_ACCURACY +CREATED")

@@ -134,6 +134,45 @@ class HeldOutRowsTest {
   }
 
   @Test
+  void anEpochsTrainingAccuracyIsThatOfTheStateItsStepStartedFrom() throws Exception {
+    // one worker taking one step per epoch on all its rows, no dropout: the output a step trains on is
+    // the evaluation-mode output of the state before it, the previous epoch's checkpoint
+    String data = write("train", TRAIN_ROWS, 0);
+    Map<String, String> k = keys("job", data);
+    k.put("train.workers", "1");
+    k.put("train.batch_size", Integer.toString(TRAIN_ROWS));
+    k.put("train.local_steps", "1");
+    k.put("optimizer.lr", "0.05");
+    Configuration conf = new Configuration();
+    JobSpec spec = E2eFixtures.resolve(tmp, k, conf);
+    Map<Integer, Double> said = new TreeMap<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void trainAccuracy(int epoch, int epochs, double accuracy) {
+        said.put(epoch, accuracy);
+      }
+    };
+
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
+
+    JobSpec onTrainingRows = JobSpec.fromHyperParameters(spec.toHyperParameters(),
+        Map.of("data.validation_path", data), key -> key, null);
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf);
+        LabelledRowsEvaluator evaluate = LabelledRowsEvaluator.load(onTrainingRows, spark, "--input",
+            TrainingListener.NONE)) {
+      assertThat(said).containsOnlyKeys(1, 2, 3);
+      for (int epoch = 1; epoch <= 3; epoch++) {
+        assertThat(store.load(epoch).manifest().metrics().get("train_accuracy")).isEqualTo(said.get(epoch));
+      }
+      for (int epoch = 2; epoch <= 3; epoch++) {
+        EvaluationResult before = evaluate.evaluate(store.load(epoch - 1).model(), "epoch " + (epoch - 1));
+        assertThat(said.get(epoch)).as("epoch %s", epoch).isEqualTo(before.accuracy());
+      }
+      assertThat(said.get(3)).isGreaterThan(said.get(1));
+    }
+  }
+
+  @Test
   void keepBestByHeldOutLossKeepsTheNewestAndTheLowestOne() throws Exception {
     String data = write("train", TRAIN_ROWS, 0);
     Map<String, String> k = keys("job", data);

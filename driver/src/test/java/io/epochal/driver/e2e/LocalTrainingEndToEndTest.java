@@ -399,6 +399,10 @@ class LocalTrainingEndToEndTest {
     TrainingListener listener = warningsInto(warnings);
     TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
     assertThat(outcome.epochs()).isEqualTo(1);
+    try (io.epochal.checkpoint.CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      assertThat(store.load(1).manifest().metrics()).as("a regression counts no correct predictions")
+          .containsKey("train_loss").doesNotContainKey("train_accuracy");
+    }
     assertThat(warnings).anySatisfy(w -> assertThat(w).isEqualTo("data.classes=" + CLASSES + " has no effect with "
         + "loss=mse: its labels are numeric targets, not class indices"));
     assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("2 of 2 workers' shards hold fewer rows than "

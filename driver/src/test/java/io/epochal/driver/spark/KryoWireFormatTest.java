@@ -68,15 +68,19 @@ class KryoWireFormatTest {
 
   @Test
   void roundResultsShardsAndPiecesRoundTrip() {
-    RoundResult result = new RoundResult(3, 640, 10, 123.25, sample());
+    RoundResult result = new RoundResult(3, 640, 10, 123.25, 601, sample());
     assertThat(roundTrip(result)).isEqualTo(result);
+    RoundResult regression = new RoundResult(3, 640, 10, 123.25, sample());
+    assertThat(roundTrip(regression).counted()).isFalse();
     DataShard shard = new DataShard(1, 3, new long[] {1, 2}, 1,
         new float[] {1, 2, 3, 4, 5, Float.NaN}, new float[] {0, 1, 2});
     DataShard back = roundTrip(shard);
     assertThat(back).isEqualTo(shard);
     assertThat(back.featureShape()).containsExactly(1, 2);
-    ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
+    ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 601, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(piece)).isEqualTo(piece);
+    ShardPiece uncounted = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
+    assertThat(roundTrip(uncounted).correct()).isNegative();
     ShardPiece failed = ShardPiece.failed(1,
         new io.epochal.driver.aggregate.NonFiniteStateException(2, "net.0.weight", 9, Double.NaN));
     ShardPiece failedBack = roundTrip(failed);

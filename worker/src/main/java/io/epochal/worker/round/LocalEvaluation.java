@@ -83,7 +83,7 @@ public final class LocalEvaluation {
           NDArray prediction = model.forward(input.features(batchManager), false, null);
           lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
           if (classification) {
-            correct += correct(prediction.toFloatArray(), labels, start, end);
+            correct += correct(prediction.toFloatArray(), labels, order, start, end);
           }
         }
       }
@@ -91,8 +91,11 @@ public final class LocalEvaluation {
     return new EvaluationResult(shard.worker(), rows, lossSum, classification ? correct : EvaluationResult.NOT_COUNTED);
   }
 
-  /** Rows {@code [start, end)} whose largest logit (the first of equal ones) is their label's class. */
-  static long correct(float[] logits, float[] labels, int start, int end) {
+  /**
+   * Rows {@code order[start..end)} whose largest logit (the first of equal ones; {@code logits}
+   * holds the batch's rows in that order) is their label's class.
+   */
+  static long correct(float[] logits, float[] labels, int[] order, int start, int end) {
     int n = end - start;
     int classes = logits.length / n;
     long right = 0;
@@ -103,7 +106,7 @@ public final class LocalEvaluation {
           best = c;
         }
       }
-      if (best == (int) labels[start + i]) {
+      if (best == (int) labels[order[start + i]]) {
         right++;
       }
     }

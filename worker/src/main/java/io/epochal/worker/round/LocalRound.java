@@ -11,6 +11,7 @@ import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
 import io.epochal.worker.loss.Losses;
+import io.epochal.worker.loss.SoftmaxCrossEntropyLoss;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -81,7 +82,8 @@ public final class LocalRound {
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
     int steps = plan.stepsInRound(shard.rows(), round);
     if (steps == 0) {
-      return new RoundResult(shard.worker(), 0, 0, 0.0, global);
+      return new RoundResult(shard.worker(), 0, 0, 0.0, SoftmaxCrossEntropyLoss.NAME.equals(config.loss()) ? 0
+          : EvaluationResult.NOT_COUNTED, global);
     }
     StateDict modelState = modelPart(global);
     ModelCache cache = ModelCache.forCurrentThread();
@@ -116,6 +118,8 @@ public final class LocalRound {
     }
     double lossSum = 0;
     long samples = 0;
+    boolean classification = SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+    long correct = 0;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
         GradientHandles gradients = new GradientHandles(params)) {
@@ -142,6 +146,9 @@ public final class LocalRound {
             NDArray l = loss.evaluate(prediction, y);
             autograd.backward(l);
             batchLoss = l.getFloat();
+            if (classification) { // the batch's logits, read as its loss is: what the step trains on
+              correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);
+            }
           }
           lossSum += (double) batchLoss * n;
           samples += n;
@@ -155,7 +162,8 @@ public final class LocalRound {
           .putAll(model.stateDict())
           .putAll(prefixed(optimizer.stateDict()))
           .build();
-      return new RoundResult(shard.worker(), samples, steps, lossSum, state);
+      return new RoundResult(shard.worker(), samples, steps, lossSum, classification ? correct
+          : EvaluationResult.NOT_COUNTED, state);
     }
   }
 

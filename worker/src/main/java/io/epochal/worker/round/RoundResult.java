@@ -17,16 +17,30 @@ public final class RoundResult {
   private final long samples;
   private final long steps;
   private final double lossSum;
+  private final long correct;
   private final StateDict state;
 
-  /** A result; {@code samples == 0} means the worker had no data left this round. */
+  /** A result without correct predictions counted ({@link EvaluationResult#NOT_COUNTED}). */
   public RoundResult(int worker, long samples, long steps, double lossSum, StateDict state) {
+    this(worker, samples, steps, lossSum, EvaluationResult.NOT_COUNTED, state);
+  }
+
+  /**
+   * A result; {@code samples == 0} means the worker had no data left this round.
+   *
+   * @param correct samples whose training-mode output predicted their class, counted before each
+   *     step (classification), or {@link EvaluationResult#NOT_COUNTED}
+   */
+  public RoundResult(int worker, long samples, long steps, double lossSum, long correct, StateDict state) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
+    checkArgument(correct == EvaluationResult.NOT_COUNTED || (correct >= 0 && correct <= samples),
+        "correct %s must be in [0, samples %s] or NOT_COUNTED", correct, samples);
     this.worker = worker;
     this.samples = samples;
     this.steps = steps;
     this.lossSum = lossSum;
+    this.correct = correct;
     this.state = checkNotNull(state, "state");
   }
 
@@ -50,6 +64,20 @@ public final class RoundResult {
     return lossSum;
   }
 
+  /**
+   * Samples whose output in training mode (before the step each one's batch took) had its largest
+   * value, the first of equal ones, at their class; {@link EvaluationResult#NOT_COUNTED} for a loss
+   * other than {@code softmax_cross_entropy}.
+   */
+  public long correct() {
+    return correct;
+  }
+
+  /** Whether {@link #correct()} was counted (classification). */
+  public boolean counted() {
+    return correct != EvaluationResult.NOT_COUNTED;
+  }
+
   /** The worker's state after the round. */
   public StateDict state() {
     return state;
@@ -62,17 +90,17 @@ public final class RoundResult {
     }
     RoundResult r = (RoundResult) o;
     return worker == r.worker && samples == r.samples && steps == r.steps
-        && Double.compare(lossSum, r.lossSum) == 0 && state.equals(r.state);
+        && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct && state.equals(r.state);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, samples, steps, lossSum, state);
+    return Objects.hash(worker, samples, steps, lossSum, correct, state);
   }
 
   @Override
   public String toString() {
     return "RoundResult[worker " + worker + ", samples " + samples + ", steps " + steps + ", lossSum "
-        + lossSum + ", " + state.size() + " tensors]";
+        + lossSum + (counted() ? ", correct " + correct : "") + ", " + state.size() + " tensors]";
   }
 }

@@ -103,11 +103,36 @@ class LocalEvaluationTest {
         new float[] {1, 2, 3, 4, 5});
 
     EvaluationResult result = LocalEvaluation.run(config, RoundFixtures.initialState(config), held);
+    RoundResult round = LocalRound.run(config, RoundFixtures.initialState(config), held, 0, 0, 0);
 
+    assertThat(round.counted()).as("a regression round counts no correct predictions either").isFalse();
     assertThat(result.rows()).isEqualTo(5);
     assertThat(result.counted()).isFalse();
     assertThat(result.accuracy()).isNaN();
     assertThat(result.lossSum()).isPositive();
+  }
+
+  @Test
+  void aRoundCountsTheSamplesItsOutputPredictsRightBeforeTheStepTheyTrain() {
+    TrainingConfig config = RoundFixtures.adam(0.0, 64, 1); // no dropout: training mode computes evaluation's output
+    StateDict state = trained(RoundFixtures.adam(0.0, 16, 4));
+    DataShard shard = RoundFixtures.shard(0, 64, 7); // one step on all 64 rows, in the epoch's shuffled order
+
+    long before = LocalEvaluation.run(config, state, shard).correct();
+    RoundResult round = LocalRound.run(config, state, shard, 1, 0, 12);
+    long after = LocalEvaluation.run(config, round.state(), shard).correct();
+
+    assertThat(round.correct()).isEqualTo(before).isPositive();
+    assertThat(round.samples()).isEqualTo(64);
+    assertThat(after).as("the step changed the predictions the round counted").isNotEqualTo(before);
+  }
+
+  @Test
+  void theCountFollowsTheRowsOrderNotTheirPositions() {
+    float[] logits = {0, 1, 1, 0}; // two rows: class 1, then class 0
+    float[] labels = {0, 9, 1};
+    assertThat(LocalEvaluation.correct(logits, labels, new int[] {2, 0}, 0, 2)).isEqualTo(2);
+    assertThat(LocalEvaluation.correct(logits, labels, new int[] {0, 2}, 0, 2)).isZero();
   }
 
   @Test
@@ -124,8 +149,8 @@ class LocalEvaluationTest {
   @Test
   void theFirstOfEqualLargestOutputsIsThePrediction() {
     float[] logits = {1, 1, 0, /* row 1 */ 0, 2, 2};
-    assertThat(LocalEvaluation.correct(logits, new float[] {9, 0, 1}, 1, 3)).isEqualTo(2);
-    assertThat(LocalEvaluation.correct(logits, new float[] {9, 1, 2}, 1, 3)).isEqualTo(0);
+    assertThat(LocalEvaluation.correct(logits, new float[] {9, 0, 1}, new int[] {0, 1, 2}, 1, 3)).isEqualTo(2);
+    assertThat(LocalEvaluation.correct(logits, new float[] {9, 1, 2}, new int[] {0, 1, 2}, 1, 3)).isEqualTo(0);
   }
 
   @Test
