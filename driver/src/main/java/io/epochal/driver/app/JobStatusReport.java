@@ -26,7 +26,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * {@code epochal status}: for a job directory, its state, lease and one line per checkpoint (epoch,
- * train loss, held-out metrics, time); for a directory of jobs, one line per job (state, epoch, train
+ * train loss and accuracy, held-out metrics, time); for a directory of jobs, one line per job (state, epoch, train
  * loss, held-out loss when any job has one, last checkpoint time, lease holder and expiry).
  */
 final class JobStatusReport {
@@ -205,8 +205,12 @@ final class JobStatusReport {
     // a job evaluated on held-out rows (data.validation_path) at some epoch shows their metrics too
     boolean heldOut = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
         .containsKey(EpochMetrics.VAL_LOSS)).orElse(false));
+    // and a classification job's training accuracy, when a checkpoint records it
+    boolean accuracy = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
+        .containsKey(EpochMetrics.TRAIN_ACCURACY)).orElse(false));
     if (!s.entries.isEmpty()) {
-      out.printf("  %-14s %6s %10s %12s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
+      out.printf("  %-14s %6s %10s %12s%s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
+          accuracy ? String.format(" %14s", "TRAIN_ACCURACY") : "",
           heldOut ? String.format(" %12s %12s", "VAL_LOSS", "VAL_ACCURACY") : "", "CREATED");
     }
     int damaged = 0;
@@ -215,9 +219,11 @@ final class JobStatusReport {
       Optional<CheckpointManifest> m = e.manifest();
       Optional<String> damage = s.damageOf(fs, i);
       damaged += damage.isPresent() ? 1 : 0;
-      out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
+      out.printf("  %-14s %6d %10s %12s%s%s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
           m.map(x -> Long.toString(x.globalStep())).orElse("-"),
           m.map(x -> lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+          accuracy ? String.format(" %14s", m.map(x -> x.metrics().get(EpochMetrics.TRAIN_ACCURACY)).map(
+              a -> String.format(java.util.Locale.ROOT, "%.4f", a)).orElse("-")) : "",
           heldOut ? String.format(" %12s %12s", m.map(x -> x.metrics().get(EpochMetrics.VAL_LOSS)).map(
               JobStatusReport::lossText).orElse("-"), m.map(x -> x.metrics().get(EpochMetrics.VAL_ACCURACY)).map(
               a -> String.format(java.util.Locale.ROOT, "%.4f", a)).orElse("-")) : "",

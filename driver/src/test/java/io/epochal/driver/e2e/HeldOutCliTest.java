@@ -137,9 +137,10 @@ class HeldOutCliTest {
         + "checkpointing")
         .doesNotContain("val_loss");
     CliRun status = CliRun.of("status", job.toString());
-    assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +VAL_LOSS +VAL_ACCURACY +CREATED")
-        .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[0-9.e-]+ +[01]\\.[0-9]{4} ")
-        .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +- +- ");
+    assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
+        + "+CREATED")
+        .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +[01]\\.[0-9]{4} ")
+        .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +- +- ");
     // the newest checkpoint of the root's only job has no held-out loss: no such column
     assertThat(CliRun.of("status", tmp.toString()).out).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +LAST_CHECKPOINT")
         .containsPattern("\njob +COMPLETED +3/3 +[0-9.e-]+ +20[0-9-]+T[0-9:]+Z +free since ");
