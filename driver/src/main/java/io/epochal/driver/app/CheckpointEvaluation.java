@@ -37,7 +37,8 @@ import org.apache.hadoop.fs.Path;
  * gives its newest verified checkpoint, or with {@code --all} every checkpoint, one Spark job each
  * on rows read once. Each checkpoint is verified (sizes, SHA-256, its probe reproduced) before its
  * state is used; under {@code --all} one that fails is listed as such and the rest are evaluated.
- * The table goes to standard output, progress and warnings to standard error.
+ * The table (or with {@code --json} one JSON document, {@link EvaluationJson}) goes to standard
+ * output, progress and warnings to standard error.
  */
 final class CheckpointEvaluation {
 
@@ -61,7 +62,8 @@ final class CheckpointEvaluation {
    * dataKeys} ({@code data.format}, {@code data.features}, {@code data.label}, {@code
    * data.bad_rows}; the checkpoint's own where not given); returns the exit code.
    */
-  int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, CliOptions options) throws Exception {
+  int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, boolean json, CliOptions options)
+      throws Exception {
     String rows = JobSpecResolver.locationText(new Path(input));
     PredictInput.check(rows, conf);
     CheckpointTarget t = CheckpointTarget.resolve(model, conf);
@@ -92,13 +94,13 @@ final class CheckpointEvaluation {
           return refused.getAsInt();
         }
       }
-      return run(store, first, entries, rows, dataKeys, options, t);
+      return run(store, first, entries, rows, dataKeys, options, t, json);
     }
   }
 
   private int run(CheckpointStore store, LoadedCheckpoint single, List<CheckpointEntry> entries, String rows,
-      Map<String, String> dataKeys, CliOptions options, CheckpointTarget t) throws Exception {
-    List<String[]> table = new ArrayList<>();
+      Map<String, String> dataKeys, CliOptions options, CheckpointTarget t, boolean json) throws Exception {
+    List<Evaluated> table = new ArrayList<>();
     int unusable = 0;
     EpochalSpark spark = null;
     LabelledRowsEvaluator evaluator = null;
@@ -113,12 +115,14 @@ final class CheckpointEvaluation {
             c = store.load(entries.get(i)); // every file's size and SHA-256
           } catch (CheckpointException e) {
             err.println("epochal: warning: not evaluated: " + e.getMessage());
-            table.add(new String[] {name, Long.toString(entries.get(i).epoch()), "-", "-", "-", "DAMAGED"});
+            table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(), null, "DAMAGED",
+                e.getMessage(), 0));
             unusable++;
             continue;
           }
           if (usable(c).isPresent()) {
-            table.add(new String[] {name, Long.toString(c.epoch()), "-", "-", "-", "NOT REPRODUCED"});
+            table.add(new Evaluated(name, c.path(), c.epoch(), null, "NOT REPRODUCED", "its model does not "
+                + "reproduce the probe output recorded when it was saved (above)", 0));
             unusable++;
             continue;
           }
@@ -145,9 +149,7 @@ final class CheckpointEvaluation {
             + " rows");
         long started = System.nanoTime();
         EvaluationResult r = evaluator.evaluate(c.model(), spec.jobName() + ": evaluate " + name);
-        table.add(new String[] {name, Long.toString(c.epoch()), Long.toString(r.rows()), lossText(r.meanLoss()),
-            r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy()) : "-",
-            String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - started) / 1e9)});
+        table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9));
       }
     } catch (TrainingException e) {
       err.println("epochal: nothing evaluated: " + optionWords(e.getMessage()));
@@ -160,7 +162,11 @@ final class CheckpointEvaluation {
         spark.close();
       }
     }
-    print(table, spec);
+    if (json) {
+      out.println(EvaluationJson.of(rows, spec, evaluator == null ? 0 : evaluator.skippedRows(), table));
+    } else {
+      print(table, spec);
+    }
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
           + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
@@ -198,13 +204,25 @@ final class CheckpointEvaluation {
     return JobSpec.fromHyperParameters(hp, texts, key -> OPTIONS.getOrDefault(key, key), new RegistryModelCatalog());
   }
 
-  private void print(List<String[]> table, JobSpec spec) {
+  private void print(List<Evaluated> table, JobSpec spec) {
     boolean accuracy = spec == null || spec.classification();
     String format = "%-14s %6s %10s %12s" + (accuracy ? " %10s" : "%.0s") + "  %s%n";
     out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", "ACCURACY", "TIME");
-    table.forEach(r -> out.printf(format, (Object[]) r));
+    for (Evaluated e : table) {
+      EvaluationResult r = e.result();
+      out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
+          r == null ? "-" : lossText(r.meanLoss()), r != null && r.counted() ? String.format(Locale.ROOT, "%.4f",
+          r.accuracy()) : "-", r == null ? e.status() : String.format(Locale.ROOT, "%.1f s", e.seconds()));
+    }
     out.flush();
   }
+
+  /**
+   * One checkpoint's line: its evaluation, or (result null) why it was not evaluated, {@code
+   * status} {@code DAMAGED} or {@code NOT REPRODUCED} and {@code reason}.
+   */
+  record Evaluated(String name, String path, long epoch, EvaluationResult result, String status, String reason,
+      double seconds) {}
 
   /**
    * {@code message} with the data keys this command takes as options named as those options

@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code epochal evaluate URI --input PATH [--format F] [--features COLS] [--label COL]
- * [--bad-rows fail|skip] [--all]}: the loss and accuracy of a checkpoint's model on labelled rows,
+ * [--bad-rows fail|skip] [--all] [--json]}: the loss and accuracy of a checkpoint's model on labelled rows,
  * through Spark, as a job evaluates its held-out rows after every epoch.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = {
@@ -51,6 +51,10 @@ final class EvaluateCommand extends LauncherCommand {
   @Option(names = "--all", description = "Every checkpoint of the job directory given, oldest first.")
   boolean all;
 
+  @Option(names = "--json", description = "Print one JSON document (exact numbers; a status and reason for a "
+      + "checkpoint not evaluated) instead of the table.")
+  boolean json;
+
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     Map<String, String> keys = new LinkedHashMap<>();
@@ -58,6 +62,6 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, qualify(input, options, "--input"), keys, all, options);
+    return launcher.evaluate(uri, qualify(input, options, "--input"), keys, all, json, options);
   }
 }

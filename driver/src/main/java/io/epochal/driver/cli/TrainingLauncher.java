@@ -113,8 +113,9 @@ public interface TrainingLauncher {
    *
    * @param dataKeys {@code data.*} job keys (format, features, label, bad_rows) given for the
    *     rows; the checkpoint's own where absent
+   * @param json print one JSON document instead of the table
    */
-  default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all,
+  default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all, boolean json,
       CliOptions options) throws Exception {
     throw new UnsupportedOperationException("this launcher does not support evaluate");
   }

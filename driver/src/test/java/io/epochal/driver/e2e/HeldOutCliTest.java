@@ -90,6 +90,18 @@ class HeldOutCliTest {
     assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +DAMAGED")
         .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.]+ s");
     assertThat(damaged.err).contains("not evaluated: checkpoint of epoch 1", "1 checkpoint was not evaluated");
+    CliRun asJson = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--json", "--master", MASTER);
+    assertThat(asJson.code).as("%s", asJson).isEqualTo(1);
+    JsonNode doc = new ObjectMapper().readTree(asJson.out);
+    assertThat(doc.get("ok").asBoolean()).isFalse();
+    assertThat(doc.get("rows").asLong()).isEqualTo(150);
+    assertThat(doc.get("loss_name").asText()).isEqualTo("softmax_cross_entropy");
+    assertThat(doc.at("/checkpoints/0/status").asText()).isEqualTo("damaged");
+    assertThat(doc.at("/checkpoints/0/reason").asText()).contains("model.safetensors");
+    assertThat(doc.at("/checkpoints/1/status").asText()).isEqualTo("evaluated");
+    assertThat(doc.at("/checkpoints/1/checkpoint").asText()).isEqualTo("file://" + copy + "/checkpoints/epoch-000002");
+    assertThat(doc.at("/checkpoints/1/loss").asDouble()).as("exact").isEqualTo(metrics(job, 2).get("val_loss"));
+    assertThat(doc.at("/checkpoints/1/accuracy").asDouble()).isEqualTo(metrics(job, 2).get("val_accuracy"));
     try (java.util.stream.Stream<Path> files = Files.walk(copy)) { // not a job of the root listed below
       files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
     }

@@ -1,0 +1,70 @@
+package io.epochal.driver.app;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.worker.round.EvaluationResult;
+import java.util.List;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code epochal evaluate --json}: one JSON document for scripts, with every number exact (the
+ * shortest decimal that reads back as the same double), e.g.
+ *
+ * <pre>{@code
+ * {"ok": true, "input": "file:///data/test", "rows": 1024, "skipped_rows": 0,
+ *  "loss_name": "softmax_cross_entropy",
+ *  "checkpoints": [{"checkpoint": "file:///jobs/a/checkpoints/epoch-000001", "epoch": 1,
+ *                   "status": "evaluated", "loss": 0.0057260..., "accuracy": 0.9970703125}, ...]}
+ * }</pre>
+ *
+ * <p>A checkpoint not evaluated has {@code status} {@code damaged} or {@code not_reproduced} and
+ * a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is absent for a loss
+ * other than {@code softmax_cross_entropy}.
+ */
+final class EvaluationJson {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private EvaluationJson() {}
+
+  /** The document for {@code table}, evaluated on {@code rows} with {@code spec} (null when none was). */
+  static String of(String rows, JobSpec spec, long skippedRows, List<CheckpointEvaluation.Evaluated> table) {
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("ok", table.stream().allMatch(e -> e.result() != null));
+    doc.put("input", rows);
+    long evaluatedRows = table.stream().filter(e -> e.result() != null).mapToLong(e -> e.result().rows()).findFirst()
+        .orElse(0);
+    doc.put("rows", evaluatedRows);
+    doc.put("skipped_rows", skippedRows);
+    if (spec != null) {
+      doc.put("loss_name", spec.loss());
+    }
+    ArrayNode checkpoints = doc.putArray("checkpoints");
+    for (CheckpointEvaluation.Evaluated e : table) {
+      ObjectNode c = checkpoints.addObject();
+      c.put("checkpoint", JobSpecResolver.locationText(new Path(e.path())));
+      c.put("epoch", e.epoch());
+      EvaluationResult r = e.result();
+      if (r == null) {
+        c.put("status", e.status().toLowerCase(java.util.Locale.ROOT).replace(' ', '_'));
+        c.put("reason", e.reason());
+        continue;
+      }
+      c.put("status", "evaluated");
+      c.put("loss", r.meanLoss());
+      if (r.counted()) {
+        c.put("accuracy", r.accuracy());
+      }
+      c.put("seconds", e.seconds());
+    }
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the evaluation as JSON: " + e.getMessage(), e);
+    }
+  }
+}
