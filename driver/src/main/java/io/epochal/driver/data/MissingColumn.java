@@ -83,8 +83,47 @@ public final class MissingColumn {
           + blanks.get() + "', with blanks around it; the names of a " + format + " header are taken as written: "
           + "remove the blanks from the header (after its commas, say)");
     }
+    String numbered = columnKey.endsWith("features") ? numberedRun(columns).map(r -> "; its numbered columns "
+        + r + " are named at once as " + r.replace(" to ", "..")).orElse("") : "";
     return new ConfigException(columnKey, columnKey + " names column '" + c + "', which is not in " + format + " "
-        + where + "; its columns are " + columns + "; " + otherwise);
+        + where + "; its columns are " + listed(columns) + numbered + "; " + otherwise);
+  }
+
+  /** {@code columns} as a list, at most 12 of them shown: a wide input's first 10 and last 2. */
+  static String listed(List<String> columns) {
+    if (columns.size() <= 12) {
+      return columns.toString();
+    }
+    return "[" + String.join(", ", columns.subList(0, 10)) + ", ... (" + (columns.size() - 12) + " more), "
+        + String.join(", ", columns.subList(columns.size() - 2, columns.size())) + "] (" + columns.size()
+        + " columns)";
+  }
+
+  /**
+   * The longest run of two or more columns named by one prefix and consecutive numbers from 0 or 1
+   * ({@code f0 .. f783}), as {@code "f0 to f783"}; empty when there is none.
+   */
+  static java.util.Optional<String> numberedRun(List<String> columns) {
+    java.util.regex.Pattern numbered = java.util.regex.Pattern.compile("(.*?)(0|[1-9][0-9]{0,8})");
+    String best = null;
+    int bestLength = 1;
+    for (int i = 0; i < columns.size(); i++) {
+      java.util.regex.Matcher m = numbered.matcher(columns.get(i));
+      if (!m.matches() || Integer.parseInt(m.group(2)) > 1) {
+        continue;
+      }
+      String prefix = m.group(1);
+      int first = Integer.parseInt(m.group(2));
+      int length = 1;
+      while (i + length < columns.size() && columns.get(i + length).equals(prefix + (first + length))) {
+        length++;
+      }
+      if (length > bestLength) {
+        bestLength = length;
+        best = prefix + first + " to " + prefix + (first + length - 1);
+      }
+    }
+    return java.util.Optional.ofNullable(best);
   }
 
   private static boolean isNumber(String name) {

@@ -847,6 +847,18 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aFeatureColumnMissingFromWideNumberedDataListsTheColumnsShortAndTheirRange() throws Exception {
+    String header = String.join(",", java.util.stream.IntStream.range(0, 15).mapToObj(i -> "f" + i).toList()) + ",label";
+    String row = String.join(",", java.util.Collections.nCopies(15, "1")) + ",0";
+    Path dir = csv("wide", header, row, row);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("features"), 1).build()))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.features"))
+        .hasMessageContaining("its columns are [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, ... (4 more), f14, label] "
+            + "(16 columns); its numbered columns f0 to f14 are named at once as f0..f14; set data.features to one "
+            + "of them");
+  }
+
+  @Test
   void aCsvHeaderNameWithBlanksAroundItIsToldAsSuchNotAsAMissingColumn() throws Exception {
     Path dir = csv("blanks", "f0, f1,label", "1,2,0", "3,4,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
