@@ -120,9 +120,12 @@ final class CheckpointEvaluation {
             unusable++;
             continue;
           }
-          if (usable(c).isPresent()) {
-            table.add(new Evaluated(name, c.path(), c.epoch(), null, "NOT REPRODUCED", "its model does not "
-                + "reproduce the probe output recorded when it was saved (above)", 0));
+          warnOfOtherEngine(c);
+          Optional<String> why = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault()); // or unregistered
+          if (why.isPresent()) {
+            err.println("epochal: warning: not evaluated: " + why.get());
+            table.add(new Evaluated(name, c.path(), c.epoch(), null, CheckpointVerifier.unregistered(c,
+                ModelRegistry.getDefault()).isPresent() ? "UNREGISTERED" : "NOT REPRODUCED", why.get(), 0));
             unusable++;
             continue;
           }
@@ -184,12 +187,17 @@ final class CheckpointEvaluation {
 
   /** Verifies {@code c}'s model before it is used: registered, its probe reproduced; warns of another engine. */
   private java.util.OptionalInt usable(LoadedCheckpoint c) {
+    warnOfOtherEngine(c);
+    return CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "not evaluated: ");
+  }
+
+  /** Warns when {@code c} was saved with another DJL, engine or platform. */
+  private void warnOfOtherEngine(LoadedCheckpoint c) {
     String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(
         JobSpecResolver.locationText(c.path()));
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
     }
-    return CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "not evaluated: ");
   }
 
   /** The job spec {@code c} was trained with, its data keys given anew by the command's options. */
@@ -219,7 +227,7 @@ final class CheckpointEvaluation {
 
   /**
    * One checkpoint's line: its evaluation, or (result null) why it was not evaluated, {@code
-   * status} {@code DAMAGED} or {@code NOT REPRODUCED} and {@code reason}.
+   * status} {@code DAMAGED}, {@code UNREGISTERED} or {@code NOT REPRODUCED} and {@code reason}.
    */
   record Evaluated(String name, String path, long epoch, EvaluationResult result, String status, String reason,
       double seconds) {}

@@ -21,7 +21,8 @@ import org.apache.hadoop.fs.Path;
  *                   "status": "evaluated", "loss": 0.0057260..., "accuracy": 0.9970703125}, ...]}
  * }</pre>
  *
- * <p>A checkpoint not evaluated has {@code status} {@code damaged} or {@code not_reproduced} and
+ * <p>A checkpoint not evaluated has {@code status} {@code damaged}, {@code unregistered} or {@code
+ * not_reproduced} and
  * a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is absent for a loss
  * other than {@code softmax_cross_entropy}.
  */

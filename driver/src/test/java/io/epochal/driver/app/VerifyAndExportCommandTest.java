@@ -493,7 +493,7 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void exportAndPredictRefuseACheckpointWhoseProbeDoesNotReproduce() throws Exception {
+  void exportPredictAndEvaluateRefuseACheckpointWhoseProbeDoesNotReproduce() throws Exception {
     changeAWeightAndItsDigest();
     Path onnx = tmp.resolve("tampered.onnx");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
@@ -508,6 +508,16 @@ class VerifyAndExportCommandTest {
         "--format", "csv", "--features", "f0,f1,f2,f3")).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("nothing predicted").contains("does not reproduce");
     assertThat(predictions).doesNotExist();
+    Path labelled = tmp.resolve("labelled.csv");
+    Files.writeString(labelled, "f0,f1,f2,f3,label\n1,2,3,4,0\n");
+    assertThat(run("evaluate", job.toString(), "--input", labelled.toString(), "--features", "f0,f1,f2,f3"))
+        .as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("not evaluated: ").contains("does not reproduce");
+    assertThat(out).isEmpty();
+    assertThat(run("evaluate", job.toString(), "--all", "--input", labelled.toString(), "--features", "f0,f1,f2,f3"))
+        .as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).containsPattern("epoch-000001 +1 +- +- +- +NOT REPRODUCED");
+    assertThat(err).contains("1 checkpoint was not evaluated");
   }
 
   @Test
