@@ -61,11 +61,16 @@ final class CheckpointEvaluation {
    * Evaluates {@code model} (a job directory or one checkpoint) on {@code input} with {@code
    * dataKeys} ({@code data.format}, {@code data.features}, {@code data.label}, {@code
    * data.bad_rows}; the checkpoint's own where not given); returns the exit code.
+   *
+   * @param input the labelled rows, or null for the held-out rows the job was evaluated on ({@code
+   *     data.validation_path} of the newest checkpoint evaluated)
    */
   int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, boolean json, CliOptions options)
       throws Exception {
-    String rows = JobSpecResolver.locationText(new Path(input));
-    PredictInput.check(rows, conf);
+    String given = input == null ? null : JobSpecResolver.locationText(new Path(input));
+    if (given != null) {
+      PredictInput.check(given, conf);
+    }
     CheckpointTarget t = CheckpointTarget.resolve(model, conf);
     if (all && t.isCheckpoint()) {
       throw new ConfigException("--all", "--all evaluates every checkpoint of a job, but " + t + " is one "
@@ -94,6 +99,8 @@ final class CheckpointEvaluation {
           return refused.getAsInt();
         }
       }
+      String rows = given != null ? given : heldOutRows(first != null ? Optional.of(first.manifest())
+          : entries.stream().map(CheckpointEntry::manifest).flatMap(Optional::stream).reduce((a, b) -> b), t);
       return run(store, first, entries, rows, dataKeys, options, t, json);
     }
   }
@@ -183,6 +190,33 @@ final class CheckpointEvaluation {
       return ExitCodes.FAILED;
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The held-out rows {@code manifest}'s job was evaluated on, for a command given no {@code
+   * --input}: said on standard error; a configuration error naming {@code --input} when there are
+   * none or they are gone.
+   */
+  private String heldOutRows(Optional<io.epochal.checkpoint.CheckpointManifest> manifest, CheckpointTarget t) {
+    io.epochal.params.HyperParameters hp = manifest.map(io.epochal.checkpoint.CheckpointManifest::hyperParameters)
+        .orElse(null);
+    String path = hp != null && hp.contains(JobKeys.DATA_VALIDATION_PATH)
+        ? hp.getString(JobKeys.DATA_VALIDATION_PATH) : "";
+    if (path.isBlank()) {
+      throw new ConfigException("--input", "--input is not given, and " + t + " was trained without held-out rows ("
+          + JobKeys.DATA_VALIDATION_PATH + "): give --input <labelled rows> to evaluate on");
+    }
+    String rows = JobSpecResolver.locationText(new Path(path));
+    try {
+      PredictInput.check(rows, conf);
+    } catch (ConfigException e) {
+      throw new ConfigException("--input", "--input is not given, and the held-out rows the job was evaluated on "
+          + "cannot be used: " + e.getMessage().replaceFirst("^--input ", JobKeys.DATA_VALIDATION_PATH + " ")
+          .replaceFirst("; give .*$", "") + "; give --input <labelled rows>", e);
+    }
+    err.println("epochal: no --input: evaluating on the held-out rows the job was evaluated on, " + rows + " ("
+        + JobKeys.DATA_VALIDATION_PATH + ")");
+    return rows;
   }
 
   /** Verifies {@code c}'s model before it is used: registered, its probe reproduced; warns of another engine. */

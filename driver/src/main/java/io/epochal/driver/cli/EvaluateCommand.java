@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code epochal evaluate URI --input PATH [--format F] [--features COLS] [--label COL]
+ * {@code epochal evaluate URI [--input PATH] [--format F] [--features COLS] [--label COL]
  * [--bad-rows fail|skip] [--all] [--json]}: the loss and accuracy of a checkpoint's model on labelled rows,
  * through Spark, as a job evaluates its held-out rows after every epoch.
  */
@@ -27,9 +27,9 @@ final class EvaluateCommand extends LauncherCommand {
     super.location(uri);
   }
 
-  @Option(names = "--input", required = true, paramLabel = "PATH",
+  @Option(names = "--input", paramLabel = "PATH",
       description = "Labelled rows: a file or directory (local path or Hadoop URI), with the columns the job "
-          + "trained on.")
+          + "trained on (default: the held-out rows the job was evaluated on, its data.validation_path).")
   String input;
 
   @Option(names = "--format", paramLabel = "csv|parquet|json",
@@ -62,6 +62,7 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, qualify(input, options, "--input"), keys, all, json, options);
+    return launcher.evaluate(uri, input == null ? null : qualify(input, options, "--input"), keys, all, json,
+        options);
   }
 }

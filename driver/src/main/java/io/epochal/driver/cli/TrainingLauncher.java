@@ -113,6 +113,7 @@ public interface TrainingLauncher {
    *
    * @param dataKeys {@code data.*} job keys (format, features, label, bad_rows) given for the
    *     rows; the checkpoint's own where absent
+   * @param input the labelled rows, or null for the held-out rows the job was evaluated on
    * @param json print one JSON document instead of the table
    */
   default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all, boolean json,

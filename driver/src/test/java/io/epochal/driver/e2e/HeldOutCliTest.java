@@ -74,6 +74,12 @@ class HeldOutCliTest {
           epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))), recorded.get("val_accuracy")));
     }
     assertThat(evaluated.err).contains("2 checkpoints evaluated on 150 rows of file://" + heldOut);
+    CliRun byDefault = CliRun.of("evaluate", job.toString(), "--master", MASTER);
+    assertThat(byDefault.code).as("%s", byDefault).isZero();
+    assertThat(byDefault.err).contains("no --input: evaluating on the held-out rows the job was evaluated on, file://"
+        + heldOut + " (data.validation_path)");
+    assertThat(byDefault.out).containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +150 +%s ",
+        java.util.regex.Pattern.quote(lossText(metrics(job, 2).get("val_loss")))));
     // a copy of the job whose first checkpoint is damaged: listed as such, the other evaluated, exit 1
     Path copy = tmp.resolve("copy");
     try (java.util.stream.Stream<Path> files = Files.walk(job)) {
@@ -148,6 +154,10 @@ class HeldOutCliTest {
     assertThat(resumed.out).containsPattern("epoch 3/3 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [01]\\.[0-9]{4}  "
         + "checkpointing")
         .doesNotContain("val_loss");
+    CliRun none = CliRun.of("evaluate", job.toString());
+    assertThat(none.code).as("%s", none).isEqualTo(2);
+    assertThat(none.err).contains("--input is not given, and ").contains(" was trained without held-out rows "
+        + "(data.validation_path): give --input <labelled rows> to evaluate on");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
         + "+CREATED")
