@@ -80,6 +80,12 @@ class HeldOutCliTest {
         + heldOut + " (data.validation_path)");
     assertThat(byDefault.out).containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +150 +%s ",
         java.util.regex.Pattern.quote(lossText(metrics(job, 2).get("val_loss")))));
+    Path moved = Files.move(Path.of(heldOut), tmp.resolve("moved"));
+    CliRun gone = CliRun.of("evaluate", job.toString(), "--master", MASTER);
+    Files.move(moved, Path.of(heldOut));
+    assertThat(gone.code).as("%s", gone).isEqualTo(2);
+    assertThat(gone.err).contains("--input is not given, and the held-out rows the job was evaluated on cannot be "
+        + "used: data.validation_path file://" + heldOut + " does not exist; give --input <labelled rows>");
     // a copy of the job whose first checkpoint is damaged: listed as such, the other evaluated, exit 1
     Path copy = tmp.resolve("copy");
     try (java.util.stream.Stream<Path> files = Files.walk(job)) {
