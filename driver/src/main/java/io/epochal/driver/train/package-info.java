@@ -11,6 +11,8 @@
  * io.epochal.driver.train.ShutdownStop} gives the job up when the driver's JVM shuts down, after
  * letting the commit in flight publish ({@link io.epochal.driver.train.CommitDrain}); {@link
  * io.epochal.driver.train.JobOutcome} writes how the driver leaves the job, only while it holds
- * the lease.
+ * the lease; {@link io.epochal.driver.train.FinishedJob} answers for a job found COMPLETED; {@link
+ * io.epochal.driver.train.LabelledRowsEvaluator} evaluates checkpoints on labelled rows as the job
+ * evaluates its held-out rows.
  */
 package io.epochal.driver.train;
