@@ -56,10 +56,11 @@ final class DryRunDataCheck {
           + "epoch 1");
       err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
-      check.checkHeldOut(true).ifPresent(held -> heldOut(spec, held));
+      Optional<long[]> held = check.checkHeldOut(true);
+      held.ifPresent(h -> heldOut(spec, h));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
       heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)
-          .orElseGet(check::freshStateBytes));
+          .orElseGet(check::freshStateBytes), rows[2] + held.map(h -> h[2]).orElse(0L));
       if (lost.isEmpty()) {
         io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0])
             .ifPresent(w -> err.println("epochal: warning: " + w));
@@ -92,10 +93,13 @@ final class DryRunDataCheck {
           + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+      Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
-        data.checkHeldOut(false).ifPresent(held -> heldOut(spec, held));
+        held = data.checkHeldOut(false);
+        held.ifPresent(h -> heldOut(spec, h));
       }
-      after.flatMap(CheckpointEntry::manifest).ifPresent(m -> heap(spec, spark, m.dataBytes()));
+      long rowBytes = rows[2] + held.map(h -> h[2]).orElse(0L);
+      after.flatMap(CheckpointEntry::manifest).ifPresent(m -> heap(spec, spark, m.dataBytes(), rowBytes));
       // as the run warns when it starts its epochs
       io.epochal.driver.train.ScheduleCoverage.forRows(spec, rows[0], after.isPresent())
           .ifPresent(w -> err.println("epochal: warning: " + w));
@@ -195,13 +199,15 @@ final class DryRunDataCheck {
    * job's model and optimizer state): a line, and
    * the run's warning when the heap looks too small for it.
    */
-  private void heap(JobSpec spec, EpochalSpark spark, long stateBytes) {
+  private void heap(JobSpec spec, EpochalSpark spark, long stateBytes, long rowBytes) {
     long copies = io.epochal.driver.train.HeapWatch.copiesHeld(
         io.epochal.driver.train.HeapWatch.workersAtATime(spec, spark), spark.jsc().isLocal());
+    long rows = spark.jsc().isLocal() ? rowBytes : 0; // local mode's executors cache the rows in this heap
     err.println("  memory: a state of " + ProgressListener.size(stateBytes) + ", held about " + copies + " times "
-        + "while it trains: about " + ProgressListener.size(stateBytes * copies) + " of the driver's heap of at most "
+        + "while it trains" + (rows > 0 ? ", and " + ProgressListener.size(rows) + " of cached rows" : "") + ": about "
+        + ProgressListener.size(stateBytes * copies + rows) + " of the driver's heap of at most "
         + ProgressListener.size(Runtime.getRuntime().maxMemory()));
-    io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, spec, spark)
+    io.epochal.driver.train.HeapWatch.checkHeap(stateBytes, rows, spec, spark)
         .ifPresent(w -> err.println("epochal: warning: " + w));
     io.epochal.driver.train.ExecutorMemoryCheck.check(stateBytes, spec, spark)
         .ifPresent(w -> err.println("epochal: warning: " + w));

@@ -31,14 +31,15 @@ public final class DataCheck {
    * (columns, labels, feature count against the model, bad rows, rows for the workers), then lets
    * it go; for {@code train --dry-run}.
    *
-   * @return the rows it would train on and the rows it would skip as bad
+   * @return the rows it would train on, the rows it would skip as bad, and the bytes their cache
+   *     takes ({@link HeapWatch#rowBytes})
    * @throws TrainingException (BAD_INPUT) or ConfigException naming what does not fit
    */
   public long[] checkNewJobData() throws TrainingException {
     jobData.checkLossFitsModel(false);
     LoadedDataset data = jobData.forNewJob();
     try {
-      return new long[] {data.rows(), data.skippedRows()};
+      return new long[] {data.rows(), data.skippedRows(), HeapWatch.rowBytes(data)};
     } finally {
       data.unpersist();
     }
@@ -49,13 +50,14 @@ public final class DataCheck {
    * its first epoch, then lets them go.
    *
    * @param newJob whether the job directory holds no job yet (for the failure's advice)
-   * @return the usable and the skipped held-out rows; empty when the job has none
+   * @return the usable and the skipped held-out rows, and the bytes their cache takes; empty when
+   *     the job has none
    * @throws TrainingException (BAD_INPUT) naming what does not fit
    */
   public java.util.Optional<long[]> checkHeldOut(boolean newJob) throws TrainingException {
     java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob);
     rows.ifPresent(LoadedDataset::unpersist);
-    return rows.map(r -> new long[] {r.rows(), r.skippedRows()});
+    return rows.map(r -> new long[] {r.rows(), r.skippedRows(), HeapWatch.rowBytes(r)});
   }
 
   /**
@@ -76,7 +78,8 @@ public final class DataCheck {
    * @param epoch the checkpoint's epoch
    * @param checkpoint the checkpoint's directory, or null when the job has none (the data is then
    *     checked against the model only)
-   * @return the rows it would train on and the rows it would skip as bad
+   * @return the rows it would train on, the rows it would skip as bad, and the bytes their cache
+   *     takes
    * @throws TrainingException (BAD_INPUT) naming what does not fit
    */
   public long[] checkResumeData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest)
@@ -88,7 +91,7 @@ public final class DataCheck {
       if (checkpoint != null) {
         jobData.checkSameData(epoch, checkpoint, metrics, dataDigest, data);
       }
-      return new long[] {data.rows(), data.skippedRows()};
+      return new long[] {data.rows(), data.skippedRows(), HeapWatch.rowBytes(data)};
     } finally {
       data.unpersist();
     }

@@ -249,8 +249,17 @@ public final class HeapWatch {
    * to give instead; empty when it looks large enough.
    */
   static Optional<String> shortfall(long stateBytes, int workersAtATime, boolean local, long maxHeap) {
+    return shortfall(stateBytes, 0, workersAtATime, local, maxHeap);
+  }
+
+  /**
+   * As {@link #shortfall(long, int, boolean, long)}, with {@code rowBytes} of cached rows (training
+   * and held-out), which in local mode the executors keep in the driver's heap too.
+   */
+  static Optional<String> shortfall(long stateBytes, long rowBytes, int workersAtATime, boolean local, long maxHeap) {
     long copies = copiesHeld(workersAtATime, local);
-    long need = stateBytes * copies;
+    long rows = local ? rowBytes : 0;
+    long need = stateBytes * copies + rows;
     if (need <= ESTIMATE_LIMIT * maxHeap) {
       return Optional.empty();
     }
@@ -258,10 +267,11 @@ public final class HeapWatch {
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
     return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MiB (model and optimizer "
-        + "tensors) and the driver's heap holds it about %d times over while it trains (%s): about %.0f MiB, more "
+        + "tensors) and the driver's heap holds it about %d times over while it trains (%s)%s: about %.0f MiB, more "
         + "than %.0f %% of the heap's maximum of %d MiB; the driver may run out of memory. Give it more: "
         + "EPOCHAL_JAVA_OPTS=-Xmx%dg before bin/epochal (spark-submit: --driver-memory %dg)", stateBytes / MIB, copies,
-        where, need / MIB, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
+        where, rows > 0 ? String.format(java.util.Locale.ROOT, ", besides the %.0f MiB of rows its executors cache "
+        + "there", rows / MIB) : "", need / MIB, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
   }
 
   /**
@@ -289,18 +299,34 @@ public final class HeapWatch {
    */
   public static Optional<String> checkHeap(long stateBytes, io.epochal.driver.config.JobSpec spec,
       io.epochal.driver.spark.EpochalSpark spark) {
-    return checkHeap(stateBytes, workersAtATime(spec, spark), spark.jsc().isLocal());
+    return checkHeap(stateBytes, 0, spec, spark);
+  }
+
+  /**
+   * As {@link #checkHeap(long, io.epochal.driver.config.JobSpec, io.epochal.driver.spark.EpochalSpark)},
+   * counting {@code rowBytes} of cached training and held-out rows, which local mode keeps in this
+   * heap.
+   */
+  public static Optional<String> checkHeap(long stateBytes, long rowBytes, io.epochal.driver.config.JobSpec spec,
+      io.epochal.driver.spark.EpochalSpark spark) {
+    boolean local = spark.jsc().isLocal();
+    long rows = local ? rowBytes : 0;
+    int workers = workersAtATime(spec, spark);
+    ESTIMATED_NEED.accumulateAndGet(stateBytes * copiesHeld(workers, local) + rows, Math::max);
+    return shortfall(stateBytes, rows, workers, local, Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * The heap {@code data}'s cached shards take: a float per feature and one per label of every
+   * usable row (a regression with several outputs has a few more).
+   */
+  public static long rowBytes(io.epochal.driver.data.LoadedDataset data) {
+    return data == null ? 0 : data.rows() * (data.featureSize() + 1L) * Float.BYTES;
   }
 
   /** The workers of {@code spec} that train at once on {@code spark}: at most one per slot. */
   public static int workersAtATime(io.epochal.driver.config.JobSpec spec, io.epochal.driver.spark.EpochalSpark spark) {
     return Math.min(spec.workers(), Math.max(1, spark.jsc().defaultParallelism()));
-  }
-
-  /** {@link #shortfall} for this JVM's heap ({@link #checkHeap(long, io.epochal.driver.config.JobSpec, io.epochal.driver.spark.EpochalSpark)}). */
-  static Optional<String> checkHeap(long stateBytes, int workersAtATime, boolean local) {
-    ESTIMATED_NEED.accumulateAndGet(stateBytes * copiesHeld(workersAtATime, local), Math::max);
-    return shortfall(stateBytes, workersAtATime, local, Runtime.getRuntime().maxMemory());
   }
 
   /**

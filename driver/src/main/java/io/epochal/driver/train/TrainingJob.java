@@ -258,12 +258,6 @@ public final class TrainingJob {
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
-    if (!heapChecked) { // once per run: a retry starts from a state of the same size
-      heapChecked = true;
-      long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
-      HeapWatch.checkHeap(stateBytes, spec, spark).ifPresent(listener::warning);
-      ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);
-    }
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }
@@ -300,6 +294,13 @@ public final class TrainingJob {
         listener.warning("data.bad_rows=skip: " + data.skippedRows() + " bad rows of " + (data.rows()
             + data.skippedRows()) + " in " + spec.dataPathText() + " are skipped; training on the " + data.rows()
             + " usable ones" + data.firstSkipped().map(f -> " (the first: " + f + ")").orElse(""));
+      }
+      if (!heapChecked) { // once per run: a retry starts from a state and rows of the same size
+        heapChecked = true;
+        long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+        HeapWatch.checkHeap(stateBytes, HeapWatch.rowBytes(data) + HeapWatch.rowBytes(heldOut), spec, spark)
+            .ifPresent(listener::warning);
+        ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {

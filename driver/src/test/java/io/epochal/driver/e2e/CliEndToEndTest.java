@@ -751,7 +751,8 @@ class CliEndToEndTest {
     assertThat(fresh.err).contains("holds no job yet; train would start this one at epoch 1 on 512 rows of ",
         "which fit the model");
     assertThat(fresh.err).as("the heap the new job will need").containsPattern("  memory: a state of [0-9.]+ kB, "
-        + "held about \\d+ times while it trains: about [0-9.]+ [kM]B of the driver's heap of at most [0-9.]+ [MG]B");
+        + "held about \\d+ times while it trains, and [0-9.]+ kB of cached rows: about [0-9.]+ [kM]B of the driver's "
+        + "heap of at most [0-9.]+ [MG]B");
     CliRun gpus = CliRun.of("train", file.toString(), "--set", "resources.gpus_per_executor=1", "--set",
         "resources.gpus_per_task=1", "--dry-run", "--master", MASTER);
     assertThat(gpus.code).as("%s", gpus).isEqualTo(ExitCodes.USAGE);
@@ -1027,7 +1028,8 @@ class CliEndToEndTest {
     assertThat(dry.code).as("%s", dry).isZero();
     assertThat(dry.err).as("the dry run warns as the resume does").contains(warning + (2 * one) + " and");
     assertThat(dry.err).as("the heap the resume will need").containsPattern("  memory: a state of [0-9.]+ kB, held about "
-        + "\\d+ times while it trains: about [0-9.]+ [kM]B of the driver's heap of at most [0-9.]+ [MG]B");
+        + "\\d+ times while it trains, and [0-9.]+ kB of cached rows: about [0-9.]+ [kM]B of the driver's heap of at "
+        + "most [0-9.]+ [MG]B");
 
     CliRun more = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
 

@@ -147,6 +147,23 @@ class HeapWatchTest {
         .hasValueSatisfying(w -> assertThat(w).contains("about 27 times over", "8 workers at a time", "-Xmx9g"));
   }
 
+  /**
+   * In local mode the executors cache the training and held-out rows in the driver's heap: a state
+   * that fits alone does not fit beside a large dataset (MNIST as 60,000 rows of 784 floats is 180
+   * MiB), and the warning says so; a driver on a cluster holds no rows.
+   */
+  @Test
+  void rowsCachedInLocalModeCountTowardsTheDriversHeap() {
+    long state = 24_000_000L; // 9 copies: about 206 MiB
+    long gib = 1L << 30;
+    long rows = 1_200_000_000L; // 1144 MiB of rows
+    assertThat(HeapWatch.shortfall(state, 0, 2, true, gib)).isEmpty();
+    assertThat(HeapWatch.shortfall(state, rows, 2, true, gib)).hasValueSatisfying(w -> assertThat(w)
+        .contains("the job's state is 23 MiB", "about 9 times over", "besides the 1144 MiB of rows its executors "
+            + "cache there: about 1350 MiB", "maximum of 1024 MiB", "-Xmx2g"));
+    assertThat(HeapWatch.shortfall(state, rows, 2, false, gib)).as("on a cluster").isEmpty();
+  }
+
   private static String runChild(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
