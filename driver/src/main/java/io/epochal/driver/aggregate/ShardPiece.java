@@ -44,8 +44,8 @@ public final class ShardPiece {
    */
   public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, int contributors,
       int[] positions, StateDict state) {
-    this(shard, worker, samples, steps, lossSum, io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors, positions,
-        state);
+    this(shard, worker, samples, steps, lossSum, io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors,
+        positions, state);
   }
 
   /**

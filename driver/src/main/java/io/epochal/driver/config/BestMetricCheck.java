@@ -63,7 +63,8 @@ final class BestMetricCheck {
     String near = ParamSpecs.nearest(metric, known);
     problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
-        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification) or, with " + JobKeys.DATA_VALIDATION_PATH + ", one of " + EpochMetrics.VALIDATION
+        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification) or, with " + JobKeys.DATA_VALIDATION_PATH
+        + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
   }
 }
