@@ -81,14 +81,12 @@ public final class SparkAggregator {
     long steps = 0;
     double lossSum = 0;
     long correct = 0;
-    boolean counted = !ordered.isEmpty();
     int contributors = 0;
     int[] positions = null;
     for (ShardPiece p : ordered) {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
       lossSum += p.lossSum();
-      counted &= p.correct() >= 0;
-      correct += Math.max(0, p.correct());
+      correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, p.correct());
       if (p.samples() > 0) {
         samples = Math.addExact(samples, p.samples());
         steps = Math.max(steps, p.steps());
@@ -105,8 +103,8 @@ public final class SparkAggregator {
       asResults.add(new RoundResult(p.worker(), p.samples(), p.steps(), p.lossSum(), p.state()));
     }
     StateDict state = WeightedAverager.average(asResults);
-    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, counted ? correct
-        : io.epochal.worker.round.EvaluationResult.NOT_COUNTED, contributors, positions, state);
+    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, contributors, positions,
+        state);
   }
 
   /**

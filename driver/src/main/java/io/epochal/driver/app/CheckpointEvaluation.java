@@ -173,7 +173,8 @@ final class CheckpointEvaluation {
       }
     }
     if (json) {
-      out.println(EvaluationJson.of(rows, spec, evaluator == null ? 0 : evaluator.skippedRows(), table));
+      out.println(EvaluationJson.of(rows, spec, evaluator == null ? 0 : evaluator.rows(),
+          evaluator == null ? 0 : evaluator.skippedRows(), table));
     } else {
       print(table, spec);
     }
@@ -253,7 +254,7 @@ final class CheckpointEvaluation {
     for (Evaluated e : table) {
       EvaluationResult r = e.result();
       out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
-          r == null ? "-" : lossText(r.meanLoss()), r != null && r.counted() ? String.format(Locale.ROOT, "%.4f",
+          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), r != null && r.counted() ? String.format(Locale.ROOT, "%.4f",
           r.accuracy()) : "-", r == null ? e.status() : String.format(Locale.ROOT, "%.1f s", e.seconds()));
     }
     out.flush();
@@ -278,8 +279,4 @@ final class CheckpointEvaluation {
     return said;
   }
 
-  /** A loss as {@code status} shows one. */
-  private static String lossText(double loss) {
-    return JobStatusReport.lossText(loss);
-  }
 }

@@ -32,14 +32,16 @@ final class EvaluationJson {
 
   private EvaluationJson() {}
 
-  /** The document for {@code table}, evaluated on {@code rows} with {@code spec} (null when none was). */
-  static String of(String rows, JobSpec spec, long skippedRows, List<CheckpointEvaluation.Evaluated> table) {
+  /**
+   * The document for {@code table}, evaluated on the {@code usableRows} of {@code rows} with {@code
+   * spec} (null, and no rows, when none was).
+   */
+  static String of(String rows, JobSpec spec, long usableRows, long skippedRows,
+      List<CheckpointEvaluation.Evaluated> table) {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("ok", table.stream().allMatch(e -> e.result() != null));
     doc.put("input", rows);
-    long evaluatedRows = table.stream().filter(e -> e.result() != null).mapToLong(e -> e.result().rows()).findFirst()
-        .orElse(0);
-    doc.put("rows", evaluatedRows);
+    doc.put("rows", usableRows);
     doc.put("skipped_rows", skippedRows);
     if (spec != null) {
       doc.put("loss_name", spec.loss());

@@ -93,7 +93,7 @@ final class EpochLoop {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           double lossSum = 0;
           long samples = 0;
-          long correct = 0; // negative once a round did not count them (not classification)
+          long correct = 0; // NOT_COUNTED once a round did not count them (not classification)
           long epochStart = System.nanoTime();
           int r = 0;
           while (r < rounds) {
@@ -122,7 +122,7 @@ final class EpochLoop {
             globalStep = step;
             lossSum += result.lossSum();
             samples += result.samples();
-            correct = correct >= 0 && result.correct() >= 0 ? correct + result.correct() : -1;
+            correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, result.correct());
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9),

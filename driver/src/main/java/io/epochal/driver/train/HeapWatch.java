@@ -295,17 +295,8 @@ public final class HeapWatch {
   /**
    * {@link #shortfall} for this JVM's heap, remembering the estimate so that the advice after the
    * heap ran out ({@link #largerHeapOption}) names a heap that holds it, not merely twice the one
-   * that did not.
-   */
-  public static Optional<String> checkHeap(long stateBytes, io.epochal.driver.config.JobSpec spec,
-      io.epochal.driver.spark.EpochalSpark spark) {
-    return checkHeap(stateBytes, 0, spec, spark);
-  }
-
-  /**
-   * As {@link #checkHeap(long, io.epochal.driver.config.JobSpec, io.epochal.driver.spark.EpochalSpark)},
-   * counting {@code rowBytes} of cached training and held-out rows, which local mode keeps in this
-   * heap.
+   * that did not; counting {@code rowBytes} of cached training and held-out rows, which local mode
+   * keeps in this heap.
    */
   public static Optional<String> checkHeap(long stateBytes, long rowBytes, io.epochal.driver.config.JobSpec spec,
       io.epochal.driver.spark.EpochalSpark spark) {

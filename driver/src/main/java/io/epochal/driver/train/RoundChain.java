@@ -51,8 +51,7 @@ final class RoundChain {
       samples += r.samples();
       steps += r.steps();
       lossSum += r.lossSum();
-      correct = r.counted() && correct >= 0 ? correct + r.correct()
-          : io.epochal.worker.round.EvaluationResult.NOT_COUNTED;
+      correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, r.correct());
       boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
       if (more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state))) {
         break;

@@ -36,6 +36,19 @@ public final class EvaluationResult {
   }
 
   /**
+   * {@code sum} plus {@code correct}, two counts of correct predictions; {@link #NOT_COUNTED} when
+   * either was not counted (a loss other than softmax_cross_entropy).
+   */
+  public static long plusCorrect(long sum, long correct) {
+    return sum == NOT_COUNTED || correct == NOT_COUNTED ? NOT_COUNTED : sum + correct;
+  }
+
+  /** Whether {@code config}'s loss is a classification's, whose correct predictions are counted. */
+  static boolean counts(TrainingConfig config) {
+    return io.epochal.worker.loss.SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+  }
+
+  /**
    * The sum of {@code results}, added in worker order whatever order they come in, so the same
    * shards give the same bits.
    *

@@ -9,7 +9,6 @@ import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
 import io.epochal.worker.loss.Losses;
-import io.epochal.worker.loss.SoftmaxCrossEntropyLoss;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -45,7 +44,7 @@ public final class LocalEvaluation {
   }
 
   private static EvaluationResult run(TrainingConfig config, StateDict global, DataShard shard, Device device) {
-    boolean classification = SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+    boolean classification = EvaluationResult.counts(config);
     if (shard.rows() == 0) {
       return new EvaluationResult(shard.worker(), 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED);
     }

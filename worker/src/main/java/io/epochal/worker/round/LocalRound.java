@@ -11,7 +11,6 @@ import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
 import io.epochal.worker.loss.Losses;
-import io.epochal.worker.loss.SoftmaxCrossEntropyLoss;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -82,7 +81,7 @@ public final class LocalRound {
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
     int steps = plan.stepsInRound(shard.rows(), round);
     if (steps == 0) {
-      return new RoundResult(shard.worker(), 0, 0, 0.0, SoftmaxCrossEntropyLoss.NAME.equals(config.loss()) ? 0
+      return new RoundResult(shard.worker(), 0, 0, 0.0, EvaluationResult.counts(config) ? 0
           : EvaluationResult.NOT_COUNTED, global);
     }
     StateDict modelState = modelPart(global);
@@ -118,7 +117,7 @@ public final class LocalRound {
     }
     double lossSum = 0;
     long samples = 0;
-    boolean classification = SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+    boolean classification = EvaluationResult.counts(config);
     long correct = 0;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
