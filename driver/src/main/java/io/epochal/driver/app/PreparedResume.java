@@ -145,7 +145,7 @@ final class PreparedResume {
           refused.add(e); // every refused --set at once, as the Spark conf's are
           continue;
         }
-        if (!ResumeConfCheck.restatesStoredRowOrder(set.getKey(), set.getValue(), keys)) {
+        if (!ResumeConfCheck.restatesAbsentKey(set.getKey(), set.getValue(), keys)) {
           settings.put(set.getKey(), set.getValue()); // that one stays without the key, as job.json has it
         }
       }

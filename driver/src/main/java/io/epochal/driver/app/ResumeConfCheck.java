@@ -92,7 +92,7 @@ final class ResumeConfCheck {
         return;
       }
       Object was = stored.asMap().get(key);
-      if (!sameValue(key, was, value, conf) && !restatesStoredRowOrder(key, value, stored)) {
+      if (!sameValue(key, was, value, conf) && !restatesAbsentKey(key, value, stored)) {
         if (JobKeys.OPERATIONAL.contains(key)) {
           operational.put(key, value);
         } else {
@@ -158,12 +158,13 @@ final class ResumeConfCheck {
   }
 
   /**
-   * Whether {@code key=value} names the row order of a job stored without {@code data.row_order}
-   * (created before the key existed), Spark's read order: its own, which it keeps without the key.
+   * Whether {@code key=value} restates what a job stored without {@code key} has, which it keeps
+   * without the key: Spark's read order for {@code data.row_order} (a job created before the key
+   * existed), no held-out rows, no gradient clipping ({@link JobKeys#storedAsAbsent}).
    */
-  static boolean restatesStoredRowOrder(String key, String value, HyperParameters stored) {
-    return key.equals(JobKeys.DATA_ROW_ORDER) && !stored.contains(key)
-        && value.trim().equals(JobKeys.ROW_ORDER_SPARK_READ);
+  static boolean restatesAbsentKey(String key, String value, HyperParameters stored) {
+    return !stored.contains(key) && (key.equals(JobKeys.DATA_ROW_ORDER)
+        && value.trim().equals(JobKeys.ROW_ORDER_SPARK_READ) || JobKeys.storedAsAbsent(key, value));
   }
 
   /**
@@ -205,7 +206,7 @@ final class ResumeConfCheck {
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
     if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))
-        || restatesStoredRowOrder(key, value, stored)) {
+        || restatesAbsentKey(key, value, stored)) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
     throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, retry and lease "

@@ -39,6 +39,8 @@ public final class JobKeys {
   public static final String WORKERS = "train.workers";
   public static final String LOCAL_STEPS = "train.local_steps";
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
+  /** The largest total L2 norm of one local step's gradients; 0 = no clipping. */
+  public static final String CLIP_GRAD_NORM = "train.clip_grad_norm";
   public static final String DATA_PATH = "data.path";
   /** Held-out rows every epoch's state is evaluated on ({@code val_loss}, {@code val_accuracy}); empty = none. */
   public static final String DATA_VALIDATION_PATH = "data.validation_path";
@@ -120,6 +122,23 @@ public final class JobKeys {
   }
 
   /**
+   * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
+   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0). The
+   * job.json and manifests of a job without them read as those of jobs made before the keys existed,
+   * and each compares equal with the other on resume.
+   */
+  public static boolean storedAsAbsent(String key, Object value) {
+    if (key.equals(CLIP_GRAD_NORM)) {
+      try {
+        return Double.parseDouble(value.toString().trim()) == 0; // typed, or as a Spark conf or --set gives it
+      } catch (NumberFormatException e) {
+        return false;
+      }
+    }
+    return key.equals(DATA_VALIDATION_PATH) && value.toString().isBlank();
+  }
+
+  /**
    * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
    * {@code model.}, {@code optimizer.} or {@code schedule.} and is not a fixed key itself.
    */
@@ -150,6 +169,12 @@ public final class JobKeys {
     s.add(lng(LOCAL_STEPS, 8L, 1.0, 1000000.0, "Local steps every worker runs per round before the states are "
         + "averaged."));
     s.add(lng(THREADS_PER_WORKER, 1L, 1.0, 256.0, "Intra-op threads of one worker (1 is fastest on small CPUs)."));
+    s.add(ParamSpec.builder(CLIP_GRAD_NORM, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
+        .optDoc("Largest L2 norm of the gradients of one local step, all trainable parameters together: before "
+            + "every optimizer step each worker scales the gradients of its mini-batch by min(1, "
+            + "clip_grad_norm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_(model.parameters(), "
+            + "clip_grad_norm) between backward and step. 0 = no clipping (a job created before this key existed "
+            + "has none).").build());
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "

@@ -233,6 +233,11 @@ public final class JobSpec {
     return values.getInt(JobKeys.THREADS_PER_WORKER);
   }
 
+  /** {@code train.clip_grad_norm}; 0 (also for a job stored without it) = no clipping. */
+  public double clipGradNorm() {
+    return values.contains(JobKeys.CLIP_GRAD_NORM) ? values.getDouble(JobKeys.CLIP_GRAD_NORM) : 0.0;
+  }
+
   /** {@code data.path} as job.json holds it (the location as written). */
   public String dataPathText() {
     return values.getString(JobKeys.DATA_PATH);
@@ -243,10 +248,7 @@ public final class JobSpec {
     return uri(JobKeys.DATA_PATH);
   }
 
-  /**
-   * {@code data.validation_path} as job.json holds it, if the job evaluates each epoch on held-out
-   * rows.
-   */
+  /** {@code data.validation_path} as job.json holds it, if the job evaluates each epoch on held-out rows. */
   public java.util.Optional<String> validationPathText() {
     String path = values.contains(JobKeys.DATA_VALIDATION_PATH) ? values.getString(JobKeys.DATA_VALIDATION_PATH) : "";
     return path.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(path);
@@ -354,9 +356,7 @@ public final class JobSpec {
   private HyperParameters select(boolean placement) {
     HyperParameters.Builder b = HyperParameters.builder();
     values.asMap().forEach((k, v) -> {
-      // no held-out rows is no key: job.json and manifests read as those of jobs made before the key existed
-      boolean none = k.equals(JobKeys.DATA_VALIDATION_PATH) && v.toString().isBlank();
-      if (JobKeys.isPlacement(k) == placement && !none) {
+      if (JobKeys.isPlacement(k) == placement && !JobKeys.storedAsAbsent(k, v)) {
         b.put(k, v);
       }
     });

@@ -26,6 +26,7 @@ public final class TrainingConfigs {
         .setLoss(spec.loss())
         .setBatchSize(spec.batchSize())
         .optLocalSteps(spec.localSteps())
+        .optClipGradNorm(spec.clipGradNorm())
         .setSeed(spec.seed())
         .optThreads(spec.threadsPerWorker())
         .optDevice(DeviceMode.parse(spec.device()))

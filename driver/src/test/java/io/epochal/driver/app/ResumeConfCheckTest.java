@@ -141,10 +141,31 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void noClippingRestatesAJobStoredWithoutTheKeyAndAnyOtherLimitIsRefused() {
+    assertThat(STORED.contains("train.clip_grad_norm")).isFalse();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "0"), STORED, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    ResumeConfCheck.checkSettable("train.clip_grad_norm", "0.0", STORED);
+    assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_norm", "0", STORED)).isTrue();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "1"), STORED,
+        "/jobs/a", CONF)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("train.clip_grad_norm: (not set) -> 1");
+
+    HyperParameters clipped = HyperParameters.builder().putAll(STORED).put("train.clip_grad_norm", 1.0).build();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "1"), clipped, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_norm", "0", clipped)).isFalse();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "0"), clipped,
+        "/jobs/a", CONF)).hasMessageContaining("train.clip_grad_norm: 1.0 -> 0");
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.clip_grad_norm", "2", clipped))
+        .hasMessageContaining("part of what the job trains");
+  }
+
+  @Test
   void sparksReadOrderRestatesTheOrderOfAJobStoredWithoutTheKeyAndFileNameChangesIt() {
     assertThat(STORED.contains("data.row_order")).isFalse();
     ResumeConfCheck.checkSettable("data.row_order", "spark_read", STORED);
-    assertThat(ResumeConfCheck.restatesStoredRowOrder("data.row_order", " spark_read", STORED)).isTrue();
+    assertThat(ResumeConfCheck.restatesAbsentKey("data.row_order", " spark_read", STORED)).isTrue();
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.row_order", "file_name", STORED))
         .hasMessageContaining("part of what the job trains");
   }

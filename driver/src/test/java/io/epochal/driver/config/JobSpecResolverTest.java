@@ -95,6 +95,24 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void gradientClippingReachesTheWorkersAndNoClippingIsStoredAsNoKey() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.clipGradNorm()).isZero();
+    assertThat(none.toHyperParameters().contains("train.clip_grad_norm")).as("job.json as before the key existed")
+        .isFalse();
+    assertThat(resolver().optOverride("train.clip_grad_norm", "0").build().resolve().toHyperParameters())
+        .isEqualTo(none.toHyperParameters());
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(none).clipGradNorm()).isZero();
+
+    JobSpec clipped = resolver().optOverride("train.clip_grad_norm", "1.5").build().resolve();
+    assertThat(clipped.toHyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(1.5);
+    assertThat(JobSpec.fromHyperParameters(clipped.toHyperParameters())).isEqualTo(clipped);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(clipped).clipGradNorm()).isEqualTo(1.5);
+    assertThat(errorOf(resolver().optOverride("train.clip_grad_norm", "-1")))
+        .hasMessageContaining("train.clip_grad_norm = '-1' (from --set train.clip_grad_norm) is out of range");
+  }
+
+  @Test
   void sparkConfOverridesFileAndSetOverridesSparkConf() {
     assertThat(resolver().build().resolve().epochs()).isEqualTo(1);
     Map<String, String> conf = Map.of("spark.epochal.train.epochs", "2", "spark.epochal.train.workers", "3",

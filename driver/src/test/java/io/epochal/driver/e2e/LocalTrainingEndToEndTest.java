@@ -156,6 +156,50 @@ class LocalTrainingEndToEndTest {
     assertThat(E2eFixtures.events(fs, dir)).as("no new attempt").hasSize(events.size());
   }
 
+  @Test
+  void aClippedJobRecordsItsLimitAndMovesItsWeightsNoFurtherThanTheLimitAllows() throws Exception {
+    String data = data("data", 256, 5);
+    Configuration conf = new Configuration();
+    // 2 workers of 128 rows, batches of 32: 4 plain SGD steps per worker and epoch, in one round
+    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(tmp.resolve("free").toString(), data));
+    keys.put("optimizer.name", "sgd");
+    keys.put("optimizer.lr", "0.1");
+    keys.put("train.epochs", "2");
+    JobSpec free = E2eFixtures.resolve(tmp, keys, conf);
+    keys.put("job.dir", tmp.resolve("clipped").toString());
+    keys.put("train.clip_grad_norm", "0.01");
+    JobSpec clipped = E2eFixtures.resolve(tmp, keys, conf);
+    train(free);
+    train(clipped);
+
+    // every step moves a worker's weights by lr x its clipped gradient, at most 0.1 x 0.01; averaging moves no further
+    double bound = 4 * 0.1 * 0.01 * (1 + 1e-3);
+    try (CheckpointStore freeStore = E2eFixtures.store(free.jobDir().toString(), conf);
+        CheckpointStore clippedStore = E2eFixtures.store(clipped.jobDir().toString(), conf)) {
+      LoadedCheckpoint last = E2eFixtures.assertVerified(clippedStore, 2);
+      assertThat(last.manifest().hyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(0.01);
+      assertThat(freeStore.load(2).manifest().hyperParameters().contains("train.clip_grad_norm"))
+          .as("no clipping is stored as no key, as by jobs made before it existed").isFalse();
+      assertThat(distance(clippedStore.load(1).model(), last.model())).as("epoch 2's move, clipped")
+          .isGreaterThan(bound / 2).isLessThanOrEqualTo(bound);
+      assertThat(distance(freeStore.load(1).model(), freeStore.load(2).model())).as("epoch 2's move, not clipped")
+          .isGreaterThan(10 * bound);
+    }
+  }
+
+  /** The L2 distance between two states' tensors. */
+  private static double distance(StateDict a, StateDict b) {
+    double squares = 0;
+    for (String name : a.names()) {
+      float[] x = a.require(name).toFloatArray();
+      float[] y = b.require(name).toFloatArray();
+      for (int i = 0; i < x.length; i++) {
+        squares += ((double) x[i] - y[i]) * ((double) x[i] - y[i]);
+      }
+    }
+    return Math.sqrt(squares);
+  }
+
   /** A job training {@code model} (one of the worker's faulty test models) with these extra keys. */
   private JobSpec faultyModelJob(Path jobDir, String model, Map<String, String> extra) throws Exception {
     Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(jobDir.toString(),

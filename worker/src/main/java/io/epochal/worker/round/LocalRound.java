@@ -15,6 +15,7 @@ import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
 import io.epochal.worker.model.NamedParameter;
+import io.epochal.worker.optim.GradientClipping;
 import io.epochal.worker.optim.Optimizer;
 import io.epochal.worker.optim.Optimizers;
 import io.epochal.worker.optim.ParamSlot;
@@ -33,7 +34,8 @@ import java.util.SplittableRandom;
  * a freshly built one ({@link ReloadCheck}). The optimizer is rebuilt from its state dict each round
  * (its state is averaged across workers between rounds). The shard order comes from
  * {@link BatchPlan#permutation} and dropout from a {@link SplittableRandom} seeded by
- * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). Everything the round allocates on the
+ * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.clip_grad_norm} the
+ * gradients of every step are clipped before it ({@link GradientClipping}). Everything the round allocates on the
  * native side lives in a sub-manager closed before it returns.
  */
 public final class LocalRound {
@@ -151,6 +153,9 @@ public final class LocalRound {
           }
           lossSum += (double) batchLoss * n;
           samples += n;
+          if (config.clipGradNorm() > 0) {
+            GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
+          }
           optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());

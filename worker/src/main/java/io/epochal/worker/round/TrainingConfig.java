@@ -13,13 +13,13 @@ import java.util.Objects;
 
 /**
  * What a worker needs to run a round, resolved and validated on the driver: model name, version
- * and hyperparameters, optimizer, schedule, loss, batch size, local steps, job seed and intra-op
- * threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
+ * and hyperparameters, optimizer, schedule, loss, batch size, local steps, gradient clipping, job
+ * seed and intra-op threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
  * hyperparameter sets are held as their canonical JSON.
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -31,6 +31,7 @@ public final class TrainingConfig implements Serializable {
   private final String loss;
   private final int batchSize;
   private final int localSteps;
+  private final double clipGradNorm;
   private final long seed;
   private final int threads;
   private final DeviceMode device;
@@ -49,11 +50,14 @@ public final class TrainingConfig implements Serializable {
     this.loss = checkNotNull(b.loss, "loss");
     this.batchSize = b.batchSize;
     this.localSteps = b.localSteps;
+    this.clipGradNorm = b.clipGradNorm;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
+    checkArgument(clipGradNorm >= 0 && Double.isFinite(clipGradNorm),
+        "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
   }
 
@@ -116,6 +120,14 @@ public final class TrainingConfig implements Serializable {
     return localSteps;
   }
 
+  /**
+   * The largest total L2 norm of one local step's gradients ({@code train.clip_grad_norm}); 0 = no
+   * clipping. See {@link io.epochal.worker.optim.GradientClipping}.
+   */
+  public double clipGradNorm() {
+    return clipGradNorm;
+  }
+
   /** The job seed. */
   public long seed() {
     return seed;
@@ -154,21 +166,24 @@ public final class TrainingConfig implements Serializable {
         && modelParamsJson.equals(c.modelParamsJson) && optimizerName.equals(c.optimizerName)
         && optimizerParamsJson.equals(c.optimizerParamsJson)
         && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
-        && batchSize == c.batchSize && localSteps == c.localSteps && seed == c.seed
+        && batchSize == c.batchSize && localSteps == c.localSteps
+        && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && seed == c.seed
         && threads == c.threads && device == c.device;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, batchSize, localSteps, seed, threads, device);
+        scheduleParamsJson, loss, batchSize, localSteps, clipGradNorm, seed,
+        threads, device);
   }
 
   @Override
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + ", batch " + batchSize + ", localSteps " + localSteps + ", seed " + seed
+        + ", loss " + loss + ", batch " + batchSize + ", localSteps " + localSteps
+        + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + "]";
   }
 
@@ -183,6 +198,7 @@ public final class TrainingConfig implements Serializable {
     private String loss;
     private int batchSize;
     private int localSteps = 1;
+    private double clipGradNorm;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
@@ -225,6 +241,12 @@ public final class TrainingConfig implements Serializable {
     /** Local steps per round (default 1). */
     public Builder optLocalSteps(int localSteps) {
       this.localSteps = localSteps;
+      return this;
+    }
+
+    /** The largest total L2 norm of one local step's gradients (default 0: no clipping). */
+    public Builder optClipGradNorm(double clipGradNorm) {
+      this.clipGradNorm = clipGradNorm;
       return this;
     }
 

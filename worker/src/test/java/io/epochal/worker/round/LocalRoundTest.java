@@ -282,6 +282,51 @@ class LocalRoundTest {
   }
 
   @Test
+  void clippingScalesAnSgdStepDownToTheLargestGradientNorm() {
+    HyperParameters sgd = HyperParameters.builder().put("lr", 0.5).build();
+    DataShard shard = RoundFixtures.shard(0, 16, 9);
+    TrainingConfig free = RoundFixtures.config("sgd", sgd, 0.0, 16, 1);
+    StateDict start = RoundFixtures.initialState(free);
+    StateDict unclipped = LocalRound.run(free, start, shard, 0, 0, 0).state();
+    // plain SGD moves every weight by lr times its gradient: the step's gradients, read back
+    java.util.Map<String, double[]> grads = new java.util.LinkedHashMap<>();
+    double squares = 0;
+    for (String name : LocalRound.modelPart(unclipped).names()) {
+      FloatBuffer w0 = start.require(name).asFloatBuffer();
+      FloatBuffer w1 = unclipped.require(name).asFloatBuffer();
+      double[] g = new double[w0.limit()];
+      for (int i = 0; i < g.length; i++) {
+        g[i] = (w0.get(i) - (double) w1.get(i)) / 0.5;
+        squares += g[i] * g[i];
+      }
+      grads.put(name, g);
+    }
+    double norm = Math.sqrt(squares);
+    assertThat(norm).isGreaterThan(0.1);
+
+    double limit = norm / 4;
+    StateDict clipped = LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, limit), start, shard, 0, 0, 0)
+        .state();
+    double coefficient = limit / (norm + 1e-6);
+    double stepSquares = 0;
+    for (String name : grads.keySet()) {
+      FloatBuffer w0 = start.require(name).asFloatBuffer();
+      FloatBuffer w2 = clipped.require(name).asFloatBuffer();
+      double[] g = grads.get(name);
+      for (int i = 0; i < g.length; i++) {
+        assertThat((double) w2.get(i)).as("%s[%s]", name, i).isCloseTo(w0.get(i) - 0.5 * coefficient * g[i],
+            within(2e-6));
+        double step = (w0.get(i) - (double) w2.get(i)) / 0.5;
+        stepSquares += step * step;
+      }
+    }
+    assertThat(Math.sqrt(stepSquares)).as("the clipped step's gradient norm").isCloseTo(limit, within(limit * 1e-3));
+
+    assertThat(LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, norm * 2), start, shard, 0, 0, 0).state())
+        .as("a limit above the norm changes nothing").isEqualTo(unclipped);
+  }
+
+  @Test
   void aWorkerWhoseShardIsExhaustedReturnsTheGlobalStateWithNoWeight() {
     TrainingConfig config = RoundFixtures.adam(0.0, 8, 2);
     DataShard small = RoundFixtures.shard(1, 10, 2);

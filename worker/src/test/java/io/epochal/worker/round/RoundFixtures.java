@@ -28,7 +28,14 @@ final class RoundFixtures {
 
   static TrainingConfig config(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
       int localSteps) {
+    return config(optimizer, optimizerRaw, dropout, batch, localSteps, 0);
+  }
+
+  /** As the other, clipping every step's gradients to total norm {@code clipGradNorm} (0 = none). */
+  static TrainingConfig config(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
+      int localSteps, double clipGradNorm) {
     return TrainingConfig.builder()
+        .optClipGradNorm(clipGradNorm)
         .setModel("mlp", 1, mlpParams(dropout))
         .setOptimizer(optimizer, Optimizers.params(optimizer).resolve(optimizerRaw))
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())

@@ -1,0 +1,118 @@
+package io.epochal.worker.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class GradientClippingTest {
+
+  private NDManager manager;
+
+  @BeforeEach
+  void open() {
+    manager = NDManager.newBaseManager();
+  }
+
+  @AfterEach
+  void close() {
+    manager.close();
+  }
+
+  /** A parameter with gradient {@code grad} of {@code shape}. */
+  private ParamSlot slot(String name, float[] grad, Shape shape) {
+    return ParamSlot.of(name, manager.zeros(shape), grad == null ? null : manager.create(grad, shape));
+  }
+
+  /** Gradients [3, 4] (norm 5) and [[8, 8], [4, 0]] (norm 12): their total norm is exactly 13. */
+  private List<ParamSlot> thirteen() {
+    return List.of(slot("a", new float[] {3, 4}, new Shape(2)),
+        slot("b", new float[] {8, 8, 4, 0}, new Shape(2, 2)));
+  }
+
+  /** torch's coefficient, in float32: clamp(reciprocal(total + 1e-6) * max_norm, max=1). */
+  private static float torchCoefficient(float total, float maxNorm) {
+    return Math.min((1f / (total + 1e-6f)) * maxNorm, 1f);
+  }
+
+  @Test
+  void aTotalNormAboveTheLimitScalesEveryGradientByTorchsCoefficientBitForBit() {
+    List<ParamSlot> params = thirteen();
+    try (NDManager scratch = manager.newSubManager()) {
+      GradientClipping.clipByTotalNorm(params, 6.5, scratch);
+    }
+    float c = torchCoefficient(13f, 6.5f);
+    assertThat(c).isLessThan(0.5f).isGreaterThan(0.4999f);
+    assertThat(params.get(0).grad().toFloatArray()).containsExactly(3 * c, 4 * c);
+    assertThat(params.get(1).grad().toFloatArray()).containsExactly(8 * c, 8 * c, 4 * c, 0f);
+    double total = 0;
+    for (ParamSlot p : params) {
+      for (float g : p.grad().toFloatArray()) {
+        total += (double) g * g;
+      }
+    }
+    assertThat(Math.sqrt(total)).as("the clipped gradients' total norm").isCloseTo(6.5, within(1e-5));
+  }
+
+  @Test
+  void aTotalNormBelowTheLimitLeavesTheGradientsBitForBit() {
+    List<ParamSlot> params = thirteen();
+    try (NDManager scratch = manager.newSubManager()) {
+      GradientClipping.clipByTotalNorm(params, 13.5, scratch);
+    }
+    assertThat(params.get(0).grad().toFloatArray()).containsExactly(3f, 4f);
+    assertThat(params.get(1).grad().toFloatArray()).containsExactly(8f, 8f, 4f, 0f);
+  }
+
+  @Test
+  void aParameterWithoutAGradientTakesNoPartInTheNorm() {
+    List<ParamSlot> params = List.of(slot("a", new float[] {3, 4}, new Shape(2)), slot("frozen", null, new Shape(3)),
+        slot("b", new float[] {12}, new Shape(1)));
+    try (NDManager scratch = manager.newSubManager()) {
+      GradientClipping.clipByTotalNorm(params, 1, scratch);
+    }
+    float c = torchCoefficient(13f, 1f);
+    assertThat(params.get(0).grad().toFloatArray()).containsExactly(3 * c, 4 * c);
+    assertThat(params.get(2).grad().toFloatArray()).containsExactly(12 * c);
+    assertThat(params.get(1).weight().toFloatArray()).containsExactly(0f, 0f, 0f);
+  }
+
+  @Test
+  void theIntermediateArraysAreFreedWithTheScratchManagerNotLeftWithTheGradients() {
+    List<ParamSlot> params = thirteen();
+    NDManager scratch = manager.newSubManager();
+    int before = manager.getManagedArrays().size();
+    GradientClipping.clipByTotalNorm(params, 1, scratch);
+    assertThat(scratch.getManagedArrays()).as("norms, total and coefficient").hasSizeGreaterThanOrEqualTo(5);
+    scratch.close();
+    assertThat(manager.getManagedArrays()).hasSize(before);
+    assertThat(params.get(0).grad().toFloatArray()).hasSize(2);
+  }
+
+  @Test
+  void aNonFiniteGradientIsNotHiddenByClipping() {
+    List<ParamSlot> params = List.of(slot("a", new float[] {Float.POSITIVE_INFINITY, 1}, new Shape(2)),
+        slot("b", new float[] {Float.NaN}, new Shape(1)));
+    try (NDManager scratch = manager.newSubManager()) {
+      GradientClipping.clipByTotalNorm(params, 1, scratch);
+    }
+    assertThat(params.get(0).grad().toFloatArray()).as("as torch: NaN norm, NaN coefficient").containsOnly(Float.NaN);
+    assertThat(params.get(1).grad().toFloatArray()).containsOnly(Float.NaN);
+  }
+
+  @Test
+  void aLimitThatIsNotPositiveAndFiniteIsRefusedNamingTheKey() {
+    for (double bad : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+      assertThatThrownBy(() -> GradientClipping.clipByTotalNorm(thirteen(), bad, manager))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("train.clip_grad_norm")
+          .hasMessageContaining(String.valueOf(bad));
+    }
+  }
+}
