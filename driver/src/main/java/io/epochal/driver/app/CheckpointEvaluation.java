@@ -47,6 +47,9 @@ final class CheckpointEvaluation {
       JobKeys.DATA_FORMAT, "--format", JobKeys.DATA_FEATURES, "--features", JobKeys.DATA_LABEL, "--label",
       JobKeys.DATA_BAD_ROWS, "--bad-rows");
 
+  /** The status of a checkpoint whose model the registry does not hold. */
+  private static final String UNREGISTERED = "UNREGISTERED";
+
   private final Configuration conf;
   private final PrintStream out;
   private final PrintStream err;
@@ -68,6 +71,18 @@ final class CheckpointEvaluation {
   int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, boolean json, CliOptions options)
       throws Exception {
     String given = input == null ? null : JobSpecResolver.locationText(new Path(input));
+    try {
+      return evaluate(model, given, dataKeys, all, json, options);
+    } catch (Exception e) {
+      if (json) { // a script reads the document; the failure is also said on standard error, with its exit code
+        out.println(EvaluationJson.error(given, e.getMessage()));
+      }
+      throw e;
+    }
+  }
+
+  private int evaluate(URI model, String given, Map<String, String> dataKeys, boolean all, boolean json,
+      CliOptions options) throws Exception {
     if (given != null) {
       PredictInput.check(given, conf);
     }
@@ -82,21 +97,26 @@ final class CheckpointEvaluation {
       if (all) {
         entries.addAll(store.list());
         if (entries.isEmpty()) {
-          err.println("epochal: " + JobSpecResolver.locationText(t.jobDir()) + " has no checkpoint to evaluate");
-          return ExitCodes.FAILED;
+          return nothingEvaluated(JobSpecResolver.locationText(t.jobDir()) + " has no checkpoint to evaluate", given,
+              json, ExitCodes.FAILED);
         }
         first = null;
       } else {
         Optional<LoadedCheckpoint> loaded = t.load(store, err);
         if (loaded.isEmpty()) {
-          err.println("epochal: " + JobSpecResolver.locationText(new Path(model)) + " has no checkpoint to evaluate");
-          return ExitCodes.FAILED;
+          return nothingEvaluated(JobSpecResolver.locationText(new Path(model)) + " has no checkpoint to evaluate",
+              given, json, ExitCodes.FAILED);
         }
         first = loaded.get();
         t.noteUnfinished(first, conf, err);
-        java.util.OptionalInt refused = usable(first);
-        if (refused.isPresent()) {
-          return refused.getAsInt();
+        warnOfOtherEngine(first);
+        Optional<Evaluated> refused = notUsable(first);
+        if (refused.isPresent()) { // exit 2 for a model the class path lacks, as predict and export
+          err.println("epochal: not evaluated: " + refused.get().reason());
+          if (json) {
+            out.println(EvaluationJson.of(given, null, 0, 0, List.of(refused.get())));
+          }
+          return refused.get().status().equals(UNREGISTERED) ? ExitCodes.USAGE : ExitCodes.FAILED;
         }
       }
       String rows = given != null ? given : heldOutRows(first != null ? Optional.of(first.manifest())
@@ -128,11 +148,10 @@ final class CheckpointEvaluation {
             continue;
           }
           warnOfOtherEngine(c);
-          Optional<String> why = CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault()); // or unregistered
-          if (why.isPresent()) {
-            err.println("epochal: warning: not evaluated: " + why.get());
-            table.add(new Evaluated(name, c.path(), c.epoch(), null, CheckpointVerifier.unregistered(c,
-                ModelRegistry.getDefault()).isPresent() ? "UNREGISTERED" : "NOT REPRODUCED", why.get(), 0));
+          Optional<Evaluated> refused = notUsable(c);
+          if (refused.isPresent()) {
+            err.println("epochal: warning: not evaluated: " + refused.get().reason());
+            table.add(refused.get());
             unusable++;
             continue;
           }
@@ -162,8 +181,8 @@ final class CheckpointEvaluation {
         table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9));
       }
     } catch (TrainingException e) {
-      err.println("epochal: nothing evaluated: " + optionWords(e.getMessage()));
-      return e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED;
+      return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,
+          e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
     } finally {
       if (evaluator != null) {
         evaluator.close();
@@ -220,10 +239,28 @@ final class CheckpointEvaluation {
     return rows;
   }
 
-  /** Verifies {@code c}'s model before it is used: registered, its probe reproduced; warns of another engine. */
-  private java.util.OptionalInt usable(LoadedCheckpoint c) {
-    warnOfOtherEngine(c);
-    return CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "not evaluated: ");
+  /**
+   * Says {@code message} on standard error and, with {@code --json}, as the error of a document with
+   * no checkpoint evaluated; returns {@code code}.
+   */
+  private int nothingEvaluated(String message, String rows, boolean json, int code) {
+    err.println("epochal: " + message);
+    if (json) {
+      out.println(EvaluationJson.error(rows, message));
+    }
+    return code;
+  }
+
+  /**
+   * Checks {@code c}'s model before it is used (registered, its probe reproduced): empty when it may
+   * be used, else its line, {@value #UNREGISTERED} or {@code NOT REPRODUCED} with the reason.
+   */
+  private static Optional<Evaluated> notUsable(LoadedCheckpoint c) {
+    Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
+    Optional<String> why = unregistered.isPresent() ? unregistered
+        : CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
+    return why.map(reason -> new Evaluated(new Path(c.path()).getName(), c.path(), c.epoch(), null,
+        unregistered.isPresent() ? UNREGISTERED : "NOT REPRODUCED", reason, 0));
   }
 
   /** Warns when {@code c} was saved with another DJL, engine or platform. */

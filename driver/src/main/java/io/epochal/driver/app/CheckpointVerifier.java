@@ -282,13 +282,13 @@ final class CheckpointVerifier {
         : io.epochal.driver.cli.ExitCodes.FAILED);
   }
 
+  /** The name of the check that fails for a model the registry does not hold. */
+  static final String UNREGISTERED_CHECK = "model in the registry";
+
   /**
    * Why checkpoint {@code c}'s model is not in {@code registry} (a configuration matter: the jar
    * that registers it is not on the class path), or empty when it is.
    */
-  /** The name of the check that fails for a model the registry does not hold. */
-  static final String UNREGISTERED_CHECK = "model in the registry";
-
   static Optional<String> unregistered(LoadedCheckpoint c, ModelRegistry registry) {
     CheckpointManifest m = c.manifest();
     int version = Integer.parseInt(m.modelVersion());

@@ -24,13 +24,29 @@ import org.apache.hadoop.fs.Path;
  * <p>A checkpoint not evaluated has {@code status} {@code damaged}, {@code unregistered} or {@code
  * not_reproduced} and
  * a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is absent for a loss
- * other than {@code softmax_cross_entropy}.
+ * other than {@code softmax_cross_entropy}. A failure before any checkpoint is evaluated (rows that
+ * cannot be used, a job without checkpoints) gives {@code ok} false, an {@code error} and no
+ * checkpoints ({@link #error}).
  */
 final class EvaluationJson {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private EvaluationJson() {}
+
+  /**
+   * The document of an evaluation that failed before any checkpoint was evaluated: {@code ok}
+   * false, the {@code input} rows (null when not yet known), the {@code error} as standard error says
+   * it, and no checkpoints.
+   */
+  static String error(String rows, String message) {
+    ObjectNode doc = JSON.createObjectNode();
+    doc.put("ok", false);
+    doc.put("input", rows);
+    doc.put("error", String.valueOf(message));
+    doc.putArray("checkpoints");
+    return write(doc);
+  }
 
   /**
    * The document for {@code table}, evaluated on the {@code usableRows} of {@code rows} with {@code
@@ -64,6 +80,10 @@ final class EvaluationJson {
       }
       c.put("seconds", e.seconds());
     }
+    return write(doc);
+  }
+
+  private static String write(ObjectNode doc) {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
     } catch (JsonProcessingException e) {

@@ -52,17 +52,37 @@ final class EvaluateCommand extends LauncherCommand {
   boolean all;
 
   @Option(names = "--json", description = "Print one JSON document (exact numbers; a status and reason for a "
-      + "checkpoint not evaluated) instead of the table.")
+      + "checkpoint not evaluated; an error when none could be) instead of the table.")
   boolean json;
+
+  /**
+   * With {@code --json}, a location or input that cannot be used still gets its JSON document, the
+   * one the launcher writes for a failure before any checkpoint is evaluated.
+   */
+  @Override
+  void unusableLocation(io.epochal.driver.config.ConfigException e) {
+    if (json) {
+      com.fasterxml.jackson.databind.node.ObjectNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
+          .createObjectNode();
+      doc.put("ok", false).put("input", input).put("error", e.getMessage()).putArray("checkpoints");
+      spec.commandLine().getOut().println(doc.toPrettyString());
+    }
+  }
 
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
+    URI rows;
+    try {
+      rows = input == null ? null : qualify(input, options, "--input");
+    } catch (io.epochal.driver.config.ConfigException e) {
+      unusableLocation(e);
+      throw e;
+    }
     Map<String, String> keys = new LinkedHashMap<>();
     put(keys, JobKeys.DATA_FORMAT, format);
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, input == null ? null : qualify(input, options, "--input"), keys, all, json,
-        options);
+    return launcher.evaluate(uri, rows, keys, all, json, options);
   }
 }

@@ -514,6 +514,12 @@ class VerifyAndExportCommandTest {
         .as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("not evaluated: ").contains("does not reproduce");
     assertThat(out).isEmpty();
+    assertThat(run("evaluate", job.toString(), "--input", labelled.toString(), "--features", "f0,f1,f2,f3",
+        "--json")).as(out + err).isEqualTo(ExitCodes.FAILED);
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+    assertThat(doc.get("ok").asBoolean()).isFalse();
+    assertThat(doc.at("/checkpoints/0/status").asText()).isEqualTo("not_reproduced");
+    assertThat(doc.at("/checkpoints/0/reason").asText()).contains("does not reproduce");
     assertThat(run("evaluate", job.toString(), "--all", "--input", labelled.toString(), "--features", "f0,f1,f2,f3"))
         .as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).containsPattern("epoch-000001 +1 +- +- +- +NOT REPRODUCED");

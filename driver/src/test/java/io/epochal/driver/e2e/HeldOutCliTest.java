@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.driver.testing.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -126,6 +127,27 @@ class HeldOutCliTest {
     assertThat(oneCheckpoint.code).isEqualTo(2);
     assertThat(oneCheckpoint.err).contains("--all evaluates every checkpoint of a job, but file://" + job
         + "/checkpoints/epoch-000001 is one checkpoint: give its job directory file://" + job);
+    // with --json a failure before any checkpoint is evaluated is a document too, said on standard error as well
+    CliRun wrongLabelJson = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--label", "y", "--json",
+        "--master", MASTER);
+    assertThat(wrongLabelJson.code).as("%s", wrongLabelJson).isEqualTo(4);
+    JsonNode failed = new ObjectMapper().readTree(wrongLabelJson.out);
+    assertThat(failed.get("ok").asBoolean()).isFalse();
+    assertThat(failed.get("input").asText()).isEqualTo("file://" + heldOut);
+    assertThat(failed.get("error").asText()).contains("--label names column 'y'");
+    assertThat(failed.get("checkpoints")).isEmpty();
+    assertThat(wrongLabelJson.err).contains("--label names column 'y'");
+    for (String[] args : List.of(new String[] {job.resolve("checkpoints/epoch-000001").toString(), "--all"},
+        new String[] {job.toString(), "--input", "hdfs://name node/rows"}, new String[] {"hdfs://name node/job"})) {
+      List<String> line = new java.util.ArrayList<>(List.of("evaluate", "--json"));
+      line.addAll(List.of(args));
+      CliRun refused = CliRun.of(line.toArray(String[]::new));
+      assertThat(refused.code).as("%s", refused).isEqualTo(2);
+      JsonNode doc2 = new ObjectMapper().readTree(refused.out);
+      assertThat(doc2.get("ok").asBoolean()).isFalse();
+      assertThat(doc2.get("error").asText()).isNotBlank();
+      assertThat(refused.err).contains(doc2.get("error").asText());
+    }
 
     CliRun root = CliRun.of("status", tmp.toString());
     assertThat(root.out).as("%s", root).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +VAL_LOSS +LAST_CHECKPOINT +LEASE")
