@@ -167,8 +167,9 @@ class CliEndToEndTest {
   void resumeAfterTheNewestCheckpointEndsBitIdenticalToAnUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
-    Path fileA = jobFile("a.properties", jobA, Map.of("train.epochs", "4"));
-    Path fileB = jobFile("b.properties", jobB, Map.of("train.epochs", "4"));
+    // with gradient clipping (a limit below every step's norm: Adam trains on), which a resume takes from job.json
+    Path fileA = jobFile("a.properties", jobA, Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001"));
+    Path fileB = jobFile("b.properties", jobB, Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001"));
     assertTrained(CliRun.of("train", fileA.toString(), "--master", MASTER));
     assertTrained(CliRun.of("train", fileB.toString(), "--master", MASTER));
 
@@ -192,6 +193,7 @@ class CliEndToEndTest {
         assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
         assertThat(actual.manifest().metrics().get("train_loss"))
             .isEqualTo(expected.manifest().metrics().get("train_loss"));
+        assertThat(actual.manifest().hyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(0.0001);
       }
     }
     List<JobEvent> events = E2eFixtures.events(fs, dirB);
