@@ -15,13 +15,20 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import io.epochal.worker.optim.GradientClipping;
+import io.epochal.worker.optim.ParamSlot;
 import io.epochal.worker.round.BatchPlan;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The reference: a minimal hand-written DJL training loop ({@link Trainer} with a
  * {@link DefaultTrainingConfig}) on the same MLP built from {@link SequentialBlock} and
  * {@link Linear}, the same batches and DJL's own optimizer (whose updates run the engine's fused
- * kernels).
+ * kernels). With a gradient norm limit, the gradients are clipped between backward and the step by
+ * {@link GradientClipping}, as a DJL user would call it before {@code trainer.step()}.
  */
 final class DjlLoop implements AutoCloseable {
 
@@ -30,12 +37,18 @@ final class DjlLoop implements AutoCloseable {
   private final Loss loss = Loss.softmaxCrossEntropyLoss();
   private final BenchData data;
   private final int batch;
+  private final double clipGradNorm;
   private int epoch;
   private int batchInEpoch;
   private int[] permutation;
 
   /** @param optimizer "sgd" (lr 0.01, no momentum) or "adam" (lr 1e-3, torch's default betas) */
   DjlLoop(String optimizer, int[] hidden, int outputs, BenchData data, int batch) {
+    this(optimizer, hidden, outputs, data, batch, 0);
+  }
+
+  /** As the other, clipping every step's gradients to total norm {@code clipGradNorm} (0 = none). */
+  DjlLoop(String optimizer, int[] hidden, int outputs, BenchData data, int batch, double clipGradNorm) {
     SequentialBlock block = new SequentialBlock();
     for (int h : hidden) {
       block.add(Linear.builder().setUnits(h).build()).add(Activation::relu);
@@ -51,6 +64,7 @@ final class DjlLoop implements AutoCloseable {
     trainer.initialize(new Shape(batch, data.shard().featureSize()));
     this.data = data;
     this.batch = batch;
+    this.clipGradNorm = clipGradNorm;
     this.permutation = BatchPlan.permutation(data.shard().rows(), 1, epoch, 0);
   }
 
@@ -73,6 +87,16 @@ final class DjlLoop implements AutoCloseable {
           NDArray l = loss.evaluate(new NDList(y), new NDList(prediction));
           gc.backward(l);
           lossSum += l.getFloat();
+        }
+        if (clipGradNorm > 0) {
+          List<ParamSlot> slots = new ArrayList<>();
+          for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            NDArray w = p.getValue().getArray();
+            NDArray grad = w.getGradient();
+            grad.attach(step); // a handle on the gradient, closed with the step
+            slots.add(ParamSlot.of(p.getKey(), w, grad));
+          }
+          GradientClipping.clipByTotalNorm(slots, clipGradNorm, step);
         }
         trainer.step();
       }

@@ -31,6 +31,12 @@ final class EpochalLoop {
    */
   EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
       int batch, int localSteps) {
+    this(optimizer, optimizerParams, hidden, outputs, data, batch, localSteps, 0);
+  }
+
+  /** As the other, with {@code train.clip_grad_norm} = {@code clipGradNorm} (0 = none). */
+  EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
+      int batch, int localSteps, double clipGradNorm) {
     List<Long> h = new ArrayList<>();
     for (int x : hidden) {
       h.add((long) x);
@@ -47,6 +53,7 @@ final class EpochalLoop {
         .setLoss("softmax_cross_entropy")
         .setBatchSize(batch)
         .optLocalSteps(localSteps)
+        .optClipGradNorm(clipGradNorm)
         .setSeed(1)
         .optThreads(1)
         .build();

@@ -38,6 +38,8 @@ public final class RoundBenchmark {
   static final int ROUNDS_PER_EPOCH = 4;
   /** The target: Epochal's median samples/s at least this share of DJL's, same optimizer kind. */
   static final double TARGET = 0.95;
+  /** The gradient norm limit of the clipped rows. */
+  static final double CLIP_GRAD_NORM = 1.0;
 
   private RoundBenchmark() {}
 
@@ -68,9 +70,12 @@ public final class RoundBenchmark {
     EpochalLoop epochalAdamFused = new EpochalLoop("adam",
         HyperParameters.builder().put("lr", 1e-3).put("beta2", 0.95).build(), HIDDEN, CLASSES, data, BATCH,
         LOCAL_STEPS);
+    EpochalLoop epochalAdamClipped = new EpochalLoop("adam", HyperParameters.builder().put("lr", 1e-3).build(),
+        HIDDEN, CLASSES, data, BATCH, LOCAL_STEPS, CLIP_GRAD_NORM);
     Map<String, LongSupplier> loops = new LinkedHashMap<>();
     try (DjlLoop djlSgd = new DjlLoop("sgd", HIDDEN, CLASSES, data, BATCH);
-        DjlLoop djlAdam = new DjlLoop("adam", HIDDEN, CLASSES, data, BATCH)) {
+        DjlLoop djlAdam = new DjlLoop("adam", HIDDEN, CLASSES, data, BATCH);
+        DjlLoop djlAdamClipped = new DjlLoop("adam", HIDDEN, CLASSES, data, BATCH, CLIP_GRAD_NORM)) {
       loops.put("djl Trainer|sgd (fused sgdUpdate)", () -> {
         djlSgd.train(rounds * LOCAL_STEPS);
         return samplesPerMeasurement;
@@ -82,6 +87,12 @@ public final class RoundBenchmark {
       });
       loops.put("epochal LocalRound|adam (exact, beta2 0.999)", () -> epochalAdam.train(rounds));
       loops.put("epochal LocalRound|adam (default kernel choice, beta2 0.95)", () -> epochalAdamFused.train(rounds));
+      // the same clipping code on both sides: what it costs a round against a plain loop that clips
+      loops.put("djl Trainer|adam+clip (DJL fused, clip_grad_norm 1)", () -> {
+        djlAdamClipped.train(rounds * LOCAL_STEPS);
+        return samplesPerMeasurement;
+      });
+      loops.put("epochal LocalRound|adam+clip (exact, clip_grad_norm 1)", () -> epochalAdamClipped.train(rounds));
 
       Map<String, double[]> wall = new LinkedHashMap<>();
       Map<String, double[]> cpu = new LinkedHashMap<>();
@@ -119,7 +130,7 @@ public final class RoundBenchmark {
     System.out.printf("MLP %d-%s-%d, batch %d, %d local steps per round, %d rounds (%d steps) per measurement, "
         + "median of %d alternating repeats, 1 intra-op thread%n", FEATURES, Arrays.toString(HIDDEN), CLASSES,
         BATCH, LOCAL_STEPS, rounds, rounds * LOCAL_STEPS, repeats);
-    System.out.printf("%-20s %-30s %12s %14s %10s %10s%n", "loop", "optimizer", "samples/s", "samples/cpu-s",
+    System.out.printf("%-20s %-42s %12s %14s %10s %10s%n", "loop", "optimizer", "samples/s", "samples/cpu-s",
         "ratio", "ratio cpu");
     Map<String, String> djl = new LinkedHashMap<>();
     wall.keySet().forEach(k -> {
@@ -130,7 +141,7 @@ public final class RoundBenchmark {
     wall.forEach((k, v) -> {
       String[] p = k.split("\\|");
       String ref = djl.get(kind(k));
-      System.out.printf("%-20s %-30s %12.0f %14.0f %10.3f %10.3f%n", p[0], p[1], median(v), median(cpu.get(k)),
+      System.out.printf("%-20s %-42s %12.0f %14.0f %10.3f %10.3f%n", p[0], p[1], median(v), median(cpu.get(k)),
           median(v) / median(wall.get(ref)), median(cpu.get(k)) / median(cpu.get(ref)));
     });
     System.out.println("samples/s: wall clock; samples/cpu-s: per second of the training thread's CPU time (all "
