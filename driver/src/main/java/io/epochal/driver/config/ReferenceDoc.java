@@ -47,7 +47,7 @@ public final class ReferenceDoc {
         .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr` (tables "
             + "below). |\n")
         .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`: `step_size` "
-            + "and `gamma` for `step`, `total_steps` and `min_lr` for `cosine`, `warmup_steps` and "
+            + "and `gamma` for `step`, `total_steps` and `min_lr` for `cosine` and `linear`, `warmup_steps` and "
             + "`warmup_start_factor` for every schedule. A key the chosen schedule does not read is refused, unless it "
             + "has its default value. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")

@@ -254,10 +254,12 @@ final class SpecValidator {
         if (isDefault(specs.get(e.getKey()), key, e.getValue())) {
           continue; // as a resolved spec lists it (job.json, --dry-run): it changes nothing
         }
+        List<String> readers = List.copyOf(new TreeSet<>(users));
+        String names = readers.size() == 1 ? readers.get(0) : String.join(", ", readers.subList(0, readers.size() - 1))
+            + " and " + readers.get(readers.size() - 1);
         problems.add(new ConfigException(key, key + " (set in " + e.getValue().source + ") is not read by "
-            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + String.join(", ", new TreeSet<>(users))
-            + " read" + (users.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "="
-            + new TreeSet<>(users).first()));
+            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + names + " read" + (readers.size() == 1 ? "s" : "")
+            + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "=" + readers.get(0)));
       }
     }
   }

@@ -94,6 +94,15 @@ final class UnknownKeys {
       Map.entry("t_max", "cosine's length is schedule.total_steps (in optimizer steps, not epochs)"),
       Map.entry("schedule.eta_min", "cosine's floor is schedule.min_lr"),
       Map.entry("eta_min", "cosine's floor is schedule.min_lr"),
+      Map.entry("schedule.total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps)"),
+      Map.entry("total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps)"),
+      Map.entry("schedule.end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of "
+          + "optimizer.lr)"),
+      Map.entry("end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of optimizer.lr)"),
+      Map.entry("clip_grad_norm", "write train.clip_grad_norm"),
+      Map.entry("max_norm", "the largest total gradient norm is train.clip_grad_norm"),
+      Map.entry("gradient_clip_val", "the largest total gradient norm is train.clip_grad_norm (clipping by norm, "
+          + "Lightning's default gradient_clip_algorithm)"),
       Map.entry("warmup_steps", "write schedule.warmup_steps"),
       Map.entry("workers", "write train.workers"),
       Map.entry("device", "write train.device (cpu or gpu)"));

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Whether a job's learning-rate schedule fits its steps, as a user rarely means otherwise although
- * conf/REFERENCE.md documents each: a cosine schedule that reaches its floor ({@code min_lr})
+ * conf/REFERENCE.md documents each: a cosine or linear decay that reaches its floor ({@code min_lr})
  * before the job's last step, a warm-up the job never finishes, a step schedule that has decayed the
  * rate below a ten-thousandth of {@code optimizer.lr} (PyTorch's StepLR counts epochs; its
  * {@code step_size} here counts optimizer steps).
@@ -41,7 +41,7 @@ public final class ScheduleCoverage {
    */
   static Optional<String> forSteps(JobSpec spec, long jobSteps, boolean resumed) {
     java.util.List<String> said = new java.util.ArrayList<>();
-    cosine(spec, jobSteps, resumed).ifPresent(said::add);
+    decay(spec, jobSteps, resumed).ifPresent(said::add);
     longWarmup(spec, jobSteps).ifPresent(said::add);
     stepDecay(spec, jobSteps).ifPresent(said::add);
     return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
@@ -87,9 +87,9 @@ public final class ScheduleCoverage {
         epoch));
   }
 
-  /** A cosine schedule that reaches its floor before the job's last step. */
-  private static Optional<String> cosine(JobSpec spec, long jobSteps, boolean resumed) {
-    if (!"cosine".equals(spec.scheduleName())) {
+  /** A cosine or linear decay that reaches its floor before the job's last step. */
+  private static Optional<String> decay(JobSpec spec, long jobSteps, boolean resumed) {
+    if (!"cosine".equals(spec.scheduleName()) && !"linear".equals(spec.scheduleName())) {
       return Optional.empty();
     }
     HyperParameters hp = spec.scheduleParams();
@@ -98,7 +98,8 @@ public final class ScheduleCoverage {
     if (end >= jobSteps) {
       return Optional.empty();
     }
-    return Optional.of("schedule.total_steps = " + hp.getLong("total_steps") + ": the cosine schedule reaches "
+    return Optional.of("schedule.total_steps = " + hp.getLong("total_steps") + ": the " + spec.scheduleName()
+        + " schedule reaches "
         + "schedule.min_lr = " + hp.getDouble("min_lr") + " at step " + end + " of the job's " + jobSteps + " and "
         + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job "
         + (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + (jobSteps - warmup)

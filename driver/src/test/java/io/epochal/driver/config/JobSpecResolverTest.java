@@ -240,6 +240,11 @@ class JobSpecResolverTest {
     assertThat(errorOf(resolver().optOverride("schedule.T_max", "100")))
         .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, not epochs)");
     assertThat(errorOf(resolver().optOverride("epochs", "3"))).hasMessageContaining("write train.epochs");
+    assertThat(errorOf(resolver().optOverride("gradient_clip_val", "1"))).hasMessageContaining("unknown key "
+        + "'gradient_clip_val' (from --set gradient_clip_val); the largest total gradient norm is train.clip_grad_norm");
+    assertThat(errorOf(resolver().optOverride("max_norm", "1"))).hasMessageContaining("train.clip_grad_norm");
+    assertThat(errorOf(resolver().optOverride("schedule.end_factor", "0.1")))
+        .hasMessageContaining("a linear decay ends at the rate schedule.min_lr");
     assertThat(errorOf(resolver().optOverride("Optimizer.LR", "0.2")))
         .hasMessageContaining("unknown key 'Optimizer.LR' (from --set Optimizer.LR); keys are lower case: write "
             + "'optimizer.lr'");

@@ -470,6 +470,32 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aLinearDecayRecordsEachCheckpointsNextRateAndIsWarnedOfWhenItEndsBeforeTheJob() throws Exception {
+    String data = data("linear", 40, 6);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("linear-job").toString(), data);
+    keys.put("train.batch_size", "32"); // 40 rows on 2 workers: one step per epoch
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "linear");
+    keys.put("schedule.total_steps", "2");
+    keys.put("schedule.min_lr", "0.002");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    assertThat(warnings).anySatisfy(w -> assertThat(w).isEqualTo("schedule.total_steps = 2: the linear schedule "
+        + "reaches schedule.min_lr = 0.002 at step 2 of the job's 3 and holds it for the remaining 1 steps; for a "
+        + "decay over the whole job set schedule.total_steps=3"));
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      // optimizer.lr 0.01: the rate of the step after each epoch's one step, 0.01 + (0.002 - 0.01) * step / 2
+      for (long epoch = 1; epoch <= 3; epoch++) {
+        HyperParameters next = store.load(epoch).manifest().learningRateSchedule();
+        assertThat(next.getString("schedule.name")).isEqualTo("linear");
+        assertThat(next.getDouble("schedule.lr")).as("epoch %s", epoch)
+            .isCloseTo(epoch == 1 ? 0.006 : 0.002, within(1e-15));
+      }
+    }
+  }
+
+  @Test
   void skippedBadRowsAreCountedInAWarningAndInTheCheckpoint() throws Exception {
     Path csv = java.nio.file.Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
     StringBuilder b = new StringBuilder();

@@ -4,7 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Objects;
 
-/** The schedule implementations: constant, step decay, cosine, and a linear warm-up in front. */
+/** The schedule implementations: constant, step decay, cosine, linear decay, and a linear warm-up in front. */
 final class Schedules {
 
   private Schedules() {}
@@ -107,20 +107,61 @@ final class Schedules {
   }
 
   /**
-   * {@code lr = min + (base - min) * (1 + cos(pi * step / total)) / 2} for {@code step <= total},
-   * then {@code min} (torch's CosineAnnealingLR closed form, held at its end instead of rising).
+   * A decay from the base rate at step 0 down to {@code min} at step {@code total}, then {@code
+   * min}; a subclass gives the rate before {@code total}.
    */
-  static final class Cosine extends Base {
+  abstract static class Decay extends Base {
     final long totalSteps;
     final double minLr;
 
-    Cosine(double baseLr, long totalSteps, double minLr) {
+    Decay(double baseLr, long totalSteps, double minLr) {
       super(baseLr);
-      checkArgument(totalSteps >= 1, "schedule 'cosine' needs total_steps >= 1, got %s; set total_steps",
+      checkArgument(totalSteps >= 1, "schedule '%s' needs total_steps >= 1, got %s; set total_steps", name(),
           totalSteps);
-      checkArgument(minLr >= 0 && Double.isFinite(minLr), "schedule 'cosine' min_lr = %s must be >= 0", minLr);
+      checkArgument(minLr >= 0 && Double.isFinite(minLr), "schedule '%s' min_lr = %s must be >= 0", name(), minLr);
       this.totalSteps = totalSteps;
       this.minLr = minLr;
+    }
+
+    /** The rate at {@code step}, {@code 0 <= step < total}. */
+    abstract double decayed(long step);
+
+    @Override
+    public final double lr(long step) {
+      checkStep(step);
+      if (step >= totalSteps) {
+        return minLr;
+      }
+      return decayed(step);
+    }
+
+    @Override
+    public final boolean equals(Object o) {
+      if (o == null || o.getClass() != getClass()) {
+        return false;
+      }
+      Decay d = (Decay) o;
+      return d.baseLr == baseLr && d.totalSteps == totalSteps && d.minLr == minLr;
+    }
+
+    @Override
+    public final int hashCode() {
+      return Objects.hash(name(), baseLr, totalSteps, minLr);
+    }
+
+    @Override
+    public final String toString() {
+      return name() + "(lr=" + baseLr + ", total_steps=" + totalSteps + ", min_lr=" + minLr + ")";
+    }
+  }
+
+  /**
+   * {@code lr = min + (base - min) * (1 + cos(pi * step / total)) / 2}: torch's CosineAnnealingLR
+   * closed form, held at its end instead of rising.
+   */
+  static final class Cosine extends Decay {
+    Cosine(double baseLr, long totalSteps, double minLr) {
+      super(baseLr, totalSteps, minLr);
     }
 
     @Override
@@ -129,31 +170,30 @@ final class Schedules {
     }
 
     @Override
-    public double lr(long step) {
-      checkStep(step);
-      if (step >= totalSteps) {
-        return minLr;
-      }
+    double decayed(long step) {
       return minLr + (baseLr - minLr) * (1 + Math.cos(Math.PI * step / totalSteps)) / 2;
     }
+  }
 
-    @Override
-    public boolean equals(Object o) {
-      if (!(o instanceof Cosine)) {
-        return false;
-      }
-      Cosine c = (Cosine) o;
-      return c.baseLr == baseLr && c.totalSteps == totalSteps && c.minLr == minLr;
+  /**
+   * {@code lr = base + (min - base) * step / total}, a straight line (torch's LinearLR from factor 1 to {@code
+   * min / base} over {@code total} steps; with {@code min = 0} behind a warm-up, the decay of Hugging
+   * Face's {@code get_linear_schedule_with_warmup}, whose warm-up starts at 0 where Epochal's starts
+   * at {@code warmup_start_factor > 0}).
+   */
+  static final class Linear extends Decay {
+    Linear(double baseLr, long totalSteps, double minLr) {
+      super(baseLr, totalSteps, minLr);
     }
 
     @Override
-    public int hashCode() {
-      return Objects.hash(baseLr, totalSteps, minLr);
+    public String name() {
+      return "linear";
     }
 
     @Override
-    public String toString() {
-      return "cosine(lr=" + baseLr + ", total_steps=" + totalSteps + ", min_lr=" + minLr + ")";
+    double decayed(long step) {
+      return baseLr + (minLr - baseLr) * step / totalSteps;
     }
   }
 

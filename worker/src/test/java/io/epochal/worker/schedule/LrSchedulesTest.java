@@ -23,7 +23,7 @@ class LrSchedulesTest {
       assertThat(LrSchedules.usedBy(spec.name())).as(spec.name()).isNotEmpty().isSubsetOf(LrSchedules.NAMES);
     }
     assertThat(LrSchedules.usedBy("gamma")).containsExactly("step");
-    assertThat(LrSchedules.usedBy("min_lr")).containsExactly("cosine");
+    assertThat(LrSchedules.usedBy("min_lr")).containsExactlyInAnyOrder("cosine", "linear");
     assertThat(LrSchedules.usedBy("warmup_steps")).containsExactlyInAnyOrderElementsOf(LrSchedules.NAMES);
     assertThat(LrSchedules.usedBy("no_such_key")).isEmpty();
   }
@@ -57,6 +57,29 @@ class LrSchedulesTest {
     assertThat(s.lr(3)).isCloseTo(0.2 + 0.8 * (1 - Math.sqrt(0.5)) / 2, within(1e-15));
     assertThat(s.lr(4)).isCloseTo(0.2, within(1e-15));
     assertThat(s.lr(100)).isEqualTo(0.2);
+  }
+
+  @Test
+  void linearFallsInAStraightLineFromBaseToMinLrAndStaysThere() {
+    LrSchedule s = create(1.0, "schedule", "linear", "total_steps", 4, "min_lr", 0.2);
+    assertThat(s.name()).isEqualTo("linear");
+    // base + (min - base) * step / 4
+    assertThat(new double[] {s.lr(0), s.lr(1), s.lr(2), s.lr(3), s.lr(4), s.lr(5), s.lr(1000)})
+        .containsExactly(new double[] {1.0, 0.8, 0.6, 0.4, 0.2, 0.2, 0.2}, within(1e-15));
+    assertThat(s).isEqualTo(LrSchedules.linear(1.0, 4, 0.2)).hasSameHashCodeAs(LrSchedules.linear(1.0, 4, 0.2))
+        .isNotEqualTo(LrSchedules.cosine(1.0, 4, 0.2));
+  }
+
+  @Test
+  void aLinearDecayToZeroBehindAWarmupIsHuggingFacesLinearScheduleOnceWarm() {
+    // get_linear_schedule_with_warmup(warmup=4, training=12): lr * s / 4 below step 4, then lr * (12 - s) / 8
+    LrSchedule s = create(0.8, "schedule", "linear", "total_steps", 8, "warmup_steps", 4,
+        "warmup_start_factor", 0.25);
+    for (int step = 4; step <= 14; step++) {
+      assertThat(s.lr(step)).as("step %s", step).isCloseTo(0.8 * Math.max(0, 12 - step) / 8.0, within(1e-15));
+    }
+    // the warm-up starts at lr * warmup_start_factor (> 0), torch's LinearLR, where Hugging Face's starts at 0
+    assertThat(new double[] {s.lr(0), s.lr(2)}).containsExactly(new double[] {0.2, 0.5}, within(1e-15));
   }
 
   @Test
@@ -111,12 +134,14 @@ class LrSchedulesTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("total_steps");
     assertThatThrownBy(() -> create(0.1, "schedule", "step"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("step_size");
+    assertThatThrownBy(() -> create(0.1, "schedule", "linear"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("total_steps");
   }
 
   @Test
   void unknownScheduleOrKeyIsRefused() {
-    assertThatThrownBy(() -> create(0.1, "schedule", "linear"))
-        .hasMessageContaining("constant, step, cosine");
+    assertThatThrownBy(() -> create(0.1, "schedule", "onecycle"))
+        .hasMessageContaining("constant, step, cosine, linear");
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
     assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", 0.0))
