@@ -39,7 +39,8 @@ final class ResumeConfCheck {
           + jobDir + " (with --epochs, --data or --relocate applied), and these Spark conf entries differ from it "
           + "(job -> Spark conf):\n  " + String.join(";\n  ", c.refused()) + ".\nRemove them to resume the job as it "
           + "is, or start a new job directory to train with them (through the Spark conf a resume changes only "
-          + "retention, retry and lease keys; train.epochs with --epochs, data.path with --data)");
+          + "the held-out rows, retention, early stopping, retry and lease keys; train.epochs with --epochs, "
+          + "data.path with --data)");
     }
     return c.amended();
   }
@@ -209,8 +210,8 @@ final class ResumeConfCheck {
         || restatesAbsentKey(key, value, stored)) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
-    throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, retry and lease "
-        + "keys ("
+    throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, "
+        + "early stopping, retry and lease keys ("
         + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + ") and placement keys; " + key
         + " is part of what the job trains, so train with it in a new job.dir");
   }

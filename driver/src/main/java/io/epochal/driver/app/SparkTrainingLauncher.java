@@ -107,9 +107,15 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         outcome = run(spec, spark, progress, amendedFrom, options);
       }
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
+      if (outcome.stoppedEarly().isPresent()) {
+        out.printf("stopped early after epoch %d of %d: %s; train.epochs is now %d (more: bin/epochal resume %s "
+            + "--epochs N, with --set %s=<more> to wait longer)%n", outcome.epochs(), spec.epochs(),
+            outcome.stoppedEarly().get(), outcome.epochs(), ShellWords.location(spec.jobDir()),
+            JobKeys.EARLY_STOP_PATIENCE);
+      }
       out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
-          trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), spec.epochs(), trainedNow,
-          outcome.resumedFrom(), outcome.globalStep());
+          trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), outcome.stoppedEarly().isPresent()
+          ? outcome.epochs() : spec.epochs(), trainedNow, outcome.resumedFrom(), outcome.globalStep());
       out.println("checkpoints: " + JobSpecResolver.locationText(new Path(outcome.checkpointsDir())));
       out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * The check of {@code checkpoint.best_metric} against the metrics a job's checkpoints record
  * ({@link EpochMetrics}): the held-out rows' metrics only with {@code data.validation_path}, and
- * {@code val_accuracy} only for classification. Part of {@link SpecValidator}'s checks.
+ * {@code val_accuracy} only for classification. Retention ({@code checkpoint.keep_best}) and early
+ * stopping ({@code early_stop.patience}) read it. Part of {@link SpecValidator}'s checks.
  */
 final class BestMetricCheck {
 
@@ -24,13 +25,15 @@ final class BestMetricCheck {
     String metric = values.getString(JobKeys.BEST_METRIC);
     SpecValidator.Sourced given = raw.get(JobKeys.BEST_METRIC);
     SpecValidator.Sourced heldOut = raw.get(JobKeys.DATA_VALIDATION_PATH);
+    String user = values.getLong(JobKeys.KEEP_BEST) > 0 ? JobKeys.KEEP_BEST : JobKeys.EARLY_STOP_PATIENCE;
     if (EpochMetrics.VALIDATION.contains(metric) && heldOut != null && heldOut.text
-        && values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank() && values.getLong(JobKeys.KEEP_BEST) > 0) {
-      // a job's stored value, left without the rows it ranks by: every later checkpoint would be kept unranked
+        && values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank() && values.getLong(user) > 0) {
+      // a job's stored value, left without the rows it ranks by: every later checkpoint would be kept unranked, or
+      // count as no improvement
       problems.add(new ConfigException(JobKeys.DATA_VALIDATION_PATH, JobKeys.DATA_VALIDATION_PATH + " = '' (from "
-          + heldOut.source + ") leaves no held-out rows, but " + JobKeys.KEEP_BEST + " = "
-          + values.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by " + metric + ", which only they give: set "
-          + JobKeys.BEST_METRIC + "=train_loss (or " + JobKeys.KEEP_BEST + "=0) with it"));
+          + heldOut.source + ") leaves no held-out rows, but " + user + " = " + values.getLong(user)
+          + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early") + " by " + metric
+          + ", which only they give: set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it"));
       return;
     }
     if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {

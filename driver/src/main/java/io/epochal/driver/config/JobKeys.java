@@ -64,16 +64,22 @@ public final class JobKeys {
   public static final String KEEP_BEST = "checkpoint.keep_best";
   public static final String BEST_METRIC = "checkpoint.best_metric";
   public static final String BEST_MODE = "checkpoint.best_mode";
+  /** Epochs in a row without improvement of {@link #BEST_METRIC} after which the job stops; 0 = never. */
+  public static final String EARLY_STOP_PATIENCE = "early_stop.patience";
+  /** How much {@link #BEST_METRIC} must improve on its best to count as an improvement. */
+  public static final String EARLY_STOP_MIN_DELTA = "early_stop.min_delta";
   public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
   public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
   public static final String RETRY_STORAGE_WAIT_MS = "retry.storage_wait_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
   /**
    * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept,
-   * which held-out rows each epoch is evaluated on, and how failures are retried, not what is trained.
+   * which held-out rows each epoch is evaluated on, when the job stops early and how failures are
+   * retried, not what an epoch trains.
    */
   public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(DATA_VALIDATION_PATH, KEEP_LAST,
-      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
+      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, RETRY_MAX_ATTEMPTS,
+      RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -123,12 +129,13 @@ public final class JobKeys {
 
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
-   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0). The
+   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0), no early stopping
+   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(CLIP_GRAD_NORM)) {
+    if (key.equals(CLIP_GRAD_NORM) || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
       try {
         return Double.parseDouble(value.toString().trim()) == 0; // typed, or as a Spark conf or --set gives it
       } catch (NumberFormatException e) {
@@ -211,6 +218,16 @@ public final class JobKeys {
         + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
+    s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "
+        + "epochs in a row whose checkpoint.best_metric did not improve (in checkpoint.best_mode) on the best so far "
+        + "by more than early_stop.min_delta, its train.epochs amended to the epoch it ends at (an AMENDED event says "
+        + "why); the count and the best are recorded in every checkpoint (early_stop_wait, early_stop_best), so a "
+        + "resume continues them. An epoch that does not record the metric does not improve it. 0 = never. A resume "
+        + "may change it (--set)."));
+    s.add(ParamSpec.builder(EARLY_STOP_MIN_DELTA, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
+        .optDoc("Early stopping: the least change of checkpoint.best_metric, in the better direction, that counts as "
+            + "an improvement (as PyTorch Lightning's EarlyStopping min_delta). A resume may change it (--set).")
+        .build());
     s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts of a failed epoch (reloading the latest checkpoint) "
         + "before the job fails."));
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "

@@ -65,9 +65,8 @@ public final class JobSpec {
   }
 
   /**
-   * This spec for a job stored, or trained, without {@code data.row_order}: {@link
-   * #withStoredRowOrder} unless the request gave {@code data.row_order=file_name} itself, which then
-   * stays, to be reported as a change.
+   * This spec for a job stored, or trained, without {@code data.row_order}: {@link #withStoredRowOrder} unless the
+   * request gave {@code data.row_order=file_name} itself, which then stays, to be reported as a change.
    */
   public JobSpec forJobWithoutRowOrder() {
     return rowOrderGiven && rowsByFileName() ? this : withStoredRowOrder();
@@ -96,10 +95,7 @@ public final class JobSpec {
     return new JobSpec(validated, rowOrderGiven);
   }
 
-  /**
-   * Every key and value, typed, except the {@linkplain JobKeys#PLACEMENT_KEYS placement keys}: the
-   * form stored in job.json and manifests and compared on resume.
-   */
+  /** Every key and value, typed, but the {@linkplain JobKeys#PLACEMENT_KEYS placement keys}: job.json's form. */
   public HyperParameters toHyperParameters() {
     return select(false);
   }
@@ -110,10 +106,7 @@ public final class JobSpec {
         List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(e.getValue()))).toList();
   }
 
-  /**
-   * The form stored in {@code job.json}: {@code job.name} is both the stored job's id and its
-   * name, and the hyperparameters are {@link #toHyperParameters()}.
-   */
+  /** The form stored in {@code job.json}: {@code job.name} as its id and name, and {@link #toHyperParameters()}. */
   public io.epochal.job.JobSpec toStored() {
     return io.epochal.job.JobSpec.of(jobName(), jobName(), toHyperParameters());
   }
@@ -299,11 +292,7 @@ public final class JobSpec {
         && JobKeys.ROW_ORDER_FILE_NAME.equals(values.getString(JobKeys.DATA_ROW_ORDER));
   }
 
-  /**
-   * Whether the job was created before {@code data.row_order} existed (its stored spec lacks the
-   * key): it reads its input as it was read then, rows in Spark's read order and csv lines without
-   * the checks added since, so that it resumes on the same rows.
-   */
+  /** Whether the job was created before {@code data.row_order} existed: it reads its input as it did then. */
   public boolean createdBeforeRowOrder() {
     return !values.contains(JobKeys.DATA_ROW_ORDER);
   }
@@ -321,6 +310,16 @@ public final class JobSpec {
   /** {@code checkpoint.keep_best}; 0 for none. */
   public int keepBest() {
     return values.getInt(JobKeys.KEEP_BEST);
+  }
+
+  /** {@code early_stop.patience}; 0 (also for a job stored without it) = never stop early. */
+  public int earlyStopPatience() {
+    return values.contains(JobKeys.EARLY_STOP_PATIENCE) ? values.getInt(JobKeys.EARLY_STOP_PATIENCE) : 0;
+  }
+
+  /** {@code early_stop.min_delta}; 0 for a job stored without it. */
+  public double earlyStopMinDelta() {
+    return values.contains(JobKeys.EARLY_STOP_MIN_DELTA) ? values.getDouble(JobKeys.EARLY_STOP_MIN_DELTA) : 0;
   }
 
   /** {@code checkpoint.best_metric}. */

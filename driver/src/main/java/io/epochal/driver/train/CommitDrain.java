@@ -71,6 +71,23 @@ final class CommitDrain {
     return true;
   }
 
+  /**
+   * The check a commit makes right before it publishes: {@code lease}'s ({@link
+   * LeaseKeeper#commitGuard}), then {@link #admit}; a checkpoint refused for the stop is said once
+   * through {@code warning}, the last word on it.
+   */
+  io.epochal.checkpoint.CommitGuard guard(LeaseKeeper lease, java.util.function.Consumer<String> warning) {
+    Set<Long> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    return lease.commitGuard(epoch -> {
+      boolean refused = !admit(epoch);
+      if (refused && said.add(epoch)) { // the epoch trained, but its commit began after the stop or outlasted its wait
+        warning.accept("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop, or "
+            + "had not reached its publish when the stop's wait ended; a resume trains epoch " + epoch + " again");
+      }
+      return refused;
+    });
+  }
+
   /** Whether {@link #stop} was called. */
   synchronized boolean isStopped() {
     return stopped;

@@ -75,6 +75,14 @@ final class EpochLoop {
     int rounds = plan.roundsPerEpoch(maxRows);
     int epochs = spec.epochs();
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
+    EarlyStopping stopping = EarlyStopping.start(spec, start.completedEpochs(), start.metrics(), start.rankedBy());
+    if (stopping.exhausted() && start.completedEpochs() < epochs && !dir.specFile().amendsEpochs()) {
+      // it stopped early at this checkpoint and the driver ended before train.epochs was amended, or a resume
+      // lowered early_stop.patience to the epochs it waited already (a resume --epochs trains on)
+      return new TrainingOutcome(start.completedEpochs(), start.completedEpochs(), start.globalStep(), start.state(),
+          dir.store().checkpointsDir(), List.of(), 0, 0).withEarlyStop(stopping.reason());
+    }
+    int stoppedAt = 0;
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
@@ -145,12 +153,23 @@ final class EpochLoop {
             writer.checkFinished();
             metrics.putAll(validate(evaluator, state, e + 1, epochs, rounds));
           }
+          if (stopping.enabled()) { // its state is part of the checkpoint: a resume continues the count
+            stopping = stopping.after(e + 1, metrics);
+            metrics.putAll(stopping.metrics());
+          }
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
           final int epoch = e + 1;
           final StateDict snapshot = state;
           final long step = globalStep;
           writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics,
               data.digest()));
+          if (stopping.exhausted() && epoch < epochs) {
+            stoppedAt = epoch;
+            listener.message("epoch " + epoch + " is the last: " + stopping.waited()
+                + " epochs in a row did not improve " + spec.bestMetric() + " (" + io.epochal.driver.config.JobKeys.EARLY_STOP_PATIENCE + " = "
+                + spec.earlyStopPatience() + "); the job stops early after its checkpoint");
+            break;
+          }
         }
         writer.await();
       } catch (TrainingException | RuntimeException | Error failure) {
@@ -158,8 +177,9 @@ final class EpochLoop {
         writer.finishAfter(failure);
         throw failure;
       }
-      return new TrainingOutcome(epochs, start.completedEpochs(), globalStep, state, dir.store().checkpointsDir(),
-          losses, writer.stallNanos(), System.nanoTime() - trainStart);
+      TrainingOutcome trained = new TrainingOutcome(stoppedAt > 0 ? stoppedAt : epochs, start.completedEpochs(),
+          globalStep, state, dir.store().checkpointsDir(), losses, writer.stallNanos(), System.nanoTime() - trainStart);
+      return stoppedAt > 0 ? trained.withEarlyStop(stopping.reason()) : trained;
     }
   }
 

@@ -74,10 +74,7 @@ final class JobDirectory implements AutoCloseable {
     this.outcome = new JobOutcome(this, spec, dir, lease, states, listener);
   }
 
-  /**
-   * Opens the job directory of {@code spec}; {@code amendedFrom} is the stored spec that {@code
-   * spec} replaces because the directory or its data moved, or null.
-   */
+  /** Opens the job directory of {@code spec}; {@code amendedFrom}: the stored spec it amends, or null. */
   static JobDirectory open(JobSpec spec, Configuration conf, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) throws IOException {
     Path dir = new Path(spec.jobDir());
@@ -87,10 +84,7 @@ final class JobDirectory implements AutoCloseable {
     return new JobDirectory(spec, fs, dir, store, checkNotNull(listener, "listener"), amendedFrom);
   }
 
-  /**
-   * Writes {@code job.json} once (refusing a different spec), takes the lease, marks the job
-   * RUNNING and opens this attempt's event log.
-   */
+  /** Writes {@code job.json} once (refusing another spec), takes the lease, marks the job RUNNING, opens its log. */
   void start(String reopenReason) throws IOException {
     specFile.writeOnce(lease); // or checks the job.json an amendment will replace
     Optional<JobStatus> previous = states.read();
@@ -158,10 +152,7 @@ final class JobDirectory implements AutoCloseable {
     return position;
   }
 
-  /**
-   * What shows that the driver's heap ran out during this run, if anything ({@link HeapWatch}):
-   * full collections that left it nearly full, or a thread an OutOfMemoryError ended.
-   */
+  /** What shows that the driver's heap ran out in this run, if anything ({@link HeapWatch}). */
   Optional<String> heapExhaustion() {
     return heap.exhaustion().or(heap::threadKilled);
   }
@@ -241,15 +232,33 @@ final class JobDirectory implements AutoCloseable {
   void applyAmendment(long epoch) throws IOException {
     Optional<List<ValueChange>> amended = specFile.apply();
     if (amended.isPresent()) {
-      String said = amended.get().stream().map(ValueChange::toString).collect(Collectors.joining("; "));
-      event(JobEventType.AMENDED, epoch, JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch)
-          .optRound(0).optMessage(said).optChanges(amended.get()));
+      String said = recordAmendment(amended.get(), epoch, "");
       listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
       amended.get().stream().filter(c -> c.getKey().equals(io.epochal.driver.config.JobKeys.JOB_DIR)).findFirst()
           .flatMap(ValueChange::fromText).ifPresent(from -> io.epochal.driver.config.RelocationNote.of(spec.jobName(),
               spec.jobDirText(), Instant.now()).leave(fs, dir, new Path(from), listener::warning));
     }
+  }
+
+  /**
+   * The job stops early after epoch {@code epochs}, its newest committed ({@link EarlyStopping},
+   * {@code why}): amends {@code train.epochs} in {@code job.json} to it (compare-and-replace, {@link
+   * JobSpecFile#amendEpochs}), records an AMENDED event that says why, and completes it there.
+   */
+  void stopEarly(int epochs, String why) throws IOException {
+    outcome.endsAt(epochs);
+    Optional<List<ValueChange>> amended = specFile.amendEpochs(epochs);
+    if (amended.isPresent()) {
+      recordAmendment(amended.get(), epochs, " (stopped early: " + why + ")");
+    }
+  }
+
+  private String recordAmendment(List<ValueChange> changes, long epoch, String note) {
+    String said = changes.stream().map(ValueChange::toString).collect(Collectors.joining("; "));
+    event(JobEventType.AMENDED, epoch, JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch)
+        .optRound(0).optMessage(said + note).optChanges(changes));
+    return said;
   }
 
   /**
@@ -275,18 +284,9 @@ final class JobDirectory implements AutoCloseable {
     lease.confirm();
   }
 
-  /** The check a commit makes right before it publishes ({@link LeaseKeeper#commitGuard}). */
+  /** The check a commit makes right before it publishes ({@link CommitDrain#guard}). */
   CommitGuard commitGuard() {
-    java.util.Set<Long> said = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    return lease.commitGuard(epoch -> {
-      boolean refused = !commits.admit(epoch);
-      if (refused && said.add(epoch)) {
-        // the epoch trained, but its commit began after the stop or outlasted the stop's wait: the last word on it
-        listener.warning("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop, or "
-            + "had not reached its publish when the stop's wait ended; a resume trains epoch " + epoch + " again");
-      }
-      return refused;
-    });
+    return commits.guard(lease, listener::warning);
   }
 
   /** The job directory's file system. */
@@ -352,8 +352,8 @@ final class JobDirectory implements AutoCloseable {
   /** Marks the job COMPLETED and records it, unless the JVM shuts down (the shutdown hook then ends the run). */
   synchronized void complete() throws IOException {
     if (outcome.completed()) {
-      event(JobEventType.COMPLETED, spec.epochs(), 0, spec.epochs() == 1 ? "its 1 epoch done" : "all " + spec.epochs()
-          + " epochs done");
+      int epochs = outcome.epochs();
+      event(JobEventType.COMPLETED, epochs, 0, epochs == 1 ? "its 1 epoch done" : "all " + epochs + " epochs done");
     }
   }
 

@@ -30,7 +30,6 @@ import org.apache.hadoop.fs.Path;
 final class JobOutcome {
 
   private final Object lock;
-  private final JobSpec spec;
   private final Path dir;
   private final LeaseKeeper lease;
   private final JobStateStore states;
@@ -47,15 +46,27 @@ final class JobOutcome {
   private volatile boolean gaveUp;
   /** The reason the shutdown hook recorded the stop under. */
   private volatile FailureReason stoppedAs = FailureReason.INTERRUPTED;
+  /** The epoch the job ends at: its train.epochs, or the one it stopped early at. */
+  private volatile int epochs;
 
   JobOutcome(Object lock, JobSpec spec, Path dir, LeaseKeeper lease, JobStateStore states,
       TrainingListener listener) {
     this.lock = checkNotNull(lock, "lock");
-    this.spec = checkNotNull(spec, "spec");
     this.dir = checkNotNull(dir, "dir");
     this.lease = checkNotNull(lease, "lease");
     this.states = checkNotNull(states, "states");
     this.listener = checkNotNull(listener, "listener");
+    this.epochs = checkNotNull(spec, "spec").epochs();
+  }
+
+  /** The job ends at epoch {@code last} instead of its train.epochs: it stopped early there ({@link EarlyStopping}). */
+  void endsAt(int last) {
+    epochs = last;
+  }
+
+  /** The epoch the job ends at. */
+  int epochs() {
+    return epochs;
   }
 
   /** The attempt this driver's marks are written under, once it took the lease. */
@@ -108,7 +119,7 @@ final class JobOutcome {
       } catch (IOException | RuntimeException e) {
         problems.add("cannot read the lease: " + e);
       }
-      boolean done = committed.getAsLong() >= spec.epochs(); // its final checkpoint published
+      boolean done = committed.getAsLong() >= epochs; // its final checkpoint published
       try {
         if (done) {
           states.transition(JobState.COMPLETED, attempt, "stopped after its final checkpoint was published");
@@ -123,8 +134,8 @@ final class JobOutcome {
       AttemptHistory h = history.get();
       try {
         if (h != null) {
-          h.appendOrThrow(done ? h.event(JobEventType.COMPLETED, Instant.now()).optEpoch(spec.epochs())
-              .optMessage("all " + spec.epochs() + " epochs done; " + why).build()
+          h.appendOrThrow(done ? h.event(JobEventType.COMPLETED, Instant.now()).optEpoch(epochs)
+              .optMessage("all " + epochs + " epochs done; " + why).build()
               : h.event(JobEventType.FAILURE, Instant.now()).optEpoch(at.epoch()).optRound(at.round())
               .optReason(reason.name()).optMessage(why).build());
         }

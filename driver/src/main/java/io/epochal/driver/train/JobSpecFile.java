@@ -143,6 +143,25 @@ final class JobSpecFile {
   }
 
   /**
+   * Amends {@code train.epochs} in {@code job.json} to {@code epochs}, the epoch the job stopped
+   * early at (compare-and-replace from what it holds now, this run's own amendment applied).
+   *
+   * @return the change, or empty when {@code job.json} holds it already
+   */
+  Optional<List<ValueChange>> amendEpochs(int epochs) throws IOException {
+    JobSpecStore specs = new JobSpecStore(fs, dir);
+    io.epochal.job.JobSpec stored = specs.read().orElseThrow(() -> new FileNotFoundException(specs.getFile()
+        + " does not exist: the job's train.epochs cannot be amended to the epoch it stopped early at"));
+    io.epochal.params.HyperParameters hp = stored.getHyperParameters();
+    if (hp.getLong(JobKeys.EPOCHS) == epochs) {
+      return Optional.empty();
+    }
+    io.epochal.job.JobSpec ended = io.epochal.job.JobSpec.of(stored.getJobId(), stored.getJobName(),
+        hp.with(io.epochal.params.HyperParameters.builder().put(JobKeys.EPOCHS, (long) epochs).build()));
+    return specs.amend(stored, ended) ? Optional.of(hp.changes(ended.getHyperParameters())) : Optional.empty();
+  }
+
+  /**
    * Writes the pending amendment into {@code job.json} (compare-and-replace); call while holding
    * the lease, after the run's checks.
    *

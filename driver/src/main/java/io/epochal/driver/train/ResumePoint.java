@@ -8,6 +8,7 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
@@ -34,9 +35,10 @@ final class ResumePoint {
   private final List<CheckpointProblem> damaged;
   private final Map<String, Double> metrics;
   private final String dataDigest;
+  private final String rankedBy;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest) {
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
@@ -44,6 +46,7 @@ final class ResumePoint {
     this.damaged = List.copyOf(damaged);
     this.metrics = Map.copyOf(metrics);
     this.dataDigest = dataDigest;
+    this.rankedBy = rankedBy;
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -89,6 +92,14 @@ final class ResumePoint {
     return dataDigest;
   }
 
+  /**
+   * The ranking the checkpoint resumed from was trained under, {@code best_metric:best_mode} ({@link
+   * EarlyStopping#ranking}), or {@code null} for a fresh start.
+   */
+  String rankedBy() {
+    return rankedBy;
+  }
+
   /** The checkpoint path resumed from, or {@code null} for a fresh start. */
   String checkpoint() {
     return checkpoint;
@@ -115,15 +126,18 @@ final class ResumePoint {
             + " damaged): training starts again from epoch 1");
       }
       ResumePoint f = fresh(config);
-      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null);
+      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null, null);
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
     CheckpointFit.checkTrainedWith(c, expected);
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
+    HyperParameters hp = m.hyperParameters();
+    String rankedBy = hp.contains(JobKeys.BEST_METRIC) && hp.contains(JobKeys.BEST_MODE)
+        ? EarlyStopping.ranking(hp.getString(JobKeys.BEST_METRIC), hp.getString(JobKeys.BEST_MODE)) : null;
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
-        m.metrics(), m.dataDigest().orElse(null));
+        m.metrics(), m.dataDigest().orElse(null), rankedBy);
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
@@ -131,7 +145,7 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null);
+    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null, null);
   }
 
   /**

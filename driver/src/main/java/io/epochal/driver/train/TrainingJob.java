@@ -189,6 +189,9 @@ public final class TrainingJob {
           }
         }
       }
+      if (trained.stoppedEarly().isPresent()) { // its last checkpoint is committed: train.epochs becomes its epoch
+        dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
+      }
       // every epoch is committed: not an attempt that may fail and be retried, only a mark to write
       StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
       return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());

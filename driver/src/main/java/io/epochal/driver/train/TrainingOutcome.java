@@ -17,9 +17,17 @@ public final class TrainingOutcome {
   private final List<Double> epochLosses;
   private final long checkpointStallNanos;
   private final long trainingNanos;
+  /** Why the job stopped before its train.epochs, or null. */
+  private final String earlyStop;
 
   TrainingOutcome(int epochs, int resumedFrom, long globalStep, StateDict state, String checkpointsDir,
       List<Double> epochLosses, long checkpointStallNanos, long trainingNanos) {
+    this(epochs, resumedFrom, globalStep, state, checkpointsDir, epochLosses, checkpointStallNanos, trainingNanos,
+        null);
+  }
+
+  private TrainingOutcome(int epochs, int resumedFrom, long globalStep, StateDict state, String checkpointsDir,
+      List<Double> epochLosses, long checkpointStallNanos, long trainingNanos, String earlyStop) {
     this.epochs = epochs;
     this.resumedFrom = resumedFrom;
     this.globalStep = globalStep;
@@ -28,6 +36,7 @@ public final class TrainingOutcome {
     this.epochLosses = List.copyOf(epochLosses);
     this.checkpointStallNanos = checkpointStallNanos;
     this.trainingNanos = trainingNanos;
+    this.earlyStop = earlyStop;
   }
 
   /** Epochs completed in total. */
@@ -43,7 +52,21 @@ public final class TrainingOutcome {
   /** This outcome with {@code completedBefore} epochs complete before the run (its first attempt) started. */
   TrainingOutcome withResumedFrom(int completedBefore) {
     return new TrainingOutcome(epochs, completedBefore, globalStep, state, checkpointsDir, epochLosses,
-        checkpointStallNanos, trainingNanos);
+        checkpointStallNanos, trainingNanos, earlyStop);
+  }
+
+  /** This outcome of a job that stopped early at its {@link #epochs()}, for reason {@code why}. */
+  TrainingOutcome withEarlyStop(String why) {
+    return new TrainingOutcome(epochs, resumedFrom, globalStep, state, checkpointsDir, epochLosses,
+        checkpointStallNanos, trainingNanos, why);
+  }
+
+  /**
+   * Why the job stopped early at {@link #epochs()}, before the train.epochs it started this run with
+   * (early_stop.patience epochs without improvement), or empty.
+   */
+  public java.util.Optional<String> stoppedEarly() {
+    return java.util.Optional.ofNullable(earlyStop);
   }
 
   /** Optimizer steps taken in total. */
@@ -94,6 +117,7 @@ public final class TrainingOutcome {
   @Override
   public String toString() {
     return "TrainingOutcome[epochs " + epochs + ", resumedFrom " + resumedFrom + ", step " + globalStep
-        + ", losses " + epochLosses + ", checkpoints " + checkpointsDir + "]";
+        + ", losses " + epochLosses + ", checkpoints " + checkpointsDir + (earlyStop == null ? "" : ", stopped early: "
+        + earlyStop) + "]";
   }
 }

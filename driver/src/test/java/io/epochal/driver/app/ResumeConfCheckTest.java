@@ -81,6 +81,9 @@ class ResumeConfCheckTest {
     assertThat(ResumeConfCheck.check(Map.of("spark.epochal.checkpoint.keep_last", "2",
         "spark.epochal.retry.max_attempts", "5", "spark.epochal.optimizer.lr", "1e-4"), STORED, "/jobs/a", CONF))
         .containsExactly(Map.entry("checkpoint.keep_last", "2"), Map.entry("retry.max_attempts", "5"));
+    assertThat(ResumeConfCheck.check(Map.of("spark.epochal.early_stop.patience", "4",
+        "spark.epochal.early_stop.min_delta", "0"), STORED, "/jobs/a", CONF)).as("no min_delta restates the job's")
+        .containsExactly(Map.entry("early_stop.patience", "4"));
   }
 
   @Test

@@ -113,6 +113,24 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void earlyStoppingIsStoredOnlyWhenOnAndWaitsForAMetricACheckpointRecords() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.earlyStopPatience()).isZero();
+    assertThat(none.toHyperParameters().contains("early_stop.patience")).isFalse();
+    assertThat(none.toHyperParameters().contains("early_stop.min_delta")).isFalse();
+    JobSpec on = resolver().optOverride("early_stop.patience", "3").optOverride("early_stop.min_delta", "0.01")
+        .build().resolve();
+    assertThat(on.toHyperParameters().getLong("early_stop.patience")).isEqualTo(3);
+    assertThat(on.earlyStopMinDelta()).isEqualTo(0.01);
+    assertThat(JobSpec.fromHyperParameters(on.toHyperParameters())).isEqualTo(on);
+    assertThat(errorOf(resolver().optOverride("early_stop.patience", "3").optOverride("checkpoint.best_metric",
+        "val_loss"))).hasMessageContaining("checkpoint.best_metric = 'val_loss' (from --set checkpoint.best_metric) "
+        + "is recorded only for a job evaluated on held-out rows");
+    assertThat(errorOf(resolver().optOverride("early_stop.patience", "-1")))
+        .hasMessageContaining("early_stop.patience = '-1' (from --set early_stop.patience) is out of range");
+  }
+
+  @Test
   void sparkConfOverridesFileAndSetOverridesSparkConf() {
     assertThat(resolver().build().resolve().epochs()).isEqualTo(1);
     Map<String, String> conf = Map.of("spark.epochal.train.epochs", "2", "spark.epochal.train.workers", "3",

@@ -251,7 +251,8 @@ class CliEndToEndTest {
         "--set", "train.batch_size=4", "--set", "checkpoint.keep_lst=2", "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
     assertThat(trained.err).as("every refused --set at once").contains("3 problems",
-        "resume --set optimizer.lr: a resume changes only the held-out rows and retention, retry and lease keys",
+        "resume --set optimizer.lr: a resume changes only the held-out rows and retention, early stopping, retry "
+        + "and lease keys",
         "resume --set train.batch_size:", "unknown key 'checkpoint.keep_lst'");
 
     CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
@@ -521,6 +522,59 @@ class CliEndToEndTest {
     CliRun copied = CliRun.of("resume", copy.toString(), "--relocate", "--master", MASTER);
     assertThat(copied.code).as("%s", copied).isEqualTo(ExitCodes.USAGE);
     assertThat(copied.err).contains("still holds it", "this directory is a copy");
+  }
+
+  @Test
+  void aJobWhoseMetricStopsImprovingStopsEarlyAmendsItsEpochsAndContinuesItsCountWhenResumed() throws Exception {
+    Path job = tmp.resolve("early");
+    // a learning rate of 0: the loss stays where it is, and two epochs in a row do not improve it
+    Path file = jobFile("early.properties", job, Map.of("train.epochs", "10", "optimizer.lr", "0",
+        "early_stop.patience", "2", "early_stop.min_delta", "0.0001"));
+    CliRun trained = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertTrained(trained);
+    assertThat(trained.out).contains("stopped early after epoch 3 of 10: checkpoint.best_metric train_loss did not "
+        + "improve (down by more than early_stop.min_delta = 1.0E-4) for 2 epochs in a row (early_stop.patience = 2; "
+        + "best ").contains(" at epoch 1); train.epochs is now 3 (more: bin/epochal resume ")
+        .contains("3 of 3 epochs done (3 in this run, 0 before it)");
+    assertThat(storedKeys(job).getLong("train.epochs")).isEqualTo(3);
+    Configuration conf = new Configuration();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    try (CheckpointStore store = E2eFixtures.store(dir.toString(), conf)) {
+      assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L, 3L);
+      assertThat(store.load(3).manifest().metrics()).containsEntry("early_stop_wait", 2.0)
+          .containsEntry("early_stop_best_epoch", 1.0);
+    }
+    assertThat(E2eFixtures.events(fs, dir)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
+        .satisfies(e -> assertThat(e.getMessage()).startsWith("train.epochs: 10 -> 3 (stopped early: "
+            + "checkpoint.best_metric train_loss did not improve"));
+    assertCompletedInAttempt(fs, dir, 1);
+    CliRun again = CliRun.of("train", file.toString(), "--master", MASTER);
+    assertThat(again.code).as("%s", again).isZero();
+    assertThat(again.out).as("the job file that started it continues it as amended").contains("nothing to train");
+
+    // the driver ended between the last checkpoint and the amendment: the resume ends the job where it stopped
+    io.epochal.job.JobSpecStore specs = new io.epochal.job.JobSpecStore(fs, dir);
+    io.epochal.job.JobSpec stopped = specs.read().orElseThrow();
+    specs.amend(stopped, io.epochal.job.JobSpec.of(stopped.getJobId(), stopped.getJobName(), stopped
+        .getHyperParameters().with(io.epochal.params.HyperParameters.builder().put("train.epochs", 10L).build())));
+    failedAfter(job, 3, 3);
+    CliRun recovered = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(recovered.code).as("%s", recovered).isZero();
+    assertThat(recovered.out).contains("stopped early after epoch 3 of 10")
+        .contains("nothing to train: 3 of 3 epochs done (0 in this run, 3 before it)");
+    assertThat(storedKeys(job).getLong("train.epochs")).isEqualTo(3);
+
+    // more epochs continue the count: one more without improvement ends it again
+    CliRun more = CliRun.of("resume", job.toString(), "--epochs", "6", "--master", MASTER);
+    assertThat(more.code).as("%s", more).isZero();
+    assertThat(more.out).contains("stopped early after epoch 4 of 6").contains("for 3 epochs in a row")
+        .contains("4 of 4 epochs done (1 in this run, 3 before it)");
+    CliRun off = CliRun.of("resume", job.toString(), "--epochs", "6", "--set", "early_stop.patience=0",
+        "--master", MASTER);
+    assertThat(off.code).as("%s", off).isZero();
+    assertThat(off.out).doesNotContain("stopped early").contains("6 of 6 epochs done (2 in this run, 4 before it)");
+    assertThat(storedKeys(job).contains("early_stop.patience")).as("0 is stored as no key").isFalse();
   }
 
   /** The hyperparameters in the job.json of {@code job}. */

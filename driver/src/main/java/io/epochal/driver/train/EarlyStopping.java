@@ -1,0 +1,137 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkArgument;
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.JobSpec;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Early stopping, as PyTorch Lightning's {@code EarlyStopping} callback: after every epoch the
+ * monitored metric ({@code checkpoint.best_metric}, better as {@code checkpoint.best_mode} says) is
+ * compared with its best so far; it improves when it beats the best by more than {@code
+ * early_stop.min_delta}, and the job stops once {@code early_stop.patience} epochs in a row did not
+ * improve it. An epoch that records no finite value of the metric does not improve it.
+ *
+ * <p>Immutable. The state (the count, the best and its epoch) is part of the training context and
+ * is recorded in every checkpoint's metrics ({@link #WAIT}, {@link #BEST}, {@link #BEST_EPOCH}), so a
+ * resumed job continues the count where its checkpoint left it, as Lightning restores the callback's
+ * state; a checkpoint ranked by another metric or mode (a resume changed them) starts it afresh.
+ */
+final class EarlyStopping {
+
+  /** The metric of epochs in a row without improvement. */
+  static final String WAIT = "early_stop_wait";
+  /** The metric of the best value so far. */
+  static final String BEST = "early_stop_best";
+  /** The metric of the epoch the best value was recorded at. */
+  static final String BEST_EPOCH = "early_stop_best_epoch";
+
+  private final int patience;
+  private final String metric;
+  private final boolean max;
+  private final double minDelta;
+  /** The best value so far; NaN before any. */
+  private final double best;
+  private final long bestEpoch;
+  private final long wait;
+
+  private EarlyStopping(int patience, String metric, boolean max, double minDelta, double best, long bestEpoch,
+      long wait) {
+    checkArgument(patience >= 0, "early_stop.patience must be >= 0, got %s", patience);
+    checkArgument(minDelta >= 0 && Double.isFinite(minDelta), "early_stop.min_delta must be finite and >= 0, got %s",
+        minDelta);
+    this.patience = patience;
+    this.metric = checkNotNull(metric, "metric");
+    this.max = max;
+    this.minDelta = minDelta;
+    this.best = best;
+    this.bestEpoch = bestEpoch;
+    this.wait = wait;
+  }
+
+  /**
+   * The state a run of {@code spec} starts with: continued from the metrics of the checkpoint it
+   * resumes from (epoch {@code completed}, ranked by {@code rankedBy}, {@code metric:mode}, or null),
+   * or fresh. A checkpoint without the state (trained without early stopping, or ranked by another
+   * metric or mode) gives its own value of the metric as the best, with no epoch waited.
+   */
+  static EarlyStopping start(JobSpec spec, int completed, Map<String, Double> metrics, String rankedBy) {
+    EarlyStopping fresh = new EarlyStopping(spec.earlyStopPatience(), spec.bestMetric(), spec.bestIsMax(),
+        spec.earlyStopMinDelta(), Double.NaN, 0, 0);
+    if (completed == 0) {
+      return fresh;
+    }
+    if (fresh.ranking().equals(rankedBy) && metrics.containsKey(WAIT)) {
+      return fresh.with(metrics.getOrDefault(BEST, Double.NaN), metrics.getOrDefault(BEST_EPOCH, 0.0).longValue(),
+          metrics.get(WAIT).longValue());
+    }
+    Double value = metrics.get(spec.bestMetric());
+    return value != null && Double.isFinite(value) ? fresh.with(value, completed, 0) : fresh;
+  }
+
+  /** The ranking a checkpoint's state was counted under, {@code metric:mode}, from its spec's keys. */
+  static String ranking(String metric, String mode) {
+    return metric + ":" + mode;
+  }
+
+  private String ranking() {
+    return ranking(metric, max ? "max" : "min");
+  }
+
+  private EarlyStopping with(double newBest, long newBestEpoch, long newWait) {
+    return new EarlyStopping(patience, metric, max, minDelta, newBest, newBestEpoch, newWait);
+  }
+
+  /** Whether the job stops early at all ({@code early_stop.patience} above 0). */
+  boolean enabled() {
+    return patience > 0;
+  }
+
+  /** The state after epoch {@code epoch}, whose checkpoint records {@code metrics}. */
+  EarlyStopping after(long epoch, Map<String, Double> metrics) {
+    Double value = metrics.get(metric);
+    boolean improved = value != null && Double.isFinite(value)
+        && (Double.isNaN(best) || (max ? value > best + minDelta : value < best - minDelta));
+    return improved ? with(value, epoch, 0) : with(best, bestEpoch, wait + 1);
+  }
+
+  /** The state as checkpoint metrics: the count, and the best and its epoch once there is one. */
+  Map<String, Double> metrics() {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put(WAIT, (double) wait);
+    if (!Double.isNaN(best)) {
+      m.put(BEST, best);
+      m.put(BEST_EPOCH, (double) bestEpoch);
+    }
+    return m;
+  }
+
+  /** Whether the job is to stop: {@code patience} epochs in a row without improvement. */
+  boolean exhausted() {
+    return enabled() && wait >= patience;
+  }
+
+  /** Epochs in a row without improvement. */
+  long waited() {
+    return wait;
+  }
+
+  /** Why the job stops, for its event and its last line. */
+  String reason() {
+    String bestText = Double.isNaN(best) ? "no value of it recorded yet"
+        : "best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch " + bestEpoch;
+    return JobKeys.BEST_METRIC + " " + metric + " did not improve (" + (max ? "up" : "down") + " by more than "
+        + JobKeys.EARLY_STOP_MIN_DELTA + " = " + minDelta + ") for " + wait + " epoch" + (wait == 1 ? "" : "s")
+        + " in a row (" + JobKeys.EARLY_STOP_PATIENCE + " = " + patience + "; " + bestText + ")";
+  }
+
+  @Override
+  public String toString() {
+    return "EarlyStopping[" + ranking() + ", patience " + patience + ", min_delta " + minDelta + ", best " + best
+        + " at epoch " + bestEpoch + ", wait " + wait + "]";
+  }
+}
