@@ -120,6 +120,13 @@ final class EarlyStopping {
     return wait;
   }
 
+  /** How far the count is, for an epoch's progress: the epochs waited of the patience, and the best. */
+  String progress() {
+    return metric + " did not improve for " + wait + " of " + JobKeys.EARLY_STOP_PATIENCE + " = " + patience
+        + " epochs" + (Double.isNaN(best) ? "" : " (best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch "
+        + bestEpoch + ")");
+  }
+
   /** Why the job stops, for its event and its last line. */
   String reason() {
     String bestText = Double.isNaN(best) ? "no value of it recorded yet"

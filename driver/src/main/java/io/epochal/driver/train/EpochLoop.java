@@ -158,6 +158,9 @@ final class EpochLoop {
             metrics.putAll(stopping.metrics());
           }
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+          if (stopping.waited() > 0 && !stopping.exhausted()) {
+            listener.message("epoch " + (e + 1) + ": " + stopping.progress());
+          }
           final int epoch = e + 1;
           final StateDict snapshot = state;
           final long step = globalStep;

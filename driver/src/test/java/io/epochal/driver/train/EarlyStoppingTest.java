@@ -43,6 +43,8 @@ class EarlyStoppingTest {
         Map.entry("early_stop_best_epoch", 1.0));
     s = s.after(2, loss(1.0)); // equal is no improvement
     assertThat(s.waited()).isEqualTo(1);
+    assertThat(s.progress()).isEqualTo("train_loss did not improve for 1 of early_stop.patience = 2 epochs (best "
+        + "1.00000 at epoch 1)");
     assertThat(s.exhausted()).isFalse();
     s = s.after(3, loss(0.5));
     assertThat(s.waited()).isZero();
