@@ -258,8 +258,8 @@ final class SpecValidator {
         String names = readers.size() == 1 ? readers.get(0) : String.join(", ", readers.subList(0, readers.size() - 1))
             + " and " + readers.get(readers.size() - 1);
         problems.add(new ConfigException(key, key + " (set in " + e.getValue().source + ") is not read by "
-            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + names + " read" + (readers.size() == 1 ? "s" : "")
-            + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "=" + readers.get(0)));
+            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + names + " read"
+            + (readers.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "=" + readers.get(0)));
       }
     }
   }

@@ -21,7 +21,7 @@ import java.util.Map;
  * resumed job continues the count where its checkpoint left it, as Lightning restores the callback's
  * state; a checkpoint ranked by another metric or mode (a resume changed them) starts it afresh.
  */
-final class EarlyStopping {
+public final class EarlyStopping {
 
   /** The metric of epochs in a row without improvement. */
   static final String WAIT = "early_stop_wait";
@@ -125,6 +125,25 @@ final class EarlyStopping {
     return metric + " did not improve for " + wait + " of " + JobKeys.EARLY_STOP_PATIENCE + " = " + patience
         + " epochs" + (Double.isNaN(best) ? "" : " (best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch "
         + bestEpoch + ")");
+  }
+
+  /**
+   * What {@code status} says of the early stopping of a job with keys {@code job} ({@code job.json}),
+   * from the metrics of its newest checkpoint: how many epochs of its patience went without
+   * improvement, its best, and whether it stopped there. Empty without early stopping or its state.
+   */
+  public static java.util.Optional<String> describe(io.epochal.params.HyperParameters job,
+      Map<String, Double> newest) {
+    long patience = job.contains(JobKeys.EARLY_STOP_PATIENCE) ? job.getLong(JobKeys.EARLY_STOP_PATIENCE) : 0;
+    Double wait = newest.get(WAIT);
+    if (patience <= 0 || wait == null || !job.contains(JobKeys.BEST_METRIC)) {
+      return java.util.Optional.empty();
+    }
+    Double best = newest.get(BEST);
+    return java.util.Optional.of(wait.longValue() + " of " + patience + " epochs without improvement of "
+        + job.getString(JobKeys.BEST_METRIC) + (best == null ? "" : " (best " + String.format(Locale.ROOT, "%.6g",
+        best) + " at epoch " + newest.getOrDefault(BEST_EPOCH, 0.0).longValue() + ")")
+        + (wait >= patience ? ": stopped early" : ""));
   }
 
   /** Why the job stops, for its event and its last line. */

@@ -259,7 +259,8 @@ class JobSpecResolverTest {
         .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, not epochs)");
     assertThat(errorOf(resolver().optOverride("epochs", "3"))).hasMessageContaining("write train.epochs");
     assertThat(errorOf(resolver().optOverride("gradient_clip_val", "1"))).hasMessageContaining("unknown key "
-        + "'gradient_clip_val' (from --set gradient_clip_val); the largest total gradient norm is train.clip_grad_norm");
+        + "'gradient_clip_val' (from --set gradient_clip_val); the largest total gradient norm is "
+        + "train.clip_grad_norm");
     assertThat(errorOf(resolver().optOverride("max_norm", "1"))).hasMessageContaining("train.clip_grad_norm");
     assertThat(errorOf(resolver().optOverride("schedule.end_factor", "0.1")))
         .hasMessageContaining("a linear decay ends at the rate schedule.min_lr");

@@ -549,6 +549,9 @@ class CliEndToEndTest {
         .satisfies(e -> assertThat(e.getMessage()).startsWith("train.epochs: 10 -> 3 (stopped early: "
             + "checkpoint.best_metric train_loss did not improve"));
     assertCompletedInAttempt(fs, dir, 1);
+    CliRun status = CliRun.of("status", job.toString());
+    assertThat(status.out).as("%s", status).containsPattern("early stop:  2 of 2 epochs without improvement of "
+        + "train_loss \\(best [0-9.]+ at epoch 1\\): stopped early\n");
     CliRun again = CliRun.of("train", file.toString(), "--master", MASTER);
     assertThat(again.code).as("%s", again).isZero();
     assertThat(again.out).as("the job file that started it continues it as amended").contains("nothing to train");
