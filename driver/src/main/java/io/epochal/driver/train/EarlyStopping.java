@@ -78,6 +78,12 @@ public final class EarlyStopping {
     return metric + ":" + mode;
   }
 
+  /** The ranking of a checkpoint whose manifest holds {@code hp}, or null when it does not say. */
+  static String rankedBy(io.epochal.params.HyperParameters hp) {
+    return hp.contains(JobKeys.BEST_METRIC) && hp.contains(JobKeys.BEST_MODE)
+        ? ranking(hp.getString(JobKeys.BEST_METRIC), hp.getString(JobKeys.BEST_MODE)) : null;
+  }
+
   private String ranking() {
     return ranking(metric, max ? "max" : "min");
   }
@@ -125,6 +131,17 @@ public final class EarlyStopping {
     return metric + " did not improve for " + wait + " of " + JobKeys.EARLY_STOP_PATIENCE + " = " + patience
         + " epochs" + (Double.isNaN(best) ? "" : " (best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch "
         + bestEpoch + ")");
+  }
+
+  /**
+   * Why a run of {@code spec} that resumes from checkpoint {@code m} (its newest) and does not
+   * change train.epochs trains nothing: the checkpoint's count reached the patience, and the job
+   * stopped early there (its train.epochs not amended yet, or a resume lowered the patience). Empty
+   * when it would train. What a resume's dry run says.
+   */
+  public static java.util.Optional<String> stoppedAt(JobSpec spec, io.epochal.checkpoint.CheckpointManifest m) {
+    EarlyStopping s = start(spec, Math.toIntExact(m.epoch()), m.metrics(), rankedBy(m.hyperParameters()));
+    return s.exhausted() ? java.util.Optional.of(s.reason()) : java.util.Optional.empty();
   }
 
   /**

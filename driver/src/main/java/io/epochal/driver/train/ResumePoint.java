@@ -8,7 +8,6 @@ import io.epochal.checkpoint.CheckpointProblem;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
@@ -133,11 +132,8 @@ final class ResumePoint {
     CheckpointFit.checkTrainedWith(c, expected);
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
-    HyperParameters hp = m.hyperParameters();
-    String rankedBy = hp.contains(JobKeys.BEST_METRIC) && hp.contains(JobKeys.BEST_MODE)
-        ? EarlyStopping.ranking(hp.getString(JobKeys.BEST_METRIC), hp.getString(JobKeys.BEST_MODE)) : null;
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
-        m.metrics(), m.dataDigest().orElse(null), rankedBy);
+        m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()));
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */

@@ -562,6 +562,10 @@ class CliEndToEndTest {
     specs.amend(stopped, io.epochal.job.JobSpec.of(stopped.getJobId(), stopped.getJobName(), stopped
         .getHyperParameters().with(io.epochal.params.HyperParameters.builder().put("train.epochs", 10L).build())));
     failedAfter(job, 3, 3);
+    CliRun preview = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(preview.err).as("%s", preview).contains("trains nothing: the job stopped early at epoch 3 "
+        + "(checkpoint.best_metric train_loss did not improve").contains("the resume amends train.epochs to 3 and "
+        + "marks the job COMPLETED");
     CliRun recovered = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(recovered.code).as("%s", recovered).isZero();
     assertThat(recovered.out).contains("stopped early after epoch 3 of 10")
