@@ -47,9 +47,6 @@ final class CheckpointEvaluation {
       JobKeys.DATA_FORMAT, "--format", JobKeys.DATA_FEATURES, "--features", JobKeys.DATA_LABEL, "--label",
       JobKeys.DATA_BAD_ROWS, "--bad-rows");
 
-  /** The status of a checkpoint whose model the registry does not hold. */
-  private static final String UNREGISTERED = "UNREGISTERED";
-
   private final Configuration conf;
   private final PrintStream out;
   private final PrintStream err;
@@ -110,13 +107,13 @@ final class CheckpointEvaluation {
         first = loaded.get();
         t.noteUnfinished(first, conf, err);
         warnOfOtherEngine(first);
-        Optional<Evaluated> refused = notUsable(first);
+        Optional<CheckpointVerifier.Unusable> refused = CheckpointVerifier.unusable(first, ModelRegistry.getDefault());
         if (refused.isPresent()) { // exit 2 for a model the class path lacks, as predict and export
           err.println("epochal: not evaluated: " + refused.get().reason());
           if (json) {
-            out.println(EvaluationJson.of(given, null, 0, 0, List.of(refused.get())));
+            out.println(EvaluationJson.of(given, null, 0, 0, List.of(notEvaluated(first, refused.get()))));
           }
-          return refused.get().status().equals(UNREGISTERED) ? ExitCodes.USAGE : ExitCodes.FAILED;
+          return refused.get().exitCode();
         }
       }
       String rows = given != null ? given : heldOutRows(first != null ? Optional.of(first.manifest())
@@ -148,10 +145,10 @@ final class CheckpointEvaluation {
             continue;
           }
           warnOfOtherEngine(c);
-          Optional<Evaluated> refused = notUsable(c);
+          Optional<CheckpointVerifier.Unusable> refused = CheckpointVerifier.unusable(c, ModelRegistry.getDefault());
           if (refused.isPresent()) {
             err.println("epochal: warning: not evaluated: " + refused.get().reason());
-            table.add(refused.get());
+            table.add(notEvaluated(c, refused.get()));
             unusable++;
             continue;
           }
@@ -251,16 +248,10 @@ final class CheckpointEvaluation {
     return code;
   }
 
-  /**
-   * Checks {@code c}'s model before it is used (registered, its probe reproduced): empty when it may
-   * be used, else its line, {@value #UNREGISTERED} or {@code NOT REPRODUCED} with the reason.
-   */
-  private static Optional<Evaluated> notUsable(LoadedCheckpoint c) {
-    Optional<String> unregistered = CheckpointVerifier.unregistered(c, ModelRegistry.getDefault());
-    Optional<String> why = unregistered.isPresent() ? unregistered
-        : CheckpointVerifier.notReproduced(c, ModelRegistry.getDefault());
-    return why.map(reason -> new Evaluated(new Path(c.path()).getName(), c.path(), c.epoch(), null,
-        unregistered.isPresent() ? UNREGISTERED : "NOT REPRODUCED", reason, 0));
+  /** The line of checkpoint {@code c}, not evaluated: {@code UNREGISTERED} or {@code NOT REPRODUCED}, and why. */
+  private static Evaluated notEvaluated(LoadedCheckpoint c, CheckpointVerifier.Unusable why) {
+    return new Evaluated(new Path(c.path()).getName(), c.path(), c.epoch(), null,
+        why.unregistered() ? "UNREGISTERED" : "NOT REPRODUCED", why.reason(), 0);
   }
 
   /** Warns when {@code c} was saved with another DJL, engine or platform. */

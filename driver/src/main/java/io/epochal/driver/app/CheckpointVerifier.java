@@ -272,14 +272,27 @@ final class CheckpointVerifier {
    */
   static java.util.OptionalInt refusal(LoadedCheckpoint c, ModelRegistry registry, java.io.PrintStream err,
       String refused) {
+    Optional<Unusable> why = unusable(c, registry);
+    why.ifPresent(u -> err.println("epochal: " + refused + u.reason()));
+    return why.map(u -> java.util.OptionalInt.of(u.exitCode())).orElse(java.util.OptionalInt.empty());
+  }
+
+  /**
+   * Why checkpoint {@code c} may not be used, if so: its model is not registered, or it does not
+   * reproduce its probe ({@link #notReproduced}, run only for a registered model).
+   */
+  static Optional<Unusable> unusable(LoadedCheckpoint c, ModelRegistry registry) {
     Optional<String> unregistered = unregistered(c, registry);
-    Optional<String> why = unregistered.isPresent() ? unregistered : notReproduced(c, registry);
-    if (why.isEmpty()) {
-      return java.util.OptionalInt.empty();
+    return unregistered.map(why -> new Unusable(why, true))
+        .or(() -> notReproduced(c, registry).map(why -> new Unusable(why, false)));
+  }
+
+  /** Why a checkpoint may not be used, and whether that is its model missing from the registry. */
+  record Unusable(String reason, boolean unregistered) {
+    /** Exit 2 for a model the class path lacks (a configuration matter), 1 for a checkpoint that fails. */
+    int exitCode() {
+      return unregistered ? io.epochal.driver.cli.ExitCodes.USAGE : io.epochal.driver.cli.ExitCodes.FAILED;
     }
-    err.println("epochal: " + refused + why.get());
-    return java.util.OptionalInt.of(unregistered.isPresent() ? io.epochal.driver.cli.ExitCodes.USAGE
-        : io.epochal.driver.cli.ExitCodes.FAILED);
   }
 
   /** The name of the check that fails for a model the registry does not hold. */

@@ -253,6 +253,12 @@ final class PreparedResume {
     return stored.getHyperParameters().diff(keys);
   }
 
+  /** Whether the resume changes the job's {@code train.epochs} ({@code --epochs}). */
+  boolean amendsEpochs() {
+    return !java.util.Objects.equals(stored.getHyperParameters().asMap().get(JobKeys.EPOCHS),
+        keys.asMap().get(JobKeys.EPOCHS));
+  }
+
   /** Whether the resume moves the job's {@code data.path} ({@code --data}, {@code --relocate}). */
   boolean changesData() {
     return !java.util.Objects.equals(stored.getHyperParameters().asMap().get(JobKeys.DATA_PATH),

@@ -7,7 +7,6 @@ import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
-import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.train.CheckpointFit;
 import io.epochal.driver.train.TrainingConfigs;
@@ -80,9 +79,7 @@ final class ResumeDryRun {
               : "'bin/epochal resume " + dir + " --epochs N'") : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
-      boolean moreEpochs = resume.amendedFrom().map(f -> f.getHyperParameters().getLong(JobKeys.EPOCHS) != epochs)
-          .orElse(false);
-      Optional<String> stopped = loaded.filter(c -> !moreEpochs)
+      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs())
           .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()));
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")

@@ -129,8 +129,7 @@ public final class EarlyStopping {
   /** How far the count is, for an epoch's progress: the epochs waited of the patience, and the best. */
   String progress() {
     return metric + " did not improve for " + wait + " of " + JobKeys.EARLY_STOP_PATIENCE + " = " + patience
-        + " epochs" + (Double.isNaN(best) ? "" : " (best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch "
-        + bestEpoch + ")");
+        + " epochs" + (Double.isNaN(best) ? "" : " (" + bestText(best, bestEpoch) + ")");
   }
 
   /**
@@ -158,18 +157,20 @@ public final class EarlyStopping {
     }
     Double best = newest.get(BEST);
     return java.util.Optional.of(wait.longValue() + " of " + patience + " epochs without improvement of "
-        + job.getString(JobKeys.BEST_METRIC) + (best == null ? "" : " (best " + String.format(Locale.ROOT, "%.6g",
-        best) + " at epoch " + newest.getOrDefault(BEST_EPOCH, 0.0).longValue() + ")")
-        + (wait >= patience ? ": stopped early" : ""));
+        + job.getString(JobKeys.BEST_METRIC) + (best == null ? "" : " (" + bestText(best,
+        newest.getOrDefault(BEST_EPOCH, 0.0).longValue()) + ")") + (wait >= patience ? ": stopped early" : ""));
   }
 
   /** Why the job stops, for its event and its last line. */
   String reason() {
-    String bestText = Double.isNaN(best) ? "no value of it recorded yet"
-        : "best " + String.format(Locale.ROOT, "%.6g", best) + " at epoch " + bestEpoch;
+    String bestText = Double.isNaN(best) ? "no value of it recorded yet" : bestText(best, bestEpoch);
     return JobKeys.BEST_METRIC + " " + metric + " did not improve (" + (max ? "up" : "down") + " by more than "
         + JobKeys.EARLY_STOP_MIN_DELTA + " = " + minDelta + ") for " + wait + " epoch" + (wait == 1 ? "" : "s")
         + " in a row (" + JobKeys.EARLY_STOP_PATIENCE + " = " + patience + "; " + bestText + ")";
+  }
+
+  private static String bestText(double value, long epoch) {
+    return "best " + String.format(Locale.ROOT, "%.6g", value) + " at epoch " + epoch;
   }
 
   @Override

@@ -89,7 +89,7 @@ public final class ScheduleCoverage {
 
   /** A cosine or linear decay that reaches its floor before the job's last step. */
   private static Optional<String> decay(JobSpec spec, long jobSteps, boolean resumed) {
-    if (!"cosine".equals(spec.scheduleName()) && !"linear".equals(spec.scheduleName())) {
+    if (!io.epochal.worker.schedule.LrSchedules.usedBy("total_steps").contains(spec.scheduleName())) {
       return Optional.empty();
     }
     HyperParameters hp = spec.scheduleParams();
