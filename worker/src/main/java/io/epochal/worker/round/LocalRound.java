@@ -57,8 +57,24 @@ public final class LocalRound {
    */
   public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep, DeviceAssignment assignment) {
+    return run(config, global, shard, epoch, round, globalStep, baseLr(config), assignment);
+  }
+
+  /**
+   * As {@link #run(TrainingConfig, StateDict, DataShard, int, int, long, DeviceAssignment)}, with the
+   * schedule created for base rate {@code baseLr} instead of {@code optimizer.lr}: the rate schedule
+   * {@code plateau} holds after the epochs before this one ({@link
+   * io.epochal.worker.schedule.ReduceOnPlateau}).
+   */
+  public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep, double baseLr, DeviceAssignment assignment) {
     Device device = DeviceSelector.select(config.device(), assignment).device();
-    return run(config, global, shard, epoch, round, globalStep, device);
+    return run(config, global, shard, epoch, round, globalStep, baseLr, device);
+  }
+
+  /** The base rate of the job's schedule before any plateau lowered it: {@code optimizer.lr}. */
+  public static double baseLr(TrainingConfig config) {
+    return config.optimizerParams().getDouble("lr");
   }
 
   /**
@@ -74,11 +90,11 @@ public final class LocalRound {
    */
   public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep) {
-    return run(config, global, shard, epoch, round, globalStep, Device.cpu());
+    return run(config, global, shard, epoch, round, globalStep, baseLr(config), Device.cpu());
   }
 
   private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
-      int round, long globalStep, Device device) {
+      int round, long globalStep, double baseLr, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
     BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
     int steps = plan.stepsInRound(shard.rows(), round);
@@ -100,16 +116,16 @@ public final class LocalRound {
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
     return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), shard, epoch,
-        round, globalStep, plan, steps));
+        round, globalStep, baseLr, plan, steps));
   }
 
   private static RoundResult train(TrainingConfig config, EpochalModel model, StateDict optimizerState,
-      DataShard shard, int epoch, int round, long globalStep, BatchPlan plan, int steps) {
+      DataShard shard, int epoch, int round, long globalStep, double baseLr, BatchPlan plan, int steps) {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
     Loss loss = Losses.create(config.loss());
-    LrSchedule schedule = LrSchedules.create(config.optimizerParams().getDouble("lr"), config.scheduleParams());
+    LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
     List<NamedParameter> params = model.trainableParameters();
     for (NamedParameter p : params) {
       NDArray w = p.parameter().getArray();

@@ -15,22 +15,32 @@ import java.util.Set;
  * <table>
  *   <caption>Schedule hyperparameters</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, cosine or linear</td></tr>
+ *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, cosine, linear or plateau</td></tr>
  *   <tr><td>{@code step_size}</td><td>0 (unset)</td><td>step: multiply by gamma every step_size steps (required, &ge; 1)</td></tr>
  *   <tr><td>{@code gamma}</td><td>0.1</td><td>step: the factor</td></tr>
  *   <tr><td>{@code total_steps}</td><td>0 (unset)</td><td>cosine, linear: steps from base to min_lr, counted after the warm-up (required, &ge; 1)</td></tr>
- *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards</td></tr>
+ *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards; plateau: the
+ *   lowest rate a reduction sets</td></tr>
+ *   <tr><td>{@code monitor}, {@code mode}, {@code patience}, {@code factor}, {@code threshold},
+ *   {@code threshold_mode}, {@code cooldown}</td><td>train_loss, min, 10, 0.1, 1e-4, rel, 0</td><td>plateau:
+ *   torch's {@code ReduceLROnPlateau} ({@link ReduceOnPlateau}) on the epoch metric {@code monitor}</td></tr>
  *   <tr><td>{@code warmup_steps}</td><td>0</td><td>linear warm-up steps in front of the schedule (0 = none)</td></tr>
  *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's LinearLR default)</td></tr>
  * </table>
  *
  * <p>With a warm-up of {@code W} steps, global step {@code s >= W} uses the schedule at
  * {@code s - W}: a cosine or linear decay reaches {@code min_lr} at global step {@code W + total_steps}.
+ * Schedule {@code plateau} holds its rate between epochs; the driver lowers it after an epoch as
+ * {@link ReduceOnPlateau} says and creates the schedule with the lowered rate as its base.
  */
 public final class LrSchedules {
 
   /** Known schedule names. */
-  public static final List<String> NAMES = List.of("constant", "step", "cosine", "linear");
+  public static final List<String> NAMES = List.of("constant", "step", "cosine", "linear", "plateau");
+
+  /** The keys only schedule {@code plateau} reads: no other schedule's job declares or stores them. */
+  public static final List<String> PLATEAU_KEYS =
+      List.of("monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown");
 
   private LrSchedules() {}
 
@@ -47,7 +57,27 @@ public final class LrSchedules {
             .optDoc("schedules cosine and linear: steps from lr down to min_lr, after the warm-up (required >= 1)")
             .build(),
         ParamSpec.builder("min_lr", ParamType.DOUBLE).optDefault(0.0).optMin(0)
-            .optDoc("schedules cosine and linear: the final rate, held after total_steps").build(),
+            .optDoc("schedules cosine and linear: the final rate, held after total_steps; plateau: the lowest rate a "
+                + "reduction sets").build(),
+        ParamSpec.builder("monitor", ParamType.STRING).optDefault("train_loss")
+            .optDoc("schedule plateau: the epoch metric it watches, one a checkpoint records (train_loss, "
+                + "train_accuracy, val_loss, val_accuracy, ...)").build(),
+        ParamSpec.builder("mode", ParamType.STRING).optDefault("min").optAllowed("min", "max")
+            .optDoc("schedule plateau: whether a smaller (min) or larger (max) monitor is better").build(),
+        ParamSpec.builder("patience", ParamType.LONG).optDefault(10L).optMin(0)
+            .optDoc("schedule plateau: epochs in a row without improvement that are tolerated; the rate is reduced "
+                + "after the next one (torch's patience)").build(),
+        ParamSpec.builder("factor", ParamType.DOUBLE).optDefault(0.1).optMinExclusive(0).optMaxExclusive(1)
+            .optDoc("schedule plateau: a reduction multiplies the rate by this").build(),
+        ParamSpec.builder("threshold", ParamType.DOUBLE).optDefault(1e-4).optMin(0)
+            .optDoc("schedule plateau: how much better than the best a value must be to improve it (relative or "
+                + "absolute, as threshold_mode says)").build(),
+        ParamSpec.builder("threshold_mode", ParamType.STRING).optDefault("rel").optAllowed("rel", "abs")
+            .optDoc("schedule plateau: rel compares with best * (1 - threshold) (min) or best * (1 + threshold) "
+                + "(max), abs with best -/+ threshold").build(),
+        ParamSpec.builder("cooldown", ParamType.LONG).optDefault(0L).optMin(0)
+            .optDoc("schedule plateau: epochs after a reduction in which epochs without improvement are not "
+                + "counted").build(),
         ParamSpec.builder("warmup_steps", ParamType.LONG).optDefault(0L).optMin(0)
             .optDoc("linear warm-up steps in front of the schedule (0 = none)").build(),
         ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMinExclusive(0).optMax(1)
@@ -77,6 +107,9 @@ public final class LrSchedules {
       case "linear":
         s = new Schedules.Linear(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
         break;
+      case "plateau":
+        s = new Schedules.Plateau(baseLr);
+        break;
       default:
         throw new AssertionError(hp.getString("schedule"));
     }
@@ -88,7 +121,8 @@ public final class LrSchedules {
    * The declarations of every schedule key as schedule {@code name} needs them: the key it cannot
    * run without ({@code step_size} for {@code step}, {@code total_steps} for {@code cosine} and
    * {@code linear}) is
-   * required and at least 1; the rest as in {@link #params()}.
+   * required and at least 1; the {@link #PLATEAU_KEYS} only for {@code plateau}; the rest as in
+   * {@link #params()}.
    *
    * @throws IllegalArgumentException if {@code name} is not a schedule
    */
@@ -101,6 +135,9 @@ public final class LrSchedules {
     };
     List<ParamSpec> specs = new java.util.ArrayList<>();
     for (ParamSpec s : params().all()) {
+      if (!name.equals("plateau") && PLATEAU_KEYS.contains(s.name())) {
+        continue;
+      }
       specs.add(!s.name().equals(required) ? s
           : ParamSpec.builder(s.name(), s.type()).optMin(1).optDoc(s.doc()).build());
     }
@@ -110,12 +147,15 @@ public final class LrSchedules {
   /**
    * The schedules that read hyperparameter {@code key} (without the {@code schedule.} prefix):
    * {@code step_size} and {@code gamma} only {@code step}, {@code total_steps} and {@code min_lr}
-   * {@code cosine} and {@code linear}, the warm-up keys every schedule. Empty for a key no schedule declares.
+   * {@code cosine} and {@code linear} ({@code min_lr} also {@code plateau}), the {@link #PLATEAU_KEYS}
+   * only {@code plateau}, the warm-up keys every schedule. Empty for a key no schedule declares.
    */
   public static Set<String> usedBy(String key) {
     return switch (key) {
       case "step_size", "gamma" -> Set.of("step");
-      case "total_steps", "min_lr" -> Set.of("cosine", "linear");
+      case "total_steps" -> Set.of("cosine", "linear");
+      case "min_lr" -> Set.of("cosine", "linear", "plateau");
+      case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
       case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
       default -> Set.of();
     };

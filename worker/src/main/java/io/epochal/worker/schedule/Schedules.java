@@ -4,7 +4,10 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Objects;
 
-/** The schedule implementations: constant, step decay, cosine, linear decay, and a linear warm-up in front. */
+/**
+ * The schedule implementations: constant, step decay, cosine, linear decay, the plateau's rate between
+ * epochs, and a linear warm-up in front.
+ */
 final class Schedules {
 
   private Schedules() {}
@@ -59,6 +62,42 @@ final class Schedules {
     @Override
     public String toString() {
       return "constant(lr=" + baseLr + ")";
+    }
+  }
+
+  /**
+   * Schedule {@code plateau} between two epochs: {@code lr = base}, the base being the rate
+   * {@link ReduceOnPlateau} holds after the last epoch.
+   */
+  static final class Plateau extends Base {
+    Plateau(double baseLr) {
+      super(baseLr);
+    }
+
+    @Override
+    public String name() {
+      return "plateau";
+    }
+
+    @Override
+    public double lr(long step) {
+      checkStep(step);
+      return baseLr;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Plateau && ((Plateau) o).baseLr == baseLr;
+    }
+
+    @Override
+    public int hashCode() {
+      return Double.hashCode(baseLr) + 1;
+    }
+
+    @Override
+    public String toString() {
+      return "plateau(lr=" + baseLr + ")";
     }
   }
 

@@ -23,9 +23,37 @@ class LrSchedulesTest {
       assertThat(LrSchedules.usedBy(spec.name())).as(spec.name()).isNotEmpty().isSubsetOf(LrSchedules.NAMES);
     }
     assertThat(LrSchedules.usedBy("gamma")).containsExactly("step");
-    assertThat(LrSchedules.usedBy("min_lr")).containsExactlyInAnyOrder("cosine", "linear");
+    assertThat(LrSchedules.usedBy("min_lr")).containsExactlyInAnyOrder("cosine", "linear", "plateau");
+    for (String key : LrSchedules.PLATEAU_KEYS) {
+      assertThat(LrSchedules.usedBy(key)).as(key).containsExactly("plateau");
+    }
     assertThat(LrSchedules.usedBy("warmup_steps")).containsExactlyInAnyOrderElementsOf(LrSchedules.NAMES);
     assertThat(LrSchedules.usedBy("no_such_key")).isEmpty();
+  }
+
+  @Test
+  void onlyThePlateauScheduleDeclaresThePlateauKeys() {
+    for (String name : LrSchedules.NAMES) {
+      java.util.Set<String> declared = new java.util.HashSet<>();
+      LrSchedules.params(name).all().forEach(p -> declared.add(p.name()));
+      if (name.equals("plateau")) {
+        assertThat(declared).as(name).containsAll(LrSchedules.PLATEAU_KEYS).contains("min_lr", "warmup_steps");
+      } else {
+        assertThat(declared).as(name).doesNotContainAnyElementsOf(LrSchedules.PLATEAU_KEYS).contains("warmup_steps");
+      }
+    }
+  }
+
+  @Test
+  void thePlateauScheduleHoldsItsBaseRateBehindAnyWarmup() {
+    LrSchedule s = create(0.01, "schedule", "plateau");
+    assertThat(s.name()).isEqualTo("plateau");
+    assertThat(s.lr(0)).isEqualTo(0.01);
+    assertThat(s.lr(123_456)).isEqualTo(0.01);
+    LrSchedule warm = create(0.01, "schedule", "plateau", "warmup_steps", 4L, "warmup_start_factor", 0.5);
+    assertThat(warm.lr(0)).isEqualTo(0.005);
+    assertThat(warm.lr(4)).isEqualTo(0.01);
+    assertThat(warm.lr(99)).isEqualTo(0.01);
   }
 
   @Test
