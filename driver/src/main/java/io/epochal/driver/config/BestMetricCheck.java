@@ -10,7 +10,8 @@ import java.util.Map;
  * The check of {@code checkpoint.best_metric} against the metrics a job's checkpoints record
  * ({@link EpochMetrics}): the held-out rows' metrics only with {@code data.validation_path}, and
  * {@code val_accuracy} only for classification. Retention ({@code checkpoint.keep_best}) and early
- * stopping ({@code early_stop.patience}) read it. Part of {@link SpecValidator}'s checks.
+ * stopping ({@code early_stop.patience}) read it; schedule {@code plateau} reads {@code
+ * schedule.monitor}, checked the same way. Part of {@link SpecValidator}'s checks.
  */
 final class BestMetricCheck {
 
@@ -22,28 +23,57 @@ final class BestMetricCheck {
    */
   static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
       List<ConfigException> problems) {
-    String metric = values.getString(JobKeys.BEST_METRIC);
-    SpecValidator.Sourced given = raw.get(JobKeys.BEST_METRIC);
-    SpecValidator.Sourced heldOut = raw.get(JobKeys.DATA_VALIDATION_PATH);
     String user = values.getLong(JobKeys.KEEP_BEST) > 0 ? JobKeys.KEEP_BEST : JobKeys.EARLY_STOP_PATIENCE;
+    String use = values.getLong(user) <= 0 ? null : user + " = " + values.getLong(user)
+        + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early");
+    check(JobKeys.BEST_METRIC, JobKeys.BEST_MODE, "rank by", values, raw, use,
+        "set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it", problems);
+  }
+
+  /**
+   * Refuses a {@code schedule.monitor} of schedule {@code plateau} that no checkpoint records (the
+   * rate would be lowered after every epoch's patience), as {@link #requireRecorded} does; and, as a
+   * resume cannot change it, held-out rows removed from a job that monitors theirs.
+   */
+  static void requireMonitorRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+      List<ConfigException> problems) {
+    if (!"plateau".equals(values.getString(JobKeys.SCHEDULE_NAME)) || !values.contains(MONITOR)) {
+      return;
+    }
+    check(MONITOR, JobKeys.SCHEDULE_PREFIX + "mode", "monitor", values, raw, "schedule 'plateau' lowers the "
+        + "learning rate", "keep them: a resume cannot change " + MONITOR + ", which decides the learning rate",
+        problems);
+  }
+
+  private static final String MONITOR = JobKeys.SCHEDULE_PREFIX + "monitor";
+
+  /**
+   * The checks of metric key {@code key} (better as {@code modeKey} says), which {@code use} reads
+   * (null: nothing reads it now); {@code verb} says what a key names a metric for, {@code fix} what
+   * to do when held-out rows its metric needs are removed.
+   */
+  private static void check(String key, String modeKey, String verb, HyperParameters values,
+      Map<String, SpecValidator.Sourced> raw, String use, String fix, List<ConfigException> problems) {
+    String metric = values.getString(key);
+    SpecValidator.Sourced given = raw.get(key);
+    SpecValidator.Sourced heldOut = raw.get(JobKeys.DATA_VALIDATION_PATH);
     if (EpochMetrics.VALIDATION.contains(metric) && heldOut != null && heldOut.text
-        && values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank() && values.getLong(user) > 0) {
-      // a job's stored value, left without the rows it ranks by: every later checkpoint would be kept unranked, or
+        && values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank() && use != null) {
+      // a job's stored value, left without the rows it reads: every later checkpoint would be kept unranked, or
       // count as no improvement
       problems.add(new ConfigException(JobKeys.DATA_VALIDATION_PATH, JobKeys.DATA_VALIDATION_PATH + " = '' (from "
-          + heldOut.source + ") leaves no held-out rows, but " + user + " = " + values.getLong(user)
-          + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early") + " by " + metric
-          + ", which only they give: set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it"));
+          + heldOut.source + ") leaves no held-out rows, but " + use + " by " + metric + ", which only they give: "
+          + fix));
       return;
     }
     if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
       return;
     }
-    String from = JobKeys.BEST_METRIC + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    String from = key + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
     if (metric.equals(EpochMetrics.TRAIN_ACCURACY)) {
       if ("mse".equals(values.getString(JobKeys.LOSS))) {
-        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
-            + "(loss=softmax_cross_entropy), not loss=mse: rank by train_loss with " + JobKeys.BEST_MODE + "=min"));
+        problems.add(new ConfigException(key, from + " is recorded only for classification "
+            + "(loss=softmax_cross_entropy), not loss=mse: " + verb + " train_loss with " + modeKey + "=min"));
       }
       return;
     }
@@ -51,12 +81,12 @@ final class BestMetricCheck {
       boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
       boolean classification = !"mse".equals(values.getString(JobKeys.LOSS));
       if (!validated) {
-        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for a job evaluated on "
-            + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or rank by train_loss"));
+        problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
+            + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));
       } else if (metric.equals(EpochMetrics.VAL_ACCURACY) && !classification) {
-        problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is recorded only for classification "
-            + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": rank by val_loss "
-            + "with " + JobKeys.BEST_MODE + "=min"));
+        problems.add(new ConfigException(key, from + " is recorded only for classification "
+            + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "
+            + "with " + modeKey + "=min"));
       }
       return;
     }
@@ -64,10 +94,11 @@ final class BestMetricCheck {
     known.add(EpochMetrics.TRAIN_ACCURACY);
     known.addAll(EpochMetrics.VALIDATION);
     String near = ParamSpecs.nearest(metric, known);
-    problems.add(new ConfigException(JobKeys.BEST_METRIC, from + " is not a metric a checkpoint records"
+    problems.add(new ConfigException(key, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
         + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification) or, with " + JobKeys.DATA_VALIDATION_PATH
         + ", one of " + EpochMetrics.VALIDATION
-        + " (train_loss with checkpoint.best_mode=min keeps the lowest loss)"));
+        + " (train_loss with " + modeKey + "=min " + (verb.equals("rank by") ? "keeps" : "watches")
+        + " the lowest loss)"));
   }
 }

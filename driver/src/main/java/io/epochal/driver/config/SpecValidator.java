@@ -122,6 +122,7 @@ final class SpecValidator {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     HyperParameters values = out.build();
+    BestMetricCheck.requireMonitorRecorded(values, raw, problems);
     if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key
       // with the others: only a part whose declared keys all hold valid values (unknown keys aside)
       boolean optimizer = !invalid.contains(JobKeys.OPTIMIZER_NAME) && holdsAll(values, JobKeys.OPTIMIZER_PREFIX,
@@ -179,7 +180,12 @@ final class SpecValidator {
           + (src == null ? "" : " (from " + src.source + ")") + " is not a registered schedule" + (near == null ? "" : "; did you mean '" + near + "'?")
           + "; use one of " + new TreeSet<>(catalog.scheduleNames())));
     } else {
-      checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), out,
+      Map<String, Sourced> given = new LinkedHashMap<>(prefixed.get(JobKeys.SCHEDULE_PREFIX));
+      // a key only other schedules declare (schedule.patience with cosine): said as such, not as unknown
+      given.entrySet().removeIf(e -> schedSpecs.get().get(e.getKey()) == null && catalog.scheduleNames().stream()
+          .anyMatch(n -> catalog.schedule(n).map(d -> d.get(e.getKey()) != null).orElse(false))
+          && notRead(schedule, e.getKey(), e.getValue(), problems));
+      checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), given, out,
           "schedule " + schedule, problems, n -> catalog.scheduleKeyUsers(n).contains(schedule));
       checkReadBySchedule(schedule, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), problems);
     }
@@ -250,18 +256,27 @@ final class SpecValidator {
     for (Map.Entry<String, Sourced> e : given.entrySet()) {
       Set<String> users = catalog.scheduleKeyUsers(e.getKey());
       if (e.getValue().text && specs.get(e.getKey()) != null && !users.isEmpty() && !users.contains(schedule)) {
-        String key = JobKeys.SCHEDULE_PREFIX + e.getKey();
-        if (isDefault(specs.get(e.getKey()), key, e.getValue())) {
+        if (isDefault(specs.get(e.getKey()), JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())) {
           continue; // as a resolved spec lists it (job.json, --dry-run): it changes nothing
         }
-        List<String> readers = List.copyOf(new TreeSet<>(users));
-        String names = readers.size() == 1 ? readers.get(0) : String.join(", ", readers.subList(0, readers.size() - 1))
-            + " and " + readers.get(readers.size() - 1);
-        problems.add(new ConfigException(key, key + " (set in " + e.getValue().source + ") is not read by "
-            + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + names + " read"
-            + (readers.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "=" + readers.get(0)));
+        notRead(schedule, e.getKey(), e.getValue(), problems);
       }
     }
+  }
+
+  /** Adds the error for schedule key {@code name}, which {@code schedule} does not read: false when none does. */
+  private boolean notRead(String schedule, String name, Sourced given, List<ConfigException> problems) {
+    List<String> readers = List.copyOf(new TreeSet<>(catalog.scheduleKeyUsers(name)));
+    if (readers.isEmpty()) {
+      return false;
+    }
+    String key = JobKeys.SCHEDULE_PREFIX + name;
+    String names = readers.size() == 1 ? readers.get(0) : String.join(", ", readers.subList(0, readers.size() - 1))
+        + " and " + readers.get(readers.size() - 1);
+    problems.add(new ConfigException(key, key + " (set in " + given.source + ") is not read by "
+        + JobKeys.SCHEDULE_NAME + " = '" + schedule + "'; only " + names + " read"
+        + (readers.size() == 1 ? "s" : "") + " it: remove it, or set " + JobKeys.SCHEDULE_NAME + "=" + readers.get(0)));
+    return true;
   }
 
   /** Whether {@code given} is {@code spec}'s default value (false if it does not parse). */

@@ -17,6 +17,7 @@ import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
 import io.epochal.worker.schedule.LrSchedule;
 import io.epochal.worker.schedule.LrSchedules;
+import io.epochal.worker.schedule.ReduceOnPlateau;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -47,9 +48,12 @@ final class CheckpointAssembler {
    * The checkpoint of 1-based {@code epoch} holding {@code state} (model tensors and
    * {@code optimizer.}-prefixed optimizer tensors) after {@code globalStep} optimizer steps,
    * trained on data of digest {@code dataDigest} ({@link io.epochal.driver.data.LoadedDataset#digest()}).
+   * For a job of schedule {@code plateau}, {@code plateau} is its state after the epoch (null for any
+   * other schedule): the schedule state records the rate it holds as {@code schedule.base_lr}, and its
+   * count and best.
    */
   CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics,
-      String dataDigest) throws TrainingException {
+      String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
     StateDict model = LocalRound.modelPart(state);
     StateDict optimizer = LocalRound.optimizerPart(state);
     ProbeRecord probe = probe(model);
@@ -57,7 +61,9 @@ final class CheckpointAssembler {
       checkReproduced(epoch, model, probe);
       reproductionChecked = true;
     }
-    LrSchedule schedule = LrSchedules.create(config.optimizerParams().getDouble("lr"), config.scheduleParams());
+    LrSchedule schedule = LrSchedules.create(plateau == null ? LocalRound.baseLr(config) : plateau.rate(),
+        config.scheduleParams());
+    HyperParameters scheduleState = schedule.state(globalStep);
     CheckpointManifest manifest = CheckpointManifest.builder()
         .setJobId(jobId)
         .setEpoch(epoch)
@@ -65,7 +71,7 @@ final class CheckpointAssembler {
         .optGlobalStep(globalStep)
         .optHyperParameters(spec.toHyperParameters())
         .optMetrics(metrics)
-        .optLearningRateSchedule(schedule.state(globalStep))
+        .optLearningRateSchedule(plateau == null ? scheduleState : scheduleState.with(plateau.state()))
         .optRandomState(HyperParameters.builder()
             .put("seed", spec.seed())
             .put("epoch", (long) epoch)

@@ -14,7 +14,9 @@ import io.epochal.driver.spark.SparkJobs;
 import io.epochal.job.JobEventType;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.BatchPlan;
+import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
+import io.epochal.worker.schedule.ReduceOnPlateau;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +27,9 @@ import java.util.Map;
  * The epochs of one attempt of a {@link TrainingJob}: each epoch's rounds through Spark (chained on
  * a single worker), its metrics and progress, and its checkpoint, committed by a {@link
  * CheckpointWriter} while the next epoch trains; a failed round or commit becomes a {@link
- * TrainingException} with its {@link FailureReason}, epoch and round.
+ * TrainingException} with its {@link FailureReason}, epoch and round. After each epoch's metrics, the
+ * early-stop count and schedule {@code plateau}'s state (the rate of the next epoch) are stepped and
+ * recorded with its checkpoint.
  */
 final class EpochLoop {
 
@@ -83,6 +87,7 @@ final class EpochLoop {
           dir.store().checkpointsDir(), List.of(), 0, 0).withEarlyStop(stopping.reason());
     }
     int stoppedAt = 0;
+    ReduceOnPlateau plateau = start.plateau(spec.scheduleName(), config);
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
@@ -122,7 +127,8 @@ final class EpochLoop {
                 + "a large model or batch makes it long; if it does not end, a paused, lost or overloaded executor"
                 : "rounds took " + seconds(nanosPerRound) + " each so far; a paused, lost or overloaded executor")
                 + " holds it up until Spark gives up on it after spark.network.timeout)")) {
-              result = rounds(runner, state, e, r, stepsBefore, epochs, rounds);
+              result = rounds(runner, state, e, r, stepsBefore, epochs, rounds,
+                  plateau == null ? LocalRound.baseLr(config) : plateau.rate());
             }
             long nanos = System.nanoTime() - roundStart;
             nanosPerRound = nanos / n;
@@ -157,15 +163,24 @@ final class EpochLoop {
             stopping = stopping.after(e + 1, metrics);
             metrics.putAll(stopping.metrics());
           }
+          ReduceOnPlateau before = plateau;
+          if (plateau != null) { // torch's scheduler.step(metric) after the epoch: the next epoch's rate
+            plateau = plateau.step(metrics.get(plateau.monitor()));
+          }
           listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+          if (plateau != null) {
+            int done = e + 1;
+            plateau.progress(before).ifPresent(p -> listener.message("epoch " + done + ": " + p));
+          }
           if (stopping.waited() > 0 && !stopping.exhausted()) {
             listener.message("epoch " + (e + 1) + ": " + stopping.progress());
           }
           final int epoch = e + 1;
           final StateDict snapshot = state;
           final long step = globalStep;
+          final ReduceOnPlateau schedule = plateau;
           writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics,
-              data.digest()));
+              data.digest(), schedule));
           if (stopping.exhausted() && epoch < epochs) {
             stoppedAt = epoch;
             listener.message("epoch " + epoch + " is the last: " + stopping.waited() + " epochs in a row did not "
@@ -240,14 +255,14 @@ final class EpochLoop {
    * one chain on a single worker, else one round ({@code n = 1}) through the sharded aggregation.
    */
   private AggregateResult rounds(RoundRunner runner, StateDict state, int e, int r, long[] stepsBefore, int epochs,
-      int rounds) throws TrainingException {
+      int rounds, double baseLr) throws TrainingException {
     int last = r + stepsBefore.length;
     boolean one = stepsBefore.length == 1;
     String label = SparkJobs.roundLabel(e + 1, epochs, r + 1, rounds) + (one ? "" : "\u2013" + last);
     String job = spec.jobName() + ": " + label;
     try {
-      return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, job)
-          : runner.run(state, e, r, stepsBefore[0], job);
+      return runner.singleWorker() ? runner.runChain(state, e, r, stepsBefore, baseLr, job)
+          : runner.run(state, e, r, stepsBefore[0], baseLr, job);
     } catch (NonFiniteStateException ex) {
       // the runner names the epoch and the round that produced the value, and what to do
       throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage(), ex);
@@ -264,12 +279,13 @@ final class EpochLoop {
   }
 
   private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
-      int rounds, StateDict state, Map<String, Double> metrics, String dataDigest) throws TrainingException {
+      int rounds, StateDict state, Map<String, Double> metrics, String dataDigest, ReduceOnPlateau plateau)
+      throws TrainingException {
     try {
       warnIfCheckpointsGone(dir, epoch);
       long start = System.nanoTime();
-      CheckpointManifest m = dir.store().commit(assembler.assemble(epoch, step, rounds, state, metrics, dataDigest),
-          dir.commitGuard());
+      CheckpointManifest m = dir.store().commit(
+          assembler.assemble(epoch, step, rounds, state, metrics, dataDigest, plateau), dir.commitGuard());
       java.time.Instant publishedAt = java.time.Instant.now();
       long millis = (System.nanoTime() - start) / 1_000_000;
       published(dir, epoch, m, publishedAt, millis, metrics);

@@ -10,6 +10,7 @@ import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.schedule.ReduceOnPlateau;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -35,9 +36,11 @@ final class ResumePoint {
   private final Map<String, Double> metrics;
   private final String dataDigest;
   private final String rankedBy;
+  private final HyperParameters schedule;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy) {
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
+      HyperParameters schedule) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
@@ -46,6 +49,7 @@ final class ResumePoint {
     this.metrics = Map.copyOf(metrics);
     this.dataDigest = dataDigest;
     this.rankedBy = rankedBy;
+    this.schedule = checkNotNull(schedule, "schedule");
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -58,7 +62,7 @@ final class ResumePoint {
    * tensors; a fresh one has none yet, so they are counted from {@code optimizer}'s tensors per
    * parameter ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters).
    */
-  long trainingStateBytes(String optimizer, io.epochal.params.HyperParameters params) {
+  long trainingStateBytes(String optimizer, HyperParameters params) {
     return checkpoint != null ? state.totalBytes()
         : state.totalBytes() * (1 + Optimizers.stateTensorsPerParameter(optimizer, params));
   }
@@ -99,6 +103,35 @@ final class ResumePoint {
     return rankedBy;
   }
 
+  /** The schedule state of the checkpoint resumed from ({@code lr_schedule}); empty for a fresh start. */
+  HyperParameters schedule() {
+    return schedule;
+  }
+
+  /**
+   * The state of schedule {@code plateau} a run continues with: fresh at {@code optimizer.lr} for a
+   * fresh start, else as the checkpoint's schedule state records it; null for any other schedule.
+   *
+   * @throws TrainingException ({@link FailureReason#INCOMPATIBLE_JOB}) naming the checkpoint and the
+   *     entry when its schedule state does not hold the plateau's
+   */
+  ReduceOnPlateau plateau(String scheduleName, TrainingConfig config) throws TrainingException {
+    if (!"plateau".equals(scheduleName)) {
+      return null;
+    }
+    if (checkpoint == null) {
+      return ReduceOnPlateau.start(LocalRound.baseLr(config), config.scheduleParams());
+    }
+    try {
+      return ReduceOnPlateau.restore(config.scheduleParams(), schedule);
+    } catch (IllegalArgumentException e) {
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, completedEpochs, 0, "checkpoint "
+          + JobSpecResolver.locationText(checkpoint) + " cannot continue schedule 'plateau': " + e.getMessage()
+          + "; its manifest's lr_schedule is not what Epochal writes for it (edited, or written by another "
+          + "program): resume from an earlier checkpoint by moving this one aside", e);
+    }
+  }
+
   /** The checkpoint path resumed from, or {@code null} for a fresh start. */
   String checkpoint() {
     return checkpoint;
@@ -125,7 +158,8 @@ final class ResumePoint {
             + " damaged): training starts again from epoch 1");
       }
       ResumePoint f = fresh(config);
-      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null, null);
+      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null, null,
+          HyperParameters.empty());
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
@@ -133,7 +167,8 @@ final class ResumePoint {
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
-        m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()));
+        m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
+        m.learningRateSchedule());
   }
 
   /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
@@ -141,7 +176,8 @@ final class ResumePoint {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null, null);
+    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null, null,
+        HyperParameters.empty());
   }
 
   /**

@@ -32,10 +32,10 @@ final class RoundChain {
    * Runs {@code stepsBefore.length} rounds from {@code firstRound} of {@code epoch} on {@code shard},
    * round {@code firstRound + i} starting at global step {@code stepsBefore[i]}; returns one result
    * with the last state and the summed samples, steps and loss of the rounds that ran (fewer than
-   * asked only when one was not finite).
+   * asked only when one was not finite). Every round's schedule is created for base rate {@code baseLr}.
    */
   static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch, int firstRound,
-      long[] stepsBefore, DeviceAssignment assignment) {
+      long[] stepsBefore, double baseLr, DeviceAssignment assignment) {
     checkNotNull(config, "config");
     checkNotNull(global, "global");
     checkNotNull(shard, "shard");
@@ -46,7 +46,8 @@ final class RoundChain {
     double lossSum = 0;
     long correct = 0;
     for (int i = 0; i < stepsBefore.length; i++) {
-      RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], assignment);
+      RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], baseLr,
+          assignment);
       state = r.state();
       samples += r.samples();
       steps += r.steps();

@@ -90,15 +90,24 @@ public final class RoundRunner {
    * @throws NonFiniteStateException naming the epoch and round (1-based) when the state is not finite
    */
   public AggregateResult run(StateDict global, int epoch, int round, long globalStep, String label) {
+    return run(global, epoch, round, globalStep, LocalRound.baseLr(config), label);
+  }
+
+  /**
+   * As {@link #run(StateDict, int, int, long, String)}, the schedule created for base rate {@code
+   * baseLr} (the rate schedule {@code plateau} holds after the epochs before this one).
+   */
+  public AggregateResult run(StateDict global, int epoch, int round, long globalStep, double baseLr, String label) {
     final TrainingConfig cfg = config;
     final int e = epoch;
     final int r = round;
     final long step = globalStep;
+    final double lr = baseLr;
     final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           JavaRDD<RoundResult> results =
-              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step,
+              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step, lr,
                   assignment(cfg, warnings)));
           try {
             if (singleWorker()) {
@@ -144,7 +153,14 @@ public final class RoundRunner {
    * before round {@code firstRound + i}. The result is the same as running the rounds one by one.
    */
   public AggregateResult runChain(StateDict global, int epoch, int firstRound, long[] stepsBefore, String label) {
+    return runChain(global, epoch, firstRound, stepsBefore, LocalRound.baseLr(config), label);
+  }
+
+  /** As {@link #runChain(StateDict, int, int, long[], String)}, at base rate {@code baseLr}. */
+  public AggregateResult runChain(StateDict global, int epoch, int firstRound, long[] stepsBefore, double baseLr,
+      String label) {
     checkState(singleWorker(), "a chain of rounds needs a single worker, the job has %s", shards.getNumPartitions());
+    final double lr = baseLr;
     final TrainingConfig cfg = config;
     final int e = epoch;
     final int r = firstRound;
@@ -152,7 +168,7 @@ public final class RoundRunner {
     final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + firstRound, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
-          RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps,
+          RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps, lr,
               assignment(cfg, warnings))).collect().get(0);
           try {
             // a chain stops after a round whose loss or state is not finite (RoundChain)

@@ -131,6 +131,34 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void onlyAPlateauJobStoresThePlateauKeysAndAnotherSchedulesJobIsToldWhichScheduleReadsThem() {
+    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    JobSpec constant = real.get().build().resolve();
+    for (String key : io.epochal.worker.schedule.LrSchedules.PLATEAU_KEYS) {
+      assertThat(constant.toHyperParameters().contains("schedule." + key)).as("job.json as before plateau: %s", key)
+          .isFalse();
+    }
+    JobSpec plateau = real.get().optOverride("schedule.name", "plateau").optOverride("schedule.patience", "2")
+        .build().resolve();
+    HyperParameters stored = plateau.toHyperParameters();
+    assertThat(stored.getLong("schedule.patience")).isEqualTo(2);
+    assertThat(stored.getDouble("schedule.factor")).as("torch's default").isEqualTo(0.1);
+    assertThat(stored.getString("schedule.monitor")).isEqualTo("train_loss");
+    assertThat(JobSpec.fromHyperParameters(stored)).isEqualTo(plateau);
+
+    ConfigException other = errorOf(real.get().optOverride("schedule.name", "cosine")
+        .optOverride("schedule.total_steps", "10").optOverride("schedule.patience", "2"));
+    assertThat(other).hasMessageContaining("schedule.patience").hasMessageContaining("plateau");
+    assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.monitor", "val_los")))
+        .hasMessageContaining("schedule.monitor = 'val_los' (from --set schedule.monitor) is not a metric a "
+            + "checkpoint records; did you mean 'val_loss'?");
+    assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.factor", "1")))
+        .hasMessageContaining("schedule.factor");
+  }
+
+  @Test
   void sparkConfOverridesFileAndSetOverridesSparkConf() {
     assertThat(resolver().build().resolve().epochs()).isEqualTo(1);
     Map<String, String> conf = Map.of("spark.epochal.train.epochs", "2", "spark.epochal.train.workers", "3",

@@ -167,9 +167,13 @@ class CliEndToEndTest {
   void resumeAfterTheNewestCheckpointEndsBitIdenticalToAnUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
-    // with gradient clipping (a limit below every step's norm: Adam trains on), which a resume takes from job.json
-    Path fileA = jobFile("a.properties", jobA, Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001"));
-    Path fileB = jobFile("b.properties", jobB, Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001"));
+    // with gradient clipping (a limit below every step's norm: Adam trains on), which a resume takes from job.json,
+    // and schedule plateau lowering the rate after every epoch but the first (no loss falls below 1 % of its best),
+    // whose rate and count a resume takes from the checkpoint
+    Map<String, String> keys = Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001", "schedule.name",
+        "plateau", "schedule.patience", "0", "schedule.threshold", "0.99", "schedule.factor", "0.5");
+    Path fileA = jobFile("a.properties", jobA, keys);
+    Path fileB = jobFile("b.properties", jobB, keys);
     assertTrained(CliRun.of("train", fileA.toString(), "--master", MASTER));
     assertTrained(CliRun.of("train", fileB.toString(), "--master", MASTER));
 
@@ -194,7 +198,10 @@ class CliEndToEndTest {
         assertThat(actual.manifest().metrics().get("train_loss"))
             .isEqualTo(expected.manifest().metrics().get("train_loss"));
         assertThat(actual.manifest().hyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(0.0001);
+        assertThat(actual.manifest().learningRateSchedule()).isEqualTo(expected.manifest().learningRateSchedule());
       }
+      assertThat(b.load(4).manifest().learningRateSchedule().getDouble("schedule.lr"))
+          .as("reduced after epochs 2, 3 and 4").isEqualTo(0.01 * 0.5 * 0.5 * 0.5);
     }
     List<JobEvent> events = E2eFixtures.events(fs, dirB);
     assertThat(events).filteredOn(e -> e.getAttempt() == 2).extracting(JobEvent::getType).containsExactly(

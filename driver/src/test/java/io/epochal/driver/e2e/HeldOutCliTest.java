@@ -195,4 +195,45 @@ class HeldOutCliTest {
     assertThat(CliRun.of("status", tmp.toString()).out).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +LAST_CHECKPOINT")
         .containsPattern("\njob +COMPLETED +3/3 +[0-9.e-]+ +20[0-9-]+T[0-9:]+Z +free since ");
   }
+
+  @Test
+  void aPlateauScheduleMonitoringTheHeldOutLossStepsOnItAndKeepsItsRowsThroughResumes() throws Exception {
+    String train = tmp.resolve("train").toString();
+    String heldOut = tmp.resolve("validation").toString();
+    assertThat(CliRun.of("gen-data", train, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
+        "--master", MASTER).code).isZero();
+    assertThat(CliRun.of("gen-data", heldOut, "--rows", "64", "--first-row", "256", "--features", "12", "--classes",
+        "3", "--seed", "5", "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.put("train.epochs", "2");
+    keys.put("schedule.name", "plateau");
+    keys.put("schedule.monitor", "val_loss");
+    keys.put("schedule.patience", "0");
+    keys.put("schedule.threshold", "0.99"); // no held-out loss falls below 1 % of its best: lowered after epoch 2
+    String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
+
+    CliRun unmonitored = CliRun.of("train", file, "--master", MASTER);
+    assertThat(unmonitored.code).as("%s", unmonitored).isEqualTo(2);
+    assertThat(unmonitored.err).contains("schedule.monitor = 'val_loss' (from " + file + ") is recorded only for a "
+        + "job evaluated on held-out rows: set data.validation_path to them, or monitor train_loss");
+    assertThat(job).doesNotExist();
+
+    CliRun trained = CliRun.of("train", file, "--set", "data.validation_path=" + heldOut, "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isZero();
+    assertThat(trained.out).contains("epoch 2: val_loss did not improve for 1 epoch (best ")
+        .contains("more than schedule.patience = 0: learning rate 0.01 -> 0.001");
+    JsonNode first = new ObjectMapper().readTree(job.resolve("checkpoints/epoch-000001/manifest.json").toFile());
+    assertThat(first.get("lr_schedule").get("schedule.plateau.best").doubleValue())
+        .as("the best is epoch 1's held-out loss").isEqualTo(metrics(job, 1).get("val_loss"));
+
+    String jobJson = Files.readString(job.resolve("job.json"));
+    CliRun without = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
+        "--master", MASTER);
+    assertThat(without.code).as("%s", without).isEqualTo(2);
+    assertThat(without.err).contains("data.validation_path = '' (from --set data.validation_path) leaves no held-out "
+        + "rows, but schedule 'plateau' lowers the learning rate by val_loss, which only they give: keep them: a "
+        + "resume cannot change schedule.monitor, which decides the learning rate");
+    assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
+  }
 }

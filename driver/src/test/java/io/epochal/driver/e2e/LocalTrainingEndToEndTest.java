@@ -187,6 +187,49 @@ class LocalTrainingEndToEndTest {
     }
   }
 
+  @Test
+  void aPlateauScheduleLowersTheRateAfterAnEpochWithoutImprovementAndTheNextEpochTrainsAtIt() throws Exception {
+    String data = data("plateau", 256, 7);
+    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(tmp.resolve("plateau-job").toString(),
+        data));
+    keys.put("optimizer.name", "sgd"); // a step moves the weights in proportion to the rate
+    keys.put("optimizer.lr", "0.1");
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "plateau");
+    keys.put("schedule.patience", "0");
+    keys.put("schedule.threshold", "0.99"); // an improvement is a loss below 1 % of the best: none after epoch 1
+    keys.put("schedule.factor", "0.000001");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> messages = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(new TrainingListener() {
+      @Override
+      public void message(String message) {
+        messages.add(message);
+      }
+    }).build().run();
+
+    double once = 0.1 * 0.000001;
+    assertThat(messages).anySatisfy(m -> assertThat(m).startsWith("epoch 2: train_loss did not improve for 1 epoch "
+        + "(best ").endsWith("more than schedule.patience = 0: learning rate 0.1 -> " + once));
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      HyperParameters first = E2eFixtures.assertVerified(store, 1).manifest().learningRateSchedule();
+      HyperParameters second = store.load(2).manifest().learningRateSchedule();
+      HyperParameters third = store.load(3).manifest().learningRateSchedule();
+      assertThat(first.getDouble("schedule.lr")).isEqualTo(0.1);
+      assertThat(first.getDouble("schedule.plateau.best"))
+          .isEqualTo(store.load(1).manifest().metrics().get("train_loss"));
+      assertThat(second.getDouble("schedule.lr")).isEqualTo(once);
+      assertThat(second.getLong("schedule.plateau.reductions")).isEqualTo(1);
+      assertThat(third.getDouble("schedule.lr")).isEqualTo(once * 0.000001);
+      assertThat(third.getLong("schedule.plateau.reductions")).isEqualTo(2);
+      // epoch 2 trained at 0.1, epoch 3 at a millionth of it
+      double fullRate = distance(store.load(1).model(), store.load(2).model());
+      double reduced = distance(store.load(2).model(), store.load(3).model());
+      assertThat(fullRate).isGreaterThan(0);
+      assertThat(reduced).isGreaterThan(0).isLessThan(fullRate * 1e-4);
+    }
+  }
+
   /** The L2 distance between two states' tensors. */
   private static double distance(StateDict a, StateDict b) {
     double squares = 0;

@@ -198,7 +198,8 @@ public final class ReduceOnPlateau {
       String what = reductions > before.reductions ? "learning rate " + before.lr + " -> " + lr
           + (cooldown > 0 ? " (cooldown: the next " + cooldown + " epochs are not counted)" : "")
           : "the learning rate " + lr + " is at schedule.min_lr = " + minLr + " and is not reduced further";
-      return java.util.Optional.of(monitor + " did not improve for " + (before.numBadEpochs + 1) + " epochs"
+      long bad = before.numBadEpochs + 1;
+      return java.util.Optional.of(monitor + " did not improve for " + bad + " epoch" + (bad == 1 ? "" : "s")
           + bestText + ", more than schedule.patience = " + patience + ": " + what);
     }
     return java.util.Optional.of(monitor + " did not improve for " + numBadEpochs + " epoch" + (numBadEpochs == 1
