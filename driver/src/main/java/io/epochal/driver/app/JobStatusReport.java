@@ -202,9 +202,9 @@ final class JobStatusReport {
     out.println("lease:       " + s.lease);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
-    s.spec.flatMap(sp -> s.entries.isEmpty() ? Optional.empty() : s.entries.get(s.entries.size() - 1).manifest()
-        .flatMap(m -> io.epochal.driver.train.EarlyStopping.describe(sp.getHyperParameters(), m.metrics())))
-        .ifPresent(line -> out.println("early stop:  " + line));
+    s.spec.ifPresent(sp -> (s.entries.isEmpty() ? Optional.<CheckpointManifest>empty()
+        : s.entries.get(s.entries.size() - 1).manifest()).ifPresent(m -> ContinuationLines.print(out,
+        sp.getHyperParameters(), m)));
     // a job evaluated on held-out rows (data.validation_path) at some epoch shows their metrics too
     boolean heldOut = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
         .containsKey(EpochMetrics.VAL_LOSS)).orElse(false));

@@ -85,6 +85,9 @@ final class ResumeDryRun {
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")
           .orElseGet(() -> "  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to "
           + epochs) + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest)));
+      loaded.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
+          .toHyperParameters(), c.manifest().learningRateSchedule()))
+          .ifPresent(rate -> err.println("  learning rate: " + rate));
     }
     if (after.isPresent()) {
       Optional<TrainingException> stop = notContinuable(resume, loaded.get());

@@ -227,6 +227,13 @@ class HeldOutCliTest {
     assertThat(first.get("lr_schedule").get("schedule.plateau.best").doubleValue())
         .as("the best is epoch 1's held-out loss").isEqualTo(metrics(job, 1).get("val_loss"));
 
+    CliRun status = CliRun.of("status", job.toString());
+    assertThat(status.out).as("%s", status).containsPattern("\nnext rate: +0\\.001 at step [0-9]+ \\(schedule plateau "
+        + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n");
+
+    CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
+    assertThat(dry.err).as("%s", dry).contains("  trains epoch 3 of 3, after epoch 2\n  learning rate: 0.001 at step ");
+
     String jobJson = Files.readString(job.resolve("job.json"));
     CliRun without = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--master", MASTER);

@@ -1,0 +1,48 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.train.EarlyStopping;
+import io.epochal.params.HyperParameters;
+import io.epochal.worker.schedule.ReduceOnPlateau;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The lines of a job's {@code status} that say how its newest checkpoint continues: the learning
+ * rate a resume trains its next step at (with schedule {@code plateau}, its reductions and count),
+ * and the early-stop count.
+ */
+final class ContinuationLines {
+
+  private ContinuationLines() {}
+
+  /** Prints the lines for a job with keys {@code job} ({@code job.json}) whose newest checkpoint is {@code newest}. */
+  static void print(PrintStream out, HyperParameters job, CheckpointManifest newest) {
+    learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
+    EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));
+  }
+
+  /**
+   * The rate of the next step and the schedule that gives it, from checkpoint schedule state {@code
+   * state}; with schedule {@code plateau}, the reductions so far and how far the count is. Empty when
+   * the state does not record the rate.
+   */
+  static Optional<String> learningRate(HyperParameters job, HyperParameters state) {
+    if (!state.contains("schedule.lr") || !state.contains("schedule.name")) {
+      return Optional.empty();
+    }
+    String line = state.getDouble("schedule.lr") + " at step " + (state.contains("schedule.step")
+        ? state.getLong("schedule.step") : "?") + " (schedule " + state.getString("schedule.name");
+    if (!state.contains(ReduceOnPlateau.REDUCTIONS) || !job.contains("schedule.monitor")) {
+      return Optional.of(line + ")");
+    }
+    long reductions = state.getLong(ReduceOnPlateau.REDUCTIONS);
+    long bad = state.getLong(ReduceOnPlateau.NUM_BAD_EPOCHS);
+    return Optional.of(line + " on " + job.getString("schedule.monitor") + ": lowered " + reductions + " time"
+        + (reductions == 1 ? "" : "s") + (state.contains(ReduceOnPlateau.BEST) ? ", best " + String.format(Locale.ROOT,
+        "%.6g", state.getDouble(ReduceOnPlateau.BEST)) : "") + ", " + bad + " epoch" + (bad == 1 ? "" : "s")
+        + " without improvement" + (job.contains("schedule.patience") ? " (schedule.patience = "
+        + job.getLong("schedule.patience") + ")" : "") + ")");
+  }
+}
