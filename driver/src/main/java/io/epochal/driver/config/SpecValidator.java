@@ -183,8 +183,9 @@ final class SpecValidator {
       Map<String, Sourced> given = new LinkedHashMap<>(prefixed.get(JobKeys.SCHEDULE_PREFIX));
       // a key only other schedules declare (schedule.patience with cosine): said as such, not as unknown
       given.entrySet().removeIf(e -> schedSpecs.get().get(e.getKey()) == null && catalog.scheduleNames().stream()
-          .anyMatch(n -> catalog.schedule(n).map(d -> d.get(e.getKey()) != null).orElse(false))
-          && notRead(schedule, e.getKey(), e.getValue(), problems));
+          .flatMap(n -> catalog.schedule(n).map(d -> d.get(e.getKey())).stream()).filter(d -> d != null).findFirst()
+          .map(d -> isDefault(d, JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())
+              || notRead(schedule, e.getKey(), e.getValue(), problems)).orElse(false));
       checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), given, out,
           "schedule " + schedule, problems, n -> catalog.scheduleKeyUsers(n).contains(schedule));
       checkReadBySchedule(schedule, schedSpecs.get(), prefixed.get(JobKeys.SCHEDULE_PREFIX), problems);

@@ -150,7 +150,11 @@ class JobSpecResolverTest {
 
     ConfigException other = errorOf(real.get().optOverride("schedule.name", "cosine")
         .optOverride("schedule.total_steps", "10").optOverride("schedule.patience", "2"));
-    assertThat(other).hasMessageContaining("schedule.patience").hasMessageContaining("plateau");
+    assertThat(other).hasMessage("schedule.patience (set in --set schedule.patience) is not read by schedule.name = "
+        + "'cosine'; only plateau reads it: remove it, or set schedule.name=plateau");
+    assertThat(real.get().optOverride("schedule.patience", "10").build().resolve().toHyperParameters())
+        .as("its default, as a plateau job's job.json lists it: changes nothing, and is not stored")
+        .isEqualTo(constant.toHyperParameters());
     assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.monitor", "val_los")))
         .hasMessageContaining("schedule.monitor = 'val_los' (from --set schedule.monitor) is not a metric a "
             + "checkpoint records; did you mean 'val_loss'?");
