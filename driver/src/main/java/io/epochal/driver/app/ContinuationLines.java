@@ -24,6 +24,17 @@ final class ContinuationLines {
   }
 
   /**
+   * Why a job with keys {@code job} whose newest checkpoint records {@code metrics} stopped early
+   * (its count of epochs without improvement, and its best), when it did; the early-stop line of
+   * {@code status} without its ending.
+   */
+  static Optional<String> stoppedEarly(HyperParameters job, java.util.Map<String, Double> metrics) {
+    String ending = ": stopped early";
+    return EarlyStopping.describe(job, metrics).filter(line -> line.endsWith(ending))
+        .map(line -> line.substring(0, line.length() - ending.length()));
+  }
+
+  /**
    * The rate of the next step and the schedule that gives it, from checkpoint schedule state {@code
    * state}; with schedule {@code plateau}, the reductions so far and how far the count is. Empty when
    * the state does not record the rate.

@@ -133,6 +133,9 @@ final class JobStatusReport {
       if (s.finalProblem != null) {
         warnings.add("warning: " + job.getKey() + ": " + s.finalProblem);
       }
+      final JobSummary summary = s; // the table's state says COMPLETED: this says why it ended before train.epochs
+      s.spec.flatMap(sp -> ContinuationLines.stoppedEarly(sp.getHyperParameters(), summary.metrics))
+          .ifPresent(why -> failures.add(job.getKey() + " stopped early at epoch " + summary.epoch + ": " + why));
       if (!s.damage.isEmpty()) {
         warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"
             + (s.damage.size() == 1 ? "" : "s") + " after the epoch shown (" + String.join("; ", s.damage)
@@ -320,6 +323,7 @@ final class JobStatusReport {
       if (m.isPresent()) {
         s.epoch = Long.toString(m.get().epoch());
         s.loss = lossText(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
+        s.metrics = m.get().metrics();
         s.valLoss = lossText(m.get().metrics().get(EpochMetrics.VAL_LOSS));
         s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
         break;
@@ -353,46 +357,5 @@ final class JobStatusReport {
     }
     return d == 0 || Math.abs(d) >= 1e-3 || !Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.6f", d)
         : String.format(java.util.Locale.ROOT, "%.3e", d);
-  }
-
-  private static final class JobSummary {
-    String state = "NEW";
-    String reason = "";
-    String epoch = "-";
-    /** "/N" for a job of N epochs, as the table shows the epoch reached; empty when unknown. */
-    String ofEpochs = "";
-    String loss = "-";
-    /** The newest checkpoint's held-out loss ({@code data.validation_path}), "-" without one. */
-    String valLoss = "-";
-    String time = "-";
-    String lease = "free";
-    /** The lease in a table's column: the holder's host and process, times to the second. */
-    String leaseBrief = "free";
-    /** Damaged checkpoints newer than the one summarized, newest first. */
-    final List<String> damage = new java.util.ArrayList<>();
-    /** A checkpoint a newer Epochal wrote, or what is wrong with a COMPLETED job's final one; or null. */
-    String finalProblem;
-    String checkpointsDir = "";
-    /** The job's job.json, read once; empty when absent or when it cannot be read ({@link #specProblem}). */
-    Optional<io.epochal.job.JobSpec> spec = Optional.empty();
-    io.epochal.job.JobFileFormatException specProblem;
-    List<CheckpointEntry> entries = List.of();
-    List<CheckpointEntry> movedAside = List.of();
-    /** Per epoch of {@link #entries} checked so far: what its listing shows damaged. */
-    private final Map<Long, Optional<String>> checked = new java.util.HashMap<>();
-
-    /** What the listing shows damaged in entry {@code i}, checked once. */
-    Optional<String> damageOf(FileSystem fs, int i) throws IOException {
-      CheckpointEntry e = entries.get(i);
-      if (e.newerFormat()) {
-        return Optional.empty(); // not damaged: a newer Epochal wrote it (said as the job's problem)
-      }
-      Optional<String> known = checked.get(e.epoch());
-      if (known == null) {
-        known = VisibleDamage.visibleDamage(fs, e);
-        checked.put(e.epoch(), known);
-      }
-      return known;
-    }
   }
 }

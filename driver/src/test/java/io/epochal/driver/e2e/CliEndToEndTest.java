@@ -559,6 +559,10 @@ class CliEndToEndTest {
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("early stop:  2 of 2 epochs without improvement of "
         + "train_loss \\(best [0-9.]+ at epoch 1\\): stopped early\n");
+    CliRun root = CliRun.of("status", tmp.toString());
+    assertThat(root.out).as("%s", root).containsPattern("\nearly +COMPLETED +3/3 ")
+        .containsPattern("\nearly stopped early at epoch 3: 2 of 2 epochs without improvement of train_loss \\(best "
+            + "[0-9.]+ at epoch 1\\)\n");
     CliRun again = CliRun.of("train", file.toString(), "--master", MASTER);
     assertThat(again.code).as("%s", again).isZero();
     assertThat(again.out).as("the job file that started it continues it as amended").contains("nothing to train");
