@@ -7,8 +7,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The last check of a job spec: the chosen optimizer's and schedule's values, checked as a worker
- * checks them when it creates them ({@link ModelCatalog#checkOptimizerValues}, {@link
+ * The last check of a job spec: the chosen optimizer's and schedule's values and the loss's label
+ * smoothing, checked as a worker checks them when it creates them ({@link ModelCatalog#checkOptimizerValues}, {@link
  * ModelCatalog#checkScheduleValues}). A value that only fails there (adam's beta1 = 1, sgd's
  * nesterov without momentum, a warm-up starting at factor 0) would otherwise pass every
  * declaration, get written into job.json, and fail every task of the first round.
@@ -30,6 +30,15 @@ final class CreationCheck {
    */
   void check(HyperParameters values, Map<String, SpecValidator.Sourced> raw, List<ConfigException> problems,
       boolean checkOptimizer, boolean checkSchedule) {
+    if (values.contains(JobKeys.LABEL_SMOOTHING) && values.getDouble(JobKeys.LABEL_SMOOTHING) > 0
+        && !"softmax_cross_entropy".equals(values.getString(JobKeys.LOSS))) {
+      // the worker's loss registry refuses it as it creates the loss: every task of the first round would fail
+      SpecValidator.Sourced given = raw.get(JobKeys.LABEL_SMOOTHING);
+      problems.add(new ConfigException(JobKeys.LABEL_SMOOTHING, JobKeys.LABEL_SMOOTHING + " = "
+          + values.getDouble(JobKeys.LABEL_SMOOTHING) + (given == null ? "" : " (from " + given.source + ")")
+          + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
+          + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
+    }
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
       if (checkOptimizer) {

@@ -41,6 +41,8 @@ public final class JobKeys {
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
   /** The largest total L2 norm of one local step's gradients; 0 = no clipping. */
   public static final String CLIP_GRAD_NORM = "train.clip_grad_norm";
+  /** Label smoothing of loss softmax_cross_entropy; 0 = none. */
+  public static final String LABEL_SMOOTHING = "loss.label_smoothing";
   public static final String DATA_PATH = "data.path";
   /** Held-out rows every epoch's state is evaluated on ({@code val_loss}, {@code val_accuracy}); empty = none. */
   public static final String DATA_VALIDATION_PATH = "data.validation_path";
@@ -129,13 +131,15 @@ public final class JobKeys {
 
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
-   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0), no early stopping
+   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0), no label smoothing
+   * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(CLIP_GRAD_NORM) || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
+    if (key.equals(CLIP_GRAD_NORM) || key.equals(LABEL_SMOOTHING) || key.equals(EARLY_STOP_PATIENCE)
+        || key.equals(EARLY_STOP_MIN_DELTA)) {
       try {
         return Double.parseDouble(value.toString().trim()) == 0; // typed, or as a Spark conf or --set gives it
       } catch (NumberFormatException e) {
@@ -171,6 +175,11 @@ public final class JobKeys {
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
         .optAllowed("softmax_cross_entropy", "mse")
         .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target; one per row, for a model with one output).").build());
+    s.add(ParamSpec.builder(LABEL_SMOOTHING, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMax(1.0)
+        .optDoc("Label smoothing of loss softmax_cross_entropy, as torch.nn.CrossEntropyLoss(label_smoothing=...): "
+            + "the target is 1 - e on the label and e / classes on every class. The held-out rows' val_loss and "
+            + "evaluate's loss are the same loss. 0 = none (a job created before this key existed has none); "
+            + "loss mse takes none.").build());
     s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker."));
     s.add(lng(EPOCHS, 10L, 1.0, (double) MAX_EPOCHS, "Number of passes over the data; a checkpoint is written after each."));
     s.add(lng(WORKERS, 2L, 1.0, 4096.0, "Number of data-parallel workers; the data is split into this many shards."));

@@ -73,21 +73,12 @@ public final class JobSpec {
   }
 
   /**
-   * This spec as a job stored before {@code data.row_order} existed holds it: without that key,
-   * whose absence means {@link JobKeys#ROW_ORDER_SPARK_READ} (job.json and the manifests of such a
-   * job lack it, and a resume compares them with this spec key by key).
+   * This spec as a job stored before {@code data.row_order} existed holds it: without that key, whose absence means
+   * {@link JobKeys#ROW_ORDER_SPARK_READ} (job.json and such a job's manifests lack it; a resume compares key by key).
    */
   public JobSpec withStoredRowOrder() {
-    if (!values.contains(JobKeys.DATA_ROW_ORDER)) {
-      return this;
-    }
-    HyperParameters.Builder b = HyperParameters.builder();
-    values.asMap().forEach((k, v) -> {
-      if (!k.equals(JobKeys.DATA_ROW_ORDER)) {
-        b.put(k, v);
-      }
-    });
-    return new JobSpec(b.build(), false);
+    return !values.contains(JobKeys.DATA_ROW_ORDER) ? this
+        : new JobSpec(HyperParameters.builder().putAll(values).remove(JobKeys.DATA_ROW_ORDER).build(), false);
   }
 
   /** Wraps values the validator produced; {@code rowOrderGiven}: whether its sources gave {@code data.row_order}. */
@@ -228,7 +219,12 @@ public final class JobSpec {
 
   /** {@code train.clip_grad_norm}; 0 (also for a job stored without it) = no clipping. */
   public double clipGradNorm() {
-    return values.contains(JobKeys.CLIP_GRAD_NORM) ? values.getDouble(JobKeys.CLIP_GRAD_NORM) : 0.0;
+    return numberOrZero(JobKeys.CLIP_GRAD_NORM);
+  }
+
+  /** {@code loss.label_smoothing}; 0 (also for a job stored without it) = none. */
+  public double labelSmoothing() {
+    return numberOrZero(JobKeys.LABEL_SMOOTHING);
   }
 
   /** {@code data.path} as job.json holds it (the location as written). */
@@ -314,12 +310,17 @@ public final class JobSpec {
 
   /** {@code early_stop.patience}; 0 (also for a job stored without it) = never stop early. */
   public int earlyStopPatience() {
-    return values.contains(JobKeys.EARLY_STOP_PATIENCE) ? values.getInt(JobKeys.EARLY_STOP_PATIENCE) : 0;
+    return (int) numberOrZero(JobKeys.EARLY_STOP_PATIENCE);
   }
 
   /** {@code early_stop.min_delta}; 0 for a job stored without it. */
   public double earlyStopMinDelta() {
-    return values.contains(JobKeys.EARLY_STOP_MIN_DELTA) ? values.getDouble(JobKeys.EARLY_STOP_MIN_DELTA) : 0;
+    return numberOrZero(JobKeys.EARLY_STOP_MIN_DELTA);
+  }
+
+  /** A numeric key {@link JobKeys#storedAsAbsent} when 0, read as 0 when absent. */
+  private double numberOrZero(String key) {
+    return values.contains(key) ? ((Number) values.get(key)).doubleValue() : 0.0;
   }
 
   /** {@code checkpoint.best_metric}. */

@@ -24,6 +24,7 @@ public final class TrainingConfigs {
         .setOptimizer(spec.optimizerName(), spec.optimizerParams())
         .optSchedule(schedule)
         .setLoss(spec.loss())
+        .optLabelSmoothing(spec.labelSmoothing())
         .setBatchSize(spec.batchSize())
         .optLocalSteps(spec.localSteps())
         .optClipGradNorm(spec.clipGradNorm())

@@ -113,6 +113,29 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void labelSmoothingReachesTheWorkersIsStoredOnlyWhenOnAndOnlyForClassification() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.labelSmoothing()).isZero();
+    assertThat(none.toHyperParameters().contains("loss.label_smoothing")).as("job.json as before the key existed")
+        .isFalse();
+    JobSpec smoothed = resolver().optOverride("loss.label_smoothing", "0.1").build().resolve();
+    assertThat(smoothed.toHyperParameters().getDouble("loss.label_smoothing")).isEqualTo(0.1);
+    assertThat(JobSpec.fromHyperParameters(smoothed.toHyperParameters())).isEqualTo(smoothed);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(smoothed).labelSmoothing()).isEqualTo(0.1);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(none)).isNotEqualTo(
+        io.epochal.driver.train.TrainingConfigs.of(smoothed));
+    assertThat(errorOf(resolver().optOverride("loss.label_smoothing", "1.5")))
+        .hasMessageContaining("loss.label_smoothing = '1.5' (from --set loss.label_smoothing) is out of range");
+    ConfigException regression = errorOf(resolver().optOverride("loss", "mse")
+        .optOverride("model.classes", "1").optOverride("loss.label_smoothing", "0.1"));
+    assertThat(regression.key()).isEqualTo("loss.label_smoothing");
+    assertThat(regression).hasMessageContaining("loss.label_smoothing = 0.1 (from --set loss.label_smoothing) smooths "
+        + "class labels, but loss = mse has none (only softmax_cross_entropy does)");
+    assertThat(errorOf(resolver().optOverride("label_smoothing", "0.1")))
+        .hasMessageContaining("write loss.label_smoothing");
+  }
+
+  @Test
   void earlyStoppingIsStoredOnlyWhenOnAndWaitsForAMetricACheckpointRecords() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.earlyStopPatience()).isZero();

@@ -230,6 +230,31 @@ class LocalTrainingEndToEndTest {
     }
   }
 
+  @Test
+  void labelSmoothingReachesEveryWorkersLossAsTorchsLinearMixOfTheTwoTargets() throws Exception {
+    String data = data("smoothing", 256, 8);
+    // a learning rate of 0: every job's weights stay the initial ones, so the losses differ only by the smoothing
+    Map<Double, Double> losses = new java.util.TreeMap<>();
+    for (double e : new double[] {0, 0.5, 1}) {
+      Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(tmp.resolve("smoothing-" + e)
+          .toString(), data));
+      keys.put("optimizer.lr", "0");
+      keys.put("train.epochs", "1");
+      keys.put("loss.label_smoothing", Double.toString(e));
+      JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+      train(spec);
+      try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+        LoadedCheckpoint c = E2eFixtures.assertVerified(store, 1);
+        losses.put(e, c.manifest().metrics().get("train_loss"));
+        assertThat(c.manifest().hyperParameters().contains("loss.label_smoothing")).as("stored for %s", e)
+            .isEqualTo(e > 0);
+      }
+    }
+    // (1 - e) * nll + e * uniform: the half-way smoothing is the mean of none and full, to float rounding
+    assertThat(losses.get(1.0)).isNotCloseTo(losses.get(0.0), within(0.01));
+    assertThat(losses.get(0.5)).isCloseTo((losses.get(0.0) + losses.get(1.0)) / 2, within(1e-6));
+  }
+
   /** The L2 distance between two states' tensors. */
   private static double distance(StateDict a, StateDict b) {
     double squares = 0;

@@ -14,11 +14,29 @@ import ai.djl.ndarray.types.Shape;
  * <p>{@code prediction} is {@code [batch, classes]} logits; {@code label} holds class indices
  * stored as floats (the usual DJL dataset form), shaped {@code [batch]} or {@code [batch, 1]};
  * each must be a whole number in {@code [0, classes)}.
+ *
+ * <p>With label smoothing {@code e > 0}, torch's {@code CrossEntropyLoss(label_smoothing=e)}: the
+ * target is {@code 1 - e} on the label and {@code e / classes} on every class, computed as torch
+ * does, {@code (1 - e) * nll + (e / classes) * mean_i(-sum_c log_softmax(prediction_i)[c])}.
  */
 public final class SoftmaxCrossEntropyLoss implements Loss {
 
   /** The registry name. */
   public static final String NAME = "softmax_cross_entropy";
+
+  private final double labelSmoothing;
+
+  /** The loss without label smoothing. */
+  public SoftmaxCrossEntropyLoss() {
+    this(0);
+  }
+
+  /** The loss with label smoothing {@code labelSmoothing} in [0, 1] (0 = none). */
+  public SoftmaxCrossEntropyLoss(double labelSmoothing) {
+    checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1,
+        "softmax_cross_entropy label smoothing must be in [0, 1], got %s", labelSmoothing);
+    this.labelSmoothing = labelSmoothing;
+  }
 
   @Override
   public String name() {
@@ -41,7 +59,17 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
         NDArray logProbs = prediction.logSoftmax(1);
         NDArray picked = logProbs.gather(index, 1);
         NDArray mean = picked.mean()) {
-      return mean.neg();
+      if (labelSmoothing == 0) {
+        return mean.neg();
+      }
+      try (NDArray nll = mean.neg();
+          NDArray rowSums = logProbs.sum(new int[] {1});
+          NDArray smoothMean = rowSums.mean();
+          NDArray smooth = smoothMean.neg();
+          NDArray kept = nll.mul((float) (1 - labelSmoothing));
+          NDArray spread = smooth.mul((float) (labelSmoothing / classes))) {
+        return kept.add(spread);
+      }
     }
   }
 
@@ -63,6 +91,6 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
 
   @Override
   public String toString() {
-    return NAME;
+    return labelSmoothing == 0 ? NAME : NAME + "(label_smoothing=" + labelSmoothing + ")";
   }
 }

@@ -19,7 +19,7 @@ import java.util.Objects;
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -29,6 +29,7 @@ public final class TrainingConfig implements Serializable {
   private final String optimizerParamsJson;
   private final String scheduleParamsJson;
   private final String loss;
+  private final double labelSmoothing;
   private final int batchSize;
   private final int localSteps;
   private final double clipGradNorm;
@@ -48,6 +49,7 @@ public final class TrainingConfig implements Serializable {
     this.optimizerParamsJson = b.optimizerParams.toJson().toString();
     this.scheduleParamsJson = b.scheduleParams.toJson().toString();
     this.loss = checkNotNull(b.loss, "loss");
+    this.labelSmoothing = b.labelSmoothing;
     this.batchSize = b.batchSize;
     this.localSteps = b.localSteps;
     this.clipGradNorm = b.clipGradNorm;
@@ -58,6 +60,8 @@ public final class TrainingConfig implements Serializable {
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     checkArgument(clipGradNorm >= 0 && Double.isFinite(clipGradNorm),
         "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
+    checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
+        labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
   }
 
@@ -128,6 +132,14 @@ public final class TrainingConfig implements Serializable {
     return clipGradNorm;
   }
 
+  /**
+   * The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 =
+   * none. See {@link io.epochal.worker.loss.SoftmaxCrossEntropyLoss}.
+   */
+  public double labelSmoothing() {
+    return labelSmoothing;
+  }
+
   /** The job seed. */
   public long seed() {
     return seed;
@@ -166,6 +178,7 @@ public final class TrainingConfig implements Serializable {
         && modelParamsJson.equals(c.modelParamsJson) && optimizerName.equals(c.optimizerName)
         && optimizerParamsJson.equals(c.optimizerParamsJson)
         && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
+        && Double.compare(labelSmoothing, c.labelSmoothing) == 0
         && batchSize == c.batchSize && localSteps == c.localSteps
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && seed == c.seed
         && threads == c.threads && device == c.device;
@@ -174,7 +187,7 @@ public final class TrainingConfig implements Serializable {
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, batchSize, localSteps, clipGradNorm, seed,
+        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, clipGradNorm, seed,
         threads, device);
   }
 
@@ -182,7 +195,7 @@ public final class TrainingConfig implements Serializable {
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + ", batch " + batchSize + ", localSteps " + localSteps
+        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch " + batchSize + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + "]";
   }
@@ -196,6 +209,7 @@ public final class TrainingConfig implements Serializable {
     private HyperParameters optimizerParams = HyperParameters.empty();
     private HyperParameters scheduleParams = HyperParameters.empty();
     private String loss;
+    private double labelSmoothing;
     private int batchSize;
     private int localSteps = 1;
     private double clipGradNorm;
@@ -229,6 +243,12 @@ public final class TrainingConfig implements Serializable {
     /** Loss name. */
     public Builder setLoss(String loss) {
       this.loss = loss;
+      return this;
+    }
+
+    /** Label smoothing of loss softmax_cross_entropy, in [0, 1] (default 0: none). */
+    public Builder optLabelSmoothing(double labelSmoothing) {
+      this.labelSmoothing = labelSmoothing;
       return this;
     }
 

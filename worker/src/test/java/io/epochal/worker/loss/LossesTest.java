@@ -33,15 +33,20 @@ class LossesTest {
     return manager.create(LOGITS);
   }
 
+  /** log(sum exp row), in doubles. */
+  private static double logSumExp(float[] row) {
+    double sum = 0;
+    for (float v : row) {
+      sum += Math.exp(v);
+    }
+    return Math.log(sum);
+  }
+
   /** -log softmax(x)[c] = log(sum exp x) - x[c], in doubles. */
   private static double expectedCrossEntropy(float[][] x, int[] c) {
     double sum = 0;
     for (int i = 0; i < x.length; i++) {
-      double lse = 0;
-      for (float v : x[i]) {
-        lse += Math.exp(v);
-      }
-      sum += Math.log(lse) - x[i][c[i]];
+      sum += logSumExp(x[i]) - x[i][c[i]];
     }
     return sum / x.length;
   }
@@ -60,6 +65,49 @@ class LossesTest {
     }
   }
 
+  /**
+   * torch's CrossEntropyLoss(label_smoothing=e) in doubles: (1 - e) * nll + e / C * mean_i(-sum_c
+   * log softmax(x_i)[c]).
+   */
+  private static double expectedSmoothed(float[][] x, int[] c, double e) {
+    double smooth = 0;
+    for (float[] row : x) {
+      for (float v : row) {
+        smooth += logSumExp(row) - v;
+      }
+    }
+    smooth /= x.length;
+    return (1 - e) * expectedCrossEntropy(x, c) + e / x[0].length * smooth;
+  }
+
+  @Test
+  void labelSmoothingIsTorchsCrossEntropyTowardsAUniformTarget() {
+    NDArray labels = manager.create(new float[] {2f, 0f});
+    for (double e : new double[] {0.1, 0.5, 1.0}) {
+      float value = Losses.create("softmax_cross_entropy", e).evaluate(logits(), labels).getFloat();
+      assertThat((double) value).as("label_smoothing %s", e).isCloseTo(expectedSmoothed(LOGITS, CLASSES, e),
+          within(1e-6));
+    }
+    // no smoothing: the plain loss, bit for bit
+    assertThat(Losses.create("softmax_cross_entropy", 0).evaluate(logits(), labels).getFloat())
+        .isEqualTo(Losses.create("softmax_cross_entropy").evaluate(logits(), labels).getFloat());
+    assertThat(Losses.create("softmax_cross_entropy", 0.1).toString())
+        .isEqualTo("softmax_cross_entropy(label_smoothing=0.1)");
+  }
+
+  @Test
+  void aSmoothedLossesGradientIsSoftmaxMinusTheSmoothedTargetOverBatch() {
+    assertGradientIsSoftmaxMinusTargetOverBatch(0.2);
+  }
+
+  @Test
+  void labelSmoothingOutOfRangeOrForMseIsRefused() {
+    assertThatThrownBy(() -> Losses.create("softmax_cross_entropy", 1.5)).hasMessageContaining("[0, 1]");
+    assertThatThrownBy(() -> Losses.create("softmax_cross_entropy", -0.1)).hasMessageContaining("[0, 1]");
+    assertThatThrownBy(() -> Losses.create("mse", 0.1)).hasMessageContaining("loss mse takes no label smoothing");
+    assertThat(Losses.create("mse", 0).name()).isEqualTo("mse");
+  }
+
   @Test
   void crossEntropyIsStableForHugeLogits() {
     NDArray x = manager.create(new float[][] {{1000f, 0f}, {-1000f, 1000f}});
@@ -70,20 +118,22 @@ class LossesTest {
 
   @Test
   void crossEntropyGradientIsSoftmaxMinusOneHotOverBatch() {
+    assertGradientIsSoftmaxMinusTargetOverBatch(0);
+  }
+
+  /** The gradient with label smoothing {@code e}: (softmax - target) / batch, target (1 - e) one-hot + e / C. */
+  private void assertGradientIsSoftmaxMinusTargetOverBatch(double e) {
     NDArray x = logits();
     x.setRequiresGradient(true);
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDArray value = Losses.create("softmax_cross_entropy").evaluate(x, manager.create(new float[] {2f, 0f}));
-      gc.backward(value);
+      gc.backward(Losses.create("softmax_cross_entropy", e).evaluate(x, manager.create(new float[] {2f, 0f})));
     }
     float[] grad = x.getGradient().toFloatArray();
     for (int i = 0; i < 2; i++) {
-      double z = 0;
-      for (float v : LOGITS[i]) {
-        z += Math.exp(v);
-      }
+      double z = Math.exp(logSumExp(LOGITS[i]));
       for (int j = 0; j < 3; j++) {
-        double expected = (Math.exp(LOGITS[i][j]) / z - (j == CLASSES[i] ? 1 : 0)) / 2;
+        double target = (j == CLASSES[i] ? 1 - e : 0) + e / 3;
+        double expected = (Math.exp(LOGITS[i][j]) / z - target) / 2;
         assertThat((double) grad[i * 3 + j]).as("d loss / d x[%s][%s]", i, j).isCloseTo(expected, within(1e-6));
       }
     }
