@@ -47,9 +47,10 @@ public final class ReferenceDoc {
         .append("| `optimizer.<hp>` | A hyperparameter of the optimizer `optimizer.name`, e.g. `optimizer.lr` (tables "
             + "below). |\n")
         .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`: `step_size` "
-            + "and `gamma` for `step`, `total_steps` for `cosine` and `linear`, `min_lr` for those and `plateau`, "
-            + "`monitor`, `mode`, `patience`, `factor`, `threshold`, `threshold_mode` and `cooldown` for `plateau` "
-            + "(stored only for a job of that schedule), `warmup_steps` and `warmup_start_factor` for every schedule. "
+            + "for `step`, `gamma` for `step` and `multistep`, `milestones` for `multistep`, `total_steps` for "
+            + "`cosine` and `linear`, `min_lr` for those and `plateau`, `monitor`, `mode`, `patience`, `factor`, "
+            + "`threshold`, `threshold_mode` and `cooldown` for `plateau` (`milestones` and the `plateau` keys are "
+            + "stored only for a job of their schedule), `warmup_steps` and `warmup_start_factor` for every schedule. "
             + "A key the chosen schedule does not read is refused, unless it has its default value. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")
         .append("as the workers check them when they create the optimizer and the schedule (adam's betas below 1,\n")

@@ -12,7 +12,8 @@ import java.util.Optional;
  * conf/REFERENCE.md documents each: a cosine or linear decay that reaches its floor ({@code min_lr})
  * before the job's last step, a warm-up the job never finishes, a step schedule that has decayed the
  * rate below a ten-thousandth of {@code optimizer.lr} (PyTorch's StepLR counts epochs; its
- * {@code step_size} here counts optimizer steps).
+ * {@code step_size} here counts optimizer steps), multistep milestones the job never reaches (the
+ * same mistake with MultiStepLR's milestones).
  */
 public final class ScheduleCoverage {
 
@@ -44,6 +45,7 @@ public final class ScheduleCoverage {
     decay(spec, jobSteps, resumed).ifPresent(said::add);
     longWarmup(spec, jobSteps).ifPresent(said::add);
     stepDecay(spec, jobSteps).ifPresent(said::add);
+    lateMilestones(spec, jobSteps).ifPresent(said::add);
     return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
   }
 
@@ -85,6 +87,30 @@ public final class ScheduleCoverage {
         + "at its last step; step_size counts optimizer steps, not epochs as PyTorch's StepLR does (an epoch is %d "
         + "steps here: step_size = %d decays once per epoch)", size, gamma, size, decays, jobSteps, factor, epoch,
         epoch));
+  }
+
+  /**
+   * Multistep milestones the job's steps never reach (a milestone {@code m} lowers the rate from
+   * global step {@code warmup_steps + m}): MultiStepLR's milestones are usually epochs, these count
+   * optimizer steps.
+   */
+  private static Optional<String> lateMilestones(JobSpec spec, long jobSteps) {
+    if (!"multistep".equals(spec.scheduleName())) {
+      return Optional.empty();
+    }
+    HyperParameters hp = spec.scheduleParams();
+    long warmup = hp.getLong("warmup_steps");
+    java.util.List<Long> late = hp.getList("milestones", Long.class).stream().filter(m -> warmup + m >= jobSteps)
+        .toList();
+    if (late.isEmpty()) {
+      return Optional.empty();
+    }
+    long epoch = perEpoch(spec, jobSteps);
+    return Optional.of("schedule.milestones " + late.stream().map(String::valueOf).collect(
+        java.util.stream.Collectors.joining(", ")) + (late.size() == 1 ? " comes" : " come") + " at or after the job's "
+        + jobSteps + " optimizer steps" + (warmup > 0 ? " (counted after the " + warmup + " warm-up steps)" : "")
+        + ", so the rate is never lowered there; milestones count optimizer steps, not epochs as PyTorch's MultiStepLR "
+        + "is usually stepped (an epoch is " + epoch + " steps here: epoch k's end is milestone k * " + epoch + ")");
   }
 
   /** A cosine or linear decay that reaches its floor before the job's last step. */

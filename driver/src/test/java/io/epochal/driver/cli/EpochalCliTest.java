@@ -515,7 +515,7 @@ class EpochalCliTest {
 
     assertThat(constant.code).as(constant.err).isEqualTo(ExitCodes.USAGE);
     assertThat(constant.err).contains("schedule.gamma (set in " + file + ") is not read by schedule.name = "
-        + "'constant'; only step reads it: remove it, or set schedule.name=step",
+        + "'constant'; only multistep and step read it: remove it, or set schedule.name=multistep",
         "schedule.min_lr (set in --set schedule.min_lr) is not read by schedule.name = 'constant'; only cosine, "
         + "linear and plateau read it: remove it, or set schedule.name=cosine");
     assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",

@@ -183,6 +183,20 @@ class JobSpecResolverTest {
             + "checkpoint records; did you mean 'val_loss'?");
     assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.factor", "1")))
         .hasMessageContaining("schedule.factor");
+
+    assertThat(constant.toHyperParameters().contains("schedule.milestones")).isFalse();
+    JobSpec multistep = real.get().optOverride("schedule.name", "multistep").optOverride("schedule.milestones",
+        "100, 250").build().resolve();
+    assertThat(multistep.toHyperParameters().getList("schedule.milestones", Long.class)).containsExactly(100L, 250L);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(multistep).scheduleParams().getList("milestones",
+        Long.class)).containsExactly(100L, 250L);
+    assertThat(errorOf(real.get().optOverride("schedule.name", "multistep")))
+        .hasMessageContaining("schedule.milestones").hasMessageContaining("needs milestones");
+    assertThat(errorOf(real.get().optOverride("schedule.name", "multistep").optOverride("schedule.milestones",
+        "250,100"))).hasMessageContaining("schedule.milestones").hasMessageContaining("increasing order");
+    assertThat(errorOf(real.get().optOverride("schedule.milestones", "100"))).hasMessage("schedule.milestones (set "
+        + "in --set schedule.milestones) is not read by schedule.name = 'constant'; only multistep reads it: remove "
+        + "it, or set schedule.name=multistep");
   }
 
   @Test

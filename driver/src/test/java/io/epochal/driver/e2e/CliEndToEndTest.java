@@ -1082,6 +1082,12 @@ class CliEndToEndTest {
         "schedule.step_size", "1")).toString(), "--dry-run", "--master", MASTER);
     assertThat(decay.err).contains("schedule.step_size = 1 multiplies the rate by schedule.gamma = 0.1 every 1 "
         + "optimizer steps").contains("step_size counts optimizer steps, not epochs as PyTorch's StepLR does");
+    CliRun late = CliRun.of("train", jobFile("multistep.properties", job, Map.of("schedule.name", "multistep",
+        "schedule.milestones", "2,100000,200000")).toString(), "--dry-run", "--master", MASTER);
+    assertThat(late.code).as("%s", late).isZero();
+    assertThat(late.err).containsPattern("schedule.milestones 100000, 200000 come at or after the job's [0-9]+ "
+        + "optimizer steps, so the rate is never lowered there; milestones count optimizer steps, not epochs")
+        .doesNotContain("milestones 2,");
   }
 
   @Test

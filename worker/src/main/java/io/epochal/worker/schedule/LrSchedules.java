@@ -15,9 +15,11 @@ import java.util.Set;
  * <table>
  *   <caption>Schedule hyperparameters</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, cosine, linear or plateau</td></tr>
+ *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, multistep, cosine, linear or plateau</td></tr>
  *   <tr><td>{@code step_size}</td><td>0 (unset)</td><td>step: multiply by gamma every step_size steps (required, &ge; 1)</td></tr>
- *   <tr><td>{@code gamma}</td><td>0.1</td><td>step: the factor</td></tr>
+ *   <tr><td>{@code gamma}</td><td>0.1</td><td>step, multistep: the factor</td></tr>
+ *   <tr><td>{@code milestones}</td><td>(none)</td><td>multistep: the steps after which the rate is multiplied by
+ *   gamma (required, increasing, each &ge; 1)</td></tr>
  *   <tr><td>{@code total_steps}</td><td>0 (unset)</td><td>cosine, linear: steps from base to min_lr, counted after the warm-up (required, &ge; 1)</td></tr>
  *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards; plateau: the
  *   lowest rate a reduction sets</td></tr>
@@ -36,11 +38,19 @@ import java.util.Set;
 public final class LrSchedules {
 
   /** Known schedule names. */
-  public static final List<String> NAMES = List.of("constant", "step", "cosine", "linear", "plateau");
+  public static final List<String> NAMES = List.of("constant", "step", "multistep", "cosine", "linear", "plateau");
 
   /** The keys only schedule {@code plateau} reads: no other schedule's job declares or stores them. */
   public static final List<String> PLATEAU_KEYS =
       List.of("monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown");
+
+  /**
+   * The keys each schedule reads and no other declares ({@link #PLATEAU_KEYS}, {@code milestones} of
+   * {@code multistep}): declared and stored only for a job of that schedule, so a job of another,
+   * also one created before they existed, stores and resumes as before.
+   */
+  public static final java.util.Map<String, List<String>> OWN_KEYS =
+      java.util.Map.of("plateau", PLATEAU_KEYS, "multistep", List.of("milestones"));
 
   private LrSchedules() {}
 
@@ -52,7 +62,10 @@ public final class LrSchedules {
         ParamSpec.builder("step_size", ParamType.LONG).optDefault(0L).optMin(0)
             .optDoc("schedule step: multiply the rate by gamma every step_size steps (required >= 1)").build(),
         ParamSpec.builder("gamma", ParamType.DOUBLE).optDefault(0.1).optMin(0)
-            .optDoc("schedule step: the decay factor").build(),
+            .optDoc("schedules step and multistep: the decay factor").build(),
+        ParamSpec.builder("milestones", ParamType.LONG_LIST).optDefault(List.of()).optMin(1)
+            .optDoc("schedule multistep: the optimizer steps (after the warm-up) from which the rate is multiplied "
+                + "by gamma once more, in increasing order, as torch's MultiStepLR milestones (required)").build(),
         ParamSpec.builder("total_steps", ParamType.LONG).optDefault(0L).optMin(0)
             .optDoc("schedules cosine and linear: steps from lr down to min_lr, after the warm-up (required >= 1)")
             .build(),
@@ -101,6 +114,9 @@ public final class LrSchedules {
       case "step":
         s = new Schedules.StepDecay(baseLr, hp.getLong("step_size"), hp.getDouble("gamma"));
         break;
+      case "multistep":
+        s = new Schedules.MultiStep(baseLr, hp.getList("milestones", Long.class), hp.getDouble("gamma"));
+        break;
       case "cosine":
         s = new Schedules.Cosine(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
         break;
@@ -121,7 +137,7 @@ public final class LrSchedules {
    * The declarations of every schedule key as schedule {@code name} needs them: the key it cannot
    * run without ({@code step_size} for {@code step}, {@code total_steps} for {@code cosine} and
    * {@code linear}) is
-   * required and at least 1; the {@link #PLATEAU_KEYS} only for {@code plateau}; the rest as in
+   * required and at least 1; the {@link #OWN_KEYS} only for their schedule; the rest as in
    * {@link #params()}.
    *
    * @throws IllegalArgumentException if {@code name} is not a schedule
@@ -135,7 +151,7 @@ public final class LrSchedules {
     };
     List<ParamSpec> specs = new java.util.ArrayList<>();
     for (ParamSpec s : params().all()) {
-      if (!name.equals("plateau") && PLATEAU_KEYS.contains(s.name())) {
+      if (OWN_KEYS.entrySet().stream().anyMatch(o -> !o.getKey().equals(name) && o.getValue().contains(s.name()))) {
         continue;
       }
       specs.add(!s.name().equals(required) ? s
@@ -147,12 +163,14 @@ public final class LrSchedules {
   /**
    * The schedules that read hyperparameter {@code key} (without the {@code schedule.} prefix):
    * {@code step_size} and {@code gamma} only {@code step}, {@code total_steps} and {@code min_lr}
-   * {@code cosine} and {@code linear} ({@code min_lr} also {@code plateau}), the {@link #PLATEAU_KEYS}
-   * only {@code plateau}, the warm-up keys every schedule. Empty for a key no schedule declares.
+   * {@code cosine} and {@code linear} ({@code min_lr} also {@code plateau}), {@code gamma} {@code step}
+   * and {@code multistep}, the {@link #OWN_KEYS} only their schedule, the warm-up keys every schedule. Empty for a key no schedule declares.
    */
   public static Set<String> usedBy(String key) {
     return switch (key) {
-      case "step_size", "gamma" -> Set.of("step");
+      case "step_size" -> Set.of("step");
+      case "gamma" -> Set.of("step", "multistep");
+      case "milestones" -> Set.of("multistep");
       case "total_steps" -> Set.of("cosine", "linear");
       case "min_lr" -> Set.of("cosine", "linear", "plateau");
       case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
@@ -169,6 +187,11 @@ public final class LrSchedules {
   /** {@code base * gamma^floor(step / stepSize)}. */
   public static LrSchedule stepDecay(double baseLr, long stepSize, double gamma) {
     return new Schedules.StepDecay(baseLr, stepSize, gamma);
+  }
+
+  /** {@code base * gamma^(milestones at or before step)}, torch's MultiStepLR counted in steps. */
+  public static LrSchedule multiStep(double baseLr, List<Long> milestones, double gamma) {
+    return new Schedules.MultiStep(baseLr, milestones, gamma);
   }
 
   /** Cosine from {@code baseLr} down to {@code minLr} over {@code totalSteps}, then {@code minLr}. */

@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.util.Objects;
 
 /**
- * The schedule implementations: constant, step decay, cosine, linear decay, the plateau's rate between
+ * The schedule implementations: constant, step decay, multistep decay, cosine, linear decay, the plateau's rate between
  * epochs, and a linear warm-up in front.
  */
 final class Schedules {
@@ -101,17 +101,34 @@ final class Schedules {
     }
   }
 
-  /** {@code lr = base * gamma^floor(step / stepSize)}, like torch's StepLR counted in steps. */
-  static final class StepDecay extends Base {
-    final long stepSize;
+  /** {@code lr = base * gamma^k}, {@code k} the decays up to the step, as a subclass counts them. */
+  abstract static class GammaDecay extends Base {
     final double gamma;
 
-    StepDecay(double baseLr, long stepSize, double gamma) {
+    GammaDecay(double baseLr, double gamma, String name) {
       super(baseLr);
-      checkArgument(stepSize >= 1, "schedule 'step' needs step_size >= 1, got %s; set step_size", stepSize);
-      checkArgument(gamma >= 0 && Double.isFinite(gamma), "schedule 'step' gamma = %s must be >= 0", gamma);
-      this.stepSize = stepSize;
+      checkArgument(gamma >= 0 && Double.isFinite(gamma), "schedule '%s' gamma = %s must be >= 0", name, gamma);
       this.gamma = gamma;
+    }
+
+    /** The decays at or before {@code step}. */
+    abstract long decays(long step);
+
+    @Override
+    public final double lr(long step) {
+      checkStep(step);
+      return baseLr * Math.pow(gamma, decays(step));
+    }
+  }
+
+  /** {@code lr = base * gamma^floor(step / stepSize)}, like torch's StepLR counted in steps. */
+  static final class StepDecay extends GammaDecay {
+    final long stepSize;
+
+    StepDecay(double baseLr, long stepSize, double gamma) {
+      super(baseLr, gamma, "step");
+      checkArgument(stepSize >= 1, "schedule 'step' needs step_size >= 1, got %s; set step_size", stepSize);
+      this.stepSize = stepSize;
     }
 
     @Override
@@ -120,18 +137,13 @@ final class Schedules {
     }
 
     @Override
-    public double lr(long step) {
-      checkStep(step);
-      return baseLr * Math.pow(gamma, step / stepSize);
+    long decays(long step) {
+      return step / stepSize;
     }
 
     @Override
     public boolean equals(Object o) {
-      if (!(o instanceof StepDecay)) {
-        return false;
-      }
-      StepDecay s = (StepDecay) o;
-      return s.baseLr == baseLr && s.stepSize == stepSize && s.gamma == gamma;
+      return o instanceof StepDecay s && s.baseLr == baseLr && s.stepSize == stepSize && s.gamma == gamma;
     }
 
     @Override
@@ -142,6 +154,57 @@ final class Schedules {
     @Override
     public String toString() {
       return "step(lr=" + baseLr + ", step_size=" + stepSize + ", gamma=" + gamma + ")";
+    }
+  }
+
+  /**
+   * {@code lr = base * gamma^k}, {@code k} the number of milestones at or before the step: torch's
+   * MultiStepLR ({@code bisect_right(milestones, step)}) counted in steps.
+   */
+  static final class MultiStep extends GammaDecay {
+    final long[] milestones;
+
+    MultiStep(double baseLr, java.util.List<Long> milestones, double gamma) {
+      super(baseLr, gamma, "multistep");
+      checkArgument(!milestones.isEmpty(), "schedule 'multistep' needs milestones (the steps at which the rate is "
+          + "multiplied by gamma), got none; set milestones");
+      this.milestones = new long[milestones.size()];
+      for (int i = 0; i < this.milestones.length; i++) {
+        this.milestones[i] = milestones.get(i);
+        checkArgument(this.milestones[i] >= 1 && (i == 0 || this.milestones[i] > this.milestones[i - 1]),
+            "schedule 'multistep' milestones must be steps >= 1 in increasing order, got %s", milestones);
+      }
+    }
+
+    @Override
+    public String name() {
+      return "multistep";
+    }
+
+    @Override
+    long decays(long step) {
+      int passed = 0;
+      while (passed < milestones.length && milestones[passed] <= step) {
+        passed++;
+      }
+      return passed;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof MultiStep m && m.baseLr == baseLr && java.util.Arrays.equals(m.milestones, milestones)
+          && m.gamma == gamma;
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(baseLr, java.util.Arrays.hashCode(milestones), gamma);
+    }
+
+    @Override
+    public String toString() {
+      return "multistep(lr=" + baseLr + ", milestones=" + java.util.Arrays.toString(milestones) + ", gamma=" + gamma
+          + ")";
     }
   }
 

@@ -22,7 +22,6 @@ class LrSchedulesTest {
     for (io.epochal.params.ParamSpec spec : LrSchedules.params().all()) {
       assertThat(LrSchedules.usedBy(spec.name())).as(spec.name()).isNotEmpty().isSubsetOf(LrSchedules.NAMES);
     }
-    assertThat(LrSchedules.usedBy("gamma")).containsExactly("step");
     assertThat(LrSchedules.usedBy("min_lr")).containsExactlyInAnyOrder("cosine", "linear", "plateau");
     for (String key : LrSchedules.PLATEAU_KEYS) {
       assertThat(LrSchedules.usedBy(key)).as(key).containsExactly("plateau");
@@ -32,16 +31,44 @@ class LrSchedulesTest {
   }
 
   @Test
-  void onlyThePlateauScheduleDeclaresThePlateauKeys() {
+  void aSchedulesOwnKeysAreDeclaredForThatScheduleOnly() {
+    assertThat(LrSchedules.OWN_KEYS).containsEntry("plateau", LrSchedules.PLATEAU_KEYS)
+        .containsEntry("multistep", java.util.List.of("milestones"));
     for (String name : LrSchedules.NAMES) {
       java.util.Set<String> declared = new java.util.HashSet<>();
       LrSchedules.params(name).all().forEach(p -> declared.add(p.name()));
-      if (name.equals("plateau")) {
-        assertThat(declared).as(name).containsAll(LrSchedules.PLATEAU_KEYS).contains("min_lr", "warmup_steps");
-      } else {
-        assertThat(declared).as(name).doesNotContainAnyElementsOf(LrSchedules.PLATEAU_KEYS).contains("warmup_steps");
-      }
+      assertThat(declared).as(name).contains("warmup_steps");
+      LrSchedules.OWN_KEYS.forEach((owner, keys) -> {
+        if (owner.equals(name)) {
+          assertThat(declared).as(name).containsAll(keys);
+        } else {
+          assertThat(declared).as(name).doesNotContainAnyElementsOf(keys);
+        }
+      });
     }
+    assertThat(LrSchedules.usedBy("milestones")).containsExactly("multistep");
+    assertThat(LrSchedules.usedBy("gamma")).containsExactlyInAnyOrder("step", "multistep");
+  }
+
+  @Test
+  void multistepMultipliesByGammaFromEachMilestoneOnAsTorchsMultiStepLr() {
+    LrSchedule s = create(1.0, "schedule", "multistep", "milestones", java.util.List.of(3L, 5L), "gamma", 0.5);
+    assertThat(s.name()).isEqualTo("multistep");
+    // torch: base * gamma ** bisect_right(milestones, step), a milestone's own step already lowered
+    double[] expected = {1, 1, 1, 0.5, 0.5, 0.25, 0.25};
+    for (int step = 0; step < expected.length; step++) {
+      assertThat(s.lr(step)).as("step %s", step).isEqualTo(expected[step]);
+    }
+    assertThat(s.lr(1_000_000)).isEqualTo(0.25);
+    LrSchedule warm = create(1.0, "schedule", "multistep", "milestones", java.util.List.of(3L), "warmup_steps", 2L);
+    assertThat(warm.lr(4)).as("milestones count after the warm-up").isEqualTo(1.0);
+    assertThat(warm.lr(5)).isCloseTo(0.1, within(1e-15));
+    assertThatThrownBy(() -> create(1.0, "schedule", "multistep")).hasMessageContaining("needs milestones")
+        .hasMessageContaining("set milestones");
+    assertThatThrownBy(() -> create(1.0, "schedule", "multistep", "milestones", java.util.List.of(5L, 3L)))
+        .hasMessageContaining("increasing order");
+    assertThat(create(1.0, "schedule", "multistep", "milestones", java.util.List.of(3L, 5L), "gamma", 0.5))
+        .isEqualTo(s);
   }
 
   @Test
@@ -169,7 +196,7 @@ class LrSchedulesTest {
   @Test
   void unknownScheduleOrKeyIsRefused() {
     assertThatThrownBy(() -> create(0.1, "schedule", "onecycle"))
-        .hasMessageContaining("constant, step, cosine, linear");
+        .hasMessageContaining("constant, step, multistep, cosine, linear, plateau");
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
     assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", 0.0))
