@@ -18,6 +18,7 @@ public final class AggregateResult {
   private final long steps;
   private final double lossSum;
   private final long correct;
+  private final io.epochal.worker.round.GradNorms gradNorms;
   private final int contributors;
 
   /**
@@ -37,6 +38,13 @@ public final class AggregateResult {
    */
   public AggregateResult(StateDict state, long samples, long steps, double lossSum, long correct,
       int contributors) {
+    this(state, samples, steps, lossSum, correct, io.epochal.worker.round.GradNorms.NONE, contributors);
+  }
+
+  /** A result with what gradient clipping saw in every worker's steps ({@code GradNorms.NONE} without it). */
+  public AggregateResult(StateDict state, long samples, long steps, double lossSum, long correct,
+      io.epochal.worker.round.GradNorms gradNorms, int contributors) {
+    this.gradNorms = checkNotNull(gradNorms, "gradNorms");
     this.state = checkNotNull(state, "state");
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
     checkArgument(contributors >= 0, "contributors must be >= 0, got %s", contributors);
@@ -45,6 +53,11 @@ public final class AggregateResult {
     this.lossSum = lossSum;
     this.correct = correct;
     this.contributors = contributors;
+  }
+
+  /** What gradient clipping saw in the workers' steps, summed; {@code GradNorms.NONE} without clipping. */
+  public io.epochal.worker.round.GradNorms gradNorms() {
+    return gradNorms;
   }
 
   /** The averaged global state. */

@@ -8,6 +8,7 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import io.epochal.tensor.StateDict;
+import io.epochal.worker.round.GradNorms;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -30,6 +31,7 @@ public final class ShardPiece {
   private final long steps;
   private final double lossSum;
   private final long correct;
+  private final GradNorms gradNorms;
   private final int contributors;
   private final int[] positions;
   private final StateDict state;
@@ -54,6 +56,15 @@ public final class ShardPiece {
    */
   public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, long correct,
       int contributors, int[] positions, StateDict state) {
+    this(shard, worker, samples, steps, lossSum, correct, GradNorms.NONE, contributors, positions, state);
+  }
+
+  /**
+   * A piece carrying what gradient clipping saw ({@link GradNorms#NONE} without clipping; summed over
+   * the workers for an averaged piece).
+   */
+  public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, long correct,
+      GradNorms gradNorms, int contributors, int[] positions, StateDict state) {
     checkArgument(shard >= 0, "shard must be >= 0, got %s", shard);
     checkArgument(worker >= AVERAGED, "worker must be >= 0 (or AVERAGED), got %s", worker);
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
@@ -67,6 +78,7 @@ public final class ShardPiece {
     this.steps = steps;
     this.lossSum = lossSum;
     this.correct = correct;
+    this.gradNorms = checkNotNull(gradNorms, "gradNorms");
     this.contributors = contributors;
     this.positions = positions.clone();
     this.state = state;
@@ -80,6 +92,7 @@ public final class ShardPiece {
     this.steps = 0;
     this.lossSum = 0;
     this.correct = io.epochal.worker.round.EvaluationResult.NOT_COUNTED;
+    this.gradNorms = GradNorms.NONE;
     this.contributors = 0;
     this.positions = new int[0];
     this.state = StateDict.empty();
@@ -132,6 +145,11 @@ public final class ShardPiece {
     return correct;
   }
 
+  /** What gradient clipping saw (summed over workers for an averaged piece). */
+  public GradNorms gradNorms() {
+    return gradNorms;
+  }
+
   /** Workers with samples folded into this piece. */
   public int contributors() {
     return contributors;
@@ -159,7 +177,8 @@ public final class ShardPiece {
     }
     ShardPiece p = (ShardPiece) o;
     return shard == p.shard && worker == p.worker && samples == p.samples && steps == p.steps
-        && Double.compare(lossSum, p.lossSum) == 0 && correct == p.correct && contributors == p.contributors
+        && Double.compare(lossSum, p.lossSum) == 0 && correct == p.correct && gradNorms.equals(p.gradNorms)
+        && contributors == p.contributors
         && Arrays.equals(positions, p.positions) && state.equals(p.state)
         && Objects.equals(failure == null ? null : failure.getMessage(),
             p.failure == null ? null : p.failure.getMessage());
@@ -211,6 +230,7 @@ public final class ShardPiece {
       output.writeVarLong(p.steps, true);
       output.writeDouble(p.lossSum);
       output.writeVarLong(p.correct + 1, true); // NOT_COUNTED (-1) as 0
+      GradNormsWire.write(output, p.gradNorms);
       output.writeVarInt(p.contributors, true);
       output.writeVarInt(p.positions.length, true);
       for (int pos : p.positions) {
@@ -235,13 +255,14 @@ public final class ShardPiece {
       long steps = input.readVarLong(true);
       double lossSum = input.readDouble();
       long correct = input.readVarLong(true) - 1;
+      GradNorms norms = GradNormsWire.read(input);
       int contributors = input.readVarInt(true);
       int[] positions = new int[input.readVarInt(true)];
       for (int i = 0; i < positions.length; i++) {
         positions[i] = input.readVarInt(true);
       }
       StateDict state = kryo.readObject(input, StateDict.class);
-      return new ShardPiece(shard, worker, samples, steps, lossSum, correct, contributors, positions, state);
+      return new ShardPiece(shard, worker, samples, steps, lossSum, correct, norms, contributors, positions, state);
     }
   }
 }

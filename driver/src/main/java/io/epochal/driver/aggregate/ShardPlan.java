@@ -155,6 +155,12 @@ public final class ShardPlan implements Serializable {
   /** As {@link #split(int, long, long, double, StateDict)}, each piece carrying {@code correct}. */
   public List<ShardPiece> split(int worker, long samples, long steps, double lossSum, long correct,
       StateDict state) {
+    return split(worker, samples, steps, lossSum, correct, io.epochal.worker.round.GradNorms.NONE, state);
+  }
+
+  /** As above, each piece also carrying what gradient clipping saw, {@code norms}. */
+  public List<ShardPiece> split(int worker, long samples, long steps, double lossSum, long correct,
+      io.epochal.worker.round.GradNorms norms, StateDict state) {
     checkArgument(state.nameList().equals(names),
         "worker %s's state has tensors %s but the shard plan expects %s", worker, state.names(), names);
     List<ShardPiece> pieces = new ArrayList<>(shards());
@@ -169,7 +175,8 @@ public final class ShardPlan implements Serializable {
         }
       }
       int[] positions = pos.stream().mapToInt(Integer::intValue).toArray();
-      pieces.add(new ShardPiece(s, worker, samples, steps, lossSum, correct, contributors, positions, b.build()));
+      pieces.add(new ShardPiece(s, worker, samples, steps, lossSum, correct, norms, contributors, positions,
+          b.build()));
     }
     return pieces;
   }

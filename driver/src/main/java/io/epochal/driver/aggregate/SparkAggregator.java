@@ -48,7 +48,8 @@ public final class SparkAggregator {
         .flatMapToPair(r -> {
           ShardPlan plan = ShardPlan.of(r.state(), s);
           List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
-          for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.correct(), r.state())) {
+          for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.correct(), r.gradNorms(),
+              r.state())) {
             out.add(new Tuple2<>(p.shard(), p));
           }
           return out.iterator();
@@ -81,12 +82,14 @@ public final class SparkAggregator {
     long steps = 0;
     double lossSum = 0;
     long correct = 0;
+    io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE;
     int contributors = 0;
     int[] positions = null;
     for (ShardPiece p : ordered) {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
       lossSum += p.lossSum();
       correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, p.correct());
+      norms = norms.plus(p.gradNorms());
       if (p.samples() > 0) {
         samples = Math.addExact(samples, p.samples());
         steps = Math.max(steps, p.steps());
@@ -103,8 +106,8 @@ public final class SparkAggregator {
       asResults.add(new RoundResult(p.worker(), p.samples(), p.steps(), p.lossSum(), p.state()));
     }
     StateDict state = WeightedAverager.average(asResults);
-    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, contributors, positions,
-        state);
+    return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, norms, contributors,
+        positions, state);
   }
 
   /**
@@ -152,6 +155,6 @@ public final class SparkAggregator {
     }
     ShardPiece first = byShard.get(0);
     return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.correct(),
-        first.contributors());
+        first.gradNorms(), first.contributors());
   }
 }

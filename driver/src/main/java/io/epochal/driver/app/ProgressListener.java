@@ -17,9 +17,11 @@ final class ProgressListener implements TrainingListener {
   private final PrintStream err;
   private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
-  /** The held-out rows' metrics of the epoch being finished, for its line; empty for none. */
   /** The epoch's training accuracy ({@code accuracy 0.9961}), said before its line; empty for none. */
   private String accuracy = "";
+  /** The epoch's gradient norms before clipping ({@code train.clip_grad_norm} only), or empty. */
+  private String clipping = "";
+  /** The held-out rows' metrics of the epoch being finished, for its line; empty for none. */
   private String validation = "";
   /** The stop has said how the job ended: the rounds the training thread still finishes are not shown. */
   private volatile boolean stopped;
@@ -56,9 +58,11 @@ final class ProgressListener implements TrainingListener {
     if (stopped) {
       return;
     }
-    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, accuracy
-        + (accuracy.isEmpty() || validation.isEmpty() ? "" : "  ") + validation);
+    String metrics = String.join("  ", java.util.stream.Stream.of(accuracy, clipping, validation)
+        .filter(m -> !m.isEmpty()).toList());
+    progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, metrics);
     accuracy = "";
+    clipping = "";
     validation = "";
     epochStart = System.nanoTime();
   }
@@ -66,6 +70,12 @@ final class ProgressListener implements TrainingListener {
   @Override
   public synchronized void trainAccuracy(int epoch, int epochs, double trainAccuracy) {
     accuracy = String.format(Locale.ROOT, "accuracy %.4f", trainAccuracy);
+  }
+
+  @Override
+  public synchronized void gradNorms(int epoch, int epochs, io.epochal.worker.round.GradNorms norms) {
+    clipping = String.format(Locale.ROOT, "grad_norm %.3g (max %.3g, %.0f%% clipped)", norms.mean(), norms.max(),
+        100.0 * norms.clipped() / norms.steps());
   }
 
   @Override

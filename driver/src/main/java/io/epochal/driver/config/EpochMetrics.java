@@ -31,6 +31,16 @@ public final class EpochMetrics {
   /** How many held-out rows the epoch was evaluated on. */
   public static final String VAL_ROWS = "val_rows";
 
+  /**
+   * The mean total gradient norm before clipping over the epoch's local steps (every worker's), as
+   * {@code clip_grad_norm_} returns it (a job with {@code train.clip_grad_norm} only).
+   */
+  public static final String GRAD_NORM = "grad_norm";
+  /** The largest such norm of the epoch. */
+  public static final String GRAD_NORM_MAX = "grad_norm_max";
+  /** The share of the epoch's local steps whose gradients clipping scaled down. */
+  public static final String GRAD_CLIPPED = "grad_clipped";
+
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */

@@ -25,6 +25,7 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     output.writeVarLong(result.steps(), true);
     output.writeDouble(result.lossSum());
     output.writeVarLong(result.correct() + 1, true); // NOT_COUNTED (-1) as 0
+    io.epochal.driver.aggregate.GradNormsWire.write(output, result.gradNorms());
     kryo.writeObject(output, result.state());
   }
 
@@ -35,7 +36,8 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     long steps = input.readVarLong(true);
     double lossSum = input.readDouble();
     long correct = input.readVarLong(true) - 1;
+    io.epochal.worker.round.GradNorms norms = io.epochal.driver.aggregate.GradNormsWire.read(input);
     StateDict state = kryo.readObject(input, StateDict.class);
-    return new RoundResult(worker, samples, steps, lossSum, correct, state);
+    return new RoundResult(worker, samples, steps, lossSum, correct, norms, state);
   }
 }

@@ -14,6 +14,7 @@ import io.epochal.driver.spark.SparkJobs;
 import io.epochal.job.JobEventType;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.BatchPlan;
+import io.epochal.worker.round.GradNorms;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
 import io.epochal.worker.schedule.ReduceOnPlateau;
@@ -107,6 +108,7 @@ final class EpochLoop {
           double lossSum = 0;
           long samples = 0;
           long correct = 0; // NOT_COUNTED once a round did not count them (not classification)
+          GradNorms norms = GradNorms.NONE; // what clipping saw in every worker's steps
           long epochStart = System.nanoTime();
           int r = 0;
           while (r < rounds) {
@@ -137,6 +139,7 @@ final class EpochLoop {
             lossSum += result.lossSum();
             samples += result.samples();
             correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, result.correct());
+            norms = norms.plus(result.gradNorms());
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9),
@@ -149,6 +152,12 @@ final class EpochLoop {
           if (correct >= 0 && samples > 0) {
             metrics.put(EpochMetrics.TRAIN_ACCURACY, (double) correct / samples);
             listener.trainAccuracy(e + 1, epochs, (double) correct / samples);
+          }
+          if (norms.steps() > 0) {
+            metrics.put(EpochMetrics.GRAD_NORM, norms.mean());
+            metrics.put(EpochMetrics.GRAD_NORM_MAX, norms.max());
+            metrics.put(EpochMetrics.GRAD_CLIPPED, (double) norms.clipped() / norms.steps());
+            listener.gradNorms(e + 1, epochs, norms);
           }
           metrics.put(EpochMetrics.SAMPLES, (double) samples);
           metrics.put(SKIPPED_ROWS, (double) data.skippedRows());

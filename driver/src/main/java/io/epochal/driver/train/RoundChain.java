@@ -45,6 +45,7 @@ final class RoundChain {
     long steps = 0;
     double lossSum = 0;
     long correct = 0;
+    io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE;
     for (int i = 0; i < stepsBefore.length; i++) {
       RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], baseLr,
           assignment);
@@ -53,12 +54,13 @@ final class RoundChain {
       steps += r.steps();
       lossSum += r.lossSum();
       correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, r.correct());
+      norms = norms.plus(r.gradNorms());
       boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
       if (more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state))) {
         break;
       }
     }
-    return new RoundResult(shard.worker(), samples, steps, lossSum, correct, state);
+    return new RoundResult(shard.worker(), samples, steps, lossSum, correct, norms, state);
   }
 
   private static boolean isFinite(int worker, StateDict state) {

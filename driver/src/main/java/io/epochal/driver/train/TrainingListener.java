@@ -30,6 +30,12 @@ public interface TrainingListener {
    */
   default void trainAccuracy(int epoch, int epochs, double accuracy) {}
 
+  /**
+   * What gradient clipping saw in epoch {@code epoch}'s local steps ({@code train.clip_grad_norm}
+   * only), before {@link #epoch}.
+   */
+  default void gradNorms(int epoch, int epochs, io.epochal.worker.round.GradNorms norms) {}
+
   /** Epoch {@code epoch} (1-based) finished training; its checkpoint is being written. */
   default void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {}
 

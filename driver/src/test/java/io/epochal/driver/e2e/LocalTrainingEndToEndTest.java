@@ -180,6 +180,13 @@ class LocalTrainingEndToEndTest {
       assertThat(last.manifest().hyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(0.01);
       assertThat(freeStore.load(2).manifest().hyperParameters().contains("train.clip_grad_norm"))
           .as("no clipping is stored as no key, as by jobs made before it existed").isFalse();
+      // every step of both workers was clipped: its norm above 0.01, which is what its weights moved by at most
+      Map<String, Double> metrics = last.manifest().metrics();
+      assertThat(metrics.get("grad_clipped")).isEqualTo(1.0);
+      assertThat(metrics.get("grad_norm")).isGreaterThan(0.01);
+      assertThat(metrics.get("grad_norm_max")).isGreaterThanOrEqualTo(metrics.get("grad_norm"));
+      assertThat(freeStore.load(2).manifest().metrics()).as("not measured without clipping")
+          .doesNotContainKeys("grad_norm", "grad_norm_max", "grad_clipped");
       assertThat(distance(clippedStore.load(1).model(), last.model())).as("epoch 2's move, clipped")
           .isGreaterThan(bound / 2).isLessThanOrEqualTo(bound);
       assertThat(distance(freeStore.load(1).model(), freeStore.load(2).model())).as("epoch 2's move, not clipped")

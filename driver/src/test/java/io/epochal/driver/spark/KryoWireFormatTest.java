@@ -72,6 +72,10 @@ class KryoWireFormatTest {
     assertThat(roundTrip(result)).isEqualTo(result);
     RoundResult regression = new RoundResult(3, 640, 10, 123.25, sample());
     assertThat(roundTrip(regression).counted()).isFalse();
+    io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE.plus(2.5, true).plus(0.75, false);
+    RoundResult clipped = new RoundResult(3, 640, 10, 123.25, 601, norms, sample());
+    assertThat(roundTrip(clipped)).isEqualTo(clipped);
+    assertThat(roundTrip(clipped).gradNorms()).isEqualTo(norms);
     DataShard shard = new DataShard(1, 3, new long[] {1, 2}, 1,
         new float[] {1, 2, 3, 4, 5, Float.NaN}, new float[] {0, 1, 2});
     DataShard back = roundTrip(shard);
@@ -79,6 +83,8 @@ class KryoWireFormatTest {
     assertThat(back.featureShape()).containsExactly(1, 2);
     ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 601, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(piece)).isEqualTo(piece);
+    ShardPiece withNorms = new ShardPiece(2, 3, 640, 10, 1.5, 601, norms, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
+    assertThat(roundTrip(withNorms)).isEqualTo(withNorms).isNotEqualTo(piece);
     ShardPiece uncounted = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(uncounted).correct()).isNegative();
     ShardPiece failed = ShardPiece.failed(1,

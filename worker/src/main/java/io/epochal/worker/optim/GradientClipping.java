@@ -39,8 +39,10 @@ public final class GradientClipping {
    * @param params the step's parameters and their gradients (float32)
    * @param maxNorm the largest total norm, positive and finite
    * @param scratch the manager the intermediate norms are allocated in and closed with
+   * @return the total norm before clipping (what torch's {@code clip_grad_norm_} returns), read from
+   *     the device; 0 when no parameter has a gradient
    */
-  public static void clipByTotalNorm(List<ParamSlot> params, double maxNorm, NDManager scratch) {
+  public static float clipByTotalNorm(List<ParamSlot> params, double maxNorm, NDManager scratch) {
     checkNotNull(params, "params");
     checkNotNull(scratch, "scratch");
     checkArgument(maxNorm > 0 && Double.isFinite(maxNorm),
@@ -52,7 +54,7 @@ public final class GradientClipping {
       }
     }
     if (norms.isEmpty()) {
-      return;
+      return 0f;
     }
     try (NoGradScope ignored = NoGradScope.enter(norms.get(0))) {
       NDArray total = owned(owned(NDArrays.stack(norms), scratch).norm(), scratch);
@@ -64,7 +66,17 @@ public final class GradientClipping {
           p.grad().muli(coefficient);
         }
       }
+      return total.getFloat();
     }
+  }
+
+  /**
+   * Whether a total norm of {@code norm} is scaled down by clipping at {@code maxNorm}: whether the
+   * coefficient {@link #clipByTotalNorm} multiplies by, computed in the same float32 operations, is
+   * below 1.
+   */
+  public static boolean scales(float norm, double maxNorm) {
+    return (1f / (norm + EPSILON)) * (float) maxNorm < 1f;
   }
 
   private static NDArray owned(NDArray array, NDManager scratch) {

@@ -137,6 +137,7 @@ public final class LocalRound {
     long samples = 0;
     boolean classification = EvaluationResult.counts(config);
     long correct = 0;
+    GradNorms norms = GradNorms.NONE;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
         GradientHandles gradients = new GradientHandles(params)) {
@@ -170,7 +171,8 @@ public final class LocalRound {
           lossSum += (double) batchLoss * n;
           samples += n;
           if (config.clipGradNorm() > 0) {
-            GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
+            float norm = GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
+            norms = norms.plus(norm, GradientClipping.scales(norm, config.clipGradNorm()));
           }
           optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
           for (NamedParameter p : params) {
@@ -183,7 +185,7 @@ public final class LocalRound {
           .putAll(prefixed(optimizer.stateDict()))
           .build();
       return new RoundResult(shard.worker(), samples, steps, lossSum, classification ? correct
-          : EvaluationResult.NOT_COUNTED, state);
+          : EvaluationResult.NOT_COUNTED, norms, state);
     }
   }
 

@@ -18,6 +18,7 @@ public final class RoundResult {
   private final long steps;
   private final double lossSum;
   private final long correct;
+  private final GradNorms gradNorms;
   private final StateDict state;
 
   /** A result without correct predictions counted ({@link EvaluationResult#NOT_COUNTED}). */
@@ -32,6 +33,15 @@ public final class RoundResult {
    *     step (classification), or {@link EvaluationResult#NOT_COUNTED}
    */
   public RoundResult(int worker, long samples, long steps, double lossSum, long correct, StateDict state) {
+    this(worker, samples, steps, lossSum, correct, GradNorms.NONE, state);
+  }
+
+  /**
+   * A result with what gradient clipping saw in the round's steps ({@link GradNorms#NONE} without
+   * {@code train.clip_grad_norm}).
+   */
+  public RoundResult(int worker, long samples, long steps, double lossSum, long correct, GradNorms gradNorms,
+      StateDict state) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
     checkArgument(correct == EvaluationResult.NOT_COUNTED || (correct >= 0 && correct <= samples),
@@ -41,6 +51,7 @@ public final class RoundResult {
     this.steps = steps;
     this.lossSum = lossSum;
     this.correct = correct;
+    this.gradNorms = checkNotNull(gradNorms, "gradNorms");
     this.state = checkNotNull(state, "state");
   }
 
@@ -78,6 +89,11 @@ public final class RoundResult {
     return correct != EvaluationResult.NOT_COUNTED;
   }
 
+  /** What gradient clipping saw in the round's steps; {@link GradNorms#NONE} without clipping. */
+  public GradNorms gradNorms() {
+    return gradNorms;
+  }
+
   /** The worker's state after the round. */
   public StateDict state() {
     return state;
@@ -90,17 +106,18 @@ public final class RoundResult {
     }
     RoundResult r = (RoundResult) o;
     return worker == r.worker && samples == r.samples && steps == r.steps
-        && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct && state.equals(r.state);
+        && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct && gradNorms.equals(r.gradNorms)
+        && state.equals(r.state);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, samples, steps, lossSum, correct, state);
+    return Objects.hash(worker, samples, steps, lossSum, correct, gradNorms, state);
   }
 
   @Override
   public String toString() {
     return "RoundResult[worker " + worker + ", samples " + samples + ", steps " + steps + ", lossSum "
-        + lossSum + (counted() ? ", correct " + correct : "") + ", " + state.size() + " tensors]";
+        + lossSum + (counted() ? ", correct " + correct : "") + (gradNorms.steps() > 0 ? ", " + gradNorms : "") + ", " + state.size() + " tensors]";
   }
 }

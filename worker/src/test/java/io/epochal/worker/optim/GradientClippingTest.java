@@ -46,8 +46,9 @@ class GradientClippingTest {
   void aTotalNormAboveTheLimitScalesEveryGradientByTorchsCoefficientBitForBit() {
     List<ParamSlot> params = thirteen();
     try (NDManager scratch = manager.newSubManager()) {
-      GradientClipping.clipByTotalNorm(params, 6.5, scratch);
+      assertThat(GradientClipping.clipByTotalNorm(params, 6.5, scratch)).as("the norm before clipping").isEqualTo(13f);
     }
+    assertThat(GradientClipping.scales(13f, 6.5)).isTrue();
     float c = torchCoefficient(13f, 6.5f);
     assertThat(c).isLessThan(0.5f).isGreaterThan(0.4999f);
     assertThat(params.get(0).grad().toFloatArray()).containsExactly(3 * c, 4 * c);
@@ -65,8 +66,11 @@ class GradientClippingTest {
   void aTotalNormBelowTheLimitLeavesTheGradientsBitForBit() {
     List<ParamSlot> params = thirteen();
     try (NDManager scratch = manager.newSubManager()) {
-      GradientClipping.clipByTotalNorm(params, 13.5, scratch);
+      assertThat(GradientClipping.clipByTotalNorm(params, 13.5, scratch)).isEqualTo(13f);
     }
+    assertThat(GradientClipping.scales(13f, 13.5)).isFalse();
+    // a limit equal to the norm: 13 / (13 + 1e-6) is below 1 in float32, so torch scales by it
+    assertThat(GradientClipping.scales(13f, 13)).isEqualTo(torchCoefficient(13f, 13f) < 1f);
     assertThat(params.get(0).grad().toFloatArray()).containsExactly(3f, 4f);
     assertThat(params.get(1).grad().toFloatArray()).containsExactly(8f, 8f, 4f, 0f);
   }

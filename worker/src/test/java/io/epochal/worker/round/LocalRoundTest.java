@@ -304,9 +304,18 @@ class LocalRoundTest {
     double norm = Math.sqrt(squares);
     assertThat(norm).isGreaterThan(0.1);
 
+    assertThat(LocalRound.run(free, start, shard, 0, 0, 0).gradNorms()).as("not measured without clipping")
+        .isEqualTo(GradNorms.NONE);
+
     double limit = norm / 4;
-    StateDict clipped = LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, limit), start, shard, 0, 0, 0)
-        .state();
+    RoundResult clippedRound = LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, limit), start, shard, 0,
+        0, 0);
+    StateDict clipped = clippedRound.state();
+    // the round's one step: its norm before clipping, what the step's weights say it was, and it was scaled
+    assertThat(clippedRound.gradNorms().steps()).isEqualTo(1);
+    assertThat(clippedRound.gradNorms().mean()).isCloseTo(norm, within(norm * 1e-4));
+    assertThat(clippedRound.gradNorms().max()).isEqualTo(clippedRound.gradNorms().mean());
+    assertThat(clippedRound.gradNorms().clipped()).isEqualTo(1);
     double coefficient = limit / (norm + 1e-6);
     double stepSquares = 0;
     for (String name : grads.keySet()) {
@@ -322,8 +331,10 @@ class LocalRoundTest {
     }
     assertThat(Math.sqrt(stepSquares)).as("the clipped step's gradient norm").isCloseTo(limit, within(limit * 1e-3));
 
-    assertThat(LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, norm * 2), start, shard, 0, 0, 0).state())
-        .as("a limit above the norm changes nothing").isEqualTo(unclipped);
+    RoundResult above = LocalRound.run(RoundFixtures.config("sgd", sgd, 0.0, 16, 1, norm * 2), start, shard, 0, 0, 0);
+    assertThat(above.state()).as("a limit above the norm changes nothing").isEqualTo(unclipped);
+    assertThat(above.gradNorms().clipped()).as("nor counts the step as clipped").isZero();
+    assertThat(above.gradNorms().mean()).isEqualTo(clippedRound.gradNorms().mean());
   }
 
   @Test
