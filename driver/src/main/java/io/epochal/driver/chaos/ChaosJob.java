@@ -58,11 +58,22 @@ public final class ChaosJob {
    */
   public static ChaosJob prepare(Path workDir, String master, int epochs) throws IOException,
       InterruptedException {
+    return prepare(workDir, master, epochs, Map.of());
+  }
+
+  /**
+   * As {@link #prepare(Path, String, int)}, the job file holding {@code settings} over the job's own
+   * keys ({@code chaos --set}; see {@link #checkSettings}).
+   */
+  public static ChaosJob prepare(Path workDir, String master, int epochs, Map<String, String> settings)
+      throws IOException,
+      InterruptedException {
     checkNotNull(workDir, "workDir");
     checkNotNull(master, "master");
     Files.createDirectories(workDir);
     Path data = workDir.resolve(DATA).toAbsolutePath();
     Map<String, String> keys = keys(data.toUri().toString(), epochs);
+    keys.putAll(settings);
     StringBuilder b = new StringBuilder("# The job epochal chaos trains under faults.\n");
     keys.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
     Path jobFile = workDir.resolve(JOB_FILE).toAbsolutePath();
@@ -79,6 +90,25 @@ public final class ChaosJob {
       }
     }
     return new ChaosJob(workDir, jobFile, master);
+  }
+
+  /**
+   * Checks {@code settings} ({@code chaos --set}) over the job's own keys of {@code epochs} epochs as
+   * a new job's keys are checked, which every child driver would otherwise refuse in turn.
+   *
+   * @throws io.epochal.driver.config.ConfigException naming each key that is unknown, invalid or
+   *     does not fit the others, as the {@code --set} it came from
+   */
+  public static void checkSettings(int epochs, Map<String, String> settings) {
+    if (settings.isEmpty()) {
+      return;
+    }
+    io.epochal.driver.config.JobSpecResolver.Builder check = io.epochal.driver.config.JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog()).optCheckDataPath(false);
+    keys("file:///chaos-data", epochs).forEach(check::optOverride);
+    check.optOverride("job.dir", "file:///chaos-job");
+    settings.forEach(check::optOverride);
+    check.build().resolve();
   }
 
   /**

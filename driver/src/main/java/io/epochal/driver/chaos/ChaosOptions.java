@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.epochal.driver.spark.SparkMaster;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
 
 /** What a chaos run does: how many iterations, with which seed, how many kills per run and where. */
@@ -22,6 +23,15 @@ public final class ChaosOptions {
   private final int epochs;
   private final Path workDir;
   private final boolean keepWorkDir;
+  private final Map<String, String> settings;
+
+  /**
+   * Keys chaos sets itself, which {@code --set} may not change: the job's name and directory, the data it
+   * generates, the epochs ({@code --epochs}), and the retry and lease timing its kills are planned around.
+   */
+  static final java.util.Set<String> OWN_KEYS = java.util.Set.of("job.name", "job.dir", "data.path", "data.format",
+      "data.features", "data.label", "data.classes", "train.epochs", "retry.max_attempts", "retry.backoff_ms",
+      "retry.storage_wait_ms", "lease.ttl_ms");
 
   private ChaosOptions(Builder b) {
     checkArgument(b.iterations >= 1, "--iterations must be >= 1, got %s", b.iterations);
@@ -39,6 +49,13 @@ public final class ChaosOptions {
     this.epochs = b.epochs;
     this.workDir = b.workDir;
     this.keepWorkDir = b.keepWorkDir;
+    for (String key : b.settings.keySet()) {
+      checkArgument(!OWN_KEYS.contains(key) && !key.startsWith("data."), "--set %s: chaos sets %s itself (the job's "
+          + "name and directory, the rows it generates, --epochs, and the retry and lease timing its kills are "
+          + "planned around); the keys it takes are those of the model, optimizer, schedule, loss and training "
+          + "(e.g. --set schedule.name=plateau)", key, key);
+    }
+    this.settings = Map.copyOf(b.settings);
   }
 
   /**
@@ -97,6 +114,11 @@ public final class ChaosOptions {
     return workDir;
   }
 
+  /** Job keys given with {@code --set}, written into the chaos job's file over its own. */
+  public Map<String, String> settings() {
+    return settings;
+  }
+
   /** Whether the work directory is kept after a run in which every state matched. */
   public boolean keepWorkDir() {
     return keepWorkDir;
@@ -110,19 +132,21 @@ public final class ChaosOptions {
     ChaosOptions x = (ChaosOptions) o;
     return iterations == x.iterations && seed == x.seed && maxKillsPerRun == x.maxKillsPerRun
         && executorKills == x.executorKills && master.equals(x.master) && epochs == x.epochs
-        && Objects.equals(workDir, x.workDir) && keepWorkDir == x.keepWorkDir;
+        && Objects.equals(workDir, x.workDir) && keepWorkDir == x.keepWorkDir && settings.equals(x.settings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(iterations, seed, maxKillsPerRun, executorKills, master, epochs, workDir, keepWorkDir);
+    return Objects.hash(iterations, seed, maxKillsPerRun, executorKills, master, epochs, workDir, keepWorkDir,
+        settings);
   }
 
   @Override
   public String toString() {
     return "iterations=" + iterations + " seed=" + seed + " max-kills-per-run=" + maxKillsPerRun
         + " executor-kills=" + executorKills + " master=" + master + " epochs=" + epochs
-        + (workDir != null ? " work-dir=" + workDir : "");
+        + (workDir != null ? " work-dir=" + workDir : "") + (settings.isEmpty() ? "" : " set=" + new java.util.TreeMap<>(
+        settings));
   }
 
   /** Builds {@link ChaosOptions}. */
@@ -135,6 +159,7 @@ public final class ChaosOptions {
     private int epochs = 4;
     private Path workDir;
     private boolean keepWorkDir;
+    private Map<String, String> settings = Map.of();
 
     private Builder() {}
 
@@ -183,6 +208,12 @@ public final class ChaosOptions {
     /** Keep the work directory even when every state matched (default false). */
     public Builder optKeepWorkDir(boolean keep) {
       this.keepWorkDir = keep;
+      return this;
+    }
+
+    /** Job keys written into the chaos job's file over its own (default none); not the keys chaos sets itself. */
+    public Builder optSettings(Map<String, String> keys) {
+      this.settings = Objects.requireNonNull(keys, "settings");
       return this;
     }
 

@@ -57,6 +57,7 @@ public final class ChaosRunner {
    * @throws IOException if the work directory, the data or the reference run cannot be made
    */
   public ChaosReport run() throws IOException, InterruptedException {
+    ChaosJob.checkSettings(options.epochs(), options.settings()); // before a directory is made or data generated
     if (options.workDir() != null) {
       refuseEarlierRun(options.workDir());
     }
@@ -117,7 +118,7 @@ public final class ChaosRunner {
 
   private ChaosReport runIn(Path work, ChaosProgress progress, AtomicBoolean reported) throws IOException,
       InterruptedException {
-    ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs());
+    ChaosJob job = ChaosJob.prepare(work, options.master(), options.epochs(), options.settings());
     Path refDir = work.resolve("reference");
     Duration[] timeline = reference(job, refDir);
     progress.referenceDone();

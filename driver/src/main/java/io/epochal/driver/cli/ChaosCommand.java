@@ -6,6 +6,8 @@ import io.epochal.driver.chaos.ChaosRunner;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -65,6 +67,11 @@ final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the default work directory even when every state matched.")
   boolean keep;
 
+  @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValues.Entry.class,
+      description = "A key of the job trained under faults, over its own (an 8-16-3 MLP, Adam): the model's, "
+      + "optimizer's, schedule's, loss's and training keys, e.g. --set schedule.name=plateau. Repeatable.")
+  List<String> sets = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     Path workDir = workDirText == null ? null : localWorkDir(workDirText);
@@ -74,7 +81,7 @@ final class ChaosCommand implements Callable<Integer> {
     }
     ChaosOptions options = ChaosOptions.builder().optIterations(iterations).optSeed(seed).optMaxKillsPerRun(maxKills)
         .optExecutorKills(executorKills).optMaster(cli.master).optEpochs(epochs).optWorkDir(workDir)
-        .optKeepWorkDir(keep).build();
+        .optKeepWorkDir(keep).optSettings(KeyValues.parse("--set", sets)).build();
     PrintStream out = new PrintStream(new WriterOutputStream(spec.commandLine().getOut()), true,
         StandardCharsets.UTF_8);
     ChaosReport report = new ChaosRunner(options, out).run();

@@ -18,9 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ChaosCommandTest {
 
   @Test
-  void twoIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) {
+  void twoIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+    // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
+    // lowers the rate after every epoch whose loss is not 30 % below the best), clipping and label smoothing
     CliRun run = CliRun.of("chaos", "--iterations", "2", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
-        "--work-dir", tmp.toString());
+        "--work-dir", tmp.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0", "--set",
+        "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5", "--set",
+        "loss.label_smoothing=0.1");
     String text = run.out;
     assertThat(run.code).as(run.toString()).isZero();
     assertThat(text).contains("iterations:      2").contains("2 of 2 matched the reference bit for bit")
@@ -32,6 +36,23 @@ class ChaosCommandTest {
       assertThat(text).containsPattern("iteration " + i + ": 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
     }
     assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
+    String manifest = Files.readString(tmp.resolve("reference/checkpoints/epoch-000003/manifest.json"));
+    assertThat(manifest).as("the reference lowered its rate")
+        .containsPattern("\"schedule.plateau.reductions\" ?: ?[1-9]")
+        .contains("\"loss.label_smoothing\"").contains("\"grad_clipped\"");
+  }
+
+  @Test
+  void aSetKeyChaosSetsItselfOrAMistakenKeyIsRefusedWithExit2BeforeAnyDataIsGenerated(@TempDir Path tmp) {
+    CliRun own = CliRun.of("chaos", "--iterations", "1", "--work-dir", tmp.toString(), "--set", "data.path=/x");
+    assertThat(own.code).as(own.toString()).isEqualTo(2);
+    assertThat(own.err).contains("--set data.path: chaos sets data.path itself");
+    CliRun typo = CliRun.of("chaos", "--iterations", "1", "--work-dir", tmp.toString(), "--set",
+        "schedule.name=plateau", "--set", "schedule.patiense=1");
+    assertThat(typo.code).as(typo.toString()).isEqualTo(2);
+    assertThat(typo.err).contains("unknown key 'schedule.patiense' (from --set schedule.patiense); did you mean "
+        + "'schedule.patience'?");
+    assertThat(tmp).isEmptyDirectory();
   }
 
   @Test
