@@ -165,6 +165,20 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void noLabelSmoothingRestatesAJobStoredWithoutItAndASmoothingOrAPlateauKeyIsPartOfWhatTheJobTrains() {
+    assertThat(STORED.contains("loss.label_smoothing")).isFalse();
+    assertThat(ResumeConfCheck.restatesAbsentKey("loss.label_smoothing", "0.0", STORED)).isTrue();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.loss.label_smoothing", "0"), STORED, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.loss.label_smoothing", "0.1"), STORED,
+        "/jobs/a", CONF)).hasMessageContaining("loss.label_smoothing: (not set) -> 0.1");
+    HyperParameters plateau = HyperParameters.builder().putAll(STORED).put("schedule.name", "plateau")
+        .put("schedule.patience", 2L).build();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.patience", "5", plateau))
+        .hasMessageContaining("part of what the job trains");
+  }
+
+  @Test
   void sparksReadOrderRestatesTheOrderOfAJobStoredWithoutTheKeyAndFileNameChangesIt() {
     assertThat(STORED.contains("data.row_order")).isFalse();
     ResumeConfCheck.checkSettable("data.row_order", "spark_read", STORED);
