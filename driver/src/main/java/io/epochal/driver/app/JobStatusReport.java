@@ -208,16 +208,9 @@ final class JobStatusReport {
     s.spec.ifPresent(sp -> (s.entries.isEmpty() ? Optional.<CheckpointManifest>empty()
         : s.entries.get(s.entries.size() - 1).manifest()).ifPresent(m -> ContinuationLines.print(out,
         sp.getHyperParameters(), m)));
-    // a job evaluated on held-out rows (data.validation_path) at some epoch shows their metrics too
-    boolean heldOut = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
-        .containsKey(EpochMetrics.VAL_LOSS)).orElse(false));
-    // and a classification job's training accuracy, when a checkpoint records it
-    boolean accuracy = s.entries.stream().anyMatch(e -> e.manifest().map(x -> x.metrics()
-        .containsKey(EpochMetrics.TRAIN_ACCURACY)).orElse(false));
+    CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream()).toList());
     if (!s.entries.isEmpty()) {
-      out.printf("  %-14s %6s %10s %12s%s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
-          accuracy ? String.format(" %14s", "TRAIN_ACCURACY") : "",
-          heldOut ? String.format(" %12s %12s", "VAL_LOSS", "VAL_ACCURACY") : "", "CREATED");
+      table.header(out);
     }
     int damaged = 0;
     for (int i = 0; i < s.entries.size(); i++) {
@@ -225,15 +218,7 @@ final class JobStatusReport {
       Optional<CheckpointManifest> m = e.manifest();
       Optional<String> damage = s.damageOf(fs, i);
       damaged += damage.isPresent() ? 1 : 0;
-      out.printf("  %-14s %6d %10s %12s%s%s  %s%n", String.format("epoch-%06d", e.epoch()), e.epoch(),
-          m.map(x -> Long.toString(x.globalStep())).orElse("-"),
-          m.map(x -> lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
-          accuracy ? String.format(" %14s", m.map(x -> x.metrics().get(EpochMetrics.TRAIN_ACCURACY)).map(
-              a -> String.format(java.util.Locale.ROOT, "%.4f", a)).orElse("-")) : "",
-          heldOut ? String.format(" %12s %12s", m.map(x -> x.metrics().get(EpochMetrics.VAL_LOSS)).map(
-              JobStatusReport::lossText).orElse("-"), m.map(x -> x.metrics().get(EpochMetrics.VAL_ACCURACY)).map(
-              a -> String.format(java.util.Locale.ROOT, "%.4f", a)).orElse("-")) : "",
-          e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
+      table.row(out, e.epoch(), m, e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
     if (damaged > 0) {

@@ -209,6 +209,11 @@ class CliEndToEndTest {
         JobEventType.COMPLETED);
     assertCompletedInAttempt(fs, dirB, 2);
 
+    CliRun status = CliRun.of("status", jobB.toString());
+    assertThat(status.out).as("%s", status).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY "
+        + "+GRAD_NORM +NEXT_LR +CREATED")
+        .containsPattern("epoch-000004 +4 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +0\\.00125 +20");
+
     // written on this processor with this engine: every checkpoint's probe is checked bit for bit
     CliRun verify = CliRun.of("verify", "--all", jobB.toString());
     assertThat(verify.code).as("%s", verify).isZero();

@@ -229,7 +229,10 @@ class HeldOutCliTest {
 
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("\nnext rate: +0\\.001 at step [0-9]+ \\(schedule plateau "
-        + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n");
+        + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n")
+        .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +NEXT_LR "
+            + "+CREATED")
+        .containsPattern("epoch-000001 +1 .* 0\\.0100 +20[0-9-]+T").containsPattern("epoch-000002 +2 .* 0\\.00100 +20");
 
     CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
     assertThat(dry.err).as("%s", dry).contains("  trains epoch 3 of 3, after epoch 2\n  learning rate: 0.001 at step ");

@@ -1,0 +1,92 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.config.EpochMetrics;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always;
+ * a column only when some checkpoint records its value: training accuracy (classification), the
+ * held-out rows' loss and accuracy, the gradient norm before clipping, and the learning rate the next
+ * step trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau}
+ * lowering it).
+ */
+final class CheckpointTable {
+
+  /** One optional column: its header, width and cell of a checkpoint's manifest ("-" when absent). */
+  private record Column(String header, int width, Function<CheckpointManifest, Optional<String>> cell) {}
+
+  private final List<Column> columns;
+
+  /** The table for checkpoints whose manifests (those that could be read) are {@code manifests}. */
+  CheckpointTable(List<CheckpointManifest> manifests) {
+    List<Column> all = List.of(
+        new Column("TRAIN_ACCURACY", 14, m -> metric(m, EpochMetrics.TRAIN_ACCURACY).map(CheckpointTable::share)),
+        new Column("VAL_LOSS", 12, m -> metric(m, EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
+        new Column("VAL_ACCURACY", 12, m -> metric(m, EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
+        new Column("GRAD_NORM", 10, m -> metric(m, EpochMetrics.GRAD_NORM).map(CheckpointTable::threeDigits)),
+        new Column("NEXT_LR", 10, m -> nextRate(m).map(CheckpointTable::threeDigits)));
+    boolean rateVaries = manifests.stream().map(CheckpointTable::nextRate).distinct().count() > 1;
+    List<Column> shown = new ArrayList<>();
+    for (Column c : all) {
+      boolean any = manifests.stream().anyMatch(m -> c.cell().apply(m).isPresent());
+      if (any && (!c.header().equals("NEXT_LR") || rateVaries)) {
+        shown.add(c);
+      }
+    }
+    // the held-out metrics come as a pair, as a job evaluated on held-out rows records both or only the loss
+    if (shown.stream().anyMatch(c -> c.header().equals("VAL_LOSS"))
+        && shown.stream().noneMatch(c -> c.header().equals("VAL_ACCURACY"))) {
+      shown.add(shown.indexOf(shown.stream().filter(c -> c.header().equals("VAL_LOSS")).findFirst().get()) + 1,
+          all.get(2));
+    }
+    this.columns = List.copyOf(shown);
+  }
+
+  /** Prints the header line. */
+  void header(PrintStream out) {
+    out.printf("  %-14s %6s %10s %12s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
+        cells(c -> c.header()), "CREATED");
+  }
+
+  /**
+   * Prints checkpoint {@code epoch}'s line: its manifest's values ("-" for a manifest that cannot be
+   * read), then {@code last} (its creation time, or why it is damaged).
+   */
+  void row(PrintStream out, long epoch, Optional<CheckpointManifest> m, String last) {
+    out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", epoch), epoch,
+        m.map(x -> Long.toString(x.globalStep())).orElse("-"),
+        m.map(x -> JobStatusReport.lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
+        cells(c -> m.flatMap(c.cell()).orElse("-")), last);
+  }
+
+  private String cells(Function<Column, String> text) {
+    StringBuilder b = new StringBuilder();
+    for (Column c : columns) {
+      b.append(String.format(" %" + c.width() + "s", text.apply(c)));
+    }
+    return b.toString();
+  }
+
+  private static Optional<Double> metric(CheckpointManifest m, String name) {
+    return Optional.ofNullable(m.metrics().get(name));
+  }
+
+  private static Optional<Double> nextRate(CheckpointManifest m) {
+    return m.learningRateSchedule().contains("schedule.lr")
+        ? Optional.of(m.learningRateSchedule().getDouble("schedule.lr")) : Optional.empty();
+  }
+
+  private static String share(double v) {
+    return String.format(Locale.ROOT, "%.4f", v);
+  }
+
+  private static String threeDigits(double v) {
+    return String.format(Locale.ROOT, "%.3g", v);
+  }
+}
