@@ -88,6 +88,14 @@ class LossesTest {
       assertThat((double) value).as("label_smoothing %s", e).isCloseTo(expectedSmoothed(LOGITS, CLASSES, e),
           within(1e-6));
     }
+    // what torch 1.13's CrossEntropyLoss(label_smoothing=e) gave for these logits (docs/torch_equations.py)
+    double[][] torch = {{0.0, 0.5058683156967163}, {0.1, 0.5892016291618347}, {0.5, 0.9225350022315979},
+        {1.0, 1.3392016887664795}};
+    for (double[] t : torch) {
+      float value = Losses.create("softmax_cross_entropy", t[0]).evaluate(logits(), labels).getFloat();
+      assertThat(value).as("torch's value at label_smoothing %s", t[0]).isCloseTo((float) t[1],
+          within(2 * Math.ulp((float) t[1])));
+    }
     // no smoothing: the plain loss, bit for bit
     assertThat(Losses.create("softmax_cross_entropy", 0).evaluate(logits(), labels).getFloat())
         .isEqualTo(Losses.create("softmax_cross_entropy").evaluate(logits(), labels).getFloat());

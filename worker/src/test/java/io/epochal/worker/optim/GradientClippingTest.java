@@ -53,6 +53,10 @@ class GradientClippingTest {
     assertThat(c).isLessThan(0.5f).isGreaterThan(0.4999f);
     assertThat(params.get(0).grad().toFloatArray()).containsExactly(3 * c, 4 * c);
     assertThat(params.get(1).grad().toFloatArray()).containsExactly(8 * c, 8 * c, 4 * c, 0f);
+    // what torch 1.13's clip_grad_norm_(max_norm=6.5) left in the same gradients (docs/torch_equations.py)
+    assertThat(params.get(0).grad().toFloatArray()).containsExactly(1.4999998807907104f, 1.9999998807907104f);
+    assertThat(params.get(1).grad().toFloatArray()).containsExactly(3.999999761581421f, 3.999999761581421f,
+        1.9999998807907104f, 0f);
     double total = 0;
     for (ParamSlot p : params) {
       for (float g : p.grad().toFloatArray()) {

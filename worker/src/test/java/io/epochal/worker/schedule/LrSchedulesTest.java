@@ -54,7 +54,8 @@ class LrSchedulesTest {
   void multistepMultipliesByGammaFromEachMilestoneOnAsTorchsMultiStepLr() {
     LrSchedule s = create(1.0, "schedule", "multistep", "milestones", java.util.List.of(3L, 5L), "gamma", 0.5);
     assertThat(s.name()).isEqualTo("multistep");
-    // torch: base * gamma ** bisect_right(milestones, step), a milestone's own step already lowered
+    // torch: base * gamma ** bisect_right(milestones, step), a milestone's own step already lowered; PyTorch 1.13's
+    // MultiStepLR stepped after each step printed these (docs/torch_equations.py)
     double[] expected = {1, 1, 1, 0.5, 0.5, 0.25, 0.25};
     for (int step = 0; step < expected.length; step++) {
       assertThat(s.lr(step)).as("step %s", step).isEqualTo(expected[step]);

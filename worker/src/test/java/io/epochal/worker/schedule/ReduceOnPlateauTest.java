@@ -39,6 +39,26 @@ class ReduceOnPlateauTest {
   }
 
   @Test
+  void theRatesAreThoseTorchsReduceLrOnPlateauGaveForTheSameMetrics() {
+    // printed by docs/torch_equations.py with PyTorch 1.13 (Debian's python3-torch): min mode, relative threshold,
+    // cooldown and a min_lr floor; then max mode with an absolute threshold
+    ReduceOnPlateau s = start(0.1, "factor", 0.5, "patience", 1L, "threshold", 0.1, "cooldown", 1L, "min_lr", 0.01);
+    Double[] metrics = {1.0, 0.95, 0.92, 0.8, 0.85, 0.84, 0.83, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6};
+    assertThat(rates(s, metrics)).containsExactly(0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025, 0.0125,
+        0.0125, 0.0125, 0.01, 0.01);
+    ReduceOnPlateau end = s;
+    for (Double m : metrics) {
+      end = end.step(m);
+    }
+    assertThat(end.state().getDouble(ReduceOnPlateau.BEST)).isEqualTo(0.5);
+    assertThat(end.numBadEpochs()).isZero();
+    ReduceOnPlateau max = start(0.1, "mode", "max", "factor", 0.3, "patience", 0L, "threshold", 0.05,
+        "threshold_mode", "abs");
+    assertThat(rates(max, 0.5, 0.52, 0.6, 0.61, 0.7, 0.7, 0.71, 0.9)).containsExactly(0.1, 0.03, 0.03, 0.009, 0.009,
+        0.0026999999999999997, 0.0008099999999999998, 0.0008099999999999998);
+  }
+
+  @Test
   void anImprovementResetsTheCount() {
     ReduceOnPlateau s = start(0.1, "patience", 1L);
     assertThat(rates(s, 1.0, 1.0, 0.9, 0.9, 0.8, 0.8)).containsOnly(0.1);

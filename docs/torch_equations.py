@@ -1,0 +1,65 @@
+"""Prints what PyTorch computes for the cases Epochal's tests hold as torch's values.
+
+Run with any PyTorch (checked with 1.13 from Debian's python3-torch, which installs for the
+system's /usr/bin/python3):
+
+    apt-get install python3-torch && /usr/bin/python3 docs/torch_equations.py
+
+Each block names the Java test that holds its numbers; the numbers are printed with Python's repr
+(shortest round-trip form of the double, or of the float32 widened to a double).
+"""
+import torch
+
+
+def plateau(lr, metrics, **kwargs):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+    rates = []
+    for m in metrics:
+        sched.step(m)
+        rates.append(opt.param_groups[0]["lr"])
+    return rates, sched
+
+
+def main():
+    print("torch", torch.__version__)
+
+    print("\n# ReduceOnPlateauTest: rates after each epoch's step")
+    rates, s = plateau(0.1, [1.0, 0.95, 0.92, 0.8, 0.85, 0.84, 0.83, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6],
+                       mode="min", factor=0.5, patience=1, threshold=0.1, threshold_mode="rel", cooldown=1,
+                       min_lr=0.01)
+    print("min/rel:", rates, "best", s.best, "num_bad_epochs", s.num_bad_epochs, "cooldown_counter",
+          s.cooldown_counter)
+    rates, s = plateau(0.1, [0.5, 0.52, 0.6, 0.61, 0.7, 0.7, 0.71, 0.9], mode="max", factor=0.3, patience=0,
+                       threshold=0.05, threshold_mode="abs")
+    print("max/abs:", rates, "best", s.best, "num_bad_epochs", s.num_bad_epochs)
+
+    print("\n# LossesTest: CrossEntropyLoss(label_smoothing=e) of the test's logits, float32")
+    x = torch.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]])
+    y = torch.tensor([2, 0])
+    for e in (0.0, 0.1, 0.5, 1.0):
+        print(e, float(torch.nn.CrossEntropyLoss(label_smoothing=e)(x, y)))
+
+    print("\n# LrSchedulesTest: MultiStepLR(milestones=[3, 5], gamma=0.5) from lr 1, per step")
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=1.0)
+    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[3, 5], gamma=0.5)
+    rates = []
+    for _ in range(7):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    print(rates)
+
+    print("\n# GradientClippingTest: clip_grad_norm_(max_norm=6.5) of gradients [3, 4] and [8, 8, 4, 0]")
+    a = torch.nn.Parameter(torch.zeros(2))
+    b = torch.nn.Parameter(torch.zeros(4))
+    a.grad = torch.tensor([3.0, 4.0])
+    b.grad = torch.tensor([8.0, 8.0, 4.0, 0.0])
+    total = torch.nn.utils.clip_grad_norm_([a, b], 6.5)
+    print("total", float(total), "a", a.grad.tolist(), "b", b.grad.tolist())
+
+
+if __name__ == "__main__":
+    main()
