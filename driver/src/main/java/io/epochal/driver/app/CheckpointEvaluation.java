@@ -83,7 +83,7 @@ final class CheckpointEvaluation {
     if (given != null) {
       PredictInput.check(given, conf);
     }
-    CheckpointTarget t = CheckpointTarget.resolve(model, conf);
+    CheckpointTarget t = CheckpointTarget.resolveModel(model, conf);
     if (all && t.isCheckpoint()) {
       throw new ConfigException("--all", "--all evaluates every checkpoint of a job, but " + t + " is one "
           + "checkpoint: give its job directory " + JobSpecResolver.locationText(t.jobDir()) + ", or leave --all out");

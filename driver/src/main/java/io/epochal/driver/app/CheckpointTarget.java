@@ -30,7 +30,9 @@ import org.apache.hadoop.fs.Path;
 /**
  * What a command's location names: one checkpoint ({@code <job-dir>/checkpoints/epoch-NNNNNN}), a
  * damaged checkpoint a resume moved aside ({@code <job-dir>/checkpoints/_damaged-epoch-NNNNNN-<millis>}),
- * or a job directory (then {@link #epoch()} is -1 and the command picks the newest or all).
+ * the best checkpoint by the job's {@code checkpoint.best_metric} ({@code <job-dir>/checkpoints/best},
+ * as PyTorch Lightning's {@code ckpt_path="best"}; for the commands that use a model), or a job
+ * directory (then {@link #epoch()} is -1 and the command picks the newest or all).
  */
 final class CheckpointTarget {
 
@@ -40,11 +42,37 @@ final class CheckpointTarget {
   private final Path jobDir;
   private final long epoch;
   private final String movedAside;
+  /** Whether {@code <job-dir>/checkpoints/best} was named. */
+  private final boolean best;
+  /** The configuration job.json is read with, for {@link #best}; else null. */
+  private final Configuration conf;
 
   private CheckpointTarget(Path jobDir, long epoch, String movedAside) {
+    this(jobDir, epoch, movedAside, null);
+  }
+
+  private CheckpointTarget(Path jobDir, long epoch, String movedAside, Configuration bestConf) {
     this.jobDir = jobDir;
     this.epoch = epoch;
     this.movedAside = movedAside;
+    this.best = bestConf != null;
+    this.conf = bestConf;
+  }
+
+  /**
+   * Resolves {@code uri} for a command that uses one checkpoint's model ({@code export}, {@code
+   * predict}, {@code evaluate}): also {@code <job-dir>/checkpoints/best}, which {@link #load} takes
+   * as the best checkpoint by the job's {@code checkpoint.best_metric} ({@link BestCheckpoint}).
+   *
+   * @throws ConfigException if it is neither a checkpoint directory nor a job directory
+   */
+  static CheckpointTarget resolveModel(URI uri, Configuration conf) throws IOException {
+    Path p = new Path(uri);
+    if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
+        "checkpoints") && p.getParent().getParent() != null && !p.getFileSystem(conf).exists(p)) {
+      return new CheckpointTarget(p.getParent().getParent(), -1, null, conf);
+    }
+    return resolve(uri, conf);
   }
 
   /**
@@ -60,6 +88,12 @@ final class CheckpointTarget {
     }
     if (matcher.matches() && p.getParent() != null && p.getParent().getParent() != null) {
       return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)), null);
+    }
+    if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
+        "checkpoints")) {
+      throw new ConfigException("checkpoint", uri + " names the best checkpoint by checkpoint.best_metric, which "
+          + "export, predict and evaluate take; this command takes a checkpoint directory "
+          + "(.../checkpoints/epoch-NNNNNN) or a job directory");
     }
     Matcher aside = MOVED_ASIDE_DIR.matcher(p.getName());
     if (aside.matches() && p.getParent() != null && p.getParent().getParent() != null) {
@@ -99,9 +133,9 @@ final class CheckpointTarget {
     return epoch;
   }
 
-  /** Whether a single checkpoint was named (published or moved aside). */
+  /** Whether a single checkpoint was named (published, moved aside, or the best). */
   boolean isCheckpoint() {
-    return epoch >= 0;
+    return epoch >= 0 || best;
   }
 
   /** Whether a checkpoint moved aside as damaged was named. */
@@ -140,6 +174,9 @@ final class CheckpointTarget {
    * skipped. Empty when the job directory has no usable checkpoint.
    */
   Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
+    if (best) {
+      return Optional.of(new BestCheckpoint(jobDir, conf).load(store, err));
+    }
     if (movedAside != null) {
       Optional<CheckpointEntry> e = entryIn(store.listMovedAside());
       return e.isPresent() ? Optional.of(store.load(e.get())) : Optional.empty();
@@ -232,6 +269,9 @@ final class CheckpointTarget {
     String dir = JobSpecResolver.locationText(jobDir);
     if (movedAside != null) {
       return dir + "/checkpoints/" + movedAside;
+    }
+    if (best) {
+      return dir + "/checkpoints/" + BestCheckpoint.NAME;
     }
     return epoch >= 0 ? String.format("%s/checkpoints/epoch-%06d", dir, epoch) : dir;
   }

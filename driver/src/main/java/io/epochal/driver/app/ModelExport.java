@@ -45,7 +45,7 @@ final class ModelExport {
     if (!format.equals("onnx") && !format.equals("djl")) {
       throw new ConfigException("--format", "--format " + format + " is not supported; use onnx or djl");
     }
-    CheckpointTarget t = CheckpointTarget.resolve(checkpoint, conf);
+    CheckpointTarget t = CheckpointTarget.resolveModel(checkpoint, conf);
     try (CheckpointStore store = t.open(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {

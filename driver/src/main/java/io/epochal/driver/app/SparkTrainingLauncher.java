@@ -333,7 +333,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     if (OnnxModelFile.isOnnx(modelPath, conf)) {
       return predictOnnx(OnnxModelFile.read(modelPath, conf), predict, options);
     }
-    CheckpointTarget t = CheckpointTarget.resolve(model, conf);
+    CheckpointTarget t = CheckpointTarget.resolveModel(model, conf);
     LoadedCheckpoint c;
     try (CheckpointStore store = t.open(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);

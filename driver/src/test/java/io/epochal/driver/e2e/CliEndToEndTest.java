@@ -564,6 +564,17 @@ class CliEndToEndTest {
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("early stop:  2 of 2 epochs without improvement of "
         + "train_loss \\(best [0-9.]+ at epoch 1\\): stopped early\n");
+    // its best checkpoint, as Lightning's ckpt_path="best": a learning rate of 0 left every epoch's loss equal, so
+    // the earliest of them
+    String best = job.resolve("checkpoints").resolve("best").toString();
+    CliRun evaluated = CliRun.of("evaluate", best, "--input", data, "--master", MASTER);
+    assertThat(evaluated.code).as("%s", evaluated).isZero();
+    assertThat(evaluated.err).contains("the best checkpoint by train_loss (min): epoch 1, train_loss ");
+    assertThat(evaluated.out).containsPattern("\nepoch-000001 +1 +");
+    CliRun verifyBest = CliRun.of("verify", best);
+    assertThat(verifyBest.code).as("%s", verifyBest).isEqualTo(2);
+    assertThat(verifyBest.err).contains("names the best checkpoint by checkpoint.best_metric, which export, predict "
+        + "and evaluate take");
     CliRun root = CliRun.of("status", tmp.toString());
     assertThat(root.out).as("%s", root).containsPattern("\nearly +COMPLETED +3/3 ")
         .containsPattern("\nearly stopped early at epoch 3: 2 of 2 epochs without improvement of train_loss \\(best "

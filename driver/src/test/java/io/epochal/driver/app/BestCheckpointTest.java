@@ -1,0 +1,85 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.checkpoint.CheckpointContent;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BestCheckpointTest {
+
+  @TempDir
+  Path tmp;
+
+  private final ByteArrayOutputStream said = new ByteArrayOutputStream();
+  private final PrintStream err = new PrintStream(said, true, StandardCharsets.UTF_8);
+
+  /** A job ranking by {@code metric} in {@code mode} with checkpoints of epochs 1.. recording {@code values}. */
+  private CheckpointStore job(String metric, String mode, Double... values) throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.resolve("job").toUri());
+    new io.epochal.job.JobSpecStore(FileSystem.getLocal(new Configuration()), dir).writeOnce(io.epochal.job.JobSpec.of(
+        "job", "job", HyperParameters.builder().put("checkpoint.best_metric", metric).put("checkpoint.best_mode", mode)
+            .build()));
+    CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).build();
+    for (int e = 1; e <= values.length; e++) {
+      Map<String, Double> metrics = values[e - 1] == null ? Map.of("samples", 1.0) : Map.of(metric, values[e - 1]);
+      store.commit(CheckpointContent.builder()
+          .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, e)).build())
+          .setManifest(CheckpointManifest.builder().setJobId("job").setEpoch(e).setModel("mlp", "1")
+              .optMetrics(metrics).build())
+          .build(), epoch -> { });
+    }
+    return store;
+  }
+
+  private BestCheckpoint best() {
+    return new BestCheckpoint(new org.apache.hadoop.fs.Path(tmp.resolve("job").toUri()), new Configuration());
+  }
+
+  @Test
+  void theBestByTheJobsMetricIsTakenTheEarliestOfEqualOnesAndADamagedOnePassedOver() throws Exception {
+    try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, null, 0.4, 0.7)) {
+      assertThat(best().load(store, err).manifest().epoch()).as("0.4 first at epoch 2; epoch 3 records none")
+          .isEqualTo(2);
+      assertThat(said.toString(StandardCharsets.UTF_8)).contains("the best checkpoint by val_loss (min): epoch 2, "
+          + "val_loss 0.400000");
+      // a flipped byte in the best one's model file: the next best (of equal value, epoch 4) is taken
+      Path model = tmp.resolve("job/checkpoints/epoch-000002/model.safetensors");
+      byte[] bytes = Files.readAllBytes(model);
+      bytes[bytes.length - 1] ^= 1;
+      Files.write(model, bytes);
+      assertThat(best().load(store, err).manifest().epoch()).isEqualTo(4);
+      assertThat(said.toString(StandardCharsets.UTF_8)).contains("skipping damaged checkpoint of epoch 2");
+    }
+  }
+
+  @Test
+  void maxModeTakesTheLargestAndAJobWhoseCheckpointsDoNotRecordTheMetricIsAConfigErrorNamingIt() throws Exception {
+    try (CheckpointStore store = job("val_accuracy", "max", 0.5, 0.8, 0.7)) {
+      assertThat(best().load(store, err).manifest().epoch()).isEqualTo(2);
+    }
+    Path other = Files.createDirectories(tmp.resolve("other"));
+    tmp = other;
+    try (CheckpointStore store = job("val_loss", "min", null, null)) {
+      assertThatThrownBy(() -> best().load(store, err)).isInstanceOf(ConfigException.class)
+          .hasMessageContaining("no checkpoint of ").hasMessageContaining("records checkpoint.best_metric = val_loss "
+              + "(its checkpoints are of epochs [1, 2])");
+    }
+  }
+}
