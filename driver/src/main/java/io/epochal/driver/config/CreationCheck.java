@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  * The last check of a job spec: the chosen optimizer's and schedule's values and the loss's label
  * smoothing, checked as a worker checks them when it creates them ({@link ModelCatalog#checkOptimizerValues}, {@link
  * ModelCatalog#checkScheduleValues}). A value that only fails there (adam's beta1 = 1, sgd's
- * nesterov without momentum, a warm-up starting at factor 0) would otherwise pass every
+ * nesterov without momentum, a multistep schedule without milestones) would otherwise pass every
  * declaration, get written into job.json, and fail every task of the first round.
  */
 final class CreationCheck {

@@ -37,9 +37,9 @@ class CreationCheckTest {
   @Test
   void valuesOnlyCreationRefusesAreReportedTogetherWithTheOtherKeysProblems() {
     ConfigException e = refused(Map.of("train.epochs", "0", "optimizer.name", "sgd", "optimizer.nesterov", "true",
-        "schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"));
+        "schedule.name", "multistep"));
     assertThat(e).hasMessageContaining("train.epochs").hasMessageContaining("sgd nesterov = true needs momentum > 0")
-        .hasMessageContaining("schedule.warmup_start_factor");
+        .hasMessageContaining("schedule.milestones");
     ConfigException withUnknown = refused(Map.of("optimizer.name", "sgd", "optimizer.nesterov", "true",
         "optimizer.beta1", "0.9"));
     assertThat(withUnknown).as("a key sgd does not declare does not hide the creation check")
@@ -76,11 +76,13 @@ class CreationCheckTest {
   }
 
   @Test
-  void aWarmUpStartingAtFactorZeroIsRefusedByItsDeclaredRangeWhichExcludesZero() {
-    ConfigException e = refused(Map.of("schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"));
+  void aWarmUpStartingAtZeroIsTakenAsHuggingFacesAndOneBelowZeroIsRefusedByItsDeclaredRange() {
+    assertThatCode(() -> quickstart(Map.of("schedule.warmup_steps", "5", "schedule.warmup_start_factor", "0"))
+        .build().resolve()).doesNotThrowAnyException();
+    ConfigException e = refused(Map.of("schedule.warmup_steps", "5", "schedule.warmup_start_factor", "-0.1"));
     assertThat(e.key()).isEqualTo("schedule.warmup_start_factor");
-    assertThat(e).hasMessageContaining("schedule.warmup_start_factor = '0' (from --set schedule.warmup_start_factor) is "
-        + "out of range; give a number in (0.0, 1.0]");
+    assertThat(e).hasMessageContaining("schedule.warmup_start_factor = '-0.1' (from --set "
+        + "schedule.warmup_start_factor) is out of range; give a number in [0.0, 1.0]");
   }
 
   @Test

@@ -27,7 +27,8 @@ import java.util.Set;
  *   {@code threshold_mode}, {@code cooldown}</td><td>train_loss, min, 10, 0.1, 1e-4, rel, 0</td><td>plateau:
  *   torch's {@code ReduceLROnPlateau} ({@link ReduceOnPlateau}) on the epoch metric {@code monitor}</td></tr>
  *   <tr><td>{@code warmup_steps}</td><td>0</td><td>linear warm-up steps in front of the schedule (0 = none)</td></tr>
- *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's LinearLR default)</td></tr>
+ *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's LinearLR default;
+ *   0 as Hugging Face's)</td></tr>
  * </table>
  *
  * <p>With a warm-up of {@code W} steps, global step {@code s >= W} uses the schedule at
@@ -93,8 +94,9 @@ public final class LrSchedules {
                 + "counted").build(),
         ParamSpec.builder("warmup_steps", ParamType.LONG).optDefault(0L).optMin(0)
             .optDoc("linear warm-up steps in front of the schedule (0 = none)").build(),
-        ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMinExclusive(0).optMax(1)
-            .optDoc("the warm-up starts at lr * this factor (> 0) and reaches lr after warmup_steps").build()));
+        ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMin(0).optMax(1)
+            .optDoc("the warm-up starts at lr * this factor and reaches lr after warmup_steps (torch's LinearLR "
+                + "default 1/3; 0 starts at 0, as Hugging Face's warm-ups)").build()));
   }
 
   /**

@@ -279,9 +279,8 @@ final class Schedules {
 
   /**
    * {@code lr = base + (min - base) * step / total}, a straight line (torch's LinearLR from factor 1 to {@code
-   * min / base} over {@code total} steps; with {@code min = 0} behind a warm-up, the decay of Hugging
-   * Face's {@code get_linear_schedule_with_warmup}, whose warm-up starts at 0 where Epochal's starts
-   * at {@code warmup_start_factor > 0}).
+   * min / base} over {@code total} steps; with {@code min = 0} behind a warm-up from {@code
+   * warmup_start_factor = 0}, Hugging Face's {@code get_linear_schedule_with_warmup}).
    */
   static final class Linear extends Decay {
     Linear(double baseLr, long totalSteps, double minLr) {
@@ -301,8 +300,9 @@ final class Schedules {
 
   /**
    * Linear warm-up in front of another schedule: for {@code step < warmup},
-   * {@code lr = base * (f + (1 - f) * step / warmup)} (torch's LinearLR from {@code f} to 1);
-   * afterwards the inner schedule at {@code step - warmup} (torch's SequentialLR).
+   * {@code lr = base * (f + (1 - f) * step / warmup)} (torch's LinearLR from {@code f} to 1, which
+   * takes {@code f > 0}; {@code f = 0} starts at 0, as Hugging Face's warm-ups do); afterwards the
+   * inner schedule at {@code step - warmup} (torch's SequentialLR).
    */
   static final class Warmup implements LrSchedule {
     final LrSchedule inner;
@@ -311,8 +311,8 @@ final class Schedules {
 
     Warmup(LrSchedule inner, long warmupSteps, double startFactor) {
       checkArgument(warmupSteps >= 1, "warmup_steps = %s must be >= 1 for a warm-up", warmupSteps);
-      checkArgument(startFactor > 0 && startFactor <= 1,
-          "warmup_start_factor = %s must be in (0, 1]", startFactor);
+      checkArgument(startFactor >= 0 && startFactor <= 1,
+          "warmup_start_factor = %s must be in [0, 1]", startFactor);
       this.inner = Objects.requireNonNull(inner, "inner");
       this.warmupSteps = warmupSteps;
       this.startFactor = startFactor;

@@ -134,8 +134,13 @@ class LrSchedulesTest {
     for (int step = 4; step <= 14; step++) {
       assertThat(s.lr(step)).as("step %s", step).isCloseTo(0.8 * Math.max(0, 12 - step) / 8.0, within(1e-15));
     }
-    // the warm-up starts at lr * warmup_start_factor (> 0), torch's LinearLR, where Hugging Face's starts at 0
+    // the warm-up starts at lr * warmup_start_factor, torch's LinearLR; from 0, Hugging Face's warm-up too
     assertThat(new double[] {s.lr(0), s.lr(2)}).containsExactly(new double[] {0.2, 0.5}, within(1e-15));
+    LrSchedule hf = create(0.8, "schedule", "linear", "total_steps", 8, "warmup_steps", 4, "warmup_start_factor", 0.0);
+    for (int step = 0; step <= 14; step++) {
+      double lambda = step < 4 ? step / 4.0 : Math.max(0, 12 - step) / 8.0;
+      assertThat(hf.lr(step)).as("step %s", step).isCloseTo(0.8 * lambda, within(1e-15));
+    }
   }
 
   @Test
@@ -200,8 +205,8 @@ class LrSchedulesTest {
         .hasMessageContaining("constant, step, multistep, cosine, linear, plateau");
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
-    assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", 0.0))
-        .hasMessageContaining("'warmup_start_factor' = 0.0 is out of range; expected number in (0.0, 1.0]");
+    assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", -0.5))
+        .hasMessageContaining("'warmup_start_factor' = -0.5 is out of range; expected number in [0.0, 1.0]");
     assertThatThrownBy(() -> LrSchedules.constant(0.1).lr(-1)).hasMessageContaining("-1");
   }
 }
