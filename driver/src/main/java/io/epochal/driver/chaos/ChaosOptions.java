@@ -145,8 +145,8 @@ public final class ChaosOptions {
   public String toString() {
     return "iterations=" + iterations + " seed=" + seed + " max-kills-per-run=" + maxKillsPerRun
         + " executor-kills=" + executorKills + " master=" + master + " epochs=" + epochs
-        + (workDir != null ? " work-dir=" + workDir : "") + (settings.isEmpty() ? "" : " set=" + new java.util.TreeMap<>(
-        settings));
+        + (workDir != null ? " work-dir=" + workDir : "")
+        + (settings.isEmpty() ? "" : " set=" + new java.util.TreeMap<>(settings));
   }
 
   /** Builds {@link ChaosOptions}. */

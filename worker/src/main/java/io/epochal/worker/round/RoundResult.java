@@ -118,6 +118,7 @@ public final class RoundResult {
   @Override
   public String toString() {
     return "RoundResult[worker " + worker + ", samples " + samples + ", steps " + steps + ", lossSum "
-        + lossSum + (counted() ? ", correct " + correct : "") + (gradNorms.steps() > 0 ? ", " + gradNorms : "") + ", " + state.size() + " tensors]";
+        + lossSum + (counted() ? ", correct " + correct : "") + (gradNorms.steps() > 0 ? ", " + gradNorms : "")
+        + ", " + state.size() + " tensors]";
   }
 }

@@ -195,7 +195,8 @@ public final class TrainingConfig implements Serializable {
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch " + batchSize + ", localSteps " + localSteps
+        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch "
+        + batchSize + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + "]";
   }

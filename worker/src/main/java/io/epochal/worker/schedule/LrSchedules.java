@@ -27,8 +27,8 @@ import java.util.Set;
  *   {@code threshold_mode}, {@code cooldown}</td><td>train_loss, min, 10, 0.1, 1e-4, rel, 0</td><td>plateau:
  *   torch's {@code ReduceLROnPlateau} ({@link ReduceOnPlateau}) on the epoch metric {@code monitor}</td></tr>
  *   <tr><td>{@code warmup_steps}</td><td>0</td><td>linear warm-up steps in front of the schedule (0 = none)</td></tr>
- *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's LinearLR default;
- *   0 as Hugging Face's)</td></tr>
+ *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's
+ *   LinearLR default; 0 as Hugging Face's)</td></tr>
  * </table>
  *
  * <p>With a warm-up of {@code W} steps, global step {@code s >= W} uses the schedule at
@@ -166,7 +166,8 @@ public final class LrSchedules {
    * The schedules that read hyperparameter {@code key} (without the {@code schedule.} prefix):
    * {@code step_size} and {@code gamma} only {@code step}, {@code total_steps} and {@code min_lr}
    * {@code cosine} and {@code linear} ({@code min_lr} also {@code plateau}), {@code gamma} {@code step}
-   * and {@code multistep}, the {@link #OWN_KEYS} only their schedule, the warm-up keys every schedule. Empty for a key no schedule declares.
+   * and {@code multistep}, the {@link #OWN_KEYS} only their schedule, the warm-up keys every schedule.
+   * Empty for a key no schedule declares.
    */
   public static Set<String> usedBy(String key) {
     return switch (key) {

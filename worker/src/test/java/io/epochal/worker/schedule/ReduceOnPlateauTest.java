@@ -101,7 +101,8 @@ class ReduceOnPlateauTest {
     assertThat(r).containsExactly(0.05, 0.04, 0.04);
     ReduceOnPlateau floor = s.step(1.0).step(1.0).step(1.0);
     assertThat(floor.reductions()).isEqualTo(2); // 0.04 -> max(0.02, 0.04) changes nothing
-    assertThat(floor.progress(s.step(1.0).step(1.0)).orElseThrow()).contains("is at schedule.min_lr = 0.04 and is not reduced further");
+    assertThat(floor.progress(s.step(1.0).step(1.0)).orElseThrow())
+        .contains("is at schedule.min_lr = 0.04 and is not reduced further");
     // 1e-8 * 0.5 is 5e-9 lower: not more than eps, so torch keeps the rate
     ReduceOnPlateau tiny = start(1e-8, "patience", 0L, "factor", 0.5).step(1.0).step(1.0);
     assertThat(tiny.rate()).isEqualTo(1e-8);
