@@ -70,6 +70,12 @@ final class BestMetricCheck {
       return;
     }
     String from = key + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    if ((metric.equals(EpochMetrics.TRAIN_ACCURACY) || metric.equals(EpochMetrics.VAL_ACCURACY))
+        && "min".equals(values.getString(modeKey)) && use != null) {
+      // an accuracy is better when larger: min would keep, or wait for, the worst checkpoints
+      problems.add(new ConfigException(modeKey, from + " is better when larger, but " + modeKey + " = min makes the "
+          + "lowest the best, which " + use + " by: set " + modeKey + "=max"));
+    }
     if (metric.equals(EpochMetrics.TRAIN_ACCURACY)) {
       if ("mse".equals(values.getString(JobKeys.LOSS))) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "

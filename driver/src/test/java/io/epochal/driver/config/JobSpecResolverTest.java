@@ -183,6 +183,14 @@ class JobSpecResolverTest {
             + "checkpoint records; did you mean 'val_loss'?");
     assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.factor", "1")))
         .hasMessageContaining("schedule.factor");
+    assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.monitor",
+        "train_accuracy"))).hasMessageContaining("schedule.monitor = 'train_accuracy' (from --set schedule.monitor) "
+        + "is better when larger, but schedule.mode = min makes the lowest the best, which schedule 'plateau' lowers "
+        + "the learning rate by: set schedule.mode=max");
+    assertThat(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.monitor", "train_accuracy")
+        .optOverride("schedule.mode", "max").build().resolve().scheduleParams().getString("mode")).isEqualTo("max");
+    assertThat(errorOf(real.get().optOverride("checkpoint.keep_best", "1").optOverride("checkpoint.best_metric",
+        "train_accuracy"))).hasMessageContaining("set checkpoint.best_mode=max");
 
     assertThat(constant.toHyperParameters().contains("schedule.milestones")).isFalse();
     JobSpec multistep = real.get().optOverride("schedule.name", "multistep").optOverride("schedule.milestones",
