@@ -38,6 +38,8 @@ public final class JobKeys {
   public static final long MAX_EPOCHS = 1_000_000L;
   public static final String WORKERS = "train.workers";
   public static final String LOCAL_STEPS = "train.local_steps";
+  /** Batches whose gradients one optimizer step sums; 1 = none accumulated. */
+  public static final String ACCUMULATE_GRAD_BATCHES = "train.accumulate_grad_batches";
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
   /** The largest total L2 norm of one local step's gradients; 0 = no clipping. */
   public static final String CLIP_GRAD_NORM = "train.clip_grad_norm";
@@ -131,23 +133,33 @@ public final class JobKeys {
 
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
-   * ({@link #DATA_VALIDATION_PATH} blank), no gradient clipping ({@link #CLIP_GRAD_NORM} 0), no label smoothing
+   * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), no gradient
+   * clipping ({@link #CLIP_GRAD_NORM} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
+    if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
+      return numberIs(value, 1);
+    }
     if (key.equals(CLIP_GRAD_NORM) || key.equals(LABEL_SMOOTHING) || key.equals(EARLY_STOP_PATIENCE)
         || key.equals(EARLY_STOP_MIN_DELTA)) {
-      try {
-        return Double.parseDouble(value.toString().trim()) == 0; // typed, or as a Spark conf or --set gives it
-      } catch (NumberFormatException e) {
-        return false;
-      }
+      return numberIs(value, 0);
     }
     return key.equals(DATA_VALIDATION_PATH) && value.toString().isBlank();
   }
+
+  /** Whether {@code value}, typed or as a Spark conf or --set gives it, is the number {@code n}. */
+  private static boolean numberIs(Object value, double n) {
+    try {
+      return Double.parseDouble(value.toString().trim()) == n;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
 
   /**
    * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
@@ -180,11 +192,18 @@ public final class JobKeys {
             + "the target is 1 - e on the label and e / classes on every class. The held-out rows' val_loss and "
             + "evaluate's loss are the same loss. 0 = none (a job created before this key existed has none); "
             + "loss mse takes none.").build());
-    s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker."));
+    s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker (of one forward "
+        + "and backward pass with train.accumulate_grad_batches)."));
     s.add(lng(EPOCHS, 10L, 1.0, (double) MAX_EPOCHS, "Number of passes over the data; a checkpoint is written after each."));
     s.add(lng(WORKERS, 2L, 1.0, 4096.0, "Number of data-parallel workers; the data is split into this many shards."));
     s.add(lng(LOCAL_STEPS, 8L, 1.0, 1000000.0, "Local steps every worker runs per round before the states are "
         + "averaged."));
+    s.add(lng(ACCUMULATE_GRAD_BATCHES, 1L, 1.0, 1024.0, "Batches whose gradients one optimizer step sums, as "
+        + "PyTorch Lightning's accumulate_grad_batches: each local step runs this many batches of train.batch_size "
+        + "through forward and backward, each batch's mean loss weighed by its share of the step's samples, then "
+        + "clips and steps once, so a step sees batch_size x this many samples with the memory of one batch. "
+        + "Schedules and global_step count optimizer steps. 1 = none (a job created before this key existed "
+        + "accumulates none)."));
     s.add(lng(THREADS_PER_WORKER, 1L, 1.0, 256.0, "Intra-op threads of one worker (1 is fastest on small CPUs)."));
     s.add(ParamSpec.builder(CLIP_GRAD_NORM, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
         .optDoc("Largest L2 norm of the gradients of one local step, all trainable parameters together: before "

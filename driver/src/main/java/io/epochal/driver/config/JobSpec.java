@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.params.HyperParameters;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -217,6 +216,11 @@ public final class JobSpec {
     return values.getInt(JobKeys.THREADS_PER_WORKER);
   }
 
+  /** {@code train.accumulate_grad_batches}; 1 (also for a job stored without it) = every batch is a step. */
+  public int accumulateGradBatches() {
+    return values.contains(JobKeys.ACCUMULATE_GRAD_BATCHES) ? values.getInt(JobKeys.ACCUMULATE_GRAD_BATCHES) : 1;
+  }
+
   /** {@code train.clip_grad_norm}; 0 (also for a job stored without it) = no clipping. */
   public double clipGradNorm() {
     return numberOrZero(JobKeys.CLIP_GRAD_NORM);
@@ -250,13 +254,8 @@ public final class JobSpec {
 
   /** {@code data.features} split at commas: column names, or one array/vector column. */
   public List<String> dataFeatures() {
-    List<String> cols = new ArrayList<>();
-    for (String c : values.getString(JobKeys.DATA_FEATURES).split(",")) {
-      if (!c.isBlank()) {
-        cols.add(c.trim());
-      }
-    }
-    return List.copyOf(cols);
+    return java.util.Arrays.stream(values.getString(JobKeys.DATA_FEATURES).split(",")).filter(c -> !c.isBlank())
+        .map(String::trim).toList();
   }
 
   /** {@code data.label}. */

@@ -104,6 +104,9 @@ final class UnknownKeys {
       Map.entry("max_norm", "the largest total gradient norm is train.clip_grad_norm"),
       Map.entry("gradient_clip_val", "the largest total gradient norm is train.clip_grad_norm (clipping by norm, "
           + "Lightning's default gradient_clip_algorithm)"),
+      Map.entry("accumulate_grad_batches", "write train.accumulate_grad_batches"),
+      Map.entry("gradient_accumulation_steps", "batches accumulated per optimizer step are "
+          + "train.accumulate_grad_batches"),
       Map.entry("warmup_steps", "write schedule.warmup_steps"),
       Map.entry("workers", "write train.workers"),
       Map.entry("device", "write train.device (cpu or gpu)"));

@@ -76,7 +76,7 @@ final class EpochLoop {
     for (int w = 0; w < data.workers(); w++) {
       maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
     }
-    BatchPlan plan = new BatchPlan(spec.batchSize(), spec.localSteps());
+    BatchPlan plan = config.batchPlan();
     int rounds = plan.roundsPerEpoch(maxRows);
     int epochs = spec.epochs();
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));

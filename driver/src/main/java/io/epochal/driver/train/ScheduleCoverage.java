@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.JobSpec;
 import io.epochal.params.HyperParameters;
-import io.epochal.worker.round.BatchPlan;
 import java.util.Optional;
 
 /**
@@ -32,8 +31,7 @@ public final class ScheduleCoverage {
   public static Optional<String> forRows(JobSpec spec, long rows, boolean resumed) {
     checkNotNull(spec, "spec");
     int maxRows = Math.toIntExact((rows + spec.workers() - 1) / spec.workers());
-    return forSteps(spec, (long) spec.epochs() * new BatchPlan(spec.batchSize(), spec.localSteps())
-        .stepsPerEpoch(maxRows), resumed);
+    return forSteps(spec, (long) spec.epochs() * TrainingConfigs.of(spec).batchPlan().stepsPerEpoch(maxRows), resumed);
   }
 
   /**

@@ -27,6 +27,7 @@ public final class TrainingConfigs {
         .optLabelSmoothing(spec.labelSmoothing())
         .setBatchSize(spec.batchSize())
         .optLocalSteps(spec.localSteps())
+        .optAccumulateGradBatches(spec.accumulateGradBatches())
         .optClipGradNorm(spec.clipGradNorm())
         .setSeed(spec.seed())
         .optThreads(spec.threadsPerWorker())

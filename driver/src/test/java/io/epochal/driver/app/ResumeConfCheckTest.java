@@ -165,6 +165,20 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void oneBatchPerStepRestatesAJobStoredWithoutAccumulationAndAnotherCountIsRefused() {
+    assertThat(ResumeConfCheck.restatesAbsentKey("train.accumulate_grad_batches", "1", STORED)).isTrue();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.accumulate_grad_batches", "1"), STORED,
+        "/jobs/a", CONF)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.accumulate_grad_batches", "4"),
+        STORED, "/jobs/a", CONF)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("train.accumulate_grad_batches: (not set) -> 4");
+    HyperParameters four = HyperParameters.builder().putAll(STORED).put("train.accumulate_grad_batches", 4L).build();
+    assertThat(ResumeConfCheck.restatesAbsentKey("train.accumulate_grad_batches", "1", four)).isFalse();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.accumulate_grad_batches", "2", four))
+        .hasMessageContaining("part of what the job trains");
+  }
+
+  @Test
   void noLabelSmoothingRestatesAJobStoredWithoutItAndASmoothingOrAPlateauKeyIsPartOfWhatTheJobTrains() {
     assertThat(STORED.contains("loss.label_smoothing")).isFalse();
     assertThat(ResumeConfCheck.restatesAbsentKey("loss.label_smoothing", "0.0", STORED)).isTrue();

@@ -113,6 +113,32 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void gradientAccumulationReachesTheWorkersAndOneBatchPerStepIsStoredAsNoKey() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.accumulateGradBatches()).isOne();
+    assertThat(none.toHyperParameters().contains("train.accumulate_grad_batches")).as("job.json as before the key")
+        .isFalse();
+    assertThat(resolver().optOverride("train.accumulate_grad_batches", "1").build().resolve().toHyperParameters())
+        .isEqualTo(none.toHyperParameters());
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(none).batchPlan().samplesPerStep())
+        .isEqualTo(none.batchSize());
+
+    JobSpec four = resolver().optOverride("train.accumulate_grad_batches", "4").build().resolve();
+    assertThat(four.toHyperParameters().getLong("train.accumulate_grad_batches")).isEqualTo(4L);
+    assertThat(JobSpec.fromHyperParameters(four.toHyperParameters())).isEqualTo(four);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(four).accumulateGradBatches()).isEqualTo(4);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(four).batchPlan().samplesPerStep())
+        .isEqualTo(4 * four.batchSize());
+    assertThat(errorOf(resolver().optOverride("train.accumulate_grad_batches", "0")))
+        .hasMessageContaining("train.accumulate_grad_batches = '0' (from --set train.accumulate_grad_batches) is out "
+            + "of range");
+    assertThat(errorOf(resolver().optOverride("gradient_accumulation_steps", "4")))
+        .hasMessageContaining("batches accumulated per optimizer step are train.accumulate_grad_batches");
+    assertThat(errorOf(resolver().optOverride("accumulate_grad_batches", "4")))
+        .hasMessageContaining("write train.accumulate_grad_batches");
+  }
+
+  @Test
   void labelSmoothingReachesTheWorkersIsStoredOnlyWhenOnAndOnlyForClassification() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.labelSmoothing()).isZero();

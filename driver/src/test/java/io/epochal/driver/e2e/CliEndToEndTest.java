@@ -169,9 +169,10 @@ class CliEndToEndTest {
     Path jobB = tmp.resolve("job-b");
     // with gradient clipping (a limit below every step's norm: Adam trains on), which a resume takes from job.json,
     // and schedule plateau lowering the rate after every epoch but the first (no loss falls below 1 % of its best),
-    // whose rate and count a resume takes from the checkpoint
+    // whose rate and count a resume takes from the checkpoint, and every step summing the gradients of two batches
     Map<String, String> keys = Map.of("train.epochs", "4", "train.clip_grad_norm", "0.0001", "schedule.name",
-        "plateau", "schedule.patience", "0", "schedule.threshold", "0.99", "schedule.factor", "0.5");
+        "plateau", "schedule.patience", "0", "schedule.threshold", "0.99", "schedule.factor", "0.5",
+        "train.accumulate_grad_batches", "2");
     Path fileA = jobFile("a.properties", jobA, keys);
     Path fileB = jobFile("b.properties", jobB, keys);
     assertTrained(CliRun.of("train", fileA.toString(), "--master", MASTER));
@@ -198,6 +199,7 @@ class CliEndToEndTest {
         assertThat(actual.manifest().metrics().get("train_loss"))
             .isEqualTo(expected.manifest().metrics().get("train_loss"));
         assertThat(actual.manifest().hyperParameters().getDouble("train.clip_grad_norm")).isEqualTo(0.0001);
+        assertThat(actual.manifest().hyperParameters().getLong("train.accumulate_grad_batches")).isEqualTo(2L);
         assertThat(actual.manifest().learningRateSchedule()).isEqualTo(expected.manifest().learningRateSchedule());
       }
       assertThat(b.load(4).manifest().learningRateSchedule().getDouble("schedule.lr"))

@@ -195,6 +195,44 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aJobAccumulatingFourBatchesPerStepTrainsAsOneWithBatchesFourTimesAsLargeAndCountsOptimizerSteps()
+      throws Exception {
+    String data = data("accumulation", 256, 5);
+    Configuration conf = new Configuration();
+    // 2 workers of 128 rows: 4 plain SGD steps of 32 samples per worker and epoch, in 2 rounds of 2
+    Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(tmp.resolve("large").toString(),
+        data));
+    keys.put("optimizer.name", "sgd");
+    keys.put("optimizer.lr", "0.1");
+    keys.put("train.epochs", "2");
+    keys.put("train.local_steps", "2");
+    JobSpec large = E2eFixtures.resolve(tmp, keys, conf);
+    keys.put("job.dir", tmp.resolve("accumulated").toString());
+    keys.put("train.batch_size", "8");
+    keys.put("train.accumulate_grad_batches", "4");
+    JobSpec accumulated = E2eFixtures.resolve(tmp, keys, conf);
+    TrainingOutcome largeOutcome = train(large);
+    TrainingOutcome accumulatedOutcome = train(accumulated);
+
+    assertThat(accumulatedOutcome.globalStep()).as("optimizer steps, not batches").isEqualTo(8)
+        .isEqualTo(largeOutcome.globalStep());
+    try (CheckpointStore largeStore = E2eFixtures.store(large.jobDir().toString(), conf);
+        CheckpointStore accumulatedStore = E2eFixtures.store(accumulated.jobDir().toString(), conf)) {
+      LoadedCheckpoint last = E2eFixtures.assertVerified(accumulatedStore, 2);
+      LoadedCheckpoint reference = largeStore.load(2);
+      assertThat(last.manifest().hyperParameters().getLong("train.accumulate_grad_batches")).isEqualTo(4L);
+      assertThat(reference.manifest().hyperParameters().contains("train.accumulate_grad_batches"))
+          .as("one batch per step is stored as no key, as by jobs made before it existed").isFalse();
+      double moved = distance(largeStore.load(1).model(), reference.model());
+      assertThat(moved).isGreaterThan(1e-2);
+      assertThat(distance(last.model(), reference.model())).as("the same 8 steps, summed batch by batch")
+          .isLessThan(moved * 1e-4);
+      assertThat(last.manifest().metrics().get("train_loss")).isCloseTo(
+          reference.manifest().metrics().get("train_loss"), within(1e-5));
+    }
+  }
+
+  @Test
   void aPlateauScheduleLowersTheRateAfterAnEpochWithoutImprovementAndTheNextEpochTrainsAtIt() throws Exception {
     String data = data("plateau", 256, 7);
     Map<String, String> keys = new java.util.LinkedHashMap<>(E2eFixtures.jobKeys(tmp.resolve("plateau-job").toString(),

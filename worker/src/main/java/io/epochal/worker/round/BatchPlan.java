@@ -5,29 +5,46 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.util.SplittableRandom;
 
 /**
- * How an epoch divides into rounds and steps. A worker's shard is visited in a permutation seeded
- * by (job seed, epoch, worker); step {@code k} of the epoch takes positions
- * {@code [k * batch, min((k + 1) * batch, rows))} of it (the last batch may be short); round
- * {@code r} runs steps {@code [r * localSteps, (r + 1) * localSteps)}. Every worker runs the same
- * number of rounds, set by the largest shard; a worker whose shard is exhausted takes fewer steps
- * (possibly none) in the last rounds and then weighs nothing in the average.
+ * How an epoch divides into rounds, optimizer steps and batches. A worker's shard is visited in a
+ * permutation seeded by (job seed, epoch, worker); with {@code k} batches accumulated per step,
+ * optimizer step {@code s} of the epoch takes positions {@code [s * batch * k, min((s + 1) * batch *
+ * k, rows))} of it, in batches of {@code batch} positions (the last batch of the shard may be short,
+ * and so may its last step); round {@code r} runs steps {@code [r * localSteps, (r + 1) *
+ * localSteps)}. The batches are those of a plan without accumulation, whatever {@code k}. Every
+ * worker runs the same number of rounds, set by the largest shard; a worker whose shard is exhausted
+ * takes fewer steps (possibly none) in the last rounds and then weighs nothing in the average.
  */
 public final class BatchPlan {
 
   private final int batchSize;
   private final int localSteps;
+  private final int accumulate;
 
   /** A plan for {@code batchSize} samples per step and {@code localSteps} steps per round. */
   public BatchPlan(int batchSize, int localSteps) {
-    checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
-    checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
-    this.batchSize = batchSize;
-    this.localSteps = localSteps;
+    this(batchSize, localSteps, 1);
   }
 
-  /** Steps a shard of {@code rows} samples takes per epoch. */
+  /**
+   * A plan for optimizer steps of {@code accumulate} batches of {@code batchSize} samples each
+   * ({@code train.accumulate_grad_batches}) and {@code localSteps} steps per round.
+   */
+  public BatchPlan(int batchSize, int localSteps, int accumulate) {
+    checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
+    checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
+    checkArgument(accumulate >= 1, "batches accumulated per step must be >= 1, got %s", accumulate);
+    checkArgument((long) batchSize * accumulate <= Integer.MAX_VALUE,
+        "batch size %s times %s batches accumulated per step must be at most %s samples", batchSize, accumulate,
+        Integer.MAX_VALUE);
+    this.batchSize = batchSize;
+    this.localSteps = localSteps;
+    this.accumulate = accumulate;
+  }
+
+  /** Optimizer steps a shard of {@code rows} samples takes per epoch. */
   public int stepsPerEpoch(int rows) {
-    return (rows + batchSize - 1) / batchSize;
+    long perStep = samplesPerStep();
+    return (int) ((rows + perStep - 1) / perStep);
   }
 
   /** Rounds per epoch for shards whose largest has {@code maxRows} samples (at least 1). */
@@ -50,17 +67,27 @@ public final class BatchPlan {
 
   /** Start position (inclusive) in the permutation of epoch step {@code step}. */
   public int batchStart(int step) {
-    return step * batchSize;
+    return (int) Math.min(Integer.MAX_VALUE, (long) step * samplesPerStep());
   }
 
   /** End position (exclusive) in the permutation of epoch step {@code step}. */
   public int batchEnd(int rows, int step) {
-    return Math.min(rows, (step + 1) * batchSize);
+    return (int) Math.min(rows, (step + 1L) * samplesPerStep());
   }
 
-  /** Samples per step. */
+  /** Samples per batch: one forward and backward pass. */
   public int batchSize() {
     return batchSize;
+  }
+
+  /** Batches whose gradients one optimizer step sums (1: no accumulation). */
+  public int accumulate() {
+    return accumulate;
+  }
+
+  /** Samples per optimizer step at most: {@code batchSize * accumulate}. */
+  public int samplesPerStep() {
+    return batchSize * accumulate;
   }
 
   /** Steps per round. */

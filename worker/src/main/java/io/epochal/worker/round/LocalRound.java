@@ -34,9 +34,12 @@ import java.util.SplittableRandom;
  * a freshly built one ({@link ReloadCheck}). The optimizer is rebuilt from its state dict each round
  * (its state is averaged across workers between rounds). The shard order comes from
  * {@link BatchPlan#permutation} and dropout from a {@link SplittableRandom} seeded by
- * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.clip_grad_norm} the
- * gradients of every step are clipped before it ({@link GradientClipping}). Everything the round allocates on the
- * native side lives in a sub-manager closed before it returns.
+ * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.accumulate_grad_batches}
+ * an optimizer step sums the gradients of several batches, each batch's mean loss weighed by its share
+ * of the step's samples, so that the step follows the gradient of the mean loss over all of them, as one
+ * batch of their size would. With {@code train.clip_grad_norm} the gradients of every step are clipped
+ * before it ({@link GradientClipping}). Everything the round allocates on the native side lives in a
+ * sub-manager closed before it returns.
  */
 public final class LocalRound {
 
@@ -96,7 +99,7 @@ public final class LocalRound {
   private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep, double baseLr, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
-    BatchPlan plan = new BatchPlan(config.batchSize(), config.localSteps());
+    BatchPlan plan = config.batchPlan();
     int steps = plan.stepsInRound(shard.rows(), round);
     if (steps == 0) {
       return new RoundResult(shard.worker(), 0, 0, 0.0, EvaluationResult.counts(config) ? 0
@@ -151,25 +154,30 @@ public final class LocalRound {
       int first = plan.firstStep(round);
       for (int s = 0; s < steps; s++) {
         int step = first + s;
-        int start = plan.batchStart(step);
-        int end = plan.batchEnd(shard.rows(), step);
-        int n = end - start;
+        int stepStart = plan.batchStart(step);
+        int stepEnd = plan.batchEnd(shard.rows(), step);
         try (NDManager stepManager = roundManager.newSubManager()) {
-          input.fill(perm, start, end);
-          NDArray x = input.features(stepManager);
-          NDArray y = input.labels(stepManager);
-          float batchLoss;
-          try (Autograd autograd = Autograd.record()) {
-            NDArray prediction = model.forward(x, true, rng);
-            NDArray l = loss.evaluate(prediction, y);
-            autograd.backward(l);
-            batchLoss = l.getFloat();
-            if (classification) { // the batch's logits, read as its loss is: what the step trains on
-              correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);
+          for (int start = stepStart; start < stepEnd; start += config.batchSize()) {
+            int end = Math.min(stepEnd, start + config.batchSize());
+            int n = end - start;
+            // a batch's share of the step: 1 without accumulation, so such a step computes as before
+            float share = n == stepEnd - stepStart ? 1f : (float) ((double) n / (stepEnd - stepStart));
+            input.fill(perm, start, end);
+            NDArray x = input.features(stepManager);
+            NDArray y = input.labels(stepManager);
+            float batchLoss;
+            try (Autograd autograd = Autograd.record()) {
+              NDArray prediction = model.forward(x, true, rng);
+              NDArray l = loss.evaluate(prediction, y);
+              autograd.backward(share == 1f ? l : l.mul(share));
+              batchLoss = l.getFloat();
+              if (classification) { // the batch's logits, read as its loss is: what the step trains on
+                correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);
+              }
             }
+            lossSum += (double) batchLoss * n;
+            samples += n;
           }
-          lossSum += (double) batchLoss * n;
-          samples += n;
           if (config.clipGradNorm() > 0) {
             float norm = GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
             norms = norms.plus(norm, GradientClipping.scales(norm, config.clipGradNorm()));

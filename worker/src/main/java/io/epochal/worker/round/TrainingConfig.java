@@ -13,13 +13,13 @@ import java.util.Objects;
 
 /**
  * What a worker needs to run a round, resolved and validated on the driver: model name, version
- * and hyperparameters, optimizer, schedule, loss, batch size, local steps, gradient clipping, job
- * seed and intra-op threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
+ * and hyperparameters, optimizer, schedule, loss, batch size, batches accumulated per step, local steps,
+ * gradient clipping, job seed and intra-op threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
  * hyperparameter sets are held as their canonical JSON.
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 3L;
+  private static final long serialVersionUID = 4L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -32,6 +32,7 @@ public final class TrainingConfig implements Serializable {
   private final double labelSmoothing;
   private final int batchSize;
   private final int localSteps;
+  private final int accumulateGradBatches;
   private final double clipGradNorm;
   private final long seed;
   private final int threads;
@@ -52,12 +53,14 @@ public final class TrainingConfig implements Serializable {
     this.labelSmoothing = b.labelSmoothing;
     this.batchSize = b.batchSize;
     this.localSteps = b.localSteps;
+    this.accumulateGradBatches = b.accumulateGradBatches;
     this.clipGradNorm = b.clipGradNorm;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
+    new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
     checkArgument(clipGradNorm >= 0 && Double.isFinite(clipGradNorm),
         "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
@@ -114,9 +117,22 @@ public final class TrainingConfig implements Serializable {
     return loss;
   }
 
-  /** Samples per local step. */
+  /** Samples per batch (one forward and backward pass). */
   public int batchSize() {
     return batchSize;
+  }
+
+  /**
+   * Batches whose gradients one optimizer step sums ({@code train.accumulate_grad_batches}); 1 = every
+   * batch is a step.
+   */
+  public int accumulateGradBatches() {
+    return accumulateGradBatches;
+  }
+
+  /** How this job's epochs divide into rounds, optimizer steps and batches. */
+  public BatchPlan batchPlan() {
+    return new BatchPlan(batchSize, localSteps, accumulateGradBatches);
   }
 
   /** Local optimizer steps per round. */
@@ -180,6 +196,7 @@ public final class TrainingConfig implements Serializable {
         && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
         && Double.compare(labelSmoothing, c.labelSmoothing) == 0
         && batchSize == c.batchSize && localSteps == c.localSteps
+        && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && seed == c.seed
         && threads == c.threads && device == c.device;
   }
@@ -187,7 +204,7 @@ public final class TrainingConfig implements Serializable {
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, clipGradNorm, seed,
+        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm, seed,
         threads, device);
   }
 
@@ -196,7 +213,8 @@ public final class TrainingConfig implements Serializable {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
         + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch "
-        + batchSize + ", localSteps " + localSteps
+        + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
+        + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + "]";
   }
@@ -213,6 +231,7 @@ public final class TrainingConfig implements Serializable {
     private double labelSmoothing;
     private int batchSize;
     private int localSteps = 1;
+    private int accumulateGradBatches = 1;
     private double clipGradNorm;
     private long seed;
     private int threads = 1;
@@ -253,9 +272,15 @@ public final class TrainingConfig implements Serializable {
       return this;
     }
 
-    /** Samples per local step. */
+    /** Samples per batch. */
     public Builder setBatchSize(int batchSize) {
       this.batchSize = batchSize;
+      return this;
+    }
+
+    /** Batches whose gradients one optimizer step sums (default 1: none accumulated). */
+    public Builder optAccumulateGradBatches(int accumulateGradBatches) {
+      this.accumulateGradBatches = accumulateGradBatches;
       return this;
     }
 

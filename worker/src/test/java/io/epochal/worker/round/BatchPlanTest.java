@@ -1,6 +1,7 @@
 package io.epochal.worker.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -24,6 +25,25 @@ class BatchPlanTest {
     BatchPlan plan = new BatchPlan(10, 3);
     assertThat(plan.stepsInRound(40, 1)).isEqualTo(1);
     assertThat(plan.stepsInRound(40, 2)).isZero();
+  }
+
+  @Test
+  void anAccumulatingStepTakesItsBatchesInARowAndTheShardsBatchesStayThoseOfAPlanWithout() {
+    BatchPlan plan = new BatchPlan(10, 3, 4);
+    assertThat(plan.samplesPerStep()).isEqualTo(40);
+    assertThat(plan.stepsPerEpoch(95)).isEqualTo(3);
+    assertThat(plan.roundsPerEpoch(95)).isEqualTo(1);
+    assertThat(plan.stepsInRound(95, 0)).isEqualTo(3);
+    assertThat(plan.batchStart(2)).isEqualTo(80);
+    assertThat(plan.batchEnd(95, 2)).isEqualTo(95);
+    assertThat(plan.batchEnd(95, 1)).isEqualTo(80);
+    assertThat(new BatchPlan(10, 2, 4).roundsPerEpoch(95)).isEqualTo(2);
+  }
+
+  @Test
+  void aStepLargerThanAnIntCanCountIsRefusedNamingBothFactors() {
+    assertThatThrownBy(() -> new BatchPlan(1 << 20, 1, 1 << 12)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("batch size 1048576 times 4096 batches accumulated per step");
   }
 
   @Test

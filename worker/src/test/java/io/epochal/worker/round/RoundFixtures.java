@@ -34,8 +34,15 @@ final class RoundFixtures {
   /** As the other, clipping every step's gradients to total norm {@code clipGradNorm} (0 = none). */
   static TrainingConfig config(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
       int localSteps, double clipGradNorm) {
+    return config(optimizer, optimizerRaw, dropout, batch, localSteps, clipGradNorm, 1);
+  }
+
+  /** As the other, every optimizer step summing the gradients of {@code accumulate} batches. */
+  static TrainingConfig config(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
+      int localSteps, double clipGradNorm, int accumulate) {
     return TrainingConfig.builder()
         .optClipGradNorm(clipGradNorm)
+        .optAccumulateGradBatches(accumulate)
         .setModel("mlp", 1, mlpParams(dropout))
         .setOptimizer(optimizer, Optimizers.params(optimizer).resolve(optimizerRaw))
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
