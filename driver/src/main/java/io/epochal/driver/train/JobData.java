@@ -260,23 +260,31 @@ final class JobData {
   }
 
   /**
-   * Warns when a worker's shard holds fewer rows than a batch: each of its epochs is then one step
-   * on all its rows, a smaller batch than {@code train.batch_size} asks for.
+   * Warns when a worker's shard holds fewer rows than an optimizer step takes ({@code train.batch_size}, times
+   * {@code train.accumulate_grad_batches}): each of its epochs is then one step on all its rows, a smaller one
+   * than the job asks for.
    */
   private void warnOfShortShards(LoadedDataset data) {
+    int accumulate = spec.accumulateGradBatches();
+    long perStep = (long) spec.batchSize() * accumulate;
     int shorter = 0;
     long fewest = Long.MAX_VALUE;
     for (int w = 0; w < data.workers(); w++) {
-      if (data.rowsOf(w) < spec.batchSize()) {
+      if (data.rowsOf(w) < perStep) {
         shorter++;
         fewest = Math.min(fewest, data.rowsOf(w));
       }
     }
-    if (shorter > 0) {
-      listener.warning(shorter + " of " + data.workers() + " workers' shards hold fewer rows than " + JobKeys.BATCH_SIZE
-          + "=" + spec.batchSize() + " (the smallest " + fewest + " of " + data.rows() + " rows): each epoch is one "
-          + "short batch on such a worker; fewer workers or a smaller batch size keep batches full");
+    if (shorter == 0) {
+      return;
     }
+    String of = shorter + " of " + data.workers() + " workers' shards hold fewer rows than ";
+    String smallest = " (the smallest " + fewest + " of " + data.rows() + " rows): ";
+    listener.warning(accumulate == 1 ? of + JobKeys.BATCH_SIZE + "=" + spec.batchSize() + smallest + "each epoch is "
+        + "one short batch on such a worker; fewer workers or a smaller batch size keep batches full"
+        : of + "an optimizer step takes, " + JobKeys.BATCH_SIZE + "=" + spec.batchSize() + " x "
+        + JobKeys.ACCUMULATE_GRAD_BATCHES + "=" + accumulate + " = " + perStep + smallest + "each epoch is one "
+        + "optimizer step of fewer samples on such a worker; fewer workers or fewer batches per step keep steps full");
   }
 
   /**

@@ -212,7 +212,10 @@ class LocalTrainingEndToEndTest {
     keys.put("train.accumulate_grad_batches", "4");
     JobSpec accumulated = E2eFixtures.resolve(tmp, keys, conf);
     TrainingOutcome largeOutcome = train(large);
-    TrainingOutcome accumulatedOutcome = train(accumulated);
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingOutcome accumulatedOutcome = TrainingJob.builder().setSpec(accumulated).setSpark(spark)
+        .optListener(warningsInto(warnings)).build().run();
+    assertThat(warnings).as("every shard fills its steps").noneMatch(w -> w.contains("shards hold fewer rows"));
 
     assertThat(accumulatedOutcome.globalStep()).as("optimizer steps, not batches").isEqualTo(8)
         .isEqualTo(largeOutcome.globalStep());
@@ -230,6 +233,18 @@ class LocalTrainingEndToEndTest {
       assertThat(last.manifest().metrics().get("train_loss")).isCloseTo(
           reference.manifest().metrics().get("train_loss"), within(1e-5));
     }
+
+    // 32 batches of 8 per step: more than a shard of 128 rows holds, one short step per epoch
+    keys.put("job.dir", tmp.resolve("one-step").toString());
+    keys.put("train.accumulate_grad_batches", "32");
+    keys.put("train.epochs", "1");
+    warnings.clear();
+    TrainingOutcome oneStep = TrainingJob.builder().setSpec(E2eFixtures.resolve(tmp, keys, conf)).setSpark(spark)
+        .optListener(warningsInto(warnings)).build().run();
+    assertThat(oneStep.globalStep()).isEqualTo(1);
+    assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("2 of 2 workers' shards hold fewer rows than an "
+        + "optimizer step takes, train.batch_size=8 x train.accumulate_grad_batches=32 = 256 (the smallest ")
+        .contains("each epoch is one optimizer step of fewer samples on such a worker"));
   }
 
   @Test
