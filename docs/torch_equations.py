@@ -22,6 +22,19 @@ def plateau(lr, metrics, **kwargs):
     return rates, sched
 
 
+def one_cycle(max_lr, total_steps, **kwargs):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=max_lr)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, cycle_momentum=False,
+                                                **kwargs)
+    rates = []
+    for _ in range(total_steps):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return rates
+
+
 def main():
     print("torch", torch.__version__)
 
@@ -59,6 +72,16 @@ def main():
     b.grad = torch.tensor([8.0, 8.0, 4.0, 0.0])
     total = torch.nn.utils.clip_grad_norm_([a, b], 6.5)
     print("total", float(total), "a", a.grad.tolist(), "b", b.grad.tolist())
+
+    print("\n# OneCycleTest: OneCycleLR(cycle_momentum=False), the rate before each step")
+    print("defaults:", one_cycle(1.0, 10))
+    print("three phases:", one_cycle(0.5, 20, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
+                                     final_div_factor=100.0, three_phase=True))
+    print("pct_start 0:", one_cycle(1.0, 10, pct_start=0.0)[:2])
+    try:
+        one_cycle(1.0, 10, pct_start=0.1)
+    except ZeroDivisionError as e:
+        print("pct_start 0.1: ZeroDivisionError", e)
 
 
 if __name__ == "__main__":

@@ -181,8 +181,9 @@ public final class JobKeys {
     s.add(lng(MODEL_VERSION, 1L, 1.0, null, "Version of the registered model."));
     s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam").optAllowed("sgd", "adam", "adamw")
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
-    s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, linear, or "
-        + "plateau lowering the rate when an epoch metric stops improving, as the schedule registry holds them); its "
+    s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, linear, onecycle "
+        + "peaking at optimizer.lr, or plateau lowering the rate when an epoch metric stops improving, as the schedule "
+        + "registry holds them); its "
         + "hyperparameters are the schedule.<hp> keys."));
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
         .optAllowed("softmax_cross_entropy", "mse")

@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Whether a job's learning-rate schedule fits its steps, as a user rarely means otherwise although
  * conf/REFERENCE.md documents each: a cosine or linear decay that reaches its floor ({@code min_lr})
- * before the job's last step, a warm-up the job never finishes, a step schedule that has decayed the
+ * before the job's last step, a one-cycle schedule whose cycle is not the job's steps (it ends before
+ * them, or the job ends before its fall; PyTorch's OneCycleLR raises past its end), a warm-up the job never finishes, a step schedule that has decayed the
  * rate below a ten-thousandth of {@code optimizer.lr} (PyTorch's StepLR counts epochs; its
  * {@code step_size} here counts optimizer steps), multistep milestones the job never reaches (the
  * same mistake with MultiStepLR's milestones).
@@ -113,6 +114,9 @@ public final class ScheduleCoverage {
 
   /** A cosine or linear decay that reaches its floor before the job's last step. */
   private static Optional<String> decay(JobSpec spec, long jobSteps, boolean resumed) {
+    if ("onecycle".equals(spec.scheduleName())) {
+      return oneCycle(spec, jobSteps, resumed);
+    }
     if (!io.epochal.worker.schedule.LrSchedules.usedBy("total_steps").contains(spec.scheduleName())) {
       return Optional.empty();
     }
@@ -128,5 +132,27 @@ public final class ScheduleCoverage {
         + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job "
         + (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + (jobSteps - warmup)
         + (resumed ? " (a job's schedule is part of what it trains: a resume keeps it)" : ""));
+  }
+
+  /** A one-cycle schedule whose cycle ends before the job's last step, or that the job ends before its fall is done. */
+  private static Optional<String> oneCycle(JobSpec spec, long jobSteps, boolean resumed) {
+    long total = spec.scheduleParams().getLong("total_steps");
+    if (total == jobSteps || jobSteps < 1) {
+      return Optional.empty();
+    }
+    io.epochal.worker.schedule.LrSchedule cycle = io.epochal.worker.schedule.LrSchedules.create(
+        spec.optimizerParams().getDouble("lr"), TrainingConfigs.of(spec).scheduleParams());
+    String fix = (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + jobSteps
+        + " for one cycle over the job's steps" + (resumed ? " (a job's schedule is part of what it trains: a resume "
+        + "keeps it)" : "");
+    if (total < jobSteps) {
+      return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d: the onecycle schedule ends "
+          + "its cycle at step %d of the job's %d and holds its last rate, %.3g, for the remaining %d steps (PyTorch's "
+          + "OneCycleLR raises there); %s", total, total, jobSteps, cycle.lr(total - 1), jobSteps - total, fix));
+    }
+    return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d is more than the job's %d "
+        + "optimizer steps: the job ends at rate %.3g, before the cycle falls to %.3g at step %d; total_steps counts "
+        + "optimizer steps, not epochs (an epoch is %d steps here); %s", total, jobSteps, cycle.lr(jobSteps - 1),
+        cycle.lr(total - 1), total, perEpoch(spec, jobSteps), fix));
   }
 }

@@ -624,6 +624,31 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aOneCycleJobOverItsStepsRecordsEachCheckpointsNextRateOfTheCycleAndIsNotWarnedOf() throws Exception {
+    String data = data("onecycle", 40, 6);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("onecycle-job").toString(), data);
+    keys.put("train.batch_size", "8"); // 40 rows on 2 workers: 3 steps per epoch (8, 8 and 4 rows), 9 in the job
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "onecycle");
+    keys.put("schedule.total_steps", "9");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    assertThat(warnings).noneMatch(w -> w.contains("schedule."));
+    io.epochal.worker.schedule.LrSchedule cycle = io.epochal.worker.schedule.LrSchedules.oneCycle(0.01, 9, 0.3, "cos",
+        25, 1e4, false);
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      for (long epoch = 1; epoch <= 3; epoch++) {
+        HyperParameters next = store.load(epoch).manifest().learningRateSchedule();
+        assertThat(next.getString("schedule.name")).isEqualTo("onecycle");
+        assertThat(next.getDouble("schedule.lr")).as("epoch %s", epoch).isEqualTo(cycle.lr(3 * epoch));
+      }
+      assertThat(store.load(3).manifest().learningRateSchedule().getDouble("schedule.lr")).as("its floor, held")
+          .isEqualTo(0.01 / 25 / 1e4);
+    }
+  }
+
+  @Test
   void skippedBadRowsAreCountedInAWarningAndInTheCheckpoint() throws Exception {
     Path csv = java.nio.file.Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
     StringBuilder b = new StringBuilder();

@@ -15,12 +15,17 @@ import java.util.Set;
  * <table>
  *   <caption>Schedule hyperparameters</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, multistep, cosine, linear or plateau</td></tr>
+ *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, multistep, cosine, linear, onecycle or
+ *   plateau</td></tr>
  *   <tr><td>{@code step_size}</td><td>0 (unset)</td><td>step: multiply by gamma every step_size steps (required, &ge; 1)</td></tr>
  *   <tr><td>{@code gamma}</td><td>0.1</td><td>step, multistep: the factor</td></tr>
  *   <tr><td>{@code milestones}</td><td>(none)</td><td>multistep: the steps after which the rate is multiplied by
  *   gamma (required, increasing, each &ge; 1)</td></tr>
- *   <tr><td>{@code total_steps}</td><td>0 (unset)</td><td>cosine, linear: steps from base to min_lr, counted after the warm-up (required, &ge; 1)</td></tr>
+ *   <tr><td>{@code total_steps}</td><td>0 (unset)</td><td>cosine, linear: steps from base to min_lr, counted after
+ *   the warm-up; onecycle: the cycle's steps (required, &ge; 1)</td></tr>
+ *   <tr><td>{@code pct_start}, {@code anneal_strategy}, {@code div_factor}, {@code final_div_factor}, {@code
+ *   three_phase}</td><td>0.3, cos, 25, 1e4, false</td><td>onecycle: torch's {@code OneCycleLR} ({@link OneCycle})
+ *   with {@code max_lr} = lr</td></tr>
  *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards; plateau: the
  *   lowest rate a reduction sets</td></tr>
  *   <tr><td>{@code monitor}, {@code mode}, {@code patience}, {@code factor}, {@code threshold},
@@ -39,19 +44,24 @@ import java.util.Set;
 public final class LrSchedules {
 
   /** Known schedule names. */
-  public static final List<String> NAMES = List.of("constant", "step", "multistep", "cosine", "linear", "plateau");
+  public static final List<String> NAMES =
+      List.of("constant", "step", "multistep", "cosine", "linear", "onecycle", "plateau");
 
   /** The keys only schedule {@code plateau} reads: no other schedule's job declares or stores them. */
   public static final List<String> PLATEAU_KEYS =
       List.of("monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown");
 
+  /** The keys only schedule {@code onecycle} reads. */
+  public static final List<String> ONECYCLE_KEYS =
+      List.of("pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase");
+
   /**
-   * The keys each schedule reads and no other declares ({@link #PLATEAU_KEYS}, {@code milestones} of
-   * {@code multistep}): declared and stored only for a job of that schedule, so a job of another,
-   * also one created before they existed, stores and resumes as before.
+   * The keys each schedule reads and no other declares ({@link #PLATEAU_KEYS}, {@link #ONECYCLE_KEYS},
+   * {@code milestones} of {@code multistep}): declared and stored only for a job of that schedule, so a
+   * job of another, also one created before they existed, stores and resumes as before.
    */
   public static final java.util.Map<String, List<String>> OWN_KEYS =
-      java.util.Map.of("plateau", PLATEAU_KEYS, "multistep", List.of("milestones"));
+      java.util.Map.of("plateau", PLATEAU_KEYS, "multistep", List.of("milestones"), "onecycle", ONECYCLE_KEYS);
 
   private LrSchedules() {}
 
@@ -68,11 +78,23 @@ public final class LrSchedules {
             .optDoc("schedule multistep: the optimizer steps (after the warm-up) from which the rate is multiplied "
                 + "by gamma once more, in increasing order, as torch's MultiStepLR milestones (required)").build(),
         ParamSpec.builder("total_steps", ParamType.LONG).optDefault(0L).optMin(0)
-            .optDoc("schedules cosine and linear: steps from lr down to min_lr, after the warm-up (required >= 1)")
-            .build(),
+            .optDoc("schedules cosine and linear: steps from lr down to min_lr, after the warm-up; onecycle: the "
+                + "steps of its cycle (required >= 1)").build(),
         ParamSpec.builder("min_lr", ParamType.DOUBLE).optDefault(0.0).optMin(0)
             .optDoc("schedules cosine and linear: the final rate, held after total_steps; plateau: the lowest rate a "
                 + "reduction sets").build(),
+        ParamSpec.builder("pct_start", ParamType.DOUBLE).optDefault(0.3).optMin(0).optMax(1)
+            .optDoc("schedule onecycle: the share of total_steps in which the rate rises from lr / div_factor to lr")
+            .build(),
+        ParamSpec.builder("anneal_strategy", ParamType.STRING).optDefault("cos").optAllowed("cos", "linear")
+            .optDoc("schedule onecycle: each phase anneals by cosine (cos) or along a line (linear)").build(),
+        ParamSpec.builder("div_factor", ParamType.DOUBLE).optDefault(25.0).optMinExclusive(0)
+            .optDoc("schedule onecycle: the cycle starts at lr / div_factor").build(),
+        ParamSpec.builder("final_div_factor", ParamType.DOUBLE).optDefault(1e4).optMinExclusive(0)
+            .optDoc("schedule onecycle: the cycle ends at lr / (div_factor x final_div_factor)").build(),
+        ParamSpec.builder("three_phase", ParamType.BOOLEAN).optDefault(false)
+            .optDoc("schedule onecycle: fall back to lr / div_factor symmetrically before the final decay (fast.ai's "
+                + "original schedule) instead of decaying from lr to the end in one phase").build(),
         ParamSpec.builder("monitor", ParamType.STRING).optDefault("train_loss")
             .optDoc("schedule plateau: the epoch metric it watches, one a checkpoint records (train_loss, "
                 + "train_accuracy, val_loss, val_accuracy, ...)").build(),
@@ -93,7 +115,8 @@ public final class LrSchedules {
             .optDoc("schedule plateau: epochs after a reduction in which epochs without improvement are not "
                 + "counted").build(),
         ParamSpec.builder("warmup_steps", ParamType.LONG).optDefault(0L).optMin(0)
-            .optDoc("linear warm-up steps in front of the schedule (0 = none)").build(),
+            .optDoc("linear warm-up steps in front of the schedule (0 = none; onecycle warms up by itself and takes "
+                + "none)").build(),
         ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMin(0).optMax(1)
             .optDoc("the warm-up starts at lr * this factor and reaches lr after warmup_steps (torch's LinearLR "
                 + "default 1/3; 0 starts at 0, as Hugging Face's warm-ups)").build()));
@@ -125,6 +148,12 @@ public final class LrSchedules {
       case "linear":
         s = new Schedules.Linear(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
         break;
+      case "onecycle":
+        checkArgument(hp.getLong("warmup_steps") == 0, "warmup_steps = %s: schedule 'onecycle' warms up by itself "
+            + "(from lr / div_factor over pct_start of total_steps); set warmup_steps=0", hp.getLong("warmup_steps"));
+        s = new OneCycle(baseLr, hp.getLong("total_steps"), hp.getDouble("pct_start"), hp.getString("anneal_strategy"),
+            hp.getDouble("div_factor"), hp.getDouble("final_div_factor"), hp.getBoolean("three_phase"));
+        break;
       case "plateau":
         s = new Schedules.Plateau(baseLr);
         break;
@@ -148,7 +177,7 @@ public final class LrSchedules {
     checkArgument(NAMES.contains(name), "schedule '%s' is not one of %s", name, NAMES);
     String required = switch (name) {
       case "step" -> "step_size";
-      case "cosine", "linear" -> "total_steps";
+      case "cosine", "linear", "onecycle" -> "total_steps";
       default -> null;
     };
     List<ParamSpec> specs = new java.util.ArrayList<>();
@@ -174,9 +203,10 @@ public final class LrSchedules {
       case "step_size" -> Set.of("step");
       case "gamma" -> Set.of("step", "multistep");
       case "milestones" -> Set.of("multistep");
-      case "total_steps" -> Set.of("cosine", "linear");
+      case "total_steps" -> Set.of("cosine", "linear", "onecycle");
       case "min_lr" -> Set.of("cosine", "linear", "plateau");
       case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
+      case "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase" -> Set.of("onecycle");
       case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
       default -> Set.of();
     };
@@ -205,6 +235,16 @@ public final class LrSchedules {
   /** A straight line from {@code baseLr} down to {@code minLr} over {@code totalSteps}, then {@code minLr}. */
   public static LrSchedule linear(double baseLr, long totalSteps, double minLr) {
     return new Schedules.Linear(baseLr, totalSteps, minLr);
+  }
+
+  /**
+   * torch's OneCycleLR without momentum cycling, peaking at {@code maxLr}; see {@link OneCycle}.
+   *
+   * @param annealStrategy {@code cos} or {@code linear}
+   */
+  public static LrSchedule oneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy,
+      double divFactor, double finalDivFactor, boolean threePhase) {
+    return new OneCycle(maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase);
   }
 
   /** {@code inner} preceded by a linear warm-up from {@code startFactor * base} to base. */

@@ -201,8 +201,8 @@ class LrSchedulesTest {
 
   @Test
   void unknownScheduleOrKeyIsRefused() {
-    assertThatThrownBy(() -> create(0.1, "schedule", "onecycle"))
-        .hasMessageContaining("constant, step, multistep, cosine, linear, plateau");
+    assertThatThrownBy(() -> create(0.1, "schedule", "cyclic"))
+        .hasMessageContaining("constant, step, multistep, cosine, linear, onecycle, plateau");
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
     assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", -0.5))
