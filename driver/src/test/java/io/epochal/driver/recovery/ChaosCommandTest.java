@@ -20,11 +20,12 @@ class ChaosCommandTest {
   @Test
   void twoIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
     // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
-    // lowers the rate after every epoch whose loss is not 30 % below the best), clipping and label smoothing
+    // lowers the rate after every epoch whose loss is not 30 % below the best), clipping, label smoothing and steps
+    // that sum the gradients of two batches
     CliRun run = CliRun.of("chaos", "--iterations", "2", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
         "--work-dir", tmp.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0", "--set",
         "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5", "--set",
-        "loss.label_smoothing=0.1");
+        "loss.label_smoothing=0.1", "--set", "train.accumulate_grad_batches=2");
     String text = run.out;
     assertThat(run.code).as(run.toString()).isZero();
     assertThat(text).contains("iterations:      2").contains("2 of 2 matched the reference bit for bit")
@@ -39,7 +40,8 @@ class ChaosCommandTest {
     String manifest = Files.readString(tmp.resolve("reference/checkpoints/epoch-000003/manifest.json"));
     assertThat(manifest).as("the reference lowered its rate")
         .containsPattern("\"schedule.plateau.reductions\" ?: ?[1-9]")
-        .contains("\"loss.label_smoothing\"").contains("\"grad_clipped\"");
+        .contains("\"loss.label_smoothing\"").contains("\"grad_clipped\"")
+        .contains("\"train.accumulate_grad_batches\"");
   }
 
   @Test
