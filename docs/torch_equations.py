@@ -73,6 +73,15 @@ def main():
     total = torch.nn.utils.clip_grad_norm_([a, b], 6.5)
     print("total", float(total), "a", a.grad.tolist(), "b", b.grad.tolist())
 
+    print("\n# GradientClippingTest: clip_grad_value_(clip_value=0.3) of gradients [3, -4, 0.1, nan] and [-0.25, 0.5, "
+          "2, -0.3]")
+    a = torch.nn.Parameter(torch.zeros(4))
+    b = torch.nn.Parameter(torch.zeros(4))
+    a.grad = torch.tensor([3.0, -4.0, 0.1, float("nan")])
+    b.grad = torch.tensor([-0.25, 0.5, 2.0, -0.3])
+    torch.nn.utils.clip_grad_value_([a, b], 0.3)
+    print("a", a.grad.tolist(), "b", b.grad.tolist())
+
     print("\n# OneCycleTest: OneCycleLR(cycle_momentum=False), the rate before each step")
     print("defaults:", one_cycle(1.0, 10))
     print("three phases:", one_cycle(0.5, 20, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,

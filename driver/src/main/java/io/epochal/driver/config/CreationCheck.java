@@ -39,6 +39,14 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
+    if (values.contains(JobKeys.CLIP_GRAD_NORM) && values.getDouble(JobKeys.CLIP_GRAD_NORM) > 0
+        && values.contains(JobKeys.CLIP_GRAD_VALUE) && values.getDouble(JobKeys.CLIP_GRAD_VALUE) > 0) {
+      // two clippings of one gradient: their order would be a choice of ours, as Lightning makes users choose one
+      problems.add(new ConfigException(JobKeys.CLIP_GRAD_VALUE, JobKeys.CLIP_GRAD_VALUE + " = "
+          + values.getDouble(JobKeys.CLIP_GRAD_VALUE) + " and " + JobKeys.CLIP_GRAD_NORM + " = "
+          + values.getDouble(JobKeys.CLIP_GRAD_NORM) + " clip the same gradients two ways; set one of them (the other "
+          + "to 0), as Lightning's gradient_clip_algorithm chooses one"));
+    }
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
       if (checkOptimizer) {

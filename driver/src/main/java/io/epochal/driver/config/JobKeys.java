@@ -43,6 +43,8 @@ public final class JobKeys {
   public static final String THREADS_PER_WORKER = "train.threads_per_worker";
   /** The largest total L2 norm of one local step's gradients; 0 = no clipping. */
   public static final String CLIP_GRAD_NORM = "train.clip_grad_norm";
+  /** The largest magnitude of one local step's gradient elements; 0 = no clipping by value. */
+  public static final String CLIP_GRAD_VALUE = "train.clip_grad_value";
   /** Label smoothing of loss softmax_cross_entropy; 0 = none. */
   public static final String LABEL_SMOOTHING = "loss.label_smoothing";
   public static final String DATA_PATH = "data.path";
@@ -134,7 +136,7 @@ public final class JobKeys {
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), no gradient
-   * clipping ({@link #CLIP_GRAD_NORM} 0), no label smoothing
+   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
@@ -144,8 +146,8 @@ public final class JobKeys {
     if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
       return numberIs(value, 1);
     }
-    if (key.equals(CLIP_GRAD_NORM) || key.equals(LABEL_SMOOTHING) || key.equals(EARLY_STOP_PATIENCE)
-        || key.equals(EARLY_STOP_MIN_DELTA)) {
+    if (key.equals(CLIP_GRAD_NORM) || key.equals(CLIP_GRAD_VALUE) || key.equals(LABEL_SMOOTHING)
+        || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
       return numberIs(value, 0);
     }
     return key.equals(DATA_VALIDATION_PATH) && value.toString().isBlank();
@@ -212,6 +214,12 @@ public final class JobKeys {
             + "clip_grad_norm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_(model.parameters(), "
             + "clip_grad_norm) between backward and step. 0 = no clipping (a job created before this key existed "
             + "has none).").build());
+    s.add(ParamSpec.builder(CLIP_GRAD_VALUE, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
+        .optDoc("Largest magnitude of a gradient element of one local step: before every optimizer step each worker "
+            + "clamps every gradient element of its mini-batch to [-clip_grad_value, clip_grad_value], as "
+            + "torch.nn.utils.clip_grad_value_(model.parameters(), clip_grad_value) between backward and step "
+            + "(Lightning's gradient_clip_algorithm=\"value\"). 0 = no clipping; not together with "
+            + "train.clip_grad_norm.").build());
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "

@@ -9,10 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The resolved, validated specification of a training job: every key of {@link JobKeys} plus the
- * model's, optimizer's and schedule's hyperparameters, all typed and with defaults filled in.
- * Immutable. Its {@link #toHyperParameters() hyperparameter form} is what {@code job.json} and
- * every checkpoint manifest record, and what a resume compares.
+ * The resolved, validated specification of a training job: every key of {@link JobKeys} plus the model's, optimizer's
+ * and schedule's hyperparameters, all typed and with defaults filled in. Immutable. Its {@link #toHyperParameters()
+ * hyperparameter form} is what {@code job.json} and every checkpoint manifest record, and what a resume compares.
  */
 public final class JobSpec {
 
@@ -226,6 +225,11 @@ public final class JobSpec {
     return numberOrZero(JobKeys.CLIP_GRAD_NORM);
   }
 
+  /** {@code train.clip_grad_value}; 0 (also for a job stored without it) = no clipping by value. */
+  public double clipGradValue() {
+    return numberOrZero(JobKeys.CLIP_GRAD_VALUE);
+  }
+
   /** {@code loss.label_smoothing}; 0 (also for a job stored without it) = none. */
   public double labelSmoothing() {
     return numberOrZero(JobKeys.LABEL_SMOOTHING);
@@ -278,10 +282,7 @@ public final class JobSpec {
     return "skip".equals(values.getString(JobKeys.DATA_BAD_ROWS));
   }
 
-  /**
-   * Whether rows come in the order of their files' names ({@code data.row_order=file_name}) rather
-   * than in Spark's read order ({@code spark_read}, also of a job stored without the key).
-   */
+  /** Whether rows come in file-name order ({@code file_name}), not in Spark's read order ({@code spark_read}). */
   public boolean rowsByFileName() {
     return values.contains(JobKeys.DATA_ROW_ORDER)
         && JobKeys.ROW_ORDER_FILE_NAME.equals(values.getString(JobKeys.DATA_ROW_ORDER));

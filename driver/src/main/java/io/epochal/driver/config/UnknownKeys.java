@@ -103,7 +103,10 @@ final class UnknownKeys {
       Map.entry("label_smoothing", "write loss.label_smoothing"),
       Map.entry("max_norm", "the largest total gradient norm is train.clip_grad_norm"),
       Map.entry("gradient_clip_val", "the largest total gradient norm is train.clip_grad_norm (clipping by norm, "
-          + "Lightning's default gradient_clip_algorithm)"),
+          + "Lightning's default gradient_clip_algorithm; by value: train.clip_grad_value)"),
+      Map.entry("gradient_clip_algorithm", "clipping by norm is train.clip_grad_norm, by value train.clip_grad_value"),
+      Map.entry("clip_grad_value", "write train.clip_grad_value"),
+      Map.entry("clip_value", "the largest gradient element is train.clip_grad_value"),
       Map.entry("accumulate_grad_batches", "write train.accumulate_grad_batches"),
       Map.entry("max_lr", "schedule onecycle peaks at optimizer.lr"),
       Map.entry("schedule.max_lr", "schedule onecycle peaks at optimizer.lr"),

@@ -29,6 +29,7 @@ public final class TrainingConfigs {
         .optLocalSteps(spec.localSteps())
         .optAccumulateGradBatches(spec.accumulateGradBatches())
         .optClipGradNorm(spec.clipGradNorm())
+        .optClipGradValue(spec.clipGradValue())
         .setSeed(spec.seed())
         .optThreads(spec.threadsPerWorker())
         .optDevice(DeviceMode.parse(spec.device()))

@@ -176,6 +176,9 @@ class ResumeConfCheckTest {
     assertThat(ResumeConfCheck.restatesAbsentKey("train.accumulate_grad_batches", "1", four)).isFalse();
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.accumulate_grad_batches", "2", four))
         .hasMessageContaining("part of what the job trains");
+    assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_value", "0", STORED)).isTrue();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_value", "1"), STORED,
+        "/jobs/a", CONF)).hasMessageContaining("train.clip_grad_value: (not set) -> 1");
   }
 
   @Test

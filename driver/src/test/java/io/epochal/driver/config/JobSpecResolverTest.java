@@ -113,6 +113,26 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void clippingByValueReachesTheWorkersIsStoredOnlyWhenSetAndNotTogetherWithClippingByNorm() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.clipGradValue()).isZero();
+    assertThat(none.toHyperParameters().contains("train.clip_grad_value")).isFalse();
+    assertThat(resolver().optOverride("train.clip_grad_value", "0").build().resolve().toHyperParameters())
+        .isEqualTo(none.toHyperParameters());
+    JobSpec clipped = resolver().optOverride("train.clip_grad_value", "0.5").build().resolve();
+    assertThat(clipped.toHyperParameters().getDouble("train.clip_grad_value")).isEqualTo(0.5);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(clipped).clipGradValue()).isEqualTo(0.5);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(none).clipGradValue()).isZero();
+    assertThat(errorOf(resolver().optOverride("train.clip_grad_value", "0.5").optOverride("train.clip_grad_norm",
+        "1"))).hasMessageContaining("train.clip_grad_value = 0.5 and train.clip_grad_norm = 1.0 clip the same "
+        + "gradients two ways; set one of them (the other to 0)");
+    assertThat(errorOf(resolver().optOverride("train.clip_grad_value", "-1"))).hasMessageContaining("out of range");
+    assertThat(errorOf(resolver().optOverride("gradient_clip_algorithm", "value")))
+        .hasMessageContaining("by value train.clip_grad_value");
+    assertThat(errorOf(resolver().optOverride("clip_value", "1"))).hasMessageContaining("train.clip_grad_value");
+  }
+
+  @Test
   void gradientAccumulationReachesTheWorkersAndOneBatchPerStepIsStoredAsNoKey() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.accumulateGradBatches()).isOne();

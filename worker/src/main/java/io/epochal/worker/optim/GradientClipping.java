@@ -21,6 +21,10 @@ import java.util.List;
  * infinite one zeroes the finite values and makes the infinite ones NaN; either way a weight the
  * step updates becomes NaN, and the round's non-finite check fails the round, naming it.
  *
+ * <p>Clipping by value ({@link #clipByValue}) is {@code torch.nn.utils.clip_grad_value_(parameters,
+ * clip_value)}: every gradient element above {@code clip_value} set to it, every one below {@code
+ * -clip_value} set to that (a NaN stays NaN, as {@code clamp_} keeps it).
+ *
  * <p>Run between backward and {@link Optimizer#step}, as torch's clipping runs between {@code
  * loss.backward()} and {@code optimizer.step()}.
  */
@@ -67,6 +71,31 @@ public final class GradientClipping {
         }
       }
       return total.getFloat();
+    }
+  }
+
+  /**
+   * Clamps every gradient element of {@code params} in place to {@code [-clipValue, clipValue]}, the
+   * bound taken as a float32 as torch takes it for a float32 gradient. Parameters without a gradient
+   * take no part.
+   *
+   * @param clipValue the largest magnitude of a gradient element, positive and finite
+   * @param scratch the manager the comparison masks are allocated in and closed with
+   */
+  public static void clipByValue(List<ParamSlot> params, double clipValue, NDManager scratch) {
+    checkNotNull(params, "params");
+    checkNotNull(scratch, "scratch");
+    checkArgument(clipValue > 0 && Double.isFinite(clipValue),
+        "the largest gradient value (train.clip_grad_value) must be positive and finite, got %s", clipValue);
+    float bound = (float) clipValue;
+    for (ParamSlot p : params) {
+      if (p.hasGrad()) {
+        NDArray g = p.grad();
+        try (NoGradScope ignored = NoGradScope.enter(g)) {
+          g.set(owned(g.gt(bound), scratch), bound);
+          g.set(owned(g.lt(-bound), scratch), -bound);
+        }
+      }
     }
   }
 

@@ -37,9 +37,9 @@ import java.util.SplittableRandom;
  * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.accumulate_grad_batches}
  * an optimizer step sums the gradients of several batches, each batch's mean loss weighed by its share
  * of the step's samples, so that the step follows the gradient of the mean loss over all of them, as one
- * batch of their size would. With {@code train.clip_grad_norm} the gradients of every step are clipped
- * before it ({@link GradientClipping}). Everything the round allocates on the native side lives in a
- * sub-manager closed before it returns.
+ * batch of their size would. With {@code train.clip_grad_norm} or {@code train.clip_grad_value} the
+ * gradients of every step are clipped before it ({@link GradientClipping}). Everything the round
+ * allocates on the native side lives in a sub-manager closed before it returns.
  */
 public final class LocalRound {
 
@@ -177,6 +177,9 @@ public final class LocalRound {
             }
             lossSum += (double) batchLoss * n;
             samples += n;
+          }
+          if (config.clipGradValue() > 0) {
+            GradientClipping.clipByValue(gradients.slots(), config.clipGradValue(), stepManager);
           }
           if (config.clipGradNorm() > 0) {
             float norm = GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);

@@ -19,7 +19,7 @@ import java.util.Objects;
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 4L;
+  private static final long serialVersionUID = 5L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -34,6 +34,7 @@ public final class TrainingConfig implements Serializable {
   private final int localSteps;
   private final int accumulateGradBatches;
   private final double clipGradNorm;
+  private final double clipGradValue;
   private final long seed;
   private final int threads;
   private final DeviceMode device;
@@ -55,6 +56,7 @@ public final class TrainingConfig implements Serializable {
     this.localSteps = b.localSteps;
     this.accumulateGradBatches = b.accumulateGradBatches;
     this.clipGradNorm = b.clipGradNorm;
+    this.clipGradValue = b.clipGradValue;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
@@ -63,6 +65,8 @@ public final class TrainingConfig implements Serializable {
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
     checkArgument(clipGradNorm >= 0 && Double.isFinite(clipGradNorm),
         "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
+    checkArgument(clipGradValue >= 0 && Double.isFinite(clipGradValue),
+        "largest gradient value must be finite and >= 0 (0 = no clipping), got %s", clipGradValue);
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
         labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
@@ -149,6 +153,14 @@ public final class TrainingConfig implements Serializable {
   }
 
   /**
+   * The largest magnitude of a gradient element of one local step ({@code train.clip_grad_value}); 0 = no
+   * clipping by value. See {@link io.epochal.worker.optim.GradientClipping#clipByValue}.
+   */
+  public double clipGradValue() {
+    return clipGradValue;
+  }
+
+  /**
    * The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 =
    * none. See {@link io.epochal.worker.loss.SoftmaxCrossEntropyLoss}.
    */
@@ -197,15 +209,16 @@ public final class TrainingConfig implements Serializable {
         && Double.compare(labelSmoothing, c.labelSmoothing) == 0
         && batchSize == c.batchSize && localSteps == c.localSteps
         && accumulateGradBatches == c.accumulateGradBatches
-        && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && seed == c.seed
+        && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
+        && seed == c.seed
         && threads == c.threads && device == c.device;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm, seed,
-        threads, device);
+        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
+        clipGradValue, seed, threads, device);
   }
 
   @Override
@@ -215,7 +228,8 @@ public final class TrainingConfig implements Serializable {
         + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch "
         + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps
-        + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "") + ", seed " + seed
+        + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
+        + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + "]";
   }
 
@@ -233,6 +247,7 @@ public final class TrainingConfig implements Serializable {
     private int localSteps = 1;
     private int accumulateGradBatches = 1;
     private double clipGradNorm;
+    private double clipGradValue;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
@@ -293,6 +308,12 @@ public final class TrainingConfig implements Serializable {
     /** The largest total L2 norm of one local step's gradients (default 0: no clipping). */
     public Builder optClipGradNorm(double clipGradNorm) {
       this.clipGradNorm = clipGradNorm;
+      return this;
+    }
+
+    /** The largest magnitude of a gradient element of one local step (default 0: no clipping by value). */
+    public Builder optClipGradValue(double clipGradValue) {
+      this.clipGradValue = clipGradValue;
       return this;
     }
 

@@ -67,6 +67,22 @@ class GradientClippingTest {
   }
 
   @Test
+  void clippingByValueClampsEveryElementAsTorchsClipGradValueBitForBit() {
+    List<ParamSlot> params = List.of(slot("a", new float[] {3, -4, 0.1f, Float.NaN}, new Shape(4)),
+        slot("b", new float[] {-0.25f, 0.5f, 2, -0.3f}, new Shape(2, 2)), slot("none", null, new Shape(1)));
+    try (NDManager scratch = manager.newSubManager()) {
+      GradientClipping.clipByValue(params, 0.3, scratch);
+    }
+    // what torch 1.13's clip_grad_value_(clip_value=0.3) left in the same gradients (docs/torch_equations.py)
+    assertThat(params.get(0).grad().toFloatArray()).containsExactly(0.30000001192092896f, -0.30000001192092896f,
+        0.10000000149011612f, Float.NaN);
+    assertThat(params.get(1).grad().toFloatArray()).containsExactly(-0.25f, 0.30000001192092896f,
+        0.30000001192092896f, -0.30000001192092896f);
+    assertThatThrownBy(() -> GradientClipping.clipByValue(params, 0, manager))
+        .hasMessageContaining("train.clip_grad_value").hasMessageContaining("got 0.0");
+  }
+
+  @Test
   void aTotalNormBelowTheLimitLeavesTheGradientsBitForBit() {
     List<ParamSlot> params = thirteen();
     try (NDManager scratch = manager.newSubManager()) {

@@ -40,6 +40,12 @@ final class RoundFixtures {
   /** As the other, every optimizer step summing the gradients of {@code accumulate} batches. */
   static TrainingConfig config(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
       int localSteps, double clipGradNorm, int accumulate) {
+    return builder(optimizer, optimizerRaw, dropout, batch, localSteps, clipGradNorm, accumulate).build();
+  }
+
+  /** The builder of the config of the other overloads, for a key they do not set. */
+  static TrainingConfig.Builder builder(String optimizer, HyperParameters optimizerRaw, double dropout, int batch,
+      int localSteps, double clipGradNorm, int accumulate) {
     return TrainingConfig.builder()
         .optClipGradNorm(clipGradNorm)
         .optAccumulateGradBatches(accumulate)
@@ -49,8 +55,7 @@ final class RoundFixtures {
         .setLoss("softmax_cross_entropy")
         .setBatchSize(batch)
         .optLocalSteps(localSteps)
-        .setSeed(7)
-        .build();
+        .setSeed(7);
   }
 
   static TrainingConfig adam(double dropout, int batch, int localSteps) {
