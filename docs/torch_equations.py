@@ -35,6 +35,17 @@ def one_cycle(max_lr, total_steps, **kwargs):
     return rates
 
 
+def rmsprop(grads, **kwargs):
+    w = torch.nn.Parameter(torch.tensor([0.5, -1.25, 2.0, 0.1]))
+    opt = torch.optim.RMSprop([w], **kwargs)
+    weights = []
+    for g in grads:
+        w.grad = torch.tensor(g)
+        opt.step()
+        weights.append(w.detach().tolist())
+    return weights, {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[w].items()}
+
+
 def main():
     print("torch", torch.__version__)
 
@@ -81,6 +92,13 @@ def main():
     b.grad = torch.tensor([-0.25, 0.5, 2.0, -0.3])
     torch.nn.utils.clip_grad_value_([a, b], 0.3)
     print("a", a.grad.tolist(), "b", b.grad.tolist())
+
+    print("\n# RmsPropTest: RMSprop of w = [0.5, -1.25, 2, 0.1] over three gradients, the weights after each step "
+          "and the state after the last")
+    grads = [[0.3, -0.2, 1.5, 0.0], [0.1, 0.4, -2.0, 0.05], [-0.6, 0.25, 0.5, 0.05]]
+    print("lr 0.01:", rmsprop(grads, lr=0.01))
+    print("lr 0.05, alpha 0.9, eps 1e-6, weight_decay 0.1, momentum 0.8, centered:",
+          rmsprop(grads, lr=0.05, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.8, centered=True))
 
     print("\n# OneCycleTest: OneCycleLR(cycle_momentum=False), the rate before each step")
     print("defaults:", one_cycle(1.0, 10))

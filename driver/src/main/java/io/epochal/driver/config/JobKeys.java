@@ -3,6 +3,7 @@ package io.epochal.driver.config;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
+import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -181,7 +182,8 @@ public final class JobKeys {
         + "derived (with epoch, round and worker)."));
     s.add(str(MODEL_NAME, null, "Registered model to train; its own hyperparameters are the model.<hp> keys."));
     s.add(lng(MODEL_VERSION, 1L, 1.0, null, "Version of the registered model."));
-    s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam").optAllowed("sgd", "adam", "adamw")
+    s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam")
+        .optAllowed(Optimizers.NAMES.toArray(new String[0]))
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
     s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, linear, onecycle "
         + "peaking at optimizer.lr, or plateau lowering the rate when an epoch metric stops improving, as the schedule "

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
+import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -347,7 +348,7 @@ final class SpecValidator {
   }
 
   /** The optimizers Epochal has. */
-  private static final List<String> OPTIMIZERS = List.of("sgd", "adam", "adamw");
+  private static final List<String> OPTIMIZERS = Optimizers.NAMES;
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */
   private static String accepted(ParamSpec spec) {

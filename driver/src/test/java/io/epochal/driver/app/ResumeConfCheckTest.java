@@ -130,8 +130,9 @@ class ResumeConfCheckTest {
         .put("optimizer.beta1", 0.9).build();
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.momentum", "0.9", adam))
         .isInstanceOf(ConfigException.class)
-        .hasMessage("resume --set optimizer.momentum: only optimizer.name=sgd reads it, and this job trains with "
-            + "optimizer.name=adam, which a resume cannot change (train another job.dir for that)");
+        .hasMessage("resume --set optimizer.momentum: only optimizer.name=rmsprop or optimizer.name=sgd reads it, "
+            + "and this job trains with optimizer.name=adam, which a resume cannot change (train another job.dir for "
+            + "that)");
   }
 
   @Test

@@ -113,6 +113,24 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void rmsPropIsAnOptimizerWhoseKeysAreCheckedAndWhosePyTorchNamesAreAnsweredWithTheKeys() {
+    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    JobSpec spec = real.get().optOverride("optimizer.name", "rmsprop").optOverride("optimizer.centered", "true")
+        .build().resolve();
+    assertThat(spec.toHyperParameters().getDouble("optimizer.lr")).as("the quickstart's rate").isEqualTo(0.003);
+    assertThat(spec.toHyperParameters().getDouble("optimizer.alpha")).isEqualTo(0.99);
+    assertThat(spec.toHyperParameters().getBoolean("optimizer.centered")).isTrue();
+    assertThat(errorOf(real.get().optOverride("optimizer.name", "rmsprop").optOverride("optimizer.beta1", "0.9")))
+        .hasMessageContaining("optimizer.beta1").hasMessageContaining("not of optimizer rmsprop");
+    assertThat(errorOf(real.get().optOverride("optimizer.alpha", "0.9")))
+        .hasMessageContaining("optimizer rmsprop, not of optimizer adam");
+    assertThat(errorOf(resolver().optOverride("alpha", "0.9"))).hasMessageContaining("write optimizer.alpha");
+    assertThat(errorOf(resolver().optOverride("centered", "true"))).hasMessageContaining("write optimizer.centered");
+  }
+
+  @Test
   void clippingByValueReachesTheWorkersIsStoredOnlyWhenSetAndNotTogetherWithClippingByNorm() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.clipGradValue()).isZero();
@@ -357,13 +375,13 @@ class JobSpecResolverTest {
     assertThat(errorOf(resolver().optOverride("model.dropout", "1.5")))
         .hasMessageContaining("model.dropout = '1.5'").hasMessageContaining("[0.0, 0.9]")
         .hasMessageContaining("model mlp v1");
-    ConfigException e = errorOf(resolver().optOverride("optimizer.name", "rmsprop"));
+    ConfigException e = errorOf(resolver().optOverride("optimizer.name", "lamb"));
     assertThat(e.key()).isEqualTo("optimizer.name");
     assertThat(e).hasMessageContaining("is not allowed; give one of sgd, adam, adamw");
-    ConfigException onlyTheName = errorOf(resolver().optOverride("optimizer.name", "rmsprop")
+    ConfigException onlyTheName = errorOf(resolver().optOverride("optimizer.name", "lamb")
         .optOverride("optimizer.momentum", "0.9"));
     assertThat(onlyTheName.problems()).as("an unknown optimizer's keys are not checked against another's")
-        .singleElement().asString().contains("optimizer.name = 'rmsprop'");
+        .singleElement().asString().contains("optimizer.name = 'lamb'");
     assertThat(errorOf(resolver().optOverride("optimizer.name", "adamm")))
         .hasMessageContaining("optimizer.name = 'adamm' (from --set optimizer.name) is not allowed (did you mean 'adam'?); give one of");
     assertThat(errorOf(resolver().optOverride("data.format", "avro"))).hasMessageContaining("one of parquet, csv, json");

@@ -252,10 +252,15 @@ class CliEndToEndTest {
   void aFinishedJobGivenMoreEpochsAndOtherRetentionTrainsThemBitIdenticalToALongerUninterruptedRun() throws Exception {
     Path jobA = tmp.resolve("job-a");
     Path jobB = tmp.resolve("job-b");
-    assertTrained(CliRun.of("train", jobFile("a.properties", jobA, Map.of("train.epochs", "3")).toString(),
-        "--master", MASTER));
-    assertTrained(CliRun.of("train", jobFile("b.properties", jobB, Map.of("train.epochs", "2")).toString(),
-        "--master", MASTER));
+    // RMSprop with every buffer it can keep (square_avg, momentum_buffer, grad_avg), which the resume restores
+    Map<String, String> rmsProp = Map.of("optimizer.name", "rmsprop", "optimizer.lr", "0.002", "optimizer.momentum",
+        "0.5", "optimizer.centered", "true");
+    Map<String, String> keysA = new java.util.HashMap<>(rmsProp);
+    keysA.put("train.epochs", "3");
+    Map<String, String> keysB = new java.util.HashMap<>(rmsProp);
+    keysB.put("train.epochs", "2");
+    assertTrained(CliRun.of("train", jobFile("a.properties", jobA, keysA).toString(), "--master", MASTER));
+    assertTrained(CliRun.of("train", jobFile("b.properties", jobB, keysB).toString(), "--master", MASTER));
 
     CliRun fewer = CliRun.of("resume", jobB.toString(), "--epochs", "1", "--master", MASTER);
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
@@ -351,6 +356,8 @@ class CliEndToEndTest {
       LoadedCheckpoint actual = E2eFixtures.assertVerified(b, 3);
       assertThat(actual.model()).isEqualTo(expected.model());
       assertThat(actual.optimizer()).isEqualTo(expected.optimizer());
+      assertThat(actual.optimizer().names()).anyMatch(n -> n.endsWith(".square_avg"))
+          .anyMatch(n -> n.endsWith(".momentum_buffer")).anyMatch(n -> n.endsWith(".grad_avg"));
       assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
     }
   }

@@ -40,6 +40,7 @@ abstract class AbstractOptimizer implements Optimizer {
   private LinkedHashMap<String, ParamState> states = new LinkedHashMap<>();
   private boolean checkLoadedNames;
   private NDArray gradSink;
+  private Workspace workspace;
   private boolean closed;
 
   /**
@@ -112,6 +113,14 @@ abstract class AbstractOptimizer implements Optimizer {
       gradSink = manager.zeros(new Shape(), DataType.FLOAT32);
     }
     return gradSink;
+  }
+
+  /** The scratch arrays and scalars of plain-operation updates, in the state manager (freed on close). */
+  final Workspace workspace() {
+    if (workspace == null) {
+      workspace = new Workspace(manager);
+    }
+    return workspace;
   }
 
   @Override

@@ -70,7 +70,6 @@ public final class Adam extends AbstractOptimizer {
   private final boolean hostLoop;
   private final FusedKernel kernel;
   private final Map<String, ViewCheck> viewChecks = new HashMap<>();
-  private Workspace workspace;
   private HostAdam host;
   private long hostUpdates;
 
@@ -242,13 +241,6 @@ public final class Adam extends AbstractOptimizer {
       denom.divi(ws.scalar((float) bc2Sqrt)).addi(ws.scalar((float) eps));
       w.subi(Workspace.copy(m, scratch).divi(denom).muli(ws.scalar((float) (lr / bc1))));
     }
-  }
-
-  private Workspace workspace() {
-    if (workspace == null) {
-      workspace = new Workspace(gradSink().getManager());
-    }
-    return workspace;
   }
 
   /** Builds an {@link Adam}: {@code setManager} is required, every {@code opt*} has torch's default. */

@@ -21,6 +21,8 @@ import java.util.List;
  *       amsgrad false</td></tr>
  *   <tr><td>{@code adamw}</td><td>lr 0.001, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0.01,
  *       amsgrad false</td></tr>
+ *   <tr><td>{@code rmsprop}</td><td>lr 0.01, alpha 0.99, eps 1e-8, weight_decay 0.0, momentum 0.0,
+ *       centered false</td></tr>
  * </table>
  *
  * <p>{@code lr} is the base learning rate: a {@link io.epochal.worker.schedule.LrSchedule} scales
@@ -30,7 +32,7 @@ import java.util.List;
 public final class Optimizers {
 
   /** Known optimizer names, in the order they are listed in messages. */
-  public static final List<String> NAMES = List.of("sgd", "adam", "adamw");
+  public static final List<String> NAMES = List.of("sgd", "adam", "adamw", "rmsprop");
 
   private Optimizers() {}
 
@@ -41,7 +43,9 @@ public final class Optimizers {
    */
   public static ParamSpecs params(String name) {
     String owner = "optimizer '" + checkKnown(name) + "'";
-    ParamSpec lr = dbl("lr", 1e-3, 0, null, "base learning rate; the schedule scales it");
+    // torch's RMSprop defaults to lr 0.01; SGD has no default in torch, Adam and AdamW 0.001
+    ParamSpec lr = dbl("lr", name.equals("rmsprop") ? 1e-2 : 1e-3, 0, null,
+        "base learning rate; the schedule scales it");
     if (name.equals("sgd")) {
       return new ParamSpecs(owner, List.of(lr,
           dbl("momentum", 0.0, 0, null, "momentum factor (0 = none)"),
@@ -49,6 +53,16 @@ public final class Optimizers {
           ParamSpec.builder("nesterov", ParamType.BOOLEAN).optDefault(false)
               .optDoc("Nesterov momentum (needs momentum > 0 and dampening 0)").build(),
           dbl("weight_decay", 0.0, 0, null, "L2 penalty added to the gradient")));
+    }
+    if (name.equals("rmsprop")) {
+      return new ParamSpecs(owner, List.of(lr,
+          dbl("alpha", 0.99, 0, 1.0, "smoothing constant of the running mean of squared gradients (square_avg)"),
+          dbl("eps", 1e-8, 0, null, "added to the square root of square_avg"),
+          dbl("weight_decay", 0.0, 0, null, "L2 penalty added to the gradient"),
+          dbl("momentum", 0.0, 0, null, "momentum factor (0 = none; else a momentum_buffer is kept)"),
+          ParamSpec.builder("centered", ParamType.BOOLEAN).optDefault(false)
+              .optDoc("divide by the gradient's estimated variance, not its mean square (keeps grad_avg)")
+              .build()));
     }
     boolean adamw = name.equals("adamw");
     return new ParamSpecs(owner, List.of(lr,
@@ -73,19 +87,34 @@ public final class Optimizers {
     checkNotNull(resolved, "resolved");
     checkNotNull(manager, "manager");
     HyperParameters hp = params(name).resolve(resolved);
-    return name.equals("sgd") ? sgd(hp).setManager(manager).build() : adam(name, hp).setManager(manager).build();
+    switch (name) {
+      case "sgd":
+        return sgd(hp).setManager(manager).build();
+      case "rmsprop":
+        return rmsProp(hp).setManager(manager).build();
+      default:
+        return adam(name, hp).setManager(manager).build();
+    }
   }
 
   /**
    * How many tensors the size of each parameter the optimizer keeps as state: {@code adam} and
-   * {@code adamw} 2 (the moments; 3 with amsgrad), {@code sgd} 1 with momentum, none without. For
+   * {@code adamw} 2 (the moments; 3 with amsgrad), {@code sgd} 1 with momentum, none without,
+   * {@code rmsprop} 1 (square_avg) plus 1 with momentum and 1 when centered. For
    * estimating memory before the first step, when the state is still empty.
    *
    * @throws IllegalArgumentException naming {@code name} if it is not an optimizer
    */
   public static int stateTensorsPerParameter(String name, HyperParameters resolved) {
     HyperParameters hp = params(name).resolve(checkNotNull(resolved, "resolved"));
-    return name.equals("sgd") ? (hp.getDouble("momentum") != 0 ? 1 : 0) : (hp.getBoolean("amsgrad") ? 3 : 2);
+    switch (name) {
+      case "sgd":
+        return hp.getDouble("momentum") != 0 ? 1 : 0;
+      case "rmsprop":
+        return 1 + (hp.getDouble("momentum") > 0 ? 1 : 0) + (hp.getBoolean("centered") ? 1 : 0);
+      default:
+        return hp.getBoolean("amsgrad") ? 3 : 2;
+    }
   }
 
   /**
@@ -100,6 +129,8 @@ public final class Optimizers {
     HyperParameters hp = params(name).resolve(resolved);
     if (name.equals("sgd")) {
       sgd(hp).checkValues();
+    } else if (name.equals("rmsprop")) {
+      rmsProp(hp).checkValues();
     } else {
       adam(name, hp).checkValues();
     }
@@ -111,6 +142,16 @@ public final class Optimizers {
         .optDampening(hp.getDouble("dampening"))
         .optNesterov(hp.getBoolean("nesterov"))
         .optWeightDecay(hp.getDouble("weight_decay"))
+        .recordHyperParameters(hp);
+  }
+
+  private static RmsProp.Builder rmsProp(HyperParameters hp) {
+    return RmsProp.builder()
+        .optAlpha(hp.getDouble("alpha"))
+        .optEps(hp.getDouble("eps"))
+        .optWeightDecay(hp.getDouble("weight_decay"))
+        .optMomentum(hp.getDouble("momentum"))
+        .optCentered(hp.getBoolean("centered"))
         .recordHyperParameters(hp);
   }
 

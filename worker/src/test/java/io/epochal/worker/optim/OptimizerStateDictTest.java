@@ -51,7 +51,8 @@ class OptimizerStateDictTest {
    * size that the optimizer really keeps after steps (step counts, scalars, are not counted).
    */
   @ParameterizedTest(name = "{0} {1}")
-  @CsvSource({"sgd, ''", "sgd, momentum=0.9", "adam, ''", "adam, amsgrad=true", "adamw, ''", "adamw, amsgrad=true"})
+  @CsvSource({"sgd, ''", "sgd, momentum=0.9", "adam, ''", "adam, amsgrad=true", "adamw, ''", "adamw, amsgrad=true",
+      "rmsprop, ''", "rmsprop, momentum=0.9", "rmsprop, momentum=0.9;centered=true"})
   void theStateTensorsPerParameterAreThoseTheOptimizerKeeps(String name, String spec) {
     HyperParameters h = hp(spec);
     OptimizerRun run = new OptimizerRun(manager);
@@ -79,7 +80,9 @@ class OptimizerStateDictTest {
       "adam, ''",
       "adam, amsgrad=true;weight_decay=0.1",
       "adamw, beta2=0.95",
-      "adamw, amsgrad=true"})
+      "adamw, amsgrad=true",
+      "rmsprop, ''",
+      "rmsprop, alpha=0.9;momentum=0.8;centered=true;weight_decay=0.01"})
   void savingLoadingIntoAFreshOptimizerAndContinuingIsBitIdentical(String name, String spec) {
     HyperParameters h = hp(spec);
     OptimizerRun straight = new OptimizerRun(manager);

@@ -16,6 +16,8 @@ class OptimizersTest {
         .containsExactly("lr", "momentum", "dampening", "nesterov", "weight_decay");
     assertThat(Optimizers.params("adam").all()).extracting(ParamSpec::name)
         .containsExactly("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad");
+    assertThat(Optimizers.params("rmsprop").all()).extracting(ParamSpec::name)
+        .containsExactly("lr", "alpha", "eps", "weight_decay", "momentum", "centered");
     HyperParameters adam = Optimizers.params("adam").resolve(HyperParameters.empty());
     assertThat(adam.getDouble("lr")).isEqualTo(1e-3);
     assertThat(adam.getDouble("beta2")).isEqualTo(0.999);
@@ -42,7 +44,7 @@ class OptimizersTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("unknown optimizer 'adma'")
           .hasMessageContaining("did you mean 'adam'")
-          .hasMessageContaining("sgd, adam, adamw");
+          .hasMessageContaining("sgd, adam, adamw, rmsprop");
     }
   }
 

@@ -107,4 +107,57 @@ abstract class TorchReference {
       }
     }
   }
+
+  /** torch.optim.RMSprop. */
+  static final class RmsProp extends TorchReference {
+    final double alpha;
+    final double eps;
+    final double weightDecay;
+    final double momentum;
+    final boolean centered;
+
+    RmsProp(double alpha, double eps, double weightDecay, double momentum, boolean centered) {
+      this.alpha = alpha;
+      this.eps = eps;
+      this.weightDecay = weightDecay;
+      this.momentum = momentum;
+      this.centered = centered;
+    }
+
+    @Override
+    void step(String param, double[] w, double[] g, double lr) {
+      Map<String, double[]> st = state.computeIfAbsent(param, k -> {
+        Map<String, double[]> s = new LinkedHashMap<>();
+        s.put("square_avg", new double[w.length]);
+        if (momentum > 0) {
+          s.put("momentum_buffer", new double[w.length]);
+        }
+        if (centered) {
+          s.put("grad_avg", new double[w.length]);
+        }
+        return s;
+      });
+      steps.merge(param, 1L, Long::sum);
+      double[] sq = st.get("square_avg");
+      double[] buf = st.get("momentum_buffer");
+      double[] ga = st.get("grad_avg");
+      for (int i = 0; i < w.length; i++) {
+        double gi = g[i] + weightDecay * w[i];
+        sq[i] = alpha * sq[i] + (1 - alpha) * gi * gi;
+        double avg;
+        if (centered) {
+          ga[i] = alpha * ga[i] + (1 - alpha) * gi;
+          avg = Math.sqrt(sq[i] - ga[i] * ga[i]) + eps;
+        } else {
+          avg = Math.sqrt(sq[i]) + eps;
+        }
+        if (momentum > 0) {
+          buf[i] = momentum * buf[i] + gi / avg;
+          w[i] -= lr * buf[i];
+        } else {
+          w[i] -= lr * gi / avg;
+        }
+      }
+    }
+  }
 }
