@@ -46,6 +46,14 @@ def rmsprop(grads, **kwargs):
     return weights, {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[w].items()}
 
 
+def regression(loss):
+    p = torch.tensor([[0.5], [2.0], [-1.0], [3.0], [0.25]], requires_grad=True)
+    y = torch.tensor([[0.0], [0.5], [-1.0], [-0.5], [1.25]])
+    value = loss(p, y)
+    value.backward()
+    return float(value), p.grad.flatten().tolist()
+
+
 def main():
     print("torch", torch.__version__)
 
@@ -99,6 +107,13 @@ def main():
     print("lr 0.01:", rmsprop(grads, lr=0.01))
     print("lr 0.05, alpha 0.9, eps 1e-6, weight_decay 0.1, momentum 0.8, centered:",
           rmsprop(grads, lr=0.05, alpha=0.9, eps=1e-6, weight_decay=0.1, momentum=0.8, centered=True))
+
+    print("\n# RegressionLossesTest: loss and gradient of predictions [0.5, 2, -1, 3, 0.25] against labels "
+          "[0, 0.5, -1, -0.5, 1.25] (one output per row)")
+    print("L1Loss:", regression(torch.nn.L1Loss()))
+    print("HuberLoss(delta=1):", regression(torch.nn.HuberLoss()))
+    print("HuberLoss(delta=2):", regression(torch.nn.HuberLoss(delta=2.0)))
+    print("HuberLoss(delta=0.3):", regression(torch.nn.HuberLoss(delta=0.3)))
 
     print("\n# OneCycleTest: OneCycleLR(cycle_momentum=False), the rate before each step")
     print("defaults:", one_cycle(1.0, 10))

@@ -39,6 +39,14 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
+    if (values.contains(JobKeys.HUBER_DELTA) && values.getDouble(JobKeys.HUBER_DELTA) != 1.0
+        && !"huber".equals(values.getString(JobKeys.LOSS))) {
+      SpecValidator.Sourced given = raw.get(JobKeys.HUBER_DELTA);
+      problems.add(new ConfigException(JobKeys.HUBER_DELTA, JobKeys.HUBER_DELTA + " = "
+          + values.getDouble(JobKeys.HUBER_DELTA) + (given == null ? "" : " (from " + given.source + ")")
+          + " is read only by loss huber, but loss = " + values.getString(JobKeys.LOSS) + ": remove it, or set "
+          + JobKeys.LOSS + "=huber"));
+    }
     if (values.contains(JobKeys.CLIP_GRAD_NORM) && values.getDouble(JobKeys.CLIP_GRAD_NORM) > 0
         && values.contains(JobKeys.CLIP_GRAD_VALUE) && values.getDouble(JobKeys.CLIP_GRAD_VALUE) > 0) {
       // two clippings of one gradient: their order would be a choice of ours, as Lightning makes users choose one

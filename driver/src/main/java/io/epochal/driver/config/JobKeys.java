@@ -3,6 +3,7 @@ package io.epochal.driver.config;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
+import io.epochal.worker.loss.Losses;
 import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,8 @@ public final class JobKeys {
   public static final String CLIP_GRAD_NORM = "train.clip_grad_norm";
   /** The largest magnitude of one local step's gradient elements; 0 = no clipping by value. */
   public static final String CLIP_GRAD_VALUE = "train.clip_grad_value";
+  /** Where loss huber turns from quadratic to linear; 1 (torch's) is not stored. */
+  public static final String HUBER_DELTA = "loss.huber_delta";
   /** Label smoothing of loss softmax_cross_entropy; 0 = none. */
   public static final String LABEL_SMOOTHING = "loss.label_smoothing";
   public static final String DATA_PATH = "data.path";
@@ -136,7 +139,8 @@ public final class JobKeys {
 
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
-   * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), no gradient
+   * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
+   * delta ({@link #HUBER_DELTA} 1, read only by loss huber), no gradient
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
@@ -144,7 +148,7 @@ public final class JobKeys {
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
+    if (key.equals(ACCUMULATE_GRAD_BATCHES) || key.equals(HUBER_DELTA)) {
       return numberIs(value, 1);
     }
     if (key.equals(CLIP_GRAD_NORM) || key.equals(CLIP_GRAD_VALUE) || key.equals(LABEL_SMOOTHING)
@@ -190,8 +194,15 @@ public final class JobKeys {
         + "registry holds them); its "
         + "hyperparameters are the schedule.<hp> keys."));
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
-        .optAllowed("softmax_cross_entropy", "mse")
-        .optDoc("Loss: softmax_cross_entropy (label = class index) or mse (label = numeric target; one per row, for a model with one output).").build());
+        .optAllowed(Losses.NAMES.toArray(new String[0]))
+        .optDoc("Loss: softmax_cross_entropy (label = class index; torch's CrossEntropyLoss) for classification; "
+            + "for regression (label = numeric target; one per row, for a model with one output) mse (MSELoss), l1 "
+            + "(L1Loss, the mean absolute error) or huber (HuberLoss: quadratic within loss.huber_delta of the "
+            + "target, linear beyond).").build());
+    s.add(ParamSpec.builder(HUBER_DELTA, ParamType.DOUBLE).optDefault(1.0).optMinExclusive(0.0)
+        .optDoc("Where loss huber turns from quadratic to linear, as torch.nn.HuberLoss(delta=...): 0.5 * d^2 for "
+            + "|d| < delta, else delta * (|d| - 0.5 * delta). Read only by loss huber; 1, torch's default, is not "
+            + "stored.").build());
     s.add(ParamSpec.builder(LABEL_SMOOTHING, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMax(1.0)
         .optDoc("Label smoothing of loss softmax_cross_entropy, as torch.nn.CrossEntropyLoss(label_smoothing=...): "
             + "the target is 1 - e on the label and e / classes on every class. The held-out rows' val_loss and "

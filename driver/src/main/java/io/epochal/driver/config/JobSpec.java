@@ -24,22 +24,12 @@ public final class JobSpec {
     this.rowOrderGiven = rowOrderGiven;
   }
 
-  /**
-   * The spec from its hyperparameter form, checking the fixed keys (types, ranges, required keys)
-   * but not the model catalog; prefixed keys are kept as given.
-   *
-   * @throws ConfigException naming the first key that is unknown, missing or invalid
-   */
+  /** The spec from its hyperparameter form, checking the fixed keys (not the catalog); a bad key: ConfigException. */
   public static JobSpec fromHyperParameters(HyperParameters hp) {
     return fromHyperParameters(hp, null);
   }
 
-  /**
-   * The spec from its hyperparameter form, also checking the model, optimizer and schedule and
-   * their hyperparameters against {@code catalog} (when not null).
-   *
-   * @throws ConfigException naming the first key that is unknown, missing or invalid
-   */
+  /** As {@link #fromHyperParameters(HyperParameters)}, also checking model, optimizer, schedule against a catalog. */
   public static JobSpec fromHyperParameters(HyperParameters hp, ModelCatalog catalog) {
     return fromHyperParameters(hp, Map.of(), key -> key, catalog);
   }
@@ -180,7 +170,7 @@ public final class JobSpec {
     return prefixed(JobKeys.SCHEDULE_PREFIX);
   }
 
-  /** {@code loss}: softmax_cross_entropy or mse. */
+  /** {@code loss}: softmax_cross_entropy, mse, l1 or huber. */
   public String loss() {
     return values.getString(JobKeys.LOSS);
   }
@@ -233,6 +223,11 @@ public final class JobSpec {
   /** {@code loss.label_smoothing}; 0 (also for a job stored without it) = none. */
   public double labelSmoothing() {
     return numberOrZero(JobKeys.LABEL_SMOOTHING);
+  }
+
+  /** {@code loss.huber_delta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
+  public double huberDelta() {
+    return values.contains(JobKeys.HUBER_DELTA) ? values.getDouble(JobKeys.HUBER_DELTA) : 1.0;
   }
 
   /** {@code data.path} as job.json holds it (the location as written). */

@@ -103,6 +103,8 @@ final class UnknownKeys {
       Map.entry("end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of optimizer.lr)"),
       Map.entry("clip_grad_norm", "write train.clip_grad_norm"),
       Map.entry("label_smoothing", "write loss.label_smoothing"),
+      Map.entry("delta", "the Huber loss's delta is loss.huber_delta (with loss=huber)"),
+      Map.entry("huber_delta", "write loss.huber_delta (with loss=huber)"),
       Map.entry("max_norm", "the largest total gradient norm is train.clip_grad_norm"),
       Map.entry("gradient_clip_val", "the largest total gradient norm is train.clip_grad_norm (clipping by norm, "
           + "Lightning's default gradient_clip_algorithm; by value: train.clip_grad_value)"),

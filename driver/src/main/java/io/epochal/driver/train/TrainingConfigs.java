@@ -25,6 +25,7 @@ public final class TrainingConfigs {
         .optSchedule(schedule)
         .setLoss(spec.loss())
         .optLabelSmoothing(spec.labelSmoothing())
+        .optHuberDelta(spec.huberDelta())
         .setBatchSize(spec.batchSize())
         .optLocalSteps(spec.localSteps())
         .optAccumulateGradBatches(spec.accumulateGradBatches())

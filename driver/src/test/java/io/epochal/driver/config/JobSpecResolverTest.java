@@ -131,6 +131,29 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void huberAndL1AreRegressionLossesAndTheHuberDeltaIsStoredOnlyWhenItIsNotTorchsDefault() {
+    java.util.function.Supplier<JobSpecResolver.Builder> regression = () -> resolver().optOverride("loss", "huber");
+    JobSpec torchs = regression.get().build().resolve();
+    assertThat(torchs.huberDelta()).isEqualTo(1.0);
+    assertThat(torchs.classification()).isFalse();
+    assertThat(torchs.toHyperParameters().contains("loss.huber_delta")).isFalse();
+    assertThat(regression.get().optOverride("loss.huber_delta", "1").build().resolve().toHyperParameters())
+        .isEqualTo(torchs.toHyperParameters());
+    JobSpec half = regression.get().optOverride("loss.huber_delta", "0.5").build().resolve();
+    assertThat(half.toHyperParameters().getDouble("loss.huber_delta")).isEqualTo(0.5);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(half).huberDelta()).isEqualTo(0.5);
+    assertThat(errorOf(regression.get().optOverride("loss.huber_delta", "0"))).hasMessageContaining("out of range");
+    assertThat(errorOf(resolver().optOverride("loss", "l1").optOverride("loss.huber_delta", "2")))
+        .hasMessageContaining("loss.huber_delta = 2.0 (from --set "
+        + "loss.huber_delta) is read only by loss huber, but loss = l1: remove it, or set loss=huber");
+    assertThat(errorOf(resolver().optOverride("loss", "l1").optOverride("checkpoint.best_metric", "train_accuracy")
+        .optOverride("checkpoint.best_mode", "max"))).hasMessageContaining("not loss=l1");
+    assertThat(errorOf(regression.get().optOverride("loss.label_smoothing", "0.1")))
+        .hasMessageContaining("loss = huber has none");
+    assertThat(errorOf(resolver().optOverride("delta", "0.5"))).hasMessageContaining("loss.huber_delta");
+  }
+
+  @Test
   void clippingByValueReachesTheWorkersIsStoredOnlyWhenSetAndNotTogetherWithClippingByNorm() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.clipGradValue()).isZero();

@@ -582,6 +582,31 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aHuberRegressionTrainsThroughSparkAndRecordsItsDeltaOnlyWhenNotTorchsDefault() throws Exception {
+    String data = data("huber", 256, 4);
+    for (String delta : new String[] {"0.5", "1"}) {
+      Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("huber-job-" + delta).toString(), data);
+      keys.put("loss", "huber");
+      keys.put("loss.huber_delta", delta);
+      keys.put("model.output_dim", "1");
+      keys.put("train.epochs", "2");
+      JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+      TrainingOutcome outcome = TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+      assertThat(outcome.epochs()).isEqualTo(2);
+      try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+        io.epochal.checkpoint.CheckpointManifest first = store.load(1).manifest();
+        io.epochal.checkpoint.CheckpointManifest second = store.load(2).manifest();
+        assertThat(second.hyperParameters().getString("loss")).isEqualTo("huber");
+        assertThat(second.hyperParameters().contains("loss.huber_delta")).as("delta %s stored", delta)
+            .isEqualTo(!delta.equals("1"));
+        assertThat(second.metrics()).doesNotContainKey("train_accuracy");
+        assertThat(second.metrics().get("train_loss")).as("delta %s", delta).isFinite()
+            .isLessThan(first.metrics().get("train_loss"));
+      }
+    }
+  }
+
+  @Test
   void aCosineScheduleThatReachesItsFloorBeforeTheJobsLastStepIsWarnedOfWithTheStepsThatCoverIt() throws Exception {
     String data = data("cosine", 40, 6);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("cosine-job").toString(), data);

@@ -5,37 +5,58 @@ import static com.google.common.base.Preconditions.checkArgument;
 import io.epochal.params.ParamSpecs;
 import java.util.List;
 
-/** The loss registry: {@code softmax_cross_entropy} and {@code mse}. */
+/**
+ * The loss registry: {@code softmax_cross_entropy} for classification; {@code mse}, {@code l1} and
+ * {@code huber} for regression.
+ */
 public final class Losses {
 
   /** Known loss names. */
-  public static final List<String> NAMES = List.of(SoftmaxCrossEntropyLoss.NAME, MseLoss.NAME);
+  public static final List<String> NAMES =
+      List.of(SoftmaxCrossEntropyLoss.NAME, MseLoss.NAME, L1Loss.NAME, HuberLoss.NAME);
 
   private Losses() {}
 
   /**
-   * The loss named {@code name}.
+   * The loss named {@code name}, with torch's defaults.
    *
    * @throws IllegalArgumentException for an unknown name, listing the known ones
    */
   public static Loss create(String name) {
-    return create(name, 0);
+    return create(name, 0, HuberLoss.DEFAULT_DELTA);
+  }
+
+  /**
+   * The loss named {@code name} with label smoothing {@code labelSmoothing} and torch's Huber
+   * {@code delta}; see {@link #create(String, double, double)}.
+   */
+  public static Loss create(String name, double labelSmoothing) {
+    return create(name, labelSmoothing, HuberLoss.DEFAULT_DELTA);
   }
 
   /**
    * The loss named {@code name} with label smoothing {@code labelSmoothing} (in [0, 1]; only
-   * {@code softmax_cross_entropy} takes one above 0, as only torch's {@code CrossEntropyLoss} does).
+   * {@code softmax_cross_entropy} takes one above 0, as only torch's {@code CrossEntropyLoss} does)
+   * and, for {@code huber}, {@code huberDelta} (only {@code huber} reads it).
    *
-   * @throws IllegalArgumentException for an unknown name, a smoothing out of range, or a smoothing
-   *     above 0 for {@code mse}
+   * @throws IllegalArgumentException for an unknown name, a value out of range, or a smoothing
+   *     above 0 for a regression loss
    */
-  public static Loss create(String name, double labelSmoothing) {
+  public static Loss create(String name, double labelSmoothing, double huberDelta) {
     if (SoftmaxCrossEntropyLoss.NAME.equals(name)) {
       return new SoftmaxCrossEntropyLoss(labelSmoothing);
-    } else if (MseLoss.NAME.equals(name)) {
-      checkArgument(labelSmoothing == 0, "loss mse takes no label smoothing (a regression target has no classes to "
-          + "smooth over), got %s; only softmax_cross_entropy does", labelSmoothing);
-      return new MseLoss();
+    }
+    if (NAMES.contains(name)) {
+      checkArgument(labelSmoothing == 0, "loss %s takes no label smoothing (a regression target has no classes to "
+          + "smooth over), got %s; only softmax_cross_entropy does", name, labelSmoothing);
+      switch (name) {
+        case MseLoss.NAME:
+          return new MseLoss();
+        case L1Loss.NAME:
+          return new L1Loss();
+        default:
+          return new HuberLoss(huberDelta);
+      }
     }
     String near = name == null ? null : ParamSpecs.nearest(name, NAMES);
     throw new IllegalArgumentException("unknown loss '" + name + "'"

@@ -63,7 +63,7 @@ public final class LocalEvaluation {
 
   private static EvaluationResult evaluate(TrainingConfig config, EpochalModel model, DataShard shard,
       boolean classification) {
-    Loss loss = Losses.create(config.loss(), config.labelSmoothing());
+    Loss loss = Losses.create(config.loss(), config.labelSmoothing(), config.huberDelta());
     int rows = shard.rows();
     int batch = config.batchSize();
     int[] order = new int[rows];

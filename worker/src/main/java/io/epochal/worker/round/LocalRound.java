@@ -127,7 +127,7 @@ public final class LocalRound {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
-    Loss loss = Losses.create(config.loss(), config.labelSmoothing());
+    Loss loss = Losses.create(config.loss(), config.labelSmoothing(), config.huberDelta());
     LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
     List<NamedParameter> params = model.trainableParameters();
     for (NamedParameter p : params) {

@@ -19,7 +19,7 @@ import java.util.Objects;
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 5L;
+  private static final long serialVersionUID = 6L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -35,6 +35,7 @@ public final class TrainingConfig implements Serializable {
   private final int accumulateGradBatches;
   private final double clipGradNorm;
   private final double clipGradValue;
+  private final double huberDelta;
   private final long seed;
   private final int threads;
   private final DeviceMode device;
@@ -57,6 +58,7 @@ public final class TrainingConfig implements Serializable {
     this.accumulateGradBatches = b.accumulateGradBatches;
     this.clipGradNorm = b.clipGradNorm;
     this.clipGradValue = b.clipGradValue;
+    this.huberDelta = b.huberDelta;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
@@ -67,6 +69,8 @@ public final class TrainingConfig implements Serializable {
         "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
     checkArgument(clipGradValue >= 0 && Double.isFinite(clipGradValue),
         "largest gradient value must be finite and >= 0 (0 = no clipping), got %s", clipGradValue);
+    checkArgument(huberDelta > 0 && Double.isFinite(huberDelta),
+        "the Huber loss's delta must be positive and finite, got %s", huberDelta);
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
         labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
@@ -161,6 +165,14 @@ public final class TrainingConfig implements Serializable {
   }
 
   /**
+   * Where loss {@code huber} turns from quadratic to linear ({@code loss.huber_delta}, torch's 1.0
+   * by default); the other losses do not read it.
+   */
+  public double huberDelta() {
+    return huberDelta;
+  }
+
+  /**
    * The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 =
    * none. See {@link io.epochal.worker.loss.SoftmaxCrossEntropyLoss}.
    */
@@ -210,6 +222,7 @@ public final class TrainingConfig implements Serializable {
         && batchSize == c.batchSize && localSteps == c.localSteps
         && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
+        && Double.compare(huberDelta, c.huberDelta) == 0
         && seed == c.seed
         && threads == c.threads && device == c.device;
   }
@@ -218,14 +231,15 @@ public final class TrainingConfig implements Serializable {
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
-        clipGradValue, seed, threads, device);
+        clipGradValue, huberDelta, seed, threads, device);
   }
 
   @Override
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "") + ", batch "
+        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "")
+        + (huberDelta != 1.0 ? ", huberDelta " + huberDelta : "") + ", batch "
         + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
@@ -248,6 +262,7 @@ public final class TrainingConfig implements Serializable {
     private int accumulateGradBatches = 1;
     private double clipGradNorm;
     private double clipGradValue;
+    private double huberDelta = 1.0;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
@@ -314,6 +329,12 @@ public final class TrainingConfig implements Serializable {
     /** The largest magnitude of a gradient element of one local step (default 0: no clipping by value). */
     public Builder optClipGradValue(double clipGradValue) {
       this.clipGradValue = clipGradValue;
+      return this;
+    }
+
+    /** Where loss huber turns from quadratic to linear (default 1.0, torch's). */
+    public Builder optHuberDelta(double huberDelta) {
+      this.huberDelta = huberDelta;
       return this;
     }
 
