@@ -46,6 +46,18 @@ def rmsprop(grads, **kwargs):
     return weights, {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[w].items()}
 
 
+def warm_restarts(lr, steps, **kwargs):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
+    rates = []
+    for _ in range(steps):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return rates
+
+
 def regression(loss):
     p = torch.tensor([[0.5], [2.0], [-1.0], [3.0], [0.25]], requires_grad=True)
     y = torch.tensor([[0.0], [0.5], [-1.0], [-0.5], [1.25]])
@@ -114,6 +126,10 @@ def main():
     print("HuberLoss(delta=1):", regression(torch.nn.HuberLoss()))
     print("HuberLoss(delta=2):", regression(torch.nn.HuberLoss(delta=2.0)))
     print("HuberLoss(delta=0.3):", regression(torch.nn.HuberLoss(delta=0.3)))
+
+    print("\n# CosineRestartsTest: CosineAnnealingWarmRestarts, the rate before each step")
+    print("T_0=4:", warm_restarts(0.1, 10, T_0=4))
+    print("T_0=3, T_mult=2, eta_min=0.01:", warm_restarts(0.5, 22, T_0=3, T_mult=2, eta_min=0.01))
 
     print("\n# OneCycleTest: OneCycleLR(cycle_momentum=False), the rate before each step")
     print("defaults:", one_cycle(1.0, 10))

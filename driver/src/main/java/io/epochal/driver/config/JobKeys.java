@@ -189,8 +189,8 @@ public final class JobKeys {
     s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam")
         .optAllowed(Optimizers.NAMES.toArray(new String[0]))
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
-    s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, linear, onecycle "
-        + "peaking at optimizer.lr, or plateau lowering the rate when an epoch metric stops improving, as the schedule "
+    s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, "
+        + "cosine_restarts, linear, onecycle peaking at optimizer.lr, or plateau lowering the rate when an epoch metric stops improving, as the schedule "
         + "registry holds them); its "
         + "hyperparameters are the schedule.<hp> keys."));
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")

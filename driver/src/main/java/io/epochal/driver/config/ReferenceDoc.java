@@ -48,10 +48,12 @@ public final class ReferenceDoc {
             + "below). |\n")
         .append("| `schedule.<hp>` | A hyperparameter of the learning-rate schedule `schedule.name`: `step_size` "
             + "for `step`, `gamma` for `step` and `multistep`, `milestones` for `multistep`, `total_steps` for "
-            + "`cosine`, `linear` and `onecycle`, `min_lr` for `cosine`, `linear` and `plateau`, `pct_start`, "
+            + "`cosine`, `linear` and `onecycle`, `min_lr` for `cosine`, `cosine_restarts`, `linear` and `plateau`, "
+            + "`restart_steps` and `restart_mult` for `cosine_restarts`, `pct_start`, "
             + "`anneal_strategy`, `div_factor`, `final_div_factor` and `three_phase` for `onecycle`, `monitor`, `mode`, "
             + "`patience`, `factor`, `threshold`, `threshold_mode` and `cooldown` for `plateau` (`milestones`, the "
-            + "`onecycle` and the `plateau` keys are stored only for a job of their schedule), `warmup_steps` and "
+            + "`cosine_restarts`, `onecycle` and `plateau` keys are stored only for a job of their schedule), "
+            + "`warmup_steps` and "
             + "`warmup_start_factor` for every schedule but `onecycle`, which warms up by itself. A key the chosen "
             + "schedule does not read is refused, unless it has its default value. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")

@@ -517,7 +517,7 @@ class EpochalCliTest {
     assertThat(constant.err).contains("schedule.gamma (set in " + file + ") is not read by schedule.name = "
         + "'constant'; only multistep and step read it: remove it, or set schedule.name=multistep",
         "schedule.min_lr (set in --set schedule.min_lr) is not read by schedule.name = 'constant'; only cosine, "
-        + "linear and plateau read it: remove it, or set schedule.name=cosine");
+        + "cosine_restarts, linear and plateau read it: remove it, or set schedule.name=cosine");
     assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",
         "schedule.step_size=10").code).isZero();
     assertThat(run(launcher, catalog, "train", file.toString(), "--set", "schedule.name=step", "--set",

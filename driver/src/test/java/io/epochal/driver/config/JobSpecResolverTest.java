@@ -154,6 +154,26 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void cosineRestartsIsAScheduleWhoseOwnKeysAreStoredOnlyForItsJobsAndWhosePyTorchNamesAreAnswered() {
+    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    JobSpec restarts = real.get().optOverride("schedule.name", "cosine_restarts")
+        .optOverride("schedule.restart_steps", "100").build().resolve();
+    assertThat(restarts.toHyperParameters().getLong("schedule.restart_steps")).isEqualTo(100L);
+    assertThat(restarts.toHyperParameters().getLong("schedule.restart_mult")).isEqualTo(1L);
+    JobSpec constant = real.get().build().resolve();
+    assertThat(constant.toHyperParameters().contains("schedule.restart_steps")).isFalse();
+    assertThat(constant.toHyperParameters().contains("schedule.restart_mult")).isFalse();
+    assertThat(errorOf(real.get().optOverride("schedule.name", "cosine_restarts")))
+        .hasMessageContaining("schedule.restart_steps");
+    assertThat(errorOf(real.get().optOverride("schedule.restart_steps", "100")))
+        .hasMessageContaining("cosine_restarts");
+    assertThat(errorOf(real.get().optOverride("T_0", "100"))).hasMessageContaining("schedule.restart_steps");
+    assertThat(errorOf(real.get().optOverride("schedule.T_mult", "2"))).hasMessageContaining("schedule.restart_mult");
+  }
+
+  @Test
   void clippingByValueReachesTheWorkersIsStoredOnlyWhenSetAndNotTogetherWithClippingByNorm() {
     JobSpec none = resolver().build().resolve();
     assertThat(none.clipGradValue()).isZero();

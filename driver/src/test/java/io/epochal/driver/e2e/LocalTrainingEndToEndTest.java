@@ -623,6 +623,28 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void cosineWarmRestartsRecordEachCheckpointsNextRateAndRestartAtTheBaseRate() throws Exception {
+    String data = data("restarts", 40, 6);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("restarts-job").toString(), data);
+    keys.put("train.batch_size", "32"); // 40 rows on 2 workers: one step per epoch
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "cosine_restarts");
+    keys.put("schedule.restart_steps", "2");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+      // optimizer.lr 0.01, cycles of 2 steps: the rate of step 1 is half-way down the cosine, step 2 restarts
+      double[] next = {0.01 * (1 + Math.cos(Math.PI * 1 / 2)) / 2, 0.01, 0.01 * (1 + Math.cos(Math.PI * 1 / 2)) / 2};
+      for (long epoch = 1; epoch <= 3; epoch++) {
+        HyperParameters schedule = store.load(epoch).manifest().learningRateSchedule();
+        assertThat(schedule.getString("schedule.name")).isEqualTo("cosine_restarts");
+        assertThat(schedule.getDouble("schedule.lr")).as("epoch %s", epoch).isEqualTo(next[(int) epoch - 1]);
+      }
+      assertThat(store.load(3).manifest().hyperParameters().getLong("schedule.restart_steps")).isEqualTo(2L);
+    }
+  }
+
+  @Test
   void aLinearDecayRecordsEachCheckpointsNextRateAndIsWarnedOfWhenItEndsBeforeTheJob() throws Exception {
     String data = data("linear", 40, 6);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("linear-job").toString(), data);

@@ -15,8 +15,8 @@ import java.util.Set;
  * <table>
  *   <caption>Schedule hyperparameters</caption>
  *   <tr><th>key</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, multistep, cosine, linear, onecycle or
- *   plateau</td></tr>
+ *   <tr><td>{@code schedule}</td><td>constant</td><td>constant, step, multistep, cosine, cosine_restarts, linear,
+ *   onecycle or plateau</td></tr>
  *   <tr><td>{@code step_size}</td><td>0 (unset)</td><td>step: multiply by gamma every step_size steps (required, &ge; 1)</td></tr>
  *   <tr><td>{@code gamma}</td><td>0.1</td><td>step, multistep: the factor</td></tr>
  *   <tr><td>{@code milestones}</td><td>(none)</td><td>multistep: the steps after which the rate is multiplied by
@@ -26,6 +26,8 @@ import java.util.Set;
  *   <tr><td>{@code pct_start}, {@code anneal_strategy}, {@code div_factor}, {@code final_div_factor}, {@code
  *   three_phase}</td><td>0.3, cos, 25, 1e4, false</td><td>onecycle: torch's {@code OneCycleLR} ({@link OneCycle})
  *   with {@code max_lr} = lr</td></tr>
+ *   <tr><td>{@code restart_steps}, {@code restart_mult}</td><td>0 (unset), 1</td><td>cosine_restarts: torch's
+ *   {@code CosineAnnealingWarmRestarts} T_0 (required, &ge; 1) and T_mult, in steps ({@link CosineRestarts})</td></tr>
  *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards; plateau: the
  *   lowest rate a reduction sets</td></tr>
  *   <tr><td>{@code monitor}, {@code mode}, {@code patience}, {@code factor}, {@code threshold},
@@ -45,7 +47,7 @@ public final class LrSchedules {
 
   /** Known schedule names. */
   public static final List<String> NAMES =
-      List.of("constant", "step", "multistep", "cosine", "linear", "onecycle", "plateau");
+      List.of("constant", "step", "multistep", "cosine", "cosine_restarts", "linear", "onecycle", "plateau");
 
   /** The keys only schedule {@code plateau} reads: no other schedule's job declares or stores them. */
   public static final List<String> PLATEAU_KEYS =
@@ -55,13 +57,16 @@ public final class LrSchedules {
   public static final List<String> ONECYCLE_KEYS =
       List.of("pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase");
 
+  /** The keys only schedule {@code cosine_restarts} reads. */
+  public static final List<String> RESTART_KEYS = List.of("restart_steps", "restart_mult");
+
   /**
    * The keys each schedule reads and no other declares ({@link #PLATEAU_KEYS}, {@link #ONECYCLE_KEYS},
-   * {@code milestones} of {@code multistep}): declared and stored only for a job of that schedule, so a
-   * job of another, also one created before they existed, stores and resumes as before.
+   * {@link #RESTART_KEYS}, {@code milestones} of {@code multistep}): declared and stored only for a job of
+   * that schedule, so a job of another, also one created before they existed, stores and resumes as before.
    */
-  public static final java.util.Map<String, List<String>> OWN_KEYS =
-      java.util.Map.of("plateau", PLATEAU_KEYS, "multistep", List.of("milestones"), "onecycle", ONECYCLE_KEYS);
+  public static final java.util.Map<String, List<String>> OWN_KEYS = java.util.Map.of("plateau", PLATEAU_KEYS,
+      "multistep", List.of("milestones"), "onecycle", ONECYCLE_KEYS, "cosine_restarts", RESTART_KEYS);
 
   private LrSchedules() {}
 
@@ -81,8 +86,14 @@ public final class LrSchedules {
             .optDoc("schedules cosine and linear: steps from lr down to min_lr, after the warm-up; onecycle: the "
                 + "steps of its cycle (required >= 1)").build(),
         ParamSpec.builder("min_lr", ParamType.DOUBLE).optDefault(0.0).optMin(0)
-            .optDoc("schedules cosine and linear: the final rate, held after total_steps; plateau: the lowest rate a "
-                + "reduction sets").build(),
+            .optDoc("schedules cosine and linear: the final rate, held after total_steps; cosine_restarts: the floor "
+                + "each cycle falls towards (torch's eta_min); plateau: the lowest rate a reduction sets").build(),
+        ParamSpec.builder("restart_steps", ParamType.LONG).optDefault(0L).optMin(0)
+            .optDoc("schedule cosine_restarts: the optimizer steps of the first cycle, after which the rate restarts "
+                + "at lr (torch's T_0, counted in steps; required >= 1)").build(),
+        ParamSpec.builder("restart_mult", ParamType.LONG).optDefault(1L).optMin(1)
+            .optDoc("schedule cosine_restarts: each cycle is this many times as long as the one before (torch's "
+                + "T_mult)").build(),
         ParamSpec.builder("pct_start", ParamType.DOUBLE).optDefault(0.3).optMin(0).optMax(1)
             .optDoc("schedule onecycle: the share of total_steps in which the rate rises from lr / div_factor to lr")
             .build(),
@@ -145,6 +156,9 @@ public final class LrSchedules {
       case "cosine":
         s = new Schedules.Cosine(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
         break;
+      case "cosine_restarts":
+        s = new CosineRestarts(baseLr, hp.getLong("restart_steps"), hp.getLong("restart_mult"), hp.getDouble("min_lr"));
+        break;
       case "linear":
         s = new Schedules.Linear(baseLr, hp.getLong("total_steps"), hp.getDouble("min_lr"));
         break;
@@ -166,8 +180,8 @@ public final class LrSchedules {
 
   /**
    * The declarations of every schedule key as schedule {@code name} needs them: the key it cannot
-   * run without ({@code step_size} for {@code step}, {@code total_steps} for {@code cosine} and
-   * {@code linear}) is
+   * run without ({@code step_size} for {@code step}, {@code total_steps} for {@code cosine},
+   * {@code linear} and {@code onecycle}, {@code restart_steps} for {@code cosine_restarts}) is
    * required and at least 1; the {@link #OWN_KEYS} only for their schedule; the rest as in
    * {@link #params()}.
    *
@@ -178,6 +192,7 @@ public final class LrSchedules {
     String required = switch (name) {
       case "step" -> "step_size";
       case "cosine", "linear", "onecycle" -> "total_steps";
+      case "cosine_restarts" -> "restart_steps";
       default -> null;
     };
     List<ParamSpec> specs = new java.util.ArrayList<>();
@@ -194,7 +209,8 @@ public final class LrSchedules {
   /**
    * The schedules that read hyperparameter {@code key} (without the {@code schedule.} prefix):
    * {@code step_size} and {@code gamma} only {@code step}, {@code total_steps} and {@code min_lr}
-   * {@code cosine} and {@code linear} ({@code min_lr} also {@code plateau}), {@code gamma} {@code step}
+   * {@code cosine} and {@code linear} ({@code min_lr} also {@code cosine_restarts} and {@code plateau}), {@code
+   * gamma} {@code step}
    * and {@code multistep}, the {@link #OWN_KEYS} only their schedule, the warm-up keys every schedule.
    * Empty for a key no schedule declares.
    */
@@ -204,7 +220,8 @@ public final class LrSchedules {
       case "gamma" -> Set.of("step", "multistep");
       case "milestones" -> Set.of("multistep");
       case "total_steps" -> Set.of("cosine", "linear", "onecycle");
-      case "min_lr" -> Set.of("cosine", "linear", "plateau");
+      case "min_lr" -> Set.of("cosine", "cosine_restarts", "linear", "plateau");
+      case "restart_steps", "restart_mult" -> Set.of("cosine_restarts");
       case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
       case "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase" -> Set.of("onecycle");
       case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
@@ -245,6 +262,11 @@ public final class LrSchedules {
   public static LrSchedule oneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy,
       double divFactor, double finalDivFactor, boolean threePhase) {
     return new OneCycle(maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase);
+  }
+
+  /** torch's CosineAnnealingWarmRestarts stepped every optimizer step; see {@link CosineRestarts}. */
+  public static LrSchedule cosineRestarts(double baseLr, long restartSteps, long restartMult, double minLr) {
+    return new CosineRestarts(baseLr, restartSteps, restartMult, minLr);
   }
 
   /** {@code inner} preceded by a linear warm-up from {@code startFactor * base} to base. */

@@ -22,7 +22,8 @@ class LrSchedulesTest {
     for (io.epochal.params.ParamSpec spec : LrSchedules.params().all()) {
       assertThat(LrSchedules.usedBy(spec.name())).as(spec.name()).isNotEmpty().isSubsetOf(LrSchedules.NAMES);
     }
-    assertThat(LrSchedules.usedBy("min_lr")).containsExactlyInAnyOrder("cosine", "linear", "plateau");
+    assertThat(LrSchedules.usedBy("min_lr"))
+        .containsExactlyInAnyOrder("cosine", "cosine_restarts", "linear", "plateau");
     for (String key : LrSchedules.PLATEAU_KEYS) {
       assertThat(LrSchedules.usedBy(key)).as(key).containsExactly("plateau");
     }
@@ -202,7 +203,7 @@ class LrSchedulesTest {
   @Test
   void unknownScheduleOrKeyIsRefused() {
     assertThatThrownBy(() -> create(0.1, "schedule", "cyclic"))
-        .hasMessageContaining("constant, step, multistep, cosine, linear, onecycle, plateau");
+        .hasMessageContaining("constant, step, multistep, cosine, cosine_restarts, linear, onecycle, plateau");
     assertThatThrownBy(() -> create(0.1, "warmup_step", 3))
         .hasMessageContaining("did you mean 'warmup_steps'");
     assertThatThrownBy(() -> create(0.1, "warmup_steps", 3, "warmup_start_factor", -0.5))
