@@ -2,6 +2,7 @@ package io.epochal.driver.config;
 
 import io.epochal.params.HyperParameters;
 import io.epochal.params.ParamSpecs;
+import io.epochal.worker.loss.Losses;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +47,6 @@ final class BestMetricCheck {
   }
 
   private static final String MONITOR = JobKeys.SCHEDULE_PREFIX + "monitor";
-  /** The one loss whose jobs record accuracies. */
-  private static final String CLASSIFICATION = "softmax_cross_entropy";
 
   /**
    * The checks of metric key {@code key} (better as {@code modeKey} says), which {@code use} reads
@@ -79,7 +78,7 @@ final class BestMetricCheck {
           + "lowest the best, which " + use + " by: set " + modeKey + "=max"));
     }
     if (metric.equals(EpochMetrics.TRAIN_ACCURACY)) {
-      if (!CLASSIFICATION.equals(values.getString(JobKeys.LOSS))) {
+      if (!Losses.isClassification(values.getString(JobKeys.LOSS))) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb
             + " train_loss with " + modeKey + "=min"));
@@ -88,7 +87,7 @@ final class BestMetricCheck {
     }
     if (EpochMetrics.VALIDATION.contains(metric)) {
       boolean validated = !values.getString(JobKeys.DATA_VALIDATION_PATH).isBlank();
-      boolean classification = CLASSIFICATION.equals(values.getString(JobKeys.LOSS));
+      boolean classification = Losses.isClassification(values.getString(JobKeys.LOSS));
       if (!validated) {
         problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
             + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));

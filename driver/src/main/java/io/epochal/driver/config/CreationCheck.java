@@ -1,6 +1,8 @@
 package io.epochal.driver.config;
 
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.Losses;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -31,7 +33,7 @@ final class CreationCheck {
   void check(HyperParameters values, Map<String, SpecValidator.Sourced> raw, List<ConfigException> problems,
       boolean checkOptimizer, boolean checkSchedule) {
     if (values.contains(JobKeys.LABEL_SMOOTHING) && values.getDouble(JobKeys.LABEL_SMOOTHING) > 0
-        && !"softmax_cross_entropy".equals(values.getString(JobKeys.LOSS))) {
+        && !Losses.isClassification(values.getString(JobKeys.LOSS))) {
       // the worker's loss registry refuses it as it creates the loss: every task of the first round would fail
       SpecValidator.Sourced given = raw.get(JobKeys.LABEL_SMOOTHING);
       problems.add(new ConfigException(JobKeys.LABEL_SMOOTHING, JobKeys.LABEL_SMOOTHING + " = "
@@ -39,8 +41,8 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
-    if (values.contains(JobKeys.HUBER_DELTA) && values.getDouble(JobKeys.HUBER_DELTA) != 1.0
-        && !"huber".equals(values.getString(JobKeys.LOSS))) {
+    if (values.contains(JobKeys.HUBER_DELTA) && values.getDouble(JobKeys.HUBER_DELTA) != HuberLoss.DEFAULT_DELTA
+        && !HuberLoss.NAME.equals(values.getString(JobKeys.LOSS))) {
       SpecValidator.Sourced given = raw.get(JobKeys.HUBER_DELTA);
       problems.add(new ConfigException(JobKeys.HUBER_DELTA, JobKeys.HUBER_DELTA + " = "
           + values.getDouble(JobKeys.HUBER_DELTA) + (given == null ? "" : " (from " + given.source + ")")

@@ -3,6 +3,7 @@ package io.epochal.driver.config;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
+import io.epochal.worker.loss.HuberLoss;
 import io.epochal.worker.loss.Losses;
 import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
@@ -148,8 +149,11 @@ public final class JobKeys {
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(ACCUMULATE_GRAD_BATCHES) || key.equals(HUBER_DELTA)) {
+    if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
       return numberIs(value, 1);
+    }
+    if (key.equals(HUBER_DELTA)) {
+      return numberIs(value, HuberLoss.DEFAULT_DELTA);
     }
     if (key.equals(CLIP_GRAD_NORM) || key.equals(CLIP_GRAD_VALUE) || key.equals(LABEL_SMOOTHING)
         || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
@@ -190,7 +194,8 @@ public final class JobKeys {
         .optAllowed(Optimizers.NAMES.toArray(new String[0]))
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
     s.add(str(SCHEDULE_NAME, "constant", "Learning-rate schedule (constant, step, multistep, cosine, "
-        + "cosine_restarts, linear, onecycle peaking at optimizer.lr, or plateau lowering the rate when an epoch metric stops improving, as the schedule "
+        + "cosine_restarts, linear, onecycle peaking at optimizer.lr, or plateau lowering the rate when an epoch "
+        + "metric stops improving, as the schedule "
         + "registry holds them); its "
         + "hyperparameters are the schedule.<hp> keys."));
     s.add(ParamSpec.builder(LOSS, ParamType.STRING).optDefault("softmax_cross_entropy")
@@ -199,7 +204,7 @@ public final class JobKeys {
             + "for regression (label = numeric target; one per row, for a model with one output) mse (MSELoss), l1 "
             + "(L1Loss, the mean absolute error) or huber (HuberLoss: quadratic within loss.huber_delta of the "
             + "target, linear beyond).").build());
-    s.add(ParamSpec.builder(HUBER_DELTA, ParamType.DOUBLE).optDefault(1.0).optMinExclusive(0.0)
+    s.add(ParamSpec.builder(HUBER_DELTA, ParamType.DOUBLE).optDefault(HuberLoss.DEFAULT_DELTA).optMinExclusive(0.0)
         .optDoc("Where loss huber turns from quadratic to linear, as torch.nn.HuberLoss(delta=...): 0.5 * d^2 for "
             + "|d| < delta, else delta * (|d| - 0.5 * delta). Read only by loss huber; 1, torch's default, is not "
             + "stored.").build());

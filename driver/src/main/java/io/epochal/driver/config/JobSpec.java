@@ -3,6 +3,8 @@ package io.epochal.driver.config;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.params.HyperParameters;
+import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.Losses;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,7 +179,7 @@ public final class JobSpec {
 
   /** Whether the loss takes class indices as labels. */
   public boolean classification() {
-    return "softmax_cross_entropy".equals(loss());
+    return Losses.isClassification(loss());
   }
 
   /** {@code train.batch_size}. */
@@ -227,7 +229,7 @@ public final class JobSpec {
 
   /** {@code loss.huber_delta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
   public double huberDelta() {
-    return values.contains(JobKeys.HUBER_DELTA) ? values.getDouble(JobKeys.HUBER_DELTA) : 1.0;
+    return values.contains(JobKeys.HUBER_DELTA) ? values.getDouble(JobKeys.HUBER_DELTA) : HuberLoss.DEFAULT_DELTA;
   }
 
   /** {@code data.path} as job.json holds it (the location as written). */

@@ -18,6 +18,14 @@ public final class Losses {
   private Losses() {}
 
   /**
+   * Whether loss {@code name} takes class indices as labels and its jobs count correct predictions
+   * (accuracy): {@code softmax_cross_entropy}; the others are regression losses.
+   */
+  public static boolean isClassification(String name) {
+    return SoftmaxCrossEntropyLoss.NAME.equals(name);
+  }
+
+  /**
    * The loss named {@code name}, with torch's defaults.
    *
    * @throws IllegalArgumentException for an unknown name, listing the known ones

@@ -45,7 +45,7 @@ public final class EvaluationResult {
 
   /** Whether {@code config}'s loss is a classification's, whose correct predictions are counted. */
   static boolean counts(TrainingConfig config) {
-    return io.epochal.worker.loss.SoftmaxCrossEntropyLoss.NAME.equals(config.loss());
+    return io.epochal.worker.loss.Losses.isClassification(config.loss());
   }
 
   /**

@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.device.DeviceMode;
+import io.epochal.worker.loss.HuberLoss;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -239,7 +240,7 @@ public final class TrainingConfig implements Serializable {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
         + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "")
-        + (huberDelta != 1.0 ? ", huberDelta " + huberDelta : "") + ", batch "
+        + (huberDelta != HuberLoss.DEFAULT_DELTA ? ", huberDelta " + huberDelta : "") + ", batch "
         + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
@@ -262,7 +263,7 @@ public final class TrainingConfig implements Serializable {
     private int accumulateGradBatches = 1;
     private double clipGradNorm;
     private double clipGradValue;
-    private double huberDelta = 1.0;
+    private double huberDelta = HuberLoss.DEFAULT_DELTA;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
