@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import io.epochal.worker.state.EngineScalars;
 
 /**
  * The Huber loss over all elements, as PyTorch's {@code HuberLoss(delta=delta)}: for {@code z =
@@ -45,9 +46,10 @@ public final class HuberLoss extends RegressionLoss {
     try (NDArray z = diff.abs();
         NDArray near = z.lt(delta);
         NDArray squared = z.square();
-        NDArray quadratic = squared.mul(0.5f);
-        NDArray shifted = z.sub(0.5f * delta);
-        NDArray linear = shifted.mul(delta)) {
+        NDArray quadratic = EngineScalars.times(squared, 0.5f);
+        NDArray halfDelta = EngineScalars.of(z, 0.5f * delta);
+        NDArray shifted = z.sub(halfDelta);
+        NDArray linear = EngineScalars.times(shifted, delta)) {
       return NDArrays.where(near, quadratic, linear);
     }
   }

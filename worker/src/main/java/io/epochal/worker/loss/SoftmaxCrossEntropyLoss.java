@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.epochal.worker.state.EngineScalars;
 
 /**
  * Softmax cross-entropy on logits, as PyTorch's {@code CrossEntropyLoss()} with class-index
@@ -66,8 +67,8 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
           NDArray rowSums = logProbs.sum(new int[] {1});
           NDArray smoothMean = rowSums.mean();
           NDArray smooth = smoothMean.neg();
-          NDArray kept = nll.mul((float) (1 - labelSmoothing));
-          NDArray spread = smooth.mul((float) (labelSmoothing / classes))) {
+          NDArray kept = EngineScalars.times(nll, (float) (1 - labelSmoothing));
+          NDArray spread = EngineScalars.times(smooth, (float) (labelSmoothing / classes))) {
         return kept.add(spread);
       }
     }

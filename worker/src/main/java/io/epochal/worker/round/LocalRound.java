@@ -21,6 +21,7 @@ import io.epochal.worker.optim.Optimizers;
 import io.epochal.worker.optim.ParamSlot;
 import io.epochal.worker.schedule.LrSchedule;
 import io.epochal.worker.schedule.LrSchedules;
+import io.epochal.worker.state.EngineScalars;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -169,7 +170,7 @@ public final class LocalRound {
             try (Autograd autograd = Autograd.record()) {
               NDArray prediction = model.forward(x, true, rng);
               NDArray l = loss.evaluate(prediction, y);
-              autograd.backward(share == 1f ? l : l.mul(share));
+              autograd.backward(share == 1f ? l : EngineScalars.times(l, share));
               batchLoss = l.getFloat();
               if (classification) { // the batch's logits, read as its loss is: what the step trains on
                 correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);

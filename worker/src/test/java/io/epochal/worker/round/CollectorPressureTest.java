@@ -1,0 +1,113 @@
+package io.epochal.worker.round;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.epochal.params.HyperParameters;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.data.DataShard;
+import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.model.EngineSettings;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training computes the same bits while the garbage collector runs all the time. A constant that a
+ * loss or a round multiplies by (an accumulated batch's share of its step, label smoothing's
+ * weights, Huber's halves and delta) is kept by the autograd graph until backward reads it; made
+ * the way DJL makes a number into an array, over a direct buffer the collector frees once Java no
+ * longer holds it, backward now and then read freed memory and a batch's gradient came out scaled
+ * by garbage.
+ */
+class CollectorPressureTest {
+
+  /** Collects garbage and frees direct buffers back to back until closed. */
+  private static final class Collector implements AutoCloseable {
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Thread thread = new Thread(() -> {
+      while (running.get()) {
+        System.gc();
+        List<ByteBuffer> churn = new ArrayList<>();
+        for (int i = 0; i < 256; i++) {
+          churn.add(ByteBuffer.allocateDirect(4).putFloat(0, Float.NaN));
+        }
+      }
+    }, "collector-pressure");
+
+    Collector() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running.set(false);
+      thread.join();
+    }
+  }
+
+  @Test
+  void accumulatedAndSmoothedRoundsGiveTheSameBitsWhileTheCollectorRuns() throws Exception {
+    TrainingConfig config = RoundFixtures.builder("sgd", HyperParameters.builder().put("lr", 0.1).build(), 0, 8, 2, 0,
+        4).optLabelSmoothing(0.1).build();
+    StateDict global = RoundFixtures.initialState(config);
+    DataShard shard = RoundFixtures.shard(0, 64, 3);
+    StateDict reference = LocalRound.run(config, global, shard, 0, 0, 0).state();
+    int rounds = Integer.getInteger("epochal.stress.rounds", 150);
+    List<String> differing = new ArrayList<>();
+    try (Collector ignored = new Collector()) {
+      for (int i = 0; i < rounds && differing.size() < 3; i++) {
+        StateDict state = LocalRound.run(config, global, shard, 0, 0, 0).state();
+        for (Map.Entry<String, Tensor> e : state) {
+          if (!e.getValue().equals(reference.require(e.getKey()))) {
+            differing.add("round " + i + ": " + e.getKey());
+            break;
+          }
+        }
+      }
+    }
+    assertThat(differing).as("rounds whose state differs from the first round's").isEmpty();
+  }
+
+  @Test
+  void huberGradientsKeepTheirBitsWhileTheCollectorRuns() throws Exception {
+    EngineSettings.configureThreads(1);
+    float[] predictions = new float[64];
+    float[] labels = new float[64];
+    for (int i = 0; i < predictions.length; i++) {
+      predictions[i] = (i % 13) * 0.37f - 2f;
+      labels[i] = (i % 7) * 0.21f - 0.5f;
+    }
+    HuberLoss loss = new HuberLoss(0.5f);
+    float[] reference = huberGradient(loss, predictions, labels);
+    int repeats = Integer.getInteger("epochal.stress.rounds", 150) * 8;
+    int differing = 0;
+    try (Collector ignored = new Collector()) {
+      for (int i = 0; i < repeats; i++) {
+        if (!java.util.Arrays.equals(huberGradient(loss, predictions, labels), reference)) {
+          differing++;
+        }
+      }
+    }
+    assertThat(differing).as("of %d gradients, those that differ from the first", repeats).isZero();
+  }
+
+  private static float[] huberGradient(HuberLoss loss, float[] predictions, float[] labels) {
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray p = manager.create(predictions, new Shape(predictions.length));
+      p.setRequiresGradient(true);
+      NDArray y = manager.create(labels, new Shape(labels.length));
+      try (Autograd autograd = Autograd.record()) {
+        autograd.backward(loss.evaluate(p, y));
+      }
+      return p.getGradient().toFloatArray();
+    }
+  }
+}
