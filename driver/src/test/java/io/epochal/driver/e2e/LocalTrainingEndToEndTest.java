@@ -321,7 +321,6 @@ class LocalTrainingEndToEndTest {
     assertThat(losses.get(0.5)).isCloseTo((losses.get(0.0) + losses.get(1.0)) / 2, within(1e-6));
   }
 
-  /** The L2 distance between two states' tensors. */
   /** Each tensor's largest absolute difference between {@code a} and {@code b}, by name. */
   private static Map<String, Double> differences(StateDict a, StateDict b) {
     Map<String, Double> out = new java.util.TreeMap<>();
@@ -337,6 +336,7 @@ class LocalTrainingEndToEndTest {
     return out;
   }
 
+  /** The L2 distance between two states' tensors. */
   private static double distance(StateDict a, StateDict b) {
     double squares = 0;
     for (String name : a.names()) {

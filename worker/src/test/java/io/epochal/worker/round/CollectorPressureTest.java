@@ -59,22 +59,8 @@ class CollectorPressureTest {
   void accumulatedAndSmoothedRoundsGiveTheSameBitsWhileTheCollectorRuns() throws Exception {
     TrainingConfig config = RoundFixtures.builder("sgd", HyperParameters.builder().put("lr", 0.1).build(), 0, 8, 2, 0,
         4).optLabelSmoothing(0.1).build();
-    StateDict global = RoundFixtures.initialState(config);
-    DataShard shard = RoundFixtures.shard(0, 64, 3);
-    StateDict reference = LocalRound.run(config, global, shard, 0, 0, 0).state();
-    int rounds = Integer.getInteger("epochal.stress.rounds", 150);
-    List<String> differing = new ArrayList<>();
-    try (Collector ignored = new Collector()) {
-      for (int i = 0; i < rounds && differing.size() < 3; i++) {
-        StateDict state = LocalRound.run(config, global, shard, 0, 0, 0).state();
-        for (Map.Entry<String, Tensor> e : state) {
-          if (!e.getValue().equals(reference.require(e.getKey()))) {
-            differing.add("round " + i + ": " + e.getKey());
-            break;
-          }
-        }
-      }
-    }
+    List<String> differing = differingRounds(config, RoundFixtures.shard(0, 64, 3),
+        Integer.getInteger("epochal.stress.rounds", 150), 3);
     assertThat(differing).as("rounds whose state differs from the first round's").isEmpty();
   }
 
@@ -96,19 +82,9 @@ class CollectorPressureTest {
     int rounds = Integer.getInteger("epochal.stress.rounds", 150) / 6;
     List<String> differing = new ArrayList<>();
     for (Map.Entry<String, TrainingConfig> c : configs.entrySet()) {
-      TrainingConfig config = c.getValue();
       DataShard shard = c.getKey().equals("cnn") ? RoundFixtures.argmaxShard(0, 64, 64, 3, 5)
           : RoundFixtures.shard(0, 64, 3);
-      StateDict global = RoundFixtures.initialState(config);
-      StateDict reference = LocalRound.run(config, global, shard, 0, 0, 0).state();
-      try (Collector ignored = new Collector()) {
-        for (int i = 0; i < rounds; i++) {
-          if (!LocalRound.run(config, global, shard, 0, 0, 0).state().equals(reference)) {
-            differing.add(c.getKey() + ", round " + i);
-            break;
-          }
-        }
-      }
+      differingRounds(c.getValue(), shard, rounds, 1).forEach(d -> differing.add(c.getKey() + ", " + d));
     }
     assertThat(differing).as("configurations with a round whose state differs from the first round's").isEmpty();
   }
@@ -134,6 +110,29 @@ class CollectorPressureTest {
       }
     }
     assertThat(differing).as("of %d gradients, those that differ from the first", repeats).isZero();
+  }
+
+  /**
+   * Runs {@code config}'s first round on {@code shard} once quietly, then up to {@code rounds} times
+   * while the collector runs; names each round whose state differs from the first (and its first
+   * differing tensor), at most {@code limit} of them.
+   */
+  private static List<String> differingRounds(TrainingConfig config, DataShard shard, int rounds, int limit)
+      throws InterruptedException {
+    StateDict global = RoundFixtures.initialState(config);
+    StateDict reference = LocalRound.run(config, global, shard, 0, 0, 0).state();
+    List<String> differing = new ArrayList<>();
+    try (Collector ignored = new Collector()) {
+      for (int i = 0; i < rounds && differing.size() < limit; i++) {
+        for (Map.Entry<String, Tensor> e : LocalRound.run(config, global, shard, 0, 0, 0).state()) {
+          if (!e.getValue().equals(reference.require(e.getKey()))) {
+            differing.add("round " + i + ": " + e.getKey());
+            break;
+          }
+        }
+      }
+    }
+    return differing;
   }
 
   private static float[] huberGradient(HuberLoss loss, float[] predictions, float[] labels) {
