@@ -35,6 +35,25 @@ def one_cycle(max_lr, total_steps, **kwargs):
     return rates
 
 
+CYCLE_GRADS = [[0.3, -0.2, 1.5, 0.0], [0.1, 0.4, -2.0, 0.05], [-0.6, 0.25, 0.5, 0.05], [0.2, 0.2, -0.3, -0.1],
+               [0.05, -0.5, 0.8, 0.3], [-0.25, 0.1, 0.0, 0.2]]
+
+
+def cycled_momentum(make_optimizer, **kwargs):
+    w = torch.nn.Parameter(torch.tensor([0.5, -1.25, 2.0, 0.1]))
+    opt = make_optimizer([w])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, total_steps=len(CYCLE_GRADS), **kwargs)
+    momenta, weights = [], []
+    for g in CYCLE_GRADS:
+        group = opt.param_groups[0]
+        momenta.append(group["betas"][0] if "betas" in group else group["momentum"])
+        w.grad = torch.tensor(g)
+        opt.step()
+        sched.step()
+        weights.append(w.detach().tolist())
+    return momenta, weights, {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[w].items()}
+
+
 def rmsprop(grads, **kwargs):
     w = torch.nn.Parameter(torch.tensor([0.5, -1.25, 2.0, 0.1]))
     opt = torch.optim.RMSprop([w], **kwargs)
@@ -136,6 +155,29 @@ def main():
     print("three phases:", one_cycle(0.5, 20, pct_start=0.25, anneal_strategy="linear", div_factor=10.0,
                                      final_div_factor=100.0, three_phase=True))
     print("pct_start 0:", one_cycle(1.0, 10, pct_start=0.0)[:2])
+    print("\n# OneCycleTest, CycledMomentumTest: OneCycleLR(cycle_momentum=True) over six gradients from "
+          "w = [0.5, -1.25, 2, 0.1]: the group's momentum (or betas[0]) before each step, the weights after each, "
+          "the state after the last")
+    cases = [
+        ("SGD(lr=0.1, momentum=0.9), max_lr 0.1", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+         dict(max_lr=0.1)),
+        ("SGD(lr=0.1, momentum=0.9, nesterov, weight_decay=0.01), three linear phases, pct_start 0.4, momentum 0.8-0.9",
+         lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+         dict(max_lr=0.1, three_phase=True, anneal_strategy="linear", pct_start=0.4, base_momentum=0.8,
+              max_momentum=0.9)),
+        ("Adam(lr=0.01), max_lr 0.01", lambda p: torch.optim.Adam(p, lr=0.01), dict(max_lr=0.01)),
+        ("AdamW(lr=0.01, amsgrad=True), max_lr 0.01", lambda p: torch.optim.AdamW(p, lr=0.01, amsgrad=True),
+         dict(max_lr=0.01)),
+        ("RMSprop(lr=0.01, momentum=0.5), max_lr 0.01", lambda p: torch.optim.RMSprop(p, lr=0.01, momentum=0.5),
+         dict(max_lr=0.01)),
+    ]
+    for name, make, kwargs in cases:
+        momenta, weights, state = cycled_momentum(make, **kwargs)
+        print(name + ":")
+        print("  momentum", momenta)
+        for i, w in enumerate(weights):
+            print("  w after step", i, w)
+        print("  state", state)
     try:
         one_cycle(1.0, 10, pct_start=0.1)
     except ZeroDivisionError as e:

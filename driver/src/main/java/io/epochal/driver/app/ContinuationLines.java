@@ -35,16 +35,17 @@ final class ContinuationLines {
   }
 
   /**
-   * The rate of the next step and the schedule that gives it, from checkpoint schedule state {@code
-   * state}; with schedule {@code plateau}, the reductions so far and how far the count is. Empty when
-   * the state does not record the rate.
+   * The rate of the next step (and the momentum, when the schedule sets it) and the schedule that gives it, from
+   * checkpoint schedule state {@code state}; with schedule {@code plateau}, the reductions so far and how far the
+   * count is. Empty when the state does not record the rate.
    */
   static Optional<String> learningRate(HyperParameters job, HyperParameters state) {
     if (!state.contains("schedule.lr") || !state.contains("schedule.name")) {
       return Optional.empty();
     }
     String line = state.getDouble("schedule.lr") + " at step " + (state.contains("schedule.step")
-        ? state.getLong("schedule.step") : "?") + " (schedule " + state.getString("schedule.name");
+        ? state.getLong("schedule.step") : "?") + (state.contains("schedule.momentum") ? ", momentum "
+        + state.getDouble("schedule.momentum") : "") + " (schedule " + state.getString("schedule.name");
     if (!state.contains(ReduceOnPlateau.REDUCTIONS) || !job.contains("schedule.monitor")) {
       return Optional.of(line + ")");
     }

@@ -105,6 +105,11 @@ public final class RegistryModelCatalog implements ModelCatalog {
   }
 
   @Override
+  public boolean takesScheduledMomentum(String name, io.epochal.params.HyperParameters values) {
+    return Optimizers.takesScheduledMomentum(name, values);
+  }
+
+  @Override
   public void checkScheduleValues(String name, io.epochal.params.HyperParameters values, double lr) {
     LrSchedules.create(lr, io.epochal.params.HyperParameters.builder().putAll(values).put("schedule", name).build());
   }

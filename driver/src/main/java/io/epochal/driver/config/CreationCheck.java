@@ -61,6 +61,9 @@ final class CreationCheck {
     try {
       if (checkOptimizer) {
         catalog.checkOptimizerValues(values.getString(JobKeys.OPTIMIZER_NAME), optimizer);
+        if (checkSchedule) {
+          cycledMomentumProblem(values, optimizer, raw).ifPresent(problems::add);
+        }
       }
     } catch (IllegalArgumentException e) {
       problems.add(notTogether(JobKeys.OPTIMIZER_PREFIX, optimizer, raw, e));
@@ -76,6 +79,26 @@ final class CreationCheck {
     } catch (IllegalArgumentException e) {
       problems.add(notTogether(JobKeys.SCHEDULE_PREFIX, schedule, raw, e));
     }
+  }
+
+  /**
+   * A one-cycle schedule that sets the momentum of an optimizer that keeps none (sgd or rmsprop with momentum 0): torch
+   * would switch momentum on; a worker refuses it at the first step. Said on {@code optimizer.momentum}.
+   */
+  private java.util.Optional<ConfigException> cycledMomentumProblem(HyperParameters values, HyperParameters optimizer,
+      Map<String, SpecValidator.Sourced> raw) {
+    String name = values.getString(JobKeys.OPTIMIZER_NAME);
+    if (!values.contains(JobKeys.SCHEDULE_CYCLE_MOMENTUM) || !values.getBoolean(JobKeys.SCHEDULE_CYCLE_MOMENTUM)
+        || catalog.takesScheduledMomentum(name, optimizer)) {
+      return java.util.Optional.empty();
+    }
+    String key = JobKeys.OPTIMIZER_PREFIX + "momentum";
+    SpecValidator.Sourced given = raw.get(JobKeys.SCHEDULE_CYCLE_MOMENTUM);
+    return java.util.Optional.of(new ConfigException(key, JobKeys.SCHEDULE_CYCLE_MOMENTUM + " = true" + (given == null
+        ? "" : " (from " + given.source + ")") + " sets the momentum of every step, but optimizer " + name + " has "
+        + key + " = 0 and keeps no momentum buffer: set " + key + " above 0 (the schedule replaces it every step, "
+        + "from " + JobKeys.SCHEDULE_MAX_MOMENTUM + " on, as torch's OneCycleLR does), or "
+        + JobKeys.SCHEDULE_CYCLE_MOMENTUM + "=false"));
   }
 
   /** {@code values}' keys under {@code prefix}, without it, and without the name key. */

@@ -34,6 +34,12 @@ public final class JobKeys {
   public static final String MODEL_VERSION = "model.version";
   public static final String OPTIMIZER_NAME = "optimizer.name";
   public static final String SCHEDULE_NAME = "schedule.name";
+  /** Schedule onecycle's {@code cycle_momentum}: whether it sets every step's momentum (or beta1). */
+  public static final String SCHEDULE_CYCLE_MOMENTUM = "schedule.cycle_momentum";
+  /** Schedule onecycle's {@code base_momentum}. */
+  public static final String SCHEDULE_BASE_MOMENTUM = "schedule.base_momentum";
+  /** Schedule onecycle's {@code max_momentum}. */
+  public static final String SCHEDULE_MAX_MOMENTUM = "schedule.max_momentum";
   public static final String LOSS = "loss";
   public static final String BATCH_SIZE = "train.batch_size";
   public static final String EPOCHS = "train.epochs";
@@ -144,7 +150,9 @@ public final class JobKeys {
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber), no gradient
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
-   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0). The
+   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0), a one-cycle schedule that leaves the momentum
+   * alone ({@link #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link
+   * #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with cycle_momentum). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
    * and each compares equal with the other on resume.
    */
@@ -154,6 +162,12 @@ public final class JobKeys {
     }
     if (key.equals(HUBER_DELTA)) {
       return numberIs(value, HuberLoss.DEFAULT_DELTA);
+    }
+    if (key.equals(SCHEDULE_CYCLE_MOMENTUM)) {
+      return value.toString().trim().equalsIgnoreCase("false");
+    }
+    if (key.equals(SCHEDULE_BASE_MOMENTUM) || key.equals(SCHEDULE_MAX_MOMENTUM)) {
+      return numberIs(value, key.equals(SCHEDULE_BASE_MOMENTUM) ? 0.85 : 0.95);
     }
     if (key.equals(CLIP_GRAD_NORM) || key.equals(CLIP_GRAD_VALUE) || key.equals(LABEL_SMOOTHING)
         || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {

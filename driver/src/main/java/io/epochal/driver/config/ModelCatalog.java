@@ -57,6 +57,14 @@ public interface ModelCatalog {
   default void checkOptimizerValues(String name, io.epochal.params.HyperParameters values) {}
 
   /**
+   * Whether optimizer {@code name} with {@code values} can take the momentum a schedule sets before every step
+   * ({@code schedule.cycle_momentum}): sgd and rmsprop only with a momentum above 0. By default it can.
+   */
+  default boolean takesScheduledMomentum(String name, io.epochal.params.HyperParameters values) {
+    return true;
+  }
+
+  /**
    * Checks schedule {@code name}'s values ({@code schedule.*} keys without the prefix and the name)
    * for base rate {@code lr} as a worker checks them when it creates the schedule. By default
    * nothing more than the declarations.

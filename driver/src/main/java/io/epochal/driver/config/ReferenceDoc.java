@@ -50,9 +50,11 @@ public final class ReferenceDoc {
             + "for `step`, `gamma` for `step` and `multistep`, `milestones` for `multistep`, `total_steps` for "
             + "`cosine`, `linear` and `onecycle`, `min_lr` for `cosine`, `cosine_restarts`, `linear` and `plateau`, "
             + "`restart_steps` and `restart_mult` for `cosine_restarts`, `pct_start`, "
-            + "`anneal_strategy`, `div_factor`, `final_div_factor` and `three_phase` for `onecycle`, `monitor`, `mode`, "
+            + "`anneal_strategy`, `div_factor`, `final_div_factor`, `three_phase`, `cycle_momentum`, `base_momentum` "
+            + "and `max_momentum` for `onecycle`, `monitor`, `mode`, "
             + "`patience`, `factor`, `threshold`, `threshold_mode` and `cooldown` for `plateau` (`milestones`, the "
-            + "`cosine_restarts`, `onecycle` and `plateau` keys are stored only for a job of their schedule), "
+            + "`cosine_restarts`, `onecycle` and `plateau` keys are stored only for a job of their schedule; "
+            + "`cycle_momentum`, `base_momentum` and `max_momentum` only when not at their defaults), "
             + "`warmup_steps` and "
             + "`warmup_start_factor` for every schedule but `onecycle`, which warms up by itself. A key the chosen "
             + "schedule does not read is refused, unless it has its default value. |\n")

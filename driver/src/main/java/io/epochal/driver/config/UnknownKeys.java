@@ -118,10 +118,7 @@ final class UnknownKeys {
       Map.entry("accumulate_grad_batches", "write train.accumulate_grad_batches"),
       Map.entry("max_lr", "schedule onecycle peaks at optimizer.lr"),
       Map.entry("schedule.max_lr", "schedule onecycle peaks at optimizer.lr"),
-      Map.entry("cycle_momentum", "schedule onecycle does not cycle the momentum (torch's cycle_momentum=False): the "
-          + "optimizer's momentum or betas stay as set"),
-      Map.entry("schedule.cycle_momentum", "schedule onecycle does not cycle the momentum (torch's "
-          + "cycle_momentum=False): the optimizer's momentum or betas stay as set"),
+      Map.entry("cycle_momentum", "write schedule.cycle_momentum (with schedule.name=onecycle)"),
       Map.entry("gradient_accumulation_steps", "batches accumulated per optimizer step are "
           + "train.accumulate_grad_batches"),
       Map.entry("warmup_steps", "write schedule.warmup_steps"),

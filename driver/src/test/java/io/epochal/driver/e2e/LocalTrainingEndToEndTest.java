@@ -694,14 +694,8 @@ class LocalTrainingEndToEndTest {
   @Test
   void aOneCycleJobOverItsStepsRecordsEachCheckpointsNextRateOfTheCycleAndIsNotWarnedOf() throws Exception {
     String data = data("onecycle", 40, 6);
-    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("onecycle-job").toString(), data);
-    keys.put("train.batch_size", "8"); // 40 rows on 2 workers: 3 steps per epoch (8, 8 and 4 rows), 9 in the job
-    keys.put("train.epochs", "3");
-    keys.put("schedule.name", "onecycle");
-    keys.put("schedule.total_steps", "9");
-    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
     List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    JobSpec spec = oneCycleJob(data, "onecycle-job", Map.of(), warnings);
     assertThat(warnings).noneMatch(w -> w.contains("schedule."));
     io.epochal.worker.schedule.LrSchedule cycle = io.epochal.worker.schedule.LrSchedules.oneCycle(0.01, 9, 0.3, "cos",
         25, 1e4, false);
@@ -710,10 +704,69 @@ class LocalTrainingEndToEndTest {
         HyperParameters next = store.load(epoch).manifest().learningRateSchedule();
         assertThat(next.getString("schedule.name")).isEqualTo("onecycle");
         assertThat(next.getDouble("schedule.lr")).as("epoch %s", epoch).isEqualTo(cycle.lr(3 * epoch));
+        assertThat(next.contains("schedule.momentum")).as("the optimizer's own beta1 stays").isFalse();
       }
       assertThat(store.load(3).manifest().learningRateSchedule().getDouble("schedule.lr")).as("its floor, held")
           .isEqualTo(0.01 / 25 / 1e4);
     }
+  }
+
+  @Test
+  void aOneCycleJobCyclingTheMomentumTrainsEachStepWithTheBeta1ItsCheckpointsRecord() throws Exception {
+    String data = data("onecycle-momentum", 40, 6);
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    JobSpec cycled = oneCycleJob(data, "cycled-job", Map.of("schedule.cycle_momentum", "true"), warnings);
+    // a cycle from 0.9 to 0.9 sets adam's own beta1 at every step: the same job as one that leaves it alone
+    JobSpec flat = oneCycleJob(data, "flat-cycle-job", Map.of("schedule.cycle_momentum", "true",
+        "schedule.base_momentum", "0.9", "schedule.max_momentum", "0.9"), warnings);
+    JobSpec plain = oneCycleJob(data, "uncycled-job", Map.of(), warnings);
+    io.epochal.worker.schedule.LrSchedule cycle = io.epochal.worker.schedule.LrSchedules.oneCycle(0.01, 9, 0.3, "cos",
+        25, 1e4, false, 0.85, 0.95);
+    Configuration conf = new Configuration();
+    try (CheckpointStore c = E2eFixtures.store(cycled.jobDir().toString(), conf);
+        CheckpointStore f = E2eFixtures.store(flat.jobDir().toString(), conf);
+        CheckpointStore p = E2eFixtures.store(plain.jobDir().toString(), conf)) {
+      for (long epoch = 1; epoch <= 3; epoch++) {
+        HyperParameters next = c.load(epoch).manifest().learningRateSchedule();
+        assertThat(next.getDouble("schedule.momentum")).as("epoch %s", epoch).isEqualTo(cycle.momentum(3 * epoch)
+            .orElseThrow());
+        assertThat(c.load(epoch).manifest().hyperParameters().getBoolean("schedule.cycle_momentum")).isTrue();
+        assertThat(f.load(epoch).model()).as("epoch %s, momentum 0.9 throughout", epoch)
+            .isEqualTo(p.load(epoch).model());
+      }
+      assertThat(distance(c.load(3).model(), p.load(3).model())).as("the cycled beta1 trained").isGreaterThan(0);
+      assertThat(p.load(3).manifest().hyperParameters().contains("schedule.cycle_momentum"))
+          .as("a job that leaves the momentum alone stores as before the key existed").isFalse();
+    }
+    // resumed from epoch 1, it continues the cycle at the momentum of step 3: the tensors of the run never stopped
+    LoadedCheckpoint uninterrupted;
+    try (CheckpointStore c = E2eFixtures.store(cycled.jobDir().toString(), conf)) {
+      uninterrupted = c.load(3);
+    }
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(cycled.jobDir().toString(), "checkpoints");
+    FileSystem fs = checkpoints.getFileSystem(conf);
+    for (String epoch : new String[] {"epoch-000003", "epoch-000002"}) {
+      assertThat(fs.delete(new org.apache.hadoop.fs.Path(checkpoints, epoch), true)).as(epoch).isTrue();
+    }
+    TrainingOutcome resumed = TrainingJob.builder().setSpec(cycled).setSpark(spark)
+        .optListener(warningsInto(warnings)).build().run();
+    assertThat(resumed.resumedFrom()).isEqualTo(1);
+    assertThat(LocalRound.modelPart(resumed.state())).isEqualTo(uninterrupted.model());
+    assertThat(LocalRound.optimizerPart(resumed.state())).isEqualTo(uninterrupted.optimizer());
+  }
+
+  /** Trains a 3-epoch one-cycle job of 9 steps (adam, lr 0.01) on {@code data} with {@code extra} keys. */
+  private JobSpec oneCycleJob(String data, String dir, Map<String, String> extra, List<String> warnings)
+      throws Exception {
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve(dir).toString(), data);
+    keys.put("train.batch_size", "8"); // 40 rows on 2 workers: 3 steps per epoch (8, 8 and 4 rows), 9 in the job
+    keys.put("train.epochs", "3");
+    keys.put("schedule.name", "onecycle");
+    keys.put("schedule.total_steps", "9");
+    keys.putAll(extra);
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    return spec;
   }
 
   @Test

@@ -41,7 +41,10 @@ class OneCycleJobTest {
     assertThat(stored.getDouble("schedule.div_factor")).isEqualTo(25.0);
     assertThat(stored.getDouble("schedule.final_div_factor")).isEqualTo(1e4);
     assertThat(stored.getBoolean("schedule.three_phase")).isFalse();
-    assertThat(JobSpec.fromHyperParameters(stored)).isEqualTo(spec);
+    assertThat(JobSpec.fromHyperParameters(stored, new RegistryModelCatalog())).isEqualTo(spec);
+    for (String key : new String[] {"schedule.cycle_momentum", "schedule.base_momentum", "schedule.max_momentum"}) {
+      assertThat(stored.contains(key)).as("stored as a one-cycle job made before %s existed", key).isFalse();
+    }
 
     JobSpec constant = quickstart().optOverride("schedule.name", "constant").build().resolve();
     for (String key : LrSchedules.ONECYCLE_KEYS) {
@@ -62,10 +65,34 @@ class OneCycleJobTest {
         .hasMessageContaining("leaves its rise no steps");
     assertThat(errorOf(quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.max_lr", "0.1")))
         .hasMessageContaining("schedule onecycle peaks at optimizer.lr");
-    assertThat(errorOf(quickstart().optOverride("schedule.total_steps", "96")
-        .optOverride("schedule.cycle_momentum", "true"))).hasMessageContaining("does not cycle the momentum");
     assertThat(errorOf(quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.min_lr", "0.1")))
         .hasMessageContaining("schedule.min_lr");
+  }
+
+  @Test
+  void aJobCyclingTheMomentumStoresItsKeysAndOneOfAnOptimizerWithoutMomentumIsRefusedSayingWhatToSet() {
+    JobSpec spec = quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.cycle_momentum", "true")
+        .optOverride("schedule.base_momentum", "0.8").build().resolve();
+    HyperParameters stored = spec.toHyperParameters();
+    assertThat(stored.getBoolean("schedule.cycle_momentum")).isTrue();
+    assertThat(stored.getDouble("schedule.base_momentum")).isEqualTo(0.8);
+    assertThat(stored.contains("schedule.max_momentum")).as("torch's 0.95, as a job without the key reads").isFalse();
+    assertThat(JobSpec.fromHyperParameters(stored, new RegistryModelCatalog())).isEqualTo(spec);
+
+    ConfigException sgd = errorOf(quickstart().optOverride("schedule.total_steps", "96")
+        .optOverride("schedule.cycle_momentum", "true").optOverride("optimizer.name", "sgd"));
+    assertThat(sgd.key()).isEqualTo("optimizer.momentum");
+    assertThat(sgd.getMessage()).startsWith("schedule.cycle_momentum = true (from --set schedule.cycle_momentum)")
+        .contains("optimizer sgd has optimizer.momentum = 0 and keeps no momentum buffer: set optimizer.momentum "
+            + "above 0")
+        .contains("or schedule.cycle_momentum=false");
+    assertThat(quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.cycle_momentum", "true")
+        .optOverride("optimizer.name", "sgd").optOverride("optimizer.momentum", "0.9").build().resolve()
+        .toHyperParameters().getBoolean("schedule.cycle_momentum")).isTrue();
+    assertThat(errorOf(quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.cycle_momentum",
+        "true").optOverride("schedule.max_momentum", "1"))).hasMessageContaining("schedule.max_momentum");
+    assertThat(errorOf(quickstart().optOverride("schedule.name", "cosine").optOverride("schedule.total_steps", "10")
+        .optOverride("schedule.cycle_momentum", "true"))).hasMessageContaining("only onecycle reads it");
   }
 
   @Test

@@ -77,10 +77,21 @@ abstract class AbstractOptimizer implements Optimizer {
   }
 
   /**
-   * Updates one parameter in place. {@code state.step()} already counts this update; a
-   * {@code fresh} state has no buffers yet.
+   * Updates one parameter in place with this step's rate and momentum (or first beta). {@code state.step()} already
+   * counts this update; a {@code fresh} state has no buffers yet.
    */
-  abstract void update(ParamSlot param, ParamState state, double lr, boolean fresh);
+  abstract void update(ParamSlot param, ParamState state, double lr, double momentum, boolean fresh);
+
+  /** The momentum (or first beta) the optimizer was configured with: every step's unless a schedule sets it. */
+  abstract double configuredMomentum();
+
+  /**
+   * Whether a step may be given a momentum of its own: an optimizer configured without momentum keeps no momentum
+   * buffer (sgd, rmsprop), so it cannot take one.
+   */
+  boolean takesStepMomentum() {
+    return true;
+  }
 
   @Override
   public final String name() {
@@ -126,6 +137,21 @@ abstract class AbstractOptimizer implements Optimizer {
   @Override
   public final void step(List<ParamSlot> params, double lr) {
     checkState(!closed, "optimizer '%s' is closed", name);
+    run(params, lr, configuredMomentum());
+  }
+
+  @Override
+  public final void step(List<ParamSlot> params, double lr, double momentum) {
+    checkState(!closed, "optimizer '%s' is closed", name);
+    checkArgument(momentum >= 0 && momentum < 1, "%s: the momentum of this step, %s, must be in [0, 1)", name,
+        momentum);
+    checkArgument(takesStepMomentum(), "%s was configured without momentum (momentum = 0) and keeps no momentum "
+        + "buffer, so a schedule cannot set its momentum (%s); configure optimizer.momentum > 0, which the schedule "
+        + "then replaces every step, as torch's OneCycleLR does", name, momentum);
+    run(params, lr, momentum);
+  }
+
+  private void run(List<ParamSlot> params, double lr, double momentum) {
     checkNotNull(params, "params");
     checkArgument(lr >= 0 && Double.isFinite(lr), "learning rate lr = %s must be finite and >= 0", lr);
     checkParams(params);
@@ -144,7 +170,7 @@ abstract class AbstractOptimizer implements Optimizer {
           states.put(p.name(), st);
         }
         st.step++;
-        update(p, st, lr, fresh);
+        update(p, st, lr, momentum, fresh);
       }
     }
   }

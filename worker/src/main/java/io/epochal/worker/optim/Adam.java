@@ -138,7 +138,12 @@ public final class Adam extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, boolean fresh) {
+  double configuredMomentum() {
+    return beta1;
+  }
+
+  @Override
+  void update(ParamSlot p, ParamState st, double lr, double beta1, boolean fresh) {
     if (fresh) {
       st.put(EXP_AVG, zerosLike(p.weight()));
       st.put(EXP_AVG_SQ, zerosLike(p.weight()));
@@ -149,6 +154,9 @@ public final class Adam extends AbstractOptimizer {
     long t = st.step();
     double biasCorrection1 = 1 - Math.pow(beta1, t);
     double biasCorrection2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    // a beta1 of the step's own (a cycled momentum) may be one the kernel would round too far
+    boolean fused = this.fused && (beta1 == this.beta1 || kernel == FusedKernel.ALWAYS
+        || fusedIsExact(beta1, beta2));
     boolean onHost = !(fused && kernel == FusedKernel.ALWAYS) && runsOnHost(p, st);
     if (fused && !onHost) {
       NDArray w = p.weight();
@@ -164,7 +172,7 @@ public final class Adam extends AbstractOptimizer {
               (float) (decoupled ? 1 - lr * weightDecay : weightDecay), decoupled, (float) biasCorrection2Sqrt,
               (float) eps, (float) (lr / biasCorrection1)));
     } else {
-      plainUpdate(p, st, lr, biasCorrection1, biasCorrection2Sqrt);
+      plainUpdate(p, st, lr, beta1, biasCorrection1, biasCorrection2Sqrt);
     }
   }
 
@@ -207,7 +215,7 @@ public final class Adam extends AbstractOptimizer {
    * float, as torch does), but no step allocates a parameter-sized array except {@code sqrt}'s
    * result: temporaries live in {@link Workspace}'s scratch arrays, filled by copying.
    */
-  private void plainUpdate(ParamSlot p, ParamState st, double lr, double bc1, double bc2Sqrt) {
+  private void plainUpdate(ParamSlot p, ParamState st, double lr, double beta1, double bc1, double bc2Sqrt) {
     NDArray w = p.weight();
     NDArray m = st.get(EXP_AVG);
     NDArray v = st.get(EXP_AVG_SQ);

@@ -55,6 +55,18 @@ public interface Optimizer extends AutoCloseable {
    */
   void step(List<ParamSlot> params, double lr);
 
+  /**
+   * As {@link #step(List, double)}, with {@code momentum} in place of the configured momentum ({@code sgd}, {@code
+   * rmsprop}) or first beta ({@code adam}, {@code adamw}) for this step: what torch's {@code OneCycleLR} with {@code
+   * cycle_momentum=True} sets in the optimizer's parameter group before every step. Adam's bias correction takes this
+   * step's beta1, as torch's does ({@code 1 - beta1^t}).
+   *
+   * @throws IllegalArgumentException as {@link #step(List, double)} does, if {@code momentum} is not in [0, 1), or if
+   *     the optimizer ({@code sgd}, {@code rmsprop}) was configured without momentum and so keeps no momentum buffer
+   * @throws IllegalStateException if the optimizer is closed
+   */
+  void step(List<ParamSlot> params, double lr, double momentum);
+
   /** A copy of the whole optimizer state (empty before the first step). */
   StateDict stateDict();
 

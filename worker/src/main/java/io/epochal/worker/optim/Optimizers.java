@@ -118,6 +118,18 @@ public final class Optimizers {
   }
 
   /**
+   * Whether optimizer {@code name} with {@code resolved} can take the momentum (or first beta) a schedule sets before
+   * every step ({@link Optimizer#step(List, double, double)}): {@code adam} and {@code adamw} always, {@code sgd} and
+   * {@code rmsprop} only when configured with a momentum above 0, for without one they keep no momentum buffer.
+   *
+   * @throws IllegalArgumentException naming {@code name} if it is not an optimizer
+   */
+  public static boolean takesScheduledMomentum(String name, HyperParameters resolved) {
+    HyperParameters hp = params(name).resolve(checkNotNull(resolved, "resolved"));
+    return !(name.equals("sgd") || name.equals("rmsprop")) || hp.getDouble("momentum") > 0;
+  }
+
+  /**
    * Checks {@code resolved} as {@link #create} does, without creating anything: ranges that the
    * declarations cannot express (adam's betas below 1) and keys that depend on each other (sgd's
    * nesterov needs momentum and no dampening). For validating a job spec before anything runs.

@@ -76,11 +76,21 @@ public final class RmsProp extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, boolean fresh) {
+  double configuredMomentum() {
+    return momentum;
+  }
+
+  @Override
+  boolean takesStepMomentum() {
+    return momentum > 0;
+  }
+
+  @Override
+  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean fresh) {
     NDArray w = p.weight();
     if (fresh) {
       st.put(SQUARE_AVG, zerosLike(w));
-      if (momentum > 0) {
+      if (this.momentum > 0) {
         st.put(MOMENTUM_BUFFER, zerosLike(w));
       }
       if (centered) {
@@ -111,7 +121,7 @@ public final class RmsProp extends AbstractOptimizer {
     }
     try (NDArray denominator = avg) {
       denominator.addi(ws.scalar((float) eps));
-      if (momentum > 0) {
+      if (this.momentum > 0) {
         NDArray buf = st.get(MOMENTUM_BUFFER);
         buf.muli(ws.scalar((float) momentum)).addi(Workspace.copy(g, scratch).divi(denominator));
         w.subi(Workspace.copy(buf, scratch).muli(ws.scalar((float) lr)));

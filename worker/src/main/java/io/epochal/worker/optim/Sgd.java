@@ -53,10 +53,20 @@ public final class Sgd extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, boolean fresh) {
+  double configuredMomentum() {
+    return momentum;
+  }
+
+  @Override
+  boolean takesStepMomentum() {
+    return momentum != 0;
+  }
+
+  @Override
+  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean fresh) {
     NDArray w = p.weight();
     NDArray g = p.grad();
-    if (momentum == 0) {
+    if (this.momentum == 0) {
       w.getNDArrayInternal().sgdUpdate(new NDList(w, g), new NDList(gradSink()), (float) lr,
           (float) weightDecay, 1f, -1f, 0f, false);
       return;

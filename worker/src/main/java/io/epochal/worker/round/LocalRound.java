@@ -186,7 +186,12 @@ public final class LocalRound {
             float norm = GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
             norms = norms.plus(norm, GradientClipping.scales(norm, config.clipGradNorm()));
           }
-          optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
+          java.util.OptionalDouble momentum = schedule.momentum(globalStep + s);
+          if (momentum.isPresent()) { // set by the schedule, as torch's OneCycleLR(cycle_momentum=True) sets it
+            optimizer.step(gradients.slots(), schedule.lr(globalStep + s), momentum.getAsDouble());
+          } else {
+            optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
+          }
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());
           }

@@ -26,6 +26,9 @@ import java.util.Set;
  *   <tr><td>{@code pct_start}, {@code anneal_strategy}, {@code div_factor}, {@code final_div_factor}, {@code
  *   three_phase}</td><td>0.3, cos, 25, 1e4, false</td><td>onecycle: torch's {@code OneCycleLR} ({@link OneCycle})
  *   with {@code max_lr} = lr</td></tr>
+ *   <tr><td>{@code cycle_momentum}, {@code base_momentum}, {@code max_momentum}</td><td>false, 0.85, 0.95</td>
+ *   <td>onecycle: also cycle the optimizer's momentum or first beta between them, as torch's {@code OneCycleLR} does
+ *   by default</td></tr>
  *   <tr><td>{@code restart_steps}, {@code restart_mult}</td><td>0 (unset), 1</td><td>cosine_restarts: torch's
  *   {@code CosineAnnealingWarmRestarts} T_0 (required, &ge; 1) and T_mult, in steps ({@link CosineRestarts})</td></tr>
  *   <tr><td>{@code min_lr}</td><td>0.0</td><td>cosine, linear: the final rate, held afterwards; plateau: the
@@ -55,7 +58,8 @@ public final class LrSchedules {
 
   /** The keys only schedule {@code onecycle} reads. */
   public static final List<String> ONECYCLE_KEYS =
-      List.of("pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase");
+      List.of("pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase", "cycle_momentum",
+          "base_momentum", "max_momentum");
 
   /** The keys only schedule {@code cosine_restarts} reads. */
   public static final List<String> RESTART_KEYS = List.of("restart_steps", "restart_mult");
@@ -106,6 +110,15 @@ public final class LrSchedules {
         ParamSpec.builder("three_phase", ParamType.BOOLEAN).optDefault(false)
             .optDoc("schedule onecycle: fall back to lr / div_factor symmetrically before the final decay (fast.ai's "
                 + "original schedule) instead of decaying from lr to the end in one phase").build(),
+        ParamSpec.builder("cycle_momentum", ParamType.BOOLEAN).optDefault(false)
+            .optDoc("schedule onecycle: also set every step's momentum (optimizers sgd, rmsprop) or beta1 (adam, "
+                + "adamw), from max_momentum down to base_momentum while the rate rises and back while it falls, as "
+                + "torch's OneCycleLR(cycle_momentum=True), its default, does; false keeps the optimizer's own").build(),
+        ParamSpec.builder("base_momentum", ParamType.DOUBLE).optDefault(0.85).optMin(0).optMaxExclusive(1.0)
+            .optDoc("schedule onecycle with cycle_momentum: the momentum (or beta1) at the rate's peak").build(),
+        ParamSpec.builder("max_momentum", ParamType.DOUBLE).optDefault(0.95).optMin(0).optMaxExclusive(1.0)
+            .optDoc("schedule onecycle with cycle_momentum: the momentum (or beta1) at the cycle's start and end")
+            .build(),
         ParamSpec.builder("monitor", ParamType.STRING).optDefault("train_loss")
             .optDoc("schedule plateau: the epoch metric it watches, one a checkpoint records (train_loss, "
                 + "train_accuracy, val_loss, val_accuracy, ...)").build(),
@@ -166,7 +179,9 @@ public final class LrSchedules {
         checkArgument(hp.getLong("warmup_steps") == 0, "warmup_steps = %s: schedule 'onecycle' warms up by itself "
             + "(from lr / div_factor over pct_start of total_steps); set warmup_steps=0", hp.getLong("warmup_steps"));
         s = new OneCycle(baseLr, hp.getLong("total_steps"), hp.getDouble("pct_start"), hp.getString("anneal_strategy"),
-            hp.getDouble("div_factor"), hp.getDouble("final_div_factor"), hp.getBoolean("three_phase"));
+            hp.getDouble("div_factor"), hp.getDouble("final_div_factor"), hp.getBoolean("three_phase"),
+            hp.getBoolean("cycle_momentum") ? new double[] {hp.getDouble("base_momentum"), hp.getDouble("max_momentum")}
+                : null);
         break;
       case "plateau":
         s = new Schedules.Plateau(baseLr);
@@ -223,7 +238,8 @@ public final class LrSchedules {
       case "min_lr" -> Set.of("cosine", "cosine_restarts", "linear", "plateau");
       case "restart_steps", "restart_mult" -> Set.of("cosine_restarts");
       case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
-      case "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase" -> Set.of("onecycle");
+      case "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase", "cycle_momentum",
+          "base_momentum", "max_momentum" -> Set.of("onecycle");
       case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
       default -> Set.of();
     };
@@ -262,6 +278,16 @@ public final class LrSchedules {
   public static LrSchedule oneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy,
       double divFactor, double finalDivFactor, boolean threePhase) {
     return new OneCycle(maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase);
+  }
+
+  /**
+   * torch's OneCycleLR with {@code cycle_momentum=True}: as {@link #oneCycle}, its {@link LrSchedule#momentum}
+   * cycling between {@code baseMomentum} and {@code maxMomentum}, each in [0, 1).
+   */
+  public static LrSchedule oneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy,
+      double divFactor, double finalDivFactor, boolean threePhase, double baseMomentum, double maxMomentum) {
+    return new OneCycle(maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase,
+        new double[] {baseMomentum, maxMomentum});
   }
 
   /** torch's CosineAnnealingWarmRestarts stepped every optimizer step; see {@link CosineRestarts}. */

@@ -3,6 +3,7 @@ package io.epochal.worker.schedule;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
  * Schedule {@code onecycle}: torch's {@code OneCycleLR(optimizer, max_lr, total_steps, pct_start,
@@ -14,8 +15,13 @@ import java.util.Objects;
  * anneals by cosine ({@code end + (start - end) / 2 * (cos(pi * pct) + 1)}) or linearly ({@code (end
  * - start) * pct + start}), {@code pct} being the share of the phase done, in doubles as torch
  * computes them. Where torch raises after {@code total_steps} steps, this schedule holds its last
- * rate. The momentum cycling torch does by default is not done ({@code cycle_momentum=False}): the
- * optimizer's momentum or betas stay as configured.
+ * rate.
+ *
+ * <p>With {@code cycle_momentum} (torch's default; Epochal's is off, so that a job keeps the momentum it
+ * configures unless it asks) the schedule also sets every step's momentum (optimizers {@code sgd} and {@code rmsprop})
+ * or first beta ({@code adam}, {@code adamw}) in place of the optimizer's, annealed as the rate is but the other way:
+ * from {@code max_momentum} down to {@code base_momentum} while the rate rises, and back up while it falls (with
+ * {@code three_phase}, up while it falls back to {@code initial}, then held at {@code max_momentum}).
  */
 final class OneCycle extends Schedules.Base {
 
@@ -29,9 +35,20 @@ final class OneCycle extends Schedules.Base {
   private final double[] endSteps;
   private final double[] startRates;
   private final double[] endRates;
+  /** Each phase's start and end momentum; null without cycle_momentum. */
+  private final double[] startMomenta;
+  private final double[] endMomenta;
 
   OneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy, double divFactor,
       double finalDivFactor, boolean threePhase) {
+    this(maxLr, totalSteps, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase, null);
+  }
+
+  /**
+   * @param momenta {@code {base_momentum, max_momentum}} for cycle_momentum, each in [0, 1); null for none
+   */
+  OneCycle(double maxLr, long totalSteps, double pctStart, String annealStrategy, double divFactor,
+      double finalDivFactor, boolean threePhase, double[] momenta) {
     super(maxLr);
     checkArgument(totalSteps >= 1, "schedule 'onecycle' needs total_steps >= 1, got %s; set total_steps", totalSteps);
     checkArgument(pctStart >= 0 && pctStart <= 1, "schedule 'onecycle' pct_start = %s must be in [0, 1]", pctStart);
@@ -59,6 +76,19 @@ final class OneCycle extends Schedules.Base {
       startRates = new double[] {initial, maxLr};
       endRates = new double[] {maxLr, min};
     }
+    if (momenta == null) {
+      startMomenta = null;
+      endMomenta = null;
+    } else {
+      checkArgument(momenta.length == 2, "momenta must be {base_momentum, max_momentum}, got %s values",
+          momenta.length);
+      double base = momenta[0];
+      double max = momenta[1];
+      checkArgument(base >= 0 && base < 1, "schedule 'onecycle' base_momentum = %s must be in [0, 1)", base);
+      checkArgument(max >= 0 && max < 1, "schedule 'onecycle' max_momentum = %s must be in [0, 1)", max);
+      startMomenta = threePhase ? new double[] {max, base, max} : new double[] {max, base};
+      endMomenta = threePhase ? new double[] {base, max, max} : new double[] {base, max};
+    }
     // the first phase's step 0 divides by its length: none when pct_start * total_steps = 1 (torch raises
     // ZeroDivisionError there); no other phase of no length is ever reached
     checkArgument(rise != 0, "schedule 'onecycle' with total_steps = %s and pct_start = %s leaves its rise no "
@@ -73,13 +103,23 @@ final class OneCycle extends Schedules.Base {
 
   @Override
   public double lr(long step) {
+    return annealed(step, startRates, endRates);
+  }
+
+  @Override
+  public OptionalDouble momentum(long step) {
+    return startMomenta == null ? super.momentum(step) : OptionalDouble.of(annealed(step, startMomenta, endMomenta));
+  }
+
+  /** The value of {@code step}'s phase annealed from its start to its end value, as torch's {@code get_lr}. */
+  private double annealed(long step, double[] starts, double[] ends) {
     Schedules.checkStep(step);
     long at = Math.min(step, totalSteps - 1);
     double start = 0;
     for (int i = 0; i < endSteps.length; i++) {
       if (at <= endSteps[i] || i == endSteps.length - 1) {
         double pct = (at - start) / (endSteps[i] - start);
-        return anneal(startRates[i], endRates[i], pct);
+        return anneal(starts[i], ends[i], pct);
       }
       start = endSteps[i];
     }
@@ -99,18 +139,20 @@ final class OneCycle extends Schedules.Base {
   public boolean equals(Object o) {
     return o instanceof OneCycle c && c.baseLr == baseLr && c.totalSteps == totalSteps && c.pctStart == pctStart
         && c.divFactor == divFactor && c.finalDivFactor == finalDivFactor && c.cos == cos
-        && c.threePhase == threePhase;
+        && c.threePhase == threePhase && java.util.Arrays.equals(c.startMomenta, startMomenta);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(baseLr, totalSteps, pctStart, divFactor, finalDivFactor, cos, threePhase);
+    return Objects.hash(baseLr, totalSteps, pctStart, divFactor, finalDivFactor, cos, threePhase,
+        java.util.Arrays.hashCode(startMomenta));
   }
 
   @Override
   public String toString() {
     return "onecycle(lr=" + baseLr + ", total_steps=" + totalSteps + ", pct_start=" + pctStart + ", anneal_strategy="
         + (cos ? "cos" : "linear") + ", div_factor=" + divFactor + ", final_div_factor=" + finalDivFactor
-        + ", three_phase=" + threePhase + ")";
+        + ", three_phase=" + threePhase + (startMomenta == null ? "" : ", cycle_momentum=true, base_momentum="
+        + startMomenta[1] + ", max_momentum=" + startMomenta[0]) + ")";
   }
 }

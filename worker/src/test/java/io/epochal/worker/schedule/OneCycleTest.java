@@ -46,6 +46,46 @@ class OneCycleTest {
   }
 
   @Test
+  void cycledMomentumFallsWhileTheRateRisesAndRisesWhileItFallsAsTorchsToTheLastBit() {
+    LrSchedule s = create(0.1, "total_steps", 6L, "cycle_momentum", true);
+    // OneCycleLR(SGD(lr=0.1, momentum=0.9), max_lr=0.1, total_steps=6): the group's momentum before each step
+    double[] torch = {0.95, 0.8505584586887436, 0.8688255099070633, 0.9037365046793212, 0.9366525935914912, 0.95};
+    for (int step = 0; step < torch.length; step++) {
+      assertThat(s.momentum(step)).as("step %s", step).hasValue(torch[step]);
+    }
+    assertThat(s.momentum(100)).as("held past the cycle, as the rate is").hasValue(0.95);
+    assertThat(s.state(2).getDouble("schedule.momentum")).isEqualTo(0.8688255099070633);
+    assertThat(s.state(2).getDouble("schedule.lr")).isEqualTo(0.0811745653949763);
+
+    LrSchedule three = create(0.1, "total_steps", 6L, "pct_start", 0.4, "anneal_strategy", "linear", "three_phase",
+        true, "cycle_momentum", true, "base_momentum", 0.8, "max_momentum", 0.9);
+    // OneCycleLR(max_lr=0.1, total_steps=6, pct_start=0.4, anneal_strategy="linear", three_phase=True,
+    // base_momentum=0.8, max_momentum=0.9)
+    double[] torchThree = {0.9, 0.8285714285714286, 0.8428571428571429, 0.9, 0.9, 0.9};
+    double[] torchThreeRates = {0.004, 0.07257142857142855, 0.0588571428571429, 0.0036364000000000014,
+        0.0018184000000000008, 4.0000000000022656e-07};
+    for (int step = 0; step < torchThree.length; step++) {
+      assertThat(three.momentum(step)).as("step %s", step).hasValue(torchThree[step]);
+      assertThat(three.lr(step)).as("step %s", step).isEqualTo(torchThreeRates[step]);
+    }
+  }
+
+  @Test
+  void withoutCycleMomentumTheOptimizersOwnStaysAndTheStateSaysNothingOfIt() {
+    LrSchedule s = create(0.1, "total_steps", 6L);
+    assertThat(s.momentum(0)).isEmpty();
+    assertThat(s.state(0).contains("schedule.momentum")).isFalse();
+    assertThat(s).isNotEqualTo(create(0.1, "total_steps", 6L, "cycle_momentum", true))
+        .isEqualTo(create(0.1, "total_steps", 6L, "base_momentum", 0.5));
+    assertThat(create(0.1, "total_steps", 6L, "cycle_momentum", true).toString())
+        .contains("cycle_momentum=true, base_momentum=0.85, max_momentum=0.95");
+    assertThatThrownBy(() -> create(0.1, "total_steps", 6L, "cycle_momentum", true, "max_momentum", 1.0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max_momentum");
+    assertThatThrownBy(() -> s.momentum(-1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("global step must be >= 0");
+  }
+
+  @Test
   void itsOwnKeysAreDeclaredForItAloneAndTotalStepsIsRequired() {
     assertThat(LrSchedules.OWN_KEYS).containsEntry("onecycle", LrSchedules.ONECYCLE_KEYS);
     for (String key : LrSchedules.ONECYCLE_KEYS) {

@@ -1,0 +1,22 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.worker.schedule.LrSchedules;
+import org.junit.jupiter.api.Test;
+
+/** The "next rate" line that status and resume's dry run print from a checkpoint's schedule state. */
+class ContinuationLinesTest {
+
+  @Test
+  void aScheduleThatSetsTheMomentumShowsTheNextStepsMomentumBesideItsRate() {
+    HyperParameters job = HyperParameters.builder().put("schedule.name", "onecycle").build();
+    HyperParameters cycled = LrSchedules.oneCycle(0.1, 6, 0.3, "cos", 25, 1e4, false, 0.85, 0.95).state(2);
+    assertThat(ContinuationLines.learningRate(job, cycled))
+        .hasValue("0.0811745653949763 at step 2, momentum 0.8688255099070633 (schedule onecycle)");
+    HyperParameters plain = LrSchedules.oneCycle(0.1, 6, 0.3, "cos", 25, 1e4, false).state(2);
+    assertThat(ContinuationLines.learningRate(job, plain)).hasValue("0.0811745653949763 at step 2 (schedule onecycle)");
+    assertThat(ContinuationLines.learningRate(job, HyperParameters.empty())).isEmpty();
+  }
+}
