@@ -77,6 +77,26 @@ def warm_restarts(lr, steps, **kwargs):
     return rates
 
 
+def scheduled_rates(make_scheduler, lr, steps):
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = make_scheduler(opt)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return out
+
+
+def hugging_face_linear(warmup, training):
+    def factor(step):
+        if step < warmup:
+            return float(step) / float(max(1, warmup))
+        return max(0.0, float(training - step) / float(max(1, training - warmup)))
+    return factor
+
+
 def regression(loss):
     p = torch.tensor([[0.5], [2.0], [-1.0], [3.0], [0.25]], requires_grad=True)
     y = torch.tensor([[0.0], [0.5], [-1.0], [-0.5], [1.25]])
@@ -114,6 +134,18 @@ def main():
         opt.step()
         sched.step()
     print(rates)
+
+    print("\n# LrSchedulesTest: the rate before steps 0, 1, 40, 95, 96, 98 of LinearLR(SGD(lr=0.003), "
+          "end_factor=0.1, total_iters=96); before steps 0-11 of LinearLR(start_factor=1/3, total_iters=10); "
+          "before steps 0, 5, 10, 11, 50, 95, 96, 97 of Hugging Face's linear schedule with 10 warm-up steps of 96 "
+          "(LambdaLR)")
+    linear = scheduled_rates(
+        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=96), 0.003, 99)
+    print("LinearLR:", [linear[i] for i in (0, 1, 40, 95, 96, 98)])
+    print("warm-up:", scheduled_rates(
+        lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 3, end_factor=1.0, total_iters=10), 0.003, 12))
+    hf = scheduled_rates(lambda o: torch.optim.lr_scheduler.LambdaLR(o, hugging_face_linear(10, 96)), 0.003, 98)
+    print("Hugging Face:", [hf[i] for i in (0, 5, 10, 11, 50, 95, 96, 97)])
 
     print("\n# GradientClippingTest: clip_grad_norm_(max_norm=6.5) of gradients [3, 4] and [8, 8, 4, 0]")
     a = torch.nn.Parameter(torch.zeros(2))

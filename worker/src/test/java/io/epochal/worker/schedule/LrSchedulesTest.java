@@ -145,6 +145,33 @@ class LrSchedulesTest {
   }
 
   @Test
+  void linearRatesAreTorchsAsFloat32AndWithinTheDoublesLastBitsThatTorchsRunningProductLeaves() {
+    // torch 1.13 (docs/torch_equations.py): LinearLR multiplies its rate by a factor every step, so its doubles drift
+    // from the line by a few ulps (0.001875000000000002 at step 40); the optimizers compute with the float32 rate
+    LrSchedule linear = create(0.003, "schedule", "linear", "total_steps", 96, "min_lr", 0.0003);
+    // LinearLR(SGD(lr=0.003), start_factor=1, end_factor=0.1, total_iters=96)
+    assertTorchRates(linear, new long[] {0, 1, 40, 95, 96, 98},
+        0.003, 0.002971875, 0.001875000000000002, 0.00032812499999999997, 0.0003, 0.0003);
+    // LinearLR(start_factor=1/3, end_factor=1, total_iters=10), the warm-up in front of a constant rate
+    LrSchedule warm = create(0.003, "schedule", "constant", "warmup_steps", 10);
+    assertTorchRates(warm, new long[] {0, 1, 3, 8, 9, 10, 11}, 0.001, 0.0012, 0.0015999999999999999,
+        0.0025999999999999994, 0.002799999999999999, 0.0029999999999999988, 0.0029999999999999988);
+    // Hugging Face's get_linear_schedule_with_warmup(num_warmup_steps=10, num_training_steps=96) as LambdaLR
+    LrSchedule hf = create(0.003, "schedule", "linear", "total_steps", 86, "warmup_steps", 10,
+        "warmup_start_factor", 0.0);
+    assertTorchRates(hf, new long[] {0, 5, 10, 11, 50, 95, 96, 97}, 0.0, 0.0015, 0.003, 0.0029651162790697676,
+        0.0016046511627906975, 3.4883720930232556e-05, 0.0, 0.0);
+  }
+
+  private static void assertTorchRates(LrSchedule s, long[] steps, double... torch) {
+    for (int i = 0; i < steps.length; i++) {
+      double lr = s.lr(steps[i]);
+      assertThat((float) lr).as("step %s as float32", steps[i]).isEqualTo((float) torch[i]);
+      assertThat(lr).as("step %s", steps[i]).isCloseTo(torch[i], within(1e-14 * torch[i]));
+    }
+  }
+
+  @Test
   void warmupRisesLinearlyThenHandsOverToCosineCountedAfterTheWarmup() {
     LrSchedule s = create(0.8, "schedule", "cosine", "total_steps", 4, "warmup_steps", 4,
         "warmup_start_factor", 0.25);
