@@ -177,6 +177,11 @@ def main():
     print("HuberLoss(delta=1):", regression(torch.nn.HuberLoss()))
     print("HuberLoss(delta=2):", regression(torch.nn.HuberLoss(delta=2.0)))
     print("HuberLoss(delta=0.3):", regression(torch.nn.HuberLoss(delta=0.3)))
+    print("SmoothL1Loss(beta=1):", regression(torch.nn.SmoothL1Loss()))
+    print("SmoothL1Loss(beta=2):", regression(torch.nn.SmoothL1Loss(beta=2.0)))
+    print("SmoothL1Loss(beta=0.3):", regression(torch.nn.SmoothL1Loss(beta=0.3)))
+    print("SmoothL1Loss(beta=0), the gradient at a difference of 0 is -1/n, not L1Loss's 0:",
+          regression(torch.nn.SmoothL1Loss(beta=0.0)))
 
     print("\n# CosineRestartsTest: CosineAnnealingWarmRestarts, the rate before each step")
     print("T_0=4:", warm_restarts(0.1, 10, T_0=4))

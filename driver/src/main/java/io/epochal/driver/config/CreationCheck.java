@@ -2,6 +2,7 @@ package io.epochal.driver.config;
 
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.SmoothL1Loss;
 import io.epochal.worker.loss.Losses;
 import java.util.List;
 import java.util.Map;
@@ -41,14 +42,10 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
-    if (values.contains(JobKeys.HUBER_DELTA) && values.getDouble(JobKeys.HUBER_DELTA) != HuberLoss.DEFAULT_DELTA
-        && !HuberLoss.NAME.equals(values.getString(JobKeys.LOSS))) {
-      SpecValidator.Sourced given = raw.get(JobKeys.HUBER_DELTA);
-      problems.add(new ConfigException(JobKeys.HUBER_DELTA, JobKeys.HUBER_DELTA + " = "
-          + values.getDouble(JobKeys.HUBER_DELTA) + (given == null ? "" : " (from " + given.source + ")")
-          + " is read only by loss huber, but loss = " + values.getString(JobKeys.LOSS) + ": remove it, or set "
-          + JobKeys.LOSS + "=huber"));
-    }
+    lossParameterProblem(values, raw, JobKeys.HUBER_DELTA, HuberLoss.DEFAULT_DELTA, HuberLoss.NAME)
+        .ifPresent(problems::add);
+    lossParameterProblem(values, raw, JobKeys.SMOOTH_L1_BETA, SmoothL1Loss.DEFAULT_BETA, SmoothL1Loss.NAME)
+        .ifPresent(problems::add);
     if (values.contains(JobKeys.CLIP_GRAD_NORM) && values.getDouble(JobKeys.CLIP_GRAD_NORM) > 0
         && values.contains(JobKeys.CLIP_GRAD_VALUE) && values.getDouble(JobKeys.CLIP_GRAD_VALUE) > 0) {
       // two clippings of one gradient: their order would be a choice of ours, as Lightning makes users choose one
@@ -99,6 +96,18 @@ final class CreationCheck {
         + key + " = 0 and keeps no momentum buffer: set " + key + " above 0 (the schedule replaces it every step, "
         + "from " + JobKeys.SCHEDULE_MAX_MOMENTUM + " on, as torch's OneCycleLR does), or "
         + JobKeys.SCHEDULE_CYCLE_MOMENTUM + "=false"));
+  }
+
+  /** {@code key}, a parameter only loss {@code loss} reads, set away from its default for another loss. */
+  private static java.util.Optional<ConfigException> lossParameterProblem(HyperParameters values,
+      Map<String, SpecValidator.Sourced> raw, String key, double defaultValue, String loss) {
+    if (!values.contains(key) || values.getDouble(key) == defaultValue || loss.equals(values.getString(JobKeys.LOSS))) {
+      return java.util.Optional.empty();
+    }
+    SpecValidator.Sourced given = raw.get(key);
+    return java.util.Optional.of(new ConfigException(key, key + " = " + values.getDouble(key) + (given == null ? ""
+        : " (from " + given.source + ")") + " is read only by loss " + loss + ", but loss = "
+        + values.getString(JobKeys.LOSS) + ": remove it, or set " + JobKeys.LOSS + "=" + loss));
   }
 
   /** {@code values}' keys under {@code prefix}, without it, and without the name key. */

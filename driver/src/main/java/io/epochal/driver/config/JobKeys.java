@@ -4,6 +4,7 @@ import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
 import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.SmoothL1Loss;
 import io.epochal.worker.loss.Losses;
 import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
@@ -56,6 +57,8 @@ public final class JobKeys {
   public static final String CLIP_GRAD_VALUE = "train.clip_grad_value";
   /** Where loss huber turns from quadratic to linear; 1 (torch's) is not stored. */
   public static final String HUBER_DELTA = "loss.huber_delta";
+  /** Where loss smooth_l1 turns from quadratic to linear, torch's {@code SmoothL1Loss(beta)}. */
+  public static final String SMOOTH_L1_BETA = "loss.smooth_l1_beta";
   /** Label smoothing of loss softmax_cross_entropy; 0 = none. */
   public static final String LABEL_SMOOTHING = "loss.label_smoothing";
   public static final String DATA_PATH = "data.path";
@@ -147,7 +150,7 @@ public final class JobKeys {
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
-   * delta ({@link #HUBER_DELTA} 1, read only by loss huber), no gradient
+   * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0), a one-cycle schedule that leaves the momentum
@@ -162,6 +165,9 @@ public final class JobKeys {
     }
     if (key.equals(HUBER_DELTA)) {
       return numberIs(value, HuberLoss.DEFAULT_DELTA);
+    }
+    if (key.equals(SMOOTH_L1_BETA)) {
+      return numberIs(value, SmoothL1Loss.DEFAULT_BETA);
     }
     if (key.equals(SCHEDULE_CYCLE_MOMENTUM)) {
       return value.toString().trim().equalsIgnoreCase("false");
@@ -216,12 +222,16 @@ public final class JobKeys {
         .optAllowed(Losses.NAMES.toArray(new String[0]))
         .optDoc("Loss: softmax_cross_entropy (label = class index; torch's CrossEntropyLoss) for classification; "
             + "for regression (label = numeric target; one per row, for a model with one output) mse (MSELoss), l1 "
-            + "(L1Loss, the mean absolute error) or huber (HuberLoss: quadratic within loss.huber_delta of the "
-            + "target, linear beyond).").build());
+            + "(L1Loss, the mean absolute error), huber (HuberLoss: quadratic within loss.huber_delta of the "
+            + "target, linear beyond) or smooth_l1 (SmoothL1Loss: huber divided by loss.smooth_l1_beta).").build());
     s.add(ParamSpec.builder(HUBER_DELTA, ParamType.DOUBLE).optDefault(HuberLoss.DEFAULT_DELTA).optMinExclusive(0.0)
         .optDoc("Where loss huber turns from quadratic to linear, as torch.nn.HuberLoss(delta=...): 0.5 * d^2 for "
             + "|d| < delta, else delta * (|d| - 0.5 * delta). Read only by loss huber; 1, torch's default, is not "
             + "stored.").build());
+    s.add(ParamSpec.builder(SMOOTH_L1_BETA, ParamType.DOUBLE).optDefault(SmoothL1Loss.DEFAULT_BETA)
+        .optMinExclusive(0.0).optDoc("Where loss smooth_l1 turns from quadratic to linear, as "
+            + "torch.nn.SmoothL1Loss(beta=...): 0.5 * d^2 / beta for |d| < beta, else |d| - 0.5 * beta (torch's beta 0 "
+            + "is loss l1). Read only by loss smooth_l1; 1, torch's default, is not stored.").build());
     s.add(ParamSpec.builder(LABEL_SMOOTHING, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMax(1.0)
         .optDoc("Label smoothing of loss softmax_cross_entropy, as torch.nn.CrossEntropyLoss(label_smoothing=...): "
             + "the target is 1 - e on the label and e / classes on every class. The held-out rows' val_loss and "

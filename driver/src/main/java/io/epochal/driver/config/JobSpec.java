@@ -232,6 +232,12 @@ public final class JobSpec {
     return values.contains(JobKeys.HUBER_DELTA) ? values.getDouble(JobKeys.HUBER_DELTA) : HuberLoss.DEFAULT_DELTA;
   }
 
+  /** {@code loss.smooth_l1_beta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
+  public double smoothL1Beta() {
+    return values.contains(JobKeys.SMOOTH_L1_BETA) ? values.getDouble(JobKeys.SMOOTH_L1_BETA)
+        : io.epochal.worker.loss.SmoothL1Loss.DEFAULT_BETA;
+  }
+
   /** {@code data.path} as job.json holds it (the location as written). */
   public String dataPathText() {
     return values.getString(JobKeys.DATA_PATH);

@@ -109,6 +109,8 @@ final class UnknownKeys {
       Map.entry("label_smoothing", "write loss.label_smoothing"),
       Map.entry("delta", "the Huber loss's delta is loss.huber_delta (with loss=huber)"),
       Map.entry("huber_delta", "write loss.huber_delta (with loss=huber)"),
+      Map.entry("smooth_l1_beta", "write loss.smooth_l1_beta (with loss=smooth_l1)"),
+      Map.entry("loss.beta", "the smooth L1 loss's beta is loss.smooth_l1_beta (with loss=smooth_l1)"),
       Map.entry("max_norm", "the largest total gradient norm is train.clip_grad_norm"),
       Map.entry("gradient_clip_val", "the largest total gradient norm is train.clip_grad_norm (clipping by norm, "
           + "Lightning's default gradient_clip_algorithm; by value: train.clip_grad_value)"),

@@ -26,6 +26,7 @@ public final class TrainingConfigs {
         .setLoss(spec.loss())
         .optLabelSmoothing(spec.labelSmoothing())
         .optHuberDelta(spec.huberDelta())
+        .optSmoothL1Beta(spec.smoothL1Beta())
         .setBatchSize(spec.batchSize())
         .optLocalSteps(spec.localSteps())
         .optAccumulateGradBatches(spec.accumulateGradBatches())

@@ -154,6 +154,24 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void smoothL1IsARegressionLossWhoseBetaIsStoredOnlyWhenItIsNotTorchsDefault() {
+    java.util.function.Supplier<JobSpecResolver.Builder> smooth = () -> resolver().optOverride("loss", "smooth_l1");
+    JobSpec torchs = smooth.get().build().resolve();
+    assertThat(torchs.smoothL1Beta()).isEqualTo(1.0);
+    assertThat(torchs.classification()).isFalse();
+    assertThat(torchs.toHyperParameters().contains("loss.smooth_l1_beta")).isFalse();
+    JobSpec two = smooth.get().optOverride("loss.smooth_l1_beta", "2").build().resolve();
+    assertThat(two.toHyperParameters().getDouble("loss.smooth_l1_beta")).isEqualTo(2.0);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(two).smoothL1Beta()).isEqualTo(2.0);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(two).newLoss().toString()).isEqualTo("smooth_l1(beta 2.0)");
+    assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "0"))).hasMessageContaining("out of range");
+    assertThat(errorOf(resolver().optOverride("loss", "huber").optOverride("loss.smooth_l1_beta", "2")))
+        .hasMessageContaining("loss.smooth_l1_beta = 2.0 (from --set loss.smooth_l1_beta) is read only by loss "
+            + "smooth_l1, but loss = huber: remove it, or set loss=smooth_l1");
+    assertThat(errorOf(resolver().optOverride("loss.beta", "0.5"))).hasMessageContaining("loss.smooth_l1_beta");
+  }
+
+  @Test
   void cosineRestartsIsAScheduleWhoseOwnKeysAreStoredOnlyForItsJobsAndWhosePyTorchNamesAreAnswered() {
     java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
         .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())

@@ -603,12 +603,17 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
-  void aHuberRegressionTrainsThroughSparkAndRecordsItsDeltaOnlyWhenNotTorchsDefault() throws Exception {
+  void huberAndSmoothL1RegressionsTrainThroughSparkAndRecordTheirParameterOnlyWhenNotTorchsDefault() throws Exception {
     String data = data("huber", 256, 4);
-    for (String delta : new String[] {"0.5", "1"}) {
-      Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("huber-job-" + delta).toString(), data);
-      keys.put("loss", "huber");
-      keys.put("loss.huber_delta", delta);
+    String[][] jobs = {{"huber", "loss.huber_delta", "0.5"}, {"huber", "loss.huber_delta", "1"},
+        {"smooth_l1", "loss.smooth_l1_beta", "2"}};
+    for (String[] job : jobs) {
+      String loss = job[0];
+      String key = job[1];
+      String value = job[2];
+      Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve(loss + "-job-" + value).toString(), data);
+      keys.put("loss", loss);
+      keys.put(key, value);
       keys.put("model.output_dim", "1");
       keys.put("train.epochs", "2");
       JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
@@ -617,11 +622,11 @@ class LocalTrainingEndToEndTest {
       try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
         io.epochal.checkpoint.CheckpointManifest first = store.load(1).manifest();
         io.epochal.checkpoint.CheckpointManifest second = store.load(2).manifest();
-        assertThat(second.hyperParameters().getString("loss")).isEqualTo("huber");
-        assertThat(second.hyperParameters().contains("loss.huber_delta")).as("delta %s stored", delta)
-            .isEqualTo(!delta.equals("1"));
+        assertThat(second.hyperParameters().getString("loss")).isEqualTo(loss);
+        assertThat(second.hyperParameters().contains(key)).as("%s %s stored", key, value)
+            .isEqualTo(!value.equals("1"));
         assertThat(second.metrics()).doesNotContainKey("train_accuracy");
-        assertThat(second.metrics().get("train_loss")).as("delta %s", delta).isFinite()
+        assertThat(second.metrics().get("train_loss")).as("%s %s", key, value).isFinite()
             .isLessThan(first.metrics().get("train_loss"));
       }
     }

@@ -6,14 +6,14 @@ import io.epochal.params.ParamSpecs;
 import java.util.List;
 
 /**
- * The loss registry: {@code softmax_cross_entropy} for classification; {@code mse}, {@code l1} and
- * {@code huber} for regression.
+ * The loss registry: {@code softmax_cross_entropy} for classification; {@code mse}, {@code l1}, {@code huber} and
+ * {@code smooth_l1} for regression.
  */
 public final class Losses {
 
   /** Known loss names. */
   public static final List<String> NAMES =
-      List.of(SoftmaxCrossEntropyLoss.NAME, MseLoss.NAME, L1Loss.NAME, HuberLoss.NAME);
+      List.of(SoftmaxCrossEntropyLoss.NAME, MseLoss.NAME, L1Loss.NAME, HuberLoss.NAME, SmoothL1Loss.NAME);
 
   private Losses() {}
 
@@ -51,6 +51,17 @@ public final class Losses {
    *     above 0 for a regression loss
    */
   public static Loss create(String name, double labelSmoothing, double huberDelta) {
+    return create(name, labelSmoothing, huberDelta, SmoothL1Loss.DEFAULT_BETA);
+  }
+
+  /**
+   * As {@link #create(String, double, double)}, with {@code smoothL1Beta} for {@code smooth_l1} (only {@code
+   * smooth_l1} reads it; positive).
+   *
+   * @throws IllegalArgumentException for an unknown name, a value out of range, or a smoothing
+   *     above 0 for a regression loss
+   */
+  public static Loss create(String name, double labelSmoothing, double huberDelta, double smoothL1Beta) {
     if (SoftmaxCrossEntropyLoss.NAME.equals(name)) {
       return new SoftmaxCrossEntropyLoss(labelSmoothing);
     }
@@ -62,6 +73,8 @@ public final class Losses {
           return new MseLoss();
         case L1Loss.NAME:
           return new L1Loss();
+        case SmoothL1Loss.NAME:
+          return new SmoothL1Loss(smoothL1Beta);
         default:
           return new HuberLoss(huberDelta);
       }

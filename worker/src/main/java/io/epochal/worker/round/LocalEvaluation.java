@@ -8,7 +8,6 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
-import io.epochal.worker.loss.Losses;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -63,7 +62,7 @@ public final class LocalEvaluation {
 
   private static EvaluationResult evaluate(TrainingConfig config, EpochalModel model, DataShard shard,
       boolean classification) {
-    Loss loss = Losses.create(config.loss(), config.labelSmoothing(), config.huberDelta());
+    Loss loss = config.newLoss();
     int rows = shard.rows();
     int batch = config.batchSize();
     int[] order = new int[rows];

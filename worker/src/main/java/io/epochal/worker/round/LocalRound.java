@@ -10,7 +10,6 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
 import io.epochal.worker.loss.Loss;
-import io.epochal.worker.loss.Losses;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
@@ -128,7 +127,7 @@ public final class LocalRound {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
-    Loss loss = Losses.create(config.loss(), config.labelSmoothing(), config.huberDelta());
+    Loss loss = config.newLoss();
     LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
     List<NamedParameter> params = model.trainableParameters();
     for (NamedParameter p : params) {

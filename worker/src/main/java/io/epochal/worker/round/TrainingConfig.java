@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.device.DeviceMode;
 import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.SmoothL1Loss;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -37,6 +38,7 @@ public final class TrainingConfig implements Serializable {
   private final double clipGradNorm;
   private final double clipGradValue;
   private final double huberDelta;
+  private final double smoothL1Beta;
   private final long seed;
   private final int threads;
   private final DeviceMode device;
@@ -60,6 +62,7 @@ public final class TrainingConfig implements Serializable {
     this.clipGradNorm = b.clipGradNorm;
     this.clipGradValue = b.clipGradValue;
     this.huberDelta = b.huberDelta;
+    this.smoothL1Beta = b.smoothL1Beta;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
@@ -72,6 +75,8 @@ public final class TrainingConfig implements Serializable {
         "largest gradient value must be finite and >= 0 (0 = no clipping), got %s", clipGradValue);
     checkArgument(huberDelta > 0 && Double.isFinite(huberDelta),
         "the Huber loss's delta must be positive and finite, got %s", huberDelta);
+    checkArgument(smoothL1Beta > 0 && Double.isFinite(smoothL1Beta),
+        "the smooth L1 loss's beta must be positive and finite, got %s", smoothL1Beta);
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
         labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
@@ -174,6 +179,19 @@ public final class TrainingConfig implements Serializable {
   }
 
   /**
+   * Where loss {@code smooth_l1} turns from quadratic to linear ({@code loss.smooth_l1_beta}, torch's 1.0 by default);
+   * the other losses do not read it.
+   */
+  public double smoothL1Beta() {
+    return smoothL1Beta;
+  }
+
+  /** A new instance of the loss this config trains with, its label smoothing, Huber delta or smooth L1 beta. */
+  public io.epochal.worker.loss.Loss newLoss() {
+    return io.epochal.worker.loss.Losses.create(loss, labelSmoothing, huberDelta, smoothL1Beta);
+  }
+
+  /**
    * The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 =
    * none. See {@link io.epochal.worker.loss.SoftmaxCrossEntropyLoss}.
    */
@@ -223,7 +241,7 @@ public final class TrainingConfig implements Serializable {
         && batchSize == c.batchSize && localSteps == c.localSteps
         && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
-        && Double.compare(huberDelta, c.huberDelta) == 0
+        && Double.compare(huberDelta, c.huberDelta) == 0 && Double.compare(smoothL1Beta, c.smoothL1Beta) == 0
         && seed == c.seed
         && threads == c.threads && device == c.device;
   }
@@ -232,7 +250,7 @@ public final class TrainingConfig implements Serializable {
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
-        clipGradValue, huberDelta, seed, threads, device);
+        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device);
   }
 
   @Override
@@ -240,7 +258,8 @@ public final class TrainingConfig implements Serializable {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
         + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "")
-        + (huberDelta != HuberLoss.DEFAULT_DELTA ? ", huberDelta " + huberDelta : "") + ", batch "
+        + (huberDelta != HuberLoss.DEFAULT_DELTA ? ", huberDelta " + huberDelta : "")
+        + (smoothL1Beta != SmoothL1Loss.DEFAULT_BETA ? ", smoothL1Beta " + smoothL1Beta : "") + ", batch "
         + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
@@ -264,6 +283,7 @@ public final class TrainingConfig implements Serializable {
     private double clipGradNorm;
     private double clipGradValue;
     private double huberDelta = HuberLoss.DEFAULT_DELTA;
+    private double smoothL1Beta = SmoothL1Loss.DEFAULT_BETA;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
@@ -336,6 +356,12 @@ public final class TrainingConfig implements Serializable {
     /** Where loss huber turns from quadratic to linear (default 1.0, torch's). */
     public Builder optHuberDelta(double huberDelta) {
       this.huberDelta = huberDelta;
+      return this;
+    }
+
+    /** Where loss smooth_l1 turns from quadratic to linear (default 1.0, torch's). */
+    public Builder optSmoothL1Beta(double smoothL1Beta) {
+      this.smoothL1Beta = smoothL1Beta;
       return this;
     }
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Losses l1 and huber against the values PyTorch 1.13's {@code L1Loss} and {@code HuberLoss}
- * compute for the same predictions and labels (docs/torch_equations.py), loss and gradient.
+ * Losses l1, huber and smooth_l1 against the values PyTorch 1.13's {@code L1Loss}, {@code HuberLoss} and {@code
+ * SmoothL1Loss} compute for the same predictions and labels (docs/torch_equations.py), loss and gradient.
  */
 class RegressionLossesTest {
 
@@ -77,6 +77,29 @@ class RegressionLossesTest {
   }
 
   @Test
+  void smoothL1IsTorchsSmoothL1LossInsideBeyondAndAtItsBeta() {
+    assertThat(lossAndGradient(Losses.create("smooth_l1"))).as("beta 1, torch's default: huber with delta 1")
+        .containsExactly(0.925000011920929f, 0.10000000149011612f, 0.20000000298023224f, 0f, 0.20000000298023224f,
+            -0.20000000298023224f);
+    assertThat(lossAndGradient(Losses.create("smooth_l1", 0, 1, 2))).as("beta 2").containsExactly(0.675000011920929f,
+        0.05000000074505806f, 0.15000000596046448f, 0f, 0.20000000298023224f, -0.10000000149011612f);
+    assertThat(lossAndGradient(Losses.create("smooth_l1", 0, 1, 0.3))).as("beta 0.3: every difference but 0 beyond")
+        .containsExactly(1.1800000667572021f, 0.20000000298023224f, 0.20000000298023224f, 0f, 0.20000000298023224f,
+            -0.20000000298023224f);
+  }
+
+  @Test
+  void smoothL1TakesAPositiveBetaAndSaysThatTorchsBetaZeroIsLossL1() {
+    assertThatThrownBy(() -> Losses.create("smooth_l1", 0, 1, 0)).hasMessageContaining("loss.smooth_l1_beta")
+        .hasMessageContaining("for beta 0, torch's L1 loss, use loss=l1");
+    assertThatThrownBy(() -> Losses.create("smooth_l1", 0, 1, Double.NaN)).hasMessageContaining("got NaN");
+    assertThatThrownBy(() -> Losses.create("smooth_l1", 0.2)).hasMessageContaining("loss smooth_l1 takes no label");
+    assertThat(Losses.create("smooth_l1", 0, 1, 0.5).toString()).isEqualTo("smooth_l1(beta 0.5)");
+    assertThat(Losses.create("huber", 0, 2, 0.5).toString()).as("a huber loss reads no beta").isEqualTo(
+        "huber(delta 2.0)");
+  }
+
+  @Test
   void regressionLossesTakeNoLabelSmoothingNoBadDeltaAndNoOtherShapes() {
     assertThatThrownBy(() -> Losses.create("l1", 0.1)).hasMessageContaining("loss l1 takes no label smoothing");
     assertThatThrownBy(() -> Losses.create("huber", 0, 0)).hasMessageContaining("loss.huber_delta")
@@ -86,6 +109,6 @@ class RegressionLossesTest {
     assertThatThrownBy(() -> Losses.create("huber").evaluate(manager.zeros(new Shape(3, 2)),
         manager.zeros(new Shape(3)))).hasMessageContaining("huber needs a non-empty label of the prediction's shape");
     assertThat(Losses.create("huber", 0, 2.5).toString()).isEqualTo("huber(delta 2.5)");
-    assertThat(Losses.NAMES).containsExactly("softmax_cross_entropy", "mse", "l1", "huber");
+    assertThat(Losses.NAMES).containsExactly("softmax_cross_entropy", "mse", "l1", "huber", "smooth_l1");
   }
 }

@@ -10,6 +10,8 @@ import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.loss.HuberLoss;
+import io.epochal.worker.loss.Loss;
+import io.epochal.worker.loss.SmoothL1Loss;
 import io.epochal.worker.model.EngineSettings;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Training computes the same bits while the garbage collector runs all the time. A constant that a
  * loss or a round multiplies by (an accumulated batch's share of its step, label smoothing's
- * weights, Huber's halves and delta) is kept by the autograd graph until backward reads it; made
+ * weights, Huber's halves and delta, smooth L1's beta) is kept by the autograd graph until backward reads it; made
  * the way DJL makes a number into an array, over a direct buffer the collector frees once Java no
  * longer holds it, backward now and then read freed memory and a batch's gradient came out scaled
  * by garbage. Every optimizer, dropout (whose mask stays open until the step ends), both clippings
@@ -90,7 +92,7 @@ class CollectorPressureTest {
   }
 
   @Test
-  void huberGradientsKeepTheirBitsWhileTheCollectorRuns() throws Exception {
+  void huberAndSmoothL1GradientsKeepTheirBitsWhileTheCollectorRuns() throws Exception {
     EngineSettings.configureThreads(1);
     float[] predictions = new float[64];
     float[] labels = new float[64];
@@ -98,18 +100,19 @@ class CollectorPressureTest {
       predictions[i] = (i % 13) * 0.37f - 2f;
       labels[i] = (i % 7) * 0.21f - 0.5f;
     }
-    HuberLoss loss = new HuberLoss(0.5f);
-    float[] reference = huberGradient(loss, predictions, labels);
-    int repeats = Integer.getInteger("epochal.stress.rounds", 150) * 8;
-    int differing = 0;
-    try (Collector ignored = new Collector()) {
-      for (int i = 0; i < repeats; i++) {
-        if (!java.util.Arrays.equals(huberGradient(loss, predictions, labels), reference)) {
-          differing++;
+    int repeats = Integer.getInteger("epochal.stress.rounds", 150) * 4;
+    for (Loss loss : List.of(new HuberLoss(0.5f), new SmoothL1Loss(0.5f))) {
+      float[] reference = gradient(loss, predictions, labels);
+      int differing = 0;
+      try (Collector ignored = new Collector()) {
+        for (int i = 0; i < repeats; i++) {
+          if (!java.util.Arrays.equals(gradient(loss, predictions, labels), reference)) {
+            differing++;
+          }
         }
       }
+      assertThat(differing).as("%s: of %d gradients, those that differ from the first", loss, repeats).isZero();
     }
-    assertThat(differing).as("of %d gradients, those that differ from the first", repeats).isZero();
   }
 
   /**
@@ -135,7 +138,7 @@ class CollectorPressureTest {
     return differing;
   }
 
-  private static float[] huberGradient(HuberLoss loss, float[] predictions, float[] labels) {
+  private static float[] gradient(Loss loss, float[] predictions, float[] labels) {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
       NDArray p = manager.create(predictions, new Shape(predictions.length));
       p.setRequiresGradient(true);
