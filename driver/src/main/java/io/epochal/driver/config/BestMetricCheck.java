@@ -11,8 +11,9 @@ import java.util.Map;
  * The check of {@code checkpoint.best_metric} against the metrics a job's checkpoints record
  * ({@link EpochMetrics}): the held-out rows' metrics only with {@code data.validation_path}, and
  * {@code val_accuracy} only for classification. Retention ({@code checkpoint.keep_best}) and early
- * stopping ({@code early_stop.patience}) read it; schedule {@code plateau} reads {@code
- * schedule.monitor}, checked the same way. Part of {@link SpecValidator}'s checks.
+ * stopping ({@code early_stop.patience}, unless {@code early_stop.monitor} names its own) read it;
+ * {@code early_stop.monitor} and schedule {@code plateau}'s {@code schedule.monitor} are checked the
+ * same way. Part of {@link SpecValidator}'s checks.
  */
 final class BestMetricCheck {
 
@@ -24,11 +25,20 @@ final class BestMetricCheck {
    */
   static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
       List<ConfigException> problems) {
-    String user = values.getLong(JobKeys.KEEP_BEST) > 0 ? JobKeys.KEEP_BEST : JobKeys.EARLY_STOP_PATIENCE;
+    boolean ownMonitor = !EarlyStopMonitor.key(values).equals(JobKeys.BEST_METRIC);
+    String user = values.getLong(JobKeys.KEEP_BEST) > 0 || ownMonitor ? JobKeys.KEEP_BEST
+        : JobKeys.EARLY_STOP_PATIENCE;
     String use = values.getLong(user) <= 0 ? null : user + " = " + values.getLong(user)
         + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early");
     check(JobKeys.BEST_METRIC, JobKeys.BEST_MODE, "rank by", values, raw, use,
         "set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it", problems);
+    if (ownMonitor) {
+      String stops = values.getLong(JobKeys.EARLY_STOP_PATIENCE) <= 0 ? null : JobKeys.EARLY_STOP_PATIENCE + " = "
+          + values.getLong(JobKeys.EARLY_STOP_PATIENCE) + " stops the job early";
+      check(JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MODE, "watch", values, raw, stops,
+          "set " + JobKeys.EARLY_STOP_MONITOR + "=train_loss (or " + JobKeys.EARLY_STOP_PATIENCE + "=0) with it",
+          problems);
+    }
   }
 
   /**
@@ -72,7 +82,8 @@ final class BestMetricCheck {
     }
     String from = key + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
     if ((metric.equals(EpochMetrics.TRAIN_ACCURACY) || metric.equals(EpochMetrics.VAL_ACCURACY))
-        && "min".equals(values.getString(modeKey)) && use != null) {
+        && "min".equals(modeKey.equals(JobKeys.EARLY_STOP_MODE) ? EarlyStopMonitor.mode(values)
+        : values.getString(modeKey)) && use != null) {
       // an accuracy is better when larger: min would keep, or wait for, the worst checkpoints
       problems.add(new ConfigException(modeKey, from + " is better when larger, but " + modeKey + " = min makes the "
           + "lowest the best, which " + use + " by: set " + modeKey + "=max"));

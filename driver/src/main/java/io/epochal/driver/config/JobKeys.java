@@ -88,6 +88,10 @@ public final class JobKeys {
   public static final String EARLY_STOP_PATIENCE = "early_stop.patience";
   /** How much {@link #BEST_METRIC} must improve on its best to count as an improvement. */
   public static final String EARLY_STOP_MIN_DELTA = "early_stop.min_delta";
+  /** The metric early stopping watches; empty: {@link #BEST_METRIC}, as before the key existed. */
+  public static final String EARLY_STOP_MONITOR = "early_stop.monitor";
+  /** Whether a smaller (min) or larger (max) {@link #EARLY_STOP_MONITOR} is better; empty: {@link #BEST_MODE}. */
+  public static final String EARLY_STOP_MODE = "early_stop.mode";
   public static final String RETRY_MAX_ATTEMPTS = "retry.max_attempts";
   public static final String RETRY_BACKOFF_MS = "retry.backoff_ms";
   public static final String RETRY_STORAGE_WAIT_MS = "retry.storage_wait_ms";
@@ -98,8 +102,8 @@ public final class JobKeys {
    * retried, not what an epoch trains.
    */
   public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(DATA_VALIDATION_PATH, KEEP_LAST,
-      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, RETRY_MAX_ATTEMPTS,
-      RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
+      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, EARLY_STOP_MONITOR,
+      EARLY_STOP_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -153,7 +157,8 @@ public final class JobKeys {
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
-   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0), a one-cycle schedule that leaves the momentum
+   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link
+   * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a one-cycle schedule that leaves the momentum
    * alone ({@link #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link
    * #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with cycle_momentum). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
@@ -179,7 +184,8 @@ public final class JobKeys {
         || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
       return numberIs(value, 0);
     }
-    return key.equals(DATA_VALIDATION_PATH) && value.toString().isBlank();
+    return (key.equals(DATA_VALIDATION_PATH) || key.equals(EARLY_STOP_MONITOR) || key.equals(EARLY_STOP_MODE))
+        && value.toString().isBlank();
   }
 
   /** Whether {@code value}, typed or as a Spark conf or --set gives it, is the number {@code n}. */
@@ -299,15 +305,24 @@ public final class JobKeys {
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "
-        + "epochs in a row whose checkpoint.best_metric did not improve (in checkpoint.best_mode) on the best so far "
+        + "epochs in a row whose early_stop.monitor (by default checkpoint.best_metric in checkpoint.best_mode) did "
+        + "not improve on the best so far "
         + "by more than early_stop.min_delta, its train.epochs amended to the epoch it ends at (an AMENDED event says "
         + "why); the count and the best are recorded in every checkpoint (early_stop_wait, early_stop_best), so a "
         + "resume continues them. An epoch that does not record the metric does not improve it. 0 = never. A resume "
         + "may change it (--set)."));
     s.add(ParamSpec.builder(EARLY_STOP_MIN_DELTA, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
-        .optDoc("Early stopping: the least change of checkpoint.best_metric, in the better direction, that counts as "
+        .optDoc("Early stopping: the least change of the monitored metric, in the better direction, that counts as "
             + "an improvement (as PyTorch Lightning's EarlyStopping min_delta). A resume may change it (--set).")
         .build());
+    s.add(str(EARLY_STOP_MONITOR, "", "Early stopping: the metric it watches, one a checkpoint records (as "
+        + "checkpoint.best_metric; as PyTorch Lightning's EarlyStopping monitor), e.g. val_loss while checkpoints are "
+        + "ranked by val_accuracy. Empty = checkpoint.best_metric (not stored then). A resume may change it (--set), "
+        + "which starts the count afresh."));
+    s.add(ParamSpec.builder(EARLY_STOP_MODE, ParamType.STRING).optDefault("").optAllowed("", "min", "max")
+        .optDoc("Early stopping: whether a smaller (min) or larger (max) early_stop.monitor is better. Empty = "
+            + "checkpoint.best_mode when early_stop.monitor is empty too, else min (Lightning's default). A resume "
+            + "may change it (--set).").build());
     s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts of a failed epoch (reloading the latest checkpoint) "
         + "before the job fails."));
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "

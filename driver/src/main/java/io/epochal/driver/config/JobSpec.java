@@ -321,6 +321,21 @@ public final class JobSpec {
     return numberOrZero(JobKeys.EARLY_STOP_MIN_DELTA);
   }
 
+  /** The key naming the metric early stopping watches ({@link EarlyStopMonitor#key}). */
+  public String earlyStopMonitorKey() {
+    return EarlyStopMonitor.key(values);
+  }
+
+  /** The metric early stopping watches: the value of {@link #earlyStopMonitorKey()}. */
+  public String earlyStopMonitor() {
+    return values.getString(earlyStopMonitorKey());
+  }
+
+  /** Whether a larger {@link #earlyStopMonitor()} is better ({@link EarlyStopMonitor#mode}). */
+  public boolean earlyStopIsMax() {
+    return EarlyStopMonitor.mode(values).equals("max");
+  }
+
   /** A numeric key {@link JobKeys#storedAsAbsent} when 0, read as 0 when absent. */
   private double numberOrZero(String key) {
     return values.contains(key) ? ((Number) values.get(key)).doubleValue() : 0.0;

@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Early stopping, as PyTorch Lightning's {@code EarlyStopping} callback: after every epoch the
- * monitored metric ({@code checkpoint.best_metric}, better as {@code checkpoint.best_mode} says) is
+ * monitored metric ({@code early_stop.monitor}, better as {@code early_stop.mode} says; by default
+ * {@code checkpoint.best_metric} in {@code checkpoint.best_mode}, which rank the checkpoints) is
  * compared with its best so far; it improves when it beats the best by more than {@code
  * early_stop.min_delta}, and the job stops once {@code early_stop.patience} epochs in a row did not
  * improve it. An epoch that records no finite value of the metric does not improve it.
@@ -19,7 +20,7 @@ import java.util.Map;
  * <p>Immutable. The state (the count, the best and its epoch) is part of the training context and
  * is recorded in every checkpoint's metrics ({@link #WAIT}, {@link #BEST}, {@link #BEST_EPOCH}), so a
  * resumed job continues the count where its checkpoint left it, as Lightning restores the callback's
- * state; a checkpoint ranked by another metric or mode (a resume changed them) starts it afresh.
+ * state; a checkpoint counted on another metric or mode (a resume changed them) starts it afresh.
  */
 public final class EarlyStopping {
 
@@ -31,6 +32,8 @@ public final class EarlyStopping {
   static final String BEST_EPOCH = "early_stop_best_epoch";
 
   private final int patience;
+  /** The key that names the metric: early_stop.monitor or checkpoint.best_metric. */
+  private final String monitorKey;
   private final String metric;
   private final boolean max;
   private final double minDelta;
@@ -39,12 +42,13 @@ public final class EarlyStopping {
   private final long bestEpoch;
   private final long wait;
 
-  private EarlyStopping(int patience, String metric, boolean max, double minDelta, double best, long bestEpoch,
-      long wait) {
+  private EarlyStopping(int patience, String monitorKey, String metric, boolean max, double minDelta, double best,
+      long bestEpoch, long wait) {
     checkArgument(patience >= 0, "early_stop.patience must be >= 0, got %s", patience);
     checkArgument(minDelta >= 0 && Double.isFinite(minDelta), "early_stop.min_delta must be finite and >= 0, got %s",
         minDelta);
     this.patience = patience;
+    this.monitorKey = checkNotNull(monitorKey, "monitorKey");
     this.metric = checkNotNull(metric, "metric");
     this.max = max;
     this.minDelta = minDelta;
@@ -55,13 +59,13 @@ public final class EarlyStopping {
 
   /**
    * The state a run of {@code spec} starts with: continued from the metrics of the checkpoint it
-   * resumes from (epoch {@code completed}, ranked by {@code rankedBy}, {@code metric:mode}, or null),
-   * or fresh. A checkpoint without the state (trained without early stopping, or ranked by another
-   * metric or mode) gives its own value of the metric as the best, with no epoch waited.
+   * resumes from (epoch {@code completed}, its count kept on {@code rankedBy}, {@code metric:mode}, or
+   * null), or fresh. A checkpoint without the state (trained without early stopping, or counted on
+   * another metric or mode) gives its own value of the metric as the best, with no epoch waited.
    */
   static EarlyStopping start(JobSpec spec, int completed, Map<String, Double> metrics, String rankedBy) {
-    EarlyStopping fresh = new EarlyStopping(spec.earlyStopPatience(), spec.bestMetric(), spec.bestIsMax(),
-        spec.earlyStopMinDelta(), Double.NaN, 0, 0);
+    EarlyStopping fresh = new EarlyStopping(spec.earlyStopPatience(), spec.earlyStopMonitorKey(),
+        spec.earlyStopMonitor(), spec.earlyStopIsMax(), spec.earlyStopMinDelta(), Double.NaN, 0, 0);
     if (completed == 0) {
       return fresh;
     }
@@ -69,7 +73,7 @@ public final class EarlyStopping {
       return fresh.with(metrics.getOrDefault(BEST, Double.NaN), metrics.getOrDefault(BEST_EPOCH, 0.0).longValue(),
           metrics.get(WAIT).longValue());
     }
-    Double value = metrics.get(spec.bestMetric());
+    Double value = metrics.get(spec.earlyStopMonitor());
     return value != null && Double.isFinite(value) ? fresh.with(value, completed, 0) : fresh;
   }
 
@@ -78,10 +82,16 @@ public final class EarlyStopping {
     return metric + ":" + mode;
   }
 
-  /** The ranking of a checkpoint whose manifest holds {@code hp}, or null when it does not say. */
+  /**
+   * The metric and mode a checkpoint whose manifest holds {@code hp} counted its early stopping on, {@code
+   * metric:mode}, or null when it does not say.
+   */
   static String rankedBy(io.epochal.params.HyperParameters hp) {
-    return hp.contains(JobKeys.BEST_METRIC) && hp.contains(JobKeys.BEST_MODE)
-        ? ranking(hp.getString(JobKeys.BEST_METRIC), hp.getString(JobKeys.BEST_MODE)) : null;
+    String key = io.epochal.driver.config.EarlyStopMonitor.key(hp);
+    if (!hp.contains(key) || !hp.contains(JobKeys.BEST_MODE)) {
+      return null;
+    }
+    return ranking(hp.getString(key), io.epochal.driver.config.EarlyStopMonitor.mode(hp));
   }
 
   private String ranking() {
@@ -89,7 +99,7 @@ public final class EarlyStopping {
   }
 
   private EarlyStopping with(double newBest, long newBestEpoch, long newWait) {
-    return new EarlyStopping(patience, metric, max, minDelta, newBest, newBestEpoch, newWait);
+    return new EarlyStopping(patience, monitorKey, metric, max, minDelta, newBest, newBestEpoch, newWait);
   }
 
   /** Whether the job stops early at all ({@code early_stop.patience} above 0). */
@@ -152,19 +162,20 @@ public final class EarlyStopping {
       Map<String, Double> newest) {
     long patience = job.contains(JobKeys.EARLY_STOP_PATIENCE) ? job.getLong(JobKeys.EARLY_STOP_PATIENCE) : 0;
     Double wait = newest.get(WAIT);
-    if (patience <= 0 || wait == null || !job.contains(JobKeys.BEST_METRIC)) {
+    String monitorKey = io.epochal.driver.config.EarlyStopMonitor.key(job);
+    if (patience <= 0 || wait == null || !job.contains(monitorKey)) {
       return java.util.Optional.empty();
     }
     Double best = newest.get(BEST);
     return java.util.Optional.of(wait.longValue() + " of " + patience + " epochs without improvement of "
-        + job.getString(JobKeys.BEST_METRIC) + (best == null ? "" : " (" + bestText(best,
+        + job.getString(monitorKey) + (best == null ? "" : " (" + bestText(best,
         newest.getOrDefault(BEST_EPOCH, 0.0).longValue()) + ")") + (wait >= patience ? ": stopped early" : ""));
   }
 
   /** Why the job stops, for its event and its last line. */
   String reason() {
     String bestText = Double.isNaN(best) ? "no value of it recorded yet" : bestText(best, bestEpoch);
-    return JobKeys.BEST_METRIC + " " + metric + " did not improve (" + (max ? "up" : "down") + " by more than "
+    return monitorKey + " " + metric + " did not improve (" + (max ? "up" : "down") + " by more than "
         + JobKeys.EARLY_STOP_MIN_DELTA + " = " + minDelta + ") for " + wait + " epoch" + (wait == 1 ? "" : "s")
         + " in a row (" + JobKeys.EARLY_STOP_PATIENCE + " = " + patience + "; " + bestText + ")";
   }

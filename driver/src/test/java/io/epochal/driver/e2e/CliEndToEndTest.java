@@ -618,6 +618,19 @@ class CliEndToEndTest {
     assertThat(off.code).as("%s", off).isZero();
     assertThat(off.out).doesNotContain("stopped early").contains("6 of 6 epochs done (2 in this run, 4 before it)");
     assertThat(storedKeys(job).contains("early_stop.patience")).as("0 is stored as no key").isFalse();
+
+    // a monitor of its own, set by a resume: counted afresh from the checkpoint's accuracy, which a rate of 0 holds
+    CliRun monitored = CliRun.of("resume", job.toString(), "--epochs", "10", "--set", "early_stop.patience=2",
+        "--set", "early_stop.monitor=train_accuracy", "--set", "early_stop.mode=max", "--master", MASTER);
+    assertThat(monitored.code).as("%s", monitored).isZero();
+    assertThat(monitored.out).contains("stopped early after epoch 8 of 10: early_stop.monitor train_accuracy did not "
+        + "improve (up by more than early_stop.min_delta = 1.0E-4) for 2 epochs in a row (early_stop.patience = 2; "
+        + "best ").contains(" at epoch 6)");
+    assertThat(storedKeys(job).getString("early_stop.monitor")).isEqualTo("train_accuracy");
+    assertThat(storedKeys(job).getString("checkpoint.best_metric")).as("checkpoints still ranked by the loss")
+        .isEqualTo("train_loss");
+    assertThat(CliRun.of("status", job.toString()).out).contains("2 of 2 epochs without improvement of "
+        + "train_accuracy");
   }
 
   /** The hyperparameters in the job.json of {@code job}. */

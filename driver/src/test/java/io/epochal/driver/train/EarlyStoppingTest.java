@@ -1,9 +1,11 @@
 package io.epochal.driver.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.epochal.driver.app.RegistryModelCatalog;
 import io.epochal.driver.chaos.ChaosJob;
+import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import java.io.IOException;
@@ -99,6 +101,41 @@ class EarlyStoppingTest {
     assertThat(EarlyStopping.start(spec, 6, Map.of("train_loss", 0.8), "train_loss:min").metrics())
         .as("a checkpoint trained without early stopping").containsEntry("early_stop_best", 0.8)
         .containsEntry("early_stop_wait", 0.0);
+  }
+
+  @Test
+  void aMonitorOfItsOwnIsWatchedWhileCheckpointsAreRankedByTheirMetric() throws IOException {
+    JobSpec spec = spec("early_stop.patience", "2", "early_stop.monitor", "train_accuracy", "early_stop.mode", "max");
+    assertThat(spec.bestMetric()).isEqualTo("train_loss");
+    assertThat(spec.toHyperParameters().getString("early_stop.monitor")).isEqualTo("train_accuracy");
+    EarlyStopping s = EarlyStopping.start(spec, 0, Map.of(), null)
+        .after(1, Map.of("train_loss", 1.0, "train_accuracy", 0.9));
+    s = s.after(2, Map.of("train_loss", 0.5, "train_accuracy", 0.9)).after(3, Map.of("train_loss", 0.2,
+        "train_accuracy", 0.85));
+    assertThat(s.exhausted()).as("the loss fell, the accuracy did not rise").isTrue();
+    assertThat(s.reason()).startsWith("early_stop.monitor train_accuracy did not improve (up by more than");
+    assertThat(EarlyStopping.rankedBy(spec.toHyperParameters())).isEqualTo("train_accuracy:max");
+
+    JobSpec lightning = spec("early_stop.patience", "2", "early_stop.monitor", "train_loss",
+        "checkpoint.best_metric", "train_accuracy", "checkpoint.best_mode", "max");
+    assertThat(lightning.earlyStopIsMax()).as("a monitor of its own is better when lower, Lightning's mode").isFalse();
+    assertThat(EarlyStopping.rankedBy(lightning.toHyperParameters())).isEqualTo("train_loss:min");
+    JobSpec ranked = spec("early_stop.patience", "2");
+    assertThat(ranked.toHyperParameters().contains("early_stop.monitor")).as("stored as before the key").isFalse();
+    assertThat(ranked.toHyperParameters().contains("early_stop.mode")).isFalse();
+    assertThat(EarlyStopping.rankedBy(ranked.toHyperParameters())).isEqualTo("train_loss:min");
+  }
+
+  @Test
+  void aMonitorNoCheckpointRecordsOrAnAccuracyWatchedForItsMinimumIsRefusedNamingTheKeyToSet() {
+    assertThat(catchThrowable(() -> spec("early_stop.patience", "2", "early_stop.monitor", "train_accuracy")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("early_stop.mode = min makes the lowest the best")
+        .hasMessageContaining("set early_stop.mode=max");
+    assertThat(catchThrowable(() -> spec("early_stop.patience", "2", "early_stop.monitor", "val_loss")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("early_stop.monitor = 'val_loss'")
+        .hasMessageContaining("recorded only for a job evaluated on held-out rows");
+    assertThat(catchThrowable(() -> spec("early_stop.patience", "2", "early_stop.monitor", "train_los")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("did you mean 'train_loss'?");
   }
 
   @Test
