@@ -43,8 +43,12 @@ final class ContinuationLines {
     if (!state.contains("schedule.lr") || !state.contains("schedule.name")) {
       return Optional.empty();
     }
-    String line = state.getDouble("schedule.lr") + " at step " + (state.contains("schedule.step")
-        ? state.getLong("schedule.step") : "?") + (state.contains("schedule.momentum") ? ", momentum "
+    boolean perEpoch = state.contains("schedule.interval") && "epoch".equals(state.getString("schedule.interval"));
+    String step = state.contains("schedule.step") ? Long.toString(state.getLong("schedule.step")) : "?";
+    // stepped once per epoch: its step is the number of epochs done, and the next epoch trains at the rate
+    String line = state.getDouble("schedule.lr") + (perEpoch ? " for epoch " + (state.contains("schedule.step")
+        ? Long.toString(state.getLong("schedule.step") + 1) : "?") + " (schedule step " + step + ", once per epoch)"
+        : " at step " + step) + (state.contains("schedule.momentum") ? ", momentum "
         + state.getDouble("schedule.momentum") : "") + " (schedule " + state.getString("schedule.name");
     if (!state.contains(ReduceOnPlateau.REDUCTIONS) || !job.contains("schedule.monitor")) {
       return Optional.of(line + ")");

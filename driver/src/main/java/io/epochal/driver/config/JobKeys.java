@@ -35,6 +35,8 @@ public final class JobKeys {
   public static final String MODEL_VERSION = "model.version";
   public static final String OPTIMIZER_NAME = "optimizer.name";
   public static final String SCHEDULE_NAME = "schedule.name";
+  /** What a schedule's steps count: optimizer steps ({@code step}, not stored) or epochs ({@code epoch}). */
+  public static final String SCHEDULE_INTERVAL = "schedule.interval";
   /** Schedule onecycle's {@code cycle_momentum}: whether it sets every step's momentum (or beta1). */
   public static final String SCHEDULE_CYCLE_MOMENTUM = "schedule.cycle_momentum";
   /** Schedule onecycle's {@code base_momentum}. */
@@ -158,7 +160,8 @@ public final class JobKeys {
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
    * ({@link #LABEL_SMOOTHING} 0), no early stopping
    * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link
-   * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a one-cycle schedule that leaves the momentum
+   * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
+   * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum
    * alone ({@link #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link
    * #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with cycle_momentum). The
    * job.json and manifests of a job without them read as those of jobs made before the keys existed,
@@ -173,6 +176,9 @@ public final class JobKeys {
     }
     if (key.equals(SMOOTH_L1_BETA)) {
       return numberIs(value, SmoothL1Loss.DEFAULT_BETA);
+    }
+    if (key.equals(SCHEDULE_INTERVAL)) {
+      return value.toString().trim().equals(io.epochal.worker.schedule.LrSchedules.INTERVAL_STEP);
     }
     if (key.equals(SCHEDULE_CYCLE_MOMENTUM)) {
       return value.toString().trim().equalsIgnoreCase("false");

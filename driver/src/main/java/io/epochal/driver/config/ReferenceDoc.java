@@ -56,7 +56,8 @@ public final class ReferenceDoc {
             + "`cosine_restarts`, `onecycle` and `plateau` keys are stored only for a job of their schedule; "
             + "`cycle_momentum`, `base_momentum` and `max_momentum` only when not at their defaults), "
             + "`warmup_steps` and "
-            + "`warmup_start_factor` for every schedule but `onecycle`, which warms up by itself. A key the chosen "
+            + "`warmup_start_factor` for every schedule but `onecycle`, which warms up by itself, and `interval` "
+            + "(what the schedule's steps count: optimizer steps, or epochs) for every schedule. A key the chosen "
             + "schedule does not read is refused, unless it has its default value. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")
         .append("as the workers check them when they create the optimizer and the schedule (adam's betas below 1,\n")

@@ -121,6 +121,8 @@ final class UnknownKeys {
       Map.entry("max_lr", "schedule onecycle peaks at optimizer.lr"),
       Map.entry("schedule.max_lr", "schedule onecycle peaks at optimizer.lr"),
       Map.entry("cycle_momentum", "write schedule.cycle_momentum (with schedule.name=onecycle)"),
+      Map.entry("interval", "a schedule stepped once per epoch (Lightning's interval=\"epoch\") is "
+          + "schedule.interval=epoch"),
       Map.entry("gradient_accumulation_steps", "batches accumulated per optimizer step are "
           + "train.accumulate_grad_batches"),
       Map.entry("warmup_steps", "write schedule.warmup_steps"),

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointContent;
 import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
@@ -63,7 +64,13 @@ final class CheckpointAssembler {
     }
     LrSchedule schedule = LrSchedules.create(plateau == null ? LocalRound.baseLr(config) : plateau.rate(),
         config.scheduleParams());
-    HyperParameters scheduleState = schedule.state(globalStep);
+    boolean perEpoch = LrSchedules.countsEpochs(config.scheduleParams());
+    // the next epoch's (0-based index: the epochs done) or the next optimizer step's
+    HyperParameters scheduleState = schedule.state(LrSchedules.stepOf(perEpoch, epoch, globalStep));
+    if (perEpoch) {
+      scheduleState = scheduleState.with(HyperParameters.builder()
+          .put(JobKeys.SCHEDULE_PREFIX + LrSchedules.INTERVAL, LrSchedules.INTERVAL_EPOCH).build());
+    }
     CheckpointManifest manifest = CheckpointManifest.builder()
         .setJobId(jobId)
         .setEpoch(epoch)

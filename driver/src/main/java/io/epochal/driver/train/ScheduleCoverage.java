@@ -41,11 +41,38 @@ public final class ScheduleCoverage {
    */
   static Optional<String> forSteps(JobSpec spec, long jobSteps, boolean resumed) {
     java.util.List<String> said = new java.util.ArrayList<>();
-    decay(spec, jobSteps, resumed).ifPresent(said::add);
-    longWarmup(spec, jobSteps).ifPresent(said::add);
-    stepDecay(spec, jobSteps).ifPresent(said::add);
-    lateMilestones(spec, jobSteps).ifPresent(said::add);
+    // a schedule stepped once per epoch (schedule.interval=epoch) counts the job's epochs
+    Clock clock = io.epochal.worker.schedule.LrSchedules.countsEpochs(spec.scheduleParams())
+        ? new Clock(true, jobSteps / Math.max(1, spec.epochs())) : new Clock(false, perEpoch(spec, jobSteps));
+    long units = clock.epochs() ? spec.epochs() : jobSteps;
+    decay(spec, units, resumed, clock).ifPresent(said::add);
+    longWarmup(spec, units, clock).ifPresent(said::add);
+    stepDecay(spec, units, clock).ifPresent(said::add);
+    lateMilestones(spec, units, clock).ifPresent(said::add);
     return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
+  }
+
+  /**
+   * What the schedule's steps count: the job's epochs ({@code schedule.interval=epoch}) or its optimizer steps, and
+   * the optimizer steps of an epoch, for messages.
+   */
+  private record Clock(boolean epochs, long stepsPerEpoch) {
+    String one() {
+      return epochs ? "epoch" : "step";
+    }
+
+    String many() {
+      return epochs ? "epochs" : "steps";
+    }
+
+    String manyInFull() {
+      return epochs ? "epochs" : "optimizer steps";
+    }
+
+    /** The hint that the count is of optimizer steps, not epochs, with {@code what} as a PyTorch script counts it. */
+    String notEpochs(String what) {
+      return epochs ? "" : "; " + what;
+    }
   }
 
   /** Optimizer steps per epoch of a job of {@code jobSteps}, for messages. */
@@ -54,21 +81,21 @@ public final class ScheduleCoverage {
   }
 
   /** A warm-up the job never finishes: the rate never reaches optimizer.lr. */
-  private static Optional<String> longWarmup(JobSpec spec, long jobSteps) {
+  private static Optional<String> longWarmup(JobSpec spec, long jobSteps, Clock clock) {
     long warmup = spec.scheduleParams().getLong("warmup_steps");
     if (warmup < jobSteps) {
       return Optional.empty();
     }
-    return Optional.of("schedule.warmup_steps = " + warmup + " is not shorter than the job's " + jobSteps + " optimizer "
-        + "steps, so the rate never reaches optimizer.lr; warmup_steps counts optimizer steps, not epochs (an epoch "
-        + "is " + perEpoch(spec, jobSteps) + " steps here)");
+    return Optional.of("schedule.warmup_steps = " + warmup + " is not shorter than the job's " + jobSteps + " "
+        + clock.manyInFull() + ", so the rate never reaches optimizer.lr" + clock.notEpochs("warmup_steps counts "
+        + "optimizer steps, not epochs (an epoch is " + clock.stepsPerEpoch() + " steps here)"));
   }
 
   /**
    * A step schedule that has decayed the rate below a ten-thousandth of optimizer.lr by the job's
    * last step: PyTorch's StepLR counts epochs, this step_size counts optimizer steps.
    */
-  private static Optional<String> stepDecay(JobSpec spec, long jobSteps) {
+  private static Optional<String> stepDecay(JobSpec spec, long jobSteps, Clock clock) {
     if (!"step".equals(spec.scheduleName())) {
       return Optional.empty();
     }
@@ -80,12 +107,13 @@ public final class ScheduleCoverage {
     if (decays == 0 || !(factor < 1e-4)) {
       return Optional.empty();
     }
-    long epoch = perEpoch(spec, jobSteps);
+    long epoch = clock.stepsPerEpoch();
     return Optional.of(String.format(java.util.Locale.ROOT, "schedule.step_size = %d multiplies the rate by "
-        + "schedule.gamma = %s every %d optimizer steps: %d times in the job's %d steps, down to %.3g × optimizer.lr "
-        + "at its last step; step_size counts optimizer steps, not epochs as PyTorch's StepLR does (an epoch is %d "
-        + "steps here: step_size = %d decays once per epoch)", size, gamma, size, decays, jobSteps, factor, epoch,
-        epoch));
+        + "schedule.gamma = %s every %d %s: %d times in the job's %d %s, down to %.3g × optimizer.lr at its last %s",
+        size, gamma, size, clock.manyInFull(), decays, jobSteps, clock.many(), factor, clock.one())
+        + clock.notEpochs(String.format(java.util.Locale.ROOT, "step_size counts optimizer steps, not epochs as "
+        + "PyTorch's StepLR does (an epoch is %d steps here: step_size = %d decays once per epoch; or "
+        + "schedule.interval=epoch)", epoch, epoch)));
   }
 
   /**
@@ -93,7 +121,7 @@ public final class ScheduleCoverage {
    * global step {@code warmup_steps + m}): MultiStepLR's milestones are usually epochs, these count
    * optimizer steps.
    */
-  private static Optional<String> lateMilestones(JobSpec spec, long jobSteps) {
+  private static Optional<String> lateMilestones(JobSpec spec, long jobSteps, Clock clock) {
     if (!"multistep".equals(spec.scheduleName())) {
       return Optional.empty();
     }
@@ -104,18 +132,19 @@ public final class ScheduleCoverage {
     if (late.isEmpty()) {
       return Optional.empty();
     }
-    long epoch = perEpoch(spec, jobSteps);
+    long epoch = clock.stepsPerEpoch();
     return Optional.of("schedule.milestones " + late.stream().map(String::valueOf).collect(
         java.util.stream.Collectors.joining(", ")) + (late.size() == 1 ? " comes" : " come") + " at or after the job's "
-        + jobSteps + " optimizer steps" + (warmup > 0 ? " (counted after the " + warmup + " warm-up steps)" : "")
-        + ", so the rate is never lowered there; milestones count optimizer steps, not epochs as PyTorch's MultiStepLR "
-        + "is usually stepped (an epoch is " + epoch + " steps here: epoch k's end is milestone k * " + epoch + ")");
+        + jobSteps + " " + clock.manyInFull() + (warmup > 0 ? " (counted after the " + warmup + " warm-up "
+        + clock.many() + ")" : "") + ", so the rate is never lowered there" + clock.notEpochs("milestones count "
+        + "optimizer steps, not epochs as PyTorch's MultiStepLR is usually stepped (an epoch is " + epoch + " steps "
+        + "here: epoch k's end is milestone k * " + epoch + "; or schedule.interval=epoch)"));
   }
 
   /** A cosine or linear decay that reaches its floor before the job's last step. */
-  private static Optional<String> decay(JobSpec spec, long jobSteps, boolean resumed) {
+  private static Optional<String> decay(JobSpec spec, long jobSteps, boolean resumed, Clock clock) {
     if ("onecycle".equals(spec.scheduleName())) {
-      return oneCycle(spec, jobSteps, resumed);
+      return oneCycle(spec, jobSteps, resumed, clock);
     }
     if (!io.epochal.worker.schedule.LrSchedules.usedBy("total_steps").contains(spec.scheduleName())) {
       return Optional.empty();
@@ -128,14 +157,15 @@ public final class ScheduleCoverage {
     }
     return Optional.of("schedule.total_steps = " + hp.getLong("total_steps") + ": the " + spec.scheduleName()
         + " schedule reaches "
-        + "schedule.min_lr = " + hp.getDouble("min_lr") + " at step " + end + " of the job's " + jobSteps + " and "
-        + "holds it for the remaining " + (jobSteps - end) + " steps; for a decay over the whole job "
-        + (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + (jobSteps - warmup)
+        + "schedule.min_lr = " + hp.getDouble("min_lr") + " at " + clock.one() + " " + end + " of the job's " + jobSteps
+        + " and holds it for the remaining " + (jobSteps - end) + " " + clock.many() + "; for a decay over the whole "
+        + "job " + (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps="
+        + (jobSteps - warmup)
         + (resumed ? " (a job's schedule is part of what it trains: a resume keeps it)" : ""));
   }
 
   /** A one-cycle schedule whose cycle ends before the job's last step, or that the job ends before its fall is done. */
-  private static Optional<String> oneCycle(JobSpec spec, long jobSteps, boolean resumed) {
+  private static Optional<String> oneCycle(JobSpec spec, long jobSteps, boolean resumed, Clock clock) {
     long total = spec.scheduleParams().getLong("total_steps");
     if (total == jobSteps || jobSteps < 1) {
       return Optional.empty();
@@ -143,16 +173,18 @@ public final class ScheduleCoverage {
     io.epochal.worker.schedule.LrSchedule cycle = io.epochal.worker.schedule.LrSchedules.create(
         spec.optimizerParams().getDouble("lr"), TrainingConfigs.of(spec).scheduleParams());
     String fix = (resumed ? "train a new job (in another job.dir) with " : "set ") + "schedule.total_steps=" + jobSteps
-        + " for one cycle over the job's steps" + (resumed ? " (a job's schedule is part of what it trains: a resume "
-        + "keeps it)" : "");
+        + " for one cycle over the job's " + clock.many() + (resumed ? " (a job's schedule is part of what it trains: "
+        + "a resume keeps it)" : "");
     if (total < jobSteps) {
       return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d: the onecycle schedule ends "
-          + "its cycle at step %d of the job's %d and holds its last rate, %.3g, for the remaining %d steps (PyTorch's "
-          + "OneCycleLR raises there); %s", total, total, jobSteps, cycle.lr(total - 1), jobSteps - total, fix));
+          + "its cycle at %s %d of the job's %d and holds its last rate, %.3g, for the remaining %d %s (PyTorch's "
+          + "OneCycleLR raises there); %s", total, clock.one(), total, jobSteps, cycle.lr(total - 1), jobSteps - total,
+          clock.many(), fix));
     }
     return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d is more than the job's %d "
-        + "optimizer steps: the job ends at rate %.3g, before the cycle falls to %.3g at step %d; total_steps counts "
-        + "optimizer steps, not epochs (an epoch is %d steps here); %s", total, jobSteps, cycle.lr(jobSteps - 1),
-        cycle.lr(total - 1), total, perEpoch(spec, jobSteps), fix));
+        + "%s: the job ends at rate %.3g, before the cycle falls to %.3g at %s %d", total, jobSteps, clock.manyInFull(),
+        cycle.lr(jobSteps - 1), cycle.lr(total - 1), clock.one(), total) + clock.notEpochs(
+        "total_steps counts optimizer steps, not epochs (an epoch is " + clock.stepsPerEpoch() + " steps here)")
+        + "; " + fix);
   }
 }

@@ -154,6 +154,23 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aScheduleSteppedPerEpochStoresItsIntervalAndTheDefaultIsStoredAsBeforeTheKeyExisted() {
+    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    JobSpec perEpoch = real.get().optOverride("schedule.name", "multistep").optOverride("schedule.milestones", "2")
+        .optOverride("schedule.interval", "epoch").build().resolve();
+    assertThat(perEpoch.toHyperParameters().getString("schedule.interval")).isEqualTo("epoch");
+    assertThat(JobSpec.fromHyperParameters(perEpoch.toHyperParameters(),
+        new io.epochal.driver.app.RegistryModelCatalog())).isEqualTo(perEpoch);
+    assertThat(real.get().optOverride("schedule.interval", "step").build().resolve().toHyperParameters()
+        .contains("schedule.interval")).isFalse();
+    assertThat(errorOf(real.get().optOverride("schedule.interval", "batch"))).hasMessageContaining(
+        "schedule.interval");
+    assertThat(errorOf(real.get().optOverride("interval", "epoch"))).hasMessageContaining("schedule.interval=epoch");
+  }
+
+  @Test
   void smoothL1IsARegressionLossWhoseBetaIsStoredOnlyWhenItIsNotTorchsDefault() {
     java.util.function.Supplier<JobSpecResolver.Builder> smooth = () -> resolver().optOverride("loss", "smooth_l1");
     JobSpec torchs = smooth.get().build().resolve();
@@ -294,7 +311,8 @@ class JobSpecResolverTest {
     assertThat(stored.getLong("schedule.patience")).isEqualTo(2);
     assertThat(stored.getDouble("schedule.factor")).as("torch's default").isEqualTo(0.1);
     assertThat(stored.getString("schedule.monitor")).isEqualTo("train_loss");
-    assertThat(JobSpec.fromHyperParameters(stored)).isEqualTo(plateau);
+    assertThat(JobSpec.fromHyperParameters(stored, new io.epochal.driver.app.RegistryModelCatalog()))
+        .isEqualTo(plateau);
 
     ConfigException other = errorOf(real.get().optOverride("schedule.name", "cosine")
         .optOverride("schedule.total_steps", "10").optOverride("schedule.patience", "2"));

@@ -717,6 +717,42 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
+  void aScheduleSteppedOncePerEpochRecordsTheNextEpochsRateAndTrainsAsAConstantRateWithinEachEpoch() throws Exception {
+    String data = data("per-epoch", 40, 6);
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("per-epoch-job").toString(), data);
+    keys.put("train.batch_size", "8"); // 40 rows on 2 workers: 3 steps per epoch
+    keys.put("train.epochs", "2");
+    keys.put("schedule.name", "multistep");
+    keys.put("schedule.milestones", "1");
+    keys.put("schedule.gamma", "0.5");
+    keys.put("schedule.interval", "epoch");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());
+    List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(warningsInto(warnings)).build().run();
+    assertThat(warnings).noneMatch(w -> w.contains("schedule."));
+    // the same job at a constant 0.01 for its first epoch: the per-epoch schedule's rate until its milestone
+    Map<String, String> constantKeys = E2eFixtures.jobKeys(tmp.resolve("first-epoch-constant").toString(), data);
+    constantKeys.put("train.batch_size", "8");
+    constantKeys.put("train.epochs", "1");
+    JobSpec constant = E2eFixtures.resolve(tmp, constantKeys, new Configuration());
+    TrainingJob.builder().setSpec(constant).setSpark(spark).build().run();
+    Configuration conf = new Configuration();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf);
+        CheckpointStore flat = E2eFixtures.store(constant.jobDir().toString(), conf)) {
+      HyperParameters afterFirst = store.load(1).manifest().learningRateSchedule();
+      assertThat(afterFirst.getDouble("schedule.lr")).as("epoch 2's rate, after the milestone").isEqualTo(0.005);
+      assertThat(afterFirst.getLong("schedule.step")).isEqualTo(1);
+      assertThat(afterFirst.getString("schedule.interval")).isEqualTo("epoch");
+      assertThat(store.load(1).model()).isEqualTo(flat.load(1).model());
+      assertThat(store.load(2).manifest().globalStep()).isEqualTo(6);
+      assertThat(store.load(2).manifest().hyperParameters().getString("schedule.interval")).isEqualTo("epoch");
+    }
+    CliRun status = CliRun.of("status", spec.jobDir().toString());
+    assertThat(status.out).as("%s", status).contains("next rate:   0.005 for epoch 3 (schedule step 2, once per "
+        + "epoch) (schedule multistep)");
+  }
+
+  @Test
   void aOneCycleJobCyclingTheMomentumTrainsEachStepWithTheBeta1ItsCheckpointsRecord() throws Exception {
     String data = data("onecycle-momentum", 40, 6);
     List<String> warnings = java.util.Collections.synchronizedList(new java.util.ArrayList<>());

@@ -129,6 +129,7 @@ public final class LocalRound {
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
     Loss loss = config.newLoss();
     LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
+    boolean perEpoch = LrSchedules.countsEpochs(config.scheduleParams());
     List<NamedParameter> params = model.trainableParameters();
     for (NamedParameter p : params) {
       NDArray w = p.parameter().getArray();
@@ -185,11 +186,12 @@ public final class LocalRound {
             float norm = GradientClipping.clipByTotalNorm(gradients.slots(), config.clipGradNorm(), stepManager);
             norms = norms.plus(norm, GradientClipping.scales(norm, config.clipGradNorm()));
           }
-          java.util.OptionalDouble momentum = schedule.momentum(globalStep + s);
+          long at = LrSchedules.stepOf(perEpoch, epoch, globalStep + s);
+          java.util.OptionalDouble momentum = schedule.momentum(at);
           if (momentum.isPresent()) { // set by the schedule, as torch's OneCycleLR(cycle_momentum=True) sets it
-            optimizer.step(gradients.slots(), schedule.lr(globalStep + s), momentum.getAsDouble());
+            optimizer.step(gradients.slots(), schedule.lr(at), momentum.getAsDouble());
           } else {
-            optimizer.step(gradients.slots(), schedule.lr(globalStep + s));
+            optimizer.step(gradients.slots(), schedule.lr(at));
           }
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());

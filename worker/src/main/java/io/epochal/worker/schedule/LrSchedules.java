@@ -39,6 +39,9 @@ import java.util.Set;
  *   <tr><td>{@code warmup_steps}</td><td>0</td><td>linear warm-up steps in front of the schedule (0 = none)</td></tr>
  *   <tr><td>{@code warmup_start_factor}</td><td>1/3</td><td>the warm-up starts at base * this (torch's
  *   LinearLR default; 0 as Hugging Face's)</td></tr>
+ *   <tr><td>{@code interval}</td><td>step</td><td>what the schedule's steps count: optimizer steps ({@code step}) or
+ *   epochs ({@code epoch}, a schedule stepped once per epoch, as Lightning's {@code interval="epoch"}; every step of
+ *   epoch {@code e}, 0-based, then trains at the schedule's rate of step {@code e})</td></tr>
  * </table>
  *
  * <p>With a warm-up of {@code W} steps, global step {@code s >= W} uses the schedule at
@@ -47,6 +50,13 @@ import java.util.Set;
  * {@link ReduceOnPlateau} says and creates the schedule with the lowered rate as its base.
  */
 public final class LrSchedules {
+
+  /** The key of what a schedule's steps count. */
+  public static final String INTERVAL = "interval";
+  /** {@link #INTERVAL}: optimizer steps (the default). */
+  public static final String INTERVAL_STEP = "step";
+  /** {@link #INTERVAL}: epochs, a schedule stepped once per epoch. */
+  public static final String INTERVAL_EPOCH = "epoch";
 
   /** Known schedule names. */
   public static final List<String> NAMES =
@@ -143,7 +153,13 @@ public final class LrSchedules {
                 + "none)").build(),
         ParamSpec.builder("warmup_start_factor", ParamType.DOUBLE).optDefault(1.0 / 3).optMin(0).optMax(1)
             .optDoc("the warm-up starts at lr * this factor and reaches lr after warmup_steps (torch's LinearLR "
-                + "default 1/3; 0 starts at 0, as Hugging Face's warm-ups)").build()));
+                + "default 1/3; 0 starts at 0, as Hugging Face's warm-ups)").build(),
+        ParamSpec.builder(INTERVAL, ParamType.STRING).optDefault(INTERVAL_STEP)
+            .optAllowed(INTERVAL_STEP, INTERVAL_EPOCH)
+            .optDoc("what the schedule's steps count (step_size, milestones, total_steps, restart_steps, "
+                + "warmup_steps): optimizer steps (step), or epochs (epoch: the schedule is stepped once per epoch, "
+                + "as a PyTorch script that calls scheduler.step() after each epoch, Lightning's interval=\"epoch\"; "
+                + "every step of an epoch trains at its rate)").build()));
   }
 
   /**
@@ -240,9 +256,25 @@ public final class LrSchedules {
       case "monitor", "mode", "patience", "factor", "threshold", "threshold_mode", "cooldown" -> Set.of("plateau");
       case "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase", "cycle_momentum",
           "base_momentum", "max_momentum" -> Set.of("onecycle");
-      case "schedule", "warmup_steps", "warmup_start_factor" -> Set.copyOf(NAMES);
+      case "schedule", "warmup_steps", "warmup_start_factor", INTERVAL -> Set.copyOf(NAMES);
       default -> Set.of();
     };
+  }
+
+  /**
+   * Whether the schedule configured by {@code resolved} (resolved again here) counts epochs ({@code interval=epoch})
+   * rather than optimizer steps.
+   */
+  public static boolean countsEpochs(HyperParameters resolved) {
+    return INTERVAL_EPOCH.equals(params().resolve(resolved).getString(INTERVAL));
+  }
+
+  /**
+   * The schedule step that optimizer step {@code globalStep} (0-based, of the job) of 0-based epoch {@code epoch}
+   * trains at: the epoch with {@code countsEpochs}, else the optimizer step.
+   */
+  public static long stepOf(boolean countsEpochs, int epoch, long globalStep) {
+    return countsEpochs ? epoch : globalStep;
   }
 
   /** A constant schedule. */

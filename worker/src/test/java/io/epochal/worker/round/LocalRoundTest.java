@@ -187,6 +187,25 @@ class LocalRoundTest {
   }
 
   @Test
+  void aScheduleSteppedOncePerEpochTrainsEveryStepOfAnEpochAtThatEpochsRate() {
+    DataShard shard = RoundFixtures.shard(0, 64, 3);
+    HyperParameters sgd = HyperParameters.builder().put("lr", 0.8).put("momentum", 0.9).build();
+    HyperParameters halvedEachEpoch = HyperParameters.builder().put("schedule", "step").put("step_size", 1L)
+        .put("gamma", 0.5).put("interval", "epoch").build();
+    TrainingConfig perEpoch = RoundFixtures.builder("sgd", sgd, 0.5, 16, 3, 0, 1).optSchedule(halvedEachEpoch).build();
+    // epoch 2 (0-based), its steps 40 to 42 of the job: 0.8 x 0.5^2 = 0.2 at each of them
+    TrainingConfig constant = RoundFixtures.builder("sgd", HyperParameters.builder().put("lr", 0.2)
+        .put("momentum", 0.9).build(), 0.5, 16, 3, 0, 1).build();
+    StateDict global = RoundFixtures.initialState(perEpoch);
+    RoundResult stepped = LocalRound.run(perEpoch, global, shard, 2, 0, 40);
+    assertThat(stepped.state()).isEqualTo(LocalRound.run(constant, global, shard, 2, 0, 40).state());
+    TrainingConfig perStep = RoundFixtures.builder("sgd", sgd, 0.5, 16, 3, 0, 1).optSchedule(HyperParameters.builder()
+        .put("schedule", "step").put("step_size", 1L).put("gamma", 0.5).build()).build();
+    assertThat(LocalRound.run(perStep, global, shard, 2, 0, 40).state()).as("halved at every optimizer step")
+        .isNotEqualTo(stepped.state());
+  }
+
+  @Test
   void differentRoundOrWorkerChangesTheDropoutAndTheResult() {
     TrainingConfig config = RoundFixtures.adam(0.5, 16, 2);
     DataShard shard = RoundFixtures.shard(0, 64, 3);

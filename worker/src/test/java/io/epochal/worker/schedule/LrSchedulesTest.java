@@ -172,6 +172,18 @@ class LrSchedulesTest {
   }
 
   @Test
+  void everyScheduleCountsOptimizerStepsUnlessItsIntervalIsEpoch() {
+    assertThat(LrSchedules.countsEpochs(HyperParameters.builder().put("schedule", "cosine").build())).isFalse();
+    assertThat(LrSchedules.countsEpochs(HyperParameters.builder().put("schedule", "multistep")
+        .put("interval", "epoch").build())).isTrue();
+    assertThat(LrSchedules.usedBy("interval")).containsExactlyInAnyOrderElementsOf(LrSchedules.NAMES);
+    assertThat(LrSchedules.stepOf(true, 4, 123)).isEqualTo(4);
+    assertThat(LrSchedules.stepOf(false, 4, 123)).isEqualTo(123);
+    assertThatThrownBy(() -> LrSchedules.countsEpochs(HyperParameters.builder().put("interval", "batch").build()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("interval");
+  }
+
+  @Test
   void warmupRisesLinearlyThenHandsOverToCosineCountedAfterTheWarmup() {
     LrSchedule s = create(0.8, "schedule", "cosine", "total_steps", 4, "warmup_steps", 4,
         "warmup_start_factor", 0.25);

@@ -1,0 +1,53 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warnings for a schedule that does not fit the job's steps, counted in epochs for a schedule stepped once per
+ * epoch ({@code schedule.interval=epoch}), where the hint that its steps are optimizer steps does not apply.
+ */
+class ScheduleCoverageTest {
+
+  /** The quickstart job (3 epochs) with {@code keys}, its schedule's warning for a job of 96 optimizer steps. */
+  private static Optional<String> warning(String... keys) {
+    JobSpecResolver.Builder b = JobSpecResolver.builder().optCatalog(new RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    for (int i = 0; i < keys.length; i += 2) {
+      b.optOverride(keys[i], keys[i + 1]);
+    }
+    JobSpec spec = b.build().resolve();
+    return ScheduleCoverage.forSteps(spec, 96, false);
+  }
+
+  @Test
+  void milestonesPastTheJobsEpochsAreWarnedOfInEpochsWhenTheScheduleIsSteppedPerEpoch() {
+    assertThat(warning("schedule.name", "multistep", "schedule.milestones", "1,5", "schedule.interval", "epoch"))
+        .hasValue("schedule.milestones 5 comes at or after the job's 3 epochs, so the rate is never lowered there");
+    assertThat(warning("schedule.name", "multistep", "schedule.milestones", "1,2", "schedule.interval", "epoch"))
+        .isEmpty();
+    assertThat(warning("schedule.name", "multistep", "schedule.milestones", "1,100")).hasValueSatisfying(w ->
+        assertThat(w).startsWith("schedule.milestones 100 comes at or after the job's 96 optimizer steps")
+            .contains("an epoch is 32 steps here").endsWith("or schedule.interval=epoch)"));
+  }
+
+  @Test
+  void aStepDecayAndACosineCountedInEpochsAreWarnedOfInEpochs() {
+    assertThat(warning("schedule.name", "step", "schedule.step_size", "1", "schedule.gamma", "0.001",
+        "schedule.interval", "epoch")).hasValue("schedule.step_size = 1 multiplies the rate by schedule.gamma = 0.001 "
+        + "every 1 epochs: 2 times in the job's 3 epochs, down to 1.00e-06 × optimizer.lr at its last epoch");
+    assertThat(warning("schedule.name", "cosine", "schedule.total_steps", "2", "schedule.interval", "epoch"))
+        .hasValue("schedule.total_steps = 2: the cosine schedule reaches schedule.min_lr = 0.0 at epoch 2 of the "
+            + "job's 3 and holds it for the remaining 1 epochs; for a decay over the whole job set "
+            + "schedule.total_steps=3");
+    assertThat(warning("schedule.name", "constant", "schedule.warmup_steps", "3", "schedule.interval", "epoch"))
+        .hasValue("schedule.warmup_steps = 3 is not shorter than the job's 3 epochs, so the rate never reaches "
+            + "optimizer.lr");
+  }
+}
