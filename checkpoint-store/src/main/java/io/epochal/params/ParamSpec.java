@@ -72,11 +72,15 @@ public final class ParamSpec {
 
   /**
    * A human-readable range, e.g. {@code [0.0, 1.0]}, {@code [0.0, 1.0)} (1.0 excluded), {@code one
-   * of relu, tanh}, or {@code any}.
+   * of relu, tanh} (an allowed empty string as {@code '' (empty)}), or {@code any}.
    */
   public String rangeText() {
     if (!allowed.isEmpty()) {
-      return "one of " + String.join(", ", allowed);
+      List<String> shown = new java.util.ArrayList<>();
+      for (String a : allowed) {
+        shown.add(a.isEmpty() ? "'' (empty)" : a);
+      }
+      return "one of " + String.join(", ", shown);
     }
     if (min == null && max == null) {
       return "any";

@@ -57,6 +57,15 @@ class ParamSpecsTest {
   }
 
   @Test
+  void anAllowedEmptyValueIsShownAsEmptyNotAsNothing() {
+    ParamSpec mode = ParamSpec.builder("mode", ParamType.STRING).optDefault("").optAllowed("", "min", "max")
+        .optDoc("mode").build();
+    assertThat(mode.rangeText()).isEqualTo("one of '' (empty), min, max");
+    assertThat(mode.check("")).isEqualTo("");
+    assertThatThrownBy(() -> mode.check("mean")).hasMessageContaining("one of '' (empty), min, max");
+  }
+
+  @Test
   void anExcludedBoundIsRefusedItselfAndShownWithAParenthesis() {
     ParamSpec beta = ParamSpec.builder("beta", ParamType.DOUBLE).optDefault(0.9).optMin(0).optMaxExclusive(1.0)
         .optDoc("decay").build();
