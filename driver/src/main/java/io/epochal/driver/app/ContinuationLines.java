@@ -44,11 +44,12 @@ final class ContinuationLines {
       return Optional.empty();
     }
     boolean perEpoch = state.contains("schedule.interval") && "epoch".equals(state.getString("schedule.interval"));
-    String step = state.contains("schedule.step") ? Long.toString(state.getLong("schedule.step")) : "?";
+    boolean known = state.contains("schedule.step");
+    String step = known ? Long.toString(state.getLong("schedule.step")) : "?";
     // stepped once per epoch: its step is the number of epochs done, and the next epoch trains at the rate
-    String line = state.getDouble("schedule.lr") + (perEpoch ? " for epoch " + (state.contains("schedule.step")
-        ? Long.toString(state.getLong("schedule.step") + 1) : "?") + " (schedule step " + step + ", once per epoch)"
-        : " at step " + step) + (state.contains("schedule.momentum") ? ", momentum "
+    String line = state.getDouble("schedule.lr") + (perEpoch ? " for epoch " + (known ? Long.toString(state.getLong(
+        "schedule.step") + 1) : "?") + " (schedule step " + step + ", once per epoch)" : " at step " + step)
+        + (state.contains("schedule.momentum") ? ", momentum "
         + state.getDouble("schedule.momentum") : "") + " (schedule " + state.getString("schedule.name");
     if (!state.contains(ReduceOnPlateau.REDUCTIONS) || !job.contains("schedule.monitor")) {
       return Optional.of(line + ")");

@@ -19,4 +19,13 @@ class ContinuationLinesTest {
     assertThat(ContinuationLines.learningRate(job, plain)).hasValue("0.0811745653949763 at step 2 (schedule onecycle)");
     assertThat(ContinuationLines.learningRate(job, HyperParameters.empty())).isEmpty();
   }
+
+  @Test
+  void aScheduleSteppedOncePerEpochNamesTheEpochTheRateTrains() {
+    HyperParameters job = HyperParameters.builder().put("schedule.name", "step").build();
+    HyperParameters state = LrSchedules.stepDecay(0.1, 1, 0.5).state(2).with(HyperParameters.builder()
+        .put("schedule.interval", "epoch").build());
+    assertThat(ContinuationLines.learningRate(job, state))
+        .hasValue("0.025 for epoch 3 (schedule step 2, once per epoch) (schedule step)");
+  }
 }
