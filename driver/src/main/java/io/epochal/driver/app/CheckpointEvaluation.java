@@ -197,7 +197,8 @@ final class CheckpointEvaluation {
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
           + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
-          + (spec.classification() ? "; accuracy: rows whose largest output is their class" : "") + ")"
+          + (spec.classification() ? "; accuracy: rows whose largest output is their class"
+          : "; MAE: the mean |output - label|") + ")"
           + (evaluator.skippedRows() > 0 ? "; " + evaluator.skippedRows() + " bad rows skipped" : ""));
     }
     if (unusable > 0) {
@@ -277,13 +278,16 @@ final class CheckpointEvaluation {
 
   private void print(List<Evaluated> table, JobSpec spec) {
     boolean accuracy = spec == null || spec.classification();
-    String format = "%-14s %6s %10s %12s" + (accuracy ? " %10s" : "%.0s") + "  %s%n";
-    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", "ACCURACY", "TIME");
+    // a classification's accuracy, a regression's mean absolute error
+    String format = "%-14s %6s %10s %12s %10s  %s%n";
+    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", accuracy ? "ACCURACY" : "MAE", "TIME");
     for (Evaluated e : table) {
       EvaluationResult r = e.result();
+      String second = r == null ? "-" : r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy())
+          : r.measuredError() ? JobStatusReport.lossText(r.meanAbsoluteError()) : "-";
       out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
-          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), r != null && r.counted() ? String.format(Locale.ROOT, "%.4f",
-          r.accuracy()) : "-", r == null ? e.status() : String.format(Locale.ROOT, "%.1f s", e.seconds()));
+          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, r == null ? e.status()
+          : String.format(Locale.ROOT, "%.1f s", e.seconds()));
     }
     out.flush();
   }

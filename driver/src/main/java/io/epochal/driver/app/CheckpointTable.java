@@ -10,11 +10,10 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always;
- * a column only when some checkpoint records its value: training accuracy (classification), the
- * held-out rows' loss and accuracy, the gradient norm before clipping, and the learning rate the next
- * step trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau}
- * lowering it).
+ * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always; a column only
+ * when some checkpoint records its value: training accuracy (classification), the held-out rows' loss and accuracy
+ * (or, for regression, mean absolute error), the gradient norm before clipping, and the learning rate the next step
+ * trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau} lowering it).
  */
 final class CheckpointTable {
 
@@ -29,6 +28,7 @@ final class CheckpointTable {
         new Column("TRAIN_ACCURACY", 14, m -> metric(m, EpochMetrics.TRAIN_ACCURACY).map(CheckpointTable::share)),
         new Column("VAL_LOSS", 12, m -> metric(m, EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
         new Column("VAL_ACCURACY", 12, m -> metric(m, EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
+        new Column("VAL_MAE", 12, m -> metric(m, EpochMetrics.VAL_MAE).map(JobStatusReport::lossText)),
         new Column("GRAD_NORM", 10, m -> metric(m, EpochMetrics.GRAD_NORM).map(CheckpointTable::threeDigits)),
         new Column("NEXT_LR", 10, m -> nextRate(m).map(CheckpointTable::threeDigits)));
     boolean rateVaries = manifests.stream().map(CheckpointTable::nextRate).distinct().count() > 1;
@@ -39,9 +39,10 @@ final class CheckpointTable {
         shown.add(c);
       }
     }
-    // the held-out metrics come as a pair, as a job evaluated on held-out rows records both or only the loss
+    // the held-out metrics come as a pair, as a job evaluated on held-out rows records both or only the loss (a
+    // regression's checkpoints record its mean absolute error as the second since there was one)
     if (shown.stream().anyMatch(c -> c.header().equals("VAL_LOSS"))
-        && shown.stream().noneMatch(c -> c.header().equals("VAL_ACCURACY"))) {
+        && shown.stream().noneMatch(c -> c.header().equals("VAL_ACCURACY") || c.header().equals("VAL_MAE"))) {
       shown.add(shown.indexOf(shown.stream().filter(c -> c.header().equals("VAL_LOSS")).findFirst().get()) + 1,
           all.get(2));
     }

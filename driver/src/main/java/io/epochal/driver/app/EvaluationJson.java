@@ -22,11 +22,11 @@ import org.apache.hadoop.fs.Path;
  * }</pre>
  *
  * <p>A checkpoint not evaluated has {@code status} {@code damaged}, {@code unregistered} or {@code
- * not_reproduced} and
- * a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is absent for a loss
- * other than {@code softmax_cross_entropy}. A failure before any checkpoint is evaluated (rows that
- * cannot be used, a job without checkpoints) gives {@code ok} false, an {@code error} and no
- * checkpoints ({@link #error}).
+ * not_reproduced} and a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is
+ * absent for a loss other than {@code softmax_cross_entropy}, whose result has {@code mae} (the mean
+ * absolute error) instead. A failure before any checkpoint is evaluated (rows that cannot be used, a
+ * job without checkpoints) gives {@code ok} false, an {@code error} and no checkpoints ({@link
+ * #error}).
  */
 final class EvaluationJson {
 
@@ -77,6 +77,9 @@ final class EvaluationJson {
       c.put("loss", r.meanLoss());
       if (r.counted()) {
         c.put("accuracy", r.accuracy());
+      }
+      if (r.measuredError()) {
+        c.put("mae", r.meanAbsoluteError());
       }
       c.put("seconds", e.seconds());
     }

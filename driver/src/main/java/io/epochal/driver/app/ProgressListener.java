@@ -82,7 +82,8 @@ final class ProgressListener implements TrainingListener {
   public synchronized void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held,
       long millis) {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
-        + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "");
+        + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
+        + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "");
   }
 
   @Override

@@ -106,6 +106,10 @@ final class BestMetricCheck {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "
             + "with " + modeKey + "=min"));
+      } else if (metric.equals(EpochMetrics.VAL_MAE) && classification) {
+        problems.add(new ConfigException(key, from + " is recorded only for a regression loss (mse, l1, huber, "
+            + "smooth_l1), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss with " + modeKey
+            + "=min, or val_accuracy with " + modeKey + "=max"));
       }
       return;
     }

@@ -28,6 +28,11 @@ public final class EpochMetrics {
   public static final String VAL_LOSS = "val_loss";
   /** The share of the held-out rows predicted right ({@code softmax_cross_entropy} only). */
   public static final String VAL_ACCURACY = "val_accuracy";
+  /**
+   * The mean absolute error over the held-out rows, {@code |output - label|} averaged over every output (regression
+   * losses only), as {@code torch.nn.L1Loss} computes it.
+   */
+  public static final String VAL_MAE = "val_mae";
   /** How many held-out rows the epoch was evaluated on. */
   public static final String VAL_ROWS = "val_rows";
 
@@ -44,7 +49,7 @@ public final class EpochMetrics {
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
-  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_ROWS);
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_MAE, VAL_ROWS);
 
   private EpochMetrics() {}
 }

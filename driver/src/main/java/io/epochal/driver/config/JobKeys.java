@@ -64,7 +64,7 @@ public final class JobKeys {
   /** Label smoothing of loss softmax_cross_entropy; 0 = none. */
   public static final String LABEL_SMOOTHING = "loss.label_smoothing";
   public static final String DATA_PATH = "data.path";
-  /** Held-out rows every epoch's state is evaluated on ({@code val_loss}, {@code val_accuracy}); empty = none. */
+  /** Held-out rows every epoch's state is evaluated on ({@code val_loss}, {@code val_accuracy} or {@code val_mae}). */
   public static final String DATA_VALIDATION_PATH = "data.validation_path";
   public static final String DATA_FORMAT = "data.format";
   public static final String DATA_FEATURES = "data.features";
@@ -278,7 +278,8 @@ public final class JobKeys {
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
         + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy "
-        + "(for checkpoint.best_metric). They are never trained on. Empty = none. A resume may change it (--set)."));
+        + "(for a regression loss val_mae, the mean absolute error) (for checkpoint.best_metric). They are never "
+        + "trained on. Empty = none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "
@@ -307,7 +308,7 @@ public final class JobKeys {
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
         + "train_accuracy; with data.validation_path also "
-        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy)."));
+        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, for a regression loss val_mae)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "

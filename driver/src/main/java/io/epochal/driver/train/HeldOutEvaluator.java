@@ -80,6 +80,9 @@ final class HeldOutEvaluator {
     if (held.counted()) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ACCURACY, held.accuracy());
     }
+    if (held.measuredError() && Double.isFinite(held.meanAbsoluteError())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_MAE, held.meanAbsoluteError());
+    }
     metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ROWS, (double) held.rows());
     return metrics;
   }

@@ -91,6 +91,36 @@ class HeldOutRowsTest {
   }
 
   @Test
+  void aRegressionsCheckpointsRecordTheHeldOutMeanAbsoluteErrorWhichMayRankThem() throws Exception {
+    String data = write("train-regression", TRAIN_ROWS, 0);
+    String heldOut = write("validation-regression", HELD_OUT_ROWS, TRAIN_ROWS);
+    Configuration conf = new Configuration();
+    Map<String, String> keys = keys("regression", data);
+    keys.put("data.validation_path", heldOut);
+    keys.put("loss", "mse"); // the class index as a numeric target
+    keys.put("model.output_dim", "1");
+    keys.put("train.epochs", "1");
+    keys.put("checkpoint.best_metric", "val_mae");
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
+    TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      LoadedCheckpoint c = E2eFixtures.assertVerified(store, 1);
+      Map<String, Double> metrics = c.manifest().metrics();
+      EvaluationResult expected = LocalEvaluation.run(TrainingConfigs.of(spec), c.model(), heldOutShard());
+      assertThat(metrics.get("val_mae")).isCloseTo(expected.meanAbsoluteError(),
+          within(1e-12 * expected.meanAbsoluteError()));
+      assertThat(metrics).doesNotContainKey("val_accuracy");
+    }
+    Map<String, String> classification = keys("accuracy-ranked", data);
+    classification.put("data.validation_path", heldOut);
+    classification.put("checkpoint.best_metric", "val_mae");
+    classification.put("checkpoint.keep_best", "1");
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_metric = 'val_mae'").hasMessageContaining("recorded only for a "
+            + "regression loss");
+  }
+
+  @Test
   void everyCheckpointRecordsTheHeldOutLossAndAccuracyOfItsOwnStateAndTrainsTheSameTensors() throws Exception {
     String data = write("train", TRAIN_ROWS, 0);
     String heldOut = write("validation", HELD_OUT_ROWS, TRAIN_ROWS);

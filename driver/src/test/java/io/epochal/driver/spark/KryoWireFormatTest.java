@@ -111,6 +111,10 @@ class KryoWireFormatTest {
     assertThat(roundTrip(regression)).isEqualTo(regression);
     assertThat(roundTrip(new io.epochal.worker.round.EvaluationResult[] {counted, regression}))
         .containsExactly(counted, regression);
+    io.epochal.worker.round.EvaluationResult measured = io.epochal.worker.round.EvaluationResult.regression(1, 7, 0.25,
+        1.75);
+    assertThat(roundTrip(measured)).isEqualTo(measured);
+    assertThat(roundTrip(measured).meanAbsoluteError()).isEqualTo(0.25);
   }
 
   @Test

@@ -7,7 +7,8 @@ import java.util.Objects;
 
 /**
  * What one worker returns from evaluating the global state on its shard of held-out rows: how many
- * rows, the sum of their losses, and for classification how many the model predicted right.
+ * rows, the sum of their losses, for classification how many the model predicted right, and for
+ * regression the sum of the rows' absolute errors (each row's mean over its outputs).
  * Immutable; it crosses from executor to driver, where {@link #combine} adds the shards up.
  */
 public final class EvaluationResult {
@@ -19,12 +20,27 @@ public final class EvaluationResult {
   private final long rows;
   private final double lossSum;
   private final long correct;
+  /** The sum of the rows' absolute errors; NaN when not measured (classification). */
+  private final double absErrorSum;
 
   /**
    * A result of {@code rows} rows whose losses sum to {@code lossSum}; {@code correct} rows predicted
-   * right, or {@link #NOT_COUNTED}.
+   * right, or {@link #NOT_COUNTED}; no absolute error measured.
    */
   public EvaluationResult(int worker, long rows, double lossSum, long correct) {
+    this(worker, rows, lossSum, correct, Double.NaN);
+  }
+
+  /**
+   * A result of a regression's {@code rows} rows whose losses sum to {@code lossSum} and whose absolute errors (each
+   * row's mean over its outputs) sum to {@code absErrorSum}.
+   */
+  public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
+    checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum);
+  }
+
+  private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -33,6 +49,7 @@ public final class EvaluationResult {
     this.rows = rows;
     this.lossSum = lossSum;
     this.correct = correct;
+    this.absErrorSum = absErrorSum;
   }
 
   /**
@@ -62,6 +79,7 @@ public final class EvaluationResult {
     long rows = 0;
     double lossSum = 0;
     long correct = 0;
+    double absErrorSum = 0; // NaN once a shard did not measure it
     boolean counted = ordered.get(0).counted();
     for (EvaluationResult r : ordered) {
       checkArgument(r.counted() == counted, "worker %s %s correct predictions, worker %s %s", r.worker,
@@ -69,8 +87,9 @@ public final class EvaluationResult {
       rows += r.rows;
       lossSum += r.lossSum;
       correct += r.counted() ? r.correct : 0;
+      absErrorSum += r.absErrorSum;
     }
-    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED);
+    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum);
   }
 
   /** The worker index (0 for a combined result). */
@@ -108,23 +127,37 @@ public final class EvaluationResult {
     return rows == 0 || !counted() ? Double.NaN : (double) correct / rows;
   }
 
+  /** Whether the rows' absolute errors were measured (a regression loss). */
+  public boolean measuredError() {
+    return !Double.isNaN(absErrorSum);
+  }
+
+  /**
+   * The mean absolute error over the rows, {@code |prediction - label|} averaged over every output (NaN for none or
+   * when not measured; infinite or NaN for a prediction that is).
+   */
+  public double meanAbsoluteError() {
+    return rows == 0 || !measuredError() ? Double.NaN : absErrorSum / rows;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof EvaluationResult)) {
       return false;
     }
     EvaluationResult r = (EvaluationResult) o;
-    return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct;
+    return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
+        && Double.compare(absErrorSum, r.absErrorSum) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct);
+    return Objects.hash(worker, rows, lossSum, correct, absErrorSum);
   }
 
   @Override
   public String toString() {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
-        + (counted() ? ", correct=" + correct : "") + "}";
+        + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "") + "}";
   }
 }

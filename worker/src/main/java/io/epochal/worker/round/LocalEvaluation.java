@@ -18,8 +18,9 @@ import io.epochal.worker.model.ModelCache;
  * (no dropout, BatchNorm on its running statistics, no state changed) on the rows in their order,
  * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
  * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
- * first of equal ones) is their label. A pure function of (state, config, shard): a retried task
- * gives the same bits. Optimizer tensors in the state are ignored.
+ * first of equal ones) is their label; for a regression loss, the sum of the rows' absolute errors
+ * ({@code |output - label|}, each row's mean over its outputs, in double). A pure function of
+ * (state, config, shard): a retried task gives the same bits. Optimizer tensors in the state are ignored.
  */
 public final class LocalEvaluation {
 
@@ -45,7 +46,8 @@ public final class LocalEvaluation {
   private static EvaluationResult run(TrainingConfig config, StateDict global, DataShard shard, Device device) {
     boolean classification = EvaluationResult.counts(config);
     if (shard.rows() == 0) {
-      return new EvaluationResult(shard.worker(), 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED);
+      return classification ? new EvaluationResult(shard.worker(), 0, 0.0, 0)
+          : EvaluationResult.regression(shard.worker(), 0, 0.0, 0.0);
     }
     StateDict modelState = LocalRound.modelPart(global);
     ModelCache cache = ModelCache.forCurrentThread();
@@ -73,6 +75,7 @@ public final class LocalEvaluation {
     BatchInput input = new BatchInput(shard, batch);
     double lossSum = 0;
     long correct = 0;
+    double absErrorSum = 0;
     try (NDManager evalManager = model.manager().newSubManager()) {
       for (int start = 0; start < rows; start += batch) {
         int end = Math.min(rows, start + batch);
@@ -82,11 +85,30 @@ public final class LocalEvaluation {
           lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
           if (classification) {
             correct += correct(prediction.toFloatArray(), labels, order, start, end);
+          } else {
+            absErrorSum += absoluteErrors(prediction.toFloatArray(), labels, shard.labelWidth(), order, start, end);
           }
         }
       }
     }
-    return new EvaluationResult(shard.worker(), rows, lossSum, classification ? correct : EvaluationResult.NOT_COUNTED);
+    return classification ? new EvaluationResult(shard.worker(), rows, lossSum, correct)
+        : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum);
+  }
+
+  /**
+   * The sum over rows {@code order[start..end)} of their mean absolute error over the {@code width} outputs ({@code
+   * outputs} holds the batch's rows in that order), each difference taken in float32 as the loss takes it.
+   */
+  static double absoluteErrors(float[] outputs, float[] labels, int width, int[] order, int start, int end) {
+    double sum = 0;
+    for (int i = 0; i < end - start; i++) {
+      double row = 0;
+      for (int j = 0; j < width; j++) {
+        row += Math.abs(outputs[i * width + j] - labels[order[start + i] * width + j]);
+      }
+      sum += row / width;
+    }
+    return sum;
   }
 
   /**

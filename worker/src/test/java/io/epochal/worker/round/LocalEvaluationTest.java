@@ -113,6 +113,37 @@ class LocalEvaluationTest {
   }
 
   @Test
+  void aRegressionMeasuresItsMeanAbsoluteErrorWhichIsItsL1Loss() {
+    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
+    DataShard held = new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+        new float[] {1, 2, 3, 4, 5});
+    TrainingConfig.Builder b = TrainingConfig.builder().setModel("mlp", 1, params)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.1).build()))
+        .setBatchSize(3).setSeed(1);
+    TrainingConfig mse = b.setLoss("mse").build();
+    StateDict state = RoundFixtures.initialState(mse);
+    EvaluationResult squared = LocalEvaluation.run(mse, state, held);
+    EvaluationResult absolute = LocalEvaluation.run(b.setLoss("l1").build(), state, held);
+    assertThat(squared.measuredError()).isTrue();
+    // the same outputs: the same absolute errors, whatever the loss; l1's loss is their mean (in float32 per batch)
+    assertThat(squared.meanAbsoluteError()).isEqualTo(absolute.meanAbsoluteError());
+    assertThat(absolute.meanAbsoluteError()).isCloseTo(absolute.meanLoss(), within(1e-6 * absolute.meanLoss()));
+    assertThat(squared.meanAbsoluteError()).isNotCloseTo(squared.meanLoss(), within(1e-3));
+    assertThat(LocalEvaluation.run(RoundFixtures.adam(0.0, 16, 1), RoundFixtures.initialState(
+        RoundFixtures.adam(0.0, 16, 1)), RoundFixtures.shard(0, 32, 5)).measuredError()).as("classification").isFalse();
+  }
+
+  @Test
+  void theAbsoluteErrorOfARowIsItsMeanOverItsOutputsInTheRowsOrder() {
+    float[] outputs = {1, 2, /* row 1 */ 0, -1};
+    float[] labels = {0, 0, /* row 1 */ 3, 5, /* row 2 */ 1.5f, 2};
+    // the batch holds rows 2 and 0: |1 - 1.5| and |2 - 2| averaged, then |0 - 0| and |-1 - 0| averaged
+    assertThat(LocalEvaluation.absoluteErrors(outputs, labels, 2, new int[] {2, 0}, 0, 2)).isEqualTo(0.25 + 0.5);
+    assertThat(LocalEvaluation.absoluteErrors(outputs, labels, 2, new int[] {0, 1}, 0, 2)).isEqualTo(1.5 + 4.5);
+  }
+
+  @Test
   void aRoundCountsTheSamplesItsOutputPredictsRightBeforeTheStepTheyTrain() {
     TrainingConfig config = RoundFixtures.adam(0.0, 64, 1); // no dropout: training mode computes evaluation's output
     StateDict state = trained(RoundFixtures.adam(0.0, 16, 4));
