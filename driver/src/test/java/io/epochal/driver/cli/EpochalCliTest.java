@@ -528,7 +528,7 @@ class EpochalCliTest {
         .as("defaults of keys constant does not read").isZero();
     Run unknown = run(launcher, catalog, "train", file.toString(), "--set", "schedule.foo=1");
     assertThat(unknown.err).as("an unknown key lists the keys constant reads").contains(
-        "schedule constant declares [schedule.warmup_steps, schedule.warmup_start_factor]");
+        "schedule constant declares [schedule.warmup_steps, schedule.warmup_start_factor, schedule.interval]");
   }
 
   @Test
