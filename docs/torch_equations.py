@@ -22,17 +22,21 @@ def plateau(lr, metrics, **kwargs):
     return rates, sched
 
 
-def one_cycle(max_lr, total_steps, **kwargs):
+def scheduled_rates(make_scheduler, lr, steps):
     p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=max_lr)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps, cycle_momentum=False,
-                                                **kwargs)
-    rates = []
-    for _ in range(total_steps):
-        rates.append(opt.param_groups[0]["lr"])
+    opt = torch.optim.SGD([p], lr=lr)
+    sched = make_scheduler(opt)
+    out = []
+    for _ in range(steps):
+        out.append(opt.param_groups[0]["lr"])
         opt.step()
         sched.step()
-    return rates
+    return out
+
+
+def one_cycle(max_lr, total_steps, **kwargs):
+    return scheduled_rates(lambda o: torch.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=max_lr, total_steps=total_steps, cycle_momentum=False, **kwargs), max_lr, total_steps)
 
 
 CYCLE_GRADS = [[0.3, -0.2, 1.5, 0.0], [0.1, 0.4, -2.0, 0.05], [-0.6, 0.25, 0.5, 0.05], [0.2, 0.2, -0.3, -0.1],
@@ -66,27 +70,7 @@ def rmsprop(grads, **kwargs):
 
 
 def warm_restarts(lr, steps, **kwargs):
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, **kwargs)
-    rates = []
-    for _ in range(steps):
-        rates.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return rates
-
-
-def scheduled_rates(make_scheduler, lr, steps):
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=lr)
-    sched = make_scheduler(opt)
-    out = []
-    for _ in range(steps):
-        out.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    return out
+    return scheduled_rates(lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(o, **kwargs), lr, steps)
 
 
 def hugging_face_linear(warmup, training):
@@ -125,15 +109,7 @@ def main():
         print(e, float(torch.nn.CrossEntropyLoss(label_smoothing=e)(x, y)))
 
     print("\n# LrSchedulesTest: MultiStepLR(milestones=[3, 5], gamma=0.5) from lr 1, per step")
-    p = torch.nn.Parameter(torch.zeros(1))
-    opt = torch.optim.SGD([p], lr=1.0)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[3, 5], gamma=0.5)
-    rates = []
-    for _ in range(7):
-        rates.append(opt.param_groups[0]["lr"])
-        opt.step()
-        sched.step()
-    print(rates)
+    print(scheduled_rates(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[3, 5], gamma=0.5), 1.0, 7))
 
     print("\n# LrSchedulesTest: the rate before steps 0, 1, 40, 95, 96, 98 of LinearLR(SGD(lr=0.003), "
           "end_factor=0.1, total_iters=96); before steps 0-11 of LinearLR(start_factor=1/3, total_iters=10); "

@@ -42,8 +42,8 @@ public final class ScheduleCoverage {
   static Optional<String> forSteps(JobSpec spec, long jobSteps, boolean resumed) {
     java.util.List<String> said = new java.util.ArrayList<>();
     // a schedule stepped once per epoch (schedule.interval=epoch) counts the job's epochs
-    Clock clock = io.epochal.worker.schedule.LrSchedules.countsEpochs(spec.scheduleParams())
-        ? new Clock(true, jobSteps / Math.max(1, spec.epochs())) : new Clock(false, perEpoch(spec, jobSteps));
+    Clock clock = new Clock(io.epochal.worker.schedule.LrSchedules.countsEpochs(spec.scheduleParams()),
+        perEpoch(spec, jobSteps));
     long units = clock.epochs() ? spec.epochs() : jobSteps;
     decay(spec, units, resumed, clock).ifPresent(said::add);
     longWarmup(spec, units, clock).ifPresent(said::add);

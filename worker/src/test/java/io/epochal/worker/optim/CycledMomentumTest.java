@@ -1,5 +1,7 @@
 package io.epochal.worker.optim;
 
+import static io.epochal.worker.optim.OptimizerRun.assertUlps;
+import static io.epochal.worker.optim.OptimizerRun.assertUlpsOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -159,24 +161,6 @@ class CycledMomentumTest {
       assertThat(Optimizers.takesScheduledMomentum("rmsprop", HyperParameters.builder().put("momentum", 0.1).build()))
           .isTrue();
       assertThat(Optimizers.takesScheduledMomentum("adamw", HyperParameters.empty())).isTrue();
-    }
-  }
-
-  /**
-   * torch fuses some multiply-adds the engine's array operations round twice, so values are held to within 8 float32
-   * ulps of torch's, as {@code RmsPropTest} holds them.
-   */
-  private static void assertUlps(float[] actual, double... torch) {
-    assertUlpsOf(0, actual, torch);
-  }
-
-  /** As {@link #assertUlps(float[], double...)}, each value held to 8 ulps of at least {@code magnitude}. */
-  private static void assertUlpsOf(double magnitude, float[] actual, double... torch) {
-    assertThat(actual).hasSize(torch.length);
-    for (int i = 0; i < torch.length; i++) {
-      float expected = (float) torch[i];
-      assertThat(Math.abs(actual[i] - expected)).as("[%s]: %s against torch's %s", i, actual[i], expected)
-          .isLessThanOrEqualTo(8 * Math.ulp((float) Math.max(Math.abs(expected), magnitude)));
     }
   }
 }

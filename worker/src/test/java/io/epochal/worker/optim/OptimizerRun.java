@@ -116,6 +116,26 @@ final class OptimizerRun {
     assertThat(sd.size()).as("state tensors after step %s: %s", t, sd.names()).isEqualTo(count);
   }
 
+  /**
+   * Holds {@code actual} to torch's values within 8 float32 ulps of each (of at least {@code magnitude}): torch's CPU
+   * kernels may fuse a multiply and an add ({@code add_(alpha=...)}, {@code addcmul_}) into one rounding where the
+   * engine's array operations round twice, so optimizer results are compared with torch's to a few ulps, not bit for
+   * bit. A value that is the difference of larger operands is held to the operands' ulps ({@code magnitude}).
+   */
+  static void assertUlpsOf(double magnitude, float[] actual, double... torch) {
+    assertThat(actual).hasSize(torch.length);
+    for (int i = 0; i < torch.length; i++) {
+      float expected = (float) torch[i];
+      assertThat(Math.abs(actual[i] - expected)).as("[%s]: %s against torch's %s", i, actual[i], expected)
+          .isLessThanOrEqualTo(8 * Math.ulp((float) Math.max(Math.abs(expected), magnitude)));
+    }
+  }
+
+  /** {@link #assertUlpsOf} each value's own ulps. */
+  static void assertUlps(float[] actual, double... torch) {
+    assertUlpsOf(0, actual, torch);
+  }
+
   static void assertClose(float[] actual, double[] expected, String what) {
     assertThat(actual).as(what).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {

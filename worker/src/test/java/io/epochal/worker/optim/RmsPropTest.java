@@ -1,5 +1,6 @@
 package io.epochal.worker.optim;
 
+import static io.epochal.worker.optim.OptimizerRun.assertUlps;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -113,19 +114,6 @@ class RmsPropTest {
     assertThat(state.names()).containsExactly("w.step", "w.square_avg", "w.momentum_buffer", "w.grad_avg");
   }
 
-  /**
-   * Torch's CPU kernels may fuse a multiply and an add ({@code add_(alpha=...)}, {@code addcmul_})
-   * into one rounding where the engine's array operations round twice, so values are held to within 8
-   * float32 ulps of torch's, not bit for bit.
-   */
-  private static void assertUlps(float[] actual, double... torch) {
-    assertThat(actual).hasSize(torch.length);
-    for (int i = 0; i < torch.length; i++) {
-      float expected = (float) torch[i];
-      assertThat(Math.abs(actual[i] - expected)).as("[%s]: %s against torch's %s", i, actual[i], expected)
-          .isLessThanOrEqualTo(8 * Math.ulp(expected));
-    }
-  }
 
   @Test
   void theStateHoldsOnlyTheBuffersTheSettingsNeed() {
