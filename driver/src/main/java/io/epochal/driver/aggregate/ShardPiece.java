@@ -15,8 +15,9 @@ import java.util.Objects;
 /**
  * One shard of one worker's round state, as it travels from the worker's task to the shard's
  * reducer (and, averaged, from the reducer to the driver): the worker's metrics, the tensors of
- * that shard, and each tensor's position in the full state dict so that the driver can put the
- * averaged shards back in the original order.
+ * that shard (a tensor that {@link ShardPlan} split between shards as a range of its rows), and
+ * each tensor's position in the full state dict and first row, so that the driver can put the
+ * averaged shards back together in the original order.
  *
  * <p>Immutable. {@code worker} is {@link #AVERAGED} for a reducer's output.
  */
@@ -34,6 +35,7 @@ public final class ShardPiece {
   private final GradNorms gradNorms;
   private final int contributors;
   private final int[] positions;
+  private final long[] firstRows;
   private final StateDict state;
   private final RuntimeException failure;
 
@@ -65,13 +67,25 @@ public final class ShardPiece {
    */
   public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, long correct,
       GradNorms gradNorms, int contributors, int[] positions, StateDict state) {
+    this(shard, worker, samples, steps, lossSum, correct, gradNorms, contributors, positions,
+        new long[checkNotNull(positions, "positions").length], state);
+  }
+
+  /**
+   * A piece whose {@code i}-th tensor holds the rows from {@code firstRows[i]} of the tensor at
+   * {@code positions[i]} (0 for a whole tensor).
+   */
+  public ShardPiece(int shard, int worker, long samples, long steps, double lossSum, long correct,
+      GradNorms gradNorms, int contributors, int[] positions, long[] firstRows, StateDict state) {
     checkArgument(shard >= 0, "shard must be >= 0, got %s", shard);
     checkArgument(worker >= AVERAGED, "worker must be >= 0 (or AVERAGED), got %s", worker);
     checkArgument(samples >= 0 && steps >= 0, "samples %s and steps %s must be >= 0", samples, steps);
     checkNotNull(positions, "positions");
     checkNotNull(state, "state");
-    checkArgument(positions.length == state.size(), "shard %s: %s positions for %s tensors",
-        shard, positions.length, state.size());
+    checkNotNull(firstRows, "firstRows");
+    checkArgument(positions.length == state.size() && firstRows.length == state.size(),
+        "shard %s: %s positions and %s first rows for %s tensors", shard, positions.length, firstRows.length,
+        state.size());
     this.shard = shard;
     this.worker = worker;
     this.samples = samples;
@@ -81,6 +95,7 @@ public final class ShardPiece {
     this.gradNorms = checkNotNull(gradNorms, "gradNorms");
     this.contributors = contributors;
     this.positions = positions.clone();
+    this.firstRows = firstRows.clone();
     this.state = state;
     this.failure = null;
   }
@@ -95,6 +110,7 @@ public final class ShardPiece {
     this.gradNorms = GradNorms.NONE;
     this.contributors = 0;
     this.positions = new int[0];
+    this.firstRows = new long[0];
     this.state = StateDict.empty();
     this.failure = failure;
   }
@@ -165,6 +181,16 @@ public final class ShardPiece {
     return positions[i];
   }
 
+  /** A copy of the tensors' first rows in their full tensors (0 for a whole tensor). */
+  public long[] firstRows() {
+    return firstRows.clone();
+  }
+
+  /** The first row in its full tensor of this piece's {@code i}-th tensor (0 for a whole tensor). */
+  public long firstRow(int i) {
+    return firstRows[i];
+  }
+
   /** The tensors of this shard. */
   public StateDict state() {
     return state;
@@ -179,7 +205,7 @@ public final class ShardPiece {
     return shard == p.shard && worker == p.worker && samples == p.samples && steps == p.steps
         && Double.compare(lossSum, p.lossSum) == 0 && correct == p.correct && gradNorms.equals(p.gradNorms)
         && contributors == p.contributors
-        && Arrays.equals(positions, p.positions) && state.equals(p.state)
+        && Arrays.equals(positions, p.positions) && Arrays.equals(firstRows, p.firstRows) && state.equals(p.state)
         && Objects.equals(failure == null ? null : failure.getMessage(),
             p.failure == null ? null : p.failure.getMessage());
   }
@@ -187,7 +213,7 @@ public final class ShardPiece {
   @Override
   public int hashCode() {
     return Objects.hash(shard, worker, samples, steps, lossSum, correct, contributors, state)
-        + 31 * Arrays.hashCode(positions);
+        + 31 * Arrays.hashCode(positions) + 961 * Arrays.hashCode(firstRows);
   }
 
   @Override
@@ -199,7 +225,7 @@ public final class ShardPiece {
         + ", samples " + samples + ", " + state.size() + " tensors, " + state.totalBytes() + " bytes]";
   }
 
-  /** Kryo wire format: the fields in order, positions as varints, the state last. */
+  /** Kryo wire format: the fields in order, positions and first rows as varints, the state last. */
   public static final class KryoSerializer extends Serializer<ShardPiece> {
 
     /** A serializer for immutable pieces. */
@@ -236,6 +262,9 @@ public final class ShardPiece {
       for (int pos : p.positions) {
         output.writeVarInt(pos, true);
       }
+      for (long row : p.firstRows) {
+        output.writeVarLong(row, true);
+      }
       kryo.writeObject(output, p.state);
     }
 
@@ -261,8 +290,13 @@ public final class ShardPiece {
       for (int i = 0; i < positions.length; i++) {
         positions[i] = input.readVarInt(true);
       }
+      long[] firstRows = new long[positions.length];
+      for (int i = 0; i < firstRows.length; i++) {
+        firstRows[i] = input.readVarLong(true);
+      }
       StateDict state = kryo.readObject(input, StateDict.class);
-      return new ShardPiece(shard, worker, samples, steps, lossSum, correct, norms, contributors, positions, state);
+      return new ShardPiece(shard, worker, samples, steps, lossSum, correct, norms, contributors, positions,
+          firstRows, state);
     }
   }
 }

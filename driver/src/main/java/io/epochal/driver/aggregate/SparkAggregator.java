@@ -6,17 +6,22 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.round.RoundResult;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import scala.Tuple2;
 
 /**
  * Aggregates a round's worker results on the executors, by parameter shard (reduce-scatter, then
- * gather): each worker's state is split into {@code S} shards by a {@link ShardPlan}, the pieces
+ * gather): each worker's state is split into {@code S} shards of equal bytes by a {@link ShardPlan}
+ * (a large tensor split between rows, so one wide layer is not averaged by one reducer), the pieces
  * are shuffled so that shard {@code s}'s reducer receives shard {@code s} from every worker, the
  * reducer averages them in worker order with {@link WeightedAverager}, and only the averaged shards
  * are collected. The driver therefore receives one model's worth of bytes per round, whatever the
@@ -85,6 +90,7 @@ public final class SparkAggregator {
     io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE;
     int contributors = 0;
     int[] positions = null;
+    long[] firstRows = null;
     for (ShardPiece p : ordered) {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
       lossSum += p.lossSum();
@@ -96,18 +102,36 @@ public final class SparkAggregator {
         contributors++;
         if (positions == null) {
           positions = p.positions();
+          firstRows = p.firstRows();
         } else {
-          checkArgument(Arrays.equals(positions, p.positions()),
-              "worker %s's shard %s holds tensors at positions %s, unlike the other workers' %s; "
-                  + "all workers must train the same model",
-              p.worker(), shard, Arrays.toString(p.positions()), Arrays.toString(positions));
+          checkArgument(Arrays.equals(positions, p.positions()) && Arrays.equals(firstRows, p.firstRows()),
+              "worker %s's shard %s holds tensors at positions %s from rows %s, unlike the other workers' %s from "
+                  + "rows %s; all workers must train the same model",
+              p.worker(), shard, Arrays.toString(p.positions()), Arrays.toString(p.firstRows()),
+              Arrays.toString(positions), Arrays.toString(firstRows));
         }
       }
       asResults.add(new RoundResult(p.worker(), p.samples(), p.steps(), p.lossSum(), p.state()));
     }
-    StateDict state = WeightedAverager.average(asResults);
+    StateDict state;
+    try {
+      state = WeightedAverager.average(asResults);
+    } catch (NonFiniteStateException e) {
+      throw inFullTensor(e, ordered.get(0));
+    }
     return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, norms, contributors,
-        positions, state);
+        positions, firstRows == null ? new long[positions == null ? 0 : positions.length] : firstRows, state);
+  }
+
+  /** {@code e} with its flat index counted in the full tensor, when the piece holds a range of its rows. */
+  private static NonFiniteStateException inFullTensor(NonFiniteStateException e, ShardPiece piece) {
+    int i = piece.state().nameList().indexOf(e.tensor());
+    if (i < 0 || piece.firstRow(i) == 0) {
+      return e;
+    }
+    Tensor rows = piece.state().require(e.tensor());
+    long perRow = rows.numel() / rows.dim(0);
+    return new NonFiniteStateException(e.worker(), e.tensor(), piece.firstRow(i) * perRow + e.index(), e.value());
   }
 
   /**
@@ -126,35 +150,64 @@ public final class SparkAggregator {
     if (byShard.size() != shards) {
       throw new IllegalStateException("aggregation returned " + byShard.size() + " shards, expected " + shards);
     }
-    int count = 0;
+    ShardPiece first = byShard.get(0);
     for (int i = 0; i < shards; i++) {
       ShardPiece p = byShard.get(i);
-      ShardPiece first = byShard.get(0);
       if (p.shard() != i || p.samples() != first.samples() || p.contributors() != first.contributors()) {
         throw new IllegalStateException("averaged shard " + i + " is inconsistent: " + p + " vs " + first);
       }
-      count += p.state().size();
     }
-    String[] names = new String[count];
-    Tensor[] tensors = new Tensor[count];
+    // each tensor's pieces in shard order, which is row order: a tensor is split over consecutive shards
+    TreeMap<Integer, List<Tensor>> parts = new TreeMap<>();
+    Map<Integer, String> names = new HashMap<>();
     for (ShardPiece p : byShard) {
       int i = 0;
       for (var e : p.state()) {
-        int pos = p.position(i++);
-        if (pos < 0 || pos >= count || names[pos] != null) {
-          throw new IllegalStateException("averaged shard " + p.shard() + " puts tensor '" + e.getKey()
-              + "' at position " + pos + ", which is out of range or taken");
+        int pos = p.position(i);
+        List<Tensor> rows = parts.computeIfAbsent(pos, k -> new ArrayList<>());
+        long expected = 0;
+        for (Tensor t : rows) {
+          expected += t.rank() == 0 ? 1 : t.dim(0);
         }
-        names[pos] = e.getKey();
-        tensors[pos] = e.getValue();
+        if (p.firstRow(i) != expected || (names.containsKey(pos) && !names.get(pos).equals(e.getKey()))) {
+          throw new IllegalStateException("averaged shard " + p.shard() + " puts rows from " + p.firstRow(i)
+              + " of tensor '" + e.getKey() + "' at position " + pos + ", which is taken or not the next row ("
+              + expected + ")");
+        }
+        names.put(pos, e.getKey());
+        rows.add(e.getValue());
+        i++;
       }
     }
-    StateDict.Builder b = StateDict.builder();
-    for (int i = 0; i < count; i++) {
-      b.put(names[i], tensors[i]);
+    if (!parts.isEmpty() && (parts.firstKey() != 0 || parts.lastKey() != parts.size() - 1)) {
+      throw new IllegalStateException("averaged shards hold tensors at positions " + parts.keySet()
+          + ", expected 0 to " + (parts.size() - 1));
     }
-    ShardPiece first = byShard.get(0);
+    StateDict.Builder b = StateDict.builder();
+    parts.forEach((pos, rows) -> b.put(names.get(pos), joinRows(rows)));
     return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.correct(),
         first.gradNorms(), first.contributors());
+  }
+
+  /** One tensor from consecutive ranges of its rows (the range itself when there is one). */
+  private static Tensor joinRows(List<Tensor> rows) {
+    if (rows.size() == 1) {
+      return rows.get(0);
+    }
+    Tensor head = rows.get(0);
+    long total = 0;
+    long bytes = 0;
+    for (Tensor t : rows) {
+      total += t.dim(0);
+      bytes += t.byteSize();
+    }
+    ByteBuffer joined = ByteBuffer.allocate(Math.toIntExact(bytes));
+    for (Tensor t : rows) {
+      joined.put(t.data());
+    }
+    joined.flip();
+    long[] shape = head.shape();
+    shape[0] = total;
+    return Tensor.wrap(head.dtype(), shape, joined);
   }
 }

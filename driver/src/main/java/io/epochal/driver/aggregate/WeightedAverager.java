@@ -152,49 +152,65 @@ public final class WeightedAverager {
     if (takesMaximum(name, dtype)) {
       return maximum(name, dtype, shape, n, inputs, workers);
     }
-    double[] acc = new double[n];
-    double[] block = new double[Math.min(BLOCK, Math.max(n, 1))];
+    // block by block: each element's sum is still taken over the workers in worker order, from 0, so the
+    // bits are those of summing whole tensors, without a float64 copy of the tensor
+    int len = Math.min(BLOCK, Math.max(n, 1));
+    double[] acc = new double[len];
+    double[] block = new double[len];
+    ByteBuffer[] data = new ByteBuffer[inputs.length];
     for (int k = 0; k < inputs.length; k++) {
-      double weight = workers.get(k).samples();
-      ByteBuffer data = inputs[k].data();
-      for (int off = 0; off < n; off += block.length) {
-        int m = Math.min(block.length, n - off);
-        read(dtype, data, off, m, block);
-        for (int j = 0; j < m; j++) {
-          double x = block[j];
-          if (!Double.isFinite(x)) {
-            throw new NonFiniteStateException(workers.get(k).worker(), name, off + j, x);
-          }
-          acc[off + j] += weight * x;
-        }
-      }
+      data[k] = inputs[k].data();
     }
     ByteBuffer out = ByteBuffer.allocate(n * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
     double divisor = total;
-    for (int j = 0; j < n; j++) {
-      double mean = acc[j] / divisor;
-      double stored;
-      switch (dtype) {
-        case F32:
-          float f = (float) mean;
-          out.putFloat(j * 4, f);
-          stored = f;
-          break;
-        case F64:
-          out.putDouble(j * 8, mean);
-          stored = mean;
-          break;
-        default: // BF16
-          float r = roundToBFloat16(mean);
-          out.putShort(j * 2, (short) (Float.floatToRawIntBits(r) >>> 16));
-          stored = r;
-          break;
+    for (int off = 0; off < n; off += len) {
+      int m = Math.min(len, n - off);
+      Arrays.fill(acc, 0, m, 0.0);
+      for (int k = 0; k < inputs.length; k++) {
+        double weight = workers.get(k).samples();
+        read(dtype, data[k], off, m, block);
+        for (int j = 0; j < m; j++) {
+          double x = block[j];
+          if (!Double.isFinite(x)) {
+            requireFinite(inputs, workers, name); // names the first such element in worker order
+          }
+          acc[j] += weight * x;
+        }
       }
-      if (!Double.isFinite(stored)) {
-        throw new NonFiniteStateException(NonFiniteStateException.AGGREGATED, name, j, stored);
+      for (int j = 0; j < m; j++) {
+        double mean = acc[j] / divisor;
+        double stored;
+        int at = off + j;
+        switch (dtype) {
+          case F32:
+            float f = (float) mean;
+            out.putFloat(at * 4, f);
+            stored = f;
+            break;
+          case F64:
+            out.putDouble(at * 8, mean);
+            stored = mean;
+            break;
+          default: // BF16
+            float r = roundToBFloat16(mean);
+            out.putShort(at * 2, (short) (Float.floatToRawIntBits(r) >>> 16));
+            stored = r;
+            break;
+        }
+        if (!Double.isFinite(stored)) {
+          requireFinite(inputs, workers, name); // a worker's non-finite element later on is named first
+          throw new NonFiniteStateException(NonFiniteStateException.AGGREGATED, name, at, stored);
+        }
       }
     }
     return Tensor.wrap(dtype, shape, out);
+  }
+
+  /** Throws for the first non-finite element of {@code inputs} in worker order, if there is one. */
+  private static void requireFinite(Tensor[] inputs, List<RoundResult> workers, String name) {
+    for (int k = 0; k < inputs.length; k++) {
+      requireFinite(workers.get(k).worker(), name, inputs[k]);
+    }
   }
 
   private static void read(DType dtype, ByteBuffer data, int off, int m, double[] into) {

@@ -99,6 +99,38 @@ class WeightedAveragerTest {
   }
 
   @Test
+  void theFirstNonFiniteElementInWorkerOrderIsNamedWhereverItsBlockIs() {
+    int n = 50_000; // the mean is taken in blocks of 16 Ki elements
+    double[] early = new double[n];
+    double[] late = new double[n];
+    late[40_000] = Double.NaN; // worker 0, third block
+    early[5] = Double.POSITIVE_INFINITY; // worker 1, first block
+    double[] huge = new double[n];
+    huge[0] = 1e308; // finite, but 4 x 1e308 overflows the sum: the average is not finite
+    List<RoundResult> round = List.of(result(0, 4, one("w", Tensor.ofDoubles(new long[] {n}, late))),
+        result(1, 1, one("w", Tensor.ofDoubles(new long[] {n}, early))));
+    assertThatThrownBy(() -> WeightedAverager.average(round))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(0);
+          assertThat(e.index()).isEqualTo(40_000);
+        });
+    List<RoundResult> overflowAndLateNan = List.of(result(0, 4, one("w", Tensor.ofDoubles(new long[] {n}, huge))),
+        result(1, 1, one("w", Tensor.ofDoubles(new long[] {n}, late))));
+    assertThatThrownBy(() -> WeightedAverager.average(overflowAndLateNan)).as("a worker's NaN before the overflow")
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(1);
+          assertThat(e.index()).isEqualTo(40_000);
+        });
+    List<RoundResult> overflow = List.of(result(0, 4, one("w", Tensor.ofDoubles(new long[] {n}, huge))),
+        result(1, 1, one("w", Tensor.ofDoubles(new long[] {n}, new double[n]))));
+    assertThatThrownBy(() -> WeightedAverager.average(overflow))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(NonFiniteStateException.AGGREGATED);
+          assertThat(e.index()).isZero();
+        });
+  }
+
+  @Test
   void nanInTheOnlyContributingWorkersStateIsNamedThoughItIsNotAveraged() {
     // one worker's average is its own state, returned as it is: its check is the only one a
     // single-worker job gets for a NaN that a finite loss does not show (an optimizer moment)

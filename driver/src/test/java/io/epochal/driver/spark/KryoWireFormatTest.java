@@ -85,6 +85,10 @@ class KryoWireFormatTest {
     assertThat(roundTrip(piece)).isEqualTo(piece);
     ShardPiece withNorms = new ShardPiece(2, 3, 640, 10, 1.5, 601, norms, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(withNorms)).isEqualTo(withNorms).isNotEqualTo(piece);
+    ShardPiece rows = new ShardPiece(2, 3, 640, 10, 1.5, 601, norms, 1, new int[] {0, 4, 5, 1, 2, 3},
+        new long[] {7, 0, 0, 1L << 40, 0, 0}, sample());
+    assertThat(roundTrip(rows)).isEqualTo(rows).isNotEqualTo(withNorms);
+    assertThat(roundTrip(rows).firstRows()).containsExactly(7, 0, 0, 1L << 40, 0, 0);
     ShardPiece uncounted = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(uncounted).correct()).isNegative();
     ShardPiece failed = ShardPiece.failed(1,
