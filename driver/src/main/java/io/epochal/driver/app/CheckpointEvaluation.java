@@ -198,7 +198,8 @@ final class CheckpointEvaluation {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
           + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
           + (spec.classification() ? "; accuracy: rows whose largest output is their class"
-          : "; MAE: the mean |output - label|") + ")"
+          : "; MAE: the mean |output - label|, RMSE: the root of the mean (output - label)^2, R2: 1 - the squared "
+          + "errors' sum over the labels' squared deviations from their mean, per output, averaged") + ")"
           + (evaluator.skippedRows() > 0 ? "; " + evaluator.skippedRows() + " bad rows skipped" : ""));
     }
     if (unusable > 0) {
@@ -278,15 +279,18 @@ final class CheckpointEvaluation {
 
   private void print(List<Evaluated> table, JobSpec spec) {
     boolean accuracy = spec == null || spec.classification();
-    // a classification's accuracy, a regression's mean absolute error
-    String format = "%-14s %6s %10s %12s %10s  %s%n";
-    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", accuracy ? "ACCURACY" : "MAE", "TIME");
+    // a classification's accuracy; a regression's mean absolute error, root mean squared error and R2
+    String format = "%-14s %6s %10s %12s %10s" + (accuracy ? "%.0s%.0s" : " %12s %10s") + "  %s%n";
+    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", accuracy ? "ACCURACY" : "MAE", "RMSE", "R2", "TIME");
     for (Evaluated e : table) {
       EvaluationResult r = e.result();
       String second = r == null ? "-" : r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy())
           : r.measuredError() ? JobStatusReport.lossText(r.meanAbsoluteError()) : "-";
+      String rmse = r == null || Double.isNaN(r.rootMeanSquaredError()) ? "-"
+          : JobStatusReport.lossText(r.rootMeanSquaredError());
+      String r2 = r == null || Double.isNaN(r.r2()) ? "-" : String.format(Locale.ROOT, "%.4f", r.r2());
       out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
-          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, r == null ? e.status()
+          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, rmse, r2, r == null ? e.status()
           : String.format(Locale.ROOT, "%.1f s", e.seconds()));
     }
     out.flush();

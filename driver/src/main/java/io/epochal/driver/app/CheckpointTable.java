@@ -12,8 +12,8 @@ import java.util.function.Function;
 /**
  * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always; a column only
  * when some checkpoint records its value: training accuracy (classification), the held-out rows' loss and accuracy
- * (or, for regression, mean absolute error), the gradient norm before clipping, and the learning rate the next step
- * trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau} lowering it).
+ * (or, for regression, mean absolute error, root mean squared error and R²), the gradient norm before clipping, and
+ * the learning rate the next step trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau} lowering it).
  */
 final class CheckpointTable {
 
@@ -29,6 +29,8 @@ final class CheckpointTable {
         new Column("VAL_LOSS", 12, m -> metric(m, EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
         new Column("VAL_ACCURACY", 12, m -> metric(m, EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
         new Column("VAL_MAE", 12, m -> metric(m, EpochMetrics.VAL_MAE).map(JobStatusReport::lossText)),
+        new Column("VAL_RMSE", 12, m -> metric(m, EpochMetrics.VAL_RMSE).map(JobStatusReport::lossText)),
+        new Column("VAL_R2", 10, m -> metric(m, EpochMetrics.VAL_R2).map(CheckpointTable::share)),
         new Column("GRAD_NORM", 10, m -> metric(m, EpochMetrics.GRAD_NORM).map(CheckpointTable::threeDigits)),
         new Column("NEXT_LR", 10, m -> nextRate(m).map(CheckpointTable::threeDigits)));
     boolean rateVaries = manifests.stream().map(CheckpointTable::nextRate).distinct().count() > 1;

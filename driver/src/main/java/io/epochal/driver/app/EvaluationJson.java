@@ -24,7 +24,8 @@ import org.apache.hadoop.fs.Path;
  * <p>A checkpoint not evaluated has {@code status} {@code damaged}, {@code unregistered} or {@code
  * not_reproduced} and a {@code reason}; {@code ok} is false when any was not. {@code accuracy} is
  * absent for a loss other than {@code softmax_cross_entropy}, whose result has {@code mae} (the mean
- * absolute error) instead. A failure before any checkpoint is evaluated (rows that cannot be used, a
+ * absolute error), {@code rmse} (the root mean squared error) and {@code r2} (R², absent for fewer than two
+ * rows) instead. A failure before any checkpoint is evaluated (rows that cannot be used, a
  * job without checkpoints) gives {@code ok} false, an {@code error} and no checkpoints ({@link
  * #error}).
  */
@@ -80,6 +81,12 @@ final class EvaluationJson {
       }
       if (r.measuredError()) {
         c.put("mae", r.meanAbsoluteError());
+      }
+      if (Double.isFinite(r.rootMeanSquaredError())) {
+        c.put("rmse", r.rootMeanSquaredError());
+      }
+      if (Double.isFinite(r.r2())) {
+        c.put("r2", r.r2());
       }
       c.put("seconds", e.seconds());
     }

@@ -83,7 +83,10 @@ final class ProgressListener implements TrainingListener {
       long millis) {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
         + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
-        + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "");
+        + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "")
+        + (Double.isNaN(held.rootMeanSquaredError()) ? "" : "  val_rmse "
+            + ProgressReporter.loss(held.rootMeanSquaredError()))
+        + (Double.isNaN(held.r2()) ? "" : String.format(Locale.ROOT, "  val_r2 %.4f", held.r2()));
   }
 
   @Override

@@ -81,10 +81,10 @@ final class BestMetricCheck {
       return;
     }
     String from = key + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
-    if ((metric.equals(EpochMetrics.TRAIN_ACCURACY) || metric.equals(EpochMetrics.VAL_ACCURACY))
+    if (EpochMetrics.LARGER_IS_BETTER.contains(metric)
         && "min".equals(modeKey.equals(JobKeys.EARLY_STOP_MODE) ? EarlyStopMonitor.mode(values)
         : values.getString(modeKey)) && use != null) {
-      // an accuracy is better when larger: min would keep, or wait for, the worst checkpoints
+      // an accuracy (or R2) is better when larger: min would keep, or wait for, the worst checkpoints
       problems.add(new ConfigException(modeKey, from + " is better when larger, but " + modeKey + " = min makes the "
           + "lowest the best, which " + use + " by: set " + modeKey + "=max"));
     }
@@ -106,7 +106,7 @@ final class BestMetricCheck {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "
             + "with " + modeKey + "=min"));
-      } else if (metric.equals(EpochMetrics.VAL_MAE) && classification) {
+      } else if (EpochMetrics.REGRESSION.contains(metric) && classification) {
         problems.add(new ConfigException(key, from + " is recorded only for a regression loss (mse, l1, huber, "
             + "smooth_l1), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss with " + modeKey
             + "=min, or val_accuracy with " + modeKey + "=max"));

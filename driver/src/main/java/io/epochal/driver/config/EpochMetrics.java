@@ -33,6 +33,17 @@ public final class EpochMetrics {
    * losses only), as {@code torch.nn.L1Loss} computes it.
    */
   public static final String VAL_MAE = "val_mae";
+  /**
+   * The root mean squared error over the held-out rows and every output (regression losses only), as {@code
+   * torchmetrics.MeanSquaredError(squared=False)} computes it.
+   */
+  public static final String VAL_RMSE = "val_rmse";
+  /**
+   * The coefficient of determination R² of the held-out rows, per output and averaged over the outputs (regression
+   * losses only; better when larger), as {@code sklearn.metrics.r2_score} computes it; not recorded for fewer than two
+   * rows.
+   */
+  public static final String VAL_R2 = "val_r2";
   /** How many held-out rows the epoch was evaluated on. */
   public static final String VAL_ROWS = "val_rows";
 
@@ -49,7 +60,12 @@ public final class EpochMetrics {
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
-  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_MAE, VAL_ROWS);
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_MAE, VAL_RMSE, VAL_R2,
+      VAL_ROWS);
+  /** The held-out metrics of a regression loss only. */
+  public static final List<String> REGRESSION = List.of(VAL_MAE, VAL_RMSE, VAL_R2);
+  /** The metrics that are better when larger. */
+  public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_R2);
 
   private EpochMetrics() {}
 }

@@ -148,6 +148,11 @@ public final class JobKeys {
     return b.build();
   }
 
+  /** What to say after a value of {@code key} out of its range, where PyTorch gives that value a meaning; or "". */
+  static String rangeHint(String key) {
+    return key.equals(SMOOTH_L1_BETA) ? "; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1" : "";
+  }
+
   /** Whether {@code key} is a {@linkplain #PLACEMENT_KEYS placement key}. */
   public static boolean isPlacement(String key) {
     return PLACEMENT_KEYS.contains(key);
@@ -278,7 +283,8 @@ public final class JobKeys {
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
         + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy "
-        + "(for a regression loss val_mae, the mean absolute error) (for checkpoint.best_metric). They are never "
+        + "(for a regression loss val_mae, val_rmse and val_r2: the mean absolute error, root mean squared error "
+        + "and R2) (for checkpoint.best_metric). They are never "
         + "trained on. Empty = none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
@@ -308,7 +314,8 @@ public final class JobKeys {
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
         + "train_accuracy; with data.validation_path also "
-        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, for a regression loss val_mae)."));
+        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, for a regression loss val_mae, val_rmse "
+        + "and val_r2; the accuracies and val_r2 are better when larger: checkpoint.best_mode=max)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "

@@ -327,7 +327,8 @@ final class SpecValidator {
       throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
           + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range")
           + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
-          + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")", e);
+          + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")"
+          + (typeError || choice ? "" : JobKeys.rangeHint(key)), e);
     }
   }
 

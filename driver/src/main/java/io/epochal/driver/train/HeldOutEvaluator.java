@@ -61,7 +61,8 @@ final class HeldOutEvaluator {
 
   /**
    * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
-   * {@code val_accuracy} (when counted) and {@code val_rows}. A loss that is not finite (the trained
+   * {@code val_accuracy} (when counted) or {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
+   * each when finite) and {@code val_rows}. A loss that is not finite (the trained
    * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and
    * left out, since a manifest holds finite numbers only: the epoch's checkpoint is written without
    * it, and retention by {@code val_loss} keeps that checkpoint unranked.
@@ -82,6 +83,12 @@ final class HeldOutEvaluator {
     }
     if (held.measuredError() && Double.isFinite(held.meanAbsoluteError())) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_MAE, held.meanAbsoluteError());
+    }
+    if (Double.isFinite(held.rootMeanSquaredError())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_RMSE, held.rootMeanSquaredError());
+    }
+    if (Double.isFinite(held.r2())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_R2, held.r2());
     }
     metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ROWS, (double) held.rows());
     return metrics;

@@ -181,7 +181,10 @@ class JobSpecResolverTest {
     assertThat(two.toHyperParameters().getDouble("loss.smooth_l1_beta")).isEqualTo(2.0);
     assertThat(io.epochal.driver.train.TrainingConfigs.of(two).smoothL1Beta()).isEqualTo(2.0);
     assertThat(io.epochal.driver.train.TrainingConfigs.of(two).newLoss().toString()).isEqualTo("smooth_l1(beta 2.0)");
-    assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "0"))).hasMessageContaining("out of range");
+    assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "0"))).hasMessageContaining("out of range")
+        .hasMessageEndingWith("; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1");
+    assertThat(errorOf(resolver().optOverride("optimizer.lr", "-1"))).as("no hint for other keys")
+        .hasMessageNotContaining("L1Loss");
     assertThat(errorOf(resolver().optOverride("loss", "huber").optOverride("loss.smooth_l1_beta", "2")))
         .hasMessageContaining("loss.smooth_l1_beta = 2.0 (from --set loss.smooth_l1_beta) is read only by loss "
             + "smooth_l1, but loss = huber: remove it, or set loss=smooth_l1");

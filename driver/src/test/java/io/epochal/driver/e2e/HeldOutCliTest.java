@@ -30,6 +30,14 @@ class HeldOutCliTest {
     return metrics;
   }
 
+  /** 256 rows of 12 features and 3 classes to train on, and the next 64 held out, from {@code seed}. */
+  private static void generate(String train, String heldOut, int seed) {
+    assertThat(CliRun.of("gen-data", train, "--rows", "256", "--features", "12", "--classes", "3", "--seed",
+        Integer.toString(seed), "--master", MASTER).code).isZero();
+    assertThat(CliRun.of("gen-data", heldOut, "--rows", "64", "--first-row", "256", "--features", "12", "--classes",
+        "3", "--seed", Integer.toString(seed), "--master", MASTER).code).isZero();
+  }
+
   /** A loss as the commands print one: six decimals, or three significant digits below 1e-3. */
   private static String lossText(double loss) {
     return String.format(Locale.ROOT, Math.abs(loss) >= 1e-3 ? "%.6f" : "%.3e", loss);
@@ -197,13 +205,60 @@ class HeldOutCliTest {
   }
 
   @Test
+  void aRegressionShowsItsHeldOutErrorsAndR2InTheEpochLineStatusAndEvaluateAndRanksByR2() throws Exception {
+    String train = tmp.resolve("train").toString();
+    String heldOut = tmp.resolve("validation").toString();
+    generate(train, heldOut, 4);
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.put("train.epochs", "2");
+    keys.put("loss", "mse"); // the class index as a numeric target
+    keys.put("model.output_dim", "1");
+    keys.put("data.validation_path", heldOut);
+    keys.put("checkpoint.best_metric", "val_r2");
+    keys.put("checkpoint.best_mode", "max");
+    keys.put("checkpoint.keep_best", "1");
+    String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
+
+    CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
+    assertThat(dry.err).as("%s", dry)
+        .contains("every epoch is evaluated on them (val_loss, val_mae, val_rmse, val_r2)");
+    CliRun trained = CliRun.of("train", file, "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isZero();
+    Map<String, Double> last = metrics(job, 2);
+    assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  val_loss [0-9.e-]+  "
+        + "val_mae [0-9.e-]+  val_rmse [0-9.e-]+  val_r2 " + java.util.regex.Pattern.quote(String.format(Locale.ROOT,
+        "%.4f", last.get("val_r2"))) + "  checkpointing");
+    assertThat(last.get("val_rmse")).as("the root of mse's loss").isCloseTo(Math.sqrt(last.get("val_loss")),
+        org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(last.get("val_r2")).isLessThan(1.0);
+
+    CliRun status = CliRun.of("status", job.toString());
+    assertThat(status.out).as("%s", status).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +VAL_LOSS +VAL_MAE "
+        + "+VAL_RMSE +VAL_R2 +CREATED").containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %s +%.4f +20",
+        java.util.regex.Pattern.quote(lossText(last.get("val_rmse"))), last.get("val_r2")));
+
+    CliRun evaluated = CliRun.of("evaluate", job.toString(), "--all", "--master", MASTER);
+    assertThat(evaluated.code).as("%s", evaluated).isZero();
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +MAE +RMSE +R2 +TIME");
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      Map<String, Double> recorded = metrics(job, epoch);
+      assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +64 +%s +%s +%s +%.4f "
+          + "+[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))),
+          java.util.regex.Pattern.quote(lossText(recorded.get("val_mae"))),
+          java.util.regex.Pattern.quote(lossText(recorded.get("val_rmse"))), recorded.get("val_r2")));
+    }
+    CliRun asJson = CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER);
+    JsonNode doc = new ObjectMapper().readTree(asJson.out);
+    assertThat(doc.at("/checkpoints/0/rmse").asDouble()).as("exact").isEqualTo(last.get("val_rmse"));
+    assertThat(doc.at("/checkpoints/0/r2").asDouble()).as("exact").isEqualTo(last.get("val_r2"));
+  }
+
+  @Test
   void aPlateauScheduleMonitoringTheHeldOutLossStepsOnItAndKeepsItsRowsThroughResumes() throws Exception {
     String train = tmp.resolve("train").toString();
     String heldOut = tmp.resolve("validation").toString();
-    assertThat(CliRun.of("gen-data", train, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
-        "--master", MASTER).code).isZero();
-    assertThat(CliRun.of("gen-data", heldOut, "--rows", "64", "--first-row", "256", "--features", "12", "--classes",
-        "3", "--seed", "5", "--master", MASTER).code).isZero();
+    generate(train, heldOut, 5);
     Path job = tmp.resolve("job");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
     keys.put("train.epochs", "2");

@@ -91,7 +91,7 @@ class HeldOutRowsTest {
   }
 
   @Test
-  void aRegressionsCheckpointsRecordTheHeldOutMeanAbsoluteErrorWhichMayRankThem() throws Exception {
+  void aRegressionsCheckpointsRecordTheHeldOutErrorsAndR2WhichMayRankThem() throws Exception {
     String data = write("train-regression", TRAIN_ROWS, 0);
     String heldOut = write("validation-regression", HELD_OUT_ROWS, TRAIN_ROWS);
     Configuration conf = new Configuration();
@@ -109,6 +109,10 @@ class HeldOutRowsTest {
       EvaluationResult expected = LocalEvaluation.run(TrainingConfigs.of(spec), c.model(), heldOutShard());
       assertThat(metrics.get("val_mae")).isCloseTo(expected.meanAbsoluteError(),
           within(1e-12 * expected.meanAbsoluteError()));
+      assertThat(metrics.get("val_rmse")).isCloseTo(expected.rootMeanSquaredError(),
+          within(1e-12 * expected.rootMeanSquaredError()));
+      assertThat(metrics.get("val_r2")).isCloseTo(expected.r2(), within(1e-12 * Math.abs(expected.r2())))
+          .isLessThan(1.0);
       assertThat(metrics).doesNotContainKey("val_accuracy");
     }
     Map<String, String> classification = keys("accuracy-ranked", data);
@@ -118,6 +122,19 @@ class HeldOutRowsTest {
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.best_metric = 'val_mae'").hasMessageContaining("recorded only for a "
             + "regression loss");
+    classification.put("checkpoint.best_metric", "val_r2");
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_metric = 'val_r2'").hasMessageContaining("recorded only for a "
+            + "regression loss");
+    Map<String, String> r2Lowest = keys("r2-lowest", data);
+    r2Lowest.putAll(java.util.Map.of("data.validation_path", heldOut, "loss", "mse", "model.output_dim", "1",
+        "checkpoint.best_metric", "val_r2", "checkpoint.keep_best", "1"));
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, r2Lowest, conf)).as("R2 is better when larger")
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_mode = min makes the lowest the best")
+        .hasMessageContaining("set checkpoint.best_mode=max");
+    r2Lowest.put("checkpoint.best_mode", "max");
+    assertThat(E2eFixtures.resolve(tmp, r2Lowest, conf).bestMetric()).isEqualTo("val_r2");
   }
 
   @Test

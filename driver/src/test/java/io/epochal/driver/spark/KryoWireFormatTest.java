@@ -119,6 +119,14 @@ class KryoWireFormatTest {
         1.75);
     assertThat(roundTrip(measured)).isEqualTo(measured);
     assertThat(roundTrip(measured).meanAbsoluteError()).isEqualTo(0.25);
+    io.epochal.worker.round.RegressionStats stats = io.epochal.worker.round.RegressionStats.empty(2)
+        .plus(new float[] {1, 2, 3, 5}, new float[] {1.5f, 2, 2, 4}, new int[] {0, 1}, 0, 2);
+    io.epochal.worker.round.EvaluationResult squares = io.epochal.worker.round.EvaluationResult.regression(1, 2, 0.5,
+        1.5, stats);
+    assertThat(roundTrip(squares)).isEqualTo(squares).isNotEqualTo(io.epochal.worker.round.EvaluationResult
+        .regression(1, 2, 0.5, 1.5));
+    assertThat(roundTrip(squares).r2()).isEqualTo(squares.r2());
+    assertThat(roundTrip(squares).rootMeanSquaredError()).isEqualTo(squares.rootMeanSquaredError());
   }
 
   @Test

@@ -22,6 +22,24 @@ class HeldOutEvaluatorTest {
   }
 
   @Test
+  void aRegressionEvaluationGivesItsErrorsAndR2AndNoR2ForASingleRow() {
+    io.epochal.worker.round.RegressionStats stats = io.epochal.worker.round.RegressionStats.empty(1)
+        .plus(new float[] {2.5f, 0, 2, 8}, new float[] {3, -0.5f, 2, 7}, new int[] {0, 1, 2, 3}, 0, 4);
+
+    Map<String, Double> metrics = HeldOutEvaluator.metrics(EvaluationResult.regression(0, 4, 1.5, 2.0, stats), 1,
+        w -> { });
+
+    assertThat(metrics.keySet()).containsExactly("val_loss", "val_mae", "val_rmse", "val_r2", "val_rows");
+    assertThat(metrics.get("val_mae")).isEqualTo(0.5);
+    assertThat(metrics.get("val_rmse")).isEqualTo(Math.sqrt(0.375));
+    assertThat(metrics.get("val_r2")).isEqualTo(stats.r2()).isBetween(0.948, 0.949);
+    io.epochal.worker.round.RegressionStats one = io.epochal.worker.round.RegressionStats.empty(1)
+        .plus(new float[] {1}, new float[] {2}, new int[] {0}, 0, 1);
+    assertThat(HeldOutEvaluator.metrics(EvaluationResult.regression(0, 1, 1.0, 1.0, one), 1, w -> { }).keySet())
+        .containsExactly("val_loss", "val_mae", "val_rmse", "val_rows");
+  }
+
+  @Test
   void aLossThatIsNotFiniteIsSaidAndLeftOutSoTheCheckpointCanBeWritten() {
     List<String> warnings = new ArrayList<>();
 

@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * What one worker returns from evaluating the global state on its shard of held-out rows: how many
  * rows, the sum of their losses, for classification how many the model predicted right, and for
- * regression the sum of the rows' absolute errors (each row's mean over its outputs).
+ * regression the sum of the rows' absolute errors (each row's mean over its outputs) and the
+ * {@link RegressionStats} that give the root mean squared error and R².
  * Immutable; it crosses from executor to driver, where {@link #combine} adds the shards up.
  */
 public final class EvaluationResult {
@@ -22,13 +23,15 @@ public final class EvaluationResult {
   private final long correct;
   /** The sum of the rows' absolute errors; NaN when not measured (classification). */
   private final double absErrorSum;
+  /** A regression's squared errors and label statistics; null when not measured. */
+  private final RegressionStats stats;
 
   /**
    * A result of {@code rows} rows whose losses sum to {@code lossSum}; {@code correct} rows predicted
    * right, or {@link #NOT_COUNTED}; no absolute error measured.
    */
   public EvaluationResult(int worker, long rows, double lossSum, long correct) {
-    this(worker, rows, lossSum, correct, Double.NaN);
+    this(worker, rows, lossSum, correct, Double.NaN, null);
   }
 
   /**
@@ -37,10 +40,19 @@ public final class EvaluationResult {
    */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null);
   }
 
-  private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum) {
+  /** As {@link #regression(int, long, double, double)}, with the rows' squared errors and label statistics. */
+  public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum,
+      RegressionStats stats) {
+    checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
+    checkArgument(stats.rows() == rows, "worker %s: statistics of %s rows for %s rows", worker, stats.rows(), rows);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats);
+  }
+
+  private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
+      RegressionStats stats) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -50,6 +62,7 @@ public final class EvaluationResult {
     this.lossSum = lossSum;
     this.correct = correct;
     this.absErrorSum = absErrorSum;
+    this.stats = stats;
   }
 
   /**
@@ -81,6 +94,7 @@ public final class EvaluationResult {
     long correct = 0;
     double absErrorSum = 0; // NaN once a shard did not measure it
     boolean counted = ordered.get(0).counted();
+    boolean squares = ordered.stream().allMatch(r -> r.stats != null);
     for (EvaluationResult r : ordered) {
       checkArgument(r.counted() == counted, "worker %s %s correct predictions, worker %s %s", r.worker,
           r.counted() ? "counts" : "does not count", ordered.get(0).worker, counted ? "does" : "does not");
@@ -89,7 +103,8 @@ public final class EvaluationResult {
       correct += r.counted() ? r.correct : 0;
       absErrorSum += r.absErrorSum;
     }
-    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum);
+    RegressionStats stats = squares ? RegressionStats.combine(ordered.stream().map(r -> r.stats).toList()) : null;
+    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats);
   }
 
   /** The worker index (0 for a combined result). */
@@ -140,6 +155,21 @@ public final class EvaluationResult {
     return rows == 0 || !measuredError() ? Double.NaN : absErrorSum / rows;
   }
 
+  /** A regression's squared errors and label statistics, or empty when not measured (classification). */
+  public java.util.Optional<RegressionStats> regressionStats() {
+    return java.util.Optional.ofNullable(stats);
+  }
+
+  /** The root mean squared error over every output of the rows (NaN for none or when not measured). */
+  public double rootMeanSquaredError() {
+    return stats == null ? Double.NaN : stats.rootMeanSquaredError();
+  }
+
+  /** R² averaged over the outputs ({@link RegressionStats#r2()}; NaN when not measured). */
+  public double r2() {
+    return stats == null ? Double.NaN : stats.r2();
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof EvaluationResult)) {
@@ -147,17 +177,18 @@ public final class EvaluationResult {
     }
     EvaluationResult r = (EvaluationResult) o;
     return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
-        && Double.compare(absErrorSum, r.absErrorSum) == 0;
+        && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct, absErrorSum);
+    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats);
   }
 
   @Override
   public String toString() {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
-        + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "") + "}";
+        + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "")
+        + (stats == null ? "" : ", " + stats) + "}";
   }
 }

@@ -19,7 +19,8 @@ import io.epochal.worker.model.ModelCache;
  * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
  * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
  * first of equal ones) is their label; for a regression loss, the sum of the rows' absolute errors
- * ({@code |output - label|}, each row's mean over its outputs, in double). A pure function of
+ * ({@code |output - label|}, each row's mean over its outputs, in double) and their {@link RegressionStats}
+ * (squared errors and label statistics per output). A pure function of
  * (state, config, shard): a retried task gives the same bits. Optimizer tensors in the state are ignored.
  */
 public final class LocalEvaluation {
@@ -47,7 +48,7 @@ public final class LocalEvaluation {
     boolean classification = EvaluationResult.counts(config);
     if (shard.rows() == 0) {
       return classification ? new EvaluationResult(shard.worker(), 0, 0.0, 0)
-          : EvaluationResult.regression(shard.worker(), 0, 0.0, 0.0);
+          : EvaluationResult.regression(shard.worker(), 0, 0.0, 0.0, RegressionStats.empty(shard.labelWidth()));
     }
     StateDict modelState = LocalRound.modelPart(global);
     ModelCache cache = ModelCache.forCurrentThread();
@@ -76,6 +77,7 @@ public final class LocalEvaluation {
     double lossSum = 0;
     long correct = 0;
     double absErrorSum = 0;
+    RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
     try (NDManager evalManager = model.manager().newSubManager()) {
       for (int start = 0; start < rows; start += batch) {
         int end = Math.min(rows, start + batch);
@@ -86,13 +88,15 @@ public final class LocalEvaluation {
           if (classification) {
             correct += correct(prediction.toFloatArray(), labels, order, start, end);
           } else {
-            absErrorSum += absoluteErrors(prediction.toFloatArray(), labels, shard.labelWidth(), order, start, end);
+            float[] outputs = prediction.toFloatArray();
+            absErrorSum += absoluteErrors(outputs, labels, shard.labelWidth(), order, start, end);
+            stats = stats.plus(outputs, labels, order, start, end);
           }
         }
       }
     }
     return classification ? new EvaluationResult(shard.worker(), rows, lossSum, correct)
-        : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum);
+        : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }
 
   /**

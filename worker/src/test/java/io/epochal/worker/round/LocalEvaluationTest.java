@@ -130,6 +130,11 @@ class LocalEvaluationTest {
     assertThat(squared.meanAbsoluteError()).isEqualTo(absolute.meanAbsoluteError());
     assertThat(absolute.meanAbsoluteError()).isCloseTo(absolute.meanLoss(), within(1e-6 * absolute.meanLoss()));
     assertThat(squared.meanAbsoluteError()).isNotCloseTo(squared.meanLoss(), within(1e-3));
+    // mse's loss is the mean squared error (in float32 per batch); R2 compares it with the labels' variance (2)
+    assertThat(squared.rootMeanSquaredError()).isEqualTo(absolute.rootMeanSquaredError())
+        .isCloseTo(Math.sqrt(squared.meanLoss()), within(1e-6 * Math.sqrt(squared.meanLoss())));
+    assertThat(squared.r2()).isCloseTo(1 - squared.meanLoss() / 2.0, within(1e-6 * Math.abs(squared.r2())));
+    assertThat(squared.regressionStats().get().rows()).isEqualTo(5);
     assertThat(LocalEvaluation.run(RoundFixtures.adam(0.0, 16, 1), RoundFixtures.initialState(
         RoundFixtures.adam(0.0, 16, 1)), RoundFixtures.shard(0, 32, 5)).measuredError()).as("classification").isFalse();
   }
