@@ -162,10 +162,11 @@ final class SpecValidator {
       // reported; its keys are checked once it names an optimizer
     } else if (optSpecs.isEmpty()) {
       Sourced src = raw.get(JobKeys.OPTIMIZER_NAME);
-      String near = ParamSpecs.nearest(optimizer, OPTIMIZERS);
+      String near = ParamSpecs.nearest(optimizer, Optimizers.NAMES);
       problems.add(new ConfigException(JobKeys.OPTIMIZER_NAME, "optimizer.name = '" + optimizer + "'"
           + (src == null ? "" : " (from " + src.source + ")") + " is not a registered optimizer"
-          + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + String.join(", ", OPTIMIZERS)));
+          + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of "
+          + String.join(", ", Optimizers.NAMES)));
     } else {
       checkPrefixed(JobKeys.OPTIMIZER_PREFIX, optSpecs.get(), prefixed.get(JobKeys.OPTIMIZER_PREFIX), out,
           "optimizer " + optimizer, problems);
@@ -340,16 +341,13 @@ final class SpecValidator {
   /** The optimizers that declare hyperparameter {@code name} (without the prefix). */
   private List<String> optimizersDeclaring(String name) {
     List<String> out = new ArrayList<>();
-    for (String o : OPTIMIZERS) {
+    for (String o : Optimizers.NAMES) {
       if (catalog.optimizer(o).map(specs -> specs.get(name) != null).orElse(false)) {
         out.add(o);
       }
     }
     return out;
   }
-
-  /** The optimizers Epochal has. */
-  private static final List<String> OPTIMIZERS = Optimizers.NAMES;
 
   /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */
   private static String accepted(ParamSpec spec) {
