@@ -73,6 +73,32 @@ final class AggregationChecks {
     }
   }
 
+  static void aTensorHoldingAlmostAllTheStateIsAveragedByEveryReducer(JavaSparkContext jsc)
+      throws InterruptedException {
+    DriverBytesListener listener = new DriverBytesListener();
+    jsc.sc().addSparkListener(listener);
+    try {
+      int rows = 4096; // 1 MiB of the state's 1 MiB + 256 bytes
+      JavaRDD<RoundResult> rdd = jsc.parallelize(List.of(0, 1), 2).map(w -> States.wide(w, rows));
+      listener.reset();
+      AggregateResult r = SparkAggregator.aggregate(rdd, 2);
+      listener.awaitResultBytes(4, Duration.ofSeconds(30));
+      List<Long> reducers = listener.shuffleReads().stream().filter(b -> b > 0).toList();
+      assertThat(reducers).as("shuffle bytes read by each reducer").hasSize(2);
+      long total = reducers.get(0) + reducers.get(1);
+      assertThat(total).isGreaterThan(2L * rows * 64 * 4); // both workers' copies, a little more for the framing
+      for (long read : reducers) {
+        assertThat((double) read / total).as("a reducer's share of %s", reducers).isBetween(0.45, 0.55);
+      }
+      StateDict expected = WeightedAverager.average(List.of(States.wide(0, rows), States.wide(1, rows)));
+      assertThat(r.state().require("embedding.weight").shape()).containsExactly(rows, 64);
+      assertThat(bytes(r.state().require("embedding.weight"))).isEqualTo(bytes(expected.require("embedding.weight")));
+      assertThat(r.state()).isEqualTo(expected);
+    } finally {
+      jsc.sc().removeSparkListener(listener);
+    }
+  }
+
   static void nanInAWorkerIsNamed(JavaSparkContext jsc) {
     JavaRDD<RoundResult> rdd = jsc.parallelize(List.of(0, 1), 2).map(w -> {
       RoundResult r = States.worker(w, 1000);

@@ -9,18 +9,20 @@ import org.apache.spark.scheduler.SparkListenerStageCompleted;
 
 /**
  * Counts the task result bytes the driver receives (Spark's {@code resultSize} task metric: what a
- * task sends back, e.g. its part of a {@code collect}).
+ * task sends back, e.g. its part of a {@code collect}), and notes the shuffle bytes each task read.
  */
 final class DriverBytesListener extends SparkListener {
 
   private final AtomicLong resultBytes = new AtomicLong();
   private final AtomicInteger tasks = new AtomicInteger();
   private final AtomicInteger stages = new AtomicInteger();
+  private final java.util.List<Long> shuffleReads = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @Override
   public void onTaskEnd(SparkListenerTaskEnd end) {
     if (end.taskMetrics() != null) {
       resultBytes.addAndGet(end.taskMetrics().resultSize());
+      shuffleReads.add(end.taskMetrics().shuffleReadMetrics().totalBytesRead());
     }
     tasks.incrementAndGet();
   }
@@ -32,8 +34,14 @@ final class DriverBytesListener extends SparkListener {
 
   void reset() {
     resultBytes.set(0);
+    shuffleReads.clear();
     tasks.set(0);
     stages.set(0);
+  }
+
+  /** The shuffle bytes read by each task ended since the last reset, in the order they ended. */
+  java.util.List<Long> shuffleReads() {
+    return java.util.List.copyOf(shuffleReads);
   }
 
   /** Waits (events arrive asynchronously) until {@code expectedTasks} tasks ended; returns the bytes. */

@@ -37,6 +37,11 @@ class SparkAggregatorOnLocalClusterTest {
   }
 
   @Test
+  void aTensorHoldingAlmostAllTheStateIsAveragedByEveryReducerAcrossExecutorJvms() throws InterruptedException {
+    AggregationChecks.aTensorHoldingAlmostAllTheStateIsAveragedByEveryReducer(spark.jsc());
+  }
+
+  @Test
   void nanInAWorkerFailsTheRoundNamingWorkerTensorAndIndex() {
     AggregationChecks.nanInAWorkerIsNamed(spark.jsc());
   }

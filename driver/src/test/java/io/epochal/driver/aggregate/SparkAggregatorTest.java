@@ -34,6 +34,11 @@ class SparkAggregatorTest {
   }
 
   @Test
+  void aTensorHoldingAlmostAllTheStateIsAveragedByEveryReducer() throws InterruptedException {
+    AggregationChecks.aTensorHoldingAlmostAllTheStateIsAveragedByEveryReducer(spark.jsc());
+  }
+
+  @Test
   void nanInAWorkerFailsTheRoundNamingWorkerTensorAndIndex() {
     AggregationChecks.nanInAWorkerIsNamed(spark.jsc());
   }

@@ -42,6 +42,21 @@ final class States {
     return Tensor.ofFloats(new long[] {n}, v);
   }
 
+  /**
+   * Worker {@code w}'s result of a model whose bytes sit in one {@code [rows, 64]} weight (an embedding table, a
+   * wide layer), beside a bias of 64.
+   */
+  static RoundResult wide(int w, int rows) {
+    SplittableRandom rnd = new SplittableRandom(77 + w);
+    float[] v = new float[rows * 64];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (float) (rnd.nextDouble() * 2 - 1);
+    }
+    StateDict state = StateDict.builder().put("embedding.weight", Tensor.ofFloats(new long[] {rows, 64}, v))
+        .put("head.bias", floats(rnd, 64)).build();
+    return new RoundResult(w, 50 + 13L * w, 2, 0.25 * w, state);
+  }
+
   /** Worker {@code w}'s result in {@link #round}. */
   static RoundResult worker(int w, int params) {
     long samples = 100 + 37L * w;
