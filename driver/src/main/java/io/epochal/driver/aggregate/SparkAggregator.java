@@ -117,7 +117,10 @@ public final class SparkAggregator {
     try {
       state = WeightedAverager.average(asResults);
     } catch (NonFiniteStateException e) {
-      throw inFullTensor(e, ordered.get(0));
+      // the rows of the worker named (or, for the average, of any worker with samples: their layouts are equal)
+      ShardPiece named = ordered.stream().filter(p -> e.worker() == NonFiniteStateException.AGGREGATED
+          ? p.samples() > 0 : p.worker() == e.worker()).findFirst().orElse(ordered.get(0));
+      throw inFullTensor(e, named);
     }
     return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, norms, contributors,
         positions, firstRows == null ? new long[positions == null ? 0 : positions.length] : firstRows, state);

@@ -155,6 +155,23 @@ class ShardPlanTest {
         });
   }
 
+  @Test
+  void anOverflowingMeanInASplitTensorIsNamedByItsIndexInTheWholeTensor() {
+    double[] huge = new double[100 * 4];
+    huge[99 * 4 + 1] = 1e308; // finite; 3 x 1e308 is not
+    StateDict.Builder b = StateDict.builder();
+    b.put("w", Tensor.ofDoubles(new long[] {100, 4}, huge));
+    List<RoundResult> workers = List.of(new RoundResult(0, 0, 0, 0, b.build()), new RoundResult(1, 3, 1, 0, b.build()),
+        new RoundResult(2, 3, 1, 0, b.build()));
+    assertThat(ShardPlan.of(b.build(), 2).rowsIn(1, "w")[0]).as("the tensor is split").isEqualTo(50);
+    List<ShardPiece> averaged = reduce(workers, 2);
+    assertThatThrownBy(() -> SparkAggregator.assemble(averaged, 2))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(NonFiniteStateException.AGGREGATED);
+          assertThat(e.index()).isEqualTo(99 * 4 + 1);
+        });
+  }
+
   /** Each shard's pieces from every worker, reduced as a reducer task does. */
   private static List<ShardPiece> reduce(List<RoundResult> workers, int shards) {
     List<List<ShardPiece>> byShard = new ArrayList<>();
