@@ -20,6 +20,8 @@ public final class AggregateResult {
   private final long correct;
   private final io.epochal.worker.round.GradNorms gradNorms;
   private final int contributors;
+  /** The workers' absolute errors summed (a regression's); NaN when not measured. */
+  private final double absErrorSum;
 
   /**
    * A result.
@@ -53,6 +55,28 @@ public final class AggregateResult {
     this.lossSum = lossSum;
     this.correct = correct;
     this.contributors = contributors;
+    this.absErrorSum = Double.NaN;
+  }
+
+  private AggregateResult(AggregateResult r, double absErrorSum) {
+    this.gradNorms = r.gradNorms;
+    this.state = r.state;
+    this.samples = r.samples;
+    this.steps = r.steps;
+    this.lossSum = r.lossSum;
+    this.correct = r.correct;
+    this.contributors = r.contributors;
+    this.absErrorSum = absErrorSum;
+  }
+
+  /** This result with the workers' absolute errors summed ({@link RoundResult#absErrorSum()}; NaN: not measured). */
+  public AggregateResult withAbsoluteErrors(double absErrorSum) {
+    return new AggregateResult(this, absErrorSum);
+  }
+
+  /** The samples' absolute errors summed over the workers; NaN when not measured (classification). */
+  public double absErrorSum() {
+    return absErrorSum;
   }
 
   /** What gradient clipping saw in the workers' steps, summed; {@code GradNorms.NONE} without clipping. */
@@ -105,7 +129,8 @@ public final class AggregateResult {
     }
     AggregateResult r = (AggregateResult) o;
     return samples == r.samples && steps == r.steps && Double.compare(lossSum, r.lossSum) == 0
-        && correct == r.correct && contributors == r.contributors && state.equals(r.state);
+        && correct == r.correct && contributors == r.contributors && Double.compare(absErrorSum, r.absErrorSum) == 0
+        && state.equals(r.state);
   }
 
   @Override

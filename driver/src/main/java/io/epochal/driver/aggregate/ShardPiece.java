@@ -38,6 +38,8 @@ public final class ShardPiece {
   private final long[] firstRows;
   private final StateDict state;
   private final RuntimeException failure;
+  /** The worker's (or, averaged, the workers' summed) absolute errors; NaN when not measured. */
+  private final double absErrorSum;
 
   /**
    * A piece.
@@ -98,6 +100,33 @@ public final class ShardPiece {
     this.firstRows = firstRows.clone();
     this.state = state;
     this.failure = null;
+    this.absErrorSum = Double.NaN;
+  }
+
+  private ShardPiece(ShardPiece p, double absErrorSum) {
+    this.shard = p.shard;
+    this.worker = p.worker;
+    this.samples = p.samples;
+    this.steps = p.steps;
+    this.lossSum = p.lossSum;
+    this.correct = p.correct;
+    this.gradNorms = p.gradNorms;
+    this.contributors = p.contributors;
+    this.positions = p.positions;
+    this.firstRows = p.firstRows;
+    this.state = p.state;
+    this.failure = p.failure;
+    this.absErrorSum = absErrorSum;
+  }
+
+  /** This piece carrying a regression's absolute errors summed over the samples (NaN: not measured). */
+  public ShardPiece withAbsoluteErrors(double absErrorSum) {
+    return new ShardPiece(this, absErrorSum);
+  }
+
+  /** The absolute errors summed over the samples ({@link io.epochal.worker.round.RoundResult#absErrorSum()}); NaN when not measured. */
+  public double absErrorSum() {
+    return absErrorSum;
   }
 
   private ShardPiece(int shard, RuntimeException failure) {
@@ -113,6 +142,7 @@ public final class ShardPiece {
     this.firstRows = new long[0];
     this.state = StateDict.empty();
     this.failure = failure;
+    this.absErrorSum = Double.NaN;
   }
 
   /**
@@ -206,6 +236,7 @@ public final class ShardPiece {
         && Double.compare(lossSum, p.lossSum) == 0 && correct == p.correct && gradNorms.equals(p.gradNorms)
         && contributors == p.contributors
         && Arrays.equals(positions, p.positions) && Arrays.equals(firstRows, p.firstRows) && state.equals(p.state)
+        && Double.compare(absErrorSum, p.absErrorSum) == 0
         && Objects.equals(failure == null ? null : failure.getMessage(),
             p.failure == null ? null : p.failure.getMessage());
   }
@@ -257,6 +288,7 @@ public final class ShardPiece {
       output.writeDouble(p.lossSum);
       output.writeVarLong(p.correct + 1, true); // NOT_COUNTED (-1) as 0
       GradNormsWire.write(output, p.gradNorms);
+      output.writeDouble(p.absErrorSum);
       output.writeVarInt(p.contributors, true);
       output.writeVarInt(p.positions.length, true);
       for (int pos : p.positions) {
@@ -285,6 +317,7 @@ public final class ShardPiece {
       double lossSum = input.readDouble();
       long correct = input.readVarLong(true) - 1;
       GradNorms norms = GradNormsWire.read(input);
+      double absErrorSum = input.readDouble();
       int contributors = input.readVarInt(true);
       int[] positions = new int[input.readVarInt(true)];
       for (int i = 0; i < positions.length; i++) {
@@ -296,7 +329,7 @@ public final class ShardPiece {
       }
       StateDict state = kryo.readObject(input, StateDict.class);
       return new ShardPiece(shard, worker, samples, steps, lossSum, correct, norms, contributors, positions,
-          firstRows, state);
+          firstRows, state).withAbsoluteErrors(absErrorSum);
     }
   }
 }

@@ -55,7 +55,7 @@ public final class SparkAggregator {
           List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
           for (ShardPiece p : plan.split(r.worker(), r.samples(), r.steps(), r.lossSum(), r.correct(), r.gradNorms(),
               r.state())) {
-            out.add(new Tuple2<>(p.shard(), p));
+            out.add(new Tuple2<>(p.shard(), p.withAbsoluteErrors(r.absErrorSum())));
           }
           return out.iterator();
         })
@@ -87,6 +87,7 @@ public final class SparkAggregator {
     long steps = 0;
     double lossSum = 0;
     long correct = 0;
+    double absErrorSum = 0; // NaN once a worker did not measure it
     io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE;
     int contributors = 0;
     int[] positions = null;
@@ -95,6 +96,7 @@ public final class SparkAggregator {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
       lossSum += p.lossSum();
       correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, p.correct());
+      absErrorSum += p.absErrorSum();
       norms = norms.plus(p.gradNorms());
       if (p.samples() > 0) {
         samples = Math.addExact(samples, p.samples());
@@ -123,7 +125,8 @@ public final class SparkAggregator {
       throw inFullTensor(e, named);
     }
     return new ShardPiece(shard, ShardPiece.AVERAGED, samples, steps, lossSum, correct, norms, contributors,
-        positions, firstRows == null ? new long[positions == null ? 0 : positions.length] : firstRows, state);
+        positions, firstRows == null ? new long[positions == null ? 0 : positions.length] : firstRows, state)
+        .withAbsoluteErrors(absErrorSum);
   }
 
   /** {@code e} with its flat index counted in the full tensor, when the piece holds a range of its rows. */
@@ -189,7 +192,7 @@ public final class SparkAggregator {
     StateDict.Builder b = StateDict.builder();
     parts.forEach((pos, rows) -> b.put(names.get(pos), joinRows(rows)));
     return new AggregateResult(b.build(), first.samples(), first.steps(), first.lossSum(), first.correct(),
-        first.gradNorms(), first.contributors());
+        first.gradNorms(), first.contributors()).withAbsoluteErrors(first.absErrorSum());
   }
 
   /** One tensor from consecutive ranges of its rows (the range itself when there is one). */

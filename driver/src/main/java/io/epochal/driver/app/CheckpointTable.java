@@ -11,9 +11,10 @@ import java.util.function.Function;
 
 /**
  * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always; a column only
- * when some checkpoint records its value: training accuracy (classification), the held-out rows' loss and accuracy
- * (or, for regression, mean absolute error, root mean squared error and R²), the gradient norm before clipping, and
- * the learning rate the next step trains at when it is not the same in every checkpoint (a decaying schedule, or {@code plateau} lowering it).
+ * when some checkpoint records its value: training accuracy (classification) or mean absolute error (regression), the
+ * held-out rows' loss and accuracy (or, for regression, mean absolute error, root mean squared error and R²), the
+ * gradient norm before clipping, and the learning rate the next step trains at when it is not the same in every
+ * checkpoint (a decaying schedule, or {@code plateau} lowering it).
  */
 final class CheckpointTable {
 
@@ -26,6 +27,7 @@ final class CheckpointTable {
   CheckpointTable(List<CheckpointManifest> manifests) {
     List<Column> all = List.of(
         new Column("TRAIN_ACCURACY", 14, m -> metric(m, EpochMetrics.TRAIN_ACCURACY).map(CheckpointTable::share)),
+        new Column("TRAIN_MAE", 12, m -> metric(m, EpochMetrics.TRAIN_MAE).map(JobStatusReport::lossText)),
         new Column("VAL_LOSS", 12, m -> metric(m, EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
         new Column("VAL_ACCURACY", 12, m -> metric(m, EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
         new Column("VAL_MAE", 12, m -> metric(m, EpochMetrics.VAL_MAE).map(JobStatusReport::lossText)),
@@ -46,7 +48,7 @@ final class CheckpointTable {
     if (shown.stream().anyMatch(c -> c.header().equals("VAL_LOSS"))
         && shown.stream().noneMatch(c -> c.header().equals("VAL_ACCURACY") || c.header().equals("VAL_MAE"))) {
       shown.add(shown.indexOf(shown.stream().filter(c -> c.header().equals("VAL_LOSS")).findFirst().get()) + 1,
-          all.get(2));
+          all.stream().filter(c -> c.header().equals("VAL_ACCURACY")).findFirst().orElseThrow());
     }
     this.columns = List.copyOf(shown);
   }

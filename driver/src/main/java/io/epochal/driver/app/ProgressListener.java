@@ -73,6 +73,11 @@ final class ProgressListener implements TrainingListener {
   }
 
   @Override
+  public synchronized void trainMeanAbsoluteError(int epoch, int epochs, double mae) {
+    accuracy = "mae " + ProgressReporter.loss(mae); // a regression's, where a classification shows its accuracy
+  }
+
+  @Override
   public synchronized void gradNorms(int epoch, int epochs, io.epochal.worker.round.GradNorms norms) {
     clipping = String.format(Locale.ROOT, "grad_norm %.3g (max %.3g, %.0f%% clipped)", norms.mean(), norms.max(),
         100.0 * norms.clipped() / norms.steps());

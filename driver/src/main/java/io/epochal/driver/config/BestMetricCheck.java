@@ -88,6 +88,14 @@ final class BestMetricCheck {
       problems.add(new ConfigException(modeKey, from + " is better when larger, but " + modeKey + " = min makes the "
           + "lowest the best, which " + use + " by: set " + modeKey + "=max"));
     }
+    if (metric.equals(EpochMetrics.TRAIN_MAE)) {
+      if (Losses.isClassification(values.getString(JobKeys.LOSS))) {
+        problems.add(new ConfigException(key, from + " is recorded only for a regression loss (mse, l1, huber, "
+            + "smooth_l1), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " train_loss with " + modeKey
+            + "=min, or train_accuracy with " + modeKey + "=max"));
+      }
+      return;
+    }
     if (metric.equals(EpochMetrics.TRAIN_ACCURACY)) {
       if (!Losses.isClassification(values.getString(JobKeys.LOSS))) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
@@ -115,11 +123,13 @@ final class BestMetricCheck {
     }
     List<String> known = new ArrayList<>(EpochMetrics.ALL);
     known.add(EpochMetrics.TRAIN_ACCURACY);
+    known.add(EpochMetrics.TRAIN_MAE);
     known.addAll(EpochMetrics.VALIDATION);
     String near = ParamSpecs.nearest(metric, known);
     problems.add(new ConfigException(key, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
-        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification) or, with " + JobKeys.DATA_VALIDATION_PATH
+        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification), " + EpochMetrics.TRAIN_MAE + " (regression) or, with "
+        + JobKeys.DATA_VALIDATION_PATH
         + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with " + modeKey + "=min " + (verb.equals("rank by") ? "keeps" : "watches")
         + " the lowest loss)"));

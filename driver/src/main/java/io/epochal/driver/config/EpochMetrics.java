@@ -15,6 +15,11 @@ public final class EpochMetrics {
    * before the step each one's batch took ({@code softmax_cross_entropy} only).
    */
   public static final String TRAIN_ACCURACY = "train_accuracy";
+  /**
+   * The mean absolute error of the epoch's samples, {@code |output - label|} averaged over every output, their
+   * training-mode output before the step each one's batch took (regression losses only).
+   */
+  public static final String TRAIN_MAE = "train_mae";
   /** The samples the epoch trained on. */
   public static final String SAMPLES = "samples";
   /** Samples per second over the epoch, its checkpoint excluded. */

@@ -313,7 +313,7 @@ public final class JobKeys {
     s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; 0 = none."));
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
-        + "train_accuracy; with data.validation_path also "
+        + "train_accuracy, for a regression loss train_mae; with data.validation_path also "
         + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, for a regression loss val_mae, val_rmse "
         + "and val_r2; the accuracies and val_r2 are better when larger: checkpoint.best_mode=max)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")

@@ -9,7 +9,8 @@ import io.epochal.worker.round.RoundResult;
 
 /**
  * Kryo wire format of a {@link RoundResult}: worker, samples, steps, loss sum, correct predictions
- * plus one (0 when not counted), then the state.
+ * plus one (0 when not counted), what gradient clipping saw, the absolute errors' sum (NaN when not
+ * measured), then the state.
  */
 public final class RoundResultSerializer extends Serializer<RoundResult> {
 
@@ -26,6 +27,7 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     output.writeDouble(result.lossSum());
     output.writeVarLong(result.correct() + 1, true); // NOT_COUNTED (-1) as 0
     io.epochal.driver.aggregate.GradNormsWire.write(output, result.gradNorms());
+    output.writeDouble(result.absErrorSum()); // NaN when not measured
     kryo.writeObject(output, result.state());
   }
 
@@ -37,7 +39,8 @@ public final class RoundResultSerializer extends Serializer<RoundResult> {
     double lossSum = input.readDouble();
     long correct = input.readVarLong(true) - 1;
     io.epochal.worker.round.GradNorms norms = io.epochal.driver.aggregate.GradNormsWire.read(input);
+    double absErrorSum = input.readDouble();
     StateDict state = kryo.readObject(input, StateDict.class);
-    return new RoundResult(worker, samples, steps, lossSum, correct, norms, state);
+    return new RoundResult(worker, samples, steps, lossSum, correct, norms, state).withAbsoluteErrors(absErrorSum);
   }
 }

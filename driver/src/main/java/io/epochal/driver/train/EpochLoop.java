@@ -108,6 +108,7 @@ final class EpochLoop {
           double lossSum = 0;
           long samples = 0;
           long correct = 0; // NOT_COUNTED once a round did not count them (not classification)
+          double absErrorSum = 0; // NaN once a round did not measure them (classification)
           GradNorms norms = GradNorms.NONE; // what clipping saw in every worker's steps
           long epochStart = System.nanoTime();
           int r = 0;
@@ -139,6 +140,7 @@ final class EpochLoop {
             lossSum += result.lossSum();
             samples += result.samples();
             correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, result.correct());
+            absErrorSum += result.absErrorSum();
             norms = norms.plus(result.gradNorms());
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
@@ -152,6 +154,10 @@ final class EpochLoop {
           if (correct >= 0 && samples > 0) {
             metrics.put(EpochMetrics.TRAIN_ACCURACY, (double) correct / samples);
             listener.trainAccuracy(e + 1, epochs, (double) correct / samples);
+          }
+          if (samples > 0 && Double.isFinite(absErrorSum)) {
+            metrics.put(EpochMetrics.TRAIN_MAE, absErrorSum / samples);
+            listener.trainMeanAbsoluteError(e + 1, epochs, absErrorSum / samples);
           }
           if (norms.steps() > 0) {
             metrics.put(EpochMetrics.GRAD_NORM, norms.mean());

@@ -45,6 +45,7 @@ final class RoundChain {
     long steps = 0;
     double lossSum = 0;
     long correct = 0;
+    double absErrorSum = 0; // NaN once a round did not measure it (classification)
     io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE;
     for (int i = 0; i < stepsBefore.length; i++) {
       RoundResult r = LocalRound.run(config, state, shard, epoch, firstRound + i, stepsBefore[i], baseLr,
@@ -54,13 +55,15 @@ final class RoundChain {
       steps += r.steps();
       lossSum += r.lossSum();
       correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, r.correct());
+      absErrorSum += r.absErrorSum();
       norms = norms.plus(r.gradNorms());
       boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
       if (more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state))) {
         break;
       }
     }
-    return new RoundResult(shard.worker(), samples, steps, lossSum, correct, norms, state);
+    return new RoundResult(shard.worker(), samples, steps, lossSum, correct, norms, state)
+        .withAbsoluteErrors(absErrorSum);
   }
 
   private static boolean isFinite(int worker, StateDict state) {

@@ -114,7 +114,8 @@ public final class RoundRunner {
               // One worker: its state already is one model's worth of bytes; skip the shuffle stage.
               RoundResult only = results.collect().get(0);
               return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
-                  only.steps(), only.lossSum(), only.correct(), only.gradNorms(), 1), 0);
+                  only.steps(), only.lossSum(), only.correct(), only.gradNorms(), 1)
+                  .withAbsoluteErrors(only.absErrorSum()), 0);
             }
             return finiteLoss(SparkAggregator.aggregate(results, reduceShards), NonFiniteStateException.AGGREGATED);
           } catch (NonFiniteStateException ex) {
@@ -173,7 +174,8 @@ public final class RoundRunner {
           try {
             // a chain stops after a round whose loss or state is not finite (RoundChain)
             return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
-                only.steps(), only.lossSum(), only.correct(), only.gradNorms(), 1), 0);
+                only.steps(), only.lossSum(), only.correct(), only.gradNorms(), 1)
+                .withAbsoluteErrors(only.absErrorSum()), 0);
           } catch (NonFiniteStateException ex) {
             // the chain stopped after the round that produced it: name that round
             throw ex.inRound(e + 1, r + roundsRun(only.steps(), steps));

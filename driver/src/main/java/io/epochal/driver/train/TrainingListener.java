@@ -31,6 +31,12 @@ public interface TrainingListener {
   default void trainAccuracy(int epoch, int epochs, double accuracy) {}
 
   /**
+   * The mean absolute error of epoch {@code epoch}'s samples, their training-mode output before the step its batch
+   * took (regression only); {@link #epoch} follows.
+   */
+  default void trainMeanAbsoluteError(int epoch, int epochs, double mae) {}
+
+  /**
    * What gradient clipping saw in epoch {@code epoch}'s local steps ({@code train.clip_grad_norm}
    * only), before {@link #epoch}.
    */

@@ -44,11 +44,14 @@ final class AggregationChecks {
         assertThat(r.contributors()).isEqualTo(3);
         double loss = 0;
         long correct = 0;
+        double absErrors = 0;
         for (RoundResult x : inMemory) {
           loss += x.lossSum();
           correct += x.correct();
+          absErrors += x.absErrorSum();
         }
         assertThat(r.lossSum()).isEqualTo(loss);
+        assertThat(r.absErrorSum()).as("absolute errors summed over the workers").isEqualTo(absErrors).isPositive();
         assertThat(r.correct()).as("correct predictions summed over the workers").isEqualTo(correct)
             .isEqualTo(50 + 68 + 1 + 87 + 2);
       }

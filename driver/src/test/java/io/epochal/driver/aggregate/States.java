@@ -61,7 +61,7 @@ final class States {
   static RoundResult worker(int w, int params) {
     long samples = 100 + 37L * w;
     return new RoundResult(w, samples, 4 + w, 0.5 * samples + w, samples / 2 + w, model(params, 1000 + w, 10 + w,
-        4 + w));
+        4 + w)).withAbsoluteErrors(0.125 * samples + w);
   }
 
   /** {@code workers} results with distinct states and sample counts {@code 100 + 37 * w}. */

@@ -113,7 +113,7 @@ class HeldOutRowsTest {
           within(1e-12 * expected.rootMeanSquaredError()));
       assertThat(metrics.get("val_r2")).isCloseTo(expected.r2(), within(1e-12 * Math.abs(expected.r2())))
           .isLessThan(1.0);
-      assertThat(metrics).doesNotContainKey("val_accuracy");
+      assertThat(metrics).doesNotContainKey("val_accuracy").containsKey("train_mae");
     }
     Map<String, String> classification = keys("accuracy-ranked", data);
     classification.put("data.validation_path", heldOut);
@@ -122,6 +122,10 @@ class HeldOutRowsTest {
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.best_metric = 'val_mae'").hasMessageContaining("recorded only for a "
             + "regression loss");
+    classification.put("checkpoint.best_metric", "train_mae");
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_metric = 'train_mae'").hasMessageContaining("recorded only for a "
+            + "regression loss (mse, l1, huber, smooth_l1), not loss=softmax_cross_entropy: rank by train_loss");
     classification.put("checkpoint.best_metric", "val_r2");
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, classification, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.best_metric = 'val_r2'").hasMessageContaining("recorded only for a "

@@ -603,7 +603,7 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
-  void huberAndSmoothL1RegressionsTrainThroughSparkAndRecordTheirParameterOnlyWhenNotTorchsDefault() throws Exception {
+  void huberAndSmoothL1RegressionsTrainThroughSparkAndRecordTheirParameterOnlyWhenNotTorchsDefaultAndTrainMae() throws Exception {
     String data = data("huber", 256, 4);
     String[][] jobs = {{"huber", "loss.huber_delta", "0.5"}, {"huber", "loss.huber_delta", "1"},
         {"smooth_l1", "loss.smooth_l1_beta", "2"}};
@@ -628,6 +628,24 @@ class LocalTrainingEndToEndTest {
         assertThat(second.metrics()).doesNotContainKey("train_accuracy");
         assertThat(second.metrics().get("train_loss")).as("%s %s", key, value).isFinite()
             .isLessThan(first.metrics().get("train_loss"));
+        assertThat(second.metrics().get("train_mae")).as("%s %s", key, value).isPositive()
+            .isNotEqualTo(second.metrics().get("train_loss"));
+      }
+    }
+    // l1's loss of a batch is its mean absolute error (in float32): the epoch's train_mae is its train_loss, summed
+    // over two workers' shuffled pieces, or over one worker's chain of rounds
+    for (String workers : List.of("2", "1")) {
+      Map<String, String> l1 = E2eFixtures.jobKeys(tmp.resolve("l1-job-" + workers).toString(), data);
+      l1.put("loss", "l1");
+      l1.put("model.output_dim", "1");
+      l1.put("train.epochs", "1");
+      l1.put("train.workers", workers);
+      JobSpec spec = E2eFixtures.resolve(tmp, l1, new Configuration());
+      TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+      try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), new Configuration())) {
+        Map<String, Double> metrics = store.load(1).manifest().metrics();
+        assertThat(metrics.get("train_mae")).as("%s workers", workers)
+            .isCloseTo(metrics.get("train_loss"), within(1e-6 * metrics.get("train_loss")));
       }
     }
   }

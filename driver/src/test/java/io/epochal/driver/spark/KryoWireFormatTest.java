@@ -72,6 +72,10 @@ class KryoWireFormatTest {
     assertThat(roundTrip(result)).isEqualTo(result);
     RoundResult regression = new RoundResult(3, 640, 10, 123.25, sample());
     assertThat(roundTrip(regression).counted()).isFalse();
+    assertThat(roundTrip(regression).measuredError()).isFalse();
+    RoundResult measured = regression.withAbsoluteErrors(87.5);
+    assertThat(roundTrip(measured)).isEqualTo(measured).isNotEqualTo(regression);
+    assertThat(roundTrip(measured).absErrorSum()).isEqualTo(87.5);
     io.epochal.worker.round.GradNorms norms = io.epochal.worker.round.GradNorms.NONE.plus(2.5, true).plus(0.75, false);
     RoundResult clipped = new RoundResult(3, 640, 10, 123.25, 601, norms, sample());
     assertThat(roundTrip(clipped)).isEqualTo(clipped);
@@ -89,6 +93,8 @@ class KryoWireFormatTest {
         new long[] {7, 0, 0, 1L << 40, 0, 0}, sample());
     assertThat(roundTrip(rows)).isEqualTo(rows).isNotEqualTo(withNorms);
     assertThat(roundTrip(rows).firstRows()).containsExactly(7, 0, 0, 1L << 40, 0, 0);
+    assertThat(roundTrip(rows.withAbsoluteErrors(2.25)).absErrorSum()).isEqualTo(2.25);
+    assertThat(roundTrip(rows).absErrorSum()).isNaN();
     ShardPiece uncounted = new ShardPiece(2, 3, 640, 10, 1.5, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(uncounted).correct()).isNegative();
     ShardPiece failed = ShardPiece.failed(1,

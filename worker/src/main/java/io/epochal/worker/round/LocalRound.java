@@ -102,8 +102,10 @@ public final class LocalRound {
     BatchPlan plan = config.batchPlan();
     int steps = plan.stepsInRound(shard.rows(), round);
     if (steps == 0) {
-      return new RoundResult(shard.worker(), 0, 0, 0.0, EvaluationResult.counts(config) ? 0
-          : EvaluationResult.NOT_COUNTED, global);
+      boolean classification = EvaluationResult.counts(config);
+      RoundResult none = new RoundResult(shard.worker(), 0, 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED,
+          global);
+      return classification ? none : none.withAbsoluteErrors(0);
     }
     StateDict modelState = modelPart(global);
     ModelCache cache = ModelCache.forCurrentThread();
@@ -141,6 +143,7 @@ public final class LocalRound {
     long samples = 0;
     boolean classification = EvaluationResult.counts(config);
     long correct = 0;
+    double absErrorSum = 0; // a regression's, over the samples' outputs before their steps
     GradNorms norms = GradNorms.NONE;
     try (NDManager roundManager = model.manager().newSubManager();
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
@@ -174,6 +177,9 @@ public final class LocalRound {
               batchLoss = l.getFloat();
               if (classification) { // the batch's logits, read as its loss is: what the step trains on
                 correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);
+              } else {
+                absErrorSum += LocalEvaluation.absoluteErrors(prediction.toFloatArray(), shard.labels(),
+                    shard.labelWidth(), perm, start, end);
               }
             }
             lossSum += (double) batchLoss * n;
@@ -202,8 +208,9 @@ public final class LocalRound {
           .putAll(model.stateDict())
           .putAll(prefixed(optimizer.stateDict()))
           .build();
-      return new RoundResult(shard.worker(), samples, steps, lossSum, classification ? correct
+      RoundResult result = new RoundResult(shard.worker(), samples, steps, lossSum, classification ? correct
           : EvaluationResult.NOT_COUNTED, norms, state);
+      return classification ? result : result.withAbsoluteErrors(absErrorSum);
     }
   }
 

@@ -20,6 +20,8 @@ public final class RoundResult {
   private final long correct;
   private final GradNorms gradNorms;
   private final StateDict state;
+  /** The samples' absolute errors summed (each sample's mean over its outputs); NaN when not measured. */
+  private final double absErrorSum;
 
   /** A result without correct predictions counted ({@link EvaluationResult#NOT_COUNTED}). */
   public RoundResult(int worker, long samples, long steps, double lossSum, StateDict state) {
@@ -53,6 +55,26 @@ public final class RoundResult {
     this.correct = correct;
     this.gradNorms = checkNotNull(gradNorms, "gradNorms");
     this.state = checkNotNull(state, "state");
+    this.absErrorSum = Double.NaN;
+  }
+
+  private RoundResult(RoundResult r, double absErrorSum) {
+    this.worker = r.worker;
+    this.samples = r.samples;
+    this.steps = r.steps;
+    this.lossSum = r.lossSum;
+    this.correct = r.correct;
+    this.gradNorms = r.gradNorms;
+    this.state = r.state;
+    this.absErrorSum = absErrorSum;
+  }
+
+  /**
+   * This result with a regression's {@code absErrorSum}: the sum over the samples of {@code |output - label|} (each
+   * sample's mean over its outputs), its training-mode output before the step its batch took.
+   */
+  public RoundResult withAbsoluteErrors(double absErrorSum) {
+    return new RoundResult(this, absErrorSum);
   }
 
   /** The worker index. */
@@ -89,6 +111,16 @@ public final class RoundResult {
     return correct != EvaluationResult.NOT_COUNTED;
   }
 
+  /** The samples' absolute errors summed ({@link #withAbsoluteErrors}); NaN when not measured (classification). */
+  public double absErrorSum() {
+    return absErrorSum;
+  }
+
+  /** Whether the samples' absolute errors were measured (a regression loss). */
+  public boolean measuredError() {
+    return !Double.isNaN(absErrorSum);
+  }
+
   /** What gradient clipping saw in the round's steps; {@link GradNorms#NONE} without clipping. */
   public GradNorms gradNorms() {
     return gradNorms;
@@ -107,18 +139,19 @@ public final class RoundResult {
     RoundResult r = (RoundResult) o;
     return worker == r.worker && samples == r.samples && steps == r.steps
         && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct && gradNorms.equals(r.gradNorms)
-        && state.equals(r.state);
+        && Double.compare(absErrorSum, r.absErrorSum) == 0 && state.equals(r.state);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, samples, steps, lossSum, correct, gradNorms, state);
+    return Objects.hash(worker, samples, steps, lossSum, correct, gradNorms, absErrorSum, state);
   }
 
   @Override
   public String toString() {
     return "RoundResult[worker " + worker + ", samples " + samples + ", steps " + steps + ", lossSum "
-        + lossSum + (counted() ? ", correct " + correct : "") + (gradNorms.steps() > 0 ? ", " + gradNorms : "")
+        + lossSum + (counted() ? ", correct " + correct : "") + (measuredError() ? ", absErrorSum " + absErrorSum : "")
+        + (gradNorms.steps() > 0 ? ", " + gradNorms : "")
         + ", " + state.size() + " tensors]";
   }
 }

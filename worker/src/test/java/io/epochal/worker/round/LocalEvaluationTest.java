@@ -164,6 +164,32 @@ class LocalEvaluationTest {
   }
 
   @Test
+  void aRegressionRoundMeasuresTheAbsoluteErrorsOfItsOutputsBeforeTheStepTheyTrain() {
+    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
+    DataShard shard = new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+        new float[] {1, 2, 3, 4, 5});
+    TrainingConfig config = TrainingConfig.builder().setModel("mlp", 1, params)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.01).build()))
+        .setBatchSize(8).setSeed(1).setLoss("l1").build(); // one step on all 5 rows; no dropout
+    StateDict state = RoundFixtures.initialState(config);
+
+    EvaluationResult before = LocalEvaluation.run(config, state, shard);
+    RoundResult round = LocalRound.run(config, state, shard, 0, 0, 0);
+    EvaluationResult after = LocalEvaluation.run(config, round.state(), shard);
+
+    assertThat(round.measuredError()).isTrue();
+    // the same outputs, summed in the round's shuffled order: equal to the last bits of a double sum
+    assertThat(round.absErrorSum()).isCloseTo(before.meanAbsoluteError() * 5, within(1e-12 * round.absErrorSum()));
+    assertThat(round.absErrorSum() / 5).as("l1's loss is the mean absolute error")
+        .isCloseTo(round.lossSum() / 5, within(1e-6 * round.absErrorSum()));
+    assertThat(after.meanAbsoluteError()).as("the step changed the outputs the round measured")
+        .isNotEqualTo(before.meanAbsoluteError());
+    assertThat(LocalRound.run(RoundFixtures.adam(0.0, 64, 1), RoundFixtures.initialState(RoundFixtures.adam(0.0, 64, 1)),
+        RoundFixtures.shard(0, 64, 7), 0, 0, 0).measuredError()).as("classification").isFalse();
+  }
+
+  @Test
   void theCountFollowsTheRowsOrderNotTheirPositions() {
     float[] logits = {0, 1, 1, 0}; // two rows: class 1, then class 0
     float[] labels = {0, 9, 1};
