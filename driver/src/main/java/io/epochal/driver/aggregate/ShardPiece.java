@@ -124,7 +124,10 @@ public final class ShardPiece {
     return new ShardPiece(this, absErrorSum);
   }
 
-  /** The absolute errors summed over the samples ({@link io.epochal.worker.round.RoundResult#absErrorSum()}); NaN when not measured. */
+  /**
+   * The absolute errors summed over the samples ({@link io.epochal.worker.round.RoundResult#absErrorSum()}); NaN when
+   * not measured.
+   */
   public double absErrorSum() {
     return absErrorSum;
   }

@@ -128,8 +128,8 @@ final class BestMetricCheck {
     String near = ParamSpecs.nearest(metric, known);
     problems.add(new ConfigException(key, from + " is not a metric a checkpoint records"
         + (near == null ? "" : "; did you mean '" + near + "'?") + "; use one of " + EpochMetrics.ALL
-        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification), " + EpochMetrics.TRAIN_MAE + " (regression) or, with "
-        + JobKeys.DATA_VALIDATION_PATH
+        + ", " + EpochMetrics.TRAIN_ACCURACY + " (classification), " + EpochMetrics.TRAIN_MAE
+        + " (regression) or, with " + JobKeys.DATA_VALIDATION_PATH
         + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with " + modeKey + "=min " + (verb.equals("rank by") ? "keeps" : "watches")
         + " the lowest loss)"));

@@ -227,15 +227,16 @@ class HeldOutCliTest {
     assertThat(trained.code).as("%s", trained).isZero();
     Map<String, Double> last = metrics(job, 2);
     assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  mae [0-9.e-]+  "
-        + "val_loss [0-9.e-]+  val_mae [0-9.e-]+  val_rmse [0-9.e-]+  val_r2 " + java.util.regex.Pattern.quote(String.format(Locale.ROOT,
-        "%.4f", last.get("val_r2"))) + "  checkpointing");
+        + "val_loss [0-9.e-]+  val_mae [0-9.e-]+  val_rmse [0-9.e-]+  val_r2 "
+        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "%.4f", last.get("val_r2"))) + "  checkpointing");
     assertThat(last.get("val_rmse")).as("the root of mse's loss").isCloseTo(Math.sqrt(last.get("val_loss")),
         org.assertj.core.data.Offset.offset(1e-6));
     assertThat(last.get("val_r2")).isLessThan(1.0);
 
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_MAE +VAL_LOSS "
-        + "+VAL_MAE +VAL_RMSE +VAL_R2 +CREATED").containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %s +%.4f +20",
+        + "+VAL_MAE +VAL_RMSE +VAL_R2 +CREATED")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %s +%.4f +20",
         java.util.regex.Pattern.quote(lossText(last.get("val_rmse"))), last.get("val_r2")));
 
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--all", "--master", MASTER);

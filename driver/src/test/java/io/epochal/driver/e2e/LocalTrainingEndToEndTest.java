@@ -603,7 +603,8 @@ class LocalTrainingEndToEndTest {
   }
 
   @Test
-  void huberAndSmoothL1RegressionsTrainThroughSparkAndRecordTheirParameterOnlyWhenNotTorchsDefaultAndTrainMae() throws Exception {
+  void huberAndSmoothL1RegressionsTrainThroughSparkRecordTheirParameterOnlyWhenNotTorchsDefaultAndTheirTrainMae()
+      throws Exception {
     String data = data("huber", 256, 4);
     String[][] jobs = {{"huber", "loss.huber_delta", "0.5"}, {"huber", "loss.huber_delta", "1"},
         {"smooth_l1", "loss.smooth_l1_beta", "2"}};

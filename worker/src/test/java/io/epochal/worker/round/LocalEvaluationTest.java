@@ -185,8 +185,9 @@ class LocalEvaluationTest {
         .isCloseTo(round.lossSum() / 5, within(1e-6 * round.absErrorSum()));
     assertThat(after.meanAbsoluteError()).as("the step changed the outputs the round measured")
         .isNotEqualTo(before.meanAbsoluteError());
-    assertThat(LocalRound.run(RoundFixtures.adam(0.0, 64, 1), RoundFixtures.initialState(RoundFixtures.adam(0.0, 64, 1)),
-        RoundFixtures.shard(0, 64, 7), 0, 0, 0).measuredError()).as("classification").isFalse();
+    TrainingConfig adam = RoundFixtures.adam(0.0, 64, 1);
+    assertThat(LocalRound.run(adam, RoundFixtures.initialState(adam), RoundFixtures.shard(0, 64, 7), 0, 0, 0)
+        .measuredError()).as("classification").isFalse();
   }
 
   @Test
