@@ -166,22 +166,20 @@ public final class SparkAggregator {
     // each tensor's pieces in shard order, which is row order: a tensor is split over consecutive shards
     TreeMap<Integer, List<Tensor>> parts = new TreeMap<>();
     Map<Integer, String> names = new HashMap<>();
+    Map<Integer, Long> nextRow = new HashMap<>();
     for (ShardPiece p : byShard) {
       int i = 0;
       for (var e : p.state()) {
         int pos = p.position(i);
-        List<Tensor> rows = parts.computeIfAbsent(pos, k -> new ArrayList<>());
-        long expected = 0;
-        for (Tensor t : rows) {
-          expected += t.rank() == 0 ? 1 : t.dim(0);
-        }
-        if (p.firstRow(i) != expected || (names.containsKey(pos) && !names.get(pos).equals(e.getKey()))) {
+        long expected = nextRow.getOrDefault(pos, 0L);
+        if (p.firstRow(i) != expected || !names.getOrDefault(pos, e.getKey()).equals(e.getKey())) {
           throw new IllegalStateException("averaged shard " + p.shard() + " puts rows from " + p.firstRow(i)
               + " of tensor '" + e.getKey() + "' at position " + pos + ", which is taken or not the next row ("
               + expected + ")");
         }
         names.put(pos, e.getKey());
-        rows.add(e.getValue());
+        nextRow.put(pos, expected + (e.getValue().rank() == 0 ? 1 : e.getValue().dim(0)));
+        parts.computeIfAbsent(pos, k -> new ArrayList<>()).add(e.getValue());
         i++;
       }
     }

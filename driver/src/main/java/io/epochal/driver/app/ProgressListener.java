@@ -17,8 +17,11 @@ final class ProgressListener implements TrainingListener {
   private final PrintStream err;
   private final Function<Path, String> resumeCommand;
   private long epochStart = System.nanoTime();
-  /** The epoch's training accuracy ({@code accuracy 0.9961}), said before its line; empty for none. */
-  private String accuracy = "";
+  /**
+   * The epoch's training accuracy ({@code accuracy 0.9961}) or, for a regression, mean absolute error ({@code mae
+   * 0.5024}), said before its line; empty for none.
+   */
+  private String trainMetric = "";
   /** The epoch's gradient norms before clipping ({@code train.clip_grad_norm} only), or empty. */
   private String clipping = "";
   /** The held-out rows' metrics of the epoch being finished, for its line; empty for none. */
@@ -58,10 +61,10 @@ final class ProgressListener implements TrainingListener {
     if (stopped) {
       return;
     }
-    String metrics = String.join("  ", java.util.stream.Stream.of(accuracy, clipping, validation)
+    String metrics = String.join("  ", java.util.stream.Stream.of(trainMetric, clipping, validation)
         .filter(m -> !m.isEmpty()).toList());
     progress.epochDone(epoch, epochs, meanLoss, (System.nanoTime() - epochStart) / 1_000_000, metrics);
-    accuracy = "";
+    trainMetric = "";
     clipping = "";
     validation = "";
     epochStart = System.nanoTime();
@@ -69,12 +72,12 @@ final class ProgressListener implements TrainingListener {
 
   @Override
   public synchronized void trainAccuracy(int epoch, int epochs, double trainAccuracy) {
-    accuracy = String.format(Locale.ROOT, "accuracy %.4f", trainAccuracy);
+    trainMetric = String.format(Locale.ROOT, "accuracy %.4f", trainAccuracy);
   }
 
   @Override
   public synchronized void trainMeanAbsoluteError(int epoch, int epochs, double mae) {
-    accuracy = "mae " + ProgressReporter.loss(mae); // a regression's, where a classification shows its accuracy
+    trainMetric = "mae " + ProgressReporter.loss(mae);
   }
 
   @Override

@@ -90,9 +90,7 @@ final class BestMetricCheck {
     }
     if (metric.equals(EpochMetrics.TRAIN_MAE)) {
       if (Losses.isClassification(values.getString(JobKeys.LOSS))) {
-        problems.add(new ConfigException(key, from + " is recorded only for a regression loss (mse, l1, huber, "
-            + "smooth_l1), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " train_loss with " + modeKey
-            + "=min, or train_accuracy with " + modeKey + "=max"));
+        problems.add(regressionOnly(key, from, values, verb, modeKey, "train"));
       }
       return;
     }
@@ -115,9 +113,7 @@ final class BestMetricCheck {
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "
             + "with " + modeKey + "=min"));
       } else if (EpochMetrics.REGRESSION.contains(metric) && classification) {
-        problems.add(new ConfigException(key, from + " is recorded only for a regression loss (mse, l1, huber, "
-            + "smooth_l1), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss with " + modeKey
-            + "=min, or val_accuracy with " + modeKey + "=max"));
+        problems.add(regressionOnly(key, from, values, verb, modeKey, "val"));
       }
       return;
     }
@@ -133,5 +129,17 @@ final class BestMetricCheck {
         + ", one of " + EpochMetrics.VALIDATION
         + " (train_loss with " + modeKey + "=min " + (verb.equals("rank by") ? "keeps" : "watches")
         + " the lowest loss)"));
+  }
+
+  /**
+   * The refusal of a regression's metric ({@code prefix} train or val) in a classification job, naming the
+   * classification's loss and accuracy of the same rows instead.
+   */
+  private static ConfigException regressionOnly(String key, String from, HyperParameters values, String verb,
+      String modeKey, String prefix) {
+    String regressionLosses = String.join(", ", Losses.NAMES.stream().filter(l -> !Losses.isClassification(l)).toList());
+    return new ConfigException(key, from + " is recorded only for a regression loss (" + regressionLosses + "), not "
+        + "loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " " + prefix + "_loss with " + modeKey + "=min, or "
+        + prefix + "_accuracy with " + modeKey + "=max");
   }
 }

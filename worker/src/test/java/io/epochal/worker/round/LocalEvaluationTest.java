@@ -112,15 +112,25 @@ class LocalEvaluationTest {
     assertThat(result.lossSum()).isPositive();
   }
 
-  @Test
-  void aRegressionMeasuresItsMeanAbsoluteErrorWhichIsItsL1Loss() {
+  /** An MLP 2-4-1 (no dropout) trained by SGD at {@code lr}, seed 1; batch size and loss to be set. */
+  private static TrainingConfig.Builder regression(double lr) {
     HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
         .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
-    DataShard held = new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+    return TrainingConfig.builder().setModel("mlp", 1, params)
+        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", lr).build()))
+        .setSeed(1);
+  }
+
+  /** Five rows of two features whose labels are 1 to 5 (a variance of 2). */
+  private static DataShard fiveRegressionRows() {
+    return new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
         new float[] {1, 2, 3, 4, 5});
-    TrainingConfig.Builder b = TrainingConfig.builder().setModel("mlp", 1, params)
-        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.1).build()))
-        .setBatchSize(3).setSeed(1);
+  }
+
+  @Test
+  void aRegressionMeasuresItsMeanAbsoluteErrorWhichIsItsL1Loss() {
+    DataShard held = fiveRegressionRows();
+    TrainingConfig.Builder b = regression(0.1).setBatchSize(3);
     TrainingConfig mse = b.setLoss("mse").build();
     StateDict state = RoundFixtures.initialState(mse);
     EvaluationResult squared = LocalEvaluation.run(mse, state, held);
@@ -165,13 +175,8 @@ class LocalEvaluationTest {
 
   @Test
   void aRegressionRoundMeasuresTheAbsoluteErrorsOfItsOutputsBeforeTheStepTheyTrain() {
-    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
-        .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
-    DataShard shard = new DataShard(0, 5, new long[] {2}, 1, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
-        new float[] {1, 2, 3, 4, 5});
-    TrainingConfig config = TrainingConfig.builder().setModel("mlp", 1, params)
-        .setOptimizer("sgd", Optimizers.params("sgd").resolve(HyperParameters.builder().put("lr", 0.01).build()))
-        .setBatchSize(8).setSeed(1).setLoss("l1").build(); // one step on all 5 rows; no dropout
+    DataShard shard = fiveRegressionRows();
+    TrainingConfig config = regression(0.01).setBatchSize(8).setLoss("l1").build(); // one step on all 5 rows
     StateDict state = RoundFixtures.initialState(config);
 
     EvaluationResult before = LocalEvaluation.run(config, state, shard);
