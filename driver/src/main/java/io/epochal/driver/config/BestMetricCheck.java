@@ -137,7 +137,8 @@ final class BestMetricCheck {
    */
   private static ConfigException regressionOnly(String key, String from, HyperParameters values, String verb,
       String modeKey, String prefix) {
-    String regressionLosses = String.join(", ", Losses.NAMES.stream().filter(l -> !Losses.isClassification(l)).toList());
+    String regressionLosses = String.join(", ",
+        Losses.NAMES.stream().filter(l -> !Losses.isClassification(l)).toList());
     return new ConfigException(key, from + " is recorded only for a regression loss (" + regressionLosses + "), not "
         + "loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " " + prefix + "_loss with " + modeKey + "=min, or "
         + prefix + "_accuracy with " + modeKey + "=max");
