@@ -11,15 +11,21 @@ import java.time.DateTimeException;
 import io.epochal.params.ValueChange;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * One entry of the job history: when, what, in which attempt, and where applicable the epoch
  * and round, a short machine-readable reason, a human message and, for an amendment, the
- * hyperparameters it changed as typed values. Immutable; one JSON line in
- * {@code events/attempt-NNNN.jsonl}. An absent epoch or round is -1; an absent reason or message
- * is null; no changes is an empty list (and no {@code changes} field).
+ * hyperparameters it changed as typed values, and for a committed epoch the numbers its
+ * checkpoint recorded (its metrics, step and learning rate), which outlive the checkpoint when
+ * retention deletes it. Immutable; one JSON line in {@code events/attempt-NNNN.jsonl}. An absent
+ * epoch or round is -1; an absent reason or message is null; no changes is an empty list (and no
+ * {@code changes} field), no metrics an empty map (and no {@code metrics} field).
  */
 public final class JobEvent {
 
@@ -31,6 +37,7 @@ public final class JobEvent {
   private final String reason;
   private final String message;
   private final List<ValueChange> changes;
+  private final SortedMap<String, Double> metrics;
 
   private JobEvent(Builder b) {
     this.time = b.time;
@@ -41,6 +48,7 @@ public final class JobEvent {
     this.reason = b.reason;
     this.message = b.message;
     this.changes = b.changes;
+    this.metrics = b.metrics;
   }
 
   /** A builder for an event of {@code type} at {@code time} in {@code attempt}. */
@@ -91,6 +99,15 @@ public final class JobEvent {
     return changes;
   }
 
+  /**
+   * The numbers recorded with the event, by name in name order (all finite): for an {@link
+   * JobEventType#EPOCH_COMMITTED} event its checkpoint's metrics, global step and learning rate;
+   * empty for other events and for commits recorded before the metrics were.
+   */
+  public SortedMap<String, Double> getMetrics() {
+    return metrics;
+  }
+
   /** The JSON form (one line of the events log). */
   public ObjectNode toJson() {
     ObjectNode n = JsonNodeFactory.instance.objectNode();
@@ -108,6 +125,10 @@ public final class JobEvent {
     if (!changes.isEmpty()) {
       ArrayNode list = n.putArray("changes");
       changes.forEach(c -> list.add(c.toJson()));
+    }
+    if (!metrics.isEmpty()) {
+      ObjectNode values = n.putObject("metrics");
+      metrics.forEach(values::put);
     }
     return n;
   }
@@ -147,6 +168,16 @@ public final class JobEvent {
       list.forEach(c -> changes.add(ValueChange.fromJson(c)));
       b.optChanges(changes);
     }
+    if (n.hasNonNull("metrics")) {
+      JsonNode values = n.get("metrics");
+      checkArgument(values.isObject(), "event field 'metrics' must be an object, got %s", values);
+      Map<String, Double> read = new TreeMap<>();
+      values.fields().forEachRemaining(f -> {
+        checkArgument(f.getValue().isNumber(), "event metric '%s' must be a number, got %s", f.getKey(), f.getValue());
+        read.put(f.getKey(), f.getValue().doubleValue());
+      });
+      b.optMetrics(read);
+    }
     return b.build();
   }
 
@@ -164,19 +195,20 @@ public final class JobEvent {
     JobEvent e = (JobEvent) o;
     return attempt == e.attempt && epoch == e.epoch && round == e.round && time.equals(e.time)
         && type == e.type && Objects.equals(reason, e.reason) && Objects.equals(message, e.message)
-        && changes.equals(e.changes);
+        && changes.equals(e.changes) && metrics.equals(e.metrics);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(time, type, attempt, epoch, round, reason, message, changes);
+    return Objects.hash(time, type, attempt, epoch, round, reason, message, changes, metrics);
   }
 
   @Override
   public String toString() {
     return "JobEvent{" + time + " " + type + " attempt=" + attempt + " epoch=" + epoch
         + " round=" + round + (reason == null ? "" : " reason=" + reason)
-        + (message == null ? "" : " message=" + message) + (changes.isEmpty() ? "" : " changes=" + changes) + "}";
+        + (message == null ? "" : " message=" + message) + (changes.isEmpty() ? "" : " changes=" + changes)
+        + (metrics.isEmpty() ? "" : " metrics=" + metrics) + "}";
   }
 
   /** Builds a {@link JobEvent}; type, time and attempt are set by {@link JobEvent#builder}. */
@@ -189,6 +221,7 @@ public final class JobEvent {
     private String reason;
     private String message;
     private List<ValueChange> changes = List.of();
+    private SortedMap<String, Double> metrics = Collections.emptySortedMap();
 
     private Builder(JobEventType type, Instant time, int attempt) {
       this.type = checkNotNull(type, "type");
@@ -226,6 +259,22 @@ public final class JobEvent {
     /** The hyperparameters an amendment changed. */
     public Builder optChanges(List<ValueChange> changes) {
       this.changes = List.copyOf(checkNotNull(changes, "changes"));
+      return this;
+    }
+
+    /**
+     * The numbers recorded with the event (a committed epoch's metrics, step and learning rate).
+     *
+     * @throws IllegalArgumentException naming a value that is not finite (JSON has no NaN)
+     */
+    public Builder optMetrics(Map<String, Double> metrics) {
+      TreeMap<String, Double> copy = new TreeMap<>();
+      checkNotNull(metrics, "metrics").forEach((name, value) -> {
+        checkArgument(name != null && !name.isEmpty(), "an event metric needs a name, got %s", name);
+        checkArgument(value != null && Double.isFinite(value), "event metric '%s' must be finite, got %s", name, value);
+        copy.put(name, value);
+      });
+      this.metrics = Collections.unmodifiableSortedMap(copy);
       return this;
     }
 

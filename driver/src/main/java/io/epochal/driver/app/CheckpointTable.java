@@ -2,6 +2,7 @@ package io.epochal.driver.app;
 
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.train.EpochValues;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * The table of a job's checkpoints that {@code status} prints: epoch, step and training loss always; a column only
+ * The table of a job's checkpoints that {@code status} prints (and of its committed epochs that {@code history}
+ * prints, {@link EpochHistoryReport}): epoch, step and training loss always; a column only
  * when some checkpoint records its value: training accuracy (classification) or mean absolute error (regression), the
  * held-out rows' loss and accuracy (or, for regression, mean absolute error, root mean squared error and R²), the
  * gradient norm before clipping, and the learning rate the next step trains at when it is not the same in every
@@ -19,23 +21,24 @@ import java.util.function.Function;
 final class CheckpointTable {
 
   /** One optional column: its header, width and cell of a checkpoint's manifest ("-" when absent). */
-  private record Column(String header, int width, Function<CheckpointManifest, Optional<String>> cell) {}
+  private record Column(String header, int width, Function<EpochValues, Optional<String>> cell) {}
 
   private final List<Column> columns;
 
-  /** The table for checkpoints whose manifests (those that could be read) are {@code manifests}. */
-  CheckpointTable(List<CheckpointManifest> manifests) {
+  /** The table for checkpoints (or epochs) whose values (those that could be read) are {@code manifests}. */
+  CheckpointTable(List<EpochValues> manifests) {
     List<Column> all = List.of(
-        new Column("TRAIN_ACCURACY", 14, m -> metric(m, EpochMetrics.TRAIN_ACCURACY).map(CheckpointTable::share)),
-        new Column("TRAIN_MAE", 12, m -> metric(m, EpochMetrics.TRAIN_MAE).map(JobStatusReport::lossText)),
-        new Column("VAL_LOSS", 12, m -> metric(m, EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
-        new Column("VAL_ACCURACY", 12, m -> metric(m, EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
-        new Column("VAL_MAE", 12, m -> metric(m, EpochMetrics.VAL_MAE).map(JobStatusReport::lossText)),
-        new Column("VAL_RMSE", 12, m -> metric(m, EpochMetrics.VAL_RMSE).map(JobStatusReport::lossText)),
-        new Column("VAL_R2", 10, m -> metric(m, EpochMetrics.VAL_R2).map(CheckpointTable::share)),
-        new Column("GRAD_NORM", 10, m -> metric(m, EpochMetrics.GRAD_NORM).map(CheckpointTable::threeDigits)),
+        new Column("TRAIN_ACCURACY", 14, m -> m.metric(EpochMetrics.TRAIN_ACCURACY).map(CheckpointTable::share)),
+        new Column("TRAIN_MAE", 12, m -> m.metric(EpochMetrics.TRAIN_MAE).map(JobStatusReport::lossText)),
+        new Column("VAL_LOSS", 12, m -> m.metric(EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
+        new Column("VAL_ACCURACY", 12, m -> m.metric(EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
+        new Column("VAL_MAE", 12, m -> m.metric(EpochMetrics.VAL_MAE).map(JobStatusReport::lossText)),
+        new Column("VAL_RMSE", 12, m -> m.metric(EpochMetrics.VAL_RMSE).map(JobStatusReport::lossText)),
+        new Column("VAL_R2", 10, m -> m.metric(EpochMetrics.VAL_R2).map(CheckpointTable::share)),
+        new Column("GRAD_NORM", 10, m -> m.metric(EpochMetrics.GRAD_NORM).map(CheckpointTable::threeDigits)),
         new Column("NEXT_LR", 10, m -> nextRate(m).map(CheckpointTable::threeDigits)));
-    boolean rateVaries = manifests.stream().map(CheckpointTable::nextRate).distinct().count() > 1;
+    boolean rateVaries = manifests.stream().map(CheckpointTable::nextRate).filter(Optional::isPresent).distinct()
+        .count() > 1;
     List<Column> shown = new ArrayList<>();
     for (Column c : all) {
       boolean any = manifests.stream().anyMatch(m -> c.cell().apply(m).isPresent());
@@ -64,10 +67,30 @@ final class CheckpointTable {
    * read), then {@code last} (its creation time, or why it is damaged).
    */
   void row(PrintStream out, long epoch, Optional<CheckpointManifest> m, String last) {
-    out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", epoch), epoch,
-        m.map(x -> Long.toString(x.globalStep())).orElse("-"),
-        m.map(x -> JobStatusReport.lossText(x.metrics().get(EpochMetrics.TRAIN_LOSS))).orElse("-"),
-        cells(c -> m.flatMap(c.cell()).orElse("-")), last);
+    Optional<EpochValues> v = m.map(EpochValues::of);
+    out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", epoch), epoch, step(v), loss(v),
+        cells(v), last);
+  }
+
+  /** The optional columns' headers, each after a space, as {@link #cells} lays out their values. */
+  String headers() {
+    return cells(c -> c.header());
+  }
+
+  /** The optional columns' values of {@code v} ("-" each when empty, or for a value it does not record). */
+  String cells(Optional<EpochValues> v) {
+    return cells(c -> v.flatMap(c.cell()).orElse("-"));
+  }
+
+  /** The step column's text. */
+  static String step(Optional<EpochValues> v) {
+    return v.flatMap(x -> x.step().isPresent() ? Optional.of(Long.toString(x.step().getAsLong())) : Optional.empty())
+        .orElse("-");
+  }
+
+  /** The training loss column's text. */
+  static String loss(Optional<EpochValues> v) {
+    return v.flatMap(x -> x.metric(EpochMetrics.TRAIN_LOSS)).map(JobStatusReport::lossText).orElse("-");
   }
 
   private String cells(Function<Column, String> text) {
@@ -78,13 +101,8 @@ final class CheckpointTable {
     return b.toString();
   }
 
-  private static Optional<Double> metric(CheckpointManifest m, String name) {
-    return Optional.ofNullable(m.metrics().get(name));
-  }
-
-  private static Optional<Double> nextRate(CheckpointManifest m) {
-    return m.learningRateSchedule().contains("schedule.lr")
-        ? Optional.of(m.learningRateSchedule().getDouble("schedule.lr")) : Optional.empty();
+  private static Optional<Double> nextRate(EpochValues v) {
+    return v.nextRate().isPresent() ? Optional.of(v.nextRate().getAsDouble()) : Optional.empty();
   }
 
   private static String share(double v) {

@@ -208,7 +208,8 @@ final class JobStatusReport {
     s.spec.ifPresent(sp -> (s.entries.isEmpty() ? Optional.<CheckpointManifest>empty()
         : s.entries.get(s.entries.size() - 1).manifest()).ifPresent(m -> ContinuationLines.print(out,
         sp.getHyperParameters(), m)));
-    CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream()).toList());
+    CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
+        .map(io.epochal.driver.train.EpochValues::of).toList());
     if (!s.entries.isEmpty()) {
       table.header(out);
     }
@@ -221,6 +222,7 @@ final class JobStatusReport {
       table.row(out, e.epoch(), m, e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
+    deletedEpochs(fs, dir, s.entries).ifPresent(out::println);
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();
       out.println("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged + " checkpoints are")
@@ -318,6 +320,22 @@ final class JobStatusReport {
         + (s.epoch.equals("-") ? "trains it again from epoch 1" : "continues after epoch " + s.epoch
         + ", its newest intact checkpoint"));
     return s;
+  }
+
+  /**
+   * A line saying how many committed epochs' checkpoints are gone (retention deleted them) and the
+   * command that shows their metrics, when the job's history tells of any; nothing when it cannot be read.
+   */
+  private static Optional<String> deletedEpochs(FileSystem fs, Path dir, List<CheckpointEntry> entries) {
+    try {
+      EpochHistory h = EpochHistory.of(new io.epochal.job.JobEventLog(fs, dir).readAll(), entries);
+      long gone = h.epochs().size() - h.checkpointsThere();
+      return gone == 0 ? Optional.empty() : Optional.of("history:     " + h.epochs().size() + " epochs committed, the "
+          + "checkpoints of " + gone + " deleted since (retention); 'bin/epochal history " + ShellWords.location(dir)
+          + "' shows every epoch's metrics");
+    } catch (IOException | RuntimeException unreadable) {
+      return Optional.empty(); // history names what is wrong with the events
+    }
   }
 
   private CheckpointStore openStore(Path dir) throws IOException {

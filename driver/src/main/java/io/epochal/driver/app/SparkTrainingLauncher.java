@@ -301,6 +301,11 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   @Override
+  public int history(URI jobDir, boolean csv, CliOptions options) throws Exception {
+    return new EpochHistoryReport(options.hadoopConfiguration(), out, err).print(jobDir, csv);
+  }
+
+  @Override
   public int inspect(URI checkpoint, CliOptions options) throws Exception {
     return new CheckpointInspector(options.hadoopConfiguration(), out, err).inspect(checkpoint);
   }

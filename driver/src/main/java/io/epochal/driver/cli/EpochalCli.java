@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "epochal", mixinStandardHelpOptions = true, versionProvider = EpochalCli.Version.class,
     description = "Distributed training on Spark with a complete checkpoint after every epoch.",
-    subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, InspectCommand.class,
+    subcommands = {TrainCommand.class, ResumeCommand.class, StatusCommand.class, HistoryCommand.class,
+        InspectCommand.class,
         GenDataCommand.class, VerifyCommand.class, ExportCommand.class, PredictCommand.class,
         EvaluateCommand.class, ChaosCommand.class,
         CommandLine.HelpCommand.class},

@@ -64,6 +64,14 @@ public interface TrainingLauncher {
   /** Prints the state of the job in {@code jobDir}: lease, epochs committed, last metrics. */
   int status(URI jobDir, CliOptions options) throws Exception;
 
+  /**
+   * Prints every committed epoch of the job in {@code jobDir} with its metrics, as a table or with
+   * {@code csv} as CSV.
+   */
+  default int history(URI jobDir, boolean csv, CliOptions options) throws Exception {
+    throw new UnsupportedOperationException("this launcher does not support history");
+  }
+
   /** Prints a checkpoint's manifest: epoch, hyperparameters, tensors, versions, metrics. */
   int inspect(URI checkpoint, CliOptions options) throws Exception;
 

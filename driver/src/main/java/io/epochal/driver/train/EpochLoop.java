@@ -11,7 +11,6 @@ import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkJobs;
-import io.epochal.job.JobEventType;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.GradNorms;
@@ -304,7 +303,7 @@ final class EpochLoop {
           assembler.assemble(epoch, step, rounds, state, metrics, dataDigest, plateau), dir.commitGuard());
       java.time.Instant publishedAt = java.time.Instant.now();
       long millis = (System.nanoTime() - start) / 1_000_000;
-      published(dir, epoch, m, publishedAt, millis, metrics);
+      published(dir, epoch, m, publishedAt, millis);
       return m;
     } catch (CheckpointException | RuntimeException ex) {
       FailureReason reason = FailureClassifier.ofCommit(ex);
@@ -368,12 +367,11 @@ final class EpochLoop {
    * checkpoint is committed whatever happens here, so a failure is a warning, never "not
    * committed" (which would also cost the attempt).
    */
-  private void published(JobDirectory dir, int epoch, CheckpointManifest m, java.time.Instant at, long millis,
-      Map<String, Double> metrics) {
+  private void published(JobDirectory dir, int epoch, CheckpointManifest m, java.time.Instant at, long millis) {
     String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
     try {
       // the time it was published, even if this thread is held up before recording it
-      dir.event(JobEventType.EPOCH_COMMITTED, at, epoch, 0, EpochMetrics.TRAIN_LOSS + "=" + metrics.get(EpochMetrics.TRAIN_LOSS));
+      dir.committed(at, EpochValues.of(m));
     } catch (RuntimeException ex) {
       listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
     }

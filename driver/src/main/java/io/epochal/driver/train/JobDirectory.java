@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
@@ -317,6 +318,18 @@ final class JobDirectory implements AutoCloseable {
   /** Appends an event that happened at {@code time} (e.g. when a checkpoint was published). */
   void event(JobEventType type, Instant time, long epoch, int round, String message) {
     event(type, epoch, JobEvent.builder(type, time, attempt).optEpoch(epoch).optRound(round).optMessage(message));
+  }
+
+  /**
+   * Records that epoch {@code values.epoch()} was committed (published at {@code time}) with the
+   * numbers its checkpoint records, which the history keeps when retention deletes the checkpoint.
+   */
+  void committed(Instant time, EpochValues values) {
+    long epoch = values.epoch();
+    event(JobEventType.EPOCH_COMMITTED, epoch, JobEvent.builder(JobEventType.EPOCH_COMMITTED, time, attempt)
+        .optEpoch(epoch).optRound(0).optMessage(values.metric(EpochMetrics.TRAIN_LOSS)
+            .map(loss -> EpochMetrics.TRAIN_LOSS + "=" + loss).orElse("committed"))
+        .optMetrics(values.eventMetrics()));
   }
 
   private void event(JobEventType type, long epoch, JobEvent.Builder event) {

@@ -4,6 +4,7 @@ import static io.epochal.driver.e2e.E2eFixtures.CLASSES;
 import static io.epochal.driver.e2e.E2eFixtures.FEATURES;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
@@ -261,6 +262,11 @@ class CliEndToEndTest {
     keysB.put("train.epochs", "2");
     assertTrained(CliRun.of("train", jobFile("a.properties", jobA, keysA).toString(), "--master", MASTER));
     assertTrained(CliRun.of("train", jobFile("b.properties", jobB, keysB).toString(), "--master", MASTER));
+    List<CheckpointManifest> firstTwo = new java.util.ArrayList<>();
+    try (CheckpointStore b = E2eFixtures.store(jobB.toUri().toString(), new Configuration())) {
+      firstTwo.add(b.load(1).manifest());
+      firstTwo.add(b.load(2).manifest());
+    }
 
     CliRun fewer = CliRun.of("resume", jobB.toString(), "--epochs", "1", "--master", MASTER);
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
@@ -359,6 +365,51 @@ class CliEndToEndTest {
       assertThat(actual.optimizer().names()).anyMatch(n -> n.endsWith(".square_avg"))
           .anyMatch(n -> n.endsWith(".momentum_buffer")).anyMatch(n -> n.endsWith(".grad_avg"));
       assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
+      // retention deleted epochs 1 and 2; the history still gives every number their checkpoints recorded
+      List<CheckpointManifest> all = new java.util.ArrayList<>(firstTwo);
+      all.add(actual.manifest());
+      assertHistoryRecords(jobB, all, List.of("1", "1", "2"), List.of("deleted", "deleted", "kept"));
+    }
+    CliRun history = CliRun.of("history", jobB.toString());
+    assertThat(history.code).as("%s", history).isZero();
+    assertThat(history.out).contains("epochs:      3 committed of 3; 1 checkpoint kept, 2 deleted (retention)")
+        .containsPattern("EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +ATTEMPT +COMMITTED +CHECKPOINT")
+        .containsPattern("\\n +1 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +1 +20[0-9T:-]+Z +deleted\\n")
+        .containsPattern("\\n +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +2 +20[0-9T:-]+Z +kept\\n");
+    assertThat(CliRun.of("status", jobB.toString()).out).contains("history:     3 epochs committed, the checkpoints "
+        + "of 2 deleted since (retention); 'bin/epochal history " + jobB + "' shows every epoch's metrics");
+  }
+
+  /**
+   * Asserts that {@code history --csv} of {@code job} has one row per manifest of {@code manifests}, in order, whose
+   * step, learning rate and every metric are the manifest's exactly, committed by {@code attempts} and whose
+   * checkpoints are as {@code checkpoints} say.
+   */
+  private static void assertHistoryRecords(Path job, List<CheckpointManifest> manifests, List<String> attempts,
+      List<String> checkpoints) {
+    CliRun csv = CliRun.of("history", job.toString(), "--csv");
+    assertThat(csv.code).as("%s", csv).isZero();
+    List<String> lines = csv.out.lines().toList();
+    assertThat(lines).hasSize(manifests.size() + 1);
+    List<String> header = List.of(lines.get(0).split(","));
+    assertThat(header).startsWith("epoch", "step", "train_loss").endsWith("lr", "attempt", "committed", "checkpoint");
+    for (int i = 0; i < manifests.size(); i++) {
+      CheckpointManifest m = manifests.get(i);
+      List<String> row = List.of(lines.get(i + 1).split(",", -1));
+      assertThat(row).hasSameSizeAs(header);
+      assertThat(Long.parseLong(row.get(0))).isEqualTo(m.epoch());
+      assertThat(Long.parseLong(row.get(1))).isEqualTo(m.globalStep());
+      assertThat(Double.parseDouble(row.get(header.indexOf("lr"))))
+          .isEqualTo(m.learningRateSchedule().getDouble("schedule.lr"));
+      Map<String, Double> metrics = new TreeMap<>();
+      for (int c = 2; c < header.indexOf("lr"); c++) {
+        if (!row.get(c).isEmpty()) {
+          metrics.put(header.get(c), Double.parseDouble(row.get(c)));
+        }
+      }
+      assertThat(metrics).as("epoch %s", m.epoch()).isEqualTo(m.metrics());
+      assertThat(row.get(header.indexOf("attempt"))).isEqualTo(attempts.get(i));
+      assertThat(row.get(header.indexOf("checkpoint"))).isEqualTo(checkpoints.get(i));
     }
   }
 
@@ -378,6 +429,11 @@ class CliEndToEndTest {
     CliRun fewer = CliRun.of("resume", job.toString(), "--epochs", "1", "--master", MASTER);
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
     assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs");
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      // the resume from epoch 2 gave up the damaged epoch 3 (moved aside): the history ends at epoch 2
+      assertHistoryRecords(job, List.of(store.load(1).manifest(), store.load(2).manifest()), List.of("1", "1"),
+          List.of("kept", "kept"));
+    }
 
     // damage only a hash shows: the dry run hashes the files, as the resume does
     Path optimizer = job.resolve("checkpoints/epoch-000002/optimizer.safetensors");

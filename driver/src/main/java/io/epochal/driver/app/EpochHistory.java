@@ -1,0 +1,106 @@
+package io.epochal.driver.app;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.driver.train.EpochValues;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * Every epoch of a job's training so far, with the numbers its commit recorded, also for epochs
+ * whose checkpoints retention has deleted since: read from the job's history ({@code events/},
+ * every {@code EPOCH_COMMITTED} event) and its checkpoints' manifests.
+ *
+ * <p>Only the line of training the newest checkpoint continues is kept: a resume from epoch
+ * {@code r} (after a damaged newer checkpoint was moved aside) drops the epochs after {@code r} an
+ * earlier attempt committed, and a commit of epoch {@code e} replaces every epoch from {@code e}
+ * on, so an epoch trained twice shows its second training. A checkpoint's manifest, where it is
+ * still there, gives its epoch's values (the same numbers its event recorded; for an epoch whose
+ * event was recorded before events held metrics, more of them). Immutable.
+ */
+final class EpochHistory {
+
+  /** Where an epoch's checkpoint is now. */
+  enum CheckpointState {
+    /** Its {@code epoch-NNNNNN} directory is there and its manifest reads. */
+    KEPT,
+    /** Its directory is there, but its manifest does not read. */
+    DAMAGED,
+    /** Its directory is gone: retention deleted it (or someone else did). */
+    DELETED
+  }
+
+  /**
+   * One committed epoch: its values, the driver attempt that committed it (empty when only its
+   * checkpoint tells of it), when it was committed, and where its checkpoint is.
+   */
+  record Epoch(EpochValues values, OptionalInt attempt, Optional<Instant> committedAt, CheckpointState checkpoint) {
+    Epoch {
+      checkNotNull(values, "values");
+      checkNotNull(attempt, "attempt");
+      checkNotNull(committedAt, "committedAt");
+      checkNotNull(checkpoint, "checkpoint");
+    }
+  }
+
+  private final List<Epoch> epochs;
+
+  private EpochHistory(List<Epoch> epochs) {
+    this.epochs = List.copyOf(epochs);
+  }
+
+  /**
+   * The history of a job whose events, in the order written, are {@code events} and whose
+   * checkpoints are listed as {@code checkpoints}.
+   */
+  static EpochHistory of(List<JobEvent> events, List<CheckpointEntry> checkpoints) {
+    TreeMap<Long, Epoch> line = new TreeMap<>();
+    for (JobEvent e : events) {
+      if (e.getType() == JobEventType.RESUMED && e.getEpoch() >= 0) {
+        line.tailMap(e.getEpoch(), false).clear(); // those after it were trained on a line given up
+      } else if (e.getType() == JobEventType.EPOCH_COMMITTED && e.getEpoch() >= 0) {
+        line.tailMap(e.getEpoch(), true).clear();
+        line.put(e.getEpoch(), new Epoch(EpochValues.of(e), OptionalInt.of(e.getAttempt()),
+            Optional.of(e.getTime()), CheckpointState.DELETED));
+      }
+    }
+    Map<Long, CheckpointEntry> kept = new TreeMap<>();
+    for (CheckpointEntry c : checkpoints) {
+      if (!c.isMovedAside()) {
+        kept.put(c.epoch(), c);
+      }
+    }
+    for (Map.Entry<Long, Epoch> e : line.entrySet()) {
+      CheckpointEntry c = kept.remove(e.getKey());
+      if (c != null) {
+        Epoch from = e.getValue();
+        e.setValue(c.manifest().map(m -> new Epoch(EpochValues.of(m), from.attempt(), from.committedAt(),
+            CheckpointState.KEPT)).orElse(new Epoch(from.values(), from.attempt(), from.committedAt(),
+            CheckpointState.DAMAGED)));
+      }
+    }
+    // checkpoints the events do not tell of (a history lost or cut short): their manifests are the record
+    for (CheckpointEntry c : kept.values()) {
+      c.manifest().ifPresent(m -> line.put(c.epoch(), new Epoch(EpochValues.of(m), OptionalInt.empty(),
+          Optional.of(m.createdAt()), CheckpointState.KEPT)));
+    }
+    return new EpochHistory(List.copyOf(line.values()));
+  }
+
+  /** The epochs, oldest first. */
+  List<Epoch> epochs() {
+    return epochs;
+  }
+
+  /** How many of them have a checkpoint that is still there (readable or not). */
+  long checkpointsThere() {
+    return epochs.stream().filter(e -> e.checkpoint() != CheckpointState.DELETED).count();
+  }
+}
