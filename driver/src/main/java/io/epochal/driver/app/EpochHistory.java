@@ -31,7 +31,7 @@ final class EpochHistory {
   enum CheckpointState {
     /** Its {@code epoch-NNNNNN} directory is there and its manifest reads. */
     KEPT,
-    /** Its directory is there, but its manifest does not read. */
+    /** Its directory is there, but its manifest does not read (or a file it lists is missing or of another size). */
     DAMAGED,
     /** Its directory is gone: retention deleted it (or someone else did). */
     DELETED

@@ -40,8 +40,8 @@ final class EpochHistoryReport {
 
   /** The CSV's metric columns, in this order first; any other metric follows in name order. */
   private static final List<String> CSV_ORDER = List.of(EpochMetrics.TRAIN_LOSS, EpochMetrics.TRAIN_ACCURACY,
-      EpochMetrics.TRAIN_MAE, EpochMetrics.VAL_LOSS, EpochMetrics.VAL_ACCURACY, EpochMetrics.VAL_MAE,
-      EpochMetrics.VAL_RMSE, EpochMetrics.VAL_R2, EpochMetrics.GRAD_NORM, EpochMetrics.GRAD_NORM_MAX,
+      EpochMetrics.TRAIN_MAE, EpochMetrics.VAL_LOSS, EpochMetrics.VAL_ACCURACY, EpochMetrics.VAL_AUC,
+      EpochMetrics.VAL_MAE,      EpochMetrics.VAL_RMSE, EpochMetrics.VAL_R2, EpochMetrics.GRAD_NORM, EpochMetrics.GRAD_NORM_MAX,
       EpochMetrics.GRAD_CLIPPED, EpochMetrics.SAMPLES, EpochMetrics.SAMPLES_PER_SECOND, EpochMetrics.DATA_ROWS,
       EpochMetrics.SKIPPED_ROWS, EpochMetrics.VAL_ROWS);
 
@@ -76,7 +76,12 @@ final class EpochHistoryReport {
     List<CheckpointEntry> checkpoints;
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .build()) {
-      checkpoints = store.list();
+      checkpoints = new ArrayList<>();
+      for (CheckpointEntry c : store.list()) {
+        // as status marks them: a file missing or of another size than its manifest lists (verify hashes them)
+        Optional<String> damage = c.newerFormat() ? Optional.empty() : VisibleDamage.visibleDamage(fs, c);
+        checkpoints.add(damage.isEmpty() ? c : new CheckpointEntry(c.epoch(), c.path(), null, damage.get()));
+      }
     }
     EpochHistory history = EpochHistory.of(events, checkpoints);
     if (csv) {

@@ -79,6 +79,9 @@ final class EvaluationJson {
       if (r.counted()) {
         c.put("accuracy", r.accuracy());
       }
+      if (Double.isFinite(r.areaUnderRoc())) {
+        c.put("auc", r.areaUnderRoc());
+      }
       if (r.measuredError()) {
         c.put("mae", r.meanAbsoluteError());
       }

@@ -91,6 +91,7 @@ final class ProgressListener implements TrainingListener {
       long millis) {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
         + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
+        + (Double.isNaN(held.areaUnderRoc()) ? "" : String.format(Locale.ROOT, "  val_auc %.4f", held.areaUnderRoc()))
         + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "")
         + (Double.isNaN(held.rootMeanSquaredError()) ? "" : "  val_rmse "
             + ProgressReporter.loss(held.rootMeanSquaredError()))

@@ -34,6 +34,13 @@ public final class EpochMetrics {
   /** The share of the held-out rows predicted right ({@code softmax_cross_entropy} only). */
   public static final String VAL_ACCURACY = "val_accuracy";
   /**
+   * The area under the ROC curve of the held-out rows ({@code softmax_cross_entropy} with a model of two outputs
+   * only; better when larger): the chance that a row of class 1 scores above a row of class 0 by its class-1
+   * probability, a tie counting one half, as {@code sklearn.metrics.roc_auc_score} and torchmetrics' {@code
+   * BinaryAUROC} compute it exactly; not recorded when the held-out rows hold one class only.
+   */
+  public static final String VAL_AUC = "val_auc";
+  /**
    * The mean absolute error over the held-out rows, {@code |output - label|} averaged over every output (regression
    * losses only), as {@code torch.nn.L1Loss} computes it.
    */
@@ -65,12 +72,12 @@ public final class EpochMetrics {
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
-  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_MAE, VAL_RMSE, VAL_R2,
-      VAL_ROWS);
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_AUC, VAL_MAE, VAL_RMSE,
+      VAL_R2, VAL_ROWS);
   /** The held-out metrics of a regression loss only. */
   public static final List<String> REGRESSION = List.of(VAL_MAE, VAL_RMSE, VAL_R2);
   /** The metrics that are better when larger. */
-  public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_R2);
+  public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_AUC, VAL_R2);
 
   private EpochMetrics() {}
 }

@@ -61,7 +61,8 @@ final class HeldOutEvaluator {
 
   /**
    * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
-   * {@code val_accuracy} (when counted) or {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
+   * {@code val_accuracy} (when counted) and {@code val_auc} (a model of two outputs, when both classes have rows) or
+   * {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
    * each when finite) and {@code val_rows}. A loss that is not finite (the trained
    * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and
    * left out, since a manifest holds finite numbers only: the epoch's checkpoint is written without
@@ -80,6 +81,9 @@ final class HeldOutEvaluator {
     }
     if (held.counted()) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ACCURACY, held.accuracy());
+    }
+    if (Double.isFinite(held.areaUnderRoc())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_AUC, held.areaUnderRoc());
     }
     if (held.measuredError() && Double.isFinite(held.meanAbsoluteError())) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_MAE, held.meanAbsoluteError());

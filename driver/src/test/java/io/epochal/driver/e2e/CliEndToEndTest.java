@@ -377,7 +377,7 @@ class CliEndToEndTest {
         .containsPattern("\\n +1 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +1 +20[0-9T:-]+Z +deleted\\n")
         .containsPattern("\\n +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +2 +20[0-9T:-]+Z +kept\\n");
     assertThat(CliRun.of("status", jobB.toString()).out).contains("history:     3 epochs committed, the checkpoints "
-        + "of 2 deleted since (retention); 'bin/epochal history " + jobB + "' shows every epoch's metrics");
+        + "of 2 deleted since (retention); 'bin/epochal history file://" + jobB + "' shows every epoch's metrics");
   }
 
   /**
@@ -418,6 +418,10 @@ class CliEndToEndTest {
     Path job = tmp.resolve("damaged-newest");
     assertTrained(CliRun.of("train", jobFile("d.properties", job, Map.of("train.epochs", "3")).toString(),
         "--master", MASTER));
+    CheckpointManifest epoch3;
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      epoch3 = store.load(3).manifest();
+    }
     Files.delete(job.resolve("checkpoints/epoch-000003/model.safetensors"));
 
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
@@ -430,9 +434,9 @@ class CliEndToEndTest {
     assertThat(fewer.code).as("%s", fewer).isEqualTo(ExitCodes.USAGE);
     assertThat(fewer.err).contains("--epochs 1 is fewer than the 2 epochs");
     try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
-      // the resume from epoch 2 gave up the damaged epoch 3 (moved aside): the history ends at epoch 2
-      assertHistoryRecords(job, List.of(store.load(1).manifest(), store.load(2).manifest()), List.of("1", "1"),
-          List.of("kept", "kept"));
+      // the job now ends at epoch 2; the damaged epoch 3 keeps the numbers its commit recorded
+      assertHistoryRecords(job, List.of(store.load(1).manifest(), store.load(2).manifest(), epoch3), List.of("1", "1",
+          "1"), List.of("kept", "kept", "damaged"));
     }
 
     // damage only a hash shows: the dry run hashes the files, as the resume does
@@ -451,6 +455,11 @@ class CliEndToEndTest {
     assertThat(afterLostState.code).as("%s", afterLostState).isZero();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
     assertCompletedInAttempt(dir.getFileSystem(new Configuration()), dir, 3);
+    try (CheckpointStore store = E2eFixtures.store(job.toUri().toString(), new Configuration())) {
+      // the resume from epoch 1 moved the damaged epochs 2 and 3 aside and trained epoch 2 again: its second training
+      assertHistoryRecords(job, List.of(store.load(1).manifest(), store.load(2).manifest()), List.of("1", "3"),
+          List.of("kept", "kept"));
+    }
   }
 
   @Test

@@ -256,6 +256,45 @@ class HeldOutCliTest {
   }
 
   @Test
+  void aTwoClassJobShowsItsHeldOutAreaUnderTheRocCurveEverywhereItsMetricsAre() throws Exception {
+    String train = tmp.resolve("train").toString();
+    String heldOut = tmp.resolve("validation").toString();
+    assertThat(CliRun.of("gen-data", train, "--rows", "256", "--features", "12", "--classes", "2", "--seed", "6",
+        "--separation", "0.6", "--master", MASTER).code).isZero();
+    assertThat(CliRun.of("gen-data", heldOut, "--rows", "64", "--first-row", "256", "--features", "12", "--classes",
+        "2", "--seed", "6", "--separation", "0.6", "--master", MASTER).code).isZero();
+    Path job = tmp.resolve("job");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.putAll(Map.of("train.epochs", "2", "model.output_dim", "2", "data.classes", "2", "data.validation_path",
+        heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode", "max", "optimizer.lr", "0.003"));
+    String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
+
+    CliRun trained = CliRun.of("train", file, "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isZero();
+    Map<String, Double> last = metrics(job, 2);
+    assertThat(last.get("val_auc")).isBetween(0.5, 0.9999); // neither chance nor every pair ordered
+    assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [0-9.]+  "
+        + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  val_auc "
+        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "%.4f", last.get("val_auc"))) + "  checkpointing");
+    assertThat(CliRun.of("status", job.toString()).out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS "
+        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_AUC +CREATED")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +20", last.get("val_auc")));
+
+    CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
+    assertThat(evaluated.code).as("%s", evaluated).isZero();
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +AUC +TIME")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +[0-9.]+ s",
+            java.util.regex.Pattern.quote(lossText(last.get("val_loss"))), last.get("val_accuracy"),
+            last.get("val_auc")));
+    JsonNode doc = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER)
+        .out);
+    assertThat(doc.at("/checkpoints/0/auc").asDouble()).as("exact").isEqualTo(last.get("val_auc"));
+    List<String> csv = CliRun.of("history", job.toString(), "--csv").out.lines().toList();
+    assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_auc,");
+    assertThat(Double.parseDouble(csv.get(2).split(",")[6])).isEqualTo(last.get("val_auc"));
+  }
+
+  @Test
   void aPlateauScheduleMonitoringTheHeldOutLossStepsOnItAndKeepsItsRowsThroughResumes() throws Exception {
     String train = tmp.resolve("train").toString();
     String heldOut = tmp.resolve("validation").toString();

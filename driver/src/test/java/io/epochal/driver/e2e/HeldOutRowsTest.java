@@ -59,19 +59,33 @@ class HeldOutRowsTest {
 
   /** Rows {@code first .. first + rows - 1} of seed 5's sequence (the same classes), in {@code tmp/name}. */
   private DataGenerator generator(int rows, long first) {
-    return DataGenerator.builder().optRows(rows).optFirstRow(first).optFeatures(FEATURES).optClasses(CLASSES)
+    return generator(rows, first, CLASSES);
+  }
+
+  /** As the other, of {@code classes} classes. */
+  private DataGenerator generator(int rows, long first, int classes) {
+    return DataGenerator.builder().optRows(rows).optFirstRow(first).optFeatures(FEATURES).optClasses(classes)
         .optSeed(5).build();
   }
 
   private String write(String name, int rows, long first) {
+    return write(name, rows, first, CLASSES);
+  }
+
+  private String write(String name, int rows, long first, int classes) {
     String uri = tmp.resolve(name).toUri().toString();
-    generator(rows, first).write(spark.session(), uri, false);
+    generator(rows, first, classes).write(spark.session(), uri, false);
     return uri;
   }
 
   /** The held-out rows, read back in order as one shard. */
   private DataShard heldOutShard() {
-    List<Row> rows = generator(HELD_OUT_ROWS, TRAIN_ROWS).generate(spark.session()).collectAsList();
+    return heldOutShard(CLASSES);
+  }
+
+  /** The held-out rows of {@code classes} classes, read back in order as one shard. */
+  private DataShard heldOutShard(int classes) {
+    List<Row> rows = generator(HELD_OUT_ROWS, TRAIN_ROWS, classes).generate(spark.session()).collectAsList();
     float[] x = new float[rows.size() * FEATURES];
     float[] y = new float[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
@@ -139,6 +153,39 @@ class HeldOutRowsTest {
         .hasMessageContaining("set checkpoint.best_mode=max");
     r2Lowest.put("checkpoint.best_mode", "max");
     assertThat(E2eFixtures.resolve(tmp, r2Lowest, conf).bestMetric()).isEqualTo("val_r2");
+  }
+
+  @Test
+  void aTwoClassJobsCheckpointsRecordTheHeldOutAreaUnderTheRocCurveWhichMayRankThem() throws Exception {
+    String data = write("train-binary", TRAIN_ROWS, 0, 2);
+    String heldOut = write("validation-binary", HELD_OUT_ROWS, TRAIN_ROWS, 2);
+    Configuration conf = new Configuration();
+    Map<String, String> keys = keys("binary", data);
+    keys.putAll(Map.of("data.validation_path", heldOut, "data.classes", "2", "model.output_dim", "2",
+        "train.epochs", "1", "checkpoint.best_metric", "val_auc", "checkpoint.best_mode", "max",
+        "checkpoint.keep_best", "1"));
+    JobSpec spec = E2eFixtures.resolve(tmp, keys, conf);
+    TrainingJob.builder().setSpec(spec).setSpark(spark).build().run();
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      LoadedCheckpoint c = E2eFixtures.assertVerified(store, 1);
+      EvaluationResult expected = LocalEvaluation.run(TrainingConfigs.of(spec), c.model(), heldOutShard(2));
+      assertThat(c.manifest().metrics().get("val_auc")).as("the two workers' rows together, exactly")
+          .isEqualTo(expected.areaUnderRoc()).isBetween(0.5, 0.9999);
+      assertThat(c.manifest().metrics()).containsKey("val_accuracy");
+    }
+    keys.put("checkpoint.best_mode", "min");
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, keys, conf)).as("an area is better when larger")
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_mode = min makes the lowest the best");
+    Map<String, String> three = keys("three-classes", data);
+    three.putAll(Map.of("data.validation_path", heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode",
+        "max", "checkpoint.keep_best", "1"));
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("checkpoint.best_metric = 'val_auc'").hasMessageContaining("recorded only for two "
+            + "classes, not data.classes = 3");
+    three.putAll(Map.of("loss", "mse", "model.output_dim", "1", "data.classes", "0"));
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("recorded only for classification (loss=softmax_cross_entropy), not loss=mse");
   }
 
   @Test

@@ -9,8 +9,9 @@ import java.util.Objects;
  * What one worker returns from evaluating the global state on its shard of held-out rows: how many
  * rows, the sum of their losses, for classification how many the model predicted right, and for
  * regression the sum of the rows' absolute errors (each row's mean over its outputs) and the
- * {@link RegressionStats} that give the root mean squared error and R².
- * Immutable; it crosses from executor to driver, where {@link #combine} adds the shards up.
+ * {@link RegressionStats} that give the root mean squared error and R²; for a two-class model its
+ * {@link BinaryScores}, which give the area under the ROC curve. Immutable; it crosses from executor
+ * to driver, where {@link #combine} adds the shards up.
  */
 public final class EvaluationResult {
 
@@ -25,13 +26,26 @@ public final class EvaluationResult {
   private final double absErrorSum;
   /** A regression's squared errors and label statistics; null when not measured. */
   private final RegressionStats stats;
+  /** A two-class model's scores by label; null when not measured (regression, or more classes). */
+  private final BinaryScores scores;
 
   /**
    * A result of {@code rows} rows whose losses sum to {@code lossSum}; {@code correct} rows predicted
    * right, or {@link #NOT_COUNTED}; no absolute error measured.
    */
   public EvaluationResult(int worker, long rows, double lossSum, long correct) {
-    this(worker, rows, lossSum, correct, Double.NaN, null);
+    this(worker, rows, lossSum, correct, Double.NaN, null, null);
+  }
+
+  /**
+   * A two-class model's result: {@code rows} rows whose losses sum to {@code lossSum}, {@code correct} predicted
+   * right, scored as {@code scores} holds them.
+   */
+  public static EvaluationResult binary(int worker, long rows, double lossSum, long correct, BinaryScores scores) {
+    checkArgument(correct != NOT_COUNTED, "worker %s: a two-class result counts its correct rows", worker);
+    checkArgument(scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows for %s rows", worker,
+        scores.positives() + scores.negatives(), rows);
+    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, scores);
   }
 
   /**
@@ -40,7 +54,7 @@ public final class EvaluationResult {
    */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null);
   }
 
   /** As {@link #regression(int, long, double, double)}, with the rows' squared errors and label statistics. */
@@ -48,11 +62,11 @@ public final class EvaluationResult {
       RegressionStats stats) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
     checkArgument(stats.rows() == rows, "worker %s: statistics of %s rows for %s rows", worker, stats.rows(), rows);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null);
   }
 
   private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
-      RegressionStats stats) {
+      RegressionStats stats, BinaryScores scores) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -63,6 +77,7 @@ public final class EvaluationResult {
     this.correct = correct;
     this.absErrorSum = absErrorSum;
     this.stats = stats;
+    this.scores = scores;
   }
 
   /**
@@ -104,7 +119,11 @@ public final class EvaluationResult {
       absErrorSum += r.absErrorSum;
     }
     RegressionStats stats = squares ? RegressionStats.combine(ordered.stream().map(r -> r.stats).toList()) : null;
-    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats);
+    // a shard without rows has no scores to give: the others' are all there are
+    BinaryScores scores = ordered.stream().anyMatch(r -> r.scores != null)
+        && ordered.stream().allMatch(r -> r.scores != null || r.rows == 0)
+        ? BinaryScores.combine(ordered.stream().filter(r -> r.scores != null).map(r -> r.scores).toList()) : null;
+    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats, scores);
   }
 
   /** The worker index (0 for a combined result). */
@@ -170,6 +189,19 @@ public final class EvaluationResult {
     return stats == null ? Double.NaN : stats.r2();
   }
 
+  /** A two-class model's scores by label, or empty when not measured (regression, or more classes). */
+  public java.util.Optional<BinaryScores> binaryScores() {
+    return java.util.Optional.ofNullable(scores);
+  }
+
+  /**
+   * The area under the ROC curve of a two-class model ({@link BinaryScores#areaUnderRoc()}; NaN when not measured,
+   * or when the rows hold only one of the labels).
+   */
+  public double areaUnderRoc() {
+    return scores == null ? Double.NaN : scores.areaUnderRoc().orElse(Double.NaN);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof EvaluationResult)) {
@@ -177,18 +209,19 @@ public final class EvaluationResult {
     }
     EvaluationResult r = (EvaluationResult) o;
     return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
-        && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats);
+        && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats)
+        && Objects.equals(scores, r.scores);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats);
+    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, scores);
   }
 
   @Override
   public String toString() {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
         + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "")
-        + (stats == null ? "" : ", " + stats) + "}";
+        + (stats == null ? "" : ", " + stats) + (scores == null ? "" : ", " + scores) + "}";
   }
 }

@@ -18,7 +18,8 @@ import io.epochal.worker.model.ModelCache;
  * (no dropout, BatchNorm on its running statistics, no state changed) on the rows in their order,
  * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
  * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
- * first of equal ones) is their label; for a regression loss, the sum of the rows' absolute errors
+ * first of equal ones) is their label and, for a model of two outputs, the rows' {@link BinaryScores} (the area under
+ * the ROC curve); for a regression loss, the sum of the rows' absolute errors
  * ({@code |output - label|}, each row's mean over its outputs, in double) and their {@link RegressionStats}
  * (squared errors and label statistics per output). A pure function of
  * (state, config, shard): a retried task gives the same bits. Optimizer tensors in the state are ignored.
@@ -78,6 +79,7 @@ public final class LocalEvaluation {
     long correct = 0;
     double absErrorSum = 0;
     RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
+    BinaryScores.Collector scores = null; // a two-class model's, once its first batch shows two logits per row
     try (NDManager evalManager = model.manager().newSubManager()) {
       for (int start = 0; start < rows; start += batch) {
         int end = Math.min(rows, start + batch);
@@ -86,7 +88,11 @@ public final class LocalEvaluation {
           NDArray prediction = model.forward(input.features(batchManager), false, null);
           lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
           if (classification) {
-            correct += correct(prediction.toFloatArray(), labels, order, start, end);
+            float[] logits = prediction.toFloatArray();
+            correct += correct(logits, labels, order, start, end);
+            if (logits.length == 2 * (end - start)) {
+              scores = (scores == null ? BinaryScores.collector(rows) : scores).add(logits, labels, order, start, end);
+            }
           } else {
             float[] outputs = prediction.toFloatArray();
             absErrorSum += absoluteErrors(outputs, labels, shard.labelWidth(), order, start, end);
@@ -95,7 +101,8 @@ public final class LocalEvaluation {
         }
       }
     }
-    return classification ? new EvaluationResult(shard.worker(), rows, lossSum, correct)
+    return scores != null ? EvaluationResult.binary(shard.worker(), rows, lossSum, correct, scores.build())
+        : classification ? new EvaluationResult(shard.worker(), rows, lossSum, correct)
         : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }
 

@@ -71,6 +71,47 @@ class LocalEvaluationTest {
   }
 
   @Test
+  void aTwoClassModelsAreaUnderTheRocCurveRanksItsRowsByTheirClassOneProbability() throws Exception {
+    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", (long) RoundFixtures.FEATURES).put("hidden", List.of(16L)).put("output_dim", 2L).build());
+    TrainingConfig config = RoundFixtures.builder("adam", HyperParameters.builder().put("lr", 0.01).build(), 0.0, 16,
+        4, 0, 1).setModel("mlp", 1, params).build();
+    StateDict state = RoundFixtures.initialState(config);
+    DataShard train = RoundFixtures.argmaxShard(0, 256, RoundFixtures.FEATURES, 2, 5);
+    state = LocalRound.run(config, state, train, 0, 0, 0).state(); // a little trained: neither 0.5 nor 1
+    DataShard held = RoundFixtures.argmaxShard(0, 100, RoundFixtures.FEATURES, 2, 99);
+
+    EvaluationResult result = LocalEvaluation.run(config, state, held);
+
+    // the model built afresh on all rows at once; softmax's class-1 probability in double; every pair counted
+    double[] p1 = new double[held.rows()];
+    try (EpochalModel model = ModelRegistry.getDefault().create("mlp", 1, config.modelParams());
+        NDManager m = NDManager.newBaseManager()) {
+      model.loadStateDict(LocalRound.modelPart(state));
+      float[] logits = model.forward(m.create(held.features(), new Shape(held.rows(), RoundFixtures.FEATURES)), false,
+          null).toFloatArray();
+      for (int i = 0; i < held.rows(); i++) {
+        p1[i] = 1 / (1 + Math.exp((double) logits[2 * i] - logits[2 * i + 1]));
+      }
+    }
+    double won = 0;
+    long pairs = 0;
+    for (int i = 0; i < held.rows(); i++) {
+      for (int j = 0; j < held.rows(); j++) {
+        if (held.labels()[i] == 1 && held.labels()[j] == 0) {
+          pairs++;
+          won += p1[i] > p1[j] ? 1 : p1[i] == p1[j] ? 0.5 : 0;
+        }
+      }
+    }
+    assertThat(result.areaUnderRoc()).isEqualTo(won / pairs).isBetween(0.6, 0.9999);
+    assertThat(result.binaryScores()).hasValueSatisfying(s -> assertThat(s.positives() + s.negatives())
+        .isEqualTo(100));
+    assertThat(LocalEvaluation.run(RoundFixtures.adam(0.0, 16, 4), trained(RoundFixtures.adam(0.0, 16, 4)),
+        RoundFixtures.shard(0, 50, 3)).binaryScores()).as("three classes").isEmpty();
+  }
+
+  @Test
   void evaluationChangesNoStateSoTheNextRoundIsBitIdenticalAndEvaluationRepeatsExactly() throws Exception {
     TrainingConfig config = RoundFixtures.adam(0.5, 16, 2); // dropout: evaluation mode must not draw it
     StateDict state = trained(config);
