@@ -158,6 +158,11 @@ public final class JobKeys {
     return PLACEMENT_KEYS.contains(key);
   }
 
+  /** Numeric key {@code key}'s value in {@code hp}, read as 0 when absent ({@link #storedAsAbsent} when 0). */
+  static double numberOrZero(io.epochal.params.HyperParameters hp, String key) {
+    return hp.contains(key) ? ((Number) hp.get(key)).doubleValue() : 0.0;
+  }
+
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber

@@ -214,17 +214,17 @@ public final class JobSpec {
 
   /** {@code train.clip_grad_norm}; 0 (also for a job stored without it) = no clipping. */
   public double clipGradNorm() {
-    return numberOrZero(JobKeys.CLIP_GRAD_NORM);
+    return JobKeys.numberOrZero(values, JobKeys.CLIP_GRAD_NORM);
   }
 
   /** {@code train.clip_grad_value}; 0 (also for a job stored without it) = no clipping by value. */
   public double clipGradValue() {
-    return numberOrZero(JobKeys.CLIP_GRAD_VALUE);
+    return JobKeys.numberOrZero(values, JobKeys.CLIP_GRAD_VALUE);
   }
 
   /** {@code loss.label_smoothing}; 0 (also for a job stored without it) = none. */
   public double labelSmoothing() {
-    return numberOrZero(JobKeys.LABEL_SMOOTHING);
+    return JobKeys.numberOrZero(values, JobKeys.LABEL_SMOOTHING);
   }
 
   /** {@code loss.huber_delta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
@@ -311,34 +311,9 @@ public final class JobSpec {
     return values.getInt(JobKeys.KEEP_BEST);
   }
 
-  /** {@code early_stop.patience}; 0 (also for a job stored without it) = never stop early. */
-  public int earlyStopPatience() {
-    return (int) numberOrZero(JobKeys.EARLY_STOP_PATIENCE);
-  }
-
-  /** {@code early_stop.min_delta}; 0 for a job stored without it. */
-  public double earlyStopMinDelta() {
-    return numberOrZero(JobKeys.EARLY_STOP_MIN_DELTA);
-  }
-
-  /** The key naming the metric early stopping watches ({@link EarlyStopMonitor#key}). */
-  public String earlyStopMonitorKey() {
-    return EarlyStopMonitor.key(values);
-  }
-
-  /** The metric early stopping watches: the value of {@link #earlyStopMonitorKey()}. */
-  public String earlyStopMonitor() {
-    return values.getString(earlyStopMonitorKey());
-  }
-
-  /** Whether a larger {@link #earlyStopMonitor()} is better ({@link EarlyStopMonitor#mode}). */
-  public boolean earlyStopIsMax() {
-    return EarlyStopMonitor.mode(values).equals("max");
-  }
-
-  /** A numeric key {@link JobKeys#storedAsAbsent} when 0, read as 0 when absent. */
-  private double numberOrZero(String key) {
-    return values.contains(key) ? ((Number) values.get(key)).doubleValue() : 0.0;
+  /** Early stopping's keys: patience, minimum change, the metric it watches and which way is better. */
+  public EarlyStopMonitor earlyStop() {
+    return EarlyStopMonitor.of(values);
   }
 
   /** {@code checkpoint.best_metric}. */

@@ -64,8 +64,9 @@ public final class EarlyStopping {
    * another metric or mode) gives its own value of the metric as the best, with no epoch waited.
    */
   static EarlyStopping start(JobSpec spec, int completed, Map<String, Double> metrics, String rankedBy) {
-    EarlyStopping fresh = new EarlyStopping(spec.earlyStopPatience(), spec.earlyStopMonitorKey(),
-        spec.earlyStopMonitor(), spec.earlyStopIsMax(), spec.earlyStopMinDelta(), Double.NaN, 0, 0);
+    io.epochal.driver.config.EarlyStopMonitor on = spec.earlyStop();
+    EarlyStopping fresh = new EarlyStopping(on.patience(), on.monitorKey(), on.monitor(), on.isMax(), on.minDelta(),
+        Double.NaN, 0, 0);
     if (completed == 0) {
       return fresh;
     }
@@ -73,7 +74,7 @@ public final class EarlyStopping {
       return fresh.with(metrics.getOrDefault(BEST, Double.NaN), metrics.getOrDefault(BEST_EPOCH, 0.0).longValue(),
           metrics.get(WAIT).longValue());
     }
-    Double value = metrics.get(spec.earlyStopMonitor());
+    Double value = metrics.get(on.monitor());
     return value != null && Double.isFinite(value) ? fresh.with(value, completed, 0) : fresh;
   }
 

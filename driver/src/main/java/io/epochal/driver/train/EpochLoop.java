@@ -198,9 +198,9 @@ final class EpochLoop {
           if (stopping.exhausted() && epoch < epochs) {
             stoppedAt = epoch;
             listener.message("epoch " + epoch + " is the last: " + stopping.waited() + " epochs in a row did not "
-                + "improve " + spec.earlyStopMonitor() + " (" + io.epochal.driver.config.JobKeys.EARLY_STOP_PATIENCE
+                + "improve " + spec.earlyStop().monitor() + " (" + io.epochal.driver.config.JobKeys.EARLY_STOP_PATIENCE
                 + " = "
-                + spec.earlyStopPatience() + "); the job stops early after its checkpoint");
+                + spec.earlyStop().patience() + "); the job stops early after its checkpoint");
             break;
           }
         }

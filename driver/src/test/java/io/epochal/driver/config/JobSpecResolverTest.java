@@ -283,13 +283,13 @@ class JobSpecResolverTest {
   @Test
   void earlyStoppingIsStoredOnlyWhenOnAndWaitsForAMetricACheckpointRecords() {
     JobSpec none = resolver().build().resolve();
-    assertThat(none.earlyStopPatience()).isZero();
+    assertThat(none.earlyStop().patience()).isZero();
     assertThat(none.toHyperParameters().contains("early_stop.patience")).isFalse();
     assertThat(none.toHyperParameters().contains("early_stop.min_delta")).isFalse();
     JobSpec on = resolver().optOverride("early_stop.patience", "3").optOverride("early_stop.min_delta", "0.01")
         .build().resolve();
     assertThat(on.toHyperParameters().getLong("early_stop.patience")).isEqualTo(3);
-    assertThat(on.earlyStopMinDelta()).isEqualTo(0.01);
+    assertThat(on.earlyStop().minDelta()).isEqualTo(0.01);
     assertThat(JobSpec.fromHyperParameters(on.toHyperParameters())).isEqualTo(on);
     assertThat(errorOf(resolver().optOverride("early_stop.patience", "3").optOverride("checkpoint.best_metric",
         "val_loss"))).hasMessageContaining("checkpoint.best_metric = 'val_loss' (from --set checkpoint.best_metric) "
