@@ -280,12 +280,12 @@ final class CheckpointEvaluation {
   private void print(List<Evaluated> table, JobSpec spec) {
     boolean accuracy = spec == null || spec.classification();
     boolean auc = table.stream().anyMatch(e -> e.result() != null && !Double.isNaN(e.result().areaUnderRoc()));
-    // a classification's accuracy (and a two-output model's AUC); a regression's mean absolute error, root mean
-    // squared error and R2
-    String format = "%-14s %6s %10s %12s %10s" + (!accuracy ? " %12s %10s" : auc ? " %10s%.0s" : "%.0s%.0s")
+    // a classification's accuracy (and a two-output model's AUC and average precision); a regression's mean absolute
+    // error, root mean squared error and R2
+    String format = "%-14s %6s %10s %12s %10s" + (!accuracy ? " %12s %10s" : auc ? " %10s %10s" : "%.0s%.0s")
         + "  %s%n";
     out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", accuracy ? "ACCURACY" : "MAE", accuracy ? "AUC" : "RMSE",
-        "R2", "TIME");
+        accuracy ? "AP" : "R2", "TIME");
     for (Evaluated e : table) {
       EvaluationResult r = e.result();
       String second = r == null ? "-" : r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy())
@@ -294,9 +294,10 @@ final class CheckpointEvaluation {
           : String.format(Locale.ROOT, "%.4f", r.areaUnderRoc()))
           : r == null || Double.isNaN(r.rootMeanSquaredError()) ? "-"
           : JobStatusReport.lossText(r.rootMeanSquaredError());
-      String r2 = r == null || Double.isNaN(r.r2()) ? "-" : String.format(Locale.ROOT, "%.4f", r.r2());
+      double fourthValue = r == null ? Double.NaN : accuracy ? r.averagePrecision() : r.r2();
+      String fourth = Double.isNaN(fourthValue) ? "-" : String.format(Locale.ROOT, "%.4f", fourthValue);
       out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
-          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, third, r2, r == null ? e.status()
+          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, third, fourth, r == null ? e.status()
           : String.format(Locale.ROOT, "%.1f s", e.seconds()));
     }
     out.flush();

@@ -82,6 +82,9 @@ final class EvaluationJson {
       if (Double.isFinite(r.areaUnderRoc())) {
         c.put("auc", r.areaUnderRoc());
       }
+      if (Double.isFinite(r.averagePrecision())) {
+        c.put("ap", r.averagePrecision());
+      }
       if (r.measuredError()) {
         c.put("mae", r.meanAbsoluteError());
       }

@@ -92,6 +92,8 @@ final class ProgressListener implements TrainingListener {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
         + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
         + (Double.isNaN(held.areaUnderRoc()) ? "" : String.format(Locale.ROOT, "  val_auc %.4f", held.areaUnderRoc()))
+        + (Double.isNaN(held.averagePrecision()) ? "" : String.format(Locale.ROOT, "  val_ap %.4f",
+            held.averagePrecision()))
         + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "")
         + (Double.isNaN(held.rootMeanSquaredError()) ? "" : "  val_rmse "
             + ProgressReporter.loss(held.rootMeanSquaredError()))

@@ -108,11 +108,12 @@ final class BestMetricCheck {
       if (!validated) {
         problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
             + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));
-      } else if (metric.equals(EpochMetrics.VAL_AUC) && classification && values.getLong(JobKeys.DATA_CLASSES) > 2) {
+      } else if (EpochMetrics.TWO_CLASSES.contains(metric) && classification
+          && values.getLong(JobKeys.DATA_CLASSES) > 2) {
         problems.add(new ConfigException(key, from + " is recorded only for two classes, not data.classes = "
             + values.getLong(JobKeys.DATA_CLASSES) + ": " + verb + " val_accuracy with " + modeKey + "=max, or "
             + "val_loss with " + modeKey + "=min"));
-      } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_AUC))
+      } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || EpochMetrics.TWO_CLASSES.contains(metric))
           && !classification) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "

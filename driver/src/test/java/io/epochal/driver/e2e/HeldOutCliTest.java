@@ -268,6 +268,8 @@ class HeldOutCliTest {
     keys.putAll(Map.of("train.epochs", "2", "model.output_dim", "2", "data.classes", "2", "data.validation_path",
         heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode", "max", "optimizer.lr", "0.003"));
     String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
+    assertThat(CliRun.of("train", file, "--dry-run", "--master", MASTER).err)
+        .contains("every epoch is evaluated on them (val_loss, val_accuracy, val_auc, val_ap)");
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
@@ -275,22 +277,25 @@ class HeldOutCliTest {
     assertThat(last.get("val_auc")).isBetween(0.5, 0.9999); // neither chance nor every pair ordered
     assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [0-9.]+  "
         + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  val_auc "
-        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "%.4f", last.get("val_auc"))) + "  checkpointing");
+        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "%.4f  val_ap %.4f", last.get("val_auc"),
+            last.get("val_ap"))) + "  checkpointing");
     assertThat(CliRun.of("status", job.toString()).out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS "
-        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_AUC +CREATED")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +20", last.get("val_auc")));
+        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_AUC +VAL_AP +CREATED")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +%.4f +20", last.get("val_auc"),
+            last.get("val_ap")));
 
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +AUC +TIME")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +[0-9.]+ s",
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +AUC +AP +TIME")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +%.4f +[0-9.]+ s",
             java.util.regex.Pattern.quote(lossText(last.get("val_loss"))), last.get("val_accuracy"),
-            last.get("val_auc")));
+            last.get("val_auc"), last.get("val_ap")));
     JsonNode doc = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER)
         .out);
     assertThat(doc.at("/checkpoints/0/auc").asDouble()).as("exact").isEqualTo(last.get("val_auc"));
+    assertThat(doc.at("/checkpoints/0/ap").asDouble()).as("exact").isEqualTo(last.get("val_ap"));
     List<String> csv = CliRun.of("history", job.toString(), "--csv").out.lines().toList();
-    assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_auc,");
+    assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_auc,val_ap,");
     assertThat(Double.parseDouble(csv.get(2).split(",")[6])).isEqualTo(last.get("val_auc"));
   }
 

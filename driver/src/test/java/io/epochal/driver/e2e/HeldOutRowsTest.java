@@ -171,6 +171,7 @@ class HeldOutRowsTest {
       EvaluationResult expected = LocalEvaluation.run(TrainingConfigs.of(spec), c.model(), heldOutShard(2));
       assertThat(c.manifest().metrics().get("val_auc")).as("the two workers' rows together, exactly")
           .isEqualTo(expected.areaUnderRoc()).isBetween(0.5, 0.9999);
+      assertThat(c.manifest().metrics().get("val_ap")).isEqualTo(expected.averagePrecision()).isBetween(0.5, 0.9999);
       assertThat(c.manifest().metrics()).containsKey("val_accuracy");
     }
     keys.put("checkpoint.best_mode", "min");

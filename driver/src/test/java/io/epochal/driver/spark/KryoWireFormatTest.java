@@ -139,6 +139,7 @@ class KryoWireFormatTest {
     assertThat(roundTrip(binary)).isEqualTo(binary).isNotEqualTo(new io.epochal.worker.round.EvaluationResult(2, 3,
         0.9, 2));
     assertThat(roundTrip(binary).areaUnderRoc()).isEqualTo(1.0);
+    assertThat(roundTrip(binary).averagePrecision()).isEqualTo(1.0);
     assertThat(roundTrip(squares).rootMeanSquaredError()).isEqualTo(squares.rootMeanSquaredError());
   }
 

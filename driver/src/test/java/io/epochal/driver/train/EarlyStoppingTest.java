@@ -118,7 +118,8 @@ class EarlyStoppingTest {
 
     JobSpec lightning = spec("early_stop.patience", "2", "early_stop.monitor", "train_loss",
         "checkpoint.best_metric", "train_accuracy", "checkpoint.best_mode", "max");
-    assertThat(lightning.earlyStop().isMax()).as("a monitor of its own is better when lower, Lightning's mode").isFalse();
+    assertThat(lightning.earlyStop().isMax()).as("a monitor of its own is better when lower, Lightning's mode")
+        .isFalse();
     assertThat(EarlyStopping.rankedBy(lightning.toHyperParameters())).isEqualTo("train_loss:min");
     JobSpec ranked = spec("early_stop.patience", "2");
     assertThat(ranked.toHyperParameters().contains("early_stop.monitor")).as("stored as before the key").isFalse();

@@ -143,6 +143,42 @@ public final class BinaryScores {
     return OptionalDouble.of(twiceWins / (2.0 * p * n));
   }
 
+  /**
+   * The average precision: the precision at each score threshold, from the highest score down, weighed by the share
+   * of the rows labelled 1 that the threshold adds to those above it, {@code sum (R_k - R_k-1) P_k}, without
+   * interpolation (scikit-learn's {@code average_precision_score}, torchmetrics' {@code BinaryAveragePrecision}; rows
+   * of equal score pass a threshold together). Empty when either label has no row or a score is NaN.
+   */
+  public OptionalDouble averagePrecision() {
+    int p = positives.length;
+    int n = negatives.length;
+    if (p == 0 || n == 0 || Float.isNaN(positives[p - 1]) || Float.isNaN(negatives[n - 1])) {
+      return OptionalDouble.empty();
+    }
+    double sum = 0; // of (rows labelled 1 the threshold adds) x (precision at it)
+    int i = p - 1;
+    int j = n - 1;
+    long truePositives = 0;
+    long falsePositives = 0;
+    while (i >= 0) { // thresholds below the lowest positive add no recall
+      float threshold = j >= 0 ? Math.max(positives[i], negatives[j]) : positives[i];
+      long added = 0;
+      while (i >= 0 && positives[i] == threshold) {
+        added++;
+        i--;
+      }
+      while (j >= 0 && negatives[j] == threshold) {
+        falsePositives++;
+        j--;
+      }
+      truePositives += added;
+      if (added > 0) {
+        sum += added * ((double) truePositives / (truePositives + falsePositives));
+      }
+    }
+    return OptionalDouble.of(sum / p);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof BinaryScores s && Arrays.equals(positives, s.positives)

@@ -10,8 +10,8 @@ import java.util.Objects;
  * rows, the sum of their losses, for classification how many the model predicted right, and for
  * regression the sum of the rows' absolute errors (each row's mean over its outputs) and the
  * {@link RegressionStats} that give the root mean squared error and R²; for a two-class model its
- * {@link BinaryScores}, which give the area under the ROC curve. Immutable; it crosses from executor
- * to driver, where {@link #combine} adds the shards up.
+ * {@link BinaryScores}, which give the area under the ROC curve and the average precision. Immutable;
+ * it crosses from executor to driver, where {@link #combine} adds the shards up.
  */
 public final class EvaluationResult {
 
@@ -200,6 +200,14 @@ public final class EvaluationResult {
    */
   public double areaUnderRoc() {
     return scores == null ? Double.NaN : scores.areaUnderRoc().orElse(Double.NaN);
+  }
+
+  /**
+   * The average precision of a two-class model ({@link BinaryScores#averagePrecision()}; NaN when not measured, or
+   * when the rows hold only one of the labels).
+   */
+  public double averagePrecision() {
+    return scores == null ? Double.NaN : scores.averagePrecision().orElse(Double.NaN);
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.epochal.worker.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -48,12 +49,47 @@ class BinaryScoresTest {
     return won / pairs;
   }
 
+  /**
+   * The average precision by its definition: at every distinct score from the highest down, the rows at or above it
+   * counted afresh, the recall it adds times the precision there.
+   */
+  private static double precisionSum(float[] labels, float[] scores) {
+    float[] distinct = new float[scores.length];
+    System.arraycopy(scores, 0, distinct, 0, scores.length);
+    java.util.Arrays.sort(distinct);
+    double positives = 0;
+    for (float l : labels) {
+      positives += l;
+    }
+    double sum = 0;
+    double recallBefore = 0;
+    for (int k = distinct.length - 1; k >= 0; k--) {
+      if (k < distinct.length - 1 && distinct[k] == distinct[k + 1]) {
+        continue;
+      }
+      long tp = 0;
+      long all = 0;
+      for (int i = 0; i < labels.length; i++) {
+        if (scores[i] >= distinct[k]) {
+          all++;
+          tp += (long) labels[i];
+        }
+      }
+      double recall = tp / positives;
+      sum += (recall - recallBefore) * tp / all;
+      recallBefore = recall;
+    }
+    return sum;
+  }
+
   @Test
   void theAreaIsScikitLearnsForItsDocumentedExample() {
     // sklearn.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.75
     BinaryScores s = scores(new float[] {0, 0, 1, 1}, 0.1f, 0.4f, 0.35f, 0.8f);
 
     assertThat(s.areaUnderRoc()).hasValue(0.75);
+    // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) == 0.8333333333333333
+    assertThat(s.averagePrecision().getAsDouble()).isCloseTo(0.8333333333333333, within(1e-16));
     assertThat(s.positives()).isEqualTo(2);
     assertThat(s.negatives()).isEqualTo(2);
   }
@@ -93,8 +129,17 @@ class BinaryScoresTest {
     java.util.Collections.reverse(reversed);
 
     assertThat(all.areaUnderRoc().getAsDouble()).isEqualTo(pairwise(labels, scores));
+    assertThat(all.averagePrecision().getAsDouble()).isCloseTo(precisionSum(labels, scores), within(1e-15));
     assertThat(BinaryScores.combine(shards)).isEqualTo(all);
     assertThat(BinaryScores.combine(reversed)).isEqualTo(all);
+  }
+
+  @Test
+  void rowsOfEqualScorePassAThresholdTogether() {
+    // thresholds 0.9 (1 of 1 right: recall 1/2), then 0.5 (2 of 4: recall 2/2): 0.5 x 1 + 0.5 x 0.5
+    BinaryScores s = scores(new float[] {1, 0, 1, 0, 0}, 0.9f, 0.5f, 0.5f, 0.5f, 0.1f);
+
+    assertThat(s.averagePrecision()).hasValue(0.75);
   }
 
   @Test
@@ -113,6 +158,8 @@ class BinaryScoresTest {
     assertThat(scores(new float[] {0, 0}, 0.1f, 0.2f).areaUnderRoc()).isEmpty();
     assertThat(scores(new float[] {0, 1, 1}, 0.1f, Float.NaN, 0.3f).areaUnderRoc()).isEmpty();
     assertThat(BinaryScores.combine(List.of()).areaUnderRoc()).isEmpty();
+    assertThat(scores(new float[] {1, 1}, 0.1f, 0.2f).averagePrecision()).isEmpty();
+    assertThat(scores(new float[] {0, 1, 1}, 0.1f, Float.NaN, 0.3f).averagePrecision()).isEmpty();
   }
 
   @Test
