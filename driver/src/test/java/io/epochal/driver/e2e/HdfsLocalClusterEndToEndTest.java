@@ -91,6 +91,15 @@ class HdfsLocalClusterEndToEndTest {
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir);
     assertThat(E2eFixtures.events(dfs, dir)).extracting(ev -> ev.getType()).containsExactly(JobEventType.STARTED,
         JobEventType.EPOCH_COMMITTED, JobEventType.EPOCH_COMMITTED, JobEventType.COMPLETED);
+    try (CheckpointStore store = E2eFixtures.store(jobDir, conf)) {
+      // each commit's event holds its checkpoint's numbers, which outlive the checkpoint (epochal history)
+      for (io.epochal.job.JobEvent committed : E2eFixtures.events(dfs, dir)) {
+        if (committed.getType() == JobEventType.EPOCH_COMMITTED) {
+          assertThat(io.epochal.driver.train.EpochValues.of(committed))
+              .isEqualTo(io.epochal.driver.train.EpochValues.of(store.load(committed.getEpoch()).manifest()));
+        }
+      }
+    }
     assertThat(E2eFixtures.state(dfs, dir)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
   }
