@@ -192,7 +192,7 @@ final class CheckpointEvaluation {
       out.println(EvaluationJson.of(rows, spec, evaluator == null ? 0 : evaluator.rows(),
           evaluator == null ? 0 : evaluator.skippedRows(), table));
     } else {
-      print(table, spec);
+      EvaluationTable.print(out, table, spec == null || spec.classification());
     }
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
@@ -275,32 +275,6 @@ final class CheckpointEvaluation {
           ? hp.getString(JobKeys.DATA_FORMAT) : "parquet", conf));
     }
     return JobSpec.fromHyperParameters(hp, texts, key -> OPTIONS.getOrDefault(key, key), new RegistryModelCatalog());
-  }
-
-  private void print(List<Evaluated> table, JobSpec spec) {
-    boolean accuracy = spec == null || spec.classification();
-    boolean auc = table.stream().anyMatch(e -> e.result() != null && !Double.isNaN(e.result().areaUnderRoc()));
-    // a classification's accuracy (and a two-output model's AUC and average precision); a regression's mean absolute
-    // error, root mean squared error and R2
-    String format = "%-14s %6s %10s %12s %10s" + (!accuracy ? " %12s %10s" : auc ? " %10s %10s" : "%.0s%.0s")
-        + "  %s%n";
-    out.printf(format, "CHECKPOINT", "EPOCH", "ROWS", "LOSS", accuracy ? "ACCURACY" : "MAE", accuracy ? "AUC" : "RMSE",
-        accuracy ? "AP" : "R2", "TIME");
-    for (Evaluated e : table) {
-      EvaluationResult r = e.result();
-      String second = r == null ? "-" : r.counted() ? String.format(Locale.ROOT, "%.4f", r.accuracy())
-          : r.measuredError() ? JobStatusReport.lossText(r.meanAbsoluteError()) : "-";
-      String third = accuracy ? (r == null || Double.isNaN(r.areaUnderRoc()) ? "-"
-          : String.format(Locale.ROOT, "%.4f", r.areaUnderRoc()))
-          : r == null || Double.isNaN(r.rootMeanSquaredError()) ? "-"
-          : JobStatusReport.lossText(r.rootMeanSquaredError());
-      double fourthValue = r == null ? Double.NaN : accuracy ? r.averagePrecision() : r.r2();
-      String fourth = Double.isNaN(fourthValue) ? "-" : String.format(Locale.ROOT, "%.4f", fourthValue);
-      out.printf(format, e.name(), Long.toString(e.epoch()), r == null ? "-" : Long.toString(r.rows()),
-          r == null ? "-" : JobStatusReport.lossText(r.meanLoss()), second, third, fourth, r == null ? e.status()
-          : String.format(Locale.ROOT, "%.1f s", e.seconds()));
-    }
-    out.flush();
   }
 
   /**

@@ -79,6 +79,9 @@ final class EvaluationJson {
       if (r.counted()) {
         c.put("accuracy", r.accuracy());
       }
+      if (Double.isFinite(r.macroF1())) {
+        c.put("f1", r.macroF1());
+      }
       if (Double.isFinite(r.areaUnderRoc())) {
         c.put("auc", r.areaUnderRoc());
       }

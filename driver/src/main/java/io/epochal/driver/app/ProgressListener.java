@@ -91,6 +91,7 @@ final class ProgressListener implements TrainingListener {
       long millis) {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
         + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
+        + (Double.isNaN(held.macroF1()) ? "" : String.format(Locale.ROOT, "  val_f1 %.4f", held.macroF1()))
         + (Double.isNaN(held.areaUnderRoc()) ? "" : String.format(Locale.ROOT, "  val_auc %.4f", held.areaUnderRoc()))
         + (Double.isNaN(held.averagePrecision()) ? "" : String.format(Locale.ROOT, "  val_ap %.4f",
             held.averagePrecision()))

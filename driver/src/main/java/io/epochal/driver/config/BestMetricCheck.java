@@ -113,7 +113,8 @@ final class BestMetricCheck {
         problems.add(new ConfigException(key, from + " is recorded only for two classes, not data.classes = "
             + values.getLong(JobKeys.DATA_CLASSES) + ": " + verb + " val_accuracy with " + modeKey + "=max, or "
             + "val_loss with " + modeKey + "=min"));
-      } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || EpochMetrics.TWO_CLASSES.contains(metric))
+      } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_F1)
+          || EpochMetrics.TWO_CLASSES.contains(metric))
           && !classification) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "

@@ -41,6 +41,12 @@ public final class EpochMetrics {
    */
   public static final String VAL_AUC = "val_auc";
   /**
+   * The macro-averaged F1 score of the held-out rows ({@code softmax_cross_entropy} only; better when larger): each
+   * class's {@code 2 tp / (2 tp + fp + fn)} averaged over the classes some row is labelled with or predicted as, as
+   * {@code sklearn.metrics.f1_score(average="macro")} computes it.
+   */
+  public static final String VAL_F1 = "val_f1";
+  /**
    * The average precision of the held-out rows (as {@link #VAL_AUC}, for two outputs; better when larger): the
    * precision at each class-1 score threshold weighed by the recall it adds, without interpolation, as {@code
    * sklearn.metrics.average_precision_score} and torchmetrics' {@code BinaryAveragePrecision} compute it.
@@ -78,15 +84,15 @@ public final class EpochMetrics {
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
-  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_AUC, VAL_AP, VAL_MAE,
-      VAL_RMSE, VAL_R2, VAL_ROWS);
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_F1, VAL_AUC, VAL_AP,
+      VAL_MAE, VAL_RMSE, VAL_R2, VAL_ROWS);
   /** The held-out metrics of a regression loss only. */
   public static final List<String> REGRESSION = List.of(VAL_MAE, VAL_RMSE, VAL_R2);
   /** The held-out metrics recorded only for a classification model of two outputs. */
   public static final List<String> TWO_CLASSES = List.of(VAL_AUC, VAL_AP);
   /** The metrics that are better when larger. */
-  public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_AUC, VAL_AP,
-      VAL_R2);
+  public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_F1, VAL_AUC,
+      VAL_AP, VAL_R2);
 
   private EpochMetrics() {}
 }

@@ -61,8 +61,8 @@ final class HeldOutEvaluator {
 
   /**
    * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
-   * {@code val_accuracy} (when counted) and {@code val_auc} and {@code val_ap} (a model of two outputs, when both
-   * classes have rows) or
+   * {@code val_accuracy} and {@code val_f1} (when counted) and {@code val_auc} and {@code val_ap} (a model of two
+   * outputs, when both classes have rows) or
    * {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
    * each when finite) and {@code val_rows}. A loss that is not finite (the trained
    * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and
@@ -82,6 +82,9 @@ final class HeldOutEvaluator {
     }
     if (held.counted()) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_ACCURACY, held.accuracy());
+    }
+    if (Double.isFinite(held.macroF1())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_F1, held.macroF1());
     }
     if (Double.isFinite(held.areaUnderRoc())) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_AUC, held.areaUnderRoc());

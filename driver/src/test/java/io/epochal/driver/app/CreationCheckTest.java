@@ -51,8 +51,8 @@ class CreationCheckTest {
     ConfigException e = refused(Map.of("checkpoint.keep_best", "0", "checkpoint.best_metric", "val_los"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");
     assertThat(e).hasMessageContaining("is not a metric a checkpoint records; did you mean 'val_loss'?")
-        .hasMessageContaining("with data.validation_path, one of [val_loss, val_accuracy, val_auc, val_ap, val_mae, "
-            + "val_rmse, val_r2, val_rows]");
+        .hasMessageContaining("with data.validation_path, one of [val_loss, val_accuracy, val_f1, val_auc, val_ap, "
+            + "val_mae, val_rmse, val_r2, val_rows]");
   }
 
   @Test

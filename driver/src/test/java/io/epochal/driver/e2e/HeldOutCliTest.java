@@ -64,23 +64,24 @@ class HeldOutCliTest {
     CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
     assertThat(dry.err).contains("  held-out rows: 150 rows of file://" + heldOut + " fit the model; every epoch is "
-        + "evaluated on them (val_loss, val_accuracy)");
+        + "evaluated on them (val_loss, val_accuracy, val_f1)");
     assertThat(dry.out).contains("data.validation_path=file://" + heldOut);
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  accuracy [01]\\.[0-9]{4}  "
         + "val_loss [0-9.e-]+  "
-        + "val_accuracy [01]\\.[0-9]{4}  checkpointing");
+        + "val_accuracy [01]\\.[0-9]{4}  val_f1 [01]\\.[0-9]{4}  checkpointing");
 
     // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +TIME");
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +TIME");
     for (int epoch = 1; epoch <= 2; epoch++) {
       Map<String, Double> recorded = metrics(job, epoch);
-      assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +150 +%s +%.4f +[0-9.]+ s",
-          epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))), recorded.get("val_accuracy")));
+      assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +150 +%s +%.4f +%.4f "
+          + "+[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))),
+          recorded.get("val_accuracy"), recorded.get("val_f1")));
     }
     assertThat(evaluated.err).contains("2 checkpoints evaluated on 150 rows of file://" + heldOut);
     CliRun byDefault = CliRun.of("evaluate", job.toString(), "--master", MASTER);
@@ -108,8 +109,8 @@ class HeldOutCliTest {
     Files.write(weights, bytes);
     CliRun damaged = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(damaged.code).as("%s", damaged).isEqualTo(1);
-    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +DAMAGED")
-        .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.]+ s");
+    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +- +DAMAGED")
+        .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[0-9.]+ s");
     assertThat(damaged.err).contains("not evaluated: checkpoint of epoch 1", "1 checkpoint was not evaluated");
     CliRun asJson = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--json", "--master", MASTER);
     assertThat(asJson.code).as("%s", asJson).isEqualTo(1);
@@ -196,7 +197,7 @@ class HeldOutCliTest {
         + "(data.validation_path): give --input <labelled rows> to evaluate on");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
-        + "+CREATED")
+        + "+VAL_F1 +CREATED")
         .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +[01]\\.[0-9]{4} ")
         .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +- +- ");
     // the newest checkpoint of the root's only job has no held-out loss: no such column
@@ -269,34 +270,36 @@ class HeldOutCliTest {
         heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode", "max", "optimizer.lr", "0.003"));
     String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
     assertThat(CliRun.of("train", file, "--dry-run", "--master", MASTER).err)
-        .contains("every epoch is evaluated on them (val_loss, val_accuracy, val_auc, val_ap)");
+        .contains("every epoch is evaluated on them (val_loss, val_accuracy, val_f1, val_auc, val_ap)");
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
     Map<String, Double> last = metrics(job, 2);
     assertThat(last.get("val_auc")).isBetween(0.5, 0.9999); // neither chance nor every pair ordered
     assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [0-9.]+  "
-        + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  val_auc "
-        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "%.4f  val_ap %.4f", last.get("val_auc"),
-            last.get("val_ap"))) + "  checkpointing");
+        + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  "
+        + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "val_f1 %.4f  val_auc %.4f  val_ap %.4f",
+            last.get("val_f1"), last.get("val_auc"), last.get("val_ap"))) + "  checkpointing");
     assertThat(CliRun.of("status", job.toString()).out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS "
-        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_AUC +VAL_AP +CREATED")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +%.4f +20", last.get("val_auc"),
-            last.get("val_ap")));
+        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +CREATED")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +%.4f +%.4f +20", last.get("val_f1"),
+            last.get("val_auc"), last.get("val_ap")));
 
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +AUC +AP +TIME")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +%.4f +[0-9.]+ s",
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +AUC +AP +TIME")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +%.4f +%.4f +[0-9.]+ s",
             java.util.regex.Pattern.quote(lossText(last.get("val_loss"))), last.get("val_accuracy"),
-            last.get("val_auc"), last.get("val_ap")));
+            last.get("val_f1"), last.get("val_auc"), last.get("val_ap")));
     JsonNode doc = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER)
         .out);
     assertThat(doc.at("/checkpoints/0/auc").asDouble()).as("exact").isEqualTo(last.get("val_auc"));
     assertThat(doc.at("/checkpoints/0/ap").asDouble()).as("exact").isEqualTo(last.get("val_ap"));
+    assertThat(doc.at("/checkpoints/0/f1").asDouble()).as("exact").isEqualTo(last.get("val_f1"));
     List<String> csv = CliRun.of("history", job.toString(), "--csv").out.lines().toList();
-    assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_auc,val_ap,");
-    assertThat(Double.parseDouble(csv.get(2).split(",")[6])).isEqualTo(last.get("val_auc"));
+    assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_f1,val_auc,"
+        + "val_ap,");
+    assertThat(Double.parseDouble(csv.get(2).split(",")[7])).isEqualTo(last.get("val_auc"));
   }
 
   @Test
@@ -330,8 +333,8 @@ class HeldOutCliTest {
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("\nnext rate: +0\\.001 at step [0-9]+ \\(schedule plateau "
         + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n")
-        .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +NEXT_LR "
-            + "+CREATED")
+        .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_F1 "
+            + "+NEXT_LR +CREATED")
         .containsPattern("epoch-000001 +1 .* 0\\.0100 +20[0-9-]+T").containsPattern("epoch-000002 +2 .* 0\\.00100 +20");
 
     CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);

@@ -173,6 +173,7 @@ class HeldOutRowsTest {
           .isEqualTo(expected.areaUnderRoc()).isBetween(0.5, 0.9999);
       assertThat(c.manifest().metrics().get("val_ap")).isEqualTo(expected.averagePrecision()).isBetween(0.5, 0.9999);
       assertThat(c.manifest().metrics()).containsKey("val_accuracy");
+      assertThat(c.manifest().metrics().get("val_f1")).isEqualTo(expected.macroF1());
     }
     keys.put("checkpoint.best_mode", "min");
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, keys, conf)).as("an area is better when larger")

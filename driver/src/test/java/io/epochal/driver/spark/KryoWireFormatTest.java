@@ -134,12 +134,16 @@ class KryoWireFormatTest {
     assertThat(roundTrip(squares).r2()).isEqualTo(squares.r2());
     io.epochal.worker.round.BinaryScores scores = io.epochal.worker.round.BinaryScores.collector(3)
         .add(new float[] {0, 0.5f, 0, -1, 0, 2}, new float[] {1, 0, 1}, new int[] {0, 1, 2}, 0, 3).build();
-    io.epochal.worker.round.EvaluationResult binary = io.epochal.worker.round.EvaluationResult.binary(2, 3, 0.9, 2,
-        scores);
+    io.epochal.worker.round.ClassCounts counts = io.epochal.worker.round.ClassCounts.collector(2)
+        .add(new int[] {1, 0, 1}, new float[] {1, 0, 1}, new int[] {0, 1, 2}, 0, 3).build();
+    io.epochal.worker.round.EvaluationResult binary = io.epochal.worker.round.EvaluationResult.classification(2, 3,
+        0.9, 3, counts, scores);
     assertThat(roundTrip(binary)).isEqualTo(binary).isNotEqualTo(new io.epochal.worker.round.EvaluationResult(2, 3,
-        0.9, 2));
+        0.9, 3));
     assertThat(roundTrip(binary).areaUnderRoc()).isEqualTo(1.0);
     assertThat(roundTrip(binary).averagePrecision()).isEqualTo(1.0);
+    assertThat(roundTrip(binary).macroF1()).isEqualTo(1.0);
+    assertThat(roundTrip(binary).classCounts()).contains(counts);
     assertThat(roundTrip(squares).rootMeanSquaredError()).isEqualTo(squares.rootMeanSquaredError());
   }
 

@@ -9,7 +9,8 @@ import java.util.Objects;
  * What one worker returns from evaluating the global state on its shard of held-out rows: how many
  * rows, the sum of their losses, for classification how many the model predicted right, and for
  * regression the sum of the rows' absolute errors (each row's mean over its outputs) and the
- * {@link RegressionStats} that give the root mean squared error and R²; for a two-class model its
+ * {@link RegressionStats} that give the root mean squared error and R²; for classification its {@link ClassCounts}
+ * (the macro F1 score) and for a two-class model its
  * {@link BinaryScores}, which give the area under the ROC curve and the average precision. Immutable;
  * it crosses from executor to driver, where {@link #combine} adds the shards up.
  */
@@ -26,6 +27,8 @@ public final class EvaluationResult {
   private final double absErrorSum;
   /** A regression's squared errors and label statistics; null when not measured. */
   private final RegressionStats stats;
+  /** A classification's counts per class; null when not measured (regression, or no rows). */
+  private final ClassCounts counts;
   /** A two-class model's scores by label; null when not measured (regression, or more classes). */
   private final BinaryScores scores;
 
@@ -34,18 +37,25 @@ public final class EvaluationResult {
    * right, or {@link #NOT_COUNTED}; no absolute error measured.
    */
   public EvaluationResult(int worker, long rows, double lossSum, long correct) {
-    this(worker, rows, lossSum, correct, Double.NaN, null, null);
+    this(worker, rows, lossSum, correct, Double.NaN, null, null, null);
   }
 
   /**
-   * A two-class model's result: {@code rows} rows whose losses sum to {@code lossSum}, {@code correct} predicted
-   * right, scored as {@code scores} holds them.
+   * A classification's result: {@code rows} rows whose losses sum to {@code lossSum}, {@code correct} predicted
+   * right, counted per class as {@code counts} holds them and, for a model of two outputs, scored as {@code scores}
+   * holds them (null for more outputs).
    */
-  public static EvaluationResult binary(int worker, long rows, double lossSum, long correct, BinaryScores scores) {
-    checkArgument(correct != NOT_COUNTED, "worker %s: a two-class result counts its correct rows", worker);
-    checkArgument(scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows for %s rows", worker,
-        scores.positives() + scores.negatives(), rows);
-    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, scores);
+  public static EvaluationResult classification(int worker, long rows, double lossSum, long correct,
+      ClassCounts counts, BinaryScores scores) {
+    checkArgument(correct != NOT_COUNTED, "worker %s: a classification's result counts its correct rows", worker);
+    long counted = 0;
+    for (int c = 0; c < counts.classes(); c++) {
+      counted += counts.labelled(c);
+    }
+    checkArgument(counted == rows, "worker %s: class counts of %s rows for %s rows", worker, counted, rows);
+    checkArgument(scores == null || scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows "
+        + "for %s rows", worker, scores == null ? 0 : scores.positives() + scores.negatives(), rows);
+    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, scores);
   }
 
   /**
@@ -54,7 +64,7 @@ public final class EvaluationResult {
    */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null, null);
   }
 
   /** As {@link #regression(int, long, double, double)}, with the rows' squared errors and label statistics. */
@@ -62,11 +72,11 @@ public final class EvaluationResult {
       RegressionStats stats) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
     checkArgument(stats.rows() == rows, "worker %s: statistics of %s rows for %s rows", worker, stats.rows(), rows);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null, null);
   }
 
   private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
-      RegressionStats stats, BinaryScores scores) {
+      RegressionStats stats, ClassCounts counts, BinaryScores scores) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -77,6 +87,7 @@ public final class EvaluationResult {
     this.correct = correct;
     this.absErrorSum = absErrorSum;
     this.stats = stats;
+    this.counts = counts;
     this.scores = scores;
   }
 
@@ -119,11 +130,15 @@ public final class EvaluationResult {
       absErrorSum += r.absErrorSum;
     }
     RegressionStats stats = squares ? RegressionStats.combine(ordered.stream().map(r -> r.stats).toList()) : null;
-    // a shard without rows has no scores to give: the others' are all there are
+    // a shard without rows has no counts or scores to give: the others' are all there are
+    List<ClassCounts> perClass = ordered.stream().filter(r -> r.counts != null).map(r -> r.counts).toList();
+    ClassCounts counts = !perClass.isEmpty() && ordered.stream().allMatch(r -> r.counts != null || r.rows == 0)
+        ? ClassCounts.combine(perClass) : null;
     BinaryScores scores = ordered.stream().anyMatch(r -> r.scores != null)
         && ordered.stream().allMatch(r -> r.scores != null || r.rows == 0)
         ? BinaryScores.combine(ordered.stream().filter(r -> r.scores != null).map(r -> r.scores).toList()) : null;
-    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats, scores);
+    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats, counts,
+        scores);
   }
 
   /** The worker index (0 for a combined result). */
@@ -189,6 +204,16 @@ public final class EvaluationResult {
     return stats == null ? Double.NaN : stats.r2();
   }
 
+  /** A classification's counts per class, or empty when not measured (regression, or no rows). */
+  public java.util.Optional<ClassCounts> classCounts() {
+    return java.util.Optional.ofNullable(counts);
+  }
+
+  /** The macro-averaged F1 score of a classification ({@link ClassCounts#macroF1()}; NaN when not measured). */
+  public double macroF1() {
+    return counts == null ? Double.NaN : counts.macroF1().orElse(Double.NaN);
+  }
+
   /** A two-class model's scores by label, or empty when not measured (regression, or more classes). */
   public java.util.Optional<BinaryScores> binaryScores() {
     return java.util.Optional.ofNullable(scores);
@@ -218,18 +243,19 @@ public final class EvaluationResult {
     EvaluationResult r = (EvaluationResult) o;
     return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
         && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats)
-        && Objects.equals(scores, r.scores);
+        && Objects.equals(counts, r.counts) && Objects.equals(scores, r.scores);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, scores);
+    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, counts, scores);
   }
 
   @Override
   public String toString() {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
         + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "")
-        + (stats == null ? "" : ", " + stats) + (scores == null ? "" : ", " + scores) + "}";
+        + (stats == null ? "" : ", " + stats) + (counts == null ? "" : ", " + counts)
+        + (scores == null ? "" : ", " + scores) + "}";
   }
 }

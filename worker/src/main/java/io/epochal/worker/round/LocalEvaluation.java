@@ -80,6 +80,7 @@ public final class LocalEvaluation {
     double absErrorSum = 0;
     RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
     BinaryScores.Collector scores = null; // a two-class model's, once its first batch shows two logits per row
+    ClassCounts.Collector counts = null; // a classification's, once its first batch shows the model's outputs
     try (NDManager evalManager = model.manager().newSubManager()) {
       for (int start = 0; start < rows; start += batch) {
         int end = Math.min(rows, start + batch);
@@ -89,7 +90,10 @@ public final class LocalEvaluation {
           lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
           if (classification) {
             float[] logits = prediction.toFloatArray();
-            correct += correct(logits, labels, order, start, end);
+            int[] predicted = predictions(logits, end - start);
+            correct += correct(predicted, labels, order, start);
+            counts = (counts == null ? ClassCounts.collector(logits.length / (end - start)) : counts)
+                .add(predicted, labels, order, start, end);
             if (logits.length == 2 * (end - start)) {
               scores = (scores == null ? BinaryScores.collector(rows) : scores).add(logits, labels, order, start, end);
             }
@@ -101,8 +105,8 @@ public final class LocalEvaluation {
         }
       }
     }
-    return scores != null ? EvaluationResult.binary(shard.worker(), rows, lossSum, correct, scores.build())
-        : classification ? new EvaluationResult(shard.worker(), rows, lossSum, correct)
+    return classification ? EvaluationResult.classification(shard.worker(), rows, lossSum, correct, counts.build(),
+        scores == null ? null : scores.build())
         : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }
 
@@ -127,20 +131,33 @@ public final class LocalEvaluation {
    * holds the batch's rows in that order) is their label's class.
    */
   static long correct(float[] logits, float[] labels, int[] order, int start, int end) {
-    int n = end - start;
-    int classes = logits.length / n;
+    return correct(predictions(logits, end - start), labels, order, start);
+  }
+
+  /** Rows {@code order[start..]} whose prediction ({@code predicted}, in that order) is their label's class. */
+  private static long correct(int[] predicted, float[] labels, int[] order, int start) {
     long right = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < predicted.length; i++) {
+      if (predicted[i] == (int) labels[order[start + i]]) {
+        right++;
+      }
+    }
+    return right;
+  }
+
+  /** Each of {@code rows} rows' predicted class: its largest logit, the first of equal ones. */
+  static int[] predictions(float[] logits, int rows) {
+    int classes = logits.length / rows;
+    int[] predicted = new int[rows];
+    for (int i = 0; i < rows; i++) {
       int best = 0;
       for (int c = 1; c < classes; c++) {
         if (logits[i * classes + c] > logits[i * classes + best]) {
           best = c;
         }
       }
-      if (best == (int) labels[order[start + i]]) {
-        right++;
-      }
+      predicted[i] = best;
     }
-    return right;
+    return predicted;
   }
 }

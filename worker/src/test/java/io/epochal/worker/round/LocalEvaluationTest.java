@@ -68,6 +68,13 @@ class LocalEvaluationTest {
     assertThat(result.correct()).isEqualTo(correct);
     assertThat(result.accuracy()).isBetween(0.2, 0.99);
     assertThat(result.meanLoss()).isCloseTo(lossSum / 100, within(1e-6 * lossSum));
+    ClassCounts counts = result.classCounts().orElseThrow();
+    long right = 0;
+    for (int k = 0; k < RoundFixtures.CLASSES; k++) {
+      right += counts.right(k);
+    }
+    assertThat(right).as("the rows counted right per class").isEqualTo(correct);
+    assertThat(result.macroF1()).isBetween(0.1, 0.99);
   }
 
   @Test

@@ -1,0 +1,56 @@
+package io.epochal.driver.app;
+
+import io.epochal.worker.round.EvaluationResult;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The table {@code evaluate} prints: a line per checkpoint with its rows and loss, then for a classification its
+ * accuracy and macro F1 (and, for a model of two outputs, the area under the ROC curve and the average precision),
+ * for a regression its mean absolute error, root mean squared error and R², and the time it took (or, for a
+ * checkpoint not evaluated, why). A column a classification's results do not record is left out.
+ */
+final class EvaluationTable {
+
+  /** A metric column: its header, width and value (NaN: not recorded, "-"). */
+  private record Column(String header, int width, ToDoubleFunction<EvaluationResult> value, boolean loss) {}
+
+  private EvaluationTable() {}
+
+  /** Prints {@code table}, the evaluations of a classification ({@code classification}) or a regression. */
+  static void print(PrintStream out, List<CheckpointEvaluation.Evaluated> table, boolean classification) {
+    List<Column> columns = new ArrayList<>();
+    if (classification) {
+      columns.add(new Column("ACCURACY", 10, EvaluationResult::accuracy, false));
+      columns.add(new Column("F1", 10, EvaluationResult::macroF1, false));
+      columns.add(new Column("AUC", 10, EvaluationResult::areaUnderRoc, false));
+      columns.add(new Column("AP", 10, EvaluationResult::averagePrecision, false));
+      columns.removeIf(c -> !c.header().equals("ACCURACY") && table.stream().noneMatch(e -> e.result() != null
+          && !Double.isNaN(c.value().applyAsDouble(e.result()))));
+    } else {
+      columns.add(new Column("MAE", 10, EvaluationResult::meanAbsoluteError, true));
+      columns.add(new Column("RMSE", 12, EvaluationResult::rootMeanSquaredError, true));
+      columns.add(new Column("R2", 10, EvaluationResult::r2, false));
+    }
+    StringBuilder header = new StringBuilder(String.format("%-14s %6s %10s %12s", "CHECKPOINT", "EPOCH", "ROWS",
+        "LOSS"));
+    columns.forEach(c -> header.append(String.format(" %" + c.width() + "s", c.header())));
+    out.println(header.append("  TIME"));
+    for (CheckpointEvaluation.Evaluated e : table) {
+      EvaluationResult r = e.result();
+      StringBuilder line = new StringBuilder(String.format("%-14s %6s %10s %12s", e.name(), e.epoch(),
+          r == null ? "-" : Long.toString(r.rows()), r == null ? "-" : JobStatusReport.lossText(r.meanLoss())));
+      for (Column c : columns) {
+        double v = r == null ? Double.NaN : c.value().applyAsDouble(r);
+        line.append(String.format(" %" + c.width() + "s", Double.isNaN(v) ? "-" : c.loss()
+            ? JobStatusReport.lossText(v) : String.format(Locale.ROOT, "%.4f", v)));
+      }
+      out.println(line.append("  ").append(r == null ? e.status() : String.format(Locale.ROOT, "%.1f s",
+          e.seconds())));
+    }
+    out.flush();
+  }
+}
