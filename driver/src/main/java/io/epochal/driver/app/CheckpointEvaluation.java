@@ -50,11 +50,14 @@ final class CheckpointEvaluation {
   private final Configuration conf;
   private final PrintStream out;
   private final PrintStream err;
+  /** Whether a classification's counts per class are given too ({@code --per-class}). */
+  private final boolean perClass;
 
-  CheckpointEvaluation(Configuration conf, PrintStream out, PrintStream err) {
+  CheckpointEvaluation(Configuration conf, PrintStream out, PrintStream err, boolean perClass) {
     this.conf = conf;
     this.out = out;
     this.err = err;
+    this.perClass = perClass;
   }
 
   /**
@@ -190,9 +193,16 @@ final class CheckpointEvaluation {
     }
     if (json) {
       out.println(EvaluationJson.of(rows, spec, evaluator == null ? 0 : evaluator.rows(),
-          evaluator == null ? 0 : evaluator.skippedRows(), table));
+          evaluator == null ? 0 : evaluator.skippedRows(), table, perClass));
     } else {
       EvaluationTable.print(out, table, spec == null || spec.classification());
+      if (perClass && spec != null && spec.classification()) {
+        EvaluationTable.printPerClass(out, table);
+      }
+    }
+    if (perClass && spec != null && !spec.classification()) {
+      err.println("epochal: warning: --per-class: loss " + spec.loss() + " is a regression's, whose rows have no "
+          + "classes; nothing per class is given");
     }
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")

@@ -55,6 +55,16 @@ final class EvaluationJson {
    */
   static String of(String rows, JobSpec spec, long usableRows, long skippedRows,
       List<CheckpointEvaluation.Evaluated> table) {
+    return of(rows, spec, usableRows, skippedRows, table, false);
+  }
+
+  /**
+   * As the other; with {@code perClass}, each classification's checkpoint also lists its {@code classes}: every class
+   * some row is labelled with or predicted as, its {@code rows}, {@code predicted} and {@code right} counts and its
+   * {@code precision}, {@code recall} and {@code f1} (each absent where its denominator is 0).
+   */
+  static String of(String rows, JobSpec spec, long usableRows, long skippedRows,
+      List<CheckpointEvaluation.Evaluated> table, boolean perClass) {
     ObjectNode doc = JSON.createObjectNode();
     doc.put("ok", table.stream().allMatch(e -> e.result() != null));
     doc.put("input", rows);
@@ -96,6 +106,25 @@ final class EvaluationJson {
       }
       if (Double.isFinite(r.r2())) {
         c.put("r2", r.r2());
+      }
+      if (perClass) {
+        r.classCounts().ifPresent(counts -> {
+          ArrayNode classes = c.putArray("classes");
+          for (int k = 0; k < counts.classes(); k++) {
+            if (counts.labelled(k) + counts.predicted(k) == 0) {
+              continue;
+            }
+            ObjectNode one = classes.addObject().put("class", k).put("rows", counts.labelled(k))
+                .put("predicted", counts.predicted(k)).put("right", counts.right(k));
+            if (counts.predicted(k) > 0) {
+              one.put("precision", (double) counts.right(k) / counts.predicted(k));
+            }
+            if (counts.labelled(k) > 0) {
+              one.put("recall", (double) counts.right(k) / counts.labelled(k));
+            }
+            one.put("f1", 2.0 * counts.right(k) / (counts.labelled(k) + counts.predicted(k)));
+          }
+        });
       }
       c.put("seconds", e.seconds());
     }

@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.worker.round.ClassCounts;
 import io.epochal.worker.round.EvaluationResult;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -19,6 +20,36 @@ final class EvaluationTable {
   private record Column(String header, int width, ToDoubleFunction<EvaluationResult> value, boolean loss) {}
 
   private EvaluationTable() {}
+
+  /**
+   * Prints, for each checkpoint of {@code table} evaluated as a classification, a line per class some row is labelled
+   * with or predicted as: its rows, the rows predicted as it, its precision, recall and F1 (scikit-learn's {@code
+   * classification_report}; "-" where a denominator is 0).
+   */
+  static void printPerClass(PrintStream out, List<CheckpointEvaluation.Evaluated> table) {
+    for (CheckpointEvaluation.Evaluated e : table) {
+      if (e.result() == null || e.result().classCounts().isEmpty()) {
+        continue;
+      }
+      ClassCounts counts = e.result().classCounts().get();
+      out.printf("%n%s per class (%d rows):%n", e.name(), e.result().rows());
+      out.printf("  %8s %10s %10s %10s %10s %10s%n", "CLASS", "ROWS", "PREDICTED", "PRECISION", "RECALL", "F1");
+      for (int k = 0; k < counts.classes(); k++) {
+        long rows = counts.labelled(k);
+        long predicted = counts.predicted(k);
+        if (rows + predicted == 0) {
+          continue;
+        }
+        out.printf("  %8d %10d %10d %10s %10s %10s%n", k, rows, predicted, share(counts.right(k), predicted),
+            share(counts.right(k), rows), share(2 * counts.right(k), rows + predicted));
+      }
+    }
+    out.flush();
+  }
+
+  private static String share(long part, long whole) {
+    return whole == 0 ? "-" : String.format(Locale.ROOT, "%.4f", (double) part / whole);
+  }
 
   /** Prints {@code table}, the evaluations of a classification ({@code classification}) or a regression. */
   static void print(PrintStream out, List<CheckpointEvaluation.Evaluated> table, boolean classification) {

@@ -377,9 +377,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, boolean json,
-      CliOptions options) throws Exception {
-    return new CheckpointEvaluation(options.hadoopConfiguration(), out, err).evaluate(model, input, dataKeys, all,
-        json, options);
+      boolean perClass, CliOptions options) throws Exception {
+    return new CheckpointEvaluation(options.hadoopConfiguration(), out, err, perClass).evaluate(model, input,
+        dataKeys, all, json, options);
   }
 
   /** Predicts with an ONNX model file; its feature columns are checked before Spark starts. */

@@ -51,6 +51,11 @@ final class EvaluateCommand extends LauncherCommand {
   @Option(names = "--all", description = "Every checkpoint of the job directory given, oldest first.")
   boolean all;
 
+  @Option(names = "--per-class", description = "Also give, for a classification, each class's rows, the rows "
+      + "predicted as it, its precision, recall and F1 (scikit-learn's classification_report), after the table or as "
+      + "each checkpoint's classes in --json.")
+  boolean perClass;
+
   @Option(names = "--json", description = "Print one JSON document (exact numbers; a status and reason for a "
       + "checkpoint not evaluated; an error when none could be) instead of the table.")
   boolean json;
@@ -83,6 +88,6 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, rows, keys, all, json, options);
+    return launcher.evaluate(uri, rows, keys, all, json, perClass, options);
   }
 }

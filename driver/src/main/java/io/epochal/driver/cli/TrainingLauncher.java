@@ -123,9 +123,10 @@ public interface TrainingLauncher {
    *     rows; the checkpoint's own where absent
    * @param input the labelled rows, or null for the held-out rows the job was evaluated on
    * @param json print one JSON document instead of the table
+   * @param perClass also give a classification's rows, predictions, precision, recall and F1 per class
    */
   default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all, boolean json,
-      CliOptions options) throws Exception {
+      boolean perClass, CliOptions options) throws Exception {
     throw new UnsupportedOperationException("this launcher does not support evaluate");
   }
 }

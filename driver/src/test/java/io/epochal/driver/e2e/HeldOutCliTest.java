@@ -296,6 +296,21 @@ class HeldOutCliTest {
     assertThat(doc.at("/checkpoints/0/auc").asDouble()).as("exact").isEqualTo(last.get("val_auc"));
     assertThat(doc.at("/checkpoints/0/ap").asDouble()).as("exact").isEqualTo(last.get("val_ap"));
     assertThat(doc.at("/checkpoints/0/f1").asDouble()).as("exact").isEqualTo(last.get("val_f1"));
+    assertThat(doc.at("/checkpoints/0/classes").isMissingNode()).as("only with --per-class").isTrue();
+
+    // per class: the rows of both classes, and the F1s whose mean is the recorded macro F1
+    CliRun perClass = CliRun.of("evaluate", job.toString(), "--per-class", "--master", MASTER);
+    assertThat(perClass.out).contains("epoch-000002 per class (64 rows):")
+        .containsPattern("CLASS +ROWS +PREDICTED +PRECISION +RECALL +F1\n +0 +[0-9]+ +[0-9]+ +[01]\\.[0-9]{4} "
+            + "+[01]\\.[0-9]{4} +[01]\\.[0-9]{4}\n +1 +[0-9]+ ");
+    JsonNode classes = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--per-class",
+        "--master", MASTER).out).at("/checkpoints/0/classes");
+    assertThat(classes.size()).isEqualTo(2);
+    assertThat(classes.get(0).get("rows").asLong() + classes.get(1).get("rows").asLong()).isEqualTo(64);
+    assertThat((classes.get(0).get("right").asLong() + classes.get(1).get("right").asLong()) / 64.0)
+        .isEqualTo(last.get("val_accuracy"));
+    assertThat((classes.get(0).get("f1").asDouble() + classes.get(1).get("f1").asDouble()) / 2)
+        .isEqualTo(last.get("val_f1"));
     List<String> csv = CliRun.of("history", job.toString(), "--csv").out.lines().toList();
     assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_f1,val_auc,"
         + "val_ap,");
