@@ -53,9 +53,11 @@ import org.apache.spark.sql.types.StructType;
  * 0-based index in the input, bad rows counted, numbered as training numbers rows: the files in the
  * order of their paths, each file's rows in order), {@code prediction} (the argmax class, an int,
  * for a classification model; the output, a float, for a one-output regression model; the outputs
- * for a multi-output one) and {@code scores} (the model's outputs, logits for classification, as
- * {@code array<float>}). CSV has no arrays: {@code scores} becomes {@code score_0 ... score_<k-1>}
- * and other array columns are written in their string form.
+ * for a multi-output one), {@code scores} (the model's outputs, logits for classification, as
+ * {@code array<float>}) and for a classification {@code probability} (the softmax of the logits,
+ * {@code array<double>}, as Spark ML's classifiers' {@code rawPrediction} and {@code probability}).
+ * CSV has no arrays: {@code scores} becomes {@code score_0 ... score_<k-1>}, {@code probability}
+ * {@code probability_0 ...}, and other array columns are written in their string form.
  */
 public final class BatchPredictor {
 
@@ -63,6 +65,8 @@ public final class BatchPredictor {
   public static final String PREDICTION = "prediction";
   /** Output column of the model's outputs. */
   public static final String SCORES = "scores";
+  /** Output column of a classification's class probabilities, the softmax of its scores. */
+  public static final String PROBABILITY = "probability";
   /** Output column of the row's index in the input (files in the order of their paths, {@link RowNumbers}). */
   public static final String ROW_ID = "row_id";
 
@@ -230,7 +234,8 @@ public final class BatchPredictor {
       throw featureCount(features, model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
-    for (String taken : List.of(PREDICTION, SCORES, ROW_ID, FILE_COLUMN, BLOCK_COLUMN, RowNumbers.COLUMN)) {
+    for (String taken : List.of(PREDICTION, SCORES, PROBABILITY, ROW_ID, FILE_COLUMN, BLOCK_COLUMN,
+        RowNumbers.COLUMN)) {
       if (pass.contains(taken)) {
         throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
             + "rename it in " + options.input());
@@ -300,10 +305,11 @@ public final class BatchPredictor {
     Dataset<Row> out = spark.session().createDataFrame(predicted, schema(df.schema(), pass, layout));
     String outputFormat = options.outputFormat();
     if (options.output() == null) {
-      CsvPrinter.print(flattenForCsv(out, model.outputSize), stdout);
+      CsvPrinter.print(CsvPrinter.flatten(out, model.outputSize), stdout);
     } else if ("csv".equals(outputFormat)) {
       // escape '"': quotes inside a value doubled (RFC 4180), as csv readers outside Spark expect
-      flattenForCsv(out, model.outputSize).write().mode(PredictionOutput.saveMode(options)).option("header", "true")
+      CsvPrinter.flatten(out, model.outputSize).write().mode(PredictionOutput.saveMode(options))
+          .option("header", "true")
           .option("escape", "\"")
           .csv(options.output());
     } else {
@@ -317,7 +323,7 @@ public final class BatchPredictor {
     return summary;
   }
 
-  /** The output schema: pass columns as read, row_id, prediction, scores. */
+  /** The output schema: pass columns as read, row_id, prediction, scores and, for a classification, probability. */
   static StructType schema(StructType input, List<String> pass, PredictionLayout plan) {
     List<StructField> fields = new ArrayList<>();
     for (String c : pass) {
@@ -331,29 +337,11 @@ public final class BatchPredictor {
         : plan.outputSize() == 1 ? DataTypes.FloatType : floats;
     fields.add(DataTypes.createStructField(PREDICTION, prediction, false));
     fields.add(DataTypes.createStructField(SCORES, floats, false));
-    return DataTypes.createStructType(fields);
-  }
-
-  /** {@code out} with array columns of the model spread over numbered columns, other non-scalars as text. */
-  static Dataset<Row> flattenForCsv(Dataset<Row> out, int outputSize) {
-    List<Column> cols = new ArrayList<>();
-    for (StructField f : out.schema().fields()) {
-      Column c = out.col("`" + f.name() + "`");
-      boolean modelArray = f.name().equals(SCORES) || f.name().equals(PREDICTION) && f.dataType() instanceof ArrayType;
-      if (modelArray) {
-        String prefix = f.name().equals(SCORES) ? "score_" : "prediction_";
-        for (int i = 0; i < outputSize; i++) {
-          cols.add(c.getItem(i).as(prefix + i));
-        }
-      } else if (hasFields(f.dataType())) {
-        cols.add(org.apache.spark.sql.functions.to_json(c).as(f.name())); // with its field names and nesting
-      } else if (FeatureColumns.isArrayLike(f.dataType())) {
-        cols.add(c.cast(DataTypes.StringType).as(f.name()));
-      } else {
-        cols.add(c);
-      }
+    if (plan.classification()) {
+      fields.add(DataTypes.createStructField(PROBABILITY, DataTypes.createArrayType(DataTypes.DoubleType, false),
+          false));
     }
-    return out.select(cols.toArray(new Column[0]));
+    return DataTypes.createStructType(fields);
   }
 
   /**
@@ -385,11 +373,5 @@ public final class BatchPredictor {
   private DataFrameReader reader(String format) {
     return "csv".equals(format) ? io.epochal.driver.data.MalformedLines.csvReader(spark.session(), true)
         : spark.session().read().format(format);
-  }
-
-  /** A struct or map, or an array of them: written to csv as JSON, since a cast drops the field names. */
-  private static boolean hasFields(DataType t) {
-    DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : t;
-    return e instanceof StructType || e instanceof org.apache.spark.sql.types.MapType;
   }
 }

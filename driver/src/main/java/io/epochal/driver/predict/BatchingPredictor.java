@@ -16,7 +16,7 @@ import org.apache.spark.sql.RowFactory;
  * it), hands {@link PredictionLayout#batchSize()} rows at a time to {@link #forward} and turns each
  * row's outputs into an output row: the row's pass columns, then {@code row_id} if planned, then
  * {@code prediction} (argmax for class scores, the value for one output, the values otherwise) and
- * {@code scores}.
+ * {@code scores} (and, for a classification, {@code probability}, their softmax).
  */
 public abstract class BatchingPredictor implements Iterator<Row> {
 
@@ -119,7 +119,7 @@ public abstract class BatchingPredictor implements Iterator<Row> {
 
   private Row outputRow(Row in, long id, float[] scores) {
     int first = in.length() - 1 - layout.passColumns(); // features first, the row_id last
-    Object[] values = new Object[layout.passColumns() + (layout.rowId() ? 1 : 0) + 2];
+    Object[] values = new Object[layout.passColumns() + (layout.rowId() ? 1 : 0) + (layout.classification() ? 3 : 2)];
     int at = 0;
     for (int c = 0; c < layout.passColumns(); c++) {
       values[at++] = in.get(first + c);
@@ -128,8 +128,29 @@ public abstract class BatchingPredictor implements Iterator<Row> {
       values[at++] = id;
     }
     values[at++] = prediction(scores);
-    values[at] = scores;
+    values[at++] = scores;
+    if (layout.classification()) {
+      values[at] = probabilities(scores);
+    }
     return RowFactory.create(values);
+  }
+
+  /** The softmax of {@code logits}, in double, shifted by the largest logit so that no exponential overflows. */
+  static double[] probabilities(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double[] p = new double[logits.length];
+    double sum = 0;
+    for (int i = 0; i < logits.length; i++) {
+      p[i] = Math.exp(logits[i] - max);
+      sum += p[i];
+    }
+    for (int i = 0; i < p.length; i++) {
+      p[i] /= sum;
+    }
+    return p;
   }
 
   private Object prediction(float[] scores) {

@@ -140,7 +140,7 @@ class OnnxPredictCommandTest {
     Map<String, float[]> rows = new HashMap<>();
     for (Path p : parts(dir, ".csv")) {
       List<String> lines = Files.readAllLines(p);
-      assertThat(lines.get(0)).isEqualTo("id,row_id,prediction,score_0,score_1");
+      assertThat(lines.get(0)).isEqualTo("id,row_id,prediction,score_0,score_1,probability_0,probability_1");
       for (String line : lines.subList(1, lines.size())) {
         String[] r = line.split(",");
         rows.put(r[0], new float[] {Float.parseFloat(r[2]), Float.parseFloat(r[3]), Float.parseFloat(r[4])});
@@ -217,7 +217,7 @@ class OnnxPredictCommandTest {
     assertThat(run("predict", onnx.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "f0,f1,f2,f3", "--bad-rows", "skip", "--batch-size", "4")).as(err).isEqualTo(0);
     List<String> lines = out.lines().collect(Collectors.toList());
-    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1");
+    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1,probability_0,probability_1");
     assertThat(lines.subList(1, lines.size()).stream().map(l -> l.split(",")[0]).collect(Collectors.toList()))
         .hasSize(ROWS - 1).doesNotContain("2").contains("0", "1", "3", "22");
     assertThat(err).contains("predicted 22 of 23 rows (1 bad rows skipped)");

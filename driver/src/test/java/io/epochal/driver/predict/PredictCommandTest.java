@@ -1,6 +1,7 @@
 package io.epochal.driver.predict;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LoadedCheckpoint;
@@ -154,7 +155,7 @@ class PredictCommandTest {
     float[][] want = directOutputs(5, 5, 5, 5, 3); // one file, one partition, batches of 5
     int classesSeen = 0;
     for (String[] r : rows) {
-      assertThat(r).hasSize(5); // id, row_id, prediction, score_0, score_1
+      assertThat(r).hasSize(7); // id, row_id, prediction, score_0, score_1, probability_0, probability_1
       int i = Integer.parseInt(r[0].substring(1));
       assertThat(Long.parseLong(r[1])).as("row_id of a one-file input is the row's index in it").isEqualTo(i);
       float s0 = Float.parseFloat(r[3]);
@@ -162,6 +163,10 @@ class PredictCommandTest {
       assertThat(new float[] {s0, s1}).as("row %s", i).containsExactly(want[i]);
       int argmax = want[i][1] > want[i][0] ? 1 : 0;
       assertThat(Integer.parseInt(r[2])).as("row %s", i).isEqualTo(argmax);
+      double p1 = Double.parseDouble(r[6]);
+      assertThat(p1).as("the softmax's class 1 of row %s, the logistic of the logits' difference", i)
+          .isCloseTo(1 / (1 + Math.exp((double) want[i][0] - want[i][1])), within(1e-15));
+      assertThat(Double.parseDouble(r[5]) + p1).isCloseTo(1.0, within(1e-15));
       classesSeen |= 1 << argmax;
     }
     assertThat(classesSeen).as("both classes predicted somewhere, so argmax is exercised").isEqualTo(3);
@@ -185,7 +190,8 @@ class PredictCommandTest {
     Files.writeString(dir.resolve("_SUCCESS"), "");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", dir.toString()))
         .as(out + err).isEqualTo(0);
-    assertThat(out.lines()).hasSize(ROWS + 1).first().isEqualTo("id,row_id,prediction,score_0,score_1");
+    assertThat(out.lines()).hasSize(ROWS + 1).first()
+        .isEqualTo("id,row_id,prediction,score_0,score_1,probability_0,probability_1");
   }
 
   @Test
@@ -198,7 +204,8 @@ class PredictCommandTest {
     }
     Files.write(in, lines);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString())).as(err).isEqualTo(0);
-    assertThat(out.lines().findFirst()).hasValue("meta,tags,row_id,prediction,score_0,score_1");
+    assertThat(out.lines().findFirst())
+        .hasValue("meta,tags,row_id,prediction,score_0,score_1,probability_0,probability_1");
     assertThat(out).as("a cast to string would print {s0, 0} and [{x}]")
         .contains("\"{\"\"source\"\":\"\"s0\"\",\"\"weight\"\":0}\",\"[{\"\"k\"\":\"\"x\"\"}]\",");
   }
@@ -209,7 +216,7 @@ class PredictCommandTest {
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "f0,f1,f2,f3")).as(err).isEqualTo(0);
     List<String> lines = out.lines().collect(Collectors.toList());
-    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1");
+    assertThat(lines.get(0)).isEqualTo("row_id,prediction,score_0,score_1,probability_0,probability_1");
     assertThat(lines).hasSize(ROWS + 1);
     float[][] want = directOutputs();
     for (String line : lines.subList(1, lines.size())) {
@@ -227,7 +234,7 @@ class PredictCommandTest {
     Files.write(in, List.of("f0,f1,f2,f3"));
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "f0,f1,f2,f3")).as(err).isEqualTo(0);
-    assertThat(out.lines()).containsExactly("row_id,prediction,score_0,score_1");
+    assertThat(out.lines()).containsExactly("row_id,prediction,score_0,score_1,probability_0,probability_1");
     assertThat(err).contains("predicted 0 of 0 rows", "the input holds no rows, so the output holds none");
   }
 
@@ -294,7 +301,7 @@ class PredictCommandTest {
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--bad-rows",
         "skip")).as(err).isEqualTo(0);
     assertThat(err).contains("predicted 22 of 23 rows (1 bad rows skipped)");
-    assertThat(out.lines().findFirst()).hasValue("id,row_id,prediction,score_0,score_1");
+    assertThat(out.lines().findFirst()).hasValue("id,row_id,prediction,score_0,score_1,probability_0,probability_1");
   }
 
   /** A directory of two csv files of {@link #writeCsvInput}'s rows: a.csv rows 0-4, b.csv (larger) rows 5-22. */
