@@ -116,13 +116,9 @@ final class EvaluationJson {
             }
             ObjectNode one = classes.addObject().put("class", k).put("rows", counts.labelled(k))
                 .put("predicted", counts.predicted(k)).put("right", counts.right(k));
-            if (counts.predicted(k) > 0) {
-              one.put("precision", (double) counts.right(k) / counts.predicted(k));
-            }
-            if (counts.labelled(k) > 0) {
-              one.put("recall", (double) counts.right(k) / counts.labelled(k));
-            }
-            one.put("f1", 2.0 * counts.right(k) / (counts.labelled(k) + counts.predicted(k)));
+            counts.precision(k).ifPresent(v -> one.put("precision", v));
+            counts.recall(k).ifPresent(v -> one.put("recall", v));
+            counts.f1(k).ifPresent(v -> one.put("f1", v));
           }
         });
       }

@@ -40,15 +40,15 @@ final class EvaluationTable {
         if (rows + predicted == 0) {
           continue;
         }
-        out.printf("  %8d %10d %10d %10s %10s %10s%n", k, rows, predicted, share(counts.right(k), predicted),
-            share(counts.right(k), rows), share(2 * counts.right(k), rows + predicted));
+        out.printf("  %8d %10d %10d %10s %10s %10s%n", k, rows, predicted, text(counts.precision(k)),
+            text(counts.recall(k)), text(counts.f1(k)));
       }
     }
     out.flush();
   }
 
-  private static String share(long part, long whole) {
-    return whole == 0 ? "-" : String.format(Locale.ROOT, "%.4f", (double) part / whole);
+  private static String text(java.util.OptionalDouble v) {
+    return v.isEmpty() ? "-" : String.format(Locale.ROOT, "%.4f", v.getAsDouble());
   }
 
   /** Prints {@code table}, the evaluations of a classification ({@code classification}) or a regression. */

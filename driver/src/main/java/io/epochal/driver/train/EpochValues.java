@@ -84,20 +84,13 @@ public final class EpochValues {
   }
 
   /**
-   * The metrics an {@code EPOCH_COMMITTED} event records: every finite metric, the step and the
-   * rate (a metric that is not finite is left out, as JSON cannot hold it).
+   * The metrics an {@code EPOCH_COMMITTED} event records: every metric (a manifest's are finite), the
+   * step and the rate.
    */
   public Map<String, Double> eventMetrics() {
-    TreeMap<String, Double> all = new TreeMap<>();
-    metrics.forEach((name, value) -> {
-      if (Double.isFinite(value)) {
-        all.put(name, value);
-      }
-    });
+    TreeMap<String, Double> all = new TreeMap<>(metrics);
     step.ifPresent(s -> all.put(STEP, (double) s));
-    if (nextRate.isPresent() && Double.isFinite(nextRate.getAsDouble())) {
-      all.put(LR, nextRate.getAsDouble());
-    }
+    nextRate.ifPresent(r -> all.put(LR, r));
     return all;
   }
 

@@ -58,15 +58,14 @@ public final class BinaryScores {
 
   /** Collects one shard's scores; not thread-safe. */
   public static final class Collector {
-    private final float[] pos;
-    private final float[] neg;
+    /** Positives' scores from the front, negatives' from the back: one array for the shard's rows. */
+    private final float[] scores;
     private int p;
     private int q;
 
     private Collector(int rows) {
       checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
-      this.pos = new float[rows];
-      this.neg = new float[rows];
+      this.scores = new float[rows];
     }
 
     /**
@@ -80,16 +79,16 @@ public final class BinaryScores {
       int n = end - start;
       checkArgument(logits.length == 2 * n, "the area under the ROC curve needs 2 logits per row, got %s for %s "
           + "rows", logits.length, n);
-      checkArgument(p + q + n <= pos.length, "more than the %s rows the collector was made for", pos.length);
+      checkArgument(p + q + n <= scores.length, "more than the %s rows the collector was made for", scores.length);
       for (int i = 0; i < n; i++) {
         float label = labels[order[start + i]];
         float score = logits[2 * i + 1] - logits[2 * i];
         if (label == 1f) {
-          pos[p++] = score;
+          scores[p++] = score;
         } else {
           checkArgument(label == 0f, "a two-class label must be 0 or 1, got %s in row %s", (Object) label,
               order[start + i]);
-          neg[q++] = score;
+          scores[scores.length - 1 - q++] = score;
         }
       }
       return this;
@@ -97,8 +96,8 @@ public final class BinaryScores {
 
     /** The scores collected. */
     public BinaryScores build() {
-      float[] sortedPos = Arrays.copyOf(pos, p);
-      float[] sortedNeg = Arrays.copyOf(neg, q);
+      float[] sortedPos = Arrays.copyOf(scores, p);
+      float[] sortedNeg = Arrays.copyOfRange(scores, scores.length - q, scores.length);
       Arrays.sort(sortedPos); // NaN last, -0.0 before 0.0 (which compare equal below)
       Arrays.sort(sortedNeg);
       return new BinaryScores(sortedPos, sortedNeg);

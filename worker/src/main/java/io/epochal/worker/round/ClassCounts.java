@@ -75,9 +75,41 @@ public final class ClassCounts {
     return right[c];
   }
 
+  /** The rows counted: every row is labelled with one class. */
+  public long rows() {
+    return Arrays.stream(labelled).sum();
+  }
+
+  /** The rows predicted right, over every class. */
+  public long rightRows() {
+    return Arrays.stream(right).sum();
+  }
+
+  /** Class {@code c}'s precision, {@code tp / (tp + fp)}; empty when no row is predicted as it. */
+  public OptionalDouble precision(int c) {
+    return share(right[c], predicted[c]);
+  }
+
+  /** Class {@code c}'s recall, {@code tp / (tp + fn)}; empty when no row is labelled with it. */
+  public OptionalDouble recall(int c) {
+    return share(right[c], labelled[c]);
+  }
+
   /**
-   * The macro-averaged F1 score: each class's {@code 2 tp / (2 tp + fp + fn)}, averaged with equal
-   * weights over the classes some row is labelled with or predicted as (scikit-learn's {@code
+   * Class {@code c}'s F1 score, {@code 2 tp / (2 tp + fp + fn)}; empty when no row is labelled with
+   * it or predicted as it.
+   */
+  public OptionalDouble f1(int c) {
+    return share(2 * right[c], predicted[c] + labelled[c]);
+  }
+
+  private static OptionalDouble share(long part, long whole) {
+    return whole == 0 ? OptionalDouble.empty() : OptionalDouble.of((double) part / whole);
+  }
+
+  /**
+   * The macro-averaged F1 score: each class's {@link #f1}, averaged with equal weights over the
+   * classes some row is labelled with or predicted as (scikit-learn's {@code
    * f1_score(average="macro")}, whose labels are those of the rows and predictions; a class with
    * rows but no right prediction scores 0). Empty for no rows.
    */
@@ -85,9 +117,9 @@ public final class ClassCounts {
     double sum = 0;
     int counted = 0;
     for (int c = 0; c < predicted.length; c++) {
-      long both = predicted[c] + labelled[c]; // 2 tp + fp + fn
-      if (both > 0) {
-        sum += 2.0 * right[c] / both;
+      OptionalDouble f1 = f1(c);
+      if (f1.isPresent()) {
+        sum += f1.getAsDouble();
         counted++;
       }
     }
@@ -107,7 +139,7 @@ public final class ClassCounts {
 
   @Override
   public String toString() {
-    return "ClassCounts{" + predicted.length + " classes, " + Arrays.stream(labelled).sum() + " rows}";
+    return "ClassCounts{" + predicted.length + " classes, " + rows() + " rows}";
   }
 
   /** Counts one shard's rows; not thread-safe. */

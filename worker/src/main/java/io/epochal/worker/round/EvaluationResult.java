@@ -48,11 +48,8 @@ public final class EvaluationResult {
   public static EvaluationResult classification(int worker, long rows, double lossSum, long correct,
       ClassCounts counts, BinaryScores scores) {
     checkArgument(correct != NOT_COUNTED, "worker %s: a classification's result counts its correct rows", worker);
-    long counted = 0;
-    for (int c = 0; c < counts.classes(); c++) {
-      counted += counts.labelled(c);
-    }
-    checkArgument(counted == rows, "worker %s: class counts of %s rows for %s rows", worker, counted, rows);
+    checkArgument(counts.rows() == rows, "worker %s: class counts of %s rows for %s rows", worker, counts.rows(),
+        rows);
     checkArgument(scores == null || scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows "
         + "for %s rows", worker, scores == null ? 0 : scores.positives() + scores.negatives(), rows);
     return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, scores);

@@ -76,7 +76,6 @@ public final class LocalEvaluation {
     float[] labels = shard.labels();
     BatchInput input = new BatchInput(shard, batch);
     double lossSum = 0;
-    long correct = 0;
     double absErrorSum = 0;
     RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
     BinaryScores.Collector scores = null; // a two-class model's, once its first batch shows two logits per row
@@ -90,10 +89,8 @@ public final class LocalEvaluation {
           lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
           if (classification) {
             float[] logits = prediction.toFloatArray();
-            int[] predicted = predictions(logits, end - start);
-            correct += correct(predicted, labels, order, start);
             counts = (counts == null ? ClassCounts.collector(logits.length / (end - start)) : counts)
-                .add(predicted, labels, order, start, end);
+                .add(predictions(logits, end - start), labels, order, start, end);
             if (logits.length == 2 * (end - start)) {
               scores = (scores == null ? BinaryScores.collector(rows) : scores).add(logits, labels, order, start, end);
             }
@@ -105,9 +102,12 @@ public final class LocalEvaluation {
         }
       }
     }
-    return classification ? EvaluationResult.classification(shard.worker(), rows, lossSum, correct, counts.build(),
-        scores == null ? null : scores.build())
-        : EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
+    if (classification) {
+      ClassCounts perClass = counts.build(); // its right rows are the rows predicted right
+      return EvaluationResult.classification(shard.worker(), rows, lossSum, perClass.rightRows(), perClass,
+          scores == null ? null : scores.build());
+    }
+    return EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }
 
   /**
@@ -131,14 +131,10 @@ public final class LocalEvaluation {
    * holds the batch's rows in that order) is their label's class.
    */
   static long correct(float[] logits, float[] labels, int[] order, int start, int end) {
-    return correct(predictions(logits, end - start), labels, order, start);
-  }
-
-  /** Rows {@code order[start..]} whose prediction ({@code predicted}, in that order) is their label's class. */
-  private static long correct(int[] predicted, float[] labels, int[] order, int start) {
-    long right = 0;
-    for (int i = 0; i < predicted.length; i++) {
-      if (predicted[i] == (int) labels[order[start + i]]) {
+    int classes = logits.length / (end - start);
+    long right = 0; // no array per batch: a training round counts every batch
+    for (int i = 0; i < end - start; i++) {
+      if (argmax(logits, i, classes) == (int) labels[order[start + i]]) {
         right++;
       }
     }
@@ -150,14 +146,19 @@ public final class LocalEvaluation {
     int classes = logits.length / rows;
     int[] predicted = new int[rows];
     for (int i = 0; i < rows; i++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (logits[i * classes + c] > logits[i * classes + best]) {
-          best = c;
-        }
-      }
-      predicted[i] = best;
+      predicted[i] = argmax(logits, i, classes);
     }
     return predicted;
+  }
+
+  /** Row {@code row}'s largest of its {@code classes} logits, the first of equal ones. */
+  private static int argmax(float[] logits, int row, int classes) {
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (logits[row * classes + c] > logits[row * classes + best]) {
+        best = c;
+      }
+    }
+    return best;
   }
 }
