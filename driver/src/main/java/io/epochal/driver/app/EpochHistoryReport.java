@@ -91,7 +91,8 @@ final class EpochHistoryReport {
     }
     if (unreadable != null) {
       err.println("warning: the job's history cannot be read, so only the epochs whose checkpoints are still there "
-          + "are shown: " + unreadable);
+          + "are shown: " + unreadable + " (a resume does not need it; mend or delete that line to see the epochs "
+          + "the file records)");
       return ExitCodes.FAILED;
     }
     return ExitCodes.OK;
