@@ -45,6 +45,7 @@ public final class CheckpointManifest {
   private final List<ManifestFile> files;
   private final String probeDigest;
   private final String dataDigest;
+  private final String initDigest;
 
   private CheckpointManifest(Builder b) {
     this.formatVersion = b.formatVersion;
@@ -62,6 +63,7 @@ public final class CheckpointManifest {
     this.files = List.copyOf(b.files);
     this.probeDigest = b.probeDigest;
     this.dataDigest = b.dataDigest;
+    this.initDigest = b.initDigest;
   }
 
   /** A new builder; job id, epoch and model are required. */
@@ -87,6 +89,7 @@ public final class CheckpointManifest {
     b.files.addAll(files);
     b.probeDigest = probeDigest;
     b.dataDigest = dataDigest;
+    b.initDigest = initDigest;
     return b;
   }
 
@@ -193,12 +196,14 @@ public final class CheckpointManifest {
     return Optional.ofNullable(probeDigest);
   }
 
-  /**
-   * SHA-256 hex of the training data the checkpoint was trained on, as its caller defines it, if
-   * the caller recorded one: a resume compares it with the data it loads.
-   */
+  /** SHA-256 hex of the training data, as its caller defines it, if recorded: a resume compares it. */
   public Optional<String> dataDigest() {
     return Optional.ofNullable(dataDigest);
+  }
+
+  /** SHA-256 hex of the weights training started from instead of a seeded initialisation, if any. */
+  public Optional<String> initDigest() {
+    return Optional.ofNullable(initDigest);
   }
 
   @Override
@@ -215,14 +220,15 @@ public final class CheckpointManifest {
         && hyperParameters.equals(m.hyperParameters) && metrics.equals(m.metrics)
         && learningRateSchedule.equals(m.learningRateSchedule) && randomState.equals(m.randomState)
         && versions.equals(m.versions) && createdAt.equals(m.createdAt) && files.equals(m.files)
-        && Objects.equals(probeDigest, m.probeDigest) && Objects.equals(dataDigest, m.dataDigest);
+        && Objects.equals(probeDigest, m.probeDigest) && Objects.equals(dataDigest, m.dataDigest)
+        && Objects.equals(initDigest, m.initDigest);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(formatVersion, jobId, epoch, globalStep, modelName, modelVersion, hyperParameters,
         metrics, learningRateSchedule, randomState, versions, createdAt, files, probeDigest,
-        dataDigest);
+        dataDigest, initDigest);
   }
 
   @Override
@@ -249,6 +255,7 @@ public final class CheckpointManifest {
     private final List<ManifestFile> files = new ArrayList<>();
     private String probeDigest;
     private String dataDigest;
+    private String initDigest;
 
     private Builder() {}
 
@@ -338,9 +345,7 @@ public final class CheckpointManifest {
 
     /** Appends file entries; names must be unique. */
     public Builder optFiles(List<ManifestFile> entries) {
-      for (ManifestFile f : entries) {
-        addFile(f);
-      }
+      entries.forEach(this::addFile);
       return this;
     }
 
@@ -355,18 +360,26 @@ public final class CheckpointManifest {
 
     /** SHA-256 hex of the probe output tensor bytes. */
     public Builder optProbeDigest(String sha256Hex) {
-      checkArgument(ManifestFile.isSha256Hex(sha256Hex),
-          "probe digest must be 64 hex digits (SHA-256), got '%s'", sha256Hex);
-      this.probeDigest = sha256Hex.toLowerCase(java.util.Locale.ROOT);
+      this.probeDigest = digest("probe", sha256Hex);
       return this;
     }
 
     /** SHA-256 hex of the training data (see {@link CheckpointManifest#dataDigest()}). */
     public Builder optDataDigest(String sha256Hex) {
-      checkArgument(ManifestFile.isSha256Hex(sha256Hex),
-          "data digest must be 64 hex digits (SHA-256), got '%s'", sha256Hex);
-      this.dataDigest = sha256Hex.toLowerCase(java.util.Locale.ROOT);
+      this.dataDigest = digest("data", sha256Hex);
       return this;
+    }
+
+    /** SHA-256 hex of the weights training started from (see {@link CheckpointManifest#initDigest()}). */
+    public Builder optInitDigest(String sha256Hex) {
+      this.initDigest = digest("init", sha256Hex);
+      return this;
+    }
+
+    private static String digest(String what, String sha256Hex) {
+      checkArgument(ManifestFile.isSha256Hex(sha256Hex), "%s digest must be 64 hex digits (SHA-256), got '%s'",
+          what, sha256Hex);
+      return sha256Hex.toLowerCase(java.util.Locale.ROOT);
     }
 
     Builder setFormatVersion(String version) {
@@ -374,11 +387,7 @@ public final class CheckpointManifest {
       return this;
     }
 
-    /**
-     * The manifest.
-     *
-     * @throws IllegalStateException naming the missing required value
-     */
+    /** The manifest; an IllegalStateException names a missing required value. */
     public CheckpointManifest build() {
       com.google.common.base.Preconditions.checkState(jobId != null, "manifest needs setJobId(...)");
       com.google.common.base.Preconditions.checkState(epoch >= 0, "manifest needs setEpoch(...)");

@@ -99,6 +99,7 @@ final class ManifestJson {
     }
     m.probeDigest().ifPresent(d -> root.put("probe_sha256", d));
     m.dataDigest().ifPresent(d -> root.put("data_sha256", d));
+    m.initDigest().ifPresent(d -> root.put("init_sha256", d));
     root.put(SELF_DIGEST, UNSEALED);
     try {
       return seal(MAPPER.writeValueAsBytes(root));
@@ -168,26 +169,25 @@ final class ManifestJson {
         }
         b.addFile(new ManifestFile(f.text(n, "name"), f.integer(n, "size"), f.text(n, "sha256")));
       }
-      JsonNode probe = root.get("probe_sha256");
-      if (probe != null) {
-        if (!probe.isTextual()) {
-          throw f.bad("field 'probe_sha256' is not a string");
-        }
-        b.optProbeDigest(probe.textValue());
-      }
-      JsonNode data = root.get("data_sha256");
-      if (data != null) {
-        if (!data.isTextual()) {
-          throw f.bad("field 'data_sha256' is not a string");
-        }
-        b.optDataDigest(data.textValue());
-      }
+      optionalText(root, "probe_sha256", f).ifPresent(b::optProbeDigest);
+      optionalText(root, "data_sha256", f).ifPresent(b::optDataDigest);
+      optionalText(root, "init_sha256", f).ifPresent(b::optInitDigest);
       CheckpointManifest m = b.build();
       checkSeal(root, json, version, f);
       return m;
     } catch (IllegalArgumentException | IllegalStateException | DateTimeParseException e) {
       throw new ManifestFormatException(epoch, file, "manifest has an invalid value: " + e.getMessage(), e);
     }
+  }
+
+  /** Optional string field {@code name} of {@code root}; refused when present but not a string. */
+  private static java.util.Optional<String> optionalText(JsonNode root, String name, Fields f)
+      throws ManifestFormatException {
+    JsonNode n = root.get(name);
+    if (n != null && !n.isTextual()) {
+      throw f.bad("field '" + name + "' is not a string");
+    }
+    return n == null ? java.util.Optional.empty() : java.util.Optional.of(n.textValue());
   }
 
   /**

@@ -35,6 +35,28 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void initDigestIsWrittenOnlyWhenRecordedAndReadBackExactly() throws Exception {
+    CheckpointManifest none = full();
+    assertThat(new String(none.toJson(), StandardCharsets.UTF_8)).doesNotContain("init_sha256");
+    assertThat(CheckpointManifest.parse(none.toJson(), "m.json").initDigest()).isEmpty();
+    CheckpointManifest m = none.toBuilder().optInitDigest("EF".repeat(32)).build();
+    CheckpointManifest back = CheckpointManifest.parse(m.toJson(), "m.json");
+    assertThat(back).isEqualTo(m).isNotEqualTo(none);
+    assertThat(back.initDigest()).contains("ef".repeat(32));
+    assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).contains("\"init_sha256\" : \"" + "ef".repeat(32));
+    assertThatThrownBy(() -> CheckpointManifest.builder().optInitDigest("ef"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("init digest");
+  }
+
+  @Test
+  void aNonStringInitDigestIsRefusedNamingTheField() {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8)
+        .replace("\"data_sha256\"", "\"init_sha256\" : 7,\n  \"data_sha256\"");
+    assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))
+        .isInstanceOf(ManifestFormatException.class).hasMessageContaining("init_sha256");
+  }
+
+  @Test
   void newerMajorFormatVersionIsRefusedNamingBothVersions() {
     String json = new String(full().toBuilder().setFormatVersion("2.0").build().toJson(), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))

@@ -49,6 +49,7 @@ final class DryRunDataCheck {
   int checkNewJob(JobSpec spec, Path dir, Optional<CheckpointEntry> lost) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
       DataCheck check = new DataCheck(spec, spark);
+      Optional<String> weights = lost.isEmpty() ? check.checkStartingWeights(true) : Optional.empty();
       long[] rows = check.checkNewJobData();
       String what = lost.map(e -> " holds no job.json, but checkpoints up to epoch " + e.epoch() + " trained with "
           + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
@@ -56,6 +57,7 @@ final class DryRunDataCheck {
           + "epoch 1");
       err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
+      weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
       Optional<long[]> held = check.checkHeldOut(true);
       held.ifPresent(h -> heldOut(spec, h));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
@@ -84,6 +86,7 @@ final class DryRunDataCheck {
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
       DataCheck data = new DataCheck(spec, spark);
+      Optional<String> weights = after.isEmpty() ? data.checkStartingWeights(false) : Optional.empty();
       long[] rows = data
           .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
               metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
@@ -93,6 +96,7 @@ final class DryRunDataCheck {
           + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+      weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
       Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
         held = data.checkHeldOut(false);

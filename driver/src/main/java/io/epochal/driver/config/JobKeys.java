@@ -178,6 +178,9 @@ public final class JobKeys {
    * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
+    if (key.startsWith("init.")) {
+      return InitSettings.storedAsAbsent(key, value); // no weights of one's own: seeded, as before the keys existed
+    }
     if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
       return numberIs(value, 1);
     }
@@ -232,6 +235,7 @@ public final class JobKeys {
         + "derived (with epoch, round and worker)."));
     s.add(str(MODEL_NAME, null, "Registered model to train; its own hyperparameters are the model.<hp> keys."));
     s.add(lng(MODEL_VERSION, 1L, 1.0, null, "Version of the registered model."));
+    InitSettings.declare(s);
     s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam")
         .optAllowed(Optimizers.NAMES.toArray(new String[0]))
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());

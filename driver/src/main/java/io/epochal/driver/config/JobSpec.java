@@ -316,6 +316,11 @@ public final class JobSpec {
     return EarlyStopMonitor.of(values);
   }
 
+  /** Where the job's weights start from: {@code init.weights}, {@code init.strict}, {@code init.strip_prefix}. */
+  public InitSettings init() {
+    return InitSettings.of(values);
+  }
+
   /** {@code checkpoint.best_metric}. */
   public String bestMetric() {
     return values.getString(JobKeys.BEST_METRIC);

@@ -35,14 +35,17 @@ final class CheckpointAssembler {
   private final TrainingConfig config;
   private final String jobId;
   private final Map<String, String> versions;
+  /** The SHA-256 of the weights training started from, or null for the model's seeded initialisation. */
+  private final String initDigest;
   /** Whether this run's first checkpoint was checked for reproduction by a second built model. */
   private boolean reproductionChecked;
 
-  CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion) {
+  CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion, String initDigest) {
     this.spec = checkNotNull(spec, "spec");
     this.config = checkNotNull(config, "config");
     this.jobId = checkNotNull(jobId, "jobId");
     this.versions = versions(sparkVersion);
+    this.initDigest = initDigest;
   }
 
   /**
@@ -71,7 +74,7 @@ final class CheckpointAssembler {
       scheduleState = scheduleState.with(HyperParameters.builder()
           .put(JobKeys.SCHEDULE_PREFIX + LrSchedules.INTERVAL, LrSchedules.INTERVAL_EPOCH).build());
     }
-    CheckpointManifest manifest = CheckpointManifest.builder()
+    CheckpointManifest.Builder manifest = CheckpointManifest.builder()
         .setJobId(jobId)
         .setEpoch(epoch)
         .setModel(spec.modelName(), Long.toString(spec.modelVersion()))
@@ -89,13 +92,15 @@ final class CheckpointAssembler {
         .optVersions(versions)
         .optCreatedAt(Instant.now())
         .optProbeDigest(probe.sha256())
-        .optDataDigest(dataDigest)
-        .build();
+        .optDataDigest(dataDigest);
+    if (initDigest != null) {
+      manifest.optInitDigest(initDigest);
+    }
     return CheckpointContent.builder()
         .setModel(model)
         .optOptimizer(optimizer)
         .optProbe(probe.toStateDict())
-        .setManifest(manifest)
+        .setManifest(manifest.build())
         .build();
   }
 

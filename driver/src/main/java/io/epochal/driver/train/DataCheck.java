@@ -18,12 +18,14 @@ public final class DataCheck {
   private final JobSpec spec;
   private final TrainingConfig config;
   private final JobData jobData;
+  private final org.apache.hadoop.conf.Configuration hadoopConf;
 
   /** The checks of {@code spec}'s data, loaded on {@code spark}. */
   public DataCheck(JobSpec spec, EpochalSpark spark) {
     this.spec = checkNotNull(spec, "spec");
     this.config = TrainingConfigs.of(spec);
     this.jobData = new JobData(spec, config, checkNotNull(spark, "spark"), TrainingListener.NONE);
+    this.hadoopConf = spark.jsc().hadoopConfiguration();
   }
 
   /**
@@ -67,6 +69,35 @@ public final class DataCheck {
    */
   public long freshStateBytes() {
     return ResumePoint.fresh(config).trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+  }
+
+  /**
+   * Reads the job's starting weights ({@code init.weights}) and fits them to the model as a run
+   * that starts at epoch 1 does, then lets them go.
+   *
+   * @param newJob whether the job directory holds no job yet (a misfit then says nothing was written)
+   * @return what the run would start from ({@link io.epochal.driver.init.InitialState#describe}); empty
+   *     when the job names no weights
+   * @throws io.epochal.driver.config.ConfigException ({@code init.weights}) when they do not fit
+   * @throws TrainingException when they cannot be read, or (BAD_INPUT) no longer fit a stored job
+   */
+  public java.util.Optional<String> checkStartingWeights(boolean newJob) throws TrainingException {
+    if (spec.init().weights().isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    java.util.List<String> said = new java.util.ArrayList<>();
+    StartingWeights weights = new StartingWeights(spec, config, hadoopConf, new TrainingListener() {
+      @Override
+      public void message(String message) {
+        said.add(message);
+      }
+    });
+    if (newJob) {
+      weights.checkNewJob();
+    } else {
+      weights.take();
+    }
+    return said.stream().findFirst();
   }
 
   /**

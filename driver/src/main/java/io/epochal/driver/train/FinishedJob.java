@@ -39,11 +39,11 @@ final class FinishedJob {
    *     cannot be read
    */
   static FinishedJob find(JobDirectory dir, JobSpec spec, TrainingConfig config, String sparkVersion,
-      boolean specRewritten, TrainingListener listener) throws TrainingException {
+      boolean specRewritten, TrainingListener listener, StartingWeights starting) throws TrainingException {
     CheckpointStore store = dir.store();
     try {
       ResumePoint last = ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(sparkVersion), listener);
+          CheckpointAssembler.versions(sparkVersion), listener, starting);
       if (last.completedEpochs() < spec.epochs()) {
         return new FinishedJob(spec, last, Reopening.of(spec, last, dir.specFile().amendsEpochs(), specRewritten,
             listener), store);

@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * Where a run starts: the newest verified checkpoint (whose probe must reproduce on a model
  * rebuilt from the registry, and whose hyperparameters must equal the job's), or a fresh state
- * initialised from the job seed.
+ * initialised from the job seed and, when the job names some, its starting weights ({@link StartingWeights}).
  */
 final class ResumePoint {
 
@@ -37,10 +37,11 @@ final class ResumePoint {
   private final String dataDigest;
   private final String rankedBy;
   private final HyperParameters schedule;
+  private final String initDigest;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
       List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
-      HyperParameters schedule) {
+      HyperParameters schedule, String initDigest) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
@@ -50,6 +51,7 @@ final class ResumePoint {
     this.dataDigest = dataDigest;
     this.rankedBy = rankedBy;
     this.schedule = checkNotNull(schedule, "schedule");
+    this.initDigest = initDigest;
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -103,6 +105,14 @@ final class ResumePoint {
     return rankedBy;
   }
 
+  /**
+   * The SHA-256 of the weights training started from ({@code init.weights}; from the checkpoint
+   * resumed from, which carries it on), or null when it started from the model's seeded initialisation.
+   */
+  String initDigest() {
+    return initDigest;
+  }
+
   /** The schedule state of the checkpoint resumed from ({@code lr_schedule}); empty for a fresh start. */
   HyperParameters schedule() {
     return schedule;
@@ -145,7 +155,8 @@ final class ResumePoint {
    *     its probe does not reproduce
    */
   static ResumePoint find(CheckpointStore store, TrainingConfig config, HyperParameters expected,
-      Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
+      Map<String, String> versions, TrainingListener listener, StartingWeights starting)
+      throws TrainingException, CheckpointException {
     LatestCheckpoint latest = store.latest();
     CheckpointFit.checkNoNewerFormat(latest.skipped());
     for (CheckpointProblem p : latest.skipped()) {
@@ -157,9 +168,9 @@ final class ResumePoint {
             + latest.skipped().size()
             + " damaged): training starts again from epoch 1");
       }
-      ResumePoint f = fresh(config);
-      return new ResumePoint(0, 0, f.state, null, latest.skipped(), Map.of(), null, null,
-          HyperParameters.empty());
+      StartingWeights.Start f = starting.take();
+      return new ResumePoint(0, 0, f.state(), null, latest.skipped(), Map.of(), null, null,
+          HyperParameters.empty(), f.initDigest());
     }
     LoadedCheckpoint c = latest.checkpoint().get();
     CheckpointManifest m = c.manifest();
@@ -168,16 +179,19 @@ final class ResumePoint {
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
         m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
-        m.learningRateSchedule());
+        m.learningRateSchedule(), m.initDigest().orElse(null));
   }
 
-  /** A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state. */
+  /**
+   * A fresh state: the model initialised from {@code Seeds.derive(seed, INIT)}, no optimizer state;
+   * without {@code init.weights}, whose tensors have the same layout (for the size of the state).
+   */
   static ResumePoint fresh(TrainingConfig config) {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
     return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null, null,
-        HyperParameters.empty());
+        HyperParameters.empty(), null);
   }
 
   /**

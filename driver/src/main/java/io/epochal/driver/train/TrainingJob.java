@@ -36,6 +36,7 @@ public final class TrainingJob {
   private final io.epochal.job.JobSpec amendedFrom;
   private final TrainingConfig config;
   private final JobData jobData;
+  private final StartingWeights starting;
   /** {@link #run} cleared the thread's interrupt to record an INTERRUPTED stop, and sets it again. */
   private boolean interruptCleared;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
@@ -59,6 +60,7 @@ public final class TrainingJob {
     this.amendedFrom = b.amendedFrom;
     this.config = TrainingConfigs.of(spec);
     this.jobData = new JobData(spec, config, spark, listener);
+    this.starting = new StartingWeights(spec, config, hadoopConf, listener);
   }
 
   /** A new builder. */
@@ -110,15 +112,17 @@ public final class TrainingJob {
               + e.epoch() + " trained with this spec: writing job.json and continuing after the newest verified one");
           specRewritten = true;
         });
-        // a new job: its data is loaded and checked before job.json is written, since job.json never
-        // changes and a spec that does not fit the data must stay fixable in place
+        // a new job: its starting weights and data are read and checked before job.json is written, since
+        // job.json never changes and a spec that does not fit them must stay fixable in place
+        starting.checkNewJob();
         preloaded = jobData.forNewJob();
         preloadedHeldOut = jobData.heldOut(true).orElse(null);
       }
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
       if (StorageWait.starting(dir, dir::alreadyCompleted, spec.retryStorageWaitMs(), listener)) {
-        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), specRewritten, listener);
+        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), specRewritten, listener,
+            starting);
         if (finished.reopening().isEmpty()) {
           if (dir.specFile().amendmentPending()) {
             finished.amend(dir, jobData, () -> retain(dir), listener);
@@ -239,7 +243,6 @@ public final class TrainingJob {
 
   private TrainingOutcome train(JobDirectory dir) throws TrainingException {
     String sparkVersion = spark.jsc().version();
-    CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion);
     CheckpointStore store = dir.store();
     ResumePoint start;
     try {
@@ -253,7 +256,7 @@ public final class TrainingJob {
         + "that does not answer holds it up)")) {
       Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
       start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(sparkVersion), listener);
+          CheckpointAssembler.versions(sparkVersion), listener, starting);
       runStartedFrom = runStartedFrom >= 0 ? runStartedFrom : start.completedEpochs();
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
@@ -261,6 +264,8 @@ public final class TrainingJob {
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
+    CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion,
+        start.initDigest());
     if (start.checkpoint() != null) {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
     }

@@ -1,0 +1,83 @@
+package io.epochal.driver.config;
+
+import io.epochal.params.HyperParameters;
+import io.epochal.params.ParamSpec;
+import io.epochal.params.ParamType;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where a new job's weights come from: its keys {@code init.weights}, {@code init.strict} and
+ * {@code init.strip_prefix}, an immutable view of a job's or a checkpoint's keys. Without {@code
+ * init.weights} a job starts from the model's seeded initialisation; with it, from the tensors of a
+ * safetensors file as PyTorch's {@code model.load_state_dict(safetensors.torch.load_file(path),
+ * strict=...)} would start a fine-tuning run. None of the three is stored at its default, so a job
+ * that starts from seeded weights reads as one created before the keys existed.
+ */
+public final class InitSettings {
+
+  /** Key of the weights a new job starts from; empty = the model's seeded initialisation. */
+  public static final String WEIGHTS = "init.weights";
+  /** Key of whether the weights must hold exactly the model's tensors. */
+  public static final String STRICT = "init.strict";
+  /** Key of a prefix the weights' tensor names carry and the model's do not. */
+  public static final String STRIP_PREFIX = "init.strip_prefix";
+
+  private final String weights;
+  private final boolean strict;
+  private final String stripPrefix;
+
+  private InitSettings(HyperParameters hp) {
+    this.weights = hp.contains(WEIGHTS) ? hp.getString(WEIGHTS).trim() : "";
+    this.strict = !hp.contains(STRICT) || hp.getBoolean(STRICT);
+    this.stripPrefix = hp.contains(STRIP_PREFIX) ? hp.getString(STRIP_PREFIX) : "";
+  }
+
+  /** The settings keys {@code hp} give (defaults for keys it does not hold). */
+  public static InitSettings of(HyperParameters hp) {
+    return new InitSettings(hp);
+  }
+
+  /** {@code init.weights} as written, if the job starts from weights of its own. */
+  public Optional<String> weights() {
+    return weights.isEmpty() ? Optional.empty() : Optional.of(weights);
+  }
+
+  /** {@code init.strict}: whether every tensor of the model, and no other, must be in the weights. */
+  public boolean strict() {
+    return strict;
+  }
+
+  /** {@code init.strip_prefix}; empty = names are taken as they are. */
+  public String stripPrefix() {
+    return stripPrefix;
+  }
+
+  /** Whether {@code value} of init key {@code key} is its default, which is not stored. */
+  static boolean storedAsAbsent(String key, Object value) {
+    if (key.equals(STRICT)) {
+      return value.toString().trim().equalsIgnoreCase("true");
+    }
+    return (key.equals(WEIGHTS) || key.equals(STRIP_PREFIX)) && value.toString().isEmpty();
+  }
+
+  /** Adds the declarations of the three keys to {@code specs}. */
+  static void declare(List<ParamSpec> specs) {
+    specs.add(ParamSpec.builder(WEIGHTS, ParamType.STRING).optDefault("").optDoc("Weights a new job starts from "
+        + "instead of the model's seeded initialisation, as PyTorch's model.load_state_dict(load_file(path)) before "
+        + "fine-tuning: a safetensors file (safetensors.torch.save_file(model.state_dict(), path)), a sharded "
+        + "state's *.safetensors.index.json, or a directory holding model.safetensors or model.safetensors.index.json "
+        + "(a checkpoint of another job, whose manifest's sizes and digests are then checked, or a Hugging Face "
+        + "model folder); on any Hadoop FileSystem. Tensors are named as in the model's state dict "
+        + "(worker/MODELS.md); floating-point tensors of another precision are converted. Read when training starts "
+        + "at epoch 1, never by a resume that continues from a checkpoint; every checkpoint records its SHA-256 "
+        + "(init_sha256). The optimizer and the schedule start fresh. Empty = none.").build());
+    specs.add(ParamSpec.builder(STRICT, ParamType.BOOLEAN).optDefault(true).optDoc("As load_state_dict(strict=...): "
+        + "true = init.weights holds every tensor of the model and no other; false = the model's tensors it lacks "
+        + "keep their seeded initialisation and its tensors the model lacks are ignored, each named in the log. "
+        + "Shapes must match either way.").build());
+    specs.add(ParamSpec.builder(STRIP_PREFIX, ParamType.STRING).optDefault("").optDoc("A prefix the tensor names "
+        + "in init.weights carry and the model's do not ('module.' of a DistributedDataParallel model's state dict, "
+        + "'model.' of a Lightning module's): a name that starts with it is read without it. Empty = none.").build());
+  }
+}

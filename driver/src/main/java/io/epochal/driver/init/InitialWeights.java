@@ -1,0 +1,152 @@
+package io.epochal.driver.init;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.InitSettings;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Weights a new job starts from ({@code init.weights}), as read: their location, their SHA-256 (the
+ * file's, or for a sharded state that of the index file followed by every shard in the index's
+ * order), and their tensors, named as the model names them once {@code init.strip_prefix} is taken
+ * off. {@link #applyTo} puts them into a model's seeded state as {@code load_state_dict} would.
+ * Immutable.
+ */
+public final class InitialWeights {
+
+  private final String location;
+  private final String sha256;
+  private final StateDict tensors;
+
+  InitialWeights(String location, String sha256, StateDict tensors) {
+    this.location = checkNotNull(location, "location");
+    this.sha256 = checkNotNull(sha256, "sha256");
+    this.tensors = checkNotNull(tensors, "tensors");
+  }
+
+  /** Where the weights were read, as {@code init.weights} names it. */
+  public String location() {
+    return location;
+  }
+
+  /** The SHA-256 (hex) of the bytes read, recorded in every checkpoint as {@code init_sha256}. */
+  public String sha256() {
+    return sha256;
+  }
+
+  /** The tensors, named as the model's state dict names them. */
+  public StateDict tensors() {
+    return tensors;
+  }
+
+  /**
+   * The state a job starts from: {@code seeded} (the model's state dict after its seeded
+   * initialisation, in its order) with each tensor these weights hold in its place, converted to the
+   * model's precision ({@link TensorCast}). With {@code strict}, the weights must hold every tensor
+   * of the model and no other; without, the model's tensors they lack keep their seeded values and
+   * their tensors the model lacks are ignored. Shapes must match either way, and a floating-point
+   * value must be finite.
+   *
+   * @param owner the model, named in messages ({@code mlp v1})
+   * @throws ConfigException ({@code init.weights}) listing every tensor that does not fit and what to do
+   */
+  public InitialState applyTo(StateDict seeded, boolean strict, String owner) {
+    List<String> problems = new ArrayList<>();
+    List<String> kept = new ArrayList<>();
+    List<String> converted = new ArrayList<>();
+    StateDict.Builder state = StateDict.builder();
+    for (Map.Entry<String, Tensor> e : seeded) {
+      String name = e.getKey();
+      Tensor own = e.getValue();
+      Tensor given = tensors.get(name);
+      if (given == null) {
+        kept.add(name);
+        state.put(name, own);
+        continue;
+      }
+      Optional<String> problem = fit(name, given, own);
+      if (problem.isPresent()) {
+        problems.add(problem.get());
+        continue;
+      }
+      Tensor cast = TensorCast.to(own.dtype(), given).orElseThrow();
+      Optional<String> nonFinite = NonFinite.find(cast);
+      if (nonFinite.isPresent()) {
+        problems.add("'" + name + "' holds " + nonFinite.get());
+        continue;
+      }
+      if (cast != given) {
+        converted.add(name + " (" + given.dtype() + ")");
+      }
+      state.put(name, cast);
+    }
+    List<String> ignored = tensors.names().stream().filter(n -> !seeded.contains(n)).toList();
+    if (strict) {
+      kept.forEach(n -> problems.add("missing '" + n + "' (" + layout(seeded.get(n)) + ")"));
+      ignored.forEach(n -> problems.add("unexpected '" + n + "' (" + layout(tensors.get(n)) + ")"));
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(InitSettings.WEIGHTS, InitSettings.WEIGHTS + " = " + location + ": " + problems.size()
+          + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
+          + ". " + advice(strict, kept, ignored));
+    }
+    return new InitialState(state.build(), seeded.size() - kept.size(), kept, ignored, converted);
+  }
+
+  /** Why {@code given} cannot take the place of the model's {@code own} tensor {@code name}, if it cannot. */
+  private static Optional<String> fit(String name, Tensor given, Tensor own) {
+    if (!Arrays.equals(given.shape(), own.shape())) {
+      return Optional.of("'" + name + "' is " + layout(given) + " but the model's is " + layout(own));
+    }
+    try {
+      if (TensorCast.to(own.dtype(), given).isEmpty()) {
+        return Optional.of("'" + name + "' is " + given.dtype() + " but the model holds " + own.dtype()
+            + ", a value of another kind");
+      }
+    } catch (IllegalArgumentException e) {
+      return Optional.of("'" + name + "' is " + given.dtype() + ", whose " + e.getMessage() + " the model holds");
+    }
+    return Optional.empty();
+  }
+
+  private String advice(boolean strict, List<String> kept, List<String> ignored) {
+    Optional<String> prefix = NameList.commonExtraPrefix(ignored, kept);
+    if (prefix.isPresent()) {
+      return "The file's names carry the prefix '" + prefix.get() + "' that the model's do not: set "
+          + InitSettings.STRIP_PREFIX + "=" + prefix.get();
+    }
+    String model = "worker/MODELS.md lists the tensors of the built-in models";
+    return strict && (!kept.isEmpty() || !ignored.isEmpty())
+        ? "These weights belong to another model (" + model + "); to take the tensors that fit by name and keep "
+            + "the others as initialised, set " + InitSettings.STRICT + "=false"
+        : "Shapes and kinds must match the model's (" + model + ")";
+  }
+
+  /** {@code F32[3, 4]}. */
+  static String layout(Tensor t) {
+    return t.dtype() + Arrays.toString(t.shape());
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof InitialWeights w && location.equals(w.location) && sha256.equals(w.sha256)
+        && tensors.equals(w.tensors);
+  }
+
+  @Override
+  public int hashCode() {
+    return sha256.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "InitialWeights{" + location + ", sha256=" + sha256 + ", " + tensors.size() + " tensors}";
+  }
+}

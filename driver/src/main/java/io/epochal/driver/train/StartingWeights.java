@@ -1,0 +1,96 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.config.InitSettings;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.init.InitialState;
+import io.epochal.driver.init.InitialWeights;
+import io.epochal.driver.init.InitialWeightsReader;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.round.Seeds;
+import io.epochal.worker.round.TrainingConfig;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The state a job's first epoch starts from: the model initialised from {@code Seeds.derive(seed,
+ * INIT)}, with the tensors of {@code init.weights} put into it when the job names some. A new job's
+ * weights are read and fitted to the model before its job.json is written ({@link #checkNewJob}), so
+ * that weights that do not fit leave nothing behind; a later start before the first checkpoint (a
+ * retry, a resume) reads them again.
+ */
+final class StartingWeights {
+
+  /** A state to start from and the SHA-256 of the weights in it, or null when it is the seeded one. */
+  record Start(StateDict state, String initDigest) {}
+
+  private final JobSpec spec;
+  private final TrainingConfig config;
+  private final Configuration conf;
+  private final TrainingListener listener;
+  /** A new job's start, read by {@link #checkNewJob} and taken by the first attempt. */
+  private Start checked;
+
+  StartingWeights(JobSpec spec, TrainingConfig config, Configuration conf, TrainingListener listener) {
+    this.spec = checkNotNull(spec, "spec");
+    this.config = checkNotNull(config, "config");
+    this.conf = checkNotNull(conf, "conf");
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /**
+   * Reads a new job's {@code init.weights} and fits them to the model, before its job.json is written.
+   *
+   * @throws ConfigException ({@code init.weights}) saying what does not fit and that nothing was written
+   * @throws TrainingException (STORAGE_UNAVAILABLE) when they cannot be read
+   */
+  void checkNewJob() throws TrainingException {
+    if (spec.init().weights().isPresent()) {
+      checked = load(true);
+    }
+  }
+
+  /**
+   * The state epoch 1 starts from: the one {@link #checkNewJob} read, the first time; else read now.
+   *
+   * @throws TrainingException BAD_INPUT when the weights no longer fit (not retried), STORAGE_UNAVAILABLE
+   *     when they cannot be read
+   */
+  Start take() throws TrainingException {
+    Start s = checked;
+    checked = null;
+    return s != null ? s : load(false);
+  }
+
+  private Start load(boolean newJob) throws TrainingException {
+    EpochalModel model = ModelCache.forCurrentThread()
+        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
+    model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
+    StateDict seeded = model.stateDict();
+    InitSettings init = spec.init();
+    if (init.weights().isEmpty()) {
+      return new Start(seeded, null);
+    }
+    String location = init.weights().get();
+    try {
+      InitialWeights weights = new InitialWeightsReader(conf).read(location, init.stripPrefix());
+      InitialState state = weights.applyTo(seeded, init.strict(), config.modelName() + " v" + config.modelVersion());
+      listener.message("starting weights (" + InitSettings.WEIGHTS + "): " + state.describe(weights));
+      return new Start(state.state(), weights.sha256());
+    } catch (ConfigException e) {
+      if (newJob) {
+        throw new ConfigException(e.key(), e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")");
+      }
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + "; the job has no checkpoint "
+          + "yet, so its first epoch starts from these weights: put back the ones it was created with, or train "
+          + "the job again in a new job.dir", e);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read " + InitSettings.WEIGHTS
+          + " = " + location + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package io.epochal.driver.init;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.ManifestFile;
+import io.epochal.driver.config.ConfigException;
+import io.epochal.safetensors.SafetensorsIndex;
+import io.epochal.safetensors.SafetensorsShards;
+import io.epochal.safetensors.SafetensorsWriter;
+import io.epochal.tensor.DType;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Starting weights read from files, sharded states and checkpoints, and put into a model's seeded state. */
+class InitialWeightsTest {
+
+  @TempDir
+  Path tmp;
+
+  private final InitialWeightsReader reader = new InitialWeightsReader(new Configuration());
+
+  /** A model's seeded state: two float layers and an integer buffer. */
+  private static StateDict seeded() {
+    return StateDict.builder()
+        .put("fc.weight", Tensor.ofFloats(new long[] {2, 3}, 0, 0, 0, 0, 0, 0))
+        .put("fc.bias", Tensor.ofFloats(new long[] {2}, 0, 0))
+        .put("bn.num_batches_tracked", Tensor.scalarLong(0))
+        .build();
+  }
+
+  /** Weights for {@link #seeded()}, every value other than the seeded one. */
+  private static StateDict trained() {
+    return StateDict.builder()
+        .put("fc.weight", Tensor.ofFloats(new long[] {2, 3}, 1.5f, -2, 0.25f, 3, -0.125f, 7))
+        .put("fc.bias", Tensor.ofFloats(new long[] {2}, 0.5f, -0.5f))
+        .put("bn.num_batches_tracked", Tensor.scalarLong(42))
+        .build();
+  }
+
+  private static StateDict withoutBias() {
+    return trained().filter(n -> !n.equals("fc.bias"));
+  }
+
+  private Path write(String name, StateDict tensors) throws Exception {
+    Path file = tmp.resolve(name);
+    Files.createDirectories(file.getParent());
+    try (OutputStream out = Files.newOutputStream(file)) {
+      SafetensorsWriter.write(tensors, out);
+    }
+    return file;
+  }
+
+  private static String sha256(byte[]... parts) throws Exception {
+    MessageDigest d = MessageDigest.getInstance("SHA-256");
+    for (byte[] p : parts) {
+      d.update(p);
+    }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
+  @Test
+  void strictWeightsReplaceEverySeededTensorAndCarryTheFilesDigest() throws Exception {
+    Path file = write("w.safetensors", trained());
+    InitialWeights w = reader.read(file.toString(), "");
+    assertThat(w.sha256()).isEqualTo(sha256(Files.readAllBytes(file)));
+    InitialState s = w.applyTo(seeded(), true, "m v1");
+    assertThat(s.state()).isEqualTo(trained());
+    assertThat(s.state().nameList()).containsExactly("fc.weight", "fc.bias", "bn.num_batches_tracked");
+    assertThat(s.loaded()).isEqualTo(3);
+    assertThat(s.kept()).isEmpty();
+    assertThat(s.describe(w)).isEqualTo("3 of the model's 3 tensors from " + file + " (sha256 " + w.sha256() + ")");
+  }
+
+  @Test
+  void strictLoadingRefusesMissingAndUnexpectedTensorsNamingEach() throws Exception {
+    StateDict other = StateDict.builder().put("fc.weight", trained().require("fc.weight"))
+        .put("head.bias", Tensor.ofFloats(new long[] {1}, 1)).build();
+    InitialWeights w = reader.read(write("other.safetensors", other).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, "m v1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("init.weights = ")
+        .hasMessageContaining("3 tensor(s) do not fit model m v1")
+        .hasMessageContaining("missing 'fc.bias' (F32[2])")
+        .hasMessageContaining("missing 'bn.num_batches_tracked' (I64[])")
+        .hasMessageContaining("unexpected 'head.bias' (F32[1])")
+        .hasMessageContaining("set init.strict=false");
+  }
+
+  @Test
+  void nonStrictLoadingKeepsSeededTensorsTheWeightsLackAndIgnoresTheirOthers() throws Exception {
+    StateDict partial = StateDict.builder().put("fc.weight", trained().require("fc.weight"))
+        .put("head.bias", Tensor.ofFloats(new long[] {1}, 1)).build();
+    InitialWeights w = reader.read(write("partial.safetensors", partial).toString(), "");
+    InitialState s = w.applyTo(seeded(), false, "m v1");
+    assertThat(s.state().require("fc.weight")).isEqualTo(trained().require("fc.weight"));
+    assertThat(s.state().require("fc.bias")).isEqualTo(seeded().require("fc.bias"));
+    assertThat(s.kept()).containsExactly("fc.bias", "bn.num_batches_tracked");
+    assertThat(s.ignored()).containsExactly("head.bias");
+    assertThat(s.describe(w)).contains("1 of the model's 3 tensors", "seeded, as the weights lack them: fc.bias, "
+        + "bn.num_batches_tracked", "ignored, as the model lacks them: head.bias");
+  }
+
+  @Test
+  void aShapeThatDiffersIsRefusedEvenWhenNotStrict() throws Exception {
+    StateDict wide = StateDict.builder().putAll(withoutBias())
+        .put("fc.bias", Tensor.ofFloats(new long[] {3}, 1, 2, 3)).build();
+    InitialWeights w = reader.read(write("wide.safetensors", wide).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), false, "m v1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("'fc.bias' is F32[3] but the model's is F32[2]");
+  }
+
+  @Test
+  void aPrefixTheModelLacksIsNamedAndStrippedWhenAsked() throws Exception {
+    StateDict.Builder prefixed = StateDict.builder();
+    trained().forEach(e -> prefixed.put("module." + e.getKey(), e.getValue()));
+    Path file = write("ddp.safetensors", prefixed.build());
+    InitialWeights asIs = reader.read(file.toString(), "");
+    assertThatThrownBy(() -> asIs.applyTo(seeded(), true, "m v1"))
+        .hasMessageContaining("The file's names carry the prefix 'module.' that the model's do not: set "
+            + "init.strip_prefix=module.");
+    assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, "m v1").state()).isEqualTo(trained());
+    StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
+        .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
+    Path clashing = write("clash.safetensors", clash);
+    assertThatThrownBy(() -> reader.read(clashing.toString(), "module."))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("init.strip_prefix=module. makes 'fc.bias' the same name as 'module.fc.bias'");
+  }
+
+  @Test
+  void otherPrecisionsAreConvertedToTheModelsAsTorchCopiesThem() throws Exception {
+    ByteBuffer half = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    for (int bits : new int[] {0x3E00, 0xC000, 0x3400, 0x4200, 0xB000, 0x4700}) { // 1.5 -2 0.25 3 -0.125 7
+      half.putShort((short) bits);
+    }
+    half.flip();
+    ByteBuffer bf16 = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+    bf16.putShort((short) (Float.floatToIntBits(0.5f) >>> 16)).putShort((short) (Float.floatToIntBits(-0.5f) >>> 16));
+    bf16.flip();
+    StateDict mixed = StateDict.builder()
+        .put("fc.weight", Tensor.wrap(DType.F16, new long[] {2, 3}, half))
+        .put("fc.bias", Tensor.wrap(DType.BF16, new long[] {2}, bf16))
+        .put("bn.num_batches_tracked", Tensor.wrap(DType.I32, new long[] {},
+            ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 42)))
+        .build();
+    InitialWeights w = reader.read(write("half.safetensors", mixed).toString(), "");
+    InitialState s = w.applyTo(seeded(), true, "m v1");
+    assertThat(s.state()).isEqualTo(trained());
+    assertThat(s.converted()).containsExactly("fc.weight (F16)", "fc.bias (BF16)", "bn.num_batches_tracked (I32)");
+    StateDict doubles = StateDict.builder().putAll(withoutBias())
+        .put("fc.bias", Tensor.ofDoubles(new long[] {2}, 0.1, -1e-50)).build();
+    InitialState rounded = reader.read(write("double.safetensors", doubles).toString(), "")
+        .applyTo(seeded(), true, "m v1");
+    assertThat(rounded.state().require("fc.bias").toFloatArray()).containsExactly(0.1f, -0.0f);
+  }
+
+  @Test
+  void aValueOfAnotherKindOrNotFiniteIsRefusedNamingTheTensor() throws Exception {
+    StateDict ints = StateDict.builder().putAll(withoutBias()).put("fc.bias", Tensor.ofLongs(new long[] {2}, 1, 2))
+        .build();
+    InitialWeights w = reader.read(write("ints.safetensors", ints).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, "m v1"))
+        .hasMessageContaining("'fc.bias' is I64 but the model holds F32, a value of another kind");
+    StateDict nan = StateDict.builder().putAll(trained().filter(n -> !n.equals("fc.weight")))
+        .put("fc.weight", Tensor.ofFloats(new long[] {2, 3}, 1, 2, 3, Float.NaN, 5, 6)).build();
+    InitialWeights n = reader.read(write("nan.safetensors", nan).toString(), "");
+    assertThatThrownBy(() -> n.applyTo(seeded(), true, "m v1"))
+        .hasMessageContaining("'fc.weight' holds NaN at element 3: weights must be finite");
+  }
+
+  @Test
+  void aShardedStateIsReadInItsIndexsOrderAndHashedWithItsIndex() throws Exception {
+    List<StateDict> shards = SafetensorsShards.split(trained(), 16);
+    assertThat(shards).hasSizeGreaterThan(1);
+    Path dir = tmp.resolve("hf");
+    List<byte[]> bytes = new java.util.ArrayList<>();
+    SafetensorsIndex index = SafetensorsShards.index("model.safetensors", shards);
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("model.safetensors.index.json"), index.toJson());
+    bytes.add(index.toJson());
+    for (int i = 0; i < shards.size(); i++) {
+      Path shard = write("hf/" + SafetensorsShards.shardName("model.safetensors", i + 1, shards.size()), shards.get(i));
+      bytes.add(Files.readAllBytes(shard));
+    }
+    InitialWeights fromDir = reader.read(dir.toString(), "");
+    assertThat(fromDir.tensors()).isEqualTo(trained());
+    assertThat(fromDir.tensors().nameList()).isEqualTo(trained().nameList());
+    assertThat(fromDir.sha256()).isEqualTo(sha256(bytes.toArray(new byte[0][])));
+    InitialWeights fromIndex = reader.read(dir.resolve("model.safetensors.index.json").toString(), "");
+    assertThat(fromIndex.tensors()).isEqualTo(fromDir.tensors());
+    assertThat(fromIndex.sha256()).isEqualTo(fromDir.sha256());
+  }
+
+  @Test
+  void aCheckpointDirectorysModelFileMustBeTheOneItsManifestLists() throws Exception {
+    Path ckpt = tmp.resolve("job/checkpoints/epoch-000002");
+    Path model = write("job/checkpoints/epoch-000002/model.safetensors", trained());
+    byte[] bytes = Files.readAllBytes(model);
+    CheckpointManifest manifest = CheckpointManifest.builder().setJobId("j").setEpoch(2).setModel("m", "1")
+        .addFile(new ManifestFile("model.safetensors", bytes.length, sha256(bytes))).build();
+    Files.write(ckpt.resolve("manifest.json"), manifest.toJson());
+    InitialWeights w = reader.read(ckpt.toString(), "");
+    assertThat(w.sha256()).isEqualTo(manifest.file("model.safetensors").orElseThrow().sha256());
+    assertThat(w.tensors()).isEqualTo(trained());
+
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(model, bytes);
+    assertThatThrownBy(() -> reader.read(ckpt.toString(), ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("its model.safetensors (" + bytes.length + " bytes, sha256 " + sha256(bytes)
+            + ") is not the file its manifest lists")
+        .hasMessageContaining("the checkpoint is damaged");
+    assertThatThrownBy(() -> reader.read(tmp.resolve("job").toString(), ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("this is a job directory; name one of its checkpoints, as " + ckpt)
+        .hasMessageContaining("(its newest)");
+  }
+
+  @Test
+  void aLocationWithoutWeightsIsRefusedSayingWhatIsExpected() throws Exception {
+    assertThatThrownBy(() -> reader.read(tmp.resolve("none.safetensors").toString(), ""))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("nothing is there; name a safetensors file");
+    Files.createDirectories(tmp.resolve("empty"));
+    assertThatThrownBy(() -> reader.read(tmp.resolve("empty").toString(), ""))
+        .hasMessageContaining("the directory holds neither model.safetensors nor model.safetensors.index.json");
+    Path text = Files.writeString(tmp.resolve("notes.safetensors"), "not a tensor file at all");
+    assertThatThrownBy(() -> reader.read(text.toString(), ""))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("init.weights = " + text)
+        .hasMessageContaining("a safetensors file, as safetensors.torch.save_file writes it, is expected");
+  }
+}
