@@ -54,6 +54,7 @@ final class CreationCheck {
           + values.getDouble(JobKeys.CLIP_GRAD_NORM) + " clip the same gradients two ways; set one of them (the other "
           + "to 0), as Lightning's gradient_clip_algorithm chooses one"));
     }
+    initWithoutWeights(values, raw).ifPresent(problems::add);
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
       if (checkOptimizer) {
@@ -76,6 +77,21 @@ final class CreationCheck {
     } catch (IllegalArgumentException e) {
       problems.add(notTogether(JobKeys.SCHEDULE_PREFIX, schedule, raw, e));
     }
+  }
+
+  /** {@code init.strict} or {@code init.strip_prefix} given without {@code init.weights}, which they are about. */
+  private static java.util.Optional<ConfigException> initWithoutWeights(HyperParameters values,
+      Map<String, SpecValidator.Sourced> raw) {
+    InitSettings init = InitSettings.of(values);
+    if (init.weights().isPresent() || (init.strict() && init.stripPrefix().isEmpty())) {
+      return java.util.Optional.empty();
+    }
+    String key = init.strict() ? InitSettings.STRIP_PREFIX : InitSettings.STRICT;
+    SpecValidator.Sourced given = raw.get(key);
+    return java.util.Optional.of(new ConfigException(key, key + " = " + values.get(key) + (given == null ? ""
+        : " (from " + given.source + ")") + " says how to read " + InitSettings.WEIGHTS + ", which is not given: "
+        + "name the weights the job starts from with " + InitSettings.WEIGHTS + "=<safetensors file or checkpoint "
+        + "directory>, or remove " + key));
   }
 
   /**

@@ -127,7 +127,13 @@ final class UnknownKeys {
           + "train.accumulate_grad_batches"),
       Map.entry("warmup_steps", "write schedule.warmup_steps"),
       Map.entry("workers", "write train.workers"),
-      Map.entry("device", "write train.device (cpu or gpu)"));
+      Map.entry("device", "write train.device (cpu or gpu)"),
+      Map.entry("init_weights", "write init.weights"),
+      Map.entry("pretrained", "the weights a new job starts from are init.weights (a safetensors file or a "
+          + "checkpoint directory)"),
+      Map.entry("strict", "load_state_dict's strict is init.strict"),
+      Map.entry("ckpt_path", "to continue a job after its newest checkpoint: bin/epochal resume <job-dir>; to start "
+          + "a new job from a checkpoint's weights: init.weights=<checkpoint-dir>"));
 
   /** The advice for a key spelled as PyTorch spells it, if {@code key} is one. */
   private static Optional<String> pytorchSpelling(String key) {

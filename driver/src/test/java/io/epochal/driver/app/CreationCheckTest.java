@@ -25,6 +25,26 @@ class CreationCheckTest {
   }
 
   @Test
+  void howToReadStartingWeightsIsRefusedWithoutWeightsAndNotStoredAtItsDefaults() {
+    ConfigException prefix = refused(Map.of("init.strip_prefix", "module."));
+    assertThat(prefix.key()).isEqualTo("init.strip_prefix");
+    assertThat(prefix).hasMessageContaining("init.strip_prefix = module. (from --set init.strip_prefix) says how to "
+        + "read init.weights, which is not given");
+    assertThat(refused(Map.of("init.strict", "false")).key()).isEqualTo("init.strict");
+    assertThat(refused(Map.of("pretrained", "/w.safetensors"))).hasMessageContaining("init.weights");
+    io.epochal.params.HyperParameters seeded = quickstart(Map.of("init.strict", "true")).build().resolve()
+        .toHyperParameters();
+    assertThat(seeded.asMap().keySet()).as("a job of seeded weights reads as one made before the keys existed")
+        .noneMatch(k -> k.startsWith("init."));
+    io.epochal.driver.config.JobSpec fine = quickstart(Map.of("init.weights", "relative/w.safetensors",
+        "init.strict", "false")).build().resolve();
+    assertThat(fine.init().weights()).hasValue("file://" + Path.of("relative/w.safetensors").toAbsolutePath());
+    assertThat(fine.init().strict()).isFalse();
+    assertThat(fine.toHyperParameters().asMap()).containsEntry("init.strict", false)
+        .doesNotContainKey("init.strip_prefix");
+  }
+
+  @Test
   void anAdamBetaOfOneIsRefusedByItsDeclaredRangeWhichExcludesOne() {
     ConfigException e = refused(Map.of("optimizer.beta1", "1.0"));
     assertThat(e.key()).isEqualTo("optimizer.beta1");

@@ -83,8 +83,23 @@ class StartingWeightsCliTest {
     CliRun inspected = CliRun.of("inspect", epoch1.toString());
     assertThat(inspected.out).contains("init sha256:  " + digest + " (the weights training started from, init.weights)");
 
+    // its only checkpoint gone, a run starts at epoch 1 again and reads the weights again
+    Path aside = Files.move(epoch1, tmp.resolve("epoch-000001-aside"));
+    CliRun again = CliRun.of("resume", second.toString(), "--master", MASTER);
+    assertThat(again.code).as("%s", again).isZero();
+    assertThat(again.err + again.out).contains("starting weights (init.weights): ");
+    assertThat(model(epoch1)).isEqualTo(model(aside)).isEqualTo(model(source));
+    assertThat(manifestField(epoch1, "init_sha256")).isEqualTo(digest);
+
     // the weights are gone: a resume continues from the checkpoint, which carries their digest on
     Files.delete(source.resolve("model.safetensors"));
+    Path again2 = Files.move(epoch1, tmp.resolve("epoch-000001-again"));
+    CliRun missing = CliRun.of("resume", second.toString(), "--master", MASTER);
+    assertThat(missing.code).as("%s", missing).isEqualTo(4);
+    assertThat(missing.err).contains("init.weights = file://" + source + ": the directory holds neither "
+        + "model.safetensors nor model.safetensors.index.json; the job has no checkpoint yet, so its first epoch "
+        + "starts from these weights: put back the ones it was created with");
+    Files.move(again2, epoch1);
     CliRun resumed = CliRun.of("resume", second.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
     assertThat(resumed.err + resumed.out).doesNotContain("starting weights");
