@@ -202,7 +202,7 @@ final class CheckpointInspector {
     out.println("probe sha256: " + m.probeDigest().orElse("-"));
     out.println("data sha256:  " + m.dataDigest().orElse("- (not recorded: rows are compared by count)"));
     m.initDigest().ifPresent(d -> out.println("init sha256:  " + d + " (the weights training started from, "
-        + io.epochal.driver.config.InitSettings.WEIGHTS + ")"));
+        + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
     java.util.Map<String, Object> amended = amendedSince(path, m);
     out.println("hyperparameters: (as this checkpoint was written" + (amended.isEmpty() ? ")"
         : "; job.json holds values a resume amended since, marked ->)"));

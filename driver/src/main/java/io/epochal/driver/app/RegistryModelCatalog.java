@@ -70,6 +70,14 @@ public final class RegistryModelCatalog implements ModelCatalog {
   }
 
   @Override
+  public Optional<java.util.List<String>> trainableParameters(String name, long version,
+      io.epochal.params.HyperParameters values) {
+    try (io.epochal.worker.model.EpochalModel m = registry.get().create(name, Math.toIntExact(version), values)) {
+      return Optional.of(m.trainableParameters().stream().map(io.epochal.worker.model.NamedParameter::name).toList());
+    }
+  }
+
+  @Override
   public Optional<ParamSpecs> optimizer(String name) {
     return Optimizers.NAMES.contains(name) ? Optional.of(Optimizers.params(name)) : Optional.empty();
   }

@@ -55,6 +55,7 @@ final class CreationCheck {
           + "to 0), as Lightning's gradient_clip_algorithm chooses one"));
     }
     initWithoutWeights(values, raw).ifPresent(problems::add);
+    frozenProblem(values, raw).ifPresent(problems::add);
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
       if (checkOptimizer) {
@@ -79,18 +80,62 @@ final class CreationCheck {
     }
   }
 
+  /**
+   * A {@code train.freeze} pattern that matches no trainable parameter of the model (a typo would
+   * otherwise train what was meant to stay), or patterns that freeze every one (nothing would train).
+   */
+  private java.util.Optional<ConfigException> frozenProblem(HyperParameters values,
+      Map<String, SpecValidator.Sourced> raw) {
+    List<String> patterns = FineTuning.of(values).frozen();
+    if (patterns.isEmpty() || !values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
+      return java.util.Optional.empty();
+    }
+    HyperParameters.Builder model = HyperParameters.builder();
+    values.asMap().forEach((k, v) -> {
+      if (k.startsWith(JobKeys.MODEL_PREFIX) && JobKeys.specs().get(k) == null) {
+        model.put(k.substring(JobKeys.MODEL_PREFIX.length()), v);
+      }
+    });
+    String name = values.getString(JobKeys.MODEL_NAME);
+    long version = values.getLong(JobKeys.MODEL_VERSION);
+    java.util.Optional<List<String>> params;
+    try {
+      params = catalog.trainableParameters(name, version, model.build());
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
+    }
+    if (params.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    io.epochal.worker.round.FrozenParameters frozen = io.epochal.worker.round.FrozenParameters.of(patterns);
+    List<String> unmatched = frozen.unmatched(params.get());
+    SpecValidator.Sourced given = raw.get(FineTuning.FREEZE);
+    String what = FineTuning.FREEZE + " = " + values.get(FineTuning.FREEZE) + (given == null ? ""
+        : " (from " + given.source + ")");
+    String names = "model " + name + " v" + version + " trains " + String.join(", ", params.get());
+    if (!unmatched.isEmpty()) {
+      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, what + ": " + String.join(", ", unmatched)
+          + " matches no trainable parameter; " + names + " (* stands for any run of characters: layers.0.*)"));
+    }
+    if (params.get().stream().allMatch(frozen::isFrozen)) {
+      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, what + " freezes every trainable "
+          + "parameter, so nothing would train; " + names));
+    }
+    return java.util.Optional.empty();
+  }
+
   /** {@code init.strict} or {@code init.strip_prefix} given without {@code init.weights}, which they are about. */
   private static java.util.Optional<ConfigException> initWithoutWeights(HyperParameters values,
       Map<String, SpecValidator.Sourced> raw) {
-    InitSettings init = InitSettings.of(values);
+    FineTuning init = FineTuning.of(values);
     if (init.weights().isPresent() || (init.strict() && init.stripPrefix().isEmpty())) {
       return java.util.Optional.empty();
     }
-    String key = init.strict() ? InitSettings.STRIP_PREFIX : InitSettings.STRICT;
+    String key = init.strict() ? FineTuning.STRIP_PREFIX : FineTuning.STRICT;
     SpecValidator.Sourced given = raw.get(key);
     return java.util.Optional.of(new ConfigException(key, key + " = " + values.get(key) + (given == null ? ""
-        : " (from " + given.source + ")") + " says how to read " + InitSettings.WEIGHTS + ", which is not given: "
-        + "name the weights the job starts from with " + InitSettings.WEIGHTS + "=<safetensors file or checkpoint "
+        : " (from " + given.source + ")") + " says how to read " + FineTuning.WEIGHTS + ", which is not given: "
+        + "name the weights the job starts from with " + FineTuning.WEIGHTS + "=<safetensors file or checkpoint "
         + "directory>, or remove " + key));
   }
 

@@ -12,10 +12,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The declared keys of a job spec with their types, defaults, ranges and meaning. Besides these,
- * a job file holds the model's, the optimizer's and the schedule's own hyperparameters under the
- * prefixes {@link #MODEL_PREFIX}, {@link #OPTIMIZER_PREFIX} and {@link #SCHEDULE_PREFIX}; those
- * are declared by the {@link ModelCatalog}.
+ * The declared keys of a job spec with their types, defaults, ranges and meaning (the fine-tuning ones in {@link
+ * FineTuning}). Besides these, a job file holds the model's, the optimizer's and the schedule's own hyperparameters
+ * under the prefixes {@link #MODEL_PREFIX}, {@link #OPTIMIZER_PREFIX} and {@link #SCHEDULE_PREFIX}; those are
+ * declared by the {@link ModelCatalog}.
  */
 public final class JobKeys {
 
@@ -167,19 +167,17 @@ public final class JobKeys {
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
-   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
-   * ({@link #LABEL_SMOOTHING} 0), no early stopping
-   * ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link
-   * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
-   * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum
-   * alone ({@link #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link
-   * #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with cycle_momentum). The
-   * job.json and manifests of a job without them read as those of jobs made before the keys existed,
-   * and each compares equal with the other on resume.
+   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0),
+   * no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR}
+   * and {@link #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
+   * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM}
+   * false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only
+   * with cycle_momentum), seeded weights all trained ({@link FineTuning}). The job.json and manifests of a job without
+   * them read as those of jobs made before the keys existed, and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.startsWith("init.")) {
-      return InitSettings.storedAsAbsent(key, value); // no weights of one's own: seeded, as before the keys existed
+    if (FineTuning.isKey(key)) {
+      return FineTuning.storedAsAbsent(key, value); // seeded weights, all trained: as before the keys existed
     }
     if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
       return numberIs(value, 1);
@@ -235,7 +233,7 @@ public final class JobKeys {
         + "derived (with epoch, round and worker)."));
     s.add(str(MODEL_NAME, null, "Registered model to train; its own hyperparameters are the model.<hp> keys."));
     s.add(lng(MODEL_VERSION, 1L, 1.0, null, "Version of the registered model."));
-    InitSettings.declare(s);
+    FineTuning.declare(s);
     s.add(ParamSpec.builder(OPTIMIZER_NAME, ParamType.STRING).optDefault("adam")
         .optAllowed(Optimizers.NAMES.toArray(new String[0]))
         .optDoc("Optimizer; its hyperparameters are the optimizer.<hp> keys (e.g. optimizer.lr).").build());
@@ -288,6 +286,7 @@ public final class JobKeys {
             + "torch.nn.utils.clip_grad_value_(model.parameters(), clip_grad_value) between backward and step "
             + "(Lightning's gradient_clip_algorithm=\"value\"). 0 = no clipping; not together with "
             + "train.clip_grad_norm.").build());
+    FineTuning.declareFreeze(s);
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "

@@ -317,8 +317,8 @@ public final class JobSpec {
   }
 
   /** Where the job's weights start from: {@code init.weights}, {@code init.strict}, {@code init.strip_prefix}. */
-  public InitSettings init() {
-    return InitSettings.of(values);
+  public FineTuning fineTuning() {
+    return FineTuning.of(values);
   }
 
   /** {@code checkpoint.best_metric}. */

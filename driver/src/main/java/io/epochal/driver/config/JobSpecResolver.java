@@ -105,9 +105,9 @@ public final class JobSpecResolver {
       // a relative path means the same rows to every later resume, whatever its working directory
       qualifying.put(JobKeys.DATA_VALIDATION_PATH, qualify(JobKeys.DATA_VALIDATION_PATH, heldOut.trim()));
     }
-    String init = values.contains(InitSettings.WEIGHTS) ? values.getString(InitSettings.WEIGHTS) : "";
+    String init = values.contains(FineTuning.WEIGHTS) ? values.getString(FineTuning.WEIGHTS) : "";
     if (!init.isBlank()) { // read again by a retry before the first checkpoint, maybe from another directory
-      qualifying.put(InitSettings.WEIGHTS, qualify(InitSettings.WEIGHTS, init.trim()));
+      qualifying.put(FineTuning.WEIGHTS, qualify(FineTuning.WEIGHTS, init.trim()));
     }
     HyperParameters qualified = qualifying.build();
     JobSpec spec = JobSpec.of(qualified, raw.containsKey(JobKeys.DATA_ROW_ORDER));

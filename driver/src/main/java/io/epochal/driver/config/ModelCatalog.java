@@ -72,4 +72,14 @@ public interface ModelCatalog {
    * @throws IllegalArgumentException naming the key and its value
    */
   default void checkScheduleValues(String name, io.epochal.params.HyperParameters values, double lr) {}
+
+  /**
+   * The names of the trainable parameters of model {@code name} v{@code version} built with
+   * {@code values} (its own hyperparameters), in its state dict's order, for the check of {@code
+   * train.freeze}; empty when the catalog cannot build models (the patterns are then not checked).
+   */
+  default java.util.Optional<java.util.List<String>> trainableParameters(String name, long version,
+      io.epochal.params.HyperParameters values) {
+    return java.util.Optional.empty();
+  }
 }

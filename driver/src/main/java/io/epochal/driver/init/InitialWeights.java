@@ -3,7 +3,7 @@ package io.epochal.driver.init;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
-import io.epochal.driver.config.InitSettings;
+import io.epochal.driver.config.FineTuning;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import java.util.ArrayList;
@@ -93,7 +93,7 @@ public final class InitialWeights {
       ignored.forEach(n -> problems.add("unexpected '" + n + "' (" + layout(tensors.get(n)) + ")"));
     }
     if (!problems.isEmpty()) {
-      throw new ConfigException(InitSettings.WEIGHTS, InitSettings.WEIGHTS + " = " + location + ": " + problems.size()
+      throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": " + problems.size()
           + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
           + ". " + advice(strict, kept, ignored));
     }
@@ -120,12 +120,12 @@ public final class InitialWeights {
     Optional<String> prefix = NameList.commonExtraPrefix(ignored, kept);
     if (prefix.isPresent()) {
       return "The file's names carry the prefix '" + prefix.get() + "' that the model's do not: set "
-          + InitSettings.STRIP_PREFIX + "=" + prefix.get();
+          + FineTuning.STRIP_PREFIX + "=" + prefix.get();
     }
     String model = "worker/MODELS.md lists the tensors of the built-in models";
     return strict && (!kept.isEmpty() || !ignored.isEmpty())
         ? "These weights belong to another model (" + model + "); to take the tensors that fit by name and keep "
-            + "the others as initialised, set " + InitSettings.STRICT + "=false"
+            + "the others as initialised, set " + FineTuning.STRICT + "=false"
         : "Shapes and kinds must match the model's (" + model + ")";
   }
 

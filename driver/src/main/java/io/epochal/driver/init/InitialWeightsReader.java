@@ -5,7 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.config.ConfigException;
-import io.epochal.driver.config.InitSettings;
+import io.epochal.driver.config.FineTuning;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.safetensors.SafetensorsFormatException;
 import io.epochal.safetensors.SafetensorsIndex;
@@ -63,7 +63,7 @@ public final class InitialWeightsReader {
       status = fs.getFileStatus(path);
     } catch (FileNotFoundException e) {
       throw refused(location, "nothing is there; name a safetensors file, a *.safetensors.index.json, or a "
-          + "directory holding model.safetensors (a checkpoint directory), or leave " + InitSettings.WEIGHTS
+          + "directory holding model.safetensors (a checkpoint directory), or leave " + FineTuning.WEIGHTS
           + " empty to start from the model's seeded initialisation");
     }
     Optional<CheckpointManifest> manifest = Optional.empty();
@@ -163,7 +163,7 @@ public final class InitialWeightsReader {
       String name = e.getKey().startsWith(prefix) ? e.getKey().substring(prefix.length()) : e.getKey();
       String before = from.put(name, e.getKey());
       if (before != null || name.isEmpty()) {
-        throw refused(location, InitSettings.STRIP_PREFIX + "=" + prefix + " makes '" + e.getKey() + "' "
+        throw refused(location, FineTuning.STRIP_PREFIX + "=" + prefix + " makes '" + e.getKey() + "' "
             + (name.isEmpty() ? "an empty name" : "the same name as '" + before + "'"));
       }
       b.put(name, e.getValue());
@@ -184,7 +184,7 @@ public final class InitialWeightsReader {
   }
 
   private static ConfigException refused(String location, String why) {
-    return new ConfigException(InitSettings.WEIGHTS, InitSettings.WEIGHTS + " = " + location + ": " + why);
+    return new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": " + why);
   }
 
   /** The digest of every byte read, and each file's size and digest. */

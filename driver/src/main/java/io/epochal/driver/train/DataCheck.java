@@ -82,7 +82,7 @@ public final class DataCheck {
    * @throws TrainingException when they cannot be read, or (BAD_INPUT) no longer fit a stored job
    */
   public java.util.Optional<String> checkStartingWeights(boolean newJob) throws TrainingException {
-    if (spec.init().weights().isEmpty()) {
+    if (spec.fineTuning().weights().isEmpty()) {
       return java.util.Optional.empty();
     }
     java.util.List<String> said = new java.util.ArrayList<>();

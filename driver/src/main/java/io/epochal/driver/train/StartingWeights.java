@@ -3,7 +3,7 @@ package io.epochal.driver.train;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
-import io.epochal.driver.config.InitSettings;
+import io.epochal.driver.config.FineTuning;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.init.InitialState;
 import io.epochal.driver.init.InitialWeights;
@@ -49,7 +49,7 @@ final class StartingWeights {
    * @throws TrainingException (STORAGE_UNAVAILABLE) when they cannot be read
    */
   void checkNewJob() throws TrainingException {
-    if (spec.init().weights().isPresent()) {
+    if (spec.fineTuning().weights().isPresent()) {
       checked = load(true);
     }
   }
@@ -71,7 +71,7 @@ final class StartingWeights {
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
     StateDict seeded = model.stateDict();
-    InitSettings init = spec.init();
+    FineTuning init = spec.fineTuning();
     if (init.weights().isEmpty()) {
       return new Start(seeded, null);
     }
@@ -79,7 +79,7 @@ final class StartingWeights {
     try {
       InitialWeights weights = new InitialWeightsReader(conf).read(location, init.stripPrefix());
       InitialState state = weights.applyTo(seeded, init.strict(), config.modelName() + " v" + config.modelVersion());
-      listener.message("starting weights (" + InitSettings.WEIGHTS + "): " + state.describe(weights));
+      listener.message("starting weights (" + FineTuning.WEIGHTS + "): " + state.describe(weights));
       return new Start(state.state(), weights.sha256());
     } catch (ConfigException e) {
       if (newJob) {
@@ -89,7 +89,7 @@ final class StartingWeights {
           + "yet, so its first epoch starts from these weights: put back the ones it was created with, or train "
           + "the job again in a new job.dir", e);
     } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read " + InitSettings.WEIGHTS
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read " + FineTuning.WEIGHTS
           + " = " + location + ": " + e.getMessage(), e);
     }
   }

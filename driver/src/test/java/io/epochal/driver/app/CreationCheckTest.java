@@ -38,10 +38,27 @@ class CreationCheckTest {
         .noneMatch(k -> k.startsWith("init."));
     io.epochal.driver.config.JobSpec fine = quickstart(Map.of("init.weights", "relative/w.safetensors",
         "init.strict", "false")).build().resolve();
-    assertThat(fine.init().weights()).hasValue("file://" + Path.of("relative/w.safetensors").toAbsolutePath());
-    assertThat(fine.init().strict()).isFalse();
+    assertThat(fine.fineTuning().weights()).hasValue("file://" + Path.of("relative/w.safetensors").toAbsolutePath());
+    assertThat(fine.fineTuning().strict()).isFalse();
     assertThat(fine.toHyperParameters().asMap()).containsEntry("init.strict", false)
         .doesNotContainKey("init.strip_prefix");
+  }
+
+  @Test
+  void freezePatternsThatMatchNoParameterOrEveryOneAreRefusedNamingTheModelsParameters() {
+    ConfigException typo = refused(Map.of("train.freeze", "layers.0.*, layer.3.*"));
+    assertThat(typo.key()).isEqualTo("train.freeze");
+    assertThat(typo).hasMessageContaining("train.freeze = layers.0.*, layer.3.* (from --set train.freeze): layer.3.* "
+        + "matches no trainable parameter; model mlp v1 trains layers.0.weight, layers.0.bias, layers.3.weight, "
+        + "layers.3.bias, layers.6.weight, layers.6.bias");
+    assertThat(refused(Map.of("train.freeze", "*"))).hasMessageContaining("freezes every trainable parameter, so "
+        + "nothing would train");
+    io.epochal.driver.config.JobSpec frozen = quickstart(Map.of("train.freeze", "layers.0.*,*.bias")).build()
+        .resolve();
+    assertThat(frozen.fineTuning().frozen()).containsExactly("layers.0.*", "*.bias");
+    assertThat(frozen.toHyperParameters().asMap()).containsEntry("train.freeze", "layers.0.*,*.bias");
+    assertThat(quickstart(Map.of("train.freeze", " ")).build().resolve().toHyperParameters().asMap())
+        .doesNotContainKey("train.freeze");
   }
 
   @Test

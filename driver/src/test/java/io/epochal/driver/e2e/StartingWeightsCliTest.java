@@ -105,6 +105,29 @@ class StartingWeightsCliTest {
     assertThat(resumed.err + resumed.out).doesNotContain("starting weights");
     assertThat(manifestField(second.resolve("checkpoints/epoch-000002"), "init_sha256")).isEqualTo(digest);
 
+    // a frozen first layer stays as the weights had it, with no optimizer state, through a resume
+    Path frozen = tmp.resolve("frozen");
+    keys = E2eFixtures.jobKeys(frozen.toString(), data);
+    keys.put("train.epochs", "1");
+    keys.put("init.weights", copied.toString());
+    keys.put("train.freeze", "layers.0.*");
+    CliRun tuned = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("frozen.properties"), keys).toString(),
+        "--master", MASTER);
+    assertThat(tuned.code).as("%s", tuned).isZero();
+    assertThat(CliRun.of("resume", frozen.toString(), "--epochs", "2", "--master", MASTER).code).isZero();
+    CliRun verified = CliRun.of("verify", frozen.toString(), "--all");
+    assertThat(verified.code).as("%s", verified).isZero();
+    StateDict start = SafetensorsReader.read(copied).tensors();
+    for (int epoch = 1; epoch <= 2; epoch++) {
+      Path checkpoint = frozen.resolve("checkpoints/epoch-00000" + epoch);
+      StateDict tunedState = model(checkpoint);
+      assertThat(tunedState.require("layers.0.weight")).isEqualTo(start.require("layers.0.weight"));
+      assertThat(tunedState.require("layers.0.bias")).isEqualTo(start.require("layers.0.bias"));
+      assertThat(tunedState.require("layers.3.weight")).isNotEqualTo(start.require("layers.3.weight"));
+      assertThat(SafetensorsReader.read(checkpoint.resolve("optimizer.safetensors")).tensors().names())
+          .isNotEmpty().noneMatch(n -> n.startsWith("layers.0."));
+    }
+
     // weights of another shape are refused naming the tensor, and nothing is written
     Path third = tmp.resolve("third");
     keys = E2eFixtures.jobKeys(third.toString(), data);

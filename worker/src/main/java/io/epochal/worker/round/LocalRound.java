@@ -132,11 +132,12 @@ public final class LocalRound {
     Loss loss = config.newLoss();
     LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
     boolean perEpoch = LrSchedules.countsEpochs(config.scheduleParams());
-    List<NamedParameter> params = model.trainableParameters();
-    for (NamedParameter p : params) {
+    List<NamedParameter> params = config.frozen().trained(model.trainableParameters());
+    for (NamedParameter p : model.trainableParameters()) { // the cached model may have trained with others frozen
       NDArray w = p.parameter().getArray();
-      if (!w.hasGradient()) {
-        w.setRequiresGradient(true);
+      boolean trained = config.frozen().isEmpty() || !config.frozen().isFrozen(p.name());
+      if (w.hasGradient() != trained) {
+        w.setRequiresGradient(trained);
       }
     }
     double lossSum = 0;

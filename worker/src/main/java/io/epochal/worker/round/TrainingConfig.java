@@ -21,7 +21,7 @@ import java.util.Objects;
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 6L;
+  private static final long serialVersionUID = 7L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -42,6 +42,7 @@ public final class TrainingConfig implements Serializable {
   private final long seed;
   private final int threads;
   private final DeviceMode device;
+  private final FrozenParameters frozen;
 
   private transient HyperParameters modelParams;
   private transient HyperParameters optimizerParams;
@@ -66,6 +67,7 @@ public final class TrainingConfig implements Serializable {
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
+    this.frozen = checkNotNull(b.frozen, "frozen");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
@@ -136,10 +138,7 @@ public final class TrainingConfig implements Serializable {
     return batchSize;
   }
 
-  /**
-   * Batches whose gradients one optimizer step sums ({@code train.accumulate_grad_batches}); 1 = every
-   * batch is a step.
-   */
+  /** Batches whose gradients one optimizer step sums ({@code train.accumulate_grad_batches}); 1 = each its step. */
   public int accumulateGradBatches() {
     return accumulateGradBatches;
   }
@@ -170,18 +169,12 @@ public final class TrainingConfig implements Serializable {
     return clipGradValue;
   }
 
-  /**
-   * Where loss {@code huber} turns from quadratic to linear ({@code loss.huber_delta}, torch's 1.0
-   * by default); the other losses do not read it.
-   */
+  /** Where loss {@code huber} turns from quadratic to linear ({@code loss.huber_delta}, torch's 1.0 by default). */
   public double huberDelta() {
     return huberDelta;
   }
 
-  /**
-   * Where loss {@code smooth_l1} turns from quadratic to linear ({@code loss.smooth_l1_beta}, torch's 1.0 by default);
-   * the other losses do not read it.
-   */
+  /** Where loss {@code smooth_l1} turns from quadratic to linear ({@code loss.smooth_l1_beta}, torch's 1.0). */
   public double smoothL1Beta() {
     return smoothL1Beta;
   }
@@ -214,6 +207,11 @@ public final class TrainingConfig implements Serializable {
     return device;
   }
 
+  /** The parameters rounds do not train ({@code train.freeze}); default none. */
+  public FrozenParameters frozen() {
+    return frozen;
+  }
+
   /** A key identifying the model structure (name, version, hyperparameters) for caching. */
   public String modelKey() {
     return modelName + "/v" + modelVersion + "/" + modelParamsJson;
@@ -243,14 +241,14 @@ public final class TrainingConfig implements Serializable {
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
         && Double.compare(huberDelta, c.huberDelta) == 0 && Double.compare(smoothL1Beta, c.smoothL1Beta) == 0
         && seed == c.seed
-        && threads == c.threads && device == c.device;
+        && threads == c.threads && device == c.device && frozen.equals(c.frozen);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
-        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device);
+        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device, frozen);
   }
 
   @Override
@@ -264,7 +262,7 @@ public final class TrainingConfig implements Serializable {
         + ", localSteps " + localSteps
         + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
-        + ", threads " + threads + ", device " + device.key() + "]";
+        + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen) + "]";
   }
 
   /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
@@ -287,6 +285,7 @@ public final class TrainingConfig implements Serializable {
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
+    private FrozenParameters frozen = FrozenParameters.NONE;
 
     private Builder() {}
 
@@ -380,6 +379,12 @@ public final class TrainingConfig implements Serializable {
     /** Where rounds train (default {@link DeviceMode#AUTO}); see {@code io.epochal.worker.device}. */
     public Builder optDevice(DeviceMode device) {
       this.device = checkNotNull(device, "device");
+      return this;
+    }
+
+    /** The parameters rounds do not train (default none). */
+    public Builder optFrozen(FrozenParameters frozen) {
+      this.frozen = checkNotNull(frozen, "frozen");
       return this;
     }
 

@@ -7,14 +7,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where a new job's weights come from: its keys {@code init.weights}, {@code init.strict} and
- * {@code init.strip_prefix}, an immutable view of a job's or a checkpoint's keys. Without {@code
- * init.weights} a job starts from the model's seeded initialisation; with it, from the tensors of a
- * safetensors file as PyTorch's {@code model.load_state_dict(safetensors.torch.load_file(path),
- * strict=...)} would start a fine-tuning run. None of the three is stored at its default, so a job
- * that starts from seeded weights reads as one created before the keys existed.
+ * How a job fine-tunes, an immutable view of a job's or a checkpoint's keys: where its weights come
+ * from ({@code init.weights}, {@code init.strict}, {@code init.strip_prefix}) and which parameters
+ * it does not train ({@code train.freeze}). Without {@code init.weights} a job starts from the
+ * model's seeded initialisation; with it, from the tensors of a safetensors file as PyTorch's {@code
+ * model.load_state_dict(safetensors.torch.load_file(path), strict=...)} would start a fine-tuning
+ * run; a frozen parameter is trained as one of {@code requires_grad_(False)}. None of the keys is
+ * stored at its default, so a job without them reads as one created before the keys existed.
  */
-public final class InitSettings {
+public final class FineTuning {
 
   /** Key of the weights a new job starts from; empty = the model's seeded initialisation. */
   public static final String WEIGHTS = "init.weights";
@@ -22,20 +23,25 @@ public final class InitSettings {
   public static final String STRICT = "init.strict";
   /** Key of a prefix the weights' tensor names carry and the model's do not. */
   public static final String STRIP_PREFIX = "init.strip_prefix";
+  /** Key of the parameters a job does not train. */
+  public static final String FREEZE = "train.freeze";
 
   private final String weights;
   private final boolean strict;
   private final String stripPrefix;
+  private final List<String> frozen;
 
-  private InitSettings(HyperParameters hp) {
+  private FineTuning(HyperParameters hp) {
     this.weights = hp.contains(WEIGHTS) ? hp.getString(WEIGHTS).trim() : "";
     this.strict = !hp.contains(STRICT) || hp.getBoolean(STRICT);
     this.stripPrefix = hp.contains(STRIP_PREFIX) ? hp.getString(STRIP_PREFIX) : "";
+    this.frozen = hp.contains(FREEZE) ? java.util.Arrays.stream(hp.getString(FREEZE).split(","))
+        .map(String::trim).filter(p -> !p.isEmpty()).toList() : List.of();
   }
 
   /** The settings keys {@code hp} give (defaults for keys it does not hold). */
-  public static InitSettings of(HyperParameters hp) {
-    return new InitSettings(hp);
+  public static FineTuning of(HyperParameters hp) {
+    return new FineTuning(hp);
   }
 
   /** {@code init.weights} as written, if the job starts from weights of its own. */
@@ -53,15 +59,36 @@ public final class InitSettings {
     return stripPrefix;
   }
 
-  /** Whether {@code value} of init key {@code key} is its default, which is not stored. */
+  /** {@code train.freeze}: the patterns of the parameters the job does not train; empty = it trains them all. */
+  public List<String> frozen() {
+    return frozen;
+  }
+
+  /** Whether {@code value} of fine-tuning key {@code key} is its default, which is not stored. */
   static boolean storedAsAbsent(String key, Object value) {
     if (key.equals(STRICT)) {
       return value.toString().trim().equalsIgnoreCase("true");
     }
-    return (key.equals(WEIGHTS) || key.equals(STRIP_PREFIX)) && value.toString().isEmpty();
+    return (key.equals(WEIGHTS) || key.equals(STRIP_PREFIX) || key.equals(FREEZE)) && value.toString().isBlank();
   }
 
-  /** Adds the declarations of the three keys to {@code specs}. */
+  /** Whether {@code key} is one of the fine-tuning keys. */
+  static boolean isKey(String key) {
+    return key.equals(WEIGHTS) || key.equals(STRICT) || key.equals(STRIP_PREFIX) || key.equals(FREEZE);
+  }
+
+  /** Adds the declaration of {@code train.freeze} to {@code specs}. */
+  static void declareFreeze(List<ParamSpec> specs) {
+    specs.add(ParamSpec.builder(FREEZE, ParamType.STRING).optDefault("").optDoc("Parameters the job does not train, "
+        + "as param.requires_grad_(False) in PyTorch: comma-separated names of the model's state dict, * standing "
+        + "for any run of characters (layers.0.*, *.bias). A frozen parameter gets no gradient, so its weights "
+        + "stay as they start (init.weights, or seeded), the optimizer keeps no state for it and decays nothing, "
+        + "and clipping leaves it out; buffers (BatchNorm's running statistics) still update in training mode, as "
+        + "in PyTorch. A name that matches no trainable parameter, or one that freezes them all, is refused. "
+        + "Empty = none.").build());
+  }
+
+  /** Adds the declarations of the {@code init.*} keys to {@code specs}. */
   static void declare(List<ParamSpec> specs) {
     specs.add(ParamSpec.builder(WEIGHTS, ParamType.STRING).optDefault("").optDoc("Weights a new job starts from "
         + "instead of the model's seeded initialisation, as PyTorch's model.load_state_dict(load_file(path)) before "
