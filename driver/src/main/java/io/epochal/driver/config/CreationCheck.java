@@ -124,14 +124,15 @@ final class CreationCheck {
     return java.util.Optional.empty();
   }
 
-  /** {@code init.strict} or {@code init.strip_prefix} given without {@code init.weights}, which they are about. */
+  /** {@code init.strict}, {@code init.strip_prefix} or {@code init.skip} given without {@code init.weights}, which they are about. */
   private static java.util.Optional<ConfigException> initWithoutWeights(HyperParameters values,
       Map<String, SpecValidator.Sourced> raw) {
     FineTuning init = FineTuning.of(values);
-    if (init.weights().isPresent() || (init.strict() && init.stripPrefix().isEmpty())) {
+    if (init.weights().isPresent() || (init.strict() && init.stripPrefix().isEmpty() && init.skipped().isEmpty())) {
       return java.util.Optional.empty();
     }
-    String key = init.strict() ? FineTuning.STRIP_PREFIX : FineTuning.STRICT;
+    String key = !init.strict() ? FineTuning.STRICT : !init.stripPrefix().isEmpty() ? FineTuning.STRIP_PREFIX
+        : FineTuning.SKIP;
     SpecValidator.Sourced given = raw.get(key);
     return java.util.Optional.of(new ConfigException(key, key + " = " + values.get(key) + (given == null ? ""
         : " (from " + given.source + ")") + " says how to read " + FineTuning.WEIGHTS + ", which is not given: "

@@ -23,6 +23,8 @@ public final class FineTuning {
   public static final String STRICT = "init.strict";
   /** Key of a prefix the weights' tensor names carry and the model's do not. */
   public static final String STRIP_PREFIX = "init.strip_prefix";
+  /** Key of the tensors of the weights that are not loaded. */
+  public static final String SKIP = "init.skip";
   /** Key of the parameters a job does not train. */
   public static final String FREEZE = "train.freeze";
 
@@ -30,13 +32,14 @@ public final class FineTuning {
   private final boolean strict;
   private final String stripPrefix;
   private final List<String> frozen;
+  private final List<String> skipped;
 
   private FineTuning(HyperParameters hp) {
     this.weights = hp.contains(WEIGHTS) ? hp.getString(WEIGHTS).trim() : "";
     this.strict = !hp.contains(STRICT) || hp.getBoolean(STRICT);
     this.stripPrefix = hp.contains(STRIP_PREFIX) ? hp.getString(STRIP_PREFIX) : "";
-    this.frozen = hp.contains(FREEZE) ? java.util.Arrays.stream(hp.getString(FREEZE).split(","))
-        .map(String::trim).filter(p -> !p.isEmpty()).toList() : List.of();
+    this.frozen = patterns(hp, FREEZE);
+    this.skipped = patterns(hp, SKIP);
   }
 
   /** The settings keys {@code hp} give (defaults for keys it does not hold). */
@@ -59,6 +62,17 @@ public final class FineTuning {
     return stripPrefix;
   }
 
+  /** {@code init.skip}: the patterns of the tensors of the weights that are not loaded; empty = none. */
+  public List<String> skipped() {
+    return skipped;
+  }
+
+  /** The comma-separated patterns of key {@code key} in {@code hp}; none when it is absent or blank. */
+  private static List<String> patterns(HyperParameters hp, String key) {
+    return hp.contains(key) ? java.util.Arrays.stream(hp.getString(key).split(",")).map(String::trim)
+        .filter(p -> !p.isEmpty()).toList() : List.of();
+  }
+
   /** {@code train.freeze}: the patterns of the parameters the job does not train; empty = it trains them all. */
   public List<String> frozen() {
     return frozen;
@@ -69,12 +83,13 @@ public final class FineTuning {
     if (key.equals(STRICT)) {
       return value.toString().trim().equalsIgnoreCase("true");
     }
-    return (key.equals(WEIGHTS) || key.equals(STRIP_PREFIX) || key.equals(FREEZE)) && value.toString().isBlank();
+    return isKey(key) && value.toString().isBlank();
   }
 
   /** Whether {@code key} is one of the fine-tuning keys. */
   static boolean isKey(String key) {
-    return key.equals(WEIGHTS) || key.equals(STRICT) || key.equals(STRIP_PREFIX) || key.equals(FREEZE);
+    return key.equals(WEIGHTS) || key.equals(STRICT) || key.equals(STRIP_PREFIX) || key.equals(SKIP)
+        || key.equals(FREEZE);
   }
 
   /** Adds the declaration of {@code train.freeze} to {@code specs}. */
@@ -106,5 +121,11 @@ public final class FineTuning {
     specs.add(ParamSpec.builder(STRIP_PREFIX, ParamType.STRING).optDefault("").optDoc("A prefix the tensor names "
         + "in init.weights carry and the model's do not ('module.' of a DistributedDataParallel model's state dict, "
         + "'model.' of a Lightning module's): a name that starts with it is read without it. Empty = none.").build());
+    specs.add(ParamSpec.builder(SKIP, ParamType.STRING).optDefault("").optDoc("Tensors of init.weights that are not "
+        + "loaded, as a script deletes them from the state dict before load_state_dict: comma-separated names (after "
+        + "init.strip_prefix), * standing for any run of characters. The model's tensors of those names keep their "
+        + "seeded initialisation, with init.strict=true too: a new head for another number of classes "
+        + "(layers.6.* of an mlp of two hidden layers). A name that matches no tensor of the weights is refused. "
+        + "Empty = none.").build());
   }
 }

@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.FineTuning;
+import io.epochal.worker.state.NamePatterns;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import java.util.ArrayList;
@@ -52,22 +53,31 @@ public final class InitialWeights {
    * model's precision ({@link TensorCast}). With {@code strict}, the weights must hold every tensor
    * of the model and no other; without, the model's tensors they lack keep their seeded values and
    * their tensors the model lacks are ignored. Shapes must match either way, and a floating-point
-   * value must be finite.
+   * value must be finite. The tensors {@code skip} names are not loaded: the model's tensors of
+   * those names keep their seeded values, strict or not.
    *
    * @param owner the model, named in messages ({@code mlp v1})
-   * @throws ConfigException ({@code init.weights}) listing every tensor that does not fit and what to do
+   * @throws ConfigException ({@code init.weights}) listing every tensor that does not fit and what to do,
+   *     or ({@code init.skip}) naming a pattern that matches none of the weights' tensors
    */
-  public InitialState applyTo(StateDict seeded, boolean strict, String owner) {
+  public InitialState applyTo(StateDict seeded, boolean strict, NamePatterns skip, String owner) {
+    List<String> unmatched = skip.unmatched(tensors.names());
+    if (!unmatched.isEmpty()) {
+      throw new ConfigException(FineTuning.SKIP, FineTuning.SKIP + " = " + String.join(",", skip.patterns()) + ": "
+          + String.join(", ", unmatched) + " matches no tensor of " + location + ", which holds "
+          + NameList.joined(tensors.nameList(), 12));
+    }
     List<String> problems = new ArrayList<>();
     List<String> kept = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
     List<String> converted = new ArrayList<>();
     StateDict.Builder state = StateDict.builder();
     for (Map.Entry<String, Tensor> e : seeded) {
       String name = e.getKey();
       Tensor own = e.getValue();
-      Tensor given = tensors.get(name);
+      Tensor given = skip.matches(name) ? null : tensors.get(name);
       if (given == null) {
-        kept.add(name);
+        (skip.matches(name) ? skipped : kept).add(name);
         state.put(name, own);
         continue;
       }
@@ -87,7 +97,7 @@ public final class InitialWeights {
       }
       state.put(name, cast);
     }
-    List<String> ignored = tensors.names().stream().filter(n -> !seeded.contains(n)).toList();
+    List<String> ignored = tensors.names().stream().filter(n -> !seeded.contains(n) && !skip.matches(n)).toList();
     if (strict) {
       kept.forEach(n -> problems.add("missing '" + n + "' (" + layout(seeded.get(n)) + ")"));
       ignored.forEach(n -> problems.add("unexpected '" + n + "' (" + layout(tensors.get(n)) + ")"));
@@ -97,7 +107,7 @@ public final class InitialWeights {
           + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
           + ". " + advice(strict, kept, ignored));
     }
-    return new InitialState(state.build(), seeded.size() - kept.size(), kept, ignored, converted);
+    return new InitialState(state.build(), kept, skipped, ignored, converted);
   }
 
   /** Why {@code given} cannot take the place of the model's {@code own} tensor {@code name}, if it cannot. */

@@ -78,7 +78,8 @@ final class StartingWeights {
     String location = init.weights().get();
     try {
       InitialWeights weights = new InitialWeightsReader(conf).read(location, init.stripPrefix());
-      InitialState state = weights.applyTo(seeded, init.strict(), config.modelName() + " v" + config.modelVersion());
+      InitialState state = weights.applyTo(seeded, init.strict(),
+          io.epochal.worker.state.NamePatterns.of(init.skipped()), config.modelName() + " v" + config.modelVersion());
       listener.message("starting weights (" + FineTuning.WEIGHTS + "): " + state.describe(weights));
       return new Start(state.state(), weights.sha256());
     } catch (ConfigException e) {

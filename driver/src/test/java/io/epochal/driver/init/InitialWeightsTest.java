@@ -12,6 +12,7 @@ import io.epochal.safetensors.SafetensorsWriter;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
+import io.epochal.worker.state.NamePatterns;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -76,7 +77,7 @@ class InitialWeightsTest {
     Path file = write("w.safetensors", trained());
     InitialWeights w = reader.read(file.toString(), "");
     assertThat(w.sha256()).isEqualTo(sha256(Files.readAllBytes(file)));
-    InitialState s = w.applyTo(seeded(), true, "m v1");
+    InitialState s = w.applyTo(seeded(), true, NamePatterns.NONE, "m v1");
     assertThat(s.state()).isEqualTo(trained());
     assertThat(s.state().nameList()).containsExactly("fc.weight", "fc.bias", "bn.num_batches_tracked");
     assertThat(s.loaded()).isEqualTo(3);
@@ -89,7 +90,7 @@ class InitialWeightsTest {
     StateDict other = StateDict.builder().put("fc.weight", trained().require("fc.weight"))
         .put("head.bias", Tensor.ofFloats(new long[] {1}, 1)).build();
     InitialWeights w = reader.read(write("other.safetensors", other).toString(), "");
-    assertThatThrownBy(() -> w.applyTo(seeded(), true, "m v1"))
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("init.weights = ")
         .hasMessageContaining("3 tensor(s) do not fit model m v1")
@@ -104,7 +105,7 @@ class InitialWeightsTest {
     StateDict partial = StateDict.builder().put("fc.weight", trained().require("fc.weight"))
         .put("head.bias", Tensor.ofFloats(new long[] {1}, 1)).build();
     InitialWeights w = reader.read(write("partial.safetensors", partial).toString(), "");
-    InitialState s = w.applyTo(seeded(), false, "m v1");
+    InitialState s = w.applyTo(seeded(), false, NamePatterns.NONE, "m v1");
     assertThat(s.state().require("fc.weight")).isEqualTo(trained().require("fc.weight"));
     assertThat(s.state().require("fc.bias")).isEqualTo(seeded().require("fc.bias"));
     assertThat(s.kept()).containsExactly("fc.bias", "bn.num_batches_tracked");
@@ -114,11 +115,28 @@ class InitialWeightsTest {
   }
 
   @Test
+  void skippedTensorsKeepTheirSeededValuesEvenWhenStrictAsANewHeadDoes() throws Exception {
+    StateDict otherHead = StateDict.builder().putAll(withoutBias())
+        .put("fc.bias", Tensor.ofFloats(new long[] {5}, 1, 2, 3, 4, 5)).build();
+    InitialWeights w = reader.read(write("head.safetensors", otherHead).toString(), "");
+    InitialState s = w.applyTo(seeded(), true, NamePatterns.of(List.of("*.bias")), "m v1");
+    assertThat(s.state().require("fc.bias")).isEqualTo(seeded().require("fc.bias"));
+    assertThat(s.state().require("fc.weight")).isEqualTo(trained().require("fc.weight"));
+    assertThat(s.skipped()).containsExactly("fc.bias");
+    assertThat(s.loaded()).isEqualTo(2);
+    assertThat(s.describe(w)).contains("2 of the model's 3 tensors", "seeded, as init.skip names them: fc.bias");
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, NamePatterns.of(List.of("fc.bias", "head.*")), "m v1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("init.skip = fc.bias,head.*: head.* matches no tensor of ")
+        .hasMessageContaining("which holds fc.weight, bn.num_batches_tracked, fc.bias");
+  }
+
+  @Test
   void aShapeThatDiffersIsRefusedEvenWhenNotStrict() throws Exception {
     StateDict wide = StateDict.builder().putAll(withoutBias())
         .put("fc.bias", Tensor.ofFloats(new long[] {3}, 1, 2, 3)).build();
     InitialWeights w = reader.read(write("wide.safetensors", wide).toString(), "");
-    assertThatThrownBy(() -> w.applyTo(seeded(), false, "m v1"))
+    assertThatThrownBy(() -> w.applyTo(seeded(), false, NamePatterns.NONE, "m v1"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("'fc.bias' is F32[3] but the model's is F32[2]");
   }
@@ -129,10 +147,10 @@ class InitialWeightsTest {
     trained().forEach(e -> prefixed.put("module." + e.getKey(), e.getValue()));
     Path file = write("ddp.safetensors", prefixed.build());
     InitialWeights asIs = reader.read(file.toString(), "");
-    assertThatThrownBy(() -> asIs.applyTo(seeded(), true, "m v1"))
+    assertThatThrownBy(() -> asIs.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .hasMessageContaining("The file's names carry the prefix 'module.' that the model's do not: set "
             + "init.strip_prefix=module.");
-    assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, "m v1").state()).isEqualTo(trained());
+    assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, NamePatterns.NONE, "m v1").state()).isEqualTo(trained());
     StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
         .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
     Path clashing = write("clash.safetensors", clash);
@@ -158,13 +176,13 @@ class InitialWeightsTest {
             ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 42)))
         .build();
     InitialWeights w = reader.read(write("half.safetensors", mixed).toString(), "");
-    InitialState s = w.applyTo(seeded(), true, "m v1");
+    InitialState s = w.applyTo(seeded(), true, NamePatterns.NONE, "m v1");
     assertThat(s.state()).isEqualTo(trained());
     assertThat(s.converted()).containsExactly("fc.weight (F16)", "fc.bias (BF16)", "bn.num_batches_tracked (I32)");
     StateDict doubles = StateDict.builder().putAll(withoutBias())
         .put("fc.bias", Tensor.ofDoubles(new long[] {2}, 0.1, -1e-50)).build();
     InitialState rounded = reader.read(write("double.safetensors", doubles).toString(), "")
-        .applyTo(seeded(), true, "m v1");
+        .applyTo(seeded(), true, NamePatterns.NONE, "m v1");
     assertThat(rounded.state().require("fc.bias").toFloatArray()).containsExactly(0.1f, -0.0f);
   }
 
@@ -173,12 +191,12 @@ class InitialWeightsTest {
     StateDict ints = StateDict.builder().putAll(withoutBias()).put("fc.bias", Tensor.ofLongs(new long[] {2}, 1, 2))
         .build();
     InitialWeights w = reader.read(write("ints.safetensors", ints).toString(), "");
-    assertThatThrownBy(() -> w.applyTo(seeded(), true, "m v1"))
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .hasMessageContaining("'fc.bias' is I64 but the model holds F32, a value of another kind");
     StateDict nan = StateDict.builder().putAll(trained().filter(n -> !n.equals("fc.weight")))
         .put("fc.weight", Tensor.ofFloats(new long[] {2, 3}, 1, 2, 3, Float.NaN, 5, 6)).build();
     InitialWeights n = reader.read(write("nan.safetensors", nan).toString(), "");
-    assertThatThrownBy(() -> n.applyTo(seeded(), true, "m v1"))
+    assertThatThrownBy(() -> n.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .hasMessageContaining("'fc.weight' holds NaN at element 3: weights must be finite");
   }
 
