@@ -81,21 +81,19 @@ public final class InitialWeights {
         state.put(name, own);
         continue;
       }
-      Optional<String> problem = fit(name, given, own);
-      if (problem.isPresent()) {
-        problems.add(problem.get());
+      Optional<Tensor> cast = fit(name, given, own, problems);
+      if (cast.isEmpty()) {
         continue;
       }
-      Tensor cast = TensorCast.to(own.dtype(), given).orElseThrow();
-      Optional<String> nonFinite = NonFinite.find(cast);
+      Optional<String> nonFinite = NonFinite.find(cast.get());
       if (nonFinite.isPresent()) {
         problems.add("'" + name + "' holds " + nonFinite.get());
         continue;
       }
-      if (cast != given) {
+      if (cast.get() != given) {
         converted.add(name + " (" + given.dtype() + ")");
       }
-      state.put(name, cast);
+      state.put(name, cast.get());
     }
     List<String> ignored = tensors.names().stream().filter(n -> !seeded.contains(n) && !skip.matches(n)).toList();
     if (strict) {
@@ -110,20 +108,26 @@ public final class InitialWeights {
     return new InitialState(state.build(), kept, skipped, ignored, converted);
   }
 
-  /** Why {@code given} cannot take the place of the model's {@code own} tensor {@code name}, if it cannot. */
-  private static Optional<String> fit(String name, Tensor given, Tensor own) {
+  /**
+   * {@code given} as it takes the place of the model's {@code own} tensor {@code name}, in the
+   * model's precision; empty, with the reason added to {@code problems}, when it cannot.
+   */
+  private static Optional<Tensor> fit(String name, Tensor given, Tensor own, List<String> problems) {
     if (!Arrays.equals(given.shape(), own.shape())) {
-      return Optional.of("'" + name + "' is " + layout(given) + " but the model's is " + layout(own));
+      problems.add("'" + name + "' is " + layout(given) + " but the model's is " + layout(own));
+      return Optional.empty();
     }
     try {
-      if (TensorCast.to(own.dtype(), given).isEmpty()) {
-        return Optional.of("'" + name + "' is " + given.dtype() + " but the model holds " + own.dtype()
+      Optional<Tensor> cast = TensorCast.to(own.dtype(), given);
+      if (cast.isEmpty()) {
+        problems.add("'" + name + "' is " + given.dtype() + " but the model holds " + own.dtype()
             + ", a value of another kind");
       }
+      return cast;
     } catch (IllegalArgumentException e) {
-      return Optional.of("'" + name + "' is " + given.dtype() + ", whose " + e.getMessage() + " the model holds");
+      problems.add("'" + name + "' is " + given.dtype() + ", whose " + e.getMessage() + " the model holds");
+      return Optional.empty();
     }
-    return Optional.empty();
   }
 
   private String advice(boolean strict, List<String> kept, List<String> ignored) {

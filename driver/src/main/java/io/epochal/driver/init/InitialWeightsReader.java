@@ -84,7 +84,7 @@ public final class InitialWeightsReader {
     }
     Digests digests = new Digests();
     StateDict tensors = path.getName().endsWith(SafetensorsIndex.INDEX_SUFFIX)
-        ? sharded(fs, path, digests, location) : readFile(fs, path, digests, location);
+        ? sharded(fs, path, digests, location) : readFile(fs, path, digests, location, false);
     if (manifest.isPresent()) {
       checkAgainst(manifest.get(), digests, location);
     }
@@ -101,7 +101,7 @@ public final class InitialWeightsReader {
     }
     StateDict.Builder all = StateDict.builder();
     for (String shard : index.shardFiles()) {
-      StateDict part = readFile(fs, new Path(indexPath.getParent(), shard), digests, location);
+      StateDict part = readFile(fs, new Path(indexPath.getParent(), shard), digests, location, true);
       List<String> listed = index.tensorsOf(shard);
       if (!part.names().equals(new java.util.HashSet<>(listed))) {
         throw refused(location, "shard " + shard + " holds " + NameList.joined(part.nameList(), 5) + " but "
@@ -115,18 +115,21 @@ public final class InitialWeightsReader {
     return ordered.build();
   }
 
-  private StateDict readFile(FileSystem fs, Path file, Digests digests, String location) throws IOException {
+  /** Reads {@code file}, one of several ({@code shard}: each then hashed apart too) or the only one. */
+  private StateDict readFile(FileSystem fs, Path file, Digests digests, String location, boolean shard)
+      throws IOException {
     long length;
     try {
       length = fs.getFileStatus(file).getLen();
     } catch (FileNotFoundException e) {
       throw refused(location, file + " does not exist");
     }
-    MessageDigest own = Digests.sha256();
+    MessageDigest own = shard ? Digests.sha256() : null; // the only file's digest is the whole one
     try (FSDataInputStream raw = fs.open(file);
-        InputStream in = new DigestInputStream(new DigestInputStream(raw, own), digests.whole)) {
+        InputStream in = new DigestInputStream(shard ? new DigestInputStream(raw, own) : raw, digests.whole)) {
       StateDict read = SafetensorsReader.read(in, length, file.toString()).tensors();
-      digests.files.put(file.getName(), new ManifestFile(file.getName(), length, Digests.hex(own)));
+      digests.files.put(file.getName(), new ManifestFile(file.getName(), length, Digests.hex(shard ? own
+          : Digests.copy(digests.whole))));
       return read;
     } catch (SafetensorsFormatException e) {
       throw refused(location, e.getMessage() + " (a safetensors file, as safetensors.torch.save_file writes it, "
@@ -210,6 +213,14 @@ public final class InitialWeightsReader {
         return MessageDigest.getInstance("SHA-256");
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("the JVM offers no SHA-256", e);
+      }
+    }
+
+    static MessageDigest copy(MessageDigest d) {
+      try {
+        return (MessageDigest) d.clone();
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("the JVM's SHA-256 cannot be copied", e);
       }
     }
 
