@@ -15,12 +15,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The self-describing record of one checkpoint ({@code manifest.json}): format version, job,
- * epoch, global step, model name and version, typed hyperparameters, metrics, learning-rate
- * schedule state, random state, component versions, creation time, every file with its size and
- * SHA-256, the probe output digest, and (from format 1.1) the manifest's own SHA-256, which {@link
- * #parse} checks. Immutable; build with {@link #builder()}, serialize with
- * {@link #toJson()} and parse with {@link #parse(byte[], String)}.
+ * The self-describing record of one checkpoint ({@code manifest.json}): format version, job, epoch, global step,
+ * model name and version, typed hyperparameters, metrics, learning-rate schedule state, random state, component
+ * versions, creation time, every file with its size and SHA-256, the digests of the probe output, the data and the
+ * starting weights, and (from format 1.1) the manifest's own SHA-256, which {@link #parse} checks. Immutable; build
+ * with {@link #builder()}, serialize with {@link #toJson()} and parse with {@link #parse(byte[], String)}.
  */
 public final class CheckpointManifest {
 

@@ -124,7 +124,7 @@ final class CreationCheck {
     return java.util.Optional.empty();
   }
 
-  /** {@code init.strict}, {@code init.strip_prefix} or {@code init.skip} given without {@code init.weights}, which they are about. */
+  /** {@code init.strict}, {@code init.strip_prefix} or {@code init.skip} without {@code init.weights}. */
   private static java.util.Optional<ConfigException> initWithoutWeights(HyperParameters values,
       Map<String, SpecValidator.Sourced> raw) {
     FineTuning init = FineTuning.of(values);

@@ -93,7 +93,7 @@ public final class InitialState {
 
   @Override
   public String toString() {
-    return "InitialState{loaded=" + loaded() + ", kept=" + kept + ", skipped=" + skipped + ", ignored=" + ignored + ", converted=" + converted
-        + "}";
+    return "InitialState{loaded=" + loaded() + ", kept=" + kept + ", skipped=" + skipped + ", ignored=" + ignored
+        + ", converted=" + converted + "}";
   }
 }

@@ -66,7 +66,8 @@ class StartingWeightsCliTest {
     CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
     String digest = sha256(source.resolve("model.safetensors"));
-    assertThat(dry.err).containsPattern("  starting weights \\(init\\.weights\\): (\\d+) of the model's \\1 tensors from "
+    assertThat(dry.err).containsPattern("  starting weights \\(init\\.weights\\): (\\d+) of the model's \\1 "
+        + "tensors from "
         + "file://" + source + " \\(sha256 " + digest + "\\); they fit the model");
     assertThat(dry.out).contains("init.weights=file://" + source);
     assertThat(second).doesNotExist();
@@ -81,7 +82,8 @@ class StartingWeightsCliTest {
             "manifest.json").file("model.safetensors").orElseThrow().sha256());
     assertThat(manifestField(source, "init_sha256")).isNull(); // the first job started from seeded weights
     CliRun inspected = CliRun.of("inspect", epoch1.toString());
-    assertThat(inspected.out).contains("init sha256:  " + digest + " (the weights training started from, init.weights)");
+    assertThat(inspected.out)
+        .contains("init sha256:  " + digest + " (the weights training started from, init.weights)");
 
     // its only checkpoint gone, a run starts at epoch 1 again and reads the weights again
     Path aside = Files.move(epoch1, tmp.resolve("epoch-000001-aside"));

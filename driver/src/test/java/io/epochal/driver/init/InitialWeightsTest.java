@@ -150,7 +150,8 @@ class InitialWeightsTest {
     assertThatThrownBy(() -> asIs.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .hasMessageContaining("The file's names carry the prefix 'module.' that the model's do not: set "
             + "init.strip_prefix=module.");
-    assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, NamePatterns.NONE, "m v1").state()).isEqualTo(trained());
+    assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, NamePatterns.NONE, "m v1").state())
+        .isEqualTo(trained());
     StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
         .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
     Path clashing = write("clash.safetensors", clash);
