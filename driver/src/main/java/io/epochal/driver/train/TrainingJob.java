@@ -114,7 +114,9 @@ public final class TrainingJob {
         });
         // a new job: its starting weights and data are read and checked before job.json is written, since
         // job.json never changes and a spec that does not fit them must stay fixable in place
-        starting.checkNewJob();
+        if (!specRewritten) { // checkpoints to continue from need no starting weights
+          starting.checkNewJob();
+        }
         preloaded = jobData.forNewJob();
         preloadedHeldOut = jobData.heldOut(true).orElse(null);
       }
