@@ -108,13 +108,14 @@ final class BestMetricCheck {
       if (!validated) {
         problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
             + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));
-      } else if (EpochMetrics.TWO_CLASSES.contains(metric) && classification
-          && values.getLong(JobKeys.DATA_CLASSES) > 2) {
-        problems.add(new ConfigException(key, from + " is recorded only for two classes, not data.classes = "
+      } else if (EpochMetrics.RANKED.contains(metric) && classification
+          && values.getLong(JobKeys.DATA_CLASSES) > io.epochal.worker.round.ClassScores.MAX_CLASSES) {
+        problems.add(new ConfigException(key, from + " is recorded only for up to "
+            + io.epochal.worker.round.ClassScores.MAX_CLASSES + " classes, not data.classes = "
             + values.getLong(JobKeys.DATA_CLASSES) + ": " + verb + " val_accuracy with " + modeKey + "=max, or "
             + "val_loss with " + modeKey + "=min"));
       } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_F1)
-          || EpochMetrics.TWO_CLASSES.contains(metric))
+          || EpochMetrics.RANKED.contains(metric))
           && !classification) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "

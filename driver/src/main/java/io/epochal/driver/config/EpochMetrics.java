@@ -88,8 +88,11 @@ public final class EpochMetrics {
       VAL_MAE, VAL_RMSE, VAL_R2, VAL_ROWS);
   /** The held-out metrics of a regression loss only. */
   public static final List<String> REGRESSION = List.of(VAL_MAE, VAL_RMSE, VAL_R2);
-  /** The held-out metrics recorded only for a classification model of two outputs. */
-  public static final List<String> TWO_CLASSES = List.of(VAL_AUC, VAL_AP);
+  /**
+   * The held-out metrics of ranked scores, recorded for a classification model of two outputs and, averaged one class
+   * against the rest, of up to {@link io.epochal.worker.round.ClassScores#MAX_CLASSES}.
+   */
+  public static final List<String> RANKED = List.of(VAL_AUC, VAL_AP);
   /** The metrics that are better when larger. */
   public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_F1, VAL_AUC,
       VAL_AP, VAL_R2);

@@ -291,8 +291,8 @@ public final class JobKeys {
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
         + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, "
-        + "val_f1 (macro) and, for a model of two outputs, val_auc and val_ap, the area under the ROC curve and the "
-        + "average precision (for a regression loss val_mae, val_rmse and val_r2: the mean absolute error, root mean "
+        + "val_f1 (macro) and, for a model of up to 100 outputs, val_auc and val_ap, the area under the ROC curve and "
+        + "the average precision (of more than two, one class against the rest, averaged) (for a regression loss val_mae, val_rmse and val_r2: the mean absolute error, root mean "
         + "squared error and R2) (for checkpoint.best_metric). They are never "
         + "trained on. Empty = none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
@@ -323,7 +323,7 @@ public final class JobKeys {
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
         + "train_accuracy, for a regression loss train_mae; with data.validation_path also "
-        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, val_f1 (and val_auc, val_ap for two "
+        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, val_f1 (and val_auc, val_ap up to 100 "
         + "outputs), for a regression loss val_mae, val_rmse and val_r2; the accuracies, val_f1, val_auc, val_ap and "
         + "val_r2 are better when larger: checkpoint.best_mode=max)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")

@@ -75,6 +75,8 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     kryo.register(io.epochal.worker.round.EvaluationResult[].class);
     kryo.register(io.epochal.worker.round.RegressionStats.class);
     kryo.register(io.epochal.worker.round.BinaryScores.class);
+    kryo.register(io.epochal.worker.round.BinaryScores[].class);
+    kryo.register(io.epochal.worker.round.ClassScores.class);
     kryo.register(io.epochal.worker.round.ClassCounts.class);
     kryo.register(ShardPiece[].class);
     kryo.register(byte[].class);

@@ -62,7 +62,7 @@ final class HeldOutEvaluator {
   /**
    * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
    * {@code val_accuracy} and {@code val_f1} (when counted) and {@code val_auc} and {@code val_ap} (a model of two
-   * outputs, when both classes have rows) or
+   * outputs when both classes have rows; of up to 100, one class against the rest, when two classes have rows) or
    * {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
    * each when finite) and {@code val_rows}. A loss that is not finite (the trained
    * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and

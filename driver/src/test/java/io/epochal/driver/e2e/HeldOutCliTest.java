@@ -64,24 +64,25 @@ class HeldOutCliTest {
     CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
     assertThat(dry.err).contains("  held-out rows: 150 rows of file://" + heldOut + " fit the model; every epoch is "
-        + "evaluated on them (val_loss, val_accuracy, val_f1)");
+        + "evaluated on them (val_loss, val_accuracy, val_f1, val_auc, val_ap)");
     assertThat(dry.out).contains("data.validation_path=file://" + heldOut);
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  accuracy [01]\\.[0-9]{4}  "
         + "val_loss [0-9.e-]+  "
-        + "val_accuracy [01]\\.[0-9]{4}  val_f1 [01]\\.[0-9]{4}  checkpointing");
+        + "val_accuracy [01]\\.[0-9]{4}  val_f1 [01]\\.[0-9]{4}  val_auc [01]\\.[0-9]{4}  val_ap [01]\\.[0-9]{4}  "
+        + "checkpointing");
 
     // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +TIME");
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +AUC +AP +TIME");
     for (int epoch = 1; epoch <= 2; epoch++) {
       Map<String, Double> recorded = metrics(job, epoch);
       assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +150 +%s +%.4f +%.4f "
-          + "+[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))),
-          recorded.get("val_accuracy"), recorded.get("val_f1")));
+          + "+%.4f +%.4f +[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))),
+          recorded.get("val_accuracy"), recorded.get("val_f1"), recorded.get("val_auc"), recorded.get("val_ap")));
     }
     assertThat(evaluated.err).contains("2 checkpoints evaluated on 150 rows of file://" + heldOut);
     CliRun byDefault = CliRun.of("evaluate", job.toString(), "--master", MASTER);
@@ -109,8 +110,9 @@ class HeldOutCliTest {
     Files.write(weights, bytes);
     CliRun damaged = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(damaged.code).as("%s", damaged).isEqualTo(1);
-    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +- +DAMAGED")
-        .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[0-9.]+ s");
+    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +- +- +- +DAMAGED")
+        .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} "
+            + "+[01]\\.[0-9]{4} +[0-9.]+ s");
     assertThat(damaged.err).contains("not evaluated: checkpoint of epoch 1", "1 checkpoint was not evaluated");
     CliRun asJson = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--json", "--master", MASTER);
     assertThat(asJson.code).as("%s", asJson).isEqualTo(1);
@@ -197,7 +199,7 @@ class HeldOutCliTest {
         + "(data.validation_path): give --input <labelled rows> to evaluate on");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
-        + "+VAL_F1 +CREATED")
+        + "+VAL_F1 +VAL_AUC +VAL_AP +CREATED")
         .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +[01]\\.[0-9]{4} ")
         .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +- +- ");
     // the newest checkpoint of the root's only job has no held-out loss: no such column
@@ -349,7 +351,7 @@ class HeldOutCliTest {
     assertThat(status.out).as("%s", status).containsPattern("\nnext rate: +0\\.001 at step [0-9]+ \\(schedule plateau "
         + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n")
         .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_F1 "
-            + "+NEXT_LR +CREATED")
+            + "+VAL_AUC +VAL_AP +NEXT_LR +CREATED")
         .containsPattern("epoch-000001 +1 .* 0\\.0100 +20[0-9-]+T").containsPattern("epoch-000002 +2 .* 0\\.00100 +20");
 
     CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);

@@ -182,9 +182,12 @@ class HeldOutRowsTest {
     Map<String, String> three = keys("three-classes", data);
     three.putAll(Map.of("data.validation_path", heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode",
         "max", "checkpoint.keep_best", "1"));
+    assertThat(E2eFixtures.resolve(tmp, three, conf).bestMetric()).as("one class against the rest")
+        .isEqualTo("val_auc");
+    three.put("data.classes", "101");
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("checkpoint.best_metric = 'val_auc'").hasMessageContaining("recorded only for two "
-            + "classes, not data.classes = 3");
+        .hasMessageContaining("checkpoint.best_metric = 'val_auc'").hasMessageContaining("recorded only for up to "
+            + "100 classes, not data.classes = 101");
     three.putAll(Map.of("loss", "mse", "model.output_dim", "1", "data.classes", "0"));
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("recorded only for classification (loss=softmax_cross_entropy), not loss=mse");
@@ -224,10 +227,14 @@ class HeldOutRowsTest {
         assertThat(metrics.get("val_loss")).isCloseTo(expected.meanLoss(), within(1e-5 * expected.meanLoss()))
             .isEqualTo(said.get(epoch).meanLoss());
         assertThat(metrics.get("val_accuracy")).isEqualTo(expected.accuracy()).isEqualTo(said.get(epoch).accuracy());
+        // three classes, one against the rest: the two workers' rows ranked together, exactly
+        assertThat(metrics.get("val_auc")).isEqualTo(expected.areaUnderRoc()).isBetween(0.5, 0.99999);
+        assertThat(metrics.get("val_ap")).isEqualTo(expected.averagePrecision()).isBetween(0.3, 0.99999);
         // what 'epochal evaluate' computes from the checkpoint alone: the same shards, the same bits
         EvaluationResult again = evaluate.evaluate(c.model(), "epoch " + epoch);
         assertThat(again.meanLoss()).as("epoch %s evaluated again", epoch).isEqualTo(metrics.get("val_loss"));
         assertThat(again.accuracy()).isEqualTo(metrics.get("val_accuracy"));
+        assertThat(again.areaUnderRoc()).isEqualTo(metrics.get("val_auc"));
       }
       assertThat(said.get(3).meanLoss()).isLessThan(said.get(1).meanLoss());
     }

@@ -145,6 +145,16 @@ class KryoWireFormatTest {
     assertThat(roundTrip(binary).macroF1()).isEqualTo(1.0);
     assertThat(roundTrip(binary).classCounts()).contains(counts);
     assertThat(roundTrip(squares).rootMeanSquaredError()).isEqualTo(squares.rootMeanSquaredError());
+    io.epochal.worker.round.ClassScores perClass = io.epochal.worker.round.ClassScores.collector(3, 3)
+        .add(new float[] {2, 0, 0, 0, 2, 0, 0, 1, 3}, new float[] {0, 1, 2}, new int[] {0, 1, 2}, 0, 3).build();
+    io.epochal.worker.round.ClassCounts three = io.epochal.worker.round.ClassCounts.collector(3)
+        .add(new int[] {0, 1, 2}, new float[] {0, 1, 2}, new int[] {0, 1, 2}, 0, 3).build();
+    io.epochal.worker.round.EvaluationResult ranked = io.epochal.worker.round.EvaluationResult.classification(1, 3,
+        0.4, 3, three, perClass);
+    assertThat(roundTrip(ranked)).isEqualTo(ranked).isNotEqualTo(new io.epochal.worker.round.EvaluationResult(1, 3,
+        0.4, 3));
+    assertThat(roundTrip(ranked).areaUnderRoc()).isEqualTo(1.0);
+    assertThat(roundTrip(ranked).classScores()).contains(perClass);
   }
 
   @Test

@@ -96,12 +96,20 @@ public final class BinaryScores {
 
     /** The scores collected. */
     public BinaryScores build() {
-      float[] sortedPos = Arrays.copyOf(scores, p);
-      float[] sortedNeg = Arrays.copyOfRange(scores, scores.length - q, scores.length);
-      Arrays.sort(sortedPos); // NaN last, -0.0 before 0.0 (which compare equal below)
-      Arrays.sort(sortedNeg);
-      return new BinaryScores(sortedPos, sortedNeg);
+      return sorted(scores, p, q);
     }
+  }
+
+  /**
+   * The scores of {@code scores}' first {@code p} entries (rows of the positive label) and its last
+   * {@code q} (the others), sorted into new arrays.
+   */
+  static BinaryScores sorted(float[] scores, int p, int q) {
+    float[] sortedPos = Arrays.copyOf(scores, p);
+    float[] sortedNeg = Arrays.copyOfRange(scores, scores.length - q, scores.length);
+    Arrays.sort(sortedPos); // NaN last, -0.0 before 0.0 (which compare equal below)
+    Arrays.sort(sortedNeg);
+    return new BinaryScores(sortedPos, sortedNeg);
   }
 
   /** Rows labelled 1. */

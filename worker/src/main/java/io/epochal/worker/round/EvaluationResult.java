@@ -31,13 +31,15 @@ public final class EvaluationResult {
   private final ClassCounts counts;
   /** A two-class model's scores by label; null when not measured (regression, or more classes). */
   private final BinaryScores scores;
+  /** A model of 3 to {@link ClassScores#MAX_CLASSES} outputs' scores, one class against the rest; else null. */
+  private final ClassScores classScores;
 
   /**
    * A result of {@code rows} rows whose losses sum to {@code lossSum}; {@code correct} rows predicted
    * right, or {@link #NOT_COUNTED}; no absolute error measured.
    */
   public EvaluationResult(int worker, long rows, double lossSum, long correct) {
-    this(worker, rows, lossSum, correct, Double.NaN, null, null, null);
+    this(worker, rows, lossSum, correct, Double.NaN, null, null, null, null);
   }
 
   /**
@@ -52,7 +54,20 @@ public final class EvaluationResult {
         rows);
     checkArgument(scores == null || scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows "
         + "for %s rows", worker, scores == null ? 0 : scores.positives() + scores.negatives(), rows);
-    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, scores);
+    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, scores, null);
+  }
+
+  /**
+   * A classification's result for a model of three or more outputs, its rows scored one class against the rest as
+   * {@code classScores} holds them.
+   */
+  public static EvaluationResult classification(int worker, long rows, double lossSum, long correct,
+      ClassCounts counts, ClassScores classScores) {
+    EvaluationResult r = classification(worker, rows, lossSum, correct, counts, (BinaryScores) null);
+    BinaryScores first = classScores.ofClass(0);
+    checkArgument(first.positives() + first.negatives() == rows, "worker %s: class scores of %s rows for %s rows",
+        worker, first.positives() + first.negatives(), rows);
+    return new EvaluationResult(worker, rows, lossSum, r.correct, Double.NaN, null, counts, null, classScores);
   }
 
   /**
@@ -61,7 +76,7 @@ public final class EvaluationResult {
    */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null, null);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null, null, null);
   }
 
   /** As {@link #regression(int, long, double, double)}, with the rows' squared errors and label statistics. */
@@ -69,11 +84,11 @@ public final class EvaluationResult {
       RegressionStats stats) {
     checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
     checkArgument(stats.rows() == rows, "worker %s: statistics of %s rows for %s rows", worker, stats.rows(), rows);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null, null);
+    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null, null, null);
   }
 
   private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
-      RegressionStats stats, ClassCounts counts, BinaryScores scores) {
+      RegressionStats stats, ClassCounts counts, BinaryScores scores, ClassScores classScores) {
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -86,6 +101,7 @@ public final class EvaluationResult {
     this.stats = stats;
     this.counts = counts;
     this.scores = scores;
+    this.classScores = classScores;
   }
 
   /**
@@ -134,8 +150,12 @@ public final class EvaluationResult {
     BinaryScores scores = ordered.stream().anyMatch(r -> r.scores != null)
         && ordered.stream().allMatch(r -> r.scores != null || r.rows == 0)
         ? BinaryScores.combine(ordered.stream().filter(r -> r.scores != null).map(r -> r.scores).toList()) : null;
+    ClassScores classScores = ordered.stream().anyMatch(r -> r.classScores != null)
+        && ordered.stream().allMatch(r -> r.classScores != null || r.rows == 0)
+        ? ClassScores.combine(ordered.stream().filter(r -> r.classScores != null).map(r -> r.classScores).toList())
+        : null;
     return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats, counts,
-        scores);
+        scores, classScores);
   }
 
   /** The worker index (0 for a combined result). */
@@ -216,20 +236,28 @@ public final class EvaluationResult {
     return java.util.Optional.ofNullable(scores);
   }
 
-  /**
-   * The area under the ROC curve of a two-class model ({@link BinaryScores#areaUnderRoc()}; NaN when not measured,
-   * or when the rows hold only one of the labels).
-   */
-  public double areaUnderRoc() {
-    return scores == null ? Double.NaN : scores.areaUnderRoc().orElse(Double.NaN);
+  /** A model of three or more outputs' scores one class against the rest, or empty when not measured. */
+  public java.util.Optional<ClassScores> classScores() {
+    return java.util.Optional.ofNullable(classScores);
   }
 
   /**
-   * The average precision of a two-class model ({@link BinaryScores#averagePrecision()}; NaN when not measured, or
-   * when the rows hold only one of the labels).
+   * The area under the ROC curve of a two-class model ({@link BinaryScores#areaUnderRoc()}), or of more classes the
+   * mean of their one-vs-rest areas ({@link ClassScores#macroAreaUnderRoc()}); NaN when not measured, or when the
+   * rows hold only one of the labels.
+   */
+  public double areaUnderRoc() {
+    return scores != null ? scores.areaUnderRoc().orElse(Double.NaN)
+        : classScores != null ? classScores.macroAreaUnderRoc().orElse(Double.NaN) : Double.NaN;
+  }
+
+  /**
+   * The average precision of a two-class model ({@link BinaryScores#averagePrecision()}), or of more classes the mean
+   * of their one-vs-rest average precisions; NaN when not measured, or when the rows hold only one of the labels.
    */
   public double averagePrecision() {
-    return scores == null ? Double.NaN : scores.averagePrecision().orElse(Double.NaN);
+    return scores != null ? scores.averagePrecision().orElse(Double.NaN)
+        : classScores != null ? classScores.macroAveragePrecision().orElse(Double.NaN) : Double.NaN;
   }
 
   @Override
@@ -240,12 +268,13 @@ public final class EvaluationResult {
     EvaluationResult r = (EvaluationResult) o;
     return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
         && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats)
-        && Objects.equals(counts, r.counts) && Objects.equals(scores, r.scores);
+        && Objects.equals(counts, r.counts) && Objects.equals(scores, r.scores)
+        && Objects.equals(classScores, r.classScores);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, counts, scores);
+    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, counts, scores, classScores);
   }
 
   @Override
@@ -253,6 +282,6 @@ public final class EvaluationResult {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
         + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "")
         + (stats == null ? "" : ", " + stats) + (counts == null ? "" : ", " + counts)
-        + (scores == null ? "" : ", " + scores) + "}";
+        + (scores == null ? "" : ", " + scores) + (classScores == null ? "" : ", " + classScores) + "}";
   }
 }

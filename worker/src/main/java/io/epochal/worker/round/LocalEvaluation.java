@@ -79,6 +79,7 @@ public final class LocalEvaluation {
     double absErrorSum = 0;
     RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
     BinaryScores.Collector scores = null; // a two-class model's, once its first batch shows two logits per row
+    ClassScores.Collector classScores = null; // a model's of more outputs, up to ClassScores.MAX_CLASSES
     ClassCounts.Collector counts = null; // a classification's, once its first batch shows the model's outputs
     try (NDManager evalManager = model.manager().newSubManager()) {
       for (int start = 0; start < rows; start += batch) {
@@ -91,8 +92,12 @@ public final class LocalEvaluation {
             float[] logits = prediction.toFloatArray();
             counts = (counts == null ? ClassCounts.collector(logits.length / (end - start)) : counts)
                 .add(predictions(logits, end - start), labels, order, start, end);
-            if (logits.length == 2 * (end - start)) {
+            int classes = logits.length / (end - start);
+            if (classes == 2) {
               scores = (scores == null ? BinaryScores.collector(rows) : scores).add(logits, labels, order, start, end);
+            } else if (classes > 2 && classes <= ClassScores.MAX_CLASSES) {
+              classScores = (classScores == null ? ClassScores.collector(rows, classes) : classScores)
+                  .add(logits, labels, order, start, end);
             }
           } else {
             float[] outputs = prediction.toFloatArray();
@@ -104,8 +109,10 @@ public final class LocalEvaluation {
     }
     if (classification) {
       ClassCounts perClass = counts.build(); // its right rows are the rows predicted right
-      return EvaluationResult.classification(shard.worker(), rows, lossSum, perClass.rightRows(), perClass,
-          scores == null ? null : scores.build());
+      return classScores != null ? EvaluationResult.classification(shard.worker(), rows, lossSum,
+          perClass.rightRows(), perClass, classScores.build())
+          : EvaluationResult.classification(shard.worker(), rows, lossSum, perClass.rightRows(), perClass,
+              scores == null ? null : scores.build());
     }
     return EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }

@@ -35,7 +35,7 @@ class BinaryScoresTest {
   }
 
   /** The area by its definition: every (positive, negative) pair, a win 1, a tie one half. */
-  private static double pairwise(float[] labels, float[] scores) {
+  static double pairwise(float[] labels, float[] scores) {
     double won = 0;
     long pairs = 0;
     for (int i = 0; i < labels.length; i++) {
@@ -53,7 +53,7 @@ class BinaryScoresTest {
    * The average precision by its definition: at every distinct score from the highest down, the rows at or above it
    * counted afresh, the recall it adds times the precision there.
    */
-  private static double precisionSum(float[] labels, float[] scores) {
+  static double precisionSum(float[] labels, float[] scores) {
     float[] distinct = new float[scores.length];
     System.arraycopy(scores, 0, distinct, 0, scores.length);
     java.util.Arrays.sort(distinct);
