@@ -292,9 +292,9 @@ public final class JobKeys {
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
         + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, "
         + "val_f1 (macro) and, for a model of up to 100 outputs, val_auc and val_ap, the area under the ROC curve and "
-        + "the average precision (of more than two, one class against the rest, averaged) (for a regression loss val_mae, val_rmse and val_r2: the mean absolute error, root mean "
-        + "squared error and R2) (for checkpoint.best_metric). They are never "
-        + "trained on. Empty = none. A resume may change it (--set)."));
+        + "the average precision (of more than two, one class against the rest, averaged) (for a regression loss "
+        + "val_mae, val_rmse and val_r2: the mean absolute error, root mean squared error and R2) (for "
+        + "checkpoint.best_metric). They are never trained on. Empty = none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "

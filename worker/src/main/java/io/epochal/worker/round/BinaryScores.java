@@ -10,19 +10,20 @@ import java.util.OptionalDouble;
 /**
  * The scores a two-class model gives held-out rows, split by their label and sorted, from which
  * the area under the ROC curve is exact: each row's score is its class-1 logit minus its class-0
- * logit (float32), which orders the rows as the softmax's class-1 probability does, without the
- * probability's rounding to equal values near 0 and 1. Shards merge without loss ({@link
- * #combine}), so the area over every worker's rows is the area over all rows at once. Holds 4 bytes
- * per row. Immutable; it crosses from executor to driver inside an {@link EvaluationResult}.
+ * logit (in double, exact for logits within 2^29 of each other), which orders the rows as the
+ * softmax's class-1 probability does, without the probability's rounding to equal values near 0 and
+ * 1. Shards merge without loss ({@link #combine}), so the area over every worker's rows is the area
+ * over all rows at once. Holds 8 bytes per row. Immutable; it crosses from executor to driver inside
+ * an {@link EvaluationResult}.
  */
 public final class BinaryScores {
 
   /** Scores of rows labelled 1, ascending. */
-  private final float[] positives;
+  private final double[] positives;
   /** Scores of rows labelled 0, ascending. */
-  private final float[] negatives;
+  private final double[] negatives;
 
-  private BinaryScores(float[] positives, float[] negatives) {
+  private BinaryScores(double[] positives, double[] negatives) {
     this.positives = positives;
     this.negatives = negatives;
   }
@@ -41,8 +42,8 @@ public final class BinaryScores {
       p += s.positives.length;
       n += s.negatives.length;
     }
-    float[] pos = new float[p];
-    float[] neg = new float[n];
+    double[] pos = new double[p];
+    double[] neg = new double[n];
     p = 0;
     n = 0;
     for (BinaryScores s : shards) {
@@ -59,13 +60,13 @@ public final class BinaryScores {
   /** Collects one shard's scores; not thread-safe. */
   public static final class Collector {
     /** Positives' scores from the front, negatives' from the back: one array for the shard's rows. */
-    private final float[] scores;
+    private final double[] scores;
     private int p;
     private int q;
 
     private Collector(int rows) {
       checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
-      this.scores = new float[rows];
+      this.scores = new double[rows];
     }
 
     /**
@@ -82,7 +83,7 @@ public final class BinaryScores {
       checkArgument(p + q + n <= scores.length, "more than the %s rows the collector was made for", scores.length);
       for (int i = 0; i < n; i++) {
         float label = labels[order[start + i]];
-        float score = logits[2 * i + 1] - logits[2 * i];
+        double score = (double) logits[2 * i + 1] - logits[2 * i];
         if (label == 1f) {
           scores[p++] = score;
         } else {
@@ -104,9 +105,9 @@ public final class BinaryScores {
    * The scores of {@code scores}' first {@code p} entries (rows of the positive label) and its last
    * {@code q} (the others), sorted into new arrays.
    */
-  static BinaryScores sorted(float[] scores, int p, int q) {
-    float[] sortedPos = Arrays.copyOf(scores, p);
-    float[] sortedNeg = Arrays.copyOfRange(scores, scores.length - q, scores.length);
+  static BinaryScores sorted(double[] scores, int p, int q) {
+    double[] sortedPos = Arrays.copyOf(scores, p);
+    double[] sortedNeg = Arrays.copyOfRange(scores, scores.length - q, scores.length);
     Arrays.sort(sortedPos); // NaN last, -0.0 before 0.0 (which compare equal below)
     Arrays.sort(sortedNeg);
     return new BinaryScores(sortedPos, sortedNeg);
@@ -131,13 +132,13 @@ public final class BinaryScores {
   public OptionalDouble areaUnderRoc() {
     int p = positives.length;
     int n = negatives.length;
-    if (p == 0 || n == 0 || Float.isNaN(positives[p - 1]) || Float.isNaN(negatives[n - 1])) {
+    if (p == 0 || n == 0 || Double.isNaN(positives[p - 1]) || Double.isNaN(negatives[n - 1])) {
       return OptionalDouble.empty();
     }
     long twiceWins = 0; // 2 x (pairs won) + (pairs tied)
     int below = 0;
     int upTo = 0;
-    for (float score : positives) {
+    for (double score : positives) {
       while (below < n && negatives[below] < score) {
         below++;
       }
@@ -159,7 +160,7 @@ public final class BinaryScores {
   public OptionalDouble averagePrecision() {
     int p = positives.length;
     int n = negatives.length;
-    if (p == 0 || n == 0 || Float.isNaN(positives[p - 1]) || Float.isNaN(negatives[n - 1])) {
+    if (p == 0 || n == 0 || Double.isNaN(positives[p - 1]) || Double.isNaN(negatives[n - 1])) {
       return OptionalDouble.empty();
     }
     double sum = 0; // of (rows labelled 1 the threshold adds) x (precision at it)
@@ -168,7 +169,7 @@ public final class BinaryScores {
     long truePositives = 0;
     long falsePositives = 0;
     while (i >= 0) { // thresholds below the lowest positive add no recall
-      float threshold = j >= 0 ? Math.max(positives[i], negatives[j]) : positives[i];
+      double threshold = j >= 0 ? Math.max(positives[i], negatives[j]) : positives[i];
       long added = 0;
       while (i >= 0 && positives[i] == threshold) {
         added++;

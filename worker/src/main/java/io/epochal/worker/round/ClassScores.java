@@ -12,16 +12,18 @@ import java.util.OptionalDouble;
  * The scores a model of three or more outputs gives held-out rows, one class against the rest: for
  * each class a {@link BinaryScores} whose positives are the rows labelled with it, each row scored by
  * its log-probability of that class, {@code z_c - log sum_j exp(z_j)} computed in double from its
- * float32 logits and rounded to float32 (which orders the rows as the softmax's probability of the
- * class does, without the probability's rounding to equal values near 0 and 1). From them the
+ * float32 logits as {@code (z_c - max) - log sum_j exp(z_j - max)}, the terms summed in ascending
+ * order (so that rows whose logits are the same values in another order, or shifted by a constant,
+ * score alike, as their probabilities are alike), which orders the rows as the softmax's probability
+ * of the class does, without the probability's rounding to equal values near 0 and 1. From them the
  * one-vs-rest areas under the ROC curve and average precisions, averaged over the classes with equal
  * weights (scikit-learn's {@code roc_auc_score(multi_class="ovr", average="macro")}, torchmetrics'
  * {@code MulticlassAUROC} and {@code MulticlassAveragePrecision} with {@code average="macro"}).
- * Shards merge without loss ({@link #combine}). Holds 4 bytes per row and class. Immutable.
+ * Shards merge without loss ({@link #combine}). Holds 8 bytes per row and class. Immutable.
  */
 public final class ClassScores {
 
-  /** The most outputs a model may have for its rows to be scored: 4 bytes per row and class cross from each worker. */
+  /** The most outputs a model may have for its rows to be scored: 8 bytes per row and class cross from each worker. */
   public static final int MAX_CLASSES = 100;
 
   private final BinaryScores[] perClass;
@@ -96,19 +98,21 @@ public final class ClassScores {
   /** Collects one shard's scores; not thread-safe. */
   public static final class Collector {
     /** Per class: its positives' scores from the front, the other rows' from the back. */
-    private final float[][] scores;
+    private final double[][] scores;
     private final int[] p;
     private final int[] q;
     private final double[] row;
+    private final double[] terms;
 
     private Collector(int rows, int classes) {
       checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
       checkArgument(classes >= 3 && classes <= MAX_CLASSES, "class scores are for 3 to %s classes, got %s",
           MAX_CLASSES, classes);
-      this.scores = new float[classes][rows];
+      this.scores = new double[classes][rows];
       this.p = new int[classes];
       this.q = new int[classes];
       this.row = new double[classes];
+      this.terms = new double[classes];
     }
 
     /**
@@ -133,14 +137,18 @@ public final class ClassScores {
           row[c] = logits[i * classes + c];
           max = Math.max(max, row[c]);
         }
-        double sum = 0;
         for (int c = 0; c < classes; c++) {
-          sum += Math.exp(row[c] - max);
+          terms[c] = Math.exp(row[c] - max);
         }
-        double logSum = max + Math.log(sum);
+        Arrays.sort(terms); // one order of summation for the same logits in any order
+        double sum = 0;
+        for (double t : terms) {
+          sum += t;
+        }
+        double logSum = Math.log(sum);
         for (int c = 0; c < classes; c++) {
-          float score = (float) (row[c] - logSum);
-          float[] s = scores[c];
+          double score = (row[c] - max) - logSum; // the same for logits shifted by a constant
+          double[] s = scores[c];
           if (c == (int) label) {
             s[p[c]++] = score;
           } else {

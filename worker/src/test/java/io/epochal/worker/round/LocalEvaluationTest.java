@@ -114,8 +114,8 @@ class LocalEvaluationTest {
     assertThat(result.areaUnderRoc()).isEqualTo(won / pairs).isBetween(0.6, 0.9999);
     assertThat(result.binaryScores()).hasValueSatisfying(s -> assertThat(s.positives() + s.negatives())
         .isEqualTo(100));
-    EvaluationResult three = LocalEvaluation.run(RoundFixtures.adam(0.0, 16, 4), trained(RoundFixtures.adam(0.0, 16, 4)),
-        RoundFixtures.shard(0, 50, 3));
+    EvaluationResult three = LocalEvaluation.run(RoundFixtures.adam(0.0, 16, 4),
+        trained(RoundFixtures.adam(0.0, 16, 4)), RoundFixtures.shard(0, 50, 3));
     assertThat(three.binaryScores()).as("three classes").isEmpty();
     assertThat(three.classScores()).hasValueSatisfying(s -> assertThat(s.classes()).isEqualTo(3));
     assertThat(three.areaUnderRoc()).as("one class against the rest").isBetween(0.0, 1.0);
