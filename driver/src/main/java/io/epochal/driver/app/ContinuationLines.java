@@ -19,6 +19,13 @@ final class ContinuationLines {
 
   /** Prints the lines for a job with keys {@code job} ({@code job.json}) whose newest checkpoint is {@code newest}. */
   static void print(PrintStream out, HyperParameters job, CheckpointManifest newest) {
+    io.epochal.driver.config.FineTuning tuning = io.epochal.driver.config.FineTuning.of(job);
+    newest.initDigest().ifPresent(d -> out.println("weights:     started from " + tuning.weights().orElse("?")
+        + " (sha256 " + d + "; " + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
+    if (!tuning.frozen().isEmpty()) {
+      out.println("frozen:      " + String.join(", ", tuning.frozen()) + " (not trained; "
+          + io.epochal.driver.config.FineTuning.FREEZE + ")");
+    }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));
   }

@@ -119,6 +119,9 @@ class StartingWeightsCliTest {
     assertThat(CliRun.of("resume", frozen.toString(), "--epochs", "2", "--master", MASTER).code).isZero();
     CliRun verified = CliRun.of("verify", frozen.toString(), "--all");
     assertThat(verified.code).as("%s", verified).isZero();
+    assertThat(CliRun.of("status", frozen.toString()).out)
+        .contains("weights:     started from file://" + copied + " (sha256 " + sha256(copied) + "; init.weights)")
+        .contains("frozen:      layers.0.* (not trained; train.freeze)");
     StateDict start = SafetensorsReader.read(copied).tensors();
     for (int epoch = 1; epoch <= 2; epoch++) {
       Path checkpoint = frozen.resolve("checkpoints/epoch-00000" + epoch);
