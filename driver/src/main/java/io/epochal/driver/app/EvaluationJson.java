@@ -61,7 +61,8 @@ final class EvaluationJson {
   /**
    * As the other; with {@code perClass}, each classification's checkpoint also lists its {@code classes}: every class
    * some row is labelled with or predicted as, its {@code rows}, {@code predicted} and {@code right} counts and its
-   * {@code precision}, {@code recall} and {@code f1} (each absent where its denominator is 0).
+   * {@code precision}, {@code recall} and {@code f1} (each absent where its denominator is 0) and, for a model of 3
+   * to 100 outputs, its {@code auc} and {@code ap} against the rest (absent for a class no row is labelled with).
    */
   static String of(String rows, JobSpec spec, long usableRows, long skippedRows,
       List<CheckpointEvaluation.Evaluated> table, boolean perClass) {
@@ -119,6 +120,8 @@ final class EvaluationJson {
             counts.precision(k).ifPresent(v -> one.put("precision", v));
             counts.recall(k).ifPresent(v -> one.put("recall", v));
             counts.f1(k).ifPresent(v -> one.put("f1", v));
+            EvaluationTable.areaAgainstRest(r, k).ifPresent(v -> one.put("auc", v));
+            EvaluationTable.precisionAgainstRest(r, k).ifPresent(v -> one.put("ap", v));
           }
         });
       }

@@ -24,7 +24,9 @@ final class EvaluationTable {
   /**
    * Prints, for each checkpoint of {@code table} evaluated as a classification, a line per class some row is labelled
    * with or predicted as: its rows, the rows predicted as it, its precision, recall and F1 (scikit-learn's {@code
-   * classification_report}; "-" where a denominator is 0).
+   * classification_report}; "-" where a denominator is 0) and, for a model of 3 to 100 outputs, its area under the
+   * ROC curve and average precision against the rest (scikit-learn's with {@code average=None}; "-" for a class no
+   * row is labelled with).
    */
   static void printPerClass(PrintStream out, List<CheckpointEvaluation.Evaluated> table) {
     for (CheckpointEvaluation.Evaluated e : table) {
@@ -32,19 +34,34 @@ final class EvaluationTable {
         continue;
       }
       ClassCounts counts = e.result().classCounts().get();
+      boolean ranked = e.result().classScores().isPresent();
       out.printf("%n%s per class (%d rows):%n", e.name(), e.result().rows());
-      out.printf("  %8s %10s %10s %10s %10s %10s%n", "CLASS", "ROWS", "PREDICTED", "PRECISION", "RECALL", "F1");
+      out.printf("  %8s %10s %10s %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", "CLASS", "ROWS", "PREDICTED",
+          "PRECISION", "RECALL", "F1", "AUC", "AP");
       for (int k = 0; k < counts.classes(); k++) {
         long rows = counts.labelled(k);
         long predicted = counts.predicted(k);
         if (rows + predicted == 0) {
           continue;
         }
-        out.printf("  %8d %10d %10d %10s %10s %10s%n", k, rows, predicted, text(counts.precision(k)),
-            text(counts.recall(k)), text(counts.f1(k)));
+        out.printf("  %8d %10d %10d %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", k, rows, predicted,
+            text(counts.precision(k)), text(counts.recall(k)), text(counts.f1(k)), text(areaAgainstRest(e.result(), k)),
+            text(precisionAgainstRest(e.result(), k)));
       }
     }
     out.flush();
+  }
+
+  /** Class {@code k}'s area under the ROC curve against the rest, for a model of 3 to 100 outputs; else empty. */
+  static java.util.OptionalDouble areaAgainstRest(EvaluationResult r, int k) {
+    return r.classScores().filter(s -> k < s.classes()).map(s -> s.ofClass(k).areaUnderRoc())
+        .orElse(java.util.OptionalDouble.empty());
+  }
+
+  /** Class {@code k}'s average precision against the rest, for a model of 3 to 100 outputs; else empty. */
+  static java.util.OptionalDouble precisionAgainstRest(EvaluationResult r, int k) {
+    return r.classScores().filter(s -> k < s.classes()).map(s -> s.ofClass(k).averagePrecision())
+        .orElse(java.util.OptionalDouble.empty());
   }
 
   private static String text(java.util.OptionalDouble v) {

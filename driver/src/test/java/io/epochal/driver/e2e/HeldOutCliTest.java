@@ -91,6 +91,21 @@ class HeldOutCliTest {
         + heldOut + " (data.validation_path)");
     assertThat(byDefault.out).containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +150 +%s ",
         java.util.regex.Pattern.quote(lossText(metrics(job, 2).get("val_loss")))));
+    // per class, one against the rest: the mean of the three classes' areas and precisions is what epoch 2 recorded
+    JsonNode perClass = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--per-class",
+        "--master", MASTER).out).at("/checkpoints/0/classes");
+    assertThat(perClass.size()).isEqualTo(3);
+    double areas = 0;
+    double precisions = 0;
+    for (JsonNode c : perClass) {
+      areas += c.get("auc").asDouble();
+      precisions += c.get("ap").asDouble();
+    }
+    assertThat(areas / 3).isEqualTo(metrics(job, 2).get("val_auc"));
+    assertThat(precisions / 3).isEqualTo(metrics(job, 2).get("val_ap"));
+    assertThat(CliRun.of("evaluate", job.toString(), "--per-class", "--master", MASTER).out)
+        .containsPattern("CLASS +ROWS +PREDICTED +PRECISION +RECALL +F1 +AUC +AP\n +0 +[0-9]+ +[0-9]+ +[01]\\.[0-9]{4} "
+            + "+[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[01]\\.[0-9]{4}\n");
     Path moved = Files.move(Path.of(heldOut), tmp.resolve("moved"));
     CliRun gone = CliRun.of("evaluate", job.toString(), "--master", MASTER);
     Files.move(moved, Path.of(heldOut));
