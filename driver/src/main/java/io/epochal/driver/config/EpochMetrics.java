@@ -34,10 +34,11 @@ public final class EpochMetrics {
   /** The share of the held-out rows predicted right ({@code softmax_cross_entropy} only). */
   public static final String VAL_ACCURACY = "val_accuracy";
   /**
-   * The area under the ROC curve of the held-out rows ({@code softmax_cross_entropy} with a model of two outputs
-   * only; better when larger): the chance that a row of class 1 scores above a row of class 0 by its class-1
-   * probability, a tie counting one half, as {@code sklearn.metrics.roc_auc_score} and torchmetrics' {@code
-   * BinaryAUROC} compute it exactly; not recorded when the held-out rows hold one class only.
+   * The area under the ROC curve of the held-out rows ({@code softmax_cross_entropy} with a model of up to 100
+   * outputs; better when larger): for two, the chance that a row of class 1 scores above a row of class 0 by its
+   * class-1 probability, a tie counting one half, as {@code sklearn.metrics.roc_auc_score} and torchmetrics' {@code
+   * BinaryAUROC} compute it exactly; for more, each class's against the rest, averaged ({@code multi_class="ovr"},
+   * {@code average="macro"}); not recorded when the held-out rows hold one class only.
    */
   public static final String VAL_AUC = "val_auc";
   /**
@@ -47,7 +48,7 @@ public final class EpochMetrics {
    */
   public static final String VAL_F1 = "val_f1";
   /**
-   * The average precision of the held-out rows (as {@link #VAL_AUC}, for two outputs; better when larger): the
+   * The average precision of the held-out rows (as {@link #VAL_AUC}, up to 100 outputs; better when larger): the
    * precision at each class-1 score threshold weighed by the recall it adds, without interpolation, as {@code
    * sklearn.metrics.average_precision_score} and torchmetrics' {@code BinaryAveragePrecision} compute it.
    */
