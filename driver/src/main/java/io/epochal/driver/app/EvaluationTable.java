@@ -11,8 +11,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The table {@code evaluate} prints: a line per checkpoint with its rows and loss, then for a classification its
  * accuracy and macro F1 (and, for a model of up to 100 outputs, the area under the ROC curve and the average
- * precision), for a regression its mean absolute error, root mean squared error and R², and the time it took (or, for a
- * checkpoint not evaluated, why). A column a classification's results do not record is left out.
+ * precision), for a regression its mean absolute error, root mean squared error and R², and the time it took (or,
+ * for a checkpoint not evaluated, why). A column a classification's results do not record is left out.
  */
 final class EvaluationTable {
 
