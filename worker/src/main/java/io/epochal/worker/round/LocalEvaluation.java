@@ -20,7 +20,8 @@ import io.epochal.worker.model.ModelCache;
  * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
  * first of equal ones) is their label and, for a model of two outputs, the rows' {@link BinaryScores} (the area under
  * the ROC curve), of 3 to {@link ClassScores#MAX_CLASSES} their {@link ClassScores}; for a regression loss, the
- * sum of the rows' absolute errors ({@code |output - label|}, each row's mean over its outputs, in double) and their {@link RegressionStats}
+ * sum of the rows' absolute errors ({@code |output - label|}, each row's mean over its outputs, in double) and
+ * their {@link RegressionStats}
  * (squared errors and label statistics per output). A pure function of
  * (state, config, shard): a retried task gives the same bits. Optimizer tensors in the state are ignored.
  */
