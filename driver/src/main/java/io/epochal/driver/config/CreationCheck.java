@@ -90,17 +90,13 @@ final class CreationCheck {
     if (patterns.isEmpty() || !values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
       return java.util.Optional.empty();
     }
-    HyperParameters.Builder model = HyperParameters.builder();
-    values.asMap().forEach((k, v) -> {
-      if (k.startsWith(JobKeys.MODEL_PREFIX) && JobKeys.specs().get(k) == null) {
-        model.put(k.substring(JobKeys.MODEL_PREFIX.length()), v);
-      }
-    });
+    HyperParameters model = HyperParameters.builder().putAll(values.withPrefix(JobKeys.MODEL_PREFIX)).remove("name")
+        .remove("version").build();
     String name = values.getString(JobKeys.MODEL_NAME);
     long version = values.getLong(JobKeys.MODEL_VERSION);
     java.util.Optional<List<String>> params;
     try {
-      params = catalog.trainableParameters(name, version, model.build());
+      params = catalog.trainableParameters(name, version, model);
     } catch (IllegalArgumentException e) {
       return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
     }

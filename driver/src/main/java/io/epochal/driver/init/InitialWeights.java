@@ -75,9 +75,10 @@ public final class InitialWeights {
     for (Map.Entry<String, Tensor> e : seeded) {
       String name = e.getKey();
       Tensor own = e.getValue();
-      Tensor given = skip.matches(name) ? null : tensors.get(name);
+      boolean skipping = skip.matches(name);
+      Tensor given = skipping ? null : tensors.get(name);
       if (given == null) {
-        (skip.matches(name) ? skipped : kept).add(name);
+        (skipping ? skipped : kept).add(name);
         state.put(name, own);
         continue;
       }

@@ -76,11 +76,12 @@ public final class InitialWeightsReader {
         throw refused(location, "this is a job directory; name one of its checkpoints, "
             + newestCheckpoint(fs, new Path(path, "checkpoints")));
       }
-      if (!fs.exists(file) && !fs.exists(index)) {
+      boolean single = fs.exists(file);
+      if (!single && !fs.exists(index)) {
         throw refused(location, "the directory holds neither " + MODEL_FILE + " nor "
             + SafetensorsIndex.indexName(MODEL_FILE));
       }
-      path = fs.exists(file) ? file : index;
+      path = single ? file : index;
     }
     Digests digests = new Digests();
     StateDict tensors = path.getName().endsWith(SafetensorsIndex.INDEX_SUFFIX)

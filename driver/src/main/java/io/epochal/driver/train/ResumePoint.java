@@ -12,11 +12,8 @@ import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.schedule.ReduceOnPlateau;
 import io.epochal.tensor.StateDict;
-import io.epochal.worker.model.EpochalModel;
-import io.epochal.worker.model.ModelCache;
 import io.epochal.worker.optim.Optimizers;
 import io.epochal.worker.round.LocalRound;
-import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
 import java.util.List;
 import java.util.Map;
@@ -187,10 +184,7 @@ final class ResumePoint {
    * without {@code init.weights}, whose tensors have the same layout (for the size of the state).
    */
   static ResumePoint fresh(TrainingConfig config) {
-    EpochalModel model = ModelCache.forCurrentThread()
-        .acquire(config.modelName(), config.modelVersion(), config.modelParams());
-    model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    return new ResumePoint(0, 0, model.stateDict(), null, List.of(), Map.of(), null, null,
+    return new ResumePoint(0, 0, StartingWeights.seeded(config), null, List.of(), Map.of(), null, null,
         HyperParameters.empty(), null);
   }
 

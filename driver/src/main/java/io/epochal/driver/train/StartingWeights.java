@@ -66,11 +66,16 @@ final class StartingWeights {
     return s != null ? s : load(false);
   }
 
-  private Start load(boolean newJob) throws TrainingException {
+  /** The model's state dict initialised from {@code Seeds.derive(seed, INIT)}, built by this thread's cached model. */
+  static StateDict seeded(TrainingConfig config) {
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     model.initialize(Seeds.derive(config.seed(), Seeds.INIT));
-    StateDict seeded = model.stateDict();
+    return model.stateDict();
+  }
+
+  private Start load(boolean newJob) throws TrainingException {
+    StateDict seeded = seeded(config);
     FineTuning init = spec.fineTuning();
     if (init.weights().isEmpty()) {
       return new Start(seeded, null);

@@ -49,11 +49,7 @@ public final class EvaluationResult {
    */
   public static EvaluationResult classification(int worker, long rows, double lossSum, long correct,
       ClassCounts counts, BinaryScores scores) {
-    checkArgument(correct != NOT_COUNTED, "worker %s: a classification's result counts its correct rows", worker);
-    checkArgument(counts.rows() == rows, "worker %s: class counts of %s rows for %s rows", worker, counts.rows(),
-        rows);
-    checkArgument(scores == null || scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows "
-        + "for %s rows", worker, scores == null ? 0 : scores.positives() + scores.negatives(), rows);
+    checkClassification(worker, rows, correct, counts, scores);
     return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, scores, null);
   }
 
@@ -63,11 +59,17 @@ public final class EvaluationResult {
    */
   public static EvaluationResult classification(int worker, long rows, double lossSum, long correct,
       ClassCounts counts, ClassScores classScores) {
-    EvaluationResult r = classification(worker, rows, lossSum, correct, counts, (BinaryScores) null);
-    BinaryScores first = classScores.ofClass(0);
-    checkArgument(first.positives() + first.negatives() == rows, "worker %s: class scores of %s rows for %s rows",
-        worker, first.positives() + first.negatives(), rows);
-    return new EvaluationResult(worker, rows, lossSum, r.correct, Double.NaN, null, counts, null, classScores);
+    checkClassification(worker, rows, correct, counts, classScores.ofClass(0)); // each class scores every row
+    return new EvaluationResult(worker, rows, lossSum, correct, Double.NaN, null, counts, null, classScores);
+  }
+
+  private static void checkClassification(int worker, long rows, long correct, ClassCounts counts,
+      BinaryScores scores) {
+    checkArgument(correct != NOT_COUNTED, "worker %s: a classification's result counts its correct rows", worker);
+    checkArgument(counts.rows() == rows, "worker %s: class counts of %s rows for %s rows", worker, counts.rows(),
+        rows);
+    checkArgument(scores == null || scores.positives() + scores.negatives() == rows, "worker %s: scores of %s rows "
+        + "for %s rows", worker, scores == null ? 0 : scores.positives() + scores.negatives(), rows);
   }
 
   /**

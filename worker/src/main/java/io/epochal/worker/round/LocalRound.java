@@ -135,7 +135,7 @@ public final class LocalRound {
     List<NamedParameter> params = config.frozen().trained(model.trainableParameters());
     for (NamedParameter p : model.trainableParameters()) { // the cached model may have trained with others frozen
       NDArray w = p.parameter().getArray();
-      boolean trained = config.frozen().isEmpty() || !config.frozen().isFrozen(p.name());
+      boolean trained = !config.frozen().isFrozen(p.name());
       if (w.hasGradient() != trained) {
         w.setRequiresGradient(trained);
       }
