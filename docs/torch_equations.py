@@ -81,6 +81,23 @@ def hugging_face_linear(warmup, training):
     return factor
 
 
+def param_groups(make_optimizer, lrs):
+    """Parameters a (in a group of its own rate and decay) and b stepped through CYCLE_GRADS' first rows under
+    a StepLR-like sequence of base rates lrs; the weights and state after the last step."""
+    a = torch.nn.Parameter(torch.tensor([0.5, -1.25, 2.0, 0.1]))
+    b = torch.nn.Parameter(torch.tensor([1.5, -0.75, 0.25, -2.0]))
+    opt, scale_a, scale_b = make_optimizer(a, b)
+    for lr, g in zip(lrs, CYCLE_GRADS):
+        opt.param_groups[0]["lr"] = lr * scale_a
+        opt.param_groups[1]["lr"] = lr * scale_b
+        a.grad = torch.tensor(g)
+        b.grad = torch.tensor(list(reversed(g)))
+        opt.step()
+    state = {n: {k: (v.tolist() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()}
+             for n, p in (("a", a), ("b", b))}
+    return a.detach().tolist(), b.detach().tolist(), state
+
+
 def regression(loss):
     p = torch.tensor([[0.5], [2.0], [-1.0], [3.0], [0.25]], requires_grad=True)
     y = torch.tensor([[0.0], [0.5], [-1.0], [-0.5], [1.25]])
@@ -122,6 +139,19 @@ def main():
         lambda o: torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / 3, end_factor=1.0, total_iters=10), 0.003, 12))
     hf = scheduled_rates(lambda o: torch.optim.lr_scheduler.LambdaLR(o, hugging_face_linear(10, 96)), 0.003, 98)
     print("Hugging Face:", [hf[i] for i in (0, 5, 10, 11, 50, 95, 96, 97)])
+
+    print("\n# ParamGroupsStepTest: a in a group at a tenth of the rate (0.5 for sgd), decayed; b at the rate, not "
+          "decayed; base rates 0.01, 0.005, 0.0025, 0.00125 (StepLR(step_size=1, gamma=0.5))")
+    lrs = [0.01, 0.005, 0.0025, 0.00125]
+    print("adamw:", param_groups(lambda a, b: (torch.optim.AdamW(
+        [{"params": [a]}, {"params": [b], "weight_decay": 0.0}], lr=0.01, weight_decay=0.05), 0.1, 1.0), lrs))
+    print("adam:", param_groups(lambda a, b: (torch.optim.Adam(
+        [{"params": [a]}, {"params": [b], "weight_decay": 0.0}], lr=0.01, weight_decay=0.05), 0.1, 1.0), lrs))
+    print("sgd:", param_groups(lambda a, b: (torch.optim.SGD(
+        [{"params": [a]}, {"params": [b], "weight_decay": 0.0}], lr=0.01, momentum=0.9, weight_decay=0.05), 0.5,
+        1.0), lrs))
+    print("rmsprop:", param_groups(lambda a, b: (torch.optim.RMSprop(
+        [{"params": [a]}, {"params": [b], "weight_decay": 0.0}], lr=0.01, weight_decay=0.05), 0.1, 1.0), lrs))
 
     print("\n# GradientClippingTest: clip_grad_norm_(max_norm=6.5) of gradients [3, 4] and [8, 8, 4, 0]")
     a = torch.nn.Parameter(torch.zeros(2))

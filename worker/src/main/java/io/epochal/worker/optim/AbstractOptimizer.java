@@ -15,6 +15,7 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.state.TensorConversion;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,9 @@ abstract class AbstractOptimizer implements Optimizer {
   private final NDManager manager;
   private final boolean keepsStep;
   private final List<String> bufferNames;
+  private final ParamGroups groups;
+  /** Each parameter's group, looked up once by name. */
+  private final Map<String, Group> groupOf = new HashMap<>();
   private LinkedHashMap<String, ParamState> states = new LinkedHashMap<>();
   private boolean checkLoadedNames;
   private NDArray gradSink;
@@ -46,15 +50,20 @@ abstract class AbstractOptimizer implements Optimizer {
   /**
    * @param keepsStep whether a {@code <param>.step} tensor is kept
    * @param bufferNames the buffer suffixes kept per parameter, in state dict order
+   * @param groups each parameter's learning-rate scale and whether it is decayed
    */
   AbstractOptimizer(String name, HyperParameters hyperParameters, NDManager manager, boolean keepsStep,
-      List<String> bufferNames) {
+      List<String> bufferNames, ParamGroups groups) {
     this.name = name;
     this.hyperParameters = checkNotNull(hyperParameters, "hyperParameters");
     this.manager = checkNotNull(manager, "manager").newSubManager();
     this.keepsStep = keepsStep;
     this.bufferNames = List.copyOf(bufferNames);
+    this.groups = checkNotNull(groups, "groups");
   }
+
+  /** A parameter's learning-rate scale and whether it is decayed. */
+  private record Group(double lrScale, boolean decays) {}
 
   /** One parameter's state: its update count and its buffers. */
   static final class ParamState {
@@ -77,10 +86,11 @@ abstract class AbstractOptimizer implements Optimizer {
   }
 
   /**
-   * Updates one parameter in place with this step's rate and momentum (or first beta). {@code state.step()} already
-   * counts this update; a {@code fresh} state has no buffers yet.
+   * Updates one parameter in place with its rate (this step's scheduled rate times its group's scale) and this step's
+   * momentum (or first beta), decaying it as configured if {@code decays}, not at all otherwise. {@code
+   * state.step()} already counts this update; a {@code fresh} state has no buffers yet.
    */
-  abstract void update(ParamSlot param, ParamState state, double lr, double momentum, boolean fresh);
+  abstract void update(ParamSlot param, ParamState state, double lr, double momentum, boolean decays, boolean fresh);
 
   /** The momentum (or first beta) the optimizer was configured with: every step's unless a schedule sets it. */
   abstract double configuredMomentum();
@@ -101,6 +111,11 @@ abstract class AbstractOptimizer implements Optimizer {
   @Override
   public final HyperParameters hyperParameters() {
     return hyperParameters;
+  }
+
+  @Override
+  public final ParamGroups paramGroups() {
+    return groups;
   }
 
   /** A new zero F32 array of {@code like}'s shape in the state manager. */
@@ -170,7 +185,8 @@ abstract class AbstractOptimizer implements Optimizer {
           states.put(p.name(), st);
         }
         st.step++;
-        update(p, st, lr, momentum, fresh);
+        Group g = groupOf.computeIfAbsent(p.name(), n -> new Group(groups.lrScale(n), groups.decays(n)));
+        update(p, st, g.lrScale() == 1 ? lr : lr * g.lrScale(), momentum, g.decays(), fresh);
       }
     }
   }

@@ -75,7 +75,7 @@ public final class Adam extends AbstractOptimizer {
 
   private Adam(Builder b, HyperParameters hp) {
     super(b.decoupled ? "adamw" : "adam", hp, b.manager, true,
-        b.amsgrad ? List.of(EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ) : List.of(EXP_AVG, EXP_AVG_SQ));
+        b.amsgrad ? List.of(EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ) : List.of(EXP_AVG, EXP_AVG_SQ), b.groups);
     this.beta1 = b.beta1;
     this.beta2 = b.beta2;
     this.eps = b.eps;
@@ -143,7 +143,8 @@ public final class Adam extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, double beta1, boolean fresh) {
+  void update(ParamSlot p, ParamState st, double lr, double beta1, boolean decays, boolean fresh) {
+    double decay = decays ? weightDecay : 0;
     if (fresh) {
       st.put(EXP_AVG, zerosLike(p.weight()));
       st.put(EXP_AVG_SQ, zerosLike(p.weight()));
@@ -163,16 +164,16 @@ public final class Adam extends AbstractOptimizer {
       float lrArg = (float) (lr * biasCorrection2Sqrt / biasCorrection1);
       float epsArg = (float) (eps * biasCorrection2Sqrt);
       w.getNDArrayInternal().adamUpdate(new NDList(w, p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ)),
-          new NDList(gradSink()), (float) lr, lrArg, (float) weightDecay, 1f, -1f, (float) beta1,
+          new NDList(gradSink()), (float) lr, lrArg, (float) decay, 1f, -1f, (float) beta1,
           (float) beta2, epsArg, false, decoupled);
     } else if (onHost) {
       hostUpdates++;
       host().update(p.weight(), p.grad(), st.get(EXP_AVG), st.get(EXP_AVG_SQ), st.get(MAX_EXP_AVG_SQ),
           new HostAdam.Coefficients((float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2),
-              (float) (decoupled ? 1 - lr * weightDecay : weightDecay), decoupled, (float) biasCorrection2Sqrt,
+              (float) (decoupled ? 1 - lr * decay : decay), decoupled, (float) biasCorrection2Sqrt,
               (float) eps, (float) (lr / biasCorrection1)));
     } else {
-      plainUpdate(p, st, lr, beta1, biasCorrection1, biasCorrection2Sqrt);
+      plainUpdate(p, st, lr, beta1, decay, biasCorrection1, biasCorrection2Sqrt);
     }
   }
 
@@ -215,20 +216,21 @@ public final class Adam extends AbstractOptimizer {
    * float, as torch does), but no step allocates a parameter-sized array except {@code sqrt}'s
    * result: temporaries live in {@link Workspace}'s scratch arrays, filled by copying.
    */
-  private void plainUpdate(ParamSlot p, ParamState st, double lr, double beta1, double bc1, double bc2Sqrt) {
+  private void plainUpdate(ParamSlot p, ParamState st, double lr, double beta1, double decay, double bc1,
+      double bc2Sqrt) {
     NDArray w = p.weight();
     NDArray m = st.get(EXP_AVG);
     NDArray v = st.get(EXP_AVG_SQ);
     Workspace ws = workspace();
     NDArray scratch = ws.scratch(w, 0);
     NDArray g = p.grad();
-    if (weightDecay != 0) {
+    if (decay != 0) {
       if (decoupled) {
-        w.muli(ws.scalar((float) (1 - lr * weightDecay)));
+        w.muli(ws.scalar((float) (1 - lr * decay)));
       } else {
         // g + weight_decay * w, kept in a second scratch array for the rest of the update
         NDArray decayed = ws.scratch(w, 1);
-        Workspace.copy(w, decayed).muli(ws.scalar((float) weightDecay)).addi(g);
+        Workspace.copy(w, decayed).muli(ws.scalar((float) decay)).addi(g);
         g = decayed;
       }
     }
@@ -255,6 +257,7 @@ public final class Adam extends AbstractOptimizer {
   public static final class Builder {
     private final boolean decoupled;
     private NDManager manager;
+    private ParamGroups groups = ParamGroups.NONE;
     private double beta1 = 0.9;
     private double beta2 = 0.999;
     private double eps = 1e-8;
@@ -271,6 +274,12 @@ public final class Adam extends AbstractOptimizer {
     /** The manager whose sub-manager holds the state (and whose device it lives on). */
     public Builder setManager(NDManager manager) {
       this.manager = manager;
+      return this;
+    }
+
+    /** Each parameter's learning-rate scale and whether it is decayed (default: one group, as configured). */
+    public Builder optParamGroups(ParamGroups groups) {
+      this.groups = checkNotNull(groups, "groups");
       return this;
     }
 

@@ -42,8 +42,15 @@ public interface Optimizer extends AutoCloseable {
   HyperParameters hyperParameters();
 
   /**
+   * How it treats each parameter, as torch's parameter groups: a parameter steps at the rate given to {@link #step}
+   * times its group's scale (exactly that rate at scale 1), and is decayed by the configured {@code weight_decay}
+   * unless its group is not decayed.
+   */
+  ParamGroups paramGroups();
+
+  /**
    * One optimizer step over {@code params} with learning rate {@code lr} (the scheduled rate for
-   * this step, not the base rate).
+   * this step, not the base rate; a parameter's {@link #paramGroups() group} may scale it).
    *
    * <p>All parameters are checked before any weight changes: names unique, weights float32,
    * gradients of the weight's shape, existing state of the weight's shape, and after

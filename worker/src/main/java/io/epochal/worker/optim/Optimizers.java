@@ -84,16 +84,25 @@ public final class Optimizers {
    *     hyperparameter that is unknown, mistyped or out of range (naming it)
    */
   public static Optimizer create(String name, HyperParameters resolved, NDManager manager) {
+    return create(name, resolved, ParamGroups.NONE, manager);
+  }
+
+  /**
+   * As {@link #create(String, HyperParameters, NDManager)}, treating each parameter as {@code groups} says (its
+   * learning-rate scale, whether it is decayed), as torch's optimizers given parameter groups.
+   */
+  public static Optimizer create(String name, HyperParameters resolved, ParamGroups groups, NDManager manager) {
     checkNotNull(resolved, "resolved");
+    checkNotNull(groups, "groups");
     checkNotNull(manager, "manager");
     HyperParameters hp = params(name).resolve(resolved);
     switch (name) {
       case "sgd":
-        return sgd(hp).setManager(manager).build();
+        return sgd(hp).setManager(manager).optParamGroups(groups).build();
       case "rmsprop":
-        return rmsProp(hp).setManager(manager).build();
+        return rmsProp(hp).setManager(manager).optParamGroups(groups).build();
       default:
-        return adam(name, hp).setManager(manager).build();
+        return adam(name, hp).setManager(manager).optParamGroups(groups).build();
     }
   }
 

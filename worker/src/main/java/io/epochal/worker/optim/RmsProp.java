@@ -51,7 +51,7 @@ public final class RmsProp extends AbstractOptimizer {
   private final boolean centered;
 
   private RmsProp(Builder b, HyperParameters hp) {
-    super("rmsprop", hp, b.manager, true, bufferNames(b.momentum, b.centered));
+    super("rmsprop", hp, b.manager, true, bufferNames(b.momentum, b.centered), b.groups);
     this.alpha = b.alpha;
     this.eps = b.eps;
     this.weightDecay = b.weightDecay;
@@ -86,7 +86,7 @@ public final class RmsProp extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean fresh) {
+  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean decays, boolean fresh) {
     NDArray w = p.weight();
     if (fresh) {
       st.put(SQUARE_AVG, zerosLike(w));
@@ -100,7 +100,7 @@ public final class RmsProp extends AbstractOptimizer {
     Workspace ws = workspace();
     NDArray scratch = ws.scratch(w, 0);
     NDArray g = p.grad();
-    if (weightDecay != 0) {
+    if (decays && weightDecay != 0) {
       // g + weight_decay * w, kept in the second scratch array for the rest of the update
       NDArray decayed = ws.scratch(w, 1);
       Workspace.copy(w, decayed).muli(ws.scalar((float) weightDecay)).addi(g);
@@ -135,6 +135,7 @@ public final class RmsProp extends AbstractOptimizer {
   /** Builds an {@link RmsProp}: {@code setManager} is required, every {@code opt*} has torch's default. */
   public static final class Builder {
     private NDManager manager;
+    private ParamGroups groups = ParamGroups.NONE;
     private double alpha = 0.99;
     private double eps = 1e-8;
     private double weightDecay;
@@ -153,6 +154,12 @@ public final class RmsProp extends AbstractOptimizer {
     /** The manager whose sub-manager holds the state (and whose device it lives on). */
     public Builder setManager(NDManager manager) {
       this.manager = manager;
+      return this;
+    }
+
+    /** Each parameter's learning-rate scale and whether it is decayed (default: one group, as configured). */
+    public Builder optParamGroups(ParamGroups groups) {
+      this.groups = checkNotNull(groups, "groups");
       return this;
     }
 

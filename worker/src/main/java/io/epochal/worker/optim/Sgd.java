@@ -40,7 +40,7 @@ public final class Sgd extends AbstractOptimizer {
   private final double weightDecay;
 
   private Sgd(Builder b, HyperParameters hp) {
-    super("sgd", hp, b.manager, false, b.momentum != 0 ? List.of(MOMENTUM_BUFFER) : List.of());
+    super("sgd", hp, b.manager, false, b.momentum != 0 ? List.of(MOMENTUM_BUFFER) : List.of(), b.groups);
     this.momentum = b.momentum;
     this.dampening = b.dampening;
     this.nesterov = b.nesterov;
@@ -63,20 +63,21 @@ public final class Sgd extends AbstractOptimizer {
   }
 
   @Override
-  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean fresh) {
+  void update(ParamSlot p, ParamState st, double lr, double momentum, boolean decays, boolean fresh) {
     NDArray w = p.weight();
     NDArray g = p.grad();
+    double decay = decays ? weightDecay : 0;
     if (this.momentum == 0) {
       w.getNDArrayInternal().sgdUpdate(new NDList(w, g), new NDList(gradSink()), (float) lr,
-          (float) weightDecay, 1f, -1f, 0f, false);
+          (float) decay, 1f, -1f, 0f, false);
       return;
     }
     NDArray decayed = null;
     NDArray nesterovStep = null;
     try {
       NDArray d = g;
-      if (weightDecay != 0) {
-        try (NDArray wd = w.mul((float) weightDecay)) {
+      if (decay != 0) {
+        try (NDArray wd = w.mul((float) decay)) {
           decayed = g.add(wd);
         }
         d = decayed;
@@ -118,6 +119,7 @@ public final class Sgd extends AbstractOptimizer {
   /** Builds an {@link Sgd}: {@code setManager} is required, every {@code opt*} has torch's default. */
   public static final class Builder {
     private NDManager manager;
+    private ParamGroups groups = ParamGroups.NONE;
     private double momentum;
     private double dampening;
     private boolean nesterov;
@@ -135,6 +137,12 @@ public final class Sgd extends AbstractOptimizer {
     /** The manager whose sub-manager holds the state (and whose device it lives on). */
     public Builder setManager(NDManager manager) {
       this.manager = manager;
+      return this;
+    }
+
+    /** Each parameter's learning-rate scale and whether it is decayed (default: one group, as configured). */
+    public Builder optParamGroups(ParamGroups groups) {
+      this.groups = checkNotNull(groups, "groups");
       return this;
     }
 

@@ -147,7 +147,8 @@ public final class LocalRound {
     double absErrorSum = 0; // a regression's, over the samples' outputs before their steps
     GradNorms norms = GradNorms.NONE;
     try (NDManager roundManager = model.manager().newSubManager();
-        Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), roundManager);
+        Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), config.paramGroups(),
+            roundManager);
         GradientHandles gradients = new GradientHandles(params)) {
       optimizer.loadStateDict(optimizerState);
       // the model is cached per thread: a round that failed between backward and step left its

@@ -8,20 +8,21 @@ import io.epochal.params.HyperParameters;
 import io.epochal.worker.device.DeviceMode;
 import io.epochal.worker.loss.HuberLoss;
 import io.epochal.worker.loss.SmoothL1Loss;
+import io.epochal.worker.optim.ParamGroups;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
- * What a worker needs to run a round, resolved and validated on the driver: model name, version
- * and hyperparameters, optimizer, schedule, loss, batch size, batches accumulated per step, local steps,
- * gradient clipping, job seed and intra-op threads. Immutable and {@link Serializable} (it travels inside Spark task closures); the
- * hyperparameter sets are held as their canonical JSON.
+ * What a worker needs to run a round, resolved and validated on the driver: model name, version and
+ * hyperparameters, optimizer, schedule, loss, batch size, batches accumulated per step, local steps, gradient
+ * clipping, frozen parameters and parameter groups, job seed and intra-op threads. Immutable and {@link
+ * Serializable} (it travels inside Spark task closures); the hyperparameter sets are held as their canonical JSON.
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 7L;
+  private static final long serialVersionUID = 8L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -43,6 +44,7 @@ public final class TrainingConfig implements Serializable {
   private final int threads;
   private final DeviceMode device;
   private final FrozenParameters frozen;
+  private final ParamGroups paramGroups;
 
   private transient HyperParameters modelParams;
   private transient HyperParameters optimizerParams;
@@ -68,20 +70,21 @@ public final class TrainingConfig implements Serializable {
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
     this.frozen = checkNotNull(b.frozen, "frozen");
+    this.paramGroups = checkNotNull(b.paramGroups, "paramGroups");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
-    checkArgument(clipGradNorm >= 0 && Double.isFinite(clipGradNorm),
-        "largest gradient norm must be finite and >= 0 (0 = no clipping), got %s", clipGradNorm);
-    checkArgument(clipGradValue >= 0 && Double.isFinite(clipGradValue),
-        "largest gradient value must be finite and >= 0 (0 = no clipping), got %s", clipGradValue);
-    checkArgument(huberDelta > 0 && Double.isFinite(huberDelta),
-        "the Huber loss's delta must be positive and finite, got %s", huberDelta);
-    checkArgument(smoothL1Beta > 0 && Double.isFinite(smoothL1Beta),
-        "the smooth L1 loss's beta must be positive and finite, got %s", smoothL1Beta);
+    checkFinite(clipGradNorm, 0, "largest gradient norm must be finite and >= 0 (0 = no clipping)");
+    checkFinite(clipGradValue, 0, "largest gradient value must be finite and >= 0 (0 = no clipping)");
+    checkFinite(huberDelta, Double.MIN_VALUE, "the Huber loss's delta must be positive and finite");
+    checkFinite(smoothL1Beta, Double.MIN_VALUE, "the smooth L1 loss's beta must be positive and finite");
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
         labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
+  }
+
+  private static void checkFinite(double value, double min, String what) {
+    checkArgument(value >= min && Double.isFinite(value), "%s, got %s", what, value);
   }
 
   /** A new builder. */
@@ -153,18 +156,12 @@ public final class TrainingConfig implements Serializable {
     return localSteps;
   }
 
-  /**
-   * The largest total L2 norm of one local step's gradients ({@code train.clip_grad_norm}); 0 = no
-   * clipping. See {@link io.epochal.worker.optim.GradientClipping}.
-   */
+  /** The largest total L2 norm of one local step's gradients ({@code train.clip_grad_norm}); 0 = no clipping. */
   public double clipGradNorm() {
     return clipGradNorm;
   }
 
-  /**
-   * The largest magnitude of a gradient element of one local step ({@code train.clip_grad_value}); 0 = no
-   * clipping by value. See {@link io.epochal.worker.optim.GradientClipping#clipByValue}.
-   */
+  /** The largest magnitude of one local step's gradient elements ({@code train.clip_grad_value}); 0 = none. */
   public double clipGradValue() {
     return clipGradValue;
   }
@@ -184,10 +181,7 @@ public final class TrainingConfig implements Serializable {
     return io.epochal.worker.loss.Losses.create(loss, labelSmoothing, huberDelta, smoothL1Beta);
   }
 
-  /**
-   * The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 =
-   * none. See {@link io.epochal.worker.loss.SoftmaxCrossEntropyLoss}.
-   */
+  /** The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 = none. */
   public double labelSmoothing() {
     return labelSmoothing;
   }
@@ -212,6 +206,11 @@ public final class TrainingConfig implements Serializable {
     return frozen;
   }
 
+  /** Each parameter's learning-rate scale and weight decay ({@code train.lr_scale}, {@code train.no_weight_decay}). */
+  public ParamGroups paramGroups() {
+    return paramGroups;
+  }
+
   /** A key identifying the model structure (name, version, hyperparameters) for caching. */
   public String modelKey() {
     return modelName + "/v" + modelVersion + "/" + modelParamsJson;
@@ -227,28 +226,22 @@ public final class TrainingConfig implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    if (!(o instanceof TrainingConfig)) {
-      return false;
-    }
-    TrainingConfig c = (TrainingConfig) o;
-    return modelName.equals(c.modelName) && modelVersion == c.modelVersion
+    return o instanceof TrainingConfig c && modelName.equals(c.modelName) && modelVersion == c.modelVersion
         && modelParamsJson.equals(c.modelParamsJson) && optimizerName.equals(c.optimizerName)
-        && optimizerParamsJson.equals(c.optimizerParamsJson)
-        && scheduleParamsJson.equals(c.scheduleParamsJson) && loss.equals(c.loss)
-        && Double.compare(labelSmoothing, c.labelSmoothing) == 0
-        && batchSize == c.batchSize && localSteps == c.localSteps
-        && accumulateGradBatches == c.accumulateGradBatches
+        && optimizerParamsJson.equals(c.optimizerParamsJson) && scheduleParamsJson.equals(c.scheduleParamsJson)
+        && loss.equals(c.loss) && Double.compare(labelSmoothing, c.labelSmoothing) == 0
+        && batchSize == c.batchSize && localSteps == c.localSteps && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
         && Double.compare(huberDelta, c.huberDelta) == 0 && Double.compare(smoothL1Beta, c.smoothL1Beta) == 0
-        && seed == c.seed
-        && threads == c.threads && device == c.device && frozen.equals(c.frozen);
+        && seed == c.seed && threads == c.threads && device == c.device && frozen.equals(c.frozen)
+        && paramGroups.equals(c.paramGroups);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
-        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device, frozen);
+        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device, frozen, paramGroups);
   }
 
   @Override
@@ -259,10 +252,10 @@ public final class TrainingConfig implements Serializable {
         + (huberDelta != HuberLoss.DEFAULT_DELTA ? ", huberDelta " + huberDelta : "")
         + (smoothL1Beta != SmoothL1Loss.DEFAULT_BETA ? ", smoothL1Beta " + smoothL1Beta : "") + ", batch "
         + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
-        + ", localSteps " + localSteps
-        + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
+        + ", localSteps " + localSteps + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
-        + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen) + "]";
+        + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen)
+        + (paramGroups.isEmpty() ? "" : ", " + paramGroups) + "]";
   }
 
   /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
@@ -286,6 +279,7 @@ public final class TrainingConfig implements Serializable {
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
     private FrozenParameters frozen = FrozenParameters.NONE;
+    private ParamGroups paramGroups = ParamGroups.NONE;
 
     private Builder() {}
 
@@ -385,6 +379,12 @@ public final class TrainingConfig implements Serializable {
     /** The parameters rounds do not train (default none). */
     public Builder optFrozen(FrozenParameters frozen) {
       this.frozen = checkNotNull(frozen, "frozen");
+      return this;
+    }
+
+    /** Each parameter's learning-rate scale and whether it is decayed (default: one group). */
+    public Builder optParamGroups(ParamGroups paramGroups) {
+      this.paramGroups = checkNotNull(paramGroups, "paramGroups");
       return this;
     }
 
