@@ -9,9 +9,9 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The lines of a job's {@code status} that say how its newest checkpoint continues: the learning
- * rate a resume trains its next step at (with schedule {@code plateau}, its reductions and count),
- * and the early-stop count.
+ * The lines of a job's {@code status} that say how its newest checkpoint continues: where its weights
+ * started, the parameters it freezes, scales the rate of or does not decay, the learning rate a resume
+ * trains its next step at (with schedule {@code plateau}, its reductions and count), and the early-stop count.
  */
 final class ContinuationLines {
 
@@ -25,6 +25,14 @@ final class ContinuationLines {
     if (!tuning.frozen().isEmpty()) {
       out.println("frozen:      " + String.join(", ", tuning.frozen()) + " (not trained; "
           + io.epochal.driver.config.FineTuning.FREEZE + ")");
+    }
+    if (!tuning.lrScale().isEmpty()) {
+      out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate; "
+          + io.epochal.driver.config.FineTuning.LR_SCALE + ")");
+    }
+    if (!tuning.noWeightDecay().isEmpty()) {
+      out.println("no decay:    " + String.join(", ", tuning.noWeightDecay()) + " (not decayed; "
+          + io.epochal.driver.config.FineTuning.NO_WEIGHT_DECAY + ")");
     }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));

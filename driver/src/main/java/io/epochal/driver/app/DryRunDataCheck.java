@@ -61,6 +61,7 @@ final class DryRunDataCheck {
       err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
+      paramGroups(spec);
       Optional<long[]> held = check.checkHeldOut(true);
       held.ifPresent(h -> heldOut(spec, h));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
@@ -75,6 +76,20 @@ final class DryRunDataCheck {
       err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());
       return exitCode(e);
     }
+  }
+
+  /** Says which of the model's trained parameters each of the job's parameter groups holds, when it has some. */
+  private void paramGroups(JobSpec spec) {
+    io.epochal.worker.optim.ParamGroups groups = spec.fineTuning().paramGroups();
+    if (groups.isEmpty()) {
+      return;
+    }
+    io.epochal.worker.round.FrozenParameters frozen = io.epochal.worker.round.FrozenParameters.of(
+        spec.fineTuning().frozen());
+    new RegistryModelCatalog().trainableParameters(spec.modelName(), spec.modelVersion(), spec.modelParams())
+        .map(names -> names.stream().filter(n -> !frozen.isFrozen(n)).toList())
+        .ifPresent(trained -> err.println("  parameter groups (" + io.epochal.driver.config.FineTuning.LR_SCALE + ", "
+            + io.epochal.driver.config.FineTuning.NO_WEIGHT_DECAY + "): " + groups.describe(trained)));
   }
 
   /**
@@ -100,6 +115,7 @@ final class DryRunDataCheck {
               ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
               : ", and are as many as epoch " + after.get().epoch() + " trained on"));
       weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
+      paramGroups(spec);
       Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
         held = data.checkHeldOut(false);

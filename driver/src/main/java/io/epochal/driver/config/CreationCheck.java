@@ -56,6 +56,7 @@ final class CreationCheck {
     }
     initWithoutWeights(values, raw).ifPresent(problems::add);
     frozenProblem(values, raw).ifPresent(problems::add);
+    paramGroupProblems(values, raw, problems);
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);
     try {
       if (checkOptimizer) {
@@ -87,37 +88,107 @@ final class CreationCheck {
   private java.util.Optional<ConfigException> frozenProblem(HyperParameters values,
       Map<String, SpecValidator.Sourced> raw) {
     List<String> patterns = FineTuning.of(values).frozen();
-    if (patterns.isEmpty() || !values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
-      return java.util.Optional.empty();
-    }
-    HyperParameters model = HyperParameters.builder().putAll(values.withPrefix(JobKeys.MODEL_PREFIX)).remove("name")
-        .remove("version").build();
-    String name = values.getString(JobKeys.MODEL_NAME);
-    long version = values.getLong(JobKeys.MODEL_VERSION);
-    java.util.Optional<List<String>> params;
-    try {
-      params = catalog.trainableParameters(name, version, model);
-    } catch (IllegalArgumentException e) {
-      return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
-    }
+    java.util.Optional<List<String>> params = patterns.isEmpty() ? java.util.Optional.empty()
+        : trainableParameters(values);
     if (params.isEmpty()) {
       return java.util.Optional.empty();
     }
     io.epochal.worker.round.FrozenParameters frozen = io.epochal.worker.round.FrozenParameters.of(patterns);
     List<String> unmatched = frozen.unmatched(params.get());
-    SpecValidator.Sourced given = raw.get(FineTuning.FREEZE);
-    String what = FineTuning.FREEZE + " = " + values.get(FineTuning.FREEZE) + (given == null ? ""
-        : " (from " + given.source + ")");
-    String names = "model " + name + " v" + version + " trains " + String.join(", ", params.get());
+    String names = modelTrains(values, params.get());
     if (!unmatched.isEmpty()) {
-      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, what + ": " + String.join(", ", unmatched)
-          + " matches no trainable parameter; " + names + " (* stands for any run of characters: layers.0.*)"));
+      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, given(values, raw, FineTuning.FREEZE) + ": "
+          + String.join(", ", unmatched) + " matches no trainable parameter; " + names
+          + " (* stands for any run of characters: layers.0.*)"));
     }
     if (params.get().stream().allMatch(frozen::isFrozen)) {
-      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, what + " freezes every trainable "
-          + "parameter, so nothing would train; " + names));
+      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE, given(values, raw, FineTuning.FREEZE)
+          + " freezes every trainable parameter, so nothing would train; " + names));
     }
     return java.util.Optional.empty();
+  }
+
+  /**
+   * {@code train.lr_scale} entries that are not {@code pattern:scale}; patterns of it or of {@code
+   * train.no_weight_decay} that name no parameter the job trains (a frozen one is not trained); a parameter two
+   * scales name; and {@code train.no_weight_decay} with an optimizer that decays nothing.
+   */
+  private void paramGroupProblems(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+      List<ConfigException> problems) {
+    FineTuning tuning = FineTuning.of(values);
+    io.epochal.worker.optim.ParamGroups groups;
+    try {
+      groups = tuning.paramGroups();
+    } catch (ConfigException e) {
+      SpecValidator.Sourced from = raw.get(FineTuning.LR_SCALE);
+      problems.add(from == null ? e : new ConfigException(e.key(), e.getMessage() + " (from " + from.source + ")"));
+      return;
+    }
+    if (groups.isEmpty()) {
+      return;
+    }
+    if (!groups.noDecayPatterns().isEmpty() && optimizerWeightDecay(values) == 0) {
+      problems.add(new ConfigException(FineTuning.NO_WEIGHT_DECAY, given(values, raw, FineTuning.NO_WEIGHT_DECAY)
+          + " exempts parameters from weight decay, but " + JobKeys.OPTIMIZER_PREFIX + "weight_decay is 0 for "
+          + "optimizer " + values.getString(JobKeys.OPTIMIZER_NAME) + ", which decays none: set "
+          + JobKeys.OPTIMIZER_PREFIX + "weight_decay above 0, or remove " + FineTuning.NO_WEIGHT_DECAY));
+    }
+    java.util.Optional<List<String>> params = trainableParameters(values);
+    if (params.isEmpty()) {
+      return;
+    }
+    io.epochal.worker.round.FrozenParameters frozen = io.epochal.worker.round.FrozenParameters.of(tuning.frozen());
+    List<String> trained = params.get().stream().filter(n -> !frozen.isFrozen(n)).toList();
+    String names = modelTrains(values, trained) + (frozen.isEmpty() ? "" : " (" + FineTuning.FREEZE + " leaves out "
+        + String.join(", ", params.get().stream().filter(frozen::isFrozen).toList()) + ")");
+    List<String> scales = groups.scaleProblems(trained);
+    if (!scales.isEmpty()) {
+      problems.add(new ConfigException(FineTuning.LR_SCALE, given(values, raw, FineTuning.LR_SCALE) + ": "
+          + String.join("; ", scales) + "; " + names));
+    }
+    List<String> noDecay = groups.unmatchedNoDecay(trained);
+    if (!noDecay.isEmpty()) {
+      problems.add(new ConfigException(FineTuning.NO_WEIGHT_DECAY, given(values, raw, FineTuning.NO_WEIGHT_DECAY)
+          + ": " + String.join(", ", noDecay) + " matches no trained parameter; " + names));
+    }
+  }
+
+  /** The optimizer's {@code weight_decay}, its default when not set; -1 when the optimizer's keys do not resolve. */
+  private double optimizerWeightDecay(HyperParameters values) {
+    String name = values.getString(JobKeys.OPTIMIZER_NAME);
+    try {
+      return catalog.optimizer(name).map(specs -> specs.resolve(withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX,
+          JobKeys.OPTIMIZER_NAME))).filter(hp -> hp.contains("weight_decay")).map(hp -> hp.getDouble("weight_decay"))
+          .orElse(-1.0);
+    } catch (IllegalArgumentException e) {
+      return -1; // the optimizer's own keys are refused, and said so, already
+    }
+  }
+
+  /** The model's trainable parameters, when the catalog can build it from {@code values}. */
+  private java.util.Optional<List<String>> trainableParameters(HyperParameters values) {
+    if (!values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
+      return java.util.Optional.empty();
+    }
+    HyperParameters model = HyperParameters.builder().putAll(values.withPrefix(JobKeys.MODEL_PREFIX)).remove("name")
+        .remove("version").build();
+    try {
+      return catalog.trainableParameters(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
+          model);
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
+    }
+  }
+
+  private static String modelTrains(HyperParameters values, List<String> params) {
+    return "model " + values.getString(JobKeys.MODEL_NAME) + " v" + values.getLong(JobKeys.MODEL_VERSION) + " trains "
+        + String.join(", ", params);
+  }
+
+  /** {@code key = value}, and where it was set. */
+  private static String given(HyperParameters values, Map<String, SpecValidator.Sourced> raw, String key) {
+    SpecValidator.Sourced from = raw.get(key);
+    return key + " = " + values.get(key) + (from == null ? "" : " (from " + from.source + ")");
   }
 
   /** {@code init.strict}, {@code init.strip_prefix} or {@code init.skip} without {@code init.weights}. */

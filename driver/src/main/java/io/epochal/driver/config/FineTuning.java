@@ -8,11 +8,13 @@ import java.util.Optional;
 
 /**
  * How a job fine-tunes, an immutable view of a job's or a checkpoint's keys: where its weights come
- * from ({@code init.weights}, {@code init.strict}, {@code init.strip_prefix}) and which parameters
- * it does not train ({@code train.freeze}). Without {@code init.weights} a job starts from the
+ * from ({@code init.weights}, {@code init.strict}, {@code init.strip_prefix}), which parameters
+ * it does not train ({@code train.freeze}) and how it trains the others ({@code train.lr_scale},
+ * {@code train.no_weight_decay}). Without {@code init.weights} a job starts from the
  * model's seeded initialisation; with it, from the tensors of a safetensors file as PyTorch's {@code
  * model.load_state_dict(safetensors.torch.load_file(path), strict=...)} would start a fine-tuning
- * run; a frozen parameter is trained as one of {@code requires_grad_(False)}. None of the keys is
+ * run; a frozen parameter is trained as one of {@code requires_grad_(False)}, the others in the
+ * parameter groups of torch's optimizers. None of the keys is
  * stored at its default, so a job without them reads as one created before the keys existed.
  */
 public final class FineTuning {
@@ -27,12 +29,18 @@ public final class FineTuning {
   public static final String SKIP = "init.skip";
   /** Key of the parameters a job does not train. */
   public static final String FREEZE = "train.freeze";
+  /** Key of the learning-rate scales of groups of parameters. */
+  public static final String LR_SCALE = "train.lr_scale";
+  /** Key of the parameters the optimizer does not decay. */
+  public static final String NO_WEIGHT_DECAY = "train.no_weight_decay";
 
   private final String weights;
   private final boolean strict;
   private final String stripPrefix;
   private final List<String> frozen;
   private final List<String> skipped;
+  private final String lrScale;
+  private final List<String> noWeightDecay;
 
   private FineTuning(HyperParameters hp) {
     this.weights = hp.contains(WEIGHTS) ? hp.getString(WEIGHTS).trim() : "";
@@ -40,6 +48,8 @@ public final class FineTuning {
     this.stripPrefix = hp.contains(STRIP_PREFIX) ? hp.getString(STRIP_PREFIX) : "";
     this.frozen = patterns(hp, FREEZE);
     this.skipped = patterns(hp, SKIP);
+    this.lrScale = hp.contains(LR_SCALE) ? hp.getString(LR_SCALE).trim() : "";
+    this.noWeightDecay = patterns(hp, NO_WEIGHT_DECAY);
   }
 
   /** The settings keys {@code hp} give (defaults for keys it does not hold). */
@@ -78,6 +88,30 @@ public final class FineTuning {
     return frozen;
   }
 
+  /** {@code train.lr_scale} as written; empty = every parameter at the scheduled rate. */
+  public String lrScale() {
+    return lrScale;
+  }
+
+  /** {@code train.no_weight_decay}: the patterns of the parameters not decayed; empty = all decayed as configured. */
+  public List<String> noWeightDecay() {
+    return noWeightDecay;
+  }
+
+  /**
+   * The optimizer's parameter groups {@code train.lr_scale} and {@code train.no_weight_decay} give.
+   *
+   * @throws ConfigException naming {@code train.lr_scale} and the entry that is not {@code pattern:scale}
+   */
+  public io.epochal.worker.optim.ParamGroups paramGroups() {
+    try {
+      return io.epochal.worker.optim.ParamGroups.of(io.epochal.worker.optim.ParamGroups.parseScales(lrScale),
+          noWeightDecay);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(LR_SCALE, LR_SCALE + " = " + lrScale + ": " + e.getMessage());
+    }
+  }
+
   /** Whether {@code value} of fine-tuning key {@code key} is its default, which is not stored. */
   static boolean storedAsAbsent(String key, Object value) {
     if (key.equals(STRICT)) {
@@ -89,11 +123,11 @@ public final class FineTuning {
   /** Whether {@code key} is one of the fine-tuning keys. */
   static boolean isKey(String key) {
     return key.equals(WEIGHTS) || key.equals(STRICT) || key.equals(STRIP_PREFIX) || key.equals(SKIP)
-        || key.equals(FREEZE);
+        || key.equals(FREEZE) || key.equals(LR_SCALE) || key.equals(NO_WEIGHT_DECAY);
   }
 
-  /** Adds the declaration of {@code train.freeze} to {@code specs}. */
-  static void declareFreeze(List<ParamSpec> specs) {
+  /** Adds the declarations of {@code train.freeze}, {@code train.lr_scale} and {@code train.no_weight_decay}. */
+  static void declareParameterKeys(List<ParamSpec> specs) {
     specs.add(ParamSpec.builder(FREEZE, ParamType.STRING).optDefault("").optDoc("Parameters the job does not train, "
         + "as param.requires_grad_(False) in PyTorch: comma-separated names of the model's state dict, * standing "
         + "for any run of characters (layers.0.*, *.bias). A frozen parameter gets no gradient, so its weights "
@@ -101,6 +135,18 @@ public final class FineTuning {
         + "and clipping leaves it out; buffers (BatchNorm's running statistics) still update in training mode, as "
         + "in PyTorch. A name that matches no trainable parameter, or one that freezes them all, is refused. "
         + "Empty = none.").build());
+    specs.add(ParamSpec.builder(LR_SCALE, ParamType.STRING).optDefault("").optDoc("Learning rates of groups of "
+        + "parameters, as the parameter groups of torch's optimizers (a backbone at a tenth of its head's rate): "
+        + "comma-separated pattern:scale entries (layers.0.*:0.1, layers.3.*:0.5), patterns as train.freeze's. A "
+        + "parameter steps at the scheduled rate times the scale of the pattern that names it (timm's lr_scale: "
+        + "with schedule.min_lr the floor is scaled too), at the scheduled rate when none does; AdamW's decay "
+        + "takes the scaled rate, as torch's does. A pattern that names no trained parameter, and a parameter two "
+        + "patterns name, are refused. Empty = every parameter at the scheduled rate.").build());
+    specs.add(ParamSpec.builder(NO_WEIGHT_DECAY, ParamType.STRING).optDefault("").optDoc("Parameters the optimizer "
+        + "does not decay, as a parameter group with weight_decay 0 (Hugging Face's and timm's no_decay: *.bias and "
+        + "normalisation weights): comma-separated patterns as train.freeze's. Needs optimizer.weight_decay > 0; a "
+        + "pattern that names no trained parameter is refused. Empty = every parameter decayed as configured.")
+        .build());
   }
 
   /** Adds the declarations of the {@code init.*} keys to {@code specs}. */

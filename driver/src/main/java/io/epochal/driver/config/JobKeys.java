@@ -286,7 +286,7 @@ public final class JobKeys {
             + "torch.nn.utils.clip_grad_value_(model.parameters(), clip_grad_value) between backward and step "
             + "(Lightning's gradient_clip_algorithm=\"value\"). 0 = no clipping; not together with "
             + "train.clip_grad_norm.").build());
-    FineTuning.declareFreeze(s);
+    FineTuning.declareParameterKeys(s);
     s.add(str(DATA_PATH, null, "Input data: a file or directory on any Hadoop FileSystem."));
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "

@@ -132,6 +132,14 @@ final class UnknownKeys {
       Map.entry("pretrained", "the weights a new job starts from are init.weights (a safetensors file or a "
           + "checkpoint directory)"),
       Map.entry("strict", "load_state_dict's strict is init.strict"),
+      Map.entry("param_groups", "a group's learning rate is train.lr_scale (pattern:scale, a factor of the scheduled "
+          + "rate); a group without weight decay is train.no_weight_decay"),
+      Map.entry("no_decay", "parameters without weight decay are train.no_weight_decay"),
+      Map.entry("optimizer.no_decay", "parameters without weight decay are train.no_weight_decay"),
+      Map.entry("no_weight_decay", "write train.no_weight_decay"),
+      Map.entry("optimizer.no_weight_decay", "write train.no_weight_decay"),
+      Map.entry("lr_scale", "write train.lr_scale (pattern:scale)"),
+      Map.entry("optimizer.lr_scale", "write train.lr_scale (pattern:scale)"),
       Map.entry("ckpt_path", "to continue a job after its newest checkpoint: bin/epochal resume <job-dir>; to start "
           + "a new job from a checkpoint's weights: init.weights=<checkpoint-dir>"));
 

@@ -36,6 +36,7 @@ public final class TrainingConfigs {
         .optThreads(spec.threadsPerWorker())
         .optDevice(DeviceMode.parse(spec.device()))
         .optFrozen(io.epochal.worker.round.FrozenParameters.of(spec.fineTuning().frozen()))
+        .optParamGroups(spec.fineTuning().paramGroups())
         .build();
   }
 }

@@ -62,6 +62,46 @@ class CreationCheckTest {
   }
 
   @Test
+  void parameterGroupsThatNameNoTrainedParameterOrOverlapAreRefusedNamingTheModelsParameters() {
+    ConfigException typo = refused(Map.of("train.lr_scale", "layers.0.*:0.1, layer.3.*:0.5"));
+    assertThat(typo.key()).isEqualTo("train.lr_scale");
+    assertThat(typo).hasMessageContaining("train.lr_scale = layers.0.*:0.1, layer.3.*:0.5 (from --set train.lr_scale): "
+        + "'layer.3.*' matches no trained parameter; model mlp v1 trains layers.0.weight, layers.0.bias, "
+        + "layers.3.weight, layers.3.bias, layers.6.weight, layers.6.bias");
+    assertThat(refused(Map.of("train.lr_scale", "layers.*:0.1,*.bias:0"))).hasMessageContaining(
+        "'layers.0.bias' is named by layers.* and *.bias, each with a scale of its own");
+    ConfigException frozen = refused(Map.of("train.lr_scale", "layers.0.*:0.1", "train.freeze", "layers.0.*"));
+    assertThat(frozen).hasMessageContaining("'layers.0.*' matches no trained parameter; model mlp v1 trains "
+        + "layers.3.weight, layers.3.bias, layers.6.weight, layers.6.bias (train.freeze leaves out layers.0.weight, "
+        + "layers.0.bias)");
+    assertThat(refused(Map.of("train.lr_scale", "layers.0.*=0.1"))).hasMessageContaining("train.lr_scale = "
+        + "layers.0.*=0.1: 'layers.0.*=0.1' is not pattern:scale").hasMessageContaining("(from --set train.lr_scale)");
+    assertThat(refused(Map.of("train.lr_scale", "layers.0.*:-1"))).hasMessageContaining("must be finite and >= 0");
+    ConfigException norm = refused(Map.of("train.no_weight_decay", "*.bias,*.norm.*", "optimizer.weight_decay",
+        "0.01"));
+    assertThat(norm.key()).isEqualTo("train.no_weight_decay");
+    assertThat(norm).hasMessageContaining("train.no_weight_decay = *.bias,*.norm.* (from --set train.no_weight_decay):"
+        + " *.norm.* matches no trained parameter");
+  }
+
+  @Test
+  void noWeightDecayForAnOptimizerThatDecaysNothingIsRefusedAndGroupsAreStoredOnlyWhenGiven() {
+    ConfigException none = refused(Map.of("train.no_weight_decay", "*.bias"));
+    assertThat(none).hasMessageContaining("train.no_weight_decay = *.bias (from --set train.no_weight_decay) exempts "
+        + "parameters from weight decay, but optimizer.weight_decay is 0 for optimizer adam, which decays none");
+    io.epochal.driver.config.JobSpec grouped = quickstart(Map.of("optimizer.name", "adamw", "train.no_weight_decay",
+        "*.bias", "train.lr_scale", "layers.0.*:0.1")).build().resolve();
+    assertThat(grouped.toHyperParameters().asMap()).containsEntry("train.no_weight_decay", "*.bias")
+        .containsEntry("train.lr_scale", "layers.0.*:0.1");
+    assertThat(grouped.fineTuning().paramGroups().lrScale("layers.0.bias")).isEqualTo(0.1);
+    assertThat(grouped.fineTuning().paramGroups().decays("layers.0.bias")).isFalse();
+    assertThat(quickstart(Map.of("train.lr_scale", " ", "train.no_weight_decay", "")).build().resolve()
+        .toHyperParameters().asMap()).doesNotContainKeys("train.lr_scale", "train.no_weight_decay");
+    assertThat(refused(Map.of("param_groups", "x"))).hasMessageContaining("train.lr_scale");
+    assertThat(refused(Map.of("optimizer.no_decay", "*.bias"))).hasMessageContaining("train.no_weight_decay");
+  }
+
+  @Test
   void anAdamBetaOfOneIsRefusedByItsDeclaredRangeWhichExcludesOne() {
     ConfigException e = refused(Map.of("optimizer.beta1", "1.0"));
     assertThat(e.key()).isEqualTo("optimizer.beta1");

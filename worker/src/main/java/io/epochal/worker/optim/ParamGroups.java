@@ -125,20 +125,16 @@ public final class ParamGroups implements Serializable {
   }
 
   /**
-   * What is wrong with these groups for a model whose trained parameters are {@code trained}: a
-   * pattern that names none of them, and a parameter two scale patterns name (torch refuses a
-   * parameter in two groups); empty when nothing is.
+   * What is wrong with the scales for a model whose trained parameters are {@code trained}: a pattern that names
+   * none of them, and a parameter two patterns name (torch refuses a parameter in two groups); empty when nothing is.
    */
-  public List<String> problems(Collection<String> trained) {
+  public List<String> scaleProblems(Collection<String> trained) {
     List<String> out = new ArrayList<>();
     List<NamePatterns> c = compiled();
     for (int i = 0; i < c.size(); i++) {
       if (!c.get(i).unmatched(trained).isEmpty()) {
-        out.add("scale pattern '" + scalePatterns.get(i) + "' matches no trained parameter");
+        out.add("'" + scalePatterns.get(i) + "' matches no trained parameter");
       }
-    }
-    for (String p : noDecay.unmatched(trained)) {
-      out.add("no-decay pattern '" + p + "' matches no trained parameter");
     }
     for (String name : trained) {
       List<String> named = new ArrayList<>();
@@ -152,6 +148,33 @@ public final class ParamGroups implements Serializable {
       }
     }
     return out;
+  }
+
+  /**
+   * Which of {@code trained} each group holds, for a log line: the parameters of each scale pattern with their scale,
+   * then those not decayed ({@code layers.0.weight, layers.0.bias at 0.1 times the scheduled rate; not decayed:
+   * layers.0.bias}); the others step at the scheduled rate and are decayed.
+   */
+  public String describe(Collection<String> trained) {
+    List<String> parts = new ArrayList<>();
+    List<NamePatterns> c = compiled();
+    for (int i = 0; i < c.size(); i++) {
+      NamePatterns p = c.get(i);
+      List<String> named = trained.stream().filter(p::matches).toList();
+      if (!named.isEmpty()) {
+        parts.add(String.join(", ", named) + " at " + scales[i] + " times the scheduled rate");
+      }
+    }
+    List<String> kept = trained.stream().filter(noDecay::matches).toList();
+    if (!kept.isEmpty()) {
+      parts.add("not decayed: " + String.join(", ", kept));
+    }
+    return String.join("; ", parts);
+  }
+
+  /** The patterns of the parameters not decayed that name none of {@code trained}, in their order. */
+  public List<String> unmatchedNoDecay(Collection<String> trained) {
+    return noDecay.unmatched(trained);
   }
 
   private List<NamePatterns> compiled() {

@@ -39,6 +39,14 @@ class ParamGroupsTest {
   }
 
   @Test
+  void theDescriptionNamesTheParametersOfEachGroup() {
+    assertThat(groups("layers.0.*:0.1, layers.3.*:0.5", "*.bias").describe(NAMES)).isEqualTo("layers.0.weight, "
+        + "layers.0.bias at 0.1 times the scheduled rate; layers.3.weight, layers.3.bias at 0.5 times the scheduled "
+        + "rate; not decayed: layers.0.bias, layers.3.bias, layers.6.bias");
+    assertThat(groups("", "layers.6.*").describe(NAMES)).isEqualTo("not decayed: layers.6.weight, layers.6.bias");
+  }
+
+  @Test
   void nothingGivenIsOneGroup() {
     assertThat(groups(" , ")).isSameAs(ParamGroups.NONE);
     assertThat(ParamGroups.NONE.isEmpty()).isTrue();
@@ -64,14 +72,16 @@ class ParamGroupsTest {
 
   @Test
   void patternsThatNameNoTrainedParameterAndParametersInTwoGroupsAreProblems() {
-    assertThat(groups("layers.0.*:0.1, encoder.*:0.5", "*.bias", "*.norm").problems(NAMES)).containsExactly(
-        "scale pattern 'encoder.*' matches no trained parameter",
-        "no-decay pattern '*.norm' matches no trained parameter");
-    assertThat(groups("layers.*:0.1, *.bias:0.5").problems(NAMES)).containsExactly(
+    ParamGroups typo = groups("layers.0.*:0.1, encoder.*:0.5", "*.bias", "*.norm");
+    assertThat(typo.scaleProblems(NAMES)).containsExactly("'encoder.*' matches no trained parameter");
+    assertThat(typo.unmatchedNoDecay(NAMES)).containsExactly("*.norm");
+    assertThat(groups("layers.*:0.1, *.bias:0.5").scaleProblems(NAMES)).containsExactly(
         "'layers.0.bias' is named by layers.* and *.bias, each with a scale of its own",
         "'layers.3.bias' is named by layers.* and *.bias, each with a scale of its own",
         "'layers.6.bias' is named by layers.* and *.bias, each with a scale of its own");
-    assertThat(groups("layers.0.*:0.1", "*.bias").problems(NAMES)).isEmpty();
+    ParamGroups fine = groups("layers.0.*:0.1", "*.bias");
+    assertThat(fine.scaleProblems(NAMES)).isEmpty();
+    assertThat(fine.unmatchedNoDecay(NAMES)).isEmpty();
   }
 
   @Test

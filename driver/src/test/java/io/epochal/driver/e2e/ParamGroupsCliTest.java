@@ -1,0 +1,79 @@
+package io.epochal.driver.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.testing.CliRun;
+import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.tensor.StateDict;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Parameter groups ({@code train.lr_scale}, {@code train.no_weight_decay}) through the {@code epochal} command on
+ * Spark: the scales reach every worker and a resume, they are part of what a job trains, and {@code status} shows
+ * them.
+ */
+class ParamGroupsCliTest {
+
+  private static final String MASTER = "local[2]";
+
+  @TempDir
+  Path tmp;
+
+  private static StateDict model(Path job, int epoch) throws Exception {
+    return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/model.safetensors")).tensors();
+  }
+
+  private Map<String, String> adamw(String job, String data, String lr) {
+    Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve(job).toString(), data);
+    keys.put("optimizer.name", "adamw");
+    keys.put("optimizer.lr", lr);
+    keys.put("optimizer.weight_decay", "0.1");
+    keys.put("train.no_weight_decay", "*.bias");
+    return keys;
+  }
+
+  @Test
+  void aScaleOfOneHalfForEveryParameterTrainsAsHalfTheRateToTheBitThroughAResume() throws Exception {
+    String data = tmp.resolve("data").toString();
+    assertThat(CliRun.of("gen-data", data, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
+        "--master", MASTER).code).isZero();
+    Map<String, String> halved = adamw("halved", data, "0.02");
+    halved.put("train.lr_scale", "*:0.5");
+    halved.put("train.epochs", "1");
+    String file = E2eFixtures.writeJobFile(tmp.resolve("halved.properties"), halved).toString();
+    CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    assertThat(dry.err).contains("  parameter groups (train.lr_scale, train.no_weight_decay): layers.0.weight, "
+        + "layers.0.bias, layers.3.weight, layers.3.bias at 0.5 times the scheduled rate; not decayed: layers.0.bias, "
+        + "layers.3.bias");
+    CliRun first = CliRun.of("train", file, "--master", MASTER);
+    assertThat(first.code).as("%s", first).isZero();
+    Path job = tmp.resolve("halved");
+    assertThat(Files.readString(job.resolve("job.json"))).contains("\"train.lr_scale\"").contains("\"*:0.5\"")
+        .contains("\"train.no_weight_decay\"");
+
+    CliRun changed = CliRun.of("resume", job.toString(), "--epochs", "2", "--set", "train.lr_scale=*:0.25",
+        "--master", MASTER);
+    assertThat(changed.code).as("%s", changed).isEqualTo(2);
+    assertThat(changed.err).contains("train.lr_scale");
+    CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
+    assertThat(resumed.code).as("%s", resumed).isZero();
+
+    Map<String, String> slower = adamw("slower", data, "0.01");
+    slower.put("train.epochs", "2");
+    CliRun plain = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("slower.properties"), slower).toString(),
+        "--master", MASTER);
+    assertThat(plain.code).as("%s", plain).isZero();
+    // 0.02 * 0.5 is 0.01 exactly, so every step of every worker takes the same rate in both jobs
+    assertThat(model(job, 1)).isEqualTo(model(tmp.resolve("slower"), 1));
+    assertThat(model(job, 2)).isEqualTo(model(tmp.resolve("slower"), 2)).isNotEqualTo(model(job, 1));
+
+    assertThat(CliRun.of("status", job.toString()).out)
+        .contains("lr scales:   *:0.5 (times the scheduled rate; train.lr_scale)")
+        .contains("no decay:    *.bias (not decayed; train.no_weight_decay)");
+  }
+}
