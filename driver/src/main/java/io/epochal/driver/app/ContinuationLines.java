@@ -23,8 +23,11 @@ final class ContinuationLines {
     newest.initDigest().ifPresent(d -> out.println("weights:     started from " + tuning.weights().orElse("?")
         + " (sha256 " + d + "; " + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
     if (!tuning.frozen().isEmpty()) {
-      out.println("frozen:      " + String.join(", ", tuning.frozen()) + " (not trained; "
-          + io.epochal.driver.config.FineTuning.FREEZE + ")");
+      int epochs = tuning.frozenEpochs();
+      String keys = io.epochal.driver.config.FineTuning.FREEZE;
+      out.println("frozen:      " + String.join(", ", tuning.frozen()) + (epochs == 0 ? " (not trained; " + keys + ")"
+          : " (not trained in epoch" + (epochs == 1 ? " 1" : "s 1 to " + epochs) + ", trained from epoch " + (epochs + 1)
+          + " on; " + keys + ", " + io.epochal.driver.config.FineTuning.FREEZE_EPOCHS + ")"));
     }
     if (!tuning.lrScale().isEmpty()) {
       out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate; "

@@ -87,7 +87,13 @@ final class CreationCheck {
    */
   private java.util.Optional<ConfigException> frozenProblem(HyperParameters values,
       Map<String, SpecValidator.Sourced> raw) {
-    List<String> patterns = FineTuning.of(values).frozen();
+    FineTuning tuning = FineTuning.of(values);
+    List<String> patterns = tuning.frozen();
+    if (patterns.isEmpty() && tuning.frozenEpochs() > 0) {
+      return java.util.Optional.of(new ConfigException(FineTuning.FREEZE_EPOCHS, given(values, raw,
+          FineTuning.FREEZE_EPOCHS) + " says how long " + FineTuning.FREEZE + " freezes its parameters, but it names "
+          + "none: name them with " + FineTuning.FREEZE + "=<patterns>, or remove " + FineTuning.FREEZE_EPOCHS));
+    }
     java.util.Optional<List<String>> params = patterns.isEmpty() ? java.util.Optional.empty()
         : trainableParameters(values);
     if (params.isEmpty()) {
@@ -137,7 +143,9 @@ final class CreationCheck {
     if (params.isEmpty()) {
       return;
     }
-    io.epochal.worker.round.FrozenParameters frozen = io.epochal.worker.round.FrozenParameters.of(tuning.frozen());
+    // parameters frozen for some epochs only train later, in their groups
+    io.epochal.worker.round.FrozenParameters frozen = tuning.frozenEpochs() > 0
+        ? io.epochal.worker.round.FrozenParameters.NONE : tuning.frozenParameters();
     List<String> trained = params.get().stream().filter(n -> !frozen.isFrozen(n)).toList();
     String names = modelTrains(values, trained) + (frozen.isEmpty() ? "" : " (" + FineTuning.FREEZE + " leaves out "
         + String.join(", ", params.get().stream().filter(frozen::isFrozen).toList()) + ")");

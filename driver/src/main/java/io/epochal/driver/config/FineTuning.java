@@ -29,6 +29,8 @@ public final class FineTuning {
   public static final String SKIP = "init.skip";
   /** Key of the parameters a job does not train. */
   public static final String FREEZE = "train.freeze";
+  /** Key of the epochs {@code train.freeze} freezes its parameters in, from the first; 0 = all. */
+  public static final String FREEZE_EPOCHS = "train.freeze_epochs";
   /** Key of the learning-rate scales of groups of parameters. */
   public static final String LR_SCALE = "train.lr_scale";
   /** Key of the parameters the optimizer does not decay. */
@@ -39,6 +41,7 @@ public final class FineTuning {
   private final String stripPrefix;
   private final List<String> frozen;
   private final List<String> skipped;
+  private final int frozenEpochs;
   private final String lrScale;
   private final List<String> noWeightDecay;
 
@@ -48,6 +51,7 @@ public final class FineTuning {
     this.stripPrefix = hp.contains(STRIP_PREFIX) ? hp.getString(STRIP_PREFIX) : "";
     this.frozen = patterns(hp, FREEZE);
     this.skipped = patterns(hp, SKIP);
+    this.frozenEpochs = hp.contains(FREEZE_EPOCHS) ? Math.toIntExact(hp.getLong(FREEZE_EPOCHS)) : 0;
     this.lrScale = hp.contains(LR_SCALE) ? hp.getString(LR_SCALE).trim() : "";
     this.noWeightDecay = patterns(hp, NO_WEIGHT_DECAY);
   }
@@ -88,6 +92,16 @@ public final class FineTuning {
     return frozen;
   }
 
+  /** {@code train.freeze_epochs}: the epochs {@link #frozen()} is frozen in, from the first; 0 = every epoch. */
+  public int frozenEpochs() {
+    return frozenEpochs;
+  }
+
+  /** {@code train.freeze} and {@code train.freeze_epochs} as the workers take them. */
+  public io.epochal.worker.round.FrozenParameters frozenParameters() {
+    return io.epochal.worker.round.FrozenParameters.of(frozen, frozen.isEmpty() ? 0 : frozenEpochs);
+  }
+
   /** {@code train.lr_scale} as written; empty = every parameter at the scheduled rate. */
   public String lrScale() {
     return lrScale;
@@ -117,13 +131,16 @@ public final class FineTuning {
     if (key.equals(STRICT)) {
       return value.toString().trim().equalsIgnoreCase("true");
     }
+    if (key.equals(FREEZE_EPOCHS)) {
+      return value.toString().trim().equals("0");
+    }
     return isKey(key) && value.toString().isBlank();
   }
 
   /** Whether {@code key} is one of the fine-tuning keys. */
   static boolean isKey(String key) {
     return key.equals(WEIGHTS) || key.equals(STRICT) || key.equals(STRIP_PREFIX) || key.equals(SKIP)
-        || key.equals(FREEZE) || key.equals(LR_SCALE) || key.equals(NO_WEIGHT_DECAY);
+        || key.equals(FREEZE) || key.equals(FREEZE_EPOCHS) || key.equals(LR_SCALE) || key.equals(NO_WEIGHT_DECAY);
   }
 
   /** Adds the declarations of {@code train.freeze}, {@code train.lr_scale} and {@code train.no_weight_decay}. */
@@ -135,6 +152,11 @@ public final class FineTuning {
         + "and clipping leaves it out; buffers (BatchNorm's running statistics) still update in training mode, as "
         + "in PyTorch. A name that matches no trainable parameter, or one that freezes them all, is refused. "
         + "Empty = none.").build());
+    specs.add(ParamSpec.builder(FREEZE_EPOCHS, ParamType.LONG).optDefault(0L).optMin(0).optMax(JobKeys.MAX_EPOCHS)
+        .optDoc("Epochs train.freeze freezes its parameters in, from the first; after them they train, their "
+        + "optimizer state starting fresh at their first step, as torch creates it (the new head trains alone, then "
+        + "the whole model: Lightning's BackboneFinetuning, with train.lr_scale for the backbone's rate). Needs "
+        + "train.freeze. 0 = frozen in every epoch.").build());
     specs.add(ParamSpec.builder(LR_SCALE, ParamType.STRING).optDefault("").optDoc("Learning rates of groups of "
         + "parameters, as the parameter groups of torch's optimizers (a backbone at a tenth of its head's rate): "
         + "comma-separated pattern:scale entries (layers.0.*:0.1, layers.3.*:0.5), patterns as train.freeze's. A "

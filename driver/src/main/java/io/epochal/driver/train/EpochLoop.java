@@ -7,6 +7,7 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.config.FineTuning;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
@@ -104,6 +105,11 @@ final class EpochLoop {
         dir.spec().jobDirText())) {
       try {
         for (int e = start.completedEpochs(); e < epochs; e++) {
+          if (e > 0 && e == config.frozen().epochs()) {
+            listener.message("epoch " + (e + 1) + ": " + String.join(", ", spec.fineTuning().frozen()) + ", frozen in "
+                + (e == 1 ? "the first epoch" : "the first " + e + " epochs") + " (" + FineTuning.FREEZE_EPOCHS
+                + "), train from this epoch on, their optimizer state starting fresh");
+          }
           double lossSum = 0;
           long samples = 0;
           long correct = 0; // NOT_COUNTED once a round did not count them (not classification)

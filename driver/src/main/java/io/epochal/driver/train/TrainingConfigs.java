@@ -35,7 +35,7 @@ public final class TrainingConfigs {
         .setSeed(spec.seed())
         .optThreads(spec.threadsPerWorker())
         .optDevice(DeviceMode.parse(spec.device()))
-        .optFrozen(io.epochal.worker.round.FrozenParameters.of(spec.fineTuning().frozen()))
+        .optFrozen(spec.fineTuning().frozenParameters())
         .optParamGroups(spec.fineTuning().paramGroups())
         .build();
   }

@@ -85,6 +85,23 @@ class CreationCheckTest {
   }
 
   @Test
+  void freezeEpochsNeedFrozenParametersWhichThenMayHaveScalesOfTheirOwn() {
+    ConfigException alone = refused(Map.of("train.freeze_epochs", "2"));
+    assertThat(alone.key()).isEqualTo("train.freeze_epochs");
+    assertThat(alone).hasMessageContaining("train.freeze_epochs = 2 (from --set train.freeze_epochs) says how long "
+        + "train.freeze freezes its parameters, but it names none");
+    io.epochal.driver.config.JobSpec backbone = quickstart(Map.of("train.freeze", "layers.0.*", "train.freeze_epochs",
+        "1", "train.lr_scale", "layers.0.*:0.1")).build().resolve();
+    assertThat(backbone.fineTuning().frozenParameters())
+        .isEqualTo(io.epochal.worker.round.FrozenParameters.of(java.util.List.of("layers.0.*"), 1));
+    assertThat(backbone.toHyperParameters().asMap()).containsEntry("train.freeze_epochs", 1L);
+    assertThat(quickstart(Map.of("train.freeze", "layers.0.*", "train.freeze_epochs", "0")).build().resolve()
+        .toHyperParameters().asMap()).doesNotContainKey("train.freeze_epochs");
+    assertThat(refused(Map.of("train.freeze", "layers.0.*", "train.freeze_epochs", "-1"))).hasMessageContaining(
+        "train.freeze_epochs");
+  }
+
+  @Test
   void noWeightDecayForAnOptimizerThatDecaysNothingIsRefusedAndGroupsAreStoredOnlyWhenGiven() {
     ConfigException none = refused(Map.of("train.no_weight_decay", "*.bias"));
     assertThat(none).hasMessageContaining("train.no_weight_decay = *.bias (from --set train.no_weight_decay) exempts "

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Parameter groups ({@code train.lr_scale}, {@code train.no_weight_decay}) through the {@code epochal} command on
- * Spark: the scales reach every worker and a resume, they are part of what a job trains, and {@code status} shows
- * them.
+ * Parameter groups ({@code train.lr_scale}, {@code train.no_weight_decay}) and parameters frozen for some epochs
+ * ({@code train.freeze_epochs}) through the {@code epochal} command on Spark: they reach every worker and a resume,
+ * they are part of what a job trains, and {@code status} shows them.
  */
 class ParamGroupsCliTest {
 
@@ -25,6 +25,17 @@ class ParamGroupsCliTest {
 
   private static StateDict model(Path job, int epoch) throws Exception {
     return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/model.safetensors")).tensors();
+  }
+
+  private static StateDict optimizer(Path job, int epoch) throws Exception {
+    return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/optimizer.safetensors")).tensors();
+  }
+
+  private String data() {
+    String data = tmp.resolve("data").toString();
+    assertThat(CliRun.of("gen-data", data, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
+        "--master", MASTER).code).isZero();
+    return data;
   }
 
   private Map<String, String> adamw(String job, String data, String lr) {
@@ -38,9 +49,7 @@ class ParamGroupsCliTest {
 
   @Test
   void aScaleOfOneHalfForEveryParameterTrainsAsHalfTheRateToTheBitThroughAResume() throws Exception {
-    String data = tmp.resolve("data").toString();
-    assertThat(CliRun.of("gen-data", data, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
-        "--master", MASTER).code).isZero();
+    String data = data();
     Map<String, String> halved = adamw("halved", data, "0.02");
     halved.put("train.lr_scale", "*:0.5");
     halved.put("train.epochs", "1");
@@ -75,5 +84,43 @@ class ParamGroupsCliTest {
     assertThat(CliRun.of("status", job.toString()).out)
         .contains("lr scales:   *:0.5 (times the scheduled rate; train.lr_scale)")
         .contains("no decay:    *.bias (not decayed; train.no_weight_decay)");
+  }
+
+  @Test
+  void aBackboneFrozenForAnEpochTrainsAfterItAtItsScaleAcrossAResume() throws Exception {
+    String data = data();
+    Map<String, String> keys = adamw("straight", data, "0.01");
+    keys.put("train.freeze", "layers.0.*");
+    keys.put("train.freeze_epochs", "1");
+    keys.put("train.lr_scale", "layers.0.*:0.1");
+    keys.put("train.epochs", "2");
+    CliRun straight = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("straight.properties"), keys).toString(),
+        "--master", MASTER);
+    assertThat(straight.code).as("%s", straight).isZero();
+    assertThat(straight.err + straight.out).contains("epoch 2: layers.0.*, frozen in the first epoch "
+        + "(train.freeze_epochs), train from this epoch on, their optimizer state starting fresh");
+    Path job = tmp.resolve("straight");
+    // no gradient in epoch 1 (no optimizer state), trained in epoch 2 from its first step
+    assertThat(optimizer(job, 1).names()).isNotEmpty().noneMatch(n -> n.startsWith("layers.0."));
+    assertThat(model(job, 2).require("layers.0.weight")).isNotEqualTo(model(job, 1).require("layers.0.weight"));
+    assertThat(optimizer(job, 2).require("layers.0.weight.step").floatValue())
+        .isLessThan(optimizer(job, 2).require("layers.3.weight.step").floatValue());
+
+    // stopped after the frozen epoch and resumed across the boundary: the same bits
+    keys = adamw("stopped", data, "0.01");
+    keys.put("train.freeze", "layers.0.*");
+    keys.put("train.freeze_epochs", "1");
+    keys.put("train.lr_scale", "layers.0.*:0.1");
+    keys.put("train.epochs", "1");
+    Path stopped = tmp.resolve("stopped");
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("stopped.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    CliRun resumed = CliRun.of("resume", stopped.toString(), "--epochs", "2", "--master", MASTER);
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(model(stopped, 2)).isEqualTo(model(job, 2));
+    assertThat(optimizer(stopped, 2)).isEqualTo(optimizer(job, 2));
+    assertThat(CliRun.of("verify", stopped.toString(), "--all").code).isZero();
+    assertThat(CliRun.of("status", stopped.toString()).out).contains("frozen:      layers.0.* (not trained in epoch 1, "
+        + "trained from epoch 2 on; train.freeze, train.freeze_epochs)");
   }
 }

@@ -43,6 +43,7 @@ abstract class AbstractOptimizer implements Optimizer {
   private final Map<String, Group> groupOf = new HashMap<>();
   private LinkedHashMap<String, ParamState> states = new LinkedHashMap<>();
   private boolean checkLoadedNames;
+  private Set<String> startingFresh = Set.of();
   private NDArray gradSink;
   private Workspace workspace;
   private boolean closed;
@@ -213,7 +214,8 @@ abstract class AbstractOptimizer implements Optimizer {
                 + p.name() + "' is " + w.getShape());
           }
         });
-      } else if (checkLoadedNames && p.hasGrad() && (keepsStep || !bufferNames.isEmpty())) {
+      } else if (checkLoadedNames && p.hasGrad() && (keepsStep || !bufferNames.isEmpty())
+          && !startingFresh.contains(p.name())) {
         problems.add("missing " + expectedNames(p.name()));
       }
     }
@@ -267,7 +269,13 @@ abstract class AbstractOptimizer implements Optimizer {
 
   @Override
   public final void loadStateDict(StateDict state) {
+    loadStateDict(state, Set.of());
+  }
+
+  @Override
+  public final void loadStateDict(StateDict state, Set<String> startingFresh) {
     checkState(!closed, "optimizer '%s' is closed", name);
+    checkNotNull(startingFresh, "startingFresh");
     checkNotNull(state, "state");
     List<String> problems = new ArrayList<>();
     List<String> suffixes = expectedSuffixes();
@@ -300,6 +308,7 @@ abstract class AbstractOptimizer implements Optimizer {
     closeStates();
     states = loaded;
     checkLoadedNames = !state.isEmpty();
+    this.startingFresh = Set.copyOf(startingFresh);
   }
 
   private void checkParamTensors(String param, Map<String, Tensor> tensors, List<String> suffixes,

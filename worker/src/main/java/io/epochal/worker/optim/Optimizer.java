@@ -92,6 +92,16 @@ public interface Optimizer extends AutoCloseable {
    */
   void loadStateDict(StateDict state);
 
+  /**
+   * As {@link #loadStateDict(StateDict)}, except that the parameters {@code startingFresh} names may have no state in
+   * {@code state} though they have a gradient at the next step: parameters trained from this step on after they were
+   * frozen, whose state the next step creates, as torch's optimizers create a parameter's state at its first step.
+   *
+   * @throws IllegalArgumentException as {@link #loadStateDict(StateDict)} does
+   * @throws IllegalStateException if the optimizer is closed
+   */
+  void loadStateDict(StateDict state, java.util.Set<String> startingFresh);
+
   /** Frees the state arrays; the optimizer cannot be used afterwards. Idempotent. */
   @Override
   void close();

@@ -132,10 +132,15 @@ public final class LocalRound {
     Loss loss = config.newLoss();
     LrSchedule schedule = LrSchedules.create(baseLr, config.scheduleParams());
     boolean perEpoch = LrSchedules.countsEpochs(config.scheduleParams());
-    List<NamedParameter> params = config.frozen().trained(model.trainableParameters());
+    FrozenParameters frozen = config.frozen().inEpoch(epoch);
+    List<NamedParameter> params = frozen.trained(model.trainableParameters());
+    java.util.Set<String> startingFresh = new java.util.HashSet<>();
     for (NamedParameter p : model.trainableParameters()) { // the cached model may have trained with others frozen
       NDArray w = p.parameter().getArray();
-      boolean trained = !config.frozen().isFrozen(p.name());
+      boolean trained = !frozen.isFrozen(p.name());
+      if (config.frozen().startsFreshIn(p.name(), epoch, round)) {
+        startingFresh.add(p.name());
+      }
       if (w.hasGradient() != trained) {
         w.setRequiresGradient(trained);
       }
@@ -150,7 +155,7 @@ public final class LocalRound {
         Optimizer optimizer = Optimizers.create(config.optimizerName(), config.optimizerParams(), config.paramGroups(),
             roundManager);
         GradientHandles gradients = new GradientHandles(params)) {
-      optimizer.loadStateDict(optimizerState);
+      optimizer.loadStateDict(optimizerState, startingFresh);
       // the model is cached per thread: a round that failed between backward and step left its
       // gradients on the parameters, and backward adds to what is there
       for (NamedParameter p : params) {

@@ -223,6 +223,30 @@ class OptimizerStateDictTest {
   }
 
   @Test
+  void aParameterNamedAsStartingFreshMayLackStateAndGetsItsFirstAtTheNextStep() {
+    StateDict saved;
+    try (Optimizer opt = adam()) {
+      NDArray w = manager.create(new float[] {1f, 2f});
+      opt.step(List.of(ParamSlot.of("w", w, manager.create(new float[] {1f, 1f}))), 0.1);
+      opt.step(List.of(ParamSlot.of("w", w, manager.create(new float[] {1f, 1f}))), 0.1);
+      saved = opt.stateDict();
+    }
+    NDArray w = manager.create(new float[] {1f, 2f});
+    NDArray v = manager.create(new float[] {5f});
+    List<ParamSlot> both = List.of(ParamSlot.of("w", w, manager.create(new float[] {1f, 1f})),
+        ParamSlot.of("v", v, manager.create(new float[] {1f})));
+    try (Optimizer opt = adam()) {
+      opt.loadStateDict(saved, java.util.Set.of("v"));
+      opt.step(both, 0.1);
+      assertThat(opt.stateDict().require("w.step").floatValue()).isEqualTo(3f);
+      assertThat(opt.stateDict().require("v.step").floatValue()).as("torch's first step of v").isEqualTo(1f);
+      opt.loadStateDict(saved);
+      assertThatThrownBy(() -> opt.step(both, 0.1)).as("a later load without it is strict again")
+          .hasMessageContaining("missing [v.step, v.exp_avg, v.exp_avg_sq]");
+    }
+  }
+
+  @Test
   void loadingAnEmptyStateResetsTheOptimizer() {
     try (Optimizer opt = adam()) {
       NDArray w = manager.create(new float[] {1f});

@@ -37,8 +37,29 @@ class FrozenParametersTest {
   }
 
   @Test
+  void parametersFrozenForSomeEpochsTrainAfterThemStartingFreshInTheFirstRoundOnly() {
+    FrozenParameters two = FrozenParameters.of(List.of("layers.0.*"), 2);
+    assertThat(two.epochs()).isEqualTo(2);
+    assertThat(two.inEpoch(0)).isSameAs(two);
+    assertThat(two.inEpoch(1).isFrozen("layers.0.weight")).isTrue();
+    assertThat(two.inEpoch(2)).isSameAs(FrozenParameters.NONE);
+    assertThat(two.inEpoch(7).isFrozen("layers.0.weight")).isFalse();
+    assertThat(two.startsFreshIn("layers.0.weight", 2, 0)).isTrue();
+    assertThat(two.startsFreshIn("layers.0.weight", 2, 1)).as("the first round created its state").isFalse();
+    assertThat(two.startsFreshIn("layers.0.weight", 3, 0)).isFalse();
+    assertThat(two.startsFreshIn("layers.0.weight", 1, 0)).as("still frozen").isFalse();
+    assertThat(two.startsFreshIn("fc.bias", 2, 0)).as("never frozen").isFalse();
+    FrozenParameters always = FrozenParameters.of(List.of("layers.0.*"));
+    assertThat(always.inEpoch(1_000_000)).isSameAs(always);
+    assertThat(always.startsFreshIn("layers.0.weight", 0, 0)).isFalse();
+    assertThat(two).isNotEqualTo(always).hasToString("frozen [layers.0.*] for 2 epochs");
+    assertThatThrownBy(() -> FrozenParameters.of(List.of(), 2)).hasMessageContaining("no parameter frozen");
+    assertThatThrownBy(() -> FrozenParameters.of(List.of("a"), -1)).hasMessageContaining(">= 0");
+  }
+
+  @Test
   void aSerializedCopyFreezesTheSameParameters() throws Exception {
-    FrozenParameters f = FrozenParameters.of(List.of("layers.0.*"));
+    FrozenParameters f = FrozenParameters.of(List.of("layers.0.*"), 3);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
       out.writeObject(f);
@@ -48,6 +69,7 @@ class FrozenParametersTest {
       back = (FrozenParameters) in.readObject();
     }
     assertThat(back).isEqualTo(f);
+    assertThat(back.epochs()).isEqualTo(3);
     assertThat(back.isFrozen("layers.0.bias")).isTrue();
     assertThat(back.isFrozen("fc.bias")).isFalse();
   }

@@ -1,6 +1,7 @@
 package io.epochal.worker.round;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
@@ -30,6 +31,32 @@ class FrozenRoundTest {
     }
     assertThat(LocalRound.optimizerPart(after).names()).isNotEmpty()
         .allMatch(n -> n.startsWith("layers.3."), "state of the trained layer only");
+  }
+
+  @Test
+  void parametersFrozenForAnEpochTrainInTheNextStartingTheirOptimizerStateFresh() {
+    DataShard shard = RoundFixtures.shard(0, 64, 3);
+    HyperParameters adam = HyperParameters.builder().put("lr", 0.01).build();
+    TrainingConfig config = RoundFixtures.builder("adam", adam, 0.0, 16, 2, 0, 1)
+        .optFrozen(FrozenParameters.of(List.of("layers.0.*"), 1)).build();
+    StateDict start = RoundFixtures.initialState(config);
+
+    StateDict epoch1 = LocalRound.run(config, start, shard, 0, 0, 0).state();
+    assertThat(epoch1.require("layers.0.weight")).isEqualTo(start.require("layers.0.weight"));
+    assertThat(LocalRound.optimizerPart(epoch1).names()).noneMatch(n -> n.startsWith("layers.0."));
+
+    StateDict epoch2 = LocalRound.run(config, epoch1, shard, 1, 0, 2).state();
+    assertThat(epoch2.require("layers.0.weight")).isNotEqualTo(start.require("layers.0.weight"));
+    StateDict optimizer = LocalRound.optimizerPart(epoch2);
+    assertThat(optimizer.require("layers.0.weight.step").floatValue()).as("two steps since it was frozen")
+        .isEqualTo(2f);
+    assertThat(optimizer.require("layers.3.weight.step").floatValue()).isEqualTo(4f);
+
+    // in a later round the state must hold them: one that lost them is refused, as any state that does not fit
+    StateDict.Builder lost = StateDict.builder().putAll(LocalRound.modelPart(epoch2));
+    epoch1.names().stream().filter(n -> n.startsWith("optimizer.")).forEach(n -> lost.put(n, epoch1.require(n)));
+    assertThatThrownBy(() -> LocalRound.run(config, lost.build(), shard, 1, 1, 4)).hasStackTraceContaining(
+        "missing [layers.0.weight.step, layers.0.weight.exp_avg, layers.0.weight.exp_avg_sq]");
   }
 
   @Test
