@@ -26,8 +26,8 @@ final class ContinuationLines {
       int epochs = tuning.frozenEpochs();
       String keys = io.epochal.driver.config.FineTuning.FREEZE;
       out.println("frozen:      " + String.join(", ", tuning.frozen()) + (epochs == 0 ? " (not trained; " + keys + ")"
-          : " (not trained in epoch" + (epochs == 1 ? " 1" : "s 1 to " + epochs) + ", trained from epoch " + (epochs + 1)
-          + " on; " + keys + ", " + io.epochal.driver.config.FineTuning.FREEZE_EPOCHS + ")"));
+          : " (not trained in epoch" + (epochs == 1 ? " 1" : "s 1 to " + epochs) + ", trained from epoch "
+          + (epochs + 1) + " on; " + keys + ", " + io.epochal.driver.config.FineTuning.FREEZE_EPOCHS + ")"));
     }
     if (!tuning.lrScale().isEmpty()) {
       out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate; "
