@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
 final class CreationCheck {
 
   private final ModelCatalog catalog;
+  /** The values {@link #trainable} was built for. */
+  private HyperParameters trainableOf;
+  private java.util.Optional<List<String>> trainable;
 
   CreationCheck(ModelCatalog catalog) {
     this.catalog = catalog;
@@ -173,8 +176,16 @@ final class CreationCheck {
     }
   }
 
-  /** The model's trainable parameters, when the catalog can build it from {@code values}. */
+  /** The model's trainable parameters, when the catalog can build it from {@code values}; built once per values. */
   private java.util.Optional<List<String>> trainableParameters(HyperParameters values) {
+    if (values != trainableOf) {
+      trainableOf = values;
+      trainable = buildTrainableParameters(values);
+    }
+    return trainable;
+  }
+
+  private java.util.Optional<List<String>> buildTrainableParameters(HyperParameters values) {
     if (!values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
       return java.util.Optional.empty();
     }

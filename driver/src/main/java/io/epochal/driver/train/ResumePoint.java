@@ -59,11 +59,28 @@ final class ResumePoint {
   /**
    * The bytes of the state training holds, optimizer included: a resumed state has its optimizer's
    * tensors; a fresh one has none yet, so they are counted from {@code optimizer}'s tensors per
-   * parameter ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters).
+   * parameter ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters), and so
+   * are those of a checkpoint of an epoch in which {@code frozen} parameters that train later had none.
    */
-  long trainingStateBytes(String optimizer, HyperParameters params) {
-    return checkpoint != null ? state.totalBytes()
-        : state.totalBytes() * (1 + Optimizers.stateTensorsPerParameter(optimizer, params));
+  long trainingStateBytes(String optimizer, HyperParameters params, io.epochal.worker.round.FrozenParameters frozen) {
+    return trainingStateBytes(state, checkpoint != null ? completedEpochs : -1,
+        Optimizers.stateTensorsPerParameter(optimizer, params), frozen);
+  }
+
+  /**
+   * {@link #trainingStateBytes(String, HyperParameters, io.epochal.worker.round.FrozenParameters)} of {@code state}
+   * (model tensors and {@code optimizer.}-prefixed optimizer tensors), resumed after {@code completedEpochs} (-1: a
+   * fresh state) for an optimizer that keeps {@code perParameter} tensors per parameter.
+   */
+  static long trainingStateBytes(StateDict state, int completedEpochs, int perParameter,
+      io.epochal.worker.round.FrozenParameters frozen) {
+    long counted = LocalRound.modelPart(state).totalBytes() * (1 + perParameter);
+    if (completedEpochs < 0) {
+      return counted;
+    }
+    // a checkpoint of the last frozen epoch or one before it holds no state for them yet
+    return frozen.epochs() > 0 && completedEpochs <= frozen.epochs() ? Math.max(state.totalBytes(), counted)
+        : state.totalBytes();
   }
 
   /** Epochs already complete. */

@@ -307,7 +307,8 @@ public final class TrainingJob {
       }
       if (!heapChecked) { // once per run: a retry starts from a state and rows of the same size
         heapChecked = true;
-        long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams());
+        long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams(),
+            config.frozen());
         HeapWatch.checkHeap(stateBytes, HeapWatch.rowBytes(data) + HeapWatch.rowBytes(heldOut), spec, spark)
             .ifPresent(listener::warning);
         ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);

@@ -57,9 +57,9 @@ public final class ParamGroups implements Serializable {
           e.getKey(), s);
       values[i++] = s;
     }
-    NamePatterns none = NamePatterns.of(checkNotNull(noDecay, "noDecay"));
+    NamePatterns notDecayed = NamePatterns.of(checkNotNull(noDecay, "noDecay"));
     return scales.isEmpty() && noDecay.isEmpty() ? NONE : new ParamGroups(new ArrayList<>(scales.keySet()), values,
-        none);
+        notDecayed);
   }
 
   /**
