@@ -132,7 +132,11 @@ public final class FineTuning {
       return value.toString().trim().equalsIgnoreCase("true");
     }
     if (key.equals(FREEZE_EPOCHS)) {
-      return value.toString().trim().equals("0");
+      try {
+        return Long.parseLong(value.toString().trim()) == 0;
+      } catch (NumberFormatException e) {
+        return false; // refused by its declaration
+      }
     }
     return isKey(key) && value.toString().isBlank();
   }
@@ -143,7 +147,10 @@ public final class FineTuning {
         || key.equals(FREEZE) || key.equals(FREEZE_EPOCHS) || key.equals(LR_SCALE) || key.equals(NO_WEIGHT_DECAY);
   }
 
-  /** Adds the declarations of {@code train.freeze}, {@code train.lr_scale} and {@code train.no_weight_decay}. */
+  /**
+   * Adds the declarations of {@code train.freeze}, {@code train.freeze_epochs}, {@code train.lr_scale} and {@code
+   * train.no_weight_decay}.
+   */
   static void declareParameterKeys(List<ParamSpec> specs) {
     specs.add(ParamSpec.builder(FREEZE, ParamType.STRING).optDefault("").optDoc("Parameters the job does not train, "
         + "as param.requires_grad_(False) in PyTorch: comma-separated names of the model's state dict, * standing "
