@@ -139,6 +139,9 @@ final class UnknownKeys {
       Map.entry("no_weight_decay", "write train.no_weight_decay"),
       Map.entry("optimizer.no_weight_decay", "write train.no_weight_decay"),
       Map.entry("lr_scale", "write train.lr_scale (pattern:scale)"),
+      Map.entry("unfreeze_backbone_at_epoch", "parameters frozen in the first N epochs are "
+          + "train.freeze=<patterns> with train.freeze_epochs=N"),
+      Map.entry("layer_decay", "rates per layer are train.lr_scale (pattern:scale for each layer, as layers.0.*:0.5)"),
       Map.entry("optimizer.lr_scale", "write train.lr_scale (pattern:scale)"),
       Map.entry("ckpt_path", "to continue a job after its newest checkpoint: bin/epochal resume <job-dir>; to start "
           + "a new job from a checkpoint's weights: init.weights=<checkpoint-dir>"));

@@ -116,6 +116,7 @@ class CreationCheckTest {
         .toHyperParameters().asMap()).doesNotContainKeys("train.lr_scale", "train.no_weight_decay");
     assertThat(refused(Map.of("param_groups", "x"))).hasMessageContaining("train.lr_scale");
     assertThat(refused(Map.of("optimizer.no_decay", "*.bias"))).hasMessageContaining("train.no_weight_decay");
+    assertThat(refused(Map.of("unfreeze_backbone_at_epoch", "2"))).hasMessageContaining("train.freeze_epochs=N");
   }
 
   @Test
