@@ -84,9 +84,7 @@ final class DryRunDataCheck {
     if (groups.isEmpty()) {
       return;
     }
-    // parameters frozen for some epochs only train later, in their groups
-    io.epochal.worker.round.FrozenParameters frozen = spec.fineTuning().frozenEpochs() > 0
-        ? io.epochal.worker.round.FrozenParameters.NONE : spec.fineTuning().frozenParameters();
+    io.epochal.worker.round.FrozenParameters frozen = spec.fineTuning().frozenForGood();
     new RegistryModelCatalog().trainableParameters(spec.modelName(), spec.modelVersion(), spec.modelParams())
         .map(names -> names.stream().filter(n -> !frozen.isFrozen(n)).toList())
         .ifPresent(trained -> err.println("  parameter groups (" + io.epochal.driver.config.FineTuning.LR_SCALE + ", "

@@ -146,9 +146,7 @@ final class CreationCheck {
     if (params.isEmpty()) {
       return;
     }
-    // parameters frozen for some epochs only train later, in their groups
-    io.epochal.worker.round.FrozenParameters frozen = tuning.frozenEpochs() > 0
-        ? io.epochal.worker.round.FrozenParameters.NONE : tuning.frozenParameters();
+    io.epochal.worker.round.FrozenParameters frozen = tuning.frozenForGood();
     List<String> trained = params.get().stream().filter(n -> !frozen.isFrozen(n)).toList();
     String names = modelTrains(values, trained) + (frozen.isEmpty() ? "" : " (" + FineTuning.FREEZE + " leaves out "
         + String.join(", ", params.get().stream().filter(frozen::isFrozen).toList()) + ")");

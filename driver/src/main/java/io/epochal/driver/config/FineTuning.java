@@ -102,6 +102,14 @@ public final class FineTuning {
     return io.epochal.worker.round.FrozenParameters.of(frozen, frozen.isEmpty() ? 0 : frozenEpochs);
   }
 
+  /**
+   * The parameters the job never trains: those of {@code train.freeze} when it freezes them in every epoch; none when
+   * {@code train.freeze_epochs} trains them later.
+   */
+  public io.epochal.worker.round.FrozenParameters frozenForGood() {
+    return frozenEpochs > 0 ? io.epochal.worker.round.FrozenParameters.NONE : frozenParameters();
+  }
+
   /** {@code train.lr_scale} as written; empty = every parameter at the scheduled rate. */
   public String lrScale() {
     return lrScale;

@@ -31,6 +31,16 @@ class ParamGroupsCliTest {
     return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/optimizer.safetensors")).tensors();
   }
 
+  /** An AdamW job whose first layer is frozen for its first epoch, then trained at a tenth of the rate. */
+  private Map<String, String> backbone(String job, String data, int epochs) {
+    Map<String, String> keys = adamw(job, data, "0.01");
+    keys.put("train.freeze", "layers.0.*");
+    keys.put("train.freeze_epochs", "1");
+    keys.put("train.lr_scale", "layers.0.*:0.1");
+    keys.put("train.epochs", Integer.toString(epochs));
+    return keys;
+  }
+
   private String data() {
     String data = tmp.resolve("data").toString();
     assertThat(CliRun.of("gen-data", data, "--rows", "256", "--features", "12", "--classes", "3", "--seed", "5",
@@ -89,11 +99,7 @@ class ParamGroupsCliTest {
   @Test
   void aBackboneFrozenForAnEpochTrainsAfterItAtItsScaleAcrossAResume() throws Exception {
     String data = data();
-    Map<String, String> keys = adamw("straight", data, "0.01");
-    keys.put("train.freeze", "layers.0.*");
-    keys.put("train.freeze_epochs", "1");
-    keys.put("train.lr_scale", "layers.0.*:0.1");
-    keys.put("train.epochs", "2");
+    Map<String, String> keys = backbone("straight", data, 2);
     CliRun straight = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("straight.properties"), keys).toString(),
         "--master", MASTER);
     assertThat(straight.code).as("%s", straight).isZero();
@@ -107,11 +113,7 @@ class ParamGroupsCliTest {
         .isLessThan(optimizer(job, 2).require("layers.3.weight.step").floatValue());
 
     // stopped after the frozen epoch and resumed across the boundary: the same bits
-    keys = adamw("stopped", data, "0.01");
-    keys.put("train.freeze", "layers.0.*");
-    keys.put("train.freeze_epochs", "1");
-    keys.put("train.lr_scale", "layers.0.*:0.1");
-    keys.put("train.epochs", "1");
+    keys = backbone("stopped", data, 1);
     Path stopped = tmp.resolve("stopped");
     assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("stopped.properties"), keys).toString(),
         "--master", MASTER).code).isZero();
