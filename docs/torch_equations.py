@@ -125,6 +125,16 @@ def main():
     for e in (0.0, 0.1, 0.5, 1.0):
         print(e, float(torch.nn.CrossEntropyLoss(label_smoothing=e)(x, y)))
 
+    print("\n# ClassWeightsTest: CrossEntropyLoss(weight=[0.5, 2, 1.5], label_smoothing=e) of four rows, float32: "
+          "the loss and its gradient by the logits")
+    x = torch.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0], [0.25, 0.75, -0.5], [2.0, -2.0, 1.0]], requires_grad=True)
+    y = torch.tensor([2, 0, 1, 0])
+    for e in (0.0, 0.2):
+        x.grad = None
+        value = torch.nn.CrossEntropyLoss(weight=torch.tensor([0.5, 2.0, 1.5]), label_smoothing=e)(x, y)
+        value.backward()
+        print(e, float(value), x.grad.flatten().tolist())
+
     print("\n# LrSchedulesTest: MultiStepLR(milestones=[3, 5], gamma=0.5) from lr 1, per step")
     print(scheduled_rates(lambda o: torch.optim.lr_scheduler.MultiStepLR(o, milestones=[3, 5], gamma=0.5), 1.0, 7))
 

@@ -45,6 +45,7 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
+    LossKeys.problem(values, raw).ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.HUBER_DELTA, HuberLoss.DEFAULT_DELTA, HuberLoss.NAME)
         .ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.SMOOTH_L1_BETA, SmoothL1Loss.DEFAULT_BETA, SmoothL1Loss.NAME)

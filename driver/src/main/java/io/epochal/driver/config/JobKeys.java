@@ -167,8 +167,8 @@ public final class JobKeys {
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
-   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0),
-   * no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR}
+   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0)
+   * or class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR}
    * and {@link #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
    * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM}
    * false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only
@@ -176,6 +176,9 @@ public final class JobKeys {
    * them read as those of jobs made before the keys existed, and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
+    if (key.equals(LossKeys.CLASS_WEIGHTS)) {
+      return LossKeys.storedAsAbsent(key, value);
+    }
     if (FineTuning.isKey(key)) {
       return FineTuning.storedAsAbsent(key, value); // seeded weights, all trained: as before the keys existed
     }
@@ -248,19 +251,7 @@ public final class JobKeys {
             + "for regression (label = numeric target; one per row, for a model with one output) mse (MSELoss), l1 "
             + "(L1Loss, the mean absolute error), huber (HuberLoss: quadratic within loss.huber_delta of the "
             + "target, linear beyond) or smooth_l1 (SmoothL1Loss: huber divided by loss.smooth_l1_beta).").build());
-    s.add(ParamSpec.builder(HUBER_DELTA, ParamType.DOUBLE).optDefault(HuberLoss.DEFAULT_DELTA).optMinExclusive(0.0)
-        .optDoc("Where loss huber turns from quadratic to linear, as torch.nn.HuberLoss(delta=...): 0.5 * d^2 for "
-            + "|d| < delta, else delta * (|d| - 0.5 * delta). Read only by loss huber; 1, torch's default, is not "
-            + "stored.").build());
-    s.add(ParamSpec.builder(SMOOTH_L1_BETA, ParamType.DOUBLE).optDefault(SmoothL1Loss.DEFAULT_BETA)
-        .optMinExclusive(0.0).optDoc("Where loss smooth_l1 turns from quadratic to linear, as "
-            + "torch.nn.SmoothL1Loss(beta=...): 0.5 * d^2 / beta for |d| < beta, else |d| - 0.5 * beta (torch's beta 0 "
-            + "is loss l1). Read only by loss smooth_l1; 1, torch's default, is not stored.").build());
-    s.add(ParamSpec.builder(LABEL_SMOOTHING, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMax(1.0)
-        .optDoc("Label smoothing of loss softmax_cross_entropy, as torch.nn.CrossEntropyLoss(label_smoothing=...): "
-            + "the target is 1 - e on the label and e / classes on every class. The held-out rows' val_loss and "
-            + "evaluate's loss are the same loss. 0 = none (a job created before this key existed has none); "
-            + "loss mse takes none.").build());
+    LossKeys.declare(s);
     s.add(lng(BATCH_SIZE, 64L, 1.0, 1048576.0, "Mini-batch size of one local step on one worker (of one forward "
         + "and backward pass with train.accumulate_grad_batches)."));
     s.add(lng(EPOCHS, 10L, 1.0, (double) MAX_EPOCHS, "Number of passes over the data; a checkpoint is written after each."));

@@ -3,7 +3,6 @@ package io.epochal.driver.config;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.params.HyperParameters;
-import io.epochal.worker.loss.HuberLoss;
 import io.epochal.worker.loss.Losses;
 import java.net.URI;
 import java.util.LinkedHashMap;
@@ -222,20 +221,12 @@ public final class JobSpec {
     return JobKeys.numberOrZero(values, JobKeys.CLIP_GRAD_VALUE);
   }
 
-  /** {@code loss.label_smoothing}; 0 (also for a job stored without it) = none. */
-  public double labelSmoothing() {
-    return JobKeys.numberOrZero(values, JobKeys.LABEL_SMOOTHING);
-  }
-
-  /** {@code loss.huber_delta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
-  public double huberDelta() {
-    return values.contains(JobKeys.HUBER_DELTA) ? values.getDouble(JobKeys.HUBER_DELTA) : HuberLoss.DEFAULT_DELTA;
-  }
-
-  /** {@code loss.smooth_l1_beta}; torch's 1 (also for a job stored without it, as 1 is not stored). */
-  public double smoothL1Beta() {
-    return values.contains(JobKeys.SMOOTH_L1_BETA) ? values.getDouble(JobKeys.SMOOTH_L1_BETA)
-        : io.epochal.worker.loss.SmoothL1Loss.DEFAULT_BETA;
+  /**
+   * The loss and its settings ({@code loss.label_smoothing}, {@code loss.class_weights}, {@code loss.huber_delta},
+   * {@code loss.smooth_l1_beta}), each at torch's default when the job does not set it.
+   */
+  public io.epochal.worker.loss.LossConfig lossConfig() {
+    return LossKeys.lossConfig(values);
   }
 
   /** {@code data.path} as job.json holds it (the location as written). */

@@ -7,6 +7,7 @@ import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.LossKeys;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataOptions;
 import io.epochal.driver.data.DatasetLoader;
@@ -88,6 +89,12 @@ final class JobData {
    */
   LoadedDataset load(boolean stored) throws TrainingException {
     int outputSize = modelShape().outputs;
+    int weights = spec.lossConfig().classWeights().length;
+    if (weights > 0 && weights != outputSize) {
+      throw new ConfigException(LossKeys.CLASS_WEIGHTS, LossKeys.CLASS_WEIGHTS + " = " + LossKeys.text(
+          spec.toHyperParameters()) + " gives " + weights + " class weights but model " + config.modelName() + " v"
+          + config.modelVersion() + " predicts " + outputSize + " classes: give one weight per class, class 0 first");
+    }
     DataOptions options = DataOptions.fromJobSpec(spec);
     if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
       if (options.classes() > outputSize) {

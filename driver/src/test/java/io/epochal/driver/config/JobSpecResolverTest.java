@@ -134,14 +134,14 @@ class JobSpecResolverTest {
   void huberAndL1AreRegressionLossesAndTheHuberDeltaIsStoredOnlyWhenItIsNotTorchsDefault() {
     java.util.function.Supplier<JobSpecResolver.Builder> regression = () -> resolver().optOverride("loss", "huber");
     JobSpec torchs = regression.get().build().resolve();
-    assertThat(torchs.huberDelta()).isEqualTo(1.0);
+    assertThat(torchs.lossConfig().huberDelta()).isEqualTo(1.0);
     assertThat(torchs.classification()).isFalse();
     assertThat(torchs.toHyperParameters().contains("loss.huber_delta")).isFalse();
     assertThat(regression.get().optOverride("loss.huber_delta", "1").build().resolve().toHyperParameters())
         .isEqualTo(torchs.toHyperParameters());
     JobSpec half = regression.get().optOverride("loss.huber_delta", "0.5").build().resolve();
     assertThat(half.toHyperParameters().getDouble("loss.huber_delta")).isEqualTo(0.5);
-    assertThat(io.epochal.driver.train.TrainingConfigs.of(half).huberDelta()).isEqualTo(0.5);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(half).lossConfig().huberDelta()).isEqualTo(0.5);
     assertThat(errorOf(regression.get().optOverride("loss.huber_delta", "0"))).hasMessageContaining("out of range");
     assertThat(errorOf(resolver().optOverride("loss", "l1").optOverride("loss.huber_delta", "2")))
         .hasMessageContaining("loss.huber_delta = 2.0 (from --set "
@@ -174,12 +174,12 @@ class JobSpecResolverTest {
   void smoothL1IsARegressionLossWhoseBetaIsStoredOnlyWhenItIsNotTorchsDefault() {
     java.util.function.Supplier<JobSpecResolver.Builder> smooth = () -> resolver().optOverride("loss", "smooth_l1");
     JobSpec torchs = smooth.get().build().resolve();
-    assertThat(torchs.smoothL1Beta()).isEqualTo(1.0);
+    assertThat(torchs.lossConfig().smoothL1Beta()).isEqualTo(1.0);
     assertThat(torchs.classification()).isFalse();
     assertThat(torchs.toHyperParameters().contains("loss.smooth_l1_beta")).isFalse();
     JobSpec two = smooth.get().optOverride("loss.smooth_l1_beta", "2").build().resolve();
     assertThat(two.toHyperParameters().getDouble("loss.smooth_l1_beta")).isEqualTo(2.0);
-    assertThat(io.epochal.driver.train.TrainingConfigs.of(two).smoothL1Beta()).isEqualTo(2.0);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(two).lossConfig().smoothL1Beta()).isEqualTo(2.0);
     assertThat(io.epochal.driver.train.TrainingConfigs.of(two).newLoss().toString()).isEqualTo("smooth_l1(beta 2.0)");
     assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "0"))).hasMessageContaining("out of range")
         .hasMessageEndingWith("; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1");
@@ -260,13 +260,13 @@ class JobSpecResolverTest {
   @Test
   void labelSmoothingReachesTheWorkersIsStoredOnlyWhenOnAndOnlyForClassification() {
     JobSpec none = resolver().build().resolve();
-    assertThat(none.labelSmoothing()).isZero();
+    assertThat(none.lossConfig().labelSmoothing()).isZero();
     assertThat(none.toHyperParameters().contains("loss.label_smoothing")).as("job.json as before the key existed")
         .isFalse();
     JobSpec smoothed = resolver().optOverride("loss.label_smoothing", "0.1").build().resolve();
     assertThat(smoothed.toHyperParameters().getDouble("loss.label_smoothing")).isEqualTo(0.1);
     assertThat(JobSpec.fromHyperParameters(smoothed.toHyperParameters())).isEqualTo(smoothed);
-    assertThat(io.epochal.driver.train.TrainingConfigs.of(smoothed).labelSmoothing()).isEqualTo(0.1);
+    assertThat(io.epochal.driver.train.TrainingConfigs.of(smoothed).lossConfig().labelSmoothing()).isEqualTo(0.1);
     assertThat(io.epochal.driver.train.TrainingConfigs.of(none)).isNotEqualTo(
         io.epochal.driver.train.TrainingConfigs.of(smoothed));
     assertThat(errorOf(resolver().optOverride("loss.label_smoothing", "1.5")))

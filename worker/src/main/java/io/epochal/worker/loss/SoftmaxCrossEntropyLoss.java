@@ -3,6 +3,7 @@ package io.epochal.worker.loss;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.epochal.worker.state.EngineScalars;
@@ -19,6 +20,10 @@ import io.epochal.worker.state.EngineScalars;
  * <p>With label smoothing {@code e > 0}, torch's {@code CrossEntropyLoss(label_smoothing=e)}: the
  * target is {@code 1 - e} on the label and {@code e / classes} on every class, computed as torch
  * does, {@code (1 - e) * nll + (e / classes) * mean_i(-sum_c log_softmax(prediction_i)[c])}.
+ *
+ * <p>With class weights {@code w}, torch's {@code CrossEntropyLoss(weight=w)}: the mean over the batch is weighted
+ * by the rows' label weights, {@code sum_i w[label_i] * nll_i / sum_i w[label_i]}; with label smoothing the uniform
+ * part is {@code sum_i -sum_c w[c] log_softmax(prediction_i)[c] / sum_i w[label_i]}, as torch computes it.
  */
 public final class SoftmaxCrossEntropyLoss implements Loss {
 
@@ -26,6 +31,8 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
   public static final String NAME = "softmax_cross_entropy";
 
   private final double labelSmoothing;
+  /** The weight of each class; empty = every row weighs the same. */
+  private final float[] classWeights;
 
   /** The loss without label smoothing. */
   public SoftmaxCrossEntropyLoss() {
@@ -34,9 +41,18 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
 
   /** The loss with label smoothing {@code labelSmoothing} in [0, 1] (0 = none). */
   public SoftmaxCrossEntropyLoss(double labelSmoothing) {
+    this(labelSmoothing, new double[0]);
+  }
+
+  /**
+   * The loss with label smoothing {@code labelSmoothing} in [0, 1] (0 = none) and a weight per class, each finite and
+   * above 0 (empty = none), held as float32 as torch holds its {@code weight} tensor.
+   */
+  public SoftmaxCrossEntropyLoss(double labelSmoothing, double[] classWeights) {
     checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1,
         "softmax_cross_entropy label smoothing must be in [0, 1], got %s", labelSmoothing);
     this.labelSmoothing = labelSmoothing;
+    this.classWeights = LossConfig.classWeightsAsFloats(classWeights);
   }
 
   @Override
@@ -55,7 +71,12 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
     checkArgument(ls.equals(new Shape(batch)) || ls.equals(new Shape(batch, 1)),
         "softmax_cross_entropy needs labels shaped [%s] or [%s, 1] (class indices) for predictions %s, got %s",
         batch, batch, ps, ls);
-    checkLabels(label, classes);
+    float[] labels = checkLabels(label, classes);
+    if (classWeights.length > 0) {
+      checkArgument(classWeights.length == classes, "softmax_cross_entropy has %s class weights (loss.class_weights) "
+          + "but the predictions %s have %s classes; give one weight per class", classWeights.length, ps, classes);
+      return weighted(prediction, label, labels);
+    }
     try (NDArray index = label.toType(DataType.INT64, false).reshape(batch, 1);
         NDArray logProbs = prediction.logSoftmax(1);
         NDArray picked = logProbs.gather(index, 1);
@@ -74,7 +95,43 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
     }
   }
 
-  private static void checkLabels(NDArray label, long classes) {
+  /** torch's {@code CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing)} of one batch. */
+  private NDArray weighted(NDArray prediction, NDArray label, float[] labels) {
+    long batch = labels.length;
+    float[] rowWeights = new float[labels.length];
+    for (int i = 0; i < labels.length; i++) {
+      rowWeights[i] = classWeights[(int) labels[i]];
+    }
+    NDManager manager = prediction.getManager();
+    try (NDArray index = label.toType(DataType.INT64, false).reshape(batch, 1);
+        NDArray logProbs = prediction.logSoftmax(1);
+        NDArray picked = logProbs.gather(index, 1);
+        NDArray weights = manager.create(rowWeights, new Shape(batch, 1));
+        NDArray total = weights.sum();
+        NDArray weightedPicks = picked.mul(weights);
+        NDArray pickSum = weightedPicks.sum();
+        NDArray mean = pickSum.div(total)) {
+      if (labelSmoothing == 0) {
+        return mean.neg();
+      }
+      try (NDArray nll = mean.neg();
+          NDArray perClass = manager.create(classWeights, new Shape(1, classWeights.length));
+          NDArray weightedLogProbs = logProbs.mul(perClass);
+          NDArray smoothSum = weightedLogProbs.sum();
+          NDArray smooth = smoothSum.div(total).neg();
+          NDArray kept = EngineScalars.times(nll, (float) (1 - labelSmoothing));
+          NDArray spread = EngineScalars.times(smooth, (float) (labelSmoothing / classWeights.length))) {
+        return kept.add(spread);
+      }
+    }
+  }
+
+  /** The weight of each class (a copy); empty when every row weighs the same. */
+  public float[] classWeights() {
+    return classWeights.clone();
+  }
+
+  private static float[] checkLabels(NDArray label, long classes) {
     float[] values;
     if (label.getDataType() == DataType.FLOAT32) {
       values = io.epochal.worker.state.TensorConversion.toFloats(label);
@@ -88,10 +145,14 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
       checkArgument(v >= 0 && v < classes && v == Math.rint(v),
           "softmax_cross_entropy label %s at batch index %s is not a class index in [0, %s)", v, i, classes);
     }
+    return values;
   }
 
   @Override
   public String toString() {
-    return labelSmoothing == 0 ? NAME : NAME + "(label_smoothing=" + labelSmoothing + ")";
+    String weights = classWeights.length == 0 ? "" : "weight=" + java.util.Arrays.toString(classWeights);
+    String smoothing = labelSmoothing == 0 ? "" : "label_smoothing=" + labelSmoothing;
+    return weights.isEmpty() && smoothing.isEmpty() ? NAME
+        : NAME + "(" + weights + (weights.isEmpty() || smoothing.isEmpty() ? "" : ", ") + smoothing + ")";
   }
 }

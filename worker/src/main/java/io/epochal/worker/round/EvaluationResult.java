@@ -22,6 +22,8 @@ public final class EvaluationResult {
   private final int worker;
   private final long rows;
   private final double lossSum;
+  /** What {@link #meanLoss()} divides the loss sum by: the rows, or the sum of their class weights. */
+  private final double lossWeight;
   private final long correct;
   /** The sum of the rows' absolute errors; NaN when not measured (classification). */
   private final double absErrorSum;
@@ -91,6 +93,13 @@ public final class EvaluationResult {
 
   private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
       RegressionStats stats, ClassCounts counts, BinaryScores scores, ClassScores classScores) {
+    this(worker, rows, lossSum, rows, correct, absErrorSum, stats, counts, scores, classScores);
+  }
+
+  private EvaluationResult(int worker, long rows, double lossSum, double lossWeight, long correct, double absErrorSum,
+      RegressionStats stats, ClassCounts counts, BinaryScores scores, ClassScores classScores) {
+    checkArgument(lossWeight >= 0 && Double.isFinite(lossWeight), "worker %s: the loss weight of %s rows must be "
+        + "finite and >= 0, got %s", worker, rows, lossWeight);
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(correct == NOT_COUNTED || (correct >= 0 && correct <= rows),
@@ -98,12 +107,23 @@ public final class EvaluationResult {
     this.worker = worker;
     this.rows = rows;
     this.lossSum = lossSum;
+    this.lossWeight = lossWeight;
     this.correct = correct;
     this.absErrorSum = absErrorSum;
     this.stats = stats;
     this.counts = counts;
     this.scores = scores;
     this.classScores = classScores;
+  }
+
+  /**
+   * This result with its rows' losses weighed as {@code lossWeight} in {@link #meanLoss()}: the sum of their labels'
+   * class weights for a loss that weighs classes ({@code loss.class_weights}), whose {@link #lossSum()} then sums
+   * each batch's weighted mean times that batch's weight; the number of rows by default.
+   */
+  public EvaluationResult withLossWeight(double lossWeight) {
+    return new EvaluationResult(worker, rows, lossSum, lossWeight, correct, absErrorSum, stats, counts, scores,
+        classScores);
   }
 
   /**
@@ -132,6 +152,7 @@ public final class EvaluationResult {
         .sorted(java.util.Comparator.comparingInt(EvaluationResult::worker)).toList();
     long rows = 0;
     double lossSum = 0;
+    double lossWeight = 0;
     long correct = 0;
     double absErrorSum = 0; // NaN once a shard did not measure it
     boolean counted = ordered.get(0).counted();
@@ -141,6 +162,7 @@ public final class EvaluationResult {
           r.counted() ? "counts" : "does not count", ordered.get(0).worker, counted ? "does" : "does not");
       rows += r.rows;
       lossSum += r.lossSum;
+      lossWeight += r.lossWeight;
       correct += r.counted() ? r.correct : 0;
       absErrorSum += r.absErrorSum;
     }
@@ -156,8 +178,8 @@ public final class EvaluationResult {
         && ordered.stream().allMatch(r -> r.classScores != null || r.rows == 0)
         ? ClassScores.combine(ordered.stream().filter(r -> r.classScores != null).map(r -> r.classScores).toList())
         : null;
-    return new EvaluationResult(0, rows, lossSum, counted ? correct : NOT_COUNTED, absErrorSum, stats, counts,
-        scores, classScores);
+    return new EvaluationResult(0, rows, lossSum, lossWeight, counted ? correct : NOT_COUNTED, absErrorSum, stats,
+        counts, scores, classScores);
   }
 
   /** The worker index (0 for a combined result). */
@@ -185,9 +207,14 @@ public final class EvaluationResult {
     return correct != NOT_COUNTED;
   }
 
-  /** The mean loss over the rows (NaN for none). */
+  /** What {@link #meanLoss()} divides {@link #lossSum()} by: the rows, or the sum of their class weights. */
+  public double lossWeight() {
+    return lossWeight;
+  }
+
+  /** The mean loss over the rows, weighted by their class weights when the loss weighs classes (NaN for none). */
   public double meanLoss() {
-    return rows == 0 ? Double.NaN : lossSum / rows;
+    return rows == 0 ? Double.NaN : lossSum / lossWeight;
   }
 
   /** The share of rows predicted right (NaN for none or when not counted). */
@@ -268,7 +295,8 @@ public final class EvaluationResult {
       return false;
     }
     EvaluationResult r = (EvaluationResult) o;
-    return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0 && correct == r.correct
+    return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0
+        && Double.compare(lossWeight, r.lossWeight) == 0 && correct == r.correct
         && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats)
         && Objects.equals(counts, r.counts) && Objects.equals(scores, r.scores)
         && Objects.equals(classScores, r.classScores);
@@ -276,12 +304,13 @@ public final class EvaluationResult {
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, correct, absErrorSum, stats, counts, scores, classScores);
+    return Objects.hash(worker, rows, lossSum, lossWeight, correct, absErrorSum, stats, counts, scores, classScores);
   }
 
   @Override
   public String toString() {
     return "EvaluationResult{worker=" + worker + ", rows=" + rows + ", lossSum=" + lossSum
+        + (lossWeight == rows ? "" : ", lossWeight=" + lossWeight)
         + (counted() ? ", correct=" + correct : "") + (measuredError() ? ", absErrorSum=" + absErrorSum : "")
         + (stats == null ? "" : ", " + stats) + (counts == null ? "" : ", " + counts)
         + (scores == null ? "" : ", " + scores) + (classScores == null ? "" : ", " + classScores) + "}";

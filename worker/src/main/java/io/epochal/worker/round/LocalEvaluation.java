@@ -17,7 +17,8 @@ import io.epochal.worker.model.ModelCache;
  * thread's {@link ModelCache} and loaded with the state's model tensors, runs in evaluation mode
  * (no dropout, BatchNorm on its running statistics, no state changed) on the rows in their order,
  * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
- * mean times its rows) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
+ * mean times its rows; with class weights, its weighted mean times its labels' weights, so that the
+ * result's {@link EvaluationResult#meanLoss()} is torch's weighted loss of all rows as one batch) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
  * first of equal ones) is their label and, for a model of two outputs, the rows' {@link BinaryScores} (the area under
  * the ROC curve), of 3 to {@link ClassScores#MAX_CLASSES} their {@link ClassScores}; for a regression loss, the
  * sum of the rows' absolute errors ({@code |output - label|}, each row's mean over its outputs, in double) and
@@ -77,6 +78,7 @@ public final class LocalEvaluation {
     float[] labels = shard.labels();
     BatchInput input = new BatchInput(shard, batch);
     double lossSum = 0;
+    double lossWeight = 0; // the rows, or with class weights the sum of their labels' weights
     double absErrorSum = 0;
     RegressionStats stats = classification ? null : RegressionStats.empty(shard.labelWidth());
     BinaryScores.Collector scores = null; // a two-class model's, once its first batch shows two logits per row
@@ -88,7 +90,10 @@ public final class LocalEvaluation {
         try (NDManager batchManager = evalManager.newSubManager()) {
           input.fill(order, start, end);
           NDArray prediction = model.forward(input.features(batchManager), false, null);
-          lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * (end - start);
+          // a batch's loss is its mean, weighted by class weights when there are: times its weight it is its sum
+          double weight = config.lossConfig().weightOf(labels, order, start, end);
+          lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * weight;
+          lossWeight += weight;
           if (classification) {
             float[] logits = prediction.toFloatArray();
             counts = (counts == null ? ClassCounts.collector(logits.length / (end - start)) : counts)
@@ -110,10 +115,10 @@ public final class LocalEvaluation {
     }
     if (classification) {
       ClassCounts perClass = counts.build(); // its right rows are the rows predicted right
-      return classScores != null ? EvaluationResult.classification(shard.worker(), rows, lossSum,
+      return (classScores != null ? EvaluationResult.classification(shard.worker(), rows, lossSum,
           perClass.rightRows(), perClass, classScores.build())
           : EvaluationResult.classification(shard.worker(), rows, lossSum, perClass.rightRows(), perClass,
-              scores == null ? null : scores.build());
+              scores == null ? null : scores.build())).withLossWeight(lossWeight);
     }
     return EvaluationResult.regression(shard.worker(), rows, lossSum, absErrorSum, stats);
   }

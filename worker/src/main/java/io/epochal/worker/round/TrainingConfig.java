@@ -6,8 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.device.DeviceMode;
-import io.epochal.worker.loss.HuberLoss;
-import io.epochal.worker.loss.SmoothL1Loss;
+import io.epochal.worker.loss.LossConfig;
 import io.epochal.worker.optim.ParamGroups;
 import java.io.IOException;
 import java.io.Serializable;
@@ -22,7 +21,7 @@ import java.util.Objects;
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 8L;
+  private static final long serialVersionUID = 9L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -31,15 +30,12 @@ public final class TrainingConfig implements Serializable {
   private final String optimizerName;
   private final String optimizerParamsJson;
   private final String scheduleParamsJson;
-  private final String loss;
-  private final double labelSmoothing;
+  private final LossConfig loss;
   private final int batchSize;
   private final int localSteps;
   private final int accumulateGradBatches;
   private final double clipGradNorm;
   private final double clipGradValue;
-  private final double huberDelta;
-  private final double smoothL1Beta;
   private final long seed;
   private final int threads;
   private final DeviceMode device;
@@ -58,14 +54,11 @@ public final class TrainingConfig implements Serializable {
     this.optimizerParamsJson = b.optimizerParams.toJson().toString();
     this.scheduleParamsJson = b.scheduleParams.toJson().toString();
     this.loss = checkNotNull(b.loss, "loss");
-    this.labelSmoothing = b.labelSmoothing;
     this.batchSize = b.batchSize;
     this.localSteps = b.localSteps;
     this.accumulateGradBatches = b.accumulateGradBatches;
     this.clipGradNorm = b.clipGradNorm;
     this.clipGradValue = b.clipGradValue;
-    this.huberDelta = b.huberDelta;
-    this.smoothL1Beta = b.smoothL1Beta;
     this.seed = b.seed;
     this.threads = b.threads;
     this.device = checkNotNull(b.device, "device");
@@ -76,10 +69,6 @@ public final class TrainingConfig implements Serializable {
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
     checkFinite(clipGradNorm, 0, "largest gradient norm must be finite and >= 0 (0 = no clipping)");
     checkFinite(clipGradValue, 0, "largest gradient value must be finite and >= 0 (0 = no clipping)");
-    checkFinite(huberDelta, Double.MIN_VALUE, "the Huber loss's delta must be positive and finite");
-    checkFinite(smoothL1Beta, Double.MIN_VALUE, "the smooth L1 loss's beta must be positive and finite");
-    checkArgument(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing must be in [0, 1], got %s",
-        labelSmoothing);
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
   }
 
@@ -133,6 +122,11 @@ public final class TrainingConfig implements Serializable {
 
   /** Loss name. */
   public String loss() {
+    return loss.name();
+  }
+
+  /** The loss and its settings (label smoothing, class weights, Huber delta, smooth L1 beta). */
+  public LossConfig lossConfig() {
     return loss;
   }
 
@@ -166,24 +160,9 @@ public final class TrainingConfig implements Serializable {
     return clipGradValue;
   }
 
-  /** Where loss {@code huber} turns from quadratic to linear ({@code loss.huber_delta}, torch's 1.0 by default). */
-  public double huberDelta() {
-    return huberDelta;
-  }
-
-  /** Where loss {@code smooth_l1} turns from quadratic to linear ({@code loss.smooth_l1_beta}, torch's 1.0). */
-  public double smoothL1Beta() {
-    return smoothL1Beta;
-  }
-
-  /** A new instance of the loss this config trains with, its label smoothing, Huber delta or smooth L1 beta. */
+  /** A new instance of the loss this config trains with ({@link LossConfig#newLoss()}). */
   public io.epochal.worker.loss.Loss newLoss() {
-    return io.epochal.worker.loss.Losses.create(loss, labelSmoothing, huberDelta, smoothL1Beta);
-  }
-
-  /** The label smoothing of loss {@code softmax_cross_entropy} ({@code loss.label_smoothing}); 0 = none. */
-  public double labelSmoothing() {
-    return labelSmoothing;
+    return loss.newLoss();
   }
 
   /** The job seed. */
@@ -229,10 +208,9 @@ public final class TrainingConfig implements Serializable {
     return o instanceof TrainingConfig c && modelName.equals(c.modelName) && modelVersion == c.modelVersion
         && modelParamsJson.equals(c.modelParamsJson) && optimizerName.equals(c.optimizerName)
         && optimizerParamsJson.equals(c.optimizerParamsJson) && scheduleParamsJson.equals(c.scheduleParamsJson)
-        && loss.equals(c.loss) && Double.compare(labelSmoothing, c.labelSmoothing) == 0
+        && loss.equals(c.loss)
         && batchSize == c.batchSize && localSteps == c.localSteps && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
-        && Double.compare(huberDelta, c.huberDelta) == 0 && Double.compare(smoothL1Beta, c.smoothL1Beta) == 0
         && seed == c.seed && threads == c.threads && device == c.device && frozen.equals(c.frozen)
         && paramGroups.equals(c.paramGroups);
   }
@@ -240,18 +218,15 @@ public final class TrainingConfig implements Serializable {
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
-        scheduleParamsJson, loss, labelSmoothing, batchSize, localSteps, accumulateGradBatches, clipGradNorm,
-        clipGradValue, huberDelta, smoothL1Beta, seed, threads, device, frozen, paramGroups);
+        scheduleParamsJson, loss, batchSize, localSteps, accumulateGradBatches, clipGradNorm, clipGradValue,
+        seed, threads, device, frozen, paramGroups);
   }
 
   @Override
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + (labelSmoothing > 0 ? ", labelSmoothing " + labelSmoothing : "")
-        + (huberDelta != HuberLoss.DEFAULT_DELTA ? ", huberDelta " + huberDelta : "")
-        + (smoothL1Beta != SmoothL1Loss.DEFAULT_BETA ? ", smoothL1Beta " + smoothL1Beta : "") + ", batch "
-        + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
+        + ", loss " + loss + ", batch " + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen)
@@ -266,15 +241,12 @@ public final class TrainingConfig implements Serializable {
     private String optimizerName;
     private HyperParameters optimizerParams = HyperParameters.empty();
     private HyperParameters scheduleParams = HyperParameters.empty();
-    private String loss;
-    private double labelSmoothing;
+    private LossConfig loss;
     private int batchSize;
     private int localSteps = 1;
     private int accumulateGradBatches = 1;
     private double clipGradNorm;
     private double clipGradValue;
-    private double huberDelta = HuberLoss.DEFAULT_DELTA;
-    private double smoothL1Beta = SmoothL1Loss.DEFAULT_BETA;
     private long seed;
     private int threads = 1;
     private DeviceMode device = DeviceMode.AUTO;
@@ -304,15 +276,15 @@ public final class TrainingConfig implements Serializable {
       return this;
     }
 
-    /** Loss name. */
-    public Builder setLoss(String loss) {
-      this.loss = loss;
+    /** The loss {@code name} with torch's defaults (no label smoothing or class weights). */
+    public Builder setLoss(String name) {
+      this.loss = LossConfig.of(name);
       return this;
     }
 
-    /** Label smoothing of loss softmax_cross_entropy, in [0, 1] (default 0: none). */
-    public Builder optLabelSmoothing(double labelSmoothing) {
-      this.labelSmoothing = labelSmoothing;
+    /** The loss and its settings. */
+    public Builder setLoss(LossConfig loss) {
+      this.loss = checkNotNull(loss, "loss");
       return this;
     }
 
@@ -343,18 +315,6 @@ public final class TrainingConfig implements Serializable {
     /** The largest magnitude of a gradient element of one local step (default 0: no clipping by value). */
     public Builder optClipGradValue(double clipGradValue) {
       this.clipGradValue = clipGradValue;
-      return this;
-    }
-
-    /** Where loss huber turns from quadratic to linear (default 1.0, torch's). */
-    public Builder optHuberDelta(double huberDelta) {
-      this.huberDelta = huberDelta;
-      return this;
-    }
-
-    /** Where loss smooth_l1 turns from quadratic to linear (default 1.0, torch's). */
-    public Builder optSmoothL1Beta(double smoothL1Beta) {
-      this.smoothL1Beta = smoothL1Beta;
       return this;
     }
 

@@ -60,7 +60,8 @@ class CollectorPressureTest {
   @Test
   void accumulatedAndSmoothedRoundsGiveTheSameBitsWhileTheCollectorRuns() throws Exception {
     TrainingConfig config = RoundFixtures.builder("sgd", HyperParameters.builder().put("lr", 0.1).build(), 0, 8, 2, 0,
-        4).optLabelSmoothing(0.1).build();
+        4).setLoss(io.epochal.worker.loss.LossConfig.builder().setName("softmax_cross_entropy").optLabelSmoothing(0.1)
+        .build()).build();
     List<String> differing = differingRounds(config, RoundFixtures.shard(0, 64, 3),
         Integer.getInteger("epochal.stress.rounds", 150), 3);
     assertThat(differing).as("rounds whose state differs from the first round's").isEmpty();
