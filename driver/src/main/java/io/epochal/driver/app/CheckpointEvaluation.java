@@ -10,6 +10,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.LossKeys;
 import io.epochal.driver.predict.PredictInput;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
@@ -207,6 +208,8 @@ final class CheckpointEvaluation {
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
           + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
+          + (spec.lossConfig().classWeights().length > 0 ? " weighted by its class (" + LossKeys.CLASS_WEIGHTS + " "
+          + LossKeys.text(spec.toHyperParameters()) + ")" : "")
           + (spec.classification() ? "; accuracy: rows whose largest output is their class"
           : "; MAE: the mean |output - label|, RMSE: the root of the mean (output - label)^2, R2: 1 - the squared "
           + "errors' sum over the labels' squared deviations from their mean, per output, averaged") + ")"

@@ -129,10 +129,11 @@ public final class LossKeys {
             + "loss mse takes none.").build());
     s.add(ParamSpec.builder(CLASS_WEIGHTS, ParamType.STRING).optDefault("").optDoc("Weight of each class of loss "
         + "softmax_cross_entropy, as torch.nn.CrossEntropyLoss(weight=torch.tensor([...])) for imbalanced classes: "
-        + "comma-separated numbers above 0, class 0 first, one per output of the model (1,4.5,1). Each mini-batch's "
-        + "loss is the weighted mean sum(w[y] * loss) / sum(w[y]) over its rows, as torch's; so is each worker's "
-        + "(the workers' states are averaged by rows, as torch's DistributedDataParallel averages its replicas' "
-        + "gradients). val_loss and evaluate's loss are the weighted mean over all held-out rows. Empty = every row "
+        + "comma-separated numbers above 0, class 0 first, one per output of the model (1,4.5,1). A mini-batch's "
+        + "loss is its rows' weighted mean, sum(w[y] * loss) / sum(w[y]), as torch's; each worker weighs its own "
+        + "mini-batch and the workers' states are averaged by rows, as DistributedDataParallel averages its "
+        + "replicas' gradients. val_loss and evaluate's loss are the weighted mean over all held-out rows; the "
+        + "training loss is the batches' losses averaged by rows. Empty = every row "
         + "weighs the same.").build());
   }
 }

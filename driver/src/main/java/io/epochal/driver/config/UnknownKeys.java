@@ -107,6 +107,12 @@ final class UnknownKeys {
       Map.entry("end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of optimizer.lr)"),
       Map.entry("clip_grad_norm", "write train.clip_grad_norm"),
       Map.entry("label_smoothing", "write loss.label_smoothing"),
+      Map.entry("class_weights", "write loss.class_weights (one number per class, class 0 first)"),
+      Map.entry("class_weight", "class weights are loss.class_weights (one number per class, class 0 first)"),
+      Map.entry("loss.class_weight", "write loss.class_weights (one number per class, class 0 first)"),
+      Map.entry("loss.weight", "CrossEntropyLoss(weight=...) is loss.class_weights (one number per class, class 0 "
+          + "first)"),
+      Map.entry("weight", "CrossEntropyLoss(weight=...) is loss.class_weights (one number per class, class 0 first)"),
       Map.entry("delta", "the Huber loss's delta is loss.huber_delta (with loss=huber)"),
       Map.entry("huber_delta", "write loss.huber_delta (with loss=huber)"),
       Map.entry("smooth_l1_beta", "write loss.smooth_l1_beta (with loss=smooth_l1)"),

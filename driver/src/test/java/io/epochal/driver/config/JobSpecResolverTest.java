@@ -24,30 +24,16 @@ class JobSpecResolverTest {
 
   @BeforeEach
   void writeJobFile() throws IOException {
-    data = Files.createDirectories(tmp.resolve("data"));
-    jobFile = tmp.resolve("job.properties");
-    Files.write(jobFile, List.of(
-        "job.name=test",
-        "job.dir=" + tmp.resolve("job"),
-        "model.name=mlp",
-        "model.inputs=8",
-        "model.classes=3",
-        "optimizer.name=sgd",
-        "optimizer.lr=0.1",
-        "train.epochs=1",
-        "data.path=" + data.toUri(),
-        "data.features=features"), StandardCharsets.UTF_8);
+    jobFile = SpecFixtures.writeJobFile(tmp);
+    data = tmp.resolve("data");
   }
 
   private JobSpecResolver.Builder resolver() {
     return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
   }
 
-  private ConfigException errorOf(JobSpecResolver.Builder b) {
-    Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> b.build().resolve());
-    assertThat(t).isInstanceOf(ConfigException.class);
-    assertThat(t.getMessage()).doesNotContain("\n");
-    return (ConfigException) t;
+  private static ConfigException errorOf(JobSpecResolver.Builder b) {
+    return SpecFixtures.errorOf(b);
   }
 
   @Test

@@ -1,0 +1,82 @@
+package io.epochal.driver.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.train.TrainingConfigs;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code loss.class_weights}: read, refused, stored only when set, and carried to the workers. */
+class ClassWeightsKeyTest {
+
+  @TempDir
+  Path tmp;
+
+  private Path jobFile;
+
+  @BeforeEach
+  void writeJobFile() throws IOException {
+    jobFile = SpecFixtures.writeJobFile(tmp);
+  }
+
+  private JobSpecResolver.Builder resolver() {
+    return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
+  }
+
+  private static ConfigException errorOf(JobSpecResolver.Builder b) {
+    return SpecFixtures.errorOf(b);
+  }
+
+  @Test
+  void classWeightsReachTheWorkersAndAreStoredOnlyWhenSet() {
+    JobSpec none = resolver().build().resolve();
+    assertThat(none.lossConfig().classWeights()).isEmpty();
+    assertThat(none.toHyperParameters().contains(LossKeys.CLASS_WEIGHTS)).as("job.json as before the key existed")
+        .isFalse();
+    assertThat(resolver().optOverride(LossKeys.CLASS_WEIGHTS, " ").build().resolve().toHyperParameters())
+        .isEqualTo(none.toHyperParameters());
+
+    JobSpec weighted = resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1, 4.5,0.25").build().resolve();
+    assertThat(weighted.toHyperParameters().getString(LossKeys.CLASS_WEIGHTS)).isEqualTo("1, 4.5,0.25");
+    assertThat(JobSpec.fromHyperParameters(weighted.toHyperParameters())).isEqualTo(weighted);
+    assertThat(TrainingConfigs.of(weighted).lossConfig().classWeights()).containsExactly(1, 4.5, 0.25);
+    assertThat(TrainingConfigs.of(weighted)).isNotEqualTo(TrainingConfigs.of(none));
+    assertThat(TrainingConfigs.of(weighted).newLoss().toString())
+        .isEqualTo("softmax_cross_entropy(weight=[1.0, 4.5, 0.25])");
+  }
+
+  @Test
+  void aWeightThatIsNotANumberAboveZeroIsRefusedNamingTheClass() {
+    ConfigException word = errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,two,3"));
+    assertThat(word.key()).isEqualTo(LossKeys.CLASS_WEIGHTS);
+    assertThat(word).hasMessageContaining("loss.class_weights = 1,two,3 (from --set loss.class_weights): the weight "
+        + "of class 1 is 'two', not a number (write one number per class, class 0 first: 1,4.5,1)");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,0,3")))
+        .hasMessageContaining("the weight of class 1 is 0; a class weight must be finite and above 0");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,")))
+        .hasMessageContaining("the weight of class 2 is '', not a number");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "-1,2,3")))
+        .hasMessageContaining("the weight of class 0 is -1");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,1e-60")))
+        .hasMessageContaining("the weight of class 2 is 1e-60");
+  }
+
+  @Test
+  void aRegressionLossTakesNoClassWeights() {
+    ConfigException regression = errorOf(resolver().optOverride("loss", "mse").optOverride("model.classes", "1")
+        .optOverride(LossKeys.CLASS_WEIGHTS, "1,2"));
+    assertThat(regression.key()).isEqualTo(LossKeys.CLASS_WEIGHTS);
+    assertThat(regression).hasMessageContaining("loss.class_weights = 1,2 (from --set loss.class_weights) weighs "
+        + "classes, but loss = mse has none (only softmax_cross_entropy does): remove it");
+  }
+
+  @Test
+  void pytorchAndKerasSpellingsPointAtTheKey() {
+    for (String key : new String[] {"class_weight", "class_weights", "loss.weight", "loss.class_weight", "weight"}) {
+      assertThat(errorOf(resolver().optOverride(key, "1,2,3"))).as(key).hasMessageContaining("loss.class_weights");
+    }
+  }
+}
