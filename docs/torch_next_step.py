@@ -169,7 +169,9 @@ def main(job, epoch):
     optimizer.load_state_dict(sd)
 
     optimizer.zero_grad()
-    loss = nn.CrossEntropyLoss(label_smoothing=float(hp.get("loss.label_smoothing", 0)))
+    weights = [float(w) for w in str(hp.get("loss.class_weights", "")).split(",") if w.strip()]
+    loss = nn.CrossEntropyLoss(weight=torch.tensor(weights) if weights else None,
+                               label_smoothing=float(hp.get("loss.label_smoothing", 0)))
     loss(model(x), y).backward()
     optimizer.step()
 
