@@ -10,6 +10,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.LossKeys;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.DataCheck;
@@ -61,6 +62,7 @@ final class DryRunDataCheck {
       err.println("epochal: dry run: " + JobSpecResolver.locationText(dir) + what + " on " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
+      check.classCounts().ifPresent(counts -> err.println("  " + classes(spec, counts)));
       paramGroups(spec);
       Optional<long[]> held = check.checkHeldOut(true);
       held.ifPresent(h -> heldOut(spec, h));
@@ -76,6 +78,25 @@ final class DryRunDataCheck {
       err.println("epochal: dry run: train would fail (" + e.reason() + "): " + e.getMessage());
       return exitCode(e);
     }
+  }
+
+  /**
+   * The rows of each class (the first 20), and the class weights that would weigh them equally
+   * ({@link LossKeys#balancedWeights}).
+   */
+  private static String classes(JobSpec spec, long[] counts) {
+    long rows = java.util.Arrays.stream(counts).sum();
+    StringBuilder line = new StringBuilder("classes: ");
+    for (int c = 0; c < Math.min(counts.length, 20); c++) {
+      line.append(c == 0 ? "" : ", ").append(c).append(": ").append(counts[c]).append(" rows (")
+          .append(String.format(java.util.Locale.ROOT, "%.1f%%", 100.0 * counts[c] / Math.max(rows, 1))).append(')');
+    }
+    line.append(counts.length > 20 ? ", ... (" + counts.length + " classes)" : "");
+    String set = LossKeys.text(spec.toHyperParameters());
+    return line.append(LossKeys.balancedWeights(counts).map(w -> "; " + LossKeys.CLASS_WEIGHTS + "=" + w + " would "
+        + "weigh them equally (rows / (classes x the class's rows), scikit-learn's compute_class_weight"
+        + "(\"balanced\"))").orElse("; a class without rows: no weights balance them"))
+        .append(set.isEmpty() ? "" : "; this job's: " + set).toString();
   }
 
   /** Says which of the model's trained parameters each of the job's parameter groups holds, when it has some. */

@@ -104,6 +104,25 @@ public final class LossKeys {
     }
   }
 
+  /**
+   * The {@code loss.class_weights} value that weighs classes of {@code counts} rows equally: rows / (classes x the
+   * class's rows), scikit-learn's {@code compute_class_weight("balanced")}, each to 6 significant digits; empty when
+   * a class has no rows.
+   */
+  public static Optional<String> balancedWeights(long[] counts) {
+    long rows = java.util.Arrays.stream(counts).sum();
+    StringBuilder text = new StringBuilder();
+    for (long count : counts) {
+      if (count == 0) {
+        return Optional.empty();
+      }
+      double weight = (double) rows / ((double) counts.length * count);
+      text.append(text.length() == 0 ? "" : ",").append(new java.math.BigDecimal(weight)
+          .round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString());
+    }
+    return Optional.of(text.toString());
+  }
+
   /** Whether {@code value} of loss key {@code key} is none, which is not stored. */
   static boolean storedAsAbsent(String key, Object value) {
     return key.equals(CLASS_WEIGHTS) && value.toString().isBlank();

@@ -77,6 +77,21 @@ public final class LoadedDataset {
     return digest;
   }
 
+  /**
+   * How many rows hold each class index in {@code [0, classes)}: a classification's labels counted on the executors
+   * from the cached shards, shard by shard ({@link DataShard#classCounts}), and added up here.
+   */
+  public long[] classCounts(int classes) {
+    checkArgument(classes >= 1, "classes must be >= 1, got %s", classes);
+    long[] total = new long[classes];
+    for (long[] counts : shards.map(shard -> shard.classCounts(classes)).collect()) {
+      for (int c = 0; c < classes; c++) {
+        total[c] += counts[c];
+      }
+    }
+    return total;
+  }
+
   /** Releases the cached shards. */
   public void unpersist() {
     shards.unpersist(false);

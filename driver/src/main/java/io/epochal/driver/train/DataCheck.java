@@ -19,6 +19,8 @@ public final class DataCheck {
   private final TrainingConfig config;
   private final JobData jobData;
   private final org.apache.hadoop.conf.Configuration hadoopConf;
+  /** A classification's rows per class, counted by {@link #checkNewJobData}; null before, or for a regression. */
+  private long[] classCounts;
 
   /** The checks of {@code spec}'s data, loaded on {@code spark}. */
   public DataCheck(JobSpec spec, EpochalSpark spark) {
@@ -30,8 +32,8 @@ public final class DataCheck {
 
   /**
    * Loads and checks the data of a new job as {@link TrainingJob#run} does before it writes the job directory
-   * (columns, labels, feature count against the model, bad rows, rows for the workers), then lets
-   * it go; for {@code train --dry-run}.
+   * (columns, labels, feature count against the model, bad rows, rows for the workers), counts a
+   * classification's rows per class ({@link #classCounts()}), then lets it go; for {@code train --dry-run}.
    *
    * @return the rows it would train on, the rows it would skip as bad, and the bytes their cache
    *     takes ({@link HeapWatch#rowBytes})
@@ -41,10 +43,21 @@ public final class DataCheck {
     jobData.checkLossFitsModel(false);
     LoadedDataset data = jobData.forNewJob();
     try {
+      if (spec.classification()) {
+        classCounts = data.classCounts(jobData.outputs());
+      }
       return new long[] {data.rows(), data.skippedRows(), HeapWatch.rowBytes(data)};
     } finally {
       data.unpersist();
     }
+  }
+
+  /**
+   * How many of the rows {@link #checkNewJobData} loaded hold each class, for a classification; empty before it ran,
+   * or for a regression.
+   */
+  public java.util.Optional<long[]> classCounts() {
+    return java.util.Optional.ofNullable(classCounts).map(long[]::clone);
   }
 
   /**

@@ -14,7 +14,6 @@ import io.epochal.driver.data.DatasetLoader;
 import io.epochal.driver.data.LoadedDataset;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.worker.model.EpochalModel;
-import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.round.BatchPlan;
 import io.epochal.worker.round.TrainingConfig;
 import java.util.Arrays;
@@ -88,13 +87,7 @@ final class JobData {
    * to them with a warning (the stored spec cannot change, and a job whose labels all fit trains).
    */
   LoadedDataset load(boolean stored) throws TrainingException {
-    int outputSize = modelShape().outputs;
-    int weights = spec.lossConfig().classWeights().length;
-    if (weights > 0 && weights != outputSize) {
-      throw new ConfigException(LossKeys.CLASS_WEIGHTS, LossKeys.CLASS_WEIGHTS + " = " + LossKeys.text(
-          spec.toHyperParameters()) + " gives " + weights + " class weights but model " + config.modelName() + " v"
-          + config.modelVersion() + " predicts " + outputSize + " classes: give one weight per class, class 0 first");
-    }
+    int outputSize = modelShape().outputs();
     DataOptions options = DataOptions.fromJobSpec(spec);
     if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
       if (options.classes() > outputSize) {
@@ -164,7 +157,7 @@ final class JobData {
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
     if (spec.classification()) {
-      int outputs = modelShape().outputs;
+      int outputs = modelShape().outputs();
       options = options.withClasses(options.classes() == 0 ? outputs : Math.min(options.classes(), outputs));
     }
     listener.message("reading the " + what + " " + path + " (" + options.format() + "), " + use);
@@ -249,7 +242,7 @@ final class JobData {
    * and retries and resumes with the same spec the same way.
    */
   private void checkBatchesFitModel(LoadedDataset data) {
-    int min = modelShape().minBatch;
+    int min = modelShape().minBatch();
     int batch = spec.batchSize();
     BatchPlan plan = new BatchPlan(batch, 1); // how a worker's epoch is cut into batches
     for (int w = 0; w < data.workers() && min > 1; w++) {
@@ -295,63 +288,55 @@ final class JobData {
   }
 
   /**
-   * Refuses a regression loss on a model of more than one output before anything trains: a row's
-   * label is one number, which a loss such as {@code mse} compares with a single output.
+   * Refuses a regression loss on a model of more than one output, and class weights of another number than its
+   * outputs, before anything trains: a row's label is one number, which a loss such as {@code mse} compares with a
+   * single output; {@code loss.class_weights} weighs each class the model predicts.
    *
    * @param stored whether the job directory already holds this spec (then only a new one can fix it)
    */
   void checkLossFitsModel(boolean stored) {
-    int outputs = modelShape().outputs;
+    int outputs = modelShape().outputs();
+    String fix = stored ? " (" + spec.jobDirText() + " already holds this spec: train the fixed one in a new job.dir)"
+        : " (nothing was written to " + spec.jobDirText() + ")";
     if (!spec.classification() && outputs != 1) {
       throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
           + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
           + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
-          + "use loss=softmax_cross_entropy" + (stored ? " (" + spec.jobDirText() + " already holds this spec: train "
-          + "the fixed one in a new job.dir)" : " (nothing was written to " + spec.jobDirText() + ")"));
+          + "use loss=softmax_cross_entropy" + fix);
     }
+    int weights = config.lossConfig().classWeights().length;
+    if (weights > 0 && weights != outputs) {
+      throw new ConfigException(LossKeys.CLASS_WEIGHTS, LossKeys.CLASS_WEIGHTS + " = " + LossKeys.text(
+          spec.toHyperParameters()) + " gives " + weights + " class weights but model " + config.modelName() + " v"
+          + config.modelVersion() + " predicts " + outputs + " classes: give one weight per class, class 0 first"
+          + fix);
+    }
+  }
+
+  /** The model's outputs: a classification's classes. */
+  int outputs() {
+    return modelShape().outputs();
   }
 
   /** The model's input shape and output count, from one instance built once. */
   private ModelShape modelShape() {
     if (modelShape == null) {
-      try (EpochalModel model = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
-          config.modelParams())) {
-        modelShape = new ModelShape(model.inputShape(), model.outputSize(), model.minTrainingBatch());
-      }
+      modelShape = ModelShape.of(config);
     }
     return modelShape;
   }
 
-  /** What the data must fit. */
-  private static final class ModelShape {
-    final long[] input;
-    final int outputs;
-    final int minBatch;
-
-    ModelShape(long[] input, int outputs, int minBatch) {
-      this.input = input;
-      this.outputs = outputs;
-      this.minBatch = minBatch;
-    }
-  }
-
-  /**
-   * Refuses data whose rows do not fit the model before any round runs: otherwise every task would
-   * fail the same way and the job would be retried for nothing.
-   *
-   * @param stored whether the job directory already holds this spec (then only other data can fit)
-   */
   /** Features per sample the model takes: the product of its input shape. */
   private int modelFeatures() {
     long size = 1;
-    for (long d : modelShape().input) {
+    for (long d : modelShape().input()) {
       size *= d;
     }
     return Math.toIntExact(size);
   }
 
   private void checkFeatures(int featureSize, boolean stored) throws TrainingException {
-    long[] shape = modelShape().input;
+    long[] shape = modelShape().input();
     long size = modelFeatures();
     if (featureSize != size && spec.dataFeatureSize() == featureSize) {
       // the spec against itself: data.feature_size says how many features to read, not what the data holds

@@ -74,6 +74,19 @@ class ClassWeightsKeyTest {
   }
 
   @Test
+  void balancedWeightsAreScikitLearnsRowsOverClassesTimesTheClasssRows() {
+    // compute_class_weight("balanced", classes=[0, 1], y=[0, 1, 1, 1]) = 4 / (2 * [1, 3]) = [2, 0.6666...]
+    assertThat(LossKeys.balancedWeights(new long[] {1, 3})).contains("2,0.666667");
+    assertThat(LossKeys.balancedWeights(new long[] {5, 5, 5})).contains("1,1,1");
+    assertThat(LossKeys.balancedWeights(new long[] {1079, 985, 1001, 1031}))
+        .contains("0.949027,1.03959,1.02298,0.99321");
+    assertThat(LossKeys.balancedWeights(new long[] {4, 0})).as("a class without rows").isEmpty();
+    String balanced = LossKeys.balancedWeights(new long[] {7, 1, 2}).orElseThrow();
+    assertThat(resolver().optOverride(LossKeys.CLASS_WEIGHTS, balanced).build().resolve().lossConfig().classWeights())
+        .as("a value the key takes").hasSize(3);
+  }
+
+  @Test
   void pytorchAndKerasSpellingsPointAtTheKey() {
     for (String key : new String[] {"class_weight", "class_weights", "loss.weight", "loss.class_weight", "weight"}) {
       assertThat(errorOf(resolver().optOverride(key, "1,2,3"))).as(key).hasMessageContaining("loss.class_weights");

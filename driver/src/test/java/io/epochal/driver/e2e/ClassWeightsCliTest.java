@@ -59,8 +59,19 @@ class ClassWeightsCliTest {
     keys.put("train.epochs", "1");
     keys.put("data.validation_path", heldOut);
     keys.put("loss.class_weights", "4,1,0.5");
-    CliRun trained = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("weighted.properties"), keys).toString(),
-        "--master", MASTER);
+    String file = E2eFixtures.writeJobFile(tmp.resolve("weighted.properties"), keys).toString();
+    CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("%s", dry).isZero();
+    java.util.regex.Matcher classes = java.util.regex.Pattern.compile("  classes: 0: (\\d+) rows \\([0-9.]+%\\), 1: "
+        + "(\\d+) rows \\([0-9.]+%\\), 2: (\\d+) rows \\([0-9.]+%\\); loss.class_weights=([0-9.,]+) would weigh "
+        + "them equally \\(rows / \\(classes x the class's rows\\), scikit-learn's compute_class_weight"
+        + "\\(\"balanced\"\\)\\); this job's: 4,1,0.5\n").matcher(dry.err);
+    assertThat(classes.find()).as("%s", dry.err).isTrue();
+    long[] counts = {Long.parseLong(classes.group(1)), Long.parseLong(classes.group(2)),
+        Long.parseLong(classes.group(3))};
+    assertThat(counts[0] + counts[1] + counts[2]).isEqualTo(300);
+    assertThat(classes.group(4)).isEqualTo(io.epochal.driver.config.LossKeys.balancedWeights(counts).orElseThrow());
+    CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(Files.readString(job.resolve("job.json"))).contains("\"loss.class_weights\"").contains("\"4,1,0.5\"");
 

@@ -88,6 +88,24 @@ public final class DataShard {
     return labels;
   }
 
+  /**
+   * How many rows are labelled with each class in {@code [0, classes)}: a classification's labels, one class index per
+   * row.
+   *
+   * @throws IllegalArgumentException naming the first row whose label is not such an index
+   */
+  public long[] classCounts(int classes) {
+    checkArgument(labelWidth == 1, "worker %s's rows hold %s labels each; a class index is one", worker, labelWidth);
+    long[] counts = new long[classes];
+    for (int i = 0; i < rows; i++) {
+      float v = labels[i];
+      checkArgument(v >= 0 && v < classes && v == Math.rint(v), "row %s of worker %s's shard has label %s, not a class "
+          + "index in [0, %s)", i, worker, v, classes);
+      counts[(int) v]++;
+    }
+    return counts;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DataShard)) {

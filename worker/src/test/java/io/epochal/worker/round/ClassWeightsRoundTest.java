@@ -135,6 +135,15 @@ class ClassWeightsRoundTest {
   }
 
   @Test
+  void aShardCountsItsRowsPerClassAndNamesALabelThatIsNoClassIndex() {
+    DataShard shard = new DataShard(1, 5, new long[] {1}, 1, new float[5], new float[] {2f, 0f, 2f, 2f, 1f});
+    assertThat(shard.classCounts(3)).containsExactly(1, 1, 3);
+    assertThat(shard.classCounts(4)).containsExactly(1, 1, 3, 0);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> shard.classCounts(2))
+        .hasMessageContaining("row 0 of worker 1's shard has label 2.0, not a class index in [0, 2)");
+  }
+
+  @Test
   void classWeightsTravelInTheRoundsConfig() {
     TrainingConfig weighted = config(16, WEIGHTS);
     assertThat(weighted).isNotEqualTo(config(16)).isEqualTo(config(16, WEIGHTS));
