@@ -30,7 +30,10 @@ final class ContinuationLines {
           + (epochs + 1) + " on; " + keys + ", " + io.epochal.driver.config.FineTuning.FREEZE_EPOCHS + ")"));
     }
     if (!tuning.lrScale().isEmpty()) {
-      out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate; "
+      HyperParameters state = newest.learningRateSchedule();
+      String next = !state.contains("schedule.lr") ? "" : "; the next step's: " + scaledRates(tuning,
+          state.getDouble("schedule.lr"));
+      out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate" + next + "; "
           + io.epochal.driver.config.FineTuning.LR_SCALE + ")");
     }
     if (!tuning.noWeightDecay().isEmpty()) {
@@ -44,6 +47,19 @@ final class ContinuationLines {
     }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));
+  }
+
+  /** Each pattern of {@code train.lr_scale} with the rate its parameters step at when the schedule gives {@code lr}. */
+  private static String scaledRates(io.epochal.driver.config.FineTuning tuning, double lr) {
+    java.util.StringJoiner rates = new java.util.StringJoiner(", ");
+    try {
+      io.epochal.worker.optim.ParamGroups.parseScales(tuning.lrScale()).forEach((pattern, scale) ->
+          rates.add(pattern + " " + new java.math.BigDecimal(lr * scale).round(new java.math.MathContext(6))
+              .stripTrailingZeros().toPlainString()));
+    } catch (IllegalArgumentException e) {
+      return "? (" + e.getMessage() + ")"; // a hand-edited job.json: status still shows the rest
+    }
+    return rates.toString();
   }
 
   /**

@@ -92,7 +92,7 @@ class ParamGroupsCliTest {
     assertThat(model(job, 2)).isEqualTo(model(tmp.resolve("slower"), 2)).isNotEqualTo(model(job, 1));
 
     assertThat(CliRun.of("status", job.toString()).out)
-        .contains("lr scales:   *:0.5 (times the scheduled rate; train.lr_scale)")
+        .contains("lr scales:   *:0.5 (times the scheduled rate; the next step's: * 0.01; train.lr_scale)")
         .contains("no decay:    *.bias (not decayed; train.no_weight_decay)");
   }
 
