@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * The lines of a job's {@code status} that say how its newest checkpoint continues: where its weights
  * started, the parameters it freezes, scales the rate of or does not decay, its loss's class weights, the
- * learning rate a resume trains its next step at (with schedule {@code plateau}, its reductions and count), and the early-stop count.
+ * learning rate a resume trains its next step at (with schedule {@code plateau}, its reductions and count), and the
+ * early-stop count.
  */
 final class ContinuationLines {
 
@@ -42,8 +43,8 @@ final class ContinuationLines {
     }
     String weights = io.epochal.driver.config.LossKeys.text(job);
     if (!weights.isEmpty()) {
-      out.println("loss:        " + job.getString(io.epochal.driver.config.JobKeys.LOSS) + ", classes 0, 1, ... weighted "
-          + weights + " (" + io.epochal.driver.config.LossKeys.CLASS_WEIGHTS + ")");
+      out.println("loss:        " + job.getString(io.epochal.driver.config.JobKeys.LOSS)
+          + ", classes 0, 1, ... weighted " + weights + " (" + io.epochal.driver.config.LossKeys.CLASS_WEIGHTS + ")");
     }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));

@@ -59,6 +59,11 @@ final class GenDataCommand implements Callable<Integer> {
       description = "Standard deviation of the class centres; the noise has 1 (default: ${DEFAULT-VALUE}).")
   double separation;
 
+  @Option(names = "--class-shares", split = ",", paramLabel = "SHARE,...", description = "How likely each class is, "
+      + "class 0 first (0.9,0.05,0.05: one row in ten of class 1 or 2), as scikit-learn's "
+      + "make_classification(weights=...): imbalanced classes (default: all equally likely).")
+  double[] classShares;
+
   @Option(names = "--partitions", defaultValue = "2", description = "Output files (default: ${DEFAULT-VALUE}).")
   int partitions;
 
@@ -101,7 +106,8 @@ final class GenDataCommand implements Callable<Integer> {
     }
     DataGenerator gen = DataGenerator.builder().optRows(rows).optFirstRow(firstRow).optFeatures(features).optClasses(classes).optSeed(seed)
         .optSeparation(separation).optPartitions(partitions).optFormat(format)
-        .optArrayLayout(layout.equals("array")).build();
+        .optArrayLayout(layout.equals("array")).optClassShares(classShares == null ? new double[0] : classShares)
+        .build();
     String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
@@ -138,9 +144,10 @@ final class GenDataCommand implements Callable<Integer> {
         gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
-    spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes, seed %d) as %s to %s%n", rows,
-        firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes, seed,
-        format, path);
+    spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
+        firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes,
+        classShares == null ? "" : " in shares " + java.util.Arrays.stream(classShares).mapToObj(Double::toString)
+        .collect(java.util.stream.Collectors.joining(",")), seed, format, path);
     return ExitCodes.OK;
   }
 

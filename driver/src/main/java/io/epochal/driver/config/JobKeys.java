@@ -167,13 +167,14 @@ public final class JobKeys {
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
-   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0)
-   * or class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR}
-   * and {@link #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
-   * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM}
-   * false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only
-   * with cycle_momentum), seeded weights all trained ({@link FineTuning}). The job.json and manifests of a job without
-   * them read as those of jobs made before the keys existed, and each compares equal with the other on resume.
+   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0) or
+   * class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link
+   * #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link #EARLY_STOP_MODE} empty: the checkpoint
+   * ranking's), a schedule that counts optimizer steps ({@link #SCHEDULE_INTERVAL} step), a one-cycle schedule that
+   * leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link
+   * #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with cycle_momentum), seeded weights all trained ({@link
+   * FineTuning}). The job.json and manifests of a job without them read as those of jobs made before the keys existed,
+   * and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
     if (key.equals(LossKeys.CLASS_WEIGHTS)) {

@@ -21,7 +21,8 @@ import org.apache.spark.sql.types.StructType;
  * Writes a learnable synthetic classification dataset: one Gaussian cluster per class. The class
  * centres are drawn from N(0, separation²) per feature with the seed; row {@code i} takes a class
  * and unit-variance noise from a generator seeded with (seed, i), so the data is a pure function
- * of (rows, features, classes, seed, separation), whatever the number of partitions.
+ * of (rows, features, classes, seed, separation, class shares), whatever the number of partitions.
+ * Every class is equally likely unless class shares make some rarer than others.
  *
  * <p>Layout {@code array}: columns {@code features} (array&lt;float&gt;) and {@code label} (int).
  * Layout {@code columns}: {@code f0 .. f<n-1>} (float) and {@code label}. CSV is always written
@@ -43,6 +44,8 @@ public final class DataGenerator {
   private final int classes;
   private final long seed;
   private final double separation;
+  /** Where each class's share of the rows ends, from 0 to 1; empty = every class equally likely. */
+  private final double[] classEnds;
   private final int partitions;
   private final String format;
   private final boolean arrayLayout;
@@ -54,6 +57,9 @@ public final class DataGenerator {
     this.classes = b.classes;
     this.seed = b.seed;
     this.separation = b.separation;
+    checkArgument(b.classShares.length == 0 || b.classShares.length == classes, "%s class shares for %s classes; "
+        + "give one per class, class 0 first", b.classShares.length, classes);
+    this.classEnds = ends(b.classShares);
     this.partitions = b.partitions;
     this.format = b.format;
     this.arrayLayout = b.arrayLayout && !"csv".equals(b.format);
@@ -86,8 +92,9 @@ public final class DataGenerator {
     int n = features;
     int k = classes;
     boolean array = arrayLayout;
+    double[] ends = classEnds;
     JavaRDD<Row> data = spark.range(firstRow, firstRow + rows, 1, partitions).javaRDD()
-        .map(i -> row(i, s, centers, n, k, array));
+        .map(i -> row(i, s, centers, n, k, ends, array));
     return spark.createDataFrame(data, schema());
   }
 
@@ -101,8 +108,9 @@ public final class DataGenerator {
         .option("header", "true").format(format).save(path);
     org.apache.hadoop.fs.Path marker = new org.apache.hadoop.fs.Path(path, MARKER);
     String json = String.format(java.util.Locale.ROOT, "{\"rows\": %d, \"first_row\": %d, \"features\": %d, "
-        + "\"classes\": %d, \"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"}%n", rows,
-        firstRow, features, classes, seed, Double.toString(separation), format, arrayLayout ? "array" : "columns");
+        + "\"classes\": %d, \"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"%s}%n", rows,
+        firstRow, features, classes, seed, Double.toString(separation), format, arrayLayout ? "array" : "columns",
+        classEnds.length == 0 ? "" : ", \"class_ends\": " + java.util.Arrays.toString(classEnds));
     try (java.io.OutputStream out = marker.getFileSystem(spark.sparkContext().hadoopConfiguration())
         .create(marker, true)) {
       out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -143,9 +151,22 @@ public final class DataGenerator {
     return c;
   }
 
-  private static Row row(long i, long seed, float[][] centers, int features, int classes, boolean array) {
+  /** Where each share ends once {@code shares} are scaled to sum to 1; empty for none. */
+  private static double[] ends(double[] shares) {
+    double total = java.util.Arrays.stream(shares).sum();
+    double[] ends = new double[shares.length];
+    double sum = 0;
+    for (int c = 0; c < shares.length; c++) {
+      sum += shares[c];
+      ends[c] = c == shares.length - 1 ? 1.0 : sum / total;
+    }
+    return ends;
+  }
+
+  private static Row row(long i, long seed, float[][] centers, int features, int classes, double[] classEnds,
+      boolean array) {
     SplittableRandom r = new SplittableRandom(mix(seed, i));
-    int label = r.nextInt(classes);
+    int label = classEnds.length == 0 ? r.nextInt(classes) : classOf(r.nextDouble(), classEnds);
     Object[] values = new Object[array ? 2 : features + 1];
     Float[] x = new Float[features];
     for (int f = 0; f < features; f++) {
@@ -158,6 +179,15 @@ public final class DataGenerator {
     }
     values[values.length - 1] = label;
     return RowFactory.create(values);
+  }
+
+  /** The class whose share holds {@code u} in [0, 1). */
+  private static int classOf(double u, double[] classEnds) {
+    int c = 0;
+    while (c < classEnds.length - 1 && u >= classEnds[c]) {
+      c++;
+    }
+    return c;
   }
 
   /** A standard normal sample by the Box-Muller transform (stable across JDKs). */
@@ -182,6 +212,7 @@ public final class DataGenerator {
     private int classes = 4;
     private long seed = 42;
     private double separation = 1.0;
+    private double[] classShares = new double[0];
     private int partitions = 2;
     private String format = "parquet";
     private boolean arrayLayout = true;
@@ -231,6 +262,20 @@ public final class DataGenerator {
     public Builder optSeparation(double separation) {
       checkArgument(separation > 0 && Double.isFinite(separation), "separation must be > 0, got %s", separation);
       this.separation = separation;
+      return this;
+    }
+
+    /**
+     * How likely each class is, class 0 first: a row's class is drawn with probability share / (sum of the shares),
+     * as scikit-learn's {@code make_classification(weights=...)} draws imbalanced classes (default: none, every
+     * class equally likely, as before the option existed). One per class, each finite and above 0.
+     */
+    public Builder optClassShares(double... shares) {
+      for (int c = 0; c < shares.length; c++) {
+        checkArgument(shares[c] > 0 && Double.isFinite(shares[c]), "the share of class %s is %s; a class share must "
+            + "be finite and above 0", c, (Double) shares[c]);
+      }
+      this.classShares = shares.clone();
       return this;
     }
 

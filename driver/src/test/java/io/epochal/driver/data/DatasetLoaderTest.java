@@ -142,6 +142,41 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void classSharesMakeClassesAsLikelyAsTheySayAndTheLoadedRowsAreCountedPerClass() throws Exception {
+    Path even = tmp.resolve("even.parquet");
+    Path skewed = tmp.resolve("skewed.parquet");
+    DataGenerator.builder().optRows(4000).optFeatures(4).optClasses(3).build().write(spark, even.toUri().toString(),
+        false);
+    // shares scaled to sum to 1: 0.8, 0.15, 0.05
+    DataGenerator.builder().optRows(4000).optFeatures(4).optClasses(3).optClassShares(16, 3, 1).build()
+        .write(spark, skewed.toUri().toString(), false);
+    LoadedDataset uniform = new DatasetLoader(spark).load(options(even, "parquet", List.of("features"), 2)
+        .optClasses(3).build());
+    LoadedDataset imbalanced = new DatasetLoader(spark).load(options(skewed, "parquet", List.of("features"), 2)
+        .optClasses(3).build());
+    try {
+      long[] counts = imbalanced.classCounts(3);
+      assertThat(counts[0] + counts[1] + counts[2]).isEqualTo(4000);
+      // within four standard deviations of 4000 x share (sd = sqrt(4000 p (1 - p)): 25, 23, 14)
+      assertThat(counts[0]).isBetween(3100L, 3300L);
+      assertThat(counts[1]).isBetween(508L, 692L);
+      assertThat(counts[2]).isBetween(144L, 256L);
+      long[] even3 = uniform.classCounts(3);
+      for (long c : even3) {
+        assertThat(c).isBetween(1233L, 1433L);
+      }
+      assertThat(uniform.classCounts(4)[3]).as("a class no row holds").isZero();
+    } finally {
+      uniform.unpersist();
+      imbalanced.unpersist();
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DataGenerator.builder().optClasses(3)
+        .optClassShares(1, 2).build()).hasMessageContaining("2 class shares for 3 classes");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DataGenerator.builder().optClassShares(1, 0))
+        .hasMessageContaining("the share of class 1 is 0.0");
+  }
+
+  @Test
   void sameInputGivesIdenticalShards() throws Exception {
     Path path = tmp.resolve("same.parquet");
     DataGenerator.builder().optRows(64).optFeatures(4).optClasses(2).optPartitions(2).build()

@@ -40,10 +40,15 @@ class ClassWeightsCliTest {
   void classWeightsAreCheckedTrainedOnEvaluatedAndKeptByAResume() throws Exception {
     String train = tmp.resolve("train").toString();
     String heldOut = tmp.resolve("validation").toString();
-    assertThat(CliRun.of("gen-data", train, "--rows", "300", "--features", "12", "--classes", "3", "--seed", "4",
-        "--master", MASTER).code).isZero();
+    CliRun rows = CliRun.of("gen-data", train, "--rows", "300", "--features", "12", "--classes", "3",
+        "--class-shares", "0.7,0.2,0.1", "--seed", "4", "--master", MASTER);
+    assertThat(rows.out).contains("wrote 300 rows (12 features, 3 classes in shares 0.7,0.2,0.1, seed 4)");
     assertThat(CliRun.of("gen-data", heldOut, "--rows", "90", "--first-row", "300", "--features", "12", "--classes",
-        "3", "--seed", "4", "--master", MASTER).code).isZero();
+        "3", "--class-shares", "0.7,0.2,0.1", "--seed", "4", "--master", MASTER).code).isZero();
+    CliRun twoShares = CliRun.of("gen-data", tmp.resolve("two-shares").toString(), "--classes", "3", "--class-shares",
+        "0.5,0.5", "--master", MASTER);
+    assertThat(twoShares.code).isEqualTo(2);
+    assertThat(twoShares.err).contains("2 class shares for 3 classes; give one per class, class 0 first");
 
     Map<String, String> twoWeights = E2eFixtures.jobKeys(tmp.resolve("two").toString(), train);
     twoWeights.put("loss.class_weights", "4,1");
@@ -70,6 +75,8 @@ class ClassWeightsCliTest {
     long[] counts = {Long.parseLong(classes.group(1)), Long.parseLong(classes.group(2)),
         Long.parseLong(classes.group(3))};
     assertThat(counts[0] + counts[1] + counts[2]).isEqualTo(300);
+    assertThat(counts[0]).as("imbalanced as --class-shares asked").isGreaterThan(counts[1])
+        .isGreaterThan(3 * counts[2]);
     assertThat(classes.group(4)).isEqualTo(io.epochal.driver.config.LossKeys.balancedWeights(counts).orElseThrow());
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();

@@ -118,17 +118,13 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
           NDArray perClass = manager.create(classWeights, new Shape(1, classWeights.length));
           NDArray weightedLogProbs = logProbs.mul(perClass);
           NDArray smoothSum = weightedLogProbs.sum();
-          NDArray smooth = smoothSum.div(total).neg();
+          NDArray smoothMean = smoothSum.div(total);
+          NDArray smooth = smoothMean.neg();
           NDArray kept = EngineScalars.times(nll, (float) (1 - labelSmoothing));
           NDArray spread = EngineScalars.times(smooth, (float) (labelSmoothing / classWeights.length))) {
         return kept.add(spread);
       }
     }
-  }
-
-  /** The weight of each class (a copy); empty when every row weighs the same. */
-  public float[] classWeights() {
-    return classWeights.clone();
   }
 
   private static float[] checkLabels(NDArray label, long classes) {

@@ -13,18 +13,17 @@ import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
 
 /**
- * Evaluates a global state on one worker's shard of held-out rows: the model, taken from this
- * thread's {@link ModelCache} and loaded with the state's model tensors, runs in evaluation mode
- * (no dropout, BatchNorm on its running statistics, no state changed) on the rows in their order,
- * in batches of {@code train.batch_size}; the result is the sum of the batches' losses (each batch's
- * mean times its rows; with class weights, its weighted mean times its labels' weights, so that the
- * result's {@link EvaluationResult#meanLoss()} is torch's weighted loss of all rows as one batch) and, for {@code softmax_cross_entropy}, the rows whose largest output (the
- * first of equal ones) is their label and, for a model of two outputs, the rows' {@link BinaryScores} (the area under
- * the ROC curve), of 3 to {@link ClassScores#MAX_CLASSES} their {@link ClassScores}; for a regression loss, the
- * sum of the rows' absolute errors ({@code |output - label|}, each row's mean over its outputs, in double) and
- * their {@link RegressionStats}
- * (squared errors and label statistics per output). A pure function of
- * (state, config, shard): a retried task gives the same bits. Optimizer tensors in the state are ignored.
+ * Evaluates a global state on one worker's shard of held-out rows: the model, taken from this thread's {@link
+ * ModelCache} and loaded with the state's model tensors, runs in evaluation mode (no dropout, BatchNorm on its running
+ * statistics, no state changed) on the rows in their order, in batches of {@code train.batch_size}; the result is the
+ * sum of the batches' losses (each batch's mean times its rows; with class weights, its weighted mean times its labels'
+ * weights, so that the result's {@link EvaluationResult#meanLoss()} is torch's weighted loss of all rows as one batch)
+ * and, for {@code softmax_cross_entropy}, the rows whose largest output (the first of equal ones) is their label and,
+ * for a model of two outputs, the rows' {@link BinaryScores} (the area under the ROC curve), of 3 to {@link
+ * ClassScores#MAX_CLASSES} their {@link ClassScores}; for a regression loss, the sum of the rows' absolute errors
+ * ({@code |output - label|}, each row's mean over its outputs, in double) and their {@link RegressionStats} (squared
+ * errors and label statistics per output). A pure function of (state, config, shard): a retried task gives the same
+ * bits. Optimizer tensors in the state are ignored.
  */
 public final class LocalEvaluation {
 

@@ -226,7 +226,8 @@ public final class TrainingConfig implements Serializable {
   public String toString() {
     return "TrainingConfig[model " + modelName + " v" + modelVersion + " " + modelParamsJson
         + ", optimizer " + optimizerName + " " + optimizerParamsJson + ", schedule " + scheduleParamsJson
-        + ", loss " + loss + ", batch " + batchSize + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
+        + ", loss " + loss + ", batch " + batchSize
+        + (accumulateGradBatches > 1 ? ", accumulateGradBatches " + accumulateGradBatches : "")
         + ", localSteps " + localSteps + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen)
