@@ -159,9 +159,11 @@ final class DryRunDataCheck {
     err.println("  held-out rows: " + held[0] + " rows of " + spec.validationPathText().orElseThrow()
         + (held[1] == 0 ? "" : " (" + held[1] + " bad rows skipped)") + " fit the model; every epoch is evaluated on "
         + "them (val_loss" + (!spec.classification() ? ", val_mae, val_rmse, val_r2"
-        : spec.dataClasses() >= 2 && spec.dataClasses() <= MAX_SCORED ? ", val_accuracy, val_f1, val_auc, val_ap"
-        : spec.dataClasses() > MAX_SCORED ? ", val_accuracy, val_f1"
-        : ", val_accuracy, val_f1 and, for a model of up to " + MAX_SCORED + " outputs, val_auc and val_ap") + ")");
+        : spec.dataClasses() >= 2 && spec.dataClasses() <= MAX_SCORED
+        ? ", val_accuracy, val_balanced_accuracy, val_f1, val_auc, val_ap"
+        : spec.dataClasses() > MAX_SCORED ? ", val_accuracy, val_balanced_accuracy, val_f1"
+        : ", val_accuracy, val_balanced_accuracy, val_f1 and, for a model of up to " + MAX_SCORED + " outputs, val_auc "
+        + "and val_ap") + ")");
   }
 
   private EpochalSpark spark(JobSpec spec) {

@@ -41,9 +41,10 @@ final class EpochHistoryReport {
   /** The CSV's metric columns, in this order first; any other metric follows in name order. */
   private static final List<String> CSV_ORDER = List.of(EpochMetrics.TRAIN_LOSS, EpochMetrics.TRAIN_ACCURACY,
       EpochMetrics.TRAIN_MAE, EpochMetrics.VAL_LOSS, EpochMetrics.VAL_ACCURACY, EpochMetrics.VAL_F1,
-      EpochMetrics.VAL_AUC, EpochMetrics.VAL_AP, EpochMetrics.VAL_MAE, EpochMetrics.VAL_RMSE, EpochMetrics.VAL_R2,
-      EpochMetrics.GRAD_NORM, EpochMetrics.GRAD_NORM_MAX, EpochMetrics.GRAD_CLIPPED, EpochMetrics.SAMPLES,
-      EpochMetrics.SAMPLES_PER_SECOND, EpochMetrics.DATA_ROWS, EpochMetrics.SKIPPED_ROWS, EpochMetrics.VAL_ROWS);
+      EpochMetrics.VAL_AUC, EpochMetrics.VAL_AP, EpochMetrics.VAL_BALANCED_ACCURACY, EpochMetrics.VAL_MAE,
+      EpochMetrics.VAL_RMSE, EpochMetrics.VAL_R2, EpochMetrics.GRAD_NORM, EpochMetrics.GRAD_NORM_MAX,
+      EpochMetrics.GRAD_CLIPPED, EpochMetrics.SAMPLES, EpochMetrics.SAMPLES_PER_SECOND, EpochMetrics.DATA_ROWS,
+      EpochMetrics.SKIPPED_ROWS, EpochMetrics.VAL_ROWS);
 
   private final Configuration conf;
   private final PrintStream out;

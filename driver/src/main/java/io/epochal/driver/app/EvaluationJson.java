@@ -90,6 +90,9 @@ final class EvaluationJson {
       if (r.counted()) {
         c.put("accuracy", r.accuracy());
       }
+      if (Double.isFinite(r.balancedAccuracy())) {
+        c.put("balanced_accuracy", r.balancedAccuracy());
+      }
       if (Double.isFinite(r.macroF1())) {
         c.put("f1", r.macroF1());
       }

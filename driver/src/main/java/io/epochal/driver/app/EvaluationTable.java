@@ -73,6 +73,7 @@ final class EvaluationTable {
     List<Column> columns = new ArrayList<>();
     if (classification) {
       columns.add(new Column("ACCURACY", 10, EvaluationResult::accuracy, false));
+      columns.add(new Column("BAL_ACC", 10, EvaluationResult::balancedAccuracy, false));
       columns.add(new Column("F1", 10, EvaluationResult::macroF1, false));
       columns.add(new Column("AUC", 10, EvaluationResult::areaUnderRoc, false));
       columns.add(new Column("AP", 10, EvaluationResult::averagePrecision, false));

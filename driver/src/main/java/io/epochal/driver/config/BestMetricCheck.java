@@ -115,7 +115,7 @@ final class BestMetricCheck {
             + values.getLong(JobKeys.DATA_CLASSES) + ": " + verb + " val_accuracy with " + modeKey + "=max, or "
             + "val_loss with " + modeKey + "=min"));
       } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_F1)
-          || EpochMetrics.RANKED.contains(metric))
+          || metric.equals(EpochMetrics.VAL_BALANCED_ACCURACY) || EpochMetrics.RANKED.contains(metric))
           && !classification) {
         problems.add(new ConfigException(key, from + " is recorded only for classification "
             + "(loss=softmax_cross_entropy), not loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " val_loss "

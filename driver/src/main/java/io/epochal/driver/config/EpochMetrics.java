@@ -48,6 +48,13 @@ public final class EpochMetrics {
    */
   public static final String VAL_F1 = "val_f1";
   /**
+   * The balanced accuracy of the held-out rows ({@code softmax_cross_entropy} only; better when larger): each class's
+   * recall {@code tp / (tp + fn)} averaged over the classes some row is labelled with, as {@code
+   * sklearn.metrics.balanced_accuracy_score} and torchmetrics' {@code MulticlassAccuracy(average="macro")} compute it;
+   * the accuracy of imbalanced classes as if each had as many rows.
+   */
+  public static final String VAL_BALANCED_ACCURACY = "val_balanced_accuracy";
+  /**
    * The average precision of the held-out rows (as {@link #VAL_AUC}, up to 100 outputs; better when larger): the
    * precision at each class-1 score threshold weighed by the recall it adds, without interpolation, as {@code
    * sklearn.metrics.average_precision_score} and torchmetrics' {@code BinaryAveragePrecision} compute it.
@@ -85,8 +92,8 @@ public final class EpochMetrics {
   /** Every metric a checkpoint records, in the order it records them. */
   public static final List<String> ALL = List.of(TRAIN_LOSS, SAMPLES, SKIPPED_ROWS, DATA_ROWS, SAMPLES_PER_SECOND);
   /** The metrics a checkpoint of a job with {@code data.validation_path} records besides {@link #ALL}. */
-  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_F1, VAL_AUC, VAL_AP,
-      VAL_MAE, VAL_RMSE, VAL_R2, VAL_ROWS);
+  public static final List<String> VALIDATION = List.of(VAL_LOSS, VAL_ACCURACY, VAL_BALANCED_ACCURACY,
+      VAL_F1, VAL_AUC, VAL_AP, VAL_MAE, VAL_RMSE, VAL_R2, VAL_ROWS);
   /** The held-out metrics of a regression loss only. */
   public static final List<String> REGRESSION = List.of(VAL_MAE, VAL_RMSE, VAL_R2);
   /**
@@ -96,7 +103,7 @@ public final class EpochMetrics {
   public static final List<String> RANKED = List.of(VAL_AUC, VAL_AP);
   /** The metrics that are better when larger. */
   public static final List<String> LARGER_IS_BETTER = List.of(TRAIN_ACCURACY, VAL_ACCURACY, VAL_F1, VAL_AUC,
-      VAL_AP, VAL_R2);
+      VAL_AP, VAL_R2, VAL_BALANCED_ACCURACY);
 
   private EpochMetrics() {}
 }

@@ -283,10 +283,11 @@ public final class JobKeys {
     s.add(str(DATA_VALIDATION_PATH, "", "Held-out rows (a file or directory on any Hadoop FileSystem, in "
         + "data.format with the same feature and label columns) that the state of every epoch is evaluated on, in "
         + "evaluation mode: its checkpoint records val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, "
-        + "val_f1 (macro) and, for a model of up to 100 outputs, val_auc and val_ap, the area under the ROC curve and "
-        + "the average precision (of more than two, one class against the rest, averaged) (for a regression loss "
-        + "val_mae, val_rmse and val_r2: the mean absolute error, root mean squared error and R2) (for "
-        + "checkpoint.best_metric). They are never trained on. Empty = none. A resume may change it (--set)."));
+        + "val_balanced_accuracy (the mean recall of the classes), val_f1 (macro) and, for a model of up to 100 "
+        + "outputs, val_auc and val_ap, the area under the ROC curve and the average precision (of more than two, one "
+        + "class against the rest, averaged) (for a regression loss val_mae, val_rmse and val_r2: the mean absolute "
+        + "error, root mean squared error and R2) (for checkpoint.best_metric). They are never trained on. Empty = "
+        + "none. A resume may change it (--set)."));
     s.add(ParamSpec.builder(DATA_FORMAT, ParamType.STRING).optDefault("parquet").optAllowed("parquet", "csv", "json")
         .optDoc("Format of data.path; csv files must have a header line.").build());
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "
@@ -315,9 +316,9 @@ public final class JobKeys {
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "
         + "train_accuracy, for a regression loss train_mae; with data.validation_path also "
-        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, val_f1 (and val_auc, val_ap up to 100 "
-        + "outputs), for a regression loss val_mae, val_rmse and val_r2; the accuracies, val_f1, val_auc, val_ap and "
-        + "val_r2 are better when larger: checkpoint.best_mode=max)."));
+        + "val_loss, val_rows and, for softmax_cross_entropy, val_accuracy, val_balanced_accuracy, val_f1 (and "
+        + "val_auc, val_ap up to 100 outputs), for a regression loss val_mae, val_rmse and val_r2; the accuracies, "
+        + "val_f1, val_auc, val_ap and val_r2 are better when larger: checkpoint.best_mode=max)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "

@@ -60,14 +60,13 @@ final class HeldOutEvaluator {
   }
 
   /**
-   * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss},
-   * {@code val_accuracy} and {@code val_f1} (when counted) and {@code val_auc} and {@code val_ap} (a model of two
-   * outputs when both classes have rows; of up to 100, one class against the rest, when two classes have rows) or
-   * {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's,
-   * each when finite) and {@code val_rows}. A loss that is not finite (the trained
-   * state, finite on its own rows, overflows on a held-out one) is said through {@code warning} and
-   * left out, since a manifest holds finite numbers only: the epoch's checkpoint is written without
-   * it, and retention by {@code val_loss} keeps that checkpoint unranked.
+   * The checkpoint metrics of {@code held}, the evaluation of epoch {@code epoch}: {@code val_loss}, {@code
+   * val_accuracy}, {@code val_f1} and {@code val_balanced_accuracy} (when counted) and {@code val_auc} and {@code
+   * val_ap} (a model of two outputs when both classes have rows; of up to 100, one class against the rest, when two
+   * classes have rows) or {@code val_mae}, {@code val_rmse} and {@code val_r2} (a regression's, each when finite) and
+   * {@code val_rows}. A loss that is not finite (the trained state, finite on its own rows, overflows on a held-out
+   * one) is said through {@code warning} and left out, since a manifest holds finite numbers only: the epoch's
+   * checkpoint is written without it, and retention by {@code val_loss} keeps that checkpoint unranked.
    */
   static java.util.Map<String, Double> metrics(EvaluationResult held, int epoch,
       java.util.function.Consumer<String> warning) {
@@ -85,6 +84,9 @@ final class HeldOutEvaluator {
     }
     if (Double.isFinite(held.macroF1())) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_F1, held.macroF1());
+    }
+    if (Double.isFinite(held.balancedAccuracy())) {
+      metrics.put(io.epochal.driver.config.EpochMetrics.VAL_BALANCED_ACCURACY, held.balancedAccuracy());
     }
     if (Double.isFinite(held.areaUnderRoc())) {
       metrics.put(io.epochal.driver.config.EpochMetrics.VAL_AUC, held.areaUnderRoc());

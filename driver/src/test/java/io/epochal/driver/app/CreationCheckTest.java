@@ -146,8 +146,8 @@ class CreationCheckTest {
     ConfigException e = refused(Map.of("checkpoint.keep_best", "0", "checkpoint.best_metric", "val_los"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");
     assertThat(e).hasMessageContaining("is not a metric a checkpoint records; did you mean 'val_loss'?")
-        .hasMessageContaining("with data.validation_path, one of [val_loss, val_accuracy, val_f1, val_auc, val_ap, "
-            + "val_mae, val_rmse, val_r2, val_rows]");
+        .hasMessageContaining("with data.validation_path, one of [val_loss, val_accuracy, val_balanced_accuracy, "
+            + "val_f1, val_auc, val_ap, val_mae, val_rmse, val_r2, val_rows]");
   }
 
   @Test
@@ -160,6 +160,12 @@ class CreationCheckTest {
         "data.validation_path", "/held-out", "model.output_dim", "1"));
     assertThat(regression).hasMessageContaining("'val_accuracy' (from --set checkpoint.best_metric) is recorded "
         + "only for classification (loss=softmax_cross_entropy), not loss=mse: rank by val_loss");
+    assertThat(refused(Map.of("early_stop.monitor", "val_balanced_accuracy", "early_stop.patience", "2", "loss", "mse",
+        "data.validation_path", "/held-out", "model.output_dim", "1"))).hasMessageContaining("'val_balanced_accuracy'")
+        .hasMessageContaining("is recorded only for classification (loss=softmax_cross_entropy), not loss=mse");
+    assertThatCode(() -> quickstart(Map.of("checkpoint.best_metric", "val_balanced_accuracy", "checkpoint.best_mode",
+        "max", "checkpoint.keep_best", "1", "data.validation_path", "/held-out")).build().resolve())
+        .doesNotThrowAnyException();
   }
 
   @Test

@@ -64,7 +64,7 @@ class HeldOutCliTest {
     CliRun dry = CliRun.of("train", file, "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
     assertThat(dry.err).contains("  held-out rows: 150 rows of file://" + heldOut + " fit the model; every epoch is "
-        + "evaluated on them (val_loss, val_accuracy, val_f1, val_auc, val_ap)");
+        + "evaluated on them (val_loss, val_accuracy, val_balanced_accuracy, val_f1, val_auc, val_ap)");
     assertThat(dry.out).contains("data.validation_path=file://" + heldOut);
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
@@ -77,12 +77,13 @@ class HeldOutCliTest {
     // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +AUC +AP +TIME");
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +BAL_ACC +F1 +AUC +AP +TIME");
     for (int epoch = 1; epoch <= 2; epoch++) {
       Map<String, Double> recorded = metrics(job, epoch);
       assertThat(evaluated.out).containsPattern(String.format(Locale.ROOT, "epoch-00000%d +%d +150 +%s +%.4f +%.4f "
-          + "+%.4f +%.4f +[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get("val_loss"))),
-          recorded.get("val_accuracy"), recorded.get("val_f1"), recorded.get("val_auc"), recorded.get("val_ap")));
+          + "+%.4f +%.4f +%.4f +[0-9.]+ s", epoch, epoch, java.util.regex.Pattern.quote(lossText(recorded.get(
+          "val_loss"))), recorded.get("val_accuracy"), recorded.get("val_balanced_accuracy"), recorded.get("val_f1"),
+          recorded.get("val_auc"), recorded.get("val_ap")));
     }
     assertThat(evaluated.err).contains("2 checkpoints evaluated on 150 rows of file://" + heldOut);
     CliRun byDefault = CliRun.of("evaluate", job.toString(), "--master", MASTER);
@@ -125,9 +126,9 @@ class HeldOutCliTest {
     Files.write(weights, bytes);
     CliRun damaged = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--master", MASTER);
     assertThat(damaged.code).as("%s", damaged).isEqualTo(1);
-    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +- +- +- +DAMAGED")
+    assertThat(damaged.out).containsPattern("epoch-000001 +1 +- +- +- +- +- +- +- +DAMAGED")
         .containsPattern("epoch-000002 +2 +150 +[0-9.e-]+ +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[01]\\.[0-9]{4} "
-            + "+[01]\\.[0-9]{4} +[0-9.]+ s");
+            + "+[01]\\.[0-9]{4} +[01]\\.[0-9]{4} +[0-9.]+ s");
     assertThat(damaged.err).contains("not evaluated: checkpoint of epoch 1", "1 checkpoint was not evaluated");
     CliRun asJson = CliRun.of("evaluate", copy.toString(), "--input", heldOut, "--all", "--json", "--master", MASTER);
     assertThat(asJson.code).as("%s", asJson).isEqualTo(1);
@@ -287,7 +288,8 @@ class HeldOutCliTest {
         heldOut, "checkpoint.best_metric", "val_auc", "checkpoint.best_mode", "max", "optimizer.lr", "0.003"));
     String file = E2eFixtures.writeJobFile(tmp.resolve("job.properties"), keys).toString();
     assertThat(CliRun.of("train", file, "--dry-run", "--master", MASTER).err)
-        .contains("every epoch is evaluated on them (val_loss, val_accuracy, val_f1, val_auc, val_ap)");
+        .contains("every epoch is evaluated on them (val_loss, val_accuracy, val_balanced_accuracy, val_f1, val_auc, "
+            + "val_ap)");
 
     CliRun trained = CliRun.of("train", file, "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
@@ -304,10 +306,10 @@ class HeldOutCliTest {
 
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
-    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +F1 +AUC +AP +TIME")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +%.4f +%.4f +[0-9.]+ s",
+    assertThat(evaluated.out).containsPattern("CHECKPOINT +EPOCH +ROWS +LOSS +ACCURACY +BAL_ACC +F1 +AUC +AP +TIME")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 +64 +%s +%.4f +%.4f +%.4f +%.4f +%.4f +[0-9.]+ s",
             java.util.regex.Pattern.quote(lossText(last.get("val_loss"))), last.get("val_accuracy"),
-            last.get("val_f1"), last.get("val_auc"), last.get("val_ap")));
+            last.get("val_balanced_accuracy"), last.get("val_f1"), last.get("val_auc"), last.get("val_ap")));
     JsonNode doc = new ObjectMapper().readTree(CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER)
         .out);
     assertThat(doc.at("/checkpoints/0/auc").asDouble()).as("exact").isEqualTo(last.get("val_auc"));
@@ -328,9 +330,11 @@ class HeldOutCliTest {
         .isEqualTo(last.get("val_accuracy"));
     assertThat((classes.get(0).get("f1").asDouble() + classes.get(1).get("f1").asDouble()) / 2)
         .isEqualTo(last.get("val_f1"));
+    assertThat((classes.get(0).get("recall").asDouble() + classes.get(1).get("recall").asDouble()) / 2)
+        .as("the mean recall").isEqualTo(last.get("val_balanced_accuracy"));
     List<String> csv = CliRun.of("history", job.toString(), "--csv").out.lines().toList();
     assertThat(csv.get(0)).startsWith("epoch,step,train_loss,train_accuracy,val_loss,val_accuracy,val_f1,val_auc,"
-        + "val_ap,");
+        + "val_ap,val_balanced_accuracy,");
     assertThat(Double.parseDouble(csv.get(2).split(",")[7])).isEqualTo(last.get("val_auc"));
   }
 

@@ -114,12 +114,27 @@ public final class ClassCounts {
    * rows but no right prediction scores 0). Empty for no rows.
    */
   public OptionalDouble macroF1() {
+    return meanOverClasses(this::f1);
+  }
+
+  /**
+   * The balanced accuracy: each class's {@link #recall}, averaged with equal weights over the classes some row is
+   * labelled with (scikit-learn's {@code balanced_accuracy_score}, torchmetrics' {@code MulticlassAccuracy(average=
+   * "macro")} over the classes present): the accuracy the rows would score if every class had as many. Empty for no
+   * rows.
+   */
+  public OptionalDouble balancedAccuracy() {
+    return meanOverClasses(this::recall);
+  }
+
+  /** The mean of {@code perClass} over the classes it gives a value for; empty when it gives none. */
+  private OptionalDouble meanOverClasses(java.util.function.IntFunction<OptionalDouble> perClass) {
     double sum = 0;
     int counted = 0;
     for (int c = 0; c < predicted.length; c++) {
-      OptionalDouble f1 = f1(c);
-      if (f1.isPresent()) {
-        sum += f1.getAsDouble();
+      OptionalDouble v = perClass.apply(c);
+      if (v.isPresent()) {
+        sum += v.getAsDouble();
         counted++;
       }
     }

@@ -255,6 +255,11 @@ public final class EvaluationResult {
     return java.util.Optional.ofNullable(counts);
   }
 
+  /** The balanced accuracy of a classification ({@link ClassCounts#balancedAccuracy()}; NaN when not measured). */
+  public double balancedAccuracy() {
+    return counts == null ? Double.NaN : counts.balancedAccuracy().orElse(Double.NaN);
+  }
+
   /** The macro-averaged F1 score of a classification ({@link ClassCounts#macroF1()}; NaN when not measured). */
   public double macroF1() {
     return counts == null ? Double.NaN : counts.macroF1().orElse(Double.NaN);

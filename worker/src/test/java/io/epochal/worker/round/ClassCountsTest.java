@@ -24,6 +24,22 @@ class ClassCountsTest {
   }
 
   @Test
+  void theBalancedAccuracyIsScikitLearnsMeanRecallOverTheClassesOfTheLabels() {
+    // sklearn.metrics.balanced_accuracy_score([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1]) == 0.3333333333333333
+    ClassCounts counts = ClassCounts.collector(3)
+        .add(new int[] {0, 2, 1, 0, 0, 1}, new float[] {0, 1, 2, 0, 1, 2}, IN_ORDER, 0, 6).build();
+    assertThat(counts.balancedAccuracy().getAsDouble()).isCloseTo(0.3333333333333333, within(1e-16));
+    // balanced_accuracy_score([0, 0, 0, 0, 1, 1, 3], [0, 0, 1, 2, 1, 0, 3]) == 0.6666666666666666: class 2, predicted
+    // but labelled on no row, is left out (scikit-learn warns), as is class 4, which has neither
+    ClassCounts imbalanced = ClassCounts.collector(5).add(new int[] {0, 0, 1, 2, 1, 0, 3},
+        new float[] {0, 0, 0, 0, 1, 1, 3}, new int[] {0, 1, 2, 3, 4, 5, 6}, 0, 7).build();
+    assertThat(imbalanced.balancedAccuracy().getAsDouble()).isCloseTo(0.6666666666666666, within(1e-16));
+    assertThat((double) imbalanced.rightRows() / imbalanced.rows()).as("plain accuracy").isCloseTo(4.0 / 7,
+        within(1e-16));
+    assertThat(ClassCounts.collector(3).build().balancedAccuracy()).as("no rows").isEmpty();
+  }
+
+  @Test
   void aClassNoRowIsLabelledWithOrPredictedAsIsLeftOutOfTheAverage() {
     // classes 0 and 1 only, of a model of 4 outputs: F1 0 = 2/3 (tp 1, fp 0, fn 1), F1 1 = 2/3 (tp 1, fp 1, fn 0)
     ClassCounts counts = ClassCounts.collector(4)
