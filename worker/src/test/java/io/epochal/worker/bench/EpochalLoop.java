@@ -2,6 +2,7 @@ package io.epochal.worker.bench;
 
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
+import io.epochal.worker.loss.LossConfig;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.optim.Optimizers;
@@ -37,6 +38,13 @@ final class EpochalLoop {
   /** As the other, with {@code train.clip_grad_norm} = {@code clipGradNorm} (0 = none). */
   EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
       int batch, int localSteps, double clipGradNorm) {
+    this(optimizer, optimizerParams, hidden, outputs, data, batch, localSteps, clipGradNorm,
+        LossConfig.of("softmax_cross_entropy"));
+  }
+
+  /** As the other, training with {@code loss} (class weights, label smoothing). */
+  EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
+      int batch, int localSteps, double clipGradNorm, LossConfig loss) {
     List<Long> h = new ArrayList<>();
     for (int x : hidden) {
       h.add((long) x);
@@ -50,7 +58,7 @@ final class EpochalLoop {
         .setModel("mlp", 1, model)
         .setOptimizer(optimizer, Optimizers.params(optimizer).resolve(optimizerParams))
         .optSchedule(HyperParameters.builder().put("schedule", "constant").build())
-        .setLoss("softmax_cross_entropy")
+        .setLoss(loss)
         .setBatchSize(batch)
         .optLocalSteps(localSteps)
         .optClipGradNorm(clipGradNorm)

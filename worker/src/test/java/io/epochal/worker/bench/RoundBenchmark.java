@@ -72,6 +72,13 @@ public final class RoundBenchmark {
         LOCAL_STEPS);
     EpochalLoop epochalAdamClipped = new EpochalLoop("adam", HyperParameters.builder().put("lr", 1e-3).build(),
         HIDDEN, CLASSES, data, BATCH, LOCAL_STEPS, CLIP_GRAD_NORM);
+    double[] weights = new double[CLASSES]; // as balanced weights of rarer and rarer classes would be
+    for (int c = 0; c < CLASSES; c++) {
+      weights[c] = 1 + c;
+    }
+    EpochalLoop epochalAdamWeighted = new EpochalLoop("adam", HyperParameters.builder().put("lr", 1e-3).build(),
+        HIDDEN, CLASSES, data, BATCH, LOCAL_STEPS, 0, io.epochal.worker.loss.LossConfig.builder()
+        .setName("softmax_cross_entropy").optClassWeights(weights).build());
     Map<String, LongSupplier> loops = new LinkedHashMap<>();
     try (DjlLoop djlSgd = new DjlLoop("sgd", HIDDEN, CLASSES, data, BATCH);
         DjlLoop djlAdam = new DjlLoop("adam", HIDDEN, CLASSES, data, BATCH);
@@ -87,6 +94,8 @@ public final class RoundBenchmark {
       });
       loops.put("epochal LocalRound|adam (exact, beta2 0.999)", () -> epochalAdam.train(rounds));
       loops.put("epochal LocalRound|adam (default kernel choice, beta2 0.95)", () -> epochalAdamFused.train(rounds));
+      // loss.class_weights against the DJL loop without them: what weighing the rows costs a round
+      loops.put("epochal LocalRound|adam (exact, loss.class_weights 1..10)", () -> epochalAdamWeighted.train(rounds));
       // the same clipping code on both sides: what it costs a round against a plain loop that clips
       loops.put("djl Trainer|adam+clip (DJL fused, clip_grad_norm 1)", () -> {
         djlAdamClipped.train(rounds * LOCAL_STEPS);
