@@ -78,6 +78,13 @@ public final class RegistryModelCatalog implements ModelCatalog {
   }
 
   @Override
+  public java.util.OptionalInt outputs(String name, long version, io.epochal.params.HyperParameters values) {
+    try (io.epochal.worker.model.EpochalModel m = registry.get().create(name, Math.toIntExact(version), values)) {
+      return java.util.OptionalInt.of(m.outputSize());
+    }
+  }
+
+  @Override
   public Optional<ParamSpecs> optimizer(String name) {
     return Optimizers.NAMES.contains(name) ? Optional.of(Optimizers.params(name)) : Optional.empty();
   }

@@ -45,7 +45,7 @@ final class CreationCheck {
           + " smooths class labels, but loss = " + values.getString(JobKeys.LOSS) + " has none (only "
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
-    LossKeys.problem(values, raw).ifPresent(problems::add);
+    LossKeys.problem(values, raw).or(() -> classWeightCount(values, raw)).ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.HUBER_DELTA, HuberLoss.DEFAULT_DELTA, HuberLoss.NAME)
         .ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.SMOOTH_L1_BETA, SmoothL1Loss.DEFAULT_BETA, SmoothL1Loss.NAME)
@@ -188,14 +188,45 @@ final class CreationCheck {
     if (!values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
       return java.util.Optional.empty();
     }
-    HyperParameters model = HyperParameters.builder().putAll(values.withPrefix(JobKeys.MODEL_PREFIX)).remove("name")
-        .remove("version").build();
     try {
       return catalog.trainableParameters(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
-          model);
+          modelValues(values));
     } catch (IllegalArgumentException e) {
       return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
     }
+  }
+
+  /** The model's own hyperparameters among {@code values}, without the prefix. */
+  private static HyperParameters modelValues(HyperParameters values) {
+    return HyperParameters.builder().putAll(values.withPrefix(JobKeys.MODEL_PREFIX)).remove("name").remove("version")
+        .build();
+  }
+
+  /**
+   * {@code loss.class_weights} of another count than the model's outputs, when the catalog can build the model (a
+   * worker's loss would refuse the first batch of every task otherwise); weights that do not parse are refused already.
+   */
+  private java.util.Optional<ConfigException> classWeightCount(HyperParameters values,
+      Map<String, SpecValidator.Sourced> raw) {
+    String text = LossKeys.text(values);
+    if (text.isEmpty() || !values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
+      return java.util.Optional.empty();
+    }
+    int weights = LossKeys.classWeights(text).length;
+    java.util.OptionalInt outputs;
+    try {
+      outputs = catalog.outputs(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
+          modelValues(values));
+    } catch (IllegalArgumentException e) {
+      return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
+    }
+    if (outputs.isEmpty() || outputs.getAsInt() == weights) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ConfigException(LossKeys.CLASS_WEIGHTS, given(values, raw, LossKeys.CLASS_WEIGHTS)
+        + " gives " + weights + " class weights but model " + values.getString(JobKeys.MODEL_NAME) + " v"
+        + values.getLong(JobKeys.MODEL_VERSION) + " predicts " + outputs.getAsInt() + " classes: give one weight per "
+        + "class, class 0 first"));
   }
 
   private static String modelTrains(HyperParameters values, List<String> params) {

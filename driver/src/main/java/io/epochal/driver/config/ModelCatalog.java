@@ -82,4 +82,12 @@ public interface ModelCatalog {
       io.epochal.params.HyperParameters values) {
     return java.util.Optional.empty();
   }
+
+  /**
+   * The outputs of model {@code name} v{@code version} built with {@code values} (its own hyperparameters): a
+   * classification's classes, for the check of {@code loss.class_weights}; empty when the catalog cannot build models.
+   */
+  default java.util.OptionalInt outputs(String name, long version, io.epochal.params.HyperParameters values) {
+    return java.util.OptionalInt.empty();
+  }
 }

@@ -85,6 +85,18 @@ class CreationCheckTest {
   }
 
   @Test
+  void classWeightsOfAnotherCountThanTheModelsOutputsAreRefusedWithTheSpec() {
+    ConfigException e = refused(Map.of("loss.class_weights", "1,2"));
+    assertThat(e.key()).isEqualTo("loss.class_weights");
+    assertThat(e).hasMessage("loss.class_weights = 1,2 (from --set loss.class_weights) gives 2 class weights but model "
+        + "mlp v1 predicts 4 classes: give one weight per class, class 0 first");
+    assertThat(quickstart(Map.of("loss.class_weights", "1,2,3,4")).build().resolve().lossConfig().classWeights())
+        .containsExactly(1, 2, 3, 4);
+    assertThat(refused(Map.of("loss.class_weights", "1,x"))).as("one refusal for weights that do not parse")
+        .hasMessageContaining("the weight of class 1 is 'x', not a number");
+  }
+
+  @Test
   void freezeEpochsNeedFrozenParametersWhichThenMayHaveScalesOfTheirOwn() {
     ConfigException alone = refused(Map.of("train.freeze_epochs", "2"));
     assertThat(alone.key()).isEqualTo("train.freeze_epochs");

@@ -55,8 +55,9 @@ class ClassWeightsCliTest {
     CliRun refused = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("two.properties"), twoWeights).toString(),
         "--master", MASTER);
     assertThat(refused.code).as("%s", refused).isEqualTo(2);
-    assertThat(refused.err).contains("loss.class_weights = 4,1 gives 2 class weights but model mlp v1 predicts 3 "
-        + "classes: give one weight per class, class 0 first");
+    assertThat(refused.err).contains("loss.class_weights = 4,1 (from " + tmp.resolve("two.properties"))
+        .contains(") gives 2 class weights but model mlp v1 predicts 3 classes: give one weight per class, class 0 "
+        + "first");
     assertThat(tmp.resolve("two/job.json")).doesNotExist();
 
     Path job = tmp.resolve("weighted");
