@@ -104,10 +104,15 @@ final class GenDataCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--first-row " + firstRow + " is negative; give the number of the first row "
           + "to write, 0 or more");
     }
-    DataGenerator gen = DataGenerator.builder().optRows(rows).optFirstRow(firstRow).optFeatures(features).optClasses(classes).optSeed(seed)
-        .optSeparation(separation).optPartitions(partitions).optFormat(format)
-        .optArrayLayout(layout.equals("array")).optClassShares(classShares == null ? new double[0] : classShares)
-        .build();
+    DataGenerator.Builder builder = DataGenerator.builder().optRows(rows).optFirstRow(firstRow).optFeatures(features)
+        .optClasses(classes).optSeed(seed).optSeparation(separation).optPartitions(partitions).optFormat(format)
+        .optArrayLayout(layout.equals("array"));
+    DataGenerator gen;
+    try { // the shares are checked here, and their number against the classes as the generator is built
+      gen = builder.optClassShares(classShares == null ? new double[0] : classShares).build();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("--class-shares " + sharesText() + ": " + e.getMessage());
+    }
     String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
@@ -146,9 +151,14 @@ final class GenDataCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
         firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes,
-        classShares == null ? "" : " in shares " + java.util.Arrays.stream(classShares).mapToObj(Double::toString)
-        .collect(java.util.stream.Collectors.joining(",")), seed, format, path);
+        classShares == null ? "" : " in shares " + sharesText(), seed, format, path);
     return ExitCodes.OK;
+  }
+
+  /** The class shares as given, comma-separated. */
+  private String sharesText() {
+    return java.util.Arrays.stream(classShares).mapToObj(Double::toString)
+        .collect(java.util.stream.Collectors.joining(","));
   }
 
   /**
