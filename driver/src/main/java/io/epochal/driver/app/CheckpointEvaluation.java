@@ -208,8 +208,7 @@ final class CheckpointEvaluation {
     if (evaluator != null) {
       err.println("epochal: " + (table.size() - unusable) + " checkpoint" + (table.size() - unusable == 1 ? "" : "s")
           + " evaluated on " + evaluator.rows() + " rows of " + rows + " (loss: " + spec.loss() + ", the mean per row"
-          + (spec.lossConfig().classWeights().length > 0 ? " weighted by its class (" + LossKeys.CLASS_WEIGHTS + " "
-          + LossKeys.text(spec.toHyperParameters()) + ")" : "")
+          + weightedBy(LossKeys.text(spec.toHyperParameters()))
           + (spec.classification() ? "; accuracy: rows whose largest output is their class"
           : "; MAE: the mean |output - label|, RMSE: the root of the mean (output - label)^2, R2: 1 - the squared "
           + "errors' sum over the labels' squared deviations from their mean, per output, averaged") + ")"
@@ -288,6 +287,11 @@ final class CheckpointEvaluation {
           ? hp.getString(JobKeys.DATA_FORMAT) : "parquet", conf));
     }
     return JobSpec.fromHyperParameters(hp, texts, key -> OPTIONS.getOrDefault(key, key), new RegistryModelCatalog());
+  }
+
+  /** How the mean per row is weighted for class weights {@code weights} (none: not at all). */
+  private static String weightedBy(String weights) {
+    return weights.isEmpty() ? "" : " weighted by its class (" + LossKeys.CLASS_WEIGHTS + " " + weights + ")";
   }
 
   /**

@@ -55,8 +55,7 @@ final class ContinuationLines {
     java.util.StringJoiner rates = new java.util.StringJoiner(", ");
     try {
       io.epochal.worker.optim.ParamGroups.parseScales(tuning.lrScale()).forEach((pattern, scale) ->
-          rates.add(pattern + " " + new java.math.BigDecimal(lr * scale).round(new java.math.MathContext(6))
-              .stripTrailingZeros().toPlainString()));
+          rates.add(pattern + " " + io.epochal.driver.config.Decimals.sixDigits(lr * scale)));
     } catch (IllegalArgumentException e) {
       return "? (" + e.getMessage() + ")"; // a hand-edited job.json: status still shows the rest
     }

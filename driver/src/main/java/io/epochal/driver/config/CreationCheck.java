@@ -224,9 +224,8 @@ final class CreationCheck {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(new ConfigException(LossKeys.CLASS_WEIGHTS, given(values, raw, LossKeys.CLASS_WEIGHTS)
-        + " gives " + weights + " class weights but model " + values.getString(JobKeys.MODEL_NAME) + " v"
-        + values.getLong(JobKeys.MODEL_VERSION) + " predicts " + outputs.getAsInt() + " classes: give one weight per "
-        + "class, class 0 first"));
+        + LossKeys.countMismatch(weights, values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
+        outputs.getAsInt())));
   }
 
   private static String modelTrains(HyperParameters values, List<String> params) {

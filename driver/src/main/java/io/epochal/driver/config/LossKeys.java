@@ -117,10 +117,18 @@ public final class LossKeys {
         return Optional.empty();
       }
       double weight = (double) rows / ((double) counts.length * count);
-      text.append(text.length() == 0 ? "" : ",").append(new java.math.BigDecimal(weight)
-          .round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString());
+      text.append(text.length() == 0 ? "" : ",").append(Decimals.sixDigits(weight));
     }
     return Optional.of(text.toString());
+  }
+
+  /**
+   * What is wrong with {@code weights} class weights for model {@code model} v{@code version} of {@code outputs}
+   * outputs, said after the key and its value.
+   */
+  public static String countMismatch(int weights, String model, long version, int outputs) {
+    return " gives " + weights + " class weights but model " + model + " v" + version + " predicts " + outputs
+        + " classes: give one weight per class, class 0 first";
   }
 
   /** Whether {@code value} of loss key {@code key} is none, which is not stored. */

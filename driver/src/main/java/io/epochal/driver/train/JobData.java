@@ -306,10 +306,9 @@ final class JobData {
     }
     int weights = config.lossConfig().classWeights().length;
     if (weights > 0 && weights != outputs) {
-      throw new ConfigException(LossKeys.CLASS_WEIGHTS, LossKeys.CLASS_WEIGHTS + " = " + LossKeys.text(
-          spec.toHyperParameters()) + " gives " + weights + " class weights but model " + config.modelName() + " v"
-          + config.modelVersion() + " predicts " + outputs + " classes: give one weight per class, class 0 first"
-          + fix);
+      throw new ConfigException(LossKeys.CLASS_WEIGHTS, LossKeys.CLASS_WEIGHTS + " = "
+          + LossKeys.text(spec.toHyperParameters())
+          + LossKeys.countMismatch(weights, config.modelName(), config.modelVersion(), outputs) + fix);
     }
   }
 

@@ -75,11 +75,6 @@ public final class LossConfig implements Serializable {
     return name;
   }
 
-  /** Whether the loss takes class indices as labels ({@link Losses#isClassification}). */
-  public boolean classification() {
-    return Losses.isClassification(name);
-  }
-
   /** The label smoothing of {@code softmax_cross_entropy}; 0 = none. */
   public double labelSmoothing() {
     return labelSmoothing;
