@@ -9,6 +9,7 @@ import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.device.DeviceAssignment;
 import io.epochal.worker.device.DeviceSelector;
+import io.epochal.worker.ema.ModelEma;
 import io.epochal.worker.loss.Loss;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
@@ -21,6 +22,7 @@ import io.epochal.worker.optim.ParamSlot;
 import io.epochal.worker.schedule.LrSchedule;
 import io.epochal.worker.schedule.LrSchedules;
 import io.epochal.worker.state.EngineScalars;
+import io.epochal.worker.state.StatePrefix;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,13 +40,16 @@ import java.util.SplittableRandom;
  * an optimizer step sums the gradients of several batches, each batch's mean loss weighed by its share
  * of the step's samples, so that the step follows the gradient of the mean loss over all of them, as one
  * batch of their size would. With {@code train.clip_grad_norm} or {@code train.clip_grad_value} the
- * gradients of every step are clipped before it ({@link GradientClipping}). Everything the round
+ * gradients of every step are clipped before it ({@link GradientClipping}). With {@code train.ema_decay} the
+ * moving average of the model's tensors is updated after every step ({@link ModelEma}). Everything the round
  * allocates on the native side lives in a sub-manager closed before it returns.
  */
 public final class LocalRound {
 
   /** Prefix of optimizer tensors inside a combined state dict. */
   public static final String OPTIMIZER_PREFIX = "optimizer.";
+
+  private static final StatePrefix OPTIMIZER = new StatePrefix(OPTIMIZER_PREFIX);
 
   private LocalRound() {}
 
@@ -104,7 +109,7 @@ public final class LocalRound {
     if (steps == 0) {
       boolean classification = EvaluationResult.counts(config);
       RoundResult none = new RoundResult(shard.worker(), 0, 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED,
-          global);
+          withAverage(config, global));
       return classification ? none : none.withAbsoluteErrors(0);
     }
     StateDict modelState = modelPart(global);
@@ -120,11 +125,13 @@ public final class LocalRound {
       // once per task thread and model
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
-    return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), shard, epoch,
-        round, globalStep, baseLr, plan, steps));
+    ModelEma ema = config.emaDecay() == 0 ? null : ModelEma.continuing(config.emaDecay(),
+        ModelEma.part(withAverage(config, global)));
+    return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), ema, shard,
+        epoch, round, globalStep, baseLr, plan, steps));
   }
 
-  private static RoundResult train(TrainingConfig config, EpochalModel model, StateDict optimizerState,
+  private static RoundResult train(TrainingConfig config, EpochalModel model, StateDict optimizerState, ModelEma ema,
       DataShard shard, int epoch, int round, long globalStep, double baseLr, BatchPlan plan, int steps) {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
@@ -209,14 +216,19 @@ public final class LocalRound {
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());
           }
+          if (ema != null) { // after the step, as torch's AveragedModel.update_parameters after optimizer.step()
+            ema.update(model.stateDict(), globalStep + s == 0);
+          }
         }
       }
-      StateDict state = StateDict.builder()
+      StateDict.Builder state = StateDict.builder()
           .putAll(model.stateDict())
-          .putAll(prefixed(optimizer.stateDict()))
-          .build();
+          .putAll(prefixed(optimizer.stateDict()));
+      if (ema != null) {
+        state.putAll(ModelEma.prefixed(ema.stateDict()));
+      }
       RoundResult result = new RoundResult(shard.worker(), samples, steps, lossSum, classification ? correct
-          : EvaluationResult.NOT_COUNTED, norms, state);
+          : EvaluationResult.NOT_COUNTED, norms, state.build());
       return classification ? result : result.withAbsoluteErrors(absErrorSum);
     }
   }
@@ -253,26 +265,29 @@ public final class LocalRound {
     }
   }
 
-  /** The model tensors of a combined state dict. */
+  /** The model tensors of a combined state dict (neither its optimizer's nor its moving average's). */
   public static StateDict modelPart(StateDict combined) {
-    return combined.filter(n -> !n.startsWith(OPTIMIZER_PREFIX));
+    return combined.filter(n -> !n.startsWith(OPTIMIZER_PREFIX) && !n.startsWith(ModelEma.PREFIX));
+  }
+
+  /**
+   * {@code global} with a moving average when the job keeps one ({@code train.ema_decay}) and {@code global} holds
+   * none yet: the model's tensors, which the job's first step replaces.
+   */
+  public static StateDict withAverage(TrainingConfig config, StateDict global) {
+    if (config.emaDecay() == 0 || ModelEma.isPresent(global)) {
+      return global;
+    }
+    return StateDict.builder().putAll(global).putAll(ModelEma.prefixed(modelPart(global))).build();
   }
 
   /** The optimizer tensors of a combined state dict, without the prefix. */
   public static StateDict optimizerPart(StateDict combined) {
-    StateDict.Builder b = StateDict.builder();
-    combined.asMap().forEach((k, v) -> {
-      if (k.startsWith(OPTIMIZER_PREFIX)) {
-        b.put(k.substring(OPTIMIZER_PREFIX.length()), v);
-      }
-    });
-    return b.build();
+    return OPTIMIZER.part(combined);
   }
 
   /** Optimizer tensors with the {@code optimizer.} prefix added. */
   public static StateDict prefixed(StateDict optimizerState) {
-    StateDict.Builder b = StateDict.builder();
-    optimizerState.asMap().forEach((k, v) -> b.put(OPTIMIZER_PREFIX + k, v));
-    return b.build();
+    return OPTIMIZER.prefixed(optimizerState);
   }
 }

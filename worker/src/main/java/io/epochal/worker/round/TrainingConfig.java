@@ -16,12 +16,13 @@ import java.util.Objects;
 /**
  * What a worker needs to run a round, resolved and validated on the driver: model name, version and
  * hyperparameters, optimizer, schedule, loss, batch size, batches accumulated per step, local steps, gradient
- * clipping, frozen parameters and parameter groups, job seed and intra-op threads. Immutable and {@link
- * Serializable} (it travels inside Spark task closures); the hyperparameter sets are held as their canonical JSON.
+ * clipping, frozen parameters and parameter groups, the moving average's decay, job seed and intra-op threads.
+ * Immutable and {@link Serializable} (it travels inside Spark task closures); the hyperparameter sets are held as
+ * their canonical JSON.
  */
 public final class TrainingConfig implements Serializable {
 
-  private static final long serialVersionUID = 9L;
+  private static final long serialVersionUID = 10L;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final String modelName;
@@ -41,6 +42,7 @@ public final class TrainingConfig implements Serializable {
   private final DeviceMode device;
   private final FrozenParameters frozen;
   private final ParamGroups paramGroups;
+  private final double emaDecay;
 
   private transient HyperParameters modelParams;
   private transient HyperParameters optimizerParams;
@@ -64,12 +66,14 @@ public final class TrainingConfig implements Serializable {
     this.device = checkNotNull(b.device, "device");
     this.frozen = checkNotNull(b.frozen, "frozen");
     this.paramGroups = checkNotNull(b.paramGroups, "paramGroups");
+    this.emaDecay = b.emaDecay;
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
     checkFinite(clipGradNorm, 0, "largest gradient norm must be finite and >= 0 (0 = no clipping)");
     checkFinite(clipGradValue, 0, "largest gradient value must be finite and >= 0 (0 = no clipping)");
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
+    checkArgument(emaDecay >= 0 && emaDecay < 1, "EMA decay must be >= 0 and < 1 (0 = no EMA), got %s", emaDecay);
   }
 
   private static void checkFinite(double value, double min, String what) {
@@ -190,6 +194,14 @@ public final class TrainingConfig implements Serializable {
     return paramGroups;
   }
 
+  /**
+   * The decay of the exponential moving average of the model's tensors kept beside them ({@code train.ema_decay});
+   * 0 = none. See {@link io.epochal.worker.ema.ModelEma}.
+   */
+  public double emaDecay() {
+    return emaDecay;
+  }
+
   /** A key identifying the model structure (name, version, hyperparameters) for caching. */
   public String modelKey() {
     return modelName + "/v" + modelVersion + "/" + modelParamsJson;
@@ -212,14 +224,14 @@ public final class TrainingConfig implements Serializable {
         && batchSize == c.batchSize && localSteps == c.localSteps && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
         && seed == c.seed && threads == c.threads && device == c.device && frozen.equals(c.frozen)
-        && paramGroups.equals(c.paramGroups);
+        && paramGroups.equals(c.paramGroups) && Double.compare(emaDecay, c.emaDecay) == 0;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, batchSize, localSteps, accumulateGradBatches, clipGradNorm, clipGradValue,
-        seed, threads, device, frozen, paramGroups);
+        seed, threads, device, frozen, paramGroups, emaDecay);
   }
 
   @Override
@@ -231,7 +243,7 @@ public final class TrainingConfig implements Serializable {
         + ", localSteps " + localSteps + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen)
-        + (paramGroups.isEmpty() ? "" : ", " + paramGroups) + "]";
+        + (paramGroups.isEmpty() ? "" : ", " + paramGroups) + (emaDecay > 0 ? ", emaDecay " + emaDecay : "") + "]";
   }
 
   /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
@@ -253,6 +265,7 @@ public final class TrainingConfig implements Serializable {
     private DeviceMode device = DeviceMode.AUTO;
     private FrozenParameters frozen = FrozenParameters.NONE;
     private ParamGroups paramGroups = ParamGroups.NONE;
+    private double emaDecay;
 
     private Builder() {}
 
@@ -346,6 +359,12 @@ public final class TrainingConfig implements Serializable {
     /** Each parameter's learning-rate scale and whether it is decayed (default: one group). */
     public Builder optParamGroups(ParamGroups paramGroups) {
       this.paramGroups = checkNotNull(paramGroups, "paramGroups");
+      return this;
+    }
+
+    /** The decay of the moving average of the model's tensors (default 0: none kept). */
+    public Builder optEmaDecay(double emaDecay) {
+      this.emaDecay = emaDecay;
       return this;
     }
 
