@@ -47,8 +47,11 @@ final class CheckpointReader {
   /** A manifest larger than this is refused before it is read. */
   static final long MAX_MANIFEST_BYTES = 16L << 20;
 
+  /** The data files every checkpoint lists, each as a single file or as an index with its shards. */
   private static final String[] DATA_FILES = {
       CheckpointStore.MODEL_FILE, CheckpointStore.OPTIMIZER_FILE, CheckpointStore.PROBE_FILE};
+  /** Data files a checkpoint may list the same way, or not at all. */
+  private static final String[] OPTIONAL_DATA_FILES = {CheckpointStore.EMA_FILE};
   private static final int SCAN_BUFFER = 1 << 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointReader.class);
@@ -108,15 +111,36 @@ final class CheckpointReader {
             + SafetensorsIndex.indexName(name) + "; it must list exactly one of them");
       }
     }
+    for (String name : OPTIONAL_DATA_FILES) {
+      if (m.file(name).isPresent() && m.file(SafetensorsIndex.indexName(name)).isPresent()) {
+        throw new ManifestFormatException(epoch, p.toString(), "manifest lists both " + name + " and "
+            + SafetensorsIndex.indexName(name) + "; it may list at most one of them");
+      }
+    }
     return m;
   }
 
-  /** Loads every data file of {@code dir} in parallel, checking sizes and digests while reading. */
+  /** The data files {@code m} holds: every required one, then the optional ones it lists. */
+  private static List<String> dataFilesOf(CheckpointManifest m) {
+    List<String> names = new ArrayList<>(List.of(DATA_FILES));
+    for (String name : OPTIONAL_DATA_FILES) {
+      if (m.file(name).isPresent() || m.file(SafetensorsIndex.indexName(name)).isPresent()) {
+        names.add(name);
+      }
+    }
+    return names;
+  }
+
+  /**
+   * Loads every data file of {@code dir} (the optional ones it lists too) in parallel, checking
+   * sizes and digests while reading.
+   */
   LoadedCheckpoint load(long epoch, Path dir) throws CheckpointException {
     CheckpointManifest m = readManifest(epoch, dir);
     List<SafetensorsIndex> indexes = new ArrayList<>();
     List<ManifestFile> toLoad = new ArrayList<>();
-    for (String name : DATA_FILES) {
+    List<String> names = dataFilesOf(m);
+    for (String name : names) {
       Optional<ManifestFile> single = m.file(name);
       if (single.isPresent()) {
         indexes.add(null);
@@ -144,9 +168,9 @@ final class CheckpointReader {
     } catch (IOException e) {
       throw new CheckpointException(epoch, dir.toString(), "checkpoint cannot be read: " + e, e);
     }
-    StateDict[] dicts = new StateDict[DATA_FILES.length];
+    StateDict[] dicts = new StateDict[names.size()];
     int next = 0;
-    for (int i = 0; i < DATA_FILES.length; i++) {
+    for (int i = 0; i < dicts.length; i++) {
       SafetensorsIndex index = indexes.get(i);
       if (index == null) {
         dicts[i] = loaded.get(next++);
@@ -156,10 +180,12 @@ final class CheckpointReader {
       for (String shard : index.shardFiles()) {
         shards.put(shard, loaded.get(next++));
       }
-      Path indexPath = new Path(dir, SafetensorsIndex.indexName(DATA_FILES[i]));
+      Path indexPath = new Path(dir, SafetensorsIndex.indexName(names.get(i)));
       dicts[i] = assemble(epoch, indexPath, index, shards);
     }
-    return new LoadedCheckpoint(dir.toString(), m, dicts[0], dicts[1], dicts[2]);
+    int ema = names.indexOf(CheckpointStore.EMA_FILE);
+    return new LoadedCheckpoint(dir.toString(), m, dicts[0], dicts[1], dicts[2],
+        ema < 0 ? StateDict.empty() : dicts[ema]);
   }
 
   private SafetensorsIndex readIndex(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
@@ -262,7 +288,7 @@ final class CheckpointReader {
     }
   }
 
-  /** Every problem of {@code dir}: manifest, then each listed file's presence, size and digest. */
+  /** Every problem of {@code dir}: manifest, then each listed file's presence, size and digest (optional ones too). */
   VerificationReport verify(long epoch, Path dir) throws CheckpointException {
     List<String> problems = new ArrayList<>();
     CheckpointManifest m;

@@ -14,13 +14,21 @@ public interface CheckpointStore extends Closeable {
   /**
    * Data file holding the model state. A large state is stored instead as shards {@code
    * model-00001-of-0000N.safetensors} with the index {@code model.safetensors.index.json}; the same
-   * holds for the optimizer file.
+   * holds for the optimizer file and the optional {@link #EMA_FILE}.
    */
   String MODEL_FILE = "model.safetensors";
   /** Data file holding the optimizer state. */
   String OPTIMIZER_FILE = "optimizer.safetensors";
   /** Data file holding the probe input and output. */
   String PROBE_FILE = "probe.safetensors";
+  /**
+   * Optional data file holding the exponential moving average of the model's tensors, under the
+   * model's tensor names (PyTorch loads it with {@code model.load_state_dict(load_file("ema.safetensors"))}).
+   * Written only when the content has an EMA ({@link CheckpointContent#ema()}); a checkpoint without one
+   * lists neither it nor its index. Sharded like the model ({@code ema-00001-of-0000N.safetensors} and
+   * {@code ema.safetensors.index.json}).
+   */
+  String EMA_FILE = "ema.safetensors";
 
   /**
    * Writes {@code content} into a temporary directory (synced, digests computed while writing,

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
 import io.epochal.safetensors.TensorAllocator;
+import io.epochal.tensor.StateDict;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,10 +109,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         throw new CheckpointException(epoch, tmp.toString(), "temporary directory cannot be created: " + e, e);
       }
       CheckpointManifest manifest;
-      try (SyncedFiles files = writer.writeStates(epoch, tmp, List.of(
-          Map.entry(MODEL_FILE, content.model()),
-          Map.entry(OPTIMIZER_FILE, content.optimizer()),
-          Map.entry(PROBE_FILE, content.probe())), CheckpointManifest.FILE_NAME)) {
+      List<Map.Entry<String, StateDict>> parts = new ArrayList<>(List.of(Map.entry(MODEL_FILE, content.model()),
+          Map.entry(OPTIMIZER_FILE, content.optimizer()), Map.entry(PROBE_FILE, content.probe())));
+      if (!content.ema().isEmpty()) {
+        parts.add(Map.entry(EMA_FILE, content.ema())); // optional: only a job that keeps an EMA has one
+      }
+      try (SyncedFiles files = writer.writeStates(epoch, tmp, parts, CheckpointManifest.FILE_NAME)) {
         manifest = content.manifest().withFiles(files.entries());
         writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, manifest.toJson());
       }

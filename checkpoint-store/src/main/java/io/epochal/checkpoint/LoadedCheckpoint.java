@@ -13,15 +13,23 @@ public final class LoadedCheckpoint {
   private final StateDict model;
   private final StateDict optimizer;
   private final StateDict probe;
+  private final StateDict ema;
 
-  /** A loaded checkpoint at {@code path}. */
+  /** A loaded checkpoint at {@code path} without an EMA. */
   public LoadedCheckpoint(String path, CheckpointManifest manifest, StateDict model, StateDict optimizer,
       StateDict probe) {
+    this(path, manifest, model, optimizer, probe, StateDict.empty());
+  }
+
+  /** A loaded checkpoint at {@code path} with the model's exponential moving average {@code ema} (may be empty). */
+  public LoadedCheckpoint(String path, CheckpointManifest manifest, StateDict model, StateDict optimizer,
+      StateDict probe, StateDict ema) {
     this.path = checkNotNull(path, "path");
     this.manifest = checkNotNull(manifest, "manifest");
     this.model = checkNotNull(model, "model");
     this.optimizer = checkNotNull(optimizer, "optimizer");
     this.probe = checkNotNull(probe, "probe");
+    this.ema = checkNotNull(ema, "ema");
   }
 
   /** The epoch. */
@@ -54,6 +62,14 @@ public final class LoadedCheckpoint {
     return probe;
   }
 
+  /**
+   * The exponential moving average of the model ({@link CheckpointStore#EMA_FILE}); empty when the
+   * checkpoint has none.
+   */
+  public StateDict ema() {
+    return ema;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof LoadedCheckpoint)) {
@@ -61,12 +77,12 @@ public final class LoadedCheckpoint {
     }
     LoadedCheckpoint c = (LoadedCheckpoint) o;
     return path.equals(c.path) && manifest.equals(c.manifest) && model.equals(c.model)
-        && optimizer.equals(c.optimizer) && probe.equals(c.probe);
+        && optimizer.equals(c.optimizer) && probe.equals(c.probe) && ema.equals(c.ema);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, manifest, model, optimizer, probe);
+    return Objects.hash(path, manifest, model, optimizer, probe, ema);
   }
 
   @Override

@@ -142,6 +142,96 @@ abstract class AbstractCheckpointStoreTest {
   }
 
   @Test
+  void emaFileRoundTripsAndIsListedInTheManifest() throws Exception {
+    CheckpointContent c = TestCheckpoints.contentWithEma(1);
+    CheckpointManifest m = store.commit(c, CommitGuard.NONE);
+
+    assertThat(m.files()).extracting(ManifestFile::name).containsExactly(
+        "model.safetensors", "optimizer.safetensors", "probe.safetensors", CheckpointStore.EMA_FILE);
+    byte[] bytes = readAll(new Path(checkpoints(), "epoch-000001/ema.safetensors"));
+    ManifestFile ema = m.file(CheckpointStore.EMA_FILE).orElseThrow();
+    assertThat(ema.size()).isEqualTo(bytes.length);
+    assertThat(ema.sha256()).isEqualTo(Sha256.hex(Sha256.newDigest().digest(bytes)));
+    StateDict onDisk = io.epochal.safetensors.SafetensorsReader.read(
+        new java.io.ByteArrayInputStream(bytes), bytes.length, "ema.safetensors").tensors();
+    assertThat(onDisk).isEqualTo(c.ema()).isNotEqualTo(c.model());
+    assertThat(onDisk.nameList()).isEqualTo(c.model().nameList()); // what load_state_dict expects
+
+    LoadedCheckpoint loaded = store.load(1);
+    assertThat(loaded.ema()).isEqualTo(c.ema());
+    assertThat(loaded.model()).isEqualTo(c.model());
+    assertThat(store.latest().checkpoint().orElseThrow().ema()).isEqualTo(c.ema());
+    assertThat(store.verify(1).ok()).isTrue();
+  }
+
+  @Test
+  void checkpointWithoutEmaHasNoEmaFile() throws Exception {
+    CheckpointContent plain = TestCheckpoints.content(1);
+    CheckpointContent emptyEma = TestCheckpoints.withEma(TestCheckpoints.content(2), StateDict.empty());
+    assertThat(emptyEma).isEqualTo(TestCheckpoints.content(2));
+    assertThat(plain.ema().isEmpty()).isTrue();
+    for (CheckpointContent c : List.of(plain, emptyEma)) {
+      CheckpointManifest m = store.commit(c, CommitGuard.NONE);
+      assertThat(m.files()).extracting(ManifestFile::name).containsExactly(
+          "model.safetensors", "optimizer.safetensors", "probe.safetensors");
+      Path dir = new Path(checkpoints(), CheckpointLayout.epochName(c.epoch()));
+      assertThat(Arrays.stream(fileSystem().listStatus(dir)).map(s -> s.getPath().getName()))
+          .containsExactlyInAnyOrder("manifest.json", "model.safetensors", "optimizer.safetensors",
+              "probe.safetensors");
+      assertThat(store.load(c.epoch()).ema().isEmpty()).isTrue();
+    }
+    assertThat(store.verifyAll()).hasSize(2).allMatch(VerificationReport::ok);
+  }
+
+  @Test
+  void damagedEmaFileMakesLatestFallBack() throws Exception {
+    store.commit(TestCheckpoints.contentWithEma(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.contentWithEma(2), CommitGuard.NONE);
+    Path p = new Path(checkpoints(), "epoch-000002/ema.safetensors");
+    byte[] b = readAll(p);
+    b[b.length / 2] ^= 0x01;
+    overwrite(p, b);
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.checkpoint().orElseThrow().ema()).isEqualTo(TestCheckpoints.contentWithEma(1).ema());
+    assertThat(latest.skipped()).singleElement().satisfies(problem -> assertThat(problem.reason())
+        .startsWith("ema.safetensors has SHA-256").contains("content changed or damaged"));
+    assertThat(store.verify(2).problems()).singleElement().asString().contains("ema.safetensors has SHA-256");
+    assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
+        .hasMessageContaining("ema.safetensors");
+
+    assertThat(fileSystem().delete(p, false)).isTrue();
+    assertThat(store.verify(2).problems()).singleElement().asString().contains("ema.safetensors is missing");
+    assertThat(store.latest().skipped()).singleElement().satisfies(problem -> assertThat(problem.reason())
+        .contains("ema.safetensors is missing"));
+  }
+
+  @Test
+  void emaWithDifferentNamesThanModelIsRefused() throws Exception {
+    CheckpointContent c = TestCheckpoints.content(1);
+    StateDict renamed = StateDict.builder().putAll(c.model().filter(n -> !n.equals("net.0.bias")))
+        .put("net.0.bias_ema", c.model().require("net.0.bias")).build();
+    StateDict extra = StateDict.builder().putAll(c.model())
+        .put("ema.decay", io.epochal.tensor.Tensor.scalarFloat(0.999f)).build();
+    StateDict reshaped = StateDict.builder().putAll(c.model().filter(n -> !n.equals("net.0.bias")))
+        .put("net.0.bias", io.epochal.tensor.Tensor.ofFloats(new long[] {2, 2}, 1f, 2f, 3f, 4f)).build();
+    StateDict retyped = StateDict.builder().putAll(c.model().filter(n -> !n.equals("bn1.num_batches_tracked")))
+        .put("bn1.num_batches_tracked", io.epochal.tensor.Tensor.scalarFloat(10f)).build();
+
+    assertThatThrownBy(() -> TestCheckpoints.withEma(c, renamed)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("EMA of epoch 1 has no tensor 'net.0.bias' (model: F32 [4]); it must hold exactly the "
+            + "model's tensors");
+    assertThatThrownBy(() -> TestCheckpoints.withEma(c, extra)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("has tensor 'ema.decay' (F32 []), which the model does not have");
+    assertThatThrownBy(() -> TestCheckpoints.withEma(c, reshaped)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("EMA tensor 'net.0.bias' of epoch 1 is F32 [2, 2] but the model's is F32 [4]");
+    assertThatThrownBy(() -> TestCheckpoints.withEma(c, retyped)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'bn1.num_batches_tracked'").hasMessageContaining("F32 [] but the model's is I64 []");
+    assertThat(childNames()).isEmpty();
+  }
+
+  @Test
   void everyDTypeWithEmptyAndZeroDimensionalTensorsSurvivesACommitAndALoad() throws Exception {
     StateDict every = io.epochal.tensor.TestTensors.everyDType();
     CheckpointContent c = CheckpointContent.builder().setModel(every).optOptimizer(every)

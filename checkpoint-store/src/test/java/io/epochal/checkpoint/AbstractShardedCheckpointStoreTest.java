@@ -134,6 +134,40 @@ abstract class AbstractShardedCheckpointStoreTest {
   }
 
   @Test
+  void emaAboveTheShardSizeIsShardedLikeTheModelAndLoadsBack() throws Exception {
+    CheckpointContent c = TestCheckpoints.withEma(content(1), content(101).model());
+    CheckpointManifest m = store.commit(c, CommitGuard.NONE);
+
+    assertThat(m.files()).extracting(ManifestFile::name).endsWith("probe.safetensors",
+        "ema.safetensors.index.json", "ema-00001-of-00003.safetensors", "ema-00002-of-00003.safetensors",
+        "ema-00003-of-00003.safetensors").doesNotContain(CheckpointStore.EMA_FILE);
+    Path indexPath = new Path(epochDir(1), "ema.safetensors.index.json");
+    SafetensorsIndex index = SafetensorsIndex.parse(readAll(indexPath), indexPath.toString());
+    assertThat(index.weightMap().keySet()).containsExactlyElementsOf(c.model().names());
+    LoadedCheckpoint loaded = store.load(1);
+    assertThat(loaded.ema()).isEqualTo(c.ema());
+    assertThat(loaded.model()).isEqualTo(c.model());
+    assertThat(store.verify(1).ok()).isTrue();
+  }
+
+  @Test
+  void manifestListingBothTheEmaFileAndItsIndexIsDamage() throws Exception {
+    store.commit(TestCheckpoints.withEma(content(1), content(101).model()), CommitGuard.NONE);
+    store.commit(TestCheckpoints.withEma(content(2), content(102).model()), CommitGuard.NONE);
+    Path manifestPath = new Path(epochDir(2), CheckpointManifest.FILE_NAME);
+    CheckpointManifest m = CheckpointManifest.parse(readAll(manifestPath), manifestPath.toString());
+    ManifestFile shard = m.file("ema-00001-of-00003.safetensors").orElseThrow();
+    overwrite(manifestPath, m.toBuilder().addFile(new ManifestFile(CheckpointStore.EMA_FILE, shard.size(),
+        shard.sha256())).build().toJson());
+
+    LatestCheckpoint latest = store.latest();
+    assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+    assertThat(latest.checkpoint().orElseThrow().ema()).isEqualTo(content(101).model());
+    assertThat(latest.skipped()).singleElement().satisfies(p -> assertThat(p.reason()).contains(
+        "manifest lists both ema.safetensors and ema.safetensors.index.json; it may list at most one of them"));
+  }
+
+  @Test
   void corruptedShardMakesLatestFallBackToThePreviousCheckpoint() throws Exception {
     store.commit(content(1), CommitGuard.NONE);
     store.commit(content(2), CommitGuard.NONE);

@@ -62,4 +62,15 @@ public final class TestCheckpoints {
   static CheckpointContent content(long epoch) {
     return content(epoch, 4096);
   }
+
+  /** {@code c} with {@code ema} as its exponential moving average. */
+  static CheckpointContent withEma(CheckpointContent c, StateDict ema) {
+    return CheckpointContent.builder().setModel(c.model()).optOptimizer(c.optimizer()).optProbe(c.probe())
+        .optEma(ema).setManifest(c.manifest()).build();
+  }
+
+  /** {@link #content(long)} with an EMA: the model's names, dtypes and shapes, other values. */
+  static CheckpointContent contentWithEma(long epoch) {
+    return withEma(content(epoch), content(epoch + 500).model());
+  }
 }
