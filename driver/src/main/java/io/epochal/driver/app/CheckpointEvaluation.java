@@ -175,10 +175,12 @@ final class CheckpointEvaluation {
           });
         }
         String name = new Path(c.path()).getName();
-        err.println("epochal: evaluating " + name + " (" + (i + 1) + " of " + count + ") on " + evaluator.rows()
+        err.println("epochal: evaluating " + name + (c.ema().isEmpty() ? "" : "'s moving average") + " ("
+            + (i + 1) + " of " + count + ") on " + evaluator.rows()
             + " rows");
         long started = System.nanoTime();
-        EvaluationResult r = evaluator.evaluate(c.model(), spec.jobName() + ": evaluate " + name);
+        EvaluationResult r = evaluator.evaluate(io.epochal.driver.train.ServedWeights.of(c),
+            spec.jobName() + ": evaluate " + name);
         table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9));
       }
     } catch (TrainingException e) {

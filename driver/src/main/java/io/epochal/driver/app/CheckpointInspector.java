@@ -83,6 +83,9 @@ final class CheckpointInspector {
       table(stateFiles("model", c.manifest()), c.model());
       table(stateFiles("optimizer", c.manifest()), c.optimizer());
       table(stateFiles("probe", c.manifest()), c.probe());
+      if (!c.ema().isEmpty()) {
+        table(stateFiles("ema", c.manifest()), c.ema());
+      }
       if (t.isMovedAside()) {
         err.println("epochal: note: a resume moved " + t + " aside as damaged, and its files verify now; it stays "
             + "out of the job's checkpoints (a resume never reads it)");

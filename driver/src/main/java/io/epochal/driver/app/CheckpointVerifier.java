@@ -126,7 +126,10 @@ final class CheckpointVerifier {
           + String.join(", ", unlisted)));
     }
     LoadedCheckpoint c;
-    String structure = "safetensors structure of model, optimizer and probe files";
+    boolean ema = m.file(CheckpointStore.EMA_FILE).isPresent()
+        || m.file(io.epochal.safetensors.SafetensorsIndex.indexName(CheckpointStore.EMA_FILE)).isPresent();
+    String structure = "safetensors structure of model, optimizer"
+        + (ema ? ", probe and ema files" : " and probe files");
     try {
       c = store.load(entry);
     } catch (CheckpointDeletedException e) {
@@ -169,6 +172,16 @@ final class CheckpointVerifier {
         return;
       }
       lines.add(CheckLine.pass(optimizerCheck + " (" + c.optimizer().size() + " tensors)"));
+      double emaDecay = io.epochal.driver.config.EmaKeys.decay(m.hyperParameters());
+      if (emaDecay > 0 || !c.ema().isEmpty()) {
+        Optional<String> emaUnfit = CheckpointFit.emaMismatch(c, emaDecay);
+        String emaCheck = "moving average (ema.safetensors) matches the model's names and shapes";
+        if (emaUnfit.isPresent()) {
+          lines.add(CheckLine.fail(emaCheck, emaUnfit.get()));
+          return;
+        }
+        lines.add(CheckLine.pass(emaCheck + " (" + c.ema().size() + " tensors, decay " + emaDecay + ")"));
+      }
       if (m.probeDigest().isPresent()) {
         Optional<String> digest = CheckpointFit.probeDigestMismatch(m, c.probe());
         String digestCheck = "recorded probe output matches the manifest's probe_sha256";

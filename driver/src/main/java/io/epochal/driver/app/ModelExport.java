@@ -7,6 +7,7 @@ import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.predict.OnnxModelFile;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.train.ServedWeights;
 import io.epochal.worker.djl.DjlModelDirectory;
 import io.epochal.worker.export.OnnxExporter;
 import io.epochal.worker.model.ModelRegistry;
@@ -70,11 +71,11 @@ final class ModelExport {
         return code;
       }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
-          CheckpointVerifier.modelParams(m), c.model());
+          CheckpointVerifier.modelParams(m), ServedWeights.of(c));
       boolean probeChecked = io.epochal.driver.predict.OnnxProbeCheck.available();
       if (probeChecked) {
         Optional<String> mismatch = io.epochal.driver.predict.OnnxProbeCheck.mismatch(onnx, OnnxExporter.INPUT,
-            OnnxExporter.OUTPUT, io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe()),
+            OnnxExporter.OUTPUT, servedProbe(c),
             EngineCompatibility.CROSS_ENGINE_TOLERANCE);
         if (mismatch.isPresent()) {
           err.println("epochal: not exported: the ONNX model of " + m.modelName() + " v" + m.modelVersion()
@@ -101,13 +102,32 @@ final class ModelExport {
     }
   }
 
+  /**
+   * The probe the exported weights must reproduce: the recorded one (the trained weights' output at save time, which
+   * the checkpoint was checked to reproduce before), or for a moving average the registered model's output on the
+   * same input with the average loaded.
+   */
+  private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c) {
+    io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
+    if (c.ema().isEmpty()) {
+      return recorded;
+    }
+    CheckpointManifest m = c.manifest();
+    try (io.epochal.worker.model.EpochalModel model = ModelRegistry.getDefault().create(m.modelName(),
+        Integer.parseInt(m.modelVersion()), CheckpointVerifier.modelParams(m))) {
+      model.loadStateDict(c.ema());
+      return io.epochal.worker.probe.ProbeRecord.of(recorded.input(),
+          io.epochal.worker.probe.Probe.run(model, recorded.input()));
+    }
+  }
+
   /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */
   private int exportDjl(LoadedCheckpoint c, URI target) throws IOException {
     CheckpointManifest m = c.manifest();
     java.nio.file.Path local = java.nio.file.Files.createTempDirectory("epochal-djl-export");
     try {
       DjlModelDirectory.write(local, m.modelName(), Integer.parseInt(m.modelVersion()),
-          CheckpointVerifier.modelParams(m), c.model(), c.epoch(), ModelRegistry.getDefault());
+          CheckpointVerifier.modelParams(m), ServedWeights.of(c), c.epoch(), ModelRegistry.getDefault());
       Path dir = new Path(target);
       FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);

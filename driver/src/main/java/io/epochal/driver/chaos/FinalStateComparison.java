@@ -63,6 +63,7 @@ public final class FinalStateComparison {
   private static void compare(long epoch, LoadedCheckpoint ref, LoadedCheckpoint job, List<String> out) {
     compare(epoch, "model", ref.model(), job.model(), out);
     compare(epoch, "optimizer", ref.optimizer(), job.optimizer(), out);
+    compare(epoch, "ema", ref.ema(), job.ema(), out);
     if (!ref.manifest().learningRateSchedule().equals(job.manifest().learningRateSchedule())) {
       // the rate the next epoch trains at, and schedule plateau's count and best
       out.add("epoch " + epoch + ": lr_schedule " + job.manifest().learningRateSchedule().asMap() + ", reference "

@@ -221,6 +221,11 @@ public final class JobSpec {
     return JobKeys.numberOrZero(values, JobKeys.CLIP_GRAD_VALUE);
   }
 
+  /** {@code train.ema_decay}: the decay of the model's moving average; 0 (also for a job stored without it) = none. */
+  public double emaDecay() {
+    return EmaKeys.decay(values);
+  }
+
   /**
    * The loss and its settings ({@code loss.label_smoothing}, {@code loss.class_weights}, {@code loss.huber_delta},
    * {@code loss.smooth_l1_beta}), each at torch's default when the job does not set it.

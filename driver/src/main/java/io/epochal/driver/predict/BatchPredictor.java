@@ -101,7 +101,7 @@ public final class BatchPredictor {
     long[] inputShape;
     int outputSize;
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams)) {
-      model.loadStateDict(checkpoint.model());
+      model.loadStateDict(io.epochal.driver.train.ServedWeights.of(checkpoint));
       inputShape = model.inputShape();
       outputSize = model.outputSize();
     }
@@ -112,7 +112,7 @@ public final class BatchPredictor {
         : "parquet", spark.jsc().hadoopConfiguration());
     List<String> features = features(options, hp);
     String name = m.modelName() + " v" + version;
-    Broadcast<StateDict> state = spark.jsc().broadcast(checkpoint.model());
+    Broadcast<StateDict> state = spark.jsc().broadcast(io.epochal.driver.train.ServedWeights.of(checkpoint));
     try {
       return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification),
           format, features, options, stdout, layout -> {

@@ -100,6 +100,7 @@ final class CheckpointAssembler {
         .setModel(model)
         .optOptimizer(optimizer)
         .optProbe(probe.toStateDict())
+        .optEma(io.epochal.worker.ema.ModelEma.part(state))
         .setManifest(manifest.build())
         .build();
   }

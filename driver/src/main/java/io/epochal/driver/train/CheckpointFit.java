@@ -26,13 +26,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Whether a checkpoint whose files match its manifest also fits what continues from it: its model
- * tensors the model its manifest names, its optimizer tensors that model's trainable parameters and
- * the optimizer, its probe output the manifest's {@code probe_sha256}. A file can match its
- * manifest and still not fit (a manifest written again after a file was changed, a bug): the
- * checks here turn that into a message naming the file and the tensor before a resume hands the
- * state to the workers, where it would fail as a task failure in every attempt. {@code verify}
- * runs the same checks.
+ * Whether a checkpoint whose files match its manifest also fits what continues from it: its model tensors the model its
+ * manifest names, its optimizer tensors that model's trainable parameters and the optimizer, its moving average (if the
+ * job keeps one) the model's tensors, its probe output the manifest's {@code probe_sha256}. A file can match its
+ * manifest and still not fit (a manifest written again after a file was changed, a bug): the checks here turn that into
+ * a message naming the file and the tensor before a resume hands the state to the workers, where it would fail as a
+ * task failure in every attempt. {@code verify} runs the same checks.
  */
 public final class CheckpointFit {
 
@@ -57,6 +56,7 @@ public final class CheckpointFit {
     Optional<String> unfit = loadModel(model, c.model())
         .or(() -> optimizerMismatch(model, config.optimizerName(), config.optimizerParams(),
             c.optimizer()))
+        .or(() -> emaMismatch(c, config.emaDecay()))
         .or(() -> probeUnreadable(c.probe()))
         .or(() -> probeDigestMismatch(m, c.probe()));
     if (unfit.isPresent()) {
@@ -130,6 +130,35 @@ public final class CheckpointFit {
     }
     return problems.isEmpty() ? Optional.empty() : Optional.of("its optimizer tensors do not fit optimizer "
         + optimizer + " of " + model.describe() + ": " + String.join("; ", problems));
+  }
+
+  /**
+   * Why checkpoint {@code c}'s moving average ({@code ema.safetensors}) does not fit a job of EMA decay {@code
+   * emaDecay}, if it does not: the job keeps one and the checkpoint has none, or the reverse, or its tensors are not
+   * the model's names, dtypes and shapes.
+   */
+  public static Optional<String> emaMismatch(LoadedCheckpoint c, double emaDecay) {
+    String key = io.epochal.driver.config.EmaKeys.EMA_DECAY;
+    if (c.ema().isEmpty()) {
+      return emaDecay > 0 ? Optional.of("it holds no moving average (ema.safetensors) but the job keeps one ("
+          + key + " = " + emaDecay + ")") : Optional.empty();
+    }
+    if (emaDecay == 0) {
+      return Optional.of("it holds a moving average (ema.safetensors) but the job keeps none (no " + key + ")");
+    }
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, Tensor> e : c.model()) {
+      Tensor average = c.ema().get(e.getKey());
+      if (average == null || !average.sameLayout(e.getValue())) {
+        problems.add("'" + e.getKey() + "' is " + (average == null ? "missing" : average.dtype() + " "
+            + Arrays.toString(average.shape())) + " but the model's is " + e.getValue().dtype() + " "
+            + Arrays.toString(e.getValue().shape()));
+      }
+    }
+    c.ema().names().stream().filter(n -> !c.model().contains(n))
+        .forEach(n -> problems.add("'" + n + "' is not a tensor of the model"));
+    return problems.isEmpty() ? Optional.empty()
+        : Optional.of("its moving average (ema.safetensors) does not fit the model: " + String.join("; ", problems));
   }
 
   /**

@@ -81,8 +81,7 @@ public final class DataCheck {
    * tensors per parameter counted as the run's heap check counts them; for a new job's dry run.
    */
   public long freshStateBytes() {
-    return ResumePoint.fresh(config).trainingStateBytes(spec.optimizerName(), spec.optimizerParams(),
-        config.frozen());
+    return ResumePoint.fresh(config).trainingStateBytes(config);
   }
 
   /**

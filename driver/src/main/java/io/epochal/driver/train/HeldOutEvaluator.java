@@ -9,7 +9,6 @@ import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.round.EvaluationResult;
 import io.epochal.worker.round.LocalEvaluation;
-import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -54,7 +53,7 @@ final class HeldOutEvaluator {
   EvaluationResult evaluate(StateDict state, String group, String description) {
     final TrainingConfig cfg = config;
     final JavaRDD<DataShard> shards = rows.shards();
-    return SparkJobs.inJobGroup(jsc, group, description, () -> SparkJobs.withBroadcast(jsc, LocalRound.modelPart(state),
+    return SparkJobs.inJobGroup(jsc, group, description, () -> SparkJobs.withBroadcast(jsc, ServedWeights.of(state),
             (Broadcast<StateDict> model) -> EvaluationResult.combine(shards.map(shard ->
                 LocalEvaluation.run(cfg, model.value(), shard, SparkTaskResources.current())).collect())));
   }

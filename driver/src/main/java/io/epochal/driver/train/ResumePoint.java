@@ -57,18 +57,20 @@ final class ResumePoint {
   }
 
   /**
-   * The bytes of the state training holds, optimizer included: a resumed state has its optimizer's
-   * tensors; a fresh one has none yet, so they are counted from {@code optimizer}'s tensors per
-   * parameter ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters), and so
-   * are those of a checkpoint of an epoch in which {@code frozen} parameters that train later had none.
+   * The bytes of the state training holds, optimizer and moving average included: a resumed state has its
+   * optimizer's tensors; a fresh one has none yet, so they are counted from the optimizer's tensors per parameter
+   * ({@link Optimizers#stateTensorsPerParameter}; buffers are counted as parameters) and one more per tensor for
+   * the moving average of a job that keeps one, and so are those of a checkpoint of an epoch in which frozen
+   * parameters that train later had none.
    */
-  long trainingStateBytes(String optimizer, HyperParameters params, io.epochal.worker.round.FrozenParameters frozen) {
-    return trainingStateBytes(state, checkpoint != null ? completedEpochs : -1,
-        Optimizers.stateTensorsPerParameter(optimizer, params), frozen);
+  long trainingStateBytes(io.epochal.worker.round.TrainingConfig config) {
+    int perParameter = Optimizers.stateTensorsPerParameter(config.optimizerName(), config.optimizerParams())
+        + (config.emaDecay() > 0 ? 1 : 0);
+    return trainingStateBytes(state, checkpoint != null ? completedEpochs : -1, perParameter, config.frozen());
   }
 
   /**
-   * {@link #trainingStateBytes(String, HyperParameters, io.epochal.worker.round.FrozenParameters)} of {@code state}
+   * {@link #trainingStateBytes(io.epochal.worker.round.TrainingConfig)} of {@code state}
    * (model tensors and {@code optimizer.}-prefixed optimizer tensors), resumed after {@code completedEpochs} (-1: a
    * fresh state) for an optimizer that keeps {@code perParameter} tensors per parameter.
    */
@@ -190,7 +192,8 @@ final class ResumePoint {
     CheckpointManifest m = c.manifest();
     CheckpointFit.checkTrainedWith(c, expected);
     CheckpointFit.checkContinuable(c, config, versions, listener);
-    StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer())).build();
+    StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
+        .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
         m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));

@@ -307,8 +307,7 @@ public final class TrainingJob {
       }
       if (!heapChecked) { // once per run: a retry starts from a state and rows of the same size
         heapChecked = true;
-        long stateBytes = start.trainingStateBytes(spec.optimizerName(), spec.optimizerParams(),
-            config.frozen());
+        long stateBytes = start.trainingStateBytes(config);
         HeapWatch.checkHeap(stateBytes, HeapWatch.rowBytes(data) + HeapWatch.rowBytes(heldOut), spec, spark)
             .ifPresent(listener::warning);
         ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);

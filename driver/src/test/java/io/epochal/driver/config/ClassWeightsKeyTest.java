@@ -23,7 +23,7 @@ class ClassWeightsKeyTest {
   }
 
   private JobSpecResolver.Builder resolver() {
-    return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
+    return SpecFixtures.resolver(jobFile);
   }
 
   private static ConfigException errorOf(JobSpecResolver.Builder b) {

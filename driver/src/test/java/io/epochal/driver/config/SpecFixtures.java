@@ -34,6 +34,11 @@ final class SpecFixtures {
     return jobFile;
   }
 
+  /** A resolver of job file {@code jobFile} with the test catalog's models. */
+  static JobSpecResolver.Builder resolver(Path jobFile) {
+    return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
+  }
+
   /** The {@link ConfigException} resolving {@code b} fails with, checked to be one line. */
   static ConfigException errorOf(JobSpecResolver.Builder b) {
     Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> b.build().resolve());

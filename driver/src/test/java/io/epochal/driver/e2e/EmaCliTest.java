@@ -1,0 +1,164 @@
+package io.epochal.driver.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.epochal.driver.testing.CliRun;
+import io.epochal.params.HyperParameters;
+import io.epochal.safetensors.SafetensorsReader;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.model.EpochalModel;
+import io.epochal.worker.model.ModelRegistry;
+import io.epochal.worker.probe.Probe;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A job that keeps a moving average of its model ({@code train.ema_decay}) through the {@code epochal} command on
+ * Spark: the average is checkpointed as {@code ema.safetensors}, follows torch's update from one checkpoint to the
+ * next, is what held-out metrics, {@code evaluate} and {@code export} use, and a resume continues it bit for bit.
+ */
+class EmaCliTest {
+
+  private static final String MASTER = "local[2]";
+
+  @TempDir
+  Path tmp;
+
+  private static StateDict file(Path job, int epoch, String name) throws Exception {
+    return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/" + name)).tensors();
+  }
+
+  private static double metric(Path job, int epoch, String name) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(job.resolve("checkpoints/epoch-00000" + epoch
+        + "/manifest.json").toFile()).get("metrics").get(name).asDouble();
+  }
+
+  @Test
+  void theAverageIsTorchsUpdateAcrossCheckpointsAndIsWhatHeldOutRowsAndExportMeasure() throws Exception {
+    String train = tmp.resolve("train").toString();
+    String heldOut = tmp.resolve("validation").toString();
+    assertThat(CliRun.of("gen-data", train, "--rows", "240", "--features", "12", "--classes", "3", "--seed", "4",
+        "--master", MASTER).code).isZero();
+    assertThat(CliRun.of("gen-data", heldOut, "--rows", "90", "--first-row", "240", "--features", "12", "--classes",
+        "3", "--seed", "4", "--master", MASTER).code).isZero();
+    // one worker, one step on all rows per epoch: each checkpoint is one optimizer step after the one before
+    Path job = tmp.resolve("ema");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.put("train.workers", "1");
+    keys.put("train.batch_size", "240");
+    keys.put("train.local_steps", "1");
+    keys.put("train.epochs", "3");
+    keys.put("optimizer.lr", "0.05");
+    keys.put("train.ema_decay", "0.9");
+    keys.put("data.validation_path", heldOut);
+    CliRun trained = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("ema.properties"), keys).toString(),
+        "--master", MASTER);
+    assertThat(trained.code).as("%s", trained).isZero();
+
+    assertThat(file(job, 1, "ema.safetensors")).as("the job's first step copies the model")
+        .isEqualTo(file(job, 1, "model.safetensors"));
+    for (int epoch = 2; epoch <= 3; epoch++) {
+      StateDict before = file(job, epoch - 1, "ema.safetensors");
+      StateDict model = file(job, epoch, "model.safetensors");
+      StateDict average = file(job, epoch, "ema.safetensors");
+      assertThat(average.names()).containsExactlyElementsOf(model.names());
+      for (String name : model.names()) {
+        float[] e = before.get(name).toFloatArray();
+        float[] p = model.get(name).toFloatArray();
+        float[] a = average.get(name).toFloatArray();
+        for (int i = 0; i < a.length; i++) { // torch: 0.9 * ema + (1 - 0.9) * p, float32
+          float expected = 0.9f * e[i] + (float) (1 - 0.9) * p[i];
+          assertThat(a[i]).as("epoch %s %s[%s]", epoch, name, i).isEqualTo(expected);
+        }
+      }
+      assertThat(average).isNotEqualTo(model);
+    }
+
+    // the held-out loss is the average's: evaluate, which uses the average, gives the recorded one
+    CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
+    assertThat(evaluated.code).as("%s", evaluated).isZero();
+    assertThat(evaluated.err).contains("evaluating epoch-000003's moving average");
+    assertThat(evaluated.out).containsPattern("epoch-000003 +3 +90 +" + java.util.regex.Pattern.quote(
+        String.format(Locale.ROOT, "%.6f", metric(job, 3, "val_loss"))) + " ");
+
+    CliRun verified = CliRun.of("verify", job.toString());
+    assertThat(verified.code).as("%s", verified).isZero();
+    assertThat(verified.out).contains("PASS epoch-000003  moving average (ema.safetensors) matches the model's names "
+        + "and shapes (4 tensors, decay 0.9)");
+    assertThat(CliRun.of("status", job.toString()).out).contains("ema:         decay 0.9, held-out metrics");
+
+    // export writes the average: ONNX Runtime gives the average's output, not the trained weights' recorded one
+    Path onnx = tmp.resolve("ema.onnx");
+    CliRun exported = CliRun.of("export", job.toString(), "--format", "onnx", "--out", onnx.toString());
+    assertThat(exported.code).as("%s", exported).isZero();
+    StateDict probe = file(job, 3, "probe.safetensors");
+    Tensor input = probe.get("probe.input");
+    float[] averageOutput;
+    HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
+        .put("input_dim", 12L).put("hidden", List.of(16L)).put("output_dim", 3L).build());
+    try (EpochalModel model = ModelRegistry.getDefault().create("mlp", 1, params)) {
+      model.loadStateDict(file(job, 3, "ema.safetensors"));
+      averageOutput = Probe.run(model, input).toFloatArray();
+    }
+    float[] onnxOutput = onnxRuntime(onnx, input);
+    float[] trainedOutput = probe.get("probe.output").toFloatArray();
+    double fromAverage = 0;
+    double fromTrained = 0;
+    for (int i = 0; i < onnxOutput.length; i++) {
+      fromAverage = Math.max(fromAverage, Math.abs(onnxOutput[i] - averageOutput[i]));
+      fromTrained = Math.max(fromTrained, Math.abs(onnxOutput[i] - trainedOutput[i]));
+    }
+    assertThat(fromAverage).isLessThanOrEqualTo(1e-5);
+    assertThat(fromTrained).isGreaterThan(1e-3);
+  }
+
+  @Test
+  void aResumeContinuesTheAverageBitForBitAndRefusesAnotherDecay() throws Exception {
+    String train = tmp.resolve("train").toString();
+    assertThat(CliRun.of("gen-data", train, "--rows", "200", "--features", "12", "--classes", "3", "--seed", "6",
+        "--master", MASTER).code).isZero();
+    Path whole = tmp.resolve("whole");
+    Map<String, String> keys = E2eFixtures.jobKeys(whole.toString(), train);
+    keys.put("train.ema_decay", "0.95");
+    CliRun uninterrupted = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("whole.properties"), keys)
+        .toString(), "--master", MASTER);
+    assertThat(uninterrupted.code).as("%s", uninterrupted).isZero();
+
+    Path parts = tmp.resolve("parts");
+    keys.put("job.dir", parts.toString());
+    keys.put("train.epochs", "2");
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("parts.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    CliRun changed = CliRun.of("resume", parts.toString(), "--epochs", "3", "--set", "train.ema_decay=0.5",
+        "--master", MASTER);
+    assertThat(changed.code).as("%s", changed).isEqualTo(2);
+    assertThat(changed.err).contains("train.ema_decay");
+    CliRun resumed = CliRun.of("resume", parts.toString(), "--epochs", "3", "--master", MASTER);
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    for (String name : List.of("model.safetensors", "optimizer.safetensors", "ema.safetensors")) {
+      assertThat(file(parts, 3, name)).as(name).isEqualTo(file(whole, 3, name));
+    }
+    assertThat(file(whole, 3, "ema.safetensors")).isNotEqualTo(file(whole, 3, "model.safetensors"));
+  }
+
+  private static float[] onnxRuntime(Path onnx, Tensor input) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
+        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.shape());
+        OrtSession.Result r = session.run(Map.of("input", in))) {
+      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
+      float[] out = new float[fb.remaining()];
+      fb.get(out);
+      return out;
+    }
+  }
+}
