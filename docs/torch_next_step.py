@@ -10,7 +10,10 @@ softmax_cross_entropy, csv data), this script
      and loads optimizer.safetensors into it (parameters of train.freeze get requires_grad_(False) while
      frozen, and no state),
   3. takes one step on all the job's rows, and compares the weights and the optimizer state with
-     checkpoint epoch-(N+1).
+     checkpoint epoch-(N+1);
+  4. for a job with train.ema_decay, loads ema.safetensors into torch.optim.swa_utils.AveragedModel(model,
+     avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True), updates it after the step and
+     compares it with epoch-(N+1)'s ema.safetensors.
 
 Needs PyTorch and pandas (Debian: apt-get install python3-torch python3-pandas). Exit status 0 when every
 tensor is within the tolerance (1e-5, of the tensor's largest magnitude when that is above 1), 1 when one is
@@ -168,12 +171,22 @@ def main(job, epoch):
             sd["state"][i] = state
     optimizer.load_state_dict(sd)
 
+    decay = float(hp.get("train.ema_decay", 0))
+    average = None
+    if decay > 0:  # the moving average, continued as AveragedModel continues: n_averaged > 0 blends
+        average = torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * p,
+                                                      use_buffers=True)
+        average.module.load_state_dict(load(os.path.join(here, "ema.safetensors")), strict=True)
+        average.n_averaged.fill_(1)
+
     optimizer.zero_grad()
     weights = [float(w) for w in str(hp.get("loss.class_weights", "")).split(",") if w.strip()]
     loss = nn.CrossEntropyLoss(weight=torch.tensor(weights) if weights else None,
                                label_smoothing=float(hp.get("loss.label_smoothing", 0)))
     loss(model(x), y).backward()
     optimizer.step()
+    if average is not None:
+        average.update_parameters(model)
 
     expected = load(os.path.join(there, "model.safetensors"))
     expected_state = load(os.path.join(there, "optimizer.safetensors"))
@@ -191,6 +204,11 @@ def main(job, epoch):
             diffs.append(("state", float("inf")))  # Epochal kept state torch did not
         worst = max([worst] + [d for _, d in diffs])
         print(f"  {pname:20s} " + "  ".join(f"{k} {d:.3g}" for k, d in diffs))
+    if average is not None:
+        expected_average = load(os.path.join(there, "ema.safetensors"))
+        diffs = [difference(t, expected_average[k]) for k, t in average.module.state_dict().items()]
+        worst = max([worst] + diffs)
+        print(f"  moving average (decay {decay}) of {len(diffs)} tensors: largest difference {max(diffs):.3g}")
     print(f"largest difference {worst:.3g} (tolerance {TOLERANCE})")
     return 0 if worst <= TOLERANCE else 1
 
