@@ -9,6 +9,7 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.state.StatePrefix;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -34,14 +35,23 @@ public final class ModelEma {
 
   private final float decay;
   private final float complement;
-  private final Map<String, Tensor> averages;
+  /** The average's tensors in the model's order; a float32 one as its values, updated in place. */
+  private final Map<String, Tensor> layouts;
+  private final Map<String, float[]> values;
+  private float[] scratch = new float[0];
 
   private ModelEma(double decay, StateDict start) {
     checkArgument(decay > 0 && decay < 1, "EMA decay must be > 0 and < 1, got %s", decay);
     this.decay = (float) decay;
     this.complement = (float) (1.0 - decay);
-    this.averages = new LinkedHashMap<>();
-    start.asMap().forEach((name, t) -> averages.put(name, t));
+    this.layouts = new LinkedHashMap<>();
+    this.values = new HashMap<>();
+    start.asMap().forEach((name, t) -> {
+      layouts.put(name, t);
+      if (t.dtype() == DType.F32) {
+        values.put(name, t.toFloatArray());
+      }
+    });
   }
 
   /**
@@ -61,34 +71,45 @@ public final class ModelEma {
    *     the tensor
    */
   public void update(StateDict model, boolean first) {
-    checkArgument(model.size() == averages.size(), "the model has %s tensors but its moving average %s: "
-        + "the average belongs to another model", model.size(), averages.size());
+    checkArgument(model.size() == layouts.size(), "the model has %s tensors but its moving average %s: "
+        + "the average belongs to another model", model.size(), layouts.size());
     for (Map.Entry<String, Tensor> e : model.asMap().entrySet()) {
       String name = e.getKey();
       Tensor t = e.getValue();
-      Tensor average = averages.get(name);
+      Tensor average = layouts.get(name);
       checkArgument(average != null && average.sameLayout(t), "tensor '%s' of the model (%s %s) does not match its"
           + " moving average (%s)", name, t.dtype(), Arrays.toString(t.shape()),
           average == null ? "none" : average.dtype() + " " + Arrays.toString(average.shape()));
-      averages.put(name, first || t.dtype() != DType.F32 ? t : blend(average, t));
+      float[] a = values.get(name);
+      if (a == null) {
+        layouts.put(name, t); // a counter: the model's
+      } else if (first) {
+        t.asFloatBuffer().get(0, a);
+      } else {
+        blend(a, t.asFloatBuffer());
+      }
     }
   }
 
-  private Tensor blend(Tensor average, Tensor current) {
-    FloatBuffer a = average.asFloatBuffer();
-    FloatBuffer p = current.asFloatBuffer();
-    int n = a.remaining();
-    float[] out = new float[n];
-    for (int i = 0; i < n; i++) {
-      out[i] = decay * a.get(i) + complement * p.get(i);
+  private void blend(float[] a, FloatBuffer current) {
+    int n = a.length;
+    if (scratch.length < n) {
+      scratch = new float[n];
     }
-    return Tensor.ofFloats(average.shape(), out);
+    float[] p = scratch;
+    current.get(0, p, 0, n);
+    for (int i = 0; i < n; i++) {
+      a[i] = decay * a[i] + complement * p[i];
+    }
   }
 
   /** The average now, named as the model's tensors. */
   public StateDict stateDict() {
     StateDict.Builder b = StateDict.builder();
-    averages.forEach(b::put);
+    layouts.forEach((name, t) -> {
+      float[] a = values.get(name);
+      b.put(name, a == null ? t : Tensor.ofFloats(t.shape(), a.clone()));
+    });
     return b.build();
   }
 

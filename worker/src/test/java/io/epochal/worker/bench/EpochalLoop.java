@@ -45,6 +45,12 @@ final class EpochalLoop {
   /** As the other, training with {@code loss} (class weights, label smoothing). */
   EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
       int batch, int localSteps, double clipGradNorm, LossConfig loss) {
+    this(optimizer, optimizerParams, hidden, outputs, data, batch, localSteps, clipGradNorm, loss, 0);
+  }
+
+  /** As the other, keeping a moving average of the model of decay {@code emaDecay} (0 = none). */
+  EpochalLoop(String optimizer, HyperParameters optimizerParams, int[] hidden, int outputs, BenchData data,
+      int batch, int localSteps, double clipGradNorm, LossConfig loss, double emaDecay) {
     List<Long> h = new ArrayList<>();
     for (int x : hidden) {
       h.add((long) x);
@@ -62,6 +68,7 @@ final class EpochalLoop {
         .setBatchSize(batch)
         .optLocalSteps(localSteps)
         .optClipGradNorm(clipGradNorm)
+        .optEmaDecay(emaDecay)
         .setSeed(1)
         .optThreads(1)
         .build();

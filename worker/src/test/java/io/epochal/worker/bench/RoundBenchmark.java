@@ -79,6 +79,9 @@ public final class RoundBenchmark {
     EpochalLoop epochalAdamWeighted = new EpochalLoop("adam", HyperParameters.builder().put("lr", 1e-3).build(),
         HIDDEN, CLASSES, data, BATCH, LOCAL_STEPS, 0, io.epochal.worker.loss.LossConfig.builder()
         .setName("softmax_cross_entropy").optClassWeights(weights).build());
+    EpochalLoop epochalAdamAveraged = new EpochalLoop("adam", HyperParameters.builder().put("lr", 1e-3).build(),
+        HIDDEN, CLASSES, data, BATCH, LOCAL_STEPS, 0, io.epochal.worker.loss.LossConfig.of("softmax_cross_entropy"),
+        0.999);
     Map<String, LongSupplier> loops = new LinkedHashMap<>();
     try (DjlLoop djlSgd = new DjlLoop("sgd", HIDDEN, CLASSES, data, BATCH);
         DjlLoop djlAdam = new DjlLoop("adam", HIDDEN, CLASSES, data, BATCH);
@@ -96,6 +99,8 @@ public final class RoundBenchmark {
       loops.put("epochal LocalRound|adam (default kernel choice, beta2 0.95)", () -> epochalAdamFused.train(rounds));
       // loss.class_weights against the DJL loop without them: what weighing the rows costs a round
       loops.put("epochal LocalRound|adam (exact, loss.class_weights 1..10)", () -> epochalAdamWeighted.train(rounds));
+      // train.ema_decay against the DJL loop without an average: what updating it after every step costs
+      loops.put("epochal LocalRound|adam (exact, train.ema_decay 0.999)", () -> epochalAdamAveraged.train(rounds));
       // the same clipping code on both sides: what it costs a round against a plain loop that clips
       loops.put("djl Trainer|adam+clip (DJL fused, clip_grad_norm 1)", () -> {
         djlAdamClipped.train(rounds * LOCAL_STEPS);
