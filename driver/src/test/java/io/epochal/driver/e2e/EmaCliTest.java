@@ -122,7 +122,7 @@ class EmaCliTest {
   }
 
   @Test
-  void aResumeContinuesTheAverageBitForBitAndRefusesAnotherDecay() throws Exception {
+  void aResumeContinuesTheAverageBitForBitAndTheAverageLeavesTrainingAsItIs() throws Exception {
     String train = tmp.resolve("train").toString();
     assertThat(CliRun.of("gen-data", train, "--rows", "200", "--features", "12", "--classes", "3", "--seed", "6",
         "--master", MASTER).code).isZero();
@@ -148,6 +148,17 @@ class EmaCliTest {
       assertThat(file(parts, 3, name)).as(name).isEqualTo(file(whole, 3, name));
     }
     assertThat(file(whole, 3, "ema.safetensors")).isNotEqualTo(file(whole, 3, "model.safetensors"));
+
+    // keeping the average does not change what is trained
+    Path plain = tmp.resolve("plain");
+    keys.put("job.dir", plain.toString());
+    keys.put("train.epochs", "3");
+    keys.remove("train.ema_decay");
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("plain.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    assertThat(file(plain, 3, "model.safetensors")).isEqualTo(file(whole, 3, "model.safetensors"));
+    assertThat(file(plain, 3, "optimizer.safetensors")).isEqualTo(file(whole, 3, "optimizer.safetensors"));
+    assertThat(plain.resolve("checkpoints/epoch-000003/ema.safetensors")).doesNotExist();
   }
 
   private static float[] onnxRuntime(Path onnx, Tensor input) throws Exception {
