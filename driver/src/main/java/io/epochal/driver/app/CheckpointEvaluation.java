@@ -15,8 +15,10 @@ import io.epochal.driver.predict.PredictInput;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.LabelledRowsEvaluator;
+import io.epochal.driver.train.ServedWeights;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingListener;
+import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import io.epochal.worker.round.EvaluationResult;
@@ -53,12 +55,15 @@ final class CheckpointEvaluation {
   private final PrintStream err;
   /** Whether a classification's counts per class are given too ({@code --per-class}). */
   private final boolean perClass;
+  /** {@code --weights}: trained, ema, or null for each checkpoint's served weights. */
+  private final String weights;
 
-  CheckpointEvaluation(Configuration conf, PrintStream out, PrintStream err, boolean perClass) {
+  CheckpointEvaluation(Configuration conf, PrintStream out, PrintStream err, boolean perClass, String weights) {
     this.conf = conf;
     this.out = out;
     this.err = err;
     this.perClass = perClass;
+    this.weights = weights;
   }
 
   /**
@@ -175,12 +180,12 @@ final class CheckpointEvaluation {
           });
         }
         String name = new Path(c.path()).getName();
-        err.println("epochal: evaluating " + name + (c.ema().isEmpty() ? "" : "'s moving average") + " ("
-            + (i + 1) + " of " + count + ") on " + evaluator.rows()
-            + " rows");
+        StateDict evaluated = ServedWeights.of(c, weights);
+        err.println("epochal: evaluating " + name + (c.ema().isEmpty() ? "" : evaluated == c.ema()
+            ? "'s moving average" : "'s trained weights") + " (" + (i + 1) + " of " + count + ") on "
+            + evaluator.rows() + " rows");
         long started = System.nanoTime();
-        EvaluationResult r = evaluator.evaluate(io.epochal.driver.train.ServedWeights.of(c),
-            spec.jobName() + ": evaluate " + name);
+        EvaluationResult r = evaluator.evaluate(evaluated, spec.jobName() + ": evaluate " + name);
         table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9));
       }
     } catch (TrainingException e) {

@@ -41,8 +41,11 @@ final class ModelExport {
     this.err = err;
   }
 
-  /** Exports {@code checkpoint} in {@code format} to {@code target}; returns an exit code. */
-  int export(URI checkpoint, String format, URI target) throws IOException {
+  /**
+   * Exports {@code checkpoint} in {@code format} to {@code target} with the weights {@code weights} names ({@link
+   * ServedWeights#of(LoadedCheckpoint, String)}); returns an exit code.
+   */
+  int export(URI checkpoint, String format, URI target, String weights) throws IOException {
     if (!format.equals("onnx") && !format.equals("djl")) {
       throw new ConfigException("--format", "--format " + format + " is not supported; use onnx or djl");
     }
@@ -64,18 +67,19 @@ final class ModelExport {
         return refused.getAsInt();
       }
       if (format.equals("djl")) {
-        int code = exportDjl(c, target);
+        int code = exportDjl(c, target, weights);
         if (code == ExitCodes.OK) {
           t.noteUnfinished(c, conf, err); // of what was exported: said only once something was
+          noteWeights(c, weights);
         }
         return code;
       }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
-          CheckpointVerifier.modelParams(m), ServedWeights.of(c));
+          CheckpointVerifier.modelParams(m), ServedWeights.of(c, weights));
       boolean probeChecked = io.epochal.driver.predict.OnnxProbeCheck.available();
       if (probeChecked) {
         Optional<String> mismatch = io.epochal.driver.predict.OnnxProbeCheck.mismatch(onnx, OnnxExporter.INPUT,
-            OnnxExporter.OUTPUT, servedProbe(c),
+            OnnxExporter.OUTPUT, servedProbe(c, weights),
             EngineCompatibility.CROSS_ENGINE_TOLERANCE);
         if (mismatch.isPresent()) {
           err.println("epochal: not exported: the ONNX model of " + m.modelName() + " v" + m.modelVersion()
@@ -98,7 +102,18 @@ final class ModelExport {
           OnnxExporter.OUTPUT, probeChecked ? "reproduces the checkpoint's probe output in ONNX Runtime"
               : "not checked against the checkpoint's probe: ONNX Runtime is not on the class path");
       t.noteUnfinished(c, conf, err);
+      noteWeights(c, weights);
       return ExitCodes.OK;
+    }
+  }
+
+  /** Says which of the two state dicts of a checkpoint with a moving average was exported, and how to get the other. */
+  private void noteWeights(LoadedCheckpoint c, String weights) {
+    if (!c.ema().isEmpty()) {
+      boolean trained = ServedWeights.TRAINED.equals(weights);
+      err.println("epochal: exported " + ServedWeights.describe(c, weights) + "; " + ServedWeights.OPTION + " "
+          + (trained ? ServedWeights.AVERAGE : ServedWeights.TRAINED) + " exports "
+          + (trained ? "the moving average (ema.safetensors)" : "the trained weights (model.safetensors)"));
     }
   }
 
@@ -107,9 +122,9 @@ final class ModelExport {
    * the checkpoint was checked to reproduce before), or for a moving average the registered model's output on the
    * same input with the average loaded.
    */
-  private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c) {
+  private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c, String weights) {
     io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
-    if (c.ema().isEmpty()) {
+    if (ServedWeights.of(c, weights) == c.model()) {
       return recorded;
     }
     CheckpointManifest m = c.manifest();
@@ -122,12 +137,12 @@ final class ModelExport {
   }
 
   /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */
-  private int exportDjl(LoadedCheckpoint c, URI target) throws IOException {
+  private int exportDjl(LoadedCheckpoint c, URI target, String weights) throws IOException {
     CheckpointManifest m = c.manifest();
     java.nio.file.Path local = java.nio.file.Files.createTempDirectory("epochal-djl-export");
     try {
       DjlModelDirectory.write(local, m.modelName(), Integer.parseInt(m.modelVersion()),
-          CheckpointVerifier.modelParams(m), ServedWeights.of(c), c.epoch(), ModelRegistry.getDefault());
+          CheckpointVerifier.modelParams(m), ServedWeights.of(c, weights), c.epoch(), ModelRegistry.getDefault());
       Path dir = new Path(target);
       FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);

@@ -321,8 +321,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   @Override
-  public int export(URI checkpoint, String format, URI target, CliOptions options) throws Exception {
-    return new ModelExport(options.hadoopConfiguration(), out, err).export(checkpoint, format, target);
+  public int export(URI checkpoint, String format, URI target, String weights, CliOptions options) throws Exception {
+    return new ModelExport(options.hadoopConfiguration(), out, err).export(checkpoint, format, target, weights);
   }
 
   @Override
@@ -377,8 +377,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
 
   @Override
   public int evaluate(URI model, URI input, Map<String, String> dataKeys, boolean all, boolean json,
-      boolean perClass, CliOptions options) throws Exception {
-    return new CheckpointEvaluation(options.hadoopConfiguration(), out, err, perClass).evaluate(model, input,
+      boolean perClass, String weights, CliOptions options) throws Exception {
+    return new CheckpointEvaluation(options.hadoopConfiguration(), out, err, perClass, weights).evaluate(model, input,
         dataKeys, all, json, options);
   }
 

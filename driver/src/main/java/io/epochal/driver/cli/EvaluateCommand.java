@@ -56,6 +56,11 @@ final class EvaluateCommand extends LauncherCommand {
       + "each checkpoint's classes in --json.")
   boolean perClass;
 
+  @Option(names = "--weights", paramLabel = "trained|ema", description = "The weights to evaluate: trained "
+      + "(model.safetensors) or ema (ema.safetensors, the moving average a job with train.ema_decay keeps) "
+      + "(default: the average when the checkpoint has one, as its held-out metrics, else the trained weights).")
+  String weights;
+
   @Option(names = "--json", description = "Print one JSON document (exact numbers; a status and reason for a "
       + "checkpoint not evaluated; an error when none could be) instead of the table.")
   boolean json;
@@ -88,6 +93,7 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, rows, keys, all, json, perClass, options);
+    return launcher.evaluate(uri, rows, keys, all, json, perClass,
+        io.epochal.driver.train.ServedWeights.choice(weights), options);
   }
 }

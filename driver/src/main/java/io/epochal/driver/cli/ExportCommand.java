@@ -36,6 +36,11 @@ final class ExportCommand extends LauncherCommand {
       description = "The ONNX file, or the DJL model directory, to write (local path or Hadoop URI).")
   String out;
 
+  @Option(names = "--weights", paramLabel = "trained|ema", description = "The weights to export: trained "
+      + "(model.safetensors) or ema (ema.safetensors, the moving average a job with train.ema_decay keeps) "
+      + "(default: the average when the checkpoint has one, as its held-out metrics, else the trained weights).")
+  String weights;
+
   @Option(names = "--overwrite",
       description = "Replace an existing .onnx file, or the files of an earlier export in a DJL model directory "
           + "(one holding " + DjlModelDirectory.DESCRIPTOR + "). Nothing else is replaced.")
@@ -52,7 +57,7 @@ final class ExportCommand extends LauncherCommand {
         .ifPresent(data -> io.epochal.driver.config.CreatablePath.refuseInsideData("--out", new Path(target), data,
             "the job exported (its data.path)", options.hadoopConfiguration()));
     refuseExisting(target, f, overwrite, options);
-    return launcher.export(uri, f, target, options);
+    return launcher.export(uri, f, target, io.epochal.driver.train.ServedWeights.choice(weights), options);
   }
 
   /**

@@ -61,6 +61,11 @@ final class PredictCommand extends LauncherCommand {
       + "or a non-numeric value: fail naming file and row (default), or skip it.")
   String badRows;
 
+  @Option(names = "--weights", paramLabel = "trained|ema", description = "The weights to predict with: trained "
+      + "(model.safetensors) or ema (ema.safetensors, the moving average a job with train.ema_decay keeps) "
+      + "(default: the average when the checkpoint has one, as its held-out metrics, else the trained weights).")
+  String weights;
+
   @Option(names = "--overwrite", description = "Replace an earlier prediction output at --output: a directory "
       + "holding the _EPOCHAL_PREDICTIONS file predict writes into each output it completes. Nothing else (data, a "
       + "job directory) is replaced.")
@@ -82,6 +87,7 @@ final class PredictCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
     put(keys, "predict.output_format", outputFormat);
     put(keys, "predict.batch_size", batchSize);
+    put(keys, io.epochal.driver.predict.PredictOptions.WEIGHTS, io.epochal.driver.train.ServedWeights.choice(weights));
     return launcher.predict(uri, qualify(input, options, "--input"), output == null ? null : qualify(output, options, "--output"), keys,
         options);
   }

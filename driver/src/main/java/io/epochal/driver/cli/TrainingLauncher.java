@@ -95,9 +95,10 @@ public interface TrainingLauncher {
 
   /**
    * Exports the model of a checkpoint (or of a job directory's newest checkpoint) to {@code out}
-   * in {@code format} ({@code onnx} or {@code djl}).
+   * in {@code format} ({@code onnx} or {@code djl}), with the weights {@code weights} names ({@code trained},
+   * {@code ema}, or null for the checkpoint's served weights, {@link io.epochal.driver.train.ServedWeights}).
    */
-  default int export(URI checkpoint, String format, URI out, CliOptions options) throws Exception {
+  default int export(URI checkpoint, String format, URI out, String weights, CliOptions options) throws Exception {
     throw new UnsupportedOperationException("this launcher does not support export");
   }
 
@@ -107,7 +108,7 @@ public interface TrainingLauncher {
    *
    * @param output where to write the predictions, or null to print them
    * @param dataKeys {@code data.*} job keys (format, features, bad_rows) as for training, and
-   *     {@code predict.output_format} and {@code predict.batch_size} when given
+   *     {@code predict.output_format}, {@code predict.batch_size} and {@code predict.weights} when given
    */
   default int predict(URI model, URI input, URI output, java.util.Map<String, String> dataKeys,
       CliOptions options) throws Exception {
@@ -124,9 +125,10 @@ public interface TrainingLauncher {
    * @param input the labelled rows, or null for the held-out rows the job was evaluated on
    * @param json print one JSON document instead of the table
    * @param perClass also give a classification's rows, predictions, precision, recall and F1 per class
+   * @param weights {@code trained}, {@code ema}, or null for each checkpoint's served weights
    */
   default int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all, boolean json,
-      boolean perClass, CliOptions options) throws Exception {
+      boolean perClass, String weights, CliOptions options) throws Exception {
     throw new UnsupportedOperationException("this launcher does not support evaluate");
   }
 }

@@ -6,6 +6,7 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.LoadedCheckpoint;
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.train.ServedWeights;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.FeatureColumns;
 import io.epochal.driver.data.PartitionScan;
@@ -101,7 +102,7 @@ public final class BatchPredictor {
     long[] inputShape;
     int outputSize;
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams)) {
-      model.loadStateDict(io.epochal.driver.train.ServedWeights.of(checkpoint));
+      model.loadStateDict(ServedWeights.of(checkpoint, options.weights()));
       inputShape = model.inputShape();
       outputSize = model.outputSize();
     }
@@ -112,7 +113,7 @@ public final class BatchPredictor {
         : "parquet", spark.jsc().hadoopConfiguration());
     List<String> features = features(options, hp);
     String name = m.modelName() + " v" + version;
-    Broadcast<StateDict> state = spark.jsc().broadcast(io.epochal.driver.train.ServedWeights.of(checkpoint));
+    Broadcast<StateDict> state = spark.jsc().broadcast(ServedWeights.of(checkpoint, options.weights()));
     try {
       return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification),
           format, features, options, stdout, layout -> {
@@ -159,6 +160,11 @@ public final class BatchPredictor {
    * @throws ConfigException naming {@code --features}, the counts and the file
    */
   public static void checkOnnxFeatures(OnnxModelFile model, PredictOptions options) {
+    if (options.weights() != null) {
+      throw new ConfigException(ServedWeights.OPTION, ServedWeights.OPTION + " " + options.weights() + " chooses the "
+          + "weights of a checkpoint, but " + model.location() + " is an ONNX file (it holds the weights it was "
+          + "exported with); leave " + ServedWeights.OPTION + " out");
+    }
     int featureSize = model.signature().featureSize();
     if (options.features().isEmpty()) {
       throw new ConfigException("--features", "an ONNX model file has no data.features to take the feature "

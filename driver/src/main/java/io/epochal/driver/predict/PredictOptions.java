@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.train.ServedWeights;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +24,8 @@ public final class PredictOptions {
 
   /** Key of the output format in {@link #fromKeys}' map: parquet or csv. */
   public static final String OUTPUT_FORMAT = "predict.output_format";
+  /** Key of {@code --weights} in {@link #fromKeys}' map: trained or ema ({@link ServedWeights}). */
+  public static final String WEIGHTS = "predict.weights";
   /** Key of the mini-batch size in {@link #fromKeys}' map. */
   public static final String BATCH_SIZE = "predict.batch_size";
   /** Key of "replace an earlier prediction output" in {@link #fromKeys}' map: true or false. */
@@ -41,6 +44,7 @@ public final class PredictOptions {
   private final int batchSize;
   private final boolean skipBadRows;
   private final boolean overwrite;
+  private final String weights;
 
   private PredictOptions(Builder b) {
     this.input = b.input;
@@ -52,6 +56,7 @@ public final class PredictOptions {
     this.batchSize = b.batchSize;
     this.skipBadRows = b.skipBadRows;
     this.overwrite = b.overwrite;
+    this.weights = b.weights;
   }
 
   /** A new builder. */
@@ -111,6 +116,7 @@ public final class PredictOptions {
       b.optBatchSize(n);
     }
     b.optOverwrite(Boolean.parseBoolean(keys.getOrDefault(OVERWRITE, "false")));
+    b.optWeights(ServedWeights.choice(keys.get(WEIGHTS)));
     return b.build();
   }
 
@@ -148,6 +154,11 @@ public final class PredictOptions {
     return outputFormat;
   }
 
+  /** The checkpoint's weights to predict with: trained, ema, or null for its served ones ({@link ServedWeights}). */
+  public String weights() {
+    return weights;
+  }
+
   /** Rows per forward pass. */
   public int batchSize() {
     return batchSize;
@@ -171,12 +182,13 @@ public final class PredictOptions {
     PredictOptions p = (PredictOptions) o;
     return input.equals(p.input) && Objects.equals(inputFormat, p.inputFormat) && features.equals(p.features)
         && Objects.equals(output, p.output) && outputFormat.equals(p.outputFormat) && batchSize == p.batchSize
-        && skipBadRows == p.skipBadRows && overwrite == p.overwrite;
+        && skipBadRows == p.skipBadRows && overwrite == p.overwrite && Objects.equals(weights, p.weights);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(input, inputFormat, features, output, outputFormat, batchSize, skipBadRows, overwrite);
+    return Objects.hash(input, inputFormat, features, output, outputFormat, batchSize, skipBadRows, overwrite,
+        weights);
   }
 
   @Override
@@ -184,7 +196,8 @@ public final class PredictOptions {
     return "PredictOptions[" + (inputFormat == null ? "" : inputFormat + " ") + input + ", features "
         + (features.isEmpty() ? "(from the checkpoint)" : features) + " -> "
         + (output == null ? "stdout" : outputFormat + " " + output) + ", batch " + batchSize + ", bad rows "
-        + (skipBadRows ? "skip" : "fail") + (overwrite ? ", overwrite" : "") + "]";
+        + (skipBadRows ? "skip" : "fail") + (overwrite ? ", overwrite" : "") + (weights == null ? "" : ", weights "
+        + weights) + "]";
   }
 
   /** Builds {@link PredictOptions}: {@code setInput} is required, the rest optional. */
@@ -197,6 +210,7 @@ public final class PredictOptions {
     private int batchSize = DEFAULT_BATCH_SIZE;
     private boolean skipBadRows;
     private boolean overwrite;
+    private String weights;
 
     private Builder() {}
 
@@ -254,6 +268,12 @@ public final class PredictOptions {
     /** Replace an earlier prediction output at the output location (default false). */
     public Builder optOverwrite(boolean overwrite) {
       this.overwrite = overwrite;
+      return this;
+    }
+
+    /** The checkpoint's weights: trained, ema, or null (default) for its served ones. */
+    public Builder optWeights(String weights) {
+      this.weights = weights;
       return this;
     }
 

@@ -119,6 +119,31 @@ class EmaCliTest {
     }
     assertThat(fromAverage).isLessThanOrEqualTo(1e-5);
     assertThat(fromTrained).isGreaterThan(1e-3);
+    assertThat(exported.err).contains("exported the moving average (ema.safetensors); --weights trained exports the "
+        + "trained weights (model.safetensors)");
+
+    // --weights trained takes model.safetensors instead
+    Path trainedOnnx = tmp.resolve("trained.onnx");
+    CliRun exportedTrained = CliRun.of("export", job.toString(), "--format", "onnx", "--out", trainedOnnx.toString(),
+        "--weights", "trained");
+    assertThat(exportedTrained.code).as("%s", exportedTrained).isZero();
+    float[] trainedOnnxOutput = onnxRuntime(trainedOnnx, input);
+    for (int i = 0; i < trainedOnnxOutput.length; i++) {
+      assertThat((double) Math.abs(trainedOnnxOutput[i] - trainedOutput[i])).isLessThanOrEqualTo(1e-5);
+    }
+    CliRun evaluatedTrained = CliRun.of("evaluate", job.toString(), "--weights", "trained", "--master", MASTER);
+    assertThat(evaluatedTrained.code).as("%s", evaluatedTrained).isZero();
+    assertThat(evaluatedTrained.err).contains("evaluating epoch-000003's trained weights");
+    assertThat(evaluatedTrained.out).containsPattern("epoch-000003 +3 +90 +[0-9.]+ ")
+        .doesNotContain(String.format(Locale.ROOT, "%.6f", metric(job, 3, "val_loss")));
+    CliRun onnxWeights = CliRun.of("predict", onnx.toString(), "--input", heldOut, "--features", "features",
+        "--weights", "ema", "--master", MASTER);
+    assertThat(onnxWeights.code).as("%s", onnxWeights).isEqualTo(2);
+    assertThat(onnxWeights.err).contains("--weights ema chooses the weights of a checkpoint, but ")
+        .contains(" is an ONNX file (it holds the weights it was exported with); leave --weights out");
+    CliRun unknown = CliRun.of("evaluate", job.toString(), "--weights", "best", "--master", MASTER);
+    assertThat(unknown.code).isEqualTo(2);
+    assertThat(unknown.err).contains("--weights 'best' is not supported; use trained (model.safetensors) or ema");
   }
 
   @Test
@@ -159,6 +184,11 @@ class EmaCliTest {
     assertThat(file(plain, 3, "model.safetensors")).isEqualTo(file(whole, 3, "model.safetensors"));
     assertThat(file(plain, 3, "optimizer.safetensors")).isEqualTo(file(whole, 3, "optimizer.safetensors"));
     assertThat(plain.resolve("checkpoints/epoch-000003/ema.safetensors")).doesNotExist();
+    CliRun noAverage = CliRun.of("predict", plain.toString(), "--input", train, "--weights", "ema", "--master",
+        MASTER);
+    assertThat(noAverage.code).as("%s", noAverage).isEqualTo(2);
+    assertThat(noAverage.err).contains("--weights ema: checkpoint ").contains(" holds no moving average (its job has "
+        + "no train.ema_decay); leave --weights out for its trained weights");
   }
 
   private static float[] onnxRuntime(Path onnx, Tensor input) throws Exception {
