@@ -8,7 +8,9 @@ For every checkpoint directory given (an epoch-NNNNNN directory), this script
      with load_state_dict(strict=True),
   3. runs probe.input through the module in eval mode and compares the result with
      probe.output, the output Epochal recorded when it saved the checkpoint,
-  4. checks that every optimizer tensor is named after a model parameter.
+  4. checks that every optimizer tensor is named after a model parameter,
+  5. for a job with train.ema_decay, loads ema.safetensors (the moving average) into the module the same
+     way and compares its output with probe.ema_output, the average's recorded output.
 
 Needs torch and safetensors (pip install torch safetensors; numpy too, or torch warns that
 it cannot initialise NumPy, which this script does not use). Exit status 0 when every
@@ -152,12 +154,20 @@ def check(directory):
     with torch.no_grad():
         out = module(probe["probe.input"])
     diff = (out - probe["probe.output"]).abs().max().item()
+    average = load_state(directory, "ema")
+    average_text = ""
+    if average is not None:  # the moving average: the same module, its own recorded output
+        module.load_state_dict(average, strict=True)
+        with torch.no_grad():
+            average_diff = (module(probe["probe.input"]) - probe["probe.ema_output"]).abs().max().item()
+        diff = max(diff, average_diff)
+        average_text = f", moving average's probe max |diff| {average_diff:.3g}"
     params = {n for n, _ in module.named_parameters()}
     optimizer = load_state(directory, "optimizer") or {}  # an optimizer without state (plain SGD) has none
     strays = [n for n in optimizer if n.rsplit(".", 1)[0] not in params]
     ok = diff <= TOLERANCE and not strays
     print(f"{'ok  ' if ok else 'FAIL'} {directory}: {manifest['model']['name']} v{manifest['model']['version']}, "
-          f"{len(state)} tensors loaded strictly, probe max |diff| {diff:.3g} (tolerance {TOLERANCE}), "
+          f"{len(state)} tensors loaded strictly, probe max |diff| {diff:.3g}{average_text} (tolerance {TOLERANCE}), "
           f"optimizer tensors named after parameters: {'yes' if not strays else strays}")
     return ok
 

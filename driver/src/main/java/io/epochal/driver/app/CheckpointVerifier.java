@@ -202,6 +202,12 @@ final class CheckpointVerifier {
         lines.add(CheckLine.pass("probe output reproduced " + how));
       } catch (io.epochal.worker.probe.ProbeMismatchException e) {
         lines.add(CheckLine.fail("probe output reproduced " + how, e.getMessage()));
+        return;
+      }
+      if (!c.ema().isEmpty()) {
+        String averageCheck = "moving average's probe output (probe.ema_output) reproduced " + how;
+        Optional<String> average = CheckpointFit.averageNotReproduced(model, c, compat.probeTolerance());
+        lines.add(average.isPresent() ? CheckLine.fail(averageCheck, average.get()) : CheckLine.pass(averageCheck));
       }
     }
   }

@@ -119,13 +119,19 @@ final class ModelExport {
 
   /**
    * The probe the exported weights must reproduce: the recorded one (the trained weights' output at save time, which
-   * the checkpoint was checked to reproduce before), or for a moving average the registered model's output on the
-   * same input with the average loaded.
+   * the checkpoint was checked to reproduce before), or for a moving average its recorded output ({@code
+   * probe.ema_output}), or the registered model's output on the same input with the average loaded when the probe
+   * file records none.
    */
   private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c, String weights) {
     io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
     if (ServedWeights.of(c, weights) == c.model()) {
       return recorded;
+    }
+    java.util.Optional<io.epochal.worker.probe.ProbeRecord> average =
+        io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe());
+    if (average.isPresent()) {
+      return average.get();
     }
     CheckpointManifest m = c.manifest();
     try (io.epochal.worker.model.EpochalModel model = ModelRegistry.getDefault().create(m.modelName(),

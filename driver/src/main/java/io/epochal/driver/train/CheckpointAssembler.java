@@ -60,6 +60,7 @@ final class CheckpointAssembler {
       String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
     StateDict model = LocalRound.modelPart(state);
     StateDict optimizer = LocalRound.optimizerPart(state);
+    StateDict average = io.epochal.worker.ema.ModelEma.part(state);
     ProbeRecord probe = probe(model);
     if (!reproductionChecked) {
       checkReproduced(epoch, model, probe);
@@ -99,8 +100,8 @@ final class CheckpointAssembler {
     return CheckpointContent.builder()
         .setModel(model)
         .optOptimizer(optimizer)
-        .optProbe(probe.toStateDict())
-        .optEma(io.epochal.worker.ema.ModelEma.part(state))
+        .optProbe(average.isEmpty() ? probe.toStateDict() : probe.withAverage(probe(average)))
+        .optEma(average)
         .setManifest(manifest.build())
         .build();
   }

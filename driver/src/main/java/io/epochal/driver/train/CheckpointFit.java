@@ -74,6 +74,38 @@ public final class CheckpointFit {
           "checkpoint " + JobSpecResolver.locationText(c.path()) + " does not reproduce its model: " + e.getMessage() + "\n"
               + advice(c.path()), e);
     }
+    Optional<String> average = averageNotReproduced(model, c, compat.probeTolerance());
+    if (average.isPresent()) {
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
+          + JobSpecResolver.locationText(c.path()) + " does not reproduce its moving average: " + average.get() + "\n"
+          + advice(c.path()), null);
+    }
+  }
+
+  /**
+   * Why {@code model} loaded with checkpoint {@code c}'s moving average does not give the average's output its probe
+   * file recorded ({@code probe.ema_output}), within {@code tolerance}, if it does not; empty for a checkpoint without
+   * an average. Leaves {@code model} loaded with {@code c}'s trained weights.
+   */
+  public static Optional<String> averageNotReproduced(EpochalModel model, LoadedCheckpoint c,
+      io.epochal.worker.probe.Tolerance tolerance) {
+    if (c.ema().isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Optional<ProbeRecord> recorded = ProbeRecord.averageFromStateDict(c.probe());
+      if (recorded.isEmpty()) {
+        return Optional.of("its probe.safetensors records no output of the average (" + ProbeRecord.AVERAGE_OUTPUT
+            + ")");
+      }
+      model.loadStateDict(c.ema());
+      Probe.check(model, recorded.get(), tolerance);
+      return Optional.empty();
+    } catch (ProbeMismatchException | IllegalArgumentException e) {
+      return Optional.of(e.getMessage());
+    } finally {
+      model.loadStateDict(c.model());
+    }
   }
 
   /**

@@ -93,7 +93,8 @@ class EmaCliTest {
     CliRun verified = CliRun.of("verify", job.toString());
     assertThat(verified.code).as("%s", verified).isZero();
     assertThat(verified.out).contains("PASS epoch-000003  moving average (ema.safetensors) matches the model's names "
-        + "and shapes (4 tensors, decay 0.9)");
+        + "and shapes (4 tensors, decay 0.9)")
+        .contains("PASS epoch-000003  moving average's probe output (probe.ema_output) reproduced bit for bit");
     assertThat(CliRun.of("status", job.toString()).out).contains("ema:         decay 0.9, held-out metrics");
 
     // export writes the average: ONNX Runtime gives the average's output, not the trained weights' recorded one

@@ -20,6 +20,11 @@ public final class ProbeRecord {
   public static final String INPUT = "probe.input";
   /** The state-dict name of the output. */
   public static final String OUTPUT = "probe.output";
+  /**
+   * The state-dict name of the output of the model's moving average ({@code ema.safetensors}) on the same input, which
+   * the probe file of a job with {@code train.ema_decay} holds beside the record ({@link #withAverage}).
+   */
+  public static final String AVERAGE_OUTPUT = "probe.ema_output";
 
   private final Tensor input;
   private final Tensor output;
@@ -71,15 +76,45 @@ public final class ProbeRecord {
   }
 
   /**
-   * Reads a record written by {@link #toStateDict()}.
+   * {@link #toStateDict()} with {@code average}'s output (the moving average's record on the same input) as {@link
+   * #AVERAGE_OUTPUT}.
+   *
+   * @throws IllegalArgumentException when {@code average} is of another input
+   */
+  public StateDict withAverage(ProbeRecord average) {
+    checkArgument(average.input.equals(input), "the moving average's probe must run on the same input");
+    return StateDict.builder().putAll(toStateDict()).put(AVERAGE_OUTPUT, average.output).build();
+  }
+
+  /**
+   * Reads a record written by {@link #toStateDict()} (or {@link #withAverage}, whose average's output it leaves out).
    *
    * @throws IllegalArgumentException naming the missing or malformed tensor
    */
   public static ProbeRecord fromStateDict(StateDict state) {
     checkNotNull(state, "state");
-    checkArgument(state.size() == 2 && state.contains(INPUT) && state.contains(OUTPUT),
-        "a probe state dict holds exactly '%s' and '%s', got %s", INPUT, OUTPUT, state.names());
+    int expected = state.contains(AVERAGE_OUTPUT) ? 3 : 2;
+    checkArgument(state.size() == expected && state.contains(INPUT) && state.contains(OUTPUT),
+        "a probe state dict holds exactly '%s' and '%s', got %s (and '%s' of a job with a moving average)", INPUT,
+        OUTPUT, state.names(), AVERAGE_OUTPUT);
     return new ProbeRecord(state.get(INPUT), state.get(OUTPUT));
+  }
+
+  /**
+   * The moving average's record of a probe state dict written by {@link #withAverage}, if it holds one.
+   *
+   * @throws IllegalArgumentException naming the malformed tensor
+   */
+  public static java.util.Optional<ProbeRecord> averageFromStateDict(StateDict state) {
+    ProbeRecord record = fromStateDict(state);
+    if (!state.contains(AVERAGE_OUTPUT)) {
+      return java.util.Optional.empty();
+    }
+    Tensor average = state.get(AVERAGE_OUTPUT);
+    checkArgument(average.sameLayout(record.output), "'%s' is %s %s but '%s' is %s %s", AVERAGE_OUTPUT,
+        average.dtype(), Arrays.toString(average.shape()), OUTPUT, record.output.dtype(),
+        Arrays.toString(record.output.shape()));
+    return java.util.Optional.of(new ProbeRecord(record.input, average));
   }
 
   @Override

@@ -57,6 +57,26 @@ class ProbeTest {
   }
 
   @Test
+  void aMovingAveragesOutputTravelsBesideTheRecordAndReadsBackAsItsOwn() {
+    try (EpochalModel m = ModelRegistry.getDefault().create("mlp", 1, MLP)) {
+      m.initialize(1);
+      ProbeRecord trained = Probe.record(m);
+      m.initialize(2);
+      ProbeRecord average = Probe.record(m);
+      StateDict sd = trained.withAverage(average);
+      assertThat(sd.nameList()).containsExactly("probe.input", "probe.output", "probe.ema_output");
+      assertThat(ProbeRecord.fromStateDict(sd)).isEqualTo(trained);
+      assertThat(ProbeRecord.averageFromStateDict(sd)).contains(average);
+      assertThat(ProbeRecord.averageFromStateDict(trained.toStateDict())).isEmpty();
+      StateDict other = StateDict.builder().putAll(trained.toStateDict())
+          .put("probe.other", average.output()).build();
+      assertThatThrownBy(() -> ProbeRecord.fromStateDict(other)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("holds exactly 'probe.input' and 'probe.output', got [probe.input, probe.output, "
+              + "probe.other]");
+    }
+  }
+
+  @Test
   void reloadedModelPassesTheExactCheck() {
     ModelRegistry reg = ModelRegistry.getDefault();
     try (EpochalModel a = reg.create("mlp", 1, MLP); EpochalModel b = reg.create("mlp", 1, MLP)) {
