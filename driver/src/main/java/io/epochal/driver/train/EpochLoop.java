@@ -91,6 +91,11 @@ final class EpochLoop {
     ReduceOnPlateau plateau = start.plateau(spec.scheduleName(), config);
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
+    if (config.emaDecay() > 0) {
+      listener.message("keeping a moving average of the model (train.ema_decay " + config.emaDecay() + ")"
+          + (evaluator == null ? "" : ": the val_ metrics are its, as evaluate's (--weights trained for the trained"
+          + " weights')"));
+    }
     if (start.checkpoint() == null || dir.specFile().amendsEpochs()) {
       // a resume cannot change it, unless its --epochs does
       ScheduleCoverage.forSteps(spec, (long) epochs * plan.stepsPerEpoch(maxRows), start.completedEpochs() > 0)
