@@ -258,7 +258,8 @@ final class CheckpointVerifier {
   /**
    * Why {@code c} cannot be used for its model's output, if it cannot: the model it names is not
    * registered, its state does not fit the model, or the model does not reproduce the probe
-   * output recorded at save time within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE}. What
+   * output recorded at save time within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE} (nor,
+   * loaded with the checkpoint's moving average, the average's recorded output). What
    * {@code export} and {@code predict} check before they use a checkpoint: they catch a model
    * that reloads to another output, not the last bits a CPU with other vector instructions may
    * change (a resume, which promises bit-identical training, checks bit for bit).
@@ -272,9 +273,13 @@ final class CheckpointVerifier {
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       model.loadStateDict(c.model());
-      Probe.check(model, ProbeRecord.fromStateDict(c.probe()),
-          io.epochal.worker.probe.Tolerance.maxAbs(EngineCompatibility.CROSS_ENGINE_TOLERANCE));
-      return Optional.empty();
+      io.epochal.worker.probe.Tolerance tolerance =
+          io.epochal.worker.probe.Tolerance.maxAbs(EngineCompatibility.CROSS_ENGINE_TOLERANCE);
+      Probe.check(model, ProbeRecord.fromStateDict(c.probe()), tolerance);
+      String where = JobSpecResolver.locationText(c.path());
+      return CheckpointFit.averageNotReproduced(model, c, tolerance).map(why -> where + "'s moving average "
+          + "(ema.safetensors) does not reproduce the output recorded for it when it was saved: " + why
+          + "; run 'bin/epochal verify " + where + "' for every check, and use an earlier checkpoint");
     } catch (io.epochal.worker.probe.ProbeMismatchException | IllegalArgumentException e) {
       String where = JobSpecResolver.locationText(c.path());
       return Optional.of(where + " does not reproduce the output recorded when it was saved: " + e.getMessage()

@@ -118,28 +118,14 @@ final class ModelExport {
   }
 
   /**
-   * The probe the exported weights must reproduce: the recorded one (the trained weights' output at save time, which
-   * the checkpoint was checked to reproduce before), or for a moving average its recorded output ({@code
-   * probe.ema_output}), or the registered model's output on the same input with the average loaded when the probe
-   * file records none.
+   * The probe the exported weights must reproduce: the recorded one of the trained weights ({@code probe.output}) or
+   * of the moving average ({@code probe.ema_output}), each of which the checkpoint was checked to reproduce before
+   * ({@link CheckpointVerifier#refusal}).
    */
   private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c, String weights) {
     io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
-    if (ServedWeights.of(c, weights) == c.model()) {
-      return recorded;
-    }
-    java.util.Optional<io.epochal.worker.probe.ProbeRecord> average =
-        io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe());
-    if (average.isPresent()) {
-      return average.get();
-    }
-    CheckpointManifest m = c.manifest();
-    try (io.epochal.worker.model.EpochalModel model = ModelRegistry.getDefault().create(m.modelName(),
-        Integer.parseInt(m.modelVersion()), CheckpointVerifier.modelParams(m))) {
-      model.loadStateDict(c.ema());
-      return io.epochal.worker.probe.ProbeRecord.of(recorded.input(),
-          io.epochal.worker.probe.Probe.run(model, recorded.input()));
-    }
+    return ServedWeights.of(c, weights) == c.model() ? recorded
+        : io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe()).orElseThrow();
   }
 
   /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */

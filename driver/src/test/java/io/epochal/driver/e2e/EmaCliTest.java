@@ -185,6 +185,31 @@ class EmaCliTest {
     assertThat(file(plain, 3, "model.safetensors")).isEqualTo(file(whole, 3, "model.safetensors"));
     assertThat(file(plain, 3, "optimizer.safetensors")).isEqualTo(file(whole, 3, "optimizer.safetensors"));
     assertThat(plain.resolve("checkpoints/epoch-000003/ema.safetensors")).doesNotExist();
+    // an average that is not the one its checkpoint recorded, its manifest rewritten to match: caught
+    Path checkpoint = whole.resolve("checkpoints/epoch-000003");
+    java.nio.file.Files.copy(whole.resolve("checkpoints/epoch-000002/ema.safetensors"),
+        checkpoint.resolve("ema.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Path manifest = checkpoint.resolve("manifest.json");
+    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
+        java.nio.file.Files.readAllBytes(manifest), manifest.toString());
+    byte[] swapped = java.nio.file.Files.readAllBytes(checkpoint.resolve("ema.safetensors"));
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(swapped));
+    java.nio.file.Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals("ema.safetensors")
+        ? new io.epochal.checkpoint.ManifestFile(f.name(), swapped.length, digest) : f).toList()).toJson());
+    CliRun verified = CliRun.of("verify", whole.toString());
+    assertThat(verified.code).as("%s", verified).isEqualTo(1);
+    assertThat(verified.out).contains("FAIL epoch-000003  moving average's probe output (probe.ema_output) "
+        + "reproduced bit for bit");
+    CliRun continued = CliRun.of("resume", whole.toString(), "--epochs", "4", "--master", MASTER);
+    assertThat(continued.code).as("%s", continued).isEqualTo(1);
+    assertThat(continued.err).contains("does not reproduce its moving average");
+    CliRun exported = CliRun.of("export", whole.toString(), "--format", "onnx", "--out",
+        tmp.resolve("swapped.onnx").toString());
+    assertThat(exported.code).as("%s", exported).isEqualTo(1);
+    assertThat(exported.err).contains("'s moving average (ema.safetensors) does not reproduce the output recorded "
+        + "for it when it was saved");
+
     CliRun noAverage = CliRun.of("predict", plain.toString(), "--input", train, "--weights", "ema", "--master",
         MASTER);
     assertThat(noAverage.code).as("%s", noAverage).isEqualTo(2);
