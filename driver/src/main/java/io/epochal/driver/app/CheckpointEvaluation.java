@@ -148,8 +148,8 @@ final class CheckpointEvaluation {
             c = store.load(entries.get(i)); // every file's size and SHA-256
           } catch (CheckpointException e) {
             err.println("epochal: warning: not evaluated: " + e.getMessage());
-            table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(), null, "DAMAGED",
-                e.getMessage(), 0));
+            table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(), "DAMAGED",
+                e.getMessage()));
             unusable++;
             continue;
           }
@@ -186,7 +186,8 @@ final class CheckpointEvaluation {
             + evaluator.rows() + " rows");
         long started = System.nanoTime();
         EvaluationResult r = evaluator.evaluate(evaluated, spec.jobName() + ": evaluate " + name);
-        table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9));
+        table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9,
+            evaluated == c.model() ? ServedWeights.TRAINED : ServedWeights.AVERAGE));
       }
     } catch (TrainingException e) {
       return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,
@@ -271,8 +272,8 @@ final class CheckpointEvaluation {
 
   /** The line of checkpoint {@code c}, not evaluated: {@code UNREGISTERED} or {@code NOT REPRODUCED}, and why. */
   private static Evaluated notEvaluated(LoadedCheckpoint c, CheckpointVerifier.Unusable why) {
-    return new Evaluated(new Path(c.path()).getName(), c.path(), c.epoch(), null,
-        why.unregistered() ? "UNREGISTERED" : "NOT REPRODUCED", why.reason(), 0);
+    return new Evaluated(new Path(c.path()).getName(), c.path(), c.epoch(),
+        why.unregistered() ? "UNREGISTERED" : "NOT REPRODUCED", why.reason());
   }
 
   /** Warns when {@code c} was saved with another DJL, engine or platform. */
@@ -306,7 +307,13 @@ final class CheckpointEvaluation {
    * status} {@code DAMAGED}, {@code UNREGISTERED} or {@code NOT REPRODUCED} and {@code reason}.
    */
   record Evaluated(String name, String path, long epoch, EvaluationResult result, String status, String reason,
-      double seconds) {}
+      double seconds, String weights) {
+
+    /** A checkpoint not evaluated, {@code status} saying why. */
+    Evaluated(String name, String path, long epoch, String status, String reason) {
+      this(name, path, epoch, null, status, reason, 0, null);
+    }
+  }
 
   /**
    * {@code message} with the data keys this command takes as options named as those options

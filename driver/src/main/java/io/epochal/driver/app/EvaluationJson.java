@@ -86,6 +86,7 @@ final class EvaluationJson {
         continue;
       }
       c.put("status", "evaluated");
+      c.put("weights", e.weights());
       c.put("loss", r.meanLoss());
       if (r.counted()) {
         c.put("accuracy", r.accuracy());

@@ -137,6 +137,13 @@ class EmaCliTest {
     assertThat(evaluatedTrained.err).contains("evaluating epoch-000003's trained weights");
     assertThat(evaluatedTrained.out).containsPattern("epoch-000003 +3 +90 +[0-9.]+ ")
         .doesNotContain(String.format(Locale.ROOT, "%.6f", metric(job, 3, "val_loss")));
+    CliRun json = CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER);
+    assertThat(json.code).as("%s", json).isZero();
+    com.fasterxml.jackson.databind.JsonNode evaluatedJson = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(json.out).get("checkpoints").get(0);
+    assertThat(evaluatedJson.get("weights").asText()).isEqualTo("ema");
+    assertThat(evaluatedJson.get("loss").asDouble()).as("the recorded val_loss, exactly")
+        .isEqualTo(metric(job, 3, "val_loss"));
     CliRun onnxWeights = CliRun.of("predict", onnx.toString(), "--input", heldOut, "--features", "features",
         "--weights", "ema", "--master", MASTER);
     assertThat(onnxWeights.code).as("%s", onnxWeights).isEqualTo(2);
