@@ -12,8 +12,9 @@ softmax_cross_entropy, csv data), this script
   3. takes one step on all the job's rows, and compares the weights and the optimizer state with
      checkpoint epoch-(N+1);
   4. for a job with train.ema_decay, loads ema.safetensors into torch.optim.swa_utils.AveragedModel(model,
-     avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True), updates it after the step and
-     compares it with epoch-(N+1)'s ema.safetensors.
+     avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True), updates it after the step when
+     (step + 1) % train.ema_every_n_steps == 0 (the first such update copying) and compares it with
+     epoch-(N+1)'s ema.safetensors.
 
 Needs PyTorch and pandas (Debian: apt-get install python3-torch python3-pandas). Exit status 0 when every
 tensor is within the tolerance (1e-5, of the tensor's largest magnitude when that is above 1), 1 when one is
@@ -173,11 +174,15 @@ def main(job, epoch):
 
     decay = float(hp.get("train.ema_decay", 0))
     average = None
+    updates = False
     if decay > 0:  # the moving average, continued as AveragedModel continues: n_averaged > 0 blends
         average = torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * p,
                                                       use_buffers=True)
         average.module.load_state_dict(load(os.path.join(here, "ema.safetensors")), strict=True)
-        average.n_averaged.fill_(1)
+        every = int(hp.get("train.ema_every_n_steps", 1))
+        step = int(manifest["global_step"])  # the 0-based index of the step about to be taken
+        average.n_averaged.fill_(0 if step + 1 == every else 1)  # the job's first update copies the model
+        updates = (step + 1) % every == 0
 
     optimizer.zero_grad()
     weights = [float(w) for w in str(hp.get("loss.class_weights", "")).split(",") if w.strip()]
@@ -185,7 +190,7 @@ def main(job, epoch):
                                label_smoothing=float(hp.get("loss.label_smoothing", 0)))
     loss(model(x), y).backward()
     optimizer.step()
-    if average is not None:
+    if updates:  # else the next checkpoint holds the same average
         average.update_parameters(model)
 
     expected = load(os.path.join(there, "model.safetensors"))

@@ -46,10 +46,11 @@ final class ContinuationLines {
       out.println("loss:        " + job.getString(io.epochal.driver.config.JobKeys.LOSS)
           + ", classes 0, 1, ... weighted " + weights + " (" + io.epochal.driver.config.LossKeys.CLASS_WEIGHTS + ")");
     }
-    double emaDecay = io.epochal.driver.config.EmaKeys.decay(job);
-    if (emaDecay > 0) {
-      out.println("ema:         decay " + emaDecay + ", held-out metrics, evaluate, predict and export use the moving "
-          + "average (ema.safetensors; " + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
+    io.epochal.worker.ema.EmaSettings ema = io.epochal.driver.config.EmaKeys.settings(job);
+    if (ema.kept()) {
+      out.println("ema:         decay " + ema.decay() + (ema.everyNSteps() == 1 ? "" : ", updated every "
+          + ema.everyNSteps() + " optimizer steps") + ", held-out metrics, evaluate, predict and export use the "
+          + "moving average (ema.safetensors; " + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
     }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));

@@ -59,6 +59,7 @@ final class CreationCheck {
           + "to 0), as Lightning's gradient_clip_algorithm chooses one"));
     }
     initWithoutWeights(values, raw).ifPresent(problems::add);
+    EmaKeys.problem(values, raw).ifPresent(problems::add);
     frozenProblem(values, raw).ifPresent(problems::add);
     paramGroupProblems(values, raw, problems);
     HyperParameters optimizer = withoutPrefix(values, JobKeys.OPTIMIZER_PREFIX, JobKeys.OPTIMIZER_NAME);

@@ -168,7 +168,7 @@ public final class JobKeys {
    * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
    * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
    * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0) or
-   * class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no moving average ({@link EmaKeys#EMA_DECAY} 0), no early
+   * class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no moving average ({@link EmaKeys}), no early
    * stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link
    * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
    * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM}
@@ -177,8 +177,8 @@ public final class JobKeys {
    * read as those of jobs made before the keys existed, and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(LossKeys.CLASS_WEIGHTS) || key.equals(EmaKeys.EMA_DECAY)) {
-      return key.equals(EmaKeys.EMA_DECAY) ? EmaKeys.storedAsAbsent(key, value) : LossKeys.storedAsAbsent(key, value);
+    if (key.equals(LossKeys.CLASS_WEIGHTS) || EmaKeys.isKey(key)) {
+      return EmaKeys.isKey(key) ? EmaKeys.storedAsAbsent(key, value) : LossKeys.storedAsAbsent(key, value);
     }
     if (FineTuning.isKey(key)) {
       return FineTuning.storedAsAbsent(key, value); // seeded weights, all trained: as before the keys existed

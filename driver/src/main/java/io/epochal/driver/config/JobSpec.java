@@ -221,9 +221,12 @@ public final class JobSpec {
     return JobKeys.numberOrZero(values, JobKeys.CLIP_GRAD_VALUE);
   }
 
-  /** {@code train.ema_decay}: the decay of the model's moving average; 0 (also for a job stored without it) = none. */
-  public double emaDecay() {
-    return EmaKeys.decay(values);
+  /**
+   * The model's moving average: {@code train.ema_decay} and {@code train.ema_every_n_steps} (none, also for a job
+   * stored without them).
+   */
+  public io.epochal.worker.ema.EmaSettings ema() {
+    return EmaKeys.settings(values);
   }
 
   /**

@@ -34,7 +34,7 @@ public final class TrainingConfigs {
         .optDevice(DeviceMode.parse(spec.device()))
         .optFrozen(spec.fineTuning().frozenParameters())
         .optParamGroups(spec.fineTuning().paramGroups())
-        .optEmaDecay(spec.emaDecay())
+        .optEma(spec.ema())
         .build();
   }
 }

@@ -29,7 +29,7 @@ class EmaKeysTest {
   @Test
   void theDecayReachesTheWorkersAndIsStoredOnlyWhenSet() {
     JobSpec none = resolver().build().resolve();
-    assertThat(none.emaDecay()).isZero();
+    assertThat(none.ema()).isEqualTo(io.epochal.worker.ema.EmaSettings.NONE);
     assertThat(TrainingConfigs.of(none).emaDecay()).isZero();
     assertThat(none.toHyperParameters().contains(EmaKeys.EMA_DECAY)).as("job.json as before the key existed")
         .isFalse();
@@ -41,6 +41,24 @@ class EmaKeysTest {
     assertThat(JobSpec.fromHyperParameters(averaged.toHyperParameters())).isEqualTo(averaged);
     assertThat(TrainingConfigs.of(averaged).emaDecay()).isEqualTo(0.999);
     assertThat(TrainingConfigs.of(averaged)).isNotEqualTo(TrainingConfigs.of(none));
+  }
+
+  @Test
+  void anUpdateIntervalIsStoredOnlyWhenNotOneAndRefusedWithoutADecay() {
+    JobSpec every = resolver().optOverride(EmaKeys.EMA_DECAY, "0.99").optOverride(EmaKeys.EMA_EVERY_N_STEPS, "4")
+        .build().resolve();
+    assertThat(every.ema()).isEqualTo(new io.epochal.worker.ema.EmaSettings(0.99, 4));
+    assertThat(TrainingConfigs.of(every).ema().everyNSteps()).isEqualTo(4);
+    assertThat(resolver().optOverride(EmaKeys.EMA_DECAY, "0.99").optOverride(EmaKeys.EMA_EVERY_N_STEPS, "1").build()
+        .resolve().toHyperParameters().contains(EmaKeys.EMA_EVERY_N_STEPS)).as("1, the default, is not stored")
+        .isFalse();
+    ConfigException alone = SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_EVERY_N_STEPS, "4"));
+    assertThat(alone.key()).isEqualTo(EmaKeys.EMA_EVERY_N_STEPS);
+    assertThat(alone).hasMessageContaining("train.ema_every_n_steps = 4 (from --set train.ema_every_n_steps) says how "
+        + "often the moving average is updated, but the job keeps none: set train.ema_decay (0.999, say), or remove "
+        + "train.ema_every_n_steps");
+    assertThat(SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_DECAY, "0.99")
+        .optOverride(EmaKeys.EMA_EVERY_N_STEPS, "0"))).hasMessageContaining("train.ema_every_n_steps");
   }
 
   @Test

@@ -14,11 +14,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The exponential moving average of a model's tensors, updated after every optimizer step as
- * {@code ema = decay * ema + (1 - decay) * tensor}: PyTorch's {@code torch.optim.swa_utils.AveragedModel(model,
- * avg_fn=lambda ema, p, n: decay * ema + (1 - decay) * p, use_buffers=True)} with {@code update_parameters(model)}
- * after each {@code optimizer.step()}, and timm's {@code ModelEmaV2}. As {@code AveragedModel}, the job's first
- * step copies the model (its {@code n_averaged} is 0 then). Every float32 tensor is averaged, parameters and buffers
+ * The exponential moving average of a model's tensors, updated after every optimizer step (or every n-th, {@link
+ * EmaSettings}) as {@code ema = decay * ema + (1 - decay) * tensor}: PyTorch's {@code
+ * torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda ema, p, n: decay * ema + (1 - decay) * p,
+ * use_buffers=True)} with {@code update_parameters(model)} after each {@code optimizer.step()}, and timm's {@code
+ * ModelEmaV2}. As {@code AveragedModel}, the job's first update copies the model (its {@code n_averaged} is 0
+ * then). Every float32 tensor is averaged, parameters and buffers
  * alike (BatchNorm's running statistics), so the average evaluates with statistics of its own; counters such as
  * {@code num_batches_tracked} are the model's.
  *
@@ -64,8 +65,7 @@ public final class ModelEma {
   }
 
   /**
-   * Updates the average with the model's tensors after a step; {@code first} (the job's first optimizer step)
-   * copies them.
+   * Updates the average with the model's tensors after a step; {@code first} (the job's first update) copies them.
    *
    * @throws IllegalArgumentException when {@code model}'s names, dtypes or shapes are not the average's, naming
    *     the tensor

@@ -216,8 +216,9 @@ public final class LocalRound {
           for (NamedParameter p : params) {
             Autograd.zeroGrad(p.parameter().getArray());
           }
-          if (ema != null) { // after the step, as torch's AveragedModel.update_parameters after optimizer.step()
-            ema.update(model.stateDict(), globalStep + s == 0);
+          // after the step, as torch's AveragedModel.update_parameters after optimizer.step()
+          if (ema != null && config.ema().updatesAfter(globalStep + s)) {
+            ema.update(model.stateDict(), config.ema().firstUpdateAfter(globalStep + s));
           }
         }
       }

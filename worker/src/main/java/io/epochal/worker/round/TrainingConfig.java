@@ -42,7 +42,7 @@ public final class TrainingConfig implements Serializable {
   private final DeviceMode device;
   private final FrozenParameters frozen;
   private final ParamGroups paramGroups;
-  private final double emaDecay;
+  private final io.epochal.worker.ema.EmaSettings ema;
 
   private transient HyperParameters modelParams;
   private transient HyperParameters optimizerParams;
@@ -66,14 +66,13 @@ public final class TrainingConfig implements Serializable {
     this.device = checkNotNull(b.device, "device");
     this.frozen = checkNotNull(b.frozen, "frozen");
     this.paramGroups = checkNotNull(b.paramGroups, "paramGroups");
-    this.emaDecay = b.emaDecay;
+    this.ema = checkNotNull(b.ema, "ema");
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
     checkArgument(localSteps >= 1, "local steps must be >= 1, got %s", localSteps);
     new BatchPlan(batchSize, localSteps, accumulateGradBatches); // checks the batches accumulated per step
     checkFinite(clipGradNorm, 0, "largest gradient norm must be finite and >= 0 (0 = no clipping)");
     checkFinite(clipGradValue, 0, "largest gradient value must be finite and >= 0 (0 = no clipping)");
     checkArgument(threads >= 1, "threads per worker must be >= 1, got %s", threads);
-    checkArgument(emaDecay >= 0 && emaDecay < 1, "EMA decay must be >= 0 and < 1 (0 = no EMA), got %s", emaDecay);
   }
 
   private static void checkFinite(double value, double min, String what) {
@@ -199,7 +198,12 @@ public final class TrainingConfig implements Serializable {
    * 0 = none. See {@link io.epochal.worker.ema.ModelEma}.
    */
   public double emaDecay() {
-    return emaDecay;
+    return ema.decay();
+  }
+
+  /** The moving average's decay and update interval ({@code train.ema_decay}, {@code train.ema_every_n_steps}). */
+  public io.epochal.worker.ema.EmaSettings ema() {
+    return ema;
   }
 
   /** A key identifying the model structure (name, version, hyperparameters) for caching. */
@@ -224,14 +228,14 @@ public final class TrainingConfig implements Serializable {
         && batchSize == c.batchSize && localSteps == c.localSteps && accumulateGradBatches == c.accumulateGradBatches
         && Double.compare(clipGradNorm, c.clipGradNorm) == 0 && Double.compare(clipGradValue, c.clipGradValue) == 0
         && seed == c.seed && threads == c.threads && device == c.device && frozen.equals(c.frozen)
-        && paramGroups.equals(c.paramGroups) && Double.compare(emaDecay, c.emaDecay) == 0;
+        && paramGroups.equals(c.paramGroups) && ema.equals(c.ema);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(modelName, modelVersion, modelParamsJson, optimizerName, optimizerParamsJson,
         scheduleParamsJson, loss, batchSize, localSteps, accumulateGradBatches, clipGradNorm, clipGradValue,
-        seed, threads, device, frozen, paramGroups, emaDecay);
+        seed, threads, device, frozen, paramGroups, ema);
   }
 
   @Override
@@ -243,7 +247,7 @@ public final class TrainingConfig implements Serializable {
         + ", localSteps " + localSteps + (clipGradNorm > 0 ? ", clipGradNorm " + clipGradNorm : "")
         + (clipGradValue > 0 ? ", clipGradValue " + clipGradValue : "") + ", seed " + seed
         + ", threads " + threads + ", device " + device.key() + (frozen.isEmpty() ? "" : ", " + frozen)
-        + (paramGroups.isEmpty() ? "" : ", " + paramGroups) + (emaDecay > 0 ? ", emaDecay " + emaDecay : "") + "]";
+        + (paramGroups.isEmpty() ? "" : ", " + paramGroups) + (ema.kept() ? ", " + ema : "") + "]";
   }
 
   /** Builds a {@link TrainingConfig}: every {@code set*} is required, {@code opt*} optional. */
@@ -265,7 +269,7 @@ public final class TrainingConfig implements Serializable {
     private DeviceMode device = DeviceMode.AUTO;
     private FrozenParameters frozen = FrozenParameters.NONE;
     private ParamGroups paramGroups = ParamGroups.NONE;
-    private double emaDecay;
+    private io.epochal.worker.ema.EmaSettings ema = io.epochal.worker.ema.EmaSettings.NONE;
 
     private Builder() {}
 
@@ -362,9 +366,15 @@ public final class TrainingConfig implements Serializable {
       return this;
     }
 
-    /** The decay of the moving average of the model's tensors (default 0: none kept). */
+    /** The decay of the moving average of the model's tensors, updated after every step (default 0: none kept). */
     public Builder optEmaDecay(double emaDecay) {
-      this.emaDecay = emaDecay;
+      this.ema = new io.epochal.worker.ema.EmaSettings(emaDecay, 1);
+      return this;
+    }
+
+    /** The moving average's decay and update interval (default {@link io.epochal.worker.ema.EmaSettings#NONE}). */
+    public Builder optEma(io.epochal.worker.ema.EmaSettings ema) {
+      this.ema = checkNotNull(ema, "ema");
       return this;
     }
 

@@ -81,6 +81,33 @@ class EmaRoundTest {
   }
 
   @Test
+  void anAverageUpdatedEverySecondStepCopiesAtTheSecondAndBlendsAtTheFourth() {
+    TrainingConfig config = RoundFixtures.builder("adam", HyperParameters.builder().put("lr", 0.01).build(), 0.0, 8,
+        1, 0, 1).optEma(new io.epochal.worker.ema.EmaSettings(0.5, 2)).build();
+    DataShard shard = RoundFixtures.shard(0, 32, 5);
+    StateDict start = RoundFixtures.initialState(config);
+    StateDict[] after = new StateDict[4];
+    StateDict state = start;
+    for (int r = 0; r < 4; r++) {
+      state = LocalRound.run(config, state, shard, 0, r, r).state();
+      after[r] = state;
+    }
+    assertThat(ModelEma.part(after[0])).as("no update after the first step").isEqualTo(start);
+    assertThat(ModelEma.part(after[1])).as("the first update copies").isEqualTo(LocalRound.modelPart(after[1]));
+    assertThat(ModelEma.part(after[2])).as("none after the third").isEqualTo(LocalRound.modelPart(after[1]));
+    for (String name : start.names()) {
+      float[] before = after[2].get(ModelEma.PREFIX + name).toFloatArray();
+      float[] model = after[3].get(name).toFloatArray();
+      float[] average = after[3].get(ModelEma.PREFIX + name).toFloatArray();
+      for (int i = 0; i < average.length; i++) {
+        assertThat(average[i]).as("%s[%s]", name, i).isEqualTo(0.5f * before[i] + 0.5f * model[i]);
+      }
+    }
+    assertThatThrownBy(() -> new io.epochal.worker.ema.EmaSettings(0.5, 0))
+        .hasMessageContaining("EMA update interval must be >= 1 optimizer step, got 0");
+  }
+
+  @Test
   void aWorkerWithoutStepsInTheRoundReturnsTheAverageToo() {
     TrainingConfig config = config(0.9, 1);
     StateDict start = RoundFixtures.initialState(config);
