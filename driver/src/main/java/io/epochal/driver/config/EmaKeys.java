@@ -60,12 +60,12 @@ public final class EmaKeys {
         + "but the job keeps none: set " + EMA_DECAY + " (0.999, say), or remove " + EMA_EVERY_N_STEPS));
   }
 
-  /** Adds the declaration of {@code train.ema_decay} to {@code specs}. */
+  /** Adds the declarations of {@code train.ema_decay} and {@code train.ema_every_n_steps} to {@code specs}. */
   static void declare(List<ParamSpec> specs) {
     specs.add(ParamSpec.builder(EMA_DECAY, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMaxExclusive(1.0)
         .optDoc("Decay of an exponential moving average of the model's tensors kept beside them (0.999 is common): "
-            + "after every optimizer step ema = decay * ema + (1 - decay) * tensor, the job's first step copying the "
-            + "model, as torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * "
+            + "after every optimizer step (or every train.ema_every_n_steps-th) ema = decay * ema + (1 - decay) * "
+            + "tensor, the job's first update copying the model, as torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * "
             + "p, use_buffers=True) and timm's ModelEmaV2: parameters and BatchNorm statistics alike, counters "
             + "copied. Each worker averages its own steps and the averages are combined by rows with the model. "
             + "Every checkpoint holds it as ema.safetensors (the model's tensor names); held-out metrics, "
