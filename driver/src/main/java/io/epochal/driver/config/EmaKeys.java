@@ -65,16 +65,18 @@ public final class EmaKeys {
     specs.add(ParamSpec.builder(EMA_DECAY, ParamType.DOUBLE).optDefault(0.0).optMin(0.0).optMaxExclusive(1.0)
         .optDoc("Decay of an exponential moving average of the model's tensors kept beside them (0.999 is common): "
             + "after every optimizer step (or every train.ema_every_n_steps-th) ema = decay * ema + (1 - decay) * "
-            + "tensor, the job's first update copying the model, as torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * "
-            + "p, use_buffers=True) and timm's ModelEmaV2: parameters and BatchNorm statistics alike, counters "
-            + "copied. Each worker averages its own steps and the averages are combined by rows with the model. "
-            + "Every checkpoint holds it as ema.safetensors (the model's tensor names); held-out metrics, "
-            + "checkpoint.best_metric, early stopping, evaluate, predict and export use it, as timm validates its "
-            + "EMA model (--weights trained takes the trained weights). 0 = none.").build());
+            + "tensor, the job's first update copying the model, as torch.optim.swa_utils.AveragedModel(model, "
+            + "avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True) and timm's ModelEmaV2: "
+            + "parameters and BatchNorm statistics alike, counters copied. Each worker averages its own steps and "
+            + "the averages are combined by rows with the model. Every checkpoint holds it as ema.safetensors (the "
+            + "model's tensor names); held-out metrics, checkpoint.best_metric, early stopping, evaluate, predict "
+            + "and export use it, as timm validates its EMA model (--weights trained takes the trained weights). "
+            + "0 = none.").build());
     specs.add(ParamSpec.builder(EMA_EVERY_N_STEPS, ParamType.LONG).optDefault(1L).optMin(1).optMax(1_000_000)
         .optDoc("Optimizer steps between two updates of train.ema_decay's moving average: it is updated after the "
             + "job's n-th, 2n-th, ... step (the first of them copying the model), as a torch loop calling "
-            + "update_parameters when (step + 1) % n == 0 and Lightning's update_every_n_steps; each update costs a "
-            + "copy of the model's tensors to the host. Needs train.ema_decay. 1 = after every step.").build());
+            + "update_parameters when (step + 1) % n == 0 and Lightning's update_every_n_steps; each update reads "
+            + "the model's tensors on the host (on a GPU, a copy of them). Needs train.ema_decay. 1 = after every "
+            + "step.").build());
   }
 }

@@ -90,6 +90,12 @@ public abstract class BaseEpochalModel implements EpochalModel {
   }
 
   @Override
+  public StateDict stateView() {
+    checkOpen();
+    return state.stateView();
+  }
+
+  @Override
   public StateDict stateDict() {
     checkOpen();
     return state.stateDict();

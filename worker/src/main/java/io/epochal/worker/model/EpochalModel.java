@@ -58,6 +58,15 @@ public interface EpochalModel extends AutoCloseable {
   StateDict stateDict();
 
   /**
+   * {@link #stateDict()} without the copy where the engine allows: views of the model's own memory, valid only until
+   * the model next changes (a step, a load, a training-mode forward pass), for reading at once. The default is
+   * {@link #stateDict()}.
+   */
+  default StateDict stateView() {
+    return stateDict();
+  }
+
+  /**
    * Replaces the model's state with {@code state}, strictly: the names, dtypes and shapes must be
    * exactly those of {@link #stateDict()}. Nothing is changed when the check fails.
    *

@@ -184,6 +184,17 @@ public final class ModuleState {
     });
   }
 
+  /**
+   * Every registered tensor in registration order as {@link TensorConversion#view views} of the arrays' memory
+   * (counters as copies): valid only until the model changes, for reading at once.
+   */
+  public StateDict stateView() {
+    StateDict.Builder b = StateDict.builder();
+    entries.forEach((k, e) -> b.put(k, e.kind == Kind.COUNTER
+        ? Tensor.scalarLong(e.counter.value) : TensorConversion.view(e.array)));
+    return b.build();
+  }
+
   /** A copy of every registered tensor, in registration order. */
   public StateDict stateDict() {
     StateDict.Builder b = StateDict.builder();

@@ -218,7 +218,7 @@ public final class LocalRound {
           }
           // after the step, as torch's AveragedModel.update_parameters after optimizer.step()
           if (ema != null && config.ema().updatesAfter(globalStep + s)) {
-            ema.update(model.stateDict(), config.ema().firstUpdateAfter(globalStep + s));
+            ema.update(model.stateView(), config.ema().firstUpdateAfter(globalStep + s)); // read at once
           }
         }
       }

@@ -36,6 +36,15 @@ public final class TensorConversion {
   }
 
   /**
+   * A tensor over the array's own memory where the engine gives it (a contiguous array on the CPU), without a copy
+   * to the heap; elsewhere (a GPU) over a host copy. Valid only until the array is written to or closed: for reading
+   * at once, as the moving average of the model reads the model after a step.
+   */
+  public static Tensor view(NDArray array) {
+    return Tensor.wrap(dtypeOf(array.getDataType()), array.getShape().getShape(), array.toByteBuffer(true));
+  }
+
+  /**
    * The elements of a float32 array, read through a view of the engine's memory (as {@link
    * #toTensor}), so that a full heap is an OutOfMemoryError in Java rather than a crash in the
    * engine's native code.

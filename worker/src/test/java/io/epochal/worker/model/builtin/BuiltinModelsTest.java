@@ -183,6 +183,16 @@ class BuiltinModelsTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
+  void stateViewHoldsWhatStateDictCopies(String name, HyperParameters hp) {
+    try (EpochalModel m = REGISTRY.create(name, 1, hp)) {
+      m.initialize(4);
+      assertThat(m.stateView()).isEqualTo(m.stateDict());
+      assertThat(m.stateView().nameList()).isEqualTo(m.stateDict().nameList());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("models")
   void reloadedModelReproducesOutputBitsAndStateDict(String name, HyperParameters hp) {
     try (EpochalModel a = REGISTRY.create(name, 1, hp); EpochalModel b = REGISTRY.create(name, 1, hp)) {
       a.initialize(11);
