@@ -18,7 +18,6 @@ import io.epochal.driver.train.LabelledRowsEvaluator;
 import io.epochal.driver.train.ServedWeights;
 import io.epochal.driver.train.TrainingException;
 import io.epochal.driver.train.TrainingListener;
-import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.EngineCompatibility;
 import io.epochal.worker.round.EvaluationResult;
@@ -180,14 +179,14 @@ final class CheckpointEvaluation {
           });
         }
         String name = new Path(c.path()).getName();
-        StateDict evaluated = ServedWeights.of(c, weights);
-        err.println("epochal: evaluating " + name + (c.ema().isEmpty() ? "" : evaluated == c.ema()
+        boolean average = ServedWeights.isAverage(c, weights);
+        err.println("epochal: evaluating " + name + (c.ema().isEmpty() ? "" : average
             ? "'s moving average" : "'s trained weights") + " (" + (i + 1) + " of " + count + ") on "
             + evaluator.rows() + " rows");
         long started = System.nanoTime();
-        EvaluationResult r = evaluator.evaluate(evaluated, spec.jobName() + ": evaluate " + name);
+        EvaluationResult r = evaluator.evaluate(average ? c.ema() : c.model(), spec.jobName() + ": evaluate " + name);
         table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9,
-            evaluated == c.model() ? ServedWeights.TRAINED : ServedWeights.AVERAGE));
+            average ? ServedWeights.AVERAGE : ServedWeights.TRAINED));
       }
     } catch (TrainingException e) {
       return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,

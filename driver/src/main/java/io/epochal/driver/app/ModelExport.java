@@ -124,8 +124,8 @@ final class ModelExport {
    */
   private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c, String weights) {
     io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
-    return ServedWeights.of(c, weights) == c.model() ? recorded
-        : io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe()).orElseThrow();
+    return ServedWeights.isAverage(c, weights)
+        ? io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe()).orElseThrow() : recorded;
   }
 
   /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */

@@ -178,17 +178,9 @@ public final class CheckpointFit {
     if (emaDecay == 0) {
       return Optional.of("it holds a moving average (ema.safetensors) but the job keeps none (no " + key + ")");
     }
-    List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, Tensor> e : c.model()) {
-      Tensor average = c.ema().get(e.getKey());
-      if (average == null || !average.sameLayout(e.getValue())) {
-        problems.add("'" + e.getKey() + "' is " + (average == null ? "missing" : average.dtype() + " "
-            + Arrays.toString(average.shape())) + " but the model's is " + e.getValue().dtype() + " "
-            + Arrays.toString(e.getValue().shape()));
-      }
-    }
-    c.ema().names().stream().filter(n -> !c.model().contains(n))
-        .forEach(n -> problems.add("'" + n + "' is not a tensor of the model"));
+    Map<String, io.epochal.worker.state.TensorSpec> layout = new LinkedHashMap<>();
+    c.model().forEach(e -> layout.put(e.getKey(), io.epochal.worker.state.TensorSpec.of(e.getValue())));
+    List<String> problems = io.epochal.worker.state.StateDictValidator.problems(layout, c.ema());
     return problems.isEmpty() ? Optional.empty()
         : Optional.of("its moving average (ema.safetensors) does not fit the model: " + String.join("; ", problems));
   }

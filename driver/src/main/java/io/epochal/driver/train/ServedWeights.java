@@ -5,7 +5,6 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.EmaKeys;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.tensor.StateDict;
-import io.epochal.worker.ema.ModelEma;
 import io.epochal.worker.round.LocalRound;
 import java.util.Locale;
 
@@ -28,7 +27,7 @@ public final class ServedWeights {
 
   /** The served weights of a combined state (model, {@code optimizer.} and {@code ema.} tensors). */
   public static StateDict of(StateDict combined) {
-    return ModelEma.isPresent(combined) ? ModelEma.part(combined) : LocalRound.modelPart(combined);
+    return LocalRound.averageOrModel(combined);
   }
 
   /** The served weights of checkpoint {@code c}: its {@code ema.safetensors} if it has one, else its model. */
@@ -43,21 +42,26 @@ public final class ServedWeights {
    * @throws ConfigException naming {@link #OPTION} when {@code choice} is the average and {@code c} has none
    */
   public static StateDict of(LoadedCheckpoint c, String choice) {
-    if (TRAINED.equals(choice)) {
-      return c.model();
-    }
+    return isAverage(c, choice) ? c.ema() : c.model();
+  }
+
+  /**
+   * Whether {@code choice} names {@code c}'s moving average: {@link #AVERAGE}, or null for a checkpoint that has one.
+   *
+   * @throws ConfigException naming {@link #OPTION} when {@code choice} is the average and {@code c} has none
+   */
+  public static boolean isAverage(LoadedCheckpoint c, String choice) {
     if (AVERAGE.equals(choice) && c.ema().isEmpty()) {
       throw new ConfigException(OPTION, OPTION + " " + AVERAGE + ": checkpoint " + JobSpecResolver.locationText(
           c.path()) + " holds no moving average (its job has no " + EmaKeys.EMA_DECAY + "); leave " + OPTION
           + " out for its trained weights");
     }
-    return c.ema().isEmpty() ? c.model() : c.ema();
+    return !TRAINED.equals(choice) && !c.ema().isEmpty();
   }
 
   /** What the weights {@code choice} names of {@code c} are, for messages. */
   public static String describe(LoadedCheckpoint c, String choice) {
-    return TRAINED.equals(choice) || c.ema().isEmpty() ? "the trained weights"
-        : "the moving average (ema.safetensors)";
+    return isAverage(c, choice) ? "the moving average (ema.safetensors)" : "the trained weights";
   }
 
   /**

@@ -2,9 +2,6 @@ package io.epochal.driver.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.driver.cli.ExitCodes;
@@ -15,7 +12,6 @@ import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.probe.RuntimeCpu;
 import java.io.IOException;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -297,17 +293,10 @@ class VerifyAndExportCommandTest {
     StateDict probe = SafetensorsReader.read(checkpoint.resolve("probe.safetensors")).tensors();
     Tensor input = probe.get("probe.input");
     float[] expected = probe.get("probe.output").toFloatArray();
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.shape());
-        OrtSession.Result r = session.run(Map.of("input", in))) {
-      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-      float[] actual = new float[fb.remaining()];
-      fb.get(actual);
-      assertThat(actual).hasSize(expected.length);
-      for (int i = 0; i < actual.length; i++) {
-        assertThat((double) Math.abs(actual[i] - expected[i])).isLessThanOrEqualTo(1e-5);
-      }
+    float[] actual = io.epochal.driver.testing.CheckpointFiles.onnxOutput(onnx, input);
+    assertThat(actual).hasSize(expected.length);
+    for (int i = 0; i < actual.length; i++) {
+      assertThat((double) Math.abs(actual[i] - expected[i])).isLessThanOrEqualTo(1e-5);
     }
   }
 

@@ -2,9 +2,7 @@ package io.epochal.driver.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
+import io.epochal.driver.testing.CheckpointFiles;
 import io.epochal.driver.testing.CliRun;
 import io.epochal.params.HyperParameters;
 import io.epochal.safetensors.SafetensorsReader;
@@ -13,7 +11,6 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.Probe;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -110,7 +107,7 @@ class EmaCliTest {
       model.loadStateDict(file(job, 3, "ema.safetensors"));
       averageOutput = Probe.run(model, input).toFloatArray();
     }
-    float[] onnxOutput = onnxRuntime(onnx, input);
+    float[] onnxOutput = CheckpointFiles.onnxOutput(onnx, input);
     float[] trainedOutput = probe.get("probe.output").toFloatArray();
     double fromAverage = 0;
     double fromTrained = 0;
@@ -128,7 +125,7 @@ class EmaCliTest {
     CliRun exportedTrained = CliRun.of("export", job.toString(), "--format", "onnx", "--out", trainedOnnx.toString(),
         "--weights", "trained");
     assertThat(exportedTrained.code).as("%s", exportedTrained).isZero();
-    float[] trainedOnnxOutput = onnxRuntime(trainedOnnx, input);
+    float[] trainedOnnxOutput = CheckpointFiles.onnxOutput(trainedOnnx, input);
     for (int i = 0; i < trainedOnnxOutput.length; i++) {
       assertThat((double) Math.abs(trainedOnnxOutput[i] - trainedOutput[i])).isLessThanOrEqualTo(1e-5);
     }
@@ -196,14 +193,7 @@ class EmaCliTest {
     Path checkpoint = whole.resolve("checkpoints/epoch-000003");
     java.nio.file.Files.copy(whole.resolve("checkpoints/epoch-000002/ema.safetensors"),
         checkpoint.resolve("ema.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    Path manifest = checkpoint.resolve("manifest.json");
-    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
-        java.nio.file.Files.readAllBytes(manifest), manifest.toString());
-    byte[] swapped = java.nio.file.Files.readAllBytes(checkpoint.resolve("ema.safetensors"));
-    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(swapped));
-    java.nio.file.Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals("ema.safetensors")
-        ? new io.epochal.checkpoint.ManifestFile(f.name(), swapped.length, digest) : f).toList()).toJson());
+    CheckpointFiles.relist(checkpoint, "ema.safetensors");
     CliRun verified = CliRun.of("verify", whole.toString());
     assertThat(verified.code).as("%s", verified).isEqualTo(1);
     assertThat(verified.out).contains("FAIL epoch-000003  moving average's probe output (probe.ema_output) "
@@ -222,17 +212,5 @@ class EmaCliTest {
     assertThat(noAverage.code).as("%s", noAverage).isEqualTo(2);
     assertThat(noAverage.err).contains("--weights ema: checkpoint ").contains(" holds no moving average (its job has "
         + "no train.ema_decay); leave --weights out for its trained weights");
-  }
-
-  private static float[] onnxRuntime(Path onnx, Tensor input) throws Exception {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try (OrtSession session = env.createSession(onnx.toString(), new OrtSession.SessionOptions());
-        OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(input.toFloatArray()), input.shape());
-        OrtSession.Result r = session.run(Map.of("input", in))) {
-      FloatBuffer fb = ((OnnxTensor) r.get(0)).getFloatBuffer();
-      float[] out = new float[fb.remaining()];
-      fb.get(out);
-      return out;
-    }
   }
 }

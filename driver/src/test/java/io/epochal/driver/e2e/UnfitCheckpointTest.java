@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.epochal.checkpoint.CheckpointManifest;
-import io.epochal.checkpoint.ManifestFile;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.testing.CliRun;
 import java.nio.ByteBuffer;
@@ -15,8 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -122,11 +118,7 @@ class UnfitCheckpointTest {
     System.arraycopy(changed, 0, bytes, 8, headerLength);
     Files.write(path, bytes);
 
-    String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    Path manifest = checkpoint.resolve(CheckpointManifest.FILE_NAME);
-    CheckpointManifest m = CheckpointManifest.parse(Files.readAllBytes(manifest), manifest.toString());
-    Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals(file)
-        ? new ManifestFile(f.name(), f.size(), digest) : f).toList()).toJson());
+    io.epochal.driver.testing.CheckpointFiles.relist(checkpoint, file);
     return renamed;
   }
 }

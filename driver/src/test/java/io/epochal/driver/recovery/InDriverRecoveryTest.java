@@ -331,12 +331,7 @@ class InDriverRecoveryTest {
     Path checkpoint = jobDir.resolve("checkpoints/epoch-000003");
     Path model = checkpoint.resolve("model.safetensors");
     flipByte(model);
-    Path manifest = checkpoint.resolve("manifest.json");
-    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
-        java.nio.file.Files.readAllBytes(manifest), manifest.toString());
-    String digest = sha256(model);
-    java.nio.file.Files.write(manifest, m.withFiles(m.files().stream().map(f -> f.name().equals("model.safetensors")
-        ? new io.epochal.checkpoint.ManifestFile(f.name(), f.size(), digest) : f).toList()).toJson());
+    io.epochal.driver.testing.CheckpointFiles.relist(checkpoint, "model.safetensors");
 
     assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), new RecoveryFixture.Recording()))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
@@ -344,11 +339,6 @@ class InDriverRecoveryTest {
           assertThat(e.reason().retryable()).isFalse();
           assertThat(e).hasMessageContaining("epoch-000003").hasMessageContaining("does not reproduce its model");
         });
-  }
-
-  private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-        .digest(java.nio.file.Files.readAllBytes(file)));
   }
 
   private static void flipByte(Path file) throws java.io.IOException {

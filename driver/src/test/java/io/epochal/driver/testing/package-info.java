@@ -1,2 +1,2 @@
-/** Test helpers shared by the driver's test packages: in-process CLI runs and the format fixture. */
+/** Test helpers shared by the driver's test packages: in-process CLI runs, the format fixture, checkpoint files. */
 package io.epochal.driver.testing;

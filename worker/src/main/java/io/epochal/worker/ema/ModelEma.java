@@ -108,7 +108,7 @@ public final class ModelEma {
     StateDict.Builder b = StateDict.builder();
     layouts.forEach((name, t) -> {
       float[] a = values.get(name);
-      b.put(name, a == null ? t : Tensor.ofFloats(t.shape(), a.clone()));
+      b.put(name, a == null ? t : Tensor.ofFloats(t.shape(), a)); // a copy of the values
     });
     return b.build();
   }

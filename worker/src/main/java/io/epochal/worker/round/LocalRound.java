@@ -125,8 +125,7 @@ public final class LocalRound {
       // once per task thread and model
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
-    ModelEma ema = config.emaDecay() == 0 ? null : ModelEma.continuing(config.emaDecay(),
-        ModelEma.part(withAverage(config, global)));
+    ModelEma ema = config.emaDecay() == 0 ? null : ModelEma.continuing(config.emaDecay(), averageOrModel(global));
     return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), ema, shard,
         epoch, round, globalStep, baseLr, plan, steps));
   }
@@ -269,6 +268,14 @@ public final class LocalRound {
   /** The model tensors of a combined state dict (neither its optimizer's nor its moving average's). */
   public static StateDict modelPart(StateDict combined) {
     return combined.filter(n -> !n.startsWith(OPTIMIZER_PREFIX) && !n.startsWith(ModelEma.PREFIX));
+  }
+
+  /**
+   * The moving average's tensors of a combined state (without their prefix), or its model tensors when it holds no
+   * average (a job's first round, whose first update replaces them).
+   */
+  public static StateDict averageOrModel(StateDict combined) {
+    return ModelEma.isPresent(combined) ? ModelEma.part(combined) : modelPart(combined);
   }
 
   /**
