@@ -43,30 +43,24 @@ final class EpochLoop {
   private final TrainingConfig config;
   private final EpochalSpark spark;
   private final TrainingListener listener;
+  private final InPlaceRetry retry;
 
-  EpochLoop(JobSpec spec, TrainingConfig config, EpochalSpark spark, TrainingListener listener) {
+  EpochLoop(JobSpec spec, TrainingConfig config, EpochalSpark spark, TrainingListener listener, InPlaceRetry retry) {
     this.spec = checkNotNull(spec, "spec");
     this.config = checkNotNull(config, "config");
     this.spark = checkNotNull(spark, "spark");
     this.listener = checkNotNull(listener, "listener");
+    this.retry = checkNotNull(retry, "retry");
   }
 
   /**
    * Trains the epochs after {@code start} on {@code data}, committing each through {@code
-   * assembler} into {@code dir}'s store while the next one trains.
+   * assembler} into {@code dir}'s store while the next one trains; when {@code heldOut} is not null,
+   * the state of every epoch is evaluated on it before its checkpoint, whose metrics then hold
+   * {@code val_loss}, {@code val_rows} and, for classification, {@code val_accuracy}.
    *
    * @throws TrainingException when a round or a commit fails; an epoch whose commit was under way
    *     when a later round failed is committed first
-   */
-  TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data)
-      throws TrainingException {
-    return run(dir, assembler, start, data, null);
-  }
-
-  /**
-   * As {@link #run(JobDirectory, CheckpointAssembler, ResumePoint, LoadedDataset)}, evaluating the
-   * state of every epoch on {@code heldOut} (when not null) before its checkpoint, whose metrics
-   * then hold {@code val_loss}, {@code val_rows} and, for classification, {@code val_accuracy}.
    */
   TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data,
       LoadedDataset heldOut) throws TrainingException {
@@ -210,8 +204,7 @@ final class EpochLoop {
             stoppedAt = epoch;
             listener.message("epoch " + epoch + " is the last: " + stopping.waited() + " epochs in a row did not "
                 + "improve " + spec.earlyStop().monitor() + " (" + io.epochal.driver.config.JobKeys.EARLY_STOP_PATIENCE
-                + " = "
-                + spec.earlyStop().patience() + "); the job stops early after its checkpoint");
+                + " = " + spec.earlyStop().patience() + "); the job stops early after its checkpoint");
             break;
           }
         }
@@ -229,24 +222,27 @@ final class EpochLoop {
 
   /**
    * Evaluates the state of epoch {@code epoch} on the held-out rows: its metrics for the checkpoint,
-   * said to the listener; a failure fails the epoch as a failed round would (its checkpoint is not
-   * written, a retry trains the epoch again).
+   * said to the listener. A failure the run retries evaluates the same state again ({@link
+   * InPlaceRetry}: the epoch is not trained again); one it does not fails the epoch as a failed
+   * round would (its checkpoint is not written, a retry trains the epoch again).
    */
   private Map<String, Double> validate(HeldOutEvaluator evaluator, StateDict state, int epoch, int epochs,
       int rounds) throws TrainingException {
     long start = System.nanoTime();
-    io.epochal.worker.round.EvaluationResult held;
-    try (StallWatch.Wait w = roundWatch(0).begin("epoch " + epoch + "'s evaluation on the " + evaluator.rows()
-        + " held-out rows to finish (a paused, lost or overloaded executor holds it up until Spark gives up on it "
-        + "after spark.network.timeout)")) {
-      held = evaluator.evaluate(state, epoch, epochs);
-    } catch (Exception ex) {
-      // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
-      FailureReason reason = FailureClassifier.ofRound(ex);
-      throw new TrainingException(reason, epoch, rounds, "epoch " + epoch + "'s evaluation on the held-out rows ("
-          + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + ") " + (reason == FailureReason.WORKER_LOST ? "lost an executor" : "failed")
-          + ": " + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
-    }
+    io.epochal.worker.round.EvaluationResult held = retry.run(() -> {
+      try (StallWatch.Wait w = roundWatch(0).begin("epoch " + epoch + "'s evaluation on the " + evaluator.rows()
+          + " held-out rows to finish (a paused, lost or overloaded executor holds it up until Spark gives up on it "
+          + "after spark.network.timeout)")) {
+        return evaluator.evaluate(state, epoch, epochs);
+      } catch (Exception ex) {
+        // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
+        FailureReason reason = FailureClassifier.ofRound(ex);
+        throw new TrainingException(reason, epoch, rounds, "epoch " + epoch + "'s evaluation on the held-out rows ("
+            + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + ") " + (reason == FailureReason.WORKER_LOST
+            ? "lost an executor" : "failed") + ": "
+            + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
+      }
+    }, "evaluating epoch " + epoch + "'s trained state again, without training the epoch again,");
     listener.validated(epoch, epochs, held, (System.nanoTime() - start) / 1_000_000);
     return HeldOutEvaluator.metrics(held, epoch, listener::warning);
   }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * other hyperparameters is refused with the differing keys), continues after the newest verified
  * checkpoint, trains epochs of rounds through Spark, and commits a checkpoint after every epoch in
  * the background while the next epoch trains. A retryable failure reloads the newest verified
- * checkpoint and tries again, up to {@code retry.max_attempts} with exponential backoff.
+ * checkpoint and tries again, up to {@code retry.max_attempts} with exponential backoff; a failed
+ * held-out evaluation is run again on its epoch's state instead ({@link InPlaceRetry}).
  */
 public final class TrainingJob {
 
@@ -154,7 +155,7 @@ public final class TrainingJob {
           }
           TrainingOutcome outcome;
           try {
-            outcome = train(dir);
+            outcome = train(dir, failures);
           } catch (OutOfMemoryError oom) {
             JobDirectory.Position at = dir.position();
             throw new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, at.epoch(), at.round(), "the driver's JVM "
@@ -243,7 +244,7 @@ public final class TrainingJob {
     }
   }
 
-  private TrainingOutcome train(JobDirectory dir) throws TrainingException {
+  private TrainingOutcome train(JobDirectory dir, FailureManager failures) throws TrainingException {
     String sparkVersion = spark.jsc().version();
     CheckpointStore store = dir.store();
     ResumePoint start;
@@ -314,7 +315,8 @@ public final class TrainingJob {
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
-        return new EpochLoop(spec, config, spark, listener).run(dir, assembler, start, data, heldOut);
+        InPlaceRetry evaluationRetry = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener);
+        return new EpochLoop(spec, config, spark, listener, evaluationRetry).run(dir, assembler, start, data, heldOut);
       }
     } finally {
       data.unpersist();

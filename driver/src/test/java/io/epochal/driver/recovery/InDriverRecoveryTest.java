@@ -39,6 +39,8 @@ class InDriverRecoveryTest {
   private static EpochalSpark spark;
   private static Path root;
   private static String data;
+  /** Held-out rows (the same generated rows, in a directory of their own). */
+  private static String heldOut;
   private static StateDict reference;
   private static String referenceDir;
 
@@ -47,6 +49,7 @@ class InDriverRecoveryTest {
     root = tmp;
     spark = SparkSessions.builder().setMaster("local[2]").optAppName("recovery-in-driver").build();
     data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
+    heldOut = RecoveryFixture.writeData(spark, tmp.resolve("held-out"));
     referenceDir = tmp.resolve("reference").toUri().toString();
     reference = RecoveryFixture.tensors(run(RecoveryFixture.spec(referenceDir, data), new RecoveryFixture.Recording()).state());
   }
@@ -102,6 +105,83 @@ class InDriverRecoveryTest {
     assertThat(f.getAttempt()).isEqualTo(1);
     assertThat(f.getReason()).isEqualTo("TASK_FAILED");
     assertThat(f.getMessage()).contains("try 1 of 3").contains("cause: ").contains("cancelled");
+  }
+
+  @Test
+  void aFailedHeldOutEvaluationIsRunAgainOnTheEpochsStateWithoutTrainingTheEpochAgain() throws Exception {
+    String dir = root.resolve("aborted-evaluation").toUri().toString();
+    AtomicBoolean fired = new AtomicBoolean();
+    // the held-out evaluation of epoch 2 is cancelled as soon as it starts; its rounds are counted
+    SparkListener canceller = cancelOnce("epochal-e1-validation", fired);
+    java.util.concurrent.atomic.AtomicInteger epoch2Rounds = new java.util.concurrent.atomic.AtomicInteger();
+    SparkListener counter = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        if (String.valueOf(start.properties().getProperty("spark.jobGroup.id")).startsWith("epochal-e1-r")) {
+          epoch2Rounds.incrementAndGet();
+        }
+      }
+    };
+    spark.jsc().sc().addSparkListener(canceller);
+    spark.jsc().sc().addSparkListener(counter);
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    TrainingOutcome outcome;
+    try {
+      outcome = run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut)), listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+      spark.jsc().sc().removeSparkListener(counter);
+    }
+    assertThat(fired).isTrue();
+    assertThat(epoch2Rounds).as("the 2 rounds of epoch 2, each trained once").hasValue(2);
+    assertThat(RecoveryFixture.tensors(outcome.state())).as("held-out rows do not change training")
+        .isEqualTo(reference);
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 1 failed (TASK_FAILED)")
+        .contains("epoch 2's evaluation on the held-out rows")
+        .contains("evaluating epoch 2's trained state again, without training the epoch again"));
+    assertThat(listener.warnings).noneMatch(w -> w.contains("reloading the newest verified checkpoint"));
+    List<JobEvent> events = RecoveryFixture.events(dir, new Configuration());
+    assertThat(events).filteredOn(e -> e.getType() == JobEventType.FAILURE).singleElement().satisfies(f -> {
+      assertThat(f.getEpoch()).isEqualTo(2);
+      assertThat(f.getAttempt()).isEqualTo(1);
+      assertThat(f.getReason()).isEqualTo("TASK_FAILED");
+      assertThat(f.getMessage()).contains("try 1 of 3").contains("held-out rows");
+    });
+    assertThat(events).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED).hasSize(RecoveryFixture.EPOCHS);
+    try (var store = io.epochal.checkpoint.HadoopCheckpointStore.builder().setJobDir(dir).build()) {
+      assertThat(store.load(2).manifest().metrics()).containsKeys("val_loss", "val_accuracy");
+    }
+  }
+
+  @Test
+  void anEvaluationThatAlwaysFailsUsesTheRunsAttemptsAndFailsTheJobWhenTheyAreSpent() throws Exception {
+    String dir = root.resolve("failing-evaluation").toUri().toString();
+    SparkListener canceller = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        if (String.valueOf(start.properties().getProperty("spark.jobGroup.id")).endsWith("-validation")) {
+          new Thread(() -> spark.jsc().cancelJobGroup(start.properties().getProperty("spark.jobGroup.id"))).start();
+        }
+      }
+    };
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    spark.jsc().sc().addSparkListener(canceller);
+    try {
+      assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut,
+          "retry.max_attempts", "2", "retry.backoff_ms", "0")), listener))
+          .isInstanceOfSatisfying(TrainingException.class, e -> {
+            assertThat(e.reason()).isEqualTo(FailureReason.TASK_FAILED);
+            assertThat(e.epoch()).isEqualTo(1);
+          })
+          .hasMessageContaining("gave up after 2 of 2 attempts")
+          .hasMessageContaining("epoch 1's evaluation on the held-out rows");
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    assertThat(RecoveryFixture.events(dir, new Configuration())).filteredOn(e -> e.getType() == JobEventType.FAILURE)
+        .extracting(JobEvent::getMessage).satisfiesExactly(m -> assertThat(m).contains("try 1 of 2"),
+            m -> assertThat(m).contains("try 2 of 2"));
+    assertThat(listener.warnings).filteredOn(w -> w.contains("trained state again")).hasSize(1);
   }
 
   @Test

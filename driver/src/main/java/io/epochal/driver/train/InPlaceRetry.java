@@ -1,0 +1,80 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.driver.spark.EpochalSpark;
+
+/**
+ * Retries work that repeats on the state at hand, without reloading a checkpoint: an epoch's
+ * held-out evaluation, which reads the epoch's trained state and changes nothing, is run again on
+ * that state instead of failing the attempt (whose retry would train the epoch again). It shares
+ * the run's {@link FailureManager}: the same reasons are retried, each retry is an attempt counted
+ * against {@code retry.max_attempts} and waits the same backoff, and each failure is recorded in
+ * the job's history as an attempt's would be. A failure that is not retried is returned for the
+ * attempt to fail with, recorded there.
+ */
+final class InPlaceRetry {
+
+  private final FailureManager failures;
+  private final JobDirectory dir;
+  private final EpochalSpark spark;
+  private final int maxAttempts;
+  private final TrainingListener listener;
+
+  InPlaceRetry(FailureManager failures, JobDirectory dir, EpochalSpark spark, int maxAttempts,
+      TrainingListener listener) {
+    this.failures = checkNotNull(failures, "failures");
+    this.dir = checkNotNull(dir, "dir");
+    this.spark = checkNotNull(spark, "spark");
+    this.maxAttempts = maxAttempts;
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /** Work that can be repeated on the state at hand. */
+  @FunctionalInterface
+  interface Work<T> {
+    T run() throws TrainingException;
+  }
+
+  /**
+   * Runs {@code work} until it succeeds or fails in a way the run does not retry ({@link #retry}).
+   *
+   * @param again what a retry does, for the warning ("evaluating epoch 3's trained state again")
+   * @throws TrainingException the failure that is not retried
+   */
+  <T> T run(Work<T> work, String again) throws TrainingException {
+    while (true) {
+      int outOfMemoryBefore = spark.executorsOutOfMemory();
+      try {
+        return work.run();
+      } catch (TrainingException failure) {
+        retry(failure, outOfMemoryBefore, again);
+      }
+    }
+  }
+
+  /**
+   * After {@code thrown}, a failure of work begun when {@code outOfMemoryBefore} executors had run
+   * out of memory: when the run's failure manager retries its reason (and the driver is not shutting
+   * down), records it in the job's history, says that {@code again} follows, waits the backoff and
+   * returns, for the caller to repeat the work; otherwise throws {@code thrown} for the attempt to
+   * fail with, as it would without this retry (the attempt records and classifies it).
+   *
+   * @throws TrainingException {@code thrown}, or INTERRUPTED when the thread is interrupted while it
+   *     waits
+   */
+  private void retry(TrainingException thrown, int outOfMemoryBefore, String again) throws TrainingException {
+    if (dir.shuttingDown()) {
+      throw thrown;
+    }
+    TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),
+        spark.executorsOutOfMemory() - outOfMemoryBefore);
+    if (!failures.shouldRetry(e)) {
+      throw thrown;
+    }
+    dir.failure(e, failures.attempts(), maxAttempts);
+    listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage() + "; "
+        + again + " in " + failures.nextBackoffMs() + " ms");
+    failures.backoff(e);
+  }
+}
