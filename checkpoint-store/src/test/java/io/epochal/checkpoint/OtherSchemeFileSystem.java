@@ -96,8 +96,25 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     publishedFirst = which;
   }
 
+  /** Rename targets whose rename is done and then reported as failed (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> lostAfterRename = p -> false;
+
+  /**
+   * Makes every rename to a path that {@code which} accepts take place and then throw an
+   * IOException, as a rename whose answer was lost on the way back (an RPC timeout), in every
+   * instance, until {@link #clearFaults()}.
+   */
+  public static void loseAnswerOfRenameTo(Predicate<Path> which) {
+    lostAfterRename = which;
+  }
+
   @Override
   public boolean rename(Path src, Path dst) throws IOException {
+    if (lostAfterRename.test(dst)) {
+      boolean renamed = super.rename(src, dst);
+      throw new IOException("injected fault: the answer of renaming " + src + " to " + dst + " (" + renamed
+          + ") was lost");
+    }
     if (publishedFirst.test(dst)) {
       mkdirs(dst);
       try (org.apache.hadoop.fs.FSDataOutputStream out = create(new Path(dst, "manifest.json"), false)) {
@@ -110,6 +127,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   /** Ends every injected fault. */
   public static void clearFaults() {
     failRenames = p -> false;
+    lostAfterRename = p -> false;
     publishedFirst = p -> false;
     denyListing = p -> false;
     failListing = p -> false;

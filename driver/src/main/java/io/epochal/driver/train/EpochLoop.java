@@ -2,8 +2,6 @@ package io.epochal.driver.train;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import io.epochal.checkpoint.CheckpointException;
-import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
 import io.epochal.driver.config.EpochMetrics;
@@ -18,7 +16,6 @@ import io.epochal.worker.round.GradNorms;
 import io.epochal.worker.round.LocalRound;
 import io.epochal.worker.round.TrainingConfig;
 import io.epochal.worker.schedule.ReduceOnPlateau;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,6 +97,7 @@ final class EpochLoop {
     List<Double> losses = new ArrayList<>();
     long nanosPerRound = 0;
     long trainStart = System.nanoTime();
+    EpochCommit commits = new EpochCommit(spec, dir, assembler, retry, listener);
     try (CheckpointWriter writer = new CheckpointWriter(dir.commits(), StallWatch.of(listener),
         dir.spec().jobDirText())) {
       try {
@@ -198,8 +196,7 @@ final class EpochLoop {
           final StateDict snapshot = state;
           final long step = globalStep;
           final ReduceOnPlateau schedule = plateau;
-          writer.submit(epoch, () -> commit(dir, assembler, epoch, step, rounds, snapshot, metrics,
-              data.digest(), schedule));
+          writer.submit(epoch, () -> commits.commit(epoch, step, rounds, snapshot, metrics, data.digest(), schedule));
           if (stopping.exhausted() && epoch < epochs) {
             stoppedAt = epoch;
             listener.message("epoch " + epoch + " is the last: " + stopping.waited() + " epochs in a row did not "
@@ -299,96 +296,4 @@ final class EpochLoop {
       runner.newDeviceWarnings().forEach(listener::warning); // an executor's log is seldom read
     }
   }
-
-  private CheckpointManifest commit(JobDirectory dir, CheckpointAssembler assembler, int epoch, long step,
-      int rounds, StateDict state, Map<String, Double> metrics, String dataDigest, ReduceOnPlateau plateau)
-      throws TrainingException {
-    try {
-      warnIfCheckpointsGone(dir, epoch);
-      long start = System.nanoTime();
-      CheckpointManifest m = dir.store().commit(
-          assembler.assemble(epoch, step, rounds, state, metrics, dataDigest, plateau), dir.commitGuard());
-      java.time.Instant publishedAt = java.time.Instant.now();
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      published(dir, epoch, m, publishedAt, millis);
-      return m;
-    } catch (CheckpointException | RuntimeException ex) {
-      FailureReason reason = FailureClassifier.ofCommit(ex);
-      String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
-      String why = FailureClassifier.isNamespaceQuotaExceeded(ex)
-          ? "the store's namespace quota (a count of files and directories) is exhausted ("
-              + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: hdfs dfsadmin "
-              + "-setQuota / -clrQuota; a checkpoint takes a directory and a few files) and resume"
-          : FailureClassifier.isQuotaExceeded(ex)
-          ? "the store's quota is exhausted (" + FailureClassifier.rootCause(ex)
-              + "); raise it (for HDFS: hdfs dfsadmin -setSpaceQuota / -clrSpaceQuota) and resume"
-          : FailureClassifier.isNoDataNode(ex)
-          ? "no HDFS DataNode could store its blocks (" + FailureClassifier.firstLine(ex.getMessage()) + "): the "
-              + "DataNodes are full or not answering; 'hdfs dfsadmin -report' shows each one's state and free space"
-          : FailureClassifier.isOutOfSpace(ex)
-          ? "the file system of " + spec.jobDirText() + " is full (" + FailureClassifier.firstLine(ex.getMessage()) + "); a resume "
-              + "fails the same way until space is freed there (a checkpoint of this job holds about "
-              + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
-              : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + " in several files, "
-              + "each taking whole blocks of the disk; a resume with --set checkpoint.keep_last=N deletes older "
-              + "checkpoints before it trains)"
-          : FailureClassifier.isReadOnly(ex)
-          ? "the file system of " + spec.jobDirText() + " is read-only (" + FailureClassifier.firstLine(ex.getMessage()) + "); a resume "
-              + "fails the same way until it can be written"
-          : FailureClassifier.isPermissionDenied(ex)
-          ? "the job's directory " + spec.jobDirText() + " refuses the write (" + FailureClassifier.firstLine(ex.getMessage()) + ": no "
-              + "write permission, or a file or directory made immutable); a resume fails the same way until it can be "
-              + "written"
-          : FailureClassifier.firstLine(ex.getMessage());
-      String then = reason == FailureReason.LEASE_LOST
-          ? "; this driver stops, the new holder continues the job"
-          : "; the previous checkpoint stays the latest";
-      throw new TrainingException(reason, epoch, 0, "checkpoint " + name + " was not committed: " + why + then, ex);
-    }
-  }
-
-  /**
-   * Says so when {@code checkpoints/} is gone before a commit after the first epoch: someone moved
-   * or deleted it while the job ran (retention never removes the newest checkpoint, so it is never
-   * empty), and the commit creates a new one that holds none of the earlier epochs.
-   */
-  private void warnIfCheckpointsGone(JobDirectory dir, int epoch) {
-    if (epoch <= 1) {
-      return;
-    }
-    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir.store().checkpointsDir());
-    try {
-      if (dir.fileSystem().exists(checkpoints)) {
-        return;
-      }
-    } catch (java.io.IOException | RuntimeException unreadable) {
-      return; // the commit reports what is wrong with the directory
-    }
-    listener.warning(io.epochal.driver.config.JobSpecResolver.locationText(checkpoints) + " is gone (moved or "
-        + "deleted while the job ran); the checkpoint of epoch " + epoch + " goes into a new one, without the earlier "
-        + "epochs: to keep them, move them back into it (a resume reads only the checkpoints there)");
-  }
-
-  /**
-   * What follows a published checkpoint: its event, its progress line and retention. The
-   * checkpoint is committed whatever happens here, so a failure is a warning, never "not
-   * committed" (which would also cost the attempt).
-   */
-  private void published(JobDirectory dir, int epoch, CheckpointManifest m, java.time.Instant at, long millis) {
-    String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
-    try {
-      // the time it was published, even if this thread is held up before recording it
-      dir.committed(at, EpochValues.of(m));
-    } catch (RuntimeException ex) {
-      listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
-    }
-    listener.committed(epoch, name, m.dataBytes(), millis);
-    try {
-      dir.applyRetention(spec, listener);
-    } catch (IOException | RuntimeException ex) {
-      listener.warning("checkpoint " + name + " is committed, but retention could not run: " + ex
-          + "; older checkpoints are kept until the next epoch's retention");
-    }
-  }
-
 }

@@ -7,7 +7,8 @@ import static com.google.common.base.Preconditions.checkArgument;
  * most {@code maxAttempts} attempts in total, waiting {@code backoffMs * 2^(n-1)} (capped at one
  * minute) before attempt {@code n + 1}. A user error (bad input, bad configuration) is never
  * retried, nor is a commit the file system refuses until someone acts (full, read-only, no
- * permission): a retry would train the epoch again only to be refused the same way.
+ * permission): a retry would be refused the same way. Thread-safe: the attempts a run retries in
+ * place ({@link InPlaceRetry}) may come from the training thread and the checkpoint writer at once.
  */
 public final class FailureManager {
 
@@ -25,7 +26,7 @@ public final class FailureManager {
   }
 
   /** Whether to try again after {@code failure}; counts the attempt when it says yes. */
-  boolean shouldRetry(TrainingException failure) {
+  synchronized boolean shouldRetry(TrainingException failure) {
     return failure.reason().retryable() && !refusedUntilFixed(failure) && attempts < maxAttempts;
   }
 
@@ -65,7 +66,7 @@ public final class FailureManager {
    * The failure to report when no retry follows: {@code last} itself for a reason that is never
    * retried, else {@code last} with the number of attempts made added to its message.
    */
-  TrainingException finalFailure(TrainingException last) {
+  synchronized TrainingException finalFailure(TrainingException last) {
     if (!last.reason().retryable() || refusedUntilFixed(last)) {
       return last;
     }
@@ -74,12 +75,12 @@ public final class FailureManager {
   }
 
   /** Attempts made so far. */
-  int attempts() {
+  synchronized int attempts() {
     return attempts;
   }
 
   /** The wait before the next attempt. */
-  long nextBackoffMs() {
+  synchronized long nextBackoffMs() {
     long factor = 1L << Math.min(20, attempts - 1);
     return Math.min(MAX_BACKOFF_MS, backoffMs * factor);
   }
@@ -91,8 +92,11 @@ public final class FailureManager {
    *     waits, at {@code failure}'s epoch and round, with {@code failure} attached
    */
   void backoff(TrainingException failure) throws TrainingException {
-    long wait = nextBackoffMs();
-    attempts++;
+    long wait;
+    synchronized (this) { // an evaluation and a commit may retry at once: each counts its own attempt
+      wait = nextBackoffMs();
+      attempts++;
+    }
     try {
       Thread.sleep(wait);
     } catch (InterruptedException e) {

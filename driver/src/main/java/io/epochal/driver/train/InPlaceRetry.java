@@ -6,12 +6,13 @@ import io.epochal.driver.spark.EpochalSpark;
 
 /**
  * Retries work that repeats on the state at hand, without reloading a checkpoint: an epoch's
- * held-out evaluation, which reads the epoch's trained state and changes nothing, is run again on
- * that state instead of failing the attempt (whose retry would train the epoch again). It shares
- * the run's {@link FailureManager}: the same reasons are retried, each retry is an attempt counted
- * against {@code retry.max_attempts} and waits the same backoff, and each failure is recorded in
- * the job's history as an attempt's would be. A failure that is not retried is returned for the
- * attempt to fail with, recorded there.
+ * held-out evaluation, which reads the epoch's trained state and changes nothing, and the write of
+ * its checkpoint from that state ({@link EpochCommit}) are done again instead of failing the
+ * attempt (whose retry would train the epoch again). It shares the run's {@link FailureManager}:
+ * the same reasons are retried, each retry is an attempt counted against {@code
+ * retry.max_attempts} and waits the same backoff, and each failure is recorded in the job's
+ * history as an attempt's would be. A failure that is not retried is thrown for the attempt to fail
+ * with, and recorded there.
  */
 final class InPlaceRetry {
 

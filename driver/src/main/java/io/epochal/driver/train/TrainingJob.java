@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * checkpoint, trains epochs of rounds through Spark, and commits a checkpoint after every epoch in
  * the background while the next epoch trains. A retryable failure reloads the newest verified
  * checkpoint and tries again, up to {@code retry.max_attempts} with exponential backoff; a failed
- * held-out evaluation is run again on its epoch's state instead ({@link InPlaceRetry}).
+ * held-out evaluation or checkpoint write is done again from its epoch's state instead ({@link
+ * InPlaceRetry}).
  */
 public final class TrainingJob {
 
@@ -315,8 +316,8 @@ public final class TrainingJob {
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
-        InPlaceRetry evaluationRetry = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener);
-        return new EpochLoop(spec, config, spark, listener, evaluationRetry).run(dir, assembler, start, data, heldOut);
+        InPlaceRetry inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener);
+        return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut);
       }
     } finally {
       data.unpersist();
