@@ -168,6 +168,10 @@ class CommitRetryTest {
         E2eFixtures.assertVerified(store, epoch);
       }
     }
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(tmp.resolve(name).resolve("checkpoints"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).as("the failed try's temporary directory is removed")
+          .noneMatch(f -> f.startsWith("_tmp-"));
+    }
     try (FileSystem fs = OtherSchemeFileSystem.open()) {
       run.events = E2eFixtures.events(fs, new org.apache.hadoop.fs.Path(jobDir));
     }
