@@ -87,10 +87,18 @@ final class ProgressListener implements TrainingListener {
   }
 
   @Override
+  public void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held, long millis) {
+    validated(epoch, epochs, held, millis, false);
+  }
+
+  /** The held-out metrics for the epoch's line, followed by {@code (ema weights)} when the average was evaluated. */
+  @Override
   public synchronized void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held,
-      long millis) {
+      long millis, boolean average) {
     validation = String.format(Locale.ROOT, "val_loss %s", ProgressReporter.loss(held.meanLoss()))
         + (held.counted() ? String.format(Locale.ROOT, "  val_accuracy %.4f", held.accuracy()) : "")
+        + (Double.isNaN(held.balancedAccuracy()) ? ""
+            : String.format(Locale.ROOT, "  val_balanced_accuracy %.4f", held.balancedAccuracy()))
         + (Double.isNaN(held.macroF1()) ? "" : String.format(Locale.ROOT, "  val_f1 %.4f", held.macroF1()))
         + (Double.isNaN(held.areaUnderRoc()) ? "" : String.format(Locale.ROOT, "  val_auc %.4f", held.areaUnderRoc()))
         + (Double.isNaN(held.averagePrecision()) ? "" : String.format(Locale.ROOT, "  val_ap %.4f",
@@ -98,7 +106,8 @@ final class ProgressListener implements TrainingListener {
         + (held.measuredError() ? "  val_mae " + ProgressReporter.loss(held.meanAbsoluteError()) : "")
         + (Double.isNaN(held.rootMeanSquaredError()) ? "" : "  val_rmse "
             + ProgressReporter.loss(held.rootMeanSquaredError()))
-        + (Double.isNaN(held.r2()) ? "" : String.format(Locale.ROOT, "  val_r2 %.4f", held.r2()));
+        + (Double.isNaN(held.r2()) ? "" : String.format(Locale.ROOT, "  val_r2 %.4f", held.r2()))
+        + (average ? " (ema weights)" : "");
   }
 
   @Override

@@ -240,7 +240,7 @@ final class EpochLoop {
             + FailureClassifier.taskMessage(ex).orElse(FailureClassifier.firstLine(ex.getMessage())), ex);
       }
     }, "evaluating epoch " + epoch + "'s trained state again, without training the epoch again,");
-    listener.validated(epoch, epochs, held, (System.nanoTime() - start) / 1_000_000);
+    listener.validated(epoch, epochs, held, (System.nanoTime() - start) / 1_000_000, config.emaDecay() > 0);
     return HeldOutEvaluator.metrics(held, epoch, listener::warning);
   }
 

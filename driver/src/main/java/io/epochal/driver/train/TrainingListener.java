@@ -25,6 +25,16 @@ public interface TrainingListener {
   default void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held, long millis) {}
 
   /**
+   * As {@link #validated(int, int, io.epochal.worker.round.EvaluationResult, long)}, saying whether
+   * the weights evaluated were the job's moving average ({@code train.ema_decay}) rather than the
+   * trained ones; by default the four-argument method.
+   */
+  default void validated(int epoch, int epochs, io.epochal.worker.round.EvaluationResult held, long millis,
+      boolean average) {
+    validated(epoch, epochs, held, millis);
+  }
+
+  /**
    * The share of epoch {@code epoch}'s samples that their training-mode output predicted right,
    * each counted before the step its batch took (classification only); {@link #epoch} follows.
    */

@@ -55,6 +55,28 @@ class ProgressListenerTest {
   }
 
   @Test
+  void anEpochsLineShowsTheHeldOutBalancedAccuracyAndSaysWhenTheMovingAverageWasEvaluated() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+    ProgressListener listener = new ProgressListener(new ProgressReporter(out, false), out, dir -> "resume " + dir);
+    // labels 0 0 0 1 2 2 predicted 0 0 1 1 2 0: recalls 2/3, 1, 1/2 (balanced 0.7222), 4 of 6 right
+    io.epochal.worker.round.ClassCounts counts = io.epochal.worker.round.ClassCounts.collector(3)
+        .add(new int[] {0, 0, 1, 1, 2, 0}, new float[] {0, 0, 0, 1, 2, 2}, new int[] {0, 1, 2, 3, 4, 5}, 0, 6).build();
+    io.epochal.worker.round.EvaluationResult held = io.epochal.worker.round.EvaluationResult.classification(0, 6,
+        0.6, 4, counts, (io.epochal.worker.round.BinaryScores) null);
+
+    listener.validated(1, 2, held, 10, true);
+    listener.epoch(1, 2, 0.5, 100);
+    listener.validated(2, 2, held, 10, false);
+    listener.epoch(2, 2, 0.25, 100);
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines().map(l -> l.replaceAll("done in [0-9.]+ s", "done")))
+        .containsExactly("epoch 1/2 done  loss 0.5000  val_loss 0.1000  val_accuracy 0.6667  val_balanced_accuracy "
+            + "0.7222  val_f1 0.6667 (ema weights)  checkpointing", "epoch 2/2 done  loss 0.2500  val_loss 0.1000  "
+            + "val_accuracy 0.6667  val_balanced_accuracy 0.7222  val_f1 0.6667  checkpointing");
+  }
+
+  @Test
   void theStartLineCountsEpochsAndRoundsInTheSingularToo() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);

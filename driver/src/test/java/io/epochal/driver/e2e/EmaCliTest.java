@@ -60,6 +60,8 @@ class EmaCliTest {
     CliRun trained = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("ema.properties"), keys).toString(),
         "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isZero();
+    assertThat(trained.out).as("each epoch's line says whose held-out metrics it shows")
+        .containsPattern("epoch 3/3 done in [0-9.]+ s  loss .*  val_loss .* \\(ema weights\\)  checkpointing");
 
     assertThat(file(job, 1, "ema.safetensors")).as("the job's first step copies the model")
         .isEqualTo(file(job, 1, "model.safetensors"));

@@ -71,7 +71,8 @@ class HeldOutCliTest {
     assertThat(trained.code).as("%s", trained).isZero();
     assertThat(trained.out).containsPattern("epoch 1/2 done in [0-9.]+ s  loss [0-9.]+  accuracy [01]\\.[0-9]{4}  "
         + "val_loss [0-9.e-]+  "
-        + "val_accuracy [01]\\.[0-9]{4}  val_f1 [01]\\.[0-9]{4}  val_auc [01]\\.[0-9]{4}  val_ap [01]\\.[0-9]{4}  "
+        + "val_accuracy [01]\\.[0-9]{4}  val_balanced_accuracy [01]\\.[0-9]{4}  val_f1 [01]\\.[0-9]{4}  "
+        + "val_auc [01]\\.[0-9]{4}  val_ap [01]\\.[0-9]{4}  "
         + "checkpointing");
 
     // evaluate: every checkpoint on the held-out rows gives the loss and accuracy it recorded
@@ -296,7 +297,8 @@ class HeldOutCliTest {
     Map<String, Double> last = metrics(job, 2);
     assertThat(last.get("val_auc")).isBetween(0.5, 0.9999); // neither chance nor every pair ordered
     assertThat(trained.out).containsPattern("epoch 2/2 done in [0-9.]+ s  loss [0-9.e-]+  accuracy [0-9.]+  "
-        + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  "
+        + "val_loss [0-9.e-]+  val_accuracy [0-9.]+  " + java.util.regex.Pattern.quote(String.format(Locale.ROOT,
+            "val_balanced_accuracy %.4f  ", last.get("val_balanced_accuracy")))
         + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "val_f1 %.4f  val_auc %.4f  val_ap %.4f",
             last.get("val_f1"), last.get("val_auc"), last.get("val_ap"))) + "  checkpointing");
     assertThat(CliRun.of("status", job.toString()).out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS "
