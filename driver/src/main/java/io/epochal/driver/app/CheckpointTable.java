@@ -32,6 +32,8 @@ final class CheckpointTable {
         new Column("TRAIN_MAE", 12, m -> m.metric(EpochMetrics.TRAIN_MAE).map(JobStatusReport::lossText)),
         new Column("VAL_LOSS", 12, m -> m.metric(EpochMetrics.VAL_LOSS).map(JobStatusReport::lossText)),
         new Column("VAL_ACCURACY", 12, m -> m.metric(EpochMetrics.VAL_ACCURACY).map(CheckpointTable::share)),
+        new Column("VAL_BALANCED_ACCURACY", 21, m -> m.metric(EpochMetrics.VAL_BALANCED_ACCURACY)
+            .map(CheckpointTable::share)),
         new Column("VAL_F1", 10, m -> m.metric(EpochMetrics.VAL_F1).map(CheckpointTable::share)),
         new Column("VAL_AUC", 10, m -> m.metric(EpochMetrics.VAL_AUC).map(CheckpointTable::share)),
         new Column("VAL_AP", 10, m -> m.metric(EpochMetrics.VAL_AP).map(CheckpointTable::share)),

@@ -216,9 +216,10 @@ class HeldOutCliTest {
         + "(data.validation_path): give --input <labelled rows> to evaluate on");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
-        + "+VAL_F1 +VAL_AUC +VAL_AP +CREATED")
-        .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +[01]\\.[0-9]{4} ")
-        .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +- +- ");
+        + "+VAL_BALANCED_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +CREATED")
+        .containsPattern("epoch-000002 +2 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +[0-9.e-]+ +[01]\\.[0-9]{4} "
+            + "+[01]\\.[0-9]{4} ")
+        .containsPattern("epoch-000003 +3 +[0-9]+ +[0-9.e-]+ +[01]\\.[0-9]{4} +- +- +- ");
     // the newest checkpoint of the root's only job has no held-out loss: no such column
     assertThat(CliRun.of("status", tmp.toString()).out).containsPattern("JOB +STATE +EPOCH +TRAIN_LOSS +LAST_CHECKPOINT")
         .containsPattern("\njob +COMPLETED +3/3 +[0-9.e-]+ +20[0-9-]+T[0-9:]+Z +free since ");
@@ -302,9 +303,9 @@ class HeldOutCliTest {
         + java.util.regex.Pattern.quote(String.format(Locale.ROOT, "val_f1 %.4f  val_auc %.4f  val_ap %.4f",
             last.get("val_f1"), last.get("val_auc"), last.get("val_ap"))) + "  checkpointing");
     assertThat(CliRun.of("status", job.toString()).out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS "
-        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +CREATED")
-        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +%.4f +%.4f +20", last.get("val_f1"),
-            last.get("val_auc"), last.get("val_ap")));
+        + "+TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_BALANCED_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +CREATED")
+        .containsPattern(String.format(Locale.ROOT, "epoch-000002 +2 .* %.4f +%.4f +%.4f +%.4f +20",
+            last.get("val_balanced_accuracy"), last.get("val_f1"), last.get("val_auc"), last.get("val_ap")));
 
     CliRun evaluated = CliRun.of("evaluate", job.toString(), "--master", MASTER);
     assertThat(evaluated.code).as("%s", evaluated).isZero();
@@ -371,8 +372,8 @@ class HeldOutCliTest {
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).as("%s", status).containsPattern("\nnext rate: +0\\.001 at step [0-9]+ \\(schedule plateau "
         + "on val_loss: lowered 1 time, best [0-9.e-]+, 0 epochs without improvement \\(schedule.patience = 0\\)\\)\n")
-        .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY +VAL_F1 "
-            + "+VAL_AUC +VAL_AP +NEXT_LR +CREATED")
+        .containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
+            + "+VAL_BALANCED_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +NEXT_LR +CREATED")
         .containsPattern("epoch-000001 +1 .* 0\\.0100 +20[0-9-]+T").containsPattern("epoch-000002 +2 .* 0\\.00100 +20");
 
     CliRun dry = CliRun.of("resume", job.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
