@@ -125,16 +125,28 @@ final class EpochLoop {
               step += plan.stepsInRound(maxRows, r + i);
             }
             long roundStart = System.nanoTime();
-            AggregateResult result;
-            try (StallWatch.Wait w = roundWatch(nanosPerRound * n).begin((n == 1 ? "round " + (r + 1) : "rounds "
-                + (r + 1) + "-" + (r + n)) + " of epoch " + (e + 1) + " to finish (" + (nanosPerRound == 0
+            String which = (n == 1 ? "round " + (r + 1) : "rounds " + (r + 1) + "-" + (r + n)) + " of epoch " + (e + 1);
+            String waitingFor = which + " to finish (" + (nanosPerRound == 0
                 ? "the first round since the run or its retry started, with no earlier one to compare its time with: "
                 + "a large model or batch makes it long; if it does not end, a paused, lost or overloaded executor"
                 : "rounds took " + seconds(nanosPerRound) + " each so far; a paused, lost or overloaded executor")
-                + " holds it up until Spark gives up on it after spark.network.timeout)")) {
-              result = rounds(runner, state, e, r, stepsBefore, epochs, rounds,
-                  plateau == null ? LocalRound.baseLr(config) : plateau.rate());
-            }
+                + " holds it up until Spark gives up on it after spark.network.timeout)";
+            long expected = nanosPerRound * n;
+            StateDict before = state;
+            int epochIndex = e;
+            int first = r;
+            double lr = plateau == null ? LocalRound.baseLr(config) : plateau.rate();
+            int[] tries = {0};
+            // rounds are computed from immutable inputs: run again from the state before them, they give the same bits
+            AggregateResult result = retry.run(() -> {
+              if (tries[0]++ > 0) {
+                dir.heartbeat(epochIndex + 1, first + 1);
+              }
+              try (StallWatch.Wait w = roundWatch(expected).begin(waitingFor)) {
+                return rounds(runner, before, epochIndex, first, stepsBefore, epochs, rounds, lr);
+              }
+            }, "running " + which + " again from the state before it, kept in memory (the epoch's earlier rounds "
+                + "are kept; a second failure reloads the newest verified checkpoint, and its cached rows),", 1);
             long nanos = System.nanoTime() - roundStart;
             nanosPerRound = nanos / n;
             state = result.state();

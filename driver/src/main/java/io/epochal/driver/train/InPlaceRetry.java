@@ -21,14 +21,21 @@ final class InPlaceRetry {
   private final EpochalSpark spark;
   private final int maxAttempts;
   private final TrainingListener listener;
+  private final Runnable interruptCleared;
 
+  /**
+   * A retry with the run's {@code failures}; {@code interruptCleared} is told when an interrupt
+   * during a backoff was cleared (for the job to set it again when it returns: the work still to do
+   * before, the failure's record and the release of the lease, refuses an interrupted thread).
+   */
   InPlaceRetry(FailureManager failures, JobDirectory dir, EpochalSpark spark, int maxAttempts,
-      TrainingListener listener) {
+      TrainingListener listener, Runnable interruptCleared) {
     this.failures = checkNotNull(failures, "failures");
     this.dir = checkNotNull(dir, "dir");
     this.spark = checkNotNull(spark, "spark");
     this.maxAttempts = maxAttempts;
     this.listener = checkNotNull(listener, "listener");
+    this.interruptCleared = checkNotNull(interruptCleared, "interruptCleared");
   }
 
   /** Work that can be repeated on the state at hand. */
@@ -44,11 +51,24 @@ final class InPlaceRetry {
    * @throws TrainingException the failure that is not retried
    */
   <T> T run(Work<T> work, String again) throws TrainingException {
+    return run(work, again, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #run(Work, String)}, retrying in place at most {@code inPlace} times: a failure after
+   * those is thrown for the attempt to fail with (and the run to retry it from a checkpoint, when
+   * attempts are left), for work whose repeated failure may come from what the attempt set up.
+   */
+  <T> T run(Work<T> work, String again, int inPlace) throws TrainingException {
+    int retried = 0;
     while (true) {
       int outOfMemoryBefore = spark.executorsOutOfMemory();
       try {
         return work.run();
       } catch (TrainingException failure) {
+        if (retried++ >= inPlace) {
+          throw failure;
+        }
         retry(failure, outOfMemoryBefore, again);
       }
     }
@@ -76,6 +96,13 @@ final class InPlaceRetry {
     dir.failure(e, failures.attempts(), maxAttempts);
     listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage() + "; "
         + again + " in " + failures.nextBackoffMs() + " ms");
-    failures.backoff(e);
+    try {
+      failures.backoff(e);
+    } catch (TrainingException interrupted) {
+      if (Thread.interrupted()) {
+        interruptCleared.run();
+      }
+      throw interrupted;
+    }
   }
 }

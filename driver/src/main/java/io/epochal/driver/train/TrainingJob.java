@@ -316,7 +316,8 @@ public final class TrainingJob {
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
-        InPlaceRetry inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener);
+        InPlaceRetry inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener,
+            () -> interruptCleared = true);
         return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut);
       }
     } finally {

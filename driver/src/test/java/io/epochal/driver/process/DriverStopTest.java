@@ -45,7 +45,7 @@ class DriverStopTest {
       assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
       stopped = driver.output();
       assertThat(stopped).contains("is marked FAILED (INTERRUPTED) and its lease is released")
-          .doesNotContain("reloading the newest verified checkpoint");
+          .doesNotContain("reloading the newest verified checkpoint").doesNotContain("again from the state");
       // one stop, said once, with the command as this driver was launched (its master)
       assertThat(stopped).containsOnlyOnce("continue with:").containsOnlyOnce("INTERRUPTED")
           .contains("continue with: bin/epochal --master 'local[2]' resume file://" + job.dir().toAbsolutePath())

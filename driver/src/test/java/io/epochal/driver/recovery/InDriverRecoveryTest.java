@@ -78,24 +78,37 @@ class InDriverRecoveryTest {
   }
 
   @Test
-  void anAbortedRoundIsRetriedFromTheNewestCheckpointAndEndsBitIdentical() throws Exception {
+  void anAbortedRoundIsRunAgainFromTheStateBeforeItKeepingTheEpochsEarlierRoundsAndEndsBitIdentical()
+      throws Exception {
     String dir = root.resolve("aborted-round").toUri().toString();
     AtomicBoolean fired = new AtomicBoolean();
     // A real Spark job abort: the job of epoch 2, round 2 is cancelled as soon as it starts.
     SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
+    java.util.Map<String, Integer> jobs = new java.util.concurrent.ConcurrentHashMap<>();
+    SparkListener counter = new SparkListener() {
+      @Override
+      public void onJobStart(SparkListenerJobStart start) {
+        jobs.merge(String.valueOf(start.properties().getProperty("spark.jobGroup.id")), 1, Integer::sum);
+      }
+    };
     spark.jsc().sc().addSparkListener(canceller);
+    spark.jsc().sc().addSparkListener(counter);
     RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
     TrainingOutcome outcome;
     try {
       outcome = run(RecoveryFixture.spec(dir, data), listener);
     } finally {
       spark.jsc().sc().removeSparkListener(canceller);
+      spark.jsc().sc().removeSparkListener(counter);
     }
     assertThat(fired).isTrue();
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
-    assertThat(outcome.resumedFrom()).as("epochs complete before the run, not where its retry reloaded").isZero();
-    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("TASK_FAILED")
-        .contains("reloading the newest verified checkpoint"));
+    assertThat(outcome.resumedFrom()).as("epochs complete before the run").isZero();
+    assertThat(jobs).as("round 1 of epoch 2 kept, round 2 run again").containsEntry("epochal-e1-r0", 1)
+        .containsEntry("epochal-e1-r1", 2).containsEntry("epochal-e2-r0", 1);
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 1 failed (TASK_FAILED)")
+        .contains("running round 2 of epoch 2 again from the state before it, kept in memory"));
+    assertThat(listener.warnings).noneMatch(w -> w.contains("reloading the newest verified checkpoint"));
     List<JobEvent> failures = RecoveryFixture.events(dir, new Configuration()).stream()
         .filter(e -> e.getType() == JobEventType.FAILURE).toList();
     assertThat(failures).hasSize(1);
@@ -194,7 +207,7 @@ class InDriverRecoveryTest {
       @Override
       public void warning(String message) {
         super.warning(message);
-        if (message.contains("reloading the newest verified checkpoint")) {
+        if (message.contains("again from the state before it")) {
           Thread.currentThread().interrupt();
         }
       }
@@ -307,8 +320,9 @@ class InDriverRecoveryTest {
         }
       }
     };
-    // After the corruption the next round aborts; the retry must skip epoch 2 and resume from epoch 1.
-    SparkListener canceller = cancelOnStart("epochal-e2-r1");
+    // After the corruption the next round aborts, and again when it runs again in place: the retry from a
+    // checkpoint must skip epoch 2 and resume from epoch 1.
+    SparkListener canceller = cancelOnStart("epochal-e2-r1", 2);
     spark.jsc().sc().addSparkListener(canceller);
     TrainingOutcome outcome;
     try {
@@ -317,6 +331,10 @@ class InDriverRecoveryTest {
       spark.jsc().sc().removeSparkListener(canceller);
     }
     assertThat(corrupted).isTrue();
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 1 failed (TASK_FAILED)")
+        .contains("running round 2 of epoch 3 again from the state before it"));
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 2 failed (TASK_FAILED)")
+        .contains("reloading the newest verified checkpoint"));
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("skipping damaged checkpoint epoch 2")
         .contains("epoch-000002").containsIgnoringCase("model.safetensors").contains("falling back"));
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint")
@@ -431,13 +449,14 @@ class InDriverRecoveryTest {
     }
   }
 
-  private static SparkListener cancelOnStart(String jobGroup) {
-    AtomicBoolean fired = new AtomicBoolean();
+  /** Cancels the first {@code times} Spark jobs of {@code jobGroup} as they start. */
+  private static SparkListener cancelOnStart(String jobGroup, int times) {
+    java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
     return new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart start) {
         String group = start.properties().getProperty("spark.jobGroup.id");
-        if (jobGroup.equals(group) && fired.compareAndSet(false, true)) {
+        if (jobGroup.equals(group) && fired.getAndIncrement() < times) {
           new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
         }
       }
