@@ -14,7 +14,8 @@ softmax_cross_entropy, csv data), this script
   4. for a job with train.ema_decay, loads ema.safetensors into torch.optim.swa_utils.AveragedModel(model,
      avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True), updates it after the step when
      (step + 1) % train.ema_every_n_steps == 0 (the first such update copying) and compares it with
-     epoch-(N+1)'s ema.safetensors.
+     epoch-(N+1)'s ema.safetensors; with train.ema_warmup the decay of an update is
+     min(decay, 1 - (1 + n / gamma) ** -power) for the n updates before it, as timm's ModelEmaV3.
 
 Needs PyTorch and pandas (Debian: apt-get install python3-torch python3-pandas). Exit status 0 when every
 tensor is within the tolerance (1e-5, of the tensor's largest magnitude when that is above 1), 1 when one is
@@ -176,12 +177,19 @@ def main(job, epoch):
     average = None
     updates = False
     if decay > 0:  # the moving average, continued as AveragedModel continues: n_averaged > 0 blends
-        average = torch.optim.swa_utils.AveragedModel(model, avg_fn=lambda e, p, n: decay * e + (1 - decay) * p,
-                                                      use_buffers=True)
+        warmup = str(hp.get("train.ema_warmup", "false")).lower() == "true"
+        power = float(hp.get("train.ema_warmup_power", 2 / 3))
+        gamma = float(hp.get("train.ema_warmup_gamma", 1))
+
+        def decay_of(n):  # timm's ModelEmaV3(use_warmup=True) given the n updates before this one
+            return min(decay, 1 - (1 + n.item() / gamma) ** -power) if warmup else decay
+
+        average = torch.optim.swa_utils.AveragedModel(
+            model, avg_fn=lambda e, p, n: decay_of(n) * e + (1 - decay_of(n)) * p, use_buffers=True)
         average.module.load_state_dict(load(os.path.join(here, "ema.safetensors")), strict=True)
         every = int(hp.get("train.ema_every_n_steps", 1))
         step = int(manifest["global_step"])  # the 0-based index of the step about to be taken
-        average.n_averaged.fill_(0 if step + 1 == every else 1)  # the job's first update copies the model
+        average.n_averaged.fill_((step + 1) // every - 1)  # updates before this step's; 0: the first copies
         updates = (step + 1) % every == 0
 
     optimizer.zero_grad()

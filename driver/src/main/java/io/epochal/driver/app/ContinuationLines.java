@@ -49,8 +49,11 @@ final class ContinuationLines {
     io.epochal.worker.ema.EmaSettings ema = io.epochal.driver.config.EmaKeys.settings(job);
     if (ema.kept()) {
       out.println("ema:         decay " + ema.decay() + (ema.everyNSteps() == 1 ? "" : ", updated every "
-          + ema.everyNSteps() + " optimizer steps") + ", held-out metrics, evaluate, predict and export use the "
-          + "moving average (ema.safetensors; " + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
+          + ema.everyNSteps() + " optimizer steps") + (ema.warmsUp() ? ", warming up (power "
+          + io.epochal.driver.config.Decimals.sixDigits(ema.warmupPower()) + ", gamma "
+          + io.epochal.driver.config.Decimals.sixDigits(ema.warmupGamma()) + ")" : "")
+          + ", held-out metrics, evaluate, predict and export use the moving average (ema.safetensors; "
+          + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
     }
     learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));

@@ -83,7 +83,8 @@ final class EpochLoop {
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (config.emaDecay() > 0) {
-      listener.message("keeping a moving average of the model (train.ema_decay " + config.emaDecay() + ")"
+      listener.message("keeping a moving average of the model (train.ema_decay " + config.emaDecay()
+          + (config.ema().warmsUp() ? ", warming up" : "") + ")"
           + (evaluator == null ? "" : ": the val_ metrics are its, as evaluate's (--weights trained for the trained"
           + " weights')"));
     }

@@ -62,6 +62,47 @@ class EmaKeysTest {
   }
 
   @Test
+  void aWarmUpReachesTheWorkersWithTimmsDefaultsAndIsStoredOnlyWhenSet() {
+    JobSpec warm = resolver().optOverride(EmaKeys.EMA_DECAY, "0.999").optOverride(EmaKeys.EMA_WARMUP, "true").build()
+        .resolve();
+    assertThat(warm.ema()).isEqualTo(new io.epochal.worker.ema.EmaSettings(0.999, 1, 2 / 3.0, 1.0));
+    assertThat(TrainingConfigs.of(warm).ema().decayAfter(1)).isEqualTo(0.3700394750525634);
+    assertThat(warm.toHyperParameters().getBoolean(EmaKeys.EMA_WARMUP)).isTrue();
+    assertThat(warm.toHyperParameters().contains(EmaKeys.EMA_WARMUP_POWER)).as("2/3, the default").isFalse();
+    assertThat(JobSpec.fromHyperParameters(warm.toHyperParameters())).isEqualTo(warm);
+
+    JobSpec shaped = resolver().optOverride(EmaKeys.EMA_DECAY, "0.999").optOverride(EmaKeys.EMA_WARMUP, "true")
+        .optOverride(EmaKeys.EMA_WARMUP_POWER, "0.75").optOverride(EmaKeys.EMA_WARMUP_GAMMA, "10").build().resolve();
+    assertThat(shaped.ema()).isEqualTo(new io.epochal.worker.ema.EmaSettings(0.999, 1, 0.75, 10));
+    assertThat(JobSpec.fromHyperParameters(shaped.toHyperParameters())).isEqualTo(shaped);
+    assertThat(resolver().optOverride(EmaKeys.EMA_DECAY, "0.999").optOverride(EmaKeys.EMA_WARMUP, "false").build()
+        .resolve().toHyperParameters()).as("false, the default, is not stored")
+        .isEqualTo(resolver().optOverride(EmaKeys.EMA_DECAY, "0.999").build().resolve().toHyperParameters());
+  }
+
+  @Test
+  void aWarmUpWithoutADecayOrItsShapeWithoutAWarmUpIsRefusedNamingTheKey() {
+    ConfigException noDecay = SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_WARMUP, "true"));
+    assertThat(noDecay.key()).isEqualTo(EmaKeys.EMA_WARMUP);
+    assertThat(noDecay).hasMessageContaining("train.ema_warmup = true (from --set train.ema_warmup) says how the "
+        + "moving average is warmed up, but the job keeps none: set train.ema_decay (0.999, say)");
+    ConfigException noWarmUp = SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_DECAY, "0.99")
+        .optOverride(EmaKeys.EMA_WARMUP_POWER, "0.75"));
+    assertThat(noWarmUp.key()).isEqualTo(EmaKeys.EMA_WARMUP_POWER);
+    assertThat(noWarmUp).hasMessageContaining("train.ema_warmup_power = 0.75 (from --set train.ema_warmup_power) "
+        + "shapes the warm-up of the moving average's decay, but train.ema_warmup is not true: set "
+        + "train.ema_warmup=true, or remove train.ema_warmup_power");
+    assertThat(SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_DECAY, "0.99")
+        .optOverride(EmaKeys.EMA_WARMUP, "true").optOverride(EmaKeys.EMA_WARMUP_POWER, "0")))
+        .hasMessageContaining("train.ema_warmup_power");
+    assertThat(SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_DECAY, "0.99")
+        .optOverride(EmaKeys.EMA_WARMUP, "true").optOverride(EmaKeys.EMA_WARMUP_GAMMA, "-1")))
+        .hasMessageContaining("train.ema_warmup_gamma");
+    assertThat(SpecFixtures.errorOf(resolver().optOverride("use_ema_warmup", "true")))
+        .hasMessageContaining("diffusers' use_ema_warmup is train.ema_warmup=true");
+  }
+
+  @Test
   void aDecayOfOneOrBelowZeroIsRefusedNamingTheKey() {
     ConfigException one = SpecFixtures.errorOf(resolver().optOverride(EmaKeys.EMA_DECAY, "1"));
     assertThat(one.key()).isEqualTo(EmaKeys.EMA_DECAY);

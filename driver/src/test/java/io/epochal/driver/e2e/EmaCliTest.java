@@ -34,6 +34,18 @@ class EmaCliTest {
     return SafetensorsReader.read(job.resolve("checkpoints/epoch-00000" + epoch + "/" + name)).tensors();
   }
 
+  /** {@code average} is torch's {@code d * before + (1 - d) * model} in float32, the decay and 1 - d rounded once. */
+  private static void assertTorchsUpdate(int epoch, double d, StateDict before, StateDict model, StateDict average) {
+    for (String name : model.names()) {
+      float[] e = before.get(name).toFloatArray();
+      float[] p = model.get(name).toFloatArray();
+      float[] a = average.get(name).toFloatArray();
+      for (int i = 0; i < a.length; i++) {
+        assertThat(a[i]).as("epoch %s %s[%s]", epoch, name, i).isEqualTo((float) d * e[i] + (float) (1 - d) * p[i]);
+      }
+    }
+  }
+
   private static double metric(Path job, int epoch, String name) throws Exception {
     return new com.fasterxml.jackson.databind.ObjectMapper().readTree(job.resolve("checkpoints/epoch-00000" + epoch
         + "/manifest.json").toFile()).get("metrics").get(name).asDouble();
@@ -70,15 +82,7 @@ class EmaCliTest {
       StateDict model = file(job, epoch, "model.safetensors");
       StateDict average = file(job, epoch, "ema.safetensors");
       assertThat(average.names()).containsExactlyElementsOf(model.names());
-      for (String name : model.names()) {
-        float[] e = before.get(name).toFloatArray();
-        float[] p = model.get(name).toFloatArray();
-        float[] a = average.get(name).toFloatArray();
-        for (int i = 0; i < a.length; i++) { // torch: 0.9 * ema + (1 - 0.9) * p, float32
-          float expected = 0.9f * e[i] + (float) (1 - 0.9) * p[i];
-          assertThat(a[i]).as("epoch %s %s[%s]", epoch, name, i).isEqualTo(expected);
-        }
-      }
+      assertTorchsUpdate(epoch, 0.9, before, model, average);
       assertThat(average).isNotEqualTo(model);
     }
 
@@ -151,6 +155,48 @@ class EmaCliTest {
     CliRun unknown = CliRun.of("evaluate", job.toString(), "--weights", "best", "--master", MASTER);
     assertThat(unknown.code).isEqualTo(2);
     assertThat(unknown.err).contains("--weights 'best' is not supported; use trained (model.safetensors) or ema");
+  }
+
+  @Test
+  void aWarmingUpAverageBlendsEachUpdateWithTorchsWarmUpDecayAndAResumeContinuesIt() throws Exception {
+    String train = tmp.resolve("train").toString();
+    assertThat(CliRun.of("gen-data", train, "--rows", "120", "--features", "12", "--classes", "3", "--seed", "5",
+        "--master", MASTER).code).isZero();
+    // one worker, one step on all rows per epoch: the k-th checkpoint's average is the k-th update
+    Path whole = tmp.resolve("warm");
+    Map<String, String> keys = E2eFixtures.jobKeys(whole.toString(), train);
+    keys.put("train.workers", "1");
+    keys.put("train.batch_size", "120");
+    keys.put("train.local_steps", "1");
+    keys.put("train.epochs", "3");
+    keys.put("train.ema_decay", "0.999");
+    keys.put("train.ema_warmup", "true");
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("warm.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    assertThat(file(whole, 1, "ema.safetensors")).isEqualTo(file(whole, 1, "model.safetensors"));
+    // torch: d = min(0.999, 1 - (1 + n) ** -(2 / 3)) for n = 1, 2 updates before; d * ema + (1 - d) * p, float32
+    double[] torchDecays = {0.3700394750525634, 0.5192501432308638};
+    for (int epoch = 2; epoch <= 3; epoch++) {
+      double d = torchDecays[epoch - 2];
+      StateDict before = file(whole, epoch - 1, "ema.safetensors");
+      StateDict model = file(whole, epoch, "model.safetensors");
+      assertTorchsUpdate(epoch, d, before, model, file(whole, epoch, "ema.safetensors"));
+    }
+    assertThat(CliRun.of("status", whole.toString()).out)
+        .contains("ema:         decay 0.999, warming up (power 0.666667, gamma 1), held-out metrics");
+
+    Path parts = tmp.resolve("warm-parts");
+    keys.put("job.dir", parts.toString());
+    keys.put("train.epochs", "2");
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("warm-parts.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    CliRun resumed = CliRun.of("resume", parts.toString(), "--epochs", "3", "--master", MASTER);
+    assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(file(parts, 3, "ema.safetensors")).isEqualTo(file(whole, 3, "ema.safetensors"));
+    CliRun cooled = CliRun.of("resume", parts.toString(), "--epochs", "4", "--set", "train.ema_warmup=false",
+        "--master", MASTER);
+    assertThat(cooled.code).as("a resume keeps the warm-up, as every training key").isEqualTo(2);
+    assertThat(cooled.err).contains("train.ema_warmup");
   }
 
   @Test

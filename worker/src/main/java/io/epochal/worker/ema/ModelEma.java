@@ -71,6 +71,21 @@ public final class ModelEma {
    *     the tensor
    */
   public void update(StateDict model, boolean first) {
+    update(model, first, decay, complement);
+  }
+
+  /**
+   * As {@link #update(StateDict, boolean)}, blending with {@code decay} instead of the average's own (a warming-up
+   * decay, {@link EmaSettings#decayAfter}), rounded to float32 as the average's is.
+   *
+   * @throws IllegalArgumentException when {@code decay} is not in [0, 1), or as {@link #update(StateDict, boolean)}
+   */
+  public void update(StateDict model, boolean first, double decay) {
+    checkArgument(decay >= 0 && decay < 1, "EMA decay must be >= 0 and < 1, got %s", decay);
+    update(model, first, (float) decay, (float) (1.0 - decay));
+  }
+
+  private void update(StateDict model, boolean first, float decay, float complement) {
     checkArgument(model.size() == layouts.size(), "the model has %s tensors but its moving average %s: "
         + "the average belongs to another model", model.size(), layouts.size());
     for (Map.Entry<String, Tensor> e : model.asMap().entrySet()) {
@@ -86,12 +101,12 @@ public final class ModelEma {
       } else if (first) {
         t.asFloatBuffer().get(0, a);
       } else {
-        blend(a, t.asFloatBuffer());
+        blend(a, t.asFloatBuffer(), decay, complement);
       }
     }
   }
 
-  private void blend(float[] a, FloatBuffer current) {
+  private void blend(float[] a, FloatBuffer current, float decay, float complement) {
     int n = a.length;
     if (scratch.length < n) {
       scratch = new float[n];

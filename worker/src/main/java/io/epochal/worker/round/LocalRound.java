@@ -217,7 +217,8 @@ public final class LocalRound {
           }
           // after the step, as torch's AveragedModel.update_parameters after optimizer.step()
           if (ema != null && config.ema().updatesAfter(globalStep + s)) {
-            ema.update(model.stateView(), config.ema().firstUpdateAfter(globalStep + s)); // read at once
+            long after = globalStep + s; // the model's tensors read at once, in place
+            ema.update(model.stateView(), config.ema().firstUpdateAfter(after), config.ema().decayAfter(after));
           }
         }
       }
