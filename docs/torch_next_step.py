@@ -221,7 +221,8 @@ def main(job, epoch):
         expected_average = load(os.path.join(there, "ema.safetensors"))
         diffs = [difference(t, expected_average[k]) for k, t in average.module.state_dict().items()]
         worst = max([worst] + diffs)
-        print(f"  moving average (decay {decay}) of {len(diffs)} tensors: largest difference {max(diffs):.3g}")
+        blend = f"decay {decay_of(average.n_averaged - 1):.6g} of {decay}, warming up" if warmup else f"decay {decay}"
+        print(f"  moving average ({blend}) of {len(diffs)} tensors: largest difference {max(diffs):.3g}")
     print(f"largest difference {worst:.3g} (tolerance {TOLERANCE})")
     return 0 if worst <= TOLERANCE else 1
 
