@@ -60,16 +60,20 @@ final class CheckpointReader {
   private final FileSystem loadFs;
   private final ExecutorService pool;
   private final TensorAllocator allocator;
+  private final boolean weightsOnly;
 
   /**
    * A reader of {@code fs}; {@code loadFs} is {@code fs} itself or another client of the same file
-   * system that reads data files without its own checksums.
+   * system that reads data files without its own checksums. With {@code weightsOnly} a load checks
+   * the optimizer's files (size and SHA-256) without keeping their tensors.
    */
-  CheckpointReader(FileSystem fs, FileSystem loadFs, ExecutorService pool, TensorAllocator allocator) {
+  CheckpointReader(FileSystem fs, FileSystem loadFs, ExecutorService pool, TensorAllocator allocator,
+      boolean weightsOnly) {
     this.fs = fs;
     this.loadFs = loadFs;
     this.pool = pool;
     this.allocator = allocator;
+    this.weightsOnly = weightsOnly;
   }
 
   /** Reads and parses {@code dir}'s manifest and checks it belongs to {@code epoch}. */
@@ -140,25 +144,34 @@ final class CheckpointReader {
     List<SafetensorsIndex> indexes = new ArrayList<>();
     List<ManifestFile> toLoad = new ArrayList<>();
     List<String> names = dataFilesOf(m);
+    java.util.Set<ManifestFile> onlyChecked = new java.util.HashSet<>();
     for (String name : names) {
       Optional<ManifestFile> single = m.file(name);
+      boolean skipped = weightsOnly && name.equals(CheckpointStore.OPTIMIZER_FILE);
       if (single.isPresent()) {
         indexes.add(null);
         toLoad.add(single.get());
+        if (skipped) {
+          onlyChecked.add(single.get());
+        }
         continue;
       }
       ManifestFile indexEntry = m.file(SafetensorsIndex.indexName(name)).orElseThrow();
       SafetensorsIndex index = readIndex(epoch, dir, indexEntry);
       for (String shard : index.shardFiles()) {
-        toLoad.add(m.file(shard).orElseThrow(() -> new CheckpointCorruptedException(epoch,
+        ManifestFile shardEntry = m.file(shard).orElseThrow(() -> new CheckpointCorruptedException(epoch,
             new Path(dir, indexEntry.name()).toString(), indexEntry.name() + " names shard " + shard
-            + ", which the manifest does not list")));
+            + ", which the manifest does not list"));
+        toLoad.add(shardEntry);
+        if (skipped) {
+          onlyChecked.add(shardEntry);
+        }
       }
       indexes.add(index);
     }
     List<ParallelTasks.FileTask<StateDict>> tasks = new ArrayList<>();
     for (ManifestFile entry : toLoad) {
-      tasks.add(() -> loadFile(epoch, dir, entry));
+      tasks.add(onlyChecked.contains(entry) ? () -> checkFile(epoch, dir, entry) : () -> loadFile(epoch, dir, entry));
     }
     List<StateDict> loaded;
     try {
@@ -181,11 +194,12 @@ final class CheckpointReader {
         shards.put(shard, loaded.get(next++));
       }
       Path indexPath = new Path(dir, SafetensorsIndex.indexName(names.get(i)));
-      dicts[i] = assemble(epoch, indexPath, index, shards);
+      dicts[i] = weightsOnly && i == 1 ? null : assemble(epoch, indexPath, index, shards);
     }
     int ema = names.indexOf(CheckpointStore.EMA_FILE);
-    return new LoadedCheckpoint(dir.toString(), m, dicts[0], dicts[1], dicts[2],
-        ema < 0 ? StateDict.empty() : dicts[ema]);
+    StateDict average = ema < 0 ? StateDict.empty() : dicts[ema];
+    return weightsOnly ? LoadedCheckpoint.withoutOptimizer(dir.toString(), m, dicts[0], dicts[2], average)
+        : new LoadedCheckpoint(dir.toString(), m, dicts[0], dicts[1], dicts[2], average);
   }
 
   private SafetensorsIndex readIndex(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
@@ -303,14 +317,7 @@ final class CheckpointReader {
       Path p = new Path(dir, entry.name());
       try {
         checkSize(epoch, p, entry);
-        MessageDigest digest = Sha256.newDigest();
-        try (FSDataInputStream in = fs.open(p)) {
-          int n;
-          while ((n = in.read(buffer)) > 0) {
-            digest.update(buffer, 0, n);
-          }
-        }
-        checkDigest(epoch, p, entry, Sha256.hex(digest.digest()));
+        checkDigest(epoch, p, entry, sha256Of(p, buffer));
       } catch (CheckpointCorruptedException e) {
         problems.add(CheckpointProblem.reasonIn(dir.toString(), e));
       } catch (CheckpointException e) {
@@ -324,6 +331,32 @@ final class CheckpointReader {
       }
     }
     return new VerificationReport(epoch, dir.toString(), problems);
+  }
+
+  /** The SHA-256 of file {@code p}, read through {@code buffer}. */
+  private String sha256Of(Path p, byte[] buffer) throws IOException {
+    MessageDigest digest = Sha256.newDigest();
+    try (FSDataInputStream in = fs.open(p)) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        digest.update(buffer, 0, n);
+      }
+    }
+    return Sha256.hex(digest.digest());
+  }
+
+  /** Checks {@code entry}'s size and SHA-256 without keeping its tensors: an empty state dict. */
+  private StateDict checkFile(long epoch, Path dir, ManifestFile entry) throws CheckpointException {
+    Path p = new Path(dir, entry.name());
+    try {
+      checkSize(epoch, p, entry);
+      checkDigest(epoch, p, entry, sha256Of(p, new byte[SCAN_BUFFER]));
+      return StateDict.empty();
+    } catch (CheckpointException e) {
+      throw e;
+    } catch (IOException e) {
+      throw classify(epoch, p, entry.name() + " cannot be read", e);
+    }
   }
 
   private void checkSize(long epoch, Path p, ManifestFile entry) throws IOException {

@@ -59,18 +59,17 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final StoreOptions.Settings settings;
 
   private HadoopCheckpointStore(StoreFileSystems clients, Path jobDir, OutputStreamDecorator decorator,
-      StoreOptions.Settings settings) {
+      StoreOptions.Settings settings, boolean weightsOnly) {
     this.clients = clients;
     this.fs = clients.fs();
-    boolean local = clients.local();
     this.layout = new CheckpointLayout(jobDir);
     this.executors = new StoreExecutors(settings.ioThreads, settings.writeThreads);
     TensorAllocator allocator = settings.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(settings.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, clients.loadFs(), executors.readers(), allocator);
-    this.writer = new CheckpointFileWriter(fs, local, decorator, executors.writers(), executors.hashers(),
+    this.reader = new CheckpointReader(fs, clients.loadFs(), executors.readers(), allocator, weightsOnly);
+    this.writer = new CheckpointFileWriter(fs, clients.local(), decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
-    this.publisher = new CheckpointPublisher(fs, clients.fileContext(), local, writer);
+    this.publisher = new CheckpointPublisher(fs, clients.fileContext(), clients.local(), writer);
     this.published = new PublishedCheckpoints(fs, layout, reader);
     this.settings = settings;
     LOG.debug("opened {}", this);
@@ -264,8 +263,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Builds a {@link HadoopCheckpointStore}: {@code setJobDir} required, the rest optional. An I/O
-   * option left unset here is read from its {@link StoreOptions} key in the configuration, if set.
+   * Builds a {@link HadoopCheckpointStore}: {@code setJobDir} required, the rest optional. An I/O option left unset
+   * here is read from its {@link StoreOptions} key in the configuration, if set.
    */
   public static final class Builder {
     private String jobDir;
@@ -278,6 +277,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     Integer writeThreads;
     Integer offHeapTensorBytes;
     Long syncBehindBytes;
+    private boolean weightsOnly;
 
     private Builder() {}
 
@@ -306,8 +306,17 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * The most tensor bytes one safetensors file holds (default 64 MiB; key {@value
-     * StoreOptions#SHARD_BYTES}).
+     * Loads checkpoints without keeping the optimizer's state (default: everything), for commands that
+     * use the model only (evaluate, predict, export): its files are still read through and their size
+     * and SHA-256 checked, but their tensors are not held ({@link LoadedCheckpoint#optimizer()} refuses).
+     */
+    public Builder optWeightsOnly(boolean weightsOnly) {
+      this.weightsOnly = weightsOnly;
+      return this;
+    }
+
+    /**
+     * The most tensor bytes one safetensors file holds (default 64 MiB; key {@value StoreOptions#SHARD_BYTES}).
      * A state dict with more is written as shards of at most this size ({@code
      * model-00001-of-00004.safetensors}, ...; a single larger tensor gets a shard of its own) plus
      * an index ({@code model.safetensors.index.json}, the Hugging Face layout), all written and read
@@ -321,8 +330,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Threads that read a checkpoint's files in parallel, each reading and hashing its file
-     * (default: the number of cores, at most 4). Key {@value StoreOptions#IO_THREADS}.
+     * Threads reading a checkpoint's files in parallel, each reading and hashing its file (default: the number of
+     * cores, at most 4). Key {@value StoreOptions#IO_THREADS}.
      */
     public Builder optIoThreads(int ioThreads) {
       checkArgument(ioThreads >= 1, "ioThreads must be >= 1, got %s", ioThreads);
@@ -346,8 +355,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
     /**
      * On HDFS (any stream that can {@code hsync}) each data file is synced after every this many bytes
-     * and at its end, so the DataNodes' disks write while the client sends (default 8 MiB; 0: at the end;
-     * key {@value StoreOptions#SYNC_BEHIND_BYTES}).
+     * and at its end, so the DataNodes' disks write while the client sends (default 8 MiB; 0: at the end).
+     * Key {@value StoreOptions#SYNC_BEHIND_BYTES}.
      */
     public Builder optSyncBehindBytes(long syncBehindBytes) {
       checkArgument(syncBehindBytes >= 0, "syncBehindBytes must be >= 0 (0 = sync only at the end), got %s",
@@ -357,10 +366,9 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     }
 
     /**
-     * Loaded tensors of at least this many bytes are held off-heap in direct buffers (default
-     * 256 KiB); a negative value keeps every tensor on the heap.
-     * Direct memory counts against {@code -XX:MaxDirectMemorySize} (by default the maximum heap).
-     * Key {@value StoreOptions#OFF_HEAP_TENSOR_BYTES}.
+     * Loaded tensors of at least this many bytes are held off-heap in direct buffers (default 256 KiB); a
+     * negative value keeps every tensor on the heap. Direct memory counts against {@code -XX:MaxDirectMemorySize}
+     * (by default the maximum heap). Key {@value StoreOptions#OFF_HEAP_TENSOR_BYTES}.
      */
     public Builder optOffHeapTensorBytes(int offHeapTensorBytes) {
       this.offHeapTensorBytes = offHeapTensorBytes;
@@ -382,7 +390,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
       try {
         StoreFileSystems clients = StoreFileSystems.open(dir, c, localFs);
-        return new HadoopCheckpointStore(clients, clients.fs().makeQualified(dir), decorator, settings);
+        return new HadoopCheckpointStore(clients, clients.fs().makeQualified(dir), decorator, settings, weightsOnly);
       } catch (IOException e) {
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);

@@ -24,12 +24,26 @@ public final class LoadedCheckpoint {
   /** A loaded checkpoint at {@code path} with the model's exponential moving average {@code ema} (may be empty). */
   public LoadedCheckpoint(String path, CheckpointManifest manifest, StateDict model, StateDict optimizer,
       StateDict probe, StateDict ema) {
+    this(path, manifest, model, optimizer, probe, ema, true);
+  }
+
+  private LoadedCheckpoint(String path, CheckpointManifest manifest, StateDict model, StateDict optimizer,
+      StateDict probe, StateDict ema, boolean withOptimizer) {
     this.path = checkNotNull(path, "path");
     this.manifest = checkNotNull(manifest, "manifest");
     this.model = checkNotNull(model, "model");
-    this.optimizer = checkNotNull(optimizer, "optimizer");
+    this.optimizer = withOptimizer ? checkNotNull(optimizer, "optimizer") : null;
     this.probe = checkNotNull(probe, "probe");
     this.ema = checkNotNull(ema, "ema");
+  }
+
+  /**
+   * A checkpoint at {@code path} whose files were all checked but whose optimizer state was not
+   * kept (a store opened with {@link HadoopCheckpointStore.Builder#optWeightsOnly}).
+   */
+  static LoadedCheckpoint withoutOptimizer(String path, CheckpointManifest manifest, StateDict model,
+      StateDict probe, StateDict ema) {
+    return new LoadedCheckpoint(path, manifest, model, null, probe, ema, false);
   }
 
   /** The epoch. */
@@ -52,9 +66,22 @@ public final class LoadedCheckpoint {
     return model;
   }
 
-  /** The optimizer state dict. */
+  /**
+   * The optimizer state dict.
+   *
+   * @throws IllegalStateException when it was not loaded ({@link #hasOptimizer()})
+   */
   public StateDict optimizer() {
+    if (optimizer == null) {
+      throw new IllegalStateException("the optimizer state of checkpoint " + path + " was checked but not loaded: "
+          + "its store was opened for the model's weights only (optWeightsOnly)");
+    }
     return optimizer;
+  }
+
+  /** Whether the optimizer state was loaded (not for a store opened for the model's weights only). */
+  public boolean hasOptimizer() {
+    return optimizer != null;
   }
 
   /** The probe state dict. */
@@ -77,7 +104,7 @@ public final class LoadedCheckpoint {
     }
     LoadedCheckpoint c = (LoadedCheckpoint) o;
     return path.equals(c.path) && manifest.equals(c.manifest) && model.equals(c.model)
-        && optimizer.equals(c.optimizer) && probe.equals(c.probe) && ema.equals(c.ema);
+        && Objects.equals(optimizer, c.optimizer) && probe.equals(c.probe) && ema.equals(c.ema);
   }
 
   @Override

@@ -96,7 +96,7 @@ final class CheckpointEvaluation {
       throw new ConfigException("--all", "--all evaluates every checkpoint of a job, but " + t + " is one "
           + "checkpoint: give its job directory " + JobSpecResolver.locationText(t.jobDir()) + ", or leave --all out");
     }
-    try (CheckpointStore store = t.open(conf)) {
+    try (CheckpointStore store = t.openWeights(conf)) {
       List<CheckpointEntry> entries = new ArrayList<>();
       LoadedCheckpoint first;
       if (all) {

@@ -169,6 +169,15 @@ final class CheckpointTarget {
   }
 
   /**
+   * The store of the job directory for the model's weights only (evaluate, predict, export): every file is
+   * checked as {@link #open} checks it, but the optimizer's state is not held in memory; the caller closes it.
+   */
+  CheckpointStore openWeights(Configuration conf) throws IOException {
+    return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).optWeightsOnly(true)
+        .build();
+  }
+
+  /**
    * The checkpoint named, or a job directory's newest verified one (every file's size and SHA-256
    * checked, as a resume picks it): a damaged newer checkpoint is named on {@code err} and
    * skipped. Empty when the job directory has no usable checkpoint.

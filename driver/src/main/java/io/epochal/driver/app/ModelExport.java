@@ -50,7 +50,7 @@ final class ModelExport {
       throw new ConfigException("--format", "--format " + format + " is not supported; use onnx or djl");
     }
     CheckpointTarget t = CheckpointTarget.resolveModel(checkpoint, conf);
-    try (CheckpointStore store = t.open(conf)) {
+    try (CheckpointStore store = t.openWeights(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {
         err.println("epochal: " + JobSpecResolver.locationText(new Path(checkpoint)) + " has no checkpoint to export");

@@ -340,7 +340,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     CheckpointTarget t = CheckpointTarget.resolveModel(model, conf);
     LoadedCheckpoint c;
-    try (CheckpointStore store = t.open(conf)) {
+    try (CheckpointStore store = t.openWeights(conf)) {
       Optional<LoadedCheckpoint> loaded = t.load(store, err);
       if (loaded.isEmpty()) {
         err.println("epochal: " + modelPath + " has no checkpoint to predict with");

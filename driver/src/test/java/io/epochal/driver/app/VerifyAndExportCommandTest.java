@@ -516,6 +516,25 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void exportPredictAndEvaluateUseNoOptimizerStateButStillRefuseADamagedOptimizerFile() throws Exception {
+    Path onnx = tmp.resolve("model.onnx");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)
+        .isEqualTo(0);
+    flipLastByte(checkpoint.resolve("optimizer.safetensors"));
+    Path again = tmp.resolve("again.onnx");
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", again.toString())).as(out + err)
+        .isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("skipping damaged checkpoint").contains("optimizer.safetensors has SHA-256")
+        .contains("has no checkpoint to export");
+    assertThat(again).doesNotExist();
+    Path labelled = tmp.resolve("labelled.csv");
+    Files.writeString(labelled, "f0,f1,f2,f3,label\n1,2,3,4,0\n");
+    assertThat(run("evaluate", job.toString(), "--all", "--input", labelled.toString(), "--features", "f0,f1,f2,f3"))
+        .as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).containsPattern("epoch-000001 +1 +- +- +- +DAMAGED");
+  }
+
+  @Test
   void aJobDirectoryIsExportedFromItsNewestVerifiedCheckpointSkippingADamagedNewerOne() throws Exception {
     Path newer = job.resolve("checkpoints/epoch-000002");
     Files.createDirectories(newer);
