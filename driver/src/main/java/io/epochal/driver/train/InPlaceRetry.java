@@ -93,7 +93,7 @@ final class InPlaceRetry {
     if (!failures.shouldRetry(e)) {
       throw thrown;
     }
-    dir.failure(e, failures.attempts(), maxAttempts);
+    dir.failure(e, failures.attempts(), maxAttempts, true);
     listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage() + "; "
         + again + " in " + failures.nextBackoffMs() + " ms");
     try {

@@ -344,11 +344,11 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
-  /** Records a failure in the history ({@link AttemptHistory#failure}). */
-  void failure(TrainingException e, int tryNo, int maxTries) {
+  /** Records a failure in the history ({@link AttemptHistory#failure}); {@code inPlace}: retried from memory. */
+  void failure(TrainingException e, int tryNo, int maxTries, boolean inPlace) {
     AttemptHistory h = history;
     if (h != null) {
-      h.failure(e, tryNo, maxTries);
+      h.failure(e, tryNo, maxTries, inPlace);
     }
   }
 

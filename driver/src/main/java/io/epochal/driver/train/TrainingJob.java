@@ -179,7 +179,7 @@ public final class TrainingJob {
           if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
           }
-          dir.failure(e, failures.attempts(), spec.retryMaxAttempts());
+          dir.failure(e, failures.attempts(), spec.retryMaxAttempts(), false);
           if (!failures.shouldRetry(e)) {
             TrainingException last = failures.finalFailure(e);
             markFailed(dir, last);
@@ -191,7 +191,7 @@ public final class TrainingJob {
             failures.backoff(e);
           } catch (TrainingException interrupted) {
             clearInterrupt(interrupted);
-            dir.failure(interrupted, failures.attempts(), spec.retryMaxAttempts());
+            dir.failure(interrupted, failures.attempts(), spec.retryMaxAttempts(), false);
             markFailed(dir, interrupted);
             throw interrupted;
           }

@@ -87,7 +87,7 @@ class CommitRetryTest {
     assertThat(run.events).filteredOn(e -> e.getType() == JobEventType.FAILURE).singleElement().satisfies(f -> {
       assertThat(f.getEpoch()).isEqualTo(2);
       assertThat(f.getReason()).isEqualTo("CHECKPOINT_WRITE_FAILED");
-      assertThat(f.getMessage()).contains("try 1 of 3");
+      assertThat(f.getMessage()).contains("try 1 of 3, retried in place from the state in memory");
     });
     assertThat(run.committed).containsExactly(1, 2, 3);
     assertThat(run.events).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED)

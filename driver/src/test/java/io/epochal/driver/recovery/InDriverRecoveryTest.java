@@ -117,7 +117,8 @@ class InDriverRecoveryTest {
     assertThat(f.getRound()).isEqualTo(2);
     assertThat(f.getAttempt()).isEqualTo(1);
     assertThat(f.getReason()).isEqualTo("TASK_FAILED");
-    assertThat(f.getMessage()).contains("try 1 of 3").contains("cause: ").contains("cancelled");
+    assertThat(f.getMessage()).contains("try 1 of 3, retried in place from the state in memory; cause: ")
+        .contains("cancelled");
   }
 
   @Test
@@ -158,7 +159,8 @@ class InDriverRecoveryTest {
       assertThat(f.getEpoch()).isEqualTo(2);
       assertThat(f.getAttempt()).isEqualTo(1);
       assertThat(f.getReason()).isEqualTo("TASK_FAILED");
-      assertThat(f.getMessage()).contains("try 1 of 3").contains("held-out rows");
+      assertThat(f.getMessage()).contains("try 1 of 3, retried in place from the state in memory")
+          .contains("held-out rows");
     });
     assertThat(events).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED).hasSize(RecoveryFixture.EPOCHS);
     try (var store = io.epochal.checkpoint.HadoopCheckpointStore.builder().setJobDir(dir).build()) {
