@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * counts as an attempt), after waiting for the job directory to take writes and renewing the lease
  * as any retry does; a try whose checkpoint was published although the write reported a failure
  * (a rename that went through before its answer was lost) is taken as committed once it verifies.
- * The epoch is not trained again unless every attempt is spent.
+ * A write the file system refuses until someone acts (full, quota, read-only) is tried again for
+ * up to {@code retry.storage_wait_ms}. The epoch is not trained again unless every attempt is spent.
  */
 final class EpochCommit {
 
@@ -57,9 +58,51 @@ final class EpochCommit {
           return published.get();
         }
       }
-      return write(epoch, step, rounds, state, metrics, dataDigest, plateau);
+      return writeOrWait(epoch, () -> write(epoch, step, rounds, state, metrics, dataDigest, plateau));
     }, "writing the checkpoint of epoch " + epoch + " again from its state in memory, without training the epoch "
         + "again,");
+  }
+
+  /**
+   * Does {@code write}; while the file system refuses it until someone acts (full, over a quota, read-only, no
+   * permission: {@link FailureManager#refusedUntilFixed}), tries it again every few seconds for up to {@code
+   * retry.storage_wait_ms}, saying so every 15 s ({@link StorageWait#forCommit}): freeing space commits the epoch
+   * from memory, while training goes on. The wait is not an attempt.
+   *
+   * @throws TrainingException the refusal once the wait is over (saying how long it waited), or another failure
+   */
+  private CheckpointManifest writeOrWait(int epoch, InPlaceRetry.Work<CheckpointManifest> write)
+      throws TrainingException {
+    java.util.concurrent.atomic.AtomicReference<CheckpointManifest> written =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<TrainingException> refused =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      StorageWait.forCommit(dir, () -> {
+        try {
+          written.set(write.run());
+        } catch (TrainingException e) {
+          if (e.reason() != FailureReason.CHECKPOINT_WRITE_FAILED || !FailureManager.refusedUntilFixed(e)) {
+            throw e;
+          }
+          refused.set(e);
+          throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, 0, e.getMessage() + " (the epoch's "
+              + "state is kept in memory, and training goes on, while the write is tried again)", e);
+        }
+      }, spec.retryStorageWaitMs(), listener).await();
+    } catch (TrainingException e) {
+      TrainingException r = refused.get();
+      if (r == null || e.reason() != FailureReason.STORAGE_UNAVAILABLE) {
+        throw e;
+      }
+      throw spec.retryStorageWaitMs() == 0 ? r : new TrainingException(r.reason(), r.epoch(), r.round(),
+          r.getMessage() + "; the write was tried again for " + spec.retryStorageWaitMs() / 1000
+          + " s (retry.storage_wait_ms)", r);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, epoch, 0, "writing the checkpoint of epoch "
+          + epoch + " failed: " + FailureClassifier.firstLine(e.getMessage()), e);
+    }
+    return written.get();
   }
 
   /** As a retry's start: renews the lease, waiting up to {@code retry.storage_wait_ms} for storage to take writes. */

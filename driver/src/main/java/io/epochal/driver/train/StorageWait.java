@@ -34,6 +34,9 @@ final class StorageWait {
     RETRY("retrying", "resume the job (or give the retry longer with --set retry.storage_wait_ms=N)"),
     /** A run's start: its job.json, lease and state written. */
     START("starting", "run the command again (or give the start longer with --set retry.storage_wait_ms=N)"),
+    /** A checkpoint's write the file system refused until someone acts: full, over a quota, read-only. */
+    COMMIT("writing the checkpoint", "free space or raise the quota (or give it write access) and resume: the "
+        + "previous checkpoint stays the latest (or give the wait longer with --set retry.storage_wait_ms=N)"),
     /** A run's end: every epoch committed, the job marked COMPLETED. */
     FINISH("marking the job COMPLETED", "resume the job: every epoch is committed, so the resume marks it "
         + "COMPLETED and trains nothing (or give the end longer with --set retry.storage_wait_ms=N)");
@@ -88,6 +91,14 @@ final class StorageWait {
       TrainingListener listener) {
     return new StorageWait(probe, purpose, dir.spec().jobDirText(), patienceMs, listener, dir::shuttingDown,
         () -> System.nanoTime() / 1_000_000, Thread::sleep);
+  }
+
+  /**
+   * The wait of a checkpoint's write on {@code dir} that the file system refuses until someone acts ({@code probe}
+   * throws STORAGE_UNAVAILABLE for it): tried again every few seconds up to {@code patienceMs}, said every 15 s.
+   */
+  static StorageWait forCommit(JobDirectory dir, Probe probe, long patienceMs, TrainingListener listener) {
+    return onRealClock(probe, Purpose.COMMIT, dir, patienceMs, listener);
   }
 
   /** A write to the job directory at a run's start or end, tried again while storage refuses it. */

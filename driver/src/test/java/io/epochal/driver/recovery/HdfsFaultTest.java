@@ -215,41 +215,21 @@ class HdfsFaultTest {
     String dir = jobDir("quota");
     org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir + "/checkpoints");
     DistributedFileSystem dfs = cluster.getFileSystem();
-    CountDownLatch committed1 = new CountDownLatch(1);
-    AtomicBoolean limited = new AtomicBoolean();
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
-      @Override
-      public void committed(int epoch, String path, long bytes, long millis) {
-        if (epoch == 1) {
-          committed1.countDown();
-        }
-      }
-
-      @Override
-      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
-        if (epoch == 2 && limited.compareAndSet(false, true)) {
-          try {
-            committed1.await();
-            // Far below one block: no new checkpoint file can be written under checkpoints/.
-            dfs.setQuota(checkpoints, HdfsConstants.QUOTA_DONT_SET, 4096);
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      }
-    };
-    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000"));
+    QuotaAfterEpochOne listener = new QuotaAfterEpochOne(dfs, checkpoints);
+    // the write is tried again for 2 s (retry.storage_wait_ms), then the job fails
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000", "retry.storage_wait_ms", "2000"));
     assertThatThrownBy(() -> run(spec, listener))
         .isInstanceOfSatisfying(TrainingException.class, e -> {
           assertThat(e.reason()).isEqualTo(FailureReason.CHECKPOINT_WRITE_FAILED);
           assertThat(e.epoch()).isEqualTo(2);
         })
-        .hasMessageNotContaining("gave up after") // not retried: every retry trained the epoch to be refused again
+        .hasMessageNotContaining("gave up after") // not an attempt: a retry would be refused the same way
+        .hasMessageContaining("the write was tried again for 2 s (retry.storage_wait_ms)")
         .hasMessageContaining("checkpoint " + dir + "/checkpoints/epoch-000002 was not committed")
         .hasMessageContaining("quota is exhausted")
         .hasMessageContaining("DiskSpace quota of /jobs/quota/checkpoints is exceeded")
         .hasMessageContaining("the previous checkpoint stays the latest");
-    assertThat(limited).isTrue();
+    assertThat(listener.limited).isTrue();
     assertThat(verifiedEpochs(dir)).containsExactly(1L);
     assertThat(RecoveryFixture.events(dir, hdfsConf()))
         .filteredOn(e -> e.getType() == JobEventType.FAILURE)
@@ -261,5 +241,78 @@ class HdfsFaultTest {
     assertThat(resumed.resumedFrom()).isEqualTo(1);
     assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(reference);
     assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void aCheckpointRefusedForAnExhaustedQuotaIsWrittenFromMemoryOnceTheQuotaIsRaisedWithoutTrainingAgain()
+      throws Exception {
+    String dir = jobDir("quota-raised");
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir + "/checkpoints");
+    DistributedFileSystem dfs = cluster.getFileSystem();
+    AtomicBoolean raised = new AtomicBoolean();
+    java.util.Map<Integer, Integer> roundsOfEpoch = new java.util.concurrent.ConcurrentHashMap<>();
+    QuotaAfterEpochOne listener = new QuotaAfterEpochOne(dfs, checkpoints) {
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        roundsOfEpoch.merge(epoch, 1, Integer::sum);
+      }
+
+      @Override
+      public void warning(String message) {
+        super.warning(message);
+        // an operator sees the warning and raises the quota
+        if (message.contains("to take writes again") && raised.compareAndSet(false, true)) {
+          try {
+            dfs.setQuota(checkpoints, HdfsConstants.QUOTA_DONT_SET, HdfsConstants.QUOTA_RESET);
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    };
+    TrainingOutcome outcome = run(RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000")), listener);
+    assertThat(raised).isTrue();
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("quota is exhausted")
+        .contains("the epoch's state is kept in memory, and training goes on"));
+    assertThat(roundsOfEpoch).as("no epoch trained again").isEqualTo(Map.of(1, 2, 2, 2, 3, 2));
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+    assertThat(RecoveryFixture.events(dir, hdfsConf())).as("the wait is not an attempt")
+        .noneMatch(e -> e.getType() == JobEventType.FAILURE);
+  }
+
+  /**
+   * Once epoch 2 has trained and epoch 1 is committed, limits {@code checkpoints}' space quota far below one block:
+   * no new checkpoint file can be written there.
+   */
+  private static class QuotaAfterEpochOne extends RecoveryFixture.Recording {
+    final CountDownLatch committed1 = new CountDownLatch(1);
+    final AtomicBoolean limited = new AtomicBoolean();
+    private final DistributedFileSystem dfs;
+    private final org.apache.hadoop.fs.Path checkpoints;
+
+    QuotaAfterEpochOne(DistributedFileSystem dfs, org.apache.hadoop.fs.Path checkpoints) {
+      this.dfs = dfs;
+      this.checkpoints = checkpoints;
+    }
+
+    @Override
+    public void committed(int epoch, String path, long bytes, long millis) {
+      if (epoch == 1) {
+        committed1.countDown();
+      }
+    }
+
+    @Override
+    public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+      if (epoch == 2 && limited.compareAndSet(false, true)) {
+        try {
+          committed1.await();
+          dfs.setQuota(checkpoints, HdfsConstants.QUOTA_DONT_SET, 4096);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
   }
 }
