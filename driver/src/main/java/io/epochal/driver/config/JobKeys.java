@@ -348,8 +348,9 @@ public final class JobKeys {
         + "every further attempt."));
     s.add(lng(RETRY_STORAGE_WAIT_MS, 300000L, 0.0, 86400000.0, "Before a retry, when a run starts and when it marks "
         + "the job COMPLETED, how long in milliseconds to wait for the job directory to take writes again (a "
-        + "NameNode restarting or in safe mode), trying every 2 s and saying so every 15 s; the wait is not an "
-        + "attempt. 0 = no wait."));
+        + "NameNode restarting or in safe mode), and how long a checkpoint the file system refuses (full, over a "
+        + "quota, read-only) is tried again from memory while training goes on, trying every 2 s and saying so "
+        + "every 15 s; the wait is not an attempt. 0 = no wait."));
     s.add(lng(LEASE_TTL_MS, 60000L, 1000.0, 86400000.0, "Lease lifetime in milliseconds: another driver may take "
         + "the job over when the holder's heartbeat is older than this."));
     s.add(ParamSpec.builder(DEVICE, ParamType.STRING).optDefault("auto").optAllowed("auto", "cpu", "gpu")
