@@ -83,11 +83,16 @@ final class EpochCommit {
           written.set(write.run());
         } catch (TrainingException e) {
           if (e.reason() != FailureReason.CHECKPOINT_WRITE_FAILED || !FailureManager.refusedUntilFixed(e)) {
+            refused.set(null);
             throw e;
           }
           refused.set(e);
-          throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, 0, e.getMessage() + " (the epoch's "
-              + "state is kept in memory, and training goes on, while the write is tried again)", e);
+          String action = FailureClassifier.isNamespaceQuotaExceeded(e) ? "raise its quota (hdfs dfsadmin -setQuota)"
+              : FailureClassifier.isQuotaExceeded(e) ? "raise its quota (hdfs dfsadmin -setSpaceQuota)"
+              : FailureClassifier.isOutOfSpace(e) ? "free space there" : "make it writable";
+          throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, epoch, 0, "the checkpoint of epoch " + epoch
+              + " is refused (" + FailureClassifier.rootCause(e) + "): " + action + "; the epoch's state is kept in "
+              + "memory, and training goes on, while the write is tried again", e);
         }
       }, spec.retryStorageWaitMs(), listener).await();
     } catch (TrainingException e) {

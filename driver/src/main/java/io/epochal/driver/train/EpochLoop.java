@@ -147,7 +147,7 @@ final class EpochLoop {
                 return rounds(runner, before, epochIndex, first, stepsBefore, epochs, rounds, lr);
               }
             }, "running " + which + " again from the state before it, kept in memory (the epoch's earlier rounds "
-                + "are kept; a second failure reloads the newest verified checkpoint, and its cached rows),", 1);
+                + "are kept; a second failure reloads the newest verified checkpoint and reads the rows again),", 1);
             long nanos = System.nanoTime() - roundStart;
             nanosPerRound = nanos / n;
             state = result.state();

@@ -272,7 +272,9 @@ class HdfsFaultTest {
     };
     TrainingOutcome outcome = run(RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000")), listener);
     assertThat(raised).isTrue();
-    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("quota is exhausted")
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("the checkpoint of epoch 2 is refused")
+        .contains("DiskSpace quota of /jobs/quota-raised/checkpoints is exceeded")
+        .contains("raise its quota (hdfs dfsadmin -setSpaceQuota)")
         .contains("the epoch's state is kept in memory, and training goes on"));
     assertThat(roundsOfEpoch).as("no epoch trained again").isEqualTo(Map.of(1, 2, 2, 2, 3, 2));
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
