@@ -341,9 +341,9 @@ public final class JobKeys {
         .optDoc("Early stopping: whether a smaller (min) or larger (max) early_stop.monitor is better. Empty = "
             + "checkpoint.best_mode when early_stop.monitor is empty too, else min (Lightning's default). A resume "
             + "may change it (--set).").build());
-    s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts of a run before the job fails: a failed round, held-out "
-        + "evaluation or checkpoint write is done again from the state in memory, other failures (and a round that "
-        + "fails again) reload the latest checkpoint; each retry is an attempt."));
+    s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts since the newest committed checkpoint before the job "
+        + "fails: a failed round, held-out evaluation or checkpoint write is done again from the state in memory, "
+        + "other failures (and a round that fails again) reload the latest checkpoint; each retry is an attempt."));
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "
         + "every further attempt."));
     s.add(lng(RETRY_STORAGE_WAIT_MS, 300000L, 0.0, 86400000.0, "Before a retry, when a run starts and when it marks "

@@ -229,6 +229,7 @@ final class EpochCommit {
       listener.warning("checkpoint " + name + " is committed, but its event could not be recorded: " + ex);
     }
     listener.committed(epoch, name, m.dataBytes(), millis);
+    retry.progressed();
     try {
       dir.applyRetention(spec, listener);
     } catch (IOException | RuntimeException ex) {

@@ -4,8 +4,8 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 /**
  * Decides whether a failed attempt is retried and how long to wait: only retryable reasons, at
- * most {@code maxAttempts} attempts in total, waiting {@code backoffMs * 2^(n-1)} (capped at one
- * minute) before attempt {@code n + 1}. A user error (bad input, bad configuration) is never
+ * most {@code maxAttempts} attempts since the newest committed checkpoint ({@link #progressed}),
+ * waiting {@code backoffMs * 2^(n-1)} (capped at one minute) before attempt {@code n + 1}. A user error (bad input, bad configuration) is never
  * retried, nor is a commit the file system refuses until someone acts (full, read-only, no
  * permission): a retry would be refused the same way. Thread-safe: the attempts a run retries in
  * place ({@link InPlaceRetry}) may come from the training thread and the checkpoint writer at once.
@@ -77,6 +77,16 @@ public final class FailureManager {
   /** Attempts made so far. */
   synchronized int attempts() {
     return attempts;
+  }
+
+  /**
+   * A checkpoint was committed: the attempts (and their backoff) count again from the first, so
+   * {@code retry.max_attempts} bounds the failures since the newest checkpoint, not those of a whole
+   * long run, as Flink's failure-rate restarts and YARN's {@code attemptFailuresValidityInterval} do.
+   * Work that keeps failing commits nothing and still runs out of attempts.
+   */
+  synchronized void progressed() {
+    attempts = 1;
   }
 
   /** The wait before the next attempt. */

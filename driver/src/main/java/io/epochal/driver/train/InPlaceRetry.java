@@ -38,6 +38,11 @@ final class InPlaceRetry {
     this.interruptCleared = checkNotNull(interruptCleared, "interruptCleared");
   }
 
+  /** A checkpoint was committed: the run's attempts count again from the first ({@link FailureManager#progressed}). */
+  void progressed() {
+    failures.progressed();
+  }
+
   /** Work that can be repeated on the state at hand. */
   @FunctionalInterface
   interface Work<T> {

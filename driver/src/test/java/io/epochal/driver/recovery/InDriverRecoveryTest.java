@@ -122,6 +122,29 @@ class InDriverRecoveryTest {
   }
 
   @Test
+  void attemptsCountFromTheNewestCheckpointSoFailuresSpreadOverALongRunDoNotEndIt() throws Exception {
+    String dir = root.resolve("spread-failures").toUri().toString();
+    // two attempts at most; a round of epoch 1 and one of epoch 3 abort once each, epochs committed between them
+    SparkListener first = cancelOnStart("epochal-e0-r1", 1);
+    SparkListener second = cancelOnStart("epochal-e2-r1", 1);
+    spark.jsc().sc().addSparkListener(first);
+    spark.jsc().sc().addSparkListener(second);
+    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+    TrainingOutcome outcome;
+    try {
+      outcome = run(RecoveryFixture.spec(dir, data, Map.of("retry.max_attempts", "2", "retry.backoff_ms", "10")),
+          listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(first);
+      spark.jsc().sc().removeSparkListener(second);
+    }
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
+    assertThat(listener.warnings).filteredOn(w -> w.contains("attempt 1 failed (TASK_FAILED)")).hasSize(2);
+    assertThat(RecoveryFixture.events(dir, new Configuration())).filteredOn(e -> e.getType() == JobEventType.FAILURE)
+        .extracting(JobEvent::getEpoch).containsExactly(1L, 3L);
+  }
+
+  @Test
   void aFailedHeldOutEvaluationIsRunAgainOnTheEpochsStateWithoutTrainingTheEpochAgain() throws Exception {
     String dir = root.resolve("aborted-evaluation").toUri().toString();
     AtomicBoolean fired = new AtomicBoolean();

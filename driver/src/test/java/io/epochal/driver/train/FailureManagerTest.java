@@ -15,6 +15,22 @@ class FailureManagerTest {
   }
 
   @Test
+  void aCommittedCheckpointStartsTheAttemptsAndTheirBackoffAgain() throws Exception {
+    FailureManager failures = new FailureManager(2, 5);
+    TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 3, 1, "epoch 3 round 1 lost an executor",
+        null);
+    assertThat(failures.shouldRetry(lost)).isTrue();
+    failures.backoff(lost);
+    assertThat(failures.attempts()).isEqualTo(2);
+    assertThat(failures.nextBackoffMs()).isEqualTo(10);
+    assertThat(failures.shouldRetry(lost)).as("2 of 2 attempts spent").isFalse();
+    failures.progressed();
+    assertThat(failures.attempts()).isEqualTo(1);
+    assertThat(failures.nextBackoffMs()).isEqualTo(5);
+    assertThat(failures.shouldRetry(lost)).isTrue();
+  }
+
+  @Test
   void aCommitTheFileSystemRefusesUntilSomeoneActsIsNotTrainedAgain() {
     FailureManager failures = new FailureManager(3, 0);
     for (String cause : new String[] {"No space left on device", "Read-only file system",
