@@ -6,8 +6,11 @@
  * <p>Roles: {@link io.epochal.driver.train.TrainingJob} coordinates; {@link
  * io.epochal.driver.train.RoundRunner} runs one round through Spark; {@link
  * io.epochal.driver.train.CheckpointAssembler} turns a global state into a checkpoint's content;
- * {@link io.epochal.driver.train.CheckpointWriter} commits in the background, one at a time;
- * {@link io.epochal.driver.train.FailureManager} decides whether and when to retry; {@link
+ * {@link io.epochal.driver.train.CheckpointWriter} commits in the background, one at a time, what
+ * {@link io.epochal.driver.train.EpochCommit} writes (again from memory after a failed try, or
+ * once the file system takes it); {@link io.epochal.driver.train.FailureManager} decides whether
+ * and when to retry; {@link io.epochal.driver.train.InPlaceRetry} repeats a failed round,
+ * evaluation or write from the state in memory before a retry reloads a checkpoint; {@link
  * io.epochal.driver.train.ShutdownStop} gives the job up when the driver's JVM shuts down, after
  * letting the commit in flight publish ({@link io.epochal.driver.train.CommitDrain}); {@link
  * io.epochal.driver.train.JobOutcome} writes how the driver leaves the job, only while it holds
