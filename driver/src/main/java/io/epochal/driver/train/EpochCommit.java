@@ -50,17 +50,21 @@ final class EpochCommit {
   CheckpointManifest commit(int epoch, long step, int rounds, StateDict state, Map<String, Double> metrics,
       String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
     AtomicInteger tries = new AtomicInteger();
-    return retry.run(() -> {
-      if (tries.getAndIncrement() > 0) {
-        awaitStorage(epoch);
-        Optional<CheckpointManifest> published = publishedBefore(epoch);
-        if (published.isPresent()) {
-          return published.get();
+    try {
+      return retry.run(() -> {
+        if (tries.getAndIncrement() > 0) {
+          awaitStorage(epoch);
+          Optional<CheckpointManifest> published = publishedBefore(epoch);
+          if (published.isPresent()) {
+            return published.get();
+          }
         }
-      }
-      return writeOrWait(epoch, () -> write(epoch, step, rounds, state, metrics, dataDigest, plateau));
-    }, "writing the checkpoint of epoch " + epoch + " again from its state in memory, without training the epoch "
-        + "again,");
+        return writeOrWait(epoch, () -> write(epoch, step, rounds, state, metrics, dataDigest, plateau));
+      }, "writing the checkpoint of epoch " + epoch + " again from its state in memory, without training the epoch "
+          + "again,");
+    } catch (NotInPlace e) {
+      throw e.failure;
+    }
   }
 
   /**
@@ -123,24 +127,46 @@ final class EpochCommit {
   /**
    * The manifest of the checkpoint of {@code epoch} when an earlier try published it and it
    * verifies (its event, progress line and retention then follow, as for a write); empty when there
-   * is none, or one that does not verify (the write is refused then, as the epoch exists, and the
-   * attempt fails with that).
+   * is none.
+   *
+   * @throws NotInPlace when there is one that does not verify: it is not written again in place (the
+   *     write would be refused, as the epoch exists), the run reloads, which moves it aside
    */
   private Optional<CheckpointManifest> publishedBefore(int epoch) throws TrainingException {
+    java.util.List<CheckpointEntry> entries;
     try {
-      for (CheckpointEntry entry : dir.store().list()) {
-        if (entry.epoch() == epoch && !entry.isMovedAside() && entry.manifest().isPresent()
-            && dir.store().verify(entry).ok()) {
-          listener.message("the checkpoint of epoch " + epoch + " was published by the write that reported a failure"
-              + " (" + entry.path() + " verifies): taking it as committed");
-          published(epoch, entry.manifest().get(), java.time.Instant.now(), 0);
-          return entry.manifest();
+      entries = dir.store().list();
+      for (CheckpointEntry entry : entries) {
+        if (entry.epoch() != epoch || entry.isMovedAside()) {
+          continue;
         }
+        java.util.List<String> problems = entry.manifest().isPresent() ? dir.store().verify(entry).problems()
+            : java.util.List.of(entry.manifestProblem().orElse("its manifest cannot be read"));
+        if (!problems.isEmpty()) {
+          throw new NotInPlace(new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, epoch, 0, "checkpoint "
+              + entry.path() + " exists but does not verify (" + problems.get(0) + "), so it is not written again "
+              + "from memory: the run reloads the newest verified checkpoint, which moves it aside", null));
+        }
+        listener.message("the checkpoint of epoch " + epoch + " was published by the write that reported a failure"
+            + " (" + entry.path() + " verifies): taking it as committed");
+        published(epoch, entry.manifest().get(), java.time.Instant.now(), 0);
+        return entry.manifest();
       }
       return Optional.empty();
-    } catch (CheckpointException | RuntimeException e) {
+    } catch (CheckpointException | IllegalStateException | IllegalArgumentException e) {
       throw new TrainingException(FailureClassifier.ofCommit(e), epoch, 0, "before writing the checkpoint of epoch "
           + epoch + " again, its checkpoints could not be listed: " + FailureClassifier.firstLine(e.getMessage()), e);
+    }
+  }
+
+  /** A failure the attempt fails with at once, without a retry in place: it passes {@link InPlaceRetry} by. */
+  private static final class NotInPlace extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient TrainingException failure;
+
+    NotInPlace(TrainingException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.failure = failure;
     }
   }
 

@@ -111,6 +111,22 @@ class CommitRetryTest {
         .satisfies(f -> assertThat(f.getMessage()).contains("was lost"));
   }
 
+  @Test
+  void aPublishedCheckpointThatDoesNotVerifyIsNotWrittenAgainInPlaceButReloadedPast() throws Exception {
+    AtomicBoolean first = new AtomicBoolean();
+    // another writer's directory, holding a manifest of its own, appears at epoch 2's name just before the rename
+    // (through FileSystem.rename, whose refused commit the store tells apart: no FileContext for the scheme)
+    OtherSchemeFileSystem.publishFirstAt(p -> p.getName().equals("epoch-000002") && first.compareAndSet(false, true));
+    Run run = train("damaged-published", OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()));
+
+    assertThat(first).isTrue();
+    assertThat(tensors(run.outcome)).isEqualTo(reference);
+    assertThat(run.warnings).anySatisfy(w -> assertThat(w).contains("attempt 2 failed (CHECKPOINT_WRITE_FAILED)")
+        .contains("epoch-000002 exists but does not verify").contains("reloading the newest verified checkpoint"));
+    // epoch 2 trained again after the reload (epoch 3 too when it had started while epoch 2 was being committed)
+    assertThat(run.roundsOfEpoch).containsEntry(1, 1).containsEntry(2, 2);
+  }
+
   /** What one training run on {@link OtherSchemeFileSystem} did. */
   private static final class Run {
     TrainingOutcome outcome;
@@ -122,8 +138,11 @@ class CommitRetryTest {
   }
 
   private Run train(String name) throws Exception {
+    return train(name, OtherSchemeFileSystem.register(new Configuration()));
+  }
+
+  private Run train(String name, Configuration conf) throws Exception {
     String jobDir = OtherSchemeFileSystem.uri(tmp.resolve(name));
-    Configuration conf = OtherSchemeFileSystem.register(new Configuration());
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir, data);
     keys.put("retry.max_attempts", "3");
     keys.put("retry.backoff_ms", "10");
