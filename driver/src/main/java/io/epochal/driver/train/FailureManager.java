@@ -7,8 +7,9 @@ import static com.google.common.base.Preconditions.checkArgument;
  * most {@code maxAttempts} attempts since the newest committed checkpoint ({@link #progressed}),
  * waiting {@code backoffMs * 2^(n-1)} (capped at one minute) before attempt {@code n + 1}. A user
  * error (bad input, bad configuration) is never retried, nor is a commit the file system refuses
- * until someone acts (full, read-only, no permission): a retry would be refused the same way. Thread-safe: the attempts a run retries in
- * place ({@link InPlaceRetry}) may come from the training thread and the checkpoint writer at once.
+ * until someone acts (full, read-only, no permission): a retry would be refused the same way.
+ * Thread-safe: the attempts a run retries in place ({@link InPlaceRetry}) may come from the
+ * training thread and the checkpoint writer at once.
  */
 public final class FailureManager {
 
