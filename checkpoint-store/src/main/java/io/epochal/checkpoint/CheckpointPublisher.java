@@ -57,6 +57,9 @@ final class CheckpointPublisher {
       } catch (FileAlreadyExistsException e) {
         throw new CheckpointExistsException(epoch, target.toString());
       }
+      // a FileContext that delegates to FileSystem.rename (an object store's connector) checks and renames in two
+      // steps, and may move tmp into a directory that appeared between them
+      refuseIfNested(epoch, tmp, target);
     } else {
       renameWithoutContext(epoch, tmp, target);
     }
@@ -77,20 +80,9 @@ final class CheckpointPublisher {
    */
   private void renameWithoutContext(long epoch, Path tmp, Path target) throws IOException {
     boolean renamed = fs.rename(tmp, target);
-    Path nested = new Path(target, tmp.getName());
-    if (renamed && fs.exists(nested)) {
-      CheckpointExistsException exists = new CheckpointExistsException(epoch, target.toString());
-      try {
-        if (!fs.delete(nested, true) && fs.exists(nested)) {
-          exists.addSuppressed(new IOException("could not remove " + nested + ", the refused commit's files moved "
-              + "into the published checkpoint; delete that directory (the checkpoint's manifest does not list it)"));
-        }
-      } catch (IOException e) {
-        exists.addSuppressed(e);
-      }
-      throw exists;
-    }
-    if (!renamed) {
+    if (renamed) {
+      refuseIfNested(epoch, tmp, target);
+    } else {
       if (fs.exists(target)) {
         throw new CheckpointExistsException(epoch, target.toString());
       }
@@ -98,6 +90,28 @@ final class CheckpointPublisher {
           ? "check that " + target.getParent() + " is writable"
           : tmp + " is gone (removed by another driver's clean-up of temporary directories?)"));
     }
+  }
+
+  /**
+   * After a rename of {@code tmp} to {@code target} that went through: when it moved {@code tmp} into a
+   * {@code target} directory that appeared since the caller's check, removes that nested directory again and
+   * refuses the commit, so the checkpoint there stays as it was.
+   */
+  private void refuseIfNested(long epoch, Path tmp, Path target) throws IOException {
+    Path nested = new Path(target, tmp.getName());
+    if (!fs.exists(nested)) {
+      return;
+    }
+    CheckpointExistsException exists = new CheckpointExistsException(epoch, target.toString());
+    try {
+      if (!fs.delete(nested, true) && fs.exists(nested)) {
+        exists.addSuppressed(new IOException("could not remove " + nested + ", the refused commit's files moved "
+            + "into the published checkpoint; delete that directory (the checkpoint's manifest does not list it)"));
+      }
+    } catch (IOException e) {
+      exists.addSuppressed(e);
+    }
+    throw exists;
   }
 
   /**

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +34,11 @@ class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
   @AfterAll
   static void closeFs() throws IOException {
     fs.close();
+  }
+
+  @AfterEach
+  void clearFaults() {
+    OtherSchemeFileSystem.clearFaults();
   }
 
   @Override
@@ -67,5 +75,25 @@ class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
     assertThat(store.latest().checkpoint()).hasValueSatisfying(c -> assertThat(c.manifest().epoch()).isEqualTo(2));
     assertThat(Path.of(java.net.URI.create(jobDir).getPath(), "checkpoints", "epoch-000002", "manifest.json"))
         .isRegularFile();
+  }
+
+  @Test
+  void aCheckpointAnotherWriterPublishedBetweenTheCheckAndTheRenameStaysAsItWasAndTheCommitIsRefused()
+      throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    OtherSchemeFileSystem.publishFirstAt(p -> p.getName().equals("epoch-000002"));
+
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(2), CommitGuard.NONE))
+        .isInstanceOf(CheckpointExistsException.class).hasMessageContaining("epoch-000002");
+
+    Path epoch2 = Path.of(java.net.URI.create(jobDir).getPath(), "checkpoints", "epoch-000002");
+    try (var entries = Files.list(epoch2)) {
+      assertThat(entries).as("the other writer's checkpoint, without the refused commit moved into it")
+          .containsExactly(epoch2.resolve("manifest.json"));
+    }
+    assertThat(Files.readString(epoch2.resolve("manifest.json"), StandardCharsets.UTF_8)).contains("another writer");
+    try (var entries = Files.list(epoch2.getParent())) {
+      assertThat(entries).as("no temporary directory left").noneMatch(p -> p.getFileName().toString().startsWith("_tmp"));
+    }
   }
 }

@@ -115,9 +115,8 @@ class CommitRetryTest {
   void aPublishedCheckpointThatDoesNotVerifyIsNotWrittenAgainInPlaceButReloadedPast() throws Exception {
     AtomicBoolean first = new AtomicBoolean();
     // another writer's directory, holding a manifest of its own, appears at epoch 2's name just before the rename
-    // (through FileSystem.rename, whose refused commit the store tells apart: no FileContext for the scheme)
     OtherSchemeFileSystem.publishFirstAt(p -> p.getName().equals("epoch-000002") && first.compareAndSet(false, true));
-    Run run = train("damaged-published", OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()));
+    Run run = train("damaged-published");
 
     assertThat(first).isTrue();
     assertThat(tensors(run.outcome)).isEqualTo(reference);
@@ -138,11 +137,8 @@ class CommitRetryTest {
   }
 
   private Run train(String name) throws Exception {
-    return train(name, OtherSchemeFileSystem.register(new Configuration()));
-  }
-
-  private Run train(String name, Configuration conf) throws Exception {
     String jobDir = OtherSchemeFileSystem.uri(tmp.resolve(name));
+    Configuration conf = OtherSchemeFileSystem.register(new Configuration());
     Map<String, String> keys = E2eFixtures.jobKeys(jobDir, data);
     keys.put("retry.max_attempts", "3");
     keys.put("retry.backoff_ms", "10");
