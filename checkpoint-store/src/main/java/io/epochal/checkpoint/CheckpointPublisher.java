@@ -58,8 +58,11 @@ final class CheckpointPublisher {
         throw new CheckpointExistsException(epoch, target.toString());
       }
       // a FileContext that delegates to FileSystem.rename (an object store's connector) checks and renames in two
-      // steps, and may move tmp into a directory that appeared between them
-      refuseIfNested(epoch, tmp, target);
+      // steps, and may move tmp into a directory that appeared between them; HDFS's rename is one NameNode
+      // operation that refuses an existing target, so a commit there costs no further call
+      if (!"hdfs".equals(fs.getScheme())) {
+        refuseIfNested(epoch, tmp, target);
+      }
     } else {
       renameWithoutContext(epoch, tmp, target);
     }

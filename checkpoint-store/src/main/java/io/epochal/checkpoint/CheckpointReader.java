@@ -142,36 +142,27 @@ final class CheckpointReader {
   LoadedCheckpoint load(long epoch, Path dir) throws CheckpointException {
     CheckpointManifest m = readManifest(epoch, dir);
     List<SafetensorsIndex> indexes = new ArrayList<>();
-    List<ManifestFile> toLoad = new ArrayList<>();
+    List<ParallelTasks.FileTask<StateDict>> tasks = new ArrayList<>();
     List<String> names = dataFilesOf(m);
-    java.util.Set<ManifestFile> onlyChecked = new java.util.HashSet<>();
     for (String name : names) {
       Optional<ManifestFile> single = m.file(name);
-      boolean skipped = weightsOnly && name.equals(CheckpointStore.OPTIMIZER_FILE);
+      List<ManifestFile> files = new ArrayList<>();
       if (single.isPresent()) {
         indexes.add(null);
-        toLoad.add(single.get());
-        if (skipped) {
-          onlyChecked.add(single.get());
+        files.add(single.get());
+      } else {
+        ManifestFile indexEntry = m.file(SafetensorsIndex.indexName(name)).orElseThrow();
+        SafetensorsIndex index = readIndex(epoch, dir, indexEntry);
+        for (String shard : index.shardFiles()) {
+          files.add(m.file(shard).orElseThrow(() -> new CheckpointCorruptedException(epoch,
+              new Path(dir, indexEntry.name()).toString(), indexEntry.name() + " names shard " + shard
+              + ", which the manifest does not list")));
         }
-        continue;
+        indexes.add(index);
       }
-      ManifestFile indexEntry = m.file(SafetensorsIndex.indexName(name)).orElseThrow();
-      SafetensorsIndex index = readIndex(epoch, dir, indexEntry);
-      for (String shard : index.shardFiles()) {
-        ManifestFile shardEntry = m.file(shard).orElseThrow(() -> new CheckpointCorruptedException(epoch,
-            new Path(dir, indexEntry.name()).toString(), indexEntry.name() + " names shard " + shard
-            + ", which the manifest does not list"));
-        toLoad.add(shardEntry);
-        if (skipped) {
-          onlyChecked.add(shardEntry);
-        }
+      for (ManifestFile entry : files) {
+        tasks.add(checkedOnly(name) ? () -> checkFile(epoch, dir, entry) : () -> loadFile(epoch, dir, entry));
       }
-      indexes.add(index);
-    }
-    List<ParallelTasks.FileTask<StateDict>> tasks = new ArrayList<>();
-    for (ManifestFile entry : toLoad) {
-      tasks.add(onlyChecked.contains(entry) ? () -> checkFile(epoch, dir, entry) : () -> loadFile(epoch, dir, entry));
     }
     List<StateDict> loaded;
     try {
@@ -194,7 +185,7 @@ final class CheckpointReader {
         shards.put(shard, loaded.get(next++));
       }
       Path indexPath = new Path(dir, SafetensorsIndex.indexName(names.get(i)));
-      dicts[i] = weightsOnly && i == 1 ? null : assemble(epoch, indexPath, index, shards);
+      dicts[i] = checkedOnly(names.get(i)) ? null : assemble(epoch, indexPath, index, shards);
     }
     int ema = names.indexOf(CheckpointStore.EMA_FILE);
     StateDict average = ema < 0 ? StateDict.empty() : dicts[ema];
@@ -343,6 +334,11 @@ final class CheckpointReader {
       }
     }
     return Sha256.hex(digest.digest());
+  }
+
+  /** Whether data file {@code name}'s tensors are only checked, not kept: the optimizer's, for a weights-only load. */
+  private boolean checkedOnly(String name) {
+    return weightsOnly && name.equals(CheckpointStore.OPTIMIZER_FILE);
   }
 
   /** Checks {@code entry}'s size and SHA-256 without keeping its tensors: an empty state dict. */

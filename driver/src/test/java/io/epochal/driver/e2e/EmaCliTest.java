@@ -46,6 +46,16 @@ class EmaCliTest {
     }
   }
 
+  /** A 3-epoch job in {@code job} on the {@code rows} rows of {@code train}: one worker, one step per epoch. */
+  private static Map<String, String> oneStepPerEpoch(Path job, String train, int rows) {
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
+    keys.put("train.workers", "1");
+    keys.put("train.batch_size", Integer.toString(rows));
+    keys.put("train.local_steps", "1");
+    keys.put("train.epochs", "3");
+    return keys;
+  }
+
   private static double metric(Path job, int epoch, String name) throws Exception {
     return new com.fasterxml.jackson.databind.ObjectMapper().readTree(job.resolve("checkpoints/epoch-00000" + epoch
         + "/manifest.json").toFile()).get("metrics").get(name).asDouble();
@@ -61,11 +71,7 @@ class EmaCliTest {
         "3", "--seed", "4", "--master", MASTER).code).isZero();
     // one worker, one step on all rows per epoch: each checkpoint is one optimizer step after the one before
     Path job = tmp.resolve("ema");
-    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
-    keys.put("train.workers", "1");
-    keys.put("train.batch_size", "240");
-    keys.put("train.local_steps", "1");
-    keys.put("train.epochs", "3");
+    Map<String, String> keys = oneStepPerEpoch(job, train, 240);
     keys.put("optimizer.lr", "0.05");
     keys.put("train.ema_decay", "0.9");
     keys.put("data.validation_path", heldOut);
@@ -164,11 +170,7 @@ class EmaCliTest {
         "--master", MASTER).code).isZero();
     // one worker, one step on all rows per epoch: the k-th checkpoint's average is the k-th update
     Path whole = tmp.resolve("warm");
-    Map<String, String> keys = E2eFixtures.jobKeys(whole.toString(), train);
-    keys.put("train.workers", "1");
-    keys.put("train.batch_size", "120");
-    keys.put("train.local_steps", "1");
-    keys.put("train.epochs", "3");
+    Map<String, String> keys = oneStepPerEpoch(whole, train, 120);
     keys.put("train.ema_decay", "0.999");
     keys.put("train.ema_warmup", "true");
     assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("warm.properties"), keys).toString(),
