@@ -34,7 +34,9 @@ public class CheckpointException extends IOException {
   }
 
   private static String describe(long epoch, String path, String message) {
-    String where = epoch == UNKNOWN_EPOCH ? "checkpoint" : "checkpoint of epoch " + epoch;
+    String where = epoch == UNKNOWN_EPOCH ? "checkpoint" : path != null
+        && path.contains("/" + CheckpointSeries.STEPS.directory() + "/") ? "mid-epoch checkpoint of step " + epoch
+        : "checkpoint of epoch " + epoch;
     return where + " (" + Locations.text(path) + "): " + message;
   }
 

@@ -5,7 +5,6 @@ import static com.google.common.base.Preconditions.checkArgument;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -18,7 +17,8 @@ import org.apache.hadoop.fs.Path;
  * Names inside {@code <job-dir>/checkpoints}: {@code epoch-NNNNNN}, {@code _tmp-epoch-NNNNNN-<uuid>}
  * (a commit under way), {@code _deleting-epoch-NNNNNN-<uuid>} (a deletion under way) and {@code
  * _damaged-epoch-NNNNNN-<millis>} (a damaged checkpoint moved aside), and the listing of that
- * directory.
+ * directory; for the {@link CheckpointSeries#STEPS} series the same names with {@code step} inside
+ * {@code <job-dir>/mid-epoch}.
  */
 final class CheckpointLayout {
 
@@ -26,13 +26,22 @@ final class CheckpointLayout {
   static final String TMP_PREFIX = "_tmp-";
   static final String DELETING_PREFIX = "_deleting-";
   static final String MOVED_ASIDE_PREFIX = "_damaged-";
-  private static final Pattern EPOCH_DIR = Pattern.compile("epoch-(\\d{6,})");
-  private static final Pattern MOVED_ASIDE_DIR = Pattern.compile("_damaged-epoch-(\\d{6,})-(\\d+)");
+  private static final Pattern MOVED_ASIDE_DIR = Pattern.compile("_damaged-(?:epoch|step)-(\\d{6,})-(\\d+)");
 
   private final Path checkpointsDir;
+  private final CheckpointSeries series;
+
+  CheckpointLayout(Path jobDir, CheckpointSeries series) {
+    this.series = series;
+    this.checkpointsDir = new Path(jobDir, series.directory());
+  }
 
   CheckpointLayout(Path jobDir) {
-    this.checkpointsDir = new Path(jobDir, CHECKPOINTS);
+    this(jobDir, CheckpointSeries.EPOCHS);
+  }
+
+  CheckpointSeries series() {
+    return series;
   }
 
   Path checkpointsDir() {
@@ -40,41 +49,34 @@ final class CheckpointLayout {
   }
 
   static String epochName(long epoch) {
-    return String.format(Locale.ROOT, "epoch-%06d", epoch);
+    return CheckpointSeries.EPOCHS.name(epoch);
   }
 
+  /** The published directory of the member keyed {@code epoch} (a step, in the {@code STEPS} series). */
   Path epochDir(long epoch) {
-    return new Path(checkpointsDir, epochName(epoch));
+    return new Path(checkpointsDir, series.name(epoch));
   }
 
   Path newTempDir(long epoch) {
-    return new Path(checkpointsDir, TMP_PREFIX + epochName(epoch) + "-" + UUID.randomUUID());
+    return new Path(checkpointsDir, TMP_PREFIX + series.name(epoch) + "-" + UUID.randomUUID());
   }
 
   /** Where the checkpoint of {@code epoch} is renamed to, unpublished, while it is deleted. */
   Path newDeletingDir(long epoch) {
-    return new Path(checkpointsDir, DELETING_PREFIX + epochName(epoch) + "-" + UUID.randomUUID());
+    return new Path(checkpointsDir, DELETING_PREFIX + series.name(epoch) + "-" + UUID.randomUUID());
   }
 
-  /** The epoch of a published directory name, or empty for anything else. */
-  static OptionalLong parseEpoch(String name) {
-    Matcher m = EPOCH_DIR.matcher(name);
-    if (!m.matches()) {
-      return OptionalLong.empty();
-    }
-    try {
-      return OptionalLong.of(Long.parseLong(m.group(1)));
-    } catch (NumberFormatException e) {
-      return OptionalLong.empty();
-    }
+  /** The key of a published directory name of this series, or empty for anything else. */
+  OptionalLong parseKey(String name) {
+    return series.parse(name);
   }
 
   /** Where the checkpoint of {@code epoch} goes when it is moved aside at {@code millis}. */
   Path movedAsideDir(long epoch, long millis) {
-    return new Path(checkpointsDir, MOVED_ASIDE_PREFIX + epochName(epoch) + "-" + millis);
+    return new Path(checkpointsDir, MOVED_ASIDE_PREFIX + series.name(epoch) + "-" + millis);
   }
 
-  /** The epoch of a moved-aside directory name ({@code _damaged-epoch-NNNNNN-<millis>}), or empty. */
+  /** The key of a moved-aside directory name ({@code _damaged-epoch-NNNNNN-<millis>}), or empty. */
   static OptionalLong parseMovedAside(String name) {
     Matcher m = MOVED_ASIDE_DIR.matcher(name);
     if (!m.matches()) {
@@ -125,7 +127,7 @@ final class CheckpointLayout {
    */
   long[] epochs(FileSystem fs) throws CheckpointException {
     return Arrays.stream(list(fs))
-        .map(st -> parseEpoch(st.getPath().getName()))
+        .map(st -> parseKey(st.getPath().getName()))
         .filter(OptionalLong::isPresent)
         .mapToLong(OptionalLong::getAsLong)
         .sorted()
@@ -142,9 +144,9 @@ final class CheckpointLayout {
     Path dir = new Path(entry.path());
     String name = dir.getName();
     long epoch = entry.epoch();
-    boolean named = parseEpoch(name).orElse(-1) == epoch || parseMovedAside(name).orElse(-1) == epoch;
+    boolean named = parseKey(name).orElse(-1) == epoch || parseMovedAside(name).orElse(-1) == epoch;
     checkArgument(named && fs.makeQualified(dir).getParent().equals(fs.makeQualified(checkpointsDir)),
-        "%s is not a checkpoint directory of epoch %s in %s", entry.path(), epoch, checkpointsDir);
+        "%s is not a checkpoint directory of %s in %s", entry.path(), series.describe(epoch), checkpointsDir);
     return dir;
   }
 }

@@ -61,6 +61,7 @@ final class CheckpointReader {
   private final ExecutorService pool;
   private final TensorAllocator allocator;
   private final boolean weightsOnly;
+  private final CheckpointSeries series;
 
   /**
    * A reader of {@code fs}; {@code loadFs} is {@code fs} itself or another client of the same file
@@ -68,8 +69,9 @@ final class CheckpointReader {
    * the optimizer's files (size and SHA-256) without keeping their tensors.
    */
   CheckpointReader(FileSystem fs, FileSystem loadFs, ExecutorService pool, TensorAllocator allocator,
-      boolean weightsOnly) {
+      boolean weightsOnly, CheckpointSeries series) {
     this.fs = fs;
+    this.series = series;
     this.loadFs = loadFs;
     this.pool = pool;
     this.allocator = allocator;
@@ -102,9 +104,9 @@ final class CheckpointReader {
       throw classify(epoch, p, "manifest cannot be read", e);
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
-    if (m.epoch() != epoch) {
-      throw new ManifestFormatException(epoch, p.toString(),
-          "manifest is of epoch " + m.epoch() + ", but its directory is of epoch " + epoch);
+    if (series.key(m) != epoch) {
+      throw new ManifestFormatException(epoch, p.toString(), "manifest is of " + series.describe(series.key(m))
+          + ", but its directory is of " + series.describe(epoch));
     }
     for (String name : DATA_FILES) {
       boolean single = m.file(name).isPresent();

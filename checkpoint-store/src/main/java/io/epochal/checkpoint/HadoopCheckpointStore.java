@@ -59,14 +59,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   private final StoreOptions.Settings settings;
 
   private HadoopCheckpointStore(StoreFileSystems clients, Path jobDir, OutputStreamDecorator decorator,
-      StoreOptions.Settings settings, boolean weightsOnly) {
+      StoreOptions.Settings settings, boolean weightsOnly, CheckpointSeries series) {
     this.clients = clients;
     this.fs = clients.fs();
-    this.layout = new CheckpointLayout(jobDir);
+    this.layout = new CheckpointLayout(jobDir, series);
     this.executors = new StoreExecutors(settings.ioThreads, settings.writeThreads);
     TensorAllocator allocator = settings.offHeapTensorBytes < 0 ? TensorAllocator.heap()
         : TensorAllocator.offHeapFrom(settings.offHeapTensorBytes);
-    this.reader = new CheckpointReader(fs, clients.loadFs(), executors.readers(), allocator, weightsOnly);
+    this.reader = new CheckpointReader(fs, clients.loadFs(), executors.readers(), allocator, weightsOnly, series);
     this.writer = new CheckpointFileWriter(fs, clients.local(), decorator, executors.writers(), executors.hashers(),
         settings.shardBytes, settings.syncBehindBytes);
     this.publisher = new CheckpointPublisher(fs, clients.fileContext(), clients.local(), writer);
@@ -94,7 +94,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   public CheckpointManifest commit(CheckpointContent content, CommitGuard guard) throws CheckpointException {
     checkNotNull(content, "content");
     checkNotNull(guard, "guard");
-    long epoch = content.epoch();
+    long epoch = layout.series().key(content.manifest());
     Path target = layout.epochDir(epoch);
     Path tmp = layout.newTempDir(epoch);
     long start = System.nanoTime();
@@ -120,8 +120,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);
       publisher.publish(epoch, tmp, target, layout.checkpointsDir());
-      LOG.info("committed checkpoint of epoch {} at {} ({} bytes in {} files and the manifest) in {} ms",
-          epoch, target, manifest.dataBytes(), manifest.files().size(),
+      LOG.info("committed checkpoint of {} at {} ({} bytes in {} files and the manifest) in {} ms",
+          layout.series().describe(epoch), target, manifest.dataBytes(), manifest.files().size(),
           (System.nanoTime() - start) / 1_000_000);
       return manifest;
     } catch (CheckpointException e) {
@@ -165,22 +165,17 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LoadedCheckpoint load(long epoch) throws CheckpointException {
-    Path dir = layout.epochDir(epoch);
-    requireExists(epoch, dir);
-    return published.load(epoch, dir);
+    return published.load(epoch, existing(epoch, layout.epochDir(epoch)));
   }
 
   @Override
   public VerificationReport verify(long epoch) throws CheckpointException {
-    Path dir = layout.epochDir(epoch);
-    requireExists(epoch, dir);
-    return published.verify(epoch, dir);
+    return published.verify(epoch, existing(epoch, layout.epochDir(epoch)));
   }
 
   @Override
   public CheckpointEntry moveAside(long epoch) throws CheckpointException {
-    Path dir = layout.epochDir(epoch);
-    requireExists(epoch, dir);
+    Path dir = existing(epoch, layout.epochDir(epoch));
     Path to = layout.movedAsideDir(epoch, System.currentTimeMillis());
     publisher.moveAside(epoch, dir, to);
     return entry(epoch, to);
@@ -205,16 +200,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
-    Path dir = layout.dirOf(fs, entry);
-    requireExists(entry.epoch(), dir);
-    return published.load(entry.epoch(), dir);
+    return published.load(entry.epoch(), existing(entry.epoch(), layout.dirOf(fs, entry)));
   }
 
   @Override
   public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
-    Path dir = layout.dirOf(fs, entry);
-    requireExists(entry.epoch(), dir);
-    return published.verify(entry.epoch(), dir);
+    return published.verify(entry.epoch(), existing(entry.epoch(), layout.dirOf(fs, entry)));
   }
 
   @Override
@@ -250,11 +241,13 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     clients.close();
   }
 
-  private void requireExists(long epoch, Path dir) throws CheckpointException {
+  private Path existing(long epoch, Path dir) throws CheckpointException {
     try {
       if (!fs.exists(dir)) {
-        throw new CheckpointException(epoch, dir.toString(), "no checkpoint of this epoch exists");
+        throw new CheckpointException(epoch, dir.toString(), "no checkpoint of this " + layout.series().unit()
+            + " exists");
       }
+      return dir;
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
@@ -278,6 +271,7 @@ public final class HadoopCheckpointStore implements CheckpointStore {
     Integer offHeapTensorBytes;
     Long syncBehindBytes;
     private boolean weightsOnly;
+    private CheckpointSeries series = CheckpointSeries.EPOCHS;
 
     private Builder() {}
 
@@ -312,6 +306,12 @@ public final class HadoopCheckpointStore implements CheckpointStore {
      */
     public Builder optWeightsOnly(boolean weightsOnly) {
       this.weightsOnly = weightsOnly;
+      return this;
+    }
+
+    /** The series this store holds (default {@link CheckpointSeries#EPOCHS}: {@code checkpoints/epoch-NNNNNN}). */
+    public Builder optSeries(CheckpointSeries series) {
+      this.series = checkNotNull(series, "series");
       return this;
     }
 
@@ -389,8 +389,8 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       Path dir = new Path(jobDir);
       StoreOptions.Settings settings = StoreOptions.resolve(this, c, jobDir);
       try {
-        StoreFileSystems clients = StoreFileSystems.open(dir, c, localFs);
-        return new HadoopCheckpointStore(clients, clients.fs().makeQualified(dir), decorator, settings, weightsOnly);
+        StoreFileSystems cs = StoreFileSystems.open(dir, c, localFs);
+        return new HadoopCheckpointStore(cs, cs.fs().makeQualified(dir), decorator, settings, weightsOnly, series);
       } catch (IOException e) {
         throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, jobDir,
             "file system cannot be opened: " + e, e);

@@ -54,7 +54,8 @@ class UncheckedLoadFallbackTest {
   @Test
   void aDamagedUncheckedCopyIsReadAgainWithChecksumsAndTheLoadSucceeds() throws Exception {
     DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
-    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap(), false);
+    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
 
     LoadedCheckpoint loaded = reader.load(1, epochDir);
 
@@ -67,7 +68,8 @@ class UncheckedLoadFallbackTest {
   @Test
   void aDamagedHeaderInTheUncheckedCopyIsReadAgainToo() throws Exception {
     DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.OPTIMIZER_FILE, 9);
-    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap(), false);
+    CheckpointReader reader = new CheckpointReader(raw, unchecked, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
 
     LoadedCheckpoint loaded = reader.load(1, epochDir);
 
@@ -79,7 +81,8 @@ class UncheckedLoadFallbackTest {
   void aFileDamagedInTheCheckedCopyTooFailsTheLoadNamingFileAndDigest() throws Exception {
     DamagingFileSystem checked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
     DamagingFileSystem unchecked = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
-    CheckpointReader reader = new CheckpointReader(checked, unchecked, pool, TensorAllocator.heap(), false);
+    CheckpointReader reader = new CheckpointReader(checked, unchecked, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
 
     assertThatThrownBy(() -> reader.load(1, epochDir))
         .isInstanceOf(CheckpointCorruptedException.class)
@@ -93,7 +96,8 @@ class UncheckedLoadFallbackTest {
   @Test
   void withoutASeparateUncheckedFileSystemADamagedFileIsReadOnce() throws Exception {
     DamagingFileSystem only = new DamagingFileSystem(raw, CheckpointStore.MODEL_FILE, -1);
-    CheckpointReader reader = new CheckpointReader(only, only, pool, TensorAllocator.heap(), false);
+    CheckpointReader reader = new CheckpointReader(only, only, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
 
     assertThatThrownBy(() -> reader.load(1, epochDir))
         .isInstanceOf(CheckpointCorruptedException.class)
