@@ -99,13 +99,14 @@ public final class JobKeys {
   public static final String RETRY_STORAGE_WAIT_MS = "retry.storage_wait_ms";
   public static final String LEASE_TTL_MS = "lease.ttl_ms";
   /**
-   * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept,
+   * The keys a resume may change ({@code resume --set}): they decide which checkpoints are kept or taken,
    * which held-out rows each epoch is evaluated on, when the job stops early and how failures are
    * retried, not what an epoch trains.
    */
   public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(DATA_VALIDATION_PATH, KEEP_LAST,
       KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, EARLY_STOP_MONITOR,
-      EARLY_STOP_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS);
+      EARLY_STOP_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS,
+      MidEpochKeys.EVERY_N_ROUNDS, MidEpochKeys.EVERY_N_MINUTES);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -322,6 +323,7 @@ public final class JobKeys {
         + "val_f1, val_auc, val_ap and val_r2 are better when larger: checkpoint.best_mode=max)."));
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
+    MidEpochKeys.declare(s);
     s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "
         + "epochs in a row whose early_stop.monitor (by default checkpoint.best_metric in checkpoint.best_mode) did "
         + "not improve on the best so far "

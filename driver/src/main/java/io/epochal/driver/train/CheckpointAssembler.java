@@ -31,6 +31,11 @@ import java.util.Map;
  */
 final class CheckpointAssembler {
 
+  /** The random state's entry that a mid-epoch checkpoint records the rounds it holds of its epoch in. */
+  static final String ROUND = "round";
+  /** The random state's entry that records the rounds of an epoch. */
+  static final String ROUNDS_PER_EPOCH = "rounds_per_epoch";
+
   private final JobSpec spec;
   private final TrainingConfig config;
   private final String jobId;
@@ -58,6 +63,16 @@ final class CheckpointAssembler {
    */
   CheckpointContent assemble(int epoch, long globalStep, int rounds, StateDict state, Map<String, Double> metrics,
       String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
+    return assemble(epoch, 0, globalStep, rounds, state, metrics, dataDigest, plateau);
+  }
+
+  /**
+   * As {@link #assemble(int, long, int, StateDict, Map, String, ReduceOnPlateau)}, for a mid-epoch checkpoint
+   * ({@code round} &gt; 0): {@code epoch} epochs completed and {@code round} rounds of the next, recorded as the
+   * random state's {@code round}; the schedule state is that of the epoch's start.
+   */
+  CheckpointContent assemble(int epoch, int round, long globalStep, int rounds, StateDict state,
+      Map<String, Double> metrics, String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
     StateDict model = LocalRound.modelPart(state);
     StateDict optimizer = LocalRound.optimizerPart(state);
     StateDict average = io.epochal.worker.ema.ModelEma.part(state);
@@ -83,13 +98,7 @@ final class CheckpointAssembler {
         .optHyperParameters(spec.toHyperParameters())
         .optMetrics(metrics)
         .optLearningRateSchedule(plateau == null ? scheduleState : scheduleState.with(plateau.state()))
-        .optRandomState(HyperParameters.builder()
-            .put("seed", spec.seed())
-            .put("epoch", (long) epoch)
-            .put("rounds_per_epoch", (long) rounds)
-            .put("global_step", globalStep)
-            .put("derivation", "splitmix64(seed, purpose, epoch, round, worker)")
-            .build())
+        .optRandomState(randomState(epoch, round, globalStep, rounds))
         .optVersions(versions)
         .optCreatedAt(Instant.now())
         .optProbeDigest(probe.sha256())
@@ -104,6 +113,15 @@ final class CheckpointAssembler {
         .optEma(average)
         .setManifest(manifest.build())
         .build();
+  }
+
+  private HyperParameters randomState(int epoch, int round, long globalStep, int rounds) {
+    HyperParameters.Builder b = HyperParameters.builder().put("seed", spec.seed()).put("epoch", (long) epoch);
+    if (round > 0) { // a mid-epoch checkpoint: the rounds of epoch + 1 it holds
+      b.put(ROUND, (long) round);
+    }
+    return b.put(ROUNDS_PER_EPOCH, (long) rounds).put("global_step", globalStep)
+        .put("derivation", "splitmix64(seed, purpose, epoch, round, worker)").build();
   }
 
   /**

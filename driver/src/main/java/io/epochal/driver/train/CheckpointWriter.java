@@ -25,6 +25,7 @@ final class CheckpointWriter implements AutoCloseable {
   private final String where;
   private Future<CheckpointManifest> inFlight;
   private int inFlightEpoch;
+  private String inFlightWhat;
   private long stallNanos;
 
   /**
@@ -50,6 +51,11 @@ final class CheckpointWriter implements AutoCloseable {
 
   /** Waits for the previous write, then starts {@code write} for checkpoint {@code epoch}. */
   void submit(int epoch, Callable<CheckpointManifest> write) throws TrainingException {
+    submit(epoch, "the checkpoint of epoch " + epoch, write);
+  }
+
+  /** As {@link #submit(int, Callable)}, the write described as {@code what} in messages (a mid-epoch checkpoint). */
+  void submit(int epoch, String what, Callable<CheckpointManifest> write) throws TrainingException {
     await();
     drain.started(epoch);
     try {
@@ -65,6 +71,12 @@ final class CheckpointWriter implements AutoCloseable {
       throw e;
     }
     inFlightEpoch = epoch;
+    inFlightWhat = what;
+  }
+
+  /** Whether a write is under way: a mid-epoch checkpoint is not queued behind it. */
+  boolean busy() {
+    return inFlight != null && !inFlight.isDone();
   }
 
   /** Waits for the write in flight, if any; rethrows its failure. */
@@ -73,7 +85,7 @@ final class CheckpointWriter implements AutoCloseable {
       return null;
     }
     long start = System.nanoTime();
-    try (StallWatch.Wait w = watch.begin("the checkpoint of epoch " + inFlightEpoch + " to be written to " + where
+    try (StallWatch.Wait w = watch.begin(inFlightWhat + " to be written to " + where
         + " (training waits for it; a file system that does not answer holds it up)")) {
       CheckpointManifest written = inFlight.get();
       inFlight = null;
@@ -85,11 +97,11 @@ final class CheckpointWriter implements AutoCloseable {
         throw (TrainingException) cause;
       }
       throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, inFlightEpoch, 0,
-          "writing the checkpoint of epoch " + inFlightEpoch + " failed: " + cause, cause);
+          "writing " + inFlightWhat + " failed: " + cause, cause);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TrainingException(FailureReason.INTERRUPTED, inFlightEpoch, 0, "the thread running the job was "
-          + "interrupted while it waited for the checkpoint of epoch " + inFlightEpoch + " to be written; the job is "
+          + "interrupted while it waited for " + inFlightWhat + " to be written; the job is "
           + "not retried (closing the writer interrupts that write: it becomes visible only if its rename was under "
           + "way)", e);
     } finally {

@@ -30,14 +30,16 @@ final class EpochCommit {
   private final CheckpointAssembler assembler;
   private final InPlaceRetry retry;
   private final TrainingListener listener;
+  private final MidEpochCheckpoints mid;
 
   EpochCommit(JobSpec spec, JobDirectory dir, CheckpointAssembler assembler, InPlaceRetry retry,
-      TrainingListener listener) {
+      TrainingListener listener, MidEpochCheckpoints mid) {
     this.spec = checkNotNull(spec, "spec");
     this.dir = checkNotNull(dir, "dir");
     this.assembler = checkNotNull(assembler, "assembler");
     this.retry = checkNotNull(retry, "retry");
     this.listener = checkNotNull(listener, "listener");
+    this.mid = checkNotNull(mid, "mid");
   }
 
   /**
@@ -256,6 +258,7 @@ final class EpochCommit {
     }
     listener.committed(epoch, name, m.dataBytes(), millis);
     retry.progressed();
+    mid.removeBefore(m.globalStep(), true); // the epoch's checkpoint holds all they hold
     try {
       dir.applyRetention(spec, listener);
     } catch (IOException | RuntimeException ex) {

@@ -60,7 +60,7 @@ final class EpochLoop {
    *     when a later round failed is committed first
    */
   TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data,
-      LoadedDataset heldOut) throws TrainingException {
+      LoadedDataset heldOut, MidEpochCheckpoints mid) throws TrainingException {
     HeldOutEvaluator evaluator = heldOut == null ? null
         : new HeldOutEvaluator(spark.jsc(), heldOut, config, spec.jobName());
     int maxRows = 0;
@@ -82,6 +82,11 @@ final class EpochLoop {
     ReduceOnPlateau plateau = start.plateau(spec.scheduleName(), config);
     RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
+    if (start.roundsDone() > 0) {
+      checkSameRounds(start, rounds);
+      listener.message("the mid-epoch checkpoint holds rounds 1-" + start.roundsDone() + " of epoch "
+          + (start.completedEpochs() + 1) + ": training continues at round " + (start.roundsDone() + 1) + " of " + rounds);
+    }
     if (config.emaDecay() > 0) {
       listener.message("keeping a moving average of the model (train.ema_decay " + config.emaDecay()
           + (config.ema().warmsUp() ? ", warming up" : "") + ")"
@@ -98,7 +103,8 @@ final class EpochLoop {
     List<Double> losses = new ArrayList<>();
     long nanosPerRound = 0;
     long trainStart = System.nanoTime();
-    EpochCommit commits = new EpochCommit(spec, dir, assembler, retry, listener);
+    EpochCommit commits = new EpochCommit(spec, dir, assembler, retry, listener, mid);
+    Map<String, Double> carried = carried(start.metrics(), data); // the metrics of the epoch before, for mid-epoch ones
     try (CheckpointWriter writer = new CheckpointWriter(dir.commits(), StallWatch.of(listener),
         dir.spec().jobDirText())) {
       try {
@@ -108,17 +114,16 @@ final class EpochLoop {
                 + (e == 1 ? "the first epoch" : "the first " + e + " epochs") + " (" + FineTuning.FREEZE_EPOCHS
                 + "), train from this epoch on, their optimizer state starting fresh");
           }
-          double lossSum = 0;
-          long samples = 0;
-          long correct = 0; // NOT_COUNTED once a round did not count them (not classification)
-          double absErrorSum = 0; // NaN once a round did not measure them (classification)
-          GradNorms norms = GradNorms.NONE; // what clipping saw in every worker's steps
+          boolean resumed = e == start.completedEpochs() && start.roundsDone() > 0;
+          EpochProgress sums = resumed ? start.progress() : EpochProgress.NONE;
+          long samplesBefore = sums.samples(); // trained before this run: not in its samples per second
           long epochStart = System.nanoTime();
-          int r = 0;
+          long lastMidEpoch = epochStart;
+          int r = resumed ? start.roundsDone() : 0;
           while (r < rounds) {
             writer.checkFinished();
             dir.heartbeat(e + 1, r + 1);
-            int n = runner.singleWorker() ? chainLength(rounds - r, nanosPerRound) : 1;
+            int n = runner.singleWorker() ? Math.min(chainLength(rounds - r, nanosPerRound), mid.roundsBeforeNext(r)) : 1;
             long[] stepsBefore = new long[n];
             long step = globalStep;
             for (int i = 0; i < n; i++) {
@@ -152,17 +157,30 @@ final class EpochLoop {
             nanosPerRound = nanos / n;
             state = result.state();
             globalStep = step;
-            lossSum += result.lossSum();
-            samples += result.samples();
-            correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, result.correct());
-            absErrorSum += result.absErrorSum();
-            norms = norms.plus(result.gradNorms());
+            sums = sums.plus(result);
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
-            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9),
-                lossSum / Math.max(1, samples));
+            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
+            long now = System.nanoTime();
+            if (mid.due(r, rounds, lastMidEpoch, now) && !writer.busy() && !dir.commits().isStopped()) {
+              lastMidEpoch = now; // when a write is under way (the epoch before's), a later round's end is taken
+              int completed = e;
+              int round = r;
+              StateDict snapshot = state;
+              long at = globalStep;
+              EpochProgress progress = sums;
+              Map<String, Double> previous = carried;
+              ReduceOnPlateau schedule = plateau;
+              io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
+              writer.submit(e + 1, "the mid-epoch checkpoint of epoch " + (e + 1) + " after round " + r, () -> mid.write(
+                  assembler, guard, completed, round, rounds, at, snapshot, previous, progress, data.digest(), schedule));
+            }
           }
-          double meanLoss = lossSum / Math.max(1, samples);
+          long samples = sums.samples();
+          long correct = sums.correct();
+          double absErrorSum = sums.absErrorSum();
+          GradNorms norms = sums.norms();
+          double meanLoss = sums.meanLoss();
           losses.add(meanLoss);
           Map<String, Double> metrics = new LinkedHashMap<>();
           metrics.put(EpochMetrics.TRAIN_LOSS, meanLoss);
@@ -184,7 +202,8 @@ final class EpochLoop {
           metrics.put(SKIPPED_ROWS, (double) data.skippedRows());
           metrics.put(DATA_ROWS, (double) data.rows());
           double epochSecs = (System.nanoTime() - epochStart) / 1e9;
-          metrics.put(EpochMetrics.SAMPLES_PER_SECOND, samples / Math.max(epochSecs, 1e-9));
+          double perSecond = (samples - samplesBefore) / Math.max(epochSecs, 1e-9);
+          metrics.put(EpochMetrics.SAMPLES_PER_SECOND, perSecond);
           if (evaluator != null) {
             writer.checkFinished();
             metrics.putAll(validate(evaluator, state, e + 1, epochs, rounds));
@@ -197,7 +216,7 @@ final class EpochLoop {
           if (plateau != null) { // torch's scheduler.step(metric) after the epoch: the next epoch's rate
             plateau = plateau.step(metrics.get(plateau.monitor()));
           }
-          listener.epoch(e + 1, epochs, meanLoss, samples / Math.max(epochSecs, 1e-9));
+          listener.epoch(e + 1, epochs, meanLoss, perSecond);
           if (plateau != null) {
             int done = e + 1;
             plateau.progress(before).ifPresent(p -> listener.message("epoch " + done + ": " + p));
@@ -210,6 +229,7 @@ final class EpochLoop {
           final long step = globalStep;
           final ReduceOnPlateau schedule = plateau;
           writer.submit(epoch, () -> commits.commit(epoch, step, rounds, snapshot, metrics, data.digest(), schedule));
+          carried = metrics;
           if (stopping.exhausted() && epoch < epochs) {
             stoppedAt = epoch;
             listener.message("epoch " + epoch + " is the last: " + stopping.waited() + " epochs in a row did not "
@@ -227,6 +247,28 @@ final class EpochLoop {
       TrainingOutcome trained = new TrainingOutcome(stoppedAt > 0 ? stoppedAt : epochs, start.completedEpochs(),
           globalStep, state, dir.store().checkpointsDir(), losses, writer.stallNanos(), System.nanoTime() - trainStart);
       return stoppedAt > 0 ? trained.withEarlyStop(stopping.reason()) : trained;
+    }
+  }
+
+  /** The metrics of the epoch before that mid-epoch checkpoints carry, with the data's rows a resume checks. */
+  private static Map<String, Double> carried(Map<String, Double> metrics, LoadedDataset data) {
+    Map<String, Double> m = new LinkedHashMap<>(metrics);
+    m.put(SKIPPED_ROWS, (double) data.skippedRows());
+    m.put(DATA_ROWS, (double) data.rows());
+    return m;
+  }
+
+  /**
+   * Refuses a mid-epoch checkpoint of an epoch of another number of rounds (the data's rows or the
+   * batch plan changed, which the checks before would have refused): its rounds are not these.
+   */
+  private static void checkSameRounds(ResumePoint start, int rounds) throws TrainingException {
+    int recorded = start.roundsPerEpoch();
+    if (recorded >= 0 && recorded != rounds) {
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, start.completedEpochs() + 1, start.roundsDone(),
+          "mid-epoch checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(start.checkpoint())
+          + " holds " + start.roundsDone() + " of " + recorded + " rounds of epoch " + (start.completedEpochs() + 1)
+          + ", but the epoch has " + rounds + " rounds now: move it aside to resume from the epoch's start", null);
     }
   }
 

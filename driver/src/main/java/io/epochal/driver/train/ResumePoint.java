@@ -35,10 +35,20 @@ final class ResumePoint {
   private final String rankedBy;
   private final HyperParameters schedule;
   private final String initDigest;
+  private final int roundsDone;
+  private final int roundsPerEpoch;
+  private final EpochProgress progress;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
       List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
       HyperParameters schedule, String initDigest) {
+    this(completedEpochs, globalStep, state, checkpoint, damaged, metrics, dataDigest, rankedBy, schedule, initDigest,
+        0, -1, EpochProgress.NONE);
+  }
+
+  private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
+      HyperParameters schedule, String initDigest, int roundsDone, int roundsPerEpoch, EpochProgress progress) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
@@ -49,6 +59,68 @@ final class ResumePoint {
     this.rankedBy = rankedBy;
     this.schedule = checkNotNull(schedule, "schedule");
     this.initDigest = initDigest;
+    this.roundsDone = roundsDone;
+    this.roundsPerEpoch = roundsPerEpoch;
+    this.progress = checkNotNull(progress, "progress");
+  }
+
+  /**
+   * The rounds of epoch {@link #completedEpochs()} + 1 already trained: those a mid-epoch checkpoint
+   * resumed from holds; 0 otherwise.
+   */
+  int roundsDone() {
+    return roundsDone;
+  }
+
+  /** The rounds per epoch the mid-epoch checkpoint resumed from recorded; -1 without one. */
+  int roundsPerEpoch() {
+    return roundsPerEpoch;
+  }
+
+  /** The sums of the rounds {@link #roundsDone()} counts; none without them. */
+  EpochProgress progress() {
+    return progress;
+  }
+
+  /**
+   * This point, or the one the newest verified mid-epoch checkpoint that continues it gives ({@link
+   * MidEpochCheckpoints#continuing}), once its hyperparameters and probe are checked as a checkpoint's are.
+   */
+  ResumePoint continuedBy(MidEpochCheckpoints mid, TrainingConfig config, HyperParameters expected,
+      Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
+    java.util.Optional<LoadedCheckpoint> c = mid.continuing(completedEpochs, globalStep);
+    if (c.isEmpty()) {
+      return this;
+    }
+    CheckpointFit.checkTrainedWith(c.get(), expected);
+    CheckpointFit.checkContinuable(c.get(), config, versions, listener);
+    return within(c.get());
+  }
+
+  /**
+   * This point continued by mid-epoch checkpoint {@code c} ({@link MidEpochCheckpoints#continuing}):
+   * its state, step, schedule state and rounds, the metrics of the epoch before it, and this point's
+   * damaged epoch checkpoints (moved aside as before).
+   *
+   * @throws TrainingException ({@link FailureReason#INCOMPATIBLE_JOB}) naming it when its metrics lack the
+   *     epoch's sums
+   */
+  ResumePoint within(LoadedCheckpoint c) throws TrainingException {
+    CheckpointManifest m = c.manifest();
+    EpochProgress sums;
+    try {
+      sums = EpochProgress.of(m.metrics());
+    } catch (IllegalArgumentException e) {
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, completedEpochs + 1, 0, "mid-epoch checkpoint "
+          + JobSpecResolver.locationText(c.path()) + " cannot be continued: " + e.getMessage() + "; move it aside "
+          + "to resume from " + (checkpoint == null ? "the start" : JobSpecResolver.locationText(checkpoint)), e);
+    }
+    StateDict resumed = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
+        .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
+    return new ResumePoint(completedEpochs, m.globalStep(), resumed, c.path(), damaged,
+        EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), rankedBy,
+        m.learningRateSchedule(), initDigest, MidEpochCheckpoints.roundsDone(m),
+        MidEpochCheckpoints.roundsPerEpoch(m), sums);
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */

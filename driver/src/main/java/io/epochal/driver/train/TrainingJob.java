@@ -246,6 +246,16 @@ public final class TrainingJob {
   }
 
   private TrainingOutcome train(JobDirectory dir, FailureManager failures) throws TrainingException {
+    try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
+      return train(dir, failures, mid);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot open the mid-epoch checkpoints "
+          + "of " + spec.jobDirText() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private TrainingOutcome train(JobDirectory dir, FailureManager failures, MidEpochCheckpoints mid)
+      throws TrainingException {
     String sparkVersion = spark.jsc().version();
     CheckpointStore store = dir.store();
     ResumePoint start;
@@ -260,7 +270,8 @@ public final class TrainingJob {
         + "that does not answer holds it up)")) {
       Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
       start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(sparkVersion), listener, starting);
+          CheckpointAssembler.versions(sparkVersion), listener, starting)
+          .continuedBy(mid, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion), listener);
       runStartedFrom = runStartedFrom >= 0 ? runStartedFrom : start.completedEpochs();
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
@@ -318,7 +329,7 @@ public final class TrainingJob {
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
         InPlaceRetry inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener,
             () -> interruptCleared = true);
-        return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut);
+        return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut, mid);
       }
     } finally {
       data.unpersist();

@@ -1,0 +1,183 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointException;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointSeries;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.CommitGuard;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.config.MidEpochKeys;
+import io.epochal.tensor.StateDict;
+import io.epochal.worker.schedule.ReduceOnPlateau;
+import java.io.Closeable;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The checkpoints a run takes inside an epoch ({@code checkpoint.every_n_rounds}, {@code
+ * checkpoint.every_n_minutes}): when one is due, writing it into {@code <job-dir>/mid-epoch} (the
+ * {@link CheckpointSeries#STEPS} series, keyed by global step) with the epoch's commit protocol,
+ * removing the ones it or the epoch's checkpoint supersedes, and finding the one a resume continues.
+ * A mid-epoch checkpoint holds the whole state, the epoch's sums so far ({@link EpochProgress}) and
+ * the metrics of the epoch before it; a write that fails is a warning, since the epoch's checkpoint
+ * still follows, unless the lease is lost.
+ */
+final class MidEpochCheckpoints implements Closeable {
+
+  private final CheckpointStore store;
+  private final int everyRounds;
+  private final long everyNanos;
+  private final TrainingListener listener;
+
+  private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, TrainingListener listener) {
+    this.store = checkNotNull(store, "store");
+    this.everyRounds = everyRounds;
+    this.everyNanos = everyMillis * 1_000_000;
+    this.listener = checkNotNull(listener, "listener");
+  }
+
+  /** The mid-epoch checkpoints of {@code spec}'s job directory, opened on {@code dir}'s file system. */
+  static MidEpochCheckpoints open(JobSpec spec, JobDirectory dir, TrainingListener listener) throws IOException {
+    CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(new org.apache.hadoop.fs.Path(spec.jobDir()).toString())
+        .optConfiguration(dir.fileSystem().getConf()).optSeries(CheckpointSeries.STEPS).build();
+    io.epochal.params.HyperParameters keys = spec.toHyperParameters();
+    return new MidEpochCheckpoints(store, MidEpochKeys.everyNRounds(keys), MidEpochKeys.everyMillis(keys), listener);
+  }
+
+  /** Whether the job takes mid-epoch checkpoints. */
+  boolean enabled() {
+    return everyRounds > 0 || everyNanos > 0;
+  }
+
+  /**
+   * How many rounds may run before the next one checkpointed by count, from {@code roundsDone} rounds
+   * of the epoch: what a single worker's chain of rounds is cut to. Unbounded without a count.
+   */
+  int roundsBeforeNext(int roundsDone) {
+    return everyRounds > 0 ? everyRounds - roundsDone % everyRounds : Integer.MAX_VALUE;
+  }
+
+  /**
+   * Whether the state after {@code roundsDone} of the epoch's {@code rounds} rounds is checkpointed: a
+   * multiple of {@code checkpoint.every_n_rounds}, or {@code checkpoint.every_n_minutes} passed since
+   * {@code sinceNanos} (the epoch's start or the last mid-epoch checkpoint); never after the last round.
+   */
+  boolean due(int roundsDone, int rounds, long sinceNanos, long nowNanos) {
+    return roundsDone > 0 && roundsDone < rounds && ((everyRounds > 0 && roundsDone % everyRounds == 0)
+        || (everyNanos > 0 && nowNanos - sinceNanos >= everyNanos));
+  }
+
+  /** The directory of the mid-epoch checkpoints. */
+  String directory() {
+    return store.checkpointsDir();
+  }
+
+  /**
+   * Writes the mid-epoch checkpoint of {@code state} after {@code round} rounds of epoch {@code
+   * completed + 1} (of {@code rounds}), at {@code step}, then removes the older ones. Runs on the
+   * checkpoint writer's thread.
+   *
+   * @param carried the metrics of the epoch before (early stopping's count, the data's rows), carried on
+   * @return the manifest written, or null when the write failed (said as a warning)
+   * @throws TrainingException ({@link FailureReason#LEASE_LOST}) when another driver holds the job now
+   */
+  CheckpointManifest write(CheckpointAssembler assembler, CommitGuard epochGuard, int completed, int round,
+      int rounds, long step, StateDict state, Map<String, Double> carried, EpochProgress progress,
+      String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
+    String what = "the mid-epoch checkpoint of epoch " + (completed + 1) + " after round " + round + " of " + rounds;
+    long start = System.nanoTime();
+    try {
+      Map<String, Double> metrics = new LinkedHashMap<>(carried);
+      metrics.putAll(progress.toMetrics());
+      // the commit drain and the lease know the epoch in progress, not the step this series is keyed by
+      CommitGuard guard = key -> epochGuard.checkBeforePublish(completed + 1);
+      CheckpointManifest m = store.commit(
+          assembler.assemble(completed, round, step, rounds, state, metrics, dataDigest, plateau), guard);
+      listener.message(String.format(Locale.ROOT, "%s written to %s in %.1f s", what,
+          JobSpecResolver.locationText(store.checkpointsDir() + "/" + CheckpointSeries.STEPS.name(step)),
+          (System.nanoTime() - start) / 1e9));
+      removeBefore(step, false);
+      return m;
+    } catch (CheckpointException | RuntimeException e) {
+      FailureReason reason = FailureClassifier.ofCommit(e);
+      if (reason == FailureReason.LEASE_LOST) {
+        throw new TrainingException(reason, completed + 1, round, what + " was not written: "
+            + FailureClassifier.firstLine(e.getMessage()) + "; this driver stops, the new holder continues the job", e);
+      }
+      listener.warning(what + " was not written (" + FailureClassifier.firstLine(e.getMessage()) + "); training "
+          + "goes on, and the epoch's own checkpoint follows as usual");
+      return null;
+    }
+  }
+
+  /**
+   * Removes the mid-epoch checkpoints at or before {@code step} (the epoch's checkpoint holds all they
+   * hold), or before it ({@code inclusive} false: the newest was just written). A failure is a warning:
+   * a resume ignores the ones it leaves.
+   */
+  void removeBefore(long step, boolean inclusive) {
+    try {
+      for (CheckpointEntry e : store.list()) {
+        if (e.epoch() < step || (inclusive && e.epoch() == step)) {
+          store.delete(e.epoch());
+        }
+      }
+    } catch (CheckpointException | RuntimeException e) {
+      listener.warning("superseded mid-epoch checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir())
+          + " could not be removed (" + FailureClassifier.firstLine(e.getMessage()) + "); a resume ignores them");
+    }
+  }
+
+  /**
+   * The newest verified mid-epoch checkpoint that continues the epoch after {@code completed} epochs
+   * trained to {@code step}: the same epochs completed and a later step. Damaged ones are said and
+   * skipped; older ones (superseded by an epoch's checkpoint whose removal did not happen) are ignored; newer
+   * ones that are damaged or follow an epoch whose checkpoint is not verified are removed, as the run trains
+   * their steps again.
+   */
+  Optional<LoadedCheckpoint> continuing(int completed, long step) throws CheckpointException {
+    if (store.list().isEmpty()) {
+      return Optional.empty();
+    }
+    LatestCheckpoint latest = store.latest();
+    for (CheckpointProblem p : latest.skipped()) {
+      listener.warning("skipping damaged mid-epoch checkpoint " + p + "; falling back to an older one");
+    }
+    Optional<LoadedCheckpoint> found = latest.checkpoint()
+        .filter(c -> c.manifest().epoch() == completed && c.manifest().globalStep() > step);
+    long from = found.map(c -> c.manifest().globalStep()).orElse(step);
+    for (CheckpointEntry e : store.list()) {
+      if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is not verified: trained again
+        store.delete(e.epoch());
+      }
+    }
+    return found;
+  }
+
+  /** The rounds a mid-epoch checkpoint holds of its epoch (its random state's {@code round}). */
+  static int roundsDone(CheckpointManifest m) {
+    return Math.toIntExact(m.randomState().getLong(CheckpointAssembler.ROUND));
+  }
+
+  /** The rounds per epoch a checkpoint recorded, or -1 when it does not say. */
+  static int roundsPerEpoch(CheckpointManifest m) {
+    return m.randomState().contains(CheckpointAssembler.ROUNDS_PER_EPOCH)
+        ? Math.toIntExact(m.randomState().getLong(CheckpointAssembler.ROUNDS_PER_EPOCH)) : -1;
+  }
+
+  @Override
+  public void close() throws IOException {
+    store.close();
+  }
+}
