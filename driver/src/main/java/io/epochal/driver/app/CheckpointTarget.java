@@ -4,6 +4,7 @@ import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
@@ -46,6 +47,8 @@ final class CheckpointTarget {
   private final boolean best;
   /** The configuration job.json is read with, for {@link #best}; else null. */
   private final Configuration conf;
+  /** The series of the checkpoint named: a mid-epoch one ({@code <job-dir>/mid-epoch/step-N}) is keyed by step. */
+  private CheckpointSeries series = CheckpointSeries.EPOCHS;
 
   private CheckpointTarget(Path jobDir, long epoch, String movedAside) {
     this(jobDir, epoch, movedAside, null);
@@ -88,6 +91,13 @@ final class CheckpointTarget {
     }
     if (matcher.matches() && p.getParent() != null && p.getParent().getParent() != null) {
       return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(matcher.group(1)), null);
+    }
+    java.util.OptionalLong step = CheckpointSeries.STEPS.parse(p.getName());
+    if (step.isPresent() && p.getParent() != null && p.getParent().getName().equals(CheckpointSeries.STEPS.directory())
+        && p.getParent().getParent() != null) {
+      CheckpointTarget t = new CheckpointTarget(p.getParent().getParent(), step.getAsLong(), null);
+      t.series = CheckpointSeries.STEPS; // read as any checkpoint directory, keyed by its global step
+      return t;
     }
     if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
         "checkpoints")) {
@@ -165,7 +175,8 @@ final class CheckpointTarget {
 
   /** The store of the job directory; the caller closes it. */
   CheckpointStore open(Configuration conf) throws IOException {
-    return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).build();
+    return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).optSeries(series)
+        .build();
   }
 
   /**
@@ -174,7 +185,7 @@ final class CheckpointTarget {
    */
   CheckpointStore openWeights(Configuration conf) throws IOException {
     return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).optWeightsOnly(true)
-        .build();
+        .optSeries(series).build();
   }
 
   /**
@@ -282,6 +293,6 @@ final class CheckpointTarget {
     if (best) {
       return dir + "/checkpoints/" + BestCheckpoint.NAME;
     }
-    return epoch >= 0 ? String.format("%s/checkpoints/epoch-%06d", dir, epoch) : dir;
+    return epoch >= 0 ? dir + "/" + series.directory() + "/" + series.name(epoch) : dir;
   }
 }

@@ -223,6 +223,7 @@ final class JobStatusReport {
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
     deletedEpochs(fs, dir, s.entries).ifPresent(out::println);
+    midEpoch(fs, dir, s.entries).ifPresent(out::println);
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();
       out.println("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged + " checkpoints are")
@@ -246,6 +247,33 @@ final class JobStatusReport {
           + "restored");
     }
     return specReadable;
+  }
+
+  /**
+   * The line on the newest mid-epoch checkpoint ({@code checkpoint.every_n_rounds}) that continues the newest
+   * epoch checkpoint listed in {@code entries}: what a resume continues from (once its files verify).
+   */
+  private Optional<String> midEpoch(FileSystem fs, Path dir, java.util.List<CheckpointEntry> entries)
+      throws IOException {
+    if (!fs.exists(new Path(dir, io.epochal.checkpoint.CheckpointSeries.STEPS.directory()))) {
+      return Optional.empty();
+    }
+    long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
+    try (io.epochal.checkpoint.CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(dir.toString()).optConfiguration(conf).optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS)
+        .build()) {
+      java.util.List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
+          .filter(m -> m.epoch() == completed && m.randomState().contains("round")).toList();
+      if (found.isEmpty()) {
+        return Optional.empty();
+      }
+      CheckpointManifest m = found.get(found.size() - 1);
+      long round = m.randomState().getLong("round");
+      return Optional.of("mid-epoch:   " + io.epochal.checkpoint.CheckpointSeries.STEPS.name(m.globalStep())
+          + " holds rounds 1-" + round + (m.randomState().contains("rounds_per_epoch") ? " of "
+          + m.randomState().getLong("rounds_per_epoch") : "") + " of epoch " + (completed + 1) + " (step "
+          + m.globalStep() + ", " + m.createdAt() + "): a resume continues at round " + (round + 1));
+    }
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {

@@ -349,7 +349,20 @@ public final class ChaosRunner {
       }
     }
     return (newest == 0 ? "no epoch committed yet" : "epochs up to " + newest + " committed")
+        + midEpoch(jobDir.resolve(io.epochal.checkpoint.CheckpointSeries.STEPS.directory()))
         + (committing ? ", a checkpoint's commit under way" : ", training");
+  }
+
+  /** The mid-epoch checkpoints in {@code dir} a killed driver left ({@code checkpoint.every_n_rounds}), if any. */
+  private static String midEpoch(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return "";
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      List<String> steps = entries.map(p -> p.getFileName().toString())
+          .filter(n -> io.epochal.checkpoint.CheckpointSeries.STEPS.parse(n).isPresent()).sorted().toList();
+      return steps.isEmpty() ? "" : ", mid-epoch checkpoint " + String.join(", ", steps);
+    }
   }
 
   /** Whether the job in {@code jobDir} is COMPLETED (a driver killed after its last commit). */

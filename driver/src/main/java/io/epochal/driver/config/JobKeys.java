@@ -187,6 +187,9 @@ public final class JobKeys {
     if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
       return numberIs(value, 1);
     }
+    if (MidEpochKeys.KEYS.contains(key)) {
+      return numberIs(value, 0); // no mid-epoch checkpoints
+    }
     if (key.equals(HUBER_DELTA)) {
       return numberIs(value, HuberLoss.DEFAULT_DELTA);
     }

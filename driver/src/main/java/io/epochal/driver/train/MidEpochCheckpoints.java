@@ -104,7 +104,7 @@ final class MidEpochCheckpoints implements Closeable {
       CommitGuard guard = key -> epochGuard.checkBeforePublish(completed + 1);
       CheckpointManifest m = store.commit(
           assembler.assemble(completed, round, step, rounds, state, metrics, dataDigest, plateau), guard);
-      listener.message(String.format(Locale.ROOT, "%s written to %s in %.1f s", what,
+      listener.message(String.format(Locale.ROOT, "%s written to %s in %.2f s", what,
           JobSpecResolver.locationText(store.checkpointsDir() + "/" + CheckpointSeries.STEPS.name(step)),
           (System.nanoTime() - start) / 1e9));
       removeBefore(step, false);

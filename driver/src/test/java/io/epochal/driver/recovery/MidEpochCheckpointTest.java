@@ -139,6 +139,19 @@ class MidEpochCheckpointTest {
       assertThat(left.get(0)).isEqualTo(CheckpointSeries.STEPS.name(28));
     }
 
+    // what the commands say of it: status names it, inspect and verify read it as any checkpoint directory
+    String jobPath = root.resolve("stopped-in-epoch-2").toString();
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
+    assertThat(status.out).as(status.err).contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8 of epoch 2 "
+        + "(step 28, ").contains("a resume continues at round 7");
+    String midPath = jobPath + "/mid-epoch/step-000000028";
+    io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", midPath);
+    assertThat(inspect.code).as(inspect.err).isZero();
+    assertThat(inspect.out).contains("epoch:        1 (global step 28; a mid-epoch checkpoint: rounds 1-6 of epoch 2)");
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", midPath);
+    assertThat(verify.code).as(verify.out + verify.err).isZero();
+    assertThat(verify.out).contains("PASS step-000000028  probe output reproduced bit for bit");
+
     Rounds second = new Rounds();
     TrainingOutcome resumed = run(spec, second);
     assertThat(second.rounds).as("epoch 2 goes on at round 7").startsWith("2.7", "2.8", "3.1");
@@ -154,6 +167,40 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.checkpointTensors(dir, 2, new org.apache.hadoop.conf.Configuration()))
         .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 2, new org.apache.hadoop.conf.Configuration()));
     assertThat(midEpochDirs(dir)).as("the final epoch's checkpoint removed them").isEmpty();
+  }
+
+  @Test
+  void aRetryThatReloadsContinuesFromTheNewestMidEpochCheckpointInsteadOfTheEpochsStart() throws Exception {
+    String dir = root.resolve("reloaded").toUri().toString();
+    // round 8 of epoch 2 aborts twice: run again in place, then the run reloads
+    java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
+    org.apache.spark.scheduler.SparkListener canceller = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        String group = start.properties().getProperty("spark.jobGroup.id");
+        if ("epochal-e1-r7".equals(group) && fired.getAndIncrement() < 2) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+    Rounds listener = new Rounds();
+    spark.jsc().sc().addSparkListener(canceller);
+    TrainingOutcome outcome;
+    try {
+      outcome = run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "3")), listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    assertThat(fired.get()).isGreaterThanOrEqualTo(2);
+    assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("reloading the newest verified checkpoint"));
+    assertThat(listener.messages).anySatisfy(m -> assertThat(m).contains("the mid-epoch checkpoint holds rounds 1-6 "
+        + "of epoch 2: training continues at round 7 of 8"));
+    // rounds 1-6 of epoch 2 ran once; round 7 before the failures and again after the reload
+    assertThat(listener.rounds.stream().filter(r -> r.startsWith("2.")).toList())
+        .containsExactly("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.7", "2.8");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+    assertThat(finalManifest(dir).metrics().get("train_loss"))
+        .isEqualTo(finalManifest(referenceDir).metrics().get("train_loss"));
   }
 
   @Test
