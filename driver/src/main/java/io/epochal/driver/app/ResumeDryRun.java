@@ -50,6 +50,26 @@ final class ResumeDryRun {
   }
 
   /**
+   * The line on the newest verified mid-epoch checkpoint that continues epoch {@code newest} (every file
+   * checked, as the run checks it), if there is one: the run trains on from the round after it.
+   */
+  private static Optional<String> midEpoch(org.apache.hadoop.fs.Path jobDir, Configuration conf, long newest) {
+    try (io.epochal.checkpoint.CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(jobDir.toString()).optConfiguration(conf).optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS)
+        .build()) {
+      if (steps.list().isEmpty()) {
+        return Optional.empty();
+      }
+      return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == newest
+          && c.manifest().randomState().contains("round")).map(c -> "  continues epoch " + (newest + 1) + " at round "
+          + (c.manifest().randomState().getLong("round") + 1) + " from mid-epoch checkpoint "
+          + io.epochal.driver.config.JobSpecResolver.locationText(c.path()) + " (step " + c.manifest().globalStep() + ")");
+    } catch (IOException | RuntimeException unreadable) {
+      return Optional.empty(); // the run reports a store it cannot read
+    }
+  }
+
+  /**
    * Prints the plan of {@code resume}, checking its data with {@code data} when the resume would
    * read it; returns the exit code the resume would start with.
    */
@@ -85,6 +105,9 @@ final class ResumeDryRun {
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")
           .orElseGet(() -> "  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to "
           + epochs) + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest)));
+      if (stopped.isEmpty()) {
+        midEpoch(resume.jobDir(), conf, newest).ifPresent(err::println);
+      }
       loaded.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
           .toHyperParameters(), c.manifest().learningRateSchedule()))
           .ifPresent(rate -> err.println("  learning rate: " + rate));

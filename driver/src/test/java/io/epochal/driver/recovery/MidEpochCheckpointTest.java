@@ -144,6 +144,9 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
     assertThat(status.out).as(status.err).contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8 of epoch 2 "
         + "(step 28, ").contains("a resume continues at round 7");
+    io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
+    assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
+        .contains("step-000000028 (step 28)");
     String midPath = jobPath + "/mid-epoch/step-000000028";
     io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", midPath);
     assertThat(inspect.code).as(inspect.err).isZero();
