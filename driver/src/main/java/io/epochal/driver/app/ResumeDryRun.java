@@ -63,7 +63,8 @@ final class ResumeDryRun {
       return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == newest
           && c.manifest().randomState().contains("round")).map(c -> "  continues epoch " + (newest + 1) + " at round "
           + (c.manifest().randomState().getLong("round") + 1) + " from mid-epoch checkpoint "
-          + io.epochal.driver.config.JobSpecResolver.locationText(c.path()) + " (step " + c.manifest().globalStep() + ")");
+          + io.epochal.driver.config.JobSpecResolver.locationText(c.path()) + " (step " + c.manifest().globalStep()
+          + ")");
     } catch (IOException | RuntimeException unreadable) {
       return Optional.empty(); // the run reports a store it cannot read
     }
