@@ -74,11 +74,6 @@ final class CheckpointWriter implements AutoCloseable {
     inFlightWhat = what;
   }
 
-  /** Whether a write is under way: a mid-epoch checkpoint is not queued behind it. */
-  boolean busy() {
-    return inFlight != null && !inFlight.isDone();
-  }
-
   /** Waits for the write in flight, if any; rethrows its failure. */
   CheckpointManifest await() throws TrainingException {
     if (inFlight == null) {

@@ -162,8 +162,9 @@ final class EpochLoop {
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
             long now = System.nanoTime();
-            if (mid.due(r, rounds, lastMidEpoch, now) && !writer.busy() && !dir.commits().isStopped()) {
-              lastMidEpoch = now; // when a write is under way (the epoch before's), a later round's end is taken
+            // one due while a write is under way (the epoch before's) waits for it: the rounds asked for are kept
+            if (mid.due(r, rounds, lastMidEpoch, now) && !dir.commits().isStopped()) {
+              lastMidEpoch = now;
               int completed = e;
               int round = r;
               StateDict snapshot = state;

@@ -173,6 +173,25 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void aSingleWorkersChainsOfRoundsEndWhereAMidEpochCheckpointIsDueAndAResumeContinuesAfterIt() throws Exception {
+    Map<String, String> one = Map.of("train.workers", "1");
+    TrainingOutcome alone = run(spec(root.resolve("one-worker-reference").toUri().toString(), one), new Rounds());
+    String dir = root.resolve("one-worker").toUri().toString();
+    Map<String, String> keys = new HashMap<>(one);
+    keys.put("checkpoint.every_n_rounds", "3");
+    // one worker: 256 rows in batches of 8 = 16 rounds; its chains of rounds are cut at rounds 3, 6, 9, ...
+    Rounds first = new Rounds("2.6");
+    assertThatThrownBy(() -> run(spec(dir, keys), first)).isInstanceOf(IllegalStateException.class);
+    assertThat(first.rounds.stream().filter(r -> r.startsWith("2.")).toList()).as("chain ends").contains("2.3", "2.6");
+    assertThat(first.messages).anySatisfy(m -> assertThat(m).contains("epoch 2 after round 3 of 16 written"));
+    Rounds second = new Rounds();
+    TrainingOutcome resumed = run(spec(dir, keys), second);
+    assertThat(second.rounds.get(0)).as("the chain after round 3 of epoch 2").isEqualTo("2.4");
+    assertThat(second.rounds).contains("2.6", "2.9", "2.12", "2.15", "2.16");
+    assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(RecoveryFixture.tensors(alone.state()));
+  }
+
+  @Test
   void aRetryThatReloadsContinuesFromTheNewestMidEpochCheckpointInsteadOfTheEpochsStart() throws Exception {
     String dir = root.resolve("reloaded").toUri().toString();
     // round 8 of epoch 2 aborts twice: run again in place, then the run reloads
