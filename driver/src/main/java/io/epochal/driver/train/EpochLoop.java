@@ -173,8 +173,14 @@ final class EpochLoop {
               Map<String, Double> previous = carried;
               ReduceOnPlateau schedule = plateau;
               io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
-              writer.submit(e + 1, "the mid-epoch checkpoint of epoch " + (e + 1) + " after round " + r, () -> mid.write(
-                  assembler, guard, completed, round, rounds, at, snapshot, previous, progress, data.digest(), schedule));
+              writer.submit(e + 1, "the mid-epoch checkpoint of epoch " + (e + 1) + " after round " + r, () -> {
+                io.epochal.checkpoint.CheckpointManifest m = mid.write(assembler, guard, completed, round, rounds, at,
+                    snapshot, previous, progress, data.digest(), schedule);
+                if (m != null) {
+                  retry.progressed(); // attempts count from the newest checkpoint, mid-epoch ones too
+                }
+                return m;
+              });
             }
           }
           long samples = sums.samples();

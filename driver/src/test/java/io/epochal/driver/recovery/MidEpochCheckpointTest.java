@@ -226,6 +226,35 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void aMidEpochCheckpointStartsTheAttemptsAgainSoFailuresSpreadOverALongEpochDoNotEndTheRun() throws Exception {
+    String dir = root.resolve("spread-in-epoch").toUri().toString();
+    // two attempts at most; rounds 2 and 5 of epoch 2 abort once each, a mid-epoch checkpoint after round 3
+    java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> fired = new java.util.concurrent.ConcurrentHashMap<>(
+        Map.of("epochal-e1-r1", new java.util.concurrent.atomic.AtomicInteger(),
+            "epochal-e1-r4", new java.util.concurrent.atomic.AtomicInteger()));
+    org.apache.spark.scheduler.SparkListener canceller = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
+        String group = start.properties().getProperty("spark.jobGroup.id");
+        if (group != null && fired.containsKey(group) && fired.get(group).getAndIncrement() < 1) {
+          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
+        }
+      }
+    };
+    Rounds listener = new Rounds();
+    spark.jsc().sc().addSparkListener(canceller);
+    TrainingOutcome outcome;
+    try {
+      outcome = run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "2",
+          "retry.backoff_ms", "10")), listener);
+    } finally {
+      spark.jsc().sc().removeSparkListener(canceller);
+    }
+    assertThat(fired.values()).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(1));
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
+
+  @Test
   void midEpochCheckpointsByTimeAfterEveryRoundChangeNothingTheRunComputes() throws Exception {
     String dir = root.resolve("by-time").toUri().toString();
     Rounds listener = new Rounds();
