@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * HDFS faults while a job runs with its job directory on a MiniDFSCluster of two DataNodes and
  * replication 2 (the data stays on the local file system): a DataNode stopped while a checkpoint
- * is written, the NameNode restarted between epochs, and a space quota exhausted by a checkpoint.
+ * is written, the NameNode restarted between epochs, a space quota exhausted by a checkpoint, and a run stopped
+ * inside an epoch that continues from its mid-epoch checkpoint in HDFS.
  * Every scenario ends with the tensors of an uninterrupted run.
  */
 class HdfsFaultTest {
@@ -116,6 +117,37 @@ class HdfsFaultTest {
       assertThat(reports).allSatisfy(r -> assertThat(r.ok()).as(r.toString()).isTrue());
       return store.list().stream().map(CheckpointEntry::epoch).toList();
     }
+  }
+
+  @Test
+  void aRunStoppedInsideAnEpochOnHdfsContinuesFromItsMidEpochCheckpointToTheSameTensors() throws Exception {
+    String dir = jobDir("mid-epoch");
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("checkpoint.every_n_rounds", "1"));
+    List<String> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RecoveryFixture.Recording stopping = new RecoveryFixture.Recording() {
+      @Override
+      public void round(int epoch, int epochs, int round, int total, double samplesPerSecond, double meanLoss) {
+        if (epoch == 2 && round == 2) {
+          throw new IllegalStateException("the driver stops inside epoch 2");
+        }
+      }
+    };
+    assertThatThrownBy(() -> run(spec, stopping)).isInstanceOf(IllegalStateException.class);
+    org.apache.hadoop.fs.Path mid = new org.apache.hadoop.fs.Path(dir, "mid-epoch");
+    org.apache.hadoop.fs.FileSystem fs = mid.getFileSystem(hdfsConf());
+    // epoch 2's round 1 (global step 4 + 2), in HDFS; epoch 1's went with the commit of epoch 1
+    assertThat(java.util.Arrays.stream(fs.listStatus(mid)).map(st -> st.getPath().getName()))
+        .containsExactly("step-000000006");
+    RecoveryFixture.Recording resuming = new RecoveryFixture.Recording() {
+      @Override
+      public void round(int epoch, int epochs, int round, int total, double samplesPerSecond, double meanLoss) {
+        rounds.add(epoch + "." + round);
+      }
+    };
+    TrainingOutcome resumed = run(spec, resuming);
+    assertThat(rounds).as("epoch 2 goes on at its round 2").startsWith("2.2", "3.1");
+    assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(reference);
+    assertThat(fs.listStatus(mid)).isEmpty();
   }
 
   @Test
