@@ -28,6 +28,21 @@ final class CommitDrain {
   /** Commits the guard admitted, whose publish (the rename) has not ended (guarded by this). */
   private final Set<Long> publishing = new HashSet<>();
   private boolean stopped; // guarded by this
+  /** The state the stop writes as a mid-epoch checkpoint, offered by the training thread after every round. */
+  private final StopSnapshot snapshot = new StopSnapshot();
+
+  /** The state after the newest round, which the stop writes as a mid-epoch checkpoint ({@link ShutdownStop}). */
+  StopSnapshot stopSnapshot() {
+    return snapshot;
+  }
+
+  /**
+   * Lets the checkpoint of {@code epoch} publish although its commit begins after the stop: the mid-epoch
+   * checkpoint the stop writes itself ({@link StopSnapshot#writeNow}).
+   */
+  synchronized void admitAfterStop(long epoch) {
+    finishing.add(epoch);
+  }
 
   /** A commit of {@code epoch} begins (before its checkpoint is assembled). */
   synchronized void started(long epoch) {

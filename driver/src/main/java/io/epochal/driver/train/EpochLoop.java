@@ -161,6 +161,8 @@ final class EpochLoop {
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
+            offerToStop(dir.commits().stopSnapshot(), mid, assembler, dir, e, r, rounds, globalStep, state, carried, sums,
+                data.digest(), plateau);
             long now = System.nanoTime();
             // one due while a write is under way (the epoch before's) waits for it: the rounds asked for are kept
             if (mid.due(r, rounds, lastMidEpoch, now) && !dir.commits().isStopped()) {
@@ -178,6 +180,7 @@ final class EpochLoop {
                     snapshot, previous, progress, data.digest(), schedule);
                 if (m != null) {
                   retry.progressed(); // attempts count from the newest checkpoint, mid-epoch ones too
+                  dir.commits().stopSnapshot().written(at);
                 }
                 return m;
               });
@@ -255,6 +258,22 @@ final class EpochLoop {
           globalStep, state, dir.store().checkpointsDir(), losses, writer.stallNanos(), System.nanoTime() - trainStart);
       return stoppedAt > 0 ? trained.withEarlyStop(stopping.reason()) : trained;
     }
+  }
+
+  /**
+   * Offers the state after {@code round} rounds of epoch {@code e + 1} to a stop of the driver, which writes it as a
+   * mid-epoch checkpoint ({@link StopSnapshot}); after the epoch's last round, withdraws it (its own checkpoint follows).
+   */
+  private static void offerToStop(StopSnapshot stop, MidEpochCheckpoints mid, CheckpointAssembler assembler,
+      JobDirectory dir, int e, int round, int rounds, long step, StateDict state, Map<String, Double> carried,
+      EpochProgress sums, String digest, ReduceOnPlateau plateau) {
+    if (round >= rounds) {
+      stop.clear();
+      return;
+    }
+    io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
+    stop.offer(e + 1, round, step, to -> to.write(assembler, guard, e, round, rounds, step, state, carried, sums,
+        digest, plateau));
   }
 
   /** The metrics of the epoch before that mid-epoch checkpoints carry, with the data's rows a resume checks. */

@@ -72,6 +72,8 @@ final class ShutdownStop implements Runnable {
             + " s of the stop; it is discarded (nothing of it becomes visible)");
       }
     }
+    // the rounds trained since the newest checkpoint: kept as a mid-epoch checkpoint while the lease is live
+    Optional<String> kept = dir.commits().stopSnapshot().writeNow(dir.spec(), dir, dir.commits(), listener);
     dir.stopHeartbeat(); // the commit waited for needs a live lease to publish
     JobDirectory.Position at = dir.position();
     Optional<String> heapOut = dir.heapExhaustion(); // Spark exits with code 52 on an OutOfMemoryError
@@ -95,7 +97,7 @@ final class ShutdownStop implements Runnable {
     listener.stopped((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
         + ") and its lease is released" : "stopping: " + why + "; for job " + job + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
-        : ". No epoch was committed yet") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
+        : ". No epoch was committed yet") + kept.map(k -> ", and " + k).orElse("") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
         + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ")
         + listener.resumeCommand(dir.path()) + dir.specFile().pendingOptions());
     reported = true;

@@ -67,7 +67,17 @@ class DriverStopTest {
     // a commit published in the instant before the stop may not have reached the driver's history yet
     assertThat(Long.parseLong(kept.group(1))).isBetween(latest - 1, latest);
 
-    fx.resumeAndCompare(job, "resume-after-sigterm", List.of(latest), true);
+    // the rounds of epoch 2 trained before the stop are kept: the stop wrote them as a mid-epoch checkpoint
+    assertThat(stopped).contains("and a mid-epoch checkpoint holds rounds 1-");
+    java.util.regex.Matcher held = java.util.regex.Pattern.compile("a mid-epoch checkpoint holds rounds 1-(\\d+) of "
+        + "epoch (\\d+)").matcher(stopped);
+    assertThat(held.find()).isTrue();
+    EpochalCommands.Finished resumed = fx.cli().run("resume-after-sigterm", RUN_TIMEOUT, "resume",
+        job.dir().toAbsolutePath().toString()).assertOk();
+    assertThat(resumed.output()).as("a released lease lets the resume in at once").doesNotContain("waiting up to")
+        .contains("the mid-epoch checkpoint holds rounds 1-" + held.group(1) + " of epoch " + held.group(2)
+            + ": training continues at round " + (Integer.parseInt(held.group(1)) + 1));
+    fx.compareResumed(job, List.of(latest));
   }
 
   /**

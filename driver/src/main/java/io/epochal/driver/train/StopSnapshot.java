@@ -1,0 +1,74 @@
+package io.epochal.driver.train;
+
+import static com.google.common.base.Preconditions.checkNotNull;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.driver.config.JobSpec;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The state after the newest round of the epoch in progress, which the stop of a driver (SIGTERM,
+ * SIGINT, an exit: {@link ShutdownStop}) writes as a mid-epoch checkpoint, so that a resume continues
+ * after the rounds trained since the newest checkpoint instead of training them again: what a
+ * preempted driver (YARN, Kubernetes, a spot instance) would otherwise lose. The training thread
+ * offers it after every round but an epoch's last (whose own checkpoint follows); the stop writes it
+ * once, on its own thread, unless a mid-epoch checkpoint of that step was written already.
+ */
+final class StopSnapshot {
+
+  /** Writes one mid-epoch checkpoint into {@code mid}. */
+  interface Write {
+    CheckpointManifest to(MidEpochCheckpoints mid) throws TrainingException;
+  }
+
+  /** What the stop would write: the epoch in progress, the rounds of it done, the global step, and the write. */
+  private record Pending(int epoch, int round, long step, Write write) {}
+
+  private final AtomicReference<Pending> latest = new AtomicReference<>();
+  private volatile long writtenStep = -1;
+
+  /** Offers the state after {@code round} rounds of epoch {@code epoch} (1-based), at {@code step}. */
+  void offer(int epoch, int round, long step, Write write) {
+    latest.set(new Pending(epoch, round, step, checkNotNull(write, "write")));
+  }
+
+  /** An epoch ended: its own checkpoint holds its last state. */
+  void clear() {
+    latest.set(null);
+  }
+
+  /** A mid-epoch checkpoint of {@code step} was written: the stop need not write it again. */
+  void written(long step) {
+    writtenStep = Math.max(writtenStep, step);
+  }
+
+  /**
+   * The stop's write of the newest state offered, if any is newer than the mid-epoch checkpoints
+   * written: into a store of its own (the run's may close under it as training ends), its commit
+   * admitted by {@code drain} although it began after the stop, the lease still checked.
+   *
+   * @return what a resume continues from now, to say in the stop's message; empty when nothing was
+   *     written (a failure is said through {@code listener})
+   */
+  Optional<String> writeNow(JobSpec spec, JobDirectory dir, CommitDrain drain, TrainingListener listener) {
+    Pending p = latest.getAndSet(null);
+    if (p == null || p.step() <= writtenStep) {
+      return Optional.empty();
+    }
+    drain.admitAfterStop(p.epoch());
+    try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
+      if (p.write().to(mid) == null) {
+        return Optional.empty(); // said by the write
+      }
+      writtenStep = p.step();
+      return Optional.of("a mid-epoch checkpoint holds rounds 1-" + p.round() + " of epoch " + p.epoch()
+          + " (step " + p.step() + ")");
+    } catch (java.io.IOException | TrainingException | RuntimeException e) {
+      listener.warning("stopping: the state after round " + p.round() + " of epoch " + p.epoch() + " could not be "
+          + "written as a mid-epoch checkpoint (" + FailureClassifier.firstLine(e.getMessage()) + "); a resume trains "
+          + "those rounds again");
+      return Optional.empty();
+    }
+  }
+}
