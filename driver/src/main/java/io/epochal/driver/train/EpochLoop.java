@@ -161,8 +161,8 @@ final class EpochLoop {
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
-            offerToStop(dir.commits().stopSnapshot(), mid, assembler, dir, e, r, rounds, globalStep, state, carried, sums,
-                data.digest(), plateau);
+            offerToStop(dir.commits().stopSnapshot(), assembler, dir, e, r, rounds, globalStep, state, carried,
+                sums, data.digest(), plateau);
             long now = System.nanoTime();
             // one due while a write is under way (the epoch before's) waits for it: the rounds asked for are kept
             if (mid.due(r, rounds, lastMidEpoch, now) && !dir.commits().isStopped()) {
@@ -262,9 +262,10 @@ final class EpochLoop {
 
   /**
    * Offers the state after {@code round} rounds of epoch {@code e + 1} to a stop of the driver, which writes it as a
-   * mid-epoch checkpoint ({@link StopSnapshot}); after the epoch's last round, withdraws it (its own checkpoint follows).
+   * mid-epoch checkpoint ({@link StopSnapshot}); after the epoch's last round, withdraws it (its own checkpoint
+   * follows).
    */
-  private static void offerToStop(StopSnapshot stop, MidEpochCheckpoints mid, CheckpointAssembler assembler,
+  private static void offerToStop(StopSnapshot stop, CheckpointAssembler assembler,
       JobDirectory dir, int e, int round, int rounds, long step, StateDict state, Map<String, Double> carried,
       EpochProgress sums, String digest, ReduceOnPlateau plateau) {
     if (round >= rounds) {

@@ -97,7 +97,8 @@ final class ShutdownStop implements Runnable {
     listener.stopped((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
         + ") and its lease is released" : "stopping: " + why + "; for job " + job + ": " + String.join("; ", problems))
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
-        : ". No epoch was committed yet") + kept.map(k -> ", and " + k).orElse("") + "; " + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
+        : ". No epoch was committed yet") + kept.map(k -> ", and " + k).orElse("") + "; "
+        + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
         + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ")
         + listener.resumeCommand(dir.path()) + dir.specFile().pendingOptions());
     reported = true;
