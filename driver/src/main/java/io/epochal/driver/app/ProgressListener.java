@@ -39,7 +39,9 @@ final class ProgressListener implements TrainingListener {
   @Override
   public synchronized void started(int firstEpoch, int epochs, int rounds, String checkpoint) {
     if (checkpoint != null) {
-      progress.message("resuming after epoch " + firstEpoch + " of " + epochs + " from "
+      boolean inside = checkpoint.contains("/" + io.epochal.checkpoint.CheckpointSeries.STEPS.directory() + "/");
+      progress.message((inside ? "resuming inside epoch " + (firstEpoch + 1) : "resuming after epoch " + firstEpoch)
+          + " of " + epochs + " from "
           + io.epochal.driver.config.JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(checkpoint)));
     } else {
       progress.message("training " + epochs + (epochs == 1 ? " epoch of " : " epochs of ") + rounds
