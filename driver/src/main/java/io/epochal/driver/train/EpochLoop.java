@@ -161,26 +161,24 @@ final class EpochLoop {
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
-            offerToStop(dir.commits().stopSnapshot(), assembler, dir, e, r, rounds, globalStep, state, carried,
+            StopSnapshot stop = dir.commits().stopSnapshot();
+            if (r >= rounds) {
+              stop.clear(); // the epoch's own checkpoint follows
+              continue;
+            }
+            MidEpochCheckpoints.Write write = midEpochWrite(assembler, dir, e, r, rounds, globalStep, state, carried,
                 sums, data.digest(), plateau);
+            stop.offer(e + 1, r, globalStep, write); // what a stop of the driver writes
             long now = System.nanoTime();
             // one due while a write is under way (the epoch before's) waits for it: the rounds asked for are kept
             if (mid.due(r, rounds, lastMidEpoch, now) && !dir.commits().isStopped()) {
               lastMidEpoch = now;
-              int completed = e;
-              int round = r;
-              StateDict snapshot = state;
               long at = globalStep;
-              EpochProgress progress = sums;
-              Map<String, Double> previous = carried;
-              ReduceOnPlateau schedule = plateau;
-              io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
               writer.submit(e + 1, "the mid-epoch checkpoint of epoch " + (e + 1) + " after round " + r, () -> {
-                io.epochal.checkpoint.CheckpointManifest m = mid.write(assembler, guard, completed, round, rounds, at,
-                    snapshot, previous, progress, data.digest(), schedule);
+                io.epochal.checkpoint.CheckpointManifest m = write.to(mid);
                 if (m != null) {
                   retry.progressed(); // attempts count from the newest checkpoint, mid-epoch ones too
-                  dir.commits().stopSnapshot().written(at);
+                  stop.written(at);
                 }
                 return m;
               });
@@ -261,20 +259,14 @@ final class EpochLoop {
   }
 
   /**
-   * Offers the state after {@code round} rounds of epoch {@code e + 1} to a stop of the driver, which writes it as a
-   * mid-epoch checkpoint ({@link StopSnapshot}); after the epoch's last round, withdraws it (its own checkpoint
-   * follows).
+   * The write of the state after {@code round} of the {@code rounds} rounds of epoch {@code e + 1} as a mid-epoch
+   * checkpoint, the metrics of the epoch before ({@code carried}) and the epoch's sums so far with it.
    */
-  private static void offerToStop(StopSnapshot stop, CheckpointAssembler assembler,
-      JobDirectory dir, int e, int round, int rounds, long step, StateDict state, Map<String, Double> carried,
-      EpochProgress sums, String digest, ReduceOnPlateau plateau) {
-    if (round >= rounds) {
-      stop.clear();
-      return;
-    }
+  private static MidEpochCheckpoints.Write midEpochWrite(CheckpointAssembler assembler, JobDirectory dir, int e,
+      int round, int rounds, long step, StateDict state, Map<String, Double> carried, EpochProgress sums,
+      String digest, ReduceOnPlateau plateau) {
     io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
-    stop.offer(e + 1, round, step, to -> to.write(assembler, guard, e, round, rounds, step, state, carried, sums,
-        digest, plateau));
+    return to -> to.write(assembler, guard, e, round, rounds, step, state, carried, sums, digest, plateau);
   }
 
   /** The metrics of the epoch before that mid-epoch checkpoints carry, with the data's rows a resume checks. */

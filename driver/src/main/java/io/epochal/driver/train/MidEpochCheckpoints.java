@@ -35,6 +35,12 @@ import java.util.Optional;
  */
 final class MidEpochCheckpoints implements Closeable {
 
+  /** The write of one mid-epoch checkpoint of a state held in memory, into the store given. */
+  interface Write {
+    /** Writes it into {@code mid}; null when it failed (said as a warning). */
+    CheckpointManifest to(MidEpochCheckpoints mid) throws TrainingException;
+  }
+
   private final CheckpointStore store;
   private final int everyRounds;
   private final long everyNanos;

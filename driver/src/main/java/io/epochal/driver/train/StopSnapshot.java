@@ -17,19 +17,14 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class StopSnapshot {
 
-  /** Writes one mid-epoch checkpoint into {@code mid}. */
-  interface Write {
-    CheckpointManifest to(MidEpochCheckpoints mid) throws TrainingException;
-  }
-
   /** What the stop would write: the epoch in progress, the rounds of it done, the global step, and the write. */
-  private record Pending(int epoch, int round, long step, Write write) {}
+  private record Pending(int epoch, int round, long step, MidEpochCheckpoints.Write write) {}
 
   private final AtomicReference<Pending> latest = new AtomicReference<>();
   private volatile long writtenStep = -1;
 
   /** Offers the state after {@code round} rounds of epoch {@code epoch} (1-based), at {@code step}. */
-  void offer(int epoch, int round, long step, Write write) {
+  void offer(int epoch, int round, long step, MidEpochCheckpoints.Write write) {
     latest.set(new Pending(epoch, round, step, checkNotNull(write, "write")));
   }
 
