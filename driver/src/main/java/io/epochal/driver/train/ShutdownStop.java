@@ -11,7 +11,8 @@ import java.util.Optional;
  *
  * <p>In order: training is told not to retry; a checkpoint being written is let publish, waiting up
  * to {@link #COMMIT_WAIT} ({@link CommitDrain}), and every commit after that is refused by its
- * guard; the lease stops being renewed; the job is marked FAILED ({@link
+ * guard; inside an epoch, the state after the newest round is written as a mid-epoch checkpoint
+ * ({@link StopSnapshot}) in the time left; the lease stops being renewed; the job is marked FAILED ({@link
  * FailureReason#INTERRUPTED}, or {@link FailureReason#DRIVER_OUT_OF_MEMORY} after the heap ran out),
  * or COMPLETED when its final checkpoint is published, the stop is recorded and the lease released
  * ({@link JobDirectory#recordStop}), so {@code resume} continues at once instead of waiting for the
@@ -28,6 +29,8 @@ final class ShutdownStop implements Runnable {
    */
   private static final int PRIORITY = org.apache.hadoop.fs.FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
   private static final long TIMEOUT_SECONDS = COMMIT_WAIT.toSeconds() + 10;
+  /** What a stop keeps of its time for marking the job and releasing its lease, after its writes. */
+  private static final long MARK_SECONDS = 5;
 
   private final JobDirectory dir;
   private final TrainingListener listener;
@@ -57,6 +60,7 @@ final class ShutdownStop implements Runnable {
 
   @Override
   public void run() {
+    long start = System.nanoTime();
     List<Long> writing = dir.beginStop();
     if (!writing.isEmpty()) {
       long epoch = writing.get(writing.size() - 1);
@@ -73,7 +77,8 @@ final class ShutdownStop implements Runnable {
       }
     }
     // the rounds trained since the newest checkpoint: kept as a mid-epoch checkpoint while the lease is live
-    Optional<String> kept = dir.commits().stopSnapshot().writeNow(dir.spec(), dir, dir.commits(), listener);
+    Optional<String> kept = dir.commits().stopSnapshot().writeNow(dir.spec(), dir, dir.commits(), listener,
+        Duration.ofSeconds(TIMEOUT_SECONDS - MARK_SECONDS).minusNanos(System.nanoTime() - start));
     dir.stopHeartbeat(); // the commit waited for needs a live lease to publish
     JobDirectory.Position at = dir.position();
     Optional<String> heapOut = dir.heapExhaustion(); // Spark exits with code 52 on an OutOfMemoryError

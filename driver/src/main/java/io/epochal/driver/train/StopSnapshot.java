@@ -41,29 +41,46 @@ final class StopSnapshot {
   /**
    * The stop's write of the newest state offered, if any is newer than the mid-epoch checkpoints
    * written: into a store of its own (the run's may close under it as training ends), its commit
-   * admitted by {@code drain} although it began after the stop, the lease still checked.
+   * admitted by {@code drain} although it began after the stop, the lease still checked. It is given
+   * up after {@code budget}, so that the stop still marks the job and releases its lease before the
+   * JVM's shutdown ends it; a write given up cannot publish once the lease is released.
    *
    * @return what a resume continues from now, to say in the stop's message; empty when nothing was
    *     written (a failure is said through {@code listener})
    */
-  Optional<String> writeNow(JobSpec spec, JobDirectory dir, CommitDrain drain, TrainingListener listener) {
+  Optional<String> writeNow(JobSpec spec, JobDirectory dir, CommitDrain drain, TrainingListener listener,
+      java.time.Duration budget) {
     Pending p = latest.getAndSet(null);
     if (p == null || p.step() <= writtenStep) {
       return Optional.empty();
     }
     drain.admitAfterStop(p.epoch());
-    try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
-      if (p.write().to(mid) == null) {
+    String what = "the state after round " + p.round() + " of epoch " + p.epoch();
+    java.util.concurrent.FutureTask<CheckpointManifest> task = new java.util.concurrent.FutureTask<>(() -> {
+      try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
+        return p.write().to(mid);
+      }
+    });
+    Thread writer = new Thread(task, "epochal-stop-checkpoint");
+    writer.setDaemon(true);
+    writer.start();
+    try {
+      if (task.get(Math.max(0, budget.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS) == null) {
         return Optional.empty(); // said by the write
       }
       writtenStep = p.step();
       return Optional.of("a mid-epoch checkpoint holds rounds 1-" + p.round() + " of epoch " + p.epoch()
           + " (step " + p.step() + ")");
-    } catch (java.io.IOException | TrainingException | RuntimeException e) {
-      listener.warning("stopping: the state after round " + p.round() + " of epoch " + p.epoch() + " could not be "
-          + "written as a mid-epoch checkpoint (" + FailureClassifier.firstLine(e.getMessage()) + "); a resume trains "
-          + "those rounds again");
-      return Optional.empty();
+    } catch (java.util.concurrent.TimeoutException e) {
+      listener.warning("stopping: " + what + " was not written as a mid-epoch checkpoint within " + budget.toSeconds()
+          + " s; it is given up (nothing of it becomes visible), and a resume trains those rounds again");
+    } catch (java.util.concurrent.ExecutionException e) {
+      listener.warning("stopping: " + what + " could not be written as a mid-epoch checkpoint ("
+          + FailureClassifier.firstLine(String.valueOf(e.getCause().getMessage())) + "); a resume trains those "
+          + "rounds again");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    return Optional.empty();
   }
 }
