@@ -3,7 +3,6 @@ package io.epochal.driver.train;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointManifest;
-import io.epochal.driver.config.JobSpec;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -16,6 +15,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * once, on its own thread, unless a mid-epoch checkpoint of that step was written already.
  */
 final class StopSnapshot {
+
+  /** Opens the store of mid-epoch checkpoints the stop writes into (its own: the run's may close under it). */
+  interface Opener {
+    MidEpochCheckpoints open() throws java.io.IOException;
+  }
 
   /** What the stop would write: the epoch in progress, the rounds of it done, the global step, and the write. */
   private record Pending(int epoch, int round, long step, MidEpochCheckpoints.Write write) {}
@@ -48,8 +52,7 @@ final class StopSnapshot {
    * @return what a resume continues from now, to say in the stop's message; empty when nothing was
    *     written (a failure is said through {@code listener})
    */
-  Optional<String> writeNow(JobSpec spec, JobDirectory dir, CommitDrain drain, TrainingListener listener,
-      java.time.Duration budget) {
+  Optional<String> writeNow(Opener opener, CommitDrain drain, TrainingListener listener, java.time.Duration budget) {
     Pending p = latest.getAndSet(null);
     if (p == null || p.step() <= writtenStep) {
       return Optional.empty();
@@ -57,7 +60,7 @@ final class StopSnapshot {
     drain.admitAfterStop(p.epoch());
     String what = "the state after round " + p.round() + " of epoch " + p.epoch();
     java.util.concurrent.FutureTask<CheckpointManifest> task = new java.util.concurrent.FutureTask<>(() -> {
-      try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
+      try (MidEpochCheckpoints mid = opener.open()) {
         return p.write().to(mid);
       }
     });
@@ -72,8 +75,9 @@ final class StopSnapshot {
       return Optional.of("a mid-epoch checkpoint holds rounds 1-" + p.round() + " of epoch " + p.epoch()
           + " (step " + p.step() + ")");
     } catch (java.util.concurrent.TimeoutException e) {
-      listener.warning("stopping: " + what + " was not written as a mid-epoch checkpoint within " + budget.toSeconds()
-          + " s; it is given up (nothing of it becomes visible), and a resume trains those rounds again");
+      listener.warning(String.format(java.util.Locale.ROOT, "stopping: %s was not written as a mid-epoch checkpoint "
+          + "within %.1f s; it is given up (nothing of it becomes visible), and a resume trains those rounds again",
+          what, budget.toMillis() / 1000.0));
     } catch (java.util.concurrent.ExecutionException e) {
       listener.warning("stopping: " + what + " could not be written as a mid-epoch checkpoint ("
           + FailureClassifier.firstLine(String.valueOf(e.getCause().getMessage())) + "); a resume trains those "
