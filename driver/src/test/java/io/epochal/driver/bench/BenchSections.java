@@ -270,8 +270,11 @@ final class BenchSections {
     MlpShape shape = new MlpShape(s.integer("features"), s.integer("stall-hidden"), s.integer("classes"));
     JobSpec spec = BenchJob.of("stall", work.resolve("stall-" + (++jobs)), data, shape)
         .with(JobKeys.BATCH_SIZE, s.integer("batch")).with(JobKeys.LOCAL_STEPS, s.integer("local-steps"))
-        .with(JobKeys.WORKERS, 2).with(JobKeys.EPOCHS, epochs).resolve();
-    log.printf("bench: (4) %s, %d epochs with a checkpoint each%n", shape, epochs);
+        .with(JobKeys.WORKERS, 2).with(JobKeys.EPOCHS, epochs)
+        .with(io.epochal.driver.config.MidEpochKeys.EVERY_N_ROUNDS, s.integer("stall-every-n-rounds")).resolve();
+    int midEvery = s.integer("stall-every-n-rounds");
+    log.printf("bench: (4) %s, %d epochs with a checkpoint each%s%n", shape, epochs,
+        midEvery > 0 ? ", and a mid-epoch checkpoint every " + midEvery + " rounds" : "");
     Run run = train(spark, spec);
     long stall = run.outcome.checkpointStallNanos();
     long training = run.trainingNanos();
@@ -280,7 +283,8 @@ final class BenchSections {
     table.add("4", "checkpoint stall / training time",
         shape + " (" + Fmt.count(shape.params()) + " params), adam, checkpoint state "
             + Fmt.mib(run.outcome.state().totalBytes()) + ", 2 workers, batch " + s.integer("batch")
-            + ", local_steps " + s.integer("local-steps") + ", " + epochs + " epochs, local[2]",
+            + ", local_steps " + s.integer("local-steps") + ", " + epochs + " epochs, local[2]"
+            + (midEvery > 0 ? ", checkpoint.every_n_rounds " + midEvery : ""),
         String.format("stall %s of %s training (%s/epoch)", Fmt.secs(stall), Fmt.secs(training),
             Fmt.secs(training / epochs)),
         String.format("epoch end → commit: %.0f ms mean; last epoch's write (nothing left to overlap) %.0f ms",

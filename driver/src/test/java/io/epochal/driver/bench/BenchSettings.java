@@ -39,6 +39,8 @@ final class BenchSettings {
       new Key("size-rounds", "3", OptionalInt.of(1), "measured rounds per size of section 3"),
       new Key("stall-hidden", "1024", OptionalInt.of(1), "hidden width of section 4's MLP"),
       new Key("stall-epochs", "5", OptionalInt.of(1), "epochs of section 4's job"),
+      new Key("stall-every-n-rounds", "0", OptionalInt.of(0), "section 4's checkpoint.every_n_rounds: also a "
+          + "mid-epoch checkpoint after every n-th round of an epoch; 0 = none"),
       new Key("work-dir", "", OptionalInt.empty(),
           "folder for the data and jobs, kept at the end; none: a temporary folder, deleted at the end"),
       new Key("spark-conf", "", OptionalInt.empty(), "extra Spark conf entries, key=value;key=value"));
