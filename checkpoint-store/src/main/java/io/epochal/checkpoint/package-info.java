@@ -10,7 +10,9 @@
  * average of the model's tensors, under the model's names) when the job keeps one: it is optional,
  * and a checkpoint without it (every older one) loads with an empty EMA. {@code
  * _tmp-epoch-NNNNNN-<uuid>/} directories are being written, never read, and removed by {@link
- * io.epochal.checkpoint.CheckpointStore#cleanTemporary()}.
+ * io.epochal.checkpoint.CheckpointStore#cleanTemporary()}. A store of the {@link
+ * io.epochal.checkpoint.CheckpointSeries#STEPS} series holds the checkpoints taken inside an epoch the
+ * same way, keyed by global step: {@code <job-dir>/mid-epoch/step-000001234/}.
  *
  * <p>Big states: a state dict above the store's shard size (64 MiB by default) is stored as shards
  * plus an index instead of one file ({@code model-00001-of-00004.safetensors}, ..., {@code

@@ -27,7 +27,9 @@ import java.util.Map;
  * CheckpointWriter} while the next epoch trains; a failed round or commit becomes a {@link
  * TrainingException} with its {@link FailureReason}, epoch and round. After each epoch's metrics, the
  * early-stop count and schedule {@code plateau}'s state (the rate of the next epoch) are stepped and
- * recorded with its checkpoint.
+ * recorded with its checkpoint. Between rounds, the state is offered to a stop of the driver ({@link
+ * StopSnapshot}) and, when one is due, written as a mid-epoch checkpoint ({@link MidEpochCheckpoints});
+ * a run that starts from one continues its epoch at the round after it, with the epoch's sums so far.
  */
 final class EpochLoop {
 
