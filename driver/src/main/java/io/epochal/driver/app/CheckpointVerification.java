@@ -197,6 +197,13 @@ final class CheckpointVerification {
       if (fallback != null) {
         out.println(fallback.message());
       }
+      if (!t.isCheckpoint() && ok) {
+        long newest = results.keySet().stream().mapToLong(CheckpointEntry::epoch).max().orElse(0);
+        MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), newest).ifPresent(m ->
+            out.println("not checked: mid-epoch checkpoint " + MidEpochListing.describe(m) + ", where a resume "
+                + "continues; 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(
+                MidEpochListing.path(t.jobDir(), m)) + "' checks it"));
+      }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
   }

@@ -255,25 +255,9 @@ final class JobStatusReport {
    */
   private Optional<String> midEpoch(FileSystem fs, Path dir, java.util.List<CheckpointEntry> entries)
       throws IOException {
-    if (!fs.exists(new Path(dir, io.epochal.checkpoint.CheckpointSeries.STEPS.directory()))) {
-      return Optional.empty();
-    }
     long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
-    try (io.epochal.checkpoint.CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
-        .setJobDir(dir.toString()).optConfiguration(conf).optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS)
-        .build()) {
-      java.util.List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
-          .filter(m -> m.epoch() == completed && m.randomState().contains("round")).toList();
-      if (found.isEmpty()) {
-        return Optional.empty();
-      }
-      CheckpointManifest m = found.get(found.size() - 1);
-      long round = m.randomState().getLong("round");
-      return Optional.of("mid-epoch:   " + io.epochal.checkpoint.CheckpointSeries.STEPS.name(m.globalStep())
-          + " holds rounds 1-" + round + (m.randomState().contains("rounds_per_epoch") ? " of "
-          + m.randomState().getLong("rounds_per_epoch") : "") + " of epoch " + (completed + 1) + " (step "
-          + m.globalStep() + ", " + m.createdAt() + "): a resume continues at round " + (round + 1));
-    }
+    return MidEpochListing.continuing(fs, conf, dir, completed).map(m -> "mid-epoch:   "
+        + MidEpochListing.describe(m) + ": a resume continues at round " + (m.randomState().getLong("round") + 1));
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {

@@ -147,6 +147,10 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
     assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
         .contains("step-000000028 (step 28)");
+    io.epochal.driver.testing.CliRun verifyJob = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(verifyJob.out).as(verifyJob.err).contains("all checks passed").contains("not checked: mid-epoch "
+        + "checkpoint step-000000028 holds rounds 1-6 of 8 of epoch 2 (step 28, ").contains("where a resume continues; "
+        + "'bin/epochal verify ").contains("/mid-epoch/step-000000028' checks it");
     String midPath = jobPath + "/mid-epoch/step-000000028";
     io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", midPath);
     assertThat(inspect.code).as(inspect.err).isZero();

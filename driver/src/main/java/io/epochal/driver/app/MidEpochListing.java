@@ -1,0 +1,52 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointSeries;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The mid-epoch checkpoint a resume of a job would continue from, as its listing shows it (manifests
+ * parsed, files not hashed: a resume verifies them): for {@code status} and {@code verify} of a job
+ * directory. Holds no state.
+ */
+final class MidEpochListing {
+
+  private MidEpochListing() {}
+
+  /**
+   * The manifest of the newest mid-epoch checkpoint of job {@code dir} that continues the epoch after
+   * {@code completed} epochs, if there is one.
+   */
+  static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir, long completed)
+      throws IOException {
+    if (!fs.exists(new Path(dir, CheckpointSeries.STEPS.directory()))) {
+      return Optional.empty();
+    }
+    try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
+        .optSeries(CheckpointSeries.STEPS).build()) {
+      List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
+          .filter(m -> m.epoch() == completed && m.randomState().contains("round")).toList();
+      return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
+    }
+  }
+
+  /** The directory of mid-epoch checkpoint {@code m} of job {@code dir}. */
+  static Path path(Path dir, CheckpointManifest m) {
+    return new Path(new Path(dir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(m.globalStep()));
+  }
+
+  /** {@code step-000000028 holds rounds 1-6 of 8 of epoch 2 (step 28, <created>)} for {@code m}. */
+  static String describe(CheckpointManifest m) {
+    long round = m.randomState().getLong("round");
+    return CheckpointSeries.STEPS.name(m.globalStep()) + " holds rounds 1-" + round
+        + (m.randomState().contains("rounds_per_epoch") ? " of " + m.randomState().getLong("rounds_per_epoch") : "")
+        + " of epoch " + (m.epoch() + 1) + " (step " + m.globalStep() + ", " + m.createdAt() + ")";
+  }
+}
