@@ -34,9 +34,8 @@ public class CheckpointException extends IOException {
   }
 
   private static String describe(long epoch, String path, String message) {
-    String where = epoch == UNKNOWN_EPOCH ? "checkpoint" : path != null
-        && path.contains("/" + CheckpointSeries.STEPS.directory() + "/") ? "mid-epoch checkpoint of step " + epoch
-        : "checkpoint of epoch " + epoch;
+    String where = epoch == UNKNOWN_EPOCH ? "checkpoint" : CheckpointSeries.of(path) == CheckpointSeries.STEPS
+        ? "mid-epoch checkpoint of step " + epoch : "checkpoint of epoch " + epoch;
     return where + " (" + Locations.text(path) + "): " + message;
   }
 

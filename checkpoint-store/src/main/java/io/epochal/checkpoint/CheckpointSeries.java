@@ -70,6 +70,11 @@ public enum CheckpointSeries {
     return this == EPOCHS ? m.epoch() : m.globalStep();
   }
 
+  /** The series a checkpoint's path (or a path inside it) belongs to, by the series directory it is in. */
+  public static CheckpointSeries of(String path) {
+    return path != null && path.contains("/" + STEPS.directory() + "/") ? STEPS : EPOCHS;
+  }
+
   /** The key said in a message: {@code epoch 7}, {@code step 1234}. */
   public String describe(long key) {
     return prefix + " " + key;

@@ -48,13 +48,15 @@ final class CheckpointTarget {
   /** The configuration job.json is read with, for {@link #best}; else null. */
   private final Configuration conf;
   /** The series of the checkpoint named: a mid-epoch one ({@code <job-dir>/mid-epoch/step-N}) is keyed by step. */
-  private CheckpointSeries series = CheckpointSeries.EPOCHS;
+  private final CheckpointSeries series;
 
   private CheckpointTarget(Path jobDir, long epoch, String movedAside) {
-    this(jobDir, epoch, movedAside, null);
+    this(jobDir, epoch, movedAside, null, CheckpointSeries.EPOCHS);
   }
 
-  private CheckpointTarget(Path jobDir, long epoch, String movedAside, Configuration bestConf) {
+  private CheckpointTarget(Path jobDir, long epoch, String movedAside, Configuration bestConf,
+      CheckpointSeries series) {
+    this.series = series;
     this.jobDir = jobDir;
     this.epoch = epoch;
     this.movedAside = movedAside;
@@ -73,7 +75,7 @@ final class CheckpointTarget {
     Path p = new Path(uri);
     if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
         "checkpoints") && p.getParent().getParent() != null && !p.getFileSystem(conf).exists(p)) {
-      return new CheckpointTarget(p.getParent().getParent(), -1, null, conf);
+      return new CheckpointTarget(p.getParent().getParent(), -1, null, conf, CheckpointSeries.EPOCHS);
     }
     return resolve(uri, conf);
   }
@@ -95,9 +97,8 @@ final class CheckpointTarget {
     java.util.OptionalLong step = CheckpointSeries.STEPS.parse(p.getName());
     if (step.isPresent() && p.getParent() != null && p.getParent().getName().equals(CheckpointSeries.STEPS.directory())
         && p.getParent().getParent() != null) {
-      CheckpointTarget t = new CheckpointTarget(p.getParent().getParent(), step.getAsLong(), null);
-      t.series = CheckpointSeries.STEPS; // read as any checkpoint directory, keyed by its global step
-      return t;
+      // read as any checkpoint directory, keyed by its global step
+      return new CheckpointTarget(p.getParent().getParent(), step.getAsLong(), null, null, CheckpointSeries.STEPS);
     }
     if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
         "checkpoints")) {

@@ -200,7 +200,8 @@ final class CheckpointVerification {
       if (!t.isCheckpoint() && ok) {
         long newest = results.keySet().stream().mapToLong(CheckpointEntry::epoch).max().orElse(0);
         MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), newest).ifPresent(m ->
-            out.println("not checked: mid-epoch checkpoint " + MidEpochListing.describe(m) + ", where a resume "
+            out.println("not checked: mid-epoch checkpoint " + MidEpochListing.describe(m,
+                io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow()) + ", where a resume "
                 + "continues; 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(
                 MidEpochListing.path(t.jobDir(), m)) + "' checks it"));
       }

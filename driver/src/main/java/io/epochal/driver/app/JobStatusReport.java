@@ -256,8 +256,10 @@ final class JobStatusReport {
   private Optional<String> midEpoch(FileSystem fs, Path dir, java.util.List<CheckpointEntry> entries)
       throws IOException {
     long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
-    return MidEpochListing.continuing(fs, conf, dir, completed).map(m -> "mid-epoch:   "
-        + MidEpochListing.describe(m) + ": a resume continues at round " + (m.randomState().getLong("round") + 1));
+    return MidEpochListing.continuing(fs, conf, dir, completed).map(m -> {
+      io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
+      return "mid-epoch:   " + MidEpochListing.describe(m, at) + ": a resume continues at round " + (at.round() + 1);
+    });
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {

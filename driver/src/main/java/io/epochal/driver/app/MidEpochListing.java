@@ -4,6 +4,8 @@ import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.train.MidEpochPosition;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +34,7 @@ final class MidEpochListing {
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
-          .filter(m -> m.epoch() == completed && m.randomState().contains("round")).toList();
+          .filter(m -> m.epoch() == completed && MidEpochPosition.of(m).isPresent()).toList();
       return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
     }
   }
@@ -42,11 +44,21 @@ final class MidEpochListing {
     return new Path(new Path(dir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(m.globalStep()));
   }
 
+  /**
+   * The newest verified mid-epoch checkpoint of job {@code dir} that continues the epoch after {@code completed}
+   * epochs, loaded with every file checked as a resume checks it, if there is one.
+   */
+  static Optional<LoadedCheckpoint> verified(Configuration conf, Path dir, long completed) throws IOException {
+    try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
+        .optSeries(CheckpointSeries.STEPS).build()) {
+      return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == completed
+          && MidEpochPosition.of(c.manifest()).isPresent());
+    }
+  }
+
   /** {@code step-000000028 holds rounds 1-6 of 8 of epoch 2 (step 28, <created>)} for {@code m}. */
-  static String describe(CheckpointManifest m) {
-    long round = m.randomState().getLong("round");
-    return CheckpointSeries.STEPS.name(m.globalStep()) + " holds rounds 1-" + round
-        + (m.randomState().contains("rounds_per_epoch") ? " of " + m.randomState().getLong("rounds_per_epoch") : "")
-        + " of epoch " + (m.epoch() + 1) + " (step " + m.globalStep() + ", " + m.createdAt() + ")";
+  static String describe(CheckpointManifest m, MidEpochPosition at) {
+    return CheckpointSeries.STEPS.name(at.step()) + " holds " + at.rounds() + " (step " + at.step() + ", "
+        + m.createdAt() + ")";
   }
 }

@@ -39,7 +39,8 @@ final class ProgressListener implements TrainingListener {
   @Override
   public synchronized void started(int firstEpoch, int epochs, int rounds, String checkpoint) {
     if (checkpoint != null) {
-      boolean inside = checkpoint.contains("/" + io.epochal.checkpoint.CheckpointSeries.STEPS.directory() + "/");
+      boolean inside = io.epochal.checkpoint.CheckpointSeries.of(checkpoint)
+          == io.epochal.checkpoint.CheckpointSeries.STEPS;
       progress.message((inside ? "resuming inside epoch " + (firstEpoch + 1) : "resuming after epoch " + firstEpoch)
           + " of " + epochs + " from "
           + io.epochal.driver.config.JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(checkpoint)));

@@ -54,17 +54,11 @@ final class ResumeDryRun {
    * checked, as the run checks it), if there is one: the run trains on from the round after it.
    */
   private static Optional<String> midEpoch(org.apache.hadoop.fs.Path jobDir, Configuration conf, long newest) {
-    try (io.epochal.checkpoint.CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
-        .setJobDir(jobDir.toString()).optConfiguration(conf).optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS)
-        .build()) {
-      if (steps.list().isEmpty()) {
-        return Optional.empty();
-      }
-      return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == newest
-          && c.manifest().randomState().contains("round")).map(c -> "  continues epoch " + (newest + 1) + " at round "
-          + (c.manifest().randomState().getLong("round") + 1) + " from mid-epoch checkpoint "
-          + io.epochal.driver.config.JobSpecResolver.locationText(c.path()) + " (step " + c.manifest().globalStep()
-          + ")");
+    try {
+      return MidEpochListing.verified(conf, jobDir, newest).map(c -> "  continues epoch " + (newest + 1)
+          + " at round " + (io.epochal.driver.train.MidEpochPosition.of(c.manifest()).orElseThrow().round() + 1)
+          + " from mid-epoch checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(c.path())
+          + " (step " + c.manifest().globalStep() + ")");
     } catch (IOException | RuntimeException unreadable) {
       return Optional.empty(); // the run reports a store it cannot read
     }

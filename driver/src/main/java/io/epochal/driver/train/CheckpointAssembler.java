@@ -31,11 +31,6 @@ import java.util.Map;
  */
 final class CheckpointAssembler {
 
-  /** The random state's entry that a mid-epoch checkpoint records the rounds it holds of its epoch in. */
-  static final String ROUND = "round";
-  /** The random state's entry that records the rounds of an epoch. */
-  static final String ROUNDS_PER_EPOCH = "rounds_per_epoch";
-
   private final JobSpec spec;
   private final TrainingConfig config;
   private final String jobId;
@@ -118,9 +113,9 @@ final class CheckpointAssembler {
   private HyperParameters randomState(int epoch, int round, long globalStep, int rounds) {
     HyperParameters.Builder b = HyperParameters.builder().put("seed", spec.seed()).put("epoch", (long) epoch);
     if (round > 0) { // a mid-epoch checkpoint: the rounds of epoch + 1 it holds
-      b.put(ROUND, (long) round);
+      b.put(MidEpochPosition.ROUND, (long) round);
     }
-    return b.put(ROUNDS_PER_EPOCH, (long) rounds).put("global_step", globalStep)
+    return b.put(MidEpochPosition.ROUNDS_PER_EPOCH, (long) rounds).put("global_step", globalStep)
         .put("derivation", "splitmix64(seed, purpose, epoch, round, worker)").build();
   }
 

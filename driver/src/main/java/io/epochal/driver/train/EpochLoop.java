@@ -267,8 +267,8 @@ final class EpochLoop {
   private static MidEpochCheckpoints.Write midEpochWrite(CheckpointAssembler assembler, JobDirectory dir, int e,
       int round, int rounds, long step, StateDict state, Map<String, Double> carried, EpochProgress sums,
       String digest, ReduceOnPlateau plateau) {
-    io.epochal.checkpoint.CommitGuard guard = dir.commitGuard();
-    return to -> to.write(assembler, guard, e, round, rounds, step, state, carried, sums, digest, plateau);
+    // the guard is taken when it is written, not after every round: most offers are never written
+    return to -> to.write(assembler, dir.commitGuard(), e, round, rounds, step, state, carried, sums, digest, plateau);
   }
 
   /** The metrics of the epoch before that mid-epoch checkpoints carry, with the data's rows a resume checks. */

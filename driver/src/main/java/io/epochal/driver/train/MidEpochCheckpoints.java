@@ -61,11 +61,6 @@ final class MidEpochCheckpoints implements Closeable {
     return new MidEpochCheckpoints(store, MidEpochKeys.everyNRounds(keys), MidEpochKeys.everyMillis(keys), listener);
   }
 
-  /** Whether the job takes mid-epoch checkpoints. */
-  boolean enabled() {
-    return everyRounds > 0 || everyNanos > 0;
-  }
-
   /**
    * How many rounds may run before the next one checkpointed by count, from {@code roundsDone} rounds
    * of the epoch: what a single worker's chain of rounds is cut to. Unbounded without a count.
@@ -82,11 +77,6 @@ final class MidEpochCheckpoints implements Closeable {
   boolean due(int roundsDone, int rounds, long sinceNanos, long nowNanos) {
     return roundsDone > 0 && roundsDone < rounds && ((everyRounds > 0 && roundsDone % everyRounds == 0)
         || (everyNanos > 0 && nowNanos - sinceNanos >= everyNanos));
-  }
-
-  /** The directory of the mid-epoch checkpoints. */
-  String directory() {
-    return store.checkpointsDir();
   }
 
   /**
@@ -153,7 +143,8 @@ final class MidEpochCheckpoints implements Closeable {
    * their steps again.
    */
   Optional<LoadedCheckpoint> continuing(int completed, long step) throws CheckpointException {
-    if (store.list().isEmpty()) {
+    java.util.List<CheckpointEntry> listed = store.list();
+    if (listed.isEmpty()) {
       return Optional.empty();
     }
     LatestCheckpoint latest = store.latest();
@@ -163,23 +154,12 @@ final class MidEpochCheckpoints implements Closeable {
     Optional<LoadedCheckpoint> found = latest.checkpoint()
         .filter(c -> c.manifest().epoch() == completed && c.manifest().globalStep() > step);
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
-    for (CheckpointEntry e : store.list()) {
+    for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is not verified: trained again
         store.delete(e.epoch());
       }
     }
     return found;
-  }
-
-  /** The rounds a mid-epoch checkpoint holds of its epoch (its random state's {@code round}). */
-  static int roundsDone(CheckpointManifest m) {
-    return Math.toIntExact(m.randomState().getLong(CheckpointAssembler.ROUND));
-  }
-
-  /** The rounds per epoch a checkpoint recorded, or -1 when it does not say. */
-  static int roundsPerEpoch(CheckpointManifest m) {
-    return m.randomState().contains(CheckpointAssembler.ROUNDS_PER_EPOCH)
-        ? Math.toIntExact(m.randomState().getLong(CheckpointAssembler.ROUNDS_PER_EPOCH)) : -1;
   }
 
   @Override

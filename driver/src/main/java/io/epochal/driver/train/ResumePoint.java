@@ -117,10 +117,13 @@ final class ResumePoint {
     }
     StateDict resumed = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
         .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
+    MidEpochPosition at = MidEpochPosition.of(m).orElseThrow(() -> new TrainingException(
+        FailureReason.INCOMPATIBLE_JOB, completedEpochs + 1, 0, "mid-epoch checkpoint "
+        + JobSpecResolver.locationText(c.path()) + " records no round in its random state; move it aside to "
+        + "resume from " + (checkpoint == null ? "the start" : JobSpecResolver.locationText(checkpoint)), null));
     return new ResumePoint(completedEpochs, m.globalStep(), resumed, c.path(), damaged,
         EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), rankedBy,
-        m.learningRateSchedule(), initDigest, MidEpochCheckpoints.roundsDone(m),
-        MidEpochCheckpoints.roundsPerEpoch(m), sums);
+        m.learningRateSchedule(), initDigest, at.round(), at.roundsPerEpoch(), sums);
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */

@@ -1,0 +1,44 @@
+package io.epochal.driver.train;
+
+import io.epochal.checkpoint.CheckpointManifest;
+import java.util.Optional;
+
+/**
+ * Where in training a mid-epoch checkpoint stands, from its manifest: the epochs completed, the rounds
+ * of the next one it holds (the random state's {@value #ROUND}), the rounds per epoch (its {@value
+ * #ROUNDS_PER_EPOCH}, -1 when not recorded) and the global step. The one reading of those entries for
+ * the training loop, {@code status}, {@code verify}, {@code inspect} and the dry run.
+ *
+ * @param completedEpochs the manifest's epoch: the epochs completed before it
+ * @param round the rounds of epoch {@code completedEpochs + 1} it holds
+ * @param roundsPerEpoch the rounds of an epoch, or -1 when the manifest does not say
+ * @param step the global step
+ */
+public record MidEpochPosition(long completedEpochs, int round, int roundsPerEpoch, long step) {
+
+  /** The random state's entry of the rounds a mid-epoch checkpoint holds of its epoch. */
+  static final String ROUND = "round";
+  /** The random state's entry of the rounds of an epoch (every checkpoint records it). */
+  static final String ROUNDS_PER_EPOCH = "rounds_per_epoch";
+
+  /** The position of checkpoint {@code m}; empty for an epoch's checkpoint (no {@value #ROUND}). */
+  public static Optional<MidEpochPosition> of(CheckpointManifest m) {
+    if (!m.randomState().contains(ROUND)) {
+      return Optional.empty();
+    }
+    int rounds = m.randomState().contains(ROUNDS_PER_EPOCH)
+        ? Math.toIntExact(m.randomState().getLong(ROUNDS_PER_EPOCH)) : -1;
+    return Optional.of(new MidEpochPosition(m.epoch(), Math.toIntExact(m.randomState().getLong(ROUND)), rounds,
+        m.globalStep()));
+  }
+
+  /** The epoch it is inside (1-based). */
+  public long epoch() {
+    return completedEpochs + 1;
+  }
+
+  /** {@code rounds 1-6 of 8 of epoch 2} (without {@code of 8} when the rounds per epoch are not recorded). */
+  public String rounds() {
+    return "rounds 1-" + round + (roundsPerEpoch >= 0 ? " of " + roundsPerEpoch : "") + " of epoch " + epoch();
+  }
+}
