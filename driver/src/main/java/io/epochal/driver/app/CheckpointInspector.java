@@ -195,9 +195,9 @@ final class CheckpointInspector {
     out.println("checkpoint:   " + JobSpecResolver.locationText(path));
     out.println("format:       " + m.formatVersion());
     out.println("job:          " + m.jobId());
-    out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + io.epochal.driver.train
-        .MidEpochPosition.of(m).map(at -> "; a mid-epoch checkpoint: rounds 1-" + at.round() + " of epoch " + at.epoch())
-        .orElse("") + ")");
+    String inside = io.epochal.driver.train.MidEpochPosition.of(m)
+        .map(at -> "; a mid-epoch checkpoint: rounds 1-" + at.round() + " of epoch " + at.epoch()).orElse("");
+    out.println("epoch:        " + m.epoch() + " (global step " + m.globalStep() + inside + ")");
     out.println("model:        " + m.modelName() + " v" + m.modelVersion());
     out.println("created:      " + m.createdAt());
     out.println("metrics:      " + metricsText(m.metrics()));
