@@ -5,8 +5,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import java.util.Objects;
 
 /**
- * A stored checkpoint that was skipped or failed verification: its epoch, path and why, and
- * whether it is not damaged but of a {@linkplain NewerFormatException newer format}.
+ * A stored checkpoint that was skipped or failed verification: its epoch (in the mid-epoch series, its
+ * global step: {@link CheckpointSeries}), path and why, and whether it is not damaged but of a
+ * {@linkplain NewerFormatException newer format}.
  */
 public final class CheckpointProblem {
 
@@ -91,6 +92,6 @@ public final class CheckpointProblem {
 
   @Override
   public String toString() {
-    return "epoch " + epoch + " (" + Locations.text(path) + "): " + reason;
+    return CheckpointSeries.of(path).describe(epoch) + " (" + Locations.text(path) + "): " + reason;
   }
 }

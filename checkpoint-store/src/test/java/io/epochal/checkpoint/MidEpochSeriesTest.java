@@ -65,6 +65,7 @@ class MidEpochSeriesTest {
       assertThat(latest.skipped()).singleElement().satisfies(p -> {
         assertThat(p.epoch()).isEqualTo(230);
         assertThat(p.reason()).contains("model.safetensors");
+        assertThat(p).asString().as("named by its step").startsWith("step 230 (");
       });
       assertThatThrownBy(() -> steps.load(230)).isInstanceOf(CheckpointCorruptedException.class)
           .hasMessageStartingWith("mid-epoch checkpoint of step 230");

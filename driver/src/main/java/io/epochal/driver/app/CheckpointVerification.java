@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointProblem;
+import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
@@ -23,7 +25,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * {@code epochal verify}: one line per check ({@link CheckpointVerifier}) of a checkpoint, of a
- * job's newest checkpoint, or with {@code --all} of every checkpoint of the job; {@code --json}
+ * job's newest checkpoint, or with {@code --all} of every checkpoint of the job, and of a job's
+ * mid-epoch checkpoint that a resume continues from ({@link MidEpochVerification}); {@code --json}
  * prints one JSON document instead. A checkpoint the job's running driver deletes while it is
  * checked is not counted as damaged: the newest is looked up again, and {@code --all} names it.
  */
@@ -78,6 +81,7 @@ final class CheckpointVerification {
     List<CheckpointEntry> deleted = List.of();
     List<CheckpointEntry> movedAside = List.of();
     ResumeFallback fallback = null;
+    MidEpochVerification.Result mid = null; // of a job directory: the mid-epoch checkpoint a resume continues from
     try (CheckpointStore store = t.open(conf)) {
       if (!t.isCheckpoint()) {
         movedAside = store.listMovedAside();
@@ -99,8 +103,13 @@ final class CheckpointVerification {
       } else if (!entries.isEmpty()) {
         chosen.add(entries.get(entries.size() - 1));
       }
-      if (chosen.isEmpty()) {
-        String message = target + " has no checkpoint to verify";
+      if (chosen.isEmpty() && !t.isCheckpoint()) { // stopped inside its first epoch: a mid-epoch checkpoint only
+        mid = MidEpochVerification.verify(conf, t.jobDir(), null, verifier, json ? null : err).orElse(null);
+      }
+      if (chosen.isEmpty() && (mid == null || CheckpointVerifier.deleted(mid.lines()))) {
+        String message = target + (mid == null ? " has no checkpoint to verify" : " has no checkpoint left to "
+            + "verify: mid-epoch checkpoint " + new Path(mid.entry().path()).getName() + " was removed while it was "
+            + "verified (by a driver running the job); verify it again");
         if (json) {
           out.println(errorJson(target, message));
         }
@@ -153,7 +162,7 @@ final class CheckpointVerification {
             ? List.of(CheckLine.fail(lines.get(0).check(), lines.get(0).detail())) : lines);
       } else {
         results.keySet().removeAll(deleted);
-        if (results.isEmpty()) { // every one chosen went while it was checked, and none is left
+        if (results.isEmpty() && mid == null) { // every one chosen went while it was checked, none is left
           List<CheckpointEntry> gone = new java.util.ArrayList<>(goneBeforeRelist);
           gone.addAll(deleted);
           String message = target + " has no checkpoint left to verify: " + CheckpointInspector.names(gone)
@@ -166,6 +175,9 @@ final class CheckpointVerification {
           return ExitCodes.FAILED;
         }
       }
+      if (mid != null) {
+        results.put(mid.entry(), mid.lines());
+      }
       if (!t.isCheckpoint()) {
         checkJobSpec(t.jobDir(), results);
       }
@@ -173,8 +185,20 @@ final class CheckpointVerification {
         ResumeFallback instead = resumeFallback(store, results, verifier);
         fallback = new ResumeFallback(instead.checkpoint(), "a resume never reads " + t + ", which a resume moved aside "
             + "as damaged; " + instead.message());
-      } else if (failed(results)) {
+      } else if (failed(results) && mid == null) {
         fallback = resumeFallback(store, results, verifier);
+      }
+      if (!t.isCheckpoint() && mid == null && !failed(results)) { // where in the next epoch a resume continues
+        CheckpointManifest newest = results.keySet().stream().filter(e -> e.manifest().isPresent())
+            .max(java.util.Comparator.comparingLong(CheckpointEntry::epoch)).flatMap(CheckpointEntry::manifest)
+            .orElse(null);
+        mid = MidEpochVerification.verify(conf, t.jobDir(), newest, verifier, json ? null : err).orElse(null);
+        if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {
+          results.put(mid.entry(), mid.lines());
+        }
+      }
+      if (mid != null && mid.failed()) {
+        fallback = new ResumeFallback(mid.resumePicks(), mid.resume());
       }
     }
     boolean ok = !failed(results);
@@ -197,13 +221,11 @@ final class CheckpointVerification {
       if (fallback != null) {
         out.println(fallback.message());
       }
-      if (!t.isCheckpoint() && ok) {
-        long newest = results.keySet().stream().mapToLong(CheckpointEntry::epoch).max().orElse(0);
-        MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), newest).ifPresent(m ->
-            out.println("not checked: mid-epoch checkpoint " + MidEpochListing.describe(m,
-                io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow()) + ", where a resume "
-                + "continues; 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(
-                MidEpochListing.path(t.jobDir(), m)) + "' checks it"));
+      if (mid != null && CheckpointVerifier.deleted(mid.lines())) {
+        out.println("not checked: mid-epoch checkpoint " + new Path(mid.entry().path()).getName() + ", removed "
+            + "while it was verified (a driver running the job wrote a newer one or committed the epoch; not damage)");
+      } else if (mid != null && !mid.failed()) {
+        out.println(mid.resume());
       }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
@@ -305,7 +327,12 @@ final class CheckpointVerification {
     ArrayNode checkpoints = root.putArray("checkpoints");
     results.forEach((e, lines) -> {
       ObjectNode c = checkpoints.addObject();
-      c.put("epoch", e.epoch());
+      boolean midEpoch = CheckpointSeries.of(e.path()) == CheckpointSeries.STEPS;
+      c.put("epoch", midEpoch ? e.manifest().map(CheckpointManifest::epoch).orElse(-1L) : e.epoch());
+      if (midEpoch) { // keyed by its step; its epoch is the epochs completed before it
+        c.put("mid_epoch", true);
+        c.put("step", e.epoch());
+      }
       c.put("path", io.epochal.driver.config.JobSpecResolver.locationText(e.path())); // as "target" writes it
       if (e.isMovedAside()) {
         c.put("moved_aside", true);

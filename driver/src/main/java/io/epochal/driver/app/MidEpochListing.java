@@ -15,8 +15,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * The mid-epoch checkpoint a resume of a job would continue from, as its listing shows it (manifests
- * parsed, files not hashed: a resume verifies them): for {@code status} and {@code verify} of a job
- * directory. Holds no state.
+ * parsed, files not hashed: a resume verifies them) for {@code status}, and as a resume loads it for
+ * {@code resume --dry-run} ({@link MidEpochVerification} checks it for {@code verify}). Holds no state.
  */
 final class MidEpochListing {
 
@@ -37,11 +37,6 @@ final class MidEpochListing {
           .filter(m -> m.epoch() == completed && MidEpochPosition.of(m).isPresent()).toList();
       return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
     }
-  }
-
-  /** The directory of mid-epoch checkpoint {@code m} of job {@code dir}. */
-  static Path path(Path dir, CheckpointManifest m) {
-    return new Path(new Path(dir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(m.globalStep()));
   }
 
   /**

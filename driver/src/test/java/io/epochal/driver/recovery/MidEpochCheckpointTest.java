@@ -114,6 +114,22 @@ class MidEpochCheckpointTest {
     }
   }
 
+  /**
+   * {@code verify} of job {@code jobPath}: passes, checks mid-epoch checkpoint {@code step} as any checkpoint, says it
+   * follows {@code follows} holding {@code rounds}, and that a resume continues {@code continues}; its output.
+   */
+  private static String verifiesMidEpoch(String jobPath, String step, String follows, String rounds, String continues)
+      throws Exception {
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(verify.code).as(verify.out + verify.err).isZero();
+    assertThat(verify.out).contains("PASS " + step + "  every file's size and SHA-256 match the manifest")
+        .contains("PASS " + step + "  probe output reproduced bit for bit")
+        .contains("PASS " + step + "  continues the newest epoch checkpoint: it follows " + follows + " and holds "
+            + rounds).contains("all checks passed")
+        .contains("a resume continues " + continues + " from mid-epoch checkpoint " + step);
+    return verify.out;
+  }
+
   @Test
   void aRunStoppedInsideAnEpochContinuesAtTheRoundAfterItsNewestMidEpochCheckpointAndEndsBitIdentical()
       throws Exception {
@@ -147,10 +163,9 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
     assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
         .contains("step-000000028 (step 28)");
-    io.epochal.driver.testing.CliRun verifyJob = io.epochal.driver.testing.CliRun.of("verify", jobPath);
-    assertThat(verifyJob.out).as(verifyJob.err).contains("all checks passed").contains("not checked: mid-epoch "
-        + "checkpoint step-000000028 holds rounds 1-6 of 8 of epoch 2 (step 28, ").contains("where a resume continues; "
-        + "'bin/epochal verify ").contains("/mid-epoch/step-000000028' checks it");
+    String verified = verifiesMidEpoch(jobPath, "step-000000028", "epoch-000001", "rounds 1-6 of 8 of epoch 2",
+        "epoch 2 at round 7");
+    assertThat(verified).contains("PASS epoch-000001  probe output reproduced bit for bit");
     String midPath = jobPath + "/mid-epoch/step-000000028";
     io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", midPath);
     assertThat(inspect.code).as(inspect.err).isZero();
@@ -174,6 +189,44 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.checkpointTensors(dir, 2, new org.apache.hadoop.conf.Configuration()))
         .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 2, new org.apache.hadoop.conf.Configuration()));
     assertThat(midEpochDirs(dir)).as("the final epoch's checkpoint removed them").isEmpty();
+  }
+
+  @Test
+  void verifyOfAJobChecksTheMidEpochCheckpointAResumeTakesAndSaysWhatTheResumeDoesWhenItIsDamaged() throws Exception {
+    String dir = root.resolve("verified-in-epoch-1").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
+    String jobPath = root.resolve("verified-in-epoch-1").toString();
+    // no epoch committed yet: the mid-epoch checkpoint is the job's only checkpoint, and verified as one
+    assertThat(verifiesMidEpoch(jobPath, "step-000000006", "the job's start", "rounds 1-3 of 8 of epoch 1",
+        "epoch 1 at round 4")).doesNotContain("epoch-0");
+    io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("verify", jobPath, "--json");
+    assertThat(json.code).as(json.out + json.err).isZero();
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out);
+    assertThat(doc.get("ok").asBoolean()).isTrue();
+    assertThat(doc.get("checkpoints")).singleElement().satisfies(c -> {
+      assertThat(c.get("mid_epoch").asBoolean()).isTrue();
+      assertThat(c.get("step").asLong()).isEqualTo(6);
+      assertThat(c.get("epoch").asLong()).as("epochs completed before it").isZero();
+    });
+
+    // one flipped byte in its model file: verify fails and says what a resume does, which the resume then does
+    Path model = root.resolve("verified-in-epoch-1").resolve("mid-epoch").resolve("step-000000006")
+        .resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    bytes[bytes.length - 1] ^= 0x01;
+    Files.write(model, bytes);
+    io.epochal.driver.testing.CliRun damaged = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(damaged.code).as(damaged.out + damaged.err).isEqualTo(1);
+    assertThat(damaged.out).contains("FAIL step-000000006").contains("verification FAILED")
+        .contains("a resume skips step-000000006, removes it and trains epoch 1 from its first round: the rounds it "
+            + "holds are trained again");
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.warnings).anySatisfy(w -> assertThat(w)
+        .contains("skipping damaged mid-epoch checkpoint step 6 ("));
+    assertThat(resumed.rounds.get(0)).isEqualTo("1.1");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
   }
 
   @Test

@@ -1,0 +1,132 @@
+package io.epochal.driver.app;
+
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointSeries;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.HadoopCheckpointStore;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.train.MidEpochPosition;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@code epochal verify} of a job directory, for the mid-epoch checkpoint a resume of the job would
+ * continue from: the newest in {@code <job-dir>/mid-epoch/} after the newest verified epoch
+ * checkpoint, checked as any checkpoint ({@link CheckpointVerifier}: files, digests, tensors, probe),
+ * plus whether it continues that epoch checkpoint as a resume requires, and, when it fails, what a
+ * resume does instead (the resume itself skips one whose files do not verify, and stops on one that
+ * fails another check). Holds no state.
+ */
+final class MidEpochVerification {
+
+  /** The check that says where a resume continues: the epoch checkpoint it follows and the next round. */
+  static final String CONTINUES_CHECK = "continues the newest epoch checkpoint";
+
+  private MidEpochVerification() {}
+
+  /**
+   * The result of verifying a job's mid-epoch checkpoint.
+   *
+   * @param entry the mid-epoch checkpoint verified
+   * @param lines its check lines ({@link CheckpointVerifier#deleted} when a driver running the job removed it
+   *     while it was checked)
+   * @param resume what a resume does with it: where it continues, or, when a check failed, what it does instead
+   * @param resumePicks the checkpoint a resume continues from after a failure (a directory name), else null
+   */
+  record Result(CheckpointEntry entry, List<CheckLine> lines, String resume, String resumePicks) {
+
+    /** Whether a check failed. */
+    boolean failed() {
+      return lines.stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL);
+    }
+  }
+
+  /**
+   * Verifies the newest mid-epoch checkpoint of job {@code jobDir} that follows its newest verified
+   * epoch checkpoint {@code newest} (null when the job has none yet), if there is one.
+   *
+   * @param progress where to say that it is being verified, or null
+   */
+  static Optional<Result> verify(Configuration conf, Path jobDir, CheckpointManifest newest,
+      CheckpointVerifier verifier, PrintStream progress) throws IOException {
+    if (!jobDir.getFileSystem(conf).exists(new Path(jobDir, CheckpointSeries.STEPS.directory()))) {
+      return Optional.empty();
+    }
+    long completed = newest == null ? 0 : newest.epoch();
+    long after = newest == null ? 0 : newest.globalStep();
+    try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
+        .optConfiguration(conf).optSeries(CheckpointSeries.STEPS).build()) {
+      List<CheckpointEntry> listed = steps.list().stream().filter(e -> e.epoch() > after).toList();
+      if (listed.isEmpty()) {
+        return Optional.empty();
+      }
+      CheckpointEntry chosen = listed.get(listed.size() - 1);
+      if (progress != null) { // every byte is hashed, as for an epoch's checkpoint
+        progress.println("epochal: verifying mid-epoch checkpoint " + new Path(chosen.path()).getName()
+            + chosen.manifest().map(m -> String.format(java.util.Locale.ROOT, " (%.1f MB)", m.dataBytes() / 1e6))
+            .orElse(""));
+        progress.flush();
+      }
+      List<CheckLine> lines = new ArrayList<>(verifier.verify(steps, chosen));
+      if (CheckpointVerifier.deleted(lines)) {
+        return Optional.of(new Result(chosen, lines, null, null));
+      }
+      String from = newest == null ? "the job's start" : CheckpointSeries.EPOCHS.name(newest.epoch());
+      Optional<MidEpochPosition> at = chosen.manifest().flatMap(MidEpochPosition::of);
+      if (chosen.manifest().isPresent()) {
+        CheckpointManifest m = chosen.manifest().get();
+        if (m.epoch() != completed) {
+          lines.add(CheckLine.fail(CONTINUES_CHECK, "its manifest says " + m.epoch() + " epochs were completed "
+              + "before it, but it follows " + from + ": a resume does not continue it and removes it"));
+        } else if (at.isEmpty()) {
+          lines.add(CheckLine.fail(CONTINUES_CHECK, "its random state records no round, so a resume cannot tell "
+              + "where in epoch " + (completed + 1) + " it ends and stops on it"));
+        } else {
+          lines.add(new CheckLine(CheckLine.Status.PASS, CONTINUES_CHECK, "it follows " + from + " and holds "
+              + at.get().rounds()));
+        }
+      }
+      String name = new Path(chosen.path()).getName();
+      if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
+        return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (completed + 1) + " at round "
+            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, null));
+      }
+      return Optional.of(instead(steps, chosen, lines, newest,
+          chosen.manifest().map(m -> m.epoch() == completed).orElse(false)));
+    }
+  }
+
+  /** What a resume does when mid-epoch checkpoint {@code chosen} failed a check in {@code lines}. */
+  private static Result instead(CheckpointStore steps, CheckpointEntry chosen, List<CheckLine> lines,
+      CheckpointManifest newest, boolean continuable) throws IOException {
+    long completed = newest == null ? 0 : newest.epoch();
+    long after = newest == null ? 0 : newest.globalStep();
+    String name = new Path(chosen.path()).getName();
+    String start = "trains epoch " + (completed + 1) + " from its first round"
+        + (newest == null ? "" : ", after " + CheckpointSeries.EPOCHS.name(completed));
+    // a resume takes the newest mid-epoch checkpoint whose files are intact, if it continues that epoch
+    Optional<LoadedCheckpoint> intact = steps.latest().checkpoint().filter(c -> c.manifest().epoch() == completed
+        && c.manifest().globalStep() > after);
+    Optional<String> picked = intact.map(c -> new Path(c.path()).getName());
+    if (picked.isPresent() && picked.get().equals(name) && continuable) {
+      return new Result(chosen, lines, "a resume continues from " + name + " and stops on the check it fails "
+          + "above: fix that cause, or move it aside (hdfs dfs -mv / mv " + JobSpecResolver.locationText(chosen.path())
+          + " to a name outside mid-epoch/) so that a resume " + start, name);
+    }
+    if (picked.isPresent() && !picked.get().equals(name)) {
+      int round = intact.flatMap(c -> MidEpochPosition.of(c.manifest())).map(MidEpochPosition::round).orElse(0);
+      return new Result(chosen, lines, "a resume skips " + name + " and continues epoch " + (completed + 1)
+          + " at round " + (round + 1) + " from mid-epoch checkpoint " + picked.get()
+          + " ('bin/epochal verify' of its directory checks it)", picked.get());
+    }
+    return new Result(chosen, lines, "a resume skips " + name + ", removes it and " + start
+        + ": the rounds it holds are trained again", newest == null ? null : CheckpointSeries.EPOCHS.name(completed));
+  }
+}
