@@ -282,7 +282,10 @@ public final class TrainingJob {
     CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion,
         start.initDigest());
     if (start.checkpoint() != null) {
-      dir.event(JobEventType.RESUMED, start.completedEpochs(), 0, "resumed from " + start.checkpoint());
+      // inside an epoch, its round is the last one the mid-epoch checkpoint holds
+      dir.event(JobEventType.RESUMED, start.completedEpochs(), start.roundsDone(), "resumed from "
+          + start.checkpoint() + (start.roundsDone() > 0 ? " (rounds 1-" + start.roundsDone() + " of epoch "
+          + (start.completedEpochs() + 1) + " done)" : ""));
     }
     LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again

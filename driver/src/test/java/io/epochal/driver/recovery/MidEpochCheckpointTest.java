@@ -180,6 +180,14 @@ class MidEpochCheckpointTest {
     assertThat(second.messages).anySatisfy(m -> assertThat(m).contains("the mid-epoch checkpoint holds rounds 1-6 "
         + "of epoch 2: training continues at round 7 of 8"));
     assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+    org.apache.hadoop.fs.Path hadoopDir = new org.apache.hadoop.fs.Path(dir);
+    List<io.epochal.job.JobEvent> events = new io.epochal.job.JobEventLog(hadoopDir.getFileSystem(
+        new org.apache.hadoop.conf.Configuration()), hadoopDir).readAll();
+    assertThat(events).filteredOn(e -> e.getType() == io.epochal.job.JobEventType.RESUMED).last().satisfies(e -> {
+      assertThat(e.getEpoch()).as("epochs completed").isEqualTo(1);
+      assertThat(e.getRound()).as("the rounds the mid-epoch checkpoint holds").isEqualTo(6);
+      assertThat(e.getMessage()).contains("step-000000028 (rounds 1-6 of epoch 2 done)");
+    });
     CheckpointManifest expected = finalManifest(referenceDir);
     CheckpointManifest got = finalManifest(dir);
     assertThat(got.globalStep()).isEqualTo(expected.globalStep());
