@@ -54,6 +54,8 @@ public class JobFileFormatException extends IOException {
       case JobPaths.STATE:
         return "; delete the file to let a resume start again from the newest verified checkpoint (the next run "
             + "writes a new one)";
+      case JobPaths.PROGRESS:
+        return "; it only reports where a running driver is: delete it (the running driver writes a new one)";
       case JobPaths.JOB_SPEC:
         return "; job.json is the job's spec: restore it from a copy (every checkpoint's manifest.json lists the "
             + "job's hyperparameters)";

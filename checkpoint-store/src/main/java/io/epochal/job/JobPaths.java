@@ -20,6 +20,8 @@ public final class JobPaths {
   public static final String STATE = "state.json";
   /** The directory of per-attempt event logs. */
   public static final String EVENTS = "events";
+  /** Where the running driver is in the job ({@link JobProgress}). */
+  public static final String PROGRESS = "progress.json";
 
   private JobPaths() {}
 
@@ -64,6 +66,11 @@ public final class JobPaths {
   /** {@code <jobDir>/state.json}. */
   public static Path state(Path jobDir) {
     return new Path(checkNotNull(jobDir, "jobDir"), STATE);
+  }
+
+  /** {@code <jobDir>/progress.json}. */
+  public static Path progress(Path jobDir) {
+    return new Path(checkNotNull(jobDir, "jobDir"), PROGRESS);
   }
 
   /** {@code <jobDir>/events}. */

@@ -192,9 +192,7 @@ public final class LeaseRecord {
   }
 
   private static String text(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    checkArgument(v != null && v.isTextual(), "lease field '%s' must be a string, got %s", field, v);
-    return v.textValue();
+    return JobJson.text(n, "lease", field);
   }
 
   private static long number(JsonNode n, String field) {

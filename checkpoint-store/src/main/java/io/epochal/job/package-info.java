@@ -1,8 +1,9 @@
 /**
  * The job-level files of a job directory on any Hadoop file system: the job spec written once
  * ({@link io.epochal.job.JobSpecStore}), the lease with fencing tokens
- * ({@link io.epochal.job.JobLease}), the job state ({@link io.epochal.job.JobStateStore}) and the
- * per-attempt event history ({@link io.epochal.job.JobEventLog}).
+ * ({@link io.epochal.job.JobLease}), the job state ({@link io.epochal.job.JobStateStore}), the
+ * per-attempt event history ({@link io.epochal.job.JobEventLog}) and the running driver's report of
+ * where it is ({@link io.epochal.job.JobProgressStore}).
  *
  * <h2>Lease protocol</h2>
  *

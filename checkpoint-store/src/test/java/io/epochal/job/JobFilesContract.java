@@ -34,6 +34,28 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void progressIsReplacedWholeAndReadsBackEqualAndACorruptOneIsNamedWithWhatToDo() throws IOException {
+    Path dir = newJobDir();
+    JobProgressStore store = new JobProgressStore(fs(), dir);
+    assertThat(store.read()).isEmpty();
+    Instant start = Instant.parse("2026-12-05T08:00:00Z");
+    JobProgress first = new JobProgress("host:1:a", 2, 3, 5, 10, 64, 1, 8200.5, 0.25, start, start.plusSeconds(20));
+    store.write(first);
+    assertThat(store.read()).contains(first);
+    JobProgress next = new JobProgress("host:1:a", 2, 3, 5, 37, 64, 1, Double.NaN, Double.NaN, start,
+        start.plusSeconds(74));
+    store.write(next);
+    assertThat(store.read()).contains(next);
+    assertThat(fs().listStatus(dir)).extracting(st -> st.getPath().getName()).containsExactly(JobPaths.PROGRESS);
+    try (FSDataOutputStream out = fs().create(JobPaths.progress(dir), true)) {
+      out.write("{\"holder\": \"host:1:a\", \"attempt\": 2".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(store::read).isInstanceOf(JobFileFormatException.class)
+        .hasMessageContaining(JobPaths.progress(dir).toString())
+        .hasMessageContaining("delete it (the running driver writes a new one)");
+  }
+
+  @Test
   void jobSpecIsWrittenOnceAndReadsBackEqual() throws IOException {
     JobSpecStore store = new JobSpecStore(fs(), newJobDir());
     assertThat(store.read()).isEmpty();
