@@ -121,7 +121,8 @@ final class JobStatusReport {
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
       }
-      rows.add(new String[] {job.getKey(), s.state, s.epoch + s.ofEpochs, s.loss, s.valLoss, s.time, s.leaseBrief});
+      rows.add(new String[] {job.getKey(), s.state, s.epoch + s.ofEpochs, ProgressLines.column(s.progress, s.state,
+          s.leaseRecord, Instant.now()), s.loss, s.valLoss, s.time, s.leaseBrief});
       if (s.state.equals("LOST")) {
         failures.add(job.getKey() + " is LOST: " + s.reason); // with the command that continues it
       } else if (s.state.equals("FAILED") && !s.reason.isBlank()) {
@@ -143,9 +144,12 @@ final class JobStatusReport {
       }
     }
     // a VAL_LOSS column when any job's newest checkpoint was evaluated on held-out rows
-    boolean heldOut = rows.stream().anyMatch(r -> !r[4].equals("-"));
-    String table = "%-" + width + "s %-10s %9s %12s" + (heldOut ? " %12s" : "%.0s") + " %-20s %s%n";
-    out.printf(table, "JOB", "STATE", "EPOCH", "TRAIN_LOSS", "VAL_LOSS", "LAST_CHECKPOINT", "LEASE");
+    boolean heldOut = rows.stream().anyMatch(r -> !r[5].equals("-"));
+    // a ROUND column (of the epoch after EPOCH) when a running driver reports where it is
+    boolean rounds = rows.stream().anyMatch(r -> !r[3].equals("-"));
+    String table = "%-" + width + "s %-10s %9s" + (rounds ? " %11s" : "%.0s") + " %12s" + (heldOut ? " %12s" : "%.0s")
+        + " %-20s %s%n";
+    out.printf(table, "JOB", "STATE", "EPOCH", "ROUND", "TRAIN_LOSS", "VAL_LOSS", "LAST_CHECKPOINT", "LEASE");
     rows.forEach(r -> out.printf(table, (Object[]) r));
     out.flush();
     failures.forEach(out::println);
@@ -203,6 +207,7 @@ final class JobStatusReport {
         + "read: not a NEW job)" : s.state + (s.reason.isEmpty() || s.reason.equalsIgnoreCase(s.state) ? ""
         : " (" + s.reason + ")")));
     out.println("lease:       " + s.lease);
+    ProgressLines.line(s.progress, s.state, s.leaseRecord, Instant.now()).ifPresent(out::println);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
     s.spec.ifPresent(sp -> (s.entries.isEmpty() ? Optional.<CheckpointManifest>empty()
@@ -269,6 +274,12 @@ final class JobStatusReport {
     s.state = status.map(x -> x.getState().name()).orElse("NEW");
     s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");
     Optional<LeaseRecord> lease = read.lease();
+    s.leaseRecord = lease;
+    try {
+      s.progress = new io.epochal.job.JobProgressStore(fs, dir).read();
+    } catch (IOException | RuntimeException unreadable) {
+      s.progress = Optional.empty(); // a report for people only: status goes on without it
+    }
     s.lease = lease.map(l -> l.isLiveAt(Instant.now())
         ? l.getHolder() + " until " + l.getExpiresAt()
         : "free (last " + l.getHolder() + (l.isReleased() ? ", released " : ", expired ") + l.getExpiresAt() + ")")

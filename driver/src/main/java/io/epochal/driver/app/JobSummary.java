@@ -26,6 +26,10 @@ final class JobSummary {
   String lease = "free";
   /** The lease in a table's column: the holder's host and process, times to the second. */
   String leaseBrief = "free";
+  /** The lease record, if any. */
+  Optional<io.epochal.job.LeaseRecord> leaseRecord = Optional.empty();
+  /** Where the job's driver last said it was ({@code progress.json}), if it said so and it can be read. */
+  Optional<io.epochal.job.JobProgress> progress = Optional.empty();
   /** Damaged checkpoints newer than the one summarized, newest first. */
   final List<String> damage = new java.util.ArrayList<>();
   /** A checkpoint a newer Epochal wrote, or what is wrong with a COMPLETED job's final one; or null. */

@@ -108,7 +108,7 @@ final class EpochLoop {
     EpochCommit commits = new EpochCommit(spec, dir, assembler, retry, listener, mid);
     Map<String, Double> carried = carried(start.metrics(), data); // the metrics of the epoch before, for mid-epoch ones
     try (CheckpointWriter writer = new CheckpointWriter(dir.commits(), StallWatch.of(listener),
-        dir.spec().jobDirText())) {
+        dir.spec().jobDirText()); ProgressFile progress = dir.progress(epochs, rounds)) {
       try {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           if (e > 0 && e == config.frozen().epochs()) {
@@ -122,6 +122,7 @@ final class EpochLoop {
           long epochStart = System.nanoTime();
           long lastMidEpoch = epochStart;
           int r = resumed ? start.roundsDone() : 0;
+          progress.epochBegins(e + 1, r + 1);
           while (r < rounds) {
             writer.checkFinished();
             dir.heartbeat(e + 1, r + 1);
@@ -162,7 +163,9 @@ final class EpochLoop {
             sums = sums.plus(result);
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
-            listener.round(e + 1, epochs, r, rounds, result.samples() / Math.max(nanos / 1e9, 1e-9), sums.meanLoss());
+            double samplesPerSecond = result.samples() / Math.max(nanos / 1e9, 1e-9);
+            listener.round(e + 1, epochs, r, rounds, samplesPerSecond, sums.meanLoss());
+            progress.round(r, samplesPerSecond, sums.meanLoss());
             StopSnapshot stop = dir.commits().stopSnapshot();
             if (r >= rounds) {
               stop.clear(); // the epoch's own checkpoint follows

@@ -290,6 +290,12 @@ final class JobDirectory implements AutoCloseable {
     return commits.guard(lease, listener::warning);
   }
 
+  /** Where this driver reports its rounds ({@code progress.json}), for a run of {@code epochs} of {@code rounds}. */
+  ProgressFile progress(int epochs, int rounds) {
+    return new ProgressFile(new io.epochal.job.JobProgressStore(fs, dir), lease.holder(), attempt, epochs,
+        rounds, ProgressFile.EVERY, java.time.Clock.systemUTC());
+  }
+
   /** The job directory's file system. */
   FileSystem fileSystem() {
     return fs;

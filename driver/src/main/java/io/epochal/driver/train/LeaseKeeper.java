@@ -54,6 +54,11 @@ final class LeaseKeeper {
     this.renewalPeriodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttl.toMillis() / 3));
   }
 
+  /** This driver's name as a lease holder ({@code host:pid:uuid}). */
+  String holder() {
+    return lease.getHolder();
+  }
+
   /** The lease as the job directory holds it now (any holder's), if any. */
   Optional<LeaseRecord> current() throws IOException {
     return lease.current();

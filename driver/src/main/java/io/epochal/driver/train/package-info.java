@@ -19,6 +19,7 @@
  * io.epochal.driver.train.JobOutcome} writes how the driver leaves the job, only while it holds
  * the lease; {@link io.epochal.driver.train.FinishedJob} answers for a job found COMPLETED; {@link
  * io.epochal.driver.train.LabelledRowsEvaluator} evaluates checkpoints on labelled rows as the job
- * evaluates its held-out rows.
+ * evaluates its held-out rows; {@link io.epochal.driver.train.ProgressFile} reports where the driver
+ * is to the job's {@code progress.json}, for {@code status}.
  */
 package io.epochal.driver.train;

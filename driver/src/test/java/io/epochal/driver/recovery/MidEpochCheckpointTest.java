@@ -160,6 +160,9 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
     assertThat(status.out).as(status.err).contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8 of epoch 2 "
         + "(step 28, ").contains("a resume continues at round 7");
+    // where the driver said it was last: epoch 2 began (its rounds are reported at most every 10 s)
+    assertThat(status.out).containsPattern("last report: epoch 2/3, round [0-6] of 8 \\(\\d+ %\\)")
+        .contains("(attempt 1), which is gone; a resume continues from the checkpoints below");
     io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
     assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
         .contains("step-000000028 (step 28)");

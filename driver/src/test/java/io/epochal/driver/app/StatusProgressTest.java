@@ -1,0 +1,68 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.job.JobLease;
+import io.epochal.job.JobProgress;
+import io.epochal.job.JobProgressStore;
+import io.epochal.job.JobSpec;
+import io.epochal.job.JobSpecStore;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.params.HyperParameters;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code status} of a job whose driver runs: where that driver said it is, from its {@code progress.json}. */
+class StatusProgressTest {
+
+  @TempDir java.nio.file.Path tmp;
+
+  private final Configuration conf = new Configuration();
+
+  private String status(java.nio.file.Path target) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      new JobStatusReport(conf, out).print(target.toUri());
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void statusOfARunningJobSaysWhereItsDriverIsAndTheTableOfARootHasItsRound() throws Exception {
+    java.nio.file.Path local = tmp.resolve("jobs").resolve("running");
+    Path dir = new Path(local.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("running", "running", HyperParameters.builder()
+        .put("job.name", "running").put("train.epochs", 3L).build()));
+    JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
+    lease.acquire(1);
+    new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+    Instant now = Instant.now();
+    new JobProgressStore(fs, dir).write(new JobProgress(lease.getHolder(), 1, 2, 3, 64, 128, 1, 2048, 0.25,
+        now.minusSeconds(66), now.minusSeconds(2)));
+
+    assertThat(status(local)).contains("state:       RUNNING")
+        .containsPattern("progress:    epoch 2/3, round 64 of 128 \\(50 %\\), 2048 samples/s, loss 0.250000, "
+            + "reported \\d\\.\\d s ago; about 64 s to the end of the epoch, 3 min to the end of the job \\(1.0 s a "
+            + "round\\)");
+    String table = status(tmp.resolve("jobs"));
+    assertThat(table.lines().findFirst().orElseThrow()).contains("EPOCH       ROUND   TRAIN_LOSS");
+    assertThat(table).containsPattern("running\\s+RUNNING\\s+-/3\\s+64/128\\s");
+
+    // another driver takes the job over and has not reported yet: the old report is not shown as its own
+    lease.release();
+    JobLease next = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
+    next.acquire(2);
+    assertThat(status(local)).doesNotContain("progress:").doesNotContain("last report:");
+    assertThat(status(tmp.resolve("jobs")).lines().findFirst().orElseThrow()).doesNotContain("ROUND");
+  }
+}
