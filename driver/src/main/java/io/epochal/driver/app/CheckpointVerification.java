@@ -197,7 +197,7 @@ final class CheckpointVerification {
           results.put(mid.entry(), mid.lines());
         }
       }
-      if (mid != null && mid.failed()) {
+      if (mid != null && !CheckpointVerifier.deleted(mid.lines())) { // where a resume continues, or what it does
         fallback = new ResumeFallback(mid.resumePicks(), mid.resume());
       }
     }
@@ -224,8 +224,6 @@ final class CheckpointVerification {
       if (mid != null && CheckpointVerifier.deleted(mid.lines())) {
         out.println("not checked: mid-epoch checkpoint " + new Path(mid.entry().path()).getName() + ", removed "
             + "while it was verified (a driver running the job wrote a newer one or committed the epoch; not damage)");
-      } else if (mid != null && !mid.failed()) {
-        out.println(mid.resume());
       }
     }
     return ok ? ExitCodes.OK : ExitCodes.FAILED;
@@ -302,7 +300,10 @@ final class CheckpointVerification {
         : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
   }
 
-  /** A resume's checkpoint after a failed verification ({@code null}: none) and the line saying so. */
+  /**
+   * The checkpoint a resume takes after a failed verification, or inside the next epoch ({@code null}: none), and the
+   * line saying so.
+   */
   private record ResumeFallback(String checkpoint, String message) {
   }
 

@@ -38,7 +38,7 @@ final class MidEpochVerification {
    * @param lines its check lines ({@link CheckpointVerifier#deleted} when a driver running the job removed it
    *     while it was checked)
    * @param resume what a resume does with it: where it continues, or, when a check failed, what it does instead
-   * @param resumePicks the checkpoint a resume continues from after a failure (a directory name), else null
+   * @param resumePicks the checkpoint a resume continues from (a directory name), or null for none (from the start)
    */
   record Result(CheckpointEntry entry, List<CheckLine> lines, String resume, String resumePicks) {
 
@@ -96,7 +96,7 @@ final class MidEpochVerification {
       String name = new Path(chosen.path()).getName();
       if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
         return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (completed + 1) + " at round "
-            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, null));
+            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, name));
       }
       return Optional.of(instead(steps, chosen, lines, newest,
           chosen.manifest().map(m -> m.epoch() == completed).orElse(false)));

@@ -215,6 +215,9 @@ class MidEpochCheckpointTest {
     assertThat(json.code).as(json.out + json.err).isZero();
     com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out);
     assertThat(doc.get("ok").asBoolean()).isTrue();
+    assertThat(doc.get("resume_picks").asText()).isEqualTo("step-000000006");
+    assertThat(doc.get("resume").asText()).isEqualTo("a resume continues epoch 1 at round 4 from mid-epoch checkpoint "
+        + "step-000000006");
     assertThat(doc.get("checkpoints")).singleElement().satisfies(c -> {
       assertThat(c.get("mid_epoch").asBoolean()).isTrue();
       assertThat(c.get("step").asLong()).isEqualTo(6);
