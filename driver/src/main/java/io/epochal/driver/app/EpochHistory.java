@@ -103,4 +103,22 @@ final class EpochHistory {
   long checkpointsThere() {
     return epochs.stream().filter(e -> e.checkpoint() != CheckpointState.DELETED).count();
   }
+
+  /**
+   * {@code status}' line saying how many committed epochs' checkpoints of job {@code dir} are gone (retention
+   * deleted them) and the command that shows their metrics, when its history tells of any; nothing when it cannot
+   * be read ({@code history} names what is wrong with the events).
+   */
+  static Optional<String> deletedLine(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path dir,
+      List<CheckpointEntry> entries) {
+    try {
+      EpochHistory h = of(new io.epochal.job.JobEventLog(fs, dir).readAll(), entries);
+      long gone = h.epochs().size() - h.checkpointsThere();
+      return gone == 0 ? Optional.empty() : Optional.of("history:     " + h.epochs().size() + " epochs committed, the "
+          + "checkpoints of " + gone + " deleted since (retention); 'bin/epochal history "
+          + io.epochal.driver.config.ShellWords.location(dir) + "' shows every epoch's metrics");
+    } catch (java.io.IOException | RuntimeException unreadable) {
+      return Optional.empty();
+    }
+  }
 }

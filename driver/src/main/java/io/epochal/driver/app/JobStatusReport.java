@@ -33,10 +33,23 @@ final class JobStatusReport {
 
   private final Configuration conf;
   private final PrintStream out;
+  /** With {@code --json}: the jobs read, each as {@link StatusJson#job}; null for the text. */
+  private final List<com.fasterxml.jackson.databind.node.ObjectNode> jobsJson;
 
   JobStatusReport(Configuration conf, PrintStream out) {
+    this(conf, out, null);
+  }
+
+  /** A report that also adds each job it reads to {@code jobsJson} ({@link StatusJson#print}). */
+  JobStatusReport(Configuration conf, PrintStream out, List<com.fasterxml.jackson.databind.node.ObjectNode> jobsJson) {
     this.conf = conf;
     this.out = out;
+    this.jobsJson = jobsJson;
+  }
+
+  /** Prints the status of {@code uri} as {@link #print(URI)}, or with {@code json} as {@link StatusJson#print}. */
+  int print(URI uri, boolean json) throws IOException {
+    return json ? StatusJson.print(conf, out, uri) : print(uri);
   }
 
   /** Prints the status of {@code uri}: one job, or every job under it ({@link JobFinder}). */
@@ -103,6 +116,8 @@ final class JobStatusReport {
     List<String> failures = new java.util.ArrayList<>();
     int unreadable = 0;
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
+      int failuresBefore = failures.size();
+      int warningsBefore = warnings.size();
       JobSummary s;
       try {
         s = summarize(fs, job.getValue());
@@ -141,6 +156,11 @@ final class JobStatusReport {
         warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"
             + (s.damage.size() == 1 ? "" : "s") + " after the epoch shown (" + String.join("; ", s.damage)
             + "); 'bin/epochal status " + ShellWords.location(job.getValue()) + "' lists them");
+      }
+      if (jobsJson != null) { // what the lines under the table say of this job
+        List<String> problems = new java.util.ArrayList<>(failures.subList(failuresBefore, failures.size()));
+        problems.addAll(warnings.subList(warningsBefore, warnings.size()));
+        jobsJson.add(StatusJson.job(job.getKey(), job.getValue(), s, problems, Instant.now()));
       }
     }
     // a VAL_LOSS column when any job's newest checkpoint was evaluated on held-out rows
@@ -194,13 +214,18 @@ final class JobStatusReport {
   /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
   private boolean printJob(FileSystem fs, Path dir) throws IOException {
     JobSummary s = summarize(fs, dir);
+    List<String> problems = new java.util.ArrayList<>(); // the lines below that say what is wrong, for --json
+    java.util.function.Consumer<String> problem = line -> {
+      out.println(line);
+      problems.add(line);
+    };
     out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
     boolean specReadable = true;
     if (s.spec.isPresent()) {
       new JobRelocator(conf, System.err).foreignJobDir(s.spec.get().getHyperParameters(), fs.makeQualified(dir))
-          .ifPresent(why -> out.println("location:    " + why));
+          .ifPresent(why -> problem.accept("location:    " + why));
     } else if (s.specProblem != null) {
-      out.println("job.json:    " + s.specProblem.getMessage()); // the rest of the status is still worth showing
+      problem.accept("job.json:    " + s.specProblem.getMessage()); // the rest of the status is still worth showing
       specReadable = s.specProblem instanceof io.epochal.job.NewerJobFileException; // not damaged: said above
     }
     out.println("state:       " + (!specReadable && s.state.equals("NEW") ? "? (no state.json, and job.json cannot be "
@@ -219,28 +244,32 @@ final class JobStatusReport {
       table.header(out);
     }
     int damaged = 0;
+    List<Optional<String>> damages = new java.util.ArrayList<>();
     for (int i = 0; i < s.entries.size(); i++) {
       CheckpointEntry e = s.entries.get(i);
       Optional<CheckpointManifest> m = e.manifest();
       Optional<String> damage = s.damageOf(fs, i);
+      damages.add(damage);
       damaged += damage.isPresent() ? 1 : 0;
       table.row(out, e.epoch(), m, e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
-    deletedEpochs(fs, dir, s.entries).ifPresent(out::println);
-    midEpoch(fs, dir, s.entries).ifPresent(out::println);
+    EpochHistory.deletedLine(fs, dir, s.entries).ifPresent(out::println);
+    MidEpochListing.statusLine(fs, conf, dir, s.entries).ifPresent(out::println);
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();
-      out.println("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged + " checkpoints are")
+      problem.accept("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged
+          + " checkpoints are")
           + " damaged; a resume trains again from epoch 1" : damaged + (damaged == 1 ? " checkpoint is"
           : " checkpoints are") + " damaged; a resume continues after the newest intact one") + " ('bin/epochal verify "
           + ShellWords.location(dir) + " --all' also checks every file's SHA-256)");
     }
     if (s.finalProblem != null) {
-      out.println("warning: " + s.finalProblem);
+      problem.accept("warning: " + s.finalProblem);
     }
     if (!s.movedAside.isEmpty()) {
-      out.println("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? "" : "s")
+      problem.accept("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? ""
+          : "s")
           + " a resume set aside, kept for inspection and never read ('bin/epochal inspect <path>' or 'verify "
           + "<path>' says what is wrong):");
       for (CheckpointEntry e : s.movedAside) {
@@ -248,23 +277,16 @@ final class JobStatusReport {
       }
     }
     if (!specReadable) {
-      out.println("warning: job.json cannot be read (above): a resume of this job fails until it is repaired or "
+      problem.accept("warning: job.json cannot be read (above): a resume of this job fails until it is repaired or "
           + "restored");
     }
+    if (jobsJson != null) {
+      com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.job(dir.getName(), dir, s, problems, Instant.now());
+      StatusJson.details(j, s.entries, damages, MidEpochListing.continuing(fs, conf, dir, s.entries.isEmpty() ? 0
+          : s.entries.get(s.entries.size() - 1).epoch()));
+      jobsJson.add(j);
+    }
     return specReadable;
-  }
-
-  /**
-   * The line on the newest mid-epoch checkpoint ({@code checkpoint.every_n_rounds}) that continues the newest
-   * epoch checkpoint listed in {@code entries}: what a resume continues from (once its files verify).
-   */
-  private Optional<String> midEpoch(FileSystem fs, Path dir, java.util.List<CheckpointEntry> entries)
-      throws IOException {
-    long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
-    return MidEpochListing.continuing(fs, conf, dir, completed).map(m -> {
-      io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
-      return "mid-epoch:   " + MidEpochListing.describe(m, at) + ": a resume continues at round " + (at.round() + 1);
-    });
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {
@@ -345,22 +367,6 @@ final class JobStatusReport {
         + (s.epoch.equals("-") ? "trains it again from epoch 1" : "continues after epoch " + s.epoch
         + ", its newest intact checkpoint"));
     return s;
-  }
-
-  /**
-   * A line saying how many committed epochs' checkpoints are gone (retention deleted them) and the
-   * command that shows their metrics, when the job's history tells of any; nothing when it cannot be read.
-   */
-  private static Optional<String> deletedEpochs(FileSystem fs, Path dir, List<CheckpointEntry> entries) {
-    try {
-      EpochHistory h = EpochHistory.of(new io.epochal.job.JobEventLog(fs, dir).readAll(), entries);
-      long gone = h.epochs().size() - h.checkpointsThere();
-      return gone == 0 ? Optional.empty() : Optional.of("history:     " + h.epochs().size() + " epochs committed, the "
-          + "checkpoints of " + gone + " deleted since (retention); 'bin/epochal history " + ShellWords.location(dir)
-          + "' shows every epoch's metrics");
-    } catch (IOException | RuntimeException unreadable) {
-      return Optional.empty(); // history names what is wrong with the events
-    }
   }
 
   private CheckpointStore openStore(Path dir) throws IOException {

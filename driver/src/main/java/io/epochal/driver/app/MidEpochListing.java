@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
@@ -49,6 +50,19 @@ final class MidEpochListing {
       return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == completed
           && MidEpochPosition.of(c.manifest()).isPresent());
     }
+  }
+
+  /**
+   * {@code status}' line on the newest mid-epoch checkpoint of job {@code dir} that continues the newest epoch
+   * checkpoint listed in {@code entries}: what a resume continues from (once its files verify).
+   */
+  static Optional<String> statusLine(FileSystem fs, Configuration conf, Path dir, List<CheckpointEntry> entries)
+      throws IOException {
+    long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
+    return continuing(fs, conf, dir, completed).map(m -> {
+      MidEpochPosition at = MidEpochPosition.of(m).orElseThrow();
+      return "mid-epoch:   " + describe(m, at) + ": a resume continues at round " + (at.round() + 1);
+    });
   }
 
   /** {@code step-000000028 holds rounds 1-6 of 8 of epoch 2 (step 28, <created>)} for {@code m}. */

@@ -296,8 +296,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   }
 
   @Override
-  public int status(URI jobDir, CliOptions options) throws Exception {
-    return new JobStatusReport(options.hadoopConfiguration(), out).print(jobDir);
+  public int status(URI jobDir, boolean json, CliOptions options) throws Exception {
+    return new JobStatusReport(options.hadoopConfiguration(), out).print(jobDir, json);
   }
 
   @Override

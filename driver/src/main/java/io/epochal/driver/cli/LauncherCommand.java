@@ -70,6 +70,21 @@ abstract class LauncherCommand implements Callable<Integer> {
   /** Called before the failure of a location that cannot be used is reported; does nothing here. */
   void unusableLocation(ConfigException e) {}
 
+  /**
+   * Prints a {@code --json} command's document for a location it cannot use: {@code target}, {@code ok: false} when
+   * its documents carry {@code ok}, the empty array {@code list} and the {@code error}.
+   */
+  void printUnusable(ConfigException e, String list, boolean withOk) {
+    com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
+        .createObjectNode();
+    root.put("target", location);
+    if (withOk) {
+      root.put("ok", false);
+    }
+    root.put("error", e.getMessage()).putArray(list);
+    spec.commandLine().getOut().println(root);
+  }
+
   /** Puts {@code key} = {@code value} into {@code keys} when the option was given ({@code value} not null). */
   static void put(java.util.Map<String, String> keys, String key, String value) {
     if (value != null) {

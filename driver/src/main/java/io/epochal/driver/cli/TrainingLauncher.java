@@ -61,8 +61,11 @@ public interface TrainingLauncher {
     throw new UnsupportedOperationException("resume --all is not supported by " + getClass().getName());
   }
 
-  /** Prints the state of the job in {@code jobDir}: lease, epochs committed, last metrics. */
-  int status(URI jobDir, CliOptions options) throws Exception;
+  /**
+   * Prints the state of the job in {@code jobDir} (or of every job under it): lease, epochs committed, last
+   * metrics, where a running driver is; with {@code json} one JSON document instead.
+   */
+  int status(URI jobDir, boolean json, CliOptions options) throws Exception;
 
   /**
    * Prints every committed epoch of the job in {@code jobDir} with its metrics, as a table or with

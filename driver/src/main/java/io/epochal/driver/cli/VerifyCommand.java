@@ -38,10 +38,7 @@ final class VerifyCommand extends LauncherCommand {
   @Override
   void unusableLocation(io.epochal.driver.config.ConfigException e) {
     if (json) {
-      com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
-          .createObjectNode();
-      root.put("target", location).put("ok", false).put("error", e.getMessage()).putArray("checkpoints");
-      spec.commandLine().getOut().println(root);
+      printUnusable(e, "checkpoints", true);
     }
   }
 

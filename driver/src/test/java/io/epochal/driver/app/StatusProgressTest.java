@@ -10,6 +10,8 @@ import io.epochal.job.JobSpecStore;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.params.HyperParameters;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -29,11 +31,19 @@ class StatusProgressTest {
   private final Configuration conf = new Configuration();
 
   private String status(java.nio.file.Path target) throws Exception {
+    return status(target, false);
+  }
+
+  private String status(java.nio.file.Path target, boolean json) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      new JobStatusReport(conf, out).print(target.toUri());
+      new JobStatusReport(conf, out).print(target.toUri(), json);
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  private JsonNode json(java.nio.file.Path target) throws Exception {
+    return new ObjectMapper().readTree(status(target, true));
   }
 
   @Test
@@ -57,6 +67,28 @@ class StatusProgressTest {
     String table = status(tmp.resolve("jobs"));
     assertThat(table.lines().findFirst().orElseThrow()).contains("EPOCH       ROUND   TRAIN_LOSS");
     assertThat(table).containsPattern("running\\s+RUNNING\\s+-/3\\s+64/128\\s");
+    // the same as one JSON document, for the job and for the root
+    JsonNode job = json(local).get("jobs").get(0);
+    assertThat(job.get("state").asText()).isEqualTo("RUNNING");
+    assertThat(job.get("epochs").asLong()).isEqualTo(3);
+    assertThat(job.get("epoch").isNull()).as("no checkpoint yet").isTrue();
+    assertThat(job.get("lease").get("holder").asText()).isEqualTo(lease.getHolder());
+    assertThat(job.get("lease").get("live").asBoolean()).isTrue();
+    JsonNode progress = job.get("progress");
+    assertThat(progress.get("live").asBoolean()).isTrue();
+    assertThat(progress.get("round").asInt()).isEqualTo(64);
+    assertThat(progress.get("samples_per_second").asDouble()).isEqualTo(2048);
+    assertThat(progress.get("seconds_to_epoch_end").asDouble()).isEqualTo(64.0);
+    assertThat(progress.get("seconds_to_job_end").asDouble()).isEqualTo(192.0);
+    assertThat(job.get("checkpoints")).isEmpty();
+    assertThat(job.get("mid_epoch").isNull()).isTrue();
+    JsonNode root = json(tmp.resolve("jobs"));
+    assertThat(root.get("target").asText()).endsWith("/jobs");
+    assertThat(root.get("jobs")).singleElement().satisfies(j -> {
+      assertThat(j.get("job").asText()).isEqualTo("running");
+      assertThat(j.get("progress").get("rounds").asInt()).isEqualTo(128);
+      assertThat(j.get("problems")).isEmpty();
+    });
 
     // another driver takes the job over and has not reported yet: the old report is not shown as its own
     lease.release();
@@ -64,5 +96,19 @@ class StatusProgressTest {
     next.acquire(2);
     assertThat(status(local)).doesNotContain("progress:").doesNotContain("last report:");
     assertThat(status(tmp.resolve("jobs")).lines().findFirst().orElseThrow()).doesNotContain("ROUND");
+    assertThat(json(local).get("jobs").get(0).get("progress").isNull()).isTrue();
+  }
+
+  @Test
+  void aLocationWithoutJobsIsOneJsonDocumentWithItsErrorToo() throws Exception {
+    java.nio.file.Path empty = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JobStatusReport(conf, out)
+          .print(empty.toUri(), true)).isInstanceOf(io.epochal.driver.config.ConfigException.class);
+    }
+    JsonNode doc = new ObjectMapper().readTree(bytes.toString(StandardCharsets.UTF_8));
+    assertThat(doc.get("jobs")).isEmpty();
+    assertThat(doc.get("error").asText()).contains("no Epochal job at or under");
   }
 }

@@ -334,6 +334,11 @@ class EpochalCliTest {
     assertThat(r.err).contains("'hdfs://127.0.0.1:9101jobs/a' is not a usable location: its authority "
         + "'127.0.0.1:9101jobs' is no host:port (a '/' missing after the port?)");
     assertThat(launcher.calls).isEmpty();
+    // with --json the refusal is a JSON document too, for the script that reads it
+    Run json = run(launcher, new TestModelCatalog(), "status", "hdfs://127.0.0.1:9101jobs/a", "--json");
+    assertThat(json.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(json.out.strip()).startsWith("{\"target\":\"hdfs://127.0.0.1:9101jobs/a\",\"error\":\"")
+        .endsWith("\"jobs\":[]}").contains("is no host:port");
   }
 
   @Test
@@ -747,7 +752,7 @@ class EpochalCliTest {
         }
 
         @Override
-        public int status(java.net.URI jobDir, CliOptions options) {
+        public int status(java.net.URI jobDir, boolean json, CliOptions options) {
           throw new AssertionError("no status");
         }
 

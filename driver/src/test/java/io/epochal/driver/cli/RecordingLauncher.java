@@ -62,7 +62,7 @@ final class RecordingLauncher implements TrainingLauncher {
   }
 
   @Override
-  public int status(URI jobDir, CliOptions options) {
+  public int status(URI jobDir, boolean json, CliOptions options) {
     return record("status", jobDir, options);
   }
 

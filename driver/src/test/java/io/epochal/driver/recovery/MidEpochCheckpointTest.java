@@ -163,6 +163,17 @@ class MidEpochCheckpointTest {
     // where the driver said it was last: epoch 2 began (its rounds are reported at most every 10 s)
     assertThat(status.out).containsPattern("last report: epoch 2/3, round [0-6] of 8 \\(\\d+ %\\)")
         .contains("(attempt 1), which is gone; a resume continues from the checkpoints below");
+    io.epochal.driver.testing.CliRun statusJson = io.epochal.driver.testing.CliRun.of("status", jobPath, "--json");
+    com.fasterxml.jackson.databind.JsonNode job = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(statusJson.out).get("jobs").get(0);
+    assertThat(job.get("state").asText()).isEqualTo("LOST");
+    assertThat(job.get("epoch").asLong()).isEqualTo(1);
+    assertThat(job.get("progress").get("live").asBoolean()).isFalse();
+    assertThat(job.get("progress").get("epoch").asInt()).isEqualTo(2);
+    assertThat(job.get("checkpoints")).singleElement().satisfies(c -> assertThat(c.get("step").asLong()).isEqualTo(16));
+    assertThat(job.get("mid_epoch").get("step").asLong()).isEqualTo(28);
+    assertThat(job.get("mid_epoch").get("rounds_done").asInt()).isEqualTo(6);
+    assertThat(job.get("mid_epoch").get("epoch").asLong()).as("the epoch it is inside").isEqualTo(2);
     io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
     assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
         .contains("step-000000028 (step 28)");
