@@ -116,6 +116,11 @@ public final class EpochalSpark implements AutoCloseable {
         () -> stopping || ShutdownHookManager.get().isShutdownInProgress()));
   }
 
+  /** The gauges of job {@code jobName}'s training in this session's driver metrics ({@link TrainingMetrics}). */
+  public TrainingMetrics trainingMetrics(String jobName) {
+    return TrainingMetrics.register(jobName);
+  }
+
   /** Stops Spark, then deletes the temporary Spark home if one was prepared. */
   @Override
   public void close() {

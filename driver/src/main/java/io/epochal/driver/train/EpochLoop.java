@@ -108,7 +108,8 @@ final class EpochLoop {
     EpochCommit commits = new EpochCommit(spec, dir, assembler, retry, listener, mid);
     Map<String, Double> carried = carried(start.metrics(), data); // the metrics of the epoch before, for mid-epoch ones
     try (CheckpointWriter writer = new CheckpointWriter(dir.commits(), StallWatch.of(listener),
-        dir.spec().jobDirText()); ProgressFile progress = dir.progress(epochs, rounds)) {
+        dir.spec().jobDirText()); ProgressFile progress = dir.progress(epochs, rounds);
+        io.epochal.driver.spark.TrainingMetrics gauges = spark.trainingMetrics(spec.jobName())) {
       try {
         for (int e = start.completedEpochs(); e < epochs; e++) {
           if (e > 0 && e == config.frozen().epochs()) {
@@ -164,6 +165,7 @@ final class EpochLoop {
             r += n;
             // the epoch's mean loss so far: a single worker's chains of rounds end where timing puts them
             double samplesPerSecond = result.samples() / Math.max(nanos / 1e9, 1e-9);
+            gauges.round(e + 1, epochs, r, rounds, globalStep, samplesPerSecond, sums.meanLoss());
             listener.round(e + 1, epochs, r, rounds, samplesPerSecond, sums.meanLoss());
             progress.round(r, samplesPerSecond, sums.meanLoss());
             StopSnapshot stop = dir.commits().stopSnapshot();
