@@ -125,6 +125,16 @@ public final class JobProgress {
     return java.util.Optional.of(Duration.between(epochStartedAt, updatedAt).dividedBy(done));
   }
 
+  /** The rounds of the current epoch still to train. */
+  public long roundsToEpochEnd() {
+    return rounds - round;
+  }
+
+  /** The rounds still to train in the job: the rest of this epoch and every epoch after it. */
+  public long roundsToJobEnd() {
+    return roundsToEpochEnd() + (long) rounds * (epochs - epoch);
+  }
+
   /** The JSON form. */
   public ObjectNode toJson() {
     ObjectNode n = JsonNodeFactory.instance.objectNode();

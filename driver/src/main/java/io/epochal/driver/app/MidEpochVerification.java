@@ -98,16 +98,18 @@ final class MidEpochVerification {
         return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (completed + 1) + " at round "
             + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, name));
       }
-      return Optional.of(instead(steps, chosen, lines, newest,
+      return Optional.of(instead(steps, chosen, lines, newest, after,
           chosen.manifest().map(m -> m.epoch() == completed).orElse(false)));
     }
   }
 
-  /** What a resume does when mid-epoch checkpoint {@code chosen} failed a check in {@code lines}. */
+  /**
+   * What a resume does when mid-epoch checkpoint {@code chosen}, after global step {@code after} of the newest
+   * epoch checkpoint {@code newest}, failed a check in {@code lines}.
+   */
   private static Result instead(CheckpointStore steps, CheckpointEntry chosen, List<CheckLine> lines,
-      CheckpointManifest newest, boolean continuable) throws IOException {
+      CheckpointManifest newest, long after, boolean continuable) throws IOException {
     long completed = newest == null ? 0 : newest.epoch();
-    long after = newest == null ? 0 : newest.globalStep();
     String name = new Path(chosen.path()).getName();
     String start = "trains epoch " + (completed + 1) + " from its first round"
         + (newest == null ? "" : ", after " + CheckpointSeries.EPOCHS.name(completed));

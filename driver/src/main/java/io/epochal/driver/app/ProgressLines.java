@@ -25,9 +25,18 @@ final class ProgressLines {
         && lease.get().getHolder().equals(p.get().getHolder());
   }
 
+  /**
+   * Whether {@code status} shows report {@code p}: the live driver's ({@link #live}), or the last report of a
+   * driver that is gone (a LOST job, or one it left FAILED) while no other driver took the lease since.
+   */
+  static boolean shown(Optional<JobProgress> p, String state, Optional<LeaseRecord> lease, Instant now) {
+    return live(p, state, lease, now) || p.isPresent() && (state.equals("LOST") || state.equals("FAILED"))
+        && lease.map(l -> l.getHolder().equals(p.get().getHolder())).orElse(true);
+  }
+
   /** The line {@code status} of one job prints for report {@code p}, if any. */
   static Optional<String> line(Optional<JobProgress> p, String state, Optional<LeaseRecord> lease, Instant now) {
-    if (p.isEmpty()) {
+    if (!shown(p, state, lease, now)) {
       return Optional.empty();
     }
     JobProgress r = p.get();
@@ -35,13 +44,9 @@ final class ProgressLines {
       return Optional.of("progress:    " + position(r) + rates(r) + ", reported " + ago(r.getUpdatedAt(), now)
           + remaining(r).map(s -> "; " + s).orElse(""));
     }
-    boolean sameDriver = lease.map(l -> l.getHolder().equals(r.getHolder())).orElse(true);
-    if ((state.equals("LOST") || state.equals("FAILED")) && sameDriver) {
-      return Optional.of("last report: " + position(r) + rates(r) + ", at " + r.getUpdatedAt()
-          .truncatedTo(ChronoUnit.SECONDS) + " by driver " + JobStatusReport.briefHolder(r.getHolder())
-          + " (attempt " + r.getAttempt() + "), which is gone; a resume continues from the checkpoints below");
-    }
-    return Optional.empty();
+    return Optional.of("last report: " + position(r) + rates(r) + ", at " + r.getUpdatedAt()
+        .truncatedTo(ChronoUnit.SECONDS) + " by driver " + JobStatusReport.briefHolder(r.getHolder())
+        + " (attempt " + r.getAttempt() + "), which is gone; a resume continues from the checkpoints below");
   }
 
   /** The ROUND column of {@code status} of a root for report {@code p}: {@code 57/128} while live, else "-". */
@@ -69,8 +74,8 @@ final class ProgressLines {
     if (perRound.isEmpty() || perRound.get().isZero()) {
       return Optional.empty();
     }
-    long inEpoch = r.getRounds() - r.getRound();
-    long inJob = inEpoch + (long) r.getRounds() * (r.getEpochs() - r.getEpoch());
+    long inEpoch = r.roundsToEpochEnd();
+    long inJob = r.roundsToJobEnd();
     String epoch = inEpoch == 0 ? "the epoch's rounds are done" : "about " + human(perRound.get().multipliedBy(
         inEpoch)) + " to the end of the epoch";
     return Optional.of(epoch + (r.getEpoch() == r.getEpochs() ? "" : ", " + human(perRound.get().multipliedBy(inJob))

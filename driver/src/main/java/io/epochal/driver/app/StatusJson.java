@@ -89,8 +89,7 @@ final class StatusJson {
     } else {
       j.putNull("lease");
     }
-    Optional<String> said = ProgressLines.line(s.progress, s.state, s.leaseRecord, now);
-    if (said.isPresent()) {
+    if (ProgressLines.shown(s.progress, s.state, s.leaseRecord, now)) {
       JobProgress p = s.progress.get();
       ObjectNode progress = j.putObject("progress");
       progress.setAll(p.toJson());
@@ -98,10 +97,8 @@ final class StatusJson {
       progress.put("live", live);
       Optional<Duration> perRound = live ? p.perRound() : Optional.empty();
       if (perRound.isPresent()) {
-        long inEpoch = p.getRounds() - p.getRound();
-        progress.put("seconds_to_epoch_end", perRound.get().multipliedBy(inEpoch).toMillis() / 1000.0);
-        progress.put("seconds_to_job_end", perRound.get().multipliedBy(inEpoch + (long) p.getRounds()
-            * (p.getEpochs() - p.getEpoch())).toMillis() / 1000.0);
+        progress.put("seconds_to_epoch_end", perRound.get().multipliedBy(p.roundsToEpochEnd()).toMillis() / 1000.0);
+        progress.put("seconds_to_job_end", perRound.get().multipliedBy(p.roundsToJobEnd()).toMillis() / 1000.0);
       }
     } else {
       j.putNull("progress");
