@@ -42,9 +42,10 @@ final class FeatureColumnsCheck {
 
   /**
    * A label column among the feature columns, given as text (a stored job keeps what it trained
-   * with), is a problem: the model would be given the answer as an input.
+   * with), is a problem: the model would be given the answer as an input. So is a sample weight
+   * column ({@code data.weight}) that is the label or a feature.
    */
-  static void refuseLabelAsFeature(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+  static void refuseClashingColumns(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
       List<ConfigException> problems) {
     SpecValidator.Sourced features = raw.get(JobKeys.DATA_FEATURES);
     String label = values.getString(JobKeys.DATA_LABEL);
@@ -54,6 +55,15 @@ final class FeatureColumnsCheck {
           + "' (data.label; from " + features.source + "): the model would be given each row's answer as an input and "
           + "learn nothing it can use on new data; remove it from " + JobKeys.DATA_FEATURES + ", or set data.label to "
           + "the column to predict"));
+    }
+    String weight = SampleWeights.column(values);
+    String featureText = values.contains(JobKeys.DATA_FEATURES) ? values.getString(JobKeys.DATA_FEATURES) : null;
+    List<String> featureNames = featureText == null ? List.of() : List.of(featureText.split(","));
+    if (!weight.isEmpty() && (weight.equals(label) || featureNames.contains(weight))) {
+      problems.add(new ConfigException(SampleWeights.KEY, SampleWeights.KEY + " names column '" + weight
+          + "', which is " + (weight.equals(label) ? "the label (data.label)" : "a feature column (data.features)") + ": a row's "
+          + "weight must come from a column of its own; set " + SampleWeights.KEY + " to that column, or leave it "
+          + "empty for rows that weigh the same"));
     }
   }
 }

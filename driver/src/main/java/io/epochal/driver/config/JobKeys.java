@@ -103,10 +103,10 @@ public final class JobKeys {
    * which held-out rows each epoch is evaluated on, when the job stops early and how failures are
    * retried, not what an epoch trains.
    */
-  public static final java.util.Set<String> OPERATIONAL = java.util.Set.of(DATA_VALIDATION_PATH, KEEP_LAST,
-      KEEP_EVERY, KEEP_BEST, BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, EARLY_STOP_MONITOR,
-      EARLY_STOP_MODE, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS,
-      MidEpochKeys.EVERY_N_ROUNDS, MidEpochKeys.EVERY_N_MINUTES);
+  public static final Set<String> OPERATIONAL = Set.of(DATA_VALIDATION_PATH, KEEP_LAST, KEEP_EVERY, KEEP_BEST,
+      BEST_METRIC, BEST_MODE, EARLY_STOP_PATIENCE, EARLY_STOP_MIN_DELTA, EARLY_STOP_MONITOR, EARLY_STOP_MODE,
+      RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, RETRY_STORAGE_WAIT_MS, LEASE_TTL_MS, MidEpochKeys.EVERY_N_ROUNDS,
+      MidEpochKeys.EVERY_N_MINUTES);
   public static final String DEVICE = "train.device";
   public static final String GPUS_PER_EXECUTOR = "resources.gpus_per_executor";
   public static final String GPUS_PER_TASK = "resources.gpus_per_task";
@@ -166,16 +166,16 @@ public final class JobKeys {
 
   /**
    * Whether {@code value} of {@code key} (typed, or as text) means "none" and is therefore not stored: no held-out rows
-   * ({@link #DATA_VALIDATION_PATH} blank), no gradient accumulation ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber
-   * delta ({@link #HUBER_DELTA} 1, read only by loss huber) and smooth L1 beta ({@link #SMOOTH_L1_BETA} 1), no gradient
-   * clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing ({@link #LABEL_SMOOTHING} 0) or
-   * class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no moving average ({@link EmaKeys}), no early
-   * stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link #EARLY_STOP_MONITOR} and {@link
-   * #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts optimizer steps ({@link
-   * #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link #SCHEDULE_CYCLE_MOMENTUM}
-   * false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link #SCHEDULE_MAX_MOMENTUM} 0.95: torch's defaults, read only with
-   * cycle_momentum), seeded weights all trained ({@link FineTuning}). The job.json and manifests of a job without them
-   * read as those of jobs made before the keys existed, and each compares equal with the other on resume.
+   * or sample weights ({@link #DATA_VALIDATION_PATH}, {@link SampleWeights#KEY} blank), no gradient accumulation
+   * ({@link #ACCUMULATE_GRAD_BATCHES} 1), torch's Huber delta ({@link #HUBER_DELTA} 1) and smooth L1 beta ({@link
+   * #SMOOTH_L1_BETA} 1), no gradient clipping ({@link #CLIP_GRAD_NORM}, {@link #CLIP_GRAD_VALUE} 0), no label smoothing
+   * ({@link #LABEL_SMOOTHING} 0) or class weights ({@link LossKeys#CLASS_WEIGHTS} empty), no moving average ({@link
+   * EmaKeys}), no early stopping ({@link #EARLY_STOP_PATIENCE} and {@link #EARLY_STOP_MIN_DELTA} 0; {@link
+   * #EARLY_STOP_MONITOR} and {@link #EARLY_STOP_MODE} empty: the checkpoint ranking's), a schedule that counts
+   * optimizer steps ({@link #SCHEDULE_INTERVAL} step), a one-cycle schedule that leaves the momentum alone ({@link
+   * #SCHEDULE_CYCLE_MOMENTUM} false, {@link #SCHEDULE_BASE_MOMENTUM} 0.85, {@link #SCHEDULE_MAX_MOMENTUM} 0.95: torch's
+   * defaults), seeded weights all trained ({@link FineTuning}). The job.json and manifests of a job without them read
+   * as those of jobs made before the keys existed, and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
     if (key.equals(LossKeys.CLASS_WEIGHTS) || EmaKeys.isKey(key)) {
@@ -209,8 +209,8 @@ public final class JobKeys {
         || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
       return numberIs(value, 0);
     }
-    return (key.equals(DATA_VALIDATION_PATH) || key.equals(EARLY_STOP_MONITOR) || key.equals(EARLY_STOP_MODE))
-        && value.toString().isBlank();
+    return (key.equals(DATA_VALIDATION_PATH) || key.equals(EARLY_STOP_MONITOR) || key.equals(EARLY_STOP_MODE)
+        || key.equals(SampleWeights.KEY)) && value.toString().isBlank();
   }
 
   /** Whether {@code value}, typed or as a Spark conf or --set gives it, is the number {@code n}. */
@@ -221,7 +221,6 @@ public final class JobKeys {
       return false;
     }
   }
-
 
   /**
    * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
@@ -298,6 +297,7 @@ public final class JobKeys {
     s.add(str(DATA_FEATURES, null, "Feature columns: comma-separated numeric column names (a range of numbered "
         + "ones as f0..f783), or the name of one array or ML vector column."));
     s.add(str(DATA_LABEL, "label", "Label column: class index in [0, data.classes) or numeric target."));
+    SampleWeights.declare(s);
     s.add(lng(DATA_CLASSES, 0L, 0.0, 1000000.0, "Number of classes the labels are checked against when the data "
         + "is read (softmax_cross_entropy); 0 = the model's output count, which also bounds a larger value."));
     s.add(lng(DATA_FEATURE_SIZE, 0L, 0.0, 1.0e9, "Features per row; 0 = taken from the first row (an array "

@@ -102,7 +102,7 @@ final class SpecValidator {
     HyperParameters fixedValues = out.build();
     requireText(fixedValues, raw, JobKeys.JOB_NAME, "a job needs a name", problems);
     requireText(fixedValues, raw, JobKeys.DATA_FEATURES, "give the feature column(s)", problems);
-    FeatureColumnsCheck.refuseLabelAsFeature(fixedValues, raw, problems);
+    FeatureColumnsCheck.refuseClashingColumns(fixedValues, raw, problems);
     if (missingRequired.contains(JobKeys.MODEL_NAME) || missingRequired.contains(JobKeys.MODEL_VERSION)) {
       throw ConfigException.of(problems); // the model's keys depend on them
     }

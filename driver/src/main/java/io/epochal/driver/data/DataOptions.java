@@ -10,8 +10,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * What to read and how to shard it: path, format, feature and label columns, label kind, bad-row
- * policy and number of workers. Immutable; build with {@link #builder()} or take it from a
+ * What to read and how to shard it: path, format, feature, label and sample weight columns, label
+ * kind, bad-row policy and number of workers. Immutable; build with {@link #builder()} or take it from a
  * {@link JobSpec} with {@link #fromJobSpec}.
  */
 public final class DataOptions implements Serializable {
@@ -23,6 +23,8 @@ public final class DataOptions implements Serializable {
   private final String format;
   private final List<String> features;
   private final String label;
+  /** The sample weight column; "" when every row weighs the same. */
+  private final String weight;
   private final boolean classification;
   private final int classes;
   private final int featureSize;
@@ -36,6 +38,7 @@ public final class DataOptions implements Serializable {
     this.format = b.format;
     this.features = List.copyOf(b.features);
     this.label = b.label;
+    this.weight = b.weight;
     this.classification = b.classification;
     this.classes = b.classes;
     this.featureSize = b.featureSize;
@@ -54,7 +57,9 @@ public final class DataOptions implements Serializable {
   public static DataOptions fromJobSpec(JobSpec spec) {
     return builder().setPath(io.epochal.driver.config.JobSpecResolver.locationText(
         new org.apache.hadoop.fs.Path(spec.dataPath()))).setFormat(spec.dataFormat())
-        .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel()).optClassification(spec.classification())
+        .setFeatures(spec.dataFeatures()).setLabel(spec.dataLabel())
+        .optWeight(io.epochal.driver.config.SampleWeights.column(spec.toHyperParameters()))
+        .optClassification(spec.classification())
         .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
         .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName())
         .optCheckCsvLines(!spec.createdBeforeRowOrder()).build();
@@ -62,18 +67,22 @@ public final class DataOptions implements Serializable {
 
   /** These options with labels checked against {@code classes} classes (0 = not checked). */
   public DataOptions withClasses(int classes) {
-    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
-        .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
-        .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
-        .optCheckCsvLines(checkCsvLines).build();
+    return toBuilder().optClasses(classes).build();
   }
 
-  /** These options reading {@code path} instead (the held-out rows of {@code data.validation_path}). */
+  /**
+   * These options reading {@code path} instead, without sample weights: the held-out rows of {@code
+   * data.validation_path}, whose metrics count every row once.
+   */
   public DataOptions withPath(String path) {
-    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label)
+    return toBuilder().setPath(path).optWeight("").build();
+  }
+
+  private Builder toBuilder() {
+    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label).optWeight(weight)
         .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
         .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
-        .optCheckCsvLines(checkCsvLines).build();
+        .optCheckCsvLines(checkCsvLines);
   }
 
   /** The input path (any Hadoop URI). */
@@ -94,6 +103,11 @@ public final class DataOptions implements Serializable {
   /** The label column. */
   public String label() {
     return label;
+  }
+
+  /** The sample weight column ({@code data.weight}), or "" when every row weighs the same. */
+  public String weight() {
+    return weight;
   }
 
   /** Whether labels are class indices (otherwise numeric targets). */
@@ -145,23 +159,24 @@ public final class DataOptions implements Serializable {
     }
     DataOptions d = (DataOptions) o;
     return path.equals(d.path) && format.equals(d.format) && features.equals(d.features) && label.equals(d.label)
-        && classification == d.classification && classes == d.classes && featureSize == d.featureSize
-        && skipBadRows == d.skipBadRows && workers == d.workers && rowsByFileName == d.rowsByFileName
-        && checkCsvLines == d.checkCsvLines;
+        && weight.equals(d.weight) && classification == d.classification && classes == d.classes
+        && featureSize == d.featureSize && skipBadRows == d.skipBadRows && workers == d.workers
+        && rowsByFileName == d.rowsByFileName && checkCsvLines == d.checkCsvLines;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(path, format, features, label, classification, classes, featureSize, skipBadRows, workers,
-        rowsByFileName, checkCsvLines);
+    return Objects.hash(path, format, features, label, weight, classification, classes, featureSize, skipBadRows,
+        workers, rowsByFileName, checkCsvLines);
   }
 
   @Override
   public String toString() {
     return "DataOptions[" + format + " " + path + ", features " + features + ", label " + label
-        + (classification ? ", classes " + classes : ", regression") + ", featureSize " + featureSize
-        + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers + ", rows by "
-        + (rowsByFileName ? "file name" : "Spark's read order") + (checkCsvLines ? "" : ", csv read leniently") + "]";
+        + (weight.isEmpty() ? "" : ", weight " + weight) + (classification ? ", classes " + classes : ", regression")
+        + ", featureSize " + featureSize + ", badRows " + (skipBadRows ? "skip" : "fail") + ", workers " + workers
+        + ", rows by " + (rowsByFileName ? "file name" : "Spark's read order")
+        + (checkCsvLines ? "" : ", csv read leniently") + "]";
   }
 
   /** Builds {@link DataOptions}. */
@@ -170,6 +185,7 @@ public final class DataOptions implements Serializable {
     private String format;
     private List<String> features;
     private String label;
+    private String weight = "";
     private boolean classification = true;
     private int classes;
     private int featureSize;
@@ -203,6 +219,12 @@ public final class DataOptions implements Serializable {
     /** Label column (required). */
     public Builder setLabel(String label) {
       this.label = checkNotNull(label, "label");
+      return this;
+    }
+
+    /** The sample weight column (default "": every row weighs the same). */
+    public Builder optWeight(String weight) {
+      this.weight = checkNotNull(weight, "weight").strip();
       return this;
     }
 

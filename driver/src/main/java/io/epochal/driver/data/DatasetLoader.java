@@ -4,6 +4,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
+import io.epochal.driver.config.SampleWeights;
 import io.epochal.worker.data.DataShard;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -102,6 +103,10 @@ public final class DatasetLoader {
     featureSizeCheck.check(featureSize);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
         o.classes());
+    boolean weighted = !o.weight().isEmpty();
+    if (weighted) {
+      decoder = decoder.withWeight(o.weight());
+    }
 
     Dataset<Row> input = read.rows();
     List<Column> select = new ArrayList<>();
@@ -111,6 +116,9 @@ public final class DatasetLoader {
     }
     o.features().forEach(c -> select.add(input.col(c)));
     select.add(input.col(o.label()));
+    if (weighted) {
+      select.add(input.col(o.weight()));
+    }
     boolean blocks = o.rowsByFileName();
     if (blocks) {
       select.add(functions.input_file_block_start().as(BLOCK_COLUMN));
@@ -155,7 +163,7 @@ public final class DatasetLoader {
     JavaRDD<DataShard> built = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
-            List.of(toShard(w, it, featureSize, good, workers, o.path())).iterator(), true);
+            List.of(toShard(w, it, featureSize, weighted, good, workers, o.path())).iterator(), true);
     // the rows as the workers hold them, one digest per worker in worker order
     List<byte[]> digests = built.map(ShardDigests::shardDigest).collect();
     // cached as checked against those digests: a shard Spark builds again after losing it (from the
@@ -179,6 +187,15 @@ public final class DatasetLoader {
       requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
     }
     requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
+    if (!o.weight().isEmpty()) {
+      requireColumn(o.weight(), columns, SampleWeights.KEY, o);
+      DataType weight = df.schema().apply(o.weight()).dataType();
+      if (FeatureColumns.isArrayLike(weight) || weight instanceof MapType) {
+        throw new ConfigException(SampleWeights.KEY, SampleWeights.KEY + " names column '" + o.weight() + "', which "
+            + "holds " + weight.simpleString() + ", not one number per row; set " + SampleWeights.KEY + " to a column "
+            + "of one weight >= 0 per row");
+      }
+    }
     if (o.features().size() > 1) {
       for (String c : o.features()) {
         DataType t = df.schema().apply(c).dataType();
@@ -307,13 +324,15 @@ public final class DatasetLoader {
   /**
    * Worker {@code worker}'s shard of the {@code good} rows numbered 0..good-1, which the shuffle
    * hands it in row order: row {@code i} goes to worker {@code i % workers}, so the shard's size is
-   * known before its first row and its rows are copied straight into the shard's arrays.
+   * known before its first row and its rows are copied straight into the shard's arrays (with a
+   * sample weight after the label when {@code weighted}).
    */
-  static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize, long good,
-      int workers, String path) throws DataChangedException {
+  static DataShard toShard(int worker, Iterator<Tuple2<Long, float[]>> it, int featureSize, boolean weighted,
+      long good, int workers, String path) throws DataChangedException {
     int rows = (int) (good / workers + (worker < good % workers ? 1 : 0)); // checkShardsFit: fits an array
     float[] features = new float[rows * featureSize];
     float[] labels = new float[rows];
+    float[] weights = weighted ? new float[rows] : null;
     int i = 0;
     while (it.hasNext()) {
       Tuple2<Long, float[]> row = it.next();
@@ -324,12 +343,15 @@ public final class DatasetLoader {
       }
       float[] r = row._2();
       System.arraycopy(r, 0, features, i * featureSize, featureSize);
+      if (weights != null) {
+        weights[i] = r[featureSize + 1];
+      }
       labels[i++] = r[featureSize];
     }
     if (i != rows) {
       throw new DataChangedException(worker, path, i + " rows, not its " + rows + " of " + good + " good rows");
     }
-    return new DataShard(worker, rows, new long[] {featureSize}, 1, features, labels);
+    return new DataShard(worker, rows, new long[] {featureSize}, 1, features, labels, weights);
   }
 
   /** Sends row {@code i} (the key) to partition {@code i % W}. */

@@ -9,10 +9,12 @@ import java.util.List;
 import org.apache.spark.sql.Row;
 
 /**
- * Decodes one input row into dense floats: the features, then the label. The row holds the
- * feature columns first (several numeric columns, or one array/vector column), then the label.
+ * Decodes one input row into dense floats: the features, then the label, then the sample weight
+ * when {@linkplain #withWeight weighted}. The row holds the feature columns first (several numeric
+ * columns, or one array/vector column), then the label, then the weight column.
  * Numbers are taken as they are; text (CSV) is parsed; nulls, non-numeric text, non-finite values,
- * a wrong number of features and a label that is not a valid class index make the row bad.
+ * a wrong number of features, a label that is not a valid class index and a weight that is not a
+ * finite number >= 0 make the row bad.
  *
  * <p>{@link #forFeatures} gives a decoder of the features alone (no label column), which batch
  * inference uses so that a row is good or bad for exactly the same reasons as in training.
@@ -29,22 +31,25 @@ public final class RowDecoder implements Serializable {
   private final String label;
   private final boolean classification;
   private final int classes;
+  /** The sample weight column, or null when rows weigh the same. */
+  private final String weight;
   /** Why a row's malformed line makes it bad, when rows start with that column ({@link MalformedLines}); else null. */
   private final MalformedLines.Check malformed;
 
   RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
       boolean classification, int classes) {
-    this(featureColumns, arrayColumn, featureSize, label, classification, classes, null);
+    this(featureColumns, arrayColumn, featureSize, label, classification, classes, null, null);
   }
 
   private RowDecoder(List<String> featureColumns, boolean arrayColumn, int featureSize, String label,
-      boolean classification, int classes, MalformedLines.Check malformed) {
+      boolean classification, int classes, String weight, MalformedLines.Check malformed) {
     this.featureColumns = List.copyOf(featureColumns);
     this.arrayColumn = arrayColumn;
     this.featureSize = featureSize;
     this.label = label;
     this.classification = classification;
     this.classes = classes;
+    this.weight = weight;
     this.malformed = malformed;
   }
 
@@ -73,12 +78,29 @@ public final class RowDecoder implements Serializable {
    */
   public RowDecoder withMalformedLineCheck(MalformedLines.Check check) {
     checkNotNull(check, "check");
-    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, check);
+    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, weight, check);
   }
 
-  /** Values per decoded row: features and one label ({@link #forFeatures}: features only). */
+  /**
+   * This decoder for rows whose label is followed by sample weight column {@code column}: a null,
+   * negative or non-finite weight makes the row bad.
+   *
+   * @throws IllegalArgumentException for a decoder of features only
+   */
+  public RowDecoder withWeight(String column) {
+    checkArgument(label != null, "a decoder of features only reads no weight, got weight column %s", column);
+    checkArgument(column != null && !column.isBlank(), "weight column must be named, got '%s'", column);
+    return new RowDecoder(featureColumns, arrayColumn, featureSize, label, classification, classes, column, malformed);
+  }
+
+  /** Whether rows carry a sample weight ({@link #withWeight}), decoded after the label. */
+  public boolean weighted() {
+    return weight != null;
+  }
+
+  /** Values per decoded row: features, a label and, when weighted, a weight ({@link #forFeatures}: features only). */
   public int width() {
-    return label == null ? featureSize : featureSize + 1;
+    return label == null ? featureSize : featureSize + 1 + (weight == null ? 0 : 1);
   }
 
   /** Number of feature values per row. */
@@ -132,7 +154,24 @@ public final class RowDecoder implements Serializable {
     if (label == null) {
       return null;
     }
-    return decodeLabel(row.get(labelIndex), out);
+    String bad = decodeLabel(row.get(labelIndex), out);
+    return bad != null || weight == null ? bad : decodeWeight(row.get(labelIndex + 1), out);
+  }
+
+  private String decodeWeight(Object v, float[] out) {
+    if (v == null) {
+      return "weight column '" + weight + "' is null";
+    }
+    double d = number(v);
+    if (Double.isNaN(d) && !isNaNValue(v)) {
+      return "weight column '" + weight + "' holds '" + v + "', not a number";
+    }
+    if (!(d >= 0) || Double.isInfinite(d) || Float.isInfinite((float) d)) {
+      return "weight column '" + weight + "' holds " + v + ", not a sample weight (a finite number >= 0"
+          + (d > 0 ? ", at most " + Float.MAX_VALUE : "") + ")";
+    }
+    out[featureSize + 1] = (float) d;
+    return null;
   }
 
   private String decodeArray(Object v, float[] out) {

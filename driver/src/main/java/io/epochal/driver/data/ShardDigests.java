@@ -15,8 +15,9 @@ final class ShardDigests {
   private ShardDigests() {}
 
   /**
-   * SHA-256 of one worker's shard: its row count, feature and label widths, then its features and
-   * its labels as little-endian float32, rows in the order the worker trains on them.
+   * SHA-256 of one worker's shard: its row count, feature and label widths, then its features, its
+   * labels and, when its rows have them, their weights as little-endian float32, rows in the order
+   * the worker trains on them. (A shard without weights has the digest it had before they existed.)
    */
   static byte[] shardDigest(DataShard shard) {
     MessageDigest sha = sha256();
@@ -24,7 +25,9 @@ final class ShardDigests {
     head.putInt(shard.rows()).putInt(shard.featureSize()).putInt(shard.labelWidth()).flip();
     sha.update(head);
     ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    for (float[] values : List.of(shard.features(), shard.labels())) {
+    List<float[]> parts = shard.weighted() ? List.of(shard.features(), shard.labels(), shard.weights())
+        : List.of(shard.features(), shard.labels());
+    for (float[] values : parts) {
       for (int at = 0; at < values.length; ) {
         int n = Math.min(values.length - at, chunk.capacity() / Float.BYTES);
         chunk.clear();

@@ -33,6 +33,11 @@ public final class DataShardSerializer extends Serializer<DataShard> {
     float[] labels = shard.labels();
     output.writeVarInt(labels.length, true);
     output.writeFloats(labels);
+    float[] weights = shard.weights();
+    output.writeBoolean(weights != null);
+    if (weights != null) {
+      output.writeFloats(weights);
+    }
   }
 
   @Override
@@ -46,6 +51,7 @@ public final class DataShardSerializer extends Serializer<DataShard> {
     int labelWidth = input.readVarInt(true);
     float[] features = input.readFloats(input.readVarInt(true));
     float[] labels = input.readFloats(input.readVarInt(true));
-    return new DataShard(worker, rows, shape, labelWidth, features, labels);
+    float[] weights = input.readBoolean() ? input.readFloats(rows) : null;
+    return new DataShard(worker, rows, shape, labelWidth, features, labels, weights);
   }
 }

@@ -926,7 +926,7 @@ class DatasetLoaderTest {
   @Test
   void aShardIsBuiltFromItsRowsInTheirNumbersOrderStraightIntoItsArrays() throws Exception {
     // 5 good rows over 2 workers: worker 1 holds rows 1 and 3
-    DataShard shard = DatasetLoader.toShard(1, List.of(row(1, 10f, 1f), row(3, 30f, 0f)).iterator(), 1, 5, 2,
+    DataShard shard = DatasetLoader.toShard(1, List.of(row(1, 10f, 1f), row(3, 30f, 0f)).iterator(), 1, false, 5, 2,
         "file:/data");
     assertThat(shard.rows()).isEqualTo(2);
     assertThat(shard.features()).containsExactly(10f, 30f);
@@ -936,13 +936,14 @@ class DatasetLoaderTest {
   @Test
   void aShardHandedOtherRowsThanTheScanCountedFailsAsDataThatChangedNotAsAnotherShard() {
     assertThatThrownBy(() -> DatasetLoader.toShard(1, List.of(row(1, 10f, 1f), row(3, 30f, 0f), row(5, 50f, 1f))
-        .iterator(), 1, 5, 2, "file:/data")).isInstanceOf(DataChangedException.class)
+        .iterator(), 1, false, 5, 2, "file:/data")).isInstanceOf(DataChangedException.class)
         .hasMessageStartingWith("worker 1's shard read from file:/data did not get the rows the job counted in it "
             + "(row 5 where row 5 of its 2 belongs, of 5 good rows): the data changed while the job ran");
-    assertThatThrownBy(() -> DatasetLoader.toShard(0, List.of(row(0, 0f, 1f), row(4, 40f, 0f)).iterator(), 1, 5, 2,
-        "file:/data")).isInstanceOf(DataChangedException.class)
+    assertThatThrownBy(() -> DatasetLoader.toShard(0, List.of(row(0, 0f, 1f), row(4, 40f, 0f)).iterator(), 1, false,
+        5, 2, "file:/data")).isInstanceOf(DataChangedException.class)
         .hasMessageContaining("(row 4 where row 2 of its 3 belongs, of 5 good rows)");
-    assertThatThrownBy(() -> DatasetLoader.toShard(0, List.of(row(0, 0f, 1f)).iterator(), 1, 5, 2, "file:/data"))
+    assertThatThrownBy(() -> DatasetLoader.toShard(0, List.of(row(0, 0f, 1f)).iterator(), 1, false, 5, 2,
+        "file:/data"))
         .isInstanceOf(DataChangedException.class).hasMessageContaining("(1 rows, not its 3 of 5 good rows)");
   }
 }

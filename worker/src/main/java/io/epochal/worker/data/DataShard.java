@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * One worker's part of the dataset as dense float blocks: {@code rows} samples of
  * {@code featureShape} features each (row-major) and {@code labelWidth} label values each (a class
- * index stored as a float for classification, the targets for regression).
+ * index stored as a float for classification, the targets for regression), and optionally a
+ * weight per sample ({@code data.weight}), each finite and at least 0.
  *
  * <p>The arrays are handed over at construction and never changed afterwards; accessors return
  * them without copying so that a shard of many megabytes is not duplicated per round. Callers must
@@ -23,13 +24,27 @@ public final class DataShard {
   private final int labelWidth;
   private final float[] features;
   private final float[] labels;
+  /** One weight per sample; null when every sample weighs the same. */
+  private final float[] weights;
 
   /**
-   * A shard for worker {@code worker}.
+   * A shard for worker {@code worker} whose samples weigh the same.
    *
    * @throws IllegalArgumentException if the array lengths do not match rows and shapes
    */
   public DataShard(int worker, int rows, long[] featureShape, int labelWidth, float[] features, float[] labels) {
+    this(worker, rows, featureShape, labelWidth, features, labels, null);
+  }
+
+  /**
+   * A shard for worker {@code worker} with a weight per sample ({@code weights}, or null when every
+   * sample weighs the same).
+   *
+   * @throws IllegalArgumentException if the array lengths do not match rows and shapes, or a weight
+   *     is negative or not finite (naming its row)
+   */
+  public DataShard(int worker, int rows, long[] featureShape, int labelWidth, float[] features, float[] labels,
+      float[] weights) {
     checkArgument(worker >= 0, "worker index must be >= 0, got %s", worker);
     checkArgument(rows >= 0, "rows must be >= 0, got %s", rows);
     checkArgument(labelWidth >= 1, "labelWidth must be >= 1, got %s", labelWidth);
@@ -51,6 +66,17 @@ public final class DataShard {
     this.labelWidth = labelWidth;
     this.features = features;
     this.labels = labels;
+    if (weights != null) {
+      checkArgument(weights.length == rows, "shard of worker %s: %s rows need %s weights, got %s",
+          worker, rows, rows, weights.length);
+      for (int i = 0; i < rows; i++) {
+        if (!(weights[i] >= 0) || weights[i] == Float.POSITIVE_INFINITY) {
+          throw new IllegalArgumentException("row " + i + " of worker " + worker + "'s shard has weight " + weights[i]
+              + "; a sample weight is a finite number >= 0");
+        }
+      }
+    }
+    this.weights = weights;
   }
 
   /** The worker this shard belongs to. */
@@ -88,6 +114,16 @@ public final class DataShard {
     return labels;
   }
 
+  /** Whether the samples carry weights of their own ({@link #weights()}). */
+  public boolean weighted() {
+    return weights != null;
+  }
+
+  /** The samples' weights, {@code rows} values, or null when every sample weighs the same. Do not modify. */
+  public float[] weights() {
+    return weights;
+  }
+
   /**
    * How many rows are labelled with each class in {@code [0, classes)}: a classification's labels, one class index per
    * row.
@@ -114,7 +150,7 @@ public final class DataShard {
     DataShard s = (DataShard) o;
     return worker == s.worker && rows == s.rows && labelWidth == s.labelWidth
         && Arrays.equals(featureShape, s.featureShape) && Arrays.equals(features, s.features)
-        && Arrays.equals(labels, s.labels);
+        && Arrays.equals(labels, s.labels) && Arrays.equals(weights, s.weights);
   }
 
   @Override
@@ -125,6 +161,6 @@ public final class DataShard {
   @Override
   public String toString() {
     return "DataShard[worker " + worker + ", " + rows + " rows, features " + Arrays.toString(featureShape)
-        + ", labelWidth " + labelWidth + "]";
+        + ", labelWidth " + labelWidth + (weights == null ? "" : ", weighted") + "]";
   }
 }

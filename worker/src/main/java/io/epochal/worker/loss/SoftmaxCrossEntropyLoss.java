@@ -24,6 +24,10 @@ import io.epochal.worker.state.EngineScalars;
  * <p>With class weights {@code w}, torch's {@code CrossEntropyLoss(weight=w)}: the mean over the batch is weighted
  * by the rows' label weights, {@code sum_i w[label_i] * nll_i / sum_i w[label_i]}; with label smoothing the uniform
  * part is {@code sum_i -sum_c w[c] log_softmax(prediction_i)[c] / sum_i w[label_i]}, as torch computes it.
+ *
+ * <p>With sample weights {@code s} ({@code data.weight}), each row's term is multiplied by {@code s_i} and the
+ * divisor is {@code sum_i s_i * w[label_i]}: in torch, {@code (F.cross_entropy(prediction, label, weight=w,
+ * label_smoothing=e, reduction="none") * s).sum() / (s * w[label]).sum()}.
  */
 public final class SoftmaxCrossEntropyLoss implements Loss {
 
@@ -62,6 +66,11 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
 
   @Override
   public NDArray evaluate(NDArray prediction, NDArray label) {
+    return evaluate(prediction, label, null);
+  }
+
+  @Override
+  public NDArray evaluate(NDArray prediction, NDArray label, float[] sampleWeights) {
     Shape ps = prediction.getShape();
     Shape ls = label.getShape();
     checkArgument(ps.dimension() == 2 && ps.get(0) > 0 && ps.get(1) > 0,
@@ -71,11 +80,16 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
     checkArgument(ls.equals(new Shape(batch)) || ls.equals(new Shape(batch, 1)),
         "softmax_cross_entropy needs labels shaped [%s] or [%s, 1] (class indices) for predictions %s, got %s",
         batch, batch, ps, ls);
+    checkArgument(sampleWeights == null || sampleWeights.length == batch,
+        "softmax_cross_entropy needs one sample weight per row of predictions %s, got %s", ps,
+        sampleWeights == null ? 0 : sampleWeights.length);
     float[] labels = checkLabels(label, classes);
     if (classWeights.length > 0) {
       checkArgument(classWeights.length == classes, "softmax_cross_entropy has %s class weights (loss.class_weights) "
           + "but the predictions %s have %s classes; give one weight per class", classWeights.length, ps, classes);
-      return weighted(prediction, label, labels);
+    }
+    if (classWeights.length > 0 || sampleWeights != null) {
+      return weighted(prediction, label, labels, sampleWeights);
     }
     try (NDArray index = label.toType(DataType.INT64, false).reshape(batch, 1);
         NDArray logProbs = prediction.logSoftmax(1);
@@ -95,19 +109,27 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
     }
   }
 
-  /** torch's {@code CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing)} of one batch. */
-  private NDArray weighted(NDArray prediction, NDArray label, float[] labels) {
+  /**
+   * torch's {@code CrossEntropyLoss(weight=classWeights, label_smoothing=labelSmoothing)} of one batch, each row also
+   * weighed by its sample weight when {@code samples} is not null: {@code sum_i s_i * none_i / sum_i s_i * w[y_i]},
+   * where {@code none_i} is that loss's {@code reduction="none"} value of row {@code i} (w = 1 without class weights).
+   */
+  private NDArray weighted(NDArray prediction, NDArray label, float[] labels, float[] samples) {
     long batch = labels.length;
     float[] rowWeights = new float[labels.length];
+    boolean anyWeight = false;
     for (int i = 0; i < labels.length; i++) {
-      rowWeights[i] = classWeights[(int) labels[i]];
+      float w = classWeights.length > 0 ? classWeights[(int) labels[i]] : 1f;
+      rowWeights[i] = samples == null ? w : samples[i] * w;
+      anyWeight |= rowWeights[i] > 0;
     }
     NDManager manager = prediction.getManager();
     try (NDArray index = label.toType(DataType.INT64, false).reshape(batch, 1);
         NDArray logProbs = prediction.logSoftmax(1);
         NDArray picked = logProbs.gather(index, 1);
         NDArray weights = manager.create(rowWeights, new Shape(batch, 1));
-        NDArray total = weights.sum();
+        // a batch of weight 0 alone: every term is 0, and so is its loss (torch would divide 0 by 0)
+        NDArray total = anyWeight ? weights.sum() : manager.create(1f);
         NDArray weightedPicks = picked.mul(weights);
         NDArray pickSum = weightedPicks.sum();
         NDArray mean = pickSum.div(total)) {
@@ -115,13 +137,15 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
         return mean.neg();
       }
       try (NDArray nll = mean.neg();
-          NDArray perClass = manager.create(classWeights, new Shape(1, classWeights.length));
-          NDArray weightedLogProbs = logProbs.mul(perClass);
-          NDArray smoothSum = weightedLogProbs.sum();
+          NDArray byClass = classWeights.length == 0 ? null
+              : logProbs.mul(manager.create(classWeights, new Shape(1, classWeights.length)));
+          NDArray bySample = samples == null ? null
+              : (byClass == null ? logProbs : byClass).mul(manager.create(samples, new Shape(batch, 1)));
+          NDArray smoothSum = (bySample != null ? bySample : byClass).sum();
           NDArray smoothMean = smoothSum.div(total);
           NDArray smooth = smoothMean.neg();
           NDArray kept = EngineScalars.times(nll, (float) (1 - labelSmoothing));
-          NDArray spread = EngineScalars.times(smooth, (float) (labelSmoothing / classWeights.length))) {
+          NDArray spread = EngineScalars.times(smooth, (float) (labelSmoothing / prediction.getShape().get(1)))) {
         return kept.add(spread);
       }
     }

@@ -30,6 +30,8 @@ final class BatchInput {
   private final ByteBuffer labelBytes;
   private final FloatBuffer features;
   private final FloatBuffer labels;
+  /** The gathered rows' weights, when the shard has them; else null. */
+  private final float[] weights;
   private int rows;
 
   /** Buffers for batches of up to {@code batchSize} rows of {@code shard}. */
@@ -40,6 +42,7 @@ final class BatchInput {
     this.labelBytes = direct(batchSize * shard.labelWidth());
     this.features = featureBytes.asFloatBuffer();
     this.labels = labelBytes.asFloatBuffer();
+    this.weights = shard.weighted() ? new float[batchSize] : null;
   }
 
   /** Gathers rows {@code perm[start..end)} of the shard (at most the batch size). */
@@ -48,12 +51,16 @@ final class BatchInput {
     int lw = shard.labelWidth();
     float[] srcF = shard.features();
     float[] srcL = shard.labels();
+    float[] srcW = shard.weights();
     features.clear();
     labels.clear();
     for (int i = start; i < end; i++) {
       int row = perm[i];
       features.put(srcF, row * fs, fs);
       labels.put(srcL, row * lw, lw);
+      if (weights != null) {
+        weights[i - start] = srcW[row];
+      }
     }
     rows = end - start;
   }
@@ -69,6 +76,21 @@ final class BatchInput {
     ByteBuffer bytes = view(labelBytes, rows * shard.labelWidth());
     Shape s = shard.labelWidth() == 1 ? new Shape(rows) : new Shape(rows, shard.labelWidth());
     return stepManager.create(bytes, s, DataType.FLOAT32);
+  }
+
+  /** The gathered rows' sample weights ({@code data.weight}), or null when the shard's rows weigh the same. */
+  float[] weights() {
+    return weights == null ? null : Arrays.copyOf(weights, rows);
+  }
+
+  /** The sum of the weights of rows {@code perm[start..end)} of {@code shard}; 0 when its rows have none. */
+  static double weightOf(DataShard shard, int[] perm, int start, int end) {
+    float[] w = shard.weights();
+    double sum = 0;
+    for (int i = start; w != null && i < end; i++) {
+      sum += w[perm[i]];
+    }
+    return sum;
   }
 
   /** The first {@code floats} values of {@code buffer}, as a direct buffer over the same memory. */

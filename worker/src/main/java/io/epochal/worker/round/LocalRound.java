@@ -38,7 +38,8 @@ import java.util.SplittableRandom;
  * {@link BatchPlan#permutation} and dropout from a {@link SplittableRandom} seeded by
  * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.accumulate_grad_batches}
  * an optimizer step sums the gradients of several batches, each batch's mean loss weighed by its share
- * of the step's samples, so that the step follows the gradient of the mean loss over all of them, as one
+ * of the step's samples (of their weight, with {@code data.weight}), so that the step follows the gradient of the
+ * mean loss over all of them, as one
  * batch of their size would. With {@code train.clip_grad_norm} or {@code train.clip_grad_value} the
  * gradients of every step are clipped before it ({@link GradientClipping}). With {@code train.ema_decay} the
  * moving average of the model's tensors is updated after every step ({@link ModelEma}). Everything the round
@@ -173,19 +174,23 @@ public final class LocalRound {
         int step = first + s;
         int stepStart = plan.batchStart(step);
         int stepEnd = plan.batchEnd(shard.rows(), step);
+        double stepWeight = BatchInput.weightOf(shard, perm, stepStart, stepEnd);
         try (NDManager stepManager = roundManager.newSubManager()) {
           for (int start = stepStart; start < stepEnd; start += config.batchSize()) {
             int end = Math.min(stepEnd, start + config.batchSize());
             int n = end - start;
-            // a batch's share of the step: 1 without accumulation, so such a step computes as before
-            float share = n == stepEnd - stepStart ? 1f : (float) ((double) n / (stepEnd - stepStart));
+            // a batch's share of the step: 1 without accumulation, so such a step computes as before; by rows, or by
+            // weight when the rows have weights (none of weight: by rows, each batch's loss is 0)
+            float share = n == stepEnd - stepStart ? 1f : stepWeight > 0
+                ? (float) (BatchInput.weightOf(shard, perm, start, end) / stepWeight)
+                : (float) ((double) n / (stepEnd - stepStart));
             input.fill(perm, start, end);
             NDArray x = input.features(stepManager);
             NDArray y = input.labels(stepManager);
             float batchLoss;
             try (Autograd autograd = Autograd.record()) {
               NDArray prediction = model.forward(x, true, rng);
-              NDArray l = loss.evaluate(prediction, y);
+              NDArray l = loss.evaluate(prediction, y, input.weights());
               autograd.backward(share == 1f ? l : EngineScalars.times(l, share));
               batchLoss = l.getFloat();
               if (classification) { // the batch's logits, read as its loss is: what the step trains on
