@@ -9,8 +9,9 @@ softmax_cross_entropy, csv data), this script
      train.no_weight_decay) as docs/EXPORT.md builds it, at the rate the manifest gives for the next step,
      and loads optimizer.safetensors into it (parameters of train.freeze get requires_grad_(False) while
      frozen, and no state),
-  3. takes one step on all the job's rows, and compares the weights and the optimizer state with
-     checkpoint epoch-(N+1);
+  3. takes one step on all the job's rows (with data.weight, on the rows' weighted mean of
+     CrossEntropyLoss(reduction="none"), divided by sum(s * w[y]) with loss.class_weights), and compares
+     the weights and the optimizer state with checkpoint epoch-(N+1);
   4. for a job with train.ema_decay, loads ema.safetensors into torch.optim.swa_utils.AveragedModel(model,
      avg_fn=lambda e, p, n: decay * e + (1 - decay) * p, use_buffers=True), updates it after the step when
      (step + 1) % train.ema_every_n_steps == 0 (the first such update copying) and compares it with
@@ -194,9 +195,15 @@ def main(job, epoch):
 
     optimizer.zero_grad()
     weights = [float(w) for w in str(hp.get("loss.class_weights", "")).split(",") if w.strip()]
+    sample = str(hp.get("data.weight", "")).strip()  # data.weight: the rows' weighted mean of the per-row losses
     loss = nn.CrossEntropyLoss(weight=torch.tensor(weights) if weights else None,
-                               label_smoothing=float(hp.get("loss.label_smoothing", 0)))
-    loss(model(x), y).backward()
+                               label_smoothing=float(hp.get("loss.label_smoothing", 0)),
+                               reduction="none" if sample else "mean")
+    value = loss(model(x), y)
+    if sample:
+        s = torch.tensor(data[sample].values, dtype=torch.float32)
+        value = (value * s).sum() / (s * (torch.tensor(weights)[y] if weights else 1)).sum()
+    value.backward()
     optimizer.step()
     if updates:  # else the next checkpoint holds the same average
         average.update_parameters(model)

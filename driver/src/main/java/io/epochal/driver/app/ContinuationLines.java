@@ -41,6 +41,11 @@ final class ContinuationLines {
       out.println("no decay:    " + String.join(", ", tuning.noWeightDecay()) + " (not decayed; "
           + io.epochal.driver.config.FineTuning.NO_WEIGHT_DECAY + ")");
     }
+    String sampleWeights = io.epochal.driver.config.SampleWeights.column(job);
+    if (!sampleWeights.isEmpty()) {
+      out.println("rows:        weighted by column " + sampleWeights + " in the training loss ("
+          + io.epochal.driver.config.SampleWeights.KEY + "; held-out rows count once each)");
+    }
     String weights = io.epochal.driver.config.LossKeys.text(job);
     if (!weights.isEmpty()) {
       out.println("loss:        " + job.getString(io.epochal.driver.config.JobKeys.LOSS)

@@ -209,6 +209,40 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void sampleWeightsGoWithTheirRowsToTheWorkersAndIntoTheDigestWhichStaysAsBeforeWithoutThem() throws Exception {
+    Path dir = tmp.resolve("weighted");
+    Files.createDirectories(dir);
+    StringBuilder b = new StringBuilder("x,label,w\n");
+    for (int i = 0; i < 40; i++) {
+      b.append(i).append(',').append(i % 3).append(',').append(i % 4 * 0.5).append('\n');
+    }
+    Files.writeString(dir.resolve("a.csv"), b);
+    DataOptions weightedOptions = options(dir, "csv", List.of("x"), 2).optWeight("w").build();
+    LoadedDataset weighted = new DatasetLoader(spark).load(weightedOptions);
+    List<DataShard> shards = weighted.shards().collect();
+    for (DataShard shard : shards) {
+      for (int r = 0; r < shard.rows(); r++) {
+        int row = shard.worker() + 2 * r; // row i goes to worker i % 2
+        assertThat(shard.features()[r]).isEqualTo(row);
+        assertThat(shard.weights()[r]).as("row %s", row).isEqualTo(row % 4 * 0.5f);
+      }
+    }
+    LoadedDataset unweighted = new DatasetLoader(spark).load(options(dir, "csv", List.of("x"), 2).build());
+    assertThat(unweighted.shards().collect()).allSatisfy(shard -> assertThat(shard.weighted()).isFalse());
+    assertThat(weighted.digest()).isNotEqualTo(unweighted.digest());
+    Path without = tmp.resolve("without-weights");
+    Files.createDirectories(without);
+    Files.writeString(without.resolve("a.csv"), b.toString().replaceAll(",[0-9.]+\n", "\n").replace(",w\n", "\n"));
+    LoadedDataset plain = new DatasetLoader(spark).load(options(without, "csv", List.of("x"), 2).build());
+    assertThat(plain.digest()).as("the rows without their weights: the digest of data without the column")
+        .isEqualTo(unweighted.digest());
+    assertThat(weightedOptions.withPath(without.toUri().toString()).weight()).as("held-out rows: unweighted").isEmpty();
+    weighted.unpersist();
+    unweighted.unpersist();
+    plain.unpersist();
+  }
+
+  @Test
   void theShardsDoNotDependOnHowManyCoresReadTheInput() throws Exception {
     // two files of 6 and 2.7 MB: Spark would size the splits from the total over the default
     // parallelism (4.35 MB splits with 2 cores, 4 MB with 4), moving rows to other workers

@@ -25,6 +25,29 @@ class RowDecoderTest {
   }
 
   @Test
+  void aSampleWeightIsDecodedAfterTheLabelAndOneThatIsNotAFiniteNumberAtLeastZeroMakesTheRowBad() {
+    float[] out = new float[3];
+    RowDecoder weighted = new RowDecoder(List.of("x"), false, 1, "label", true, 3).withWeight("w");
+    assertThat(weighted.width()).isEqualTo(3);
+    assertThat(weighted.decode(RowFactory.create(0.5, 2, 1.25), out)).isNull();
+    assertThat(out).containsExactly(0.5f, 2f, 1.25f);
+    assertThat(weighted.decode(RowFactory.create("0.5", "1", "0"), out)).as("csv text; weight 0").isNull();
+    assertThat(out).containsExactly(0.5f, 1f, 0f);
+    assertThat(weighted.decode(RowFactory.create(0.5, 1, null), out)).isEqualTo("weight column 'w' is null");
+    assertThat(weighted.decode(RowFactory.create(0.5, 1, "heavy"), out))
+        .isEqualTo("weight column 'w' holds 'heavy', not a number");
+    assertThat(weighted.decode(RowFactory.create(0.5, 1, -0.5), out))
+        .isEqualTo("weight column 'w' holds -0.5, not a sample weight (a finite number >= 0)");
+    for (Object notFinite : new Object[] {Double.NaN, "NaN", Double.POSITIVE_INFINITY, 1e39}) {
+      assertThat(weighted.decode(RowFactory.create(0.5, 1, notFinite), out)).as("%s", notFinite)
+          .startsWith("weight column 'w' holds " + notFinite + ", not a sample weight (a finite number >= 0");
+    }
+    assertThat(weighted.decode(RowFactory.create(0.5, 7, -1), out)).as("the label is checked first")
+        .startsWith("label column 'label' holds class 7");
+    assertThat(new RowDecoder(List.of("x"), false, 1, "label", true, 3).width()).as("unweighted").isEqualTo(2);
+  }
+
+  @Test
   void textNumbersAreDecimalAsCsvToolsWriteThemNotJavasSuffixedOrHexForms() {
     float[] out = new float[2];
     RowDecoder columns = new RowDecoder(List.of("x"), false, 1, "label", true, 3);

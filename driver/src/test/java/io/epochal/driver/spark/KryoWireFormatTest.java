@@ -85,6 +85,11 @@ class KryoWireFormatTest {
     DataShard back = roundTrip(shard);
     assertThat(back).isEqualTo(shard);
     assertThat(back.featureShape()).containsExactly(1, 2);
+    DataShard weighted = new DataShard(1, 3, new long[] {1, 2}, 1,
+        new float[] {1, 2, 3, 4, 5, Float.NaN}, new float[] {0, 1, 2}, new float[] {0.5f, 0, 3});
+    assertThat(roundTrip(weighted)).isEqualTo(weighted).isNotEqualTo(shard);
+    assertThat(roundTrip(weighted).weights()).containsExactly(0.5f, 0, 3);
+    assertThat(roundTrip(shard).weights()).isNull();
     ShardPiece piece = new ShardPiece(2, 3, 640, 10, 1.5, 601, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());
     assertThat(roundTrip(piece)).isEqualTo(piece);
     ShardPiece withNorms = new ShardPiece(2, 3, 640, 10, 1.5, 601, norms, 1, new int[] {0, 4, 5, 1, 2, 3}, sample());

@@ -34,7 +34,7 @@ class GradientAccumulationTest {
     assertThat(a.lossSum()).as("the samples' loss, batch by batch").isCloseTo(w.lossSum(), within(1e-4));
     // four steps of eight samples each are not the same training
     StateDict fourSteps = LocalRound.run(RoundFixtures.config("sgd", SGD, 0.0, 8, 4), start, shard, 0, 0, 0).state();
-    assertThat(maxDifference(fourSteps, w.state())).isGreaterThan(1e-3);
+    assertThat(RoundFixtures.maxModelDifference(fourSteps, w.state())).isGreaterThan(1e-3);
   }
 
   @Test
@@ -106,17 +106,5 @@ class GradientAccumulationTest {
       }
     }
     assertThat(moved).as("the step moved the weights").isTrue();
-  }
-
-  private static double maxDifference(StateDict a, StateDict b) {
-    double max = 0;
-    for (String name : LocalRound.modelPart(a).names()) {
-      FloatBuffer x = a.require(name).asFloatBuffer();
-      FloatBuffer y = b.require(name).asFloatBuffer();
-      for (int i = 0; i < x.limit(); i++) {
-        max = Math.max(max, Math.abs(x.get(i) - y.get(i)));
-      }
-    }
-    return max;
   }
 }

@@ -94,4 +94,17 @@ final class RoundFixtures {
       throw new IllegalStateException(e);
     }
   }
+
+  /** The largest difference between an element of a model tensor of {@code a} and the same of {@code b}. */
+  static double maxModelDifference(StateDict a, StateDict b) {
+    double max = 0;
+    for (String name : LocalRound.modelPart(a).names()) {
+      java.nio.FloatBuffer x = a.require(name).asFloatBuffer();
+      java.nio.FloatBuffer y = b.require(name).asFloatBuffer();
+      for (int i = 0; i < x.limit(); i++) {
+        max = Math.max(max, Math.abs(x.get(i) - y.get(i)));
+      }
+    }
+    return max;
+  }
 }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -32,8 +31,8 @@ class SampleWeightsRoundTest {
     StateDict without = LocalRound.run(oneBatch, start, first16, 0, 0, 0).state();
     StateDict unweighted = LocalRound.run(oneBatch, start, all, 0, 0, 0).state();
 
-    assertThat(maxDifference(withZeros, without)).isLessThan(1e-6);
-    assertThat(maxDifference(withZeros, unweighted)).as("the zero rows count without their weights").isGreaterThan(1e-3);
+    assertThat(RoundFixtures.maxModelDifference(withZeros, without)).isLessThan(1e-6);
+    assertThat(RoundFixtures.maxModelDifference(withZeros, unweighted)).as("the zero rows count without their weights").isGreaterThan(1e-3);
   }
 
   @Test
@@ -47,8 +46,8 @@ class SampleWeightsRoundTest {
     StateDict w = LocalRound.run(whole, start, shard, 0, 0, 0).state();
 
     // batches shared by rows instead of by weight would be this far off
-    assertThat(maxDifference(a, w)).isLessThan(1e-6);
-    assertThat(maxDifference(w, start)).as("the step moved the weights").isGreaterThan(1e-3);
+    assertThat(RoundFixtures.maxModelDifference(a, w)).isLessThan(1e-6);
+    assertThat(RoundFixtures.maxModelDifference(w, start)).as("the step moved the weights").isGreaterThan(1e-3);
   }
 
   @Test
@@ -74,17 +73,5 @@ class SampleWeightsRoundTest {
       w[i] = (float) (rng.nextDouble() * 4);
     }
     return w;
-  }
-
-  private static double maxDifference(StateDict a, StateDict b) {
-    double max = 0;
-    for (String name : LocalRound.modelPart(a).names()) {
-      FloatBuffer x = a.require(name).asFloatBuffer();
-      FloatBuffer y = b.require(name).asFloatBuffer();
-      for (int i = 0; i < x.limit(); i++) {
-        max = Math.max(max, Math.abs(x.get(i) - y.get(i)));
-      }
-    }
-    return max;
   }
 }
