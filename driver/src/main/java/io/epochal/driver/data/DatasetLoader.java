@@ -172,12 +172,20 @@ public final class DatasetLoader {
         .setName("epochal shards of " + o.path())
         .persist(StorageLevel.MEMORY_AND_DISK());
     shards.count(); // materialised from the shuffle's output, not the files
+    SampleWeightSummary weights;
+    try {
+      weights = weighted ? SampleWeightSummary.checked(shards, o) : null;
+    } catch (ConfigException e) {
+      shards.unpersist(false);
+      throw e;
+    }
     String firstSkipped = null;
     if (bad > 0) {
       BadInputException first = PartitionScan.firstBadOf(order);
       firstSkipped = "row " + first.rowInFile() + " of " + first.file() + ": " + first.reason();
     }
-    return new LoadedDataset(shards, good, bad, featureSize, workers, ShardDigests.dataDigest(digests), firstSkipped);
+    return new LoadedDataset(shards, good, bad, featureSize, workers, ShardDigests.dataDigest(digests), firstSkipped,
+        weights);
   }
 
   /** Checks that the named columns exist; whether the features are one array-like column. */

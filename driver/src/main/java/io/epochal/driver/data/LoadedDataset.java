@@ -20,9 +20,11 @@ public final class LoadedDataset {
   private final int workers;
   private final String digest;
   private final String firstSkipped;
+  /** The rows' sample weights, or null when they weigh the same. */
+  private final SampleWeightSummary weights;
 
   LoadedDataset(JavaRDD<DataShard> shards, long rows, long skippedRows, int featureSize, int workers,
-      String digest, String firstSkipped) {
+      String digest, String firstSkipped, SampleWeightSummary weights) {
     this.shards = shards;
     this.rows = rows;
     this.skippedRows = skippedRows;
@@ -30,6 +32,7 @@ public final class LoadedDataset {
     this.workers = workers;
     this.digest = digest;
     this.firstSkipped = firstSkipped;
+    this.weights = weights;
   }
 
   /** The shards, one per partition, partition {@code w} holding worker {@code w}'s shard. */
@@ -50,6 +53,11 @@ public final class LoadedDataset {
   /** Where the first bad row skipped is and why it is bad ("row R of FILE: reason"); empty if none was. */
   public java.util.Optional<String> firstSkipped() {
     return java.util.Optional.ofNullable(firstSkipped);
+  }
+
+  /** What the rows' sample weights add up to ({@code data.weight}); empty when the rows weigh the same. */
+  public java.util.Optional<SampleWeightSummary> weights() {
+    return java.util.Optional.ofNullable(weights);
   }
 
   /** Features per row. */

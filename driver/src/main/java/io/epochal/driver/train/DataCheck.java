@@ -21,6 +21,7 @@ public final class DataCheck {
   private final org.apache.hadoop.conf.Configuration hadoopConf;
   /** A classification's rows per class, counted by {@link #checkNewJobData}; null before, or for a regression. */
   private long[] classCounts;
+  private io.epochal.driver.data.SampleWeightSummary weights;
 
   /** The checks of {@code spec}'s data, loaded on {@code spark}. */
   public DataCheck(JobSpec spec, EpochalSpark spark) {
@@ -46,6 +47,7 @@ public final class DataCheck {
       if (spec.classification()) {
         classCounts = data.classCounts(jobData.outputs());
       }
+      weights = data.weights().orElse(null);
       return new long[] {data.rows(), data.skippedRows(), HeapWatch.rowBytes(data)};
     } finally {
       data.unpersist();
@@ -58,6 +60,11 @@ public final class DataCheck {
    */
   public java.util.Optional<long[]> classCounts() {
     return java.util.Optional.ofNullable(classCounts).map(long[]::clone);
+  }
+
+  /** What the sample weights of the rows {@link #checkNewJobData} loaded add up to; empty before, or without them. */
+  public java.util.Optional<io.epochal.driver.data.SampleWeightSummary> weights() {
+    return java.util.Optional.ofNullable(weights);
   }
 
   /**

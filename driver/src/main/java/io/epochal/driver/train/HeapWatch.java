@@ -308,11 +308,11 @@ public final class HeapWatch {
   }
 
   /**
-   * The heap {@code data}'s cached shards take: a float per feature and one per label of every
-   * usable row (a regression with several outputs has a few more).
+   * The heap {@code data}'s cached shards take: a float per feature, one per label and one per
+   * sample weight of every usable row (a regression with several outputs has a few more).
    */
   public static long rowBytes(io.epochal.driver.data.LoadedDataset data) {
-    return data == null ? 0 : data.rows() * (data.featureSize() + 1L) * Float.BYTES;
+    return data == null ? 0 : data.rows() * (data.featureSize() + (data.weights().isPresent() ? 2L : 1L)) * Float.BYTES;
   }
 
   /** The workers of {@code spec} that train at once on {@code spark}: at most one per slot. */

@@ -237,6 +237,22 @@ class DatasetLoaderTest {
     assertThat(plain.digest()).as("the rows without their weights: the digest of data without the column")
         .isEqualTo(unweighted.digest());
     assertThat(weightedOptions.withPath(without.toUri().toString()).weight()).as("held-out rows: unweighted").isEmpty();
+    // weights 0, 0.5, 1 and 1.5 ten times each
+    assertThat(weighted.weights()).contains(new SampleWeightSummary(40, 30, 10, 1.5));
+    assertThat(weighted.weights().orElseThrow().describe("w"))
+        .isEqualTo("weights (data.weight w): 30 over 40 rows, mean 0.75, largest 1.5; 10 rows weigh 0 and train "
+            + "nothing");
+    assertThat(new SampleWeightSummary(3, 1e6 / 3, 0, 1e6 / 3).describe("w"))
+        .isEqualTo("weights (data.weight w): 333333 over 3 rows, mean 111111, largest 333333");
+    assertThat(unweighted.weights()).isEmpty();
+    Path zeros = tmp.resolve("zero-weights");
+    Files.createDirectories(zeros);
+    Files.writeString(zeros.resolve("a.csv"), "x,label,w\n1,0,0\n2,1,0\n3,2,0.0\n");
+    DataOptions allZero = options(zeros, "csv", List.of("x"), 2).optWeight("w").build();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(allZero))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("every one of the 3 usable rows of data.path ")
+        .hasMessageContaining("weighs 0 in column 'w' (data.weight): a job on them would learn nothing; give the rows "
+            + "to learn from weights above 0, or leave data.weight empty");
     weighted.unpersist();
     unweighted.unpersist();
     plain.unpersist();

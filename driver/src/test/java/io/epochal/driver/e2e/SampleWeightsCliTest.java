@@ -91,11 +91,16 @@ class SampleWeightsCliTest {
     negative.put("data.weight", "w");
     CliRun badRow = train("negative", negative, "--dry-run");
     assertThat(badRow.code).as("%s", badRow).isEqualTo(ExitCodes.BAD_INPUT);
-    assertThat(badRow.err).contains("part-0.csv, row 8 (counted from 1").contains("weight column 'w' holds -1, not a sample weight (a finite "
-        + "number >= 0)");
+    assertThat(badRow.err).contains("part-0.csv, row 8 (counted from 1")
+        .contains("weight column 'w' holds -1, not a sample weight (a finite number >= 0)");
 
     Map<String, String> weightedKeys = keys("weighted", data, heldOut);
     weightedKeys.put("data.weight", "w");
+    CliRun dry = train("weighted", weightedKeys, "--dry-run");
+    assertThat(dry.code).as("%s", dry).isZero();
+    long classTwo = Files.readAllLines(data.resolve("part-0.csv")).stream().filter(l -> l.endsWith(",2,0")).count();
+    assertThat(dry.err).contains("  weights (data.weight w): " + (600 - classTwo) + " over 600 rows, mean ")
+        .contains(", largest 1; " + classTwo + " rows weigh 0 and train nothing\n");
     CliRun weighted = train("weighted", weightedKeys);
     assertThat(weighted.code).as("%s", weighted).isZero();
     CliRun plain = train("plain", keys("plain", data, heldOut));
@@ -114,8 +119,9 @@ class SampleWeightsCliTest {
         "data.weight=", "--master", MASTER);
     assertThat(unweigh.code).as("%s", unweigh).isEqualTo(ExitCodes.USAGE);
     assertThat(unweigh.err).contains("data.weight");
-    assertThat(CliRun.of("status", tmp.resolve("weighted").toString()).out).contains("rows:        weighted by column w "
-        + "in the training loss (data.weight; held-out rows count once each)");
+    assertThat(CliRun.of("status", tmp.resolve("weighted").toString()).out)
+        .contains("rows:        weighted by column w in the training loss (data.weight; held-out rows count once "
+            + "each)");
     assertThat(CliRun.of("status", tmp.resolve("plain").toString()).out).doesNotContain("rows:");
     // one weight changed and nothing else: the data a resume finds is not what the job trained on
     Path file = data.resolve("part-0.csv");
