@@ -14,12 +14,7 @@ import io.epochal.driver.config.ShellWords;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
-import io.epochal.checkpoint.LoadedCheckpoint;
-import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.predict.BatchPredictor;
-import io.epochal.driver.predict.OnnxModelFile;
-import io.epochal.driver.predict.PredictOptions;
-import io.epochal.driver.predict.PredictionSummary;
 import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import io.epochal.driver.train.LostJobSpec;
@@ -30,8 +25,6 @@ import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
 import io.epochal.job.LeaseHeldException;
 import io.epochal.params.HyperParameters;
-import io.epochal.worker.model.ModelRegistry;
-import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -328,51 +321,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
   @Override
   public int predict(URI model, URI input, URI output, Map<String, String> dataKeys, CliOptions options)
       throws Exception {
-    // locations as every message shows them (file:///...), which Hadoop and Spark read as they read file:/...
-    PredictOptions predict = PredictOptions.fromKeys(JobSpecResolver.locationText(new Path(input)),
-        output == null ? null : JobSpecResolver.locationText(new Path(output)),
-        dataKeys);
-    Configuration conf = options.hadoopConfiguration();
-    BatchPredictor.checkLocations(predict, conf);
-    String modelPath = JobSpecResolver.locationText(new Path(model));
-    if (OnnxModelFile.isOnnx(modelPath, conf)) {
-      return predictOnnx(OnnxModelFile.read(modelPath, conf), predict, options);
-    }
-    CheckpointTarget t = CheckpointTarget.resolveModel(model, conf);
-    LoadedCheckpoint c;
-    try (CheckpointStore store = t.openWeights(conf)) {
-      Optional<LoadedCheckpoint> loaded = t.load(store, err);
-      if (loaded.isEmpty()) {
-        err.println("epochal: " + modelPath + " has no checkpoint to predict with");
-        return ExitCodes.FAILED;
-      }
-      c = loaded.get();
-    }
-    t.noteUnfinished(c, conf, err);
-    String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(
-        JobSpecResolver.locationText(c.path()));
-    if (!warning.isEmpty()) {
-      err.println("epochal: warning: " + warning);
-    }
-    java.util.OptionalInt refused = CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "nothing predicted: ");
-    if (refused.isPresent()) {
-      return refused.getAsInt();
-    }
-    try (EpochalSpark spark = SparkSessions.builder()
-        .setMaster(options.master())
-        .optAppName("epochal predict " + c.manifest().modelName())
-        .optVerbose(options.verbose())
-        .optConf(options.sparkConf())
-        .build()) {
-      PredictionSummary summary;
-      try {
-        summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(c, predict, out);
-      } catch (BadInputException e) {
-        throw e.forPredict();
-      }
-      (output == null ? err : out).println(summary);
-      return ExitCodes.OK;
-    }
+    return new CheckpointPrediction(options.hadoopConfiguration(), out, err).predict(model, input, output, dataKeys,
+        options);
   }
 
   @Override
@@ -380,25 +330,5 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       boolean perClass, String weights, CliOptions options) throws Exception {
     return new CheckpointEvaluation(options.hadoopConfiguration(), out, err, perClass, weights).evaluate(model, input,
         dataKeys, all, json, options);
-  }
-
-  /** Predicts with an ONNX model file; its feature columns are checked before Spark starts. */
-  private int predictOnnx(OnnxModelFile model, PredictOptions predict, CliOptions options) throws Exception {
-    BatchPredictor.checkOnnxFeatures(model, predict);
-    try (EpochalSpark spark = SparkSessions.builder()
-        .setMaster(options.master())
-        .optAppName("epochal predict " + new Path(model.location()).getName())
-        .optVerbose(options.verbose())
-        .optConf(options.sparkConf())
-        .build()) {
-      PredictionSummary summary;
-      try {
-        summary = new BatchPredictor(spark, ModelRegistry.getDefault()).predict(model, predict, out);
-      } catch (BadInputException e) {
-        throw e.forPredict();
-      }
-      (predict.output() == null ? err : out).println(summary);
-      return ExitCodes.OK;
-    }
   }
 }

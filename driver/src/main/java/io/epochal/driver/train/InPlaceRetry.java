@@ -90,7 +90,7 @@ final class InPlaceRetry {
    *     waits
    */
   private void retry(TrainingException thrown, int outOfMemoryBefore, String again) throws TrainingException {
-    if (dir.shuttingDown()) {
+    if (dir.outcome().shuttingDown()) {
       throw thrown;
     }
     TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),

@@ -138,14 +138,18 @@ final class JobDirectory implements AutoCloseable {
     return this;
   }
 
+  /**
+   * How this driver leaves the job ({@link JobOutcome}): whether the JVM shuts down (training must not retry), how
+   * the shutdown hook marked the job, and the job's FAILED or COMPLETED mark, made only while this driver holds the
+   * lease.
+   */
+  JobOutcome outcome() {
+    return outcome;
+  }
+
   /** The commits in flight, reported by the checkpoint writer ({@link CheckpointWriter}). */
   CommitDrain commits() {
     return commits;
-  }
-
-  /** Whether the JVM began to shut down while this driver owned the job: training must not retry. */
-  boolean shuttingDown() {
-    return outcome.shuttingDown();
   }
 
   /** The epoch and round the training thread last began (0, 0 before the first round), read together. */
@@ -165,16 +169,6 @@ final class JobDirectory implements AutoCloseable {
 
   /** An epoch and a round of it, set and read as one value. */
   record Position(int epoch, int round) {}
-
-  /** The reason the shutdown hook marked the job FAILED under (INTERRUPTED until it ran). */
-  FailureReason stoppedAs() {
-    return outcome.stoppedAs();
-  }
-
-  /** Whether the shutdown hook gave the job up (marked it FAILED as INTERRUPTED, or released its lease). */
-  boolean gaveUp() {
-    return outcome.gaveUp();
-  }
 
   /** Whether the shutdown hook has told the user how the job ended and how to continue it. */
   boolean stopReported() {
@@ -356,16 +350,6 @@ final class JobDirectory implements AutoCloseable {
     if (h != null) {
       h.failure(e, tryNo, maxTries, inPlace);
     }
-  }
-
-  /** Marks the job FAILED ({@link JobOutcome#failed}): only while this driver holds the lease. */
-  void failed(TrainingException e) throws IOException {
-    outcome.failed(e);
-  }
-
-  /** Marks a reopened job COMPLETED again after refusing its amendment ({@link JobOutcome#amendmentRefused}). */
-  void amendmentRefused(TrainingException e) throws IOException {
-    outcome.amendmentRefused(e);
   }
 
   /** Marks the job COMPLETED and records it, unless the JVM shuts down (the shutdown hook then ends the run). */

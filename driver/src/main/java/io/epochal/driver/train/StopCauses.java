@@ -52,11 +52,12 @@ final class StopCauses {
   static TrainingException interrupted(JobDirectory dir, JobSpec spec, Exception seen) {
     JobDirectory.Position at = dir.position();
     // whether or not the shutdown hook has run yet
-    Optional<String> heapOut = dir.stoppedAs() == FailureReason.DRIVER_OUT_OF_MEMORY ? Optional.of("the heap ran out")
-        : dir.heapExhaustion();
+    JobOutcome outcome = dir.outcome();
+    Optional<String> heapOut = outcome.stoppedAs() == FailureReason.DRIVER_OUT_OF_MEMORY
+        ? Optional.of("the heap ran out") : dir.heapExhaustion();
     FailureReason reason = heapOut.isPresent() ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.INTERRUPTED;
     return new TrainingException(reason, at.epoch(), at.round(), "stopped: the driver's JVM is shutting down"
-        + heapOut.map(h -> " after " + h).orElse("") + (dir.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
-        + "FAILED (" + dir.stoppedAs() + ") and its lease released" : ""), seen, dir.stopReported());
+        + heapOut.map(h -> " after " + h).orElse("") + (outcome.gaveUp() ? "; job " + spec.jobDirText() + " is marked "
+        + "FAILED (" + outcome.stoppedAs() + ") and its lease released" : ""), seen, dir.stopReported());
   }
 }

@@ -89,7 +89,7 @@ final class StorageWait {
   /** A wait before {@code purpose} on {@code dir}, on the real clock and sleeping the thread. */
   private static StorageWait onRealClock(Probe probe, Purpose purpose, JobDirectory dir, long patienceMs,
       TrainingListener listener) {
-    return new StorageWait(probe, purpose, dir.spec().jobDirText(), patienceMs, listener, dir::shuttingDown,
+    return new StorageWait(probe, purpose, dir.spec().jobDirText(), patienceMs, listener, dir.outcome()::shuttingDown,
         () -> System.nanoTime() / 1_000_000, Thread::sleep);
   }
 

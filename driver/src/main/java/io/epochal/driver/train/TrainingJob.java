@@ -168,7 +168,7 @@ public final class TrainingJob {
           trained = outcome;
           break;
         } catch (RuntimeException e) {
-          if (dir.shuttingDown()) {
+          if (dir.outcome().shuttingDown()) {
             throw StopCauses.interrupted(dir, spec, e);
           }
           throw e;
@@ -176,7 +176,7 @@ public final class TrainingJob {
           TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),
               spark.executorsOutOfMemory() - executorsOutOfMemory);
           clearInterrupt(e);
-          if (dir.shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
+          if (dir.outcome().shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
           }
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts(), false);
@@ -222,9 +222,9 @@ public final class TrainingJob {
   private void markFailed(JobDirectory dir, TrainingException last) {
     try {
       if (reopening != null && reopening.toAmend() && dir.specFile().amendmentPending()) {
-        dir.amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
+        dir.outcome().amendmentRefused(last); // nothing changed: the job is as COMPLETED as it was
       } else {
-        dir.failed(last);
+        dir.outcome().failed(last);
       }
     } catch (IOException io) {
       // the failure is the news: a state that cannot be written (the store failing) must not hide it
