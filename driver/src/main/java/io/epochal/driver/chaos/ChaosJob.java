@@ -18,7 +18,8 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 
 /**
- * The small job a chaos run trains over and over: 256 generated rows of 8 features and 3 classes,
+ * The small job a chaos run trains over and over: 256 generated rows of 8 features and 3 classes
+ * (and a column {@code weight} of sample weights, which {@code --set data.weight=weight} trains with),
  * an MLP with 16 hidden units, Adam, 2 workers, 2 rounds per epoch, a 3-second lease (so that a
  * resume after a SIGKILL waits 3 seconds, not minutes), and retention keeping the last 2
  * checkpoints (so that kills also land during retention). The data is written once by an
@@ -81,7 +82,8 @@ public final class ChaosJob {
     if (!Files.exists(data)) {
       Path log = workDir.resolve(GEN_DATA_LOG);
       try (ChildDriver gen = ChildDriver.start(log, List.of("--master", "local[2]", "gen-data", "--rows", "256",
-          "--features", "8", "--classes", "3", "--seed", "7", "--partitions", "2", data.toString()))) {
+          "--features", "8", "--classes", "3", "--seed", "7", "--partitions", "2", "--sample-weights",
+          data.toString()))) {
         Optional<Integer> code = gen.waitFor(GEN_DATA_TIMEOUT);
         if (code.isEmpty() || code.get() != 0) {
           throw new IOException("epochal gen-data " + (code.isEmpty() ? "timed out" : "exited with " + code.get())

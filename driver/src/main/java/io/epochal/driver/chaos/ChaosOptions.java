@@ -33,6 +33,9 @@ public final class ChaosOptions {
       "data.features", "data.label", "data.classes", "train.epochs", "retry.max_attempts", "retry.backoff_ms",
       "retry.storage_wait_ms", "lease.ttl_ms");
 
+  /** The one data key {@code --set} takes: the generated rows carry sample weights in column {@code weight}. */
+  private static final String SAMPLE_WEIGHTS = io.epochal.driver.config.SampleWeights.KEY;
+
   private ChaosOptions(Builder b) {
     checkArgument(b.iterations >= 1, "--iterations must be >= 1, got %s", b.iterations);
     checkArgument(b.maxKillsPerRun >= 1, "--max-kills-per-run must be >= 1, got %s", b.maxKillsPerRun);
@@ -50,10 +53,11 @@ public final class ChaosOptions {
     this.workDir = b.workDir;
     this.keepWorkDir = b.keepWorkDir;
     for (String key : b.settings.keySet()) {
-      checkArgument(!OWN_KEYS.contains(key) && !key.startsWith("data."), "--set %s: chaos sets %s itself (the job's "
-          + "name and directory, the rows it generates, --epochs, and the retry and lease timing its kills are "
-          + "planned around); the keys it takes are those of the model, optimizer, schedule, loss and training "
-          + "(e.g. --set schedule.name=plateau)", key, key);
+      checkArgument(!OWN_KEYS.contains(key) && (!key.startsWith("data.") || key.equals(SAMPLE_WEIGHTS)),
+          "--set %s: chaos sets %s itself (the job's name and directory, the rows it generates, --epochs, and the "
+          + "retry and lease timing its kills are planned around); the keys it takes are those of the model, "
+          + "optimizer, schedule, loss and training (e.g. --set schedule.name=plateau), and data.weight=weight (the "
+          + "rows' sample weights)", key, key);
     }
     this.settings = Map.copyOf(b.settings);
   }

@@ -26,7 +26,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Layout {@code array}: columns {@code features} (array&lt;float&gt;) and {@code label} (int).
  * Layout {@code columns}: {@code f0 .. f<n-1>} (float) and {@code label}. CSV is always written
- * with named columns and a header.
+ * with named columns and a header. With {@link Builder#optWeights} a float column {@code weight}
+ * follows the label.
  */
 public final class DataGenerator {
 
@@ -37,6 +38,9 @@ public final class DataGenerator {
    * --overwrite} replaces only a directory that holds it, never data it did not generate.
    */
   public static final String MARKER = "_EPOCHAL_GENERATED";
+
+  /** The sample weight column written with {@link Builder#optWeights}, for {@code data.weight}. */
+  public static final String WEIGHT_COLUMN = "weight";
 
   private final long rows;
   private final long firstRow;
@@ -49,6 +53,7 @@ public final class DataGenerator {
   private final int partitions;
   private final String format;
   private final boolean arrayLayout;
+  private final boolean weights;
 
   private DataGenerator(Builder b) {
     this.rows = b.rows;
@@ -63,6 +68,7 @@ public final class DataGenerator {
     this.partitions = b.partitions;
     this.format = b.format;
     this.arrayLayout = b.arrayLayout && !"csv".equals(b.format);
+    this.weights = b.weights;
   }
 
   /** A new builder. */
@@ -82,6 +88,9 @@ public final class DataGenerator {
       }
     }
     fields.add(DataTypes.createStructField("label", DataTypes.IntegerType, false));
+    if (weights) {
+      fields.add(DataTypes.createStructField(WEIGHT_COLUMN, DataTypes.FloatType, false));
+    }
     return DataTypes.createStructType(fields);
   }
 
@@ -92,9 +101,10 @@ public final class DataGenerator {
     int n = features;
     int k = classes;
     boolean array = arrayLayout;
+    boolean weighted = weights;
     double[] ends = classEnds;
     JavaRDD<Row> data = spark.range(firstRow, firstRow + rows, 1, partitions).javaRDD()
-        .map(i -> row(i, s, centers, n, k, ends, array));
+        .map(i -> row(i, s, centers, n, k, ends, array, weighted));
     return spark.createDataFrame(data, schema());
   }
 
@@ -108,9 +118,10 @@ public final class DataGenerator {
         .option("header", "true").format(format).save(path);
     org.apache.hadoop.fs.Path marker = new org.apache.hadoop.fs.Path(path, MARKER);
     String json = String.format(java.util.Locale.ROOT, "{\"rows\": %d, \"first_row\": %d, \"features\": %d, "
-        + "\"classes\": %d, \"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"%s}%n", rows,
+        + "\"classes\": %d, \"seed\": %d, \"separation\": %s, \"format\": \"%s\", \"layout\": \"%s\"%s%s}%n", rows,
         firstRow, features, classes, seed, Double.toString(separation), format, arrayLayout ? "array" : "columns",
-        classEnds.length == 0 ? "" : ", \"class_ends\": " + java.util.Arrays.toString(classEnds));
+        classEnds.length == 0 ? "" : ", \"class_ends\": " + java.util.Arrays.toString(classEnds),
+        weights ? ", \"weights\": \"" + WEIGHT_COLUMN + "\"" : "");
     try (java.io.OutputStream out = marker.getFileSystem(spark.sparkContext().hadoopConfiguration())
         .create(marker, true)) {
       out.write(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -163,11 +174,11 @@ public final class DataGenerator {
     return ends;
   }
 
-  private static Row row(long i, long seed, float[][] centers, int features, int classes, double[] classEnds,
-      boolean array) {
+  static Row row(long i, long seed, float[][] centers, int features, int classes, double[] classEnds,
+      boolean array, boolean weighted) {
     SplittableRandom r = new SplittableRandom(mix(seed, i));
     int label = classEnds.length == 0 ? r.nextInt(classes) : classOf(r.nextDouble(), classEnds);
-    Object[] values = new Object[array ? 2 : features + 1];
+    Object[] values = new Object[(array ? 2 : features + 1) + (weighted ? 1 : 0)];
     Float[] x = new Float[features];
     for (int f = 0; f < features; f++) {
       x[f] = (float) (centers[label][f] + gaussian(r));
@@ -177,7 +188,10 @@ public final class DataGenerator {
     } else {
       System.arraycopy(x, 0, values, 0, features);
     }
-    values[values.length - 1] = label;
+    values[array ? 1 : features] = label;
+    if (weighted) { // drawn after the features: the rows are those of the data without weights
+      values[values.length - 1] = r.nextInt(10) == 0 ? 0f : 0.25f + 0.125f * r.nextInt(14);
+    }
     return RowFactory.create(values);
   }
 
@@ -216,6 +230,7 @@ public final class DataGenerator {
     private int partitions = 2;
     private String format = "parquet";
     private boolean arrayLayout = true;
+    private boolean weights;
 
     private Builder() {}
 
@@ -297,6 +312,15 @@ public final class DataGenerator {
     /** One array column {@code features} (true, default) or columns {@code f0..} (false). */
     public Builder optArrayLayout(boolean array) {
       this.arrayLayout = array;
+      return this;
+    }
+
+    /**
+     * Whether the rows get a sample weight column {@link #WEIGHT_COLUMN} (default false): 0 for about one row in ten,
+     * else one of 0.25, 0.375, ..., 1.875, drawn per row after its features (the rows are those without it).
+     */
+    public Builder optWeights(boolean weights) {
+      this.weights = weights;
       return this;
     }
 

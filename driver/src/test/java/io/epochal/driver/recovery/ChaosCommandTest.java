@@ -54,6 +54,11 @@ class ChaosCommandTest {
     assertThat(typo.code).as(typo.toString()).isEqualTo(2);
     assertThat(typo.err).contains("unknown key 'schedule.patiense' (from --set schedule.patiense); did you mean "
         + "'schedule.patience'?");
+    // the one data key chaos takes: its rows carry sample weights in column weight
+    CliRun weighted = CliRun.of("chaos", "--iterations", "1", "--work-dir", tmp.toString(), "--set",
+        "data.weight=weight", "--set", "schedule.patiense=1");
+    assertThat(weighted.code).as(weighted.toString()).isEqualTo(2);
+    assertThat(weighted.err).doesNotContain("chaos sets data.weight").contains("unknown key 'schedule.patiense'");
     assertThat(tmp).isEmptyDirectory();
   }
 
