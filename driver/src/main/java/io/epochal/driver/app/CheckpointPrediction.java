@@ -75,7 +75,8 @@ final class CheckpointPrediction {
     if (!warning.isEmpty()) {
       err.println("epochal: warning: " + warning);
     }
-    java.util.OptionalInt refused = CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err, "nothing predicted: ");
+    java.util.OptionalInt refused = CheckpointVerifier.refusal(c, ModelRegistry.getDefault(), err,
+        "nothing predicted: ");
     if (refused.isPresent()) {
       return refused.getAsInt();
     }

@@ -63,8 +63,7 @@ final class DryRunDataCheck {
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + ", which fit the model");
       weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
       check.classCounts().ifPresent(counts -> err.println("  " + classes(spec, counts)));
-      check.weights().ifPresent(w -> err.println("  " + w.describe(
-          io.epochal.driver.config.SampleWeights.column(spec.toHyperParameters()))));
+      check.weights().ifPresent(w -> err.println("  " + w.describe()));
       paramGroups(spec);
       Optional<long[]> held = check.checkHeldOut(true);
       held.ifPresent(h -> heldOut(spec, h));

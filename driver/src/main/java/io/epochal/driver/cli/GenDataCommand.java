@@ -78,7 +78,7 @@ final class GenDataCommand implements Callable<Integer> {
 
   @Option(names = "--sample-weights", description = "Add a column 'weight' of sample weights for data.weight: 0 "
       + "for about one row in ten, else 0.25 to 1.875 in steps of 0.125; the other columns are as without it.")
-  boolean weights;
+  boolean sampleWeights;
 
   @Option(names = "--overwrite", description = "Replace an earlier output of gen-data at OUT (one holding "
       + "_EPOCHAL_GENERATED); never other files. An empty directory is written into without it.")
@@ -110,7 +110,7 @@ final class GenDataCommand implements Callable<Integer> {
     }
     DataGenerator.Builder builder = DataGenerator.builder().optRows(rows).optFirstRow(firstRow).optFeatures(features)
         .optClasses(classes).optSeed(seed).optSeparation(separation).optPartitions(partitions).optFormat(format)
-        .optArrayLayout(layout.equals("array")).optWeights(weights);
+        .optArrayLayout(layout.equals("array")).optWeights(sampleWeights);
     DataGenerator gen;
     try { // the shares are checked here, and their number against the classes as the generator is built
       gen = builder.optClassShares(classShares == null ? new double[0] : classShares).build();
@@ -155,7 +155,7 @@ final class GenDataCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
         firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes,
-        (classShares == null ? "" : " in shares " + sharesText()) + (weights ? ", sample weights in column "
+        (classShares == null ? "" : " in shares " + sharesText()) + (sampleWeights ? ", sample weights in column "
         + DataGenerator.WEIGHT_COLUMN : ""), seed, format, path);
     return ExitCodes.OK;
   }

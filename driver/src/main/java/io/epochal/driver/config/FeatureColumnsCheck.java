@@ -49,21 +49,20 @@ final class FeatureColumnsCheck {
       List<ConfigException> problems) {
     SpecValidator.Sourced features = raw.get(JobKeys.DATA_FEATURES);
     String label = values.getString(JobKeys.DATA_LABEL);
-    if (features != null && features.text && label != null
-        && List.of(values.getString(JobKeys.DATA_FEATURES).split(",")).contains(label)) {
+    List<String> featureNames = values.contains(JobKeys.DATA_FEATURES)
+        ? List.of(values.getString(JobKeys.DATA_FEATURES).split(",")) : List.of();
+    if (features != null && features.text && label != null && featureNames.contains(label)) {
       problems.add(new ConfigException(JobKeys.DATA_FEATURES, JobKeys.DATA_FEATURES + " names the label column '" + label
           + "' (data.label; from " + features.source + "): the model would be given each row's answer as an input and "
           + "learn nothing it can use on new data; remove it from " + JobKeys.DATA_FEATURES + ", or set data.label to "
           + "the column to predict"));
     }
     String weight = SampleWeights.column(values);
-    String featureText = values.contains(JobKeys.DATA_FEATURES) ? values.getString(JobKeys.DATA_FEATURES) : null;
-    List<String> featureNames = featureText == null ? List.of() : List.of(featureText.split(","));
     if (!weight.isEmpty() && (weight.equals(label) || featureNames.contains(weight))) {
+      String which = weight.equals(label) ? "the label (data.label)" : "a feature column (data.features)";
       problems.add(new ConfigException(SampleWeights.KEY, SampleWeights.KEY + " names column '" + weight
-          + "', which is " + (weight.equals(label) ? "the label (data.label)" : "a feature column (data.features)") + ": a row's "
-          + "weight must come from a column of its own; set " + SampleWeights.KEY + " to that column, or leave it "
-          + "empty for rows that weigh the same"));
+          + "', which is " + which + ": a row's weight must come from a column of its own; set " + SampleWeights.KEY
+          + " to that column, or leave it empty for rows that weigh the same"));
     }
   }
 }

@@ -42,7 +42,8 @@ class SampleWeightsKeyTest {
     JobSpec spec = SpecFixtures.resolver(jobFile).build().resolve();
     String label = spec.dataLabel();
     String feature = spec.dataFeatures().get(0);
-    ConfigException asLabel = SpecFixtures.errorOf(SpecFixtures.resolver(jobFile).optOverride(SampleWeights.KEY, label));
+    ConfigException asLabel = SpecFixtures.errorOf(
+        SpecFixtures.resolver(jobFile).optOverride(SampleWeights.KEY, label));
     assertThat(asLabel.key()).isEqualTo(SampleWeights.KEY);
     assertThat(asLabel).hasMessageContaining("data.weight names column '" + label + "', which is the label "
         + "(data.label): a row's weight must come from a column of its own; set data.weight to that column, or leave "

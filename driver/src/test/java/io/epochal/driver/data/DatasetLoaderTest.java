@@ -238,11 +238,11 @@ class DatasetLoaderTest {
         .isEqualTo(unweighted.digest());
     assertThat(weightedOptions.withPath(without.toUri().toString()).weight()).as("held-out rows: unweighted").isEmpty();
     // weights 0, 0.5, 1 and 1.5 ten times each
-    assertThat(weighted.weights()).contains(new SampleWeightSummary(40, 30, 10, 1.5));
-    assertThat(weighted.weights().orElseThrow().describe("w"))
+    assertThat(weighted.weights()).contains(new SampleWeightSummary("w", 40, 30, 10, 1.5));
+    assertThat(weighted.weights().orElseThrow().describe())
         .isEqualTo("weights (data.weight w): 30 over 40 rows, mean 0.75, largest 1.5; 10 rows weigh 0 and train "
             + "nothing");
-    assertThat(new SampleWeightSummary(3, 1e6 / 3, 0, 1e6 / 3).describe("w"))
+    assertThat(new SampleWeightSummary("w", 3, 1e6 / 3, 0, 1e6 / 3).describe())
         .isEqualTo("weights (data.weight w): 333333 over 3 rows, mean 111111, largest 333333");
     assertThat(unweighted.weights()).isEmpty();
     Path zeros = tmp.resolve("zero-weights");

@@ -32,7 +32,8 @@ class SampleWeightsRoundTest {
     StateDict unweighted = LocalRound.run(oneBatch, start, all, 0, 0, 0).state();
 
     assertThat(RoundFixtures.maxModelDifference(withZeros, without)).isLessThan(1e-6);
-    assertThat(RoundFixtures.maxModelDifference(withZeros, unweighted)).as("the zero rows count without their weights").isGreaterThan(1e-3);
+    assertThat(RoundFixtures.maxModelDifference(withZeros, unweighted)).as("the zero rows count without their weights")
+        .isGreaterThan(1e-3);
   }
 
   @Test
