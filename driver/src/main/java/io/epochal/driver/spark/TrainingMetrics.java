@@ -4,6 +4,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.metrics.source.Source;
 
@@ -13,19 +16,25 @@ import org.apache.spark.metrics.source.Source;
  * with Spark's own: {@code epoch}, {@code epochs}, {@code round}, {@code rounds}, {@code step}, {@code
  * samples_per_second} and {@code loss} (the epoch's mean training loss so far), in a source named
  * {@code epochal.<job name>} (characters other than letters, digits, {@code -} and {@code _} as
- * {@code _}), under Spark's {@code <namespace>.driver.} prefix. Registered while a job trains and
- * removed when it ends ({@link #close}); updated after every round. Values are 0 (NaN for the rates)
- * until the first round.
+ * {@code _}), under Spark's {@code <namespace>.driver.} prefix. A second job of the same name training
+ * in the same driver JVM meanwhile gets {@code epochal.<job name>-2} (then {@code -3}, ...), instead of
+ * no gauges: Spark's metrics system keeps the first source of a name and drops the others. Registered
+ * while a job trains and removed when it ends ({@link #close}); updated after every round. Values are 0
+ * (NaN for the rates) until the first round.
  */
 public final class TrainingMetrics implements Source, AutoCloseable {
+
+  /** The source names of this JVM's registered jobs, each taken until its job's {@link #close}. */
+  private static final Set<String> TAKEN = new HashSet<>();
 
   private final String name;
   private final MetricRegistry registry = new MetricRegistry();
   private final SparkEnv env;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private volatile Snapshot now = new Snapshot(0, 0, 0, 0, 0, Double.NaN, Double.NaN);
 
-  private TrainingMetrics(String jobName, SparkEnv env) {
-    this.name = "epochal." + checkNotNull(jobName, "jobName").replaceAll("[^A-Za-z0-9_-]", "_");
+  private TrainingMetrics(String name, SparkEnv env) {
+    this.name = name;
     this.env = env;
     registry.register("epoch", (Gauge<Integer>) () -> now.epoch());
     registry.register("epochs", (Gauge<Integer>) () -> now.epochs());
@@ -42,11 +51,23 @@ public final class TrainingMetrics implements Source, AutoCloseable {
    */
   static TrainingMetrics register(String jobName) {
     SparkEnv env = SparkEnv.get();
-    TrainingMetrics m = new TrainingMetrics(jobName, env);
+    TrainingMetrics m = new TrainingMetrics(takeName(jobName), env);
     if (env != null) {
       env.metricsSystem().registerSource(m);
     }
     return m;
+  }
+
+  /** {@code epochal.<job name>}, or with the first suffix {@code -2}, {@code -3}, ... no live job holds. */
+  private static String takeName(String jobName) {
+    String base = "epochal." + checkNotNull(jobName, "jobName").replaceAll("[^A-Za-z0-9_-]", "_");
+    synchronized (TAKEN) {
+      String name = base;
+      for (int n = 2; !TAKEN.add(name); n++) {
+        name = base + "-" + n;
+      }
+      return name;
+    }
   }
 
   /**
@@ -67,11 +88,17 @@ public final class TrainingMetrics implements Source, AutoCloseable {
     return registry;
   }
 
-  /** Removes the gauges from the metrics system. */
+  /** Removes the gauges from the metrics system and frees the source name; once. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     if (env != null) {
       env.metricsSystem().removeSource(this);
+    }
+    synchronized (TAKEN) {
+      TAKEN.remove(name);
     }
   }
 
