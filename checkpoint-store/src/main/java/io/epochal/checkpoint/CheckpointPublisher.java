@@ -165,6 +165,7 @@ final class CheckpointPublisher {
    *     remain in {@code deleting}
    */
   boolean unpublish(long epoch, Path dir, Path deleting, Path parent) throws CheckpointException {
+    boolean unpublished = false;
     try {
       if (!fs.exists(dir)) {
         return false;
@@ -174,6 +175,7 @@ final class CheckpointPublisher {
         throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: renaming it to " + deleting.getName()
             + " returned false; nothing was removed");
       }
+      unpublished = true;
       writer.syncLocalDir(parent);
       Path manifest = new Path(deleting, CheckpointManifest.FILE_NAME);
       boolean strayFile = fs.getFileStatus(deleting).isFile(); // no manifest under a file named as a checkpoint
@@ -188,8 +190,11 @@ final class CheckpointPublisher {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw new CheckpointException(epoch, dir.toString(), "cannot be deleted: "
-          + (e instanceof java.nio.file.FileSystemException ? e.getMessage() : e.toString()), e);
+      String error = e instanceof java.nio.file.FileSystemException ? e.getMessage() : e.toString();
+      throw new CheckpointException(epoch, dir.toString(), unpublished
+          ? "was unpublished (renamed to " + deleting + ", which no reader reads), but deleting it failed: " + error
+              + "; cleanTemporary() (run when a job starts) removes what remains, or remove the directory by hand"
+          : "cannot be deleted: " + error, e);
     }
   }
 

@@ -52,14 +52,19 @@ public enum CheckpointSeries {
     return String.format(Locale.ROOT, format, key);
   }
 
-  /** The key of a published member's directory name, or empty for any other name. */
+  /**
+   * The key of a published member's directory name, or empty for any other name: only the name
+   * {@link #name} gives its key counts ({@code epoch-0000007}, with a digit too many, is no member,
+   * since the store would look for epoch 7 in {@code epoch-000007}).
+   */
   public OptionalLong parse(String name) {
     Matcher m = published.matcher(name);
     if (!m.matches()) {
       return OptionalLong.empty();
     }
     try {
-      return OptionalLong.of(Long.parseLong(m.group(1)));
+      long key = Long.parseLong(m.group(1));
+      return name.equals(name(key)) ? OptionalLong.of(key) : OptionalLong.empty();
     } catch (NumberFormatException e) {
       return OptionalLong.empty();
     }
@@ -70,9 +75,17 @@ public enum CheckpointSeries {
     return this == EPOCHS ? m.epoch() : m.globalStep();
   }
 
-  /** The series a checkpoint's path (or a path inside it) belongs to, by the series directory it is in. */
+  /**
+   * The series a checkpoint's path (or a path inside it) belongs to, by the series directory it is in:
+   * the deeper of the two series directories in the path, since the job directory above them may
+   * itself sit in a folder named {@code mid-epoch} or {@code checkpoints}.
+   */
   public static CheckpointSeries of(String path) {
-    return path != null && path.contains("/" + STEPS.directory() + "/") ? STEPS : EPOCHS;
+    if (path == null) {
+      return EPOCHS;
+    }
+    return path.lastIndexOf("/" + STEPS.directory() + "/") > path.lastIndexOf("/" + EPOCHS.directory() + "/")
+        ? STEPS : EPOCHS;
   }
 
   /** The key said in a message: {@code epoch 7}, {@code step 1234}. */

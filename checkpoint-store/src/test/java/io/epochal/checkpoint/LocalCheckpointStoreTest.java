@@ -152,6 +152,29 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aDeletionWhoseDirectorySyncFailsAfterItsRenameIsReportedAsUnpublishedNotAsKept() throws Exception {
+    String dir = root.resolve("sync-fails-on-delete-job").toUri().toString();
+    Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      // the disk reports an I/O error for the checkpoints directory's fsync, which follows the rename
+      LocalDirectories.fsynced = p -> {
+        if (p.equals(checkpoints)) {
+          throw new IOException("Input/output error");
+        }
+      };
+      assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("epoch-000001").hasMessageContaining("was unpublished (renamed to ")
+          .hasMessageContaining("_deleting-epoch-000001-").hasMessageContaining("Input/output error")
+          .hasMessageContaining("cleanTemporary()").hasMessageNotContaining("cannot be deleted");
+      assertThat(s.list()).extracting(CheckpointEntry::epoch).containsExactly(2L);
+    } finally {
+      LocalDirectories.fsynced = p -> { };
+    }
+  }
+
+  @Test
   void aCheckpointThatCannotBeUnpublishedKeepsAllItsDataAndStillLoads() throws Exception {
     // a file system whose rename returns false (the local one renames a directory with one rename(2) of its own)
     String dir = OtherSchemeFileSystem.uri(root.resolve("rename-stuck-job"));

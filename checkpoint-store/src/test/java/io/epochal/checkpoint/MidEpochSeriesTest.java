@@ -100,5 +100,52 @@ class MidEpochSeriesTest {
     assertThat(CheckpointSeries.STEPS.parse("_tmp-step-000001234-x")).isEmpty();
     assertThatThrownBy(() -> CheckpointSeries.STEPS.name(-1)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("step must be >= 0, got -1");
+    assertThat(CheckpointSeries.EPOCHS.parse("epoch-1234567")).hasValue(1234567);
+    assertThat(CheckpointSeries.EPOCHS.parse("epoch-0000007")).as("a digit too many: not the name of epoch 7")
+        .isEmpty();
+    assertThat(CheckpointSeries.STEPS.parse("step-0000000012")).isEmpty();
+  }
+
+  @Test
+  void aPathsSeriesIsTheDeepestSeriesDirectoryInIt() {
+    assertThat(CheckpointSeries.of("hdfs://nn/teams/mid-epoch/job1/checkpoints/epoch-000003"))
+        .isEqualTo(CheckpointSeries.EPOCHS);
+    assertThat(CheckpointSeries.of("file:/data/mid-epoch/job1/checkpoints/epoch-000003/model.safetensors"))
+        .isEqualTo(CheckpointSeries.EPOCHS);
+    assertThat(CheckpointSeries.of("hdfs://nn/teams/checkpoints/job1/mid-epoch/step-000000012"))
+        .isEqualTo(CheckpointSeries.STEPS);
+    assertThat(CheckpointSeries.of("hdfs://nn/job1/mid-epoch/step-000000012/model.safetensors"))
+        .isEqualTo(CheckpointSeries.STEPS);
+    assertThat(CheckpointSeries.of("hdfs://nn/job1/checkpoints/epoch-000001")).isEqualTo(CheckpointSeries.EPOCHS);
+  }
+
+  @Test
+  void aDamagedEpochOfAJobInAFolderNamedMidEpochIsNamedAsAnEpoch() throws Exception {
+    Path jobDir = tmp.resolve("mid-epoch").resolve("job");
+    try (HadoopCheckpointStore epochs = HadoopCheckpointStore.builder().setJobDir(jobDir.toUri().toString()).build()) {
+      epochs.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      epochs.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    }
+    Files.writeString(jobDir.resolve("checkpoints/epoch-000002/model.safetensors"), "garbage",
+        StandardOpenOption.TRUNCATE_EXISTING);
+    try (HadoopCheckpointStore epochs = HadoopCheckpointStore.builder().setJobDir(jobDir.toUri().toString()).build()) {
+      LatestCheckpoint latest = epochs.latest();
+      assertThat(latest.checkpoint()).get().extracting(LoadedCheckpoint::epoch).isEqualTo(1L);
+      assertThat(latest.skipped()).singleElement().asString().startsWith("epoch 2 (").doesNotContain("step 2");
+    }
+  }
+
+  @Test
+  void aDirectoryNamedWithADigitTooManyIsNoCheckpoint() throws Exception {
+    try (HadoopCheckpointStore epochs = store(CheckpointSeries.EPOCHS)) {
+      epochs.commit(TestCheckpoints.content(6), CommitGuard.NONE);
+    }
+    Path checkpoints = tmp.resolve("job/checkpoints");
+    Files.createDirectories(checkpoints.resolve("epoch-0000007"));
+    Files.copy(checkpoints.resolve("epoch-000006/manifest.json"), checkpoints.resolve("epoch-0000007/manifest.json"));
+    try (HadoopCheckpointStore epochs = store(CheckpointSeries.EPOCHS)) {
+      assertThat(epochs.latest().checkpoint()).get().extracting(LoadedCheckpoint::epoch).isEqualTo(6L);
+      assertThat(epochs.list()).extracting(CheckpointEntry::epoch).containsExactly(6L);
+    }
   }
 }

@@ -88,32 +88,14 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
     Duration ttl = Duration.ofMinutes(10);
     // storage refuses every write for a moment (a NameNode entering safe mode): lease.json cannot be
     // replaced (a delete and a rename here) and the claim cannot be deleted
-    try (FileSystem plain = FileSystem.newInstance(URI.create(OtherSchemeFileSystem.SCHEME + ":///"),
-        OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()))) {
-      AtomicBoolean refusing = new AtomicBoolean();
-      FileSystem flaky = new FilterFileSystem(plain) {
-        @Override
-        public boolean rename(Path src, Path dst) throws IOException {
-          if (refusing.get()) {
-            throw new IOException("Name node is in safe mode");
-          }
-          return super.rename(src, dst);
-        }
-
-        @Override
-        public boolean delete(Path p, boolean recursive) throws IOException {
-          if (refusing.get() && p.getParent() != null && p.getParent().equals(JobPaths.leaseTokens(jobDir))) {
-            throw new IOException("Name node is in safe mode");
-          }
-          return super.delete(p, recursive);
-        }
-      };
+    try (SafeModeFileSystem flaky = SafeModeFileSystem.forJob(jobDir)) {
+      FileSystem plain = flaky.plain();
       JobLease driver = JobLease.builder().setFileSystem(flaky).setJobDir(jobDir).optHolder("driver-a").optTtl(ttl)
           .build();
       LeaseRecord first = driver.acquire(1);
-      refusing.set(true);
+      flaky.refuse(true);
       assertThatThrownBy(driver::abandon).hasMessageContaining("safe mode");
-      refusing.set(false);
+      flaky.refuse(false);
 
       JobLease sameName = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-a").optTtl(ttl)
           .build();

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.round.RoundResult;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -22,6 +23,8 @@ public final class AggregateResult {
   private final int contributors;
   /** The workers' absolute errors summed (a regression's); NaN when not measured. */
   private final double absErrorSum;
+  /** The sums of each round it covers, in round order; null: one round, whose sums are this result's. */
+  private final List<RoundSums> rounds;
 
   /**
    * A result.
@@ -56,9 +59,10 @@ public final class AggregateResult {
     this.correct = correct;
     this.contributors = contributors;
     this.absErrorSum = Double.NaN;
+    this.rounds = null;
   }
 
-  private AggregateResult(AggregateResult r, double absErrorSum) {
+  private AggregateResult(AggregateResult r, double absErrorSum, List<RoundSums> rounds) {
     this.gradNorms = r.gradNorms;
     this.state = r.state;
     this.samples = r.samples;
@@ -67,11 +71,26 @@ public final class AggregateResult {
     this.correct = r.correct;
     this.contributors = r.contributors;
     this.absErrorSum = absErrorSum;
+    this.rounds = rounds;
   }
 
   /** This result with the workers' absolute errors summed ({@link RoundResult#absErrorSum()}; NaN: not measured). */
   public AggregateResult withAbsoluteErrors(double absErrorSum) {
-    return new AggregateResult(this, absErrorSum);
+    return new AggregateResult(this, absErrorSum, rounds);
+  }
+
+  /**
+   * This result as the outcome of several consecutive rounds (a single worker's chain), {@code rounds}
+   * their sums in round order, which an epoch adds one at a time ({@link RoundSums}).
+   */
+  public AggregateResult withRoundSums(List<RoundSums> rounds) {
+    checkArgument(!rounds.isEmpty(), "a result covers at least one round");
+    return new AggregateResult(this, absErrorSum, List.copyOf(rounds));
+  }
+
+  /** The sums of each round this result covers, in round order: one entry, its own, for a single round. */
+  public List<RoundSums> roundSums() {
+    return rounds != null ? rounds : List.of(new RoundSums(lossSum, absErrorSum, gradNorms));
   }
 
   /** The samples' absolute errors summed over the workers; NaN when not measured (classification). */
@@ -130,7 +149,7 @@ public final class AggregateResult {
     AggregateResult r = (AggregateResult) o;
     return samples == r.samples && steps == r.steps && Double.compare(lossSum, r.lossSum) == 0
         && correct == r.correct && contributors == r.contributors && Double.compare(absErrorSum, r.absErrorSum) == 0
-        && state.equals(r.state);
+        && roundSums().equals(r.roundSums()) && state.equals(r.state);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.epochal.driver.train;
 
 import io.epochal.driver.aggregate.AggregateResult;
+import io.epochal.driver.aggregate.RoundSums;
 import io.epochal.worker.round.EvaluationResult;
 import io.epochal.worker.round.GradNorms;
 import java.util.LinkedHashMap;
@@ -46,11 +47,21 @@ final class EpochProgress {
     this.norms = norms;
   }
 
-  /** These sums with the rounds of {@code result} added. */
+  /**
+   * These sums with the rounds of {@code result} added, one round at a time in round order ({@link
+   * RoundSums}): the same bits whether the rounds ran one Spark job each or as one chain.
+   */
   EpochProgress plus(AggregateResult result) {
-    return new EpochProgress(lossSum + result.lossSum(), samples + result.samples(),
-        EvaluationResult.plusCorrect(correct, result.correct()), absErrorSum + result.absErrorSum(),
-        norms.plus(result.gradNorms()));
+    double loss = lossSum;
+    double absErrors = absErrorSum;
+    GradNorms n = norms;
+    for (RoundSums round : result.roundSums()) {
+      loss += round.lossSum();
+      absErrors += round.absErrorSum();
+      n = n.plus(round.gradNorms());
+    }
+    return new EpochProgress(loss, samples + result.samples(), EvaluationResult.plusCorrect(correct, result.correct()),
+        absErrors, n);
   }
 
   double lossSum() {

@@ -134,7 +134,9 @@ public final class JobRetention {
       String why = f.getError().getMessage() != null ? f.getError().getMessage() : f.getError().toString();
       String said = why.startsWith("checkpoint of epoch ") ? why // names the epoch and its directory itself
           : "could not delete the checkpoint of epoch " + f.getEpoch() + ": " + why;
-      listener.warning("retention: " + said + " (it is kept, and tried again after the next commit)");
+      listener.warning("retention: " + said + (why.contains("was unpublished")
+          ? " (no reader sees it any more; what remains of it is removed when the job next starts)"
+          : " (it is kept, and tried again after the next commit)"));
       record.add("could not delete epoch " + f.getEpoch() + ": " + why);
     }
     return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));

@@ -183,14 +183,19 @@ final class LeaseKeeper {
 
   /**
    * Gives up the lease just taken, under which nothing was written ({@link JobLease#abandon}): stops
-   * the heartbeat first.
+   * the heartbeat first. This driver holds the lease no more even when giving it up cannot be
+   * written: the lease then remembers the claim as given up, and {@link #acquire} (a retry of the
+   * start, once storage answers) claims the next token past it.
    */
   void abandon() throws IOException {
     stopHeartbeat();
     synchronized (lock) {
       if (record != null) {
-        lease.abandon();
-        record = null;
+        try {
+          lease.abandon();
+        } finally {
+          record = null;
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkState;
 
 import io.epochal.driver.aggregate.AggregateResult;
 import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.aggregate.RoundSums;
 import io.epochal.driver.aggregate.SparkAggregator;
 import io.epochal.driver.aggregate.WeightedAverager;
 import io.epochal.driver.spark.SparkJobs;
@@ -132,17 +133,6 @@ public final class RoundRunner {
     return result;
   }
 
-  /** How many rounds of a chain ran to take {@code steps} steps, from the chain's starting steps. */
-  private static int roundsRun(long steps, long[] stepsBefore) {
-    long first = stepsBefore[0];
-    for (int i = 1; i < stepsBefore.length; i++) {
-      if (stepsBefore[i] - first >= steps) {
-        return i;
-      }
-    }
-    return stepsBefore.length;
-  }
-
   /** Whether the job has one worker, so consecutive rounds can run as one chain ({@link #runChain}). */
   public boolean singleWorker() {
     return shards.getNumPartitions() == 1;
@@ -169,16 +159,21 @@ public final class RoundRunner {
     final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + firstRound, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
-          RoundResult only = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps, lr,
+          RoundResult[] ran = shards.map(shard -> RoundChain.run(cfg, state.value(), shard, e, r, steps, lr,
               assignment(cfg, warnings))).collect().get(0);
+          RoundResult only = RoundChain.combine(ran);
+          List<RoundSums> sums = new ArrayList<>(ran.length);
+          for (RoundResult round : ran) {
+            sums.add(RoundSums.of(round));
+          }
           try {
             // a chain stops after a round whose loss or state is not finite (RoundChain)
             return finiteLoss(new AggregateResult(WeightedAverager.average(List.of(only)), only.samples(),
                 only.steps(), only.lossSum(), only.correct(), only.gradNorms(), 1)
-                .withAbsoluteErrors(only.absErrorSum()), 0);
+                .withAbsoluteErrors(only.absErrorSum()).withRoundSums(sums), 0);
           } catch (NonFiniteStateException ex) {
-            // the chain stopped after the round that produced it: name that round
-            throw ex.inRound(e + 1, r + roundsRun(only.steps(), steps));
+            // the chain stopped after the round that produced it, its last: name that round
+            throw ex.inRound(e + 1, r + ran.length);
           }
         }));
   }

@@ -885,11 +885,13 @@ class LocalTrainingEndToEndTest {
     StateDict oneByOne = start;
     long step = 0;
     long[] stepsBefore = new long[5];
+    List<io.epochal.driver.aggregate.RoundSums> sums = new java.util.ArrayList<>();
     for (int r = 0; r < 5; r++) {
       stepsBefore[r] = step;
       AggregateResult result = runner.run(oneByOne, 1, r, step, "round " + r);
       oneByOne = result.state();
       step += result.steps();
+      sums.addAll(result.roundSums());
     }
     AggregateResult chained = runner.runChain(start, 1, 0, stepsBefore, "rounds 1-5");
 
@@ -897,6 +899,8 @@ class LocalTrainingEndToEndTest {
     assertThat(chained.samples()).isEqualTo(5L * 2 * batch);
     assertThat(chained.state()).as("bit-identical state, optimizer moments included").isEqualTo(oneByOne);
     assertThat(oneByOne).isNotEqualTo(start);
+    assertThat(chained.roundSums()).as("each round's loss, for the epoch to add one at a time").isEqualTo(sums);
+    assertThat(sums).hasSize(5).allSatisfy(s -> assertThat(s.lossSum()).isPositive());
   }
 
   private static TrainingConfig sgdConfig(int batch) {

@@ -271,6 +271,21 @@ class MidEpochCheckpointTest {
     assertThat(second.rounds.get(0)).as("the chain after round 3 of epoch 2").isEqualTo("2.4");
     assertThat(second.rounds).contains("2.6", "2.9", "2.12", "2.15", "2.16");
     assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(RecoveryFixture.tensors(alone.state()));
+    // the epochs' sums are added round by round wherever the chains were cut: the same bits
+    String aloneDir = root.resolve("one-worker-reference").toUri().toString();
+    for (long epoch = 1; epoch <= RecoveryFixture.EPOCHS; epoch++) {
+      Map<String, Double> expected = manifest(aloneDir, epoch).metrics();
+      Map<String, Double> got = manifest(dir, epoch).metrics();
+      for (String metric : List.of("train_loss", "train_accuracy", "samples")) {
+        assertThat(got.get(metric)).as("epoch %s %s", epoch, metric).isNotNull().isEqualTo(expected.get(metric));
+      }
+    }
+  }
+
+  private static CheckpointManifest manifest(String jobDir, long epoch) throws Exception {
+    try (CheckpointStore store = HadoopCheckpointStore.open(jobDir)) {
+      return store.load(epoch).manifest();
+    }
   }
 
   @Test

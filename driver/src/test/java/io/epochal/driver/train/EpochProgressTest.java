@@ -43,6 +43,36 @@ class EpochProgressTest {
   }
 
   @Test
+  void aChainOfRoundsAddsToTheEpochTheBitsItsRoundsRunOneByOneAdd() {
+    // sums whose total depends on how the additions are grouped, as a chain's total would group them
+    double[] loss = {62.29016948897019, 7.417869892607294, 7.951935655656967, 9.424502837770504};
+    double[] abs = loss.clone();
+    GradNorms[] norms = new GradNorms[4];
+    EpochProgress oneByOne = EpochProgress.NONE;
+    for (int i = 0; i < 4; i++) {
+      norms[i] = new GradNorms(1, loss[i], loss[i], 0);
+      oneByOne = oneByOne.plus(round(16, loss[i], EvaluationResult.NOT_COUNTED, norms[i]).withAbsoluteErrors(abs[i]));
+    }
+    java.util.List<io.epochal.driver.aggregate.RoundSums> rounds = new java.util.ArrayList<>();
+    for (int i = 1; i < 4; i++) {
+      rounds.add(new io.epochal.driver.aggregate.RoundSums(loss[i], abs[i], norms[i]));
+    }
+    AggregateResult chain = new AggregateResult(StateDict.empty(), 48, 6, loss[1] + loss[2] + loss[3],
+        EvaluationResult.NOT_COUNTED, norms[1].plus(norms[2]).plus(norms[3]), 1)
+        .withAbsoluteErrors(abs[1] + abs[2] + abs[3]).withRoundSums(rounds);
+
+    EpochProgress chained = EpochProgress.NONE.plus(round(16, loss[0], EvaluationResult.NOT_COUNTED, norms[0])
+        .withAbsoluteErrors(abs[0])).plus(chain);
+    assertThat(chained).isEqualTo(oneByOne);
+    assertThat(chained.toMetrics()).isEqualTo(oneByOne.toMetrics());
+    assertThat(chained.samples()).isEqualTo(64);
+    assertThat(loss[0] + chain.lossSum()).as("the chain's total added at once: other bits")
+        .isNotEqualTo(oneByOne.lossSum());
+    assertThat(abs[0] + chain.absErrorSum()).isNotEqualTo(oneByOne.absErrorSum());
+    assertThat(norms[0].plus(chain.gradNorms()).sum()).isNotEqualTo(oneByOne.norms().sum());
+  }
+
+  @Test
   void regressionSumsKeepTheirAbsoluteErrorAndNoCount() {
     EpochProgress p = EpochProgress.NONE.plus(round(10, 2.5, EvaluationResult.NOT_COUNTED, GradNorms.NONE)
         .withAbsoluteErrors(1.25));
