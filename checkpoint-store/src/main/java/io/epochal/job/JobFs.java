@@ -228,7 +228,8 @@ final class JobFs {
         renameOverwrite(tmp, target);
       }
     } finally {
-      fs.delete(tmp, false); // false when the rename moved it
+      // quietly: a failure here must neither hide the write's own failure nor fail a replace that happened
+      removeQuietly(tmp); // nothing to delete when the rename moved it
     }
   }
 

@@ -162,7 +162,14 @@ public final class JobLease {
       release();
     } catch (IOException e) {
       unreleased = was.getToken(); // until withdrawn: this driver's next acquire may claim past it
-      if (highestToken() != was.getToken() || !withdraw(was.getToken())) {
+      boolean withdrawn;
+      try {
+        withdrawn = highestToken() == was.getToken() && withdraw(was.getToken());
+      } catch (IOException | RuntimeException w) {
+        e.addSuppressed(w); // the release's failure is the one to report; the withdrawal's goes with it
+        throw e;
+      }
+      if (!withdrawn) {
         throw e;
       }
       unreleased = 0;

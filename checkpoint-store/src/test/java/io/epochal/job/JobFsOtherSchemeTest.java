@@ -56,6 +56,30 @@ class JobFsOtherSchemeTest {
   }
 
   @Test
+  void aReplaceIsNeitherFailedNorMaskedByAFailureToRemoveItsTemporaryFile() throws Exception {
+    try (SafeModeFileSystem fs = SafeModeFileSystem.forJob(new Path(OtherSchemeFileSystem.uri(tmp)))) {
+      FileSystem failingCleanup = new org.apache.hadoop.fs.FilterFileSystem(fs) {
+        @Override
+        public boolean delete(Path p, boolean recursive) throws java.io.IOException {
+          if (p.getName().startsWith("_tmp-")) {
+            throw new java.io.IOException("cannot delete " + p + " (a flaky store)");
+          }
+          return super.delete(p, recursive);
+        }
+      };
+      JobFs files = new JobFs(failingCleanup);
+      Path target = new Path(OtherSchemeFileSystem.uri(tmp), "lease.json");
+      files.replace(target, "first".getBytes(StandardCharsets.UTF_8));
+      files.replace(target, "second".getBytes(StandardCharsets.UTF_8));
+      assertThat(new String(files.readIfExists(target).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("second");
+
+      fs.refuse(true); // the rename fails: its own error is the one reported, not the cleanup's
+      assertThatThrownBy(() -> files.replace(target, "third".getBytes(StandardCharsets.UTF_8)))
+          .hasMessageContaining("safe mode").hasMessageNotContaining("a flaky store");
+    }
+  }
+
+  @Test
   void aWriteThatFailsAsHdfsFailsIsReportedWithItsCauseForEveryKindOfJobFile() throws Exception {
     // HDFS's stream throws its first failure (an exceeded quota, no DataNode left) again from close
     try (FileSystem fs = OtherSchemeFileSystem.open()) {

@@ -94,7 +94,8 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
           .build();
       LeaseRecord first = driver.acquire(1);
       flaky.refuse(true);
-      assertThatThrownBy(driver::abandon).hasMessageContaining("safe mode");
+      assertThatThrownBy(driver::abandon).hasMessageContaining("safe mode").satisfies(t -> assertThat(t.getSuppressed())
+          .as("the release's failure, the withdrawal's with it").singleElement().asString().contains("safe mode"));
       flaky.refuse(false);
 
       JobLease sameName = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-a").optTtl(ttl)
