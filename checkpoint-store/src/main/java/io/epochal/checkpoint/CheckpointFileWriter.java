@@ -151,6 +151,9 @@ final class CheckpointFileWriter {
       ParallelTasks.runAll(pool, tasks);
     } catch (IOException | RuntimeException | Error e) {
       SyncedFiles.closeQuietly(open); // closes skipped after the failure left these open
+      if (created != null) { // the manifest's writer skipped too, if a close failed before it started
+        SyncedFiles.closeQuietly(List.of(Map.<Path, Closeable>entry(created.getKey(), created.getValue())));
+      }
       throw e;
     }
   }
