@@ -60,6 +60,15 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     };
   }
 
+  /** Makes the fsync of directory {@code dir} fail as a disk's I/O error does, until the hook is reset. */
+  private static void failFsyncOf(Path dir) {
+    LocalDirectories.fsynced = p -> {
+      if (p.equals(dir)) {
+        throw new IOException("Input/output error");
+      }
+    };
+  }
+
   @Test
   void localStoreWritesNoChecksumSideFiles() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
@@ -94,11 +103,7 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       // the disk reports an I/O error for the checkpoints directory's fsync, which follows the rename
-      LocalDirectories.fsynced = p -> {
-        if (p.equals(checkpoints)) {
-          throw new IOException("Input/output error");
-        }
-      };
+      failFsyncOf(checkpoints);
       CheckpointManifest m = s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
       assertThat(m.epoch()).isEqualTo(2);
       assertThat(s.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
@@ -159,11 +164,7 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
       // the disk reports an I/O error for the checkpoints directory's fsync, which follows the rename
-      LocalDirectories.fsynced = p -> {
-        if (p.equals(checkpoints)) {
-          throw new IOException("Input/output error");
-        }
-      };
+      failFsyncOf(checkpoints);
       assertThatThrownBy(() -> s.delete(1)).isInstanceOf(CheckpointException.class)
           .hasMessageContaining("epoch-000001").hasMessageContaining("was unpublished (renamed to ")
           .hasMessageContaining("_deleting-epoch-000001-").hasMessageContaining("Input/output error")
