@@ -158,6 +158,9 @@ final class PreparedResume {
       // as train stores it: the same rows to every later resume, whatever its working directory
       settings.put(JobKeys.DATA_VALIDATION_PATH, JobSpecResolver.qualify(JobKeys.DATA_VALIDATION_PATH, heldOut.trim(),
           conf));
+      if (!amendment.directoryMoved() && amendment.dataPath().isEmpty()) { // rows moved with the job are its own
+        ResumeConfCheck.keepHeldOutRowsOfPlateau(keys, settings.get(JobKeys.DATA_VALIDATION_PATH));
+      }
     }
     Map<String, String> texts = new TreeMap<>(placement);
     texts.putAll(settings);

@@ -387,5 +387,29 @@ class HeldOutCliTest {
         + "rows, but schedule 'plateau' lowers the learning rate by val_loss, which only they give: keep them: a "
         + "resume cannot change schedule.monitor, which decides the learning rate");
     assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
+
+    String other = tmp.resolve("other-rows").toString();
+    for (String[] setting : List.of(new String[] {"--set", "data.validation_path=" + other},
+        new String[] {"--conf", "spark.epochal.data.validation_path=" + other})) {
+      CliRun changed = CliRun.of("resume", job.toString(), "--epochs", "3", setting[0], setting[1], "--master", MASTER);
+      assertThat(changed.code).as("%s", changed).isEqualTo(2);
+      assertThat(changed.err).contains(other + "' would change the held-out rows whose val_loss decides schedule "
+          + "'plateau''s learning rate (schedule.monitor = val_loss), and so what the job trains: a resume keeps them (")
+          .contains(heldOut + "); if these are the same rows moved, give them with --relocate or --data; evaluate "
+              + "other rows with 'bin/epochal evaluate', or train with them in a new job.dir");
+    }
+    assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
+    CliRun same = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=" + heldOut,
+        "--dry-run", "--master", MASTER);
+    assertThat(same.code).as("the same rows, however written: %s", same).isZero();
+    java.nio.file.Path moved = tmp.resolve("moved-validation");
+    try (java.util.stream.Stream<java.nio.file.Path> files = Files.walk(java.nio.file.Path.of(heldOut))) {
+      for (java.nio.file.Path f : files.toList()) {
+        Files.copy(f, moved.resolve(java.nio.file.Path.of(heldOut).relativize(f).toString()));
+      }
+    }
+    CliRun withData = CliRun.of("resume", job.toString(), "--epochs", "3", "--data", train, "--set",
+        "data.validation_path=" + moved, "--dry-run", "--master", MASTER);
+    assertThat(withData.code).as("rows moved with the job's data: %s", withData).isZero();
   }
 }
