@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.epochal.worker.state.EngineScalars;
 
 /**
  * A regression loss: the mean over all elements of an element-wise loss of {@code prediction -
@@ -70,11 +71,12 @@ abstract class RegressionLoss implements Loss {
     NDManager manager = each.getManager();
     try (NDArray byRow = each.reshape(rows, -1);
         NDArray rowMeans = byRow.mean(new int[] {1});
-        NDArray weights = manager.create(sampleWeights, new Shape(rows));
+        // engine-owned (EngineScalars): backward reads the weights and the total after they are closed here
+        NDArray weights = EngineScalars.copyOf(manager, sampleWeights, new Shape(rows));
         NDArray weighted = rowMeans.mul(weights);
         NDArray sum = weighted.sum();
         // a batch of weight 0 alone: every term is 0, and so is its loss (torch would divide 0 by 0)
-        NDArray total = anyWeight ? weights.sum() : manager.create(1f)) {
+        NDArray total = anyWeight ? weights.sum() : EngineScalars.of(each, 1f)) {
       return sum.div(total);
     }
   }

@@ -127,9 +127,10 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
     try (NDArray index = label.toType(DataType.INT64, false).reshape(batch, 1);
         NDArray logProbs = prediction.logSoftmax(1);
         NDArray picked = logProbs.gather(index, 1);
-        NDArray weights = manager.create(rowWeights, new Shape(batch, 1));
+        // engine-owned (EngineScalars): backward reads the weights and the total after they are closed here
+        NDArray weights = EngineScalars.copyOf(manager, rowWeights, new Shape(batch, 1));
         // a batch of weight 0 alone: every term is 0, and so is its loss (torch would divide 0 by 0)
-        NDArray total = anyWeight ? weights.sum() : manager.create(1f);
+        NDArray total = anyWeight ? weights.sum() : EngineScalars.of(prediction, 1f);
         NDArray weightedPicks = picked.mul(weights);
         NDArray pickSum = weightedPicks.sum();
         NDArray mean = pickSum.div(total)) {
@@ -137,10 +138,11 @@ public final class SoftmaxCrossEntropyLoss implements Loss {
         return mean.neg();
       }
       try (NDArray nll = mean.neg();
-          NDArray byClass = classWeights.length == 0 ? null
-              : logProbs.mul(manager.create(classWeights, new Shape(1, classWeights.length)));
-          NDArray bySample = samples == null ? null
-              : (byClass == null ? logProbs : byClass).mul(manager.create(samples, new Shape(batch, 1)));
+          NDArray classRow = classWeights.length == 0 ? null
+              : EngineScalars.copyOf(manager, classWeights, new Shape(1, classWeights.length));
+          NDArray byClass = classRow == null ? null : logProbs.mul(classRow);
+          NDArray sampleColumn = samples == null ? null : EngineScalars.copyOf(manager, samples, new Shape(batch, 1));
+          NDArray bySample = sampleColumn == null ? null : (byClass == null ? logProbs : byClass).mul(sampleColumn);
           NDArray smoothSum = (bySample != null ? bySample : byClass).sum();
           NDArray smoothMean = smoothSum.div(total);
           NDArray smooth = smoothMean.neg();

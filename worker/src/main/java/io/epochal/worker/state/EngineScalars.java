@@ -3,6 +3,7 @@ package io.epochal.worker.state;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -18,7 +19,9 @@ import ai.djl.ndarray.types.Shape;
  * freed memory. Now and then a batch's gradient came out scaled by garbage (a gradient-accumulated
  * step lost one batch's gradient in this way). The arrays made here are filled by the engine in
  * memory it allocates and counts references to, so the recorded graph keeps the constant alive on
- * its own and an array may be closed right after use.
+ * its own and an array may be closed right after use. The same holds for arrays of weights made
+ * from Java arrays ({@link #copyOf}): {@code manager.create(float[])} is such a view of a direct
+ * buffer too, which its Java array object keeps alive only until it is closed.
  */
 public final class EngineScalars {
 
@@ -41,6 +44,19 @@ public final class EngineScalars {
     checkNotNull(array, "array");
     try (NDArray constant = of(array, factor)) {
       return array.mul(constant);
+    }
+  }
+
+  /**
+   * A float32 array of {@code shape} holding {@code values}, in {@code manager} on its device, in
+   * memory the engine owns: a copy of the direct buffer DJL makes the values into, which is closed
+   * before this returns. Autograd may keep it for backward after the caller has closed it.
+   */
+  public static NDArray copyOf(NDManager manager, float[] values, Shape shape) {
+    checkNotNull(manager, "manager");
+    checkNotNull(values, "values");
+    try (NDArray view = manager.create(values, shape)) {
+      return view.duplicate();
     }
   }
 }

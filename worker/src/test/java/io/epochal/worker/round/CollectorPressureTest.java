@@ -23,10 +23,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Training computes the same bits while the garbage collector runs all the time. A constant that a
  * loss or a round multiplies by (an accumulated batch's share of its step, label smoothing's
- * weights, Huber's halves and delta, smooth L1's beta) is kept by the autograd graph until backward reads it; made
- * the way DJL makes a number into an array, over a direct buffer the collector frees once Java no
- * longer holds it, backward now and then read freed memory and a batch's gradient came out scaled
- * by garbage. Every optimizer, dropout (whose mask stays open until the step ends), both clippings
+ * weights, Huber's halves and delta, smooth L1's beta, class and sample weights) is kept by the
+ * autograd graph until backward reads it; made the way DJL makes a number into an array, over a
+ * direct buffer the collector frees once Java no longer holds it, backward now and then read
+ * freed memory and a batch's gradient came out scaled by garbage. Every optimizer, dropout (whose mask stays open until the step ends), both clippings
  * and the cnn are held to the same bits too: a dropout mask closed right after its multiplication
  * fails them within a few rounds.
  */
@@ -116,6 +116,53 @@ class CollectorPressureTest {
     }
   }
 
+  @Test
+  void weightedLossesKeepTheirGradientsWhileTheCollectorRuns() throws Exception {
+    EngineSettings.configureThreads(1);
+    int rows = 48;
+    int classes = 3;
+    float[] logits = new float[rows * classes];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = (i % 11) * 0.29f - 1.3f;
+    }
+    float[] classLabels = new float[rows];
+    float[] targets = new float[rows];
+    float[] samples = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      classLabels[i] = i % classes;
+      targets[i] = (i % 7) * 0.21f - 0.5f;
+      samples[i] = 0.25f + (i % 5) * 0.5f;
+    }
+    float[] noWeight = new float[rows];
+    float[] regression = java.util.Arrays.copyOf(logits, rows);
+    Map<String, float[]> reference = new java.util.LinkedHashMap<>();
+    Map<String, java.util.function.Supplier<float[]>> cases = new java.util.LinkedHashMap<>();
+    Loss byClass = new io.epochal.worker.loss.SoftmaxCrossEntropyLoss(0, new double[] {3, 1, 0.5});
+    Loss smoothedByClass = new io.epochal.worker.loss.SoftmaxCrossEntropyLoss(0.1, new double[] {3, 1, 0.5});
+    Loss mse = new io.epochal.worker.loss.MseLoss();
+    cases.put("class weights", () -> gradient(byClass, logits, new Shape(rows, classes), classLabels, null));
+    cases.put("class and sample weights, label smoothing",
+        () -> gradient(smoothedByClass, logits, new Shape(rows, classes), classLabels, samples));
+    cases.put("sample weights, mse", () -> gradient(mse, regression, new Shape(rows, 1), targets, samples));
+    cases.put("a batch of weight 0, mse", () -> gradient(mse, regression, new Shape(rows, 1), targets, noWeight));
+    cases.forEach((name, c) -> reference.put(name, c.get()));
+    int repeats = Integer.getInteger("epochal.stress.rounds", 150) * 2;
+    List<String> differing = new ArrayList<>();
+    try (Collector ignored = new Collector()) {
+      for (int i = 0; i < repeats; i++) {
+        cases.forEach((name, c) -> {
+          if (!java.util.Arrays.equals(c.get(), reference.get(name))) {
+            differing.add(name);
+          }
+        });
+      }
+    }
+    assertThat(differing).as("gradients that differ from the first of their case, of %d each", repeats).isEmpty();
+    for (float g : reference.get("a batch of weight 0, mse")) {
+      assertThat(g).as("the gradient of a batch of weight 0").isZero();
+    }
+  }
+
   /**
    * Runs {@code config}'s first round on {@code shard} once quietly, then up to {@code rounds} times
    * while the collector runs; names each round whose state differs from the first (and its first
@@ -140,12 +187,16 @@ class CollectorPressureTest {
   }
 
   private static float[] gradient(Loss loss, float[] predictions, float[] labels) {
+    return gradient(loss, predictions, new Shape(predictions.length), labels, null);
+  }
+
+  private static float[] gradient(Loss loss, float[] predictions, Shape shape, float[] labels, float[] weights) {
     try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-      NDArray p = manager.create(predictions, new Shape(predictions.length));
+      NDArray p = manager.create(predictions, shape);
       p.setRequiresGradient(true);
       NDArray y = manager.create(labels, new Shape(labels.length));
       try (Autograd autograd = Autograd.record()) {
-        autograd.backward(loss.evaluate(p, y));
+        autograd.backward(weights == null ? loss.evaluate(p, y) : loss.evaluate(p, y, weights));
       }
       return p.getGradient().toFloatArray();
     }
