@@ -111,13 +111,13 @@ public final class DatasetLoader {
     Dataset<Row> input = read.rows();
     List<Column> select = new ArrayList<>();
     if (read.column() != null) {
-      select.add(input.col(read.column()));
+      select.add(FeatureColumns.column(input, read.column()));
       decoder = decoder.withMalformedLineCheck(read.check());
     }
-    o.features().forEach(c -> select.add(input.col(c)));
-    select.add(input.col(o.label()));
+    o.features().forEach(c -> select.add(FeatureColumns.column(input, c)));
+    select.add(FeatureColumns.column(input, o.label()));
     if (weighted) {
-      select.add(input.col(o.weight()));
+      select.add(FeatureColumns.column(input, o.weight()));
     }
     boolean blocks = o.rowsByFileName();
     if (blocks) {

@@ -37,8 +37,17 @@ public final class FeatureColumns {
     if (!"json".equals(format) || !(t instanceof org.apache.spark.sql.types.StringType)) {
       return false;
     }
-    Column c = df.col(features.get(0));
+    Column c = column(df, features.get(0));
     return !df.select(c).filter(functions.ltrim(c).startsWith("[")).limit(1).isEmpty();
+  }
+
+  /**
+   * The column of {@code df} named {@code name}, taken literally: {@code Dataset.col} reads a dot as
+   * a struct field ({@code Sepal.Length} would be field {@code Length} of a column {@code Sepal})
+   * and a backquote as quoting, so the name is backquoted, its own backquotes doubled.
+   */
+  public static Column column(Dataset<Row> df, String name) {
+    return df.col("`" + name.replace("`", "``") + "`");
   }
 
   /** Whether a column of type {@code t} holds several values per row (an array, a vector, a struct). */
@@ -64,7 +73,7 @@ public final class FeatureColumns {
       return o.featureSize();
     }
     String col = o.features().get(0);
-    Row[] first = (Row[]) df.select(df.col(col)).filter(df.col(col).isNotNull()).head(SIZE_SAMPLE);
+    Row[] first = (Row[]) df.select(column(df, col)).filter(column(df, col).isNotNull()).head(SIZE_SAMPLE);
     if (first.length == 0) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
           + col + "'; point data.path at non-empty data");

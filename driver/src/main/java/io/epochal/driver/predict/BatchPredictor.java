@@ -251,14 +251,14 @@ public final class BatchPredictor {
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
     List<Column> select = new ArrayList<>();
     if (read.column() != null) {
-      select.add(input.col(read.column()));
+      select.add(FeatureColumns.column(input, read.column()));
       decoder = decoder.withMalformedLineCheck(read.check());
     }
     PredictionLayout layout = new PredictionLayout(decoder, model.inputShape, model.outputSize,
         model.classification, options.batchSize(), options.skipBadRows(), pass.size(), true);
 
-    features.forEach(c -> select.add(input.col(c)));
-    pass.forEach(c -> select.add(input.col(c)));
+    features.forEach(c -> select.add(FeatureColumns.column(input, c)));
+    pass.forEach(c -> select.add(FeatureColumns.column(input, c)));
     select.add(functions.input_file_block_start().as(BLOCK_COLUMN));
     select.add(functions.input_file_name().as(FILE_COLUMN));
     Dataset<Row> selected = input.select(select.toArray(new Column[0]));

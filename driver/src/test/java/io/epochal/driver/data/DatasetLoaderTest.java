@@ -648,6 +648,17 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void columnsWhoseNamesHoldADotOrABackquoteAreReadByTheirWholeName() throws Exception {
+    // Dataset.col reads "Sepal.Length" as field Length of a column Sepal, and a backquote as quoting
+    Path dir = csv("dotted", "Sepal.Length,x`b,y.class", "1.5,2.5,0", "3.5,4.5,1");
+    LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("Sepal.Length", "x`b"), 1)
+        .setLabel("y.class").build());
+    assertThat(data.shards().first().features()).containsExactly(1.5f, 2.5f, 3.5f, 4.5f);
+    assertThat(data.shards().first().labels()).containsExactly(0f, 1f);
+    data.unpersist();
+  }
+
+  @Test
   void aCsvHeaderThatRepeatsTheNamedColumnIsTold() throws Exception {
     Path dir = csv("repeated", "f0,f1,f0,label", "1,2,3,0");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0", "f1"), 1).build()))
