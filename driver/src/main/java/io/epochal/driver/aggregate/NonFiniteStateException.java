@@ -22,6 +22,9 @@ public final class NonFiniteStateException extends RuntimeException {
   /** Worker index used when the aggregated state itself is not finite. */
   public static final int AGGREGATED = -1;
 
+  /** The {@link #tensor()} of a failure of the total gradient norm ({@link #ofGradNorm}). */
+  public static final String GRAD_NORM = "grad_norm";
+
   private final int worker;
   private final String tensor;
   private final long index;
@@ -56,6 +59,39 @@ public final class NonFiniteStateException extends RuntimeException {
     String who = worker == AGGREGATED ? "the workers' summed" : "worker " + worker + "'s";
     return new NonFiniteStateException(worker, "loss", 0, lossSum, who + " training loss is " + lossSum
         + "; the round is rejected and no checkpoint was written from it (" + ADVICE + ")");
+  }
+
+  /**
+   * A round in which {@code worker} (or {@link #AGGREGATED}) measured a total gradient norm of
+   * {@code norm}, NaN or an infinity, before clipping ({@code train.clip_grad_norm}): clipping scaled
+   * that step's gradients by 0 or by NaN, training has diverged, and the epoch's {@code grad_norm}
+   * could not be recorded in a checkpoint (its manifest holds finite numbers only).
+   */
+  public static NonFiniteStateException ofGradNorm(int worker, double norm) {
+    String who = worker == AGGREGATED ? "the workers' summed" : "worker " + worker + "'s";
+    return new NonFiniteStateException(worker, GRAD_NORM, 0, norm, who + " total gradient norm before clipping "
+        + "(train.clip_grad_norm) is " + norm + "; the round is rejected and no checkpoint was written from it ("
+        + ADVICE + ")");
+  }
+
+  /**
+   * {@link #ofLoss} or {@link #ofGradNorm} for {@code worker}'s round whose loss summed to {@code
+   * lossSum} and whose clipping saw {@code norms}, when either is not finite.
+   */
+  public static java.util.Optional<NonFiniteStateException> ofRound(int worker, double lossSum,
+      io.epochal.worker.round.GradNorms norms) {
+    if (!Double.isFinite(lossSum)) {
+      return java.util.Optional.of(ofLoss(worker, lossSum));
+    }
+    if (!Double.isFinite(norms.max()) || !Double.isFinite(norms.sum())) {
+      return java.util.Optional.of(ofGradNorm(worker, Double.isFinite(norms.max()) ? norms.sum() : norms.max()));
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** The failure whose fields and message were sent over the wire ({@link ShardPiece}). */
+  static NonFiniteStateException restore(int worker, String tensor, long index, double value, String message) {
+    return new NonFiniteStateException(worker, tensor, index, value, message);
   }
 
   /** The same failure with the epoch and round named in front. */

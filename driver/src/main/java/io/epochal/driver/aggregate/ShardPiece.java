@@ -277,6 +277,7 @@ public final class ShardPiece {
         output.writeString(e.tensor());
         output.writeVarLong(e.index(), true);
         output.writeDouble(e.value());
+        output.writeString(e.getMessage()); // a loss's or a gradient norm's failure words it its own way
         return;
       }
       if (p.failure != null) {
@@ -308,8 +309,8 @@ public final class ShardPiece {
       int shard = input.readVarInt(true);
       byte kind = input.readByte();
       if (kind == 1) {
-        return new ShardPiece(shard, new NonFiniteStateException(input.readVarInt(false),
-            input.readString(), input.readVarLong(true), input.readDouble()));
+        return new ShardPiece(shard, NonFiniteStateException.restore(input.readVarInt(false),
+            input.readString(), input.readVarLong(true), input.readDouble(), input.readString()));
       }
       if (kind == 2) {
         return new ShardPiece(shard, new IllegalArgumentException(input.readString()));

@@ -94,6 +94,12 @@ public final class SparkAggregator {
     long[] firstRows = null;
     for (ShardPiece p : ordered) {
       checkArgument(p.shard() == shard, "piece of shard %s reached the reducer of shard %s", p.shard(), shard);
+      // every piece carries its worker's loss and norms: a diverged worker is named here, not as the sum
+      java.util.Optional<NonFiniteStateException> diverged = NonFiniteStateException.ofRound(p.worker(),
+          p.lossSum(), p.gradNorms());
+      if (diverged.isPresent()) {
+        throw diverged.get();
+      }
       lossSum += p.lossSum();
       correct = io.epochal.worker.round.EvaluationResult.plusCorrect(correct, p.correct());
       absErrorSum += p.absErrorSum();

@@ -125,10 +125,15 @@ public final class RoundRunner {
         }));
   }
 
-  /** {@code result} if its loss is finite; a diverged round must not be counted or checkpointed. */
+  /**
+   * {@code result} if its loss and its gradient norms are finite; a diverged round must not be
+   * counted or checkpointed.
+   */
   private static AggregateResult finiteLoss(AggregateResult result, int worker) {
-    if (!Double.isFinite(result.lossSum())) {
-      throw NonFiniteStateException.ofLoss(worker, result.lossSum());
+    java.util.Optional<NonFiniteStateException> diverged = NonFiniteStateException.ofRound(worker, result.lossSum(),
+        result.gradNorms());
+    if (diverged.isPresent()) {
+      throw diverged.get();
     }
     return result;
   }

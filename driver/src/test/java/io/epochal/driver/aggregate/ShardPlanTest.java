@@ -156,6 +156,33 @@ class ShardPlanTest {
   }
 
   @Test
+  void aWorkerWhoseLossOrGradientNormIsNotFiniteIsNamedThoughItsStateIsFinite() {
+    List<RoundResult> infiniteLoss = List.of(new RoundResult(0, 10, 1, 2.5, mlp(4)),
+        new RoundResult(1, 10, 1, Double.POSITIVE_INFINITY, mlp(5)));
+    assertThatThrownBy(() -> SparkAggregator.assemble(reduce(infiniteLoss, 3), 3))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isEqualTo(1);
+          assertThat(e.tensor()).isEqualTo("loss");
+        })
+        .hasMessageContaining("worker 1's training loss is Infinity");
+    // a float32 total norm that overflowed: clipping scaled the gradients by 0, the weights stayed finite
+    io.epochal.worker.round.GradNorms overflowed = new io.epochal.worker.round.GradNorms(2, Double.POSITIVE_INFINITY,
+        Double.POSITIVE_INFINITY, 2);
+    List<RoundResult> infiniteNorm = List.of(new RoundResult(0, 10, 1, 2.5, 0, overflowed, mlp(4)),
+        new RoundResult(1, 10, 1, 2.5, 0, io.epochal.worker.round.GradNorms.NONE.plus(3, true), mlp(5)));
+    assertThatThrownBy(() -> SparkAggregator.assemble(reduce(infiniteNorm, 3), 3))
+        .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+          assertThat(e.worker()).isZero();
+          assertThat(e.tensor()).isEqualTo(NonFiniteStateException.GRAD_NORM);
+        })
+        .hasMessageContaining("worker 0's total gradient norm before clipping (train.clip_grad_norm) is Infinity");
+    assertThat(NonFiniteStateException.ofRound(0, 1.5, new io.epochal.worker.round.GradNorms(1, Double.NaN,
+        Double.NaN, 0))).hasValueSatisfying(e -> assertThat(e.value()).isNaN());
+    assertThat(NonFiniteStateException.ofRound(0, 1.5, io.epochal.worker.round.GradNorms.NONE.plus(3, true)))
+        .isEmpty();
+  }
+
+  @Test
   void anOverflowingMeanInASplitTensorIsNamedByItsIndexInTheWholeTensor() {
     double[] huge = new double[100 * 4];
     huge[99 * 4 + 1] = 1e308; // finite; 3 x 1e308 is not

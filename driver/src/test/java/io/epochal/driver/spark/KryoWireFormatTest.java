@@ -112,6 +112,11 @@ class KryoWireFormatTest {
           assertThat(e.index()).isEqualTo(9);
         });
     assertThat(failedBack).isEqualTo(failed);
+    assertThat(failedBack.failure()).hasMessage(failed.failure().getMessage());
+    ShardPiece diverged = ShardPiece.failed(0,
+        io.epochal.driver.aggregate.NonFiniteStateException.ofGradNorm(1, Double.POSITIVE_INFINITY));
+    assertThat(roundTrip(diverged).failure()).as("a gradient norm's failure keeps its own words")
+        .hasMessage(diverged.failure().getMessage()).hasMessageContaining("total gradient norm");
     RoundResult[] array = {result, result};
     RoundResult[] arrayBack = roundTrip(array);
     assertThat(arrayBack).containsExactly(result, result);
