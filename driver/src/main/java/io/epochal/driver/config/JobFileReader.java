@@ -28,7 +28,8 @@ final class JobFileReader {
 
   /** A job key and '=' inside a value: the next line, joined to this one by a trailing backslash. */
   private static final Pattern JOINED_KEY = Pattern.compile(
-      "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources)\\.[A-Za-z0-9_]+\\s*[=:]");
+      "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources|early_stop|init|loss)"
+          + "\\.[A-Za-z0-9_]+\\s*[=:]");
 
   /** What the problem of a value with a trailing comment says. */
   private static final String COMMENT_PROBLEM = ": in a properties file '#' starts a comment only at the start of a "

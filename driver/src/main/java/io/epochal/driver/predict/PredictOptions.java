@@ -33,6 +33,9 @@ public final class PredictOptions {
   /** Rows per forward pass unless told otherwise. */
   public static final int DEFAULT_BATCH_SIZE = 256;
 
+  /** The largest {@code --batch-size}, train.batch_size's largest too. */
+  public static final int MAX_BATCH_SIZE = 1 << 20;
+
   private static final Set<String> INPUT_FORMATS = Set.of("parquet", "csv", "json");
   private static final Set<String> OUTPUT_FORMATS = Set.of("parquet", "csv");
 
@@ -87,6 +90,13 @@ public final class PredictOptions {
         throw new ConfigException(JobKeys.DATA_FEATURES, "--features '" + features + "' names no column; give "
             + "comma-separated numeric columns or one array/vector column");
       }
+      Set<String> seen = new java.util.HashSet<>();
+      for (String c : cols) {
+        if (!seen.add(c)) {
+          throw new ConfigException(JobKeys.DATA_FEATURES, "--features '" + features + "' names column '" + c
+              + "' twice; name each feature column once, in the order the model was trained on");
+        }
+      }
       b.optFeatures(cols);
     }
     String bad = keys.get(JobKeys.DATA_BAD_ROWS);
@@ -112,6 +122,10 @@ public final class PredictOptions {
       }
       if (n < 1) {
         throw new ConfigException(BATCH_SIZE, "--batch-size '" + batch + "' is not a positive integer; give e.g. 256");
+      }
+      if (n > MAX_BATCH_SIZE) {
+        throw new ConfigException(BATCH_SIZE, "--batch-size " + n + " is more than " + MAX_BATCH_SIZE + " rows, the "
+            + "largest batch (as for train.batch_size); give a smaller one, e.g. 256");
       }
       b.optBatchSize(n);
     }

@@ -30,6 +30,9 @@ public final class PredictionLayout implements Serializable {
   private final int passColumns;
   private final boolean rowId;
 
+  /** The most values a batch's features or outputs may hold: Java's largest array. */
+  static final long MAX_BATCH_FLOATS = Integer.MAX_VALUE - 8;
+
   /**
    * A layout.
    *
@@ -38,6 +41,8 @@ public final class PredictionLayout implements Serializable {
    * @param rowId whether to add a {@code row_id} column (the row's index in the input)
    * @throws IllegalArgumentException when the decoder's feature size is not the number of values
    *     of {@code inputShape}, or a count is out of range
+   * @throws io.epochal.driver.config.ConfigException when a batch of {@code batchSize} rows would
+   *     not fit in one Java array
    */
   public PredictionLayout(RowDecoder decoder, long[] inputShape, int outputSize, boolean classification,
       int batchSize, boolean skipBadRows, int passColumns, boolean rowId) {
@@ -48,6 +53,13 @@ public final class PredictionLayout implements Serializable {
         + "to %s", numel, Arrays.toString(inputShape), decoder.featureSize());
     checkArgument(outputSize >= 1, "output size must be >= 1, got %s", outputSize);
     checkArgument(batchSize >= 1, "batch size must be >= 1, got %s", batchSize);
+    long perRow = Math.max(decoder.featureSize(), outputSize);
+    if (batchSize * perRow > MAX_BATCH_FLOATS) {
+      // a task holds one batch of features and one of outputs in float arrays
+      throw new io.epochal.driver.config.ConfigException(PredictOptions.BATCH_SIZE, "--batch-size " + batchSize
+          + " rows of " + perRow + " values each do not fit in one array (at most " + MAX_BATCH_FLOATS + " values); "
+          + "give --batch-size " + (MAX_BATCH_FLOATS / perRow) + " or less");
+    }
     checkArgument(passColumns >= 0, "pass columns must be >= 0, got %s", passColumns);
     this.outputSize = outputSize;
     this.classification = classification;

@@ -232,6 +232,19 @@ class EpochalCliTest {
   }
 
   @Test
+  void aBackslashThatJoinsAnEarlyStoppingInitOrLossKeyToTheLineBeforeIsSaid() throws IOException {
+    for (String swallowed : List.of("early_stop.patience=3", "init.weights=/tmp/w.safetensors",
+        "loss.label_smoothing=0.1")) {
+      Path file = tmp.resolve("joined-" + swallowed.substring(0, 4) + ".properties");
+      Files.writeString(file, Files.readString(jobFile) + "\njob.name=demo\\\n" + swallowed + "\n");
+      Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
+      assertThat(r.code).as(swallowed).isEqualTo(ExitCodes.USAGE);
+      assertThat(r.err).contains("the value of job.name is 'demo" + swallowed + "', which holds another key ('"
+          + swallowed.substring(0, swallowed.indexOf('=')) + "')");
+    }
+  }
+
+  @Test
   void aLineEndingInABackslashIsTheOneProblemSaidNotAlsoItsValueNorTheKeyItSwallowed() throws IOException {
     Path file = tmp.resolve("joined.properties");
     Files.writeString(file, Files.readString(jobFile).replace("model.classes=3\n", "")

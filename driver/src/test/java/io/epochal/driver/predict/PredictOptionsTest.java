@@ -1,0 +1,43 @@
+package io.epochal.driver.predict;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.config.ConfigException;
+import io.epochal.driver.data.RowDecoder;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What predict's options refuse before any task runs, each naming the option and what to give. */
+class PredictOptionsTest {
+
+  @Test
+  void aFeatureColumnNamedTwiceIsRefusedNotFedTwiceInPlaceOfAnother() {
+    assertThatThrownBy(() -> PredictOptions.fromKeys("in.csv", null, Map.of("data.features", "f0,f1,f1,f3")))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.features"))
+        .hasMessageContaining("names column 'f1' twice");
+    assertThat(PredictOptions.fromKeys("in.csv", null, Map.of("data.features", "f0,f1,f2,f3")).features())
+        .containsExactly("f0", "f1", "f2", "f3");
+  }
+
+  @Test
+  void aBatchSizeAboveTheLargestIsRefusedNamingTheLargest() {
+    assertThatThrownBy(() -> PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "100000000")))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("predict.batch_size"))
+        .hasMessageContaining("--batch-size 100000000 is more than 1048576 rows");
+    assertThat(PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "1048576")).batchSize())
+        .isEqualTo(1 << 20);
+  }
+
+  @Test
+  void aBatchWhoseFeaturesWouldNotFitInOneArrayIsRefusedWithTheBatchSizeThatFits() {
+    RowDecoder wide = RowDecoder.forFeatures(List.of("image"), true, 4096);
+    assertThatThrownBy(() -> new PredictionLayout(wide, new long[] {4096}, 10, true, 1 << 20, false, 0, true))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("predict.batch_size"))
+        .hasMessageContaining("rows of 4096 values each do not fit in one array")
+        .hasMessageContaining("give --batch-size 524287 or less");
+    assertThat(new PredictionLayout(wide, new long[] {4096}, 10, true, 524287, false, 0, true).batchSize())
+        .isEqualTo(524287);
+  }
+}
