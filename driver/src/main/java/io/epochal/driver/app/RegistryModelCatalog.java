@@ -125,6 +125,11 @@ public final class RegistryModelCatalog implements ModelCatalog {
   }
 
   @Override
+  public boolean takesZeroStepMomentum(String name) {
+    return Optimizers.takesZeroStepMomentum(name);
+  }
+
+  @Override
   public void checkScheduleValues(String name, io.epochal.params.HyperParameters values, double lr) {
     LrSchedules.create(lr, io.epochal.params.HyperParameters.builder().putAll(values).put("schedule", name).build());
   }

@@ -263,9 +263,11 @@ final class CreationCheck {
   private java.util.Optional<ConfigException> cycledMomentumProblem(HyperParameters values, HyperParameters optimizer,
       Map<String, SpecValidator.Sourced> raw) {
     String name = values.getString(JobKeys.OPTIMIZER_NAME);
-    if (!values.contains(JobKeys.SCHEDULE_CYCLE_MOMENTUM) || !values.getBoolean(JobKeys.SCHEDULE_CYCLE_MOMENTUM)
-        || catalog.takesScheduledMomentum(name, optimizer)) {
+    if (!values.contains(JobKeys.SCHEDULE_CYCLE_MOMENTUM) || !values.getBoolean(JobKeys.SCHEDULE_CYCLE_MOMENTUM)) {
       return java.util.Optional.empty();
+    }
+    if (catalog.takesScheduledMomentum(name, optimizer)) {
+      return zeroMomentumProblem(values, name, raw);
     }
     String key = JobKeys.OPTIMIZER_PREFIX + "momentum";
     SpecValidator.Sourced given = raw.get(JobKeys.SCHEDULE_CYCLE_MOMENTUM);
@@ -274,6 +276,23 @@ final class CreationCheck {
         + key + " = 0 and keeps no momentum buffer: set " + key + " above 0 (the schedule replaces it every step, "
         + "from " + JobKeys.SCHEDULE_MAX_MOMENTUM + " on, as torch's OneCycleLR does), or "
         + JobKeys.SCHEDULE_CYCLE_MOMENTUM + "=false"));
+  }
+
+  /** A cycled momentum that reaches 0 for an optimizer that cannot take a step of momentum 0. */
+  private java.util.Optional<ConfigException> zeroMomentumProblem(HyperParameters values, String name,
+      Map<String, SpecValidator.Sourced> raw) {
+    if (catalog.takesZeroStepMomentum(name)) {
+      return java.util.Optional.empty();
+    }
+    for (String key : List.of(JobKeys.SCHEDULE_BASE_MOMENTUM, JobKeys.SCHEDULE_MAX_MOMENTUM)) {
+      if (values.contains(key) && values.getDouble(key) == 0) {
+        return java.util.Optional.of(new ConfigException(key, given(values, raw, key) + " makes the momentum of some "
+            + "steps 0: torch's " + name + " takes such a step as one without momentum that leaves its buffer "
+            + "alone, which Epochal's " + name + " does not; set " + key + " above 0, or "
+            + JobKeys.SCHEDULE_CYCLE_MOMENTUM + "=false"));
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** {@code key}, a parameter only loss {@code loss} reads, set away from its default for another loss. */

@@ -65,6 +65,14 @@ public interface ModelCatalog {
   }
 
   /**
+   * Whether optimizer {@code name} can take a scheduled momentum of 0 ({@code schedule.base_momentum}
+   * or {@code schedule.max_momentum} = 0): sgd and rmsprop cannot. By default it can.
+   */
+  default boolean takesZeroStepMomentum(String name) {
+    return true;
+  }
+
+  /**
    * Checks schedule {@code name}'s values ({@code schedule.*} keys without the prefix and the name)
    * for base rate {@code lr} as a worker checks them when it creates the schedule. By default
    * nothing more than the declarations.

@@ -10,6 +10,7 @@ import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.params.HyperParameters;
 import io.epochal.worker.schedule.LrSchedules;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -93,6 +94,21 @@ class OneCycleJobTest {
         "true").optOverride("schedule.max_momentum", "1"))).hasMessageContaining("schedule.max_momentum");
     assertThat(errorOf(quickstart().optOverride("schedule.name", "cosine").optOverride("schedule.total_steps", "10")
         .optOverride("schedule.cycle_momentum", "true"))).hasMessageContaining("only onecycle reads it");
+  }
+
+  @Test
+  void aCycledMomentumOfZeroIsRefusedForSgdAndRmspropWhichTorchWouldStepWithoutTheirBufferAndTakenByAdam() {
+    for (String optimizer : List.of("sgd", "rmsprop")) {
+      ConfigException zero = errorOf(quickstart().optOverride("schedule.total_steps", "96")
+          .optOverride("schedule.cycle_momentum", "true").optOverride("optimizer.name", optimizer)
+          .optOverride("optimizer.momentum", "0.9").optOverride("schedule.base_momentum", "0"));
+      assertThat(zero.key()).as(optimizer).isEqualTo("schedule.base_momentum");
+      assertThat(zero.getMessage()).contains("makes the momentum of some steps 0: torch's " + optimizer)
+          .contains("set schedule.base_momentum above 0, or schedule.cycle_momentum=false");
+    }
+    assertThat(quickstart().optOverride("schedule.total_steps", "96").optOverride("schedule.cycle_momentum", "true")
+        .optOverride("schedule.base_momentum", "0").build().resolve().toHyperParameters()
+        .getDouble("schedule.base_momentum")).as("adam's first beta may be 0").isZero();
   }
 
   @Test

@@ -139,6 +139,19 @@ public final class Optimizers {
   }
 
   /**
+   * Whether optimizer {@code name} follows torch for a scheduled momentum of 0: {@code adam} and
+   * {@code adamw} take it as a first beta of 0; torch's {@code sgd} and {@code rmsprop} take a step of
+   * momentum 0 as a step without momentum that leaves their buffer alone, which Epochal's do not
+   * (their buffer stays in the state dict from the first step on), so they refuse it.
+   *
+   * @throws IllegalArgumentException naming {@code name} if it is not an optimizer
+   */
+  public static boolean takesZeroStepMomentum(String name) {
+    params(name);
+    return !(name.equals("sgd") || name.equals("rmsprop"));
+  }
+
+  /**
    * Checks {@code resolved} as {@link #create} does, without creating anything: ranges that the
    * declarations cannot express (adam's betas below 1) and keys that depend on each other (sgd's
    * nesterov needs momentum and no dampening). For validating a job spec before anything runs.

@@ -34,15 +34,20 @@ final class BatchInput {
   private final float[] weights;
   private int rows;
 
-  /** Buffers for batches of up to {@code batchSize} rows of {@code shard}. */
+  /**
+   * Buffers for batches of up to {@code batchSize} rows of {@code shard}: of no more rows than the
+   * shard holds, since no batch takes more (a batch size larger than a shard is allowed, and the
+   * shard's own arrays bound these to a Java array's size).
+   */
   BatchInput(DataShard shard, int batchSize) {
     this.shard = shard;
     this.batchSize = batchSize;
-    this.featureBytes = direct(batchSize * shard.featureSize());
-    this.labelBytes = direct(batchSize * shard.labelWidth());
+    int capacity = Math.min(batchSize, shard.rows());
+    this.featureBytes = direct(capacity * shard.featureSize());
+    this.labelBytes = direct(capacity * shard.labelWidth());
     this.features = featureBytes.asFloatBuffer();
     this.labels = labelBytes.asFloatBuffer();
-    this.weights = shard.weighted() ? new float[batchSize] : null;
+    this.weights = shard.weighted() ? new float[capacity] : null;
   }
 
   /** Gathers rows {@code perm[start..end)} of the shard (at most the batch size). */

@@ -37,4 +37,22 @@ class BatchInputTest {
     }
     assertThat(inputs).hasSize(24);
   }
+
+  @Test
+  void aBatchSizeLargerThanTheShardTakesBuffersOfTheShardsRowsOnly() {
+    // 2^20 rows of 4096 features would overflow an int (and need 16 GiB); the shard holds 10 rows
+    float[] features = new float[10 * 4096];
+    for (int i = 0; i < features.length; i++) {
+      features[i] = i;
+    }
+    DataShard shard = new DataShard(0, 10, new long[] {4096}, 1, features, new float[10]);
+    BatchInput input = new BatchInput(shard, 1 << 20);
+    int[] perm = BatchPlan.permutation(shard.rows(), 9, 0, 0);
+    input.fill(perm, 0, 10);
+    try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+      NDArray x = input.features(manager);
+      assertThat(x.getShape().getShape()).containsExactly(10, 4096);
+      assertThat(x.toFloatArray()[4096 * 3]).isEqualTo(perm[3] * 4096f);
+    }
+  }
 }
