@@ -6,7 +6,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.params.HyperParameters;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +58,7 @@ public final class CheckpointManifest {
     this.randomState = b.randomState;
     this.versions = Collections.unmodifiableMap(new TreeMap<>(b.versions));
     this.createdAt = b.createdAt;
-    this.files = List.copyOf(b.files);
+    this.files = List.copyOf(b.files.values());
     this.probeDigest = b.probeDigest;
     this.dataDigest = b.dataDigest;
     this.initDigest = b.initDigest;
@@ -85,7 +84,7 @@ public final class CheckpointManifest {
     b.randomState = randomState;
     b.versions.putAll(versions);
     b.createdAt = createdAt;
-    b.files.addAll(files);
+    files.forEach(f -> b.files.put(f.name(), f));
     b.probeDigest = probeDigest;
     b.dataDigest = dataDigest;
     b.initDigest = initDigest;
@@ -251,7 +250,7 @@ public final class CheckpointManifest {
     private HyperParameters randomState = HyperParameters.empty();
     private final Map<String, String> versions = new TreeMap<>();
     private Instant createdAt;
-    private final List<ManifestFile> files = new ArrayList<>();
+    private final Map<String, ManifestFile> files = new java.util.LinkedHashMap<>(); // by name, in order
     private String probeDigest;
     private String dataDigest;
     private String initDigest;
@@ -351,9 +350,7 @@ public final class CheckpointManifest {
     /** Appends one file entry. */
     public Builder addFile(ManifestFile file) {
       checkNotNull(file, "file");
-      checkArgument(files.stream().noneMatch(f -> f.name().equals(file.name())),
-          "manifest lists file '%s' twice", file.name());
-      files.add(file);
+      checkArgument(files.putIfAbsent(file.name(), file) == null, "manifest lists file '%s' twice", file.name());
       return this;
     }
 

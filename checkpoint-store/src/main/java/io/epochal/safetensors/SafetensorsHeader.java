@@ -27,6 +27,9 @@ final class SafetensorsHeader {
   /** Largest header accepted, as in the reference implementation. */
   static final long MAX_HEADER_BYTES = 100_000_000L;
 
+  /** The most bytes one tensor may hold: the largest Java array (a few bytes short of 2 GiB). */
+  static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
+
   /**
    * Strict duplicate detection (a name twice, at any level, is refused), no field-name
    * canonicalization (it would keep every tensor name in a shared symbol table), Jackson's default
@@ -36,7 +39,7 @@ final class SafetensorsHeader {
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
       .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64)
-          .maxStringLength(HeaderBudget.MAX_STRING_CHARS).build())
+          .maxStringLength(HeaderBudget.MAX_STRING_CHARS).maxNameLength(HeaderBudget.MAX_STRING_CHARS).build())
       .build();
 
   /** One tensor's entry: name, dtype, shape and its byte range within the data section. */
@@ -110,8 +113,10 @@ final class SafetensorsHeader {
   static SafetensorsHeader parse(byte[] header, long dataLength, String file,
       java.util.function.LongSupplier availableHeap) throws SafetensorsFormatException {
     HeaderBudget.check(header, file, availableHeap);
+    checkUtf8Start(header, file);
     List<Entry> entries = new ArrayList<>();
     Map<String, String> metadata = new LinkedHashMap<>();
+    String current = null; // the entry being read, named in a parse error
     try (JsonParser p = JSON.createParser(header)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new SafetensorsFormatException(file, "header is not a JSON object");
@@ -119,6 +124,7 @@ final class SafetensorsHeader {
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
+        current = name;
         p.nextToken();
         if (SafetensorsWriter.METADATA_KEY.equals(name)) {
           readMetadata(p, metadata, file);
@@ -140,16 +146,38 @@ final class SafetensorsHeader {
           + "JSON parsing limits: " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
       String msg = e.getOriginalMessage();
+      String in = current == null ? "" : " (in the entry of " + (SafetensorsWriter.METADATA_KEY.equals(current)
+          ? current : "tensor '" + current + "'") + (e.getLocation() == null ? "" : ", at byte "
+          + e.getLocation().getByteOffset()) + ")";
       if (msg != null && msg.startsWith("Duplicate field")) {
-        throw new SafetensorsFormatException(file, "header lists a name twice: " + msg, e);
+        throw new SafetensorsFormatException(file, "header lists a name twice: " + msg + in, e);
       }
-      throw new SafetensorsFormatException(file, "header is not valid JSON: " + msg, e);
+      throw new SafetensorsFormatException(file, "header is not valid JSON: " + msg + in, e);
     } catch (IOException e) {
       throw new SafetensorsFormatException(file, "header cannot be parsed: " + e.getMessage(), e);
     }
     SafetensorsHeader h = new SafetensorsHeader(entries, metadata);
     h.checkLayout(dataLength, file);
     return h;
+  }
+
+  /**
+   * Refuses a header that is not UTF-8 JSON, which the format requires and which Jackson's parser of
+   * bytes would otherwise take too: a byte order mark, or UTF-16 or UTF-32 (a NUL byte among the
+   * first four, which UTF-8 JSON text never has there).
+   */
+  private static void checkUtf8Start(byte[] header, String file) throws SafetensorsFormatException {
+    if (header.length >= 3 && (header[0] & 0xff) == 0xEF && (header[1] & 0xff) == 0xBB
+        && (header[2] & 0xff) == 0xBF) {
+      throw new SafetensorsFormatException(file, "header starts with a UTF-8 byte order mark; the format's header is "
+          + "UTF-8 JSON without one");
+    }
+    for (int i = 0; i < Math.min(4, header.length); i++) {
+      if (header[i] == 0) {
+        throw new SafetensorsFormatException(file, "header holds a NUL byte at " + i + " (UTF-16 or UTF-32 text?); "
+            + "the format's header is UTF-8 JSON");
+      }
+    }
   }
 
   /** Reads {@code __metadata__}, the parser at its value. */
@@ -227,9 +255,9 @@ final class SafetensorsHeader {
           + Arrays.toString(shape) + " needs " + expected + " bytes but data_offsets "
           + Arrays.toString(offsets) + " span " + actual);
     }
-    if (actual > Integer.MAX_VALUE) {
+    if (actual > MAX_TENSOR_BYTES) {
       throw new SafetensorsFormatException(file, where + " holds " + actual
-          + " bytes, more than one tensor may hold (" + Integer.MAX_VALUE + "); split it");
+          + " bytes, more than one tensor may hold (" + MAX_TENSOR_BYTES + "); split it");
     }
     return new Entry(name, dtype, shape, offsets[0], offsets[1]);
   }

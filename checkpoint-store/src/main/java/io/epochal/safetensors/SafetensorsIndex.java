@@ -32,7 +32,8 @@ public final class SafetensorsIndex {
   public static final String INDEX_SUFFIX = ".index.json";
 
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+      .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final long totalSize;
   private final Map<String, String> weightMap;

@@ -3,6 +3,8 @@ package io.epochal.safetensors;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -28,6 +30,13 @@ class SafetensorsMalformedTest {
     out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
     out.writeBytes(h);
     out.writeBytes(new byte[dataBytes]);
+    return out.toByteArray();
+  }
+
+  private static byte[] withHeader(byte[] header) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+    out.writeBytes(header);
     return out.toByteArray();
   }
 
@@ -86,6 +95,11 @@ class SafetensorsMalformedTest {
   void duplicateNamesAreDetectedInTheJson() throws Exception {
     String json = "{" + entry("w", "F32", "[1]", 0, 4) + "," + entry("w", "F32", "[1]", 4, 8) + "}";
     assertRefused(file(json, 8)).hasMessageContaining("twice").hasMessageContaining("'w'");
+    String twiceInOne = "{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    assertRefused(file(twiceInOne, 4)).hasMessageContaining("Duplicate field 'dtype'")
+        .hasMessageContaining("in the entry of tensor 'w'");
+    String unclosed = "{" + entry("a", "F32", "[1]", 0, 4) + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1}}";
+    assertRefused(file(unclosed, 4)).hasMessageContaining("not valid JSON").hasMessageContaining("tensor 'b'");
   }
 
   @Test
@@ -216,6 +230,41 @@ class SafetensorsMalformedTest {
     assertThat(HeaderBudget.count(header).tensors).isEqualTo(tensors);
 
     assertThat(SafetensorsHeader.parse(header, 0, FILE, () -> 4L << 30).entries).hasSize(tensors);
+  }
+
+  @Test
+  void aTensorLargerThanTheLargestJavaArrayIsRefusedNamingTheLimitNotAnOutOfMemoryError() throws Exception {
+    assertRefused(file("{" + entry("t", "U8", "[2147483647]", 0, 2147483647L) + "}", 0))
+        .hasMessageContaining("tensor 't'").hasMessageContaining("more than one tensor may hold (2147483639)");
+  }
+
+  @Test
+  void aHeaderWithAByteOrderMarkOrInUtf16IsRefusedAsNotUtf8Json() throws Exception {
+    byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}', ' ', ' ', ' '};
+    assertRefused(withHeader(bom)).hasMessageContaining("byte order mark");
+    byte[] utf16 = {'{', 0, '}', 0, ' ', 0, ' ', 0};
+    assertRefused(withHeader(utf16)).hasMessageContaining("NUL byte at 1");
+  }
+
+  @Test
+  void aTensorNameLongerThanJsonParsersDefaultLimitIsWrittenAndReadBack() throws Exception {
+    String name = "w".repeat(50_001);
+    StateDict state = StateDict.builder().put(name, Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    SafetensorsWriter.write(state, java.util.Map.of("k".repeat(50_001), "v"), out);
+    byte[] bytes = out.toByteArray();
+    SafetensorsFile back = SafetensorsReader.read(new ByteArrayInputStream(bytes), bytes.length, FILE);
+    assertThat(back.tensors().equals(state)).as("the tensors read back equal those written").isTrue();
+    assertThat(back.metadata().keySet()).as("the metadata key read back").containsExactly("k".repeat(50_001));
+  }
+
+  @Test
+  void aHeaderLargerThanReadersAcceptIsRefusedByTheWriterNotWrittenToBeRefusedOnRead() {
+    // 19 million control characters are written as \u0001, 114 MB of JSON: more than 100,000,000 bytes
+    java.util.Map<String, String> metadata = java.util.Map.of("note", "\u0001".repeat(19_000_000));
+    StateDict state = StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, 1f)).build();
+    assertThatThrownBy(() -> SafetensorsWriter.header(state, metadata)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("readers of these files accept at most 100000000");
   }
 
   @Test

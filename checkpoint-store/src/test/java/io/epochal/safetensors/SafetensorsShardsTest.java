@@ -75,5 +75,9 @@ class SafetensorsShardsTest {
         .getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(() -> SafetensorsIndex.parse(twice, "x.index.json"))
         .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("x.index.json");
+    byte[] trailing = "{\"metadata\":{\"total_size\":0},\"weight_map\":{}} {\"weight_map\":{}}"
+        .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> SafetensorsIndex.parse(trailing, "x.index.json"))
+        .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("x.index.json");
   }
 }
