@@ -191,7 +191,7 @@ final class CheckpointVerifier {
         }
         lines.add(CheckLine.pass(digestCheck));
       }
-      String how = compat.sameEngine() ? "bit for bit" : "within " + EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+      String how = compat.probeTolerance().describe();
       Optional<String> unreadable = CheckpointFit.probeUnreadable(c.probe());
       if (unreadable.isPresent()) {
         lines.add(CheckLine.fail("probe output reproduced " + how, unreadable.get()));
@@ -273,8 +273,7 @@ final class CheckpointVerifier {
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       model.loadStateDict(c.model());
-      io.epochal.worker.probe.Tolerance tolerance =
-          io.epochal.worker.probe.Tolerance.maxAbs(EngineCompatibility.CROSS_ENGINE_TOLERANCE);
+      io.epochal.worker.probe.Tolerance tolerance = EngineCompatibility.CROSS_ENGINE_TOLERANCE;
       Probe.check(model, ProbeRecord.fromStateDict(c.probe()), tolerance);
       String where = JobSpecResolver.locationText(c.path());
       return CheckpointFit.averageNotReproduced(model, c, tolerance).map(why -> where + "'s moving average "

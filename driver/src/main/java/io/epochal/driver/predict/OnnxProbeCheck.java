@@ -36,11 +36,11 @@ public final class OnnxProbeCheck {
 
   /**
    * Why the ONNX model {@code onnx} (input {@code input}, output {@code output}) does not reproduce
-   * {@code probe} within {@code tolerance} (max absolute difference), or empty when it does. Call
+   * {@code probe} within {@code tolerance}, or empty when it does. Call
    * only when {@link #available()}.
    */
   public static Optional<String> mismatch(byte[] onnx, String input, String output, ProbeRecord probe,
-      double tolerance) {
+      io.epochal.worker.probe.Tolerance tolerance) {
     checkNotNull(probe, "probe");
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     float[] expected = values(probe.output().asFloatBuffer());
@@ -62,14 +62,15 @@ public final class OnnxProbeCheck {
         int at = -1;
         for (int i = 0; i < actual.length; i++) {
           double d = Math.abs((double) actual[i] - expected[i]);
-          if (Double.isNaN(d) || d > max) {
+          if (!tolerance.accepts(expected[i], actual[i]) && (at < 0 || Double.isNaN(d) || d > max)) {
             max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
             at = i;
           }
         }
-        return max <= tolerance ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
+        return at < 0 ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
             "its output on the checkpoint's probe differs from the output the checkpoint recorded by up to %.3g "
-                + "(value %d: %s against %s; tolerance %.0e)", max, at, actual[at], expected[at], tolerance));
+                + "(value %d: %s against %s; allowed: %s)", max, at, actual[at], expected[at],
+            tolerance.describe()));
       }
     } catch (OrtException e) {
       return Optional.of("ONNX Runtime cannot run it: " + e.getMessage());

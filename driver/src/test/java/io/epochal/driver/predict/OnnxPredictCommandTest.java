@@ -75,14 +75,16 @@ class OnnxPredictCommandTest {
     }
     io.epochal.worker.probe.ProbeRecord probe = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
     byte[] bytes = java.nio.file.Files.readAllBytes(onnx);
-    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", probe, 1e-4)).isEmpty();
+    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", probe,
+        io.epochal.worker.probe.EngineCompatibility.CROSS_ENGINE_TOLERANCE)).isEmpty();
 
     float[] shifted = new float[(int) probe.output().numel()];
     probe.output().asFloatBuffer().get(shifted);
     shifted[5] += 0.01f; // as if a translator had left out a bias of the fifth output
     io.epochal.worker.probe.ProbeRecord other = io.epochal.worker.probe.ProbeRecord.of(probe.input(),
         io.epochal.tensor.Tensor.ofFloats(probe.output().shape(), shifted));
-    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", other, 1e-4)).hasValueSatisfying(m -> assertThat(m)
+    assertThat(OnnxProbeCheck.mismatch(bytes, "input", "output", other,
+        io.epochal.worker.probe.EngineCompatibility.CROSS_ENGINE_TOLERANCE)).hasValueSatisfying(m -> assertThat(m)
         .startsWith("its output on the checkpoint's probe differs from the output the checkpoint recorded by up to "
             + "0.0100").contains("(value 5: "));
   }

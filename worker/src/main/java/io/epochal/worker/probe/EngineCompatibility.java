@@ -14,14 +14,19 @@ import java.util.Objects;
  * How the runtime that wrote a checkpoint (its manifest's {@code versions}) compares with the one
  * reading it, and what that means for the probe: on the same engine native library, platform and
  * processor ({@code engine_native}, {@code os_arch} and {@code cpu} equal, {@link RuntimeCpu}) the
- * probe must reproduce bit for bit; otherwise within {@link #CROSS_ENGINE_TOLERANCE}. A checkpoint
+ * probe must reproduce bit for bit; otherwise within {@link #CROSS_ENGINE_TOLERANCE}, absolute and
+ * relative. A checkpoint
  * that does not record its processor (written before it was recorded) counts as written on another
  * one. A different DJL, engine, native version or processor is reported with both values. Immutable.
  */
 public final class EngineCompatibility {
 
-  /** The probe tolerance across engine versions or platforms (max absolute difference). */
-  public static final double CROSS_ENGINE_TOLERANCE = 1e-4;
+  /**
+   * The probe tolerance across engine versions or platforms: 1e-4 plus 1e-4 of the recorded value's
+   * magnitude per element (the absolute part alone would refuse a last-bit difference of an output
+   * above 1024).
+   */
+  public static final Tolerance CROSS_ENGINE_TOLERANCE = Tolerance.close(1e-4, 1e-4);
 
   /** The version keys compared, in report order. */
   public static final List<String> KEYS = List.of("djl", "engine", "engine_native", "os_arch", "cpu");
@@ -71,7 +76,7 @@ public final class EngineCompatibility {
 
   /** The tolerance the probe is checked with: exact on the same engine, else {@link #CROSS_ENGINE_TOLERANCE}. */
   public Tolerance probeTolerance() {
-    return sameEngine() ? Tolerance.exact() : Tolerance.maxAbs(CROSS_ENGINE_TOLERANCE);
+    return sameEngine() ? Tolerance.exact() : CROSS_ENGINE_TOLERANCE;
   }
 
   /**
@@ -118,7 +123,7 @@ public final class EngineCompatibility {
       return "";
     }
     return "checkpoint " + checkpoint + " was written with another runtime: " + String.join(", ", diff)
-        + "; checking its probe " + (sameEngine() ? "bit for bit" : "within " + CROSS_ENGINE_TOLERANCE
+        + "; checking its probe " + (sameEngine() ? "bit for bit" : CROSS_ENGINE_TOLERANCE.describe()
         + " instead of bit for bit");
   }
 

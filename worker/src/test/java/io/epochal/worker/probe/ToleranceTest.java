@@ -26,4 +26,18 @@ class ToleranceTest {
     assertThat(close.accepts(1f, 1.0002f)).isFalse();
     assertThat(close.accepts(0.3f, Math.nextUp(0.3f))).isTrue();
   }
+
+  @Test
+  void theCrossEngineToleranceTakesTheLastBitOfALargeOutputAndRefusesAWrongSmallOne() {
+    Tolerance cross = EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+    assertThat(cross.accepts(2048f, Math.nextUp(2048f))).as("one ulp at 2048 is 2.4e-4").isTrue();
+    assertThat(Tolerance.maxAbs(1e-4).accepts(2048f, Math.nextUp(2048f))).as("an absolute 1e-4 refused it")
+        .isFalse();
+    assertThat(cross.accepts(2048f, 2049f)).as("a difference of 1 at 2048 is 5e-4 of it").isFalse();
+    assertThat(cross.accepts(1f, 1.00015f)).isTrue();
+    assertThat(cross.accepts(1f, 1.0003f)).isFalse();
+    assertThat(cross.accepts(Float.NaN, Float.NaN)).as("NaN never matches within a tolerance").isFalse();
+    assertThat(cross.describe()).isEqualTo("within 1.0E-4 + 1.0E-4 x |recorded|");
+    assertThat(Tolerance.exact().describe()).isEqualTo("bit for bit");
+  }
 }
