@@ -57,8 +57,9 @@ public final class FeatureColumns {
 
   /**
    * The features per row: the named columns' count, or for one array column {@code
-   * data.feature_size} when given, else its first row's length, unless that differs from the
-   * model's ({@code modelFeatures}, 0 if not known) and another of the first rows has the model's.
+   * data.feature_size} when given, else the length of its first row that holds a non-empty array,
+   * unless that differs from the model's ({@code modelFeatures}, 0 if not known) and another of the
+   * first rows has the model's.
    */
   static int featureSize(Dataset<Row> df, DataOptions o, boolean arrayColumn, int modelFeatures) {
     if (!arrayColumn) {
@@ -78,10 +79,20 @@ public final class FeatureColumns {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
           + col + "'; point data.path at non-empty data");
     }
-    double[] values = RowDecoder.toDoubles(first[0].get(0));
-    if (values == null || values.length == 0) {
+    // the first usable row: one that is not (an empty array, text) is a bad row the decoder names by
+    // its file and row, not a reason to refuse the column
+    double[] values = null;
+    for (Row r : first) {
+      double[] v = RowDecoder.toDoubles(r.get(0));
+      if (v != null && v.length > 0) {
+        values = v;
+        break;
+      }
+    }
+    if (values == null) {
       throw new ConfigException(JobKeys.DATA_FEATURES, "column '" + col + "' of " + o.path() + " holds "
-          + first[0].get(0) + ", not a non-empty array of numbers; set data.features to numeric columns");
+          + first[0].get(0) + (first.length > 1 ? " (and no non-empty array in its first " + first.length + " rows)"
+          : "") + ", not a non-empty array of numbers; set data.features to numeric columns");
     }
     if (modelFeatures > 0 && values.length != modelFeatures) {
       for (Row r : first) {

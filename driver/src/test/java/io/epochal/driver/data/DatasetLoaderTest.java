@@ -458,6 +458,26 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aFirstRowWhoseFeaturesAreEmptyOrTextIsABadRowNotAReasonToRefuseTheColumn() throws Exception {
+    for (String bad : List.of("[]", "\"1,2,3\"")) {
+      Path dir = Files.createDirectories(tmp.resolve("bad-first-" + bad.length()));
+      List<String> lines = new ArrayList<>();
+      lines.add("{\"features\":" + bad + ",\"label\":0}");
+      for (int i = 0; i < 19; i++) {
+        lines.add("{\"features\":[" + i + ".5, -1e-3, " + i + "],\"label\":" + (i % 2) + "}");
+      }
+      Files.write(dir.resolve("rows.json"), lines, StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
+          .as(bad).isInstanceOf(BadInputException.class).hasMessageContaining("rows.json, row 1 ");
+      LoadedDataset skipped = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1)
+          .optSkipBadRows(true).build());
+      assertThat(skipped.featureSize()).as(bad).isEqualTo(3);
+      assertThat(skipped.rows()).as(bad).isEqualTo(19);
+      skipped.unpersist();
+    }
+  }
+
+  @Test
   void aFirstRowOfAnotherLengthThanTheModelsIsABadRowWhenTheOthersFitTheModel() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("odd-first"));
     List<String> lines = new ArrayList<>();
