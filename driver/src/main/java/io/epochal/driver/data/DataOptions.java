@@ -32,6 +32,7 @@ public final class DataOptions implements Serializable {
   private final int workers;
   private final boolean rowsByFileName;
   private final boolean checkCsvLines;
+  private final boolean evaluatedOnly;
 
   private DataOptions(Builder b) {
     this.path = b.path;
@@ -46,6 +47,7 @@ public final class DataOptions implements Serializable {
     this.workers = b.workers;
     this.rowsByFileName = b.rowsByFileName;
     this.checkCsvLines = b.checkCsvLines;
+    this.evaluatedOnly = b.evaluatedOnly;
   }
 
   /** A new builder. */
@@ -72,17 +74,31 @@ public final class DataOptions implements Serializable {
 
   /**
    * These options reading {@code path} instead, without sample weights: the held-out rows of {@code
-   * data.validation_path}, whose metrics count every row once.
+   * data.validation_path} (or of {@code evaluate --input}), whose metrics count every row once. They
+   * are only evaluated, so fewer rows than workers are held in as many shards as rows
+   * ({@link #evaluatedOnly}).
    */
   public DataOptions withPath(String path) {
-    return toBuilder().setPath(path).optWeight("").build();
+    Builder b = toBuilder().setPath(path).optWeight("");
+    b.evaluatedOnly = true;
+    return b.build();
+  }
+
+  /**
+   * Whether the rows are only evaluated, never trained on: fewer usable rows than workers are then
+   * held in one shard per row instead of refused (training needs a row for every worker).
+   */
+  public boolean evaluatedOnly() {
+    return evaluatedOnly;
   }
 
   private Builder toBuilder() {
-    return builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label).optWeight(weight)
+    Builder b = builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label).optWeight(weight)
         .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
         .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
         .optCheckCsvLines(checkCsvLines);
+    b.evaluatedOnly = evaluatedOnly;
+    return b;
   }
 
   /** The input path (any Hadoop URI). */
@@ -193,6 +209,7 @@ public final class DataOptions implements Serializable {
     private int workers;
     private boolean rowsByFileName = true;
     private boolean checkCsvLines = true;
+    private boolean evaluatedOnly;
 
     private Builder() {}
 

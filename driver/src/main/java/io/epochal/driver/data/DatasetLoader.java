@@ -138,7 +138,8 @@ public final class DatasetLoader {
       throw PartitionScan.firstBadOf(order);
     }
     long good = total - bad;
-    int workers = o.workers();
+    // rows that are only evaluated may be fewer than the workers: one shard per row then
+    int workers = (int) Math.max(1, Math.min(o.workers(), good));
     if (good == 0 && bad > 0) {
       BadInputException first = PartitionScan.firstBadOf(order);
       // data.bad_rows=skip skipped every row: no row count fixes that, the options do not fit the data
@@ -152,10 +153,10 @@ public final class DatasetLoader {
           + " files hold " + ("csv".equals(o.format()) ? "a header line at most" : "nothing") + "; point data.path at "
           + "the data");
     }
-    if (good < workers) {
+    if (good < o.workers() && !o.evaluatedOnly()) {
       throw new ConfigException(JobKeys.WORKERS, "data.path " + o.path() + " has " + good + " usable row"
           + (good == 1 ? "" : "s") + " ("
-          + bad + " bad), fewer than train.workers=" + workers + "; lower train.workers or add data");
+          + bad + " bad), fewer than train.workers=" + o.workers() + "; lower train.workers or add data");
     }
     checkShardsFit(o.path(), good, workers, featureSize);
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(

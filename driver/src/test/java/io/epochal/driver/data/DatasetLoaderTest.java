@@ -458,6 +458,19 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void rowsThatAreOnlyEvaluatedMayBeFewerThanTheWorkersAndTrainingRowsMayNot() throws Exception {
+    Path dir = csv("three", "f0,label", "1.5,0", "2.5,1", "3.5,0");
+    DataOptions training = options(dir, "csv", List.of("f0"), 4).build();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(training)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("has 3 usable rows (0 bad), fewer than train.workers=4");
+    LoadedDataset evaluated = new DatasetLoader(spark).load(training.withPath(dir.toUri().toString()));
+    assertThat(evaluated.rows()).isEqualTo(3);
+    assertThat(evaluated.workers()).as("one shard per row").isEqualTo(3);
+    assertThat(evaluated.shards().collect()).extracting(DataShard::rows).containsExactly(1, 1, 1);
+    evaluated.unpersist();
+  }
+
+  @Test
   void aFirstRowWhoseFeaturesAreEmptyOrTextIsABadRowNotAReasonToRefuseTheColumn() throws Exception {
     for (String bad : List.of("[]", "\"1,2,3\"")) {
       Path dir = Files.createDirectories(tmp.resolve("bad-first-" + bad.length()));
