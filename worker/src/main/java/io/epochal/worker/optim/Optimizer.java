@@ -35,7 +35,7 @@ import java.util.List;
  */
 public interface Optimizer extends AutoCloseable {
 
-  /** The registry name: {@code sgd}, {@code adam} or {@code adamw}. */
+  /** The registry name: {@code sgd}, {@code adam}, {@code adamw} or {@code rmsprop}. */
   String name();
 
   /** The resolved hyperparameters this optimizer was created with. */

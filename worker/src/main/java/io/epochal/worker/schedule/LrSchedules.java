@@ -327,8 +327,15 @@ public final class LrSchedules {
     return new CosineRestarts(baseLr, restartSteps, restartMult, minLr);
   }
 
-  /** {@code inner} preceded by a linear warm-up from {@code startFactor * base} to base. */
+  /**
+   * {@code inner} preceded by a linear warm-up from {@code startFactor * base} to base.
+   *
+   * @throws IllegalArgumentException if {@code inner} sets the momentum (a one-cycle schedule warms
+   *     up by itself: a warm-up in front would drop the momentum it cycles)
+   */
   public static LrSchedule withWarmup(LrSchedule inner, long warmupSteps, double startFactor) {
+    checkArgument(inner.momentum(0).isEmpty(), "schedule %s sets the momentum of every step and warms up by itself; "
+        + "a warm-up in front of it would drop that momentum: give it no warm-up", inner);
     return new Schedules.Warmup(inner, warmupSteps, startFactor);
   }
 }

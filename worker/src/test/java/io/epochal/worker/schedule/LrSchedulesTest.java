@@ -249,4 +249,13 @@ class LrSchedulesTest {
         .hasMessageContaining("'warmup_start_factor' = -0.5 is out of range; expected number in [0.0, 1.0]");
     assertThatThrownBy(() -> LrSchedules.constant(0.1).lr(-1)).hasMessageContaining("-1");
   }
+
+  @Test
+  void aWarmUpInFrontOfAScheduleThatCyclesTheMomentumIsRefusedNotLeftToDropIt() {
+    LrSchedule cycling = LrSchedules.oneCycle(0.1, 100, 0.3, "cos", 25, 1e4, false, 0.85, 0.95);
+    assertThatThrownBy(() -> LrSchedules.withWarmup(cycling, 10, 0.1)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sets the momentum of every step and warms up by itself");
+    LrSchedule plain = LrSchedules.oneCycle(0.1, 100, 0.3, "cos", 25, 1e4, false);
+    assertThat(LrSchedules.withWarmup(plain, 10, 0.1).lr(0)).isGreaterThan(0);
+  }
 }
