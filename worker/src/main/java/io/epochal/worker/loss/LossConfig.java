@@ -118,7 +118,13 @@ public final class LossConfig implements Serializable {
     }
     double sum = 0;
     for (int i = start; i < end; i++) {
-      sum += (float) classWeights[(int) labels[order[i]]];
+      float label = labels[order[i]];
+      if (!(label >= 0 && label < classWeights.length && label == Math.rint(label))) {
+        // the loss refuses the same label; named here first, where its weight is looked up
+        throw new IllegalArgumentException("row " + order[i] + " has label " + label + ", not a class index of the "
+            + classWeights.length + " classes loss.class_weights weighs (0 to " + (classWeights.length - 1) + ")");
+      }
+      sum += (float) classWeights[(int) label];
     }
     return sum;
   }

@@ -158,5 +158,9 @@ class ClassWeightsTest {
     // rows 2 and 1 of the order: labels 1 and 0
     assertThat(weighted.weightOf(LABELS, order, 1, 3)).isEqualTo((double) 2f + (double) 0.1f);
     assertThat(LossConfig.of("softmax_cross_entropy").weightOf(LABELS, order, 1, 3)).isEqualTo(2.0);
+    float[] outOfRange = {0, 3, 1};
+    assertThatThrownBy(() -> weighted.weightOf(outOfRange, new int[] {0, 1, 2}, 0, 3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("row 1 has label 3.0, not a class index of the 3 classes loss.class_weights weighs (0 to 2)");
   }
 }
