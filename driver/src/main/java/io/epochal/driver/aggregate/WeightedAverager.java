@@ -34,6 +34,15 @@ import java.util.Map;
  */
 public final class WeightedAverager {
 
+  /**
+   * Ends the message of every failure to average that the same round repeats, whatever the attempt:
+   * what the workers returned cannot be averaged (a worker without samples in every round, models that
+   * differ, a dtype aggregation does not support). It reaches the driver as text from a Spark task
+   * too, and a round failing with it is not retried.
+   */
+  public static final String NOT_AVERAGED = " (so the round's states cannot be averaged)";
+
+
   private static final int BLOCK = 16 * 1024;
 
   private WeightedAverager() {}
@@ -58,12 +67,13 @@ public final class WeightedAverager {
     }
     checkArgument(!contributing.isEmpty(),
         "all %s workers returned 0 samples this round, so there is nothing to average; "
-            + "give every round data (fewer rounds per epoch or fewer workers)", ordered.size());
+            + "give every round data (fewer rounds per epoch or fewer workers)" + NOT_AVERAGED, ordered.size());
     RoundResult first = contributing.get(0);
     List<String> names = first.state().nameList();
     for (RoundResult r : contributing) {
       checkArgument(r.state().nameList().equals(names),
-          "worker %s returned tensors %s but worker %s returned %s; all workers must train the same model",
+          "worker %s returned tensors %s but worker %s returned %s; all workers must train the same model"
+              + NOT_AVERAGED,
           r.worker(), r.state().names(), first.worker(), names);
     }
     if (contributing.size() == 1) {
@@ -82,7 +92,7 @@ public final class WeightedAverager {
       for (int k = 0; k < inputs.length; k++) {
         inputs[k] = contributing.get(k).state().get(name);
         checkArgument(inputs[k].sameLayout(ref),
-            "tensor '%s' is %s on worker %s but %s on worker %s; all workers must train the same model",
+            "tensor '%s' is %s on worker %s but %s on worker %s; all workers must train the same model" + NOT_AVERAGED,
             name, inputs[k], contributing.get(k).worker(), ref, first.worker());
       }
       out.put(name, combine(name, ref.dtype(), ref.shape(), inputs, contributing, total));
@@ -122,7 +132,7 @@ public final class WeightedAverager {
 
   private static void checkAggregatable(String name, DType dtype) {
     checkArgument(dtype != DType.F16,
-        "tensor '%s' has dtype F16, which aggregation does not support; train in F32 or BF16", name);
+        "tensor '%s' has dtype F16, which aggregation does not support; train in F32 or BF16" + NOT_AVERAGED, name);
   }
 
   /** Whether tensor {@code name} of {@code dtype} takes the maximum rather than the mean. */

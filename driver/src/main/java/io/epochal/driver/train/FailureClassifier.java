@@ -1,6 +1,7 @@
 package io.epochal.driver.train;
 
 import io.epochal.driver.aggregate.NonFiniteStateException;
+import io.epochal.driver.aggregate.WeightedAverager;
 import io.epochal.driver.data.BadInputException;
 import io.epochal.driver.data.DataChangedException;
 import io.epochal.job.LeaseLostException;
@@ -48,7 +49,8 @@ public final class FailureClassifier {
       return FailureReason.DEVICE_UNAVAILABLE;
     }
     if (find(failure, BadInputException.class) != null || find(failure, DataChangedException.class) != null
-        || text.contains(DataChangedException.MARKER)) { // a task's exception may arrive as text only
+        || text.contains(DataChangedException.MARKER) // a task's exception may arrive as text only
+        || text.contains(WeightedAverager.NOT_AVERAGED.trim())) { // the same round fails the same way again
       return FailureReason.BAD_INPUT;
     }
     for (String marker : WORKER_LOST_MARKERS) {

@@ -177,6 +177,22 @@ class FailureClassifierTest {
   }
 
   @Test
+  void statesThatCannotBeAveragedFailTheRoundAsBadInputNotRetriedWhetherThrownOrSentAsATasksText() {
+    io.epochal.tensor.StateDict f16 = io.epochal.tensor.StateDict.builder()
+        .put("w", io.epochal.tensor.Tensor.of(io.epochal.tensor.DType.F16, new long[] {1},
+            java.nio.ByteBuffer.allocate(2))).build();
+    IllegalArgumentException refused = org.assertj.core.api.Assertions.catchThrowableOfType(() ->
+        io.epochal.driver.aggregate.WeightedAverager.average(java.util.List.of(
+            new io.epochal.worker.round.RoundResult(0, 4, 1, 1.0, f16))), IllegalArgumentException.class);
+    assertThat(refused).hasMessageContaining("dtype F16");
+    assertThat(FailureClassifier.ofRound(refused)).isEqualTo(FailureReason.BAD_INPUT);
+    RuntimeException asText = new RuntimeException("Job aborted due to stage failure: Task 0 failed: "
+        + "java.lang.IllegalArgumentException: " + refused.getMessage());
+    assertThat(FailureClassifier.ofRound(asText)).isEqualTo(FailureReason.BAD_INPUT);
+    assertThat(FailureClassifier.ofRound(new IllegalArgumentException("another"))).isEqualTo(FailureReason.TASK_FAILED);
+  }
+
+  @Test
   void aFirstLineEndingWithAColonIsSaidWithTheLineItAnnounces() {
     assertThat(FailureClassifier.firstLine("ResultStage 19 (collect at RoundRunner.java:154) has failed the maximum "
         + "allowable number of times: 4. Most recent failure reason:\norg.apache.spark.shuffle.FetchFailedException: "
