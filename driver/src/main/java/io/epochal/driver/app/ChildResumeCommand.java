@@ -69,11 +69,18 @@ final class ChildResumeCommand {
     return cmd;
   }
 
-  /** Whether this JVM's option {@code arg} is one every child driver needs as well. */
-  private static boolean passedOn(String arg) {
+  /**
+   * Whether this JVM's option {@code arg} is one every child driver needs as well: besides the JVM's
+   * and the engine's settings, the application jars a {@code spark://} master's executors fetch
+   * from the driver ({@link io.epochal.driver.spark.ApplicationJars}), and the launcher's run
+   * directory as {@code java.io.tmpdir}, so that what a child killed with SIGKILL leaves there is
+   * swept with it once this driver is gone.
+   */
+  static boolean passedOn(String arg) {
     return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
         || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
-        || arg.startsWith("-Dio.netty");
+        || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=")
+        || arg.startsWith("-D" + io.epochal.driver.spark.ApplicationJars.PROPERTY + "=");
   }
 
   /**

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
  * each driver's heap may grow to its maximum, and N drivers at the launcher's 40 % of the machine
  * each would ask the machine for more than it has.
  */
-class ChildResumeCommandMemoryTest {
+class ChildResumeCommandTest {
 
   @Test
   void parallelResumesShareTheLaunchersShareOfMemoryAndAFixedHeapStaysEachOnes() {
@@ -17,5 +17,15 @@ class ChildResumeCommandMemoryTest {
     assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=40", 3)).isEqualTo("-XX:MaxRAMPercentage=13.3");
     assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=40", 1)).isEqualTo("-XX:MaxRAMPercentage=40");
     assertThat(ChildResumeCommand.sharedRamPercentage("-XX:MaxRAMPercentage=forty", 2)).isEqualTo("-XX:MaxRAMPercentage=forty");
+  }
+
+  @Test
+  void childDriversGetTheApplicationJarsAndTheRunDirectoryOfTheLauncher() {
+    assertThat(ChildResumeCommand.passedOn("-Depochal.application.jars=/opt/epochal/epochal-app.jar"))
+        .as("a spark:// master's executors fetch them from each child driver").isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Djava.io.tmpdir=/tmp/epochal-run-41-abc")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dai.djl.offline=true")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dsome.other=1")).isFalse();
+    assertThat(ChildResumeCommand.passedOn("-XX:+UseG1GC")).isFalse();
   }
 }
