@@ -5,9 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 /**
- * The resumes {@code resume --all --parallel N} runs at once share the memory one driver may take:
- * each driver's heap may grow to its maximum, and N drivers at the launcher's 40 % of the machine
- * each would ask the machine for more than it has.
+ * What the child drivers of {@code resume --all} are started with. The resumes {@code --parallel N}
+ * runs at once share the memory one driver may take: each driver's heap may grow to its maximum,
+ * and N drivers at the launcher's 40 % of the machine each would ask the machine for more than it
+ * has. And each gets what the launcher gave this driver that a driver needs.
  */
 class ChildResumeCommandTest {
 
