@@ -28,20 +28,18 @@ public final class TensorConversion {
     // a view of the engine's memory, copied below: the engine's other path allocates the Java array
     // in native code and, when the heap is full, writes into the array it could not allocate (the
     // JVM crashed with SIGSEGV); here a full heap is an OutOfMemoryError in Java, which a run reports
-    ByteBuffer bytes = array.toByteBuffer(true);
-    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-    copy.put(bytes.order(ByteOrder.LITTLE_ENDIAN));
-    copy.flip();
-    return Tensor.wrap(dtype, array.getShape().getShape(), copy);
+    return withBytes(array, (bytes, copied) -> Tensor.wrap(dtype, array.getShape().getShape(), heapCopy(bytes)));
   }
 
   /**
    * A tensor over the array's own memory where the engine gives it (a contiguous array on the CPU), without a copy
-   * to the heap; elsewhere (a GPU) over a host copy. Valid only until the array is written to or closed: for reading
-   * at once, as the moving average of the model reads the model after a step.
+   * to the heap; elsewhere (a GPU, a strided view) over a heap copy. Valid only until the array is written to or
+   * closed: for reading at once, as the moving average of the model reads the model after a step.
    */
   public static Tensor view(NDArray array) {
-    return Tensor.wrap(dtypeOf(array.getDataType()), array.getShape().getShape(), array.toByteBuffer(true));
+    DType dtype = dtypeOf(array.getDataType());
+    return withBytes(array, (bytes, copied) -> Tensor.wrap(dtype, array.getShape().getShape(),
+        copied ? heapCopy(bytes) : bytes));
   }
 
   /**
@@ -53,8 +51,35 @@ public final class TensorConversion {
     checkArgument(array.getDataType() == ai.djl.ndarray.types.DataType.FLOAT32, "array is %s, not float32",
         array.getDataType());
     float[] out = new float[Math.toIntExact(array.size())];
-    array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
-    return out;
+    return withBytes(array, (bytes, copied) -> {
+      bytes.order(ByteOrder.nativeOrder()).asFloatBuffer().get(out);
+      return out;
+    });
+  }
+
+  /**
+   * {@code read} of a view of {@code array}'s bytes, and whether they are a copy. For an array on a
+   * GPU, or one that is not contiguous, the engine makes a host or contiguous copy to view, in the
+   * array's manager, and never closes it: a model kept open across rounds grew by a copy of itself
+   * every step. Here the array is attached to a scratch manager while it is read, so that such a copy
+   * (and the manager the engine makes for a device copy) is made in it and freed when it closes, the
+   * array returned to its own manager. {@code read} must not keep a copied view.
+   */
+  private static <T> T withBytes(NDArray array, java.util.function.BiFunction<ByteBuffer, Boolean, T> read) {
+    NDManager owner = array.getManager();
+    try (NDManager scratch = owner.newSubManager()) {
+      array.tempAttach(scratch);
+      ByteBuffer bytes = array.toByteBuffer(true);
+      boolean copied = !array.getDevice().equals(ai.djl.Device.cpu()) || scratch.getManagedArrays().size() > 1;
+      return read.apply(bytes, copied);
+    }
+  }
+
+  private static ByteBuffer heapCopy(ByteBuffer bytes) {
+    ByteBuffer copy = ByteBuffer.allocate(bytes.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+    copy.put(bytes.order(ByteOrder.LITTLE_ENDIAN));
+    copy.flip();
+    return copy;
   }
 
   /**

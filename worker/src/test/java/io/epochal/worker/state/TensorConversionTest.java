@@ -71,4 +71,30 @@ class TensorConversionTest {
     assertThat(TensorConversion.toTensor(target)).isEqualTo(Tensor.ofFloats(new long[] {2, 2}, 10f, 20f, 30f, 40f));
     assertThat(t).isEqualTo(Tensor.ofFloats(new long[] {2, 2}, 1f, 2f, 3f, 4f));
   }
+
+  @Test
+  void readingAStridedViewLeavesNoCopyInItsManagerAndGivesItsElementsInRowMajorOrder() {
+    NDArray transposed = manager.arange(6f).reshape(2, 3).transpose();
+    int before = manager.getManagedArrays().size();
+    for (int i = 0; i < 100; i++) {
+      assertThat(TensorConversion.toTensor(transposed).toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
+      assertThat(TensorConversion.toFloats(transposed)).containsExactly(0, 3, 1, 4, 2, 5);
+    }
+    Tensor view = TensorConversion.view(transposed);
+    System.gc(); // the engine's contiguous copy is closed: the view must not read it
+    assertThat(view.toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
+    assertThat(manager.getManagedArrays()).as("arrays in the manager after 201 reads").hasSize(before);
+    assertThat(transposed.getManager()).as("the array is back in its own manager").isSameAs(manager);
+    assertThat(transposed.toFloatArray()).containsExactly(0, 3, 1, 4, 2, 5);
+  }
+
+  @Test
+  void aContiguousArrayIsViewedInPlaceAndStaysInItsManager() {
+    NDArray a = manager.create(new float[] {1, 2, 3});
+    Tensor view = TensorConversion.view(a);
+    a.muli(2);
+    assertThat(view.toFloatArray()).as("a view of the array's own memory").containsExactly(2, 4, 6);
+    assertThat(a.getManager()).isSameAs(manager);
+    assertThat(manager.getManagedArrays()).contains(a);
+  }
 }
