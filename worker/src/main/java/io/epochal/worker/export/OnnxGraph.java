@@ -117,7 +117,11 @@ public final class OnnxGraph {
 
   /** {@code F.max_pool2d(x, k)}: kernel and stride {@code k}, no padding, floor mode. */
   public String maxPool2d(String x, int k) {
-    return node("MaxPool", List.of(x), Map.of("kernel_shape", new long[] {k, k}, "strides", new long[] {k, k}));
+    // in a fixed order (Map.of's differs from JVM to JVM): the same checkpoint exports the same bytes
+    Map<String, Object> attributes = new java.util.LinkedHashMap<>();
+    attributes.put("kernel_shape", new long[] {k, k});
+    attributes.put("strides", new long[] {k, k});
+    return node("MaxPool", List.of(x), attributes);
   }
 
   /** Mean over height and width, flattened: [batch, C, H, W] to [batch, C]. */
