@@ -72,7 +72,16 @@ public final class ChaosReport {
 
   /** Whether the run finished and every final state matched (and there was at least one iteration). */
   public boolean allMatched() {
-    return !stopped && !iterations.isEmpty() && iterations.stream().allMatch(IterationResult::matched);
+    return !stopped && !iterations.isEmpty() && iterations.stream().allMatch(IterationResult::matched)
+        && faultless() == 0;
+  }
+
+  /**
+   * The iterations in which no fault was injected (the job ended before every kill moment, in each
+   * of its attempts): their final state matching proves nothing, and a run with any is no pass.
+   */
+  public long faultless() {
+    return iterations.stream().filter(r -> r.faults() == 0).count();
   }
 
   /** The summary lines: iterations, faults injected, and whether every final state matched. */
@@ -93,8 +102,11 @@ public final class ChaosReport {
           + (iterations.isEmpty() ? "no final state compared yet"
               : mismatched == 0 ? "every finished one matched" : "MISMATCH in " + mismatched + " of them"));
     } else {
-      lines.add(allMatched() ? "RESULT: all final states matched" : "RESULT: MISMATCH in " + mismatched
-          + " iteration(s)");
+      long faultless = faultless();
+      lines.add(mismatched > 0 ? "RESULT: MISMATCH in " + mismatched + " iteration(s)"
+          : faultless > 0 ? "RESULT: INCONCLUSIVE: " + faultless + " of " + iterations.size() + " iteration(s) "
+              + "ended before any fault was injected, so they proved no recovery; train the job longer (--epochs)"
+          : "RESULT: all final states matched");
     }
     return lines;
   }

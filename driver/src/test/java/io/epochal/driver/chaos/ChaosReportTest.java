@@ -35,6 +35,15 @@ class ChaosReportTest {
   }
 
   @Test
+  void aFinishedRunWithAnIterationThatInjectedNoFaultIsInconclusiveNotAPass() {
+    ChaosReport report = new ChaosReport(THREE, List.of(matched(1, 1, 0), matched(2, 0, 0), matched(3, 0, 1)));
+    assertThat(report.allMatched()).isFalse();
+    assertThat(report.faultless()).isEqualTo(1);
+    assertThat(report.lines()).last().isEqualTo("RESULT: INCONCLUSIVE: 1 of 3 iteration(s) ended before any fault "
+        + "was injected, so they proved no recovery; train the job longer (--epochs)");
+  }
+
+  @Test
   void aRunStoppedInItsFirstIterationCountsTheFaultsAlreadyInjectedAndClaimsNoMismatch() {
     ChaosReport report = ChaosReport.stopped(THREE, List.of(), 0, 2);
     assertThat(report.allMatched()).isFalse();
