@@ -193,11 +193,23 @@ public final class LocalClusterSupport {
     }
     String userOpts = conf.get("spark.executor.extraJavaOptions", "");
     conf.set("spark.executor.extraJavaOptions", (JAVA_OPENS + " " + EXECUTOR_FLAGS + " " + hugePagesFlag(THP_MODE)
-        + " " + (inRunDirectory(driverTmpdir) ? "-Djava.io.tmpdir=" + driverTmpdir + " " : "") + userOpts).trim());
+        + " " + (inRunDirectory(driverTmpdir) ? quoted("-Djava.io.tmpdir=" + driverTmpdir) + " " : "") + userOpts)
+        .trim());
     conf.set("spark.executorEnv.SPARK_SCALA_VERSION", "2.13");
     conf.set("spark.executorEnv.SPARK_LOCAL_IP", "127.0.0.1");
     conf.set("spark.home", home.toString());
     return conf;
+  }
+
+  /**
+   * {@code option} as one word of {@code spark.executor.extraJavaOptions}, which Spark splits at
+   * blanks outside quotes: in double quotes when it holds a blank or a quote (a TMPDIR with a space).
+   */
+  static String quoted(String option) {
+    if (!option.matches(".*[\\s'\"\\\\].*")) {
+      return option;
+    }
+    return "\"" + option.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /** A launcher's per-run temporary directory: {@code epochal-run-<pid>-<random>} ({@code bin/lib/run-tmp.sh}). */

@@ -257,10 +257,14 @@ public final class SparkSessions {
           ownsHome = true;
         }
         cluster = LocalClusterSupport.prepare(home);
-        cluster.configure(sparkConf);
       }
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
+      if (cluster != null) {
+        // after the user's entries, so that their executor class path and Java options are merged
+        // with the cluster's, not replaced by them
+        cluster.configure(sparkConf);
+      }
       ApplicationJars.configure(parsed, sparkConf);
       if (parsed.kind() == SparkMaster.Kind.LOCAL) {
         if (parsed.url().equals(sparkConf.get("spark.master"))) { // not replaced by a --conf spark.master

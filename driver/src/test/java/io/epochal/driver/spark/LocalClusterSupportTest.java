@@ -48,6 +48,16 @@ class LocalClusterSupportTest {
   }
 
   @Test
+  void aRunDirectoryWithABlankInItsPathIsOneExecutorOption(@TempDir Path dir) {
+    LocalClusterSupport support = LocalClusterSupport.prepare(dir.resolve("home"));
+    Path runTmp = dir.resolve("a b").resolve("epochal-run-4242-Qw3rTy");
+    String opts = support.configure(new org.apache.spark.SparkConf(false), runTmp).get("spark.executor.extraJavaOptions");
+    assertThat(scala.jdk.javaapi.CollectionConverters.asJava(org.apache.spark.util.Utils.splitCommandString(opts)))
+        .contains("-Djava.io.tmpdir=" + runTmp);
+    support.delete();
+  }
+
+  @Test
   void executorsUseTransparentHugePagesOnlyWhereTheKernelOffersThem(@TempDir Path dir) throws Exception {
     Path mode = dir.resolve("enabled");
     Files.writeString(mode, "always [madvise] never\n");
@@ -63,8 +73,9 @@ class LocalClusterSupportTest {
   void tasksRunInSeparateExecutorJvms() {
     long driverPid = ProcessHandle.current().pid();
     Path home;
+    // a user's executor options are merged with the cluster's, not put in their place
     try (EpochalSpark spark = SparkSessions.builder().setMaster("local-cluster[2,1,1024]")
-        .optAppName("local-cluster-test").build()) {
+        .optAppName("local-cluster-test").optConf("spark.executor.extraJavaOptions", "-Depochal.test.mine=1").build()) {
       spark.awaitExecutors(2, Duration.ofSeconds(90));
       home = Path.of(spark.jsc().getConf().get("spark.home"));
       assertThat(home.resolve("jars")).isDirectory();
@@ -74,6 +85,9 @@ class LocalClusterSupportTest {
       }).collect();
       assertThat(pids).hasSize(2).doesNotContain(driverPid);
       assertThat(pids.get(0)).isNotEqualTo(pids.get(1));
+      List<String> properties = spark.jsc().parallelize(List.of(0, 1), 2)
+          .map(i -> System.getProperty("epochal.test.mine") + " " + System.getProperty("ai.djl.offline")).collect();
+      assertThat(properties).as("the user's option and the cluster's in every executor").containsOnly("1 true");
       assertThat(System.getProperty("spark.testing")).isNull();
     }
     assertThat(home).doesNotExist();
