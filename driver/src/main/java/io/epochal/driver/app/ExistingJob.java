@@ -43,8 +43,9 @@ final class ExistingJob {
    * {@code spec} with the values its job's resumes amended since: when those are all it differs in
    * from the stored {@code job.json}, the command that started the job, run again (a supervised
    * restart, a retried spark-submit), continues the job as amended, saying so on {@code err}. A
-   * difference in a key no resume amended is the caller's to refuse (a new value in a job file
-   * changes nothing by itself; a resume with --set does), and the amended keys are no part of it.
+   * difference in a key no resume amended, or to a value no resume amended it away from, is the
+   * caller's to refuse (a new value in a job file changes nothing by itself; a resume with --set
+   * does), and the amended keys holding their old values are no part of it.
    */
   private static JobSpec withAmendments(JobSpec spec, io.epochal.job.JobSpec stored, Configuration conf,
       PrintStream err) throws IOException {
@@ -60,8 +61,10 @@ final class ExistingJob {
     boolean refused = false;
     for (String line : differences) {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !history.amended(key)
-          || !kept.contains(key)) {
+      // only the value a resume amended away is the old command's: another one is a change asked for now
+      Object given = spec.toHyperParameters().asMap().get(key);
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || given == null
+          || !history.amendedAway(key, String.valueOf(given)) || !kept.contains(key)) {
         refused = true; // the caller names this difference
         continue;
       }

@@ -1009,6 +1009,9 @@ class CliEndToEndTest {
     assertThat(notAmended.err).contains("already holds a different job spec", "checkpoint.keep_every: 0 -> 5")
         .as("the amended keys are the job's, no difference to fix").doesNotContain("train.epochs", "keep_last")
         .contains(" --set checkpoint.keep_every=5'");
+    CliRun third = CliRun.of("train", file.toString(), "--set", "train.epochs=5", "--master", MASTER);
+    assertThat(third.code).as("a value no resume amended the key away from: %s", third).isEqualTo(ExitCodes.USAGE);
+    assertThat(third.err).contains("already holds a different job spec", "train.epochs: 2 -> 5", "--epochs 5'");
   }
 
   @Test
