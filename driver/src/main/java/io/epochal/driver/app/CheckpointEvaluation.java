@@ -145,6 +145,11 @@ final class CheckpointEvaluation {
           String name = String.format(Locale.ROOT, "epoch-%06d", entries.get(i).epoch());
           try {
             c = store.load(entries.get(i)); // every file's size and SHA-256
+          } catch (io.epochal.checkpoint.CheckpointDeletedException e) {
+            // retention of a job that trains meanwhile: no damage, and nothing to evaluate (as verify says it)
+            err.println("epochal: warning: not evaluated: " + name + " was deleted while the checkpoints were "
+                + "evaluated (retention of a job that is training)");
+            continue;
           } catch (CheckpointException e) {
             err.println("epochal: warning: not evaluated: " + e.getMessage());
             table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(), "DAMAGED",
