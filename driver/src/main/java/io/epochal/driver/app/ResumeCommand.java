@@ -30,7 +30,8 @@ final class ResumeCommand {
     if (!CliOptions.DEFAULT_MASTER.equals(options.master())) {
       b.append(" --master ").append(ShellWords.quote(options.master()));
     }
-    options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(k + "=" + v)));
+    // printed in messages and logs: a secret's value is left out, as Spark's logs leave it out
+    options.sparkConf().forEach((k, v) -> b.append(" --conf ").append(ShellWords.quote(redacted(k + "=" + v))));
     return b.append(" resume ").append(ShellWords.location(jobDir)).toString();
   }
 

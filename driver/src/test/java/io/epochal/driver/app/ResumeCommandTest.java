@@ -24,6 +24,9 @@ class ResumeCommandTest {
         .optSparkConf(Map.of("spark.hadoop.dfs.replication", "2")).build();
     assertThat(ResumeCommand.of(new Path("hdfs://nn:8020/jobs/a"), options)).isEqualTo("bin/epochal --master "
         + "'local[2]' --conf spark.hadoop.dfs.replication=2 resume hdfs://nn:8020/jobs/a");
+    CliOptions secret = CliOptions.builder().optSparkConf(Map.of("spark.hadoop.fs.s3a.secret.key", "abc123")).build();
+    assertThat(ResumeCommand.of(new Path("s3a://b/jobs/a"), secret)).as("printed in messages and logs")
+        .contains("--conf 'spark.hadoop.fs.s3a.secret.key=<redacted>'").doesNotContain("abc123");
   }
 
   @Test
