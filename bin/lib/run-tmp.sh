@@ -9,11 +9,30 @@
 # process is gone. A -Djava.io.tmpdir given later on the JVM's command line wins. The JVM also gets
 # the root itself (epochal.tmp.root): what a command keeps after it ends (the work directory of
 # 'epochal chaos') goes there, not into the per-run directory the next run removes.
+#
+# A run's process id means something only in its own PID namespace: runs in other containers that
+# share the TMPDIR hold ids this one cannot see. Each run directory records its namespace
+# (.pid-namespace), and only directories of this one's (or recording none) are swept. A process of
+# another user counts as alive (kill -0 fails there with EPERM; /proc shows it).
 TMP_ROOT="${TMPDIR:-/tmp}"
+OWN_PID_NS="$(readlink "/proc/$$/ns/pid" 2>/dev/null || true)"
+run_alive() {
+  if [[ -d /proc/self ]]; then
+    [[ -d "/proc/$1" ]]
+  else
+    local err
+    err="$(LC_ALL=C kill -0 "$1" 2>&1)" || [[ "$err" == *"not permitted"* ]]
+  fi
+}
 for old in "$TMP_ROOT"/epochal-run-*; do
   pid="${old##*/epochal-run-}"
   pid="${pid%%-*}"
-  if [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] && ! kill -0 "$pid" 2>/dev/null; then
+  [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] || continue
+  ns="$(cat "$old/.pid-namespace" 2>/dev/null || true)"
+  if [[ -n "$ns" && "$ns" != "$OWN_PID_NS" ]]; then
+    continue # another namespace's run: whether its process lives cannot be seen from here
+  fi
+  if ! run_alive "$pid"; then
     rm -rf "$old" 2>/dev/null || true
   fi
 done
@@ -22,4 +41,5 @@ done
 TMP_OPT=("-Depochal.tmp.root=$TMP_ROOT")
 if RUN_TMP="$(mktemp -d "$TMP_ROOT/epochal-run-$$-XXXXXX" 2>/dev/null)"; then
   TMP_OPT+=("-Djava.io.tmpdir=$RUN_TMP")
+  [[ -z "$OWN_PID_NS" ]] || printf '%s\n' "$OWN_PID_NS" > "$RUN_TMP/.pid-namespace" 2>/dev/null || true
 fi
