@@ -242,6 +242,9 @@ public final class ResumePlan {
     String state = status.map(s -> s.getState().name()).orElse("NEW");
     long epoch = newestEpoch(checkpoints, Long.MAX_VALUE);
     try {
+      // the epoch a resume continues after: the newest checkpoint without visible damage (a file missing
+      // or of another size), as status says and the resume's fallback finds
+      epoch = VisibleDamage.newestIntactEpoch(fs, checkpoints, Long.MAX_VALUE);
       Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
       if (newer.isPresent()) {
         return new Entry(job, name, state, epoch, Action.SKIP, NewerFormatCheck.describe(newer.get()));

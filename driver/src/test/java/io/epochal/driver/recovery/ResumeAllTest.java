@@ -487,6 +487,10 @@ class ResumeAllTest {
     String[] goneOne = cli("status", gone.toString());
     assertThat(goneOne[1]).contains("state:       COMPLETED").contains("warning: COMPLETED, but the checkpoint of its "
         + "final epoch 2 is missing");
+    // an unfinished job is planned from its newest intact checkpoint too, as status shows it and the resume falls back
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(plan[1].lines()).as(plan[2]).anySatisfy(l -> assertThat(l).matches("j-failed\\s+FAILED\\s+1\\s+RESUME .*")
+        .contains("continues after epoch 1").doesNotContain("after epoch 2"));
   }
 
   @Test
