@@ -121,7 +121,10 @@ final class JobStatusReport {
       JobSummary s;
       try {
         s = summarize(fs, job.getValue());
-        if (s.specProblem != null) {
+        if (s.specProblem instanceof io.epochal.job.NewerJobFileException) {
+          // not damaged: a newer Epochal wrote it, which reads it (as the status of the job alone says)
+          warnings.add("warning: " + job.getKey() + ": " + s.specProblem.getMessage());
+        } else if (s.specProblem != null) {
           throw s.specProblem; // an unreadable job.json stops any resume: an ERROR row
         }
         if (s.spec.isPresent()) {

@@ -913,8 +913,12 @@ class CliEndToEndTest {
     assertThat(newerSpec.code).as("%s", newerSpec).isEqualTo(ExitCodes.USAGE);
     assertThat(newerSpec.err).contains("job.json was written by a newer Epochal (format 2; this build reads format 1)")
         .doesNotContain("corrupt").doesNotContain("restore it");
-    assertThat(CliRun.of("status", job.toString()).out).contains("was written by a newer Epochal (format 2")
-        .doesNotContain("repaired or restored");
+    CliRun statusOfJob = CliRun.of("status", job.toString());
+    assertThat(statusOfJob.out).contains("was written by a newer Epochal (format 2").doesNotContain("repaired or restored");
+    CliRun statusOfRoot = CliRun.of("status", job.getParent().toString());
+    assertThat(statusOfRoot.code).as("as for the job alone: %s", statusOfRoot).isEqualTo(statusOfJob.code);
+    assertThat(statusOfRoot.out + statusOfRoot.err).contains("was written by a newer Epochal (format 2")
+        .doesNotContain("repaired or restored").doesNotContain("ERROR");
   }
 
   @Test
