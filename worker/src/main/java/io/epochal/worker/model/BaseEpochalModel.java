@@ -53,8 +53,19 @@ public abstract class BaseEpochalModel implements EpochalModel {
     this.inputSize = size;
     this.outputSize = outputSize;
     this.manager = Engine.getEngine(ENGINE).newBaseManager(device == null ? Device.cpu() : device);
+    List<NDManager> building = BUILDING.get();
+    if (building != null) {
+      building.add(manager); // closed by the registry if the subclass's constructor then fails
+    }
     this.state = new ModuleState(manager, description);
   }
+
+  /**
+   * The managers of the models constructed on this thread while a registry builds one ({@link
+   * ModelRegistry#build}): a subclass constructor that throws after this one ran leaves no model to
+   * close, and its manager (with every tensor registered so far) would stay open for good.
+   */
+  static final ThreadLocal<List<NDManager>> BUILDING = new ThreadLocal<>();
 
   /** The registry of this model's tensors; subclasses register into it in their constructor. */
   protected final ModuleState state() {

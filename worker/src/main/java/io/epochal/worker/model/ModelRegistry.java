@@ -217,15 +217,25 @@ public final class ModelRegistry {
    * ModelCodeException} naming the model and the factory class.
    */
   public static EpochalModel build(ModelFactory f, HyperParameters resolved, Device device) {
+    List<ai.djl.ndarray.NDManager> outer = BaseEpochalModel.BUILDING.get();
+    List<ai.djl.ndarray.NDManager> made = new java.util.ArrayList<>();
+    BaseEpochalModel.BUILDING.set(made);
     try {
-      return f.create(resolved, device);
+      EpochalModel built = f.create(resolved, device);
+      if (outer != null) {
+        outer.addAll(made); // a model built inside another's build: the outer one's failure closes it too
+      }
+      return built;
     } catch (RuntimeException | LinkageError e) {
+      made.forEach(ai.djl.ndarray.NDManager::close); // the native memory of what was built before it failed
       if (e instanceof ModelCodeException) {
         throw (ModelCodeException) e;
       }
       throw new ModelCodeException("model " + key(f.name(), f.version()) + ": its factory " + f.getClass().getName()
           + " failed to build it: " + e + " (the model's own code: fix it, or put a jar that builds it on the class "
           + "path)", e);
+    } finally {
+      BaseEpochalModel.BUILDING.set(outer);
     }
   }
 

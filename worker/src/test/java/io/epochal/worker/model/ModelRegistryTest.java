@@ -180,4 +180,56 @@ class ModelRegistryTest {
         HyperParameters.builder().put("classes", 10).put("image_size", 1).build()))
         .hasMessageContaining("'image_size' = 1 is out of range; expected integer in [2, 4096]");
   }
+
+  /** A model whose constructor fails after registering a parameter, keeping its manager where the test sees it. */
+  private static final class FailingModel extends BaseEpochalModel {
+    static NDManager last;
+
+    FailingModel() {
+      super("failing v1", new long[] {4}, 2, null);
+      state().addParameter("weight", ParameterInit.torchDefault(4), 2, 4);
+      last = manager();
+      throw new IllegalStateException("the model's own code failed");
+    }
+
+    @Override
+    protected NDArray forwardBatch(NDArray input, boolean training, java.util.SplittableRandom rng) {
+      throw new AssertionError("never built");
+    }
+  }
+
+  @Test
+  void aModelWhoseConstructorFailsLeavesNoOpenManagerBehind() {
+    ModelFactory failing = new ModelFactory() {
+      @Override
+      public String name() {
+        return "failing";
+      }
+
+      @Override
+      public int version() {
+        return 1;
+      }
+
+      @Override
+      public io.epochal.params.ParamSpecs params() {
+        return new io.epochal.params.ParamSpecs("model failing v1", List.of());
+      }
+
+      @Override
+      public EpochalModel create(HyperParameters resolved) {
+        return new FailingModel();
+      }
+    };
+    for (int i = 0; i < 3; i++) {
+      assertThatThrownBy(() -> ModelRegistry.build(failing, HyperParameters.empty(), ai.djl.Device.cpu()))
+          .isInstanceOf(ModelCodeException.class).hasMessageContaining("the model's own code failed");
+      assertThat(FailingModel.last.isOpen()).as("the failed model's manager, with its weight").isFalse();
+    }
+    try (EpochalModel fine = ModelRegistry.build(new MlpFactory(), new MlpFactory().params().resolve(
+        HyperParameters.builder().put("input_dim", 4L).put("output_dim", 2L).build()),
+        ai.djl.Device.cpu())) {
+      assertThat(fine.manager().isOpen()).as("a model built after a failure is open").isTrue();
+    }
+  }
 }
