@@ -62,6 +62,20 @@ final class MidEpochCheckpoints implements Closeable {
   }
 
   /**
+   * Removes what commits of mid-epoch checkpoints that never ended left (a driver killed while it
+   * wrote one, a deletion that failed half-way): never read, and as large as a checkpoint. Called
+   * when a run starts, holding the lease; a failure is a warning.
+   */
+  void cleanTemporary() {
+    try {
+      store.cleanTemporary();
+    } catch (CheckpointException | RuntimeException e) {
+      listener.warning("could not remove a stale temporary mid-epoch checkpoint directory under "
+          + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage());
+    }
+  }
+
+  /**
    * How many rounds may run before the next one checkpointed by count, from {@code roundsDone} rounds
    * of the epoch: what a single worker's chain of rounds is cut to. Unbounded without a count.
    */

@@ -265,6 +265,7 @@ public final class TrainingJob {
       // temporary directories are never read: one that cannot be removed must not stop training
       listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
     }
+    mid.cleanTemporary(); // the mid-epoch series' own, under <job>/mid-epoch
     try (StallWatch.Wait w = StallWatch.of(listener).begin("the newest verified checkpoint under "
         + JobSpecResolver.locationText(store.checkpointsDir()) + " to be read (every file is hashed; a file system "
         + "that does not answer holds it up)")) {

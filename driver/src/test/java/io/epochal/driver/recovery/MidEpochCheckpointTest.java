@@ -188,9 +188,14 @@ class MidEpochCheckpointTest {
     assertThat(verify.code).as(verify.out + verify.err).isZero();
     assertThat(verify.out).contains("PASS step-000000028  probe output reproduced bit for bit");
 
+    // what a driver killed while it wrote a later mid-epoch checkpoint leaves: the resume removes it
+    Path killedCommit = Files.createDirectories(Path.of(java.net.URI.create(dir)).resolve("mid-epoch")
+        .resolve("_tmp-step-000000031-0b5d2a"));
+    Files.write(killedCommit.resolve("model.safetensors"), new byte[64]);
     Rounds second = new Rounds();
     TrainingOutcome resumed = run(spec, second);
     assertThat(second.rounds).as("epoch 2 goes on at round 7").startsWith("2.7", "2.8", "3.1");
+    assertThat(killedCommit).as("a killed commit's temporary directory").doesNotExist();
     assertThat(second.messages).anySatisfy(m -> assertThat(m).contains("the mid-epoch checkpoint holds rounds 1-6 "
         + "of epoch 2: training continues at round 7 of 8"));
     assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
