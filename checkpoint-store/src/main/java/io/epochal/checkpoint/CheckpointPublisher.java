@@ -271,8 +271,8 @@ final class CheckpointPublisher {
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
       // one line: the commit's own failure is reported with its cause; the trace only at debug level
-      LOG.warn("could not remove temporary checkpoint directory {} after a failed commit (the next commit or "
-          + "cleanTemporary removes it): {}", tmp, e.toString());
+      LOG.warn("could not remove temporary checkpoint directory {} after a failed commit (nothing reads it; "
+          + "cleanTemporary, which a run calls when it starts, removes it): {}", tmp, e.toString());
       LOG.debug("could not remove temporary checkpoint directory {}", tmp, e);
     }
   }

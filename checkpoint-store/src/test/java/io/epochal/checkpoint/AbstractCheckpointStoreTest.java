@@ -356,6 +356,38 @@ abstract class AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aCommitInterruptedWhileItWritesLeavesNoTemporaryDirectory() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    Thread committer = Thread.currentThread();
+    OutputStreamDecorator interrupting = (name, out) -> !name.equals("model.safetensors") ? out
+        : new FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            committer.interrupt(); // as a driver's stop or a cancelled task interrupts it
+            throw new java.io.InterruptedIOException("interrupted while writing " + name);
+          }
+        };
+    try (HadoopCheckpointStore interrupted = HadoopCheckpointStore.builder().setJobDir(jobDir)
+        .optConfiguration(conf()).optOutputDecorator(interrupting).build()) {
+      assertThatThrownBy(() -> interrupted.commit(TestCheckpoints.content(2), CommitGuard.NONE))
+          .isInstanceOf(CheckpointException.class).hasMessageContaining("epoch 2");
+      Thread.interrupted(); // cleared for what follows, whether the store kept it or an HDFS call took it
+    }
+    assertThat(childNames()).as("the failed commit's temporary directory, deleted on an interrupted thread")
+        .containsExactly("epoch-000001");
+    // the thread interrupted right before the publish (a stop while the guard checks the lease)
+    CommitGuard interruptedAtTheGuard = epoch -> {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while the lease of epoch " + epoch + " was checked");
+    };
+    assertThatThrownBy(() -> store.commit(TestCheckpoints.content(2), interruptedAtTheGuard))
+        .isInstanceOf(CheckpointException.class).hasMessageContaining("epoch 2");
+    assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+    assertThat(childNames()).as("its temporary directory, deleted on an interrupted thread")
+        .containsExactly("epoch-000001");
+  }
+
+  @Test
   void guardThrowingFailsTheCommitAndLeavesNothingVisible() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     CommitGuard lostLease = epoch -> {
