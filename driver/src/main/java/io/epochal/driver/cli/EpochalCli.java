@@ -44,7 +44,8 @@ public final class EpochalCli implements Callable<Integer> {
 
   @Option(names = "--master", scope = ScopeType.INHERIT, paramLabel = "URL",
       description = "Spark master of the commands that run Spark (train, resume, predict, evaluate, gen-data, "
-          + "and chaos for its child drivers; the others ignore it; default: spark.master if set, else local[*]), e.g. local[2], "
+          + "and chaos for its child drivers; the others ignore it; default: spark.master if set, else local[*]; "
+          + "for chaos local[2], or local-cluster[2,1,1024] with --executor-kills), e.g. local[2], "
           + "local-cluster[2,1,1024], spark://host:7077; yarn and k8s:// through a Spark distribution's "
           + "spark-submit.", parameterConsumer = KeyValues.Once.class)
   String master;

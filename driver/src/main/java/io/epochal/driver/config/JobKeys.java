@@ -350,7 +350,7 @@ public final class JobKeys {
         + "fails: a failed round, held-out evaluation or checkpoint write is done again from the state in memory, "
         + "other failures (and a round that fails again) reload the latest checkpoint; each retry is an attempt."));
     s.add(lng(RETRY_BACKOFF_MS, 1000L, 0.0, 3600000.0, "Wait before the first retry in milliseconds; doubles with "
-        + "every further attempt."));
+        + "every further attempt; each wait is at most one minute (60000), however large this is."));
     s.add(lng(RETRY_STORAGE_WAIT_MS, 300000L, 0.0, 86400000.0, "Before a retry, when a run starts and when it marks "
         + "the job COMPLETED, how long in milliseconds to wait for the job directory to take writes again (a "
         + "NameNode restarting or in safe mode), and how long a checkpoint the file system refuses (full, over a "
