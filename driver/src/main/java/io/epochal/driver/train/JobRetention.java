@@ -123,7 +123,15 @@ public final class JobRetention {
       listener.warning("retention skipped: another driver holds the lease on " + dir + " now");
       return Optional.empty();
     }
-    RetentionResult result = new CheckpointCleaner(store::delete).clean(policy.get(), candidates(store.list()));
+    // the lease checked again before every deletion: a driver that paused and lost the job meanwhile
+    // must not go on deleting under its own policy what the new holder's keeps
+    RetentionResult result = new CheckpointCleaner(epoch -> {
+      if (!holder.stillHolder()) {
+        throw new IOException("checkpoint of epoch " + epoch + " is kept: another driver holds the lease on " + dir
+            + " now, and its retention decides");
+      }
+      store.delete(epoch);
+    }).clean(policy.get(), candidates(store.list()));
     List<String> record = new ArrayList<>();
     if (!result.getDeleted().isEmpty()) {
       String deleted = "retention deleted " + checkpointsOf(result.getDeleted(), spec);
@@ -136,7 +144,7 @@ public final class JobRetention {
           : "could not delete the checkpoint of epoch " + f.getEpoch() + ": " + why;
       listener.warning("retention: " + said + (why.contains("was unpublished")
           ? " (no reader sees it any more; what remains of it is removed when the job next starts)"
-          : " (it is kept, and tried again after the next commit)"));
+          : why.contains("another driver holds the lease") ? "" : " (it is kept, and tried again after the next commit)"));
       record.add("could not delete epoch " + f.getEpoch() + ": " + why);
     }
     return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));

@@ -160,6 +160,25 @@ class JobDirectoryTest {
   }
 
   @Test
+  void retentionStopsDeletingOnceAnotherDriverTakesTheLeaseBetweenTwoDeletions() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener = collecting(warnings);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null)) {
+      startWithCheckpoints(dir, 3);
+      int[] checks = {0};
+      // the lease is ours for the first check and the first deletion, then another driver's
+      JobRetention.HolderCheck holder = () -> ++checks[0] <= 2;
+      new JobRetention(dir.store(), new org.apache.hadoop.fs.Path(jobDir.toUri()), listener).apply(spec, holder);
+      assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, epoch 2 kept")
+          .containsExactly(2L, 3L);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("retention: checkpoint of epoch 2 is kept: "
+          + "another driver holds the lease").doesNotContain("tried again"));
+    }
+  }
+
+  @Test
   void retentionDeletesNothingAfterTheStopGaveTheJobUp() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
