@@ -144,7 +144,8 @@ public final class JobRetention {
           : "could not delete the checkpoint of epoch " + f.getEpoch() + ": " + why;
       listener.warning("retention: " + said + (why.contains("was unpublished")
           ? " (no reader sees it any more; what remains of it is removed when the job next starts)"
-          : why.contains("another driver holds the lease") ? "" : " (it is kept, and tried again after the next commit)"));
+          : why.contains("another driver holds the lease") ? ""
+          : " (it is kept, and tried again after the next commit)"));
       record.add("could not delete epoch " + f.getEpoch() + ": " + why);
     }
     return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));
