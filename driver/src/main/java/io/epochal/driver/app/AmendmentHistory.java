@@ -38,15 +38,17 @@ final class AmendmentHistory {
         }
         for (ValueChange change : e.getChanges()) {
           Set<String> from = away.computeIfAbsent(change.getKey(), k -> new TreeSet<>());
-          change.fromText().ifPresent(from::add); // a key the resume set anew was amended from no value
+          // a key the resume set anew was amended from no value: the old command does not set it
+          from.add(change.fromText().orElse(NO_VALUE));
         }
         if (e.getChanges().isEmpty() && e.getMessage() != null) {
           for (String change : e.getMessage().split("; ")) {
             int colon = change.indexOf(": ");
             int arrow = change.indexOf(" -> ", Math.max(colon, 0));
             if (colon > 0 && arrow > colon) {
+              String from = unquoted(change.substring(colon + 2, arrow));
               away.computeIfAbsent(change.substring(0, colon), k -> new TreeSet<>())
-                  .add(unquoted(change.substring(colon + 2, arrow)));
+                  .add(from.equals("<unset>") ? NO_VALUE : from);
             }
           }
         }
@@ -61,6 +63,9 @@ final class AmendmentHistory {
   boolean amended(String key) {
     return amendedAway.containsKey(key);
   }
+
+  /** What {@link #amendedAway} is given for a key the command does not set: a resume set it anew. */
+  static final String NO_VALUE = "";
 
   /** Whether {@code value} is one a resume amended {@code key} away from (as text, quotes aside). */
   boolean amendedAway(String key, String value) {

@@ -61,10 +61,12 @@ final class ExistingJob {
     boolean refused = false;
     for (String line : differences) {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
-      // only the value a resume amended away is the old command's: another one is a change asked for now
-      Object given = spec.toHyperParameters().asMap().get(key);
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || given == null
-          || !history.amendedAway(key, String.valueOf(given)) || !kept.contains(key)) {
+      // only the value a resume amended away (or no value, for a key it set anew) is the old command's:
+      // another one is a change asked for now
+      Object given = spec.toStored().getHyperParameters().asMap().get(key);
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR)
+          || !history.amendedAway(key, given == null ? AmendmentHistory.NO_VALUE : String.valueOf(given))
+          || !kept.contains(key)) {
         refused = true; // the caller names this difference
         continue;
       }

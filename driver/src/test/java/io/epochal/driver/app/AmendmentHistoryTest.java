@@ -70,7 +70,10 @@ class AmendmentHistoryTest {
     AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
 
     assertThat(history.amended("checkpoint.keep_best")).isTrue();
+    assertThat(history.amendedAway("checkpoint.keep_best", AmendmentHistory.NO_VALUE))
+        .as("the command that started the job, which does not set it").isTrue();
     assertThat(history.amendedAway("checkpoint.keep_best", "<unset>")).isFalse();
     assertThat(history.amendedAway("checkpoint.keep_best", "2")).isFalse();
+    assertThat(history.amendedAway("checkpoint.keep_best", "3")).as("a value asked for now").isFalse();
   }
 }
