@@ -264,6 +264,9 @@ final class CheckpointPublisher {
 
   /** Removes a failed commit's temporary directory; a failure to do so is added to {@code failure}. */
   void removeTemp(Path tmp, Throwable failure) {
+    // a commit interrupted (a stop, a cancelled task) still removes what it wrote: some clients refuse
+    // calls on an interrupted thread, so the flag is cleared for the deletion and set again after it
+    boolean interrupted = Thread.interrupted();
     try {
       if (!deleteFully(tmp, true)) {
         throw new IOException(tmp + " could not be fully deleted; remove it by hand or with cleanTemporary()");
@@ -274,6 +277,10 @@ final class CheckpointPublisher {
       LOG.warn("could not remove temporary checkpoint directory {} after a failed commit (nothing reads it; "
           + "cleanTemporary, which a run calls when it starts, removes it): {}", tmp, e.toString());
       LOG.debug("could not remove temporary checkpoint directory {}", tmp, e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -131,6 +131,7 @@ final class SafetensorsHeader {
         } else {
           entries.add(readEntry(name, p, file));
         }
+        current = null; // read whole: an error after it is not its
       }
       if (t != JsonToken.END_OBJECT) {
         throw new SafetensorsFormatException(file, "header JSON is malformed");

@@ -88,10 +88,10 @@ public final class SafetensorsWriter {
     } catch (IOException e) {
       throw new UncheckedIOException("writing to memory failed", e);
     }
-    checkArgument(bytes.size() <= SafetensorsHeader.MAX_HEADER_BYTES - 7, "the header of these %s tensors and %s "
-        + "metadata entries takes %s bytes; readers of these files accept at most %s: shorten the tensor names or "
-        + "the metadata", tensors.size(), metadata.size(), bytes.size(), SafetensorsHeader.MAX_HEADER_BYTES);
     int pad = (8 - bytes.size() % 8) % 8;
+    checkArgument(bytes.size() + pad <= SafetensorsHeader.MAX_HEADER_BYTES, "the header of these %s tensors and %s "
+        + "metadata entries takes %s bytes; readers of these files accept at most %s: shorten the tensor names or "
+        + "the metadata", tensors.size(), metadata.size(), bytes.size() + pad, SafetensorsHeader.MAX_HEADER_BYTES);
     for (int i = 0; i < pad; i++) {
       bytes.write(' ');
     }

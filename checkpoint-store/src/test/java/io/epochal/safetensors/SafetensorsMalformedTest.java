@@ -100,6 +100,10 @@ class SafetensorsMalformedTest {
         .hasMessageContaining("in the entry of tensor 'w'");
     String unclosed = "{" + entry("a", "F32", "[1]", 0, 4) + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1}}";
     assertRefused(file(unclosed, 4)).hasMessageContaining("not valid JSON").hasMessageContaining("tensor 'b'");
+    String againLater = "{" + entry("w", "F32", "[1]", 0, 4) + "," + entry("x", "F32", "[1]", 4, 8) + ","
+        + entry("w", "F32", "[1]", 8, 12) + "}";
+    assertRefused(file(againLater, 12)).hasMessageContaining("'w'").as("x was read whole: not its error")
+        .hasMessageNotContaining("tensor 'x'");
   }
 
   @Test

@@ -40,7 +40,7 @@ final class CsvPrinter {
   static Dataset<Row> flatten(Dataset<Row> out, int outputSize) {
     List<Column> cols = new ArrayList<>();
     for (StructField f : out.schema().fields()) {
-      Column c = out.col("`" + f.name() + "`");
+      Column c = io.epochal.driver.data.FeatureColumns.column(out, f.name());
       boolean modelArray = f.name().equals(BatchPredictor.SCORES) || f.name().equals(BatchPredictor.PROBABILITY)
           || f.name().equals(BatchPredictor.PREDICTION) && f.dataType() instanceof ArrayType;
       if (modelArray) {

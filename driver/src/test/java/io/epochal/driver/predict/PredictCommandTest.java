@@ -211,20 +211,20 @@ class PredictCommandTest {
   }
 
   @Test
-  void inputColumnsWhoseNamesHoldADotAreReadAndPassedThroughByTheirWholeName() throws Exception {
-    // Dataset.col would read "meta.id" as field id of a column meta, which does not exist
+  void inputColumnsWhoseNamesHoldADotOrABackquoteAreReadAndPassedThroughByTheirWholeName() throws Exception {
+    // Dataset.col would read "meta.id" as field id of a column meta, which does not exist, and refuse "b`q"
     Path in = tmp.resolve("dotted.json");
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
-      lines.add("{\"meta.id\":\"r" + i + "\",\"x.features\":[" + inputs[i][0] + "," + inputs[i][1] + ","
-          + inputs[i][2] + "," + inputs[i][3] + "]}");
+      lines.add("{\"b`q\":" + i + ",\"meta.id\":\"r" + i + "\",\"x.features\":[" + inputs[i][0] + ","
+          + inputs[i][1] + "," + inputs[i][2] + "," + inputs[i][3] + "]}");
     }
     Files.write(in, lines);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "x.features")).as(err).isEqualTo(0);
     assertThat(out.lines().findFirst())
-        .hasValue("meta.id,row_id,prediction,score_0,score_1,probability_0,probability_1");
-    assertThat(out.lines().skip(1)).hasSize(ROWS).allSatisfy(l -> assertThat(l).startsWith("r"));
+        .hasValue("b`q,meta.id,row_id,prediction,score_0,score_1,probability_0,probability_1");
+    assertThat(out.lines().skip(1)).hasSize(ROWS).allSatisfy(l -> assertThat(l).matches("\\d+,r\\d+,.*"));
   }
 
   @Test

@@ -164,9 +164,6 @@ abstract class AbstractOptimizer implements Optimizer {
     checkArgument(takesStepMomentum(), "%s was configured without momentum (momentum = 0) and keeps no momentum "
         + "buffer, so a schedule cannot set its momentum (%s); configure optimizer.momentum > 0, which the schedule "
         + "then replaces every step, as torch's OneCycleLR does", name, momentum);
-    checkArgument(momentum > 0 || Optimizers.takesZeroStepMomentum(name), "%s: a step momentum of 0 is refused: "
-        + "torch's %s takes it as a step without momentum that leaves the momentum buffer alone, which this optimizer "
-        + "does not; schedule a momentum above 0 (base_momentum and max_momentum > 0)", name, name);
     run(params, lr, momentum);
   }
 

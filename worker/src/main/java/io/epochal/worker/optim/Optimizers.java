@@ -142,7 +142,8 @@ public final class Optimizers {
    * Whether optimizer {@code name} follows torch for a scheduled momentum of 0: {@code adam} and
    * {@code adamw} take it as a first beta of 0; torch's {@code sgd} and {@code rmsprop} take a step of
    * momentum 0 as a step without momentum that leaves their buffer alone, which Epochal's do not
-   * (their buffer stays in the state dict from the first step on), so they refuse it.
+   * (their buffer stays in the state dict from the first step on), so a new job refuses a schedule
+   * that reaches it (a job created before that refusal trains on as it did).
    *
    * @throws IllegalArgumentException naming {@code name} if it is not an optimizer
    */
