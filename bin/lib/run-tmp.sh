@@ -12,8 +12,9 @@
 #
 # A run's process id means something only in its own PID namespace: runs in other containers that
 # share the TMPDIR hold ids this one cannot see. Each run directory records its namespace
-# (.pid-namespace), and only directories of this one's (or recording none) are swept. A process of
-# another user counts as alive (kill -0 fails there with EPERM; /proc shows it).
+# (.pid-namespace), and only directories of this one's (or recording none) are swept, none younger
+# than a minute. A process of another user counts as alive (kill -0 fails there with EPERM; /proc
+# shows it, unless mounted with hidepid, where only the owner may remove the directory anyway).
 TMP_ROOT="${TMPDIR:-/tmp}"
 OWN_PID_NS="$(readlink "/proc/$$/ns/pid" 2>/dev/null || true)"
 run_alive() {
@@ -28,6 +29,8 @@ for old in "$TMP_ROOT"/epochal-run-*; do
   pid="${old##*/epochal-run-}"
   pid="${pid%%-*}"
   [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] || continue
+  # a directory made in the last minute may not hold its namespace yet: left for a later sweep
+  [[ -z "$(find "$old" -maxdepth 0 -mmin -1 2>/dev/null)" ]] || continue
   ns="$(cat "$old/.pid-namespace" 2>/dev/null || true)"
   if [[ -n "$ns" && "$ns" != "$OWN_PID_NS" ]]; then
     continue # another namespace's run: whether its process lives cannot be seen from here

@@ -9,7 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Executes a {@link RetentionPlan} through a {@link CheckpointDeleter}. A failed deletion is
- * logged and recorded in the {@link RetentionResult}; it never stops the remaining deletions.
+ * logged and recorded in the {@link RetentionResult}; it never stops the remaining deletions, unless
+ * the deleter says to stop ({@link RetentionStoppedException}): then the remaining ones are recorded
+ * as not made, with that exception.
  */
 public final class CheckpointCleaner {
 
@@ -35,11 +37,20 @@ public final class CheckpointCleaner {
     }
     List<Long> deleted = new ArrayList<>();
     List<DeletionFailure> failures = new ArrayList<>();
+    RetentionStoppedException stopped = null;
     for (long epoch : plan.getDelete()) {
+      if (stopped != null) {
+        failures.add(new DeletionFailure(epoch, stopped));
+        continue;
+      }
       try {
         deleter.delete(epoch);
         deleted.add(epoch);
         LOG.info("Retention deleted checkpoint of epoch {} ({})", epoch, plan.reasonsFor(epoch));
+      } catch (RetentionStoppedException e) {
+        LOG.warn("Retention stopped before the checkpoint of epoch {}: {}", epoch, e.getMessage());
+        stopped = e;
+        failures.add(new DeletionFailure(epoch, e));
       } catch (Exception e) {
         // Recorded and reported in the result; the other deletions still run.
         LOG.warn("Retention could not delete checkpoint of epoch {}", epoch, e);

@@ -53,6 +53,28 @@ class CheckpointCleanerTest {
   }
 
   @Test
+  void aDeleterThatSaysStopEndsTheRunAndTheRestAreKeptAndReportedWithItsReason() {
+    List<RetentionCandidate> candidates = new ArrayList<>();
+    for (long e = 1; e <= 6; e++) {
+      candidates.add(RetentionCandidate.of(e, Map.of(), true));
+    }
+    List<Long> attempted = new ArrayList<>();
+    RetentionStoppedException lost = new RetentionStoppedException("another driver holds the lease now");
+    CheckpointDeleter deleter = epoch -> {
+      attempted.add(epoch);
+      if (epoch == 2) {
+        throw lost;
+      }
+    };
+    RetentionResult result = new CheckpointCleaner(deleter)
+        .clean(RetentionPolicy.builder().optKeepLast(2).build(), candidates);
+    assertThat(attempted).as("nothing tried after the stop").containsExactly(1L, 2L);
+    assertThat(result.getDeleted()).containsExactly(1L);
+    assertThat(result.getFailures()).extracting(DeletionFailure::getEpoch).containsExactly(2L, 3L, 4L);
+    assertThat(result.getFailures()).allSatisfy(f -> assertThat(f.getError()).isSameAs(lost));
+  }
+
+  @Test
   void cleanRunDeletesEverythingPlannedAndNothingElse() throws IOException {
     List<RetentionCandidate> candidates = new ArrayList<>();
     for (long e = 0; e < 6; e++) {

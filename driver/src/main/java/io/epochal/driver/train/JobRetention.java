@@ -127,8 +127,8 @@ public final class JobRetention {
     // must not go on deleting under its own policy what the new holder's keeps
     RetentionResult result = new CheckpointCleaner(epoch -> {
       if (!holder.stillHolder()) {
-        throw new IOException("checkpoint of epoch " + epoch + " is kept: another driver holds the lease on " + dir
-            + " now, and its retention decides");
+        throw new io.epochal.checkpoint.retention.RetentionStoppedException("another driver holds the lease on "
+            + dir + " now, and its retention decides");
       }
       store.delete(epoch);
     }).clean(policy.get(), candidates(store.list()));
@@ -138,15 +138,27 @@ public final class JobRetention {
       listener.message(deleted);
       record.add(deleted);
     }
+    List<Long> kept = new ArrayList<>();
+    String stopped = null;
     for (DeletionFailure f : result.getFailures()) {
+      if (f.getError() instanceof io.epochal.checkpoint.retention.RetentionStoppedException) {
+        kept.add(f.getEpoch());
+        stopped = f.getError().getMessage();
+        continue;
+      }
       String why = f.getError().getMessage() != null ? f.getError().getMessage() : f.getError().toString();
       String said = why.startsWith("checkpoint of epoch ") ? why // names the epoch and its directory itself
           : "could not delete the checkpoint of epoch " + f.getEpoch() + ": " + why;
       listener.warning("retention: " + said + (why.contains("was unpublished")
           ? " (no reader sees it any more; what remains of it is removed when the job next starts)"
-          : why.contains("another driver holds the lease") ? ""
           : " (it is kept, and tried again after the next commit)"));
       record.add("could not delete epoch " + f.getEpoch() + ": " + why);
+    }
+    if (stopped != null) {
+      String said = "retention stopped: " + stopped + "; " + checkpointsOf(kept, spec) + " that this driver's "
+          + "policy would delete " + (kept.size() == 1 ? "is" : "are") + " kept";
+      listener.warning(said);
+      record.add(said);
     }
     return record.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", record));
   }

@@ -31,10 +31,17 @@ class RunDirectoryCleanupTest {
     Path root = Files.createDirectories(tmp.resolve("tmproot"));
     Path live = Files.createDirectories(root.resolve("epochal-run-" + ProcessHandle.current().pid() + "-Ab12Cd"));
     // a run killed with SIGKILL (no process has this id): the launch removes it
-    Files.createDirectories(root.resolve("epochal-run-999999999-Zz98Yx").resolve("blockmgr-1"));
+    Path killed = root.resolve("epochal-run-999999999-Zz98Yx");
+    Files.createDirectories(killed.resolve("blockmgr-1"));
     // a run of another PID namespace (a container sharing the TMPDIR): its process cannot be seen from here
     Path otherNamespace = Files.createDirectories(root.resolve("epochal-run-999999998-Qq11Ww"));
     Files.writeString(otherNamespace.resolve(".pid-namespace"), "pid:[1]\n");
+    // a run that began a moment ago may not have written its namespace yet: kept until it is a minute old
+    Path fresh = Files.createDirectories(root.resolve("epochal-run-999999997-Ww22Ee"));
+    java.nio.file.attribute.FileTime fiveMinutesAgo = java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().minus(java.time.Duration.ofMinutes(5)));
+    Files.setLastModifiedTime(killed, fiveMinutesAgo);
+    Files.setLastModifiedTime(otherNamespace, fiveMinutesAgo);
     Path jobs = Files.createDirectories(tmp.resolve("jobs"));
 
     Process p = launch(root, tmp.resolve("status.log"), "status", jobs.toString());
@@ -44,7 +51,7 @@ class RunDirectoryCleanupTest {
     assertThat(p.exitValue()).as(log).isEqualTo(2); // a refused command: its run ends all the same
     assertThat(log).contains("no Epochal job at or under");
     try (Stream<Path> left = Files.list(root)) {
-      assertThat(left).as("what the run left in TMPDIR").containsExactlyInAnyOrder(live, otherNamespace);
+      assertThat(left).as("what the run left in TMPDIR").containsExactlyInAnyOrder(live, otherNamespace, fresh);
     }
   }
 

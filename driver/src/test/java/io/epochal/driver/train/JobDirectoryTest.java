@@ -173,8 +173,10 @@ class JobDirectoryTest {
       new JobRetention(dir.store(), new org.apache.hadoop.fs.Path(jobDir.toUri()), listener).apply(spec, holder);
       assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, epoch 2 kept")
           .containsExactly(2L, 3L);
-      assertThat(warnings).anySatisfy(w -> assertThat(w).contains("retention: checkpoint of epoch 2 is kept: "
-          + "another driver holds the lease").doesNotContain("tried again"));
+      assertThat(checks[0]).as("no lease read after the one that found it lost").isEqualTo(3);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("retention stopped: another driver holds the "
+          + "lease on ").contains("the checkpoint of epoch 2 (checkpoint.keep_last 1").endsWith("is kept")
+          .doesNotContain("tried again"));
     }
   }
 
