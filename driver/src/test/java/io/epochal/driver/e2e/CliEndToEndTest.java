@@ -1308,7 +1308,8 @@ class CliEndToEndTest {
 
     assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.FAILED);
     assertThat(run.err).contains("NON_FINITE_STATE").contains("epoch 1 round 1")
-        .containsPattern("the state of worker \\d|the aggregated state")
+        // the worker whose loss or state is not finite, named
+        .containsPattern("worker \\d's training loss is (NaN|-?Infinity)|the state of worker \\d|the aggregated state")
         .contains("resuming this job repeats the same steps; train with a lower optimizer.lr");
     Configuration conf = new Configuration();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
