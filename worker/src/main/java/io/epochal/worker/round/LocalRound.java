@@ -39,8 +39,9 @@ import java.util.SplittableRandom;
  * {@link Seeds#derive}(seed, ROUND, epoch, round, worker). With {@code train.accumulate_grad_batches}
  * an optimizer step sums the gradients of several batches, each batch's mean loss weighed by its share
  * of the step's samples (of their weight, with {@code data.weight}), so that the step follows the gradient of the
- * mean loss over all of them, as one
- * batch of their size would. With {@code train.clip_grad_norm} or {@code train.clip_grad_value} the
+ * mean loss over all of them, as one batch of their size would; with {@code loss.class_weights} each batch's
+ * loss is divided by its own rows' class weights, so there the step is close to, not equal to, one large
+ * batch's (as for PyTorch's accumulation of weighted losses). With {@code train.clip_grad_norm} or {@code train.clip_grad_value} the
  * gradients of every step are clipped before it ({@link GradientClipping}). With {@code train.ema_decay} the
  * moving average of the model's tensors is updated after every step ({@link ModelEma}). Everything the round
  * allocates on the native side lives in a sub-manager closed before it returns.
