@@ -25,19 +25,20 @@ class SafetensorsMalformedTest {
   Path tmp;
 
   private static byte[] file(long headerLength, String json, int dataBytes) {
-    byte[] h = json.getBytes(StandardCharsets.UTF_8);
+    return file(headerLength, json.getBytes(StandardCharsets.UTF_8), dataBytes);
+  }
+
+  private static byte[] file(long headerLength, byte[] header, int dataBytes) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerLength).array());
-    out.writeBytes(h);
+    out.writeBytes(header);
     out.writeBytes(new byte[dataBytes]);
     return out.toByteArray();
   }
 
+  /** A file of exactly {@code header}'s bytes as its header (not necessarily UTF-8) and no data. */
   private static byte[] withHeader(byte[] header) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
-    out.writeBytes(header);
-    return out.toByteArray();
+    return file(header.length, header, 0);
   }
 
   private static byte[] file(String json, int dataBytes) {
