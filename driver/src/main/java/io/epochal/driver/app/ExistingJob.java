@@ -49,7 +49,8 @@ final class ExistingJob {
    */
   private static JobSpec withAmendments(JobSpec spec, io.epochal.job.JobSpec stored, Configuration conf,
       PrintStream err) throws IOException {
-    List<String> differences = stored.diff(spec.toStored());
+    io.epochal.job.JobSpec given = spec.toStored();
+    List<String> differences = stored.diff(given);
     if (differences.isEmpty()) {
       return spec;
     }
@@ -63,9 +64,9 @@ final class ExistingJob {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
       // only the value a resume amended away (or no value, for a key it set anew) is the old command's:
       // another one is a change asked for now
-      Object given = spec.toStored().getHyperParameters().asMap().get(key);
+      Object value = given.getHyperParameters().asMap().get(key);
       if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR)
-          || !history.amendedAway(key, given == null ? AmendmentHistory.NO_VALUE : String.valueOf(given))
+          || !history.amendedAway(key, value == null ? AmendmentHistory.NO_VALUE : String.valueOf(value))
           || !kept.contains(key)) {
         refused = true; // the caller names this difference
         continue;
