@@ -53,7 +53,10 @@ final class ResumeCommand {
         jar = arg; // the application jar: what follows is the application's arguments, replaced below
         break;
       }
-      if (SUBMIT_FLAGS.contains(arg) || arg.contains("=")) {
+      if (arg.startsWith("--conf=") || arg.startsWith("-c=")) { // one word: the entry after the option's '='
+        int eq = arg.indexOf('=');
+        b.append(' ').append(ShellWords.quote(arg.substring(0, eq + 1) + redacted(arg.substring(eq + 1))));
+      } else if (SUBMIT_FLAGS.contains(arg) || arg.contains("=")) {
         b.append(' ').append(ShellWords.quote(redacted(arg)));
       } else if (i + 1 < jvm.size()) {
         String value = jvm.get(++i);

@@ -91,8 +91,7 @@ final class TrainingFailureReport {
         return ExitCodes.FAILED;
       case DRIVER_OUT_OF_MEMORY:
         err.println("epochal: not retried: a retry in this JVM runs out the same way; nothing committed is lost; "
-            + "continue with a larger heap: EPOCHAL_JAVA_OPTS=" + io.epochal.driver.train.HeapWatch.largerHeapOption()
-            + " " + resume);
+            + "continue with a larger heap: " + io.epochal.driver.train.HeapWatch.withLargerHeap(resume));
         return ExitCodes.FAILED;
       case LEASE_LOST:
         err.println("epochal: this driver stopped; the driver now holding the lease continues the job");

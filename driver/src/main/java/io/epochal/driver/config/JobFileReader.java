@@ -125,11 +125,12 @@ final class JobFileReader {
           + e.getMessage() + "; fix the escape sequence", e);
     }
     Map<String, String> out = new java.util.TreeMap<>();
+    java.util.Set<String> continuations = continuationLines(jobFile);
     for (String k : p.stringPropertyNames()) {
       String key = k.trim();
       String value = p.getProperty(k).trim();
       Matcher joined = JOINED_KEY.matcher(value);
-      if (joined.find()) {
+      if (findJoined(joined, continuations)) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
             + "'" + JOINED_PROBLEM + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
             + " ends with a backslash, which joins the next line to it in a properties file; remove that backslash "
@@ -139,6 +140,49 @@ final class JobFileReader {
             + "'" + COMMENT_PROBLEM + "; put the comment on a line of its own"));
       }
       out.put(key, value);
+    }
+    return out;
+  }
+
+  /**
+   * Finds in a value a job key that starts a line a trailing backslash joined to the line before:
+   * a key-like text elsewhere in a value ({@code hdfs://bigdata.prod:8020/...}) is the value's own.
+   */
+  private static boolean findJoined(Matcher joined, java.util.Set<String> continuations) {
+    while (joined.find()) {
+      String key = joined.group();
+      if (continuations.stream().anyMatch(line -> line.startsWith(key))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The lines of {@code jobFile} that continue the line before (it ends in an odd number of
+   * backslashes and is no comment), without the leading blanks a properties file drops from them.
+   */
+  private static java.util.Set<String> continuationLines(Path jobFile) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(jobFile, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return out; // read once already: a file that changed meanwhile is only not checked for joined lines
+    }
+    boolean continuing = false;
+    for (String line : lines) {
+      String stripped = line.replaceFirst("^[\\uFEFF \\t\\f]+", "");
+      if (continuing) {
+        out.add(stripped);
+      } else if (stripped.isEmpty() || stripped.startsWith("#") || stripped.startsWith("!")) {
+        continue; // a comment line is never continued
+      }
+      int backslashes = 0;
+      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+        backslashes++;
+      }
+      continuing = backslashes % 2 == 1;
     }
     return out;
   }

@@ -321,6 +321,24 @@ public final class HeapWatch {
   }
 
   /**
+   * {@code resumeCommand} (as {@code ResumeCommand} prints it) with the larger heap of {@link
+   * #largerHeapOption}: a {@code spark-submit} command with {@code --driver-memory} in place of any it
+   * gave ({@code --driver-memory} or {@code spark.driver.memory}), since spark-submit reads no
+   * {@code EPOCHAL_JAVA_OPTS}; any other command preceded by {@code EPOCHAL_JAVA_OPTS=-Xmx<N>g}.
+   */
+  public static String withLargerHeap(String resumeCommand) {
+    String heap = largerHeapOption();
+    String submit = "spark-submit";
+    if (!resumeCommand.startsWith(submit + " ")) {
+      return "EPOCHAL_JAVA_OPTS=" + heap + " " + resumeCommand;
+    }
+    String rest = resumeCommand.substring(submit.length())
+        .replaceAll(" --driver-memory(?:=| +)'?[^ ']*'?(?= |$)", "")
+        .replaceAll(" (?:--conf|-c)(?:=| +)'?spark\\.driver\\.memory=[^ ']*'?(?= |$)", "");
+    return submit + " --driver-memory " + heap.substring("-Xmx".length()) + rest;
+  }
+
+  /**
    * What to do when the heap ran out: the launcher's option for a larger heap, and Spark's for a
    * submitted driver.
    */

@@ -105,8 +105,8 @@ final class ShutdownStop implements Runnable {
         + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
         : ". No epoch was committed yet") + kept.map(k -> ", and " + k).orElse("") + "; "
         + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
-        + "EPOCHAL_JAVA_OPTS=" + HeapWatch.largerHeapOption() + " " : "continue with: ")
-        + listener.resumeCommand(dir.path()) + dir.specFile().pendingOptions());
+        + HeapWatch.withLargerHeap(listener.resumeCommand(dir.path())) : "continue with: "
+        + listener.resumeCommand(dir.path())) + dir.specFile().pendingOptions());
     reported = true;
   }
 

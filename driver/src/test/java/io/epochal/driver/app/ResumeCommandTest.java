@@ -46,6 +46,16 @@ class ResumeCommandTest {
   }
 
   @Test
+  void aSecretGivenAsOneConfWordIsLeftOutOfTheSubmission() {
+    java.util.List<String> jvm = java.util.List.of("/usr/bin/java", "org.apache.spark.deploy.SparkSubmit",
+        "--conf=spark.hadoop.fs.s3a.secret.key=abc", "-c=spark.x.password=p4ss", "--conf=spark.app.name=n", "app.jar",
+        "train", "job.properties");
+    assertThat(ResumeCommand.submitted(new Path("/jobs/a"), CliOptions.builder().build(), jvm))
+        .isEqualTo("spark-submit '--conf=spark.hadoop.fs.s3a.secret.key=<redacted>' '-c=spark.x.password=<redacted>' "
+            + "--conf=spark.app.name=n app.jar resume /jobs/a");
+  }
+
+  @Test
   void aDriverSparkSubmitStartedIsContinuedByTheSameSubmissionWithResumeAsItsArguments() {
     System.setProperty(DEPLOY_MODE, "cluster");
     CliOptions options = CliOptions.builder().optMaster("yarn").build();

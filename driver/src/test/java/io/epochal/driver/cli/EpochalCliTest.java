@@ -245,6 +245,18 @@ class EpochalCliTest {
   }
 
   @Test
+  void aValueThatHoldsKeyLikeTextOnItsOwnLineIsTakenAsWritten() throws IOException {
+    Path file = tmp.resolve("hostlike.properties");
+    Files.writeString(file, Files.readString(jobFile).replace("job.name=cli\n", "")
+        + "job.name=nightly bigdata.prod:8020 train.v2: baseline\n");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), "train", file.toString());
+    assertThat(r.err).isEmpty();
+    assertThat(r.code).isZero();
+    assertThat(launcher.spec.jobName()).isEqualTo("nightly bigdata.prod:8020 train.v2: baseline");
+  }
+
+  @Test
   void aLineEndingInABackslashIsTheOneProblemSaidNotAlsoItsValueNorTheKeyItSwallowed() throws IOException {
     Path file = tmp.resolve("joined.properties");
     Files.writeString(file, Files.readString(jobFile).replace("model.classes=3\n", "")

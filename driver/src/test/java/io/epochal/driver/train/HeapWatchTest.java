@@ -129,6 +129,19 @@ class HeapWatchTest {
     assertThat(HeapWatch.advice()).contains("EPOCHAL_JAVA_OPTS=" + option, "--driver-memory " + gib + "g");
   }
 
+  @Test
+  void theCommandToContinueWithALargerHeapGivesSparkSubmitItsDriverMemoryInPlaceOfTheOneItHad() {
+    String option = HeapWatch.largerHeapOption();
+    String gib = option.substring("-Xmx".length());
+    assertThat(HeapWatch.withLargerHeap("bin/epochal --master 'local[2]' resume /jobs/a"))
+        .isEqualTo("EPOCHAL_JAVA_OPTS=" + option + " bin/epochal --master 'local[2]' resume /jobs/a");
+    assertThat(HeapWatch.withLargerHeap("spark-submit --master yarn --driver-memory 2g --conf spark.driver.memory=2g "
+        + "--conf=spark.driver.memory=2g --driver-memory=3g --conf spark.executor.memory=4g --class "
+        + "io.epochal.driver.cli.EpochalCli app.jar resume hdfs://nn/jobs/a"))
+        .isEqualTo("spark-submit --driver-memory " + gib + " --master yarn --conf spark.executor.memory=4g --class "
+            + "io.epochal.driver.cli.EpochalCli app.jar resume hdfs://nn/jobs/a");
+  }
+
   /**
    * The measured case: a 240 MB state (a 20-million-parameter MLP with Adam) trained by 2 workers in
    * local mode ran a 2 GB heap out; with 8 GB it trained. The estimate warns for the first, not the
