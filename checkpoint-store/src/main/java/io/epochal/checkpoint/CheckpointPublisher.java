@@ -69,9 +69,9 @@ final class CheckpointPublisher {
     try {
       writer.syncLocalDir(parent);
     } catch (IOException e) {
-      LOG.warn("The checkpoint of epoch {} is published at {}, but syncing its directory {} failed ({}): it is "
-          + "verified and loaded like any other, but may not survive a power cut of this machine; check the disk",
-          epoch, target, parent, e.toString());
+      LOG.warn("The checkpoint {} is published, but syncing its directory {} failed ({}): it is verified and "
+          + "loaded like any other, but may not survive a power cut of this machine; check the disk",
+          target, parent, e.toString());
     }
   }
 
@@ -185,7 +185,7 @@ final class CheckpointPublisher {
             + "the directory by hand");
       }
       writer.syncLocalDir(parent);
-      LOG.info("deleted checkpoint of epoch {} at {}", epoch, dir);
+      LOG.info("deleted checkpoint {}", dir); // named by its directory: an epoch's or a mid-epoch step's
       return true;
     } catch (CheckpointException e) {
       throw e;
@@ -213,20 +213,21 @@ final class CheckpointPublisher {
     } catch (IOException e) {
       throw new CheckpointException(epoch, dir.toString(), "cannot be moved aside to " + to + ": " + e, e);
     }
-    LOG.info("moved checkpoint of epoch {} aside to {}", epoch, to);
+    LOG.info("moved checkpoint {} aside to {}", dir, to);
   }
 
   /**
-   * Removes stale temporary directories (of commits that died) and returns them. One that cannot
-   * be removed does not keep the others: every failure is collected, named, and thrown at the end.
+   * Removes stale temporary directories (of commits that died) and returns those removed. One that
+   * cannot be removed does not keep the others: every failure is collected, named, and thrown at the end.
    */
   List<String> removeStale(List<Path> temps) throws CheckpointException {
     List<String> removed = new ArrayList<>();
     CheckpointException failed = null;
     for (Path tmp : temps) {
       try {
-        removeStale(tmp);
-        removed.add(tmp.toString());
+        if (removeStale(tmp)) {
+          removed.add(tmp.toString());
+        }
       } catch (CheckpointException e) {
         if (failed == null) {
           failed = e;
@@ -241,17 +242,49 @@ final class CheckpointPublisher {
     return removed;
   }
 
-  /** Removes a stale temporary directory; a failure names it. */
-  private void removeStale(Path tmp) throws CheckpointException {
+  /**
+   * Removes a stale temporary directory; false when it is gone before (its commit published it);
+   * a failure names it. A commit's directory is first renamed to a deletion's: a driver that lost
+   * its lease but passed its guard may still publish it, and exactly one of the two renames wins,
+   * so that no directory is published half deleted (the local file system deletes file by file).
+   */
+  private boolean removeStale(Path tmp) throws CheckpointException {
+    String name = tmp.getName();
+    Path target = tmp;
     try {
-      if (!deleteFully(tmp, true)) {
+      if (name.startsWith(CheckpointLayout.TMP_PREFIX)) {
+        target = new Path(tmp.getParent(), CheckpointLayout.DELETING_PREFIX
+            + name.substring(CheckpointLayout.TMP_PREFIX.length()));
+        if (!renameAway(tmp, target)) {
+          LOG.info("temporary checkpoint directory {} is gone: its commit published or removed it meanwhile", tmp);
+          return false;
+        }
+      }
+      if (!deleteFully(target, true)) {
         throw new IOException("some of its files could not be deleted");
       }
     } catch (IOException e) {
-      throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, tmp.toString(),
+      String where = target.equals(tmp) ? tmp.toString() : tmp + " (renamed to " + target.getName() + ")";
+      throw new CheckpointException(CheckpointException.UNKNOWN_EPOCH, where,
           "temporary directory cannot be removed: " + e + "; remove it by hand (no checkpoint is read from it)", e);
     }
     LOG.info("removed temporary checkpoint directory {}", tmp);
+    return true;
+  }
+
+  /** Renames {@code from} to {@code to}: false when {@code from} is not there (any more). */
+  private boolean renameAway(Path from, Path to) throws IOException {
+    try {
+      if (renameDir(from, to)) {
+        return true;
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return false;
+    }
+    if (!fs.exists(from)) {
+      return false;
+    }
+    throw new IOException("renaming it to " + to.getName() + " returned false");
   }
 
   /**

@@ -63,6 +63,11 @@ final class JobFs {
 
   private final FileSystem fs;
   private final boolean local;
+  /**
+   * {@link #fs}'s file context, made on first use: each one of HDFS holds a client of its own, never
+   * closed, so one per instance, not per rename (a lease's every renewal). Empty when the scheme has none.
+   */
+  private java.util.Optional<FileContext> fileContext;
 
   JobFs(FileSystem fs) {
     checkNotNull(fs, "fs");
@@ -72,6 +77,18 @@ final class JobFs {
 
   FileSystem fs() {
     return fs;
+  }
+
+  /** {@link #fs}'s file context, made once; empty when its scheme has no {@code AbstractFileSystem}. */
+  private synchronized java.util.Optional<FileContext> fileContext() throws IOException {
+    if (fileContext == null) {
+      try {
+        fileContext = java.util.Optional.of(FileContext.getFileContext(fs.getUri(), fs.getConf()));
+      } catch (UnsupportedFileSystemException e) {
+        fileContext = java.util.Optional.empty();
+      }
+    }
+    return fileContext;
   }
 
   /** Creates {@code dir} and its parents; a file system that cannot says so, naming it. */
@@ -169,10 +186,8 @@ final class JobFs {
 
   /** Renames {@code tmp} to {@code target} unless {@code target} exists; false if it does. */
   private boolean renameNoOverwrite(Path tmp, Path target) throws IOException {
-    FileContext fc;
-    try {
-      fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
-    } catch (UnsupportedFileSystemException e) {
+    FileContext fc = fileContext().orElse(null);
+    if (fc == null) {
       // FileSystem.rename never replaces an existing file
       if (fs.rename(tmp, target)) {
         return true;
@@ -224,6 +239,7 @@ final class JobFs {
       if (local) {
         Files.move(toLocal(tmp), toLocal(target), StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
+        syncLocalDir(dir); // the new entry survives a power cut only once its directory is synced
       } else {
         renameOverwrite(tmp, target);
       }
@@ -234,12 +250,7 @@ final class JobFs {
   }
 
   private void renameOverwrite(Path tmp, Path target) throws IOException {
-    FileContext fc;
-    try {
-      fc = FileContext.getFileContext(fs.getUri(), fs.getConf());
-    } catch (UnsupportedFileSystemException e) {
-      fc = null;
-    }
+    FileContext fc = fileContext().orElse(null);
     // Where an overwriting rename is a delete and a rename (object stores, file systems served
     // through DelegateToFileSystem, or this loop where no AbstractFileSystem is registered), a
     // concurrent replace can recreate the target between the two: the rename then fails, and the

@@ -140,9 +140,13 @@ public final class LeaseRecord {
     return expiresAt;
   }
 
-  /** Whether the lease is still live at {@code now}. */
+  /**
+   * Whether the lease is still live at {@code now}: not released, and not expired. A released lease
+   * is free whatever {@code now} says: the clock of a host behind the releasing one's would otherwise
+   * see it live until the moment of its release.
+   */
   public boolean isLiveAt(Instant now) {
-    return now.isBefore(expiresAt);
+    return !isReleased() && now.isBefore(expiresAt);
   }
 
   /** This record after a heartbeat at {@code now} with a new expiry {@code now + ttl}. */

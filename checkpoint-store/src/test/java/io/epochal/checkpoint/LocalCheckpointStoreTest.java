@@ -224,11 +224,49 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     }
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(stubborn).build()) {
       assertThatThrownBy(s::cleanTemporary).isInstanceOf(CheckpointException.class)
-          .hasMessageContaining("_tmp-epoch-000003-stuck").hasMessageContaining("cannot be removed")
-          .hasMessageContaining("remove it by hand");
+          .hasMessageContaining("_tmp-epoch-000003-stuck (renamed to _deleting-epoch-000003-stuck)")
+          .hasMessageContaining("cannot be removed").hasMessageContaining("remove it by hand");
     }
     try (Stream<Path> names = Files.list(checkpoints)) {
-      assertThat(names.map(p -> p.getFileName().toString())).containsExactly("_tmp-epoch-000003-stuck");
+      assertThat(names.map(p -> p.getFileName().toString())).containsExactly("_deleting-epoch-000003-stuck");
+    }
+  }
+
+  /**
+   * A driver that lost its lease after its guard passed publishes its commit's directory while the
+   * new holder removes it as stale: the removal renames it away first, so the late publish finds
+   * nothing, and no checkpoint with some of its files deleted is published.
+   */
+  @Test
+  void aStaleCommitPublishedWhileItsDirectoryIsRemovedNeverPublishesItHalfDeleted() throws Exception {
+    String dir = root.resolve("late-publish-job").toUri().toString();
+    Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
+    Path tmp = checkpoints.resolve("_tmp-epoch-000002-late");
+    java.util.List<String> latePublish = new java.util.ArrayList<>();
+    RawLocalFileSystem racing = new RawLocalFileSystem() {
+      @Override
+      public boolean delete(org.apache.hadoop.fs.Path p, boolean recursive) throws IOException {
+        if (recursive && p.getName().endsWith("-late")) {
+          // the removal has deleted one file when the late driver's publish (one rename) runs
+          Files.deleteIfExists(tmp.resolve("model.safetensors"));
+          try {
+            Files.move(tmp, checkpoints.resolve("epoch-000002"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            latePublish.add("published");
+          } catch (java.nio.file.NoSuchFileException e) {
+            latePublish.add("found nothing");
+          }
+        }
+        return super.delete(p, recursive);
+      }
+    };
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).localFileSystem(racing).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      Files.move(checkpoints.resolve("epoch-000002"), tmp); // epoch 2 as its commit left it before the publish
+      assertThat(s.cleanTemporary()).singleElement().satisfies(p -> assertThat(p).endsWith("_tmp-epoch-000002-late"));
+      assertThat(latePublish).containsExactly("found nothing");
+      assertThat(s.latest().skipped()).isEmpty();
+      assertThat(s.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
     }
   }
 

@@ -66,4 +66,17 @@ class LocalDirectoriesTest {
     assertThatThrownBy(() -> LocalDirectories.create(tmp.resolve("file").resolve("dir"), false))
         .isInstanceOf(java.io.IOException.class);
   }
+
+  @Test
+  void aJobFileReplacedOnTheLocalFileSystemHasItsDirectorySyncedAfterTheMove() throws Exception {
+    Path job = Files.createDirectories(tmp.resolve("job"));
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration());
+    io.epochal.job.JobStateStore states = new io.epochal.job.JobStateStore(fs, new org.apache.hadoop.fs.Path(
+        job.toUri()));
+    states.transition(io.epochal.job.JobState.RUNNING, 1, "started");
+    synced.clear();
+    states.transition(io.epochal.job.JobState.COMPLETED, 1, "done"); // replaces state.json
+    assertThat(synced).as("state.json's directory, once the new file is in place").contains(job);
+  }
 }

@@ -76,6 +76,20 @@ abstract class JobLeaseContract {
   }
 
   @Test
+  void aReleasedLeaseIsFreeToADriverWhoseClockIsBehindTheReleasingOne() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    clock.advance(Duration.ofSeconds(10));
+    a.release(); // released at 12:00:10 by a's clock
+    MutableClock behind = new MutableClock(Instant.parse("2025-03-01T12:00:05Z"));
+    JobLease b = JobLease.builder().setFileSystem(fs()).setJobDir(jobDir).optHolder("driver-b").optTtl(TTL)
+        .optClock(behind).build();
+    LeaseRecord taken = b.acquire(2);
+    assertThat(taken.getToken()).isEqualTo(2);
+    assertThat(taken.getHolder()).isEqualTo("driver-b");
+  }
+
+  @Test
   void releasedLeaseIsAcquiredAtOnceWithTheNextToken() throws IOException {
     JobLease a = lease("driver-a");
     a.acquire(1);
