@@ -139,8 +139,10 @@ public final class FailureClassifier {
   static boolean isStorageFailure(Throwable failure) {
     for (Throwable t : chain(failure)) {
       String name = t.getClass().getSimpleName();
-      if (t instanceof java.net.ConnectException || t instanceof java.net.SocketTimeoutException
-          || t instanceof java.net.NoRouteToHostException || t instanceof java.io.EOFException
+      // a SocketException: refused (ConnectException), reset or broken pipe (Hadoop's NetUtils
+      // rethrows a reset as a plain SocketException), no route to host
+      if (t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException
+          || t instanceof java.io.EOFException
           || name.equals("SafeModeException") || name.equals("StandbyException")
           || name.equals("RetriableException") || name.equals("ConnectTimeoutException")) {
         return true;

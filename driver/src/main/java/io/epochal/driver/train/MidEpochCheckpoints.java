@@ -156,13 +156,17 @@ final class MidEpochCheckpoints implements Closeable {
    * ones that are damaged or follow an epoch whose checkpoint is not verified are removed, as the run trains
    * their steps again.
    */
-  Optional<LoadedCheckpoint> continuing(int completed, long step) throws CheckpointException {
+  Optional<LoadedCheckpoint> continuing(int completed, long step) throws CheckpointException, TrainingException {
     java.util.List<CheckpointEntry> listed = store.list();
     if (listed.isEmpty()) {
       return Optional.empty();
     }
     LatestCheckpoint latest = store.latest();
+    // one a newer Epochal wrote is left as it is, and the job with it, as its epoch checkpoints are
+    CheckpointFit.checkNoNewerFormat(latest.skipped());
+    java.util.Set<Long> damaged = new java.util.HashSet<>();
     for (CheckpointProblem p : latest.skipped()) {
+      damaged.add(p.epoch());
       listener.warning("skipping damaged mid-epoch checkpoint " + p + "; falling back to an older one");
     }
     Optional<LoadedCheckpoint> found = latest.checkpoint()
@@ -170,6 +174,12 @@ final class MidEpochCheckpoints implements Closeable {
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is not verified: trained again
+        if (!damaged.contains(e.epoch())) {
+          listener.warning("removing mid-epoch checkpoint " + JobSpecResolver.locationText(
+              store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it does not continue the "
+              + "newest verified checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step "
+              + step + "), but an epoch whose checkpoint is missing or damaged; its rounds are trained again");
+        }
         store.delete(e.epoch());
       }
     }

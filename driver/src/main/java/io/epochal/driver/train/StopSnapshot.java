@@ -49,12 +49,23 @@ final class StopSnapshot {
    * up after {@code budget}, so that the stop still marks the job and releases its lease before the
    * JVM's shutdown ends it; a write given up cannot publish once the lease is released.
    *
+   * Nothing is written when the epoch before the state's is not published ({@code committedEpochs}
+   * behind: its commit failed or was given up at the stop): no resume could continue from it.
+   *
+   * @param committedEpochs the newest epoch whose checkpoint is published
    * @return what a resume continues from now, to say in the stop's message; empty when nothing was
    *     written (a failure is said through {@code listener})
    */
-  Optional<String> writeNow(Opener opener, CommitDrain drain, TrainingListener listener, java.time.Duration budget) {
+  Optional<String> writeNow(Opener opener, CommitDrain drain, TrainingListener listener, java.time.Duration budget,
+      long committedEpochs) {
     Pending p = latest.getAndSet(null);
     if (p == null || p.step() <= writtenStep) {
+      return Optional.empty();
+    }
+    if (p.epoch() - 1 > committedEpochs) {
+      listener.warning("stopping: the state after round " + p.round() + " of epoch " + p.epoch() + " is not written "
+          + "as a mid-epoch checkpoint: it continues epoch " + (p.epoch() - 1) + ", whose checkpoint is not "
+          + "published, so a resume trains epoch " + (committedEpochs + 1) + " and the rounds after it again");
       return Optional.empty();
     }
     drain.admitAfterStop(p.epoch());

@@ -370,4 +370,42 @@ class MidEpochCheckpointTest {
         .isEqualTo(finalManifest(referenceDir).metrics().get("train_loss"));
     assertThat(midEpochDirs(dir)).isEmpty();
   }
+
+  @Test
+  void aMidEpochCheckpointANewerEpochalWroteIsLeftAsItIsAndTheResumeRefusedNamingIt() throws Exception {
+    String dir = root.resolve("newer-mid-epoch").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
+    Path manifest = root.resolve("newer-mid-epoch").resolve("mid-epoch").resolve("step-000000006")
+        .resolve("manifest.json");
+    String json = Files.readString(manifest);
+    assertThat(json).containsPattern("\"format_version\" : \"1\\.[0-9]+\"");
+    Files.writeString(manifest, json.replaceFirst("\"format_version\" : \"1\\.[0-9]+\"",
+        "\"format_version\" : \"2.0\""));
+    Rounds resumed = new Rounds();
+    assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(io.epochal.driver.train.TrainingException.class)
+        .hasMessageContaining("step-000000006 was written by a newer Epochal");
+    assertThat(resumed.rounds).isEmpty();
+    assertThat(manifest).as("left as it is").exists();
+  }
+
+  @Test
+  void aMidEpochCheckpointOfAnEpochWhoseCheckpointIsGoneIsRemovedWithAWarningAndItsRoundsTrainedAgain()
+      throws Exception {
+    String dir = root.resolve("mid-epoch-after-lost-epoch").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    Path jobDir = root.resolve("mid-epoch-after-lost-epoch");
+    try (Stream<Path> files = Files.walk(jobDir.resolve("checkpoints").resolve("epoch-000001"))) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint ")
+        .contains("step-000000028: it does not continue the newest verified checkpoint (the start, step 0)"));
+    assertThat(resumed.rounds.get(0)).isEqualTo("1.1");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
 }

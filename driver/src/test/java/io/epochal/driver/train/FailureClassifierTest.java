@@ -75,6 +75,15 @@ class FailureClassifierTest {
   }
 
   @Test
+  void aConnectionResetOrBrokenPipeIsTheStoreBeingUnreachable() {
+    for (String what : new String[] {"Connection reset", "Broken pipe"}) {
+      Throwable reset = new CheckpointException(3, "hdfs://nn/jobs/a/checkpoints/_tmp-epoch-000003-x", "write failed",
+          new java.net.SocketException(what));
+      assertThat(FailureClassifier.ofCommit(reset)).as(what).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    }
+  }
+
+  @Test
   void aFullDiskIsRecognisedThroughAWrappedErrorAndHadoopsOwnException() {
     Throwable local = new CheckpointException(2, "file:/jobs/a/checkpoints/_tmp-epoch-000002-x/model.safetensors",
         "write failed", new java.io.IOError(new java.io.IOException("No space left on device")));

@@ -30,7 +30,20 @@ class StopSnapshotTest {
   }
 
   private Optional<String> write(StopSnapshot snapshot, Duration budget) {
-    return snapshot.writeNow(() -> null, drain, listener, budget);
+    return snapshot.writeNow(() -> null, drain, listener, budget, 2);
+  }
+
+  @Test
+  void aStateThatContinuesAnEpochWhoseCheckpointIsNotPublishedIsNotWrittenAndThatIsSaid() {
+    StopSnapshot snapshot = new StopSnapshot();
+    snapshot.offer(4, 2, 20, mid -> {
+      throw new AssertionError("epoch 3, which it continues, was not published");
+    });
+    drain.stop();
+    assertThat(write(snapshot, Duration.ofSeconds(10))).isEmpty();
+    assertThat(warnings).singleElement().asString().contains("the state after round 2 of epoch 4 is not written as a "
+        + "mid-epoch checkpoint: it continues epoch 3, whose checkpoint is not published, so a resume trains epoch 3 "
+        + "and the rounds after it again");
   }
 
   @Test
