@@ -29,6 +29,8 @@ public final class NonFiniteStateException extends RuntimeException {
   private final String tensor;
   private final long index;
   private final double value;
+  /** The 1-based round it happened in, once {@link #inRound} named it; 0 before. */
+  private final int round;
 
   /** A non-finite {@code value} at flat {@code index} of {@code tensor} in {@code worker}'s state. */
   public NonFiniteStateException(int worker, String tensor, long index, double value) {
@@ -36,11 +38,16 @@ public final class NonFiniteStateException extends RuntimeException {
   }
 
   private NonFiniteStateException(int worker, String tensor, long index, double value, String message) {
+    this(worker, tensor, index, value, message, 0);
+  }
+
+  private NonFiniteStateException(int worker, String tensor, long index, double value, String message, int round) {
     super(message);
     this.worker = worker;
     this.tensor = tensor;
     this.index = index;
     this.value = value;
+    this.round = round;
   }
 
   private static String describe(int worker, String tensor, long index, double value) {
@@ -97,7 +104,12 @@ public final class NonFiniteStateException extends RuntimeException {
   /** The same failure with the epoch and round named in front. */
   public NonFiniteStateException inRound(int epoch, int round) {
     return new NonFiniteStateException(worker, tensor, index, value,
-        "epoch " + epoch + " round " + round + ": " + getMessage());
+        "epoch " + epoch + " round " + round + ": " + getMessage(), round);
+  }
+
+  /** The 1-based round {@link #inRound} named (a chain's round that produced the value), or 0. */
+  public int round() {
+    return round;
   }
 
   /** The worker index, or {@link #AGGREGATED}. */

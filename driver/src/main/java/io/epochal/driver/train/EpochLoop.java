@@ -365,7 +365,8 @@ final class EpochLoop {
           : runner.run(state, e, r, stepsBefore[0], baseLr, job);
     } catch (NonFiniteStateException ex) {
       // the runner names the epoch and the round that produced the value, and what to do
-      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, r + 1, ex.getMessage(), ex);
+      throw new TrainingException(FailureReason.NON_FINITE_STATE, e + 1, ex.round() > 0 ? ex.round() : r + 1,
+          ex.getMessage(), ex);
     } catch (Exception ex) {
       // Spark's SparkException is checked but thrown undeclared from Scala: catch every exception.
       FailureReason reason = FailureClassifier.ofRound(ex);

@@ -25,9 +25,12 @@ import org.apache.hadoop.fs.Path;
  */
 final class LeaseKeeper {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LeaseKeeper.class);
+
   private final JobLease lease;
   private final Path dir;
   private final long renewalPeriodNanos;
+  private final long ttlNanos;
   private final Object lock;
   private final StallWatch watch;
   private LeaseRecord record;
@@ -52,6 +55,7 @@ final class LeaseKeeper {
     this.dir = checkNotNull(dir, "dir");
     this.lock = checkNotNull(lock, "lock");
     this.renewalPeriodNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, ttl.toMillis() / 3));
+    this.ttlNanos = ttl.toNanos();
   }
 
   /** This driver's name as a lease holder ({@code host:pid:uuid}). */
@@ -85,7 +89,9 @@ final class LeaseKeeper {
    * Checks the lease before round {@code round} of epoch {@code epoch}: fails with LEASE_LOST if
    * the heartbeat found it taken over; renews it here only when the heartbeat's last renewal is
    * older than its period (it fell behind, or this driver was paused), so a short round costs no
-   * storage round trip.
+   * storage round trip. A renewal that fails with an I/O error (a NameNode failing over) fails the
+   * round only when the lease could expire before the next check: a round does not touch the store,
+   * and a commit's guard checks the lease itself.
    */
   void check(int epoch, int round) throws TrainingException {
     LeaseLostException lost = heartbeat == null ? null : heartbeat.lost();
@@ -99,6 +105,14 @@ final class LeaseKeeper {
     try (StallWatch.Wait w = watch.begin("the lease of " + dir + " to be renewed before round " + round
         + " of epoch " + epoch + " (a file system that does not answer holds it up)")) {
       renewOrFail(epoch, round);
+    } catch (TrainingException e) {
+      if (e.reason() != FailureReason.STORAGE_UNAVAILABLE || heartbeat == null
+          || System.nanoTime() - renewedAtNanos >= ttlNanos - renewalPeriodNanos) {
+        throw e;
+      }
+      LOG.warn("Lease on {} not renewed before round {} of epoch {} ({}); it is live for {} ms more, so training "
+          + "goes on and the heartbeat retries", dir, round, epoch, e.getMessage(),
+          TimeUnit.NANOSECONDS.toMillis(ttlNanos - (System.nanoTime() - renewedAtNanos)));
     }
   }
 

@@ -95,6 +95,8 @@ class WeightedAveragerTest {
           assertThat(e.index()).isEqualTo(2);
           assertThat(e.inRound(3, 2).getMessage())
               .startsWith("epoch 3 round 2: the state of worker 1 holds NaN in tensor 'net.0.weight' at flat index 2");
+          assertThat(e.round()).as("no round named yet").isZero();
+          assertThat(e.inRound(3, 2).round()).as("the round a training failure records").isEqualTo(2);
         });
   }
 
