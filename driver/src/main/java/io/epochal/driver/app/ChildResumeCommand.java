@@ -74,12 +74,15 @@ final class ChildResumeCommand {
    * and the engine's settings, the application jars a {@code spark://} master's executors fetch
    * from the driver ({@link io.epochal.driver.spark.ApplicationJars}), and the launcher's run
    * directory as {@code java.io.tmpdir}, so that what a child killed with SIGKILL leaves there is
-   * swept with it once this driver is gone.
+   * swept with it once this driver is gone; and the Spark conf given as system properties ({@code
+   * -Dspark.*}, part of {@link CliOptions#effectiveSparkConf}, with which this driver planned) and
+   * the Hadoop user, so that a child reaches the file systems this driver listed.
    */
   static boolean passedOn(String arg) {
     return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
         || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
-        || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=")
+        || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=") || arg.startsWith("-Dspark.")
+        || arg.startsWith("-DHADOOP_USER_NAME=")
         || arg.startsWith("-D" + io.epochal.driver.spark.ApplicationJars.PROPERTY + "=");
   }
 

@@ -156,7 +156,7 @@ final class EpochHistoryReport {
     columns.addAll(recorded);
     List<String> header = new ArrayList<>(List.of("epoch", "step"));
     header.addAll(columns);
-    header.addAll(List.of("lr", "attempt", "committed", "checkpoint"));
+    header.addAll(List.of("next_lr", "attempt", "committed", "checkpoint")); // the rate after the epoch, as NEXT_LR
     out.println(String.join(",", header));
     for (EpochHistory.Epoch e : history.epochs()) {
       EpochValues v = e.values();

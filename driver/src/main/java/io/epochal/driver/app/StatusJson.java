@@ -40,7 +40,8 @@ final class StatusJson {
    */
   static int print(org.apache.hadoop.conf.Configuration conf, java.io.PrintStream out, java.net.URI uri)
       throws java.io.IOException {
-    String target = JobSpecResolver.locationText(new Path(uri.toString())); // as the jobs' paths are written
+    // as the jobs' paths are written: decoded (no %20), without a trailing slash
+    String target = JobSpecResolver.locationText(new Path(new Path(uri).toString()));
     java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
     List<ObjectNode> jobs = new java.util.ArrayList<>();
     try (java.io.PrintStream text = new java.io.PrintStream(said, true, StandardCharsets.UTF_8)) {

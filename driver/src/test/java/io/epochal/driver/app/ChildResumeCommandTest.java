@@ -29,4 +29,13 @@ class ChildResumeCommandTest {
     assertThat(ChildResumeCommand.passedOn("-Dsome.other=1")).isFalse();
     assertThat(ChildResumeCommand.passedOn("-XX:+UseG1GC")).isFalse();
   }
+
+  @Test
+  void childDriversSeeTheSparkConfAndHadoopUserTheLaunchersJvmOptionsGave() {
+    // EPOCHAL_JAVA_OPTS='-Dspark.hadoop.dfs.nameservices=mycluster ...': the parent plans with them
+    assertThat(ChildResumeCommand.passedOn("-Dspark.hadoop.dfs.nameservices=mycluster")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dspark.epochal.checkpoint.keep_last=2")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-DHADOOP_USER_NAME=etl")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dsparkling=1")).isFalse();
+  }
 }

@@ -82,7 +82,7 @@ class HistoryCommandTest {
 
     assertThat(csv.code).as("%s", csv).isZero();
     assertThat(csv.out.lines()).containsExactly(
-        "epoch,step,train_loss,train_mae,val_loss,val_mae,val_r2,lr,attempt,committed,checkpoint",
+        "epoch,step,train_loss,train_mae,val_loss,val_mae,val_r2,next_lr,attempt,committed,checkpoint",
         "1,16,0.5,0.25,0.75,0.375,0.9,0.004,1,2026-03-04T05:06:08Z,deleted",
         "2,32,0.25,0.125,0.375,0.1875,0.95,0.002,1,2026-03-04T05:06:09Z,deleted",
         "3,48," + 0.5 / 3 + "," + 0.25 / 3 + ",0.25,0.125," + (1 - 0.1 / 3) + "," + 0.004 / 3

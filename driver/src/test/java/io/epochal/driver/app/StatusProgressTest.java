@@ -47,6 +47,18 @@ class StatusProgressTest {
   }
 
   @Test
+  void theJsonTargetOfARootWhosePathHoldsABlankIsWrittenAsItsJobsPathsAre() throws Exception {
+    java.nio.file.Path local = tmp.resolve("my jobs").resolve("a");
+    Path dir = new Path(local.toUri());
+    new JobSpecStore(dir.getFileSystem(conf), dir).writeOnce(JobSpec.of("a", "a", HyperParameters.builder()
+        .put("job.name", "a").put("train.epochs", 3L).build()));
+    JsonNode root = json(tmp.resolve("my jobs"));
+    assertThat(root.get("target").asText()).endsWith("/my jobs").doesNotContain("%20");
+    assertThat(root.get("jobs")).singleElement().satisfies(j -> assertThat(j.get("path").asText())
+        .isEqualTo(root.get("target").asText() + "/a"));
+  }
+
+  @Test
   void statusOfARunningJobSaysWhereItsDriverIsAndTheTableOfARootHasItsRound() throws Exception {
     java.nio.file.Path local = tmp.resolve("jobs").resolve("running");
     Path dir = new Path(local.toUri());

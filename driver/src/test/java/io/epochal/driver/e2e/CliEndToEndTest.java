@@ -392,7 +392,7 @@ class CliEndToEndTest {
     List<String> lines = csv.out.lines().toList();
     assertThat(lines).hasSize(manifests.size() + 1);
     List<String> header = List.of(lines.get(0).split(","));
-    assertThat(header).startsWith("epoch", "step", "train_loss").endsWith("lr", "attempt", "committed", "checkpoint");
+    assertThat(header).startsWith("epoch", "step", "train_loss").endsWith("next_lr", "attempt", "committed", "checkpoint");
     for (int i = 0; i < manifests.size(); i++) {
       CheckpointManifest m = manifests.get(i);
       List<String> row = List.of(lines.get(i + 1).split(",", -1));
