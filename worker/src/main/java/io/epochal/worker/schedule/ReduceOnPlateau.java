@@ -145,6 +145,11 @@ public final class ReduceOnPlateau {
 
   private boolean better(double value) {
     if (Double.isNaN(best)) {
+      // torch's best starts at -inf (max) or inf (min); inf * (1 - threshold) is NaN or -inf once
+      // threshold >= 1, which no value is below: such a start never improves
+      if (relative && !max && threshold >= 1) {
+        return false;
+      }
       return max ? value > Double.NEGATIVE_INFINITY : value < Double.POSITIVE_INFINITY;
     }
     if (relative) {

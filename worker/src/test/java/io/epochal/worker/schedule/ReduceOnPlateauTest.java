@@ -59,6 +59,19 @@ class ReduceOnPlateauTest {
   }
 
   @Test
+  void aRelativeThresholdOfOneOrMoreInMinModeNeverImprovesFromTheStartAsInTorch() {
+    // torch: best = inf; inf * (1 - 1) is NaN and inf * (1 - 2) is -inf, below which no value is: with
+    // patience 2 every epoch is bad from the first, and the rate is lowered after the 3rd
+    for (double threshold : new double[] {1.0, 2.0}) {
+      ReduceOnPlateau s = start(0.1, "patience", 2L, "threshold", threshold);
+      assertThat(rates(s, 1.0, 0.9, 0.8, 0.7)).as("threshold %s", threshold)
+          .containsExactly(0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1);
+    }
+    // max mode: -inf * (1 + threshold) is -inf, above which every value is: the first improves
+    assertThat(rates(start(0.1, "patience", 0L, "threshold", 2.0, "mode", "max"), 1.0)).containsExactly(0.1);
+  }
+
+  @Test
   void anImprovementResetsTheCount() {
     ReduceOnPlateau s = start(0.1, "patience", 1L);
     assertThat(rates(s, 1.0, 1.0, 0.9, 0.9, 0.8, 0.8)).containsOnly(0.1);
