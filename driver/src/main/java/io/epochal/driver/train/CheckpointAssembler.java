@@ -73,7 +73,7 @@ final class CheckpointAssembler {
     StateDict average = io.epochal.worker.ema.ModelEma.part(state);
     ProbeRecord probe = probe(model);
     if (!reproductionChecked) {
-      checkReproduced(epoch, model, probe);
+      checkReproduced(epoch, round, model, probe);
       reproductionChecked = true;
     }
     LrSchedule schedule = LrSchedules.create(plateau == null ? LocalRound.baseLr(config) : plateau.rate(),
@@ -126,16 +126,19 @@ final class CheckpointAssembler {
    * one's own that holds a tensor outside its state dict, different in every built model, fails
    * here, at the first commit, instead of in every resume after the whole job trained.
    *
-   * @throws TrainingException CHECKPOINT_NOT_REPRODUCIBLE naming the model, the epoch and what to fix
+   * @throws TrainingException CHECKPOINT_NOT_REPRODUCIBLE naming the model, the checkpoint and what to fix
    */
-  private void checkReproduced(int epoch, StateDict model, ProbeRecord probe) throws TrainingException {
+  private void checkReproduced(int epoch, int round, StateDict model, ProbeRecord probe) throws TrainingException {
     try (EpochalModel second = ModelRegistry.getDefault().create(config.modelName(), config.modelVersion(),
         config.modelParams())) {
       second.loadStateDict(model);
       Probe.check(second, probe);
     } catch (ProbeMismatchException e) {
-      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, epoch, 0, "the checkpoint of epoch "
-          + epoch + " is not published: model " + config.modelName() + " v" + config.modelVersion() + " does not "
+      // a mid-epoch checkpoint (round > 0) holds rounds of the epoch after the {@code epoch} completed
+      String which = round > 0 ? "the mid-epoch checkpoint of epoch " + (epoch + 1) + " after round " + round
+          : "the checkpoint of epoch " + epoch;
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, round > 0 ? epoch + 1 : epoch, round,
+          which + " is not published: model " + config.modelName() + " v" + config.modelVersion() + " does not "
           + "reproduce its own output: a second model built from the registry and loaded with the same state gives "
           + "another output on the probe (" + e.getMessage() + "). The model holds a tensor outside its state dict "
           + "that differs from one built model to the next (drawn in its constructor, say), so no checkpoint of "
