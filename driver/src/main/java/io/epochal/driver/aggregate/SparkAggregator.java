@@ -49,7 +49,10 @@ public final class SparkAggregator {
     checkNotNull(results, "results");
     checkArgument(shards >= 1, "shard count must be >= 1, got %s; use the executor count", shards);
     final int s = shards;
-    List<ShardPiece> averaged = results
+    // shard k's pieces go to partition k (an Integer hashes to itself): one reducer per shard, which
+    // reads its pieces as a list (no grouping map that would spill them), and the round's shuffle is
+    // removed once it is collected
+    org.apache.spark.api.java.JavaPairRDD<Integer, ShardPiece> byShard = results
         .flatMapToPair(r -> {
           ShardPlan plan = ShardPlan.of(r.state(), s);
           List<Tuple2<Integer, ShardPiece>> out = new ArrayList<>(s);
@@ -59,10 +62,14 @@ public final class SparkAggregator {
           }
           return out.iterator();
         })
-        .groupByKey(new HashPartitioner(s))
-        .map(group -> reduceShardOrFailure(group._1(), group._2()))
-        .collect();
-    return assemble(averaged, s);
+        .partitionBy(new HashPartitioner(s));
+    JavaRDD<ShardPiece> averaged = byShard.values().mapPartitionsWithIndex((shard, pieces) -> {
+      List<ShardPiece> all = new ArrayList<>();
+      pieces.forEachRemaining(all::add);
+      return all.isEmpty() ? java.util.Collections.emptyIterator()
+          : java.util.List.of(reduceShardOrFailure(shard, all)).iterator();
+    }, false);
+    return assemble(io.epochal.driver.spark.SparkJobs.collectThenReleaseShuffle(averaged, byShard.rdd()), s);
   }
 
   private static ShardPiece reduceShardOrFailure(int shard, Iterable<ShardPiece> pieces) {

@@ -3,9 +3,13 @@ package io.epochal.driver.spark;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.broadcast.Broadcast;
 
 /**
@@ -60,6 +64,30 @@ public final class SparkJobs {
       return body.apply(broadcast);
     } finally {
       broadcast.destroy();
+    }
+  }
+
+  /**
+   * Collects {@code result}, computed from {@code shuffled} (an RDD whose own dependency is a
+   * shuffle), and then removes that shuffle's files from the executors (also on failure): Spark's
+   * cleaner removes a shuffle only once the driver's garbage collector finds it unreferenced, which
+   * a driver allocating little may not do for many rounds, each of whose shuffles holds every
+   * worker's whole state.
+   */
+  public static <T> List<T> collectThenReleaseShuffle(JavaRDD<T> result, RDD<?> shuffled) {
+    checkNotNull(result, "result");
+    checkNotNull(shuffled, "shuffled");
+    try {
+      return result.collect();
+    } finally {
+      scala.collection.Iterator<org.apache.spark.Dependency<?>> deps = shuffled.dependencies().iterator();
+      SparkContext sc = shuffled.context();
+      while (deps.hasNext()) {
+        // spark.cleaner.referenceTracking=false runs no cleaner: then Spark keeps every shuffle
+        if (deps.next() instanceof org.apache.spark.ShuffleDependency<?, ?, ?> d && sc.cleaner().isDefined()) {
+          sc.cleaner().get().doCleanupShuffle(d.shuffleId(), false);
+        }
+      }
     }
   }
 }

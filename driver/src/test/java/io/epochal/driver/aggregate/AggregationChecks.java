@@ -26,6 +26,41 @@ final class AggregationChecks {
     });
   }
 
+  /**
+   * Every round's shuffle is unregistered once its pieces are collected, also when the round fails:
+   * none waits for the driver's garbage collector, holding every worker's state on the executors' disks.
+   */
+  static void eachRoundsShuffleIsRemovedOnceCollected(JavaSparkContext jsc) throws Exception {
+    List<Integer> shuffles = new java.util.concurrent.CopyOnWriteArrayList<>();
+    org.apache.spark.scheduler.SparkListener listener = new org.apache.spark.scheduler.SparkListener() {
+      @Override
+      public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted submitted) {
+        scala.Option<Object> id = submitted.stageInfo().shuffleDepId();
+        if (id.isDefined()) {
+          shuffles.add((Integer) id.get());
+        }
+      }
+    };
+    jsc.sc().addSparkListener(listener);
+    try {
+      for (int round = 0; round < 3; round++) {
+        SparkAggregator.aggregate(results(jsc, List.of(0, 1, 2), 2_000), 2);
+      }
+      JavaRDD<RoundResult> diverged = jsc.parallelize(List.of(0, 1), 2).map(w -> {
+        RoundResult r = States.worker(w, 2_000);
+        return new RoundResult(w, r.samples(), r.steps(), w == 1 ? Double.NaN : r.lossSum(), r.state());
+      });
+      assertThatThrownBy(() -> SparkAggregator.aggregate(diverged, 2)).isInstanceOf(NonFiniteStateException.class);
+      jsc.sc().listenerBus().waitUntilEmpty();
+    } finally {
+      jsc.sc().removeSparkListener(listener);
+    }
+    assertThat(shuffles).hasSize(4);
+    org.apache.spark.MapOutputTrackerMaster tracker =
+        (org.apache.spark.MapOutputTrackerMaster) org.apache.spark.SparkEnv.get().mapOutputTracker();
+    assertThat(shuffles).noneMatch(tracker::containsShuffle);
+  }
+
   static void sparkPathIsBitIdenticalToInMemoryAverageInWorkerOrder(JavaSparkContext jsc,
       List<List<Integer>> orders, int... shardCounts) {
     int params = 20_000;

@@ -45,4 +45,9 @@ class SparkAggregatorOnLocalClusterTest {
   void nanInAWorkerFailsTheRoundNamingWorkerTensorAndIndex() {
     AggregationChecks.nanInAWorkerIsNamed(spark.jsc());
   }
+
+  @Test
+  void eachRoundsShuffleIsRemovedOnceCollectedAcrossExecutorJvms() throws Exception {
+    AggregationChecks.eachRoundsShuffleIsRemovedOnceCollected(spark.jsc());
+  }
 }

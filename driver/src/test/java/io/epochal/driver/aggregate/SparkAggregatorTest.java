@@ -52,4 +52,9 @@ class SparkAggregatorTest {
   void roundWhereNoWorkerHadSamplesIsRefused() {
     AggregationChecks.allWorkersWithoutSamplesIsRefused(spark.jsc());
   }
+
+  @Test
+  void eachRoundsShuffleIsRemovedOnceCollected() throws Exception {
+    AggregationChecks.eachRoundsShuffleIsRemovedOnceCollected(spark.jsc());
+  }
 }
