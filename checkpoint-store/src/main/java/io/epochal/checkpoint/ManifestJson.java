@@ -132,7 +132,12 @@ final class ManifestJson {
         : CheckpointException.UNKNOWN_EPOCH;
     Fields f = new Fields(epoch, file);
     String version = f.text(root, "format_version");
-    checkVersion(version, epoch, file);
+    try {
+      checkVersion(version, epoch, file);
+    } catch (NewerFormatException newer) {
+      checkSealOfNewer(root, json, f);
+      throw newer;
+    }
     try {
       CheckpointManifest.Builder b = CheckpointManifest.builder()
           .setFormatVersion(version)
@@ -207,6 +212,20 @@ final class ManifestJson {
       throw f.bad("field '" + SELF_DIGEST + "' is not 64 hex digits: " + self);
     }
     if (!sealedWith(json, self.textValue())) {
+      throw f.bad("the manifest's own SHA-256 (" + SELF_DIGEST + ") does not match its content: it was changed or"
+          + " damaged after it was written");
+    }
+  }
+
+  /**
+   * Checks the own digest of a manifest whose format version reads newer, when it has one: a flipped
+   * bit in {@code format_version} is damage (the store falls back to an older checkpoint), not a
+   * newer format (which refuses the job). Every later format keeps this digest, computed the same way.
+   */
+  private static void checkSealOfNewer(JsonNode root, byte[] json, Fields f) throws ManifestFormatException {
+    JsonNode self = root.get(SELF_DIGEST);
+    if (self != null && self.isTextual() && ManifestFile.isSha256Hex(self.textValue())
+        && !sealedWith(json, self.textValue())) {
       throw f.bad("the manifest's own SHA-256 (" + SELF_DIGEST + ") does not match its content: it was changed or"
           + " damaged after it was written");
     }

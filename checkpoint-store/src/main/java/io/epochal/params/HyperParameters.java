@@ -208,6 +208,7 @@ public final class HyperParameters {
 
   private static Object fromNode(String key, JsonNode n) {
     if (n.isIntegralNumber()) {
+      checkArgument(n.canConvertToLong(), "hyperparameter '%s' = %s is outside the 64-bit integer range", key, n);
       return n.longValue();
     } else if (n.isFloatingPointNumber()) {
       return n.doubleValue();

@@ -183,6 +183,9 @@ final class SafetensorsHeader {
 
   /** Reads {@code __metadata__}, the parser at its value. */
   private static void readMetadata(JsonParser p, Map<String, String> out, String file) throws IOException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return; // the reference reader's Option: null is no metadata
+    }
     if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new SafetensorsFormatException(file, "__metadata__ is not a JSON object of strings");
     }

@@ -131,14 +131,23 @@ public final class SafetensorsReader {
     }
   }
 
+  /**
+   * At most this many bytes per read: a file channel reads into a heap buffer through a temporary
+   * direct buffer the size of the read, which the JDK then keeps for the thread; a whole tensor's
+   * would be a second copy of it, kept.
+   */
+  private static final int READ_CHUNK = 1 << 20;
+
   /** Reads into {@code dst} until it is full or the channel ends; returns the bytes read. */
   private static int fill(ReadableByteChannel ch, ByteBuffer dst) throws IOException {
     int total = 0;
     while (dst.hasRemaining()) {
-      int n = ch.read(dst);
+      int chunk = Math.min(dst.remaining(), READ_CHUNK);
+      int n = ch.read(dst.slice(dst.position(), chunk));
       if (n < 0) {
         break;
       }
+      dst.position(dst.position() + n);
       total += n;
     }
     return total;

@@ -66,6 +66,19 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void aFlippedBitInTheFormatVersionIsDamageNotANewerFormat() {
+    String json = new String(full().toJson(), StandardCharsets.UTF_8);
+    assertThat(json).contains("\"format_version\" : \"1.1\"");
+    for (String major : new String[] {"9", "3", "5"}) { // '1' (0x31) with one bit flipped
+      byte[] flipped = json.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"" + major + ".1\"")
+          .getBytes(StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json")).as(major)
+          .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
+          .hasMessageContaining("does not match its content");
+    }
+  }
+
+  @Test
   void aFormatVersionBelowMajor1IsRefusedAsNotSupported() {
     String json = new String(full().toBuilder().setFormatVersion("0.9").build().toJson(), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))

@@ -75,4 +75,12 @@ class HyperParametersTest {
     assertThatThrownBy(() -> ParamType.DOUBLE_LIST.parse("0.9, 0.999f")).hasMessage("'0.9, 0.999f' is not a list "
         + "of numbers: write each as a decimal number such as 0.001, 1e-3 or 2");
   }
+
+  @Test
+  void anIntegerBeyondTheLongRangeIsRefusedNamingItsKeyNotWrapped() throws Exception {
+    com.fasterxml.jackson.databind.JsonNode json = new ObjectMapper().readTree("{\"seed\": 18446744073709551615}");
+    assertThatThrownBy(() -> HyperParameters.fromJson(json)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'seed'").hasMessageContaining("18446744073709551615")
+        .hasMessageContaining("outside the 64-bit integer range");
+  }
 }

@@ -276,4 +276,14 @@ class SafetensorsMalformedTest {
   void formatExceptionIsACheckedIoException() {
     assertThat(new SafetensorsFormatException("f", "m")).isInstanceOf(java.io.IOException.class);
   }
+
+  @Test
+  void aNullMetadataIsNoMetadataAsTheReferenceReaderTakesIt() throws Exception {
+    Path p = tmp.resolve("null-metadata.safetensors");
+    Files.write(p, file("{\"__metadata__\":null," + entry("a", "F32", "[1]", 0, 4) + "}", 4));
+    for (SafetensorsFile f : new SafetensorsFile[] {SafetensorsReader.read(p), SafetensorsReader.readMapped(p)}) {
+      assertThat(f.metadata()).isEmpty();
+      assertThat(f.tensors().names()).containsExactly("a");
+    }
+  }
 }

@@ -58,6 +58,35 @@ class SafetensorsRoundTripTest {
     assertThat(md.digest()).isEqualTo(java.security.MessageDigest.getInstance("SHA-256").digest(stream.toByteArray()));
   }
 
+  /**
+   * A file channel reads into a heap buffer through a temporary direct buffer as large as the read,
+   * which the JDK keeps for the thread: reading a whole tensor at once would hold a second copy.
+   */
+  @Test
+  void readingAFileIntoTheHeapHoldsNoDirectCopyOfATensor() throws Exception {
+    int size = 64 << 20;
+    Path file = tmp.resolve("large.safetensors");
+    try (OutputStream out = Files.newOutputStream(file)) {
+      SafetensorsWriter.write(StateDict.builder().put("w", Tensor.of(DType.U8, new long[] {size},
+          ByteBuffer.allocate(size))).build(), META, out);
+    }
+    java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
+        .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+        .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+    java.util.concurrent.ExecutorService fresh = java.util.concurrent.Executors.newSingleThreadExecutor();
+    long grew;
+    try { // a fresh thread: no temporary buffer cached before
+      grew = fresh.submit(() -> {
+        long before = direct.getMemoryUsed();
+        assertThat(SafetensorsReader.read(file).tensors().require("w").byteSize()).isEqualTo(size);
+        return direct.getMemoryUsed() - before;
+      }).get();
+    } finally {
+      fresh.shutdownNow();
+    }
+    assertThat(grew).as("direct memory kept after the read").isLessThan(size / 4);
+  }
+
   @Test
   void everyDTypeEmptyAndScalarTensorsSurviveAStreamRoundTrip() throws Exception {
     StateDict dict = everyDType();

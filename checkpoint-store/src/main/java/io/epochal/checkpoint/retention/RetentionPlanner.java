@@ -98,7 +98,8 @@ public final class RetentionPlanner {
         ranked.add(c);
       }
     }
-    Comparator<RetentionCandidate> byValue = Comparator.comparingDouble(c -> c.getMetrics().get(metric));
+    // + 0.0 makes -0.0 (a loss of -log(1)) equal to 0.0, a tie that goes to the newer epoch
+    Comparator<RetentionCandidate> byValue = Comparator.comparingDouble(c -> c.getMetrics().get(metric) + 0.0);
     if (policy.getGoal() == MetricGoal.MAX) {
       byValue = byValue.reversed();
     }

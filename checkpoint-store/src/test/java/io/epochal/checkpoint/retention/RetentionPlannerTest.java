@@ -48,6 +48,20 @@ class RetentionPlannerTest {
   }
 
   @Test
+  void aTieOfMinusZeroAndZeroGoesToTheNewerEpoch() {
+    // a loss of -log(1.0) is -0.0, which the manifest keeps: it ties with 0.0, it is not below it
+    List<RetentionCandidate> candidates = List.of(
+        RetentionCandidate.of(10, Map.of("train_loss", -0.0), true),
+        RetentionCandidate.of(12, Map.of("train_loss", 0.0), true),
+        RetentionCandidate.of(14, Map.of("train_loss", 0.5), true));
+    RetentionPlan plan = RetentionPlanner.plan(RetentionPolicy.builder()
+        .optKeepBest(1, "train_loss", MetricGoal.MIN).build(), candidates);
+
+    assertThat(plan.getKeep()).containsExactly(12L, 14L);
+    assertThat(plan.getDelete()).containsExactly(10L);
+  }
+
+  @Test
   void anEpochWhoseMetricIsNaNIsKeptUnrankedAndReported() {
     // NaN sorts after every number: ranked, it would lose to epoch 1 and be deleted
     List<RetentionCandidate> candidates = List.of(

@@ -380,8 +380,12 @@ class MidEpochCheckpointTest {
         .resolve("manifest.json");
     String json = Files.readString(manifest);
     assertThat(json).containsPattern("\"format_version\" : \"1\\.[0-9]+\"");
-    Files.writeString(manifest, json.replaceFirst("\"format_version\" : \"1\\.[0-9]+\"",
-        "\"format_version\" : \"2.0\""));
+    // as a newer Epochal writes it: its own digest, over its bytes with 64 zeros in its place, matches
+    String unsealed = json.replaceFirst("\"format_version\" : \"1\\.[0-9]+\"", "\"format_version\" : \"2.0\"")
+        .replaceFirst("\"manifest_sha256\" : \"[0-9a-f]{64}\"", "\"manifest_sha256\" : \"" + "0".repeat(64) + "\"");
+    String seal = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(unsealed.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Files.writeString(manifest, unsealed.replace("0".repeat(64), seal));
     Rounds resumed = new Rounds();
     assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(io.epochal.driver.train.TrainingException.class)
         .hasMessageContaining("step-000000006 was written by a newer Epochal");
