@@ -55,7 +55,7 @@ final class RoundChain {
           assignment);
       state = r.state();
       boolean more = i < stepsBefore.length - 1; // the last state is checked by the driver's averaging
-      boolean stop = more && (!Double.isFinite(r.lossSum()) || !isFinite(shard.worker(), state));
+      boolean stop = more && diverged(r, shard.worker());
       ran.add(more && !stop ? withoutState(r) : r);
       if (stop) {
         break;
@@ -92,6 +92,15 @@ final class RoundChain {
   private static RoundResult withoutState(RoundResult r) {
     return new RoundResult(r.worker(), r.samples(), r.steps(), r.lossSum(), r.correct(), r.gradNorms(),
         StateDict.empty()).withAbsoluteErrors(r.absErrorSum());
+  }
+
+  /**
+   * Whether round {@code r} of {@code worker} ends the chain: its loss, its gradients' clipped norm
+   * (which can overflow while clipping keeps the weights finite) or its state is not finite.
+   */
+  static boolean diverged(RoundResult r, int worker) {
+    return NonFiniteStateException.ofRound(worker, r.lossSum(), r.gradNorms())
+        .isPresent() || !isFinite(worker, r.state());
   }
 
   private static boolean isFinite(int worker, StateDict state) {

@@ -34,4 +34,16 @@ class ChainLengthTest {
   void roundsLongerThanTheTargetRunOneAtATime() {
     assertThat(EpochLoop.chainLength(10, 5_000 * MS)).isEqualTo(1);
   }
+
+  @Test
+  void aRoundWhoseClippedGradientNormOverflowedEndsTheChainThoughItsLossAndStateAreFinite() {
+    io.epochal.tensor.StateDict state = io.epochal.tensor.StateDict.builder()
+        .put("w", io.epochal.tensor.Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    io.epochal.worker.round.RoundResult finite = new io.epochal.worker.round.RoundResult(0, 8, 1, 0.5, 6,
+        new io.epochal.worker.round.GradNorms(1, 3.0, 3.0, 1), state);
+    io.epochal.worker.round.RoundResult overflowed = new io.epochal.worker.round.RoundResult(0, 8, 1, 0.5, 6,
+        new io.epochal.worker.round.GradNorms(1, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 1), state);
+    assertThat(RoundChain.diverged(finite, 0)).isFalse();
+    assertThat(RoundChain.diverged(overflowed, 0)).isTrue();
+  }
 }
