@@ -95,22 +95,29 @@ public final class SparkSessions {
     SparkConf conf = new SparkConf(true);
     conf.setMaster(master.url());
     conf.setAppName(appName);
+    // what the wire format needs is set; the rest only where spark-submit (--conf, spark-defaults.conf)
+    // set nothing: a registrator of the user's runs besides Epochal's
     conf.set("spark.serializer", KryoSerializer.class.getName());
     conf.set("spark.kryo.registrationRequired", "true");
-    conf.set("spark.kryo.registrator", EpochalKryoRegistrator.class.getName());
-    conf.set("spark.kryoserializer.buffer", "1m");
-    conf.set("spark.kryoserializer.buffer.max", "2047m");
+    String registrator = EpochalKryoRegistrator.class.getName();
+    String theirs = conf.get("spark.kryo.registrator", "").strip();
+    conf.set("spark.kryo.registrator", theirs.isEmpty() || theirs.equals(registrator) ? registrator
+        : java.util.stream.Stream.concat(java.util.Arrays.stream(theirs.split(",")).map(String::strip)
+            .filter(r -> !r.isEmpty() && !r.equals(registrator)), java.util.stream.Stream.of(registrator))
+            .collect(java.util.stream.Collectors.joining(",")));
+    conf.setIfMissing("spark.kryoserializer.buffer", "1m");
+    conf.setIfMissing("spark.kryoserializer.buffer.max", "2047m");
     // a round's results are one model state (weights and optimizer state, gathered by parameter
     // shards), whatever the number of workers: Spark's 1 GiB default would refuse every round of a
     // model of about 90 M parameters with Adam; the driver's heap check covers that state instead
     conf.setIfMissing(MAX_RESULT_SIZE, "0");
-    conf.set("spark.ui.enabled", Boolean.toString(ui));
+    conf.setIfMissing("spark.ui.enabled", Boolean.toString(ui));
     // datasets of many feature columns (f0 .. f<n-1>): Spark otherwise warns that it truncated a
     // plan's text, which Epochal never prints
-    conf.set("spark.sql.debug.maxToStringFields", "10000");
+    conf.setIfMissing("spark.sql.debug.maxToStringFields", "10000");
     if (master.isOnThisMachine()) {
-      conf.set("spark.driver.host", "127.0.0.1");
-      conf.set("spark.driver.bindAddress", "127.0.0.1");
+      conf.setIfMissing("spark.driver.host", "127.0.0.1");
+      conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
     }
     return conf;
   }

@@ -9,6 +9,7 @@ import io.epochal.worker.data.DataShard;
 import io.epochal.worker.round.RoundResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -41,6 +42,26 @@ class SparkSessionsTest {
     } finally {
       System.clearProperty(SparkSessions.MAX_RESULT_SIZE);
     }
+  }
+
+  @Test
+  void whatSparkSubmitSetsIsKeptAndAUsersKryoRegistratorRunsBesideEpochals() {
+    Map<String, String> given = Map.of("spark.ui.enabled", "true", "spark.kryoserializer.buffer.max", "512m",
+        "spark.kryo.registrator", "com.example.Registrator", "spark.kryo.registrationRequired", "false");
+    given.forEach(System::setProperty); // as spark-submit passes --conf and spark-defaults.conf
+    try {
+      org.apache.spark.SparkConf conf = SparkSessions.epochalConf(SparkMaster.parse("local[1]"), "t", false);
+      assertThat(conf.get("spark.ui.enabled")).isEqualTo("true");
+      assertThat(conf.get("spark.kryoserializer.buffer.max")).isEqualTo("512m");
+      assertThat(conf.get("spark.kryo.registrator"))
+          .isEqualTo("com.example.Registrator," + EpochalKryoRegistrator.class.getName());
+      assertThat(conf.get("spark.kryo.registrationRequired")).as("the wire format needs it").isEqualTo("true");
+    } finally {
+      given.keySet().forEach(System::clearProperty);
+    }
+    org.apache.spark.SparkConf plain = SparkSessions.epochalConf(SparkMaster.parse("local[1]"), "t", false);
+    assertThat(plain.get("spark.ui.enabled")).isEqualTo("false");
+    assertThat(plain.get("spark.kryo.registrator")).isEqualTo(EpochalKryoRegistrator.class.getName());
   }
 
   @Test
