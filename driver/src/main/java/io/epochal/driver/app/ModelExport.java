@@ -95,7 +95,17 @@ final class ModelExport {
         cfs.delete(cfs.getChecksumFile(path), false); // an earlier export's .crc, stale after this one
       }
       FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
-      io.epochal.io.WriteAndClose.run(fs.create(path, true), o -> o.write(onnx));
+      // written whole beside the target, then renamed over it: a failed write leaves an earlier export as it was
+      Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      try {
+        io.epochal.io.WriteAndClose.run(fs.create(tmp, false), o -> o.write(onnx));
+        if (fs.exists(path) && !fs.delete(path, false) || !fs.rename(tmp, path)) {
+          throw new IOException("cannot rename " + tmp + " to " + path + "; check that " + path.getParent()
+              + " is writable");
+        }
+      } finally {
+        fs.delete(tmp, false); // gone once renamed
+      }
       out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
           m.modelName(), m.modelVersion(), JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(path),
           OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
@@ -138,18 +148,22 @@ final class ModelExport {
       Path dir = new Path(target);
       FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);
-      // an earlier export's parameter files (--overwrite): a DJL loader that picks the newest would read them
-      for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir)) {
-        String name = st.getPath().getName();
-        if (st.isFile() && (name.endsWith(".params") || name.endsWith(".params.crc"))) {
-          fs.delete(st.getPath(), false);
-        }
-      }
       List<String> names = new ArrayList<>();
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {
-        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.sorted()::iterator) {
+        // the parameters first, the descriptor that names them last: a copy that fails leaves no descriptor
+        // naming a parameter file that is not there
+        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.sorted(java.util.Comparator.comparing(
+            (java.nio.file.Path p) -> p.getFileName().toString().endsWith(".json")).thenComparing(p -> p))::iterator) {
           fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(dir, f.getFileName().toString()));
           names.add(f.getFileName().toString());
+        }
+      }
+      // an earlier export's other parameter files (--overwrite): a DJL loader that picks the newest would read them
+      for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir)) {
+        String name = st.getPath().getName();
+        if (st.isFile() && (name.endsWith(".params") || name.endsWith(".params.crc"))
+            && !names.contains(name.endsWith(".crc") ? name.substring(1, name.length() - 4) : name)) {
+          fs.delete(st.getPath(), false);
         }
       }
       out.printf("exported %s v%s of %s to DJL model directory %s (%s); load it with "

@@ -55,11 +55,18 @@ final class OnnxSessions {
       }
       NodeInfo input = inputs.values().iterator().next();
       long[] inShape = floatTensorShape(input, file, "input");
-      long[] sample = Arrays.copyOfRange(inShape, 1, inShape.length);
+      long[] sample = Arrays.copyOfRange(inShape, Math.min(1, inShape.length), inShape.length);
       if (inShape.length < 2 || Arrays.stream(sample).anyMatch(d -> d < 1)) {
         throw new ConfigException("model", "ONNX model " + file + " input '" + input.getName() + "' has shape "
             + Arrays.toString(inShape) + "; predict needs [batch, features...] with every dimension after the "
             + "batch known");
+      }
+      if (inShape[0] > 0) { // predict's batches are of --batch-size rows, each partition's last one fewer
+        throw new ConfigException("model", "ONNX model " + file + " input '" + input.getName() + "' has shape "
+            + Arrays.toString(inShape) + ", a fixed batch of " + inShape[0] + " rows; predict feeds batches of up "
+            + "to --batch-size rows, the last of each partition smaller: export the model with a dynamic batch "
+            + "dimension (torch.onnx.export(..., dynamic_axes={'" + input.getName() + "': {0: 'batch'}, ...}), as "
+            + "'epochal export --format onnx' does)");
       }
       Map<String, NodeInfo> outputs = session.getOutputInfo();
       NodeInfo output = outputs.values().iterator().next();

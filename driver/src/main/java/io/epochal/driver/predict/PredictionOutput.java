@@ -54,7 +54,7 @@ final class PredictionOutput {
     if (!fs.exists(p)) {
       return;
     }
-    Path in = fs.makeQualified(input);
+    Path in = input.getFileSystem(conf).makeQualified(input); // qualified by its own file system (Wrong FS else)
     Path out = fs.makeQualified(p);
     if (options.overwrite() && (in.toString() + "/").startsWith(out.toString() + "/")) {
       throw new ConfigException("--output", "--output " + output + " holds --input " + options.input()

@@ -254,6 +254,37 @@ class OnnxPredictCommandTest {
   }
 
   @Test
+  void anOnnxModelWithAFixedBatchIsRefusedBeforeSparkStartsNamingTheDynamicAxisToExport() throws IOException {
+    // the exported model with its input's batch dimension fixed at 4: the dim_param "batch" (tag 0x12, 5 bytes)
+    // replaced by a dim_value (tag 0x08) of 4 in a 6-byte varint, so that no enclosing length changes
+    byte[] model = Files.readAllBytes(onnx);
+    byte[] param = {0x12, 5, 'b', 'a', 't', 'c', 'h'};
+    byte[] value = {0x08, (byte) 0x84, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 0};
+    int at = indexOf(model, param);
+    assertThat(at).as("the input's batch dimension").isNotNegative();
+    System.arraycopy(value, 0, model, at, value.length);
+    Path fixed = Files.write(tmp.resolve("fixed-batch.onnx"), model);
+    Path in = writeCsvInput(null);
+    assertThat(run("predict", fixed.toString(), "--input", in.toString(), "--features", "f0,f1,f2,f3"))
+        .isEqualTo(2);
+    assertThat(err.strip().lines().count()).as(err).isEqualTo(1);
+    assertThat(err).contains("has shape [4, 4], a fixed batch of 4 rows").contains("dynamic_axes");
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  @Test
   void aFileThatIsNotAnOnnxModelIsAConfigErrorNamingIt() throws IOException {
     Path notOnnx = Files.write(tmp.resolve("broken.onnx"), new byte[] {1, 2, 3});
     Path in = writeCsvInput(null);

@@ -40,4 +40,19 @@ class PredictOptionsTest {
     assertThat(new PredictionLayout(wide, new long[] {4096}, 10, true, 524287, false, 0, true).batchSize())
         .isEqualTo(524287);
   }
+
+  @Test
+  void anExistingOutputOnAnotherFileSystemThanTheInputIsSaidToExistNotAWrongFileSystem(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path out = java.nio.file.Files.createDirectories(tmp.resolve("out"));
+    java.nio.file.Files.writeString(out.resolve("part-0.csv"), "1\n");
+    java.nio.file.Path in = java.nio.file.Files.createDirectories(tmp.resolve("in"));
+    org.apache.hadoop.conf.Configuration conf = io.epochal.checkpoint.OtherSchemeFileSystem.register(
+        new org.apache.hadoop.conf.Configuration());
+    PredictOptions options = PredictOptions.builder().setInput(io.epochal.checkpoint.OtherSchemeFileSystem.uri(in))
+        .optOutput(out.toUri().toString()).build();
+    assertThatThrownBy(() -> PredictionOutput.check(options, conf))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("--output"))
+        .hasMessageContaining("already exists");
+  }
 }
