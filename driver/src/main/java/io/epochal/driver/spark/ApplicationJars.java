@@ -25,8 +25,8 @@ public final class ApplicationJars {
 
   /**
    * Gives a {@code spark://} master's executors the application's jars {@code listed} (a class
-   * path; its folders, which {@code spark.jars} cannot take, are left out) as {@code spark.jars},
-   * unless {@code conf} names jars already (spark-submit's application jar, or the user's), and
+   * path; its folders, which {@code spark.jars} cannot take, are left out) in {@code spark.jars},
+   * after any jars the user named there, and
    * the environment variable that limits oneDNN's kernels as the driver has it ({@code
    * spark.executorEnv.ONEDNN_MAX_CPU_ISA}, unless set), so executors compute as the driver does.
    * Any other master is left alone: local masters share the driver's class path, {@code
@@ -42,13 +42,17 @@ public final class ApplicationJars {
     if (oneDnnIsa != null && !oneDnnIsa.isBlank()) {
       conf.setIfMissing("spark.executorEnv.ONEDNN_MAX_CPU_ISA", oneDnnIsa);
     }
-    if (listed == null || conf.contains("spark.jars")) {
+    if (listed == null) { // spark-submit's driver: its spark.jars names the application jar
       return List.of();
     }
     List<String> jars = Arrays.stream(listed.split(File.pathSeparator)).map(String::trim)
         .filter(e -> e.endsWith(".jar")).distinct().toList();
     if (!jars.isEmpty()) {
-      conf.set("spark.jars", String.join(",", jars));
+      // jars the user named (--conf spark.jars) are fetched besides the application's, not instead
+      String theirs = conf.get("spark.jars", "").strip();
+      conf.set("spark.jars", java.util.stream.Stream.concat(theirs.isEmpty() ? java.util.stream.Stream.empty()
+          : Arrays.stream(theirs.split(",")).map(String::strip).filter(j -> !j.isEmpty()), jars.stream())
+          .distinct().collect(java.util.stream.Collectors.joining(",")));
     }
     return jars;
   }

@@ -26,12 +26,21 @@ class ApplicationJarsTest {
   }
 
   @Test
-  void jarsSparkSubmitOrTheUserNamedAreKept() {
-    SparkConf conf = new SparkConf(false).set("spark.jars", "file:/apps/epochal-app.jar")
+  void jarsTheUserNamedAreFetchedBesideTheApplicationsAndTheirEngineSettingIsKept() {
+    SparkConf conf = new SparkConf(false).set("spark.jars", "file:/apps/udfs.jar, /m2/api-0.36.0.jar")
         .set("spark.executorEnv.ONEDNN_MAX_CPU_ISA", "AVX512_CORE");
-    assertThat(ApplicationJars.configure(SparkMaster.parse("spark://nn:7077"), conf, LISTED, "AVX2")).isEmpty();
-    assertThat(conf.get("spark.jars")).isEqualTo("file:/apps/epochal-app.jar");
+    assertThat(ApplicationJars.configure(SparkMaster.parse("spark://nn:7077"), conf, LISTED, "AVX2"))
+        .containsExactly("/app/epochal-driver.jar", "/m2/api-0.36.0.jar", "/m2/pytorch-native-cpu.jar");
+    assertThat(conf.get("spark.jars")).isEqualTo("file:/apps/udfs.jar,/m2/api-0.36.0.jar,/app/epochal-driver.jar,"
+        + "/m2/pytorch-native-cpu.jar");
     assertThat(conf.get("spark.executorEnv.ONEDNN_MAX_CPU_ISA")).isEqualTo("AVX512_CORE");
+  }
+
+  @Test
+  void aDriverSparkSubmitStartedKeepsItsApplicationJarAlone() {
+    SparkConf conf = new SparkConf(false).set("spark.jars", "file:/apps/epochal-app.jar");
+    assertThat(ApplicationJars.configure(SparkMaster.parse("spark://nn:7077"), conf, null, null)).isEmpty();
+    assertThat(conf.get("spark.jars")).isEqualTo("file:/apps/epochal-app.jar");
   }
 
   @Test
