@@ -242,9 +242,11 @@ public final class BatchPredictor {
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, PROBABILITY, ROW_ID, FILE_COLUMN, BLOCK_COLUMN,
         RowNumbers.COLUMN)) {
-      if (pass.contains(taken)) {
-        throw new ConfigException("--input", "input column '" + taken + "' has the name of an output column; "
-            + "rename it in " + options.input());
+      // Spark's writers compare column names ignoring case (spark.sql.caseSensitive=false)
+      java.util.Optional<String> clash = pass.stream().filter(taken::equalsIgnoreCase).findFirst();
+      if (clash.isPresent()) {
+        throw new ConfigException("--input", "input column '" + clash.get() + "' has the name of an output column ('"
+            + taken + "', compared ignoring case as Spark writes columns); rename it in " + options.input());
       }
     }
     Dataset<Row> input = read.rows();

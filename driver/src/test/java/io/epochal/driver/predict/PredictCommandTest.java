@@ -228,6 +228,20 @@ class PredictCommandTest {
   }
 
   @Test
+  void anInputColumnNamedAsAnOutputColumnInAnotherCaseIsRefusedBeforeSparkWrites() throws Exception {
+    Path in = tmp.resolve("cased.json");
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < ROWS; i++) {
+      lines.add("{\"Prediction\":" + i + ",\"features\":[" + inputs[i][0] + "," + inputs[i][1] + "," + inputs[i][2]
+          + "," + inputs[i][3] + "]}");
+    }
+    Files.write(in, lines);
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
+        "features")).isEqualTo(2);
+    assertThat(err).contains("input column 'Prediction' has the name of an output column ('prediction'");
+  }
+
+  @Test
   void namedNumericCsvColumnsArePredictedAndPrintedWithRowIds() throws Exception {
     Path in = writeCsvInput(null);
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
