@@ -177,9 +177,14 @@ public final class BatchPredictor {
   }
 
   private static ConfigException featureCount(List<String> features, String model, int featureSize) {
-    return new ConfigException(JobKeys.DATA_FEATURES, "--features names " + features.size() + " numeric columns "
+    return featureCount(features, "--features", model, featureSize);
+  }
+
+  /** As the other, {@code source} naming where the columns come from ({@code --features}, or the model's keys). */
+  private static ConfigException featureCount(List<String> features, String source, String model, int featureSize) {
+    return new ConfigException(JobKeys.DATA_FEATURES, source + " names " + features.size() + " numeric columns "
         + features + " but " + model + " takes " + featureSize + " features per row; name " + featureSize
-        + " columns or one array column");
+        + " columns or one array column" + (source.equals("--features") ? "" : " with --features"));
   }
 
   /** The model as the shared prediction flow sees it. */
@@ -237,7 +242,8 @@ public final class BatchPredictor {
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
     boolean arrayColumn = FeatureColumns.isArrayColumn(df, features, format);
     if (!arrayColumn && features.size() != featureSize) {
-      throw featureCount(features, model.description, featureSize);
+      throw featureCount(features, options.features().isEmpty() ? "the model's data.features (--features not given)"
+          : "--features", model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
     for (String taken : List.of(PREDICTION, SCORES, PROBABILITY, ROW_ID, FILE_COLUMN, BLOCK_COLUMN,
