@@ -217,6 +217,13 @@ final class JobOutcome {
       }
       if (!markTried || !markedCompleted()) { // a retried mark: the failed try's write may have taken effect
         markTried = true;
+        if (states.read().map(s -> s.getState() == JobState.FAILED).orElse(false)) {
+          // a driver whose lease ran out marked the job FAILED after this one took it over (its check and its
+          // write are not one step): the job is this driver's, which holds the newest token
+          listener.warning("job " + dir + " reads FAILED although this driver holds its lease: a driver that had "
+              + "lost it marked it so; marking it COMPLETED, every epoch being committed");
+          states.transition(JobState.RUNNING, attempt, "taken back by the driver holding the lease");
+        }
         states.transition(JobState.COMPLETED, attempt, "completed");
       }
       finished = true;

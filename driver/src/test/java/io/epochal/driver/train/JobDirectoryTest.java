@@ -85,6 +85,25 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aFailedMarkAStaleDriverWroteAfterThisOneTookTheLeaseDoesNotKeepTheJobFromCompleting() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(warnings), null)) {
+      startWithCheckpoints(dir, 3);
+      // the driver before, paused past its lease, checked its token before this one claimed and wrote after it
+      new io.epochal.job.JobStateStore(FileSystem.getLocal(new Configuration()),
+          new org.apache.hadoop.fs.Path(jobDir.toUri())).transition(io.epochal.job.JobState.FAILED, 1,
+          "INTERRUPTED: its JVM shut down");
+      dir.complete();
+    }
+    io.epochal.job.JobStatus status = new io.epochal.job.JobStateStore(FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow();
+    assertThat(status.getState()).isEqualTo(io.epochal.job.JobState.COMPLETED);
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("a driver that had lost it marked it so"));
+  }
+
+  @Test
   void aCompletedJobReopenedByARunThatFailsBeforeChangingItIsCompletedAgainNotLeftRunning() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
