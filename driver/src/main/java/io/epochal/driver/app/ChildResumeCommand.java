@@ -81,9 +81,20 @@ final class ChildResumeCommand {
   static boolean passedOn(String arg) {
     return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
         || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
-        || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=") || arg.startsWith("-Dspark.")
+        || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=") || sparkConf(arg)
         || arg.startsWith("-DHADOOP_USER_NAME=")
         || arg.startsWith("-D" + io.epochal.driver.spark.ApplicationJars.PROPERTY + "=");
+  }
+
+  /**
+   * Whether {@code arg} is a Spark conf entry a child takes as this driver's: not how this driver was
+   * submitted (a standalone cluster's driver gets {@code spark.submit.*}, {@code spark.driver.supervise},
+   * {@code spark.master} and {@code spark.app.*} as {@code -D} options), which would make each child
+   * take itself for a submitted, supervised driver; the master is passed as {@code --master}.
+   */
+  private static boolean sparkConf(String arg) {
+    return arg.startsWith("-Dspark.") && !arg.startsWith("-Dspark.submit.") && !arg.startsWith("-Dspark.app.")
+        && !arg.startsWith("-Dspark.driver.supervise=") && !arg.startsWith("-Dspark.master=");
   }
 
   /**

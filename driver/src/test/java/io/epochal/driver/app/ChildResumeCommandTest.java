@@ -2,6 +2,7 @@ package io.epochal.driver.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,5 +38,10 @@ class ChildResumeCommandTest {
     assertThat(ChildResumeCommand.passedOn("-Dspark.epochal.checkpoint.keep_last=2")).isTrue();
     assertThat(ChildResumeCommand.passedOn("-DHADOOP_USER_NAME=etl")).isTrue();
     assertThat(ChildResumeCommand.passedOn("-Dsparkling=1")).isFalse();
+    // how this driver was submitted is not the children's: they would take themselves for supervised drivers
+    for (String submitted : List.of("-Dspark.driver.supervise=true", "-Dspark.submit.deployMode=cluster",
+        "-Dspark.master=spark://m:7077", "-Dspark.app.name=resume-all")) {
+      assertThat(ChildResumeCommand.passedOn(submitted)).as(submitted).isFalse();
+    }
   }
 }
