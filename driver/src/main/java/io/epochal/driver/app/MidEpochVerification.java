@@ -111,6 +111,12 @@ final class MidEpochVerification {
       CheckpointManifest newest, long after, boolean continuable) throws IOException {
     long completed = newest == null ? 0 : newest.epoch();
     String name = new Path(chosen.path()).getName();
+    Optional<io.epochal.checkpoint.CheckpointProblem> newer = steps.latest().skipped().stream()
+        .filter(io.epochal.checkpoint.CheckpointProblem::newerFormat).findFirst();
+    if (newer.isPresent()) { // left as it is, and the job with it (MidEpochCheckpoints#continuing)
+      return new Result(chosen, lines, "a resume refuses the job: " + io.epochal.driver.train.CheckpointFit
+          .newerFormat(newer.get().path(), newer.get().reason()), null);
+    }
     String start = "trains epoch " + (completed + 1) + " from its first round"
         + (newest == null ? "" : ", after " + CheckpointSeries.EPOCHS.name(completed));
     // a resume takes the newest mid-epoch checkpoint whose files are intact, if it continues that epoch

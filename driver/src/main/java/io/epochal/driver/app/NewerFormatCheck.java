@@ -51,14 +51,31 @@ final class NewerFormatCheck {
    */
   static void check(Path jobDir, Configuration conf) {
     Optional<CheckpointEntry> newer;
-    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
-        .optConfiguration(conf).build()) {
-      newer = newest(store.list());
+    try {
+      newer = newestOfJob(jobDir, conf);
     } catch (IOException | RuntimeException e) {
       return;
     }
     if (newer.isPresent()) {
       throw new ConfigException(JobKeys.JOB_DIR, describe(newer.get()));
     }
+  }
+
+  /**
+   * The newest checkpoint of {@code jobDir} a newer Epochal wrote, an epoch's or else a mid-epoch
+   * one (a resume refuses either: {@code MidEpochCheckpoints#continuing}); its manifests only.
+   */
+  static Optional<CheckpointEntry> newestOfJob(Path jobDir, Configuration conf) throws IOException {
+    for (io.epochal.checkpoint.CheckpointSeries series : List.of(io.epochal.checkpoint.CheckpointSeries.EPOCHS,
+        io.epochal.checkpoint.CheckpointSeries.STEPS)) {
+      try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optSeries(series)
+          .optConfiguration(conf).build()) {
+        Optional<CheckpointEntry> newer = newest(store.list());
+        if (newer.isPresent()) {
+          return newer;
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

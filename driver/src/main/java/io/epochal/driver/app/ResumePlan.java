@@ -246,6 +246,9 @@ public final class ResumePlan {
       // or of another size), as status says and the resume's fallback finds
       epoch = VisibleDamage.newestIntactEpoch(fs, checkpoints, Long.MAX_VALUE);
       Optional<CheckpointEntry> newer = NewerFormatCheck.newest(checkpoints);
+      if (newer.isEmpty()) { // a mid-epoch checkpoint of a newer Epochal: the resume refuses the job alike
+        newer = NewerFormatCheck.newestOfJob(job, conf);
+      }
       if (newer.isPresent()) {
         return new Entry(job, name, state, epoch, Action.SKIP, NewerFormatCheck.describe(newer.get()));
       }

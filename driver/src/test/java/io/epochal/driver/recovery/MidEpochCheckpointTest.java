@@ -391,6 +391,17 @@ class MidEpochCheckpointTest {
         .hasMessageContaining("step-000000006 was written by a newer Epochal");
     assertThat(resumed.rounds).isEmpty();
     assertThat(manifest).as("left as it is").exists();
+    // the commands that say what a resume does say it too
+    String jobPath = root.resolve("newer-mid-epoch").toString();
+    io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
+    assertThat(dryRun.code).as(dryRun.out + dryRun.err).isNotZero();
+    assertThat(dryRun.err).contains("step-000000006 was written by a newer Epochal");
+    io.epochal.driver.testing.CliRun all = io.epochal.driver.testing.CliRun.of("resume", "--all",
+        root.toString(), "--dry-run");
+    assertThat(all.out + all.err).containsPattern("newer-mid-epoch.*SKIP|SKIP.*newer-mid-epoch")
+        .contains("step-000000006 was written by a newer Epochal");
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(verify.out).contains("a resume refuses the job: checkpoint ");
   }
 
   @Test
