@@ -285,8 +285,7 @@ final class JobStatusReport {
     }
     if (jobsJson != null) {
       com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.job(dir.getName(), dir, s, problems, Instant.now());
-      StatusJson.details(j, s.entries, damages, MidEpochListing.continuing(fs, conf, dir, s.entries.isEmpty() ? 0
-          : s.entries.get(s.entries.size() - 1).epoch()));
+      StatusJson.details(j, s.entries, damages, MidEpochListing.continuing(fs, conf, dir, s.entries));
       jobsJson.add(j);
     }
     return specReadable;

@@ -41,6 +41,16 @@ final class MidEpochListing {
   }
 
   /**
+   * The manifest of the newest mid-epoch checkpoint of job {@code dir} that continues the newest epoch
+   * checkpoint of {@code entries} without visible damage, the one a resume continues after (a
+   * mid-epoch checkpoint after a damaged one is removed by the resume, not continued).
+   */
+  static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir,
+      List<CheckpointEntry> entries) throws IOException {
+    return continuing(fs, conf, dir, VisibleDamage.newestIntactEpoch(fs, entries, Long.MAX_VALUE));
+  }
+
+  /**
    * The newest verified mid-epoch checkpoint of job {@code dir} that continues the epoch after {@code completed}
    * epochs, loaded with every file checked as a resume checks it, if there is one.
    */
@@ -58,8 +68,7 @@ final class MidEpochListing {
    */
   static Optional<String> statusLine(FileSystem fs, Configuration conf, Path dir, List<CheckpointEntry> entries)
       throws IOException {
-    long completed = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).epoch();
-    return continuing(fs, conf, dir, completed).map(m -> {
+    return continuing(fs, conf, dir, entries).map(m -> {
       MidEpochPosition at = MidEpochPosition.of(m).orElseThrow();
       return "mid-epoch:   " + describe(m, at) + ": a resume continues at round " + (at.round() + 1);
     });

@@ -411,6 +411,14 @@ class MidEpochCheckpointTest {
     JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
     assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
     Path jobDir = root.resolve("mid-epoch-after-lost-epoch");
+    // epoch 1's model file cut short: status says no resume continues the mid-epoch checkpoint after it
+    Path model = jobDir.resolve("checkpoints").resolve("epoch-000001").resolve("model.safetensors");
+    Files.write(model, java.util.Arrays.copyOf(Files.readAllBytes(model), 100));
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobDir.toString());
+    assertThat(status.out).as(status.err).contains("DAMAGED").doesNotContain("mid-epoch:");
+    io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("status", jobDir.toString(), "--json");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out).get("jobs").get(0)
+        .get("mid_epoch").isNull()).isTrue();
     try (Stream<Path> files = Files.walk(jobDir.resolve("checkpoints").resolve("epoch-000001"))) {
       for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(f);
