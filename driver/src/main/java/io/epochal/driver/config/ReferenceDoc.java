@@ -61,7 +61,7 @@ public final class ReferenceDoc {
             + "schedule does not read is refused, unless it has its default value. |\n")
         .append("\nThese are validated against the declarations of the chosen model, optimizer and schedule, then\n")
         .append("as the workers check them when they create the optimizer and the schedule (adam's betas below 1,\n")
-        .append("sgd's nesterov with momentum and no dampening, a warm-up factor above 0); the resolved spec, with\n")
+        .append("sgd's nesterov with momentum and no dampening, a warm-up factor in [0, 1]); the resolved spec, with\n")
         .append("every default filled in and every value typed, is written to `job.json` in the job directory and\n")
         .append("compared on resume. The models' keys are in `worker/MODELS.md`.\n\n");
     for (String name : Optimizers.NAMES) {
@@ -88,7 +88,7 @@ public final class ReferenceDoc {
         .append("`data.features` names either several numeric columns (`f0,f1,f2`) or one column holding an\n")
         .append("array of numbers or an ML vector. Labels are class indices for `loss=softmax_cross_entropy`\n")
         .append("(checked against the model's output count, or `data.classes` when that is fewer) and numeric\n")
-        .append("targets for `loss=mse`.\n")
+        .append("targets for a regression loss (`mse`, `l1`, `huber`, `smooth_l1`).\n")
         .append("The rows are read once and numbered 0, 1, 2, ... in the order `data.row_order` gives (by\n")
         .append("default the files in the order of their paths, each file's rows in file order), and row `i`\n")
         .append("goes to worker `i % train.workers`; a worker keeps its rows in that order. The same files give\n")
