@@ -265,8 +265,10 @@ public final class ResumePlan {
       }
       Optional<LeaseRecord> lease = read.lease();
       if (lease.isPresent() && lease.get().isLiveAt(now)) {
-        if (lease.get().holderGoneFromThisHost() && state.equals("RUNNING")) {
-          state = LOST; // as status shows it: its driver is gone, its lease not yet expired
+        if (lease.get().holderGoneFromThisHost() && !state.equals("COMPLETED")) {
+          // its driver is gone, its lease not yet expired: also FAILED or NEW (a driver that died between
+          // marking the job and releasing the lease, or between taking it and marking it), which waits alike
+          state = LOST;
         }
         return new Entry(job, name, state, epoch, Action.SKIP, "leased by " + lease.get().getHolder() + " until "
             + lease.get().getExpiresAt() + (lease.get().holderGoneFromThisHost() ? " (LOST: that driver, a process of"

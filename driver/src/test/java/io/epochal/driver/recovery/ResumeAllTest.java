@@ -189,6 +189,15 @@ class ResumeAllTest {
     new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
     JobLease.builder().setFileSystem(fs).setJobDir(dir).optHolder(java.net.InetAddress.getLocalHost().getHostName()
         + ":" + exited.pid() + ":0f0e").optTtl(Duration.ofHours(1)).build().acquire(1);
+    // one that died after marking its job FAILED, before releasing the lease: it waits for the expiry alike
+    org.apache.hadoop.fs.Path failed = new org.apache.hadoop.fs.Path(root.resolve("f-failed-killed").toUri());
+    fs.mkdirs(failed);
+    new JobSpecStore(fs, failed).writeOnce(JobSpec.of("f", "f", HyperParameters.builder().put("job.name", "f")
+        .build()));
+    new JobStateStore(fs, failed).transition(JobState.RUNNING, 1, "started");
+    new JobStateStore(fs, failed).transition(JobState.FAILED, 1, "INTERRUPTED");
+    JobLease.builder().setFileSystem(fs).setJobDir(failed).optHolder(java.net.InetAddress.getLocalHost()
+        .getHostName() + ":" + exited.pid() + ":1a2b").optTtl(Duration.ofHours(1)).build().acquire(1);
 
     String[] status = cli("status", root.resolve("e-killed").toString());
 
@@ -199,7 +208,8 @@ class ResumeAllTest {
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
     String[] dry = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(dry[0]).as("the dry run exits as the run would").isEqualTo("1");
-    assertThat(dry[1]).contains("1 LOST job(s) wait for their lease to expire, so the run would exit 1");
+    assertThat(dry[1]).contains("2 LOST job(s) wait for their lease to expire, so the run would exit 1");
+    assertThat(dry[1].lines()).anySatisfy(l -> assertThat(l).matches("f-failed-killed\\s+LOST\\s.*SKIP.*"));
     assertThat(dry[1].lines())
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*SKIP.*").contains("(LOST: that driver, a "
             + "process of this host, no longer runs; run resume --all again after the expiry)"))
@@ -207,7 +217,7 @@ class ResumeAllTest {
 
     String[] run = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(run[0]).as("a job left to a later run is not a success: %s", run[1] + run[2]).isEqualTo("1");
-    assertThat(run[1]).contains("0 resumed, 0 failed, 2 submitted and not finished when their template returned; 1 "
+    assertThat(run[1]).contains("0 resumed, 0 failed, 2 submitted and not finished when their template returned; 2 "
         + "LOST job(s) wait for their lease to expire: run resume --all again after the expiry");
   }
 
