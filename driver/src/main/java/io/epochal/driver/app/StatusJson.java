@@ -111,7 +111,8 @@ final class StatusJson {
 
   /**
    * Adds to job {@code j} its checkpoints ({@code entries}, each with its epoch, step, time, train and held-out loss,
-   * and {@code damaged}: what its listing shows wrong, or null) and {@code mid}, the mid-epoch checkpoint a resume
+   * {@code damaged}: what its listing shows wrong, or null, and {@code newer_format}: why a newer Epochal wrote it,
+   * or null) and {@code mid}, the mid-epoch checkpoint a resume
    * continues from, or null.
    */
   static void details(ObjectNode j, List<CheckpointEntry> entries, List<Optional<String>> damage,
@@ -127,7 +128,10 @@ final class StatusJson {
       c.put("created", m.map(x -> x.createdAt().toString()).orElse(null));
       c.put("train_loss", m.map(x -> x.metrics().get(EpochMetrics.TRAIN_LOSS)).orElse(null));
       c.put("val_loss", m.map(x -> x.metrics().get(EpochMetrics.VAL_LOSS)).orElse(null));
-      putText(c, "damaged", damage.get(i).orElse(e.manifest().isEmpty() ? e.manifestProblem().orElse("") : ""));
+      // a newer Epochal's checkpoint is not damaged: its manifest's problem is said as newer_format
+      putText(c, "damaged", damage.get(i).orElse(e.manifest().isEmpty() && !e.newerFormat()
+          ? e.manifestProblem().orElse("") : ""));
+      putText(c, "newer_format", e.newerFormat() ? e.manifestProblem().orElse("") : "");
     }
     Optional<MidEpochPosition> at = mid.flatMap(MidEpochPosition::of);
     if (at.isPresent()) {

@@ -891,6 +891,10 @@ class CliEndToEndTest {
 
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).contains("NEWER FORMAT: ", "was written by a newer Epochal").doesNotContain("DAMAGED");
+    com.fasterxml.jackson.databind.JsonNode newest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        CliRun.of("status", job.toString(), "--json").out).get("jobs").get(0).get("checkpoints").get(1);
+    assertThat(newest.get("damaged").isNull()).as("not damaged: %s", newest).isTrue();
+    assertThat(newest.get("newer_format").asText()).contains("format_version 2.0 is newer than the supported 1.1");
     CliRun plan = CliRun.of("resume", "--all", "--dry-run", tmp.toString());
     assertThat(plan.out).containsPattern("job\\s+FAILED\\s+\\S+\\s+SKIP\\s+checkpoint .* was written by a newer "
         + "Epochal");
