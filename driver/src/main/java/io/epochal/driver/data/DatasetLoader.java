@@ -251,6 +251,10 @@ public final class DatasetLoader {
     s.conf().set("spark.sql.files.openCostInBytes", Long.toString(4L << 20));
     s.conf().set("spark.sql.files.minPartitionNum", Integer.toString(MIN_FILE_PARTITIONS));
     s.conf().unset("spark.sql.files.maxPartitionNum");
+    // a file that cannot be read fails the load naming it, whatever a cluster's defaults say: skipped,
+    // its rows (or the rest of them after the damage) would be left out without a word
+    s.conf().set("spark.sql.files.ignoreCorruptFiles", "false");
+    s.conf().set("spark.sql.files.ignoreMissingFiles", "false");
     return s;
   }
 

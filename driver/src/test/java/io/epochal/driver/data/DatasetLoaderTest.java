@@ -639,9 +639,8 @@ class DatasetLoaderTest {
         .hasMessageContaining("b.csv has the header [F0, label] but ");
   }
 
-  @Test
-  void aTruncatedCompressedFileIsNamedAsTheFileThatCannotBeRead() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("gz"));
+  /** A gzip'd csv file of 5000 rows cut in the middle of its compressed bytes. */
+  private static void writeTruncatedGzipCsv(Path file) throws IOException {
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
       StringBuilder b = new StringBuilder("f0,label\n");
@@ -651,12 +650,34 @@ class DatasetLoaderTest {
       gz.write(b.toString().getBytes(StandardCharsets.UTF_8));
     }
     byte[] all = bytes.toByteArray();
-    Files.write(dir.resolve("a.csv.gz"), java.util.Arrays.copyOf(all, all.length / 2));
+    Files.write(file, java.util.Arrays.copyOf(all, all.length / 2));
+  }
+
+  @Test
+  void aTruncatedCompressedFileIsNamedAsTheFileThatCannotBeRead() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("gz"));
+    writeTruncatedGzipCsv(dir.resolve("a.csv.gz"));
     Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() ->
         new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()));
     assertThat(failure).isNotNull();
     assertThat(InputFormats.unreadableFile(failure)).contains("a.csv.gz").contains("EOFException");
     assertThat(InputFormats.unreadableFile(new RuntimeException("another failure"))).isNull();
+  }
+
+  @Test
+  void aTruncatedFileFailsTheLoadAlsoWhereTheClustersDefaultsIgnoreCorruptFiles() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("gz-ignored"));
+    writeTruncatedGzipCsv(dir.resolve("a.csv.gz"));
+    org.apache.spark.SparkConf conf = spark.sparkContext().conf(); // as spark-defaults.conf sets it
+    conf.set("spark.sql.files.ignoreCorruptFiles", "true");
+    try {
+      Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() ->
+          new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()));
+      assertThat(failure).as("not a load of the rows before the damage").isNotNull();
+      assertThat(InputFormats.unreadableFile(failure)).contains("a.csv.gz");
+    } finally {
+      conf.remove("spark.sql.files.ignoreCorruptFiles");
+    }
   }
 
   @Test
