@@ -377,13 +377,17 @@ public final class RowDecoder implements Serializable {
     }
     double[] indices = toDoubles(r.get(r.fieldIndex("indices")));
     Object size = r.get(r.fieldIndex("size"));
-    if (indices == null || !(size instanceof Number) || indices.length != values.length) {
+    if (indices == null || !(size instanceof Number) || indices.length != values.length
+        || ((Number) size).intValue() < 0) {
       return null;
     }
     double[] dense = new double[((Number) size).intValue()];
     for (int i = 0; i < indices.length; i++) {
-      int at = (int) indices[i];
-      if (at < 0 || at >= dense.length) {
+      // as Spark ML's SparseVector requires: whole, strictly increasing indices inside the size (a null
+      // index reads as NaN, which an int cast would take as 0)
+      double index = indices[i];
+      int at = (int) index;
+      if (at != index || at < 0 || at >= dense.length || (i > 0 && index <= indices[i - 1])) {
         return null;
       }
       dense[at] = values[i];

@@ -80,4 +80,18 @@ class RowDecoderTest {
     assertThat(regression.decode(RowFactory.create("1.5", "tall"), out))
         .isEqualTo("label column 'y' holds 'tall', not a finite number");
   }
+
+  @Test
+  void aSparseVectorStructWithANullFractionalRepeatedIndexOrANegativeSizeIsNoVector() {
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("type", "byte").add("size", "int").add("indices", "array<int>").add("values", "array<double>");
+    java.util.function.BiFunction<Object, List<?>, org.apache.spark.sql.Row> sparse = (size, indices) ->
+        new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {(byte) 0, size, indices,
+            List.of(1.5, 2.5)}, schema);
+    assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(1, 3)))).containsExactly(0, 1.5, 0, 2.5);
+    assertThat(RowDecoder.toDoubles(sparse.apply(4, java.util.Arrays.asList(null, 3)))).as("null index").isNull();
+    assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(1.5, 3)))).as("fractional index").isNull();
+    assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(3, 3)))).as("repeated index").isNull();
+    assertThat(RowDecoder.toDoubles(sparse.apply(-1, List.of(1, 3)))).as("negative size").isNull();
+  }
 }
