@@ -399,10 +399,10 @@ class CliEndToEndTest {
       assertThat(row).hasSameSizeAs(header);
       assertThat(Long.parseLong(row.get(0))).isEqualTo(m.epoch());
       assertThat(Long.parseLong(row.get(1))).isEqualTo(m.globalStep());
-      assertThat(Double.parseDouble(row.get(header.indexOf("lr"))))
+      assertThat(Double.parseDouble(row.get(header.indexOf("next_lr"))))
           .isEqualTo(m.learningRateSchedule().getDouble("schedule.lr"));
       Map<String, Double> metrics = new TreeMap<>();
-      for (int c = 2; c < header.indexOf("lr"); c++) {
+      for (int c = 2; c < header.indexOf("next_lr"); c++) {
         if (!row.get(c).isEmpty()) {
           metrics.put(header.get(c), Double.parseDouble(row.get(c)));
         }
