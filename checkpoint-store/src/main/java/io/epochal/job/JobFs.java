@@ -239,7 +239,12 @@ final class JobFs {
       if (local) {
         Files.move(toLocal(tmp), toLocal(target), StandardCopyOption.ATOMIC_MOVE,
             StandardCopyOption.REPLACE_EXISTING);
-        syncLocalDir(dir); // the new entry survives a power cut only once its directory is synced
+        try { // the new entry survives a power cut only once its directory is synced
+          syncLocalDir(dir);
+        } catch (IOException e) { // the file is replaced: said, not failed as a write that did not happen
+          LOG.warn("{} is replaced, but syncing its directory failed ({}): a power cut may bring the old one back",
+              target, e.toString());
+        }
       } else {
         renameOverwrite(tmp, target);
       }

@@ -44,16 +44,16 @@ class LeaseKeeperTest {
   @Test
   void aRenewalThatFailsBeforeARoundFailsItOnlyOnceTheLeaseCouldExpireBeforeTheNextCheck() throws Exception {
     Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
-    Duration ttl = Duration.ofSeconds(3); // renewed every second
+    Duration ttl = Duration.ofSeconds(9); // renewed every 3 s
     try (SafeModeFileSystem flaky = SafeModeFileSystem.forJob(dir)) {
       LeaseKeeper keeper = new LeaseKeeper(JobLease.builder().setFileSystem(flaky).setJobDir(dir)
           .optHolder("driver-a").optTtl(ttl).build(), dir, ttl, new Object());
       keeper.acquire(1);
       long renewed = System.nanoTime();
       flaky.refuse(true); // the store stops answering writes: every renewal fails from here
-      Thread.sleep(1_100);
-      keeper.check(1, 2); // renewed 1.1 s ago, live 1.9 s more: longer than the renewal period
-      while (System.nanoTime() - renewed < Duration.ofMillis(2_100).toNanos()) {
+      Thread.sleep(3_300);
+      keeper.check(1, 2); // renewed 3.3 s ago, live 5.7 s more: longer than the renewal period
+      while (System.nanoTime() - renewed < Duration.ofMillis(6_300).toNanos()) {
         Thread.sleep(50);
       }
       assertThatThrownBy(() -> keeper.check(1, 3)).isInstanceOfSatisfying(TrainingException.class,

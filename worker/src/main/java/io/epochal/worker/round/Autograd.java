@@ -33,14 +33,6 @@ final class Autograd implements AutoCloseable {
     }
   }
 
-  /**
-   * The gradient of {@code parameter}, or null while it has none (no backward has reached it):
-   * DJL's {@code getGradient} answers that with new zeros that are not the parameter's gradient.
-   */
-  static NDArray gradientOrNull(NDArray parameter) {
-    return JniUtils.getGradient((PtNDArray) parameter);
-  }
-
   /** Sets the gradient of {@code parameter} to zero, in place. */
   static void zeroGrad(NDArray parameter) {
     JniUtils.zeroGrad((PtNDArray) parameter);

@@ -243,14 +243,11 @@ public final class LocalRound {
   /**
    * The parameters with their gradients, taken after the first backward and kept for the round:
    * backward accumulates into the same gradient tensors, which are zeroed in place after every
-   * step, so the handles stay valid (a 4-step round equals four 1-step rounds bit for bit). A
-   * parameter no backward has reached has no gradient (a null one: the optimizers and clipping skip
-   * it, as torch skips a {@code grad} of None) until one does, looked up again at every step.
+   * step, so the handles stay valid (a 4-step round equals four 1-step rounds bit for bit).
    */
   private static final class GradientHandles implements AutoCloseable {
     private final List<NamedParameter> params;
     private List<ParamSlot> slots;
-    private boolean someWithout;
 
     GradientHandles(List<NamedParameter> params) {
       this.params = params;
@@ -261,19 +258,7 @@ public final class LocalRound {
         slots = new ArrayList<>(params.size());
         for (NamedParameter p : params) {
           NDArray w = p.parameter().getArray();
-          NDArray grad = Autograd.gradientOrNull(w);
-          someWithout |= grad == null;
-          slots.add(new ParamSlot(p.name(), w, grad));
-        }
-      } else if (someWithout) {
-        someWithout = false;
-        for (int i = 0; i < slots.size(); i++) {
-          ParamSlot slot = slots.get(i);
-          if (!slot.hasGrad()) {
-            NDArray grad = Autograd.gradientOrNull(slot.weight());
-            someWithout |= grad == null;
-            slots.set(i, new ParamSlot(slot.name(), slot.weight(), grad));
-          }
+          slots.add(new ParamSlot(p.name(), w, w.getGradient()));
         }
       }
       return slots;
@@ -282,7 +267,7 @@ public final class LocalRound {
     @Override
     public void close() {
       if (slots != null) {
-        slots.stream().filter(ParamSlot::hasGrad).forEach(slot -> slot.grad().close());
+        slots.forEach(slot -> slot.grad().close());
       }
     }
   }
