@@ -10,6 +10,7 @@ import io.epochal.tensor.StateDict;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.model.NoGrad;
 import io.epochal.worker.state.NativeBuffers;
 import java.util.Iterator;
 import org.apache.spark.sql.Row;
@@ -51,8 +52,8 @@ public final class PartitionPredictor extends BatchingPredictor {
       java.nio.ByteBuffer input = NativeBuffers.allocateFloats(batch.length);
       input.asFloatBuffer().put(batch);
       NDArray x = sub.create(input, new Shape(shape), DataType.FLOAT32);
-      NDArray y = model.forward(x, false, null);
-      return io.epochal.worker.state.TensorConversion.toFloats(y);
+      // as torch.no_grad(): no activation is kept for a backward that never comes
+      return NoGrad.call(() -> io.epochal.worker.state.TensorConversion.toFloats(model.forward(x, false, null)));
     }
   }
 }

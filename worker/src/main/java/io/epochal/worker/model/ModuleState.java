@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.jni.JniUtils;
 import io.epochal.tensor.DType;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -168,7 +167,7 @@ public final class ModuleState {
    */
   public void initialize(long seed) {
     SplittableRandom root = new SplittableRandom(seed);
-    withoutGradient(() -> {
+    NoGrad.run(() -> {
       for (Entry e : entries.values()) {
         SplittableRandom rng = root.split();
         if (e.kind == Kind.COUNTER) {
@@ -212,7 +211,7 @@ public final class ModuleState {
   public void load(StateDict state) {
     checkNotNull(state, "state");
     StateDictValidator.requireExactLayout(owner, layout(), state);
-    withoutGradient(() -> entries.forEach((k, e) -> {
+    NoGrad.run(() -> entries.forEach((k, e) -> {
       Tensor t = state.get(k);
       if (e.kind == Kind.COUNTER) {
         e.counter.value = t.longValue();
@@ -220,19 +219,5 @@ public final class ModuleState {
         TensorConversion.copyInto(k, t, e.array);
       }
     }));
-  }
-
-  /**
-   * Runs {@code action} with PyTorch's (thread-local) autograd recording off, so that in-place
-   * writes into leaf arrays that require gradients are allowed on any thread.
-   */
-  static void withoutGradient(Runnable action) {
-    boolean was = JniUtils.isGradMode();
-    JniUtils.setGradMode(false);
-    try {
-      action.run();
-    } finally {
-      JniUtils.setGradMode(was);
-    }
   }
 }

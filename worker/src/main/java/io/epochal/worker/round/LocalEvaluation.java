@@ -11,6 +11,7 @@ import io.epochal.worker.loss.Loss;
 import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
+import io.epochal.worker.model.NoGrad;
 
 /**
  * Evaluates a global state on one worker's shard of held-out rows: the model, taken from this thread's {@link
@@ -62,7 +63,9 @@ public final class LocalEvaluation {
     if (cache.needsReloadCheck(model)) {
       ReloadCheck.verify(cache, config, device, model, modelState);
     }
-    return EngineSettings.atThreads(config.threads(), () -> evaluate(config, model, shard, classification));
+    // as torch.no_grad(): no activation is kept for a backward that never comes
+    return EngineSettings.atThreads(config.threads(),
+        () -> NoGrad.call(() -> evaluate(config, model, shard, classification)));
   }
 
   private static EvaluationResult evaluate(TrainingConfig config, EpochalModel model, DataShard shard,
