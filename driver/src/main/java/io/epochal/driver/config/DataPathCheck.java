@@ -2,6 +2,7 @@ package io.epochal.driver.config;
 
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -24,13 +25,7 @@ public final class DataPathCheck {
   public static void check(JobSpec spec, Configuration hadoopConf, boolean newJob) {
     String text = spec.toHyperParameters().getString(JobKeys.DATA_PATH);
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(spec.dataPath());
-    boolean exists;
-    try {
-      exists = path.getFileSystem(hadoopConf).exists(path);
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' cannot be read: " + e
-          + "; check the URI and that its file system is reachable", e);
-    }
+    boolean exists = exists(JobKeys.DATA_PATH, text, path, hadoopConf);
     if (!exists && text.matches(".*[*?\\[{].*")) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is a pattern, and data.path names one "
           + "directory or file, not a glob: a job's rows are numbered by file and must be the same files on every "
@@ -67,13 +62,7 @@ public final class DataPathCheck {
     String held = JobSpecResolver.locationText(path);
     String data = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.dataPath()));
     String job = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.jobDir()));
-    boolean exists;
-    try {
-      exists = path.getFileSystem(conf).exists(path);
-    } catch (IOException | RuntimeException e) {
-      throw new ConfigException(key, key + " = '" + given.get() + "' cannot be read: " + e
-          + "; check the URI and that its file system is reachable", e);
-    }
+    boolean exists = exists(key, given.get(), path, conf);
     if (!exists) {
       throw new ConfigException(key, key + " = '" + given.get() + "' does not exist; point it at existing "
           + spec.dataFormat() + " data with the training rows' columns, rows the job does not train on");
@@ -87,6 +76,30 @@ public final class DataPathCheck {
     if (job.equals(held) || job.startsWith(held + "/")) {
       throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + job + " is inside " + key + " " + held + ": the job's "
           + "own files would be read as held-out rows; give the job a directory outside its data");
+    }
+  }
+
+  /**
+   * Whether {@code path}, the value {@code text} of {@code key}, exists.
+   *
+   * @throws ConfigException if its URI names no usable file system (a scheme without one, a
+   *     malformed authority) or this user may not read it
+   * @throws UncheckedIOException naming the key if its file system fails to answer (a NameNode down
+   *     or in safe mode): the store, not the configuration, so the command exits as an I/O error,
+   *     which a supervising cluster manager retries
+   */
+  private static boolean exists(String key, String text, org.apache.hadoop.fs.Path path, Configuration conf) {
+    try {
+      return path.getFileSystem(conf).exists(path);
+    } catch (org.apache.hadoop.fs.UnsupportedFileSystemException | RuntimeException e) {
+      throw new ConfigException(key, key + " = '" + text + "' cannot be read: " + e + "; check the URI", e);
+    } catch (IOException e) {
+      if (io.epochal.driver.train.FailureClassifier.isPermissionDenied(e)) {
+        throw new ConfigException(key, key + " = '" + text + "' cannot be read: " + e + "; let the user this "
+            + "command runs as read it (HDFS: hdfs dfs -chmod; HADOOP_USER_NAME names the user of a cluster "
+            + "without Kerberos)", e);
+      }
+      throw new UncheckedIOException(key + " = '" + text + "' cannot be read: " + e, e);
     }
   }
 

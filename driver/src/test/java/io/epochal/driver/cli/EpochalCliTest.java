@@ -346,6 +346,13 @@ class EpochalCliTest {
         new java.net.UnknownHostException("down-nn")), new PrintWriter(unknown, true))).isEqualTo(ExitCodes.USAGE);
     assertThat(unknown.toString()).contains("down-nn").contains("a file system is unreachable");
 
+    StringWriter data = new StringWriter(); // a check of data.path before Spark starts (DataPathCheckTest)
+    assertThat(new EpochalCli(null, null).handle(new java.io.UncheckedIOException("data.path = 'hdfs://nn/d' cannot "
+        + "be read: java.net.ConnectException: Call From vm", new java.net.ConnectException("Connection refused")),
+        new PrintWriter(data, true))).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(data.toString()).contains("I/O error: data.path = 'hdfs://nn/d' cannot be read")
+        .contains("a file system is unreachable");
+
     StringWriter other = new StringWriter();
     new EpochalCli(null, null).handle(new IOException("disk full"), new PrintWriter(other, true));
     assertThat(other.toString()).contains("I/O error: disk full").doesNotContain("unreachable");
