@@ -53,9 +53,8 @@ final class ExportCommand extends LauncherCommand {
       throw new IllegalArgumentException("--format '" + format + "' is not supported; use onnx or djl");
     }
     URI target = qualify(out, options, "--out");
-    io.epochal.driver.config.CreatablePath.jobDataPath(new Path(uri), options.hadoopConfiguration())
-        .ifPresent(data -> io.epochal.driver.config.CreatablePath.refuseInsideData("--out", new Path(target), data,
-            "the job exported (its data.path)", options.hadoopConfiguration()));
+    io.epochal.driver.config.CreatablePath.refuseInsideJobData("--out", new Path(target), new Path(uri),
+        options.hadoopConfiguration());
     refuseExisting(target, f, overwrite, options);
     return launcher.export(uri, f, target, io.epochal.driver.train.ServedWeights.choice(weights), options);
   }

@@ -129,7 +129,7 @@ final class GenDataCommand implements Callable<Integer> {
         throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
             + "--overwrite replaces only an earlier output of gen-data. Choose another OUT");
       }
-      java.util.Optional<String> foreign = DataGenerator.foreignEntry(fs, p);
+      java.util.Optional<String> foreign = DataGenerator.foreignEntry(fs, p, DataGenerator.MARKER);
       if (foreign.isPresent()) {
         boolean marked = fs.exists(new Path(p, DataGenerator.MARKER)); // error path only
         throw new ConfigException("OUT", path + " holds what gen-data did not write (" + foreign.get()

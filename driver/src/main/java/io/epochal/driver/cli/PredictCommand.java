@@ -88,7 +88,11 @@ final class PredictCommand extends LauncherCommand {
     put(keys, "predict.output_format", outputFormat);
     put(keys, "predict.batch_size", batchSize);
     put(keys, io.epochal.driver.predict.PredictOptions.WEIGHTS, io.epochal.driver.train.ServedWeights.choice(weights));
-    return launcher.predict(uri, qualify(input, options, "--input"), output == null ? null : qualify(output, options, "--output"), keys,
-        options);
+    URI target = output == null ? null : qualify(output, options, "--output");
+    if (target != null) {
+      io.epochal.driver.config.CreatablePath.refuseInsideJobData("--output", new org.apache.hadoop.fs.Path(target),
+          new org.apache.hadoop.fs.Path(uri), options.hadoopConfiguration());
+    }
+    return launcher.predict(uri, qualify(input, options, "--input"), target, keys, options);
   }
 }

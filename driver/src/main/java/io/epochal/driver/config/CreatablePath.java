@@ -124,22 +124,31 @@ public final class CreatablePath {
   }
 
   /**
-   * The {@code data.path} of the job that {@code location} (a job directory or one of its
-   * checkpoints) belongs to, from its {@code job.json}; empty when there is none or it cannot be read.
+   * Refuses {@code location}, given as {@code option}, when it is the training or held-out data of
+   * the job that {@code jobLocation} (a job directory or one of its checkpoints) belongs to, or
+   * lies inside either ({@link #refuseInsideData}): the job's next resume would read it as rows.
    */
-  public static java.util.Optional<Path> jobDataPath(Path location, Configuration conf) {
+  public static void refuseInsideJobData(String option, Path location, Path jobLocation, Configuration conf) {
+    java.util.Map<String, Object> keys = java.util.Map.of();
+    Path job = null;
     try {
-      FileSystem fs = location.getFileSystem(conf);
-      for (Path a = fs.makeQualified(location); a != null; a = a.getParent()) {
+      FileSystem fs = jobLocation.getFileSystem(conf);
+      for (Path a = fs.makeQualified(jobLocation); a != null && job == null; a = a.getParent()) {
         if (fs.exists(new Path(a, JobPaths.JOB_SPEC))) {
-          Object data = new io.epochal.job.JobSpecStore(fs, a).read()
-              .map(j -> j.getHyperParameters().asMap().get(JobKeys.DATA_PATH)).orElse(null);
-          return data == null ? java.util.Optional.empty() : java.util.Optional.of(new Path(data.toString()));
+          job = a;
+          keys = new io.epochal.job.JobSpecStore(fs, a).read().map(j -> j.getHyperParameters().asMap())
+              .orElse(java.util.Map.of());
         }
       }
     } catch (IOException | RuntimeException unreadable) {
-      // no job to take the data of
+      return; // no job to take the data of
     }
-    return java.util.Optional.empty();
+    for (String key : java.util.List.of(JobKeys.DATA_PATH, JobKeys.DATA_VALIDATION_PATH)) {
+      Object data = keys.get(key);
+      if (data != null && !data.toString().isBlank()) {
+        refuseInsideData(option, location, new Path(data.toString()),
+            "the job " + JobSpecResolver.locationText(job) + " (its " + key + ")", conf);
+      }
+    }
   }
 }

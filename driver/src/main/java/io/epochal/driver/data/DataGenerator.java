@@ -131,15 +131,16 @@ public final class DataGenerator {
   }
 
   /**
-   * The first entry of directory {@code dir} that an output of this generator does not hold, if
-   * any: everything is foreign when {@link #MARKER} is missing; with it, anything but Spark's data
-   * files ({@code part-*}), its {@code _*} and hidden {@code .*} files. Empty: {@code gen-data
-   * --overwrite} may replace the directory (an earlier output, or an empty directory).
+   * The first entry of directory {@code dir} that a Spark output marked with file {@code marker}
+   * (this generator's {@link #MARKER}, predict's) does not hold, if any: everything is foreign when
+   * the marker is missing; with it, anything but Spark's data files ({@code part-*}), its {@code _*}
+   * and hidden {@code .*} files. Empty: {@code --overwrite} may replace the directory (an earlier
+   * output, or an empty directory) without deleting a file of anyone else's.
    */
   public static java.util.Optional<String> foreignEntry(org.apache.hadoop.fs.FileSystem fs,
-      org.apache.hadoop.fs.Path dir) throws java.io.IOException {
+      org.apache.hadoop.fs.Path dir, String marker) throws java.io.IOException {
     org.apache.hadoop.fs.FileStatus[] entries = fs.listStatus(dir);
-    boolean marked = fs.exists(new org.apache.hadoop.fs.Path(dir, MARKER));
+    boolean marked = fs.exists(new org.apache.hadoop.fs.Path(dir, marker));
     for (org.apache.hadoop.fs.FileStatus e : entries) {
       String name = e.getPath().getName();
       boolean generated = e.isFile() && (name.startsWith("part-") || name.startsWith("_") || name.startsWith("."));

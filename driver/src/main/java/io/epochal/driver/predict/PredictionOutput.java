@@ -71,17 +71,25 @@ final class PredictionOutput {
             + "an earlier prediction output, never a job or its checkpoints: give a new location");
       }
     }
+    if (!earlier) {
+      // refused as what it is, so that --overwrite is not offered where it would be refused
+      throw new ConfigException("--output", "--output " + output + " already exists and is not an earlier prediction "
+          + "output: it has no " + MARKER + " file, which predict writes into every output directory it completes; "
+          + "--overwrite replaces only those (never data or a job directory): give a new location, or remove "
+          + output + " yourself if you are sure it can go");
+    }
     if (!options.overwrite()) {
       throw new ConfigException("--output", "--output " + output + " already exists" + (stopped
           ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it; pass --overwrite to "
-          + "write the predictions there" : "; give a new location, or pass --overwrite to replace an earlier "
-          + "prediction output"));
+          + "write the predictions there" : " (an earlier prediction output); give a new location, or pass "
+          + "--overwrite to replace it"));
     }
-    if (!earlier) {
-      throw new ConfigException("--output", "--output " + output + " is not an earlier prediction output: it has "
-          + "no " + MARKER + " file, which predict writes into every output directory it completes; --overwrite "
-          + "replaces only those (never data or a job directory): give a new location, or remove " + output
-          + " yourself if you are sure it can go");
+    java.util.Optional<String> foreign = stopped ? java.util.Optional.empty()
+        : io.epochal.driver.data.DataGenerator.foreignEntry(fs, p, MARKER);
+    if (foreign.isPresent()) {
+      throw new ConfigException("--output", "--output " + output + " is an earlier prediction output that also holds "
+          + foreign.get() + ", which predict did not write; --overwrite would delete it with the rest: move it out "
+          + "of " + output + " first, or give a new location");
     }
   }
 

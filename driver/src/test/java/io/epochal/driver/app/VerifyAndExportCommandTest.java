@@ -434,13 +434,13 @@ class VerifyAndExportCommandTest {
       Path target = data.resolve(format.equals("onnx") ? "model.onnx" : "model");
       assertThat(run("export", checkpoint.toString(), "--format", format, "--out", target.toString())).as(out + err)
           .isEqualTo(ExitCodes.USAGE);
-      assertThat(err).contains("--out file://" + target + " is inside the data of the job exported (its data.path)",
+      assertThat(err).contains("--out file://" + target + " is inside the data of the job file://" + job + " (its data.path)",
           "would read this output as data");
     }
     assertThat(java.nio.file.Files.list(data)).isEmpty();
     assertThat(run("export", job.toString(), "--format", "djl", "--out", data.toString())).as(out + err)
         .isEqualTo(ExitCodes.USAGE);
-    assertThat(err).contains(" is the data of the job exported");
+    assertThat(err).contains(" is the data of the job file://" + job);
   }
 
   @Test

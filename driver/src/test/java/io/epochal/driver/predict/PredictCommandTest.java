@@ -445,7 +445,7 @@ class PredictCommandTest {
     String[] ontoData = again.clone();
     ontoData[args.length - 1] = data.toString();
     assertThat(run(ontoData)).isEqualTo(2);
-    assertThat(err).contains("training-data is not an earlier prediction output", "never data or a job "
+    assertThat(err).contains("training-data already exists and is not an earlier prediction output", "never data or a job "
         + "directory");
     assertThat(data.resolve("part-00000-abc.csv")).hasSameTextualContentAs(in);
 

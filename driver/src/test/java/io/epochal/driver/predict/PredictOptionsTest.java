@@ -55,4 +55,32 @@ class PredictOptionsTest {
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("--output"))
         .hasMessageContaining("already exists");
   }
+
+  @Test
+  void anOutputThatIsNoEarlierPredictionIsRefusedWithoutOfferingOverwriteAndOneHoldingOtherFilesIsKept(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path in = java.nio.file.Files.createDirectories(tmp.resolve("in"));
+    java.nio.file.Path plain = java.nio.file.Files.createDirectories(tmp.resolve("plain"));
+    java.nio.file.Files.writeString(plain.resolve("a.txt"), "mine\n");
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    java.util.function.BiFunction<java.nio.file.Path, Boolean, PredictOptions> to = (out, overwrite) ->
+        PredictOptions.builder().setInput(in.toUri().toString()).optOutput(out.toUri().toString())
+            .optOverwrite(overwrite).build();
+    assertThatThrownBy(() -> PredictionOutput.check(to.apply(plain, false), conf))
+        .hasMessageContaining("already exists and is not an earlier prediction output")
+        .hasMessageNotContaining("pass --overwrite");
+
+    java.nio.file.Path earlier = java.nio.file.Files.createDirectories(tmp.resolve("earlier"));
+    for (String f : List.of(PredictionOutput.MARKER, "_SUCCESS", "part-00000-x.csv", ".part-00000-x.csv.crc")) {
+      java.nio.file.Files.writeString(earlier.resolve(f), "1\n");
+    }
+    assertThatThrownBy(() -> PredictionOutput.check(to.apply(earlier, false), conf))
+        .hasMessageContaining("already exists (an earlier prediction output)").hasMessageContaining("pass --overwrite");
+    PredictionOutput.check(to.apply(earlier, true), conf);
+
+    java.nio.file.Files.writeString(earlier.resolve("notes.txt"), "mine\n");
+    assertThatThrownBy(() -> PredictionOutput.check(to.apply(earlier, true), conf))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("--output"))
+        .hasMessageContaining("also holds notes.txt, which predict did not write; --overwrite would delete it");
+  }
 }
