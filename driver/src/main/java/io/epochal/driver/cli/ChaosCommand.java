@@ -74,6 +74,11 @@ final class ChaosCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!cli.conf.isEmpty()) {
+      throw new IllegalArgumentException("chaos takes no --conf (given: " + String.join(", ", cli.conf) + "): its "
+          + "drivers run its own job on its own Spark conf, which --master chooses the master of; give the job's keys "
+          + "with --set");
+    }
     Path workDir = workDirText == null ? null : localWorkDir(workDirText);
     if (workDir != null) {
       io.epochal.driver.config.CreatablePath.requireDirectory("--work-dir",

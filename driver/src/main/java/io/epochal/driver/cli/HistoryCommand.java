@@ -23,8 +23,8 @@ final class HistoryCommand extends LauncherCommand {
   }
 
   @Option(names = "--csv", description = "Print CSV instead of the table: a header (epoch, step, the metrics "
-      + "recorded, lr, attempt, committed, checkpoint), then one row per epoch, an empty cell for a value an epoch "
-      + "did not record; numbers exact (as pandas.read_csv reads them back), times in ISO-8601 UTC.")
+      + "recorded, next_lr, attempt, committed, checkpoint), then one row per epoch, an empty cell for a value an "
+      + "epoch did not record; numbers exact (as pandas.read_csv reads them back), times in ISO-8601 UTC.")
   boolean csv;
 
   @Override

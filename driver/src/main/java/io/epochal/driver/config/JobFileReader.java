@@ -135,9 +135,10 @@ final class JobFileReader {
             + "'" + JOINED_PROBLEM + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
             + " ends with a backslash, which joins the next line to it in a properties file; remove that backslash "
             + "(a backslash in a value is written \\\\)"));
-      } else if (TRAILING_COMMENT.matcher(value).find()) {
+      } else if (TRAILING_COMMENT.matcher(value).find() && writtenWithBlankBeforeHash(jobFile, key)) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
-            + "'" + COMMENT_PROBLEM + "; put the comment on a line of its own"));
+            + "'" + COMMENT_PROBLEM + "; put the comment on a line of its own (or, if the '#' is the value's, write "
+            + "it \\#)"));
       }
       out.put(key, value);
     }
@@ -154,6 +155,34 @@ final class JobFileReader {
       if (continuations.stream().anyMatch(line -> line.startsWith(key))) {
         return true;
       }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a line of {@code jobFile} setting {@code key}, or a line continuing it, holds a blank
+   * followed by a '#' as written (not {@code \\#}, which a user writes for a '#' of the value): a
+   * comment meant to end the line.
+   */
+  private static boolean writtenWithBlankBeforeHash(Path jobFile, String key) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(jobFile, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return true; // read once already: said as the value reads
+    }
+    Pattern setting = Pattern.compile("^[\\uFEFF \\t\\f]*" + Pattern.quote(key) + "[ \\t\\f=:]");
+    boolean inKey = false;
+    for (String line : lines) {
+      inKey = inKey || setting.matcher(line).find();
+      if (inKey && TRAILING_COMMENT.matcher(line).find()) {
+        return true;
+      }
+      int backslashes = 0;
+      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+        backslashes++;
+      }
+      inKey = inKey && backslashes % 2 == 1;
     }
     return false;
   }

@@ -116,8 +116,8 @@ public final class RelocationNote {
    */
   public String refusal(Path dir) {
     return "the job that was in " + ShellWords.location(dir) + " (" + jobId + ") was relocated to " + movedTo
-        + (time.equals(Instant.EPOCH) ? "" : " at " + time) + " by a resume: continue it with 'bin/epochal resume "
-        + movedTo + "'; to start a new job in " + ShellWords.location(dir) + " instead, delete "
+        + (time.equals(Instant.EPOCH) ? "" : " at " + time) + " by a resume: continue it with: bin/epochal resume "
+        + ShellWords.quote(movedTo) + "; to start a new job in " + ShellWords.location(dir) + " instead, delete "
         + ShellWords.location(JobPaths.relocated(dir)) + " (" + JobPaths.RELOCATED + ")";
   }
 

@@ -223,6 +223,15 @@ class EpochalCliTest {
     assertThat(r.err).as("the commented value is said once, not again as no integer")
         .doesNotContain("checkpoint.keep_last = '2 # two are enough'");
 
+    // a '#' of the value, written escaped, is the value's
+    Path escaped = tmp.resolve("escaped.properties");
+    Files.writeString(escaped, Files.readString(jobFile).replaceAll("(?m)^job\\.name=.*$", "")
+        + "\njob.name=run \\#5\n");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run ok = run(launcher, new TestModelCatalog(), "train", escaped.toString());
+    assertThat(ok.code).as(ok.err).isEqualTo(ExitCodes.OK);
+    assertThat(launcher.spec.jobName()).isEqualTo("run #5");
+
     Files.write(file, (Files.readString(jobFile) + "\njob.name=caf").getBytes(StandardCharsets.UTF_8));
     Files.write(file, new byte[] {(byte) 0xe9, '\n'}, java.nio.file.StandardOpenOption.APPEND);
     long lines = Files.readString(jobFile).lines().count() + 2;

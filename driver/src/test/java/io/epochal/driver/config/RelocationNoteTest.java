@@ -38,8 +38,11 @@ class RelocationNoteTest {
     RelocationNote read = RelocationNote.read(fs(), old).orElseThrow();
     assertThat(read.movedTo()).isEqualTo("file:///x/new");
     assertThat(read.refusal(old)).contains("(job-1) was relocated to file:///x/new at 2026-01-02T03:04:05Z",
-        "continue it with 'bin/epochal resume file:///x/new'", "delete " + ShellWords.location(new Path(old,
+        "continue it with: bin/epochal resume file:///x/new;", "delete " + ShellWords.location(new Path(old,
             "relocated.json")));
+    // a location with a blank is one shell word in the command to paste
+    assertThat(RelocationNote.of("job-1", "file:///x/new jobs/a", Instant.EPOCH).refusal(old))
+        .contains("continue it with: bin/epochal resume 'file:///x/new jobs/a';");
   }
 
   @Test

@@ -595,7 +595,7 @@ class CliEndToEndTest {
     CliRun restarted = CliRun.of("train", tmp.resolve("job-b.properties").toString(), "--master", MASTER);
     assertThat(restarted.code).as("%s", restarted).isEqualTo(ExitCodes.USAGE);
     assertThat(restarted.err).contains("holds no job: the job that was in file://" + jobB, "was relocated to file://"
-        + moved, "continue it with 'bin/epochal resume file://" + moved + "'", "delete ", "relocated.json");
+        + moved, "continue it with: bin/epochal resume file://" + moved + ";", "delete ", "relocated.json");
     assertThat(listing(jobB)).as("nothing written").isEqualTo(there);
     for (String command : List.of("resume", "status")) {
       CliRun old = CliRun.of(command, jobB.toString());

@@ -93,4 +93,13 @@ class ChaosCommandTest {
     assertThat(run.err).contains("--master 'foo://bar' is not a master");
     assertThat(tmp).isEmptyDirectory();
   }
+
+  @Test
+  void aSparkConfIsRefusedWithExit2NotIgnored(@TempDir Path tmp) {
+    CliRun run = CliRun.of("--conf", "spark.executor.memory=2g", "chaos", "--iterations", "1", "--work-dir",
+        tmp.toString());
+    assertThat(run.code).as(run.toString()).isEqualTo(2);
+    assertThat(run.err).contains("chaos takes no --conf (given: spark.executor.memory=2g)", "--set");
+    assertThat(tmp).isEmptyDirectory();
+  }
 }
