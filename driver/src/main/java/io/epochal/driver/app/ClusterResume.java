@@ -183,8 +183,9 @@ public final class ClusterResume {
         } else if (code != 0) {
           failed++;
         }
-        String resume = ResumeCommand.of(e.getKey().jobDir(), options)
-            + (e.getKey().relocates() ? " --relocate" : "");
+        // what this run ran for it: with a template, the template (bin/epochal would resume on this machine's Spark)
+        String resume = submitTemplate != null ? commands.command(e.getKey().jobDir().toString(), false).get(2)
+            : ResumeCommand.of(e.getKey().jobDir(), options) + (e.getKey().relocates() ? " --relocate" : "");
         Optional<JobState> left = code == 0 && submitTemplate != null ? notCompleted(e.getKey()) : Optional.empty();
         if (left.isPresent()) {
           unfinished++;
