@@ -7,8 +7,9 @@
  * ({@code <param>.step}, {@code <param>.exp_avg}, {@code <param>.exp_avg_sq},
  * {@code <param>.max_exp_avg_sq}, {@code <param>.momentum_buffer}, {@code <param>.square_avg},
  * {@code <param>.grad_avg}) that can be checkpointed,
- * averaged across workers and loaded again. SGD without momentum runs the PyTorch engine's fused
- * kernel, which computes torch's equation exactly; Adam and AdamW run an exact host loop on the CPU
+ * averaged across workers and loaded again. SGD without momentum runs the PyTorch engine's SGD
+ * kernel, torch's equation rounded twice where torch fuses its multiply-add (the last bit may
+ * differ); Adam and AdamW run an exact host loop on the CPU
  * (the engine's fused Adam kernel forms {@code 1 - beta} in float32, so by default it is used only
  * where that stays within 1e-6 of torch's equations and the host loop cannot update the arrays:
  * {@link io.epochal.worker.optim.Adam.FusedKernel}); everything else runs

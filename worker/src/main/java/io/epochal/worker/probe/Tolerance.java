@@ -68,6 +68,12 @@ public final class Tolerance {
     if (isExact()) {
       return Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(actual);
     }
+    if (expected == actual) {
+      return true; // equal infinities too, as numpy's allclose takes them (their difference is NaN)
+    }
+    if (Float.isInfinite(expected) || Float.isInfinite(actual)) {
+      return false; // a relative bound of an infinity would take any finite value
+    }
     return Math.abs((double) expected - actual) <= maxAbs + relative * Math.abs((double) expected);
   }
 

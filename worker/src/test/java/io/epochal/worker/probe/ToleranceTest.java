@@ -40,4 +40,15 @@ class ToleranceTest {
     assertThat(cross.describe()).isEqualTo("within 1.0E-4 + 1.0E-4 x |recorded|");
     assertThat(Tolerance.exact().describe()).isEqualTo("bit for bit");
   }
+
+  @Test
+  void anOutputThatOverflowedAlikeIsCloseAndNaNOrTheOtherInfinityIsNot() {
+    Tolerance cross = EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+    assertThat(cross.accepts(Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY)).isTrue();
+    assertThat(cross.accepts(Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY)).isTrue();
+    assertThat(cross.accepts(Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY)).isFalse();
+    assertThat(cross.accepts(Float.POSITIVE_INFINITY, Float.MAX_VALUE)).isFalse();
+    assertThat(cross.accepts(Float.NaN, Float.NaN)).isFalse();
+    assertThat(cross.accepts(1f, Float.NaN)).isFalse();
+  }
 }
