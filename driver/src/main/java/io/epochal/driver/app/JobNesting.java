@@ -39,14 +39,12 @@ final class JobNesting {
    */
   static Optional<String> checkNewJobDir(Path dir, Configuration conf) {
     Path qualified;
-    Path enclosing = null;
+    Path enclosing;
     List<String> inside = new ArrayList<>();
     try {
       FileSystem fs = dir.getFileSystem(conf);
       qualified = fs.makeQualified(dir);
-      for (Path p = qualified.getParent(); p != null && enclosing == null; p = p.getParent()) {
-        enclosing = fs.exists(JobPaths.jobSpec(p)) ? p : null;
-      }
+      enclosing = enclosingJob(fs, qualified).orElse(null);
       JobFinder.Found found = JobFinder.find(fs, qualified);
       inside.addAll(found.jobs().keySet());
       inside.addAll(found.lostSpecs().keySet());
@@ -66,6 +64,20 @@ final class JobNesting {
           + "directory of its own, e.g. " + new Path(qualified, "new-job"));
     }
     return otherEntries(qualified, conf);
+  }
+
+  /**
+   * The nearest directory above {@code dir} that holds a {@code job.json}, if any.
+   *
+   * @throws IOException if a directory above cannot be checked
+   */
+  static Optional<Path> enclosingJob(FileSystem fs, Path qualified) throws IOException {
+    for (Path p = qualified.getParent(); p != null; p = p.getParent()) {
+      if (fs.exists(JobPaths.jobSpec(p))) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -111,6 +111,7 @@ final class JobRelocator {
         err.println("epochal: warning: cannot check " + named + " (the job.dir in job.json); relocating the job to "
             + qualifiedDir + " as --relocate says it was moved");
       }
+      refuseInsideAnotherJob(qualifiedDir, named);
       moved.put(JobKeys.JOB_DIR, JobSpecResolver.qualify(JobKeys.JOB_DIR, qualifiedDir.toString(), conf));
     } else if (amendment.directoryMoved()) {
       err.println("epochal: --relocate: job.json already names " + qualifiedDir + "; the directory needs no "
@@ -120,6 +121,26 @@ final class JobRelocator {
       moved.put(JobKeys.DATA_PATH, JobSpecResolver.qualify(JobKeys.DATA_PATH, amendment.dataPath().get(), conf));
     }
     return moved.build();
+  }
+
+  /**
+   * Refuses to relocate the job to {@code qualifiedDir} when it lies inside another job's directory:
+   * {@code status} and {@code resume --all} stop at the first {@code job.json} on the way down, so
+   * the job would never be listed, or resumed, again. One that cannot be checked is left to the run.
+   */
+  private void refuseInsideAnotherJob(Path qualifiedDir, String named) {
+    Optional<Path> enclosing;
+    try {
+      enclosing = JobNesting.enclosingJob(qualifiedDir.getFileSystem(conf), qualifiedDir);
+    } catch (IOException | RuntimeException e) {
+      return;
+    }
+    if (enclosing.isPresent()) {
+      throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": it "
+          + "is inside the directory of job " + enclosing.get() + " (it holds job.json), where 'status' and 'resume "
+          + "--all' would list only that job, never this one; move the directory outside every job directory and "
+          + "resume it there with --relocate");
+    }
   }
 
   /**

@@ -403,6 +403,16 @@ class ResumeAllTest {
     assertThat(relocated[0]).as(relocated[1] + relocated[2]).isEqualTo("2");
     assertThat(relocated[2]).contains("cannot relocate the job at").contains("still holds it");
     assertThat(new JobSpecStore(fs, new org.apache.hadoop.fs.Path(copy.toUri())).read()).contains(spec("e", original));
+
+    // a job moved into another job's directory would be hidden by it from status and resume --all
+    Path nested = copy.resolve("g-moved-inside");
+    org.apache.hadoop.fs.Path nestedDir = new org.apache.hadoop.fs.Path(nested.toUri());
+    new JobSpecStore(fs, nestedDir).writeOnce(spec("g", elsewhere.resolve("g-gone")));
+    String[] inside = cli("resume", nested.toString(), "--relocate");
+    assertThat(inside[0]).as(inside[1] + inside[2]).isEqualTo("2");
+    assertThat(inside[2]).contains("cannot relocate the job at", "g-gone", "is inside the directory of job",
+        "e-copy", "move the directory outside every job directory");
+    assertThat(new JobSpecStore(fs, nestedDir).read()).contains(spec("g", elsewhere.resolve("g-gone")));
   }
 
   private static JobSpec spec(String name, Path jobDir) {
