@@ -33,6 +33,8 @@ final class EpochHistory {
     KEPT,
     /** Its directory is there, but its manifest does not read (or a file it lists is missing or of another size). */
     DAMAGED,
+    /** Its directory is there, and its manifest is of a newer format than this build reads (a newer Epochal's). */
+    NEWER_FORMAT,
     /** Its directory is gone: retention deleted it (or someone else did). */
     DELETED
   }
@@ -83,7 +85,7 @@ final class EpochHistory {
         Epoch from = e.getValue();
         e.setValue(c.manifest().map(m -> new Epoch(EpochValues.of(m), from.attempt(), from.committedAt(),
             CheckpointState.KEPT)).orElse(new Epoch(from.values(), from.attempt(), from.committedAt(),
-            CheckpointState.DAMAGED)));
+            c.newerFormat() ? CheckpointState.NEWER_FORMAT : CheckpointState.DAMAGED)));
       }
     }
     // checkpoints the events do not tell of (a history lost or cut short): their manifests are the record

@@ -115,6 +115,17 @@ class EpochHistoryTest {
   }
 
   @Test
+  void aCheckpointANewerEpochalWroteIsShownAsSuchNotAsDamaged() throws Exception {
+    EpochHistory h = EpochHistory.of(List.of(committed(1, manifest(1))), List.of(new CheckpointEntry(1,
+        "/job/checkpoints/epoch-000001", null, "manifest format 3.0 is newer than this build reads (2)", true)));
+
+    assertThat(h.epochs()).singleElement().satisfies(e -> {
+      assertThat(e.values()).isEqualTo(EpochValues.of(manifest(1)));
+      assertThat(e.checkpoint()).isEqualTo(CheckpointState.NEWER_FORMAT);
+    });
+  }
+
+  @Test
   void aCommitRecordedBeforeEventsHeldMetricsGivesItsTrainingLossFromItsMessage() throws Exception {
     JobEvent old = JobEvent.fromJson(JSON.readTree("{\"time\":\"2026-03-04T05:06:08Z\",\"type\":\"EPOCH_COMMITTED\","
         + "\"attempt\":1,\"epoch\":1,\"round\":0,\"message\":\"train_loss=0.6931471805599453\"}"));
