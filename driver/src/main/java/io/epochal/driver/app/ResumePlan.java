@@ -230,6 +230,8 @@ public final class ResumePlan {
             .relocating(spec.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR));
       }
       return plan(fs, job, name, conf, now, read, spec, checkpoints);
+    } catch (io.epochal.job.NewerJobFileException e) {
+      return new Entry(job, name, state, epoch, Action.SKIP, e.getMessage()); // not damaged: another build's job
     } catch (IOException | RuntimeException e) {
       return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
     }

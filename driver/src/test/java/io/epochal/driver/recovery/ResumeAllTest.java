@@ -415,6 +415,23 @@ class ResumeAllTest {
     assertThat(new JobSpecStore(fs, nestedDir).read()).contains(spec("g", elsewhere.resolve("g-gone")));
   }
 
+  @Test
+  void aJobANewerEpochalWroteIsSkippedAsSuchNotAnError(@TempDir Path jobs) throws Exception {
+    Path newer = Files.createDirectories(jobs.resolve("h-newer"));
+    Files.writeString(newer.resolve("job.json"), "{\"format\": 99, \"job_id\": \"h\", \"job_name\": \"h\"}");
+    JobStateStore state = new JobStateStore(fs, new org.apache.hadoop.fs.Path(newer.toUri()));
+    state.transition(JobState.RUNNING, 1, "started");
+    state.transition(JobState.FAILED, 1, "failed");
+
+    ResumePlan plan = ResumePlan.of(new org.apache.hadoop.fs.Path(jobs.toUri()), new Configuration(),
+        java.time.Instant.now());
+
+    assertThat(plan.entries()).singleElement().satisfies(e -> {
+      assertThat(e.action()).isEqualTo(ResumePlan.Action.SKIP);
+      assertThat(e.reason()).contains("was written by a newer Epochal (format 99", "use that Epochal for this job");
+    });
+  }
+
   private static JobSpec spec(String name, Path jobDir) {
     return JobSpec.of(name, name, HyperParameters.builder().put("job.name", name)
         .put("job.dir", jobDir.toUri().toString()).build());
