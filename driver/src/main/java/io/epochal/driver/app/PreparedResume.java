@@ -49,6 +49,19 @@ final class PreparedResume {
   }
 
   /**
+   * The Spark conf a resume of the job in {@code qualified} (stored keys {@code stored}, {@code
+   * keys} with this resume's locations) checks against its keys: {@code sparkConf} without the
+   * {@code spark.epochal.*} entries that restate its stored keys or give a value a past resume
+   * amended away (said on {@code err}). {@code resume --all --dry-run} shows what they do to each job
+   * with it, as each job's resume will.
+   */
+  static Map<String, String> sparkConfOfResume(Map<String, String> sparkConf, HyperParameters stored,
+      HyperParameters keys, Path qualified, Configuration conf, PrintStream err) {
+    return withoutAmendedAway(ResumeConfCheck.withoutRestated(sparkConf, stored, keys, conf), keys, qualified, conf,
+        err);
+  }
+
+  /**
    * {@code sparkConf} without the {@code spark.epochal.*} entries that give a value a resume of the
    * job amended away since: the command line that started the job, run again to resume it (a
    * supervised spark-submit), still carries them, and the job continues as amended, saying so. An
@@ -128,8 +141,7 @@ final class PreparedResume {
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
     }
-    Map<String, String> sparkConf = withoutAmendedAway(
-        ResumeConfCheck.withoutRestated(options.effectiveSparkConf(), storedKeys, keys, conf), keys, qualified, conf,
+    Map<String, String> sparkConf = sparkConfOfResume(options.effectiveSparkConf(), storedKeys, keys, qualified, conf,
         err);
     Map<String, String> settings = new TreeMap<>(ResumeConfCheck.check(sparkConf, keys, qualified.toString(), conf));
     // placement keys are this run's own (not in job.json): from the Spark conf and --set

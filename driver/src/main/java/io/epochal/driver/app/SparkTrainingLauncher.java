@@ -238,7 +238,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         continue;
       }
       HyperParameters keys = stored.get().getHyperParameters();
-      ResumeConfCheck.Comparison c = ResumeConfCheck.compare(sparkConf, keys, conf);
+      // as the job's resume takes the conf: without entries that restate its keys or that a past resume amended away
+      Map<String, String> itsConf = PreparedResume.sparkConfOfResume(sparkConf, keys, keys,
+          e.jobDir().getFileSystem(conf).makeQualified(e.jobDir()), conf, err);
+      ResumeConfCheck.Comparison c = ResumeConfCheck.compare(itsConf, keys, conf);
       if (!c.unknown().isEmpty()) {
         refused++;
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* keys are not keys of its job: "

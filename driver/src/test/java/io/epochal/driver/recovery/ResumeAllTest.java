@@ -130,6 +130,29 @@ class ResumeAllTest {
   }
 
   @Test
+  void dryRunTakesAValueAPastResumeAmendedAwayAsTheJobsResumeWillNotAsAChange() throws Exception {
+    // d-failed started with checkpoint.keep_last=2, which a resume amended to 1
+    org.apache.hadoop.fs.Path failed = new org.apache.hadoop.fs.Path(root.resolve("d-failed").toUri());
+    new JobSpecStore(fs, failed).amend(new JobSpecStore(fs, failed).read().orElseThrow(), JobSpec.of("d-failed",
+        "d-failed", HyperParameters.builder().put("job.name", "d-failed").put("checkpoint.keep_last", 1L).build()));
+    try (io.epochal.job.JobEventLog.Writer events = new io.epochal.job.JobEventLog(fs, failed).openAttempt(2)) {
+      events.append(io.epochal.job.JobEvent.builder(io.epochal.job.JobEventType.AMENDED, java.time.Instant.now(), 2)
+          .optEpoch(0).optRound(0).optMessage("checkpoint.keep_last: 2 -> 1")
+          .optChanges(List.of(io.epochal.params.ValueChange.of("checkpoint.keep_last", 2L, 1L))).build());
+    }
+
+    // the command that started it, run again (a supervised spark-submit), still carries the first value
+    String[] r = cli("--conf", "spark.epochal.checkpoint.keep_last=2", "resume", "--all", "--dry-run",
+        root.toString());
+
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("0");
+    assertThat(r[1]).contains("c-expired: its job.json changes (spark.epochal.*): checkpoint.keep_last: (not set) -> 2")
+        .doesNotContain("d-failed: its job.json changes").doesNotContain("d-failed: its resume would be");
+    assertThat(r[1] + r[2]).contains("was amended by a resume since its Spark conf was written; the job continues as "
+        + "amended: checkpoint.keep_last=1 (Spark conf: 2)");
+  }
+
+  @Test
   void resumeOfADirectoryHoldingJobsNamesThemAndSuggestsResumeAll() {
     String[] r = cli("resume", root.toString());
     assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
