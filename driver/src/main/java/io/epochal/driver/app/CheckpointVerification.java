@@ -188,10 +188,13 @@ final class CheckpointVerification {
       } else if (failed(results) && mid == null) {
         fallback = resumeFallback(store, results, verifier);
       }
-      if (!t.isCheckpoint() && mid == null && !failed(results)) { // where in the next epoch a resume continues
-        CheckpointManifest newest = results.keySet().stream().filter(e -> e.manifest().isPresent())
-            .max(java.util.Comparator.comparingLong(CheckpointEntry::epoch)).flatMap(CheckpointEntry::manifest)
-            .orElse(null);
+      // where in the next epoch a resume continues: after the newest epoch checkpoint, when it is intact (an older
+      // one damaged, as --all finds, changes nothing of that)
+      Optional<CheckpointEntry> newestEntry = results.keySet().stream()
+          .max(java.util.Comparator.comparingLong(CheckpointEntry::epoch));
+      if (!t.isCheckpoint() && mid == null && newestEntry.isPresent() && newestEntry.get().manifest().isPresent()
+          && !failed(results.get(newestEntry.get()))) {
+        CheckpointManifest newest = newestEntry.get().manifest().get();
         mid = MidEpochVerification.verify(conf, t.jobDir(), newest, verifier, json ? null : err).orElse(null);
         if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {
           results.put(mid.entry(), mid.lines());

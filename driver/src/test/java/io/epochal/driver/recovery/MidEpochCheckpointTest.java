@@ -405,6 +405,25 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void verifyAllOfAJobWithAnOldDamagedCheckpointStillVerifiesTheMidEpochCheckpointAResumeContinues() throws Exception {
+    String dir = root.resolve("old-damaged-then-mid").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3", "checkpoint.keep_last", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
+    Path jobDir = root.resolve("old-damaged-then-mid");
+    Path model = jobDir.resolve("checkpoints").resolve("epoch-000001").resolve("model.safetensors");
+    Files.write(model, java.util.Arrays.copyOf(Files.readAllBytes(model), 100));
+
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobDir.toString(),
+        "--all");
+
+    assertThat(verify.code).as("epoch 1 is damaged: %s", verify.out).isNotZero();
+    assertThat(verify.out).contains("FAIL epoch-000001").contains("PASS epoch-000002")
+        .contains("PASS step-000000044  continues the newest epoch checkpoint: it follows epoch-000002 and holds "
+            + "rounds 1-6 of 8 of epoch 3")
+        .contains("a resume continues epoch 3 at round 7 from mid-epoch checkpoint step-000000044");
+  }
+
+  @Test
   void aMidEpochCheckpointOfAnEpochWhoseCheckpointIsGoneIsRemovedWithAWarningAndItsRoundsTrainedAgain()
       throws Exception {
     String dir = root.resolve("mid-epoch-after-lost-epoch").toUri().toString();
