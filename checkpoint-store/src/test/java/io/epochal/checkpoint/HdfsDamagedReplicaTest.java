@@ -91,4 +91,15 @@ class HdfsDamagedReplicaTest {
                   .doesNotContain("ChecksumException")));
     }
   }
+
+  @Test
+  void aFileWhoseEveryReplicaIsDamagedIsDamageTheStoreFallsBackFrom() throws Exception {
+    try (HadoopCheckpointStore store = store("every-replica", 2)) {
+      store.commit(TestCheckpoints.content(1, 1 << 16), CommitGuard.NONE);
+      assertThat(hdfs.cluster().corruptBlockOnDataNodes(firstBlock(store, CheckpointStore.MODEL_FILE))).isEqualTo(2);
+
+      assertThatThrownBy(() -> store.load(1)).isInstanceOf(CheckpointCorruptedException.class)
+          .hasMessageContaining(CheckpointStore.MODEL_FILE);
+    }
+  }
 }
