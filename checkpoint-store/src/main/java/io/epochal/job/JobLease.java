@@ -100,6 +100,19 @@ public final class JobLease {
     } catch (IOException e) {
       throw withdrawn(claim, e);
     }
+    // a driver that paused between its claim and this write (longer than the ttl) may find a newer claim: that
+    // driver holds the job, and readers ignore the lease.json just written, whose token is not the highest
+    long after;
+    try {
+      after = highestToken();
+    } catch (IOException e) { // every renewal and the commit guard check the token again
+      LOG.warn("Lease on {}: cannot list the claims after claiming token {} ({}); the next renewal checks it",
+          jobDir, token, e.toString());
+      after = token;
+    }
+    if (after != token) {
+      throw new LeaseHeldException(jobDir, effectiveRecord(after));
+    }
     mine = claim;
     unreleased = 0;
     LeaseHousekeeping.pruneOldTokens(fs.fs(), jobDir, token);

@@ -64,11 +64,12 @@ class JobLeaseLocalTest extends JobLeaseContract {
   void aLeaseWhoseOldClaimsCannotBePrunedIsStillTakenAndCanBeReleased() throws IOException {
     Path jobDir = new Path(root(), "job-unprunable");
     AtomicInteger claimListings = new AtomicInteger();
-    // the second listing of the claims is the prune after the claim; it fails (a NameNode failover)
+    // the third listing of the claims is the prune after the claim (the second checks that no newer claim came
+    // meanwhile); it fails (a NameNode failover)
     FileSystem flaky = new FilterFileSystem(fs) {
       @Override
       public FileStatus[] listStatus(Path p) throws IOException {
-        if (p.equals(JobPaths.leaseTokens(jobDir)) && claimListings.incrementAndGet() == 2) {
+        if (p.equals(JobPaths.leaseTokens(jobDir)) && claimListings.incrementAndGet() == 3) {
           throw new IOException("listing failed");
         }
         return super.listStatus(p);
@@ -77,7 +78,7 @@ class JobLeaseLocalTest extends JobLeaseContract {
     JobLease first = JobLease.builder().setFileSystem(flaky).setJobDir(jobDir).optHolder("driver-a")
         .optTtl(Duration.ofMinutes(10)).build();
     LeaseRecord taken = first.acquire(1);
-    assertThat(claimListings.get()).as("the prune listed the claims").isGreaterThanOrEqualTo(2);
+    assertThat(claimListings.get()).as("the prune listed the claims").isGreaterThanOrEqualTo(3);
     assertThat(first.getRecord()).contains(taken);
 
     first.release();

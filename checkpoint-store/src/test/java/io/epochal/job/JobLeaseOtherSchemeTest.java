@@ -83,6 +83,39 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
   }
 
   @Test
+  void aDriverThatPausedBetweenItsClaimAndItsLeaseFileFindsTheNewerClaimAndDoesNotHoldTheJob() throws IOException {
+    Path jobDir = new Path(root(), "job-acquire-race");
+    Duration ttl = Duration.ofSeconds(30);
+    MutableClock clockA = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
+    // driver b starts while a is paused (a long GC) between claiming token 1 and writing lease.json: by b's clock
+    // a's claim has expired, so b claims token 2 and writes its lease.json, which a's write then overwrites
+    MutableClock clockB = new MutableClock(Instant.parse("2025-03-01T12:00:00Z").plus(ttl).plusSeconds(1));
+    try (FileSystem plain = FileSystem.newInstance(URI.create(OtherSchemeFileSystem.SCHEME + ":///"),
+        OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()))) {
+      AtomicBoolean contend = new AtomicBoolean(true);
+      JobLease b = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-b")
+          .optTtl(ttl).optClock(clockB).build();
+      FileSystem racing = new FilterFileSystem(plain) {
+        @Override
+        public boolean rename(Path src, Path dst) throws IOException {
+          if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
+            b.acquire(2);
+          }
+          return super.rename(src, dst);
+        }
+      };
+      JobLease a = JobLease.builder().setFileSystem(racing).setJobDir(jobDir).optHolder("driver-a")
+          .optTtl(ttl).optClock(clockA).build();
+
+      assertThatThrownBy(() -> a.acquire(1)).isInstanceOf(LeaseHeldException.class).hasMessageContaining("driver-b");
+      assertThat(contend).as("b claimed while a wrote").isFalse();
+      assertThat(a.getRecord()).isEmpty();
+      b.checkStillHolder(2);
+      assertThat(b.renew().getToken()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aDriverWhoseGivenUpClaimCouldNeitherBeReleasedNorWithdrawnTakesTheJobAgainOthersStillWait() throws IOException {
     Path jobDir = new Path(root(), "job-given-up");
     Duration ttl = Duration.ofMinutes(10);
