@@ -134,7 +134,12 @@ final class JobFs {
         } catch (FileAlreadyExistsException e) {
           return false;
         }
-        syncLocalDir(dir);
+        try { // the new entry survives a power cut only once its directory is synced
+          syncLocalDir(dir);
+        } catch (IOException e) { // created: said, not failed as a create that did not happen (a claim nobody owns)
+          LOG.warn("{} is created, but syncing its directory failed ({}): a power cut may lose it", path,
+              e.toString());
+        }
         return true;
       }
       WriteAndClose.run(fs.create(tmp, false), out -> {

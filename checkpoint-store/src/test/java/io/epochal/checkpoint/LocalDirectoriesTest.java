@@ -79,4 +79,28 @@ class LocalDirectoriesTest {
     states.transition(io.epochal.job.JobState.COMPLETED, 1, "done"); // replaces state.json
     assertThat(synced).as("state.json's directory, once the new file is in place").contains(job);
   }
+
+  @Test
+  void aLeaseClaimWhoseDirectorySyncFailsIsStillTheClaimersAndReleasedSoTheNextDriverTakesTheJob() throws Exception {
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration());
+    org.apache.hadoop.fs.Path job = new org.apache.hadoop.fs.Path(Files.createDirectories(tmp.resolve("job")).toUri());
+    Path claims = tmp.resolve("job").resolve(io.epochal.job.JobPaths.leaseTokens(job).getName());
+    // the disk fails the sync of the claims' directory once the claim is linked in (an I/O error)
+    LocalDirectories.fsynced = p -> {
+      if (p.equals(claims)) {
+        LocalDirectories.fsynced = q -> { };
+        throw new java.io.IOException("injected: fsync of " + p + " failed");
+      }
+    };
+    io.epochal.job.JobLease first = io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(job)
+        .optHolder("driver-a").optTtl(java.time.Duration.ofMinutes(10)).build();
+
+    io.epochal.job.LeaseRecord taken = first.acquire(1);
+
+    assertThat(first.getRecord()).contains(taken);
+    first.release();
+    assertThat(io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(job).optHolder("driver-b")
+        .optTtl(java.time.Duration.ofMinutes(10)).build().acquire(2).getToken()).isEqualTo(taken.getToken() + 1);
+  }
 }
