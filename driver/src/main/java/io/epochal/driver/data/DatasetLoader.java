@@ -251,11 +251,19 @@ public final class DatasetLoader {
     s.conf().set("spark.sql.files.openCostInBytes", Long.toString(4L << 20));
     s.conf().set("spark.sql.files.minPartitionNum", Integer.toString(MIN_FILE_PARTITIONS));
     s.conf().unset("spark.sql.files.maxPartitionNum");
-    // a file that cannot be read fails the load naming it, whatever a cluster's defaults say: skipped,
-    // its rows (or the rest of them after the damage) would be left out without a word
-    s.conf().set("spark.sql.files.ignoreCorruptFiles", "false");
-    s.conf().set("spark.sql.files.ignoreMissingFiles", "false");
-    return s;
+    return failingOnUnreadableFiles(s);
+  }
+
+  /**
+   * {@code spark}, set so that a file it cannot read (damaged, or gone while read) fails the read
+   * naming it, whatever a cluster's defaults ({@code spark.sql.files.ignoreCorruptFiles}, {@code
+   * ignoreMissingFiles}) say: skipped, its rows (or the rest of them after the damage) would be
+   * left out without a word.
+   */
+  public static SparkSession failingOnUnreadableFiles(SparkSession spark) {
+    spark.conf().set("spark.sql.files.ignoreCorruptFiles", "false");
+    spark.conf().set("spark.sql.files.ignoreMissingFiles", "false");
+    return spark;
   }
 
   private static DataFrameReader reader(SparkSession spark, DataOptions o) {

@@ -225,12 +225,15 @@ public final class BatchPredictor {
 
   private PredictionSummary runNoticed(ModelSide model, String format, List<String> features, PredictOptions options,
       PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
+    // every row predicted or a failure naming the file that cannot be read, as training reads
+    io.epochal.driver.data.DatasetLoader.failingOnUnreadableFiles(spark.session());
     Dataset<Row> df = io.epochal.driver.data.InputFormats.load(spark.session(), reader(format), options.input(), format,
         "--format");
     // first, so that a csv file whose header differs is not reported as a missing column; in a
     // session of its own, since reading csv strictly turns off a setting of the session that reads
     io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(
-        spark.session().newSession(), df, format, options.input(), "--format", true);
+        io.epochal.driver.data.DatasetLoader.failingOnUnreadableFiles(spark.session().newSession()), df, format,
+        options.input(), "--format", true);
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
       if (!columns.contains(c)) {

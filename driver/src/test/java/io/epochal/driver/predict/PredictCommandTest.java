@@ -127,6 +127,30 @@ class PredictCommandTest {
     return in;
   }
 
+  @Test
+  void aTruncatedInputFileFailsThePredictionNamingItAlsoWhereTheClustersDefaultsIgnoreCorruptFiles() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("gz-input"));
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(bytes)) {
+      StringBuilder b = new StringBuilder("f0,f1,f2,f3\n");
+      for (int i = 0; i < 5000; i++) {
+        b.append(i).append(",1,2,3\n");
+      }
+      gz.write(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    byte[] all = bytes.toByteArray();
+    Files.write(dir.resolve("a.csv.gz"), java.util.Arrays.copyOf(all, all.length / 2));
+    Path output = tmp.resolve("gz-predictions");
+
+    // as a cluster's spark-defaults.conf may set it
+    int code = run("predict", job.toString(), "--master", "local[1]", "--conf", "spark.sql.files.ignoreCorruptFiles=true",
+        "--input", dir.toString(), "--format", "csv", "--features", "f0,f1,f2,f3", "--output", output.toString());
+
+    assertThat(code).as("not a prediction of the rows before the damage: %s", out + err).isNotZero();
+    assertThat(err).contains("a.csv.gz");
+    assertThat(output.resolve(PredictionOutput.MARKER)).doesNotExist();
+  }
+
   /** Lines of the CSV part files in {@code dir}, header lines dropped, in part order. */
   private static List<String[]> readCsvParts(Path dir) throws IOException {
     List<String[]> rows = new ArrayList<>();
