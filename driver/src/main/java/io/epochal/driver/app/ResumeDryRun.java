@@ -94,7 +94,8 @@ final class ResumeDryRun {
               : "'bin/epochal resume " + dir + " --epochs N'") : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
-      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs())
+      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs()
+          && !io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, resume.jobDir(), newest))
           .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()));
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")

@@ -155,6 +155,36 @@ public final class EarlyStopping {
   }
 
   /**
+   * Whether a past run of the job in {@code jobDir} (whose events say so) extended {@code
+   * train.epochs} beyond {@code completed} at or after the checkpoint of that epoch: a {@code resume
+   * --epochs} after the job stopped early there. The job then trains on from it, as that run did,
+   * though its early-stopping count is used up, whatever run resumes it now; where the job stopped
+   * early and the driver ended before it amended {@code train.epochs}, no such event is there. Events
+   * that cannot be read are no extension.
+   */
+  public static boolean epochsExtendedAfter(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path jobDir,
+      long completed) {
+    java.util.List<io.epochal.job.JobEvent> events;
+    try {
+      events = new io.epochal.job.JobEventLog(fs, jobDir).readAll();
+    } catch (java.io.IOException | RuntimeException e) {
+      return false;
+    }
+    boolean extended = false; // the last change of train.epochs since that checkpoint decides
+    for (io.epochal.job.JobEvent e : events) {
+      if (e.getType() != io.epochal.job.JobEventType.AMENDED || e.getEpoch() < completed) {
+        continue;
+      }
+      for (io.epochal.params.ValueChange c : e.getChanges()) {
+        if (c.getKey().equals(JobKeys.EPOCHS)) {
+          extended = c.getTo().filter(v -> v instanceof Number && ((Number) v).longValue() > completed).isPresent();
+        }
+      }
+    }
+    return extended;
+  }
+
+  /**
    * What {@code status} says of the early stopping of a job with keys {@code job} ({@code job.json}),
    * from the metrics of its newest checkpoint: how many epochs of its patience went without
    * improvement, its best, and whether it stopped there. Empty without early stopping or its state.

@@ -74,9 +74,11 @@ final class EpochLoop {
     int epochs = spec.epochs();
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
     EarlyStopping stopping = EarlyStopping.start(spec, start.completedEpochs(), start.metrics(), start.rankedBy());
-    if (stopping.exhausted() && start.completedEpochs() < epochs && !dir.specFile().amendsEpochs()) {
+    if (stopping.exhausted() && start.completedEpochs() < epochs && !dir.specFile().amendsEpochs()
+        && !EarlyStopping.epochsExtendedAfter(dir.fileSystem(), dir.path(), start.completedEpochs())) {
       // it stopped early at this checkpoint and the driver ended before train.epochs was amended, or a resume
-      // lowered early_stop.patience to the epochs it waited already (a resume --epochs trains on)
+      // lowered early_stop.patience to the epochs it waited already (a resume --epochs, this one or one before
+      // that was stopped, trains on)
       return new TrainingOutcome(start.completedEpochs(), start.completedEpochs(), start.globalStep(), start.state(),
           dir.store().checkpointsDir(), List.of(), 0, 0).withEarlyStop(stopping.reason());
     }

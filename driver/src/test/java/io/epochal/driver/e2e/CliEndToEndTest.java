@@ -673,8 +673,21 @@ class CliEndToEndTest {
         .contains("nothing to train: 3 of 3 epochs done (0 in this run, 3 before it)");
     assertThat(storedKeys(job).getLong("train.epochs")).isEqualTo(3);
 
-    // more epochs continue the count: one more without improvement ends it again
-    CliRun more = CliRun.of("resume", job.toString(), "--epochs", "6", "--master", MASTER);
+    // more epochs continue the count: one more without improvement ends it again; also where the resume that
+    // asked for them wrote them and was stopped before epoch 4's checkpoint, and a plain resume continues the job
+    io.epochal.job.JobSpec ended = specs.read().orElseThrow();
+    specs.amend(ended, io.epochal.job.JobSpec.of(ended.getJobId(), ended.getJobName(), ended.getHyperParameters()
+        .with(io.epochal.params.HyperParameters.builder().put("train.epochs", 6L).build())));
+    try (io.epochal.job.JobEventLog.Writer events = new io.epochal.job.JobEventLog(fs, dir).openAttempt(9)) {
+      events.append(io.epochal.job.JobEvent.builder(JobEventType.AMENDED, java.time.Instant.now(), 9).optEpoch(3)
+          .optRound(0).optMessage("train.epochs: 3 -> 6")
+          .optChanges(List.of(io.epochal.params.ValueChange.of("train.epochs", 3L, 6L))).build());
+    }
+    failedAfter(job, 3, 3);
+    CliRun extended = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(extended.err).as("%s", extended).contains("trains epochs 4 to 6 of 6, after epoch 3")
+        .doesNotContain("trains nothing");
+    CliRun more = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("stopped early after epoch 4 of 6").contains("for 3 epochs in a row")
         .contains("4 of 4 epochs done (1 in this run, 3 before it)");
