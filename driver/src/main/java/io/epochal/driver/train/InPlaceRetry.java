@@ -22,6 +22,8 @@ final class InPlaceRetry {
   private final int maxAttempts;
   private final TrainingListener listener;
   private final Runnable interruptCleared;
+  /** Where the last work began; null before any. */
+  private volatile StopCauses.Window window;
 
   /**
    * A retry with the run's {@code failures}; {@code interruptCleared} is told when an interrupt
@@ -67,21 +69,29 @@ final class InPlaceRetry {
   <T> T run(Work<T> work, String again, int inPlace) throws TrainingException {
     int retried = 0;
     while (true) {
-      int outOfMemoryBefore = spark.executorsOutOfMemory();
+      StopCauses.Window begun = StopCauses.Window.begin(spark);
+      window = begun;
       try {
         return work.run();
       } catch (TrainingException failure) {
         if (retried++ >= inPlace) {
           throw failure;
         }
-        retry(failure, outOfMemoryBefore, again);
+        retry(failure, begun, again);
       }
     }
   }
 
   /**
-   * After {@code thrown}, a failure of work begun when {@code outOfMemoryBefore} executors had run
-   * out of memory: when the run's failure manager retries its reason (and the driver is not shutting
+   * Where the last work this retry ran began, if it ran any: a failure it throws, or one of the
+   * attempt after it, is judged from there ({@link StopCauses.Window}).
+   */
+  java.util.Optional<StopCauses.Window> lastWindow() {
+    return java.util.Optional.ofNullable(window);
+  }
+
+  /**
+   * After {@code thrown}, a failure of work begun at {@code begun}: when the run's failure manager retries its reason (and the driver is not shutting
    * down), records it in the job's history, says that {@code again} follows, waits the backoff and
    * returns, for the caller to repeat the work; otherwise throws {@code thrown} for the attempt to
    * fail with, as it would without this retry (the attempt records and classifies it).
@@ -89,12 +99,11 @@ final class InPlaceRetry {
    * @throws TrainingException {@code thrown}, or INTERRUPTED when the thread is interrupted while it
    *     waits
    */
-  private void retry(TrainingException thrown, int outOfMemoryBefore, String again) throws TrainingException {
+  private void retry(TrainingException thrown, StopCauses.Window begun, String again) throws TrainingException {
     if (dir.outcome().shuttingDown()) {
       throw thrown;
     }
-    TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),
-        spark.executorsOutOfMemory() - outOfMemoryBefore);
+    TrainingException e = begun.judge(thrown, spark);
     if (!failures.shouldRetry(e)) {
       throw thrown;
     }

@@ -14,15 +14,34 @@ final class StopCauses {
   private StopCauses() {}
 
   /**
+   * Where a piece of work (an attempt, a round, a commit) began: how many executors had run out of
+   * memory then, and the driver's heap watch from then. A failure of the work is judged by what
+   * happened since, not by an executor lost, or a full collection, during earlier work that went on.
+   */
+  record Window(int executorsOutOfMemory, HeapWatch.Mark heap) {
+
+    /** A window beginning now. */
+    static Window begin(EpochalSpark spark) {
+      return new Window(spark.executorsOutOfMemory(), HeapWatch.mark());
+    }
+
+    /** {@link #ranOutOfHeap} of {@code e}, a failure of the work begun at this window. */
+    TrainingException judge(TrainingException e, EpochalSpark spark) {
+      return ranOutOfHeap(e, spark.jsc().isLocal(), spark.executorsOutOfMemory() - executorsOutOfMemory,
+          heap.exhaustion().or(heap::threadKilled));
+    }
+  }
+
+  /**
    * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
-   * ran out during the run and {@code e} is how that shows in Spark: a task or its result lost, a
+   * ran out during the failed work ({@code heapExhaustion} says how) and {@code e} is how that shows in Spark: a task or its result lost, a
    * commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
    * Spark still holds blocks of the last). {@code local}: the executors run in the driver's JVM.
    * On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
    * memory (Spark's exit code 52, which the task's failure may not show) says so, with the setting.
    */
-  static TrainingException ranOutOfHeap(JobDirectory dir, TrainingException e, boolean local,
-      int executorsOutOfMemory) {
+  static TrainingException ranOutOfHeap(TrainingException e, boolean local, int executorsOutOfMemory,
+      Optional<String> heapExhaustion) {
     FailureReason r = e.reason();
     if (r != FailureReason.TASK_FAILED && r != FailureReason.WORKER_LOST && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
       return e;
@@ -40,7 +59,7 @@ final class StopCauses {
               ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory during the attempt (exit "
               + "code 52, Spark's exit on an OutOfMemoryError): " + EpochalSpark.executorMemoryAdvice(), e);
     }
-    return dir.heapExhaustion().map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
+    return heapExhaustion.map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
         e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);
   }
 

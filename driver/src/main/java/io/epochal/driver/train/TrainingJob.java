@@ -41,6 +41,8 @@ public final class TrainingJob {
   private final StartingWeights starting;
   /** {@link #run} cleared the thread's interrupt to record an INTERRUPTED stop, and sets it again. */
   private boolean interruptCleared;
+  /** The in-place retry of the attempt under way, once it made one: where its last work began. */
+  private InPlaceRetry inPlace;
   /** A new job's data, loaded before its job directory was written; used by the first attempt. */
   private LoadedDataset preloaded;
   /** A new job's held-out rows, loaded with {@link #preloaded}. */
@@ -148,7 +150,8 @@ public final class TrainingJob {
       FailureManager failures = new FailureManager(spec.retryMaxAttempts(), spec.retryBackoffMs());
       TrainingOutcome trained;
       while (true) {
-        int executorsOutOfMemory = spark.executorsOutOfMemory();
+        StopCauses.Window attempt = StopCauses.Window.begin(spark);
+        inPlace = null;
         try {
           if (failures.attempts() > 1) {
             // a retry: is the job still this driver's, and does its storage take writes (else wait for it)?
@@ -173,8 +176,9 @@ public final class TrainingJob {
           }
           throw e;
         } catch (TrainingException thrown) {
-          TrainingException e = StopCauses.ranOutOfHeap(dir, thrown, spark.jsc().isLocal(),
-              spark.executorsOutOfMemory() - executorsOutOfMemory);
+          // judged by what happened since the work that failed began (a round, a commit), else since the attempt did
+          InPlaceRetry retried = inPlace;
+          TrainingException e = (retried == null ? attempt : retried.lastWindow().orElse(attempt)).judge(thrown, spark);
           clearInterrupt(e);
           if (dir.outcome().shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
@@ -331,7 +335,7 @@ public final class TrainingJob {
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
-        InPlaceRetry inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener,
+        inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener,
             () -> interruptCleared = true);
         return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut, mid);
       }

@@ -101,12 +101,13 @@ class FailureManagerTest {
     FailureManager failures = new FailureManager(3, 0);
     TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 1, 1, "epoch 1 round 1 lost an "
         + "executor: Job aborted due to stage failure", null);
-    TrainingException outOfMemory = StopCauses.ranOutOfHeap(null, lost, false, 4);
+    TrainingException outOfMemory = StopCauses.ranOutOfHeap(lost, false, 4, java.util.Optional.empty());
     assertThat(failures.shouldRetry(outOfMemory)).isFalse();
     assertThat(failures.finalFailure(outOfMemory)).as("said as it is, not as attempts given up").isSameAs(outOfMemory);
-    assertThat(failures.shouldRetry(StopCauses.ranOutOfHeap(null, lost, false, 0))).isTrue();
-    assertThat(failures.shouldRetry(StopCauses.ranOutOfHeap(null, new TrainingException(FailureReason.TASK_FAILED, 1,
-        1, "epoch 1 round 1 failed", new RuntimeException("java.lang.OutOfMemoryError: Java heap space")), false, 0)))
+    assertThat(failures.shouldRetry(StopCauses.ranOutOfHeap(lost, false, 0, java.util.Optional.empty()))).isTrue();
+    assertThat(failures.shouldRetry(StopCauses.ranOutOfHeap(new TrainingException(FailureReason.TASK_FAILED, 1,
+        1, "epoch 1 round 1 failed", new RuntimeException("java.lang.OutOfMemoryError: Java heap space")), false, 0,
+        java.util.Optional.empty())))
         .as("a task's own OutOfMemoryError on an executor").isFalse();
   }
 

@@ -13,21 +13,31 @@ class StopCausesTest {
 
   @Test
   void aRoundLostWhileExecutorsRanOutOfMemoryOnAClusterNamesThemAndTheSettingThatGivesThemMore() {
-    TrainingException named = StopCauses.ranOutOfHeap(null, lost(FailureReason.WORKER_LOST), false, 2);
+    TrainingException named = StopCauses.ranOutOfHeap(lost(FailureReason.WORKER_LOST), false, 2, java.util.Optional.empty());
 
     assertThat(named.reason()).as("still a lost worker: a retry may fit").isEqualTo(FailureReason.WORKER_LOST);
     assertThat(named.getMessage()).startsWith("epoch 1 round 1 lost an executor: Job aborted due to stage failure; "
         + "2 executors ran out of memory during the attempt (exit code 52, Spark's exit on an OutOfMemoryError): "
         + "give the executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model");
-    assertThat(StopCauses.ranOutOfHeap(null, lost(FailureReason.TASK_FAILED), false, 1).getMessage())
+    assertThat(StopCauses.ranOutOfHeap(lost(FailureReason.TASK_FAILED), false, 1, java.util.Optional.empty()).getMessage())
         .contains("; an executor ran out of memory during the attempt (exit code 52");
   }
 
   @Test
   void aFailureWithoutExecutorsOutOfMemoryOrOfTheDriversCommitIsLeftAsItWas() {
     TrainingException lost = lost(FailureReason.WORKER_LOST);
-    assertThat(StopCauses.ranOutOfHeap(null, lost, false, 0)).isSameAs(lost);
+    assertThat(StopCauses.ranOutOfHeap(lost, false, 0, java.util.Optional.empty())).isSameAs(lost);
     TrainingException commit = lost(FailureReason.CHECKPOINT_WRITE_FAILED);
-    assertThat(StopCauses.ranOutOfHeap(null, commit, false, 1)).as("the driver writes checkpoints").isSameAs(commit);
+    assertThat(StopCauses.ranOutOfHeap(commit, false, 1, java.util.Optional.empty())).as("the driver writes checkpoints").isSameAs(commit);
+  }
+
+  @Test
+  void aLocalFailureIsTheHeapsOnlyWhenItRanOutDuringTheFailedWork() {
+    TrainingException lost = lost(FailureReason.TASK_FAILED);
+    assertThat(StopCauses.ranOutOfHeap(lost, true, 0, java.util.Optional.empty())).isSameAs(lost);
+    TrainingException heap = StopCauses.ranOutOfHeap(lost, true, 0,
+        java.util.Optional.of("the driver's heap ran out: 1 full garbage collection for lack of room"));
+    assertThat(heap.reason()).isEqualTo(FailureReason.DRIVER_OUT_OF_MEMORY);
+    assertThat(heap.getMessage()).contains("1 full garbage collection for lack of room, which is the likely cause");
   }
 }
