@@ -22,8 +22,8 @@ final class InPlaceRetry {
   private final int maxAttempts;
   private final TrainingListener listener;
   private final Runnable interruptCleared;
-  /** Where the last work began; null before any. */
-  private volatile StopCauses.Window window;
+  /** Where the work whose failure was passed on began; null before one is. */
+  private volatile StopCauses.Window failed;
 
   /**
    * A retry with the run's {@code failures}; {@code interruptCleared} is told when an interrupt
@@ -70,24 +70,30 @@ final class InPlaceRetry {
     int retried = 0;
     while (true) {
       StopCauses.Window begun = StopCauses.Window.begin(spark);
-      window = begun;
       try {
         return work.run();
       } catch (TrainingException failure) {
         if (retried++ >= inPlace) {
+          failed = begun;
           throw failure;
         }
-        retry(failure, begun, again);
+        try {
+          retry(failure, begun, again);
+        } catch (TrainingException notRetried) {
+          failed = begun;
+          throw notRetried;
+        }
       }
     }
   }
 
   /**
-   * Where the last work this retry ran began, if it ran any: a failure it throws, or one of the
-   * attempt after it, is judged from there ({@link StopCauses.Window}).
+   * Where the work whose failure this retry passed on began, if it passed one on: the attempt
+   * judges that failure from there ({@link StopCauses.Window}), not from its own start. Rounds and
+   * a commit may run at once; each failure records its own work's window.
    */
-  java.util.Optional<StopCauses.Window> lastWindow() {
-    return java.util.Optional.ofNullable(window);
+  java.util.Optional<StopCauses.Window> failedWindow() {
+    return java.util.Optional.ofNullable(failed);
   }
 
   /**

@@ -178,7 +178,8 @@ public final class TrainingJob {
         } catch (TrainingException thrown) {
           // judged by what happened since the work that failed began (a round, a commit), else since the attempt did
           InPlaceRetry retried = inPlace;
-          TrainingException e = (retried == null ? attempt : retried.lastWindow().orElse(attempt)).judge(thrown, spark);
+          TrainingException e = (retried == null ? attempt : retried.failedWindow().orElse(attempt)).judge(thrown,
+              spark);
           clearInterrupt(e);
           if (dir.outcome().shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
