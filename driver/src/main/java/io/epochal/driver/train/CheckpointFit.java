@@ -38,6 +38,19 @@ public final class CheckpointFit {
   private CheckpointFit() {}
 
   /**
+   * The epoch and round checkpoint {@code c} holds the state after: an epoch checkpoint's epoch and
+   * round 0, a mid-epoch checkpoint's epoch (the one after those its manifest counts as completed)
+   * and the rounds of it done.
+   */
+  static int[] position(io.epochal.checkpoint.LoadedCheckpoint c) {
+    CheckpointManifest m = c.manifest();
+    boolean midEpoch = io.epochal.checkpoint.CheckpointSeries.of(c.path()) == io.epochal.checkpoint.CheckpointSeries.STEPS;
+    long round = midEpoch && m.randomState().contains("round") ? m.randomState().getLong("round") : 0;
+    return midEpoch ? new int[] {Math.toIntExact(m.epoch() + 1), Math.toIntExact(round)}
+        : new int[] {Math.toIntExact(m.epoch()), 0};
+  }
+
+  /**
    * Checks that checkpoint {@code c}, whose files match its manifest, continues training with
    * {@code config}: its model tensors fit the model (loaded into this thread's cached model), its
    * optimizer tensors the optimizer and the model's trainable parameters, its recorded probe output
@@ -51,6 +64,7 @@ public final class CheckpointFit {
   public static void checkContinuable(LoadedCheckpoint c, TrainingConfig config, Map<String, String> versions,
       TrainingListener listener) throws TrainingException {
     CheckpointManifest m = c.manifest();
+    int[] at = position(c); // where a failure to continue it is recorded
     EpochalModel model = ModelCache.forCurrentThread()
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     Optional<String> unfit = loadModel(model, c.model())
@@ -60,7 +74,7 @@ public final class CheckpointFit {
         .or(() -> probeUnreadable(c.probe()))
         .or(() -> probeDigestMismatch(m, c.probe()));
     if (unfit.isPresent()) {
-      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, at[0], at[1], "checkpoint "
           + JobSpecResolver.locationText(c.path()) + " cannot be continued: " + unfit.get() + "\n" + advice(c.path()), null);
     }
     EngineCompatibility compat = EngineCompatibility.compare(m.versions(), versions);
@@ -70,13 +84,13 @@ public final class CheckpointFit {
     try {
       Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
     } catch (ProbeMismatchException e) {
-      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0,
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, at[0], at[1],
           "checkpoint " + JobSpecResolver.locationText(c.path()) + " does not reproduce its model: " + e.getMessage() + "\n"
               + advice(c.path()), e);
     }
     Optional<String> average = averageNotReproduced(model, c, compat.probeTolerance());
     if (average.isPresent()) {
-      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, (int) m.epoch(), 0, "checkpoint "
+      throw new TrainingException(FailureReason.CHECKPOINT_NOT_REPRODUCIBLE, at[0], at[1], "checkpoint "
           + JobSpecResolver.locationText(c.path()) + " does not reproduce its moving average: " + average.get() + "\n"
           + advice(c.path()), null);
     }

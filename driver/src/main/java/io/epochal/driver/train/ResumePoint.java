@@ -226,8 +226,9 @@ final class ResumePoint {
     try {
       return ReduceOnPlateau.restore(config.scheduleParams(), schedule);
     } catch (IllegalArgumentException e) {
-      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, completedEpochs, 0, "checkpoint "
-          + JobSpecResolver.locationText(checkpoint) + " cannot continue schedule 'plateau': " + e.getMessage()
+      // a mid-epoch checkpoint holds rounds of the epoch after those completed
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, roundsDone > 0 ? completedEpochs + 1 : completedEpochs,
+          roundsDone, "checkpoint " + JobSpecResolver.locationText(checkpoint) + " cannot continue schedule 'plateau': " + e.getMessage()
           + "; its manifest's lr_schedule is not what Epochal writes for it (edited, or written by another "
           + "program): resume from an earlier checkpoint by moving this one aside", e);
     }
@@ -301,8 +302,8 @@ final class ResumePoint {
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
         // why it is damaged was said when the search for the newest verified checkpoint skipped it
         listener.warning("moved damaged checkpoint " + JobSpecResolver.locationText(from)
-            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch()
-            + " is trained again from epoch " + completedEpochs);
+            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch() + " is trained again, "
+            + (completedEpochs == 0 ? "from the start" : "after epoch " + completedEpochs));
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());
       } catch (java.io.IOException e) {

@@ -376,7 +376,7 @@ class InDriverRecoveryTest {
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("skipping damaged checkpoint epoch 2")
         .contains("epoch-000002").containsIgnoringCase("model.safetensors").contains("falling back"));
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint")
-        .contains("trained again from epoch 1").as("the reason, said once").doesNotContainIgnoringCase("safetensors"));
+        .contains("epoch 2 is trained again, after epoch 1").as("the reason, said once").doesNotContainIgnoringCase("safetensors"));
     assertThat(RecoveryFixture.events(dir, new Configuration())).as("the history keeps the reason")
         .anyMatch(e -> e.getType() == JobEventType.FAILURE && e.getMessage().startsWith("damaged checkpoint ")
             && e.getMessage().contains("model.safetensors"));
