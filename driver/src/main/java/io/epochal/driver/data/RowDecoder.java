@@ -179,6 +179,11 @@ public final class RowDecoder implements Serializable {
     if (v == null) {
       return "feature column '" + col + "' is null";
     }
+    long declared = sparseSize(v); // told before a sparse vector is made dense, which a hostile size would not fit
+    if (declared >= 0 && declared != featureSize) {
+      return "feature column '" + col + "' is a sparse vector of size " + declared + ", expected " + featureSize
+          + " values";
+    }
     double[] values = toDoubles(v);
     if (values == null) {
       return "feature column '" + col + "' holds " + (v instanceof String ? "the text '" + v + "'"
@@ -353,12 +358,40 @@ public final class RowDecoder implements Serializable {
     try {
       Method toArray = v.getClass().getMethod("toArray");
       if (toArray.getReturnType() == double[].class && v.getClass().getName().contains(".linalg.")) {
-        return (double[]) toArray.invoke(v);
+        return sparseSize(v) > MAX_DENSE ? null : (double[]) toArray.invoke(v);
       }
     } catch (ReflectiveOperationException e) {
       return null;
     }
     return null;
+  }
+
+  /** The most values a sparse vector is made dense to (a larger one is no feature vector of a row). */
+  static final long MAX_DENSE = 1L << 28;
+
+  /**
+   * The size a sparse ML vector declares (object form, or the struct form of type 0), -1 for any
+   * other value.
+   */
+  static long sparseSize(Object v) {
+    if (v instanceof Row) {
+      Row r = (Row) v;
+      List<String> names = List.of(r.schema() == null ? new String[0] : r.schema().fieldNames());
+      if (!names.containsAll(List.of("type", "size")) || !(r.get(r.fieldIndex("type")) instanceof Number)
+          || ((Number) r.get(r.fieldIndex("type"))).intValue() != 0 || !(r.get(r.fieldIndex("size")) instanceof Number)) {
+        return -1;
+      }
+      return ((Number) r.get(r.fieldIndex("size"))).longValue();
+    }
+    if (v != null && v.getClass().getName().contains(".linalg.") && v.getClass().getSimpleName().startsWith("Sparse")) {
+      try {
+        Object size = v.getClass().getMethod("size").invoke(v);
+        return size instanceof Number ? ((Number) size).longValue() : -1;
+      } catch (ReflectiveOperationException e) {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   /** The struct form of an ML vector: type (0 sparse, 1 dense), size, indices, values. */
@@ -375,10 +408,13 @@ public final class RowDecoder implements Serializable {
     if (((Number) type).intValue() == 1) {
       return values;
     }
+    if (!names.containsAll(List.of("indices", "size"))) {
+      return null;
+    }
     double[] indices = toDoubles(r.get(r.fieldIndex("indices")));
     Object size = r.get(r.fieldIndex("size"));
     if (indices == null || !(size instanceof Number) || indices.length != values.length
-        || ((Number) size).intValue() < 0) {
+        || ((Number) size).longValue() < 0 || ((Number) size).longValue() > MAX_DENSE) {
       return null;
     }
     double[] dense = new double[((Number) size).intValue()];

@@ -94,4 +94,24 @@ class RowDecoderTest {
     assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(3, 3)))).as("repeated index").isNull();
     assertThat(RowDecoder.toDoubles(sparse.apply(-1, List.of(1, 3)))).as("negative size").isNull();
   }
+
+  @Test
+  void aSparseVectorOfAHugeSizeIsABadRowNamingItsSizeNeverMadeDense() {
+    org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+        .add("type", "byte").add("size", "int").add("indices", "array<int>").add("values", "array<double>");
+    org.apache.spark.sql.Row huge = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+        new Object[] {(byte) 0, 2_147_483_000, List.of(0, 3), List.of(1.5, 2.5)}, schema);
+    RowDecoder decoder = RowDecoder.forFeatures(List.of("v"), true, 4);
+
+    assertThat(decoder.decode(RowFactory.create(huge), new float[4]))
+        .isEqualTo("feature column 'v' is a sparse vector of size 2147483000, expected 4 values");
+    assertThat(RowDecoder.toDoubles(huge)).as("not 16 GiB of zeros").isNull();
+    // a struct of type 0 without its indices is no vector, not a failed task
+    org.apache.spark.sql.Row noIndices = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+        new Object[] {(byte) 0, List.of(1.5, 2.5)}, new org.apache.spark.sql.types.StructType().add("type", "byte")
+        .add("values", "array<double>"));
+    assertThat(RowDecoder.toDoubles(noIndices)).isNull();
+    assertThat(decoder.decode(RowFactory.create(noIndices), new float[4])).contains("not an array of numbers or a "
+        + "vector");
+  }
 }
