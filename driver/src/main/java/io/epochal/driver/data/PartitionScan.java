@@ -156,6 +156,15 @@ public final class PartitionScan implements Serializable {
     return runStarts(scans, byFileName(scans), false);
   }
 
+  /** How many rows, bad ones too, every run of {@code scans} (sorted by partition) held: {@code [partition][run]}. */
+  public static long[][] runRows(List<PartitionScan> scans) {
+    long[][] rows = new long[scans.size()][];
+    for (int i = 0; i < scans.size(); i++) {
+      rows[i] = scans.get(i).runs.stream().mapToLong(r -> r.rows).toArray();
+    }
+    return rows;
+  }
+
   /**
    * The number of the first row of every run of {@code scans} (sorted by partition), the runs taken
    * in {@code order} and numbered on from those before them, counting only good rows when {@code

@@ -292,6 +292,7 @@ public final class BatchPredictor {
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     // rows numbered by file path and block, as training numbers them, whatever order Spark reads in
     long[][] start = PartitionScan.rowStartsByFileName(scans);
+    long[][] runRows = PartitionScan.runRows(scans);
     long total = 0;
     long bad = 0;
     for (PartitionScan s : scans) {
@@ -312,7 +313,7 @@ public final class BatchPredictor {
 
     PartitionTask task = tasks.apply(layout);
     JavaRDD<Row> numbered = rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> RowNumbers.number(it, start[p]), true);
+        (Integer p, Iterator<Row> it) -> RowNumbers.number(it, start[p], runRows[p]), true);
     if (options.output() == null) {
       // printed in row_id order: the input is ordered, the model then keeps each partition's order
       numbered = RowNumbers.inOrder(spark.session(), numbered, RowNumbers.schema(selected.schema()),

@@ -40,18 +40,31 @@ final class RowNumbers {
    *
    * @param runStarts the number of the first row of each of the partition's runs (consecutive rows
    *     of one file block), counting bad rows ({@link PartitionScan#rowStartsByFileName})
+   * @param runRows how many rows the scan counted in each of those runs: a run read with another
+   *     count (its file rewritten or appended to since) fails the partition, as its rows would take
+   *     numbers of other rows
    */
-  static Iterator<Row> number(Iterator<Row> rows, long[] runStarts) {
+  static Iterator<Row> number(Iterator<Row> rows, long[] runStarts, long[] runRows) {
     checkNotNull(rows, "rows");
     checkNotNull(runStarts, "runStarts");
+    checkArgument(runRows.length == runStarts.length, "%s run counts for %s runs", runRows.length, runStarts.length);
     PartitionScan.Cursor cursor = new PartitionScan.Cursor(true);
     return new Iterator<>() {
       private int run = -1;
       private long next;
+      private long inRun;
+      private String file;
 
       @Override
       public boolean hasNext() {
-        return rows.hasNext();
+        boolean more = rows.hasNext();
+        if (!more && run >= 0) {
+          checkCount();
+        }
+        if (!more && run + 1 < runStarts.length) {
+          throw changed(run >= 0 ? file : "of this partition", "fewer blocks of rows than the input was counted with");
+        }
+        return more;
       }
 
       @Override
@@ -59,9 +72,18 @@ final class RowNumbers {
         Row r = rows.next();
         int at = cursor.advance(r);
         if (at != run) {
+          if (run >= 0) {
+            checkCount();
+          }
+          if (at >= runStarts.length) {
+            throw changed(r.get(r.length() - 1), "a block of rows more than the input was counted with");
+          }
           run = at;
           next = runStarts[at];
+          inRun = 0;
+          file = String.valueOf(r.get(r.length() - 1));
         }
+        inRun++;
         Object[] values = new Object[r.length() - 1]; // the block and the file name out, the number in
         for (int i = 0; i < values.length - 1; i++) {
           values[i] = r.get(i);
@@ -69,7 +91,18 @@ final class RowNumbers {
         values[values.length - 1] = next++;
         return RowFactory.create(values);
       }
+
+      private void checkCount() {
+        if (inRun != runRows[run]) {
+          throw changed(file, runRows[run] + " rows of a block when the input was counted, " + inRun + " now");
+        }
+      }
     };
+  }
+
+  private static IllegalStateException changed(Object file, String what) {
+    return new IllegalStateException("input file " + file + " changed while predict read it (" + what + "): its rows "
+        + "would take the row_id of others; predict again once nothing writes to the input");
   }
 
   /** The schema of numbered rows of input rows of schema {@code read} (file block and file name last). */
