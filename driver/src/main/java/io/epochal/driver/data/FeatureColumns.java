@@ -74,7 +74,14 @@ public final class FeatureColumns {
       return o.featureSize();
     }
     String col = o.features().get(0);
-    Row[] first = (Row[]) df.select(column(df, col)).filter(column(df, col).isNotNull()).head(SIZE_SAMPLE);
+    Dataset<Row> values0 = df.select(column(df, col)).filter(column(df, col).isNotNull());
+    // the first row alone, when it tells: each sampled row comes to the driver whole, and an image's is megabytes
+    Row[] one = (Row[]) values0.head(1);
+    double[] firstValues = one.length == 0 ? null : RowDecoder.toDoubles(one[0].get(0));
+    if (firstValues != null && firstValues.length > 0 && (modelFeatures <= 0 || firstValues.length == modelFeatures)) {
+      return firstValues.length;
+    }
+    Row[] first = one.length == 0 ? one : (Row[]) values0.head(SIZE_SAMPLE);
     if (first.length == 0) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + " has no row with a value in '"
           + col + "'; point data.path at non-empty data");
