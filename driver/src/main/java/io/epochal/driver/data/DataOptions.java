@@ -84,6 +84,11 @@ public final class DataOptions implements Serializable {
     return b.build();
   }
 
+  /** These options reading csv lines strictly: a line of more or fewer cells than the header is a bad row. */
+  public DataOptions withCsvLinesChecked() {
+    return toBuilder().optCheckCsvLines(true).build();
+  }
+
   /**
    * Whether the rows are only evaluated, never trained on: fewer usable rows than workers are then
    * held in one shard per row instead of refused (training needs a row for every worker).

@@ -156,6 +156,11 @@ final class JobData {
     String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
+    if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {
+      // rows of a command's own (evaluate --input) are read strictly, a line of too few or too many cells a bad
+      // row; a job made before that check keeps reading its held-out rows as it did, so its val_ metrics repeat
+      options = options.withCsvLinesChecked();
+    }
     if (spec.classification()) {
       int outputs = modelShape().outputs();
       options = options.withClasses(options.classes() == 0 ? outputs : Math.min(options.classes(), outputs));

@@ -699,6 +699,12 @@ class DatasetLoaderTest {
     assertThat(before.skippedRows()).isZero();
     assertThat(before.shards().first().features()).containsExactly(1, 2, 3, 4, 5, 6);
     before.unpersist();
+    // rows such a job is evaluated on by a command (evaluate --input) are read strictly all the same
+    DataOptions evaluated = o.optCheckCsvLines(false).optRowsByFileName(false).build().withPath(dir.toString())
+        .withCsvLinesChecked();
+    assertThat(evaluated.evaluatedOnly()).isTrue();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(evaluated)).isInstanceOf(BadInputException.class)
+        .hasMessageContaining("row 2 ");
   }
 
   @Test
