@@ -152,8 +152,9 @@ final class CheckpointEvaluation {
             continue;
           } catch (CheckpointException e) {
             err.println("epochal: warning: not evaluated: " + e.getMessage());
-            table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(), "DAMAGED",
-                e.getMessage()));
+            // a newer Epochal's checkpoint is not damaged: said as what it is
+            table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(),
+                e instanceof io.epochal.checkpoint.NewerFormatException ? "NEWER FORMAT" : "DAMAGED", e.getMessage()));
             unusable++;
             continue;
           }

@@ -67,6 +67,12 @@ final class CheckpointInspector {
       Optional<LoadedCheckpoint> loaded;
       try {
         loaded = named.isPresent() ? Optional.of(store.load(named.get())) : t.load(store, err);
+      } catch (io.epochal.checkpoint.NewerFormatException e) { // not damaged: another build's
+        out.println("checkpoint:   " + JobSpecResolver.locationText(t.toString()));
+        out.println("status:       NEWER FORMAT: " + e.getMessage());
+        printUnverifiedManifest(t);
+        err.println("epochal: " + io.epochal.driver.train.CheckpointFit.newerFormat(t.toString(), e.getMessage()));
+        return ExitCodes.USAGE;
       } catch (CheckpointCorruptedException e) {
         return inspectDamaged(store, t, named, e);
       }

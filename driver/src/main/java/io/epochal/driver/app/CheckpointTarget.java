@@ -246,6 +246,9 @@ final class CheckpointTarget {
   private LoadedCheckpoint loadNamed(CheckpointStore store) throws CheckpointException {
     try {
       return store.load(epoch);
+    } catch (io.epochal.checkpoint.NewerFormatException e) { // not damaged: another build's
+      throw new ConfigException("URI", io.epochal.driver.train.CheckpointFit.newerFormat(
+          JobSpecResolver.locationText(e.path()), e.getMessage()), e);
     } catch (CheckpointCorruptedException e) {
       String other;
       try {

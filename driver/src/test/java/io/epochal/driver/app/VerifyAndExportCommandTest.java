@@ -612,11 +612,16 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void inspectOfACheckpointWhoseManifestIsOfANewerFormatShowsItsTextMarkedUnverified() throws Exception {
+  void aCheckpointANewerEpochalWroteIsSaidToBeSuchByInspectAndExportNotDamaged() throws Exception {
     replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
-    assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
-    assertThat(out).contains("status:       DAMAGED: ", "manifest.json as written (unverified, do not trust it):",
-        "\"format_version\" : \"2.0\"");
+    assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(out).contains("status:       NEWER FORMAT: ", "manifest.json as written (unverified, do not trust it):",
+        "\"format_version\" : \"2.0\"").doesNotContain("DAMAGED");
+    assertThat(err).contains("was written by a newer Epochal", "continue the job with the Epochal that wrote it")
+        .doesNotContain("starts from epoch 1");
+    assertThat(run("export", checkpoint.toString(), "--format", "onnx", "--out", tmp.resolve("m.onnx").toString()))
+        .as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("was written by a newer Epochal").doesNotContain("damaged");
   }
 
   @Test
