@@ -120,11 +120,22 @@ final class CheckpointInspector {
           + e.getMessage());
       printUnverifiedManifest(t);
     }
-    LatestCheckpoint latest = store.latest();
-    String instead = latest.checkpoint()
-        .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
-            + JobSpecResolver.locationText(c.path()) + ")")
-        .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
+    String instead;
+    if (t.isMidEpoch()) { // a resume then continues after the newest verified epoch checkpoint, at its next epoch's start
+      try (CheckpointStore epochs = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+          .setJobDir(t.jobDir().toString()).optConfiguration(conf).build()) {
+        instead = epochs.latest().checkpoint().map(c -> "a resume continues after the newest verified epoch "
+            + "checkpoint, epoch " + c.manifest().epoch() + " (" + JobSpecResolver.locationText(c.path()) + "), from "
+            + "the first round of epoch " + (c.manifest().epoch() + 1))
+            .orElse("the job has no verified epoch checkpoint, so a resume starts from epoch 1");
+      }
+    } else {
+      LatestCheckpoint latest = store.latest();
+      instead = latest.checkpoint()
+          .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
+              + JobSpecResolver.locationText(c.path()) + ")")
+          .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
+    }
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
     return ExitCodes.FAILED;

@@ -175,6 +175,11 @@ final class CheckpointTarget {
   }
 
   /** The store of the job directory; the caller closes it. */
+  /** Whether the target is one mid-epoch checkpoint ({@code <job>/mid-epoch/step-NNNNNNNNN}). */
+  boolean isMidEpoch() {
+    return series == CheckpointSeries.STEPS;
+  }
+
   CheckpointStore open(Configuration conf) throws IOException {
     return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).optSeries(series)
         .build();

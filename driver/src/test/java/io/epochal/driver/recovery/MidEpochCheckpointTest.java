@@ -187,6 +187,16 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", midPath);
     assertThat(verify.code).as(verify.out + verify.err).isZero();
     assertThat(verify.out).contains("PASS step-000000028  probe output reproduced bit for bit");
+    // damaged (for a moment), inspect says where a resume then continues: after epoch 1, not from the start
+    Path midModel = Path.of(java.net.URI.create(dir)).resolve("mid-epoch").resolve("step-000000028")
+        .resolve("model.safetensors");
+    byte[] intact = Files.readAllBytes(midModel);
+    Files.write(midModel, java.util.Arrays.copyOf(intact, 100));
+    io.epochal.driver.testing.CliRun damaged = io.epochal.driver.testing.CliRun.of("inspect", midPath);
+    Files.write(midModel, intact);
+    assertThat(damaged.code).isEqualTo(1);
+    assertThat(damaged.err).contains("a resume continues after the newest verified epoch checkpoint, epoch 1 (")
+        .contains("from the first round of epoch 2").doesNotContain("starts from epoch 1");
 
     // what a driver killed while it wrote a later mid-epoch checkpoint leaves: the resume removes it
     Path killedCommit = Files.createDirectories(Path.of(java.net.URI.create(dir)).resolve("mid-epoch")
