@@ -80,9 +80,11 @@ final class ResumeCommand extends LauncherCommand {
   Integer epochs;
 
   @Option(names = "--set", paramLabel = "KEY=VALUE", converter = KeyValues.Entry.class,
-      description = "Change the held-out rows (data.validation_path; empty for none) or a retention, retry or lease "
-      + "key of the job (checkpoint.keep_last, keep_every, keep_best, best_metric, best_mode; retry.max_attempts, "
-      + "retry.backoff_ms, retry.storage_wait_ms; lease.ttl_ms): job.json is rewritten with it. A placement key "
+      description = "Change the held-out rows (data.validation_path; empty for none) or a retention, early-stopping, "
+      + "mid-epoch checkpoint, retry or lease key of the job (checkpoint.keep_last, keep_every, keep_best, "
+      + "best_metric, best_mode; early_stop.patience, min_delta, monitor, mode; checkpoint.every_n_rounds, "
+      + "every_n_minutes; retry.max_attempts, retry.backoff_ms, retry.storage_wait_ms; lease.ttl_ms): job.json is "
+      + "rewritten with it. A placement key "
       + "(train.device, resources.*) applies to this run only. A key that changes what is trained is refused "
       + "(exit 2; train a new job.dir for that), unless it repeats the job's own value. Repeatable.")
   List<String> setEntries = new ArrayList<>();
