@@ -238,9 +238,13 @@ final class JobStatusReport {
     ProgressLines.line(s.progress, s.state, s.leaseRecord, Instant.now()).ifPresent(out::println);
     out.println("checkpoints: " + s.entries.size() + " in " + (s.checkpointsDir.isEmpty() ? s.checkpointsDir
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
-    s.spec.ifPresent(sp -> (s.entries.isEmpty() ? Optional.<CheckpointManifest>empty()
-        : s.entries.get(s.entries.size() - 1).manifest()).ifPresent(m -> ContinuationLines.print(out,
-        sp.getHyperParameters(), m)));
+    // the rate, early stop and weights a resume continues with: of the newest checkpoint without visible damage
+    Optional<CheckpointManifest> continued = Optional.empty();
+    for (int i = s.entries.size() - 1; i >= 0 && continued.isEmpty(); i--) {
+      continued = s.damageOf(fs, i).isPresent() ? Optional.empty() : s.entries.get(i).manifest();
+    }
+    Optional<CheckpointManifest> continuedFrom = continued;
+    s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m)));
     CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
         .map(io.epochal.driver.train.EpochValues::of).toList());
     if (!s.entries.isEmpty()) {

@@ -771,6 +771,12 @@ class LocalTrainingEndToEndTest {
     CliRun status = CliRun.of("status", spec.jobDir().toString());
     assertThat(status.out).as("%s", status).contains("next rate:   0.005 for epoch 3 (schedule step 2, once per "
         + "epoch) (schedule multistep)");
+    // the newest checkpoint damaged: the rate is the one a resume continues with, epoch 1's
+    java.nio.file.Files.delete(java.nio.file.Path.of(java.net.URI.create(spec.jobDir().toString()))
+        .resolve("checkpoints").resolve("epoch-000002").resolve("optimizer.safetensors"));
+    CliRun damaged = CliRun.of("status", spec.jobDir().toString());
+    assertThat(damaged.out).as("%s", damaged).contains("next rate:   0.005 for epoch 2 (schedule step 1, once per "
+        + "epoch) (schedule multistep)").contains("DAMAGED");
   }
 
   @Test
