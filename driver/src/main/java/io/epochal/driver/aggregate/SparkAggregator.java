@@ -153,6 +153,15 @@ public final class SparkAggregator {
     return new NonFiniteStateException(e.worker(), e.tensor(), piece.firstRow(i) * perRow + e.index(), e.value());
   }
 
+  /** Which of two shards' failures a round reports: the lower rank ({@link #assemble}). */
+  private static long failureRank(RuntimeException failure) {
+    if (!(failure instanceof NonFiniteStateException)) {
+      return -1;
+    }
+    int worker = ((NonFiniteStateException) failure).worker();
+    return worker == NonFiniteStateException.AGGREGATED ? Integer.MAX_VALUE : worker;
+  }
+
   /**
    * Puts averaged shards back together in the original tensor order.
    *
@@ -161,10 +170,17 @@ public final class SparkAggregator {
   static AggregateResult assemble(List<ShardPiece> averaged, int shards) {
     List<ShardPiece> byShard = new ArrayList<>(averaged);
     byShard.sort(Comparator.comparingInt(ShardPiece::shard));
+    // the error WeightedAverager reports, whatever the shards: another error before a non-finite value, of the lowest
+    // shard; a worker's non-finite value before an overflow of the mean, of the lowest worker, then of the lowest shard
+    // (tensor and row order) with that worker
+    ShardPiece failed = null;
     for (ShardPiece p : byShard) {
-      if (p.failure() != null) {
-        throw p.failure(); // the lowest failed shard, so the same round always reports the same error
+      if (p.failure() != null && (failed == null || failureRank(p.failure()) < failureRank(failed.failure()))) {
+        failed = p;
       }
+    }
+    if (failed != null) {
+      throw failed.failure();
     }
     if (byShard.size() != shards) {
       throw new IllegalStateException("aggregation returned " + byShard.size() + " shards, expected " + shards);

@@ -156,6 +156,39 @@ class ShardPlanTest {
   }
 
   @Test
+  void theNonFiniteValueNamedIsTheSameWhateverTheShardCount() {
+    // worker 0's NaN in the tensor's last row (a later shard), worker 1's in its first row (the first shard)
+    StateDict clean = mlp(3);
+    java.util.function.IntFunction<StateDict> withNaN = at -> {
+      StateDict.Builder b = StateDict.builder();
+      for (var e : clean) {
+        if (e.getKey().equals("net.1.weight")) {
+          float[] v = e.getValue().toFloatArray();
+          v[at] = Float.NaN;
+          b.put(e.getKey(), Tensor.ofFloats(e.getValue().shape(), v));
+        } else {
+          b.put(e.getKey(), e.getValue());
+        }
+      }
+      return b.build();
+    };
+    List<RoundResult> workers = List.of(new RoundResult(0, 10, 1, 0, withNaN.apply(299 * 40 + 3)),
+        new RoundResult(1, 10, 1, 0, withNaN.apply(2)));
+    NonFiniteStateException whole = org.assertj.core.api.Assertions.catchThrowableOfType(
+        () -> WeightedAverager.average(workers), NonFiniteStateException.class);
+    assertThat(whole.worker()).isZero();
+    for (int shards = 1; shards <= 4; shards++) {
+      int s = shards;
+      assertThatThrownBy(() -> SparkAggregator.assemble(reduce(workers, s), s)).as("%s shards", s)
+          .isInstanceOfSatisfying(NonFiniteStateException.class, e -> {
+            assertThat(e.worker()).isEqualTo(whole.worker());
+            assertThat(e.tensor()).isEqualTo(whole.tensor());
+            assertThat(e.index()).isEqualTo(whole.index());
+          });
+    }
+  }
+
+  @Test
   void aWorkerWhoseLossOrGradientNormIsNotFiniteIsNamedThoughItsStateIsFinite() {
     List<RoundResult> infiniteLoss = List.of(new RoundResult(0, 10, 1, 2.5, mlp(4)),
         new RoundResult(1, 10, 1, Double.POSITIVE_INFINITY, mlp(5)));
