@@ -76,7 +76,10 @@ final class StatusJson {
     ObjectNode j = JSON.objectNode();
     j.put("job", name);
     j.put("path", JobSpecResolver.locationText(dir));
-    j.put("state", s.state);
+    // as the table says it: a job whose job.json cannot be read and which has no state.json is no NEW job
+    boolean unknown = s.state.equals("NEW") && s.specProblem != null
+        && !(s.specProblem instanceof io.epochal.job.NewerJobFileException);
+    j.put("state", unknown ? "?" : s.state);
     putText(j, "reason", s.reason);
     j.put("epoch", s.epoch.equals("-") ? null : Long.valueOf(s.epoch));
     j.put("epochs", s.ofEpochs.isEmpty() ? null : Long.valueOf(s.ofEpochs.substring(1)));

@@ -627,6 +627,9 @@ class ResumeAllTest {
     assertThat(noState[0]).as(noState[1] + noState[2]).isEqualTo("1");
     assertThat(noState[1]).contains("state:       ? (no state.json, and job.json cannot be read: not a NEW job)")
         .doesNotContain("state:       NEW");
+    String[] json = cli("status", job.toString(), "--json");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json[1]).get("jobs").get(0).get("state")
+        .asText()).as("as the table says it").isEqualTo("?");
     String[] empty = cli("status", root.resolve("b-leased").toString());
     assertThat(empty[1]).as("no table header without checkpoints").contains("checkpoints: 0 in ")
         .doesNotContain("CHECKPOINT ");
