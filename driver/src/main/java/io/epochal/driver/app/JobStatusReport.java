@@ -334,6 +334,9 @@ final class JobStatusReport {
       s.movedAside = store.listMovedAside();
     }
     Optional<CheckpointEntry> newer = NewerFormatCheck.newest(s.entries);
+    if (newer.isEmpty()) { // a mid-epoch checkpoint of a newer Epochal: a resume refuses the job alike
+      newer = NewerFormatCheck.newestOfJob(dir, conf);
+    }
     if (newer.isPresent()) {
       s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";
     }

@@ -412,6 +412,9 @@ class MidEpochCheckpointTest {
         .contains("step-000000006 was written by a newer Epochal");
     io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
     assertThat(verify.out).contains("a resume refuses the job: checkpoint ");
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
+    assertThat(status.out + status.err).containsPattern("warning: checkpoint \\S+step-000000006 was written by a "
+        + "newer Epochal: mid-epoch checkpoint of step 6 .*; no command of this build resumes it");
   }
 
   @Test
