@@ -104,7 +104,7 @@ final class JobStatusReport {
         throw new ConfigException("URI", none);
       }
       out.println(none);
-      printUnreadable(found);
+      printUnreadable(found, fs, dir);
       return ExitCodes.FAILED; // job directories whose job.json cannot be read
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
@@ -177,7 +177,7 @@ final class JobStatusReport {
     out.flush();
     failures.forEach(out::println);
     warnings.forEach(out::println);
-    printUnreadable(found);
+    printUnreadable(found, fs, dir);
     if (!found.lostSpecs().isEmpty()) {
       return ExitCodes.FAILED; // a job without its job.json: nothing resumes it as it is
     }
@@ -189,11 +189,21 @@ final class JobStatusReport {
     return ExitCodes.OK;
   }
 
-  private void printUnreadable(JobFinder.Found found) {
-    found.lostSpecs().forEach((name, dir) -> out.println("warning: " + name + " holds checkpoints but no job.json "
-        + "(it was lost?): 'bin/epochal status " + ShellWords.location(dir) + "' says how to continue it"));
-    found.unreadable().forEach((name, why) -> out.println("warning: not searched for jobs: " + name + " (" + why
-        + ")"));
+  private void printUnreadable(JobFinder.Found found, FileSystem fs, Path root) {
+    found.lostSpecs().forEach((name, dir) -> unreadableEntry(name, dir, "warning: " + name + " holds checkpoints but "
+        + "no job.json (it was lost?): 'bin/epochal status " + ShellWords.location(dir) + "' says how to continue it"));
+    found.unreadable().forEach((name, why) -> unreadableEntry(name, new Path(fs.makeQualified(root), name),
+        "warning: not searched for jobs: " + name + " (" + why + ")"));
+  }
+
+  /** Says {@code warning} of {@code name}, a directory the listing could not take as a job; an ERROR job in JSON. */
+  private void unreadableEntry(String name, Path dir, String warning) {
+    out.println(warning);
+    if (jobsJson != null) { // what makes the command exit 1 is in the document too
+      JobSummary s = new JobSummary();
+      s.state = "ERROR";
+      jobsJson.add(StatusJson.job(name, dir, s, List.of(warning), Instant.now()));
+    }
   }
 
   /**

@@ -578,6 +578,17 @@ class ResumeAllTest {
     assertThat(all[0]).as("listing a root: " + all[1] + all[2]).isEqualTo("1");
     assertThat(all[1]).contains("warning: k-lost-spec holds checkpoints but no job.json (it was lost?): "
         + "'bin/epochal status ").contains("a-completed");
+    String[] json = cli("status", root.toString(), "--json");
+    assertThat(json[0]).as("as the table: " + json[1]).isEqualTo("1");
+    com.fasterxml.jackson.databind.JsonNode jobs = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json[1])
+        .get("jobs");
+    assertThat(jobs.findValuesAsText("job")).contains("a-completed", "k-lost-spec");
+    for (com.fasterxml.jackson.databind.JsonNode j : jobs) {
+      if (j.get("job").asText().equals("k-lost-spec")) {
+        assertThat(j.get("state").asText()).isEqualTo("ERROR");
+        assertThat(j.get("problems").get(0).asText()).contains("holds checkpoints but no job.json");
+      }
+    }
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("k-lost-spec\\s+\\?\\s+-\\s+ERROR\\s+holds "
