@@ -176,14 +176,10 @@ public final class ScheduleCoverage {
         + " for one cycle over the job's " + clock.many() + (resumed ? " (a job's schedule is part of what it trains: "
         + "a resume keeps it)" : "");
     if (total < jobSteps) {
-      // the step after the cycle is annealed on past its end, as torch's; torch raises at the one after it
-      String past = String.format(java.util.Locale.ROOT, "%s %d takes the rate PyTorch's OneCycleLR computes past the "
-          + "cycle, %.3g", clock.one(), total + 1, cycle.lr(total));
       return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d: the onecycle schedule ends "
-          + "its cycle at %s %d of the job's %d; %s", total, clock.one(), total, jobSteps, past)
-          + (jobSteps - total == 1 ? "" : String.format(java.util.Locale.ROOT, ", and the remaining %d %s hold its "
-          + "last rate, %.3g (PyTorch's OneCycleLR raises there)", jobSteps - total - 1, clock.many(),
-          cycle.lr(total - 1))) + "; " + fix);
+          + "its cycle at %s %d of the job's %d and holds its last rate, %.3g, for the remaining %d %s (PyTorch's "
+          + "OneCycleLR raises there); %s", total, clock.one(), total, jobSteps, cycle.lr(total - 1), jobSteps - total,
+          clock.many(), fix));
     }
     return Optional.of(String.format(java.util.Locale.ROOT, "schedule.total_steps = %d is more than the job's %d "
         + "%s: the job ends at rate %.3g, before the cycle falls to %.3g at %s %d", total, jobSteps, clock.manyInFull(),

@@ -14,9 +14,8 @@ import java.util.OptionalDouble;
  * falls back to {@code initial} by step {@code 2 * pct_start * total_steps - 2} first. Each phase
  * anneals by cosine ({@code end + (start - end) / 2 * (cos(pi * pct) + 1)}) or linearly ({@code (end
  * - start) * pct + start}), {@code pct} being the share of the phase done, in doubles as torch
- * computes them. Step {@code total_steps}, one past the cycle, is torch's too: its last phase
- * annealed on past its end, as torch computes it before it raises at the step after; from there on
- * this schedule holds the cycle's last rate.
+ * computes them. Where torch raises after {@code total_steps} steps, this schedule holds its last
+ * rate.
  *
  * <p>With {@code cycle_momentum} (torch's default; Epochal's is off, so that a job keeps the momentum it
  * configures unless it asks) the schedule also sets every step's momentum (optimizers {@code sgd} and {@code rmsprop})
@@ -115,9 +114,7 @@ final class OneCycle extends Schedules.Base {
   /** The value of {@code step}'s phase annealed from its start to its end value, as torch's {@code get_lr}. */
   private double annealed(long step, double[] starts, double[] ends) {
     Schedules.checkStep(step);
-    // torch computes step total_steps too (its last phase's share past 1) and raises after it, where the cycle's last
-    // rate is held
-    long at = step > totalSteps ? totalSteps - 1 : step;
+    long at = Math.min(step, totalSteps - 1);
     double start = 0;
     for (int i = 0; i < endSteps.length; i++) {
       if (at <= endSteps[i] || i == endSteps.length - 1) {
