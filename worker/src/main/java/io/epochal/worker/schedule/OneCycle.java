@@ -14,8 +14,9 @@ import java.util.OptionalDouble;
  * falls back to {@code initial} by step {@code 2 * pct_start * total_steps - 2} first. Each phase
  * anneals by cosine ({@code end + (start - end) / 2 * (cos(pi * pct) + 1)}) or linearly ({@code (end
  * - start) * pct + start}), {@code pct} being the share of the phase done, in doubles as torch
- * computes them. Where torch raises after {@code total_steps} steps, this schedule holds its last
- * rate.
+ * computes them. From step {@code total_steps} on this schedule holds the cycle's last rate:
+ * torch computes one more there, its last phase annealed past its end (below 0 for a linear fall,
+ * which no optimizer takes), and raises at the step after.
  *
  * <p>With {@code cycle_momentum} (torch's default; Epochal's is off, so that a job keeps the momentum it
  * configures unless it asks) the schedule also sets every step's momentum (optimizers {@code sgd} and {@code rmsprop})
