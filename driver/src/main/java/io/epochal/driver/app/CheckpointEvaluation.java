@@ -126,12 +126,14 @@ final class CheckpointEvaluation {
       }
       String rows = given != null ? given : heldOutRows(first != null ? Optional.of(first.manifest())
           : entries.stream().map(CheckpointEntry::manifest).flatMap(Optional::stream).reduce((a, b) -> b), t);
-      return run(store, first, entries, rows, dataKeys, options, t, json);
+      return run(store, first, entries, rows, given == null, dataKeys, options, t, json);
     }
   }
 
+  /** {@code heldOut}: the rows are the job's own data.validation_path (no --input), read as its epochs read them. */
   private int run(CheckpointStore store, LoadedCheckpoint single, List<CheckpointEntry> entries, String rows,
-      Map<String, String> dataKeys, CliOptions options, CheckpointTarget t, boolean json) throws Exception {
+      boolean heldOut, Map<String, String> dataKeys, CliOptions options, CheckpointTarget t, boolean json)
+      throws Exception {
     List<Evaluated> table = new ArrayList<>();
     int unusable = 0;
     EpochalSpark spark = null;
@@ -172,7 +174,8 @@ final class CheckpointEvaluation {
           spark = SparkSessions.builder().setMaster(options.master())
               .optAppName("epochal evaluate " + c.manifest().modelName()).optVerbose(options.verbose())
               .optConf(options.sparkConf()).build();
-          evaluator = LabelledRowsEvaluator.load(spec, spark, "--input", new TrainingListener() {
+          evaluator = LabelledRowsEvaluator.load(spec, spark,
+              heldOut ? io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH : "--input", new TrainingListener() {
             @Override
             public void message(String message) {
               err.println("epochal: " + message);
