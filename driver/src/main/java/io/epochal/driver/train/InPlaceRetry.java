@@ -22,8 +22,9 @@ final class InPlaceRetry {
   private final int maxAttempts;
   private final TrainingListener listener;
   private final Runnable interruptCleared;
-  /** Where the work whose failure was passed on began; null before one is. */
-  private volatile StopCauses.Window failed;
+  /** Where the work of each failure passed on began, by the failure (compared by identity). */
+  private final java.util.Map<Throwable, StopCauses.Window> failedWindows =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
 
   /**
    * A retry with the run's {@code failures}; {@code interruptCleared} is told when an interrupt
@@ -74,13 +75,13 @@ final class InPlaceRetry {
         return work.run();
       } catch (TrainingException failure) {
         if (retried++ >= inPlace) {
-          failed = begun;
+          failedWindows.put(failure, begun);
           throw failure;
         }
         try {
           retry(failure, begun, again);
         } catch (TrainingException notRetried) {
-          failed = begun;
+          failedWindows.put(notRetried, begun);
           throw notRetried;
         }
       }
@@ -88,17 +89,24 @@ final class InPlaceRetry {
   }
 
   /**
-   * Where the work whose failure this retry passed on began, if it passed one on: the attempt
-   * judges that failure from there ({@link StopCauses.Window}), not from its own start. Rounds and
-   * a commit may run at once; each failure records its own work's window.
+   * Where the work whose failure {@code thrown} is (or holds as a cause) began, if this retry passed
+   * it on: the attempt judges it from there ({@link StopCauses.Window}), not from its own start.
+   * Rounds and a commit may run, and fail, at once: each failure keeps its own work's window.
    */
-  java.util.Optional<StopCauses.Window> failedWindow() {
-    return java.util.Optional.ofNullable(failed);
+  java.util.Optional<StopCauses.Window> windowOf(Throwable thrown) {
+    Throwable t = thrown;
+    for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) {
+      StopCauses.Window w = failedWindows.get(t);
+      if (w != null) {
+        return java.util.Optional.of(w);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**
-   * After {@code thrown}, a failure of work begun at {@code begun}: when the run's failure manager retries its reason (and the driver is not shutting
-   * down), records it in the job's history, says that {@code again} follows, waits the backoff and
+   * After {@code thrown}, a failure of work begun at {@code begun}: when the run's failure manager
+   * retries its reason (and the driver is not shutting down), records it in the job's history, says that {@code again} follows, waits the backoff and
    * returns, for the caller to repeat the work; otherwise throws {@code thrown} for the attempt to
    * fail with, as it would without this retry (the attempt records and classifies it).
    *

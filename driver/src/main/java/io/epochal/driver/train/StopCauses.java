@@ -34,8 +34,8 @@ final class StopCauses {
 
   /**
    * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
-   * ran out during the failed work ({@code heapExhaustion} says how) and {@code e} is how that shows in Spark: a task or its result lost, a
-   * commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
+   * ran out during the failed work ({@code heapExhaustion} says how) and {@code e} is how that
+   * shows in Spark: a task or its result lost, a commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
    * Spark still holds blocks of the last). {@code local}: the executors run in the driver's JVM.
    * On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
    * memory (Spark's exit code 52, which the task's failure may not show) says so, with the setting.
@@ -56,7 +56,7 @@ final class StopCauses {
     if (!local) {
       return executorsOutOfMemory == 0 || r == FailureReason.CHECKPOINT_WRITE_FAILED ? e
           : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; " + (executorsOutOfMemory == 1
-              ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory during the attempt (exit "
+              ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory while it ran (exit "
               + "code 52, Spark's exit on an OutOfMemoryError): " + EpochalSpark.executorMemoryAdvice(), e);
     }
     return heapExhaustion.map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),

@@ -178,7 +178,7 @@ public final class TrainingJob {
         } catch (TrainingException thrown) {
           // judged by what happened since the work that failed began (a round, a commit), else since the attempt did
           InPlaceRetry retried = inPlace;
-          TrainingException e = (retried == null ? attempt : retried.failedWindow().orElse(attempt)).judge(thrown,
+          TrainingException e = (retried == null ? attempt : retried.windowOf(thrown).orElse(attempt)).judge(thrown,
               spark);
           clearInterrupt(e);
           if (dir.outcome().shuttingDown() && e.reason() != FailureReason.LEASE_LOST) {

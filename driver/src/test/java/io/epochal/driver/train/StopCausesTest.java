@@ -17,10 +17,10 @@ class StopCausesTest {
 
     assertThat(named.reason()).as("still a lost worker: a retry may fit").isEqualTo(FailureReason.WORKER_LOST);
     assertThat(named.getMessage()).startsWith("epoch 1 round 1 lost an executor: Job aborted due to stage failure; "
-        + "2 executors ran out of memory during the attempt (exit code 52, Spark's exit on an OutOfMemoryError): "
+        + "2 executors ran out of memory while it ran (exit code 52, Spark's exit on an OutOfMemoryError): "
         + "give the executors more (spark.executor.memory, spark-submit --executor-memory) or train a smaller model");
     assertThat(StopCauses.ranOutOfHeap(lost(FailureReason.TASK_FAILED), false, 1, java.util.Optional.empty()).getMessage())
-        .contains("; an executor ran out of memory during the attempt (exit code 52");
+        .contains("; an executor ran out of memory while it ran (exit code 52");
   }
 
   @Test
