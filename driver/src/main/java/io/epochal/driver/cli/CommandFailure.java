@@ -89,7 +89,7 @@ final class CommandFailure {
     } else if (ex instanceof io.epochal.checkpoint.CheckpointCorruptedException) {
       code = ExitCodes.FAILED; // verification failed: the bytes were read, and are not what was written
       what = "damaged checkpoint: ";
-    } else if (ex instanceof IOException || ex instanceof java.io.UncheckedIOException) {
+    } else if (ex instanceof IOException || ex instanceof io.epochal.driver.config.StorageUnreachableException) {
       code = ExitCodes.IO_ERROR;
       what = "I/O error: ";
     } else {

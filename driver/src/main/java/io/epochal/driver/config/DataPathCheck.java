@@ -2,7 +2,6 @@ package io.epochal.driver.config;
 
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import org.apache.hadoop.conf.Configuration;
 
 /**
@@ -84,7 +83,7 @@ public final class DataPathCheck {
    *
    * @throws ConfigException if its URI names no usable file system (a scheme without one, a
    *     malformed authority) or this user may not read it
-   * @throws UncheckedIOException naming the key if its file system fails to answer (a NameNode down
+   * @throws StorageUnreachableException naming the key if its file system fails to answer (a NameNode down
    *     or in safe mode): the store, not the configuration, so the command exits as an I/O error,
    *     which a supervising cluster manager retries
    */
@@ -99,7 +98,7 @@ public final class DataPathCheck {
             + "command runs as read it (HDFS: hdfs dfs -chmod; HADOOP_USER_NAME names the user of a cluster "
             + "without Kerberos)", e);
       }
-      throw new UncheckedIOException(key + " = '" + text + "' cannot be read: " + e, e);
+      throw new StorageUnreachableException(key + " = '" + text + "' cannot be read: " + e, e);
     }
   }
 

@@ -356,8 +356,9 @@ class EpochalCliTest {
     assertThat(unknown.toString()).contains("down-nn").contains("a file system is unreachable");
 
     StringWriter data = new StringWriter(); // a check of data.path before Spark starts (DataPathCheckTest)
-    assertThat(new EpochalCli(null, null).handle(new java.io.UncheckedIOException("data.path = 'hdfs://nn/d' cannot "
-        + "be read: java.net.ConnectException: Call From vm", new java.net.ConnectException("Connection refused")),
+    assertThat(new EpochalCli(null, null).handle(new io.epochal.driver.config.StorageUnreachableException("data.path = "
+        + "'hdfs://nn/d' cannot be read: java.net.ConnectException: Call From vm",
+        new java.net.ConnectException("Connection refused")),
         new PrintWriter(data, true))).isEqualTo(ExitCodes.IO_ERROR);
     assertThat(data.toString()).contains("I/O error: data.path = 'hdfs://nn/d' cannot be read")
         .contains("a file system is unreachable");

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
@@ -67,7 +66,7 @@ class DataPathCheckTest {
   void dataOnAFileSystemThatDoesNotAnswerIsAnIoErrorNamingTheKeyNotAConfigurationError() throws IOException {
     Throwable t = resolving("down:///data/train");
 
-    assertThat(t).isInstanceOf(UncheckedIOException.class)
+    assertThat(t).isInstanceOf(StorageUnreachableException.class)
         .hasMessageStartingWith("data.path = 'down:/data/train' cannot be read: java.net.ConnectException");
     // the command exits as an I/O error on it (EpochalCliTest), which a supervised driver is restarted on
   }
