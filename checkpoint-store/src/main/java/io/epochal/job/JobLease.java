@@ -110,7 +110,7 @@ public final class JobLease {
           jobDir, token, e.toString());
       after = token;
     }
-    if (after != token) {
+    if (after > token) { // a listing that does not show this claim yet shows no newer one either
       throw new LeaseHeldException(jobDir, effectiveRecord(after));
     }
     mine = claim;

@@ -121,7 +121,7 @@ final class CheckpointInspector {
       printUnverifiedManifest(t);
     }
     String instead;
-    if (t.isMidEpoch()) { // a resume then continues after the newest verified epoch checkpoint, at its next epoch's start
+    if (t.isMidEpoch()) { // a resume then continues after the newest verified epoch checkpoint
       try (CheckpointStore epochs = io.epochal.checkpoint.HadoopCheckpointStore.builder()
           .setJobDir(t.jobDir().toString()).optConfiguration(conf).build()) {
         instead = epochs.latest().checkpoint().map(c -> "a resume continues after the newest verified epoch "

@@ -174,12 +174,12 @@ final class CheckpointTarget {
     return epoch < 0 ? Optional.empty() : listed.stream().filter(e -> e.epoch() == epoch).findFirst();
   }
 
-  /** The store of the job directory; the caller closes it. */
   /** Whether the target is one mid-epoch checkpoint ({@code <job>/mid-epoch/step-NNNNNNNNN}). */
   boolean isMidEpoch() {
     return series == CheckpointSeries.STEPS;
   }
 
+  /** The store of the job directory; the caller closes it. */
   CheckpointStore open(Configuration conf) throws IOException {
     return HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf).optSeries(series)
         .build();

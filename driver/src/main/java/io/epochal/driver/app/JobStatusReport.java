@@ -104,7 +104,7 @@ final class JobStatusReport {
         throw new ConfigException("URI", none);
       }
       out.println(none);
-      printUnreadable(found, fs, dir);
+      printUnreadable(found);
       return ExitCodes.FAILED; // job directories whose job.json cannot be read
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
@@ -177,7 +177,7 @@ final class JobStatusReport {
     out.flush();
     failures.forEach(out::println);
     warnings.forEach(out::println);
-    printUnreadable(found, fs, dir);
+    printUnreadable(found);
     if (!found.lostSpecs().isEmpty()) {
       return ExitCodes.FAILED; // a job without its job.json: nothing resumes it as it is
     }
@@ -189,11 +189,12 @@ final class JobStatusReport {
     return ExitCodes.OK;
   }
 
-  private void printUnreadable(JobFinder.Found found, FileSystem fs, Path root) {
+  private void printUnreadable(JobFinder.Found found) {
     found.lostSpecs().forEach((name, dir) -> unreadableEntry(name, dir, "warning: " + name + " holds checkpoints but "
         + "no job.json (it was lost?): 'bin/epochal status " + ShellWords.location(dir) + "' says how to continue it"));
-    found.unreadable().forEach((name, why) -> unreadableEntry(name, new Path(fs.makeQualified(root), name),
-        "warning: not searched for jobs: " + name + " (" + why + ")"));
+    // a directory not searched fails no command: a warning, not a job of the document
+    found.unreadable().forEach((name, why) -> out.println("warning: not searched for jobs: " + name + " (" + why
+        + ")"));
   }
 
   /** Says {@code warning} of {@code name}, a directory the listing could not take as a job; an ERROR job in JSON. */
@@ -250,7 +251,7 @@ final class JobStatusReport {
         : JobSpecResolver.locationText(new Path(s.checkpointsDir))));
     // the rate, early stop and weights a resume continues with: of the newest checkpoint without visible damage
     Optional<CheckpointManifest> continued = Optional.empty();
-    for (int i = s.entries.size() - 1; i >= 0 && continued.isEmpty(); i--) {
+    for (int i = s.entries.size() - 1; i >= 0 && continued.isEmpty() && !s.entries.get(i).newerFormat(); i--) {
       continued = s.damageOf(fs, i).isPresent() ? Optional.empty() : s.entries.get(i).manifest();
     }
     Optional<CheckpointManifest> continuedFrom = continued;
@@ -345,7 +346,11 @@ final class JobStatusReport {
     }
     Optional<CheckpointEntry> newer = NewerFormatCheck.newest(s.entries);
     if (newer.isEmpty()) { // a mid-epoch checkpoint of a newer Epochal: a resume refuses the job alike
-      newer = NewerFormatCheck.newestOfJob(dir, conf);
+      try {
+        newer = NewerFormatCheck.newestOf(dir, io.epochal.checkpoint.CheckpointSeries.STEPS, conf);
+      } catch (IOException | RuntimeException unreadable) {
+        // not checked: what a resume finds there is its to say
+      }
     }
     if (newer.isPresent()) {
       s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";

@@ -68,14 +68,20 @@ final class NewerFormatCheck {
   static Optional<CheckpointEntry> newestOfJob(Path jobDir, Configuration conf) throws IOException {
     for (io.epochal.checkpoint.CheckpointSeries series : List.of(io.epochal.checkpoint.CheckpointSeries.EPOCHS,
         io.epochal.checkpoint.CheckpointSeries.STEPS)) {
-      try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optSeries(series)
-          .optConfiguration(conf).build()) {
-        Optional<CheckpointEntry> newer = newest(store.list());
-        if (newer.isPresent()) {
-          return newer;
-        }
+      Optional<CheckpointEntry> newer = newestOf(jobDir, series, conf);
+      if (newer.isPresent()) {
+        return newer;
       }
     }
     return Optional.empty();
+  }
+
+  /** The newest checkpoint of {@code series} of {@code jobDir} a newer Epochal wrote; its manifests only. */
+  static Optional<CheckpointEntry> newestOf(Path jobDir, io.epochal.checkpoint.CheckpointSeries series,
+      Configuration conf) throws IOException {
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optSeries(series)
+        .optConfiguration(conf).build()) {
+      return newest(store.list());
+    }
   }
 }

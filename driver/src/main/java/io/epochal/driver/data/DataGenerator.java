@@ -134,7 +134,7 @@ public final class DataGenerator {
    * The first entry of directory {@code dir} that a Spark output marked with file {@code marker}
    * (this generator's {@link #MARKER}, predict's) does not hold, if any: everything is foreign when
    * the marker is missing; with it, anything but Spark's data files ({@code part-*}), its {@code _*}
-   * and hidden {@code .*} files. Empty: {@code --overwrite} may replace the directory (an earlier
+   * and hidden {@code .*} entries. Empty: {@code --overwrite} may replace the directory (an earlier
    * output, or an empty directory) without deleting a file of anyone else's.
    */
   public static java.util.Optional<String> foreignEntry(org.apache.hadoop.fs.FileSystem fs,
@@ -143,7 +143,8 @@ public final class DataGenerator {
     boolean marked = fs.exists(new org.apache.hadoop.fs.Path(dir, marker));
     for (org.apache.hadoop.fs.FileStatus e : entries) {
       String name = e.getPath().getName();
-      boolean generated = e.isFile() && (name.startsWith("part-") || name.startsWith("_") || name.startsWith("."));
+      // Hadoop's and Spark's own (_SUCCESS, a committer's _temporary/ left by a failed cleanup, .crc files) too
+      boolean generated = name.startsWith("_") || name.startsWith(".") || e.isFile() && name.startsWith("part-");
       if (!marked || !generated) {
         return java.util.Optional.of(name + (e.isDirectory() ? "/" : ""));
       }

@@ -39,7 +39,8 @@ final class MlVectors {
       Row r = (Row) v;
       List<String> names = List.of(r.schema() == null ? new String[0] : r.schema().fieldNames());
       if (!names.containsAll(List.of("type", "size")) || !(r.get(r.fieldIndex("type")) instanceof Number)
-          || ((Number) r.get(r.fieldIndex("type"))).intValue() != 0 || !(r.get(r.fieldIndex("size")) instanceof Number)) {
+          || ((Number) r.get(r.fieldIndex("type"))).intValue() != 0
+          || !(r.get(r.fieldIndex("size")) instanceof Number)) {
         return -1;
       }
       return ((Number) r.get(r.fieldIndex("size"))).longValue();

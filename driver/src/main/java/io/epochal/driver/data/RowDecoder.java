@@ -178,10 +178,10 @@ public final class RowDecoder implements Serializable {
     if (v == null) {
       return "feature column '" + col + "' is null";
     }
-    long declared = MlVectors.sparseSize(v); // told before a sparse vector is made dense, which a hostile size would not fit
+    long declared = MlVectors.sparseSize(v); // told before a sparse vector is made dense: a hostile size would not fit
     if (declared >= 0 && declared != featureSize) {
       return "feature column '" + col + "' is a sparse vector of size " + declared + ", expected " + featureSize
-          + " values";
+          + wrongCountAdvice(declared);
     }
     double[] values = toDoubles(v);
     if (values == null) {
@@ -189,10 +189,8 @@ public final class RowDecoder implements Serializable {
           : v.getClass().getSimpleName() + " " + v) + ", not an array of numbers or a vector";
     }
     if (values.length != featureSize) {
-      return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize + " (if every "
-          + "row has " + values.length + ", " + (label == null ? "the model was trained on other data than this "
-          + "input: name other --features, or predict with a model of " + values.length + " features"
-          : "data.feature_size or the features named do not fit this data: fix them rather than skip every row") + ")";
+      return "feature column '" + col + "' has " + values.length + " values, expected " + featureSize
+          + wrongCountAdvice(values.length);
     }
     for (int i = 0; i < featureSize; i++) {
       if (!Double.isFinite(values[i])) {
@@ -205,6 +203,13 @@ public final class RowDecoder implements Serializable {
       out[i] = (float) values[i];
     }
     return null;
+  }
+
+  /** What to do when every row holds {@code count} features where the decoder expects another number. */
+  private String wrongCountAdvice(long count) {
+    return " (if every row has " + count + ", " + (label == null ? "the model was trained on other data than this "
+        + "input: name other --features, or predict with a model of " + count + " features"
+        : "data.feature_size or the features named do not fit this data: fix them rather than skip every row") + ")";
   }
 
   private String decodeLabel(Object v, float[] out) {

@@ -64,15 +64,12 @@ final class PredictionOutput {
     boolean stopped = unfinished(fs, p);
     boolean earlier = status.isDirectory() && (stopped || fs.exists(new Path(p, MARKER)));
     if (!earlier) {
-      // refused first, so that --overwrite is not offered where it would be refused
+      // refused as what it is, so that --overwrite is not offered where it would be refused
       java.util.Optional<String> job = io.epochal.driver.config.JobContent.of(fs, status);
       if (job.isPresent()) {
         throw new ConfigException("--output", "--output " + output + " " + job.get() + "; --overwrite replaces only "
             + "an earlier prediction output, never a job or its checkpoints: give a new location");
       }
-    }
-    if (!earlier) {
-      // refused as what it is, so that --overwrite is not offered where it would be refused
       throw new ConfigException("--output", "--output " + output + " already exists and is not an earlier prediction "
           + "output: it has no " + MARKER + " file, which predict writes into every output directory it completes; "
           + "--overwrite replaces only those (never data or a job directory): give a new location, or remove "

@@ -44,7 +44,8 @@ public final class CheckpointFit {
    */
   static int[] position(io.epochal.checkpoint.LoadedCheckpoint c) {
     CheckpointManifest m = c.manifest();
-    boolean midEpoch = io.epochal.checkpoint.CheckpointSeries.of(c.path()) == io.epochal.checkpoint.CheckpointSeries.STEPS;
+    boolean midEpoch = io.epochal.checkpoint.CheckpointSeries.of(c.path())
+        == io.epochal.checkpoint.CheckpointSeries.STEPS;
     long round = midEpoch && m.randomState().contains("round") ? m.randomState().getLong("round") : 0;
     return midEpoch ? new int[] {Math.toIntExact(m.epoch() + 1), Math.toIntExact(round)}
         : new int[] {Math.toIntExact(m.epoch()), 0};

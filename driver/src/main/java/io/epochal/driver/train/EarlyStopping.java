@@ -180,8 +180,25 @@ public final class EarlyStopping {
           extended = c.getTo().filter(v -> v instanceof Number && ((Number) v).longValue() > completed).isPresent();
         }
       }
+      if (e.getChanges().isEmpty() && e.getMessage() != null) { // written before events held the changes
+        java.util.OptionalLong to = epochsInMessage(e.getMessage());
+        if (to.isPresent()) {
+          extended = to.getAsLong() > completed;
+        }
+      }
     }
     return extended;
+  }
+
+  /** The new {@code train.epochs} an AMENDED event's message says ({@code "train.epochs: 3 -> 10; ..."}), if any. */
+  private static java.util.OptionalLong epochsInMessage(String message) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|; )"
+        + java.util.regex.Pattern.quote(JobKeys.EPOCHS) + ": [^;]*? -> ([0-9]+)").matcher(message);
+    java.util.OptionalLong to = java.util.OptionalLong.empty();
+    while (m.find()) {
+      to = java.util.OptionalLong.of(Long.parseLong(m.group(1)));
+    }
+    return to;
   }
 
   /**

@@ -106,9 +106,10 @@ final class InPlaceRetry {
 
   /**
    * After {@code thrown}, a failure of work begun at {@code begun}: when the run's failure manager
-   * retries its reason (and the driver is not shutting down), records it in the job's history, says that {@code again} follows, waits the backoff and
-   * returns, for the caller to repeat the work; otherwise throws {@code thrown} for the attempt to
-   * fail with, as it would without this retry (the attempt records and classifies it).
+   * retries its reason (and the driver is not shutting down), records it in the job's history, says
+   * that {@code again} follows, waits the backoff and returns, for the caller to repeat the work;
+   * otherwise throws {@code thrown} for the attempt to fail with, as it would without this retry
+   * (the attempt records and classifies it).
    *
    * @throws TrainingException {@code thrown}, or INTERRUPTED when the thread is interrupted while it
    *     waits

@@ -227,8 +227,9 @@ final class ResumePoint {
       return ReduceOnPlateau.restore(config.scheduleParams(), schedule);
     } catch (IllegalArgumentException e) {
       // a mid-epoch checkpoint holds rounds of the epoch after those completed
-      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, roundsDone > 0 ? completedEpochs + 1 : completedEpochs,
-          roundsDone, "checkpoint " + JobSpecResolver.locationText(checkpoint) + " cannot continue schedule 'plateau': " + e.getMessage()
+      throw new TrainingException(FailureReason.INCOMPATIBLE_JOB,
+          roundsDone > 0 ? completedEpochs + 1 : completedEpochs, roundsDone, "checkpoint "
+          + JobSpecResolver.locationText(checkpoint) + " cannot continue schedule 'plateau': " + e.getMessage()
           + "; its manifest's lr_schedule is not what Epochal writes for it (edited, or written by another "
           + "program): resume from an earlier checkpoint by moving this one aside", e);
     }

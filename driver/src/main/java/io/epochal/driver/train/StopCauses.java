@@ -35,9 +35,9 @@ final class StopCauses {
   /**
    * {@code e}, or a {@link FailureReason#DRIVER_OUT_OF_MEMORY} failure in its place when the heap
    * ran out during the failed work ({@code heapExhaustion} says how) and {@code e} is how that
-   * shows in Spark: a task or its result lost, a commit failed. Retrying in the same JVM would run out the same way (each attempt sooner, as
-   * Spark still holds blocks of the last). {@code local}: the executors run in the driver's JVM.
-   * On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
+   * shows in Spark: a task or its result lost, a commit failed. Retrying in the same JVM would run
+   * out the same way (each attempt sooner, as Spark still holds blocks of the last). {@code local}:
+   * the executors run in the driver's JVM. On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
    * memory (Spark's exit code 52, which the task's failure may not show) says so, with the setting.
    */
   static TrainingException ranOutOfHeap(TrainingException e, boolean local, int executorsOutOfMemory,

@@ -77,6 +77,8 @@ class PredictOptionsTest {
     assertThatThrownBy(() -> PredictionOutput.check(to.apply(earlier, false), conf))
         .hasMessageContaining("already exists (an earlier prediction output)").hasMessageContaining("pass --overwrite");
     PredictionOutput.check(to.apply(earlier, true), conf);
+    java.nio.file.Files.createDirectories(earlier.resolve("_temporary").resolve("0")); // a committer's cleanup failed
+    PredictionOutput.check(to.apply(earlier, true), conf);
 
     java.nio.file.Files.writeString(earlier.resolve("notes.txt"), "mine\n");
     assertThatThrownBy(() -> PredictionOutput.check(to.apply(earlier, true), conf))

@@ -148,4 +148,33 @@ class EarlyStoppingTest {
     }
     assertThat(off.exhausted()).isFalse();
   }
+
+  @Test
+  void anEpochCountExtendedAfterTheStopIsTheJobsWhateverFormTheEventIsIn() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(Files.createDirectories(tmp.resolve("extended"))
+        .toUri());
+    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(new org.apache.hadoop.conf.Configuration());
+    io.epochal.job.JobEventLog log = new io.epochal.job.JobEventLog(fs, dir);
+    java.util.function.BiFunction<Long, String, io.epochal.job.JobEvent.Builder> amended = (epoch, message) ->
+        io.epochal.job.JobEvent.builder(io.epochal.job.JobEventType.AMENDED, java.time.Instant.now(), 1)
+            .optEpoch(epoch).optRound(0).optMessage(message);
+    try (io.epochal.job.JobEventLog.Writer w = log.openAttempt(1)) {
+      w.append(amended.apply(1L, "train.epochs: 5 -> 10").build()); // before the stop's checkpoint: not after it
+      w.append(amended.apply(3L, "train.epochs: 10 -> 3 (stopped early: no improvement)").build());
+    }
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, dir, 3)).as("stopped, not extended").isFalse();
+    try (io.epochal.job.JobEventLog.Writer w = log.openAttempt(2)) {
+      w.append(io.epochal.job.JobEvent.builder(io.epochal.job.JobEventType.AMENDED, java.time.Instant.now(), 2)
+          .optEpoch(3).optRound(0).optMessage("checkpoint.keep_last: 2 -> 1; train.epochs: 3 -> 6").build()); // as
+      // events once said it, without the changes
+    }
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, dir, 3)).as("a resume --epochs 6 after the stop").isTrue();
+    try (io.epochal.job.JobEventLog.Writer w = log.openAttempt(3)) {
+      w.append(io.epochal.job.JobEvent.builder(io.epochal.job.JobEventType.AMENDED, java.time.Instant.now(), 3)
+          .optEpoch(4).optRound(0).optMessage("train.epochs: 6 -> 4 (stopped early)")
+          .optChanges(java.util.List.of(io.epochal.params.ValueChange.of("train.epochs", 6L, 4L))).build());
+    }
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, dir, 3)).as("the last change decides: 4 > 3").isTrue();
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, dir, 4)).as("stopped again at 4").isFalse();
+  }
 }
