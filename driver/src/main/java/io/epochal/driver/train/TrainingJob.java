@@ -292,6 +292,9 @@ public final class TrainingJob {
       dir.event(JobEventType.RESUMED, start.completedEpochs(), start.roundsDone(), "resumed from "
           + start.checkpoint() + (start.roundsDone() > 0 ? " (rounds 1-" + start.roundsDone() + " of epoch "
           + (start.completedEpochs() + 1) + " done)" : ""));
+    } else if (!start.damaged().isEmpty()) {
+      // every checkpoint was damaged and moved aside: the epochs they held are given up, not deleted by retention
+      dir.event(JobEventType.RESUMED, 0, 0, "restarted from the start: every checkpoint was damaged (moved aside)");
     }
     LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again
