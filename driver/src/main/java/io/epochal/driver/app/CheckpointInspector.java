@@ -81,8 +81,19 @@ final class CheckpointInspector {
           err.println("epochal: " + target + " has no verified checkpoint: every one is damaged (named above)");
           return ExitCodes.FAILED;
         }
-        err.println("epochal: " + target + " has no checkpoint yet to inspect");
-        return ExitCodes.FAILED;
+        if (!t.isCheckpoint()) { // stopped inside its first epoch: the mid-epoch checkpoint a resume continues
+          try (CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+              .setJobDir(t.jobDir().toString()).optConfiguration(conf)
+              .optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS).build()) {
+            loaded = steps.latest().checkpoint();
+          }
+          loaded.ifPresent(mid -> err.println("epochal: note: " + target + " has no epoch checkpoint yet; shown is "
+              + "its mid-epoch checkpoint, which a resume continues"));
+        }
+        if (loaded.isEmpty()) {
+          err.println("epochal: " + target + " has no checkpoint yet to inspect");
+          return ExitCodes.FAILED;
+        }
       }
       LoadedCheckpoint c = loaded.get();
       printManifest(c.path(), c.manifest());

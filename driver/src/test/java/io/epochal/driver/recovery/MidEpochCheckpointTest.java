@@ -237,6 +237,10 @@ class MidEpochCheckpointTest {
     // no epoch committed yet: the mid-epoch checkpoint is the job's only checkpoint, and verified as one
     assertThat(verifiesMidEpoch(jobPath, "step-000000006", "the job's start", "rounds 1-3 of 8 of epoch 1",
         "epoch 1 at round 4")).doesNotContain("epoch-0");
+    io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", jobPath);
+    assertThat(inspect.code).as("the job's only checkpoint, as verify checks it: %s", inspect.err).isZero();
+    assertThat(inspect.out).contains("a mid-epoch checkpoint: rounds 1-3 of epoch 1");
+    assertThat(inspect.err).contains("has no epoch checkpoint yet; shown is its mid-epoch checkpoint");
     io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("verify", jobPath, "--json");
     assertThat(json.code).as(json.out + json.err).isZero();
     com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out);
