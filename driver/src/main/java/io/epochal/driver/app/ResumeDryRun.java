@@ -53,15 +53,22 @@ final class ResumeDryRun {
    * The line on the newest verified mid-epoch checkpoint that continues epoch {@code newest} (every file
    * checked, as the run checks it), if there is one: the run trains on from the round after it.
    */
-  private static Optional<String> midEpoch(org.apache.hadoop.fs.Path jobDir, Configuration conf, long newest) {
+  private static Optional<LoadedCheckpoint> midEpoch(org.apache.hadoop.fs.Path jobDir, Configuration conf,
+      long newest) {
     try {
-      return MidEpochListing.verified(conf, jobDir, newest).map(c -> "  continues epoch " + (newest + 1)
-          + " at round " + (io.epochal.driver.train.MidEpochPosition.of(c.manifest()).orElseThrow().round() + 1)
-          + " from mid-epoch checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(c.path())
-          + " (step " + c.manifest().globalStep() + ")");
+      return MidEpochListing.verified(conf, jobDir, newest)
+          .filter(c -> io.epochal.driver.train.MidEpochPosition.of(c.manifest()).isPresent());
     } catch (IOException | RuntimeException unreadable) {
       return Optional.empty(); // the run reports a store it cannot read
     }
+  }
+
+  /** The line that says where the run continues from mid-epoch checkpoint {@code c}, after epoch {@code newest}. */
+  private static String continues(LoadedCheckpoint c, long newest) {
+    return "  continues epoch " + (newest + 1) + " at round "
+        + (io.epochal.driver.train.MidEpochPosition.of(c.manifest()).orElseThrow().round() + 1)
+        + " from mid-epoch checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(c.path())
+        + " (step " + c.manifest().globalStep() + ")";
   }
 
   /**
@@ -80,6 +87,7 @@ final class ResumeDryRun {
     long newest = after.map(CheckpointEntry::epoch).orElse(0L);
     int epochs = resume.spec().epochs();
     List<String> changes = resume.changes();
+    Optional<LoadedCheckpoint> mid = Optional.empty(); // the mid-epoch checkpoint the run continues from, if any
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
     for (CheckpointProblem d : damaged) {
@@ -94,22 +102,27 @@ final class ResumeDryRun {
               : "'bin/epochal resume " + dir + " --epochs N'") : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
-      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs()
-          && !io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, resume.jobDir(), newest))
-          .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()));
+      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs())
+          .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()))
+          .filter(why -> !io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, resume.jobDir(), newest));
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")
           .orElseGet(() -> "  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to "
           + epochs) + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest)));
       if (stopped.isEmpty()) {
-        midEpoch(resume.jobDir(), conf, newest).ifPresent(err::println);
+        mid = midEpoch(resume.jobDir(), conf, newest);
+        mid.ifPresent(c -> err.println(continues(c, newest)));
       }
       loaded.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
           .toHyperParameters(), c.manifest().learningRateSchedule()))
           .ifPresent(rate -> err.println("  learning rate: " + rate));
     }
-    if (after.isPresent()) {
-      Optional<TrainingException> stop = notContinuable(resume, loaded.get());
+    // the checkpoints the run continues from, checked as it checks them: the epoch's, then the mid-epoch one after it
+    List<LoadedCheckpoint> continued = new ArrayList<>();
+    after.ifPresent(e -> continued.add(loaded.get()));
+    mid.ifPresent(continued::add);
+    for (LoadedCheckpoint c : continued) {
+      Optional<TrainingException> stop = notContinuable(resume, c);
       if (stop.isPresent()) {
         err.println("  but the " + run + " would stop: " + stop.get().getMessage().replace("\n", "\n  "));
         return DryRunDataCheck.exitCode(stop.get()); // as the run exits
