@@ -47,6 +47,23 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
     return new Path(OtherSchemeFileSystem.uri(tmp));
   }
 
+  /**
+   * {@code plain}, whose rename of {@code jobDir}'s lease.json first lets {@code contender} acquire
+   * the lease (token 2), once, when {@code contend} is set: a contender that claims in between.
+   */
+  private static FileSystem claimingBeforeLeaseRename(FileSystem plain, Path jobDir, AtomicBoolean contend,
+      JobLease contender) {
+    return new FilterFileSystem(plain) {
+      @Override
+      public boolean rename(Path src, Path dst) throws IOException {
+        if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
+          contender.acquire(2);
+        }
+        return super.rename(src, dst);
+      }
+    };
+  }
+
   @Test
   void aContenderThatClaimsWhileARenewalIsWrittenIsFoundByTheRenewal() throws IOException {
     Path jobDir = new Path(root(), "job-renewal-race");
@@ -59,15 +76,7 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
       AtomicBoolean contend = new AtomicBoolean();
       JobLease contender = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-b")
           .optTtl(ttl).optClock(clock).build();
-      FileSystem racing = new FilterFileSystem(plain) {
-        @Override
-        public boolean rename(Path src, Path dst) throws IOException {
-          if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
-            contender.acquire(2);
-          }
-          return super.rename(src, dst);
-        }
-      };
+      FileSystem racing = claimingBeforeLeaseRename(plain, jobDir, contend, contender);
       JobLease a = JobLease.builder().setFileSystem(racing).setJobDir(jobDir).optHolder("driver-a")
           .optTtl(ttl).optClock(clock).build();
       a.acquire(1);
@@ -95,15 +104,7 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
       AtomicBoolean contend = new AtomicBoolean(true);
       JobLease b = JobLease.builder().setFileSystem(plain).setJobDir(jobDir).optHolder("driver-b")
           .optTtl(ttl).optClock(clockB).build();
-      FileSystem racing = new FilterFileSystem(plain) {
-        @Override
-        public boolean rename(Path src, Path dst) throws IOException {
-          if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
-            b.acquire(2);
-          }
-          return super.rename(src, dst);
-        }
-      };
+      FileSystem racing = claimingBeforeLeaseRename(plain, jobDir, contend, b);
       JobLease a = JobLease.builder().setFileSystem(racing).setJobDir(jobDir).optHolder("driver-a")
           .optTtl(ttl).optClock(clockA).build();
 
