@@ -24,18 +24,18 @@ final class BestMetricCheck {
    * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
    */
   static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
-      List<ConfigException> problems) {
+      java.util.OptionalInt outputs, List<ConfigException> problems) {
     boolean ownMonitor = !EarlyStopMonitor.key(values).equals(JobKeys.BEST_METRIC);
     String user = values.getLong(JobKeys.KEEP_BEST) > 0 || ownMonitor ? JobKeys.KEEP_BEST
         : JobKeys.EARLY_STOP_PATIENCE;
     String use = values.getLong(user) <= 0 ? null : user + " = " + values.getLong(user)
         + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early");
-    check(JobKeys.BEST_METRIC, JobKeys.BEST_MODE, "rank by", values, raw, use,
+    check(JobKeys.BEST_METRIC, JobKeys.BEST_MODE, "rank by", values, raw, outputs, use,
         "set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it", problems);
     if (ownMonitor) {
       String stops = values.getLong(JobKeys.EARLY_STOP_PATIENCE) <= 0 ? null : JobKeys.EARLY_STOP_PATIENCE + " = "
           + values.getLong(JobKeys.EARLY_STOP_PATIENCE) + " stops the job early";
-      check(JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MODE, "watch", values, raw, stops,
+      check(JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MODE, "watch", values, raw, outputs, stops,
           "set " + JobKeys.EARLY_STOP_MONITOR + "=train_loss (or " + JobKeys.EARLY_STOP_PATIENCE + "=0) with it",
           problems);
     }
@@ -47,11 +47,11 @@ final class BestMetricCheck {
    * resume cannot change it, held-out rows removed from a job that monitors theirs.
    */
   static void requireMonitorRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
-      List<ConfigException> problems) {
+      java.util.OptionalInt outputs, List<ConfigException> problems) {
     if (!"plateau".equals(values.getString(JobKeys.SCHEDULE_NAME)) || !values.contains(MONITOR)) {
       return;
     }
-    check(MONITOR, JobKeys.SCHEDULE_PREFIX + "mode", "monitor", values, raw, "schedule 'plateau' lowers the "
+    check(MONITOR, JobKeys.SCHEDULE_PREFIX + "mode", "monitor", values, raw, outputs, "schedule 'plateau' lowers the "
         + "learning rate", "keep them: a resume cannot change " + MONITOR + ", which decides the learning rate",
         problems);
   }
@@ -61,10 +61,12 @@ final class BestMetricCheck {
   /**
    * The checks of metric key {@code key} (better as {@code modeKey} says), which {@code use} reads
    * (null: nothing reads it now); {@code verb} says what a key names a metric for, {@code fix} what
-   * to do when held-out rows its metric needs are removed.
+   * to do when held-out rows its metric needs are removed; {@code outputs} are the model's when the catalog
+   * can tell them (the ranked metrics are recorded by the count of the model's scores, not by {@code data.classes}).
    */
   private static void check(String key, String modeKey, String verb, HyperParameters values,
-      Map<String, SpecValidator.Sourced> raw, String use, String fix, List<ConfigException> problems) {
+      Map<String, SpecValidator.Sourced> raw, java.util.OptionalInt outputs, String use, String fix,
+      List<ConfigException> problems) {
     String metric = values.getString(key);
     SpecValidator.Sourced given = raw.get(key);
     SpecValidator.Sourced heldOut = raw.get(JobKeys.DATA_VALIDATION_PATH);
@@ -109,11 +111,10 @@ final class BestMetricCheck {
         problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
             + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));
       } else if (EpochMetrics.RANKED.contains(metric) && classification
-          && values.getLong(JobKeys.DATA_CLASSES) > io.epochal.worker.round.ClassScores.MAX_CLASSES) {
+          && classCount(values, outputs) > io.epochal.worker.round.ClassScores.MAX_CLASSES) {
         problems.add(new ConfigException(key, from + " is recorded only for up to "
-            + io.epochal.worker.round.ClassScores.MAX_CLASSES + " classes, not data.classes = "
-            + values.getLong(JobKeys.DATA_CLASSES) + ": " + verb + " val_accuracy with " + modeKey + "=max, or "
-            + "val_loss with " + modeKey + "=min"));
+            + io.epochal.worker.round.ClassScores.MAX_CLASSES + " classes, not " + classCountText(values, outputs)
+            + ": " + verb + " val_accuracy with " + modeKey + "=max, or val_loss with " + modeKey + "=min"));
       } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_F1)
           || metric.equals(EpochMetrics.VAL_BALANCED_ACCURACY) || EpochMetrics.RANKED.contains(metric))
           && !classification) {
@@ -150,5 +151,16 @@ final class BestMetricCheck {
     return new ConfigException(key, from + " is recorded only for a regression loss (" + regressionLosses + "), not "
         + "loss=" + values.getString(JobKeys.LOSS) + ": " + verb + " " + prefix + "_loss with " + modeKey + "=min, or "
         + prefix + "_accuracy with " + modeKey + "=max");
+  }
+
+  /** The classes a job's held-out scores have: the model's outputs when known, else {@code data.classes}. */
+  private static long classCount(HyperParameters values, java.util.OptionalInt outputs) {
+    return outputs.isPresent() ? outputs.getAsInt() : values.getLong(JobKeys.DATA_CLASSES);
+  }
+
+  private static String classCountText(HyperParameters values, java.util.OptionalInt outputs) {
+    return outputs.isPresent() ? "the " + outputs.getAsInt() + " outputs of model " + values.getString(
+        JobKeys.MODEL_NAME) + " v" + values.getLong(JobKeys.MODEL_VERSION) : "data.classes = "
+        + values.getLong(JobKeys.DATA_CLASSES);
   }
 }

@@ -214,19 +214,29 @@ final class CreationCheck {
       return java.util.Optional.empty();
     }
     int weights = LossKeys.classWeights(text).length;
-    java.util.OptionalInt outputs;
-    try {
-      outputs = catalog.outputs(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
-          modelValues(values));
-    } catch (IllegalArgumentException e) {
-      return java.util.Optional.empty(); // the model's own keys are refused, and said so, already
-    }
+    java.util.OptionalInt outputs = outputs(catalog, values);
     if (outputs.isEmpty() || outputs.getAsInt() == weights) {
       return java.util.Optional.empty();
     }
     return java.util.Optional.of(new ConfigException(LossKeys.CLASS_WEIGHTS, given(values, raw, LossKeys.CLASS_WEIGHTS)
         + LossKeys.countMismatch(weights, values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
         outputs.getAsInt())));
+  }
+
+  /**
+   * The outputs of the model {@code values} name, when {@code catalog} can build it; empty for a model it
+   * cannot tell, or whose own keys are invalid (those are refused, and said so, by the key checks).
+   */
+  static java.util.OptionalInt outputs(ModelCatalog catalog, HyperParameters values) {
+    if (!values.contains(JobKeys.MODEL_NAME) || !values.contains(JobKeys.MODEL_VERSION)) {
+      return java.util.OptionalInt.empty();
+    }
+    try {
+      return catalog.outputs(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
+          modelValues(values));
+    } catch (IllegalArgumentException e) {
+      return java.util.OptionalInt.empty();
+    }
   }
 
   private static String modelTrains(HyperParameters values, List<String> params) {

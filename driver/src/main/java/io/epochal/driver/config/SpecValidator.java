@@ -110,7 +110,6 @@ final class SpecValidator {
       requireText(fixedValues, raw, JobKeys.BEST_METRIC, JobKeys.KEEP_BEST + " = "
           + fixedValues.getLong(JobKeys.KEEP_BEST) + " ranks checkpoints by it (e.g. train_loss)", problems);
     }
-    BestMetricCheck.requireRecorded(fixedValues, raw, problems); // also unused: a later keep_best would rank by it
     try {
       io.epochal.driver.spark.GpuResources.checkCounts(fixedValues.getLong(JobKeys.GPUS_PER_EXECUTOR),
           fixedValues.getLong(JobKeys.GPUS_PER_TASK)); // with the others, not when Spark starts
@@ -123,7 +122,10 @@ final class SpecValidator {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     HyperParameters values = out.build();
-    BestMetricCheck.requireMonitorRecorded(values, raw, problems);
+    java.util.OptionalInt outputs = catalog == null ? java.util.OptionalInt.empty()
+        : CreationCheck.outputs(catalog, values);
+    BestMetricCheck.requireRecorded(values, raw, outputs, problems); // also unused: a later keep_best ranks by it
+    BestMetricCheck.requireMonitorRecorded(values, raw, outputs, problems);
     if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key
       // with the others: only a part whose declared keys all hold valid values (unknown keys aside)
       boolean optimizer = !invalid.contains(JobKeys.OPTIMIZER_NAME) && holdsAll(values, JobKeys.OPTIMIZER_PREFIX,

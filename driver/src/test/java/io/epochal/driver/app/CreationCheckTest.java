@@ -163,6 +163,20 @@ class CreationCheckTest {
   }
 
   @Test
+  void aRankedMetricIsRefusedByTheModelsOutputsNotByTheClassesTheLabelsAreCheckedAgainst() {
+    // the scores of 200 outputs record no val_auc: early stopping would count every epoch as no improvement
+    ConfigException wide = refused(Map.of("model.output_dim", "200", "data.classes", "0", "data.validation_path",
+        "/held-out", "early_stop.patience", "3", "early_stop.monitor", "val_auc", "early_stop.mode", "max"));
+    assertThat(wide.key()).isEqualTo("early_stop.monitor");
+    assertThat(wide).hasMessageContaining("early_stop.monitor = 'val_auc' (from --set early_stop.monitor) is "
+        + "recorded only for up to 100 classes, not the 200 outputs of model mlp v1: watch val_accuracy");
+    // 50 outputs record it, whatever data.classes checks the labels against
+    assertThatCode(() -> quickstart(Map.of("model.output_dim", "50", "data.classes", "150", "data.validation_path",
+        "/held-out", "checkpoint.best_metric", "val_ap", "checkpoint.best_mode", "max")).build().resolve())
+        .doesNotThrowAnyException();
+  }
+
+  @Test
   void aValidationMetricIsRefusedWithoutHeldOutRowsAndAccuracyWithoutClasses() {
     ConfigException e = refused(Map.of("checkpoint.keep_best", "1", "checkpoint.best_metric", "val_loss"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");
