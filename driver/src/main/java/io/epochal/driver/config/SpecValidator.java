@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -116,15 +117,17 @@ final class SpecValidator {
     } catch (IllegalArgumentException e) {
       problems.add(new ConfigException(JobKeys.GPUS_PER_TASK, e.getMessage()));
     }
+    int metricProblemsAt = problems.size(); // reported before the model's, as they read keys of the job's own
     if (catalog == null) {
       prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
     } else {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     HyperParameters values = out.build();
-    java.util.OptionalInt outputs = catalog == null ? java.util.OptionalInt.empty()
-        : CreationCheck.outputs(catalog, values);
-    BestMetricCheck.requireRecorded(values, raw, outputs, problems); // also unused: a later keep_best ranks by it
+    OptionalInt outputs = catalog == null ? OptionalInt.empty() : CreationCheck.outputs(catalog, values);
+    List<ConfigException> metricProblems = new ArrayList<>();
+    BestMetricCheck.requireRecorded(values, raw, outputs, metricProblems); // also unused: a later keep_best ranks by it
+    problems.addAll(metricProblemsAt, metricProblems);
     BestMetricCheck.requireMonitorRecorded(values, raw, outputs, problems);
     if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key
       // with the others: only a part whose declared keys all hold valid values (unknown keys aside)

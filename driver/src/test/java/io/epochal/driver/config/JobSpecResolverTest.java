@@ -99,6 +99,17 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aRetentionCountBeyondAnIntIsRefusedNamingItsKeyNotAcceptedAndThenFailingEveryRetention() {
+    for (String key : new String[] {"checkpoint.keep_last", "checkpoint.keep_every", "checkpoint.keep_best"}) {
+      ConfigException e = errorOf(resolver().optOverride(key, "99999999999"));
+      assertThat(e.key()).isEqualTo(key);
+      assertThat(e).hasMessageContaining(key + " = '99999999999' (from --set " + key + ") is out of range");
+    }
+    assertThat(resolver().optOverride("checkpoint.keep_last", "2147483647").build().resolve().keepLast())
+        .isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
   void rmsPropIsAnOptimizerWhoseKeysAreCheckedAndWhosePyTorchNamesAreAnsweredWithTheKeys() {
     java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
         .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
