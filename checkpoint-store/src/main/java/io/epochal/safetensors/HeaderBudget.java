@@ -25,6 +25,8 @@ final class HeaderBudget {
   static final long MIN_CHECKED_BYTES = 64L << 20;
   /** Heap per tensor: its entry, name, duplicate check, tensor, buffer view and state-dict slot. */
   static final long BYTES_PER_TENSOR = 640;
+  /** Heap per {@code __metadata__} entry: its key and value strings, two map entries and the duplicate check. */
+  static final long BYTES_PER_METADATA_ENTRY = 256;
   /** Heap per number (shape dimension or offset), kept in several arrays. */
   static final long BYTES_PER_NUMBER = 24;
 
@@ -63,7 +65,7 @@ final class HeaderBudget {
     }
     if (need > availableHeap / 5 * 4) {
       throw new SafetensorsFormatException(file, "header of " + header.length + " bytes lists " + c.tensors
-          + " tensors with " + c.numbers + " shape and offset numbers and strings of up to " + c.longestString
+          + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers + " shape and offset numbers and strings of up to " + c.longestString
           + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)
           + " MiB are free. Read it in a JVM with a larger heap (-Xmx, or spark.driver.memory / "
           + "spark.executor.memory), or check where the file comes from");
@@ -74,6 +76,7 @@ final class HeaderBudget {
   static Counts count(byte[] header) {
     Counts c = new Counts();
     int depth = 0;
+    boolean inMetadata = false;
     try (JsonParser p = SCAN.createParser(header)) {
       JsonToken t;
       while ((t = p.nextToken()) != null) {
@@ -82,7 +85,10 @@ final class HeaderBudget {
           case END_OBJECT, END_ARRAY -> depth--;
           case FIELD_NAME -> {
             if (depth == 1) {
-              c.tensors++;
+              inMetadata = SafetensorsWriter.METADATA_KEY.equals(p.currentName());
+              c.tensors += inMetadata ? 0 : 1;
+            } else if (depth == 2 && inMetadata) {
+              c.metadataEntries++;
             }
             c.string(p.getTextLength());
           }
@@ -100,6 +106,7 @@ final class HeaderBudget {
   /** Counts of one header. */
   static final class Counts {
     long tensors;
+    long metadataEntries;
     long numbers;
     long stringChars;
     long longestString;
@@ -110,11 +117,12 @@ final class HeaderBudget {
     }
 
     /**
-     * Heap to index the header: per tensor and per number as above, every string kept (up to 2
-     * bytes per character) plus the parser's buffer for the longest one (2 bytes per character).
+     * Heap to index the header: per tensor, metadata entry and number as above, every string kept (up
+     * to 2 bytes per character) plus the parser's buffer for the longest one (2 bytes per character).
      */
     long estimate() {
-      return tensors * BYTES_PER_TENSOR + numbers * BYTES_PER_NUMBER + stringChars * 2 + longestString * 2;
+      return tensors * BYTES_PER_TENSOR + metadataEntries * BYTES_PER_METADATA_ENTRY + numbers * BYTES_PER_NUMBER
+          + stringChars * 2 + longestString * 2;
     }
   }
 }

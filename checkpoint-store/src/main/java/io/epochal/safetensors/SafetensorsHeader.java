@@ -164,8 +164,9 @@ final class SafetensorsHeader {
 
   /**
    * Refuses a header that is not UTF-8 JSON, which the format requires and which Jackson's parser of
-   * bytes would otherwise take too: a byte order mark, or UTF-16 or UTF-32 (a NUL byte among the
-   * first four, which UTF-8 JSON text never has there).
+   * bytes would otherwise take too: a byte order mark, UTF-16 or UTF-32 (a NUL byte among the
+   * first four, which UTF-8 JSON text never has there), or a byte sequence UTF-8 does not allow
+   * (Jackson would read it as U+FFFD, so that two different names could read as one).
    */
   private static void checkUtf8Start(byte[] header, String file) throws SafetensorsFormatException {
     if (header.length >= 3 && (header[0] & 0xff) == 0xEF && (header[1] & 0xff) == 0xBB
@@ -177,6 +178,22 @@ final class SafetensorsHeader {
       if (header[i] == 0) {
         throw new SafetensorsFormatException(file, "header holds a NUL byte at " + i + " (UTF-16 or UTF-32 text?); "
             + "the format's header is UTF-8 JSON");
+      }
+    }
+    java.nio.charset.CharsetDecoder utf8 = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(header);
+    java.nio.CharBuffer out = java.nio.CharBuffer.allocate(8192); // checked piece by piece, kept nowhere
+    while (true) {
+      java.nio.charset.CoderResult r = utf8.decode(in, out, true);
+      if (r.isError()) {
+        throw new SafetensorsFormatException(file, "header holds bytes that are not UTF-8 at byte " + in.position()
+            + " of the header (a malformed, overlong or surrogate sequence); the format's header is UTF-8 JSON");
+      }
+      out.clear();
+      if (r.isUnderflow()) {
+        break;
       }
     }
   }

@@ -98,11 +98,24 @@ public final class SafetensorsWriter {
     return bytes.toByteArray();
   }
 
-  /** Refuses a string that readers would refuse as too long. */
+  /**
+   * Refuses a string that readers would refuse: too long, or holding a lone UTF-16 surrogate, which has no
+   * UTF-8 form (JSON's {@code \\uD800} escape of it is refused by the reference reader, and so by PyTorch).
+   */
   private static void checkReadable(String s, String what) {
     if (s.length() > HeaderBudget.MAX_STRING_CHARS) {
       throw new IllegalArgumentException(what + " '" + s.substring(0, 40) + "...' has " + s.length()
           + " characters; readers of these files accept at most " + HeaderBudget.MAX_STRING_CHARS);
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IllegalArgumentException(what + " '" + s.substring(0, Math.min(s.length(), 40)) + "' holds a lone "
+            + "UTF-16 surrogate (U+" + Integer.toHexString(c).toUpperCase(java.util.Locale.ROOT) + ") at " + i
+            + ", which has no UTF-8 form; the format's header is UTF-8 JSON");
+      }
     }
   }
 

@@ -229,6 +229,39 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void aHeaderOfMillionsOfSmallMetadataEntriesIsRefusedWithTheNumbersNotAnOutOfMemoryError() {
+    // each entry costs its strings, two map entries and a duplicate check: far more than its 14 bytes of JSON
+    int entries = 1_000_000;
+    StringBuilder json = new StringBuilder("{\"__metadata__\":{");
+    for (int i = 0; i < entries; i++) {
+      json.append(i == 0 ? "" : ",").append(String.format("\"k%07d\":\"\"", i));
+    }
+    byte[] header = json.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+    assertThat(HeaderBudget.count(header).metadataEntries).isEqualTo(entries);
+    assertThat(HeaderBudget.count(header).tensors).isZero();
+
+    assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, () -> 256L << 20))
+        .isInstanceOf(SafetensorsFormatException.class).hasMessageStartingWith(FILE + ": ")
+        .hasMessageContaining("lists 0 tensors, " + entries + " metadata entries").hasMessageContaining("larger heap");
+  }
+
+  @Test
+  void aNameHoldingBytesThatAreNotUtf8IsRefusedNotReadAsReplacementCharacters() throws Exception {
+    // an overlong NUL, an encoded surrogate and a 5-byte sequence: the reference reader refuses each
+    for (byte[] bad : new byte[][] {{(byte) 0xC0, (byte) 0x80}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80},
+        {(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80}}) {
+      ByteArrayOutputStream json = new ByteArrayOutputStream();
+      json.writeBytes("{\"a".getBytes(StandardCharsets.UTF_8));
+      json.writeBytes(bad);
+      json.writeBytes("\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[0,0]}}".getBytes(StandardCharsets.UTF_8));
+      while (json.size() % 8 != 0) {
+        json.write(' ');
+      }
+      assertRefused(withHeader(json.toByteArray())).hasMessageContaining("not UTF-8 at byte 3 of the header");
+    }
+  }
+
+  @Test
   void aLargeHeaderThatFitsTheHeapIsRead() throws Exception {
     int tensors = 150_000;
     byte[] header = emptyTensorsHeader(tensors);

@@ -185,4 +185,19 @@ class SafetensorsRoundTripTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("__metadata__");
   }
+
+  @Test
+  void aNameOrMetadataWithALoneSurrogateIsRefusedAsTheReferenceReaderCouldNotReadIt() {
+    StateDict lone = StateDict.builder().put("a\uD800", Tensor.scalarFloat(1f)).build();
+    assertThatThrownBy(() -> SafetensorsWriter.write(lone, new ByteArrayOutputStream()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("tensor name 'a\uD800' holds a lone UTF-16 surrogate (U+D800) at 1");
+    StateDict fine = StateDict.builder().put("w", Tensor.scalarFloat(1f)).build();
+    assertThatThrownBy(() -> SafetensorsWriter.write(fine, java.util.Map.of("note", "x\uDC00"),
+        new ByteArrayOutputStream())).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("value of metadata key 'note'").hasMessageContaining("(U+DC00)");
+    // a pair is one character beyond the basic plane, written as its UTF-8 bytes and read back
+    StateDict pair = StateDict.builder().put("w\uD83D\uDE00", Tensor.scalarFloat(1f)).build();
+    assertThat(SafetensorsWriter.header(pair, java.util.Map.of())).isNotEmpty();
+  }
 }
