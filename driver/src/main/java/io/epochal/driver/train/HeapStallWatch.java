@@ -13,9 +13,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * Ends a round that the heap running out has stalled. In local mode an OutOfMemoryError that ends
- * one of Spark's own threads (the one that fetches a task's result, say) can leave the round's
- * Spark job waiting for a result that never comes: the driver sits idle with the heap full and no
+ * Ends a round that the heap running out has stalled. An OutOfMemoryError that ends one of Spark's
+ * own threads in the driver (the one that fetches a task's result, say, on any master) can leave
+ * the round's Spark job waiting for a result that never comes: the driver sits idle with the heap full and no
  * failure to report, until someone kills it. This watch looks every {@link #PERIOD}: once such a
  * thread has died ({@link HeapWatch.Mark#threadKilled}) and the training position (epoch, round)
  * has not moved for {@link #GRACE}, it cancels the running Spark jobs, once. The round then fails,

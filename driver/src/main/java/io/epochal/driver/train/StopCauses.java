@@ -37,8 +37,10 @@ final class StopCauses {
    * ran out during the failed work ({@code heapExhaustion} says how) and {@code e} is how that
    * shows in Spark: a task or its result lost, a commit failed. Retrying in the same JVM would run
    * out the same way (each attempt sooner, as Spark still holds blocks of the last). {@code local}:
-   * the executors run in the driver's JVM. On a cluster, a task or executor lost while {@code executorsOutOfMemory} executors ran out of
-   * memory (Spark's exit code 52, which the task's failure may not show) says so, with the setting.
+   * the executors run in the driver's JVM. On a cluster, a task or executor lost while {@code
+   * executorsOutOfMemory} executors ran out of memory (Spark's exit code 52, which the task's failure
+   * may not show) says so, with the setting; without them, the driver's heap running out is the cause
+   * there too.
    */
   static TrainingException ranOutOfHeap(TrainingException e, boolean local, int executorsOutOfMemory,
       Optional<String> heapExhaustion) {
@@ -53,12 +55,13 @@ final class StopCauses {
           : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; an executor ran out of memory: "
               + EpochalSpark.executorMemoryAdvice(), e);
     }
-    if (!local) {
-      return executorsOutOfMemory == 0 || r == FailureReason.CHECKPOINT_WRITE_FAILED ? e
-          : new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; " + (executorsOutOfMemory == 1
-              ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory while it ran (exit "
-              + "code 52, Spark's exit on an OutOfMemoryError): " + EpochalSpark.executorMemoryAdvice(), e);
+    if (!local && executorsOutOfMemory > 0 && r != FailureReason.CHECKPOINT_WRITE_FAILED) {
+      return new TrainingException(r, e.epoch(), e.round(), e.getMessage() + "; " + (executorsOutOfMemory == 1
+          ? "an executor" : executorsOutOfMemory + " executors") + " ran out of memory while it ran (exit "
+          + "code 52, Spark's exit on an OutOfMemoryError): " + EpochalSpark.executorMemoryAdvice(), e);
     }
+    // on any master the driver's own threads fetch the tasks' results and write the checkpoints: a round its
+    // stall watch cancelled after one of them died of OutOfMemoryError would run out (or stall) again
     return heapExhaustion.map(h -> new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, e.epoch(), e.round(),
         e.getMessage() + "; " + h + ", which is the likely cause: " + HeapWatch.advice(), e)).orElse(e);
   }

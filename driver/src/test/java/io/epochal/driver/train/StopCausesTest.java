@@ -40,4 +40,18 @@ class StopCausesTest {
     assertThat(heap.reason()).isEqualTo(FailureReason.DRIVER_OUT_OF_MEMORY);
     assertThat(heap.getMessage()).contains("1 full garbage collection for lack of room, which is the likely cause");
   }
+
+  @Test
+  void aRoundCancelledOnAClusterAfterTheDriversHeapRanOutIsTheDriversNotRetriedIntoTheSameStall() {
+    // the driver's result-fetching thread died of OutOfMemoryError; its stall watch cancelled the round's jobs
+    TrainingException cancelled = new TrainingException(FailureReason.TASK_FAILED, 2, 3, "epoch 2 round 3 failed: "
+        + "Job 41 cancelled as part of cancellation of all jobs", null);
+    TrainingException heap = StopCauses.ranOutOfHeap(cancelled, false, 0,
+        java.util.Optional.of("an OutOfMemoryError ended thread task-result-getter-0"));
+    assertThat(heap.reason()).isEqualTo(FailureReason.DRIVER_OUT_OF_MEMORY);
+    assertThat(heap.getMessage()).contains("task-result-getter-0, which is the likely cause");
+    TrainingException commit = lost(FailureReason.CHECKPOINT_WRITE_FAILED);
+    assertThat(StopCauses.ranOutOfHeap(commit, false, 0, java.util.Optional.of("the driver's heap ran out"))
+        .reason()).as("the driver writes checkpoints on a cluster too").isEqualTo(FailureReason.DRIVER_OUT_OF_MEMORY);
+  }
 }
