@@ -222,6 +222,7 @@ public final class ModelRegistry {
     BaseEpochalModel.BUILDING.set(made);
     try {
       EpochalModel built = f.create(resolved, device);
+      refuseReservedNames(f, built);
       if (outer != null) {
         outer.addAll(made); // a model built inside another's build: the outer one's failure closes it too
       }
@@ -236,6 +237,30 @@ public final class ModelRegistry {
           + "path)", e);
     } finally {
       BaseEpochalModel.BUILDING.set(outer);
+    }
+  }
+
+  /**
+   * The prefixes of a combined state's other parts (the optimizer's state and the moving average, {@code
+   * LocalRound.OPTIMIZER_PREFIX} and {@code ModelEma.PREFIX}), which no model tensor may start with.
+   */
+  public static final List<String> RESERVED_PREFIXES = List.of("optimizer.", "ema.");
+
+  /**
+   * Refuses a model whose state names a tensor as a combined state's other parts are named: rounds and checkpoints
+   * would take it for the optimizer's state or the moving average (a model of torch's {@code self.ema = ...}, say).
+   */
+  private static void refuseReservedNames(ModelFactory f, EpochalModel built) {
+    for (String name : built.stateView().names()) {
+      for (String prefix : RESERVED_PREFIXES) {
+        if (name.startsWith(prefix)) {
+          throw new ModelCodeException("model " + key(f.name(), f.version()) + " names a tensor '" + name + "': names "
+              + "starting with " + String.join(" or ", RESERVED_PREFIXES.stream().map(p -> "'" + p + "'").toList())
+              + " are reserved for the optimizer's state and the moving average in a round's state and checkpoints; "
+              + "register that module under another name in the model's constructor and give the model a new "
+              + "version() (worker/MODELS.md)", null);
+        }
+      }
     }
   }
 

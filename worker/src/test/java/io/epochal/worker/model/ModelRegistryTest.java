@@ -232,4 +232,59 @@ class ModelRegistryTest {
       assertThat(fine.manager().isOpen()).as("a model built after a failure is open").isTrue();
     }
   }
+
+  /** A model of one module that torch's {@code self.<submodule> = nn.Linear(4, 2)} would name {@code submodule}. */
+  private static final class SubmoduleModel extends BaseEpochalModel {
+    static NDManager last;
+
+    SubmoduleModel(String submodule) {
+      super("submodule v1", new long[] {4}, 2, null);
+      state().addParameter(submodule + ".weight", ParameterInit.torchDefault(4), 2, 4);
+      last = manager();
+    }
+
+    @Override
+    protected NDArray forwardBatch(NDArray input, boolean training, java.util.SplittableRandom rng) {
+      throw new AssertionError("not run");
+    }
+  }
+
+  private static ModelFactory submoduleFactory(String submodule) {
+    return new ModelFactory() {
+      @Override
+      public String name() {
+        return "submodule";
+      }
+
+      @Override
+      public int version() {
+        return 1;
+      }
+
+      @Override
+      public io.epochal.params.ParamSpecs params() {
+        return new io.epochal.params.ParamSpecs("model submodule v1", List.of());
+      }
+
+      @Override
+      public EpochalModel create(HyperParameters resolved) {
+        return new SubmoduleModel(submodule);
+      }
+    };
+  }
+
+  @Test
+  void aModelNamingATensorAsTheOptimizersStateOrTheMovingAverageIsRefusedWhenBuiltNotMistakenForThem() {
+    for (String submodule : new String[] {"ema", "optimizer"}) {
+      assertThatThrownBy(() -> ModelRegistry.build(submoduleFactory(submodule), HyperParameters.empty(),
+          ai.djl.Device.cpu())).isInstanceOf(ModelCodeException.class)
+          .hasMessageContaining("model submodule v1 names a tensor '" + submodule + ".weight': names starting with "
+              + "'optimizer.' or 'ema.' are reserved").hasMessageContaining("register that module under another name");
+      assertThat(SubmoduleModel.last.isOpen()).as("the refused model's manager").isFalse();
+    }
+    try (EpochalModel teacher = ModelRegistry.build(submoduleFactory("teacher"), HyperParameters.empty(),
+        ai.djl.Device.cpu())) {
+      assertThat(teacher.stateDict().nameList()).containsExactly("teacher.weight");
+    }
+  }
 }
