@@ -84,7 +84,7 @@ final class EpochLoop {
     }
     int stoppedAt = 0;
     ReduceOnPlateau plateau = start.plateau(spec.scheduleName(), config);
-    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards);
+    RoundRunner runner = new RoundRunner(spark.jsc(), data.shards(), config, reduceShards, maxRows);
     listener.started(start.completedEpochs(), epochs, rounds, start.checkpoint());
     if (start.roundsDone() > 0) {
       checkSameRounds(start, rounds);

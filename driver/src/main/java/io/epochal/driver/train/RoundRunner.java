@@ -1,5 +1,6 @@
 package io.epochal.driver.train;
 
+import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
@@ -40,20 +41,25 @@ public final class RoundRunner {
   private final JavaRDD<DataShard> shards;
   private final TrainingConfig config;
   private final int reduceShards;
+  /** The rows of the largest shard, whose steps are each round's. */
+  private final int maxRows;
   /** The executors' device warnings ({@code train.device = auto} on the CPU), from every task since the last read. */
   private final CollectionAccumulator<String> deviceWarnings;
   /** The device warnings {@link #newDeviceWarnings} returned so far. */
   private final Set<String> said = new LinkedHashSet<>();
 
   /**
-   * A runner over {@code shards} (one partition per worker), reducing into {@code reduceShards}
-   * parameter shards.
+   * A runner over {@code shards} (one partition per worker, the largest of {@code maxRows} rows), reducing into
+   * {@code reduceShards} parameter shards.
    */
-  public RoundRunner(JavaSparkContext jsc, JavaRDD<DataShard> shards, TrainingConfig config, int reduceShards) {
+  public RoundRunner(JavaSparkContext jsc, JavaRDD<DataShard> shards, TrainingConfig config, int reduceShards,
+      int maxRows) {
     this.jsc = checkNotNull(jsc, "jsc");
     this.shards = checkNotNull(shards, "shards");
     this.config = checkNotNull(config, "config");
     this.reduceShards = reduceShards;
+    checkArgument(maxRows >= 0, "maxRows must be >= 0, got %s", maxRows);
+    this.maxRows = maxRows;
     this.deviceWarnings = jsc.sc().collectionAccumulator("epochal device warnings");
   }
 
@@ -103,12 +109,13 @@ public final class RoundRunner {
     final int e = epoch;
     final int r = round;
     final long step = globalStep;
+    final int roundSteps = config.batchPlan().stepsInRound(maxRows, round);
     final double lr = baseLr;
     final CollectionAccumulator<String> warnings = deviceWarnings;
     return SparkJobs.inJobGroup(jsc, "epochal-e" + epoch + "-r" + round, label,
         () -> SparkJobs.withBroadcast(jsc, global, (Broadcast<StateDict> state) -> {
           JavaRDD<RoundResult> results =
-              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step, lr,
+              shards.map(shard -> LocalRound.run(cfg, state.value(), shard, e, r, step, roundSteps, lr,
                   assignment(cfg, warnings)));
           try {
             if (singleWorker()) {

@@ -208,7 +208,8 @@ final class BenchSections {
         log.printf("bench: (3) %s, %s params: initialising%n", shape, Fmt.count(shape.params()));
         StateDict state = LocalLoop.freshState(config);
         ModelCache.forCurrentThread().close();
-        RoundRunner runner = new RoundRunner(spark.jsc(), shards.shards(), config, Math.min(2, spark.slots()));
+        RoundRunner runner = new RoundRunner(spark.jsc(), shards.shards(), config, Math.min(2, spark.slots()),
+            Math.toIntExact(Math.max(shards.rowsOf(0), shards.rowsOf(1))));
         state = runner.run(state, 0, 0, 0, "bench warm-up").state();
         TaskTimes times = new TaskTimes();
         spark.jsc().sc().addSparkListener(times);

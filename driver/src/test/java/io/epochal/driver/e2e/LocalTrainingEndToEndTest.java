@@ -409,7 +409,7 @@ class LocalTrainingEndToEndTest {
     StateDict initial = initialState(perWorker);
 
     RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(first, second), 2),
-        perWorker, 2);
+        perWorker, 2, batch);
     AggregateResult averaged = runner.run(initial, 0, 0, 0, "averaging identity");
     RoundResult single = LocalRound.run(union, initial, both, 0, 0, 0);
 
@@ -884,7 +884,8 @@ class LocalTrainingEndToEndTest {
         .setSeed(11)
         .build();
     DataShard only = shard(0, 5 * 2 * batch, 31);
-    RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1);
+    RoundRunner runner = new RoundRunner(spark.jsc(), spark.jsc().parallelize(List.of(only), 1), config, 1,
+        only.rows());
     assertThat(runner.singleWorker()).isTrue();
     StateDict start = initialState(config);
 

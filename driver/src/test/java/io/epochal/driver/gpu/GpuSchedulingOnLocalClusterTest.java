@@ -118,9 +118,9 @@ class GpuSchedulingOnLocalClusterTest {
     JavaRDD<DataShard> shards = spark.jsc().parallelize(List.of(FakeGpus.shard(0, 40), FakeGpus.shard(1, 40)), 2);
     StateDict start = FakeGpus.initialState(FakeGpus.config(DeviceMode.AUTO));
 
-    RoundRunner autoRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.AUTO), 2);
+    RoundRunner autoRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.AUTO), 2, 40);
     AggregateResult auto = autoRunner.run(start, 0, 0, 0, "auto on fake GPUs");
-    RoundRunner cpuRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.CPU), 2);
+    RoundRunner cpuRunner = new RoundRunner(spark.jsc(), shards, FakeGpus.config(DeviceMode.CPU), 2, 40);
     AggregateResult cpu = cpuRunner.run(start, 0, 0, 0, "cpu");
     // the fallback's warning reaches the driver (not only the executor's log), once per executor JVM
     List<String> warned = autoRunner.newDeviceWarnings();
@@ -141,7 +141,7 @@ class GpuSchedulingOnLocalClusterTest {
     JavaRDD<DataShard> shards = spark.jsc().parallelize(List.of(FakeGpus.shard(0, 16), FakeGpus.shard(1, 16)), 2);
     TrainingConfig gpu = FakeGpus.config(DeviceMode.GPU);
     StateDict start = FakeGpus.initialState(gpu);
-    assertThatThrownBy(() -> new RoundRunner(spark.jsc(), shards, gpu, 2).run(start, 0, 0, 0, "gpu on fake GPUs"))
+    assertThatThrownBy(() -> new RoundRunner(spark.jsc(), shards, gpu, 2, 16).run(start, 0, 0, 0, "gpu on fake GPUs"))
         .hasMessageContaining("DeviceUnavailableException")
         .hasMessageMatching("(?s).*train\\.device=gpu but executor \\d+ cannot train on a GPU: the PyTorch \\S+ "
             + "engine sees no CUDA device although Spark assigned GPU [01].*");

@@ -78,8 +78,20 @@ public final class LocalRound {
    */
   public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep, double baseLr, DeviceAssignment assignment) {
+    return run(config, global, shard, epoch, round, globalStep, config.batchPlan().stepsInRound(shard.rows(), round),
+        baseLr, assignment);
+  }
+
+  /**
+   * As {@link #run(TrainingConfig, StateDict, DataShard, int, int, long, double, DeviceAssignment)} in a round of
+   * {@code roundSteps} steps, those of its largest shard: a moving average of a shard that ends sooner takes the
+   * updates of the steps after its last, from its model, which stands still through them (its average would
+   * otherwise bring the round's start, or the initial weights before the first update, into the workers' mean).
+   */
+  public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
+      int round, long globalStep, int roundSteps, double baseLr, DeviceAssignment assignment) {
     Device device = DeviceSelector.select(config.device(), assignment).device();
-    return run(config, global, shard, epoch, round, globalStep, baseLr, device);
+    return run(config, global, shard, epoch, round, globalStep, roundSteps, baseLr, device);
   }
 
   /** The base rate of the job's schedule before any plateau lowered it: {@code optimizer.lr}. */
@@ -100,14 +112,18 @@ public final class LocalRound {
    */
   public static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
       int round, long globalStep) {
-    return run(config, global, shard, epoch, round, globalStep, baseLr(config), Device.cpu());
+    BatchPlan plan = config.batchPlan();
+    return run(config, global, shard, epoch, round, globalStep, plan.stepsInRound(shard.rows(), round), baseLr(config),
+        Device.cpu());
   }
 
   private static RoundResult run(TrainingConfig config, StateDict global, DataShard shard, int epoch,
-      int round, long globalStep, double baseLr, Device device) {
+      int round, long globalStep, int roundSteps, double baseLr, Device device) {
     checkArgument(epoch >= 0 && round >= 0, "epoch %s and round %s must be >= 0", epoch, round);
     BatchPlan plan = config.batchPlan();
     int steps = plan.stepsInRound(shard.rows(), round);
+    checkArgument(roundSteps >= steps, "the round's %s steps are fewer than worker %s's %s", roundSteps,
+        shard.worker(), steps);
     if (steps == 0) {
       boolean classification = EvaluationResult.counts(config);
       RoundResult none = new RoundResult(shard.worker(), 0, 0, 0.0, classification ? 0 : EvaluationResult.NOT_COUNTED,
@@ -129,11 +145,12 @@ public final class LocalRound {
     }
     ModelEma ema = config.emaDecay() == 0 ? null : ModelEma.continuing(config.emaDecay(), averageOrModel(global));
     return EngineSettings.atThreads(config.threads(), () -> train(config, model, optimizerPart(global), ema, shard,
-        epoch, round, globalStep, baseLr, plan, steps));
+        epoch, round, globalStep, baseLr, plan, steps, roundSteps));
   }
 
   private static RoundResult train(TrainingConfig config, EpochalModel model, StateDict optimizerState, ModelEma ema,
-      DataShard shard, int epoch, int round, long globalStep, double baseLr, BatchPlan plan, int steps) {
+      DataShard shard, int epoch, int round, long globalStep, double baseLr, BatchPlan plan, int steps,
+      int roundSteps) {
     int[] perm = BatchPlan.permutation(shard.rows(), config.seed(), epoch, shard.worker());
     SplittableRandom rng = new SplittableRandom(
         Seeds.derive(config.seed(), Seeds.ROUND, epoch, round, shard.worker()));
@@ -226,6 +243,12 @@ public final class LocalRound {
             long after = globalStep + s; // the model's tensors read at once, in place
             ema.update(model.stateView(), config.ema().firstUpdateAfter(after), config.ema().decayAfter(after));
           }
+        }
+      }
+      for (int s = steps; ema != null && s < roundSteps; s++) { // the round's steps after this shard's last
+        long after = globalStep + s;
+        if (config.ema().updatesAfter(after)) {
+          ema.update(model.stateView(), config.ema().firstUpdateAfter(after), config.ema().decayAfter(after));
         }
       }
       StateDict.Builder state = StateDict.builder()

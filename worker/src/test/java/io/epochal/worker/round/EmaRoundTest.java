@@ -28,6 +28,29 @@ class EmaRoundTest {
   }
 
   @Test
+  void aShardThatEndsBeforeTheRoundsUpdateStepTakesTheUpdateFromItsLastModelNotTheRoundsStart() {
+    // shards of 21 and 16 rows in batches of 8: 3 and 2 steps; the job's first update comes after its third step
+    TrainingConfig config = RoundFixtures.builder("adam", HyperParameters.builder().put("lr", 0.01).build(), 0.0, 8, 3,
+        0, 1).optEma(new io.epochal.worker.ema.EmaSettings(0.9, 3)).build();
+    StateDict start = RoundFixtures.initialState(config);
+    DataShard shorter = RoundFixtures.shard(1, 16, 7);
+    int roundSteps = config.batchPlan().stepsInRound(21, 0);
+    assertThat(roundSteps).isEqualTo(3);
+    assertThat(config.batchPlan().stepsInRound(shorter.rows(), 0)).isEqualTo(2);
+
+    StateDict out = LocalRound.run(config, start, shorter, 0, 0, 0, roundSteps, LocalRound.baseLr(config),
+        io.epochal.worker.device.DeviceAssignment.noGpu("test")).state();
+
+    // the update after step 3 copies the model, which stood still after this shard's second step
+    assertThat(ModelEma.part(out)).isEqualTo(LocalRound.modelPart(out));
+    assertThat(ModelEma.part(out)).isNotEqualTo(LocalRound.modelPart(start));
+    // a round of the shard's own steps makes no update: its average is the round's start
+    StateDict own = LocalRound.run(config, start, shorter, 0, 0, 0).state();
+    assertThat(LocalRound.modelPart(own)).isEqualTo(LocalRound.modelPart(out));
+    assertThat(ModelEma.part(own)).isEqualTo(LocalRound.modelPart(start));
+  }
+
+  @Test
   void laterStepsBlendTheModelIntoTheAverageWithTheDecay() {
     TrainingConfig config = config(0.5, 1);
     StateDict start = RoundFixtures.initialState(config);
