@@ -67,7 +67,7 @@ final class CommandFailure {
     } else if (ex instanceof io.epochal.worker.model.ModelCodeException) {
       code = ExitCodes.USAGE; // the class path's model jars: nothing of Epochal's failed
       what = "model error: ";
-    } else if (ex instanceof BadInputException) {
+    } else if (ex instanceof BadInputException || ex instanceof io.epochal.driver.data.UnreadableInputException) {
       code = ExitCodes.BAD_INPUT;
       what = "";
     } else if (lowHeap.isPresent()) {

@@ -286,8 +286,8 @@ public final class BatchPredictor {
       if (unreadable == null) {
         throw e;
       }
-      throw new ConfigException("--input", "cannot read file " + unreadable + " of " + options.input() + ": "
-          + io.epochal.driver.data.InputFormats.unreadableAdvice(unreadable), e);
+      throw new io.epochal.driver.data.UnreadableInputException(options.input(), unreadable,
+          io.epochal.driver.data.InputFormats.unreadableAdvice(unreadable), e);
     }
     scans.sort(Comparator.comparingInt(PartitionScan::partition));
     // rows numbered by file path and block, as training numbers them, whatever order Spark reads in

@@ -146,8 +146,9 @@ class PredictCommandTest {
     int code = run("predict", job.toString(), "--master", "local[1]", "--conf", "spark.sql.files.ignoreCorruptFiles=true",
         "--input", dir.toString(), "--format", "csv", "--features", "f0,f1,f2,f3", "--output", output.toString());
 
-    assertThat(code).as("not a prediction of the rows before the damage: %s", out + err).isNotZero();
-    assertThat(err).contains("a.csv.gz");
+    assertThat(code).as("not a prediction of the rows before the damage, and bad input as in train and evaluate: %s",
+        out + err).isEqualTo(4);
+    assertThat(err).contains("cannot read file").contains("a.csv.gz").doesNotContain("configuration error");
     assertThat(output.resolve(PredictionOutput.MARKER)).doesNotExist();
   }
 
