@@ -82,8 +82,10 @@ final class EvaluateCommand extends LauncherCommand {
   @Override
   int run(TrainingLauncher launcher, URI uri, CliOptions options) throws Exception {
     URI rows;
+    String served;
     try {
       rows = input == null ? null : qualify(input, options, "--input");
+      served = io.epochal.driver.train.ServedWeights.choice(weights);
     } catch (io.epochal.driver.config.ConfigException e) {
       unusableLocation(e);
       throw e;
@@ -93,7 +95,6 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
     put(keys, JobKeys.DATA_BAD_ROWS, badRows);
-    return launcher.evaluate(uri, rows, keys, all, json, perClass,
-        io.epochal.driver.train.ServedWeights.choice(weights), options);
+    return launcher.evaluate(uri, rows, keys, all, json, perClass, served, options);
   }
 }

@@ -384,6 +384,15 @@ class EpochalCliTest {
   }
 
   @Test
+  void evaluateJsonOfAnUnknownWeightsChoiceIsStillAJsonDocument() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run json = run(launcher, new TestModelCatalog(), "evaluate", "/tmp/jobs/a", "--json", "--weights", "average");
+    assertThat(json.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(json.out).contains("\"ok\" : false").contains("--weights").contains("\"checkpoints\" : [ ]");
+    assertThat(launcher.calls).isEmpty();
+  }
+
+  @Test
   void aDirectoryThisUserMayNotWriteIsSaidWithHowToGrantIt() {
     StringWriter err = new StringWriter();
     int code = new EpochalCli(null, null).handle(new org.apache.hadoop.security.AccessControlException(
