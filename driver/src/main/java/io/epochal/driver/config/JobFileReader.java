@@ -110,6 +110,14 @@ final class JobFileReader {
       r.reset();
       p.load(r);
     } catch (java.nio.file.NoSuchFileException e) {
+      java.util.regex.Matcher uri = java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):/").matcher(
+          jobFile.toString());
+      if (uri.find() && !"file".equalsIgnoreCase(uri.group(1))) { // hdfs://nn/x.properties, seen as a local path
+        throw new ConfigException("job file", "job file " + jobFile + " names a " + uri.group(1) + " URI (its '//' "
+            + "read as a local path's); a job file is read from the local file system: copy it here (hdfs dfs -get), "
+            + "pass it with spark-submit --files and give its name alone, or give the keys as --conf "
+            + "spark.epochal.<key> without a job file", e);
+      }
       throw new ConfigException("job file", "job file " + jobFile + " does not exist" + whereMissing(jobFile,
           System.getProperty("spark.submit.deployMode", "")) + "; give the path of a .properties job file (see "
           + "conf/quickstart.properties)", e);

@@ -33,4 +33,17 @@ class MissingJobFileTest {
     assertThat(JobFileReader.whereMissing(Path.of("/shared/mnist.properties"), "cluster"))
         .startsWith(" (looked for on the node running this driver: spark-submit started this driver in cluster");
   }
+
+  @Test
+  void aJobFileGivenAsAnHdfsUriIsSaidToBeReadLocallyNotMerelyMissing() {
+    // the shell hands "hdfs://nn:8020/jobs/a.properties" over; as a local path its "//" reads as one '/'
+    ConfigException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> JobFileReader.read(
+        Path.of("hdfs://nn:8020/jobs/a.properties"), new java.util.ArrayList<>()), ConfigException.class);
+    assertThat(e).hasMessageContaining("job file hdfs:/nn:8020/jobs/a.properties names a hdfs URI")
+        .hasMessageContaining("a job file is read from the local file system").hasMessageContaining("--files")
+        .hasMessageNotContaining("does not exist");
+    ConfigException local = org.assertj.core.api.Assertions.catchThrowableOfType(() -> JobFileReader.read(
+        Path.of("/no/such/dir/a.properties"), new java.util.ArrayList<>()), ConfigException.class);
+    assertThat(local).hasMessageContaining("job file /no/such/dir/a.properties does not exist");
+  }
 }
