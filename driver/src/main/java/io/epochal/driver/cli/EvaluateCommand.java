@@ -45,7 +45,8 @@ final class EvaluateCommand extends LauncherCommand {
   String label;
 
   @Option(names = "--bad-rows", paramLabel = "fail|skip", description = "A bad row (a wrong number of features, a "
-      + "value that is no number, a label out of range): fail naming file and row (default), or skip and count it.")
+      + "value that is no number, a label out of range): fail naming file and row, or skip and count it (default: "
+      + "fail for --input; the job's own held-out rows are read as its epochs read them, by its data.bad_rows).")
   String badRows;
 
   @Option(names = "--all", description = "Every checkpoint of the job directory given, oldest first.")
@@ -94,7 +95,9 @@ final class EvaluateCommand extends LauncherCommand {
     put(keys, JobKeys.DATA_FORMAT, format);
     put(keys, JobKeys.DATA_FEATURES, features);
     put(keys, JobKeys.DATA_LABEL, label);
-    put(keys, JobKeys.DATA_BAD_ROWS, badRows);
+    // rows of --input fail on a bad row unless told: skipping would measure on the rows left (the job's own
+    // data.bad_rows=skip is for its training rows, not for a test set given here)
+    put(keys, JobKeys.DATA_BAD_ROWS, badRows == null && input != null ? "fail" : badRows);
     return launcher.evaluate(uri, rows, keys, all, json, perClass, served, options);
   }
 }

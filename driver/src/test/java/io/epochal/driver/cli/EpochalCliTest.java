@@ -384,6 +384,18 @@ class EpochalCliTest {
   }
 
   @Test
+  void evaluateFailsOnABadRowOfItsInputUnlessToldToSkipWhateverTheJobsDataBadRows() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    run(launcher, new TestModelCatalog(), "evaluate", "/tmp/jobs/a", "--input", "/tmp/test.csv");
+    assertThat(launcher.dataKeys).containsEntry("data.bad_rows", "fail");
+    run(launcher, new TestModelCatalog(), "evaluate", "/tmp/jobs/a", "--input", "/tmp/test.csv", "--bad-rows", "skip");
+    assertThat(launcher.dataKeys).containsEntry("data.bad_rows", "skip");
+    run(launcher, new TestModelCatalog(), "evaluate", "/tmp/jobs/a");
+    assertThat(launcher.dataKeys).as("the job's own held-out rows, read as its epochs read them")
+        .doesNotContainKey("data.bad_rows");
+  }
+
+  @Test
   void evaluateJsonOfAnUnknownWeightsChoiceIsStillAJsonDocument() {
     RecordingLauncher launcher = new RecordingLauncher(0);
     Run json = run(launcher, new TestModelCatalog(), "evaluate", "/tmp/jobs/a", "--json", "--weights", "average");

@@ -14,6 +14,7 @@ final class RecordingLauncher implements TrainingLauncher {
   CliOptions options;
   JobAmendment amendment;
   ResumeAllRequest resumeAll;
+  java.util.Map<String, String> dataKeys;
   private final int code;
 
   RecordingLauncher(int code) {
@@ -42,6 +43,13 @@ final class RecordingLauncher implements TrainingLauncher {
     this.uri = uri;
     this.options = options;
     return code;
+  }
+
+  @Override
+  public int evaluate(URI model, URI input, java.util.Map<String, String> dataKeys, boolean all, boolean json,
+      boolean perClass, String weights, CliOptions options) {
+    this.dataKeys = dataKeys;
+    return record("evaluate", model, options);
   }
 
   @Override
