@@ -42,6 +42,31 @@ final class BestMetricCheck {
   }
 
   /**
+   * Refuses {@code early_stop.monitor}, {@code min_delta} or {@code mode} given (by a job file, {@code --set} or
+   * Spark conf) while {@code early_stop.patience} is 0, which stops nothing: they would be ignored (Lightning's
+   * {@code EarlyStopping}, whose keys they follow, waits 3 epochs by default). A stored job's values are not refused.
+   */
+  static void requirePatience(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+      List<ConfigException> problems) {
+    if (values.getLong(JobKeys.EARLY_STOP_PATIENCE) > 0) {
+      return;
+    }
+    for (String key : List.of(JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MIN_DELTA, JobKeys.EARLY_STOP_MODE)) {
+      SpecValidator.Sourced given = raw.get(key);
+      Object value = values.get(key);
+      boolean unset = value == null || "".equals(value) || (value instanceof Number && ((Number) value).doubleValue()
+          == 0);
+      if (given != null && given.text && !unset) {
+        problems.add(new ConfigException(key, key + " = " + value + " (from " + given.source + ") says how to stop "
+            + "early, but " + JobKeys.EARLY_STOP_PATIENCE + " = " + values.getLong(JobKeys.EARLY_STOP_PATIENCE)
+            + " does not stop early: set " + JobKeys.EARLY_STOP_PATIENCE + " to the epochs without improvement to "
+            + "wait (Lightning's EarlyStopping waits 3), or remove " + key));
+        return;
+      }
+    }
+  }
+
+  /**
    * Refuses a {@code schedule.monitor} of schedule {@code plateau} that no checkpoint records (the
    * rate would be lowered after every epoch's patience), as {@link #requireRecorded} does; and, as a
    * resume cannot change it, held-out rows removed from a job that monitors theirs.

@@ -127,6 +127,7 @@ final class SpecValidator {
     OptionalInt outputs = catalog == null ? OptionalInt.empty() : CreationCheck.outputs(catalog, values);
     List<ConfigException> metricProblems = new ArrayList<>();
     BestMetricCheck.requireRecorded(values, raw, outputs, metricProblems); // also unused: a later keep_best ranks by it
+    BestMetricCheck.requirePatience(values, raw, metricProblems);
     problems.addAll(metricProblemsAt, metricProblems);
     BestMetricCheck.requireMonitorRecorded(values, raw, outputs, problems);
     if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key

@@ -177,6 +177,19 @@ class CreationCheckTest {
   }
 
   @Test
+  void howToStopEarlyIsRefusedWithoutAPatienceToStopWithNotIgnored() {
+    ConfigException e = refused(Map.of("early_stop.monitor", "train_loss", "early_stop.min_delta", "0.001"));
+    assertThat(e.key()).isEqualTo("early_stop.monitor");
+    assertThat(e).hasMessageContaining("early_stop.monitor = train_loss (from --set early_stop.monitor) says how to "
+        + "stop early, but early_stop.patience = 0 does not stop early: set early_stop.patience");
+    assertThat(refused(Map.of("early_stop.mode", "max")).key()).isEqualTo("early_stop.mode");
+    assertThatCode(() -> quickstart(Map.of("early_stop.patience", "3", "early_stop.monitor", "train_loss",
+        "early_stop.min_delta", "0.001")).build().resolve()).doesNotThrowAnyException();
+    assertThatCode(() -> quickstart(Map.of("early_stop.patience", "0", "early_stop.min_delta", "0")).build()
+        .resolve()).as("values that stop nothing either").doesNotThrowAnyException();
+  }
+
+  @Test
   void aValidationMetricIsRefusedWithoutHeldOutRowsAndAccuracyWithoutClasses() {
     ConfigException e = refused(Map.of("checkpoint.keep_best", "1", "checkpoint.best_metric", "val_loss"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");
