@@ -93,6 +93,7 @@ final class FinishedJob {
     if (dir.specFile().amendsHeldOut()) {
       jobData.heldOut(false).ifPresent(LoadedDataset::unpersist); // rows that do not fit leave job.json as it was
     }
+    dir.publishedUpTo(last.completedEpochs()); // a stop while it amends leaves it COMPLETED
     dir.start("reopened: job.json amended");
     try {
       dir.applyAmendment(last.completedEpochs());

@@ -88,6 +88,7 @@ final class JobDirectory implements AutoCloseable {
   /** Writes {@code job.json} once (refusing another spec), takes the lease, marks the job RUNNING, opens its log. */
   void start(String reopenReason) throws IOException {
     specFile.writeOnce(lease); // or checks the job.json an amendment will replace
+    specFile.storedEpochs().ifPresent(outcome::endsAt); // job.json's train.epochs until the amendment is written
     Optional<JobStatus> previous = states.read();
     // the event files count too: a job whose state.json was lost still has its attempts' histories
     attempt = Math.max(previous.map(JobStatus::getAttempt).orElse(0), events.highestAttempt()) + 1;
@@ -226,6 +227,7 @@ final class JobDirectory implements AutoCloseable {
    */
   void applyAmendment(long epoch) throws IOException {
     Optional<List<ValueChange>> amended = specFile.apply();
+    outcome.endsAt(spec.epochs()); // job.json holds the spec's train.epochs now
     if (amended.isPresent()) {
       String said = recordAmendment(amended.get(), epoch, "");
       listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
@@ -350,6 +352,11 @@ final class JobDirectory implements AutoCloseable {
     if (h != null) {
       h.failure(e, tryNo, maxTries, inPlace);
     }
+  }
+
+  /** Epochs up to {@code epoch} are published already (a finished job a run reopens only to amend it). */
+  synchronized void publishedUpTo(long epoch) {
+    committed = Math.max(committed, epoch);
   }
 
   /** Marks the job COMPLETED and records it, unless the JVM shuts down (the shutdown hook then ends the run). */

@@ -111,6 +111,12 @@ final class JobSpecFile {
         .equals(String.valueOf(amendedFrom.getHyperParameters().asMap().get(JobKeys.DATA_VALIDATION_PATH)));
   }
 
+  /** The {@code train.epochs} job.json holds while this run's amendment of it is pending; empty when none is. */
+  java.util.OptionalInt storedEpochs() {
+    return pending && amendsEpochs() ? java.util.OptionalInt.of(Math.toIntExact(amendedFrom.getHyperParameters()
+        .getLong(JobKeys.EPOCHS))) : java.util.OptionalInt.empty();
+  }
+
   /** Whether this run changes the job's number of epochs. */
   boolean amendsEpochs() {
     return amendedFrom != null && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();

@@ -199,6 +199,60 @@ class JobDirectoryTest {
     }
   }
 
+  private static io.epochal.job.JobState stateOf(Path jobDir) throws IOException {
+    return new io.epochal.job.JobStateStore(FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow().getState();
+  }
+
+  @Test
+  void aStopBeforeAnAmendmentOfTheEpochsIsWrittenJudgesCompletionByTheEpochsJobJsonHolds() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec three = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(three, new Configuration(), TrainingListener.NONE, null)) {
+      startWithCheckpoints(dir, 2); // then killed
+    }
+    io.epochal.job.JobSpec stored = new io.epochal.job.JobSpecStore(FileSystem.getLocal(new Configuration()),
+        new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow();
+    JobSpec two = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
+        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
+        .optOverrides(java.util.Map.of("train.epochs", "2")).build().resolve();
+    // resume --epochs 2, stopped (Ctrl-C) while it loads the data, before it writes job.json: a later resume trains
+    // the 3 epochs job.json holds, so the job is not COMPLETED
+    try (JobDirectory dir = JobDirectory.open(two, new Configuration(), TrainingListener.NONE, stored)) {
+      dir.start(null);
+      dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
+      dir.beginStop();
+      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+    }
+    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.FAILED);
+    // the same stop once the amendment is written: epoch 2 is its last
+    try (JobDirectory dir = JobDirectory.open(two, new Configuration(), TrainingListener.NONE, stored)) {
+      dir.start(null);
+      dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
+      dir.applyAmendment(2);
+      dir.beginStop();
+      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+    }
+    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
+  }
+
+  @Test
+  void aStopWhileAFinishedJobIsReopenedOnlyToAmendItLeavesItCompleted() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      startWithCheckpoints(dir, 3);
+      dir.complete();
+    }
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      dir.publishedUpTo(3); // as FinishedJob.amend says before it starts
+      dir.start("reopened: job.json amended");
+      dir.beginStop();
+      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+    }
+    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
+  }
+
   @Test
   void retentionDeletesNothingAfterTheStopGaveTheJobUp() throws Exception {
     Path jobDir = tmp.resolve("job");
