@@ -199,6 +199,12 @@ class JobDirectoryTest {
     }
   }
 
+  /** What the shutdown hook does on SIGTERM. */
+  private static void stopBySignal(JobDirectory dir) {
+    dir.beginStop();
+    assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+  }
+
   private static io.epochal.job.JobState stateOf(Path jobDir) throws IOException {
     return new io.epochal.job.JobStateStore(FileSystem.getLocal(new Configuration()),
         new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow().getState();
@@ -221,8 +227,7 @@ class JobDirectoryTest {
     try (JobDirectory dir = JobDirectory.open(two, new Configuration(), TrainingListener.NONE, stored)) {
       dir.start(null);
       dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
-      dir.beginStop();
-      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+      stopBySignal(dir);
     }
     assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.FAILED);
     // the same stop once the amendment is written: epoch 2 is its last
@@ -230,8 +235,7 @@ class JobDirectoryTest {
       dir.start(null);
       dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
       dir.applyAmendment(2);
-      dir.beginStop();
-      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+      stopBySignal(dir);
     }
     assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
   }
@@ -247,8 +251,7 @@ class JobDirectoryTest {
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
       dir.publishedUpTo(3); // as FinishedJob.amend says before it starts
       dir.start("reopened: job.json amended");
-      dir.beginStop();
-      assertThat(dir.recordStop(FailureReason.INTERRUPTED, "stopped by a test", dir.position())).isPresent();
+      stopBySignal(dir);
     }
     assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
   }
