@@ -116,7 +116,18 @@ public final class JobSpecResolver {
       refuseRelocated(spec);
     }
     if (checkDataPath && !dataMovedByAResume(spec)) {
-      DataPathCheck.check(spec, hadoopConf, true);
+      boolean stored = holdsAJob(spec);
+      try {
+        DataPathCheck.check(spec, hadoopConf, !stored);
+      } catch (ConfigException e) {
+        if (!stored || !JobKeys.DATA_PATH.equals(e.key())) {
+          throw e;
+        }
+        // the job's checkpoints were trained on that data: no other data continues it
+        throw new ConfigException(e.key(), e.getMessage() + " (job " + spec.jobDirText() + " exists and trained on it: "
+            + "if its data moved, continue it with bin/epochal resume " + ShellWords.quote(spec.jobDirText())
+            + " --data <its new location>)", e);
+      }
     }
     return spec;
   }
@@ -147,6 +158,16 @@ public final class JobSpecResolver {
    * data: a resume's {@code --data} moved the job there, and the command that started the job, run
    * again, continues with that data (the launcher checks it, or refuses the difference).
    */
+  /** Whether {@code spec}'s job directory holds a job ({@code job.json}); false when that cannot be read. */
+  private boolean holdsAJob(JobSpec spec) {
+    try {
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+      return dir.getFileSystem(hadoopConf).exists(io.epochal.job.JobPaths.jobSpec(dir));
+    } catch (IOException | RuntimeException unreadable) {
+      return false; // the data check says what is wrong
+    }
+  }
+
   private boolean dataMovedByAResume(JobSpec spec) {
     try {
       org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(spec.dataPath());

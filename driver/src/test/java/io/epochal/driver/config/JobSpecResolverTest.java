@@ -597,6 +597,21 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void anExistingJobWhoseDataIsGoneIsToldToResumeWithTheDatasNewLocationNotToGenerateData() throws IOException {
+    String nowhere = tmp.resolve("nowhere").toString();
+    JobSpec spec = resolver().optOverride("data.path", nowhere).optCheckDataPath(false).build().resolve();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+    new io.epochal.job.JobSpecStore(dir.getFileSystem(new org.apache.hadoop.conf.Configuration()), dir)
+        .writeOnce(spec.toStored());
+
+    ConfigException e = errorOf(resolver().optOverride("data.path", nowhere));
+    assertThat(e.key()).isEqualTo("data.path");
+    assertThat(e).hasMessageContaining("does not exist").hasMessageContaining("job " + spec.jobDirText()
+        + " exists and trained on it: if its data moved, continue it with bin/epochal resume")
+        .hasMessageContaining("--data <its new location>").hasMessageNotContaining("gen-data");
+  }
+
+  @Test
   void missingDataPathIsRefusedBeforeAnythingStarts() {
     ConfigException e = errorOf(resolver().optOverride("data.path", tmp.resolve("nowhere").toString()));
     assertThat(e.key()).isEqualTo("data.path");
