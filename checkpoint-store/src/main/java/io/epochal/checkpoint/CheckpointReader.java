@@ -292,6 +292,12 @@ final class CheckpointReader {
       throw e;
     } catch (IOException e) {
       throw classify(epoch, p, entry.name() + " cannot be read", e);
+    } catch (OutOfMemoryError e) {
+      // the heap or direct memory ran out holding this file's tensors: said with the file and its size
+      OutOfMemoryError named = new OutOfMemoryError(e.getMessage() + " while loading " + p + " (" + entry.size()
+          + " bytes) of the checkpoint of epoch " + epoch);
+      named.initCause(e);
+      throw named;
     }
   }
 
