@@ -87,7 +87,7 @@ final class EvaluationJson {
       }
       c.put("status", "evaluated");
       c.put("weights", e.weights());
-      c.put("loss", r.meanLoss());
+      putFinite(c, "loss", r.meanLoss());
       if (r.counted()) {
         c.put("accuracy", r.accuracy());
       }
@@ -104,7 +104,7 @@ final class EvaluationJson {
         c.put("ap", r.averagePrecision());
       }
       if (r.measuredError()) {
-        c.put("mae", r.meanAbsoluteError());
+        putFinite(c, "mae", r.meanAbsoluteError());
       }
       if (Double.isFinite(r.rootMeanSquaredError())) {
         c.put("rmse", r.rootMeanSquaredError());
@@ -139,6 +139,19 @@ final class EvaluationJson {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the evaluation as JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code value} under {@code key}: a number, or null with a {@code <key>_not_finite} note for an infinity or NaN
+   * (a state that overflows on the rows), which Jackson would write as a string.
+   */
+  private static void putFinite(ObjectNode c, String key, double value) {
+    if (Double.isFinite(value)) {
+      c.put(key, value);
+    } else {
+      c.putNull(key);
+      c.put(key + "_not_finite", String.valueOf(value));
     }
   }
 }
