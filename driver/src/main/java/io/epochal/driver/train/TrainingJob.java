@@ -336,6 +336,10 @@ public final class TrainingJob {
         HeapWatch.checkHeap(stateBytes, HeapWatch.rowBytes(data) + HeapWatch.rowBytes(heldOut), spec, spark)
             .ifPresent(listener::warning);
         ExecutorMemoryCheck.check(stateBytes, spec, spark).ifPresent(listener::warning);
+        if (heldOut != null) {
+          HeldOutEvaluator.scoresWarning(heldOut, jobData.outputs(), io.epochal.worker.loss.Losses.isClassification(
+              config.loss()), Runtime.getRuntime().maxMemory()).ifPresent(listener::warning);
+        }
       }
       try (HeapStallWatch stall = new HeapStallWatch(dir.heap()::threadKilled, dir::position,
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
