@@ -182,11 +182,11 @@ final class CheckpointVerification {
         checkJobSpec(t.jobDir(), results);
       }
       if (t.isMovedAside()) {
-        ResumeFallback instead = resumeFallback(store, results, verifier);
+        ResumeFallback instead = resumeFallback(t, store, conf, results, verifier);
         fallback = new ResumeFallback(instead.checkpoint(), "a resume never reads " + t + ", which a resume moved aside "
             + "as damaged; " + instead.message());
       } else if (failed(results) && mid == null) {
-        fallback = resumeFallback(store, results, verifier);
+        fallback = resumeFallback(t, store, conf, results, verifier);
       }
       // where in the next epoch a resume continues: after the newest epoch checkpoint, when it is intact (an older
       // one damaged, as --all finds, changes nothing of that)
@@ -266,6 +266,18 @@ final class CheckpointVerification {
    * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
    * resume stops on it if it failed one of the checks just run (its probe, its model).
    */
+  private static ResumeFallback resumeFallback(CheckpointTarget t, CheckpointStore store, Configuration conf,
+      Map<CheckpointEntry, List<CheckLine>> results, CheckpointVerifier verifier) throws IOException {
+    if (!t.isMidEpoch()) {
+      return resumeFallback(store, results, verifier);
+    }
+    // past a mid-epoch checkpoint it cannot continue from, a resume takes the job's epoch checkpoints
+    try (CheckpointStore epochs = io.epochal.checkpoint.HadoopCheckpointStore.builder().setJobDir(
+        t.jobDir().toString()).optConfiguration(conf).build()) {
+      return resumeFallback(epochs, results, verifier);
+    }
+  }
+
   private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
       CheckpointVerifier verifier) throws IOException {
     LatestCheckpoint latest = store.latest();

@@ -438,6 +438,17 @@ class MidEpochCheckpointTest {
         .contains("PASS step-000000044  continues the newest epoch checkpoint: it follows epoch-000002 and holds "
             + "rounds 1-6 of 8 of epoch 3")
         .contains("a resume continues epoch 3 at round 7 from mid-epoch checkpoint step-000000044");
+
+    // the mid-epoch checkpoint damaged and verified by its own path: a resume takes the job's epoch checkpoints
+    Path step = jobDir.resolve("mid-epoch").resolve("step-000000044");
+    Path stepModel = step.resolve("model.safetensors");
+    Files.write(stepModel, java.util.Arrays.copyOf(Files.readAllBytes(stepModel), 100));
+    io.epochal.driver.testing.CliRun one = io.epochal.driver.testing.CliRun.of("verify", step.toString(), "--json");
+    assertThat(one.code).as(one.out + one.err).isEqualTo(1);
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(one.out);
+    assertThat(doc.get("resume_picks").asText()).as("not 'the whole job is lost': %s", one.out)
+        .isEqualTo("epoch-000002");
+    assertThat(doc.get("resume").asText()).contains("a resume continues after epoch-000002");
   }
 
   @Test
