@@ -18,8 +18,11 @@ final class ContinuationLines {
 
   private ContinuationLines() {}
 
-  /** Prints the lines for a job with keys {@code job} ({@code job.json}) whose newest checkpoint is {@code newest}. */
-  static void print(PrintStream out, HyperParameters job, CheckpointManifest newest) {
+  /**
+   * Prints the lines for a job with keys {@code job} ({@code job.json}) whose newest checkpoint is {@code newest}, and
+   * whose resume continues from {@code resumed} (a mid-epoch checkpoint after it, or {@code newest}): the rate is its.
+   */
+  static void print(PrintStream out, HyperParameters job, CheckpointManifest newest, CheckpointManifest resumed) {
     io.epochal.driver.config.FineTuning tuning = io.epochal.driver.config.FineTuning.of(job);
     newest.initDigest().ifPresent(d -> out.println("weights:     started from " + tuning.weights().orElse("?")
         + " (sha256 " + d + "; " + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
@@ -60,7 +63,7 @@ final class ContinuationLines {
           + ", held-out metrics, evaluate, predict and export use the moving average (ema.safetensors; "
           + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
     }
-    learningRate(job, newest.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
+    learningRate(job, resumed.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
     EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));
   }
 

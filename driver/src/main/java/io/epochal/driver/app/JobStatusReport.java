@@ -255,7 +255,10 @@ final class JobStatusReport {
       continued = s.damageOf(fs, i).isPresent() ? Optional.empty() : s.entries.get(i).manifest();
     }
     Optional<CheckpointManifest> continuedFrom = continued;
-    s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m)));
+    // a resume's next step: the round after the mid-epoch checkpoint it continues, if there is one
+    CheckpointManifest next = MidEpochListing.continuing(fs, conf, dir, s.entries).orElse(continued.orElse(null));
+    s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m,
+        next)));
     CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
         .map(io.epochal.driver.train.EpochValues::of).toList());
     if (!s.entries.isEmpty()) {

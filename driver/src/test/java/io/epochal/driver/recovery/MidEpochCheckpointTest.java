@@ -439,6 +439,11 @@ class MidEpochCheckpointTest {
             + "rounds 1-6 of 8 of epoch 3")
         .contains("a resume continues epoch 3 at round 7 from mid-epoch checkpoint step-000000044");
 
+    // status: a resume's next step is the one after the mid-epoch checkpoint's, not after epoch 2's
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobDir.toString());
+    assertThat(status.out).as(status.out).containsPattern("next rate: +[0-9.Ee-]+ at step 44 ")
+        .contains("a resume continues at round 7");
+
     // the mid-epoch checkpoint damaged and verified by its own path: a resume takes the job's epoch checkpoints
     Path step = jobDir.resolve("mid-epoch").resolve("step-000000044");
     Path stepModel = step.resolve("model.safetensors");
