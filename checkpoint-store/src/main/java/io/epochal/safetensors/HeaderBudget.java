@@ -65,7 +65,8 @@ final class HeaderBudget {
     }
     if (need > availableHeap / 5 * 4) {
       throw new SafetensorsFormatException(file, "header of " + header.length + " bytes lists " + c.tensors
-          + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers + " shape and offset numbers and strings of up to " + c.longestString
+          + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers
+          + " shape and offset numbers and strings of up to " + c.longestString
           + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)
           + " MiB are free. Read it in a JVM with a larger heap (-Xmx, or spark.driver.memory / "
           + "spark.executor.memory), or check where the file comes from");

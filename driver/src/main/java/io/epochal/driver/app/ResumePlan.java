@@ -3,6 +3,7 @@ package io.epochal.driver.app;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.job.JobState;
@@ -300,6 +301,17 @@ public final class ResumePlan {
         return new Entry(job, name, state, epoch, Action.SKIP, "its last run failed NON_FINITE_STATE, which a resume "
             + "repeats step for step (its hyperparameters cannot change): train the job with a lower optimizer.lr in "
             + "a new job.dir" + lastFailure(status));
+      }
+      long at = epoch;
+      Optional<CheckpointManifest> trained = checkpoints.stream().filter(e -> e.epoch() == at).findFirst()
+          .flatMap(CheckpointEntry::manifest).filter(m -> !m.hyperParameters().asMap().isEmpty());
+      List<String> diff = spec.isEmpty() || trained.isEmpty() ? List.of() : io.epochal.driver.config.JobKeys
+          .withoutAmendable(trained.get().hyperParameters()).diff(io.epochal.driver.config.JobKeys.withoutAmendable(
+              spec.get().getHyperParameters()));
+      if (!diff.isEmpty()) { // the resume refuses it (INCOMPATIBLE_JOB), as resume <dir> --dry-run says
+        return new Entry(job, name, state, epoch, Action.ERROR, "job.json does not hold the spec its checkpoint of "
+            + "epoch " + epoch + " was trained with (checkpoint -> job: " + String.join("; ", diff) + "): a resume "
+            + "refuses it; restore that spec ('bin/epochal inspect' of the checkpoint lists it)");
       }
       boolean badInput = failedWith(status, io.epochal.driver.train.FailureReason.BAD_INPUT);
       boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);

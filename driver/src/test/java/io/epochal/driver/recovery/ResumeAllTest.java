@@ -657,6 +657,34 @@ class ResumeAllTest {
   }
 
   @Test
+  void aJobWhoseJobJsonIsNotTheSpecItsCheckpointWasTrainedWithIsAnErrorAsItsResumeRefusesIt() throws Exception {
+    Path job = root.resolve("e-replaced-spec");
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
+    fs.mkdirs(dir);
+    HyperParameters trained = HyperParameters.builder().put("job.name", "e").put("optimizer.lr", 0.003)
+        .put("train.epochs", 4L).build();
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("e", "e", HyperParameters.builder().putAll(trained)
+        .put("optimizer.lr", 0.01).put("train.epochs", 6L).build())); // replaced by hand; the epochs may differ
+    try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toUri().toString()).build()) {
+      store.commit(CheckpointContent.builder()
+          .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, 1f)).build())
+          .setManifest(CheckpointManifest.builder().setJobId("e").setEpoch(1).setModel("mlp", "1")
+              .optHyperParameters(trained).build()).build(), CommitGuard.NONE);
+    }
+    JobStateStore states = new JobStateStore(fs, dir);
+    states.transition(JobState.RUNNING, 1, "started");
+    states.transition(JobState.FAILED, 1, "INTERRUPTED: stopped");
+
+    String[] plan = cli("resume", "--all", "--dry-run", root.toString());
+
+    assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l)
+        .matches("e-replaced-spec\\s+FAILED\\s+\\S+\\s+ERROR\\s+.*")
+        .contains("job.json does not hold the spec its checkpoint of epoch 1 was trained with").contains("optimizer.lr")
+        .doesNotContain("train.epochs"));
+    assertThat(plan[0]).as("as the run would: its resume fails").isEqualTo("1");
+  }
+
+  @Test
   void aJobWhoseLastRunFailedOnItsDataIsPlannedSayingTheResumeFailsAgainUnlessTheDataWasFixed() throws Exception {
     withCheckpoints("m-bad-data", JobState.FAILED, "BAD_INPUT: data.path file:///d has 300 usable rows now");
     withCheckpoints("n-stopped", JobState.FAILED);
