@@ -295,7 +295,7 @@ final class CheckpointReader {
     } catch (OutOfMemoryError e) {
       // the heap or direct memory ran out holding this file's tensors: said with the file and its size
       OutOfMemoryError named = new OutOfMemoryError(e.getMessage() + " while loading " + p + " (" + entry.size()
-          + " bytes) of the checkpoint of epoch " + epoch);
+          + " bytes) of the checkpoint of " + series.describe(epoch));
       named.initCause(e);
       throw named;
     }

@@ -166,7 +166,7 @@ final class SafetensorsHeader {
    * Refuses a header that is not UTF-8 JSON, which the format requires and which Jackson's parser of
    * bytes would otherwise take too: a byte order mark, UTF-16 or UTF-32 (a NUL byte among the
    * first four, which UTF-8 JSON text never has there), or a byte sequence UTF-8 does not allow
-   * (Jackson would read it as U+FFFD, so that two different names could read as one).
+   * (Jackson decodes such bytes without checking them, so that two different names could read as one).
    */
   private static void checkUtf8Start(byte[] header, String file) throws SafetensorsFormatException {
     if (header.length >= 3 && (header[0] & 0xff) == 0xEF && (header[1] & 0xff) == 0xBB

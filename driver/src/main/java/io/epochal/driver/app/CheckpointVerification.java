@@ -261,11 +261,7 @@ final class CheckpointVerification {
     }
   }
 
-  /**
-   * What a resume of the job does after a failed verification: the checkpoint it picks is the
-   * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
-   * resume stops on it if it failed one of the checks just run (its probe, its model).
-   */
+  /** {@link #resumeFallback(CheckpointStore, Map, CheckpointVerifier)} of target {@code t}'s job. */
   private static ResumeFallback resumeFallback(CheckpointTarget t, CheckpointStore store, Configuration conf,
       Map<CheckpointEntry, List<CheckLine>> results, CheckpointVerifier verifier) throws IOException {
     if (!t.isMidEpoch()) {
@@ -278,6 +274,11 @@ final class CheckpointVerification {
     }
   }
 
+  /**
+   * What a resume of the job does after a failed verification: the checkpoint it picks is the
+   * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
+   * resume stops on it if it failed one of the checks just run (its probe, its model).
+   */
   private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
       CheckpointVerifier verifier) throws IOException {
     LatestCheckpoint latest = store.latest();

@@ -24,7 +24,7 @@ final class BestMetricCheck {
    * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
    */
   static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
-      java.util.OptionalInt outputs, List<ConfigException> problems) {
+      java.util.function.Supplier<java.util.OptionalInt> outputs, List<ConfigException> problems) {
     boolean ownMonitor = !EarlyStopMonitor.key(values).equals(JobKeys.BEST_METRIC);
     String user = values.getLong(JobKeys.KEEP_BEST) > 0 || ownMonitor ? JobKeys.KEEP_BEST
         : JobKeys.EARLY_STOP_PATIENCE;
@@ -72,7 +72,7 @@ final class BestMetricCheck {
    * resume cannot change it, held-out rows removed from a job that monitors theirs.
    */
   static void requireMonitorRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
-      java.util.OptionalInt outputs, List<ConfigException> problems) {
+      java.util.function.Supplier<java.util.OptionalInt> outputs, List<ConfigException> problems) {
     if (!"plateau".equals(values.getString(JobKeys.SCHEDULE_NAME)) || !values.contains(MONITOR)) {
       return;
     }
@@ -87,10 +87,12 @@ final class BestMetricCheck {
    * The checks of metric key {@code key} (better as {@code modeKey} says), which {@code use} reads
    * (null: nothing reads it now); {@code verb} says what a key names a metric for, {@code fix} what
    * to do when held-out rows its metric needs are removed; {@code outputs} are the model's when the catalog
-   * can tell them (the ranked metrics are recorded by the count of the model's scores, not by {@code data.classes}).
+   * can tell them, asked for only when a ranked metric is named (the model is built to tell them; the ranked metrics are
+   * recorded by the count of the model's scores, not by {@code data.classes}).
    */
   private static void check(String key, String modeKey, String verb, HyperParameters values,
-      Map<String, SpecValidator.Sourced> raw, java.util.OptionalInt outputs, String use, String fix,
+      Map<String, SpecValidator.Sourced> raw, java.util.function.Supplier<java.util.OptionalInt> outputs, String use,
+      String fix,
       List<ConfigException> problems) {
     String metric = values.getString(key);
     SpecValidator.Sourced given = raw.get(key);
@@ -136,9 +138,9 @@ final class BestMetricCheck {
         problems.add(new ConfigException(key, from + " is recorded only for a job evaluated on "
             + "held-out rows: set " + JobKeys.DATA_VALIDATION_PATH + " to them, or " + verb + " train_loss"));
       } else if (EpochMetrics.RANKED.contains(metric) && classification
-          && classCount(values, outputs) > io.epochal.worker.round.ClassScores.MAX_CLASSES) {
+          && classCount(values, outputs.get()) > io.epochal.worker.round.ClassScores.MAX_CLASSES) {
         problems.add(new ConfigException(key, from + " is recorded only for up to "
-            + io.epochal.worker.round.ClassScores.MAX_CLASSES + " classes, not " + classCountText(values, outputs)
+            + io.epochal.worker.round.ClassScores.MAX_CLASSES + " classes, not " + classCountText(values, outputs.get())
             + ": " + verb + " val_accuracy with " + modeKey + "=max, or val_loss with " + modeKey + "=min"));
       } else if ((metric.equals(EpochMetrics.VAL_ACCURACY) || metric.equals(EpochMetrics.VAL_F1)
           || metric.equals(EpochMetrics.VAL_BALANCED_ACCURACY) || EpochMetrics.RANKED.contains(metric))

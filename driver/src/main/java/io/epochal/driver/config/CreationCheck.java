@@ -234,8 +234,8 @@ final class CreationCheck {
     try {
       return catalog.outputs(values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
           modelValues(values));
-    } catch (IllegalArgumentException e) {
-      return java.util.OptionalInt.empty();
+    } catch (IllegalArgumentException | io.epochal.worker.model.ModelCodeException e) {
+      return java.util.OptionalInt.empty(); // the model's keys, or its code, are said by the checks that build it
     }
   }
 

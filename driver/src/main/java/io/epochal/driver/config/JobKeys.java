@@ -121,8 +121,6 @@ public final class JobKeys {
   public static final Set<String> PLACEMENT_KEYS = Set.of(DEVICE, GPUS_PER_EXECUTOR, GPUS_PER_TASK,
       GPU_DISCOVERY_SCRIPT);
 
-  /** The largest count a key read as an int takes (declared before {@link #SPECS}, which reads it). */
-  private static final Double INT_MAX = (double) Integer.MAX_VALUE;
   private static final ParamSpecs SPECS = declare();
 
   private JobKeys() {}
@@ -317,10 +315,10 @@ public final class JobKeys {
             + "another disk may come in another order). A job created before this key existed keeps spark_read "
             + "and reads csv as it did (without the checks data.bad_rows lists for csv).")
         .build());
-    s.add(lng(KEEP_LAST, 3L, 1.0, INT_MAX, "Number of newest checkpoints kept."));
-    s.add(lng(KEEP_EVERY, 0L, 0.0, INT_MAX, "Also keep every checkpoint whose epoch is a multiple of this; "
+    s.add(lng(KEEP_LAST, 3L, 1.0, null, "Number of newest checkpoints kept."));
+    s.add(lng(KEEP_EVERY, 0L, 0.0, null, "Also keep every checkpoint whose epoch is a multiple of this; "
         + "0 = none."));
-    s.add(lng(KEEP_BEST, 0L, 0.0, INT_MAX, "Also keep this many best checkpoints by checkpoint.best_metric; "
+    s.add(lng(KEEP_BEST, 0L, 0.0, null, "Also keep this many best checkpoints by checkpoint.best_metric; "
         + "0 = none."));
     s.add(str(BEST_METRIC, "train_loss", "Metric that ranks checkpoints for checkpoint.keep_best: one a checkpoint "
         + "records (train_loss, samples, skipped_rows, data_rows, samples_per_second; for softmax_cross_entropy "

@@ -295,19 +295,23 @@ public final class JobSpec {
     return !values.contains(JobKeys.DATA_ROW_ORDER);
   }
 
-  /** {@code checkpoint.keep_last}. */
+  /** {@code checkpoint.keep_last} (a count beyond an int keeps as many as an int counts). */
   public int keepLast() {
-    return values.getInt(JobKeys.KEEP_LAST);
+    return count(JobKeys.KEEP_LAST);
   }
 
   /** {@code checkpoint.keep_every}; 0 for none. */
   public int keepEvery() {
-    return values.getInt(JobKeys.KEEP_EVERY);
+    return count(JobKeys.KEEP_EVERY);
   }
 
   /** {@code checkpoint.keep_best}; 0 for none. */
   public int keepBest() {
-    return values.getInt(JobKeys.KEEP_BEST);
+    return count(JobKeys.KEEP_BEST);
+  }
+
+  private int count(String key) {
+    return (int) Math.min(Integer.MAX_VALUE, values.getLong(key));
   }
 
   /** Early stopping's keys: patience, minimum change, the metric it watches and which way is better. */

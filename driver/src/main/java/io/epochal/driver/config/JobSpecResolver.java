@@ -120,7 +120,7 @@ public final class JobSpecResolver {
       try {
         DataPathCheck.check(spec, hadoopConf, !stored);
       } catch (ConfigException e) {
-        if (!stored || !JobKeys.DATA_PATH.equals(e.key())) {
+        if (!stored || !JobKeys.DATA_PATH.equals(e.key()) || !e.getMessage().contains("' does not exist")) {
           throw e;
         }
         // the job's checkpoints were trained on that data: no other data continues it
@@ -153,11 +153,6 @@ public final class JobSpecResolver {
     }
   }
 
-  /**
-   * Whether {@code spec}'s data path is gone and its job directory's {@code job.json} names other
-   * data: a resume's {@code --data} moved the job there, and the command that started the job, run
-   * again, continues with that data (the launcher checks it, or refuses the difference).
-   */
   /** Whether {@code spec}'s job directory holds a job ({@code job.json}); false when that cannot be read. */
   private boolean holdsAJob(JobSpec spec) {
     try {
@@ -168,6 +163,11 @@ public final class JobSpecResolver {
     }
   }
 
+  /**
+   * Whether {@code spec}'s data path is gone and its job directory's {@code job.json} names other
+   * data: a resume's {@code --data} moved the job there, and the command that started the job, run
+   * again, continues with that data (the launcher checks it, or refuses the difference).
+   */
   private boolean dataMovedByAResume(JobSpec spec) {
     try {
       org.apache.hadoop.fs.Path data = new org.apache.hadoop.fs.Path(spec.dataPath());

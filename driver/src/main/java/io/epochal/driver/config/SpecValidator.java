@@ -124,7 +124,8 @@ final class SpecValidator {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
     HyperParameters values = out.build();
-    OptionalInt outputs = catalog == null ? OptionalInt.empty() : CreationCheck.outputs(catalog, values);
+    java.util.function.Supplier<OptionalInt> outputs = catalog == null ? OptionalInt::empty
+        : com.google.common.base.Suppliers.memoize(() -> CreationCheck.outputs(catalog, values));
     List<ConfigException> metricProblems = new ArrayList<>();
     BestMetricCheck.requireRecorded(values, raw, outputs, metricProblems); // also unused: a later keep_best ranks by it
     BestMetricCheck.requirePatience(values, raw, metricProblems);

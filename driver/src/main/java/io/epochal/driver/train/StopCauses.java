@@ -27,9 +27,19 @@ final class StopCauses {
 
     /** {@link #ranOutOfHeap} of {@code e}, a failure of the work begun at this window. */
     TrainingException judge(TrainingException e, EpochalSpark spark) {
-      return ranOutOfHeap(e, spark.jsc().isLocal(), spark.executorsOutOfMemory() - executorsOutOfMemory,
-          heap.exhaustion().or(heap::threadKilled));
+      boolean local = spark.jsc().isLocal();
+      return ranOutOfHeap(e, local, spark.executorsOutOfMemory() - executorsOutOfMemory,
+          driverEvidence(local, heap.exhaustion(), heap.threadKilled()));
     }
+  }
+
+  /**
+   * What says a failure was the driver's heap: in local mode, where the executors share it, full collections that
+   * left it full or a thread an OutOfMemoryError ended; on a cluster only the latter (a driver thread that fetched
+   * results or wrote a checkpoint died), since a full heap there does not lose executors.
+   */
+  static Optional<String> driverEvidence(boolean local, Optional<String> exhaustion, Optional<String> threadKilled) {
+    return local ? exhaustion.or(() -> threadKilled) : threadKilled;
   }
 
   /**

@@ -99,14 +99,14 @@ class JobSpecResolverTest {
   }
 
   @Test
-  void aRetentionCountBeyondAnIntIsRefusedNamingItsKeyNotAcceptedAndThenFailingEveryRetention() {
-    for (String key : new String[] {"checkpoint.keep_last", "checkpoint.keep_every", "checkpoint.keep_best"}) {
-      ConfigException e = errorOf(resolver().optOverride(key, "99999999999"));
-      assertThat(e.key()).isEqualTo(key);
-      assertThat(e).hasMessageContaining(key + " = '99999999999' (from --set " + key + ") is out of range");
-    }
-    assertThat(resolver().optOverride("checkpoint.keep_last", "2147483647").build().resolve().keepLast())
-        .isEqualTo(Integer.MAX_VALUE);
+  void aRetentionCountBeyondAnIntKeepsAsManyAsAnIntCountsInsteadOfFailingEveryRetention() {
+    // "keep them all": such a job (and every checkpoint's manifest) holds the count as it was given
+    JobSpec all = resolver().optOverride("checkpoint.keep_last", "99999999999").optOverride("checkpoint.keep_every",
+        "99999999999").build().resolve();
+    assertThat(all.keepLast()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(all.keepEvery()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(all.toHyperParameters().getLong("checkpoint.keep_last")).isEqualTo(99999999999L);
+    assertThat(JobSpec.fromHyperParameters(all.toHyperParameters(), null).keepLast()).isEqualTo(Integer.MAX_VALUE);
   }
 
   @Test

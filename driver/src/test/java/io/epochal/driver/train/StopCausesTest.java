@@ -54,4 +54,16 @@ class StopCausesTest {
     assertThat(StopCauses.ranOutOfHeap(commit, false, 0, java.util.Optional.of("the driver's heap ran out"))
         .reason()).as("the driver writes checkpoints on a cluster too").isEqualTo(FailureReason.DRIVER_OUT_OF_MEMORY);
   }
+
+  @Test
+  void onAClusterOnlyADriverThreadKilledByOutOfMemoryErrorMakesAFailureTheDriversHeap() {
+    java.util.Optional<String> full = java.util.Optional.of("the driver's heap ran out: 1 full garbage collection");
+    java.util.Optional<String> killed = java.util.Optional.of("an OutOfMemoryError ended thread task-result-getter-0");
+    java.util.Optional<String> none = java.util.Optional.empty();
+    // a full collection long before a spot executor is lost does not make the loss a final DRIVER_OUT_OF_MEMORY
+    assertThat(StopCauses.driverEvidence(false, full, none)).isEmpty();
+    assertThat(StopCauses.driverEvidence(false, full, killed)).isEqualTo(killed);
+    assertThat(StopCauses.driverEvidence(true, full, none)).as("local: the executors share that heap").isEqualTo(full);
+    assertThat(StopCauses.driverEvidence(true, none, killed)).isEqualTo(killed);
+  }
 }
