@@ -184,10 +184,10 @@ class HeldOutRowsTest {
         "max", "checkpoint.keep_best", "1"));
     assertThat(E2eFixtures.resolve(tmp, three, conf).bestMetric()).as("one class against the rest")
         .isEqualTo("val_auc");
-    three.put("data.classes", "101");
+    three.put("model.output_dim", "101"); // the model's scores decide, not the classes the labels are checked against
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("checkpoint.best_metric = 'val_auc'").hasMessageContaining("recorded only for up to "
-            + "100 classes, not data.classes = 101");
+            + "100 classes, not the 101 outputs of model mlp v1");
     three.putAll(Map.of("loss", "mse", "model.output_dim", "1", "data.classes", "0"));
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, three, conf)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("recorded only for classification (loss=softmax_cross_entropy), not loss=mse");
