@@ -224,20 +224,23 @@ class JobDirectoryTest {
         .optOverrides(java.util.Map.of("train.epochs", "2")).build().resolve();
     // resume --epochs 2, stopped (Ctrl-C) while it loads the data, before it writes job.json: a later resume trains
     // the 3 epochs job.json holds, so the job is not COMPLETED
-    try (JobDirectory dir = JobDirectory.open(two, new Configuration(), TrainingListener.NONE, stored)) {
-      dir.start(null);
-      dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
-      stopBySignal(dir);
-    }
-    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.FAILED);
+    assertThat(stopAResumeAfterEpoch2(two, stored, jobDir, false)).isEqualTo(io.epochal.job.JobState.FAILED);
     // the same stop once the amendment is written: epoch 2 is its last
-    try (JobDirectory dir = JobDirectory.open(two, new Configuration(), TrainingListener.NONE, stored)) {
+    assertThat(stopAResumeAfterEpoch2(two, stored, jobDir, true)).isEqualTo(io.epochal.job.JobState.COMPLETED);
+  }
+
+  /** The job's state after a resume of {@code spec} from epoch 2, stopped before or after it amended job.json. */
+  private static io.epochal.job.JobState stopAResumeAfterEpoch2(JobSpec spec, io.epochal.job.JobSpec stored,
+      Path jobDir, boolean amended) throws Exception {
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, stored)) {
       dir.start(null);
       dir.event(JobEventType.RESUMED, 2, 0, "resumed after epoch 2");
-      dir.applyAmendment(2);
+      if (amended) {
+        dir.applyAmendment(2);
+      }
       stopBySignal(dir);
     }
-    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
+    return stateOf(jobDir);
   }
 
   @Test

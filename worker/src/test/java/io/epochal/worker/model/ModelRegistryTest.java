@@ -200,27 +200,7 @@ class ModelRegistryTest {
 
   @Test
   void aModelWhoseConstructorFailsLeavesNoOpenManagerBehind() {
-    ModelFactory failing = new ModelFactory() {
-      @Override
-      public String name() {
-        return "failing";
-      }
-
-      @Override
-      public int version() {
-        return 1;
-      }
-
-      @Override
-      public io.epochal.params.ParamSpecs params() {
-        return new io.epochal.params.ParamSpecs("model failing v1", List.of());
-      }
-
-      @Override
-      public EpochalModel create(HyperParameters resolved) {
-        return new FailingModel();
-      }
-    };
+    ModelFactory failing = factory("failing", FailingModel::new);
     for (int i = 0; i < 3; i++) {
       assertThatThrownBy(() -> ModelRegistry.build(failing, HyperParameters.empty(), ai.djl.Device.cpu()))
           .isInstanceOf(ModelCodeException.class).hasMessageContaining("the model's own code failed");
@@ -250,10 +230,15 @@ class ModelRegistryTest {
   }
 
   private static ModelFactory submoduleFactory(String submodule) {
+    return factory("submodule", () -> new SubmoduleModel(submodule));
+  }
+
+  /** Model {@code name} v1 of no hyperparameters, built by {@code make}. */
+  private static ModelFactory factory(String name, java.util.function.Supplier<EpochalModel> make) {
     return new ModelFactory() {
       @Override
       public String name() {
-        return "submodule";
+        return name;
       }
 
       @Override
@@ -263,12 +248,12 @@ class ModelRegistryTest {
 
       @Override
       public io.epochal.params.ParamSpecs params() {
-        return new io.epochal.params.ParamSpecs("model submodule v1", List.of());
+        return new io.epochal.params.ParamSpecs("model " + name + " v1", List.of());
       }
 
       @Override
       public EpochalModel create(HyperParameters resolved) {
-        return new SubmoduleModel(submodule);
+        return make.get();
       }
     };
   }
