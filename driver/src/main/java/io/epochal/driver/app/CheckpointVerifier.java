@@ -221,8 +221,8 @@ final class CheckpointVerifier {
    * trains, so that a hand-edited or replaced {@code job.json} shows here and not only there.
    */
   static CheckLine jobSpecCheck(io.epochal.job.JobSpec spec, CheckpointManifest m, String path) {
-    List<String> diff = io.epochal.driver.config.JobKeys.withoutAmendable(m.hyperParameters())
-        .diff(io.epochal.driver.config.JobKeys.withoutAmendable(spec.getHyperParameters()));
+    List<String> diff = io.epochal.driver.train.CheckpointFit.trainingDiff(m.hyperParameters(),
+        spec.getHyperParameters());
     String check = JOB_SPEC_CHECK;
     if (diff.isEmpty()) {
       return CheckLine.pass(check);

@@ -305,9 +305,8 @@ public final class ResumePlan {
       long at = epoch;
       Optional<CheckpointManifest> trained = checkpoints.stream().filter(e -> e.epoch() == at).findFirst()
           .flatMap(CheckpointEntry::manifest).filter(m -> !m.hyperParameters().asMap().isEmpty());
-      List<String> diff = spec.isEmpty() || trained.isEmpty() ? List.of() : io.epochal.driver.config.JobKeys
-          .withoutAmendable(trained.get().hyperParameters()).diff(io.epochal.driver.config.JobKeys.withoutAmendable(
-              spec.get().getHyperParameters()));
+      List<String> diff = spec.isEmpty() || trained.isEmpty() ? List.of() : io.epochal.driver.train.CheckpointFit
+          .trainingDiff(trained.get().hyperParameters(), spec.get().getHyperParameters());
       if (!diff.isEmpty()) { // the resume refuses it (INCOMPATIBLE_JOB), as resume <dir> --dry-run says
         return new Entry(job, name, state, epoch, Action.ERROR, "job.json does not hold the spec its checkpoint of "
             + "epoch " + epoch + " was trained with (checkpoint -> job: " + String.join("; ", diff) + "): a resume "

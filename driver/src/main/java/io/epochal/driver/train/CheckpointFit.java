@@ -278,6 +278,15 @@ public final class CheckpointFit {
   }
 
   /**
+   * The keys an epoch computes from that differ between {@code trainedWith} (a checkpoint's) and {@code job}
+   * ({@code job.json}'s), as {@code key: checkpoint -> job} lines: empty when the job continues that checkpoint.
+   */
+  public static java.util.List<String> trainingDiff(io.epochal.params.HyperParameters trainedWith,
+      io.epochal.params.HyperParameters job) {
+    return JobKeys.withoutAmendable(trainedWith).diff(JobKeys.withoutAmendable(job));
+  }
+
+  /**
    * Checks that checkpoint {@code c} was trained with the hyperparameters {@code expected} holds,
    * except those a job may amend (an amended job's older checkpoints hold its old location, epochs
    * and retention).
@@ -285,8 +294,7 @@ public final class CheckpointFit {
    * @throws TrainingException (INCOMPATIBLE_JOB) listing every differing key
    */
   public static void checkTrainedWith(LoadedCheckpoint c, HyperParameters expected) throws TrainingException {
-    List<String> diff = JobKeys.withoutAmendable(c.manifest().hyperParameters())
-        .diff(JobKeys.withoutAmendable(expected));
+    List<String> diff = trainingDiff(c.manifest().hyperParameters(), expected);
     if (!diff.isEmpty()) {
       throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, 0, 0, "checkpoint " + JobSpecResolver.locationText(c.path())
           + " was trained with different hyperparameters (checkpoint -> job):\n  " + String.join("\n  ", diff)

@@ -54,8 +54,7 @@ public final class LostJobSpec {
       if (e.manifest().isEmpty()) {
         continue;
       }
-      List<String> diff = JobKeys.withoutAmendable(e.manifest().get().hyperParameters())
-          .diff(JobKeys.withoutAmendable(spec.toHyperParameters()));
+      List<String> diff = CheckpointFit.trainingDiff(e.manifest().get().hyperParameters(), spec.toHyperParameters());
       if (!diff.isEmpty()) {
         throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText() + " holds no job.json, but it "
             + "holds checkpoints (newest readable: epoch " + e.epoch() + ") trained with other hyperparameters "
