@@ -266,6 +266,12 @@ final class CheckpointReader {
       try {
         again = loadFile(epoch, p, entry, fs);
       } catch (CheckpointException e) {
+        if (!(e instanceof CheckpointCorruptedException) && blockMissing(e)) {
+          // the read without checksums just reached the replicas, and they hold other bytes than the manifest's:
+          // a client that checks sums, failing it on every replica, gives up on them all as if they were gone
+          damaged.addSuppressed(e);
+          throw damaged;
+        }
         e.addSuppressed(damaged);
         throw e;
       }
@@ -275,6 +281,16 @@ final class CheckpointReader {
           epoch, p, damaged.getMessage(), Path.getPathWithoutSchemeAndAuthority(p));
       return again;
     }
+  }
+
+  /** Whether HDFS found no replica of a block it could read ({@code BlockMissingException}) in {@code e}'s causes. */
+  private static boolean blockMissing(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().equals("org.apache.hadoop.hdfs.BlockMissingException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private StateDict loadFile(long epoch, Path p, ManifestFile entry, FileSystem from) throws CheckpointException {
