@@ -335,7 +335,7 @@ final class CheckpointVerification {
       ResumeFallback fallback) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
-    root.put("target", target.toString());
+    root.put("target", targetText(target));
     root.put("ok", ok);
     if (fallback != null) {
       root.put("resume_picks", fallback.checkpoint());
@@ -363,9 +363,14 @@ final class CheckpointVerification {
     return root.toString();
   }
 
+  /** {@code target} spelled as the checkpoints' {@code path} are: {@code file:///x}, not {@code file:/x}. */
+  private static String targetText(URI target) {
+    return io.epochal.driver.config.JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(target));
+  }
+
   private static String errorJson(URI target, String error) {
     ObjectNode root = new ObjectMapper().createObjectNode();
-    root.put("target", target.toString());
+    root.put("target", targetText(target));
     root.put("ok", false);
     root.put("error", String.valueOf(error));
     root.putArray("checkpoints");

@@ -153,6 +153,10 @@ class VerifyAndExportCommandTest {
     assertThat(c.get("epoch").asLong()).isEqualTo(1);
     assertThat(c.get("path").asText()).as("spelled as the target is").isEqualTo("file://" + checkpoint)
         .startsWith(root.get("target").asText());
+    assertThat(run("verify", "--json", "file:" + job)).isEqualTo(0);
+    JsonNode ofJob = new ObjectMapper().readTree(out);
+    assertThat(ofJob.get("target").asText()).as("a job given as file:/x spelled as its checkpoints' path are")
+        .isEqualTo("file://" + job);
     assertThat(c.get("checks")).hasSizeGreaterThanOrEqualTo(8);
     // every check passes; the fixture does not record its processor, which is a warning
     c.get("checks").forEach(check -> assertThat(check.get("status").asText() + " " + check.get("check").asText())
