@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.epochal.checkpoint.CheckpointCorruptedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.checkpoint.LoadedCheckpoint;
@@ -41,6 +42,17 @@ final class CheckpointInspector {
     this.conf = conf;
     this.out = out;
     this.err = err;
+  }
+
+  /** Notes a mid-epoch checkpoint after the job's newest epoch checkpoint: the one a resume continues. */
+  private void noteMidEpochAfter(Path jobDir, long epoch) throws IOException {
+    MidEpochListing.continuing(jobDir.getFileSystem(conf), conf, jobDir, epoch).ifPresent(m -> {
+      io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
+      Path mid = new Path(new Path(jobDir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(at.step()));
+      err.println("epochal: note: shown is the newest epoch checkpoint; a resume continues from the mid-epoch "
+          + "checkpoint after it: " + MidEpochListing.describe(m, at) + ", at round " + (at.round() + 1)
+          + " (bin/epochal inspect " + ShellWords.location(mid) + " shows it)");
+    });
   }
 
   /**
@@ -96,6 +108,9 @@ final class CheckpointInspector {
         }
       }
       LoadedCheckpoint c = loaded.get();
+      if (!t.isCheckpoint() && CheckpointSeries.of(c.path()) == CheckpointSeries.EPOCHS) {
+        noteMidEpochAfter(t.jobDir(), c.manifest().epoch());
+      }
       printManifest(c.path(), c.manifest());
       table(stateFiles("model", c.manifest()), c.model());
       table(stateFiles("optimizer", c.manifest()), c.optimizer());

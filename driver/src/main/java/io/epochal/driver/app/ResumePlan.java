@@ -314,8 +314,12 @@ public final class ResumePlan {
       }
       boolean badInput = failedWith(status, io.epochal.driver.train.FailureReason.BAD_INPUT);
       boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);
-      return new Entry(job, name, state, epoch, Action.RESUME, why + (epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)"
-          : ", continues after epoch " + epoch) + lastFailure(status) + (badInput ? " (the plan reads no data: "
+      String from = MidEpochListing.continuing(fs, conf, job, epoch).map(m -> { // once its files verify
+        io.epochal.driver.train.MidEpochPosition mid = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
+        return ", continues from its mid-epoch checkpoint: " + MidEpochListing.describe(m, mid) + ", at round "
+            + (mid.round() + 1);
+      }).orElse(epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)" : ", continues after epoch " + epoch);
+      return new Entry(job, name, state, epoch, Action.RESUME, why + from + lastFailure(status) + (badInput ? " (the plan reads no data: "
           + "unless the data was fixed since, the resume fails the same way)" : "") + (noGpu ? " (placement keys are "
           + "not stored: this resume trains with train.device = auto, on the CPU where no GPU is scheduled, unless "
           + "--conf spark.epochal.train.device=gpu and the resources.* keys are given)" : ""));

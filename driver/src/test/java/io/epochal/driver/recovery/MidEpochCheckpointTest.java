@@ -181,6 +181,14 @@ class MidEpochCheckpointTest {
         "epoch 2 at round 7");
     assertThat(verified).contains("PASS epoch-000001  probe output reproduced bit for bit");
     String midPath = jobPath + "/mid-epoch/step-000000028";
+    io.epochal.driver.testing.CliRun plan = io.epochal.driver.testing.CliRun.of("resume", "--all", jobPath,
+        "--dry-run");
+    assertThat(plan.out).as(plan.err).contains("continues from its mid-epoch checkpoint: step-000000028 holds "
+        + "rounds 1-6 of 8 of epoch 2 (step 28, ").contains("), at round 7").doesNotContain("continues after epoch");
+    io.epochal.driver.testing.CliRun ofJob = io.epochal.driver.testing.CliRun.of("inspect", jobPath);
+    assertThat(ofJob.out).as(ofJob.err).contains("epoch:        1 (global step 16");
+    assertThat(ofJob.err).contains("shown is the newest epoch checkpoint; a resume continues from the mid-epoch "
+        + "checkpoint after it: step-000000028 holds rounds 1-6 of 8 of epoch 2").contains(midPath + " shows it");
     io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", midPath);
     assertThat(inspect.code).as(inspect.err).isZero();
     assertThat(inspect.out).contains("epoch:        1 (global step 28; a mid-epoch checkpoint: rounds 1-6 of epoch 2)");
