@@ -23,8 +23,9 @@ import java.util.Map;
  *   <li>Every floating-point tensor becomes the sample-weighted mean over the workers with samples:
  *       {@code sum_w(samples_w * x_w) / sum_w(samples_w)}, summed in float64 in worker order and
  *       rounded to the tensor's dtype once, so the bits do not depend on task completion order.
- *   <li>Integer and boolean tensors (e.g. {@code num_batches_tracked}) and tensors whose name ends in
- *       {@code .step} take the element-wise maximum over the workers with samples.
+ *   <li>Integer and boolean tensors (e.g. {@code num_batches_tracked}) and the optimizer's step counts
+ *       ({@code optimizer.<param>.step}) take the element-wise maximum over the workers with samples; a
+ *       model's own floating-point tensor named {@code step} is a weight like any other.
  *   <li>A worker with 0 samples contributes nothing; if every worker has 0 samples it is an error.
  *   <li>A NaN or infinity in a contributing worker's state, or in the result, raises
  *       {@link NonFiniteStateException} naming the worker, tensor and element.
@@ -137,7 +138,8 @@ public final class WeightedAverager {
 
   /** Whether tensor {@code name} of {@code dtype} takes the maximum rather than the mean. */
   public static boolean takesMaximum(String name, DType dtype) {
-    return !isFloating(dtype) || name.endsWith(".step") || name.equals("step");
+    return !isFloating(dtype) || name.startsWith(io.epochal.worker.round.LocalRound.OPTIMIZER_PREFIX)
+        && name.endsWith(".step");
   }
 
   private static boolean isFloating(DType dtype) {

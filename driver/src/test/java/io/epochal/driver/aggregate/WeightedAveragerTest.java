@@ -69,6 +69,21 @@ class WeightedAveragerTest {
   }
 
   @Test
+  void aModelTensorNamedStepIsAveragedAsAWeightOnlyTheOptimizersStepCountsTakeTheMaximum() {
+    StateDict a = StateDict.builder().put("layers.0.step", Tensor.scalarFloat(0.1f))
+        .put("ema.layers.0.step", Tensor.scalarFloat(0.1f)).put("step", Tensor.scalarFloat(1f))
+        .put("optimizer.layers.0.step.step", Tensor.scalarFloat(4f)).build();
+    StateDict b = StateDict.builder().put("layers.0.step", Tensor.scalarFloat(0.5f))
+        .put("ema.layers.0.step", Tensor.scalarFloat(0.5f)).put("step", Tensor.scalarFloat(3f))
+        .put("optimizer.layers.0.step.step", Tensor.scalarFloat(6f)).build();
+    StateDict avg = WeightedAverager.average(List.of(result(0, 10, a), result(1, 10, b)));
+    assertThat(avg.require("layers.0.step").floatValue()).isEqualTo((float) ((10.0 * 0.1f + 10.0 * 0.5f) / 20.0));
+    assertThat(avg.require("ema.layers.0.step").floatValue()).isEqualTo((float) ((10.0 * 0.1f + 10.0 * 0.5f) / 20.0));
+    assertThat(avg.require("step").floatValue()).isEqualTo(2f);
+    assertThat(avg.require("optimizer.layers.0.step.step").floatValue()).isEqualTo(6f);
+  }
+
+  @Test
   void workerWithZeroSamplesContributesNothing() {
     StateDict a = one("w", Tensor.ofFloats(new long[] {1}, 2f));
     StateDict b = one("w", Tensor.ofFloats(new long[] {1}, 1000f));
@@ -152,11 +167,11 @@ class WeightedAveragerTest {
 
   @Test
   void infinityInAStepCountIsNamed() {
-    StateDict a = one("opt.step", Tensor.scalarFloat(1f));
-    StateDict b = one("opt.step", Tensor.scalarFloat(Float.POSITIVE_INFINITY));
+    StateDict a = one("optimizer.w.step", Tensor.scalarFloat(1f));
+    StateDict b = one("optimizer.w.step", Tensor.scalarFloat(Float.POSITIVE_INFINITY));
     assertThatThrownBy(() -> WeightedAverager.average(List.of(result(0, 1, a), result(4, 1, b))))
         .isInstanceOf(NonFiniteStateException.class)
-        .hasMessageContaining("worker 4").hasMessageContaining("'opt.step'");
+        .hasMessageContaining("worker 4").hasMessageContaining("'optimizer.w.step'");
   }
 
   @Test
