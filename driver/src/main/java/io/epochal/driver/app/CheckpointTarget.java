@@ -88,6 +88,12 @@ final class CheckpointTarget {
   static CheckpointTarget resolve(URI uri, Configuration conf) throws IOException {
     Path p = new Path(uri);
     Matcher matcher = EPOCH_DIR.matcher(p.getName());
+    if (matcher.matches() && CheckpointSeries.EPOCHS.parse(p.getName()).isEmpty()) {
+      // epoch-0000007: the store reads epoch 7 from epoch-000007, another directory
+      throw new ConfigException("checkpoint", uri + " is not named as a checkpoint directory is (epoch-NNNNNN: its "
+          + "epoch in six digits, more only above 999999, as epoch-000007); the store never reads it: rename it, or "
+          + "copy it to such a path, and give that");
+    }
     if (matcher.matches() && p.getParent() != null && !p.getParent().getName().equals("checkpoints")) {
       throw copiedOut(uri);
     }
@@ -108,7 +114,13 @@ final class CheckpointTarget {
     }
     Matcher aside = MOVED_ASIDE_DIR.matcher(p.getName());
     if (aside.matches() && p.getParent() != null && p.getParent().getParent() != null) {
-      return new CheckpointTarget(p.getParent().getParent(), Long.parseLong(aside.group(1)), p.getName());
+      String named = "epoch-" + aside.group(1);
+      if (CheckpointSeries.EPOCHS.parse(named).isEmpty()) {
+        throw new ConfigException("checkpoint", uri + " is not named as a checkpoint moved aside is (_damaged-"
+            + "epoch-NNNNNN-<millis>, its epoch in six digits, more only above 999999)");
+      }
+      return new CheckpointTarget(p.getParent().getParent(), CheckpointSeries.EPOCHS.parse(named).getAsLong(),
+          p.getName());
     }
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {

@@ -14,6 +14,7 @@ import io.epochal.worker.probe.RuntimeCpu;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -666,6 +667,24 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out + err).contains("FAIL epoch-000002  a checkpoint directory: ",
         "epoch-000002 is a file, not a checkpoint directory", "a resume continues after epoch-000001");
+  }
+
+  @Test
+  void aCopyNamedWithADigitTooManyIsRefusedNotReadAsTheCheckpointOfItsEpoch() throws IOException {
+    Path copy = job.resolve("checkpoints/epoch-0000001");
+    Files.createDirectories(copy);
+    Files.writeString(copy.resolve("manifest.json"), "{}");
+    for (String command : List.of("verify", "inspect", "evaluate")) {
+      assertThat(run(command, copy.toString())).as(command + ": " + out + err).isEqualTo(ExitCodes.USAGE);
+      assertThat(err).contains("epoch-0000001 is not named as a checkpoint directory is (epoch-NNNNNN",
+          "the store never reads it").doesNotContain("PASS");
+    }
+    assertThat(run("verify", job.resolve("checkpoints/epoch-99999999999999999999").toString())).as(out + err)
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("is not named as a checkpoint directory is");
+    assertThat(run("inspect", job.resolve("checkpoints/_damaged-epoch-99999999999999999999-1").toString()))
+        .as(out + err).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).contains("is not named as a checkpoint moved aside is");
   }
 
   @Test
