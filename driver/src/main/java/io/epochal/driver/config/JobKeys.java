@@ -338,16 +338,17 @@ public final class JobKeys {
         + "may change it (--set)."));
     s.add(ParamSpec.builder(EARLY_STOP_MIN_DELTA, ParamType.DOUBLE).optDefault(0.0).optMin(0.0)
         .optDoc("Early stopping: the least change of the monitored metric, in the better direction, that counts as "
-            + "an improvement (as PyTorch Lightning's EarlyStopping min_delta). A resume may change it (--set).")
+            + "an improvement (as PyTorch Lightning's EarlyStopping min_delta). Needs early_stop.patience above 0. "
+            + "A resume may change it (--set).")
         .build());
     s.add(str(EARLY_STOP_MONITOR, "", "Early stopping: the metric it watches, one a checkpoint records (as "
         + "checkpoint.best_metric; as PyTorch Lightning's EarlyStopping monitor), e.g. val_loss while checkpoints are "
-        + "ranked by val_accuracy. Empty = checkpoint.best_metric (not stored then). A resume may change it (--set), "
-        + "which starts the count afresh."));
+        + "ranked by val_accuracy. Empty = checkpoint.best_metric (not stored then). Needs early_stop.patience above "
+        + "0. A resume may change it (--set), which starts the count afresh."));
     s.add(ParamSpec.builder(EARLY_STOP_MODE, ParamType.STRING).optDefault("").optAllowed("", "min", "max")
         .optDoc("Early stopping: whether a smaller (min) or larger (max) early_stop.monitor is better. Empty = "
-            + "checkpoint.best_mode when early_stop.monitor is empty too, else min (Lightning's default). A resume "
-            + "may change it (--set).").build());
+            + "checkpoint.best_mode when early_stop.monitor is empty too, else min (Lightning's default). Needs "
+            + "early_stop.patience above 0. A resume may change it (--set).").build());
     s.add(lng(RETRY_MAX_ATTEMPTS, 3L, 1.0, 100.0, "Attempts since the newest committed checkpoint before the job "
         + "fails: a failed round, held-out evaluation or checkpoint write is done again from the state in memory, "
         + "other failures (and a round that fails again) reload the latest checkpoint; each retry is an attempt."));
