@@ -226,10 +226,16 @@ final class JobDirectory implements AutoCloseable {
    * run's checks. Does nothing if none is pending.
    */
   void applyAmendment(long epoch) throws IOException {
+    // more epochs after the newest: recorded first, and a failure to stops the run, since a job stopped early
+    // there trains on only when its history says a resume extended it (EarlyStopping.epochsExtendedAfter)
+    boolean trainsOn = specFile.amendmentPending() && specFile.amendsEpochs() && spec.epochs() > epoch;
+    if (trainsOn && history != null) {
+      history.appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
+    }
     Optional<List<ValueChange>> amended = specFile.apply();
     outcome.endsAt(spec.epochs()); // job.json holds the spec's train.epochs now
     if (amended.isPresent()) {
-      String said = recordAmendment(amended.get(), epoch, "");
+      String said = trainsOn ? said(amended.get()) : recordAmendment(amended.get(), epoch, "");
       listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
           + "hyperparameter unchanged)");
       amended.get().stream().filter(c -> c.getKey().equals(io.epochal.driver.config.JobKeys.JOB_DIR)).findFirst()
@@ -252,10 +258,17 @@ final class JobDirectory implements AutoCloseable {
   }
 
   private String recordAmendment(List<ValueChange> changes, long epoch, String note) {
-    String said = changes.stream().map(ValueChange::toString).collect(Collectors.joining("; "));
-    event(JobEventType.AMENDED, epoch, JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch)
-        .optRound(0).optMessage(said + note).optChanges(changes));
-    return said;
+    event(JobEventType.AMENDED, epoch, amendment(changes, epoch, note));
+    return said(changes);
+  }
+
+  private JobEvent.Builder amendment(List<ValueChange> changes, long epoch, String note) {
+    return JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch).optRound(0)
+        .optMessage(said(changes) + note).optChanges(changes);
+  }
+
+  private static String said(List<ValueChange> changes) {
+    return changes.stream().map(ValueChange::toString).collect(Collectors.joining("; "));
   }
 
   /**

@@ -179,7 +179,11 @@ final class JobSpecFile {
     }
     boolean amended = new JobSpecStore(fs, dir).amend(amendedFrom, spec.toStored()); // a failure leaves it pending
     pending = false;
-    return amended ? Optional.of(amendedFrom.getHyperParameters().changes(spec.toStored().getHyperParameters()))
-        : Optional.empty();
+    return amended ? Optional.of(pendingChanges()) : Optional.empty();
+  }
+
+  /** The changes this run's amendment makes to {@code job.json}. */
+  List<ValueChange> pendingChanges() {
+    return amendedFrom.getHyperParameters().changes(spec.toStored().getHyperParameters());
   }
 }

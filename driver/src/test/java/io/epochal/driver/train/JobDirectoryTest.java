@@ -244,6 +244,33 @@ class JobDirectoryTest {
   }
 
   @Test
+  void moreEpochsAreInTheHistoryBeforeJobJsonChangesSoAnEarlyStoppedJobsExtensionIsNeverLost() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec three = spec(jobDir);
+    try (JobDirectory dir = JobDirectory.open(three, new Configuration(), TrainingListener.NONE, null)) {
+      startWithCheckpoints(dir, 3);
+      dir.complete();
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path hadoopDir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    io.epochal.job.JobSpecStore specs = new io.epochal.job.JobSpecStore(fs, hadoopDir);
+    io.epochal.job.JobSpec stored = specs.read().orElseThrow();
+    JobSpec six = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
+        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
+        .optOverrides(java.util.Map.of("train.epochs", "6")).build().resolve();
+    try (JobDirectory dir = JobDirectory.open(six, new Configuration(), TrainingListener.NONE, stored)) {
+      dir.start("reopened: more epochs");
+      // job.json is replaced under the run (the write after the history's fails): the extension is recorded first
+      String json = Files.readString(jobDir.resolve("job.json"));
+      Files.writeString(jobDir.resolve("job.json"), json.replace("\"lease.ttl_ms\" : 60000", "\"lease.ttl_ms\" : 60001"));
+      assertThatThrownBy(() -> dir.applyAmendment(3)).isInstanceOf(io.epochal.job.JobSpecMismatchException.class);
+    }
+    assertThat(new JobEventLog(fs, hadoopDir).readAll()).filteredOn(e -> e.getType() == JobEventType.AMENDED)
+        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("train.epochs: 3 -> 6"));
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isTrue();
+  }
+
+  @Test
   void aStopWhileAFinishedJobIsReopenedOnlyToAmendItLeavesItCompleted() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
