@@ -123,7 +123,7 @@ final class ResumePoint {
         + "resume from " + (checkpoint == null ? "the start" : JobSpecResolver.locationText(checkpoint)), null));
     return new ResumePoint(completedEpochs, m.globalStep(), resumed, c.path(), damaged,
         EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), rankedBy,
-        m.learningRateSchedule(), initDigest, at.round(), at.roundsPerEpoch(), sums);
+        m.learningRateSchedule(), m.initDigest().orElse(initDigest), at.round(), at.roundsPerEpoch(), sums);
   }
 
   /** The damaged checkpoints newer than the one resumed from (they must be moved aside before re-commit). */
@@ -250,6 +250,17 @@ final class ResumePoint {
   static ResumePoint find(CheckpointStore store, TrainingConfig config, HyperParameters expected,
       Map<String, String> versions, TrainingListener listener, StartingWeights starting)
       throws TrainingException, CheckpointException {
+    return find(store, config, expected, versions, listener, starting, null);
+  }
+
+  /**
+   * As {@link #find(CheckpointStore, TrainingConfig, HyperParameters, Map, TrainingListener, StartingWeights)},
+   * continued by the newest verified mid-epoch checkpoint of {@code mid} that continues it ({@link #continuedBy});
+   * with no verified epoch checkpoint, the starting weights are read only when no such checkpoint holds the state.
+   */
+  static ResumePoint find(CheckpointStore store, TrainingConfig config, HyperParameters expected,
+      Map<String, String> versions, TrainingListener listener, StartingWeights starting, MidEpochCheckpoints mid)
+      throws TrainingException, CheckpointException {
     LatestCheckpoint latest = store.latest();
     CheckpointFit.checkNoNewerFormat(latest.skipped());
     for (CheckpointProblem p : latest.skipped()) {
@@ -261,6 +272,14 @@ final class ResumePoint {
             + latest.skipped().size()
             + " damaged): training starts again from epoch 1");
       }
+      if (mid != null) { // a fine-tuned job's first epoch continues without its init.weights, which may be gone
+        ResumePoint none = new ResumePoint(0, 0, StateDict.empty(), null, latest.skipped(), Map.of(), null, null,
+            HyperParameters.empty(), null);
+        ResumePoint within = none.continuedBy(mid, config, expected, versions, listener);
+        if (within != none) {
+          return within;
+        }
+      }
       StartingWeights.Start f = starting.take();
       return new ResumePoint(0, 0, f.state(), null, latest.skipped(), Map.of(), null, null,
           HyperParameters.empty(), f.initDigest());
@@ -271,9 +290,10 @@ final class ResumePoint {
     CheckpointFit.checkContinuable(c, config, versions, listener);
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
         .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
-    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(), latest.skipped(),
-        m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
+    ResumePoint point = new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(),
+        latest.skipped(), m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));
+    return mid == null ? point : point.continuedBy(mid, config, expected, versions, listener);
   }
 
   /**

@@ -276,8 +276,7 @@ public final class TrainingJob {
         + "that does not answer holds it up)")) {
       Optional<ResumePoint> reopened = reopening == null ? Optional.empty() : reopening.start(store);
       start = reopened.isPresent() ? reopened.get() : ResumePoint.find(store, config, spec.toHyperParameters(),
-          CheckpointAssembler.versions(sparkVersion), listener, starting)
-          .continuedBy(mid, config, spec.toHyperParameters(), CheckpointAssembler.versions(sparkVersion), listener);
+          CheckpointAssembler.versions(sparkVersion), listener, starting, mid);
       runStartedFrom = runStartedFrom >= 0 ? runStartedFrom : start.completedEpochs();
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {

@@ -282,6 +282,26 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void aFineTunedJobStoppedInItsFirstEpochContinuesFromItsMidEpochCheckpointWithoutItsStartingWeights()
+      throws Exception {
+    Path init = Files.createDirectories(root.resolve("init-weights"));
+    Files.copy(Path.of(java.net.URI.create(referenceDir)).resolve("checkpoints")
+        .resolve(CheckpointSeries.EPOCHS.name(RecoveryFixture.EPOCHS)).resolve("model.safetensors"),
+        init.resolve("model.safetensors"));
+    String whole = root.resolve("fine-tuned-whole").toUri().toString();
+    TrainingOutcome expected = run(spec(whole, Map.of("init.weights", init.toString())), new Rounds());
+    String dir = root.resolve("fine-tuned-stopped").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("init.weights", init.toString(), "checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
+    Files.delete(init.resolve("model.safetensors")); // the job holds the state it started from now
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.rounds.get(0)).as("epoch 1 goes on at round 4").isEqualTo("1.4");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(expected.state()));
+    assertThat(finalManifest(dir).initDigest()).isPresent().isEqualTo(finalManifest(whole).initDigest());
+  }
+
+  @Test
   void aSingleWorkersChainsOfRoundsEndWhereAMidEpochCheckpointIsDueAndAResumeContinuesAfterIt() throws Exception {
     Map<String, String> one = Map.of("train.workers", "1");
     TrainingOutcome alone = run(spec(root.resolve("one-worker-reference").toUri().toString(), one), new Rounds());
