@@ -55,7 +55,8 @@ final class DryRunDataCheck {
       DataCheck check = new DataCheck(spec, spark);
       Optional<String> weights = lost.isEmpty() ? check.checkStartingWeights(true) : Optional.empty();
       long[] rows = check.checkNewJobData();
-      String what = lost.map(e -> " holds no job.json, but checkpoints up to epoch " + e.epoch() + " trained with "
+      String what = lost.map(e -> " holds no job.json, but checkpoints up to " + new Path(e.path()).getName()
+          + " trained with "
           + "this spec; train would write job.json and continue after the newest verified one (nothing to train "
           + "if that is epoch " + spec.epochs() + ")").orElse(" holds no job yet; train would start this one at "
           + "epoch 1");

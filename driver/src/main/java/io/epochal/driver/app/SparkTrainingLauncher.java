@@ -168,7 +168,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       Optional<CheckpointEntry> lost;
       try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
           .build()) {
-        lost = LostJobSpec.check(spec, store);
+        lost = LostJobSpec.checkJob(spec, store, conf);
       }
       return new DryRunDataCheck(err, options).checkNewJob(spec, dir, lost);
     }

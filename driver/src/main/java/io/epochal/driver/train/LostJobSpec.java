@@ -55,20 +55,40 @@ public final class LostJobSpec {
         continue;
       }
       List<String> diff = CheckpointFit.trainingDiff(e.manifest().get().hyperParameters(), spec.toHyperParameters());
+      boolean mid = io.epochal.checkpoint.CheckpointSeries.of(e.path()) == io.epochal.checkpoint.CheckpointSeries.STEPS;
       if (!diff.isEmpty()) {
         throw new ConfigException(JobKeys.JOB_DIR, "job.dir " + spec.jobDirText() + " holds no job.json, but it "
-            + "holds checkpoints (newest readable: epoch " + e.epoch() + ") trained with other hyperparameters "
+            + "holds checkpoints (newest readable: " + (mid ? "mid-epoch checkpoint " + new org.apache.hadoop.fs.Path(
+            e.path()).getName() : "epoch " + e.epoch()) + ") trained with other hyperparameters "
             + "(checkpoint -> given): " + String.join("; ", diff) + ". Nothing was written; to continue those "
             + "checkpoints, train the spec they were trained with ('bin/epochal inspect " + ShellWords.location(new org.apache.hadoop.fs.Path(e.path()))
             + "' lists it); to train this spec, give it a new job.dir");
       }
-      if (e.epoch() > spec.epochs()) {
-        throw new ConfigException(JobKeys.EPOCHS, "train.epochs = " + spec.epochs() + " is fewer than the " + e.epoch()
+      long committed = mid ? e.manifest().get().epoch() : e.epoch(); // a mid-epoch one's: the epochs before it
+      if (committed > spec.epochs()) {
+        throw new ConfigException(JobKeys.EPOCHS, "train.epochs = " + spec.epochs() + " is fewer than the " + committed
             + " epochs job.dir " + spec.jobDirText() + " already committed (it holds no job.json, but its "
-            + "checkpoints go up to epoch " + e.epoch() + "); give at least " + e.epoch() + ". Nothing was written");
+            + "checkpoints go up to epoch " + committed + "); give at least " + committed + ". Nothing was written");
       }
       return Optional.of(e);
     }
     return Optional.empty();
+  }
+
+  /**
+   * {@link #check} of the job's epoch checkpoints in {@code store}, or when it holds none that can be read, of
+   * its mid-epoch checkpoints (a job stopped inside its first epoch), which only the same spec continues alike.
+   */
+  public static Optional<CheckpointEntry> checkJob(JobSpec spec, CheckpointStore store,
+      org.apache.hadoop.conf.Configuration conf) throws java.io.IOException {
+    Optional<CheckpointEntry> epoch = check(spec, store);
+    if (epoch.isPresent()) {
+      return epoch;
+    }
+    try (CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(spec.jobDir().toString()).optConfiguration(conf)
+        .optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS).build()) {
+      return check(spec, steps);
+    }
   }
 }

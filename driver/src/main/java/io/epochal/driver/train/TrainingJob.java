@@ -111,9 +111,10 @@ public final class TrainingJob {
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
         // job.json lost, checkpoints kept: only the spec they were trained with may continue them
-        LostJobSpec.check(spec, dir.store()).ifPresent(e -> {
-          listener.message("job.dir " + spec.jobDirText() + " holds no job.json but checkpoints up to epoch "
-              + e.epoch() + " trained with this spec: writing job.json and continuing after the newest verified one");
+        LostJobSpec.checkJob(spec, dir.store(), hadoopConf).ifPresent(e -> {
+          listener.message("job.dir " + spec.jobDirText() + " holds no job.json but checkpoints up to "
+              + new org.apache.hadoop.fs.Path(e.path()).getName() + " trained with this spec: writing job.json and "
+              + "continuing after the newest verified one");
           specRewritten = true;
         });
         // a new job: its starting weights and data are read and checked before job.json is written, since

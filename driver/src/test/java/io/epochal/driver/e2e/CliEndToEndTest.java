@@ -1130,7 +1130,7 @@ class CliEndToEndTest {
     Path three = jobFile("three.properties", job, Map.of("train.epochs", "3"));
     CliRun dry = CliRun.of("train", three.toString(), "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("%s", dry).isZero();
-    assertThat(dry.err).contains("holds no job.json, but checkpoints up to epoch 2 trained with this spec; train "
+    assertThat(dry.err).contains("holds no job.json, but checkpoints up to epoch-000002 trained with this spec; train "
         + "would write job.json and continue after the newest verified one");
     CliRun run = CliRun.of("train", three.toString(), "--master", MASTER);
     assertTrained(run);

@@ -302,6 +302,25 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void aJobStoppedInItsFirstEpochThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsMidEpochCheckpointHolds()
+      throws Exception {
+    String dir = root.resolve("lost-spec-in-epoch-1").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
+    Path jobJson = root.resolve("lost-spec-in-epoch-1").resolve("job.json");
+    Files.delete(jobJson);
+    JobSpec other = spec(dir, Map.of("checkpoint.every_n_rounds", "3", "optimizer.lr", "0.5"));
+    assertThatThrownBy(() -> run(other, new Rounds())).isInstanceOf(io.epochal.driver.config.ConfigException.class)
+        .hasMessageContaining("holds checkpoints (newest readable: mid-epoch checkpoint step-000000006) trained "
+            + "with other hyperparameters").hasMessageContaining("optimizer.lr");
+    assertThat(jobJson).as("a job.json its checkpoint refuses would be there for good").doesNotExist();
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.rounds.get(0)).as("epoch 1 goes on at round 4").isEqualTo("1.4");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
+
+  @Test
   void aSingleWorkersChainsOfRoundsEndWhereAMidEpochCheckpointIsDueAndAResumeContinuesAfterIt() throws Exception {
     Map<String, String> one = Map.of("train.workers", "1");
     TrainingOutcome alone = run(spec(root.resolve("one-worker-reference").toUri().toString(), one), new Rounds());
