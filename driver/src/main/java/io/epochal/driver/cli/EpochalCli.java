@@ -233,6 +233,14 @@ public final class EpochalCli implements Callable<Integer> {
    * keys it does not know, so {@code spark.epochl.optimizer.lr} would change nothing without a word.
    */
   private static void refuseMisspelledJobPrefix(String key) {
+    if (!key.startsWith("spark.")) { // Spark drops a key without its prefix with a log line at most
+      String job = key.startsWith("epochal.") ? key.substring("epochal.".length()) : key;
+      boolean jobKey = io.epochal.driver.config.JobKeys.specs().get(job) != null
+          || io.epochal.driver.config.JobKeys.isPrefixed(job) || io.epochal.driver.config.JobKeys.isPlacement(job);
+      throw new IllegalArgumentException("--conf " + key + " would change nothing: Spark takes only keys that begin "
+          + "with spark. (" + (jobKey ? "a job key is given as --set "
+          + job + "=<value>, or as --conf spark.epochal." + job : "a Hadoop key is given as spark.hadoop.<key>") + ")");
+    }
     String[] parts = key.split("\\.", 3);
     if (parts.length == 3 && parts[0].equals("spark") && !parts[1].equals("epochal")
         && io.epochal.params.ParamSpecs.nearest(parts[1], List.of("epochal")) != null) {

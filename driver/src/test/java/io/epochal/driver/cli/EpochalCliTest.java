@@ -632,6 +632,14 @@ class EpochalCliTest {
         "status", tmp.toString());
     assertThat(prefix.code).isEqualTo(ExitCodes.USAGE);
     assertThat(prefix.err).contains("--conf spark.epochl.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
+    Run unprefixed = run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "optimizer.lr=0.1", "train",
+        tmp.resolve("job.properties").toString());
+    assertThat(unprefixed.code).as("a job key Spark would drop: the job file's rate would train").isEqualTo(
+        ExitCodes.USAGE);
+    assertThat(unprefixed.err).contains("--conf optimizer.lr would change nothing: Spark takes only keys that begin "
+        + "with spark. (a job key is given as --set optimizer.lr=<value>, or as --conf spark.epochal.optimizer.lr)");
+    assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "dfs.replication=2", "status",
+        tmp.toString()).err).contains("--conf dfs.replication would change nothing", "spark.hadoop.<key>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
         "--conf", "spark.executor.memory=1g", "status", tmp.toString()).err).as("Spark's own keys")
         .doesNotContain("did you mean");
