@@ -233,10 +233,15 @@ public final class EpochalCli implements Callable<Integer> {
    * keys it does not know, so {@code spark.epochl.optimizer.lr} would change nothing without a word.
    */
   private static void refuseMisspelledJobPrefix(String key) {
+    String stripped = key.substring(key.startsWith("spark.") ? "spark.".length() : 0);
+    if (isJobKey(stripped) && key.startsWith("spark.")) { // spark.optimizer.lr: no Spark key, ignored
+      throw new IllegalArgumentException("--conf " + key + ": did you mean spark.epochal." + stripped + "? (a job key "
+          + "is given as spark.epochal.<key>, or as --set " + stripped + "=<value>; Spark ignores keys it does not "
+          + "know, so this one would change nothing)");
+    }
     if (!key.startsWith("spark.")) { // Spark drops a key without its prefix with a log line at most
       String job = key.startsWith("epochal.") ? key.substring("epochal.".length()) : key;
-      boolean jobKey = io.epochal.driver.config.JobKeys.specs().get(job) != null
-          || io.epochal.driver.config.JobKeys.isPrefixed(job) || io.epochal.driver.config.JobKeys.isPlacement(job);
+      boolean jobKey = isJobKey(job);
       throw new IllegalArgumentException("--conf " + key + " would change nothing: Spark takes only keys that begin "
           + "with spark. (" + (jobKey ? "a job key is given as --set "
           + job + "=<value>, or as --conf spark.epochal." + job : "a Hadoop key is given as spark.hadoop.<key>") + ")");
@@ -248,6 +253,11 @@ public final class EpochalCli implements Callable<Integer> {
           + "key is given as spark.epochal.<key>; Spark ignores keys it does not know, so this one would change "
           + "nothing)");
     }
+  }
+
+  private static boolean isJobKey(String key) {
+    return io.epochal.driver.config.JobKeys.specs().get(key) != null || io.epochal.driver.config.JobKeys.isPrefixed(key)
+        || io.epochal.driver.config.JobKeys.isPlacement(key);
   }
 
   /** The launcher, or null when none is installed. */

@@ -638,6 +638,8 @@ class EpochalCliTest {
         ExitCodes.USAGE);
     assertThat(unprefixed.err).contains("--conf optimizer.lr would change nothing: Spark takes only keys that begin "
         + "with spark. (a job key is given as --set optimizer.lr=<value>, or as --conf spark.epochal.optimizer.lr)");
+    assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.optimizer.lr=0.1", "status",
+        tmp.toString()).err).contains("--conf spark.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "dfs.replication=2", "status",
         tmp.toString()).err).contains("--conf dfs.replication would change nothing", "spark.hadoop.<key>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
