@@ -106,6 +106,10 @@ abstract class LauncherCommand implements Callable<Integer> {
 
   /** As {@link #qualify(String, CliOptions)} for the value of option {@code option} ({@code --input}), which a refusal names. */
   static URI qualify(String text, CliOptions options, String option) {
+    if (text.equals("~") || text.startsWith("~/")) { // quoted, or after '=': no shell expanded it
+      throw new ConfigException(option, (option.startsWith("--") ? option + " " : "") + "'" + text + "': '~' is not "
+          + "expanded here (quoted, or after '='); give " + System.getProperty("user.home") + text.substring(1));
+    }
     try {
       Path p = new Path(text);
       URI given = p.toUri();

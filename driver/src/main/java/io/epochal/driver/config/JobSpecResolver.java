@@ -225,6 +225,11 @@ public final class JobSpecResolver {
    */
   public static String qualify(String key, String text, Configuration hadoopConf) {
     String writeItAs = "write it as file:///abs/path or hdfs://host:port/path";
+    if (text.equals("~") || text.startsWith("~/")) { // no shell expands it here: it would be a directory named ~
+      throw new ConfigException(key, key + " = '" + text + "': '~' is not expanded in a job file or --set (it would "
+          + "be a directory named ~ under the working directory); give the home directory's path, as "
+          + System.getProperty("user.home") + text.substring(1));
+    }
     org.apache.hadoop.fs.Path path;
     try {
       path = new org.apache.hadoop.fs.Path(text);

@@ -57,6 +57,16 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aHomeDirectoryTildeIsRefusedNamingTheKeyNotTakenAsADirectoryNamedTilde() {
+    ConfigException e = errorOf(resolver().optOverrides(java.util.Map.of("job.dir", "~/epj")));
+    assertThat(e.key()).isEqualTo("job.dir");
+    assertThat(e.getMessage()).contains("job.dir = '~/epj': '~' is not expanded in a job file or --set",
+        System.getProperty("user.home") + "/epj");
+    assertThat(errorOf(resolver().optOverrides(java.util.Map.of("data.path", "~"))).key()).isEqualTo("data.path");
+    assertThat(tmp.resolve("~")).doesNotExist();
+  }
+
+  @Test
   void aNewJobReadsRowsByFileNameAndAJobStoredWithoutTheKeyKeepsSparksReadOrder() {
     JobSpec spec = resolver().build().resolve();
     assertThat(spec.rowsByFileName()).isTrue();
