@@ -41,10 +41,12 @@ final class BestCheckpoint {
   /**
    * Loads the best checkpoint of {@code store}, saying on {@code err} which it is and why.
    *
-   * @throws ConfigException when the job has no {@code job.json} to name its metric, or no
-   *     checkpoint that records the metric verifies
+   * @return empty, said on {@code err}, when the job has no checkpoint or none that records the metric verifies
+   *     (damage: the command fails as for a job directory whose checkpoints are all damaged)
+   * @throws ConfigException when the job has no {@code job.json} to name its metric, or no checkpoint
+   *     records the metric
    */
-  LoadedCheckpoint load(CheckpointStore store, PrintStream err) throws CheckpointException {
+  java.util.Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
     HyperParameters job = jobKeys();
     String metric = job.contains(JobKeys.BEST_METRIC) ? job.getString(JobKeys.BEST_METRIC) : "train_loss";
     boolean max = job.contains(JobKeys.BEST_MODE) && "max".equals(job.getString(JobKeys.BEST_MODE));
@@ -57,18 +59,22 @@ final class BestCheckpoint {
         LoadedCheckpoint c = store.load(e);
         err.println(String.format(Locale.ROOT, "epochal: the best checkpoint by %s (%s): epoch %d, %s %.6g (%s)",
             metric, max ? "max" : "min", e.epoch(), metric, value(e, metric), JobSpecResolver.locationText(c.path())));
-        return c;
+        return java.util.Optional.of(c);
       } catch (CheckpointCorruptedException damaged) {
         err.println("epochal: warning: skipping damaged checkpoint of epoch " + e.epoch() + " (" + damaged.detail()
             + "), the best by " + metric + "; taking the next best");
       }
     }
     String where = JobSpecResolver.locationText(jobDir);
-    throw new ConfigException("checkpoint", where + "/checkpoints/" + NAME + ": " + (listed.isEmpty()
-        ? where + " holds no checkpoint" : ranked.isEmpty() ? "no checkpoint of " + where + " records "
-        + JobKeys.BEST_METRIC + " = " + metric + " (its checkpoints are of epochs " + listed.stream()
-            .map(x -> Long.toString(x.epoch())).toList() + ")" : "no checkpoint that records " + metric
-        + " verifies ('bin/epochal verify " + where + " --all' says why)") + "; give a checkpoint directory "
+    if (listed.isEmpty() || !ranked.isEmpty()) { // nothing to pick from, or every candidate damaged
+      err.println("epochal: " + where + "/checkpoints/" + NAME + ": " + (listed.isEmpty() ? where + " holds no "
+          + "checkpoint" : "no checkpoint that records " + metric + " verifies ('bin/epochal verify " + where
+          + " --all' says why)"));
+      return java.util.Optional.empty();
+    }
+    throw new ConfigException("checkpoint", where + "/checkpoints/" + NAME + ": no checkpoint of " + where
+        + " records " + JobKeys.BEST_METRIC + " = " + metric + " (its checkpoints are of epochs " + listed.stream()
+        .map(x -> Long.toString(x.epoch())).toList() + "); give a checkpoint directory "
         + "(.../checkpoints/epoch-NNNNNN) or the job directory for its newest");
   }
 

@@ -213,7 +213,7 @@ final class CheckpointTarget {
    */
   Optional<LoadedCheckpoint> load(CheckpointStore store, PrintStream err) throws CheckpointException {
     if (best) {
-      return Optional.of(new BestCheckpoint(jobDir, conf).load(store, err));
+      return new BestCheckpoint(jobDir, conf).load(store, err);
     }
     if (movedAside != null) {
       Optional<CheckpointEntry> e = entryIn(store.listMovedAside());

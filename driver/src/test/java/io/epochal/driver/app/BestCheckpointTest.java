@@ -55,7 +55,8 @@ class BestCheckpointTest {
   @Test
   void theBestByTheJobsMetricIsTakenTheEarliestOfEqualOnesAndADamagedOnePassedOver() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, null, 0.4, 0.7)) {
-      assertThat(best().load(store, err).manifest().epoch()).as("0.4 first at epoch 2; epoch 3 records none")
+      assertThat(best().load(store, err).orElseThrow().manifest().epoch())
+          .as("0.4 first at epoch 2; epoch 3 records none")
           .isEqualTo(2);
       assertThat(said.toString(StandardCharsets.UTF_8)).contains("the best checkpoint by val_loss (min): epoch 2, "
           + "val_loss 0.400000");
@@ -64,15 +65,24 @@ class BestCheckpointTest {
       byte[] bytes = Files.readAllBytes(model);
       bytes[bytes.length - 1] ^= 1;
       Files.write(model, bytes);
-      assertThat(best().load(store, err).manifest().epoch()).isEqualTo(4);
+      assertThat(best().load(store, err).orElseThrow().manifest().epoch()).isEqualTo(4);
       assertThat(said.toString(StandardCharsets.UTF_8)).contains("skipping damaged checkpoint of epoch 2");
+      // every one that records it damaged: damage, which the command reports as a failed check (exit 1), not a
+      // configuration error (exit 2)
+      for (int e : new int[] {1, 4, 5}) {
+        Path m = tmp.resolve("job/checkpoints/epoch-00000" + e + "/model.safetensors");
+        Files.write(m, java.util.Arrays.copyOf(Files.readAllBytes(m), 10));
+      }
+      assertThat(best().load(store, err)).isEmpty();
+      assertThat(said.toString(StandardCharsets.UTF_8)).contains("/checkpoints/best: no checkpoint that records "
+          + "val_loss verifies ('bin/epochal verify ");
     }
   }
 
   @Test
   void maxModeTakesTheLargestAndAJobWhoseCheckpointsDoNotRecordTheMetricIsAConfigErrorNamingIt() throws Exception {
     try (CheckpointStore store = job("val_accuracy", "max", 0.5, 0.8, 0.7)) {
-      assertThat(best().load(store, err).manifest().epoch()).isEqualTo(2);
+      assertThat(best().load(store, err).orElseThrow().manifest().epoch()).isEqualTo(2);
     }
     Path other = Files.createDirectories(tmp.resolve("other"));
     tmp = other;
