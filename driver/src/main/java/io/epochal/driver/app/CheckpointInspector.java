@@ -97,7 +97,14 @@ final class CheckpointInspector {
           try (CheckpointStore steps = io.epochal.checkpoint.HadoopCheckpointStore.builder()
               .setJobDir(t.jobDir().toString()).optConfiguration(conf)
               .optSeries(io.epochal.checkpoint.CheckpointSeries.STEPS).build()) {
-            loaded = steps.latest().checkpoint();
+            LatestCheckpoint latest = steps.latest();
+            latest.skipped().forEach(p -> err.println("epochal: warning: skipping damaged mid-epoch checkpoint " + p));
+            loaded = latest.checkpoint();
+            if (loaded.isEmpty() && !latest.skipped().isEmpty()) {
+              err.println("epochal: " + target + " has no epoch checkpoint yet, and its mid-epoch checkpoint is "
+                  + "damaged (named above): a resume trains epoch 1 from its first round");
+              return ExitCodes.FAILED;
+            }
           }
           loaded.ifPresent(mid -> err.println("epochal: note: " + target + " has no epoch checkpoint yet; shown is "
               + "its mid-epoch checkpoint, which a resume continues"));

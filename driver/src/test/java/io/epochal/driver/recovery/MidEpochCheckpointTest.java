@@ -273,6 +273,10 @@ class MidEpochCheckpointTest {
     assertThat(damaged.out).contains("FAIL step-000000006").contains("verification FAILED")
         .contains("a resume skips step-000000006, removes it and trains epoch 1 from its first round: the rounds it "
             + "holds are trained again");
+    io.epochal.driver.testing.CliRun inspectDamaged = io.epochal.driver.testing.CliRun.of("inspect", jobPath);
+    assertThat(inspectDamaged.code).as(inspectDamaged.err).isEqualTo(1);
+    assertThat(inspectDamaged.err).contains("skipping damaged mid-epoch checkpoint ", "step-000000006")
+        .contains("has no epoch checkpoint yet, and its mid-epoch checkpoint is damaged (named above)");
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.warnings).anySatisfy(w -> assertThat(w)
