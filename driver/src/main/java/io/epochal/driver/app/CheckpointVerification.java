@@ -103,8 +103,18 @@ final class CheckpointVerification {
       } else if (!entries.isEmpty()) {
         chosen.add(entries.get(entries.size() - 1));
       }
-      if (chosen.isEmpty() && !t.isCheckpoint()) { // stopped inside its first epoch: a mid-epoch checkpoint only
+      // stopped (or still) inside its first epoch: a mid-epoch checkpoint only, which a running driver may replace
+      // while it is verified (a newer one, or the epoch's checkpoint): looked up again, as a newest epoch one is
+      for (int look = 0; chosen.isEmpty() && !t.isCheckpoint() && look < 5; look++) {
         mid = MidEpochVerification.verify(conf, t.jobDir(), null, verifier, json ? null : err).orElse(null);
+        if (mid == null || !CheckpointVerifier.deleted(mid.lines())) {
+          break;
+        }
+        List<CheckpointEntry> now = t.listing(store);
+        if (!now.isEmpty()) { // epoch 1 was committed meanwhile
+          chosen.add(now.get(now.size() - 1));
+          mid = null;
+        }
       }
       if (chosen.isEmpty() && (mid == null || CheckpointVerifier.deleted(mid.lines()))) {
         String message = target + (mid == null ? " has no checkpoint to verify" : " has no checkpoint left to "
