@@ -101,7 +101,11 @@ final class CheckpointReader {
       }
       throw classify(epoch, p, "manifest cannot be read", e);
     } catch (IOException e) {
-      throw classify(epoch, p, "manifest cannot be read", e);
+      CheckpointException c = classify(epoch, p, "manifest cannot be read", e);
+      if (c instanceof CheckpointCorruptedException || loadFs == fs || !ReplicaDamage.blockMissing(e)) {
+        throw c;
+      }
+      bytes = ReplicaDamage.reread(loadFs, p, c); // every replica damaged, or none reachable: its digest tells
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
     if (series.key(m) != epoch) {
@@ -216,7 +220,7 @@ final class CheckpointReader {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw classify(epoch, p, entry.name() + " cannot be read", e);
+      throw classifyFile(epoch, p, entry, e);
     }
   }
 
@@ -266,7 +270,7 @@ final class CheckpointReader {
       try {
         again = loadFile(epoch, p, entry, fs);
       } catch (CheckpointException e) {
-        if (!(e instanceof CheckpointCorruptedException) && blockMissing(e)) {
+        if (!(e instanceof CheckpointCorruptedException) && ReplicaDamage.blockMissing(e)) {
           // the read without checksums just reached the replicas, and they hold other bytes than the manifest's:
           // a client that checks sums, failing it on every replica, gives up on them all as if they were gone
           damaged.addSuppressed(e);
@@ -281,16 +285,6 @@ final class CheckpointReader {
           epoch, p, damaged.getMessage(), Path.getPathWithoutSchemeAndAuthority(p));
       return again;
     }
-  }
-
-  /** Whether HDFS found no replica of a block it could read ({@code BlockMissingException}) in {@code e}'s causes. */
-  private static boolean blockMissing(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t.getClass().getName().equals("org.apache.hadoop.hdfs.BlockMissingException")) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private StateDict loadFile(long epoch, Path p, ManifestFile entry, FileSystem from) throws CheckpointException {
@@ -338,7 +332,7 @@ final class CheckpointReader {
       } catch (CheckpointException e) {
         throw e;
       } catch (IOException e) {
-        CheckpointException c = classify(epoch, p, entry.name() + " cannot be read", e);
+        CheckpointException c = classifyFile(epoch, p, entry, e);
         if (!(c instanceof CheckpointCorruptedException)) {
           throw c;
         }
@@ -375,7 +369,7 @@ final class CheckpointReader {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw classify(epoch, p, entry.name() + " cannot be read", e);
+      throw classifyFile(epoch, p, entry, e);
     }
   }
 
@@ -402,6 +396,12 @@ final class CheckpointReader {
     } catch (IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /** {@link #classify} of a failed checked read of data file {@code entry}, damage when its replicas all are. */
+  private CheckpointException classifyFile(long epoch, Path p, ManifestFile entry, IOException e) {
+    CheckpointException c = classify(epoch, p, entry.name() + " cannot be read", e);
+    return loadFs == fs ? c : ReplicaDamage.judge(loadFs, epoch, p, entry, c);
   }
 
   private static CheckpointException classify(long epoch, Path p, String what, IOException e) {

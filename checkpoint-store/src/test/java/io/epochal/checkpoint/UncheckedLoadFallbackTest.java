@@ -105,6 +105,59 @@ class UncheckedLoadFallbackTest {
     assertThat(only.damagedOpens.get()).isEqualTo(1);
   }
 
+  @Test
+  void aManifestOrFileNoReplicaOfWhichPassesItsChecksumsIsDamageWhenTheUncheckedReadFindsOtherBytes()
+      throws Exception {
+    MissingBlockFileSystem checked = new MissingBlockFileSystem(raw, CheckpointManifest.FILE_NAME,
+        CheckpointStore.OPTIMIZER_FILE);
+    // read without checksums, the replicas' bytes are not the manifest's: damage, and the store falls back
+    CheckpointReader damaged = new CheckpointReader(checked, new DamagingFileSystem(raw, CheckpointManifest.FILE_NAME,
+        40), pool, TensorAllocator.heap(), false, CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> damaged.readManifest(1, epochDir)).isInstanceOf(CheckpointCorruptedException.class);
+    CheckpointReader optimizerDamaged = new CheckpointReader(checked, new DamagingFileSystem(raw,
+        CheckpointStore.OPTIMIZER_FILE, -1), pool, TensorAllocator.heap(), true, CheckpointSeries.EPOCHS);
+    assertThat(optimizerDamaged.verify(1, epochDir).problems()).singleElement().asString()
+        .contains(CheckpointStore.OPTIMIZER_FILE + " has no replica that passes its checksums", "every replica damaged");
+    assertThatThrownBy(() -> optimizerDamaged.load(1, epochDir)).as("a weights-only load checks it")
+        .isInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("every replica damaged");
+
+    // the same bytes as listed: the checked read's failure stands; a manifest that parses is read
+    CheckpointReader intact = new CheckpointReader(checked, raw, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThat(intact.readManifest(1, epochDir).epoch()).isEqualTo(1);
+    assertThatThrownBy(() -> intact.verify(1, epochDir)).isInstanceOf(CheckpointException.class)
+        .isNotInstanceOf(CheckpointCorruptedException.class);
+    // unreachable without checksums too (no DataNode answers): an I/O error, never damage
+    CheckpointReader unreachable = new CheckpointReader(checked, checked, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> unreachable.readManifest(1, epochDir)).isInstanceOf(CheckpointException.class)
+        .isNotInstanceOf(CheckpointCorruptedException.class);
+    CheckpointReader neither = new CheckpointReader(checked, new MissingBlockFileSystem(raw,
+        CheckpointManifest.FILE_NAME, CheckpointStore.OPTIMIZER_FILE), pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> neither.verify(1, epochDir)).isInstanceOf(CheckpointException.class)
+        .isNotInstanceOf(CheckpointCorruptedException.class);
+  }
+
+  /** Opens the named files as HDFS's checksumming client does when it gives up on every replica of a block. */
+  private static final class MissingBlockFileSystem extends FilterFileSystem {
+    private final java.util.Set<String> names;
+
+    MissingBlockFileSystem(RawLocalFileSystem raw, String... names) {
+      super(raw);
+      this.names = java.util.Set.of(names);
+    }
+
+    @Override
+    public FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws IOException {
+      if (names.contains(f.getName())) {
+        throw new org.apache.hadoop.hdfs.BlockMissingException(f.toString(), "Could not obtain block: no live nodes "
+            + "contain current block", 0);
+      }
+      return super.open(f, bufferSize);
+    }
+  }
+
   /** Flips one bit of one file as it is read: at {@code offset}, or its last byte if negative. */
   private static final class DamagingFileSystem extends FilterFileSystem {
     private final String name;
