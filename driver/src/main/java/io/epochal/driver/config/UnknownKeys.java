@@ -46,6 +46,13 @@ final class UnknownKeys {
    */
   static ConfigException unprefixed(String key, String source, Map<String, SpecValidator.Sourced> raw,
       ModelCatalog catalog) {
+    if (key.startsWith("spark.")) { // a Spark conf key written into a job file
+      String job = key.startsWith(JobKeys.SPARK_CONF_PREFIX) ? key.substring(JobKeys.SPARK_CONF_PREFIX.length()) : "";
+      return new ConfigException(key, "unknown key '" + key + "' (from " + source + "): " + (job.isEmpty()
+          ? "Spark and Hadoop settings are not job keys: give them to the command as --conf " + key + "=<value>"
+          : "a job file names a job key without Spark's prefix: write '" + job + "' (spark.epochal.<key> is the "
+          + "--conf form)"));
+    }
     String lower = key.strip().toLowerCase(Locale.ROOT);
     boolean prefixed = List.of(JobKeys.MODEL_PREFIX, JobKeys.OPTIMIZER_PREFIX, JobKeys.SCHEDULE_PREFIX).stream()
         .anyMatch(p -> lower.startsWith(p) && lower.length() > p.length());

@@ -477,6 +477,14 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void sparkConfKeysInAJobAreAnsweredWithWhereTheyGoNotWithRemoveIt() {
+    assertThat(errorOf(resolver().optOverride("spark.epochal.train.epochs", "5"))).hasMessageContaining(
+        "a job file names a job key without Spark's prefix: write 'train.epochs'").hasMessageNotContaining("remove it");
+    assertThat(errorOf(resolver().optOverride("spark.executor.memory", "4g"))).hasMessageContaining(
+        "Spark and Hadoop settings are not job keys: give them to the command as --conf spark.executor.memory=<value>");
+  }
+
+  @Test
   void pytorchsNamesForJobKeysAreAnsweredWithTheKeyMeantNotWithRemoveIt() {
     ConfigException lr = errorOf(resolver().optOverride("lr", "0.01"));
     assertThat(lr).hasMessageContaining("unknown key 'lr' (from --set lr); the learning rate is optimizer.lr")
