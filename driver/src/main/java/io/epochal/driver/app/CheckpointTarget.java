@@ -90,7 +90,7 @@ final class CheckpointTarget {
     Matcher matcher = EPOCH_DIR.matcher(p.getName());
     if (matcher.matches() && CheckpointSeries.EPOCHS.parse(p.getName()).isEmpty()) {
       // epoch-0000007: the store reads epoch 7 from epoch-000007, another directory
-      throw new ConfigException("checkpoint", uri + " is not named as a checkpoint directory is (epoch-NNNNNN: its "
+      throw new ConfigException("checkpoint", shown(uri) + " is not named as a checkpoint directory is (epoch-NNNNNN: its "
           + "epoch in six digits, more only above 999999, as epoch-000007); the store never reads it: rename it, or "
           + "copy it to such a path, and give that");
     }
@@ -108,7 +108,7 @@ final class CheckpointTarget {
     }
     if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
         "checkpoints")) {
-      throw new ConfigException("checkpoint", uri + " names the best checkpoint by checkpoint.best_metric, which "
+      throw new ConfigException("checkpoint", shown(uri) + " names the best checkpoint by checkpoint.best_metric, which "
           + "export, predict and evaluate take; this command takes a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN) or a job directory");
     }
@@ -116,7 +116,7 @@ final class CheckpointTarget {
     if (aside.matches() && p.getParent() != null && p.getParent().getParent() != null) {
       String named = "epoch-" + aside.group(1);
       if (CheckpointSeries.EPOCHS.parse(named).isEmpty()) {
-        throw new ConfigException("checkpoint", uri + " is not named as a checkpoint moved aside is (_damaged-"
+        throw new ConfigException("checkpoint", shown(uri) + " is not named as a checkpoint moved aside is (_damaged-"
             + "epoch-NNNNNN-<millis>, its epoch in six digits, more only above 999999)");
       }
       return new CheckpointTarget(p.getParent().getParent(), CheckpointSeries.EPOCHS.parse(named).getAsLong(),
@@ -124,7 +124,7 @@ final class CheckpointTarget {
     }
     FileSystem fs = p.getFileSystem(conf);
     if (!fs.exists(p)) {
-      throw new ConfigException("checkpoint", uri + " does not exist; give a checkpoint directory "
+      throw new ConfigException("checkpoint", shown(uri) + " does not exist; give a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN) or a job directory");
     }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))
@@ -132,7 +132,7 @@ final class CheckpointTarget {
       throw copiedOut(uri);
     }
     if (!fs.exists(JobPaths.jobSpec(p)) && !fs.exists(new Path(p, "checkpoints"))) {
-      throw new ConfigException("checkpoint", uri + " is neither a checkpoint directory "
+      throw new ConfigException("checkpoint", shown(uri) + " is neither a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN or a damaged one moved aside, .../checkpoints/_damaged-epoch-NNNNNN-<millis>) "
           + "nor a job directory; give one of those");
     }
@@ -140,8 +140,13 @@ final class CheckpointTarget {
   }
 
   /** The refusal of a checkpoint directory that is not {@code <job-dir>/checkpoints/epoch-NNNNNN}. */
+  /** {@code uri} as messages show a location: decoded ({@code my run}, not {@code my%20run}). */
+  static String shown(URI uri) {
+    return JobSpecResolver.locationText(new Path(uri));
+  }
+
   private static ConfigException copiedOut(URI uri) {
-    return new ConfigException("checkpoint", uri + " is not a checkpoint directory of a job: a checkpoint is read "
+    return new ConfigException("checkpoint", shown(uri) + " is not a checkpoint directory of a job: a checkpoint is read "
         + "as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (for a "
         + "checkpoint of epoch 3, /tmp/x/checkpoints/epoch-000003) and give that");
   }

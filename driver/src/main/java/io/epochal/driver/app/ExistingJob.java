@@ -82,8 +82,8 @@ final class ExistingJob {
       return JobSpec.fromHyperParameters(b.build(), new RegistryModelCatalog());
     }
     err.println("epochal: warning: " + ShellWords.location(dir) + " was amended by a resume since this spec started it;"
-        + " the job continues as amended: " + String.join(", ", said) + " ('bin/epochal resume "
-        + ShellWords.location(dir) + " --set KEY=VALUE' or '--epochs N' changes them again)");
+        + " the job continues as amended: " + String.join(", ", said) + " (bin/epochal resume "
+        + ShellWords.location(dir) + " --set KEY=VALUE, or --epochs N, changes them again)");
     return JobSpec.fromHyperParameters(b.build(), new RegistryModelCatalog());
   }
 
@@ -180,14 +180,13 @@ final class ExistingJob {
           ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
     }
     if (amend != null) {
-      err.println("epochal: these keys can change on the existing job; to continue it with them, run '" + amend
-          + "'");
+      err.println("epochal: these keys can change on the existing job; to continue it with them, run: " + amend);
     } else if (isCompleted(spec, conf)) {
       err.println("epochal: a job directory keeps the hyperparameters it started with, and this job is COMPLETED: "
-          + "'" + resume + " --epochs N' trains more epochs of it unchanged; or choose a new job.dir");
+          + resume + " --epochs N trains more epochs of it unchanged; or choose a new job.dir");
     } else {
-      err.println("epochal: a job directory keeps the hyperparameters it started with; run '" + resume
-          + "' to continue it unchanged, or choose a new job.dir");
+      err.println("epochal: a job directory keeps the hyperparameters it started with; to continue it unchanged, "
+          + "run: " + resume + " (or choose a new job.dir)");
     }
     return ExitCodes.USAGE;
   }

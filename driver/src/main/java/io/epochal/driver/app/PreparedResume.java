@@ -102,7 +102,8 @@ final class PreparedResume {
     if (stored.isEmpty()) {
       for (Path up = dir.getParent(); up != null; up = up.getParent()) {
         if (fs.exists(io.epochal.job.JobPaths.jobSpec(up))) {
-          throw new ConfigException("job-dir", jobDir + " is inside the Epochal job directory " + up + ", not one "
+          throw new ConfigException("job-dir", CheckpointTarget.shown(jobDir) + " is inside the Epochal job directory "
+              + io.epochal.driver.config.JobSpecResolver.locationText(up) + ", not one "
               + "itself; a resume continues a whole job: bin/epochal resume " + ShellWords.location(up));
         }
       }

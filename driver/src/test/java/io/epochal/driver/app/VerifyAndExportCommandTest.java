@@ -698,6 +698,9 @@ class VerifyAndExportCommandTest {
 
     assertThat(run("verify", "--json", "bogus://x/jobs")).isEqualTo(ExitCodes.USAGE);
     assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("bogus://x/jobs");
+    assertThat(run("verify", tmp.resolve("my run #1 50%").toString())).isEqualTo(ExitCodes.USAGE);
+    assertThat(err).as("a location as given, not URI-encoded").contains("my run #1 50% does not exist")
+        .doesNotContain("%20");
     assertThat(run("verify", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("nowhere does not exist; give a checkpoint directory");
     assertThat(run("status", tmp.resolve("nowhere").toString())).isEqualTo(ExitCodes.USAGE);

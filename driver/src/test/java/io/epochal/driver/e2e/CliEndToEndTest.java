@@ -976,7 +976,7 @@ class CliEndToEndTest {
     assertThat(same.code).as("%s", same).isZero();
     assertThat(same.err).contains("already holds this job (its job.json matches); train continues it as a resume does",
         "(COMPLETED, newest verified checkpoint: epoch 1)", "trains nothing: its 1 epoch is committed; to train more, "
-        + "'bin/epochal resume ", "nothing was written; run the same command without --dry-run to train")
+        + "bin/epochal resume ", "nothing was written; run the same command without --dry-run to train")
         .as("nothing to train: no data to check").doesNotContain("data: ");
     CliRun otherForm = CliRun.of("train", file.toString(), "--set", "job.dir=file:" + job.toAbsolutePath(),
         "--set", "data.path=file:" + Path.of(data).toAbsolutePath(), "--dry-run");
@@ -992,15 +992,15 @@ class CliEndToEndTest {
 
     assertThat(changed.code).as("%s", changed).isEqualTo(ExitCodes.USAGE);
     assertThat(changed.err).contains("optimizer.lr: 0.01 -> 0.05").contains("this job is COMPLETED: ")
-        .contains(" --epochs N' trains more epochs of it unchanged").doesNotContain("to continue it unchanged");
+        .contains(" --epochs N trains more epochs of it unchanged").doesNotContain("to continue it unchanged");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun longer = CliRun.of("train", file.toString(), "--set", "train.epochs=2", "--set", "checkpoint.keep_last=1",
         "--master", MASTER);
 
     assertThat(longer.code).as("%s", longer).isEqualTo(ExitCodes.USAGE);
-    assertThat(longer.err).contains("these keys can change on the existing job; to continue it with them, run "
-        + "'bin/epochal resume file://" + job.toAbsolutePath() + " --set checkpoint.keep_last=1 --epochs 2'");
+    assertThat(longer.err).contains("these keys can change on the existing job; to continue it with them, run: "
+        + "bin/epochal resume file://" + job.toAbsolutePath() + " --set checkpoint.keep_last=1 --epochs 2\n");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun renamed = CliRun.of("train", file.toString(), "--set", "job.name=renamed", "--master", MASTER);
@@ -1030,10 +1030,10 @@ class CliEndToEndTest {
     assertThat(notAmended.code).as("a key no resume amended: %s", notAmended).isEqualTo(ExitCodes.USAGE);
     assertThat(notAmended.err).contains("already holds a different job spec", "checkpoint.keep_every: 0 -> 5")
         .as("the amended keys are the job's, no difference to fix").doesNotContain("train.epochs", "keep_last")
-        .contains(" --set checkpoint.keep_every=5'");
+        .contains(" --set checkpoint.keep_every=5\n");
     CliRun third = CliRun.of("train", file.toString(), "--set", "train.epochs=5", "--master", MASTER);
     assertThat(third.code).as("a value no resume amended the key away from: %s", third).isEqualTo(ExitCodes.USAGE);
-    assertThat(third.err).contains("already holds a different job spec", "train.epochs: 2 -> 5", "--epochs 5'");
+    assertThat(third.err).contains("already holds a different job spec", "train.epochs: 2 -> 5", "--epochs 5\n");
   }
 
   @Test
