@@ -105,6 +105,12 @@ final class CheckpointEvaluation {
           return nothingEvaluated(JobSpecResolver.locationText(t.jobDir()) + " has no checkpoint to evaluate", given,
               json, ExitCodes.FAILED);
         }
+        if (given == null && entries.stream().allMatch(e -> e.manifest().isEmpty())) { // no manifest names its rows
+          return nothingEvaluated(JobSpecResolver.locationText(t.jobDir()) + " has no checkpoint whose manifest can "
+              + "be read (" + entries.get(entries.size() - 1).manifestProblem().orElse("damaged")
+              + "; 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(t.jobDir())
+              + " --all' says why)", given, json, ExitCodes.FAILED);
+        }
         first = null;
       } else {
         Optional<LoadedCheckpoint> loaded = t.load(store, err);

@@ -670,6 +670,14 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void evaluateAllOfAJobWhoseEveryManifestIsDamagedFailsAsDamageNotAsAMissingInput() throws IOException {
+    Files.writeString(checkpoint.resolve("manifest.json"), "{ not a manifest");
+    assertThat(run("evaluate", job.toString(), "--all")).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(err).contains("has no checkpoint whose manifest can be read (", "--all' says why)")
+        .doesNotContain("--input is not given");
+  }
+
+  @Test
   void aCopyNamedWithADigitTooManyIsRefusedNotReadAsTheCheckpointOfItsEpoch() throws IOException {
     Path copy = job.resolve("checkpoints/epoch-0000001");
     Files.createDirectories(copy);
