@@ -31,6 +31,7 @@ public final class DataPathCheck {
           + "resume; point data.path at the directory that holds the files (other files in it can be named _* or .*, "
           + "which are not read)");
     }
+    refusePattern(JobKeys.DATA_PATH, text);
     if (!exists) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' does not exist; point data.path "
           + "at existing " + spec.dataFormat() + " data" + (newJob ? " (or generate some with 'epochal gen-data')"
@@ -51,6 +52,18 @@ public final class DataPathCheck {
    * neither {@code data.path} nor inside it nor around it (Spark reads every file under
    * {@code data.path}, so such rows would be trained on), and the job directory is not inside them.
    */
+  /**
+   * Refuses a location holding a character Spark's file sources read as a glob ({@code [ ] { } ? *}), though
+   * it exists as named: Spark would read the files the pattern matches ({@code t[12].csv} reads {@code t1.csv}).
+   */
+  public static void refusePattern(String key, String text) {
+    if (text.matches(".*[*?\\[\\]{}].*")) {
+      throw new ConfigException(key, (key.startsWith("--") ? key + " " : key + " = ") + "'" + text + "' holds a "
+          + "character Spark reads as a pattern ([ ] { } ? *): it would read the files that pattern matches, not the "
+          + "one named; rename the file or directory without them");
+    }
+  }
+
   static void checkHeldOut(JobSpec spec, Configuration conf) {
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {
@@ -62,6 +75,7 @@ public final class DataPathCheck {
     String data = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.dataPath()));
     String job = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.jobDir()));
     boolean exists = exists(key, given.get(), path, conf);
+    refusePattern(key, given.get());
     if (!exists) {
       throw new ConfigException(key, key + " = '" + given.get() + "' does not exist; point it at existing "
           + spec.dataFormat() + " data with the training rows' columns, rows the job does not train on");

@@ -15,6 +15,7 @@ public final class PredictInput {
 
   /** Checks that {@code input} exists and can be read, naming {@code --input} if not. */
   public static void check(String input, Configuration conf) {
+    io.epochal.driver.config.DataPathCheck.refusePattern("--input", input);
     Path p = new Path(input);
     try {
       FileSystem fs = p.getFileSystem(conf);

@@ -1,6 +1,7 @@
 package io.epochal.driver.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import java.io.IOException;
@@ -69,6 +70,18 @@ class DataPathCheckTest {
     assertThat(t).isInstanceOf(StorageUnreachableException.class)
         .hasMessageStartingWith("data.path = 'down:/data/train' cannot be read: java.net.ConnectException");
     // the command exits as an I/O error on it (EpochalCliTest), which a supervised driver is restarted on
+  }
+
+  @Test
+  void dataNamedWithCharactersSparkReadsAsAPatternIsRefusedThoughItExists() throws IOException {
+    java.nio.file.Files.writeString(tmp.resolve("t[12].csv"), "label,x\n1,100\n");
+    java.nio.file.Files.writeString(tmp.resolve("t1.csv"), "label,x\n0,5\n"); // what Spark would read instead
+    Throwable t = resolving(tmp.resolve("t[12].csv").toString());
+    assertThat(t).isInstanceOf(ConfigException.class).hasMessageContaining("t[12].csv' holds a character Spark reads "
+        + "as a pattern ([ ] { } ? *): it would read the files that pattern matches, not the one named");
+    assertThat(((ConfigException) t).key()).isEqualTo(JobKeys.DATA_PATH);
+    assertThatThrownBy(() -> io.epochal.driver.predict.PredictInput.check(tmp.resolve("t[12].csv").toString(),
+        new Configuration())).hasMessageStartingWith("--input '");
   }
 
   @Test
