@@ -72,6 +72,12 @@ public final class MalformedLines {
   }
 
   /**
+   * The most columns a csv line may have: Spark's parser stops at 20,480 by default, fewer than a
+   * 512 x 512 image's pixels (gen-data writes wider files); 2^18, an array of that many per parse.
+   */
+  static final int MAX_CSV_COLUMNS = 1 << 18;
+
+  /**
    * A reader of csv files with a header line, every column read as text; {@code rfcQuotes}: a quote
    * inside a quoted value is doubled ({@code "say ""hi"""}), as RFC 4180 and every csv writer outside
    * Spark have it, rather than escaped with a backslash, Spark's default, which broke such lines
@@ -79,7 +85,7 @@ public final class MalformedLines {
    */
   public static DataFrameReader csvReader(SparkSession spark, boolean rfcQuotes) {
     DataFrameReader r = spark.read().format("csv").option("header", "true").option("inferSchema", "false")
-        .option("mode", "PERMISSIVE");
+        .option("mode", "PERMISSIVE").option("maxColumns", MAX_CSV_COLUMNS);
     return rfcQuotes ? r.option("escape", "\"") : r;
   }
 
