@@ -38,6 +38,8 @@ public final class HeapWatch {
 
   private static final AtomicLong COUNT = new AtomicLong();
   private static final AtomicReference<String> LAST = new AtomicReference<>();
+  /** When the last of those was counted ({@link System#nanoTime}). */
+  private static final AtomicLong LAST_AT = new AtomicLong();
   /** Threads that ended with an OutOfMemoryError nobody caught: how many, and the last one's name. */
   private static final AtomicLong THREADS_KILLED = new AtomicLong();
   private static final AtomicReference<String> LAST_KILLED = new AtomicReference<>();
@@ -96,8 +98,17 @@ public final class HeapWatch {
      * mark whose result the collector itself reports counts too.
      */
     public Optional<String> exhaustion() {
+      return exhaustionWithin(Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #exhaustion()}, when the last collection that left the heap full ended at most {@code
+     * millis} ago: what a JVM shutting down now because its heap ran out shows, unlike one stopped (a
+     * SIGTERM, Ctrl-C) hours after a full heap that the run came through.
+     */
+    public Optional<String> exhaustionWithin(long millis) {
       long times = COUNT.get() - count;
-      if (times > 0) {
+      if (times > 0 && (System.nanoTime() - LAST_AT.get()) / 1_000_000 <= millis) {
         return Optional.of("the driver's heap ran out: " + times + " full garbage collection" + (times == 1 ? "" : "s")
             + " for lack of room, the last of which left " + LAST.get());
       }
@@ -107,7 +118,9 @@ public final class HeapWatch {
           long used;
           try {
             GcInfo last = ((com.sun.management.GarbageCollectorMXBean) gc).getLastGcInfo();
-            used = last == null ? 0 : heapUsed(last);
+            boolean recent = last != null && ManagementFactory.getRuntimeMXBean().getUptime() - last.getEndTime()
+                <= millis;
+            used = recent ? heapUsed(last) : 0;
           } catch (OutOfMemoryError | LinkageError e) {
             continue; // no room to read the collector's report, or the JDK cannot build it: no evidence
           }
@@ -221,6 +234,7 @@ public final class HeapWatch {
     long max = Runtime.getRuntime().maxMemory();
     if (used >= PRESSURE * max) {
       LAST.set(describe(used, max, info.getGcName(), info.getGcCause()));
+      LAST_AT.set(System.nanoTime());
       COUNT.incrementAndGet();
     }
   }

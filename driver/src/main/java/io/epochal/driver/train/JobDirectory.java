@@ -158,9 +158,12 @@ final class JobDirectory implements AutoCloseable {
     return position;
   }
 
-  /** What shows that the driver's heap ran out in this run, if anything ({@link HeapWatch}). */
+  /**
+   * What shows that the driver's heap ran out as it stops, if anything ({@link HeapWatch}): a thread an
+   * OutOfMemoryError ended in this run, or a collection that left the heap full in the last minute.
+   */
   Optional<String> heapExhaustion() {
-    return heap.exhaustion().or(heap::threadKilled);
+    return heap.exhaustionWithin(60_000).or(heap::threadKilled);
   }
 
   /** The heap watch of this run. */

@@ -39,12 +39,15 @@ class HeapWatchTest {
       }
     }
     System.out.println("after: " + mark.exhaustion().orElse("none"));
+    System.out.println("within a minute: " + mark.exhaustionWithin(60_000).orElse("none"));
     System.out.println("kept " + kept.size());
     kept.clear(); // the heap is free again
     collectAndAwaitNotification();
     HeapWatch.Mark later = HeapWatch.mark();
     collectAndAwaitNotification(); // asked for: not a sign of running out
     System.out.println("later mark: " + later.exhaustion().orElse("none"));
+    sleep(1500);
+    System.out.println("within a second, 1.5 s on: " + mark.exhaustionWithin(1000).orElse("none"));
   }
 
   /**
@@ -78,7 +81,9 @@ class HeapWatchTest {
       assertThat(out).as("child with %s:%n%s", gc, out).contains("before: none")
           .containsPattern("after: the driver's heap ran out: .*full garbage collections?.* left [0-9]+ of its [0-9]+ "
               + "MiB in use \\([^)]+\\)")
-          .contains("later mark: none");
+          .contains("later mark: none")
+          .containsPattern("within a minute: the driver's heap ran out")
+          .as("a stop long after the heap was full is no sign it ran out").contains("within a second, 1.5 s on: none");
     }
   }
 
