@@ -414,6 +414,10 @@ final class JobDirectory implements AutoCloseable {
         synchronized (this) {
           lease.release(); // under this lock: not between a shutdown hook's check and its state change
         }
+      } catch (IOException e) { // the job's state is written: a lease left behind only delays the next driver
+        listener.warning("cannot release the lease of " + spec.jobDirText() + " (" + FailureClassifier.rootCause(e)
+            + "); it expires by itself within lease.ttl_ms = " + spec.leaseTtlMs() + " ms, after which a resume "
+            + "takes it over");
       } finally {
         store.close();
       }

@@ -271,6 +271,27 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aLeaseThatCannotBeReleasedAfterTheJobCompletedIsAWarningNotAFailureOfTheRun() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    List<String> warnings = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    };
+    JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), listener, null);
+    startWithCheckpoints(dir, 3);
+    dir.complete();
+    Files.delete(jobDir.resolve("lease.json")); // a directory where the released lease is written: its write fails
+    Files.createDirectories(jobDir.resolve("lease.json").resolve("in-the-way"));
+    dir.close();
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("cannot release the lease of ")
+        .contains("it expires by itself within lease.ttl_ms = 60000 ms"));
+    assertThat(stateOf(jobDir)).isEqualTo(io.epochal.job.JobState.COMPLETED);
+  }
+
+  @Test
   void aStopWhileAFinishedJobIsReopenedOnlyToAmendItLeavesItCompleted() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
