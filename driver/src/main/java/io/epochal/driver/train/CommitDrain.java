@@ -28,6 +28,9 @@ final class CommitDrain {
   /** Commits the guard admitted, whose publish (the rename) has not ended (guarded by this). */
   private final Set<Long> publishing = new HashSet<>();
   private boolean stopped; // guarded by this
+  /** The stop's own mid-epoch checkpoint: its epoch and the thread that commits it (guarded by this). */
+  private long snapshotEpoch = -1;
+  private Thread snapshotWriter;
   /** The state the stop writes as a mid-epoch checkpoint, offered by the training thread after every round. */
   private final StopSnapshot snapshot = new StopSnapshot();
 
@@ -37,11 +40,14 @@ final class CommitDrain {
   }
 
   /**
-   * Lets the checkpoint of {@code epoch} publish although its commit begins after the stop: the mid-epoch
-   * checkpoint the stop writes itself ({@link StopSnapshot#writeNow}).
+   * Lets the checkpoint of {@code epoch} that thread {@code writer} commits publish although its commit
+   * begins after the stop: the mid-epoch checkpoint the stop writes itself ({@link StopSnapshot#writeNow}).
+   * Only that thread's: a commit of the same epoch the training thread begins after the stop stays refused,
+   * and another write's end of that epoch does not take the admission back.
    */
-  synchronized void admitAfterStop(long epoch) {
-    finishing.add(epoch);
+  synchronized void admitAfterStop(long epoch, Thread writer) {
+    snapshotEpoch = epoch;
+    snapshotWriter = writer;
   }
 
   /** A commit of {@code epoch} begins (before its checkpoint is assembled). */
@@ -71,7 +77,8 @@ final class CommitDrain {
 
   /** Whether the checkpoint of {@code epoch} must not be published: the driver stopped and it was not in flight then. */
   synchronized boolean refuses(long epoch) {
-    return stopped && !finishing.contains(epoch);
+    return stopped && !finishing.contains(epoch)
+        && !(epoch == snapshotEpoch && Thread.currentThread() == snapshotWriter);
   }
 
   /**

@@ -68,7 +68,6 @@ final class StopSnapshot {
           + "published, so a resume trains epoch " + (committedEpochs + 1) + " and the rounds after it again");
       return Optional.empty();
     }
-    drain.admitAfterStop(p.epoch());
     String what = "the state after round " + p.round() + " of epoch " + p.epoch();
     java.util.concurrent.FutureTask<CheckpointManifest> task = new java.util.concurrent.FutureTask<>(() -> {
       try (MidEpochCheckpoints mid = opener.open()) {
@@ -77,6 +76,7 @@ final class StopSnapshot {
     });
     Thread writer = new Thread(task, "epochal-stop-checkpoint");
     writer.setDaemon(true);
+    drain.admitAfterStop(p.epoch(), writer); // its guard runs on that thread, right before it publishes
     writer.start();
     try {
       if (task.get(Math.max(0, budget.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS) == null) {

@@ -12,6 +12,22 @@ import org.junit.jupiter.api.Test;
 class CommitDrainTest {
 
   @Test
+  void onlyTheStopsOwnSnapshotIsAdmittedAfterTheStopNotACommitOfItsEpochTheTrainingThreadBegins() throws Exception {
+    CommitDrain drain = new CommitDrain();
+    drain.started(2); // a mid-epoch write of epoch 2 in flight at the stop, given up at the wait's end
+    assertThat(drain.stop()).containsExactly(2L);
+    assertThat(drain.awaitStopped(Duration.ofMillis(10)).ended()).isFalse();
+    AtomicBoolean snapshotAdmitted = new AtomicBoolean();
+    Thread writer = new Thread(() -> snapshotAdmitted.set(drain.admit(2)));
+    drain.admitAfterStop(2, writer);
+    assertThat(drain.admit(2)).as("a commit of epoch 2 the training thread begins after the stop").isFalse();
+    drain.ended(2); // the write given up ends: it does not take the snapshot's admission back
+    writer.start();
+    writer.join();
+    assertThat(snapshotAdmitted).isTrue();
+  }
+
+  @Test
   void beforeAStopNoEpochIsRefused() {
     CommitDrain drain = new CommitDrain();
     drain.started(3);
