@@ -62,6 +62,13 @@ public final class InputFormats {
     try {
       df = reader.load(path);
     } catch (Exception e) { // Spark throws its checked SparkException undeclared
+      String named = new org.apache.hadoop.fs.Path(path).getName();
+      if (String.valueOf(e.getMessage()).contains("UNABLE_TO_INFER_SCHEMA") && (named.startsWith("_")
+          || named.startsWith("."))) { // one file, named as Spark's own files are: skipped though given
+        String pathKey = pathKey(formatKey);
+        throw new ConfigException(pathKey, "data " + path + " is named as the files Spark skips (_* or .*, its own "
+            + "markers), which it does not read even when given by name; rename it", e);
+      }
       if (first != null && first.file != null && String.valueOf(e.getMessage()).contains("UNABLE_TO_INFER_SCHEMA")) {
         // files only in subdirectories that are not partition directories: Spark reads none of them
         String pathKey = pathKey(formatKey);

@@ -886,6 +886,12 @@ class DatasetLoaderTest {
           .hasMessageContaining("point data.path at the directory or file that holds the " + format + " data")
           .hasMessageNotContaining("UNABLE_TO_INFER_SCHEMA");
     }
+    Path marker = tmp.resolve("_data.csv"); // one file named as Spark's own: skipped though named
+    writeCsv(marker, 0, 4);
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(marker, "csv", List.of("x"), 1).build()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("_data.csv is named as the files Spark skips (_* or "
+            + ".*, its own markers), which it does not read even when given by name; rename it")
+        .hasMessageNotContaining("subdirectories");
   }
 
   @Test
