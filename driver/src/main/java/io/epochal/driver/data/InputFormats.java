@@ -51,6 +51,12 @@ public final class InputFormats {
           + "named _* or .*, which Spark skips); point " + pathKey + " at the directory or file that holds the "
           + format + " data");
     }
+    if ("parquet".equals(format) && first != null && first.file.getLen() == 0) { // Spark reads its footer first
+      String pathKey = pathKey(formatKey);
+      throw new ConfigException(pathKey, "data " + path + ": " + io.epochal.driver.config.JobSpecResolver
+          .locationText(first.file.getPath()) + " is empty (0 bytes), and Spark reads the schema of " + pathKey
+          + " from the footer of its first Parquet file: remove the empty file");
+    }
     if ("parquet".equals(format) && first != null) {
       // before Spark opens the files: its failed footer read logs a stack trace per file
       String what = notParquet(first.fs, first.file);

@@ -886,6 +886,14 @@ class DatasetLoaderTest {
           .hasMessageContaining("point data.path at the directory or file that holds the " + format + " data")
           .hasMessageNotContaining("UNABLE_TO_INFER_SCHEMA");
     }
+    Path parquet = tmp.resolve("with-empty");
+    DataGenerator.builder().optRows(20).optFeatures(2).optClasses(2).build().write(spark, parquet.toUri().toString(),
+        false);
+    Files.createFile(parquet.resolve("a-empty.parquet")); // sorts first: its footer is where Spark reads the schema
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(parquet, "parquet", List.of("features"), 1)
+        .optClasses(2).build())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("a-empty.parquet is empty (0 bytes), and Spark reads the schema of data.path from the "
+            + "footer of its first Parquet file: remove the empty file").hasMessageNotContaining("probably not");
     Path marker = tmp.resolve("_data.csv"); // one file named as Spark's own: skipped though named
     writeCsv(marker, 0, 4);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(marker, "csv", List.of("x"), 1).build()))
