@@ -145,6 +145,15 @@ public final class MissingColumn {
     if (columns.stream().noneMatch(MissingColumn::binary)) {
       return java.util.Optional.empty();
     }
+    boolean control = columns.stream()
+        .anyMatch(n -> n.chars().anyMatch(ch -> Character.isISOControl(ch) && ch != '\t'));
+    if (!control) { // text, but bytes that are no UTF-8: another encoding (Excel's "CSV" is Windows-1252)
+      String named = columns.stream().filter(MissingColumn::binary).findFirst().orElse(columns.get(0));
+      return java.util.Optional.of(new ConfigException(formatKey, "file " + file + " read as " + format + " has a "
+          + "header that is not UTF-8 (column '" + printable(named) + "', '?' where its bytes are no UTF-8): the file "
+          + "is text in another encoding (Excel's \"CSV\" is Windows-1252); save it as UTF-8 (Excel's \"CSV UTF-8\", "
+          + "or iconv -f windows-1252 -t utf-8)"));
+    }
     return java.util.Optional.of(new ConfigException(formatKey, "file " + file + " read as " + format + " has "
         + notTextReason(columns, format, formatKey)));
   }

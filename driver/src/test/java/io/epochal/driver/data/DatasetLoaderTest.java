@@ -886,6 +886,10 @@ class DatasetLoaderTest {
           .hasMessageContaining("point data.path at the directory or file that holds the " + format + " data")
           .hasMessageNotContaining("UNABLE_TO_INFER_SCHEMA");
     }
+  }
+
+  @Test
+  void filesSparkCannotReadAsGivenAreRefusedSayingWhatToDoWithThemNotBlamingTheFormat() throws Exception {
     Path parquet = tmp.resolve("with-empty");
     DataGenerator.builder().optRows(20).optFeatures(2).optClasses(2).build().write(spark, parquet.toUri().toString(),
         false);
@@ -894,6 +898,11 @@ class DatasetLoaderTest {
         .optClasses(2).build())).isInstanceOf(ConfigException.class)
         .hasMessageContaining("a-empty.parquet is empty (0 bytes), and Spark reads the schema of data.path from the "
             + "footer of its first Parquet file: remove the empty file").hasMessageNotContaining("probably not");
+    Path latin1 = tmp.resolve("latin1.csv"); // as Excel saves "CSV": Windows-1252, durée's é one byte 0xE9
+    Files.write(latin1, "label,x,dur\u00e9e\n1,2,3\n0,4,5\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(latin1, "csv", List.of("x"), 1).build()))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("has a header that is not UTF-8 (column 'dur?e'")
+        .hasMessageContaining("save it as UTF-8").hasMessageNotContaining("probably not csv");
     Path marker = tmp.resolve("_data.csv"); // one file named as Spark's own: skipped though named
     writeCsv(marker, 0, 4);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(marker, "csv", List.of("x"), 1).build()))
