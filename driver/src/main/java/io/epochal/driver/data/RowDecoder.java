@@ -138,7 +138,9 @@ public final class RowDecoder implements Serializable {
         }
         double d = number(v);
         if (Double.isNaN(d) && !isNaNValue(v)) {
-          return "feature column '" + col + "' holds '" + v + "', not a number";
+          return "feature column '" + col + "' holds '" + v + "', not a number" + (String.valueOf(v).strip()
+              .startsWith("[") ? " (a list written as text, as pandas writes one to csv: a csv column holds one "
+              + "number; write the features as columns f0..fN, or as json or parquet, whose columns hold arrays)" : "");
         }
         if (!Double.isFinite(d)) {
           return "feature column '" + col + "' holds " + v + ", not a finite number";

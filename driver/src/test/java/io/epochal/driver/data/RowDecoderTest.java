@@ -48,6 +48,16 @@ class RowDecoderTest {
   }
 
   @Test
+  void aListWrittenAsTextInACsvColumnIsABadRowThatSaysHowToGiveArrays() {
+    float[] out = new float[2];
+    RowDecoder columns = new RowDecoder(List.of("features"), false, 1, "label", true, 3);
+    assertThat(columns.decode(RowFactory.create("[2.338, -0.663]", "1"), out))
+        .contains("feature column 'features' holds '[2.338, -0.663]', not a number (a list written as text")
+        .contains("write the features as columns f0..fN, or as json or parquet");
+    assertThat(columns.decode(RowFactory.create("abc", "1"), out)).doesNotContain("list written as text");
+  }
+
+  @Test
   void textNumbersAreDecimalAsCsvToolsWriteThemNotJavasSuffixedOrHexForms() {
     float[] out = new float[2];
     RowDecoder columns = new RowDecoder(List.of("x"), false, 1, "label", true, 3);
