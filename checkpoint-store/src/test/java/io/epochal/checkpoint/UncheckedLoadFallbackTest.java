@@ -117,7 +117,8 @@ class UncheckedLoadFallbackTest {
     CheckpointReader optimizerDamaged = new CheckpointReader(checked, new DamagingFileSystem(raw,
         CheckpointStore.OPTIMIZER_FILE, -1), pool, TensorAllocator.heap(), true, CheckpointSeries.EPOCHS);
     assertThat(optimizerDamaged.verify(1, epochDir).problems()).singleElement().asString()
-        .contains(CheckpointStore.OPTIMIZER_FILE + " has no replica that passes its checksums", "every replica damaged");
+        .contains(CheckpointStore.OPTIMIZER_FILE + " has no replica that passes its checksums",
+            "every replica damaged");
     assertThatThrownBy(() -> optimizerDamaged.load(1, epochDir)).as("a weights-only load checks it")
         .isInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("every replica damaged");
 

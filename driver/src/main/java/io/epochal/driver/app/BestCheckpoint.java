@@ -66,10 +66,11 @@ final class BestCheckpoint {
       }
     }
     String where = JobSpecResolver.locationText(jobDir);
-    if (listed.isEmpty() || !ranked.isEmpty()) { // nothing to pick from, or every candidate damaged
+    if (listed.isEmpty() || !ranked.isEmpty() || listed.stream().allMatch(e -> e.manifest().isEmpty())) {
+      // nothing to pick from, or every candidate damaged (its manifest too: what it records is unknown)
       err.println("epochal: " + where + "/checkpoints/" + NAME + ": " + (listed.isEmpty() ? where + " holds no "
-          + "checkpoint" : "no checkpoint that records " + metric + " verifies ('bin/epochal verify " + where
-          + " --all' says why)"));
+          + "checkpoint" : "no checkpoint that records " + metric + " verifies, or has a manifest that can be read "
+          + "('bin/epochal verify " + where + " --all' says why)"));
       return java.util.Optional.empty();
     }
     throw new ConfigException("checkpoint", where + "/checkpoints/" + NAME + ": no checkpoint of " + where

@@ -61,6 +61,7 @@ final class CheckpointInspector {
    * wrong, and the command fails.
    */
   int inspect(URI target) throws IOException {
+    String shown = CheckpointTarget.shown(target);
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     try (CheckpointStore store = t.open(conf)) {
       Optional<CheckpointEntry> named = Optional.empty();
@@ -90,7 +91,7 @@ final class CheckpointInspector {
       }
       if (loaded.isEmpty()) {
         if (!store.list().isEmpty()) {
-          err.println("epochal: " + CheckpointTarget.shown(target) + " has no verified checkpoint: every one is damaged (named above)");
+          err.println("epochal: " + shown + " has no verified checkpoint: every one is damaged (named above)");
           return ExitCodes.FAILED;
         }
         if (!t.isCheckpoint()) { // stopped inside its first epoch: the mid-epoch checkpoint a resume continues
@@ -101,16 +102,16 @@ final class CheckpointInspector {
             latest.skipped().forEach(p -> err.println("epochal: warning: skipping damaged mid-epoch checkpoint " + p));
             loaded = latest.checkpoint();
             if (loaded.isEmpty() && !latest.skipped().isEmpty()) {
-              err.println("epochal: " + CheckpointTarget.shown(target) + " has no epoch checkpoint yet, and its mid-epoch checkpoint is "
+              err.println("epochal: " + shown + " has no epoch checkpoint yet, and its mid-epoch checkpoint is "
                   + "damaged (named above): a resume trains epoch 1 from its first round");
               return ExitCodes.FAILED;
             }
           }
-          loaded.ifPresent(mid -> err.println("epochal: note: " + CheckpointTarget.shown(target) + " has no epoch checkpoint yet; shown is "
+          loaded.ifPresent(mid -> err.println("epochal: note: " + shown + " has no epoch checkpoint yet; shown is "
               + "its mid-epoch checkpoint, which a resume continues"));
         }
         if (loaded.isEmpty()) {
-          err.println("epochal: " + CheckpointTarget.shown(target) + " has no checkpoint yet to inspect");
+          err.println("epochal: " + shown + " has no checkpoint yet to inspect");
           return ExitCodes.FAILED;
         }
       }

@@ -90,9 +90,9 @@ final class CheckpointTarget {
     Matcher matcher = EPOCH_DIR.matcher(p.getName());
     if (matcher.matches() && CheckpointSeries.EPOCHS.parse(p.getName()).isEmpty()) {
       // epoch-0000007: the store reads epoch 7 from epoch-000007, another directory
-      throw new ConfigException("checkpoint", shown(uri) + " is not named as a checkpoint directory is (epoch-NNNNNN: its "
-          + "epoch in six digits, more only above 999999, as epoch-000007); the store never reads it: rename it, or "
-          + "copy it to such a path, and give that");
+      throw new ConfigException("checkpoint", shown(uri) + " is not named as a checkpoint directory is "
+          + "(epoch-NNNNNN: its epoch in six digits, more only above 999999, as epoch-000007); the store never "
+          + "reads it: rename it, or copy it to such a path, and give that");
     }
     if (matcher.matches() && p.getParent() != null && !p.getParent().getName().equals("checkpoints")) {
       throw copiedOut(uri);
@@ -108,8 +108,8 @@ final class CheckpointTarget {
     }
     if (p.getName().equals(BestCheckpoint.NAME) && p.getParent() != null && p.getParent().getName().equals(
         "checkpoints")) {
-      throw new ConfigException("checkpoint", shown(uri) + " names the best checkpoint by checkpoint.best_metric, which "
-          + "export, predict and evaluate take; this command takes a checkpoint directory "
+      throw new ConfigException("checkpoint", shown(uri) + " names the best checkpoint by checkpoint.best_metric, "
+          + "which export, predict and evaluate take; this command takes a checkpoint directory "
           + "(.../checkpoints/epoch-NNNNNN) or a job directory");
     }
     Matcher aside = MOVED_ASIDE_DIR.matcher(p.getName());
@@ -139,15 +139,15 @@ final class CheckpointTarget {
     return new CheckpointTarget(p, -1, null);
   }
 
-  /** The refusal of a checkpoint directory that is not {@code <job-dir>/checkpoints/epoch-NNNNNN}. */
   /** {@code uri} as messages show a location: decoded ({@code my run}, not {@code my%20run}). */
   static String shown(URI uri) {
     return JobSpecResolver.locationText(new Path(uri));
   }
 
+  /** The refusal of a checkpoint directory that is not {@code <job-dir>/checkpoints/epoch-NNNNNN}. */
   private static ConfigException copiedOut(URI uri) {
-    return new ConfigException("checkpoint", shown(uri) + " is not a checkpoint directory of a job: a checkpoint is read "
-        + "as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (for a "
+    return new ConfigException("checkpoint", shown(uri) + " is not a checkpoint directory of a job: a checkpoint is "
+        + "read as <job-dir>/checkpoints/epoch-NNNNNN (its epoch, as its manifest says); copy it to such a path (for a "
         + "checkpoint of epoch 3, /tmp/x/checkpoints/epoch-000003) and give that");
   }
 

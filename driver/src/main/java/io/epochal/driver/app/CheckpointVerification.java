@@ -70,9 +70,10 @@ final class CheckpointVerification {
   }
 
   private int verifyTarget(URI target, boolean all, boolean json) throws IOException {
+    String shown = CheckpointTarget.shown(target);
     CheckpointTarget t = CheckpointTarget.resolve(target, conf);
     if (all && t.isCheckpoint()) {
-      throw new io.epochal.driver.config.ConfigException("--all", CheckpointTarget.shown(target) + " is one checkpoint; --all verifies "
+      throw new io.epochal.driver.config.ConfigException("--all", shown + " is one checkpoint; --all verifies "
           + "every checkpoint of a job: give the job directory " + t.jobDir());
     }
     CheckpointVerifier verifier = new CheckpointVerifier(ModelRegistry.getDefault(),
@@ -117,7 +118,7 @@ final class CheckpointVerification {
         }
       }
       if (chosen.isEmpty() && (mid == null || CheckpointVerifier.deleted(mid.lines()))) {
-        String message = CheckpointTarget.shown(target) + (mid == null ? " has no checkpoint to verify" : " has no checkpoint left to "
+        String message = shown + (mid == null ? " has no checkpoint to verify" : " has no checkpoint left to "
             + "verify: mid-epoch checkpoint " + new Path(mid.entry().path()).getName() + " was removed while it was "
             + "verified (by a driver running the job); verify it again");
         if (json) {
@@ -175,7 +176,7 @@ final class CheckpointVerification {
         if (results.isEmpty() && mid == null) { // every one chosen went while it was checked, none is left
           List<CheckpointEntry> gone = new java.util.ArrayList<>(goneBeforeRelist);
           gone.addAll(deleted);
-          String message = CheckpointTarget.shown(target) + " has no checkpoint left to verify: " + CheckpointInspector.names(gone)
+          String message = shown + " has no checkpoint left to verify: " + CheckpointInspector.names(gone)
               + (gone.size() == 1 ? " was" : " were") + " deleted or moved aside while verified (by a driver "
               + "running the job) and none is published now; verify it again once that driver has committed one";
           if (json) {

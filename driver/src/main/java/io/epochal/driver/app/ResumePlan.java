@@ -319,7 +319,8 @@ public final class ResumePlan {
         return ", continues from its mid-epoch checkpoint: " + MidEpochListing.describe(m, mid) + ", at round "
             + (mid.round() + 1);
       }).orElse(epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)" : ", continues after epoch " + epoch);
-      return new Entry(job, name, state, epoch, Action.RESUME, why + from + lastFailure(status) + (badInput ? " (the plan reads no data: "
+      return new Entry(job, name, state, epoch, Action.RESUME, why + from
+          + lastFailure(status) + (badInput ? " (the plan reads no data: "
           + "unless the data was fixed since, the resume fails the same way)" : "") + (noGpu ? " (placement keys are "
           + "not stored: this resume trains with train.device = auto, on the CPU where no GPU is scheduled, unless "
           + "--conf spark.epochal.train.device=gpu and the resources.* keys are given)" : ""));

@@ -239,12 +239,10 @@ public final class EpochalCli implements Callable<Integer> {
           + "is given as spark.epochal.<key>, or as --set " + stripped + "=<value>; Spark ignores keys it does not "
           + "know, so this one would change nothing)");
     }
-    if (!key.startsWith("spark.")) { // Spark drops a key without its prefix with a log line at most
-      String job = key.startsWith("epochal.") ? key.substring("epochal.".length()) : key;
-      boolean jobKey = isJobKey(job);
-      throw new IllegalArgumentException("--conf " + key + " would change nothing: Spark takes only keys that begin "
-          + "with spark. (" + (jobKey ? "a job key is given as --set "
-          + job + "=<value>, or as --conf spark.epochal." + job : "a Hadoop key is given as spark.hadoop.<key>") + ")");
+    String job = key.startsWith("epochal.") ? key.substring("epochal.".length()) : key;
+    if (!key.startsWith("spark.") && isJobKey(job)) { // the job reads spark.epochal.* only: it would not see it
+      throw new IllegalArgumentException("--conf " + key + " would not reach the job, which reads its keys from "
+          + "--set or --conf spark.epochal.<key>: give --set " + job + "=<value>, or --conf spark.epochal." + job);
     }
     String[] parts = key.split("\\.", 3);
     if (parts.length == 3 && parts[0].equals("spark") && !parts[1].equals("epochal")

@@ -48,22 +48,29 @@ public final class DataPathCheck {
   }
 
   /**
-   * Checks the held-out rows of {@code data.validation_path}, when given: they exist, and are
-   * neither {@code data.path} nor inside it nor around it (Spark reads every file under
-   * {@code data.path}, so such rows would be trained on), and the job directory is not inside them.
-   */
-  /**
-   * Refuses a location holding a character Spark's file sources read as a glob ({@code [ ] { } ? *}), though
-   * it exists as named: Spark would read the files the pattern matches ({@code t[12].csv} reads {@code t1.csv}).
+   * Refuses a location whose path holds a character Spark's file sources read as a glob ({@code [ ] { } ? *}),
+   * though it exists as named: Spark would read the files the pattern matches ({@code t[12].csv} reads {@code
+   * t1.csv}). Its authority is not read as one ({@code hdfs://[::1]:8020/d}).
    */
   public static void refusePattern(String key, String text) {
-    if (text.matches(".*[*?\\[\\]{}].*")) {
+    String path;
+    try {
+      path = new org.apache.hadoop.fs.Path(text).toUri().getPath();
+    } catch (IllegalArgumentException notAPath) {
+      path = text;
+    }
+    if (path != null && path.matches(".*[*?\\[\\]{}].*")) {
       throw new ConfigException(key, (key.startsWith("--") ? key + " " : key + " = ") + "'" + text + "' holds a "
           + "character Spark reads as a pattern ([ ] { } ? *): it would read the files that pattern matches, not the "
           + "one named; rename the file or directory without them");
     }
   }
 
+  /**
+   * Checks the held-out rows of {@code data.validation_path}, when given: they exist, and are
+   * neither {@code data.path} nor inside it nor around it (Spark reads every file under
+   * {@code data.path}, so such rows would be trained on), and the job directory is not inside them.
+   */
   static void checkHeldOut(JobSpec spec, Configuration conf) {
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {

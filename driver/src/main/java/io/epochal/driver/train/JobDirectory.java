@@ -233,9 +233,24 @@ final class JobDirectory implements AutoCloseable {
     // there trains on only when its history says a resume extended it (EarlyStopping.epochsExtendedAfter)
     boolean trainsOn = specFile.amendmentPending() && specFile.amendsEpochs() && spec.epochs() > epoch;
     if (trainsOn && history != null) {
-      history.appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
+      try {
+        history.appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
+      } catch (IOException e) {
+        throw new IOException("the amendment cannot be recorded in the event history, which it is before job.json "
+            + "is rewritten (" + e.getMessage() + ")", e);
+      }
     }
-    Optional<List<ValueChange>> amended = specFile.apply();
+    Optional<List<ValueChange>> amended;
+    try {
+      amended = specFile.apply();
+    } catch (IOException | RuntimeException e) {
+      if (trainsOn && history != null) { // job.json as it was: the epochs recorded above are taken back
+        event(JobEventType.AMENDED, epoch, amendment(List.of(ValueChange.of(io.epochal.driver.config.JobKeys.EPOCHS,
+            (long) spec.epochs(), epoch)), epoch, " (the amendment above was not written to job.json: "
+            + FailureClassifier.rootCause(e) + ")"));
+      }
+      throw e;
+    }
     outcome.endsAt(spec.epochs()); // job.json holds the spec's train.epochs now
     if (amended.isPresent()) {
       String said = trainsOn ? said(amended.get()) : recordAmendment(amended.get(), epoch, "");

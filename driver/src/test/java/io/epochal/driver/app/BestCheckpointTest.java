@@ -75,7 +75,11 @@ class BestCheckpointTest {
       }
       assertThat(best().load(store, err)).isEmpty();
       assertThat(said.toString(StandardCharsets.UTF_8)).contains("/checkpoints/best: no checkpoint that records "
-          + "val_loss verifies ('bin/epochal verify ");
+          + "val_loss verifies, or has a manifest that can be read ('bin/epochal verify ");
+      for (int e = 1; e <= 5; e++) { // not one manifest left to say what they record: damage too
+        Files.writeString(tmp.resolve("job/checkpoints/epoch-00000" + e + "/manifest.json"), "{ not a manifest");
+      }
+      assertThat(best().load(store, err)).isEmpty();
     }
   }
 

@@ -82,6 +82,7 @@ class DataPathCheckTest {
     assertThat(((ConfigException) t).key()).isEqualTo(JobKeys.DATA_PATH);
     assertThatThrownBy(() -> io.epochal.driver.predict.PredictInput.check(tmp.resolve("t[12].csv").toString(),
         new Configuration())).hasMessageStartingWith("--input '");
+    DataPathCheck.refusePattern(JobKeys.DATA_PATH, "hdfs://[2001:db8::5]:8020/data/train"); // an IPv6 authority
   }
 
   @Test

@@ -262,12 +262,25 @@ class JobDirectoryTest {
       dir.start("reopened: more epochs");
       // job.json is replaced under the run (the write after the history's fails): the extension is recorded first
       String json = Files.readString(jobDir.resolve("job.json"));
-      Files.writeString(jobDir.resolve("job.json"), json.replace("\"lease.ttl_ms\" : 60000", "\"lease.ttl_ms\" : 60001"));
+      Files.writeString(jobDir.resolve("job.json"), json.replace("\"lease.ttl_ms\" : 60000",
+          "\"lease.ttl_ms\" : 60001"));
       assertThatThrownBy(() -> dir.applyAmendment(3)).isInstanceOf(io.epochal.job.JobSpecMismatchException.class);
     }
+    // recorded, then taken back: job.json still holds 3, so the job is not extended
     assertThat(new JobEventLog(fs, hadoopDir).readAll()).filteredOn(e -> e.getType() == JobEventType.AMENDED)
-        .singleElement().satisfies(e -> assertThat(e.getMessage()).contains("train.epochs: 3 -> 6"));
+        .extracting(JobEvent::getMessage).hasSize(2)
+        .satisfies(m -> assertThat(m.get(0)).contains("train.epochs: 3 -> 6"))
+        .satisfies(m -> assertThat(m.get(1)).contains("train.epochs: 6 -> 3 (the amendment above was not written"));
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isFalse();
+    // written: the history holds the extension
+    Files.writeString(jobDir.resolve("job.json"), Files.readString(jobDir.resolve("job.json"))
+        .replace("\"lease.ttl_ms\" : 60001", "\"lease.ttl_ms\" : 60000"));
+    try (JobDirectory dir = JobDirectory.open(six, new Configuration(), TrainingListener.NONE, stored)) {
+      dir.start("reopened: more epochs");
+      dir.applyAmendment(3);
+    }
     assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isTrue();
+    assertThat(specs.read().orElseThrow().getHyperParameters().getLong("train.epochs")).isEqualTo(6);
   }
 
   @Test
