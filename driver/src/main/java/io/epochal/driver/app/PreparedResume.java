@@ -198,6 +198,12 @@ final class PreparedResume {
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }
+      if (amendment.dataPath().isEmpty() && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
+          && e.getMessage().contains("' does not exist")) { // nothing to train: the run reads no rows
+        err.println("epochal: warning: " + e.getMessage().replaceFirst("; point data.path .*$", "") + ", but every "
+            + "epoch of the job is committed: the resume trains nothing and reads no rows");
+        return new PreparedResume(qualified, stored.get(), keys, spec, placement);
+      }
       throw new ConfigException(e.key(), e.getMessage() + " (the data.path in " + qualified + "/job.json"
           + (amendment.dataPath().isPresent() ? ", as --data gives it)" : "); if the job's data moved, resume with "
           + "--data <its new location>"), e);

@@ -1092,6 +1092,27 @@ class CliEndToEndTest {
   }
 
   @Test
+  void aJobLeftRunningAfterItsFinalCommitIsCompletedByAResumeThoughItsDataIsGone() throws Exception {
+    Path own = tmp.resolve("own-data");
+    org.apache.commons.io.FileUtils.copyDirectory(Path.of(data).toFile(), own.toFile());
+    Path job = tmp.resolve("job");
+    assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1", "data.path",
+        own.toString())).toString(), "--master", MASTER));
+    // the driver killed after the final commit, before it marked the job: RUNNING, its lease expired
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf
+        .Configuration());
+    new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).reopen(1, "killed after its final commit");
+    org.apache.commons.io.FileUtils.deleteDirectory(own.toFile());
+    CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(resume.code).as("%s", resume).isZero();
+    assertThat(resume.err).contains("does not exist, but every epoch of the job is committed: the resume trains "
+        + "nothing and reads no rows");
+    assertThat(resume.out + resume.err).contains("nothing to train, its data is not read");
+    assertThat(new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow().getState())
+        .isEqualTo(JobState.COMPLETED);
+  }
+
+  @Test
   void aJobDirectoryThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsCheckpointsWereTrainedWith() throws Exception {
     Path job = tmp.resolve("job");
     assertTrained(CliRun.of("train", jobFile("job.properties", job, Map.of("train.epochs", "1")).toString(),
