@@ -104,4 +104,24 @@ final class FinishedJob {
     retain.run();
     StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
   }
+
+  /**
+   * The outcome of a run that finds every epoch of the job committed (a driver killed after its final commit
+   * left it RUNNING): its amendment is written and nothing is trained, so the job's data is not read, and the
+   * job is marked COMPLETED though its data is gone.
+   */
+  static TrainingOutcome allCommitted(JobDirectory dir, ResumePoint start, TrainingListener listener)
+      throws TrainingException {
+    JobSpec spec = dir.spec();
+    try {
+      dir.applyAmendment(start.completedEpochs());
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
+          "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
+    }
+    listener.message("every epoch of job " + spec.jobDirText() + " is committed (newest checkpoint: "
+        + JobSpecResolver.locationText(start.checkpoint()) + "); nothing to train, its data is not read");
+    return new TrainingOutcome(start.completedEpochs(), start.completedEpochs(), start.globalStep(), start.state(),
+        dir.store().checkpointsDir(), List.of(), 0, 0);
+  }
 }

@@ -11,7 +11,6 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.job.JobEventType;
 import io.epochal.worker.round.TrainingConfig;
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
@@ -299,7 +298,8 @@ public final class TrainingJob {
     }
     if (preloaded == null && start.completedEpochs() >= spec.epochs() && start.roundsDone() == 0
         && !dir.specFile().amendsData() && !dir.specFile().amendsHeldOut()) {
-      return nothingToTrain(dir, start); // its final commit's driver ended before marking it: no rows to read
+      // its final commit's driver ended before marking it: no rows to read
+      return FinishedJob.allCommitted(dir, start, listener);
     }
     LoadedDataset data = preloaded;
     preloaded = null; // a retry reads the data again
@@ -358,24 +358,6 @@ public final class TrainingJob {
         heldOut.unpersist();
       }
     }
-  }
-
-  /**
-   * The outcome of a run that finds every epoch of the job committed (a driver killed after its final commit
-   * left it RUNNING): its amendment is written and nothing is trained, so the job's data is not read, and the
-   * job is marked COMPLETED though its data is gone.
-   */
-  private TrainingOutcome nothingToTrain(JobDirectory dir, ResumePoint start) throws TrainingException {
-    try {
-      dir.applyAmendment(start.completedEpochs());
-    } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
-          "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
-    }
-    listener.message("every epoch of job " + spec.jobDirText() + " is committed (newest checkpoint: "
-        + JobSpecResolver.locationText(start.checkpoint()) + "); nothing to train, its data is not read");
-    return new TrainingOutcome(start.completedEpochs(), start.completedEpochs(), start.globalStep(), start.state(),
-        dir.store().checkpointsDir(), List.of(), 0, 0);
   }
 
   /** Builds a {@link TrainingJob}. */
