@@ -198,7 +198,8 @@ final class PreparedResume {
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }
-      if (amendment.dataPath().isEmpty() && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
+      if (amendment.dataPath().isEmpty() && amendment.settings().isEmpty() && !amendment.directoryMoved()
+          && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
           && e.getMessage().contains("' does not exist")) { // nothing to train: the run reads no rows
         err.println("epochal: warning: " + e.getMessage().replaceFirst("; point data.path .*$", "") + ", but every "
             + "epoch of the job is committed: the resume trains nothing and reads no rows");

@@ -240,9 +240,11 @@ public final class EpochalCli implements Callable<Integer> {
           + "know, so this one would change nothing)");
     }
     String job = key.startsWith("epochal.") ? key.substring("epochal.".length()) : key;
-    if (!key.startsWith("spark.") && isJobKey(job)) { // the job reads spark.epochal.* only: it would not see it
+    String meant = key.startsWith("spark.") || isJobKey(job) ? job : io.epochal.params.ParamSpecs.nearest(job,
+        io.epochal.driver.config.JobKeys.specs().all().stream().map(io.epochal.params.ParamSpec::name).toList());
+    if (!key.startsWith("spark.") && meant != null) { // the job reads spark.epochal.* only: it would not see it
       throw new IllegalArgumentException("--conf " + key + " would not reach the job, which reads its keys from "
-          + "--set or --conf spark.epochal.<key>: give --set " + job + "=<value>, or --conf spark.epochal." + job);
+          + "--set or --conf spark.epochal.<key>: give --set " + meant + "=<value>, or --conf spark.epochal." + meant);
     }
     String[] parts = key.split("\\.", 3);
     if (parts.length == 3 && parts[0].equals("spark") && !parts[1].equals("epochal")

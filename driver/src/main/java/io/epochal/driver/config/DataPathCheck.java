@@ -25,7 +25,7 @@ public final class DataPathCheck {
     String text = spec.toHyperParameters().getString(JobKeys.DATA_PATH);
     org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(spec.dataPath());
     boolean exists = exists(JobKeys.DATA_PATH, text, path, hadoopConf);
-    if (!exists && text.matches(".*[*?\\[{].*")) {
+    if (!exists && pathPart(text).matches(".*[*?\\[{].*")) {
       throw new ConfigException(JobKeys.DATA_PATH, "data.path = '" + text + "' is a pattern, and data.path names one "
           + "directory or file, not a glob: a job's rows are numbered by file and must be the same files on every "
           + "resume; point data.path at the directory that holds the files (other files in it can be named _* or .*, "
@@ -53,16 +53,20 @@ public final class DataPathCheck {
    * t1.csv}). Its authority is not read as one ({@code hdfs://[::1]:8020/d}).
    */
   public static void refusePattern(String key, String text) {
-    String path;
-    try {
-      path = new org.apache.hadoop.fs.Path(text).toUri().getPath();
-    } catch (IllegalArgumentException notAPath) {
-      path = text;
-    }
-    if (path != null && path.matches(".*[*?\\[\\]{}].*")) {
+    if (pathPart(text).matches(".*[*?\\[\\]{}].*")) {
       throw new ConfigException(key, (key.startsWith("--") ? key + " " : key + " = ") + "'" + text + "' holds a "
           + "character Spark reads as a pattern ([ ] { } ? *): it would read the files that pattern matches, not the "
           + "one named; rename the file or directory without them");
+    }
+  }
+
+  /** The path of location {@code text}, without its scheme and authority (which Hadoop does not glob). */
+  private static String pathPart(String text) {
+    try {
+      String path = new org.apache.hadoop.fs.Path(text).toUri().getPath();
+      return path == null ? text : path;
+    } catch (IllegalArgumentException notAPath) {
+      return text;
     }
   }
 

@@ -232,6 +232,8 @@ final class JobDirectory implements AutoCloseable {
     // more epochs after the newest: recorded first, and a failure to stops the run, since a job stopped early
     // there trains on only when its history says a resume extended it (EarlyStopping.epochsExtendedAfter)
     boolean trainsOn = specFile.amendmentPending() && specFile.amendsEpochs() && spec.epochs() > epoch;
+    // what the history said before: a record taken back must leave it saying that
+    boolean extendedBefore = trainsOn && EarlyStopping.epochsExtendedAfter(fs, dir, epoch);
     if (trainsOn && history != null) {
       try {
         history.appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
@@ -245,8 +247,10 @@ final class JobDirectory implements AutoCloseable {
       amended = specFile.apply();
     } catch (IOException | RuntimeException e) {
       if (trainsOn && history != null) { // job.json as it was: the epochs recorded above are taken back
+        long stored = specFile.storedEpochs().orElse(spec.epochs()); // what job.json still holds
         event(JobEventType.AMENDED, epoch, amendment(List.of(ValueChange.of(io.epochal.driver.config.JobKeys.EPOCHS,
-            (long) spec.epochs(), epoch)), epoch, " (the amendment above was not written to job.json: "
+            (long) spec.epochs(), extendedBefore || stored <= epoch ? stored : epoch)), epoch, " (taken back: the "
+            + "amendment above was not written to job.json, which keeps train.epochs " + stored + ": "
             + FailureClassifier.rootCause(e) + ")"));
       }
       throw e;

@@ -640,6 +640,8 @@ class EpochalCliTest {
         + "--set or --conf spark.epochal.<key>: give --set optimizer.lr=<value>, or --conf spark.epochal.optimizer.lr");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.optimizer.lr=0.1", "status",
         tmp.toString()).err).contains("--conf spark.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
+    assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "train.epoch=5", "status",
+        tmp.toString()).err).as("a misspelled job key").contains("give --set train.epochs=<value>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "fs.s3a.endpoint=http://s3", "status",
         tmp.toString()).err).as("no job key: Spark's session hands it to its file reads").doesNotContain("--conf fs");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",

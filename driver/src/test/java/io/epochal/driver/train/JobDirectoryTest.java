@@ -270,7 +270,8 @@ class JobDirectoryTest {
     assertThat(new JobEventLog(fs, hadoopDir).readAll()).filteredOn(e -> e.getType() == JobEventType.AMENDED)
         .extracting(JobEvent::getMessage).hasSize(2)
         .satisfies(m -> assertThat(m.get(0)).contains("train.epochs: 3 -> 6"))
-        .satisfies(m -> assertThat(m.get(1)).contains("train.epochs: 6 -> 3 (the amendment above was not written"));
+        .satisfies(m -> assertThat(m.get(1)).contains("train.epochs: 6 -> 3 (taken back: the amendment above was "
+            + "not written to job.json, which keeps train.epochs 3"));
     assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isFalse();
     // written: the history holds the extension
     Files.writeString(jobDir.resolve("job.json"), Files.readString(jobDir.resolve("job.json"))
@@ -281,6 +282,20 @@ class JobDirectoryTest {
     }
     assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isTrue();
     assertThat(specs.read().orElseThrow().getHyperParameters().getLong("train.epochs")).isEqualTo(6);
+    // a later extension that cannot be written takes back only itself: the one before stands
+    io.epochal.job.JobSpec atSix = specs.read().orElseThrow();
+    JobSpec nine = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
+        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
+        .optOverrides(java.util.Map.of("train.epochs", "9")).build().resolve();
+    try (JobDirectory dir = JobDirectory.open(nine, new Configuration(), TrainingListener.NONE, atSix)) {
+      dir.start("reopened: more epochs");
+      Files.writeString(jobDir.resolve("job.json"), Files.readString(jobDir.resolve("job.json"))
+          .replace("\"lease.ttl_ms\" : 60000", "\"lease.ttl_ms\" : 60001"));
+      assertThatThrownBy(() -> dir.applyAmendment(3)).isInstanceOf(io.epochal.job.JobSpecMismatchException.class);
+    }
+    assertThat(new JobEventLog(fs, hadoopDir).readAll()).filteredOn(e -> e.getType() == JobEventType.AMENDED)
+        .last().satisfies(e -> assertThat(e.getMessage()).contains("train.epochs: 9 -> 6 (taken back"));
+    assertThat(EarlyStopping.epochsExtendedAfter(fs, hadoopDir, 3)).isTrue();
   }
 
   @Test
