@@ -217,7 +217,16 @@ final class CheckpointVerification {
     }
     boolean ok = !failed(results);
     if (json) {
-      out.println(toJson(target, ok, results, fallback));
+      Map<String, String> notChecked = new java.util.LinkedHashMap<>(); // name -> why, as the text says them
+      deleted.forEach(e -> notChecked.put(new Path(e.path()).getName(), "deleted while it was verified (the "
+          + "retention of a driver running the job; not damage)"));
+      movedAside.forEach(e -> notChecked.put(new Path(e.path()).getName(), "a damaged checkpoint a resume moved aside "
+          + "and never reads (verify it by its path)"));
+      if (mid != null && CheckpointVerifier.deleted(mid.lines())) {
+        notChecked.put(new Path(mid.entry().path()).getName(), "removed while it was verified (a driver running the "
+            + "job wrote a newer one or committed the epoch; not damage)");
+      }
+      out.println(toJson(target, ok, results, fallback, notChecked));
     } else {
       results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName()
           + "  " + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
@@ -343,7 +352,7 @@ final class CheckpointVerification {
   }
 
   private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results,
-      ResumeFallback fallback) {
+      ResumeFallback fallback, Map<String, String> notChecked) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode root = mapper.createObjectNode();
     root.put("target", targetText(target));
@@ -352,6 +361,8 @@ final class CheckpointVerification {
       root.put("resume_picks", fallback.checkpoint());
       root.put("resume", fallback.message());
     }
+    ArrayNode skipped = root.putArray("not_checked"); // always there: a script tells "none" from "not said"
+    notChecked.forEach((name, why) -> skipped.addObject().put("checkpoint", name).put("why", why));
     ArrayNode checkpoints = root.putArray("checkpoints");
     results.forEach((e, lines) -> {
       ObjectNode c = checkpoints.addObject();

@@ -30,8 +30,9 @@ final class VerifyCommand extends LauncherCommand {
   boolean all;
 
   @Option(names = "--json", description = "Print one JSON document (target, ok, checkpoints[].checks[], "
-      + "error when the target cannot be verified, and after a failure resume_picks: the checkpoint a resume "
-      + "would continue after, null for none, with resume: what that means) instead of lines.")
+      + "not_checked[]: checkpoints left out and why, error when the target cannot be verified, and after a "
+      + "failure resume_picks: the checkpoint a resume would continue after, null for none, with resume: what "
+      + "that means) instead of lines.")
   boolean json;
 
   /** With {@code --json}, a location that cannot be used still gets its JSON document. */

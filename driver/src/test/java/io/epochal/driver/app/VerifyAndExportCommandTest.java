@@ -150,6 +150,7 @@ class VerifyAndExportCommandTest {
     JsonNode root = new ObjectMapper().readTree(out);
     assertThat(root.get("ok").asBoolean()).isTrue();
     assertThat(root.has("resume_picks")).as("said only after a failure").isFalse();
+    assertThat(root.get("not_checked")).as("always there, empty when every checkpoint was checked").isEmpty();
     JsonNode c = root.get("checkpoints").get(0);
     assertThat(c.get("epoch").asLong()).isEqualTo(1);
     assertThat(c.get("path").asText()).as("spelled as the target is").isEqualTo("file://" + checkpoint)
@@ -614,6 +615,12 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", job.toString())).as(out + err).isZero();
     assertThat(out).contains("not checked: 1 damaged checkpoint a resume moved aside and never reads (verify one "
         + "by its path): _damaged-epoch-000002-1700000000000", "all checks passed");
+    assertThat(run("verify", "--json", job.toString())).as(out + err).isZero();
+    JsonNode notChecked = new ObjectMapper().readTree(out).get("not_checked");
+    assertThat(notChecked).as(out).singleElement().satisfies(n -> {
+      assertThat(n.get("checkpoint").asText()).isEqualTo("_damaged-epoch-000002-1700000000000");
+      assertThat(n.get("why").asText()).contains("moved aside and never reads");
+    });
   }
 
   @Test
