@@ -44,6 +44,13 @@ class JobDirectoryTest {
         .optHadoopConf(new Configuration()).build().resolve();
   }
 
+  /** The spec of {@link #spec} (written before) with {@code train.epochs} of {@code epochs}: a resume's amendment. */
+  private JobSpec withEpochs(int epochs) {
+    return JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties")).optCatalog(new RegistryModelCatalog())
+        .optHadoopConf(new Configuration()).optOverrides(java.util.Map.of("train.epochs", Integer.toString(epochs)))
+        .build().resolve();
+  }
+
   private static void commit(JobDirectory dir, long epoch) throws Exception {
     dir.store().commit(CheckpointContent.builder()
         .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {1}, epoch)).build())
@@ -219,9 +226,7 @@ class JobDirectoryTest {
     }
     io.epochal.job.JobSpec stored = new io.epochal.job.JobSpecStore(FileSystem.getLocal(new Configuration()),
         new org.apache.hadoop.fs.Path(jobDir.toUri())).read().orElseThrow();
-    JobSpec two = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
-        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
-        .optOverrides(java.util.Map.of("train.epochs", "2")).build().resolve();
+    JobSpec two = withEpochs(2);
     // resume --epochs 2, stopped (Ctrl-C) while it loads the data, before it writes job.json: a later resume trains
     // the 3 epochs job.json holds, so the job is not COMPLETED
     assertThat(stopAResumeAfterEpoch2(two, stored, jobDir, false)).isEqualTo(io.epochal.job.JobState.FAILED);
@@ -255,9 +260,7 @@ class JobDirectoryTest {
     org.apache.hadoop.fs.Path hadoopDir = new org.apache.hadoop.fs.Path(jobDir.toUri());
     io.epochal.job.JobSpecStore specs = new io.epochal.job.JobSpecStore(fs, hadoopDir);
     io.epochal.job.JobSpec stored = specs.read().orElseThrow();
-    JobSpec six = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
-        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
-        .optOverrides(java.util.Map.of("train.epochs", "6")).build().resolve();
+    JobSpec six = withEpochs(6);
     try (JobDirectory dir = JobDirectory.open(six, new Configuration(), TrainingListener.NONE, stored)) {
       dir.start("reopened: more epochs");
       // job.json is replaced under the run (the write after the history's fails): the extension is recorded first
@@ -284,9 +287,7 @@ class JobDirectoryTest {
     assertThat(specs.read().orElseThrow().getHyperParameters().getLong("train.epochs")).isEqualTo(6);
     // a later extension that cannot be written takes back only itself: the one before stands
     io.epochal.job.JobSpec atSix = specs.read().orElseThrow();
-    JobSpec nine = JobSpecResolver.builder().optJobFile(tmp.resolve("job.properties"))
-        .optCatalog(new RegistryModelCatalog()).optHadoopConf(new Configuration())
-        .optOverrides(java.util.Map.of("train.epochs", "9")).build().resolve();
+    JobSpec nine = withEpochs(9);
     try (JobDirectory dir = JobDirectory.open(nine, new Configuration(), TrainingListener.NONE, atSix)) {
       dir.start("reopened: more epochs");
       Files.writeString(jobDir.resolve("job.json"), Files.readString(jobDir.resolve("job.json"))
