@@ -44,15 +44,25 @@ final class CheckpointInspector {
     this.err = err;
   }
 
-  /** Notes a mid-epoch checkpoint after the job's newest epoch checkpoint: the one a resume continues. */
-  private void noteMidEpochAfter(Path jobDir, long epoch) throws IOException {
-    MidEpochListing.continuing(jobDir.getFileSystem(conf), conf, jobDir, epoch).ifPresent(m -> {
+  /**
+   * Notes a mid-epoch checkpoint after the job's newest verified epoch checkpoint {@code epoch} (0: none), or
+   * after one of the damaged ones of {@code entries} newer than it: the one a resume continues.
+   *
+   * @return whether there is one
+   */
+  private boolean noteMidEpochAfter(Path jobDir, long epoch, List<CheckpointEntry> entries, String shown)
+      throws IOException {
+    Optional<CheckpointManifest> found = MidEpochListing.continuing(jobDir.getFileSystem(conf), conf, jobDir, epoch,
+        entries);
+    found.ifPresent(m -> {
       io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
       Path mid = new Path(new Path(jobDir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(at.step()));
-      err.println("epochal: note: shown is the newest epoch checkpoint; a resume continues from the mid-epoch "
-          + "checkpoint after it: " + MidEpochListing.describe(m, at) + ", at round " + (at.round() + 1)
+      err.println("epochal: note: " + shown + "; a resume continues from the mid-epoch checkpoint after it"
+          + (at.completedEpochs() > epoch ? ", which holds the state after damaged epoch " + at.completedEpochs()
+          : "") + ": " + MidEpochListing.describe(m, at) + ", at round " + (at.round() + 1)
           + " (bin/epochal inspect " + ShellWords.location(mid) + " shows it)");
     });
+    return found.isPresent();
   }
 
   /**
@@ -90,8 +100,12 @@ final class CheckpointInspector {
         return inspectDamaged(store, t, named, e);
       }
       if (loaded.isEmpty()) {
-        if (!store.list().isEmpty()) {
+        List<CheckpointEntry> listed = store.list();
+        if (!listed.isEmpty()) {
           err.println("epochal: " + shown + " has no verified checkpoint: every one is damaged (named above)");
+          if (!t.isCheckpoint()) {
+            noteMidEpochAfter(t.jobDir(), 0, listed, "shown is none");
+          }
           return ExitCodes.FAILED;
         }
         if (!t.isCheckpoint()) { // stopped inside its first epoch: the mid-epoch checkpoint a resume continues
@@ -117,7 +131,7 @@ final class CheckpointInspector {
       }
       LoadedCheckpoint c = loaded.get();
       if (!t.isCheckpoint() && CheckpointSeries.of(c.path()) == CheckpointSeries.EPOCHS) {
-        noteMidEpochAfter(t.jobDir(), c.manifest().epoch());
+        noteMidEpochAfter(t.jobDir(), c.manifest().epoch(), store.list(), "shown is the newest epoch checkpoint");
       }
       printManifest(c.path(), c.manifest());
       table(stateFiles("model", c.manifest()), c.model());
@@ -165,10 +179,21 @@ final class CheckpointInspector {
       }
     } else {
       LatestCheckpoint latest = store.latest();
-      instead = latest.checkpoint()
-          .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
-              + JobSpecResolver.locationText(c.path()) + ")")
-          .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
+      long newest = latest.checkpoint().map(c -> c.manifest().epoch()).orElse(0L);
+      Optional<CheckpointManifest> mid = MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(),
+          newest, store.list());
+      if (mid.isPresent() && !t.isMovedAside() && mid.get().epoch() >= t.epoch()) { // it holds the state after this one
+        io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(mid.get())
+            .orElseThrow();
+        instead = "a resume continues from the mid-epoch checkpoint after epoch " + at.completedEpochs() + ": "
+            + MidEpochListing.describe(mid.get(), at) + ", at round " + (at.round() + 1) + " (it moves this one "
+            + "aside and does not train its epoch again)";
+      } else {
+        instead = latest.checkpoint()
+            .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("
+                + JobSpecResolver.locationText(c.path()) + ")")
+            .orElse("the job has no verified checkpoint, so a resume starts from epoch 1");
+      }
     }
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");

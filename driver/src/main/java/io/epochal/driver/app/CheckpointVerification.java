@@ -107,7 +107,8 @@ final class CheckpointVerification {
       // stopped (or still) inside its first epoch: a mid-epoch checkpoint only, which a running driver may replace
       // while it is verified (a newer one, or the epoch's checkpoint): looked up again, as a newest epoch one is
       for (int look = 0; chosen.isEmpty() && !t.isCheckpoint() && look < 5; look++) {
-        mid = MidEpochVerification.verify(conf, t.jobDir(), null, verifier, json ? null : err).orElse(null);
+        mid = MidEpochVerification.verify(conf, t.jobDir(), null, java.util.Set.of(), verifier, json ? null : err)
+            .orElse(null);
         if (mid == null || !CheckpointVerifier.deleted(mid.lines())) {
           break;
         }
@@ -198,6 +199,18 @@ final class CheckpointVerification {
             + "as damaged; " + instead.message());
       } else if (failed(results) && mid == null) {
         fallback = resumeFallback(t, store, conf, results, verifier);
+        if (!t.isCheckpoint() && fallback.continued() != null) { // the mid-epoch checkpoint past damaged ones
+          long completed = fallback.continued().newest() == null ? 0 : fallback.continued().newest().epoch();
+          java.util.Set<Long> damaged = fallback.continued().damaged();
+          if (MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), completed, damaged)
+              .filter(m -> m.epoch() > completed).isPresent()) {
+            mid = MidEpochVerification.verify(conf, t.jobDir(), fallback.continued().newest(), damaged, verifier,
+                json ? null : err).orElse(null);
+            if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {
+              results.put(mid.entry(), mid.lines());
+            }
+          }
+        }
       }
       // where in the next epoch a resume continues: after the newest epoch checkpoint, when it is intact (an older
       // one damaged, as --all finds, changes nothing of that)
@@ -206,7 +219,8 @@ final class CheckpointVerification {
       if (!t.isCheckpoint() && mid == null && newestEntry.isPresent() && newestEntry.get().manifest().isPresent()
           && !failed(results.get(newestEntry.get()))) {
         CheckpointManifest newest = newestEntry.get().manifest().get();
-        mid = MidEpochVerification.verify(conf, t.jobDir(), newest, verifier, json ? null : err).orElse(null);
+        mid = MidEpochVerification.verify(conf, t.jobDir(), newest, java.util.Set.of(), verifier, json ? null : err)
+            .orElse(null);
         if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {
           results.put(mid.entry(), mid.lines());
         }
@@ -308,8 +322,11 @@ final class CheckpointVerification {
           + io.epochal.driver.train.CheckpointFit.newerFormat(newer.get().path(), newer.get().reason()));
     }
     Optional<String> picked = latest.checkpoint().map(c -> new Path(c.path()).getName());
+    java.util.Set<Long> damaged = latest.skipped().stream().map(CheckpointProblem::epoch)
+        .collect(java.util.stream.Collectors.toSet());
     if (picked.isEmpty()) {
-      return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1");
+      return new ResumeFallback(null, "no checkpoint of this job verifies: a resume trains again from epoch 1",
+          new Continued(null, damaged));
     }
     String name = picked.get();
     Optional<Map.Entry<CheckpointEntry, List<CheckLine>>> checked = results.entrySet().stream()
@@ -329,18 +346,31 @@ final class CheckpointVerification {
           .findFirst();
       pickedFailed = entry.isPresent() && failed(verifier.verify(store, entry.get()));
     }
-    return new ResumeFallback(name, pickedFailed
-        ? "a resume picks " + name + ", the newest checkpoint whose files are intact, and stops on a check it "
-            + "fails (" + (checked.isPresent() ? "above" : "'bin/epochal verify --all' lists it") + "): fix that "
-            + "cause (or " + io.epochal.driver.train.CheckpointFit.moveAside(name) + ") before resuming"
-        : "a resume continues after " + name + ", the newest checkpoint whose files are intact");
+    if (pickedFailed) { // the resume stops on it before it looks at mid-epoch checkpoints
+      return new ResumeFallback(name, "a resume picks " + name + ", the newest checkpoint whose files are intact, "
+          + "and stops on a check it fails (" + (checked.isPresent() ? "above" : "'bin/epochal verify --all' lists it")
+          + "): fix that cause (or " + io.epochal.driver.train.CheckpointFit.moveAside(name) + ") before resuming");
+    }
+    return new ResumeFallback(name, "a resume continues after " + name + ", the newest checkpoint whose files are "
+        + "intact", new Continued(latest.checkpoint().get().manifest(), damaged));
   }
 
   /**
    * The checkpoint a resume takes after a failed verification, or inside the next epoch ({@code null}: none), and the
-   * line saying so.
+   * line saying so; {@code continued}, when the resume goes on past it to a mid-epoch checkpoint that follows it or a
+   * damaged epoch checkpoint after it, what it continues (null otherwise).
    */
-  private record ResumeFallback(String checkpoint, String message) {
+  private record ResumeFallback(String checkpoint, String message, Continued continued) {
+    ResumeFallback(String checkpoint, String message) {
+      this(checkpoint, message, null);
+    }
+  }
+
+  /**
+   * The newest verified epoch checkpoint a resume takes ({@code null}: none) and the epochs of the damaged ones after
+   * it.
+   */
+  private record Continued(CheckpointManifest newest, java.util.Set<Long> damaged) {
   }
 
   private static boolean failed(Map<CheckpointEntry, List<CheckLine>> results) {

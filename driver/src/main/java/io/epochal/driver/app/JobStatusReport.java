@@ -254,9 +254,14 @@ final class JobStatusReport {
     for (int i = s.entries.size() - 1; i >= 0 && continued.isEmpty() && !s.entries.get(i).newerFormat(); i--) {
       continued = s.damageOf(fs, i).isPresent() ? Optional.empty() : s.entries.get(i).manifest();
     }
-    Optional<CheckpointManifest> continuedFrom = continued;
     // a resume's next step: the round after the mid-epoch checkpoint it continues, if there is one
-    CheckpointManifest next = MidEpochListing.continuing(fs, conf, dir, s.entries).orElse(continued.orElse(null));
+    Optional<CheckpointManifest> mid = MidEpochListing.continuing(fs, conf, dir, s.entries);
+    Optional<CheckpointManifest> intact = continued;
+    CheckpointManifest next = mid.orElse(intact.orElse(null));
+    // one after damaged epoch checkpoints holds their state: their epochs are not trained again
+    Optional<CheckpointManifest> past = mid.filter(m -> continuedFrom(intact, m));
+    // every epoch checkpoint damaged: the mid-epoch one after them holds what a resume continues with
+    Optional<CheckpointManifest> continuedFrom = intact.or(() -> Optional.ofNullable(next));
     s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m,
         next)));
     CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
@@ -279,11 +284,13 @@ final class JobStatusReport {
     MidEpochListing.statusLine(fs, conf, dir, s.entries).ifPresent(out::println);
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();
+      String resume = past.map(m -> "a resume continues from the mid-epoch checkpoint after epoch " + m.epoch()
+          + " (above), which holds the state after it, and does not train the damaged epochs again")
+          .orElse(all ? "a resume trains again from epoch 1" : "a resume continues after the newest intact one");
       problem.accept("warning: " + (all ? (damaged == 1 ? "its only checkpoint is" : "all " + damaged
-          + " checkpoints are")
-          + " damaged; a resume trains again from epoch 1" : damaged + (damaged == 1 ? " checkpoint is"
-          : " checkpoints are") + " damaged; a resume continues after the newest intact one") + " ('bin/epochal verify "
-          + ShellWords.location(dir) + " --all' also checks every file's SHA-256)");
+          + " checkpoints are") : damaged + (damaged == 1 ? " checkpoint is" : " checkpoints are")) + " damaged; "
+          + resume + " ('bin/epochal verify " + ShellWords.location(dir) + " --all' also checks every file's "
+          + "SHA-256)");
     }
     if (s.finalProblem != null) {
       problem.accept("warning: " + s.finalProblem);
@@ -307,6 +314,11 @@ final class JobStatusReport {
       jobsJson.add(j);
     }
     return specReadable;
+  }
+
+  /** Whether mid-epoch checkpoint {@code mid} follows a damaged epoch checkpoint newer than {@code intact}. */
+  private static boolean continuedFrom(Optional<CheckpointManifest> intact, CheckpointManifest mid) {
+    return intact.map(c -> mid.epoch() > c.epoch()).orElse(true);
   }
 
   private JobSummary summarize(FileSystem fs, Path dir) throws IOException {

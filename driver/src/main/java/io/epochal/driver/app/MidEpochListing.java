@@ -25,40 +25,57 @@ final class MidEpochListing {
 
   /**
    * The manifest of the newest mid-epoch checkpoint of job {@code dir} that continues the epoch after
-   * {@code completed} epochs, if there is one.
+   * {@code completed} epochs, or after one of the epoch checkpoints of {@code entries} newer than that (found
+   * damaged: {@link MidEpochPosition#continues}), if there is one.
    */
-  static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir, long completed)
-      throws IOException {
+  static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir, long completed,
+      List<CheckpointEntry> entries) throws IOException {
+    if (!fs.exists(new Path(dir, CheckpointSeries.STEPS.directory()))) {
+      return Optional.empty();
+    }
+    return continuing(fs, conf, dir, completed, entries.stream().map(CheckpointEntry::epoch)
+        .filter(e -> e > completed).collect(java.util.stream.Collectors.toSet()));
+  }
+
+  /**
+   * As {@link #continuing(FileSystem, Configuration, Path, long, List)}, the epoch checkpoints found damaged
+   * given by their epochs.
+   */
+  static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir, long completed,
+      java.util.Set<Long> damaged) throws IOException {
     if (!fs.exists(new Path(dir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
-          .filter(m -> m.epoch() == completed && MidEpochPosition.of(m).isPresent()).toList();
+          .filter(m -> MidEpochPosition.of(m).isPresent() && (m.epoch() == completed
+              || MidEpochPosition.of(m).get().continues(completed, 0, damaged))).toList();
       return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
     }
   }
 
   /**
    * The manifest of the newest mid-epoch checkpoint of job {@code dir} that continues the newest epoch
-   * checkpoint of {@code entries} without visible damage, the one a resume continues after (a
-   * mid-epoch checkpoint after a damaged one is removed by the resume, not continued).
+   * checkpoint of {@code entries} without visible damage, or one of the visibly damaged ones after it: the one a
+   * resume continues after (a mid-epoch checkpoint after a missing one is removed by the resume, not continued).
    */
   static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir,
       List<CheckpointEntry> entries) throws IOException {
-    return continuing(fs, conf, dir, VisibleDamage.newestIntactEpoch(fs, entries, Long.MAX_VALUE));
+    return continuing(fs, conf, dir, VisibleDamage.newestIntactEpoch(fs, entries, Long.MAX_VALUE), entries);
   }
 
   /**
    * The newest verified mid-epoch checkpoint of job {@code dir} that continues the epoch after {@code completed}
-   * epochs, loaded with every file checked as a resume checks it, if there is one.
+   * epochs trained to {@code step}, or after one of the {@code damaged} epoch checkpoints ({@link
+   * MidEpochPosition#continues}), loaded with every file checked as a resume checks it, if there is one.
    */
-  static Optional<LoadedCheckpoint> verified(Configuration conf, Path dir, long completed) throws IOException {
+  static Optional<LoadedCheckpoint> verified(Configuration conf, Path dir, long completed, long step,
+      java.util.Set<Long> damaged) throws IOException {
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
-      return steps.latest().checkpoint().filter(c -> c.manifest().epoch() == completed
-          && MidEpochPosition.of(c.manifest()).isPresent());
+      return steps.latest().checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
+          .map(at -> at.continues(completed, step, damaged)).orElse(false));
     }
   }
 

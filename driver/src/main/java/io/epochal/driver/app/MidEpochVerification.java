@@ -52,10 +52,12 @@ final class MidEpochVerification {
    * Verifies the newest mid-epoch checkpoint of job {@code jobDir} that follows its newest verified
    * epoch checkpoint {@code newest} (null when the job has none yet), if there is one.
    *
+   * @param damaged the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
+   *     that follows one of them holds its state, and a resume continues from it ({@link MidEpochPosition#continues})
    * @param progress where to say that it is being verified, or null
    */
   static Optional<Result> verify(Configuration conf, Path jobDir, CheckpointManifest newest,
-      CheckpointVerifier verifier, PrintStream progress) throws IOException {
+      java.util.Set<Long> damaged, CheckpointVerifier verifier, PrintStream progress) throws IOException {
     if (!jobDir.getFileSystem(conf).exists(new Path(jobDir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
@@ -82,7 +84,10 @@ final class MidEpochVerification {
       Optional<MidEpochPosition> at = chosen.manifest().flatMap(MidEpochPosition::of);
       if (chosen.manifest().isPresent()) {
         CheckpointManifest m = chosen.manifest().get();
-        if (m.epoch() != completed) {
+        if (at.isPresent() && at.get().continues(completed, after, damaged) && m.epoch() > completed) {
+          lines.add(new CheckLine(CheckLine.Status.PASS, CONTINUES_CHECK, "it follows damaged "
+              + CheckpointSeries.EPOCHS.name(m.epoch()) + ", whose state it holds, and holds " + at.get().rounds()));
+        } else if (m.epoch() != completed) {
           lines.add(CheckLine.fail(CONTINUES_CHECK, "its manifest says " + m.epoch() + " epochs were completed "
               + "before it, but it follows " + from + ": a resume does not continue it and removes it"));
         } else if (at.isEmpty()) {
@@ -95,11 +100,14 @@ final class MidEpochVerification {
       }
       String name = new Path(chosen.path()).getName();
       if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
-        return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (completed + 1) + " at round "
-            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, name));
+        long passed = at.get().completedEpochs(); // past damaged epoch checkpoints, more than completed
+        return Optional.of(new Result(chosen, lines, "a resume " + (passed > completed ? "moves the damaged epoch "
+            + "checkpoints aside (their epochs are not trained again) and " : "") + "continues epoch " + (passed + 1)
+            + " at round " + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, name));
       }
-      return Optional.of(instead(steps, chosen, lines, newest, after,
-          chosen.manifest().map(m -> m.epoch() == completed).orElse(false)));
+      return Optional.of(instead(steps, chosen, lines, newest, after, damaged,
+          chosen.manifest().map(m -> m.epoch() == completed || (m.epoch() > completed
+          && damaged.contains(m.epoch()))).orElse(false)));
     }
   }
 
@@ -108,7 +116,7 @@ final class MidEpochVerification {
    * epoch checkpoint {@code newest}, failed a check in {@code lines}.
    */
   private static Result instead(CheckpointStore steps, CheckpointEntry chosen, List<CheckLine> lines,
-      CheckpointManifest newest, long after, boolean continuable) throws IOException {
+      CheckpointManifest newest, long after, java.util.Set<Long> damaged, boolean continuable) throws IOException {
     long completed = newest == null ? 0 : newest.epoch();
     String name = new Path(chosen.path()).getName();
     Optional<io.epochal.checkpoint.CheckpointProblem> newer = steps.latest().skipped().stream()
@@ -120,8 +128,9 @@ final class MidEpochVerification {
     String start = "trains epoch " + (completed + 1) + " from its first round"
         + (newest == null ? "" : ", after " + CheckpointSeries.EPOCHS.name(completed));
     // a resume takes the newest mid-epoch checkpoint whose files are intact, if it continues that epoch
-    Optional<LoadedCheckpoint> intact = steps.latest().checkpoint().filter(c -> c.manifest().epoch() == completed
-        && c.manifest().globalStep() > after);
+    Optional<LoadedCheckpoint> intact = steps.latest().checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
+        .map(at -> at.continues(completed, after, damaged)).orElse(c.manifest().epoch() == completed
+        && c.manifest().globalStep() > after));
     Optional<String> picked = intact.map(c -> new Path(c.path()).getName());
     if (picked.isPresent() && picked.get().equals(name) && continuable) {
       return new Result(chosen, lines, "a resume continues from " + name + " and stops on the check it fails "
@@ -130,7 +139,8 @@ final class MidEpochVerification {
     }
     if (picked.isPresent() && !picked.get().equals(name)) {
       int round = intact.flatMap(c -> MidEpochPosition.of(c.manifest())).map(MidEpochPosition::round).orElse(0);
-      return new Result(chosen, lines, "a resume skips " + name + " and continues epoch " + (completed + 1)
+      long passed = intact.get().manifest().epoch(); // more than completed past damaged epoch checkpoints
+      return new Result(chosen, lines, "a resume skips " + name + " and continues epoch " + (passed + 1)
           + " at round " + (round + 1) + " from mid-epoch checkpoint " + picked.get()
           + " ('bin/epochal verify' of its directory checks it)", picked.get());
     }

@@ -50,14 +50,14 @@ final class ResumeDryRun {
   }
 
   /**
-   * The line on the newest verified mid-epoch checkpoint that continues epoch {@code newest} (every file
-   * checked, as the run checks it), if there is one: the run trains on from the round after it.
+   * The newest verified mid-epoch checkpoint that continues epoch {@code newest} trained to {@code step}, or one
+   * of the {@code damaged} epoch checkpoints after it (every file checked, as the run checks it), if there is one:
+   * the run trains on from the round after it.
    */
   private static Optional<LoadedCheckpoint> midEpoch(org.apache.hadoop.fs.Path jobDir, Configuration conf,
-      long newest) {
+      long newest, long step, java.util.Set<Long> damaged) {
     try {
-      return MidEpochListing.verified(conf, jobDir, newest)
-          .filter(c -> io.epochal.driver.train.MidEpochPosition.of(c.manifest()).isPresent());
+      return MidEpochListing.verified(conf, jobDir, newest, step, damaged);
     } catch (IOException | RuntimeException unreadable) {
       return Optional.empty(); // the run reports a store it cannot read
     }
@@ -87,13 +87,18 @@ final class ResumeDryRun {
     long newest = after.map(CheckpointEntry::epoch).orElse(0L);
     int epochs = resume.spec().epochs();
     List<String> changes = resume.changes();
-    Optional<LoadedCheckpoint> mid = Optional.empty(); // the mid-epoch checkpoint the run continues from, if any
+    // the mid-epoch checkpoint the run continues from, if any; one after damaged epoch checkpoints holds their state
+    Optional<LoadedCheckpoint> mid = newest >= epochs ? Optional.empty() : midEpoch(resume.jobDir(), conf, newest,
+        loaded.map(c -> c.manifest().globalStep()).orElse(0L), damaged.stream().map(CheckpointProblem::epoch)
+        .collect(java.util.stream.Collectors.toSet()));
+    long passed = mid.map(c -> c.manifest().epoch()).orElse(newest); // the epochs it holds, or the checkpoint's
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
     for (CheckpointProblem d : damaged) {
       err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; " + (d.epoch() > epochs
           ? "it is beyond train.epochs = " + epochs + ", so no " + run + " trains its epoch"
-          : "the " + run + " moves it aside and trains its epoch again"));
+          : d.epoch() <= passed ? "the " + run + " moves it aside and does not train its epoch again: the mid-epoch "
+          + "checkpoint below holds the state after it" : "the " + run + " moves it aside and trains its epoch again"));
     }
     boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {
@@ -102,16 +107,17 @@ final class ResumeDryRun {
               : "bin/epochal resume " + dir + " --epochs N") : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
-      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs())
+      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs() && passed == newest)
           .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()))
           .filter(why -> !io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, resume.jobDir(), newest));
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")
-          .orElseGet(() -> "  trains epoch" + (epochs - newest == 1 ? " " + epochs : "s " + (newest + 1) + " to "
-          + epochs) + " of " + epochs + (newest == 0 ? ", from the start" : ", after epoch " + newest)));
+          .orElseGet(() -> "  trains epoch" + (epochs - passed == 1 ? " " + epochs : "s " + (passed + 1) + " to "
+          + epochs) + " of " + epochs + (passed == 0 ? ", from the start" : ", after epoch " + passed)));
       if (stopped.isEmpty()) {
-        mid = midEpoch(resume.jobDir(), conf, newest);
-        mid.ifPresent(c -> err.println(continues(c, newest)));
+        mid.ifPresent(c -> err.println(continues(c, passed)));
+      } else {
+        mid = Optional.empty();
       }
       loaded.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
           .toHyperParameters(), c.manifest().learningRateSchedule()))

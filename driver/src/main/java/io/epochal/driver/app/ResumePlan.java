@@ -314,7 +314,7 @@ public final class ResumePlan {
       }
       boolean badInput = failedWith(status, io.epochal.driver.train.FailureReason.BAD_INPUT);
       boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);
-      String from = MidEpochListing.continuing(fs, conf, job, epoch).map(m -> { // once its files verify
+      String from = MidEpochListing.continuing(fs, conf, job, epoch, checkpoints).map(m -> { // once its files verify
         io.epochal.driver.train.MidEpochPosition mid = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
         return ", continues from its mid-epoch checkpoint: " + MidEpochListing.describe(m, mid) + ", at round "
             + (mid.round() + 1);

@@ -151,12 +151,14 @@ final class MidEpochCheckpoints implements Closeable {
 
   /**
    * The newest verified mid-epoch checkpoint that continues the epoch after {@code completed} epochs
-   * trained to {@code step}: the same epochs completed and a later step. Damaged ones are said and
-   * skipped; older ones (superseded by an epoch's checkpoint whose removal did not happen) are ignored; newer
-   * ones that are damaged or follow an epoch whose checkpoint is not verified are removed, as the run trains
-   * their steps again.
+   * trained to {@code step} ({@link MidEpochPosition#continues}): the same epochs completed and a later step, or
+   * the epoch before it one of {@code damagedEpochs}, the epoch checkpoints newer than that found damaged (it holds
+   * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint whose
+   * removal did not happen) are ignored; newer ones that are damaged or follow an epoch whose checkpoint is missing
+   * are removed, as the run trains their steps again.
    */
-  Optional<LoadedCheckpoint> continuing(int completed, long step) throws CheckpointException, TrainingException {
+  Optional<LoadedCheckpoint> continuing(int completed, long step, java.util.Set<Long> damagedEpochs)
+      throws CheckpointException, TrainingException {
     java.util.List<CheckpointEntry> listed = store.list();
     if (listed.isEmpty()) {
       return Optional.empty();
@@ -169,16 +171,17 @@ final class MidEpochCheckpoints implements Closeable {
       damaged.add(p.epoch());
       listener.warning("skipping damaged mid-epoch checkpoint " + p + "; falling back to an older one");
     }
-    Optional<LoadedCheckpoint> found = latest.checkpoint()
-        .filter(c -> c.manifest().epoch() == completed && c.manifest().globalStep() > step);
+    Optional<LoadedCheckpoint> found = latest.checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
+        .map(at -> at.continues(completed, step, damagedEpochs)) // one without a round is refused by the resume
+        .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step));
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
-      if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is not verified: trained again
+      if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is missing: trained again
         if (!damaged.contains(e.epoch())) {
           listener.warning("removing mid-epoch checkpoint " + JobSpecResolver.locationText(
               store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it does not continue the "
               + "newest verified checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step "
-              + step + "), but an epoch whose checkpoint is missing or damaged; its rounds are trained again");
+              + step + "), but an epoch whose checkpoint is missing; its rounds are trained again");
         }
         store.delete(e.epoch());
       }

@@ -32,6 +32,18 @@ public record MidEpochPosition(long completedEpochs, int round, int roundsPerEpo
         m.globalStep()));
   }
 
+  /**
+   * Whether a resume continues from a mid-epoch checkpoint at this position when the newest verified epoch
+   * checkpoint holds {@code completed} epochs at global step {@code step} (0 and 0 without one): it follows that
+   * checkpoint (a later step), or the checkpoint of the epoch it follows is one of {@code damaged} (the epoch
+   * checkpoints found damaged, not those moved aside or deleted): it holds the state after that epoch and more,
+   * so that epoch is not trained again.
+   */
+  public boolean continues(long completed, long step, java.util.Set<Long> damaged) {
+    return completedEpochs == completed ? this.step > step
+        : completedEpochs > completed && damaged.contains(completedEpochs);
+  }
+
   /** The epoch it is inside (1-based). */
   public long epoch() {
     return completedEpochs + 1;

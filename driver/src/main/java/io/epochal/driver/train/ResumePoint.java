@@ -88,7 +88,9 @@ final class ResumePoint {
    */
   ResumePoint continuedBy(MidEpochCheckpoints mid, TrainingConfig config, HyperParameters expected,
       Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
-    java.util.Optional<LoadedCheckpoint> c = mid.continuing(completedEpochs, globalStep);
+    java.util.Set<Long> damagedEpochs = new java.util.HashSet<>();
+    damaged.forEach(p -> damagedEpochs.add(p.epoch()));
+    java.util.Optional<LoadedCheckpoint> c = mid.continuing(completedEpochs, globalStep, damagedEpochs);
     if (c.isEmpty()) {
       return this;
     }
@@ -99,8 +101,9 @@ final class ResumePoint {
 
   /**
    * This point continued by mid-epoch checkpoint {@code c} ({@link MidEpochCheckpoints#continuing}):
-   * its state, step, schedule state and rounds, the metrics of the epoch before it, and this point's
-   * damaged epoch checkpoints (moved aside as before).
+   * its epochs completed, state, step, schedule state and rounds, the metrics of the epoch before it, and this
+   * point's damaged epoch checkpoints (moved aside as before; those it holds the state after are not trained
+   * again).
    *
    * @throws TrainingException ({@link FailureReason#INCOMPATIBLE_JOB}) naming it when its metrics lack the
    *     epoch's sums
@@ -121,8 +124,10 @@ final class ResumePoint {
         FailureReason.INCOMPATIBLE_JOB, completedEpochs + 1, 0, "mid-epoch checkpoint "
         + JobSpecResolver.locationText(c.path()) + " records no round in its random state; move it aside to "
         + "resume from " + (checkpoint == null ? "the start" : JobSpecResolver.locationText(checkpoint)), null));
-    return new ResumePoint(completedEpochs, m.globalStep(), resumed, c.path(), damaged,
-        EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), rankedBy,
+    // past damaged epoch checkpoints (MidEpochPosition#continues), it also holds the epochs after this point's
+    String ranking = m.epoch() == completedEpochs ? rankedBy : EarlyStopping.rankedBy(m.hyperParameters());
+    return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), resumed, c.path(), damaged,
+        EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), ranking,
         m.learningRateSchedule(), m.initDigest().orElse(initDigest), at.round(), at.roundsPerEpoch(), sums);
   }
 
@@ -312,9 +317,8 @@ final class ResumePoint {
    */
   void moveDamagedAside(JobDirectory dir, TrainingListener listener) throws TrainingException {
     for (CheckpointProblem problem : damaged) {
-      if (problem.epoch() <= completedEpochs) {
-        continue;
-      }
+      // one at or before the epochs completed lies under the mid-epoch checkpoint continued: not trained again
+      boolean passed = problem.epoch() <= completedEpochs;
       org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(problem.path());
       try {
         if (!dir.fileSystem().exists(from)) {
@@ -323,8 +327,10 @@ final class ResumePoint {
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
         // why it is damaged was said when the search for the newest verified checkpoint skipped it
         listener.warning("moved damaged checkpoint " + JobSpecResolver.locationText(from)
-            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch() + " is trained again, "
-            + (completedEpochs == 0 ? "from the start" : "after epoch " + completedEpochs));
+            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch() + (passed
+            ? " is not trained again: mid-epoch checkpoint " + JobSpecResolver.locationText(checkpoint)
+            + " holds the state after it" : " is trained again, "
+            + (completedEpochs == 0 ? "from the start" : "after epoch " + completedEpochs)));
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());
       } catch (java.io.IOException e) {

@@ -514,24 +514,67 @@ class MidEpochCheckpointTest {
     JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
     assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
     Path jobDir = root.resolve("mid-epoch-after-lost-epoch");
-    // epoch 1's model file cut short: status says no resume continues the mid-epoch checkpoint after it
-    Path model = jobDir.resolve("checkpoints").resolve("epoch-000001").resolve("model.safetensors");
-    Files.write(model, java.util.Arrays.copyOf(Files.readAllBytes(model), 100));
-    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobDir.toString());
-    assertThat(status.out).as(status.err).contains("DAMAGED").doesNotContain("mid-epoch:");
-    io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("status", jobDir.toString(), "--json");
-    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out).get("jobs").get(0)
-        .get("mid_epoch").isNull()).isTrue();
+    // epoch 1's checkpoint deleted (not damaged, which a resume continues past): rolled back on purpose
     try (Stream<Path> files = Files.walk(jobDir.resolve("checkpoints").resolve("epoch-000001"))) {
       for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(f);
       }
     }
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobDir.toString());
+    assertThat(status.out).as(status.err).contains("checkpoints: 0").doesNotContain("mid-epoch:");
+    io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("status", jobDir.toString(), "--json");
+    assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out).get("jobs").get(0)
+        .get("mid_epoch").isNull()).isTrue();
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint ")
         .contains("step-000000028: it does not continue the newest verified checkpoint (the start, step 0)"));
     assertThat(resumed.rounds.get(0)).isEqualTo("1.1");
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
+
+  @Test
+  void aVerifiedMidEpochCheckpointAfterTheOnlyEpochCheckpointDamagedIsContinuedAndThatEpochNotTrainedAgain()
+      throws Exception {
+    String dir = root.resolve("mid-epoch-after-damaged-epoch").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3", "checkpoint.keep_last", "1"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    Path jobDir = root.resolve("mid-epoch-after-damaged-epoch");
+    String jobPath = jobDir.toString();
+    Path model = jobDir.resolve("checkpoints").resolve("epoch-000001").resolve("model.safetensors");
+    Files.write(model, java.util.Arrays.copyOf(Files.readAllBytes(model), 100));
+
+    // every command says what the resume does: continue from the mid-epoch checkpoint, not train from the start
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
+    assertThat(status.out).as(status.err).contains("DAMAGED")
+        .contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8 of epoch 2").contains("at step 28 ");
+    assertThat(status.out + status.err).contains("its only checkpoint is damaged; a resume continues from the "
+        + "mid-epoch checkpoint after epoch 1 (above), which holds the state after it");
+    io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
+    assertThat(dryRun.err).as(dryRun.out).contains("the resume moves it aside and does not train its epoch again")
+        .contains("trains epochs 2 to 3 of 3, after epoch 1")
+        .contains("continues epoch 2 at round 7 from mid-epoch checkpoint ").doesNotContain("from the start");
+    io.epochal.driver.testing.CliRun plan = io.epochal.driver.testing.CliRun.of("resume", "--all", jobPath,
+        "--dry-run");
+    assertThat(plan.out).as(plan.err).contains("continues from its mid-epoch checkpoint: step-000000028 holds "
+        + "rounds 1-6 of 8 of epoch 2");
+    io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", jobPath);
+    assertThat(inspect.code).isEqualTo(1);
+    assertThat(inspect.err).contains("a resume continues from the mid-epoch checkpoint after it, which holds the "
+        + "state after damaged epoch 1: step-000000028 holds rounds 1-6 of 8 of epoch 2");
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(verify.code).as("epoch 1 is damaged: %s", verify.out).isEqualTo(1);
+    assertThat(verify.out).contains("FAIL epoch-000001")
+        .contains("PASS step-000000028  continues the newest epoch checkpoint: it follows damaged epoch-000001, "
+            + "whose state it holds, and holds rounds 1-6 of 8 of epoch 2")
+        .contains("continues epoch 2 at round 7 from mid-epoch checkpoint step-000000028");
+
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint ")
+        .contains("epoch 1 is not trained again: mid-epoch checkpoint ").contains("step-000000028"));
+    assertThat(resumed.rounds.get(0)).isEqualTo("2.7");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+    assertThat(finalManifest(dir).globalStep()).isEqualTo(reference.globalStep());
   }
 }
