@@ -287,7 +287,12 @@ final class ResumeConfCheck {
     }
     if (was instanceof Number) {
       try {
-        return ((Number) was).doubleValue() == Double.parseDouble(g.replace("_", ""));
+        String digits = g.replace("_", "");
+        if ((was instanceof Long || was instanceof Integer) && digits.matches("[+-]?[0-9]+")) {
+          // exactly: a seed above 2^53 and its neighbour are one double
+          return new java.math.BigInteger(digits).equals(java.math.BigInteger.valueOf(((Number) was).longValue()));
+        }
+        return ((Number) was).doubleValue() == Double.parseDouble(digits);
       } catch (NumberFormatException e) {
         return false;
       }

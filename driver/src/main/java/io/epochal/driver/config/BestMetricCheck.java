@@ -84,6 +84,33 @@ final class BestMetricCheck {
   private static final String MONITOR = JobKeys.SCHEDULE_PREFIX + "monitor";
 
   /**
+   * Refuses {@code samples_per_second}, the speed of an epoch's rounds on the machines that ran them, as the metric
+   * early stopping or schedule {@code plateau} watches: when the job stops, or its learning rate, would depend on
+   * timing, and two runs of the job, or a resumed one (whose epoch's speed counts the rounds after the resume
+   * only), would differ. Ranking checkpoints by it changes no training and stays allowed. A stored job's values are
+   * not refused.
+   */
+  static void refuseTiming(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
+      List<ConfigException> problems) {
+    List<String> watched = new ArrayList<>();
+    if (values.getLong(JobKeys.EARLY_STOP_PATIENCE) > 0) {
+      watched.add(EarlyStopMonitor.key(values));
+    }
+    if ("plateau".equals(values.getString(JobKeys.SCHEDULE_NAME)) && values.contains(MONITOR)) {
+      watched.add(MONITOR);
+    }
+    for (String key : watched) {
+      SpecValidator.Sourced given = raw.get(key);
+      if (EpochMetrics.SAMPLES_PER_SECOND.equals(values.getString(key)) && given != null && given.text) {
+        problems.add(new ConfigException(key, key + " = " + EpochMetrics.SAMPLES_PER_SECOND + " (from "
+            + given.source + ") is the speed of the machines, not a measure of the model: " + (key.equals(MONITOR)
+            ? "the learning rate" : "the epoch the job stops at") + " would depend on timing, and two runs of the "
+            + "job, or a resumed one, would differ: watch train_loss (or a held-out metric) instead"));
+      }
+    }
+  }
+
+  /**
    * The checks of metric key {@code key} (better as {@code modeKey} says), which {@code use} reads
    * (null: nothing reads it now); {@code verb} says what a key names a metric for, {@code fix} what
    * to do when held-out rows its metric needs are removed; {@code outputs} are the model's when the catalog

@@ -129,6 +129,7 @@ final class SpecValidator {
     List<ConfigException> metricProblems = new ArrayList<>();
     BestMetricCheck.requireRecorded(values, raw, outputs, metricProblems); // also unused: a later keep_best ranks by it
     BestMetricCheck.requirePatience(values, raw, metricProblems);
+    BestMetricCheck.refuseTiming(values, raw, metricProblems);
     problems.addAll(metricProblemsAt, metricProblems);
     BestMetricCheck.requireMonitorRecorded(values, raw, outputs, problems);
     if (catalog != null && missingRequired.isEmpty()) { // the creation checks read every required key

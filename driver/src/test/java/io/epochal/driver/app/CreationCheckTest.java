@@ -190,6 +190,24 @@ class CreationCheckTest {
   }
 
   @Test
+  void earlyStoppingOrAPlateauWatchingTheMachinesSpeedIsRefusedSinceRunsWouldDifferButRankingByItIsAllowed() {
+    ConfigException stop = refused(Map.of("early_stop.patience", "2", "early_stop.monitor", "samples_per_second",
+        "early_stop.mode", "max"));
+    assertThat(stop.key()).isEqualTo("early_stop.monitor");
+    assertThat(stop).hasMessageContaining("early_stop.monitor = samples_per_second (from --set early_stop.monitor) "
+        + "is the speed of the machines, not a measure of the model: the epoch the job stops at would depend on "
+        + "timing").hasMessageContaining("watch train_loss");
+    assertThat(refused(Map.of("early_stop.patience", "2", "checkpoint.best_metric", "samples_per_second",
+        "checkpoint.best_mode", "max")).key()).as("the ranking's metric, which early stopping watches")
+        .isEqualTo("checkpoint.best_metric");
+    ConfigException plateau = refused(Map.of("schedule.name", "plateau", "schedule.monitor", "samples_per_second"));
+    assertThat(plateau.key()).isEqualTo("schedule.monitor");
+    assertThat(plateau).hasMessageContaining("the learning rate would depend on timing");
+    assertThatCode(() -> quickstart(Map.of("checkpoint.keep_best", "2", "checkpoint.best_metric",
+        "samples_per_second", "checkpoint.best_mode", "max")).build().resolve()).doesNotThrowAnyException();
+  }
+
+  @Test
   void aValidationMetricIsRefusedWithoutHeldOutRowsAndAccuracyWithoutClasses() {
     ConfigException e = refused(Map.of("checkpoint.keep_best", "1", "checkpoint.best_metric", "val_loss"));
     assertThat(e.key()).isEqualTo("checkpoint.best_metric");

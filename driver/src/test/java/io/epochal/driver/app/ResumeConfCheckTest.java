@@ -145,6 +145,16 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aSeedIsTheJobsOwnOnlyWhenItIsThatNumberNotANeighbourThatRoundsToTheSameDouble() {
+    HyperParameters stored = HyperParameters.builder().putAll(STORED).put("job.seed", 9007199254740993L).build();
+    ResumeConfCheck.checkSettable("job.seed", "9007199254740993", stored);
+    ResumeConfCheck.checkSettable("job.seed", "9_007_199_254_740_993", stored);
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("job.seed", "9007199254740992", stored))
+        .hasMessageContaining("part of what the job trains");
+    assertThat(ResumeConfCheck.same(5L, "5.0")).as("a whole number written as a decimal").isTrue();
+  }
+
+  @Test
   void noClippingRestatesAJobStoredWithoutTheKeyAndAnyOtherLimitIsRefused() {
     assertThat(STORED.contains("train.clip_grad_norm")).isFalse();
     assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "0"), STORED, "/jobs/a",
