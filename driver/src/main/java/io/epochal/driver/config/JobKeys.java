@@ -46,8 +46,8 @@ public final class JobKeys {
   public static final String LOSS = "loss";
   public static final String BATCH_SIZE = "train.batch_size";
   public static final String EPOCHS = "train.epochs";
-  /** The most epochs a job may have ({@value #EPOCHS} and {@code resume --epochs}). */
-  public static final long MAX_EPOCHS = 1_000_000L;
+  /** The most epochs a job may have ({@value #EPOCHS} and {@code resume --epochs}): checkpoints are epoch-NNNNNN. */
+  public static final long MAX_EPOCHS = 999_999L;
   public static final String WORKERS = "train.workers";
   public static final String LOCAL_STEPS = "train.local_steps";
   /** Batches whose gradients one optimizer step sums; 1 = none accumulated. */

@@ -1,6 +1,7 @@
 package io.epochal.driver.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.params.HyperParameters;
@@ -446,11 +447,19 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void theLastEpochAJobMayHaveIsOneAManifestRecordsAndTheOneAfterIsRefused() {
+    assertThatCode(() -> io.epochal.checkpoint.CheckpointManifest.builder().setEpoch(JobKeys.MAX_EPOCHS))
+        .doesNotThrowAnyException();
+    assertThat(errorOf(resolver().optOverride("train.epochs", Long.toString(JobKeys.MAX_EPOCHS + 1))))
+        .hasMessageContaining("train.epochs = '1000000' (from --set train.epochs) is out of range; give an integer in [1, 999999]");
+  }
+
+  @Test
   void wrongTypeNamesKeyValueAndExpectedType() {
     ConfigException e = errorOf(resolver().optOverride("train.epochs", "ten"));
     assertThat(e.key()).isEqualTo("train.epochs");
     assertThat(e).hasMessage("train.epochs = 'ten' (from --set train.epochs) is not an integer; "
-        + "give an integer in [1, 1000000]");
+        + "give an integer in [1, 999999]");
     assertThat(errorOf(resolver().optOverride("model.hidden", "64,x")))
         .hasMessageContaining("model.hidden = '64,x'").hasMessageContaining("is not a list of integers");
     assertThat(errorOf(resolver().optOverride("optimizer.lr", "1e400")))
