@@ -1,5 +1,7 @@
 package io.epochal.checkpoint;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 import io.epochal.io.WriteAndClose;
 import io.epochal.safetensors.SafetensorsIndex;
 import io.epochal.safetensors.SafetensorsShards;
@@ -90,6 +92,9 @@ final class CheckpointFileWriter {
       }
       List<StateDict> shards = SafetensorsShards.split(dict, shardBytes);
       byte[] index = SafetensorsShards.index(name, shards).toJson();
+      checkArgument(index.length <= CheckpointReader.MAX_INDEX_BYTES, "the shard index of %s (%s tensors) would "
+          + "have %s bytes, more than the %s a reader reads", name, dict.size(), index.length,
+          CheckpointReader.MAX_INDEX_BYTES);
       tasks.add(() -> writeFile(epoch, dir, SafetensorsIndex.indexName(name), index));
       for (int i = 0; i < shards.size(); i++) {
         String shardName = SafetensorsShards.shardName(name, i + 1, shards.size());

@@ -46,6 +46,11 @@ final class CheckpointReader {
 
   /** A manifest larger than this is refused before it is read. */
   static final long MAX_MANIFEST_BYTES = 16L << 20;
+  /**
+   * The largest shard index read (as large as a safetensors header may be, listing as many tensors); the writer
+   * refuses a larger one ({@link CheckpointFileWriter}).
+   */
+  static final long MAX_INDEX_BYTES = 100_000_000L;
 
   /** The data files every checkpoint lists, each as a single file or as an index with its shards. */
   private static final String[] DATA_FILES = {
@@ -203,9 +208,9 @@ final class CheckpointReader {
     Path p = new Path(dir, entry.name());
     try {
       checkSize(epoch, p, entry);
-      if (entry.size() > MAX_MANIFEST_BYTES) {
+      if (entry.size() > MAX_INDEX_BYTES) {
         throw new CheckpointCorruptedException(epoch, p.toString(), entry.name() + " has " + entry.size()
-            + " bytes, more than the " + MAX_MANIFEST_BYTES + " an index may have");
+            + " bytes, more than the " + MAX_INDEX_BYTES + " an index may have");
       }
       byte[] bytes = new byte[(int) entry.size()];
       try (FSDataInputStream in = fs.open(p)) {
@@ -404,17 +409,29 @@ final class CheckpointReader {
     return loadFs == fs ? c : ReplicaDamage.judge(loadFs, epoch, p, entry, c);
   }
 
-  private static CheckpointException classify(long epoch, Path p, String what, IOException e) {
+  static CheckpointException classify(long epoch, Path p, String what, IOException e) {
     if (e instanceof FileNotFoundException) {
       return new CheckpointCorruptedException(epoch, p.toString(), p.getName() + " is missing", e);
+    }
+    if (e instanceof io.epochal.safetensors.SafetensorsHeapException) { // the file may be intact: not damage
+      return new CheckpointException(epoch, p.toString(), what + ": " + e.getMessage(), e);
     }
     if (e instanceof SafetensorsFormatException) {
       return new CheckpointCorruptedException(epoch, p.toString(),
           p.getName() + " is not a valid safetensors file: " + e.getMessage(), e);
     }
-    if (e instanceof EOFException || e instanceof ChecksumException) {
+    if ((e instanceof EOFException && !connectionClosed(e)) || e instanceof ChecksumException) {
       return new CheckpointCorruptedException(epoch, p.toString(), what + ": " + e, e);
     }
     return new CheckpointException(epoch, p.toString(), what + ": " + e, e);
+  }
+
+  /**
+   * Whether end-of-file {@code e} is a connection the other end closed mid-call (Hadoop's IPC client keeps the
+   * exception's class and says so: a NameNode restarting), an I/O error to retry, not a file shorter than it
+   * should be.
+   */
+  static boolean connectionClosed(IOException e) {
+    return e.getMessage() != null && e.getMessage().contains("End of File Exception between");
   }
 }

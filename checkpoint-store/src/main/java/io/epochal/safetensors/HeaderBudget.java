@@ -46,7 +46,7 @@ final class HeaderBudget {
    * Refuses {@code header} if indexing it needs more than 80 % of the heap {@code heap} reports
    * free (asked again after a garbage collection).
    *
-   * @throws SafetensorsFormatException naming the file, what the header lists and what to do
+   * @throws SafetensorsHeapException naming the file, what the header lists and what to do
    */
   static void check(byte[] header, String file, java.util.function.LongSupplier heap)
       throws SafetensorsFormatException {
@@ -64,7 +64,7 @@ final class HeaderBudget {
       availableHeap = heap.getAsLong();
     }
     if (need > availableHeap / 5 * 4) {
-      throw new SafetensorsFormatException(file, "header of " + header.length + " bytes lists " + c.tensors
+      throw new SafetensorsHeapException(file, "header of " + header.length + " bytes lists " + c.tensors
           + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers
           + " shape and offset numbers and strings of up to " + c.longestString
           + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)

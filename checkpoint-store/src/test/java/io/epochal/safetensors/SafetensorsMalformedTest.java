@@ -222,7 +222,7 @@ class SafetensorsMalformedTest {
     byte[] header = emptyTensorsHeader(tensors);
 
     assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, () -> 64L << 20))
-        .isInstanceOf(SafetensorsFormatException.class)
+        .isInstanceOf(SafetensorsHeapException.class)
         .hasMessageStartingWith(FILE + ": ")
         .hasMessageContaining("lists " + tensors + " tensors").hasMessageContaining("64 MiB are free")
         .hasMessageContaining("larger heap");

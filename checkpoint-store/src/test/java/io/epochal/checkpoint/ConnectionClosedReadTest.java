@@ -1,0 +1,83 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A NameNode that closes the connection while a manifest is looked up (it restarts) makes Hadoop's IPC client
+ * throw an {@link EOFException} saying so: an I/O error to retry, not a damaged checkpoint to move aside.
+ */
+class ConnectionClosedReadTest {
+
+  @TempDir
+  Path root;
+
+  @Test
+  void aConnectionClosedWhileTheNewestManifestIsReadIsAnIoErrorNotDamageAndTheNextReadLoadsIt() throws Exception {
+    String jobDir = root.resolve("job").toUri().toString();
+    try (HadoopCheckpointStore writer = HadoopCheckpointStore.builder().setJobDir(jobDir).build()) {
+      writer.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      writer.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    }
+    ClosingOnce fs = new ClosingOnce("epoch-000002/manifest.json");
+    try (HadoopCheckpointStore reader = HadoopCheckpointStore.builder().setJobDir(jobDir).localFileSystem(fs)
+        .build()) {
+      assertThatThrownBy(reader::latest).isInstanceOf(CheckpointException.class)
+          .isNotInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("End of File Exception between");
+      assertThat(fs.fired).isTrue();
+
+      LatestCheckpoint again = reader.latest();
+      assertThat(again.checkpoint()).hasValueSatisfying(c -> assertThat(c.epoch()).isEqualTo(2));
+      assertThat(again.skipped()).isEmpty();
+    }
+  }
+
+  @Test
+  void aHeaderTooLargeForTheFreeHeapIsNotDamageButAFileThatEndsTooSoonIs() {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path("file:/job/checkpoints/epoch-000002/x.safetensors");
+    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsHeapException(
+        "x", "indexing it needs about 900 MiB of heap and 100 MiB are free"))).as("read with a larger heap")
+        .isNotInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("MiB are free");
+    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsFormatException(
+        "x", "offsets overlap"))).isInstanceOf(CheckpointCorruptedException.class);
+    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new EOFException("unexpected end of file at 12")))
+        .isInstanceOf(CheckpointCorruptedException.class);
+  }
+
+  @Test
+  void aFileThatEndsTooSoonIsStillDamage() {
+    assertThat(CheckpointReader.connectionClosed(new EOFException("unexpected end of file at 12"))).isFalse();
+    assertThat(CheckpointReader.connectionClosed(new EOFException(null))).isFalse();
+  }
+
+  /** A local file system whose first look at a path ending in {@code suffix} fails as a closed connection does. */
+  private static final class ClosingOnce extends RawLocalFileSystem {
+    private final String suffix;
+    private final AtomicBoolean armed = new AtomicBoolean(true);
+    volatile boolean fired;
+
+    ClosingOnce(String suffix) {
+      this.suffix = suffix;
+    }
+
+    @Override
+    public FileStatus getFileStatus(org.apache.hadoop.fs.Path p) throws IOException {
+      if (p.toString().endsWith(suffix) && armed.getAndSet(false)) {
+        fired = true;
+        throw new EOFException("End of File Exception between local host is: \"driver/127.0.0.1\"; destination "
+            + "host is: \"localhost\":8020; : java.io.EOFException; For more details see: "
+            + "http://wiki.apache.org/hadoop/EOFException");
+      }
+      return super.getFileStatus(p);
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.epochal.checkpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the store writes it reads back: an optimizer of many small tensors in small shards has a shard index larger
+ * than a manifest may be, and that is no reason to call the checkpoint damaged.
+ */
+class LargeIndexTest {
+
+  @TempDir
+  Path root;
+
+  @Test
+  void aShardIndexLargerThanAManifestMayBeLoadsBackAndIsNotSkippedAsDamaged() throws Exception {
+    StateDict.Builder optimizer = StateDict.builder();
+    // long names: the index passes 16 MiB at fewer tensors
+    String prefix = "transformer.blocks.layer_norm_and_attention.projection.".repeat(4);
+    for (int i = 0; i < 75_000; i++) {
+      optimizer.put(prefix + i + ".exp_avg", Tensor.scalarFloat(i));
+    }
+    StateDict model = StateDict.builder().put("w", Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    CheckpointContent content = CheckpointContent.builder().setModel(model).optOptimizer(optimizer.build())
+        .optProbe(model).setManifest(TestCheckpoints.manifest(1)).build();
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(root.resolve("job").toUri()
+        .toString()).optShardBytes(64 << 10).build()) {
+      CheckpointManifest m = store.commit(content, CommitGuard.NONE);
+      assertThat(m.file("optimizer.safetensors.index.json")).hasValueSatisfying(f -> assertThat(f.size())
+          .as("more than a manifest may have").isGreaterThan(CheckpointReader.MAX_MANIFEST_BYTES));
+
+      LatestCheckpoint latest = store.latest();
+      assertThat(latest.skipped()).isEmpty();
+      assertThat(latest.checkpoint()).hasValueSatisfying(c -> assertThat(c.optimizer().size()).isEqualTo(75_000));
+    }
+  }
+}
