@@ -218,7 +218,10 @@ public final class EpochalCli implements Callable<Integer> {
   CliOptions options() {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
     java.util.Map<String, String> sparkConf = KeyValues.parse("--conf", conf);
-    sparkConf.keySet().forEach(EpochalCli::refuseMisspelledJobPrefix);
+    sparkConf.keySet().forEach(k -> refuseMisspelledJobPrefix(k, "--conf "));
+    // what spark-submit passes (its --conf, spark-defaults.conf) arrives as system properties, read as the job's
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.")).sorted()
+        .forEach(k -> refuseMisspelledJobPrefix(k, "Spark conf entry (spark-submit --conf, spark-defaults.conf) "));
     if (sparkConf.containsKey("spark.driver.memory")) {
       throw new IllegalArgumentException("--conf spark.driver.memory=" + sparkConf.get("spark.driver.memory")
           + " would change nothing: this JVM is the driver and already runs with its heap; give the heap with "
@@ -232,10 +235,10 @@ public final class EpochalCli implements Callable<Integer> {
    * Refuses a Spark conf key whose second part is a misspelling of {@code epochal}: Spark ignores
    * keys it does not know, so {@code spark.epochl.optimizer.lr} would change nothing without a word.
    */
-  private static void refuseMisspelledJobPrefix(String key) {
+  private static void refuseMisspelledJobPrefix(String key, String given) {
     String stripped = key.substring(key.startsWith("spark.") ? "spark.".length() : 0);
     if (isJobKey(stripped) && key.startsWith("spark.")) { // spark.optimizer.lr: no Spark key, ignored
-      throw new IllegalArgumentException("--conf " + key + ": did you mean spark.epochal." + stripped + "? (a job key "
+      throw new IllegalArgumentException(given + key + ": did you mean spark.epochal." + stripped + "? (a job key "
           + "is given as spark.epochal.<key>, or as --set " + stripped + "=<value>; Spark ignores keys it does not "
           + "know, so this one would change nothing)");
     }
@@ -243,13 +246,13 @@ public final class EpochalCli implements Callable<Integer> {
     String meant = key.startsWith("spark.") || isJobKey(job) ? job : io.epochal.params.ParamSpecs.nearest(job,
         io.epochal.driver.config.JobKeys.specs().all().stream().map(io.epochal.params.ParamSpec::name).toList());
     if (!key.startsWith("spark.") && meant != null) { // the job reads spark.epochal.* only: it would not see it
-      throw new IllegalArgumentException("--conf " + key + " would not reach the job, which reads its keys from "
+      throw new IllegalArgumentException(given + key + " would not reach the job, which reads its keys from "
           + "--set or --conf spark.epochal.<key>: give --set " + meant + "=<value>, or --conf spark.epochal." + meant);
     }
     String[] parts = key.split("\\.", 3);
     if (parts.length == 3 && parts[0].equals("spark") && !parts[1].equals("epochal")
         && io.epochal.params.ParamSpecs.nearest(parts[1], List.of("epochal")) != null) {
-      throw new IllegalArgumentException("--conf " + key + ": did you mean spark.epochal." + parts[2] + "? (a job "
+      throw new IllegalArgumentException(given + key + ": did you mean spark.epochal." + parts[2] + "? (a job "
           + "key is given as spark.epochal.<key>; Spark ignores keys it does not know, so this one would change "
           + "nothing)");
     }

@@ -230,6 +230,12 @@ public final class JobSpecResolver {
           + "be a directory named ~ under the working directory); give the home directory's path, as "
           + System.getProperty("user.home") + text.substring(1));
     }
+    if (text.length() >= 2 && (text.charAt(0) == '"' || text.charAt(0) == '\'')
+        && text.charAt(text.length() - 1) == text.charAt(0)) { // a shell's quoting, which a job file keeps
+      throw new ConfigException(key, key + " = " + text + " is wrapped in quotes, which a job file keeps as part of "
+          + "the value (it would be a directory named " + text.charAt(0) + "... under the working directory): "
+          + "remove them, as in " + key + "=" + text.substring(1, text.length() - 1));
+    }
     org.apache.hadoop.fs.Path path;
     try {
       path = new org.apache.hadoop.fs.Path(text);

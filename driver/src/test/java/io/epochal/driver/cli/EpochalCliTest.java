@@ -90,7 +90,7 @@ class EpochalCliTest {
   static Stream<Arguments> configErrors() {
     return Stream.of(
         Arguments.of(List.of("--set", "train.epoch=3"), "unknown key 'train.epoch'", "did you mean 'train.epochs'?"),
-        Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give an integer in [1, 1000000]"),
+        Arguments.of(List.of("--set", "train.epochs=ten"), "train.epochs = 'ten'", "give an integer in [1, 999999]"),
         Arguments.of(List.of("--set", "job.seed=99999999999999999999"), "job.seed = '99999999999999999999'",
             "is an integer too large for 64 bits; give an integer"),
         Arguments.of(List.of("--set", "data.features=f0, f1,f0"), "data.features names column 'f0' twice",
@@ -642,6 +642,16 @@ class EpochalCliTest {
         tmp.toString()).err).contains("--conf spark.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "train.epoch=5", "status",
         tmp.toString()).err).as("a misspelled job key").contains("give --set train.epochs=<value>");
+    System.setProperty("spark.epochl.train.epochs", "1"); // as spark-submit --conf passes it to the driver
+    try {
+      Run submitted = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("job.properties")
+          .toString());
+      assertThat(submitted.code).isEqualTo(ExitCodes.USAGE);
+      assertThat(submitted.err).contains("Spark conf entry (spark-submit --conf, spark-defaults.conf) "
+          + "spark.epochl.train.epochs: did you mean spark.epochal.train.epochs?");
+    } finally {
+      System.clearProperty("spark.epochl.train.epochs");
+    }
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "fs.s3a.endpoint=http://s3", "status",
         tmp.toString()).err).as("no job key: Spark's session hands it to its file reads").doesNotContain("--conf fs");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
@@ -709,11 +719,11 @@ class EpochalCliTest {
     assertThat(launcher.amendment).isEqualTo(new JobAmendment(true, "/data/new", 12,
         Map.of("checkpoint.keep_last", "2")));
     assertThat(run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "0").err)
-        .contains("--epochs must be between 1 and 1000000, got 0");
-    Run tooMany = run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "1000001");
+        .contains("--epochs must be between 1 and 999999, got 0");
+    Run tooMany = run(new RecordingLauncher(0), null, "resume", tmp.toString(), "--epochs", "1000000");
     assertThat(tooMany.code).isEqualTo(ExitCodes.USAGE);
     assertThat(tooMany.err).as("the option is named, not the stored spec").contains(
-        "--epochs must be between 1 and 1000000, got 1000001").doesNotContain("stored");
+        "--epochs must be between 1 and 999999, got 1000000").doesNotContain("stored");
 
     RecordingLauncher all = new RecordingLauncher(0);
     for (List<String> one : List.of(List.of("--data", "/d"), List.of("--epochs", "3"),

@@ -68,6 +68,18 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aPathWrappedInQuotesInAJobFileIsRefusedNotTakenAsADirectoryNamedWithTheQuotes() throws Exception {
+    assertThat(errorOf(resolver().optOverrides(java.util.Map.of("data.path", "'/data/x'"))).key())
+        .isEqualTo("data.path");
+    java.nio.file.Files.writeString(jobFile, java.nio.file.Files.readString(jobFile).replaceFirst("(?m)^job\\.dir=.*$",
+        "job.dir=\"" + tmp.resolve("q2") + "\""));
+    ConfigException e = errorOf(resolver());
+    assertThat(e.key()).isEqualTo("job.dir");
+    assertThat(e.getMessage()).contains("job.dir = \"" + tmp.resolve("q2") + "\" is wrapped in quotes, which a job "
+        + "file keeps as part of the value").contains("remove them, as in job.dir=" + tmp.resolve("q2"));
+  }
+
+  @Test
   void aNewJobReadsRowsByFileNameAndAJobStoredWithoutTheKeyKeepsSparksReadOrder() {
     JobSpec spec = resolver().build().resolve();
     assertThat(spec.rowsByFileName()).isTrue();
