@@ -142,7 +142,7 @@ final class CheckpointVerifier {
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {
       lines.add(CheckLine.fail(UNREGISTERED_CHECK, m.modelName() + " v" + version
-          + " is not registered; registered: " + registry.registered()
+          + " is not registered; registered: " + registry.registered() + notLoaded(registry)
           + "; put the jar that registers it on the class path (EPOCHAL_CLASSPATH=<jar> bin/epochal ...; "
           + "spark-submit --jars)"));
       return;
@@ -332,8 +332,17 @@ final class CheckpointVerifier {
       return Optional.empty();
     }
     return Optional.of(m.modelName() + " v" + version + " of " + JobSpecResolver.locationText(c.path())
-        + " is not registered; registered: " + registry.registered() + "; put the jar that registers it on the "
-        + "class path (EPOCHAL_CLASSPATH; spark-submit --jars)");
+        + " is not registered; registered: " + registry.registered() + notLoaded(registry) + "; put the jar that "
+        + "registers it on the class path (EPOCHAL_CLASSPATH; spark-submit --jars)");
+  }
+
+  /**
+   * The factories listed on the class path that could not be loaded ({@link ModelRegistry#broken}), as the
+   * refusal of a model they may hold names them; empty when there are none.
+   */
+  private static String notLoaded(ModelRegistry registry) {
+    return registry.broken().isEmpty() ? "" : "; not loaded, from a jar on the class path: "
+        + String.join("; ", registry.broken()) + " (fix or remove that jar)";
   }
 
   /** The optimizer hyperparameters of a manifest: its {@code optimizer.*} keys without the name. */

@@ -66,6 +66,11 @@ final class ModelExport {
       if (refused.isPresent()) {
         return refused.getAsInt();
       }
+      Optional<String> tooLarge = tooLarge(c.model().totalBytes(), format);
+      if (tooLarge.isPresent()) {
+        err.println("epochal: not exported: " + tooLarge.get() + "; nothing was written");
+        return ExitCodes.USAGE;
+      }
       if (format.equals("djl")) {
         int code = exportDjl(c, target, weights);
         if (code == ExitCodes.OK) {
@@ -132,6 +137,24 @@ final class ModelExport {
    * of the moving average ({@code probe.ema_output}), each of which the checkpoint was checked to reproduce before
    * ({@link CheckpointVerifier#refusal}).
    */
+  /** The most weight bytes an exported file holds: 2 GB less room for the model's structure. */
+  static final long MAX_EXPORT_BYTES = Integer.MAX_VALUE - (16L << 20);
+
+  /**
+   * Why weights of {@code bytes} cannot be exported in {@code format}, if they cannot: an ONNX file is one protobuf
+   * message (at most 2 GB), a DJL parameter file one array; said before the weights are copied, not as an
+   * out-of-memory error a larger heap would not cure.
+   */
+  static Optional<String> tooLarge(long bytes, String format) {
+    if (bytes <= MAX_EXPORT_BYTES) {
+      return Optional.empty();
+    }
+    return Optional.of(String.format(java.util.Locale.ROOT, "the model's weights hold %.2f GB, more than %s file "
+        + "can (about 2 GB: %s); load the checkpoint's model.safetensors into the model with PyTorch instead "
+        + "(docs/EXPORT.md)", bytes / 1e9, format.equals("onnx") ? "an ONNX" : "a DJL",
+        format.equals("onnx") ? "protobuf's limit" : "its parameters are written as one array"));
+  }
+
   private static io.epochal.worker.probe.ProbeRecord servedProbe(LoadedCheckpoint c, String weights) {
     io.epochal.worker.probe.ProbeRecord recorded = io.epochal.worker.probe.ProbeRecord.fromStateDict(c.probe());
     return ServedWeights.isAverage(c, weights)

@@ -74,6 +74,47 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aModelFactoryOnTheClassPathThatCannotBeLoadedIsNamedWhereACheckpointsModelIsNotRegistered() throws Exception {
+    Path other = tmp.resolve("broken-factory");
+    try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(other.toUri().toString()).build()) {
+      store.commit(io.epochal.checkpoint.CheckpointContent.builder()
+          .setModel(io.epochal.tensor.StateDict.builder().put("w", io.epochal.tensor.Tensor.ofFloats(new long[] {1},
+              1f)).build())
+          .setManifest(io.epochal.checkpoint.CheckpointManifest.builder().setJobId("team").setEpoch(1)
+              .setModel("team-mlp", "3").build())
+          .build(), epoch -> { });
+    }
+    Path jar = java.nio.file.Files.createDirectories(tmp.resolve("team-jar/META-INF/services"));
+    java.nio.file.Files.writeString(jar.resolve(io.epochal.worker.model.ModelFactory.class.getName()),
+        "com.team.model.TeamMlpFactory\n"); // listed, but its class is not there
+    ClassLoader before = Thread.currentThread().getContextClassLoader();
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {
+        tmp.resolve("team-jar").toUri().toURL()}, before)) {
+      Thread.currentThread().setContextClassLoader(loader);
+      assertThat(run("export", other.resolve("checkpoints/epoch-000001").toString(), "--format", "onnx", "--out",
+          tmp.resolve("t.onnx").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
+      assertThat(err).contains("team-mlp v3 of ").contains("is not registered; registered: ")
+          .contains("; not loaded, from a jar on the class path: ").contains("com.team.model.TeamMlpFactory")
+          .contains("(fix or remove that jar)");
+      assertThat(run("verify", other.toString())).as(out + err).isEqualTo(1);
+      assertThat(out).contains("com.team.model.TeamMlpFactory");
+    } finally {
+      Thread.currentThread().setContextClassLoader(before);
+    }
+  }
+
+  @Test
+  void weightsAnExportedFileCannotHoldAreRefusedBeforeAnythingIsCopiedNamingTheLimitOfEachFormat() {
+    assertThat(ModelExport.tooLarge(ModelExport.MAX_EXPORT_BYTES, "onnx")).isEmpty();
+    assertThat(ModelExport.tooLarge(2_600_000_000L, "onnx")).hasValueSatisfying(why -> assertThat(why)
+        .contains("the model's weights hold 2.60 GB, more than an ONNX file can (about 2 GB: protobuf's limit)")
+        .contains("model.safetensors"));
+    assertThat(ModelExport.tooLarge(ModelExport.MAX_EXPORT_BYTES + 1, "djl")).hasValueSatisfying(why ->
+        assertThat(why).contains("more than a DJL file can"));
+  }
+
+  @Test
   void jobKeysGivenToVerifyOrInspectAreNamedAsIgnoredNotTakenInSilence() {
     for (String cmd : java.util.List.of("verify", "inspect")) {
       assertThat(run(cmd, "--conf", "spark.epochal.train.epoch=4", job.toString())).as(out + err).isEqualTo(0);
