@@ -49,18 +49,24 @@ class VerifyAndExportCommandTest {
     return run.code;
   }
 
-  @Test
-  void exportingACheckpointOfAModelNotOnTheClassPathIsAConfigurationErrorNamingIt() throws Exception {
-    Path other = tmp.resolve("other");
+  /** A job directory {@code name} whose one checkpoint is of model team-mlp v3, which no jar here registers. */
+  private Path teamModelJob(String name) throws Exception {
+    Path dir = tmp.resolve(name);
     try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
-        .setJobDir(other.toUri().toString()).build()) {
+        .setJobDir(dir.toUri().toString()).build()) {
       store.commit(io.epochal.checkpoint.CheckpointContent.builder()
           .setModel(io.epochal.tensor.StateDict.builder().put("w", io.epochal.tensor.Tensor.ofFloats(new long[] {1},
               1f)).build())
-          .setManifest(io.epochal.checkpoint.CheckpointManifest.builder().setJobId("gone").setEpoch(1)
+          .setManifest(io.epochal.checkpoint.CheckpointManifest.builder().setJobId(name).setEpoch(1)
               .setModel("team-mlp", "3").build())
           .build(), epoch -> { });
     }
+    return dir;
+  }
+
+  @Test
+  void exportingACheckpointOfAModelNotOnTheClassPathIsAConfigurationErrorNamingIt() throws Exception {
+    Path other = teamModelJob("other");
     assertThat(run("export", other.resolve("checkpoints/epoch-000001").toString(), "--format", "onnx", "--out",
         tmp.resolve("m.onnx").toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(err).contains("not exported: team-mlp v3 of ").contains("is not registered; registered: ")
@@ -75,16 +81,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void aModelFactoryOnTheClassPathThatCannotBeLoadedIsNamedWhereACheckpointsModelIsNotRegistered() throws Exception {
-    Path other = tmp.resolve("broken-factory");
-    try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
-        .setJobDir(other.toUri().toString()).build()) {
-      store.commit(io.epochal.checkpoint.CheckpointContent.builder()
-          .setModel(io.epochal.tensor.StateDict.builder().put("w", io.epochal.tensor.Tensor.ofFloats(new long[] {1},
-              1f)).build())
-          .setManifest(io.epochal.checkpoint.CheckpointManifest.builder().setJobId("team").setEpoch(1)
-              .setModel("team-mlp", "3").build())
-          .build(), epoch -> { });
-    }
+    Path other = teamModelJob("broken-factory");
     Path jar = java.nio.file.Files.createDirectories(tmp.resolve("team-jar/META-INF/services"));
     java.nio.file.Files.writeString(jar.resolve(io.epochal.worker.model.ModelFactory.class.getName()),
         "com.team.model.TeamMlpFactory\n"); // listed, but its class is not there
