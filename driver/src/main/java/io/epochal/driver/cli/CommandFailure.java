@@ -58,6 +58,11 @@ final class CommandFailure {
         return outOfMemory((OutOfMemoryError) t, err, verbose);
       }
     }
+    // a reflective call's wrapper says nothing (Spark instantiates its serializer so): what it wraps is the failure
+    while ((ex instanceof java.lang.reflect.InvocationTargetException
+        || ex instanceof java.lang.reflect.UndeclaredThrowableException) && ex.getCause() instanceof Exception cause) {
+      ex = cause;
+    }
     int code;
     String what;
     Optional<String> lowHeap = belowSparksMinimumHeap(ex);

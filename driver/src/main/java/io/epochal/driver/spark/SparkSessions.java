@@ -86,6 +86,18 @@ public final class SparkSessions {
   public static final String MAX_RESULT_SIZE = "spark.driver.maxResultSize";
 
   /**
+   * Refuses a {@code spark.serializer} other than Kryo (a {@code --conf}): Epochal's tensors cross the wire through
+   * its Kryo registrator only, and every round would fail and be retried.
+   */
+  static void refuseOtherSerializer(String serializer) {
+    if (!serializer.equals(KryoSerializer.class.getName())) {
+      throw new IllegalArgumentException("spark.serializer = " + serializer + ": Epochal sends its state dicts "
+          + "between driver and executors with Kryo (its own registrator), which every round needs; remove the "
+          + "--conf spark.serializer (other Kryo settings, spark.kryo.registrator among them, are kept)");
+    }
+  }
+
+  /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
    * registrator, Kryo buffer sized for large tensors, no limit on the results a job sends the
    * driver unless spark-submit set one, plan text long enough for wide datasets, and loopback
@@ -252,6 +264,7 @@ public final class SparkSessions {
       Map<String, String> gpuConf = gpus.sparkConf(parsed);
       SparkConf sparkConf = epochalConf(parsed, appName, ui);
       LocalClusterSupport cluster = null;
+      refuseOtherSerializer(conf.getOrDefault("spark.serializer", KryoSerializer.class.getName()));
       boolean ownsHome = false;
       if (parsed.kind() == SparkMaster.Kind.LOCAL_CLUSTER) {
         Path home = localClusterHome;

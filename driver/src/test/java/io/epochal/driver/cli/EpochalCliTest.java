@@ -428,6 +428,18 @@ class EpochalCliTest {
   }
 
   @Test
+  void aRefusalSparkMakesThroughAReflectiveCallIsSaidAsItselfNotAsAnInternalError() {
+    StringWriter err = new StringWriter();
+    int code = new EpochalCli(null, null).handle(new java.lang.reflect.InvocationTargetException(
+        new IllegalArgumentException("[INVALID_KRYO_SERIALIZER_BUFFER_SIZE] The value of the config "
+        + "\"spark.kryoserializer.buffer.max\" must be less than 2048 MiB, but got 4096 MiB.")),
+        new PrintWriter(err, true));
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).startsWith("epochal: [INVALID_KRYO_SERIALIZER_BUFFER_SIZE] The value of the config "
+        + "\"spark.kryoserializer.buffer.max\" must be less than 2048 MiB").doesNotContain("internal error");
+  }
+
+  @Test
   void missingJobFileIsAConfigurationError() {
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", tmp.resolve("nope.properties").toString());
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);

@@ -65,6 +65,14 @@ class SparkSessionsTest {
   }
 
   @Test
+  void aSerializerOtherThanKryoIsRefusedBeforeSparkStartsNotFailedInEveryRound() {
+    assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf("spark.serializer",
+        "org.apache.spark.serializer.JavaSerializer").build()).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("spark.serializer = org.apache.spark.serializer.JavaSerializer: Epochal sends its state "
+            + "dicts between driver and executors with Kryo").hasMessageContaining("remove the --conf spark.serializer");
+  }
+
+  @Test
   void sparksOwnTaskResourceKeysOnALocalMasterAreRefusedInsteadOfWaitingForever() {
     for (String key : List.of("spark.task.resource.gpu.amount", "spark.executor.resource.gpu.amount")) {
       assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf(key, "1").build())
