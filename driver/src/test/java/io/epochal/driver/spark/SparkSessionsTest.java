@@ -69,7 +69,8 @@ class SparkSessionsTest {
     assertThatThrownBy(() -> SparkSessions.builder().setMaster("local[1]").optConf("spark.serializer",
         "org.apache.spark.serializer.JavaSerializer").build()).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("spark.serializer = org.apache.spark.serializer.JavaSerializer: Epochal sends its state "
-            + "dicts between driver and executors with Kryo").hasMessageContaining("remove the --conf spark.serializer");
+            + "dicts between driver and executors with Kryo")
+        .hasMessageContaining("remove the --conf spark.serializer");
   }
 
   @Test
