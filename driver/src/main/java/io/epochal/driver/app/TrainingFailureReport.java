@@ -85,6 +85,10 @@ final class TrainingFailureReport {
             + resume + " --set train.device=gpu and those keys; or continue on the CPU with: " + resume
             + " (a resume trains with train.device = auto unless given another)");
         return ExitCodes.USAGE;
+      case EXECUTORS_FAILING:
+        err.println("epochal: not retried: every attempt gets executors that exit the same way; nothing committed "
+            + "is lost. Fix the executors' setting named above and continue with: " + resume);
+        return ExitCodes.USAGE;
       case NON_FINITE_STATE:
         err.println("epochal: not retried: the same inputs give the same NaN/Inf; no checkpoint was written "
             + "from it");

@@ -3,6 +3,7 @@ package io.epochal.driver.spark;
 import static com.google.common.base.Preconditions.checkNotNull;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -19,6 +20,7 @@ public final class EpochalSpark implements AutoCloseable {
   private final SparkMaster master;
   private final LocalClusterSupport ownedHome;
   private final ExecutorLossReporter.OutOfMemoryCount executorsOutOfMemory = new ExecutorLossReporter.OutOfMemoryCount();
+  private final FailingExecutors failing;
   private volatile boolean stopping;
 
   EpochalSpark(SparkSession session, SparkMaster master, LocalClusterSupport ownedHome) {
@@ -27,6 +29,16 @@ public final class EpochalSpark implements AutoCloseable {
     this.master = master;
     this.ownedHome = ownedHome;
     session.sparkContext().addSparkListener(executorsOutOfMemory);
+    this.failing = new FailingExecutors(jsc::cancelAllJobs);
+    session.sparkContext().addSparkListener(failing);
+  }
+
+  /**
+   * Why this session's executors are deemed unable to run ({@link FailingExecutors}: they kept exiting before
+   * finishing a task, and the running jobs were cancelled), if they are.
+   */
+  public Optional<String> executorsFailing() {
+    return failing.verdict();
   }
 
   /**
@@ -113,7 +125,7 @@ public final class EpochalSpark implements AutoCloseable {
    */
   public void onExecutorLost(Consumer<String> report) {
     session.sparkContext().addSparkListener(new ExecutorLossReporter(report,
-        () -> stopping || ShutdownHookManager.get().isShutdownInProgress()));
+        () -> stopping || ShutdownHookManager.get().isShutdownInProgress(), failing));
   }
 
   /** The gauges of job {@code jobName}'s training in this session's driver metrics ({@link TrainingMetrics}). */

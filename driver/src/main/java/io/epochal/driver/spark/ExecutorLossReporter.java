@@ -23,13 +23,21 @@ final class ExecutorLossReporter extends SparkListener {
   static final String MORE_MEMORY = "give the executors more (spark.executor.memory, spark-submit --executor-memory) "
       + "or train a smaller model";
 
+  /** Executors in a row that exited before finishing a task whose loss is said one by one. */
+  static final int SAID_IN_A_ROW = 3;
+
   private final Consumer<String> report;
   private final BooleanSupplier stopping;
+  private final FailingExecutors failing;
 
-  /** Reports each loss to {@code report}, except while {@code stopping} says the session stops. */
-  ExecutorLossReporter(Consumer<String> report, BooleanSupplier stopping) {
+  /**
+   * Reports each loss to {@code report}, except while {@code stopping} says the session stops; of executors that
+   * keep exiting before they finish a task ({@code failing}), the first {@value #SAID_IN_A_ROW} only, then one line.
+   */
+  ExecutorLossReporter(Consumer<String> report, BooleanSupplier stopping, FailingExecutors failing) {
     this.report = checkNotNull(report, "report");
     this.stopping = checkNotNull(stopping, "stopping");
+    this.failing = checkNotNull(failing, "failing");
   }
 
   /** Whether Spark removed an executor for {@code reason} because it ran out of memory. */
@@ -40,6 +48,16 @@ final class ExecutorLossReporter extends SparkListener {
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
     if (stopping.getAsBoolean()) {
+      return;
+    }
+    // the listeners run in the order added: the count already holds this loss
+    int inARow = failing.inARow();
+    if (inARow > SAID_IN_A_ROW) {
+      if (inARow == SAID_IN_A_ROW + 1) {
+        report.accept("executors keep exiting before they finish a task (" + inARow + " in a row; the last: "
+            + removed.reason() + "); further such losses are not said one by one, and the run stops after "
+            + FailingExecutors.LIMIT);
+      }
       return;
     }
     String again = "Spark runs its tasks again on the executors left (or on new ones the cluster starts); a round "

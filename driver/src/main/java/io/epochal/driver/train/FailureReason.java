@@ -29,6 +29,12 @@ public enum FailureReason {
    * of this run; a resume with other placement keys continues the job.
    */
   DEVICE_UNAVAILABLE(false),
+  /**
+   * The cluster's executors keep exiting before they finish a task (an executor JVM that cannot start: a setting
+   * such as {@code spark.executor.extraJavaOptions}, a missing library): every attempt gets the same executors. A
+   * configuration error of this run's Spark; a resume with the setting fixed continues the job.
+   */
+  EXECUTORS_FAILING(false),
   /** The input data or the configuration is wrong; retrying cannot help. */
   BAD_INPUT(false),
   /**

@@ -27,6 +27,10 @@ final class StopCauses {
 
     /** {@link #ranOutOfHeap} of {@code e}, a failure of the work begun at this window. */
     TrainingException judge(TrainingException e, EpochalSpark spark) {
+      java.util.Optional<String> failing = spark.executorsFailing();
+      if (failing.isPresent() && e.reason().retryable()) { // its jobs were cancelled for it: the cause, not retried
+        return new TrainingException(FailureReason.EXECUTORS_FAILING, e.epoch(), e.round(), failing.get(), e);
+      }
       boolean local = spark.jsc().isLocal();
       return ranOutOfHeap(e, local, spark.executorsOutOfMemory() - executorsOutOfMemory,
           driverEvidence(local, heap.exhaustion(), heap.threadKilled()));

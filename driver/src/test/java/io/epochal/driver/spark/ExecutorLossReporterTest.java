@@ -13,7 +13,7 @@ class ExecutorLossReporterTest {
   @Test
   void aLostExecutorIsReportedInOneLineSayingNothingIsLost() {
     List<String> lines = new ArrayList<>();
-    new ExecutorLossReporter(lines::add, () -> false)
+    new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }))
         .onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "0", "Command exited with code 137"));
     assertThat(lines).singleElement().asString()
         .startsWith("executor 0 lost (Command exited with code 137): Spark runs its tasks again")
@@ -27,7 +27,7 @@ class ExecutorLossReporterTest {
     for (SparkListenerExecutorRemoved removed : List.of(
         new SparkListenerExecutorRemoved(1L, "2", "Command exited with code 52"),
         new SparkListenerExecutorRemoved(2L, "3", "Command exited with code 137"))) {
-      new ExecutorLossReporter(lines::add, () -> false).onExecutorRemoved(removed);
+      new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { })).onExecutorRemoved(removed);
       count.onExecutorRemoved(removed);
     }
     assertThat(lines.get(0)).startsWith("executor 2 ran out of memory (Command exited with code 52, Spark's exit on an "
@@ -39,10 +39,33 @@ class ExecutorLossReporterTest {
   }
 
   @Test
+  void executorsThatKeepExitingBeforeAnyTaskAreSaidAFewTimesThenCancelTheJobsOnceWithTheirCause() {
+    List<String> lines = new ArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
+    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet);
+    ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, () -> false, failing);
+    // removed by the driver (dynamic allocation): no exit of the executor's own
+    failing.onExecutorRemoved(new SparkListenerExecutorRemoved(0L, "0", "Executor killed by driver."));
+    assertThat(failing.inARow()).isZero();
+    for (int i = 1; i <= 12; i++) {
+      SparkListenerExecutorRemoved removed = new SparkListenerExecutorRemoved(i, Integer.toString(i),
+          "Command exited with code 1");
+      failing.onExecutorRemoved(removed); // added first, as the session adds it
+      reporter.onExecutorRemoved(removed);
+    }
+    assertThat(cancels.get()).isOne();
+    assertThat(failing.verdict()).hasValueSatisfying(v -> assertThat(v).startsWith("8 executors in a row exited "
+        + "before they finished a task (the last: Command exited with code 1)"));
+    assertThat(lines).hasSize(ExecutorLossReporter.SAID_IN_A_ROW + 1);
+    assertThat(lines.get(ExecutorLossReporter.SAID_IN_A_ROW)).startsWith("executors keep exiting before they finish "
+        + "a task (4 in a row; the last: Command exited with code 1)");
+  }
+
+  @Test
   void executorsRemovedWhileTheSessionStopsAreNotReported() {
     List<String> lines = new ArrayList<>();
     AtomicBoolean stopping = new AtomicBoolean();
-    ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, stopping::get);
+    ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, stopping::get, new FailingExecutors(() -> { }));
     stopping.set(true);
     reporter.onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "1", "Worker shutting down"));
     assertThat(lines).isEmpty();
