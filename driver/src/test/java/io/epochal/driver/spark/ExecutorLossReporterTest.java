@@ -65,7 +65,8 @@ class ExecutorLossReporterTest {
   void executorsRemovedWhileTheSessionStopsAreNotReported() {
     List<String> lines = new ArrayList<>();
     AtomicBoolean stopping = new AtomicBoolean();
-    ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, stopping::get, new FailingExecutors(() -> { }));
+    ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, stopping::get,
+        new FailingExecutors(() -> { }));
     stopping.set(true);
     reporter.onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "1", "Worker shutting down"));
     assertThat(lines).isEmpty();
