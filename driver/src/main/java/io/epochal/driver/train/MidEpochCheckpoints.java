@@ -44,12 +44,15 @@ final class MidEpochCheckpoints implements Closeable {
   private final CheckpointStore store;
   private final int everyRounds;
   private final long everyNanos;
+  private final int epochs;
   private final TrainingListener listener;
 
-  private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, TrainingListener listener) {
+  private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, int epochs,
+      TrainingListener listener) {
     this.store = checkNotNull(store, "store");
     this.everyRounds = everyRounds;
     this.everyNanos = everyMillis * 1_000_000;
+    this.epochs = epochs;
     this.listener = checkNotNull(listener, "listener");
   }
 
@@ -58,7 +61,8 @@ final class MidEpochCheckpoints implements Closeable {
     CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(new org.apache.hadoop.fs.Path(spec.jobDir()).toString())
         .optConfiguration(dir.fileSystem().getConf()).optSeries(CheckpointSeries.STEPS).build();
     io.epochal.params.HyperParameters keys = spec.toHyperParameters();
-    return new MidEpochCheckpoints(store, MidEpochKeys.everyNRounds(keys), MidEpochKeys.everyMillis(keys), listener);
+    return new MidEpochCheckpoints(store, MidEpochKeys.everyNRounds(keys), MidEpochKeys.everyMillis(keys),
+        spec.epochs(), listener);
   }
 
   /**
@@ -173,11 +177,17 @@ final class MidEpochCheckpoints implements Closeable {
     }
     Optional<LoadedCheckpoint> found = latest.checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
         .map(at -> at.continues(completed, step, damagedEpochs)) // one without a round is refused by the resume
-        .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step));
+        .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step)
+        && c.manifest().epoch() < epochs); // resume --epochs N of a job inside epoch N + 1: it ends at N
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is missing: trained again
-        if (!damaged.contains(e.epoch())) {
+        boolean beyond = e.manifest().map(m -> m.epoch() >= epochs).orElse(false);
+        if (beyond) {
+          listener.message("removing mid-epoch checkpoint " + JobSpecResolver.locationText(store.checkpointsDir())
+              + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it holds rounds of epoch " + (e.manifest().get()
+              .epoch() + 1) + ", beyond train.epochs = " + epochs + ", which the job now ends at");
+        } else if (!damaged.contains(e.epoch())) {
           listener.warning("removing mid-epoch checkpoint " + JobSpecResolver.locationText(
               store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it does not continue the "
               + "newest verified checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step "

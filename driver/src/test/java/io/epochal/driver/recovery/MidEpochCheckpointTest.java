@@ -577,4 +577,25 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
     assertThat(finalManifest(dir).globalStep()).isEqualTo(reference.globalStep());
   }
+
+  @Test
+  void aResumeEndingTheJobAtItsNewestEpochCheckpointRemovesTheMidEpochCheckpointAfterItAndTrainsNothing()
+      throws Exception {
+    String dir = root.resolve("ended-before-mid-epoch").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    io.epochal.job.JobSpec stored = new io.epochal.job.JobSpecStore(org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(dir)).read().orElseThrow();
+
+    // resume --epochs 1: the job ends at epoch 1, which is committed
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = TrainingJob.builder().setSpec(spec(dir, Map.of("checkpoint.every_n_rounds", "3",
+        "train.epochs", "1"))).setSpark(spark).optListener(resumed).optAmendedFrom(stored).build().run();
+
+    assertThat(resumed.rounds).isEmpty();
+    assertThat(resumed.messages).anySatisfy(m -> assertThat(m).contains("removing mid-epoch checkpoint ")
+        .contains("step-000000028: it holds rounds of epoch 2, beyond train.epochs = 1"));
+    assertThat(outcome.globalStep()).as("epoch 1's, not the mid-epoch checkpoint's").isEqualTo(16);
+    assertThat(midEpochDirs(dir)).isEmpty();
+  }
 }
