@@ -166,6 +166,14 @@ def main(job, epoch):
     else:
         optimizer = torch.optim.SGD(param_groups, lr=lr, momentum=hp["optimizer.momentum"],
                                     dampening=hp["optimizer.dampening"], nesterov=hp["optimizer.nesterov"])
+    # schedule.cycle_momentum: Epochal steps with the scheduled momentum (beta1), as torch's OneCycleLR sets it
+    momentum = manifest["lr_schedule"].get("schedule.momentum")
+    if momentum is not None:
+        for group in optimizer.param_groups:
+            if "betas" in group:
+                group["betas"] = (float(momentum), group["betas"][1])
+            else:
+                group["momentum"] = float(momentum)
     saved = load(os.path.join(here, "optimizer.safetensors"))
     sd = optimizer.state_dict()
     for i, pname in enumerate(order):
@@ -215,12 +223,15 @@ def main(job, epoch):
     for pname, p in model.named_parameters():
         diffs = [("weights", difference(p.detach(), expected[pname]))]
         for k, v in optimizer.state[p].items():
+            if v is None:  # torch 1.13's SGD keeps momentum_buffer None without momentum; Epochal keeps nothing
+                continue
             key = f"{pname}.{k}"
             if key in expected_state:
                 diffs.append((k, difference(v, expected_state[key])))
             else:
                 diffs.append((k, float("inf")))
-        if not optimizer.state[p] and any(n.startswith(pname + ".") for n in expected_state):
+        if not any(v is not None for v in optimizer.state[p].values()) and any(
+                n.startswith(pname + ".") for n in expected_state):
             diffs.append(("state", float("inf")))  # Epochal kept state torch did not
         worst = max([worst] + [d for _, d in diffs])
         print(f"  {pname:20s} " + "  ".join(f"{k} {d:.3g}" for k, d in diffs))
