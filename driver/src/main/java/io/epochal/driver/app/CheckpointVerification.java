@@ -171,7 +171,7 @@ final class CheckpointVerification {
       if (t.isCheckpoint()) {
         deleted = List.of(); // the one asked for is gone: that is its result
         results.replaceAll((e, lines) -> CheckpointVerifier.deleted(lines)
-            ? List.of(CheckLine.fail(lines.get(0).check(), lines.get(0).detail())) : lines);
+            ? List.of(CheckLine.fail(lines.get(0).id(), lines.get(0).check(), lines.get(0).detail())) : lines);
       } else {
         results.keySet().removeAll(deleted);
         if (results.isEmpty() && mid == null) { // every one chosen went while it was checked, none is left
@@ -283,7 +283,7 @@ final class CheckpointVerification {
       spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
     } catch (IOException | RuntimeException e) {
       if (!passed.isEmpty()) { // said, not left out: a resume of this job fails on it
-        passed.get(passed.size() - 1).getValue().add(CheckLine.warn(CheckpointVerifier.JOB_SPEC_CHECK,
+        passed.get(passed.size() - 1).getValue().add(CheckLine.warn(CheckLine.Id.JOB_SPEC, CheckpointVerifier.JOB_SPEC_CHECK,
             "not checked: " + e.getMessage()));
       }
       return;
@@ -409,7 +409,8 @@ final class CheckpointVerification {
       c.put("ok", !failed(lines));
       ArrayNode checks = c.putArray("checks");
       for (CheckLine l : lines) {
-        checks.addObject().put("status", l.status().name()).put("check", l.check()).put("detail", l.detail());
+        checks.addObject().put("id", l.id().json()).put("status", l.status().name()).put("check", l.check())
+            .put("detail", l.detail());
       }
     });
     return root.toString();

@@ -223,6 +223,21 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aChecksIdInJsonIsTheSameWhetherItPassesOrFailsThoughItsTextDiffers() throws IOException {
+    assertThat(run("verify", "--json", checkpoint.toString())).isZero();
+    JsonNode passed = new ObjectMapper().readTree(out).get("checkpoints").get(0).get("checks");
+    assertThat(passed).extracting(check -> check.get("id").asText()).startsWith("manifest", "format_version",
+        "files", "structure", "model_registered").contains("state_dict", "optimizer", "probe");
+    flipLastByte(checkpoint.resolve("model.safetensors"));
+    assertThat(run("verify", "--json", checkpoint.toString())).isEqualTo(1);
+    JsonNode failed = new ObjectMapper().readTree(out).get("checkpoints").get(0).get("checks");
+    JsonNode files = failed.get(failed.size() - 1);
+    assertThat(files.get("status").asText()).isEqualTo("FAIL");
+    assertThat(files.get("id").asText()).isEqualTo("files");
+    assertThat(files.get("check").asText()).isNotEqualTo(passed.get(2).get("check").asText());
+  }
+
+  @Test
   void corruptedModelFileFailsWithExitOne() throws IOException {
     Path model = checkpoint.resolve("model.safetensors");
     flipLastByte(model);
