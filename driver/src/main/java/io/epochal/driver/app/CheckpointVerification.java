@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.driver.app.CheckLine.Id;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -283,7 +284,7 @@ final class CheckpointVerification {
       spec = new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
     } catch (IOException | RuntimeException e) {
       if (!passed.isEmpty()) { // said, not left out: a resume of this job fails on it
-        passed.get(passed.size() - 1).getValue().add(CheckLine.warn(CheckLine.Id.JOB_SPEC, CheckpointVerifier.JOB_SPEC_CHECK,
+        passed.get(passed.size() - 1).getValue().add(CheckLine.warn(Id.JOB_SPEC, CheckpointVerifier.JOB_SPEC_CHECK,
             "not checked: " + e.getMessage()));
       }
       return;

@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.driver.app.CheckLine.Id;
 import io.epochal.checkpoint.CheckpointDeletedException;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
@@ -77,14 +78,15 @@ final class CheckpointVerifier {
       }
     } catch (CheckpointDeletedException e) {
       lines.clear(); // what was checked of it no longer matters
-      lines.add(CheckLine.warn(CheckLine.Id.DELETED, DELETED, e.detail()));
+      lines.add(CheckLine.warn(Id.DELETED, DELETED, e.detail()));
     } catch (Exception e) {
       if (gone(entry)) {
         lines.clear();
-        lines.add(CheckLine.warn(CheckLine.Id.DELETED, DELETED, new CheckpointDeletedException(entry.epoch(), entry.path(), e).detail()));
+        lines.add(CheckLine.warn(Id.DELETED,
+            DELETED, new CheckpointDeletedException(entry.epoch(), entry.path(), e).detail()));
         return lines;
       }
-      lines.add(CheckLine.fail(CheckLine.Id.READABLE, "checkpoint readable and reproducible", e.getClass().getSimpleName() + ": "
+      lines.add(CheckLine.fail(Id.READABLE, "checkpoint readable and reproducible", e.getClass().getSimpleName() + ": "
           + e.getMessage()));
     }
     return lines;
@@ -94,35 +96,38 @@ final class CheckpointVerifier {
     if (entry.manifest().isEmpty()) {
       String problem = entry.manifestProblem().orElse("manifest missing");
       if (problem.contains("format_version")) {
-        lines.add(CheckLine.pass(CheckLine.Id.MANIFEST_JSON, "manifest.json is JSON"));
-        lines.add(CheckLine.fail(CheckLine.Id.FORMAT_VERSION, "format version supported (this build reads up to "
+        lines.add(CheckLine.pass(Id.MANIFEST_JSON, "manifest.json is JSON"));
+        lines.add(CheckLine.fail(Id.FORMAT_VERSION, "format version supported (this build reads up to "
             + CheckpointManifest.FORMAT_VERSION + ")", problem));
       } else if (problem.contains("manifest_sha256")) {
-        lines.add(CheckLine.pass(CheckLine.Id.MANIFEST_JSON, "manifest.json is JSON"));
-        lines.add(CheckLine.fail(CheckLine.Id.MANIFEST_DIGEST, "manifest matches its own SHA-256 (manifest_sha256)", problem));
+        lines.add(CheckLine.pass(Id.MANIFEST_JSON, "manifest.json is JSON"));
+        lines.add(CheckLine.fail(Id.MANIFEST_DIGEST, "manifest matches its own SHA-256 (manifest_sha256)", problem));
       } else if (problem.contains("is a file, not a checkpoint directory")) {
-        lines.add(CheckLine.fail(CheckLine.Id.DIRECTORY, "a checkpoint directory", problem));
+        lines.add(CheckLine.fail(Id.DIRECTORY, "a checkpoint directory", problem));
       } else if (problem.contains(CheckpointManifest.FILE_NAME + " is missing")) {
-        lines.add(CheckLine.fail(CheckLine.Id.MANIFEST_EXISTS, CheckpointManifest.FILE_NAME + " exists", problem));
+        lines.add(CheckLine.fail(Id.MANIFEST_EXISTS, CheckpointManifest.FILE_NAME + " exists", problem));
       } else {
-        lines.add(CheckLine.fail(CheckLine.Id.MANIFEST, "manifest parses", problem));
+        lines.add(CheckLine.fail(Id.MANIFEST, "manifest parses", problem));
       }
       return;
     }
     CheckpointManifest m = entry.manifest().get();
-    lines.add(CheckLine.pass(CheckLine.Id.MANIFEST, "manifest parses"));
-    lines.add(CheckLine.pass(CheckLine.Id.FORMAT_VERSION, "format version " + m.formatVersion() + " supported (this build reads up to "
+    lines.add(CheckLine.pass(Id.MANIFEST, "manifest parses"));
+    lines.add(CheckLine.pass(Id.FORMAT_VERSION,
+        "format version " + m.formatVersion() + " supported (this build reads up to "
         + CheckpointManifest.FORMAT_VERSION + ")"));
     VerificationReport report = store.verify(entry);
     if (!report.ok()) {
-      lines.add(CheckLine.fail(CheckLine.Id.FILES, "every file's size and SHA-256 match the manifest", String.join("; ",
+      lines.add(CheckLine.fail(Id.FILES, "every file's size and SHA-256 match the manifest", String.join("; ",
           report.problems())));
       return;
     }
-    lines.add(CheckLine.pass(CheckLine.Id.FILES, "every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
+    lines.add(CheckLine.pass(Id.FILES,
+        "every file's size and SHA-256 match the manifest (" + m.files().size() + " files)"));
     List<String> unlisted = unlisted(entry, m);
     if (!unlisted.isEmpty()) {
-      lines.add(CheckLine.warn(CheckLine.Id.UNLISTED_FILES, "files the manifest does not list", "not part of the checkpoint, never read: "
+      lines.add(CheckLine.warn(Id.UNLISTED_FILES,
+          "files the manifest does not list", "not part of the checkpoint, never read: "
           + String.join(", ", unlisted)));
     }
     LoadedCheckpoint c;
@@ -135,79 +140,80 @@ final class CheckpointVerifier {
     } catch (CheckpointDeletedException e) {
       throw e;
     } catch (io.epochal.checkpoint.CheckpointException e) {
-      lines.add(CheckLine.fail(CheckLine.Id.STRUCTURE, structure, e.getMessage()));
+      lines.add(CheckLine.fail(Id.STRUCTURE, structure, e.getMessage()));
       return;
     }
-    lines.add(CheckLine.pass(CheckLine.Id.STRUCTURE, structure));
+    lines.add(CheckLine.pass(Id.STRUCTURE, structure));
     int version = Integer.parseInt(m.modelVersion());
     if (!registry.contains(m.modelName(), version)) {
-      lines.add(CheckLine.fail(CheckLine.Id.MODEL_REGISTERED, UNREGISTERED_CHECK, m.modelName() + " v" + version
+      lines.add(CheckLine.fail(Id.MODEL_REGISTERED, UNREGISTERED_CHECK, m.modelName() + " v" + version
           + " is not registered; registered: " + registry.registered() + notLoaded(registry)
           + "; put the jar that registers it on the class path (EPOCHAL_CLASSPATH=<jar> bin/epochal ...; "
           + "spark-submit --jars)"));
       return;
     }
-    lines.add(CheckLine.pass(CheckLine.Id.MODEL_REGISTERED, "model " + m.modelName() + " v" + version + " is registered"));
+    lines.add(CheckLine.pass(Id.MODEL_REGISTERED, "model " + m.modelName() + " v" + version + " is registered"));
     EngineCompatibility compat = EngineCompatibility.compare(m.versions(), runtime);
     if (compat.differences().isEmpty()) {
-      lines.add(CheckLine.pass(CheckLine.Id.RUNTIME, "written with this runtime (" + runtimeLabel() + ")"));
+      lines.add(CheckLine.pass(Id.RUNTIME, "written with this runtime (" + runtimeLabel() + ")"));
     } else {
-      lines.add(CheckLine.warn(CheckLine.Id.RUNTIME, "written with another runtime", compat.warning(c.path())));
+      lines.add(CheckLine.warn(Id.RUNTIME, "written with another runtime", compat.warning(c.path())));
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       try {
         model.loadStateDict(c.model());
       } catch (IllegalArgumentException e) {
-        lines.add(CheckLine.fail(CheckLine.Id.STATE_DICT, "state dict matches the model's names and shapes", e.getMessage()));
+        lines.add(CheckLine.fail(Id.STATE_DICT, "state dict matches the model's names and shapes", e.getMessage()));
         return;
       }
-      lines.add(CheckLine.pass(CheckLine.Id.STATE_DICT, "state dict matches the model's names and shapes (" + c.model().size()
+      lines.add(CheckLine.pass(Id.STATE_DICT, "state dict matches the model's names and shapes (" + c.model().size()
           + " tensors)"));
       String optimizer = m.hyperParameters().getString("optimizer.name");
       Optional<String> optimizerUnfit = CheckpointFit.optimizerMismatch(model, optimizer, optimizerParams(m),
           c.optimizer());
       String optimizerCheck = "optimizer state fits optimizer " + optimizer + " of the model";
       if (optimizerUnfit.isPresent()) {
-        lines.add(CheckLine.fail(CheckLine.Id.OPTIMIZER, optimizerCheck, optimizerUnfit.get()));
+        lines.add(CheckLine.fail(Id.OPTIMIZER, optimizerCheck, optimizerUnfit.get()));
         return;
       }
-      lines.add(CheckLine.pass(CheckLine.Id.OPTIMIZER, optimizerCheck + " (" + c.optimizer().size() + " tensors)"));
+      lines.add(CheckLine.pass(Id.OPTIMIZER, optimizerCheck + " (" + c.optimizer().size() + " tensors)"));
       double emaDecay = io.epochal.driver.config.EmaKeys.decay(m.hyperParameters());
       if (emaDecay > 0 || !c.ema().isEmpty()) {
         Optional<String> emaUnfit = CheckpointFit.emaMismatch(c, emaDecay);
         String emaCheck = "moving average (ema.safetensors) matches the model's names and shapes";
         if (emaUnfit.isPresent()) {
-          lines.add(CheckLine.fail(CheckLine.Id.EMA, emaCheck, emaUnfit.get()));
+          lines.add(CheckLine.fail(Id.EMA, emaCheck, emaUnfit.get()));
           return;
         }
-        lines.add(CheckLine.pass(CheckLine.Id.EMA, emaCheck + " (" + c.ema().size() + " tensors, decay " + emaDecay + ")"));
+        lines.add(CheckLine.pass(Id.EMA, emaCheck + " (" + c.ema().size() + " tensors, decay " + emaDecay + ")"));
       }
       if (m.probeDigest().isPresent()) {
         Optional<String> digest = CheckpointFit.probeDigestMismatch(m, c.probe());
         String digestCheck = "recorded probe output matches the manifest's probe_sha256";
         if (digest.isPresent()) {
-          lines.add(CheckLine.fail(CheckLine.Id.PROBE_DIGEST, digestCheck, digest.get()));
+          lines.add(CheckLine.fail(Id.PROBE_DIGEST, digestCheck, digest.get()));
           return;
         }
-        lines.add(CheckLine.pass(CheckLine.Id.PROBE_DIGEST, digestCheck));
+        lines.add(CheckLine.pass(Id.PROBE_DIGEST, digestCheck));
       }
       String how = compat.probeTolerance().describe();
       Optional<String> unreadable = CheckpointFit.probeUnreadable(c.probe());
       if (unreadable.isPresent()) {
-        lines.add(CheckLine.fail(CheckLine.Id.PROBE, "probe output reproduced " + how, unreadable.get()));
+        lines.add(CheckLine.fail(Id.PROBE, "probe output reproduced " + how, unreadable.get()));
         return;
       }
       try {
         Probe.check(model, ProbeRecord.fromStateDict(c.probe()), compat.probeTolerance());
-        lines.add(CheckLine.pass(CheckLine.Id.PROBE, "probe output reproduced " + how));
+        lines.add(CheckLine.pass(Id.PROBE, "probe output reproduced " + how));
       } catch (io.epochal.worker.probe.ProbeMismatchException e) {
-        lines.add(CheckLine.fail(CheckLine.Id.PROBE, "probe output reproduced " + how, e.getMessage()));
+        lines.add(CheckLine.fail(Id.PROBE, "probe output reproduced " + how, e.getMessage()));
         return;
       }
       if (!c.ema().isEmpty()) {
         String averageCheck = "moving average's probe output (probe.ema_output) reproduced " + how;
         Optional<String> average = CheckpointFit.averageNotReproduced(model, c, compat.probeTolerance());
-        lines.add(average.isPresent() ? CheckLine.fail(CheckLine.Id.EMA_PROBE, averageCheck, average.get()) : CheckLine.pass(CheckLine.Id.EMA_PROBE, averageCheck));
+        lines.add(average.isPresent() ? CheckLine.fail(Id.EMA_PROBE, averageCheck, average.get())
+            : CheckLine.pass(Id.EMA_PROBE, averageCheck));
       }
     }
   }
@@ -225,9 +231,10 @@ final class CheckpointVerifier {
         spec.getHyperParameters());
     String check = JOB_SPEC_CHECK;
     if (diff.isEmpty()) {
-      return CheckLine.pass(CheckLine.Id.JOB_SPEC, check);
+      return CheckLine.pass(Id.JOB_SPEC, check);
     }
-    return CheckLine.fail(CheckLine.Id.JOB_SPEC, check, "it differs (checkpoint -> job.json): " + String.join("; ", diff) + "; a resume "
+    return CheckLine.fail(Id.JOB_SPEC,
+        check, "it differs (checkpoint -> job.json): " + String.join("; ", diff) + "; a resume "
         + "refuses the job until job.json holds the spec its checkpoints were trained with: restore it ('bin/epochal "
         + "inspect " + path + "' lists the spec), or train this spec in a new job.dir; if the job's other checkpoints "
         + "agree with job.json ('bin/epochal verify --all'), this checkpoint's manifest is the one that was changed: "

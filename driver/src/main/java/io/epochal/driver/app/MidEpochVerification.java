@@ -1,5 +1,6 @@
 package io.epochal.driver.app;
 
+import io.epochal.driver.app.CheckLine.Id;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointSeries;
@@ -85,16 +86,19 @@ final class MidEpochVerification {
       if (chosen.manifest().isPresent()) {
         CheckpointManifest m = chosen.manifest().get();
         if (at.isPresent() && at.get().continues(completed, after, damaged) && m.epoch() > completed) {
-          lines.add(new CheckLine(CheckLine.Id.CONTINUES, CheckLine.Status.PASS, CONTINUES_CHECK, "it follows damaged "
+          lines.add(new CheckLine(Id.CONTINUES, CheckLine.Status.PASS, CONTINUES_CHECK, "it follows damaged "
               + CheckpointSeries.EPOCHS.name(m.epoch()) + ", whose state it holds, and holds " + at.get().rounds()));
         } else if (m.epoch() != completed) {
-          lines.add(CheckLine.fail(CheckLine.Id.CONTINUES, CONTINUES_CHECK, "its manifest says " + m.epoch() + " epochs were completed "
+          lines.add(CheckLine.fail(Id.CONTINUES,
+              CONTINUES_CHECK, "its manifest says " + m.epoch() + " epochs were completed "
               + "before it, but it follows " + from + ": a resume does not continue it and removes it"));
         } else if (at.isEmpty()) {
-          lines.add(CheckLine.fail(CheckLine.Id.CONTINUES, CONTINUES_CHECK, "its random state records no round, so a resume cannot tell "
+          lines.add(CheckLine.fail(Id.CONTINUES,
+              CONTINUES_CHECK, "its random state records no round, so a resume cannot tell "
               + "where in epoch " + (completed + 1) + " it ends and stops on it"));
         } else {
-          lines.add(new CheckLine(CheckLine.Id.CONTINUES, CheckLine.Status.PASS, CONTINUES_CHECK, "it follows " + from + " and holds "
+          lines.add(new CheckLine(Id.CONTINUES,
+              CheckLine.Status.PASS, CONTINUES_CHECK, "it follows " + from + " and holds "
               + at.get().rounds()));
         }
       }
