@@ -23,7 +23,7 @@ final class ExecutorLossReporter extends SparkListener {
   static final String MORE_MEMORY = "give the executors more (spark.executor.memory, spark-submit --executor-memory) "
       + "or train a smaller model";
 
-  /** Executors in a row that exited before finishing a task whose loss is said one by one. */
+  /** Executors in a row that exited before they registered whose loss is said one by one. */
   static final int SAID_IN_A_ROW = 3;
 
   private final Consumer<String> report;
@@ -32,7 +32,7 @@ final class ExecutorLossReporter extends SparkListener {
 
   /**
    * Reports each loss to {@code report}, except while {@code stopping} says the session stops; of executors that
-   * keep exiting before they finish a task ({@code failing}), the first {@value #SAID_IN_A_ROW} only, then one line.
+   * keep exiting before they start ({@code failing}), the first {@value #SAID_IN_A_ROW} only, then one line.
    */
   ExecutorLossReporter(Consumer<String> report, BooleanSupplier stopping, FailingExecutors failing) {
     this.report = checkNotNull(report, "report");
@@ -54,7 +54,7 @@ final class ExecutorLossReporter extends SparkListener {
     int inARow = failing.inARow();
     if (inARow > SAID_IN_A_ROW) {
       if (inARow == SAID_IN_A_ROW + 1) {
-        report.accept("executors keep exiting before they finish a task (" + inARow + " in a row; the last: "
+        report.accept("executors keep exiting before they start (" + inARow + " in a row; the last: "
             + removed.reason() + "); further such losses are not said one by one, and the run stops after "
             + FailingExecutors.LIMIT);
       }

@@ -7,74 +7,66 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 /**
- * Notices executors that keep exiting before they finish a single task: an executor JVM that cannot start (a
- * wrong {@code spark.executor.extraJavaOptions}, a missing {@code -javaagent} or native library) makes a
- * standalone master start another at once, without limit, and the job's stage waits forever. After {@value #LIMIT}
- * such exits in a row, with no task finished between them, it gives its verdict once and cancels the running
- * jobs (the training thread's failure is then reported as that verdict, not retried). An executor that finished a
- * task, or an exit Spark's driver asked for (dynamic allocation), does not count.
+ * Notices executors that cannot start: an executor JVM that exits before it registers with the driver (a wrong
+ * {@code spark.executor.extraJavaOptions}, a missing {@code -javaagent}) makes a standalone master start another at
+ * once, without limit, while the job's stages wait forever. After {@value #LIMIT} such exits in a row with no
+ * executor alive, it gives its verdict and cancels the running jobs, and again at every such exit after (a job
+ * submitted meanwhile waits too); the training thread's failure is then reported as that cause, not retried. An
+ * executor that registered and was lost later (out of memory, a lost host) does not count, nor do exits while
+ * another executor runs; one that registers takes the verdict back.
  */
 final class FailingExecutors extends SparkListener {
 
-  /** Exits in a row, of executors that finished no task, after which executors are deemed unable to run. */
+  /** Exits in a row of executors that never registered, with none alive, after which executors cannot start. */
   static final int LIMIT = 8;
 
-  private final Set<String> worked = ConcurrentHashMap.newKeySet();
+  private final Set<String> registered = ConcurrentHashMap.newKeySet();
+  private final Set<String> alive = ConcurrentHashMap.newKeySet();
   private final AtomicInteger inARow = new AtomicInteger();
   private final Runnable cancel;
-  private volatile String lastReason = "";
   private volatile String verdict;
 
-  /** Calls {@code cancel} (cancel the running jobs) once, when executors are deemed unable to run. */
+  /** Calls {@code cancel} (cancel the running jobs) at every exit once executors are deemed unable to start. */
   FailingExecutors(Runnable cancel) {
     this.cancel = checkNotNull(cancel, "cancel");
   }
 
   @Override
-  public void onTaskEnd(SparkListenerTaskEnd end) {
-    if (end.reason() instanceof org.apache.spark.Success$) {
-      worked.add(end.taskInfo().executorId());
-      inARow.set(0);
-    }
+  public void onExecutorAdded(SparkListenerExecutorAdded added) {
+    registered.add(added.executorId());
+    alive.add(added.executorId());
+    inARow.set(0);
+    verdict = null; // one starts: what waits may run
   }
 
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-    String reason = removed.reason() == null ? "" : removed.reason();
-    if (worked.contains(removed.executorId()) || !exited(reason)) {
+    String id = removed.executorId();
+    alive.remove(id);
+    if (registered.contains(id) || !alive.isEmpty()) {
       return;
     }
-    lastReason = reason;
-    if (inARow.incrementAndGet() == LIMIT && verdict == null) {
-      verdict = LIMIT + " executors in a row exited before they finished a task (the last: " + reason + "): their "
-          + "JVM cannot start or run, as a setting such as spark.executor.extraJavaOptions, spark.executor."
-          + "extraClassPath or spark.executor.memory, or a missing -javaagent or native library causes; the "
-          + "executors' stderr (the worker's work directory, <app-id>/<executor-id>/stderr) says why. Fix that "
-          + "setting and resume; nothing committed is lost";
+    String reason = removed.reason() == null ? "" : removed.reason();
+    if (inARow.incrementAndGet() >= LIMIT) {
+      verdict = inARow.get() + " executors in a row exited before they registered with the driver (the last: "
+          + reason + "): their JVM cannot start, as a setting such as spark.executor.extraJavaOptions, "
+          + "spark.executor.extraClassPath or spark.executor.memory, or a missing -javaagent or native library "
+          + "causes; the executors' stderr (the worker's work directory, <app-id>/<executor-id>/stderr) says why. "
+          + "Fix that setting and resume; nothing committed is lost";
       cancel.run();
     }
   }
 
-  /** Whether {@code reason} is an executor process that exited (or was killed), not one the driver removed. */
-  static boolean exited(String reason) {
-    return reason.contains("exited with code") || reason.contains("external signal");
-  }
-
-  /** How many executors in a row exited before they finished a task; 0 once a task finishes. */
+  /** How many executors in a row exited before they registered, with none alive; 0 once one registers. */
   int inARow() {
     return inARow.get();
   }
 
-  /** The last such exit's reason, as Spark gave it. */
-  String lastReason() {
-    return lastReason;
-  }
-
-  /** Why executors are deemed unable to run, once {@value #LIMIT} exited in a row. */
+  /** Why executors are deemed unable to start, once {@value #LIMIT} exited in a row; empty once one registers. */
   Optional<String> verdict() {
     return Optional.ofNullable(verdict);
   }

@@ -30,9 +30,9 @@ public enum FailureReason {
    */
   DEVICE_UNAVAILABLE(false),
   /**
-   * The cluster's executors keep exiting before they finish a task (an executor JVM that cannot start: a setting
-   * such as {@code spark.executor.extraJavaOptions}, a missing library): every attempt gets the same executors. A
-   * configuration error of this run's Spark; a resume with the setting fixed continues the job.
+   * The cluster's executors keep exiting before they register with the driver (an executor JVM that cannot start:
+   * a setting such as {@code spark.executor.extraJavaOptions}, a missing library): every attempt gets the same
+   * executors. A configuration error of this run's Spark; a resume with the setting fixed continues the job.
    */
   EXECUTORS_FAILING(false),
   /** The input data or the configuration is wrong; retrying cannot help. */

@@ -27,14 +27,25 @@ final class StopCauses {
 
     /** {@link #ranOutOfHeap} of {@code e}, a failure of the work begun at this window. */
     TrainingException judge(TrainingException e, EpochalSpark spark) {
-      java.util.Optional<String> failing = spark.executorsFailing();
-      if (failing.isPresent() && e.reason().retryable()) { // its jobs were cancelled for it: the cause, not retried
-        return new TrainingException(FailureReason.EXECUTORS_FAILING, e.epoch(), e.round(), failing.get(), e);
+      TrainingException cannotStart = executorsFailing(e, spark);
+      if (cannotStart != e) {
+        return cannotStart;
       }
       boolean local = spark.jsc().isLocal();
       return ranOutOfHeap(e, local, spark.executorsOutOfMemory() - executorsOutOfMemory,
           driverEvidence(local, heap.exhaustion(), heap.threadKilled()));
     }
+  }
+
+  /**
+   * {@code e}, or an {@link FailureReason#EXECUTORS_FAILING} failure in its place when {@code spark}'s executors
+   * cannot start and its jobs were cancelled for it ({@link EpochalSpark#executorsFailing}): the cause, not
+   * retried.
+   */
+  static TrainingException executorsFailing(TrainingException e, EpochalSpark spark) {
+    Optional<String> failing = spark.executorsFailing();
+    return failing.isPresent() && e.reason().retryable()
+        ? new TrainingException(FailureReason.EXECUTORS_FAILING, e.epoch(), e.round(), failing.get(), e) : e;
   }
 
   /**

@@ -122,8 +122,12 @@ public final class TrainingJob {
         if (!specRewritten) { // checkpoints to continue from need no starting weights
           starting.checkNewJob();
         }
-        preloaded = jobData.forNewJob();
-        preloadedHeldOut = jobData.heldOut(true).orElse(null);
+        try {
+          preloaded = jobData.forNewJob();
+          preloadedHeldOut = jobData.heldOut(true).orElse(null);
+        } catch (TrainingException e) { // before any attempt: said as an attempt's failure would be
+          throw StopCauses.executorsFailing(e, spark);
+        }
       }
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here

@@ -38,27 +38,49 @@ class ExecutorLossReporterTest {
     assertThat(count.get()).as("only the exit on an OutOfMemoryError").isEqualTo(1);
   }
 
+  private static org.apache.spark.scheduler.SparkListenerExecutorAdded added(String id) {
+    return new org.apache.spark.scheduler.SparkListenerExecutorAdded(0L, id,
+        new org.apache.spark.scheduler.cluster.ExecutorInfo("host", 1, scala.collection.immutable.Map$.MODULE$.empty()));
+  }
+
   @Test
-  void executorsThatKeepExitingBeforeAnyTaskAreSaidAFewTimesThenCancelTheJobsOnceWithTheirCause() {
+  void executorsThatKeepExitingBeforeTheyRegisterAreSaidAFewTimesThenCancelTheJobsAtEveryExitWithTheirCause() {
     List<String> lines = new ArrayList<>();
     java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
     FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet);
     ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, () -> false, failing);
-    // removed by the driver (dynamic allocation): no exit of the executor's own
-    failing.onExecutorRemoved(new SparkListenerExecutorRemoved(0L, "0", "Executor killed by driver."));
-    assertThat(failing.inARow()).isZero();
     for (int i = 1; i <= 12; i++) {
       SparkListenerExecutorRemoved removed = new SparkListenerExecutorRemoved(i, Integer.toString(i),
           "Command exited with code 1");
       failing.onExecutorRemoved(removed); // added first, as the session adds it
       reporter.onExecutorRemoved(removed);
     }
-    assertThat(cancels.get()).isOne();
-    assertThat(failing.verdict()).hasValueSatisfying(v -> assertThat(v).startsWith("8 executors in a row exited "
-        + "before they finished a task (the last: Command exited with code 1)"));
+    assertThat(cancels.get()).as("at the 8th and every one after: a job submitted meanwhile waits too").isEqualTo(5);
+    assertThat(failing.verdict()).hasValueSatisfying(v -> assertThat(v).startsWith("12 executors in a row exited "
+        + "before they registered with the driver (the last: Command exited with code 1)"));
     assertThat(lines).hasSize(ExecutorLossReporter.SAID_IN_A_ROW + 1);
-    assertThat(lines.get(ExecutorLossReporter.SAID_IN_A_ROW)).startsWith("executors keep exiting before they finish "
-        + "a task (4 in a row; the last: Command exited with code 1)");
+    assertThat(lines.get(ExecutorLossReporter.SAID_IN_A_ROW)).startsWith("executors keep exiting before they "
+        + "start (4 in a row; the last: Command exited with code 1)");
+    failing.onExecutorAdded(added("13"));
+    assertThat(failing.verdict()).as("one started: the verdict is taken back").isEmpty();
+    assertThat(failing.inARow()).isZero();
+  }
+
+  @Test
+  void executorsLostAfterTheyRegisteredOrWhileAnotherRunsAreNotTakenForExecutorsThatCannotStart() {
+    java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
+    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet);
+    for (int i = 1; i <= 10; i++) { // out of memory, each after it registered
+      failing.onExecutorAdded(added("oom-" + i));
+      failing.onExecutorRemoved(new SparkListenerExecutorRemoved(i, "oom-" + i, "Command exited with code 52"));
+    }
+    failing.onExecutorAdded(added("healthy"));
+    for (int i = 1; i <= 10; i++) { // a broken host's executors, while a healthy one trains
+      failing.onExecutorRemoved(new SparkListenerExecutorRemoved(i, "bad-" + i, "Command exited with code 1"));
+    }
+    assertThat(failing.inARow()).isZero();
+    assertThat(failing.verdict()).isEmpty();
+    assertThat(cancels.get()).isZero();
   }
 
   @Test

@@ -30,14 +30,14 @@ class FailingExecutorsTest {
           .hasMessageContaining("cancel");
 
       assertThat(spark.executorsFailing()).hasValueSatisfying(why -> assertThat(why)
-          .contains("8 executors in a row exited before they finished a task").contains("exited with code")
+          .contains("executors in a row exited before they registered with the driver").contains("exited with code")
           .contains("spark.executor.extraJavaOptions"));
       TrainingException judged = attempt.judge(new TrainingException(FailureReason.TASK_FAILED, 1, 0,
           "epoch 1 round 1 failed: job cancelled", null), spark);
       assertThat(judged.reason()).isEqualTo(FailureReason.EXECUTORS_FAILING);
       assertThat(judged.reason().retryable()).isFalse();
       assertThat(lines).as("the losses are said a few at a time, not thousands of lines")
-          .hasSizeBetween(2, 4 + 1).last().asString().contains("executors keep exiting before they finish a task");
+          .hasSizeBetween(2, 4 + 1).last().asString().contains("executors keep exiting before they start");
     }
   }
 }
