@@ -40,7 +40,8 @@ class ExecutorLossReporterTest {
 
   private static org.apache.spark.scheduler.SparkListenerExecutorAdded added(String id) {
     return new org.apache.spark.scheduler.SparkListenerExecutorAdded(0L, id,
-        new org.apache.spark.scheduler.cluster.ExecutorInfo("host", 1, scala.collection.immutable.Map$.MODULE$.empty()));
+        new org.apache.spark.scheduler.cluster.ExecutorInfo("host", 1,
+            scala.collection.immutable.Map$.MODULE$.empty()));
   }
 
   @Test
