@@ -36,7 +36,12 @@ final class EpochHistory {
     /** Its directory is there, and its manifest is of a newer format than this build reads (a newer Epochal's). */
     NEWER_FORMAT,
     /** Its directory is gone: retention deleted it (or someone else did). */
-    DELETED
+    DELETED,
+    /**
+     * A resume found it damaged and moved it aside ({@code _damaged-epoch-NNNNNN-<millis>}), continuing from a
+     * mid-epoch checkpoint that held the state after it: the epoch was not trained again.
+     */
+    MOVED_ASIDE
   }
 
   /**
@@ -88,6 +93,22 @@ final class EpochHistory {
             c.newerFormat() ? CheckpointState.NEWER_FORMAT : CheckpointState.DAMAGED)));
       }
     }
+    // gone since a resume moved it aside as damaged (its name says when), not since retention deleted it
+    Map<Long, Long> movedAt = new TreeMap<>();
+    for (CheckpointEntry c : checkpoints) {
+      String name = new org.apache.hadoop.fs.Path(c.path()).getName();
+      if (c.isMovedAside() && name.matches(".*-\\d+$")) {
+        movedAt.merge(c.epoch(), Long.parseLong(name.substring(name.lastIndexOf('-') + 1)), Math::max);
+      }
+    }
+    for (Map.Entry<Long, Epoch> e : line.entrySet()) {
+      Epoch from = e.getValue();
+      Long moved = movedAt.get(e.getKey());
+      if (from.checkpoint() == CheckpointState.DELETED && moved != null
+          && from.committedAt().map(t -> t.toEpochMilli() <= moved).orElse(true)) {
+        e.setValue(new Epoch(from.values(), from.attempt(), from.committedAt(), CheckpointState.MOVED_ASIDE));
+      }
+    }
     // checkpoints the events do not tell of (a history lost or cut short): their manifests are the record
     for (CheckpointEntry c : kept.values()) {
       c.manifest().ifPresent(m -> line.put(c.epoch(), new Epoch(EpochValues.of(m), OptionalInt.empty(),
@@ -101,9 +122,15 @@ final class EpochHistory {
     return epochs;
   }
 
-  /** How many of them have a checkpoint that is still there (readable or not). */
+  /** How many of them have a checkpoint that is still there (readable or not; not moved aside). */
   long checkpointsThere() {
-    return epochs.stream().filter(e -> e.checkpoint() != CheckpointState.DELETED).count();
+    return epochs.stream().filter(e -> e.checkpoint() != CheckpointState.DELETED
+        && e.checkpoint() != CheckpointState.MOVED_ASIDE).count();
+  }
+
+  /** How many of them have a checkpoint that is gone, deleted (by retention), not moved aside as damaged. */
+  long deleted() {
+    return epochs.stream().filter(e -> e.checkpoint() == CheckpointState.DELETED).count();
   }
 
   /**
@@ -115,7 +142,7 @@ final class EpochHistory {
       List<CheckpointEntry> entries) {
     try {
       EpochHistory h = of(new io.epochal.job.JobEventLog(fs, dir).readAll(), entries);
-      long gone = h.epochs().size() - h.checkpointsThere();
+      long gone = h.deleted();
       return gone == 0 ? Optional.empty() : Optional.of("history:     " + h.epochs().size() + " epochs committed, the "
           + "checkpoints of " + gone + " deleted since (retention); 'bin/epochal history "
           + io.epochal.driver.config.ShellWords.location(dir) + "' shows every epoch's metrics");

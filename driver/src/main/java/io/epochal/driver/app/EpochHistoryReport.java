@@ -83,6 +83,7 @@ final class EpochHistoryReport {
         Optional<String> damage = c.newerFormat() ? Optional.empty() : VisibleDamage.visibleDamage(fs, c);
         checkpoints.add(damage.isEmpty() ? c : new CheckpointEntry(c.epoch(), c.path(), null, damage.get()));
       }
+      checkpoints.addAll(store.listMovedAside()); // an epoch whose checkpoint a resume moved aside is not deleted
     }
     EpochHistory history = EpochHistory.of(events, checkpoints);
     if (csv) {
@@ -128,11 +129,13 @@ final class EpochHistoryReport {
     } catch (JobFileFormatException unreadable) {
       // the count of epochs asked for is left out; status names what is wrong with job.json
     }
-    long deleted = epochs.size() - history.checkpointsThere();
+    long deleted = history.deleted();
+    long movedAside = epochs.size() - deleted - history.checkpointsThere();
     out.println("epochs:      " + (epochs.isEmpty() ? "none committed yet" : epochs.size() + " committed"
-        + (of.isPresent() ? " of " + of.getAsLong() : "") + "; " + (deleted == 0 ? "every checkpoint kept"
+        + (of.isPresent() ? " of " + of.getAsLong() : "") + "; " + (deleted + movedAside == 0 ? "every checkpoint kept"
         : history.checkpointsThere() + " checkpoint" + (history.checkpointsThere() == 1 ? "" : "s") + " kept, "
-        + deleted + " deleted (retention), their metrics from the job's history")));
+        + (deleted == 0 ? "" : deleted + " deleted (retention), ") + (movedAside == 0 ? "" : movedAside
+        + " moved aside as damaged (a resume continued past them), ") + "their metrics from the job's history")));
     if (epochs.isEmpty()) {
       return;
     }

@@ -261,7 +261,7 @@ final class JobStatusReport {
     // one after damaged epoch checkpoints holds their state: their epochs are not trained again
     Optional<CheckpointManifest> past = mid.filter(m -> continuedFrom(intact, m));
     // every epoch checkpoint damaged: the mid-epoch one after them holds what a resume continues with
-    Optional<CheckpointManifest> continuedFrom = intact.or(() -> Optional.ofNullable(next));
+    Optional<CheckpointManifest> continuedFrom = past.or(() -> intact).or(() -> Optional.ofNullable(next));
     s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m,
         next)));
     CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
@@ -280,7 +280,8 @@ final class JobStatusReport {
       table.row(out, e.epoch(), m, e.newerFormat() ? "NEWER FORMAT: " + e.manifestProblem().orElse("")
           : damage.map(why -> "DAMAGED: " + why).orElseGet(() -> m.get().createdAt().toString()));
     }
-    EpochHistory.deletedLine(fs, dir, s.entries).ifPresent(out::println);
+    EpochHistory.deletedLine(fs, dir, java.util.stream.Stream.concat(s.entries.stream(), s.movedAside.stream())
+        .toList()).ifPresent(out::println);
     MidEpochListing.statusLine(fs, conf, dir, s.entries).ifPresent(out::println);
     if (damaged > 0) {
       boolean all = damaged == s.entries.size();

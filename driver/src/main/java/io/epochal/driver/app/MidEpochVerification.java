@@ -53,15 +53,17 @@ final class MidEpochVerification {
    * Verifies the newest mid-epoch checkpoint of job {@code jobDir} that follows its newest verified
    * epoch checkpoint {@code newest} (null when the job has none yet), if there is one.
    *
-   * @param damaged the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
-   *     that follows one of them holds its state, and a resume continues from it ({@link MidEpochPosition#continues})
+   * @param found the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
+   *     that follows one of them (or one a resume moved aside) holds its state, and a resume continues from it
+   *     ({@link MidEpochPosition#continues})
    * @param progress where to say that it is being verified, or null
    */
   static Optional<Result> verify(Configuration conf, Path jobDir, CheckpointManifest newest,
-      java.util.Set<Long> damaged, CheckpointVerifier verifier, PrintStream progress) throws IOException {
+      java.util.Set<Long> found, CheckpointVerifier verifier, PrintStream progress) throws IOException {
     if (!jobDir.getFileSystem(conf).exists(new Path(jobDir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
+    java.util.Set<Long> damaged = MidEpochListing.withMovedAside(conf, jobDir, found);
     long completed = newest == null ? 0 : newest.epoch();
     long after = newest == null ? 0 : newest.globalStep();
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
@@ -105,9 +107,10 @@ final class MidEpochVerification {
       String name = new Path(chosen.path()).getName();
       if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
         long passed = at.get().completedEpochs(); // past damaged epoch checkpoints, more than completed
-        return Optional.of(new Result(chosen, lines, "a resume " + (passed > completed ? "moves the damaged epoch "
-            + "checkpoints aside (their epochs are not trained again) and " : "") + "continues epoch " + (passed + 1)
-            + " at round " + (at.get().round() + 1) + " from mid-epoch checkpoint " + name, name));
+        return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (passed + 1) + " at round "
+            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name + (passed > completed ? ", which holds "
+            + "the state after damaged " + CheckpointSeries.EPOCHS.name(passed) + " (moved aside, its epoch not "
+            + "trained again)" : ""), name));
       }
       return Optional.of(instead(steps, chosen, lines, newest, after, damaged,
           chosen.manifest().map(m -> m.epoch() == completed || (m.epoch() > completed

@@ -90,7 +90,8 @@ final class ResumeDryRun {
     // the mid-epoch checkpoint the run continues from, if any; one after damaged epoch checkpoints holds their state
     Optional<LoadedCheckpoint> mid = newest >= epochs ? Optional.empty() : midEpoch(resume.jobDir(), conf, newest,
         loaded.map(c -> c.manifest().globalStep()).orElse(0L), damaged.stream().map(CheckpointProblem::epoch)
-        .collect(java.util.stream.Collectors.toSet()));
+        .collect(java.util.stream.Collectors.toSet()))
+        .filter(c -> c.manifest().epoch() < epochs); // one beyond train.epochs (--epochs) the run removes
     long passed = mid.map(c -> c.manifest().epoch()).orElse(newest); // the epochs it holds, or the checkpoint's
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
@@ -119,7 +120,9 @@ final class ResumeDryRun {
       } else {
         mid = Optional.empty();
       }
-      loaded.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
+      // past damaged epoch checkpoints, the schedule the mid-epoch checkpoint holds
+      Optional<LoadedCheckpoint> scheduled = passed > newest ? mid : loaded;
+      scheduled.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
           .toHyperParameters(), c.manifest().learningRateSchedule()))
           .ifPresent(rate -> err.println("  learning rate: " + rate));
     }

@@ -84,11 +84,14 @@ final class ResumePoint {
 
   /**
    * This point, or the one the newest verified mid-epoch checkpoint that continues it gives ({@link
-   * MidEpochCheckpoints#continuing}), once its hyperparameters and probe are checked as a checkpoint's are.
+   * MidEpochCheckpoints#continuing}; past this point's damaged epoch checkpoints or those of {@code movedAside}),
+   * once its hyperparameters and probe are checked as a checkpoint's are.
    */
-  ResumePoint continuedBy(MidEpochCheckpoints mid, TrainingConfig config, HyperParameters expected,
-      Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
-    java.util.Set<Long> damagedEpochs = new java.util.HashSet<>();
+  ResumePoint continuedBy(MidEpochCheckpoints mid, java.util.Set<Long> movedAside, TrainingConfig config,
+      HyperParameters expected, Map<String, String> versions, TrainingListener listener)
+      throws TrainingException, CheckpointException {
+    // damaged epoch checkpoints, now or when an earlier resume moved them aside continuing such a checkpoint
+    java.util.Set<Long> damagedEpochs = new java.util.HashSet<>(movedAside);
     damaged.forEach(p -> damagedEpochs.add(p.epoch()));
     java.util.Optional<LoadedCheckpoint> c = mid.continuing(completedEpochs, globalStep, damagedEpochs);
     if (c.isEmpty()) {
@@ -271,19 +274,23 @@ final class ResumePoint {
     for (CheckpointProblem p : latest.skipped()) {
       listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
     }
+    java.util.Set<Long> movedAside = new java.util.HashSet<>();
+    if (mid != null) {
+      store.listMovedAside().forEach(e -> movedAside.add(e.epoch()));
+    }
     if (latest.checkpoint().isEmpty()) {
+      if (mid != null) { // a fine-tuned job's first epoch continues without its init.weights, which may be gone
+        ResumePoint none = new ResumePoint(0, 0, StateDict.empty(), null, latest.skipped(), Map.of(), null, null,
+            HyperParameters.empty(), null);
+        ResumePoint within = none.continuedBy(mid, movedAside, config, expected, versions, listener);
+        if (within != none) {
+          return within;
+        }
+      }
       if (!latest.skipped().isEmpty()) {
         listener.warning("no verified checkpoint under " + JobSpecResolver.locationText(store.checkpointsDir()) + " ("
             + latest.skipped().size()
             + " damaged): training starts again from epoch 1");
-      }
-      if (mid != null) { // a fine-tuned job's first epoch continues without its init.weights, which may be gone
-        ResumePoint none = new ResumePoint(0, 0, StateDict.empty(), null, latest.skipped(), Map.of(), null, null,
-            HyperParameters.empty(), null);
-        ResumePoint within = none.continuedBy(mid, config, expected, versions, listener);
-        if (within != none) {
-          return within;
-        }
       }
       StartingWeights.Start f = starting.take();
       return new ResumePoint(0, 0, f.state(), null, latest.skipped(), Map.of(), null, null,
@@ -298,7 +305,7 @@ final class ResumePoint {
     ResumePoint point = new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(),
         latest.skipped(), m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));
-    return mid == null ? point : point.continuedBy(mid, config, expected, versions, listener);
+    return mid == null ? point : point.continuedBy(mid, movedAside, config, expected, versions, listener);
   }
 
   /**

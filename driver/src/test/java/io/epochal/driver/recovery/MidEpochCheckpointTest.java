@@ -569,10 +569,25 @@ class MidEpochCheckpointTest {
             + "whose state it holds, and holds rounds 1-6 of 8 of epoch 2")
         .contains("continues epoch 2 at round 7 from mid-epoch checkpoint step-000000028");
 
+    // the resume stops again before epoch 2 is committed: the next one continues the same checkpoint
+    Rounds stopped = new Rounds("2.8");
+    assertThatThrownBy(() -> run(spec, stopped)).isInstanceOf(IllegalStateException.class);
+    assertThat(stopped.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint ")
+        .contains("epoch 1 is not trained again: mid-epoch checkpoint ").contains("step-000000028"));
+    assertThat(stopped.warnings).noneSatisfy(w -> assertThat(w).contains("training starts again from epoch 1"));
+    assertThat(stopped.rounds.get(0)).isEqualTo("2.7");
+    io.epochal.driver.testing.CliRun movedStatus = io.epochal.driver.testing.CliRun.of("status", jobPath);
+    assertThat(movedStatus.out).as(movedStatus.err).contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8");
+    io.epochal.driver.testing.CliRun movedVerify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
+    assertThat(movedVerify.out).as(movedVerify.err).contains("PASS step-000000028  continues the newest epoch "
+        + "checkpoint: it follows damaged epoch-000001").contains("from mid-epoch checkpoint step-000000028, which "
+        + "holds the state after damaged epoch-000001 (moved aside, its epoch not trained again)");
+    io.epochal.driver.testing.CliRun history = io.epochal.driver.testing.CliRun.of("history", jobPath);
+    assertThat(history.out).as(history.err).contains("1 moved aside as damaged (a resume continued past them)")
+        .contains("moved_aside").doesNotContain("deleted (retention)");
+
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
-    assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint ")
-        .contains("epoch 1 is not trained again: mid-epoch checkpoint ").contains("step-000000028"));
     assertThat(resumed.rounds.get(0)).isEqualTo("2.7");
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
     assertThat(finalManifest(dir).globalStep()).isEqualTo(reference.globalStep());
