@@ -182,7 +182,8 @@ final class CheckpointInspector {
       long newest = latest.checkpoint().map(c -> c.manifest().epoch()).orElse(0L);
       Optional<CheckpointManifest> mid = MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(),
           newest, store.list());
-      if (mid.isPresent() && !t.isMovedAside() && t.epoch() > newest && mid.get().epoch() >= t.epoch()) { // it holds the state after this one
+      // it holds the state after this one
+      if (mid.isPresent() && !t.isMovedAside() && t.epoch() > newest && mid.get().epoch() >= t.epoch()) {
         io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(mid.get())
             .orElseThrow();
         instead = "a resume continues from the mid-epoch checkpoint after epoch " + at.completedEpochs() + ": "
