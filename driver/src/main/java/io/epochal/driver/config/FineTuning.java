@@ -167,7 +167,7 @@ public final class FineTuning {
         + "and clipping leaves it out; buffers (BatchNorm's running statistics) still update in training mode, as "
         + "in PyTorch. A name that matches no trainable parameter, or one that freezes them all, is refused. "
         + "In every epoch, or in the first train.freeze_epochs only. Empty = none.").build());
-    specs.add(ParamSpec.builder(FREEZE_EPOCHS, ParamType.LONG).optDefault(0L).optMin(0).optMax(JobKeys.MAX_EPOCHS)
+    specs.add(ParamSpec.builder(FREEZE_EPOCHS, ParamType.LONG).optDefault(0L).optMin(0).optMax(JobKeys.MAX_EPOCH_COUNT)
         .optDoc("Epochs train.freeze freezes its parameters in, from the first; after them they train, their "
         + "optimizer state starting fresh at their first step, as torch creates it (the new head trains alone, then "
         + "the whole model: Lightning's BackboneFinetuning, with train.lr_scale for the backbone's rate). Needs "

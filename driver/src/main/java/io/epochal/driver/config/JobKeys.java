@@ -48,6 +48,11 @@ public final class JobKeys {
   public static final String EPOCHS = "train.epochs";
   /** The most epochs a job may have ({@value #EPOCHS} and {@code resume --epochs}): checkpoints are epoch-NNNNNN. */
   public static final long MAX_EPOCHS = 999_999L;
+  /**
+   * The most epochs {@code early_stop.patience} and {@code train.freeze_epochs} count (not an epoch's number, so not
+   * bound by its checkpoint's name; a job stored with the limit of earlier builds keeps it).
+   */
+  public static final long MAX_EPOCH_COUNT = 1_000_000L;
   public static final String WORKERS = "train.workers";
   public static final String LOCAL_STEPS = "train.local_steps";
   /** Batches whose gradients one optimizer step sums; 1 = none accumulated. */
@@ -151,7 +156,9 @@ public final class JobKeys {
 
   /** What to say after a value of {@code key} out of its range, where PyTorch gives that value a meaning; or "". */
   static String rangeHint(String key) {
-    return key.equals(SMOOTH_L1_BETA) ? "; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1" : "";
+    return key.equals(SMOOTH_L1_BETA) ? "; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1"
+        : key.equals(EPOCHS) ? "; an epoch's checkpoint is epoch-NNNNNN, six digits: a job stored with more (as earlier "
+        + "builds allowed) is resumed with --epochs " + MAX_EPOCHS + " or fewer" : "";
   }
 
   /** Whether {@code key} is a {@linkplain #PLACEMENT_KEYS placement key}. */
@@ -329,7 +336,7 @@ public final class JobKeys {
     s.add(ParamSpec.builder(BEST_MODE, ParamType.STRING).optDefault("min").optAllowed("min", "max")
         .optDoc("Whether a smaller (min) or larger (max) checkpoint.best_metric is better.").build());
     MidEpochKeys.declare(s);
-    s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCHS, "Early stopping: the job ends after this many "
+    s.add(lng(EARLY_STOP_PATIENCE, 0L, 0.0, (double) MAX_EPOCH_COUNT, "Early stopping: the job ends after this many "
         + "epochs in a row whose early_stop.monitor (by default checkpoint.best_metric in checkpoint.best_mode) did "
         + "not improve on the best so far "
         + "by more than early_stop.min_delta, its train.epochs amended to the epoch it ends at (an AMENDED event says "

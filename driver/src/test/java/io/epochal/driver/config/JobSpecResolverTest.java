@@ -463,7 +463,15 @@ class JobSpecResolverTest {
     assertThatCode(() -> io.epochal.checkpoint.CheckpointManifest.builder().setEpoch(JobKeys.MAX_EPOCHS))
         .doesNotThrowAnyException();
     assertThat(errorOf(resolver().optOverride("train.epochs", Long.toString(JobKeys.MAX_EPOCHS + 1))))
-        .hasMessageContaining("train.epochs = '1000000' (from --set train.epochs) is out of range; give an integer in [1, 999999]");
+        .hasMessageContaining("train.epochs = '1000000' (from --set train.epochs) is out of range; give an integer "
+            + "in [1, 999999]");
+    // a job stored with the limit of earlier builds: says how to resume it; a patience that long is not an epoch
+    HyperParameters hp = resolver().build().resolve().toHyperParameters();
+    assertThatThrownBy(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("train.epochs",
+        1_000_000L).build()))).hasMessageContaining("(from stored job spec) is out of range")
+        .hasMessageContaining("is resumed with --epochs 999999 or fewer");
+    assertThatCode(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("early_stop.patience",
+        1_000_000L).build()))).doesNotThrowAnyException();
   }
 
   @Test
