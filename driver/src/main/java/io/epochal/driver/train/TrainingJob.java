@@ -285,6 +285,11 @@ public final class TrainingJob {
       runStartedFrom = runStartedFrom >= 0 ? runStartedFrom : start.completedEpochs();
       reopening = reopening == null ? null : reopening.retried(); // a retry looks for the newest verified one again
     } catch (CheckpointException e) {
+      if (FailureClassifier.find(e, io.epochal.safetensors.SafetensorsHeapException.class) != null) {
+        // an intact checkpoint this heap cannot index: a retry in this JVM fails the same way
+        throw new TrainingException(FailureReason.DRIVER_OUT_OF_MEMORY, 0, 0, "cannot read the checkpoints under "
+            + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
+      }
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
