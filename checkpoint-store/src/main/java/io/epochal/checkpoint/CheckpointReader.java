@@ -7,7 +7,6 @@ import io.epochal.safetensors.SafetensorsReader;
 import io.epochal.safetensors.TensorAllocator;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
-import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.security.MessageDigest;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -104,9 +102,9 @@ final class CheckpointReader {
         throw new CheckpointCorruptedException(epoch, dir.toString(), dir.getName()
             + " is a file, not a checkpoint directory", e);
       }
-      throw classify(epoch, p, "manifest cannot be read", e);
+      throw ReadFailures.classify(epoch, p, "manifest cannot be read", e);
     } catch (IOException e) {
-      CheckpointException c = classify(epoch, p, "manifest cannot be read", e);
+      CheckpointException c = ReadFailures.classify(epoch, p, "manifest cannot be read", e);
       if (c instanceof CheckpointCorruptedException || loadFs == fs || !ReplicaDamage.blockMissing(e)) {
         throw c;
       }
@@ -306,7 +304,7 @@ final class CheckpointReader {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw classify(epoch, p, entry.name() + " cannot be read", e);
+      throw ReadFailures.classify(epoch, p, entry.name() + " cannot be read", e);
     } catch (OutOfMemoryError e) {
       // the heap or direct memory ran out holding this file's tensors: said with the file and its size
       OutOfMemoryError named = new OutOfMemoryError(e.getMessage() + " while loading " + p + " (" + entry.size()
@@ -403,35 +401,9 @@ final class CheckpointReader {
     }
   }
 
-  /** {@link #classify} of a failed checked read of data file {@code entry}, damage when its replicas all are. */
+  /** {@link ReadFailures#classify} of a failed checked read of data file {@code entry}, damage when its replicas all are. */
   private CheckpointException classifyFile(long epoch, Path p, ManifestFile entry, IOException e) {
-    CheckpointException c = classify(epoch, p, entry.name() + " cannot be read", e);
+    CheckpointException c = ReadFailures.classify(epoch, p, entry.name() + " cannot be read", e);
     return loadFs == fs ? c : ReplicaDamage.judge(loadFs, epoch, p, entry, c);
-  }
-
-  static CheckpointException classify(long epoch, Path p, String what, IOException e) {
-    if (e instanceof FileNotFoundException) {
-      return new CheckpointCorruptedException(epoch, p.toString(), p.getName() + " is missing", e);
-    }
-    if (e instanceof io.epochal.safetensors.SafetensorsHeapException) { // the file may be intact: not damage
-      return new CheckpointException(epoch, p.toString(), what + ": " + e.getMessage(), e);
-    }
-    if (e instanceof SafetensorsFormatException) {
-      return new CheckpointCorruptedException(epoch, p.toString(),
-          p.getName() + " is not a valid safetensors file: " + e.getMessage(), e);
-    }
-    if ((e instanceof EOFException && !connectionClosed(e)) || e instanceof ChecksumException) {
-      return new CheckpointCorruptedException(epoch, p.toString(), what + ": " + e, e);
-    }
-    return new CheckpointException(epoch, p.toString(), what + ": " + e, e);
-  }
-
-  /**
-   * Whether end-of-file {@code e} is a connection the other end closed mid-call (Hadoop's IPC client keeps the
-   * exception's class and says so: a NameNode restarting), an I/O error to retry, not a file shorter than it
-   * should be.
-   */
-  static boolean connectionClosed(IOException e) {
-    return e.getMessage() != null && e.getMessage().contains("End of File Exception between");
   }
 }

@@ -44,19 +44,19 @@ class ConnectionClosedReadTest {
   @Test
   void aHeaderTooLargeForTheFreeHeapIsNotDamageButAFileThatEndsTooSoonIs() {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path("file:/job/checkpoints/epoch-000002/x.safetensors");
-    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsHeapException(
+    assertThat(ReadFailures.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsHeapException(
         "x", "indexing it needs about 900 MiB of heap and 100 MiB are free"))).as("read with a larger heap")
         .isNotInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("MiB are free");
-    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsFormatException(
+    assertThat(ReadFailures.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsFormatException(
         "x", "offsets overlap"))).isInstanceOf(CheckpointCorruptedException.class);
-    assertThat(CheckpointReader.classify(2, p, "x cannot be read", new EOFException("unexpected end of file at 12")))
+    assertThat(ReadFailures.classify(2, p, "x cannot be read", new EOFException("unexpected end of file at 12")))
         .isInstanceOf(CheckpointCorruptedException.class);
   }
 
   @Test
   void aFileThatEndsTooSoonIsStillDamage() {
-    assertThat(CheckpointReader.connectionClosed(new EOFException("unexpected end of file at 12"))).isFalse();
-    assertThat(CheckpointReader.connectionClosed(new EOFException(null))).isFalse();
+    assertThat(ReadFailures.connectionClosed(new EOFException("unexpected end of file at 12"))).isFalse();
+    assertThat(ReadFailures.connectionClosed(new EOFException(null))).isFalse();
   }
 
   /** A local file system whose first look at a path ending in {@code suffix} fails as a closed connection does. */
