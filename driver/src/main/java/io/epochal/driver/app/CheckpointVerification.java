@@ -1,13 +1,9 @@
 package io.epochal.driver.app;
 
 import io.epochal.driver.app.CheckLine.Id;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
 import io.epochal.checkpoint.CheckpointProblem;
-import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.checkpoint.CheckpointStore;
 import io.epochal.checkpoint.LatestCheckpoint;
 import io.epochal.driver.cli.ExitCodes;
@@ -58,12 +54,12 @@ final class CheckpointVerification {
       return verifyTarget(target, all, json);
     } catch (IOException | RuntimeException e) {
       if (json) {
-        out.println(errorJson(target, e.getMessage()));
+        out.println(VerifyJson.error(target, e.getMessage()));
       }
       throw e;
     } catch (OutOfMemoryError e) { // the command reports it (exit 52); the document still says what happened
       if (json) {
-        out.println(errorJson(target, "out of memory: " + e.getMessage()));
+        out.println(VerifyJson.error(target, "out of memory: " + e.getMessage()));
         out.flush();
       }
       throw e;
@@ -124,7 +120,7 @@ final class CheckpointVerification {
             + "verify: mid-epoch checkpoint " + new Path(mid.entry().path()).getName() + " was removed while it was "
             + "verified (by a driver running the job); verify it again");
         if (json) {
-          out.println(errorJson(target, message));
+          out.println(VerifyJson.error(target, message));
         }
         err.println("epochal: " + message);
         return ExitCodes.FAILED;
@@ -182,7 +178,7 @@ final class CheckpointVerification {
               + (gone.size() == 1 ? " was" : " were") + " deleted or moved aside while verified (by a driver "
               + "running the job) and none is published now; verify it again once that driver has committed one";
           if (json) {
-            out.println(errorJson(target, message));
+            out.println(VerifyJson.error(target, message));
           }
           err.println("epochal: " + message);
           return ExitCodes.FAILED;
@@ -241,7 +237,8 @@ final class CheckpointVerification {
         notChecked.put(new Path(mid.entry().path()).getName(), "removed while it was verified (a driver running the "
             + "job wrote a newer one or committed the epoch; not damage)");
       }
-      out.println(toJson(target, ok, results, fallback, notChecked));
+      out.println(VerifyJson.report(target, ok, results, fallback == null ? null : fallback.checkpoint(),
+          fallback == null ? null : fallback.message(), notChecked));
     } else {
       results.forEach((e, lines) -> lines.forEach(l -> out.println(l.status() + " " + new Path(e.path()).getName()
           + "  " + l.check() + (l.detail().isEmpty() ? "" : ": " + l.detail()))));
@@ -380,54 +377,5 @@ final class CheckpointVerification {
 
   private static boolean failed(List<CheckLine> lines) {
     return lines.stream().anyMatch(l -> l.status() == CheckLine.Status.FAIL);
-  }
-
-  private static String toJson(URI target, boolean ok, Map<CheckpointEntry, List<CheckLine>> results,
-      ResumeFallback fallback, Map<String, String> notChecked) {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode root = mapper.createObjectNode();
-    root.put("target", targetText(target));
-    root.put("ok", ok);
-    if (fallback != null) {
-      root.put("resume_picks", fallback.checkpoint());
-      root.put("resume", fallback.message());
-    }
-    ArrayNode skipped = root.putArray("not_checked"); // always there: a script tells "none" from "not said"
-    notChecked.forEach((name, why) -> skipped.addObject().put("checkpoint", name).put("why", why));
-    ArrayNode checkpoints = root.putArray("checkpoints");
-    results.forEach((e, lines) -> {
-      ObjectNode c = checkpoints.addObject();
-      boolean midEpoch = CheckpointSeries.of(e.path()) == CheckpointSeries.STEPS;
-      c.put("epoch", midEpoch ? e.manifest().map(CheckpointManifest::epoch).orElse(-1L) : e.epoch());
-      if (midEpoch) { // keyed by its step; its epoch is the epochs completed before it
-        c.put("mid_epoch", true);
-        c.put("step", e.epoch());
-      }
-      c.put("path", io.epochal.driver.config.JobSpecResolver.locationText(e.path())); // as "target" writes it
-      if (e.isMovedAside()) {
-        c.put("moved_aside", true);
-      }
-      c.put("ok", !failed(lines));
-      ArrayNode checks = c.putArray("checks");
-      for (CheckLine l : lines) {
-        checks.addObject().put("id", l.id().json()).put("status", l.status().name()).put("check", l.check())
-            .put("detail", l.detail());
-      }
-    });
-    return root.toString();
-  }
-
-  /** {@code target} spelled as the checkpoints' {@code path} are: {@code file:///x}, not {@code file:/x}. */
-  private static String targetText(URI target) {
-    return CheckpointTarget.shown(target);
-  }
-
-  private static String errorJson(URI target, String error) {
-    ObjectNode root = new ObjectMapper().createObjectNode();
-    root.put("target", targetText(target));
-    root.put("ok", false);
-    root.put("error", String.valueOf(error));
-    root.putArray("checkpoints");
-    return root.toString();
   }
 }
