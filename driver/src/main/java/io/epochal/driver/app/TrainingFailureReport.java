@@ -50,7 +50,8 @@ final class TrainingFailureReport {
     if (e.reason() != FailureReason.BAD_INPUT && String.valueOf(e.getMessage()).contains(TrainingJob.NOTHING_WRITTEN)) {
       // a new job stopped before its directory was written (its data could not be read): no job to resume
       err.println("epochal: train again once the cause above is fixed");
-      return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR : ExitCodes.FAILED;
+      return e.reason() == FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR
+          : e.reason() == FailureReason.EXECUTORS_FAILING ? ExitCodes.USAGE : ExitCodes.FAILED;
     }
     if (FailureClassifier.isResultSizeLimit(e)) {
       err.println("epochal: not retried: every round sends the driver one model state (weights and optimizer state), "

@@ -56,7 +56,7 @@ final class FailingExecutors extends SparkListener {
           + reason + "): their JVM cannot start, as a setting such as spark.executor.extraJavaOptions, "
           + "spark.executor.extraClassPath or spark.executor.memory, or a missing -javaagent or native library "
           + "causes; the executors' stderr (the worker's work directory, <app-id>/<executor-id>/stderr) says why. "
-          + "Fix that setting and resume; nothing committed is lost";
+          + "Fix that setting and run the command again; nothing committed is lost";
       cancel.run();
     }
   }

@@ -126,7 +126,9 @@ public final class TrainingJob {
           preloaded = jobData.forNewJob();
           preloadedHeldOut = jobData.heldOut(true).orElse(null);
         } catch (TrainingException e) { // before any attempt: said as an attempt's failure would be
-          throw StopCauses.executorsFailing(e, spark);
+          TrainingException cause = StopCauses.executorsFailing(e, spark);
+          throw cause == e ? e : new TrainingException(cause.reason(), 0, 0, cause.getMessage() + NOTHING_WRITTEN
+              + spec.jobDirText() + ")", e);
         }
       }
       String reopen = null;

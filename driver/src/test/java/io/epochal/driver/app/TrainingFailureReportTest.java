@@ -40,4 +40,22 @@ class TrainingFailureReportTest {
         new RuntimeException("java.lang.ArithmeticException: / by zero"));
     assertThat(report(other)).doesNotContain("could not load the tasks").contains("continue with: bin/epochal resume");
   }
+
+  @Test
+  void executorsThatCannotStartAreAConfigurationErrorContinuedByAResumeOrByTrainingANewJobAgain() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    TrainingException running = new TrainingException(FailureReason.EXECUTORS_FAILING, 3, 2, "8 executors in a row "
+        + "exited before they registered with the driver", null);
+    assertThat(TrainingFailureReport.report(running, "bin/epochal resume /jobs/a", new PrintStream(err, true,
+        StandardCharsets.UTF_8))).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("not retried").contains("bin/epochal resume /jobs/a");
+    err.reset();
+    TrainingException fresh = new TrainingException(FailureReason.EXECUTORS_FAILING, 0, 0, "8 executors in a row "
+        + "exited before they registered with the driver" + io.epochal.driver.train.TrainingJob.NOTHING_WRITTEN
+        + "/jobs/b)", null);
+    assertThat(TrainingFailureReport.report(fresh, "bin/epochal resume /jobs/b", new PrintStream(err, true,
+        StandardCharsets.UTF_8))).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("train again once the cause above is fixed")
+        .doesNotContain("resume /jobs/b");
+  }
 }

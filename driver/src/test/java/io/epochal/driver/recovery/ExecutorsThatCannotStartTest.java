@@ -36,7 +36,7 @@ class ExecutorsThatCannotStartTest {
           .isInstanceOfSatisfying(TrainingException.class, e -> {
             assertThat(e.reason()).isEqualTo(FailureReason.EXECUTORS_FAILING);
             assertThat(e.getMessage()).contains("executors in a row exited before they registered with the driver")
-                .contains("spark.executor.extraJavaOptions");
+                .contains("spark.executor.extraJavaOptions").contains("(nothing was written to ");
           });
     }
     assertThat(job.resolve("job.json")).as("a spec that fits stays fixable in place").doesNotExist();
