@@ -187,8 +187,8 @@ final class CheckpointInspector {
         io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(mid.get())
             .orElseThrow();
         instead = "a resume continues from the mid-epoch checkpoint after epoch " + at.completedEpochs() + ": "
-            + MidEpochListing.describe(mid.get(), at) + ", at round " + (at.round() + 1) + " (it moves this one "
-            + "aside and does not train its epoch again)";
+            + MidEpochListing.describe(mid.get(), at) + ", at round " + (at.round() + 1) + " (this one is left "
+            + "in place and its epoch not trained again)";
       } else {
         instead = latest.checkpoint()
             .map(c -> "a resume uses the newest verified checkpoint, epoch " + c.manifest().epoch() + " ("

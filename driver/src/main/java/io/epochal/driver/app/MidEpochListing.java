@@ -46,7 +46,7 @@ final class MidEpochListing {
     if (!fs.exists(new Path(dir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
-    java.util.Set<Long> damaged = withMovedAside(conf, dir, damagedNow);
+    java.util.Set<Long> damaged = damagedNow;
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
@@ -73,27 +73,12 @@ final class MidEpochListing {
    */
   static Optional<LoadedCheckpoint> verified(Configuration conf, Path dir, long completed, long step,
       java.util.Set<Long> damagedNow) throws IOException {
-    java.util.Set<Long> damaged = withMovedAside(conf, dir, damagedNow);
+    java.util.Set<Long> damaged = damagedNow;
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       return steps.latest().checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
           .map(at -> at.continues(completed, step, damaged)).orElse(false));
     }
-  }
-
-  /**
-   * The epochs of {@code damaged} and of the checkpoints of job {@code dir} a resume moved aside as damaged: those a
-   * mid-epoch checkpoint may follow and be continued ({@link MidEpochPosition#continues}; a resume that continued one
-   * moved them aside, and the next resume continues it again).
-   */
-  static java.util.Set<Long> withMovedAside(Configuration conf, Path dir, java.util.Set<Long> damaged)
-      throws IOException {
-    java.util.Set<Long> all = new java.util.HashSet<>(damaged);
-    try (CheckpointStore epochs = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
-        .build()) {
-      epochs.listMovedAside().forEach(e -> all.add(e.epoch()));
-    }
-    return all;
   }
 
   /**

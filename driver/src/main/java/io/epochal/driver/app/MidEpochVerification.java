@@ -54,8 +54,7 @@ final class MidEpochVerification {
    * epoch checkpoint {@code newest} (null when the job has none yet), if there is one.
    *
    * @param found the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
-   *     that follows one of them (or one a resume moved aside) holds its state, and a resume continues from it
-   *     ({@link MidEpochPosition#continues})
+   *     that follows one of them holds its state, and a resume continues from it ({@link MidEpochPosition#continues})
    * @param progress where to say that it is being verified, or null
    */
   static Optional<Result> verify(Configuration conf, Path jobDir, CheckpointManifest newest,
@@ -63,7 +62,7 @@ final class MidEpochVerification {
     if (!jobDir.getFileSystem(conf).exists(new Path(jobDir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
-    java.util.Set<Long> damaged = MidEpochListing.withMovedAside(conf, jobDir, found);
+    java.util.Set<Long> damaged = found;
     long completed = newest == null ? 0 : newest.epoch();
     long after = newest == null ? 0 : newest.globalStep();
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
@@ -109,7 +108,7 @@ final class MidEpochVerification {
         long passed = at.get().completedEpochs(); // past damaged epoch checkpoints, more than completed
         return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (passed + 1) + " at round "
             + (at.get().round() + 1) + " from mid-epoch checkpoint " + name + (passed > completed ? ", which holds "
-            + "the state after damaged " + CheckpointSeries.EPOCHS.name(passed) + " (moved aside, its epoch not "
+            + "the state after damaged " + CheckpointSeries.EPOCHS.name(passed) + " (left in place, its epoch not "
             + "trained again)" : ""), name));
       }
       return Optional.of(instead(steps, chosen, lines, newest, after, damaged,

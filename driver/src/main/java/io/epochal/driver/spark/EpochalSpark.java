@@ -29,7 +29,8 @@ public final class EpochalSpark implements AutoCloseable {
     this.master = master;
     this.ownedHome = ownedHome;
     session.sparkContext().addSparkListener(executorsOutOfMemory);
-    this.failing = new FailingExecutors(jsc::cancelAllJobs);
+    this.failing = new FailingExecutors(jsc::cancelAllJobs,
+        scala.jdk.javaapi.CollectionConverters.asJava(session.sparkContext().getExecutorIds()));
     session.sparkContext().addSparkListener(failing);
   }
 

@@ -30,9 +30,15 @@ final class FailingExecutors extends SparkListener {
   private final Runnable cancel;
   private volatile String verdict;
 
-  /** Calls {@code cancel} (cancel the running jobs) at every exit once executors are deemed unable to start. */
-  FailingExecutors(Runnable cancel) {
+  /**
+   * Calls {@code cancel} (cancel the running jobs) at every exit once executors are deemed unable to start;
+   * {@code running} are the executors registered before this listener was added (YARN and Kubernetes wait for
+   * most of them inside Spark's start).
+   */
+  FailingExecutors(Runnable cancel, java.util.Collection<String> running) {
     this.cancel = checkNotNull(cancel, "cancel");
+    registered.addAll(running);
+    alive.addAll(running);
   }
 
   @Override

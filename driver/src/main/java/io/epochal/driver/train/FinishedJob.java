@@ -54,8 +54,11 @@ final class FinishedJob {
           + " --epochs N). Newest checkpoint: " + JobSpecResolver.locationText(last.checkpoint()));
       return new FinishedJob(spec, last, null, store);
     } catch (CheckpointException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read the checkpoints under "
-          + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
+      // an intact checkpoint whose header this heap cannot index: a larger heap, not a retry, reads it
+      boolean heap = FailureClassifier.find(e, io.epochal.safetensors.SafetensorsHeapException.class) != null;
+      throw new TrainingException(heap ? FailureReason.DRIVER_OUT_OF_MEMORY : FailureReason.STORAGE_UNAVAILABLE, 0,
+          0, "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": "
+          + e.getMessage(), e);
     }
   }
 

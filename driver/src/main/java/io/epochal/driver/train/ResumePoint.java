@@ -84,14 +84,12 @@ final class ResumePoint {
 
   /**
    * This point, or the one the newest verified mid-epoch checkpoint that continues it gives ({@link
-   * MidEpochCheckpoints#continuing}; past this point's damaged epoch checkpoints or those of {@code movedAside}),
-   * once its hyperparameters and probe are checked as a checkpoint's are.
+   * MidEpochCheckpoints#continuing}; past this point's damaged epoch checkpoints), once its hyperparameters and
+   * probe are checked as a checkpoint's are.
    */
-  ResumePoint continuedBy(MidEpochCheckpoints mid, java.util.Set<Long> movedAside, TrainingConfig config,
-      HyperParameters expected, Map<String, String> versions, TrainingListener listener)
-      throws TrainingException, CheckpointException {
-    // damaged epoch checkpoints, now or when an earlier resume moved them aside continuing such a checkpoint
-    java.util.Set<Long> damagedEpochs = new java.util.HashSet<>(movedAside);
+  ResumePoint continuedBy(MidEpochCheckpoints mid, TrainingConfig config, HyperParameters expected,
+      Map<String, String> versions, TrainingListener listener) throws TrainingException, CheckpointException {
+    java.util.Set<Long> damagedEpochs = new java.util.HashSet<>();
     damaged.forEach(p -> damagedEpochs.add(p.epoch()));
     java.util.Optional<LoadedCheckpoint> c = mid.continuing(completedEpochs, globalStep, damagedEpochs);
     if (c.isEmpty()) {
@@ -274,15 +272,11 @@ final class ResumePoint {
     for (CheckpointProblem p : latest.skipped()) {
       listener.warning("skipping damaged checkpoint " + p + "; falling back to an older one");
     }
-    java.util.Set<Long> movedAside = new java.util.HashSet<>();
-    if (mid != null) {
-      store.listMovedAside().forEach(e -> movedAside.add(e.epoch()));
-    }
     if (latest.checkpoint().isEmpty()) {
       if (mid != null) { // a fine-tuned job's first epoch continues without its init.weights, which may be gone
         ResumePoint none = new ResumePoint(0, 0, StateDict.empty(), null, latest.skipped(), Map.of(), null, null,
             HyperParameters.empty(), null);
-        ResumePoint within = none.continuedBy(mid, movedAside, config, expected, versions, listener);
+        ResumePoint within = none.continuedBy(mid, config, expected, versions, listener);
         if (within != none) {
           return within;
         }
@@ -305,7 +299,7 @@ final class ResumePoint {
     ResumePoint point = new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(),
         latest.skipped(), m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));
-    return mid == null ? point : point.continuedBy(mid, movedAside, config, expected, versions, listener);
+    return mid == null ? point : point.continuedBy(mid, config, expected, versions, listener);
   }
 
   /**
@@ -324,9 +318,16 @@ final class ResumePoint {
    */
   void moveDamagedAside(JobDirectory dir, TrainingListener listener) throws TrainingException {
     for (CheckpointProblem problem : damaged) {
-      // one at or before the epochs completed lies under the mid-epoch checkpoint continued: not trained again
-      boolean passed = problem.epoch() <= completedEpochs;
       org.apache.hadoop.fs.Path from = new org.apache.hadoop.fs.Path(problem.path());
+      if (problem.epoch() <= completedEpochs) {
+        // under the mid-epoch checkpoint continued: not trained again, and left where it is, so that a resume after
+        // a stop before the next epoch commits finds it damaged and continues that checkpoint again (one moved aside
+        // by hand, to go back, is missing instead, and the mid-epoch checkpoint after it is removed)
+        listener.warning("damaged checkpoint " + JobSpecResolver.locationText(from) + " is left in place; epoch "
+            + problem.epoch() + " is not trained again: mid-epoch checkpoint " + JobSpecResolver.locationText(checkpoint)
+            + " holds the state after it");
+        continue;
+      }
       try {
         if (!dir.fileSystem().exists(from)) {
           continue; // gone since it was found damaged: nothing to move
@@ -334,10 +335,8 @@ final class ResumePoint {
         org.apache.hadoop.fs.Path to = new org.apache.hadoop.fs.Path(dir.store().moveAside(problem.epoch()).path());
         // why it is damaged was said when the search for the newest verified checkpoint skipped it
         listener.warning("moved damaged checkpoint " + JobSpecResolver.locationText(from)
-            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch() + (passed
-            ? " is not trained again: mid-epoch checkpoint " + JobSpecResolver.locationText(checkpoint)
-            + " holds the state after it" : " is trained again, "
-            + (completedEpochs == 0 ? "from the start" : "after epoch " + completedEpochs)));
+            + " aside to " + JobSpecResolver.locationText(to) + "; epoch " + problem.epoch() + " is trained again, "
+            + (completedEpochs == 0 ? "from the start" : "after epoch " + completedEpochs));
         dir.event(io.epochal.job.JobEventType.FAILURE, problem.epoch(), 0, "damaged checkpoint " + from + " moved to "
             + to + ": " + problem.reason());
       } catch (java.io.IOException e) {

@@ -551,7 +551,7 @@ class MidEpochCheckpointTest {
     assertThat(status.out + status.err).contains("its only checkpoint is damaged; a resume continues from the "
         + "mid-epoch checkpoint after epoch 1 (above), which holds the state after it");
     io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
-    assertThat(dryRun.err).as(dryRun.out).contains("the resume moves it aside and does not train its epoch again")
+    assertThat(dryRun.err).as(dryRun.out).contains("the resume leaves it in place and does not train its epoch again")
         .contains("trains epochs 2 to 3 of 3, after epoch 1")
         .contains("continues epoch 2 at round 7 from mid-epoch checkpoint ").doesNotContain("from the start");
     io.epochal.driver.testing.CliRun plan = io.epochal.driver.testing.CliRun.of("resume", "--all", jobPath,
@@ -572,8 +572,8 @@ class MidEpochCheckpointTest {
     // the resume stops again before epoch 2 is committed: the next one continues the same checkpoint
     Rounds stopped = new Rounds("2.8");
     assertThatThrownBy(() -> run(spec, stopped)).isInstanceOf(IllegalStateException.class);
-    assertThat(stopped.warnings).anySatisfy(w -> assertThat(w).contains("moved damaged checkpoint ")
-        .contains("epoch 1 is not trained again: mid-epoch checkpoint ").contains("step-000000028"));
+    assertThat(stopped.warnings).anySatisfy(w -> assertThat(w).contains("is left in place; epoch 1 is not trained "
+        + "again: mid-epoch checkpoint ").contains("step-000000028"));
     assertThat(stopped.warnings).noneSatisfy(w -> assertThat(w).contains("training starts again from epoch 1"));
     assertThat(stopped.rounds.get(0)).isEqualTo("2.7");
     io.epochal.driver.testing.CliRun movedStatus = io.epochal.driver.testing.CliRun.of("status", jobPath);
@@ -581,10 +581,9 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun movedVerify = io.epochal.driver.testing.CliRun.of("verify", jobPath);
     assertThat(movedVerify.out).as(movedVerify.err).contains("PASS step-000000028  continues the newest epoch "
         + "checkpoint: it follows damaged epoch-000001").contains("from mid-epoch checkpoint step-000000028, which "
-        + "holds the state after damaged epoch-000001 (moved aside, its epoch not trained again)");
+        + "holds the state after damaged epoch-000001 (left in place, its epoch not trained again)");
     io.epochal.driver.testing.CliRun history = io.epochal.driver.testing.CliRun.of("history", jobPath);
-    assertThat(history.out).as(history.err).contains("1 moved aside as damaged (a resume continued past them)")
-        .contains("moved_aside").doesNotContain("deleted (retention)");
+    assertThat(history.out).as(history.err).contains("damaged").doesNotContain("deleted (retention)");
 
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);

@@ -13,7 +13,7 @@ class ExecutorLossReporterTest {
   @Test
   void aLostExecutorIsReportedInOneLineSayingNothingIsLost() {
     List<String> lines = new ArrayList<>();
-    new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }))
+    new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of()))
         .onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "0", "Command exited with code 137"));
     assertThat(lines).singleElement().asString()
         .startsWith("executor 0 lost (Command exited with code 137): Spark runs its tasks again")
@@ -27,7 +27,7 @@ class ExecutorLossReporterTest {
     for (SparkListenerExecutorRemoved removed : List.of(
         new SparkListenerExecutorRemoved(1L, "2", "Command exited with code 52"),
         new SparkListenerExecutorRemoved(2L, "3", "Command exited with code 137"))) {
-      new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { })).onExecutorRemoved(removed);
+      new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of())).onExecutorRemoved(removed);
       count.onExecutorRemoved(removed);
     }
     assertThat(lines.get(0)).startsWith("executor 2 ran out of memory (Command exited with code 52, Spark's exit on an "
@@ -48,7 +48,7 @@ class ExecutorLossReporterTest {
   void executorsThatKeepExitingBeforeTheyRegisterAreSaidAFewTimesThenCancelTheJobsAtEveryExitWithTheirCause() {
     List<String> lines = new ArrayList<>();
     java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
-    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet);
+    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet, List.of());
     ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, () -> false, failing);
     for (int i = 1; i <= 12; i++) {
       SparkListenerExecutorRemoved removed = new SparkListenerExecutorRemoved(i, Integer.toString(i),
@@ -70,7 +70,7 @@ class ExecutorLossReporterTest {
   @Test
   void executorsLostAfterTheyRegisteredOrWhileAnotherRunsAreNotTakenForExecutorsThatCannotStart() {
     java.util.concurrent.atomic.AtomicInteger cancels = new java.util.concurrent.atomic.AtomicInteger();
-    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet);
+    FailingExecutors failing = new FailingExecutors(cancels::incrementAndGet, List.of());
     for (int i = 1; i <= 10; i++) { // out of memory, each after it registered
       failing.onExecutorAdded(added("oom-" + i));
       failing.onExecutorRemoved(new SparkListenerExecutorRemoved(i, "oom-" + i, "Command exited with code 52"));
@@ -82,6 +82,14 @@ class ExecutorLossReporterTest {
     assertThat(failing.inARow()).isZero();
     assertThat(failing.verdict()).isEmpty();
     assertThat(cancels.get()).isZero();
+    // executors registered before the listener was added (YARN waits for them inside Spark's start), all lost
+    FailingExecutors late = new FailingExecutors(cancels::incrementAndGet, List.of("1", "2", "3", "4", "5", "6",
+        "7", "8", "9"));
+    for (int i = 1; i <= 9; i++) {
+      late.onExecutorRemoved(new SparkListenerExecutorRemoved(i, Integer.toString(i), "Command exited with code 52"));
+    }
+    assertThat(late.verdict()).isEmpty();
+    assertThat(cancels.get()).isZero();
   }
 
   @Test
@@ -89,7 +97,7 @@ class ExecutorLossReporterTest {
     List<String> lines = new ArrayList<>();
     AtomicBoolean stopping = new AtomicBoolean();
     ExecutorLossReporter reporter = new ExecutorLossReporter(lines::add, stopping::get,
-        new FailingExecutors(() -> { }));
+        new FailingExecutors(() -> { }, List.of()));
     stopping.set(true);
     reporter.onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "1", "Worker shutting down"));
     assertThat(lines).isEmpty();
