@@ -98,8 +98,9 @@ final class ResumeDryRun {
     for (CheckpointProblem d : damaged) {
       err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; " + (d.epoch() > epochs
           ? "it is beyond train.epochs = " + epochs + ", so no " + run + " trains its epoch"
-          : d.epoch() <= passed ? "the " + run + " leaves it in place and does not train its epoch again: the mid-epoch "
-          + "checkpoint below holds the state after it" : "the " + run + " moves it aside and trains its epoch again"));
+          : d.epoch() <= passed ? "the " + run + " leaves it in place and does not train its epoch again: the "
+          + "mid-epoch checkpoint below holds the state after it"
+          : "the " + run + " moves it aside and trains its epoch again"));
     }
     boolean completed = status.map(s -> s.getState() == JobState.COMPLETED).orElse(false);
     if (newest >= epochs) {

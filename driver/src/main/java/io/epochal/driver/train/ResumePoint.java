@@ -324,8 +324,8 @@ final class ResumePoint {
         // a stop before the next epoch commits finds it damaged and continues that checkpoint again (one moved aside
         // by hand, to go back, is missing instead, and the mid-epoch checkpoint after it is removed)
         listener.warning("damaged checkpoint " + JobSpecResolver.locationText(from) + " is left in place; epoch "
-            + problem.epoch() + " is not trained again: mid-epoch checkpoint " + JobSpecResolver.locationText(checkpoint)
-            + " holds the state after it");
+            + problem.epoch() + " is not trained again: mid-epoch checkpoint "
+            + JobSpecResolver.locationText(checkpoint) + " holds the state after it");
         continue;
       }
       try {

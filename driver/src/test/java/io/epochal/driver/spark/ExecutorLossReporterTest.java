@@ -27,7 +27,8 @@ class ExecutorLossReporterTest {
     for (SparkListenerExecutorRemoved removed : List.of(
         new SparkListenerExecutorRemoved(1L, "2", "Command exited with code 52"),
         new SparkListenerExecutorRemoved(2L, "3", "Command exited with code 137"))) {
-      new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of())).onExecutorRemoved(removed);
+      new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of()))
+          .onExecutorRemoved(removed);
       count.onExecutorRemoved(removed);
     }
     assertThat(lines.get(0)).startsWith("executor 2 ran out of memory (Command exited with code 52, Spark's exit on an "
