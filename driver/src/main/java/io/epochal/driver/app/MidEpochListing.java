@@ -42,11 +42,10 @@ final class MidEpochListing {
    * given by their epochs.
    */
   static Optional<CheckpointManifest> continuing(FileSystem fs, Configuration conf, Path dir, long completed,
-      java.util.Set<Long> damagedNow) throws IOException {
+      java.util.Set<Long> damaged) throws IOException {
     if (!fs.exists(new Path(dir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
-    java.util.Set<Long> damaged = damagedNow;
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
@@ -72,8 +71,7 @@ final class MidEpochListing {
    * MidEpochPosition#continues}), loaded with every file checked as a resume checks it, if there is one.
    */
   static Optional<LoadedCheckpoint> verified(Configuration conf, Path dir, long completed, long step,
-      java.util.Set<Long> damagedNow) throws IOException {
-    java.util.Set<Long> damaged = damagedNow;
+      java.util.Set<Long> damaged) throws IOException {
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
       return steps.latest().checkpoint().filter(c -> MidEpochPosition.of(c.manifest())

@@ -53,16 +53,15 @@ final class MidEpochVerification {
    * Verifies the newest mid-epoch checkpoint of job {@code jobDir} that follows its newest verified
    * epoch checkpoint {@code newest} (null when the job has none yet), if there is one.
    *
-   * @param found the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
+   * @param damaged the epochs of the epoch checkpoints after {@code newest} found damaged: a mid-epoch checkpoint
    *     that follows one of them holds its state, and a resume continues from it ({@link MidEpochPosition#continues})
    * @param progress where to say that it is being verified, or null
    */
   static Optional<Result> verify(Configuration conf, Path jobDir, CheckpointManifest newest,
-      java.util.Set<Long> found, CheckpointVerifier verifier, PrintStream progress) throws IOException {
+      java.util.Set<Long> damaged, CheckpointVerifier verifier, PrintStream progress) throws IOException {
     if (!jobDir.getFileSystem(conf).exists(new Path(jobDir, CheckpointSeries.STEPS.directory()))) {
       return Optional.empty();
     }
-    java.util.Set<Long> damaged = found;
     long completed = newest == null ? 0 : newest.epoch();
     long after = newest == null ? 0 : newest.globalStep();
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(jobDir.toString())
