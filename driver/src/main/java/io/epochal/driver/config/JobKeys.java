@@ -154,10 +154,14 @@ public final class JobKeys {
     return b.build();
   }
 
-  /** What to say after a value of {@code key} out of its range, where PyTorch gives that value a meaning; or "". */
-  static String rangeHint(String key) {
-    return key.equals(SMOOTH_L1_BETA) ? "; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1"
-        : key.equals(EPOCHS) ? "; an epoch's checkpoint is epoch-NNNNNN, six digits: a job stored with more (as earlier "
+  /**
+   * What to say after {@code value} of {@code key} out of its range, where PyTorch or an earlier build gives that
+   * value a meaning; or "".
+   */
+  static String rangeHint(String key, Object value) {
+    double v = value instanceof Number n ? n.doubleValue() : Double.NaN;
+    return key.equals(SMOOTH_L1_BETA) && v == 0 ? "; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1"
+        : key.equals(EPOCHS) && v > MAX_EPOCHS ? "; an epoch's checkpoint is epoch-NNNNNN, six digits: a job stored with more (as earlier "
         + "builds allowed) is resumed with --epochs " + MAX_EPOCHS + " or fewer" : "";
   }
 

@@ -337,7 +337,7 @@ final class SpecValidator {
           + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range")
           + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
           + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")"
-          + (typeError || choice ? "" : JobKeys.rangeHint(key)), e);
+          + (typeError || choice ? "" : JobKeys.rangeHint(key, v)), e);
     }
   }
 

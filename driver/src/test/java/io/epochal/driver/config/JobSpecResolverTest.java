@@ -203,6 +203,8 @@ class JobSpecResolverTest {
     assertThat(io.epochal.driver.train.TrainingConfigs.of(two).newLoss().toString()).isEqualTo("smooth_l1(beta 2.0)");
     assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "0"))).hasMessageContaining("out of range")
         .hasMessageEndingWith("; torch's SmoothL1Loss(beta=0) is L1Loss, here loss=l1");
+    assertThat(errorOf(smooth.get().optOverride("loss.smooth_l1_beta", "-1"))).as("no hint for other values")
+        .hasMessageContaining("out of range").hasMessageNotContaining("L1Loss");
     assertThat(errorOf(resolver().optOverride("optimizer.lr", "-1"))).as("no hint for other keys")
         .hasMessageNotContaining("L1Loss");
     assertThat(errorOf(resolver().optOverride("loss", "huber").optOverride("loss.smooth_l1_beta", "2")))
@@ -465,6 +467,8 @@ class JobSpecResolverTest {
     assertThat(errorOf(resolver().optOverride("train.epochs", Long.toString(JobKeys.MAX_EPOCHS + 1))))
         .hasMessageContaining("train.epochs = '1000000' (from --set train.epochs) is out of range; give an integer "
             + "in [1, 999999]");
+    assertThat(errorOf(resolver().optOverride("train.epochs", "0"))).as("no hint below the range")
+        .hasMessageContaining("is out of range").hasMessageNotContaining("--epochs");
     // a job stored with the limit of earlier builds: says how to resume it; a patience that long is not an epoch
     HyperParameters hp = resolver().build().resolve().toHyperParameters();
     assertThatThrownBy(() -> JobSpec.fromHyperParameters(hp.with(HyperParameters.builder().put("train.epochs",
