@@ -204,8 +204,13 @@ final class CheckpointEvaluation {
             average ? ServedWeights.AVERAGE : ServedWeights.TRAINED));
       }
     } catch (TrainingException e) {
+      if (spark != null && spark.executorsFailing().isPresent()) {
+        throw spark.whyFailed(e);
+      }
       return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,
           e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
+    } catch (Exception e) {
+      throw spark == null ? e : spark.whyFailed(e);
     } finally {
       if (evaluator != null) {
         evaluator.close();

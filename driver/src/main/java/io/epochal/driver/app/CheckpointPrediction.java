@@ -104,6 +104,8 @@ final class CheckpointPrediction {
         summary = prediction.run(new BatchPredictor(spark, ModelRegistry.getDefault()));
       } catch (BadInputException e) {
         throw e.forPredict();
+      } catch (Exception e) {
+        throw spark.whyFailed(e);
       }
       (predict.output() == null ? err : out).println(summary);
       return ExitCodes.OK;

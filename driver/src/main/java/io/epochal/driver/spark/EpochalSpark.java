@@ -43,6 +43,16 @@ public final class EpochalSpark implements AutoCloseable {
   }
 
   /**
+   * {@code e}, a failure of work run on this session, or in its place, when this session's executors cannot start
+   * ({@link #executorsFailing}: its jobs were cancelled for that, which is all {@code e} says), a refusal that says
+   * why and what to fix: a setting, not a failure to run again as it is.
+   */
+  public Exception whyFailed(Exception e) {
+    Optional<String> verdict = executorsFailing();
+    return verdict.isPresent() ? new IllegalArgumentException(verdict.get(), e) : e;
+  }
+
+  /**
    * How many executors Spark has removed in this session because they ran out of memory (exit code
    * 52 on a cluster or {@code local-cluster}; in local mode the executors are the driver's JVM).
    */
