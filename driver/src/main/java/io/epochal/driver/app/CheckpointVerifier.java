@@ -265,11 +265,10 @@ final class CheckpointVerifier {
   /**
    * Why {@code c} cannot be used for its model's output, if it cannot: the model it names is not
    * registered, its state does not fit the model, or the model does not reproduce the probe
-   * output recorded at save time within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE} (nor,
-   * loaded with the checkpoint's moving average, the average's recorded output). What
-   * {@code export} and {@code predict} check before they use a checkpoint: they catch a model
-   * that reloads to another output, not the last bits a CPU with other vector instructions may
-   * change (a resume, which promises bit-identical training, checks bit for bit).
+   * output recorded at save time (nor, loaded with the checkpoint's moving average, the average's recorded output)
+   * bit for bit on the runtime that wrote it, else within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE}: what
+   * {@code export}, {@code predict} and {@code evaluate} check before they use a checkpoint, as {@code verify} and a
+   * resume do; another processor's vector instructions may change the last bits.
    */
   static Optional<String> notReproduced(LoadedCheckpoint c, ModelRegistry registry) {
     CheckpointManifest m = c.manifest();
@@ -280,7 +279,10 @@ final class CheckpointVerifier {
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       model.loadStateDict(c.model());
-      io.epochal.worker.probe.Tolerance tolerance = EngineCompatibility.CROSS_ENGINE_TOLERANCE;
+      // bit for bit on the runtime that wrote it (the driver records the probe): a tolerance would pass a model
+      // whose outputs are all smaller than it, changed
+      io.epochal.worker.probe.Tolerance tolerance =
+          EngineCompatibility.compare(m.versions(), EngineCompatibility.currentVersions()).probeTolerance();
       Probe.check(model, ProbeRecord.fromStateDict(c.probe()), tolerance);
       String where = JobSpecResolver.locationText(c.path());
       return CheckpointFit.averageNotReproduced(model, c, tolerance).map(why -> where + "'s moving average "

@@ -739,6 +739,46 @@ class CliEndToEndTest {
    * Edits manifest {@code p} with {@code edit} and seals it again as the store seals it: its
    * SHA-256 over the manifest with 64 zeros in its place.
    */
+  @Test
+  void predictAndEvaluateRefuseOnTheRuntimeThatWroteItAWeightChangeTooSmallForTheCrossRuntimeTolerance()
+      throws Exception {
+    Path job = tmp.resolve("nudged");
+    assertTrained(CliRun.of("train", jobFile("n.properties", job, Map.of("train.epochs", "1")).toString(),
+        "--master", MASTER));
+    Path checkpoint = job.resolve("checkpoints/epoch-000001");
+    Path model = checkpoint.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(model);
+    long headerLength = java.nio.ByteBuffer.wrap(bytes, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+    com.fasterxml.jackson.databind.JsonNode header = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(new String(bytes, 8, (int) headerLength, java.nio.charset.StandardCharsets.UTF_8));
+    com.fasterxml.jackson.databind.JsonNode weight = header.get("layers.0.weight");
+    assertThat(weight.get("dtype").asText()).isEqualTo("F32");
+    int from = 8 + (int) headerLength + weight.at("/data_offsets/0").asInt();
+    int to = 8 + (int) headerLength + weight.at("/data_offsets/1").asInt();
+    for (int at = from; at < to; at += 4) {
+      bytes[at] ^= (byte) 0x80; // each weight of the first layer moves by 2^-16 of itself
+    }
+    Files.write(model, bytes);
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(bytes));
+    editManifest(checkpoint.resolve("manifest.json"), tree -> tree.get("files").forEach(f -> {
+      if (f.get("name").asText().equals("model.safetensors")) {
+        ((com.fasterxml.jackson.databind.node.ObjectNode) f).put("sha256", digest);
+      }
+    }));
+
+    Path predictions = tmp.resolve("nudged-predictions");
+    CliRun predict = CliRun.of("predict", job.toString(), "--input", data, "--output", predictions.toString(),
+        "--master", MASTER);
+    assertThat(predict.code).as("%s", predict).isEqualTo(ExitCodes.FAILED);
+    assertThat(predict.err).contains("nothing predicted").contains("does not reproduce")
+        .contains("(tolerance: bit-exact)");
+    assertThat(predictions).doesNotExist();
+    CliRun evaluate = CliRun.of("evaluate", job.toString(), "--input", data, "--master", MASTER);
+    assertThat(evaluate.code).as("%s", evaluate).isEqualTo(ExitCodes.FAILED);
+    assertThat(evaluate.err).contains("not evaluated: ").contains("(tolerance: bit-exact)");
+  }
+
   private static void editManifest(Path p, java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
       throws Exception {
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
