@@ -65,7 +65,19 @@ final class ExecutorLossReporter extends SparkListener {
     report.accept(outOfMemory(removed.reason())
         ? "executor " + removed.executorId() + " ran out of memory (" + removed.reason() + ", Spark's exit on an "
             + "OutOfMemoryError): " + again + "; if the executors keep running out, " + MORE_MEMORY
-        : "executor " + removed.executorId() + " lost (" + removed.reason() + "): " + again);
+        : "executor " + removed.executorId() + " lost (" + removed.reason() + "): " + again
+            + (killed(removed.reason()) ? KILLED : ""));
+  }
+
+  /** What follows a loss with exit code 137: who sends a SIGKILL, and the setting for the likeliest. */
+  static final String KILLED = "; exit code 137 is a SIGKILL: unless someone killed it, a memory limit did (the "
+      + "kernel's, YARN's or Kubernetes'), counting the PyTorch engine's tensors, which live outside the JVM heap: if "
+      + "the executors keep being killed, give that memory room (YARN, Kubernetes: spark.executor.memoryOverhead; a "
+      + "host of its own: fewer executors or tasks on it)";
+
+  /** Whether Spark removed an executor for {@code reason}, an exit with code 137 (a SIGKILL). */
+  static boolean killed(String reason) {
+    return reason != null && reason.matches("(?is).*\\b(exit(ed with)? code|exit code is|exit status:?) 137\\b.*");
   }
 
   /** Counts the executors Spark removed because they ran out of memory, whether or not a command listens. */

@@ -17,7 +17,20 @@ class ExecutorLossReporterTest {
         .onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "0", "Command exited with code 137"));
     assertThat(lines).singleElement().asString()
         .startsWith("executor 0 lost (Command exited with code 137): Spark runs its tasks again")
-        .endsWith("nothing of the job is lost");
+        .endsWith("nothing of the job is lost" + ExecutorLossReporter.KILLED);
+    lines.clear();
+    new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of()))
+        .onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "1", "Command exited with code 1"));
+    assertThat(lines).singleElement().asString().endsWith("nothing of the job is lost");
+  }
+
+  @Test
+  void aSigkillIsToldFromOtherExitsInTheWordsOfEachClusterManager() {
+    assertThat(List.of("Command exited with code 137", "Container killed on request. Exit code is 137",
+        "Container from a bad node: ... Exit status: 137. Diagnostics: ...", "exit code 137"))
+        .allMatch(ExecutorLossReporter::killed);
+    assertThat(List.of("Command exited with code 1370", "Command exited with code 52", "exit code 1", "137"))
+        .noneMatch(ExecutorLossReporter::killed);
   }
 
   @Test
@@ -35,7 +48,8 @@ class ExecutorLossReporterTest {
         + "OutOfMemoryError): Spark runs its tasks again").endsWith("nothing of the job is lost; if the executors keep "
         + "running out, give the executors more (spark.executor.memory, spark-submit --executor-memory) or train a "
         + "smaller model");
-    assertThat(lines.get(1)).startsWith("executor 3 lost (Command exited with code 137)").doesNotContain("memory");
+    assertThat(lines.get(1)).startsWith("executor 3 lost (Command exited with code 137)")
+        .doesNotContain("ran out of memory").endsWith(ExecutorLossReporter.KILLED);
     assertThat(count.get()).as("only the exit on an OutOfMemoryError").isEqualTo(1);
   }
 
