@@ -34,7 +34,7 @@ final class ContinuationLines {
           + (epochs + 1) + " on; " + keys + ", " + io.epochal.driver.config.FineTuning.FREEZE_EPOCHS + ")"));
     }
     if (!tuning.lrScale().isEmpty()) {
-      HyperParameters state = newest.learningRateSchedule();
+      HyperParameters state = resumed.learningRateSchedule(); // the rate of the step a resume takes next
       String next = !state.contains("schedule.lr") ? "" : "; the next step's: " + scaledRates(tuning,
           state.getDouble("schedule.lr"));
       out.println("lr scales:   " + tuning.lrScale() + " (times the scheduled rate" + next + "; "

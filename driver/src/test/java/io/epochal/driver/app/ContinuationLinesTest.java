@@ -28,4 +28,22 @@ class ContinuationLinesTest {
     assertThat(ContinuationLines.learningRate(job, state))
         .hasValue("0.025 for epoch 3 (schedule step 2, once per epoch) (schedule step)");
   }
+
+  @Test
+  void scaledRatesAreThoseOfTheStepAResumeTakesNextFromAMidEpochCheckpoint() {
+    HyperParameters job = HyperParameters.builder().put("schedule.name", "cosine").put("train.lr_scale", "*:0.5")
+        .build();
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    ContinuationLines.print(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), job,
+        manifest(1, 0.1), manifest(2, 0.04));
+    String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(printed).contains("the next step's: * 0.02;").contains("next rate:   0.04 at step")
+        .doesNotContain("* 0.05");
+  }
+
+  private static io.epochal.checkpoint.CheckpointManifest manifest(long epoch, double lr) {
+    return io.epochal.checkpoint.CheckpointManifest.builder().setJobId("job").setEpoch(epoch).setModel("mlp", "1")
+        .optGlobalStep(10 * epoch).optLearningRateSchedule(HyperParameters.builder().put("schedule.name", "cosine")
+            .put("schedule.lr", lr).put("schedule.step", 10 * epoch).build()).build();
+  }
 }
