@@ -49,6 +49,7 @@ public final class ScheduleCoverage {
     longWarmup(spec, units, clock).ifPresent(said::add);
     stepDecay(spec, units, clock).ifPresent(said::add);
     lateMilestones(spec, units, clock).ifPresent(said::add);
+    lateAverage(spec, jobSteps, clock.stepsPerEpoch()).ifPresent(said::add);
     return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
   }
 
@@ -73,6 +74,34 @@ public final class ScheduleCoverage {
     String notEpochs(String what) {
       return epochs ? "" : "; " + what;
     }
+  }
+
+  /**
+   * The warning for a moving average first updated ({@code train.ema_every_n_steps}) after the job's last step or
+   * after its first epoch: until then it is the starting weights, which the epochs' held-out metrics, early stopping
+   * and {@code evaluate}, {@code predict} and {@code export} use as the model.
+   */
+  static Optional<String> lateAverage(JobSpec spec, long jobSteps, long stepsPerEpoch) {
+    io.epochal.worker.ema.EmaSettings ema = io.epochal.driver.config.EmaKeys.settings(spec.toHyperParameters());
+    long first = ema.everyNSteps();
+    if (!ema.kept() || first <= stepsPerEpoch) {
+      return Optional.empty();
+    }
+    String key = io.epochal.driver.config.EmaKeys.EMA_EVERY_N_STEPS + " = " + first;
+    String use = " val_ metrics (and early stopping or a plateau schedule on them), evaluate, predict and export use "
+        + "as the model (--weights trained gives the trained weights)";
+    if (first > jobSteps) {
+      return Optional.of(key + " is more than the job's " + jobSteps + " optimizer steps, so the moving average is "
+          + "never updated: every checkpoint's ema.safetensors holds the starting weights, which the" + use + "; give "
+          + io.epochal.driver.config.EmaKeys.EMA_EVERY_N_STEPS + " <= " + stepsPerEpoch + " (an epoch's steps here) "
+          + "for an average of every epoch");
+    }
+    long epoch = (first + stepsPerEpoch - 1) / stepsPerEpoch;
+    String its = epoch == 2 ? "its" : "their";
+    return Optional.of(key + ": the moving average is first updated after optimizer step " + first + ", in epoch "
+        + epoch + " (an epoch is " + stepsPerEpoch + " steps here): the checkpoint" + (epoch == 2 ? " of epoch 1 holds"
+        : "s of epochs 1-" + (epoch - 1) + " hold") + " the starting weights as " + its + " moving average, which "
+        + its + use);
   }
 
   /** Optimizer steps per epoch of a job of {@code jobSteps}, for messages. */

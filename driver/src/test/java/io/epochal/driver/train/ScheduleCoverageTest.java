@@ -50,4 +50,20 @@ class ScheduleCoverageTest {
         .hasValue("schedule.warmup_steps = 3 is not shorter than the job's 3 epochs, so the rate never reaches "
             + "optimizer.lr");
   }
+
+  @Test
+  void aMovingAverageFirstUpdatedAfterTheJobOrItsFirstEpochIsWarnedOfAsTheStartingWeightsServed() {
+    assertThat(warning("train.ema_decay", "0.999", "train.ema_every_n_steps", "200")).hasValueSatisfying(w ->
+        assertThat(w).startsWith("train.ema_every_n_steps = 200 is more than the job's 96 optimizer steps, so the "
+            + "moving average is never updated: every checkpoint's ema.safetensors holds the starting weights")
+            .endsWith("give train.ema_every_n_steps <= 32 (an epoch's steps here) for an average of every epoch"));
+    assertThat(warning("train.ema_decay", "0.999", "train.ema_every_n_steps", "40")).hasValueSatisfying(w ->
+        assertThat(w).startsWith("train.ema_every_n_steps = 40: the moving average is first updated after optimizer "
+            + "step 40, in epoch 2 (an epoch is 32 steps here): the checkpoint of epoch 1 holds the starting weights "
+            + "as its moving average, which its val_ metrics"));
+    assertThat(warning("train.ema_decay", "0.999", "train.ema_every_n_steps", "70")).hasValueSatisfying(w ->
+        assertThat(w).contains("in epoch 3").contains("the checkpoints of epochs 1-2 hold the starting weights as "
+            + "their moving average, which their val_ metrics"));
+    assertThat(warning("train.ema_decay", "0.999", "train.ema_every_n_steps", "32")).isEmpty();
+  }
 }
