@@ -16,6 +16,9 @@ final class MlVectors {
 
   /** The values of an ML vector object, or null for anything else (or a sparse one over {@link #MAX_DENSE}). */
   static double[] fromObject(Object v) {
+    if (v == null) {
+      return null; // a vector struct's null values or indices
+    }
     try {
       Method toArray = v.getClass().getMethod("toArray");
       if (toArray.getReturnType() == double[].class && v.getClass().getName().contains(".linalg.")) {

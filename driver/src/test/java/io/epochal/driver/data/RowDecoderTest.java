@@ -103,6 +103,12 @@ class RowDecoderTest {
     assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(1.5, 3)))).as("fractional index").isNull();
     assertThat(RowDecoder.toDoubles(sparse.apply(4, List.of(3, 3)))).as("repeated index").isNull();
     assertThat(RowDecoder.toDoubles(sparse.apply(-1, List.of(1, 3)))).as("negative size").isNull();
+    assertThat(RowDecoder.toDoubles(sparse.apply(4, null))).as("null indices").isNull();
+    org.apache.spark.sql.Row noValues = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(
+        new Object[] {(byte) 1, 4, null, null}, schema);
+    assertThat(RowDecoder.toDoubles(noValues)).as("null values").isNull();
+    assertThat(RowDecoder.forFeatures(List.of("v"), true, 4).decode(RowFactory.create(noValues), new float[4]))
+        .contains("feature column 'v'").contains("not an array of numbers or a vector");
   }
 
   @Test
