@@ -325,6 +325,30 @@ class HeldOutRowsTest {
   }
 
   @Test
+  void heldOutRowsInAnotherFormatOrLayoutAreToldToMatchTheTrainingRowsNotToChangeTheJobsKeys() throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    String columns = tmp.resolve("held-columns").toUri().toString();
+    DataGenerator.builder().optRows(50).optFirstRow(TRAIN_ROWS).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5)
+        .optArrayLayout(false).build().write(spark.session(), columns, false);
+    String csv = tmp.resolve("held-csv").toUri().toString();
+    DataGenerator.builder().optRows(50).optFirstRow(TRAIN_ROWS).optFeatures(FEATURES).optClasses(CLASSES).optSeed(5)
+        .optArrayLayout(false).optFormat("csv").build().write(spark.session(), csv, false);
+    for (String held : List.of(columns, csv)) {
+      Map<String, String> k = keys("job", data);
+      k.put("data.validation_path", held);
+      JobSpec spec = E2eFixtures.resolve(tmp, k, new Configuration());
+      assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run())
+          .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason())
+              .isEqualTo(FailureReason.BAD_INPUT))
+          .hasMessageContaining("data.validation_path " + held.replaceAll("/$", ""))
+          .hasMessageMatching("(?s).*(held-out rows need the training rows' columns \\(data.features names them "
+              + "for both\\): give them that column|held-out rows are read as the training rows are "
+              + "\\(data.format=parquet\\): give them as parquet files).*")
+          .hasMessageNotContaining("set data.features").hasMessageNotContaining("set data.format");
+    }
+  }
+
+  @Test
   void heldOutRowsInsideTheTrainingDataOrMissingAreRefusedNamingTheKey() throws Exception {
     String data = write("train", TRAIN_ROWS, 0);
     Map<String, String> inside = keys("job", data);
