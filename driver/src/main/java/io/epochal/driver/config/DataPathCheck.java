@@ -91,9 +91,13 @@ public final class DataPathCheck {
       throw new ConfigException(key, key + " = '" + given.get() + "' does not exist; point it at existing "
           + spec.dataFormat() + " data with the training rows' columns, rows the job does not train on");
     }
-    if (held.equals(data) || held.startsWith(data + "/") || data.startsWith(held + "/")) {
+    // a directory inside data.path that Spark skips (_held, .held) is not trained on, as InputFileLayout says
+    boolean skipped = held.startsWith(data + "/")
+        && io.epochal.driver.data.InputFileLayout.skippedBySpark(held.substring(data.length() + 1));
+    if (!skipped && (held.equals(data) || held.startsWith(data + "/") || data.startsWith(held + "/"))) {
       throw new ConfigException(key, key + " = '" + given.get() + "' " + (held.equals(data) ? "is data.path itself"
-          : held.startsWith(data + "/") ? "is inside data.path " + data + ", all of whose files are trained on"
+          : held.startsWith(data + "/") ? "is inside data.path " + data + ", all of whose files are trained on but "
+          + "those in a directory named _* or .*"
           : "holds data.path " + data) + ": held-out rows must be files the job does not train on; keep them in a "
           + "directory beside the training data (e.g. .../train and .../validation)");
     }

@@ -22,7 +22,7 @@ import org.apache.spark.sql.Row;
  * which are refused rather than left out of training without a word, and checksum files beside the
  * data that Hadoop cannot use, which are warned of. {@link InputFormats#load} runs these checks.
  */
-final class InputFileLayout {
+public final class InputFileLayout {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InputFileLayout.class);
 
@@ -174,7 +174,7 @@ final class InputFileLayout {
   }
 
   /** Whether Spark skips a file at {@code relative} (below the input's directory): a part named _* or .*. */
-  private static boolean skippedBySpark(String relative) {
+  public static boolean skippedBySpark(String relative) {
     for (String part : relative.split("/")) {
       if (part.startsWith(".") || part.startsWith("_") && !part.contains("=") || part.endsWith("._COPYING_")) {
         return true;

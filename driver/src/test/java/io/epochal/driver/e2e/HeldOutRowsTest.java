@@ -352,10 +352,14 @@ class HeldOutRowsTest {
   void heldOutRowsInsideTheTrainingDataOrMissingAreRefusedNamingTheKey() throws Exception {
     String data = write("train", TRAIN_ROWS, 0);
     Map<String, String> inside = keys("job", data);
-    inside.put("data.validation_path", Files.createDirectories(tmp.resolve("train").resolve("_held")).toString());
+    inside.put("data.validation_path", Files.createDirectories(tmp.resolve("train").resolve("held")).toString());
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, inside, new Configuration()))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("data.validation_path"))
         .hasMessageContaining("is inside data.path").hasMessageContaining("all of whose files are trained on");
+    // one Spark skips, as data.path's listing does: not trained on
+    Map<String, String> skipped = keys("job", data);
+    skipped.put("data.validation_path", Files.createDirectories(tmp.resolve("train").resolve("_held")).toString());
+    assertThat(E2eFixtures.resolve(tmp, skipped, new Configuration()).validationPathText()).isPresent();
     Map<String, String> itself = keys("job", data);
     itself.put("data.validation_path", data);
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, itself, new Configuration()))
