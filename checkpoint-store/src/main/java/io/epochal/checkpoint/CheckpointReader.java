@@ -94,6 +94,8 @@ final class CheckpointReader {
       try (FSDataInputStream in = fs.open(p)) {
         bytes = new byte[(int) st.getLen()];
         in.readFully(0, bytes);
+      } catch (org.apache.hadoop.fs.FSError e) {
+        throw ReadFailures.ioError(e);
       }
     } catch (CheckpointException e) {
       throw e;
@@ -102,9 +104,9 @@ final class CheckpointReader {
         throw new CheckpointCorruptedException(epoch, dir.toString(), dir.getName()
             + " is a file, not a checkpoint directory", e);
       }
-      throw ReadFailures.classify(epoch, p, "manifest cannot be read", e);
+      throw ReadFailures.classify(fs, epoch, p, "manifest cannot be read", e);
     } catch (IOException e) {
-      CheckpointException c = ReadFailures.classify(epoch, p, "manifest cannot be read", e);
+      CheckpointException c = ReadFailures.classify(fs, epoch, p, "manifest cannot be read", e);
       if (c instanceof CheckpointCorruptedException || loadFs == fs || !ReplicaDamage.blockMissing(e)) {
         throw c;
       }
@@ -213,6 +215,8 @@ final class CheckpointReader {
       byte[] bytes = new byte[(int) entry.size()];
       try (FSDataInputStream in = fs.open(p)) {
         in.readFully(0, bytes);
+      } catch (org.apache.hadoop.fs.FSError e) {
+        throw ReadFailures.ioError(e);
       }
       MessageDigest digest = Sha256.newDigest();
       checkDigest(epoch, p, entry, Sha256.hex(digest.digest(bytes)));
@@ -282,10 +286,10 @@ final class CheckpointReader {
         e.addSuppressed(damaged);
         throw e;
       }
-      LOG.warn("epoch {}: {} read without the file system's checksums was damaged ({}); read again with "
+      LOG.warn("{}: {} read without the file system's checksums was damaged ({}); read again with "
           + "them it matches the manifest, so a replica is damaged: HDFS reports a replica that fails its "
           + "checksum to the NameNode, which replaces it; 'hdfs fsck {} -files -blocks' shows the file's replicas",
-          epoch, p, damaged.getMessage(), Path.getPathWithoutSchemeAndAuthority(p));
+          series.describe(epoch), p, damaged.getMessage(), Path.getPathWithoutSchemeAndAuthority(p));
       return again;
     }
   }
@@ -304,7 +308,7 @@ final class CheckpointReader {
     } catch (CheckpointException e) {
       throw e;
     } catch (IOException e) {
-      throw ReadFailures.classify(epoch, p, entry.name() + " cannot be read", e);
+      throw ReadFailures.classify(from, epoch, p, entry.name() + " cannot be read", e);
     } catch (OutOfMemoryError e) {
       // the heap or direct memory ran out holding this file's tensors: said with the file and its size
       OutOfMemoryError named = new OutOfMemoryError(e.getMessage() + " while loading " + p + " (" + entry.size()
@@ -353,6 +357,8 @@ final class CheckpointReader {
       while ((n = in.read(buffer)) > 0) {
         digest.update(buffer, 0, n);
       }
+    } catch (org.apache.hadoop.fs.FSError e) {
+      throw ReadFailures.ioError(e);
     }
     return Sha256.hex(digest.digest());
   }
@@ -403,7 +409,7 @@ final class CheckpointReader {
 
   /** {@link ReadFailures#classify} of a failed checked read of data file {@code entry}, damage when its replicas all are. */
   private CheckpointException classifyFile(long epoch, Path p, ManifestFile entry, IOException e) {
-    CheckpointException c = ReadFailures.classify(epoch, p, entry.name() + " cannot be read", e);
+    CheckpointException c = ReadFailures.classify(fs, epoch, p, entry.name() + " cannot be read", e);
     return loadFs == fs ? c : ReplicaDamage.judge(loadFs, epoch, p, entry, c);
   }
 }

@@ -5,24 +5,29 @@ import java.io.EOFException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import org.apache.hadoop.fs.ChecksumException;
+import org.apache.hadoop.fs.FSError;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
  * What a failed read of a checkpoint's file means: damage the store falls back from (a file missing, ending too
  * soon, failing its checksum, not valid safetensors), or an I/O error to retry (the file system, a connection, a
- * heap too small for a header), which never moves a checkpoint aside. Holds no state.
+ * heap too small for a header, a file there that cannot be opened), which never moves a checkpoint aside. Holds no
+ * state.
  */
 final class ReadFailures {
 
   private ReadFailures() {}
 
   /**
-   * The failure of reading {@code p} of the checkpoint of {@code epoch} ({@code what} says what was read) with
-   * {@code e}: a {@link CheckpointCorruptedException} for damage, else a {@link CheckpointException}.
+   * The failure of reading {@code p} of the checkpoint of {@code epoch} ({@code what} says what was read) on {@code
+   * fs} with {@code e}: a {@link CheckpointCorruptedException} for damage, else a {@link CheckpointException}.
    */
-  static CheckpointException classify(long epoch, Path p, String what, IOException e) {
+  static CheckpointException classify(FileSystem fs, long epoch, Path p, String what, IOException e) {
     if (e instanceof FileNotFoundException) {
-      return new CheckpointCorruptedException(epoch, p.toString(), p.getName() + " is missing", e);
+      return missing(fs, p) ? new CheckpointCorruptedException(epoch, p.toString(), p.getName() + " is missing", e)
+          : new CheckpointException(epoch, p.toString(), what + " (it is there): " + e, e);
     }
     if (e instanceof io.epochal.safetensors.SafetensorsHeapException) { // the file may be intact: not damage
       return new CheckpointException(epoch, p.toString(), what + ": " + e.getMessage(), e);
@@ -35,6 +40,34 @@ final class ReadFailures {
       return new CheckpointCorruptedException(epoch, p.toString(), what + ": " + e, e);
     }
     return new CheckpointException(epoch, p.toString(), what + ": " + e, e);
+  }
+
+  /**
+   * Whether {@code p}, which an open or a status call said was not found, is not in its directory's listing: the local
+   * file system says "not found" too for a file it may not open (its permissions, or its directory's, another user's)
+   * or cannot open now (too many open files), which is no damage. A directory gone (deleted) holds nothing.
+   */
+  static boolean missing(FileSystem fs, Path p) {
+    try {
+      for (FileStatus s : fs.listStatus(p.getParent())) {
+        if (s.getPath().getName().equals(p.getName())) {
+          return false;
+        }
+      }
+      return true;
+    } catch (FileNotFoundException e) {
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false; // the directory cannot be listed either: not known to be missing
+    }
+  }
+
+  /**
+   * {@code e}, an error the local file system's streams throw for a failed read (Hadoop's {@link FSError}, an
+   * {@link Error}, for an {@link IOException} such as a disk's EIO), as that I/O error.
+   */
+  static IOException ioError(FSError e) {
+    return e.getCause() instanceof IOException io ? io : new IOException(String.valueOf(e.getMessage()), e);
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.RawLocalFileSystem;
@@ -44,19 +45,73 @@ class ConnectionClosedReadTest {
   @Test
   void aHeaderTooLargeForTheFreeHeapIsNotDamageButAFileThatEndsTooSoonIs() {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path("file:/job/checkpoints/epoch-000002/x.safetensors");
-    assertThat(ReadFailures.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsHeapException(
+    assertThat(ReadFailures.classify(new RawLocalFileSystem(), 2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsHeapException(
         "x", "indexing it needs about 900 MiB of heap and 100 MiB are free"))).as("read with a larger heap")
         .isNotInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("MiB are free");
-    assertThat(ReadFailures.classify(2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsFormatException(
+    assertThat(ReadFailures.classify(new RawLocalFileSystem(), 2, p, "x cannot be read", new io.epochal.safetensors.SafetensorsFormatException(
         "x", "offsets overlap"))).isInstanceOf(CheckpointCorruptedException.class);
-    assertThat(ReadFailures.classify(2, p, "x cannot be read", new EOFException("unexpected end of file at 12")))
+    assertThat(ReadFailures.classify(new RawLocalFileSystem(), 2, p, "x cannot be read", new EOFException("unexpected end of file at 12")))
         .isInstanceOf(CheckpointCorruptedException.class);
+  }
+
+  @Test
+  void aManifestThereThatCannotBeOpenedOrReadIsAnIoErrorNotAMissingFileAndNothingIsSkipped() throws Exception {
+    String jobDir = root.resolve("job").toUri().toString();
+    try (HadoopCheckpointStore writer = HadoopCheckpointStore.builder().setJobDir(jobDir).build()) {
+      writer.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      writer.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    }
+    // the local file system's open says "not found" for a file it may not open; its read throws an Error for EIO
+    for (IOException failure : List.of(new java.io.FileNotFoundException("manifest.json (Too many open files)"),
+        new IOException("Input/output error"))) {
+      FailingOpen fs = new FailingOpen("epoch-000002/manifest.json", failure);
+      try (HadoopCheckpointStore reader = HadoopCheckpointStore.builder().setJobDir(jobDir).localFileSystem(fs)
+          .build()) {
+        assertThatThrownBy(reader::latest).isInstanceOf(CheckpointException.class)
+            .isNotInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("manifest cannot be read")
+            .hasMessageContaining(failure.getMessage());
+      }
+    }
+    // one truly gone is damage, as before
+    java.nio.file.Files.delete(root.resolve("job/checkpoints/epoch-000002/manifest.json"));
+    try (HadoopCheckpointStore reader = HadoopCheckpointStore.builder().setJobDir(jobDir).build()) {
+      LatestCheckpoint latest = reader.latest();
+      assertThat(latest.checkpoint()).hasValueSatisfying(c -> assertThat(c.epoch()).isEqualTo(1));
+      assertThat(latest.skipped()).singleElement().asString().contains("manifest.json is missing");
+    }
   }
 
   @Test
   void aFileThatEndsTooSoonIsStillDamage() {
     assertThat(ReadFailures.connectionClosed(new EOFException("unexpected end of file at 12"))).isFalse();
     assertThat(ReadFailures.connectionClosed(new EOFException(null))).isFalse();
+  }
+
+  /**
+   * A local file system whose open of a path ending in {@code suffix} fails with {@code failure} when it is a file not
+   * found (as the local open says it of a file it may not open), else as a read of it fails (an {@link
+   * org.apache.hadoop.fs.FSError}).
+   */
+  private static final class FailingOpen extends RawLocalFileSystem {
+    private final String suffix;
+    private final IOException failure;
+
+    FailingOpen(String suffix, IOException failure) {
+      this.suffix = suffix;
+      this.failure = failure;
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path p, int bufferSize)
+        throws IOException {
+      if (p.toString().endsWith(suffix)) {
+        if (failure instanceof java.io.FileNotFoundException) {
+          throw failure;
+        }
+        throw org.apache.hadoop.fs.FsErrors.of(failure);
+      }
+      return super.open(p, bufferSize);
+    }
   }
 
   /** A local file system whose first look at a path ending in {@code suffix} fails as a closed connection does. */
