@@ -22,13 +22,19 @@ class ConnectionClosedReadTest {
   @TempDir
   Path root;
 
-  @Test
-  void aConnectionClosedWhileTheNewestManifestIsReadIsAnIoErrorNotDamageAndTheNextReadLoadsIt() throws Exception {
+  /** A job directory under {@link #root} with the checkpoints of epochs 1 and 2. */
+  private String twoCheckpoints() throws Exception {
     String jobDir = root.resolve("job").toUri().toString();
     try (HadoopCheckpointStore writer = HadoopCheckpointStore.builder().setJobDir(jobDir).build()) {
       writer.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       writer.commit(TestCheckpoints.content(2), CommitGuard.NONE);
     }
+    return jobDir;
+  }
+
+  @Test
+  void aConnectionClosedWhileTheNewestManifestIsReadIsAnIoErrorNotDamageAndTheNextReadLoadsIt() throws Exception {
+    String jobDir = twoCheckpoints();
     ClosingOnce fs = new ClosingOnce("epoch-000002/manifest.json");
     try (HadoopCheckpointStore reader = HadoopCheckpointStore.builder().setJobDir(jobDir).localFileSystem(fs)
         .build()) {
@@ -56,11 +62,7 @@ class ConnectionClosedReadTest {
 
   @Test
   void aManifestThereThatCannotBeOpenedOrReadIsAnIoErrorNotAMissingFileAndNothingIsSkipped() throws Exception {
-    String jobDir = root.resolve("job").toUri().toString();
-    try (HadoopCheckpointStore writer = HadoopCheckpointStore.builder().setJobDir(jobDir).build()) {
-      writer.commit(TestCheckpoints.content(1), CommitGuard.NONE);
-      writer.commit(TestCheckpoints.content(2), CommitGuard.NONE);
-    }
+    String jobDir = twoCheckpoints();
     // the local file system's open says "not found" for a file it may not open; its read throws an Error for EIO
     for (IOException failure : List.of(new java.io.FileNotFoundException("manifest.json (Too many open files)"),
         new IOException("Input/output error"))) {
