@@ -231,8 +231,8 @@ final class CheckpointVerification {
       Map<String, String> notChecked = new java.util.LinkedHashMap<>(); // name -> why, as the text says them
       deleted.forEach(e -> notChecked.put(new Path(e.path()).getName(), "deleted while it was verified (the "
           + "retention of a driver running the job; not damage)"));
-      movedAside.forEach(e -> notChecked.put(new Path(e.path()).getName(), "a damaged checkpoint a resume moved aside "
-          + "and never reads (verify it by its path)"));
+      movedAside.forEach(e -> notChecked.put(new Path(e.path()).getName(), "a checkpoint moved aside (as damaged by a "
+          + "resume, or by hand) that a resume never reads (verify it by its path)"));
       if (mid != null && CheckpointVerifier.deleted(mid.lines())) {
         notChecked.put(new Path(mid.entry().path()).getName(), "removed while it was verified (a driver running the "
             + "job wrote a newer one or committed the epoch; not damage)");
@@ -248,8 +248,8 @@ final class CheckpointVerification {
             + "not damage)");
       }
       if (!movedAside.isEmpty()) {
-        out.println("not checked: " + movedAside.size() + " damaged checkpoint" + (movedAside.size() == 1 ? "" : "s")
-            + " a resume moved aside and never reads (verify one by its path): "
+        out.println("not checked: " + movedAside.size() + " checkpoint" + (movedAside.size() == 1 ? "" : "s")
+            + " moved aside (as damaged by a resume, or by hand) that a resume never reads (verify one by its path): "
             + CheckpointInspector.names(movedAside));
       }
       out.println(ok ? "all checks passed" : "verification FAILED");

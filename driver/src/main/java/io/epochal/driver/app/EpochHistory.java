@@ -67,6 +67,12 @@ final class EpochHistory {
    * The history of a job whose events, in the order written, are {@code events} and whose
    * checkpoints are listed as {@code checkpoints}.
    */
+  /**
+   * The least suffix of a moved-aside checkpoint read as the time it was moved (2001-09-09 in milliseconds): a resume
+   * names it so; a smaller number is a name given by hand, whose time is not known.
+   */
+  private static final long SOME_TIME = 1_000_000_000_000L;
+
   static EpochHistory of(List<JobEvent> events, List<CheckpointEntry> checkpoints) {
     TreeMap<Long, Epoch> line = new TreeMap<>();
     for (JobEvent e : events) {
@@ -93,12 +99,14 @@ final class EpochHistory {
             c.newerFormat() ? CheckpointState.NEWER_FORMAT : CheckpointState.DAMAGED)));
       }
     }
-    // gone since a resume moved it aside as damaged (its name says when), not since retention deleted it
+    // gone since it was moved aside (a resume's name says when; one moved by hand, as the messages advise to go back,
+    // may end in another number), not since retention deleted it
     Map<Long, Long> movedAt = new TreeMap<>();
     for (CheckpointEntry c : checkpoints) {
       String name = new org.apache.hadoop.fs.Path(c.path()).getName();
-      if (c.isMovedAside() && name.matches(".*-\\d+$")) {
-        movedAt.merge(c.epoch(), Long.parseLong(name.substring(name.lastIndexOf('-') + 1)), Math::max);
+      if (c.isMovedAside() && name.matches(".*-\\d{1,18}$")) {
+        long suffix = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
+        movedAt.merge(c.epoch(), suffix < SOME_TIME ? Long.MAX_VALUE : suffix, Math::max);
       }
     }
     for (Map.Entry<Long, Epoch> e : line.entrySet()) {

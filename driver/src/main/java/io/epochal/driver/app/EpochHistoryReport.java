@@ -135,7 +135,7 @@ final class EpochHistoryReport {
         + (of.isPresent() ? " of " + of.getAsLong() : "") + "; " + (deleted + movedAside == 0 ? "every checkpoint kept"
         : history.checkpointsThere() + " checkpoint" + (history.checkpointsThere() == 1 ? "" : "s") + " kept, "
         + (deleted == 0 ? "" : deleted + " deleted (retention), ") + (movedAside == 0 ? "" : movedAside
-        + " moved aside as damaged (a resume continued past them), ") + "their metrics from the job's history")));
+        + " moved aside (as damaged by a resume, or by hand), ") + "their metrics from the job's history")));
     if (epochs.isEmpty()) {
       return;
     }

@@ -297,10 +297,9 @@ final class JobStatusReport {
       problem.accept("warning: " + s.finalProblem);
     }
     if (!s.movedAside.isEmpty()) {
-      problem.accept("moved aside: " + s.movedAside.size() + " damaged checkpoint" + (s.movedAside.size() == 1 ? ""
-          : "s")
-          + " a resume set aside, kept for inspection and never read ('bin/epochal inspect <path>' or 'verify "
-          + "<path>' says what is wrong):");
+      problem.accept("moved aside: " + s.movedAside.size() + " checkpoint" + (s.movedAside.size() == 1 ? "" : "s")
+          + " set aside (as damaged by a resume, or by hand), kept for inspection and never read ('bin/epochal "
+          + "inspect <path>' or 'verify <path>' says what is wrong):");
       for (CheckpointEntry e : s.movedAside) {
         out.println("  " + ShellWords.location(new Path(e.path())));
       }

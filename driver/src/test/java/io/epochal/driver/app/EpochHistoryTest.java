@@ -62,6 +62,24 @@ class EpochHistoryTest {
   }
 
   @Test
+  void aCheckpointMovedAsideByHandUnderANameWithoutATimeIsMovedAsideNotDeletedByRetention() throws Exception {
+    List<JobEvent> events = List.of(committed(1, manifest(1)), committed(1, manifest(2)));
+    CheckpointEntry byHand = new CheckpointEntry(2, "/job/checkpoints/_damaged-epoch-000002-1", manifest(2), null);
+    CheckpointEntry byResume = new CheckpointEntry(2, "/job/checkpoints/_damaged-epoch-000002-"
+        + T0.plusSeconds(3).toEpochMilli(), manifest(2), null);
+    CheckpointEntry beforeTheCommit = new CheckpointEntry(2, "/job/checkpoints/_damaged-epoch-000002-"
+        + T0.toEpochMilli(), manifest(2), null);
+
+    assertThat(EpochHistory.of(events, List.of(kept(1), byHand)).epochs()).extracting(EpochHistory.Epoch::checkpoint)
+        .containsExactly(CheckpointState.KEPT, CheckpointState.MOVED_ASIDE);
+    assertThat(EpochHistory.of(events, List.of(kept(1), byResume)).epochs()).extracting(EpochHistory.Epoch::checkpoint)
+        .containsExactly(CheckpointState.KEPT, CheckpointState.MOVED_ASIDE);
+    assertThat(EpochHistory.of(events, List.of(kept(1), beforeTheCommit)).epochs())
+        .as("a copy moved aside before the epoch was trained again, whose checkpoint retention deleted")
+        .extracting(EpochHistory.Epoch::checkpoint).containsExactly(CheckpointState.KEPT, CheckpointState.DELETED);
+  }
+
+  @Test
   void aResumeFromAnEarlierEpochGivesUpTheLaterOnesAndAnEpochTrainedAgainShowsItsSecondTraining() throws Exception {
     CheckpointManifest retrained = CheckpointManifest.builder().setJobId("job").setEpoch(2).setModel("mlp", "1")
         .optGlobalStep(20).optMetric("train_loss", 0.125).optCreatedAt(T0.plusSeconds(500)).build();

@@ -640,7 +640,7 @@ class VerifyAndExportCommandTest {
     Files.move(checkpoint, aside);
 
     assertThat(run("status", job.toString())).as(out + err).isZero();
-    assertThat(out).contains("moved aside: 1 damaged checkpoint", "_damaged-epoch-000001-1700000000000");
+    assertThat(out).contains("moved aside: 1 checkpoint set aside (as damaged by a resume, or by hand)", "_damaged-epoch-000001-1700000000000");
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("has no checkpoint to verify");
     assertThat(run("verify", "--all", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
@@ -666,13 +666,14 @@ class VerifyAndExportCommandTest {
     Path aside = job.resolve("checkpoints/_damaged-epoch-000002-1700000000000");
     Files.createDirectories(aside);
     assertThat(run("verify", job.toString())).as(out + err).isZero();
-    assertThat(out).contains("not checked: 1 damaged checkpoint a resume moved aside and never reads (verify one "
+    assertThat(out).contains("not checked: 1 checkpoint moved aside (as damaged by a resume, or by hand) that a "
+        + "resume never reads (verify one "
         + "by its path): _damaged-epoch-000002-1700000000000", "all checks passed");
     assertThat(run("verify", "--json", job.toString())).as(out + err).isZero();
     JsonNode notChecked = new ObjectMapper().readTree(out).get("not_checked");
     assertThat(notChecked).as(out).singleElement().satisfies(n -> {
       assertThat(n.get("checkpoint").asText()).isEqualTo("_damaged-epoch-000002-1700000000000");
-      assertThat(n.get("why").asText()).contains("moved aside and never reads");
+      assertThat(n.get("why").asText()).contains("moved aside (as damaged by a resume, or by hand) that a resume never reads");
     });
   }
 
