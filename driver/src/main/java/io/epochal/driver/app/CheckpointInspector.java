@@ -122,7 +122,9 @@ final class CheckpointInspector {
             }
           }
           loaded.ifPresent(mid -> err.println("epochal: note: " + shown + " has no epoch checkpoint yet; shown is "
-              + "its mid-epoch checkpoint, which a resume continues"));
+              + "its mid-epoch checkpoint, which a resume " + (continuedWithoutEpochs(mid.manifest()) ? "continues"
+              : "does not continue: it holds rounds of epoch " + (mid.manifest().epoch() + 1) + ", after epoch "
+              + "checkpoints that are gone (moved aside or deleted), so a resume removes it and trains from epoch 1")));
         }
         if (loaded.isEmpty()) {
           err.println("epochal: " + shown + " has no checkpoint yet to inspect");
@@ -199,6 +201,12 @@ final class CheckpointInspector {
     err.println("epochal: checkpoint " + t + " is damaged (see its status above) and no resume loads it; "
         + instead + "; 'epochal verify " + ShellWords.location(t.jobDir()) + " --all' checks every checkpoint of the job");
     return ExitCodes.FAILED;
+  }
+
+  /** Whether a resume of a job without epoch checkpoints continues mid-epoch checkpoint {@code m} (one of epoch 1). */
+  private static boolean continuedWithoutEpochs(CheckpointManifest m) {
+    return io.epochal.driver.train.MidEpochPosition.of(m).map(at -> at.continues(0, 0, java.util.Set.of()))
+        .orElse(m.epoch() == 0);
   }
 
   /**

@@ -525,6 +525,9 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun json = io.epochal.driver.testing.CliRun.of("status", jobDir.toString(), "--json");
     assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out).get("jobs").get(0)
         .get("mid_epoch").isNull()).isTrue();
+    io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", jobDir.toString());
+    assertThat(inspect.err).as(inspect.out).contains("its mid-epoch checkpoint, which a resume does not continue: it "
+        + "holds rounds of epoch 2, after epoch checkpoints that are gone").doesNotContain("which a resume continues");
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint ")
