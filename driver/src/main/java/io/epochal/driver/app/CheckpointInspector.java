@@ -78,10 +78,14 @@ final class CheckpointInspector {
       if (t.isCheckpoint()) {
         List<CheckpointEntry> entries = t.listing(store);
         named = t.entryIn(entries);
+        if (named.isEmpty() && t.isMidEpoch()) {
+          err.println("epochal: " + t.missing(entries).getMessage());
+          return ExitCodes.USAGE;
+        }
         if (named.isEmpty()) {
           String what = t.isMovedAside() ? "checkpoint moved aside named " + new Path(t.toString()).getName()
               : "checkpoint of epoch " + t.epoch() + " (" + t + ")";
-          err.println("epochal: " + t.jobDir() + " has no " + what + "; " + (entries.isEmpty()
+          err.println("epochal: " + JobSpecResolver.locationText(t.jobDir()) + " has no " + what + "; " + (entries.isEmpty()
               ? (t.isMovedAside() ? "no checkpoint of it was moved aside" : "it has no checkpoint yet")
               : (t.isMovedAside() ? "moved aside: " + names(entries) : "its checkpoints are of " + epochs(entries))));
           return ExitCodes.USAGE;

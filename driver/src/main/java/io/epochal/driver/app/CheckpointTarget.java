@@ -299,6 +299,13 @@ final class CheckpointTarget {
   ConfigException missing(List<CheckpointEntry> listed) {
     boolean aside = movedAside != null;
     String held;
+    if (isMidEpoch()) {
+      return new ConfigException("checkpoint", this + " does not exist; " + JobSpecResolver.locationText(jobDir)
+          + (listed.isEmpty() ? " holds no mid-epoch checkpoint (the next epoch checkpoint replaces it)"
+          : " holds mid-epoch checkpoint " + listed.stream().map(c -> new Path(c.path()).getName())
+          .collect(Collectors.joining(", ")) + " (a newer one replaces it, as the epoch's checkpoint does)")
+          + "; give it, or the job directory for its newest verified checkpoint");
+    }
     if (listed.isEmpty()) {
       held = aside ? " holds no damaged checkpoint moved aside" : " holds no checkpoint";
     } else {

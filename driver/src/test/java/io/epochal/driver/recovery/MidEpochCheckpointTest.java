@@ -528,6 +528,14 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun inspect = io.epochal.driver.testing.CliRun.of("inspect", jobDir.toString());
     assertThat(inspect.err).as(inspect.out).contains("its mid-epoch checkpoint, which a resume does not continue: it "
         + "holds rounds of epoch 2, after epoch checkpoints that are gone").doesNotContain("which a resume continues");
+    // a path status printed before a newer mid-epoch checkpoint replaced it: said in steps, not epochs
+    String replaced = jobDir.resolve("mid-epoch").resolve("step-000000020").toString();
+    for (String command : List.of("inspect", "verify")) {
+      io.epochal.driver.testing.CliRun gone = io.epochal.driver.testing.CliRun.of(command, replaced);
+      assertThat(gone.code).as(gone.err).isEqualTo(io.epochal.driver.cli.ExitCodes.USAGE);
+      assertThat(gone.err).contains("mid-epoch/step-000000020 does not exist; ").contains(" holds mid-epoch "
+          + "checkpoint step-000000028 (a newer one replaces it").doesNotContain("epoch 28").doesNotContain("epochs 28");
+    }
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint ")
