@@ -160,6 +160,11 @@ final class JobOutcome {
     synchronized (lock) {
       if (mayMark("FAILED", e)) {
         finished = true;
+        if (states.read().map(s -> s.getState() == JobState.FAILED).orElse(false)) {
+          // a driver that lost the lease marked it so after this one took it over, as completed() says: this
+          // driver's failure, the newest, is the one to record
+          states.transition(JobState.RUNNING, attempt, "taken back by the driver holding the lease");
+        }
         states.transition(JobState.FAILED, attempt, e.reason() + ": " + e.getMessage());
       }
     }

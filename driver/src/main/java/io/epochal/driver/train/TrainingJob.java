@@ -238,7 +238,7 @@ public final class TrainingJob {
       } else {
         dir.outcome().failed(last);
       }
-    } catch (IOException io) {
+    } catch (IOException | RuntimeException io) {
       // the failure is the news: a state that cannot be written (the store failing) must not hide it
       listener.warning("cannot record the failure in " + spec.jobDirText() + "'s state.json (" + FailureClassifier.rootCause(io)
           + "): status shows the job RUNNING, and LOST once its lease expires");
