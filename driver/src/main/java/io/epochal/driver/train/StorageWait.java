@@ -31,12 +31,14 @@ final class StorageWait {
   /** What the wait comes before: the word said when storage is back, the advice when it is not. */
   enum Purpose {
     /** A retry's lease renewal. */
-    RETRY("retrying", "resume the job (or give the retry longer with --set retry.storage_wait_ms=N)"),
+    RETRY("retrying", "the run tries again while retry.max_attempts allow, and says how to resume once they are "
+        + "spent (give each wait longer with --set retry.storage_wait_ms=N)"),
     /** A run's start: its job.json, lease and state written. */
     START("starting", "run the command again (or give the start longer with --set retry.storage_wait_ms=N)"),
     /** A checkpoint's write the file system refused until someone acts: full, over a quota, read-only. */
-    COMMIT("writing the checkpoint", "free space or raise the quota (or give it write access) and resume: the "
-        + "previous checkpoint stays the latest (or give the wait longer with --set retry.storage_wait_ms=N)"),
+    COMMIT("writing the checkpoint", "free space or raise the quota (or give it write access): the run tries "
+        + "again while retry.max_attempts allow, and says how to resume once they are spent; the previous checkpoint "
+        + "stays the latest (give each wait longer with --set retry.storage_wait_ms=N)"),
     /** A run's end: every epoch committed, the job marked COMPLETED. */
     FINISH("marking the job COMPLETED", "resume the job: every epoch is committed, so the resume marks it "
         + "COMPLETED and trains nothing (or give the end longer with --set retry.storage_wait_ms=N)");

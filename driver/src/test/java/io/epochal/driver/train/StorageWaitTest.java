@@ -59,7 +59,8 @@ class StorageWaitTest {
     }, 5_000).await()).isInstanceOfSatisfying(TrainingException.class,
         e -> assertThat(e.reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE))
         .hasMessageContaining("Connection refused").hasMessageContaining("hdfs://nn:8020/jobs/a took no writes for 5 s "
-            + "(retry.storage_wait_ms = 5000): once its file system answers, resume the job");
+            + "(retry.storage_wait_ms = 5000): once its file system answers, the run tries again while "
+            + "retry.max_attempts allow").hasMessageNotContaining("resume the job");
     assertThat(sleeps).containsExactly(2_000L, 2_000L, 1_000L);
     assertThat(probes).hasValue(4);
     assertThat(messages).isEmpty();
