@@ -34,6 +34,8 @@ final class StartingWeights {
   private final TrainingListener listener;
   /** A new job's start, read by {@link #checkNewJob} and taken by the first attempt. */
   private Start checked;
+  /** The SHA-256 of the weights this run read first: every later read (a retry's) must read the same. */
+  private String firstDigest;
 
   StartingWeights(JobSpec spec, TrainingConfig config, Configuration conf, TrainingListener listener) {
     this.spec = checkNotNull(spec, "spec");
@@ -85,6 +87,13 @@ final class StartingWeights {
       InitialWeights weights = new InitialWeightsReader(conf).read(location, init.stripPrefix());
       InitialState state = weights.applyTo(seeded, init.strict(),
           io.epochal.worker.state.NamePatterns.of(init.skipped()), config.modelName() + " v" + config.modelVersion());
+      if (firstDigest != null && !firstDigest.equals(weights.sha256())) {
+        throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FineTuning.WEIGHTS + " = " + location + " changed "
+            + "while this run trained from it (sha256 " + firstDigest + " when first read, " + weights.sha256()
+            + " now): the job has no checkpoint yet, so its first epoch starts from these weights: put back the ones "
+            + "it was started with, or train the job again in a new job.dir", null);
+      }
+      firstDigest = weights.sha256();
       listener.message("starting weights (" + FineTuning.WEIGHTS + "): " + state.describe(weights));
       return new Start(state.state(), weights.sha256());
     } catch (ConfigException e) {

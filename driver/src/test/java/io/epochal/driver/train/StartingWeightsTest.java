@@ -1,0 +1,68 @@
+package io.epochal.driver.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.epochal.driver.app.RegistryModelCatalog;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.safetensors.SafetensorsWriter;
+import io.epochal.tensor.StateDict;
+import io.epochal.tensor.Tensor;
+import io.epochal.worker.round.TrainingConfig;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The state a job's first epoch starts from, read from {@code init.weights} ({@link StartingWeights}). */
+class StartingWeightsTest {
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void aRetryBeforeTheFirstCheckpointRefusesStartingWeightsThatChangedSinceTheRunFirstReadThem() throws Exception {
+    Path weights = tmp.resolve("pretrained.safetensors");
+    JobSpec spec = spec(weights);
+    TrainingConfig config = TrainingConfigs.of(spec);
+    StateDict seeded = StartingWeights.seeded(config);
+    write(weights, seeded);
+    StartingWeights starting = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    starting.checkNewJob();
+    StartingWeights.Start first = starting.take();
+    assertThat(starting.take().initDigest()).as("read again, the same").isEqualTo(first.initDigest());
+
+    String name = seeded.names().iterator().next();
+    Tensor t = seeded.get(name);
+    float[] values = t.toFloatArray();
+    values[0] += 1f;
+    java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>(seeded.asMap());
+    changed.put(name, Tensor.ofFloats(t.shape(), values));
+    write(weights, StateDict.of(changed));
+
+    assertThatThrownBy(starting::take).isInstanceOfSatisfying(TrainingException.class,
+        e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("init.weights = ").hasMessageContaining("changed while this run trained from it (sha256 "
+            + first.initDigest() + " when first read").hasMessageContaining("put back the ones it was started with");
+  }
+
+  private static void write(Path file, StateDict state) throws Exception {
+    try (OutputStream out = Files.newOutputStream(file)) {
+      SafetensorsWriter.write(state, out);
+    }
+  }
+
+  private JobSpec spec(Path weights) throws Exception {
+    Path file = tmp.resolve("job.properties");
+    Files.createDirectories(tmp.resolve("data"));
+    Files.write(file, List.of("job.name=starting", "job.dir=" + tmp.resolve("job").toUri(),
+        "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "data.classes=2", "model.name=mlp",
+        "model.input_dim=4", "model.output_dim=2", "init.weights=" + weights.toUri()));
+    return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog()).optCheckDataPath(false)
+        .build().resolve();
+  }
+}
