@@ -47,32 +47,14 @@ final class JobData {
     this.listener = checkNotNull(listener, "listener");
   }
 
-  /**
-   * {@code message} about the job's held-out rows ({@code key} {@code data.validation_path}) with the advice to change
-   * the format or a column key, which the training rows are read with too, said as what the held-out rows must be.
-   */
-  private String heldOutAdvice(String key, String message) {
-    if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {
-      return message; // a command's --input, whose own --format and column options say how to read it
-    }
-    String format = DataOptions.fromJobSpec(spec).format();
-    return message.replace("set " + JobKeys.DATA_FORMAT + " to their format (parquet, csv or json)", "held-out rows "
-        + "are read as the training rows are (" + JobKeys.DATA_FORMAT + "=" + format + "): give them as " + format
-        + " files").replaceAll("set (data\\.[a-z_]+) to one of them", "held-out rows need the training rows' "
-        + "columns ($1 names them for both): give them that column");
-  }
-
   /** The data of a job whose spec is stored: a spec the data does not fit is the data's failure. */
   LoadedDataset forStoredJob() throws TrainingException {
     try {
       return load(true);
     } catch (ConfigException e) {
       // the stored spec cannot change: for this job the data no longer fits it
-      String format = DataOptions.fromJobSpec(spec).format();
-      String message = e.getMessage().replace("set " + JobKeys.DATA_FORMAT + " to their format (parquet, csv or json)",
-          "this job reads " + format + " (" + JobKeys.DATA_FORMAT + " is part of its spec, which a resume keeps): give "
-          + "it " + format + " files");
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, message + " (job " + spec.jobDirText()
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, DataAdvice.storedJob(spec, e.getMessage())
+          + " (job " + spec.jobDirText()
           + " keeps the spec it started with: fix the data and resume, or train the changed spec in a new"
           + " job.dir)", e);
     }
@@ -202,7 +184,7 @@ final class JobData {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + (key.startsWith("--")
           ? e.forPredict() : e).getMessage() + advice, e);
     } catch (ConfigException e) {
-      String said = heldOutAdvice(key, e.getMessage().replace("data.path " + path, key + " " + path)
+      String said = DataAdvice.heldOut(spec, key, e.getMessage().replace("data.path " + path, key + " " + path)
           .replace("point data.path at", "point " + key + " at"));
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, (said.startsWith(key) ? said : key + " " + path
           + ": " + said) + advice, e);
