@@ -147,8 +147,8 @@ final class CheckpointInspector {
         table(stateFiles("ema", c.manifest()), c.ema());
       }
       if (t.isMovedAside()) {
-        err.println("epochal: note: a resume moved " + t + " aside as damaged, and its files verify now; it stays "
-            + "out of the job's checkpoints (a resume never reads it)");
+        err.println("epochal: note: " + t + " was moved aside (as damaged by a resume, or by hand), and its files "
+            + "verify now; it stays out of the job's checkpoints (a resume never reads it)");
       }
       return ExitCodes.OK;
     }
@@ -163,14 +163,14 @@ final class CheckpointInspector {
     Optional<CheckpointManifest> manifest = entry.flatMap(CheckpointEntry::manifest);
     if (manifest.isPresent()) {
       printManifest(t.toString(), manifest.get());
-      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : ""));
+      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside)" : ""));
       for (String problem : store.verify(entry.get()).problems()) {
         out.println("  " + problem);
       }
       out.println("tensors:      not shown: the files do not match the manifest");
     } else {
       out.println("checkpoint:   " + JobSpecResolver.locationText(t.toString()));
-      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside by a resume)" : "") + ": "
+      out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside)" : "") + ": "
           + e.getMessage());
       printUnverifiedManifest(t);
     }

@@ -653,7 +653,7 @@ class VerifyAndExportCommandTest {
     assertThat(run("verify", "--json", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
     assertThat(out).contains("\"moved_aside\":true");
     assertThat(run("inspect", aside.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
-    assertThat(out).contains("epoch:        1 (global step", "status:       DAMAGED (moved aside by a resume)",
+    assertThat(out).contains("epoch:        1 (global step", "status:       DAMAGED (moved aside)",
         "model.safetensors has SHA-256");
     assertThat(run("inspect", job.resolve("checkpoints/_damaged-epoch-000001-1").toString())).as(out + err)
         .isEqualTo(ExitCodes.USAGE);
