@@ -205,12 +205,15 @@ final class CheckpointEvaluation {
       }
     } catch (TrainingException e) {
       if (spark != null && spark.executorsFailing().isPresent()) {
-        throw spark.whyFailed(e);
+        return nothingEvaluated("nothing evaluated: " + spark.executorsFailing().get(), rows, json, ExitCodes.USAGE);
       }
       return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,
           e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
     } catch (Exception e) {
-      throw spark == null ? e : spark.whyFailed(e);
+      if (spark != null && spark.executorsFailing().isPresent()) {
+        return nothingEvaluated("nothing evaluated: " + spark.executorsFailing().get(), rows, json, ExitCodes.USAGE);
+      }
+      throw e;
     } finally {
       if (evaluator != null) {
         evaluator.close();

@@ -64,15 +64,15 @@ final class EpochHistory {
   }
 
   /**
-   * The history of a job whose events, in the order written, are {@code events} and whose
-   * checkpoints are listed as {@code checkpoints}.
-   */
-  /**
    * The least suffix of a moved-aside checkpoint read as the time it was moved (2001-09-09 in milliseconds): a resume
    * names it so; a smaller number is a name given by hand, whose time is not known.
    */
   private static final long SOME_TIME = 1_000_000_000_000L;
 
+  /**
+   * The history of a job whose events, in the order written, are {@code events} and whose
+   * checkpoints are listed as {@code checkpoints}.
+   */
   static EpochHistory of(List<JobEvent> events, List<CheckpointEntry> checkpoints) {
     TreeMap<Long, Epoch> line = new TreeMap<>();
     for (JobEvent e : events) {
@@ -106,7 +106,8 @@ final class EpochHistory {
       String name = new org.apache.hadoop.fs.Path(c.path()).getName();
       if (c.isMovedAside() && name.matches(".*-\\d{1,18}$")) {
         long suffix = Long.parseLong(name.substring(name.lastIndexOf('-') + 1));
-        movedAt.merge(c.epoch(), suffix < SOME_TIME ? Long.MAX_VALUE : suffix, Math::max);
+        movedAt.merge(c.epoch(), suffix >= SOME_TIME ? suffix : latestTraining(c, events) ? Long.MAX_VALUE : 0L,
+            Math::max);
       }
     }
     for (Map.Entry<Long, Epoch> e : line.entrySet()) {
@@ -123,6 +124,22 @@ final class EpochHistory {
           Optional.of(m.createdAt()), CheckpointState.KEPT)));
     }
     return new EpochHistory(List.copyOf(line.values()));
+  }
+
+  /**
+   * Whether moved-aside checkpoint {@code c} holds the latest training of its epoch that {@code events} record: no
+   * commit of that epoch follows the one that wrote it (the first at or after its manifest's creation). One without a
+   * readable manifest is taken as the latest.
+   */
+  private static boolean latestTraining(CheckpointEntry c, List<JobEvent> events) {
+    if (c.manifest().isEmpty()) {
+      return true;
+    }
+    java.time.Instant created = c.manifest().get().createdAt();
+    List<java.time.Instant> commits = events.stream().filter(e -> e.getType() == JobEventType.EPOCH_COMMITTED
+        && e.getEpoch() == c.epoch()).map(JobEvent::getTime).sorted().toList();
+    return commits.stream().noneMatch(t -> t.isAfter(created))
+        || commits.stream().filter(t -> !t.isBefore(created)).count() == 1;
   }
 
   /** The epochs, oldest first. */

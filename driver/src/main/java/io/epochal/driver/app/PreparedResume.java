@@ -159,7 +159,9 @@ final class PreparedResume {
           continue;
         }
         if (!ResumeConfCheck.restatesAbsentKey(set.getKey(), set.getValue(), keys)) {
-          settings.put(set.getKey(), set.getValue()); // that one stays without the key, as job.json has it
+          settings.put(set.getKey(), set.getValue());
+        } else {
+          settings.remove(set.getKey()); // stays without the key, as job.json has it: --set wins over the Spark conf
         }
       }
     }

@@ -49,7 +49,7 @@ public final class ScheduleCoverage {
     longWarmup(spec, units, clock).ifPresent(said::add);
     stepDecay(spec, units, clock).ifPresent(said::add);
     lateMilestones(spec, units, clock).ifPresent(said::add);
-    lateAverage(spec, jobSteps, clock.stepsPerEpoch()).ifPresent(said::add);
+    lateAverage(spec, jobSteps, clock.stepsPerEpoch(), resumed).ifPresent(said::add);
     return said.isEmpty() ? Optional.empty() : Optional.of(String.join("; and ", said));
   }
 
@@ -81,7 +81,7 @@ public final class ScheduleCoverage {
    * after its first epoch: until then it is the starting weights, which the epochs' held-out metrics, early stopping
    * and {@code evaluate}, {@code predict} and {@code export} use as the model.
    */
-  static Optional<String> lateAverage(JobSpec spec, long jobSteps, long stepsPerEpoch) {
+  static Optional<String> lateAverage(JobSpec spec, long jobSteps, long stepsPerEpoch, boolean resumed) {
     io.epochal.worker.ema.EmaSettings ema = io.epochal.driver.config.EmaKeys.settings(spec.toHyperParameters());
     long first = ema.everyNSteps();
     if (!ema.kept() || first <= stepsPerEpoch) {
@@ -92,7 +92,8 @@ public final class ScheduleCoverage {
         + "as the model (--weights trained gives the trained weights)";
     if (first > jobSteps) {
       return Optional.of(key + " is more than the job's " + jobSteps + " optimizer steps, so the moving average is "
-          + "never updated: every checkpoint's ema.safetensors holds the starting weights, which the" + use + "; give "
+          + "never updated: every checkpoint's ema.safetensors holds the starting weights, which the" + use + "; "
+          + (resumed ? "a resume keeps it: train a new job (in another job.dir) with " : "give ")
           + io.epochal.driver.config.EmaKeys.EMA_EVERY_N_STEPS + " <= " + stepsPerEpoch + " (an epoch's steps here) "
           + "for an average of every epoch");
     }

@@ -31,13 +31,13 @@ final class StorageWait {
   /** What the wait comes before: the word said when storage is back, the advice when it is not. */
   enum Purpose {
     /** A retry's lease renewal. */
-    RETRY("retrying", "the run tries again while retry.max_attempts allow, and says how to resume once they are "
-        + "spent (give each wait longer with --set retry.storage_wait_ms=N)"),
+    RETRY("retrying", "the run tries again while retry.max_attempts allow; once they are spent, resume the job "
+        + "(give each wait longer with --set retry.storage_wait_ms=N)"),
     /** A run's start: its job.json, lease and state written. */
     START("starting", "run the command again (or give the start longer with --set retry.storage_wait_ms=N)"),
     /** A checkpoint's write the file system refused until someone acts: full, over a quota, read-only. */
     COMMIT("writing the checkpoint", "free space or raise the quota (or give it write access): the run tries "
-        + "again while retry.max_attempts allow, and says how to resume once they are spent; the previous checkpoint "
+        + "again while retry.max_attempts allow; once they are spent, resume the job: the previous checkpoint "
         + "stays the latest (give each wait longer with --set retry.storage_wait_ms=N)"),
     /** A run's end: every epoch committed, the job marked COMPLETED. */
     FINISH("marking the job COMPLETED", "resume the job: every epoch is committed, so the resume marks it "

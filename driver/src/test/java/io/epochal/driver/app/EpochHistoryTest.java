@@ -77,6 +77,12 @@ class EpochHistoryTest {
     assertThat(EpochHistory.of(events, List.of(kept(1), beforeTheCommit)).epochs())
         .as("a copy moved aside before the epoch was trained again, whose checkpoint retention deleted")
         .extracting(EpochHistory.Epoch::checkpoint).containsExactly(CheckpointState.KEPT, CheckpointState.DELETED);
+    // moved by hand, then epoch 2 trained again (a later commit) and that checkpoint deleted by retention
+    List<JobEvent> retrained = List.of(committed(1, manifest(1)), committed(1, manifest(2)), resumed(2, 1),
+        JobEvent.builder(JobEventType.EPOCH_COMMITTED, T0.plusSeconds(500), 2).optEpoch(2).optRound(0)
+            .optMetrics(EpochValues.of(manifest(2)).eventMetrics()).build());
+    assertThat(EpochHistory.of(retrained, List.of(kept(1), byHand)).epochs())
+        .extracting(EpochHistory.Epoch::checkpoint).containsExactly(CheckpointState.KEPT, CheckpointState.DELETED);
   }
 
   @Test

@@ -528,6 +528,14 @@ class CliEndToEndTest {
           .collect(java.util.stream.Collectors.joining(", ")) + " (checkpoint.keep_last 1, keep_every 0, keep_best 0) "
           + "when the resume starts; that cannot be undone");
     }
+    // a --set keeping a key at its none value wins over the Spark conf's value for it (spark-defaults.conf's)
+    CliRun fromConf = CliRun.of("--conf", "spark.epochal.early_stop.patience=5", "resume", job.toString(),
+        "--dry-run", "--master", MASTER);
+    assertThat(fromConf.err).as("%s", fromConf).contains("early_stop.patience: <unset> -> 5");
+    CliRun setWins = CliRun.of("--conf", "spark.epochal.early_stop.patience=5", "resume", job.toString(),
+        "--dry-run", "--set", "early_stop.patience=0", "--master", MASTER);
+    assertThat(setWins.code).as("%s", setWins).isZero();
+    assertThat(setWins.err + setWins.out).doesNotContain("early_stop.patience: <unset> -> 5");
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
         "checkpoint.keep_last=1", "--master", MASTER);
     assertThat(kept.code).as("%s", kept).isZero();

@@ -61,10 +61,14 @@ class ExecutorsThatCannotStartTest {
         .contains("spark.executor.extraJavaOptions").doesNotContain("internal error");
     assertThat(predictions).doesNotExist();
     CliRun evaluate = CliRun.of(concat(cluster, "evaluate", job.toString(), "--input", rows.toString(),
-        "--features", "f0,f1,f2,f3"));
+        "--features", "f0,f1,f2,f3", "--json"));
     assertThat(evaluate.code).as(evaluate.err).isEqualTo(ExitCodes.USAGE);
     assertThat(evaluate.err).contains("executors in a row exited before they registered with the driver")
         .doesNotContain("internal error");
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(evaluate.out);
+    assertThat(doc.get("ok").asBoolean()).isFalse();
+    assertThat(doc.get("error").asText()).contains("nothing evaluated: ").contains("executors in a row exited");
   }
 
   private static String[] concat(String[] first, String... rest) {

@@ -65,5 +65,11 @@ class ScheduleCoverageTest {
         assertThat(w).contains("in epoch 3").contains("the checkpoints of epochs 1-2 hold the starting weights as "
             + "their moving average, which their val_ metrics"));
     assertThat(warning("train.ema_decay", "0.999", "train.ema_every_n_steps", "32")).isEmpty();
+    JobSpec late = JobSpecResolver.builder().optCatalog(new RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false)
+        .optOverride("train.ema_decay", "0.999").optOverride("train.ema_every_n_steps", "200").build().resolve();
+    assertThat(ScheduleCoverage.forSteps(late, 96, true)).hasValueSatisfying(w -> assertThat(w)
+        .contains("a resume keeps it: train a new job (in another job.dir) with train.ema_every_n_steps <= 32")
+        .doesNotContain("; give train.ema_every_n_steps"));
   }
 }
