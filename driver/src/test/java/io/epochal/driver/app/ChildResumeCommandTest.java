@@ -27,6 +27,7 @@ class ChildResumeCommandTest {
         .as("a spark:// master's executors fetch them from each child driver").isTrue();
     assertThat(ChildResumeCommand.passedOn("-Djava.io.tmpdir=/tmp/epochal-run-41-abc")).isTrue();
     assertThat(ChildResumeCommand.passedOn("-Dai.djl.offline=true")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Djdk.console=java.base")).as("no progress bar into a pipe").isTrue();
     assertThat(ChildResumeCommand.passedOn("-Dsome.other=1")).isFalse();
     assertThat(ChildResumeCommand.passedOn("-XX:+UseG1GC")).isFalse();
   }
