@@ -258,6 +258,16 @@ public final class BatchPredictor {
             + taken + "', compared ignoring case as Spark writes columns); rename it in " + options.input());
       }
     }
+    if (options.output() == null || "csv".equals(options.outputFormat())) {
+      // CSV holds one column per output: score_0, probability_0, ... (prediction_0, ... for several outputs)
+      java.util.Optional<String> flat = pass.stream().filter(c -> c.matches("(?i)(score|probability|prediction)_\\d+"))
+          .findFirst();
+      if (flat.isPresent()) {
+        throw new ConfigException("--input", "input column '" + flat.get() + "' has the name of an output column of "
+            + "CSV predictions (score_<i>, probability_<i>, prediction_<i>, compared ignoring case); rename it in "
+            + options.input() + ", or write another format (--output-format parquet or json)");
+      }
+    }
     Dataset<Row> input = read.rows();
     RowDecoder decoder = RowDecoder.forFeatures(features, arrayColumn, featureSize);
     List<Column> select = new ArrayList<>();

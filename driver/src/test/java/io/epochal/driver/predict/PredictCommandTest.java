@@ -264,6 +264,14 @@ class PredictCommandTest {
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
         "features")).isEqualTo(2);
     assertThat(err).contains("input column 'Prediction' has the name of an output column ('prediction'");
+
+    Path scored = tmp.resolve("scored.json");
+    Files.write(scored, lines.stream().map(l -> l.replace("\"Prediction\"", "\"Score_1\"")).toList());
+    Path csv = tmp.resolve("scored-predictions.csv");
+    assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", scored.toString(), "--features",
+        "features", "--output", csv.toString(), "--output-format", "csv")).as(err).isEqualTo(2);
+    assertThat(err).contains("input column 'Score_1' has the name of an output column of CSV predictions");
+    assertThat(csv).doesNotExist();
   }
 
   @Test
