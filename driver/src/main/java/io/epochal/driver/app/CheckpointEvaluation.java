@@ -203,15 +203,15 @@ final class CheckpointEvaluation {
         table.add(new Evaluated(name, c.path(), c.epoch(), r, null, null, (System.nanoTime() - started) / 1e9,
             average ? ServedWeights.AVERAGE : ServedWeights.TRAINED));
       }
-    } catch (TrainingException e) {
-      if (spark != null && spark.executorsFailing().isPresent()) {
-        return nothingEvaluated("nothing evaluated: " + spark.executorsFailing().get(), rows, json, ExitCodes.USAGE);
-      }
-      return nothingEvaluated("nothing evaluated: " + optionWords(e.getMessage()), rows, json,
-          e.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
     } catch (Exception e) {
-      if (spark != null && spark.executorsFailing().isPresent()) {
-        return nothingEvaluated("nothing evaluated: " + spark.executorsFailing().get(), rows, json, ExitCodes.USAGE);
+      // executors that cannot start: their cancelled jobs are how any failure here shows, and the cause is theirs
+      java.util.Optional<String> cannotStart = spark == null ? java.util.Optional.empty() : spark.executorsFailing();
+      if (cannotStart.isPresent()) {
+        return nothingEvaluated("nothing evaluated: " + cannotStart.get(), rows, json, ExitCodes.USAGE);
+      }
+      if (e instanceof TrainingException failed) {
+        return nothingEvaluated("nothing evaluated: " + optionWords(failed.getMessage()), rows, json,
+            failed.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
       }
       throw e;
     } finally {
