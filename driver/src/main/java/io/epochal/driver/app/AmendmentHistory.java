@@ -5,10 +5,10 @@ import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
 import io.epochal.params.ValueChange;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -18,28 +18,29 @@ import org.apache.hadoop.fs.Path;
  * recorded says them only in its message, {@code key: old -> new; ...}, which is read instead. A
  * command line that started the job (a supervised restart, a
  * retried spark-submit) still carries the old values; they are told from a change asked for by
- * being among those a resume amended away.
+ * being among those a resume amended away. A value is compared as the key's type reads it: a Spark
+ * conf's {@code 30} is the {@code 30.0} a resume amended {@code checkpoint.every_n_minutes} away from.
  */
 final class AmendmentHistory {
 
-  private final Map<String, Set<String>> amendedAway;
+  /** By key, the values a resume amended it away from: typed, or as text for an event that says them only so. */
+  private final Map<String, List<Object>> amendedAway;
 
-  private AmendmentHistory(Map<String, Set<String>> amendedAway) {
+  private AmendmentHistory(Map<String, List<Object>> amendedAway) {
     this.amendedAway = amendedAway;
   }
 
   /** The history of the job in {@code dir}; empty when it has none or it cannot be read. */
   static AmendmentHistory of(Path dir, Configuration conf) {
-    Map<String, Set<String>> away = new TreeMap<>();
+    Map<String, List<Object>> away = new TreeMap<>();
     try {
       for (JobEvent e : new JobEventLog(dir.getFileSystem(conf), dir).readAll()) {
         if (e.getType() != JobEventType.AMENDED) {
           continue;
         }
         for (ValueChange change : e.getChanges()) {
-          Set<String> from = away.computeIfAbsent(change.getKey(), k -> new TreeSet<>());
           // a key the resume set anew was amended from no value: the old command does not set it
-          from.add(change.fromText().orElse(NO_VALUE));
+          away.computeIfAbsent(change.getKey(), k -> new ArrayList<>()).add(change.getFrom().orElse(NO_VALUE));
         }
         if (e.getChanges().isEmpty() && e.getMessage() != null) {
           for (String change : e.getMessage().split("; ")) {
@@ -47,7 +48,7 @@ final class AmendmentHistory {
             int arrow = change.indexOf(" -> ", Math.max(colon, 0));
             if (colon > 0 && arrow > colon) {
               String from = unquoted(change.substring(colon + 2, arrow));
-              away.computeIfAbsent(change.substring(0, colon), k -> new TreeSet<>())
+              away.computeIfAbsent(change.substring(0, colon), k -> new ArrayList<>())
                   .add(from.equals("<unset>") ? NO_VALUE : from);
             }
           }
@@ -67,9 +68,19 @@ final class AmendmentHistory {
   /** What {@link #amendedAway} is given for a key the command does not set: a resume set it anew. */
   static final String NO_VALUE = "";
 
-  /** Whether {@code value} is one a resume amended {@code key} away from (as text, quotes aside). */
+  /**
+   * Whether {@code value} is one a resume amended {@code key} away from: the same typed value ({@link
+   * ResumeConfCheck#same}: {@code 30} is {@code 30.0}, {@code TRUE} is {@code true}), or the same text, quotes
+   * aside, for a value an old event gives only in its message; {@link #NO_VALUE} for a key a resume set anew.
+   */
   boolean amendedAway(String key, String value) {
-    return amendedAway.getOrDefault(key, Set.of()).contains(unquoted(value.trim()));
+    String given = unquoted(value.trim());
+    for (Object from : amendedAway.getOrDefault(key, List.of())) {
+      if (from.equals(given) || !NO_VALUE.equals(from) && !NO_VALUE.equals(given) && ResumeConfCheck.same(from, given)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String unquoted(String v) {

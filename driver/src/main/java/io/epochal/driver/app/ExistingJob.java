@@ -67,12 +67,17 @@ final class ExistingJob {
       Object value = given.getHyperParameters().asMap().get(key);
       if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR)
           || !history.amendedAway(key, value == null ? AmendmentHistory.NO_VALUE : String.valueOf(value))
-          || !kept.contains(key)) {
+          || !kept.contains(key) && value == null) {
         refused = true; // the caller names this difference
         continue;
       }
-      b.put(key, kept.asMap().get(key));
-      said.add(key + "=" + kept.asMap().get(key) + " (this spec: " + spec.toHyperParameters().asMap().get(key) + ")");
+      if (kept.contains(key)) {
+        b.put(key, kept.asMap().get(key));
+      } else {
+        b.remove(key); // amended to none (no early stopping, no held-out rows), which the job stores as no key
+      }
+      said.add(key + "=" + (kept.contains(key) ? kept.asMap().get(key) : "(not set)") + " (this spec: "
+          + spec.toHyperParameters().asMap().get(key) + ")");
     }
     if (said.isEmpty()) {
       return spec;

@@ -74,10 +74,14 @@ final class PreparedResume {
     List<String> said = new java.util.ArrayList<>();
     sparkConf.forEach((k, v) -> {
       String key = k.startsWith(JobKeys.SPARK_CONF_PREFIX) ? k.substring(JobKeys.SPARK_CONF_PREFIX.length()) : null;
-      Object now = key == null ? null : keys.asMap().get(key);
-      if (now != null && history.amendedAway(key, v) && !ResumeConfCheck.same(now, v)) {
+      if (key == null || !history.amendedAway(key, v)) {
+        return;
+      }
+      // a key amended to none is not stored: the entry differs unless it too says none
+      Object now = keys.asMap().get(key);
+      if (now == null ? !ResumeConfCheck.restatesAbsentKey(key, v, keys) : !ResumeConfCheck.same(now, v)) {
         kept.remove(k);
-        said.add(key + "=" + now + " (Spark conf: " + v + ")");
+        said.add(key + "=" + (now == null ? "(not set)" : now) + " (Spark conf: " + v + ")");
       }
     });
     if (!said.isEmpty()) {

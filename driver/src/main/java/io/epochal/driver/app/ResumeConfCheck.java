@@ -88,12 +88,15 @@ final class ResumeConfCheck {
       if (JobKeys.isPlacement(key)) {
         return; // where this run runs, not part of job.json: see placement()
       }
+      if (restatesAbsentKey(key, value, stored)) {
+        return; // a key the job stores as absent at this value (schedule.interval=step): the job's own
+      }
       if (JobKeys.specs().get(key) == null && !stored.asMap().containsKey(key)) {
         unknown.add(key); // a stored spec holds every key its model, optimizer and schedule declare
         return;
       }
       Object was = stored.asMap().get(key);
-      if (!sameValue(key, was, value, conf) && !restatesAbsentKey(key, value, stored)) {
+      if (!sameValue(key, was, value, conf)) {
         if (JobKeys.OPERATIONAL.contains(key)) {
           operational.put(key, value);
         } else {
@@ -191,6 +194,9 @@ final class ResumeConfCheck {
     if (instead != null) {
       throw new ConfigException(key, "resume --set " + key + ": " + instead);
     }
+    if (restatesAbsentKey(key, value, stored)) {
+      return; // the job's own value, stored as no key (schedule.interval=step): nothing changes
+    }
     if (!stored.contains(key) && JobKeys.specs().get(key) == null) {
       String reader = readerElsewhere(key);
       if (reader != null) {
@@ -206,8 +212,7 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
-    if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))
-        || restatesAbsentKey(key, value, stored)) {
+    if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
     throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, "
@@ -239,28 +244,34 @@ final class ResumeConfCheck {
     }
   }
 
+  /** The keys whose value is a place, stored qualified ({@code file:///data/x} for {@code /data/x}). */
+  private static final java.util.Set<String> LOCATIONS = java.util.Set.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH,
+      JobKeys.DATA_VALIDATION_PATH, io.epochal.driver.config.FineTuning.WEIGHTS);
+
   /**
-   * Whether text {@code given} is job key {@code key}'s value {@code was}: for job.dir and data.path
-   * the same place however written, for the rest the same typed value.
+   * Whether text {@code given} is job key {@code key}'s value {@code was}: for job.dir, data.path,
+   * data.validation_path and init.weights the same place however written, for the rest the same typed
+   * value.
    */
   private static boolean sameValue(String key, Object was, String given,
       org.apache.hadoop.conf.Configuration conf) {
-    boolean location = key.equals(JobKeys.JOB_DIR) || key.equals(JobKeys.DATA_PATH);
-    return location && was != null ? JobLocations.samePlace(was.toString(), given, conf)
-        : same(was, expandedFeatures(key, given));
+    return LOCATIONS.contains(key) && was != null && !given.isBlank()
+        ? JobLocations.samePlace(was.toString(), given.trim(), conf) : same(was, expandedFeatures(key, given));
   }
 
   /**
-   * {@code given} with its column ranges written out when {@code key} is data.features ({@code
-   * f0..f3} is the job's {@code f0,f1,f2,f3}, as the spec that started the job stored it); a range
-   * that cannot be written out stays as given, and differs.
+   * {@code given} as the spec that started the job stored it when {@code key} is data.features: its
+   * column ranges written out ({@code f0..f3} is the job's {@code f0,f1,f2,f3}) and every name
+   * without the spaces around it ({@code f0, f1}); a range that cannot be written out stays as given,
+   * and differs.
    */
   private static String expandedFeatures(String key, String given) {
     if (!key.equals(JobKeys.DATA_FEATURES)) {
       return given;
     }
     try {
-      return io.epochal.driver.config.FeatureRanges.expand(given, key);
+      return java.util.Arrays.stream(io.epochal.driver.config.FeatureRanges.expand(given, key).split(","))
+          .map(String::strip).filter(n -> !n.isEmpty()).collect(java.util.stream.Collectors.joining(","));
     } catch (ConfigException e) {
       return given;
     }

@@ -9,6 +9,8 @@ import io.epochal.params.ValueChange;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import io.epochal.params.HyperParameters;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -75,5 +77,39 @@ class AmendmentHistoryTest {
     assertThat(history.amendedAway("checkpoint.keep_best", "<unset>")).isFalse();
     assertThat(history.amendedAway("checkpoint.keep_best", "2")).isFalse();
     assertThat(history.amendedAway("checkpoint.keep_best", "3")).as("a value asked for now").isFalse();
+  }
+
+  @Test
+  void aValueIsComparedAsItsKeysTypeReadsItSoASparkConfThirtyIsTheRecordedThirtyPointZero() throws IOException {
+    Path dir = write(2, amended(2, "checkpoint.every_n_minutes: 30.0 -> 10.0; train.shuffle: true -> false")
+        .optChanges(List.of(ValueChange.of("checkpoint.every_n_minutes", 30.0, 10.0),
+            ValueChange.of("checkpoint.keep_last", 5L, 2L))));
+
+    AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
+
+    assertThat(history.amendedAway("checkpoint.every_n_minutes", "30")).isTrue();
+    assertThat(history.amendedAway("checkpoint.every_n_minutes", "3e1")).isTrue();
+    assertThat(history.amendedAway("checkpoint.every_n_minutes", "10")).isFalse();
+    assertThat(history.amendedAway("checkpoint.keep_last", "5")).isTrue();
+    assertThat(history.amendedAway("checkpoint.keep_last", AmendmentHistory.NO_VALUE)).isFalse();
+  }
+
+  @Test
+  void theSparkConfThatStartedAJobGivesWayToAResumeThatAmendedItsKeyToNone() throws IOException {
+    // started with early_stop.patience=3 from spark-defaults.conf; a resume set it to 0 (no early stopping),
+    // which the job stores as no key
+    Path dir = write(2, amended(2, "early_stop.patience: 3 -> <unset>")
+        .optChanges(List.of(ValueChange.of("early_stop.patience", 3L, null))));
+    HyperParameters keys = HyperParameters.builder().put("train.epochs", 5L).build();
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+
+    Map<String, String> kept = PreparedResume.sparkConfOfResume(Map.of("spark.epochal.early_stop.patience", "3",
+        "spark.executor.memory", "4g"), keys, keys, dir, new Configuration(), new java.io.PrintStream(said, true));
+
+    assertThat(kept).as("not applied again as an amendment").containsOnlyKeys("spark.executor.memory");
+    assertThat(said.toString()).contains("the job continues as amended: early_stop.patience=(not set) (Spark conf: 3)");
+    assertThat(PreparedResume.sparkConfOfResume(Map.of("spark.epochal.early_stop.patience", "4"), keys, keys, dir,
+        new Configuration(), new java.io.PrintStream(said, true))).as("a value asked for now")
+        .containsOnlyKeys("spark.epochal.early_stop.patience");
   }
 }

@@ -269,4 +269,35 @@ class ResumeConfCheckTest {
     assertThat(JobLocations.samePlace("hdfs://nn1.example.com/jobs/a", "hdfs://nn1.example.com/jobs/a", CONF))
         .isTrue();
   }
+
+  @Test
+  void theLineThatStartedAJobAgreesWithTheTidiedFormTheJobStored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+      throws Exception {
+    java.nio.file.Path weights = java.nio.file.Files.createFile(tmp.resolve("start.safetensors"));
+    java.nio.file.Path heldOut = java.nio.file.Files.createDirectory(tmp.resolve("val"));
+    HyperParameters stored = HyperParameters.builder().putAll(STORED).put("data.features", "f0,f1,f2")
+        .put("init.weights", "file://" + weights).put("data.validation_path", "file://" + heldOut).build();
+
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.init.weights", weights.toString(),
+        "spark.epochal.data.validation_path", "file:" + heldOut + "/", "spark.epochal.data.features", "f0, f1 ,f2"),
+        stored, "/jobs/a", CONF)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.init.weights", tmp + "/other.safetensors"),
+        stored, "/jobs/a", CONF)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("init.weights: file://" + weights + " -> " + tmp + "/other.safetensors");
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f0, f2"), stored,
+        "/jobs/a", CONF)).isInstanceOf(ConfigException.class).hasMessageContaining("data.features: f0,f1,f2 -> f0, f2");
+  }
+
+  @Test
+  void aScheduleKeyRestatedAtTheDefaultTheJobStoresAsNoKeyIsTheJobsOwnNotUnknown() {
+    HyperParameters stored = HyperParameters.builder().putAll(STORED).put("schedule.name", "cosine")
+        .put("schedule.t_max", 5L).build();
+
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.interval", "step"), stored, "/jobs/a",
+        CONF)).doesNotThrowAnyException();
+    assertThatCode(() -> ResumeConfCheck.checkSettable("schedule.interval", "step", stored))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", stored))
+        .isInstanceOf(ConfigException.class);
+  }
 }

@@ -1,0 +1,72 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.job.JobEvent;
+import io.epochal.job.JobEventLog;
+import io.epochal.job.JobEventType;
+import io.epochal.job.JobSpecStore;
+import io.epochal.params.HyperParameters;
+import io.epochal.params.ValueChange;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ExistingJobTest {
+
+  @TempDir
+  java.nio.file.Path tmp;
+
+  private JobSpec resolve(Map<String, String> overrides) throws Exception {
+    java.nio.file.Path data = Files.createDirectories(tmp.resolve("data"));
+    java.nio.file.Path file = tmp.resolve("job.properties");
+    Files.write(file, List.of("job.name=amended", "job.dir=" + tmp.resolve("job"), "model.name=mlp",
+        "model.input_dim=8", "model.output_dim=3", "optimizer.name=sgd", "optimizer.lr=0.1", "train.epochs=4",
+        "data.path=" + data.toUri(), "data.features=features"), StandardCharsets.UTF_8);
+    return JobSpecResolver.builder().optCatalog(new RegistryModelCatalog()).optJobFile(file).optOverrides(overrides)
+        .build().resolve();
+  }
+
+  @Test
+  void theSpecThatStartedAJobContinuesItWhenAResumeAmendedAKeyToNone() throws Exception {
+    JobSpec started = resolve(Map.of("early_stop.patience", "3"));
+    assertThat(started.toHyperParameters().contains("early_stop.patience")).isTrue();
+    // a resume's --set early_stop.patience=0 (no early stopping), which the job stores as no key
+    HyperParameters amended = HyperParameters.builder().putAll(started.toStored().getHyperParameters())
+        .remove("early_stop.patience").build();
+    io.epochal.job.JobSpec stored = io.epochal.job.JobSpec.of(started.toStored().getJobId(),
+        started.toStored().getJobName(), amended);
+    Path dir = new Path(started.jobDir());
+    FileSystem fs = dir.getFileSystem(new Configuration());
+    new JobSpecStore(fs, dir).writeOnce(stored);
+    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(2)) {
+      w.append(JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), 2).optEpoch(2)
+          .optMessage("early_stop.patience: 3 -> <unset>")
+          .optChanges(List.of(ValueChange.of("early_stop.patience", 3L, null))).build());
+    }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    JobSpec continued = ExistingJob.asStored(started, Optional.of(stored), new Configuration(),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertThat(stored.diff(continued.toStored())).as("continues the job as amended, not refused").isEmpty();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("the job continues as amended: "
+        + "early_stop.patience=(not set) (this spec: 3)");
+    JobSpec other = resolve(Map.of("early_stop.patience", "5"));
+    assertThat(stored.diff(ExistingJob.asStored(other, Optional.of(stored), new Configuration(),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).toStored())).as("a value no resume amended away")
+        .containsExactly("early_stop.patience: <unset> -> 5");
+  }
+}
