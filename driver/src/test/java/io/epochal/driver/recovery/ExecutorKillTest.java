@@ -69,13 +69,23 @@ class ExecutorKillTest {
         .setSpec(RecoveryFixture.spec(tmp.resolve("reference").toUri().toString(), data)).setSpark(spark)
         .build().run();
     AtomicLong killed = new AtomicLong(-1);
+    java.util.concurrent.atomic.AtomicReference<String> killedId = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger lostTasks = new java.util.concurrent.atomic.AtomicInteger();
     SparkListener killer = new SparkListener() {
+      @Override
+      public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
+        if (end.taskInfo().executorId().equals(killedId.get()) && !(end.reason() instanceof org.apache.spark.Success$)) {
+          lostTasks.incrementAndGet(); // a task the kill interrupted: the executor died while it ran a round
+        }
+      }
+
       @Override
       public void onTaskStart(SparkListenerTaskStart start) {
         // The first task started after round 1 of epoch 2 (a local round's stage) dies with its JVM.
         if (killed.get() < 0 && start.stageAttemptId() == 0 && Boolean.TRUE.equals(roundTwoRunning[0])) {
           Optional<ProcessHandle> p = executorProcess(start.taskInfo().executorId());
           if (p.isPresent() && killed.compareAndSet(-1, p.get().pid())) {
+            killedId.set(start.taskInfo().executorId());
             new Thread(() -> {
               try {
                 Thread.sleep(150);
@@ -107,6 +117,8 @@ class ExecutorKillTest {
     }
     assertThat(killed.get()).as("an executor was killed").isPositive();
     assertThat(ProcessHandle.of(killed.get()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(lostTasks.get()).as("tasks of the killed executor that ended unfinished: the kill landed in a round")
+        .isPositive();
     StateDict expected = RecoveryFixture.tensors(reference.state());
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(expected);
   }

@@ -154,41 +154,48 @@ class HdfsFaultTest {
   void dataNodeStoppedWhileACheckpointIsWrittenStillCommitsEveryEpochVerifiedAndBitIdentical() throws Exception {
     String dir = jobDir("datanode-lost");
     AtomicReference<MiniDFSCluster.DataNodeProperties> stopped = new AtomicReference<>();
-    CountDownLatch stoppedLatch = new CountDownLatch(1);
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
-      @Override
-      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
-        if (epoch == 2 && stopped.get() == null) {
-          // The checkpoint of epoch 2 starts right after this callback; the DataNode goes while it is written.
-          Thread t = new Thread(() -> {
-            try {
-              Thread.sleep(5);
-              stopped.set(cluster.stopDataNode(0));
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            } finally {
-              stoppedLatch.countDown();
-            }
-          }, "stop-datanode");
-          t.start();
-        }
-      }
-    };
+    // the DataNode goes as the checkpoint of epoch 2 creates its second file: the first one may still be open
+    StopDataNodeOnCreate.armed = () -> stopped.compareAndSet(null, cluster.stopDataNode(0));
+    Configuration conf = hdfsConf();
+    conf.setClass("fs.hdfs.impl", StopDataNodeOnCreate.class, org.apache.hadoop.fs.FileSystem.class);
     try {
-      TrainingOutcome outcome = run(RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "60000")), listener);
-      assertThat(stoppedLatch.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(stopped.get()).as("a DataNode was stopped").isNotNull();
+      TrainingOutcome outcome = TrainingJob.builder().setSpec(RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms",
+          "60000"))).setSpark(spark).optListener(new RecoveryFixture.Recording()).optHadoopConf(conf).build().run();
+      assertThat(stopped.get()).as("a DataNode was stopped while epoch 2's checkpoint was written").isNotNull();
       assertThat(cluster.getDataNodes()).hasSize(1);
       assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
       assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
       assertThat(RecoveryFixture.events(dir, hdfsConf())).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED)
           .extracting(e -> e.getEpoch()).containsExactly(1L, 2L, 3L);
     } finally {
-      stoppedLatch.await(60, TimeUnit.SECONDS);
+      StopDataNodeOnCreate.armed = null;
       if (stopped.get() != null) {
         cluster.restartDataNode(stopped.get(), true);
         cluster.waitActive();
       }
+    }
+  }
+
+  /**
+   * The HDFS client of the DataNode test: runs {@link #armed} once, before it creates the second file of the
+   * checkpoint of epoch 2 (in its {@code _tmp-epoch-000002-*} directory).
+   */
+  public static final class StopDataNodeOnCreate extends DistributedFileSystem {
+    static volatile Runnable armed;
+    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public org.apache.hadoop.fs.FSDataOutputStream create(org.apache.hadoop.fs.Path f,
+        org.apache.hadoop.fs.permission.FsPermission permission, java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags,
+        int bufferSize, short replication, long blockSize, org.apache.hadoop.util.Progressable progress,
+        org.apache.hadoop.fs.Options.ChecksumOpt checksumOpt) throws java.io.IOException {
+      Runnable hook = armed;
+      if (hook != null && f.getParent() != null && f.getParent().getName().startsWith("_tmp-epoch-000002-")
+          && CREATED.incrementAndGet() == 2) {
+        armed = null;
+        hook.run();
+      }
+      return super.create(f, permission, flags, bufferSize, replication, blockSize, progress, checksumOpt);
     }
   }
 

@@ -44,7 +44,7 @@ class TwoDriversTest {
   }
 
   @Test
-  void twoDriversOnOneJobNeverCommitOneEpochTwiceAndTheLoserNamesTheHolderAndExpiry(@TempDir Path tmp)
+  void twoDriversOnOneJobNeverCommitOneEpochTwice(@TempDir Path tmp)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -89,5 +89,22 @@ class TwoDriversTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aDriverThatFindsTheJobLeasedIsRefusedNamingTheHolderAndExpiryAndWritesNothing(@TempDir Path tmp)
+      throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.resolve("leased").toUri());
+    org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(new Configuration());
+    io.epochal.job.LeaseRecord held = io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(dir)
+        .optHolder("running-driver").optTtl(java.time.Duration.ofHours(1)).build().acquire(1);
+    var spec = RecoveryFixture.spec(dir.toString(), data, Map.of("train.epochs", "1"));
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run());
+
+    assertThat(refused).isInstanceOf(LeaseHeldException.class).hasMessageContaining("is leased by running-driver")
+        .hasMessageContaining("expires at " + held.getExpiresAt());
+    assertThat(fs.exists(new org.apache.hadoop.fs.Path(dir, "checkpoints"))).isFalse();
   }
 }
