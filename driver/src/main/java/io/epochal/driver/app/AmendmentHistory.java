@@ -25,9 +25,12 @@ final class AmendmentHistory {
 
   /** By key, the values a resume amended it away from: typed, or as text for an event that says them only so. */
   private final Map<String, List<Object>> amendedAway;
+  /** What a place is compared through ({@code data.path} written another way is the same place). */
+  private final Configuration conf;
 
-  private AmendmentHistory(Map<String, List<Object>> amendedAway) {
+  private AmendmentHistory(Map<String, List<Object>> amendedAway, Configuration conf) {
     this.amendedAway = amendedAway;
+    this.conf = conf;
   }
 
   /** The history of the job in {@code dir}; empty when it has none or it cannot be read. */
@@ -55,9 +58,9 @@ final class AmendmentHistory {
         }
       }
     } catch (IOException | RuntimeException unreadable) {
-      return new AmendmentHistory(Map.of()); // without its history, nothing counts as amended
+      return new AmendmentHistory(Map.of(), conf); // without its history, nothing counts as amended
     }
-    return new AmendmentHistory(away);
+    return new AmendmentHistory(away, conf);
   }
 
   /** Whether a resume amended {@code key}. */
@@ -70,13 +73,15 @@ final class AmendmentHistory {
 
   /**
    * Whether {@code value} is one a resume amended {@code key} away from: the same typed value ({@link
-   * ResumeConfCheck#same}: {@code 30} is {@code 30.0}, {@code TRUE} is {@code true}), or the same text, quotes
-   * aside, for a value an old event gives only in its message; {@link #NO_VALUE} for a key a resume set anew.
+   * ResumeConfCheck#sameValue}: {@code 30} is {@code 30.0}, {@code TRUE} is {@code true}, a path the same place
+   * however written), or the same text, quotes aside, for a value an old event gives only in its message; {@link
+   * #NO_VALUE} for a key a resume set anew.
    */
   boolean amendedAway(String key, String value) {
     String given = unquoted(value.trim());
     for (Object from : amendedAway.getOrDefault(key, List.of())) {
-      if (from.equals(given) || !NO_VALUE.equals(from) && !NO_VALUE.equals(given) && ResumeConfCheck.same(from, given)) {
+      if (from.equals(given) || !NO_VALUE.equals(from) && !NO_VALUE.equals(given)
+          && ResumeConfCheck.sameValue(key, from, given, conf)) {
         return true;
       }
     }

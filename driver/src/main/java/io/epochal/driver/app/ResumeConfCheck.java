@@ -253,7 +253,7 @@ final class ResumeConfCheck {
    * data.validation_path and init.weights the same place however written, for the rest the same typed
    * value.
    */
-  private static boolean sameValue(String key, Object was, String given,
+  static boolean sameValue(String key, Object was, String given,
       org.apache.hadoop.conf.Configuration conf) {
     return LOCATIONS.contains(key) && was != null && !given.isBlank()
         ? JobLocations.samePlace(was.toString(), given.trim(), conf) : same(was, expandedFeatures(key, given));

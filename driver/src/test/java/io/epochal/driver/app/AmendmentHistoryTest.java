@@ -92,6 +92,10 @@ class AmendmentHistoryTest {
     assertThat(history.amendedAway("checkpoint.every_n_minutes", "10")).isFalse();
     assertThat(history.amendedAway("checkpoint.keep_last", "5")).isTrue();
     assertThat(history.amendedAway("checkpoint.keep_last", AmendmentHistory.NO_VALUE)).isFalse();
+    Path heldOut = write(3, amended(3, "data.validation_path: \"file:///data/val\" -> <unset>")
+        .optChanges(List.of(ValueChange.of("data.validation_path", "file:///data/val", null))));
+    assertThat(AmendmentHistory.of(heldOut, new Configuration()).amendedAway("data.validation_path", "/data/val"))
+        .as("the place, written as the line that started the job gave it").isTrue();
   }
 
   @Test
