@@ -16,9 +16,10 @@ import java.util.TreeMap;
 /**
  * The self-describing record of one checkpoint ({@code manifest.json}): format version, job, epoch, global step,
  * model name and version, typed hyperparameters, metrics, learning-rate schedule state, random state, component
- * versions, creation time, every file with its size and SHA-256, the digests of the probe output, the data and the
- * starting weights, and (from format 1.1) the manifest's own SHA-256, which {@link #parse} checks. Immutable; build
- * with {@link #builder()}, serialize with {@link #toJson()} and parse with {@link #parse(byte[], String)}.
+ * versions, creation time, every file with its size and SHA-256, the digests of the probe output, the data, the
+ * starting weights and the held-out rows, and (from format 1.1) the manifest's own SHA-256, which {@link #parse}
+ * checks. Immutable; build with {@link #builder()}, serialize with {@link #toJson()} and parse with {@link
+ * #parse(byte[], String)}.
  */
 public final class CheckpointManifest {
 
@@ -27,6 +28,9 @@ public final class CheckpointManifest {
 
   /** The file name of a manifest inside a checkpoint directory. */
   public static final String FILE_NAME = "manifest.json";
+
+  /** What {@link #digests} records the SHA-256 of. */
+  private static final String PROBE = "probe", DATA = "data", INIT = "init", HELD_OUT = "held-out";
 
   private final String formatVersion;
   private final String jobId;
@@ -41,9 +45,8 @@ public final class CheckpointManifest {
   private final Map<String, String> versions;
   private final Instant createdAt;
   private final List<ManifestFile> files;
-  private final String probeDigest;
-  private final String dataDigest;
-  private final String initDigest;
+  /** The recorded SHA-256 digests, by what they are of: probe, data, init, held-out. */
+  private final Map<String, String> digests;
 
   private CheckpointManifest(Builder b) {
     this.formatVersion = b.formatVersion;
@@ -59,9 +62,7 @@ public final class CheckpointManifest {
     this.versions = Collections.unmodifiableMap(new TreeMap<>(b.versions));
     this.createdAt = b.createdAt;
     this.files = List.copyOf(b.files.values());
-    this.probeDigest = b.probeDigest;
-    this.dataDigest = b.dataDigest;
-    this.initDigest = b.initDigest;
+    this.digests = Map.copyOf(b.digests);
   }
 
   /** A new builder; job id, epoch and model are required. */
@@ -85,9 +86,7 @@ public final class CheckpointManifest {
     b.versions.putAll(versions);
     b.createdAt = createdAt;
     files.forEach(f -> b.files.put(f.name(), f));
-    b.probeDigest = probeDigest;
-    b.dataDigest = dataDigest;
-    b.initDigest = initDigest;
+    b.digests.putAll(digests);
     return b;
   }
 
@@ -191,17 +190,22 @@ public final class CheckpointManifest {
 
   /** SHA-256 hex of the probe output tensor bytes, if the caller recorded one. */
   public Optional<String> probeDigest() {
-    return Optional.ofNullable(probeDigest);
+    return Optional.ofNullable(digests.get(PROBE));
   }
 
   /** SHA-256 hex of the training data, as its caller defines it, if recorded: a resume compares it. */
   public Optional<String> dataDigest() {
-    return Optional.ofNullable(dataDigest);
+    return Optional.ofNullable(digests.get(DATA));
   }
 
   /** SHA-256 hex of the weights training started from instead of a seeded initialisation, if any. */
   public Optional<String> initDigest() {
-    return Optional.ofNullable(initDigest);
+    return Optional.ofNullable(digests.get(INIT));
+  }
+
+  /** SHA-256 hex of the held-out rows the metrics' {@code val_} values were measured on, if recorded. */
+  public Optional<String> heldOutDigest() {
+    return Optional.ofNullable(digests.get(HELD_OUT));
   }
 
   @Override
@@ -218,15 +222,13 @@ public final class CheckpointManifest {
         && hyperParameters.equals(m.hyperParameters) && metrics.equals(m.metrics)
         && learningRateSchedule.equals(m.learningRateSchedule) && randomState.equals(m.randomState)
         && versions.equals(m.versions) && createdAt.equals(m.createdAt) && files.equals(m.files)
-        && Objects.equals(probeDigest, m.probeDigest) && Objects.equals(dataDigest, m.dataDigest)
-        && Objects.equals(initDigest, m.initDigest);
+        && digests.equals(m.digests);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(formatVersion, jobId, epoch, globalStep, modelName, modelVersion, hyperParameters,
-        metrics, learningRateSchedule, randomState, versions, createdAt, files, probeDigest,
-        dataDigest, initDigest);
+        metrics, learningRateSchedule, randomState, versions, createdAt, files, digests);
   }
 
   @Override
@@ -251,9 +253,7 @@ public final class CheckpointManifest {
     private final Map<String, String> versions = new TreeMap<>();
     private Instant createdAt;
     private final Map<String, ManifestFile> files = new java.util.LinkedHashMap<>(); // by name, in order
-    private String probeDigest;
-    private String dataDigest;
-    private String initDigest;
+    private final Map<String, String> digests = new TreeMap<>();
 
     private Builder() {}
 
@@ -356,26 +356,29 @@ public final class CheckpointManifest {
 
     /** SHA-256 hex of the probe output tensor bytes. */
     public Builder optProbeDigest(String sha256Hex) {
-      this.probeDigest = digest("probe", sha256Hex);
-      return this;
+      return digest(PROBE, sha256Hex);
     }
 
     /** SHA-256 hex of the training data (see {@link CheckpointManifest#dataDigest()}). */
     public Builder optDataDigest(String sha256Hex) {
-      this.dataDigest = digest("data", sha256Hex);
-      return this;
+      return digest(DATA, sha256Hex);
     }
 
     /** SHA-256 hex of the weights training started from (see {@link CheckpointManifest#initDigest()}). */
     public Builder optInitDigest(String sha256Hex) {
-      this.initDigest = digest("init", sha256Hex);
-      return this;
+      return digest(INIT, sha256Hex);
     }
 
-    private static String digest(String what, String sha256Hex) {
+    /** SHA-256 hex of the held-out rows (see {@link CheckpointManifest#heldOutDigest()}). */
+    public Builder optHeldOutDigest(String sha256Hex) {
+      return digest(HELD_OUT, sha256Hex);
+    }
+
+    private Builder digest(String what, String sha256Hex) {
       checkArgument(ManifestFile.isSha256Hex(sha256Hex), "%s digest must be 64 hex digits (SHA-256), got '%s'",
           what, sha256Hex);
-      return sha256Hex.toLowerCase(java.util.Locale.ROOT);
+      digests.put(what, sha256Hex.toLowerCase(java.util.Locale.ROOT));
+      return this;
     }
 
     Builder setFormatVersion(String version) {

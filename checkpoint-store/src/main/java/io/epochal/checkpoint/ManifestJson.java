@@ -100,6 +100,7 @@ final class ManifestJson {
     m.probeDigest().ifPresent(d -> root.put("probe_sha256", d));
     m.dataDigest().ifPresent(d -> root.put("data_sha256", d));
     m.initDigest().ifPresent(d -> root.put("init_sha256", d));
+    m.heldOutDigest().ifPresent(d -> root.put("held_out_sha256", d));
     root.put(SELF_DIGEST, UNSEALED);
     try {
       return seal(MAPPER.writeValueAsBytes(root));
@@ -177,6 +178,7 @@ final class ManifestJson {
       optionalText(root, "probe_sha256", f).ifPresent(b::optProbeDigest);
       optionalText(root, "data_sha256", f).ifPresent(b::optDataDigest);
       optionalText(root, "init_sha256", f).ifPresent(b::optInitDigest);
+      optionalText(root, "held_out_sha256", f).ifPresent(b::optHeldOutDigest);
       CheckpointManifest m = b.build();
       checkSeal(root, json, version, f);
       return m;

@@ -49,6 +49,21 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void heldOutDigestIsWrittenOnlyWhenRecordedAndReadBackApartFromTheOthers() throws Exception {
+    CheckpointManifest none = full();
+    assertThat(new String(none.toJson(), StandardCharsets.UTF_8)).doesNotContain("held_out_sha256");
+    assertThat(CheckpointManifest.parse(none.toJson(), "m.json").heldOutDigest()).isEmpty();
+    CheckpointManifest m = none.toBuilder().optHeldOutDigest("AB".repeat(32)).build();
+    CheckpointManifest back = CheckpointManifest.parse(m.toJson(), "m.json");
+    assertThat(back).isEqualTo(m).isNotEqualTo(none);
+    assertThat(back.heldOutDigest()).contains("ab".repeat(32));
+    assertThat(back.dataDigest()).isEqualTo(none.dataDigest()).isNotEqualTo(back.heldOutDigest());
+    assertThat(new String(m.toJson(), StandardCharsets.UTF_8)).contains("\"held_out_sha256\" : \"" + "ab".repeat(32));
+    assertThatThrownBy(() -> CheckpointManifest.builder().optHeldOutDigest("ab"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("held-out digest");
+  }
+
+  @Test
   void aNonStringInitDigestIsRefusedNamingTheField() {
     String json = new String(full().toJson(), StandardCharsets.UTF_8)
         .replace("\"data_sha256\"", "\"init_sha256\" : 7,\n  \"data_sha256\"");

@@ -297,6 +297,8 @@ final class CheckpointInspector {
     out.println("data sha256:  " + m.dataDigest().orElse("- (not recorded: rows are compared by count)"));
     m.initDigest().ifPresent(d -> out.println("init sha256:  " + d + " (the weights training started from, "
         + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
+    m.heldOutDigest().ifPresent(d -> out.println("held-out sha256: " + d + " (the rows of its val_ metrics, "
+        + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + ")"));
     java.util.Map<String, Object> amended = amendedSince(path, m);
     out.println("hyperparameters: (as this checkpoint was written" + (amended.isEmpty() ? ")"
         : "; job.json holds values a resume amended since, marked ->)"));

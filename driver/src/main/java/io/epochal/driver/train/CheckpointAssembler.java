@@ -37,15 +37,19 @@ final class CheckpointAssembler {
   private final Map<String, String> versions;
   /** The SHA-256 of the weights training started from, or null for the model's seeded initialisation. */
   private final String initDigest;
+  /** The SHA-256 of the held-out rows this run evaluates every epoch on, or null without them. */
+  private final String heldOutDigest;
   /** Whether this run's first checkpoint was checked for reproduction by a second built model. */
   private boolean reproductionChecked;
 
-  CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion, String initDigest) {
+  CheckpointAssembler(JobSpec spec, TrainingConfig config, String jobId, String sparkVersion, String initDigest,
+      String heldOutDigest) {
     this.spec = checkNotNull(spec, "spec");
     this.config = checkNotNull(config, "config");
     this.jobId = checkNotNull(jobId, "jobId");
     this.versions = versions(sparkVersion);
     this.initDigest = initDigest;
+    this.heldOutDigest = heldOutDigest;
   }
 
   /**
@@ -100,6 +104,9 @@ final class CheckpointAssembler {
         .optDataDigest(dataDigest);
     if (initDigest != null) {
       manifest.optInitDigest(initDigest);
+    }
+    if (heldOutDigest != null) {
+      manifest.optHeldOutDigest(heldOutDigest);
     }
     return CheckpointContent.builder()
         .setModel(model)

@@ -32,6 +32,8 @@ final class ResumePoint {
   private final List<CheckpointProblem> damaged;
   private final Map<String, Double> metrics;
   private final String dataDigest;
+  /** The SHA-256 of the held-out rows the checkpoint's val_ metrics were measured on; null if not recorded. */
+  private final String heldOutDigest;
   private final String rankedBy;
   private final HyperParameters schedule;
   private final String initDigest;
@@ -40,15 +42,16 @@ final class ResumePoint {
   private final EpochProgress progress;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
-      HyperParameters schedule, String initDigest) {
-    this(completedEpochs, globalStep, state, checkpoint, damaged, metrics, dataDigest, rankedBy, schedule, initDigest,
-        0, -1, EpochProgress.NONE);
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String heldOutDigest,
+      String rankedBy, HyperParameters schedule, String initDigest) {
+    this(completedEpochs, globalStep, state, checkpoint, damaged, metrics, dataDigest, heldOutDigest, rankedBy,
+        schedule, initDigest, 0, -1, EpochProgress.NONE);
   }
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String rankedBy,
-      HyperParameters schedule, String initDigest, int roundsDone, int roundsPerEpoch, EpochProgress progress) {
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String heldOutDigest,
+      String rankedBy, HyperParameters schedule, String initDigest, int roundsDone, int roundsPerEpoch,
+      EpochProgress progress) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
     this.state = checkNotNull(state, "state");
@@ -56,6 +59,7 @@ final class ResumePoint {
     this.damaged = List.copyOf(damaged);
     this.metrics = Map.copyOf(metrics);
     this.dataDigest = dataDigest;
+    this.heldOutDigest = heldOutDigest;
     this.rankedBy = rankedBy;
     this.schedule = checkNotNull(schedule, "schedule");
     this.initDigest = initDigest;
@@ -128,7 +132,8 @@ final class ResumePoint {
     // past damaged epoch checkpoints (MidEpochPosition#continues), it also holds the epochs after this point's
     String ranking = m.epoch() == completedEpochs ? rankedBy : EarlyStopping.rankedBy(m.hyperParameters());
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), resumed, c.path(), damaged,
-        EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest), ranking,
+        EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest),
+        m.heldOutDigest().orElse(heldOutDigest), ranking,
         m.learningRateSchedule(), m.initDigest().orElse(initDigest), at.round(), at.roundsPerEpoch(), sums);
   }
 
@@ -192,6 +197,11 @@ final class ResumePoint {
    */
   String dataDigest() {
     return dataDigest;
+  }
+
+  /** The SHA-256 of the held-out rows the resumed checkpoint measured its val_ metrics on; null if not recorded. */
+  String heldOutDigest() {
+    return heldOutDigest;
   }
 
   /**
@@ -275,7 +285,7 @@ final class ResumePoint {
     if (latest.checkpoint().isEmpty()) {
       if (mid != null) { // a fine-tuned job's first epoch continues without its init.weights, which may be gone
         ResumePoint none = new ResumePoint(0, 0, StateDict.empty(), null, latest.skipped(), Map.of(), null, null,
-            HyperParameters.empty(), null);
+            null, HyperParameters.empty(), null);
         ResumePoint within = none.continuedBy(mid, config, expected, versions, listener);
         if (within != none) {
           return within;
@@ -287,7 +297,7 @@ final class ResumePoint {
             + " damaged): training starts again from epoch 1");
       }
       StartingWeights.Start f = starting.take();
-      return new ResumePoint(0, 0, f.state(), null, latest.skipped(), Map.of(), null, null,
+      return new ResumePoint(0, 0, f.state(), null, latest.skipped(), Map.of(), null, null, null,
           HyperParameters.empty(), f.initDigest());
     }
     LoadedCheckpoint c = latest.checkpoint().get();
@@ -297,7 +307,8 @@ final class ResumePoint {
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
         .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
     ResumePoint point = new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(),
-        latest.skipped(), m.metrics(), m.dataDigest().orElse(null), EarlyStopping.rankedBy(m.hyperParameters()),
+        latest.skipped(), m.metrics(), m.dataDigest().orElse(null), m.heldOutDigest().orElse(null),
+        EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));
     return mid == null ? point : point.continuedBy(mid, config, expected, versions, listener);
   }
@@ -307,7 +318,7 @@ final class ResumePoint {
    * without {@code init.weights}, whose tensors have the same layout (for the size of the state).
    */
   static ResumePoint fresh(TrainingConfig config) {
-    return new ResumePoint(0, 0, StartingWeights.seeded(config), null, List.of(), Map.of(), null, null,
+    return new ResumePoint(0, 0, StartingWeights.seeded(config), null, List.of(), Map.of(), null, null, null,
         HyperParameters.empty(), null);
   }
 

@@ -296,8 +296,6 @@ public final class TrainingJob {
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
     start.moveDamagedAside(dir, listener);
-    CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion,
-        start.initDigest());
     if (start.checkpoint() != null) {
       // inside an epoch, its round is the last one the mid-epoch checkpoint holds
       dir.event(JobEventType.RESUMED, start.completedEpochs(), start.roundsDone(), "resumed from "
@@ -326,6 +324,7 @@ public final class TrainingJob {
       if (heldOut == null && start.completedEpochs() < spec.epochs()) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
+      HeldOutRowsCheck.check(spec, start, heldOut, dir.specFile().amendsHeldOut(), listener);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
@@ -361,6 +360,8 @@ public final class TrainingJob {
           () -> spark.jsc().cancelAllJobs(), listener::warning, System::nanoTime, HeapStallWatch.GRACE).start()) {
         inPlace = new InPlaceRetry(failures, dir, spark, spec.retryMaxAttempts(), listener,
             () -> interruptCleared = true);
+        CheckpointAssembler assembler = new CheckpointAssembler(spec, config, spec.jobName(), sparkVersion,
+            start.initDigest(), heldOut == null ? null : heldOut.digest());
         return new EpochLoop(spec, config, spark, listener, inPlace).run(dir, assembler, start, data, heldOut, mid);
       }
     } finally {

@@ -306,6 +306,63 @@ class HeldOutRowsTest {
     }
   }
 
+  /** Trains {@code spec} until round 1 of epoch 2 ends, where its driver stops; epoch 1 is committed. */
+  private void trainUntilEpochTwo(JobSpec spec) {
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(new TrainingListener() {
+      @Override
+      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+        if (epoch == 2) {
+          throw new IllegalStateException("the driver stops inside epoch 2");
+        }
+      }
+    }).build().run()).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void heldOutRowsThatChangedSinceTheCheckpointAreSaidOnResumeAndRefusedWhereThePlateauScheduleFollowsThem()
+      throws Exception {
+    String data = write("train", TRAIN_ROWS, 0);
+    String heldOut = write("validation", HELD_OUT_ROWS, TRAIN_ROWS);
+    Map<String, String> k = keys("job", data);
+    k.put("data.validation_path", heldOut);
+    k.put("train.epochs", "2");
+    Configuration conf = new Configuration();
+    JobSpec spec = E2eFixtures.resolve(tmp, k, conf);
+    trainUntilEpochTwo(spec);
+    try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
+      assertThat(store.load(1).manifest().heldOutDigest()).as("recorded with the val_ metrics").isPresent();
+    }
+    generator(HELD_OUT_ROWS, TRAIN_ROWS + 1000).write(spark.session(), heldOut, true); // other rows, same place
+    List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(new TrainingListener() {
+      @Override
+      public void warning(String message) {
+        warnings.add(message);
+      }
+    }).build().run();
+
+    assertThat(warnings).anySatisfy(w -> assertThat(w).contains("the held-out rows of data.validation_path ",
+        " are not those checkpoint ", "epoch-000001 measured its val_ metrics on (held_out_sha256 ",
+        "they changed since; the val_ metrics of the epochs after this resume measure other rows"));
+
+    // where schedule plateau sets the rate by the held-out loss, the rows decide what is trained: refused
+    Map<String, String> plateau = keys("plateau-job", data);
+    plateau.put("data.validation_path", heldOut);
+    plateau.put("train.epochs", "2");
+    plateau.put("schedule.name", "plateau");
+    plateau.put("schedule.monitor", "val_loss");
+    JobSpec followed = E2eFixtures.resolve(tmp, plateau, conf);
+    trainUntilEpochTwo(followed);
+    generator(HELD_OUT_ROWS, TRAIN_ROWS).write(spark.session(), heldOut, true);
+
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(followed).setSpark(spark).build().run())
+        .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("are not those checkpoint ")
+        .hasMessageContaining("schedule plateau sets the learning rate by their val_loss")
+        .hasMessageContaining("restore the rows it was evaluated on and resume");
+  }
+
   @Test
   void heldOutRowsThatDoNotFitTheModelFailANewJobBeforeAnythingIsWritten() throws Exception {
     String data = write("train", TRAIN_ROWS, 0);

@@ -1,0 +1,58 @@
+package io.epochal.driver.train;
+
+import io.epochal.driver.config.EpochMetrics;
+import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
+import io.epochal.driver.data.LoadedDataset;
+
+/**
+ * Compares the held-out rows a run evaluates with those the checkpoint it continues measured its
+ * {@code val_} metrics on ({@code held_out_sha256} of its manifest). Where schedule {@code plateau}
+ * follows a held-out metric the rows decide the learning rate, so other rows would make the resumed
+ * run train otherwise than the job did: refused, as other training rows are. Elsewhere they decide only
+ * the {@code val_} metrics, early stopping and the ranking of checkpoints: rows that changed at the
+ * same {@code data.validation_path} are said, since the metrics after the resume no longer compare
+ * with those before it; rows a resume gives the job on purpose ({@code --set data.validation_path})
+ * are not.
+ */
+final class HeldOutRowsCheck {
+
+  private HeldOutRowsCheck() {}
+
+  /**
+   * Checks {@code heldOut} (null without held-out rows) against what {@code start}'s checkpoint recorded.
+   *
+   * @param amended whether this run gives the job other held-out rows ({@code --set}, {@code --relocate})
+   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when schedule plateau follows a held-out
+   *     metric and the rows differ
+   */
+  static void check(JobSpec spec, ResumePoint start, LoadedDataset heldOut, boolean amended,
+      TrainingListener listener) throws TrainingException {
+    String recorded = start.heldOutDigest();
+    if (heldOut == null || start.checkpoint() == null || recorded == null || recorded.equals(heldOut.digest())) {
+      return; // nothing to compare with: no rows now, a fresh start, or a checkpoint from before the digest
+    }
+    String rows = "the held-out rows of " + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + " "
+        + spec.validationPathText().orElse("?") + " are not those checkpoint "
+        + JobSpecResolver.locationText(start.checkpoint()) + " measured its val_ metrics on (held_out_sha256 "
+        + recorded + " in its manifest, " + heldOut.digest() + " now)";
+    String monitor = plateauMonitor(spec);
+    if (monitor != null) {
+      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, rows + ": schedule plateau "
+          + "sets the learning rate by their " + monitor + ", so a resume on them would not train as the job did; "
+          + "restore the rows it was evaluated on and resume, or train with these rows in a new job.dir", null);
+    }
+    if (!amended) {
+      listener.warning(rows + ": they changed since; the val_ metrics of the epochs after this resume measure "
+          + "other rows, and early stopping and the ranking of checkpoints compare them with those before it "
+          + "(restore the rows to keep them comparable)");
+    }
+  }
+
+  /** The held-out metric schedule plateau follows, or null when the schedule follows none. */
+  private static String plateauMonitor(JobSpec spec) {
+    Object monitor = spec.scheduleParams().asMap().get("monitor");
+    return "plateau".equals(spec.scheduleName()) && monitor != null && EpochMetrics.VALIDATION.contains(
+        monitor.toString()) ? monitor.toString() : null;
+  }
+}
