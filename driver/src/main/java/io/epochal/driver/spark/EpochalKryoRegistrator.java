@@ -48,6 +48,17 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     "org.apache.spark.sql.types.ByteType$",
     "org.apache.spark.sql.types.BooleanType$",
     "org.apache.spark.sql.types.StringType",
+    // the rest of the types a schema Spark reads from parquet (its footers are read in a Spark job) may
+    // hold, as input columns predict passes through or training ignores
+    "org.apache.spark.sql.types.BinaryType$",
+    "org.apache.spark.sql.types.DecimalType",
+    "org.apache.spark.sql.types.DateType$",
+    "org.apache.spark.sql.types.TimestampType$",
+    "org.apache.spark.sql.types.TimestampNTZType$",
+    "org.apache.spark.sql.types.DayTimeIntervalType",
+    "org.apache.spark.sql.types.YearMonthIntervalType",
+    "org.apache.spark.sql.types.MapType",
+    "org.apache.spark.sql.types.VariantType$",
     "org.apache.spark.sql.types.Metadata",
     "org.apache.spark.sql.catalyst.expressions.GenericRow",
     "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",

@@ -15,6 +15,13 @@ import java.util.Random;
 import org.apache.spark.SparkConf;
 import org.apache.spark.serializer.KryoSerializer;
 import org.apache.spark.serializer.SerializerInstance;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DayTimeIntervalType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.VariantType$;
+import org.apache.spark.sql.types.YearMonthIntervalType;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import scala.reflect.ClassTag;
@@ -211,5 +218,28 @@ class KryoWireFormatTest {
     List<Tensor> list = new java.util.ArrayList<>(List.of(Tensor.scalarFloat(1f), Tensor.scalarLong(2)));
     List<Tensor> listBack = roundTrip(list);
     assertThat(listBack).isEqualTo(list);
+  }
+
+  @Test
+  void schemasOfTheColumnTypesAParquetFileHoldsRoundTripAsTheSameTypes() {
+    // a parquet input's schema is a task result: Spark reads the files' footers in a job
+    DataType[] types = {DataTypes.StringType, DataTypes.BinaryType,
+        DataTypes.createDecimalType(12, 3), DataTypes.DateType, DataTypes.TimestampType, DataTypes.TimestampNTZType,
+        DayTimeIntervalType.apply(), YearMonthIntervalType.apply(),
+        DataTypes.createMapType(DataTypes.StringType, DataTypes.LongType), VariantType$.MODULE$,
+        DataTypes.createArrayType(DataTypes.TimestampType)};
+    List<StructField> fields = new java.util.ArrayList<>();
+    for (int i = 0; i < types.length; i++) {
+      fields.add(DataTypes.createStructField("c" + i, types[i], true));
+    }
+    StructType schema = DataTypes.createStructType(fields);
+    StructType back = roundTrip(schema);
+    assertThat(back).isEqualTo(schema);
+    for (int i = 0; i < types.length; i++) {
+      if (types[i].getClass().getName().endsWith("$")) {
+        // Spark matches these by identity (case BinaryType =>): the same object, not a copy
+        assertThat(back.fields()[i].dataType()).as(types[i].typeName()).isSameAs(types[i]);
+      }
+    }
   }
 }
