@@ -335,10 +335,10 @@ public final class BatchPredictor {
     if (options.output() == null) {
       CsvPrinter.print(CsvPrinter.flatten(out, model.outputSize), stdout);
     } else if ("csv".equals(outputFormat)) {
-      // escape '"': quotes inside a value doubled (RFC 4180), as csv readers outside Spark expect
+      // the options the printed lines are formatted with: a printed value reads as the written one
       CsvPrinter.flatten(out, model.outputSize).write().mode(PredictionOutput.saveMode(options))
           .option("header", "true")
-          .option("escape", "\"")
+          .options(CsvPrinter.OPTIONS)
           .csv(options.output());
     } else {
       out.write().mode(PredictionOutput.saveMode(options)).parquet(options.output());

@@ -5,9 +5,13 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -18,22 +22,53 @@ import org.apache.spark.sql.types.StructType;
  * Flattens predictions for CSV ({@link #flatten}) and prints a DataFrame of scalar columns as CSV (a
  * header line, then one line per row in the DataFrame's order, partition by partition through
  * {@code toLocalIterator}, so that the driver holds one partition at a time; lines are formatted on
- * the executors). Values holding a comma, a quote or a line break are quoted, quotes doubled; null
- * is empty.
+ * the executors). Lines are formatted by Spark's CSV writer ({@code to_csv}) with the {@link
+ * #OPTIONS} that {@code predict --output} writes with, so that a printed value reads as the written
+ * one: a timestamp in ISO-8601 with the offset of the Spark session time zone ({@code
+ * spark.sql.session.timeZone}), binary as hexadecimal bytes ({@code [61 62 63]}, or as {@code
+ * spark.sql.binaryOutputStyle} says), a value holding a comma, a quote or a line break quoted with
+ * its quotes doubled, an empty string as {@code ""} and null as nothing.
  */
 final class CsvPrinter {
+
+  /**
+   * Spark's CSV options of predictions, printed and written: quotes inside a value doubled (RFC 4180), as CSV
+   * readers outside Spark expect.
+   */
+  static final Map<String, String> OPTIONS = Map.of("escape", "\"");
 
   private CsvPrinter() {}
 
   /** Prints {@code df} to {@code out}. */
   static void print(Dataset<Row> df, PrintStream out) {
-    out.println(String.join(",", java.util.Arrays.stream(df.columns()).map(CsvPrinter::cell)
-        .toArray(String[]::new)));
-    Iterator<String> it = df.toJavaRDD().map(CsvPrinter::line).toLocalIterator();
+    out.println(header(df));
+    // the RDD's iterator: a Dataset's sends each partition as a ChunkedByteBuffer[], which Epochal's Kryo
+    // registrator does not register
+    Iterator<String> it = df.select(line()).toJavaRDD().map(r -> r.getString(0)).toLocalIterator();
     while (it.hasNext()) {
       out.println(it.next());
     }
     out.flush();
+  }
+
+  /**
+   * The header line Spark's CSV writer writes for {@code df}: its column names formatted as a row of
+   * strings, in a one-row local relation.
+   */
+  private static String header(Dataset<Row> df) {
+    String[] names = df.columns();
+    List<StructField> fields = new ArrayList<>();
+    for (int i = 0; i < names.length; i++) {
+      fields.add(DataTypes.createStructField("c" + i, DataTypes.StringType, false));
+    }
+    Dataset<Row> row = df.sparkSession().createDataFrame(List.of(RowFactory.create((Object[]) names)),
+        DataTypes.createStructType(fields));
+    return row.select(line()).as(Encoders.STRING()).first();
+  }
+
+  /** A row's columns as one CSV line, without its line break. */
+  private static Column line() {
+    return functions.to_csv(functions.struct(functions.col("*")), OPTIONS);
   }
 
   /** {@code out} with array columns of the model spread over numbered columns, other non-scalars as text. */
@@ -50,7 +85,7 @@ final class CsvPrinter {
           cols.add(c.getItem(i).as(prefix + i));
         }
       } else if (hasFields(f.dataType())) {
-        cols.add(org.apache.spark.sql.functions.to_json(c).as(f.name())); // with its field names and nesting
+        cols.add(functions.to_json(c).as(f.name())); // with its field names and nesting
       } else if (FeatureColumns.isArrayLike(f.dataType())) {
         cols.add(c.cast(DataTypes.StringType).as(f.name()));
       } else {
@@ -64,23 +99,5 @@ final class CsvPrinter {
   private static boolean hasFields(DataType t) {
     DataType e = t instanceof ArrayType ? ((ArrayType) t).elementType() : t;
     return e instanceof StructType || e instanceof org.apache.spark.sql.types.MapType;
-  }
-
-  private static String line(Row r) {
-    StringBuilder line = new StringBuilder();
-    for (int i = 0; i < r.length(); i++) {
-      if (i > 0) {
-        line.append(',');
-      }
-      line.append(cell(r.isNullAt(i) ? "" : String.valueOf(r.get(i))));
-    }
-    return line.toString();
-  }
-
-  private static String cell(String v) {
-    if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0) {
-      return v;
-    }
-    return '"' + v.replace("\"", "\"\"") + '"';
   }
 }
