@@ -15,7 +15,6 @@ import io.epochal.worker.probe.EngineCompatibility;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -101,13 +100,10 @@ final class ModelExport {
       }
       FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
       // written whole beside the target, then renamed over it: a failed write leaves an earlier export as it was
-      Path tmp = new Path(path.getParent(), "." + path.getName() + ".tmp-" + java.util.UUID.randomUUID());
+      Path tmp = temporarySibling(path, java.util.UUID.randomUUID().toString());
       try {
         io.epochal.io.WriteAndClose.run(fs.create(tmp, false), o -> o.write(onnx));
-        if (fs.exists(path) && !fs.delete(path, false) || !fs.rename(tmp, path)) {
-          throw new IOException("cannot rename " + tmp + " to " + path + "; check that " + path.getParent()
-              + " is writable");
-        }
+        replace(fs, tmp, path);
       } finally {
         fs.delete(tmp, false); // gone once renamed
       }
@@ -161,7 +157,13 @@ final class ModelExport {
         ? io.epochal.worker.probe.ProbeRecord.averageFromStateDict(c.probe()).orElseThrow() : recorded;
   }
 
-  /** Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI). */
+  /**
+   * Writes a DJL model directory locally, then copies it to {@code target} (any Hadoop URI): each file
+   * whole to a hidden temporary name in the directory first, and only once every one is there moved
+   * into place ({@link #replace}), the parameters first and the descriptor that names them last, so
+   * that a copy that fails leaves an earlier export ({@code --overwrite}) as it was, and no temporary
+   * file.
+   */
   private int exportDjl(LoadedCheckpoint c, URI target, String weights) throws IOException {
     CheckpointManifest m = c.manifest();
     java.nio.file.Path local = java.nio.file.Files.createTempDirectory("epochal-djl-export");
@@ -171,14 +173,23 @@ final class ModelExport {
       Path dir = new Path(target);
       FileSystem fs = OnnxModelFile.standaloneFileSystem(dir, conf);
       fs.mkdirs(dir);
-      List<String> names = new ArrayList<>();
+      List<String> names;
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(local)) {
-        // the parameters first, the descriptor that names them last: a copy that fails leaves no descriptor
-        // naming a parameter file that is not there
-        for (java.nio.file.Path f : (Iterable<java.nio.file.Path>) files.sorted(java.util.Comparator.comparing(
-            (java.nio.file.Path p) -> p.getFileName().toString().endsWith(".json")).thenComparing(p -> p))::iterator) {
-          fs.copyFromLocalFile(false, true, new Path(f.toUri()), new Path(dir, f.getFileName().toString()));
-          names.add(f.getFileName().toString());
+        names = files.map(f -> f.getFileName().toString()).sorted(java.util.Comparator.comparing(
+            (String n) -> n.endsWith(".json")).thenComparing(n -> n)).toList();
+      }
+      String tag = java.util.UUID.randomUUID().toString();
+      try {
+        for (String name : names) {
+          fs.copyFromLocalFile(false, false, new Path(local.resolve(name).toUri()),
+              temporarySibling(new Path(dir, name), tag));
+        }
+        for (String name : names) {
+          replace(fs, temporarySibling(new Path(dir, name), tag), new Path(dir, name));
+        }
+      } finally {
+        for (String name : names) {
+          fs.delete(temporarySibling(new Path(dir, name), tag), false); // gone once moved into place
         }
       }
       // an earlier export's other parameter files (--overwrite): a DJL loader that picks the newest would read them
@@ -197,6 +208,30 @@ final class ModelExport {
       try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(local)) {
         files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
       }
+    }
+  }
+
+  /** The hidden name beside {@code target} that a new export of it is written to before it is moved over it. */
+  private static Path temporarySibling(Path target, String tag) {
+    return new Path(target.getParent(), "." + target.getName() + ".tmp-" + tag);
+  }
+
+  /**
+   * Moves {@code tmp} over {@code target} in the same directory: on the local file system in one
+   * rename, which replaces an earlier file at once (the target is never missing nor partly written);
+   * elsewhere, where a rename does not replace a file, the earlier file is deleted first.
+   *
+   * @throws IOException naming both files when the move fails
+   */
+  private static void replace(FileSystem fs, Path tmp, Path target) throws IOException {
+    if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem localFs) {
+      java.nio.file.Files.move(localFs.pathToFile(tmp).toPath(), localFs.pathToFile(target).toPath(),
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return;
+    }
+    if (fs.exists(target) && !fs.delete(target, false) || !fs.rename(tmp, target)) {
+      throw new IOException("cannot rename " + tmp + " to " + target + "; check that " + target.getParent()
+          + " is writable");
     }
   }
 }

@@ -32,7 +32,12 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,17 +63,46 @@ class DjlExportTest {
   }
 
   private int export(Path job, Path dir, StringBuilder log, String... more) {
+    return export(job, dir.toString(), log, more);
+  }
+
+  private int export(Path job, String dir, StringBuilder log, String... more) {
     ByteArrayOutputStream o = new ByteArrayOutputStream();
     StringWriter cliErr = new StringWriter();
     int code;
     try (PrintStream po = new PrintStream(o, true, StandardCharsets.UTF_8)) {
       code = new EpochalCli(new SparkTrainingLauncher(po, po), new RegistryModelCatalog())
           .execute(new PrintWriter(new StringWriter()), new PrintWriter(cliErr), java.util.stream.Stream.concat(
-              java.util.stream.Stream.of("export", job.toString(), "--format", "djl", "--out", dir.toString()),
+              java.util.stream.Stream.of("export", job.toString(), "--format", "djl", "--out", dir),
               java.util.Arrays.stream(more)).toArray(String[]::new));
     }
     log.append(o.toString(StandardCharsets.UTF_8)).append(cliErr);
     return code;
+  }
+
+  /** Every file of {@code dir}, hidden ones too, by name: its bytes in hexadecimal. */
+  private static Map<String, String> files(Path dir) throws IOException {
+    Map<String, String> files = new TreeMap<>();
+    try (Stream<Path> listed = Files.list(dir)) {
+      for (Path f : listed.toList()) {
+        files.put(f.getFileName().toString(), HexFormat.of().formatHex(Files.readAllBytes(f)));
+      }
+    }
+    return files;
+  }
+
+  /** The output of the model of DJL model directory {@code dir}, loaded as a user loads it, for the probe input. */
+  private float[] probeOutputOf(Path dir) throws Exception {
+    Tensor input = SafetensorsReader.read(job.resolve("checkpoints/epoch-000001/probe.safetensors")).tensors()
+        .get("probe.input");
+    Model model = DjlModelDirectory.load(dir, ModelRegistry.getDefault());
+    try (EpochalBlock block = (EpochalBlock) model.getBlock()) { // closed after the model
+      try (model; Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator());
+          NDManager m = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+        NDArray x = m.create(input.toFloatArray(), new Shape(input.shape()));
+        return predictor.predict(new NDList(x)).singletonOrThrow().toFloatArray();
+      }
+    }
   }
 
   @Test
@@ -125,6 +159,28 @@ class DjlExportTest {
     assertThat(export(job, dir, log, "--overwrite")).as(log.toString()).isEqualTo(0);
     assertThat(dir.resolve("mlp-0009.params")).doesNotExist();
     assertThat(dir.resolve("mlp-0001.params")).exists();
+  }
+
+  @Test
+  void anOverwritingExportWhoseCopyFailsLeavesTheEarlierExportIntactLoadableAndWithoutTemporaryFiles()
+      throws Exception {
+    StringBuilder log = new StringBuilder();
+    assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
+    Map<String, String> earlier = files(dir);
+    assertThat(earlier).containsOnlyKeys("epochal-model.json", "mlp-0001.params");
+    assertThat(earlier.get("mlp-0001.params")).as("a parameter file longer than the write that fails")
+        .hasSizeGreaterThan(2 * FailingParamsWriteFileSystem.FAIL_AFTER);
+    float[] before = probeOutputOf(dir);
+
+    StringBuilder failed = new StringBuilder();
+    assertThat(export(job, FailingParamsWriteFileSystem.uri(dir), failed, "--overwrite", "--conf",
+        FailingParamsWriteFileSystem.confEntry())).as(failed.toString()).isNotEqualTo(0);
+    assertThat(failed.toString()).contains("No space left on device");
+    assertThat(files(dir)).as("the earlier export's files as they were, and no other").isEqualTo(earlier);
+    assertThat(probeOutputOf(dir)).containsExactly(before);
+
+    assertThat(export(job, dir, log, "--overwrite")).as(log.toString()).isEqualTo(0);
+    assertThat(files(dir)).as("a complete overwrite, no temporary file left").isEqualTo(earlier);
   }
 
   @Test
