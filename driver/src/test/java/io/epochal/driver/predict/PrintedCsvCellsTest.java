@@ -35,7 +35,7 @@ class PrintedCsvCellsTest {
   private static final int ROWS = 5;
   /** The first row's timestamp; row i's is i seconds later. */
   private static final Instant AT = Instant.parse("2024-01-02T03:04:05.123456Z");
-  /** A zone of a half-hour offset, other than the JVM's in any build. */
+  /** A zone of a half-hour offset, unlikely to be the JVM's: a value printed in the JVM's zone would differ. */
   private static final String SESSION_ZONE = "Asia/Kolkata";
 
   @TempDir
