@@ -140,7 +140,7 @@ final class DryRunDataCheck {
       paramGroups(spec);
       Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
-        held = data.checkHeldOut(false);
+        held = data.checkHeldOut(false, now -> heldOutAsRecorded(spec, after, now));
         held.ifPresent(h -> heldOut(spec, h));
       }
       long rowBytes = rows[2] + held.map(h -> h[2]).orElse(0L);
@@ -153,6 +153,21 @@ final class DryRunDataCheck {
       err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
       err.println("  nothing was written");
       return exitCode(e);
+    }
+  }
+
+  /**
+   * Compares held-out rows of digest {@code now} with those checkpoint {@code after} measured its val_ metrics on,
+   * as the run will ({@link io.epochal.driver.train.HeldOutRowsCheck}); rows the run gives the job anew (another
+   * {@code data.validation_path} than the checkpoint's) are told apart.
+   */
+  private void heldOutAsRecorded(JobSpec spec, Optional<CheckpointEntry> after, String now) throws TrainingException {
+    Optional<CheckpointManifest> m = after.flatMap(CheckpointEntry::manifest);
+    if (m.isPresent()) {
+      Object was = m.get().hyperParameters().asMap().get(io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH);
+      io.epochal.driver.train.HeldOutRowsCheck.check(spec, after.get().path(), after.get().epoch(),
+          m.get().heldOutDigest().orElse(null), now, !String.valueOf(was).equals(spec.validationPathText()
+              .orElse(null)), w -> err.println("epochal: warning: " + w));
     }
   }
 

@@ -77,9 +77,27 @@ public final class DataCheck {
    * @throws TrainingException (BAD_INPUT) naming what does not fit
    */
   public java.util.Optional<long[]> checkHeldOut(boolean newJob) throws TrainingException {
+    return checkHeldOut(newJob, d -> { });
+  }
+
+  /**
+   * As {@link #checkHeldOut(boolean)}, the rows' digest given to {@code digest} ({@link
+   * HeldOutRowsCheck#check} compares it with a checkpoint's) before they are let go.
+   */
+  public java.util.Optional<long[]> checkHeldOut(boolean newJob, HeldOutDigest digest) throws TrainingException {
     java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob);
     rows.ifPresent(LoadedDataset::unpersist);
+    if (rows.isPresent()) {
+      digest.accept(rows.get().digest());
+    }
     return rows.map(r -> new long[] {r.rows(), r.skippedRows(), HeapWatch.rowBytes(r)});
+  }
+
+  /** Takes the SHA-256 of held-out rows, and may refuse them. */
+  @FunctionalInterface
+  public interface HeldOutDigest {
+    /** Takes {@code sha256}; refuses the rows by throwing. */
+    void accept(String sha256) throws TrainingException;
   }
 
   /**

@@ -15,7 +15,7 @@ import io.epochal.driver.data.LoadedDataset;
  * with those before it; rows a resume gives the job on purpose ({@code --set data.validation_path})
  * are not.
  */
-final class HeldOutRowsCheck {
+public final class HeldOutRowsCheck {
 
   private HeldOutRowsCheck() {}
 
@@ -28,24 +28,40 @@ final class HeldOutRowsCheck {
    */
   static void check(JobSpec spec, ResumePoint start, LoadedDataset heldOut, boolean amended,
       TrainingListener listener) throws TrainingException {
-    String recorded = start.heldOutDigest();
-    if (heldOut == null || start.checkpoint() == null || recorded == null || recorded.equals(heldOut.digest())) {
-      return; // nothing to compare with: no rows now, a fresh start, or a checkpoint from before the digest
+    if (heldOut != null && start.checkpoint() != null) {
+      check(spec, start.checkpoint(), start.completedEpochs(), start.heldOutDigest(), heldOut.digest(), amended,
+          listener::warning);
+    }
+  }
+
+  /**
+   * Checks held-out rows of digest {@code now} against {@code recorded}, the {@code held_out_sha256} of
+   * checkpoint {@code checkpoint} (of epoch {@code epoch}; null when it records none), as a resume does.
+   *
+   * @param amended whether the run gives the job other held-out rows than the checkpoint's
+   * @param warning what is told a warning
+   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when schedule plateau follows a held-out
+   *     metric and the rows differ
+   */
+  public static void check(JobSpec spec, String checkpoint, long epoch, String recorded, String now, boolean amended,
+      java.util.function.Consumer<String> warning) throws TrainingException {
+    if (recorded == null || recorded.equals(now)) {
+      return; // the same rows, or a checkpoint from before the digest: nothing to compare with
     }
     String rows = "the held-out rows of " + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + " "
         + spec.validationPathText().orElse("?") + " are not those checkpoint "
-        + JobSpecResolver.locationText(start.checkpoint()) + " measured its val_ metrics on (held_out_sha256 "
-        + recorded + " in its manifest, " + heldOut.digest() + " now)";
+        + JobSpecResolver.locationText(checkpoint) + " measured its val_ metrics on (held_out_sha256 "
+        + recorded + " in its manifest, " + now + " now)";
     String monitor = plateauMonitor(spec);
     if (monitor != null) {
-      throw new TrainingException(FailureReason.BAD_INPUT, start.completedEpochs(), 0, rows + ": schedule plateau "
+      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, rows + ": schedule plateau "
           + "sets the learning rate by their " + monitor + ", so a resume on them would not train as the job did; "
           + "restore the rows it was evaluated on and resume, or train with these rows in a new job.dir", null);
     }
     if (!amended) {
-      listener.warning(rows + ": they changed since; the val_ metrics of the epochs after this resume measure "
-          + "other rows, and early stopping and the ranking of checkpoints compare them with those before it "
-          + "(restore the rows to keep them comparable)");
+      warning.accept(rows + ": the val_ metrics of the epochs after this resume measure other rows than those "
+          + "before it, and early stopping and the ranking of checkpoints compare the two (restore the rows to "
+          + "keep them comparable, unless they were replaced on purpose)");
     }
   }
 

@@ -411,5 +411,21 @@ class HeldOutCliTest {
     CliRun withData = CliRun.of("resume", job.toString(), "--epochs", "3", "--data", train, "--set",
         "data.validation_path=" + moved, "--dry-run", "--master", MASTER);
     assertThat(withData.code).as("rows moved with the job's data: %s", withData).isZero();
+    String otherRows = tmp.resolve("other-moved-validation").toString();
+    assertThat(CliRun.of("gen-data", otherRows, "--rows", "64", "--first-row", "512", "--features", "12", "--classes",
+        "3", "--seed", "5", "--master", MASTER).code).isZero();
+    for (boolean dryRun : new boolean[] {true, false}) {
+      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--epochs", "3", "--data", train,
+          "--set", "data.validation_path=" + otherRows, "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun moveOther = CliRun.of(args.toArray(String[]::new));
+      assertThat(moveOther.code).as("other rows given as the moved ones: %s", moveOther).isEqualTo(4);
+      assertThat(moveOther.err).contains("the held-out rows of data.validation_path ", " are not those checkpoint ",
+          "epoch-000002 measured its val_ metrics on (held_out_sha256 ", "schedule plateau sets the learning rate by "
+          + "their val_loss, so a resume on them would not train as the job did");
+    }
+    assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
   }
 }
