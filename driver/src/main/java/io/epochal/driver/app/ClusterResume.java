@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,21 +55,21 @@ public final class ClusterResume {
   private final ChildResumeCommand commands;
   private final PrintStream out;
   private final PrintStream err;
-  /** The resumes running now (guarded by itself together with {@link #stopping}). */
-  private final Set<Process> running = new LinkedHashSet<>();
+  /** The resumes running now, each with its job's name (guarded by itself together with {@link #stopping}). */
+  private final Map<Process, String> running = new LinkedHashMap<>();
   /** The jobs of the plan whose resume has not started yet (guarded by {@link #running}). */
   private final Set<String> waiting = new LinkedHashSet<>();
+  /** The jobs whose resume was still running when this JVM began to stop (guarded by {@link #running}). */
+  private final Set<String> stoppedJobs = new LinkedHashSet<>();
   /** This JVM is stopping: no resume starts any more (guarded by {@link #running}). */
   private boolean stopping;
+  /** Counted down once the summary is printed, for which stopping waits (a while) before the JVM halts. */
+  private final CountDownLatch summarized = new CountDownLatch(1);
 
-  /** The exit code recorded for a resume that never started because this JVM was stopping. */
-  static final int NOT_STARTED = -1;
-  /** The exit code recorded for a job another driver took after the plan was made: not started. */
-  static final int TAKEN = -2;
-  /** The holder of each job another driver took after the plan was made, by job name. */
-  private final Map<String, String> takenBy = new ConcurrentHashMap<>();
   /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
   static final Duration STOP_WAIT = Duration.ofSeconds(30);
+  /** How long stopping then waits for the summary, which says how each resume ended. */
+  static final Duration SUMMARY_WAIT = Duration.ofSeconds(5);
   /** Runs before the file systems close, as a driver's own stop hook does. */
   private static final int STOP_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 30;
 
@@ -102,30 +102,24 @@ public final class ClusterResume {
   }
 
   /**
-   * Resumes every RESUME entry of {@code plan}; prints a summary line per job.
+   * Resumes every RESUME entry of {@code plan}; prints a summary line per job ({@link ResumeSummary}).
    *
    * @return {@link ExitCodes#OK} if every resume exited 0 and every job could be read, else {@link
    *     ExitCodes#FAILED}
    */
   public int run(ResumePlan plan) throws InterruptedException {
     List<ResumePlan.Entry> jobs = plan.toResume();
-    long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
-    long lostLeased = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
-    long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
-    String later = (lostLeased == 0 ? "" : "; " + lostLeased + " LOST job(s) wait for their lease to expire: run resume "
-        + "--all again after the expiry (above)") + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here "
-        + "(or whose original location cannot be checked) wait to be resumed with --relocate ('resume --all "
-        + "--relocate' resumes those moved, or one by one with the command above)");
-    long undone = lostLeased + moved; // both leave work for later: the exit code says so
     if (jobs.isEmpty()) {
+      long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
+      long undone = plan.entries().stream().filter(e -> e.awaitsExpiry() || e.awaitsRelocation()).count();
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
-          : "; " + unreadable + " job(s) could not be read (ERROR above)") + later);
+          : "; " + unreadable + " job(s) could not be read (ERROR above)") + ResumeSummary.later(plan));
       return unreadable == 0 && undone == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
-    Map<ResumePlan.Entry, Future<Integer>> results = new LinkedHashMap<>();
-    Runnable stopChildren = this::stopRunning;
+    Map<ResumePlan.Entry, Future<ResumeSummary.Ended>> results = new LinkedHashMap<>();
+    Runnable stopChildren = this::stop;
     ShutdownHookManager.get().addShutdownHook(stopChildren, STOP_HOOK_PRIORITY,
-        STOP_WAIT.toSeconds() + 10, TimeUnit.SECONDS);
+        STOP_WAIT.plus(SUMMARY_WAIT).toSeconds() + 10, TimeUnit.SECONDS);
     ExecutorService pool = Executors.newFixedThreadPool(parallel, r -> {
       Thread t = new Thread(r, "epochal-resume");
       t.setDaemon(true);
@@ -138,76 +132,19 @@ public final class ClusterResume {
       for (ResumePlan.Entry job : jobs) {
         results.put(job, pool.submit(() -> runOne(job)));
       }
-      Map<ResumePlan.Entry, Integer> codes = new LinkedHashMap<>();
-      List<String> notStarted = new ArrayList<>();
-      for (Map.Entry<ResumePlan.Entry, Future<Integer>> e : results.entrySet()) {
+      List<ResumeSummary.Ended> ended = new ArrayList<>();
+      for (Map.Entry<ResumePlan.Entry, Future<ResumeSummary.Ended>> e : results.entrySet()) {
         try {
-          codes.put(e.getKey(), e.getValue().get());
+          ended.add(e.getValue().get());
         } catch (ExecutionException ex) {
-          notStarted.add("  " + e.getKey().name() + ": could not start: " + ex.getCause());
-          codes.put(e.getKey(), ExitCodes.INTERNAL);
+          ended.add(new ResumeSummary.Ended(e.getKey(), ResumeSummary.NO_PROCESS, false,
+              String.valueOf(ex.getCause())));
         }
       }
-      int failed = 0;
-      int skipped = 0;
-      int interrupted = 0;
-      int unfinished = 0;
-      int taken = 0;
-      out.println("resume summary:");
-      notStarted.forEach(out::println);
-      for (Map.Entry<ResumePlan.Entry, Integer> e : codes.entrySet()) {
-        int code = e.getValue();
-        if (code == NOT_STARTED) {
-          skipped++;
-          out.printf("  %-24s not started: resume --all was stopped%n", e.getKey().name());
-          continue;
-        }
-        if (code == TAKEN) {
-          taken++; // as a job leased when the plan was made: another driver's to finish
-          out.printf("  %-24s not started: %s after this run listed it; see how it goes with: "
-              + "bin/epochal status %s%n", e.getKey().name(), takenBy.get(e.getKey().name()),
-              ShellWords.location(e.getKey().jobDir()));
-          continue;
-        }
-        boolean stoppedByUs = code != 0 && stopped();
-        if (code == ExitCodes.LEASE_HELD && !stoppedByUs) {
-          // another driver (another resume --all, say) took the job between the check and this resume's start
-          taken++;
-          out.printf("  %-24s exit %d: another driver %s; see how it goes with: bin/epochal status %s%n",
-              e.getKey().name(), code, completed(e.getKey()) ? "held the job, and it is COMPLETED now"
-              : "holds the job now, and it is that driver's to finish", ShellWords.location(e.getKey().jobDir()));
-          continue;
-        }
-        if (stoppedByUs) {
-          interrupted++;
-        } else if (code != 0) {
-          failed++;
-        }
-        // what this run ran for it: with a template, the template (bin/epochal would resume on this machine's Spark)
-        String resume = submitTemplate != null ? commands.command(e.getKey().jobDir().toString(), false).get(2)
-            : ResumeCommand.of(e.getKey().jobDir(), options) + (e.getKey().relocates() ? " --relocate" : "");
-        Optional<JobState> left = code == 0 && submitTemplate != null ? notCompleted(e.getKey()) : Optional.empty();
-        if (left.isPresent()) {
-          unfinished++;
-          out.printf("  %-24s exit 0, but the job is %s: the template returned before its resume ended (one that "
-              + "submits without waiting, in cluster deploy mode, does); see how it goes with: bin/epochal status %s%n",
-              e.getKey().name(), left.get(), ShellWords.location(e.getKey().jobDir()));
-          continue;
-        }
-        out.printf("  %-24s exit %d%s%n", e.getKey().name(), code, code == 0 ? ""
-            : stoppedByUs ? "  (stopped with resume --all; a later 'resume --all', or " + resume + ", continues it)"
-            : code == 128 + 9 ? "  (its driver was killed with SIGKILL and could say nothing: the job is LOST until its "
-            + "lease expires, after lease.ttl_ms; then a later 'resume --all', or " + resume + ", continues it)"
-            : "  (see its output above; once its cause is fixed, retry with: " + resume + ")");
-      }
-      out.printf("%d resumed, %d failed%s%s%s%s%s%s%n", jobs.size() - failed - skipped - interrupted - unfinished - taken,
-          failed, taken == 0 ? "" : ", " + taken + " taken by another driver",
-          unfinished == 0 ? "" : ", " + unfinished + " submitted and not finished when their template returned",
-          interrupted == 0 ? "" : ", " + interrupted + " stopped",
-          skipped == 0 ? "" : ", " + skipped + " not started",
-          unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)", later);
-      return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 && undone == 0 ? ExitCodes.OK
-          : ExitCodes.FAILED;
+      int code = new ResumeSummary(out, options, commands, submitTemplate != null).print(plan, ended);
+      out.flush();
+      summarized.countDown();
+      return code;
     } finally {
       pool.shutdownNow();
       if (!ShutdownHookManager.get().isShutdownInProgress()) {
@@ -217,27 +154,25 @@ public final class ClusterResume {
   }
 
   /**
-   * After a submit template exited 0, the job's state if it is not COMPLETED: the exit code of a
-   * template says only that it submitted the resume. Empty when COMPLETED or unreadable (the exit
-   * code then stands).
+   * The state of {@code job} now: empty for a job without one yet.
+   *
+   * @throws IOException if it cannot be read
    */
-  /** Whether {@code job}'s state reads COMPLETED now. */
-  private boolean completed(ResumePlan.Entry job) {
+  private Optional<JobStatus> state(ResumePlan.Entry job) throws IOException {
     try {
       FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
-      return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(JobState.COMPLETED::equals)
-          .isPresent();
-    } catch (IOException | RuntimeException e) {
-      return false;
+      return new JobStateStore(fs, job.jobDir()).read();
+    } catch (RuntimeException e) {
+      throw new IOException(e.getMessage(), e);
     }
   }
 
-  private Optional<JobState> notCompleted(ResumePlan.Entry job) {
+  /** Whether {@code job}'s state reads COMPLETED now. */
+  private boolean completed(ResumePlan.Entry job) {
     try {
-      FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
-      return new JobStateStore(fs, job.jobDir()).read().map(JobStatus::getState).filter(st -> st != JobState.COMPLETED);
-    } catch (IOException | RuntimeException e) {
-      return Optional.empty();
+      return state(job).map(JobStatus::getState).filter(JobState.COMPLETED::equals).isPresent();
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -263,24 +198,26 @@ public final class ClusterResume {
     }
   }
 
-  /** Whether this JVM is stopping, so a resume that failed now was (most likely) stopped by it. */
-  private boolean stopped() {
-    synchronized (running) {
-      return stopping;
-    }
-  }
-
   /**
    * This JVM is stopping (Ctrl-C, SIGTERM from a scheduler): every running resume and what it
    * started get SIGTERM, so each driver marks its job FAILED (INTERRUPTED) and frees its lease
-   * instead of training on as an orphan; one still running after {@link #STOP_WAIT} is killed.
+   * instead of training on as an orphan; one still running after {@link #STOP_WAIT} is killed. The
+   * resumes running now are the ones the summary says were stopped; one that ended before is said
+   * as it ended. Then waits up to {@link #SUMMARY_WAIT} for the summary to be printed. The stop
+   * hook of {@link #run}.
    */
-  private void stopRunning() {
+  void stop() {
     List<Process> live;
     List<String> notStarted;
     synchronized (running) {
       stopping = true; // from here on no resume starts: none is left running without this hook's signal
-      live = running.stream().filter(Process::isAlive).toList();
+      live = new ArrayList<>();
+      running.forEach((p, name) -> {
+        if (p.isAlive()) {
+          live.add(p);
+          stoppedJobs.add(name);
+        }
+      });
       notStarted = List.copyOf(waiting);
     }
     synchronized (out) {
@@ -293,9 +230,16 @@ public final class ClusterResume {
             + "FAILED (INTERRUPTED) and frees its lease");
       }
     }
-    if (live.isEmpty()) {
-      return;
+    try {
+      stopAll(live);
+      summarized.await(SUMMARY_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+  }
+
+  /** Sends SIGTERM to {@code live} and what they started; kills what still runs after {@link #STOP_WAIT}. */
+  private static void stopAll(List<Process> live) throws InterruptedException {
     List<ProcessHandle> all = new ArrayList<>();
     for (Process p : live) {
       all.add(p.toHandle());
@@ -310,61 +254,76 @@ public final class ClusterResume {
       } catch (TimeoutException | ExecutionException e) {
         h.destroyForcibly();
       } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
         all.forEach(ProcessHandle::destroyForcibly);
-        return;
+        throw e;
       }
     }
   }
 
   /**
-   * Runs the resume of {@code job} as a child process and returns its exit code; {@link
-   * #NOT_STARTED} when this JVM began to stop before it started.
+   * Runs the resume of {@code job} as a child process and says how it ended: {@link
+   * ResumeSummary#NOT_STARTED} when this JVM began to stop before it started, {@link
+   * ResumeSummary#TAKEN} when another driver took the job since the plan was made.
    */
-  private int runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
+  private ResumeSummary.Ended runOne(ResumePlan.Entry job) throws IOException, InterruptedException {
     String name = job.name();
     List<String> cmd = commands.command(job.jobDir().toString(), job.relocates());
     Optional<String> taken = takenSinceListed(job);
     Process p;
     synchronized (running) {
       if (stopping) {
-        return NOT_STARTED;
+        return new ResumeSummary.Ended(job, ResumeSummary.NOT_STARTED, false, null);
       }
+      waiting.remove(name);
       if (taken.isPresent()) {
-        waiting.remove(name);
-        takenBy.put(name, taken.get());
         synchronized (out) {
           out.println("[" + name + "] not resumed: " + taken.get() + " after this run listed it");
         }
-        return TAKEN;
+        return new ResumeSummary.Ended(job, ResumeSummary.TAKEN, false, taken.get());
       }
-      waiting.remove(name);
       synchronized (out) {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
             + ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
       p = new ProcessBuilder(cmd).start();
-      running.add(p);
+      running.put(p, name);
     }
     Process child = p;
     Thread errors = new Thread(() -> copy(name, child.getErrorStream(), err), "resume-all-stderr-" + name);
     errors.setDaemon(true);
     errors.start();
+    int code;
     try {
       copy(name, p.getInputStream(), out);
       errors.join();
+      code = p.waitFor();
     } finally {
       if (Thread.currentThread().isInterrupted()) {
         p.destroy();
       }
-    }
-    try {
-      return p.waitFor();
-    } finally {
       synchronized (running) {
         running.remove(p);
       }
     }
+    boolean stopped;
+    synchronized (running) {
+      stopped = stoppedJobs.contains(name); // marked before its SIGTERM was sent
+    }
+    if (code == ExitCodes.LEASE_HELD && !stopped) {
+      return new ResumeSummary.Ended(job, code, false, completed(job) ? JobState.COMPLETED.name() : null);
+    }
+    if (code != 0 || submitTemplate == null) {
+      return new ResumeSummary.Ended(job, code, stopped, null);
+    }
+    Optional<JobStatus> after;
+    try {
+      after = state(job);
+    } catch (IOException e) {
+      after = Optional.empty(); // the exit code stands
+    }
+    return new ResumeSummary.Ended(job, code, stopped, after.filter(s -> s.getState() != JobState.COMPLETED)
+        .map(s -> "but the job is " + s.getState() + ": the template returned before its resume ended (one that "
+            + "submits without waiting, in cluster deploy mode, does)").orElse(null));
   }
 
   /** Copies {@code from} to {@code to} line by line, each prefixed with {@code [name]}, until it ends. */

@@ -1,0 +1,117 @@
+package io.epochal.driver.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.epochal.driver.cli.CliOptions;
+import io.epochal.job.JobSpec;
+import io.epochal.job.JobSpecStore;
+import io.epochal.job.JobState;
+import io.epochal.job.JobStateStore;
+import io.epochal.params.HyperParameters;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How {@code resume --all} reports each job's resume: the children here are submit templates run by
+ * {@code /bin/sh}, which end as the test needs, with no Spark.
+ */
+class ClusterResumeTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir
+  Path root;
+
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+  @AfterEach
+  void killWhatIsLeft() {
+    // a failing run of a test: whatever still runs names a job under root in its command line
+    ProcessHandle.allProcesses().filter(h -> h.info().commandLine().orElse("").contains(root.toString()))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private void job(String name, JobState state, long epochs) throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve(name).toUri());
+    fs.mkdirs(dir);
+    HyperParameters.Builder keys = HyperParameters.builder().put("job.name", name);
+    if (epochs > 0) {
+      keys.put("train.epochs", epochs);
+    }
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of(name, name, keys.build()));
+    if (state != null) {
+      JobStateStore states = new JobStateStore(fs, dir);
+      states.transition(JobState.RUNNING, 1, "started");
+      if (state != JobState.RUNNING) {
+        states.transition(state, 1, state.name().toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+  }
+
+  private ResumePlan plan() throws Exception {
+    return ResumePlan.of(new org.apache.hadoop.fs.Path(root.toUri()), new Configuration(), Instant.now());
+  }
+
+  private ClusterResume resume(int parallel, String template) {
+    return new ClusterResume(parallel, template, CliOptions.builder().build(),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+  }
+
+  private String printed() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /** The live child processes of this JVM whose command line contains {@code text}. */
+  private static long children(String text) {
+    return ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+        .filter(h -> h.info().commandLine().orElse("").contains(text)).count();
+  }
+
+  @Test
+  void aResumeThatFailedBeforeTheStopIsReportedAsFailedAndOnlyTheOneStillRunningAsStopped() throws Exception {
+    job("a-fails", JobState.FAILED, 0);
+    job("b-runs", JobState.FAILED, 0);
+    ClusterResume resume = resume(2, "case {job_dir} in *a-fails*) exit 4;; esac; sleep 600");
+    ResumePlan plan = plan();
+
+    CompletableFuture<Integer> code = CompletableFuture.supplyAsync(() -> {
+      try {
+        return resume.run(plan);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    // a-fails has exited 4 on its own, b-runs still runs
+    while (!(children(root.resolve("b-runs").toString()) == 1 && children(root.resolve("a-fails").toString()) == 0
+        && printed().contains("[a-fails] resuming"))) {
+      assertThat(System.nanoTime()).as("b-runs running and a-fails ended within %s:%n%s", WAIT, printed())
+          .isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    Thread.sleep(200); // the exit of a-fails reaped, as it is once gone from the process table
+    resume.stop(); // as on Ctrl-C or SIGTERM
+
+    assertThat(code.get(WAIT.toSeconds(), TimeUnit.SECONDS)).as(printed()).isEqualTo(1);
+    assertThat(printed().lines())
+        .anySatisfy(l -> assertThat(l).matches("\\s+a-fails\\s+exit 4  \\(see its output above; once its cause is "
+            + "fixed, retry with: .*"))
+        .anySatisfy(l -> assertThat(l).matches("\\s+b-runs\\s+exit 143  \\(stopped with resume --all; .*"))
+        .noneSatisfy(l -> assertThat(l).matches("\\s+a-fails\\s.*stopped with resume --all.*"));
+    assertThat(printed()).contains("resume --all: stopping 1 running resume(s)").contains("0 resumed, 1 failed, 1 "
+        + "stopped");
+  }
+}
