@@ -269,6 +269,12 @@ public final class ClusterResume {
     String name = job.name();
     List<String> cmd = commands.command(job.jobDir().toString(), job.relocates());
     Optional<String> taken = takenSinceListed(job);
+    Optional<JobStatus> before;
+    try {
+      before = submitTemplate == null ? Optional.empty() : state(job);
+    } catch (IOException e) {
+      before = null; // no state to compare the one after the template with
+    }
     Process p;
     synchronized (running) {
       if (stopping) {
@@ -316,14 +322,15 @@ public final class ClusterResume {
       return new ResumeSummary.Ended(job, code, stopped, null);
     }
     Optional<JobStatus> after;
+    String unreadable = null;
     try {
       after = state(job);
     } catch (IOException e) {
-      after = Optional.empty(); // the exit code stands
+      after = null;
+      unreadable = e.getMessage();
     }
-    return new ResumeSummary.Ended(job, code, stopped, after.filter(s -> s.getState() != JobState.COMPLETED)
-        .map(s -> "but the job is " + s.getState() + ": the template returned before its resume ended (one that "
-            + "submits without waiting, in cluster deploy mode, does)").orElse(null));
+    return new ResumeSummary.Ended(job, code, stopped, ResumeSummary.notResumed(before, after, unreadable)
+        .orElse(null));
   }
 
   /** Copies {@code from} to {@code to} line by line, each prefixed with {@code [name]}, until it ends. */

@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
+import io.epochal.job.JobStatus;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
@@ -14,8 +15,8 @@ import java.util.Optional;
  * how that resume ended and what to do next, then the counts; and its exit code. A resume that
  * ended before {@code resume --all} was stopped is said as it ended (exit N, failed); only one still
  * running when the stop came is said to be stopped. A submit template's exit 0 says only that it
- * submitted the resume: the job counts as resumed when it is COMPLETED then, and as submitted
- * otherwise, with the {@code status} command that follows it.
+ * submitted the resume: the job counts as resumed when a run since the template started left it
+ * COMPLETED, and as submitted otherwise, with the {@code status} command that follows it.
  */
 final class ResumeSummary {
 
@@ -33,7 +34,7 @@ final class ResumeSummary {
    * @param stopped whether it was still running when {@code resume --all} was stopped (which sent it
    *     SIGTERM)
    * @param note for {@link #TAKEN}, what the other driver did; for {@link #NO_PROCESS}, why; for a
-   *     template that exited 0 leaving the job unfinished, what its state says; for an exit 3,
+   *     template that exited 0 without the job being resumed, what its state says; for an exit 3,
    *     whether the job is COMPLETED now ({@code "COMPLETED"}); else null
    */
   record Ended(ResumePlan.Entry job, int code, boolean stopped, String note) {}
@@ -49,6 +50,34 @@ final class ResumeSummary {
     this.options = checkNotNull(options, "options");
     this.commands = checkNotNull(commands, "commands");
     this.template = template;
+  }
+
+  /**
+   * What a template's exit 0 left of the job, read as {@code before} (its state just before the
+   * template started: empty for a job without a state yet) and {@code after} (just after it
+   * exited): empty when the job was resumed, that is, it is COMPLETED by a run since the template
+   * started; else what its state says, for the summary line. A state that cannot be read after the
+   * template is no proof of a resume either.
+   *
+   * @param before null when the state could not be read before the template started
+   * @param after null when the state cannot be read after it exited ({@code unreadable} says why)
+   */
+  static Optional<String> notResumed(Optional<JobStatus> before, Optional<JobStatus> after, String unreadable) {
+    if (after == null) {
+      return Optional.of("but its state cannot be read now (" + unreadable + "), so nothing says it was resumed");
+    }
+    boolean unchanged = before != null && before.equals(after);
+    if (unchanged) {
+      return Optional.of("but the job " + after.map(s -> "is " + s.getState()).orElse("has no state yet") + ", as "
+          + "before the template ran: the template returned before its resume changed the job (one that submits "
+          + "without waiting, in cluster deploy mode, does; one that runs no resume never does)");
+    }
+    if (after.isPresent() && after.get().getState() == io.epochal.job.JobState.COMPLETED) {
+      return Optional.empty();
+    }
+    return Optional.of("but the job " + after.map(s -> "is " + s.getState()).orElse("has no state") + ": the "
+        + "template returned before its resume ended (one that submits without waiting, in cluster deploy mode, "
+        + "does)");
   }
 
   /**
@@ -86,7 +115,8 @@ final class ResumeSummary {
             : "holds the job now, and it is that driver's to finish", status);
       } else if (e.code() == 0 && e.note() != null) {
         submitted++;
-        out.printf("  %-24s exit 0, %s; see how it goes with: bin/epochal status %s%n", name, e.note(), status);
+        out.printf("  %-24s exit 0, %s; the job's own state tells whether it runs: bin/epochal status %s%n", name,
+            e.note(), status);
       } else {
         if (e.code() != 0 && e.stopped()) {
           interrupted++;

@@ -60,7 +60,8 @@ final class ResumeCommand extends LauncherCommand {
   @Option(names = "--submit-template", paramLabel = "COMMAND",
       description = "With --all: run each resume through this shell command, {job_dir} replaced by the job "
           + "directory (e.g. a spark-submit line ending in 'resume {job_dir}'). A job counts as resumed when "
-          + "the command exited 0 and the job is COMPLETED, as submitted and not finished when it is not.")
+          + "the command exited 0 and the job became COMPLETED while it ran; as submitted when its state is as "
+          + "before, not COMPLETED or unreadable (see it with: bin/epochal status <job>).")
   String submitTemplate;
 
   @Option(names = "--relocate", description = "The job directory was moved (not copied) here from the job.dir "

@@ -114,4 +114,44 @@ class ClusterResumeTest {
     assertThat(printed()).contains("resume --all: stopping 1 running resume(s)").contains("0 resumed, 1 failed, 1 "
         + "stopped");
   }
+
+  @Test
+  void aTemplateThatReturnsAtOnceLeavingTheJobsStateAsItWasCountsAsSubmittedNotResumed() throws Exception {
+    job("a-new", null, 0); // job.json, no state yet: a driver that died before it wrote one
+    job("b-completed-final-missing", JobState.COMPLETED, 2); // the plan reopens it: no checkpoint of epoch 2
+    job("c-failed", JobState.FAILED, 0);
+
+    int code = resume(1, "true {job_dir}").run(plan());
+
+    assertThat(code).as("a submission is no failure: %s", printed()).isZero();
+    assertThat(printed().lines())
+        .anySatisfy(l -> assertThat(l).matches("\\s+a-new\\s+exit 0, but the job has no state yet, as before the "
+            + "template ran: .*; the job's own state tells whether it runs: bin/epochal status .*a-new'?"))
+        .anySatisfy(l -> assertThat(l).matches("\\s+b-completed-final-missing\\s+exit 0, but the job is COMPLETED, as "
+            + "before the template ran: the template returned before its resume changed the job .*"))
+        .anySatisfy(l -> assertThat(l).matches("\\s+c-failed\\s+exit 0, but the job is FAILED, as before the "
+            + "template ran: .*"));
+    assertThat(printed()).contains("0 resumed, 0 failed, 3 submitted and not finished when their template returned");
+  }
+
+  @Test
+  void aTemplateWhoseRunLeftTheJobCompletedCountsAsResumedAndOneLeavingItUnreadableAsSubmitted() throws Exception {
+    job("a-done", JobState.COMPLETED, 0); // skipped by the plan: its state.json is what the template writes
+    job("b-failed", JobState.FAILED, 0);
+    String jobDir = "\"$(echo {job_dir} | sed 's|^file://||')\"";
+
+    int completing = resume(1, "cp '" + root.resolve("a-done/state.json") + "' " + jobDir + "/state.json").run(plan());
+
+    assertThat(completing).as(printed()).isZero();
+    assertThat(printed()).contains("1 resumed, 0 failed").doesNotContain("submitted");
+
+    job("c-failed", JobState.FAILED, 0);
+    out.reset();
+    int unreadable = resume(1, "echo '{ not json' > " + jobDir + "/state.json").run(plan());
+
+    assertThat(unreadable).as(printed()).isZero();
+    assertThat(printed().lines()).anySatisfy(l -> assertThat(l).matches("\\s+c-failed\\s+exit 0, but its state "
+        + "cannot be read now \\(.*state.json.*\\), so nothing says it was resumed; .*"));
+    assertThat(printed()).contains("0 resumed, 0 failed, 1 submitted and not finished");
+  }
 }

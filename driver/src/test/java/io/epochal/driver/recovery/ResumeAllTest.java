@@ -257,7 +257,8 @@ class ResumeAllTest {
         "submitted " + root.resolve("d-failed").toUri().toString().replaceFirst("/$", ""));
     assertThat(r[1]).as("the template exited 0 without resuming anything").contains(
         "0 resumed, 0 failed, 2 submitted and not finished when their template returned").contains(
-        "exit 0, but the job is FAILED: the template returned before its resume ended");
+        "exit 0, but the job is FAILED, as before the template ran: the template returned before its resume changed "
+        + "the job").contains("the job's own state tells whether it runs: bin/epochal status ");
 
     // a template whose resume completes the job (here: it writes a COMPLETED state)
     String[] completing = cli("resume", "--all", "--submit-template", "cp '" + root.resolve("a-completed/state.json")
