@@ -2,6 +2,8 @@ package io.epochal.driver.app;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointSeries;
 import io.epochal.job.JobPaths;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,13 +18,22 @@ import org.apache.hadoop.fs.Path;
  * Finds the job directories (directories holding {@code job.json}) at or under a root, for the
  * commands that take a directory of jobs ({@code status}, {@code resume --all}). A root that is a
  * job is the only job found. Otherwise its directories are searched down to {@value #MAX_DEPTH}
- * levels, without entering a job directory (its {@code checkpoints/} holds no jobs) or a directory
- * whose name starts with {@code _} or {@code .} (Hadoop's and Spark's hidden files).
+ * levels, without entering a job directory (its {@code checkpoints/} holds no jobs), a directory
+ * holding Epochal's checkpoints without a {@code job.json} (a job that lost it), or a directory
+ * whose name starts with {@code _} or {@code .} (Hadoop's and Spark's hidden files). A directory
+ * named {@code checkpoints} that is not Epochal's (another tool's, with none of Epochal's
+ * checkpoint directories in it) is no sign of a job: the search goes on into it and beside it.
  */
 final class JobFinder {
 
   /** How many directory levels under the root are searched. */
   static final int MAX_DEPTH = 4;
+
+  /**
+   * The prefixes of the checkpoint store's directories that are not published: a commit, a
+   * deletion under way, a damaged checkpoint moved aside ({@code _tmp-epoch-000003-<uuid>}).
+   */
+  private static final List<String> UNPUBLISHED_PREFIXES = List.of("_tmp-", "_deleting-", "_damaged-");
 
   private JobFinder() {}
 
@@ -30,8 +41,8 @@ final class JobFinder {
    * What a search found: the job directories, each by its name (its path relative to the root, as
    * {@code team-a/mnist}, or the root's own name when the root is the job), and the directories
    * it was not allowed to look into, each by name with the reason, and the directories that hold
-   * {@code checkpoints/} but no {@code job.json} (it was lost: they are no job a command can
-   * resume, and not searched further). All sorted by name.
+   * Epochal's checkpoints ({@link #holdsCheckpoints}) but no {@code job.json} (it was lost: they are
+   * no job a command can resume, and not searched further). All sorted by name.
    */
   record Found(Map<String, Path> jobs, Map<String, String> unreadable, Map<String, Path> lostSpecs) {
     Found {
@@ -85,8 +96,10 @@ final class JobFinder {
             continue;
           }
           boolean job;
+          boolean lost;
           try {
             job = fs.exists(JobPaths.jobSpec(s.getPath()));
+            lost = !job && holdsCheckpoints(fs, s.getPath());
           } catch (IOException e) {
             if (!isPermissionDenied(e)) {
               throw e;
@@ -96,7 +109,7 @@ final class JobFinder {
           }
           if (job) {
             jobs.put(relative(qualified, s.getPath()), s.getPath());
-          } else if (holdsCheckpoints(fs, s.getPath())) {
+          } else if (lost) {
             lostSpecs.put(relative(qualified, s.getPath()), s.getPath());
           } else {
             next.add(s.getPath());
@@ -109,15 +122,52 @@ final class JobFinder {
   }
 
   /**
-   * Whether {@code dir} has a {@code checkpoints} directory (a job's, whose job.json may be lost);
-   * a plain file of that name is no sign of a job.
+   * Whether {@code dir} holds checkpoints of Epochal's (a job's, whose job.json may be lost): its
+   * {@code checkpoints/} (or {@code mid-epoch/}) directory holds a checkpoint directory of
+   * Epochal's name ({@code epoch-NNNNNN}, or one being written, deleted or moved aside: {@code
+   * _tmp-epoch-*}, {@code _deleting-epoch-*}, {@code _damaged-epoch-*}) with a {@code manifest.json}
+   * in it. A directory named {@code checkpoints} without one (another tool's), or a plain file of
+   * that name, is no sign of a job.
+   *
+   * @throws IOException if the file system fails, or {@code checkpoints/} may not be listed
    */
   static boolean holdsCheckpoints(FileSystem fs, Path dir) throws IOException {
+    for (CheckpointSeries series : CheckpointSeries.values()) {
+      FileStatus[] entries;
+      try {
+        entries = fs.listStatus(new Path(dir, series.directory()));
+      } catch (java.io.FileNotFoundException e) {
+        continue;
+      }
+      for (FileStatus e : entries) {
+        if (e.isDirectory() && isCheckpointName(series, e.getPath().getName())
+            && isFile(fs, new Path(e.getPath(), CheckpointManifest.FILE_NAME))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean isFile(FileSystem fs, Path path) throws IOException {
     try {
-      return fs.getFileStatus(new Path(dir, "checkpoints")).isDirectory();
+      return fs.getFileStatus(path).isFile();
     } catch (java.io.FileNotFoundException e) {
       return false;
     }
+  }
+
+  /** Whether {@code name} is a name the checkpoint store gives a member of {@code series}'s directory. */
+  private static boolean isCheckpointName(CheckpointSeries series, String name) {
+    if (series.parse(name).isPresent()) {
+      return true;
+    }
+    for (String prefix : UNPUBLISHED_PREFIXES) {
+      if (name.startsWith(prefix + series.unit() + "-")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isPermissionDenied(IOException e) {

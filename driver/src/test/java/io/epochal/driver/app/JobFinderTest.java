@@ -63,12 +63,53 @@ class JobFinderTest {
   void aDirectoryWithAFileNamedCheckpointsIsSearchedNotTakenForAJobThatLostItsJobJson() throws IOException {
     Path notes = Files.createDirectories(root.resolve("notes"));
     Files.writeString(notes.resolve("checkpoints"), "a list of things to check");
-    Files.createDirectories(root.resolve("lost/checkpoints/epoch-000001"));
+    checkpoint("lost/checkpoints/epoch-000001");
 
     JobFinder.Found found = find();
 
     assertThat(found.lostSpecs()).containsOnlyKeys("lost");
     assertThat(found.jobs()).containsOnlyKeys("solo", "team-a/cifar", "team-a/mnist", "team-b/secret/job");
+  }
+
+  /** A checkpoint directory of Epochal's layout at {@code relative}: its manifest.json and a weights file. */
+  private void checkpoint(String relative) throws IOException {
+    Path dir = Files.createDirectories(root.resolve(relative));
+    Files.writeString(dir.resolve("manifest.json"), "{}");
+    Files.writeString(dir.resolve("model.safetensors"), "weights");
+  }
+
+  @Test
+  void aCheckpointsFolderOfAnotherToolIsSearchedAndTheJobsBelowAndBesideItAreFound() throws IOException {
+    // PyTorch Lightning's checkpoints beside an Epochal job, and a job kept inside that folder
+    Path lightning = Files.createDirectories(root.resolve("project/checkpoints"));
+    Files.writeString(lightning.resolve("epoch=3-step=1000.ckpt"), "weights");
+    Files.createDirectories(lightning.resolve("epoch-000001")); // Epochal's name, but no manifest.json
+    Files.writeString(lightning.resolve("epoch-000001/weights.bin"), "weights");
+    Files.createDirectories(root.resolve("project/mid-epoch/step-000000100"));
+    job("project/epochal-run");
+    job("project/checkpoints/sweep");
+
+    JobFinder.Found found = find();
+
+    assertThat(found.lostSpecs()).isEmpty();
+    assertThat(found.jobs()).containsKeys("project/epochal-run", "project/checkpoints/sweep");
+    ResumePlan plan = ResumePlan.of(new org.apache.hadoop.fs.Path(OtherSchemeFileSystem.uri(root)),
+        OtherSchemeFileSystem.register(new Configuration()), Instant.now());
+    assertThat(plan.entries()).extracting(ResumePlan.Entry::name).as("no 'holds checkpoints but no job.json' row")
+        .contains("project/epochal-run", "project/checkpoints/sweep").doesNotContain("project");
+  }
+
+  @Test
+  void epochalCheckpointsBeingWrittenMovedAsideOrTakenMidEpochMarkAJobThatLostItsJobJson() throws IOException {
+    checkpoint("committing/checkpoints/_tmp-epoch-000001-0f0e");
+    checkpoint("moved-aside/checkpoints/_damaged-epoch-000002-1700000000000");
+    Files.createDirectories(root.resolve("mid-epoch-only/checkpoints"));
+    checkpoint("mid-epoch-only/mid-epoch/step-000000100");
+    checkpoint("not-a-checkpoint/checkpoints/_tmp-other-tool");
+
+    JobFinder.Found found = find();
+
+    assertThat(found.lostSpecs()).containsOnlyKeys("committing", "moved-aside", "mid-epoch-only");
   }
 
   @Test

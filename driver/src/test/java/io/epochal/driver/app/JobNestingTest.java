@@ -1,7 +1,9 @@
 package io.epochal.driver.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.epochal.driver.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
@@ -36,6 +38,23 @@ class JobNestingTest {
     Files.writeString(dir.resolve("b.csv"), "x\n");
     assertThat(otherEntries(dir)).hasValueSatisfying(w -> assertThat(w).contains("4 entries that are not a job's "
         + "(a.csv, b.csv, notes.txt, ...)"));
+  }
+
+  @Test
+  void aNewJobDirHoldingAnotherToolsCheckpointsFolderIsWarnedOfNotRefusedAsHoldingAJob() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("dir"));
+    Path lightning = Files.createDirectories(dir.resolve("lightning/checkpoints"));
+    Files.writeString(lightning.resolve("epoch=3-step=1000.ckpt"), "weights");
+
+    assertThat(JobNesting.checkNewJobDir(new org.apache.hadoop.fs.Path(dir.toAbsolutePath().toString()),
+        new Configuration())).hasValueSatisfying(w -> assertThat(w).contains("1 entry that is not a job's "
+        + "(lightning/)"));
+
+    Path run = Files.createDirectories(dir.resolve("old-run/checkpoints/epoch-000001"));
+    Files.writeString(run.resolve("manifest.json"), "{}");
+    assertThatThrownBy(() -> JobNesting.checkNewJobDir(new org.apache.hadoop.fs.Path(dir.toAbsolutePath()
+        .toString()), new Configuration())).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("holds the job directory old-run: a job created here would hide it");
   }
 
   @Test
