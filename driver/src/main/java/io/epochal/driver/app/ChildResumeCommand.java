@@ -99,6 +99,24 @@ final class ChildResumeCommand {
   }
 
   /**
+   * The most heap a child driver may take, as this JVM's options give it: this JVM's own {@code
+   * maxHeap} with a {@code -Xmx} (each child's too) or without a {@code -XX:MaxRAMPercentage} (the
+   * JVM's default for each), else 1/{@code parallel} of it ({@link #sharedRamPercentage}).
+   */
+  long childHeap() {
+    return childHeap(Runtime.getRuntime().maxMemory(), ManagementFactory.getRuntimeMXBean().getInputArguments(),
+        parallel);
+  }
+
+  /** {@link #childHeap()} of a JVM with heap {@code maxHeap} and options {@code own}. */
+  static long childHeap(long maxHeap, List<String> own, int parallel) {
+    boolean fixedHeap = own.stream().anyMatch(a -> a.startsWith("-Xmx"));
+    boolean shared = !fixedHeap && own.stream().anyMatch(a -> a.startsWith("-XX:MaxRAMPercentage=")
+        && !sharedRamPercentage(a, parallel).equals(a));
+    return shared ? maxHeap / parallel : maxHeap;
+  }
+
+  /**
    * A child's share of the memory this JVM may take ({@code -XX:MaxRAMPercentage=P}, the launcher's
    * default): P / {@code parallel}, so that {@code parallel} drivers at once, each free to grow its
    * heap to its maximum, take no more of the machine than one would. A heap given as {@code -Xmx}

@@ -211,9 +211,18 @@ final class DryRunDataCheck {
    * @throws ConfigException naming the key and the fix
    */
   static void checkPlacement(JobSpec spec, CliOptions options) {
-    io.epochal.driver.spark.SparkMaster parsed = checkSparkStarts(options);
+    checkPlacement(gpus(spec), checkSparkStarts(options), options);
+  }
+
+  /**
+   * Checks the GPU scheduling {@code gpus} of a run's placement keys against {@code parsed}, the
+   * master of {@code options} that {@link #checkSparkStarts} returned, as the run's Spark session does.
+   *
+   * @throws ConfigException naming the key and the fix
+   */
+  static void checkPlacement(io.epochal.driver.spark.GpuResources gpus, io.epochal.driver.spark.SparkMaster parsed,
+      CliOptions options) {
     try {
-      io.epochal.driver.spark.GpuResources gpus = gpus(spec);
       // the run's Spark conf: the placement keys' entries, overridden by the user's (spark-submit's too)
       java.util.Map<String, String> conf = new java.util.TreeMap<>(gpus.sparkConf(parsed));
       conf.putAll(options.effectiveSparkConf());
@@ -233,12 +242,20 @@ final class DryRunDataCheck {
    * @throws ConfigException for the heap, with the option that sets it
    */
   static io.epochal.driver.spark.SparkMaster checkSparkStarts(CliOptions options) {
+    return checkSparkStarts(options, Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * As {@link #checkSparkStarts(CliOptions)}, for a driver whose heap may grow to {@code heap} bytes
+   * (a child driver this JVM starts, with a heap of its own).
+   */
+  static io.epochal.driver.spark.SparkMaster checkSparkStarts(CliOptions options, long heap) {
     String master = options.master() != null ? options.master() : System.getProperty("spark.master", "local[*]");
     io.epochal.driver.spark.SparkMaster parsed = io.epochal.driver.spark.SparkMaster.parse(master);
     io.epochal.driver.spark.SparkSessions.checkMaster(parsed);
     io.epochal.driver.spark.JavaModuleAccess.check();
     try {
-      io.epochal.driver.spark.SparkSessions.checkDriverHeap(parsed);
+      io.epochal.driver.spark.SparkSessions.checkDriverHeap(parsed, heap);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("-Xmx", e.getMessage(), e); // the JVM's heap option, said as the run says it
     }
@@ -249,6 +266,13 @@ final class DryRunDataCheck {
   static io.epochal.driver.spark.GpuResources gpus(JobSpec spec) {
     return new io.epochal.driver.spark.GpuResources(spec.gpusPerExecutor(), spec.gpusPerTask(),
         spec.gpuDiscoveryScript(), "gpu".equals(spec.device()));
+  }
+
+  /** The GPU scheduling the placement keys {@code placement} (defaults filled in) ask of Spark. */
+  static io.epochal.driver.spark.GpuResources gpus(io.epochal.params.HyperParameters placement) {
+    return new io.epochal.driver.spark.GpuResources(placement.getInt(JobKeys.GPUS_PER_EXECUTOR),
+        placement.getInt(JobKeys.GPUS_PER_TASK), placement.getString(JobKeys.GPU_DISCOVERY_SCRIPT),
+        "gpu".equals(placement.getString(JobKeys.DEVICE)));
   }
 
   /** The exit code of the run that would fail with {@code e}. */

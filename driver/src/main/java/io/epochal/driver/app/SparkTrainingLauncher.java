@@ -205,11 +205,20 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     plan.print(out);
     if (request.dryRun()) {
       int refused = printConfEffects(plan, options);
+      // what every resume through this launcher checks before its Spark starts, whatever its job: checked once
+      List<String> failures = request.submitTemplate() != null || plan.toResume().isEmpty() ? List.of()
+          : sparkFailures(options, new ChildResumeCommand(request.parallel(), null, options));
+      if (!failures.isEmpty()) {
+        out.println("every resume would fail before its Spark starts (exit " + ExitCodes.USAGE + "), saying:");
+        failures.forEach(line -> out.println("  " + line));
+        refused = plan.toResume().size();
+      }
       long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
       long lost = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
       long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
       out.println("dry run: nothing started (" + plan.toResume().size() + " to resume"
-          + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
+          + (!failures.isEmpty() ? ", every one of them failing before its Spark starts (above)"
+          : refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
           + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here (or whose original location cannot be "
@@ -218,6 +227,38 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out, err).run(plan);
+  }
+
+  /**
+   * What each resume started with {@code commands} and {@code options} would say on standard error
+   * (a line for each problem) before it exits 2 for the checks it runs before its Spark starts that
+   * depend on the command, not on its job: the master, the driver JVM (the heap a child driver gets,
+   * the flags Spark needs on Java 17), and the placement keys of the Spark conf against the master.
+   * Empty when they pass.
+   */
+  private static List<String> sparkFailures(CliOptions options, ChildResumeCommand commands) {
+    try {
+      // as each resume takes them: from the Spark conf, the same for every job (they are never stored)
+      io.epochal.params.HyperParameters placement = io.epochal.driver.config.PlacementKeys.resolve(
+          ResumeConfCheck.placement(options.effectiveSparkConf()), key -> "--conf " + JobKeys.SPARK_CONF_PREFIX + key);
+      io.epochal.driver.spark.SparkMaster master = DryRunDataCheck.checkSparkStarts(options, commands.childHeap());
+      DryRunDataCheck.checkPlacement(DryRunDataCheck.gpus(placement), master, options);
+      return List.of();
+    } catch (ConfigException e) {
+      List<String> lines = new java.util.ArrayList<>();
+      lines.add("epochal: configuration error: " + (e.problems().size() < 2 ? oneLine(e.getMessage())
+          : e.problems().size() + " problems; fix each:"));
+      for (int i = 0; e.problems().size() > 1 && i < e.problems().size(); i++) {
+        lines.add("  " + (i + 1) + ". " + e.problems().get(i));
+      }
+      return lines;
+    } catch (IllegalArgumentException e) { // a master this Spark cannot run, the JVM flags Spark needs
+      return List.of("epochal: " + oneLine(e.getMessage()));
+    }
+  }
+
+  private static String oneLine(String message) {
+    return String.valueOf(message).replaceAll("\\s*[\\r\\n]+\\s*", " ");
   }
 
   /**

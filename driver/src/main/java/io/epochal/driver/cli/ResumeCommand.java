@@ -50,7 +50,8 @@ final class ResumeCommand extends LauncherCommand {
       + "for one job the spec it would run with (key=value on standard output, as train --dry-run prints), and "
       + "on standard error the epoch it continues after, how job.json would change, and its data, loaded on Spark "
       + "and checked against the model and that checkpoint (exit 4 if it does not fit); with --all the plan (job, "
-      + "state, epoch, action, reason).")
+      + "state, epoch, action, reason), and the checks each resume runs before its Spark starts (master, heap, "
+      + "placement keys), run once.")
   boolean dryRun;
 
   @Option(names = "--parallel", paramLabel = "N", defaultValue = "1",

@@ -305,7 +305,13 @@ final class SpecValidator {
     }
   }
 
-  private static Object value(ParamSpec spec, String key, Sourced given, String where) {
+  /**
+   * The value of {@code key} declared by {@code spec}: {@code given} parsed and checked, or its
+   * default when not given; {@code where} says where the accepted values are documented.
+   *
+   * @throws ConfigException naming the key, the value, where it came from and what to give
+   */
+  static Object value(ParamSpec spec, String key, Sourced given, String where) {
     if (given == null) {
       if (spec.required()) {
         throw new ConfigException(key, "missing required key '" + key + "' (" + spec.type().displayName()

@@ -64,7 +64,16 @@ public final class SparkSessions {
    * @throws IllegalArgumentException with {@link #belowMinimumHeap}'s advice
    */
   public static void checkDriverHeap(SparkMaster master) {
-    long have = Runtime.getRuntime().maxMemory();
+    checkDriverHeap(master, Runtime.getRuntime().maxMemory());
+  }
+
+  /**
+   * As {@link #checkDriverHeap(SparkMaster)}, for a driver JVM whose heap may grow to {@code have}
+   * bytes (another JVM's, such as a driver this one starts).
+   *
+   * @throws IllegalArgumentException with {@link #belowMinimumHeap}'s advice
+   */
+  public static void checkDriverHeap(SparkMaster master, long have) {
     if (master.kind() != SparkMaster.Kind.LOCAL_CLUSTER && have < MIN_DRIVER_HEAP) {
       throw new IllegalArgumentException(belowMinimumHeap(have, MIN_DRIVER_HEAP));
     }

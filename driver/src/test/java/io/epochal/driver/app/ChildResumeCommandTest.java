@@ -22,6 +22,16 @@ class ChildResumeCommandTest {
   }
 
   @Test
+  void theHeapAChildDriverGetsIsItsShareOfTheLaunchersUnlessAnXmxFixesIt() {
+    long heap = 4L << 30;
+    assertThat(ChildResumeCommand.childHeap(heap, List.of("-XX:MaxRAMPercentage=40"), 4)).isEqualTo(1L << 30);
+    assertThat(ChildResumeCommand.childHeap(heap, List.of("-XX:MaxRAMPercentage=40", "-Xmx4g"), 4)).isEqualTo(heap);
+    assertThat(ChildResumeCommand.childHeap(heap, List.of("-XX:MaxRAMPercentage=40"), 1)).isEqualTo(heap);
+    assertThat(ChildResumeCommand.childHeap(heap, List.of("-Dspark.master=local[2]"), 4))
+        .as("no percentage: the JVM's default, each child's as the launcher's").isEqualTo(heap);
+  }
+
+  @Test
   void childDriversGetTheApplicationJarsAndTheRunDirectoryOfTheLauncher() {
     assertThat(ChildResumeCommand.passedOn("-Depochal.application.jars=/opt/epochal/epochal-app.jar"))
         .as("a spark:// master's executors fetch them from each child driver").isTrue();
