@@ -15,13 +15,11 @@ import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
 import io.epochal.job.LeaseRecord;
-import io.epochal.params.ValueChange;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -44,6 +42,8 @@ final class JobDirectory implements AutoCloseable {
   private final TrainingListener listener;
   /** job.json, written once or amended by this run. */
   private final JobSpecFile specFile;
+  /** The amendment this run makes to job.json, recorded in this attempt's history. */
+  private final JobAmendment amendment;
   /** This attempt's history, once {@link #start} took the lease. */
   private volatile AttemptHistory history;
   private int attempt;
@@ -73,6 +73,7 @@ final class JobDirectory implements AutoCloseable {
     this.states = new JobStateStore(fs, dir);
     this.events = new JobEventLog(fs, dir);
     this.outcome = new JobOutcome(this, spec, dir, lease, states, listener);
+    this.amendment = new JobAmendment(this, specFile, outcome, listener);
   }
 
   /** Opens the job directory of {@code spec}; {@code amendedFrom}: the stored spec it amends, or null. */
@@ -223,74 +224,14 @@ final class JobDirectory implements AutoCloseable {
     return states.read().map(s -> s.getState() == JobState.COMPLETED).orElse(false);
   }
 
-  /**
-   * Writes the amendment into {@code job.json} (compare-and-replace) and records it as an AMENDED
-   * event at {@code epoch} (the newest one committed); called while holding the lease, after the
-   * run's checks. Does nothing if none is pending.
-   */
+  /** Writes the pending amendment into job.json, recorded at {@code epoch} ({@link JobAmendment#apply}). */
   void applyAmendment(long epoch) throws IOException {
-    // more epochs after the newest: recorded first, and a failure to stops the run, since a job stopped early
-    // there trains on only when its history says a resume extended it (EarlyStopping.epochsExtendedAfter)
-    boolean trainsOn = specFile.amendmentPending() && specFile.amendsEpochs() && spec.epochs() > epoch;
-    // what the history said before: a record taken back must leave it saying that
-    boolean extendedBefore = trainsOn && EarlyStopping.epochsExtendedAfter(fs, dir, epoch);
-    if (trainsOn && history != null) {
-      try {
-        history.appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
-      } catch (IOException e) {
-        throw new IOException("the amendment cannot be recorded in the event history, which it is before job.json "
-            + "is rewritten (" + e.getMessage() + ")", e);
-      }
-    }
-    Optional<List<ValueChange>> amended;
-    try {
-      amended = specFile.apply();
-    } catch (IOException | RuntimeException e) {
-      if (trainsOn && history != null) { // job.json as it was: the epochs recorded above are taken back
-        long stored = specFile.storedEpochs().orElse(spec.epochs()); // what job.json still holds
-        event(JobEventType.AMENDED, epoch, amendment(List.of(ValueChange.of(io.epochal.driver.config.JobKeys.EPOCHS,
-            (long) spec.epochs(), extendedBefore || stored <= epoch ? stored : epoch)), epoch, " (taken back: the "
-            + "amendment above was not written to job.json, which keeps train.epochs " + stored + ": "
-            + FailureClassifier.rootCause(e) + ")"));
-      }
-      throw e;
-    }
-    outcome.endsAt(spec.epochs()); // job.json holds the spec's train.epochs now
-    if (amended.isPresent()) {
-      String said = trainsOn ? said(amended.get()) : recordAmendment(amended.get(), epoch, "");
-      listener.message("amended job " + spec.jobDirText() + ": " + said + " (job.json rewritten, every training "
-          + "hyperparameter unchanged)");
-      amended.get().stream().filter(c -> c.getKey().equals(io.epochal.driver.config.JobKeys.JOB_DIR)).findFirst()
-          .flatMap(ValueChange::fromText).ifPresent(from -> io.epochal.driver.config.RelocationNote.of(spec.jobName(),
-              spec.jobDirText(), Instant.now()).leave(fs, dir, new Path(from), listener::warning));
-    }
+    amendment.apply(epoch);
   }
 
-  /**
-   * The job stops early after epoch {@code epochs}, its newest committed ({@link EarlyStopping},
-   * {@code why}): amends {@code train.epochs} in {@code job.json} to it (compare-and-replace, {@link
-   * JobSpecFile#amendEpochs}), records an AMENDED event that says why, and completes it there.
-   */
+  /** The job stops early after epoch {@code epochs}: amends and records it so ({@link JobAmendment#stopEarly}). */
   void stopEarly(int epochs, String why) throws IOException {
-    outcome.endsAt(epochs);
-    Optional<List<ValueChange>> amended = specFile.amendEpochs(epochs);
-    if (amended.isPresent()) {
-      recordAmendment(amended.get(), epochs, " (stopped early: " + why + ")");
-    }
-  }
-
-  private String recordAmendment(List<ValueChange> changes, long epoch, String note) {
-    event(JobEventType.AMENDED, epoch, amendment(changes, epoch, note));
-    return said(changes);
-  }
-
-  private JobEvent.Builder amendment(List<ValueChange> changes, long epoch, String note) {
-    return JobEvent.builder(JobEventType.AMENDED, Instant.now(), attempt).optEpoch(epoch).optRound(0)
-        .optMessage(said(changes) + note).optChanges(changes);
-  }
-
-  private static String said(List<ValueChange> changes) {
-    return changes.stream().map(ValueChange::toString).collect(Collectors.joining("; "));
+    amendment.stopEarly(epochs, why);
   }
 
   /**
@@ -325,6 +266,16 @@ final class JobDirectory implements AutoCloseable {
   ProgressFile progress(int epochs, int rounds) {
     return new ProgressFile(new io.epochal.job.JobProgressStore(fs, dir), lease.holder(), attempt, epochs,
         rounds, ProgressFile.EVERY, java.time.Clock.systemUTC());
+  }
+
+  /** This driver's attempt, once {@link #start} took the lease. */
+  int attempt() {
+    return attempt;
+  }
+
+  /** This attempt's history, once {@link #start} took the lease; else null. */
+  AttemptHistory history() {
+    return history;
   }
 
   /** The job directory's file system. */
@@ -369,7 +320,8 @@ final class JobDirectory implements AutoCloseable {
         .optMetrics(values.eventMetrics()));
   }
 
-  private void event(JobEventType type, long epoch, JobEvent.Builder event) {
+  /** Appends {@code event}, of {@code type} at {@code epoch}, to this attempt's history. */
+  void event(JobEventType type, long epoch, JobEvent.Builder event) {
     if (type == JobEventType.EPOCH_COMMITTED || type == JobEventType.RESUMED) {
       synchronized (this) {
         committed = Math.max(committed, epoch);
