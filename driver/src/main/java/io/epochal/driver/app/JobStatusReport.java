@@ -2,21 +2,15 @@ package io.epochal.driver.app;
 
 import io.epochal.checkpoint.CheckpointEntry;
 import io.epochal.checkpoint.CheckpointManifest;
-import io.epochal.checkpoint.CheckpointStore;
-import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.cli.ExitCodes;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.config.ConfigException;
-import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.job.JobPaths;
-import io.epochal.job.JobStatus;
-import io.epochal.job.LeaseRecord;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,6 +27,8 @@ final class JobStatusReport {
 
   private final Configuration conf;
   private final PrintStream out;
+  /** Reads each job the report shows. */
+  private final JobSummaryReader summaries;
   /** With {@code --json}: the jobs read, each as {@link StatusJson#job}; null for the text. */
   private final List<com.fasterxml.jackson.databind.node.ObjectNode> jobsJson;
 
@@ -45,6 +41,7 @@ final class JobStatusReport {
     this.conf = conf;
     this.out = out;
     this.jobsJson = jobsJson;
+    this.summaries = new JobSummaryReader(conf);
   }
 
   /** Prints the status of {@code uri} as {@link #print(URI)}, or with {@code json} as {@link StatusJson#print}. */
@@ -120,7 +117,7 @@ final class JobStatusReport {
       int warningsBefore = warnings.size();
       JobSummary s;
       try {
-        s = summarize(fs, job.getValue());
+        s = summaries.read(fs, job.getValue());
         if (s.specProblem instanceof io.epochal.job.NewerJobFileException) {
           // not damaged: a newer Epochal wrote it, which reads it (as the status of the job alone says)
           warnings.add("warning: " + job.getKey() + ": " + s.specProblem.getMessage());
@@ -207,27 +204,9 @@ final class JobStatusReport {
     }
   }
 
-  /**
-   * The command that continues the LOST job in {@code dir}: with --relocate when its directory was
-   * moved there or its original location cannot be checked (a NameNode back at another address),
-   * where a resume without it is refused (read only for a LOST job, whose line names it).
-   */
-  private String resumeCommand(FileSystem fs, Path dir) {
-    String resume = "bin/epochal resume " + ShellWords.location(dir);
-    try {
-      Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreign(
-          spec.get().getHyperParameters(), fs.makeQualified(dir))
-          .filter(f -> !f.copy()).isPresent();
-      return moved ? resume + " --relocate" : resume;
-    } catch (IOException | RuntimeException e) {
-      return resume; // job.json is reported where it is read
-    }
-  }
-
   /** Prints one job's status; false if its {@code job.json} cannot be read (the rest is printed still). */
   private boolean printJob(FileSystem fs, Path dir) throws IOException {
-    JobSummary s = summarize(fs, dir);
+    JobSummary s = summaries.read(fs, dir);
     List<String> problems = new java.util.ArrayList<>(); // the lines below that say what is wrong, for --json
     java.util.function.Consumer<String> problem = line -> {
       out.println(line);
@@ -321,106 +300,10 @@ final class JobStatusReport {
     return intact.map(c -> mid.epoch() > c.epoch()).orElse(true);
   }
 
-  private JobSummary summarize(FileSystem fs, Path dir) throws IOException {
-    JobSummary s = new JobSummary();
-    StateAndLease read = StateAndLease.read(fs, dir); // a driver starting or ending now is not LOST
-    Optional<JobStatus> status = read.status();
-    s.state = status.map(x -> x.getState().name()).orElse("NEW");
-    s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");
-    Optional<LeaseRecord> lease = read.lease();
-    s.leaseRecord = lease;
-    try {
-      s.progress = new io.epochal.job.JobProgressStore(fs, dir).read();
-    } catch (IOException | RuntimeException unreadable) {
-      s.progress = Optional.empty(); // a report for people only: status goes on without it
-    }
-    s.lease = lease.map(l -> l.isLiveAt(Instant.now())
-        ? l.getHolder() + " until " + l.getExpiresAt()
-        : "free (last " + l.getHolder() + (l.isReleased() ? ", released " : ", expired ") + l.getExpiresAt() + ")")
-        .orElse("free");
-    s.leaseBrief = lease.map(l -> l.isLiveAt(Instant.now())
-        ? "held by " + briefHolder(l.getHolder()) + " until " + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS)
-        : "free since " + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS) + (l.isReleased() ? "" : " (expired)"))
-        .orElse("free");
-    if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
-      // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
-      s.state = "LOST";
-      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; " + quoted(resumeCommand(fs, dir))
-          + " continues it" + (s.reason.isEmpty() ? "" : " (its state says how its last run began: " + s.reason + ")");
-    } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
-      // its lease is live, but its holder was a process of this host that no longer runs
-      s.state = "LOST";
-      s.reason = "it is RUNNING, but its driver " + lease.get().getHolder() + " was a process of this host that "
-          + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then "
-          + quoted(resumeCommand(fs, dir)) + " continues it";
-    }
-    try (CheckpointStore store = openStore(dir)) {
-      s.checkpointsDir = store.checkpointsDir();
-      s.entries = store.list();
-      s.movedAside = store.listMovedAside();
-    }
-    Optional<CheckpointEntry> newer = NewerFormatCheck.newest(s.entries);
-    if (newer.isEmpty()) { // a mid-epoch checkpoint of a newer Epochal: a resume refuses the job alike
-      try {
-        newer = NewerFormatCheck.newestOf(dir, io.epochal.checkpoint.CheckpointSeries.STEPS, conf);
-      } catch (IOException | RuntimeException unreadable) {
-        // not checked: what a resume finds there is its to say
-      }
-    }
-    if (newer.isPresent()) {
-      s.finalProblem = NewerFormatCheck.describe(newer.get()) + "; no command of this build resumes it";
-    }
-    Optional<String> finalDamage = Optional.empty();
-    java.util.OptionalLong last = java.util.OptionalLong.empty();
-    try {
-      s.spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      last = VisibleDamage.finalEpoch(s.spec);
-    } catch (io.epochal.job.JobFileFormatException e) {
-      s.specProblem = e; // reported by the callers
-    }
-    if (last.isPresent()) {
-      s.ofEpochs = "/" + last.getAsLong();
-    }
-    if (s.specProblem == null && newer.isEmpty() && s.state.equals("COMPLETED")) {
-      finalDamage = VisibleDamage.finalCheckpointProblem(fs, s.spec, s.entries);
-    }
-    for (int i = s.entries.size() - 1; i >= 0; i--) {
-      Optional<CheckpointManifest> m = s.entries.get(i).manifest();
-      Optional<String> damage = s.damageOf(fs, i);
-      if (damage.isPresent()) {
-        if (finalDamage.isEmpty() || last.isEmpty() || s.entries.get(i).epoch() != last.getAsLong()) {
-          s.damage.add("epoch " + s.entries.get(i).epoch() + ": " + damage.get()); // the final one is said once
-        }
-        continue;
-      }
-      if (m.isPresent()) {
-        s.epoch = Long.toString(m.get().epoch());
-        s.loss = lossText(m.get().metrics().get(EpochMetrics.TRAIN_LOSS));
-        s.metrics = m.get().metrics();
-        s.valLoss = lossText(m.get().metrics().get(EpochMetrics.VAL_LOSS));
-        s.time = m.get().createdAt().toString().replaceFirst("\\.\\d+Z$", "Z");
-        break;
-      }
-    }
-    finalDamage.ifPresent(why -> s.finalProblem = why + "; 'bin/epochal resume " + ShellWords.location(dir) + "' "
-        + (s.epoch.equals("-") ? "trains it again from epoch 1" : "continues after epoch " + s.epoch
-        + ", its newest intact checkpoint"));
-    return s;
-  }
-
-  private CheckpointStore openStore(Path dir) throws IOException {
-    return HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf).build();
-  }
-
   /** A lease holder ({@code host:pid:uuid}) without its UUID, which only tells one driver from another. */
   static String briefHolder(String holder) {
     int cut = holder.lastIndexOf(':');
     return cut > 0 && holder.length() - cut - 1 == 36 ? holder.substring(0, cut) : holder;
-  }
-
-  /** {@code command} set off in a sentence: in single quotes, or double ones when it holds a quoted path. */
-  private static String quoted(String command) {
-    return command.contains("'") ? "\"" + command + "\"" : "'" + command + "'";
   }
 
   /** A loss: six decimals, or three significant digits in exponent form when that would round it to zero. */

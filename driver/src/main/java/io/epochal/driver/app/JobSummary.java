@@ -9,7 +9,7 @@ import org.apache.hadoop.fs.FileSystem;
 
 /**
  * What {@code status} shows of one job directory, read once: its state, lease, newest intact
- * checkpoint, damage and job file. Mutable, filled in by {@link JobStatusReport} while it reads them.
+ * checkpoint, damage and job file. Mutable, filled in by {@link JobSummaryReader} while it reads them.
  */
 final class JobSummary {
   String state = "NEW";
