@@ -43,16 +43,12 @@ public final class TrainingJob {
   private boolean interruptCleared;
   /** The in-place retry of the attempt under way, once it made one: where its last work began. */
   private InPlaceRetry inPlace;
-  /** A new job's data, loaded before its job directory was written; used by the first attempt. */
-  private LoadedDataset preloaded;
-  /** A new job's held-out rows, loaded with {@link #preloaded}. */
-  private LoadedDataset preloadedHeldOut;
+  /** A job without job.json: its checks, and its rows loaded before job.json is written for the first attempt. */
+  private final NewJobStart newJob;
   /** How a COMPLETED job whose final epoch is not its newest verified checkpoint's trains again; null otherwise. */
   private Reopening reopening;
   /** Whether the heap was compared with the job's state this run ({@link HeapWatch#shortfall}). */
   private boolean heapChecked;
-  /** Whether this run writes the job.json its checkpoints lost (with as many epochs as they have, or more). */
-  private boolean specRewritten;
   /** Epochs complete when this run's first attempt started (-1 before): a retry reloads a later one. */
   private int runStartedFrom = -1;
 
@@ -65,6 +61,7 @@ public final class TrainingJob {
     this.config = TrainingConfigs.of(spec);
     this.jobData = new JobData(spec, config, spark, listener);
     this.starting = new StartingWeights(spec, config, hadoopConf, listener);
+    this.newJob = new NewJobStart(spec, spark, hadoopConf, jobData, starting, listener);
   }
 
   /** A new builder. */
@@ -110,31 +107,12 @@ public final class TrainingJob {
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
-        // job.json lost, checkpoints kept: only the spec they were trained with may continue them
-        LostJobSpec.checkJob(spec, dir.store(), hadoopConf).ifPresent(e -> {
-          listener.message("job.dir " + spec.jobDirText() + " holds no job.json but checkpoints up to "
-              + new org.apache.hadoop.fs.Path(e.path()).getName() + " trained with this spec: writing job.json and "
-              + "continuing after the newest verified one");
-          specRewritten = true;
-        });
-        // a new job: its starting weights and data are read and checked before job.json is written, since
-        // job.json never changes and a spec that does not fit them must stay fixable in place
-        if (!specRewritten) { // checkpoints to continue from need no starting weights
-          starting.checkNewJob();
-        }
-        try {
-          preloaded = jobData.forNewJob();
-          preloadedHeldOut = jobData.heldOut(true).orElse(null);
-        } catch (TrainingException e) { // before any attempt: said as an attempt's failure would be
-          TrainingException cause = StopCauses.executorsFailing(e, spark);
-          throw cause == e ? e : new TrainingException(cause.reason(), 0, 0, cause.getMessage() + NOTHING_WRITTEN
-              + spec.jobDirText() + ")", e);
-        }
+        newJob.prepare(dir); // a new job, or one whose job.json was lost
       }
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
       if (StorageWait.starting(dir, dir::alreadyCompleted, spec.retryStorageWaitMs(), listener)) {
-        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), specRewritten, listener,
+        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), newJob.specRewritten(), listener,
             starting);
         if (finished.reopening().isEmpty()) {
           if (dir.specFile().amendmentPending()) {
@@ -216,14 +194,7 @@ public final class TrainingJob {
       StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
       return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());
     } finally {
-      if (preloaded != null) {
-        preloaded.unpersist(); // not used: the job was completed or leased by another driver
-        preloaded = null;
-      }
-      if (preloadedHeldOut != null) {
-        preloadedHeldOut.unpersist();
-        preloadedHeldOut = null;
-      }
+      newJob.release(); // not used: the job was completed or leased by another driver
     }
   }
 
@@ -305,13 +276,12 @@ public final class TrainingJob {
       // every checkpoint was damaged and moved aside: the epochs they held are given up, not deleted by retention
       dir.event(JobEventType.RESUMED, 0, 0, "restarted from the start: every checkpoint was damaged (moved aside)");
     }
-    if (preloaded == null && start.completedEpochs() >= spec.epochs() && start.roundsDone() == 0
+    if (!newJob.holdsData() && start.completedEpochs() >= spec.epochs() && start.roundsDone() == 0
         && !dir.specFile().amendsData() && !dir.specFile().amendsHeldOut()) {
       // its final commit's driver ended before marking it: no rows to read
       return FinishedJob.allCommitted(dir, start, listener);
     }
-    LoadedDataset data = preloaded;
-    preloaded = null; // a retry reads the data again
+    LoadedDataset data = newJob.takeData(); // a retry reads the data again
     if (data == null) {
       data = jobData.forStoredJob();
     }
@@ -319,8 +289,7 @@ public final class TrainingJob {
     try {
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
       // before the amendment: held-out rows a resume's --set names that do not fit leave job.json as it was
-      heldOut = preloadedHeldOut;
-      preloadedHeldOut = null; // a retry reads them again
+      heldOut = newJob.takeHeldOut(); // a retry reads them again
       if (heldOut == null && start.completedEpochs() < spec.epochs()) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
