@@ -3,8 +3,6 @@ package io.epochal.driver.config;
 import io.epochal.params.ParamSpec;
 import io.epochal.params.ParamSpecs;
 import io.epochal.params.ParamType;
-import io.epochal.worker.loss.HuberLoss;
-import io.epochal.worker.loss.SmoothL1Loss;
 import io.epochal.worker.loss.Losses;
 import io.epochal.worker.optim.Optimizers;
 import java.util.ArrayList;
@@ -189,48 +187,7 @@ public final class JobKeys {
    * as those of jobs made before the keys existed, and each compares equal with the other on resume.
    */
   public static boolean storedAsAbsent(String key, Object value) {
-    if (key.equals(LossKeys.CLASS_WEIGHTS) || EmaKeys.isKey(key)) {
-      return EmaKeys.isKey(key) ? EmaKeys.storedAsAbsent(key, value) : LossKeys.storedAsAbsent(key, value);
-    }
-    if (FineTuning.isKey(key)) {
-      return FineTuning.storedAsAbsent(key, value); // seeded weights, all trained: as before the keys existed
-    }
-    if (key.equals(ACCUMULATE_GRAD_BATCHES)) {
-      return numberIs(value, 1);
-    }
-    if (MidEpochKeys.KEYS.contains(key)) {
-      return numberIs(value, 0); // no mid-epoch checkpoints
-    }
-    if (key.equals(HUBER_DELTA)) {
-      return numberIs(value, HuberLoss.DEFAULT_DELTA);
-    }
-    if (key.equals(SMOOTH_L1_BETA)) {
-      return numberIs(value, SmoothL1Loss.DEFAULT_BETA);
-    }
-    if (key.equals(SCHEDULE_INTERVAL)) {
-      return value.toString().trim().equals(io.epochal.worker.schedule.LrSchedules.INTERVAL_STEP);
-    }
-    if (key.equals(SCHEDULE_CYCLE_MOMENTUM)) {
-      return value.toString().trim().equalsIgnoreCase("false");
-    }
-    if (key.equals(SCHEDULE_BASE_MOMENTUM) || key.equals(SCHEDULE_MAX_MOMENTUM)) {
-      return numberIs(value, key.equals(SCHEDULE_BASE_MOMENTUM) ? 0.85 : 0.95);
-    }
-    if (key.equals(CLIP_GRAD_NORM) || key.equals(CLIP_GRAD_VALUE) || key.equals(LABEL_SMOOTHING)
-        || key.equals(EARLY_STOP_PATIENCE) || key.equals(EARLY_STOP_MIN_DELTA)) {
-      return numberIs(value, 0);
-    }
-    return (key.equals(DATA_VALIDATION_PATH) || key.equals(EARLY_STOP_MONITOR) || key.equals(EARLY_STOP_MODE)
-        || key.equals(SampleWeights.KEY)) && value.toString().isBlank();
-  }
-
-  /** Whether {@code value}, typed or as a Spark conf or --set gives it, is the number {@code n}. */
-  private static boolean numberIs(Object value, double n) {
-    try {
-      return Double.parseDouble(value.toString().trim()) == n;
-    } catch (NumberFormatException e) {
-      return false;
-    }
+    return AbsentDefaults.storedAsAbsent(key, value);
   }
 
   /**
