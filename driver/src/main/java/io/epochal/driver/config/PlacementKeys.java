@@ -35,7 +35,7 @@ public final class PlacementKeys {
       }
       String text = texts.get(key);
       try {
-        out.put(key, SpecValidator.value(spec, key, text == null ? null
+        out.put(key, ValueCheck.value(spec, key, text == null ? null
             : SpecValidator.Sourced.text(text.trim(), sourceOf.apply(key)), "see conf/REFERENCE.md"));
       } catch (ConfigException e) {
         problems.add(e);

@@ -84,7 +84,7 @@ final class SpecValidator {
     java.util.Set<String> invalid = new java.util.HashSet<>();
     for (ParamSpec spec : fixed.all()) {
       try {
-        Object v = value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md");
+        Object v = ValueCheck.value(spec, spec.name(), raw.get(spec.name()), "see conf/REFERENCE.md");
         Sourced given = raw.get(spec.name());
         if (spec.name().equals(JobKeys.DATA_FEATURES) && given != null && given.text) {
           v = FeatureColumnsCheck.columnList((String) v, given, problems); // stored ones kept as they are
@@ -119,7 +119,8 @@ final class SpecValidator {
     }
     int metricProblemsAt = problems.size(); // reported before the model's, as they read keys of the job's own
     if (catalog == null) {
-      prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k, typedAsIs(prefix + k, v))));
+      prefixed.forEach((prefix, values) -> values.forEach((k, v) -> out.put(prefix + k,
+          ValueCheck.typedAsIs(prefix + k, v))));
     } else {
       checkCatalogKeys(raw, fixedValues, prefixed, out, problems, invalid);
     }
@@ -194,7 +195,7 @@ final class SpecValidator {
       // a key only other schedules declare (schedule.patience with cosine): said as such, not as unknown
       given.entrySet().removeIf(e -> schedSpecs.get().get(e.getKey()) == null && catalog.scheduleNames().stream()
           .flatMap(n -> catalog.schedule(n).map(d -> d.get(e.getKey())).stream()).filter(d -> d != null).findFirst()
-          .map(d -> isDefault(d, JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())
+          .map(d -> ValueCheck.isDefault(d, JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())
               || notRead(schedule, e.getKey(), e.getValue(), problems)).orElse(false));
       checkPrefixed(JobKeys.SCHEDULE_PREFIX, schedSpecs.get(), given, out,
           "schedule " + schedule, problems, n -> catalog.scheduleKeyUsers(n).contains(schedule));
@@ -250,7 +251,7 @@ final class SpecValidator {
       String key = prefix + spec.name();
       checkNotClashing(key);
       try {
-        out.put(key, value(spec, key, given.get(spec.name()), owner));
+        out.put(key, ValueCheck.value(spec, key, given.get(spec.name()), owner));
       } catch (ConfigException e) {
         problems.add(e);
       }
@@ -267,7 +268,7 @@ final class SpecValidator {
     for (Map.Entry<String, Sourced> e : given.entrySet()) {
       Set<String> users = catalog.scheduleKeyUsers(e.getKey());
       if (e.getValue().text && specs.get(e.getKey()) != null && !users.isEmpty() && !users.contains(schedule)) {
-        if (isDefault(specs.get(e.getKey()), JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())) {
+        if (ValueCheck.isDefault(specs.get(e.getKey()), JobKeys.SCHEDULE_PREFIX + e.getKey(), e.getValue())) {
           continue; // as a resolved spec lists it (job.json, --dry-run): it changes nothing
         }
         notRead(schedule, e.getKey(), e.getValue(), problems);
@@ -290,60 +291,9 @@ final class SpecValidator {
     return true;
   }
 
-  /** Whether {@code given} is {@code spec}'s default value (false if it does not parse). */
-  private static boolean isDefault(ParamSpec spec, String key, Sourced given) {
-    try {
-      return java.util.Objects.equals(value(spec, key, given, ""), spec.defaultValue());
-    } catch (ConfigException e) {
-      return false;
-    }
-  }
-
   private static void checkNotClashing(String key) {
     if (JobKeys.specs().get(key) != null) {
       throw new IllegalStateException("a catalog declares '" + key + "', which is a fixed job key; rename it");
-    }
-  }
-
-  /**
-   * The value of {@code key} declared by {@code spec}: {@code given} parsed and checked, or its
-   * default when not given; {@code where} says where the accepted values are documented.
-   *
-   * @throws ConfigException naming the key, the value, where it came from and what to give
-   */
-  static Object value(ParamSpec spec, String key, Sourced given, String where) {
-    if (given == null) {
-      if (spec.required()) {
-        throw new ConfigException(key, "missing required key '" + key + "' (" + spec.type().displayName()
-            + ", " + spec.rangeText() + "): " + sentence(spec.doc()) + " Set it in the job file or with --set " + key
-            + "=<value>");
-      }
-      return spec.defaultValue();
-    }
-    Object v = given.value;
-    String shown = v instanceof String ? "'" + v + "'" : String.valueOf(v);
-    if (given.text && spec.type() != io.epochal.params.ParamType.STRING) {
-      try {
-        v = spec.type().parse((String) v);
-      } catch (IllegalArgumentException e) {
-        boolean infinite = String.valueOf(e.getMessage()).endsWith("is not a finite number"); // 1e400, NaN
-        boolean huge = ((String) v).strip().matches("[+-]?\\d{19,}"); // digits only, beyond a 64-bit integer
-        throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
-            + (huge ? "an integer too large for 64 bits" : "not " + (infinite ? "a finite number"
-            : spec.type().withArticle())) + "; give " + accepted(spec), e);
-      }
-    }
-    try {
-      return spec.check(v);
-    } catch (IllegalArgumentException e) {
-      boolean typeError = !spec.type().accepts(spec.type().coerce(v));
-      boolean choice = !typeError && spec.rangeText().startsWith("one of");
-      String near = choice && v instanceof String ? ParamSpecs.nearest((String) v, List.copyOf(spec.allowed())) : null;
-      throw new ConfigException(key, key + " = " + shown + " (from " + given.source + ") is "
-          + (typeError ? "not " + spec.type().withArticle() : choice ? "not allowed" : "out of range")
-          + (near == null ? "" : " (did you mean '" + near + "'?)") + "; give "
-          + (choice ? spec.rangeText() : accepted(spec)) + " (" + where + ")"
-          + (typeError || choice ? "" : JobKeys.rangeHint(key, v)), e);
     }
   }
 
@@ -361,28 +311,6 @@ final class SpecValidator {
       }
     }
     return out;
-  }
-
-  /** "an integer in [1, 100]", "an integer" where any value of the type is allowed, "true or false". */
-  private static String accepted(ParamSpec spec) {
-    if (spec.type() == io.epochal.params.ParamType.BOOLEAN) {
-      return "true or false";
-    }
-    String range = spec.rangeText();
-    return spec.type().withArticle() + (range.equals("any") ? "" : " in " + range);
-  }
-
-  /** {@code text} ending with a full stop. */
-  private static String sentence(String text) {
-    String t = text.strip();
-    return t.isEmpty() || t.endsWith(".") ? t : t + ".";
-  }
-
-  private static Object typedAsIs(String key, Sourced v) {
-    if (v.value instanceof String) {
-      return v.value;
-    }
-    return HyperParameters.builder().put(key, v.value).build().get(key);
   }
 
   private ConfigException unknownModel(String model, long version, Map<String, Sourced> raw) {
