@@ -4,10 +4,8 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
-import io.epochal.driver.config.SampleWeights;
 import io.epochal.worker.data.DataShard;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
@@ -20,9 +18,6 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.ArrayType;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.MapType;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
@@ -98,7 +93,7 @@ public final class DatasetLoader {
     // first: a csv file whose header differs would otherwise be reported as a missing column
     MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
         o.checkCsvLines());
-    boolean arrayColumn = checkColumns(df, o);
+    boolean arrayColumn = ColumnCheck.check(df, o);
     int featureSize = FeatureColumns.featureSize(df, o, arrayColumn, modelFeatures);
     featureSizeCheck.check(featureSize);
     RowDecoder decoder = new RowDecoder(o.features(), arrayColumn, featureSize, o.label(), o.classification(),
@@ -189,51 +184,6 @@ public final class DatasetLoader {
         weights);
   }
 
-  /** Checks that the named columns exist; whether the features are one array-like column. */
-  private static boolean checkColumns(Dataset<Row> df, DataOptions o) {
-    List<String> columns = Arrays.asList(df.columns());
-    for (String c : o.features()) {
-      requireColumn(c, columns, JobKeys.DATA_FEATURES, o);
-    }
-    requireColumn(o.label(), columns, JobKeys.DATA_LABEL, o);
-    if (!o.weight().isEmpty()) {
-      requireColumn(o.weight(), columns, SampleWeights.KEY, o);
-      DataType weight = df.schema().apply(o.weight()).dataType();
-      if (FeatureColumns.isArrayLike(weight) || weight instanceof MapType) {
-        throw new ConfigException(SampleWeights.KEY, SampleWeights.KEY + " names column '" + o.weight() + "', which "
-            + "holds " + weight.simpleString() + ", not one number per row; set " + SampleWeights.KEY + " to a column "
-            + "of one weight >= 0 per row");
-      }
-    }
-    if (o.features().size() > 1) {
-      for (String c : o.features()) {
-        DataType t = df.schema().apply(c).dataType();
-        if (FeatureColumns.isArrayLike(t) || t instanceof MapType) {
-          throw new ConfigException(JobKeys.DATA_FEATURES, "data.features names " + o.features().size() + " columns, "
-              + "but column '" + c + "' holds " + t.simpleString() + ", not one number per row; give that column "
-              + "alone as data.features (one array column holds every feature of a row), or only numeric columns");
-        }
-      }
-    }
-    DataType label = df.schema().apply(o.label()).dataType();
-    if (FeatureColumns.isArrayLike(label) || label instanceof MapType) {
-      throw new ConfigException(JobKeys.DATA_LABEL, "data.label names column '" + o.label() + "', which holds "
-          + label.simpleString() + ", not one number per row (a class index or a numeric target); set data.label to "
-          + "such a column");
-    }
-    DataType features = df.schema().apply(o.features().get(0)).dataType();
-    if (features instanceof ArrayType && !isNumberOrText(((ArrayType) features).elementType())) {
-      throw new ConfigException(JobKeys.DATA_FEATURES, "data.features names column '" + o.features().get(0)
-          + "', which holds " + features.simpleString() + ": each row's features must be one flat array of "
-          + "numbers; flatten the column (Spark's flatten() for an array of arrays) or name numeric columns");
-    }
-    return FeatureColumns.isArrayColumn(df, o.features(), o.format());
-  }
-
-  private static boolean isNumberOrText(DataType t) {
-    return t instanceof org.apache.spark.sql.types.NumericType || t instanceof org.apache.spark.sql.types.StringType;
-  }
-
   /**
    * A session of the same Spark context whose file splits depend on the input files alone. In
    * Spark's read order ({@code data.row_order=spark_read}) a row's global number (and so its
@@ -268,13 +218,6 @@ public final class DatasetLoader {
 
   private static DataFrameReader reader(SparkSession spark, DataOptions o) {
     return "csv".equals(o.format()) ? MalformedLines.csvReader(spark, o.checkCsvLines()) : spark.read().format(o.format());
-  }
-
-  private static void requireColumn(String c, List<String> columns, String key, DataOptions o) {
-    if (!columns.contains(c)) {
-      throw MissingColumn.of(c, columns, o.format(), "data " + o.path(), "data.format", key,
-          "set " + key + " to one of them");
-    }
   }
 
 
