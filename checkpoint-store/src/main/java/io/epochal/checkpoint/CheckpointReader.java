@@ -7,7 +7,6 @@ import io.epochal.safetensors.SafetensorsReader;
 import io.epochal.safetensors.TensorAllocator;
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -42,19 +40,12 @@ import org.slf4j.LoggerFactory;
  */
 final class CheckpointReader {
 
-  /** A manifest larger than this is refused before it is read. */
-  static final long MAX_MANIFEST_BYTES = 16L << 20;
   /**
    * The largest shard index read (as large as a safetensors header may be, listing as many tensors); the writer
    * refuses a larger one ({@link CheckpointFileWriter}).
    */
   static final long MAX_INDEX_BYTES = 100_000_000L;
 
-  /** The data files every checkpoint lists, each as a single file or as an index with its shards. */
-  private static final String[] DATA_FILES = {
-      CheckpointStore.MODEL_FILE, CheckpointStore.OPTIMIZER_FILE, CheckpointStore.PROBE_FILE};
-  /** Data files a checkpoint may list the same way, or not at all. */
-  private static final String[] OPTIONAL_DATA_FILES = {CheckpointStore.EMA_FILE};
   private static final int SCAN_BUFFER = 1 << 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointReader.class);
@@ -65,6 +56,7 @@ final class CheckpointReader {
   private final TensorAllocator allocator;
   private final boolean weightsOnly;
   private final CheckpointSeries series;
+  private final ManifestReader manifests;
 
   /**
    * A reader of {@code fs}; {@code loadFs} is {@code fs} itself or another client of the same file
@@ -79,71 +71,12 @@ final class CheckpointReader {
     this.pool = pool;
     this.allocator = allocator;
     this.weightsOnly = weightsOnly;
+    this.manifests = new ManifestReader(fs, loadFs, series);
   }
 
-  /** Reads and parses {@code dir}'s manifest and checks it belongs to {@code epoch}. */
+  /** Reads and parses {@code dir}'s manifest and checks it belongs to {@code epoch} ({@link ManifestReader}). */
   CheckpointManifest readManifest(long epoch, Path dir) throws CheckpointException {
-    Path p = new Path(dir, CheckpointManifest.FILE_NAME);
-    byte[] bytes;
-    try {
-      FileStatus st = fs.getFileStatus(p);
-      if (st.getLen() > MAX_MANIFEST_BYTES) {
-        throw new ManifestFormatException(epoch, p.toString(), "manifest has " + st.getLen()
-            + " bytes, more than the " + MAX_MANIFEST_BYTES + " a manifest may have");
-      }
-      try (FSDataInputStream in = fs.open(p)) {
-        bytes = new byte[(int) st.getLen()];
-        in.readFully(0, bytes);
-      } catch (org.apache.hadoop.fs.FSError e) {
-        throw ReadFailures.ioError(e);
-      }
-    } catch (CheckpointException e) {
-      throw e;
-    } catch (FileNotFoundException e) {
-      if (isFile(dir)) {
-        throw new CheckpointCorruptedException(epoch, dir.toString(), dir.getName()
-            + " is a file, not a checkpoint directory", e);
-      }
-      throw ReadFailures.classify(fs, epoch, p, "manifest cannot be read", e);
-    } catch (IOException e) {
-      CheckpointException c = ReadFailures.classify(fs, epoch, p, "manifest cannot be read", e);
-      if (c instanceof CheckpointCorruptedException || loadFs == fs || !ReplicaDamage.blockMissing(e)) {
-        throw c;
-      }
-      bytes = ReplicaDamage.reread(loadFs, p, c); // every replica damaged, or none reachable: its digest tells
-    }
-    CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
-    if (series.key(m) != epoch) {
-      throw new ManifestFormatException(epoch, p.toString(), "manifest is of " + series.describe(series.key(m))
-          + ", but its directory is of " + series.describe(epoch));
-    }
-    for (String name : DATA_FILES) {
-      boolean single = m.file(name).isPresent();
-      boolean sharded = m.file(SafetensorsIndex.indexName(name)).isPresent();
-      if (single == sharded) {
-        throw new ManifestFormatException(epoch, p.toString(), "manifest lists "
-            + (single ? "both " : "neither ") + name + (single ? " and " : " nor ")
-            + SafetensorsIndex.indexName(name) + "; it must list exactly one of them");
-      }
-    }
-    for (String name : OPTIONAL_DATA_FILES) {
-      if (m.file(name).isPresent() && m.file(SafetensorsIndex.indexName(name)).isPresent()) {
-        throw new ManifestFormatException(epoch, p.toString(), "manifest lists both " + name + " and "
-            + SafetensorsIndex.indexName(name) + "; it may list at most one of them");
-      }
-    }
-    return m;
-  }
-
-  /** The data files {@code m} holds: every required one, then the optional ones it lists. */
-  private static List<String> dataFilesOf(CheckpointManifest m) {
-    List<String> names = new ArrayList<>(List.of(DATA_FILES));
-    for (String name : OPTIONAL_DATA_FILES) {
-      if (m.file(name).isPresent() || m.file(SafetensorsIndex.indexName(name)).isPresent()) {
-        names.add(name);
-      }
-    }
-    return names;
+    return manifests.read(epoch, dir);
   }
 
   /**
@@ -154,7 +87,7 @@ final class CheckpointReader {
     CheckpointManifest m = readManifest(epoch, dir);
     List<SafetensorsIndex> indexes = new ArrayList<>();
     List<ParallelTasks.FileTask<StateDict>> tasks = new ArrayList<>();
-    List<String> names = dataFilesOf(m);
+    List<String> names = ManifestReader.dataFilesOf(m);
     for (String name : names) {
       Optional<ManifestFile> single = m.file(name);
       List<ManifestFile> files = new ArrayList<>();
@@ -395,15 +328,6 @@ final class CheckpointReader {
     if (!actual.equals(entry.sha256())) {
       throw new CheckpointCorruptedException(epoch, p.toString(), entry.name() + " has SHA-256 " + actual
           + " but the manifest lists " + entry.sha256() + " (content changed or damaged)");
-    }
-  }
-
-  /** Whether {@code dir} is a file (where a checkpoint directory belongs); false if that cannot be told. */
-  private boolean isFile(Path dir) {
-    try {
-      return fs.getFileStatus(dir).isFile();
-    } catch (IOException | RuntimeException e) {
-      return false;
     }
   }
 

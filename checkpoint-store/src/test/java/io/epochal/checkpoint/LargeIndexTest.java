@@ -32,7 +32,7 @@ class LargeIndexTest {
         .toString()).optShardBytes(64 << 10).build()) {
       CheckpointManifest m = store.commit(content, CommitGuard.NONE);
       assertThat(m.file("optimizer.safetensors.index.json")).hasValueSatisfying(f -> assertThat(f.size())
-          .as("more than a manifest may have").isGreaterThan(CheckpointReader.MAX_MANIFEST_BYTES));
+          .as("more than a manifest may have").isGreaterThan(ManifestReader.MAX_MANIFEST_BYTES));
 
       LatestCheckpoint latest = store.latest();
       assertThat(latest.skipped()).isEmpty();
