@@ -4,14 +4,11 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 import static com.google.common.base.Preconditions.checkState;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
@@ -27,7 +24,6 @@ import org.slf4j.LoggerFactory;
 public final class JobLease {
 
   private static final Logger LOG = LoggerFactory.getLogger(JobLease.class);
-  private static final ObjectMapper MAPPER = JobSpecStore.MAPPER;
 
   private final JobFs fs;
   private final Path jobDir;
@@ -37,6 +33,8 @@ public final class JobLease {
   private final Duration ttl;
   private final Clock clock;
   private LeaseRecord mine;
+  /** The claim files and lease.json, read and written as records. */
+  private final LeaseFiles files;
 
   private JobLease(Builder b) {
     this.fs = new JobFs(b.fs);
@@ -44,6 +42,7 @@ public final class JobLease {
     this.holder = b.holder;
     this.ttl = b.ttl;
     this.clock = b.clock;
+    this.files = new LeaseFiles(fs, jobDir, ttl, clock);
   }
 
   /** A new builder. */
@@ -81,7 +80,7 @@ public final class JobLease {
     Instant now = clock.instant();
     long highest = highestToken();
     if (highest > 0) {
-      LeaseRecord current = effectiveRecord(highest);
+      LeaseRecord current = files.effectiveRecord(highest);
       if (current.isLiveAt(now) && !givenUp(current)) {
         throw new LeaseHeldException(jobDir, current);
       }
@@ -92,11 +91,11 @@ public final class JobLease {
     }
     long token = highest + 1;
     LeaseRecord claim = LeaseRecord.of(holder, attempt, token, now, now, now.plus(ttl));
-    if (!fs.createExclusive(JobPaths.leaseToken(jobDir, token), bytes(claim))) {
-      throw new LeaseHeldException(jobDir, effectiveRecord(token));
+    if (!fs.createExclusive(JobPaths.leaseToken(jobDir, token), LeaseFiles.bytes(claim))) {
+      throw new LeaseHeldException(jobDir, files.effectiveRecord(token));
     }
     try {
-      fs.replace(JobPaths.lease(jobDir), bytes(claim));
+      fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(claim));
     } catch (IOException e) {
       throw withdrawn(claim, e);
     }
@@ -111,7 +110,7 @@ public final class JobLease {
       after = token;
     }
     if (after > token) { // a listing that does not show this claim yet shows no newer one either
-      throw new LeaseHeldException(jobDir, effectiveRecord(after));
+      throw new LeaseHeldException(jobDir, files.effectiveRecord(after));
     }
     mine = claim;
     unreleased = 0;
@@ -130,7 +129,7 @@ public final class JobLease {
     checkState(mine != null, "renew() on %s before acquire(); acquire the lease first", jobDir);
     checkFencing(mine.getToken());
     LeaseRecord renewed = mine.renewedAt(clock.instant(), ttl);
-    fs.replace(JobPaths.lease(jobDir), bytes(renewed));
+    fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(renewed));
     // A contender may have claimed between the check and the write; it then overwrote or will
     // overwrite lease.json with a newer token, and readers ignore a lease.json whose token is
     // not the highest claimed one. Re-check so the caller learns of it now.
@@ -154,7 +153,7 @@ public final class JobLease {
       LOG.warn("Not releasing lease on {}: token {} was superseded by token {}", jobDir, was.getToken(), highest);
       return;
     }
-    fs.replace(JobPaths.lease(jobDir), bytes(was.releasedAt(clock.instant())));
+    fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(was.releasedAt(clock.instant())));
     LOG.info("Released lease on {} (token {})", jobDir, was.getToken());
   }
 
@@ -198,7 +197,7 @@ public final class JobLease {
   public void checkFencing(long token) throws IOException {
     long highest = highestToken();
     if (highest != token) {
-      LeaseRecord newer = highest > token ? effectiveRecord(highest) : null;
+      LeaseRecord newer = highest > token ? files.effectiveRecord(highest) : null;
       throw new LeaseLostException(jobDir, token, newer, highest > token
           ? "a newer driver took over; stop without publishing"
           : "the highest claimed token is " + highest + ", so token " + token + " was never claimed here");
@@ -214,7 +213,7 @@ public final class JobLease {
   public void checkStillHolder(long token) throws LeaseLostException {
     try {
       checkFencing(token);
-      LeaseRecord current = effectiveRecord(token);
+      LeaseRecord current = files.effectiveRecord(token);
       Instant now = clock.instant();
       if (!current.isLiveAt(now)) {
         throw new LeaseLostException(jobDir, token, null, "our lease expired at "
@@ -235,82 +234,12 @@ public final class JobLease {
   /** The record of the current holder (live or not), or empty if nobody ever acquired the job. */
   public Optional<LeaseRecord> current() throws IOException {
     long highest = highestToken();
-    return highest == 0 ? Optional.empty() : Optional.of(effectiveRecord(highest));
+    return highest == 0 ? Optional.empty() : Optional.of(files.effectiveRecord(highest));
   }
 
   /** The highest claimed fencing token, 0 if none. */
   public long highestToken() throws IOException {
-    FileStatus[] list;
-    try {
-      list = fs.fs().listStatus(JobPaths.leaseTokens(jobDir));
-    } catch (FileNotFoundException e) {
-      return 0;
-    }
-    long highest = 0;
-    for (FileStatus s : list) {
-      highest = Math.max(highest, JobPaths.parseToken(s.getPath().getName()));
-    }
-    return highest;
-  }
-
-  /**
-   * The newest record for {@code token}: {@code lease.json} if it carries that token, else the
-   * claim file. A {@code lease.json} that does not parse (it is always replaced whole, so only
-   * outside damage does that) counts as absent, with a warning: the claim names the same holder
-   * and token, and the fencing tokens, not {@code lease.json}, keep an older driver from committing.
-   */
-  private LeaseRecord effectiveRecord(long token) throws IOException {
-    LeaseRecord claim = readClaim(token);
-    Path leaseFile = JobPaths.lease(jobDir);
-    Optional<byte[]> hb = fs.readIfExists(leaseFile);
-    if (hb.isPresent() && hb.get().length > 0) {
-      LeaseRecord beat;
-      try {
-        beat = parse(leaseFile, hb.get());
-      } catch (JobFileFormatException e) {
-        LOG.warn("{}; using the claim of fencing token {} instead (holder {}, expiring {}); the next driver to "
-            + "take the job rewrites the file", e.getMessage(), token, claim.getHolder(), claim.getExpiresAt());
-        return claim;
-      }
-      if (beat.getToken() == token) {
-        return beat;
-      }
-    }
-    return claim;
-  }
-
-  /**
-   * The claim record of {@code token}. A claim appears with its whole content ({@link
-   * JobFs#createExclusive}). An empty claim file, which a driver killed between creating and
-   * writing its claim could leave before claims were published that way, counts as a claim by an
-   * unknown holder that expired a ttl after the file was last modified; it must not block the job
-   * for good.
-   */
-  private LeaseRecord readClaim(long token) throws IOException {
-    Path claimFile = JobPaths.leaseToken(jobDir, token);
-    byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
-    if (bytes.length > 0) {
-      return parse(claimFile, bytes);
-    }
-    Instant modified;
-    try {
-      modified = Instant.ofEpochMilli(fs.fs().getFileStatus(claimFile).getModificationTime());
-    } catch (FileNotFoundException e) {
-      modified = clock.instant(); // pruned by the newer claim's holder since the listing
-    }
-    return LeaseRecord.of("<empty claim of token " + token + ">", 0, token, modified, modified, modified.plus(ttl));
-  }
-
-  private static LeaseRecord parse(Path file, byte[] bytes) throws JobFileFormatException {
-    try {
-      return LeaseRecord.fromJson(MAPPER.readTree(bytes));
-    } catch (IOException | IllegalArgumentException e) {
-      throw new JobFileFormatException(file, "", e);
-    }
-  }
-
-  private static byte[] bytes(LeaseRecord r) throws IOException {
-    return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(r.toJson());
+    return files.highestToken();
   }
 
   /**
