@@ -36,9 +36,8 @@ public final class JobSpec {
   }
 
   /**
-   * The spec of stored values {@code hp} with some keys given anew as text ({@code texts}, parsed
-   * and checked as a job file's are, {@code sourceOf} naming where each key's text came from, as
-   * {@code --set checkpoint.keep_last}).
+   * The spec of stored values {@code hp} with some keys given anew as text ({@code texts}, parsed and checked as a
+   * job file's are, {@code sourceOf} naming where each key's text came from, as {@code --set checkpoint.keep_last}).
    *
    * @throws ConfigException listing every key that is unknown, missing or invalid
    */

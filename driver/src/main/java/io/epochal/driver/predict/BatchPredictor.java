@@ -111,7 +111,7 @@ public final class BatchPredictor {
     checkLocations(options, spark.jsc().hadoopConfiguration());
     String format = PredictInput.format(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
         : "parquet", spark.jsc().hadoopConfiguration());
-    List<String> features = features(options, hp);
+    List<String> features = PredictFeatures.of(options, hp);
     String name = m.modelName() + " v" + version;
     Broadcast<StateDict> state = spark.jsc().broadcast(ServedWeights.of(checkpoint, options.weights()));
     try {
@@ -160,31 +160,7 @@ public final class BatchPredictor {
    * @throws ConfigException naming {@code --features}, the counts and the file
    */
   public static void checkOnnxFeatures(OnnxModelFile model, PredictOptions options) {
-    if (options.weights() != null) {
-      throw new ConfigException(ServedWeights.OPTION, ServedWeights.OPTION + " " + options.weights() + " chooses the "
-          + "weights of a checkpoint, but " + model.location() + " is an ONNX file (it holds the weights it was "
-          + "exported with); leave " + ServedWeights.OPTION + " out");
-    }
-    int featureSize = model.signature().featureSize();
-    if (options.features().isEmpty()) {
-      throw new ConfigException("--features", "an ONNX model file has no data.features to take the feature "
-          + "columns from (" + model.location() + "); name the " + featureSize + " numeric columns, or one "
-          + "array/vector column, with --features");
-    }
-    if (options.features().size() > 1 && options.features().size() != featureSize) {
-      throw featureCount(options.features(), "ONNX model " + model.location(), featureSize);
-    }
-  }
-
-  private static ConfigException featureCount(List<String> features, String model, int featureSize) {
-    return featureCount(features, "--features", model, featureSize);
-  }
-
-  /** As the other, {@code source} naming where the columns come from ({@code --features}, or the model's keys). */
-  private static ConfigException featureCount(List<String> features, String source, String model, int featureSize) {
-    return new ConfigException(JobKeys.DATA_FEATURES, source + " names " + features.size() + " numeric columns "
-        + features + " but " + model + " takes " + featureSize + " features per row; name " + featureSize
-        + " columns or one array column" + (source.equals("--features") ? "" : " with --features"));
+    PredictFeatures.checkOnnx(model, options);
   }
 
   /** The model as the shared prediction flow sees it. */
@@ -245,7 +221,7 @@ public final class BatchPredictor {
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
     boolean arrayColumn = FeatureColumns.isArrayColumn(df, features, format);
     if (!arrayColumn && features.size() != featureSize) {
-      throw featureCount(features, options.features().isEmpty() ? "the model's data.features (--features not given)"
+      throw PredictFeatures.count(features, options.features().isEmpty() ? "the model's data.features (--features not given)"
           : "--features", model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());
@@ -384,18 +360,6 @@ public final class BatchPredictor {
     if (options.output() != null) {
       PredictionOutput.check(options, conf);
     }
-  }
-
-  private static List<String> features(PredictOptions options, HyperParameters hp) {
-    if (!options.features().isEmpty()) {
-      return options.features();
-    }
-    if (!hp.contains(JobKeys.DATA_FEATURES)) {
-      throw new ConfigException(JobKeys.DATA_FEATURES, "the checkpoint's job spec has no " + JobKeys.DATA_FEATURES
-          + "; name the feature columns with --features");
-    }
-    return Arrays.stream(hp.getString(JobKeys.DATA_FEATURES).split(",")).map(String::trim)
-        .filter(c -> !c.isEmpty()).collect(Collectors.toList());
   }
 
   private DataFrameReader reader(String format) {
