@@ -313,7 +313,9 @@ public final class ClusterResume {
     }
     boolean stopped;
     synchronized (running) {
-      stopped = stoppedJobs.contains(name); // marked before its SIGTERM was sent
+      // marked before its SIGTERM was sent; or it ended of the Ctrl-C (SIGINT) or SIGTERM its process group got
+      // with this JVM, before the stop could mark it
+      stopped = stoppedJobs.contains(name) || stopping && (code == 128 + 2 || code == 128 + 15);
     }
     if (code == ExitCodes.LEASE_HELD && !stopped) {
       return new ResumeSummary.Ended(job, code, false, completed(job) ? JobState.COMPLETED.name() : null);

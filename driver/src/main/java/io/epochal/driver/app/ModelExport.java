@@ -101,11 +101,17 @@ final class ModelExport {
       FileSystem fs = OnnxModelFile.standaloneFileSystem(path, conf);
       // written whole beside the target, then renamed over it: a failed write leaves an earlier export as it was
       Path tmp = temporarySibling(path, java.util.UUID.randomUUID().toString());
+      boolean keep = false;
       try {
         io.epochal.io.WriteAndClose.run(fs.create(tmp, false), o -> o.write(onnx));
         replace(fs, tmp, path);
+      } catch (KeptTemporary e) {
+        keep = true; // the earlier file is gone: the new one is the only copy
+        throw e;
       } finally {
-        fs.delete(tmp, false); // gone once renamed
+        if (!keep) {
+          fs.delete(tmp, false); // gone once renamed
+        }
       }
       out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
           m.modelName(), m.modelVersion(), JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(path),
@@ -179,6 +185,7 @@ final class ModelExport {
             (String n) -> n.endsWith(".json")).thenComparing(n -> n)).toList();
       }
       String tag = java.util.UUID.randomUUID().toString();
+      boolean keep = false;
       try {
         for (String name : names) {
           fs.copyFromLocalFile(false, false, new Path(local.resolve(name).toUri()),
@@ -187,9 +194,14 @@ final class ModelExport {
         for (String name : names) {
           replace(fs, temporarySibling(new Path(dir, name), tag), new Path(dir, name));
         }
+      } catch (KeptTemporary e) {
+        keep = true; // an earlier file is gone: the new ones not yet moved are the only copies
+        throw e;
       } finally {
         for (String name : names) {
-          fs.delete(temporarySibling(new Path(dir, name), tag), false); // gone once moved into place
+          if (!keep) {
+            fs.delete(temporarySibling(new Path(dir, name), tag), false); // gone once moved into place
+          }
         }
       }
       // an earlier export's other parameter files (--overwrite): a DJL loader that picks the newest would read them
@@ -229,9 +241,29 @@ final class ModelExport {
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       return;
     }
-    if (fs.exists(target) && !fs.delete(target, false) || !fs.rename(tmp, target)) {
-      throw new IOException("cannot rename " + tmp + " to " + target + "; check that " + target.getParent()
+    if (fs.exists(target) && !fs.delete(target, false)) {
+      throw new IOException("cannot delete " + target + " to replace it; check that " + target.getParent()
           + " is writable");
+    }
+    IOException failed = null;
+    try {
+      if (fs.rename(tmp, target)) {
+        return;
+      }
+    } catch (IOException e) {
+      failed = e;
+    }
+    throw new KeptTemporary("cannot rename " + tmp + " to " + target + " after the earlier " + target.getName()
+        + " was deleted: the new file is kept as " + tmp + "; rename it to " + target + " by hand, or export again",
+        failed);
+  }
+
+  /** A move that deleted the earlier file but could not rename the new one over it, which is then kept. */
+  private static final class KeptTemporary extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    KeptTemporary(String message, IOException cause) {
+      super(message, cause);
     }
   }
 }

@@ -79,7 +79,8 @@ final class PreparedResume {
       }
       // a key amended to none is not stored: the entry differs unless it too says none
       Object now = keys.asMap().get(key);
-      if (now == null ? !ResumeConfCheck.restatesAbsentKey(key, v, keys) : !ResumeConfCheck.same(now, v)) {
+      if (now == null ? !ResumeConfCheck.restatesAbsentKey(key, v, keys)
+          : !ResumeConfCheck.sameValue(key, now, v, conf)) {
         kept.remove(k);
         said.add(key + "=" + (now == null ? "(not set)" : now) + " (Spark conf: " + v + ")");
       }
@@ -122,7 +123,7 @@ final class PreparedResume {
       if (fs.getFileStatus(dir).isFile()) {
         throw new ConfigException("job-dir", jobDir + " is a file; give the directory of an Epochal job");
       }
-      if (fs.exists(new Path(dir, "checkpoints"))) {
+      if (JobFinder.holdsCheckpoints(fs, dir)) { // Epochal's: a checkpoints/ folder of another tool is no job's
         throw new ConfigException("job-dir", jobDir + " holds checkpoints but no job.json (it was lost?), and a "
             + "resume reads its spec from job.json: 'bin/epochal inspect " + ShellWords.location(dir) + "' shows the "
             + "newest checkpoint and the spec it was trained with; 'bin/epochal train' with that spec and job.dir "

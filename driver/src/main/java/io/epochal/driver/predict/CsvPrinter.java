@@ -84,6 +84,8 @@ final class CsvPrinter {
         for (int i = 0; i < outputSize; i++) {
           cols.add(c.getItem(i).as(prefix + i));
         }
+      } else if (f.dataType() instanceof org.apache.spark.sql.types.VariantType) {
+        cols.add(c.cast(DataTypes.StringType).as(f.name())); // its JSON text: Spark's CSV writer takes no variant
       } else if (hasFields(f.dataType())) {
         cols.add(functions.to_json(c).as(f.name())); // with its field names and nesting
       } else if (FeatureColumns.isArrayLike(f.dataType())) {
