@@ -66,7 +66,11 @@ final class DryRunDataCheck {
       check.classCounts().ifPresent(counts -> err.println("  " + classes(spec, counts)));
       check.weights().ifPresent(w -> err.println("  " + w.describe()));
       paramGroups(spec);
-      Optional<long[]> held = check.checkHeldOut(true);
+      // the rows the newest checkpoint measured, which a lost job's train compares as a resume does
+      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = lost.flatMap(e -> e.manifest()
+          .flatMap(m -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(e.path(), m)));
+      Optional<long[]> held = check.checkHeldOut(true, now -> heldOutAsMeasured(spec, measured,
+          lost.map(CheckpointEntry::epoch).orElse(0L), now));
       held.ifPresent(h -> heldOut(spec, h));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
       heap(spec, spark, lost.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::dataBytes)
@@ -116,12 +120,14 @@ final class DryRunDataCheck {
 
   /**
    * Checks {@code spec}'s data against the model and against checkpoint {@code after} (none: the
-   * model only).
+   * model only), and its held-out rows against those {@code measured}: those of the checkpoint the run
+   * continues from (a mid-epoch one after {@code after}, or {@code after}'s).
    *
    * @param run what the dry run stands for ("train", "resume"), for the message
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
-  int check(JobSpec spec, Optional<CheckpointEntry> after, String run) throws IOException {
+  int check(JobSpec spec, Optional<CheckpointEntry> after,
+      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured, String run) throws IOException {
     Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
@@ -140,7 +146,8 @@ final class DryRunDataCheck {
       paramGroups(spec);
       Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
-        held = data.checkHeldOut(false, now -> heldOutAsRecorded(spec, after, now));
+        held = data.checkHeldOut(false, now -> heldOutAsMeasured(spec, measured,
+            after.map(CheckpointEntry::epoch).orElse(0L), now));
         held.ifPresent(h -> heldOut(spec, h));
       }
       long rowBytes = rows[2] + held.map(h -> h[2]).orElse(0L);
@@ -156,19 +163,11 @@ final class DryRunDataCheck {
     }
   }
 
-  /**
-   * Compares held-out rows of digest {@code now} with those checkpoint {@code after} measured its val_ metrics on,
-   * as the run will ({@link io.epochal.driver.train.HeldOutRowsCheck}); rows the run gives the job anew (another
-   * {@code data.validation_path} than the checkpoint's) are told apart.
-   */
-  private void heldOutAsRecorded(JobSpec spec, Optional<CheckpointEntry> after, String now) throws TrainingException {
-    Optional<CheckpointManifest> m = after.flatMap(CheckpointEntry::manifest);
-    if (m.isPresent()) {
-      Object was = m.get().hyperParameters().asMap().get(io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH);
-      io.epochal.driver.train.HeldOutRowsCheck.check(spec, after.get().path(), after.get().epoch(),
-          m.get().heldOutDigest().orElse(null), now, !String.valueOf(was).equals(spec.validationPathText()
-              .orElse(null)), w -> err.println("epochal: warning: " + w));
-    }
+  /** Compares held-out rows of digest {@code now} with those {@code measured}, as the run will. */
+  private void heldOutAsMeasured(JobSpec spec, Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured,
+      long epoch, String now) throws TrainingException {
+    io.epochal.driver.train.HeldOutRowsCheck.check(spec, measured.orElse(null), epoch, now,
+        w -> err.println("epochal: warning: " + w));
   }
 
   /** Says that the held-out rows fit: {@code held} usable and skipped rows. */

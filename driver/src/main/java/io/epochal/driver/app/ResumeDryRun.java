@@ -175,7 +175,11 @@ final class ResumeDryRun {
     // as the resume: with the lease, it reads the data unless a COMPLETED job has nothing to train
     // and keeps its data.path
     if (newest < epochs || !completed || resume.changesData()) {
-      int code = data.check(resume.spec(), after, run);
+      // the held-out rows the checkpoint the run continues from measured: the mid-epoch one's, else the epoch's
+      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
+          .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
+          .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
+      int code = data.check(resume.spec(), after, measured, run);
       if (code != ExitCodes.OK) {
         return code;
       }

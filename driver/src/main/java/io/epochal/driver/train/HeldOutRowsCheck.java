@@ -12,53 +12,65 @@ import io.epochal.driver.data.LoadedDataset;
  * run train otherwise than the job did: refused, as other training rows are. Elsewhere they decide only
  * the {@code val_} metrics, early stopping and the ranking of checkpoints: rows that changed at the
  * same {@code data.validation_path} are said, since the metrics after the resume no longer compare
- * with those before it; rows a resume gives the job on purpose ({@code --set data.validation_path})
- * are not.
+ * with those before it; rows at another place (given to the job anew, or moved with it) are not.
  */
 public final class HeldOutRowsCheck {
 
   private HeldOutRowsCheck() {}
 
   /**
-   * Checks {@code heldOut} (null without held-out rows) against what {@code start}'s checkpoint recorded.
+   * The held-out rows a checkpoint measured its val_ metrics on: where they were ({@code data.validation_path} as
+   * its hyperparameters hold it; null if none) and their SHA-256.
    *
-   * @param amended whether this run gives the job other held-out rows ({@code --set}, {@code --relocate})
-   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when schedule plateau follows a held-out
-   *     metric and the rows differ
+   * @param checkpoint the checkpoint's path, for messages
    */
-  static void check(JobSpec spec, ResumePoint start, LoadedDataset heldOut, boolean amended,
-      TrainingListener listener) throws TrainingException {
-    if (heldOut != null && start.checkpoint() != null) {
-      check(spec, start.checkpoint(), start.completedEpochs(), start.heldOutDigest(), heldOut.digest(), amended,
-          listener::warning);
+  public record Measured(String checkpoint, String path, String sha256) {
+
+    /** What {@code m}, the manifest of checkpoint {@code checkpoint}, records; empty when it records no digest. */
+    public static java.util.Optional<Measured> of(String checkpoint, io.epochal.checkpoint.CheckpointManifest m) {
+      Object path = m.hyperParameters().asMap().get(io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH);
+      return m.heldOutDigest().map(d -> new Measured(checkpoint, path == null ? null : path.toString(), d));
     }
   }
 
   /**
-   * Checks held-out rows of digest {@code now} against {@code recorded}, the {@code held_out_sha256} of
-   * checkpoint {@code checkpoint} (of epoch {@code epoch}; null when it records none), as a resume does.
+   * Checks {@code heldOut} (null without held-out rows) against the rows {@code start}'s checkpoint measured.
    *
-   * @param amended whether the run gives the job other held-out rows than the checkpoint's
+   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when schedule plateau follows a held-out
+   *     metric and the rows differ
+   */
+  static void check(JobSpec spec, ResumePoint start, LoadedDataset heldOut, TrainingListener listener)
+      throws TrainingException {
+    if (heldOut != null && start.heldOut() != null) {
+      check(spec, start.heldOut(), start.completedEpochs(), heldOut.digest(), listener::warning);
+    }
+  }
+
+  /**
+   * Checks held-out rows of digest {@code now} against those {@code measured} (null: nothing to compare with), as a
+   * resume that continues after epoch {@code epoch} does. Rows at another {@code data.validation_path} than the
+   * measured ones were given to the job anew, or moved with it: they are not warned of.
+   *
    * @param warning what is told a warning
    * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when schedule plateau follows a held-out
    *     metric and the rows differ
    */
-  public static void check(JobSpec spec, String checkpoint, long epoch, String recorded, String now, boolean amended,
+  public static void check(JobSpec spec, Measured measured, long epoch, String now,
       java.util.function.Consumer<String> warning) throws TrainingException {
-    if (recorded == null || recorded.equals(now)) {
+    if (measured == null || measured.sha256().equals(now)) {
       return; // the same rows, or a checkpoint from before the digest: nothing to compare with
     }
     String rows = "the held-out rows of " + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + " "
         + spec.validationPathText().orElse("?") + " are not those checkpoint "
-        + JobSpecResolver.locationText(checkpoint) + " measured its val_ metrics on (held_out_sha256 "
-        + recorded + " in its manifest, " + now + " now)";
+        + JobSpecResolver.locationText(measured.checkpoint()) + " measured its val_ metrics on (held_out_sha256 "
+        + measured.sha256() + " in its manifest, " + now + " now)";
     String monitor = plateauMonitor(spec);
     if (monitor != null) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, rows + ": schedule plateau "
           + "sets the learning rate by their " + monitor + ", so a resume on them would not train as the job did; "
           + "restore the rows it was evaluated on and resume, or train with these rows in a new job.dir", null);
     }
-    if (!amended) {
+    if (java.util.Objects.equals(measured.path(), spec.validationPathText().orElse(null))) {
       warning.accept(rows + ": the val_ metrics of the epochs after this resume measure other rows than those "
           + "before it, and early stopping and the ranking of checkpoints compare the two (restore the rows to "
           + "keep them comparable, unless they were replaced on purpose)");

@@ -32,8 +32,8 @@ final class ResumePoint {
   private final List<CheckpointProblem> damaged;
   private final Map<String, Double> metrics;
   private final String dataDigest;
-  /** The SHA-256 of the held-out rows the checkpoint's val_ metrics were measured on; null if not recorded. */
-  private final String heldOutDigest;
+  /** The held-out rows the checkpoint's val_ metrics were measured on; null if not recorded. */
+  private final HeldOutRowsCheck.Measured heldOut;
   private final String rankedBy;
   private final HyperParameters schedule;
   private final String initDigest;
@@ -42,15 +42,16 @@ final class ResumePoint {
   private final EpochProgress progress;
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String heldOutDigest,
-      String rankedBy, HyperParameters schedule, String initDigest) {
-    this(completedEpochs, globalStep, state, checkpoint, damaged, metrics, dataDigest, heldOutDigest, rankedBy,
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest,
+      HeldOutRowsCheck.Measured heldOut, String rankedBy, HyperParameters schedule, String initDigest) {
+    this(completedEpochs, globalStep, state, checkpoint, damaged, metrics, dataDigest, heldOut, rankedBy,
         schedule, initDigest, 0, -1, EpochProgress.NONE);
   }
 
   private ResumePoint(int completedEpochs, long globalStep, StateDict state, String checkpoint,
-      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest, String heldOutDigest,
-      String rankedBy, HyperParameters schedule, String initDigest, int roundsDone, int roundsPerEpoch,
+      List<CheckpointProblem> damaged, Map<String, Double> metrics, String dataDigest,
+      HeldOutRowsCheck.Measured heldOut, String rankedBy, HyperParameters schedule, String initDigest, int roundsDone,
+      int roundsPerEpoch,
       EpochProgress progress) {
     this.completedEpochs = completedEpochs;
     this.globalStep = globalStep;
@@ -59,7 +60,7 @@ final class ResumePoint {
     this.damaged = List.copyOf(damaged);
     this.metrics = Map.copyOf(metrics);
     this.dataDigest = dataDigest;
-    this.heldOutDigest = heldOutDigest;
+    this.heldOut = heldOut;
     this.rankedBy = rankedBy;
     this.schedule = checkNotNull(schedule, "schedule");
     this.initDigest = initDigest;
@@ -133,7 +134,7 @@ final class ResumePoint {
     String ranking = m.epoch() == completedEpochs ? rankedBy : EarlyStopping.rankedBy(m.hyperParameters());
     return new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), resumed, c.path(), damaged,
         EpochProgress.withoutProgress(m.metrics()), m.dataDigest().orElse(dataDigest),
-        m.heldOutDigest().orElse(heldOutDigest), ranking,
+        HeldOutRowsCheck.Measured.of(c.path(), m).orElse(heldOut), ranking,
         m.learningRateSchedule(), m.initDigest().orElse(initDigest), at.round(), at.roundsPerEpoch(), sums);
   }
 
@@ -199,9 +200,9 @@ final class ResumePoint {
     return dataDigest;
   }
 
-  /** The SHA-256 of the held-out rows the resumed checkpoint measured its val_ metrics on; null if not recorded. */
-  String heldOutDigest() {
-    return heldOutDigest;
+  /** The held-out rows the resumed checkpoint measured its val_ metrics on; null if not recorded. */
+  HeldOutRowsCheck.Measured heldOut() {
+    return heldOut;
   }
 
   /**
@@ -307,7 +308,8 @@ final class ResumePoint {
     StateDict state = StateDict.builder().putAll(c.model()).putAll(LocalRound.prefixed(c.optimizer()))
         .putAll(io.epochal.worker.ema.ModelEma.prefixed(c.ema())).build();
     ResumePoint point = new ResumePoint(Math.toIntExact(m.epoch()), m.globalStep(), state, c.path(),
-        latest.skipped(), m.metrics(), m.dataDigest().orElse(null), m.heldOutDigest().orElse(null),
+        latest.skipped(), m.metrics(), m.dataDigest().orElse(null),
+        HeldOutRowsCheck.Measured.of(c.path(), m).orElse(null),
         EarlyStopping.rankedBy(m.hyperParameters()),
         m.learningRateSchedule(), m.initDigest().orElse(null));
     return mid == null ? point : point.continuedBy(mid, config, expected, versions, listener);

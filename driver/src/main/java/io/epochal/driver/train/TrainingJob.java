@@ -293,7 +293,7 @@ public final class TrainingJob {
       if (heldOut == null && start.completedEpochs() < spec.epochs()) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
-      HeldOutRowsCheck.check(spec, start, heldOut, dir.specFile().amendsHeldOut(), listener);
+      HeldOutRowsCheck.check(spec, start, heldOut, listener);
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {
