@@ -221,7 +221,8 @@ public final class BatchPredictor {
     int featureSize = Math.toIntExact(Arrays.stream(model.inputShape).reduce(1, (a, b) -> a * b));
     boolean arrayColumn = FeatureColumns.isArrayColumn(df, features, format);
     if (!arrayColumn && features.size() != featureSize) {
-      throw PredictFeatures.count(features, options.features().isEmpty() ? "the model's data.features (--features not given)"
+      throw PredictFeatures.count(features, options.features().isEmpty()
+          ? "the model's data.features (--features not given)"
           : "--features", model.description, featureSize);
     }
     List<String> pass = read.dataColumns().stream().filter(c -> !features.contains(c)).collect(Collectors.toList());

@@ -112,8 +112,8 @@ public final class TrainingJob {
       String reopen = null;
       // job.json is the first write (or read, when it exists): a NameNode in safe mode is waited for here
       if (StorageWait.starting(dir, dir::alreadyCompleted, spec.retryStorageWaitMs(), listener)) {
-        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), newJob.specRewritten(), listener,
-            starting);
+        FinishedJob finished = FinishedJob.find(dir, spec, config, spark.jsc().version(), newJob.specRewritten(),
+            listener, starting);
         if (finished.reopening().isEmpty()) {
           if (dir.specFile().amendmentPending()) {
             finished.amend(dir, jobData, () -> retain(dir), listener);

@@ -271,7 +271,8 @@ class ResumeConfCheckTest {
   }
 
   @Test
-  void theLineThatStartedAJobAgreesWithTheTidiedFormTheJobStored(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+  void theLineThatStartedAJobAgreesWithTheTidiedFormTheJobStored(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
       throws Exception {
     java.nio.file.Path weights = java.nio.file.Files.createFile(tmp.resolve("start.safetensors"));
     java.nio.file.Path heldOut = java.nio.file.Files.createDirectory(tmp.resolve("val"));

@@ -74,7 +74,8 @@ class ExecutorKillTest {
     SparkListener killer = new SparkListener() {
       @Override
       public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
-        if (end.taskInfo().executorId().equals(killedId.get()) && !(end.reason() instanceof org.apache.spark.Success$)) {
+        if (end.taskInfo().executorId().equals(killedId.get())
+            && !(end.reason() instanceof org.apache.spark.Success$)) {
           lostTasks.incrementAndGet(); // a task the kill interrupted: the executor died while it ran a round
         }
       }

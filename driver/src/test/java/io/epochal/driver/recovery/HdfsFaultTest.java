@@ -182,11 +182,13 @@ class HdfsFaultTest {
    */
   public static final class StopDataNodeOnCreate extends DistributedFileSystem {
     static volatile Runnable armed;
-    private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final java.util.concurrent.atomic.AtomicInteger CREATED =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     @Override
     public org.apache.hadoop.fs.FSDataOutputStream create(org.apache.hadoop.fs.Path f,
-        org.apache.hadoop.fs.permission.FsPermission permission, java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags,
+        org.apache.hadoop.fs.permission.FsPermission permission,
+        java.util.EnumSet<org.apache.hadoop.fs.CreateFlag> flags,
         int bufferSize, short replication, long blockSize, org.apache.hadoop.util.Progressable progress,
         org.apache.hadoop.fs.Options.ChecksumOpt checksumOpt) throws java.io.IOException {
       Runnable hook = armed;
