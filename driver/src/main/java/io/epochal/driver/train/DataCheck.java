@@ -69,20 +69,13 @@ public final class DataCheck {
 
   /**
    * Loads and checks the job's held-out rows ({@code data.validation_path}) as a run does before
-   * its first epoch, then lets them go.
+   * its first epoch, gives their digest to {@code digest} ({@link HeldOutRowsCheck#check} compares it
+   * with a checkpoint's), then lets them go.
    *
    * @param newJob whether the job directory holds no job yet (for the failure's advice)
    * @return the usable and the skipped held-out rows, and the bytes their cache takes; empty when
    *     the job has none
-   * @throws TrainingException (BAD_INPUT) naming what does not fit
-   */
-  public java.util.Optional<long[]> checkHeldOut(boolean newJob) throws TrainingException {
-    return checkHeldOut(newJob, d -> { });
-  }
-
-  /**
-   * As {@link #checkHeldOut(boolean)}, the rows' digest given to {@code digest} ({@link
-   * HeldOutRowsCheck#check} compares it with a checkpoint's) before they are let go.
+   * @throws TrainingException (BAD_INPUT) naming what does not fit, or as {@code digest} refuses them
    */
   public java.util.Optional<long[]> checkHeldOut(boolean newJob, HeldOutDigest digest) throws TrainingException {
     java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob);
