@@ -53,7 +53,7 @@ final class StandaloneCluster implements AutoCloseable {
     }
     Path work = Files.createDirectories(dir.resolve("work"));
     Map<String, String> env = Map.of("SPARK_HOME", jars.getParent().toString(), "SPARK_SCALA_VERSION", "2.13",
-        "SPARK_LOCAL_IP", "127.0.0.1", "ONEDNN_MAX_CPU_ISA", "AVX2");
+        "SPARK_LOCAL_IP", "127.0.0.1", "ONEDNN_MAX_CPU_ISA", "AVX");
     int port = freePort();
     String url = "spark://127.0.0.1:" + port;
     ChildJvm master = ChildJvm.start("spark master", sparkClasspath, MASTER_MAIN, dir.resolve("master.log"), env, List.of(),

@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * The processor a process computes on, as far as it decides which kernels the engine runs: the
  * vendor, family and model, the vector and matrix instruction sets present, and the environment
  * variables that cap the kernels oneDNN, MKL and ATen choose. Recorded in every manifest as {@code
- * versions.cpu}, e.g. {@code GenuineIntel 6/143 avx2 avx512f avx512_bf16 amx_tile fma; ONEDNN_MAX_CPU_ISA=AVX2}.
+ * versions.cpu}, e.g. {@code GenuineIntel 6/143 avx2 avx512f avx512_bf16 amx_tile fma; ONEDNN_MAX_CPU_ISA=AVX}.
  *
  * <p>Two processors of other models or instruction sets run other kernels, which may add in another
  * order: the same checkpoint then gives a probe output that differs in the last bits, with the
