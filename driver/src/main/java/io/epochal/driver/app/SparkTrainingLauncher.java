@@ -203,28 +203,35 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       return ExitCodes.USAGE;
     }
     plan.print(out);
+    // what every resume through this launcher checks before its Spark starts, whatever its job: checked once
+    List<String> failures = request.submitTemplate() != null || plan.toResume().isEmpty() ? List.of()
+        : sparkFailures(options, new ChildResumeCommand(request.parallel(), null, options));
     if (request.dryRun()) {
       int refused = printConfEffects(plan, options);
-      // what every resume through this launcher checks before its Spark starts, whatever its job: checked once
-      List<String> failures = request.submitTemplate() != null || plan.toResume().isEmpty() ? List.of()
-          : sparkFailures(options, new ChildResumeCommand(request.parallel(), null, options));
       if (!failures.isEmpty()) {
         out.println("every resume would fail before its Spark starts (exit " + ExitCodes.USAGE + "), saying:");
         failures.forEach(line -> out.println("  " + line));
-        refused = plan.toResume().size();
+        out.println("dry run: nothing started; the run would start none of the " + plan.toResume().size()
+            + " to resume and exit " + ExitCodes.USAGE);
+        return ExitCodes.USAGE;
       }
       long unreadable = plan.entries().stream().filter(e -> e.action() == ResumePlan.Action.ERROR).count();
       long lost = plan.entries().stream().filter(ResumePlan.Entry::awaitsExpiry).count();
       long moved = plan.entries().stream().filter(ResumePlan.Entry::awaitsRelocation).count();
       out.println("dry run: nothing started (" + plan.toResume().size() + " to resume"
-          + (!failures.isEmpty() ? ", every one of them failing before its Spark starts (above)"
-          : refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
+          + (refused == 0 ? "" : ", " + refused + " of them refused for the spark.epochal.* entries above")
           + (unreadable == 0 ? "" : "; " + unreadable + " job(s) could not be read (ERROR above)")
           + (lost == 0 ? "" : "; " + lost + " LOST job(s) wait for their lease to expire")
           + (moved == 0 ? "" : "; " + moved + " unfinished job(s) moved here (or whose original location cannot be "
           + "checked) wait to be resumed with --relocate ('resume --all --relocate' resumes those moved)")
           + (unreadable + lost + moved + refused == 0 ? ")" : ", so the run would exit " + ExitCodes.FAILED + ")"));
       return unreadable + lost + moved + refused == 0 ? ExitCodes.OK : ExitCodes.FAILED; // as the run would
+    }
+    if (!failures.isEmpty()) {
+      err.println("epochal: no resume started: each of the " + plan.toResume().size() + " to resume would fail"
+          + " before its Spark starts (exit " + ExitCodes.USAGE + "), saying:");
+      failures.forEach(line -> err.println("  " + line));
+      return ExitCodes.USAGE;
     }
     return new ClusterResume(request.parallel(), request.submitTemplate(), options, out, err).run(plan);
   }

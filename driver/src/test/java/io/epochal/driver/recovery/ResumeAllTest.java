@@ -133,19 +133,18 @@ class ResumeAllTest {
   void dryRunRunsTheSparkChecksOfEveryResumeOnceAndExitsAsTheRunWouldWhenTheyFail() {
     String[] gpu = cli("--master", "local[2]", "--conf", "spark.epochal.train.device=gpu", "resume", "--all",
         "--dry-run", root.toString());
-    assertThat(gpu[0]).as("each resume would exit 2, so the run 1: %s", gpu[1]).isEqualTo("1");
+    assertThat(gpu[0]).as("each resume would exit 2, so the run starts none and exits 2: %s", gpu[1]).isEqualTo("2");
     assertThat(gpu[1]).contains("every resume would fail before its Spark starts (exit 2), saying:\n"
         + "  epochal: configuration error: train.device = gpu needs a GPU that Spark assigns to every task")
-        .contains("dry run: nothing started (2 to resume, every one of them failing before its Spark starts (above), "
-        + "so the run would exit 1)");
+        .contains("dry run: nothing started; the run would start none of the 2 to resume and exit 2");
 
     String[] master = cli("--master", "mesos://host:5050", "resume", "--all", "--dry-run", root.toString());
-    assertThat(master[0]).as(master[1] + master[2]).isEqualTo("1");
+    assertThat(master[0]).as(master[1] + master[2]).isEqualTo("2");
     assertThat(master[1]).contains("  epochal: --master 'mesos://host:5050' is not a Spark master URL; give local[N]");
 
     String[] value = cli("--conf", "spark.epochal.resources.gpus_per_executor=lots", "--conf",
         "spark.epochal.train.device=tpu", "resume", "--all", "--dry-run", root.toString());
-    assertThat(value[0]).as(value[1] + value[2]).isEqualTo("1");
+    assertThat(value[0]).as(value[1] + value[2]).isEqualTo("2");
     assertThat(value[1]).contains("  epochal: configuration error: 2 problems; fix each:\n    1. train.device = 'tpu' "
         + "(from --conf spark.epochal.train.device) is not allowed").contains("    2. resources.gpus_per_executor = "
         + "'lots' (from --conf spark.epochal.resources.gpus_per_executor) is not");
@@ -155,6 +154,21 @@ class ResumeAllTest {
         "spark-submit --master yarn app.jar resume {job_dir}", root.toString());
     assertThat(template[0]).as(template[1] + template[2]).isEqualTo("0");
     assertThat(template[1]).doesNotContain("would fail before its Spark starts");
+  }
+
+  @Test
+  void aRunWhoseResumesWouldAllFailTheirSparkChecksStartsNoneAndExits2SayingWhy() throws Exception {
+    org.apache.hadoop.fs.Path expired = new org.apache.hadoop.fs.Path(root.resolve("c-expired").toUri());
+    String before = new JobStateStore(fs, expired).read().map(s -> s.getState().name()).orElse("none");
+
+    String[] r = cli("--master", "local[2]", "--conf", "spark.epochal.train.device=gpu", "resume", "--all",
+        root.toString());
+
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("2");
+    assertThat(r[2]).contains("epochal: no resume started: each of the 2 to resume would fail before its Spark starts"
+        + " (exit 2), saying:\n  epochal: configuration error: train.device = gpu needs a GPU that Spark assigns");
+    assertThat(r[1] + r[2]).as("no child ran").doesNotContain("[c-expired]").doesNotContain("[d-failed]");
+    assertThat(new JobStateStore(fs, expired).read().map(s -> s.getState().name()).orElse("none")).isEqualTo(before);
   }
 
   @Test
