@@ -66,11 +66,6 @@ class InDriverRecoveryTest {
   }
 
   /** A real Spark job abort: the job of {@code group} is cancelled as soon as it first starts. */
-  /** Whether a run's held-out evaluation failed, as the cancel meant it to. */
-  private static boolean evaluationFailed(RecoveryFixture.Recording listener) {
-    return listener.warnings.stream().anyMatch(w -> w.contains("attempt 1 failed (TASK_FAILED)"));
-  }
-
   private static SparkListener cancelOnce(String group, AtomicBoolean fired) {
     return new SparkListener() {
       @Override
@@ -85,31 +80,36 @@ class InDriverRecoveryTest {
   @Test
   void anAbortedRoundIsRunAgainFromTheStateBeforeItKeepingTheEpochsEarlierRoundsAndEndsBitIdentical()
       throws Exception {
-    String dir = root.resolve("aborted-round").toUri().toString();
-    AtomicBoolean fired = new AtomicBoolean();
-    // A real Spark job abort: the job of epoch 2, round 2 is cancelled as soon as it starts.
-    SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
-    java.util.Map<String, Integer> jobs = new java.util.concurrent.ConcurrentHashMap<>();
-    SparkListener counter = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart start) {
-        jobs.merge(String.valueOf(start.properties().getProperty("spark.jobGroup.id")), 1, Integer::sum);
+    record Tried(String dir, AtomicBoolean fired, Map<String, Integer> jobs, RecoveryFixture.Recording listener,
+        TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("aborted-round-" + attempt).toUri().toString();
+      AtomicBoolean fired = new AtomicBoolean();
+      // A real Spark job abort: the job of epoch 2, round 2 is cancelled as soon as it starts.
+      SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
+      Map<String, Integer> jobs = new java.util.concurrent.ConcurrentHashMap<>();
+      SparkListener counter = new SparkListener() {
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+          jobs.merge(String.valueOf(start.properties().getProperty("spark.jobGroup.id")), 1, Integer::sum);
+        }
+      };
+      spark.jsc().sc().addSparkListener(canceller);
+      spark.jsc().sc().addSparkListener(counter);
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+      try {
+        return new Tried(dir, fired, jobs, listener, run(RecoveryFixture.spec(dir, data), listener));
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
+        spark.jsc().sc().removeSparkListener(counter);
       }
-    };
-    spark.jsc().sc().addSparkListener(canceller);
-    spark.jsc().sc().addSparkListener(counter);
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
-    TrainingOutcome outcome;
-    try {
-      outcome = run(RecoveryFixture.spec(dir, data), listener);
-    } finally {
-      spark.jsc().sc().removeSparkListener(canceller);
-      spark.jsc().sc().removeSparkListener(counter);
-    }
-    assertThat(fired).isTrue();
-    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
-    assertThat(outcome.resumedFrom()).as("epochs complete before the run").isZero();
-    assertThat(jobs).as("round 1 of epoch 2 kept, round 2 run again").containsEntry("epochal-e1-r0", 1)
+    }, tried -> RecoveryFixture.cancelledTries(tried.listener()) > 0);
+    String dir = t.dir();
+    RecoveryFixture.Recording listener = t.listener();
+    assertThat(t.fired()).isTrue();
+    assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(reference);
+    assertThat(t.outcome().resumedFrom()).as("epochs complete before the run").isZero();
+    assertThat(t.jobs()).as("round 1 of epoch 2 kept, round 2 run again").containsEntry("epochal-e1-r0", 1)
         .containsEntry("epochal-e1-r1", 2).containsEntry("epochal-e2-r0", 1);
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 1 failed (TASK_FAILED)")
         .contains("running round 2 of epoch 2 again from the state before it, kept in memory"));
@@ -128,40 +128,36 @@ class InDriverRecoveryTest {
 
   @Test
   void attemptsCountFromTheNewestCheckpointSoFailuresSpreadOverALongRunDoNotEndIt() throws Exception {
-    String dir = root.resolve("spread-failures").toUri().toString();
-    // two attempts at most; a round of epoch 1 and one of epoch 3 abort once each, epochs committed between them
-    SparkListener first = cancelOnStart("epochal-e0-r1", 1);
-    SparkListener second = cancelOnStart("epochal-e2-r1", 1);
-    spark.jsc().sc().addSparkListener(first);
-    spark.jsc().sc().addSparkListener(second);
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
-    TrainingOutcome outcome;
-    try {
-      outcome = run(RecoveryFixture.spec(dir, data, Map.of("retry.max_attempts", "2", "retry.backoff_ms", "10")),
-          listener);
-    } finally {
-      spark.jsc().sc().removeSparkListener(first);
-      spark.jsc().sc().removeSparkListener(second);
-    }
-    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
-    assertThat(listener.warnings).filteredOn(w -> w.contains("attempt 1 failed (TASK_FAILED)")).hasSize(2);
-    assertThat(RecoveryFixture.events(dir, new Configuration())).filteredOn(e -> e.getType() == JobEventType.FAILURE)
-        .extracting(JobEvent::getEpoch).containsExactly(1L, 3L);
+    record Tried(String dir, RecoveryFixture.Recording listener, TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("spread-failures-" + attempt).toUri().toString();
+      // two attempts at most; a round of epoch 1 and one of epoch 3 abort once each, epochs committed between them
+      SparkListener first = cancelOnStart("epochal-e0-r1", 1);
+      SparkListener second = cancelOnStart("epochal-e2-r1", 1);
+      spark.jsc().sc().addSparkListener(first);
+      spark.jsc().sc().addSparkListener(second);
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+      try {
+        return new Tried(dir, listener, run(RecoveryFixture.spec(dir, data, Map.of("retry.max_attempts", "2",
+            "retry.backoff_ms", "10")), listener));
+      } finally {
+        spark.jsc().sc().removeSparkListener(first);
+        spark.jsc().sc().removeSparkListener(second);
+      }
+    }, tried -> RecoveryFixture.cancelledTries(tried.listener()) == 2);
+    assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(reference);
+    assertThat(RecoveryFixture.cancelledTries(t.listener())).isEqualTo(2);
+    assertThat(RecoveryFixture.events(t.dir(), new Configuration()))
+        .filteredOn(e -> e.getType() == JobEventType.FAILURE).extracting(JobEvent::getEpoch).containsExactly(1L, 3L);
   }
-
   @Test
   void aFailedHeldOutEvaluationIsRunAgainOnTheEpochsStateWithoutTrainingTheEpochAgain() throws Exception {
-    String dir = null;
-    AtomicBoolean fired = new AtomicBoolean();
-    java.util.concurrent.atomic.AtomicInteger epoch2Rounds = new java.util.concurrent.atomic.AtomicInteger();
-    RecoveryFixture.Recording listener = null;
-    TrainingOutcome outcome = null;
-    // the cancel is sent from Spark's listener bus, after the evaluation's job started: on a busy machine that small
-    // job may finish first, and then nothing failed; such a run proves nothing, and the job is trained once more
-    for (int run = 1; run <= 3 && (listener == null || !evaluationFailed(listener)); run++) {
-      dir = root.resolve("aborted-evaluation-" + run).toUri().toString();
-      fired.set(false);
-      epoch2Rounds.set(0);
+    record Tried(String dir, AtomicBoolean fired, java.util.concurrent.atomic.AtomicInteger epoch2Rounds,
+        RecoveryFixture.Recording listener, TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("aborted-evaluation-" + attempt).toUri().toString();
+      AtomicBoolean fired = new AtomicBoolean();
+      java.util.concurrent.atomic.AtomicInteger epoch2Rounds = new java.util.concurrent.atomic.AtomicInteger();
       // the held-out evaluation of epoch 2 is cancelled as soon as it starts; its rounds are counted
       SparkListener canceller = cancelOnce("epochal-e1-validation", fired);
       SparkListener counter = new SparkListener() {
@@ -174,14 +170,20 @@ class InDriverRecoveryTest {
       };
       spark.jsc().sc().addSparkListener(canceller);
       spark.jsc().sc().addSparkListener(counter);
-      listener = new RecoveryFixture.Recording();
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
       try {
-        outcome = run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut)), listener);
+        return new Tried(dir, fired, epoch2Rounds, listener,
+            run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut)), listener));
       } finally {
         spark.jsc().sc().removeSparkListener(canceller);
         spark.jsc().sc().removeSparkListener(counter);
       }
-    }
+    }, tried -> RecoveryFixture.cancelledTries(tried.listener()) > 0);
+    String dir = t.dir();
+    AtomicBoolean fired = t.fired();
+    java.util.concurrent.atomic.AtomicInteger epoch2Rounds = t.epoch2Rounds();
+    RecoveryFixture.Recording listener = t.listener();
+    TrainingOutcome outcome = t.outcome();
     assertThat(fired).isTrue();
     assertThat(epoch2Rounds).as("the 2 rounds of epoch 2, each trained once").hasValue(2);
     assertThat(RecoveryFixture.tensors(outcome.state())).as("held-out rows do not change training")
@@ -206,61 +208,72 @@ class InDriverRecoveryTest {
 
   @Test
   void anEvaluationThatAlwaysFailsUsesTheRunsAttemptsAndFailsTheJobWhenTheyAreSpent() throws Exception {
-    String dir = root.resolve("failing-evaluation").toUri().toString();
-    SparkListener canceller = new SparkListener() {
-      @Override
-      public void onJobStart(SparkListenerJobStart start) {
-        if (String.valueOf(start.properties().getProperty("spark.jobGroup.id")).endsWith("-validation")) {
-          new Thread(() -> spark.jsc().cancelJobGroup(start.properties().getProperty("spark.jobGroup.id"))).start();
+    record Tried(String dir, RecoveryFixture.Recording listener, Throwable thrown) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("failing-evaluation-" + attempt).toUri().toString();
+      SparkListener canceller = new SparkListener() {
+        @Override
+        public void onJobStart(SparkListenerJobStart start) {
+          if (String.valueOf(start.properties().getProperty("spark.jobGroup.id")).endsWith("-validation")) {
+            new Thread(() -> spark.jsc().cancelJobGroup(start.properties().getProperty("spark.jobGroup.id"))).start();
+          }
         }
+      };
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut, "retry.max_attempts", "2",
+            "retry.backoff_ms", "0")), listener);
+        return new Tried(dir, listener, null);
+      } catch (TrainingException e) {
+        return new Tried(dir, listener, e);
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
       }
-    };
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording();
-    spark.jsc().sc().addSparkListener(canceller);
-    try {
-      assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data, Map.of("data.validation_path", heldOut,
-          "retry.max_attempts", "2", "retry.backoff_ms", "0")), listener))
-          .isInstanceOfSatisfying(TrainingException.class, e -> {
-            assertThat(e.reason()).isEqualTo(FailureReason.TASK_FAILED);
-            assertThat(e.epoch()).isEqualTo(1);
-          })
-          .hasMessageContaining("gave up after 2 of 2 attempts")
-          .hasMessageContaining("epoch 1's evaluation on the held-out rows");
-    } finally {
-      spark.jsc().sc().removeSparkListener(canceller);
-    }
-    assertThat(RecoveryFixture.events(dir, new Configuration())).filteredOn(e -> e.getType() == JobEventType.FAILURE)
-        .extracting(JobEvent::getMessage).satisfiesExactly(m -> assertThat(m).contains("try 1 of 2"),
-            m -> assertThat(m).contains("try 2 of 2"));
-    assertThat(listener.warnings).filteredOn(w -> w.contains("trained state again")).hasSize(1);
+    }, tried -> tried.thrown() instanceof TrainingException e && e.epoch() == 1); // both of epoch 1's evaluations
+    assertThat(t.thrown()).isInstanceOfSatisfying(TrainingException.class, e -> {
+      assertThat(e.reason()).isEqualTo(FailureReason.TASK_FAILED);
+      assertThat(e.epoch()).isEqualTo(1);
+    }).hasMessageContaining("gave up after 2 of 2 attempts")
+        .hasMessageContaining("epoch 1's evaluation on the held-out rows");
+    assertThat(RecoveryFixture.events(t.dir(), new Configuration()))
+        .filteredOn(e -> e.getType() == JobEventType.FAILURE).extracting(JobEvent::getMessage)
+        .satisfiesExactly(m -> assertThat(m).contains("try 1 of 2"), m -> assertThat(m).contains("try 2 of 2"));
+    assertThat(t.listener().warnings).filteredOn(w -> w.contains("trained state again")).hasSize(1);
   }
-
   @Test
   void aJobInterruptedWhileItWaitsToRetryStopsAsInterruptedAndIsMarkedFailedWithItsLeaseReleased() throws Exception {
-    String dir = root.resolve("interrupted-backoff").toUri().toString();
-    AtomicBoolean fired = new AtomicBoolean();
-    SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
-    // the caller interrupts the thread running the job as it announces its retry (YARN's stop of a user thread)
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
-      @Override
-      public void warning(String message) {
-        super.warning(message);
-        if (message.contains("again from the state before it")) {
-          Thread.currentThread().interrupt();
+    record Tried(String dir, Throwable thrown, boolean interruptKept) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("interrupted-backoff-" + attempt).toUri().toString();
+      AtomicBoolean fired = new AtomicBoolean();
+      SparkListener canceller = cancelOnce("epochal-e1-r1", fired);
+      // the caller interrupts the thread running the job as it announces its retry (YARN's stop of a user thread)
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+        @Override
+        public void warning(String message) {
+          super.warning(message);
+          if (message.contains("again from the state before it")) {
+            Thread.currentThread().interrupt();
+          }
         }
+      };
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        run(RecoveryFixture.spec(dir, data), listener);
+        return new Tried(dir, null, false);
+      } catch (TrainingException e) {
+        return new Tried(dir, e, Thread.currentThread().isInterrupted());
+      } finally {
+        Thread.interrupted();
+        spark.jsc().sc().removeSparkListener(canceller);
       }
-    };
-    spark.jsc().sc().addSparkListener(canceller);
-    try {
-      assertThatThrownBy(() -> run(RecoveryFixture.spec(dir, data), listener))
-          .isInstanceOfSatisfying(TrainingException.class,
-              e -> assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED))
-          .hasMessageContaining("interrupted while it waited to retry after TASK_FAILED");
-      assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
-    } finally {
-      Thread.interrupted();
-      spark.jsc().sc().removeSparkListener(canceller);
-    }
+    }, tried -> tried.thrown() != null);
+    assertThat(t.thrown()).isInstanceOfSatisfying(TrainingException.class,
+        e -> assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED))
+        .hasMessageContaining("interrupted while it waited to retry after TASK_FAILED");
+    assertThat(t.interruptKept()).as("the interrupt is kept for the caller").isTrue();
+    String dir = t.dir();
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dir);
     FileSystem fs = p.getFileSystem(new Configuration());
     assertThat(new JobStateStore(fs, p).read().orElseThrow()).satisfies(st -> {

@@ -360,67 +360,76 @@ class MidEpochCheckpointTest {
 
   @Test
   void aRetryThatReloadsContinuesFromTheNewestMidEpochCheckpointInsteadOfTheEpochsStart() throws Exception {
-    String dir = root.resolve("reloaded").toUri().toString();
-    // round 8 of epoch 2 aborts twice: run again in place, then the run reloads
-    java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
-    org.apache.spark.scheduler.SparkListener canceller = new org.apache.spark.scheduler.SparkListener() {
-      @Override
-      public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
-        String group = start.properties().getProperty("spark.jobGroup.id");
-        if ("epochal-e1-r7".equals(group) && fired.getAndIncrement() < 2) {
-          new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
-        }
+    record Tried(String dir, java.util.concurrent.atomic.AtomicInteger fired, Rounds listener,
+        TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("reloaded-" + attempt).toUri().toString();
+      // round 8 of epoch 2 aborts twice: run again in place, then the run reloads
+      java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
+      org.apache.spark.scheduler.SparkListener canceller = cancelOnStart(Map.of("epochal-e1-r7", 2), fired);
+      Rounds listener = new Rounds();
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        return new Tried(dir, fired, listener,
+            run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "3")), listener));
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
       }
-    };
-    Rounds listener = new Rounds();
-    spark.jsc().sc().addSparkListener(canceller);
-    TrainingOutcome outcome;
-    try {
-      outcome = run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "3")), listener);
-    } finally {
-      spark.jsc().sc().removeSparkListener(canceller);
-    }
-    assertThat(fired.get()).isGreaterThanOrEqualTo(2);
+    }, tried -> tried.listener().warnings.stream().anyMatch(w -> w.contains("reloading the newest verified")));
+    String dir = t.dir();
+    Rounds listener = t.listener();
+    assertThat(t.fired().get()).isGreaterThanOrEqualTo(2);
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("reloading the newest verified checkpoint"));
     assertThat(listener.messages).anySatisfy(m -> assertThat(m).contains("the mid-epoch checkpoint holds rounds 1-6 "
         + "of epoch 2: training continues at round 7 of 8"));
     // rounds 1-6 of epoch 2 ran once; round 7 before the failures and again after the reload
     assertThat(listener.rounds.stream().filter(r -> r.startsWith("2.")).toList())
         .containsExactly("2.1", "2.2", "2.3", "2.4", "2.5", "2.6", "2.7", "2.7", "2.8");
-    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+    assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
     assertThat(finalManifest(dir).metrics().get("train_loss"))
         .isEqualTo(finalManifest(referenceDir).metrics().get("train_loss"));
   }
 
   @Test
   void aMidEpochCheckpointStartsTheAttemptsAgainSoFailuresSpreadOverALongEpochDoNotEndTheRun() throws Exception {
-    String dir = root.resolve("spread-in-epoch").toUri().toString();
-    // two attempts at most; rounds 2 and 5 of epoch 2 abort once each, a mid-epoch checkpoint after round 3
-    java.util.Map<String, java.util.concurrent.atomic.AtomicInteger> fired = new java.util.concurrent.ConcurrentHashMap<>(
-        Map.of("epochal-e1-r1", new java.util.concurrent.atomic.AtomicInteger(),
-            "epochal-e1-r4", new java.util.concurrent.atomic.AtomicInteger()));
-    org.apache.spark.scheduler.SparkListener canceller = new org.apache.spark.scheduler.SparkListener() {
+    record Tried(Rounds listener, TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("spread-in-epoch-" + attempt).toUri().toString();
+      // two attempts at most; rounds 2 and 5 of epoch 2 abort once each, a mid-epoch checkpoint after round 3
+      org.apache.spark.scheduler.SparkListener canceller = cancelOnStart(Map.of("epochal-e1-r1", 1,
+          "epochal-e1-r4", 1), new java.util.concurrent.atomic.AtomicInteger());
+      Rounds listener = new Rounds();
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        return new Tried(listener, run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "2",
+            "retry.backoff_ms", "10")), listener));
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
+      }
+    }, tried -> RecoveryFixture.cancelledTries(tried.listener()) == 2);
+    assertThat(RecoveryFixture.cancelledTries(t.listener())).as("rounds 2 and 5 each failed once").isEqualTo(2);
+    assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
+
+  /**
+   * A real Spark job abort: the job of each group of {@code times} is cancelled as soon as it
+   * starts, as many times as given; {@code fired} counts the cancels sent.
+   */
+  private static org.apache.spark.scheduler.SparkListener cancelOnStart(Map<String, Integer> times,
+      java.util.concurrent.atomic.AtomicInteger fired) {
+    Map<String, java.util.concurrent.atomic.AtomicInteger> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    times.keySet().forEach(g -> seen.put(g, new java.util.concurrent.atomic.AtomicInteger()));
+    return new org.apache.spark.scheduler.SparkListener() {
       @Override
       public void onJobStart(org.apache.spark.scheduler.SparkListenerJobStart start) {
         String group = start.properties().getProperty("spark.jobGroup.id");
-        if (group != null && fired.containsKey(group) && fired.get(group).getAndIncrement() < 1) {
+        if (group != null && seen.containsKey(group) && seen.get(group).getAndIncrement() < times.get(group)) {
+          fired.incrementAndGet();
           new Thread(() -> spark.jsc().cancelJobGroup(group)).start();
         }
       }
     };
-    Rounds listener = new Rounds();
-    spark.jsc().sc().addSparkListener(canceller);
-    TrainingOutcome outcome;
-    try {
-      outcome = run(spec(dir, Map.of("checkpoint.every_n_rounds", "3", "retry.max_attempts", "2",
-          "retry.backoff_ms", "10")), listener);
-    } finally {
-      spark.jsc().sc().removeSparkListener(canceller);
-    }
-    assertThat(fired.values()).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(1));
-    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
   }
-
   @Test
   void midEpochCheckpointsByTimeAfterEveryRoundChangeNothingTheRunComputes() throws Exception {
     String dir = root.resolve("by-time").toUri().toString();

@@ -97,6 +97,36 @@ final class RecoveryFixture {
     }
   }
 
+  /** One try of a run whose Spark jobs a listener cancels; tries count from 1. */
+  interface CancelledRun<T> {
+    T run(int attempt) throws Exception;
+  }
+
+  /** How many tries {@link #untilCancelsLand} makes at most. */
+  static final int CANCEL_TRIES = 3;
+
+  /**
+   * Runs {@code run} until what it gives shows that its cancels landed, at most {@link #CANCEL_TRIES}
+   * times, and gives the last try's result, which the test then checks in full. A cancel sent from
+   * Spark's listener bus as a job starts lands only while the job runs: on a busy machine a round's
+   * small job may end first, and such a run proves nothing. Each try needs a job directory of its own.
+   */
+  static <T> T untilCancelsLand(CancelledRun<T> run, java.util.function.Predicate<T> landed) throws Exception {
+    T result = null;
+    for (int attempt = 1; attempt <= CANCEL_TRIES; attempt++) {
+      result = run.run(attempt);
+      if (landed.test(result)) {
+        break;
+      }
+    }
+    return result;
+  }
+
+  /** How many of {@code listener}'s warnings say a first try failed as a cancelled job does. */
+  static long cancelledTries(Recording listener) {
+    return listener.warnings.stream().filter(w -> w.contains("attempt 1 failed (TASK_FAILED)")).count();
+  }
+
   /** A listener that keeps every warning and forwards epoch ends and commits to hooks. */
   static class Recording implements TrainingListener {
     final List<String> warnings = Collections.synchronizedList(new ArrayList<>());
