@@ -62,8 +62,15 @@ final class JobStatusReport {
         // state.json (or another job file) cannot be read: say which, as the listing of a root does
         out.println("job:         " + io.epochal.driver.config.JobSpecResolver.locationText(dir));
         out.println("error:       " + e.getMessage());
-        out.println("warning: the job's files cannot be read (above): a resume of this job fails until the file "
-            + "named is repaired or restored");
+        String warning = "warning: the job's files cannot be read (above): a resume of this job fails until the file "
+            + "named is repaired or restored";
+        out.println(warning);
+        if (jobsJson != null) { // an ERROR job, as in the listing of a root
+          JobSummary s = new JobSummary();
+          s.state = "ERROR";
+          jobsJson.add(StatusJson.job(dir.getName(), dir, s, List.of("error: " + e.getMessage(), warning),
+              Instant.now()));
+        }
         return ExitCodes.FAILED;
       }
     }

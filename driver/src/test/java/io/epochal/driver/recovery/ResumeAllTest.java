@@ -653,6 +653,15 @@ class ResumeAllTest {
     assertThat(one[0]).as("one job whose state.json is corrupt: " + one[1] + one[2]).isEqualTo("1");
     assertThat(one[1]).contains("error:       corrupt job file").contains("state.json")
         .contains("warning: the job's files cannot be read (above)");
+    String[] json = cli("status", "--json", root.resolve("d-failed").toString());
+    assertThat(json[0]).as(json[1] + json[2]).isEqualTo("1");
+    com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json[1]);
+    assertThat(doc.has("error")).as("a job the document lists, not a text: %s", json[1]).isFalse();
+    assertThat(doc.path("jobs")).singleElement().satisfies(j -> {
+      assertThat(j.path("job").asText()).isEqualTo("d-failed");
+      assertThat(j.path("state").asText()).isEqualTo("ERROR");
+      assertThat(j.path("problems").get(0).asText()).startsWith("error: corrupt job file").contains("state.json");
+    });
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("d-failed\\s+\\?\\s+-\\s+ERROR\\s+unreadable.*"));
