@@ -219,6 +219,7 @@ public final class EpochalCli implements Callable<Integer> {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
     java.util.Map<String, String> sparkConf = KeyValues.parse("--conf", conf);
     sparkConf.keySet().forEach(k -> refuseMisspelledJobPrefix(k, "--conf "));
+    sparkConf.keySet().forEach(EpochalCli::refuseNonSparkKey);
     // what spark-submit passes (its --conf, spark-defaults.conf) arrives as system properties, read as the job's
     System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.")).sorted()
         .forEach(k -> refuseMisspelledJobPrefix(k, "Spark conf entry (spark-submit --conf, spark-defaults.conf) "));
@@ -255,6 +256,18 @@ public final class EpochalCli implements Callable<Integer> {
       throw new IllegalArgumentException(given + key + ": did you mean spark.epochal." + parts[2] + "? (a job "
           + "key is given as spark.epochal.<key>; Spark ignores keys it does not know, so this one would change "
           + "nothing)");
+    }
+  }
+
+  /**
+   * Refuses a {@code --conf} key that is no Spark conf key: Spark takes only {@code spark.*} keys
+   * (spark-submit drops the others with a warning), so {@code --conf dfs.replication=2} would change
+   * nothing; a Hadoop key reaches Hadoop as {@code spark.hadoop.<key>}.
+   */
+  private static void refuseNonSparkKey(String key) {
+    if (!key.startsWith("spark.")) {
+      throw new IllegalArgumentException("--conf " + key + " is no Spark conf key (those start with 'spark.'), so it "
+          + "would change nothing: give a Hadoop configuration key as --conf spark.hadoop." + key + "=<value>");
     }
   }
 

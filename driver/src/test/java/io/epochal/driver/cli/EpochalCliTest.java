@@ -650,6 +650,11 @@ class EpochalCliTest {
         ExitCodes.USAGE);
     assertThat(unprefixed.err).contains("--conf optimizer.lr would not reach the job, which reads its keys from "
         + "--set or --conf spark.epochal.<key>: give --set optimizer.lr=<value>, or --conf spark.epochal.optimizer.lr");
+    Run hadoop = run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "dfs.replication=2", "status",
+        tmp.toString());
+    assertThat(hadoop.code).as("a Hadoop key without spark.hadoop.: Spark drops it").isEqualTo(ExitCodes.USAGE);
+    assertThat(hadoop.err).contains("--conf dfs.replication is no Spark conf key (those start with 'spark.'), so it "
+        + "would change nothing: give a Hadoop configuration key as --conf spark.hadoop.dfs.replication=<value>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.optimizer.lr=0.1", "status",
         tmp.toString()).err).contains("--conf spark.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "train.epoch=5", "status",
@@ -665,7 +670,8 @@ class EpochalCliTest {
       System.clearProperty("spark.epochl.train.epochs");
     }
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "fs.s3a.endpoint=http://s3", "status",
-        tmp.toString()).err).as("no job key: Spark's session hands it to its file reads").doesNotContain("--conf fs");
+        tmp.toString()).err).as("Spark's session would hand it to its file reads, not to the checkpoint store's")
+        .contains("--conf fs.s3a.endpoint is no Spark conf key").contains("--conf spark.hadoop.fs.s3a.endpoint=<value>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
         "--conf", "spark.executor.memory=1g", "status", tmp.toString()).err).as("Spark's own keys")
         .doesNotContain("did you mean");
