@@ -671,7 +671,8 @@ class EpochalCliTest {
     }
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "fs.s3a.endpoint=http://s3", "status",
         tmp.toString()).err).as("Spark's session would hand it to its file reads, not to the checkpoint store's")
-        .contains("--conf fs.s3a.endpoint is no Spark conf key").contains("--conf spark.hadoop.fs.s3a.endpoint=<value>");
+        .contains("--conf fs.s3a.endpoint is no Spark conf key")
+        .contains("--conf spark.hadoop.fs.s3a.endpoint=<value>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.eventLog.enabled=false",
         "--conf", "spark.executor.memory=1g", "status", tmp.toString()).err).as("Spark's own keys")
         .doesNotContain("did you mean");
