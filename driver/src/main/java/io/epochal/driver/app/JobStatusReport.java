@@ -68,8 +68,10 @@ final class JobStatusReport {
         if (jobsJson != null) { // an ERROR job, as in the listing of a root
           JobSummary s = new JobSummary();
           s.state = "ERROR";
-          jobsJson.add(StatusJson.job(dir.getName(), dir, s, List.of("error: " + e.getMessage(), warning),
-              Instant.now()));
+          com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.job(dir.getName(), dir, s,
+              List.of("error: " + e.getMessage(), warning), Instant.now());
+          StatusJson.details(j, List.of(), List.of(), Optional.empty()); // as one job's: none listed
+          jobsJson.add(j);
         }
         return ExitCodes.FAILED;
       }

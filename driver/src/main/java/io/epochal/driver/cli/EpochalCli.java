@@ -260,14 +260,16 @@ public final class EpochalCli implements Callable<Integer> {
   }
 
   /**
-   * Refuses a {@code --conf} key that is no Spark conf key: Spark takes only {@code spark.*} keys
-   * (spark-submit drops the others with a warning), so {@code --conf dfs.replication=2} would change
-   * nothing; a Hadoop key reaches Hadoop as {@code spark.hadoop.<key>}.
+   * Refuses a {@code --conf} key that is no Spark conf key ({@code spark.*}): Spark's session would
+   * hand {@code --conf fs.s3a.endpoint=...} to its data reads only, not to the checkpoint store nor to
+   * the commands that run without Spark (spark-submit drops such keys altogether); a Hadoop key
+   * reaches them all as {@code spark.hadoop.<key>}.
    */
   private static void refuseNonSparkKey(String key) {
     if (!key.startsWith("spark.")) {
-      throw new IllegalArgumentException("--conf " + key + " is no Spark conf key (those start with 'spark.'), so it "
-          + "would change nothing: give a Hadoop configuration key as --conf spark.hadoop." + key + "=<value>");
+      throw new IllegalArgumentException("--conf " + key + " is no Spark conf key (those start with 'spark.'): Spark "
+          + "would hand it to its data reads only, not to the checkpoint store nor to the commands that run without "
+          + "Spark; give a Hadoop configuration key as --conf spark.hadoop." + key + "=<value>");
     }
   }
 

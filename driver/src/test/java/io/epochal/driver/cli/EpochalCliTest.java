@@ -653,8 +653,9 @@ class EpochalCliTest {
     Run hadoop = run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "dfs.replication=2", "status",
         tmp.toString());
     assertThat(hadoop.code).as("a Hadoop key without spark.hadoop.: Spark drops it").isEqualTo(ExitCodes.USAGE);
-    assertThat(hadoop.err).contains("--conf dfs.replication is no Spark conf key (those start with 'spark.'), so it "
-        + "would change nothing: give a Hadoop configuration key as --conf spark.hadoop.dfs.replication=<value>");
+    assertThat(hadoop.err).contains("--conf dfs.replication is no Spark conf key (those start with 'spark.'): Spark "
+        + "would hand it to its data reads only, not to the checkpoint store nor to the commands that run without "
+        + "Spark; give a Hadoop configuration key as --conf spark.hadoop.dfs.replication=<value>");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "spark.optimizer.lr=0.1", "status",
         tmp.toString()).err).contains("--conf spark.optimizer.lr: did you mean spark.epochal.optimizer.lr?");
     assertThat(run(new RecordingLauncher(0), new TestModelCatalog(), "--conf", "train.epoch=5", "status",

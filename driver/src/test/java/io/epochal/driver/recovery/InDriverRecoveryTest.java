@@ -347,40 +347,46 @@ class InDriverRecoveryTest {
 
   @Test
   void corruptedNewestCheckpointFallsBackToThePreviousOneAndSaysSo() throws Exception {
-    Path jobDir = root.resolve("corrupt");
-    String dir = jobDir.toUri().toString();
-    java.util.concurrent.CountDownLatch committed2 = new java.util.concurrent.CountDownLatch(1);
-    AtomicBoolean corrupted = new AtomicBoolean();
-    RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
-      @Override
-      public void committed(int epoch, String path, long bytes, long millis) {
-        if (epoch == 2) {
-          committed2.countDown();
-        }
-      }
-
-      @Override
-      public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
-        if (epoch == 3 && round == 1 && corrupted.compareAndSet(false, true)) {
-          try {
-            committed2.await();
-            flipByte(jobDir.resolve("checkpoints/epoch-000002/model.safetensors"));
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
+    record Tried(String dir, AtomicBoolean corrupted, RecoveryFixture.Recording listener, TrainingOutcome outcome) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      Path jobDir = root.resolve("corrupt-" + attempt);
+      String dir = jobDir.toUri().toString();
+      java.util.concurrent.CountDownLatch committed2 = new java.util.concurrent.CountDownLatch(1);
+      AtomicBoolean corrupted = new AtomicBoolean();
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+        @Override
+        public void committed(int epoch, String path, long bytes, long millis) {
+          if (epoch == 2) {
+            committed2.countDown();
           }
         }
+
+        @Override
+        public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+          if (epoch == 3 && round == 1 && corrupted.compareAndSet(false, true)) {
+            try {
+              committed2.await();
+              flipByte(jobDir.resolve("checkpoints/epoch-000002/model.safetensors"));
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        }
+      };
+      // After the corruption the next round aborts, and again when it runs again in place: the retry from a
+      // checkpoint must skip epoch 2 and resume from epoch 1.
+      SparkListener canceller = cancelOnStart("epochal-e2-r1", 2);
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        return new Tried(dir, corrupted, listener, run(RecoveryFixture.spec(dir, data), listener));
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
       }
-    };
-    // After the corruption the next round aborts, and again when it runs again in place: the retry from a
-    // checkpoint must skip epoch 2 and resume from epoch 1.
-    SparkListener canceller = cancelOnStart("epochal-e2-r1", 2);
-    spark.jsc().sc().addSparkListener(canceller);
-    TrainingOutcome outcome;
-    try {
-      outcome = run(RecoveryFixture.spec(dir, data), listener);
-    } finally {
-      spark.jsc().sc().removeSparkListener(canceller);
-    }
+    }, tried -> tried.listener().warnings.stream().anyMatch(w -> w.contains("attempt 2 failed (TASK_FAILED)")));
+    String dir = t.dir();
+    AtomicBoolean corrupted = t.corrupted();
+    RecoveryFixture.Recording listener = t.listener();
+    TrainingOutcome outcome = t.outcome();
     assertThat(corrupted).isTrue();
     assertThat(listener.warnings).anySatisfy(w -> assertThat(w).contains("attempt 1 failed (TASK_FAILED)")
         .contains("running round 2 of epoch 3 again from the state before it"));

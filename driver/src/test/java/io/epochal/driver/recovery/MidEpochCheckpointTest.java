@@ -375,7 +375,7 @@ class MidEpochCheckpointTest {
       } finally {
         spark.jsc().sc().removeSparkListener(canceller);
       }
-    }, tried -> tried.listener().warnings.stream().anyMatch(w -> w.contains("reloading the newest verified")));
+    }, tried -> tried.listener().warnings.stream().anyMatch(w -> w.contains("attempt 2 failed (TASK_FAILED)")));
     String dir = t.dir();
     Rounds listener = t.listener();
     assertThat(t.fired().get()).isGreaterThanOrEqualTo(2);

@@ -25,7 +25,10 @@ final class OneDnnIsaCheck {
   /** The environment variable oneDNN reads for its instruction set limit. */
   static final String VARIABLE = "ONEDNN_MAX_CPU_ISA";
 
-  /** The values that keep oneDNN off its AVX2 and AVX-512 kernels. */
+  /** The older name of {@link #VARIABLE}, which oneDNN reads when the newer one is not set. */
+  static final String OLD_VARIABLE = "DNNL_MAX_CPU_ISA";
+
+  /** The values that keep oneDNN off its AVX2 and AVX-512 kernels (in any case; oneDNN trims no spaces). */
   private static final List<String> SAFE = List.of("AVX", "SSE41");
 
   private static final Logger LOG = LoggerFactory.getLogger(OneDnnIsaCheck.class);
@@ -47,22 +50,24 @@ final class OneDnnIsaCheck {
     } catch (IOException | RuntimeException e) {
       return; // nothing known about the CPU: nothing to warn about
     }
-    warning(flags, System.getenv(VARIABLE)).ifPresent(LOG::warn);
+    String isa = System.getenv(VARIABLE);
+    warning(flags, isa != null ? isa : System.getenv(OLD_VARIABLE)).ifPresent(LOG::warn);
   }
 
   /**
    * The warning for a CPU whose {@code /proc/cpuinfo} text is {@code cpuinfo} and an {@code
-   * ONEDNN_MAX_CPU_ISA} of {@code isa} (null when unset): present when the CPU has AVX2 and the
-   * variable is unset, blank, or names another limit than {@code AVX} or {@code SSE41}.
+   * ONEDNN_MAX_CPU_ISA} (or {@code DNNL_MAX_CPU_ISA}) of {@code isa} (null when unset): present when
+   * the CPU has AVX2 and the variable is unset, blank, or names another limit than {@code AVX} or
+   * {@code SSE41}.
    */
   static Optional<String> warning(String cpuinfo, String isa) {
     boolean avx2 = cpuinfo.lines().filter(l -> l.startsWith("flags"))
         .anyMatch(l -> Arrays.asList(l.split("\\s+")).contains("avx2"));
     boolean unset = isa == null || isa.isBlank();
-    if (!avx2 || (!unset && SAFE.contains(isa.trim().toUpperCase(Locale.ROOT)))) {
+    if (!avx2 || (!unset && SAFE.contains(isa.toUpperCase(Locale.ROOT)))) {
       return Optional.empty();
     }
-    return Optional.of("this CPU has AVX2 and " + VARIABLE + (unset ? " is not set" : " is " + isa.trim())
+    return Optional.of("this CPU has AVX2 and " + VARIABLE + (unset ? " is not set" : " is '" + isa + "'")
         + ": oneDNN's AVX2 and AVX-512 convolution kernels (PyTorch 2.7.1) now and then give a wrong, often NaN,"
         + " result while the CPU is busy, which fails a round or makes a rerun differ. Set " + VARIABLE
         + "=AVX in the environment of the driver and the executors (bin/epochal does; for spark-submit see"

@@ -6,6 +6,7 @@ import io.epochal.params.HyperParameters;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.data.DataShard;
 import io.epochal.worker.model.EngineSettings;
+import io.epochal.worker.model.ModelCache;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.tensor.DType;
 import java.util.ArrayList;
@@ -63,12 +64,13 @@ class CnnRoundStressTest {
     }
   }
 
-  /** How many of {@code runs} fresh models end in each state after two one-step rounds. */
+  /** How many of {@code runs} freshly built models end in each state after two one-step rounds. */
   private static Map<StateDict, Integer> train(TrainingConfig config, StateDict init, DataShard shard, int runs) {
     Map<StateDict, Integer> states = new LinkedHashMap<>();
     for (int i = 0; i < runs; i++) {
       StateDict first = LocalRound.run(config, init, shard, 0, 0, 0).state();
       states.merge(LocalRound.run(config, first, shard, 0, 1, 1).state(), 1, Integer::sum);
+      ModelCache.forCurrentThread().close(); // the next run builds its model afresh
     }
     return states;
   }
