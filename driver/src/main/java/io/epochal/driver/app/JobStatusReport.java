@@ -70,7 +70,8 @@ final class JobStatusReport {
           s.state = "ERROR";
           com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.job(dir.getName(), dir, s,
               List.of("error: " + e.getMessage(), warning), Instant.now());
-          StatusJson.details(j, List.of(), List.of(), Optional.empty()); // as one job's: none listed
+          j.putNull("checkpoints"); // as one job's entry: not read, so unknown
+          j.putNull("mid_epoch");
           jobsJson.add(j);
         }
         return ExitCodes.FAILED;

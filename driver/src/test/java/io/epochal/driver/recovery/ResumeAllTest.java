@@ -661,8 +661,8 @@ class ResumeAllTest {
       assertThat(j.path("job").asText()).isEqualTo("d-failed");
       assertThat(j.path("state").asText()).isEqualTo("ERROR");
       assertThat(j.path("problems").get(0).asText()).startsWith("error: corrupt job file").contains("state.json");
-      assertThat(j.path("checkpoints").isArray()).as("the fields of one job's entry").isTrue();
-      assertThat(j.has("mid_epoch")).isTrue();
+      assertThat(j.has("checkpoints") && j.get("checkpoints").isNull()).as("one job's fields, unknown: null").isTrue();
+      assertThat(j.has("mid_epoch") && j.get("mid_epoch").isNull()).isTrue();
     });
     String[] plan = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(plan[0]).as("the dry run exits as the run would").isEqualTo("1");

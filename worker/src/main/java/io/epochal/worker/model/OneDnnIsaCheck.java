@@ -50,8 +50,10 @@ final class OneDnnIsaCheck {
     } catch (IOException | RuntimeException e) {
       return; // nothing known about the CPU: nothing to warn about
     }
+    // as oneDNN reads them: the newer name unless it is unset or empty, then the older one
     String isa = System.getenv(VARIABLE);
-    warning(flags, isa != null ? isa : System.getenv(OLD_VARIABLE)).ifPresent(LOG::warn);
+    boolean newer = isa != null && !isa.isEmpty();
+    warning(flags, newer ? VARIABLE : OLD_VARIABLE, newer ? isa : System.getenv(OLD_VARIABLE)).ifPresent(LOG::warn);
   }
 
   /**
@@ -61,13 +63,18 @@ final class OneDnnIsaCheck {
    * {@code SSE41}.
    */
   static Optional<String> warning(String cpuinfo, String isa) {
+    return warning(cpuinfo, VARIABLE, isa);
+  }
+
+  /** As {@link #warning(String, String)}, for a value {@code isa} read from {@code variable}. */
+  static Optional<String> warning(String cpuinfo, String variable, String isa) {
     boolean avx2 = cpuinfo.lines().filter(l -> l.startsWith("flags"))
         .anyMatch(l -> Arrays.asList(l.split("\\s+")).contains("avx2"));
     boolean unset = isa == null || isa.isBlank();
     if (!avx2 || (!unset && SAFE.contains(isa.toUpperCase(Locale.ROOT)))) {
       return Optional.empty();
     }
-    return Optional.of("this CPU has AVX2 and " + VARIABLE + (unset ? " is not set" : " is '" + isa + "'")
+    return Optional.of("this CPU has AVX2 and " + (unset ? VARIABLE + " is not set" : variable + " is '" + isa + "'")
         + ": oneDNN's AVX2 and AVX-512 convolution kernels (PyTorch 2.7.1) now and then give a wrong, often NaN,"
         + " result while the CPU is busy, which fails a round or makes a rerun differ. Set " + VARIABLE
         + "=AVX in the environment of the driver and the executors (bin/epochal does; for spark-submit see"

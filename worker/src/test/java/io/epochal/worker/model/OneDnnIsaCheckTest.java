@@ -27,6 +27,8 @@ class OneDnnIsaCheckTest {
     assertThat(OneDnnIsaCheck.warning(AVX512, " avx ")).as("oneDNN does not trim: no limit it knows")
         .hasValueSatisfying(w -> assertThat(w).contains("ONEDNN_MAX_CPU_ISA is ' avx ':"));
     assertThat(OneDnnIsaCheck.warning(AVX512, "AVX512_CORE")).isPresent();
+    assertThat(OneDnnIsaCheck.warning(AVX512, "DNNL_MAX_CPU_ISA", "AVX2")).as("the variable it was read from")
+        .hasValueSatisfying(w -> assertThat(w).contains("DNNL_MAX_CPU_ISA is 'AVX2':"));
     assertThat(OneDnnIsaCheck.warning(AVX2_ONLY, "ALL")).isPresent();
   }
 
