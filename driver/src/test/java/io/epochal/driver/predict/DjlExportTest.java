@@ -184,6 +184,29 @@ class DjlExportTest {
   }
 
   @Test
+  void aParameterFileOtherThanTheOneTheDescriptorWasWrittenWithIsRefusedNamingBoth() throws Exception {
+    StringBuilder log = new StringBuilder();
+    assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
+    float[] before = probeOutputOf(dir);
+    // what an export of other weights that stopped between its moves leaves: their parameters, the earlier descriptor
+    Path params = dir.resolve("mlp-0001.params");
+    byte[] bytes = Files.readAllBytes(params);
+    bytes[bytes.length - 1] ^= 0x40; // the last weight's last byte: still a parameter file DJL loads
+    Files.write(params, bytes);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> probeOutputOf(dir)).isInstanceOf(IOException.class)
+        .hasMessageContaining(params.toString()).hasMessageContaining("is not the parameter file")
+        .hasMessageContaining("epochal-model.json").hasMessageContaining("export the checkpoint again");
+
+    // a descriptor written before it recorded its parameter file loads without the check
+    com.fasterxml.jackson.databind.node.ObjectNode d = (com.fasterxml.jackson.databind.node.ObjectNode)
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("epochal-model.json").toFile());
+    assertThat(d.remove("parameters")).isNotNull();
+    Files.write(dir.resolve("epochal-model.json"),
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(d));
+    assertThat(probeOutputOf(dir)).as("the changed weight").isNotEqualTo(before);
+  }
+
+  @Test
   void aDirectoryWithoutTheDescriptorIsRefusedNamingIt() {
     Path empty = tmp.resolve("empty");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> DjlModelDirectory.load(empty, ModelRegistry.getDefault()))

@@ -67,6 +67,11 @@ public final class DjlModelDirectory {
         }
       }
       model.save(dir, name);
+      Path params;
+      try (java.util.stream.Stream<Path> saved = Files.list(dir)) {
+        params = saved.filter(f -> f.getFileName().toString().endsWith(".params")).findFirst()
+            .orElseThrow(() -> new IOException("DJL wrote no parameter file into " + dir));
+      }
       ObjectNode d = new ObjectMapper().createObjectNode();
       d.put("format", FORMAT);
       d.put("engine", BaseEpochalModel.ENGINE);
@@ -80,6 +85,7 @@ public final class DjlModelDirectory {
         shape.add(s);
       }
       d.put("output_size", m.outputSize());
+      d.putObject("parameters").put("file", params.getFileName().toString()).put("sha256", sha256(params));
       Files.write(dir.resolve(DESCRIPTOR), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(d));
     }
   }
@@ -109,6 +115,7 @@ public final class DjlModelDirectory {
    */
   public static Model load(Path dir, ModelRegistry registry) throws IOException, MalformedModelException {
     String name = modelName(dir);
+    checkParameters(dir, descriptor(dir));
     EpochalBlock block = newBlock(dir, registry);
     Model model = Model.newInstance(name, Device.cpu(), BaseEpochalModel.ENGINE);
     try {
@@ -121,6 +128,37 @@ public final class DjlModelDirectory {
       block.close();
       throw e;
     }
+  }
+
+  /**
+   * Checks that the parameter file the descriptor names is the one it was written with (its
+   * SHA-256): an export that replaced one of the two files but not the other (stopped between its
+   * moves) would otherwise load other weights without a word. A descriptor written before it
+   * recorded the file is not checked.
+   *
+   * @throws IOException naming the file and both digests when they differ, or the file when it is missing
+   */
+  static void checkParameters(Path dir, JsonNode descriptor) throws IOException {
+    JsonNode p = descriptor.get("parameters");
+    if (p == null || !p.hasNonNull("file") || !p.hasNonNull("sha256")) {
+      return;
+    }
+    Path file = dir.resolve(p.get("file").asText());
+    if (!Files.exists(file)) {
+      throw new NoSuchFileException(file.toString(), null, "the parameter file " + DESCRIPTOR + " names is missing; "
+          + "export the checkpoint again");
+    }
+    String actual = sha256(file);
+    if (!actual.equals(p.get("sha256").asText())) {
+      throw new IOException(file + " is not the parameter file " + dir.resolve(DESCRIPTOR) + " was written with "
+          + "(sha256 " + actual + ", the descriptor's " + p.get("sha256").asText() + "): one of them was replaced "
+          + "without the other, e.g. by an export that stopped between its moves; export the checkpoint again");
+    }
+  }
+
+  private static String sha256(Path file) throws IOException {
+    return com.google.common.io.Files.asByteSource(file.toFile()).hash(com.google.common.hash.Hashing.sha256())
+        .toString();
   }
 
   private static JsonNode descriptor(Path dir) throws IOException {
