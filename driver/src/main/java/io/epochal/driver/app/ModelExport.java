@@ -191,8 +191,18 @@ final class ModelExport {
           fs.copyFromLocalFile(false, false, new Path(local.resolve(name).toUri()),
               temporarySibling(new Path(dir, name), tag));
         }
-        for (String name : names) {
-          replace(fs, temporarySibling(new Path(dir, name), tag), new Path(dir, name));
+        for (int i = 0; i < names.size(); i++) {
+          try {
+            replace(fs, temporarySibling(new Path(dir, names.get(i)), tag), new Path(dir, names.get(i)));
+          } catch (KeptTemporary e) {
+            List<String> rest = names.subList(i + 1, names.size()); // the descriptor after the parameters
+            if (rest.isEmpty()) {
+              throw e;
+            }
+            throw new KeptTemporary(e.getMessage() + "; then rename " + String.join(", ", rest.stream().map(n ->
+                temporarySibling(new Path(dir, n), tag) + " to " + new Path(dir, n)).toList()) + " (kept too)",
+                e.getCause() instanceof IOException io ? io : null);
+          }
         }
       } catch (KeptTemporary e) {
         keep = true; // an earlier file is gone: the new ones not yet moved are the only copies

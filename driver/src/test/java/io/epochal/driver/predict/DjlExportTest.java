@@ -196,6 +196,9 @@ class DjlExportTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> probeOutputOf(dir)).isInstanceOf(IOException.class)
         .hasMessageContaining(params.toString()).hasMessageContaining("is not the parameter file")
         .hasMessageContaining("epochal-model.json").hasMessageContaining("export the checkpoint again");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> DjlModelDirectory.newBlock(dir,
+        ModelRegistry.getDefault())).as("the block for DJL's own load")
+        .hasMessageContaining("is not the parameter file");
 
     // a descriptor written before it recorded its parameter file loads without the check
     com.fasterxml.jackson.databind.node.ObjectNode d = (com.fasterxml.jackson.databind.node.ObjectNode)

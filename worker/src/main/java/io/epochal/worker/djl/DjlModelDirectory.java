@@ -25,13 +25,17 @@ import java.nio.file.Path;
  * rebuild the block from the {@link ModelRegistry} before {@code Model.load}:
  *
  * <pre>{@code
- * try (EpochalBlock block = DjlModelDirectory.newBlock(dir, ModelRegistry.getDefault());
- *     Model model = Model.newInstance(DjlModelDirectory.modelName(dir), Device.cpu(), "PyTorch")) {
- *   model.setBlock(block);
- *   model.load(dir, DjlModelDirectory.modelName(dir));
- *   ...
+ * Model model = DjlModelDirectory.load(dir, ModelRegistry.getDefault());
+ * try (EpochalBlock block = (EpochalBlock) model.getBlock()) { // closed after the model
+ *   try (model) {
+ *     ...
+ *   }
  * }
  * }</pre>
+ *
+ * <p>Building the block with {@link #newBlock} and loading with DJL's own {@code Model.load} works
+ * too, but DJL then reads the newest epoch's parameter file in the directory, not necessarily the
+ * one the descriptor names.
  */
 public final class DjlModelDirectory {
 
@@ -100,10 +104,13 @@ public final class DjlModelDirectory {
    * hyperparameters and not yet loaded: set it on a DJL {@code Model}, then {@code load} the
    * directory. The caller closes it.
    *
-   * @throws IOException when the descriptor is missing or not of format {@value #FORMAT}
+   * @throws IOException when the descriptor is missing or not of format {@value #FORMAT}, or the
+   *     parameter file it names is missing or not the one it was written with ({@link #load} checks
+   *     the same)
    */
   public static EpochalBlock newBlock(Path dir, ModelRegistry registry) throws IOException {
     JsonNode d = descriptor(dir);
+    checkParameters(dir, d);
     JsonNode model = d.get("model");
     HyperParameters hp = HyperParameters.fromJson(d.get("hyperparameters"));
     return new EpochalBlock(registry.create(model.get("name").asText(), model.get("version").asInt(), hp));
@@ -115,8 +122,7 @@ public final class DjlModelDirectory {
    */
   public static Model load(Path dir, ModelRegistry registry) throws IOException, MalformedModelException {
     String name = modelName(dir);
-    checkParameters(dir, descriptor(dir));
-    EpochalBlock block = newBlock(dir, registry);
+    EpochalBlock block = newBlock(dir, registry); // checks the parameter file too
     Model model = Model.newInstance(name, Device.cpu(), BaseEpochalModel.ENGINE);
     try {
       model.setBlock(block);
