@@ -66,10 +66,8 @@ final class JobStatusReport {
             + "named is repaired or restored";
         out.println(warning);
         if (jobsJson != null) { // an ERROR job, as in the listing of a root
-          JobSummary s = new JobSummary();
-          s.state = "ERROR";
-          com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.job(dir.getName(), dir, s,
-              List.of("error: " + e.getMessage(), warning), Instant.now());
+          com.fasterxml.jackson.databind.node.ObjectNode j = StatusJson.errorJob(dir.getName(), dir,
+              List.of("error: " + e.getMessage(), warning));
           j.putNull("checkpoints"); // as one job's entry: not read, so unknown
           j.putNull("mid_epoch");
           jobsJson.add(j);
@@ -208,9 +206,7 @@ final class JobStatusReport {
   private void unreadableEntry(String name, Path dir, String warning) {
     out.println(warning);
     if (jobsJson != null) { // what makes the command exit 1 is in the document too
-      JobSummary s = new JobSummary();
-      s.state = "ERROR";
-      jobsJson.add(StatusJson.job(name, dir, s, List.of(warning), Instant.now()));
+      jobsJson.add(StatusJson.errorJob(name, dir, List.of(warning)));
     }
   }
 

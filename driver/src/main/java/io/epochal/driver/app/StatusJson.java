@@ -112,6 +112,13 @@ final class StatusJson {
     return j;
   }
 
+  /** An ERROR job {@code name} in {@code dir}, whose files {@code problems} say cannot be read. */
+  static ObjectNode errorJob(String name, Path dir, List<String> problems) {
+    JobSummary s = new JobSummary();
+    s.state = "ERROR";
+    return job(name, dir, s, problems, Instant.now());
+  }
+
   /**
    * Adds to job {@code j} its checkpoints ({@code entries}, each with its epoch, step, time, train and held-out loss,
    * {@code damaged}: what its listing shows wrong, or null, and {@code newer_format}: why a newer Epochal wrote it,
