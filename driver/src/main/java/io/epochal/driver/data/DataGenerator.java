@@ -133,23 +133,33 @@ public final class DataGenerator {
   /**
    * The first entry of directory {@code dir} that a Spark output marked with file {@code marker}
    * (this generator's {@link #MARKER}, predict's) does not hold, if any: everything is foreign when
-   * the marker is missing; with it, anything but Spark's data files ({@code part-*}), its {@code _*}
-   * and hidden {@code .*} entries. Empty: {@code --overwrite} may replace the directory (an earlier
-   * output, or an empty directory) without deleting a file of anyone else's.
+   * the marker is missing; with it, anything but the marker, Spark's data files ({@code part-*}), its
+   * {@code _SUCCESS}, a committer's {@code _temporary/} and the Hadoop {@code .crc} files of those.
+   * Other {@code _*} and {@code .*} entries are foreign too: held-out rows kept in {@code _validation/}
+   * of a data directory, a {@code .git/}. Empty: {@code --overwrite} may replace the directory (an
+   * earlier output, or an empty directory) without deleting a file of anyone else's.
    */
   public static java.util.Optional<String> foreignEntry(org.apache.hadoop.fs.FileSystem fs,
       org.apache.hadoop.fs.Path dir, String marker) throws java.io.IOException {
-    org.apache.hadoop.fs.FileStatus[] entries = fs.listStatus(dir);
+    // the local file system lists no .crc files, and the overwrite deletes them with the rest
+    org.apache.hadoop.fs.FileStatus[] entries = (fs instanceof org.apache.hadoop.fs.ChecksumFileSystem c
+        ? c.getRawFileSystem() : fs).listStatus(dir);
     boolean marked = fs.exists(new org.apache.hadoop.fs.Path(dir, marker));
     for (org.apache.hadoop.fs.FileStatus e : entries) {
       String name = e.getPath().getName();
-      // Hadoop's and Spark's own (_SUCCESS, a committer's _temporary/ left by a failed cleanup, .crc files) too
-      boolean generated = name.startsWith("_") || name.startsWith(".") || e.isFile() && name.startsWith("part-");
-      if (!marked || !generated) {
+      if (!marked || !(e.isDirectory() ? "_temporary".equals(name) : writtenBySpark(name, marker))) {
         return java.util.Optional.of(name + (e.isDirectory() ? "/" : ""));
       }
     }
     return java.util.Optional.empty();
+  }
+
+  /** Whether a file so named is one a Spark write marked with {@code marker} leaves, or the checksum of one. */
+  private static boolean writtenBySpark(String name, String marker) {
+    if (name.length() >= ".x.crc".length() && name.startsWith(".") && name.endsWith(".crc")) {
+      return writtenBySpark(name.substring(1, name.length() - ".crc".length()), marker);
+    }
+    return name.startsWith("part-") || name.equals("_SUCCESS") || name.equals(marker);
   }
 
   /** The class centres, {@code classes x features}. */

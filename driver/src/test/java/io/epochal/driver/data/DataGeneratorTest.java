@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The generated rows of {@code gen-data}, with and without sample weights. */
+/** The generated rows of {@code gen-data}, with and without sample weights, and what its --overwrite may replace. */
 class DataGeneratorTest {
 
   @Test
@@ -36,5 +41,32 @@ class DataGeneratorTest {
     Row array = DataGenerator.row(3, 9, centers, 5, 3, new double[0], true, true);
     assertThat(array.length()).as("features, label, weight").isEqualTo(3);
     assertThat(array.get(1)).isEqualTo(DataGenerator.row(3, 9, centers, 5, 3, new double[0], true, false).get(1));
+  }
+
+  @Test
+  void overwriteMayReplaceOnlySparksOwnFilesOfAMarkedOutputNotOtherUnderscoreOrHiddenEntries(@TempDir Path tmp)
+      throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toUri());
+    for (String f : List.of(DataGenerator.MARKER, "._EPOCHAL_GENERATED.crc", "_SUCCESS", "._SUCCESS.crc",
+        "part-00000-x.snappy.parquet", ".part-00000-x.snappy.parquet.crc")) {
+      Files.writeString(tmp.resolve(f), "1\n");
+    }
+    Files.createDirectories(tmp.resolve("_temporary").resolve("0")); // a committer's cleanup failed
+    assertThat(DataGenerator.foreignEntry(fs, dir, DataGenerator.MARKER)).isEmpty();
+
+    Files.createDirectories(tmp.resolve("_validation")); // held-out rows kept where Spark skips them
+    assertThat(DataGenerator.foreignEntry(fs, dir, DataGenerator.MARKER)).contains("_validation/");
+    Files.delete(tmp.resolve("_validation"));
+    for (String f : List.of("_notes", ".notes", ".notes.crc", ".crc", "_SUCCESS.bak")) {
+      Files.writeString(tmp.resolve(f), "mine\n");
+      assertThat(DataGenerator.foreignEntry(fs, dir, DataGenerator.MARKER)).as(f).contains(f);
+      Files.delete(tmp.resolve(f));
+    }
+    Files.createDirectories(tmp.resolve(".git"));
+    assertThat(DataGenerator.foreignEntry(fs, dir, DataGenerator.MARKER)).contains(".git/");
+    Files.delete(tmp.resolve(".git"));
+    Files.delete(tmp.resolve(DataGenerator.MARKER));
+    assertThat(DataGenerator.foreignEntry(fs, dir, DataGenerator.MARKER)).as("unmarked").isPresent();
   }
 }
