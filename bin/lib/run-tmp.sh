@@ -15,6 +15,9 @@
 # (.pid-namespace), and only directories of this one's (or recording none) are swept, none younger
 # than a minute. A process of another user counts as alive (kill -0 fails there with EPERM; /proc
 # shows it, unless mounted with hidepid, where only the owner may remove the directory anyway).
+# Another JVM that uses a run's directory (a child driver of 'resume --all') records itself there as
+# .live-<pid> while it runs: the directory is kept while any of them lives, after its own process
+# was killed too.
 TMP_ROOT="${TMPDIR:-/tmp}"
 OWN_PID_NS="$(readlink "/proc/$$/ns/pid" 2>/dev/null || true)"
 run_alive() {
@@ -35,7 +38,15 @@ for old in "$TMP_ROOT"/epochal-run-*; do
   if [[ -n "$ns" && "$ns" != "$OWN_PID_NS" ]]; then
     continue # another namespace's run: whether its process lives cannot be seen from here
   fi
-  if ! run_alive "$pid"; then
+  used=false
+  for live in "$pid" "$old"/.live-*; do
+    live="${live##*/.live-}"
+    if [[ "$live" =~ ^[0-9]+$ ]] && run_alive "$live"; then
+      used=true
+      break
+    fi
+  done
+  if [[ "$used" == false ]]; then
     rm -rf "$old" 2>/dev/null || true
   fi
 done

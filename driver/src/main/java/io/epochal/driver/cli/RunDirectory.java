@@ -1,6 +1,8 @@
 package io.epochal.driver.cli;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileUtil;
@@ -39,11 +41,51 @@ final class RunDirectory {
 
   /**
    * Registers the deletion of this JVM's per-run directory at exit, when its {@code java.io.tmpdir}
-   * is one; does nothing otherwise (a tmpdir the user chose is never deleted).
+   * is one; when it is another process's (a child driver of {@code resume --all} shares its
+   * launcher's), records this JVM there as alive ({@link #liveMarker}) until it exits, so that a
+   * later launch does not sweep it away while this JVM still uses it after its launcher was killed;
+   * does nothing for any other directory (a tmpdir the user chose is never deleted).
    */
   static void deleteAtExit() {
-    ownedBy(ProcessHandle.current().pid(), System.getProperty("java.io.tmpdir")).ifPresent(dir ->
-        ShutdownHookManager.get().addShutdownHook(() -> delete(dir), SHUTDOWN_PRIORITY));
+    long pid = ProcessHandle.current().pid();
+    String tmpdir = System.getProperty("java.io.tmpdir");
+    Optional<Path> own = ownedBy(pid, tmpdir);
+    if (own.isPresent()) {
+      ShutdownHookManager.get().addShutdownHook(() -> delete(own.get()), SHUTDOWN_PRIORITY);
+      return;
+    }
+    try {
+      recordUse(pid, tmpdir).ifPresent(marker ->
+          ShutdownHookManager.get().addShutdownHook(() -> marker.toFile().delete(), SHUTDOWN_PRIORITY));
+    } catch (IOException e) {
+      System.err.println("cannot record this driver in " + tmpdir + " (" + e.getMessage() + "): if the process "
+          + "that started it is killed, the next bin/epochal may delete that directory while this one uses it");
+    }
+  }
+
+  /**
+   * Writes {@link #liveMarker} of process {@code pid} into {@code tmpdir} when that is the per-run
+   * directory of another process, and returns it; empty for any other directory.
+   */
+  static Optional<Path> recordUse(long pid, String tmpdir) throws IOException {
+    if (tmpdir == null || tmpdir.isBlank() || ownedBy(pid, tmpdir).isPresent()) {
+      return Optional.empty();
+    }
+    Path dir = Path.of(tmpdir).toAbsolutePath().normalize();
+    if (dir.getFileName() == null
+        || io.epochal.driver.spark.LocalClusterSupport.runDirectoryPid(dir.getFileName().toString()).isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(Files.write(liveMarker(dir, pid), new byte[0]));
+  }
+
+  /**
+   * The file {@code .live-<pid>} that records process {@code pid} as using run directory {@code dir}
+   * of another process: {@code bin/lib/run-tmp.sh} keeps a directory while its own process or one
+   * recorded so lives.
+   */
+  static Path liveMarker(Path dir, long pid) {
+    return dir.resolve(".live-" + pid);
   }
 
   /**

@@ -42,6 +42,16 @@ class RunDirectoryCleanupTest {
         java.time.Instant.now().minus(java.time.Duration.ofMinutes(5)));
     Files.setLastModifiedTime(killed, fiveMinutesAgo);
     Files.setLastModifiedTime(otherNamespace, fiveMinutesAgo);
+    // a killed run whose directory a child driver still uses (resume --all's, which records itself): kept
+    Path usedByChild = Files.createDirectories(root.resolve("epochal-run-999999996-Rr33Tt"));
+    Files.createFile(usedByChild.resolve(".live-999999995"));
+    Files.createFile(usedByChild.resolve(".live-" + ProcessHandle.current().pid()));
+    // one whose recorded child has ended as well: removed
+    Path childEnded = Files.createDirectories(root.resolve("epochal-run-999999994-Yy44Uu"));
+    Files.createFile(childEnded.resolve(".live-999999993"));
+    for (Path old : List.of(usedByChild, childEnded)) {
+      Files.setLastModifiedTime(old, fiveMinutesAgo);
+    }
     Path jobs = Files.createDirectories(tmp.resolve("jobs"));
 
     Process p = launch(root, tmp.resolve("status.log"), "status", jobs.toString());
@@ -51,7 +61,8 @@ class RunDirectoryCleanupTest {
     assertThat(p.exitValue()).as(log).isEqualTo(2); // a refused command: its run ends all the same
     assertThat(log).contains("no Epochal job at or under");
     try (Stream<Path> left = Files.list(root)) {
-      assertThat(left).as("what the run left in TMPDIR").containsExactlyInAnyOrder(live, otherNamespace, fresh);
+      assertThat(left).as("what the run left in TMPDIR")
+          .containsExactlyInAnyOrder(live, otherNamespace, fresh, usedByChild);
     }
   }
 
