@@ -59,7 +59,7 @@ final class CheckpointInspector {
       Path mid = new Path(new Path(jobDir, CheckpointSeries.STEPS.directory()), CheckpointSeries.STEPS.name(at.step()));
       err.println("epochal: note: " + shown + "; a resume continues from the mid-epoch checkpoint after it"
           + (at.completedEpochs() > epoch ? ", which holds the state after damaged epoch " + at.completedEpochs()
-          : "") + ": " + MidEpochListing.describe(m, at) + ", at round " + (at.round() + 1)
+          : "") + ": " + MidEpochListing.describe(m, at) + ", " + at.next()
           + " (bin/epochal inspect " + ShellWords.location(mid) + " shows it)");
     });
     return found.isPresent();
@@ -193,7 +193,7 @@ final class CheckpointInspector {
         io.epochal.driver.train.MidEpochPosition at = io.epochal.driver.train.MidEpochPosition.of(mid.get())
             .orElseThrow();
         instead = "a resume continues from the mid-epoch checkpoint after epoch " + at.completedEpochs() + ": "
-            + MidEpochListing.describe(mid.get(), at) + ", at round " + (at.round() + 1) + " (this one is left "
+            + MidEpochListing.describe(mid.get(), at) + ", " + at.next() + " (this one is left "
             + "in place and its epoch not trained again)";
       } else {
         instead = latest.checkpoint()

@@ -87,7 +87,7 @@ final class MidEpochListing {
       throws IOException {
     return continuing(fs, conf, dir, entries).map(m -> {
       MidEpochPosition at = MidEpochPosition.of(m).orElseThrow();
-      return "mid-epoch:   " + describe(m, at) + ": a resume continues at round " + (at.round() + 1);
+      return "mid-epoch:   " + describe(m, at) + ": a resume continues " + at.next();
     });
   }
 

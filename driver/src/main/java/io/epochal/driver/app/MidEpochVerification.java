@@ -105,8 +105,8 @@ final class MidEpochVerification {
       String name = new Path(chosen.path()).getName();
       if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
         long passed = at.get().completedEpochs(); // past damaged epoch checkpoints, more than completed
-        return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (passed + 1) + " at round "
-            + (at.get().round() + 1) + " from mid-epoch checkpoint " + name + (passed > completed ? ", which holds "
+        return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (passed + 1) + " "
+            + at.get().next() + " from mid-epoch checkpoint " + name + (passed > completed ? ", which holds "
             + "the state after damaged " + CheckpointSeries.EPOCHS.name(passed) + " (left in place, its epoch not "
             + "trained again)" : ""), name));
       }
@@ -143,10 +143,11 @@ final class MidEpochVerification {
           + " to a name outside mid-epoch/) so that a resume " + start, name);
     }
     if (picked.isPresent() && !picked.get().equals(name)) {
-      int round = intact.flatMap(c -> MidEpochPosition.of(c.manifest())).map(MidEpochPosition::round).orElse(0);
+      String next = intact.flatMap(c -> MidEpochPosition.of(c.manifest())).map(MidEpochPosition::next)
+          .orElse("at round 1");
       long passed = intact.get().manifest().epoch(); // more than completed past damaged epoch checkpoints
       return new Result(chosen, lines, "a resume skips " + name + " and continues epoch " + (passed + 1)
-          + " at round " + (round + 1) + " from mid-epoch checkpoint " + picked.get()
+          + " " + next + " from mid-epoch checkpoint " + picked.get()
           + " ('bin/epochal verify' of its directory checks it)", picked.get());
     }
     return new Result(chosen, lines, "a resume skips " + name + ", removes it and " + start

@@ -65,9 +65,9 @@ final class ResumeDryRun {
 
   /** The line that says where the run continues from mid-epoch checkpoint {@code c}, after epoch {@code newest}. */
   private static String continues(LoadedCheckpoint c, long newest) {
-    return "  continues epoch " + (newest + 1) + " at round "
-        + (io.epochal.driver.train.MidEpochPosition.of(c.manifest()).orElseThrow().round() + 1)
-        + " from mid-epoch checkpoint " + io.epochal.driver.config.JobSpecResolver.locationText(c.path())
+    return "  continues epoch " + (newest + 1) + " "
+        + io.epochal.driver.train.MidEpochPosition.of(c.manifest()).orElseThrow().next() + " from mid-epoch checkpoint "
+        + io.epochal.driver.config.JobSpecResolver.locationText(c.path())
         + " (step " + c.manifest().globalStep() + ")";
   }
 

@@ -316,8 +316,7 @@ public final class ResumePlan {
       boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);
       String from = MidEpochListing.continuing(fs, conf, job, epoch, checkpoints).map(m -> { // once its files verify
         io.epochal.driver.train.MidEpochPosition mid = io.epochal.driver.train.MidEpochPosition.of(m).orElseThrow();
-        return ", continues from its mid-epoch checkpoint: " + MidEpochListing.describe(m, mid) + ", at round "
-            + (mid.round() + 1);
+        return ", continues from its mid-epoch checkpoint: " + MidEpochListing.describe(m, mid) + ", " + mid.next();
       }).orElse(epoch == 0 ? ", trains from epoch 1 (no checkpoint yet)" : ", continues after epoch " + epoch);
       return new Entry(job, name, state, epoch, Action.RESUME, why + from
           + lastFailure(status) + (badInput ? " (the plan reads no data: "

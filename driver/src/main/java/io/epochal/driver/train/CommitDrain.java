@@ -104,7 +104,8 @@ final class CommitDrain {
       boolean refused = !admit(epoch);
       if (refused && said.add(epoch)) { // the epoch trained, but its commit began after the stop or outlasted its wait
         warning.accept("the checkpoint of epoch " + epoch + " is not written: its commit began after the stop, or "
-            + "had not reached its publish when the stop's wait ended; a resume trains epoch " + epoch + " again");
+            + "had not reached its publish when the stop's wait ended; a resume trains epoch " + epoch + " again, "
+            + "unless the stop keeps its rounds as a mid-epoch checkpoint (the stop's last message says)");
       }
       return refused;
     });

@@ -89,7 +89,8 @@ final class EpochLoop {
     if (start.roundsDone() > 0) {
       checkSameRounds(start, rounds);
       listener.message("the mid-epoch checkpoint holds rounds 1-" + start.roundsDone() + " of epoch "
-          + (start.completedEpochs() + 1) + ": training continues at round " + (start.roundsDone() + 1) + " of " + rounds);
+          + (start.completedEpochs() + 1) + (start.roundsDone() < rounds ? ": training continues at round "
+          + (start.roundsDone() + 1) + " of " + rounds : ", every round of it: the epoch's checkpoint follows"));
     }
     if (config.emaDecay() > 0) {
       listener.message("keeping a moving average of the model (train.ema_decay " + config.emaDecay()
@@ -125,7 +126,7 @@ final class EpochLoop {
           long epochStart = System.nanoTime();
           long lastMidEpoch = epochStart;
           int r = resumed ? start.roundsDone() : 0;
-          progress.epochBegins(e + 1, r + 1);
+          progress.epochBegins(e + 1, Math.min(r + 1, rounds)); // r = rounds: held by a stop's checkpoint
           while (r < rounds) {
             writer.checkFinished();
             dir.heartbeat(e + 1, r + 1);
@@ -170,14 +171,15 @@ final class EpochLoop {
             gauges.round(e + 1, epochs, r, rounds, globalStep, samplesPerSecond, sums.meanLoss());
             listener.round(e + 1, epochs, r, rounds, samplesPerSecond, sums.meanLoss());
             progress.round(r, samplesPerSecond, sums.meanLoss());
-            StopSnapshot stop = dir.commits().stopSnapshot();
-            if (r >= rounds) {
-              stop.clear(); // the epoch's own checkpoint follows
-              continue;
-            }
             MidEpochCheckpoints.Write write = midEpochWrite(assembler, dir, e, r, rounds, globalStep, state, carried,
                 sums, data.digest(), plateau);
-            stop.offer(e + 1, r, globalStep, write); // what a stop of the driver writes
+            // what a stop of the driver writes; after the last round too, until the epoch's own checkpoint is
+            // published (its held-out evaluation, or the wait for the write before it, may be long)
+            StopSnapshot stop = dir.commits().stopSnapshot();
+            stop.offer(e + 1, r, globalStep, write);
+            if (r >= rounds) {
+              continue;
+            }
             long now = System.nanoTime();
             // one due while a write is under way (the epoch before's) waits for it: the rounds asked for are kept
             if (mid.due(r, rounds, lastMidEpoch, now) && !dir.commits().isStopped()) {

@@ -134,7 +134,7 @@ final class JobDirectory implements AutoCloseable {
     shutdownHook = ShutdownStop.install(this, hooks, listener);
   }
 
-  /** Registers the stop with {@code stopHooks} instead of Hadoop's manager; for tests. */
+  /** Registers the stop with {@code stopHooks}, not Hadoop's manager ({@link TrainingJob.Builder#optStopHooks}). */
   JobDirectory withStopHooks(StopHooks stopHooks) {
     this.hooks = checkNotNull(stopHooks, "stopHooks");
     return this;

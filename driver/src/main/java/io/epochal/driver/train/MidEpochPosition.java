@@ -49,6 +49,16 @@ public record MidEpochPosition(long completedEpochs, int round, int roundsPerEpo
     return completedEpochs + 1;
   }
 
+  /**
+   * Where a resume from it goes on in its epoch: {@code at round 7}, or {@code with the epoch's checkpoint (all 8
+   * rounds done)} when it holds every round (the state a stop after the epoch's last round, before its checkpoint,
+   * writes).
+   */
+  public String next() {
+    return roundsPerEpoch > 0 && round >= roundsPerEpoch
+        ? "with the epoch's checkpoint (all " + roundsPerEpoch + " rounds done)" : "at round " + (round + 1);
+  }
+
   /** {@code rounds 1-6 of 8 of epoch 2} (without {@code of 8} when the rounds per epoch are not recorded). */
   public String rounds() {
     return "rounds 1-" + round + (roundsPerEpoch >= 0 ? " of " + roundsPerEpoch : "") + " of epoch " + epoch();

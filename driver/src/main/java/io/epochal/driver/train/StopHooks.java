@@ -6,9 +6,9 @@ import org.apache.hadoop.util.ShutdownHookManager;
 /**
  * Where a driver registers the stop of the job it owns ({@link ShutdownStop}): Hadoop's shutdown
  * hook manager, which runs hooks by priority before the file systems close. A test substitutes a
- * JVM that is already shutting down.
+ * JVM that is already shutting down, or runs the stop itself at a moment of its choice.
  */
-interface StopHooks {
+public interface StopHooks {
 
   /** Hadoop's {@link ShutdownHookManager}. */
   StopHooks HADOOP = new StopHooks() {

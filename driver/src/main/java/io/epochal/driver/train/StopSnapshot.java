@@ -11,8 +11,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * SIGINT, an exit: {@link ShutdownStop}) writes as a mid-epoch checkpoint, so that a resume continues
  * after the rounds trained since the newest checkpoint instead of training them again: what a
  * preempted driver (YARN, Kubernetes, a spot instance) would otherwise lose. The training thread
- * offers it after every round but an epoch's last (whose own checkpoint follows); the stop writes it
- * once, on its own thread, unless a mid-epoch checkpoint of that step was written already.
+ * offers it after every round, an epoch's last included (until the epoch's checkpoint is published,
+ * a resume from it only evaluates and commits the epoch); the stop writes it once, on its own thread,
+ * unless a mid-epoch checkpoint of that step was written already or the epoch's checkpoint is published.
  */
 final class StopSnapshot {
 
@@ -32,11 +33,6 @@ final class StopSnapshot {
     latest.set(new Pending(epoch, round, step, checkNotNull(write, "write")));
   }
 
-  /** An epoch ended: its own checkpoint holds its last state. */
-  void clear() {
-    latest.set(null);
-  }
-
   /** A mid-epoch checkpoint of {@code step} was written: the stop need not write it again. */
   void written(long step) {
     writtenStep = Math.max(writtenStep, step);
@@ -49,7 +45,8 @@ final class StopSnapshot {
    * up after {@code budget}, so that the stop still marks the job and releases its lease before the
    * JVM's shutdown ends it; a write given up cannot publish once the lease is released.
    *
-   * Nothing is written when the epoch before the state's is not published ({@code committedEpochs}
+   * Nothing is written when the state's epoch is published (the state after its last round), nor
+   * when the epoch before the state's is not published ({@code committedEpochs}
    * behind: its commit failed or was given up at the stop): no resume could continue from it.
    *
    * @param committedEpochs the newest epoch whose checkpoint is published
@@ -59,8 +56,8 @@ final class StopSnapshot {
   Optional<String> writeNow(Opener opener, CommitDrain drain, TrainingListener listener, java.time.Duration budget,
       long committedEpochs) {
     Pending p = latest.getAndSet(null);
-    if (p == null || p.step() <= writtenStep) {
-      return Optional.empty();
+    if (p == null || p.step() <= writtenStep || p.epoch() <= committedEpochs) {
+      return Optional.empty(); // held by a checkpoint already: a mid-epoch one, or its epoch's (after the last round)
     }
     if (p.epoch() - 1 > committedEpochs) {
       listener.warning("stopping: the state after round " + p.round() + " of epoch " + p.epoch() + " is not written "

@@ -36,6 +36,7 @@ public final class TrainingJob {
   private final TrainingListener listener;
   private final Configuration hadoopConf;
   private final io.epochal.job.JobSpec amendedFrom;
+  private final StopHooks stopHooks;
   private final TrainingConfig config;
   private final JobData jobData;
   private final StartingWeights starting;
@@ -58,6 +59,7 @@ public final class TrainingJob {
     this.listener = b.listener;
     this.hadoopConf = b.hadoopConf != null ? b.hadoopConf : spark.jsc().hadoopConfiguration();
     this.amendedFrom = b.amendedFrom;
+    this.stopHooks = b.stopHooks;
     this.config = TrainingConfigs.of(spec);
     this.jobData = new JobData(spec, config, spark, listener);
     this.starting = new StartingWeights(spec, config, hadoopConf, listener);
@@ -104,7 +106,7 @@ public final class TrainingJob {
     // a local executor thread that reads that count before the first round sets the job's could
     // change the global math-library count under another thread's matrix product
     io.epochal.worker.model.EngineSettings.configureThreads(config.threads());
-    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom)) {
+    try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom).withStopHooks(stopHooks)) {
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
         newJob.prepare(dir); // a new job, or one whose job.json was lost
@@ -348,7 +350,7 @@ public final class TrainingJob {
     private TrainingListener listener = TrainingListener.NONE;
     private Configuration hadoopConf;
     private io.epochal.job.JobSpec amendedFrom;
-
+    private StopHooks stopHooks = StopHooks.HADOOP;
     private Builder() {}
 
     /** The resolved, validated job spec. */
@@ -375,6 +377,12 @@ public final class TrainingJob {
      */
     public Builder optAmendedFrom(io.epochal.job.JobSpec amendedFrom) {
       this.amendedFrom = amendedFrom;
+      return this;
+    }
+
+    /** Where the job's stop (on SIGTERM, SIGINT, exit) is registered; default: Hadoop's shutdown hook manager. */
+    public Builder optStopHooks(StopHooks stopHooks) {
+      this.stopHooks = checkNotNull(stopHooks, "stopHooks");
       return this;
     }
 

@@ -237,6 +237,71 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void aStopAfterAnEpochsLastRoundBeforeItsCheckpointKeepsEveryRoundAndTheResumeTrainsNoneOfThemAgain()
+      throws Exception {
+    String dir = root.resolve("stopped-before-commit").toUri().toString();
+    JobSpec spec = spec(dir, Map.of());
+    List<Runnable> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.epochal.driver.train.StopHooks captured = new io.epochal.driver.train.StopHooks() {
+      @Override
+      public void add(Runnable hook, int priority, long timeoutSeconds) {
+        hooks.add(hook);
+      }
+
+      @Override
+      public void remove(Runnable hook) {
+        hooks.remove(hook);
+      }
+    };
+    List<String> said = Collections.synchronizedList(new ArrayList<>());
+    Rounds first = new Rounds() {
+      @Override
+      public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
+        if (epoch == 2) { // as SIGTERM does after the epoch's last round (held-out rows evaluated), before its commit
+          hooks.forEach(Runnable::run);
+        }
+      }
+
+      @Override
+      public void stopped(String message) {
+        said.add(message);
+      }
+    };
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(first)
+        .optStopHooks(captured).build().run()).as("the stopped driver publishes nothing more").isNotNull();
+    assertThat(first.rounds).contains("2.8");
+    assertThat(said).singleElement().asString().contains("is marked FAILED (INTERRUPTED)")
+        .contains("the newest of epoch 1, and a mid-epoch checkpoint holds rounds 1-8 of epoch 2 (step 32)");
+    assertThat(midEpochDirs(dir)).containsExactly(CheckpointSeries.STEPS.name(32));
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status",
+        root.resolve("stopped-before-commit").toString());
+    assertThat(status.out).as(status.err).contains("mid-epoch:   step-000000032 holds rounds 1-8 of 8 of epoch 2 "
+        + "(step 32, ").contains("a resume continues with the epoch's checkpoint (all 8 rounds done)");
+
+    Rounds second = new Rounds();
+    TrainingOutcome resumed = run(spec, second);
+    assertThat(second.rounds).as("epoch 2 is only committed").startsWith("3.1").doesNotContain("2.8");
+    assertThat(second.messages).anySatisfy(m -> assertThat(m).contains("the mid-epoch checkpoint holds rounds 1-8 "
+        + "of epoch 2, every round of it: the epoch's checkpoint follows"));
+    assertThat(RecoveryFixture.tensors(resumed.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+    for (long epoch = 2; epoch <= RecoveryFixture.EPOCHS; epoch++) {
+      try (CheckpointStore got = HadoopCheckpointStore.open(dir);
+          CheckpointStore expected = HadoopCheckpointStore.open(referenceDir)) {
+        CheckpointManifest m = got.load(epoch).manifest();
+        CheckpointManifest e = expected.load(epoch).manifest();
+        assertThat(m.globalStep()).isEqualTo(e.globalStep());
+        for (String metric : List.of("train_loss", "train_accuracy", "samples")) {
+          assertThat(m.metrics().get(metric)).as("epoch %s %s", epoch, metric).isEqualTo(e.metrics().get(metric));
+        }
+      }
+      assertThat(RecoveryFixture.checkpointTensors(dir, epoch, new org.apache.hadoop.conf.Configuration())).as(
+          "epoch %s", epoch).isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, epoch,
+          new org.apache.hadoop.conf.Configuration()));
+    }
+    assertThat(midEpochDirs(dir)).isEmpty();
+  }
+
+  @Test
   void verifyOfAJobChecksTheMidEpochCheckpointAResumeTakesAndSaysWhatTheResumeDoesWhenItIsDamaged() throws Exception {
     String dir = root.resolve("verified-in-epoch-1").toUri().toString();
     JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));

@@ -30,7 +30,12 @@ class StopSnapshotTest {
   }
 
   private Optional<String> write(StopSnapshot snapshot, Duration budget) {
-    return snapshot.writeNow(() -> null, drain, listener, budget, 2);
+    return write(snapshot, budget, 2);
+  }
+
+  /** The stop's write, {@code committedEpochs} the newest epoch whose checkpoint is published. */
+  private Optional<String> write(StopSnapshot snapshot, Duration budget, long committedEpochs) {
+    return snapshot.writeNow(() -> null, drain, listener, budget, committedEpochs);
   }
 
   @Test
@@ -60,26 +65,35 @@ class StopSnapshotTest {
     });
     drain.stop();
     assertThat(drain.admit(2)).as("a commit that began after the stop is refused").isFalse();
-    assertThat(write(snapshot, Duration.ofSeconds(10))).hasValue("a mid-epoch checkpoint holds rounds 1-3 of epoch 2 "
-        + "(step 7)");
-    assertThat(write(snapshot, Duration.ofSeconds(10))).as("written once").isEmpty();
+    assertThat(write(snapshot, Duration.ofSeconds(10), 1)).hasValue("a mid-epoch checkpoint holds rounds 1-3 of "
+        + "epoch 2 (step 7)");
+    assertThat(write(snapshot, Duration.ofSeconds(10), 1)).as("written once").isEmpty();
     assertThat(writes).hasValue(1);
     assertThat(warnings).isEmpty();
   }
 
   @Test
-  void nothingIsWrittenAfterAnEpochsLastRoundOrWhenAMidEpochCheckpointOfItsStepIsWrittenAlready() {
+  void nothingIsWrittenOnceItsEpochIsPublishedOrAMidEpochCheckpointOfItsStepIsWrittenAlready() {
     StopSnapshot snapshot = new StopSnapshot();
-    snapshot.offer(1, 4, 4, mid -> {
+    snapshot.offer(3, 4, 4, mid -> {
       throw new AssertionError("not written");
     });
     snapshot.written(4);
     assertThat(write(snapshot, Duration.ofSeconds(10))).isEmpty();
-    snapshot.offer(1, 5, 5, mid -> {
-      throw new AssertionError("not written");
+    snapshot.offer(2, 8, 16, mid -> {
+      throw new AssertionError("epoch 2's own checkpoint holds the state after its last round");
     });
-    snapshot.clear();
     assertThat(write(snapshot, Duration.ofSeconds(10))).isEmpty();
+    assertThat(warnings).isEmpty();
+  }
+
+  @Test
+  void theStateAfterAnEpochsLastRoundIsWrittenWhileItsEpochIsNotPublished() {
+    StopSnapshot snapshot = new StopSnapshot();
+    snapshot.offer(3, 8, 24, mid -> manifest()); // epoch 3's evaluation or the wait for epoch 2's write ran
+    drain.stop();
+    assertThat(write(snapshot, Duration.ofSeconds(10))).hasValue("a mid-epoch checkpoint holds rounds 1-8 of epoch 3 "
+        + "(step 24)");
     assertThat(warnings).isEmpty();
   }
 
@@ -109,7 +123,7 @@ class StopSnapshotTest {
     snapshot.offer(2, 1, 5, mid -> {
       throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, 2, 1, "disk gone", null);
     });
-    assertThat(write(snapshot, Duration.ofSeconds(10))).isEmpty();
+    assertThat(write(snapshot, Duration.ofSeconds(10), 1)).isEmpty();
     assertThat(warnings).singleElement().asString().contains("could not be written as a mid-epoch checkpoint (disk "
         + "gone)");
   }
