@@ -82,6 +82,17 @@ public final class EpochalCli implements Callable<Integer> {
   private static final AtomicBoolean RETURNED = new AtomicBoolean();
   /** Set by whichever of the command and the last shutdown hook says first that a signal stopped it. */
   private static final AtomicBoolean STOP_SAID = new AtomicBoolean();
+  /** Spark conf keys that set up the driver's JVM before it starts, and where to give them instead. */
+  private static final java.util.Map<String, String> DRIVER_JVM_KEYS = java.util.Map.of(
+      "spark.driver.extraJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal, or spark-submit's "
+          + "--driver-java-options before the application jar",
+      "spark.driver.defaultJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal, or spark-submit's "
+          + "--driver-java-options before the application jar",
+      "spark.driver.extraClassPath", "with EPOCHAL_CLASSPATH before bin/epochal, or spark-submit's "
+          + "--driver-class-path before the application jar",
+      "spark.driver.extraLibraryPath", "with EPOCHAL_JAVA_OPTS=-Djava.library.path=... before bin/epochal, or "
+          + "spark-submit's --driver-library-path before the application jar");
+
   /** Whether the command running is one that trains a job (train, resume of one job). */
   private static final AtomicBoolean TRAINS = new AtomicBoolean();
 
@@ -228,6 +239,12 @@ public final class EpochalCli implements Callable<Integer> {
           + " would change nothing: this JVM is the driver and already runs with its heap; give the heap with "
           + "EPOCHAL_JAVA_OPTS=-Xmx" + sparkConf.get("spark.driver.memory") + " before bin/epochal, or spark-submit's "
           + "--driver-memory before the application jar");
+    }
+    for (String key : DRIVER_JVM_KEYS.keySet()) {
+      if (sparkConf.containsKey(key)) {
+        throw new IllegalArgumentException("--conf " + key + "=" + sparkConf.get(key) + " would change nothing: this "
+            + "JVM is the driver and was started without it; give it " + DRIVER_JVM_KEYS.get(key));
+      }
     }
     return CliOptions.builder().optMaster(m).optVerbose(verbose).optSparkConf(sparkConf).build();
   }

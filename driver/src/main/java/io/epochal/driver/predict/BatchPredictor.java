@@ -242,7 +242,8 @@ public final class BatchPredictor {
       if (flat.isPresent()) {
         throw new ConfigException("--input", "input column '" + flat.get() + "' has the name of an output column of "
             + "CSV predictions (score_<i>, probability_<i>, prediction_<i>, compared ignoring case); rename it in "
-            + options.input() + ", or write another format (--output-format parquet or json)");
+            + options.input() + ", or write parquet (" + (options.output() == null ? "--output <dir> " : "")
+            + "--output-format parquet), which holds them as array columns");
       }
     }
     Dataset<Row> input = read.rows();

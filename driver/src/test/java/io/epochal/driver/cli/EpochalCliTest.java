@@ -128,12 +128,21 @@ class EpochalCliTest {
   }
 
   @Test
-  void sparkDriverMemoryGivenToTheRunningDriverIsRefusedNamingTheHeapOptionThatWorks() {
+  void sparkDriverMemoryOrJvmOptionsGivenToTheRunningDriverAreRefusedNamingTheOptionThatWorks() {
     Run r = run(null, new TestModelCatalog(), "--conf", "spark.driver.memory=4g", "train",
         jobFile.toString());
     assertThat(r.code).as(r.err).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err).contains("--conf spark.driver.memory=4g would change nothing",
         "EPOCHAL_JAVA_OPTS=-Xmx4g before bin/epochal", "--driver-memory");
+    Run opts = run(null, new TestModelCatalog(), "--conf", "spark.driver.extraJavaOptions=-XX:+UseTransparentHugePages",
+        "train", jobFile.toString());
+    assertThat(opts.code).as(opts.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(opts.err).contains("--conf spark.driver.extraJavaOptions=-XX:+UseTransparentHugePages would change "
+        + "nothing", "EPOCHAL_JAVA_OPTS before bin/epochal", "--driver-java-options");
+    Run cp = run(null, new TestModelCatalog(), "--conf", "spark.driver.extraClassPath=/opt/hadoop-aws.jar", "train",
+        jobFile.toString());
+    assertThat(cp.code).as(cp.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(cp.err).contains("EPOCHAL_CLASSPATH before bin/epochal", "--driver-class-path");
   }
 
   @Test

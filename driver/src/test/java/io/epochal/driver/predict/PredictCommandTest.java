@@ -270,7 +270,8 @@ class PredictCommandTest {
     Path csv = tmp.resolve("scored-predictions.csv");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", scored.toString(), "--features",
         "features", "--output", csv.toString(), "--output-format", "csv")).as(err).isEqualTo(2);
-    assertThat(err).contains("input column 'Score_1' has the name of an output column of CSV predictions");
+    assertThat(err).contains("input column 'Score_1' has the name of an output column of CSV predictions")
+        .contains("or write parquet (--output-format parquet), which holds them as array columns");
     assertThat(csv).doesNotExist();
   }
 
