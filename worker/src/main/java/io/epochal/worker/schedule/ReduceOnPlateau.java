@@ -202,7 +202,10 @@ public final class ReduceOnPlateau {
     if (numBadEpochs == 0) { // more than patience: reduced, or at the floor already
       String what = reductions > before.reductions ? "learning rate " + before.lr + " -> " + lr
           + (cooldown > 0 ? " (cooldown: the next " + cooldown + " epochs are not counted)" : "")
-          : "the learning rate " + lr + " is at schedule.min_lr = " + minLr + " and is not reduced further";
+          : lr <= minLr ? "the learning rate " + lr + " is at schedule.min_lr = " + minLr
+          + " and is not reduced further"
+          : "the learning rate " + lr + " is not reduced: the cut to " + Math.max(lr * factor, minLr) + " would change "
+          + "it by less than " + EPS + ", which torch's ReduceLROnPlateau skips as well (its eps)";
       long bad = before.numBadEpochs + 1;
       return java.util.Optional.of(monitor + " did not improve for " + bad + " epoch" + (bad == 1 ? "" : "s")
           + bestText + ", more than schedule.patience = " + patience + ": " + what);

@@ -117,9 +117,13 @@ class ReduceOnPlateauTest {
     assertThat(floor.progress(s.step(1.0).step(1.0)).orElseThrow())
         .contains("is at schedule.min_lr = 0.04 and is not reduced further");
     // 1e-8 * 0.5 is 5e-9 lower: not more than eps, so torch keeps the rate
-    ReduceOnPlateau tiny = start(1e-8, "patience", 0L, "factor", 0.5).step(1.0).step(1.0);
+    ReduceOnPlateau best = start(1e-8, "patience", 0L, "factor", 0.5).step(1.0);
+    ReduceOnPlateau tiny = best.step(1.0);
     assertThat(tiny.rate()).isEqualTo(1e-8);
     assertThat(tiny.reductions()).isZero();
+    assertThat(tiny.progress(best).orElseThrow()).as("not at min_lr = 0: below torch's eps")
+        .contains("the learning rate 1.0E-8 is not reduced: the cut to 5.0E-9 would change it by less than 1.0E-8, "
+            + "which torch's ReduceLROnPlateau skips as well (its eps)").doesNotContain("min_lr");
   }
 
   @Test
