@@ -129,6 +129,8 @@ public final class JobLease {
     checkState(mine != null, "renew() on %s before acquire(); acquire the lease first", jobDir);
     checkFencing(mine.getToken());
     LeaseRecord renewed = mine.renewedAt(clock.instant(), ttl);
+    // this token's own file first: a superseded driver may still overwrite lease.json, never this one
+    fs.replace(JobPaths.leaseHeartbeat(jobDir, renewed.getToken()), LeaseFiles.bytes(renewed));
     fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(renewed));
     // A contender may have claimed between the check and the write; it then overwrote or will
     // overwrite lease.json with a newer token, and readers ignore a lease.json whose token is
@@ -153,7 +155,9 @@ public final class JobLease {
       LOG.warn("Not releasing lease on {}: token {} was superseded by token {}", jobDir, was.getToken(), highest);
       return;
     }
-    fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(was.releasedAt(clock.instant())));
+    LeaseRecord released = was.releasedAt(clock.instant());
+    fs.replace(JobPaths.leaseHeartbeat(jobDir, was.getToken()), LeaseFiles.bytes(released));
+    fs.replace(JobPaths.lease(jobDir), LeaseFiles.bytes(released));
     LOG.info("Released lease on {} (token {})", jobDir, was.getToken());
   }
 
@@ -277,6 +281,8 @@ public final class JobLease {
 
   /** Deletes the token file of {@code token}, a claim nothing was done under; whether it is gone. */
   private boolean withdraw(long token) throws IOException {
+    // its heartbeat (a release that reached it alone) first: the token may be claimed again, by another holder
+    fs.fs().delete(JobPaths.leaseHeartbeat(jobDir, token), false);
     return fs.fs().delete(JobPaths.leaseToken(jobDir, token), false);
   }
 

@@ -46,6 +46,21 @@ public final class JobPaths {
     return new Path(leaseTokens(jobDir), String.format("token-%012d", token));
   }
 
+  /**
+   * {@code <jobDir>/lease/heartbeat-000000000042}: the newest heartbeat of the holder of that token,
+   * which only that holder writes (a superseded driver's late write of {@code lease.json} cannot
+   * hide it).
+   */
+  public static Path leaseHeartbeat(Path jobDir, long token) {
+    checkArgument(token > 0, "fencing token must be positive, got %s", token);
+    return new Path(leaseTokens(jobDir), String.format("heartbeat-%012d", token));
+  }
+
+  /** The token number in a {@code heartbeat-NNNNNNNNNNNN} file name, or -1 if the name is not one. */
+  static long parseHeartbeatToken(String name) {
+    return name.startsWith("heartbeat-") ? parseToken("token-" + name.substring("heartbeat-".length())) : -1;
+  }
+
   /** The token number in a {@code token-NNNNNNNNNNNN} file name, or -1 if the name is not one. */
   static long parseToken(String name) {
     if (!name.startsWith("token-") || name.length() != "token-".length() + 12) {

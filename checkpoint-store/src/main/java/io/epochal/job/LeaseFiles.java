@@ -51,51 +51,71 @@ final class LeaseFiles {
   }
 
   /**
-   * The newest record for {@code token}: {@code lease.json} if it carries that token, else the
-   * claim file. A {@code lease.json} that does not parse (it is always replaced whole, so only
-   * outside damage does that) counts as absent, with a warning: the claim names the same holder
-   * and token, and the fencing tokens, not {@code lease.json}, keep an older driver from committing.
+   * The newest record for {@code token}: of its claim, its heartbeat file ({@link
+   * JobPaths#leaseHeartbeat}) and {@code lease.json} when that carries the token, the one of the latest
+   * heartbeat (a release, which expires at its heartbeat, wins a tie). {@code lease.json} alone would
+   * not do: a superseded driver that checked its token before the takeover may write its record there
+   * after it, and the new holder's renewals would look lost. A file that does not parse (each is
+   * replaced whole, so only outside damage does that) counts as absent, with a warning: the fencing
+   * tokens, not these records, keep an older driver from committing.
    */
   LeaseRecord effectiveRecord(long token) throws IOException {
-    LeaseRecord claim = readClaim(token);
-    Path leaseFile = JobPaths.lease(jobDir);
-    Optional<byte[]> hb = fs.readIfExists(leaseFile);
-    if (hb.isPresent() && hb.get().length > 0) {
-      LeaseRecord beat;
-      try {
-        beat = parse(leaseFile, hb.get());
-      } catch (JobFileFormatException e) {
-        LOG.warn("{}; using the claim of fencing token {} instead (holder {}, expiring {}); the next driver to "
-            + "take the job rewrites the file", e.getMessage(), token, claim.getHolder(), claim.getExpiresAt());
-        return claim;
+    Path claimFile = JobPaths.leaseToken(jobDir, token);
+    byte[] claimed = fs.readIfExists(claimFile).orElse(new byte[0]);
+    LeaseRecord newest = claimed.length == 0 ? null : parseClaim(claimFile, claimed);
+    for (Path file : java.util.List.of(JobPaths.leaseHeartbeat(jobDir, token), JobPaths.lease(jobDir))) {
+      Optional<byte[]> bytes = fs.readIfExists(file);
+      if (bytes.isEmpty() || bytes.get().length == 0) {
+        continue;
       }
-      if (beat.getToken() == token) {
-        return beat;
+      LeaseRecord r;
+      try {
+        r = parse(file, bytes.get());
+      } catch (JobFileFormatException e) {
+        LOG.warn("{}; using the lease's other records of fencing token {} instead; the next driver to take the "
+            + "job rewrites the file", e.getMessage(), token);
+        continue;
+      }
+      if (r.getToken() == token && (newest == null || newer(r, newest))) {
+        newest = r;
       }
     }
-    return claim;
+    return newest != null ? newest : unreadableClaim(claimFile, token, claimed.length > 0);
+  }
+
+  /** Whether {@code r} was written after {@code than}: a later heartbeat, or the release at the same one. */
+  private static boolean newer(LeaseRecord r, LeaseRecord than) {
+    int c = r.getHeartbeatAt().compareTo(than.getHeartbeatAt());
+    return c > 0 || c == 0 && r.isReleased() && !than.isReleased();
+  }
+
+  /** The claim in {@code bytes}, or null with a warning when it does not parse (outside damage). */
+  private static LeaseRecord parseClaim(Path claimFile, byte[] bytes) {
+    try {
+      return parse(claimFile, bytes);
+    } catch (JobFileFormatException e) {
+      LOG.warn("{}; the lease's other records of its fencing token are used, and without any it counts as a claim "
+          + "by an unknown holder that expires a ttl after the file was last written", e.getMessage());
+      return null;
+    }
   }
 
   /**
-   * The claim record of {@code token}. A claim appears with its whole content ({@link
-   * JobFs#createExclusive}). An empty claim file, which a driver killed between creating and
-   * writing its claim could leave before claims were published that way, counts as a claim by an
-   * unknown holder that expired a ttl after the file was last modified; it must not block the job
-   * for good.
+   * The record of a claim of {@code token} that is empty or {@code damaged} and that no other record of
+   * the token follows: a claim by an unknown holder that expired a ttl after the file was last
+   * modified. An empty claim is what a driver killed between creating and writing it could leave
+   * before claims were published whole ({@link JobFs#createExclusive}); neither must block the job for
+   * good.
    */
-  private LeaseRecord readClaim(long token) throws IOException {
-    Path claimFile = JobPaths.leaseToken(jobDir, token);
-    byte[] bytes = fs.readIfExists(claimFile).orElse(new byte[0]);
-    if (bytes.length > 0) {
-      return parse(claimFile, bytes);
-    }
+  private LeaseRecord unreadableClaim(Path claimFile, long token, boolean damaged) throws IOException {
     Instant modified;
     try {
       modified = Instant.ofEpochMilli(fs.fs().getFileStatus(claimFile).getModificationTime());
     } catch (FileNotFoundException e) {
       modified = clock.instant(); // pruned by the newer claim's holder since the listing
     }
-    return LeaseRecord.of("<empty claim of token " + token + ">", 0, token, modified, modified, modified.plus(ttl));
+    return LeaseRecord.of("<" + (damaged ? "damaged" : "empty") + " claim of token " + token + ">", 0, token,
+        modified, modified, modified.plus(ttl));
   }
 
   private static LeaseRecord parse(Path file, byte[] bytes) throws JobFileFormatException {

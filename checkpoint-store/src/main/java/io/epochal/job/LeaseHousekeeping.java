@@ -24,7 +24,8 @@ final class LeaseHousekeeping {
   private LeaseHousekeeping() {}
 
   /**
-   * Deletes the claim files of tokens more than {@value #KEEP_TOKENS} below {@code newest}.
+   * Deletes the claim files of tokens more than {@value #KEEP_TOKENS} below {@code newest}, and the
+   * heartbeat files of every token below it (their holders are superseded).
    * Failures are logged, never thrown: the lease is taken already, and a caller that saw its
    * acquire fail would leave the claim it holds live and unowned until it expires. The claims
    * left are pruned by the next driver that takes the lease.
@@ -34,7 +35,8 @@ final class LeaseHousekeeping {
     try {
       for (FileStatus s : fs.listStatus(dir)) {
         long t = JobPaths.parseToken(s.getPath().getName());
-        if (t > 0 && t < newest - KEEP_TOKENS) {
+        long beat = JobPaths.parseHeartbeatToken(s.getPath().getName());
+        if (t > 0 && t < newest - KEEP_TOKENS || beat > 0 && beat < newest) {
           fs.delete(s.getPath(), false);
         }
       }

@@ -18,25 +18,30 @@
  * <pre>
  * &lt;job-dir&gt;/lease/token-000000000042   one file per claimed fencing token, created exclusively,
  *                                     holding the claimer's record; never rewritten
+ * &lt;job-dir&gt;/lease/heartbeat-000000000042  the newest heartbeat (or release) of that token's
+ *                                     holder, replaced by temp file + rename; only it writes it
  * &lt;job-dir&gt;/lease.json                 the current holder's heartbeat record, replaced by
  *                                     temp file + rename on every renew
  * </pre>
  *
  * <ol>
  *   <li><b>Current holder</b>: the claimer of the highest {@code token-*} file. Its record is
- *       {@code lease.json} if that carries the same token, else the claim file (an empty claim
- *       file, which only a writer killed mid-create on a file system without the atomic publish
- *       leaves, expires a ttl after it was written). A {@code lease.json} with another token is stale
- *       and ignored.
+ *       the one of the latest heartbeat among the claim file, its {@code heartbeat-*} file and
+ *       {@code lease.json} if that carries the same token (an empty or damaged claim file, which
+ *       only a writer killed mid-create on a file system without the atomic publish, or outside
+ *       damage, leaves, expires a ttl after it was written). A {@code lease.json} with another token
+ *       is stale and ignored: a superseded driver that checked its token before the takeover may
+ *       still write it, but never the new holder's {@code heartbeat-*} file.
  *   <li><b>Acquire</b>: read the highest token {@code T} and its record. If the record is live,
  *       refuse ({@link io.epochal.job.LeaseHeldException}, naming the holder and its expiry).
  *       Otherwise (none, released, or expired) create {@code token-(T+1)} exclusively. Exactly one
  *       contender wins {@code T+1}; every other gets a LeaseHeldException naming the winner. The
  *       winner then writes {@code lease.json}.
- *   <li><b>Renew</b>: check that our token is still the highest, write {@code lease.json} with a
- *       new heartbeat and expiry, check again. A newer token means {@link
+ *   <li><b>Renew</b>: check that our token is still the highest, write our {@code heartbeat-*}
+ *       file and {@code lease.json} with a new heartbeat and expiry, check again. A newer token means {@link
  *       io.epochal.job.LeaseLostException}.
- *   <li><b>Release</b>: write {@code lease.json} with expiry = now, so the next driver need not wait.
+ *   <li><b>Release</b>: write our {@code heartbeat-*} file and {@code lease.json} with expiry = now,
+ *       so the next driver need not wait.
  *   <li><b>Fencing</b>: {@link io.epochal.job.JobLease#checkFencing} passes only for the highest
  *       claimed token; {@link io.epochal.job.JobLease#checkStillHolder} also requires the lease to be
  *       unexpired. The checkpoint commit calls {@code checkStillHolder} right before it publishes

@@ -164,6 +164,49 @@ abstract class JobLeaseContract {
   }
 
   @Test
+  void aSupersededDriversLateWriteOfLeaseJsonNeitherExpiresTheNewHoldersLeaseNorLetsAThirdDriverIn()
+      throws IOException {
+    JobLease a = lease("driver-a");
+    LeaseRecord stale = a.acquire(1);
+    clock.advance(TTL.plusSeconds(1));
+    JobLease b = lease("driver-b");
+    b.acquire(2); // at 12:00:31, its claim expiring at 12:01:01
+    clock.advance(Duration.ofSeconds(20));
+    LeaseRecord renewed = b.renew(); // at 12:00:51, to 12:01:21
+    // driver-a checked its token before the takeover and was paused (GC, a partition) before its write landed
+    new JobFs(fs()).replace(JobPaths.lease(jobDir), LeaseFiles.bytes(stale.renewedAt(clock.instant(), TTL)));
+    clock.advance(Duration.ofSeconds(15)); // 12:01:06: past b's claim, within its renewal
+
+    b.checkStillHolder(2);
+    assertThatThrownBy(() -> lease("driver-c").acquire(3)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("driver-b").hasMessageContaining("expires at 2025-03-01T12:01:21Z");
+    assertThat(lease("observer").current()).contains(renewed);
+    b.release();
+    assertThat(lease("driver-c").acquire(3).getToken()).as("released, whatever lease.json says").isEqualTo(3);
+  }
+
+  @Test
+  void aDamagedClaimNeitherStopsTheHoldersCommitsNorBlocksTheJobOnceItsHolderIsGone() throws IOException {
+    JobLease a = lease("driver-a");
+    a.acquire(1);
+    clock.advance(Duration.ofSeconds(10));
+    LeaseRecord renewed = a.renew();
+    Path claim = JobPaths.leaseToken(jobDir, 1);
+    fs().delete(claim, false);
+    try (var out = fs().create(claim, false)) {
+      out.write("{\"lease\": garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    fs().setTimes(claim, clock.instant().toEpochMilli(), -1);
+
+    a.checkStillHolder(1);
+    assertThat(lease("observer").current()).contains(renewed);
+    assertThatThrownBy(() -> lease("driver-b").acquire(2)).isInstanceOf(LeaseHeldException.class)
+        .hasMessageContaining("driver-a");
+    clock.advance(TTL);
+    assertThat(lease("driver-b").acquire(2).getToken()).isEqualTo(2);
+  }
+
+  @Test
   void ownExpiredLeaseFailsCommitCheckUntilRenewed() throws IOException {
     JobLease a = lease("driver-a");
     a.acquire(1);

@@ -48,15 +48,17 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
   }
 
   /**
-   * {@code plain}, whose rename of {@code jobDir}'s lease.json first lets {@code contender} acquire
-   * the lease (token 2), once, when {@code contend} is set: a contender that claims in between.
+   * {@code plain}, whose rename of {@code jobDir}'s lease.json or of a heartbeat file (a renewal writes
+   * that first) first lets {@code contender} acquire the lease (token 2), once, when {@code contend}
+   * is set: a contender that claims in between.
    */
   private static FileSystem claimingBeforeLeaseRename(FileSystem plain, Path jobDir, AtomicBoolean contend,
       JobLease contender) {
     return new FilterFileSystem(plain) {
       @Override
       public boolean rename(Path src, Path dst) throws IOException {
-        if (dst.equals(JobPaths.lease(jobDir)) && contend.getAndSet(false)) {
+        boolean leaseFile = dst.equals(JobPaths.lease(jobDir)) || dst.equals(JobPaths.leaseHeartbeat(jobDir, 1));
+        if (leaseFile && contend.getAndSet(false)) {
           contender.acquire(2);
         }
         return super.rename(src, dst);
@@ -69,8 +71,8 @@ class JobLeaseOtherSchemeTest extends JobLeaseContract {
     Path jobDir = new Path(root(), "job-renewal-race");
     MutableClock clock = new MutableClock(Instant.parse("2025-03-01T12:00:00Z"));
     Duration ttl = Duration.ofSeconds(30);
-    // without a FileContext, lease.json is replaced by a delete and a rename through this FileSystem:
-    // the contender claims in between, after the renewal's fencing check, and the rename overwrites its lease.json
+    // without a FileContext, a lease file is replaced by a delete and a rename through this FileSystem: the
+    // contender claims in between, after the renewal's fencing check, and the renewal's lease.json overwrites its
     try (FileSystem plain = FileSystem.newInstance(URI.create(OtherSchemeFileSystem.SCHEME + ":///"),
         OtherSchemeFileSystem.registerWithoutFileContext(new Configuration()))) {
       AtomicBoolean contend = new AtomicBoolean();
