@@ -161,6 +161,12 @@ final class CheckpointReader {
       throw e;
     } catch (IOException e) {
       throw classifyFile(epoch, p, entry, e);
+    } catch (OutOfMemoryError e) {
+      // an index of millions of entries needs several times its size in heap: said with the file, as a shard is
+      OutOfMemoryError named = new OutOfMemoryError(e.getMessage() + " while reading shard index " + p + " ("
+          + entry.size() + " bytes) of the checkpoint of " + series.describe(epoch));
+      named.initCause(e);
+      throw named;
     }
   }
 
