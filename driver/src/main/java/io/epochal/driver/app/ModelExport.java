@@ -79,7 +79,8 @@ final class ModelExport {
         return code;
       }
       byte[] onnx = OnnxExporter.getDefault().export(m.modelName(), Integer.parseInt(m.modelVersion()),
-          CheckpointVerifier.modelParams(m), ServedWeights.of(c, weights));
+          CheckpointVerifier.modelParams(m), ServedWeights.of(c, weights),
+          io.epochal.driver.predict.BatchPredictor.isClassification(m.hyperParameters()));
       boolean probeChecked = io.epochal.driver.predict.OnnxProbeCheck.available();
       if (probeChecked) {
         Optional<String> mismatch = io.epochal.driver.predict.OnnxProbeCheck.mismatch(onnx, OnnxExporter.INPUT,

@@ -106,7 +106,7 @@ public final class BatchPredictor {
       inputShape = model.inputShape();
       outputSize = model.outputSize();
     }
-    boolean classification = !hp.contains(JobKeys.LOSS) || "softmax_cross_entropy".equals(hp.getString(JobKeys.LOSS));
+    boolean classification = isClassification(hp);
 
     checkLocations(options, spark.jsc().hadoopConfiguration());
     String format = PredictInput.format(options, hp.contains(JobKeys.DATA_FORMAT) ? hp.getString(JobKeys.DATA_FORMAT)
@@ -145,12 +145,20 @@ public final class BatchPredictor {
     Broadcast<byte[]> bytes = spark.jsc().broadcast(model.bytes());
     try {
       return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
-          signature.sampleShape(), signature.outputSize(), signature.outputSize() > 1),
+          signature.sampleShape(), signature.outputSize(), signature.classification()),
           PredictInput.format(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
           layout -> it -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it));
     } finally {
       bytes.destroy();
     }
+  }
+
+  /**
+   * Whether a model trained with hyperparameters {@code hp} gives a classification's logits: its
+   * {@code loss} is {@code softmax_cross_entropy}, or it records none (the default).
+   */
+  public static boolean isClassification(HyperParameters hp) {
+    return !hp.contains(JobKeys.LOSS) || io.epochal.worker.loss.Losses.isClassification(hp.getString(JobKeys.LOSS));
   }
 
   /**

@@ -75,7 +75,12 @@ final class OnnxSessions {
         throw new ConfigException("model", "ONNX model " + file + " output '" + output.getName() + "' has shape "
             + Arrays.toString(outShape) + "; predict needs [batch, outputs] with a known number of outputs");
       }
-      return new OnnxSignature(input.getName(), sample, output.getName(), Math.toIntExact(outShape[1]));
+      // an Epochal export says whether its outputs are logits; another exporter's: several outputs are
+      String declared = session.getMetadata().getCustomMetadata()
+          .get(io.epochal.worker.export.OnnxExporter.META_CLASSIFICATION);
+      int outputSize = Math.toIntExact(outShape[1]);
+      return new OnnxSignature(input.getName(), sample, output.getName(), outputSize,
+          declared == null ? outputSize > 1 : Boolean.parseBoolean(declared));
     } catch (OrtException e) {
       throw new ConfigException("model", "ONNX Runtime cannot load " + file + " as an ONNX model: "
           + e.getMessage() + "; give a file written by 'epochal export --format onnx' or another ONNX exporter", e);

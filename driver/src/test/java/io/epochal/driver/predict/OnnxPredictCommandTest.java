@@ -199,6 +199,35 @@ class OnnxPredictCommandTest {
   }
 
   @Test
+  void anExportSaysWhetherItsOutputsAreLogitsAndPredictOfARegressionsOnnxFileGivesItsValuesNotClasses()
+      throws Exception {
+    byte[] classifier = Files.readAllBytes(onnx);
+    assertThat(OnnxSessions.describe(classifier, "model.onnx").classification()).as("loss softmax_cross_entropy")
+        .isTrue();
+    io.epochal.checkpoint.LoadedCheckpoint c;
+    try (io.epochal.checkpoint.CheckpointStore store = io.epochal.checkpoint.HadoopCheckpointStore.builder()
+        .setJobDir(job.toUri().toString()).build()) {
+      c = store.latest().checkpoint().orElseThrow();
+    }
+    io.epochal.worker.export.OnnxExporter exporter = io.epochal.worker.export.OnnxExporter.getDefault();
+    io.epochal.params.HyperParameters params = io.epochal.params.HyperParameters.builder()
+        .putAll(c.manifest().hyperParameters().withPrefix("model.")).remove("name").remove("version").build();
+    // the same two outputs as a job of loss mse would give them: values, not logits
+    byte[] regression = exporter.export("mlp", 1, params, c.model(), false);
+    assertThat(OnnxSessions.describe(regression, "regression.onnx").classification()).isFalse();
+    byte[] unsaid = exporter.export("mlp", 1, params, c.model());
+    assertThat(OnnxSessions.describe(unsaid, "other.onnx").classification()).as("another exporter's: 2 outputs")
+        .isTrue();
+
+    Path file = Files.write(tmp.resolve("regression.onnx"), regression);
+    Path in = writeJsonInput();
+    assertThat(run("predict", file.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
+        "features")).as(out + err).isEqualTo(0);
+    assertThat(out.lines().findFirst().orElseThrow()).isEqualTo("id,row_id,prediction_0,prediction_1,score_0,score_1");
+    assertThat(out.lines()).hasSize(1 + ROWS);
+  }
+
+  @Test
   void anExportedOnnxFileHasNoHiddenChecksumFileAndStillLoadsAfterAnotherToolRewroteIt() throws Exception {
     assertThat(shared.resolve(".model.onnx.crc")).doesNotExist();
     Path copy = tmp.resolve("copied.onnx");

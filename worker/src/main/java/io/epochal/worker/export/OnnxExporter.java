@@ -39,6 +39,11 @@ public final class OnnxExporter {
   public static final String META_NAME = "epochal.model.name";
   /** Metadata key of the model version. */
   public static final String META_VERSION = "epochal.model.version";
+  /**
+   * Metadata key of whether the outputs are a classification's logits ({@code true}, a job of loss
+   * {@code softmax_cross_entropy}) or regression values ({@code false}); absent when not known.
+   */
+  public static final String META_CLASSIFICATION = "epochal.classification";
 
   private final ModelRegistry registry;
   private final List<OnnxTranslator> translators;
@@ -79,6 +84,15 @@ public final class OnnxExporter {
 
   /** The ONNX model bytes of {@link #export(String, int, HyperParameters, StateDict, OutputStream)}. */
   public byte[] export(String name, int version, HyperParameters rawParams, StateDict state) {
+    return export(name, version, rawParams, state, (Boolean) null);
+  }
+
+  /**
+   * As {@link #export(String, int, HyperParameters, StateDict)}, recording in the model's metadata
+   * ({@link #META_CLASSIFICATION}) whether its outputs are a classification's logits; {@code null}:
+   * not recorded.
+   */
+  public byte[] export(String name, int version, HyperParameters rawParams, StateDict state, Boolean classification) {
     checkNotNull(state, "state");
     OnnxTranslator translator = translators.stream().filter(t -> t.supports(name, version)).findFirst()
         .orElseThrow(() -> new UntranslatableModelException("model " + name + " v" + version));
@@ -104,6 +118,9 @@ public final class OnnxExporter {
     meta.put(META_NAME, name);
     meta.put(META_VERSION, String.valueOf(version));
     meta.put("epochal.model.hyperparameters", resolved.toJson().toString());
+    if (classification != null) {
+      meta.put(META_CLASSIFICATION, classification.toString());
+    }
     meta.forEach((k, v) -> model.message(14, new ProtoMessage().string(1, k).string(2, v)));
     return model.toByteString().toByteArray();
   }
