@@ -185,6 +185,20 @@ final class ModelExport {
         names = files.map(f -> f.getFileName().toString()).sorted(java.util.Comparator.comparing(
             (String n) -> n.endsWith(".json")).thenComparing(n -> n)).toList();
       }
+      // the earlier export's model, whose parameter files a DJL loader would pick among (--overwrite)
+      java.util.Set<String> prefixes = new java.util.HashSet<>(java.util.Set.of(m.modelName()));
+      Path earlierDescriptor = new Path(dir, DjlModelDirectory.DESCRIPTOR);
+      if (fs.exists(earlierDescriptor)) {
+        try (java.io.InputStream in = fs.open(earlierDescriptor)) {
+          com.fasterxml.jackson.databind.JsonNode name = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in)
+              .path("model").path("name");
+          if (name.isTextual()) {
+            prefixes.add(name.asText());
+          }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          // not a descriptor that parses: its model's parameter files are not known, and are left
+        }
+      }
       String tag = java.util.UUID.randomUUID().toString();
       boolean keep = false;
       try {
@@ -215,11 +229,12 @@ final class ModelExport {
           }
         }
       }
-      // an earlier export's other parameter files (--overwrite): a DJL loader that picks the newest would read them
+      // an earlier export's other parameter files (--overwrite): a DJL loader that picks the newest would read them;
+      // another model's parameter files are left
       for (org.apache.hadoop.fs.FileStatus st : fs.listStatus(dir)) {
         String name = st.getPath().getName();
-        if (st.isFile() && (name.endsWith(".params") || name.endsWith(".params.crc"))
-            && !names.contains(name.endsWith(".crc") ? name.substring(1, name.length() - 4) : name)) {
+        String file = name.startsWith(".") && name.endsWith(".crc") ? name.substring(1, name.length() - 4) : name;
+        if (st.isFile() && DjlModelDirectory.isParameterFile(file, prefixes) && !names.contains(file)) {
           fs.delete(st.getPath(), false);
         }
       }

@@ -148,10 +148,16 @@ class DjlExportTest {
   }
 
   @Test
-  void theLoaderReadsTheDescriptorsEpochAndAnOverwritingExportRemovesEarlierParameterFiles() throws Exception {
+  void theLoaderReadsTheDescriptorsEpochAndAnOverwritingExportRemovesEarlierParameterFilesOfItsModelOnly()
+      throws Exception {
     StringBuilder log = new StringBuilder();
     assertThat(export(job, dir, log)).as(log.toString()).isEqualTo(0);
     java.nio.file.Files.write(dir.resolve("mlp-0009.params"), new byte[] {1, 2, 3}); // an earlier, newer export's
+    // another DJL model served from the same directory, and a file named like a parameter file that DJL's loader
+    // of this model does not read
+    for (String other : java.util.List.of("resnet18-0010.params", "mlp-notes.params", "mlp-0009.params.bak")) {
+      java.nio.file.Files.write(dir.resolve(other), new byte[] {4});
+    }
     try (Model model = DjlModelDirectory.load(dir, ModelRegistry.getDefault())) {
       assertThat(model.getProperty("Epoch")).as("the descriptor's epoch, not the newest file").isEqualTo("1");
       ((EpochalBlock) model.getBlock()).close();
@@ -159,6 +165,9 @@ class DjlExportTest {
     assertThat(export(job, dir, log, "--overwrite")).as(log.toString()).isEqualTo(0);
     assertThat(dir.resolve("mlp-0009.params")).doesNotExist();
     assertThat(dir.resolve("mlp-0001.params")).exists();
+    assertThat(dir.resolve("resnet18-0010.params")).as("another model's").exists();
+    assertThat(dir.resolve("mlp-notes.params")).exists();
+    assertThat(dir.resolve("mlp-0009.params.bak")).exists();
   }
 
   @Test

@@ -49,8 +49,9 @@ public final class DjlModelDirectory {
   /**
    * Writes {@code state} of model {@code name} v{@code version} built with {@code raw}
    * hyperparameters into {@code dir} (created if needed): the DJL parameter file of epoch
-   * {@code epoch} and the descriptor. Parameter files already in {@code dir} (an earlier export's)
-   * are deleted first: DJL's loader would otherwise pick the newest epoch's file there.
+   * {@code epoch} and the descriptor. The parameter files of an earlier export there ({@code
+   * <name>-NNNN.params} of its model and of this one) are deleted first: DJL's loader would otherwise
+   * pick the newest epoch's file there. Other files, another model's parameters among them, are left.
    *
    * @throws IllegalArgumentException for an unknown model, bad hyperparameters or a state dict
    *     that does not fit
@@ -65,15 +66,20 @@ public final class DjlModelDirectory {
       m.loadStateDict(state);
       model.setBlock(block);
       model.setProperty("Epoch", Long.toString(epoch));
+      java.util.Set<String> prefixes = new java.util.HashSet<>(java.util.Set.of(name));
+      if (Files.exists(dir.resolve(DESCRIPTOR))) {
+        prefixes.add(modelName(dir));
+      }
       try (java.util.stream.Stream<Path> earlier = Files.list(dir)) {
-        for (Path p : (Iterable<Path>) earlier.filter(f -> f.getFileName().toString().endsWith(".params"))::iterator) {
+        for (Path p : (Iterable<Path>) earlier.filter(f -> isParameterFile(f.getFileName().toString(), prefixes))
+            ::iterator) {
           Files.delete(p);
         }
       }
       model.save(dir, name);
       Path params;
       try (java.util.stream.Stream<Path> saved = Files.list(dir)) {
-        params = saved.filter(f -> f.getFileName().toString().endsWith(".params")).findFirst()
+        params = saved.filter(f -> isParameterFile(f.getFileName().toString(), java.util.Set.of(name))).findFirst()
             .orElseThrow(() -> new IOException("DJL wrote no parameter file into " + dir));
       }
       ObjectNode d = new ObjectMapper().createObjectNode();
@@ -92,6 +98,14 @@ public final class DjlModelDirectory {
       d.putObject("parameters").put("file", params.getFileName().toString()).put("sha256", sha256(params));
       Files.write(dir.resolve(DESCRIPTOR), new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(d));
     }
+  }
+
+  /**
+   * Whether {@code file} is a DJL parameter file of a model named one of {@code prefixes}: {@code
+   * <name>-NNNN.params}, the files DJL's loader picks the newest of.
+   */
+  public static boolean isParameterFile(String file, java.util.Set<String> prefixes) {
+    return prefixes.stream().anyMatch(p -> file.matches(java.util.regex.Pattern.quote(p) + "-\\d{4}\\.params"));
   }
 
   /** The model name of the directory's descriptor: the prefix of its parameter file. */
