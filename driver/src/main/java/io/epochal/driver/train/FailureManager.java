@@ -26,9 +26,26 @@ public final class FailureManager {
     this.backoffMs = backoffMs;
   }
 
-  /** Whether to try again after {@code failure}; counts the attempt when it says yes. */
+  /** Whether {@code failure} would be retried now; counts nothing ({@link #claimRetry} does). */
   synchronized boolean shouldRetry(TrainingException failure) {
     return failure.reason().retryable() && !refusedUntilFixed(failure) && attempts < maxAttempts;
+  }
+
+  /** A retry {@link #claimRetry claimed}: the attempt that failed, and the wait before the next one. */
+  record Retry(int failedAttempt, long waitMs) {}
+
+  /**
+   * The retry after {@code failure}, if it is retried: checks and counts the attempt in one step, so
+   * that two threads failing at once (a round, and the commit of the epoch before it) cannot both take
+   * the last attempt; empty when it is not retried.
+   */
+  synchronized java.util.Optional<Retry> claimRetry(TrainingException failure) {
+    if (!shouldRetry(failure)) {
+      return java.util.Optional.empty();
+    }
+    Retry retry = new Retry(attempts, nextBackoffMs());
+    attempts++;
+    return java.util.Optional.of(retry);
   }
 
   /**
@@ -97,19 +114,14 @@ public final class FailureManager {
   }
 
   /**
-   * Waits {@link #nextBackoffMs()} after {@code failure} and counts the next attempt.
+   * Waits the backoff of {@code retry}, claimed after {@code failure}.
    *
    * @throws TrainingException INTERRUPTED (not retried) when the thread is interrupted while it
    *     waits, at {@code failure}'s epoch and round, with {@code failure} attached
    */
-  void backoff(TrainingException failure) throws TrainingException {
-    long wait;
-    synchronized (this) { // an evaluation and a commit may retry at once: each counts its own attempt
-      wait = nextBackoffMs();
-      attempts++;
-    }
+  void backoff(Retry retry, TrainingException failure) throws TrainingException {
     try {
-      Thread.sleep(wait);
+      Thread.sleep(retry.waitMs());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       TrainingException stop = new TrainingException(FailureReason.INTERRUPTED, failure.epoch(), failure.round(),

@@ -119,14 +119,16 @@ final class InPlaceRetry {
       throw thrown;
     }
     TrainingException e = begun.judge(thrown, spark);
-    if (!failures.shouldRetry(e)) {
+    java.util.Optional<FailureManager.Retry> claimed = failures.claimRetry(e);
+    if (claimed.isEmpty()) {
       throw thrown;
     }
-    dir.failure(e, failures.attempts(), maxAttempts, true);
-    listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage() + "; "
-        + again + " in " + failures.nextBackoffMs() + " ms");
+    FailureManager.Retry retry = claimed.get();
+    dir.failure(e, retry.failedAttempt(), maxAttempts, true);
+    listener.warning("attempt " + retry.failedAttempt() + " failed (" + e.reason() + "): " + e.getMessage() + "; "
+        + again + " in " + retry.waitMs() + " ms");
     try {
-      failures.backoff(e);
+      failures.backoff(retry, e);
     } catch (TrainingException interrupted) {
       if (Thread.interrupted()) {
         interruptCleared.run();

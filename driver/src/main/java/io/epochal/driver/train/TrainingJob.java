@@ -90,9 +90,8 @@ public final class TrainingJob {
   }
 
   /**
-   * Clears the calling thread's interrupt after {@code stop}, an INTERRUPTED stop, until {@link
-   * #run} returns: the job's failure, its event and the lease's release are written to storage,
-   * which refuses every write of an interrupted thread (an interruptible channel, HDFS's RPC).
+   * Clears the calling thread's interrupt after {@code stop}, an INTERRUPTED stop, until {@link #run} returns: the
+   * job's failure, event and lease release are written to storage, which refuses an interrupted thread's writes.
    */
   private void clearInterrupt(TrainingException stop) {
     if (stop.reason() == FailureReason.INTERRUPTED && Thread.interrupted()) {
@@ -172,15 +171,16 @@ public final class TrainingJob {
             throw StopCauses.interrupted(dir, spec, e); // no retry: the shutdown hook records how this run ended
           }
           dir.failure(e, failures.attempts(), spec.retryMaxAttempts(), false);
-          if (!failures.shouldRetry(e)) {
+          java.util.Optional<FailureManager.Retry> retry = failures.claimRetry(e); // checked and counted at once
+          if (retry.isEmpty()) {
             TrainingException last = failures.finalFailure(e);
             markFailed(dir, last);
             throw last;
           }
-          listener.warning("attempt " + failures.attempts() + " failed (" + e.reason() + "): " + e.getMessage()
-              + "; reloading the newest verified checkpoint in " + failures.nextBackoffMs() + " ms");
+          listener.warning("attempt " + retry.get().failedAttempt() + " failed (" + e.reason() + "): " + e.getMessage()
+              + "; reloading the newest verified checkpoint in " + retry.get().waitMs() + " ms");
           try {
-            failures.backoff(e);
+            failures.backoff(retry.get(), e);
           } catch (TrainingException interrupted) {
             clearInterrupt(interrupted);
             dir.failure(interrupted, failures.attempts(), spec.retryMaxAttempts(), false);

@@ -20,7 +20,9 @@ class FailureManagerTest {
     TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 3, 1, "epoch 3 round 1 lost an executor",
         null);
     assertThat(failures.shouldRetry(lost)).isTrue();
-    failures.backoff(lost);
+    FailureManager.Retry retry = failures.claimRetry(lost).orElseThrow();
+    assertThat(retry).isEqualTo(new FailureManager.Retry(1, 5));
+    failures.backoff(retry, lost);
     assertThat(failures.attempts()).isEqualTo(2);
     assertThat(failures.nextBackoffMs()).isEqualTo(10);
     assertThat(failures.shouldRetry(lost)).as("2 of 2 attempts spent").isFalse();
@@ -61,10 +63,37 @@ class FailureManagerTest {
     assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).isTrue();
     assertThat(failures.shouldRetry(new TrainingException(FailureReason.WORKER_LOST, 1, 2, "executor lost", null)))
         .isTrue();
-    failures.backoff(commitFailed("Connection reset by peer"));
+    assertThat(failures.claimRetry(commitFailed("Connection reset by peer"))).isPresent();
     assertThat(failures.shouldRetry(commitFailed("Connection reset by peer"))).as("2 of 2 attempts made").isFalse();
+    assertThat(failures.claimRetry(commitFailed("Connection reset by peer"))).isEmpty();
     assertThat(failures.finalFailure(commitFailed("Connection reset by peer")).getMessage())
         .startsWith("gave up after 2 of 2 attempts");
+  }
+
+  @Test
+  void twoThreadsFailingAtOnceCannotBothTakeTheLastAttempt() throws Exception {
+    for (int trial = 0; trial < 200; trial++) {
+      FailureManager failures = new FailureManager(2, 0);
+      TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 4, 2, "executor lost", null);
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+      java.util.concurrent.atomic.AtomicInteger claimed = new java.util.concurrent.atomic.AtomicInteger();
+      Runnable fail = () -> {
+        try {
+          start.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        failures.claimRetry(lost).ifPresent(r -> claimed.incrementAndGet());
+      };
+      Thread round = new Thread(fail);
+      Thread commit = new Thread(fail);
+      round.start();
+      commit.start();
+      round.join();
+      commit.join();
+      assertThat(claimed).as("trial %s", trial).hasValue(1);
+      assertThat(failures.attempts()).isEqualTo(2);
+    }
   }
 
   @Test
@@ -73,7 +102,8 @@ class FailureManagerTest {
     TrainingException lost = new TrainingException(FailureReason.WORKER_LOST, 4, 2, "executor 1 lost", null);
     Thread.currentThread().interrupt();
     try {
-      assertThatThrownBy(() -> failures.backoff(lost)).isInstanceOfSatisfying(TrainingException.class, e -> {
+      assertThatThrownBy(() -> failures.backoff(failures.claimRetry(lost).orElseThrow(), lost))
+          .isInstanceOfSatisfying(TrainingException.class, e -> {
         assertThat(e.reason()).isEqualTo(FailureReason.INTERRUPTED);
         assertThat(e.reason().retryable()).isFalse();
         assertThat(e.epoch()).isEqualTo(4);
