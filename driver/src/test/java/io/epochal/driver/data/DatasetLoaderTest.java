@@ -266,14 +266,18 @@ class DatasetLoaderTest {
     Files.createDirectories(dir);
     writeCsv(dir.resolve("a.csv"), 0, 120_000);
     writeCsv(dir.resolve("b.csv"), 120_000, 54_000);
-    DataOptions o = options(dir, "csv", List.of("x"), 2).build();
+    // Spark's read order (data.row_order=spark_read), where the splits place the rows; by file name they cannot
+    DataOptions o = options(dir, "csv", List.of("x"), 2).optRowsByFileName(false).build();
     String key = "spark.sql.leafNodeDefaultParallelism";
+    // in the SparkConf, as a cluster's cores set it: the loader reads in a session of its own, which a setting of
+    // this session's would not reach
+    org.apache.spark.SparkConf conf = spark.sparkContext().conf();
     LoadedDataset two = null;
     LoadedDataset four = null;
     try {
-      spark.conf().set(key, "2");
+      conf.set(key, "2");
       two = new DatasetLoader(spark).load(o);
-      spark.conf().set(key, "4");
+      conf.set(key, "4");
       four = new DatasetLoader(spark).load(o);
       List<DataShard> a = two.shards().collect();
       List<DataShard> b = four.shards().collect();
@@ -281,7 +285,7 @@ class DatasetLoaderTest {
       assertThat(b).isEqualTo(a);
       assertThat(four.digest()).isEqualTo(two.digest());
     } finally {
-      spark.conf().unset(key);
+      conf.remove(key);
       if (two != null) {
         two.unpersist();
       }
