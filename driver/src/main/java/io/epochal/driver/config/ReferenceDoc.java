@@ -94,7 +94,8 @@ public final class ReferenceDoc {
         .append("goes to worker `i % train.workers`; a worker keeps its rows in that order. The same files give\n")
         .append("the same shards wherever they are stored and however many cores read them. Bad rows (see\n")
         .append("`data.bad_rows`) are left out of this numbering and go to no worker; the \"dataset row\" a bad\n")
-        .append("row's message names, and `predict`'s `row_id`, count every row in the same order, from 0. The\n")
+        .append("row's message names, and `predict`'s `row_id`, count every row in the same order, from 0 (with\n")
+        .append("`data.row_order=spark_read` the message counts in Spark's read order, which `predict` does not). The\n")
         .append("message also names the row within its file, counted from 1 (in a csv file the header line and\n")
         .append("blank lines not counted, in a json file blank lines not counted).\n");
     return sb.toString();

@@ -19,6 +19,7 @@ public class BadInputException extends Exception {
   private final long rowInFile;
   private final long datasetRow;
   private final String reason;
+  private final String numbering;
 
   /**
    * The advice for a class label beyond the model's outputs ({@link #LABEL_OUT_OF_RANGE}): more
@@ -41,16 +42,36 @@ public class BadInputException extends Exception {
   /** What the reason of a row whose class label is a name, not a number, contains. */
   static final String LABEL_IS_TEXT = "', not a class index (";
 
-  /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}. */
+  /** How a dataset row is counted when the rows are numbered by file name, as predict numbers them. */
+  private static final String AS_PREDICT = "counted from 0 as predict's row_id";
+  /** How a dataset row is counted in Spark's read order. */
+  private static final String IN_READ_ORDER = "counted from 0 in Spark's read order, data.row_order=spark_read; "
+      + "predict's row_id counts the files in the order of their paths";
+
+  /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow} (as predict's row_id). */
   public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
-    this(file, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
-        : reason.contains(LABEL_IS_TEXT) ? LABEL_TEXT_ADVICE : TRAIN_ADVICE);
+    this(file, rowInFile, datasetRow, reason, true);
   }
 
-  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice) {
+  /**
+   * A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}, counted as
+   * predict's row_id counts rows ({@code byFileName}) or in Spark's read order.
+   */
+  static BadInputException of(String file, long rowInFile, long datasetRow, String reason, boolean byFileName) {
+    return new BadInputException(file, rowInFile, datasetRow, reason, byFileName);
+  }
+
+  private BadInputException(String file, long rowInFile, long datasetRow, String reason, boolean byFileName) {
+    this(file, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
+        : reason.contains(LABEL_IS_TEXT) ? LABEL_TEXT_ADVICE : TRAIN_ADVICE, byFileName ? AS_PREDICT : IN_READ_ORDER);
+  }
+
+  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice,
+      String numbering) {
     super("bad input in " + file + ", row " + rowInFile + " (counted from 1" + (isCsv(file) ? ", the header line and "
         + "blank lines not counted" : isJson(file) ? ", blank lines not counted" : "") + "; dataset row " + datasetRow
-        + ", counted from 0 as predict's row_id): " + reason + "; " + advice);
+        + ", " + numbering + "): " + reason + "; " + advice);
+    this.numbering = numbering;
     this.file = file;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
@@ -96,7 +117,7 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException withAdvice(String advice) {
-    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, advice);
+    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, advice, numbering);
     e.initCause(getCause());
     return e;
   }

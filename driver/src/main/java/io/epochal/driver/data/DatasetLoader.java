@@ -130,13 +130,13 @@ public final class DatasetLoader {
     long total = scans.stream().mapToLong(PartitionScan::rows).sum();
     long bad = scans.stream().mapToLong(PartitionScan::bad).sum();
     if (bad > 0 && !o.skipBadRows()) {
-      throw PartitionScan.firstBadOf(order);
+      throw PartitionScan.firstBadOf(order, blocks);
     }
     long good = total - bad;
     // rows that are only evaluated may be fewer than the workers: one shard per row then
     int workers = (int) Math.max(1, Math.min(o.workers(), good));
     if (good == 0 && bad > 0) {
-      BadInputException first = PartitionScan.firstBadOf(order);
+      BadInputException first = PartitionScan.firstBadOf(order, blocks);
       // data.bad_rows=skip skipped every row: no row count fixes that, the options do not fit the data
       throw new ConfigException(JobKeys.DATA_BAD_ROWS, "data.path " + o.path() + ": every one of its " + bad
           + " rows is bad, and data.bad_rows=skip skipped them all; the first, row " + first.rowInFile() + " of "
@@ -177,7 +177,7 @@ public final class DatasetLoader {
     }
     String firstSkipped = null;
     if (bad > 0) {
-      BadInputException first = PartitionScan.firstBadOf(order);
+      BadInputException first = PartitionScan.firstBadOf(order, blocks);
       firstSkipped = "row " + first.rowInFile() + " of " + first.file() + ": " + first.reason();
     }
     return new LoadedDataset(shards, good, bad, featureSize, workers, ShardDigests.dataDigest(digests), firstSkipped,
@@ -302,8 +302,9 @@ public final class DatasetLoader {
       Tuple2<Long, float[]> row = it.next();
       long expected = worker + (long) i * workers;
       if (i >= rows || row._1() != expected) {
-        throw new DataChangedException(worker, path, "row " + row._1() + " where row " + expected + " of its " + rows
-            + " belongs, of " + good + " good rows");
+        throw new DataChangedException(worker, path, "row " + row._1() + (i >= rows ? " after all " + rows
+            + " of its rows" : " where row " + expected + " of its " + rows + " belongs") + ", of " + good
+            + " good rows");
       }
       float[] r = row._2();
       System.arraycopy(r, 0, features, i * featureSize, featureSize);

@@ -190,24 +190,24 @@ public final class PartitionScan implements Serializable {
    * @throws IllegalStateException if no scan found a bad row
    */
   public static BadInputException firstBadByFileName(List<PartitionScan> scans) {
-    return firstBadOf(byFileName(scans));
+    return firstBadOf(byFileName(scans), true);
   }
 
   /**
    * The first bad row of {@code runs}, taken in that order (the rows of a file in it, the input's
    * rows in it), as an exception naming its file, its 1-based row within the file and its 0-based
-   * row in the whole input.
+   * row in the whole input, said to be counted as predict's row_id when the runs are {@code byFileName}.
    *
    * @throws IllegalStateException if no run holds a bad row
    */
-  static BadInputException firstBadOf(List<Run> runs) {
+  static BadInputException firstBadOf(List<Run> runs, boolean byFileName) {
     Map<String, Long> fileRowsBefore = new HashMap<>();
     long datasetRow = 0;
     for (Run r : runs) {
       if (r.firstBad >= 0) {
         long rowInFile = fileRowsBefore.getOrDefault(r.file, 0L) + r.firstBad + 1;
-        return new BadInputException(r.file.isEmpty() ? "<no file>" : BadInputException.fileText(r.file), rowInFile,
-            datasetRow + r.firstBad, r.firstBadReason);
+        return BadInputException.of(r.file.isEmpty() ? "<no file>" : BadInputException.fileText(r.file), rowInFile,
+            datasetRow + r.firstBad, r.firstBadReason, byFileName);
       }
       fileRowsBefore.merge(r.file, r.rows, Long::sum);
       datasetRow += r.rows;

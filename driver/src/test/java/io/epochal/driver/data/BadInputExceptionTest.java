@@ -50,4 +50,16 @@ class BadInputExceptionTest {
         + "lines not counted; dataset row 9, counted from 0 as predict's row_id): label column 'label' is null; fix "
         + "the data: the job trained on it without bad rows, and a stored job's data.bad_rows cannot change").doesNotContain("set data.bad_rows=skip to skip");
   }
+
+  @Test
+  void aDatasetRowInSparksReadOrderIsNotSaidToBePredictsRowIdEvenWithOtherAdvice() {
+    BadInputException e = BadInputException.of("file:/d/b.csv", 3, 2, "feature column 'x' holds 'oops'", false);
+    String readOrder = "dataset row 2, counted from 0 in Spark's read order, data.row_order=spark_read; predict's "
+        + "row_id counts the files in the order of their paths)";
+    assertThat(e.getMessage()).contains(readOrder).doesNotContain("as predict's row_id");
+    assertThat(e.forStoredJob().getMessage()).contains(readOrder).contains("a stored job's data.bad_rows cannot "
+        + "change");
+    assertThat(BadInputException.of("file:/d/b.csv", 3, 2, "r", true).getMessage())
+        .contains("dataset row 2, counted from 0 as predict's row_id)");
+  }
 }

@@ -1086,7 +1086,7 @@ class DatasetLoaderTest {
     assertThatThrownBy(() -> DatasetLoader.toShard(1, List.of(row(1, 10f, 1f), row(3, 30f, 0f), row(5, 50f, 1f))
         .iterator(), 1, false, 5, 2, "file:/data")).isInstanceOf(DataChangedException.class)
         .hasMessageStartingWith("worker 1's shard read from file:/data did not get the rows the job counted in it "
-            + "(row 5 where row 5 of its 2 belongs, of 5 good rows): the data changed while the job ran");
+            + "(row 5 after all 2 of its rows, of 5 good rows): the data changed while the job ran");
     assertThatThrownBy(() -> DatasetLoader.toShard(0, List.of(row(0, 0f, 1f), row(4, 40f, 0f)).iterator(), 1, false,
         5, 2, "file:/data")).isInstanceOf(DataChangedException.class)
         .hasMessageContaining("(row 4 where row 2 of its 3 belongs, of 5 good rows)");
