@@ -91,9 +91,12 @@ public final class DataPathCheck {
       throw new ConfigException(key, key + " = '" + given.get() + "' does not exist; point it at existing "
           + spec.dataFormat() + " data with the training rows' columns, rows the job does not train on");
     }
-    // a directory inside data.path that Spark skips (_held, .held) is not trained on, as InputFileLayout says
+    // a directory inside data.path that Spark skips (_held, .held) is not trained on, as InputFileLayout says; nor,
+    // read as held-out rows, is data.path in such a directory of them (data.path=/d/_train beside /d's own rows)
     boolean skipped = held.startsWith(data + "/")
-        && io.epochal.driver.data.InputFileLayout.skippedBySpark(held.substring(data.length() + 1));
+        && io.epochal.driver.data.InputFileLayout.skippedBySpark(held.substring(data.length() + 1))
+        || data.startsWith(held + "/")
+        && io.epochal.driver.data.InputFileLayout.skippedBySpark(data.substring(held.length() + 1));
     if (!skipped && (held.equals(data) || held.startsWith(data + "/") || data.startsWith(held + "/"))) {
       throw new ConfigException(key, key + " = '" + given.get() + "' " + (held.equals(data) ? "is data.path itself"
           : held.startsWith(data + "/") ? "is inside data.path " + data + ", all of whose files are trained on but "

@@ -417,6 +417,14 @@ class HeldOutRowsTest {
     Map<String, String> skipped = keys("job", data);
     skipped.put("data.validation_path", Files.createDirectories(tmp.resolve("train").resolve("_held")).toString());
     assertThat(E2eFixtures.resolve(tmp, skipped, new Configuration()).validationPathText()).isPresent();
+    // held-out rows beside data.path in a directory named _*, which their read skips: not evaluated
+    Map<String, String> beside = keys("job-beside", write("rows/_train", 64, 0));
+    beside.put("data.validation_path", tmp.resolve("rows").toString());
+    assertThat(E2eFixtures.resolve(tmp, beside, new Configuration()).validationPathText()).isPresent();
+    Map<String, String> holding = keys("job-holding", write("more/train", 64, 0));
+    holding.put("data.validation_path", tmp.resolve("more").toString());
+    assertThatThrownBy(() -> E2eFixtures.resolve(tmp, holding, new Configuration()))
+        .hasMessageContaining("holds data.path");
     Map<String, String> itself = keys("job", data);
     itself.put("data.validation_path", data);
     assertThatThrownBy(() -> E2eFixtures.resolve(tmp, itself, new Configuration()))
