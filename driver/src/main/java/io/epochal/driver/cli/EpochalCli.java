@@ -84,14 +84,17 @@ public final class EpochalCli implements Callable<Integer> {
   private static final AtomicBoolean STOP_SAID = new AtomicBoolean();
   /** Spark conf keys that set up the driver's JVM before it starts, and where to give them instead. */
   private static final java.util.Map<String, String> DRIVER_JVM_KEYS = java.util.Map.of(
-      "spark.driver.extraJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal, or spark-submit's "
-          + "--driver-java-options before the application jar",
-      "spark.driver.defaultJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal, or spark-submit's "
-          + "--driver-java-options before the application jar",
+      "spark.driver.extraJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal (it replaces the default "
+          + "-XX:MaxRAMPercentage=40: give that or an -Xmx too), or spark-submit's --driver-java-options before the "
+          + "application jar",
+      "spark.driver.defaultJavaOptions", "with EPOCHAL_JAVA_OPTS before bin/epochal (it replaces the default "
+          + "-XX:MaxRAMPercentage=40: give that or an -Xmx too), or spark-submit's --driver-java-options before the "
+          + "application jar",
       "spark.driver.extraClassPath", "with EPOCHAL_CLASSPATH before bin/epochal, or spark-submit's "
           + "--driver-class-path before the application jar",
-      "spark.driver.extraLibraryPath", "with EPOCHAL_JAVA_OPTS=-Djava.library.path=... before bin/epochal, or "
-          + "spark-submit's --driver-library-path before the application jar");
+      "spark.driver.extraLibraryPath", "with EPOCHAL_JAVA_OPTS=\"-XX:MaxRAMPercentage=40 -Djava.library.path=...\" "
+          + "before bin/epochal (it replaces the default JVM options), or spark-submit's --driver-library-path before "
+          + "the application jar");
 
   /** Whether the command running is one that trains a job (train, resume of one job). */
   private static final AtomicBoolean TRAINS = new AtomicBoolean();

@@ -73,7 +73,8 @@ public final class DataPathCheck {
   /**
    * Checks the held-out rows of {@code data.validation_path}, when given: they exist, and are
    * neither {@code data.path} nor inside it nor around it (Spark reads every file under
-   * {@code data.path}, so such rows would be trained on), and the job directory is not inside them.
+   * {@code data.path}, so such rows would be trained on), but for a directory named {@code _*} or
+   * {@code .*} between the two, which Spark skips; and the job directory is not inside them.
    */
   static void checkHeldOut(JobSpec spec, Configuration conf) {
     java.util.Optional<String> given = spec.validationPathText();

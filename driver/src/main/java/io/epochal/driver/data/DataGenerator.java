@@ -134,7 +134,8 @@ public final class DataGenerator {
    * The first entry of directory {@code dir} that a Spark output marked with file {@code marker}
    * (this generator's {@link #MARKER}, predict's) does not hold, if any: everything is foreign when
    * the marker is missing; with it, anything but the marker, Spark's data files ({@code part-*}), its
-   * {@code _SUCCESS}, a committer's {@code _temporary/} and the Hadoop {@code .crc} files of those.
+   * {@code _SUCCESS}, Parquet's summary files ({@code _metadata}, {@code _common_metadata}), a
+   * committer's {@code _temporary/} and the Hadoop {@code .crc} files of those.
    * Other {@code _*} and {@code .*} entries are foreign too: held-out rows kept in {@code _validation/}
    * of a data directory, a {@code .git/}. Empty: {@code --overwrite} may replace the directory (an
    * earlier output, or an empty directory) without deleting a file of anyone else's.
@@ -159,7 +160,9 @@ public final class DataGenerator {
     if (name.length() >= ".x.crc".length() && name.startsWith(".") && name.endsWith(".crc")) {
       return writtenBySpark(name.substring(1, name.length() - ".crc".length()), marker);
     }
-    return name.startsWith("part-") || name.equals("_SUCCESS") || name.equals(marker);
+    // _metadata and _common_metadata: Parquet's summary files, with parquet.summary.metadata.level set
+    return name.startsWith("part-") || name.equals("_SUCCESS") || name.equals(marker) || name.equals("_metadata")
+        || name.equals("_common_metadata");
   }
 
   /** The class centres, {@code classes x features}. */

@@ -127,8 +127,9 @@ public final class BatchPredictor {
 
   /**
    * Predicts {@code options}' input with an ONNX model: its bytes go to the executors once as a
-   * broadcast, each executor runs them in one ONNX Runtime session. The prediction is the argmax
-   * of the outputs when the model has several, the output itself when it has one.
+   * broadcast, each executor runs them in one ONNX Runtime session. The prediction is the argmax of
+   * the outputs of a classification ({@link OnnxSignature#classification()}: as an Epochal export
+   * records it, else when the model has several outputs), the outputs themselves of a regression.
    *
    * @param stdout where predictions are printed as CSV when the options name no output
    * @throws ConfigException as {@link #predict(LoadedCheckpoint, PredictOptions, PrintStream)}, and

@@ -49,7 +49,7 @@ class DataGeneratorTest {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.toUri());
     for (String f : List.of(DataGenerator.MARKER, "._EPOCHAL_GENERATED.crc", "_SUCCESS", "._SUCCESS.crc",
-        "part-00000-x.snappy.parquet", ".part-00000-x.snappy.parquet.crc")) {
+        "part-00000-x.snappy.parquet", ".part-00000-x.snappy.parquet.crc", "_common_metadata", "._metadata.crc")) {
       Files.writeString(tmp.resolve(f), "1\n");
     }
     Files.createDirectories(tmp.resolve("_temporary").resolve("0")); // a committer's cleanup failed

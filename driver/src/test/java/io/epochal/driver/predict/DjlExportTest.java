@@ -148,6 +148,25 @@ class DjlExportTest {
   }
 
   @Test
+  void aCheckpointOfEpochTenThousandOrLaterIsWrittenAndLoadedUnderDjlsFiveDigitName() throws Exception {
+    LoadedCheckpoint c;
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(job.toUri().toString()).build()) {
+      c = store.load(1);
+    }
+    HyperParameters hp = HyperParameters.builder().putAll(c.manifest().hyperParameters().withPrefix("model."))
+        .remove("name").remove("version").build();
+    Files.createDirectories(dir);
+    Files.write(dir.resolve("mlp-9999.params"), new byte[] {1}); // an earlier export's, of epoch 9999
+    DjlModelDirectory.write(dir, "mlp", 1, hp, c.model(), 10_000, ModelRegistry.getDefault());
+    assertThat(files(dir).keySet()).containsExactly("epochal-model.json", "mlp-10000.params");
+    assertThat(Files.readString(dir.resolve("epochal-model.json"))).contains("\"file\" : \"mlp-10000.params\"");
+    try (Model model = DjlModelDirectory.load(dir, ModelRegistry.getDefault())) {
+      assertThat(model.getProperty("Epoch")).isEqualTo("10000");
+      ((EpochalBlock) model.getBlock()).close();
+    }
+  }
+
+  @Test
   void theLoaderReadsTheDescriptorsEpochAndAnOverwritingExportRemovesEarlierParameterFilesOfItsModelOnly()
       throws Exception {
     StringBuilder log = new StringBuilder();

@@ -77,10 +77,9 @@ public final class DjlModelDirectory {
         }
       }
       model.save(dir, name);
-      Path params;
-      try (java.util.stream.Stream<Path> saved = Files.list(dir)) {
-        params = saved.filter(f -> isParameterFile(f.getFileName().toString(), java.util.Set.of(name))).findFirst()
-            .orElseThrow(() -> new IOException("DJL wrote no parameter file into " + dir));
+      Path params = dir.resolve(String.format(java.util.Locale.ROOT, "%s-%04d.params", name, epoch)); // DJL's name
+      if (!Files.isRegularFile(params)) {
+        throw new IOException("DJL's Model.save wrote no " + params.getFileName() + " into " + dir);
       }
       ObjectNode d = new ObjectMapper().createObjectNode();
       d.put("format", FORMAT);
@@ -102,10 +101,10 @@ public final class DjlModelDirectory {
 
   /**
    * Whether {@code file} is a DJL parameter file of a model named one of {@code prefixes}: {@code
-   * <name>-NNNN.params}, the files DJL's loader picks the newest of.
+   * <name>-NNNN.params} (more digits from epoch 10000 on), the files DJL's loader picks the newest of.
    */
   public static boolean isParameterFile(String file, java.util.Set<String> prefixes) {
-    return prefixes.stream().anyMatch(p -> file.matches(java.util.regex.Pattern.quote(p) + "-\\d{4}\\.params"));
+    return prefixes.stream().anyMatch(p -> file.matches(java.util.regex.Pattern.quote(p) + "-\\d{4,}\\.params"));
   }
 
   /** The model name of the directory's descriptor: the prefix of its parameter file. */
