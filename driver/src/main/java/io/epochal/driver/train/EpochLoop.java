@@ -126,7 +126,11 @@ final class EpochLoop {
           long epochStart = System.nanoTime();
           long lastMidEpoch = epochStart;
           int r = resumed ? start.roundsDone() : 0;
-          progress.epochBegins(e + 1, Math.min(r + 1, rounds)); // r = rounds: held by a stop's checkpoint
+          progress.epochBegins(e + 1, Math.min(r + 1, rounds));
+          if (r >= rounds) { // every round held by a stop's checkpoint: evaluated and committed only
+            dir.heartbeat(e + 1, rounds);
+            progress.round(rounds, Double.NaN, sums.meanLoss());
+          }
           while (r < rounds) {
             writer.checkFinished();
             dir.heartbeat(e + 1, r + 1);

@@ -70,7 +70,7 @@ final class ShutdownStop implements Runnable {
       if (drained.publishing().contains(epoch)) {
         listener.warning("the checkpoint of epoch " + epoch + " was still being published (its directory renamed "
             + "into place) " + COMMIT_WAIT.toSeconds() + " s after the stop; it becomes visible if the rename "
-            + "completes, and a resume then continues after it (else it trains epoch " + epoch + " again)");
+            + "completes, and a resume then continues after it (else from what the stop's last message names)");
       } else if (!drained.ended()) {
         listener.warning("the checkpoint of epoch " + epoch + " was not published within " + COMMIT_WAIT.toSeconds()
             + " s of the stop; it is discarded (nothing of it becomes visible)");

@@ -88,7 +88,7 @@ class StopSnapshotTest {
   }
 
   @Test
-  void theStateAfterAnEpochsLastRoundIsWrittenWhileItsEpochIsNotPublished() {
+  void theStateAfterAnEpochsLastRoundIsWrittenLikeAnyOtherWhileItsEpochIsNotPublished() {
     StopSnapshot snapshot = new StopSnapshot();
     snapshot.offer(3, 8, 24, mid -> manifest()); // epoch 3's evaluation or the wait for epoch 2's write ran
     drain.stop();
