@@ -199,6 +199,25 @@ class OnnxPredictCommandTest {
   }
 
   @Test
+  void anExportWhoseOnnxModelDoesNotComputeWhatTheCheckpointsModelDoesFailsAndWritesNothing() throws Exception {
+    Path shifted = tmp.resolve("shifted.onnx");
+    ShiftedMlpOnnxTranslator.enabled = true;
+    try {
+      assertThat(run("export", job.toString(), "--format", "onnx", "--out", shifted.toString())).as(out + err)
+          .isEqualTo(1);
+    } finally {
+      ShiftedMlpOnnxTranslator.enabled = false;
+    }
+    assertThat(err).contains("the ONNX model of mlp v1 does not compute what the checkpoint's model computes: its "
+        + "output on the checkpoint's probe differs").contains("nothing was written");
+    try (java.util.stream.Stream<Path> left = Files.list(tmp)) {
+      assertThat(left).as("no file and no temporary file").isEmpty();
+    }
+    assertThat(run("export", job.toString(), "--format", "onnx", "--out", shifted.toString())).as(out + err)
+        .isEqualTo(0);
+  }
+
+  @Test
   void anExportSaysWhetherItsOutputsAreLogitsAndPredictOfARegressionsOnnxFileGivesItsValuesNotClasses()
       throws Exception {
     byte[] classifier = Files.readAllBytes(onnx);

@@ -63,14 +63,39 @@ class ExecutorKillTest {
     }
   }
 
+  /** What a run whose executor was killed gave: its outcome, the killed process, and its tasks the kill ended. */
+  private record KilledRun(TrainingOutcome outcome, long killedPid, int lostTasks) {}
+
+  /** How many runs {@link #executorKilledMidRoundEndsBitIdenticalToAnUninterruptedRun} makes at most. */
+  private static final int KILL_TRIES = 3;
+
   @Test
   void executorKilledMidRoundEndsBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
     TrainingOutcome reference = TrainingJob.builder()
         .setSpec(RecoveryFixture.spec(tmp.resolve("reference").toUri().toString(), data)).setSpark(spark)
         .build().run();
+    // the kill comes 150 ms after a task of epoch 2 is said to start (Spark's listener bus may say so late): on a
+    // busy machine that task may have ended, and the kill then lands between tasks, which proves nothing here; such
+    // a run is made again, in a directory of its own, with the executor Spark started in its place
+    KilledRun run = null;
+    for (int attempt = 1; attempt <= KILL_TRIES && (run == null || run.lostTasks() == 0); attempt++) {
+      spark.awaitExecutors(2, Duration.ofSeconds(120));
+      run = runKillingAnExecutor(tmp.resolve("killed-" + attempt));
+    }
+    assertThat(run.killedPid()).as("an executor was killed").isPositive();
+    assertThat(ProcessHandle.of(run.killedPid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    assertThat(run.lostTasks()).as("tasks of the killed executor that ended unfinished: the kill landed in a round "
+        + "(in one of %s runs)", KILL_TRIES).isPositive();
+    StateDict expected = RecoveryFixture.tensors(reference.state());
+    assertThat(RecoveryFixture.tensors(run.outcome().state())).isEqualTo(expected);
+  }
+
+  /** Trains the job in {@code dir}, killing with SIGKILL the executor of the first task of epoch 2 to start. */
+  private static KilledRun runKillingAnExecutor(Path dir) throws Exception {
     AtomicLong killed = new AtomicLong(-1);
     java.util.concurrent.atomic.AtomicReference<String> killedId = new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicInteger lostTasks = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean roundTwoRunning = new java.util.concurrent.atomic.AtomicBoolean();
     SparkListener killer = new SparkListener() {
       @Override
       public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd end) {
@@ -83,7 +108,7 @@ class ExecutorKillTest {
       @Override
       public void onTaskStart(SparkListenerTaskStart start) {
         // The first task started after round 1 of epoch 2 (a local round's stage) dies with its JVM.
-        if (killed.get() < 0 && start.stageAttemptId() == 0 && Boolean.TRUE.equals(roundTwoRunning[0])) {
+        if (killed.get() < 0 && start.stageAttemptId() == 0 && roundTwoRunning.get()) {
           Optional<ProcessHandle> p = executorProcess(start.taskInfo().executorId());
           if (p.isPresent() && killed.compareAndSet(-1, p.get().pid())) {
             killedId.set(start.taskInfo().executorId());
@@ -103,25 +128,19 @@ class ExecutorKillTest {
       @Override
       public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
         if (epoch == 2 && round == 1) {
-          roundTwoRunning[0] = true; // armed for good: the listener bus may deliver task starts late
+          roundTwoRunning.set(true); // armed for good: the listener bus may deliver task starts late
         }
       }
     };
     spark.jsc().sc().addSparkListener(killer);
-    TrainingOutcome outcome;
     try {
-      outcome = TrainingJob.builder()
-          .setSpec(RecoveryFixture.spec(tmp.resolve("killed").toUri().toString(), data)).setSpark(spark)
+      TrainingOutcome outcome = TrainingJob.builder()
+          .setSpec(RecoveryFixture.spec(dir.toUri().toString(), data)).setSpark(spark)
           .optListener(listener).build().run();
+      return new KilledRun(outcome, killed.get(), lostTasks.get());
     } finally {
       spark.jsc().sc().removeSparkListener(killer);
     }
-    assertThat(killed.get()).as("an executor was killed").isPositive();
-    assertThat(ProcessHandle.of(killed.get()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
-    assertThat(lostTasks.get()).as("tasks of the killed executor that ended unfinished: the kill landed in a round")
-        .isPositive();
-    StateDict expected = RecoveryFixture.tensors(reference.state());
-    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(expected);
   }
 
   @Test
@@ -181,5 +200,4 @@ class ExecutorKillTest {
     }
   }
 
-  private static final Boolean[] roundTwoRunning = {false};
 }
