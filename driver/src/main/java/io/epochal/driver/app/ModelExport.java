@@ -190,13 +190,7 @@ final class ModelExport {
       Path earlierDescriptor = new Path(dir, DjlModelDirectory.DESCRIPTOR);
       if (fs.exists(earlierDescriptor)) {
         try (java.io.InputStream in = fs.open(earlierDescriptor)) {
-          com.fasterxml.jackson.databind.JsonNode name = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in)
-              .path("model").path("name");
-          if (name.isTextual()) {
-            prefixes.add(name.asText());
-          }
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          // not a descriptor that parses: its model's parameter files are not known, and are left
+          DjlModelDirectory.modelName(in.readAllBytes()).ifPresent(prefixes::add); // unknown when it does not parse
         }
       }
       String tag = java.util.UUID.randomUUID().toString();

@@ -68,7 +68,7 @@ public final class DjlModelDirectory {
       model.setProperty("Epoch", Long.toString(epoch));
       java.util.Set<String> prefixes = new java.util.HashSet<>(java.util.Set.of(name));
       if (Files.exists(dir.resolve(DESCRIPTOR))) {
-        prefixes.add(modelName(dir));
+        modelName(Files.readAllBytes(dir.resolve(DESCRIPTOR))).ifPresent(prefixes::add);
       }
       try (java.util.stream.Stream<Path> earlier = Files.list(dir)) {
         for (Path p : (Iterable<Path>) earlier.filter(f -> isParameterFile(f.getFileName().toString(), prefixes))
@@ -105,6 +105,19 @@ public final class DjlModelDirectory {
    */
   public static boolean isParameterFile(String file, java.util.Set<String> prefixes) {
     return prefixes.stream().anyMatch(p -> file.matches(java.util.regex.Pattern.quote(p) + "-\\d{4,}\\.params"));
+  }
+
+  /**
+   * The model name a descriptor's bytes give (the prefix of its parameter files), or empty when they
+   * do not parse as one (an earlier export's descriptor, damaged: its parameter files are not known).
+   */
+  public static java.util.Optional<String> modelName(byte[] descriptor) {
+    try {
+      JsonNode name = new ObjectMapper().readTree(descriptor).path("model").path("name");
+      return name.isTextual() ? java.util.Optional.of(name.asText()) : java.util.Optional.empty();
+    } catch (IOException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** The model name of the directory's descriptor: the prefix of its parameter file. */
