@@ -22,6 +22,8 @@ public final class JobPaths {
   public static final String EVENTS = "events";
   /** Where the running driver is in the job ({@link JobProgress}). */
   public static final String PROGRESS = "progress.json";
+  /** The SHA-256 of the weights the job's first epoch starts from ({@link StartingWeightsRecord}). */
+  public static final String INIT = "init.json";
 
   private JobPaths() {}
 

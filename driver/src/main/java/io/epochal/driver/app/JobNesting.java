@@ -25,7 +25,7 @@ final class JobNesting {
 
   /** What a job directory holds of Epochal's own, at its top. */
   private static final Set<String> JOB_ENTRIES = Set.of(JobPaths.JOB_SPEC, JobPaths.LEASE, JobPaths.LEASE_TOKENS,
-      JobPaths.RELOCATED, JobPaths.STATE, JobPaths.EVENTS, JobPaths.PROGRESS, "checkpoints",
+      JobPaths.RELOCATED, JobPaths.STATE, JobPaths.EVENTS, JobPaths.PROGRESS, JobPaths.INIT, "checkpoints",
       io.epochal.checkpoint.CheckpointSeries.STEPS.directory());
 
   private JobNesting() {}

@@ -13,6 +13,8 @@ import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
 import io.epochal.worker.round.Seeds;
 import io.epochal.worker.round.TrainingConfig;
+import io.epochal.job.JobPaths;
+import io.epochal.job.StartingWeightsRecord;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 
@@ -58,14 +60,45 @@ final class StartingWeights {
 
   /**
    * The state epoch 1 starts from: the one {@link #checkNewJob} read, the first time; else read now.
+   * Weights of its own are recorded in the job directory ({@link StartingWeightsRecord}) the first time
+   * a run of the job takes them, and must be those every later run takes until the first checkpoint.
    *
-   * @throws TrainingException BAD_INPUT when the weights no longer fit (not retried), STORAGE_UNAVAILABLE
-   *     when they cannot be read
+   * @throws TrainingException BAD_INPUT when the weights no longer fit or are not those recorded (not
+   *     retried), STORAGE_UNAVAILABLE when they or the record cannot be read or written
    */
   Start take() throws TrainingException {
     Start s = checked;
     checked = null;
-    return s != null ? s : load(false);
+    Start start = s != null ? s : load(false);
+    if (start.initDigest() != null) {
+      checkRecorded(start.initDigest());
+    }
+    return start;
+  }
+
+  private void checkRecorded(String digest) throws TrainingException {
+    String location = spec.fineTuning().weights().orElseThrow();
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
+    StartingWeightsRecord record;
+    String recorded;
+    try {
+      record = new StartingWeightsRecord(dir.getFileSystem(conf), dir);
+      recorded = record.recordOnce(location, digest);
+    } catch (io.epochal.job.JobFileFormatException e) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + ": it records the SHA-256 of the "
+          + FineTuning.WEIGHTS + " the job started from; restore it from a copy of the job directory, or train the job "
+          + "again in a new job.dir", e);
+    } catch (IOException e) {
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot record the SHA-256 of "
+          + FineTuning.WEIGHTS + " = " + location + " in " + JobPaths.INIT + " of " + spec.jobDirText() + ": "
+          + e.getMessage(), e);
+    }
+    if (!recorded.equals(digest)) {
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FineTuning.WEIGHTS + " = " + location + " is not the "
+          + "file this job started from (sha256 " + recorded + " recorded in " + record.getFile() + " when a run "
+          + "first read it, " + digest + " now): the job has no checkpoint yet, so its first epoch starts from these "
+          + "weights: put back the ones it was started with, or train the job again in a new job.dir", null);
+    }
   }
 
   /** The model's state dict initialised from {@code Seeds.derive(seed, INIT)}, built by this thread's cached model. */

@@ -50,6 +50,37 @@ class StartingWeightsTest {
             + first.initDigest() + " when first read").hasMessageContaining("put back the ones it was started with");
   }
 
+  @Test
+  void aRunInAnotherDriverBeforeTheFirstCheckpointRefusesStartingWeightsOtherThanThoseTheJobFirstTook()
+      throws Exception {
+    Path weights = tmp.resolve("pretrained.safetensors");
+    JobSpec spec = spec(weights);
+    TrainingConfig config = TrainingConfigs.of(spec);
+    StateDict seeded = StartingWeights.seeded(config);
+    write(weights, seeded);
+    StartingWeights first = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    first.checkNewJob();
+    assertThat(tmp.resolve("job").resolve("init.json")).as("nothing written before the job starts").doesNotExist();
+    String digest = first.take().initDigest();
+    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains("\"sha256\" : \"" + digest + "\"")
+        .contains("pretrained.safetensors");
+    // the driver died before the first checkpoint; a resume in a new driver reads the same weights
+    assertThat(new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).take().initDigest())
+        .isEqualTo(digest);
+
+    String name = seeded.names().iterator().next();
+    float[] values = seeded.get(name).toFloatArray();
+    values[0] += 1f;
+    java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>(seeded.asMap());
+    changed.put(name, Tensor.ofFloats(seeded.get(name).shape(), values));
+    write(weights, StateDict.of(changed));
+    assertThatThrownBy(() -> new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).take())
+        .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ")
+        .hasMessageContaining("init.json when a run first read it").hasMessageContaining("put back the ones it was "
+            + "started with, or train the job again in a new job.dir");
+  }
+
   private static void write(Path file, StateDict state) throws Exception {
     try (OutputStream out = Files.newOutputStream(file)) {
       SafetensorsWriter.write(state, out);
