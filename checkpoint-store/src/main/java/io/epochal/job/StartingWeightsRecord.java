@@ -50,23 +50,43 @@ public final class StartingWeightsRecord {
     if (earlier.isPresent()) {
       return earlier.get();
     }
-    ObjectNode n = JobSpecStore.MAPPER.createObjectNode();
-    n.put("location", location);
-    n.put("sha256", sha256);
-    if (fs.createExclusive(file, JobSpecStore.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n))) {
+    if (fs.createExclusive(file, bytes(location, sha256))) {
       return sha256;
     }
     return recorded().orElse(sha256); // another run wrote it first
   }
 
   /**
-   * The SHA-256 recorded, if any.
+   * Records the weights at {@code location} with SHA-256 {@code sha256} as the job's starting weights
+   * in place of any earlier record: for a run that has just created the job (its job.json), where a
+   * record is one a job of that directory left before its job.json was lost.
+   *
+   * @return {@code sha256}
+   * @throws IOException if the file system fails
+   */
+  public String record(String location, String sha256) throws IOException {
+    checkNotNull(location, "location");
+    checkArgument(sha256 != null && sha256.matches("[0-9a-f]{64}"), "sha256 must be 64 hex digits, got %s", sha256);
+    fs.replace(file, bytes(location, sha256));
+    return sha256;
+  }
+
+  private static byte[] bytes(String location, String sha256) throws IOException {
+    ObjectNode n = JobSpecStore.MAPPER.createObjectNode();
+    n.put("location", location);
+    n.put("sha256", sha256);
+    return JobSpecStore.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(n);
+  }
+
+  /**
+   * The SHA-256 recorded, if any; an empty file (what a writer stopped mid-create leaves on a file
+   * system without an atomic create) counts as none.
    *
    * @throws JobFileFormatException if the record cannot be parsed
    */
   public Optional<String> recorded() throws IOException {
     Optional<byte[]> bytes = fs.readIfExists(file);
-    if (bytes.isEmpty()) {
+    if (bytes.isEmpty() || bytes.get().length == 0) {
       return Optional.empty();
     }
     try {

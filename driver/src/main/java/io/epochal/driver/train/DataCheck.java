@@ -126,7 +126,7 @@ public final class DataCheck {
     if (newJob) {
       weights.checkNewJob();
     } else {
-      weights.take();
+      weights.read(); // init.json neither written nor compared: a mid-epoch checkpoint may continue without them
     }
     return said.stream().findFirst();
   }

@@ -71,23 +71,29 @@ final class StartingWeights {
     checked = null;
     Start start = s != null ? s : load(false);
     if (start.initDigest() != null) {
-      checkRecorded(start.initDigest());
+      // a run that wrote job.json itself (a new job, or one whose job.json was lost) starts the record anew
+      checkRecorded(start.initDigest(), s != null);
     }
     return start;
   }
 
-  private void checkRecorded(String digest) throws TrainingException {
+  /** Reads the weights and fits them to the model as {@link #take} does, recording and comparing nothing. */
+  Start read() throws TrainingException {
+    return load(false);
+  }
+
+  private void checkRecorded(String digest, boolean newJob) throws TrainingException {
     String location = spec.fineTuning().weights().orElseThrow();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
     StartingWeightsRecord record;
     String recorded;
     try {
       record = new StartingWeightsRecord(dir.getFileSystem(conf), dir);
-      recorded = record.recordOnce(location, digest);
+      recorded = newJob ? record.record(location, digest) : record.recordOnce(location, digest);
     } catch (io.epochal.job.JobFileFormatException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + ": it records the SHA-256 of the "
-          + FineTuning.WEIGHTS + " the job started from; restore it from a copy of the job directory, or train the job "
-          + "again in a new job.dir", e);
+          + FineTuning.WEIGHTS + " the job started from; the job has no checkpoint yet: delete the file, and the next "
+          + "run records the weights it reads", e);
     } catch (IOException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot record the SHA-256 of "
           + FineTuning.WEIGHTS + " = " + location + " in " + JobPaths.INIT + " of " + spec.jobDirText() + ": "

@@ -79,6 +79,14 @@ class StartingWeightsTest {
         .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ")
         .hasMessageContaining("init.json when a run first read it").hasMessageContaining("put back the ones it was "
             + "started with, or train the job again in a new job.dir");
+    // a dry run reads them and neither compares nor writes (a mid-epoch checkpoint may continue without them)
+    String other = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).read().initDigest();
+    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(digest).doesNotContain(other);
+    // a run that creates the job anew (its job.json was lost before a checkpoint) records what it takes
+    StartingWeights anew = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    anew.checkNewJob();
+    assertThat(anew.take().initDigest()).isEqualTo(other);
+    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(other);
   }
 
   private static void write(Path file, StateDict state) throws Exception {
