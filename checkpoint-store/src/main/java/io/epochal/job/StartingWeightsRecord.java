@@ -44,8 +44,7 @@ public final class StartingWeightsRecord {
    * @throws IOException if the file system fails
    */
   public String recordOnce(String location, String sha256) throws IOException {
-    checkNotNull(location, "location");
-    checkArgument(sha256 != null && sha256.matches("[0-9a-f]{64}"), "sha256 must be 64 hex digits, got %s", sha256);
+    checkArguments(location, sha256);
     Optional<String> earlier = recorded();
     if (earlier.isPresent()) {
       return earlier.get();
@@ -65,10 +64,14 @@ public final class StartingWeightsRecord {
    * @throws IOException if the file system fails
    */
   public String record(String location, String sha256) throws IOException {
-    checkNotNull(location, "location");
-    checkArgument(sha256 != null && sha256.matches("[0-9a-f]{64}"), "sha256 must be 64 hex digits, got %s", sha256);
+    checkArguments(location, sha256);
     fs.replace(file, bytes(location, sha256));
     return sha256;
+  }
+
+  private static void checkArguments(String location, String sha256) {
+    checkNotNull(location, "location");
+    checkArgument(sha256 != null && sha256.matches("[0-9a-f]{64}"), "sha256 must be 64 hex digits, got %s", sha256);
   }
 
   private static byte[] bytes(String location, String sha256) throws IOException {

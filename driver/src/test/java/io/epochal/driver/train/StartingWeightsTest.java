@@ -31,18 +31,12 @@ class StartingWeightsTest {
     TrainingConfig config = TrainingConfigs.of(spec);
     StateDict seeded = StartingWeights.seeded(config);
     write(weights, seeded);
-    StartingWeights starting = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    StartingWeights starting = run(spec, config);
     starting.checkNewJob();
     StartingWeights.Start first = starting.take();
     assertThat(starting.take().initDigest()).as("read again, the same").isEqualTo(first.initDigest());
 
-    String name = seeded.names().iterator().next();
-    Tensor t = seeded.get(name);
-    float[] values = t.toFloatArray();
-    values[0] += 1f;
-    java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>(seeded.asMap());
-    changed.put(name, Tensor.ofFloats(t.shape(), values));
-    write(weights, StateDict.of(changed));
+    write(weights, changed(seeded));
 
     assertThatThrownBy(starting::take).isInstanceOfSatisfying(TrainingException.class,
         e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
@@ -58,35 +52,45 @@ class StartingWeightsTest {
     TrainingConfig config = TrainingConfigs.of(spec);
     StateDict seeded = StartingWeights.seeded(config);
     write(weights, seeded);
-    StartingWeights first = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    StartingWeights first = run(spec, config);
     first.checkNewJob();
     assertThat(tmp.resolve("job").resolve("init.json")).as("nothing written before the job starts").doesNotExist();
     String digest = first.take().initDigest();
     assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains("\"sha256\" : \"" + digest + "\"")
         .contains("pretrained.safetensors");
     // the driver died before the first checkpoint; a resume in a new driver reads the same weights
-    assertThat(new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).take().initDigest())
+    assertThat(run(spec, config).take().initDigest())
         .isEqualTo(digest);
 
-    String name = seeded.names().iterator().next();
-    float[] values = seeded.get(name).toFloatArray();
-    values[0] += 1f;
-    java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>(seeded.asMap());
-    changed.put(name, Tensor.ofFloats(seeded.get(name).shape(), values));
-    write(weights, StateDict.of(changed));
-    assertThatThrownBy(() -> new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).take())
+    write(weights, changed(seeded));
+    assertThatThrownBy(() -> run(spec, config).take())
         .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
         .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ")
         .hasMessageContaining("init.json when a run first read it").hasMessageContaining("put back the ones it was "
             + "started with, or train the job again in a new job.dir");
     // a dry run reads them and neither compares nor writes (a mid-epoch checkpoint may continue without them)
-    String other = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE).read().initDigest();
+    String other = run(spec, config).read().initDigest();
     assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(digest).doesNotContain(other);
     // a run that creates the job anew (its job.json was lost before a checkpoint) records what it takes
-    StartingWeights anew = new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+    StartingWeights anew = run(spec, config);
     anew.checkNewJob();
     assertThat(anew.take().initDigest()).isEqualTo(other);
     assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(other);
+  }
+
+  /** The starting weights of a run of the job {@code spec} (a driver of its own). */
+  private static StartingWeights run(JobSpec spec, TrainingConfig config) {
+    return new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
+  }
+
+  /** {@code state} with the first value of its first tensor one more. */
+  private static StateDict changed(StateDict state) {
+    String name = state.names().iterator().next();
+    float[] values = state.get(name).toFloatArray();
+    values[0] += 1f;
+    java.util.Map<String, Tensor> changed = new java.util.LinkedHashMap<>(state.asMap());
+    changed.put(name, Tensor.ofFloats(state.get(name).shape(), values));
+    return StateDict.of(changed);
   }
 
   private static void write(Path file, StateDict state) throws Exception {
