@@ -76,11 +76,14 @@ final class ChildResumeCommand {
    * directory as {@code java.io.tmpdir}, so that what a child killed with SIGKILL leaves there is
    * swept with it once this driver is gone; and the Spark conf given as system properties ({@code
    * -Dspark.*}, part of {@link CliOptions#effectiveSparkConf}, with which this driver planned) and
-   * the Hadoop user, so that a child reaches the file systems this driver listed; and the console bin/epochal chose
-   * ({@code -Djdk.console}), so that a child whose output is a pipe prints no progress bar into it.
+   * the Hadoop user, so that a child reaches the file systems this driver listed; the console bin/epochal chose
+   * ({@code -Djdk.console}), so that a child whose output is a pipe prints no progress bar into it; and a
+   * class-data archive ({@link ChildJvmOptions#classDataSharing}), valid for the children, which run on the
+   * same class path.
    */
   static boolean passedOn(String arg) {
     return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
+        || ChildJvmOptions.classDataSharing(arg)
         || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
         || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=") || sparkConf(arg)
         || arg.startsWith("-DHADOOP_USER_NAME=") || arg.startsWith("-Djdk.console=")

@@ -116,7 +116,8 @@ public final class ChildDriver implements AutoCloseable {
     for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
       if (arg.startsWith("--add-opens") || arg.startsWith("-Dai.djl") || arg.startsWith("-Djava.net")
           || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect") || arg.startsWith("-Dio.netty")
-          || arg.startsWith("-D" + io.epochal.driver.spark.ApplicationJars.PROPERTY + "=")) { // a spark:// master's
+          || arg.startsWith("-D" + io.epochal.driver.spark.ApplicationJars.PROPERTY + "=") // a spark:// master's
+          || io.epochal.driver.app.ChildJvmOptions.classDataSharing(arg)) {
         cmd.add(arg);
       }
     }

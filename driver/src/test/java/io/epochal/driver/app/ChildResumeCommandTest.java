@@ -43,6 +43,16 @@ class ChildResumeCommandTest {
   }
 
   @Test
+  void childDriversMapTheLaunchersClassDataArchiveButNeverWriteOne() {
+    assertThat(ChildResumeCommand.passedOn("-XX:SharedArchiveFile=/opt/epochal/classes.jsa"))
+        .as("the children run on the launcher's class path, for which it was written").isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Xshare:auto")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Xlog:cds*=off")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-XX:ArchiveClassesAtExit=/tmp/classes.jsa"))
+        .as("every child would write the same file").isFalse();
+  }
+
+  @Test
   void childDriversSeeTheSparkConfAndHadoopUserTheLaunchersJvmOptionsGave() {
     // EPOCHAL_JAVA_OPTS='-Dspark.hadoop.dfs.nameservices=mycluster ...': the parent plans with them
     assertThat(ChildResumeCommand.passedOn("-Dspark.hadoop.dfs.nameservices=mycluster")).isTrue();

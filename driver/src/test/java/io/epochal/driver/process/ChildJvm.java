@@ -150,6 +150,11 @@ final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** Runs {@code action} with the exit code once the process has ended (in another thread). */
+  void whenEnded(java.util.function.IntConsumer action) {
+    process.onExit().thenAccept(p -> action.accept(p.exitValue()));
+  }
+
   /** Time since the start. */
   Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - startNanos);

@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Starts {@code epochal} commands in child JVMs on {@code local[2]}: either the CLI's main class on
- * a class path ({@link #onClasspath}), or the application jar through Spark's
+ * the test class path ({@link #onTestClasspath}), or the application jar through Spark's
  * {@code org.apache.spark.deploy.SparkSubmit}, as {@code spark-submit} runs it ({@link #sparkSubmit}).
  * Every process's output goes to {@code <logDir>/<name>.log}.
  */
@@ -26,17 +26,25 @@ final class EpochalCommands {
   private final String mainClass;
   private final List<String> prefix;
   private final Path logDir;
+  private final ChildClassData classData;
 
-  private EpochalCommands(List<String> classpath, String mainClass, List<String> prefix, Path logDir) {
+  private EpochalCommands(List<String> classpath, String mainClass, List<String> prefix, Path logDir,
+      ChildClassData classData) {
     this.classpath = List.copyOf(classpath);
     this.mainClass = mainClass;
     this.prefix = List.copyOf(prefix);
     this.logDir = logDir;
+    this.classData = classData;
   }
 
-  /** {@code java -cp <classpath> io.epochal.driver.cli.EpochalCli --master local[2] ...}. */
-  static EpochalCommands onClasspath(List<String> classpath, Path logDir) {
-    return new EpochalCommands(classpath, CLI_MAIN, List.of("--master", MASTER), logDir);
+  /**
+   * {@code java -cp <this test's class path> io.epochal.driver.cli.EpochalCli --master local[2] ...},
+   * in a Maven build on the class path and with the class-data archive of {@link ChildClassData}.
+   */
+  static EpochalCommands onTestClasspath(Path logDir) {
+    ChildClassData classData = ChildClassData.get().orElse(null);
+    return new EpochalCommands(classData == null ? ChildJvm.testClasspath() : classData.classpath(), CLI_MAIN,
+        List.of("--master", MASTER), logDir, classData);
   }
 
   /**
@@ -46,20 +54,36 @@ final class EpochalCommands {
   static EpochalCommands sparkSubmit(List<String> sparkClasspath, Path appJar, Path logDir) {
     return new EpochalCommands(sparkClasspath, SPARK_SUBMIT_MAIN,
         List.of("--master", MASTER, "--conf", "spark.ui.enabled=false", "--class", CLI_MAIN,
-            appJar.toAbsolutePath().toString()), logDir);
+            appJar.toAbsolutePath().toString()), logDir, null);
   }
 
   /** Starts {@code epochal <args>}; the caller closes (kills) it. */
   ChildJvm start(String name, String... args) throws IOException {
-    List<String> all = new ArrayList<>(prefix);
-    all.addAll(List.of(args));
-    return ChildJvm.start("epochal " + name, classpath, mainClass, logDir.resolve(name + ".log"),
-        all.toArray(String[]::new));
+    return start(name, false, args);
   }
 
-  /** Runs {@code epochal <args>} to its end and returns its exit code and output. */
+  /**
+   * Starts {@code epochal <args>}; with {@code mayWriteClassData}, a child that runs to its end,
+   * it may be the one that writes the class-data archive.
+   */
+  private ChildJvm start(String name, boolean mayWriteClassData, String... args) throws IOException {
+    List<String> all = new ArrayList<>(prefix);
+    all.addAll(List.of(args));
+    ChildClassData.Launch launch = classData == null ? null : classData.launch(mayWriteClassData);
+    ChildJvm jvm = ChildJvm.start("epochal " + name, classpath, mainClass, logDir.resolve(name + ".log"),
+        java.util.Map.of(), launch == null ? List.of() : launch.options(), all.toArray(String[]::new));
+    if (launch != null) {
+      launch.started(jvm);
+    }
+    return jvm;
+  }
+
+  /**
+   * Runs {@code epochal <args>} to its end and returns its exit code and output; a {@code train}
+   * run may write the class-data archive.
+   */
   Finished run(String name, Duration timeout, String... args) throws IOException, InterruptedException {
-    try (ChildJvm jvm = start(name, args)) {
+    try (ChildJvm jvm = start(name, args.length > 0 && args[0].equals("train"), args)) {
       int code = jvm.awaitExit(timeout);
       return new Finished(name, code, jvm.output());
     }

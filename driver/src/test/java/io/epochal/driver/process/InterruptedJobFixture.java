@@ -9,18 +9,24 @@ import io.epochal.job.JobState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What the tests of drivers stopped by a signal share: the data, a reference run of the job trained
  * without interruption, the job spec (only {@code job.dir} and the lease differ between runs), and
  * the checks a stopped job's directory must pass, before and after it is resumed to its end.
  *
- * <p>One fixture serves every such test class of a test JVM ({@link #get}), so the data is generated
- * and the reference trained once; it lives in a temporary directory of its own, deleted when the
- * JVM exits. Each test names its job directories and logs uniquely inside it.
+ * <p>One fixture serves every such test class of a test JVM ({@link #get}); in a Maven build the
+ * data is generated and the reference trained once for both test JVMs of the build, in {@code
+ * target/child-jvm} (the first JVM makes them while the second waits), and their child JVMs share
+ * one class-data archive ({@link ChildClassData}). Each test names its job directories, specs and
+ * logs uniquely in a temporary directory of its JVM, deleted when the JVM exits.
  */
 final class InterruptedJobFixture {
 
@@ -32,6 +38,8 @@ final class InterruptedJobFixture {
   static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
   /** The default {@code lease.ttl_ms}: short, so a resume after a SIGKILL waits only seconds. */
   static final long SHORT_LEASE_MS = 6000;
+  /** System property naming the build (set by the pom): its test JVMs share one reference run. */
+  static final String BUILD_PROPERTY = "epochal.test.build";
 
   private static InterruptedJobFixture instance;
 
@@ -51,8 +59,9 @@ final class InterruptedJobFixture {
   }
 
   /**
-   * This JVM's fixture: on first use, a temporary directory (deleted when the JVM exits) with the
-   * generated data and the reference job trained there without interruption.
+   * This JVM's fixture: on first use, a temporary directory for the tests' jobs (deleted when the
+   * JVM exits), and the generated data and the reference job trained without interruption. In a
+   * Maven build the two test JVMs share the data and the reference ({@link #dataAndReference}).
    */
   static synchronized InterruptedJobFixture get() throws Exception {
     if (instance == null) {
@@ -64,21 +73,44 @@ final class InterruptedJobFixture {
           System.err.println("cannot delete " + dir + ": " + e);
         }
       }, "delete-" + dir.getFileName()));
-      instance = create(dir);
+      EpochalCommands cli = EpochalCommands.onTestClasspath(dir);
+      Optional<ChildClassData> classData = ChildClassData.get();
+      String build = System.getProperty(BUILD_PROPERTY, "");
+      Path common = classData.isPresent() && !build.isBlank()
+          ? classData.get().dir().resolve("interrupted-jobs-" + build + "-" + classData.get().key())
+          : dir.resolve("common");
+      dataAndReference(common, cli);
+      instance = new InterruptedJobFixture(dir, cli, common.resolve("data"),
+          new JobDirWatch(common.resolve("reference")));
     }
     return instance;
   }
 
-  private static InterruptedJobFixture create(Path shared) throws Exception {
-    EpochalCommands cli = EpochalCommands.onClasspath(ChildJvm.testClasspath(), shared);
-    Path data = shared.resolve("data");
-    cli.run("gen-data", RUN_TIMEOUT, "gen-data", data.toString(), "--rows", "2048", "--features", "16",
-        "--classes", "4", "--seed", "5").assertOk();
-    JobDirWatch ref = new JobDirWatch(shared.resolve("reference"));
-    Path spec = writeSpec(shared, data, "reference", ref.dir().toAbsolutePath().toString(), SHORT_LEASE_MS);
-    cli.run("train-reference", RUN_TIMEOUT, "train", spec.toString()).assertOk();
-    ref.assertEveryCheckpointVerifies();
-    return new InterruptedJobFixture(shared, cli, data, ref);
+  /**
+   * The data and the reference run in {@code common}: made there once, under a lock that the two
+   * test JVMs of a build share (the one that comes second waits and reads what the first made).
+   */
+  private static void dataAndReference(Path common, EpochalCommands cli) throws Exception {
+    Files.createDirectories(common.getParent());
+    Path ready = common.resolve("READY");
+    try (FileChannel lockFile = FileChannel.open(common.resolveSibling(common.getFileName() + ".lock"),
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+      if (Files.exists(ready)) {
+        return;
+      }
+      if (Files.exists(common)) { // what a test JVM killed while making it left
+        org.apache.commons.io.FileUtils.deleteDirectory(common.toFile());
+      }
+      Files.createDirectories(common);
+      Path data = common.resolve("data");
+      cli.run("gen-data", RUN_TIMEOUT, "gen-data", data.toString(), "--rows", "2048", "--features", "16",
+          "--classes", "4", "--seed", "5").assertOk();
+      JobDirWatch ref = new JobDirWatch(common.resolve("reference"));
+      Path spec = writeSpec(common, data, "reference", ref.dir().toAbsolutePath().toString(), SHORT_LEASE_MS);
+      cli.run("train-reference", RUN_TIMEOUT, "train", spec.toString()).assertOk();
+      ref.assertEveryCheckpointVerifies();
+      Files.createFile(ready);
+    }
   }
 
   /** The commands, each in a JVM of its own on {@code local[2]}. */
