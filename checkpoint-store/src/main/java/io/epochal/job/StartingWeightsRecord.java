@@ -36,7 +36,8 @@ public final class StartingWeightsRecord {
 
   /**
    * Records that the weights at {@code location} with SHA-256 {@code sha256} are the job's
-   * starting weights, unless a record exists.
+   * starting weights, unless a record exists. An empty file (a writer stopped mid-create) is
+   * written over: left as it is, it would let every later run take whatever weights it reads.
    *
    * @return the SHA-256 recorded: {@code sha256} when this call wrote it or an earlier record holds
    *     the same, else the earlier record's
@@ -45,14 +46,16 @@ public final class StartingWeightsRecord {
    */
   public String recordOnce(String location, String sha256) throws IOException {
     checkArguments(location, sha256);
-    Optional<String> earlier = recorded();
-    if (earlier.isPresent()) {
-      return earlier.get();
+    Optional<byte[]> existing = fs.readIfExists(file);
+    if (existing.isPresent() && existing.get().length > 0) {
+      return parse(existing.get());
     }
-    if (fs.createExclusive(file, bytes(location, sha256))) {
+    if (existing.isPresent()) {
+      fs.replace(file, bytes(location, sha256));
+    } else if (fs.createExclusive(file, bytes(location, sha256))) {
       return sha256;
     }
-    return recorded().orElse(sha256); // another run wrote it first
+    return recorded().orElse(sha256); // what was written last: another run's, when it wrote at the same time
   }
 
   /**
@@ -92,12 +95,16 @@ public final class StartingWeightsRecord {
     if (bytes.isEmpty() || bytes.get().length == 0) {
       return Optional.empty();
     }
+    return Optional.of(parse(bytes.get()));
+  }
+
+  private String parse(byte[] bytes) throws JobFileFormatException {
     try {
-      JsonNode sha = JobSpecStore.MAPPER.readTree(bytes.get()).path("sha256");
+      JsonNode sha = JobSpecStore.MAPPER.readTree(bytes).path("sha256");
       if (!sha.isTextual() || !sha.asText().matches("[0-9a-f]{64}")) {
         throw new IllegalArgumentException("no 'sha256' of 64 hex digits");
       }
-      return Optional.of(sha.asText());
+      return sha.asText();
     } catch (IOException | IllegalArgumentException e) {
       throw new JobFileFormatException(file, "", e);
     }

@@ -121,18 +121,21 @@ final class DryRunDataCheck {
   /**
    * Checks {@code spec}'s data against the model and against checkpoint {@code after} (none: the
    * model only), and its held-out rows against those {@code measured}: those of the checkpoint the run
-   * continues from (a mid-epoch one after {@code after}, or {@code after}'s).
+   * continues from (a mid-epoch one after {@code after}, or {@code after}'s). With neither an epoch
+   * checkpoint nor a mid-epoch one ({@code midEpoch}) to continue from, the run starts from {@code
+   * init.weights}, which are checked as it checks them.
    *
    * @param run what the dry run stands for ("train", "resume"), for the message
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
-  int check(JobSpec spec, Optional<CheckpointEntry> after,
+  int check(JobSpec spec, Optional<CheckpointEntry> after, boolean midEpoch,
       Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured, String run) throws IOException {
     Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
       DataCheck data = new DataCheck(spec, spark);
-      Optional<String> weights = after.isEmpty() ? data.checkStartingWeights(false) : Optional.empty();
+      // a mid-epoch checkpoint of the first epoch continues without them, as the run does
+      Optional<String> weights = after.isEmpty() && !midEpoch ? data.checkStartingWeights(false) : Optional.empty();
       long[] rows = data
           .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
               metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));

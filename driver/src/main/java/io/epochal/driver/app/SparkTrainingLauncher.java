@@ -73,6 +73,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       if (stored.isEmpty()) {
         JobNesting.checkNewJobDir(new Path(requested.jobDir()), conf)
             .ifPresent(w -> err.println("epochal: warning: " + w));
+      } else { // train on an existing job continues it: refused as resume refuses it
+        Path dir = new Path(requested.jobDir());
+        org.apache.hadoop.fs.FileSystem fs = dir.getFileSystem(conf);
+        PreparedResume.refuseModelKeepingStateOutside(fs, dir, fs.makeQualified(dir));
       }
       spec = ExistingJob.asStored(requested, stored, conf, err);
     }
@@ -146,6 +150,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     JobSpecStore specs = new JobSpecStore(fs, dir);
     Optional<io.epochal.job.JobSpec> stored = specs.read();
     NewerFormatCheck.check(dir, conf);
+    if (stored.isPresent()) { // as the run refuses it
+      PreparedResume.refuseModelKeepingStateOutside(fs, dir, fs.makeQualified(dir));
+    }
     JobSpec spec = ExistingJob.asStored(requested, stored, conf, err);
     DryRunDataCheck.checkPlacement(spec, options); // GPUs against the master, before the spec is printed as runnable
     spec.toPropertyLines().forEach(out::println); // what train would run, amendments included

@@ -110,7 +110,8 @@ public final class DataCheck {
    * @return what the run would start from ({@link io.epochal.driver.init.InitialState#describe}); empty
    *     when the job names no weights
    * @throws io.epochal.driver.config.ConfigException ({@code init.weights}) when they do not fit
-   * @throws TrainingException when they cannot be read, or (BAD_INPUT) no longer fit a stored job
+   * @throws TrainingException when they cannot be read, or (BAD_INPUT) no longer fit a stored job or
+   *     are not those its {@code init.json} records
    */
   public java.util.Optional<String> checkStartingWeights(boolean newJob) throws TrainingException {
     if (spec.fineTuning().weights().isEmpty()) {
@@ -126,7 +127,7 @@ public final class DataCheck {
     if (newJob) {
       weights.checkNewJob();
     } else {
-      weights.read(); // init.json neither written nor compared: a mid-epoch checkpoint may continue without them
+      weights.read(); // compared with init.json, which is not written
     }
     return said.stream().findFirst();
   }

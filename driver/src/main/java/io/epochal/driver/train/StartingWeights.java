@@ -77,33 +77,54 @@ final class StartingWeights {
     return start;
   }
 
-  /** Reads the weights and fits them to the model as {@link #take} does, recording and comparing nothing. */
+  /**
+   * Reads the weights and fits them to the model as {@link #take} does, and compares their SHA-256
+   * with the one recorded, as a later run's {@code take} does, writing nothing: for dry runs.
+   *
+   * @throws TrainingException as {@link #take}
+   */
   Start read() throws TrainingException {
-    return load(false);
+    Start start = load(false);
+    if (start.initDigest() != null) {
+      checkRecorded(start.initDigest(), record -> record.recorded().orElse(null));
+    }
+    return start;
+  }
+
+  /** What a run does with the job's record of its starting weights: the SHA-256 recorded, or null for none. */
+  @FunctionalInterface
+  private interface RecordUse {
+    String apply(StartingWeightsRecord record) throws IOException;
   }
 
   private void checkRecorded(String digest, boolean newJob) throws TrainingException {
+    String location = spec.fineTuning().weights().orElseThrow();
+    checkRecorded(digest, newJob ? record -> record.record(location, digest)
+        : record -> record.recordOnce(location, digest));
+  }
+
+  private void checkRecorded(String digest, RecordUse use) throws TrainingException {
     String location = spec.fineTuning().weights().orElseThrow();
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(spec.jobDir());
     StartingWeightsRecord record;
     String recorded;
     try {
       record = new StartingWeightsRecord(dir.getFileSystem(conf), dir);
-      recorded = newJob ? record.record(location, digest) : record.recordOnce(location, digest);
+      recorded = use.apply(record);
     } catch (io.epochal.job.JobFileFormatException e) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + ": it records the SHA-256 of the "
-          + FineTuning.WEIGHTS + " the job started from; the job has no checkpoint yet: delete the file, and the next "
-          + "run records the weights it reads", e);
+          + FineTuning.WEIGHTS + " the job started from, and the job has no verified checkpoint: once the weights at "
+          + location + " are those the job started with, delete the file; the next run records them", e);
     } catch (IOException e) {
-      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot record the SHA-256 of "
-          + FineTuning.WEIGHTS + " = " + location + " in " + JobPaths.INIT + " of " + spec.jobDirText() + ": "
+      throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot check the SHA-256 of "
+          + FineTuning.WEIGHTS + " = " + location + " against " + JobPaths.INIT + " of " + spec.jobDirText() + ": "
           + e.getMessage(), e);
     }
-    if (!recorded.equals(digest)) {
+    if (recorded != null && !recorded.equals(digest)) {
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FineTuning.WEIGHTS + " = " + location + " is not the "
           + "file this job started from (sha256 " + recorded + " recorded in " + record.getFile() + " when a run "
-          + "first read it, " + digest + " now): the job has no checkpoint yet, so its first epoch starts from these "
-          + "weights: put back the ones it was started with, or train the job again in a new job.dir", null);
+          + "first read it, " + digest + " now): the job has no verified checkpoint, so its first epoch starts from "
+          + "these weights: put back the ones it was started with, or train the job again in a new job.dir", null);
     }
   }
 
@@ -129,8 +150,8 @@ final class StartingWeights {
       if (firstDigest != null && !firstDigest.equals(weights.sha256())) {
         throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, FineTuning.WEIGHTS + " = " + location + " changed "
             + "while this run trained from it (sha256 " + firstDigest + " when first read, " + weights.sha256()
-            + " now): the job has no checkpoint yet, so its first epoch starts from these weights: put back the ones "
-            + "it was started with, or train the job again in a new job.dir", null);
+            + " now): the job has no verified checkpoint, so its first epoch starts from these weights: put back the "
+            + "ones it was started with, or train the job again in a new job.dir", null);
       }
       firstDigest = weights.sha256();
       listener.message("starting weights (" + FineTuning.WEIGHTS + "): " + state.describe(weights));
@@ -139,8 +160,8 @@ final class StartingWeights {
       if (newJob) {
         throw new ConfigException(e.key(), e.getMessage() + TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")");
       }
-      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + "; the job has no checkpoint "
-          + "yet, so its first epoch starts from these weights: put back the ones it was created with, or train "
+      throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, e.getMessage() + "; the job has no verified "
+          + "checkpoint, so its first epoch starts from these weights: put back the ones it was created with, or train "
           + "the job again in a new job.dir", e);
     } catch (IOException e) {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read " + FineTuning.WEIGHTS

@@ -99,7 +99,7 @@ class StartingWeightsCliTest {
     CliRun missing = CliRun.of("resume", second.toString(), "--master", MASTER);
     assertThat(missing.code).as("%s", missing).isEqualTo(4);
     assertThat(missing.err).contains("init.weights = file://" + source + ": the directory holds neither "
-        + "model.safetensors nor model.safetensors.index.json; the job has no checkpoint yet, so its first epoch "
+        + "model.safetensors nor model.safetensors.index.json; the job has no verified checkpoint, so its first epoch "
         + "starts from these weights: put back the ones it was created with");
     Files.move(again2, epoch1);
     CliRun resumed = CliRun.of("resume", second.toString(), "--epochs", "2", "--master", MASTER);

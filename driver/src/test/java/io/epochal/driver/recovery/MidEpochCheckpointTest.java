@@ -60,6 +60,19 @@ class MidEpochCheckpointTest {
     }
   }
 
+  /**
+   * Runs {@code epochal <args>} in this JVM with the class's Spark session stopped meanwhile: a
+   * command that reads data starts a session of its own, and a JVM holds one at a time.
+   */
+  private static io.epochal.driver.testing.CliRun commandWithItsOwnSession(String... args) {
+    spark.close();
+    try {
+      return io.epochal.driver.testing.CliRun.of(args);
+    } finally {
+      spark = SparkSessions.builder().setMaster("local[2]").optAppName("mid-epoch-checkpoints").build();
+    }
+  }
+
   private static JobSpec spec(String dir, Map<String, String> more) {
     Map<String, String> keys = new HashMap<>(ROUNDS_OF_TWO_STEPS);
     keys.putAll(more);
@@ -174,7 +187,8 @@ class MidEpochCheckpointTest {
     assertThat(job.get("mid_epoch").get("step").asLong()).isEqualTo(28);
     assertThat(job.get("mid_epoch").get("rounds_done").asInt()).isEqualTo(6);
     assertThat(job.get("mid_epoch").get("epoch").asLong()).as("the epoch it is inside").isEqualTo(2);
-    io.epochal.driver.testing.CliRun dryRun = io.epochal.driver.testing.CliRun.of("resume", jobPath, "--dry-run");
+    io.epochal.driver.testing.CliRun dryRun = commandWithItsOwnSession("resume", jobPath, "--dry-run");
+    assertThat(dryRun.code).as(dryRun.err).isZero();
     assertThat(dryRun.err).as(dryRun.out).contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
         .contains("step-000000028 (step 28)");
     String verified = verifiesMidEpoch(jobPath, "step-000000028", "epoch-000001", "rounds 1-6 of 8 of epoch 2",
@@ -363,6 +377,10 @@ class MidEpochCheckpointTest {
     JobSpec spec = spec(dir, Map.of("init.weights", init.toString(), "checkpoint.every_n_rounds", "3"));
     assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
     Files.delete(init.resolve("model.safetensors")); // the job holds the state it started from now
+    io.epochal.driver.testing.CliRun dryRun = commandWithItsOwnSession("resume", dir, "--dry-run");
+    assertThat(dryRun.code).as("the dry run of a resume that needs no weights:%n%s", dryRun.err).isZero();
+    assertThat(dryRun.err).contains("continues epoch 1 at round 4 from mid-epoch checkpoint ")
+        .doesNotContain("init.weights");
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.rounds.get(0)).as("epoch 1 goes on at round 4").isEqualTo("1.4");

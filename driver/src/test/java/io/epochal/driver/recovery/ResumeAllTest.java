@@ -774,6 +774,17 @@ class ResumeAllTest {
     assertThat(one[0]).as(one[2]).isEqualTo("2");
     assertThat(one[2]).contains("is not resumed: its last run found model drifting-linear v1 keeps state outside its "
         + "state dict: no checkpoint holds that state", "train a new job in a new job.dir");
+    // nor by train with a spec naming its job.dir, which would continue it as a resume does (its dry run as well)
+    Path specFile = root.resolveSibling("p-drifting.properties");
+    Files.write(specFile, List.of("job.name=p-drifting", "job.dir=" + root.resolve("p-drifting").toUri(),
+        "model.name=mlp", "model.input_dim=4", "model.output_dim=2", "data.path="
+        + Files.createDirectories(root.resolveSibling("p-drifting-data")).toUri(),
+        "data.features=features"));
+    for (String[] train : List.of(cli("train", specFile.toString()), cli("train", specFile.toString(), "--dry-run"))) {
+      assertThat(train[0]).as(train[2]).isEqualTo("2");
+      assertThat(train[2]).contains("is not resumed: its last run found model drifting-linear v1 keeps state outside "
+          + "its state dict");
+    }
   }
 
   @Test

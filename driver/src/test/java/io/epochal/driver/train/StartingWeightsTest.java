@@ -68,14 +68,40 @@ class StartingWeightsTest {
         .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ")
         .hasMessageContaining("init.json when a run first read it").hasMessageContaining("put back the ones it was "
             + "started with, or train the job again in a new job.dir");
-    // a dry run reads them and neither compares nor writes (a mid-epoch checkpoint may continue without them)
-    String other = run(spec, config).read().initDigest();
-    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(digest).doesNotContain(other);
+    // a dry run compares them with the record as the run does, and writes nothing
+    assertThatThrownBy(() -> run(spec, config).read())
+        .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ");
+    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(digest);
     // a run that creates the job anew (its job.json was lost before a checkpoint) records what it takes
     StartingWeights anew = run(spec, config);
     anew.checkNewJob();
-    assertThat(anew.take().initDigest()).isEqualTo(other);
-    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(other);
+    String other = anew.take().initDigest();
+    assertThat(other).isNotEqualTo(digest);
+    assertThat(Files.readString(tmp.resolve("job").resolve("init.json"))).contains(other).doesNotContain(digest);
+    assertThat(run(spec, config).read().initDigest()).as("the dry run of the weights recorded").isEqualTo(other);
+  }
+
+  @Test
+  void anEmptyRecordLeftByAWriterStoppedMidCreateIsWrittenOverSoThatLaterRunsCompareAgain() throws Exception {
+    Path weights = tmp.resolve("pretrained.safetensors");
+    JobSpec spec = spec(weights);
+    TrainingConfig config = TrainingConfigs.of(spec);
+    StateDict seeded = StartingWeights.seeded(config);
+    write(weights, seeded);
+    Path init = tmp.resolve("job").resolve("init.json");
+    Files.createDirectories(init.getParent());
+    Files.write(init, new byte[0]);
+    assertThat(run(spec, config).read().initDigest()).as("a dry run: an empty record is none").isNotNull();
+    assertThat(init).isEmptyFile();
+
+    String digest = run(spec, config).take().initDigest();
+
+    assertThat(Files.readString(init)).contains("\"sha256\" : \"" + digest + "\"");
+    write(weights, changed(seeded));
+    assertThatThrownBy(() -> run(spec, config).take())
+        .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason()).isEqualTo(FailureReason.BAD_INPUT))
+        .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ");
   }
 
   /** The starting weights of a run of the job {@code spec} (a driver of its own). */
