@@ -331,8 +331,10 @@ abstract class AbstractCheckpointStoreTest {
   }
 
   @Test
-  void epochPublishedWhileCommittingIsRefusedAtRename() throws Exception {
-    // another writer publishes epoch 5 between our write and our rename
+  void epochPublishedWhileCommittingIsRefusedBeforeThePublishingRename() throws Exception {
+    // another writer publishes epoch 5 after our files are written, before our rename; one published between the
+    // check and the rename itself is refused by the rename (tests of the local, HDFS and other-scheme stores whose
+    // names say "between the check and the rename")
     CommitGuard racing = epoch -> store.commit(TestCheckpoints.content(5, 64), CommitGuard.NONE);
     assertThatThrownBy(() -> store.commit(TestCheckpoints.content(5), racing))
         .isInstanceOf(CheckpointExistsException.class);

@@ -64,6 +64,34 @@ class HdfsCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void anEpochPublishedBetweenTheCheckAndTheRenameIsRefusedByTheNameNodeAsExisting() throws Exception {
+    store.commit(TestCheckpoints.content(5, 64), CommitGuard.NONE);
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(store.checkpointsDir());
+    org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(checkpoints, "epoch-000005");
+    org.apache.hadoop.fs.Path tmp = new org.apache.hadoop.fs.Path(checkpoints, "_tmp-epoch-000005-racing");
+    try (FSDataOutputStream out = fileSystem().create(new org.apache.hadoop.fs.Path(tmp, "manifest.json"))) {
+      out.write("{}".getBytes(StandardCharsets.UTF_8));
+    }
+    // exists() misses the published epoch 5, as when another writer renames it in just after the check:
+    // the NameNode's rename itself must refuse, and be said as the checkpoint that exists
+    FileSystem blind = new org.apache.hadoop.fs.FilterFileSystem(fileSystem()) {
+      @Override
+      public boolean exists(org.apache.hadoop.fs.Path p) throws IOException {
+        return !p.getName().equals("epoch-000005") && super.exists(p);
+      }
+    };
+    CheckpointPublisher publisher = new CheckpointPublisher(blind,
+        org.apache.hadoop.fs.FileContext.getFileContext(URI.create(hdfs.uri()), conf()), false,
+        new CheckpointFileWriter(blind, false, OutputStreamDecorator.NONE, null, null, 0, 0));
+
+    assertThatThrownBy(() -> publisher.publish(5, tmp, target, checkpoints))
+        .isInstanceOf(CheckpointExistsException.class).hasMessageContaining("epoch-000005");
+    assertThat(fileSystem().exists(new org.apache.hadoop.fs.Path(target, "_tmp-epoch-000005-racing")))
+        .as("not moved into the published checkpoint").isFalse();
+    assertThat(store.load(5).model()).isEqualTo(TestCheckpoints.content(5, 64).model());
+  }
+
+  @Test
   void checkpointLivesOnHdfs() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     assertThat(store.checkpointsDir()).startsWith("hdfs://127.0.0.1:");

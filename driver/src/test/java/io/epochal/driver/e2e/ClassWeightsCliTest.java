@@ -106,7 +106,14 @@ class ClassWeightsCliTest {
     assertThat(changed.err).contains("loss.class_weights");
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
-    assertThat(model(job, 2)).isNotEqualTo(model(job, 1));
+    // the resume trained epoch 2 with the weights: as one run of the weighted job over 2 epochs does
+    keys.put("loss.class_weights", "4,1,0.5");
+    keys.put("train.epochs", "2");
+    keys.put("job.dir", tmp.resolve("weighted-whole").toString());
+    assertThat(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("whole.properties"), keys).toString(),
+        "--master", MASTER).code).isZero();
+    assertThat(model(job, 2)).isEqualTo(model(tmp.resolve("weighted-whole"), 2)).isNotEqualTo(model(job, 1));
+    assertThat(metrics(job, 2).get("val_loss")).isEqualTo(metrics(tmp.resolve("weighted-whole"), 2).get("val_loss"));
     assertThat(CliRun.of("status", job.toString()).out)
         .contains("loss:        softmax_cross_entropy, classes 0, 1, ... weighted 4,1,0.5 (loss.class_weights)");
   }

@@ -591,8 +591,11 @@ class CliEndToEndTest {
     try (CheckpointStore a = E2eFixtures.store(jobA.toUri().toString(), conf);
         CheckpointStore b = E2eFixtures.store(moved.toUri().toString(), conf)) {
       for (long epoch = 2; epoch <= 3; epoch++) {
-        assertThat(E2eFixtures.assertVerified(b, epoch).model()).as("model tensors of epoch %s", epoch)
-            .isEqualTo(E2eFixtures.assertVerified(a, epoch).model());
+        LoadedCheckpoint expected = E2eFixtures.assertVerified(a, epoch);
+        LoadedCheckpoint actual = E2eFixtures.assertVerified(b, epoch);
+        assertThat(actual.model()).as("model tensors of epoch %s", epoch).isEqualTo(expected.model());
+        assertThat(actual.optimizer()).as("optimizer tensors of epoch %s", epoch).isEqualTo(expected.optimizer());
+        assertThat(actual.manifest().globalStep()).isEqualTo(expected.manifest().globalStep());
       }
     }
 

@@ -43,6 +43,7 @@ class CommitRetryTest {
   private static EpochalSpark spark;
   private static String data;
   private static StateDict reference;
+  private static String referenceDir;
 
   @TempDir
   Path tmp;
@@ -51,7 +52,8 @@ class CommitRetryTest {
   static void start(@TempDir Path shared) throws Exception {
     spark = SparkSessions.builder().setMaster("local[2]").optAppName("e2e-commit-retry").build();
     data = E2eFixtures.writeData(spark, shared.resolve("data"), 256, FEATURES, 8);
-    Map<String, String> keys = E2eFixtures.jobKeys(shared.resolve("reference").toUri().toString(), data);
+    referenceDir = shared.resolve("reference").toUri().toString();
+    Map<String, String> keys = E2eFixtures.jobKeys(referenceDir, data);
     reference = tensors(TrainingJob.builder().setSpec(E2eFixtures.resolve(shared, keys, new Configuration()))
         .setSpark(spark).build().run());
   }
@@ -177,10 +179,18 @@ class CommitRetryTest {
       spark.jsc().sc().removeSparkListener(rounds);
       OtherSchemeFileSystem.clearFaults();
     }
-    try (CheckpointStore store = E2eFixtures.store(jobDir, conf)) {
+    try (CheckpointStore store = E2eFixtures.store(jobDir, conf);
+        CheckpointStore expected = E2eFixtures.store(referenceDir, new Configuration())) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactly(1L, 2L, 3L);
       for (long epoch = 1; epoch <= 3; epoch++) {
         E2eFixtures.assertVerified(store, epoch);
+        // what a resume from it would start from: the state after the epoch, however often it was written
+        var written = store.load(epoch);
+        var uninterrupted = expected.load(epoch);
+        assertThat(written.model()).as("model of epoch %d's checkpoint", epoch).isEqualTo(uninterrupted.model());
+        assertThat(written.optimizer()).as("optimizer of epoch %d's checkpoint", epoch)
+            .isEqualTo(uninterrupted.optimizer());
+        assertThat(written.manifest().globalStep()).isEqualTo(uninterrupted.manifest().globalStep());
       }
     }
     try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(tmp.resolve(name).resolve("checkpoints"))) {

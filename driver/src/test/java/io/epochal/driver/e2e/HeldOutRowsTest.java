@@ -300,6 +300,8 @@ class HeldOutRowsTest {
     }).build().run();
 
     long best = losses.entrySet().stream().min(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    assertThat(best).as("an earlier epoch than the last has the lowest held-out loss %s, so that keep_best keeps "
+        + "what keep_last does not", losses).isLessThan(4);
     try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf)) {
       assertThat(E2eFixtures.checkpointEpochs(store)).containsExactlyElementsOf(
           new java.util.TreeSet<>(List.of(best, 4L)));

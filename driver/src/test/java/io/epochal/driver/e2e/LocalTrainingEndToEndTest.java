@@ -755,9 +755,19 @@ class LocalTrainingEndToEndTest {
     constantKeys.put("train.epochs", "1");
     JobSpec constant = E2eFixtures.resolve(tmp, constantKeys, new Configuration());
     TrainingJob.builder().setSpec(constant).setSpark(spark).build().run();
+    // the same rates stepped per optimizer step, cut at step 3 (the end of epoch 1): 0.01, then 0.005 in epoch 2
+    Map<String, String> perStepKeys = new java.util.HashMap<>(keys);
+    perStepKeys.put("job.dir", tmp.resolve("per-step-job").toString());
+    perStepKeys.put("schedule.milestones", "3");
+    perStepKeys.put("schedule.interval", "step");
+    JobSpec perStep = E2eFixtures.resolve(tmp, perStepKeys, new Configuration());
+    TrainingJob.builder().setSpec(perStep).setSpark(spark).build().run();
     Configuration conf = new Configuration();
     try (CheckpointStore store = E2eFixtures.store(spec.jobDir().toString(), conf);
-        CheckpointStore flat = E2eFixtures.store(constant.jobDir().toString(), conf)) {
+        CheckpointStore flat = E2eFixtures.store(constant.jobDir().toString(), conf);
+        CheckpointStore stepped = E2eFixtures.store(perStep.jobDir().toString(), conf)) {
+      assertThat(store.load(2).model()).as("epoch 2 trained at 0.005").isEqualTo(stepped.load(2).model());
+      assertThat(store.load(2).optimizer()).isEqualTo(stepped.load(2).optimizer());
       HyperParameters afterFirst = store.load(1).manifest().learningRateSchedule();
       assertThat(afterFirst.getDouble("schedule.lr")).as("epoch 2's rate, after the milestone").isEqualTo(0.005);
       assertThat(afterFirst.getLong("schedule.step")).isEqualTo(1);

@@ -48,6 +48,7 @@ class HdfsFaultTest {
   private static EpochalSpark spark;
   private static String data;
   private static StateDict reference;
+  private static String referenceDir;
 
   @BeforeAll
   static void start(@TempDir Path tmp) throws Exception {
@@ -68,8 +69,9 @@ class HdfsFaultTest {
     cluster.waitActive();
     spark = SparkSessions.builder().setMaster("local[2]").optAppName("recovery-hdfs-faults").build();
     data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
+    referenceDir = tmp.resolve("reference").toUri().toString();
     reference = RecoveryFixture.tensors(TrainingJob.builder()
-        .setSpec(RecoveryFixture.spec(tmp.resolve("reference").toUri().toString(), data)).setSpark(spark)
+        .setSpec(RecoveryFixture.spec(referenceDir, data)).setSpark(spark)
         .build().run().state());
   }
 
@@ -247,7 +249,10 @@ class HdfsFaultTest {
     assertThat(cluster.getNameNodePort()).isEqualTo(port);
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
     assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+    assertSameCheckpointAsReference(dir, 2);
     System.out.println("HdfsFaultTest: during the NameNode restart: " + listener.warnings);
+    assertThat(RecoveryFixture.events(dir, hdfsConf())).as("the outage used no attempt")
+        .noneMatch(e -> e.getType() == JobEventType.FAILURE);
   }
 
   @Test
@@ -320,8 +325,15 @@ class HdfsFaultTest {
     assertThat(roundsOfEpoch).as("no epoch trained again").isEqualTo(Map.of(1, 2, 2, 2, 3, 2));
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
     assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+    assertSameCheckpointAsReference(dir, 2); // written from memory once the quota was raised
     assertThat(RecoveryFixture.events(dir, hdfsConf())).as("the wait is not an attempt")
         .noneMatch(e -> e.getType() == JobEventType.FAILURE);
+  }
+
+  /** Asserts that {@code dir}'s checkpoint of {@code epoch} holds the reference run's tensors of that epoch. */
+  private static void assertSameCheckpointAsReference(String dir, long epoch) throws Exception {
+    assertThat(RecoveryFixture.checkpointTensors(dir, epoch, hdfsConf())).as("checkpoint of epoch %d", epoch)
+        .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, epoch, new Configuration()));
   }
 
   /**

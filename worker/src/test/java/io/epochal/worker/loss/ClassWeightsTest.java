@@ -36,7 +36,12 @@ class ClassWeightsTest {
 
   /** The loss of {@link #LOGITS} and its gradient by them, the loss first. */
   private float[] lossAndGradient(Loss loss, float[] labels) {
-    NDArray x = manager.create(LOGITS);
+    return lossAndGradient(loss, LOGITS, labels);
+  }
+
+  /** The loss of {@code logits} against {@code labels}, then its gradient by the logits, row after row. */
+  private float[] lossAndGradient(Loss loss, float[][] logits, float[] labels) {
+    NDArray x = manager.create(logits);
     x.setRequiresGradient(true);
     float value;
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -95,13 +100,25 @@ class ClassWeightsTest {
 
   @Test
   void aRowOfAHeavierClassPullsTheGradientAsThatManyCopiesOfItWould() {
-    // weights (1, 1, 3) on rows labelled 2, 0, 1, 0 equal the unweighted loss of the rows with the first row tripled
+    // weights (1, 1, 3) on rows labelled 1, 0, 2, 0 equal the unweighted loss of the rows with the third row tripled
     float[] weighted = lossAndGradient(new SoftmaxCrossEntropyLoss(0, new double[] {1, 1, 3}),
         new float[] {1f, 0f, 2f, 0f});
-    NDArray copies = manager.create(new float[][] {LOGITS[0], LOGITS[1], LOGITS[2], LOGITS[2], LOGITS[2], LOGITS[3]});
-    float value = new SoftmaxCrossEntropyLoss().evaluate(copies, manager.create(new float[] {1f, 0f, 2f, 2f, 2f, 0f}))
-        .getFloat();
-    assertThat(weighted[0]).isCloseTo(value, within(2 * Math.ulp(value)));
+    float[] copies = lossAndGradient(new SoftmaxCrossEntropyLoss(),
+        new float[][] {LOGITS[0], LOGITS[1], LOGITS[2], LOGITS[2], LOGITS[2], LOGITS[3]},
+        new float[] {1f, 0f, 2f, 2f, 2f, 0f});
+    assertThat(weighted[0]).isCloseTo(copies[0], within(2 * Math.ulp(copies[0])));
+    // the gradient by each row's logits: the third row's is the sum of its three copies'
+    int classes = LOGITS[0].length;
+    int[] copiesOf = {0, 1, 2, 2, 2, 3};
+    float[] summed = new float[LOGITS.length * classes];
+    for (int copy = 0; copy < copiesOf.length; copy++) {
+      for (int c = 0; c < classes; c++) {
+        summed[copiesOf[copy] * classes + c] += copies[1 + copy * classes + c];
+      }
+    }
+    for (int i = 0; i < summed.length; i++) {
+      assertThat(weighted[1 + i]).as("gradient %s", i).isCloseTo(summed[i], within(4 * Math.ulp(0.25f)));
+    }
   }
 
   @Test

@@ -62,6 +62,9 @@ class BatchPlanTest {
     long base = Seeds.derive(42, Seeds.ROUND, 1, 2, 3);
     assertThat(Seeds.derive(42, Seeds.ROUND, 1, 2, 3)).isEqualTo(base);
     assertThat(Seeds.derive(42, Seeds.ROUND, 2, 1, 3)).isNotEqualTo(base);
+    assertThat(Seeds.derive(42, Seeds.ROUND, 2, 2, 3)).as("another epoch").isNotEqualTo(base);
+    assertThat(Seeds.derive(42, Seeds.ROUND, 1, 3, 3)).as("another round").isNotEqualTo(base);
+    assertThat(Seeds.derive(42, Seeds.ROUND, 1, 2, 4)).as("another worker").isNotEqualTo(base);
     assertThat(Seeds.derive(43, Seeds.ROUND, 1, 2, 3)).isNotEqualTo(base);
     assertThat(Seeds.derive(42, Seeds.SHUFFLE, 1, 2, 3)).isNotEqualTo(base);
   }

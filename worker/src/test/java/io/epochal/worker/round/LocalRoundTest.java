@@ -206,13 +206,37 @@ class LocalRoundTest {
   }
 
   @Test
-  void differentRoundOrWorkerChangesTheDropoutAndTheResult() {
-    TrainingConfig config = RoundFixtures.adam(0.5, 16, 2);
-    DataShard shard = RoundFixtures.shard(0, 64, 3);
-    StateDict start = RoundFixtures.initialState(config);
-    RoundResult r0 = LocalRound.run(config, start, shard, 0, 0, 0);
-    RoundResult r0otherEpoch = LocalRound.run(config, start, shard, 1, 0, 0);
-    assertThat(r0otherEpoch.state()).isNotEqualTo(r0.state());
+  void anotherRoundOrWorkerDrawsOtherDropoutMasks() {
+    // every row alike: every batch of every round and worker is the same, so only the dropout draws tell them apart
+    DataShard worker0 = rowsAlike(0);
+    DataShard worker1 = rowsAlike(1);
+    TrainingConfig dropout = RoundFixtures.adam(0.5, 16, 2); // 4 batches: 2 rounds of 2 steps
+    StateDict start = RoundFixtures.initialState(dropout);
+    StateDict base = LocalRound.run(dropout, start, worker0, 0, 0, 0).state();
+    assertThat(LocalRound.run(dropout, start, worker0, 0, 0, 0).state()).isEqualTo(base);
+    assertThat(LocalRound.run(dropout, start, worker0, 0, 1, 0).state()).as("another round").isNotEqualTo(base);
+    assertThat(LocalRound.run(dropout, start, worker1, 0, 0, 0).state()).as("another worker").isNotEqualTo(base);
+    assertThat(LocalRound.run(dropout, start, worker0, 1, 0, 0).state()).as("another epoch").isNotEqualTo(base);
+    // the control: without dropout nothing tells them apart
+    TrainingConfig none = RoundFixtures.adam(0, 16, 2);
+    StateDict plain = LocalRound.run(none, start, worker0, 0, 0, 0).state();
+    assertThat(LocalRound.run(none, start, worker0, 0, 1, 0).state()).isEqualTo(plain);
+    assertThat(LocalRound.run(none, start, worker1, 0, 0, 0).state()).isEqualTo(plain);
+    assertThat(LocalRound.run(none, start, worker0, 1, 0, 0).state()).isEqualTo(plain);
+  }
+
+  /** 64 rows of {@code worker}, all the same row of the fixtures' shard. */
+  private static DataShard rowsAlike(int worker) {
+    DataShard one = RoundFixtures.shard(worker, 1, 3);
+    int rows = 64;
+    int width = one.features().length;
+    float[] x = new float[rows * width];
+    float[] y = new float[rows];
+    for (int i = 0; i < rows; i++) {
+      System.arraycopy(one.features(), 0, x, i * width, width);
+      y[i] = one.labels()[0];
+    }
+    return new DataShard(worker, rows, new long[] {width}, 1, x, y);
   }
 
   @Test
