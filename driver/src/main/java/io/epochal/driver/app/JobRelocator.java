@@ -5,6 +5,7 @@ import io.epochal.driver.config.ConfigException;
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.config.ShellWords;
+import io.epochal.job.JobPaths;
 import io.epochal.params.HyperParameters;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -75,6 +76,13 @@ final class JobRelocator {
     amendment.settings().forEach((k, v) -> again.append(" --set ").append(ShellWords.quote(k + "=" + v)));
     String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate" + again + "'";
     Optional<Boolean> holdsJob = originalHoldsJob(named.toString(), stored);
+    Optional<String> relocatedTo = holdsJob.orElse(true) ? Optional.empty()
+        : relocatedElsewhere(named.toString(), qualifiedDir);
+    if (relocatedTo.isPresent()) { // a copy of a job a resume moved on, or a second copy after the move
+      return Optional.of(new Foreign("its job.json names job.dir " + named + ", from which a resume relocated the job "
+          + "to " + relocatedTo.get() + " (" + JobPaths.RELOCATED + " there): this directory is a copy; resume the job "
+          + "at " + relocatedTo.get() + ", or train a new job in another job.dir", Optional.of(true)));
+    }
     return Optional.of(new Foreign(holdsJob.map(holds -> holds
         ? "its job.json belongs to the job at " + named + " (job.dir), which still holds it: this directory is a "
             + "copy; resume the job at " + named + ", or train a new job in another job.dir (this one holds the copy's "
@@ -103,9 +111,10 @@ final class JobRelocator {
       Optional<Boolean> holds = foreign.get().originalHoldsJob();
       if (holds.orElse(false)) {
         throw new ConfigException("--relocate", "cannot relocate the job at " + named + " to " + qualifiedDir + ": "
-            + named + " still holds it (its job.json), so this directory is a copy, and two copies of one job would "
-            + "train apart; resume the job at " + named + ", or, to continue it here instead, remove " + named
-            + " first and run this again");
+            + (foreign.get().reason().contains(JobPaths.RELOCATED) ? foreign.get().reason() + "; two copies of one "
+            + "job would train apart" : named + " still holds it (its job.json), so this directory is a copy, and two "
+            + "copies of one job would train apart; resume the job at " + named + ", or, to continue it here instead, "
+            + "remove " + named + " first and run this again"));
       }
       if (holds.isEmpty()) {
         err.println("epochal: warning: cannot check " + named + " (the job.dir in job.json); relocating the job to "
@@ -140,6 +149,21 @@ final class JobRelocator {
           + "is inside the directory of job " + enclosing.get() + " (it holds job.json), where 'status' and 'resume "
           + "--all' would list only that job, never this one; move the directory outside every job directory and "
           + "resume it there with --relocate");
+    }
+  }
+
+  /**
+   * Where a resume relocated the job from {@code named} to, when that is not {@code qualifiedDir}: the
+   * note {@code relocated.json} it left in {@code named}. Empty without a note, or when it cannot be read.
+   */
+  private Optional<String> relocatedElsewhere(String named, Path qualifiedDir) {
+    try {
+      Path original = new Path(named);
+      return io.epochal.driver.config.RelocationNote.read(original.getFileSystem(conf), original)
+          .map(io.epochal.driver.config.RelocationNote::movedTo)
+          .filter(to -> !JobLocations.samePlace(to, qualifiedDir.toString(), conf));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -56,17 +57,17 @@ public final class ResumePlan {
     private final String reason;
     /** A job directory moved here whose job is not finished: skipped until resumed with --relocate. */
     private final boolean moved;
-    /** A job directory moved here that this plan resumes with --relocate. */
-    private final boolean relocates;
+    /** The job.dir a job directory moved here came from, when this plan resumes it with --relocate; else null. */
+    private final String relocatedFrom;
 
     Entry(Path jobDir, String name, String state, long epoch, Action action, String reason) {
-      this(jobDir, name, state, epoch, action, reason, false, false);
+      this(jobDir, name, state, epoch, action, reason, false, null);
     }
 
     private Entry(Path jobDir, String name, String state, long epoch, Action action, String reason, boolean moved,
-        boolean relocates) {
+        String relocatedFrom) {
       this.moved = moved;
-      this.relocates = relocates;
+      this.relocatedFrom = relocatedFrom;
       this.jobDir = checkNotNull(jobDir, "jobDir");
       this.name = checkNotNull(name, "name");
       this.state = checkNotNull(state, "state");
@@ -122,7 +123,7 @@ public final class ResumePlan {
      * planned by {@code resume --all --relocate}.
      */
     public boolean relocates() {
-      return relocates;
+      return relocatedFrom != null;
     }
 
     /**
@@ -132,7 +133,14 @@ public final class ResumePlan {
     private Entry relocating(Object from) {
       boolean resume = action == Action.RESUME;
       return new Entry(jobDir, name, state, epoch, action, "moved here from " + from
-          + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false, resume);
+          + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false, resume ? from.toString() : null);
+    }
+
+    /** This relocating entry skipped, as one of {@code names}, directories moved here from one job.dir. */
+    private Entry oneOfCopies(List<String> names) {
+      return new Entry(jobDir, name, state, epoch, Action.SKIP, "one of " + names.size() + " directories moved here "
+          + "from " + relocatedFrom + " (" + String.join(", ", names) + "): copies of one job, which would train apart; "
+          + "resume the one to continue with 'bin/epochal resume <its directory> --relocate'", true, null);
     }
 
     /** Why. */
@@ -147,12 +155,12 @@ public final class ResumePlan {
       }
       Entry e = (Entry) o;
       return jobDir.equals(e.jobDir) && name.equals(e.name) && state.equals(e.state) && epoch == e.epoch && action == e.action
-          && reason.equals(e.reason) && moved == e.moved && relocates == e.relocates;
+          && reason.equals(e.reason) && moved == e.moved && Objects.equals(relocatedFrom, e.relocatedFrom);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(jobDir, name, state, epoch, action, reason, moved, relocates);
+      return Objects.hash(jobDir, name, state, epoch, action, reason, moved, relocatedFrom);
     }
 
     @Override
@@ -196,6 +204,10 @@ public final class ResumePlan {
     for (Map.Entry<String, Path> job : found.jobs().entrySet()) {
       entries.add(plan(fs, job.getValue(), job.getKey(), conf, now, relocate));
     }
+    Map<String, List<String>> movedFrom = entries.stream().filter(Entry::relocates)
+        .collect(Collectors.groupingBy(e -> e.relocatedFrom, Collectors.mapping(Entry::name, Collectors.toList())));
+    entries.replaceAll(e -> e.relocates() && movedFrom.get(e.relocatedFrom).size() > 1
+        ? e.oneOfCopies(movedFrom.get(e.relocatedFrom)) : e);
     // a job that lost its job.json, and a directory that could not be searched (it may hold jobs):
     // the command must not report success
     found.lostSpecs().forEach((name, dir) -> entries.add(new Entry(dir, name, "?", 0, Action.ERROR,
@@ -224,7 +236,7 @@ public final class ResumePlan {
         if (!relocate || !foreign.get().moved()) {
           // unfinished and not a copy (moved here, or its original cannot be checked): work left for its operator
           return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
-              unfinished && !foreign.get().copy(), false);
+              unfinished && !foreign.get().copy(), null);
         }
         // moved here, and --relocate says to continue it here: planned as any job, then marked
         return plan(fs, job, name, conf, now, read, spec, checkpoints)

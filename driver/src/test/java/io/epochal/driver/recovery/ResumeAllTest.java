@@ -482,6 +482,37 @@ class ResumeAllTest {
   }
 
   @Test
+  void twoDirectoriesMovedFromOneJobDirAreCopiesAndSoIsOneMovedFromWhereTheJobWasRelocatedElsewhere(
+      @TempDir Path elsewhere) throws Exception {
+    Path jobs = Files.createDirectories(elsewhere.resolve("jobs"));
+    Path gone = elsewhere.resolve("i-gone"); // neither holds the job's job.json any more
+    for (String name : List.of("i-moved", "i-backup")) {
+      org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobs.resolve(name).toUri());
+      new JobSpecStore(fs, dir).writeOnce(spec("i", gone));
+      new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
+    }
+    ResumePlan both = ResumePlan.of(new org.apache.hadoop.fs.Path(jobs.toUri()), new Configuration(),
+        java.time.Instant.now(), true);
+    assertThat(both.toResume()).as("two copies of one job would train apart").isEmpty();
+    assertThat(both.entries()).hasSize(2).allSatisfy(e -> assertThat(e.reason()).contains("one of 2 directories "
+        + "moved here from ").contains("i-backup, i-moved").contains("copies of one job"));
+
+    // the job was relocated to i-moved (its note in i-gone says so): i-backup is a copy of it
+    io.epochal.driver.config.RelocationNote.of("i", jobs.resolve("i-moved").toUri().toString(), java.time.Instant.now())
+        .writeTo(fs, new org.apache.hadoop.fs.Path(gone.toUri()));
+    ResumePlan after = ResumePlan.of(new org.apache.hadoop.fs.Path(jobs.toUri()), new Configuration(),
+        java.time.Instant.now(), true);
+    assertThat(after.entries()).filteredOn(e -> e.name().equals("i-backup")).singleElement().satisfies(e -> {
+      assertThat(e.action()).isEqualTo(ResumePlan.Action.SKIP);
+      assertThat(e.reason()).contains("from which a resume relocated the job to ", "this directory is a copy");
+    });
+    String[] relocated = cli("resume", jobs.resolve("i-backup").toString(), "--relocate");
+    assertThat(relocated[0]).as(relocated[1] + relocated[2]).isEqualTo("2");
+    assertThat(relocated[2]).contains("cannot relocate the job at", "relocated.json there",
+        "two copies of one job would train apart");
+  }
+
+  @Test
   void aJobANewerEpochalWroteIsSkippedAsSuchNotAnError(@TempDir Path jobs) throws Exception {
     Path newer = Files.createDirectories(jobs.resolve("h-newer"));
     Files.writeString(newer.resolve("job.json"), "{\"format\": 99, \"job_id\": \"h\", \"job_name\": \"h\"}");
