@@ -66,8 +66,12 @@ public final class ClusterResume {
   /** Counted down once the summary is printed, for which stopping waits (a while) before the JVM halts. */
   private final CountDownLatch summarized = new CountDownLatch(1);
 
-  /** How long stopping waits for running resumes to end on SIGTERM before killing them. */
-  static final Duration STOP_WAIT = Duration.ofSeconds(30);
+  /**
+   * How long stopping waits for running resumes to end on SIGTERM before killing them: a driver's own
+   * stop takes up to 30 s (20 s for a checkpoint being published, then its mid-epoch checkpoint,
+   * marking the job and freeing its lease); killed inside it, its job would stay RUNNING with a live lease.
+   */
+  static final Duration STOP_WAIT = Duration.ofSeconds(45);
   /** How long stopping then waits for the summary, which says how each resume ended. */
   static final Duration SUMMARY_WAIT = Duration.ofSeconds(5);
   /** Runs before the file systems close, as a driver's own stop hook does. */

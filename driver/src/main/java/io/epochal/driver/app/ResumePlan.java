@@ -133,14 +133,15 @@ public final class ResumePlan {
     private Entry relocating(Object from) {
       boolean resume = action == Action.RESUME;
       return new Entry(jobDir, name, state, epoch, action, "moved here from " + from
-          + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false, resume ? from.toString() : null);
+          + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false,
+          resume ? from.toString() : null);
     }
 
     /** This relocating entry skipped, as one of {@code names}, directories moved here from one job.dir. */
     private Entry oneOfCopies(List<String> names) {
       return new Entry(jobDir, name, state, epoch, Action.SKIP, "one of " + names.size() + " directories moved here "
-          + "from " + relocatedFrom + " (" + String.join(", ", names) + "): copies of one job, which would train apart; "
-          + "resume the one to continue with 'bin/epochal resume <its directory> --relocate'", true, null);
+          + "from " + relocatedFrom + " (" + String.join(", ", names) + "): copies of one job, which would train "
+          + "apart; resume the one to continue with 'bin/epochal resume <its directory> --relocate'", true, null);
     }
 
     /** Why. */

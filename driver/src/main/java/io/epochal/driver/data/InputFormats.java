@@ -164,12 +164,18 @@ public final class InputFormats {
    */
   private record FirstFile(FileSystem fs, FileStatus file) {
 
-    /** The first data file at {@code path}, or null if the path cannot be read (Spark then says why). */
+    /**
+     * The first data file at {@code path}; null if the path cannot be read (Spark then says why), or
+     * if no file was found above the search's depth but a directory goes deeper (data partitioned in
+     * more levels, which Spark reads).
+     */
     static FirstFile of(Configuration conf, String path) {
       try {
         Path p = new Path(path);
         FileSystem fs = p.getFileSystem(conf);
-        return new FirstFile(fs, firstFile(fs, fs.getFileStatus(p), 0));
+        boolean[] deeper = new boolean[1];
+        FileStatus file = firstFile(fs, fs.getFileStatus(p), 0, deeper);
+        return file == null && deeper[0] ? null : new FirstFile(fs, file);
       } catch (IOException | RuntimeException e) {
         return null;
       }
@@ -198,11 +204,12 @@ public final class InputFormats {
     }
   }
 
-  private static FileStatus firstFile(FileSystem fs, FileStatus at, int depth) throws IOException {
+  private static FileStatus firstFile(FileSystem fs, FileStatus at, int depth, boolean[] deeper) throws IOException {
     if (!at.isDirectory()) {
       return at;
     }
     if (depth > 4) {
+      deeper[0] = true;
       return null;
     }
     FileStatus[] children = fs.listStatus(at.getPath());
@@ -212,7 +219,7 @@ public final class InputFormats {
       if (name.startsWith("_") || name.startsWith(".")) {
         continue;
       }
-      FileStatus f = firstFile(fs, c, depth + 1);
+      FileStatus f = firstFile(fs, c, depth + 1, deeper);
       if (f != null) {
         return f;
       }

@@ -879,6 +879,26 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void dataPartitionedInMoreLevelsThanTheFirstFileSearchGoesIsReadNotRefusedAsHoldingNoFile() throws Exception {
+    Path generated = tmp.resolve("flat");
+    DataGenerator.builder().optRows(20).optFeatures(2).optClasses(2).build().write(spark, generated.toUri().toString(),
+        false);
+    Path root = tmp.resolve("partitioned");
+    Path deep = Files.createDirectories(root.resolve("year=2024/month=01/day=01/hour=00/country=fr"));
+    try (var files = Files.list(generated)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith("part-")).toList()) {
+        Files.move(f, deep.resolve(f.getFileName()));
+      }
+    }
+    LoadedDataset data = new DatasetLoader(spark).load(options(root, "parquet", List.of("features"), 1).build());
+    try {
+      assertThat(data.rows()).isEqualTo(20);
+    } finally {
+      data.unpersist();
+    }
+  }
+
+  @Test
   void aDirectoryWithoutDataFilesIsAConfigErrorNamingDataPathNotSparksSchemaInference() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("empty-data"));
     Files.writeString(dir.resolve("_SUCCESS"), "");

@@ -76,7 +76,7 @@ class StandaloneSuperviseIT {
     Path spec = tmp.resolve(name + ".properties");
     Files.write(spec, List.of("job.name=" + name, "job.dir=" + tmp.resolve("job-" + name), "job.seed=7",
         "model.name=mlp", "model.input_dim=8", "model.hidden=16", "model.output_dim=3", "train.epochs=" + epochs,
-        "train.workers=2", "train.batch_size=32", "train.local_steps=4", "lease.ttl_ms=3000",
+        "train.workers=2", "train.batch_size=32", "train.local_steps=4", "lease.ttl_ms=6000",
         "retry.backoff_ms=200", "data.path=" + data, "data.format=csv", "data.features=f0..f7",
         "data.classes=3"), StandardCharsets.UTF_8);
     return spec;

@@ -570,7 +570,7 @@ class ResumeAllTest {
   }
 
   @Test
-  void aCompletedJobWhoseFinalCheckpointIsDamagedOrGoneIsResumedAndReopened() throws Exception {
+  void aCompletedJobWhoseFinalCheckpointIsDamagedOrGoneIsPlannedForAResumeThatReopensIt() throws Exception {
     completedWithCheckpoints("f-intact");
     Path truncated = completedWithCheckpoints("g-truncated");
     try (var files = Files.list(epochDir(truncated, 2))) {
