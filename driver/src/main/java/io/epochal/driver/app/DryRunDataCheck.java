@@ -121,30 +121,35 @@ final class DryRunDataCheck {
   /**
    * Checks {@code spec}'s data against the model and against checkpoint {@code after} (none: the
    * model only), and its held-out rows against those {@code measured}: those of the checkpoint the run
-   * continues from (a mid-epoch one after {@code after}, or {@code after}'s). With neither an epoch
-   * checkpoint nor a mid-epoch one ({@code midEpoch}) to continue from, the run starts from {@code
+   * continues from (a mid-epoch one after {@code after}, or {@code after}'s). Without an epoch
+   * checkpoint, the rows are compared with those of the mid-epoch checkpoint of the first epoch
+   * ({@code midEpoch}), as the run compares them; with neither, the run starts from {@code
    * init.weights}, which are checked as it checks them.
    *
    * @param run what the dry run stands for ("train", "resume"), for the message
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
-  int check(JobSpec spec, Optional<CheckpointEntry> after, boolean midEpoch,
+  int check(JobSpec spec, Optional<CheckpointEntry> after, Optional<io.epochal.checkpoint.LoadedCheckpoint> midEpoch,
       Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured, String run) throws IOException {
-    Map<String, Double> metrics = after.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
+    // the rows compared: those the epoch checkpoint trained on, else those of the first epoch's mid-epoch one
+    Optional<CheckpointEntry> trained = after.or(() -> midEpoch.map(c -> new CheckpointEntry(c.manifest().epoch(),
+        c.path(), c.manifest(), null)));
+    Map<String, Double> metrics = trained.flatMap(CheckpointEntry::manifest).map(CheckpointManifest::metrics)
         .orElse(Map.of());
     try (EpochalSpark spark = spark(spec)) {
       DataCheck data = new DataCheck(spec, spark);
       // a mid-epoch checkpoint of the first epoch continues without them, as the run does
-      Optional<String> weights = after.isEmpty() && !midEpoch ? data.checkStartingWeights(false) : Optional.empty();
-      long[] rows = data
-          .checkResumeData(after.map(CheckpointEntry::epoch).orElse(0L), after.map(CheckpointEntry::path).orElse(null),
-              metrics, after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
-      boolean compared = after.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);
+      Optional<String> weights = trained.isEmpty() ? data.checkStartingWeights(false) : Optional.empty();
+      long[] rows = data.checkResumeData(trained.map(CheckpointEntry::epoch).orElse(0L),
+          trained.map(CheckpointEntry::path).orElse(null), metrics,
+          trained.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).orElse(null));
+      boolean compared = trained.isPresent() && metrics.containsKey(io.epochal.driver.config.EpochMetrics.DATA_ROWS);
+      String by = after.isPresent() ? "epoch " + after.get().epoch() : "the mid-epoch checkpoint";
       err.println("  data: " + rows[0] + " rows of " + spec.dataPathText()
           + (rows[1] == 0 ? "" : " (" + rows[1] + " bad rows skipped)") + " fit the model"
-          + (!compared ? "" : after.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest).isPresent()
-              ? ", and are the rows epoch " + after.get().epoch() + " trained on (data_sha256)"
-              : ", and are as many as epoch " + after.get().epoch() + " trained on"));
+          + (!compared ? "" : trained.flatMap(CheckpointEntry::manifest).flatMap(CheckpointManifest::dataDigest)
+              .isPresent() ? ", and are the rows " + by + " trained on (data_sha256)"
+              : ", and are as many as " + by + " trained on"));
       weights.ifPresent(w -> err.println("  " + w + "; they fit the model"));
       paramGroups(spec);
       Optional<long[]> held = Optional.empty();

@@ -179,7 +179,7 @@ final class ResumeDryRun {
       Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
           .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
           .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
-      int code = data.check(resume.spec(), after, mid.isPresent(), measured, run);
+      int code = data.check(resume.spec(), after, mid, measured, run);
       if (code != ExitCodes.OK) {
         return code;
       }

@@ -389,6 +389,28 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void theDryRunOfAJobStoppedInItsFirstEpochComparesTheDataWithTheRowsItsMidEpochCheckpointTrainedOn()
+      throws Exception {
+    Path copied = root.resolve("data-first-epoch");
+    org.apache.commons.io.FileUtils.copyDirectory(Path.of(java.net.URI.create(data)).toFile(), copied.toFile());
+    String dir = root.resolve("stopped-in-epoch-1-data").toUri().toString();
+    Map<String, String> keys = new HashMap<>(ROUNDS_OF_TWO_STEPS);
+    keys.put("checkpoint.every_n_rounds", "3");
+    JobSpec spec = RecoveryFixture.spec(dir, copied.toUri().toString(), keys);
+    assertThatThrownBy(() -> run(spec, new Rounds("1.5"))).isInstanceOf(IllegalStateException.class);
+    io.epochal.driver.testing.CliRun same = commandWithItsOwnSession("resume", dir, "--dry-run");
+    assertThat(same.code).as(same.err).isZero();
+    assertThat(same.err).contains("and are the rows the mid-epoch checkpoint trained on (data_sha256)");
+    try (var parts = Files.list(copied)) { // one of its files gone: fewer rows than the checkpoint trained on
+      Files.delete(parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst()
+          .orElseThrow());
+    }
+    io.epochal.driver.testing.CliRun changed = commandWithItsOwnSession("resume", dir, "--dry-run");
+    assertThat(changed.code).as("as the resume refuses it: %s", changed.err).isEqualTo(4);
+    assertThat(changed.err).contains("the data changed since the job started", "mid-epoch");
+  }
+
+  @Test
   void aJobStoppedInItsFirstEpochThatLostItsJobJsonIsContinuedOnlyWithTheSpecItsMidEpochCheckpointHolds()
       throws Exception {
     String dir = root.resolve("lost-spec-in-epoch-1").toUri().toString();
