@@ -211,7 +211,12 @@ public final class ResumePlan {
         ? e.oneOfCopies(movedFrom.get(e.relocatedFrom)) : e);
     // a job that lost its job.json, and a directory that could not be searched (it may hold jobs):
     // the command must not report success
-    found.lostSpecs().forEach((name, dir) -> entries.add(new Entry(dir, name, "?", 0, Action.ERROR,
+    Map<String, Path> lost = new java.util.TreeMap<>(found.lostSpecs());
+    Path qualified = fs.makeQualified(root);
+    if (found.jobs().isEmpty() && lost.isEmpty() && JobFinder.holdsCheckpoints(fs, qualified)) {
+      lost.put(qualified.getName().isEmpty() ? qualified.toString() : qualified.getName(), qualified); // the root
+    }
+    lost.forEach((name, dir) -> entries.add(new Entry(dir, name, "?", 0, Action.ERROR,
         "holds checkpoints but no job.json (it was lost?): 'bin/epochal status "
         + io.epochal.driver.config.ShellWords.location(dir)
         + "' says how to continue it")));

@@ -667,6 +667,11 @@ class ResumeAllTest {
     assertThat(plan[0]).isEqualTo("1");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).matches("k-lost-spec\\s+\\?\\s+-\\s+ERROR\\s+holds "
         + "checkpoints but no job.json.*"));
+    // the job directory itself given as the root: the same row, not "no Epochal job"
+    String[] itself = cli("resume", "--all", "--dry-run", lost.toString());
+    assertThat(itself[0]).as(itself[1] + itself[2]).isEqualTo("1");
+    assertThat(itself[1].lines()).anySatisfy(l -> assertThat(l).matches("k-lost-spec\\s+\\?\\s+-\\s+ERROR\\s+holds "
+        + "checkpoints but no job.json.*"));
   }
 
   @Test
