@@ -230,8 +230,10 @@ public final class ClusterResume {
             + "--all' picks them up)");
       }
       if (!live.isEmpty()) {
-        out.println("resume --all: stopping " + live.size() + " running resume(s) (SIGTERM); each marks its job "
-            + "FAILED (INTERRUPTED) and frees its lease");
+        out.println("resume --all: stopping " + live.size() + " running resume(s) (SIGTERM); " + (submitTemplate != null
+            ? "each command the submit template ran is stopped: a driver it started elsewhere (spark-submit "
+            + "--deploy-mode cluster) may train on; 'bin/epochal status <job>' says whether it does"
+            : "each marks its job FAILED (INTERRUPTED) and frees its lease"));
       }
     }
     try {
