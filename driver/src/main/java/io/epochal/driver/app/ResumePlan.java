@@ -301,6 +301,17 @@ public final class ResumePlan {
       if (state.equals("RUNNING")) {
         state = LOST; // as status shows it: RUNNING, but no driver holds its lease
       }
+      long at = epoch;
+      Optional<CheckpointManifest> trained = checkpoints.stream().filter(e -> e.epoch() == at).findFirst()
+          .flatMap(CheckpointEntry::manifest).filter(m -> !m.hyperParameters().asMap().isEmpty());
+      List<String> diff = spec.isEmpty() || trained.isEmpty() ? List.of() : io.epochal.driver.train.CheckpointFit
+          .trainingDiff(trained.get().hyperParameters(), spec.get().getHyperParameters());
+      // the resume refuses it (INCOMPATIBLE_JOB), as resume <dir> --dry-run says; a reopened COMPLETED job alike
+      if (!diff.isEmpty()) {
+        return new Entry(job, name, state, epoch, Action.ERROR, "job.json does not hold the spec its checkpoint of "
+            + "epoch " + epoch + " was trained with (checkpoint -> job: " + String.join("; ", diff) + "): a resume "
+            + "refuses it; restore that spec ('bin/epochal inspect' of the checkpoint lists it)");
+      }
       if (damaged.isPresent()) {
         // which older checkpoint verifies is for the resumed driver to find: it hashes them
         return new Entry(job, name, state, epoch, Action.RESUME, damaged.get() + "; " + why + (epoch == 0
@@ -319,16 +330,6 @@ public final class ResumePlan {
         return new Entry(job, name, state, epoch, Action.SKIP, "its last run failed NON_FINITE_STATE, which a resume "
             + "repeats step for step (its hyperparameters cannot change): train the job with a lower optimizer.lr in "
             + "a new job.dir" + lastFailure(status));
-      }
-      long at = epoch;
-      Optional<CheckpointManifest> trained = checkpoints.stream().filter(e -> e.epoch() == at).findFirst()
-          .flatMap(CheckpointEntry::manifest).filter(m -> !m.hyperParameters().asMap().isEmpty());
-      List<String> diff = spec.isEmpty() || trained.isEmpty() ? List.of() : io.epochal.driver.train.CheckpointFit
-          .trainingDiff(trained.get().hyperParameters(), spec.get().getHyperParameters());
-      if (!diff.isEmpty()) { // the resume refuses it (INCOMPATIBLE_JOB), as resume <dir> --dry-run says
-        return new Entry(job, name, state, epoch, Action.ERROR, "job.json does not hold the spec its checkpoint of "
-            + "epoch " + epoch + " was trained with (checkpoint -> job: " + String.join("; ", diff) + "): a resume "
-            + "refuses it; restore that spec ('bin/epochal inspect' of the checkpoint lists it)");
       }
       boolean badInput = failedWith(status, io.epochal.driver.train.FailureReason.BAD_INPUT);
       boolean noGpu = failedWith(status, io.epochal.driver.train.FailureReason.DEVICE_UNAVAILABLE);

@@ -546,6 +546,12 @@ class ResumeAllTest {
 
   /** A job of 2 epochs, both committed, that ended {@code end} for {@code reason}. */
   private Path withCheckpoints(String name, JobState end, String reason) throws Exception {
+    return withCheckpoints(name, end, reason, HyperParameters.builder().build());
+  }
+
+  /** As {@link #withCheckpoints(String, JobState, String)}, its checkpoints trained with {@code trainedWith}. */
+  private Path withCheckpoints(String name, JobState end, String reason, HyperParameters trainedWith)
+      throws Exception {
     Path job = root.resolve(name);
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(job.toUri());
     fs.mkdirs(dir);
@@ -555,7 +561,8 @@ class ResumeAllTest {
       for (long epoch = 1; epoch <= 2; epoch++) {
         store.commit(CheckpointContent.builder()
             .setModel(StateDict.builder().put("w", Tensor.ofFloats(new long[] {2}, epoch, -epoch)).build())
-            .setManifest(CheckpointManifest.builder().setJobId(name).setEpoch(epoch).setModel("mlp", "1").build())
+            .setManifest(CheckpointManifest.builder().setJobId(name).setEpoch(epoch).setModel("mlp", "1")
+                .optHyperParameters(trainedWith).build())
             .build(), CommitGuard.NONE);
       }
     }
@@ -597,6 +604,14 @@ class ResumeAllTest {
     assertThat(lines).anySatisfy(l -> assertThat(l).contains("i-gone").contains("RESUME")
         .contains("final epoch 2 is missing").contains("reopens it"));
     assertThat(r[1]).contains("dry run: nothing started (5 to resume)");
+    // reopened, a job whose job.json no longer holds the spec its checkpoints were trained with is refused alike
+    Path respecced = withCheckpoints("l-respecced", JobState.COMPLETED, "completed", HyperParameters.builder()
+        .put("job.name", "l-respecced").put("train.epochs", 2L).put("optimizer.lr", 0.5).build());
+    org.apache.hadoop.fs.FileUtil.fullyDelete(epochDir(respecced, 2).toFile());
+    String[] refused = cli("resume", "--all", "--dry-run", root.toString());
+    assertThat(refused[1].lines()).anySatisfy(l -> assertThat(l).matches("l-respecced\\s+COMPLETED\\s+-\\s+ERROR .*")
+        .contains("job.json does not hold the spec its checkpoint of epoch 1 was trained with"));
+    org.apache.hadoop.fs.FileUtil.fullyDelete(respecced.toFile());
 
     Path failed = withCheckpoints("j-failed", JobState.FAILED);
     Files.delete(epochDir(failed, 2).resolve("model.safetensors"));
