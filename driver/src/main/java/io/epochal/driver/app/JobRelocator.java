@@ -77,7 +77,7 @@ final class JobRelocator {
     String relocate = "'bin/epochal resume " + ShellWords.location(qualifiedDir) + " --relocate" + again + "'";
     Optional<Boolean> holdsJob = originalHoldsJob(named.toString(), stored);
     Optional<String> relocatedTo = holdsJob.orElse(true) ? Optional.empty()
-        : relocatedElsewhere(named.toString(), qualifiedDir);
+        : relocatedElsewhere(named.toString(), qualifiedDir, stored);
     if (relocatedTo.isPresent()) { // a copy of a job a resume moved on, or a second copy after the move
       return Optional.of(new Foreign("its job.json names job.dir " + named + ", from which a resume relocated the job "
           + "to " + relocatedTo.get() + " (" + JobPaths.RELOCATED + " there): this directory is a copy; resume the job "
@@ -153,18 +153,25 @@ final class JobRelocator {
   }
 
   /**
-   * Where a resume relocated the job from {@code named} to, when that is not {@code qualifiedDir}: the
-   * note {@code relocated.json} it left in {@code named}. Empty without a note, or when it cannot be read.
+   * Where a resume relocated the job of {@code stored} from {@code named} to, when that is not {@code
+   * qualifiedDir} and still holds the job: the note {@code relocated.json} it left in {@code named}
+   * names it, and its {@code job.json} trains the same. Empty without such a note, or when it cannot be read.
    */
-  private Optional<String> relocatedElsewhere(String named, Path qualifiedDir) {
+  private Optional<String> relocatedElsewhere(String named, Path qualifiedDir, HyperParameters stored) {
     try {
       Path original = new Path(named);
       return io.epochal.driver.config.RelocationNote.read(original.getFileSystem(conf), original)
           .map(io.epochal.driver.config.RelocationNote::movedTo)
-          .filter(to -> !JobLocations.samePlace(to, qualifiedDir.toString(), conf));
+          .filter(to -> !JobLocations.samePlace(to, qualifiedDir.toString(), conf))
+          .filter(to -> originalHoldsJob(to, stored).orElse(false));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
+  }
+
+  /** What the epochs of the job of {@code stored} compute from: its keys but the amendable ones, in order. */
+  static String identity(HyperParameters stored) {
+    return new java.util.TreeMap<>(JobKeys.withoutAmendable(stored).asMap()).toString();
   }
 
   /**

@@ -59,15 +59,18 @@ public final class ResumePlan {
     private final boolean moved;
     /** The job.dir a job directory moved here came from, when this plan resumes it with --relocate; else null. */
     private final String relocatedFrom;
+    /** For a job directory moved here: its old job.dir and what its epochs compute from (one job); else null. */
+    private final String movedJob;
 
     Entry(Path jobDir, String name, String state, long epoch, Action action, String reason) {
-      this(jobDir, name, state, epoch, action, reason, false, null);
+      this(jobDir, name, state, epoch, action, reason, false, null, null);
     }
 
     private Entry(Path jobDir, String name, String state, long epoch, Action action, String reason, boolean moved,
-        String relocatedFrom) {
+        String relocatedFrom, String movedJob) {
       this.moved = moved;
       this.relocatedFrom = relocatedFrom;
+      this.movedJob = movedJob;
       this.jobDir = checkNotNull(jobDir, "jobDir");
       this.name = checkNotNull(name, "name");
       this.state = checkNotNull(state, "state");
@@ -130,18 +133,19 @@ public final class ResumePlan {
      * This entry of a job directory moved here from {@code from}: a RESUME relocates it (and says
      * so), any other action leaves it where it is, saying where it came from.
      */
-    private Entry relocating(Object from) {
+    private Entry relocating(Object from, String job) {
       boolean resume = action == Action.RESUME;
       return new Entry(jobDir, name, state, epoch, action, "moved here from " + from
           + (resume ? " (--relocate rewrites its job.dir)" : "") + "; " + reason, false,
-          resume ? from.toString() : null);
+          resume ? from.toString() : null, from + "\n" + job);
     }
 
     /** This relocating entry skipped, as one of {@code names}, directories moved here from one job.dir. */
     private Entry oneOfCopies(List<String> names) {
       return new Entry(jobDir, name, state, epoch, Action.SKIP, "one of " + names.size() + " directories moved here "
           + "from " + relocatedFrom + " (" + String.join(", ", names) + "): copies of one job, which would train "
-          + "apart; resume the one to continue with 'bin/epochal resume <its directory> --relocate'", true, null);
+          + "apart; resume the one to continue with 'bin/epochal resume <its directory> --relocate'", false, null,
+          movedJob);
     }
 
     /** Why. */
@@ -156,12 +160,13 @@ public final class ResumePlan {
       }
       Entry e = (Entry) o;
       return jobDir.equals(e.jobDir) && name.equals(e.name) && state.equals(e.state) && epoch == e.epoch && action == e.action
-          && reason.equals(e.reason) && moved == e.moved && Objects.equals(relocatedFrom, e.relocatedFrom);
+          && reason.equals(e.reason) && moved == e.moved && Objects.equals(relocatedFrom, e.relocatedFrom)
+          && Objects.equals(movedJob, e.movedJob);
     }
 
     @Override
     public int hashCode() {
-      return Objects.hash(jobDir, name, state, epoch, action, reason, moved, relocatedFrom);
+      return Objects.hash(jobDir, name, state, epoch, action, reason, moved, relocatedFrom, movedJob);
     }
 
     @Override
@@ -205,10 +210,11 @@ public final class ResumePlan {
     for (Map.Entry<String, Path> job : found.jobs().entrySet()) {
       entries.add(plan(fs, job.getValue(), job.getKey(), conf, now, relocate));
     }
-    Map<String, List<String>> movedFrom = entries.stream().filter(Entry::relocates)
-        .collect(Collectors.groupingBy(e -> e.relocatedFrom, Collectors.mapping(Entry::name, Collectors.toList())));
-    entries.replaceAll(e -> e.relocates() && movedFrom.get(e.relocatedFrom).size() > 1
-        ? e.oneOfCopies(movedFrom.get(e.relocatedFrom)) : e);
+    // directories moved here from one job.dir holding one job (a resume may be relocating one of them now)
+    Map<String, List<String>> movedFrom = entries.stream().filter(e -> e.movedJob != null)
+        .collect(Collectors.groupingBy(e -> e.movedJob, Collectors.mapping(Entry::name, Collectors.toList())));
+    entries.replaceAll(e -> e.relocates() && movedFrom.get(e.movedJob).size() > 1
+        ? e.oneOfCopies(movedFrom.get(e.movedJob)) : e);
     // a job that lost its job.json, and a directory that could not be searched (it may hold jobs):
     // the command must not report success
     Map<String, Path> lost = new java.util.TreeMap<>(found.lostSpecs());
@@ -242,11 +248,12 @@ public final class ResumePlan {
         if (!relocate || !foreign.get().moved()) {
           // unfinished and not a copy (moved here, or its original cannot be checked): work left for its operator
           return new Entry(job, name, state, epoch, Action.SKIP, foreign.get().reason(),
-              unfinished && !foreign.get().copy(), null);
+              unfinished && !foreign.get().copy(), null, null);
         }
         // moved here, and --relocate says to continue it here: planned as any job, then marked
         return plan(fs, job, name, conf, now, read, spec, checkpoints)
-            .relocating(spec.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR));
+            .relocating(spec.get().getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.JOB_DIR),
+                JobRelocator.identity(spec.get().getHyperParameters()));
       }
       return plan(fs, job, name, conf, now, read, spec, checkpoints);
     } catch (io.epochal.job.NewerJobFileException e) {

@@ -486,16 +486,20 @@ class ResumeAllTest {
       @TempDir Path elsewhere) throws Exception {
     Path jobs = Files.createDirectories(elsewhere.resolve("jobs"));
     Path gone = elsewhere.resolve("i-gone"); // neither holds the job's job.json any more
-    for (String name : List.of("i-moved", "i-backup")) {
+    for (String name : List.of("i-moved", "i-backup", "j-other")) { // j-other: another job trained there later
       org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobs.resolve(name).toUri());
-      new JobSpecStore(fs, dir).writeOnce(spec("i", gone));
+      new JobSpecStore(fs, dir).writeOnce(spec(name.equals("j-other") ? "j" : "i", gone));
       new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
     }
     ResumePlan both = ResumePlan.of(new org.apache.hadoop.fs.Path(jobs.toUri()), new Configuration(),
         java.time.Instant.now(), true);
-    assertThat(both.toResume()).as("two copies of one job would train apart").isEmpty();
-    assertThat(both.entries()).hasSize(2).allSatisfy(e -> assertThat(e.reason()).contains("one of 2 directories "
-        + "moved here from ").contains("i-backup, i-moved").contains("copies of one job"));
+    assertThat(both.toResume()).as("two copies of one job would train apart; another job is no copy")
+        .singleElement().satisfies(e -> assertThat(e.name()).isEqualTo("j-other"));
+    assertThat(both.entries()).filteredOn(e -> !e.name().equals("j-other")).hasSize(2).allSatisfy(e -> {
+      assertThat(e.reason()).contains("one of 2 directories moved here from ").contains("i-backup, i-moved")
+          .contains("copies of one job");
+      assertThat(e.awaitsRelocation()).as("--relocate does not resume them").isFalse();
+    });
 
     // the job was relocated to i-moved (its note in i-gone says so): i-backup is a copy of it
     io.epochal.driver.config.RelocationNote.of("i", jobs.resolve("i-moved").toUri().toString(), java.time.Instant.now())
@@ -510,6 +514,9 @@ class ResumeAllTest {
     assertThat(relocated[0]).as(relocated[1] + relocated[2]).isEqualTo("2");
     assertThat(relocated[2]).contains("cannot relocate the job at", "relocated.json there",
         "two copies of one job would train apart");
+    // the note names where another job is: j-other is no copy of it
+    assertThat(after.entries()).filteredOn(e -> e.name().equals("j-other")).singleElement()
+        .satisfies(e -> assertThat(e.action()).isEqualTo(ResumePlan.Action.RESUME));
   }
 
   @Test
