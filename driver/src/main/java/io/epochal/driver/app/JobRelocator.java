@@ -154,18 +154,35 @@ final class JobRelocator {
 
   /**
    * Where a resume relocated the job of {@code stored} from {@code named} to, when that is not {@code
-   * qualifiedDir} and still holds the job: the note {@code relocated.json} it left in {@code named}
-   * names it, and its {@code job.json} trains the same. Empty without such a note, or when it cannot be read.
+   * qualifiedDir}: the note {@code relocated.json} it left in {@code named} names it. It counts unless
+   * that directory can be read and holds another job, or nothing of the job at all (no {@code job.json},
+   * no note that it moved on); one that cannot be checked, or a note that cannot be read, counts. Empty
+   * without a note.
    */
   private Optional<String> relocatedElsewhere(String named, Path qualifiedDir, HyperParameters stored) {
+    Optional<io.epochal.driver.config.RelocationNote> note;
     try {
       Path original = new Path(named);
-      return io.epochal.driver.config.RelocationNote.read(original.getFileSystem(conf), original)
-          .map(io.epochal.driver.config.RelocationNote::movedTo)
-          .filter(to -> !JobLocations.samePlace(to, qualifiedDir.toString(), conf))
-          .filter(to -> originalHoldsJob(to, stored).orElse(false));
+      note = io.epochal.driver.config.RelocationNote.read(original.getFileSystem(conf), original);
     } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // the original cannot be read: originalHoldsJob said so already
+    }
+    if (note.isEmpty() || JobLocations.samePlace(note.get().movedTo(), qualifiedDir.toString(), conf)) {
       return Optional.empty();
+    }
+    String to = note.get().movedTo();
+    try {
+      Path target = new Path(to);
+      org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(conf);
+      Optional<io.epochal.job.JobSpec> there = new io.epochal.job.JobSpecStore(fs, target).read();
+      if (there.isPresent()) {
+        return identity(there.get().getHyperParameters()).equals(identity(stored)) ? Optional.of(to)
+            : Optional.empty(); // another job trained there since
+      }
+      return io.epochal.driver.config.RelocationNote.read(fs, target).isPresent() ? Optional.of(to) // moved on
+          : Optional.empty(); // the relocated job is gone
+    } catch (IOException | RuntimeException e) {
+      return Optional.of(to); // cannot be checked: taken for a copy, never resumed beside the job
     }
   }
 

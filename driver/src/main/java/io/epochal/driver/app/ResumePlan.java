@@ -109,7 +109,7 @@ public final class ResumePlan {
      * skipped now and resumed by a {@code resume --all} after the expiry.
      */
     public boolean awaitsExpiry() {
-      return action == Action.SKIP && LOST.equals(state);
+      return action == Action.SKIP && LOST.equals(state) && !moved; // a copy skipped as one of several waits for you
     }
 
     /**
@@ -144,7 +144,7 @@ public final class ResumePlan {
     private Entry oneOfCopies(List<String> names) {
       return new Entry(jobDir, name, state, epoch, Action.SKIP, "one of " + names.size() + " directories moved here "
           + "from " + relocatedFrom + " (" + String.join(", ", names) + "): copies of one job, which would train "
-          + "apart; resume the one to continue with 'bin/epochal resume <its directory> --relocate'", false, null,
+          + "apart; resume the one to continue with 'bin/epochal resume <its directory> --relocate'", true, null,
           movedJob);
     }
 
@@ -308,6 +308,12 @@ public final class ResumePlan {
       if (state.equals("RUNNING")) {
         state = LOST; // as status shows it: RUNNING, but no driver holds its lease
       }
+      if (PreparedResume.modelKeepsStateOutside(status)) {
+        // a resume starts the model's unsaved state afresh: it would train on to other weights (refused first)
+        return new Entry(job, name, state, epoch, Action.SKIP, "its last run found that its model keeps state outside "
+            + "its state dict, which no checkpoint holds and every resume starts afresh: fix the model and train it in "
+            + "a new job.dir" + lastFailure(status));
+      }
       long at = epoch;
       Optional<CheckpointManifest> trained = checkpoints.stream().filter(e -> e.epoch() == at).findFirst()
           .flatMap(CheckpointEntry::manifest).filter(m -> !m.hyperParameters().asMap().isEmpty());
@@ -325,12 +331,6 @@ public final class ResumePlan {
             ? ", reopens it and trains again from epoch 1 (no older intact checkpoint)"
             : ", reopens it and continues after epoch " + epoch + ", its newest intact checkpoint (the resume hashes "
             + "it)"));
-      }
-      if (PreparedResume.modelKeepsStateOutside(status)) {
-        // a resume starts the model's unsaved state afresh: it would train on to other weights
-        return new Entry(job, name, state, epoch, Action.SKIP, "its last run found that its model keeps state outside "
-            + "its state dict, which no checkpoint holds and every resume starts afresh: fix the model and train it in "
-            + "a new job.dir" + lastFailure(status));
       }
       if (failedWith(status, io.epochal.driver.train.FailureReason.NON_FINITE_STATE)) {
         // the same steps from the same checkpoint give the same NaN: a resume would only fail again

@@ -498,8 +498,12 @@ class ResumeAllTest {
     assertThat(both.entries()).filteredOn(e -> !e.name().equals("j-other")).hasSize(2).allSatisfy(e -> {
       assertThat(e.reason()).contains("one of 2 directories moved here from ").contains("i-backup, i-moved")
           .contains("copies of one job");
-      assertThat(e.awaitsRelocation()).as("--relocate does not resume them").isFalse();
+      assertThat(e.awaitsRelocation()).as("they wait for their operator to choose one").isTrue();
+      assertThat(e.awaitsExpiry()).as("no lease keeps them").isFalse();
     });
+    String[] dryRun = cli("resume", "--all", "--dry-run", "--relocate", jobs.toString());
+    assertThat(dryRun[0]).as("the job is resumed nowhere: %s", dryRun[1]).isEqualTo("1");
+    assertThat(dryRun[1]).doesNotContain("wait for their lease to expire");
 
     // the job was relocated to i-moved (its note in i-gone says so): i-backup is a copy of it
     io.epochal.driver.config.RelocationNote.of("i", jobs.resolve("i-moved").toUri().toString(), java.time.Instant.now())
@@ -517,6 +521,21 @@ class ResumeAllTest {
     // the note names where another job is: j-other is no copy of it
     assertThat(after.entries()).filteredOn(e -> e.name().equals("j-other")).singleElement()
         .satisfies(e -> assertThat(e.action()).isEqualTo(ResumePlan.Action.RESUME));
+
+    // relocated twice (k-gone -> k-x -> k-y): a copy of the job's first directory is a copy still
+    Path chained = Files.createDirectories(elsewhere.resolve("chained"));
+    Path kGone = elsewhere.resolve("k-gone");
+    Path kX = elsewhere.resolve("k-x");
+    new JobSpecStore(fs, new org.apache.hadoop.fs.Path(chained.resolve("k-backup").toUri())).writeOnce(spec("k", kGone));
+    io.epochal.driver.config.RelocationNote.of("k", kX.toUri().toString(), java.time.Instant.now())
+        .writeTo(fs, new org.apache.hadoop.fs.Path(kGone.toUri()));
+    io.epochal.driver.config.RelocationNote.of("k", elsewhere.resolve("k-y").toUri().toString(),
+        java.time.Instant.now()).writeTo(fs, new org.apache.hadoop.fs.Path(kX.toUri()));
+    assertThat(ResumePlan.of(new org.apache.hadoop.fs.Path(chained.toUri()), new Configuration(),
+        java.time.Instant.now(), true).entries()).singleElement().satisfies(e -> {
+          assertThat(e.action()).isEqualTo(ResumePlan.Action.SKIP);
+          assertThat(e.reason()).contains("this directory is a copy");
+        });
   }
 
   @Test
