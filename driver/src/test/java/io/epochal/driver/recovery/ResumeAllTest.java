@@ -526,7 +526,8 @@ class ResumeAllTest {
     Path chained = Files.createDirectories(elsewhere.resolve("chained"));
     Path kGone = elsewhere.resolve("k-gone");
     Path kX = elsewhere.resolve("k-x");
-    new JobSpecStore(fs, new org.apache.hadoop.fs.Path(chained.resolve("k-backup").toUri())).writeOnce(spec("k", kGone));
+    new JobSpecStore(fs, new org.apache.hadoop.fs.Path(chained.resolve("k-backup").toUri()))
+        .writeOnce(spec("k", kGone));
     io.epochal.driver.config.RelocationNote.of("k", kX.toUri().toString(), java.time.Instant.now())
         .writeTo(fs, new org.apache.hadoop.fs.Path(kGone.toUri()));
     io.epochal.driver.config.RelocationNote.of("k", elsewhere.resolve("k-y").toUri().toString(),
