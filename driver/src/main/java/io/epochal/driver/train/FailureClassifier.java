@@ -134,11 +134,14 @@ public final class FailureClassifier {
 
   /**
    * Whether the failure is the store being unreachable: a connection refused or reset, a
-   * NameNode in safe mode or standby, or a retry of the HDFS client given up.
+   * NameNode in safe mode, standby or still starting, or a retry of the HDFS client given up; a
+   * NameNode's refusal that reaches the client as a {@code RemoteException} is told by the class it names.
    */
   static boolean isStorageFailure(Throwable failure) {
     for (Throwable t : chain(failure)) {
-      String name = t.getClass().getSimpleName();
+      String name = t instanceof org.apache.hadoop.ipc.RemoteException remote
+          ? remote.getClassName().substring(remote.getClassName().lastIndexOf('.') + 1)
+          : t.getClass().getSimpleName();
       // a SocketException: refused (ConnectException), reset or broken pipe (Hadoop's NetUtils
       // rethrows a reset as a plain SocketException), no route to host
       if (t instanceof java.net.SocketException || t instanceof java.net.SocketTimeoutException

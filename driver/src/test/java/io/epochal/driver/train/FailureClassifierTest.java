@@ -75,6 +75,19 @@ class FailureClassifierTest {
   }
 
   @Test
+  void aNameNodeStillStartingOrInSafeModeAsTheRemoteExceptionTheClientGetsIsTheStoreBeingUnreachable() {
+    for (String remote : new String[] {"org.apache.hadoop.ipc.RetriableException",
+        "org.apache.hadoop.hdfs.server.namenode.SafeModeException"}) {
+      Throwable refused = new CheckpointException(2, "hdfs://nn/jobs/a/checkpoints/_tmp-epoch-000002-x",
+          "commit failed", new org.apache.hadoop.ipc.RemoteException(remote, "NameNode still not started"));
+      assertThat(FailureClassifier.ofCommit(refused)).as(remote).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    }
+    Throwable denied = new CheckpointException(2, "hdfs://nn/jobs/a/checkpoints/_tmp-epoch-000002-x",
+        "commit failed", new org.apache.hadoop.ipc.RemoteException("java.io.IOException", "disk error"));
+    assertThat(FailureClassifier.ofCommit(denied)).isEqualTo(FailureReason.CHECKPOINT_WRITE_FAILED);
+  }
+
+  @Test
   void aConnectionResetOrBrokenPipeIsTheStoreBeingUnreachable() {
     for (String what : new String[] {"Connection reset", "Broken pipe"}) {
       Throwable reset = new CheckpointException(3, "hdfs://nn/jobs/a/checkpoints/_tmp-epoch-000003-x", "write failed",
