@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,13 +25,23 @@ class StartingWeightsTest {
   @TempDir
   Path tmp;
 
+  /** The weights the job names, at first the model's seeded state. */
+  private Path weights;
+  private JobSpec spec;
+  private TrainingConfig config;
+  private StateDict seeded;
+
+  @BeforeEach
+  void writeSeededWeights() throws Exception {
+    weights = tmp.resolve("pretrained.safetensors");
+    spec = spec(weights);
+    config = TrainingConfigs.of(spec);
+    seeded = StartingWeights.seeded(config);
+    write(weights, seeded);
+  }
+
   @Test
   void aRetryBeforeTheFirstCheckpointRefusesStartingWeightsThatChangedSinceTheRunFirstReadThem() throws Exception {
-    Path weights = tmp.resolve("pretrained.safetensors");
-    JobSpec spec = spec(weights);
-    TrainingConfig config = TrainingConfigs.of(spec);
-    StateDict seeded = StartingWeights.seeded(config);
-    write(weights, seeded);
     StartingWeights starting = run(spec, config);
     starting.checkNewJob();
     StartingWeights.Start first = starting.take();
@@ -47,11 +58,6 @@ class StartingWeightsTest {
   @Test
   void aRunInAnotherDriverBeforeTheFirstCheckpointRefusesStartingWeightsOtherThanThoseTheJobFirstTook()
       throws Exception {
-    Path weights = tmp.resolve("pretrained.safetensors");
-    JobSpec spec = spec(weights);
-    TrainingConfig config = TrainingConfigs.of(spec);
-    StateDict seeded = StartingWeights.seeded(config);
-    write(weights, seeded);
     StartingWeights first = run(spec, config);
     first.checkNewJob();
     assertThat(tmp.resolve("job").resolve("init.json")).as("nothing written before the job starts").doesNotExist();
@@ -84,11 +90,6 @@ class StartingWeightsTest {
 
   @Test
   void anEmptyRecordLeftByAWriterStoppedMidCreateIsWrittenOverSoThatLaterRunsCompareAgain() throws Exception {
-    Path weights = tmp.resolve("pretrained.safetensors");
-    JobSpec spec = spec(weights);
-    TrainingConfig config = TrainingConfigs.of(spec);
-    StateDict seeded = StartingWeights.seeded(config);
-    write(weights, seeded);
     Path init = tmp.resolve("job").resolve("init.json");
     Files.createDirectories(init.getParent());
     Files.write(init, new byte[0]);
