@@ -263,6 +263,15 @@ class ResumeAllTest {
     new JobStateStore(fs, failed).transition(JobState.FAILED, 1, "INTERRUPTED");
     JobLease.builder().setFileSystem(fs).setJobDir(failed).optHolder(java.net.InetAddress.getLocalHost()
         .getHostName() + ":" + exited.pid() + ":1a2b").optTtl(Duration.ofHours(1)).build().acquire(1);
+    // a COMPLETED job whose final checkpoint is gone, reopened by a resume: it waits for the expiry too
+    org.apache.hadoop.fs.Path completed = new org.apache.hadoop.fs.Path(root.resolve("g-completed-killed").toUri());
+    fs.mkdirs(completed);
+    new JobSpecStore(fs, completed).writeOnce(JobSpec.of("g", "g", HyperParameters.builder().put("job.name", "g")
+        .put("train.epochs", 1L).build()));
+    new JobStateStore(fs, completed).transition(JobState.RUNNING, 1, "started");
+    new JobStateStore(fs, completed).transition(JobState.COMPLETED, 1, "done");
+    JobLease.builder().setFileSystem(fs).setJobDir(completed).optHolder(java.net.InetAddress.getLocalHost()
+        .getHostName() + ":" + exited.pid() + ":2c3d").optTtl(Duration.ofHours(1)).build().acquire(1);
 
     String[] status = cli("status", root.resolve("e-killed").toString());
 
@@ -273,8 +282,10 @@ class ResumeAllTest {
         .anySatisfy(l -> assertThat(l).matches("b-leased\\s+RUNNING\\s.*"));
     String[] dry = cli("resume", "--all", "--dry-run", root.toString());
     assertThat(dry[0]).as("the dry run exits as the run would").isEqualTo("1");
-    assertThat(dry[1]).contains("2 LOST job(s) wait for their lease to expire, so the run would exit 1");
-    assertThat(dry[1].lines()).anySatisfy(l -> assertThat(l).matches("f-failed-killed\\s+LOST\\s.*SKIP.*"));
+    assertThat(dry[1]).contains("3 LOST job(s) wait for their lease to expire, so the run would exit 1");
+    assertThat(dry[1].lines()).anySatisfy(l -> assertThat(l).matches("f-failed-killed\\s+LOST\\s.*SKIP.*"))
+        .anySatisfy(l -> assertThat(l).matches("g-completed-killed\\s+COMPLETED\\s.*SKIP.*").contains("(LOST: that "
+            + "driver, a process of this host, no longer runs; run resume --all again after the expiry)"));
     assertThat(dry[1].lines())
         .anySatisfy(l -> assertThat(l).matches("e-killed\\s+LOST\\s.*SKIP.*").contains("(LOST: that driver, a "
             + "process of this host, no longer runs; run resume --all again after the expiry)"))
@@ -282,7 +293,7 @@ class ResumeAllTest {
 
     String[] run = cli("resume", "--all", "--submit-template", "true {job_dir}", root.toString());
     assertThat(run[0]).as("a job left to a later run is not a success: %s", run[1] + run[2]).isEqualTo("1");
-    assertThat(run[1]).contains("0 resumed, 0 failed, 2 submitted and not finished when their template returned; 2 "
+    assertThat(run[1]).contains("0 resumed, 0 failed, 2 submitted and not finished when their template returned; 3 "
         + "LOST job(s) wait for their lease to expire: run resume --all again after the expiry");
   }
 
