@@ -115,7 +115,15 @@ public final class HadoopCheckpointStore implements CheckpointStore {
       }
       try (SyncedFiles files = writer.writeStates(epoch, tmp, parts, CheckpointManifest.FILE_NAME)) {
         manifest = content.manifest().withFiles(files.entries());
-        writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, manifest.toJson());
+        byte[] json = manifest.toJson();
+        if (json.length > ManifestReader.MAX_MANIFEST_BYTES) { // every reader would skip it as damaged
+          throw new CheckpointException(epoch, tmp.toString(), "its manifest would have " + json.length
+              + " bytes, more than the " + ManifestReader.MAX_MANIFEST_BYTES + " a reader reads, so every load would "
+              + "skip the checkpoint as damaged; nothing was published. It lists " + manifest.files().size()
+              + " files: raise " + StoreOptions.SHARD_BYTES + " (now " + settings.shardBytes + " bytes) to write "
+              + "the state in fewer files");
+        }
+        writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, json);
       }
       writer.syncLocalDir(tmp);
       guard.checkBeforePublish(epoch);

@@ -1,6 +1,7 @@
 package io.epochal.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
@@ -10,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the store writes it reads back: an optimizer of many small tensors in small shards has a shard index larger
- * than a manifest may be, and that is no reason to call the checkpoint damaged.
+ * than a manifest may be, and that is no reason to call the checkpoint damaged; a manifest larger than a reader
+ * reads is refused before it is published, since every load would skip its checkpoint as damaged.
  */
 class LargeIndexTest {
 
@@ -37,6 +39,33 @@ class LargeIndexTest {
       LatestCheckpoint latest = store.latest();
       assertThat(latest.skipped()).isEmpty();
       assertThat(latest.checkpoint()).hasValueSatisfying(c -> assertThat(c.optimizer().size()).isEqualTo(75_000));
+    }
+  }
+
+  @Test
+  void aManifestLargerThanAReaderReadsIsRefusedBeforeItIsPublishedAndThePreviousCheckpointStaysLatest()
+      throws Exception {
+    StateDict model = StateDict.builder().put("w", Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(root.resolve("job").toUri()
+        .toString()).build()) {
+      store.commit(CheckpointContent.builder().setModel(model).optProbe(model)
+          .setManifest(TestCheckpoints.manifest(1)).build(), CommitGuard.NONE);
+      CheckpointManifest huge = TestCheckpoints.manifest(2).toBuilder().optHyperParameters(
+          io.epochal.params.HyperParameters.builder().put("notes", "x".repeat((int) ManifestReader.MAX_MANIFEST_BYTES))
+              .build()).build();
+      CheckpointContent content = CheckpointContent.builder().setModel(model).optProbe(model).setManifest(huge).build();
+
+      assertThatThrownBy(() -> store.commit(content, CommitGuard.NONE)).isInstanceOf(CheckpointException.class)
+          .hasMessageContaining("its manifest would have ").hasMessageContaining("more than the "
+              + ManifestReader.MAX_MANIFEST_BYTES + " a reader reads").hasMessageContaining("nothing was published")
+          .hasMessageContaining("epochal.checkpoint.shard-bytes");
+
+      LatestCheckpoint latest = store.latest();
+      assertThat(latest.skipped()).isEmpty();
+      assertThat(latest.checkpoint()).hasValueSatisfying(c -> assertThat(c.manifest().epoch()).isEqualTo(1));
+      assertThat(store.list()).extracting(CheckpointEntry::epoch).containsExactly(1L);
+      assertThat(java.nio.file.Files.list(root.resolve("job/checkpoints")).map(p -> p.getFileName().toString()))
+          .as("no temporary directory left").containsExactly("epoch-000001");
     }
   }
 }
