@@ -111,8 +111,9 @@ final class EpochHistoryReport {
     if (!fs.exists(dir)) {
       throw new ConfigException("URI", ShellWords.location(dir) + " does not exist; give a job directory");
     }
-    if (fs.exists(new Path(dir, "checkpoints"))) {
-      return; // job.json and the history are lost; the checkpoints still tell their epochs
+    if (JobFinder.holdsCheckpoints(fs, dir)) {
+      return; // job.json and the history are lost; the checkpoints still tell their epochs (another tool's
+      // checkpoints/ folder is not a job's)
     }
     String jobs = JobFinder.find(fs, dir).jobs().isEmpty() ? "" : "; it has jobs under it, which 'bin/epochal "
         + "status " + ShellWords.location(dir) + "' lists: give one of them";

@@ -11,8 +11,9 @@ public final class ExitCodes {
    */
   public static final int FAILED = 1;
   /**
-   * Wrong usage or an invalid configuration (also a job directory this build must not continue);
-   * nothing was started, trained or moved.
+   * Wrong usage or an invalid configuration (also a job directory this build must not continue):
+   * nothing was started, trained or moved. Also a run whose executors cannot train the job ({@code
+   * DEVICE_UNAVAILABLE}, {@code EXECUTORS_FAILING}): the job is marked FAILED and its checkpoints are kept.
    */
   public static final int USAGE = 2;
   /** Another driver holds the job's lease; nothing was written. */
@@ -36,7 +37,8 @@ public final class ExitCodes {
     return new String[] {
       "0   ok",
       "1   training or verification failed; status or resume --all found a job it cannot read",
-      "2   usage or configuration error (nothing started, trained or moved)",
+      "2   usage or configuration error (nothing started, trained or moved); or executors that cannot train the job"
+          + " (DEVICE_UNAVAILABLE, EXECUTORS_FAILING: the job is marked FAILED, its checkpoints kept)",
       "3   the job's lease is held by another driver",
       "4   bad input data (data.bad_rows=fail)",
       "5   the store could not be read or written",

@@ -122,12 +122,13 @@ final class AttemptHistory implements AutoCloseable {
   /**
    * Records a failure: epoch, round, reason, which try of this driver ({@code tryNo} of {@code
    * maxTries}, and whether it is retried in place, from the state in memory; or that its reason is
-   * not retried) and the root cause.
+   * not retried, or that this failure is not because a retry would fail alike) and the root cause.
    */
   void failure(TrainingException e, int tryNo, int maxTries, boolean inPlace) {
-    String message = String.valueOf(e.getMessage()) + (e.reason().retryable() ? " [try " + tryNo + " of " + maxTries
-        + (inPlace ? ", retried in place from the state in memory" : "")
-        : " [" + e.reason() + " is not retried") + "; cause: "
+    String message = String.valueOf(e.getMessage()) + (!e.reason().retryable() ? " [" + e.reason() + " is not retried"
+        : FailureManager.refusedUntilFixed(e) ? " [not retried: it fails alike until its cause is fixed"
+        : " [try " + tryNo + " of " + maxTries + (inPlace ? ", retried in place from the state in memory" : ""))
+        + "; cause: "
         + (e.getCause() == null ? "none" : FailureClassifier.rootCause(e.getCause())) + "]";
     append(event(JobEventType.FAILURE, Instant.now()).optEpoch(e.epoch()).optRound(e.round())
         .optReason(e.reason().name()).optMessage(message).build());

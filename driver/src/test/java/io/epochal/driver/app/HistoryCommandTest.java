@@ -110,5 +110,12 @@ class HistoryCommandTest {
     assertThat(root.code).as("%s", root).isEqualTo(ExitCodes.USAGE);
     assertThat(root.err).contains("is not a job directory (no job.json, events or checkpoints); it has jobs under "
         + "it, which 'bin/epochal status ", "' lists: give one of them");
+
+    // another tool's run, whose checkpoints/ folder holds no Epochal checkpoint
+    java.nio.file.Path lightning = java.nio.file.Files.createDirectories(tmp.resolve("lightning-run/checkpoints"));
+    java.nio.file.Files.write(lightning.resolve("epoch=3-step=100.ckpt"), new byte[] {1, 2, 3});
+    CliRun other = CliRun.of("history", tmp.resolve("lightning-run").toString());
+    assertThat(other.code).as("%s", other).isEqualTo(ExitCodes.USAGE);
+    assertThat(other.err).contains("lightning-run is not a job directory (no job.json, events or checkpoints)");
   }
 }

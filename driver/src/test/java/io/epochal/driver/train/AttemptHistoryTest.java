@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * An attempt's history outlives a broken stream: the events after the break go to a new part of
  * the history once the file system takes writes again, nothing of the run fails, and a close that
- * fails is a warning.
+ * fails is a warning. A failure's event says which try it was, or that it is not retried.
  */
 class AttemptHistoryTest {
 
@@ -61,6 +61,28 @@ class AttemptHistoryTest {
           .contains("the event history is written again, continued in").containsPattern("attempt-0001\\.\\d+\\.jsonl"));
       history.append(committed(6));
       assertThat(log.readAll()).as("nothing after close").extracting(JobEvent::getEpoch).containsExactly(1L, 4L, 5L);
+    }
+  }
+
+  @Test
+  void aFailureThatWouldFailAlikeUntilFixedIsRecordedAsNotRetriedNotAsATryOfSeveral() throws Exception {
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+      JobEventLog log = new JobEventLog(fs, dir);
+      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
+      history.failure(new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, 2, 0, "commit of epoch 2 failed",
+          new java.io.IOException("No space left on device")), 1, 3, false);
+      history.failure(new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, 2, 0, "commit of epoch 2 failed",
+          new java.io.IOException("connection reset")), 1, 3, true);
+      history.failure(new TrainingException(FailureReason.BAD_INPUT, 2, 0, "row 7 has 3 features", null), 2, 3, false);
+      history.close();
+
+      assertThat(log.readAll()).extracting(JobEvent::getMessage).containsExactly(
+          "commit of epoch 2 failed [not retried: it fails alike until its cause is fixed; cause: "
+              + "java.io.IOException: No space left on device]",
+          "commit of epoch 2 failed [try 1 of 3, retried in place from the state in memory; cause: "
+              + "java.io.IOException: connection reset]",
+          "row 7 has 3 features [BAD_INPUT is not retried; cause: none]");
     }
   }
 
