@@ -166,6 +166,40 @@ final class UnknownKeys {
           + "train.freeze=<patterns> with train.freeze_epochs=N"),
       Map.entry("layer_decay", "rates per layer are train.lr_scale (pattern:scale for each layer, as layers.0.*:0.5)"),
       Map.entry("optimizer.lr_scale", "write train.lr_scale (pattern:scale)"),
+      // Lightning's ModelCheckpoint and EarlyStopping, bare and under the prefix a user would guess
+      Map.entry("every_n_train_steps", "a mid-epoch checkpoint every n rounds is checkpoint.every_n_rounds (a round is "
+          + "train.local_steps optimizer steps)"),
+      Map.entry("checkpoint.every_n_train_steps", "a mid-epoch checkpoint every n rounds is "
+          + "checkpoint.every_n_rounds (a round is train.local_steps optimizer steps)"),
+      Map.entry("checkpoint.every_n_steps", "a mid-epoch checkpoint every n rounds is checkpoint.every_n_rounds (a "
+          + "round is train.local_steps optimizer steps)"),
+      Map.entry("train_time_interval", "a mid-epoch checkpoint every n minutes is checkpoint.every_n_minutes"),
+      Map.entry("every_n_epochs", "every epoch is checkpointed; to keep every n-th, write checkpoint.keep_every"),
+      Map.entry("checkpoint.every_n_epochs", "every epoch is checkpointed; to keep every n-th, write "
+          + "checkpoint.keep_every"),
+      Map.entry("save_top_k", "the best checkpoints kept are checkpoint.keep_best (ranked by "
+          + "checkpoint.best_metric)"),
+      Map.entry("checkpoint.save_top_k", "write checkpoint.keep_best (ranked by checkpoint.best_metric)"),
+      Map.entry("save_last", "the newest checkpoints kept are checkpoint.keep_last"),
+      Map.entry("checkpoint.monitor", "the metric that ranks checkpoints is checkpoint.best_metric"),
+      Map.entry("checkpoint.mode", "write checkpoint.best_mode (min or max)"),
+      Map.entry("monitor", "the metric that ranks checkpoints is checkpoint.best_metric; early stopping's is "
+          + "early_stop.monitor; plateau's is schedule.monitor"),
+      Map.entry("mode", "min or max is checkpoint.best_mode for the checkpoint ranking, early_stop.mode for early "
+          + "stopping, schedule.mode for plateau"),
+      Map.entry("patience", "write early_stop.patience (epochs without improvement), or schedule.patience for "
+          + "plateau"),
+      Map.entry("min_delta", "write early_stop.min_delta"),
+      Map.entry("early_stop.metric", "the metric early stopping watches is early_stop.monitor"),
+      Map.entry("early_stopping.patience", "write early_stop.patience"),
+      Map.entry("early_stopping.monitor", "write early_stop.monitor"),
+      Map.entry("val_path", "held-out rows are data.validation_path"),
+      Map.entry("data.val_path", "write data.validation_path"),
+      Map.entry("data.valid_path", "write data.validation_path"),
+      Map.entry("validation_path", "write data.validation_path"),
+      Map.entry("train.lr", "the learning rate is optimizer.lr"),
+      Map.entry("train.learning_rate", "the learning rate is optimizer.lr"),
+      Map.entry("optimizer.learning_rate", "write optimizer.lr"),
       Map.entry("ckpt_path", "to continue a job after its newest checkpoint: bin/epochal resume <job-dir>; to start "
           + "a new job from a checkpoint's weights: init.weights=<checkpoint-dir>"));
 

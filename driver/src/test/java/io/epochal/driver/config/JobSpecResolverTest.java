@@ -541,6 +541,25 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void lightningsCheckpointAndEarlyStoppingNamesAreAnsweredWithTheKeyMeantNotWithANearSpelling() {
+    // near spellings of these are other keys: every_n_minutes for every_n_train_steps, model.name for mode
+    Map<String, String> meant = Map.of(
+        "checkpoint.every_n_train_steps", "checkpoint.every_n_rounds",
+        "train.lr", "optimizer.lr",
+        "mode", "checkpoint.best_mode",
+        "early_stop.metric", "early_stop.monitor",
+        "data.val_path", "data.validation_path",
+        "monitor", "checkpoint.best_metric",
+        "patience", "early_stop.patience",
+        "save_top_k", "checkpoint.keep_best",
+        "checkpoint.monitor", "checkpoint.best_metric",
+        "train.learning_rate", "optimizer.lr");
+    meant.forEach((given, key) -> assertThat(errorOf(resolver().optOverride(given, "1")))
+        .as(given).hasMessageContaining("unknown key '" + given + "' (from --set " + given + "); ")
+        .hasMessageContaining(key).hasMessageNotContaining("did you mean").hasMessageNotContaining("remove it"));
+  }
+
+  @Test
   void aModelKeyInCapitalsIsAnsweredWithItsLowerCaseSpellingInOneStep() {
     assertThat(errorOf(resolver().optOverride("MODEL.DROPOUT", "0.1")))
         .hasMessageContaining("unknown key 'MODEL.DROPOUT' (from --set MODEL.DROPOUT); keys are lower case: write "
