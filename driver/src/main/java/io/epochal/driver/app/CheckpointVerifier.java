@@ -170,7 +170,8 @@ final class CheckpointVerifier {
           + " tensors)"));
       String optimizer = m.hyperParameters().getString("optimizer.name");
       Optional<String> optimizerUnfit = CheckpointFit.optimizerMismatch(model, optimizer, optimizerParams(m),
-          c.optimizer());
+          c.optimizer(), CheckpointFit.frozenWhileTraining(c, io.epochal.driver.config.FineTuning
+              .of(m.hyperParameters()).frozenParameters()));
       String optimizerCheck = "optimizer state fits optimizer " + optimizer + " of the model";
       if (optimizerUnfit.isPresent()) {
         lines.add(CheckLine.fail(Id.OPTIMIZER, optimizerCheck, optimizerUnfit.get()));

@@ -51,6 +51,12 @@ public final class CheckpointFit {
         : new int[] {Math.toIntExact(m.epoch()), 0};
   }
 
+  /** The parameters of {@code frozen} that were frozen in the epoch checkpoint {@code c} was trained in. */
+  public static io.epochal.worker.round.FrozenParameters frozenWhileTraining(LoadedCheckpoint c,
+      io.epochal.worker.round.FrozenParameters frozen) {
+    return frozen.inEpoch(Math.max(0, position(c)[0] - 1)); // position's epoch counts from 1
+  }
+
   /**
    * Checks that checkpoint {@code c}, whose files match its manifest, continues training with
    * {@code config}: its model tensors fit the model (loaded into this thread's cached model), its
@@ -70,7 +76,7 @@ public final class CheckpointFit {
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     Optional<String> unfit = loadModel(model, c.model())
         .or(() -> optimizerMismatch(model, config.optimizerName(), config.optimizerParams(),
-            c.optimizer()))
+            c.optimizer(), frozenWhileTraining(c, config.frozen())))
         .or(() -> emaMismatch(c, config.emaDecay()))
         .or(() -> probeUnreadable(c.probe()))
         .or(() -> probeDigestMismatch(m, c.probe()));
@@ -140,11 +146,12 @@ public final class CheckpointFit {
    * Why {@code optimizerState} (the optimizer tensors, without their {@code optimizer.} prefix)
    * cannot continue training {@code model} with optimizer {@code optimizer}, if it cannot: a
    * tensor the optimizer does not keep, a parameter without all of its tensors, a parameter the
-   * model does not train, or a buffer not of its parameter's shape. An empty state (no step taken
-   * yet) fits.
+   * model does not train, a buffer not of its parameter's shape, or no tensor at all for a parameter
+   * the checkpoint's epoch trained (those {@code frozen} in it aside), which every step of it kept
+   * state for. An empty state (no step taken yet) fits.
    */
   public static Optional<String> optimizerMismatch(EpochalModel model, String optimizer,
-      HyperParameters optimizerParams, StateDict optimizerState) {
+      HyperParameters optimizerParams, StateDict optimizerState, io.epochal.worker.round.FrozenParameters frozen) {
     if (optimizerState.size() == 0) {
       return Optional.empty();
     }
@@ -153,11 +160,13 @@ public final class CheckpointFit {
     for (NamedParameter p : model.trainableParameters()) {
       trainable.put(p.name(), p.array().getShape().getShape()); // the shape alone, not a copy of the weights
     }
+    java.util.Set<String> kept = new java.util.HashSet<>();
     for (Map.Entry<String, Tensor> e : optimizerState) {
       String key = e.getKey();
       valueProblem(key, e.getValue()).ifPresent(problems::add);
       int dot = key.lastIndexOf('.');
       String param = dot < 0 ? key : key.substring(0, dot);
+      kept.add(param);
       long[] shape = trainable.get(param);
       if (shape == null) {
         problems.add("'" + key + "' is kept for '" + param + "', which " + model.describe() + " does not train");
@@ -165,6 +174,14 @@ public final class CheckpointFit {
         problems.add("'" + key + "' is " + Arrays.toString(e.getValue().shape()) + " but parameter '" + param
             + "' is " + Arrays.toString(shape));
       }
+    }
+    // a worker's first step refuses a trained parameter without state (as a failed round, retried)
+    List<String> missing = trainable.keySet().stream().filter(p -> !kept.contains(p) && !frozen.isFrozen(p)).toList();
+    if (!missing.isEmpty()) {
+      problems.add("no tensor for " + (missing.size() == 1 ? "parameter '" + missing.get(0) + "'" : missing.size()
+          + " parameters (" + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
+          + (missing.size() > 5 ? ", ..." : "") + ")") + ", which its epoch trained"
+          + (frozen.isEmpty() ? "" : " (" + frozen.patterns() + " frozen in it)"));
     }
     if (problems.isEmpty()) {
       // the names, dtypes and per-parameter sets the optimizer itself checks when a worker loads it

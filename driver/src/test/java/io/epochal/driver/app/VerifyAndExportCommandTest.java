@@ -330,6 +330,25 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void anOptimizerStateThatLostEveryTensorOfATrainedParameterFailsItsCheck() throws Exception {
+    Path optimizer = checkpoint.resolve("optimizer.safetensors");
+    StateDict.Builder without = StateDict.builder();
+    for (Map.Entry<String, Tensor> e : SafetensorsReader.read(optimizer).tensors()) {
+      if (!e.getKey().startsWith("layers.3.bias.")) { // its exp_avg, exp_avg_sq and step
+        without.put(e.getKey(), e.getValue());
+      }
+    }
+    try (java.io.OutputStream o = Files.newOutputStream(optimizer)) {
+      io.epochal.safetensors.SafetensorsWriter.write(without.build(), Map.of("format", "pt"), o);
+    }
+    io.epochal.driver.testing.CheckpointFiles.relist(checkpoint, "optimizer.safetensors");
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("PASS epoch-000001  every file's size and SHA-256 match the manifest")
+        .contains("FAIL epoch-000001  optimizer state fits optimizer adam of the model: ")
+        .contains("no tensor for parameter 'layers.3.bias', which its epoch trained");
+  }
+
+  @Test
   void aMissingManifestFailsItsOwnCheck() throws IOException {
     Files.delete(checkpoint.resolve("manifest.json"));
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
