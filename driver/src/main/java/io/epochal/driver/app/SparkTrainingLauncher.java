@@ -105,9 +105,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
       if (outcome.stoppedEarly().isPresent()) {
-        out.printf("stopped early after epoch %d of %d: %s; train.epochs is now %d (more: bin/epochal resume %s "
+        // with the master and conf this run was given (spark-submit's form under spark-submit)
+        out.printf("stopped early after epoch %d of %d: %s; train.epochs is now %d (more: %s "
             + "--epochs N, with --set %s=<more> to wait longer)%n", outcome.epochs(), spec.epochs(),
-            outcome.stoppedEarly().get(), outcome.epochs(), ShellWords.location(spec.jobDir()),
+            outcome.stoppedEarly().get(), outcome.epochs(), ResumeCommand.of(spec, options),
             JobKeys.EARLY_STOP_PATIENCE);
       }
       out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",

@@ -632,7 +632,9 @@ class CliEndToEndTest {
     assertTrained(trained);
     assertThat(trained.out).contains("stopped early after epoch 3 of 10: checkpoint.best_metric train_loss did not "
         + "improve (down by more than early_stop.min_delta = 1.0E-4) for 2 epochs in a row (early_stop.patience = 2; "
-        + "best ").contains(" at epoch 1); train.epochs is now 3 (more: bin/epochal resume ")
+        + "best ").contains(" at epoch 1); train.epochs is now 3 (more: bin/epochal --master 'local[2]' resume "
+            + job.toUri().toString().replaceAll("/$", "") + " --epochs N, with --set early_stop.patience=<more> to "
+            + "wait longer)")
         .contains("3 of 3 epochs done (3 in this run, 0 before it)");
     assertThat(storedKeys(job).getLong("train.epochs")).isEqualTo(3);
     Configuration conf = new Configuration();
