@@ -55,6 +55,9 @@ final class ChildResumeCommand {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("io.epochal.driver.cli.EpochalCli");
+    if (options.verbose()) {
+      cmd.add("--verbose"); // stack traces, as this command prints them
+    }
     cmd.add("--master");
     cmd.add(options.master());
     options.sparkConf().forEach((k, v) -> {
@@ -79,10 +82,15 @@ final class ChildResumeCommand {
    * the Hadoop user, so that a child reaches the file systems this driver listed; the console bin/epochal chose
    * ({@code -Djdk.console}), so that a child whose output is a pipe prints no progress bar into it; and a
    * class-data archive ({@link ChildJvmOptions#classDataSharing}), valid for the children, which run on the
-   * same class path.
+   * same class path; and what a user gives {@code EPOCHAL_JAVA_OPTS} for a driver to work at all: the
+   * native library path (Hadoop's native code), the direct memory limit, Kerberos and JAAS settings, and
+   * Hadoop's own system properties.
    */
   static boolean passedOn(String arg) {
     return arg.startsWith("--add-opens") || arg.startsWith("-Xmx") || arg.startsWith("-Dai.djl")
+        || arg.startsWith("-Djava.library.path=") || arg.startsWith("-XX:MaxDirectMemorySize=")
+        || arg.startsWith("-Djava.security.") || arg.startsWith("-Djavax.security.")
+        || arg.startsWith("-Dsun.security.krb5.") || arg.startsWith("-Dhadoop.")
         || ChildJvmOptions.classDataSharing(arg)
         || arg.startsWith("-Djava.net") || arg.startsWith("-Dlog4j2") || arg.startsWith("-Djdk.reflect")
         || arg.startsWith("-Dio.netty") || arg.startsWith("-Djava.io.tmpdir=") || sparkConf(arg)

@@ -39,6 +39,13 @@ class ChildResumeCommandTest {
     assertThat(ChildResumeCommand.passedOn("-Dai.djl.offline=true")).isTrue();
     assertThat(ChildResumeCommand.passedOn("-Djdk.console=java.base")).as("no progress bar into a pipe").isTrue();
     assertThat(ChildResumeCommand.passedOn("-Dsome.other=1")).isFalse();
+    // what a driver needs to work at all, given through EPOCHAL_JAVA_OPTS
+    assertThat(ChildResumeCommand.passedOn("-Djava.library.path=/opt/hadoop/lib/native")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-XX:MaxDirectMemorySize=4g")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Djava.security.krb5.conf=/etc/krb5.conf")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Djava.security.auth.login.config=/etc/jaas.conf")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dsun.security.krb5.debug=true")).isTrue();
+    assertThat(ChildResumeCommand.passedOn("-Dhadoop.home.dir=/opt/hadoop")).isTrue();
     assertThat(ChildResumeCommand.passedOn("-XX:+UseG1GC")).isFalse();
   }
 
@@ -64,5 +71,14 @@ class ChildResumeCommandTest {
         "-Dspark.master=spark://m:7077", "-Dspark.app.name=resume-all")) {
       assertThat(ChildResumeCommand.passedOn(submitted)).as(submitted).isFalse();
     }
+  }
+
+  @Test
+  void childDriversPrintStackTracesWhenTheLauncherDoes() {
+    io.epochal.driver.cli.CliOptions verbose = io.epochal.driver.cli.CliOptions.builder().optVerbose(true).build();
+    assertThat(new ChildResumeCommand(1, null, verbose).command("file:/jobs/a", false))
+        .containsSubsequence("io.epochal.driver.cli.EpochalCli", "--verbose", "--master", "resume", "file:/jobs/a");
+    assertThat(new ChildResumeCommand(1, null, io.epochal.driver.cli.CliOptions.builder().build())
+        .command("file:/jobs/a", false)).doesNotContain("--verbose");
   }
 }
