@@ -367,10 +367,16 @@ final class JobDirectory implements AutoCloseable {
   /** Releases the lease (if held) and closes the history and the store. */
   @Override
   public void close() throws IOException {
+    ShutdownStop stop = shutdownHook;
+    if (stop != null && outcome.shuttingDown()) {
+      // the stop runs: it may still write the rounds trained as a mid-epoch checkpoint (under the lease) and
+      // record the stop in the history, which this thread, failing as the stop refused its work, must leave open
+      stop.awaitEnd();
+    }
     lease.stopHeartbeat();
-    if (shutdownHook != null) {
+    if (stop != null) {
       try {
-        hooks.remove(shutdownHook);
+        hooks.remove(stop);
       } catch (IllegalStateException inProgress) {
         // the JVM is shutting down: the hook runs or has run
       }

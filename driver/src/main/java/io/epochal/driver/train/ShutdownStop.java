@@ -35,6 +35,8 @@ final class ShutdownStop implements Runnable {
   private final JobDirectory dir;
   private final TrainingListener listener;
   private volatile boolean reported;
+  /** Counted down when {@link #run} ends: the history and the lease are the stop's until then. */
+  private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
   ShutdownStop(JobDirectory dir, TrainingListener listener) {
     this.dir = dir;
@@ -60,6 +62,28 @@ final class ShutdownStop implements Runnable {
 
   @Override
   public void run() {
+    try {
+      stop();
+    } finally {
+      done.countDown();
+    }
+  }
+
+  /**
+   * Waits for a stop that began to end (the training thread, failing as the stop refuses its work, must
+   * not close the history or release the lease under it); at most as long as the stop may take.
+   */
+  void awaitEnd() {
+    try {
+      if (!done.await(TIMEOUT_SECONDS + 5, java.util.concurrent.TimeUnit.SECONDS)) {
+        listener.warning("the stop did not end within " + (TIMEOUT_SECONDS + 5) + " s; closing the job directory");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void stop() {
     long start = System.nanoTime();
     List<Long> writing = dir.beginStop();
     if (!writing.isEmpty()) {

@@ -104,6 +104,11 @@ class DriverStopTest {
     assertThat(stopped).contains("stopping: the checkpoint of epoch 2 is being written; waiting up to",
         "is marked FAILED (INTERRUPTED) and its lease is released",
         "Every checkpoint committed is kept, the newest of epoch 2").doesNotContain("was not published within");
+    // the training thread, its next commit refused by the stop, leaves the lease and the history to the stop:
+    // the rounds of epoch 3 it trained while epoch 2 was published are kept, the stop recorded and said once
+    assertThat(stopped).contains("and a mid-epoch checkpoint holds rounds 1-").containsOnlyOnce("continue with:")
+        .doesNotContain("could not be written");
+    assertThat(job.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).hasSize(1);
     assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
       assertThat(s.getReason()).startsWith("INTERRUPTED");
