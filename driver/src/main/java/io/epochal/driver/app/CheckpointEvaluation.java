@@ -265,7 +265,8 @@ final class CheckpointEvaluation {
         ? hp.getString(JobKeys.DATA_VALIDATION_PATH) : "";
     if (path.isBlank()) {
       throw new ConfigException("--input", "--input is not given, and " + t + " was trained without held-out rows ("
-          + JobKeys.DATA_VALIDATION_PATH + "): give --input <labelled rows> to evaluate on");
+          + JobKeys.DATA_VALIDATION_PATH + " is not in its manifest; a resume may have removed it after older "
+          + "checkpoints were evaluated on some): give --input <labelled rows> to evaluate on");
     }
     String rows = JobSpecResolver.locationText(new Path(path));
     try {

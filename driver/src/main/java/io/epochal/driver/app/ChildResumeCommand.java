@@ -52,8 +52,12 @@ final class ChildResumeCommand {
         cmd.add(arg);
       }
     }
+    if (System.getProperty("spark.submit.deployMode") != null) {
+      // spark-submit gave this driver its Spark conf as system properties, not as options of its JVM
+      submittedConf(System.getProperties(), own).forEach(cmd::add);
+    }
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(classPath(System.getProperty("java.class.path"), applicationJar()));
     cmd.add("io.epochal.driver.cli.EpochalCli");
     if (options.verbose()) {
       cmd.add("--verbose"); // stack traces, as this command prints them
@@ -70,6 +74,47 @@ final class ChildResumeCommand {
       cmd.add("--relocate");
     }
     return cmd;
+  }
+
+  /**
+   * The class path of a child: this JVM's {@code own}, and the jar this application was loaded from
+   * when it is not on it ({@code spark-submit} loads the application jar through a class loader of its
+   * own, and its JVM's class path holds Spark's jars alone).
+   */
+  static String classPath(String own, java.util.Optional<String> applicationJar) {
+    List<String> entries = List.of(own.split(java.io.File.pathSeparator));
+    return applicationJar.filter(jar -> !entries.contains(jar)).map(jar -> own + java.io.File.pathSeparator + jar)
+        .orElse(own);
+  }
+
+  /** The jar this application was loaded from, if it was loaded from a jar file. */
+  private static java.util.Optional<String> applicationJar() {
+    try {
+      java.security.CodeSource source = ChildResumeCommand.class.getProtectionDomain().getCodeSource();
+      if (source == null) {
+        return java.util.Optional.empty();
+      }
+      java.nio.file.Path path = java.nio.file.Path.of(source.getLocation().toURI());
+      return path.toString().endsWith(".jar") ? java.util.Optional.of(path.toString()) : java.util.Optional.empty();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
+  /**
+   * The Spark conf a {@code spark-submit} gave this driver as system properties ({@code properties}), as
+   * {@code -D} options for a child, those a child takes ({@link #passedOn}) and its JVM options {@code own} do
+   * not give already.
+   */
+  static List<String> submittedConf(java.util.Properties properties, List<String> own) {
+    List<String> conf = new ArrayList<>();
+    for (String key : new java.util.TreeSet<>(properties.stringPropertyNames())) {
+      String option = "-D" + key + "=" + properties.getProperty(key);
+      if (sparkConf(option) && own.stream().noneMatch(a -> a.startsWith("-D" + key + "="))) {
+        conf.add(option);
+      }
+    }
+    return conf;
   }
 
   /**

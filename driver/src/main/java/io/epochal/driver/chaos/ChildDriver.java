@@ -203,7 +203,8 @@ public final class ChildDriver implements AutoCloseable {
   }
 
   private void signal(String name) throws IOException, InterruptedException {
-    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    // the shell's own kill: a minimal system may have no kill program (procps)
+    Process kill = new ProcessBuilder("/bin/sh", "-c", "kill -" + name + " " + process.pid()).inheritIO().start();
     int code = kill.waitFor();
     if (code != 0) {
       throw new IOException("kill -" + name + " " + process.pid() + " exited with " + code);

@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
 @Command(name = "predict", mixinStandardHelpOptions = true, description = {
     "Batch inference through Spark with a checkpoint's model (a job directory: its newest checkpoint) or an "
         + "ONNX model file (a file ending in .onnx, run in ONNX Runtime): writes the input's other columns, "
-        + "row_id (the row's index in the input, files in the order of their paths, as training numbers rows), prediction (argmax class, or the regression output) and scores (the model's outputs). "
+        + "row_id (the row's index in the input, files in the order of their paths, as training numbers rows with "
+        + "the default data.row_order=file_name), prediction (argmax class, or the regression output) and scores "
+        + "(the model's outputs). "
         + "Feature columns default to the checkpoint's data.features; an ONNX file has none, so give --features. "
         + "With spark-submit, predicting from an ONNX file needs --packages "
         + "com.microsoft.onnxruntime:onnxruntime:1.22.0 (bin/epochal has it)."})

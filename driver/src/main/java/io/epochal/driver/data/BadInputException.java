@@ -116,6 +116,15 @@ public class BadInputException extends Exception {
     return withAdvice(STORED_ADVICE);
   }
 
+  /**
+   * The same bad row in the held-out rows of a job whose spec is stored: the rows are what has to change (or
+   * others be given), since a resume cannot set {@code data.bad_rows}.
+   */
+  public BadInputException forStoredJobsHeldOut() {
+    return withAdvice("fix the rows: a stored job's data.bad_rows cannot change (to skip and count such rows, train "
+        + "a new job.dir with data.bad_rows=skip)");
+  }
+
   private BadInputException withAdvice(String advice) {
     BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, advice, numbering);
     e.initCause(getCause());

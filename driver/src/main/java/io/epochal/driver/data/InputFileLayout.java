@@ -106,7 +106,10 @@ public final class InputFileLayout {
         String relative = e.getValue();
         int slash = relative.lastIndexOf('/');
         String parent = slash < 0 ? "" : relative.substring(relative.lastIndexOf('/', slash - 1) + 1, slash);
-        if (partitioned && !parent.contains("=")) {
+        // a file below a partition directory (split=b/extra/c.csv) is read as its partition's; one beside the
+        // partition directories is not, though Spark lists it among its input files
+        boolean belowPartition = slash > 0 && relative.substring(0, slash).contains("=");
+        if (partitioned && !parent.contains("=") && !belowPartition) {
           besidePartitions.add(f.toString());
         } else if (!read.contains(f.toUri().getPath())) {
           inSubdirectories.add(f.toString());

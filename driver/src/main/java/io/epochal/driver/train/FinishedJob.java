@@ -86,7 +86,7 @@ final class FinishedJob {
   void amend(JobDirectory dir, JobData jobData, Runnable retain, TrainingListener listener)
       throws TrainingException, IOException {
     if (dir.specFile().amendsData()) {
-      LoadedDataset data = jobData.load(true);
+      LoadedDataset data = jobData.forStoredJob(); // its spec cannot change: data that does not fit it is bad input
       try {
         jobData.checkSameData(last.completedEpochs(), last.checkpoint(), last.metrics(), last.dataDigest(), data);
       } finally {

@@ -140,7 +140,7 @@ final class JobData {
     }
     // where they lie was checked with the spec (DataPathCheck)
     return java.util.Optional.of(labelledRows(JobKeys.DATA_VALIDATION_PATH, "held-out rows", "evaluated after every "
-        + "epoch", advice));
+        + "epoch", advice, !newJob));
   }
 
   /**
@@ -150,6 +150,12 @@ final class JobData {
    * they are for in the progress line.
    */
   LoadedDataset labelledRows(String key, String what, String use, String advice) throws TrainingException {
+    return labelledRows(key, what, use, advice, false);
+  }
+
+  /** As {@link #labelledRows(String, String, String, String)}, of a stored job's rows when {@code stored}. */
+  private LoadedDataset labelledRows(String key, String what, String use, String advice, boolean stored)
+      throws TrainingException {
     String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
@@ -181,8 +187,9 @@ final class JobData {
       return rows;
     } catch (BadInputException e) {
       // rows a command's option names (--input) skip bad rows by its --bad-rows, not by data.bad_rows
+      // a stored job's data.bad_rows cannot change: the rows can
       throw new TrainingException(FailureReason.BAD_INPUT, 0, 0, key + " " + path + ": " + (key.startsWith("--")
-          ? e.forPredict() : e).getMessage() + advice, e);
+          ? e.forPredict() : stored ? e.forStoredJobsHeldOut() : e).getMessage() + advice, e);
     } catch (ConfigException e) {
       String said = DataAdvice.heldOut(spec, key, e.getMessage().replace("data.path " + path, key + " " + path)
           .replace("point data.path at", "point " + key + " at"));

@@ -59,6 +59,12 @@ final class JobSpecFile {
     boolean created = !fs.exists(dir); // the store creates it with job.json (durably, on the local file system)
     JobSpecStore specs = new JobSpecStore(fs, dir);
     if (amendedFrom == null) {
+      if (!created && !exists()) { // a new job's directory another driver holds (its job.json lost): nothing written
+        Optional<LeaseRecord> holder = lease.current();
+        if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
+          throw new LeaseHeldException(dir, holder.get());
+        }
+      }
       try {
         specs.writeOnce(spec.toStored());
       } catch (IOException | RuntimeException e) {

@@ -74,6 +74,27 @@ class ChildResumeCommandTest {
   }
 
   @Test
+  void underSparkSubmitChildDriversGetTheApplicationJarAndTheSubmittedSparkConf() {
+    String sparkJars = "/opt/spark/conf/:/opt/spark/jars/*";
+    assertThat(ChildResumeCommand.classPath(sparkJars, java.util.Optional.of("/home/u/epochal-app.jar")))
+        .isEqualTo(sparkJars + ":/home/u/epochal-app.jar");
+    assertThat(ChildResumeCommand.classPath("/a.jar:/b.jar", java.util.Optional.of("/b.jar")))
+        .isEqualTo("/a.jar:/b.jar");
+    assertThat(ChildResumeCommand.classPath("/a.jar", java.util.Optional.empty())).isEqualTo("/a.jar");
+
+    java.util.Properties submitted = new java.util.Properties();
+    submitted.setProperty("spark.jars", "file:/home/u/epochal-app.jar");
+    submitted.setProperty("spark.executor.memory", "4g");
+    submitted.setProperty("spark.submit.deployMode", "client");
+    submitted.setProperty("spark.master", "yarn");
+    submitted.setProperty("spark.app.name", "resume-all");
+    submitted.setProperty("java.version", "17");
+    assertThat(ChildResumeCommand.submittedConf(submitted, List.of("-Dspark.executor.memory=2g")))
+        .as("the submission's own, the JVM's option kept as it is").containsExactly(
+            "-Dspark.jars=file:/home/u/epochal-app.jar");
+  }
+
+  @Test
   void childDriversPrintStackTracesWhenTheLauncherDoes() {
     io.epochal.driver.cli.CliOptions verbose = io.epochal.driver.cli.CliOptions.builder().optVerbose(true).build();
     assertThat(new ChildResumeCommand(1, null, verbose).command("file:/jobs/a", false))

@@ -778,6 +778,13 @@ class DatasetLoaderTest {
     LoadedDataset data = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
     assertThat(data.rows()).isEqualTo(3);
     data.unpersist();
+
+    // and in a directory below one: Spark reads split=b/extra/ as split=b's
+    Files.createDirectories(dir.resolve("split=b/extra"));
+    Files.write(dir.resolve("split=b/extra/c.csv"), List.of("f0,label", "4,1"), StandardCharsets.UTF_8);
+    LoadedDataset below = new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build());
+    assertThat(below.rows()).isEqualTo(4);
+    below.unpersist();
   }
 
   @Test

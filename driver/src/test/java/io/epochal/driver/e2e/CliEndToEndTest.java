@@ -517,6 +517,22 @@ class CliEndToEndTest {
     assertThat(otherFeaturesRun.code).as("%s", otherFeaturesRun).isEqualTo(ExitCodes.BAD_INPUT);
     assertThat(otherFeaturesRun.err).contains("the data has " + (FEATURES + 1) + " features per row")
         .doesNotContain("out of range");
+    // data in another format given to the finished job, nothing to train: bad input, as the dry run says, since
+    // the stored spec (its data.format) cannot change
+    Path csvRows = Files.createDirectories(tmp.resolve("csv-rows"));
+    Files.write(csvRows.resolve("part-0.csv"), List.of("features,label", "1.0,0"));
+    for (boolean dryRun : List.of(true, false)) {
+      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--data", csvRows.toString(),
+          "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun otherFormat = CliRun.of(args.toArray(new String[0]));
+      assertThat(otherFormat.code).as("dry run %s: %s", dryRun, otherFormat).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(otherFormat.err).contains("this job reads parquet (data.format is part of its spec, which a resume "
+          + "keeps)").doesNotContain("set data.format");
+    }
+    assertThat(new io.epochal.job.JobSpecStore(fs, dir).read()).contains(before);
 
     CliRun preview = CliRun.of("resume", job.toString(), "--set", "checkpoint.keep_last=1", "--dry-run", "--master",
         MASTER);

@@ -198,6 +198,16 @@ class HeldOutCliTest {
     assertThat(unfitOnly.code).as("%s", unfitOnly).isEqualTo(4);
     assertThat(unfitOnly.err).contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
     assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
+    // rows with a label the model has no output for: the stored job's data.bad_rows cannot change, the rows can
+    String wide = tmp.resolve("wide-labels").toString();
+    assertThat(CliRun.of("gen-data", wide, "--rows", "40", "--features", "12", "--classes", "9", "--seed", "9",
+        "--master", MASTER).code).isZero();
+    CliRun badRows = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=" + wide,
+        "--master", MASTER);
+    assertThat(badRows.code).as("%s", badRows).isEqualTo(4);
+    assertThat(badRows.err).contains("data.validation_path file://" + wide + ": ", "fix the rows: a stored job's "
+        + "data.bad_rows cannot change").doesNotContain("set data.bad_rows=skip").doesNotContain("or data.bad_rows");
+    assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
 
     CliRun unranked = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=",
         "--set", "checkpoint.keep_best=1", "--master", MASTER);
@@ -213,7 +223,8 @@ class HeldOutCliTest {
     CliRun none = CliRun.of("evaluate", job.toString());
     assertThat(none.code).as("%s", none).isEqualTo(2);
     assertThat(none.err).contains("--input is not given, and ").contains(" was trained without held-out rows "
-        + "(data.validation_path): give --input <labelled rows> to evaluate on");
+        + "(data.validation_path is not in its manifest; a resume may have removed it after older checkpoints were "
+        + "evaluated on some): give --input <labelled rows> to evaluate on");
     CliRun status = CliRun.of("status", job.toString());
     assertThat(status.out).containsPattern("CHECKPOINT +EPOCH +STEP +TRAIN_LOSS +TRAIN_ACCURACY +VAL_LOSS +VAL_ACCURACY "
         + "+VAL_BALANCED_ACCURACY +VAL_F1 +VAL_AUC +VAL_AP +CREATED")

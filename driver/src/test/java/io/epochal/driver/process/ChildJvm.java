@@ -167,7 +167,7 @@ final class ChildJvm implements AutoCloseable {
    */
   int awaitExit(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      kill();
+      killWithDescendants();
       throw new AssertionError(name + " did not end within " + timeout + "; killed it. Output:\n" + logTail(60));
     }
     return process.exitValue();
@@ -201,10 +201,19 @@ final class ChildJvm implements AutoCloseable {
   int terminate(Duration timeout) throws InterruptedException {
     process.destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      kill();
+      killWithDescendants();
       throw new AssertionError(name + " still ran " + timeout + " after SIGTERM; killed it. Output:\n" + logTail(60));
     }
     return process.exitValue();
+  }
+
+  /**
+   * SIGKILL to the process and every process it started (the child drivers of a {@code resume --all}, their
+   * executors), for a test that gave up on it: none of them may train on beside the tests after it.
+   */
+  private void killWithDescendants() throws InterruptedException {
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    kill();
   }
 
   /** SIGKILL ({@link Process#destroyForcibly()}), then waits until the process is gone. */

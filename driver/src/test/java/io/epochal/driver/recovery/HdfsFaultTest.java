@@ -167,6 +167,7 @@ class HdfsFaultTest {
       assertThat(cluster.getDataNodes()).hasSize(1);
       assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(reference);
       assertThat(verifiedEpochs(dir)).containsExactly(1L, 2L, 3L);
+      assertSameCheckpointAsReference(dir, 2); // written while the DataNode went
       assertThat(RecoveryFixture.events(dir, hdfsConf())).filteredOn(e -> e.getType() == JobEventType.EPOCH_COMMITTED)
           .extracting(e -> e.getEpoch()).containsExactly(1L, 2L, 3L);
     } finally {

@@ -109,6 +109,30 @@ class MidEpochCheckpointTest {
     public void message(String message) {
       messages.add(message);
     }
+
+    /** Commits and warnings in the order they were reported. */
+    final List<String> ordered = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void committed(int epoch, String path, long bytes, long millis) {
+      ordered.add("committed " + epoch);
+    }
+
+    @Override
+    public void warning(String message) {
+      super.warning(message);
+      ordered.add(message);
+    }
+
+    /** Whether epoch {@code epoch}'s commit was reported before any try failed. */
+    boolean committedBeforeAFailure(int epoch) {
+      synchronized (ordered) {
+        int commit = ordered.indexOf("committed " + epoch);
+        int failure = java.util.stream.IntStream.range(0, ordered.size())
+            .filter(i -> ordered.get(i).contains(" failed (")).findFirst().orElse(Integer.MAX_VALUE);
+        return commit >= 0 && commit < failure;
+      }
+    }
   }
 
   private static List<String> midEpochDirs(String jobDir) throws Exception {
@@ -244,6 +268,9 @@ class MidEpochCheckpointTest {
     assertThat(got.globalStep()).isEqualTo(expected.globalStep());
     for (String metric : List.of("train_loss", "train_accuracy", "samples")) {
       assertThat(got.metrics().get(metric)).as(metric).isEqualTo(expected.metrics().get(metric));
+      // epoch 2's sums: those of rounds 1-6 from the mid-epoch checkpoint, the rest added after the resume
+      assertThat(manifest(dir, 2).metrics().get(metric)).as("epoch 2 " + metric).isNotNull()
+          .isEqualTo(manifest(referenceDir, 2).metrics().get(metric));
     }
     assertThat(RecoveryFixture.checkpointTensors(dir, 2, new org.apache.hadoop.conf.Configuration()))
         .isEqualTo(RecoveryFixture.checkpointTensors(referenceDir, 2, new org.apache.hadoop.conf.Configuration()));
@@ -493,6 +520,10 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
     assertThat(finalManifest(dir).metrics().get("train_loss"))
         .isEqualTo(finalManifest(referenceDir).metrics().get("train_loss"));
+    for (String metric : List.of("train_loss", "train_accuracy", "samples")) { // round 7 counted once after the reload
+      assertThat(manifest(dir, 2).metrics().get(metric)).as("epoch 2 " + metric).isNotNull()
+          .isEqualTo(manifest(referenceDir, 2).metrics().get(metric));
+    }
   }
 
   @Test
@@ -514,6 +545,30 @@ class MidEpochCheckpointTest {
     }, tried -> RecoveryFixture.cancelledTries(tried.listener()) == 2);
     assertThat(RecoveryFixture.cancelledTries(t.listener())).as("rounds 2 and 5 each failed once").isEqualTo(2);
     assertThat(RecoveryFixture.tensors(t.outcome().state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+
+    // the control: the same two failures without a checkpoint between them use up both attempts (a run that
+    // started the attempts again after any round that trained would go on), once epoch 1's commit, which also
+    // starts them again, was published before the first failure
+    record Control(Rounds listener, java.util.concurrent.atomic.AtomicInteger fired, Exception failure) {}
+    Control c = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("spread-in-epoch-control-" + attempt).toUri().toString();
+      java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
+      org.apache.spark.scheduler.SparkListener canceller = cancelOnStart(Map.of("epochal-e1-r1", 1,
+          "epochal-e1-r4", 1), fired);
+      Rounds listener = new Rounds();
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        run(spec(dir, Map.of("retry.max_attempts", "2", "retry.backoff_ms", "10")), listener);
+        return new Control(listener, fired, null);
+      } catch (Exception e) {
+        return new Control(listener, fired, e);
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
+      }
+    }, tried -> tried.fired().get() == 2 && tried.listener().committedBeforeAFailure(1));
+    assertThat(c.listener().committedBeforeAFailure(1)).as("epoch 1 published before the first failure").isTrue();
+    assertThat(c.failure()).as("both attempts used: %s", c.listener().ordered).isNotNull()
+        .hasMessageContaining("gave up after 2 of 2 attempts");
   }
 
   /**

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A driver process frozen with SIGSTOP past its lease while another driver takes the job over:
- * continued with SIGCONT it must not commit (the fencing token and the commit guard refuse) and
- * exits with LEASE_LOST (exit code 3); the new driver completes the job.
+ * continued with SIGCONT it must not commit (its overdue lease check finds the takeover before its
+ * next round; {@code JobDirectoryTest} proves the commit guard that refuses a publish with a stale
+ * token) and exits with LEASE_LOST (exit code 3); the new driver completes the job.
  */
 class PausedDriverTest {
 

@@ -99,12 +99,20 @@ class TwoDriversTest {
     io.epochal.job.LeaseRecord held = io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(dir)
         .optHolder("running-driver").optTtl(java.time.Duration.ofHours(1)).build().acquire(1);
     var spec = RecoveryFixture.spec(dir.toString(), data, Map.of("train.epochs", "1"));
+    java.util.List<String> before = listing(tmp.resolve("leased"));
 
     Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
         () -> TrainingJob.builder().setSpec(spec).setSpark(spark).build().run());
 
     assertThat(refused).isInstanceOf(LeaseHeldException.class).hasMessageContaining("is leased by running-driver")
         .hasMessageContaining("expires at " + held.getExpiresAt());
-    assertThat(fs.exists(new org.apache.hadoop.fs.Path(dir, "checkpoints"))).isFalse();
+    assertThat(listing(tmp.resolve("leased"))).as("no job.json, state, history or checkpoint").isEqualTo(before);
+  }
+
+  /** Every file and directory below {@code dir}, relative to it, sorted. */
+  private static java.util.List<String> listing(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
+      return all.map(p -> dir.relativize(p).toString()).sorted().toList();
+    }
   }
 }
