@@ -157,14 +157,15 @@ final class ExistingJob {
    *
    * @return the exit code: {@link ExitCodes#USAGE}
    */
-  static int reportMismatch(PrintStream err, Path file, List<String> differences, JobSpec spec, Configuration conf) {
+  static int reportMismatch(PrintStream err, Path file, List<String> differences, JobSpec spec, Configuration conf,
+      io.epochal.driver.cli.CliOptions options) {
     List<String> lines = userFacing(differences);
     boolean trainingKeys = lines.stream().map(l -> l.substring(0, Math.max(0, l.indexOf(": "))))
         .anyMatch(k -> !JobKeys.isAmendable(k));
     err.println("epochal: " + JobSpecResolver.locationText(file) + " already holds a different job spec" + (trainingKeys
         ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
     lines.forEach(line -> err.println("  " + line));
-    String resume = "bin/epochal resume " + ShellWords.location(spec.jobDir());
+    String resume = ResumeCommand.of(spec, options); // with this run's master and conf
     StringBuilder amend = new StringBuilder(resume);
     HyperParameters requested = spec.toHyperParameters();
     for (String line : lines) {

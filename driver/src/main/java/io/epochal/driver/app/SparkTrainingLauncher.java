@@ -118,7 +118,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       out.println("status:      bin/epochal status " + ShellWords.location(spec.jobDir()));
       return ExitCodes.OK;
     } catch (JobSpecMismatchException e) {
-      return ExistingJob.reportMismatch(err, e.getFile(), e.getDifferences(), spec, conf);
+      return ExistingJob.reportMismatch(err, e.getFile(), e.getDifferences(), spec, conf, options);
     } catch (LeaseHeldException e) {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
@@ -182,7 +182,7 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
     }
     List<String> differences = stored.get().diff(spec.toStored());
     if (!differences.isEmpty()) {
-      return ExistingJob.reportMismatch(err, specs.getFile(), differences, spec, conf);
+      return ExistingJob.reportMismatch(err, specs.getFile(), differences, spec, conf, options);
     }
     err.println("epochal: dry run: " + ShellWords.location(dir) + " already holds this job (its job.json matches);"
         + " train continues it as a resume does:");

@@ -1070,14 +1070,15 @@ class CliEndToEndTest {
 
     assertThat(longer.code).as("%s", longer).isEqualTo(ExitCodes.USAGE);
     assertThat(longer.err).contains("these keys can change on the existing job; to continue it with them, run: "
-        + "bin/epochal resume file://" + job.toAbsolutePath() + " --set checkpoint.keep_last=1 --epochs 2\n");
+        + "bin/epochal --master 'local[2]' resume file://" + job.toAbsolutePath() + " --set checkpoint.keep_last=1 "
+        + "--epochs 2\n");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun renamed = CliRun.of("train", file.toString(), "--set", "job.name=renamed", "--master", MASTER);
 
     assertThat(renamed.code).as("%s", renamed).isEqualTo(ExitCodes.USAGE);
     assertThat(renamed.err).contains("job.name: \"e2e\" -> \"renamed\"").doesNotContain("jobId").doesNotContain("jobName")
-        .contains("bin/epochal resume ");
+        .contains("bin/epochal --master 'local[2]' resume ");
     assertThat(listing(job)).isEqualTo(before);
 
     // amended by a resume, the job is continued as amended by the command that started it (a supervised restart)
