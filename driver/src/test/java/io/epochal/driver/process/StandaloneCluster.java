@@ -55,12 +55,15 @@ final class StandaloneCluster implements AutoCloseable {
     Map<String, String> env = Map.of("SPARK_HOME", jars.getParent().toString(), "SPARK_SCALA_VERSION", "2.13",
         "SPARK_LOCAL_IP", "127.0.0.1", "ONEDNN_MAX_CPU_ISA", "AVX");
     int port = freePort();
-    String url = "spark://127.0.0.1:" + port;
     ChildJvm master = ChildJvm.start("spark master", sparkClasspath, MASTER_MAIN, dir.resolve("master.log"), env, List.of(),
         "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()));
     ChildJvm worker = null;
     try {
       master.awaitOutput("I have been elected leader", START_TIMEOUT);
+      // the port it bound: another process may have taken the free one in the meantime, and Spark then binds the next
+      java.util.regex.Matcher bound = java.util.regex.Pattern.compile("Starting Spark master at (spark://\\S+)")
+          .matcher(master.output());
+      String url = bound.find() ? bound.group(1) : "spark://127.0.0.1:" + port;
       worker = ChildJvm.start("spark worker", sparkClasspath, WORKER_MAIN, dir.resolve("worker.log"), env, List.of(),
           "--host", "127.0.0.1", "--webui-port", String.valueOf(freePort()), "--cores", String.valueOf(cores),
           "--memory", "4g", "--work-dir", work.toString(), url);
