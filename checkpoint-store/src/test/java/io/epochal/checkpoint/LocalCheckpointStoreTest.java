@@ -60,13 +60,39 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     };
   }
 
-  /** Makes the fsync of directory {@code dir} fail as a disk's I/O error does, until the hook is reset. */
-  private static void failFsyncOf(Path dir) {
+  /**
+   * Makes the fsync of directory {@code dir} fail as a disk's I/O error does, until the hook is reset; counts the
+   * failures.
+   */
+  private static java.util.concurrent.atomic.AtomicInteger failFsyncOf(Path dir) {
+    java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
     LocalDirectories.fsynced = p -> {
       if (p.equals(dir)) {
+        failed.incrementAndGet();
         throw new IOException("Input/output error");
       }
     };
+    return failed;
+  }
+
+  @Test
+  void aCommitSyncsItsTemporaryDirectoryBeforeTheRenameAndTheCheckpointsDirectoryAfterIt() throws Exception {
+    String dir = root.resolve("synced-job").toUri().toString();
+    Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
+    java.util.List<Path> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
+      s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+      LocalDirectories.fsynced = synced::add;
+      s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    } finally {
+      LocalDirectories.fsynced = p -> { };
+    }
+    int temporary = java.util.stream.IntStream.range(0, synced.size()).filter(i -> synced.get(i).getParent()
+        .equals(checkpoints) && synced.get(i).getFileName().toString().startsWith("_tmp-epoch-000002-"))
+        .findFirst().orElse(-1);
+    assertThat(temporary).as("the temporary directory is synced: %s", synced).isNotNegative();
+    assertThat(synced.subList(temporary + 1, synced.size())).as("then, after the rename, checkpoints/: %s", synced)
+        .contains(checkpoints);
   }
 
   @Test
@@ -103,8 +129,9 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
       // the disk reports an I/O error for the checkpoints directory's fsync, which follows the rename
-      failFsyncOf(checkpoints);
+      java.util.concurrent.atomic.AtomicInteger failed = failFsyncOf(checkpoints);
       CheckpointManifest m = s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+      assertThat(failed.get()).as("the fsync failed").isPositive();
       assertThat(m.epoch()).isEqualTo(2);
       assertThat(s.latest().checkpoint().orElseThrow().epoch()).isEqualTo(2);
       assertThat(s.verify(2).ok()).isTrue();

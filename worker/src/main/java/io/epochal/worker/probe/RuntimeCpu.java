@@ -54,7 +54,8 @@ public final class RuntimeCpu {
     return d;
   }
 
-  private static String read() {
+  /** This process's processor, read now (not the value {@link #describe()} keeps). */
+  static String read() {
     String cpuinfo = "";
     try {
       if (Files.isReadable(CPUINFO)) {

@@ -52,6 +52,7 @@ class BatchPlanTest {
     assertThat(BatchPlan.permutation(50, 1, 2, 3)).containsExactly(a);
     assertThat(BatchPlan.permutation(50, 1, 3, 3)).isNotEqualTo(a);
     assertThat(BatchPlan.permutation(50, 1, 2, 4)).isNotEqualTo(a);
+    assertThat(BatchPlan.permutation(50, 2, 2, 3)).as("another job seed").isNotEqualTo(a);
     int[] sorted = a.clone();
     Arrays.sort(sorted);
     assertThat(sorted).containsExactly(IntStream.range(0, 50).toArray());
