@@ -117,11 +117,14 @@ public final class HadoopCheckpointStore implements CheckpointStore {
         manifest = content.manifest().withFiles(files.entries());
         byte[] json = manifest.toJson();
         if (json.length > ManifestReader.MAX_MANIFEST_BYTES) { // every reader would skip it as damaged
-          throw new CheckpointException(epoch, tmp.toString(), "its manifest would have " + json.length
+          long listing = json.length - manifest.withFiles(List.of()).toJson().length;
+          throw new ManifestTooLargeException(epoch, tmp.toString(), "its manifest would have " + json.length
               + " bytes, more than the " + ManifestReader.MAX_MANIFEST_BYTES + " a reader reads, so every load would "
-              + "skip the checkpoint as damaged; nothing was published. It lists " + manifest.files().size()
-              + " files: raise " + StoreOptions.SHARD_BYTES + " (now " + settings.shardBytes + " bytes) to write "
-              + "the state in fewer files");
+              + "skip the checkpoint as damaged; nothing was published. " + (listing * 2 > json.length
+              ? "Its list of " + manifest.files().size() + " files takes " + listing + " bytes: raise "
+              + StoreOptions.SHARD_BYTES + " (now " + settings.shardBytes + " bytes) to write the state in fewer files"
+              : "Its values (hyperparameters, metrics, schedule and random state) take " + (json.length - listing)
+              + " bytes: give the job smaller ones"));
         }
         writer.finish(epoch, tmp, files, CheckpointManifest.FILE_NAME, json);
       }

@@ -55,10 +55,11 @@ class LargeIndexTest {
               .build()).build();
       CheckpointContent content = CheckpointContent.builder().setModel(model).optProbe(model).setManifest(huge).build();
 
-      assertThatThrownBy(() -> store.commit(content, CommitGuard.NONE)).isInstanceOf(CheckpointException.class)
+      assertThatThrownBy(() -> store.commit(content, CommitGuard.NONE)).isInstanceOf(ManifestTooLargeException.class)
           .hasMessageContaining("its manifest would have ").hasMessageContaining("more than the "
               + ManifestReader.MAX_MANIFEST_BYTES + " a reader reads").hasMessageContaining("nothing was published")
-          .hasMessageContaining("epochal.checkpoint.shard-bytes");
+          .hasMessageContaining("Its values (hyperparameters, metrics, schedule and random state) take ")
+          .hasMessageNotContaining("epochal.checkpoint.shard-bytes");
 
       LatestCheckpoint latest = store.latest();
       assertThat(latest.skipped()).isEmpty();

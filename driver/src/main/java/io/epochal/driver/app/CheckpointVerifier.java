@@ -171,7 +171,7 @@ final class CheckpointVerifier {
       String optimizer = m.hyperParameters().getString("optimizer.name");
       Optional<String> optimizerUnfit = CheckpointFit.optimizerMismatch(model, optimizer, optimizerParams(m),
           c.optimizer(), CheckpointFit.frozenWhileTraining(c, io.epochal.driver.config.FineTuning
-              .of(m.hyperParameters()).frozenParameters()));
+              .of(m.hyperParameters()).frozenParameters()), m.globalStep());
       String optimizerCheck = "optimizer state fits optimizer " + optimizer + " of the model";
       if (optimizerUnfit.isPresent()) {
         lines.add(CheckLine.fail(Id.OPTIMIZER, optimizerCheck, optimizerUnfit.get()));

@@ -22,6 +22,8 @@ final class ChildResumeCommand {
   private final int parallel;
   private final String submitTemplate;
   private final CliOptions options;
+  /** The argument file of the Spark conf spark-submit gave this driver, once written. */
+  private String argumentFile;
 
   /** Commands for at most {@code parallel} children at once, through {@code submitTemplate} (null: this launcher). */
   ChildResumeCommand(int parallel, String submitTemplate, CliOptions options) {
@@ -53,11 +55,15 @@ final class ChildResumeCommand {
       }
     }
     if (System.getProperty("spark.submit.deployMode") != null) {
-      // spark-submit gave this driver its Spark conf as system properties, not as options of its JVM
-      submittedConf(System.getProperties(), own).forEach(cmd::add);
+      // spark-submit gave this driver its Spark conf as system properties, not as options of its JVM; they may
+      // hold secrets (spark-defaults.conf), so they go in an argument file only this user reads, not in argv
+      List<String> submitted = submittedConf(System.getProperties(), own);
+      if (!submitted.isEmpty()) {
+        cmd.add("@" + argumentFile(submitted));
+      }
     }
     cmd.add("-cp");
-    cmd.add(classPath(System.getProperty("java.class.path"), applicationJar()));
+    cmd.add(classPath(System.getProperty("java.class.path"), applicationJars()));
     cmd.add("io.epochal.driver.cli.EpochalCli");
     if (options.verbose()) {
       cmd.add("--verbose"); // stack traces, as this command prints them
@@ -81,24 +87,61 @@ final class ChildResumeCommand {
    * when it is not on it ({@code spark-submit} loads the application jar through a class loader of its
    * own, and its JVM's class path holds Spark's jars alone).
    */
-  static String classPath(String own, java.util.Optional<String> applicationJar) {
+  static String classPath(String own, List<String> applicationJars) {
     List<String> entries = List.of(own.split(java.io.File.pathSeparator));
-    return applicationJar.filter(jar -> !entries.contains(jar)).map(jar -> own + java.io.File.pathSeparator + jar)
-        .orElse(own);
+    StringBuilder b = new StringBuilder(own);
+    applicationJars.stream().filter(jar -> !entries.contains(jar)).distinct()
+        .forEach(jar -> b.append(java.io.File.pathSeparator).append(jar));
+    return b.toString();
   }
 
-  /** The jar this application was loaded from, if it was loaded from a jar file. */
-  private static java.util.Optional<String> applicationJar() {
-    try {
-      java.security.CodeSource source = ChildResumeCommand.class.getProtectionDomain().getCodeSource();
-      if (source == null) {
-        return java.util.Optional.empty();
-      }
-      java.nio.file.Path path = java.nio.file.Path.of(source.getLocation().toURI());
-      return path.toString().endsWith(".jar") ? java.util.Optional.of(path.toString()) : java.util.Optional.empty();
-    } catch (java.net.URISyntaxException | RuntimeException e) {
-      return java.util.Optional.empty();
+  /**
+   * The local jars this application was loaded from: its own, and those of the context class loader
+   * ({@code spark-submit}'s {@code --jars} and {@code --packages}: a file system connector, a model's jar).
+   */
+  private static List<String> applicationJars() {
+    List<java.net.URL> urls = new ArrayList<>();
+    java.security.CodeSource source = ChildResumeCommand.class.getProtectionDomain().getCodeSource();
+    if (source != null) {
+      urls.add(source.getLocation());
     }
+    if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader loader) {
+      urls.addAll(List.of(loader.getURLs()));
+    }
+    List<String> jars = new ArrayList<>();
+    for (java.net.URL url : urls) {
+      try {
+        java.nio.file.Path path = java.nio.file.Path.of(url.toURI());
+        if (path.toString().endsWith(".jar")) {
+          jars.add(path.toString());
+        }
+      } catch (java.net.URISyntaxException | RuntimeException notLocal) {
+        // a jar a child cannot put on its class path (not a local file)
+      }
+    }
+    return jars;
+  }
+
+  /** The argument file of {@code args}, written once, readable by this user alone, in the run directory. */
+  private synchronized String argumentFile(List<String> args) {
+    if (argumentFile == null) {
+      try {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile(java.nio.file.Path.of(
+            System.getProperty("java.io.tmpdir")), "resume-all-", ".args", java.nio.file.attribute.PosixFilePermissions
+            .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        java.nio.file.Files.write(file, argumentFileLines(args));
+        argumentFile = file.toString();
+      } catch (java.io.IOException | UnsupportedOperationException e) {
+        throw new IllegalStateException("cannot write the Spark conf spark-submit gave for the resumes to a file in "
+            + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+      }
+    }
+    return argumentFile;
+  }
+
+  /** {@code args} as lines of a {@code java @file}: each quoted, its backslashes and quotes escaped. */
+  static List<String> argumentFileLines(List<String> args) {
+    return args.stream().map(a -> "\"" + a.replace("\\", "\\\\").replace("\"", "\\\"") + "\"").toList();
   }
 
   /**

@@ -76,7 +76,7 @@ public final class CheckpointFit {
         .acquire(config.modelName(), config.modelVersion(), config.modelParams());
     Optional<String> unfit = loadModel(model, c.model())
         .or(() -> optimizerMismatch(model, config.optimizerName(), config.optimizerParams(),
-            c.optimizer(), frozenWhileTraining(c, config.frozen())))
+            c.optimizer(), frozenWhileTraining(c, config.frozen()), m.globalStep()))
         .or(() -> emaMismatch(c, config.emaDecay()))
         .or(() -> probeUnreadable(c.probe()))
         .or(() -> probeDigestMismatch(m, c.probe()));
@@ -148,11 +148,20 @@ public final class CheckpointFit {
    * tensor the optimizer does not keep, a parameter without all of its tensors, a parameter the
    * model does not train, a buffer not of its parameter's shape, or no tensor at all for a parameter
    * the checkpoint's epoch trained (those {@code frozen} in it aside), which every step of it kept
-   * state for. An empty state (no step taken yet) fits.
+   * state for. An empty state fits before the first step ({@code globalStep} 0) and for an optimizer
+   * that keeps no state (sgd without momentum); after steps of one that does, it is every parameter's
+   * state lost (a resume would start the moments and step counts afresh).
    */
   public static Optional<String> optimizerMismatch(EpochalModel model, String optimizer,
-      HyperParameters optimizerParams, StateDict optimizerState, io.epochal.worker.round.FrozenParameters frozen) {
-    if (optimizerState.size() == 0) {
+      HyperParameters optimizerParams, StateDict optimizerState, io.epochal.worker.round.FrozenParameters frozen,
+      long globalStep) {
+    boolean keepsState;
+    try {
+      keepsState = io.epochal.worker.optim.Optimizers.stateTensorsPerParameter(optimizer, optimizerParams) > 0;
+    } catch (IllegalArgumentException unknown) { // an optimizer this build does not know: said below, by its loader
+      keepsState = true;
+    }
+    if (optimizerState.size() == 0 && (globalStep == 0 || !keepsState)) {
       return Optional.empty();
     }
     List<String> problems = new ArrayList<>();
@@ -177,10 +186,11 @@ public final class CheckpointFit {
     }
     // a worker's first step refuses a trained parameter without state (as a failed round, retried)
     List<String> missing = trainable.keySet().stream().filter(p -> !kept.contains(p) && !frozen.isFrozen(p)).toList();
-    if (!missing.isEmpty()) {
+    if (!missing.isEmpty() && keepsState) {
       problems.add("no tensor for " + (missing.size() == 1 ? "parameter '" + missing.get(0) + "'" : missing.size()
           + " parameters (" + String.join(", ", missing.subList(0, Math.min(5, missing.size())))
           + (missing.size() > 5 ? ", ..." : "") + ")") + ", which its epoch trained"
+          + (optimizerState.size() == 0 ? " (it holds no tensor at all, after " + globalStep + " steps)" : "")
           + (frozen.isEmpty() ? "" : " (" + frozen.patterns() + " frozen in it)"));
     }
     if (problems.isEmpty()) {

@@ -55,12 +55,14 @@ public final class FailureManager {
    * the user's {@code spark.driver.maxResultSize}, tasks the executors cannot deserialize (their
    * classes are not the driver's), or a round whose executors ran out of memory
    * (Spark has already run its tasks again on new executors, up to its own limit, and the state
-   * they return is the same size in every attempt): a retry would fail the same way.
+   * they return is the same size in every attempt), or a checkpoint whose manifest a reader would
+   * refuse as too large: a retry would fail the same way.
    */
   static boolean refusedUntilFixed(TrainingException failure) {
     return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
         || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
-        || FailureClassifier.isPermissionDenied(failure))
+        || FailureClassifier.isPermissionDenied(failure)
+        || FailureClassifier.find(failure, io.epochal.checkpoint.ManifestTooLargeException.class) != null)
         || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
         || FailureClassifier.isResultSizeLimit(failure)
         || FailureClassifier.isTaskClassMismatch(failure)

@@ -105,7 +105,9 @@ public final class TrainingJob {
     // a local executor thread that reads that count before the first round sets the job's could
     // change the global math-library count under another thread's matrix product
     io.epochal.worker.model.EngineSettings.configureThreads(config.threads());
+    JobDirectory[] opened = new JobDirectory[1];
     try (JobDirectory dir = JobDirectory.open(spec, hadoopConf, listener, amendedFrom).withStopHooks(stopHooks)) {
+      opened[0] = dir;
       jobData.checkLossFitsModel(dir.specFile().exists());
       if (!dir.specFile().exists()) {
         newJob.prepare(dir); // a new job, or one whose job.json was lost
@@ -195,6 +197,12 @@ public final class TrainingJob {
       // every epoch is committed: not an attempt that may fail and be retried, only a mark to write
       StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
       return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());
+    } catch (TrainingException e) {
+      // closing the job directory waited for a stop that was still running when e was made: it may have said
+      // how the job ended and how to continue it since
+      JobDirectory dir = opened[0];
+      throw e.reportedByStop() || dir == null || !dir.stopReported() ? e
+          : new TrainingException(e.reason(), e.epoch(), e.round(), e.getMessage(), e.getCause(), true);
     } finally {
       newJob.release(); // not used: the job was completed or leased by another driver
     }

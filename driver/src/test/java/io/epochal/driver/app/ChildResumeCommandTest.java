@@ -76,11 +76,13 @@ class ChildResumeCommandTest {
   @Test
   void underSparkSubmitChildDriversGetTheApplicationJarAndTheSubmittedSparkConf() {
     String sparkJars = "/opt/spark/conf/:/opt/spark/jars/*";
-    assertThat(ChildResumeCommand.classPath(sparkJars, java.util.Optional.of("/home/u/epochal-app.jar")))
-        .isEqualTo(sparkJars + ":/home/u/epochal-app.jar");
-    assertThat(ChildResumeCommand.classPath("/a.jar:/b.jar", java.util.Optional.of("/b.jar")))
-        .isEqualTo("/a.jar:/b.jar");
-    assertThat(ChildResumeCommand.classPath("/a.jar", java.util.Optional.empty())).isEqualTo("/a.jar");
+    assertThat(ChildResumeCommand.classPath(sparkJars, List.of("/home/u/epochal-app.jar", "/home/u/hadoop-aws.jar",
+        "/home/u/epochal-app.jar"))).isEqualTo(sparkJars + ":/home/u/epochal-app.jar:/home/u/hadoop-aws.jar");
+    assertThat(ChildResumeCommand.classPath("/a.jar:/b.jar", List.of("/b.jar"))).isEqualTo("/a.jar:/b.jar");
+    assertThat(ChildResumeCommand.classPath("/a.jar", List.of())).isEqualTo("/a.jar");
+    // secrets stay out of the children's argv: an argument file, quoted as java reads it
+    assertThat(ChildResumeCommand.argumentFileLines(List.of("-Dspark.hadoop.fs.s3a.secret.key=a b\\c\"d")))
+        .containsExactly("\"-Dspark.hadoop.fs.s3a.secret.key=a b\\\\c\\\"d\"");
 
     java.util.Properties submitted = new java.util.Properties();
     submitted.setProperty("spark.jars", "file:/home/u/epochal-app.jar");

@@ -349,6 +349,19 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void anEmptyOptimizerStateAfterAdamStepsFailsItsCheckAsEveryParametersStateLost() throws Exception {
+    Path optimizer = checkpoint.resolve("optimizer.safetensors");
+    try (java.io.OutputStream o = Files.newOutputStream(optimizer)) {
+      io.epochal.safetensors.SafetensorsWriter.write(StateDict.builder().build(), Map.of("format", "pt"), o);
+    }
+    io.epochal.driver.testing.CheckpointFiles.relist(checkpoint, "optimizer.safetensors");
+    assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(out).contains("FAIL epoch-000001  optimizer state fits optimizer adam of the model: ")
+        .containsPattern("no tensor for \\d+ parameters \\(.*\\), which its epoch trained \\(it holds no tensor at "
+            + "all, after \\d+ steps\\)");
+  }
+
+  @Test
   void aMissingManifestFailsItsOwnCheck() throws IOException {
     Files.delete(checkpoint.resolve("manifest.json"));
     assertThat(run("verify", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);

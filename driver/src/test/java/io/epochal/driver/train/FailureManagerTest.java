@@ -43,6 +43,11 @@ class FailureManagerTest {
       assertThat(failures.shouldRetry(refused)).as(cause).isFalse();
       assertThat(failures.finalFailure(refused)).as("reported as it is, not as given up after retries").isSameAs(refused);
     }
+    // a manifest a reader would refuse: the same state gives the same manifest
+    TrainingException tooLarge = new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, 2, 0, "commit failed",
+        new io.epochal.checkpoint.ManifestTooLargeException(2, "/jobs/a/checkpoints/_tmp-epoch-000002-x",
+            "its manifest would have 17000000 bytes"));
+    assertThat(failures.shouldRetry(tooLarge)).isFalse();
   }
 
   @Test
