@@ -171,6 +171,23 @@ final class DryRunDataCheck {
     }
   }
 
+  /**
+   * Checks the held-out rows a resume gives a job with nothing to train (a COMPLETED job's amendment), as the
+   * run loads and checks them before it amends {@code job.json}; its data is not read.
+   *
+   * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
+   */
+  int checkHeldOutOnly(JobSpec spec, String run) throws IOException {
+    try (EpochalSpark spark = spark(spec)) {
+      new DataCheck(spec, spark).checkHeldOut(false, now -> { }).ifPresent(h -> heldOut(spec, h));
+      return ExitCodes.OK;
+    } catch (TrainingException e) {
+      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
+      err.println("  nothing was written");
+      return exitCode(e);
+    }
+  }
+
   /** Compares held-out rows of digest {@code now} with those {@code measured}, as the run will. */
   private void heldOutAsMeasured(JobSpec spec, Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured,
       long epoch, String now) throws TrainingException {

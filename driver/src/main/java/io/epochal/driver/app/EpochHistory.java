@@ -38,8 +38,8 @@ final class EpochHistory {
     /** Its directory is gone: retention deleted it (or someone else did). */
     DELETED,
     /**
-     * A resume found it damaged and moved it aside ({@code _damaged-epoch-NNNNNN-<millis>}), continuing from a
-     * mid-epoch checkpoint that held the state after it: the epoch was not trained again.
+     * Moved aside ({@code _damaged-epoch-NNNNNN-<suffix>}: by hand, as the messages advise, or by a build that
+     * moved a damaged checkpoint a mid-epoch checkpoint followed) and its epoch not trained again since.
      */
     MOVED_ASIDE
   }

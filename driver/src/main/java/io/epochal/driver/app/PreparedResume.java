@@ -295,6 +295,13 @@ final class PreparedResume {
         keys.asMap().get(JobKeys.DATA_PATH));
   }
 
+  /** Whether the resume gives the job other held-out rows ({@code --set data.validation_path=<path>}), not none. */
+  boolean changesHeldOut() {
+    Object given = keys.asMap().get(JobKeys.DATA_VALIDATION_PATH);
+    return given != null && !given.toString().isBlank() && !given.equals(stored.getHyperParameters().asMap()
+        .get(JobKeys.DATA_VALIDATION_PATH));
+  }
+
   /** The placement keys this run sets (never stored). */
   Map<String, String> placement() {
     return placement;

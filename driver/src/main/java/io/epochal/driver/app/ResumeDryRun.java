@@ -149,13 +149,17 @@ final class ResumeDryRun {
     }
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
         .optConfiguration(conf).build()) {
-      // the run moves damaged checkpoints newer than the one it resumes from aside before its retention
-      List<Long> movedAside = damaged.stream().map(CheckpointProblem::epoch).filter(e -> e > newest).toList();
+      // the run moves damaged checkpoints aside before its retention, but those a mid-epoch checkpoint it continues
+      // from follows (their state is in it): those stay, and its retention counts them
+      List<Long> movedAside = damaged.stream().map(CheckpointProblem::epoch).filter(e -> e > passed).toList();
       io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list(), movedAside)
           .ifPresent(d -> err.println("  retention deletes " + d + " when the " + run + " starts; that cannot be "
               + "undone"));
     }
-    Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
+    boolean allCommitted = newest >= epochs && mid.isEmpty() && !resume.changesData();
+    // a COMPLETED job with nothing to train or change is reported as it is, without taking the lease
+    Optional<LeaseRecord> lease = completed && allCommitted && changes.isEmpty() ? Optional.empty()
+        : JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
     if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
       boolean waits = !Instant.now().plusMillis(resume.spec().leaseTtlMs()).isBefore(lease.get().getExpiresAt());
       if (waits && lease.get().holderGoneFromThisHost()) {
@@ -172,9 +176,15 @@ final class ResumeDryRun {
         return ExitCodes.LEASE_HELD;
       }
     }
-    // as the resume: with the lease, it reads the data unless a COMPLETED job has nothing to train
-    // and keeps its data.path
-    if (newest < epochs || !completed || resume.changesData()) {
+    // as the resume: with the lease, it reads the data unless every epoch is committed (no mid-epoch checkpoint
+    // continued) and it keeps its data.path; a COMPLETED job then reads only the other held-out rows it is given,
+    // another one reads the data as well for them
+    if (allCommitted && completed && resume.changesHeldOut()) {
+      int code = data.checkHeldOutOnly(resume.spec(), run);
+      if (code != ExitCodes.OK) {
+        return code;
+      }
+    } else if (!allCommitted || !completed && resume.changesHeldOut()) {
       // the held-out rows the checkpoint the run continues from measured: the mid-epoch one's, else the epoch's
       Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
           .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))

@@ -1174,6 +1174,9 @@ class CliEndToEndTest {
         .Configuration());
     new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).reopen(1, "killed after its final commit");
     org.apache.commons.io.FileUtils.deleteDirectory(own.toFile());
+    CliRun dry = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(dry.code).as("the dry run reads no rows either: %s", dry).isZero();
+    assertThat(dry.err).doesNotContain("would fail");
     CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(resume.code).as("%s", resume).isZero();
     assertThat(resume.err).contains("does not exist, but every epoch of the job is committed: the resume trains "
@@ -1181,6 +1184,15 @@ class CliEndToEndTest {
     assertThat(resume.out + resume.err).contains("nothing to train, its data is not read");
     assertThat(new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow().getState())
         .isEqualTo(JobState.COMPLETED);
+
+    // a lease left live (a driver whose release failed): a COMPLETED job with nothing to do takes no lease
+    io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(job.toUri()))
+        .optHolder("other-host:4242:0a1b").optTtl(java.time.Duration.ofHours(1)).build().acquire(3);
+    CliRun leasedDry = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
+    assertThat(leasedDry.code).as("as the run: %s", leasedDry).isZero();
+    assertThat(leasedDry.err).doesNotContain("holds the job's lease");
+    CliRun leased = CliRun.of("resume", job.toString(), "--master", MASTER);
+    assertThat(leased.code).as("%s", leased).isZero();
   }
 
   @Test

@@ -192,7 +192,12 @@ class HeldOutCliTest {
         .contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
     assertThat(Files.readString(job.resolve("job.json"))).as("job.json after a refused amendment")
         .isEqualTo(jobJson);
-    // the same rows given to the finished job without more epochs: nothing trains, and still refused
+    // the same rows given to the finished job without more epochs: nothing trains, and still refused (its dry run
+    // says so, reading the held-out rows as the run does)
+    CliRun unfitOnlyDry = CliRun.of("resume", job.toString(), "--set", "data.validation_path=" + narrow,
+        "--dry-run", "--master", MASTER);
+    assertThat(unfitOnlyDry.code).as("%s", unfitOnlyDry).isEqualTo(4);
+    assertThat(unfitOnlyDry.err).contains("its rows have 10 features (data.features) but model mlp v1 takes 12");
     CliRun unfitOnly = CliRun.of("resume", job.toString(), "--set", "data.validation_path=" + narrow,
         "--master", MASTER);
     assertThat(unfitOnly.code).as("%s", unfitOnly).isEqualTo(4);
