@@ -148,7 +148,8 @@ final class CheckpointAssembler {
           which + " is not published: model " + config.modelName() + " v" + config.modelVersion() + " does not "
           + "reproduce its own output: a second model built from the registry and loaded with the same state gives "
           + "another output on the probe (the largest difference " + e.maxAbsDifference() + ", first at flat index "
-          + e.firstDifferingIndex() + "; both computed in this process). The model holds a tensor outside its state dict "
+          + e.firstDifferingIndex() + "; both computed in this process). The model holds a tensor outside its state "
+          + "dict "
           + "that differs from one built model to the next (drawn in its constructor, say), so no checkpoint of "
           + "it could be resumed: register that tensor with state() as a parameter or buffer (worker/MODELS.md, "
           + "'Adding your own model'), then train the job again in a new job.dir", e);
