@@ -20,9 +20,12 @@ final class ContinuationLines {
 
   /**
    * Prints the lines for a job with keys {@code job} ({@code job.json}) whose newest checkpoint is {@code newest}, and
-   * whose resume continues from {@code resumed} (a mid-epoch checkpoint after it, or {@code newest}): the rate is its.
+   * whose resume continues from {@code resumed} (a mid-epoch checkpoint after it, or {@code newest}): the rate is its;
+   * {@code extended} when a resume raised {@code train.epochs} past {@code newest} since (an early stop there is
+   * over: the job trains on).
    */
-  static void print(PrintStream out, HyperParameters job, CheckpointManifest newest, CheckpointManifest resumed) {
+  static void print(PrintStream out, HyperParameters job, CheckpointManifest newest, CheckpointManifest resumed,
+      boolean extended) {
     io.epochal.driver.config.FineTuning tuning = io.epochal.driver.config.FineTuning.of(job);
     newest.initDigest().ifPresent(d -> out.println("weights:     started from " + tuning.weights().orElse("?")
         + " (sha256 " + d + "; " + io.epochal.driver.config.FineTuning.WEIGHTS + ")"));
@@ -64,7 +67,9 @@ final class ContinuationLines {
           + io.epochal.driver.config.EmaKeys.EMA_DECAY + ")");
     }
     learningRate(job, resumed.learningRateSchedule()).ifPresent(line -> out.println("next rate:   " + line));
-    EarlyStopping.describe(job, newest.metrics()).ifPresent(line -> out.println("early stop:  " + line));
+    EarlyStopping.describe(job, newest.metrics()).map(line -> extended && line.endsWith(": stopped early")
+        ? line.substring(0, line.length() - ": stopped early".length()) + ": stopped early, then train.epochs was "
+        + "raised by a resume: training goes on" : line).ifPresent(line -> out.println("early stop:  " + line));
   }
 
   /** Each pattern of {@code train.lr_scale} with the rate its parameters step at when the schedule gives {@code lr}. */

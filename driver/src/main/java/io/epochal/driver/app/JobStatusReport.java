@@ -158,7 +158,10 @@ final class JobStatusReport {
         warnings.add("warning: " + job.getKey() + ": " + s.finalProblem);
       }
       final JobSummary summary = s; // the table's state says COMPLETED: this says why it ended before train.epochs
+      // not once a resume raised train.epochs past it: that job trains on
       s.spec.flatMap(sp -> ContinuationLines.stoppedEarly(sp.getHyperParameters(), summary.metrics))
+          .filter(why -> !summary.epoch.matches("\\d+") || !io.epochal.driver.train.EarlyStopping
+              .epochsExtendedAfter(fs, job.getValue(), Long.parseLong(summary.epoch)))
           .ifPresent(why -> failures.add(job.getKey() + " stopped early at epoch " + summary.epoch + ": " + why));
       if (!s.damage.isEmpty()) {
         warnings.add("warning: " + job.getKey() + ": " + s.damage.size() + " damaged checkpoint"
@@ -247,8 +250,10 @@ final class JobStatusReport {
     Optional<CheckpointManifest> past = mid.filter(m -> continuedFrom(intact, m));
     // every epoch checkpoint damaged: the mid-epoch one after them holds what a resume continues with
     Optional<CheckpointManifest> continuedFrom = past.or(() -> intact).or(() -> Optional.ofNullable(next));
+    boolean extended = continuedFrom.isPresent() && io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, dir,
+        continuedFrom.get().epoch());
     s.spec.ifPresent(sp -> continuedFrom.ifPresent(m -> ContinuationLines.print(out, sp.getHyperParameters(), m,
-        next)));
+        next, extended)));
     CheckpointTable table = new CheckpointTable(s.entries.stream().flatMap(e -> e.manifest().stream())
         .map(io.epochal.driver.train.EpochValues::of).toList());
     if (!s.entries.isEmpty()) {

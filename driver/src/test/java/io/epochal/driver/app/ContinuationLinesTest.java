@@ -35,7 +35,7 @@ class ContinuationLinesTest {
         .build();
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     ContinuationLines.print(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), job,
-        manifest(1, 0.1), manifest(2, 0.04));
+        manifest(1, 0.1), manifest(2, 0.04), false);
     String printed = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     assertThat(printed).contains("the next step's: * 0.02;").contains("next rate:   0.04 at step")
         .doesNotContain("* 0.05");

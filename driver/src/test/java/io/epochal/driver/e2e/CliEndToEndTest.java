@@ -717,6 +717,11 @@ class CliEndToEndTest {
     CliRun extended = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
     assertThat(extended.err).as("%s", extended).contains("trains epochs 4 to 6 of 6, after epoch 3")
         .doesNotContain("trains nothing");
+    // status says so too: the early stop at epoch 3 is over
+    assertThat(CliRun.of("status", job.toString()).out).containsPattern("early stop:  2 of 2 epochs without "
+        + "improvement of train_loss \\(best [0-9.]+ at epoch 1\\): stopped early, then train.epochs was raised by a "
+        + "resume: training goes on\n");
+    assertThat(CliRun.of("status", tmp.toString()).out).doesNotContain("early stopped early at epoch 3");
     CliRun more = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("stopped early after epoch 4 of 6").contains("for 3 epochs in a row")
