@@ -80,9 +80,16 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     String dir = root.resolve("synced-job").toUri().toString();
     Path checkpoints = Path.of(java.net.URI.create(dir)).resolve("checkpoints");
     java.util.List<Path> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    // each sync of checkpoints/, with whether epoch 2 was renamed into place when it was made
+    java.util.List<Boolean> renamedBefore = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     try (HadoopCheckpointStore s = HadoopCheckpointStore.builder().setJobDir(dir).build()) {
       s.commit(TestCheckpoints.content(1), CommitGuard.NONE);
-      LocalDirectories.fsynced = synced::add;
+      LocalDirectories.fsynced = p -> {
+        synced.add(p);
+        if (p.equals(checkpoints)) {
+          renamedBefore.add(Files.exists(checkpoints.resolve("epoch-000002")));
+        }
+      };
       s.commit(TestCheckpoints.content(2), CommitGuard.NONE);
     } finally {
       LocalDirectories.fsynced = p -> { };
@@ -93,6 +100,7 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
     assertThat(temporary).as("the temporary directory is synced: %s", synced).isNotNegative();
     assertThat(synced.subList(temporary + 1, synced.size())).as("then, after the rename, checkpoints/: %s", synced)
         .contains(checkpoints);
+    assertThat(renamedBefore).as("checkpoints/ synced once epoch 2 is in place").contains(true);
   }
 
   @Test

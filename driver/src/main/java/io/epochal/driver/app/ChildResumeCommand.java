@@ -122,13 +122,17 @@ final class ChildResumeCommand {
     return jars;
   }
 
-  /** The argument file of {@code args}, written once, readable by this user alone, in the run directory. */
+  /**
+   * The argument file of {@code args}, written once, readable by this user alone, in {@code java.io.tmpdir}
+   * (the run directory under bin/epochal); deleted when this JVM exits.
+   */
   private synchronized String argumentFile(List<String> args) {
     if (argumentFile == null) {
       try {
         java.nio.file.Path file = java.nio.file.Files.createTempFile(java.nio.file.Path.of(
             System.getProperty("java.io.tmpdir")), "resume-all-", ".args", java.nio.file.attribute.PosixFilePermissions
             .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        file.toFile().deleteOnExit(); // children read it as they start; it holds the submission's secrets
         java.nio.file.Files.write(file, argumentFileLines(args));
         argumentFile = file.toString();
       } catch (java.io.IOException | UnsupportedOperationException e) {

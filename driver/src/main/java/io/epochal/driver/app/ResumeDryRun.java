@@ -190,6 +190,9 @@ final class ResumeDryRun {
           .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
           .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
       int code = data.check(resume.spec(), after, mid, measured, run);
+      if (code == ExitCodes.OK && completed && newest >= epochs && resume.changesHeldOut()) {
+        code = data.checkHeldOutOnly(resume.spec(), run); // a COMPLETED job's amendment checks them, data moved too
+      }
       if (code != ExitCodes.OK) {
         return code;
       }
