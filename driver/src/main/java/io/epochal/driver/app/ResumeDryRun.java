@@ -178,7 +178,7 @@ final class ResumeDryRun {
     }
     // as the resume: with the lease, it reads the data unless every epoch is committed (no mid-epoch checkpoint
     // continued) and it keeps its data.path; a COMPLETED job then reads only the other held-out rows it is given,
-    // another one reads the data as well for them
+    // another one reads the data as well, then them
     if (allCommitted && completed && resume.changesHeldOut()) {
       int code = data.checkHeldOutOnly(resume.spec(), run);
       if (code != ExitCodes.OK) {
@@ -190,8 +190,8 @@ final class ResumeDryRun {
           .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
           .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
       int code = data.check(resume.spec(), after, mid, measured, run);
-      if (code == ExitCodes.OK && completed && newest >= epochs && resume.changesHeldOut()) {
-        code = data.checkHeldOutOnly(resume.spec(), run); // a COMPLETED job's amendment checks them, data moved too
+      if (code == ExitCodes.OK && newest >= epochs && resume.changesHeldOut()) {
+        code = data.checkHeldOutOnly(resume.spec(), run); // the run checks them before it amends job.json
       }
       if (code != ExitCodes.OK) {
         return code;

@@ -300,7 +300,8 @@ public final class TrainingJob {
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
       // before the amendment: held-out rows a resume's --set names that do not fit leave job.json as it was
       heldOut = newJob.takeHeldOut(); // a retry reads them again
-      if (heldOut == null && start.completedEpochs() < spec.epochs()) {
+      // rows a resume gives are checked before they are written to job.json, even with nothing to train
+      if (heldOut == null && (start.completedEpochs() < spec.epochs() || dir.specFile().amendsHeldOut())) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
       HeldOutRowsCheck.check(spec, start, heldOut, listener);

@@ -1185,6 +1185,22 @@ class CliEndToEndTest {
     org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.getLocal(new org.apache.hadoop.conf
         .Configuration());
     new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).reopen(1, "killed after its final commit");
+    // held-out rows a resume gives it are checked before job.json takes them, though nothing is left to train
+    Path narrow = tmp.resolve("narrow-rows");
+    assertThat(CliRun.of("gen-data", narrow.toString(), "--rows", "40", "--features", Integer.toString(FEATURES - 1),
+        "--classes", Integer.toString(CLASSES), "--master", MASTER).code).isZero();
+    String jobJson = Files.readString(job.resolve("job.json"));
+    for (boolean dryRun : List.of(true, false)) {
+      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--set",
+          "data.validation_path=" + narrow, "--master", MASTER));
+      if (dryRun) {
+        args.add("--dry-run");
+      }
+      CliRun unfit = CliRun.of(args.toArray(new String[0]));
+      assertThat(unfit.code).as("dry run %s: %s", dryRun, unfit).isEqualTo(ExitCodes.BAD_INPUT);
+      assertThat(unfit.err).contains("data.validation_path file://" + narrow);
+      assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
+    }
     org.apache.commons.io.FileUtils.deleteDirectory(own.toFile());
     CliRun dry = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("the dry run reads no rows either: %s", dry).isZero();
