@@ -37,6 +37,8 @@ final class ShutdownStop implements Runnable {
   private volatile boolean reported;
   /** Counted down when {@link #run} ends: the history and the lease are the stop's until then. */
   private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+  /** Whether {@link #run} began: only a stop that runs is waited for. */
+  private volatile boolean started;
 
   ShutdownStop(JobDirectory dir, TrainingListener listener) {
     this.dir = dir;
@@ -62,6 +64,7 @@ final class ShutdownStop implements Runnable {
 
   @Override
   public void run() {
+    started = true;
     try {
       stop();
     } finally {
@@ -74,6 +77,9 @@ final class ShutdownStop implements Runnable {
    * not close the history or release the lease under it); at most as long as the stop may take.
    */
   void awaitEnd() {
+    if (!started) {
+      return;
+    }
     try {
       if (!done.await(TIMEOUT_SECONDS + 5, java.util.concurrent.TimeUnit.SECONDS)) {
         listener.warning("the stop did not end within " + (TIMEOUT_SECONDS + 5) + " s; closing the job directory");
