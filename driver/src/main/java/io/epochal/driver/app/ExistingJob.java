@@ -165,12 +165,9 @@ final class ExistingJob {
     err.println("epochal: " + JobSpecResolver.locationText(file) + " already holds a different job spec" + (trainingKeys
         ? "; a job's training hyperparameters never change" : "") + ". Differences (stored -> requested):");
     lines.forEach(line -> err.println("  " + line));
-    // with this run's master and Spark conf, but none of its job keys (spark.epochal.*): a resume refuses a
-    // changed one, and the advice is to continue the job as it is stored
-    java.util.Map<String, String> sparkConf = new java.util.LinkedHashMap<>(options.sparkConf());
-    sparkConf.keySet().removeIf(k -> k.startsWith(JobKeys.SPARK_CONF_PREFIX));
-    String resume = ResumeCommand.of(spec, io.epochal.driver.cli.CliOptions.builder().optMaster(options.master())
-        .optVerbose(options.verbose()).optSparkConf(sparkConf).build());
+    // with this run's master and Spark conf, but none of its job keys (spark.epochal.*, placement keys kept): a
+    // resume refuses a changed one, and the advice is to continue the job as it is stored
+    String resume = ResumeCommand.withoutJobKeys(spec, options);
     StringBuilder amend = new StringBuilder(resume);
     HyperParameters requested = spec.toHyperParameters();
     for (String line : lines) {

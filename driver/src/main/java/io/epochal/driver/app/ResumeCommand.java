@@ -36,6 +36,45 @@ final class ResumeCommand {
   }
 
   /**
+   * As {@link #of(JobSpec, CliOptions)}, without the job keys given as Spark conf ({@code spark.epochal.<key>},
+   * placement keys kept), in {@code options} and in a submission's arguments: the command that continues a job as
+   * it is stored, which a resume would refuse with a changed one.
+   */
+  static String withoutJobKeys(JobSpec spec, CliOptions options) {
+    java.util.function.Predicate<String> jobKey = entry -> {
+      String key = entry.split("=", 2)[0].strip();
+      return key.startsWith(io.epochal.driver.config.JobKeys.SPARK_CONF_PREFIX) && !io.epochal.driver.config.JobKeys
+          .isPlacement(key.substring(io.epochal.driver.config.JobKeys.SPARK_CONF_PREFIX.length()));
+    };
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+    options.sparkConf().forEach((k, v) -> {
+      if (!jobKey.test(k)) {
+        conf.put(k, v);
+      }
+    });
+    CliOptions kept = CliOptions.builder().optMaster(options.master()).optVerbose(options.verbose())
+        .optSparkConf(conf).build();
+    Path dir = new Path(spec.jobDir());
+    return System.getProperty("spark.submit.deployMode") != null
+        ? submitted(dir, kept, withoutConf(jvmArguments(), jobKey)) : of(dir, kept);
+  }
+
+  /** {@code args} without the {@code --conf}/{@code -c} entries {@code dropped} matches. */
+  static List<String> withoutConf(List<String> args, java.util.function.Predicate<String> dropped) {
+    List<String> kept = new java.util.ArrayList<>();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      if ((arg.equals("--conf") || arg.equals("-c")) && i + 1 < args.size() && dropped.test(args.get(i + 1))) {
+        i++;
+      } else if (!((arg.startsWith("--conf=") || arg.startsWith("-c=")) && dropped.test(arg.substring(
+          arg.indexOf('=') + 1)))) {
+        kept.add(arg);
+      }
+    }
+    return kept;
+  }
+
+  /**
    * The submission that started this driver, {@code jvm} its JVM's arguments, with {@code resume
    * <dir>} as the application's arguments. A driver in client mode runs in the JVM {@code
    * spark-submit} started, whose arguments after {@code SparkSubmit} are the submission's own:

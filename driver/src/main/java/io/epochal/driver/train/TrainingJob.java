@@ -304,7 +304,9 @@ public final class TrainingJob {
       if (heldOut == null && (start.completedEpochs() < spec.epochs() || dir.specFile().amendsHeldOut())) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
-      HeldOutRowsCheck.check(spec, start, heldOut, listener);
+      if (start.completedEpochs() < spec.epochs() || start.roundsDone() > 0) { // rows that will be evaluated
+        HeldOutRowsCheck.check(spec, start, heldOut, listener);
+      }
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
       } catch (IOException e) {

@@ -62,4 +62,13 @@ class ResumeCommandTest {
     assertThat(ResumeCommand.of(new Path("hdfs://nn:8020/jobs/a"), options)).isEqualTo("spark-submit <the "
         + "submission's options> --class io.epochal.driver.cli.EpochalCli epochal-app.jar resume hdfs://nn:8020/jobs/a");
   }
+
+  @Test
+  void aSubmissionsJobKeysAreLeftOutOfTheCommandThatContinuesTheJobAsStoredButItsPlacementKeysKept() {
+    java.util.function.Predicate<String> jobKey = e -> e.startsWith("spark.epochal.optimizer.");
+    assertThat(ResumeCommand.withoutConf(java.util.List.of("--master", "yarn", "--conf",
+        "spark.epochal.optimizer.lr=0.05", "-c", "spark.executor.memory=4g", "--conf=spark.epochal.optimizer.eps=1",
+        "--conf", "spark.epochal.train.device=gpu", "app.jar"), jobKey)).containsExactly("--master", "yarn", "-c",
+        "spark.executor.memory=4g", "--conf", "spark.epochal.train.device=gpu", "app.jar");
+  }
 }

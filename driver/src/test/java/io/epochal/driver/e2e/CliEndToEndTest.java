@@ -1071,10 +1071,10 @@ class CliEndToEndTest {
     assertThat(listing(job)).isEqualTo(before);
     // the change given as a job key through Spark's conf: the advice leaves it out, as a resume would refuse it
     CliRun changedConf = CliRun.of("train", file.toString(), "--conf", "spark.epochal.optimizer.lr=0.05",
-        "--master", MASTER);
+        "--conf", "spark.epochal.train.device=cpu", "--master", MASTER);
     assertThat(changedConf.code).as("%s", changedConf).isEqualTo(ExitCodes.USAGE);
     assertThat(changedConf.err).contains("optimizer.lr: 0.01 -> 0.05", "this job is COMPLETED: bin/epochal --master "
-        + "'local[2]' resume ").doesNotContain("--conf spark.epochal.optimizer.lr");
+        + "'local[2]' --conf spark.epochal.train.device=cpu resume ").doesNotContain("--conf spark.epochal.optimizer.lr");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun longer = CliRun.of("train", file.toString(), "--set", "train.epochs=2", "--set", "checkpoint.keep_last=1",
