@@ -1074,7 +1074,8 @@ class CliEndToEndTest {
         "--conf", "spark.epochal.train.device=cpu", "--master", MASTER);
     assertThat(changedConf.code).as("%s", changedConf).isEqualTo(ExitCodes.USAGE);
     assertThat(changedConf.err).contains("optimizer.lr: 0.01 -> 0.05", "this job is COMPLETED: bin/epochal --master "
-        + "'local[2]' --conf spark.epochal.train.device=cpu resume ").doesNotContain("--conf spark.epochal.optimizer.lr");
+        + "'local[2]' --conf spark.epochal.train.device=cpu resume ")
+        .doesNotContain("--conf spark.epochal.optimizer.lr");
     assertThat(listing(job)).isEqualTo(before);
 
     CliRun longer = CliRun.of("train", file.toString(), "--set", "train.epochs=2", "--set", "checkpoint.keep_last=1",
