@@ -294,16 +294,19 @@ class CliEndToEndTest {
     JobLease other = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
         .optHolder("another-driver").optTtl(java.time.Duration.ofHours(1)).build();
     other.acquire(9);
-    CliRun whileLeased = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    CliRun whileLeased = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
+    // with nothing to train or change, the resume says the job is COMPLETED without taking the lease
+    CliRun nothingWhileLeased = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
     other.release();
     assertThat(whileLeased.code).as("%s", whileLeased).isEqualTo(ExitCodes.LEASE_HELD);
     assertThat(whileLeased.err).contains("another-driver holds the job's lease until", "a resume now would exit 3");
+    assertThat(nothingWhileLeased.code).as("%s", nothingWhileLeased).isZero();
 
     // a driver that died holding the lease: the resume waits for its expiry instead of exiting 3
     JobLease killed = JobLease.builder().setFileSystem(leased.getFileSystem(new Configuration())).setJobDir(leased)
         .optHolder("killed-driver").optTtl(java.time.Duration.ofSeconds(20)).build(); // outlasts a slow dry run
     killed.acquire(10);
-    CliRun waits = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    CliRun waits = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--dry-run", "--master", MASTER);
     assertThat(waits.err).as("%s", waits).contains("killed-driver holds the job's lease until",
         "a resume now would wait for that expiry and then take the job over, or exit 3 if its holder renews it");
     killed.renew(); // a whole ttl left for the resume to find: the dry run took part of it
@@ -323,7 +326,7 @@ class CliEndToEndTest {
         .optHolder(java.net.InetAddress.getLocalHost().getHostName() + ":" + ended.pid() + ":gone")
         .optTtl(java.time.Duration.ofSeconds(60)).build(); // released right after the dry run: no one waits for it
     dead.acquire(11);
-    CliRun afterDeath = CliRun.of("resume", jobB.toString(), "--dry-run", "--master", MASTER);
+    CliRun afterDeath = CliRun.of("resume", jobB.toString(), "--epochs", "4", "--dry-run", "--master", MASTER);
     dead.release();
     assertThat(afterDeath.code).as("%s", afterDeath).isZero();
     assertThat(afterDeath.err).contains(":gone holds the job's lease until", "but that driver, a process of this "
