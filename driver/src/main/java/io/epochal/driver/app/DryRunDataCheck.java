@@ -37,6 +37,11 @@ final class DryRunDataCheck {
   private final PrintStream err;
   private final CliOptions options;
 
+  /** The options of the command whose run this dry run stands for. */
+  CliOptions options() {
+    return options;
+  }
+
   DryRunDataCheck(PrintStream err, CliOptions options) {
     this.err = checkNotNull(err, "err");
     this.options = checkNotNull(options, "options");

@@ -106,7 +106,8 @@ final class ResumeDryRun {
     if (newest >= epochs) {
       err.println("  trains nothing: " + (epochs == 1 ? "its 1 epoch is" : "all " + epochs + " epochs are") + " committed"
           + (changes.isEmpty() ? (completed ? "; to train more, " + (run.equals("resume") ? "add --epochs N"
-              : "bin/epochal resume " + dir + " --epochs N") : "; the " + run + " marks the job COMPLETED")
+              : ResumeCommand.withoutJobKeys(resume.spec(), data.options()) + " --epochs N")
+              : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
       Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs() && passed == newest)

@@ -1052,6 +1052,9 @@ class CliEndToEndTest {
 
     CliRun same = CliRun.of("train", file.toString(), "--dry-run");
     assertThat(same.code).as("%s", same).isZero();
+    // given a master, the command to train more names it
+    assertThat(CliRun.of("train", file.toString(), "--dry-run", "--master", MASTER).err).contains("to train more, "
+        + "bin/epochal --master 'local[2]' resume ");
     assertThat(same.err).contains("already holds this job (its job.json matches); train continues it as a resume does",
         "(COMPLETED, newest verified checkpoint: epoch 1)", "trains nothing: its 1 epoch is committed; to train more, "
         + "bin/epochal resume ", "nothing was written; run the same command without --dry-run to train")
