@@ -88,9 +88,7 @@ final class EpochCommit {
         try {
           written.set(write.run());
         } catch (TrainingException e) {
-          // a storage that refuses until someone acts is waited for; a manifest too large fails alike however long
-          if (e.reason() != FailureReason.CHECKPOINT_WRITE_FAILED || !FailureManager.refusedUntilFixed(e)
-              || FailureClassifier.find(e, io.epochal.checkpoint.ManifestTooLargeException.class) != null) {
+          if (!FailureManager.refusedByStorage(e)) { // a storage that refuses until someone acts is waited for
             refused.set(null);
             throw e;
           }

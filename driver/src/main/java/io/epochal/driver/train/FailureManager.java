@@ -59,14 +59,22 @@ public final class FailureManager {
    * refuse as too large: a retry would fail the same way.
    */
   static boolean refusedUntilFixed(TrainingException failure) {
-    return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
-        || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
-        || FailureClassifier.isPermissionDenied(failure)
-        || FailureClassifier.find(failure, io.epochal.checkpoint.ManifestTooLargeException.class) != null)
+    return refusedByStorage(failure) || failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED
+        && FailureClassifier.find(failure, io.epochal.checkpoint.ManifestTooLargeException.class) != null
         || failure.reason() == FailureReason.TASK_FAILED && FailureClassifier.isOneSampleBatch(failure)
         || FailureClassifier.isResultSizeLimit(failure)
         || FailureClassifier.isTaskClassMismatch(failure)
         || ExecutorMemoryCheck.ranOutOfMemory(failure);
+  }
+
+  /**
+   * Whether {@code failure} is a commit the job's file system refuses until it is given space (a full disk, an
+   * exhausted quota) or write access: the storage, which someone may fix while the driver waits.
+   */
+  static boolean refusedByStorage(TrainingException failure) {
+    return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
+        || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
+        || FailureClassifier.isPermissionDenied(failure));
   }
 
   /**

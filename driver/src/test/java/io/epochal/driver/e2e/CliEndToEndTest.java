@@ -55,6 +55,15 @@ class CliEndToEndTest {
     assertThat(gen.code).as("%s", gen).isZero();
   }
 
+  /** A command run through the CLI as given, or as its dry run ({@code --dry-run} added) when {@code dryRun}. */
+  private static CliRun cli(boolean dryRun, String... args) {
+    List<String> all = new java.util.ArrayList<>(List.of(args));
+    if (dryRun) {
+      all.add("--dry-run");
+    }
+    return CliRun.of(all.toArray(String[]::new));
+  }
+
   @Test
   void placementMistakesAreConfigurationErrorsSaidWithTheOthersAndBeforeADryRunPrintsASpec() throws Exception {
     Path job = tmp.resolve("gpu-job");
@@ -350,12 +359,8 @@ class CliEndToEndTest {
     assertThat(E2eFixtures.state(fs, dirB)).hasValueSatisfying(s -> assertThat(s.getState())
         .isEqualTo(JobState.COMPLETED));
     for (boolean dryRun : new boolean[] {true, false}) {
-      List<String> args = new java.util.ArrayList<>(List.of("resume", jobB.toString(), "--set", "train.device=gpu",
-          "--master", MASTER));
-      if (dryRun) {
-        args.add("--dry-run");
-      }
-      CliRun gpu = CliRun.of(args.toArray(new String[0]));
+      CliRun gpu = cli(dryRun, "resume", jobB.toString(), "--set", "train.device=gpu",
+          "--master", MASTER);
       assertThat(gpu.code).as("dry run %s, nothing to train: %s", dryRun, gpu).isEqualTo(ExitCodes.USAGE);
       assertThat(gpu.err).contains("train.device = gpu needs a GPU that Spark assigns to every task");
     }
@@ -525,12 +530,8 @@ class CliEndToEndTest {
     Path csvRows = Files.createDirectories(tmp.resolve("csv-rows"));
     Files.write(csvRows.resolve("part-0.csv"), List.of("features,label", "1.0,0"));
     for (boolean dryRun : List.of(true, false)) {
-      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--data", csvRows.toString(),
-          "--master", MASTER));
-      if (dryRun) {
-        args.add("--dry-run");
-      }
-      CliRun otherFormat = CliRun.of(args.toArray(new String[0]));
+      CliRun otherFormat = cli(dryRun, "resume", job.toString(), "--data", csvRows.toString(),
+          "--master", MASTER);
       assertThat(otherFormat.code).as("dry run %s: %s", dryRun, otherFormat).isEqualTo(ExitCodes.BAD_INPUT);
       assertThat(otherFormat.err).contains("this job reads parquet (data.format is part of its spec, which a resume "
           + "keeps)").doesNotContain("set data.format");
@@ -1162,12 +1163,8 @@ class CliEndToEndTest {
     Map<String, String> before = listing(copy);
 
     for (boolean dryRun : new boolean[] {true, false}) {
-      List<String> args = new java.util.ArrayList<>(List.of("train", file.toString(), "--job-dir", copy.toString(),
-          "--master", MASTER));
-      if (dryRun) {
-        args.add("--dry-run");
-      }
-      CliRun run = CliRun.of(args.toArray(new String[0]));
+      CliRun run = cli(dryRun, "train", file.toString(), "--job-dir", copy.toString(),
+          "--master", MASTER);
       assertThat(run.code).as("dry run %s: %s", dryRun, run).isEqualTo(ExitCodes.USAGE);
       assertThat(run.err).contains("holds no job.json, and its checkpoints (newest readable: epoch 1) were trained "
           + "by the job at ", "which still holds it: this directory is a copy", "Nothing was written");
@@ -1198,12 +1195,8 @@ class CliEndToEndTest {
         "--classes", Integer.toString(CLASSES), "--master", MASTER).code).isZero();
     String jobJson = Files.readString(job.resolve("job.json"));
     for (boolean dryRun : List.of(true, false)) {
-      List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--set",
-          "data.validation_path=" + narrow, "--master", MASTER));
-      if (dryRun) {
-        args.add("--dry-run");
-      }
-      CliRun unfit = CliRun.of(args.toArray(new String[0]));
+      CliRun unfit = cli(dryRun, "resume", job.toString(), "--set",
+          "data.validation_path=" + narrow, "--master", MASTER);
       assertThat(unfit.code).as("dry run %s: %s", dryRun, unfit).isEqualTo(ExitCodes.BAD_INPUT);
       assertThat(unfit.err).contains("data.validation_path file://" + narrow);
       assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
@@ -1287,12 +1280,8 @@ class CliEndToEndTest {
     Map<String, String> before = listing(root);
 
     for (boolean dryRun : List.of(true, false)) {
-      List<String> args = new java.util.ArrayList<>(List.of("train", jobFile("around.properties", root,
-          Map.of("train.epochs", "1")).toString(), "--master", MASTER));
-      if (dryRun) {
-        args.add("--dry-run");
-      }
-      CliRun around = CliRun.of(args.toArray(String[]::new));
+      CliRun around = cli(dryRun, "train", jobFile("around.properties", root,
+          Map.of("train.epochs", "1")).toString(), "--master", MASTER);
       assertThat(around.code).as("%s", around).isEqualTo(ExitCodes.USAGE);
       assertThat(around.err).contains("configuration error: job.dir ", " holds the job directory team/a: a job "
           + "created here would hide it from 'status' and 'resume --all'");
