@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When a renewal finds the lease taken over, the heartbeat stops and remembers the
  * {@link LeaseLostException}: the training thread fails with LEASE_LOST before its next round,
- * and the commit guard refuses to publish. A renewal that fails with an I/O error (the store
- * briefly unreachable) is logged and retried at the next beat; the lease's ttl is the budget.
+ * and the commit guard refuses to publish. A renewal that fails otherwise (the store briefly
+ * unreachable, an {@link OutOfMemoryError} on a full heap) is logged and retried at the next beat;
+ * the lease's ttl is the budget.
  */
 final class LeaseHeartbeat {
 
@@ -67,6 +68,10 @@ final class LeaseHeartbeat {
     } catch (IOException | RuntimeException e) {
       LOG.warn("Lease heartbeat on {} failed, retrying at the next beat: {}", dir.path(),
           FailureClassifier.withoutStackFrames(e.toString()));
+    } catch (Error e) {
+      // an OutOfMemoryError on a heap near its limit: thrown out of this task, it would end every later beat
+      // without a word, and a commit longer than the lease's ttl would find it expired
+      LOG.warn("Lease heartbeat on {} failed, retrying at the next beat: {}", dir.path(), e.toString());
     }
   }
 

@@ -9,6 +9,7 @@ import io.epochal.job.LeaseRecord;
 import io.epochal.job.SafeModeFileSystem;
 import java.io.IOException;
 import java.time.Duration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +39,38 @@ class LeaseKeeperTest {
       keeper.stopHeartbeat();
       keeper.release();
       assertThat(keeper.current()).hasValueSatisfying(r -> assertThat(r.isReleased()).isTrue());
+    }
+  }
+
+  @Test
+  void anErrorThrownByOneRenewalDoesNotEndTheHeartbeat() throws Exception {
+    Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+    Duration ttl = Duration.ofMillis(900); // renewed every 300 ms
+    java.util.concurrent.CountDownLatch thrown = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    try (FileSystem fs = new org.apache.hadoop.fs.FilterFileSystem(FileSystem.newInstance(java.net.URI.create(
+        OtherSchemeFileSystem.SCHEME + ":///"), OtherSchemeFileSystem.registerWithoutFileContext(
+        new org.apache.hadoop.conf.Configuration()))) {
+      @Override
+      public boolean rename(Path src, Path dst) throws IOException {
+        if (armed.compareAndSet(true, false)) {
+          thrown.countDown();
+          throw new OutOfMemoryError("Java heap space"); // a renewal on a heap near its limit
+        }
+        return super.rename(src, dst);
+      }
+    }) {
+      LeaseKeeper keeper = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir)
+          .optHolder("driver-a").optTtl(ttl).build(), dir, ttl, new Object());
+      keeper.acquire(1);
+      armed.set(true);
+      assertThat(thrown.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("a renewal ran").isTrue();
+      java.time.Instant after = java.time.Instant.now();
+      Thread.sleep(1_000); // three more beats
+      assertThat(keeper.current()).hasValueSatisfying(r -> assertThat(r.getHeartbeatAt())
+          .as("renewed by the heartbeat after the error").isAfter(after));
+      keeper.stopHeartbeat();
+      keeper.release();
     }
   }
 
