@@ -46,6 +46,8 @@ final class MidEpochCheckpoints implements Closeable {
   private final long everyNanos;
   private final int epochs;
   private final TrainingListener listener;
+  /** Steps of those beyond {@code train.epochs} a resume lowered, removed once its amendment is written. */
+  private final Map<Long, Long> beyond = new LinkedHashMap<>(); // step -> epochs completed before its rounds
 
   private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, int epochs,
       TrainingListener listener) {
@@ -159,7 +161,9 @@ final class MidEpochCheckpoints implements Closeable {
    * the epoch before it one of {@code damagedEpochs}, the epoch checkpoints newer than that found damaged (it holds
    * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint whose
    * removal did not happen) are ignored; newer ones that are damaged or follow an epoch whose checkpoint is missing
-   * are removed, as the run trains their steps again.
+   * are removed, as the run trains their steps again. Those holding rounds of an epoch beyond {@code train.epochs}
+   * (a resume's {@code --epochs} lowered it) are kept until {@link #removeBeyondEpochs} (a resume refused after this
+   * leaves them for the job as it was).
    */
   Optional<LoadedCheckpoint> continuing(int completed, long step, java.util.Set<Long> damagedEpochs)
       throws CheckpointException, TrainingException {
@@ -180,14 +184,14 @@ final class MidEpochCheckpoints implements Closeable {
         .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step)
         && c.manifest().epoch() < epochs); // resume --epochs N of a job inside epoch N + 1: it ends at N
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
+    beyond.clear();
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is missing: trained again
-        boolean beyond = e.manifest().map(m -> m.epoch() >= epochs).orElse(false);
-        if (beyond) {
-          listener.message("removing mid-epoch checkpoint " + JobSpecResolver.locationText(store.checkpointsDir())
-              + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it holds rounds of epoch " + (e.manifest().get()
-              .epoch() + 1) + ", beyond train.epochs = " + epochs + ", which the job now ends at");
-        } else if (!damaged.contains(e.epoch())) {
+        if (!damaged.contains(e.epoch()) && e.manifest().map(m -> m.epoch() >= epochs).orElse(false)) {
+          beyond.put(e.epoch(), e.manifest().get().epoch());
+          continue;
+        }
+        if (!damaged.contains(e.epoch())) {
           listener.warning("removing mid-epoch checkpoint " + JobSpecResolver.locationText(
               store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it does not continue the "
               + "newest verified checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step "
@@ -197,6 +201,27 @@ final class MidEpochCheckpoints implements Closeable {
       }
     }
     return found;
+  }
+
+  /**
+   * Removes the mid-epoch checkpoints {@link #continuing} found holding rounds of an epoch beyond {@code
+   * train.epochs}, once the resume that lowered it has written its amendment to job.json; a failure is a warning
+   * (a later resume finds them beyond the epochs again).
+   */
+  void removeBeyondEpochs() {
+    for (Map.Entry<Long, Long> b : beyond.entrySet()) {
+      String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/"
+          + CheckpointSeries.STEPS.name(b.getKey());
+      try {
+        store.delete(b.getKey());
+        listener.message("removed mid-epoch checkpoint " + name + ": it holds rounds of epoch " + (b.getValue() + 1)
+            + ", beyond train.epochs = " + epochs + ", which the job now ends at");
+      } catch (CheckpointException | RuntimeException e) {
+        listener.warning("mid-epoch checkpoint " + name + ", beyond train.epochs = " + epochs + ", could not be "
+            + "removed (" + FailureClassifier.firstLine(e.getMessage()) + "); a resume ignores it");
+      }
+    }
+    beyond.clear();
   }
 
   @Override

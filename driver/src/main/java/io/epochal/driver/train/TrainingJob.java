@@ -289,7 +289,9 @@ public final class TrainingJob {
     if (!newJob.holdsData() && start.completedEpochs() >= spec.epochs() && start.roundsDone() == 0
         && !dir.specFile().amendsData() && !dir.specFile().amendsHeldOut()) {
       // its final commit's driver ended before marking it: no rows to read
-      return FinishedJob.allCommitted(dir, start, listener);
+      TrainingOutcome done = FinishedJob.allCommitted(dir, start, listener);
+      mid.removeBeyondEpochs(); // after the amendment that ends the job before them
+      return done;
     }
     LoadedDataset data = newJob.takeData(); // a retry reads the data again
     if (data == null) {
@@ -313,6 +315,7 @@ public final class TrainingJob {
         throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
             "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
       }
+      mid.removeBeyondEpochs();
       if (reopening != null) {
         reopening.notice().ifPresent(listener::message);
         reopening = reopening.noticed();

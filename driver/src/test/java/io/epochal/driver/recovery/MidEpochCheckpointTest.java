@@ -781,13 +781,29 @@ class MidEpochCheckpointTest {
     io.epochal.job.JobSpec stored = new io.epochal.job.JobSpecStore(org.apache.hadoop.fs.FileSystem.getLocal(
         new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(dir)).read().orElseThrow();
 
+    // resume --epochs 1 --data <other rows>: refused, it leaves the mid-epoch checkpoint a plain resume continues
+    Path fewer = root.resolve("data-fewer-rows");
+    org.apache.commons.io.FileUtils.copyDirectory(Path.of(java.net.URI.create(data)).toFile(), fewer.toFile());
+    try (var parts = Files.list(fewer)) {
+      Files.delete(parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst()
+          .orElseThrow());
+    }
+    Map<String, String> moved = new HashMap<>(ROUNDS_OF_TWO_STEPS);
+    moved.putAll(Map.of("checkpoint.every_n_rounds", "3", "train.epochs", "1"));
+    Rounds refused = new Rounds();
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(RecoveryFixture.spec(dir, fewer.toUri().toString(), moved))
+        .setSpark(spark).optListener(refused).optAmendedFrom(stored).build().run())
+        .hasMessageContaining("the data changed since the job started");
+    assertThat(refused.messages).noneSatisfy(m -> assertThat(m).contains("mid-epoch checkpoint "));
+    assertThat(midEpochDirs(dir)).as("the refused resume changed nothing").isNotEmpty();
+
     // resume --epochs 1: the job ends at epoch 1, which is committed
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = TrainingJob.builder().setSpec(spec(dir, Map.of("checkpoint.every_n_rounds", "3",
         "train.epochs", "1"))).setSpark(spark).optListener(resumed).optAmendedFrom(stored).build().run();
 
     assertThat(resumed.rounds).isEmpty();
-    assertThat(resumed.messages).anySatisfy(m -> assertThat(m).contains("removing mid-epoch checkpoint ")
+    assertThat(resumed.messages).anySatisfy(m -> assertThat(m).contains("removed mid-epoch checkpoint ")
         .contains("step-000000028: it holds rounds of epoch 2, beyond train.epochs = 1"));
     assertThat(outcome.globalStep()).as("epoch 1's, not the mid-epoch checkpoint's").isEqualTo(16);
     assertThat(midEpochDirs(dir)).isEmpty();
