@@ -172,11 +172,13 @@ final class ExistingJob {
     HyperParameters requested = spec.toHyperParameters();
     for (String line : lines) {
       String key = line.substring(0, Math.max(0, line.indexOf(": ")));
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !requested.contains(key)) {
+      // one the spec sets to its "none" value is not stored: that value is given
+      Optional<Object> given = requested.contains(key) ? Optional.of(requested.get(key)) : spec.resolved(key);
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || given.isEmpty()) {
         amend = null;
         break;
       }
-      String value = String.valueOf(requested.get(key));
+      String value = io.epochal.driver.config.AmendmentOptions.text(given.get());
       long committed = key.equals(JobKeys.EPOCHS) ? committedEpochs(spec, conf) : 0;
       if (committed > spec.epochs()) {
         err.println("epochal: the job already committed " + committed + " epochs, more than train.epochs="

@@ -123,11 +123,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       err.println("epochal: " + e.getMessage());
       return ExitCodes.LEASE_HELD;
     } catch (TrainingException e) {
-      // --epochs again: a run that failed before it wrote its amendment continues as amended only so
-      boolean moreEpochs = amendedFrom != null
-          && amendedFrom.getHyperParameters().getLong(JobKeys.EPOCHS) != spec.epochs();
-      return TrainingFailureReport.report(e, ResumeCommand.of(spec, options) + (moreEpochs ? " --epochs "
-          + spec.epochs() : ""), err);
+      // its amendment again (--relocate, --data, --epochs, --set): a run that failed before it wrote it to
+      // job.json continues as amended only so; after, they change nothing
+      return TrainingFailureReport.report(e, ResumeCommand.of(spec, options) + (amendedFrom == null ? ""
+          : io.epochal.driver.config.AmendmentOptions.of(amendedFrom.getHyperParameters(), spec)), err);
     }
   }
 

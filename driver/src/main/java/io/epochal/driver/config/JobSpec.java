@@ -81,13 +81,18 @@ public final class JobSpec {
 
   /** {@link #toHyperParameters()} as job-file lines, key order, lists comma-separated: what dry runs print. */
   public List<String> toPropertyLines() {
-    return toHyperParameters().asMap().entrySet().stream().map(e -> e.getKey() + "=" + (e.getValue() instanceof
-        List<?> l ? String.join(",", l.stream().map(String::valueOf).toList()) : String.valueOf(e.getValue()))).toList();
+    return toHyperParameters().asMap().entrySet().stream().map(e -> e.getKey() + "=" + AmendmentOptions.text(
+        e.getValue())).toList();
   }
 
   /** The form stored in {@code job.json}: {@code job.name} as its id and name, and {@link #toHyperParameters()}. */
   public io.epochal.job.JobSpec toStored() {
     return io.epochal.job.JobSpec.of(jobName(), jobName(), toHyperParameters());
+  }
+
+  /** The value {@code key} resolves to, one meaning "none" and so not stored included; empty for a key it lacks. */
+  public java.util.Optional<Object> resolved(String key) {
+    return java.util.Optional.ofNullable(values.asMap().get(key));
   }
 
   /** The {@linkplain JobKeys#PLACEMENT_KEYS placement keys} with their values (defaults filled in). */

@@ -4,7 +4,6 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import io.epochal.driver.config.JobKeys;
 import io.epochal.driver.config.JobSpec;
-import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobPaths;
 import io.epochal.job.JobSpecMismatchException;
 import io.epochal.job.JobSpecStore;
@@ -135,23 +134,7 @@ final class JobSpecFile {
    * with them.
    */
   String pendingOptions() {
-    if (!pending) {
-      return "";
-    }
-    StringBuilder b = new StringBuilder();
-    java.util.Map<String, Object> before = amendedFrom.getHyperParameters().asMap();
-    spec.toStored().getHyperParameters().asMap().forEach((key, value) -> {
-      if (java.util.Objects.equals(before.get(key), value)) {
-        return;
-      }
-      b.append(switch (key) {
-        case JobKeys.JOB_DIR -> " --relocate";
-        case JobKeys.DATA_PATH -> " --data " + ShellWords.quote(String.valueOf(value));
-        case JobKeys.EPOCHS -> " --epochs " + value;
-        default -> " --set " + ShellWords.quote(key + "=" + value);
-      });
-    });
-    return b.toString();
+    return pending ? io.epochal.driver.config.AmendmentOptions.ofChanges(pendingChanges(), spec) : "";
   }
 
   /**

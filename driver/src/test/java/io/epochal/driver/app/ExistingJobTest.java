@@ -40,6 +40,21 @@ class ExistingJobTest {
   }
 
   @Test
+  void aSpecThatSetsAnAmendableKeyToNoneIsToldTheResumeThatSetsIt() throws Exception {
+    JobSpec spec = resolve(Map.of()); // no early_stop.patience: 0, not stored
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code = ExistingJob.reportMismatch(new PrintStream(err, true, StandardCharsets.UTF_8),
+        new Path(new Path(spec.jobDir()), "job.json"), List.of("early_stop.patience: 3 -> <unset>"), spec,
+        new Configuration(),
+        io.epochal.driver.cli.CliOptions.builder().build());
+
+    assertThat(code).isEqualTo(io.epochal.driver.cli.ExitCodes.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("these keys can change on the existing job; to "
+        + "continue it with them, run: bin/epochal resume " + spec.jobDir() + " --set early_stop.patience=0");
+  }
+
+  @Test
   void theSpecThatStartedAJobContinuesItWhenAResumeAmendedAKeyToNone() throws Exception {
     JobSpec started = resolve(Map.of("early_stop.patience", "3"));
     assertThat(started.toHyperParameters().contains("early_stop.patience")).isTrue();
