@@ -85,6 +85,8 @@ final class EpochCommit {
         new java.util.concurrent.atomic.AtomicReference<>();
     try {
       StorageWait.forCommit(dir, () -> {
+        // a driver another one took the job from stops writing into its directory at once, not after the wait
+        dir.checkNotTakenOver(epoch);
         try {
           written.set(write.run());
         } catch (TrainingException e) {

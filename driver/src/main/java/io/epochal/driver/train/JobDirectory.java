@@ -251,6 +251,11 @@ final class JobDirectory implements AutoCloseable {
     position = new Position(epoch, round);
     lease.check(epoch, round);
   }
+  /** Fails with LEASE_LOST if the heartbeat found the lease taken over ({@link LeaseKeeper#checkNotTakenOver}). */
+  void checkNotTakenOver(int epoch) throws TrainingException {
+    lease.checkNotTakenOver(epoch, 0);
+  }
+
 
   /** Before a retry touches the job directory: renews the lease now ({@link LeaseKeeper#confirm}). */
   void confirmLease() throws TrainingException {

@@ -94,11 +94,7 @@ final class LeaseKeeper {
    * and a commit's guard checks the lease itself.
    */
   void check(int epoch, int round) throws TrainingException {
-    LeaseLostException lost = heartbeat == null ? null : heartbeat.lost();
-    if (lost != null) {
-      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
-          + "; this driver stops, the new holder continues the job", lost);
-    }
+    checkNotTakenOver(epoch, round);
     if (heartbeat != null && System.nanoTime() - renewedAtNanos < renewalPeriodNanos) {
       return;
     }
@@ -113,6 +109,18 @@ final class LeaseKeeper {
       LOG.warn("Lease on {} not renewed before round {} of epoch {} ({}); it is live for {} ms more, so training "
           + "goes on and the heartbeat retries", dir, round, epoch, e.getMessage(),
           TimeUnit.NANOSECONDS.toMillis(ttlNanos - (System.nanoTime() - renewedAtNanos)));
+    }
+  }
+
+  /**
+   * Fails with LEASE_LOST if the heartbeat found the lease taken over, without a renewal of its own: between the
+   * tries of a checkpoint's write that waits for space, which the new holder's job directory does not owe.
+   */
+  void checkNotTakenOver(int epoch, int round) throws TrainingException {
+    LeaseLostException lost = heartbeat == null ? null : heartbeat.lost();
+    if (lost != null) {
+      throw new TrainingException(FailureReason.LEASE_LOST, epoch, round, lost.getMessage()
+          + "; this driver stops, the new holder continues the job", lost);
     }
   }
 

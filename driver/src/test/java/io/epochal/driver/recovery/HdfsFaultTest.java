@@ -335,6 +335,39 @@ class HdfsFaultTest {
         .noneMatch(e -> e.getType() == JobEventType.FAILURE);
   }
 
+  @Test
+  void aCheckpointWaitingForSpaceStopsOnceAnotherDriverTookTheJob() throws Exception {
+    String dir = jobDir("quota-taken-over");
+    org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(dir + "/checkpoints");
+    DistributedFileSystem dfs = cluster.getFileSystem();
+    AtomicBoolean claimed = new AtomicBoolean();
+    QuotaAfterEpochOne listener = new QuotaAfterEpochOne(dfs, checkpoints) {
+      @Override
+      public void warning(String message) {
+        super.warning(message);
+        // while the write waits, another driver claims the job (a newer fencing token), as after a pause
+        if (message.contains("to take writes again") && claimed.compareAndSet(false, true)) {
+          try {
+            dfs.create(io.epochal.job.JobPaths.leaseToken(new org.apache.hadoop.fs.Path(dir), 1_000_000), false)
+                .close();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    };
+    // renewed every second; a wait of a minute for space, said every 15 s
+    JobSpec spec = RecoveryFixture.spec(dir, data, Map.of("lease.ttl_ms", "3000", "retry.storage_wait_ms", "60000"));
+
+    assertThatThrownBy(() -> run(spec, listener)).isInstanceOfSatisfying(TrainingException.class,
+        e -> assertThat(e.reason()).isEqualTo(FailureReason.LEASE_LOST));
+
+    assertThat(claimed).isTrue();
+    assertThat(listener.warnings).as("the wait ended at the takeover, before it was said again")
+        .filteredOn(w -> w.contains("to take writes again")).hasSize(1);
+    assertThat(verifiedEpochs(dir)).containsExactly(1L);
+  }
+
   /** Asserts that {@code dir}'s checkpoint of {@code epoch} holds the reference run's tensors of that epoch. */
   private static void assertSameCheckpointAsReference(String dir, long epoch) throws Exception {
     assertThat(RecoveryFixture.checkpointTensors(dir, epoch, hdfsConf())).as("checkpoint of epoch %d", epoch)
