@@ -87,9 +87,11 @@ class LocalDirectoriesTest {
     org.apache.hadoop.fs.Path job = new org.apache.hadoop.fs.Path(Files.createDirectories(tmp.resolve("job")).toUri());
     Path claims = tmp.resolve("job").resolve(io.epochal.job.JobPaths.leaseTokens(job).getName());
     // the disk fails the sync of the claims' directory once the claim is linked in (an I/O error)
+    java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
     LocalDirectories.fsynced = p -> {
       if (p.equals(claims)) {
         LocalDirectories.fsynced = q -> { };
+        failed.set(true);
         throw new java.io.IOException("injected: fsync of " + p + " failed");
       }
     };
@@ -98,6 +100,7 @@ class LocalDirectoriesTest {
 
     io.epochal.job.LeaseRecord taken = first.acquire(1);
 
+    assertThat(failed).as("the claim's directory sync failed").isTrue();
     assertThat(first.getRecord()).contains(taken);
     first.release();
     assertThat(io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(job).optHolder("driver-b")

@@ -43,6 +43,15 @@ class WeightedAveragerTest {
     StateDict avg = WeightedAverager.average(List.of(result(0, 3, a), result(1, 1, b)));
     double exact = (3.0 * x + 1.0 * y) / 4.0;
     assertThat(avg.require("w").toFloatArray()[0]).isEqualTo((float) exact);
+
+    // 2^24 + 1 + 1 in float32 loses both ones: (2^24 + 2) / 3 = 5592406 only when summed in float64
+    float big = 16_777_216f;
+    StateDict avg3 = WeightedAverager.average(List.of(result(0, 1, one("w", Tensor.ofFloats(new long[] {1}, big))),
+        result(1, 1, one("w", Tensor.ofFloats(new long[] {1}, 1f))),
+        result(2, 1, one("w", Tensor.ofFloats(new long[] {1}, 1f)))));
+    float inFloat32 = (big + 1f + 1f) / 3f;
+    assertThat(inFloat32).as("the control: float32 gives another value").isNotEqualTo(5_592_406f);
+    assertThat(avg3.require("w").toFloatArray()[0]).isEqualTo(5_592_406f);
   }
 
   @Test
