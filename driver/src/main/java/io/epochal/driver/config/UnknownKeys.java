@@ -98,17 +98,24 @@ final class UnknownKeys {
       Map.entry("batch_size", "write train.batch_size (the batch of each worker)"),
       Map.entry("seed", "write job.seed"),
       Map.entry("gamma", "write schedule.gamma (schedule.name=step)"),
-      Map.entry("step_size", "write schedule.step_size (schedule.name=step; it counts optimizer steps, not epochs)"),
-      Map.entry("schedule.t_max", "cosine's length is schedule.total_steps (in optimizer steps, not epochs)"),
-      Map.entry("t_max", "cosine's length is schedule.total_steps (in optimizer steps, not epochs)"),
-      Map.entry("t_0", "cosine_restarts' first cycle is schedule.restart_steps (in optimizer steps, not epochs)"),
-      Map.entry("schedule.t_0", "cosine_restarts' first cycle is schedule.restart_steps (in optimizer steps)"),
+      Map.entry("step_size", "write schedule.step_size (schedule.name=step; it counts optimizer steps, or epochs with "
+          + "schedule.interval=epoch)"),
+      Map.entry("schedule.t_max", "cosine's length is schedule.total_steps (in optimizer steps, or epochs "
+          + "with schedule.interval=epoch)"),
+      Map.entry("t_max", "cosine's length is schedule.total_steps (in optimizer steps, or epochs with "
+          + "schedule.interval=epoch)"),
+      Map.entry("t_0", "cosine_restarts' first cycle is schedule.restart_steps (in optimizer steps, or epochs with "
+          + "schedule.interval=epoch)"),
+      Map.entry("schedule.t_0", "cosine_restarts' first cycle is schedule.restart_steps (in optimizer steps, or "
+          + "epochs with schedule.interval=epoch)"),
       Map.entry("t_mult", "cosine_restarts' cycle growth is schedule.restart_mult"),
       Map.entry("schedule.t_mult", "cosine_restarts' cycle growth is schedule.restart_mult"),
       Map.entry("schedule.eta_min", "cosine's floor is schedule.min_lr"),
       Map.entry("eta_min", "cosine's floor is schedule.min_lr"),
-      Map.entry("schedule.total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps)"),
-      Map.entry("total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps)"),
+      Map.entry("schedule.total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps, or "
+          + "epochs with schedule.interval=epoch)"),
+      Map.entry("total_iters", "a linear decay's length is schedule.total_steps (in optimizer steps, or "
+          + "epochs with schedule.interval=epoch)"),
       Map.entry("schedule.end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of "
           + "optimizer.lr)"),
       Map.entry("end_factor", "a linear decay ends at the rate schedule.min_lr (a rate, not a factor of optimizer.lr)"),

@@ -527,7 +527,8 @@ class JobSpecResolverTest {
     assertThat(errorOf(resolver().optOverride("optimizer.betas", "0.9,0.999")))
         .hasMessageContaining("give optimizer.beta1 and optimizer.beta2, one number each");
     assertThat(errorOf(resolver().optOverride("schedule.T_max", "100")))
-        .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, not epochs)");
+        .hasMessageContaining("cosine's length is schedule.total_steps (in optimizer steps, or epochs with "
+            + "schedule.interval=epoch)");
     assertThat(errorOf(resolver().optOverride("epochs", "3"))).hasMessageContaining("write train.epochs");
     assertThat(errorOf(resolver().optOverride("gradient_clip_val", "1"))).hasMessageContaining("unknown key "
         + "'gradient_clip_val' (from --set gradient_clip_val); the largest total gradient norm is "
