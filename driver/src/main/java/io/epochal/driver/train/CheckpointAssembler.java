@@ -123,7 +123,7 @@ final class CheckpointAssembler {
       b.put(MidEpochPosition.ROUND, (long) round);
     }
     return b.put(MidEpochPosition.ROUNDS_PER_EPOCH, (long) rounds).put("global_step", globalStep)
-        .put("derivation", "splitmix64(seed, purpose, epoch, round, worker)").build();
+        .put("derivation", io.epochal.worker.round.Seeds.DERIVATION).build();
   }
 
   /**

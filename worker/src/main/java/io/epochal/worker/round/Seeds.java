@@ -14,6 +14,16 @@ public final class Seeds {
   /** Purpose tag: model initialisation. */
   public static final long INIT = 0x494e4954L;
 
+  /**
+   * How the seeds are derived, as each checkpoint's {@code random_state.derivation} records it: enough to
+   * reproduce a shuffle, a dropout mask or the initial weights outside Epochal.
+   */
+  public static final String DERIVATION = "h = mix(seed ^ 0x9E3779B97F4A7C15), then h = mix(h + 0x9E3779B97F4A7C15 + "
+      + "part) for each part, mix = SplitMix64's finalizer; epochs e and rounds r count from 0; a worker's shuffle "
+      + "of epoch e: parts (0x5348554646, e, worker), into java.util.SplittableRandom; dropout in round r of epoch e: "
+      + "parts (0x524f554e44, e, r, worker); initial weights: parts (0x494e4954), the i-th tensor in registration order "
+      + "drawing from the i-th SplittableRandom.split()";
+
   private Seeds() {}
 
   /** A seed derived from {@code seed} and {@code parts}, in order. */
