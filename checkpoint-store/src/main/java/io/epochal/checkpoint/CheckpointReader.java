@@ -246,6 +246,18 @@ final class CheckpointReader {
       return file.tensors();
     } catch (CheckpointException e) {
       throw e;
+    } catch (io.epochal.safetensors.SafetensorsHeapException e) {
+      // refused before its bytes were hashed: a file whose digest is not the manifest's is damage (the checkpoint
+      // before it is read), only the one it lists needs a larger heap
+      try {
+        checkDigest(epoch, p, entry, sha256Of(p, new byte[SCAN_BUFFER]));
+      } catch (CheckpointCorruptedException damaged) {
+        damaged.addSuppressed(e);
+        throw damaged;
+      } catch (IOException unread) {
+        e.addSuppressed(unread);
+      }
+      throw ReadFailures.classify(from, epoch, p, entry.name() + " cannot be read", e);
     } catch (IOException e) {
       throw ReadFailures.classify(from, epoch, p, entry.name() + " cannot be read", e);
     } catch (OutOfMemoryError e) {

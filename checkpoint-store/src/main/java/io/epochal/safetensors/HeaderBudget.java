@@ -34,6 +34,21 @@ final class HeaderBudget {
   private static final JsonFactory SCAN = SafetensorsHeader.JSON.rebuild()
       .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
+  /** The heap free now, as a reader asks it: {@link #availableHeap}, or a smaller one a test puts here. */
+  static volatile java.util.function.LongSupplier heap = HeaderBudget::availableHeap;
+
+  /** The heap promised to the headers being indexed now (a checkpoint's files are read in parallel). */
+  private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Heap promised to one header while it is indexed, given back on {@link #close}. */
+  interface Reservation extends AutoCloseable {
+    /** Nothing promised: a header too small to check. */
+    Reservation NONE = () -> { };
+
+    @Override
+    void close();
+  }
+
   private HeaderBudget() {}
 
   /** The heap this JVM can still allocate: its maximum minus what is in use now. */
@@ -43,34 +58,41 @@ final class HeaderBudget {
   }
 
   /**
-   * Refuses {@code header} if indexing it needs more than 80 % of the heap {@code heap} reports
-   * free (asked again after a garbage collection).
+   * Refuses {@code header} if indexing it needs more than 80 % of the heap {@code heap} reports free (asked again
+   * after a garbage collection), less what the headers being indexed meanwhile were promised; else promises it
+   * that heap until the reservation is closed, so that files read in parallel do not each count the same free heap.
    *
    * @throws SafetensorsHeapException naming the file, what the header lists and what to do
    */
-  static void check(byte[] header, String file, java.util.function.LongSupplier heap)
+  static Reservation reserve(byte[] header, String file, java.util.function.LongSupplier heap)
       throws SafetensorsFormatException {
     if (header.length < SCAN_FROM_BYTES) {
-      return;
+      return Reservation.NONE;
     }
     Counts c = count(header);
     long need = c.estimate();
     if (need < MIN_CHECKED_BYTES) {
-      return;
+      return Reservation.NONE;
     }
-    long availableHeap = heap.getAsLong();
-    if (need > availableHeap / 5 * 4) {
-      System.gc(); // "in use" counts garbage; this runs only for headers listing 100,000 tensors or more
-      availableHeap = heap.getAsLong();
+    synchronized (RESERVED) { // one check and promise at a time
+      long promised = RESERVED.get();
+      long availableHeap = heap.getAsLong() - promised;
+      if (need > availableHeap / 5 * 4) {
+        System.gc(); // "in use" counts garbage; this runs only for headers listing 100,000 tensors or more
+        availableHeap = heap.getAsLong() - promised;
+      }
+      if (need > availableHeap / 5 * 4) {
+        throw new SafetensorsHeapException(file, "header of " + header.length + " bytes lists " + c.tensors
+            + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers
+            + " shape and offset numbers and strings of up to " + c.longestString
+            + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (Math.max(0,
+            availableHeap) >> 20) + " MiB are free" + (promised > 0 ? " (" + (promised >> 20) + " MiB more are "
+            + "promised to headers of other files being read)" : "") + ". Read it in a JVM with a larger heap (-Xmx, "
+            + "or spark.driver.memory / spark.executor.memory), or check where the file comes from");
+      }
+      RESERVED.addAndGet(need);
     }
-    if (need > availableHeap / 5 * 4) {
-      throw new SafetensorsHeapException(file, "header of " + header.length + " bytes lists " + c.tensors
-          + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers
-          + " shape and offset numbers and strings of up to " + c.longestString
-          + " characters; indexing it needs about " + (need >> 20) + " MiB of heap and " + (availableHeap >> 20)
-          + " MiB are free. Read it in a JVM with a larger heap (-Xmx, or spark.driver.memory / "
-          + "spark.executor.memory), or check where the file comes from");
-    }
+    return () -> RESERVED.addAndGet(-need);
   }
 
   /** What {@code header} lists, counted without keeping any of it; a malformed header counts up to its error. */

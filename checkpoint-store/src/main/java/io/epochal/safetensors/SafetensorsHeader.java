@@ -103,7 +103,22 @@ final class SafetensorsHeader {
    */
   static SafetensorsHeader parse(byte[] header, long dataLength, String file)
       throws SafetensorsFormatException {
-    return parse(header, dataLength, file, HeaderBudget::availableHeap);
+    return parse(header, dataLength, file, () -> HeaderBudget.heap.getAsLong());
+  }
+
+  /**
+   * Where in the header a parse error lies: the entry being read ({@code current}: a tensor's name, or
+   * {@code __metadata__}; none between entries) and the position the parser gives, in bytes or else characters.
+   */
+  private static String where(String current, JsonProcessingException e) {
+    if (current == null) {
+      return "";
+    }
+    com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+    String position = at == null ? "" : at.getByteOffset() >= 0 ? ", at byte " + at.getByteOffset()
+        : at.getCharOffset() >= 0 ? ", at character " + at.getCharOffset() : "";
+    return " (in the entry of " + (SafetensorsWriter.METADATA_KEY.equals(current) ? current
+        : "tensor '" + current + "'") + position + ")";
   }
 
   /**
@@ -112,7 +127,13 @@ final class SafetensorsHeader {
    */
   static SafetensorsHeader parse(byte[] header, long dataLength, String file,
       java.util.function.LongSupplier availableHeap) throws SafetensorsFormatException {
-    HeaderBudget.check(header, file, availableHeap);
+    try (HeaderBudget.Reservation r = HeaderBudget.reserve(header, file, availableHeap)) {
+      return parseWithin(header, dataLength, file);
+    }
+  }
+
+  private static SafetensorsHeader parseWithin(byte[] header, long dataLength, String file)
+      throws SafetensorsFormatException {
     checkUtf8Start(header, file);
     List<Entry> entries = new ArrayList<>();
     Map<String, String> metadata = new LinkedHashMap<>();
@@ -144,12 +165,10 @@ final class SafetensorsHeader {
     } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
       throw new SafetensorsFormatException(file, "header holds a string (a tensor name or a __metadata__ key or "
           + "value) longer than " + HeaderBudget.MAX_STRING_CHARS + " characters, or a number or nesting beyond "
-          + "JSON parsing limits: " + e.getOriginalMessage(), e);
+          + "JSON parsing limits: " + e.getOriginalMessage() + where(current, e), e);
     } catch (JsonProcessingException e) {
       String msg = e.getOriginalMessage();
-      String in = current == null ? "" : " (in the entry of " + (SafetensorsWriter.METADATA_KEY.equals(current)
-          ? current : "tensor '" + current + "'") + (e.getLocation() == null ? "" : ", at byte "
-          + e.getLocation().getByteOffset()) + ")";
+      String in = where(current, e);
       if (msg != null && msg.startsWith("Duplicate field")) {
         throw new SafetensorsFormatException(file, "header lists a name twice: " + msg + in, e);
       }

@@ -104,6 +104,36 @@ class LocalCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aNewestFileReplacedByAHeaderTooLargeForTheHeapIsDamageAndTheCheckpointBeforeItIsLatest() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2, 2_000_000), CommitGuard.NONE);
+    Path model = Path.of(java.net.URI.create(store.checkpointsDir() + "/epoch-000002/" + CheckpointStore.MODEL_FILE));
+    long size = Files.size(model);
+    // the same size: a header of 110,000 empty tensors (about 6.6 MB, 77 MiB to index), then filler
+    StringBuilder json = new StringBuilder("{");
+    for (int i = 0; i < 110_000; i++) {
+      json.append(i == 0 ? "" : ",").append(String.format("\"t%06d\":{\"dtype\":\"F32\",\"shape\":[0],"
+          + "\"data_offsets\":[0,0]}", i));
+    }
+    json.append('}');
+    while (json.length() % 8 != 0) {
+      json.append(' ');
+    }
+    byte[] header = json.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(Math.toIntExact(size))
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(header.length).put(header);
+    Files.write(model, bytes.array());
+
+    try (io.epochal.safetensors.HeapLimit small = io.epochal.safetensors.HeapLimit.of(64L << 20)) {
+      LatestCheckpoint latest = store.latest(); // not "read it in a JVM with a larger heap"
+
+      assertThat(latest.checkpoint().orElseThrow().epoch()).isEqualTo(1);
+      assertThat(latest.skipped()).singleElement().satisfies(p -> assertThat(p.reason())
+          .contains(CheckpointStore.MODEL_FILE + " has SHA-256 ").contains("content changed or damaged"));
+    }
+  }
+
+  @Test
   void localStoreWritesNoChecksumSideFiles() throws Exception {
     store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
     try (Stream<Path> files = Files.walk(Path.of(java.net.URI.create(jobDir)))) {

@@ -98,7 +98,7 @@ class SafetensorsMalformedTest {
     assertRefused(file(json, 8)).hasMessageContaining("twice").hasMessageContaining("'w'");
     String twiceInOne = "{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F16\",\"shape\":[1],\"data_offsets\":[0,4]}}";
     assertRefused(file(twiceInOne, 4)).hasMessageContaining("Duplicate field 'dtype'")
-        .hasMessageContaining("in the entry of tensor 'w'");
+        .hasMessageContaining("in the entry of tensor 'w', at character ").hasMessageNotContaining("-1");
     String unclosed = "{" + entry("a", "F32", "[1]", 0, 4) + ",\"b\":{\"dtype\":\"F32\",\"shape\":[1}}";
     assertRefused(file(unclosed, 4)).hasMessageContaining("not valid JSON").hasMessageContaining("tensor 'b'");
     String againLater = "{" + entry("w", "F32", "[1]", 0, 4) + "," + entry("x", "F32", "[1]", 4, 8) + ","
@@ -259,6 +259,26 @@ class SafetensorsMalformedTest {
       }
       assertRefused(withHeader(json.toByteArray())).hasMessageContaining("not UTF-8 at byte 3 of the header");
     }
+  }
+
+  @Test
+  void headersIndexedAtOnceShareTheFreeHeapInsteadOfEachCountingAllOfIt() throws Exception {
+    byte[] header = emptyTensorsHeader(150_000); // about 96 MiB to index
+    java.util.function.LongSupplier free = () -> 200L << 20; // 80 %: 160 MiB, one header's and not two
+
+    try (HeaderBudget.Reservation first = HeaderBudget.reserve(header, "a.safetensors", free)) {
+      assertThatThrownBy(() -> SafetensorsHeader.parse(header, 0, FILE, free))
+          .isInstanceOf(SafetensorsHeapException.class).hasMessageContaining("MiB more are promised to headers of "
+              + "other files being read");
+    }
+    assertThat(SafetensorsHeader.parse(header, 0, FILE, free).entries).as("once the other is indexed")
+        .hasSize(150_000);
+  }
+
+  @Test
+  void aStringBeyondTheParsersLimitsNamesTheTensorItIsIn() throws Exception {
+    String json = "{\"w\":{\"dtype\":\"F32\",\"shape\":[" + "9".repeat(1_001) + "],\"data_offsets\":[0,4]}}";
+    assertRefused(file(json, 4)).hasMessageContaining("JSON parsing limits").hasMessageContaining("tensor 'w'");
   }
 
   @Test
