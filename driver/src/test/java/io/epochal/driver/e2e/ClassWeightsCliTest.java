@@ -106,6 +106,7 @@ class ClassWeightsCliTest {
     assertThat(changed.err).contains("loss.class_weights");
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).as("continued from epoch 1").contains("2 of 2 epochs done (1 in this run, 1 before it)");
     // the resume trained epoch 2 with the weights: as one run of the weighted job over 2 epochs does
     keys.put("loss.class_weights", "4,1,0.5");
     keys.put("train.epochs", "2");

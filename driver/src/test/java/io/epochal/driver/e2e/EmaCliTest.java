@@ -194,6 +194,7 @@ class EmaCliTest {
         "--master", MASTER).code).isZero();
     CliRun resumed = CliRun.of("resume", parts.toString(), "--epochs", "3", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).as("continued from epoch 2").contains("3 of 3 epochs done (1 in this run, 2 before it)");
     assertThat(file(parts, 3, "ema.safetensors")).isEqualTo(file(whole, 3, "ema.safetensors"));
     CliRun cooled = CliRun.of("resume", parts.toString(), "--epochs", "4", "--set", "train.ema_warmup=false",
         "--master", MASTER);
@@ -224,6 +225,7 @@ class EmaCliTest {
     assertThat(changed.err).contains("train.ema_decay");
     CliRun resumed = CliRun.of("resume", parts.toString(), "--epochs", "3", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).as("continued from epoch 2").contains("3 of 3 epochs done (1 in this run, 2 before it)");
     for (String name : List.of("model.safetensors", "optimizer.safetensors", "ema.safetensors")) {
       assertThat(file(parts, 3, name)).as(name).isEqualTo(file(whole, 3, name));
     }

@@ -81,6 +81,7 @@ class ParamGroupsCliTest {
     assertThat(changed.err).contains("train.lr_scale");
     CliRun resumed = CliRun.of("resume", job.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).as("continued from epoch 1").contains("2 of 2 epochs done (1 in this run, 1 before it)");
 
     Map<String, String> slower = adamw("slower", data, "0.01");
     slower.put("train.epochs", "2");
@@ -119,6 +120,7 @@ class ParamGroupsCliTest {
         "--master", MASTER).code).isZero();
     CliRun resumed = CliRun.of("resume", stopped.toString(), "--epochs", "2", "--master", MASTER);
     assertThat(resumed.code).as("%s", resumed).isZero();
+    assertThat(resumed.out).as("continued from epoch 1").contains("2 of 2 epochs done (1 in this run, 1 before it)");
     assertThat(model(stopped, 2)).isEqualTo(model(job, 2));
     assertThat(optimizer(stopped, 2)).isEqualTo(optimizer(job, 2));
     assertThat(CliRun.of("verify", stopped.toString(), "--all").code).isZero();

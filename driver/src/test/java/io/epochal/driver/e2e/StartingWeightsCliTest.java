@@ -116,7 +116,10 @@ class StartingWeightsCliTest {
     CliRun tuned = CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("frozen.properties"), keys).toString(),
         "--master", MASTER);
     assertThat(tuned.code).as("%s", tuned).isZero();
-    assertThat(CliRun.of("resume", frozen.toString(), "--epochs", "2", "--master", MASTER).code).isZero();
+    CliRun resumedFrozen = CliRun.of("resume", frozen.toString(), "--epochs", "2", "--master", MASTER);
+    assertThat(resumedFrozen.code).as("%s", resumedFrozen).isZero();
+    assertThat(resumedFrozen.out).as("continued from epoch 1").contains("2 of 2 epochs done (1 in this run, 1 "
+        + "before it)");
     CliRun verified = CliRun.of("verify", frozen.toString(), "--all");
     assertThat(verified.code).as("%s", verified).isZero();
     assertThat(CliRun.of("status", frozen.toString()).out)

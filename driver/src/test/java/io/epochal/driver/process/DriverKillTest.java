@@ -63,6 +63,7 @@ class DriverKillTest {
     List<Long> resumedFrom = new ArrayList<>();
     long latest = 0;
     int kill = 0;
+    int midEpoch = 0; // kills that landed before the epoch they were sent in was committed
     // Each driver publishes one checkpoint of its own, then dies in the epoch after it, after a
     // random round and a random few milliseconds; the next one resumes. Until no epoch is left to
     // die in.
@@ -87,8 +88,10 @@ class DriverKillTest {
           kill, epoch, extraMs, round, ROUNDS);
       latest = fx.inspectAfterStop(job, "after kill " + kill + " (seed " + seed + ")");
       assertThat(latest).as("newest checkpoint after kill %d in epoch %d", kill, epoch).isBetween(epoch - 1, epoch);
+      midEpoch += latest == epoch - 1 ? 1 : 0;
     }
     resumedFrom.add(latest);
+    assertThat(midEpoch).as("kills that landed inside an epoch, of %d", kill).isPositive();
 
     fx.resumeAndCompare(job, "mid-epoch-" + seed + "-resume", resumedFrom, false);
   }

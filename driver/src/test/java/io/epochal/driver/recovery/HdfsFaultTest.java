@@ -117,7 +117,10 @@ class HdfsFaultTest {
         .build()) {
       List<VerificationReport> reports = store.verifyAll();
       assertThat(reports).allSatisfy(r -> assertThat(r.ok()).as(r.toString()).isTrue());
-      return store.list().stream().map(CheckpointEntry::epoch).toList();
+      List<Long> listed = store.list().stream().map(CheckpointEntry::epoch).toList();
+      assertThat(reports).as("one report per checkpoint").extracting(VerificationReport::epoch)
+          .containsExactlyElementsOf(listed);
+      return listed;
     }
   }
 
