@@ -178,13 +178,16 @@ final class DryRunDataCheck {
 
   /**
    * Checks the held-out rows a resume gives a job with nothing to train (a COMPLETED job's amendment), as the
-   * run loads and checks them before it amends {@code job.json}; its data is not read.
+   * run loads and checks them, and compares them with those {@code measured} (by its newest checkpoint, of
+   * {@code epoch}), before it amends {@code job.json}; its data is not read.
    *
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
-  int checkHeldOutOnly(JobSpec spec, String run) throws IOException {
+  int checkHeldOutOnly(JobSpec spec, Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured,
+      long epoch, String run) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
-      new DataCheck(spec, spark).checkHeldOut(false, now -> { }).ifPresent(h -> heldOut(spec, h));
+      new DataCheck(spec, spark).checkHeldOut(false, now -> heldOutAsMeasured(spec, measured, epoch, now))
+          .ifPresent(h -> heldOut(spec, h));
       return ExitCodes.OK;
     } catch (TrainingException e) {
       err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());

@@ -178,9 +178,6 @@ final class PreparedResume {
       // as train stores it: the same rows to every later resume, whatever its working directory
       settings.put(JobKeys.DATA_VALIDATION_PATH, JobSpecResolver.qualify(JobKeys.DATA_VALIDATION_PATH, heldOut.trim(),
           conf));
-      if (!amendment.directoryMoved() && amendment.dataPath().isEmpty()) { // rows moved with the job are its own
-        ResumeConfCheck.keepHeldOutRowsOfPlateau(keys, settings.get(JobKeys.DATA_VALIDATION_PATH));
-      }
     }
     Map<String, String> texts = new TreeMap<>(placement);
     texts.putAll(settings);
@@ -199,8 +196,8 @@ final class PreparedResume {
     } catch (ConfigException e) {
       if (JobKeys.DATA_VALIDATION_PATH.equals(e.key())) {
         throw new ConfigException(e.key(), e.getMessage() + " (" + (amendment.settings().containsKey(e.key())
-            ? "as --set gives it" : "the " + e.key() + " in " + qualified + "/job.json; resume with --set " + e.key()
-            + "=<held-out rows>, or --set " + e.key() + "= to evaluate on none") + ")", e);
+            ? "as --set gives it" : "the " + e.key() + " in " + qualified + "/job.json; "
+            + io.epochal.driver.config.HeldOutAdvice.of(keys, ShellWords.location(qualified))) + ")", e);
       }
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data

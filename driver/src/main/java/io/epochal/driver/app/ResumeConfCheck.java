@@ -221,29 +221,6 @@ final class ResumeConfCheck {
         + " is part of what the job trains, so train with it in a new job.dir");
   }
 
-  /**
-   * Refuses other held-out rows ({@code qualified}, the amended {@code data.validation_path} as the
-   * job would store it) for a job whose schedule {@code plateau} monitors a held-out metric: there the
-   * rows decide the learning rate, so other ones would change what the job trains from the resume on,
-   * which a resume never does. (A resume that moves the job or its data, {@code --relocate} or {@code
-   * --data}, takes the rows it is given as the job's own, moved with it, and does not call this.)
-   */
-  static void keepHeldOutRowsOfPlateau(HyperParameters job, String qualified) {
-    String monitor = JobKeys.SCHEDULE_PREFIX + "monitor";
-    if (!"plateau".equals(job.getString(JobKeys.SCHEDULE_NAME)) || !job.contains(monitor)
-        || !io.epochal.driver.config.EpochMetrics.VALIDATION.contains(job.getString(monitor))) {
-      return;
-    }
-    String was = job.contains(JobKeys.DATA_VALIDATION_PATH) ? job.getString(JobKeys.DATA_VALIDATION_PATH) : "";
-    if (!was.equals(qualified)) {
-      throw new ConfigException(JobKeys.DATA_VALIDATION_PATH, "resume: " + JobKeys.DATA_VALIDATION_PATH + " = '"
-          + qualified + "' would change the held-out rows whose " + job.getString(monitor) + " decides schedule "
-          + "'plateau''s learning rate (" + monitor + " = " + job.getString(monitor) + "), and so what the job trains: "
-          + "a resume keeps them (" + was + "); if these are the same rows moved, give them with --relocate or --data;"
-          + " evaluate other rows with 'bin/epochal evaluate', or train with them in a new job.dir");
-    }
-  }
-
   /** The keys whose value is a place, stored qualified ({@code file:///data/x} for {@code /data/x}). */
   private static final java.util.Set<String> LOCATIONS = java.util.Set.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH,
       JobKeys.DATA_VALIDATION_PATH, io.epochal.driver.config.FineTuning.WEIGHTS);

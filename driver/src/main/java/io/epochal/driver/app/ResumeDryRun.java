@@ -180,19 +180,20 @@ final class ResumeDryRun {
     // as the resume: with the lease, it reads the data unless every epoch is committed (no mid-epoch checkpoint
     // continued) and it keeps its data.path; a COMPLETED job then reads only the other held-out rows it is given,
     // another one reads the data as well, then them
+    // the held-out rows the checkpoint the run continues from measured: the mid-epoch one's, else the epoch's
+    Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
+        .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
+        .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
     if (allCommitted && completed && resume.changesHeldOut()) {
-      int code = data.checkHeldOutOnly(resume.spec(), run);
+      int code = data.checkHeldOutOnly(resume.spec(), measured, newest, run);
       if (code != ExitCodes.OK) {
         return code;
       }
     } else if (!allCommitted || !completed && resume.changesHeldOut()) {
-      // the held-out rows the checkpoint the run continues from measured: the mid-epoch one's, else the epoch's
-      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
-          .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
-          .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
       int code = data.check(resume.spec(), after, mid, measured, run);
       if (code == ExitCodes.OK && newest >= epochs && resume.changesHeldOut()) {
-        code = data.checkHeldOutOnly(resume.spec(), run); // the run checks them before it amends job.json
+        // the run checks them before it amends job.json
+        code = data.checkHeldOutOnly(resume.spec(), measured, newest, run);
       }
       if (code != ExitCodes.OK) {
         return code;

@@ -94,7 +94,13 @@ final class FinishedJob {
       }
     }
     if (dir.specFile().amendsHeldOut()) {
-      jobData.heldOut(false).ifPresent(LoadedDataset::unpersist); // rows that do not fit leave job.json as it was
+      // rows that do not fit, or that a schedule plateau's rate was set by others, leave job.json as it was
+      java.util.Optional<LoadedDataset> heldOut = jobData.heldOut(false);
+      try {
+        HeldOutRowsCheck.check(spec, last, heldOut.orElse(null), listener);
+      } finally {
+        heldOut.ifPresent(LoadedDataset::unpersist);
+      }
     }
     dir.publishedUpTo(last.completedEpochs()); // a stop while it amends leaves it COMPLETED
     dir.start("reopened: job.json amended");

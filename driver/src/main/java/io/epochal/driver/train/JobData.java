@@ -30,9 +30,6 @@ final class JobData {
 
   /** How the error of data with another feature size than the model's starts. */
   private static final String FEATURE_MISMATCH = "the data has ";
-  /** How a job goes on with other held-out rows (they change no trained tensor, so a resume may). */
-  private static final String OTHER_HELD_OUT = "; or give the job others: 'bin/epochal resume <job.dir> --set "
-      + JobKeys.DATA_VALIDATION_PATH + "=<path>' (an empty value evaluates on none)";
 
   private final JobSpec spec;
   private final TrainingConfig config;
@@ -133,7 +130,8 @@ final class JobData {
    */
   java.util.Optional<LoadedDataset> heldOut(boolean newJob) throws TrainingException {
     String advice = newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ": fix them or "
-        + JobKeys.DATA_VALIDATION_PATH + " and train again)" : OTHER_HELD_OUT;
+        + JobKeys.DATA_VALIDATION_PATH + " and train again)"
+        : "; or " + io.epochal.driver.config.HeldOutAdvice.of(spec.toHyperParameters(), spec.jobDirText());
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {
       return java.util.Optional.empty();

@@ -306,7 +306,8 @@ public final class TrainingJob {
       if (heldOut == null && (start.completedEpochs() < spec.epochs() || dir.specFile().amendsHeldOut())) {
         heldOut = jobData.heldOut(false).orElse(null);
       }
-      if (start.completedEpochs() < spec.epochs() || start.roundsDone() > 0) { // rows that will be evaluated
+      // rows that will be evaluated, or that job.json will name (a schedule plateau's rate follows theirs)
+      if (start.completedEpochs() < spec.epochs() || start.roundsDone() > 0 || dir.specFile().amendsHeldOut()) {
         HeldOutRowsCheck.check(spec, start, heldOut, listener);
       }
       try {

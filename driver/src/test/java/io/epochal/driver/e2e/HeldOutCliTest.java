@@ -286,6 +286,12 @@ class HeldOutCliTest {
           java.util.regex.Pattern.quote(lossText(recorded.get("val_mae"))),
           java.util.regex.Pattern.quote(lossText(recorded.get("val_rmse"))), recorded.get("val_r2")));
     }
+    // checkpoints/best ranks by val_r2, the highest first
+    double r1 = metrics(job, 1).get("val_r2");
+    assertThat(r1).as("the epochs differ in R2").isNotEqualTo(last.get("val_r2"));
+    CliRun best = CliRun.of("evaluate", job.resolve("checkpoints").resolve("best").toString(), "--master", MASTER);
+    assertThat(best.err).as("%s", best).contains("the best checkpoint by val_r2 (max): epoch "
+        + (last.get("val_r2") > r1 ? 2 : 1));
     CliRun asJson = CliRun.of("evaluate", job.toString(), "--json", "--master", MASTER);
     JsonNode doc = new ObjectMapper().readTree(asJson.out);
     assertThat(doc.at("/checkpoints/0/rmse").asDouble()).as("exact").isEqualTo(last.get("val_rmse"));
@@ -404,15 +410,24 @@ class HeldOutCliTest {
         + "resume cannot change schedule.monitor, which decides the learning rate");
     assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
 
-    String other = tmp.resolve("other-rows").toString();
-    for (String[] setting : List.of(new String[] {"--set", "data.validation_path=" + other},
-        new String[] {"--conf", "spark.epochal.data.validation_path=" + other})) {
-      CliRun changed = CliRun.of("resume", job.toString(), "--epochs", "3", setting[0], setting[1], "--master", MASTER);
-      assertThat(changed.code).as("%s", changed).isEqualTo(2);
-      assertThat(changed.err).contains(other + "' would change the held-out rows whose val_loss decides schedule "
-          + "'plateau''s learning rate (schedule.monitor = val_loss), and so what the job trains: a resume keeps them (")
-          .contains(heldOut + "); if these are the same rows moved, give them with --relocate or --data; evaluate "
-              + "other rows with 'bin/epochal evaluate', or train with them in a new job.dir");
+    String otherRows = tmp.resolve("other-moved-validation").toString();
+    assertThat(CliRun.of("gen-data", otherRows, "--rows", "64", "--first-row", "512", "--features", "12", "--classes",
+        "3", "--seed", "5", "--master", MASTER).code).isZero();
+    for (String[] setting : List.of(new String[] {"--set", "data.validation_path=" + otherRows},
+        new String[] {"--conf", "spark.epochal.data.validation_path=" + otherRows})) {
+      CliRun changed = CliRun.of("resume", job.toString(), "--epochs", "3", setting[0], setting[1], "--dry-run",
+          "--master", MASTER);
+      assertThat(changed.code).as("other rows: %s", changed).isEqualTo(4);
+      assertThat(changed.err).contains("the held-out rows of data.validation_path ", " are not those checkpoint ",
+          "schedule plateau sets the learning rate by their val_loss, so a resume on them would not train as the job "
+          + "did");
+    }
+    for (boolean dryRun : new boolean[] {true, false}) { // the COMPLETED job, with nothing to train
+      CliRun completedOther = dryRun ? CliRun.of("resume", job.toString(), "--set", "data.validation_path="
+          + otherRows, "--dry-run", "--master", MASTER) : CliRun.of("resume", job.toString(), "--set",
+          "data.validation_path=" + otherRows, "--master", MASTER);
+      assertThat(completedOther.code).as("other rows, nothing to train: %s", completedOther).isEqualTo(4);
+      assertThat(completedOther.err).contains(" are not those checkpoint ", "schedule plateau sets the learning rate");
     }
     assertThat(Files.readString(job.resolve("job.json"))).isEqualTo(jobJson);
     CliRun same = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=" + heldOut,
@@ -427,9 +442,9 @@ class HeldOutCliTest {
     CliRun withData = CliRun.of("resume", job.toString(), "--epochs", "3", "--data", train, "--set",
         "data.validation_path=" + moved, "--dry-run", "--master", MASTER);
     assertThat(withData.code).as("rows moved with the job's data: %s", withData).isZero();
-    String otherRows = tmp.resolve("other-moved-validation").toString();
-    assertThat(CliRun.of("gen-data", otherRows, "--rows", "64", "--first-row", "512", "--features", "12", "--classes",
-        "3", "--seed", "5", "--master", MASTER).code).isZero();
+    CliRun movedAlone = CliRun.of("resume", job.toString(), "--epochs", "3", "--set", "data.validation_path=" + moved,
+        "--dry-run", "--master", MASTER);
+    assertThat(movedAlone.code).as("the same rows moved: %s", movedAlone).isZero();
     for (boolean dryRun : new boolean[] {true, false}) {
       List<String> args = new java.util.ArrayList<>(List.of("resume", job.toString(), "--epochs", "3", "--data", train,
           "--set", "data.validation_path=" + otherRows, "--master", MASTER));
