@@ -14,7 +14,8 @@ class HeldOutAdviceTest {
 
   private String advice(String... overrides) throws Exception {
     JobSpecResolver.Builder b = SpecFixtures.resolver(SpecFixtures.writeJobFile(tmp))
-        .optOverride("data.validation_path", java.nio.file.Files.createDirectories(tmp.resolve("validation")).toString());
+        .optOverride("data.validation_path", java.nio.file.Files.createDirectories(tmp.resolve("validation"))
+            .toString());
     for (int i = 0; i < overrides.length; i += 2) {
       b.optOverride(overrides[i], overrides[i + 1]);
     }
