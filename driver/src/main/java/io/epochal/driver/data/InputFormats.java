@@ -267,6 +267,9 @@ public final class InputFormats {
    * file (a truncated or corrupt compressed file, a file that is not what its name says), or null.
    */
   public static String unreadableFile(Throwable failure) {
+    if (storageAway(failure)) {
+      return null; // the file may be intact: its storage did not answer (a retry or a resume reads it)
+    }
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String m = t.getMessage();
       int at = m == null ? -1 : m.indexOf(READ_FILE_FAILED);
@@ -280,6 +283,27 @@ public final class InputFormats {
       }
     }
     return null;
+  }
+
+  /** What a read that failed because the file's storage did not answer holds in its chain, as a class or as text. */
+  private static final java.util.List<String> STORAGE_AWAY = java.util.List.of("BlockMissingException",
+      "Could not obtain block", "ConnectException", "ConnectTimeoutException", "SocketTimeoutException",
+      "NoRouteToHostException", "UnknownHostException", "RetriableException", "StandbyException", "SafeModeException");
+
+  /**
+   * Whether {@code failure} is a read whose storage did not answer (a DataNode gone with a block's replicas, a
+   * NameNode failing over, a refused or timed-out connection), not a file that is damaged or not what its name
+   * says: named by a class in its chain, or in the text of an executor's failure.
+   */
+  static boolean storageAway(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String text = t.getClass().getName() + ": " + t.getMessage() + (t instanceof org.apache.hadoop.ipc
+          .RemoteException remote ? " " + remote.getClassName() : "");
+      if (STORAGE_AWAY.stream().anyMatch(text::contains)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The sentence of {@code failure}'s chain that says a file is not Parquet, or null. */

@@ -669,6 +669,21 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void aFileWhoseStorageDoesNotAnswerIsNotNamedAsAFileThatCannotBeRead() {
+    String read = "[FAILED_READ_FILE.NO_HINT] Encountered error while reading file hdfs://nn:8020/data/part-0.parquet. "
+        + "SQLSTATE: KD001";
+    // a block whose every replica's DataNode is gone, as an executor's failure carries it (text), and a refused
+    // connection (a class)
+    assertThat(InputFormats.unreadableFile(new org.apache.spark.SparkException(read, new java.io.IOException(
+        "org.apache.hadoop.hdfs.BlockMissingException: Could not obtain block: BP-1:blk_1 file=/data/part-0.parquet"))))
+        .isNull();
+    assertThat(InputFormats.unreadableFile(new org.apache.spark.SparkException(read, new java.net.ConnectException(
+        "Connection refused")))).isNull();
+    assertThat(InputFormats.unreadableFile(new org.apache.spark.SparkException(read, new java.io.EOFException(
+        "Unexpected end of input stream")))).as("a truncated file").contains("part-0.parquet");
+  }
+
+  @Test
   void aTruncatedFileFailsTheLoadAlsoWhereTheClustersDefaultsIgnoreCorruptFiles() throws Exception {
     Path dir = Files.createDirectories(tmp.resolve("gz-ignored"));
     writeTruncatedGzipCsv(dir.resolve("a.csv.gz"));
