@@ -31,8 +31,15 @@ public final class FailureClassifier {
 
   private FailureClassifier() {}
 
-  /** The reason a round failed with {@code failure}. */
+  /**
+   * The reason a round failed with {@code failure}: {@link FailureReason#INTERRUPTED} when it is this thread's
+   * interruption (a supervisor stopping the driver's user thread), whose flag Spark's wait for a job clears and this
+   * sets again, so that the run stops rather than retries.
+   */
   public static FailureReason ofRound(Throwable failure) {
+    if (interrupted(failure)) {
+      return FailureReason.INTERRUPTED;
+    }
     if (find(failure, LeaseLostException.class) != null) {
       return FailureReason.LEASE_LOST;
     }
@@ -62,6 +69,20 @@ public final class FailureClassifier {
       return FailureReason.STORAGE_UNAVAILABLE;
     }
     return FailureReason.TASK_FAILED;
+  }
+
+  /**
+   * Whether {@code failure} is the interruption of the calling thread: the thread is interrupted, or {@code failure}
+   * itself is an interruption thrown to it (whose flag is then set again), not a socket's time-out.
+   */
+  private static boolean interrupted(Throwable failure) {
+    boolean thrown = failure instanceof InterruptedException
+        || failure instanceof java.nio.channels.ClosedByInterruptException
+        || failure instanceof java.io.InterruptedIOException && !(failure instanceof java.net.SocketTimeoutException);
+    if (thrown && !Thread.currentThread().isInterrupted()) {
+      Thread.currentThread().interrupt();
+    }
+    return thrown || Thread.currentThread().isInterrupted();
   }
 
   /**

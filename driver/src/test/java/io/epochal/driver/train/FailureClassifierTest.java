@@ -11,6 +11,23 @@ import org.junit.jupiter.api.Test;
 
 class FailureClassifierTest {
 
+  @Test
+  void aRoundInterruptedOnTheDriverStopsTheRunAndKeepsTheInterrupt() {
+    try {
+      // Spark's wait for a job rethrows the interruption, its flag cleared
+      assertThat(FailureClassifier.ofRound(new InterruptedException())).isEqualTo(FailureReason.INTERRUPTED);
+      assertThat(Thread.interrupted()).as("set again, and cleared here").isTrue();
+      assertThat(FailureClassifier.ofRound(new java.net.SocketTimeoutException("Read timed out")))
+          .as("a time-out is no interruption").isNotEqualTo(FailureReason.INTERRUPTED);
+      assertThat(Thread.interrupted()).isFalse();
+      Thread.currentThread().interrupt();
+      assertThat(FailureClassifier.ofRound(new RuntimeException("cancelled while the thread was interrupted")))
+          .isEqualTo(FailureReason.INTERRUPTED);
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
   private static final Path JOB = new Path("hdfs://nn:8020/jobs/a");
 
   private static Throwable refusedCommit(LeaseLostException guard) {
