@@ -16,8 +16,8 @@ import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
  */
 final class ExecutorLossReporter extends SparkListener {
 
-  /** How Spark's standalone worker reports an executor that exited on an OutOfMemoryError. */
-  static final String OUT_OF_MEMORY_EXIT = "exited with code 52";
+  /** The exit code of an executor that Spark ended on an OutOfMemoryError. */
+  static final int OUT_OF_MEMORY_EXIT = 52;
 
   /** What to do when executors run out of memory. */
   static final String MORE_MEMORY = "give the executors more (spark.executor.memory, spark-submit --executor-memory) "
@@ -40,9 +40,19 @@ final class ExecutorLossReporter extends SparkListener {
     this.failing = checkNotNull(failing, "failing");
   }
 
-  /** Whether Spark removed an executor for {@code reason} because it ran out of memory. */
+  /**
+   * Whether Spark removed an executor for {@code reason} because it ran out of memory: an exit with code 52, as the
+   * standalone worker ("exited with code 52"), YARN ("Exit status: 52") or Kubernetes ("exited with exit code 52")
+   * says it.
+   */
   static boolean outOfMemory(String reason) {
-    return reason != null && reason.contains(OUT_OF_MEMORY_EXIT);
+    return exitedWith(reason, OUT_OF_MEMORY_EXIT);
+  }
+
+  /** Whether {@code reason} says the executor exited with {@code code}, in any cluster manager's words. */
+  private static boolean exitedWith(String reason, int code) {
+    return reason != null && reason.matches("(?is).*\\b(exit(ed with)? code|exit code is|exit status:?) " + code
+        + "\\b.*");
   }
 
   @Override
@@ -77,7 +87,7 @@ final class ExecutorLossReporter extends SparkListener {
 
   /** Whether Spark removed an executor for {@code reason}, an exit with code 137 (a SIGKILL). */
   static boolean killed(String reason) {
-    return reason != null && reason.matches("(?is).*\\b(exit(ed with)? code|exit code is|exit status:?) 137\\b.*");
+    return exitedWith(reason, 137);
   }
 
   /** Counts the executors Spark removed because they ran out of memory, whether or not a command listens. */

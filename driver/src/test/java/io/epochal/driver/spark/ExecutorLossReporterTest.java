@@ -34,6 +34,15 @@ class ExecutorLossReporterTest {
   }
 
   @Test
+  void anExecutorThatRanOutOfMemoryIsToldInTheWordsOfEachClusterManager() {
+    assertThat(List.of("Command exited with code 52", "Container from a bad node: container_1 on host: h. Exit "
+        + "status: 52. Diagnostics: ...", "The executor with id 3 exited with exit code 52(unexpected).",
+        "Container killed on request. Exit code is 52")).allMatch(ExecutorLossReporter::outOfMemory);
+    assertThat(List.of("Command exited with code 521", "Command exited with code 137", "52", "exit code 5"))
+        .noneMatch(ExecutorLossReporter::outOfMemory);
+  }
+
+  @Test
   void anExecutorThatExitedOutOfMemoryIsNamedSoWithTheSettingThatGivesItMoreAndCounted() {
     List<String> lines = new ArrayList<>();
     ExecutorLossReporter.OutOfMemoryCount count = new ExecutorLossReporter.OutOfMemoryCount();
