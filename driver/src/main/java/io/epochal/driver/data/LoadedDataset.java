@@ -102,7 +102,9 @@ public final class LoadedDataset {
 
   /** Releases the cached shards. */
   public void unpersist() {
-    shards.unpersist(false);
+    if (!shards.context().isStopped()) { // a stopped context freed them, and would throw over the failure at hand
+      shards.unpersist(false);
+    }
   }
 
   @Override

@@ -63,7 +63,9 @@ public final class SparkJobs {
     try {
       return body.apply(broadcast);
     } finally {
-      broadcast.destroy();
+      if (!jsc.sc().isStopped()) { // a stopped context freed it, and would throw over the failure of body
+        broadcast.destroy();
+      }
     }
   }
 
