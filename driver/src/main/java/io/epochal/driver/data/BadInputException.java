@@ -42,6 +42,11 @@ public class BadInputException extends Exception {
   /** What the reason of a row whose class label is a name, not a number, contains. */
   static final String LABEL_IS_TEXT = "', not a class index (";
 
+  /** What the reason of a json line holding more than one value contains: no data.bad_rows setting skips it. */
+  static final String SEVERAL_VALUES = "holds more than one JSON value";
+  private static final String SPLIT_ADVICE = "put each object on a line of its own: data.bad_rows=skip cannot skip "
+      + "such a line (Spark reads its first value as a row and drops the rest without a word)";
+
   /** How a dataset row is counted when the rows are numbered by file name, as predict numbers them. */
   private static final String AS_PREDICT = "counted from 0 as predict's row_id";
   /** How a dataset row is counted in Spark's read order. */
@@ -66,11 +71,21 @@ public class BadInputException extends Exception {
         : reason.contains(LABEL_IS_TEXT) ? LABEL_TEXT_ADVICE : TRAIN_ADVICE, byFileName ? AS_PREDICT : IN_READ_ORDER);
   }
 
+  /**
+   * Row {@code rowInFile} of json file {@code file} (a non-blank line, counted from 1), which holds more than
+   * one JSON value ({@code excerpt} of it): found before the rows are numbered in the dataset, and not a row that
+   * {@code data.bad_rows=skip} can skip.
+   */
+  static BadInputException severalJsonValues(String file, long rowInFile, String excerpt) {
+    return new BadInputException(file, rowInFile, -1, "the line " + SEVERAL_VALUES + " (two files joined without a "
+        + "newline between them, or text after the object?): '" + excerpt + "'", SPLIT_ADVICE, null);
+  }
+
   private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice,
       String numbering) {
     super("bad input in " + file + ", row " + rowInFile + " (counted from 1" + (isCsv(file) ? ", the header line and "
-        + "blank lines not counted" : isJson(file) ? ", blank lines not counted" : "") + "; dataset row " + datasetRow
-        + ", " + numbering + "): " + reason + "; " + advice);
+        + "blank lines not counted" : isJson(file) ? ", blank lines not counted" : "") + (datasetRow < 0 ? ""
+        : "; dataset row " + datasetRow + ", " + numbering) + "): " + reason + "; " + advice);
     this.numbering = numbering;
     this.file = file;
     this.rowInFile = rowInFile;
@@ -126,7 +141,8 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException withAdvice(String advice) {
-    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, advice, numbering);
+    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, reason.contains(SEVERAL_VALUES)
+        ? SPLIT_ADVICE : advice, numbering);
     e.initCause(getCause());
     return e;
   }

@@ -167,12 +167,7 @@ public final class MalformedLines {
    */
   private static List<String> headerOf(String file, String pathKey, Configuration conf) {
     try {
-      Path p = new Path(new URI(file));
-      FileSystem fs = p.getFileSystem(conf);
-      CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
-      try (InputStream raw = fs.open(p);
-          BufferedReader in = new BufferedReader(new InputStreamReader(codec == null ? raw
-              : codec.createInputStream(raw), StandardCharsets.UTF_8))) {
+      try (BufferedReader in = openLines(new Path(new URI(file)), conf)) {
         for (String line = in.readLine(); line != null; line = in.readLine()) {
           String text = line.replace("\uFEFF", "").strip();
           if (!text.isEmpty()) {
@@ -188,6 +183,20 @@ public final class MalformedLines {
     } catch (IOException | URISyntaxException | RuntimeException e) {
       throw new ConfigException(pathKey, "cannot read the header line of csv file " + file + " (" + e + "): "
           + InputFormats.unreadableAdvice(e.toString()), e);
+    }
+  }
+
+  /** The lines of text file {@code p}, decompressed as its name says (a {@code .gz} file, say), as UTF-8. */
+  static BufferedReader openLines(Path p, Configuration conf) throws IOException {
+    FileSystem fs = p.getFileSystem(conf);
+    CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(p);
+    InputStream raw = fs.open(p);
+    try {
+      return new BufferedReader(new InputStreamReader(codec == null ? raw : codec.createInputStream(raw),
+          StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
     }
   }
 

@@ -219,6 +219,9 @@ public final class BatchPredictor {
     io.epochal.driver.data.MalformedLines.Input read = io.epochal.driver.data.MalformedLines.of(
         io.epochal.driver.data.DatasetLoader.failingOnUnreadableFiles(spark.session().newSession()), df, format,
         options.input(), "--format", true);
+    if ("json".equals(format)) {
+      io.epochal.driver.data.JsonLines.refuseSeveralValuesPerLine(spark.session(), df);
+    }
     List<String> columns = Arrays.asList(df.columns());
     for (String c : features) {
       if (!columns.contains(c)) {
