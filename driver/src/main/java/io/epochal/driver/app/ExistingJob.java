@@ -151,6 +151,16 @@ final class ExistingJob {
     return new JobSpecStore(dir.getFileSystem(conf), dir).read();
   }
 
+  /** Whether location {@code path} exists; an unreadable one counts as existing (the resume says what is wrong). */
+  private static boolean exists(String path, Configuration conf) {
+    try {
+      Path p = new Path(path);
+      return p.getFileSystem(conf).exists(p);
+    } catch (IOException | RuntimeException unreadable) {
+      return true;
+    }
+  }
+
   /**
    * Reports on {@code err} that {@code file} holds another spec than {@code spec}, with the
    * differences and, when they may change on the existing job, the resume that changes them.
@@ -179,6 +189,11 @@ final class ExistingJob {
         break;
       }
       String value = io.epochal.driver.config.AmendmentOptions.text(given.get());
+      if (key.equals(JobKeys.DATA_PATH) && !exists(value, conf)) { // a typo, not data a resume could move to
+        err.println("epochal: data.path " + value + " does not exist: the job keeps the data in its job.json");
+        amend = null;
+        break;
+      }
       long committed = key.equals(JobKeys.EPOCHS) ? committedEpochs(spec, conf) : 0;
       if (committed > spec.epochs()) {
         err.println("epochal: the job already committed " + committed + " epochs, more than train.epochs="
@@ -190,7 +205,9 @@ final class ExistingJob {
           ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
     }
     if (amend != null) {
-      err.println("epochal: these keys can change on the existing job; to continue it with them, run: " + amend);
+      err.println("epochal: these keys can change on the existing job; to continue it with them, run: " + amend
+          + (lines.stream().anyMatch(l -> l.startsWith(JobKeys.DATA_PATH + ": ")) ? " (--data takes the same rows "
+          + "moved there: a resume refuses other rows; train other data in a new job.dir)" : ""));
     } else if (isCompleted(spec, conf)) {
       err.println("epochal: a job directory keeps the hyperparameters it started with, and this job is COMPLETED: "
           + resume + " --epochs N trains more epochs of it unchanged; or choose a new job.dir");

@@ -55,6 +55,24 @@ class ExistingJobTest {
   }
 
   @Test
+  void aChangedDataPathIsOfferedAsTheSameRowsMovedAndAMissingOneNotAtAll() throws Exception {
+    JobSpec spec = resolve(Map.of());
+    List<String> moved = List.of("data.path: file:/data/elsewhere -> " + spec.dataPathText());
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(err, true, StandardCharsets.UTF_8), new Path(new Path(spec.jobDir()),
+        "job.json"), moved, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(" --data " + spec.dataPathText() + " (--data takes the "
+        + "same rows moved there: a resume refuses other rows");
+
+    org.apache.commons.io.FileUtils.deleteDirectory(tmp.resolve("data").toFile()); // a typo in the job file
+    ByteArrayOutputStream typo = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(typo, true, StandardCharsets.UTF_8), new Path(new Path(spec.jobDir()),
+        "job.json"), moved, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(typo.toString(StandardCharsets.UTF_8)).contains("data.path " + spec.dataPathText() + " does not "
+        + "exist").contains("to continue it unchanged, run: bin/epochal resume ").doesNotContain("--data");
+  }
+
+  @Test
   void theSpecThatStartedAJobContinuesItWhenAResumeAmendedAKeyToNone() throws Exception {
     JobSpec started = resolve(Map.of("early_stop.patience", "3"));
     assertThat(started.toHyperParameters().contains("early_stop.patience")).isTrue();
