@@ -55,14 +55,14 @@ final class JobSummaryReader {
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";
-      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; " + quoted(resumeCommand(fs, dir))
-          + " continues it" + (s.reason.isEmpty() ? "" : " (its state says how its last run began: " + s.reason + ")");
+      s.reason = "it was RUNNING, but no driver holds its lease: the driver is gone; " + continuation(fs, dir)
+          + (s.reason.isEmpty() ? "" : " (its state says how its last run began: " + s.reason + ")");
     } else if (s.state.equals("RUNNING") && lease.get().holderGoneFromThisHost()) {
       // its lease is live, but its holder was a process of this host that no longer runs
       s.state = "LOST";
       s.reason = "it is RUNNING, but its driver " + lease.get().getHolder() + " was a process of this host that "
           + "no longer runs; its lease expires at " + lease.get().getExpiresAt() + ", then "
-          + quoted(resumeCommand(fs, dir)) + " continues it";
+          + continuation(fs, dir);
     }
     try (CheckpointStore store = openStore(dir)) {
       s.checkpointsDir = store.checkpointsDir();
@@ -123,20 +123,23 @@ final class JobSummaryReader {
   }
 
   /**
-   * The command that continues the LOST job in {@code dir}: with --relocate when its directory was
-   * moved there or its original location cannot be checked (a NameNode back at another address),
-   * where a resume without it is refused (read only for a LOST job, whose line names it).
+   * The command that continues the LOST job in {@code dir}, and what it continues: with --relocate when its
+   * directory was moved there or its original location cannot be checked (a NameNode back at another address),
+   * where a resume without it is refused; for a copy of a job its original still holds, the resume of the original,
+   * as a resume of the copy is refused (read only for a LOST job, whose line names it).
    */
-  private String resumeCommand(FileSystem fs, Path dir) {
+  private String continuation(FileSystem fs, Path dir) {
     String resume = "bin/epochal resume " + ShellWords.location(dir);
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, dir).read();
-      boolean moved = spec.isPresent() && new JobRelocator(conf, System.err).foreign(
-          spec.get().getHyperParameters(), fs.makeQualified(dir))
-          .filter(f -> !f.copy()).isPresent();
-      return moved ? resume + " --relocate" : resume;
+      Optional<JobRelocator.Foreign> foreign = spec.isEmpty() ? Optional.empty()
+          : new JobRelocator(conf, System.err).foreign(spec.get().getHyperParameters(), fs.makeQualified(dir));
+      if (foreign.isPresent() && foreign.get().copy()) {
+        return "a resume of this directory is refused: " + foreign.get().reason();
+      }
+      return quoted(foreign.isPresent() ? resume + " --relocate" : resume) + " continues it";
     } catch (IOException | RuntimeException e) {
-      return resume; // job.json is reported where it is read
+      return quoted(resume) + " continues it"; // job.json is reported where it is read
     }
   }
 

@@ -442,7 +442,10 @@ class ResumeAllTest {
     String[] status = cli("status", root.toString());
     assertThat(status[1]).contains("warning: e-copy: its job.json belongs to the job at",
         "warning: f-moved: its job.json names job.dir");
-    assertThat(cli("status", copy.toString())[1]).contains("location:    its job.json belongs to the job at");
+    assertThat(cli("status", copy.toString())[1]).contains("location:    its job.json belongs to the job at")
+        .as("no command a resume refuses").contains("LOST (it was RUNNING, but no driver holds its lease: the driver "
+            + "is gone; a resume of this directory is refused: its job.json belongs to the job at")
+        .doesNotContain("e-copy' continues it");
     assertThat(cli("status", moved.toString())[1]).as("the command that continues a moved job relocates it")
         .containsPattern("state: +LOST \\(.*f-moved --relocate' continues it");
     assertThat(plan[1].lines()).anySatisfy(l -> assertThat(l).contains("f-moved").contains("SKIP")
