@@ -229,7 +229,7 @@ public final class JobLease {
       throw e;
     } catch (IOException e) {
       LeaseLostException lost = new LeaseLostException(jobDir, token, null,
-          "could not confirm the lease: " + e.getMessage());
+          "its record could not be read: " + e.getMessage());
       lost.initCause(e);
       throw lost;
     }

@@ -15,9 +15,14 @@ public class LeaseLostException extends IOException {
   private final long token;
   private final transient LeaseRecord newer;
 
-  /** Lost lease on {@code jobDir}: {@code token} is ours, {@code newer} the current record. */
+  /**
+   * Lost lease on {@code jobDir}: {@code token} is ours, {@code newer} the current record; without one (an expiry,
+   * a lease that could not be read) the lease is not known to be another's, and the message says it could not be
+   * confirmed.
+   */
   public LeaseLostException(Path jobDir, long token, LeaseRecord newer, String detail) {
-    super("lost the lease on job " + jobDir + ": our fencing token is " + token
+    super((newer == null ? "could not confirm the lease on job " : "lost the lease on job ") + jobDir
+        + ": our fencing token is " + token
         + (newer == null ? "" : ", the job is now held by " + newer.getHolder() + " with token "
             + newer.getToken() + " (attempt " + newer.getAttempt() + ")")
         + "; " + detail);

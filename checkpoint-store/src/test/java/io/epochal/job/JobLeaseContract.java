@@ -106,6 +106,9 @@ abstract class JobLeaseContract {
     JobLease a = lease("driver-a");
     a.acquire(1);
     clock.advance(TTL.plusSeconds(1));
+    // expired, nobody took it yet: not said to be lost
+    assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class)
+        .hasMessageStartingWith("could not confirm the lease on job ").hasMessageContaining("our lease expired at");
     JobLease b = lease("driver-b");
     LeaseRecord taken = b.acquire(2);
     assertThat(taken.getToken()).isEqualTo(2);
@@ -115,6 +118,7 @@ abstract class JobLeaseContract {
         .hasMessageContaining("driver-b").hasMessageContaining("our fencing token is 1")
         .hasMessageContaining(jobDir.toString());
     assertThatThrownBy(() -> a.checkStillHolder(1)).isInstanceOf(LeaseLostException.class)
+        .hasMessageStartingWith("lost the lease on job ")
         .satisfies(e -> assertThat(((LeaseLostException) e).getNewer().getHolder()).isEqualTo("driver-b"));
     assertThatThrownBy(() -> b.checkFencing(1)).isInstanceOf(LeaseLostException.class);
     b.checkStillHolder(2);
