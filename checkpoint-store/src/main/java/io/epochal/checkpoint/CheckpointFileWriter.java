@@ -77,11 +77,6 @@ final class CheckpointFileWriter {
   SyncedFiles writeStates(long epoch, Path dir, List<Map.Entry<String, StateDict>> parts, String manifestName)
       throws IOException {
     SyncedFiles synced = new SyncedFiles();
-    Future<?> manifestCreated = local ? null : pool.submit(() -> {
-      Path m = new Path(dir, manifestName);
-      synced.openedManifest(m, createSynced(m));
-      return null;
-    });
     List<ParallelTasks.FileTask<ManifestFile>> tasks = new ArrayList<>();
     for (Map.Entry<String, StateDict> part : parts) {
       String name = part.getKey();
@@ -91,6 +86,9 @@ final class CheckpointFileWriter {
         continue;
       }
       List<StateDict> shards = SafetensorsShards.split(dict, shardBytes);
+      checkArgument(shards.size() <= 99_999, "%s (%s tensors) would be split into %s files of at most %s tensor bytes "
+          + "(%s), more than the 99,999 a shard's name numbers: raise %s", name, dict.size(), shards.size(),
+          shardBytes, StoreOptions.SHARD_BYTES, StoreOptions.SHARD_BYTES);
       byte[] index = SafetensorsShards.index(name, shards).toJson();
       checkArgument(index.length <= CheckpointReader.MAX_INDEX_BYTES, "the shard index of %s (%s tensors) would "
           + "have %s bytes, more than the %s a reader reads", name, dict.size(), index.length,
@@ -102,6 +100,12 @@ final class CheckpointFileWriter {
         tasks.add(() -> writeTensors(epoch, dir, shardName, shard, synced));
       }
     }
+    // after the plan, which may refuse the state: nothing is opened for a commit that writes nothing
+    Future<?> manifestCreated = local ? null : pool.submit(() -> {
+      Path m = new Path(dir, manifestName);
+      synced.openedManifest(m, createSynced(m));
+      return null;
+    });
     try {
       synced.setEntries(ParallelTasks.runAll(pool, tasks));
       if (manifestCreated != null) {

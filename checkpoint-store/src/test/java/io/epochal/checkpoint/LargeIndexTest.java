@@ -69,4 +69,22 @@ class LargeIndexTest {
           .as("no temporary directory left").containsExactly("epoch-000001");
     }
   }
+
+  @Test
+  void aStateSplitIntoMoreShardsThanANameNumbersIsRefusedNamingTheKeyBeforeAnythingIsWritten() throws Exception {
+    StateDict.Builder many = StateDict.builder();
+    for (int i = 0; i < 100_000; i++) {
+      many.put("t" + i, Tensor.ofFloats(new long[] {1}, i));
+    }
+    StateDict model = many.build();
+    try (HadoopCheckpointStore store = HadoopCheckpointStore.builder().setJobDir(root.resolve("shards").toUri()
+        .toString()).optShardBytes(4).build()) {
+      assertThatThrownBy(() -> store.commit(CheckpointContent.builder().setModel(model).optProbe(model)
+          .setManifest(TestCheckpoints.manifest(1)).build(), CommitGuard.NONE))
+          .hasMessageContaining("model.safetensors (100000 tensors) would be split into 100000 files")
+          .hasMessageContaining("raise epochal.checkpoint.shard-bytes");
+      assertThat(store.list()).isEmpty();
+      assertThat(java.nio.file.Files.list(root.resolve("shards/checkpoints")).toList()).as("nothing left").isEmpty();
+    }
+  }
 }
