@@ -50,6 +50,23 @@ final class CommitDrain {
     snapshotWriter = writer;
   }
 
+  /**
+   * Takes {@link #admitAfterStop}'s admission of {@code epoch} back when the stop gives its write up, unless the
+   * guard admitted it already (its publish began, and may complete).
+   *
+   * @return whether it was taken back: nothing of that write becomes visible
+   */
+  synchronized boolean withdrawAfterStop(long epoch) {
+    if (publishing.contains(epoch) && snapshotEpoch == epoch) {
+      return false;
+    }
+    if (snapshotEpoch == epoch) {
+      snapshotEpoch = -1;
+      snapshotWriter = null;
+    }
+    return true;
+  }
+
   /** A commit of {@code epoch} begins (before its checkpoint is assembled). */
   synchronized void started(long epoch) {
     checkArgument(epoch > 0, "epoch must be positive, got %s", epoch);

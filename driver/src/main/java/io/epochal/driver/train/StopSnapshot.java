@@ -83,9 +83,13 @@ final class StopSnapshot {
       return Optional.of("a mid-epoch checkpoint holds rounds 1-" + p.round() + " of epoch " + p.epoch()
           + " (step " + p.step() + ")");
     } catch (java.util.concurrent.TimeoutException e) {
-      listener.warning(String.format(java.util.Locale.ROOT, "stopping: %s was not written as a mid-epoch checkpoint "
-          + "within %.1f s; it is given up (nothing of it becomes visible), and a resume trains those rounds again",
-          what, budget.toMillis() / 1000.0));
+      // its guard may run still: it publishes only if it was admitted before this
+      listener.warning(String.format(java.util.Locale.ROOT, drain.withdrawAfterStop(p.epoch())
+          ? "stopping: %s was not written as a mid-epoch checkpoint within %.1f s; it is given up (nothing of it "
+              + "becomes visible), and a resume trains those rounds again"
+          : "stopping: %s was still being published as a mid-epoch checkpoint (its directory renamed into place) "
+              + "%.1f s after the stop; it becomes visible if the rename completes, and a resume then continues "
+              + "after it (else trains those rounds again)", what, budget.toMillis() / 1000.0));
     } catch (java.util.concurrent.ExecutionException e) {
       listener.warning("stopping: " + what + " could not be written as a mid-epoch checkpoint ("
           + FailureClassifier.firstLine(String.valueOf(e.getCause().getMessage())) + "); a resume trains those "

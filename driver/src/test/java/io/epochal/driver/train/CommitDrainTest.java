@@ -28,6 +28,28 @@ class CommitDrainTest {
   }
 
   @Test
+  void theStopsSnapshotGivenUpBeforeItsGuardRanIsRefusedAndOneAdmittedAlreadyIsSaidToBePublishing()
+      throws Exception {
+    CommitDrain drain = new CommitDrain();
+    drain.stop();
+    AtomicBoolean late = new AtomicBoolean(true);
+    Thread lateWriter = new Thread(() -> late.set(drain.admit(3)));
+    drain.admitAfterStop(3, lateWriter);
+    assertThat(drain.withdrawAfterStop(3)).as("given up before its guard ran").isTrue();
+    lateWriter.start(); // its guard runs after the stop gave it up
+    lateWriter.join();
+    assertThat(late).as("refused: the stop said nothing of it becomes visible").isFalse();
+
+    AtomicBoolean early = new AtomicBoolean();
+    Thread earlyWriter = new Thread(() -> early.set(drain.admit(4)));
+    drain.admitAfterStop(4, earlyWriter);
+    earlyWriter.start();
+    earlyWriter.join();
+    assertThat(early).isTrue();
+    assertThat(drain.withdrawAfterStop(4)).as("its publish began: it may become visible").isFalse();
+  }
+
+  @Test
   void beforeAStopNoEpochIsRefused() {
     CommitDrain drain = new CommitDrain();
     drain.started(3);
