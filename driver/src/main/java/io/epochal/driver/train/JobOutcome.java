@@ -44,6 +44,8 @@ final class JobOutcome {
   private volatile boolean shuttingDown;
   /** The shutdown hook gave the job up: it marked it FAILED (INTERRUPTED) or released the lease. */
   private volatile boolean gaveUp;
+  /** The stop found another driver holding the job (guarded by lock). */
+  private boolean heldByAnother;
   /** The reason the shutdown hook recorded the stop under. */
   private volatile FailureReason stoppedAs = FailureReason.INTERRUPTED;
   /** The epoch the job ends at: its train.epochs, or the one it stopped early at. */
@@ -104,6 +106,13 @@ final class JobOutcome {
    *
    * @return what was done, or empty when the job was not this driver's to change
    */
+  /** Whether {@link #recordStop} found the job another driver's: it marked nothing, and that driver continues it. */
+  boolean heldByAnother() {
+    synchronized (lock) {
+      return heldByAnother;
+    }
+  }
+
   Optional<StopRecord> recordStop(FailureReason reason, String why, JobDirectory.Position at, LongSupplier committed,
       Supplier<AttemptHistory> history) {
     synchronized (lock) {
@@ -114,6 +123,7 @@ final class JobOutcome {
       List<String> problems = new ArrayList<>();
       try {
         if (!lease.stillHolder()) {
+          heldByAnother = true;
           return Optional.empty();
         }
       } catch (IOException | RuntimeException e) {

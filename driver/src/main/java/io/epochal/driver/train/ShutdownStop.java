@@ -119,6 +119,11 @@ final class ShutdownStop implements Runnable {
         + (at.epoch() > 0 ? " in epoch " + at.epoch() + " round " + at.round() : "");
     Optional<JobOutcome.StopRecord> record = dir.recordStop(reason, why, at);
     if (record.isEmpty()) {
+      if (dir.outcome().heldByAnother()) { // not this driver's to mark, nor to resume: its holder continues it
+        listener.stopped("stopped: " + why + "; job " + dir.spec().jobDirText() + " is held by another driver now, "
+            + "which continues it: this driver marked nothing, and nothing is to be resumed from here");
+        reported = true;
+      }
       return; // finished already, or another driver's job now
     }
     String job = dir.spec().jobDirText();

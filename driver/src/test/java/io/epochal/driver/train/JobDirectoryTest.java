@@ -170,6 +170,39 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aStopOfADriverWhoseJobAnotherDriverTookSaysSoAndNamesNoResume() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> said = new ArrayList<>();
+    TrainingListener listener = new TrainingListener() {
+      @Override
+      public void stopped(String message) {
+        said.add(message);
+      }
+    };
+    List<Runnable> hooks = new ArrayList<>();
+    StopHooks captured = new StopHooks() {
+      @Override
+      public void add(Runnable hook, int priority, long timeoutSeconds) {
+        hooks.add(hook);
+      }
+
+      @Override
+      public void remove(Runnable hook) {
+      }
+    };
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), listener, null).withStopHooks(captured)) {
+      dir.start(null);
+      takeOver(jobDir);
+      assertThat(hooks).hasSize(1);
+      hooks.get(0).run(); // SIGTERM
+      assertThat(dir.stopReported()).as("the training thread's report adds no resume of its own").isTrue();
+    }
+    assertThat(said).singleElement().satisfies(m -> assertThat(m).contains("is held by another driver now, which "
+        + "continues it").doesNotContain("continue with"));
+  }
+
+  @Test
   void retentionDeletesNothingOnceAnotherDriverHoldsTheLease() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
