@@ -48,10 +48,19 @@ final class MidEpochListing {
     }
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
-      List<CheckpointManifest> found = steps.list().stream().flatMap(e -> e.manifest().stream())
-          .filter(m -> MidEpochPosition.of(m).isPresent() && (m.epoch() == completed
-              || MidEpochPosition.of(m).get().continues(completed, 0, damaged))).toList();
-      return found.isEmpty() ? Optional.empty() : Optional.of(found.get(found.size() - 1));
+      Optional<CheckpointManifest> found = Optional.empty();
+      for (CheckpointEntry e : steps.list()) {
+        // one whose files are visibly missing or cut short is skipped by the resume, as it is here
+        if (e.manifest().isEmpty() || VisibleDamage.visibleDamage(fs, e).isPresent()) {
+          continue;
+        }
+        CheckpointManifest m = e.manifest().get();
+        if (MidEpochPosition.of(m).isPresent() && (m.epoch() == completed
+            || MidEpochPosition.of(m).get().continues(completed, 0, damaged))) {
+          found = Optional.of(m);
+        }
+      }
+      return found;
     }
   }
 

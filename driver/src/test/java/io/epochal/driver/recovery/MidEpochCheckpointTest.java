@@ -776,6 +776,24 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void statusDoesNotNameAMidEpochCheckpointWhoseFileIsGoneAsWhatAResumeContinues() throws Exception {
+    String dir = root.resolve("mid-epoch-file-gone").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    String jobPath = root.resolve("mid-epoch-file-gone").toString();
+    assertThat(io.epochal.driver.testing.CliRun.of("status", jobPath).out).as("the control")
+        .contains("mid-epoch:   step-000000028 holds rounds 1-6 of 8");
+
+    Files.delete(root.resolve("mid-epoch-file-gone/mid-epoch/step-000000028").resolve(CheckpointStore.MODEL_FILE));
+
+    io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobPath);
+    assertThat(status.out).as(status.err).doesNotContain("mid-epoch:   step-000000028");
+    Rounds resumed = new Rounds();
+    run(spec, resumed);
+    assertThat(resumed.rounds.get(0)).as("as the resume: epoch 2 from its first round").isEqualTo("2.1");
+  }
+
+  @Test
   void aResumeEndingTheJobAtItsNewestEpochCheckpointRemovesTheMidEpochCheckpointAfterItAndTrainsNothing()
       throws Exception {
     String dir = root.resolve("ended-before-mid-epoch").toUri().toString();
