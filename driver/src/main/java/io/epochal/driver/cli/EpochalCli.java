@@ -1,6 +1,7 @@
 package io.epochal.driver.cli;
 
 import io.epochal.driver.config.ModelCatalog;
+import io.epochal.driver.spark.ApplicationExit;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,8 +102,11 @@ public final class EpochalCli implements Callable<Integer> {
   /** Whether the command running is one that trains a job (train, resume of one job). */
   private static final AtomicBoolean TRAINS = new AtomicBoolean();
 
-  /** Runs the command and exits the JVM with its exit code. */
-  public static void main(String[] args) {
+  /**
+   * Runs the command and exits the JVM with its exit code; in YARN's ApplicationMaster (cluster deploy mode) it
+   * returns, or throws for a code other than 0, as that runner reports it ({@link ApplicationExit}).
+   */
+  public static void main(String[] args) throws Exception {
     // first of the hooks Hadoop's manager runs (Spark's and the file systems' among them)
     ShutdownHookManager.get().addShutdownHook(SparkLogging::quietForShutdown, Integer.MAX_VALUE);
     // last of them: a signal that stops the JVM before the command can say so (while Spark starts, say)
@@ -115,11 +119,11 @@ public final class EpochalCli implements Callable<Integer> {
     } catch (RuntimeException | Error e) { // before a command ran (finding the launcher): not a signal's stop
       RETURNED.set(true);
       System.err.println("epochal: internal error: " + e);
-      System.exit(ExitCodes.INTERNAL);
+      ApplicationExit.end(ExitCodes.INTERNAL);
       return;
     }
     RETURNED.set(true);
-    System.exit(SupervisedExit.exitCode(code, System.getProperties(), System.err));
+    ApplicationExit.end(SupervisedExit.exitCode(code, System.getProperties(), System.err));
   }
 
   /**
