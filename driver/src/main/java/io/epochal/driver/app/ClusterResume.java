@@ -297,7 +297,7 @@ public final class ClusterResume {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
             + ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
-      p = new ProcessBuilder(cmd).start();
+      p = childProcess(cmd, submitTemplate != null, System.getenv()).start();
       running.put(p, name);
     }
     Process child = p;
@@ -353,5 +353,22 @@ public final class ClusterResume {
     } catch (IOException e) {
       // the child's stream closed under the reader (the child was stopped): nothing more to copy
     }
+  }
+
+  /**
+   * The process of child command {@code cmd} in environment {@code env} (this process's): a submission by a
+   * template ({@code submitted}) runs without the loopback address the launcher set for its own embedded Spark
+   * ({@code SPARK_LOCAL_IP}, when {@code env} says the launcher set it, {@code EPOCHAL_LOOPBACK_SET}), which would
+   * keep a driver on a cluster from being reached by its executors; one the user set is kept.
+   */
+  static ProcessBuilder childProcess(List<String> cmd, boolean submitted, Map<String, String> env) {
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().clear();
+    pb.environment().putAll(env);
+    if (submitted && env.containsKey("EPOCHAL_LOOPBACK_SET")) {
+      pb.environment().remove("SPARK_LOCAL_IP");
+      pb.environment().remove("EPOCHAL_LOOPBACK_SET");
+    }
+    return pb;
   }
 }

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
@@ -153,5 +155,16 @@ class ClusterResumeTest {
     assertThat(printed().lines()).anySatisfy(l -> assertThat(l).matches("\\s+c-failed\\s+exit 0, but its state "
         + "cannot be read now \\(.*state.json.*\\), so nothing says it was resumed; .*"));
     assertThat(printed()).contains("0 resumed, 0 failed, 1 submitted and not finished");
+  }
+
+  @Test
+  void aTemplatesSubmissionDoesNotInheritTheLoopbackAddressTheLauncherSetForItsOwnSpark() {
+    Map<String, String> set = Map.of("SPARK_LOCAL_IP", "127.0.0.1", "EPOCHAL_LOOPBACK_SET", "1", "PATH", "/bin");
+    assertThat(ClusterResume.childProcess(List.of("spark-submit"), true, set).environment())
+        .doesNotContainKeys("SPARK_LOCAL_IP", "EPOCHAL_LOOPBACK_SET").containsEntry("PATH", "/bin");
+    assertThat(ClusterResume.childProcess(List.of("bin/epochal"), false, set).environment())
+        .as("a child on this host's own Spark keeps it").containsEntry("SPARK_LOCAL_IP", "127.0.0.1");
+    assertThat(ClusterResume.childProcess(List.of("spark-submit"), true, Map.of("SPARK_LOCAL_IP", "10.0.0.5"))
+        .environment()).as("the user's own").containsEntry("SPARK_LOCAL_IP", "10.0.0.5");
   }
 }
