@@ -237,7 +237,17 @@ public final class EpochalCli implements Callable<Integer> {
   /** The global options as given. */
   CliOptions options() {
     String m = master != null ? master : System.getProperty("spark.master", CliOptions.DEFAULT_MASTER);
-    java.util.Map<String, String> sparkConf = KeyValues.parse("--conf", conf);
+    java.util.Map<String, String> sparkConf = new java.util.LinkedHashMap<>(KeyValues.parse("--conf", conf));
+    // the master that runs, as the launcher reads it: every setup for a master (the driver's address, the
+    // application jar, local-cluster's executors) follows it, not --master's or the default
+    String confMaster = sparkConf.remove("spark.master");
+    if (confMaster != null) {
+      if (master != null && !master.equals(confMaster)) {
+        throw new IllegalArgumentException("--master " + master + " and --conf spark.master=" + confMaster + " name "
+            + "two masters: give one, with --master");
+      }
+      m = confMaster;
+    }
     sparkConf.keySet().forEach(k -> refuseMisspelledJobPrefix(k, "--conf "));
     sparkConf.keySet().forEach(EpochalCli::refuseNonSparkKey);
     // what spark-submit passes (its --conf, spark-defaults.conf) arrives as system properties, read as the job's

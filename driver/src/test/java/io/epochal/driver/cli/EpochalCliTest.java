@@ -159,6 +159,19 @@ class EpochalCliTest {
   }
 
   @Test
+  void aMasterGivenAsSparkConfIsTheMasterEverySetupFollows() {
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run r = run(launcher, new TestModelCatalog(), "--conf", "spark.master=local[3]", "train", jobFile.toString());
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(launcher.options.master()).isEqualTo("local[3]");
+    assertThat(launcher.options.sparkConf()).doesNotContainKey("spark.master");
+    Run two = run(new RecordingLauncher(0), new TestModelCatalog(), "--master", "local[2]", "--conf",
+        "spark.master=spark://m:7077", "train", jobFile.toString());
+    assertThat(two.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(two.err).contains("--master local[2] and --conf spark.master=spark://m:7077 name two masters");
+  }
+
+  @Test
   void aDataPathThatIsAnotherJobsDirectoryIsRefusedAsNotData() throws IOException {
     Path otherJob = Files.createDirectories(tmp.resolve("other-job"));
     Files.writeString(otherJob.resolve("job.json"), "{}");
