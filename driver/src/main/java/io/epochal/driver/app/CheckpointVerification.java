@@ -196,7 +196,8 @@ final class CheckpointVerification {
             + "as damaged; " + instead.message());
       } else if (failed(results) && mid == null) {
         fallback = resumeFallback(t, store, conf, results, verifier);
-        if (!t.isCheckpoint() && fallback.continued() != null) { // the mid-epoch checkpoint past damaged ones
+        // the mid-epoch checkpoint past damaged ones: of a job, or of the job of one epoch checkpoint named
+        if (fallback.continued() != null) {
           long completed = fallback.continued().newest() == null ? 0 : fallback.continued().newest().epoch();
           java.util.Set<Long> damaged = fallback.continued().damaged();
           if (MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), completed, damaged)

@@ -751,6 +751,10 @@ class MidEpochCheckpointTest {
         .contains("PASS step-000000028  continues the newest epoch checkpoint: it follows damaged epoch-000001, "
             + "whose state it holds, and holds rounds 1-6 of 8 of epoch 2")
         .contains("continues epoch 2 at round 7 from mid-epoch checkpoint step-000000028");
+    io.epochal.driver.testing.CliRun verifyEpoch = io.epochal.driver.testing.CliRun.of("verify", jobPath
+        + "/checkpoints/epoch-000001");
+    assertThat(verifyEpoch.out).as("the damaged checkpoint named: %s", verifyEpoch.err).contains("FAIL epoch-000001")
+        .contains("continues epoch 2 at round 7 from mid-epoch checkpoint step-000000028");
 
     // the resume stops again before epoch 2 is committed: the next one continues the same checkpoint
     Rounds stopped = new Rounds("2.8");
