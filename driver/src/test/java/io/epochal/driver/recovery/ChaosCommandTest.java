@@ -11,29 +11,30 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CI portion of {@code epochal chaos}: two iterations of the tiny job (two kill moments drawn
- * from one seed), each driver killed with SIGKILL once at a random moment and resumed, every final
- * state compared with the reference.
+ * The CI portion of {@code epochal chaos}: one iteration of the tiny job, its driver killed with SIGKILL once
+ * at a moment drawn from the seed and resumed, the final state compared with the reference (more iterations
+ * and kills are the command's own: {@code bin/epochal chaos --iterations N}; {@code DriverKillTest} kills at
+ * random moments too).
  */
 class ChaosCommandTest {
 
   @Test
-  void twoIterationsOfDriverKillsAndResumesEndBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+  void anIterationOfADriverKillAndResumeEndsBitIdenticalToAnUninterruptedRun(@TempDir Path tmp) throws Exception {
     // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
     // lowers the rate after every epoch whose loss is not 30 % below the best), clipping, label smoothing and steps
     // that sum the gradients of two batches
-    CliRun run = CliRun.of("chaos", "--iterations", "2", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
+    CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
         "--work-dir", tmp.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0", "--set",
         "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5", "--set",
         "loss.label_smoothing=0.1", "--set", "train.accumulate_grad_batches=2");
     String text = run.out;
     assertThat(run.code).as(run.toString()).isZero();
-    assertThat(text).contains("iterations:      2").contains("2 of 2 matched the reference bit for bit")
+    assertThat(text).contains("iterations:      1").contains("1 of 1 matched the reference bit for bit")
         .contains("RESULT: all final states matched");
     Matcher faults = Pattern.compile("faults injected: (\\d+) \\((\\d+) driver SIGKILL").matcher(text);
     assertThat(faults.find()).as(text).isTrue();
-    assertThat(Integer.parseInt(faults.group(2))).as("driver kills").isEqualTo(2);
-    for (int i = 1; i <= 2; i++) {
+    assertThat(Integer.parseInt(faults.group(2))).as("driver kills").isEqualTo(1);
+    for (int i = 1; i <= 1; i++) {
       assertThat(text).containsPattern("iteration " + i + ": 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
     }
     assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
