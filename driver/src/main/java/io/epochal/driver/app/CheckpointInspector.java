@@ -164,10 +164,15 @@ final class CheckpointInspector {
     if (manifest.isPresent()) {
       printManifest(t.toString(), manifest.get());
       out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside)" : ""));
-      for (String problem : store.verify(entry.get()).problems()) {
+      List<String> problems = store.verify(entry.get()).problems();
+      for (String problem : problems) {
         out.println("  " + problem);
       }
-      out.println("tensors:      not shown: the files do not match the manifest");
+      if (problems.isEmpty()) { // the files match their sizes and digests, but not as a checkpoint (its structure)
+        out.println("  " + e.getMessage());
+      }
+      out.println("tensors:      not shown: " + (problems.isEmpty() ? "the checkpoint does not load"
+          : "the files do not match the manifest"));
     } else {
       out.println("checkpoint:   " + JobSpecResolver.locationText(t.toString()));
       out.println("status:       DAMAGED" + (t.isMovedAside() ? " (moved aside)" : "") + ": "

@@ -158,6 +158,34 @@ final class JobFinder {
   }
 
   /** Whether {@code name} is a name the checkpoint store gives a member of {@code series}'s directory. */
+  /**
+   * The newest published checkpoint under job directory {@code dir} that holds a {@code manifest.json}: of its epoch
+   * checkpoints, else of its mid-epoch ones; empty when it holds only unpublished ones ({@code _tmp-*} and the like).
+   */
+  static java.util.Optional<Path> newestPublished(FileSystem fs, Path dir) throws IOException {
+    for (CheckpointSeries series : List.of(CheckpointSeries.EPOCHS, CheckpointSeries.STEPS)) {
+      FileStatus[] entries;
+      try {
+        entries = fs.listStatus(new Path(dir, series.directory()));
+      } catch (java.io.FileNotFoundException e) {
+        continue;
+      }
+      java.util.Optional<Path> newest = java.util.Arrays.stream(entries)
+          .filter(e -> e.isDirectory() && series.parse(e.getPath().getName()).isPresent())
+          .map(FileStatus::getPath).filter(p -> {
+            try {
+              return isFile(fs, new Path(p, CheckpointManifest.FILE_NAME));
+            } catch (IOException unreadable) {
+              return false;
+            }
+          }).max(java.util.Comparator.comparingLong(p -> series.parse(p.getName()).getAsLong()));
+      if (newest.isPresent()) {
+        return newest;
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   private static boolean isCheckpointName(CheckpointSeries series, String name) {
     if (series.parse(name).isPresent()) {
       return true;

@@ -90,9 +90,13 @@ final class JobStatusReport {
     JobFinder.Found found = JobFinder.find(fs, dir);
     Map<String, Path> jobs = found.jobs();
     if (jobs.isEmpty() && found.lostSpecs().isEmpty() && JobFinder.holdsCheckpoints(fs, dir)) {
-      out.println(ShellWords.location(dir) + " holds checkpoints but no job.json (it was lost?): 'bin/epochal "
-          + "inspect " + ShellWords.location(dir) + "' shows the newest checkpoint and the spec it was trained with; "
-          + "'bin/epochal train' with that spec and job.dir continues it");
+      // a checkpoint inspect takes: the job's newest published one, of an epoch or inside one
+      java.util.Optional<Path> newest = JobFinder.newestPublished(fs, dir);
+      out.println(ShellWords.location(dir) + " holds checkpoints but no job.json (it was lost?): " + newest.map(p ->
+          "'bin/epochal inspect " + ShellWords.location(p) + "' shows the newest and the spec it was trained with; "
+          + "'bin/epochal train' with that spec and job.dir continues it").orElse("none of them is published (only "
+          + "the temporary, deleted or damaged directories of commits: nothing a resume reads), so a train there "
+          + "starts the job anew"));
       return ExitCodes.FAILED;
     }
     if (jobs.isEmpty()) {

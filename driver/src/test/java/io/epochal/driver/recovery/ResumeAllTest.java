@@ -703,7 +703,10 @@ class ResumeAllTest {
     String[] status = cli("status", lost.toString());
     assertThat(status[0]).as(status[1] + status[2]).isEqualTo("1");
     assertThat(status[1]).contains("holds checkpoints but no job.json (it was lost?): 'bin/epochal inspect ")
-        .contains("'bin/epochal train' with that spec and job.dir continues it");
+        .contains("/checkpoints/epoch-").contains("'bin/epochal train' with that spec and job.dir continues it");
+    String named = status[1].substring(status[1].indexOf("'bin/epochal inspect ") + 21);
+    String[] inspected = cli("inspect", named.substring(0, named.indexOf('\'')));
+    assertThat(inspected[0]).as("the inspect it names: " + inspected[1] + inspected[2]).isEqualTo("0");
     String[] all = cli("status", root.toString());
     assertThat(all[0]).as("listing a root: " + all[1] + all[2]).isEqualTo("1");
     assertThat(all[1]).contains("warning: k-lost-spec holds checkpoints but no job.json (it was lost?): "
