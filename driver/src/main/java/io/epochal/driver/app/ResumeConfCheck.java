@@ -91,7 +91,7 @@ final class ResumeConfCheck {
       if (restatesAbsentKey(key, value, stored)) {
         return; // a key the job stores as absent at this value (schedule.interval=step): the job's own
       }
-      if (JobKeys.specs().get(key) == null && !stored.asMap().containsKey(key)) {
+      if (JobKeys.specs().get(key) == null && !stored.asMap().containsKey(key) && !ownAbsentKey(key, stored)) {
         unknown.add(key); // a stored spec holds every key its model, optimizer and schedule declare
         return;
       }
@@ -197,10 +197,10 @@ final class ResumeConfCheck {
     if (restatesAbsentKey(key, value, stored)) {
       return; // the job's own value, stored as no key (schedule.interval=step): nothing changes
     }
-    if (!stored.contains(key) && JobKeys.specs().get(key) == null) {
+    if (!stored.contains(key) && JobKeys.specs().get(key) == null && !ownAbsentKey(key, stored)) {
       String reader = readerElsewhere(key);
+      String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
       if (reader != null) {
-        String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
         throw new ConfigException(key, "resume --set " + key + ": only " + reader + " reads it, and this job trains "
             + "with " + chosen + "=" + stored.asMap().get(chosen) + ", which a resume cannot change (train another "
             + "job.dir for that)");
@@ -289,6 +289,16 @@ final class ResumeConfCheck {
       return was.toString().equals(g.toLowerCase(Locale.ROOT));
     }
     return was.toString().equals(g);
+  }
+
+  /**
+   * Whether {@code key}, which {@code stored} lacks, is one the job's own schedule or optimizer declares, stored as
+   * absent at its default ({@code schedule.interval} of a cosine job): part of what the job trains.
+   */
+  private static boolean ownAbsentKey(String key, HyperParameters stored) {
+    String reader = readerElsewhere(key);
+    String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
+    return reader != null && List.of(reader.split(" or ")).contains(chosen + "=" + stored.asMap().get(chosen));
   }
 
   /**

@@ -125,6 +125,18 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void aKeyOfTheJobsOwnScheduleStoredAsAbsentIsPartOfWhatItTrainsNotAnotherSchedulesOrUnknown() {
+    HyperParameters cosine = HyperParameters.builder().putAll(STORED).put("schedule.name", "cosine")
+        .put("schedule.total_steps", 100L).build(); // no schedule.interval: step, its default, stored as absent
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", cosine))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("part of what the job trains")
+        .hasMessageNotContaining("reads it, and this job trains");
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.interval", "epoch"), cosine,
+        "/jobs/a", CONF)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("schedule.interval: (not set) -> epoch").hasMessageNotContaining("unknown job key");
+  }
+
+  @Test
   void aKeyOfAnotherOptimizerThanTheJobsSaysWhichOneReadsItNotTheNearestName() {
     HyperParameters adam = HyperParameters.builder().putAll(STORED).put("optimizer.name", "adam")
         .put("optimizer.beta1", 0.9).build();
