@@ -32,6 +32,7 @@ public final class DataOptions implements Serializable {
   private final int workers;
   private final boolean rowsByFileName;
   private final boolean checkCsvLines;
+  private final boolean checkJsonLines;
   private final boolean evaluatedOnly;
 
   private DataOptions(Builder b) {
@@ -47,6 +48,7 @@ public final class DataOptions implements Serializable {
     this.workers = b.workers;
     this.rowsByFileName = b.rowsByFileName;
     this.checkCsvLines = b.checkCsvLines;
+    this.checkJsonLines = b.checkJsonLines;
     this.evaluatedOnly = b.evaluatedOnly;
   }
 
@@ -84,6 +86,15 @@ public final class DataOptions implements Serializable {
     return b.build();
   }
 
+  /**
+   * These options for the rows of a stored job, which read its json lines as it trained on them: a line holding
+   * more than one JSON value is not refused ({@link JsonLines}), since refusing it, or splitting it, would stop a
+   * job that trained on its first value from ever going on.
+   */
+  public DataOptions asStoredJobs() {
+    return toBuilder().optCheckJsonLines(false).build();
+  }
+
   /** These options reading csv lines strictly: a line of more or fewer cells than the header is a bad row. */
   public DataOptions withCsvLinesChecked() {
     return toBuilder().optCheckCsvLines(true).build();
@@ -101,7 +112,7 @@ public final class DataOptions implements Serializable {
     Builder b = builder().setPath(path).setFormat(format).setFeatures(features).setLabel(label).optWeight(weight)
         .optClassification(classification).optClasses(classes).optFeatureSize(featureSize)
         .optSkipBadRows(skipBadRows).setWorkers(workers).optRowsByFileName(rowsByFileName)
-        .optCheckCsvLines(checkCsvLines);
+        .optCheckCsvLines(checkCsvLines).optCheckJsonLines(checkJsonLines);
     b.evaluatedOnly = evaluatedOnly;
     return b;
   }
@@ -173,6 +184,11 @@ public final class DataOptions implements Serializable {
     return checkCsvLines;
   }
 
+  /** Whether a json line holding more than one JSON value fails the load ({@link JsonLines}); default true. */
+  public boolean checkJsonLines() {
+    return checkJsonLines && checkCsvLines;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof DataOptions)) {
@@ -182,13 +198,14 @@ public final class DataOptions implements Serializable {
     return path.equals(d.path) && format.equals(d.format) && features.equals(d.features) && label.equals(d.label)
         && weight.equals(d.weight) && classification == d.classification && classes == d.classes
         && featureSize == d.featureSize && skipBadRows == d.skipBadRows && workers == d.workers
-        && rowsByFileName == d.rowsByFileName && checkCsvLines == d.checkCsvLines;
+        && rowsByFileName == d.rowsByFileName && checkCsvLines == d.checkCsvLines
+        && checkJsonLines == d.checkJsonLines;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(path, format, features, label, weight, classification, classes, featureSize, skipBadRows,
-        workers, rowsByFileName, checkCsvLines);
+        workers, rowsByFileName, checkCsvLines, checkJsonLines);
   }
 
   @Override
@@ -214,6 +231,7 @@ public final class DataOptions implements Serializable {
     private int workers;
     private boolean rowsByFileName = true;
     private boolean checkCsvLines = true;
+    private boolean checkJsonLines = true;
     private boolean evaluatedOnly;
 
     private Builder() {}
@@ -286,6 +304,12 @@ public final class DataOptions implements Serializable {
     /** Rows in the order of their files' paths (default true), or in Spark's read order. */
     public Builder optRowsByFileName(boolean byFileName) {
       this.rowsByFileName = byFileName;
+      return this;
+    }
+
+    /** Whether a json line of several values fails the load (default true; see {@link DataOptions#checkJsonLines}). */
+    public Builder optCheckJsonLines(boolean check) {
+      this.checkJsonLines = check;
       return this;
     }
 

@@ -93,7 +93,7 @@ public final class DatasetLoader {
     // first: a csv file whose header differs would otherwise be reported as a missing column
     MalformedLines.Input read = MalformedLines.of(session, df, o.format(), o.path(), JobKeys.DATA_FORMAT,
         o.checkCsvLines());
-    if ("json".equals(o.format()) && o.checkCsvLines()) { // a job made before the check reads its data as it did
+    if ("json".equals(o.format()) && o.checkJsonLines()) { // a stored job reads its data as it trained on it
       JsonLines.refuseSeveralValuesPerLine(session, df);
     }
     boolean arrayColumn = ColumnCheck.check(df, o);

@@ -33,7 +33,11 @@ public final class JsonLines {
       return;
     }
     FilterFunction<Row> several = r -> moreAfterFirstValue(r.getString(0));
-    List<Row> found = spark.read().text(files).select(functions.col("value"), functions.input_file_name())
+    String[] literal = new String[files.length];
+    for (int i = 0; i < files.length; i++) {
+      literal[i] = literal(files[i]);
+    }
+    List<Row> found = spark.read().text(literal).select(functions.col("value"), functions.input_file_name())
         .filter(several).limit(1).collectAsList();
     if (found.isEmpty()) {
       return;
@@ -45,10 +49,35 @@ public final class JsonLines {
         rowOf(file, spark.sparkContext().hadoopConfiguration()), excerpt);
   }
 
+  /**
+   * File {@code uri}, as Spark lists its input (a URI, percent-encoded: {@code my%20data}), as a path Spark reads that
+   * file by: decoded, its glob characters escaped.
+   */
+  static String literal(String uri) {
+    String path = location(uri).toString();
+    StringBuilder b = new StringBuilder(path.length());
+    for (char c : path.toCharArray()) {
+      if ("\\{}[]*?".indexOf(c) >= 0) {
+        b.append('\\');
+      }
+      b.append(c);
+    }
+    return b.toString();
+  }
+
+  /** File {@code uri} (a URI, percent-encoded, as Spark lists its input) as a Hadoop path. */
+  private static Path location(String uri) {
+    try {
+      return new Path(new java.net.URI(uri));
+    } catch (java.net.URISyntaxException notAUri) {
+      return new Path(uri);
+    }
+  }
+
   /** The row (non-blank line, from 1) of the first line of {@code file} that holds more than one value; -1 if none. */
   private static long rowOf(String file, Configuration conf) {
     long row = 0;
-    try (BufferedReader in = MalformedLines.openLines(new Path(file), conf)) {
+    try (BufferedReader in = MalformedLines.openLines(location(file), conf)) {
       for (String l = in.readLine(); l != null; l = in.readLine()) {
         row += l.isBlank() ? 0 : 1;
         if (moreAfterFirstValue(l)) {

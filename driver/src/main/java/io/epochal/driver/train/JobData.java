@@ -82,7 +82,7 @@ final class JobData {
    */
   LoadedDataset load(boolean stored) throws TrainingException {
     int outputSize = modelShape().outputs();
-    DataOptions options = DataOptions.fromJobSpec(spec);
+    DataOptions options = stored ? DataOptions.fromJobSpec(spec).asStoredJobs() : DataOptions.fromJobSpec(spec);
     if (spec.classification() && (options.classes() == 0 || options.classes() > outputSize)) {
       if (options.classes() > outputSize) {
         listener.warning(JobKeys.DATA_CLASSES + "=" + options.classes() + " but model " + config.modelName() + " v"
@@ -131,7 +131,8 @@ final class JobData {
   java.util.Optional<LoadedDataset> heldOut(boolean newJob) throws TrainingException {
     String advice = newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ": fix them or "
         + JobKeys.DATA_VALIDATION_PATH + " and train again)"
-        : "; or " + io.epochal.driver.config.HeldOutAdvice.of(spec.toHyperParameters(), spec.jobDirText());
+        : "; or " + io.epochal.driver.config.HeldOutAdvice.of(spec.toHyperParameters(),
+            io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir())));
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {
       return java.util.Optional.empty();
@@ -157,6 +158,9 @@ final class JobData {
     String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
+    if (stored) {
+      options = options.asStoredJobs();
+    }
     if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {
       // rows of a command's own (evaluate --input) are read strictly, a line of too few or too many cells a bad
       // row; a job made before that check keeps reading its held-out rows as it did, so its val_ metrics repeat

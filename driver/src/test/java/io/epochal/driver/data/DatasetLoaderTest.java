@@ -557,23 +557,27 @@ class DatasetLoaderTest {
   @Test
   void aJsonLineHoldingTwoObjectsIsABadRowNotItsFirstObjectAlone() throws Exception {
     // two files joined with cat, the first without its last newline: Spark's reader takes a line's first value
-    Path dir = Files.createDirectories(tmp.resolve("joined"));
-    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
+    Path dir = Files.createDirectories(tmp.resolve("joined")); // a file name Spark lists percent-encoded
+    Files.write(dir.resolve("rows #1.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
         "{\"features\":[3.0,4.0],\"label\":1}{\"features\":[7.0,8.0],\"label\":0}",
         "{\"features\":[5.0,6.0],\"label\":1} ", "{\"features\":[9.0,1.0],\"label\":1} trailing"),
         StandardCharsets.UTF_8);
     for (boolean skip : new boolean[] {false, true}) { // skipping would still read the line's first object
       assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1)
           .optSkipBadRows(skip).build())).isInstanceOf(BadInputException.class)
-          .hasMessageContaining("rows.json, row 2 (counted from 1, blank lines not counted): the line holds more "
+          .hasMessageContaining("rows #1.json, row 2 (counted from 1, blank lines not counted): the line holds more "
               + "than one JSON value").hasMessageContaining("{\"features\":[7.0,8.0]")
           .hasMessageContaining("data.bad_rows=skip cannot skip such a line");
     }
-    Files.write(dir.resolve("rows.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
+    LoadedDataset stored = new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()
+        .asStoredJobs());
+    assertThat(stored.rows()).as("a stored job reads its lines as it trained on them").isEqualTo(4);
+    stored.unpersist();
+    Files.write(dir.resolve("rows #1.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
         "{\"features\":[5.0,6.0],\"label\":1} ", "{\"features\":[9.0,1.0],\"label\":1} trailing"),
         StandardCharsets.UTF_8);
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "json", List.of("features"), 1).build()))
-        .hasMessageContaining("rows.json, row 3 ").hasMessageContaining("'{\"features\":[9.0,1.0],\"label\":1} "
+        .hasMessageContaining("rows #1.json, row 3 ").hasMessageContaining("'{\"features\":[9.0,1.0],\"label\":1} "
             + "trailing'");
     assertThat(JsonLines.moreAfterFirstValue("{\"a\":\"}{\\\"\"} ")).as("braces and quotes in a string").isFalse();
     assertThat(JsonLines.moreAfterFirstValue("{\"a\":[{\"b\":1}]}[]")).isTrue();
