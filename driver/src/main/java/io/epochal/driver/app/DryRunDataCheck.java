@@ -196,6 +196,22 @@ final class DryRunDataCheck {
     }
   }
 
+  /**
+   * {@link io.epochal.driver.train.HeldOutRowsCheck#refuseUnmeasured} as the run makes it, before it reads the rows.
+   *
+   * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
+   */
+  int refuseUnmeasured(JobSpec spec, boolean checkpointed, boolean amended, long epoch, String run) {
+    try {
+      io.epochal.driver.train.HeldOutRowsCheck.refuseUnmeasured(spec, checkpointed, amended, epoch);
+      return ExitCodes.OK;
+    } catch (TrainingException e) {
+      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
+      err.println("  nothing was written");
+      return exitCode(e);
+    }
+  }
+
   /** Compares held-out rows of digest {@code now} with those {@code measured}, as the run will. */
   private void heldOutAsMeasured(JobSpec spec, Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured,
       long epoch, String now) throws TrainingException {

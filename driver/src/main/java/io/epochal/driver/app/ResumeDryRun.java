@@ -184,6 +184,13 @@ final class ResumeDryRun {
     Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = mid
         .flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest()))
         .or(() -> loaded.flatMap(c -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(c.path(), c.manifest())));
+    if (measured.isEmpty()) { // other rows for a checkpoint that records no digest of its own
+      int code = data.refuseUnmeasured(resume.spec(), after.isPresent() || mid.isPresent(), resume.changesHeldOut(),
+          newest, run);
+      if (code != ExitCodes.OK) {
+        return code;
+      }
+    }
     if (allCommitted && completed && resume.changesHeldOut()) {
       int code = data.checkHeldOutOnly(resume.spec(), measured, newest, run);
       if (code != ExitCodes.OK) {

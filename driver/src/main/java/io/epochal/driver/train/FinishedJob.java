@@ -97,7 +97,7 @@ final class FinishedJob {
       // rows that do not fit, or that a schedule plateau's rate was set by others, leave job.json as it was
       java.util.Optional<LoadedDataset> heldOut = jobData.heldOut(false);
       try {
-        HeldOutRowsCheck.check(spec, last, heldOut.orElse(null), listener);
+        HeldOutRowsCheck.check(spec, last, heldOut.orElse(null), true, listener);
       } finally {
         heldOut.ifPresent(LoadedDataset::unpersist);
       }

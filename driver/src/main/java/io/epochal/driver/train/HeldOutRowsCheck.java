@@ -47,6 +47,19 @@ public final class HeldOutRowsCheck {
   }
 
   /**
+   * As {@link #check(JobSpec, ResumePoint, LoadedDataset, TrainingListener)}, for a run that gives the job other
+   * held-out rows when {@code amended}: those of a checkpoint that records no digest are refused as {@link
+   * #refuseUnmeasured} says.
+   */
+  static void check(JobSpec spec, ResumePoint start, LoadedDataset heldOut, boolean amended,
+      TrainingListener listener) throws TrainingException {
+    if (heldOut != null && start.heldOut() == null) {
+      refuseUnmeasured(spec, start.checkpoint() != null, amended, start.completedEpochs());
+    }
+    check(spec, start, heldOut, listener);
+  }
+
+  /**
    * Checks held-out rows of digest {@code now} against those {@code measured} (null: nothing to compare with), as a
    * resume that continues after epoch {@code epoch} does. Rows at another {@code data.validation_path} than the
    * measured ones were given to the job anew, or moved with it: they are not warned of.
@@ -74,6 +87,27 @@ public final class HeldOutRowsCheck {
       warning.accept(rows + ": the val_ metrics of the epochs after this resume measure other rows than those "
           + "before it, and early stopping and the ranking of checkpoints compare the two (restore the rows to "
           + "keep them comparable, unless they were replaced on purpose)");
+    }
+  }
+
+  /**
+   * Refuses other held-out rows ({@code amended}: this run gives {@code data.validation_path} anew) for a job whose
+   * schedule plateau follows their metric when the checkpoint it continues ({@code checkpointed}: there is one)
+   * records no {@code held_out_sha256} (written before Epochal recorded it): they cannot be shown to be the rows
+   * that set its rate, which other rows would change.
+   *
+   * @throws TrainingException ({@link FailureReason#BAD_INPUT}) then
+   */
+  public static void refuseUnmeasured(JobSpec spec, boolean checkpointed, boolean amended, long epoch)
+      throws TrainingException {
+    String monitor = plateauMonitor(spec);
+    if (monitor != null && checkpointed && amended) {
+      throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "the held-out rows of "
+          + io.epochal.driver.config.JobKeys.DATA_VALIDATION_PATH + " " + spec.validationPathText().orElse("''")
+          + " cannot be compared with those the job was evaluated on: its checkpoint records no held_out_sha256 "
+          + "(written before Epochal recorded it), and schedule plateau sets the learning rate by their " + monitor
+          + "; resume with the rows where job.json names them (or move them with the job, --relocate, or with its "
+          + "data, --data), or train with these rows in a new job.dir", null);
     }
   }
 

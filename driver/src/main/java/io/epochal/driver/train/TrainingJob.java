@@ -308,7 +308,7 @@ public final class TrainingJob {
       }
       // rows that will be evaluated, or that job.json will name (a schedule plateau's rate follows theirs)
       if (start.completedEpochs() < spec.epochs() || start.roundsDone() > 0 || dir.specFile().amendsHeldOut()) {
-        HeldOutRowsCheck.check(spec, start, heldOut, listener);
+        HeldOutRowsCheck.check(spec, start, heldOut, dir.specFile().amendsHeldOut(), listener);
       }
       try {
         dir.applyAmendment(start.completedEpochs()); // its data (if it moved) is what the checkpoint trained on
