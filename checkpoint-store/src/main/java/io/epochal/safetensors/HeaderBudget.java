@@ -27,6 +27,8 @@ final class HeaderBudget {
   static final long BYTES_PER_TENSOR = 640;
   /** Heap per {@code __metadata__} entry: its key and value strings, two map entries and the duplicate check. */
   static final long BYTES_PER_METADATA_ENTRY = 256;
+  /** The longest a header waits for the heap promised to others before it is refused. */
+  static final long MAX_WAIT_MS = 60_000;
   /** Heap per number (shape dimension or offset), kept in several arrays. */
   static final long BYTES_PER_NUMBER = 24;
 
@@ -40,7 +42,7 @@ final class HeaderBudget {
   /** The heap promised to the headers being indexed now (a checkpoint's files are read in parallel). */
   private static final java.util.concurrent.atomic.AtomicLong RESERVED = new java.util.concurrent.atomic.AtomicLong();
 
-  /** Heap promised to one header while it is indexed, given back on {@link #close}. */
+  /** Heap promised to one header while it is indexed, given back on the first {@link #close}. */
   interface Reservation extends AutoCloseable {
     /** Nothing promised: a header too small to check. */
     Reservation NONE = () -> { };
@@ -59,8 +61,9 @@ final class HeaderBudget {
 
   /**
    * Refuses {@code header} if indexing it needs more than 80 % of the heap {@code heap} reports free (asked again
-   * after a garbage collection), less what the headers being indexed meanwhile were promised; else promises it
-   * that heap until the reservation is closed, so that files read in parallel do not each count the same free heap.
+   * after a garbage collection), less what the headers being indexed meanwhile were promised, once it has waited
+   * up to {@value #MAX_WAIT_MS} ms for those to be given back; else promises it that heap until the reservation is
+   * closed, so that files read in parallel do not each count the same free heap.
    *
    * @throws SafetensorsHeapException naming the file, what the header lists and what to do
    */
@@ -81,6 +84,19 @@ final class HeaderBudget {
         System.gc(); // "in use" counts garbage; this runs only for headers listing 100,000 tensors or more
         availableHeap = heap.getAsLong() - promised;
       }
+      // one that fits what the others leave waits for them (a parallel read), rather than refused for their sake
+      long waitedMs = 0;
+      while (need > availableHeap / 5 * 4 && promised > 0 && waitedMs < MAX_WAIT_MS) {
+        try {
+          RESERVED.wait(100);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        waitedMs += 100;
+        promised = RESERVED.get();
+        availableHeap = heap.getAsLong() - promised;
+      }
       if (need > availableHeap / 5 * 4) {
         throw new SafetensorsHeapException(file, "header of " + header.length + " bytes lists " + c.tensors
             + " tensors, " + c.metadataEntries + " metadata entries, " + c.numbers
@@ -92,7 +108,15 @@ final class HeaderBudget {
       }
       RESERVED.addAndGet(need);
     }
-    return () -> RESERVED.addAndGet(-need);
+    java.util.concurrent.atomic.AtomicBoolean given = new java.util.concurrent.atomic.AtomicBoolean();
+    return () -> {
+      synchronized (RESERVED) {
+        if (given.compareAndSet(false, true)) { // once, however often closed
+          RESERVED.addAndGet(-need);
+          RESERVED.notifyAll();
+        }
+      }
+    };
   }
 
   /** What {@code header} lists, counted without keeping any of it; a malformed header counts up to its error. */

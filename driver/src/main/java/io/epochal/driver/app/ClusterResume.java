@@ -356,15 +356,13 @@ public final class ClusterResume {
   }
 
   /**
-   * The process of child command {@code cmd} in environment {@code env} (this process's): a submission by a
+   * The process of child command {@code cmd}, {@code env} this process's environment: a submission by a
    * template ({@code submitted}) runs without the loopback address the launcher set for its own embedded Spark
    * ({@code SPARK_LOCAL_IP}, when {@code env} says the launcher set it, {@code EPOCHAL_LOOPBACK_SET}), which would
    * keep a driver on a cluster from being reached by its executors; one the user set is kept.
    */
   static ProcessBuilder childProcess(List<String> cmd, boolean submitted, Map<String, String> env) {
-    ProcessBuilder pb = new ProcessBuilder(cmd);
-    pb.environment().clear();
-    pb.environment().putAll(env);
+    ProcessBuilder pb = new ProcessBuilder(cmd); // this process's environment, each value's bytes as they are
     if (submitted && env.containsKey("EPOCHAL_LOOPBACK_SET")) {
       pb.environment().remove("SPARK_LOCAL_IP");
       pb.environment().remove("EPOCHAL_LOOPBACK_SET");

@@ -27,6 +27,10 @@ final class StopCauses {
 
     /** {@link #ranOutOfHeap} of {@code e}, a failure of the work begun at this window. */
     TrainingException judge(TrainingException e, EpochalSpark spark) {
+      TrainingException cannotStart = executorsFailing(e, spark);
+      if (cannotStart != e) { // the cause, though the master then removed the application and stopped the context
+        return cannotStart;
+      }
       if (e.reason().retryable() && spark.jsc().sc().isStopped()) {
         // its cluster manager ended the application (yarn application -kill, the standalone master removing
         // it): no job runs on this context again, so the run stops as at a signal, not retried
@@ -34,10 +38,6 @@ final class StopCauses {
             + "was stopped (its cluster manager ended the application, or the JVM is stopping): "
             + FailureClassifier.firstLine(e.getMessage()) + "; the run cannot go on, and a resume continues the job "
             + "from its newest checkpoint", e);
-      }
-      TrainingException cannotStart = executorsFailing(e, spark);
-      if (cannotStart != e) {
-        return cannotStart;
       }
       boolean local = spark.jsc().isLocal();
       return ranOutOfHeap(e, local, spark.executorsOutOfMemory() - executorsOutOfMemory,
