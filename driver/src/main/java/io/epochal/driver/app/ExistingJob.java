@@ -201,8 +201,7 @@ final class ExistingJob {
             + "job.dir");
         return ExitCodes.USAGE;
       }
-      amend.append(key.equals(JobKeys.EPOCHS) ? " --epochs " + value : key.equals(JobKeys.DATA_PATH)
-          ? " --data " + ShellWords.quote(value) : " --set " + ShellWords.quote(key + "=" + value));
+      amend.append(io.epochal.driver.config.AmendmentOptions.option(key, given.get()));
     }
     if (amend != null) {
       err.println("epochal: these keys can change on the existing job; to continue it with them, run: " + amend

@@ -157,7 +157,6 @@ final class JobFinder {
     }
   }
 
-  /** Whether {@code name} is a name the checkpoint store gives a member of {@code series}'s directory. */
   /**
    * The newest published checkpoint under job directory {@code dir} that holds a {@code manifest.json}: of its epoch
    * checkpoints, else of its mid-epoch ones; empty when it holds only unpublished ones ({@code _tmp-*} and the like).
@@ -186,6 +185,7 @@ final class JobFinder {
     return java.util.Optional.empty();
   }
 
+  /** Whether {@code name} is a name the checkpoint store gives a member of {@code series}'s directory. */
   private static boolean isCheckpointName(CheckpointSeries series, String name) {
     if (series.parse(name).isPresent()) {
       return true;

@@ -48,19 +48,16 @@ final class MidEpochListing {
     }
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
-      Optional<CheckpointManifest> found = Optional.empty();
-      for (CheckpointEntry e : steps.list()) {
-        // one whose files are visibly missing or cut short is skipped by the resume, as it is here
-        if (e.manifest().isEmpty() || VisibleDamage.visibleDamage(fs, e).isPresent()) {
-          continue;
-        }
-        CheckpointManifest m = e.manifest().get();
-        if (MidEpochPosition.of(m).isPresent() && (m.epoch() == completed
-            || MidEpochPosition.of(m).get().continues(completed, 0, damaged))) {
-          found = Optional.of(m);
+      List<CheckpointEntry> listed = steps.list();
+      for (int i = listed.size() - 1; i >= 0; i--) { // the newest that continues it
+        CheckpointEntry e = listed.get(i);
+        Optional<MidEpochPosition> at = e.manifest().flatMap(MidEpochPosition::of);
+        if (at.isPresent() && (e.manifest().get().epoch() == completed || at.get().continues(completed, 0, damaged))
+            && VisibleDamage.visibleDamage(fs, e).isEmpty()) { // one visibly damaged the resume skips, as here
+          return e.manifest();
         }
       }
-      return found;
+      return Optional.empty();
     }
   }
 

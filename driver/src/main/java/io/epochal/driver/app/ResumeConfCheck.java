@@ -199,7 +199,7 @@ final class ResumeConfCheck {
     }
     if (!stored.contains(key) && JobKeys.specs().get(key) == null && !ownAbsentKey(key, stored)) {
       String reader = readerElsewhere(key);
-      String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
+      String chosen = chosenBy(key);
       if (reader != null) {
         throw new ConfigException(key, "resume --set " + key + ": only " + reader + " reads it, and this job trains "
             + "with " + chosen + "=" + stored.asMap().get(chosen) + ", which a resume cannot change (train another "
@@ -296,9 +296,21 @@ final class ResumeConfCheck {
    * absent at its default ({@code schedule.interval} of a cosine job): part of what the job trains.
    */
   private static boolean ownAbsentKey(String key, HyperParameters stored) {
-    String reader = readerElsewhere(key);
-    String chosen = key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
-    return reader != null && List.of(reader.split(" or ")).contains(chosen + "=" + stored.asMap().get(chosen));
+    Object name = stored.asMap().get(chosenBy(key));
+    RegistryModelCatalog catalog = new RegistryModelCatalog();
+    if (name == null) {
+      return false;
+    } else if (key.startsWith("optimizer.")) {
+      return catalog.optimizer(name.toString()).map(p -> p.get(key.substring("optimizer.".length())) != null)
+          .orElse(false);
+    }
+    return key.startsWith(JobKeys.SCHEDULE_PREFIX) && catalog.schedule(name.toString())
+        .map(p -> p.get(key.substring(JobKeys.SCHEDULE_PREFIX.length())) != null).orElse(false);
+  }
+
+  /** The key that chooses which optimizer or schedule reads {@code key}. */
+  private static String chosenBy(String key) {
+    return key.startsWith("optimizer.") ? JobKeys.OPTIMIZER_NAME : JobKeys.SCHEDULE_NAME;
   }
 
   /**

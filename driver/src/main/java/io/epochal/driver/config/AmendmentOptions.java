@@ -40,15 +40,20 @@ public final class AmendmentOptions {
         throw new IllegalArgumentException(key + " has no value in the spec of job " + spec.jobDirText()
             + ": a resume cannot give its change");
       }
-      String value = text(to.get());
-      b.append(switch (key) {
-        case JobKeys.JOB_DIR -> " --relocate";
-        case JobKeys.DATA_PATH -> " --data " + ShellWords.quote(value);
-        case JobKeys.EPOCHS -> " --epochs " + value;
-        default -> " --set " + ShellWords.quote(key + "=" + value);
-      });
+      b.append(option(key, to.get()));
     }
     return b.toString();
+  }
+
+  /** The resume option, with a leading space, that amends {@code key} to {@code value}. */
+  public static String option(String key, Object value) {
+    String text = text(value);
+    return switch (key) {
+      case JobKeys.JOB_DIR -> " --relocate";
+      case JobKeys.DATA_PATH -> " --data " + ShellWords.quote(text);
+      case JobKeys.EPOCHS -> " --epochs " + text;
+      default -> " --set " + ShellWords.quote(key + "=" + text);
+    };
   }
 
   /** A value as a job file or {@code --set} gives it: lists comma-separated. */

@@ -15,6 +15,13 @@ public final class HeldOutAdvice {
 
   private HeldOutAdvice() {}
 
+  /** The held-out metric ({@code val_*}) schedule plateau sets the learning rate by in {@code keys}, or null. */
+  public static String plateauMonitor(HyperParameters keys) {
+    Object monitor = keys.asMap().get(JobKeys.SCHEDULE_PREFIX + "monitor");
+    return "plateau".equals(keys.asMap().get(JobKeys.SCHEDULE_NAME)) && monitor != null
+        && EpochMetrics.VALIDATION.contains(monitor.toString()) ? monitor.toString() : null;
+  }
+
   /**
    * The advice for the job stored as {@code stored} in {@code jobDir} (as a command line gives it), starting with a
    * verb: "restore them, ..." or "give the job others: ...".
@@ -23,9 +30,8 @@ public final class HeldOutAdvice {
     checkNotNull(stored, "stored");
     String key = JobKeys.DATA_VALIDATION_PATH;
     String give = "'bin/epochal resume " + jobDir + " --set " + key + "=<path>'";
-    Object monitor = stored.asMap().get(JobKeys.SCHEDULE_PREFIX + "monitor");
-    if ("plateau".equals(stored.asMap().get(JobKeys.SCHEDULE_NAME)) && monitor != null
-        && EpochMetrics.VALIDATION.contains(monitor.toString())) {
+    String monitor = plateauMonitor(stored);
+    if (monitor != null) {
       return "restore them, or, if they moved, give their new place: " + give + " (the same rows: schedule plateau "
           + "sets the learning rate by their " + monitor + ", so a resume takes neither others nor none; a resume "
           + "checks them against held_out_sha256)";

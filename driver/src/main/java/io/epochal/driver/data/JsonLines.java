@@ -18,8 +18,6 @@ import org.apache.spark.sql.functions;
  */
 public final class JsonLines {
 
-  private static final int EXCERPT = 80;
-
   private JsonLines() {}
 
   /**
@@ -44,9 +42,8 @@ public final class JsonLines {
     }
     String file = found.get(0).getString(1);
     String line = found.get(0).getString(0).strip();
-    String excerpt = line.length() <= EXCERPT ? line : line.substring(0, EXCERPT) + "...";
     throw BadInputException.severalJsonValues(BadInputException.fileText(file),
-        rowOf(file, spark.sparkContext().hadoopConfiguration()), excerpt);
+        rowOf(file, spark.sparkContext().hadoopConfiguration()), MalformedLines.excerpt(line));
   }
 
   /**

@@ -249,7 +249,8 @@ public final class MalformedLines {
         : "a truncated or hand-edited line?") + "): '" + excerpt(l) + "'";
   }
 
-  private static String excerpt(String text) {
+  /** {@code text}, cut to its first 80 characters and "..." when longer: a line quoted in a message. */
+  static String excerpt(String text) {
     return text.length() <= EXCERPT ? text : text.substring(0, EXCERPT) + "...";
   }
 

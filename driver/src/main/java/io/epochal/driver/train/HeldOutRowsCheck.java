@@ -1,6 +1,5 @@
 package io.epochal.driver.train;
 
-import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobSpec;
 import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.driver.data.LoadedDataset;
@@ -113,8 +112,7 @@ public final class HeldOutRowsCheck {
 
   /** The held-out metric schedule plateau follows, or null when the schedule follows none. */
   private static String plateauMonitor(JobSpec spec) {
-    Object monitor = spec.scheduleParams().asMap().get("monitor");
-    return "plateau".equals(spec.scheduleName()) && monitor != null && EpochMetrics.VALIDATION.contains(
-        monitor.toString()) ? monitor.toString() : null;
+    return io.epochal.driver.config.HeldOutAdvice.plateauMonitor(spec.toHyperParameters());
   }
+
 }

@@ -129,14 +129,14 @@ final class JobData {
    *     rows do not fit the model
    */
   java.util.Optional<LoadedDataset> heldOut(boolean newJob) throws TrainingException {
-    String advice = newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ": fix them or "
-        + JobKeys.DATA_VALIDATION_PATH + " and train again)"
-        : "; or " + io.epochal.driver.config.HeldOutAdvice.of(spec.toHyperParameters(),
-            io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir())));
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {
       return java.util.Optional.empty();
     }
+    String advice = newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ": fix them or "
+        + JobKeys.DATA_VALIDATION_PATH + " and train again)"
+        : "; or " + io.epochal.driver.config.HeldOutAdvice.of(spec.toHyperParameters(),
+            io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir())));
     // where they lie was checked with the spec (DataPathCheck)
     return java.util.Optional.of(labelledRows(JobKeys.DATA_VALIDATION_PATH, "held-out rows", "evaluated after every "
         + "epoch", advice, !newJob));
