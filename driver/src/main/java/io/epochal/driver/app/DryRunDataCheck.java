@@ -170,9 +170,7 @@ final class DryRunDataCheck {
           .ifPresent(w -> err.println("epochal: warning: " + w));
       return ExitCodes.OK;
     } catch (TrainingException e) {
-      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
-      err.println("  nothing was written");
-      return exitCode(e);
+      return wouldFail(run, e);
     }
   }
 
@@ -190,9 +188,7 @@ final class DryRunDataCheck {
           .ifPresent(h -> heldOut(spec, h));
       return ExitCodes.OK;
     } catch (TrainingException e) {
-      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
-      err.println("  nothing was written");
-      return exitCode(e);
+      return wouldFail(run, e);
     }
   }
 
@@ -206,10 +202,15 @@ final class DryRunDataCheck {
       io.epochal.driver.train.HeldOutRowsCheck.refuseUnmeasured(spec, checkpointed, amended, epoch);
       return ExitCodes.OK;
     } catch (TrainingException e) {
-      err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
-      err.println("  nothing was written");
-      return exitCode(e);
+      return wouldFail(run, e);
     }
+  }
+
+  /** Says that the run ({@code run}: "resume", ...) would fail with {@code e}; returns its exit code. */
+  private int wouldFail(String run, TrainingException e) {
+    err.println("epochal: dry run: the " + run + " would fail (" + e.reason() + "): " + e.getMessage());
+    err.println("  nothing was written");
+    return exitCode(e);
   }
 
   /** Compares held-out rows of digest {@code now} with those {@code measured}, as the run will. */

@@ -174,12 +174,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     List<String> said = new ArrayList<>();
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void stopped(String message) {
-        said.add(message);
-      }
-    };
+    TrainingListener listener = stopsSaid(said);
     List<Runnable> hooks = new ArrayList<>();
     StopHooks captured = new StopHooks() {
       @Override
@@ -503,12 +498,7 @@ class JobDirectoryTest {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
     List<String> said = new ArrayList<>();
-    TrainingListener listener = new TrainingListener() {
-      @Override
-      public void stopped(String message) {
-        said.add(message);
-      }
-    };
+    TrainingListener listener = stopsSaid(said);
     StopHooks shuttingDown = new StopHooks() {
       @Override
       public void add(Runnable hook, int priority, long timeoutSeconds) {
@@ -538,6 +528,16 @@ class JobDirectoryTest {
   }
 
   /** A listener that adds every warning to {@code warnings}. */
+  /** A listener that collects what the stop says. */
+  private static TrainingListener stopsSaid(List<String> said) {
+    return new TrainingListener() {
+      @Override
+      public void stopped(String message) {
+        said.add(message);
+      }
+    };
+  }
+
   private static TrainingListener collecting(List<String> warnings) {
     return new TrainingListener() {
       @Override
