@@ -206,7 +206,8 @@ final class ExistingJob {
     if (amend != null) {
       err.println("epochal: these keys can change on the existing job; to continue it with them, run: " + amend
           + (lines.stream().anyMatch(l -> l.startsWith(JobKeys.DATA_PATH + ": ")) ? " (--data takes the same rows "
-          + "moved there: a resume refuses other rows; train other data in a new job.dir)" : ""));
+          + "moved there: a resume refuses other rows; train other data in a new job.dir)" : "")
+          + heldOutNote(lines, requested));
     } else if (isCompleted(spec, conf)) {
       err.println("epochal: a job directory keeps the hyperparameters it started with, and this job is COMPLETED: "
           + resume + " --epochs N trains more epochs of it unchanged; or choose a new job.dir");
@@ -215,6 +216,21 @@ final class ExistingJob {
           + "run: " + resume + " (or choose a new job.dir)");
     }
     return ExitCodes.USAGE;
+  }
+
+  /**
+   * The note on a changed {@code data.validation_path} of a job whose schedule plateau sets the learning rate by a
+   * held-out metric: the resume takes only the same rows moved (an empty string otherwise). The schedule is a
+   * training key, so when the resume is offered it is the stored job's.
+   */
+  private static String heldOutNote(List<String> lines, HyperParameters requested) {
+    String monitor = io.epochal.driver.config.HeldOutAdvice.plateauMonitor(requested);
+    if (monitor == null || lines.stream().noneMatch(l -> l.startsWith(JobKeys.DATA_VALIDATION_PATH + ": "))) {
+      return "";
+    }
+    return " (" + JobKeys.DATA_VALIDATION_PATH + " takes the same held-out rows moved there: schedule plateau sets "
+        + "the learning rate by their " + monitor + ", so a resume refuses other rows; train with others in a new "
+        + "job.dir)";
   }
 
   /** Whether {@code spec}'s job is COMPLETED (false if its state cannot be read). */

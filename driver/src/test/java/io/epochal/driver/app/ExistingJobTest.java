@@ -73,6 +73,29 @@ class ExistingJobTest {
   }
 
   @Test
+  void otherHeldOutRowsOfAPlateauJobAreOfferedOnlyAsTheSameRowsMoved() throws Exception {
+    java.nio.file.Path held = Files.createDirectories(tmp.resolve("held-out"));
+    JobSpec plateau = resolve(Map.of("schedule.name", "plateau", "schedule.monitor", "val_loss",
+        "data.validation_path", held.toUri().toString()));
+    List<String> moved = List.of("data.validation_path: file:/data/elsewhere -> " + held.toUri());
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(err, true, StandardCharsets.UTF_8), new Path(new Path(
+        plateau.jobDir()), "job.json"), moved, plateau, new Configuration(),
+        io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains(" --set data.validation_path=")
+        .contains("(data.validation_path takes the same held-out rows moved there: schedule plateau sets the "
+            + "learning rate by their val_loss, so a resume refuses other rows");
+
+    JobSpec step = resolve(Map.of("data.validation_path", held.toUri().toString()));
+    ByteArrayOutputStream others = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(others, true, StandardCharsets.UTF_8), new Path(new Path(
+        step.jobDir()), "job.json"), moved, step, new Configuration(),
+        io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(others.toString(StandardCharsets.UTF_8)).as("a job that does not schedule by them takes others")
+        .contains(" --set data.validation_path=").doesNotContain("same held-out rows");
+  }
+
+  @Test
   void theSpecThatStartedAJobContinuesItWhenAResumeAmendedAKeyToNone() throws Exception {
     JobSpec started = resolve(Map.of("early_stop.patience", "3"));
     assertThat(started.toHyperParameters().contains("early_stop.patience")).isTrue();
