@@ -270,6 +270,15 @@ public final class JobLease {
   }
 
   /**
+   * Whether {@code record} keeps this driver from the job now: it is live and not this driver's own
+   * claim given up when its start failed (which its next {@link #acquire} claims past).
+   */
+  public boolean keepsOut(LeaseRecord record) {
+    checkNotNull(record, "record");
+    return record.isLiveAt(clock.instant()) && !givenUp(record);
+  }
+
+  /**
    * Whether {@code current}, a live lease, is this instance's own claim that it gave up without a
    * written release or withdrawal (its start failed on storage that refused both): nothing runs
    * under it, so this driver's next acquire may claim the next token rather than wait for the ttl.

@@ -12,7 +12,6 @@ import io.epochal.job.LeaseRecord;
 import io.epochal.params.ValueChange;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.fs.FileSystem;
@@ -59,8 +58,8 @@ final class JobSpecFile {
     JobSpecStore specs = new JobSpecStore(fs, dir);
     if (amendedFrom == null) {
       if (!created && !exists()) { // a new job's directory another driver holds (its job.json lost): nothing written
-        Optional<LeaseRecord> holder = lease.current();
-        if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
+        Optional<LeaseRecord> holder = lease.liveHolder();
+        if (holder.isPresent()) {
           throw new LeaseHeldException(dir, holder.get());
         }
       }
@@ -74,8 +73,8 @@ final class JobSpecFile {
       }
       return;
     }
-    Optional<LeaseRecord> holder = lease.current();
-    if (holder.isPresent() && holder.get().isLiveAt(Instant.now())) {
+    Optional<LeaseRecord> holder = lease.liveHolder();
+    if (holder.isPresent()) {
       throw new LeaseHeldException(dir, holder.get());
     }
     io.epochal.job.JobSpec stored = specs.read().orElseThrow(() -> new FileNotFoundException(

@@ -69,6 +69,14 @@ final class LeaseKeeper {
   }
 
   /**
+   * The lease that keeps this driver from the job now, if any: a live one, not this driver's own claim given up
+   * when its start failed (a retried start takes the job again at once).
+   */
+  Optional<LeaseRecord> liveHolder() throws IOException {
+    return lease.current().filter(lease::keepsOut);
+  }
+
+  /**
    * Takes the lease for driver attempt {@code attempt} and starts the heartbeat.
    *
    * @return the lease taken, with this driver's fencing token

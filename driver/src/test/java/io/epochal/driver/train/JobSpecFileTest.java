@@ -51,4 +51,31 @@ class JobSpecFileTest {
     assertThat(file.pendingOptions()).isEmpty();
     assertThat(new JobSpecFile(fs, dir, stored, null).pendingOptions()).isEmpty();
   }
+
+  @Test
+  void aRetriedAmendingStartIsNotKeptOutByItsOwnClaimGivenUpWhenStorageRefusedItsRelease() throws Exception {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(io.epochal.checkpoint.OtherSchemeFileSystem.uri(
+        tmp.resolve("job")));
+    JobSpec stored = spec(1, 3);
+    JobSpec amended = spec(3, 3);
+    try (io.epochal.job.SafeModeFileSystem flaky = io.epochal.job.SafeModeFileSystem.forJob(dir)) {
+      new JobSpecStore(flaky, dir).writeOnce(stored.toStored());
+      LeaseKeeper lease = new LeaseKeeper(JobLease.builder().setFileSystem(flaky).setJobDir(dir)
+          .optHolder("driver-a").build(), dir, Duration.ofMinutes(10), new Object());
+      JobSpecFile file = new JobSpecFile(flaky, dir, amended, stored.toStored());
+      file.writeOnce(lease);
+      lease.acquire(1);
+      flaky.refuse(true); // the start's next write fails, and so does giving the lease up (a NameNode in safe mode)
+      org.assertj.core.api.Assertions.assertThatThrownBy(lease::abandon).hasMessageContaining("safe mode");
+      flaky.refuse(false);
+
+      file.writeOnce(lease); // the start's retry: no LeaseHeldException, no wait for the ttl
+      assertThat(file.amendmentPending()).isTrue();
+      LeaseKeeper other = new LeaseKeeper(JobLease.builder().setFileSystem(flaky.plain()).setJobDir(dir)
+          .optHolder("driver-a").build(), dir, Duration.ofMinutes(10), new Object());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JobSpecFile(flaky.plain(), dir, amended,
+          stored.toStored()).writeOnce(other)).as("another driver, though of the same holder id, still waits")
+          .isInstanceOf(io.epochal.job.LeaseHeldException.class);
+    }
+  }
 }
