@@ -121,7 +121,7 @@ public final class SparkAggregator {
         } else {
           checkArgument(Arrays.equals(positions, p.positions()) && Arrays.equals(firstRows, p.firstRows()),
               "worker %s's shard %s holds tensors at positions %s from rows %s, unlike the other workers' %s from "
-                  + "rows %s; all workers must train the same model" + WeightedAverager.NOT_AVERAGED,
+                  + "rows %s; " + WeightedAverager.MODELS_DIFFER + WeightedAverager.NOT_AVERAGED,
               p.worker(), shard, Arrays.toString(p.positions()), Arrays.toString(p.firstRows()),
               Arrays.toString(positions), Arrays.toString(firstRows));
         }

@@ -43,6 +43,12 @@ public final class WeightedAverager {
    */
   public static final String NOT_AVERAGED = " (so the round's states cannot be averaged)";
 
+  /**
+   * In the message of a failure to average states whose tensors differ between workers: their executors built other
+   * models (another build of the model's code), not a fault of the job's data or spec.
+   */
+  public static final String MODELS_DIFFER = "all workers must train the same model";
+
 
   private static final int BLOCK = 16 * 1024;
 
@@ -73,8 +79,7 @@ public final class WeightedAverager {
     List<String> names = first.state().nameList();
     for (RoundResult r : contributing) {
       checkArgument(r.state().nameList().equals(names),
-          "worker %s returned tensors %s but worker %s returned %s; all workers must train the same model"
-              + NOT_AVERAGED,
+          "worker %s returned tensors %s but worker %s returned %s; " + MODELS_DIFFER + NOT_AVERAGED,
           r.worker(), r.state().names(), first.worker(), names);
     }
     if (contributing.size() == 1) {
@@ -93,7 +98,7 @@ public final class WeightedAverager {
       for (int k = 0; k < inputs.length; k++) {
         inputs[k] = contributing.get(k).state().get(name);
         checkArgument(inputs[k].sameLayout(ref),
-            "tensor '%s' is %s on worker %s but %s on worker %s; all workers must train the same model" + NOT_AVERAGED,
+            "tensor '%s' is %s on worker %s but %s on worker %s; " + MODELS_DIFFER + NOT_AVERAGED,
             name, inputs[k], contributing.get(k).worker(), ref, first.worker());
       }
       out.put(name, combine(name, ref.dtype(), ref.shape(), inputs, contributing, total));

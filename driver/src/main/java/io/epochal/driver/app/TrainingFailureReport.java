@@ -69,6 +69,12 @@ final class TrainingFailureReport {
     }
     switch (e.reason()) {
       case BAD_INPUT:
+        if (String.valueOf(e.getMessage()).contains(io.epochal.driver.aggregate.WeightedAverager.MODELS_DIFFER)) {
+          err.println("epochal: not retried: the executors built models that differ, so their code is not one "
+              + "build's (an executor given other jars, or a model whose structure depends on where it is built); "
+              + "nothing committed is lost. Run every executor with this build's jars and continue with: " + resume);
+          return ExitCodes.USAGE;
+        }
         err.println("epochal: not retried: fix the input or the job spec" + (String.valueOf(e.getMessage())
             .contains(TrainingJob.NOTHING_WRITTEN) ? "" : "; any committed checkpoints are kept"));
         return ExitCodes.BAD_INPUT;

@@ -13,7 +13,8 @@ public final class ExitCodes {
   /**
    * Wrong usage or an invalid configuration (also a job directory this build must not continue):
    * nothing was started, trained or moved. Also a run whose executors cannot train the job ({@code
-   * DEVICE_UNAVAILABLE}, {@code EXECUTORS_FAILING}): the job is marked FAILED and its checkpoints are kept.
+   * DEVICE_UNAVAILABLE}, {@code EXECUTORS_FAILING}, models that differ between executors): the job is marked FAILED
+   * and its checkpoints are kept.
    */
   public static final int USAGE = 2;
   /** Another driver holds the job's lease; nothing was written. */

@@ -8,6 +8,7 @@ import io.epochal.driver.train.TrainingException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,29 @@ class TrainingFailureReportTest {
     assertThat(report(unread)).contains("epochal: the executors could not load the tasks the driver sent them: their "
         + "classes are not the driver's").contains("spark-submit").contains("bin/epochal")
         .contains("Spark is this build's (4.0");
+  }
+
+  @Test
+  void workersReturningOtherModelsAreAConfigurationOfTheExecutorsNotBadInput() {
+    io.epochal.tensor.StateDict small = io.epochal.tensor.StateDict.builder()
+        .put("fc.weight", io.epochal.tensor.Tensor.ofFloats(new long[] {2}, 1f, 2f)).build();
+    io.epochal.tensor.StateDict large = io.epochal.tensor.StateDict.builder()
+        .put("fc.weight", io.epochal.tensor.Tensor.ofFloats(new long[] {3}, 1f, 2f, 3f)).build();
+    IllegalArgumentException differ = org.assertj.core.api.Assertions.catchThrowableOfType(
+        IllegalArgumentException.class, () -> io.epochal.driver.aggregate.WeightedAverager.average(List.of(
+            new io.epochal.worker.round.RoundResult(0, 4, 1, 0, small),
+            new io.epochal.worker.round.RoundResult(1, 4, 1, 0, large))));
+    RuntimeException fromTask = new RuntimeException("Job aborted due to stage failure: " + differ);
+    assertThat(io.epochal.driver.train.FailureClassifier.ofRound(fromTask)).isEqualTo(FailureReason.BAD_INPUT);
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int code = TrainingFailureReport.report(new TrainingException(FailureReason.BAD_INPUT, 2, 1, "epoch 2 round 1 "
+        + "failed: " + fromTask.getMessage(), fromTask), "bin/epochal resume /jobs/a", new PrintStream(err, true,
+        StandardCharsets.UTF_8));
+
+    assertThat(code).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("the executors built models that differ")
+        .contains("continue with: bin/epochal resume /jobs/a").doesNotContain("fix the input");
   }
 
   @Test
