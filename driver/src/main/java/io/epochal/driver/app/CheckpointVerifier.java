@@ -265,7 +265,8 @@ final class CheckpointVerifier {
 
   /**
    * Why {@code c} cannot be used for its model's output, if it cannot: the model it names is not
-   * registered, its state does not fit the model, or the model does not reproduce the probe
+   * registered, its moving average is missing or not its job's, its recorded probe output is not the manifest's
+   * {@code probe_sha256}, its state does not fit the model, or the model does not reproduce the probe
    * output recorded at save time (nor, loaded with the checkpoint's moving average, the average's recorded output)
    * bit for bit on the runtime that wrote it, else within {@link EngineCompatibility#CROSS_ENGINE_TOLERANCE}: what
    * {@code export}, {@code predict} and {@code evaluate} check before they use a checkpoint, as {@code verify} and a
@@ -277,6 +278,14 @@ final class CheckpointVerifier {
     Optional<String> unregistered = unregistered(c, registry);
     if (unregistered.isPresent()) {
       return unregistered;
+    }
+    // the files it serves are the ones its probe and its job's moving average were recorded for, as verify checks
+    Optional<String> unfit = CheckpointFit.emaMismatch(c, io.epochal.driver.config.EmaKeys.decay(m.hyperParameters()))
+        .or(() -> CheckpointFit.probeDigestMismatch(m, c.probe()));
+    if (unfit.isPresent()) {
+      String where = JobSpecResolver.locationText(c.path());
+      return Optional.of(where + " is not what was saved: " + unfit.get() + "; run 'bin/epochal verify " + where
+          + "' for every check, and use an earlier checkpoint");
     }
     try (EpochalModel model = registry.create(m.modelName(), version, modelParams(m))) {
       model.loadStateDict(c.model());

@@ -264,5 +264,26 @@ class EmaCliTest {
     assertThat(noAverage.code).as("%s", noAverage).isEqualTo(2);
     assertThat(noAverage.err).contains("--weights ema: checkpoint ").contains(" holds no moving average (its job has "
         + "no train.ema_decay); leave --weights out for its trained weights");
+
+    // a checkpoint of an averaging job saved without its average: export does not serve the trained weights instead
+    CheckpointFiles.unlist(checkpoint, "ema.safetensors");
+    CliRun withoutAverage = CliRun.of("export", whole.toString(), "--format", "onnx", "--out",
+        tmp.resolve("without-average.onnx").toString());
+    assertThat(withoutAverage.code).as("%s", withoutAverage).isEqualTo(1);
+    assertThat(withoutAverage.err).contains("it holds no moving average (ema.safetensors) but the job keeps one");
+    // an earlier epoch's weights with the probe output recorded for them, relisted: only probe_sha256 tells
+    Path last = plain.resolve("checkpoints/epoch-000003");
+    for (String name : List.of("model.safetensors", io.epochal.checkpoint.CheckpointStore.PROBE_FILE)) {
+      java.nio.file.Files.copy(plain.resolve("checkpoints/epoch-000002").resolve(name), last.resolve(name),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      CheckpointFiles.relist(last, name);
+    }
+    for (String command : List.of("export", "predict")) {
+      CliRun older = command.equals("export") ? CliRun.of("export", plain.toString(), "--format", "onnx", "--out",
+          tmp.resolve("older.onnx").toString()) : CliRun.of("predict", plain.toString(), "--input", train,
+          "--master", MASTER);
+      assertThat(older.code).as("%s", older).isEqualTo(1);
+      assertThat(older.err).as(command).contains("is not what was saved").contains("but the manifest's probe_sha256");
+    }
   }
 }

@@ -36,6 +36,14 @@ public final class CheckpointFiles {
         ? new ManifestFile(f.name(), size, digest) : f).toList()).toJson());
   }
 
+  /** Deletes {@code file} of {@code checkpoint} and its entry in the manifest: a checkpoint saved without it. */
+  public static void unlist(Path checkpoint, String file) throws Exception {
+    Path manifest = checkpoint.resolve(CheckpointManifest.FILE_NAME);
+    CheckpointManifest m = CheckpointManifest.parse(Files.readAllBytes(manifest), manifest.toString());
+    Files.delete(checkpoint.resolve(file));
+    Files.write(manifest, m.withFiles(m.files().stream().filter(f -> !f.name().equals(file)).toList()).toJson());
+  }
+
   /** The output of the ONNX model in {@code onnx} on {@code input} (its input named "input"), run in ONNX Runtime. */
   public static float[] onnxOutput(Path onnx, Tensor input) throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
