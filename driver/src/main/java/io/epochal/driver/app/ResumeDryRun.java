@@ -151,9 +151,10 @@ final class ResumeDryRun {
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(resume.jobDir().toString())
         .optConfiguration(conf).build()) {
       // the run moves damaged checkpoints aside before its retention, but those a mid-epoch checkpoint it continues
-      // from follows (their state is in it): those stay, and its retention counts them
+      // from follows (their state is in it): those stay, kept by its retention as no verified checkpoint
       List<Long> movedAside = damaged.stream().map(CheckpointProblem::epoch).filter(e -> e > passed).toList();
-      io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list(), movedAside)
+      List<Long> inPlace = damaged.stream().map(CheckpointProblem::epoch).filter(e -> e <= passed).toList();
+      io.epochal.driver.train.JobRetention.wouldDelete(resume.spec(), store.list(), movedAside, inPlace)
           .ifPresent(d -> err.println("  retention deletes " + d + " when the " + run + " starts; that cannot be "
               + "undone"));
     }

@@ -58,6 +58,8 @@ final class JobDirectory implements AutoCloseable {
   private final CommitDrain commits = new CommitDrain();
   /** Whether the heap ran nearly full since this directory was opened (the job's run). */
   private final HeapWatch.Mark heap = HeapWatch.mark();
+  /** The epochs of damaged checkpoints this run left in place (a mid-epoch checkpoint holds the state after them). */
+  private final java.util.Set<Long> damagedInPlace = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
@@ -359,13 +361,21 @@ final class JobDirectory implements AutoCloseable {
     }
   }
 
+  /**
+   * Records that the checkpoint of {@code epoch} is damaged and left in place: retention counts it as no verified
+   * checkpoint, so that it keeps no intact one from being deleted.
+   */
+  void damagedInPlace(long epoch) {
+    damagedInPlace.add(epoch);
+  }
+
   /** Applies the retention policy after a commit ({@link JobRetention}), in the history; without the lease, nothing. */
   void applyRetention(JobSpec s, TrainingListener l) throws IOException {
     if (outcome.gaveUp()) {
       l.warning("retention skipped: the job was given up at the stop (its lease released); the next run applies it");
       return;
     }
-    new JobRetention(store, dir, l).apply(s, lease::stillHolder)
+    new JobRetention(store, dir, l).apply(s, lease::stillHolder, damagedInPlace)
         .ifPresent(m -> event(JobEventType.CHECKPOINTS_DELETED, committed > 0 ? committed : newestCommitted(), 0, m));
   }
 

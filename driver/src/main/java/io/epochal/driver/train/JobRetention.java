@@ -31,7 +31,10 @@ import org.apache.hadoop.fs.Path;
  * resume path, which reads every file and knows why. Candidates count as verified when their
  * manifest parses, without reading their data: retention runs right after this driver committed
  * the newest one from the bytes it hashed, and a resume moved any damaged newer one aside before
- * training, so the newest candidate, which every policy keeps, is a verified one.
+ * training, so the newest candidate, which every policy keeps, is a verified one. A damaged one
+ * the resume left in place (a mid-epoch checkpoint it continues holds the state after it) is
+ * named to retention, which keeps it and counts it as no verified checkpoint: it never takes the
+ * place of an intact one among the last K.
  */
 public final class JobRetention {
 
@@ -59,25 +62,30 @@ public final class JobRetention {
    * @param movedAsideFirst the epochs of damaged checkpoints the run moves aside before its
    *     retention runs (those newer than the checkpoint it resumes from): retention never sees them,
    *     so they keep no other checkpoint from being deleted
+   * @param damagedInPlace the epochs of damaged checkpoints the run leaves in place (a mid-epoch
+   *     checkpoint it continues holds the state after them): kept, and counted as no verified one
    */
   public static Optional<String> wouldDelete(JobSpec spec, List<CheckpointEntry> listing,
-      Collection<Long> movedAsideFirst) {
+      Collection<Long> movedAsideFirst, Collection<Long> damagedInPlace) {
     Optional<RetentionPolicy> policy = policyOf(spec);
     if (policy.isEmpty()) {
       return Optional.empty();
     }
     List<CheckpointEntry> seen = listing.stream().filter(e -> !movedAsideFirst.contains(e.epoch())).toList();
-    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates(seen))
-        .getDelete();
+    List<Long> delete = io.epochal.checkpoint.retention.RetentionPlanner.plan(policy.get(), candidates(seen,
+        damagedInPlace)).getDelete();
     return delete.isEmpty() ? Optional.empty() : Optional.of(checkpointsOf(delete.stream().sorted().toList(), spec));
   }
 
-  /** The listed checkpoints as retention weighs them: epoch, metrics, and whether the manifest was read. */
-  private static List<RetentionCandidate> candidates(List<CheckpointEntry> listing) {
+  /**
+   * The listed checkpoints as retention weighs them: epoch, metrics, and whether they count as verified (the manifest
+   * was read, and the checkpoint is not one of {@code damaged}).
+   */
+  private static List<RetentionCandidate> candidates(List<CheckpointEntry> listing, Collection<Long> damaged) {
     List<RetentionCandidate> candidates = new ArrayList<>();
     for (CheckpointEntry e : listing) {
       candidates.add(RetentionCandidate.of(e.epoch(), e.manifest().map(m -> m.metrics()).orElse(Map.of()),
-          e.manifest().isPresent()));
+          e.manifest().isPresent() && !damaged.contains(e.epoch())));
     }
     return candidates;
   }
@@ -109,12 +117,12 @@ public final class JobRetention {
 
   /**
    * Deletes the checkpoints {@code spec}'s policy does not keep, if {@code holder} says the lease is
-   * still ours.
+   * still ours; those of the epochs {@code damagedInPlace} are kept and count as no verified checkpoint.
    *
    * @return what was deleted and what could not be, for the job's history; empty when retention
    *     deleted nothing and nothing failed
    */
-  Optional<String> apply(JobSpec spec, HolderCheck holder) throws IOException {
+  Optional<String> apply(JobSpec spec, HolderCheck holder, Collection<Long> damagedInPlace) throws IOException {
     Optional<RetentionPolicy> policy = policyOf(spec);
     if (policy.isEmpty()) {
       return Optional.empty();
@@ -131,7 +139,7 @@ public final class JobRetention {
             + dir + " now, and its retention decides");
       }
       store.delete(epoch);
-    }).clean(policy.get(), candidates(store.list()));
+    }).clean(policy.get(), candidates(store.list(), damagedInPlace));
     List<String> record = new ArrayList<>();
     if (!result.getDeleted().isEmpty()) {
       String deleted = "retention deleted " + checkpointsOf(result.getDeleted(), spec);

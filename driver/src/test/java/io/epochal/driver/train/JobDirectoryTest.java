@@ -215,6 +215,19 @@ class JobDirectoryTest {
   }
 
   @Test
+  void retentionKeepsADamagedCheckpointTheRunLeftInPlaceAndCountsItAsNoVerifiedOne() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir); // checkpoint.keep_last 1
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
+      startWithCheckpoints(dir, 3);
+      dir.damagedInPlace(2); // a mid-epoch checkpoint the run continues holds the state after it
+      dir.applyRetention(spec, TrainingListener.NONE);
+      assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, damaged epoch 2 kept as "
+          + "unverified").containsExactly(2L, 3L);
+    }
+  }
+
+  @Test
   void retentionStopsDeletingOnceAnotherDriverTakesTheLeaseBetweenTwoDeletions() throws Exception {
     Path jobDir = tmp.resolve("job");
     JobSpec spec = spec(jobDir);
@@ -225,7 +238,8 @@ class JobDirectoryTest {
       int[] checks = {0};
       // the lease is ours for the first check and the first deletion, then another driver's
       JobRetention.HolderCheck holder = () -> ++checks[0] <= 2;
-      new JobRetention(dir.store(), new org.apache.hadoop.fs.Path(jobDir.toUri()), listener).apply(spec, holder);
+      new JobRetention(dir.store(), new org.apache.hadoop.fs.Path(jobDir.toUri()), listener).apply(spec, holder,
+          List.of());
       assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, epoch 2 kept")
           .containsExactly(2L, 3L);
       assertThat(checks[0]).as("no lease read after the one that found it lost").isEqualTo(3);
