@@ -45,8 +45,22 @@ class HdfsDamagedReplicaTest {
   }
 
   private static ExtendedBlock firstBlock(HadoopCheckpointStore store, String file) throws IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(store.checkpointsDir() + "/epoch-000001/" + file);
+    return firstBlock(store, 1, file);
+  }
+
+  private static ExtendedBlock firstBlock(HadoopCheckpointStore store, long epoch, String file) throws IOException {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(store.checkpointsDir() + "/"
+        + String.format("epoch-%06d", epoch) + "/" + file);
     return DFSTestUtil.getFirstBlock(hdfs.fileSystem(), p);
+  }
+
+  /** The replicas of {@code blocks} the NameNode counts as corrupt (other tests' damaged blocks are not counted). */
+  private static int corruptReplicas(ExtendedBlock... blocks) {
+    int n = 0;
+    for (ExtendedBlock b : blocks) {
+      n += hdfs.cluster().getNamesystem().getBlockManager().numCorruptReplicas(b.getLocalBlock());
+    }
+    return n;
   }
 
   @Test
@@ -56,8 +70,11 @@ class HdfsDamagedReplicaTest {
       store.commit(content, CommitGuard.NONE);
       MiniDFSCluster cluster = hdfs.cluster();
       // one file damaged on each DataNode: whichever the client prefers, one read meets a damaged replica
-      cluster.getMaterializedReplica(0, firstBlock(store, CheckpointStore.MODEL_FILE)).corruptData();
-      cluster.getMaterializedReplica(1, firstBlock(store, CheckpointStore.OPTIMIZER_FILE)).corruptData();
+      ExtendedBlock model = firstBlock(store, CheckpointStore.MODEL_FILE);
+      ExtendedBlock optimizer = firstBlock(store, CheckpointStore.OPTIMIZER_FILE);
+      cluster.getMaterializedReplica(0, model).corruptData();
+      cluster.getMaterializedReplica(1, optimizer).corruptData();
+      assertThat(corruptReplicas(model, optimizer)).as("none reported before a load").isZero();
 
       // each open may start at either DataNode (both are on this host): a load meets a damaged replica, and
       // reports it, only now and then, so the loads go on until the NameNode counts one
@@ -69,8 +86,9 @@ class HdfsDamagedReplicaTest {
         assertThat(loaded.model()).isEqualTo(content.model());
         assertThat(loaded.optimizer()).isEqualTo(content.optimizer());
         Thread.sleep(50);
-      } while (cluster.getNamesystem().getCorruptReplicaBlocks() == 0 && loads < 60 && System.nanoTime() < deadline);
-      assertThat(cluster.getNamesystem().getCorruptReplicaBlocks()).isGreaterThanOrEqualTo(1);
+      } while (corruptReplicas(model, optimizer) == 0 && loads < 60 && System.nanoTime() < deadline);
+      assertThat(corruptReplicas(model, optimizer)).as("damaged replicas of this checkpoint reported after %s loads",
+          loads).isGreaterThanOrEqualTo(1);
     }
   }
 
@@ -98,10 +116,18 @@ class HdfsDamagedReplicaTest {
   void aFileWhoseEveryReplicaIsDamagedIsDamageTheStoreFallsBackFrom() throws Exception {
     try (HadoopCheckpointStore store = store("every-replica", 2)) {
       store.commit(TestCheckpoints.content(1, 1 << 16), CommitGuard.NONE);
-      assertThat(hdfs.cluster().corruptBlockOnDataNodes(firstBlock(store, CheckpointStore.MODEL_FILE))).isEqualTo(2);
+      store.commit(TestCheckpoints.content(2, 1 << 16), CommitGuard.NONE);
+      assertThat(hdfs.cluster().corruptBlockOnDataNodes(firstBlock(store, 2, CheckpointStore.MODEL_FILE)))
+          .isEqualTo(2);
 
-      assertThatThrownBy(() -> store.load(1)).isInstanceOf(CheckpointCorruptedException.class)
+      assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
           .hasMessageContaining(CheckpointStore.MODEL_FILE);
+      LatestCheckpoint latest = store.latest();
+      assertThat(latest.checkpoint()).hasValueSatisfying(c -> assertThat(c.manifest().epoch()).isEqualTo(1));
+      assertThat(latest.skipped()).singleElement().satisfies(p -> {
+        assertThat(p.epoch()).isEqualTo(2);
+        assertThat(p.reason()).contains(CheckpointStore.MODEL_FILE);
+      });
     }
   }
 }
