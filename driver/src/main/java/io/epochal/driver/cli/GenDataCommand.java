@@ -119,6 +119,8 @@ final class GenDataCommand implements Callable<Integer> {
     }
     String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
     Path p = new Path(path);
+    // a directory there would be listed as a damaged checkpoint, or deleted with the checkpoint it is in
+    io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("OUT", p, cli.options().hadoopConfiguration());
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
     FileStatus existing = statusOrNull(fs, p);
     boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;

@@ -719,6 +719,17 @@ class EpochalCliTest {
   }
 
   @Test
+  void genDataRefusesToWriteInsideAJobsCheckpointsBeforeWritingAnything() throws Exception {
+    java.nio.file.Path job = Files.createDirectories(tmp.resolve("job/checkpoints"));
+    Files.writeString(tmp.resolve("job/job.json"), "{}");
+    java.nio.file.Path out = job.resolve("epoch-000009");
+    Run r = run(null, null, "gen-data", out.toString(), "--rows", "8");
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("OUT ").contains("is inside the checkpoints of job ").contains("write it elsewhere");
+    assertThat(out).as("no directory the store would list as a damaged checkpoint").doesNotExist();
+  }
+
+  @Test
   void everySubcommandHasHelp() {
     for (String cmd : List.of("train", "resume", "status", "inspect", "gen-data", "verify")) {
       Run r = run(null, null, cmd, "--help");
