@@ -31,14 +31,21 @@ final class BestMetricCheck {
     String use = values.getLong(user) <= 0 ? null : user + " = " + values.getLong(user)
         + (user.equals(JobKeys.KEEP_BEST) ? " ranks checkpoints" : " stops the job early");
     check(JobKeys.BEST_METRIC, JobKeys.BEST_MODE, "rank by", values, raw, outputs, use,
-        "set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it", problems);
+        "set " + JobKeys.BEST_METRIC + "=train_loss (or " + user + "=0) with it",
+        List.of(JobKeys.KEEP_BEST, JobKeys.EARLY_STOP_PATIENCE, JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MODE),
+        problems);
     if (ownMonitor) {
       String stops = values.getLong(JobKeys.EARLY_STOP_PATIENCE) <= 0 ? null : JobKeys.EARLY_STOP_PATIENCE + " = "
           + values.getLong(JobKeys.EARLY_STOP_PATIENCE) + " stops the job early";
       check(JobKeys.EARLY_STOP_MONITOR, JobKeys.EARLY_STOP_MODE, "watch", values, raw, outputs, stops,
           "set " + JobKeys.EARLY_STOP_MONITOR + "=train_loss (or " + JobKeys.EARLY_STOP_PATIENCE + "=0) with it",
-          problems);
+          List.of(JobKeys.EARLY_STOP_PATIENCE), problems);
     }
+  }
+
+  /** Whether one of {@code keys} was given as text (a job file, {@code --set}, Spark conf), not read from job.json. */
+  private static boolean givenAnew(Map<String, SpecValidator.Sourced> raw, List<String> keys) {
+    return keys.stream().map(raw::get).anyMatch(g -> g != null && g.text);
   }
 
   /**
@@ -78,7 +85,7 @@ final class BestMetricCheck {
     }
     check(MONITOR, JobKeys.SCHEDULE_PREFIX + "mode", "monitor", values, raw, outputs, "schedule 'plateau' lowers the "
         + "learning rate", "keep them: a resume cannot change " + MONITOR + ", which decides the learning rate",
-        problems);
+        List.of(), problems);
   }
 
   private static final String MONITOR = JobKeys.SCHEDULE_PREFIX + "monitor";
@@ -101,7 +108,10 @@ final class BestMetricCheck {
     }
     for (String key : watched) {
       SpecValidator.Sourced given = raw.get(key);
-      if (EpochMetrics.SAMPLES_PER_SECOND.equals(values.getString(key)) && given != null && given.text) {
+      // a stored metric that a resume's --set of the patience (or of the monitor's mode) makes early stopping watch
+      boolean anew = given != null && given.text || !key.equals(MONITOR) && givenAnew(raw, List.of(
+          JobKeys.EARLY_STOP_PATIENCE, JobKeys.EARLY_STOP_MONITOR));
+      if (EpochMetrics.SAMPLES_PER_SECOND.equals(values.getString(key)) && anew) {
         problems.add(new ConfigException(key, key + " = " + EpochMetrics.SAMPLES_PER_SECOND + " (from "
             + given.source + ") is the speed of the machines, not a measure of the model: " + (key.equals(MONITOR)
             ? "the learning rate" : "the epoch the job stops at") + " would depend on timing, and two runs of the "
@@ -115,11 +125,12 @@ final class BestMetricCheck {
    * (null: nothing reads it now); {@code verb} says what a key names a metric for, {@code fix} what
    * to do when held-out rows its metric needs are removed; {@code outputs} are the model's when the catalog
    * can tell them, asked for only when a ranked metric is named (the model is built to tell them; the ranked metrics are
-   * recorded by the count of the model's scores, not by {@code data.classes}).
+   * recorded by the count of the model's scores, not by {@code data.classes}). A stored job's value is checked only
+   * when {@code modeKey} or one of {@code users}, the keys that decide whether and how it is read, is given anew.
    */
   private static void check(String key, String modeKey, String verb, HyperParameters values,
       Map<String, SpecValidator.Sourced> raw, java.util.function.Supplier<java.util.OptionalInt> outputs, String use,
-      String fix,
+      String fix, List<String> users,
       List<ConfigException> problems) {
     String metric = values.getString(key);
     SpecValidator.Sourced given = raw.get(key);
@@ -133,10 +144,23 @@ final class BestMetricCheck {
           + fix));
       return;
     }
-    if (metric.isBlank() || EpochMetrics.ALL.contains(metric) || (given != null && !given.text)) {
-      return;
+    List<String> deciding = new ArrayList<>(users);
+    deciding.add(modeKey);
+    if (given != null && !given.text && !givenAnew(raw, deciding)) {
+      return; // the stored job ran with it as it is read now
     }
     String from = key + " = '" + metric + "'" + (given == null ? "" : " (from " + given.source + ")");
+    if (metric.isBlank()) {
+      // no epoch would record it: each would count as no improvement (SpecValidator names it for keep_best)
+      if (use != null && !(key.equals(JobKeys.BEST_METRIC) && values.getLong(JobKeys.KEEP_BEST) > 0)) {
+        problems.add(new ConfigException(key, from + " names no metric, but " + use + " by it: set " + key
+            + "=train_loss with " + modeKey + "=min (or a metric the job records)"));
+      }
+      return;
+    }
+    if (EpochMetrics.ALL.contains(metric)) {
+      return;
+    }
     if (EpochMetrics.LARGER_IS_BETTER.contains(metric)
         && "min".equals(modeKey.equals(JobKeys.EARLY_STOP_MODE) ? EarlyStopMonitor.mode(values)
         : values.getString(modeKey)) && use != null) {

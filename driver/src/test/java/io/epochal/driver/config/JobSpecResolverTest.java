@@ -321,6 +321,41 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aResumeThatMakesAStoredMetricRankOrStopIsCheckedAsATrainWouldBeAndAnEmptyMetricIsRefused() {
+    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
+        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    // accepted at train: nothing reads the metric yet
+    HyperParameters stored = real.get().optOverride("checkpoint.best_metric", "train_accuracy")
+        .optOverride("checkpoint.keep_best", "0").build().resolve().toHyperParameters();
+    java.util.function.Function<Map<String, String>, ConfigException> resume = sets -> org.assertj.core.api
+        .Assertions.catchThrowableOfType(ConfigException.class, () -> JobSpec.fromHyperParameters(stored, sets,
+            k -> "--set " + k, new io.epochal.driver.app.RegistryModelCatalog()));
+    assertThat(resume.apply(Map.of("checkpoint.keep_best", "1"))).as("ranking by it with mode min")
+        .hasMessageContaining("checkpoint.best_mode = min makes the lowest the best, which checkpoint.keep_best = 1 "
+            + "ranks checkpoints by: set checkpoint.best_mode=max");
+    assertThat(resume.apply(Map.of("early_stop.patience", "3"))).as("stopping by it with mode min")
+        .hasMessageContaining("set checkpoint.best_mode=max");
+    assertThat(resume.apply(Map.of("checkpoint.keep_best", "1", "checkpoint.best_mode", "max"))).isNull();
+    assertThat(resume.apply(Map.of("checkpoint.keep_last", "2"))).as("a key that does not read it").isNull();
+    HyperParameters timed = real.get().optOverride("checkpoint.best_metric", "samples_per_second")
+        .optOverride("checkpoint.keep_best", "0").build().resolve().toHyperParameters();
+    assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+        () -> JobSpec.fromHyperParameters(timed, Map.of("early_stop.patience", "2"), k -> "--set " + k, null)))
+        .hasMessageContaining("is the speed of the machines");
+
+    assertThat(errorOf(real.get().optOverride("early_stop.patience", "3").optOverride("checkpoint.keep_best", "0")
+        .optOverride("checkpoint.best_metric", "")))
+        .hasMessageContaining("checkpoint.best_metric = '' (from --set checkpoint.best_metric) names no metric, but "
+            + "early_stop.patience = 3 stops the job early by it");
+    assertThat(errorOf(real.get().optOverride("schedule.name", "plateau").optOverride("schedule.monitor", "")))
+        .hasMessageContaining("schedule.monitor = '' (from --set schedule.monitor) names no metric, but schedule "
+            + "'plateau' lowers the learning rate by it");
+    assertThat(real.get().optOverride("checkpoint.best_metric", "").optOverride("checkpoint.keep_best", "0").build()
+        .resolve()).as("read by nothing").isNotNull();
+  }
+
+  @Test
   void onlyAPlateauJobStoresThePlateauKeysAndAnotherSchedulesJobIsToldWhichScheduleReadsThem() {
     java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
         .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
