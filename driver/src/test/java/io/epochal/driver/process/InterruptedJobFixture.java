@@ -98,6 +98,7 @@ final class InterruptedJobFixture {
       if (Files.exists(ready)) {
         return;
       }
+      pruneEarlierBuilds(common);
       if (Files.exists(common)) { // what a test JVM killed while making it left
         org.apache.commons.io.FileUtils.deleteDirectory(common.toFile());
       }
@@ -110,6 +111,28 @@ final class InterruptedJobFixture {
       cli.run("train-reference", RUN_TIMEOUT, "train", spec.toString()).assertOk();
       ref.assertEveryCheckpointVerifies();
       Files.createFile(ready);
+    }
+  }
+
+  /**
+   * Deletes the data and reference runs that earlier builds left next to {@code common} (untouched for a day: a build
+   * running now keeps its own), so that a checkout built again and again without {@code mvn clean} does not gather
+   * one per build.
+   */
+  private static void pruneEarlierBuilds(Path common) throws IOException {
+    java.time.Instant before = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+    try (java.util.stream.Stream<Path> siblings = Files.list(common.getParent())) {
+      for (Path p : siblings.toList()) {
+        String name = p.getFileName().toString();
+        if (name.startsWith("interrupted-jobs-") && !name.startsWith(common.getFileName().toString())
+            && Files.getLastModifiedTime(p).toInstant().isBefore(before)) {
+          if (Files.isDirectory(p)) {
+            org.apache.commons.io.FileUtils.deleteDirectory(p.toFile());
+          } else {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
     }
   }
 

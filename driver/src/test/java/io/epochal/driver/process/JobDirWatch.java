@@ -125,9 +125,11 @@ final class JobDirWatch {
     try (HadoopCheckpointStore store = store()) {
       List<CheckpointEntry> entries = store.list();
       for (CheckpointEntry e : entries) {
-        String name = new org.apache.hadoop.fs.Path(e.path()).getName();
-        assertThat(name).as("a checkpoint the store lists in %s", dir).matches("epoch-\\d{6}")
-            .isEqualTo(String.format("epoch-%06d", e.epoch()));
+        // a publish is one rename of a complete directory: a listed checkpoint without its manifest was half-published
+        assertThat(e.manifest()).as("the manifest of epoch %s listed in %s (%s)", e.epoch(), dir,
+            e.manifestProblem().orElse("")).isPresent();
+        assertThat(new org.apache.hadoop.fs.Path(e.path()).getName()).isEqualTo(String.format("epoch-%06d",
+            e.epoch()));
       }
       return entries.stream().map(CheckpointEntry::epoch).toList();
     }

@@ -55,8 +55,11 @@ class RunDirectoryCleanupTest {
     Path jobs = Files.createDirectories(tmp.resolve("jobs"));
 
     Process p = launch(root, tmp.resolve("status.log"), "status", jobs.toString());
-
-    assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("status ended").isTrue();
+    try {
+      assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("status ended").isTrue();
+    } finally {
+      p.destroyForcibly(); // a JVM that did not end is not left behind
+    }
     String log = Files.readString(tmp.resolve("status.log"), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(log).isEqualTo(2); // a refused command: its run ends all the same
     assertThat(log).contains("no Epochal job at or under");
