@@ -215,8 +215,10 @@ final class ResumeConfCheck {
     if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))) {
       return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
-    throw new ConfigException(key, "resume --set " + key + ": a resume changes only the held-out rows and retention, "
-        + "early stopping, retry and lease keys ("
+    // the difference as the spec's diff shows one: stored -> given
+    String diff = key + ": " + (stored.contains(key) ? stored.asMap().get(key) : "(not set)") + " -> " + value;
+    throw new ConfigException(key, "resume --set " + key + " (" + diff + "): a resume changes only the held-out rows "
+        + "and retention, early stopping, retry and lease keys ("
         + String.join(", ", new java.util.TreeSet<>(JobKeys.OPERATIONAL)) + ") and placement keys; " + key
         + " is part of what the job trains, so train with it in a new job.dir");
   }

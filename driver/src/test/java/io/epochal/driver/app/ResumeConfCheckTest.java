@@ -112,6 +112,7 @@ class ResumeConfCheckTest {
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimzer.lr", "0.1", STORED))
         .hasMessageContaining("unknown key 'optimzer.lr'; did you mean 'optimizer.lr'?");
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.1", STORED))
+        .hasMessageContaining("resume --set optimizer.lr (optimizer.lr: 1.0E-4 -> 0.1): ")
         .hasMessageContaining("part of what the job trains");
     assertThatThrownBy(() -> ResumeConfCheck.checkSettable("", "3", STORED))
         .hasMessageContaining("takes KEY=VALUE, got '=3'");

@@ -285,9 +285,9 @@ class CliEndToEndTest {
         "--set", "train.batch_size=4", "--set", "checkpoint.keep_lst=2", "--master", MASTER);
     assertThat(trained.code).as("%s", trained).isEqualTo(ExitCodes.USAGE);
     assertThat(trained.err).as("every refused --set at once").contains("3 problems",
-        "resume --set optimizer.lr: a resume changes only the held-out rows and retention, early stopping, retry "
-        + "and lease keys",
-        "resume --set train.batch_size:", "unknown key 'checkpoint.keep_lst'");
+        "resume --set optimizer.lr (optimizer.lr: ", " -> 0.5): a resume changes only the held-out rows and "
+        + "retention, early stopping, retry and lease keys",
+        "resume --set train.batch_size (train.batch_size: ", "unknown key 'checkpoint.keep_lst'");
 
     CliRun preview = CliRun.of("resume", jobB.toString(), "--epochs", "3", "--set", "checkpoint.keep_last=1",
         "--set", "train.device=cpu", "--dry-run", "--master", MASTER);
