@@ -139,6 +139,20 @@ public enum ParamType {
     return finite(text, Double.parseDouble(part));
   }
 
+  /**
+   * {@code text} as a decimal number, as JSON and Python write one, for a value a key holds in its own text (a list
+   * of weights, {@code pattern:scale} entries): not {@code 0.01f}, {@code 1d} or {@code 0x1p-3}, which Java's parser
+   * alone takes. {@code NaN} and {@code Infinity} are read as such, for the caller to refuse as not finite.
+   *
+   * @throws NumberFormatException if {@code text} is no such number
+   */
+  public static double parseDecimal(String text) {
+    if (!DECIMAL.matcher(text).matches() && !NON_FINITE.matcher(text).matches()) {
+      throw new NumberFormatException("'" + text + "' is not a decimal number");
+    }
+    return Double.parseDouble(text);
+  }
+
   /** {@code d} if finite: JSON, and so the manifest and {@code job.json}, has no infinity or NaN. */
   private static double finite(String text, double d) {
     if (!Double.isFinite(d)) {

@@ -67,7 +67,7 @@ public final class LossKeys {
     for (int c = 0; c < entries.length; c++) {
       String entry = entries[c].trim();
       try {
-        weights[c] = Double.parseDouble(entry);
+        weights[c] = io.epochal.params.ParamType.parseDecimal(entry); // as Python reads the job's files
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("the weight of class " + c + " is '" + entry + "', not a number (write "
             + "one number per class, class 0 first: 1,4.5,1)");

@@ -58,6 +58,10 @@ class ClassWeightsKeyTest {
         .hasMessageContaining("the weight of class 1 is 0; a class weight must be finite and above 0");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,")))
         .hasMessageContaining("the weight of class 2 is '', not a number");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2f,3"))).as("Java's form, not Python's")
+        .hasMessageContaining("the weight of class 1 is '2f', not a number");
+    assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,0x1p1")))
+        .hasMessageContaining("the weight of class 2 is '0x1p1', not a number");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "-1,2,3")))
         .hasMessageContaining("the weight of class 0 is -1");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,1e-60")))

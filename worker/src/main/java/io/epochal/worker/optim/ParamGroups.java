@@ -82,7 +82,7 @@ public final class ParamGroups implements Serializable {
       String number = entry.substring(colon + 1).trim();
       double scale;
       try {
-        scale = Double.parseDouble(number);
+        scale = io.epochal.params.ParamType.parseDecimal(number); // as Python reads the job's files
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("the scale of '" + pattern + "' is '" + number + "', not a number");
       }
