@@ -29,7 +29,8 @@ public final class SparkMaster {
     REMOTE
   }
 
-  private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|\\d+)(,\\d+)?])?");
+  /** Spark's local masters: local, local[N], local[*], local[N,F] (blanks around the comma, as Spark takes them). */
+  private static final Pattern LOCAL = Pattern.compile("local(\\[(\\*|\\d+)(\\s*,\\s*\\d+)?])?");
   private static final Pattern LOCAL_CLUSTER =
       Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
 
@@ -78,7 +79,8 @@ public final class SparkMaster {
       return new SparkMaster(m, Kind.LOCAL, 1, n, 0);
     }
     checkArgument(!m.startsWith("local"),
-        "master '%s' is malformed; use local, local[N], local[*] or local-cluster[N,C,MB]", master);
+        "master '%s' is malformed; use local, local[N], local[*], local[N,F] (F: the times a task may fail) or "
+            + "local-cluster[N,C,MB]", master);
     return new SparkMaster(m, Kind.REMOTE, 0, 0, 0);
   }
 

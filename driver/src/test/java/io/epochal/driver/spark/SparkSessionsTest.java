@@ -201,6 +201,10 @@ class SparkSessionsTest {
     assertThat(SparkMaster.parse("local[*]").withTaskMaxFailures(3)).isEqualTo("local[*,3]");
     assertThat(SparkMaster.parse("local").withTaskMaxFailures(4)).isEqualTo("local[1,4]");
     assertThat(SparkMaster.parse("local[2,1]").withTaskMaxFailures(4)).as("the user's own").isEqualTo("local[2,1]");
+    assertThat(SparkMaster.parse("local[2, 1]").withTaskMaxFailures(4)).as("with a blank, as Spark takes it")
+        .isEqualTo("local[2, 1]");
+    assertThat(SparkMaster.parse("local[2, 1]").coresPerWorker()).isEqualTo(2);
+    assertThatThrownBy(() -> SparkMaster.parse("local[2;1]")).hasMessageContaining("local[N,F]");
     assertThat(SparkMaster.parse("local-cluster[2,1,1024]").withTaskMaxFailures(4))
         .isEqualTo("local-cluster[2,1,1024]");
     assertThat(SparkMaster.parse("spark://h:7077").withTaskMaxFailures(4)).isEqualTo("spark://h:7077");
