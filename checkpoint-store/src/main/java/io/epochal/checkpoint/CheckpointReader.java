@@ -194,8 +194,9 @@ final class CheckpointReader {
       }
     }
     if (total != index.totalSize()) {
-      throw new CheckpointCorruptedException(epoch, indexPath.toString(), name + " lists total_size "
-          + index.totalSize() + " but its shards hold " + total + " tensor bytes");
+      throw new CheckpointCorruptedException(epoch, indexPath.toString(), name + (index.totalSize()
+          == SafetensorsIndex.UNDECLARED ? " lists no total_size (every index Epochal writes has it), and its shards "
+          + "hold " : " lists total_size " + index.totalSize() + " but its shards hold ") + total + " tensor bytes");
     }
     return b.build();
   }

@@ -31,8 +31,15 @@ public final class SafetensorsIndex {
   /** Suffix of an index file name: {@code model.safetensors} becomes {@code model.safetensors.index.json}. */
   public static final String INDEX_SUFFIX = ".index.json";
 
+  /** {@link #totalSize()} of an index that declares none. */
+  public static final long UNDECLARED = -1;
+
+  // names as long as a safetensors header takes them (Jackson's default limit is 50,000 characters)
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+          .maxStringLength(HeaderBudget.MAX_STRING_CHARS).maxNameLength(HeaderBudget.MAX_STRING_CHARS).build())
+      .build())
       .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private final long totalSize;
@@ -43,7 +50,13 @@ public final class SafetensorsIndex {
    * names (copied, order kept).
    */
   public SafetensorsIndex(long totalSize, Map<String, String> weightMap) {
+    this(weightMap, totalSize);
     checkArgument(totalSize >= 0, "total_size of a safetensors index must be >= 0, got %s", totalSize);
+  }
+
+  /** As above; {@code totalSize} may be {@link #UNDECLARED}. */
+  private SafetensorsIndex(Map<String, String> weightMap, long totalSize) {
+    checkArgument(totalSize >= UNDECLARED, "total_size of a safetensors index must be >= 0, got %s", totalSize);
     checkNotNull(weightMap, "weightMap");
     weightMap.forEach((k, v) -> {
       checkArgument(k != null && !k.isEmpty(), "weight_map has an empty tensor name");
@@ -59,7 +72,10 @@ public final class SafetensorsIndex {
     return fileName + INDEX_SUFFIX;
   }
 
-  /** Sum of the tensors' data bytes. */
+  /**
+   * Sum of the tensors' data bytes, or {@link #UNDECLARED} when the index does not declare it (other tools' indexes,
+   * mergekit's, may leave it out; Epochal's always have it).
+   */
   public long totalSize() {
     return totalSize;
   }
@@ -88,7 +104,10 @@ public final class SafetensorsIndex {
   /** The index as compact UTF-8 JSON. */
   public byte[] toJson() {
     ObjectNode root = MAPPER.createObjectNode();
-    root.putObject("metadata").put("total_size", totalSize);
+    ObjectNode metadata = root.putObject("metadata");
+    if (totalSize != UNDECLARED) {
+      metadata.put("total_size", totalSize);
+    }
     ObjectNode map = root.putObject("weight_map");
     weightMap.forEach(map::put);
     try {
@@ -117,8 +136,9 @@ public final class SafetensorsIndex {
       throw new SafetensorsFormatException(file, "index is not a JSON object");
     }
     JsonNode total = root.path("metadata").path("total_size");
-    if (!total.isIntegralNumber() || !total.canConvertToLong() || total.longValue() < 0) {
-      throw new SafetensorsFormatException(file, "index has no non-negative integer metadata.total_size");
+    if (!total.isMissingNode() && (!total.isIntegralNumber() || !total.canConvertToLong() || total.longValue() < 0)) {
+      throw new SafetensorsFormatException(file, "index's metadata.total_size is not a non-negative integer: "
+          + total);
     }
     JsonNode map = root.get("weight_map");
     if (map == null || !map.isObject()) {
@@ -134,7 +154,7 @@ public final class SafetensorsIndex {
       weights.put(e.getKey(), e.getValue().textValue());
     }
     try {
-      return new SafetensorsIndex(total.longValue(), weights);
+      return new SafetensorsIndex(weights, total.isMissingNode() ? UNDECLARED : total.longValue());
     } catch (IllegalArgumentException e) {
       throw new SafetensorsFormatException(file, "index has an invalid entry: " + e.getMessage(), e);
     }

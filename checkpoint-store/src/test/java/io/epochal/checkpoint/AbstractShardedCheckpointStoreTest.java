@@ -249,6 +249,12 @@ abstract class AbstractShardedCheckpointStoreTest {
         .contains("model.safetensors.index.json lists total_size " + (held + 1) + " but its shards hold " + held));
     assertThatThrownBy(() -> store.load(2)).isInstanceOf(CheckpointCorruptedException.class)
         .hasMessageContaining("model.safetensors.index.json").hasMessageContaining("total_size");
+
+    // an index of its own without total_size (another tool's may leave it out): not what the store wrote
+    forgeModelIndexOfEpoch2(("{\"metadata\":{},\"weight_map\":" + new com.fasterxml.jackson.databind.ObjectMapper()
+        .writeValueAsString(index.weightMap()) + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(store.latest().skipped()).singleElement().satisfies(p -> assertThat(p.toString())
+        .contains("model.safetensors.index.json lists no total_size"));
   }
 
   @Test

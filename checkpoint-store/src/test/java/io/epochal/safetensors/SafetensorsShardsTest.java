@@ -62,9 +62,23 @@ class SafetensorsShardsTest {
   }
 
   @Test
+  void anIndexWithoutTotalSizeAsMergekitWritesOneIsReadAndAnyTensorNameASafetensorsHeaderTakesRoundTrips()
+      throws Exception {
+    byte[] mergekit = "{\"metadata\":{\"mergekit_version\":\"0.1.2\"},\"weight_map\":{\"a\":\"m-1.safetensors\"}}"
+        .getBytes(StandardCharsets.UTF_8);
+    SafetensorsIndex undeclared = SafetensorsIndex.parse(mergekit, "model.safetensors.index.json");
+    assertThat(undeclared.totalSize()).isEqualTo(SafetensorsIndex.UNDECLARED);
+    assertThat(undeclared.shardFiles()).containsExactly("m-1.safetensors");
+
+    String longName = "n".repeat(50_001); // over Jackson's default limit of a field name
+    SafetensorsIndex named = new SafetensorsIndex(4, java.util.Map.of(longName, "m-1.safetensors"));
+    assertThat(SafetensorsIndex.parse(named.toJson(), "x.index.json")).isEqualTo(named);
+  }
+
+  @Test
   void malformedIndexIsRefusedNamingTheFileAndField() {
-    byte[] noTotal = "{\"metadata\":{},\"weight_map\":{}}".getBytes(StandardCharsets.UTF_8);
-    assertThatThrownBy(() -> SafetensorsIndex.parse(noTotal, "x.index.json"))
+    byte[] badTotal = "{\"metadata\":{\"total_size\":\"4\"},\"weight_map\":{}}".getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> SafetensorsIndex.parse(badTotal, "x.index.json"))
         .isInstanceOf(SafetensorsFormatException.class).hasMessageContaining("x.index.json")
         .hasMessageContaining("total_size");
     byte[] badFile = "{\"metadata\":{\"total_size\":4},\"weight_map\":{\"a\":\"../evil\"}}"
