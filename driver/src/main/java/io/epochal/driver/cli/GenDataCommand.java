@@ -93,6 +93,11 @@ final class GenDataCommand implements Callable<Integer> {
     if (!layout.equals("array") && !layout.equals("columns")) {
       throw new IllegalArgumentException("--layout '" + layout + "' is not array or columns; use one of those");
     }
+    if (csv && features > io.epochal.driver.data.MalformedLines.MAX_CSV_COLUMNS - 2) { // with the label and a weight
+      throw new IllegalArgumentException("--features " + features + " makes csv lines of more columns than Epochal "
+          + "reads (" + io.epochal.driver.data.MalformedLines.MAX_CSV_COLUMNS + " with the label and a weight); use "
+          + "--format parquet or json, whose rows hold the features in one array column");
+    }
     if (csv && layout.equals("array")) {
       throw new IllegalArgumentException("--layout array needs an array column, which csv cannot hold; "
           + "use --layout columns (the default for csv), or --format parquet or json");

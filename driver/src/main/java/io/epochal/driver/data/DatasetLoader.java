@@ -88,6 +88,19 @@ public final class DatasetLoader {
    */
   public <E extends Exception> LoadedDataset load(DataOptions o, int modelFeatures,
       FeatureSizeCheck<E> featureSizeCheck) throws BadInputException, E {
+    try {
+      return loadRows(o, modelFeatures, featureSizeCheck);
+    } catch (Exception e) { // Spark's own failures too (a SparkException, checked but undeclared)
+      if (MalformedLines.tooManyCsvColumns(e)) {
+        throw new ConfigException(JobKeys.DATA_PATH, "data.path " + o.path() + ": "
+            + MalformedLines.tooManyCsvColumnsAdvice());
+      }
+      throw e;
+    }
+  }
+
+  private <E extends Exception> LoadedDataset loadRows(DataOptions o, int modelFeatures,
+      FeatureSizeCheck<E> featureSizeCheck) throws BadInputException, E {
     SparkSession session = withFixedSplits(spark);
     Dataset<Row> df = InputFormats.load(session, reader(session, o), o.path(), o.format(), JobKeys.DATA_FORMAT);
     // first: a csv file whose header differs would otherwise be reported as a missing column

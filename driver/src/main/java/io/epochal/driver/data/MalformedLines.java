@@ -73,9 +73,32 @@ public final class MalformedLines {
 
   /**
    * The most columns a csv line may have: Spark's parser stops at 20,480 by default, fewer than a
-   * 512 x 512 image's pixels (gen-data writes wider files); 2^18, an array of that many per parse.
+   * 512 x 512 image's pixels (gen-data writes wider files); 2^18 features with a label, a weight and
+   * room for a few other columns, an array of that many per parse.
    */
-  static final int MAX_CSV_COLUMNS = 1 << 18;
+  public static final int MAX_CSV_COLUMNS = (1 << 18) + 64;
+
+  /**
+   * Whether {@code failure} is Spark's csv parser stopping at {@link #MAX_CSV_COLUMNS}: a line (or the header) of
+   * more columns than Epochal reads.
+   */
+  public static boolean tooManyCsvColumns(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      // the parser says so, or fails on its array of that many values (Spark's parser of a header line)
+      if (t.getClass().getName().endsWith("TextParsingException") && (message.contains("exceeded limit of "
+          + MAX_CSV_COLUMNS + " columns") || message.contains("Index " + MAX_CSV_COLUMNS + " out of bounds"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What to say of a csv file wider than {@link #MAX_CSV_COLUMNS}. */
+  public static String tooManyCsvColumnsAdvice() {
+    return "a csv line has more than " + MAX_CSV_COLUMNS + " columns, more than Epochal reads: write rows that wide "
+        + "as one array column in parquet or json (gen-data --format parquet)";
+  }
 
   /**
    * A reader of csv files with a header line, every column read as text; {@code rfcQuotes}: a quote

@@ -716,6 +716,11 @@ class EpochalCliTest {
     assertThat(r.err).contains("--layout array needs an array column, which csv cannot hold")
         .contains("use --layout columns");
     assertThat(tmp.resolve("csv")).doesNotExist();
+    Run wide = run(null, null, "gen-data", tmp.resolve("wide").toString(), "--format", "csv", "--features",
+        String.valueOf(io.epochal.driver.data.MalformedLines.MAX_CSV_COLUMNS - 1));
+    assertThat(wide.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(wide.err).contains("makes csv lines of more columns than Epochal reads").contains("--format parquet");
+    assertThat(tmp.resolve("wide")).doesNotExist();
   }
 
   @Test

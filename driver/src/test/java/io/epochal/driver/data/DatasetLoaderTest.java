@@ -1054,6 +1054,23 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void csvLinesWiderThanEpochalReadsAreAConfigErrorNamingTheLimitNotAnInternalError() throws Exception {
+    int width = MalformedLines.MAX_CSV_COLUMNS + 1;
+    StringBuilder header = new StringBuilder();
+    StringBuilder row = new StringBuilder();
+    for (int i = 0; i < width; i++) {
+      header.append(i == 0 ? "" : ",").append(i == width - 1 ? "label" : "f" + i);
+      row.append(i == 0 ? "" : ",").append(i == width - 1 ? "0" : "1");
+    }
+    Path dir = csv("too-wide", header.toString(), row.toString());
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f1"), 1).build()))
+        .isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).key()).isEqualTo("data.path"))
+        .hasMessageContaining("a csv line has more than " + MalformedLines.MAX_CSV_COLUMNS + " columns")
+        .hasMessageContaining("as one array column in parquet or json");
+  }
+
+  @Test
   void csvWithoutAHeaderLineIsAConfigErrorSayingSoNotAListOfNumbersAsColumns() throws Exception {
     Path dir = csv("no-header", "1.5,2.5,0", "0.5,1.0,1");
     assertThatThrownBy(() -> new DatasetLoader(spark).load(options(dir, "csv", List.of("f0"), 1).build()))
