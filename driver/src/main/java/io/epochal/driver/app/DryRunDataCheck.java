@@ -74,7 +74,7 @@ final class DryRunDataCheck {
       // the rows the newest checkpoint measured, which a lost job's train compares as a resume does
       Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured = lost.flatMap(e -> e.manifest()
           .flatMap(m -> io.epochal.driver.train.HeldOutRowsCheck.Measured.of(e.path(), m)));
-      Optional<long[]> held = check.checkHeldOut(true, now -> heldOutAsMeasured(spec, measured,
+      Optional<long[]> held = check.checkHeldOut(true, false, now -> heldOutAsMeasured(spec, measured,
           lost.map(CheckpointEntry::epoch).orElse(0L), now));
       held.ifPresent(h -> heldOut(spec, h));
       // the checkpoint it would continue after holds the state; a new job's is built as its first round builds it
@@ -131,11 +131,13 @@ final class DryRunDataCheck {
    * ({@code midEpoch}), as the run compares them; with neither, the run starts from {@code
    * init.weights}, which are checked as it checks them.
    *
+   * @param heldOutGiven whether the held-out rows are rows the job never measured (read strictly, as a new job's)
    * @param run what the dry run stands for ("train", "resume"), for the message
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
   int check(JobSpec spec, Optional<CheckpointEntry> after, Optional<io.epochal.checkpoint.LoadedCheckpoint> midEpoch,
-      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured, String run) throws IOException {
+      Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured, boolean heldOutGiven, String run)
+      throws IOException {
     // the rows compared: those the epoch checkpoint trained on, else those of the first epoch's mid-epoch one
     Optional<CheckpointEntry> trained = after.or(() -> midEpoch.map(c -> new CheckpointEntry(c.manifest().epoch(),
         c.path(), c.manifest(), null)));
@@ -159,7 +161,7 @@ final class DryRunDataCheck {
       paramGroups(spec);
       Optional<long[]> held = Optional.empty();
       if (after.map(CheckpointEntry::epoch).orElse(0L) < spec.epochs()) { // a run that trains evaluates them
-        held = data.checkHeldOut(false, now -> heldOutAsMeasured(spec, measured,
+        held = data.checkHeldOut(false, heldOutGiven, now -> heldOutAsMeasured(spec, measured,
             after.map(CheckpointEntry::epoch).orElse(0L), now));
         held.ifPresent(h -> heldOut(spec, h));
       }
@@ -179,12 +181,14 @@ final class DryRunDataCheck {
    * run loads and checks them, and compares them with those {@code measured} (by its newest checkpoint, of
    * {@code epoch}), before it amends {@code job.json}; its data is not read.
    *
+   * @param heldOutGiven whether they are rows the job never measured (read strictly, as a new job's)
    * @return {@link ExitCodes#OK}, or the exit code the run would fail with, having said why
    */
   int checkHeldOutOnly(JobSpec spec, Optional<io.epochal.driver.train.HeldOutRowsCheck.Measured> measured,
-      long epoch, String run) throws IOException {
+      long epoch, boolean heldOutGiven, String run) throws IOException {
     try (EpochalSpark spark = spark(spec)) {
-      new DataCheck(spec, spark).checkHeldOut(false, now -> heldOutAsMeasured(spec, measured, epoch, now))
+      new DataCheck(spec, spark).checkHeldOut(false, heldOutGiven, now -> heldOutAsMeasured(spec, measured, epoch,
+          now))
           .ifPresent(h -> heldOut(spec, h));
       return ExitCodes.OK;
     } catch (TrainingException e) {

@@ -299,6 +299,14 @@ final class PreparedResume {
         .get(JobKeys.DATA_VALIDATION_PATH));
   }
 
+  /**
+   * Whether the resume gives the job held-out rows it never measured: {@link #changesHeldOut}, for a job whose
+   * schedule plateau does not follow them (its are the same rows moved).
+   */
+  boolean givesNewHeldOut() {
+    return changesHeldOut() && io.epochal.driver.config.HeldOutAdvice.plateauMonitor(keys) == null;
+  }
+
   /** The placement keys this run sets (never stored). */
   Map<String, String> placement() {
     return placement;

@@ -193,15 +193,15 @@ final class ResumeDryRun {
       }
     }
     if (allCommitted && completed && resume.changesHeldOut()) {
-      int code = data.checkHeldOutOnly(resume.spec(), measured, newest, run);
+      int code = data.checkHeldOutOnly(resume.spec(), measured, newest, resume.givesNewHeldOut(), run);
       if (code != ExitCodes.OK) {
         return code;
       }
     } else if (!allCommitted || !completed && resume.changesHeldOut()) {
-      int code = data.check(resume.spec(), after, mid, measured, run);
+      int code = data.check(resume.spec(), after, mid, measured, resume.givesNewHeldOut(), run);
       if (code == ExitCodes.OK && newest >= epochs && resume.changesHeldOut()) {
         // the run checks them before it amends job.json
-        code = data.checkHeldOutOnly(resume.spec(), measured, newest, run);
+        code = data.checkHeldOutOnly(resume.spec(), measured, newest, resume.givesNewHeldOut(), run);
       }
       if (code != ExitCodes.OK) {
         return code;

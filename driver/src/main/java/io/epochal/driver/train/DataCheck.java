@@ -77,8 +77,9 @@ public final class DataCheck {
    *     the job has none
    * @throws TrainingException (BAD_INPUT) naming what does not fit, or as {@code digest} refuses them
    */
-  public java.util.Optional<long[]> checkHeldOut(boolean newJob, HeldOutDigest digest) throws TrainingException {
-    java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob);
+  public java.util.Optional<long[]> checkHeldOut(boolean newJob, boolean givenAnew, HeldOutDigest digest)
+      throws TrainingException {
+    java.util.Optional<LoadedDataset> rows = jobData.heldOut(newJob, givenAnew);
     rows.ifPresent(LoadedDataset::unpersist);
     if (rows.isPresent()) {
       digest.accept(rows.get().digest());

@@ -95,7 +95,7 @@ final class FinishedJob {
     }
     if (dir.specFile().amendsHeldOut()) {
       // rows that do not fit, or that a schedule plateau's rate was set by others, leave job.json as it was
-      java.util.Optional<LoadedDataset> heldOut = jobData.heldOut(false);
+      java.util.Optional<LoadedDataset> heldOut = jobData.heldOut(false, dir.specFile().givesNewHeldOut());
       try {
         HeldOutRowsCheck.check(spec, last, heldOut.orElse(null), true, listener);
       } finally {

@@ -125,10 +125,12 @@ final class JobData {
    *
    * @param newJob whether the job directory holds no job yet (a failure then says nothing was
    *     written; otherwise it names the resume that gives the job other held-out rows)
+   * @param givenAnew whether a resume gives the stored job rows it never measured: read strictly, as a new
+   *     job's are (a json line of several values refused), not as the job measured its own
    * @throws TrainingException ({@link FailureReason#BAD_INPUT}) when they cannot be used or their
    *     rows do not fit the model
    */
-  java.util.Optional<LoadedDataset> heldOut(boolean newJob) throws TrainingException {
+  java.util.Optional<LoadedDataset> heldOut(boolean newJob, boolean givenAnew) throws TrainingException {
     java.util.Optional<String> given = spec.validationPathText();
     if (given.isEmpty()) {
       return java.util.Optional.empty();
@@ -139,7 +141,7 @@ final class JobData {
             io.epochal.driver.config.ShellWords.location(new org.apache.hadoop.fs.Path(spec.jobDir())));
     // where they lie was checked with the spec (DataPathCheck)
     return java.util.Optional.of(labelledRows(JobKeys.DATA_VALIDATION_PATH, "held-out rows", "evaluated after every "
-        + "epoch", advice, !newJob));
+        + "epoch", advice, !newJob, !newJob && !givenAnew));
   }
 
   /**
@@ -149,16 +151,19 @@ final class JobData {
    * they are for in the progress line.
    */
   LoadedDataset labelledRows(String key, String what, String use, String advice) throws TrainingException {
-    return labelledRows(key, what, use, advice, false);
+    return labelledRows(key, what, use, advice, false, false);
   }
 
-  /** As {@link #labelledRows(String, String, String, String)}, of a stored job's rows when {@code stored}. */
-  private LoadedDataset labelledRows(String key, String what, String use, String advice, boolean stored)
-      throws TrainingException {
+  /**
+   * As {@link #labelledRows(String, String, String, String)}, of a stored job's rows when {@code stored}, read as it
+   * measured them when {@code asMeasured} (a json line of several values not refused).
+   */
+  private LoadedDataset labelledRows(String key, String what, String use, String advice, boolean stored,
+      boolean asMeasured) throws TrainingException {
     String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
-    if (stored) {
+    if (asMeasured) {
       options = options.asStoredJobs();
     }
     if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {

@@ -115,6 +115,14 @@ final class JobSpecFile {
         .equals(String.valueOf(amendedFrom.getHyperParameters().asMap().get(JobKeys.DATA_VALIDATION_PATH)));
   }
 
+  /**
+   * Whether this run gives the job held-out rows it never measured: other rows than job.json names, not those of a
+   * job whose schedule plateau follows them (the same rows moved).
+   */
+  boolean givesNewHeldOut() {
+    return amendsHeldOut() && io.epochal.driver.config.HeldOutAdvice.plateauMonitor(spec.toHyperParameters()) == null;
+  }
+
   /** The {@code train.epochs} job.json holds while this run's amendment of it is pending; empty when none is. */
   java.util.OptionalInt storedEpochs() {
     return pending && amendsEpochs() ? java.util.OptionalInt.of(Math.toIntExact(amendedFrom.getHyperParameters()

@@ -59,7 +59,7 @@ final class NewJobStart {
     }
     try {
       preloaded = jobData.forNewJob();
-      preloadedHeldOut = jobData.heldOut(true).orElse(null);
+      preloadedHeldOut = jobData.heldOut(true, false).orElse(null);
     } catch (TrainingException e) { // before any attempt: said as an attempt's failure would be
       TrainingException cause = StopCauses.executorsFailing(e, spark);
       throw cause == e ? e : new TrainingException(cause.reason(), 0, 0, cause.getMessage()

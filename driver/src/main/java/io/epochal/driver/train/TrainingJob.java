@@ -304,7 +304,7 @@ public final class TrainingJob {
       heldOut = newJob.takeHeldOut(); // a retry reads them again
       // rows a resume gives are checked before they are written to job.json, even with nothing to train
       if (heldOut == null && (start.completedEpochs() < spec.epochs() || dir.specFile().amendsHeldOut())) {
-        heldOut = jobData.heldOut(false).orElse(null);
+        heldOut = jobData.heldOut(false, dir.specFile().givesNewHeldOut()).orElse(null);
       }
       // rows that will be evaluated, or that job.json will name (a schedule plateau's rate follows theirs)
       if (start.completedEpochs() < spec.epochs() || start.roundsDone() > 0 || dir.specFile().amendsHeldOut()) {

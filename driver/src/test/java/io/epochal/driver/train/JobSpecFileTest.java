@@ -22,12 +22,14 @@ class JobSpecFileTest {
   @TempDir
   Path tmp;
 
-  private JobSpec spec(int epochs, int keepLast) throws Exception {
+  private JobSpec spec(int epochs, int keepLast, String... more) throws Exception {
     Path file = tmp.resolve("job.properties");
     Files.createDirectories(tmp.resolve("data"));
-    Files.write(file, List.of("job.name=amend", "job.dir=" + tmp.resolve("job").toUri(),
+    List<String> lines = new java.util.ArrayList<>(List.of("job.name=amend", "job.dir=" + tmp.resolve("job").toUri(),
         "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "model.name=mlp",
         "model.input_dim=4", "model.output_dim=2", "train.epochs=" + epochs, "checkpoint.keep_last=" + keepLast));
+    lines.addAll(List.of(more));
+    Files.write(file, lines);
     return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog())
         .optHadoopConf(new Configuration()).build().resolve();
   }
@@ -50,6 +52,23 @@ class JobSpecFileTest {
     file.apply();
     assertThat(file.pendingOptions()).isEmpty();
     assertThat(new JobSpecFile(fs, dir, stored, null).pendingOptions()).isEmpty();
+  }
+
+  @Test
+  void heldOutRowsAResumeGivesAreNewToTheJobUnlessItsPlateauFollowsThemAsTheSameRowsMoved() throws Exception {
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(tmp.resolve("job").toUri());
+    String before = Files.createDirectories(tmp.resolve("held")).toUri().toString();
+    String after = Files.createDirectories(tmp.resolve("other")).toUri().toString();
+    JobSpec stored = spec(1, 3, "data.validation_path=" + before);
+    assertThat(new JobSpecFile(fs, dir, spec(1, 3, "data.validation_path=" + after), stored.toStored())
+        .givesNewHeldOut()).isTrue();
+    assertThat(new JobSpecFile(fs, dir, spec(3, 3, "data.validation_path=" + before), stored.toStored())
+        .givesNewHeldOut()).as("the same rows").isFalse();
+    String[] plateau = {"schedule.name=plateau", "schedule.monitor=val_loss"};
+    JobSpec followed = spec(1, 3, plateau[0], plateau[1], "data.validation_path=" + before);
+    assertThat(new JobSpecFile(fs, dir, spec(1, 3, plateau[0], plateau[1], "data.validation_path=" + after),
+        followed.toStored()).givesNewHeldOut()).as("a plateau job's rows moved").isFalse();
   }
 
   @Test
