@@ -46,6 +46,7 @@ final class CreationCheck {
           + "softmax_cross_entropy does): remove it, or set " + JobKeys.LABEL_SMOOTHING + "=0"));
     }
     LossKeys.problem(values, raw).or(() -> classWeightCount(values, raw)).ifPresent(problems::add);
+    regressionOutputs(values).ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.HUBER_DELTA, HuberLoss.DEFAULT_DELTA, HuberLoss.NAME)
         .ifPresent(problems::add);
     lossParameterProblem(values, raw, JobKeys.SMOOTH_L1_BETA, SmoothL1Loss.DEFAULT_BETA, SmoothL1Loss.NAME)
@@ -221,6 +222,25 @@ final class CreationCheck {
     return java.util.Optional.of(new ConfigException(LossKeys.CLASS_WEIGHTS, given(values, raw, LossKeys.CLASS_WEIGHTS)
         + LossKeys.countMismatch(weights, values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
         outputs.getAsInt())));
+  }
+
+  /**
+   * A regression loss ({@code mse}, {@code huber}, ...) with a model of other than one output, when the catalog can
+   * build the model: found here, before Spark starts, rather than once the data is read.
+   */
+  private java.util.Optional<ConfigException> regressionOutputs(HyperParameters values) {
+    if (!values.contains(JobKeys.LOSS) || Losses.isClassification(values.getString(JobKeys.LOSS))) {
+      return java.util.Optional.empty();
+    }
+    java.util.OptionalInt outputs = outputs(catalog, values);
+    if (outputs.isEmpty() || outputs.getAsInt() == 1) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(new ConfigException(JobKeys.LOSS, "loss = " + values.getString(JobKeys.LOSS)
+        + " compares one numeric label per row with one model output, but model " + values.getString(
+        JobKeys.MODEL_NAME) + " v" + values.getLong(JobKeys.MODEL_VERSION) + " has " + outputs.getAsInt()
+        + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification use "
+        + "loss=softmax_cross_entropy"));
   }
 
   /**

@@ -1421,7 +1421,7 @@ class CliEndToEndTest {
 
     assertThat(run.code).as("%s", run).isEqualTo(ExitCodes.USAGE);
     assertThat(run.err).contains("loss = mse compares one numeric label per row with one model output",
-        "has " + CLASSES + " outputs", "model.output_dim=1", "nothing was written");
+        "has " + CLASSES + " outputs", "model.output_dim=1").startsWith("epochal: configuration error: ");
     assertThat(run.err.lines()).hasSize(1);
     assertThat(job.resolve("job.json")).doesNotExist();
   }
