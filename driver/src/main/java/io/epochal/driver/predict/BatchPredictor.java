@@ -115,7 +115,10 @@ public final class BatchPredictor {
     String name = m.modelName() + " v" + version;
     Broadcast<StateDict> state = spark.jsc().broadcast(ServedWeights.of(checkpoint, options.weights()));
     try {
-      return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification),
+      String weights = ServedWeights.isAverage(checkpoint, options.weights()) ? ServedWeights.AVERAGE
+          : ServedWeights.TRAINED;
+      return run(new ModelSide("model " + name, name, checkpoint.path(), inputShape, outputSize, classification,
+          weights),
           format, features, options, stdout, layout -> {
             PredictionPlan plan = new PredictionPlan(m.modelName(), version, modelParams, layout);
             return it -> PartitionPredictor.predict(plan, state.value(), it);
@@ -146,7 +149,7 @@ public final class BatchPredictor {
     Broadcast<byte[]> bytes = spark.jsc().broadcast(model.bytes());
     try {
       return run(new ModelSide("ONNX model " + model.location(), "ONNX " + signature, model.location(),
-          signature.sampleShape(), signature.outputSize(), signature.classification()),
+          signature.sampleShape(), signature.outputSize(), signature.classification(), null),
           PredictInput.format(options, "parquet", spark.jsc().hadoopConfiguration()), options.features(), options, stdout,
           layout -> it -> OnnxPartitionPredictor.predict(layout, signature, digest, bytes, it));
     } finally {
@@ -180,9 +183,12 @@ public final class BatchPredictor {
     final long[] inputShape;
     final int outputSize;
     final boolean classification;
+    /** {@code trained} or {@code ema}: the checkpoint's weights that predict; null for an ONNX file. */
+    final String weights;
 
     ModelSide(String description, String summaryName, String source, long[] inputShape, int outputSize,
-        boolean classification) {
+        boolean classification, String weights) {
+      this.weights = weights;
       this.description = description;
       this.summaryName = summaryName;
       this.source = source;
@@ -334,7 +340,7 @@ public final class BatchPredictor {
       out.write().mode(PredictionOutput.saveMode(options)).parquet(options.output());
     }
     PredictionSummary summary = new PredictionSummary(model.summaryName, model.source, features, total, bad,
-        options.output(), options.output() == null ? "csv" : outputFormat);
+        options.output(), options.output() == null ? "csv" : outputFormat, model.weights);
     if (options.output() != null) {
       PredictionOutput.markCompleted(summary, spark.jsc().hadoopConfiguration());
     }

@@ -145,6 +145,7 @@ final class PredictionOutput {
     marker.put("written_by", "epochal predict");
     marker.put("model", summary.model());
     marker.put("checkpoint", summary.checkpoint());
+    summary.weights().ifPresent(w -> marker.put("weights", w));
     marker.put("rows", summary.predicted());
     marker.put("skipped_rows", summary.skipped());
     marker.put("format", summary.outputFormat());

@@ -18,10 +18,13 @@ public final class PredictionSummary {
   private final long skipped;
   private final String output;
   private final String outputFormat;
+  /** Which of a checkpoint's weights predicted ({@code trained} or {@code ema}); null for an ONNX file. */
+  private final String weights;
 
-  /** A summary. */
+  /** A summary; {@code weights}: {@code trained} or {@code ema} for a checkpoint, null for an ONNX file. */
   public PredictionSummary(String model, String checkpoint, List<String> features, long rows, long skipped,
-      String output, String outputFormat) {
+      String output, String outputFormat, String weights) {
+    this.weights = weights;
     this.model = checkNotNull(model, "model");
     this.checkpoint = checkNotNull(checkpoint, "checkpoint");
     this.features = List.copyOf(features);
@@ -29,6 +32,11 @@ public final class PredictionSummary {
     this.skipped = skipped;
     this.output = output;
     this.outputFormat = checkNotNull(outputFormat, "outputFormat");
+  }
+
+  /** Which of the checkpoint's weights predicted: {@code trained} or {@code ema}; empty for an ONNX file. */
+  public java.util.Optional<String> weights() {
+    return java.util.Optional.ofNullable(weights);
   }
 
   /** The model, e.g. {@code mlp v1}. */
@@ -90,6 +98,8 @@ public final class PredictionSummary {
   @Override
   public String toString() {
     return "predicted " + predicted() + " of " + rows + " rows (" + skipped + " bad rows skipped) with " + model
+        + (weights == null ? "" : weights.equals(io.epochal.driver.train.ServedWeights.AVERAGE)
+        ? " (its moving average, ema.safetensors)" : " (its trained weights)")
         + " from " + io.epochal.driver.config.JobSpecResolver.locationText(checkpoint) + ", features " + features
         + " -> " + (output == null ? "standard output" : outputFormat + " "
         + io.epochal.driver.config.JobSpecResolver.locationText(output))

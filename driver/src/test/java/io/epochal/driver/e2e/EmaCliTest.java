@@ -153,6 +153,13 @@ class EmaCliTest {
     assertThat(evaluatedJson.get("weights").asText()).isEqualTo("ema");
     assertThat(evaluatedJson.get("loss").asDouble()).as("the recorded val_loss, exactly")
         .isEqualTo(metric(job, 3, "val_loss"));
+    Path predicted = tmp.resolve("predicted");
+    CliRun byAverage = CliRun.of("predict", job.toString(), "--input", heldOut, "--output", predicted.toString(),
+        "--master", MASTER);
+    assertThat(byAverage.code).as("%s", byAverage).isZero();
+    assertThat(byAverage.out + byAverage.err).contains("with mlp v1 (its moving average, ema.safetensors) from ");
+    assertThat(predicted.resolve("_EPOCHAL_PREDICTIONS")).content()
+        .contains("\"weights\" : \"ema\"");
     CliRun onnxWeights = CliRun.of("predict", onnx.toString(), "--input", heldOut, "--features", "features",
         "--weights", "ema", "--master", MASTER);
     assertThat(onnxWeights.code).as("%s", onnxWeights).isEqualTo(2);

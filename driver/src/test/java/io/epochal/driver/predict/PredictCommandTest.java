@@ -173,7 +173,8 @@ class PredictCommandTest {
     Path result = tmp.resolve("pred");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--output",
         result.toString(), "--output-format", "csv", "--batch-size", "5")).as(out + err).isEqualTo(0);
-    assertThat(out).contains("predicted 23 of 23 rows").contains("mlp v1").contains("[features]")
+    assertThat(out).contains("predicted 23 of 23 rows").contains("mlp v1 (its trained weights) from ")
+        .contains("[features]")
         .contains("-> csv file://" + result.toAbsolutePath()).contains(" from file:///");
     List<String[]> rows = readCsvParts(result);
     assertThat(rows).hasSize(ROWS);
@@ -455,7 +456,7 @@ class PredictCommandTest {
         "f0,f1,f2,f3", "--output", output.toString()};
     assertThat(run(args)).as(err).isEqualTo(0);
     assertThat(output.resolve(PredictionOutput.MARKER)).content().contains("\"written_by\" : \"epochal predict\"",
-        "\"rows\" : " + ROWS);
+        "\"rows\" : " + ROWS, "\"weights\" : \"trained\"");
     assertThat(run(args)).isEqualTo(2);
     assertThat(err).contains("--output file://" + output + " already exists").contains("pass --overwrite");
 
