@@ -45,7 +45,8 @@ public interface ModelFactory {
     if (device == null || Device.Type.CPU.equals(device.getDeviceType())) {
       return create(resolved);
     }
-    throw new UnsupportedOperationException(
-        "model " + name() + " v" + version() + " runs on the CPU only, not on " + device);
+    throw new UnsupportedOperationException("model " + name() + " v" + version() + " runs on the CPU only, not on "
+        + device + ": train it with train.device=cpu (a resume: --conf spark.epochal.train.device=cpu), or have its "
+        + "factory override create(HyperParameters, Device) to build it there (worker/MODELS.md)");
   }
 }

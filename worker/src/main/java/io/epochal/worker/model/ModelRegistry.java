@@ -232,6 +232,10 @@ public final class ModelRegistry {
       if (e instanceof ModelCodeException) {
         throw (ModelCodeException) e;
       }
+      if (e instanceof UnsupportedOperationException && device != null
+          && !Device.Type.CPU.equals(device.getDeviceType())) {
+        throw new ModelCodeException(e.getMessage(), e); // a device the model is not built for: says what to do
+      }
       throw new ModelCodeException("model " + key(f.name(), f.version()) + ": its factory " + f.getClass().getName()
           + " failed to build it: " + e + " (the model's own code: fix it, or put a jar that builds it on the class "
           + "path)", e);

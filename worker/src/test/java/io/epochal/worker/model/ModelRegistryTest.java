@@ -213,6 +213,17 @@ class ModelRegistryTest {
     }
   }
 
+  @Test
+  void aModelBuiltOnTheCpuOnlyAskedForAGpuSaysWhichDeviceKeyToSetNotToFixItsCode() {
+    ModelFactory cpuOnly = new io.epochal.worker.model.example.ExampleLinearFactory(); // create(resolved) alone
+    assertThatThrownBy(() -> ModelRegistry.build(cpuOnly, cpuOnly.params().resolve(HyperParameters.empty()),
+        ai.djl.Device.gpu(0))).isInstanceOf(ModelCodeException.class)
+        .hasMessageContaining("runs on the CPU only, not on gpu(0)")
+        .hasMessageContaining("train it with train.device=cpu")
+        .hasMessageContaining("override create(HyperParameters, Device)")
+        .hasMessageNotContaining("the model's own code");
+  }
+
   /** A model of one module that torch's {@code self.<submodule> = nn.Linear(4, 2)} would name {@code submodule}. */
   private static final class SubmoduleModel extends BaseEpochalModel {
     static NDManager last;
