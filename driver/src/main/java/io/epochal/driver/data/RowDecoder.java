@@ -196,6 +196,10 @@ public final class RowDecoder implements Serializable {
     }
     for (int i = 0; i < featureSize; i++) {
       if (!Double.isFinite(values[i])) {
+        String text = textElement(v, i);
+        if (text != null && Double.isNaN(values[i]) && !text.strip().equals("NaN")) { // a text that is no number
+          return "feature column '" + col + "' element " + i + " holds '" + text + "', not a number";
+        }
         return "feature column '" + col + "' element " + i + " is " + (isNullElement(v, i) ? "null" : values[i])
             + ", not a finite number";
       }
@@ -255,6 +259,13 @@ public final class RowDecoder implements Serializable {
   }
 
   private static final String ARRAY_TEXT_NULL = "null";
+
+  /** Element {@code i} of array value {@code v} when it is text (an array of strings), else null. */
+  private static String textElement(Object v, int i) {
+    Object e = v instanceof scala.collection.Seq ? ((scala.collection.Seq<?>) v).apply(i)
+        : v instanceof List ? ((List<?>) v).get(i) : null;
+    return e instanceof String || e instanceof org.apache.spark.unsafe.types.UTF8String ? e.toString() : null;
+  }
 
   /**
    * The elements of a JSON array held as text, {@code "[1.0, 2, -3e-2]"}, or null when {@code text}

@@ -19,6 +19,10 @@ class RowDecoderTest {
     RowDecoder array = new RowDecoder(List.of("features"), true, 2, "label", false, 0);
     assertThat(array.decode(RowFactory.create(List.of(1.0, 3e39), 0.0), out))
         .contains("element 1").contains("outside the float32 range");
+    assertThat(array.decode(RowFactory.create(List.of("1.5", "x"), 0.0), out)).as("a json array of strings")
+        .isEqualTo("feature column 'features' element 1 holds 'x', not a number");
+    assertThat(array.decode(RowFactory.create(List.of("1.5", "NaN"), 0.0), out))
+        .isEqualTo("feature column 'features' element 1 is NaN, not a finite number");
     assertThat(columns.decode(RowFactory.create(3.0e38, 1.0), out)).isNull();
     assertThat(out[0]).isEqualTo(3.0e38f);
     assertThat(out[1]).isEqualTo(1f);
