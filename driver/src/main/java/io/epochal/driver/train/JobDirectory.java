@@ -7,6 +7,7 @@ import io.epochal.checkpoint.CommitGuard;
 import io.epochal.checkpoint.HadoopCheckpointStore;
 import io.epochal.driver.config.EpochMetrics;
 import io.epochal.driver.config.JobSpec;
+import io.epochal.driver.config.JobSpecResolver;
 import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventLog;
 import io.epochal.job.JobEventType;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -58,8 +60,11 @@ final class JobDirectory implements AutoCloseable {
   private final CommitDrain commits = new CommitDrain();
   /** Whether the heap ran nearly full since this directory was opened (the job's run). */
   private final HeapWatch.Mark heap = HeapWatch.mark();
-  /** The epochs of damaged checkpoints this run left in place (a mid-epoch checkpoint holds the state after them). */
-  private final java.util.Set<Long> damagedInPlace = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * The damaged checkpoints this run left in place (a mid-epoch checkpoint holds the state after them), by epoch:
+   * their directories.
+   */
+  private final java.util.Map<Long, String> damagedInPlace = new java.util.concurrent.ConcurrentHashMap<>();
 
   private JobDirectory(JobSpec spec, FileSystem fs, Path dir, CheckpointStore store, TrainingListener listener,
       io.epochal.job.JobSpec amendedFrom) {
@@ -365,8 +370,32 @@ final class JobDirectory implements AutoCloseable {
    * Records that the checkpoint of {@code epoch} is damaged and left in place: retention counts it as no verified
    * checkpoint, so that it keeps no intact one from being deleted.
    */
-  void damagedInPlace(long epoch) {
-    damagedInPlace.add(epoch);
+  void damagedInPlace(long epoch, String path) {
+    damagedInPlace.put(epoch, path);
+  }
+
+  /**
+   * Moves aside the damaged checkpoints left in place that a checkpoint this run committed since supersedes: no
+   * resume continues the mid-epoch checkpoint after them any more, and a later run would take them for intact ones
+   * (their manifests read) in its retention. One that cannot be moved is kept, and said so.
+   */
+  private void moveAsideSuperseded(TrainingListener l) throws IOException {
+    for (Map.Entry<Long, String> e : List.copyOf(damagedInPlace.entrySet())) {
+      if (committed <= e.getKey() || !lease.stillHolder()) {
+        continue;
+      }
+      try {
+        String to = store.moveAside(e.getKey()).path();
+        l.warning("moved damaged checkpoint " + JobSpecResolver.locationText(e.getValue()) + " aside to "
+            + JobSpecResolver.locationText(to) + ": epoch " + committed + " is committed after it");
+        event(JobEventType.FAILURE, e.getKey(), 0, "damaged checkpoint " + e.getValue() + " moved to " + to
+            + " once epoch " + committed + " was committed after it");
+        damagedInPlace.remove(e.getKey());
+      } catch (io.epochal.checkpoint.CheckpointException | RuntimeException x) {
+        l.warning("damaged checkpoint " + JobSpecResolver.locationText(e.getValue()) + " could not be moved aside ("
+            + x.getMessage() + "); retention keeps it, and the next commit tries again");
+      }
+    }
   }
 
   /** Applies the retention policy after a commit ({@link JobRetention}), in the history; without the lease, nothing. */
@@ -375,7 +404,8 @@ final class JobDirectory implements AutoCloseable {
       l.warning("retention skipped: the job was given up at the stop (its lease released); the next run applies it");
       return;
     }
-    new JobRetention(store, dir, l).apply(s, lease::stillHolder, damagedInPlace)
+    moveAsideSuperseded(l);
+    new JobRetention(store, dir, l).apply(s, lease::stillHolder, damagedInPlace.keySet())
         .ifPresent(m -> event(JobEventType.CHECKPOINTS_DELETED, committed > 0 ? committed : newestCommitted(), 0, m));
   }
 

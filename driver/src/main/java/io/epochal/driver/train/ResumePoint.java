@@ -339,7 +339,7 @@ final class ResumePoint {
         listener.warning("damaged checkpoint " + JobSpecResolver.locationText(from) + " is left in place; epoch "
             + problem.epoch() + " is not trained again: mid-epoch checkpoint "
             + JobSpecResolver.locationText(checkpoint) + " holds the state after it");
-        dir.damagedInPlace(problem.epoch());
+        dir.damagedInPlace(problem.epoch(), problem.path());
         continue;
       }
       try {

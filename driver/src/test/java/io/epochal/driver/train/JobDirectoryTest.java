@@ -220,10 +220,23 @@ class JobDirectoryTest {
     JobSpec spec = spec(jobDir); // checkpoint.keep_last 1
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), TrainingListener.NONE, null)) {
       startWithCheckpoints(dir, 3);
-      dir.damagedInPlace(2); // a mid-epoch checkpoint the run continues holds the state after it
+      // a mid-epoch checkpoint the run continues holds the state after it; no epoch after it is committed yet
+      dir.damagedInPlace(2, dir.store().list().get(1).path());
       dir.applyRetention(spec, TrainingListener.NONE);
       assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, damaged epoch 2 kept as "
           + "unverified").containsExactly(2L, 3L);
+
+      dir.publishedUpTo(3); // an epoch after it committed: no resume continues the mid-epoch checkpoint any more
+      List<String> warnings = new ArrayList<>();
+      dir.applyRetention(spec, collecting(warnings));
+      assertThat(dir.store().list()).extracting(c -> c.epoch()).as("moved aside, not left for a later run's "
+          + "retention to take for intact").containsExactly(3L);
+      assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("moved damaged checkpoint ")
+          .contains("epoch-000002 aside to ").endsWith(": epoch 3 is committed after it"));
+      try (java.util.stream.Stream<Path> left = Files.list(jobDir.resolve("checkpoints"))) {
+        assertThat(left.map(p -> p.getFileName().toString())).anySatisfy(n -> assertThat(n)
+            .startsWith("_damaged-epoch-000002-"));
+      }
     }
   }
 
