@@ -46,6 +46,8 @@ final class MidEpochCheckpoints implements Closeable {
   private final long everyNanos;
   private final int epochs;
   private final TrainingListener listener;
+  /** Writes the stop's snapshot: a failed write is thrown for the stop to say, as training does not go on. */
+  private volatile boolean atStop;
   /** Steps of those beyond {@code train.epochs} a resume lowered, removed once its amendment is written. */
   private final Map<Long, Long> beyond = new LinkedHashMap<>(); // step -> epochs completed before its rounds
 
@@ -65,6 +67,15 @@ final class MidEpochCheckpoints implements Closeable {
     io.epochal.params.HyperParameters keys = spec.toHyperParameters();
     return new MidEpochCheckpoints(store, MidEpochKeys.everyNRounds(keys), MidEpochKeys.everyMillis(keys),
         spec.epochs(), listener);
+  }
+
+  /**
+   * These checkpoints, written at the stop from now on: a write that fails is thrown for the stop to say, not said
+   * as one that training goes on after.
+   */
+  MidEpochCheckpoints atStop() {
+    atStop = true;
+    return this;
   }
 
   /**
@@ -106,7 +117,8 @@ final class MidEpochCheckpoints implements Closeable {
    *
    * @param carried the metrics of the epoch before (early stopping's count, the data's rows), carried on
    * @return the manifest written, or null when the write failed (said as a warning)
-   * @throws TrainingException ({@link FailureReason#LEASE_LOST}) when another driver holds the job now
+   * @throws TrainingException ({@link FailureReason#LEASE_LOST}) when another driver holds the job now; ({@link
+   *     FailureReason#CHECKPOINT_WRITE_FAILED}) when the write {@link #atStop} failed
    */
   CheckpointManifest write(CheckpointAssembler assembler, CommitGuard epochGuard, int completed, int round,
       int rounds, long step, StateDict state, Map<String, Double> carried, EpochProgress progress,
@@ -130,6 +142,10 @@ final class MidEpochCheckpoints implements Closeable {
       if (reason == FailureReason.LEASE_LOST) {
         throw new TrainingException(reason, completed + 1, round, what + " was not written: "
             + FailureClassifier.firstLine(e.getMessage()) + "; this driver stops, the new holder continues the job", e);
+      }
+      if (atStop) { // the stop says it: no training goes on after it
+        throw new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, completed + 1, round, what
+            + " was not written: " + FailureClassifier.firstLine(e.getMessage()), e);
       }
       listener.warning(what + " was not written (" + FailureClassifier.firstLine(e.getMessage()) + "); training "
           + "goes on, and the epoch's own checkpoint follows as usual");

@@ -108,7 +108,7 @@ final class ShutdownStop implements Runnable {
     }
     // the rounds trained since the newest checkpoint: kept as a mid-epoch checkpoint while the lease is live
     Optional<String> kept = dir.commits().stopSnapshot().writeNow(() -> MidEpochCheckpoints.open(dir.spec(), dir,
-        listener), dir.commits(), listener, Duration.ofSeconds(TIMEOUT_SECONDS - MARK_SECONDS)
+        listener).atStop(), dir.commits(), listener, Duration.ofSeconds(TIMEOUT_SECONDS - MARK_SECONDS)
         .minusNanos(System.nanoTime() - start), dir.newestCommitted());
     dir.stopHeartbeat(); // the commit waited for needs a live lease to publish
     JobDirectory.Position at = dir.position();
