@@ -196,12 +196,13 @@ final class CheckpointVerification {
             + "as damaged; " + instead.message());
       } else if (failed(results) && mid == null) {
         fallback = resumeFallback(t, store, conf, results, verifier);
-        // the mid-epoch checkpoint past damaged ones: of a job, or of the job of one epoch checkpoint named
+        // the mid-epoch checkpoint past damaged ones, or after the newest intact one: of a job, or of the job of one
+        // epoch checkpoint named
         if (fallback.continued() != null) {
           long completed = fallback.continued().newest() == null ? 0 : fallback.continued().newest().epoch();
           java.util.Set<Long> damaged = fallback.continued().damaged();
           if (MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), completed, damaged)
-              .filter(m -> m.epoch() > completed).isPresent()) {
+              .filter(m -> m.epoch() >= completed).isPresent()) {
             mid = MidEpochVerification.verify(conf, t.jobDir(), fallback.continued().newest(), damaged, verifier,
                 json ? null : err).orElse(null);
             if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {

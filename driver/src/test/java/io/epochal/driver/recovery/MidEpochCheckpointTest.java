@@ -717,6 +717,29 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void verifyOfAJobWhoseNewestEpochCheckpointIsDamagedNamesTheMidEpochCheckpointThatContinuesTheOneBefore()
+      throws Exception {
+    Path jobDir = root.resolve("mid-epoch-under-damaged-newest");
+    JobSpec spec = spec(jobDir.toUri().toString(), Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    // epoch 2 published as its mid-epoch checkpoint was still there (a driver killed before it removed it), then
+    // damaged: the resume falls back to epoch 1 and continues that mid-epoch checkpoint
+    Path checkpoints = jobDir.resolve("checkpoints");
+    org.apache.commons.io.FileUtils.copyDirectory(checkpoints.resolve("epoch-000001").toFile(),
+        checkpoints.resolve("epoch-000002").toFile());
+    Files.writeString(checkpoints.resolve("epoch-000002").resolve("manifest.json"), "{ damaged");
+
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobDir.toString());
+    assertThat(verify.code).as("epoch 2 is damaged: %s", verify.out).isEqualTo(1);
+    assertThat(verify.out).contains("FAIL epoch-000002").contains("PASS step-000000028")
+        .contains("continues epoch 2 at round 7 from mid-epoch checkpoint step-000000028")
+        .doesNotContain("a resume continues after epoch-000001");
+    io.epochal.driver.testing.CliRun dryRun = commandWithItsOwnSession("resume", jobDir.toString(), "--dry-run");
+    assertThat(dryRun.code).as(dryRun.err).isZero();
+    assertThat(dryRun.err).as("as the resume does").contains("continues epoch 2 at round 7 from mid-epoch checkpoint ");
+  }
+
+  @Test
   void aVerifiedMidEpochCheckpointAfterTheOnlyEpochCheckpointDamagedIsContinuedAndThatEpochNotTrainedAgain()
       throws Exception {
     String dir = root.resolve("mid-epoch-after-damaged-epoch").toUri().toString();
