@@ -175,8 +175,9 @@ final class MidEpochCheckpoints implements Closeable {
    * The newest verified mid-epoch checkpoint that continues the epoch after {@code completed} epochs
    * trained to {@code step} ({@link MidEpochPosition#continues}): the same epochs completed and a later step, or
    * the epoch before it one of {@code damagedEpochs}, the epoch checkpoints newer than that found damaged (it holds
-   * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint whose
-   * removal did not happen) are ignored; newer ones that are damaged or follow an epoch whose checkpoint is missing
+   * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint, or
+   * by the one continued, whose removal of them did not happen: a driver killed between the two) are removed, as
+   * the epoch's checkpoint would have; newer ones that are damaged or follow an epoch whose checkpoint is missing
    * are removed, as the run trains their steps again. Those holding rounds of an epoch beyond {@code train.epochs}
    * (a resume's {@code --epochs} lowered it) are kept until {@link #removeBeyondEpochs} (a resume refused after this
    * leaves them for the job as it was).
@@ -195,13 +196,42 @@ final class MidEpochCheckpoints implements Closeable {
       damaged.add(p.epoch());
       listener.warning("skipping damaged mid-epoch checkpoint " + p + "; falling back to an older one");
     }
-    Optional<LoadedCheckpoint> found = latest.checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
+    java.util.function.Predicate<LoadedCheckpoint> continues = c -> MidEpochPosition.of(c.manifest())
         .map(at -> at.continues(completed, step, damagedEpochs)) // one without a round is refused by the resume
         .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step)
-        && c.manifest().epoch() < epochs); // resume --epochs N of a job inside epoch N + 1: it ends at N
+        && c.manifest().epoch() < epochs; // resume --epochs N of a job inside epoch N + 1: it ends at N
+    Optional<LoadedCheckpoint> found = latest.checkpoint().filter(continues);
+    if (found.isEmpty() && latest.checkpoint().isPresent()) {
+      // the newest does not continue (it follows an epoch whose checkpoint is missing): an older one may, as the
+      // listing of status and resume --all finds it, newest first
+      long newest = latest.checkpoint().get().manifest().globalStep();
+      for (int i = listed.size() - 1; i >= 0 && found.isEmpty(); i--) {
+        long at = listed.get(i).epoch();
+        if (at < newest && at > step && !damaged.contains(at)) {
+          try {
+            found = Optional.of(store.load(at)).filter(continues);
+          } catch (io.epochal.checkpoint.CheckpointCorruptedException x) {
+            damaged.add(at);
+            listener.warning("skipping damaged mid-epoch checkpoint " + x.getMessage());
+          }
+        }
+      }
+    }
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     beyond.clear();
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
+      if (e.epoch() < from && !damaged.contains(e.epoch())) { // superseded: what it holds, a later checkpoint holds
+        try {
+          store.delete(e.epoch());
+          listener.message("removed mid-epoch checkpoint " + JobSpecResolver.locationText(store.checkpointsDir())
+              + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": the checkpoint continued (step " + from + ") holds "
+              + "all it holds");
+        } catch (CheckpointException | RuntimeException x) {
+          listener.warning("could not remove superseded mid-epoch checkpoint " + CheckpointSeries.STEPS.name(
+              e.epoch()) + " (" + x.getMessage() + "); a resume ignores it");
+        }
+        continue;
+      }
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is missing: trained again
         if (!damaged.contains(e.epoch()) && e.manifest().map(m -> m.epoch() >= epochs).orElse(false)) {
           beyond.put(e.epoch(), e.manifest().get().epoch());

@@ -717,6 +717,51 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void anOlderMidEpochCheckpointThatContinuesIsResumedWhenTheNewestFollowsAnEpochMovedAsideAndSupersededOnesGo()
+      throws Exception {
+    Path jobDir = root.resolve("mid-epoch-older-continues");
+    JobSpec spec = spec(jobDir.toUri().toString(), Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    Path mid = jobDir.resolve("mid-epoch");
+    Path kept = root.resolve("kept-step-28");
+    org.apache.commons.io.FileUtils.copyDirectory(mid.resolve("step-000000028").toFile(), kept.toFile());
+    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
+    // the mid-epoch checkpoint inside epoch 2 is back (a removal that did not happen), and epoch 2's checkpoint is
+    // moved aside by hand to go back: the newest mid-epoch checkpoint, inside epoch 3, follows it and goes
+    org.apache.commons.io.FileUtils.copyDirectory(kept.toFile(), mid.resolve("step-000000028").toFile());
+    Files.move(jobDir.resolve("checkpoints/epoch-000002"), root.resolve("epoch-2-set-aside"));
+
+    Rounds resumed = new Rounds();
+    run(spec, resumed);
+    assertThat(resumed.rounds.get(0)).as("continued from the older one, after its round 6 of epoch 2")
+        .isEqualTo("2.7");
+    try (java.util.stream.Stream<Path> left = Files.list(mid)) {
+      assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("step-")))
+          .as("each removed once an epoch's checkpoint holds what it holds").isEmpty();
+    }
+  }
+
+  @Test
+  void aMidEpochCheckpointAnEpochCheckpointSupersededIsRemovedByTheNextResume() throws Exception {
+    Path jobDir = root.resolve("mid-epoch-superseded");
+    JobSpec spec = spec(jobDir.toUri().toString(), Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    Path mid = jobDir.resolve("mid-epoch");
+    Path kept = root.resolve("superseded-step-28");
+    org.apache.commons.io.FileUtils.copyDirectory(mid.resolve("step-000000028").toFile(), kept.toFile());
+    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
+    // a driver killed between epoch 2's publish and its removal of the mid-epoch checkpoint inside epoch 2
+    org.apache.commons.io.FileUtils.copyDirectory(kept.toFile(), mid.resolve("step-000000028").toFile());
+
+    Rounds resumed = new Rounds("3.8");
+    assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(IllegalStateException.class);
+    assertThat(resumed.rounds.get(0)).as("the newest continues epoch 2").isEqualTo("3.7");
+    assertThat(resumed.messages).anySatisfy(m -> assertThat(m).startsWith("removed mid-epoch checkpoint ")
+        .contains("step-000000028: the checkpoint continued"));
+    assertThat(mid.resolve("step-000000028")).doesNotExist();
+  }
+
+  @Test
   void verifyOfAJobWhoseNewestEpochCheckpointIsDamagedNamesTheMidEpochCheckpointThatContinuesTheOneBefore()
       throws Exception {
     Path jobDir = root.resolve("mid-epoch-under-damaged-newest");
