@@ -716,19 +716,29 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
   }
 
+  /**
+   * The job of {@code spec} in {@code jobDir} stopped inside epoch 2 and then inside epoch 3, its mid-epoch checkpoint
+   * inside epoch 2 (step 28) put back after epoch 2's commit removed it, as a driver killed between epoch 2's publish
+   * and that removal leaves it; returns the mid-epoch directory.
+   */
+  private static Path stoppedInEpoch3WithTheOneInsideEpoch2Back(JobSpec spec, Path jobDir) throws Exception {
+    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
+    Path mid = jobDir.resolve("mid-epoch");
+    Path kept = jobDir.resolveSibling(jobDir.getFileName() + "-step-28");
+    org.apache.commons.io.FileUtils.copyDirectory(mid.resolve("step-000000028").toFile(), kept.toFile());
+    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
+    org.apache.commons.io.FileUtils.copyDirectory(kept.toFile(), mid.resolve("step-000000028").toFile());
+    return mid;
+  }
+
   @Test
   void anOlderMidEpochCheckpointThatContinuesIsResumedWhenTheNewestFollowsAnEpochMovedAsideAndSupersededOnesGo()
       throws Exception {
     Path jobDir = root.resolve("mid-epoch-older-continues");
     JobSpec spec = spec(jobDir.toUri().toString(), Map.of("checkpoint.every_n_rounds", "3"));
-    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
-    Path mid = jobDir.resolve("mid-epoch");
-    Path kept = root.resolve("kept-step-28");
-    org.apache.commons.io.FileUtils.copyDirectory(mid.resolve("step-000000028").toFile(), kept.toFile());
-    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
-    // the mid-epoch checkpoint inside epoch 2 is back (a removal that did not happen), and epoch 2's checkpoint is
-    // moved aside by hand to go back: the newest mid-epoch checkpoint, inside epoch 3, follows it and goes
-    org.apache.commons.io.FileUtils.copyDirectory(kept.toFile(), mid.resolve("step-000000028").toFile());
+    Path mid = stoppedInEpoch3WithTheOneInsideEpoch2Back(spec, jobDir);
+    // and epoch 2's checkpoint is moved aside by hand to go back: the newest mid-epoch checkpoint, inside epoch 3,
+    // follows it and goes
     Files.move(jobDir.resolve("checkpoints/epoch-000002"), root.resolve("epoch-2-set-aside"));
 
     Rounds resumed = new Rounds();
@@ -745,13 +755,7 @@ class MidEpochCheckpointTest {
   void aMidEpochCheckpointAnEpochCheckpointSupersededIsRemovedByTheNextResume() throws Exception {
     Path jobDir = root.resolve("mid-epoch-superseded");
     JobSpec spec = spec(jobDir.toUri().toString(), Map.of("checkpoint.every_n_rounds", "3"));
-    assertThatThrownBy(() -> run(spec, new Rounds("2.7"))).isInstanceOf(IllegalStateException.class);
-    Path mid = jobDir.resolve("mid-epoch");
-    Path kept = root.resolve("superseded-step-28");
-    org.apache.commons.io.FileUtils.copyDirectory(mid.resolve("step-000000028").toFile(), kept.toFile());
-    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
-    // a driver killed between epoch 2's publish and its removal of the mid-epoch checkpoint inside epoch 2
-    org.apache.commons.io.FileUtils.copyDirectory(kept.toFile(), mid.resolve("step-000000028").toFile());
+    Path mid = stoppedInEpoch3WithTheOneInsideEpoch2Back(spec, jobDir);
 
     Rounds resumed = new Rounds("3.8");
     assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(IllegalStateException.class);
