@@ -91,8 +91,9 @@ final class EpochCommit {
           written.set(write.run());
         } catch (TrainingException e) {
           if (!FailureManager.refusedByStorage(e)) { // a storage that refuses until someone acts is waited for
-            refused.set(null);
-            throw e;
+            // anything else (a NameNode that does not answer) is the attempt's: its retry waits for storage with the
+            // advice that fits, and first takes a checkpoint whose publish went through unanswered as committed
+            throw new NotWaitedFor(e);
           }
           refused.set(e);
           String action = FailureClassifier.isNamespaceQuotaExceeded(e) ? "raise its quota (hdfs dfsadmin -setQuota)"
@@ -103,6 +104,8 @@ final class EpochCommit {
               + "memory, and training goes on, while the write is tried again", e);
         }
       }, spec.retryStorageWaitMs(), listener).await();
+    } catch (NotWaitedFor e) {
+      throw e.failure;
     } catch (TrainingException e) {
       TrainingException r = refused.get();
       if (r == null || e.reason() != FailureReason.STORAGE_UNAVAILABLE) {
@@ -160,6 +163,17 @@ final class EpochCommit {
     } catch (CheckpointException | IllegalStateException | IllegalArgumentException e) {
       throw new TrainingException(FailureClassifier.ofCommit(e), epoch, 0, "before writing the checkpoint of epoch "
           + epoch + " again, its checkpoints could not be listed: " + FailureClassifier.firstLine(e.getMessage()), e);
+    }
+  }
+
+  /** A write's failure that {@link #writeOrWait} does not wait for: it passes the {@link StorageWait} by. */
+  private static final class NotWaitedFor extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final transient TrainingException failure;
+
+    NotWaitedFor(TrainingException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.failure = failure;
     }
   }
 
