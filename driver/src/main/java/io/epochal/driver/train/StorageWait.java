@@ -137,7 +137,17 @@ final class StorageWait {
    */
   static void finishing(JobDirectory dir, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
+    finishing(dir, () -> null, patienceMs, listener);
+  }
+
+  /**
+   * As {@link #finishing(JobDirectory, long, TrainingListener)}, doing {@code first} before the mark, in the same
+   * wait: the amendment of {@code job.json} of a job that stopped early, which is part of its end.
+   */
+  static void finishing(JobDirectory dir, Write<?> first, long patienceMs, TrainingListener listener)
+      throws IOException, TrainingException {
     waitingFor(dir, () -> {
+      first.run();
       dir.complete();
       return null;
     }, Purpose.FINISH, "cannot mark job " + dir.spec().jobDirText() + " COMPLETED", patienceMs, listener);

@@ -191,11 +191,15 @@ public final class TrainingJob {
           }
         }
       }
-      if (trained.stoppedEarly().isPresent()) { // its last checkpoint is committed: train.epochs becomes its epoch
-        dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
-      }
-      // every epoch is committed: not an attempt that may fail and be retried, only a mark to write
-      StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
+      // every epoch is committed: not an attempt that may fail and be retried, only a mark to write (after, for a
+      // job stopped early, job.json's train.epochs amended to its last epoch, whose checkpoint is committed)
+      TrainingOutcome ended = trained;
+      StorageWait.finishing(dir, () -> {
+        if (ended.stoppedEarly().isPresent()) {
+          dir.stopEarly(ended.epochs(), ended.stoppedEarly().get());
+        }
+        return null;
+      }, spec.retryStorageWaitMs(), listener);
       return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());
     } catch (TrainingException e) {
       // closing the job directory waited for a stop that was still running when e was made: it may have said

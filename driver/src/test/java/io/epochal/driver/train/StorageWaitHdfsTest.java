@@ -200,6 +200,29 @@ class StorageWaitHdfsTest {
   }
 
   @Test
+  void anEarlyStoppedJobsAmendmentOfItsEpochsWaitsForTheNameNodeAsItsMarkDoes() throws Exception {
+    String jobDir = jobDir("stopped-early");
+    try (JobDirectory dir = started("stopped-early")) {
+      dfs().setSafeMode(SafeModeAction.SAFEMODE_ENTER);
+      CompletableFuture<Void> ended = untilItWaits(() -> StorageWait.finishing(dir, () -> {
+        dir.stopEarly(2, "train_loss did not improve for 1 epoch");
+        return null;
+      }, 120_000, listener));
+      assertThat(ended).as("the amendment waits while the NameNode is in safe mode").isNotDone();
+      assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot mark job "
+          + jobDir + " COMPLETED: ").contains("safe mode");
+      dfs().setSafeMode(SafeModeAction.SAFEMODE_LEAVE);
+
+      ended.get(60, TimeUnit.SECONDS);
+      try (FileSystem fs = FileSystem.newInstance(new org.apache.hadoop.fs.Path(jobDir).toUri(), client)) {
+        assertThat(new io.epochal.job.JobSpecStore(fs, new org.apache.hadoop.fs.Path(jobDir)).read().orElseThrow()
+            .getHyperParameters().getLong("train.epochs")).as("job.json amended to the epoch it stopped at")
+            .isEqualTo(2);
+      }
+    }
+  }
+
+  @Test
   void aJobWhoseNameNodeStaysInSafeModeAtItsEndFailsSayingThatAResumeMarksItThenCanStillBeMarked() throws Exception {
     String jobDir = jobDir("end-given-up");
     try (JobDirectory dir = started("end-given-up")) {
