@@ -64,7 +64,8 @@ final class TrainingFailureReport {
       err.println("epochal: not retried: Spark already ran the round again on new executors, which ran out the same "
           + "way (every attempt returns a state of the same size); nothing committed is lost; continue with executors "
           + "given more memory (--conf " + more + ", spark-submit --executor-memory " + more.substring(more.indexOf('=')
-          + 1) + "; on local-cluster[N,C,MB] each worker's MB must hold it too): " + resume);
+          + 1) + "; on local-cluster[N,C,MB] each worker's MB must hold it too): "
+          + io.epochal.driver.train.ExecutorMemoryCheck.withLargerMemory(resume));
       return ExitCodes.FAILED;
     }
     switch (e.reason()) {

@@ -101,6 +101,21 @@ public final class ExecutorMemoryCheck {
   }
 
   /**
+   * {@code resumeCommand} with the executors given {@link #largerMemoryOption()}: an executor memory it already sets
+   * ({@code --conf spark.executor.memory=...}, spark-submit's {@code --executor-memory}) is replaced, else the option
+   * is added after the command's name ({@code bin/epochal} or {@code spark-submit}), so that the command printed runs
+   * the round on larger executors, not again on the same.
+   */
+  public static String withLargerMemory(String resumeCommand) {
+    String larger = largerMemoryOption();
+    String rest = resumeCommand.replaceAll(" --executor-memory(?:=| +)'?[^ ']*'?(?= |$)", "")
+        .replaceAll(" (?:--conf|-c)(?:=| +)'?spark\\.executor\\.memory=[^ ']*'?(?= |$)", "");
+    int name = rest.indexOf(' ');
+    return name < 0 ? rest + " --conf " + larger
+        : rest.substring(0, name) + " --conf " + larger + rest.substring(name);
+  }
+
+  /**
    * Whether {@code e} is a round on executors of their own that failed because they ran out of
    * memory, as {@link StopCauses} names it (ending with the settings that give them more). Not
    * retried: Spark has already run the round's tasks again on new executors up to its own limit,

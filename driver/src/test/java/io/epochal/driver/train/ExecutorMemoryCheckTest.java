@@ -45,6 +45,18 @@ class ExecutorMemoryCheckTest {
   }
 
   @Test
+  void theResumeCommandOfExecutorsThatRanOutOfMemoryGivesThemTheLargerMemoryInsteadOfTheirOwn() {
+    String larger = ExecutorMemoryCheck.largerMemoryOption();
+    assertThat(ExecutorMemoryCheck.withLargerMemory("bin/epochal --master 'local-cluster[2,1,1024]' --conf "
+        + "spark.executor.memory=1g resume /jobs/a")).isEqualTo("bin/epochal --conf " + larger + " --master "
+        + "'local-cluster[2,1,1024]' resume /jobs/a");
+    assertThat(ExecutorMemoryCheck.withLargerMemory("spark-submit --executor-memory 1g --class X app.jar resume "
+        + "/jobs/a")).isEqualTo("spark-submit --conf " + larger + " --class X app.jar resume /jobs/a");
+    assertThat(ExecutorMemoryCheck.withLargerMemory("bin/epochal resume /jobs/a")).as("none given")
+        .isEqualTo("bin/epochal --conf " + larger + " resume /jobs/a");
+  }
+
+  @Test
   void nonsenseSizesAreRefusedNamingTheValue() {
     assertThatThrownBy(() -> ExecutorMemoryCheck.shortfall(MB, 0, 1, 1024)).hasMessage("copies must be >= 1, got 0");
     assertThatThrownBy(() -> ExecutorMemoryCheck.shortfall(MB, 4, 0, 1024))
