@@ -65,10 +65,7 @@ final class EpochLoop {
       LoadedDataset heldOut, MidEpochCheckpoints mid) throws TrainingException {
     HeldOutEvaluator evaluator = heldOut == null ? null
         : new HeldOutEvaluator(spark.jsc(), heldOut, config, spec.jobName());
-    int maxRows = 0;
-    for (int w = 0; w < data.workers(); w++) {
-      maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
-    }
+    int maxRows = maxRows(data);
     BatchPlan plan = config.batchPlan();
     int rounds = plan.roundsPerEpoch(maxRows);
     int epochs = spec.epochs();
@@ -292,11 +289,25 @@ final class EpochLoop {
     return m;
   }
 
+  /** The rows of the largest worker's shard of {@code data}. */
+  private static int maxRows(LoadedDataset data) {
+    int maxRows = 0;
+    for (int w = 0; w < data.workers(); w++) {
+      maxRows = Math.max(maxRows, Math.toIntExact(data.rowsOf(w)));
+    }
+    return maxRows;
+  }
+
+  /** The rounds of an epoch of {@code config} on {@code data}: those of its largest shard. */
+  static int roundsPerEpoch(TrainingConfig config, LoadedDataset data) {
+    return config.batchPlan().roundsPerEpoch(maxRows(data));
+  }
+
   /**
    * Refuses a mid-epoch checkpoint of an epoch of another number of rounds (the data's rows or the
    * batch plan changed, which the checks before would have refused): its rounds are not these.
    */
-  private static void checkSameRounds(ResumePoint start, int rounds) throws TrainingException {
+  static void checkSameRounds(ResumePoint start, int rounds) throws TrainingException {
     int recorded = start.roundsPerEpoch();
     if (recorded >= 0 && recorded != rounds) {
       throw new TrainingException(FailureReason.INCOMPATIBLE_JOB, start.completedEpochs() + 1, start.roundsDone(),

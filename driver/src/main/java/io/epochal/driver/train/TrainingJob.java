@@ -280,6 +280,8 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
+    // what cannot be continued is refused before anything is moved, amended or deleted
+    start.plateau(spec.scheduleName(), config);
     start.moveDamagedAside(dir, listener);
     if (start.checkpoint() != null) {
       // inside an epoch, its round is the last one the mid-epoch checkpoint holds
@@ -304,6 +306,9 @@ public final class TrainingJob {
     LoadedDataset heldOut = null;
     try {
       jobData.checkSameData(start.completedEpochs(), start.checkpoint(), start.metrics(), start.dataDigest(), data);
+      if (start.roundsDone() > 0) { // before the amendment and retention, as the data check
+        EpochLoop.checkSameRounds(start, EpochLoop.roundsPerEpoch(config, data));
+      }
       // before the amendment: held-out rows a resume's --set names that do not fit leave job.json as it was
       heldOut = newJob.takeHeldOut(); // a retry reads them again
       // rows a resume gives are checked before they are written to job.json, even with nothing to train
