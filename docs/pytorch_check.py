@@ -32,8 +32,9 @@ try:
     import torch.nn.functional as F
     from safetensors.torch import load_file
 except ModuleNotFoundError as missing:
-    sys.exit(f"pytorch_check.py: needs PyTorch and safetensors ({missing}); install them with "
-             f"'pip install torch safetensors' and run it again")
+    print(f"pytorch_check.py: needs PyTorch and safetensors ({missing}); install them with "
+          f"'pip install torch safetensors' and run it again", file=sys.stderr)
+    sys.exit(2)  # not checked, as for a path that is no checkpoint: 1 means a check failed
 
 ACT = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}
 # another engine build may sum in another order (Epochal itself reproduces its bits): an output passes within

@@ -20,7 +20,8 @@ softmax_cross_entropy, csv data), this script
 
 Needs PyTorch and pandas (Debian: apt-get install python3-torch python3-pandas). Exit status 0 when every
 tensor is within the tolerance (1e-5, of the tensor's largest magnitude when that is above 1), 1 when one is
-not, 2 when the job or the checkpoints are not of that kind (said why).
+not, 2 when nothing was checked: the job or the checkpoints are not of that kind, PyTorch or pandas is
+missing, or the arguments are not a job directory and an epoch (said why).
 
     python3 docs/torch_next_step.py /tmp/epochal/steps 1
 """
@@ -36,7 +37,8 @@ try:
     import torch
     import torch.nn as nn
 except ModuleNotFoundError as missing:
-    sys.exit(f"torch_next_step.py: needs PyTorch and pandas ({missing})")
+    print(f"torch_next_step.py: needs PyTorch and pandas ({missing})", file=sys.stderr)
+    sys.exit(2)  # not checked: 1 means a tensor is not within the tolerance
 
 # of the tensor's largest magnitude when that is above 1: DJL and torch sum a batch's gradients in other orders,
 # which centered RMSprop's division by the gradients' variance magnifies to ~16 float32 ulps of its momentum buffer
@@ -247,5 +249,6 @@ def main(job, epoch):
 
 if __name__ == "__main__":
     if len(sys.argv) != 3:
-        sys.exit(__doc__)
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
     sys.exit(main(sys.argv[1], int(sys.argv[2])))
