@@ -113,9 +113,13 @@ final class CheckpointVerifier {
     }
     CheckpointManifest m = entry.manifest().get();
     lines.add(CheckLine.pass(Id.MANIFEST, "manifest parses"));
-    lines.add(CheckLine.pass(Id.FORMAT_VERSION,
-        "format version " + m.formatVersion() + " supported (this build reads up to "
-        + CheckpointManifest.FORMAT_VERSION + ")"));
+    String formatCheck = "format version " + m.formatVersion() + " supported (this build reads up to "
+        + CheckpointManifest.FORMAT_VERSION + ")";
+    lines.add(newerMinor(m.formatVersion()) ? CheckLine.warn(Id.FORMAT_VERSION, formatCheck, m.formatVersion()
+        + " is newer than this build's " + CheckpointManifest.FORMAT_VERSION + ": it is read as "
+        + CheckpointManifest.FORMAT_VERSION + ", without what a newer build added to it, and a resume by this build "
+        + "writes " + CheckpointManifest.FORMAT_VERSION + " checkpoints")
+        : CheckLine.pass(Id.FORMAT_VERSION, formatCheck));
     VerificationReport report = store.verify(entry);
     if (!report.ok()) {
       lines.add(CheckLine.fail(Id.FILES, "every file's size and SHA-256 match the manifest", String.join("; ",
@@ -216,6 +220,18 @@ final class CheckpointVerifier {
         lines.add(average.isPresent() ? CheckLine.fail(Id.EMA_PROBE, averageCheck, average.get())
             : CheckLine.pass(Id.EMA_PROBE, averageCheck));
       }
+    }
+  }
+
+  /** Whether format {@code version} (MAJOR.MINOR, of a manifest that parsed) is a newer minor than this build's. */
+  private static boolean newerMinor(String version) {
+    String[] theirs = version.split("\\.");
+    String[] ours = CheckpointManifest.FORMAT_VERSION.split("\\.");
+    try {
+      return theirs.length > 1 && Integer.parseInt(theirs[0]) == Integer.parseInt(ours[0])
+          && Integer.parseInt(theirs[1]) > Integer.parseInt(ours[1]);
+    } catch (NumberFormatException e) {
+      return false; // refused by the parse already
     }
   }
 

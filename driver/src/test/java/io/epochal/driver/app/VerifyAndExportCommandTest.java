@@ -212,6 +212,25 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aNewerMinorFormatVersionIsReadWithAWarningThatWhatItAddedIsNotRead() throws Exception {
+    Path manifest = checkpoint.resolve("manifest.json");
+    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
+        Files.readAllBytes(manifest), manifest.toString());
+    // as a newer build writes it: format 1.3, sealed with its own SHA-256
+    String text = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8)
+        .replaceFirst("\"format_version\" : \"1\\.[01]\"", "\"format_version\" : \"1.3\"")
+        .replaceAll("\"manifest_sha256\" : \"[0-9a-f]{64}\"", "\"manifest_sha256\" : \"" + "0".repeat(64) + "\"");
+    assertThat(text).contains("\"format_version\" : \"1.3\"");
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+        text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Files.writeString(manifest, text.replace("0".repeat(64), digest));
+
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
+    assertThat(out).contains("WARN epoch-000001  format version 1.3 supported (this build reads up to 1.1)")
+        .contains("1.3 is newer than this build's 1.1: it is read as 1.1, without what a newer build added to it");
+  }
+
+  @Test
   void otherDjlAndEngineVersionsWarnWithBothVersionsAndCheckTheProbeWithinTolerance() throws IOException {
     replaceInManifest("\"djl\" : \"0.36.0\"", "\"djl\" : \"0.35.0\"");
     replaceInManifest("\"engine_native\" : \"2.7.1\"", "\"engine_native\" : \"2.5.1\"");
