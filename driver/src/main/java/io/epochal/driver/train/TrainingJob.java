@@ -191,15 +191,7 @@ public final class TrainingJob {
           }
         }
       }
-      // every epoch is committed: not an attempt that may fail and be retried, only a mark to write (after, for a
-      // job stopped early, job.json's train.epochs amended to its last epoch, whose checkpoint is committed)
-      TrainingOutcome ended = trained;
-      StorageWait.finishing(dir, () -> {
-        if (ended.stoppedEarly().isPresent()) {
-          dir.stopEarly(ended.epochs(), ended.stoppedEarly().get());
-        }
-        return null;
-      }, spec.retryStorageWaitMs(), listener);
+      end(dir, trained, spec.retryStorageWaitMs(), listener);
       return trained.withResumedFrom(runStartedFrom >= 0 ? runStartedFrom : trained.resumedFrom());
     } catch (TrainingException e) {
       // closing the job directory waited for a stop that was still running when e was made: it may have said
@@ -210,6 +202,22 @@ public final class TrainingJob {
     } finally {
       newJob.release(); // not used: the job was completed or leased by another driver
     }
+  }
+
+  /**
+   * Ends the job of {@code dir} that {@code trained} every epoch of: not an attempt that may fail and be retried,
+   * only a mark to write, waiting up to {@code patienceMs} for storage ({@link StorageWait#finishing}); for a job
+   * stopped early, after job.json's train.epochs is amended to its last epoch (whose checkpoint is committed), in the
+   * same wait.
+   */
+  static void end(JobDirectory dir, TrainingOutcome trained, long patienceMs, TrainingListener listener)
+      throws IOException, TrainingException {
+    StorageWait.finishing(dir, () -> {
+      if (trained.stoppedEarly().isPresent()) {
+        dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
+      }
+      return null;
+    }, patienceMs, listener);
   }
 
   /**

@@ -1423,7 +1423,7 @@ class CliEndToEndTest {
     assertThat(run.err).contains("loss = mse compares one numeric label per row with one model output",
         "has " + CLASSES + " outputs", "model.output_dim=1").startsWith("epochal: configuration error: ");
     assertThat(run.err.lines()).hasSize(1);
-    assertThat(job.resolve("job.json")).doesNotExist();
+    assertThat(job).as("refused with the spec: no job directory made").doesNotExist();
   }
 
   @Test

@@ -742,9 +742,11 @@ class MidEpochCheckpointTest {
     Files.move(jobDir.resolve("checkpoints/epoch-000002"), root.resolve("epoch-2-set-aside"));
 
     Rounds resumed = new Rounds();
-    run(spec, resumed);
+    TrainingOutcome outcome = run(spec, resumed);
     assertThat(resumed.rounds.get(0)).as("continued from the older one, after its round 6 of epoch 2")
         .isEqualTo("2.7");
+    assertThat(RecoveryFixture.tensors(outcome.state())).as("its state, not the newer one's")
+        .isEqualTo(RecoveryFixture.tensors(reference.state()));
     try (java.util.stream.Stream<Path> left = Files.list(mid)) {
       assertThat(left.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("step-")))
           .as("each removed once an epoch's checkpoint holds what it holds").isEmpty();
@@ -759,7 +761,8 @@ class MidEpochCheckpointTest {
 
     Rounds resumed = new Rounds("3.8");
     assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(IllegalStateException.class);
-    assertThat(resumed.rounds.get(0)).as("the newest continues epoch 2").isEqualTo("3.7");
+    assertThat(resumed.rounds.get(0)).as("the newest, inside epoch 3, continues epoch 2's checkpoint")
+        .isEqualTo("3.7");
     assertThat(resumed.messages).anySatisfy(m -> assertThat(m).startsWith("removed mid-epoch checkpoint ")
         .contains("step-000000028: the checkpoint continued"));
     assertThat(mid.resolve("step-000000028")).doesNotExist();

@@ -204,10 +204,9 @@ class StorageWaitHdfsTest {
     String jobDir = jobDir("stopped-early");
     try (JobDirectory dir = started("stopped-early")) {
       dfs().setSafeMode(SafeModeAction.SAFEMODE_ENTER);
-      CompletableFuture<Void> ended = untilItWaits(() -> StorageWait.finishing(dir, () -> {
-        dir.stopEarly(2, "train_loss did not improve for 1 epoch");
-        return null;
-      }, 120_000, listener));
+      TrainingOutcome stopped = new TrainingOutcome(2, 2, 8, io.epochal.tensor.StateDict.empty(),
+          jobDir + "/checkpoints", List.of(), 0, 0).withEarlyStop("train_loss did not improve for 1 epoch");
+      CompletableFuture<Void> ended = untilItWaits(() -> TrainingJob.end(dir, stopped, 120_000, listener));
       assertThat(ended).as("the amendment waits while the NameNode is in safe mode").isNotDone();
       assertThat(warnings.get(0)).startsWith("waiting for " + jobDir + " to take writes again (cannot mark job "
           + jobDir + " COMPLETED: ").contains("safe mode");
