@@ -79,9 +79,12 @@ final class JobLocations {
     String scheme = u.getScheme() != null ? u.getScheme().toLowerCase(Locale.ROOT) : fallback.getScheme();
     String host = u.getHost();
     int port = u.getPort();
+    // part of the place on object stores (abfs://<container>@<account>..., wasb alike); HDFS ignores it
+    String userInfo = u.getUserInfo();
     if (u.getAuthority() == null && scheme != null && scheme.equalsIgnoreCase(fallback.getScheme())) {
       host = fallback.getHost();
       port = fallback.getPort();
+      userInfo = fallback.getUserInfo();
     }
     if (host != null) {
       host = host.toLowerCase(Locale.ROOT);
@@ -103,7 +106,7 @@ final class JobLocations {
       path = path.substring(0, path.length() - 1);
     }
     try {
-      return new URI(scheme, null, host, port, path, null, null);
+      return new URI(scheme, "hdfs".equals(scheme) ? null : userInfo, host, port, path, null, null);
     } catch (URISyntaxException e) {
       throw new IllegalArgumentException("'" + location + "' is not a usable location: " + e.getMessage(), e);
     }

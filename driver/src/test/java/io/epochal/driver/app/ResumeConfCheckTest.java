@@ -237,6 +237,12 @@ class ResumeConfCheckTest {
     assertThat(JobLocations.samePlace("hdfs://nn:8020/jobs/a", "hdfs://nn:9000/jobs/a", CONF)).isFalse();
     assertThat(JobLocations.samePlace("hdfs://nn/jobs/a", "hdfs://other/jobs/a", CONF)).isFalse();
     assertThat(JobLocations.samePlace("/jobs/a", "/jobs/a-copy", CONF)).isFalse();
+    assertThat(JobLocations.samePlace("abfs://a@acct.dfs.core.windows.net/jobs/x",
+        "abfs://b@acct.dfs.core.windows.net/jobs/x", CONF)).as("two containers of one account").isFalse();
+    assertThat(JobLocations.samePlace("abfs://a@ACCT.dfs.core.windows.net/jobs/x/",
+        "abfs://a@acct.dfs.core.windows.net/jobs/x", CONF)).isTrue();
+    assertThat(JobLocations.samePlace("hdfs://alice@nn/jobs/a", "hdfs://nn:8020/jobs/a", CONF))
+        .as("HDFS takes no container from the user part").isTrue();
   }
 
   @Test
