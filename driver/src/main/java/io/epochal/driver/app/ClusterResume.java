@@ -337,6 +337,10 @@ public final class ClusterResume {
       after = null;
       unreadable = e.getMessage();
     }
+    Optional<String> failed = ResumeSummary.failedUnder(before, after);
+    if (failed.isPresent()) {
+      return new ResumeSummary.Ended(job, ResumeSummary.FAILED_UNDER_TEMPLATE, stopped, failed.get());
+    }
     return new ResumeSummary.Ended(job, code, stopped, ResumeSummary.notResumed(before, after, unreadable)
         .orElse(null));
   }

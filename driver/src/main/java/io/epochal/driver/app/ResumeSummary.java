@@ -26,6 +26,11 @@ final class ResumeSummary {
   static final int TAKEN = -2;
   /** The exit code recorded for a resume whose process could not be started. */
   static final int NO_PROCESS = -3;
+  /**
+   * The exit code recorded for a template that exited 0 after a resume that failed: the job's state is FAILED by a
+   * run since the template started (spark-submit of a Kubernetes driver that failed, a supervised driver's exit).
+   */
+  static final int FAILED_UNDER_TEMPLATE = -4;
 
   /**
    * How the resume of {@code job} ended.
@@ -62,6 +67,19 @@ final class ResumeSummary {
    * @param before null when the state could not be read before the template started
    * @param after null when the state cannot be read after it exited ({@code unreadable} says why)
    */
+  /**
+   * Why the resume a template's exit 0 ran failed, read as {@link #notResumed} reads the states: the job is FAILED
+   * now, by a run since the template started (its state changed); empty otherwise.
+   */
+  static Optional<String> failedUnder(Optional<JobStatus> before, Optional<JobStatus> after) {
+    if (after == null || after.isEmpty() || after.get().getState() != io.epochal.job.JobState.FAILED
+        || before != null && before.equals(after)) {
+      return Optional.empty();
+    }
+    return Optional.of("the template exited 0, but the resume it ran failed: the job is FAILED (" + after.get()
+        .getReason() + ")");
+  }
+
   static Optional<String> notResumed(Optional<JobStatus> before, Optional<JobStatus> after, String unreadable) {
     if (after == null) {
       return Optional.of("but its state cannot be read now (" + unreadable + "), so nothing says it was resumed");
@@ -107,6 +125,9 @@ final class ResumeSummary {
       } else if (e.code() == NO_PROCESS) {
         failed++;
         out.printf("  %-24s could not start: %s%n", name, e.note());
+      } else if (e.code() == FAILED_UNDER_TEMPLATE) {
+        failed++;
+        out.printf("  %-24s %s; see why with: bin/epochal status %s%n", name, e.note(), status);
       } else if (e.code() == ExitCodes.LEASE_HELD && !e.stopped()) {
         // another driver (another resume --all, say) took the job between the check and this resume's start
         taken++;

@@ -321,6 +321,20 @@ class ResumeAllTest {
   }
 
   @Test
+  void aTemplateThatExitsZeroAfterTheResumeItRanFailedCountsAsAFailure(@TempDir Path elsewhere) throws Exception {
+    // the state a resume that failed leaves (a Kubernetes driver whose spark-submit still exits 0): FAILED anew
+    JobStateStore leftByTheResume = new JobStateStore(fs, new org.apache.hadoop.fs.Path(elsewhere.toUri()));
+    leftByTheResume.transition(JobState.RUNNING, 9, null);
+    leftByTheResume.transition(JobState.FAILED, 9, "BAD_INPUT: a row is bad");
+    String[] r = cli("resume", "--all", "--submit-template", "cp '" + elsewhere.resolve("state.json")
+        + "' \"$(echo {job_dir} | sed 's|^file://||')/state.json\"", root.toString());
+    assertThat(r[0]).as(r[1] + r[2]).isEqualTo("1");
+    assertThat(r[1]).contains("the template exited 0, but the resume it ran failed: the job is FAILED (BAD_INPUT: "
+        + "a row is bad); see why with: bin/epochal status ").contains("0 resumed, 2 failed")
+        .doesNotContain("submitted and not finished");
+  }
+
+  @Test
   void aJobAnotherDriverTookAfterThePlanWasMadeIsNotStartedAndNoFailure() throws Exception {
     ResumePlan plan = ResumePlan.of(new org.apache.hadoop.fs.Path(root.toUri()), new Configuration(),
         java.time.Instant.now());
