@@ -80,8 +80,10 @@ final class MidEpochListing {
       java.util.Set<Long> damaged) throws IOException {
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
-      return steps.latest().checkpoint().filter(c -> MidEpochPosition.of(c.manifest())
-          .map(at -> at.continues(completed, step, damaged)).orElse(false));
+      // as the run finds it: the newest verified, else an older one that continues
+      return io.epochal.driver.train.MidEpochPosition.newestContinuing(steps, steps.latest(), step,
+          c -> MidEpochPosition.of(c.manifest()).map(at -> at.continues(completed, step, damaged)).orElse(false),
+          new java.util.HashSet<>(), damage -> { });
     }
   }
 

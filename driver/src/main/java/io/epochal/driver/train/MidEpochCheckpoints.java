@@ -200,23 +200,8 @@ final class MidEpochCheckpoints implements Closeable {
         .map(at -> at.continues(completed, step, damagedEpochs)) // one without a round is refused by the resume
         .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step)
         && c.manifest().epoch() < epochs; // resume --epochs N of a job inside epoch N + 1: it ends at N
-    Optional<LoadedCheckpoint> found = latest.checkpoint().filter(continues);
-    if (found.isEmpty() && latest.checkpoint().isPresent()) {
-      // the newest does not continue (it follows an epoch whose checkpoint is missing): an older one may, as the
-      // listing of status and resume --all finds it, newest first
-      long newest = latest.checkpoint().get().manifest().globalStep();
-      for (int i = listed.size() - 1; i >= 0 && found.isEmpty(); i--) {
-        long at = listed.get(i).epoch();
-        if (at < newest && at > step && !damaged.contains(at)) {
-          try {
-            found = Optional.of(store.load(at)).filter(continues);
-          } catch (io.epochal.checkpoint.CheckpointCorruptedException x) {
-            damaged.add(at);
-            listener.warning("skipping damaged mid-epoch checkpoint " + x.getMessage());
-          }
-        }
-      }
-    }
+    Optional<LoadedCheckpoint> found = MidEpochPosition.newestContinuing(store, latest, step, continues, damaged,
+        w -> listener.warning("skipping damaged mid-epoch checkpoint " + w));
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     beyond.clear();
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here

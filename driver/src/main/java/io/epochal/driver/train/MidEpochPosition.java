@@ -1,7 +1,17 @@
 package io.epochal.driver.train;
 
+import io.epochal.checkpoint.CheckpointCorruptedException;
+import io.epochal.checkpoint.CheckpointEntry;
+import io.epochal.checkpoint.CheckpointException;
 import io.epochal.checkpoint.CheckpointManifest;
+import io.epochal.checkpoint.CheckpointStore;
+import io.epochal.checkpoint.LatestCheckpoint;
+import io.epochal.checkpoint.LoadedCheckpoint;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Where in training a mid-epoch checkpoint stands, from its manifest: the epochs completed, the rounds
@@ -62,5 +72,38 @@ public record MidEpochPosition(long completedEpochs, int round, int roundsPerEpo
   /** {@code rounds 1-6 of 8 of epoch 2} (without {@code of 8} when the rounds per epoch are not recorded). */
   public String rounds() {
     return "rounds 1-" + round + (roundsPerEpoch >= 0 ? " of " + roundsPerEpoch : "") + " of epoch " + epoch();
+  }
+
+  /**
+   * The newest mid-epoch checkpoint of {@code steps} after global step {@code after} that {@code continues} accepts,
+   * loaded with every file checked: the newest verified one ({@code latest}, of {@code steps}), else an older one,
+   * newest first, as the listing of {@code status} and {@code resume --all} finds it (the newest may follow an
+   * epoch whose checkpoint was moved aside). Those found damaged on the way are added to {@code damaged} and said
+   * through {@code damage}.
+   */
+  public static Optional<LoadedCheckpoint> newestContinuing(CheckpointStore steps, LatestCheckpoint latest,
+      long after, Predicate<LoadedCheckpoint> continues, Set<Long> damaged, Consumer<String> damage)
+      throws CheckpointException {
+    Optional<LoadedCheckpoint> found = latest.checkpoint().filter(continues);
+    if (found.isPresent() || latest.checkpoint().isEmpty()) {
+      return found;
+    }
+    long newest = latest.checkpoint().get().manifest().globalStep();
+    List<CheckpointEntry> listed = steps.list();
+    for (int i = listed.size() - 1; i >= 0; i--) {
+      long at = listed.get(i).epoch();
+      if (at < newest && at > after && !damaged.contains(at)) {
+        try {
+          found = Optional.of(steps.load(at)).filter(continues);
+          if (found.isPresent()) {
+            return found;
+          }
+        } catch (CheckpointCorruptedException x) {
+          damaged.add(at);
+          damage.accept(x.getMessage());
+        }
+      }
+    }
+    return Optional.empty();
   }
 }

@@ -740,6 +740,13 @@ class MidEpochCheckpointTest {
     // and epoch 2's checkpoint is moved aside by hand to go back: the newest mid-epoch checkpoint, inside epoch 3,
     // follows it and goes
     Files.move(jobDir.resolve("checkpoints/epoch-000002"), root.resolve("epoch-2-set-aside"));
+    io.epochal.driver.testing.CliRun verify = io.epochal.driver.testing.CliRun.of("verify", jobDir.toString());
+    assertThat(verify.out).as("verify says what the resume does").contains("and continues epoch 2 at round 7 "
+        + "from mid-epoch checkpoint step-000000028");
+    io.epochal.driver.testing.CliRun dryRun = commandWithItsOwnSession("resume", jobDir.toString(), "--dry-run");
+    assertThat(dryRun.code).as(dryRun.err).isZero();
+    assertThat(dryRun.err).as("and its dry run").contains("continues epoch 2 at round 7 from mid-epoch checkpoint ")
+        .contains("mid-epoch/step-000000028 (step 28)");
 
     Rounds resumed = new Rounds();
     TrainingOutcome outcome = run(spec, resumed);
