@@ -50,6 +50,8 @@ final class MidEpochCheckpoints implements Closeable {
   private volatile boolean atStop;
   /** Steps of those beyond {@code train.epochs} a resume lowered, removed once its amendment is written. */
   private final Map<Long, Long> beyond = new LinkedHashMap<>(); // step -> epochs completed before its rounds
+  /** Steps of those a checkpoint continued supersedes, removed once the run's checks passed. */
+  private final Map<Long, Long> superseded = new LinkedHashMap<>(); // step -> the step of the one continued
 
   private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, int epochs,
       TrainingListener listener) {
@@ -204,17 +206,10 @@ final class MidEpochCheckpoints implements Closeable {
         w -> listener.warning("skipping damaged mid-epoch checkpoint " + w));
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     beyond.clear();
+    superseded.clear();
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() < from && !damaged.contains(e.epoch())) { // superseded: what it holds, a later checkpoint holds
-        try {
-          store.delete(e.epoch());
-          listener.message("removed mid-epoch checkpoint " + JobSpecResolver.locationText(store.checkpointsDir())
-              + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": the checkpoint continued (step " + from + ") holds "
-              + "all it holds");
-        } catch (CheckpointException | RuntimeException x) {
-          listener.warning("could not remove superseded mid-epoch checkpoint " + CheckpointSeries.STEPS.name(
-              e.epoch()) + " (" + x.getMessage() + "); a resume ignores it");
-        }
+        superseded.put(e.epoch(), from); // removed once the run's checks passed (a refused resume may want it)
         continue;
       }
       if (e.epoch() > from) { // damaged, or after an epoch whose checkpoint is missing: trained again
@@ -236,10 +231,24 @@ final class MidEpochCheckpoints implements Closeable {
 
   /**
    * Removes the mid-epoch checkpoints {@link #continuing} found holding rounds of an epoch beyond {@code
-   * train.epochs}, once the resume that lowered it has written its amendment to job.json; a failure is a warning
-   * (a later resume finds them beyond the epochs again).
+   * train.epochs}, once the resume that lowered it has written its amendment to job.json, and those it found
+   * superseded by the checkpoint continued, once the run's checks passed; a failure is a warning (a later resume
+   * finds them again).
    */
   void removeBeyondEpochs() {
+    for (Map.Entry<Long, Long> s : superseded.entrySet()) {
+      String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(
+          s.getKey());
+      try {
+        store.delete(s.getKey());
+        listener.message("removed mid-epoch checkpoint " + name + ": the checkpoint continued (step " + s.getValue()
+            + ") holds all it holds");
+      } catch (CheckpointException | RuntimeException e) {
+        listener.warning("could not remove superseded mid-epoch checkpoint " + name + " ("
+            + FailureClassifier.firstLine(e.getMessage()) + "); a resume ignores it");
+      }
+    }
+    superseded.clear();
     for (Map.Entry<Long, Long> b : beyond.entrySet()) {
       String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/"
           + CheckpointSeries.STEPS.name(b.getKey());

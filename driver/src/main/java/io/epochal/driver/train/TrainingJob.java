@@ -288,7 +288,8 @@ public final class TrainingJob {
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0,
           "cannot read the checkpoints under " + JobSpecResolver.locationText(store.checkpointsDir()) + ": " + e.getMessage(), e);
     }
-    // what cannot be continued is refused before anything is moved, amended or deleted
+    // what cannot be continued is refused before damaged checkpoints are moved aside, job.json is amended and
+    // retention runs
     start.plateau(spec.scheduleName(), config);
     start.moveDamagedAside(dir, listener);
     if (start.checkpoint() != null) {
