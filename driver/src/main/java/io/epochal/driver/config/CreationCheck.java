@@ -129,11 +129,17 @@ final class CreationCheck {
       List<ConfigException> problems) {
     FineTuning tuning = FineTuning.of(values);
     io.epochal.worker.optim.ParamGroups groups;
+    SpecValidator.Sourced from = raw.get(FineTuning.LR_SCALE);
     try {
+      if (from != null && from.text) { // given anew: decimal numbers only, as Python reads the job's files
+        io.epochal.worker.optim.ParamGroups.parseScales(tuning.lrScale(), true);
+      }
       groups = tuning.paramGroups();
-    } catch (ConfigException e) {
-      SpecValidator.Sourced from = raw.get(FineTuning.LR_SCALE);
-      problems.add(from == null ? e : new ConfigException(e.key(), e.getMessage() + " (from " + from.source + ")"));
+    } catch (IllegalArgumentException e) {
+      String said = e instanceof ConfigException ? e.getMessage() : FineTuning.LR_SCALE + " = " + tuning.lrScale()
+          + ": " + e.getMessage();
+      problems.add(new ConfigException(FineTuning.LR_SCALE, said + (from == null ? "" : " (from " + from.source
+          + ")")));
       return;
     }
     if (groups.isEmpty()) {

@@ -59,6 +59,15 @@ public final class LossKeys {
    *     and above 0
    */
   static double[] classWeights(String text) {
+    return classWeights(text, false);
+  }
+
+  /**
+   * As {@link #classWeights(String)}; with {@code decimalOnly}, each weight must be a decimal number as Python reads
+   * one ({@link io.epochal.params.ParamType#parseDecimal}): for a value given anew (one a job stored with Java's
+   * {@code 2f} form reads as it was stored).
+   */
+  static double[] classWeights(String text, boolean decimalOnly) {
     if (text.isBlank()) {
       return new double[0];
     }
@@ -67,7 +76,7 @@ public final class LossKeys {
     for (int c = 0; c < entries.length; c++) {
       String entry = entries[c].trim();
       try {
-        weights[c] = io.epochal.params.ParamType.parseDecimal(entry); // as Python reads the job's files
+        weights[c] = decimalOnly ? io.epochal.params.ParamType.parseDecimal(entry) : Double.parseDouble(entry);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("the weight of class " + c + " is '" + entry + "', not a number (write "
             + "one number per class, class 0 first: 1,4.5,1)");
@@ -97,7 +106,7 @@ public final class LossKeys {
           + values.getString(JobKeys.LOSS) + " has none (only softmax_cross_entropy does): remove it"));
     }
     try {
-      classWeights(text);
+      classWeights(text, given != null && given.text);
       return Optional.empty();
     } catch (IllegalArgumentException e) {
       return Optional.of(new ConfigException(CLASS_WEIGHTS, named + ": " + e.getMessage()));

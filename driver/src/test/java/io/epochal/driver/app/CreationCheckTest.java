@@ -77,6 +77,9 @@ class CreationCheckTest {
     assertThat(refused(Map.of("train.lr_scale", "layers.0.*=0.1"))).hasMessageContaining("train.lr_scale = "
         + "layers.0.*=0.1: 'layers.0.*=0.1' is not pattern:scale").hasMessageContaining("(from --set train.lr_scale)");
     assertThat(refused(Map.of("train.lr_scale", "layers.0.*:-1"))).hasMessageContaining("must be finite and >= 0");
+    assertThat(refused(Map.of("train.lr_scale", "layers.0.*:0.1f"))).as("Java's form, not Python's")
+        .hasMessageContaining("train.lr_scale = layers.0.*:0.1f: the scale of 'layers.0.*' is '0.1f', not a number")
+        .hasMessageContaining("(from --set train.lr_scale)");
     ConfigException norm = refused(Map.of("train.no_weight_decay", "*.bias,*.norm.*", "optimizer.weight_decay",
         "0.01"));
     assertThat(norm.key()).isEqualTo("train.no_weight_decay");

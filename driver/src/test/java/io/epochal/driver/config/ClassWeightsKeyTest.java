@@ -62,6 +62,11 @@ class ClassWeightsKeyTest {
         .hasMessageContaining("the weight of class 1 is '2f', not a number");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,0x1p1")))
         .hasMessageContaining("the weight of class 2 is '0x1p1', not a number");
+    io.epochal.params.HyperParameters stored = resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,3").build()
+        .resolve().toHyperParameters().with(io.epochal.params.HyperParameters.builder()
+        .put(LossKeys.CLASS_WEIGHTS, "1,2f,3").build()); // a job an earlier build stored with it
+    assertThat(JobSpec.fromHyperParameters(stored).toHyperParameters().getString(LossKeys.CLASS_WEIGHTS))
+        .as("resumes as it was stored").isEqualTo("1,2f,3");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "-1,2,3")))
         .hasMessageContaining("the weight of class 0 is -1");
     assertThat(errorOf(resolver().optOverride(LossKeys.CLASS_WEIGHTS, "1,2,1e-60")))

@@ -70,6 +70,15 @@ public final class ParamGroups implements Serializable {
    *     negative or infinite one, and a pattern given twice
    */
   public static Map<String, Double> parseScales(String text) {
+    return parseScales(text, false);
+  }
+
+  /**
+   * As {@link #parseScales(String)}; with {@code decimalOnly}, a scale must be a decimal number as Python reads one
+   * ({@link io.epochal.params.ParamType#parseDecimal}), not Java's {@code 0.1f}, {@code 1d} or hexadecimal forms:
+   * for a value given anew (one a job stored with such a form reads as it was stored).
+   */
+  public static Map<String, Double> parseScales(String text, boolean decimalOnly) {
     Map<String, Double> scales = new LinkedHashMap<>();
     for (String entry : checkNotNull(text, "text").split(",")) {
       if (entry.isBlank()) {
@@ -82,7 +91,7 @@ public final class ParamGroups implements Serializable {
       String number = entry.substring(colon + 1).trim();
       double scale;
       try {
-        scale = io.epochal.params.ParamType.parseDecimal(number); // as Python reads the job's files
+        scale = decimalOnly ? io.epochal.params.ParamType.parseDecimal(number) : Double.parseDouble(number);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("the scale of '" + pattern + "' is '" + number + "', not a number");
       }

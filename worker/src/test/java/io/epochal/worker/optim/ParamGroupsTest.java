@@ -60,8 +60,10 @@ class ParamGroupsTest {
     assertThatThrownBy(() -> ParamGroups.parseScales(":0.5")).hasMessageContaining("':0.5' is not pattern:scale");
     assertThatThrownBy(() -> ParamGroups.parseScales("layers.0.*:tenth"))
         .hasMessageContaining("the scale of 'layers.0.*' is 'tenth', not a number");
-    assertThatThrownBy(() -> ParamGroups.parseScales("layers.0.*:0.1f")).as("Java's form, not Python's")
+    assertThatThrownBy(() -> ParamGroups.parseScales("layers.0.*:0.1f", true)).as("Java's form, not Python's")
         .hasMessageContaining("the scale of 'layers.0.*' is '0.1f', not a number");
+    assertThat(ParamGroups.parseScales("layers.0.*:0.1f")).as("as a job stored with it reads it")
+        .containsEntry("layers.0.*", 0.1);
     assertThatThrownBy(() -> ParamGroups.parseScales("layers.0.*:-0.1"))
         .hasMessageContaining("the scale of 'layers.0.*' is -0.1; it must be finite and >= 0");
     assertThatThrownBy(() -> ParamGroups.parseScales("layers.0.*:NaN")).hasMessageContaining("finite");
