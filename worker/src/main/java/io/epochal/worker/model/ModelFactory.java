@@ -45,8 +45,20 @@ public interface ModelFactory {
     if (device == null || Device.Type.CPU.equals(device.getDeviceType())) {
       return create(resolved);
     }
-    throw new UnsupportedOperationException("model " + name() + " v" + version() + " runs on the CPU only, not on "
+    throw new CpuOnlyException("model " + name() + " v" + version() + " runs on the CPU only, not on "
         + device + ": train it with train.device=cpu (a resume: --conf spark.epochal.train.device=cpu), or have its "
         + "factory override create(HyperParameters, Device) to build it there (worker/MODELS.md)");
+  }
+
+  /**
+   * The refusal of a device by a factory that builds its model on the CPU only ({@link #create(HyperParameters,
+   * Device)}'s default), naming the model and what to do.
+   */
+  final class CpuOnlyException extends UnsupportedOperationException {
+    private static final long serialVersionUID = 1L;
+
+    CpuOnlyException(String message) {
+      super(message);
+    }
   }
 }

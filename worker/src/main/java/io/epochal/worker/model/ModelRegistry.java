@@ -232,8 +232,7 @@ public final class ModelRegistry {
       if (e instanceof ModelCodeException) {
         throw (ModelCodeException) e;
       }
-      if (e instanceof UnsupportedOperationException && device != null
-          && !Device.Type.CPU.equals(device.getDeviceType())) {
+      if (e instanceof ModelFactory.CpuOnlyException) {
         throw new ModelCodeException(e.getMessage(), e); // a device the model is not built for: says what to do
       }
       throw new ModelCodeException("model " + key(f.name(), f.version()) + ": its factory " + f.getClass().getName()
