@@ -202,7 +202,7 @@ final class CheckpointVerification {
           long completed = fallback.continued().newest() == null ? 0 : fallback.continued().newest().epoch();
           java.util.Set<Long> damaged = fallback.continued().damaged();
           if (MidEpochListing.continuing(t.jobDir().getFileSystem(conf), conf, t.jobDir(), completed, damaged)
-              .filter(m -> m.epoch() >= completed).isPresent()) {
+              .isPresent()) {
             mid = MidEpochVerification.verify(conf, t.jobDir(), fallback.continued().newest(), damaged, verifier,
                 json ? null : err).orElse(null);
             if (mid != null && !CheckpointVerifier.deleted(mid.lines())) {

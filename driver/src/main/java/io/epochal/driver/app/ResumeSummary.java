@@ -35,10 +35,12 @@ final class ResumeSummary {
   /**
    * How the resume of {@code job} ended.
    *
-   * @param code its exit code, or {@link #NOT_STARTED}, {@link #TAKEN}, {@link #NO_PROCESS}
+   * @param code its exit code, or {@link #NOT_STARTED}, {@link #TAKEN}, {@link #NO_PROCESS}, {@link
+   *     #FAILED_UNDER_TEMPLATE}
    * @param stopped whether it was still running when {@code resume --all} was stopped (which sent it
    *     SIGTERM)
-   * @param note for {@link #TAKEN}, what the other driver did; for {@link #NO_PROCESS}, why; for a
+   * @param note for {@link #TAKEN}, what the other driver did; for {@link #NO_PROCESS}, why; for {@link
+   *     #FAILED_UNDER_TEMPLATE}, why the job failed; for a
    *     template that exited 0 without the job being resumed, what its state says; for an exit 3,
    *     whether the job is COMPLETED now ({@code "COMPLETED"}); else null
    */
@@ -58,16 +60,6 @@ final class ResumeSummary {
   }
 
   /**
-   * What a template's exit 0 left of the job, read as {@code before} (its state just before the
-   * template started: empty for a job without a state yet) and {@code after} (just after it
-   * exited): empty when the job was resumed, that is, it is COMPLETED by a run since the template
-   * started; else what its state says, for the summary line. A state that cannot be read after the
-   * template is no proof of a resume either.
-   *
-   * @param before null when the state could not be read before the template started
-   * @param after null when the state cannot be read after it exited ({@code unreadable} says why)
-   */
-  /**
    * Why the resume a template's exit 0 ran failed, read as {@link #notResumed} reads the states: the job is FAILED
    * now, by a run since the template started (its state changed); empty otherwise.
    */
@@ -80,6 +72,16 @@ final class ResumeSummary {
         .getReason() + ")");
   }
 
+  /**
+   * What a template's exit 0 left of the job, read as {@code before} (its state just before the
+   * template started: empty for a job without a state yet) and {@code after} (just after it
+   * exited): empty when the job was resumed, that is, it is COMPLETED by a run since the template
+   * started; else what its state says, for the summary line. A state that cannot be read after the
+   * template is no proof of a resume either.
+   *
+   * @param before null when the state could not be read before the template started
+   * @param after null when the state cannot be read after it exited ({@code unreadable} says why)
+   */
   static Optional<String> notResumed(Optional<JobStatus> before, Optional<JobStatus> after, String unreadable) {
     if (after == null) {
       return Optional.of("but its state cannot be read now (" + unreadable + "), so nothing says it was resumed");

@@ -21,7 +21,8 @@ final class BestMetricCheck {
 
   /**
    * Refuses a {@code checkpoint.best_metric} that no checkpoint records: retention could rank no
-   * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it).
+   * checkpoint by it and would keep them all. A stored job's value is not refused (it ran with it), unless a key
+   * that decides whether and how it is read (keep_best, patience, a mode, the monitor) is given anew.
    */
   static void requireRecorded(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
       java.util.function.Supplier<java.util.OptionalInt> outputs, List<ConfigException> problems) {
@@ -95,7 +96,7 @@ final class BestMetricCheck {
    * early stopping or schedule {@code plateau} watches: when the job stops, or its learning rate, would depend on
    * timing, and two runs of the job, or a resumed one (whose epoch's speed counts the rounds after the resume
    * only), would differ. Ranking checkpoints by it changes no training and stays allowed. A stored job's values are
-   * not refused.
+   * not refused, unless a resume gives the patience or the monitor anew.
    */
   static void refuseTiming(HyperParameters values, Map<String, SpecValidator.Sourced> raw,
       List<ConfigException> problems) {

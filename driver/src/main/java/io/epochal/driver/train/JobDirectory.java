@@ -56,6 +56,7 @@ final class JobDirectory implements AutoCloseable {
   /** The epoch and round the training thread last began (0, 0 before the first), for a stop's record. */
   private volatile Position position = new Position(0, 0);
   private volatile long committed; // the newest epoch committed or resumed from, as this driver knows it
+  private volatile long committedHere; // the newest epoch this run committed itself (0: none)
   /** The commits in flight, which a stop lets publish. */
   private final CommitDrain commits = new CommitDrain();
   /** Whether the heap ran nearly full since this directory was opened (the job's run). */
@@ -337,6 +338,9 @@ final class JobDirectory implements AutoCloseable {
     if (type == JobEventType.EPOCH_COMMITTED || type == JobEventType.RESUMED) {
       synchronized (this) {
         committed = Math.max(committed, epoch);
+        if (type == JobEventType.EPOCH_COMMITTED) {
+          committedHere = Math.max(committedHere, epoch);
+        }
       }
     }
     AttemptHistory h = history;
@@ -381,15 +385,15 @@ final class JobDirectory implements AutoCloseable {
    */
   private void moveAsideSuperseded(TrainingListener l) throws IOException {
     for (Map.Entry<Long, String> e : List.copyOf(damagedInPlace.entrySet())) {
-      if (committed <= e.getKey() || !lease.stillHolder()) {
+      if (committedHere <= e.getKey() || !lease.stillHolder()) { // not one it resumed from: one it committed
         continue;
       }
       try {
         String to = store.moveAside(e.getKey()).path();
         l.warning("moved damaged checkpoint " + JobSpecResolver.locationText(e.getValue()) + " aside to "
-            + JobSpecResolver.locationText(to) + ": epoch " + committed + " is committed after it");
+            + JobSpecResolver.locationText(to) + ": epoch " + committedHere + " is committed after it");
         event(JobEventType.FAILURE, e.getKey(), 0, "damaged checkpoint " + e.getValue() + " moved to " + to
-            + " once epoch " + committed + " was committed after it");
+            + " once epoch " + committedHere + " was committed after it");
         damagedInPlace.remove(e.getKey());
       } catch (io.epochal.checkpoint.CheckpointException | RuntimeException x) {
         l.warning("damaged checkpoint " + JobSpecResolver.locationText(e.getValue()) + " could not be moved aside ("

@@ -178,10 +178,10 @@ final class MidEpochCheckpoints implements Closeable {
    * trained to {@code step} ({@link MidEpochPosition#continues}): the same epochs completed and a later step, or
    * the epoch before it one of {@code damagedEpochs}, the epoch checkpoints newer than that found damaged (it holds
    * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint, or
-   * by the one continued, whose removal of them did not happen: a driver killed between the two) are removed, as
-   * the epoch's checkpoint would have; newer ones that are damaged or follow an epoch whose checkpoint is missing
-   * are removed, as the run trains their steps again. Those holding rounds of an epoch beyond {@code train.epochs}
-   * (a resume's {@code --epochs} lowered it) are kept until {@link #removeBeyondEpochs} (a resume refused after this
+   * by the one continued, whose removal of them did not happen: a driver killed between the two) are removed by
+   * {@link #removeDeferred}, once the run's checks passed; newer ones that are damaged or follow an epoch whose
+   * checkpoint is missing are removed here, as the run trains their steps again. Those holding rounds of an epoch beyond {@code train.epochs}
+   * (a resume's {@code --epochs} lowered it) are kept until {@link #removeDeferred} (a resume refused after this
    * leaves them for the job as it was).
    */
   Optional<LoadedCheckpoint> continuing(int completed, long step, java.util.Set<Long> damagedEpochs)
@@ -235,7 +235,7 @@ final class MidEpochCheckpoints implements Closeable {
    * superseded by the checkpoint continued, once the run's checks passed; a failure is a warning (a later resume
    * finds them again).
    */
-  void removeBeyondEpochs() {
+  void removeDeferred() {
     for (Map.Entry<Long, Long> s : superseded.entrySet()) {
       String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(
           s.getKey());

@@ -305,7 +305,7 @@ public final class TrainingJob {
         && !dir.specFile().amendsData() && !dir.specFile().amendsHeldOut()) {
       // its final commit's driver ended before marking it: no rows to read
       TrainingOutcome done = FinishedJob.allCommitted(dir, start, listener);
-      mid.removeBeyondEpochs(); // after the amendment that ends the job before them
+      mid.removeDeferred(); // after the amendment that ends the job before them
       return done;
     }
     LoadedDataset data = newJob.takeData(); // a retry reads the data again
@@ -334,7 +334,7 @@ public final class TrainingJob {
         throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, start.completedEpochs(), 0,
             "cannot amend the job.json of " + spec.jobDirText() + ": " + e.getMessage(), e);
       }
-      mid.removeBeyondEpochs();
+      mid.removeDeferred();
       if (reopening != null) {
         reopening.notice().ifPresent(listener::message);
         reopening = reopening.noticed();

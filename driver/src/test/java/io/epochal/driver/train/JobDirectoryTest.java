@@ -226,7 +226,11 @@ class JobDirectoryTest {
       assertThat(dir.store().list()).extracting(c -> c.epoch()).as("epoch 1 deleted, damaged epoch 2 kept as "
           + "unverified").containsExactly(2L, 3L);
 
-      dir.publishedUpTo(3); // an epoch after it committed: no resume continues the mid-epoch checkpoint any more
+      dir.event(JobEventType.RESUMED, 3, 0, "resumed after epoch 3"); // one resumed from is not one committed
+      dir.applyRetention(spec, TrainingListener.NONE);
+      assertThat(dir.store().list()).extracting(c -> c.epoch()).containsExactly(2L, 3L);
+      // an epoch after it committed by this run: no resume continues the mid-epoch checkpoint any more
+      dir.event(JobEventType.EPOCH_COMMITTED, 3, 0, "committed");
       List<String> warnings = new ArrayList<>();
       dir.applyRetention(spec, collecting(warnings));
       assertThat(dir.store().list()).extracting(c -> c.epoch()).as("moved aside, not left for a later run's "
