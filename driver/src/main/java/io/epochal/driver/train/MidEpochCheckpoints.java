@@ -180,9 +180,9 @@ final class MidEpochCheckpoints implements Closeable {
    * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint, or
    * by the one continued, whose removal of them did not happen: a driver killed between the two) are removed by
    * {@link #removeDeferred}, once the run's checks passed; newer ones that are damaged or follow an epoch whose
-   * checkpoint is missing are removed here, as the run trains their steps again. Those holding rounds of an epoch beyond {@code train.epochs}
-   * (a resume's {@code --epochs} lowered it) are kept until {@link #removeDeferred} (a resume refused after this
-   * leaves them for the job as it was).
+   * checkpoint is missing are removed here, as the run trains their steps again. Those holding rounds of an epoch
+   * beyond {@code train.epochs} (a resume's {@code --epochs} lowered it) are kept until {@link #removeDeferred} (a
+   * resume refused after this leaves them for the job as it was).
    */
   Optional<LoadedCheckpoint> continuing(int completed, long step, java.util.Set<Long> damagedEpochs)
       throws CheckpointException, TrainingException {
