@@ -124,10 +124,12 @@ final class GenDataCommand implements Callable<Integer> {
     }
     String path = io.epochal.driver.config.JobSpecResolver.locationText(new Path(LauncherCommand.qualify(out, cli.options())));
     Path p = new Path(path);
-    // a directory there would be listed as a damaged checkpoint, or deleted with the checkpoint it is in
-    io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("OUT", p, cli.options().hadoopConfiguration());
     FileSystem fs = p.getFileSystem(cli.options().hadoopConfiguration());
     FileStatus existing = statusOrNull(fs, p);
+    if (existing == null) { // one that exists inside a job is refused as that below
+      // a directory made there would be listed as a damaged checkpoint, or deleted with the checkpoint it is in
+      io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("OUT", p, cli.options().hadoopConfiguration());
+    }
     boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;
     if (existing != null) {
       // what --overwrite would not replace is refused first, so that --overwrite is offered only where it is taken
