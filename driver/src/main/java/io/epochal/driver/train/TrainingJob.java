@@ -158,10 +158,20 @@ public final class TrainingJob {
           }
           trained = outcome;
           break;
-        } catch (RuntimeException e) {
-          if (dir.outcome().shuttingDown()) {
-            throw StopCauses.interrupted(dir, spec, e);
+        } catch (RuntimeException | LinkageError e) {
+          if (dir.outcome().shuttingDown()) { // the shutdown hook records how this run ended
+            if (e instanceof RuntimeException) {
+              throw StopCauses.interrupted(dir, spec, (RuntimeException) e);
+            }
+            throw e;
           }
+          // an internal error (a defect, a native library that does not load): not retried, but the job is marked
+          // FAILED with it, not left RUNNING for status to call its driver gone
+          JobDirectory.Position at = dir.position();
+          TrainingException internal = new TrainingException(FailureReason.TASK_FAILED, at.epoch(), at.round(),
+              "internal error, not retried: " + FailureClassifier.rootCause(e), e);
+          dir.failure(internal, failures.attempts(), spec.retryMaxAttempts(), false);
+          markFailed(dir, internal);
           throw e;
         } catch (TrainingException thrown) {
           // judged by what happened since the work that failed began (a round, a commit), else since the attempt did

@@ -83,11 +83,21 @@ class MidEpochCheckpointTest {
     return TrainingJob.builder().setSpec(spec).setSpark(spark).optListener(listener).build().run();
   }
 
+  /** A driver that dies in the middle of its work: an error no run handles, as a SIGKILL leaves the job RUNNING. */
+  private static final class DriverDied extends Error {
+    private static final long serialVersionUID = 1L;
+
+    DriverDied(String message) {
+      super(message);
+    }
+  }
+
   /** Records each finished round as {@code epoch.round}; fails the run as round {@code failAt} ends. */
   private static class Rounds extends RecoveryFixture.Recording {
     final List<String> rounds = Collections.synchronizedList(new ArrayList<>());
     final List<String> messages = Collections.synchronizedList(new ArrayList<>());
     private final String failAt;
+    private boolean dies;
 
     Rounds() {
       this(null);
@@ -97,11 +107,22 @@ class MidEpochCheckpointTest {
       this.failAt = failAt;
     }
 
+    /** A driver that dies, not fails, as round {@code at} ends ({@link DriverDied}). */
+    static Rounds diesAt(String at) {
+      Rounds r = new Rounds(at);
+      r.dies = true;
+      return r;
+    }
+
     @Override
     public void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double meanLoss) {
       this.rounds.add(epoch + "." + round);
       if ((epoch + "." + round).equals(failAt)) {
-        throw new IllegalStateException("the driver stops here (round " + round + " of epoch " + epoch + ")");
+        String said = "the driver stops here (round " + round + " of epoch " + epoch + ")";
+        if (dies) {
+          throw new DriverDied(said);
+        }
+        throw new IllegalStateException(said);
       }
     }
 
@@ -172,8 +193,8 @@ class MidEpochCheckpointTest {
       throws Exception {
     String dir = root.resolve("stopped-in-epoch-2").toUri().toString();
     JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
-    Rounds first = new Rounds("2.7");
-    assertThatThrownBy(() -> run(spec, first)).isInstanceOf(IllegalStateException.class)
+    Rounds first = Rounds.diesAt("2.7");
+    assertThatThrownBy(() -> run(spec, first)).isInstanceOf(DriverDied.class)
         .hasMessageContaining("the driver stops here (round 7 of epoch 2)");
     assertThat(first.messages).anySatisfy(m -> assertThat(m)
         .contains("the mid-epoch checkpoint of epoch 2 after round 6 of 8 written to"));
@@ -768,6 +789,14 @@ class MidEpochCheckpointTest {
 
     Rounds resumed = new Rounds("3.8");
     assertThatThrownBy(() -> run(spec, resumed)).isInstanceOf(IllegalStateException.class);
+    try (org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.newInstance(jobDir.toUri(),
+        new org.apache.hadoop.conf.Configuration())) {
+      assertThat(new io.epochal.job.JobStateStore(fs, new org.apache.hadoop.fs.Path(jobDir.toUri())).read())
+          .as("an error the run does not handle fails the job, not leaves it RUNNING").hasValueSatisfying(st -> {
+            assertThat(st.getState()).isEqualTo(io.epochal.job.JobState.FAILED);
+            assertThat(st.getReason()).contains("internal error, not retried").contains("the driver stops here");
+          });
+    }
     assertThat(resumed.rounds.get(0)).as("the newest, inside epoch 3, continues epoch 2's checkpoint")
         .isEqualTo("3.7");
     assertThat(resumed.messages).anySatisfy(m -> assertThat(m).startsWith("removed mid-epoch checkpoint ")
