@@ -199,7 +199,8 @@ public final class FineTuning {
         + "(init_sha256). The optimizer and the schedule start fresh. Empty = none.").build());
     specs.add(ParamSpec.builder(STRICT, ParamType.BOOLEAN).optDefault(true).optDoc("As load_state_dict(strict=...): "
         + "true = init.weights holds every tensor of the model and no other; false = the model's tensors it lacks "
-        + "keep their seeded initialisation and its tensors the model lacks are ignored, each named in the log. "
+        + "keep their seeded initialisation and its tensors the model lacks are ignored, the first five of each "
+        + "named in the log with how many more. "
         + "Shapes must match either way.").build());
     specs.add(ParamSpec.builder(STRIP_PREFIX, ParamType.STRING).optDefault("").optDoc("A prefix the tensor names "
         + "in init.weights carry and the model's do not ('module.' of a DistributedDataParallel model's state dict, "
