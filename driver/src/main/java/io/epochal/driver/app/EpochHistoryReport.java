@@ -71,8 +71,8 @@ final class EpochHistoryReport {
     String unreadable = null;
     try {
       events = new JobEventLog(fs, dir).readAll();
-    } catch (JobFileFormatException e) {
-      unreadable = e.getMessage();
+    } catch (IOException e) { // a malformed line, or a file that cannot be read (permission, a block not recovered)
+      unreadable = e instanceof JobFileFormatException ? e.getMessage() : "cannot read the job's history: " + e;
     }
     List<CheckpointEntry> checkpoints;
     try (CheckpointStore store = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
