@@ -80,7 +80,8 @@ final class MidEpochListing {
       java.util.Set<Long> damaged) throws IOException {
     try (CheckpointStore steps = HadoopCheckpointStore.builder().setJobDir(dir.toString()).optConfiguration(conf)
         .optSeries(CheckpointSeries.STEPS).build()) {
-      // as the run finds it: the newest verified, else an older one that continues
+      // as the run finds it: the newest verified, else an older one that continues; one that records no round,
+      // which the run refuses saying so, is not described by the dry run (it has no round to continue at)
       return io.epochal.driver.train.MidEpochPosition.newestContinuing(steps, steps.latest(), step,
           c -> MidEpochPosition.of(c.manifest()).map(at -> at.continues(completed, step, damaged)).orElse(false),
           new java.util.HashSet<>(), damage -> { });

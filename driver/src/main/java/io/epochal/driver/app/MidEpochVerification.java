@@ -133,10 +133,8 @@ final class MidEpochVerification {
     String start = "trains epoch " + (completed + 1) + " from its first round"
         + (newest == null ? "" : ", after " + CheckpointSeries.EPOCHS.name(completed));
     // a resume takes the newest mid-epoch checkpoint whose files are intact, if it continues that epoch
-    Optional<LoadedCheckpoint> intact = io.epochal.driver.train.MidEpochPosition.newestContinuing(steps,
-        steps.latest(), after, c -> MidEpochPosition.of(c.manifest()).map(at -> at.continues(completed, after,
-        damaged)).orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > after),
-        new java.util.HashSet<>(), damage -> { });
+    Optional<LoadedCheckpoint> intact = MidEpochPosition.newestContinuing(steps, steps.latest(), after,
+        MidEpochPosition.continuing(completed, after, damaged), new java.util.HashSet<>(), damage -> { });
     Optional<String> picked = intact.map(c -> new Path(c.path()).getName());
     if (picked.isPresent() && picked.get().equals(name) && continuable) {
       return new Result(chosen, lines, "a resume continues from " + name + " and stops on the check it fails "

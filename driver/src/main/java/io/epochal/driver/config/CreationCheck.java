@@ -242,11 +242,9 @@ final class CreationCheck {
     if (outputs.isEmpty() || outputs.getAsInt() == 1) {
       return java.util.Optional.empty();
     }
-    return java.util.Optional.of(new ConfigException(JobKeys.LOSS, "loss = " + values.getString(JobKeys.LOSS)
-        + " compares one numeric label per row with one model output, but model " + values.getString(
-        JobKeys.MODEL_NAME) + " v" + values.getLong(JobKeys.MODEL_VERSION) + " has " + outputs.getAsInt()
-        + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification use "
-        + "loss=softmax_cross_entropy"));
+    return java.util.Optional.of(new ConfigException(JobKeys.LOSS, LossKeys.regressionOutputs(values.getString(
+        JobKeys.LOSS), values.getString(JobKeys.MODEL_NAME), values.getLong(JobKeys.MODEL_VERSION),
+        outputs.getAsInt())));
   }
 
   /**

@@ -140,6 +140,13 @@ public final class LossKeys {
         + " classes: give one weight per class, class 0 first";
   }
 
+  /** What is wrong with regression loss {@code loss} on model {@code model} v{@code version} of {@code outputs}. */
+  public static String regressionOutputs(String loss, String model, long version, int outputs) {
+    return "loss = " + loss + " compares one numeric label per row with one model output, but model " + model + " v"
+        + version + " has " + outputs + " outputs; for regression give the model one output (e.g. "
+        + "model.output_dim=1), for classification use loss=softmax_cross_entropy";
+  }
+
   /** Whether {@code value} of loss key {@code key} is none, which is not stored. */
   static boolean storedAsAbsent(String key, Object value) {
     return key.equals(CLASS_WEIGHTS) && value.toString().isBlank();

@@ -108,8 +108,7 @@ public final class ExecutorMemoryCheck {
    */
   public static String withLargerMemory(String resumeCommand) {
     String larger = largerMemoryOption();
-    String rest = resumeCommand.replaceAll(" --executor-memory(?:=| +)'?[^ ']*'?(?= |$)", "")
-        .replaceAll(" (?:--conf|-c)(?:=| +)'?spark\\.executor\\.memory=[^ ']*'?(?= |$)", "");
+    String rest = CommandOptions.without(resumeCommand, "--executor-memory", "spark.executor.memory");
     int name = rest.indexOf(' ');
     return name < 0 ? rest + " --conf " + larger
         : rest.substring(0, name) + " --conf " + larger + rest.substring(name);

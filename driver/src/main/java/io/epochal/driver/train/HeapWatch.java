@@ -346,9 +346,8 @@ public final class HeapWatch {
     if (!resumeCommand.startsWith(submit + " ")) {
       return "EPOCHAL_JAVA_OPTS=" + heap + " " + resumeCommand;
     }
-    String rest = resumeCommand.substring(submit.length())
-        .replaceAll(" --driver-memory(?:=| +)'?[^ ']*'?(?= |$)", "")
-        .replaceAll(" (?:--conf|-c)(?:=| +)'?spark\\.driver\\.memory=[^ ']*'?(?= |$)", "");
+    String rest = CommandOptions.without(resumeCommand.substring(submit.length()), "--driver-memory",
+        "spark.driver.memory");
     return submit + " --driver-memory " + heap.substring("-Xmx".length()) + rest;
   }
 

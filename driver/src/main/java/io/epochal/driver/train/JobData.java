@@ -315,10 +315,8 @@ final class JobData {
     String fix = stored ? " (" + spec.jobDirText() + " already holds this spec: train the fixed one in a new job.dir)"
         : " (nothing was written to " + spec.jobDirText() + ")";
     if (!spec.classification() && outputs != 1) {
-      throw new ConfigException(JobKeys.LOSS, "loss = " + spec.loss() + " compares one numeric label per row with "
-          + "one model output, but model " + config.modelName() + " v" + config.modelVersion() + " has " + outputs
-          + " outputs; for regression give the model one output (e.g. model.output_dim=1), for classification "
-          + "use loss=softmax_cross_entropy" + fix);
+      throw new ConfigException(JobKeys.LOSS, LossKeys.regressionOutputs(spec.loss(), config.modelName(),
+          config.modelVersion(), outputs) + fix);
     }
     int weights = config.lossConfig().classWeights().length;
     if (weights > 0 && weights != outputs) {

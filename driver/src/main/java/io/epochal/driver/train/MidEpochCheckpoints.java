@@ -198,10 +198,8 @@ final class MidEpochCheckpoints implements Closeable {
       damaged.add(p.epoch());
       listener.warning("skipping damaged mid-epoch checkpoint " + p + "; falling back to an older one");
     }
-    java.util.function.Predicate<LoadedCheckpoint> continues = c -> MidEpochPosition.of(c.manifest())
-        .map(at -> at.continues(completed, step, damagedEpochs)) // one without a round is refused by the resume
-        .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step)
-        && c.manifest().epoch() < epochs; // resume --epochs N of a job inside epoch N + 1: it ends at N
+    java.util.function.Predicate<LoadedCheckpoint> continues = MidEpochPosition.continuing(completed, step,
+        damagedEpochs).and(c -> c.manifest().epoch() < epochs); // resume --epochs N inside epoch N + 1: it ends at N
     Optional<LoadedCheckpoint> found = MidEpochPosition.newestContinuing(store, latest, step, continues, damaged,
         w -> listener.warning("skipping damaged mid-epoch checkpoint " + w));
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);

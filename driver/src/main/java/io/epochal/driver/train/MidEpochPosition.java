@@ -75,6 +75,16 @@ public record MidEpochPosition(long completedEpochs, int round, int roundsPerEpo
   }
 
   /**
+   * Whether a mid-epoch checkpoint continues the epoch after {@code completed} epochs trained to {@code step}, past
+   * the {@code damaged} epoch checkpoints ({@link #continues}); one whose random state records no round does when
+   * it has those epochs completed and a later step, for the resume to refuse it, saying why.
+   */
+  public static Predicate<LoadedCheckpoint> continuing(long completed, long step, Set<Long> damaged) {
+    return c -> of(c.manifest()).map(at -> at.continues(completed, step, damaged))
+        .orElse(c.manifest().epoch() == completed && c.manifest().globalStep() > step);
+  }
+
+  /**
    * The newest mid-epoch checkpoint of {@code steps} after global step {@code after} that {@code continues} accepts,
    * loaded with every file checked: the newest verified one ({@code latest}, of {@code steps}), else an older one,
    * newest first, as the listing of {@code status} and {@code resume --all} finds it (the newest may follow an
