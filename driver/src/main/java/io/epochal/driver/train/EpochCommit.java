@@ -64,7 +64,7 @@ final class EpochCommit {
         return writeOrWait(epoch, () -> write(epoch, step, rounds, state, metrics, dataDigest, plateau));
       }, "writing the checkpoint of epoch " + epoch + " again from its state in memory, without training the epoch "
           + "again,");
-    } catch (NotInPlace e) {
+    } catch (Passing e) {
       throw e.failure;
     }
   }
@@ -93,7 +93,7 @@ final class EpochCommit {
           if (!FailureManager.refusedByStorage(e)) { // a storage that refuses until someone acts is waited for
             // anything else (a NameNode that does not answer) is the attempt's: its retry waits for storage with the
             // advice that fits, and first takes a checkpoint whose publish went through unanswered as committed
-            throw new NotWaitedFor(e);
+            throw new Passing(e);
           }
           refused.set(e);
           String action = FailureClassifier.isNamespaceQuotaExceeded(e) ? "raise its quota (hdfs dfsadmin -setQuota)"
@@ -104,7 +104,7 @@ final class EpochCommit {
               + "memory, and training goes on, while the write is tried again", e);
         }
       }, spec.retryStorageWaitMs(), listener).await();
-    } catch (NotWaitedFor e) {
+    } catch (Passing e) {
       throw e.failure;
     } catch (TrainingException e) {
       TrainingException r = refused.get();
@@ -136,7 +136,7 @@ final class EpochCommit {
    * verifies (its event, progress line and retention then follow, as for a write); empty when there
    * is none.
    *
-   * @throws NotInPlace when there is one that does not verify: it is not written again in place (the
+   * @throws Passing when there is one that does not verify: it is not written again in place (the
    *     write would be refused, as the epoch exists), the run reloads, which moves it aside
    */
   private Optional<CheckpointManifest> publishedBefore(int epoch) throws TrainingException {
@@ -150,7 +150,7 @@ final class EpochCommit {
         java.util.List<String> problems = entry.manifest().isPresent() ? dir.store().verify(entry).problems()
             : java.util.List.of(entry.manifestProblem().orElse("its manifest cannot be read"));
         if (!problems.isEmpty()) {
-          throw new NotInPlace(new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, epoch, 0, "checkpoint "
+          throw new Passing(new TrainingException(FailureReason.CHECKPOINT_WRITE_FAILED, epoch, 0, "checkpoint "
               + entry.path() + " exists but does not verify (" + problems.get(0) + "), so it is not written again "
               + "from memory: the run reloads the newest verified checkpoint, which moves it aside", null));
         }
@@ -166,23 +166,16 @@ final class EpochCommit {
     }
   }
 
-  /** A write's failure that {@link #writeOrWait} does not wait for: it passes the {@link StorageWait} by. */
-  private static final class NotWaitedFor extends RuntimeException {
+  /**
+   * A training failure carried past what would act on it, unwrapped where it is meant to surface: one the attempt
+   * fails with at once, past {@link InPlaceRetry}; a write's failure {@link #writeOrWait} does not wait for, past the
+   * {@link StorageWait}.
+   */
+  private static final class Passing extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final transient TrainingException failure;
 
-    NotWaitedFor(TrainingException failure) {
-      super(failure.getMessage(), failure, false, false);
-      this.failure = failure;
-    }
-  }
-
-  /** A failure the attempt fails with at once, without a retry in place: it passes {@link InPlaceRetry} by. */
-  private static final class NotInPlace extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final transient TrainingException failure;
-
-    NotInPlace(TrainingException failure) {
+    Passing(TrainingException failure) {
       super(failure.getMessage(), failure, false, false);
       this.failure = failure;
     }
