@@ -41,6 +41,21 @@ final class AmendmentHistory {
         if (e.getType() != JobEventType.AMENDED) {
           continue;
         }
+        if (e.getMessage() != null && e.getMessage().contains(io.epochal.driver.train.TrainingJob
+            .AMENDMENT_TAKEN_BACK)) {
+          // the amendment before it was not written to job.json: neither changed the job
+          for (ValueChange change : e.getChanges()) {
+            List<Object> from = away.get(change.getKey());
+            int undone = from == null ? -1 : from.lastIndexOf(change.getTo().orElse(NO_VALUE));
+            if (undone >= 0) {
+              from.remove(undone);
+              if (from.isEmpty()) {
+                away.remove(change.getKey());
+              }
+            }
+          }
+          continue;
+        }
         for (ValueChange change : e.getChanges()) {
           // a key the resume set anew was amended from no value: the old command does not set it
           away.computeIfAbsent(change.getKey(), k -> new ArrayList<>()).add(change.getFrom().orElse(NO_VALUE));

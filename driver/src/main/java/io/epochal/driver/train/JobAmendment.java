@@ -60,8 +60,9 @@ final class JobAmendment {
       if (trainsOn && job.history() != null) { // job.json as it was: the epochs recorded above are taken back
         long stored = specFile.storedEpochs().orElse(spec.epochs()); // what job.json still holds
         job.event(JobEventType.AMENDED, epoch, amendment(List.of(ValueChange.of(JobKeys.EPOCHS,
-            (long) spec.epochs(), extendedBefore || stored <= epoch ? stored : epoch)), epoch, " (taken back: the "
-            + "amendment above was not written to job.json, which keeps train.epochs " + stored + ": "
+            (long) spec.epochs(), extendedBefore || stored <= epoch ? stored : epoch)), epoch,
+            TrainingJob.AMENDMENT_TAKEN_BACK + "the amendment above was not written to job.json, which keeps "
+            + "train.epochs " + stored + ": "
             + FailureClassifier.rootCause(e) + ")"));
       }
       throw e;

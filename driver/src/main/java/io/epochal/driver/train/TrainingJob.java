@@ -30,6 +30,11 @@ public final class TrainingJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingJob.class);
   /** How the failure of a new job that wrote nothing says so, followed by its job directory. */
   public static final String NOTHING_WRITTEN = " (nothing was written to ";
+  /**
+   * How an amendment event that takes back the one before it says so: that amendment was recorded but not written to
+   * job.json, so neither changed the job.
+   */
+  public static final String AMENDMENT_TAKEN_BACK = " (taken back: ";
 
   private final JobSpec spec;
   private final EpochalSpark spark;

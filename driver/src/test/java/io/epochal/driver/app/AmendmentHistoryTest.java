@@ -54,6 +54,20 @@ class AmendmentHistoryTest {
   }
 
   @Test
+  void anAmendmentTakenBackBecauseJobJsonWasNotWrittenCountsAsNone() throws IOException {
+    Path dir = write(2, amended(2, "train.epochs: 10 -> 20").optChanges(List.of(ValueChange.of("train.epochs", 10L,
+        20L))), amended(2, "train.epochs: 20 -> 10" + io.epochal.driver.train.TrainingJob.AMENDMENT_TAKEN_BACK
+        + "the amendment above was not written to job.json, which keeps train.epochs 10: disk full)")
+        .optChanges(List.of(ValueChange.of("train.epochs", 20L, 10L))));
+
+    AmendmentHistory history = AmendmentHistory.of(dir, new Configuration());
+
+    assertThat(history.amended("train.epochs")).as("job.json never changed").isFalse();
+    assertThat(history.amendedAway("train.epochs", "20")).isFalse();
+    assertThat(history.amendedAway("train.epochs", "10")).isFalse();
+  }
+
+  @Test
   void anEventWrittenBeforeChangesWereRecordedIsReadFromItsMessage() throws IOException {
     Path dir = write(2, amended(2, "checkpoint.keep_last: 10 -> 1; data.path: \"file:/old\" -> \"file:/new\""));
 
