@@ -262,6 +262,8 @@ final class CheckpointInspector {
    * The values the {@code job.json} of the job holding checkpoint {@code path} has now for keys
    * a resume may amend, where they differ from {@code m}'s; empty when there is none to read.
    */
+  private static final String NOT_SET = "(not set)";
+
   private java.util.Map<String, Object> amendedSince(String path, CheckpointManifest m) {
     java.util.Map<String, Object> out = new java.util.TreeMap<>();
     Path checkpoints = new Path(path).getParent();
@@ -274,11 +276,16 @@ final class CheckpointInspector {
           .read();
       java.util.Map<String, Object> now = spec.map(j -> j.getHyperParameters().asMap()).orElse(java.util.Map.of());
       now.forEach((k, v) -> {
-        if (io.epochal.driver.config.JobKeys.isAmendable(k) && m.hyperParameters().contains(k)
+        // one a resume set anew too (held-out rows given to a job without them)
+        if (io.epochal.driver.config.JobKeys.isAmendable(k)
             && !java.util.Objects.equals(m.hyperParameters().asMap().get(k), v)) {
           out.put(k, v);
         }
       });
+      if (spec.isPresent()) { // one a resume set to its "none" value, which job.json holds as no key
+        m.hyperParameters().asMap().keySet().stream().filter(io.epochal.driver.config.JobKeys::isAmendable)
+            .filter(k -> !now.containsKey(k)).forEach(k -> out.put(k, NOT_SET));
+      }
     } catch (IOException | RuntimeException unreadable) {
       // status and verify report an unreadable job.json
     }
@@ -309,6 +316,11 @@ final class CheckpointInspector {
         : "; job.json holds values a resume amended since, marked ->)"));
     m.hyperParameters().asMap().forEach((k, v) -> out.println("  " + k + " = " + v
         + (amended.containsKey(k) ? " -> " + amended.get(k) : "")));
+    amended.forEach((k, v) -> {
+      if (!m.hyperParameters().contains(k)) {
+        out.println("  " + k + " = " + NOT_SET + " -> " + v);
+      }
+    });
     out.println("files:");
     for (ManifestFile f : m.files()) {
       out.println("  " + f);

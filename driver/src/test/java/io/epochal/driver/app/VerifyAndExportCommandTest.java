@@ -532,6 +532,19 @@ class VerifyAndExportCommandTest {
     assertThat(run("inspect", job.toString())).as(out + err).isZero();
     assertThat(out).contains("job.json holds values a resume amended since, marked ->)", "checkpoint.keep_last = 3 -> 1");
     assertThat(out.lines().filter(l -> l.contains(" -> "))).hasSize(1);
+
+    // a key a resume set anew, and one it set to its "none" value, which job.json holds as no key
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode stored = (com.fasterxml.jackson.databind.node.ObjectNode) json
+        .readTree(spec.toFile());
+    com.fasterxml.jackson.databind.node.ObjectNode hp = (com.fasterxml.jackson.databind.node.ObjectNode) stored
+        .get("hyperParameters");
+    assertThat(hp.remove("checkpoint.best_metric")).isNotNull();
+    hp.put("data.validation_path", "file:/data/held-out");
+    json.writerWithDefaultPrettyPrinter().writeValue(spec.toFile(), stored);
+    assertThat(run("inspect", job.toString())).as(out + err).isZero();
+    assertThat(out).contains("checkpoint.best_metric = train_loss -> (not set)",
+        "data.validation_path = (not set) -> file:/data/held-out");
   }
 
   @Test
