@@ -33,6 +33,12 @@ class JobSpecResolverTest {
     return JobSpecResolver.builder().optCatalog(new TestModelCatalog()).optJobFile(jobFile);
   }
 
+  /** A resolver of the quickstart's job file with the built-in models, its data not looked for. */
+  private static JobSpecResolver.Builder quickstart() {
+    return JobSpecResolver.builder().optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
+        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+  }
+
   private static ConfigException errorOf(JobSpecResolver.Builder b) {
     return SpecFixtures.errorOf(b);
   }
@@ -134,9 +140,7 @@ class JobSpecResolverTest {
 
   @Test
   void rmsPropIsAnOptimizerWhoseKeysAreCheckedAndWhosePyTorchNamesAreAnsweredWithTheKeys() {
-    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
-        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
-        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    java.util.function.Supplier<JobSpecResolver.Builder> real = JobSpecResolverTest::quickstart;
     JobSpec spec = real.get().optOverride("optimizer.name", "rmsprop").optOverride("optimizer.centered", "true")
         .build().resolve();
     assertThat(spec.toHyperParameters().getDouble("optimizer.lr")).as("the quickstart's rate").isEqualTo(0.003);
@@ -175,9 +179,7 @@ class JobSpecResolverTest {
 
   @Test
   void aScheduleSteppedPerEpochStoresItsIntervalAndTheDefaultIsStoredAsBeforeTheKeyExisted() {
-    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
-        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
-        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    java.util.function.Supplier<JobSpecResolver.Builder> real = JobSpecResolverTest::quickstart;
     JobSpec perEpoch = real.get().optOverride("schedule.name", "multistep").optOverride("schedule.milestones", "2")
         .optOverride("schedule.interval", "epoch").build().resolve();
     assertThat(perEpoch.toHyperParameters().getString("schedule.interval")).isEqualTo("epoch");
@@ -215,9 +217,7 @@ class JobSpecResolverTest {
 
   @Test
   void cosineRestartsIsAScheduleWhoseOwnKeysAreStoredOnlyForItsJobsAndWhosePyTorchNamesAreAnswered() {
-    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
-        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
-        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    java.util.function.Supplier<JobSpecResolver.Builder> real = JobSpecResolverTest::quickstart;
     JobSpec restarts = real.get().optOverride("schedule.name", "cosine_restarts")
         .optOverride("schedule.restart_steps", "100").build().resolve();
     assertThat(restarts.toHyperParameters().getLong("schedule.restart_steps")).isEqualTo(100L);
@@ -322,9 +322,7 @@ class JobSpecResolverTest {
 
   @Test
   void aResumeThatMakesAStoredMetricRankOrStopIsCheckedAsATrainWouldBeAndAnEmptyMetricIsRefused() {
-    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
-        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
-        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    java.util.function.Supplier<JobSpecResolver.Builder> real = JobSpecResolverTest::quickstart;
     // accepted at train: nothing reads the metric yet
     HyperParameters stored = real.get().optOverride("checkpoint.best_metric", "train_accuracy")
         .optOverride("checkpoint.keep_best", "0").build().resolve().toHyperParameters();
@@ -357,9 +355,7 @@ class JobSpecResolverTest {
 
   @Test
   void onlyAPlateauJobStoresThePlateauKeysAndAnotherSchedulesJobIsToldWhichScheduleReadsThem() {
-    java.util.function.Supplier<JobSpecResolver.Builder> real = () -> JobSpecResolver.builder()
-        .optCatalog(new io.epochal.driver.app.RegistryModelCatalog())
-        .optJobFile(Path.of("..", "conf", "quickstart.properties")).optCheckDataPath(false);
+    java.util.function.Supplier<JobSpecResolver.Builder> real = JobSpecResolverTest::quickstart;
     JobSpec constant = real.get().build().resolve();
     for (String key : io.epochal.worker.schedule.LrSchedules.PLATEAU_KEYS) {
       assertThat(constant.toHyperParameters().contains("schedule." + key)).as("job.json as before plateau: %s", key)
