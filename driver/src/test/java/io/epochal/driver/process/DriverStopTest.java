@@ -31,15 +31,20 @@ class DriverStopTest {
     fx = InterruptedJobFixture.get();
   }
 
+  /**
+   * SIGTERM mid-epoch: the stop marks the job, releases its lease and keeps the epoch's rounds as a
+   * mid-epoch checkpoint. The job's root is then moved: {@code resume --all} waits for
+   * {@code --relocate}, and with it continues the job at once at the next round, bit-identical.
+   */
   @Test
-  void stoppedBySigtermTheDriverReleasesItsLeaseAndMarksTheJobSoResumeContinuesAtOnceBitIdentical()
+  void stoppedBySigtermTheDriverReleasesItsLeaseAndMarksTheJobSoResumeAllRelocatedContinuesAtOnceBitIdentical()
       throws Exception {
-    JobDirWatch job = new JobDirWatch(fx.shared().resolve("sigterm"));
+    JobDirWatch before = new JobDirWatch(fx.shared().resolve("sigterm"));
     // a lease far longer than the test: only a released lease lets the resume in without waiting
-    Path spec = fx.writeSpec("sigterm", job.dir(), Duration.ofMinutes(30).toMillis());
+    Path spec = fx.writeSpec("sigterm", before.dir(), Duration.ofMinutes(30).toMillis());
     String stopped;
     try (ChildJvm driver = fx.cli().startTrain("train-sigterm", spec)) {
-      job.awaitCheckpoint(1, driver, RUN_TIMEOUT);
+      before.awaitCheckpoint(1, driver, RUN_TIMEOUT);
       driver.awaitOutput("epoch 2/" + EPOCHS + " round 3/" + ROUNDS, RUN_TIMEOUT);
       int code = driver.terminate(Duration.ofSeconds(60));
       assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
@@ -48,35 +53,45 @@ class DriverStopTest {
           .doesNotContain("reloading the newest verified checkpoint").doesNotContain("again from the state");
       // one stop, said once, with the command as this driver was launched (its master)
       assertThat(stopped).containsOnlyOnce("continue with:").containsOnlyOnce("INTERRUPTED")
-          .contains("continue with: bin/epochal --master 'local[2]' resume file://" + job.dir().toAbsolutePath())
+          .contains("continue with: bin/epochal --master 'local[2]' resume file://" + before.dir().toAbsolutePath())
           .doesNotContain(io.epochal.driver.cli.EpochalCli.STOPPED);
     }
-    assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
+    assertThat(before.status()).as("state of %s after SIGTERM", before).hasValueSatisfying(s -> {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
       assertThat(s.getReason()).startsWith("INTERRUPTED");
     });
-    assertThat(job.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).singleElement().satisfies(e -> {
+    assertThat(before.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).singleElement().satisfies(e -> {
       assertThat(e.getEpoch()).as("the epoch the stop came in").isBetween(2L, (long) EPOCHS);
       assertThat(e.getRound()).as("the round the stop came in").isBetween(1, ROUNDS);
       assertThat(e.getMessage()).contains("in epoch " + e.getEpoch() + " round " + e.getRound());
     });
-    long latest = fx.inspectAfterStop(job, "after SIGTERM in epoch 2");
+    long latest = fx.inspectAfterStop(before, "after SIGTERM in epoch 2");
     java.util.regex.Matcher kept = java.util.regex.Pattern.compile("Every checkpoint committed is kept, the newest of "
         + "epoch (\\d+)").matcher(stopped);
     assertThat(kept.find()).as("the stop names the newest checkpoint: %s", stopped).isTrue();
     // a commit published in the instant before the stop may not have reached the driver's history yet
     assertThat(Long.parseLong(kept.group(1))).isBetween(latest - 1, latest);
-
     // the rounds of epoch 2 trained before the stop are kept: the stop wrote them as a mid-epoch checkpoint
-    assertThat(stopped).contains("and a mid-epoch checkpoint holds rounds 1-");
-    java.util.regex.Matcher held = java.util.regex.Pattern.compile("a mid-epoch checkpoint holds rounds 1-(\\d+) of "
-        + "epoch (\\d+)").matcher(stopped);
-    assertThat(held.find()).isTrue();
-    EpochalCommands.Finished resumed = fx.cli().run("resume-after-sigterm", RUN_TIMEOUT, "resume",
-        job.dir().toAbsolutePath().toString()).assertOk();
+    java.util.regex.Matcher held = java.util.regex.Pattern.compile("and a mid-epoch checkpoint holds rounds 1-(\\d+) "
+        + "of epoch (\\d+)").matcher(stopped);
+    assertThat(held.find()).as("the stop keeps its rounds: %s", stopped).isTrue();
+
+    Path root = Files.createDirectories(fx.shared().resolve("moved-root"));
+    JobDirWatch job = new JobDirWatch(Files.move(before.dir(), root.resolve("moved-job")));
+    EpochalCommands.Finished plain = fx.cli().run("resume-all-moved", RUN_TIMEOUT, "resume", "--all",
+        root.toString());
+    assertThat(plain.code()).as("resume --all without --relocate:%n%s", plain.output()).isEqualTo(1);
+    assertThat(plain.output()).contains("1 unfinished job(s) moved here (or whose original location cannot be "
+        + "checked) wait to be resumed with --relocate");
+    EpochalCommands.Finished resumed = fx.cli().run("resume-all-relocate", RUN_TIMEOUT, "resume", "--all",
+        "--relocate", root.toString()).assertOk();
     assertThat(resumed.output()).as("a released lease lets the resume in at once").doesNotContain("waiting up to")
-        .contains("the mid-epoch checkpoint holds rounds 1-" + held.group(1) + " of epoch " + held.group(2)
-            + ": training continues at round " + (Integer.parseInt(held.group(1)) + 1));
+        .contains("moved here from ", "(--relocate rewrites its job.dir)",
+            "[moved-job] resuming: bin/epochal resume file:///", "moved-job --relocate", "1 resumed, 0 failed",
+            "the mid-epoch checkpoint holds rounds 1-" + held.group(1) + " of epoch " + held.group(2)
+                + ": training continues at round " + (Integer.parseInt(held.group(1)) + 1));
+    assertThat(job.storedKeys().getString("job.dir")).as("job.dir in the moved job's job.json")
+        .startsWith("file:").endsWith("/moved-root/moved-job");
     fx.compareResumed(job, List.of(latest));
   }
 
@@ -141,37 +156,6 @@ class DriverStopTest {
         "after the final checkpoint (epoch " + EPOCHS + ") was published", "is marked COMPLETED and its lease is "
         + "released");
     fx.compareResumed(job, List.of());
-  }
-
-  @Test
-  void aRootOfJobsMovedElsewhereIsContinuedByResumeAllWithRelocateAndEndsBitIdenticalToUninterruptedRun()
-      throws Exception {
-    JobDirWatch before = new JobDirWatch(fx.shared().resolve("to-move"));
-    // a lease far longer than the test: SIGTERM releases it, so the resume needs no wait
-    Path spec = fx.writeSpec("to-move", before.dir(), Duration.ofMinutes(30).toMillis());
-    try (ChildJvm driver = fx.cli().startTrain("train-to-move", spec)) {
-      before.awaitCheckpoint(1, driver, RUN_TIMEOUT);
-      driver.awaitOutput("epoch 2/" + EPOCHS + " round 2/" + ROUNDS, RUN_TIMEOUT);
-      assertThat(driver.terminate(Duration.ofSeconds(60))).as("exit code after SIGTERM:%n%s", driver.logTail(30))
-          .isEqualTo(128 + 15);
-    }
-    long latest = fx.inspectAfterStop(before, "after SIGTERM before the move");
-    Path root = Files.createDirectories(fx.shared().resolve("moved-root"));
-    JobDirWatch job = new JobDirWatch(Files.move(before.dir(), root.resolve("moved-job")));
-
-    EpochalCommands.Finished plain = fx.cli().run("resume-all-moved", RUN_TIMEOUT, "resume", "--all",
-        root.toString());
-    assertThat(plain.code()).as("resume --all without --relocate:%n%s", plain.output()).isEqualTo(1);
-    assertThat(plain.output()).contains("1 unfinished job(s) moved here (or whose original location cannot be "
-        + "checked) wait to be resumed with --relocate");
-    EpochalCommands.Finished resumed = fx.cli().run("resume-all-relocate", RUN_TIMEOUT, "resume", "--all",
-        "--relocate", root.toString()).assertOk();
-
-    assertThat(resumed.output()).contains("moved here from ", "(--relocate rewrites its job.dir)",
-        "[moved-job] resuming: bin/epochal resume file:///", "moved-job --relocate", "1 resumed, 0 failed");
-    assertThat(job.storedKeys().getString("job.dir")).as("job.dir in the moved job's job.json")
-        .startsWith("file:").endsWith("/moved-root/moved-job");
-    fx.compareResumed(job, List.of(latest));
   }
 
   /** Waits for {@code marker}, which a {@link SlowCommitFileSystem} writes when the commit it slows starts. */
