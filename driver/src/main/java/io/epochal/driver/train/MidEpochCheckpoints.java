@@ -52,6 +52,11 @@ final class MidEpochCheckpoints implements Closeable {
   private final Map<Long, Long> beyond = new LinkedHashMap<>(); // step -> epochs completed before its rounds
   /** Steps of those a checkpoint continued supersedes, removed once the run's checks passed. */
   private final Map<Long, Long> superseded = new LinkedHashMap<>(); // step -> the step of the one continued
+  /**
+   * Steps of those newer than the one continued (damaged, or after an epoch whose checkpoint is missing), removed
+   * once the run's checks passed, before it trains their steps again: a refused resume leaves them as they were.
+   */
+  private final Map<Long, String> retrained = new LinkedHashMap<>(); // step -> why it goes, null when damaged
 
   private MidEpochCheckpoints(CheckpointStore store, int everyRounds, long everyMillis, int epochs,
       TrainingListener listener) {
@@ -178,11 +183,11 @@ final class MidEpochCheckpoints implements Closeable {
    * trained to {@code step} ({@link MidEpochPosition#continues}): the same epochs completed and a later step, or
    * the epoch before it one of {@code damagedEpochs}, the epoch checkpoints newer than that found damaged (it holds
    * the state after them). Damaged ones are said and skipped; older ones (superseded by an epoch's checkpoint, or
-   * by the one continued, whose removal of them did not happen: a driver killed between the two) are removed by
-   * {@link #removeDeferred}, once the run's checks passed; newer ones that are damaged or follow an epoch whose
-   * checkpoint is missing are removed here, as the run trains their steps again. Those holding rounds of an epoch
-   * beyond {@code train.epochs} (a resume's {@code --epochs} lowered it) are kept until {@link #removeDeferred} (a
-   * resume refused after this leaves them for the job as it was).
+   * by the one continued, whose removal of them did not happen: a driver killed between the two) and newer ones
+   * that are damaged or follow an epoch whose checkpoint is missing (the run trains their steps again) are removed
+   * by {@link #removeDeferred}, once the run's checks passed; those holding rounds of an epoch beyond {@code
+   * train.epochs} (a resume's {@code --epochs} lowered it) once its amendment is written. A resume refused after
+   * this leaves them all for the job as it was.
    */
   Optional<LoadedCheckpoint> continuing(int completed, long step, java.util.Set<Long> damagedEpochs)
       throws CheckpointException, TrainingException {
@@ -205,6 +210,7 @@ final class MidEpochCheckpoints implements Closeable {
     long from = found.map(c -> c.manifest().globalStep()).orElse(step);
     beyond.clear();
     superseded.clear();
+    retrained.clear();
     for (CheckpointEntry e : listed) { // this driver holds the lease: no other writes here
       if (e.epoch() < from && !damaged.contains(e.epoch())) { // superseded: what it holds, a later checkpoint holds
         superseded.put(e.epoch(), from); // removed once the run's checks passed (a refused resume may want it)
@@ -215,13 +221,9 @@ final class MidEpochCheckpoints implements Closeable {
           beyond.put(e.epoch(), e.manifest().get().epoch());
           continue;
         }
-        if (!damaged.contains(e.epoch())) {
-          listener.warning("removing mid-epoch checkpoint " + JobSpecResolver.locationText(
-              store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(e.epoch()) + ": it does not continue the "
-              + "newest verified checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step "
-              + step + "), but an epoch whose checkpoint is missing; its rounds are trained again");
-        }
-        store.delete(e.epoch());
+        retrained.put(e.epoch(), damaged.contains(e.epoch()) ? null : "it does not continue the newest verified "
+            + "checkpoint (" + (completed == 0 ? "the start" : "epoch " + completed) + ", step " + step + "), but an "
+            + "epoch whose checkpoint is missing; its rounds are trained again");
       }
     }
     return found;
@@ -231,9 +233,24 @@ final class MidEpochCheckpoints implements Closeable {
    * Removes the mid-epoch checkpoints {@link #continuing} found holding rounds of an epoch beyond {@code
    * train.epochs}, once the resume that lowered it has written its amendment to job.json, and those it found
    * superseded by the checkpoint continued, once the run's checks passed; a failure is a warning (a later resume
-   * finds them again).
+   * finds them again). Those newer than the one continued go first, as the run writes their steps again: one that
+   * cannot be removed fails the run.
    */
-  void removeDeferred() {
+  void removeDeferred() throws TrainingException {
+    for (Map.Entry<Long, String> r : retrained.entrySet()) {
+      String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(
+          r.getKey());
+      if (r.getValue() != null) {
+        listener.warning("removing mid-epoch checkpoint " + name + ": " + r.getValue());
+      }
+      try {
+        store.delete(r.getKey());
+      } catch (CheckpointException | RuntimeException e) {
+        throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot remove mid-epoch checkpoint "
+            + name + ", whose steps this run trains again: " + FailureClassifier.firstLine(e.getMessage()), e);
+      }
+    }
+    retrained.clear();
     for (Map.Entry<Long, Long> s : superseded.entrySet()) {
       String name = JobSpecResolver.locationText(store.checkpointsDir()) + "/" + CheckpointSeries.STEPS.name(
           s.getKey());

@@ -156,6 +156,19 @@ class MidEpochCheckpointTest {
     }
   }
 
+  /** The job's data without its first part file, made once: a resume on it is refused as data that changed. */
+  private static synchronized Path fewerRows() throws java.io.IOException {
+    Path fewer = root.resolve("data-fewer-rows");
+    if (!Files.exists(fewer)) {
+      org.apache.commons.io.FileUtils.copyDirectory(Path.of(java.net.URI.create(data)).toFile(), fewer.toFile());
+      try (var parts = Files.list(fewer)) {
+        Files.delete(parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst()
+            .orElseThrow());
+      }
+    }
+    return fewer;
+  }
+
   private static List<String> midEpochDirs(String jobDir) throws Exception {
     Path dir = Path.of(java.net.URI.create(jobDir)).resolve("mid-epoch");
     if (!Files.exists(dir)) {
@@ -737,6 +750,38 @@ class MidEpochCheckpointTest {
     assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
   }
 
+  @Test
+  void aMidEpochCheckpointAfterAnEpochWhoseCheckpointIsGoneIsKeptByAResumeRefusedAndRemovedByOneThatTrainsItAgain()
+      throws Exception {
+    String dir = root.resolve("mid-epoch-after-lost-epoch-refused").toUri().toString();
+    JobSpec spec = spec(dir, Map.of("checkpoint.every_n_rounds", "3"));
+    assertThatThrownBy(() -> run(spec, new Rounds("3.7"))).isInstanceOf(IllegalStateException.class);
+    org.apache.commons.io.FileUtils.deleteDirectory(Path.of(java.net.URI.create(dir)).resolve("checkpoints")
+        .resolve("epoch-000002").toFile());
+    assertThat(midEpochDirs(dir)).containsExactly(CheckpointSeries.STEPS.name(44));
+
+    // resume --data <other rows>: refused against epoch 1's rows, it leaves the mid-epoch checkpoint inside epoch 3,
+    // which epoch 2's checkpoint put back would let a resume continue
+    io.epochal.job.JobSpec stored = new io.epochal.job.JobSpecStore(org.apache.hadoop.fs.FileSystem.getLocal(
+        new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(dir)).read().orElseThrow();
+    Map<String, String> moved = new HashMap<>(ROUNDS_OF_TWO_STEPS);
+    moved.put("checkpoint.every_n_rounds", "3");
+    Rounds refused = new Rounds();
+    assertThatThrownBy(() -> TrainingJob.builder().setSpec(RecoveryFixture.spec(dir, fewerRows().toUri().toString(),
+        moved)).setSpark(spark).optListener(refused).optAmendedFrom(stored).build().run())
+        .hasMessageContaining("the data changed since the job started");
+    assertThat(midEpochDirs(dir)).as("the refused resume removed nothing").containsExactly(
+        CheckpointSeries.STEPS.name(44));
+    assertThat(refused.warnings).noneSatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint"));
+
+    Rounds resumed = new Rounds();
+    TrainingOutcome outcome = run(spec, resumed);
+    assertThat(resumed.warnings).anySatisfy(w -> assertThat(w).contains("removing mid-epoch checkpoint ")
+        .contains("step-000000044: it does not continue the newest verified checkpoint (epoch 1, step 16)"));
+    assertThat(resumed.rounds.get(0)).isEqualTo("2.1");
+    assertThat(RecoveryFixture.tensors(outcome.state())).isEqualTo(RecoveryFixture.tensors(reference.state()));
+  }
+
   /**
    * The job of {@code spec} in {@code jobDir} stopped inside epoch 2 and then inside epoch 3, its mid-epoch checkpoint
    * inside epoch 2 (step 28) put back after epoch 2's commit removed it, as a driver killed between epoch 2's publish
@@ -920,12 +965,7 @@ class MidEpochCheckpointTest {
         new org.apache.hadoop.conf.Configuration()), new org.apache.hadoop.fs.Path(dir)).read().orElseThrow();
 
     // resume --epochs 1 --data <other rows>: refused, it leaves the mid-epoch checkpoint a plain resume continues
-    Path fewer = root.resolve("data-fewer-rows");
-    org.apache.commons.io.FileUtils.copyDirectory(Path.of(java.net.URI.create(data)).toFile(), fewer.toFile());
-    try (var parts = Files.list(fewer)) {
-      Files.delete(parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().findFirst()
-          .orElseThrow());
-    }
+    Path fewer = fewerRows();
     Map<String, String> moved = new HashMap<>(ROUNDS_OF_TWO_STEPS);
     moved.putAll(Map.of("checkpoint.every_n_rounds", "3", "train.epochs", "1"));
     Rounds refused = new Rounds();
