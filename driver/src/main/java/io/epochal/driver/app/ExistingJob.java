@@ -106,6 +106,7 @@ final class ExistingJob {
     if (!stored.get().getHyperParameters().contains(JobKeys.DATA_ROW_ORDER)) {
       spec = spec.forJobWithoutRowOrder(); // created before data.row_order existed: it keeps Spark's read order
     }
+    spec = spec.asStoredWithout(stored.get().getHyperParameters().asMap().keySet()); // keys added since, at defaults
     HyperParameters requested = spec.toHyperParameters();
     HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());
     boolean changed = false;

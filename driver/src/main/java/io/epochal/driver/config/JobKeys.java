@@ -191,6 +191,13 @@ public final class JobKeys {
   }
 
   /**
+   * The {@linkplain #OPERATIONAL operational} keys added since jobs were first stored whose default is stored: a
+   * {@code job.json} written before one existed lacks it, reads as holding its default, and keeps lacking it until
+   * a resume sets it ({@link JobSpec#asStoredWithout}), so the job resumes as it is.
+   */
+  public static final Set<String> ADDED_SINCE_FIRST_FORMAT = Set.of(RETRY_STORAGE_WAIT_MS);
+
+  /**
    * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
    * {@code model.}, {@code optimizer.} or {@code schedule.} and is not a fixed key itself.
    */

@@ -47,9 +47,26 @@ public final class JobSpec {
     Map<String, SpecValidator.Sourced> raw = new LinkedHashMap<>();
     hp.asMap().forEach((k, v) -> raw.put(k, SpecValidator.Sourced.typed(v, "stored job spec")));
     texts.forEach((k, v) -> raw.put(k, SpecValidator.Sourced.text(v.trim(), sourceOf.apply(k))));
-    JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw), false);
+    JobSpec spec = new JobSpec(new SpecValidator(catalog).validate(raw), false).asStoredWithout(raw.keySet());
     // a job stored before data.row_order existed reads its rows as it always did
     return raw.containsKey(JobKeys.DATA_ROW_ORDER) ? spec : spec.withStoredRowOrder();
+  }
+
+  /**
+   * This spec as a job whose stored keys are {@code storedKeys} holds it: without each key {@linkplain
+   * JobKeys#ADDED_SINCE_FIRST_FORMAT added since} that the job lacks and this spec holds at its default, as a
+   * {@code job.json} written before the key existed lacks it (a resume compares key by key; the getter reads the
+   * default). A value other than the default stays, to be stored, or reported as a change.
+   */
+  public JobSpec asStoredWithout(java.util.Set<String> storedKeys) {
+    HyperParameters.Builder b = null;
+    for (String key : JobKeys.ADDED_SINCE_FIRST_FORMAT) {
+      if (!storedKeys.contains(key) && values.contains(key)
+          && java.util.Objects.equals(values.get(key), JobKeys.specs().get(key).defaultValue())) {
+        b = (b == null ? HyperParameters.builder().putAll(values) : b).remove(key);
+      }
+    }
+    return b == null ? this : new JobSpec(b.build(), rowOrderGiven);
   }
 
   /**
@@ -350,7 +367,8 @@ public final class JobSpec {
 
   /** {@code retry.storage_wait_ms}. */
   public long retryStorageWaitMs() {
-    return values.getLong(JobKeys.RETRY_STORAGE_WAIT_MS);
+    return (Long) resolved(JobKeys.RETRY_STORAGE_WAIT_MS).orElse(JobKeys.specs().get(JobKeys.RETRY_STORAGE_WAIT_MS)
+        .defaultValue());
   }
 
   /** {@code lease.ttl_ms}. */
