@@ -295,7 +295,7 @@ public final class InputFormats {
    * NameNode failing over, a refused or timed-out connection), not a file that is damaged or not what its name
    * says: named by a class in its chain, or in the text of an executor's failure.
    */
-  static boolean storageAway(Throwable failure) {
+  public static boolean storageAway(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String text = t.getClass().getName() + ": " + t.getMessage() + (t instanceof org.apache.hadoop.ipc
           .RemoteException remote ? " " + remote.getClassName() : "");

@@ -65,7 +65,9 @@ public final class FailureClassifier {
         return FailureReason.WORKER_LOST;
       }
     }
-    if (isStorageFailure(failure)) {
+    // an input file's read whose storage did not answer (every replica of a block gone with its DataNodes): its
+    // storage comes back, as a NameNode's does; a task's failure may hold it as text only
+    if (isStorageFailure(failure) || io.epochal.driver.data.InputFormats.storageAway(failure)) {
       return FailureReason.STORAGE_UNAVAILABLE;
     }
     return FailureReason.TASK_FAILED;

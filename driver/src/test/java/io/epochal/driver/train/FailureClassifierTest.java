@@ -65,6 +65,18 @@ class FailureClassifierTest {
   }
 
   @Test
+  void aDataFileWhoseBlockNoDataNodeServesIsStorageUnavailableNotATaskFailure() {
+    // as Spark reports a read of a file every replica of whose block is on DataNodes that are down
+    Exception read = new Exception("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file "
+        + "hdfs://localhost:8020/data/part-00000.parquet.  SQLSTATE: KD001", new RuntimeException(
+        "org.apache.hadoop.hdfs.BlockMissingException: Could not obtain block: BP-1:blk_1073741825_1001 "
+        + "file=/data/part-00000.parquet"));
+    assertThat(FailureClassifier.ofRound(read)).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    assertThat(FailureClassifier.ofRound(new Exception("Job aborted due to stage failure: Task 0 in stage 3.0 "
+        + "failed 1 times: java.lang.IllegalStateException: no such column"))).isEqualTo(FailureReason.TASK_FAILED);
+  }
+
+  @Test
   void aCommitRefusedBecauseANewerDriverHoldsTheJobIsLeaseLostAndNotRetried() {
     Instant now = Instant.parse("2026-01-01T00:00:00Z");
     LeaseRecord newer = LeaseRecord.of("driver-b", 2, 8, now, now, now.plusSeconds(60));
