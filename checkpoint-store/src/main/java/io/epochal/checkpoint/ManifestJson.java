@@ -234,7 +234,7 @@ final class ManifestJson {
   }
 
   /** Whether {@code version} (major.minor) is older than 1.1, the first with the self digest. */
-  private static boolean before11(String version) {
+  static boolean before11(String version) {
     String[] parts = version.split("\\.");
     try {
       int major = Integer.parseInt(parts[0]);

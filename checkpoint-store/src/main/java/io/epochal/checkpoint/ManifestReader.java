@@ -70,6 +70,10 @@ final class ManifestReader {
         throw c;
       }
       bytes = ReplicaDamage.reread(loadFs, p, c); // every replica damaged, or none reachable: its digest tells
+      CheckpointManifest unchecked = ManifestJson.read(bytes, p.toString(), epoch);
+      if (ManifestJson.before11(unchecked.formatVersion())) {
+        throw c; // no digest of its own to tell its bytes intact: read unchecked, it is trusted with nothing
+      }
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
     if (series.key(m) != epoch) {

@@ -70,6 +70,9 @@ public final class SafetensorsWriter {
         checkReadable(e.getKey(), "tensor name");
         checkArgument(t.rank() <= HeaderBudget.MAX_RANK, "tensor '%s' has %s dimensions; readers of these files "
             + "accept at most %s: reshape it", e.getKey(), t.rank(), HeaderBudget.MAX_RANK);
+        checkArgument(t.byteSize() <= SafetensorsHeader.MAX_TENSOR_BYTES, "tensor '%s' holds %s bytes; readers of "
+            + "these files accept at most %s in one tensor: split it", e.getKey(), t.byteSize(),
+            SafetensorsHeader.MAX_TENSOR_BYTES);
         g.writeObjectFieldStart(e.getKey());
         g.writeStringField("dtype", t.dtype().safetensorsName());
         g.writeArrayFieldStart("shape");

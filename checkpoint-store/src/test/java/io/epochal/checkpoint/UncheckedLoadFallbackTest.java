@@ -140,6 +140,27 @@ class UncheckedLoadFallbackTest {
         .isNotInstanceOf(CheckpointCorruptedException.class);
   }
 
+  @Test
+  void aManifestOfFormat10NoReplicaOfWhichPassesItsChecksumsIsNotTrustedReadWithoutThem() throws Exception {
+    // format 1.0 had no digest of its own: bytes read past the checksums cannot be told intact
+    java.nio.file.Path manifest = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(epochDir,
+        CheckpointManifest.FILE_NAME).toUri());
+    String json = java.nio.file.Files.readString(manifest);
+    String old = json.replaceAll(",\\s*\"manifest_sha256\" : \"[0-9a-f]{64}\"", "")
+        .replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"1.0\"");
+    assertThat(old).doesNotContain("manifest_sha256").contains("\"format_version\" : \"1.0\"");
+    java.nio.file.Files.writeString(manifest, old);
+    MissingBlockFileSystem checked = new MissingBlockFileSystem(raw, CheckpointManifest.FILE_NAME);
+    assertThat(new CheckpointReader(raw, raw, pool, TensorAllocator.heap(), false, CheckpointSeries.EPOCHS)
+        .readManifest(1, epochDir).formatVersion()).as("read with checksums, it is read").isEqualTo("1.0");
+
+    CheckpointReader reader = new CheckpointReader(checked, raw, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> reader.readManifest(1, epochDir)).as("the checked read's failure stands")
+        .isInstanceOf(CheckpointException.class).isNotInstanceOf(CheckpointCorruptedException.class)
+        .hasStackTraceContaining("Could not obtain block");
+  }
+
   /** Opens the named files as HDFS's checksumming client does when it gives up on every replica of a block. */
   private static final class MissingBlockFileSystem extends FilterFileSystem {
     private final java.util.Set<String> names;

@@ -333,6 +333,24 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void aTensorLargerThanReadersAcceptIsRefusedByTheWriterNotWrittenToBeRefusedOnRead(
+      @TempDir Path dir) throws Exception {
+    // a buffer may hold up to 2^31 - 1 bytes; a reader takes at most 2^31 - 9 in one tensor (a sparse file mapped:
+    // nothing is allocated or read)
+    long size = SafetensorsHeader.MAX_TENSOR_BYTES + 1;
+    java.nio.ByteBuffer bytes;
+    try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(dir.resolve("sparse").toFile(), "rw")) {
+      file.setLength(size);
+      bytes = file.getChannel().map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size);
+    }
+    StateDict state = StateDict.builder().put("embedding", Tensor.wrap(io.epochal.tensor.DType.U8, new long[] {size},
+        bytes)).build();
+    assertThatThrownBy(() -> SafetensorsWriter.header(state, java.util.Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor 'embedding' holds 2147483640 "
+            + "bytes; readers of these files accept at most 2147483639 in one tensor: split it");
+  }
+
+  @Test
   void formatExceptionIsACheckedIoException() {
     assertThat(new SafetensorsFormatException("f", "m")).isInstanceOf(java.io.IOException.class);
   }
