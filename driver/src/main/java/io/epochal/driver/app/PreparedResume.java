@@ -202,8 +202,9 @@ final class PreparedResume {
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }
-      if (amendment.dataPath().isEmpty() && amendment.settings().isEmpty() && !amendment.directoryMoved()
-          && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
+      // held-out rows given anew are checked against the training rows' features: those are read
+      if (amendment.dataPath().isEmpty() && !amendment.settings().containsKey(JobKeys.DATA_VALIDATION_PATH)
+          && !amendment.directoryMoved() && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
           && e.getMessage().contains("' does not exist")) { // nothing to train: the run reads no rows
         err.println("epochal: warning: " + e.getMessage().replaceFirst("; point data.path .*$", "") + ", but every "
             + "epoch of the job is committed: the resume trains nothing and reads no rows");

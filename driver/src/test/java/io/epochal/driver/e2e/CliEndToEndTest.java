@@ -1213,6 +1213,14 @@ class CliEndToEndTest {
     assertThat(new JobStateStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow().getState())
         .isEqualTo(JobState.COMPLETED);
 
+    // retention given anew reads no rows either: job.json takes it
+    CliRun kept = CliRun.of("resume", job.toString(), "--set", "checkpoint.keep_last=1", "--master", MASTER);
+    assertThat(kept.code).as("%s", kept).isZero();
+    assertThat(kept.err).contains("every epoch of the job is committed: the resume trains nothing and reads no rows")
+        .doesNotContain("resume with --data");
+    assertThat(new io.epochal.job.JobSpecStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow()
+        .getHyperParameters().getLong("checkpoint.keep_last")).isEqualTo(1L);
+
     // a lease left live (a driver whose release failed): a COMPLETED job with nothing to do takes no lease
     io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(job.toUri()))
         .optHolder("other-host:4242:0a1b").optTtl(java.time.Duration.ofHours(1)).build().acquire(3);
