@@ -91,6 +91,10 @@ final class ResumeConfCheck {
       if (restatesAbsentKey(key, value, stored)) {
         return; // a key the job stores as absent at this value (schedule.interval=step): the job's own
       }
+      if (!stored.contains(key) && stored.contains(JobKeys.SCHEDULE_NAME) && JobKeys.otherSchedulesDefault(
+          new RegistryModelCatalog(), stored.getString(JobKeys.SCHEDULE_NAME), key, value)) {
+        return; // another schedule's key at its default, which train dropped: the line that started the job
+      }
       if (JobKeys.specs().get(key) == null && !stored.asMap().containsKey(key) && !ownAbsentKey(key, stored)) {
         unknown.add(key); // a stored spec holds every key its model, optimizer and schedule declare
         return;

@@ -198,6 +198,24 @@ public final class JobKeys {
   public static final Set<String> ADDED_SINCE_FIRST_FORMAT = Set.of(RETRY_STORAGE_WAIT_MS);
 
   /**
+   * Whether {@code text} of {@code key} ({@code schedule.patience}) is the default of a key that only schedules
+   * other than {@code schedule} declare: a spec of {@code schedule} drops it as changing nothing, so its job stores
+   * no such key, and the line that started the job may give it again.
+   */
+  public static boolean otherSchedulesDefault(ModelCatalog catalog, String schedule, String key, String text) {
+    if (!key.startsWith(SCHEDULE_PREFIX)) {
+      return false;
+    }
+    String name = key.substring(SCHEDULE_PREFIX.length());
+    if (catalog.schedule(schedule).map(s -> s.get(name) != null).orElse(true)) {
+      return false; // its own key, or a schedule not known here
+    }
+    return catalog.scheduleNames().stream().flatMap(n -> catalog.schedule(n).map(d -> d.get(name)).stream())
+        .filter(d -> d != null).findFirst().map(d -> ValueCheck.isDefault(d, key, SpecValidator.Sourced.text(
+            text.trim(), "the Spark conf"))).orElse(false);
+  }
+
+  /**
    * Whether {@code key} is one of the fixed keys' prefixes' hyperparameter keys, i.e. starts with
    * {@code model.}, {@code optimizer.} or {@code schedule.} and is not a fixed key itself.
    */

@@ -29,6 +29,16 @@ class ResumeConfCheckTest {
   }
 
   @Test
+  void anotherSchedulesKeyAtItsDefaultWhichTrainDroppedIsAcceptedAndAnotherValueIsNot() {
+    // schedule.patience=10 (plateau's default) with a cosine job: train dropped it, the same line resumes it
+    HyperParameters cosine = HyperParameters.builder().putAll(STORED).put("schedule.name", "cosine").build();
+    assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.patience", " 10",
+        "spark.epochal.schedule.milestones", ""), cosine, "/jobs/a", CONF)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.patience", "3"), cosine, "/jobs/a",
+        CONF)).isInstanceOf(ConfigException.class).hasMessageContaining("schedule.patience");
+  }
+
+  @Test
   void aFeatureRangeAgreesWithTheColumnsItNamesAsTheJobStoredThem() {
     HyperParameters stored = HyperParameters.builder().putAll(STORED).put("data.features", "f0,f1,f2,f3").build();
     assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.data.features", "f0..f3"), stored, "/jobs/a",
