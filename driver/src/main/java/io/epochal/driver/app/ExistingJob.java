@@ -15,6 +15,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -179,6 +180,11 @@ final class ExistingJob {
     // with this run's master and Spark conf, but none of its job keys (spark.epochal.*, placement keys kept): a
     // resume refuses a changed one, and the advice is to continue the job as it is stored
     String resume = ResumeCommand.withoutJobKeys(spec, options);
+    // a directory moved or copied here by hand: its job.json names where it was
+    Optional<JobRelocator.Foreign> foreign = foreign(file, conf, err);
+    String refusal = foreign.filter(JobRelocator.Foreign::copy).map(f -> "a resume of this directory is refused: "
+        + f.reason()).orElse(null);
+    resume = foreign.isPresent() ? resume + " --relocate" : resume;
     StringBuilder amend = new StringBuilder(resume);
     HyperParameters requested = spec.toHyperParameters();
     for (String line : lines) {
@@ -209,6 +215,8 @@ final class ExistingJob {
           + (lines.stream().anyMatch(l -> l.startsWith(JobKeys.DATA_PATH + ": ")) ? " (--data takes the same rows "
           + "moved there: a resume refuses other rows; train other data in a new job.dir)" : "")
           + heldOutNote(lines, requested));
+    } else if (refusal != null) {
+      err.println("epochal: a job directory keeps the hyperparameters it started with; " + refusal);
     } else if (isCompleted(spec, conf)) {
       err.println("epochal: a job directory keeps the hyperparameters it started with, and this job is COMPLETED: "
           + resume + " --epochs N trains more epochs of it unchanged; or choose a new job.dir");
@@ -232,6 +240,19 @@ final class ExistingJob {
     return " (" + JobKeys.DATA_VALIDATION_PATH + " takes the same held-out rows moved there: schedule plateau sets "
         + "the learning rate by their " + monitor + ", so a resume refuses other rows; train with others in a new "
         + "job.dir)";
+  }
+
+  /** Why the job whose job.json is {@code file} names another job.dir, if it does (empty if unreadable). */
+  private static Optional<JobRelocator.Foreign> foreign(Path file, Configuration conf, PrintStream err) {
+    try {
+      Path dir = file.getParent();
+      FileSystem fs = dir.getFileSystem(conf);
+      Optional<io.epochal.job.JobSpec> stored = new JobSpecStore(fs, dir).read();
+      return stored.isEmpty() ? Optional.empty()
+          : new JobRelocator(conf, err).foreign(stored.get().getHyperParameters(), fs.makeQualified(dir));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // the general advice stands
+    }
   }
 
   /** Whether {@code spec}'s job is COMPLETED (false if its state cannot be read). */

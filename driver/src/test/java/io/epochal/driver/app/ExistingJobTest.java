@@ -54,6 +54,35 @@ class ExistingJobTest {
         + "continue it with them, run: bin/epochal resume " + spec.jobDir() + " --set early_stop.patience=0");
   }
 
+  /** The job.json of {@code spec} naming job.dir {@code named}, written into {@code dir}. */
+  private static void storeNaming(JobSpec spec, java.nio.file.Path named, java.nio.file.Path dir) throws Exception {
+    io.epochal.job.JobSpec stored = spec.toStored();
+    new JobSpecStore(FileSystem.getLocal(new Configuration()), new Path(dir.toUri())).writeOnce(io.epochal.job.JobSpec
+        .of(stored.getJobId(), stored.getJobName(), HyperParameters.builder().putAll(stored.getHyperParameters())
+            .put("job.dir", named.toUri().toString()).build()));
+  }
+
+  @Test
+  void aJobDirectoryMovedHereByHandIsOfferedTheResumeWithRelocateAndACopyNone() throws Exception {
+    JobSpec spec = resolve(Map.of());
+    java.nio.file.Path job = tmp.resolve("job");
+    java.nio.file.Path original = tmp.resolve("original");
+    storeNaming(spec, original, job); // moved here from original, which no longer holds it
+    List<String> moved = List.of("job.dir: " + original.toUri() + " -> " + spec.jobDir());
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(err, true, StandardCharsets.UTF_8), new Path(new Path(spec.jobDir()),
+        "job.json"), moved, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("to continue it unchanged, run: bin/epochal resume "
+        + spec.jobDir() + " --relocate");
+
+    storeNaming(spec, original, original); // a copy: the original holds the job still
+    ByteArrayOutputStream copy = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(copy, true, StandardCharsets.UTF_8), new Path(new Path(spec.jobDir()),
+        "job.json"), moved, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder().build());
+    assertThat(copy.toString(StandardCharsets.UTF_8)).contains("a resume of this directory is refused: ")
+        .doesNotContain("run: bin/epochal resume");
+  }
+
   @Test
   void aChangedDataPathIsOfferedAsTheSameRowsMovedAndAMissingOneNotAtAll() throws Exception {
     JobSpec spec = resolve(Map.of());
