@@ -17,8 +17,9 @@ final class BitIdentical {
   private BitIdentical() {}
 
   /**
-   * Asserts that {@code actual}'s model and optimizer tensors and global step are bit-identical to
-   * {@code expected}'s; the manifests (which name the job directory and times) are not compared.
+   * Asserts that {@code actual}'s model, optimizer and moving-average tensors, global step and learning-rate
+   * schedule state are bit-identical to {@code expected}'s; the rest of the manifests (which name the job directory
+   * and times) is not compared.
    */
   static void assertSameTrainingState(LoadedCheckpoint expected, LoadedCheckpoint actual) {
     String what = "epoch " + actual.epoch() + " of " + actual.path() + " against " + expected.path();
@@ -31,6 +32,14 @@ final class BitIdentical {
     }
     assertSameTensors("model tensors of " + what, expected.model(), actual.model());
     assertSameTensors("optimizer tensors of " + what, expected.optimizer(), actual.optimizer());
+    if (!expected.ema().isEmpty() || !actual.ema().isEmpty()) {
+      assertSameTensors("moving-average tensors of " + what, expected.ema(), actual.ema());
+    }
+    // the rate the next epoch trains at, and a plateau schedule's count and best
+    if (!expected.manifest().learningRateSchedule().equals(actual.manifest().learningRateSchedule())) {
+      throw new AssertionError(what + ": lr_schedule " + actual.manifest().learningRateSchedule().asMap()
+          + ", expected " + expected.manifest().learningRateSchedule().asMap());
+    }
   }
 
   /** Asserts that two state dicts hold the same names in order and bit-identical tensors. */

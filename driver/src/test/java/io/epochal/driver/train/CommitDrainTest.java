@@ -95,6 +95,8 @@ class CommitDrainTest {
     assertThat(drain.awaitStopped(Duration.ofSeconds(30)).ended()).isTrue();
     assertThat(ended).as("returned only after the commit ended").isTrue();
     writer.join();
+    assertThat(drain.refuses(5)).as("the epoch it waited for, once ended").isTrue();
+    assertThat(drain.admit(5)).as("a late commit of it").isFalse();
   }
 
   @Test
