@@ -106,6 +106,14 @@ public final class InitialWeights {
           + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
           + ". " + advice(strict, kept, ignored));
     }
+    if (kept.size() + skipped.size() == seeded.size() && !ignored.isEmpty() && !kept.isEmpty()) {
+      // not strict, and not one name in common: the job would start as initialised, recorded as started from these
+      Optional<String> prefix = NameList.commonExtraPrefix(ignored, kept);
+      throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": none of its "
+          + tensors.size() + " tensor(s) is one of model " + owner + "'s by name (it holds " + NameList.joined(
+          tensors.nameList(), 6) + "; the model " + NameList.joined(kept, 6) + "), so nothing would be loaded. "
+          + prefix.map(InitialWeights::stripAdvice).orElse("These weights belong to another model (" + MODELS + ")"));
+    }
     return new InitialState(state.build(), kept, skipped, ignored, converted);
   }
 
@@ -134,14 +142,20 @@ public final class InitialWeights {
   private String advice(boolean strict, List<String> kept, List<String> ignored) {
     Optional<String> prefix = NameList.commonExtraPrefix(ignored, kept);
     if (prefix.isPresent()) {
-      return "The file's names carry the prefix '" + prefix.get() + "' that the model's do not: set "
-          + FineTuning.STRIP_PREFIX + "=" + prefix.get();
+      return stripAdvice(prefix.get());
     }
-    String model = "worker/MODELS.md lists the tensors of the built-in models";
+    String model = MODELS;
     return strict && (!kept.isEmpty() || !ignored.isEmpty())
         ? "These weights belong to another model (" + model + "); to take the tensors that fit by name and keep "
             + "the others as initialised, set " + FineTuning.STRICT + "=false"
         : "Shapes and kinds must match the model's (" + model + ")";
+  }
+
+  private static final String MODELS = "worker/MODELS.md lists the tensors of the built-in models";
+
+  private static String stripAdvice(String prefix) {
+    return "The file's names carry the prefix '" + prefix + "' that the model's do not: set " + FineTuning.STRIP_PREFIX
+        + "=" + prefix;
   }
 
   /** {@code F32[3, 4]}. */

@@ -152,6 +152,10 @@ class InitialWeightsTest {
             + "init.strip_prefix=module.");
     assertThat(reader.read(file.toString(), "module.").applyTo(seeded(), true, NamePatterns.NONE, "m v1").state())
         .isEqualTo(trained());
+    assertThatThrownBy(() -> asIs.applyTo(seeded(), false, NamePatterns.NONE, "m v1")).as("not strict: none loaded")
+        .isInstanceOf(ConfigException.class).hasMessageContaining("none of its 3 tensor(s) is one of model m v1's by "
+            + "name").hasMessageContaining("nothing would be loaded. The file's names carry the prefix 'module.' that "
+            + "the model's do not: set init.strip_prefix=module.");
     StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
         .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
     Path clashing = write("clash.safetensors", clash);
