@@ -70,7 +70,7 @@ public final class GradientClipping {
           p.grad().muli(coefficient);
         }
       }
-      return total.getFloat();
+      return io.epochal.worker.state.TensorConversion.toFloats(total)[0]; // a full heap: OutOfMemoryError, no crash
     }
   }
 

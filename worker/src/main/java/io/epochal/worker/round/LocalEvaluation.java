@@ -12,6 +12,7 @@ import io.epochal.worker.model.EngineSettings;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelCache;
 import io.epochal.worker.model.NoGrad;
+import io.epochal.worker.state.TensorConversion;
 
 /**
  * Evaluates a global state on one worker's shard of held-out rows: the model, taken from this thread's {@link
@@ -94,10 +95,12 @@ public final class LocalEvaluation {
           NDArray prediction = model.forward(input.features(batchManager), false, null);
           // a batch's loss is its mean, weighted by class weights when there are: times its weight it is its sum
           double weight = config.lossConfig().weightOf(labels, order, start, end);
-          lossSum += (double) loss.evaluate(prediction, input.labels(batchManager)).getFloat() * weight;
+          // read through a view of the engine's memory: a full heap is an OutOfMemoryError, not a native crash
+          lossSum += (double) TensorConversion.toFloats(loss.evaluate(prediction, input.labels(batchManager)))[0]
+              * weight;
           lossWeight += weight;
           if (classification) {
-            float[] logits = prediction.toFloatArray();
+            float[] logits = TensorConversion.toFloats(prediction);
             counts = (counts == null ? ClassCounts.collector(logits.length / (end - start)) : counts)
                 .add(predictions(logits, end - start), labels, order, start, end);
             int classes = logits.length / (end - start);
@@ -108,7 +111,7 @@ public final class LocalEvaluation {
                   .add(logits, labels, order, start, end);
             }
           } else {
-            float[] outputs = prediction.toFloatArray();
+            float[] outputs = TensorConversion.toFloats(prediction);
             absErrorSum += absoluteErrors(outputs, labels, shard.labelWidth(), order, start, end);
             stats = stats.plus(outputs, labels, order, start, end);
           }

@@ -23,6 +23,7 @@ import io.epochal.worker.schedule.LrSchedule;
 import io.epochal.worker.schedule.LrSchedules;
 import io.epochal.worker.state.EngineScalars;
 import io.epochal.worker.state.StatePrefix;
+import io.epochal.worker.state.TensorConversion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -210,11 +211,13 @@ public final class LocalRound {
               NDArray prediction = model.forward(x, true, rng);
               NDArray l = loss.evaluate(prediction, y, input.weights());
               autograd.backward(share == 1f ? l : EngineScalars.times(l, share));
-              batchLoss = l.getFloat();
+              // read through a view of the engine's memory: a full heap is an OutOfMemoryError, not a native crash
+              batchLoss = TensorConversion.toFloats(l)[0];
               if (classification) { // the batch's logits, read as its loss is: what the step trains on
-                correct += LocalEvaluation.correct(prediction.toFloatArray(), shard.labels(), perm, start, end);
+                correct += LocalEvaluation.correct(TensorConversion.toFloats(prediction), shard.labels(), perm, start,
+                    end);
               } else {
-                absErrorSum += LocalEvaluation.absoluteErrors(prediction.toFloatArray(), shard.labels(),
+                absErrorSum += LocalEvaluation.absoluteErrors(TensorConversion.toFloats(prediction), shard.labels(),
                     shard.labelWidth(), perm, start, end);
               }
             }
