@@ -119,7 +119,6 @@ final class CheckpointEvaluation {
               given, json, ExitCodes.FAILED);
         }
         first = loaded.get();
-        t.noteUnfinished(first, conf, err);
         warnOfOtherEngine(first);
         Optional<CheckpointVerifier.Unusable> refused = CheckpointVerifier.unusable(first, ModelRegistry.getDefault());
         if (refused.isPresent()) { // exit 2 for a model the class path lacks, as predict and export
@@ -129,6 +128,7 @@ final class CheckpointEvaluation {
           }
           return refused.get().exitCode();
         }
+        t.noteUnfinished(first, conf, err); // of a checkpoint evaluated: one refused is not called verified
       }
       String rows = given != null ? given : heldOutRows(first != null ? Optional.of(first.manifest())
           : entries.stream().map(CheckpointEntry::manifest).flatMap(Optional::stream).reduce((a, b) -> b), t);

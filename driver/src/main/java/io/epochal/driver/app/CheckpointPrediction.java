@@ -69,7 +69,6 @@ final class CheckpointPrediction {
       }
       c = loaded.get();
     }
-    t.noteUnfinished(c, conf, err);
     String warning = EngineCompatibility.withCurrent(c.manifest().versions()).warning(
         JobSpecResolver.locationText(c.path()));
     if (!warning.isEmpty()) {
@@ -80,6 +79,7 @@ final class CheckpointPrediction {
     if (refused.isPresent()) {
       return refused.getAsInt();
     }
+    t.noteUnfinished(c, conf, err); // of a checkpoint predicted with: one refused is not called verified
     return run("epochal predict " + c.manifest().modelName(), predict, options,
         predictor -> predictor.predict(c, predict, out));
   }

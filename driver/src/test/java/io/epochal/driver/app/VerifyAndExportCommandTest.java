@@ -80,6 +80,27 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void predictAndEvaluateOfAnUnfinishedJobWhoseCheckpointTheyRefuseDoNotCallItVerified() throws Exception {
+    Path other = teamModelJob("unfinished-other");
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(other.toUri());
+    io.epochal.job.JobStateStore states = new io.epochal.job.JobStateStore(
+        dir.getFileSystem(new org.apache.hadoop.conf.Configuration()), dir);
+    states.transition(io.epochal.job.JobState.RUNNING, 1, "started");
+    states.transition(io.epochal.job.JobState.FAILED, 1, "INTERRUPTED: stopped");
+    Path rows = tmp.resolve("rows.csv");
+    java.nio.file.Files.writeString(rows, "f0,f1,f2,f3,label\n1,2,3,4,0\n");
+    for (String command : List.of("predict", "evaluate")) {
+      List<String> args = new java.util.ArrayList<>(List.of(command, other.toString(), "--input", rows.toString(),
+          "--features", "f0,f1,f2,f3"));
+      if (command.equals("predict")) {
+        args.addAll(List.of("--format", "csv", "--output", tmp.resolve("p.csv").toString()));
+      }
+      assertThat(run(args.toArray(String[]::new))).as(out + err).isEqualTo(ExitCodes.USAGE);
+      assertThat(err).as(command).contains("team-mlp v3 of ").doesNotContain("newest verified checkpoint");
+    }
+  }
+
+  @Test
   void aModelFactoryOnTheClassPathThatCannotBeLoadedIsNamedWhereACheckpointsModelIsNotRegistered() throws Exception {
     Path other = teamModelJob("broken-factory");
     Path jar = java.nio.file.Files.createDirectories(tmp.resolve("team-jar/META-INF/services"));
