@@ -77,6 +77,9 @@ public final class InitialState {
     if (!ignored.isEmpty()) {
       b.append("; ignored, as the model lacks them: ").append(NameList.joined(ignored, 5));
     }
+    if (!from.note().isEmpty()) {
+      b.append("; ").append(from.note());
+    }
     return b.toString();
   }
 

@@ -25,11 +25,19 @@ public final class InitialWeights {
   private final String location;
   private final String sha256;
   private final StateDict tensors;
+  /** What a reader of the log should know of which weights these are (empty if nothing). */
+  private final String note;
 
-  InitialWeights(String location, String sha256, StateDict tensors) {
+  InitialWeights(String location, String sha256, StateDict tensors, String note) {
     this.location = checkNotNull(location, "location");
     this.sha256 = checkNotNull(sha256, "sha256");
     this.tensors = checkNotNull(tensors, "tensors");
+    this.note = checkNotNull(note, "note");
+  }
+
+  /** Which weights these are, when a reader of the log should know (a checkpoint's trained ones); else empty. */
+  public String note() {
+    return note;
   }
 
   /** Where the weights were read, as {@code init.weights} names it. */

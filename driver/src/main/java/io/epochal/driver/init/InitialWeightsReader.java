@@ -89,7 +89,12 @@ public final class InitialWeightsReader {
     if (manifest.isPresent()) {
       checkAgainst(manifest.get(), digests, location);
     }
-    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location));
+    // a job that averaged its weights is judged by the average: say that these are the trained ones
+    String note = manifest.isPresent() && manifest.get().file(io.epochal.checkpoint.CheckpointStore.EMA_FILE)
+        .isPresent() ? "the checkpoint's trained weights (" + MODEL_FILE + "), not its moving average; to start from "
+        + "the average, give " + FineTuning.WEIGHTS + "=" + new Path(status.getPath(),
+        io.epochal.checkpoint.CheckpointStore.EMA_FILE) : "";
+    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note);
   }
 
   private StateDict sharded(FileSystem fs, Path indexPath, Digests digests, String location) throws IOException {

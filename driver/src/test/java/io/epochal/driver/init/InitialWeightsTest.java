@@ -254,6 +254,24 @@ class InitialWeightsTest {
   }
 
   @Test
+  void aCheckpointOfAJobThatAveragedItsWeightsGivesItsTrainedWeightsAndTheLogSaysHowToTakeTheAverage()
+      throws Exception {
+    Path ckpt = tmp.resolve("ema-job/checkpoints/epoch-000001");
+    byte[] model = Files.readAllBytes(write("ema-job/checkpoints/epoch-000001/model.safetensors", trained()));
+    byte[] ema = Files.readAllBytes(write("ema-job/checkpoints/epoch-000001/ema.safetensors", withoutBias()));
+    CheckpointManifest manifest = CheckpointManifest.builder().setJobId("j").setEpoch(1).setModel("m", "1")
+        .addFile(new ManifestFile("model.safetensors", model.length, sha256(model)))
+        .addFile(new ManifestFile("ema.safetensors", ema.length, sha256(ema))).build();
+    Files.write(ckpt.resolve("manifest.json"), manifest.toJson());
+    InitialWeights w = reader.read(ckpt.toString(), "");
+    assertThat(w.tensors()).isEqualTo(trained());
+    assertThat(w.applyTo(seeded(), true, NamePatterns.NONE, "m v1").describe(w))
+        .contains("the checkpoint's trained weights (model.safetensors), not its moving average; to start from the "
+            + "average, give init.weights=").contains("epoch-000001/ema.safetensors");
+    assertThat(reader.read(ckpt.resolve("model.safetensors").toString(), "").note()).as("a file named").isEmpty();
+  }
+
+  @Test
   void aLocationWithoutWeightsIsRefusedSayingWhatIsExpected() throws Exception {
     assertThatThrownBy(() -> reader.read(tmp.resolve("none.safetensors").toString(), ""))
         .isInstanceOf(ConfigException.class).hasMessageContaining("nothing is there; name a safetensors file");
