@@ -11,6 +11,7 @@ import io.epochal.tensor.Tensor;
 import io.epochal.worker.model.EpochalModel;
 import io.epochal.worker.model.ModelRegistry;
 import io.epochal.worker.probe.Probe;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -160,6 +161,48 @@ class EmaCliTest {
     assertThat(byAverage.out + byAverage.err).contains("with mlp v1 (its moving average, ema.safetensors) from ");
     assertThat(predicted.resolve("_EPOCHAL_PREDICTIONS")).content()
         .contains("\"weights\" : \"ema\"");
+    // and its scores are the average's forward: the probe's rows, predicted in one batch
+    long[] shape = input.shape();
+    float[] x = input.toFloatArray();
+    List<String> csv = new java.util.ArrayList<>();
+    List<String> names = new java.util.ArrayList<>();
+    for (int j = 0; j < shape[1]; j++) {
+      names.add("f" + j);
+    }
+    csv.add(String.join(",", names));
+    for (int i = 0; i < shape[0]; i++) {
+      List<String> row = new java.util.ArrayList<>();
+      for (int j = 0; j < shape[1]; j++) {
+        row.add(Float.toString(x[(int) (i * shape[1] + j)]));
+      }
+      csv.add(String.join(",", row));
+    }
+    Path probeRows = Files.write(tmp.resolve("probe-rows.csv"), csv);
+    Path probePredicted = tmp.resolve("probe-predicted");
+    CliRun scored = CliRun.of("predict", job.toString(), "--input", probeRows.toString(), "--features",
+        String.join(",", names), "--output", probePredicted.toString(), "--output-format", "csv", "--batch-size",
+        Long.toString(shape[0]), "--master", "local[1]");
+    assertThat(scored.code).as("%s", scored).isZero();
+    List<String> lines = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> parts = Files.list(probePredicted)) {
+      for (Path part : parts.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().toList()) {
+        List<String> all = Files.readAllLines(part);
+        lines.add(all.get(0));
+        lines.addAll(all.subList(1, all.size()).stream().map(l -> "\u0000" + l).toList());
+      }
+    }
+    List<String> header = List.of(lines.get(0).split(","));
+    List<String[]> rows = lines.stream().filter(l -> l.startsWith("\u0000")).map(l -> l.substring(1).split(","))
+        .toList();
+    assertThat(rows).hasSize((int) shape[0]);
+    int classes = averageOutput.length / (int) shape[0];
+    for (String[] r : rows) {
+      int i = Integer.parseInt(r[header.indexOf("row_id")]);
+      for (int k = 0; k < classes; k++) {
+        assertThat((double) Float.parseFloat(r[header.indexOf("score_" + k)])).as("row %s score %s", i, k)
+            .isCloseTo(averageOutput[i * classes + k], org.assertj.core.api.Assertions.within(1e-6));
+      }
+    }
     CliRun onnxWeights = CliRun.of("predict", onnx.toString(), "--input", heldOut, "--features", "features",
         "--weights", "ema", "--master", MASTER);
     assertThat(onnxWeights.code).as("%s", onnxWeights).isEqualTo(2);

@@ -199,6 +199,28 @@ class PredictCommandTest {
   }
 
   @Test
+  void aModelWithDropoutPredictsWithItsEvaluationModeForward() throws Exception {
+    // the fixture's checkpoint (format 1.0, no seal of its own) as trained with dropout: the weights are the same,
+    // its evaluation-mode forward too, a training-mode one is not
+    Path manifest = job.resolve("checkpoints/epoch-000001/manifest.json");
+    String json = Files.readString(manifest);
+    assertThat(json).contains("\"model.dropout\" : 0.0,");
+    Files.writeString(manifest, json.replace("\"model.dropout\" : 0.0,", "\"model.dropout\" : 0.5,"));
+    Path in = writeJsonInput();
+    Path result = tmp.resolve("pred-dropout");
+    assertThat(run("predict", job.toString(), "--master", "local[1]", "--input", in.toString(), "--output",
+        result.toString(), "--output-format", "csv", "--batch-size", "5")).as(out + err).isEqualTo(0);
+    float[][] want = directOutputs(5, 5, 5, 5, 3);
+    List<String[]> rows = readCsvParts(result);
+    assertThat(rows).hasSize(ROWS);
+    for (String[] r : rows) {
+      int i = Integer.parseInt(r[0].substring(1));
+      assertThat(new float[] {Float.parseFloat(r[3]), Float.parseFloat(r[4])}).as("row %s", i)
+          .containsExactly(want[i]);
+    }
+  }
+
+  @Test
   void theSameInputBatchSizeAndMasterGiveTheSameScoresEveryTime() throws Exception {
     Path in = writeJsonInput();
     String[] args = {"predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--batch-size", "7"};
