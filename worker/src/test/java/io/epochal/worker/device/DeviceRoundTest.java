@@ -86,8 +86,13 @@ class DeviceRoundTest {
         .hasMessageContaining("Spark assigned no GPU to the task");
   }
 
+  /**
+   * Under {@code auto} with a GPU Spark assigned but no CUDA engine (every machine these tests run on), the round
+   * trains on the CPU: its state is a copy that outlives the model's native arrays. The copy from a GPU's memory
+   * ({@code TensorConversion}'s device path) is not exercised here.
+   */
   @Test
-  void roundStateIsADeviceFreeCopyThatOutlivesTheModelAndResumesOnAFreshCpuModel() throws Exception {
+  void roundStateOnTheCpuIsACopyThatOutlivesTheModelAndResumesOnAFreshCpuModel() throws Exception {
     TrainingConfig auto = config(DeviceMode.AUTO);
     StateDict start = initialState(auto);
     RoundResult result = LocalRound.run(auto, start, shard(0, 32), 0, 0, 0, FAKE_GPU);
