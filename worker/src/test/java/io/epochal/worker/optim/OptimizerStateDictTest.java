@@ -108,6 +108,33 @@ class OptimizerStateDictTest {
   }
 
   @Test
+  void adamOnTheFusedKernelSavedLoadedIntoAFreshOneAndContinuedIsBitIdentical() {
+    // the path a GPU's updates take under AUTO with betas the kernel takes exactly
+    java.util.function.Supplier<Adam> fused = () -> Adam.adamWBuilder().setManager(manager).optBeta2(0.95)
+        .optWeightDecay(0.01).optFusedKernel(Adam.FusedKernel.ALWAYS).build();
+    OptimizerRun straight = new OptimizerRun(manager);
+    OptimizerRun resumed = new OptimizerRun(manager);
+    try (Adam a = fused.get(); Adam b1 = fused.get()) {
+      straight.run(a, 0.01, 0, 10);
+      resumed.run(b1, 0.01, 0, 5);
+      StateDict saved = b1.stateDict();
+      try (Adam b2 = fused.get()) {
+        b2.loadStateDict(saved);
+        resumed.run(b2, 0.01, 5, 10);
+        for (int p = 0; p < 2; p++) {
+          assertThat(TensorConversion.toTensor(resumed.weights[p]))
+              .as("weight %s", OptimizerRun.NAMES[p]).isEqualTo(TensorConversion.toTensor(straight.weights[p]));
+        }
+        assertThat(b2.stateDict()).isEqualTo(a.stateDict());
+        assertThat(a.hostUpdates() + b1.hostUpdates() + b2.hostUpdates()).as("updates off the kernel").isZero();
+      }
+    } finally {
+      straight.close();
+      resumed.close();
+    }
+  }
+
+  @Test
   void stateDictIsEmptyBeforeTheFirstStepAndNamedLikeTorchAfterIt() {
     try (Optimizer opt = Optimizers.create("adam", HyperParameters.builder().put("amsgrad", true).build(), manager)) {
       assertThat(opt.stateDict().isEmpty()).isTrue();
