@@ -66,8 +66,12 @@ final class ExistingJob {
       // only the value a resume amended away (or no value, for a key it set anew) is the old command's:
       // another one is a change asked for now
       Object value = given.getHyperParameters().asMap().get(key);
-      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR)
-          || !history.amendedAway(key, value == null ? AmendmentHistory.NO_VALUE : String.valueOf(value))
+      boolean away = history.amendedAway(key, value == null ? AmendmentHistory.NO_VALUE : String.valueOf(value))
+          // a key added since the job was stored, at its default: the value it had before a resume set it
+          || JobKeys.ADDED_SINCE_FIRST_FORMAT.contains(key) && value != null
+          && value.equals(JobKeys.specs().get(key).defaultValue()) && history.amendedAway(key,
+          AmendmentHistory.NO_VALUE);
+      if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !away
           || !kept.contains(key) && value == null) {
         refused = true; // the caller names this difference
         continue;

@@ -154,4 +154,34 @@ class ExistingJobTest {
         new PrintStream(err, true, StandardCharsets.UTF_8)).toStored())).as("a value no resume amended away")
         .containsExactly("early_stop.patience: <unset> -> 5");
   }
+
+  @Test
+  void theSpecThatStartedAJobStoredBeforeAKeyExistedContinuesItWhenAResumeSetThatKey() throws Exception {
+    JobSpec started = resolve(Map.of());
+    // stored before retry.storage_wait_ms existed, then given it by a resume's --set
+    HyperParameters before = HyperParameters.builder().putAll(started.toStored().getHyperParameters())
+        .remove("retry.storage_wait_ms").build();
+    HyperParameters amended = HyperParameters.builder().putAll(before).put("retry.storage_wait_ms", 600_000L).build();
+    io.epochal.job.JobSpec stored = io.epochal.job.JobSpec.of(started.toStored().getJobId(),
+        started.toStored().getJobName(), amended);
+    Path dir = new Path(started.jobDir());
+    FileSystem fs = dir.getFileSystem(new Configuration());
+    new JobSpecStore(fs, dir).writeOnce(stored);
+    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(2)) {
+      w.append(JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), 2).optEpoch(1)
+          .optMessage("retry.storage_wait_ms: <unset> -> 600000")
+          .optChanges(List.of(ValueChange.of("retry.storage_wait_ms", null, 600_000L))).build());
+    }
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    JobSpec continued = ExistingJob.asStored(started, Optional.of(stored), new Configuration(),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertThat(stored.diff(continued.toStored())).as("continues the job as amended, not refused").isEmpty();
+    assertThat(continued.retryStorageWaitMs()).isEqualTo(600_000L);
+    JobSpec other = resolve(Map.of("retry.storage_wait_ms", "1000"));
+    assertThat(stored.diff(ExistingJob.asStored(other, Optional.of(stored), new Configuration(),
+        new PrintStream(err, true, StandardCharsets.UTF_8)).toStored())).as("a value no resume amended away")
+        .containsExactly("retry.storage_wait_ms: 600000 -> 1000");
+  }
 }
