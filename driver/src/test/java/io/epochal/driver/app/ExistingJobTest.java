@@ -124,6 +124,21 @@ class ExistingJobTest {
         .contains(" --set data.validation_path=").doesNotContain("same held-out rows");
   }
 
+  /** Stores {@code amended} as the job.json of {@code started}'s job, with the AMENDED event of {@code change}. */
+  private static io.epochal.job.JobSpec storeAmended(JobSpec started, HyperParameters amended, ValueChange change)
+      throws Exception {
+    io.epochal.job.JobSpec stored = io.epochal.job.JobSpec.of(started.toStored().getJobId(),
+        started.toStored().getJobName(), amended);
+    Path dir = new Path(started.jobDir());
+    FileSystem fs = dir.getFileSystem(new Configuration());
+    new JobSpecStore(fs, dir).writeOnce(stored);
+    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(2)) {
+      w.append(JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), 2).optEpoch(1)
+          .optMessage(change.toString()).optChanges(List.of(change)).build());
+    }
+    return stored;
+  }
+
   @Test
   void theSpecThatStartedAJobContinuesItWhenAResumeAmendedAKeyToNone() throws Exception {
     JobSpec started = resolve(Map.of("early_stop.patience", "3"));
@@ -131,16 +146,7 @@ class ExistingJobTest {
     // a resume's --set early_stop.patience=0 (no early stopping), which the job stores as no key
     HyperParameters amended = HyperParameters.builder().putAll(started.toStored().getHyperParameters())
         .remove("early_stop.patience").build();
-    io.epochal.job.JobSpec stored = io.epochal.job.JobSpec.of(started.toStored().getJobId(),
-        started.toStored().getJobName(), amended);
-    Path dir = new Path(started.jobDir());
-    FileSystem fs = dir.getFileSystem(new Configuration());
-    new JobSpecStore(fs, dir).writeOnce(stored);
-    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(2)) {
-      w.append(JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), 2).optEpoch(2)
-          .optMessage("early_stop.patience: 3 -> <unset>")
-          .optChanges(List.of(ValueChange.of("early_stop.patience", 3L, null))).build());
-    }
+    io.epochal.job.JobSpec stored = storeAmended(started, amended, ValueChange.of("early_stop.patience", 3L, null));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     JobSpec continued = ExistingJob.asStored(started, Optional.of(stored), new Configuration(),
@@ -162,16 +168,8 @@ class ExistingJobTest {
     HyperParameters before = HyperParameters.builder().putAll(started.toStored().getHyperParameters())
         .remove("retry.storage_wait_ms").build();
     HyperParameters amended = HyperParameters.builder().putAll(before).put("retry.storage_wait_ms", 600_000L).build();
-    io.epochal.job.JobSpec stored = io.epochal.job.JobSpec.of(started.toStored().getJobId(),
-        started.toStored().getJobName(), amended);
-    Path dir = new Path(started.jobDir());
-    FileSystem fs = dir.getFileSystem(new Configuration());
-    new JobSpecStore(fs, dir).writeOnce(stored);
-    try (JobEventLog.Writer w = new JobEventLog(fs, dir).openAttempt(2)) {
-      w.append(JobEvent.builder(JobEventType.AMENDED, Instant.parse("2026-01-01T00:00:00Z"), 2).optEpoch(1)
-          .optMessage("retry.storage_wait_ms: <unset> -> 600000")
-          .optChanges(List.of(ValueChange.of("retry.storage_wait_ms", null, 600_000L))).build());
-    }
+    io.epochal.job.JobSpec stored = storeAmended(started, amended, ValueChange.of("retry.storage_wait_ms", null,
+        600_000L));
     ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     JobSpec continued = ExistingJob.asStored(started, Optional.of(stored), new Configuration(),
