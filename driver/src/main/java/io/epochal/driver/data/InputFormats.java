@@ -285,10 +285,16 @@ public final class InputFormats {
     return null;
   }
 
-  /** What a read that failed because the file's storage did not answer holds in its chain, as a class or as text. */
-  private static final java.util.List<String> STORAGE_AWAY = java.util.List.of("BlockMissingException",
-      "Could not obtain block", "ConnectException", "ConnectTimeoutException", "SocketTimeoutException",
-      "NoRouteToHostException", "UnknownHostException", "RetriableException", "StandbyException", "SafeModeException");
+  /**
+   * What a read that failed because a server did not answer holds in its chain, as a class or as text: a NameNode
+   * or DataNode refusing or not taking connections, failing over, starting.
+   */
+  private static final java.util.List<String> CONNECTION_AWAY = java.util.List.of("ConnectException",
+      "ConnectTimeoutException", "SocketTimeoutException", "NoRouteToHostException", "UnknownHostException",
+      "RetriableException", "StandbyException", "SafeModeException");
+  /** Those, and a block no replica of which could be read: its DataNodes gone, or every replica corrupt. */
+  private static final java.util.List<String> STORAGE_AWAY = java.util.stream.Stream.concat(java.util.stream.Stream
+      .of("BlockMissingException", "Could not obtain block"), CONNECTION_AWAY.stream()).toList();
 
   /**
    * Whether {@code failure} is a read whose storage did not answer (a DataNode gone with a block's replicas, a
@@ -296,10 +302,23 @@ public final class InputFormats {
    * says: named by a class in its chain, or in the text of an executor's failure.
    */
   public static boolean storageAway(Throwable failure) {
+    return holdsAny(failure, STORAGE_AWAY);
+  }
+
+  /**
+   * Whether {@code failure} is a read whose server did not answer: a refused or timed-out connection, a NameNode
+   * failing over or in safe mode (a class in its chain, or the text of an executor's failure). A block no replica
+   * of which could be read is not one: every replica may be corrupt, which no wait mends.
+   */
+  public static boolean connectionAway(Throwable failure) {
+    return holdsAny(failure, CONNECTION_AWAY);
+  }
+
+  private static boolean holdsAny(Throwable failure, java.util.List<String> markers) {
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String text = t.getClass().getName() + ": " + t.getMessage() + (t instanceof org.apache.hadoop.ipc
           .RemoteException remote ? " " + remote.getClassName() : "");
-      if (STORAGE_AWAY.stream().anyMatch(text::contains)) {
+      if (markers.stream().anyMatch(text::contains)) {
         return true;
       }
     }

@@ -65,9 +65,10 @@ public final class FailureClassifier {
         return FailureReason.WORKER_LOST;
       }
     }
-    // an input file's read whose storage did not answer (every replica of a block gone with its DataNodes): its
-    // storage comes back, as a NameNode's does; a task's failure may hold it as text only
-    if (isStorageFailure(failure) || io.epochal.driver.data.InputFormats.storageAway(failure)) {
+    // an input file's read whose server did not answer (a refused or timed-out connection, a NameNode failing
+    // over): it comes back; a task's failure may hold it as text only. A block no replica of which could be read is
+    // not one: every replica may be corrupt, and a supervisor would restart the job without end
+    if (isStorageFailure(failure) || io.epochal.driver.data.InputFormats.connectionAway(failure)) {
       return FailureReason.STORAGE_UNAVAILABLE;
     }
     return FailureReason.TASK_FAILED;

@@ -65,13 +65,19 @@ class FailureClassifierTest {
   }
 
   @Test
-  void aDataFileWhoseBlockNoDataNodeServesIsStorageUnavailableNotATaskFailure() {
-    // as Spark reports a read of a file every replica of whose block is on DataNodes that are down
+  void aDataFileReadWhoseServerDoesNotAnswerIsStorageUnavailableAndABlockNoReplicaOfWhichReadsIsNot() {
+    // as Spark reports a read of a file whose NameNode refuses connections (an executor's failure, as text)
     Exception read = new Exception("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file "
+        + "hdfs://localhost:8020/data/part-00000.parquet.  SQLSTATE: KD001", new RuntimeException(
+        "java.net.ConnectException: Call From host/127.0.0.1 to localhost:8020 failed on connection exception: "
+        + "java.net.ConnectException: Connection refused"));
+    assertThat(FailureClassifier.ofRound(read)).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    // every replica of a block corrupt (or on DataNodes that are down): no wait mends the first
+    Exception missing = new Exception("[FAILED_READ_FILE.NO_HINT] Encountered error while reading file "
         + "hdfs://localhost:8020/data/part-00000.parquet.  SQLSTATE: KD001", new RuntimeException(
         "org.apache.hadoop.hdfs.BlockMissingException: Could not obtain block: BP-1:blk_1073741825_1001 "
         + "file=/data/part-00000.parquet"));
-    assertThat(FailureClassifier.ofRound(read)).isEqualTo(FailureReason.STORAGE_UNAVAILABLE);
+    assertThat(FailureClassifier.ofRound(missing)).isEqualTo(FailureReason.TASK_FAILED);
     assertThat(FailureClassifier.ofRound(new Exception("Job aborted due to stage failure: Task 0 in stage 3.0 "
         + "failed 1 times: java.lang.IllegalStateException: no such column"))).isEqualTo(FailureReason.TASK_FAILED);
   }
