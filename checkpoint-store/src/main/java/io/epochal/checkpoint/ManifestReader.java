@@ -72,7 +72,12 @@ final class ManifestReader {
       bytes = ReplicaDamage.reread(loadFs, p, c); // every replica damaged, or none reachable: its digest tells
       CheckpointManifest unchecked = ManifestJson.read(bytes, p.toString(), epoch);
       if (ManifestJson.before11(unchecked.formatVersion())) {
-        throw c; // no digest of its own to tell its bytes intact: read unchecked, it is trusted with nothing
+        // its DataNodes answer, but no replica passes its checksums, and format 1.0 has no digest of its own to
+        // tell the bytes read without them intact: damaged, as an epoch whose data files are
+        throw new CheckpointCorruptedException(epoch, p.toString(),
+            CheckpointManifest.FILE_NAME + " has no replica that passes its checksums, and its format "
+            + unchecked.formatVersion() + " has no digest of its own to tell the bytes read without them intact "
+            + "(every replica damaged)", c);
       }
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);

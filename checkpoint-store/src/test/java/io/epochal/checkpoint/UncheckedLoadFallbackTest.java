@@ -141,7 +141,7 @@ class UncheckedLoadFallbackTest {
   }
 
   @Test
-  void aManifestOfFormat10NoReplicaOfWhichPassesItsChecksumsIsNotTrustedReadWithoutThem() throws Exception {
+  void aManifestOfFormat10NoReplicaOfWhichPassesItsChecksumsIsDamageNotTrustedReadWithoutThem() throws Exception {
     // format 1.0 had no digest of its own: bytes read past the checksums cannot be told intact
     java.nio.file.Path manifest = java.nio.file.Path.of(new org.apache.hadoop.fs.Path(epochDir,
         CheckpointManifest.FILE_NAME).toUri());
@@ -156,9 +156,15 @@ class UncheckedLoadFallbackTest {
 
     CheckpointReader reader = new CheckpointReader(checked, raw, pool, TensorAllocator.heap(), false,
         CheckpointSeries.EPOCHS);
-    assertThatThrownBy(() -> reader.readManifest(1, epochDir)).as("the checked read's failure stands")
-        .isInstanceOf(CheckpointException.class).isNotInstanceOf(CheckpointCorruptedException.class)
-        .hasStackTraceContaining("Could not obtain block");
+    assertThatThrownBy(() -> reader.readManifest(1, epochDir)).as("damaged: the store falls back past it")
+        .isInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("manifest.json has no replica that "
+            + "passes its checksums, and its format 1.0 has no digest of its own").hasStackTraceContaining(
+            "Could not obtain block");
+    // no DataNode answers the read without checksums either: an I/O error, never damage
+    CheckpointReader unreachable = new CheckpointReader(checked, checked, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> unreachable.readManifest(1, epochDir)).isInstanceOf(CheckpointException.class)
+        .isNotInstanceOf(CheckpointCorruptedException.class);
   }
 
   /** Opens the named files as HDFS's checksumming client does when it gives up on every replica of a block. */
