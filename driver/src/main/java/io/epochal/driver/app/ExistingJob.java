@@ -186,8 +186,9 @@ final class ExistingJob {
     String resume = ResumeCommand.withoutJobKeys(spec, options);
     // a directory moved or copied here by hand: its job.json names where it was
     Optional<JobRelocator.Foreign> foreign = foreign(file, conf, err);
-    String refusal = foreign.filter(JobRelocator.Foreign::copy).map(f -> "a resume of this directory is refused: "
-        + f.reason()).orElse(null);
+    // a copy is never resumed; where the original cannot be checked, the reason names both cases
+    String refusal = foreign.filter(f -> f.copy() || f.originalHoldsJob().isEmpty()).map(f -> (f.copy()
+        ? "a resume of this directory is refused: " : "") + f.reason()).orElse(null);
     resume = foreign.isPresent() ? resume + " --relocate" : resume;
     StringBuilder amend = new StringBuilder(resume);
     HyperParameters requested = spec.toHyperParameters();

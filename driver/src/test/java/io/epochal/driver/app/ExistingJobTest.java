@@ -81,6 +81,21 @@ class ExistingJobTest {
         "job.json"), moved, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder().build());
     assertThat(copy.toString(StandardCharsets.UTF_8)).contains("a resume of this directory is refused: ")
         .doesNotContain("run: bin/epochal resume");
+
+    // an original that cannot be checked (here: no file system for its scheme): both cases said, neither chosen
+    List<String> unknown = List.of("job.dir: unreachable://nn/jobs/original -> " + spec.jobDir());
+    java.nio.file.Files.delete(job.resolve("job.json"));
+    io.epochal.job.JobSpec stored = spec.toStored();
+    new JobSpecStore(FileSystem.getLocal(new Configuration()), new Path(job.toUri())).writeOnce(io.epochal.job.JobSpec
+        .of(stored.getJobId(), stored.getJobName(), HyperParameters.builder().putAll(stored.getHyperParameters())
+            .put("job.dir", "unreachable://nn/jobs/original").build()));
+    ByteArrayOutputStream unchecked = new ByteArrayOutputStream();
+    ExistingJob.reportMismatch(new PrintStream(unchecked, true, StandardCharsets.UTF_8), new Path(new Path(
+        spec.jobDir()), "job.json"), unknown, spec, new Configuration(), io.epochal.driver.cli.CliOptions.builder()
+        .build());
+    assertThat(unchecked.toString(StandardCharsets.UTF_8)).contains("which cannot be checked now: if the job "
+        + "directory was moved here, resume it with ").contains("; if this is a copy, resume the job at "
+        + "unreachable://nn/jobs/original").doesNotContain("run: bin/epochal resume");
   }
 
   @Test
