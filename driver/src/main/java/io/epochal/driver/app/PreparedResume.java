@@ -202,9 +202,11 @@ final class PreparedResume {
       if (!JobKeys.DATA_PATH.equals(e.key())) {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }
-      // held-out rows given anew are checked against the training rows' features: those are read
-      if (amendment.dataPath().isEmpty() && !amendment.settings().containsKey(JobKeys.DATA_VALIDATION_PATH)
-          && !amendment.directoryMoved() && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
+      // held-out rows given anew (--set, --conf) to a job not marked COMPLETED are read with its training rows
+      boolean newHeldOut = !java.util.Objects.equals(storedKeys.asMap().get(JobKeys.DATA_VALIDATION_PATH),
+          keys.asMap().get(JobKeys.DATA_VALIDATION_PATH));
+      if (amendment.dataPath().isEmpty() && (!newHeldOut || isCompleted(fs, dir)) && !amendment.directoryMoved()
+          && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
           && e.getMessage().contains("' does not exist")) { // nothing to train: the run reads no rows
         err.println("epochal: warning: " + e.getMessage().replaceFirst("; point data.path .*$", "") + ", but every "
             + "epoch of the job is committed: the resume trains nothing and reads no rows");
@@ -215,6 +217,16 @@ final class PreparedResume {
           + "--data <its new location>"), e);
     }
     return new PreparedResume(qualified, stored.get(), keys, spec, placement);
+  }
+
+  /** Whether the job in {@code dir} is marked COMPLETED (false when its state cannot be read). */
+  private static boolean isCompleted(FileSystem fs, Path dir) {
+    try {
+      return new io.epochal.job.JobStateStore(fs, dir).read().map(st -> st.getState()
+          == io.epochal.job.JobState.COMPLETED).orElse(false);
+    } catch (IOException | RuntimeException e) {
+      return false; // the run reads the rows it needs; the refusal names the data
+    }
   }
 
   /** Whether the job is FAILED because a worker found its model keeping state outside its state dict. */

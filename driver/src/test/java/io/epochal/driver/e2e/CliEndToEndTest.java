@@ -1205,6 +1205,11 @@ class CliEndToEndTest {
     CliRun dry = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
     assertThat(dry.code).as("the dry run reads no rows either: %s", dry).isZero();
     assertThat(dry.err).doesNotContain("would fail");
+    // held-out rows given anew to a job not marked COMPLETED are read with its training rows: refused up front
+    CliRun withRows = CliRun.of("resume", job.toString(), "--conf", "spark.epochal.data.validation_path=" + data,
+        "--master", MASTER);
+    assertThat(withRows.code).as("%s", withRows).isEqualTo(ExitCodes.USAGE);
+    assertThat(withRows.err).contains("if the job's data moved, resume with --data").doesNotContain("reads no rows");
     CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(resume.code).as("%s", resume).isZero();
     assertThat(resume.err).contains("does not exist, but every epoch of the job is committed: the resume trains "
@@ -1220,6 +1225,11 @@ class CliEndToEndTest {
         .doesNotContain("resume with --data");
     assertThat(new io.epochal.job.JobSpecStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow()
         .getHyperParameters().getLong("checkpoint.keep_last")).isEqualTo(1L);
+    // and, the job COMPLETED, held-out rows given anew are checked against its model alone
+    CliRun rows = CliRun.of("resume", job.toString(), "--set", "data.validation_path=" + data, "--master", MASTER);
+    assertThat(rows.code).as("%s", rows).isZero();
+    assertThat(new io.epochal.job.JobSpecStore(fs, new org.apache.hadoop.fs.Path(job.toUri())).read().orElseThrow()
+        .getHyperParameters().getString("data.validation_path")).endsWith(Path.of(data).getFileName().toString());
 
     // a lease left live (a driver whose release failed): a COMPLETED job with nothing to do takes no lease
     io.epochal.job.JobLease.builder().setFileSystem(fs).setJobDir(new org.apache.hadoop.fs.Path(job.toUri()))
