@@ -61,8 +61,9 @@ final class ResumeCommand extends LauncherCommand {
   @Option(names = "--submit-template", paramLabel = "COMMAND",
       description = "With --all: run each resume through this shell command, {job_dir} replaced by the job "
           + "directory (e.g. a spark-submit line ending in 'resume {job_dir}'). A job counts as resumed when "
-          + "the command exited 0 and the job became COMPLETED while it ran; as submitted when its state is as "
-          + "before, not COMPLETED or unreadable (see it with: bin/epochal status <job>).")
+          + "the command exited 0 and the job became COMPLETED while it ran; as failed when it became FAILED while "
+          + "the command ran; as submitted when its state is as before, RUNNING or unreadable (see it with: "
+          + "bin/epochal status <job>).")
   String submitTemplate;
 
   @Option(names = "--relocate", description = "The job directory was moved (not copied) here from the job.dir "
@@ -72,7 +73,8 @@ final class ResumeCommand extends LauncherCommand {
   boolean relocate;
 
   @Option(names = "--data", paramLabel = "PATH", description = "The job's data moved to PATH: job.json is "
-      + "rewritten to name it. The data must have the row counts the newest checkpoint was trained on.")
+      + "rewritten to name it. The data must hold the rows the newest checkpoint was trained on (their counts, "
+      + "values and order).")
   String data;
 
   @Option(names = "--epochs", paramLabel = "N", description = "Train the job to N epochs in all (more than "
