@@ -72,12 +72,13 @@ final class ManifestReader {
       bytes = ReplicaDamage.reread(loadFs, p, c); // every replica damaged, or none reachable: its digest tells
       CheckpointManifest unchecked = ManifestJson.read(bytes, p.toString(), epoch);
       if (ManifestJson.before11(unchecked.formatVersion())) {
-        // its DataNodes answer, but no replica passes its checksums, and format 1.0 has no digest of its own to
-        // tell the bytes read without them intact: damaged, as an epoch whose data files are
-        throw new CheckpointCorruptedException(epoch, p.toString(),
+        // format 1.0 has no digest of its own to tell the bytes read without checksums intact. Its DataNodes answer
+        // now: read with checksums once more (one back a moment after the first read gave up); failing again, no
+        // replica passes them: damaged, as an epoch whose data files are
+        bytes = rereadChecked(p, c).orElseThrow(() -> new CheckpointCorruptedException(epoch, p.toString(),
             CheckpointManifest.FILE_NAME + " has no replica that passes its checksums, and its format "
             + unchecked.formatVersion() + " has no digest of its own to tell the bytes read without them intact "
-            + "(every replica damaged)", c);
+            + "(every replica damaged)", c));
       }
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
@@ -101,6 +102,18 @@ final class ManifestReader {
       }
     }
     return m;
+  }
+
+  /** {@code p} read with checksums again, after {@code failed}; empty (the failure kept on it) if that fails too. */
+  private java.util.Optional<byte[]> rereadChecked(Path p, CheckpointException failed) {
+    try (FSDataInputStream in = fs.open(p)) {
+      byte[] bytes = new byte[Math.toIntExact(fs.getFileStatus(p).getLen())];
+      in.readFully(0, bytes);
+      return java.util.Optional.of(bytes);
+    } catch (IOException | RuntimeException again) {
+      failed.addSuppressed(again);
+      return java.util.Optional.empty();
+    }
   }
 
   /** The data files {@code m} holds: every required one, then the optional ones it lists. */

@@ -160,25 +160,37 @@ class UncheckedLoadFallbackTest {
         .isInstanceOf(CheckpointCorruptedException.class).hasMessageContaining("manifest.json has no replica that "
             + "passes its checksums, and its format 1.0 has no digest of its own").hasStackTraceContaining(
             "Could not obtain block");
-    // no DataNode answers the read without checksums either: an I/O error, never damage
-    CheckpointReader unreachable = new CheckpointReader(checked, checked, pool, TensorAllocator.heap(), false,
-        CheckpointSeries.EPOCHS);
+    // no DataNode answers the read without checksums either (a client of its own, as the store's): an I/O error,
+    // never damage
+    CheckpointReader unreachable = new CheckpointReader(checked, new MissingBlockFileSystem(raw,
+        CheckpointManifest.FILE_NAME), pool, TensorAllocator.heap(), false, CheckpointSeries.EPOCHS);
     assertThatThrownBy(() -> unreachable.readManifest(1, epochDir)).isInstanceOf(CheckpointException.class)
         .isNotInstanceOf(CheckpointCorruptedException.class);
+    // its DataNodes back a moment after the checked read gave up: read with checksums once more, it is intact
+    CheckpointReader back = new CheckpointReader(new MissingBlockFileSystem(raw, 1, CheckpointManifest.FILE_NAME),
+        raw, pool, TensorAllocator.heap(), false, CheckpointSeries.EPOCHS);
+    assertThat(back.readManifest(1, epochDir).formatVersion()).isEqualTo("1.0");
   }
 
   /** Opens the named files as HDFS's checksumming client does when it gives up on every replica of a block. */
   private static final class MissingBlockFileSystem extends FilterFileSystem {
     private final java.util.Set<String> names;
+    /** Opens of the named files still to fail; negative: every one. */
+    private final AtomicInteger failing;
 
     MissingBlockFileSystem(RawLocalFileSystem raw, String... names) {
+      this(raw, -1, names);
+    }
+
+    MissingBlockFileSystem(RawLocalFileSystem raw, int failing, String... names) {
       super(raw);
       this.names = java.util.Set.of(names);
+      this.failing = new AtomicInteger(failing);
     }
 
     @Override
     public FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws IOException {
-      if (names.contains(f.getName())) {
+      if (names.contains(f.getName()) && failing.getAndDecrement() != 0) {
         throw new org.apache.hadoop.hdfs.BlockMissingException(f.toString(), "Could not obtain block: no live nodes "
             + "contain current block", 0);
       }
