@@ -90,10 +90,13 @@ public final class InitialWeightsReader {
       checkAgainst(manifest.get(), digests, location);
     }
     // a job that averaged its weights is judged by the average: say that these are the trained ones
-    String note = manifest.isPresent() && manifest.get().file(io.epochal.checkpoint.CheckpointStore.EMA_FILE)
-        .isPresent() ? "the checkpoint's trained weights (" + MODEL_FILE + "), not its moving average; to start from "
-        + "the average, give " + FineTuning.WEIGHTS + "=" + new Path(status.getPath(),
-        io.epochal.checkpoint.CheckpointStore.EMA_FILE) : "";
+    String ema = io.epochal.checkpoint.CheckpointStore.EMA_FILE;
+    Optional<String> average = manifest.flatMap(m -> java.util.stream.Stream.of(ema, SafetensorsIndex.indexName(ema))
+        .filter(n -> m.file(n).isPresent()).findFirst());
+    String served = path.getName();
+    String note = average.map(n -> "the checkpoint's trained weights (" + served + "), not its moving "
+        + "average; to start from the average, give " + FineTuning.WEIGHTS + "=" + new Path(status.getPath(), n))
+        .orElse("");
     return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note);
   }
 

@@ -269,6 +269,17 @@ class InitialWeightsTest {
         .contains("the checkpoint's trained weights (model.safetensors), not its moving average; to start from the "
             + "average, give init.weights=").contains("epoch-000001/ema.safetensors");
     assertThat(reader.read(ckpt.resolve("model.safetensors").toString(), "").note()).as("a file named").isEmpty();
+
+    // an average written in shards: its index is named
+    Path sharded = tmp.resolve("ema-job/checkpoints/epoch-000002");
+    byte[] again = Files.readAllBytes(write("ema-job/checkpoints/epoch-000002/model.safetensors", trained()));
+    byte[] index = "{\"metadata\":{},\"weight_map\":{}}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Files.write(sharded.resolve("ema.safetensors.index.json"), index);
+    Files.write(sharded.resolve("manifest.json"), CheckpointManifest.builder().setJobId("j").setEpoch(2)
+        .setModel("m", "1").addFile(new ManifestFile("model.safetensors", again.length, sha256(again)))
+        .addFile(new ManifestFile("ema.safetensors.index.json", index.length, sha256(index))).build().toJson());
+    assertThat(reader.read(sharded.toString(), "").note()).contains("to start from the average, give "
+        + "init.weights=").endsWith("epoch-000002/ema.safetensors.index.json");
   }
 
   @Test
