@@ -244,6 +244,14 @@ public final class ChaosRunner {
             if (!executors.isEmpty()) {
               ProcessHandle victim = executors.get(random.nextInt(executors.size()));
               victim.destroyForcibly();
+              if (completed(jobDir)) {
+                // the driver had completed the job (its Spark shutting down): the kill interrupted nothing, so it
+                // is no fault (an iteration without one is run again with earlier moments)
+                out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run: the job was "
+                    + "completed already, so the kill interrupted nothing and is not counted%n", i, victim.pid(),
+                    delayMs);
+                continue;
+              }
               executorKills++;
               progress.executorKilled();
               out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run%n", i, victim.pid(),
@@ -276,6 +284,10 @@ public final class ChaosRunner {
           break;
         }
         if (code.get() == 0 || completed(jobDir)) {
+          if (code.get() != 0) { // the job is done, but its driver failed after: a fault of its own, said
+            problems.add("the driver that completed the job exited with code " + code.get() + "; see "
+                + child.log());
+          }
           break;
         }
         if (code.get() == 3 && ++leaseHeld <= MAX_LEASE_HELD_RETRIES) {

@@ -31,7 +31,8 @@ public final class FinalStateComparison {
 
   /**
    * The differences between {@code jobDir} and {@code referenceDir} (job directory URIs), empty when
-   * {@code jobDir} ends exactly like the reference at epoch {@code epochs}.
+   * {@code jobDir} ends exactly like the reference: at epoch {@code epochs}, or at the epoch the reference stopped
+   * early at.
    */
   public List<String> differences(String referenceDir, String jobDir, int epochs) throws IOException {
     List<String> out = new ArrayList<>();
@@ -41,8 +42,10 @@ public final class FinalStateComparison {
       if (!refEpochs.equals(jobEpochs)) {
         out.add("checkpoints kept: " + jobEpochs + ", reference: " + refEpochs);
       }
-      if (jobEpochs.isEmpty() || jobEpochs.get(jobEpochs.size() - 1) != epochs) {
-        out.add("newest checkpoint is not of epoch " + epochs + ": " + jobEpochs);
+      // a job that stops early (early_stop.*) ends where the uninterrupted run stopped
+      long end = refEpochs.isEmpty() ? epochs : refEpochs.get(refEpochs.size() - 1);
+      if (jobEpochs.isEmpty() || jobEpochs.get(jobEpochs.size() - 1) != end) {
+        out.add("newest checkpoint is not of epoch " + end + ": " + jobEpochs);
       }
       for (VerificationReport r : job.verifyAll()) {
         if (!r.ok()) {

@@ -65,6 +65,16 @@ class FinalStateComparisonTest {
   }
 
   @Test
+  void aJobThatStopsEarlyWhereTheReferenceDidHasNoDifferencesAndOneThatRunsOnHas() throws Exception {
+    List<Epoch> two = List.of(Epoch.of(1), Epoch.of(2));
+    FinalStateComparison comparison = new FinalStateComparison(new Configuration());
+    String stopped = job("stopped-reference", two);
+    assertThat(comparison.differences(stopped, job("stopped", two), 3)).isEmpty();
+    assertThat(comparison.differences(stopped, job("ran-on", reference()), 3)).contains(
+        "newest checkpoint is not of epoch 2: [1, 2, 3]");
+  }
+
+  @Test
   void aModelOrOptimizerTensorOneUlpApartIsReportedByEpochPartAndName() throws Exception {
     List<Epoch> drifted = new java.util.ArrayList<>(reference());
     drifted.set(2, new Epoch(Math.nextUp(1.5f), 0.75f, 0.1 / 3, 30L));
