@@ -66,7 +66,7 @@ public final class DataOptions implements Serializable {
         .optClassification(spec.classification())
         .optClasses(spec.dataClasses()).optFeatureSize(spec.dataFeatureSize()).optSkipBadRows(spec.skipBadRows())
         .setWorkers(spec.workers()).optRowsByFileName(spec.rowsByFileName())
-        .optCheckCsvLines(!spec.createdBeforeRowOrder()).build();
+        .optCheckCsvLines(!spec.createdBeforeRowOrder()).optCheckJsonLines(!spec.createdBeforeRowOrder()).build();
   }
 
   /** These options with labels checked against {@code classes} classes (0 = not checked). */
@@ -93,6 +93,11 @@ public final class DataOptions implements Serializable {
    */
   public DataOptions asStoredJobs() {
     return toBuilder().optCheckJsonLines(false).build();
+  }
+
+  /** These options refusing a json line that holds more than one JSON value: rows no job has read before. */
+  public DataOptions withJsonLinesChecked() {
+    return toBuilder().optCheckJsonLines(true).build();
   }
 
   /** These options reading csv lines strictly: a line of more or fewer cells than the header is a bad row. */
@@ -186,7 +191,7 @@ public final class DataOptions implements Serializable {
 
   /** Whether a json line holding more than one JSON value fails the load ({@link JsonLines}); default true. */
   public boolean checkJsonLines() {
-    return checkJsonLines && checkCsvLines;
+    return checkJsonLines;
   }
 
   @Override

@@ -268,7 +268,7 @@ public final class InputFormats {
    */
   public static String unreadableFile(Throwable failure) {
     if (storageAway(failure)) {
-      return null; // the file may be intact: its storage did not answer (a retry or a resume reads it)
+      return null; // its storage did not answer, or no replica of a block read: not a file of the wrong format
     }
     for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
       String m = t.getMessage();
@@ -297,9 +297,10 @@ public final class InputFormats {
       .of("BlockMissingException", "Could not obtain block"), CONNECTION_AWAY.stream()).toList();
 
   /**
-   * Whether {@code failure} is a read whose storage did not answer (a DataNode gone with a block's replicas, a
-   * NameNode failing over, a refused or timed-out connection), not a file that is damaged or not what its name
-   * says: named by a class in its chain, or in the text of an executor's failure.
+   * Whether {@code failure} is a read whose storage did not give the file's bytes (a block no replica of which could
+   * be read, its DataNodes gone or every replica corrupt; a NameNode failing over; a refused or timed-out
+   * connection), rather than bytes that are not what the file's name says: named by a class in its chain, or in the
+   * text of an executor's failure. Only {@link #connectionAway} tells storage that comes back.
    */
   public static boolean storageAway(Throwable failure) {
     return holdsAny(failure, STORAGE_AWAY);

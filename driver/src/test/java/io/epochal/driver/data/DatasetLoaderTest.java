@@ -573,6 +573,14 @@ class DatasetLoaderTest {
         .asStoredJobs());
     assertThat(stored.rows()).as("a stored job reads its lines as it trained on them").isEqualTo(4);
     stored.unpersist();
+    // a job created before lines were checked reads its own so too, but rows given to it anew strictly
+    DataOptions old = options(dir, "json", List.of("features"), 1).optCheckCsvLines(false).optCheckJsonLines(false)
+        .build();
+    LoadedDataset own = new DatasetLoader(spark).load(old);
+    assertThat(own.rows()).isEqualTo(4);
+    own.unpersist();
+    assertThatThrownBy(() -> new DatasetLoader(spark).load(old.withJsonLinesChecked()))
+        .isInstanceOf(BadInputException.class).hasMessageContaining("the line holds more than one JSON value");
     Files.write(dir.resolve("rows #1.json"), List.of("{\"features\":[1.0,2.0],\"label\":0}",
         "{\"features\":[5.0,6.0],\"label\":1} ", "{\"features\":[9.0,1.0],\"label\":1} trailing"),
         StandardCharsets.UTF_8);
