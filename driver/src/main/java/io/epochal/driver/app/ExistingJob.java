@@ -68,9 +68,7 @@ final class ExistingJob {
       Object value = given.getHyperParameters().asMap().get(key);
       boolean away = history.amendedAway(key, value == null ? AmendmentHistory.NO_VALUE : String.valueOf(value))
           // a key added since the job was stored, at its default: the value it had before a resume set it
-          || JobKeys.ADDED_SINCE_FIRST_FORMAT.contains(key) && value != null
-          && value.equals(JobKeys.specs().get(key).defaultValue()) && history.amendedAway(key,
-          AmendmentHistory.NO_VALUE);
+          || JobKeys.addedAtDefault(key, value) && history.amendedAway(key, AmendmentHistory.NO_VALUE);
       if (!JobKeys.isAmendable(key) || key.equals(JobKeys.JOB_DIR) || !away
           || !kept.contains(key) && value == null) {
         refused = true; // the caller names this difference
@@ -260,14 +258,13 @@ final class ExistingJob {
     }
   }
 
-  /** Whether {@code spec}'s job is COMPLETED (false if its state cannot be read). */
+  /** Whether {@code spec}'s job is COMPLETED (false if its state cannot be read: the general advice stands). */
   private static boolean isCompleted(JobSpec spec, Configuration conf) {
     try {
       Path dir = new Path(spec.jobDir());
-      return new io.epochal.job.JobStateStore(dir.getFileSystem(conf), dir).read()
-          .map(st -> st.getState() == io.epochal.job.JobState.COMPLETED).orElse(false);
+      return PreparedResume.isCompleted(dir.getFileSystem(conf), dir);
     } catch (IOException | RuntimeException e) {
-      return false; // the general advice stands
+      return false;
     }
   }
 

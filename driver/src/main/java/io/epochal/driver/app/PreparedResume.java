@@ -203,9 +203,8 @@ final class PreparedResume {
         throw e; // the job directory itself (a file, not writable): nothing about the data
       }
       // held-out rows given anew (--set, --conf) to a job not marked COMPLETED are read with its training rows
-      boolean newHeldOut = !java.util.Objects.equals(storedKeys.asMap().get(JobKeys.DATA_VALIDATION_PATH),
-          keys.asMap().get(JobKeys.DATA_VALIDATION_PATH));
-      if (amendment.dataPath().isEmpty() && (!newHeldOut || isCompleted(fs, dir)) && !amendment.directoryMoved()
+      if (amendment.dataPath().isEmpty() && (!changesHeldOut(storedKeys, keys) || isCompleted(fs, dir))
+          && !amendment.directoryMoved()
           && IntactCheckpoints.of(qualified, conf).newest >= spec.epochs()
           && e.getMessage().contains("' does not exist")) { // nothing to train: the run reads no rows
         err.println("epochal: warning: " + e.getMessage().replaceFirst("; point data.path .*$", "") + ", but every "
@@ -220,7 +219,7 @@ final class PreparedResume {
   }
 
   /** Whether the job in {@code dir} is marked COMPLETED (false when its state cannot be read). */
-  private static boolean isCompleted(FileSystem fs, Path dir) {
+  static boolean isCompleted(FileSystem fs, Path dir) {
     try {
       return new io.epochal.job.JobStateStore(fs, dir).read().map(st -> st.getState()
           == io.epochal.job.JobState.COMPLETED).orElse(false);
@@ -307,8 +306,13 @@ final class PreparedResume {
 
   /** Whether the resume gives the job other held-out rows ({@code --set data.validation_path=<path>}), not none. */
   boolean changesHeldOut() {
+    return changesHeldOut(stored.getHyperParameters(), keys);
+  }
+
+  /** Whether {@code keys} name other held-out rows than {@code stored} does, not none. */
+  private static boolean changesHeldOut(HyperParameters stored, HyperParameters keys) {
     Object given = keys.asMap().get(JobKeys.DATA_VALIDATION_PATH);
-    return given != null && !given.toString().isBlank() && !given.equals(stored.getHyperParameters().asMap()
+    return given != null && !given.toString().isBlank() && !given.equals(stored.asMap()
         .get(JobKeys.DATA_VALIDATION_PATH));
   }
 

@@ -198,6 +198,14 @@ public final class JobKeys {
   public static final Set<String> ADDED_SINCE_FIRST_FORMAT = Set.of(RETRY_STORAGE_WAIT_MS);
 
   /**
+   * Whether {@code value} of {@code key} is what a job stored before {@code key} existed holds without it: the
+   * default of a key {@linkplain #ADDED_SINCE_FIRST_FORMAT added since}.
+   */
+  public static boolean addedAtDefault(String key, Object value) {
+    return ADDED_SINCE_FIRST_FORMAT.contains(key) && value != null && value.equals(specs().get(key).defaultValue());
+  }
+
+  /**
    * Whether {@code text} of {@code key} ({@code schedule.patience}) is the default of a key that only schedules
    * other than {@code schedule} declare: a spec of {@code schedule} drops it as changing nothing, so its job stores
    * no such key, and the line that started the job may give it again.

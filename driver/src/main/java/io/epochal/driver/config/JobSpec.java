@@ -61,8 +61,7 @@ public final class JobSpec {
   public JobSpec asStoredWithout(java.util.Set<String> storedKeys) {
     HyperParameters.Builder b = null;
     for (String key : JobKeys.ADDED_SINCE_FIRST_FORMAT) {
-      if (!storedKeys.contains(key) && values.contains(key)
-          && java.util.Objects.equals(values.get(key), JobKeys.specs().get(key).defaultValue())) {
+      if (!storedKeys.contains(key) && values.contains(key) && JobKeys.addedAtDefault(key, values.get(key))) {
         b = (b == null ? HyperParameters.builder().putAll(values) : b).remove(key);
       }
     }
