@@ -73,12 +73,15 @@ final class ManifestReader {
       CheckpointManifest unchecked = ManifestJson.read(bytes, p.toString(), epoch);
       if (ManifestJson.before11(unchecked.formatVersion())) {
         // format 1.0 has no digest of its own to tell the bytes read without checksums intact. Its DataNodes answer
-        // now: read with checksums once more (one back a moment after the first read gave up); failing again, no
-        // replica passes them: damaged, as an epoch whose data files are
-        bytes = rereadChecked(p, c).orElseThrow(() -> new CheckpointCorruptedException(epoch, p.toString(),
-            CheckpointManifest.FILE_NAME + " has no replica that passes its checksums, and its format "
-            + unchecked.formatVersion() + " has no digest of its own to tell the bytes read without them intact "
-            + "(every replica damaged)", c));
+        // now: read with checksums once more (one back a moment after the first read gave up). A block missing
+        // again: no replica passes them, damaged as an epoch whose data files are; another failure (a NameNode
+        // failing over, the checkpoint deleted meanwhile) is the first read's, never damage
+        bytes = rereadChecked(p, c);
+        if (bytes == null) {
+          throw new CheckpointCorruptedException(epoch, p.toString(), CheckpointManifest.FILE_NAME + " has no "
+              + "replica that passes its checksums, and its format " + unchecked.formatVersion() + " has no digest of "
+              + "its own to tell the bytes read without them intact (every replica damaged)", c);
+        }
       }
     }
     CheckpointManifest m = ManifestJson.read(bytes, p.toString(), epoch);
@@ -104,15 +107,21 @@ final class ManifestReader {
     return m;
   }
 
-  /** {@code p} read with checksums again, after {@code failed}; empty (the failure kept on it) if that fails too. */
-  private java.util.Optional<byte[]> rereadChecked(Path p, CheckpointException failed) {
+  /**
+   * {@code p} read with checksums again, after {@code failed}; null (the failure kept on it) if a block is missing
+   * again; {@code failed} thrown if that read fails otherwise.
+   */
+  private byte[] rereadChecked(Path p, CheckpointException failed) throws CheckpointException {
     try (FSDataInputStream in = fs.open(p)) {
       byte[] bytes = new byte[Math.toIntExact(fs.getFileStatus(p).getLen())];
       in.readFully(0, bytes);
-      return java.util.Optional.of(bytes);
+      return bytes;
     } catch (IOException | RuntimeException again) {
       failed.addSuppressed(again);
-      return java.util.Optional.empty();
+      if (ReplicaDamage.blockMissing(again)) {
+        return null;
+      }
+      throw failed;
     }
   }
 

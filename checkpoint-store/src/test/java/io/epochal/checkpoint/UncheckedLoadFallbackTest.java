@@ -170,6 +170,23 @@ class UncheckedLoadFallbackTest {
     CheckpointReader back = new CheckpointReader(new MissingBlockFileSystem(raw, 1, CheckpointManifest.FILE_NAME),
         raw, pool, TensorAllocator.heap(), false, CheckpointSeries.EPOCHS);
     assertThat(back.readManifest(1, epochDir).formatVersion()).isEqualTo("1.0");
+    // the checked read failing then for another reason (a NameNode failing over): the first read's I/O error
+    FilterFileSystem failingOver = new FilterFileSystem(new MissingBlockFileSystem(raw, 1,
+        CheckpointManifest.FILE_NAME)) {
+      private final AtomicInteger opens = new AtomicInteger();
+
+      @Override
+      public FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize) throws IOException {
+        if (f.getName().equals(CheckpointManifest.FILE_NAME) && opens.incrementAndGet() > 1) {
+          throw new java.net.ConnectException("Connection refused");
+        }
+        return super.open(f, bufferSize);
+      }
+    };
+    CheckpointReader away = new CheckpointReader(failingOver, raw, pool, TensorAllocator.heap(), false,
+        CheckpointSeries.EPOCHS);
+    assertThatThrownBy(() -> away.readManifest(1, epochDir)).isInstanceOf(CheckpointException.class)
+        .isNotInstanceOf(CheckpointCorruptedException.class);
   }
 
   /** Opens the named files as HDFS's checksumming client does when it gives up on every replica of a block. */
