@@ -163,9 +163,13 @@ final class JobData {
     String path = JobSpecResolver.locationText(new org.apache.hadoop.fs.Path(spec.validationPathText()
         .orElseThrow(() -> new IllegalStateException(JobKeys.DATA_VALIDATION_PATH + " is not set"))));
     DataOptions options = DataOptions.fromJobSpec(spec).withPath(path);
-    // rows read as measured keep their reading; others (given anew, a new job's, a command's) are read strictly,
-    // also for a job created before json lines were checked
-    options = asMeasured ? options.asStoredJobs() : options.withJsonLinesChecked();
+    if (asMeasured) {
+      options = options.asStoredJobs();
+    } else if (stored || !JobKeys.DATA_VALIDATION_PATH.equals(key)) {
+      // rows given anew to a stored job, and a command's own rows, are read strictly, also for a job created before
+      // json lines were checked; a job's own rows that evaluate reads, as its epochs read them
+      options = options.withJsonLinesChecked();
+    }
     if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {
       // rows of a command's own (evaluate --input) are read strictly, a line of too few or too many cells a bad
       // row; a job made before that check keeps reading its held-out rows as it did, so its val_ metrics repeat
