@@ -73,8 +73,8 @@ class DriverStopTest {
     int heldRounds = Integer.parseInt(held.group(1));
     long heldEpoch = Long.parseLong(held.group(2));
     assertThat(heldEpoch).as("the stop came after round 3 of epoch 2 began").isGreaterThanOrEqualTo(2L);
-    // the stop's record names the round that began last: one the snapshot kept, or one after them (a chain of
-    // rounds runs as one Spark job: those begun are not yet kept)
+    // the stop's record names the round that began last when it records, after its snapshot is written: training
+    // goes on meanwhile, so one the snapshot kept or a later one
     assertThat(before.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).singleElement().satisfies(e -> {
       assertThat(e.getEpoch()).as("the epoch the stop came in").isEqualTo(heldEpoch);
       assertThat(e.getRound()).as("the round the stop came in").isBetween(heldRounds, ROUNDS);

@@ -31,7 +31,7 @@ import java.util.Optional;
 final class InterruptedJobFixture {
 
   /** Epochs of the job. */
-  static final int EPOCHS = 4;
+  static final int EPOCHS = 3;
   /** Rounds per epoch: 1024 rows per worker, batches of 32, 4 local steps per round. */
   static final int ROUNDS = 8;
   /** How long any one command may run. */
