@@ -111,21 +111,21 @@ class DriverStopTest {
       throws Exception {
     JobDirWatch job = new JobDirWatch(fx.shared().resolve("sigterm-in-commit"));
     Path marker = fx.shared().resolve("sigterm-in-commit.started");
-    List<String> slow = SlowCommitFileSystem.options(2, 10_000, marker);
+    List<String> slow = SlowCommitFileSystem.options(1, 10_000, marker);
     String uri = io.epochal.checkpoint.OtherSchemeFileSystem.uri(job.dir());
     Path spec = fx.writeSpec("sigterm-in-commit", uri, Duration.ofMinutes(30).toMillis());
     String stopped;
     try (ChildJvm driver = fx.cli().start("train-sigterm-in-commit", with(slow, "train", spec.toString()))) {
-      awaitFile(marker, driver, "the commit of epoch 2");
+      awaitFile(marker, driver, "the commit of epoch 1");
       int code = driver.terminate(Duration.ofSeconds(60));
       assertThat(code).as("exit code after SIGTERM:%n%s", driver.logTail(30)).isEqualTo(128 + 15);
       stopped = driver.output();
     }
-    assertThat(stopped).contains("stopping: the checkpoint of epoch 2 is being written; waiting up to",
+    assertThat(stopped).contains("stopping: the checkpoint of epoch 1 is being written; waiting up to",
         "is marked FAILED (INTERRUPTED) and its lease is released",
-        "Every checkpoint committed is kept, the newest of epoch 2").doesNotContain("was not published within");
+        "Every checkpoint committed is kept, the newest of epoch 1").doesNotContain("was not published within");
     // the training thread, its next commit refused by the stop, leaves the lease and the history to the stop:
-    // the rounds of epoch 3 it trained while epoch 2 was published are kept, the stop recorded and said once
+    // the rounds of epoch 2 it trained while epoch 1 was published are kept, the stop recorded and said once
     assertThat(stopped).contains("and a mid-epoch checkpoint holds rounds 1-").containsOnlyOnce("continue with:")
         .doesNotContain("could not be written");
     assertThat(job.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).hasSize(1);
@@ -133,10 +133,11 @@ class DriverStopTest {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
       assertThat(s.getReason()).startsWith("INTERRUPTED");
     });
-    assertThat(fx.inspectAfterStop(job, "after SIGTERM during the commit of epoch 2")).isEqualTo(2L);
+    assertThat(fx.inspectAfterStop(job, "after SIGTERM during the commit of epoch 1")).isEqualTo(1L);
 
+    // the resume continues from the stop's state and trains the epochs after it
     fx.cli().run("resume-sigterm-in-commit", RUN_TIMEOUT, with(slow, "resume", uri)).assertOk();
-    fx.compareResumed(job, List.of(2L));
+    fx.compareResumed(job, List.of(1L));
   }
 
   /**
