@@ -112,10 +112,8 @@ final class ManifestReader {
    * again; {@code failed} thrown if that read fails otherwise.
    */
   private byte[] rereadChecked(Path p, CheckpointException failed) throws CheckpointException {
-    try (FSDataInputStream in = fs.open(p)) {
-      byte[] bytes = new byte[Math.toIntExact(fs.getFileStatus(p).getLen())];
-      in.readFully(0, bytes);
-      return bytes;
+    try {
+      return ReplicaDamage.readWhole(fs, p);
     } catch (IOException | RuntimeException again) {
       failed.addSuppressed(again);
       if (ReplicaDamage.blockMissing(again)) {

@@ -71,13 +71,20 @@ final class ReplicaDamage {
    * Whether they are intact is for their parser to say (a manifest carries its own digest).
    */
   static byte[] reread(FileSystem unchecked, Path p, CheckpointException failed) throws CheckpointException {
-    try (FSDataInputStream in = unchecked.open(p)) {
-      byte[] bytes = new byte[Math.toIntExact(unchecked.getFileStatus(p).getLen())];
-      in.readFully(0, bytes);
-      return bytes;
+    try {
+      return readWhole(unchecked, p);
     } catch (IOException | RuntimeException again) {
       failed.addSuppressed(again);
       throw failed;
+    }
+  }
+
+  /** Every byte of the small file {@code p} (a manifest), read through {@code fs}. */
+  static byte[] readWhole(FileSystem fs, Path p) throws IOException {
+    try (FSDataInputStream in = fs.open(p)) {
+      byte[] bytes = new byte[Math.toIntExact(fs.getFileStatus(p).getLen())];
+      in.readFully(0, bytes);
+      return bytes;
     }
   }
 }
