@@ -16,6 +16,7 @@ public class BadInputException extends Exception {
       + " data.bad_rows=skip)";
 
   private final String file;
+  private final String format;
   private final long rowInFile;
   private final long datasetRow;
   private final String reason;
@@ -53,21 +54,26 @@ public class BadInputException extends Exception {
   private static final String IN_READ_ORDER = "counted from 0 in Spark's read order, data.row_order=spark_read; "
       + "predict's row_id counts the files in the order of their paths";
 
-  /** A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow} (as predict's row_id). */
-  public BadInputException(String file, long rowInFile, long datasetRow, String reason) {
-    this(file, rowInFile, datasetRow, reason, true);
+  /**
+   * A bad row {@code rowInFile} (1-based) of {@code file}, read as {@code format} ({@code csv}, {@code json},
+   * {@code parquet}), dataset row {@code datasetRow} (as predict's row_id).
+   */
+  public BadInputException(String file, String format, long rowInFile, long datasetRow, String reason) {
+    this(file, format, rowInFile, datasetRow, reason, true);
   }
 
   /**
-   * A bad row {@code rowInFile} (1-based) of {@code file}, dataset row {@code datasetRow}, counted as
-   * predict's row_id counts rows ({@code byFileName}) or in Spark's read order.
+   * A bad row {@code rowInFile} (1-based) of {@code file}, read as {@code format}, dataset row
+   * {@code datasetRow}, counted as predict's row_id counts rows ({@code byFileName}) or in Spark's read order.
    */
-  static BadInputException of(String file, long rowInFile, long datasetRow, String reason, boolean byFileName) {
-    return new BadInputException(file, rowInFile, datasetRow, reason, byFileName);
+  static BadInputException of(String file, String format, long rowInFile, long datasetRow, String reason,
+      boolean byFileName) {
+    return new BadInputException(file, format, rowInFile, datasetRow, reason, byFileName);
   }
 
-  private BadInputException(String file, long rowInFile, long datasetRow, String reason, boolean byFileName) {
-    this(file, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
+  private BadInputException(String file, String format, long rowInFile, long datasetRow, String reason,
+      boolean byFileName) {
+    this(file, format, rowInFile, datasetRow, reason, reason.contains(LABEL_OUT_OF_RANGE) ? LABEL_RANGE_ADVICE
         : reason.contains(LABEL_IS_TEXT) ? LABEL_TEXT_ADVICE : TRAIN_ADVICE, byFileName ? AS_PREDICT : IN_READ_ORDER);
   }
 
@@ -77,17 +83,18 @@ public class BadInputException extends Exception {
    * {@code data.bad_rows=skip} can skip.
    */
   static BadInputException severalJsonValues(String file, long rowInFile, String excerpt) {
-    return new BadInputException(file, rowInFile, -1, "the line " + SEVERAL_VALUES + " (two files joined without a "
+    return new BadInputException(file, "json", rowInFile, -1, "the line " + SEVERAL_VALUES + " (two files joined without a "
         + "newline between them, or text after the object?): '" + excerpt + "'", SPLIT_ADVICE, null);
   }
 
-  private BadInputException(String file, long rowInFile, long datasetRow, String reason, String advice,
-      String numbering) {
-    super("bad input in " + file + ", row " + rowInFile + " (counted from 1" + (isCsv(file) ? ", the header line and "
-        + "blank lines not counted" : isJson(file) ? ", blank lines not counted" : "") + (datasetRow < 0 ? ""
-        : "; dataset row " + datasetRow + ", " + numbering) + "): " + reason + "; " + advice);
+  private BadInputException(String file, String format, long rowInFile, long datasetRow, String reason,
+      String advice, String numbering) {
+    super("bad input in " + file + ", row " + rowInFile + " (counted from 1" + ("csv".equals(format) ? ", the header "
+        + "line and blank lines not counted" : "json".equals(format) ? ", blank lines not counted" : "")
+        + (datasetRow < 0 ? "" : "; dataset row " + datasetRow + ", " + numbering) + "): " + reason + "; " + advice);
     this.numbering = numbering;
     this.file = file;
+    this.format = format;
     this.rowInFile = rowInFile;
     this.datasetRow = datasetRow;
     this.reason = reason;
@@ -106,16 +113,6 @@ public class BadInputException extends Exception {
     } catch (RuntimeException notAUri) {
       return inputFileName;
     }
-  }
-
-  /** Whether {@code file} is a CSV file, whose row numbers do not count a header line. */
-  private static boolean isCsv(String file) {
-    return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.csv(\\.[a-z0-9]+)?$");
-  }
-
-  /** Whether {@code file} is a JSON lines file, whose row numbers do not count blank lines. */
-  private static boolean isJson(String file) {
-    return file.toLowerCase(java.util.Locale.ROOT).matches(".*\\.json(\\.[a-z0-9]+)?$");
   }
 
   /** The same bad row, its message naming {@code predict}'s option for skipping bad rows. */
@@ -141,7 +138,7 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException withAdvice(String advice) {
-    BadInputException e = new BadInputException(file, rowInFile, datasetRow, reason, reason.contains(SEVERAL_VALUES)
+    BadInputException e = new BadInputException(file, format, rowInFile, datasetRow, reason, reason.contains(SEVERAL_VALUES)
         ? SPLIT_ADVICE : advice, numbering);
     e.initCause(getCause());
     return e;

@@ -146,13 +146,13 @@ public final class DatasetLoader {
     long total = scans.stream().mapToLong(PartitionScan::rows).sum();
     long bad = scans.stream().mapToLong(PartitionScan::bad).sum();
     if (bad > 0 && !o.skipBadRows()) {
-      throw PartitionScan.firstBadOf(order, blocks);
+      throw PartitionScan.firstBadOf(order, blocks, o.format());
     }
     long good = total - bad;
     // rows that are only evaluated may be fewer than the workers: one shard per row then
     int workers = (int) Math.max(1, Math.min(o.workers(), good));
     if (good == 0 && bad > 0) {
-      BadInputException first = PartitionScan.firstBadOf(order, blocks);
+      BadInputException first = PartitionScan.firstBadOf(order, blocks, o.format());
       // data.bad_rows=skip skipped every row: no row count fixes that, the options do not fit the data
       throw new ConfigException(JobKeys.DATA_BAD_ROWS, "data.path " + o.path() + ": every one of its " + bad
           + " rows is bad, and data.bad_rows=skip skipped them all; the first, row " + first.rowInFile() + " of "
@@ -193,7 +193,7 @@ public final class DatasetLoader {
     }
     String firstSkipped = null;
     if (bad > 0) {
-      BadInputException first = PartitionScan.firstBadOf(order, blocks);
+      BadInputException first = PartitionScan.firstBadOf(order, blocks, o.format());
       firstSkipped = "row " + first.rowInFile() + " of " + first.file() + ": " + first.reason();
     }
     return new LoadedDataset(shards, good, bad, featureSize, workers, ShardDigests.dataDigest(digests), firstSkipped,

@@ -189,8 +189,8 @@ public final class PartitionScan implements Serializable {
    *
    * @throws IllegalStateException if no scan found a bad row
    */
-  public static BadInputException firstBadByFileName(List<PartitionScan> scans) {
-    return firstBadOf(byFileName(scans), true);
+  public static BadInputException firstBadByFileName(List<PartitionScan> scans, String format) {
+    return firstBadOf(byFileName(scans), true, format);
   }
 
   /**
@@ -200,14 +200,14 @@ public final class PartitionScan implements Serializable {
    *
    * @throws IllegalStateException if no run holds a bad row
    */
-  static BadInputException firstBadOf(List<Run> runs, boolean byFileName) {
+  static BadInputException firstBadOf(List<Run> runs, boolean byFileName, String format) {
     Map<String, Long> fileRowsBefore = new HashMap<>();
     long datasetRow = 0;
     for (Run r : runs) {
       if (r.firstBad >= 0) {
         long rowInFile = fileRowsBefore.getOrDefault(r.file, 0L) + r.firstBad + 1;
-        return BadInputException.of(r.file.isEmpty() ? "<no file>" : BadInputException.fileText(r.file), rowInFile,
-            datasetRow + r.firstBad, r.firstBadReason, byFileName);
+        return BadInputException.of(r.file.isEmpty() ? "<no file>" : BadInputException.fileText(r.file), format,
+            rowInFile, datasetRow + r.firstBad, r.firstBadReason, byFileName);
       }
       fileRowsBefore.merge(r.file, r.rows, Long::sum);
       datasetRow += r.rows;

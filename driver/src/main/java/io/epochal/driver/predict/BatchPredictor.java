@@ -306,11 +306,11 @@ public final class BatchPredictor {
       bad += s.bad();
     }
     if (bad > 0 && !options.skipBadRows()) {
-      throw PartitionScan.firstBadByFileName(scans);
+      throw PartitionScan.firstBadByFileName(scans, format);
     }
     if (bad > 0 && bad == total) {
       // an output of no row is no prediction: the options or the model do not fit this input
-      BadInputException first = PartitionScan.firstBadByFileName(scans);
+      BadInputException first = PartitionScan.firstBadByFileName(scans, format);
       throw new ConfigException("--bad-rows", "input " + options.input() + ": every one of its " + bad + " rows is bad, "
           + "and --bad-rows skip skipped them all; the first, row " + first.rowInFile() + " of " + first.file() + ": "
           + first.reason() + ". When every row is bad, --features, --format or the model do not fit this input: fix "

@@ -85,7 +85,7 @@ class RowDecoderTest {
     String reason = classes.decode(RowFactory.create("1.5", "setosa"), out);
     assertThat(reason).isEqualTo("label column 'species' holds the text 'setosa', not a class index (an integer from 0 "
         + "to 2: 3 classes)");
-    assertThat(new BadInputException("file:///d/a.csv", 1, 0, reason).getMessage()).endsWith("; map class names "
+    assertThat(new BadInputException("file:///d/a.csv", "csv", 1, 0, reason).getMessage()).endsWith("; map class names "
         + "to class indices before training (Spark ML's StringIndexer, pandas' factorize); data.bad_rows=skip would "
         + "drop every row labelled by name");
     assertThat(classes.decode(RowFactory.create("1.5", "NaN"), out)).as("NaN is a number, not a name")
