@@ -83,7 +83,8 @@ public class BadInputException extends Exception {
    * {@code data.bad_rows=skip} can skip.
    */
   static BadInputException severalJsonValues(String file, long rowInFile, String excerpt) {
-    return new BadInputException(file, "json", rowInFile, -1, "the line " + SEVERAL_VALUES + " (two files joined without a "
+    return new BadInputException(file, "json", rowInFile, -1, "the line " + SEVERAL_VALUES
+        + " (two files joined without a "
         + "newline between them, or text after the object?): '" + excerpt + "'", SPLIT_ADVICE, null);
   }
 
@@ -138,8 +139,8 @@ public class BadInputException extends Exception {
   }
 
   private BadInputException withAdvice(String advice) {
-    BadInputException e = new BadInputException(file, format, rowInFile, datasetRow, reason, reason.contains(SEVERAL_VALUES)
-        ? SPLIT_ADVICE : advice, numbering);
+    BadInputException e = new BadInputException(file, format, rowInFile, datasetRow, reason,
+        reason.contains(SEVERAL_VALUES) ? SPLIT_ADVICE : advice, numbering);
     e.initCause(getCause());
     return e;
   }
