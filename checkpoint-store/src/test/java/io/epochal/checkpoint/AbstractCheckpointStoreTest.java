@@ -14,6 +14,7 @@ import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -328,6 +329,33 @@ abstract class AbstractCheckpointStoreTest {
         .hasMessageContaining("epoch 4").hasMessageContaining("epoch-000004");
     assertThat(childNames()).containsExactly("epoch-000004");
     assertThat(store.load(4).model()).isEqualTo(TestCheckpoints.content(4).model());
+  }
+
+  @Test
+  void theGuardIsAskedOnceEveryFileAndTheManifestAreWrittenWholeAndBeforeTheEpochIsPublished() throws Exception {
+    // a lease checked before the write would let a driver whose lease expired while it wrote a large state publish
+    Map<String, Long> atTheGuard = new java.util.TreeMap<>();
+    List<Boolean> publishedAtTheGuard = new ArrayList<>();
+    List<byte[]> manifestAtTheGuard = new ArrayList<>();
+    CommitGuard looking = epoch -> {
+      FileSystem fs = fileSystem();
+      publishedAtTheGuard.add(fs.exists(new Path(checkpoints(), "epoch-000002")));
+      FileStatus[] temps = fs.listStatus(checkpoints(), p -> p.getName().startsWith("_tmp-epoch-000002-"));
+      assertThat(temps).hasSize(1);
+      for (FileStatus f : fs.listStatus(temps[0].getPath())) {
+        atTheGuard.put(f.getPath().getName(), f.getLen());
+      }
+      manifestAtTheGuard.add(readAll(new Path(temps[0].getPath(), CheckpointManifest.FILE_NAME)));
+    };
+    CheckpointManifest committed = store.commit(TestCheckpoints.content(2), looking);
+
+    assertThat(publishedAtTheGuard).containsExactly(false);
+    Map<String, Long> listed = new java.util.TreeMap<>();
+    committed.files().forEach(f -> listed.put(f.name(), f.size()));
+    assertThat(atTheGuard).containsAllEntriesOf(listed).containsKey(CheckpointManifest.FILE_NAME)
+        .hasSize(listed.size() + 1);
+    byte[] published = readAll(new Path(new Path(checkpoints(), "epoch-000002"), CheckpointManifest.FILE_NAME));
+    assertThat(manifestAtTheGuard.get(0)).isNotEmpty().isEqualTo(published);
   }
 
   @Test
