@@ -31,8 +31,9 @@ class LocalEvaluationTest {
   }
 
   @Test
-  void lossAndAccuracyAreThoseOfTheModelsOwnOutputOnEveryRow() throws Exception {
-    TrainingConfig config = RoundFixtures.adam(0.0, 16, 4);
+  void lossAndAccuracyAreThoseOfTheModelsOwnOutputOnEveryRowWithDropoutOff() throws Exception {
+    // dropout 0.5: a forward in training mode, even one seeded alike on every evaluation, gives other numbers
+    TrainingConfig config = RoundFixtures.adam(0.5, 16, 4);
     StateDict state = trained(config);
     DataShard held = RoundFixtures.shard(0, 100, 99); // 100 rows: 6 full batches and one of 4
 

@@ -257,14 +257,17 @@ class BuiltinModelsTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("models")
   void loadStateDictNamesEveryProblemAndChangesNothing(String name, HyperParameters hp) {
-    try (EpochalModel m = REGISTRY.create(name, 1, hp)) {
+    try (EpochalModel m = REGISTRY.create(name, 1, hp); EpochalModel o = REGISTRY.create(name, 1, hp)) {
       m.initialize(1);
+      o.initialize(2);
       StateDict good = m.stateDict();
+      StateDict other = o.stateDict(); // another seed's weights: applying any of them would change the model
+      assertThat(other).isNotEqualTo(good);
       List<String> names = good.nameList();
       String dropped = names.get(0);
       String reshaped = names.get(names.size() - 1);
       StateDict.Builder bad = StateDict.builder();
-      good.forEach(e -> {
+      other.forEach(e -> {
         if (e.getKey().equals(reshaped)) {
           bad.put(e.getKey(), Tensor.ofFloats(new long[] {1, 1}, 0f));
         } else if (!e.getKey().equals(dropped)) {
