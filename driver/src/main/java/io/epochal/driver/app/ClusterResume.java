@@ -63,6 +63,8 @@ public final class ClusterResume {
   private final Set<String> stoppedJobs = new LinkedHashSet<>();
   /** This JVM is stopping: no resume starts any more (guarded by {@link #running}). */
   private boolean stopping;
+  /** Whether the last run failed in ways that a new run at once repeats. */
+  private volatile boolean failuresRepeat;
   /** Counted down once the summary is printed, for which stopping waits (a while) before the JVM halts. */
   private final CountDownLatch summarized = new CountDownLatch(1);
 
@@ -118,7 +120,7 @@ public final class ClusterResume {
       long undone = plan.entries().stream().filter(e -> e.awaitsExpiry() || e.awaitsRelocation()).count();
       out.println("nothing to resume under " + plan.root() + (unreadable == 0 ? ""
           : "; " + unreadable + " job(s) could not be read (ERROR above)") + ResumeSummary.later(plan));
-      return unreadable == 0 && undone == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+      return repeating(unreadable == 0 && undone == 0 ? ExitCodes.OK : ExitCodes.FAILED, plan, List.of());
     }
     Map<ResumePlan.Entry, Future<ResumeSummary.Ended>> results = new LinkedHashMap<>();
     Runnable stopChildren = this::stop;
@@ -145,7 +147,8 @@ public final class ClusterResume {
               String.valueOf(ex.getCause())));
         }
       }
-      int code = new ResumeSummary(out, options, commands, submitTemplate != null).print(plan, ended);
+      int code = repeating(new ResumeSummary(out, options, commands, submitTemplate != null).print(plan, ended),
+          plan, ended);
       out.flush();
       summarized.countDown();
       return code;
@@ -168,6 +171,36 @@ public final class ClusterResume {
       return new JobStateStore(fs, job.jobDir()).read();
     } catch (RuntimeException e) {
       throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@code code}, the exit code of the run of {@code plan} whose resumes ended as {@code ended}, noted as one a new
+   * start repeats ({@link #failuresRepeatOnRestart}) when it is a failure and {@link ResumeSummary#everyFailureRepeats
+   * every failure in it repeats}: a supervisor's restart of {@code resume --all} would only repeat them.
+   */
+  private int repeating(int code, ResumePlan plan, List<ResumeSummary.Ended> ended) {
+    if (code != ExitCodes.OK && ResumeSummary.everyFailureRepeats(plan, ended)) {
+      failuresRepeat = true;
+      io.epochal.driver.cli.SupervisedExit.failureRepeatsOnRestart();
+    }
+    return code;
+  }
+
+  /** Whether the last {@link #run} failed and a new run at once would fail the same way (see {@link #repeating}). */
+  boolean failuresRepeatOnRestart() {
+    return failuresRepeat;
+  }
+
+  /** The reason {@code job}'s state says its last run failed with, if it is FAILED now and says one; else null. */
+  private io.epochal.driver.train.FailureReason failedWith(ResumePlan.Entry job) {
+    try {
+      Optional<JobStatus> now = state(job);
+      String reason = now.filter(s -> s.getState() == JobState.FAILED).map(JobStatus::getReason).orElse("");
+      int colon = reason.indexOf(':');
+      return colon < 0 ? null : io.epochal.driver.train.FailureReason.valueOf(reason.substring(0, colon).strip());
+    } catch (IOException | IllegalArgumentException e) {
+      return null; // not known: counted as a failure a new start may outlive
     }
   }
 
@@ -325,6 +358,9 @@ public final class ClusterResume {
     }
     if (code == ExitCodes.LEASE_HELD && !stopped) {
       return new ResumeSummary.Ended(job, code, false, completed(job) ? JobState.COMPLETED.name() : null);
+    }
+    if (code == ExitCodes.FAILED && !stopped) {
+      return new ResumeSummary.Ended(job, code, false, null, failedWith(job));
     }
     if (code != 0 || submitTemplate == null) {
       return new ResumeSummary.Ended(job, code, stopped, null);

@@ -43,8 +43,16 @@ final class ResumeSummary {
    *     #FAILED_UNDER_TEMPLATE}, why the job failed; for a
    *     template that exited 0 without the job being resumed, what its state says; for an exit 3,
    *     whether the job is COMPLETED now ({@code "COMPLETED"}); else null
+   * @param failedWith for a resume that exited 1, the reason its job's state records its run failed with; else null
    */
-  record Ended(ResumePlan.Entry job, int code, boolean stopped, String note) {}
+  record Ended(ResumePlan.Entry job, int code, boolean stopped, String note,
+      io.epochal.driver.train.FailureReason failedWith) {
+
+    /** How the resume of {@code job} ended, without a failure reason read from its state. */
+    Ended(ResumePlan.Entry job, int code, boolean stopped, String note) {
+      this(job, code, stopped, note, null);
+    }
+  }
 
   private final PrintStream out;
   private final CliOptions options;
@@ -159,6 +167,31 @@ final class ResumeSummary {
         unreadable == 0 ? "" : ", " + unreadable + " could not be read (ERROR above)", later(plan));
     return failed == 0 && skipped == 0 && interrupted == 0 && unreadable == 0 && undone == 0 ? ExitCodes.OK
         : ExitCodes.FAILED;
+  }
+
+  /**
+   * Whether {@code resume --all} of {@code plan}, whose resumes ended as {@code ended}, would fail the same way when
+   * run again at once, as a supervisor restarts it: every job that failed failed in a way its own new start
+   * repeats (a configuration error or bad input, exit 2 or 4; an internal error, 70; a run whose state records a
+   * reason {@link io.epochal.driver.train.FailureManager#repeatsOnRestart(io.epochal.driver.train.FailureReason)
+   * that repeats}; a job that cannot be read or whose job.json does not fit its checkpoint, ERROR), and no job
+   * waits for a lease to expire or to be moved, was stopped or not started, or failed otherwise (storage, lost
+   * executors, a killed driver, a template).
+   */
+  static boolean everyFailureRepeats(ResumePlan plan, List<Ended> ended) {
+    if (plan.entries().stream().anyMatch(p -> p.awaitsExpiry() || p.awaitsRelocation())) {
+      return false;
+    }
+    for (Ended e : ended) {
+      boolean notFailed = e.code() == 0 || e.code() == TAKEN || e.code() == ExitCodes.LEASE_HELD && !e.stopped();
+      boolean repeats = e.code() == ExitCodes.USAGE || e.code() == ExitCodes.BAD_INPUT
+          || e.code() == ExitCodes.INTERNAL || e.code() == ExitCodes.FAILED && e.failedWith() != null
+          && io.epochal.driver.train.FailureManager.repeatsOnRestart(e.failedWith());
+      if (!notFailed && (e.stopped() || !repeats)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** After a resume's exit code: nothing for 0, else what it means and the command that continues the job. */

@@ -97,9 +97,13 @@ final class CommandFailure {
     } else if (ex instanceof IOException || ex instanceof io.epochal.driver.config.StorageUnreachableException) {
       code = ExitCodes.IO_ERROR;
       what = "I/O error: ";
+      if (refusedUntilSomeoneActs(ex)) {
+        SupervisedExit.failureRepeatsOnRestart();
+      }
     } else {
       code = ExitCodes.INTERNAL;
       what = "internal error: " + ex.getClass().getName() + ": ";
+      SupervisedExit.failureRepeatsOnRestart(); // a defect, or an engine that does not load: every start meets it
     }
     String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
         + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
@@ -123,6 +127,17 @@ final class CommandFailure {
       err.print(trace);
     }
     return code;
+  }
+
+  /**
+   * Whether the storage answered and refused: no permission, an exhausted quota, a full or read-only file system,
+   * which stay so until someone acts; a file system that does not answer may come back.
+   */
+  static boolean refusedUntilSomeoneActs(Exception ex) {
+    return !unreachable(ex) && (io.epochal.driver.train.FailureClassifier.isPermissionDenied(ex)
+        || io.epochal.driver.train.FailureClassifier.isQuotaExceeded(ex)
+        || io.epochal.driver.train.FailureClassifier.isOutOfSpace(ex)
+        || io.epochal.driver.train.FailureClassifier.isReadOnly(ex));
   }
 
   /**

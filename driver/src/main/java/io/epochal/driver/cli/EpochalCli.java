@@ -116,10 +116,11 @@ public final class EpochalCli implements Callable<Integer> {
     int code;
     try {
       code = new EpochalCli().execute(args);
-    } catch (RuntimeException | Error e) { // before a command ran (finding the launcher): not a signal's stop
+    } catch (RuntimeException | Error e) { // not a command's exception (finding the launcher; an Error): no signal's
       RETURNED.set(true);
       System.err.println("epochal: internal error: " + e);
-      ApplicationExit.end(ExitCodes.INTERNAL);
+      SupervisedExit.failureRepeatsOnRestart(); // a defect, or an engine that does not load: every start meets it
+      ApplicationExit.end(SupervisedExit.exitCode(ExitCodes.INTERNAL, System.getProperties(), System.err));
       return;
     }
     RETURNED.set(true);

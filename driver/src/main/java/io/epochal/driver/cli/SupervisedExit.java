@@ -48,12 +48,15 @@ public final class SupervisedExit {
 
   /**
    * Whether a command that exited with {@code code} would fail the same way on a new start: a
-   * usage or configuration error, bad input, a lease another driver holds, or a training failure
-   * {@code repeats} says is one (noted by {@link #failureRepeatsOnRestart}).
+   * usage or configuration error, bad input, a lease another driver holds, or a failure {@code
+   * repeats} says is one (noted by {@link #failureRepeatsOnRestart}): a training failure (exit 1),
+   * storage that refuses the job's writes until someone acts (exit 5: no permission, a quota, a full
+   * or read-only file system), an internal error (exit 70), a {@code resume --all} whose every failed
+   * job failed so (exit 1).
    */
   static boolean repeatsOnRestart(int code, boolean repeats) {
     return code == ExitCodes.USAGE || code == ExitCodes.BAD_INPUT || code == ExitCodes.LEASE_HELD
-        || code == ExitCodes.FAILED && repeats;
+        || (code == ExitCodes.FAILED || code == ExitCodes.IO_ERROR || code == ExitCodes.INTERNAL) && repeats;
   }
 
   /**

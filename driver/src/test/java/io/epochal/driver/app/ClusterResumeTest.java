@@ -45,6 +45,10 @@ class ClusterResumeTest {
   }
 
   private void job(String name, JobState state, long epochs) throws Exception {
+    job(name, state, epochs, state == null ? null : state.name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  private void job(String name, JobState state, long epochs, String reason) throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve(name).toUri());
     fs.mkdirs(dir);
@@ -57,7 +61,7 @@ class ClusterResumeTest {
       JobStateStore states = new JobStateStore(fs, dir);
       states.transition(JobState.RUNNING, 1, "started");
       if (state != JobState.RUNNING) {
-        states.transition(state, 1, state.name().toLowerCase(java.util.Locale.ROOT));
+        states.transition(state, 1, reason);
       }
     }
   }
@@ -115,6 +119,40 @@ class ClusterResumeTest {
         .noneSatisfy(l -> assertThat(l).matches("\\s+a-fails\\s.*stopped with resume --all.*"));
     assertThat(printed()).contains("resume --all: stopping 1 running resume(s)").contains("0 resumed, 1 failed, 1 "
         + "stopped");
+  }
+
+  @Test
+  void aRunWhoseEveryFailureANewStartRepeatsSaysSoAndOneWithAFailureItCanOutliveDoesNot() throws Exception {
+    // as a supervisor restarting resume --all would find them: bad input (exit 4), a checkpoint that does not
+    // reproduce (exit 1, its state says why), and storage that did not answer (exit 5)
+    job("a-bad-rows", JobState.FAILED, 0, "BAD_INPUT: bad input in rows.csv, row 3");
+    job("b-not-reproducible", JobState.FAILED, 0, "WORKER_LOST: executors lost"); // its resume fails otherwise
+    String template = "case {job_dir} in *a-bad*) exit 4;; *b-not*) exit 1;; *c-away*) exit 5;; esac";
+    String jobDir = "\"$(echo {job_dir} | sed 's|^file://||')\"";
+    // each resume leaves its job FAILED as a checkpoint that does not reproduce (of the three, b's exit 1 says no more)
+    String markFailed = "cp '" + root.resolve("failed-state.json") + "' " + jobDir + "/state.json; ";
+    job("failed-state", JobState.FAILED, 0, "CHECKPOINT_NOT_REPRODUCIBLE: the probe differs");
+    java.nio.file.Files.move(root.resolve("failed-state/state.json"), root.resolve("failed-state.json"));
+    deleteTree(root.resolve("failed-state"));
+
+    ClusterResume repeating = resume(1, markFailed + template);
+    assertThat(repeating.run(plan())).as(printed()).isEqualTo(1);
+    assertThat(repeating.failuresRepeatOnRestart()).as(printed()).isTrue();
+
+    job("c-away", JobState.FAILED, 0, "STORAGE_UNAVAILABLE: the NameNode did not answer");
+    out.reset();
+    ClusterResume outlivable = resume(1, markFailed + template);
+    assertThat(outlivable.run(plan())).as(printed()).isEqualTo(1);
+    assertThat(outlivable.failuresRepeatOnRestart()).as("exit 5 may pass: %s", printed()).isFalse();
+    assertThat(printed()).contains("0 resumed, 3 failed");
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        java.nio.file.Files.delete(p);
+      }
+    }
   }
 
   @Test

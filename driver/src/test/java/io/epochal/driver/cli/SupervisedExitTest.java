@@ -56,21 +56,40 @@ class SupervisedExitTest {
       assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("epochal: exiting with code 0, not " + code
           + ": this driver runs under spark-submit --supervise on a standalone master");
     }
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    assertThat(SupervisedExit.exitCode(ExitCodes.FAILED, true, SUPERVISED,
-        new PrintStream(err, true, StandardCharsets.UTF_8))).isZero();
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("would fail the same way until the cause above is fixed")
-        .contains("submit the job again");
+    // noted as repeating: a training failure, storage that refuses the job's writes, an internal error
+    for (int code : new int[] {ExitCodes.FAILED, ExitCodes.IO_ERROR, ExitCodes.INTERNAL}) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      assertThat(SupervisedExit.exitCode(code, true, SUPERVISED, new PrintStream(err, true, StandardCharsets.UTF_8)))
+          .as("exit %s", code).isZero();
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains("exiting with code 0, not " + code + ":")
+          .contains("would fail the same way until the cause above is fixed").contains("submit the job again");
+    }
   }
 
   @Test
   void aFailureANewStartCanOutliveKeepsItsCode() {
     PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
     assertThat(SupervisedExit.exitCode(ExitCodes.FAILED, false, SUPERVISED, err)).isEqualTo(ExitCodes.FAILED);
-    assertThat(SupervisedExit.exitCode(ExitCodes.IO_ERROR, true, SUPERVISED, err)).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(SupervisedExit.exitCode(ExitCodes.IO_ERROR, false, SUPERVISED, err)).isEqualTo(ExitCodes.IO_ERROR);
     assertThat(SupervisedExit.exitCode(130, true, SUPERVISED, err)).isEqualTo(130);
+    assertThat(SupervisedExit.exitCode(128 + 9, true, SUPERVISED, err)).isEqualTo(128 + 9);
     assertThat(SupervisedExit.exitCode(ExitCodes.INTERNAL, false, SUPERVISED, err)).isEqualTo(ExitCodes.INTERNAL);
     assertThat(SupervisedExit.exitCode(ExitCodes.OK, true, SUPERVISED, err)).isZero();
+  }
+
+  @Test
+  void storageThatRefusesTheJobsWritesRepeatsOnRestartAndStorageThatDoesNotAnswerDoesNot() {
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.io.IOException("cannot create /jobs/a/job.json",
+        new org.apache.hadoop.security.AccessControlException("Permission denied: user=spark, access=WRITE"))))
+        .isTrue();
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.io.IOException("org.apache.hadoop.hdfs.protocol."
+        + "DSQuotaExceededException: The DiskSpace quota of /jobs is exceeded"))).isTrue();
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.io.IOException("No space left on device"))).isTrue();
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.nio.file.FileSystemException("/jobs/a: Read-only "
+        + "file system"))).isTrue();
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.io.IOException("Call to nn:8020 failed",
+        new java.net.ConnectException("Connection refused")))).isFalse();
+    assertThat(CommandFailure.refusedUntilSomeoneActs(new java.io.IOException("Stream closed"))).isFalse();
   }
 
   @Test
