@@ -25,7 +25,10 @@ final class LeaseHousekeeping {
 
   /**
    * Deletes the claim files of tokens more than {@value #KEEP_TOKENS} below {@code newest}, and the
-   * heartbeat files of every token below it (their holders are superseded).
+   * heartbeat files of every token below the one before it (their holders are superseded). The one
+   * before keeps its heartbeat: when the claim of {@code newest} is withdrawn (its driver's start
+   * failed and could not write its release), that token is the lease again, released if its holder
+   * released it, so the next driver takes the job at once.
    * Failures are logged, never thrown: the lease is taken already, and a caller that saw its
    * acquire fail would leave the claim it holds live and unowned until it expires. The claims
    * left are pruned by the next driver that takes the lease.
@@ -36,7 +39,7 @@ final class LeaseHousekeeping {
       for (FileStatus s : fs.listStatus(dir)) {
         long t = JobPaths.parseToken(s.getPath().getName());
         long beat = JobPaths.parseHeartbeatToken(s.getPath().getName());
-        if (t > 0 && t < newest - KEEP_TOKENS || beat > 0 && beat < newest) {
+        if (t > 0 && t < newest - KEEP_TOKENS || beat > 0 && beat < newest - 1) {
           fs.delete(s.getPath(), false);
         }
       }

@@ -317,13 +317,24 @@ abstract class JobLeaseContract {
     JobLease a = lease("driver-a");
     a.acquire(1);
     a.release();
-    lease("driver-b").acquire(2);
+    JobLease b = lease("driver-b");
+    b.acquire(2);
+    // the released heartbeat of the token before the newest is kept: the lease again if token 2 is withdrawn
+    assertThat(leaseFiles()).containsExactlyInAnyOrder("token-000000000001", "token-000000000002",
+        "heartbeat-000000000001");
+    b.release();
+    lease("driver-c").acquire(3);
+    assertThat(leaseFiles()).containsExactlyInAnyOrder("token-000000000001", "token-000000000002",
+        "token-000000000003", "heartbeat-000000000002");
+  }
+
+  private List<String> leaseFiles() throws IOException {
     List<String> names = new ArrayList<>();
     for (org.apache.hadoop.fs.FileStatus s : fs().listStatus(JobPaths.leaseTokens(jobDir))) {
       names.add(s.getPath().getName());
       assertThat(s.getLen()).as(s.getPath().getName()).isPositive();
     }
-    assertThat(names).containsExactlyInAnyOrder("token-000000000001", "token-000000000002");
+    return names;
   }
 
   @Test

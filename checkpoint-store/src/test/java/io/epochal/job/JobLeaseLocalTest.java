@@ -106,6 +106,28 @@ class JobLeaseLocalTest extends JobLeaseContract {
   }
 
   @Test
+  void aClaimWithdrawnAfterAReleasedLeaseLeavesThatLeaseReleasedSoTheNextDriverTakesTheJobAtOnce()
+      throws IOException {
+    Path jobDir = new Path(root(), "job-withdrawn-after-release");
+    JobLease before = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-p")
+        .optTtl(Duration.ofMinutes(10)).build();
+    before.acquire(1);
+    before.release(); // a run that failed fast, within the ttl
+    JobLease first = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-a")
+        .optTtl(Duration.ofMinutes(10)).build();
+    LeaseRecord taken = first.acquire(2);
+    fs.delete(new Path(jobDir, "lease.json"), false);
+    fs.mkdirs(new Path(jobDir, "lease.json/blocker")); // the disk fills before driver-a's start is done
+    first.abandon();
+    assertThat(fs.exists(JobPaths.leaseToken(jobDir, taken.getToken()))).isFalse();
+
+    fs.delete(new Path(jobDir, "lease.json"), true);
+    LeaseRecord next = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-c")
+        .optTtl(Duration.ofMinutes(10)).build().acquire(3);
+    assertThat(next.getHolder()).as("driver-p released its lease").isEqualTo("driver-c");
+  }
+
+  @Test
   void aLeaseAbandonedWhileItsReleaseCanBeWrittenIsReleased() throws IOException {
     Path jobDir = new Path(root(), "job-abandoned-released");
     JobLease first = JobLease.builder().setFileSystem(fs).setJobDir(jobDir).optHolder("driver-a")
