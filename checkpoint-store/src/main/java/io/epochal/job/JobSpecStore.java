@@ -51,10 +51,11 @@ public final class JobSpecStore {
    */
   public boolean writeOnce(JobSpec spec) throws IOException {
     checkNotNull(spec, "spec");
-    Optional<JobSpec> existing = read();
+    Optional<byte[]> existing = fs.readIfExists(file);
     if (existing.isPresent()) {
-      // the usual case of a resume: nothing to write (and nothing written on a full disk)
-      List<String> diff = existing.get().diff(spec);
+      // the usual case of a resume: nothing to write (and nothing written on a full disk); an empty file may be
+      // another writer's, created in place a moment ago
+      List<String> diff = (existing.get().length == 0 ? readWrittenByOther() : parse(existing.get())).diff(spec);
       if (!diff.isEmpty()) {
         throw new JobSpecMismatchException(file, diff);
       }
@@ -103,11 +104,28 @@ public final class JobSpecStore {
     return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(spec.toJson());
   }
 
-  /** Reads the file another writer created (it appeared with its whole content). */
+  /**
+   * Reads the file another writer created: with its whole content where files are published by a rename; where
+   * they are created in place (an object store), it may be empty for the moment its writer takes to write it.
+   */
   private JobSpec readWrittenByOther() throws IOException {
-    return parse(fs.readIfExists(file).orElseThrow(
-        () -> new IOException(file + " exists but vanished while being read")));
+    for (int look = 0; ; look++) {
+      byte[] bytes = fs.readIfExists(file).orElseThrow(
+          () -> new IOException(file + " exists but vanished while being read"));
+      if (bytes.length > 0 || look == EMPTY_LOOKS) {
+        return parse(bytes);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while waiting for " + file + " to be written");
+      }
+    }
   }
+
+  /** How many more times an empty job.json another writer created is read, 100 ms apart, before it counts. */
+  private static final int EMPTY_LOOKS = 20;
 
   /**
    * The stored spec, or empty if {@code job.json} does not exist yet.
@@ -123,6 +141,12 @@ public final class JobSpecStore {
   }
 
   private JobSpec parse(byte[] bytes) throws JobFileFormatException {
+    if (bytes.length == 0) { // a file system that creates files in place, its writer stopped before it wrote
+      throw new JobFileFormatException(file, "job file " + file + " is empty: a driver stopped while it created "
+          + "it, before it wrote the job's spec (a file system that creates files in place leaves such a file). "
+          + "If the job has no checkpoint, delete the file and run the command again; else restore it from a copy "
+          + "(every checkpoint's manifest.json lists the job's hyperparameters)");
+    }
     try {
       JsonNode node = MAPPER.readTree(bytes);
       if (node == null || node.isMissingNode()) {

@@ -170,6 +170,51 @@ abstract class JobFilesContract {
   }
 
   @Test
+  void anEmptyJobSpecIsSaidToBeACreationStoppedHalfWayWithWhatToDo() throws IOException {
+    Path dir = newJobDir();
+    fs().create(JobPaths.jobSpec(dir)).close(); // a driver killed between creating the file and writing it
+    for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : List.<org.assertj.core.api.ThrowableAssert
+        .ThrowingCallable>of(() -> new JobSpecStore(fs(), dir).read(),
+        () -> new JobSpecStore(fs(), dir).writeOnce(spec(0.01, 3)))) {
+      assertThatThrownBy(call).isInstanceOf(JobFileFormatException.class)
+          .hasMessage("job file " + JobPaths.jobSpec(dir) + " is empty: a driver stopped while it created it, before "
+              + "it wrote the job's spec (a file system that creates files in place leaves such a file). If the job "
+              + "has no checkpoint, delete the file and run the command again; else restore it from a copy (every "
+              + "checkpoint's manifest.json lists the job's hyperparameters)");
+    }
+  }
+
+  @Test
+  void anEmptyJobSpecAnotherWriterFillsAMomentLaterIsReadWhenFilled() throws Exception {
+    Path dir = newJobDir();
+    Path other = newJobDir();
+    new JobSpecStore(fs(), other).writeOnce(spec(0.01, 3)); // the bytes the other writer writes
+    byte[] content;
+    try (java.io.InputStream in = fs().open(JobPaths.jobSpec(other))) {
+      content = in.readAllBytes();
+    }
+    fs().create(JobPaths.jobSpec(dir)).close(); // created in place, not written yet
+    Thread writer = new Thread(() -> {
+      try {
+        Thread.sleep(300);
+        try (FSDataOutputStream out = fs().create(JobPaths.jobSpec(dir), true)) {
+          out.write(content);
+        }
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    writer.start();
+    try {
+      assertThat(new JobSpecStore(fs(), dir).writeOnce(spec(0.01, 3))).as("an equal spec was there").isFalse();
+      assertThatThrownBy(() -> new JobSpecStore(fs(), dir).writeOnce(spec(0.02, 3)))
+          .isInstanceOf(JobSpecMismatchException.class).hasMessageContaining("optimizer.lr");
+    } finally {
+      writer.join();
+    }
+  }
+
+  @Test
   void theHighestAttemptIsThatOfTheNewestEventFile() throws IOException {
     Path dir = newJobDir();
     JobEventLog log = new JobEventLog(fs(), dir);
