@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *       temp file first, which is then published under the target name without overwriting. On
  *       HDFS that is {@code rename(NONE)} through {@link FileContext}, decided by the NameNode
  *       under its namespace lock; on the local file system a hard link ({@code link(2)} fails if
- *       the name exists; a rename would replace it). A writer that dies before the publish
+ *       the name exists; a rename would replace it), or, on a mount that makes none (vfat, exFAT),
+ *       an exclusive create in place as on other file systems. A writer that dies before the publish
  *       leaves only a temp file, which no reader looks at. (Creating the target and then writing
  *       into it lets a writer that dies in between leave an empty file, which is what other file
  *       systems, whose renames may be non-atomic copies, still do: their exclusive create is
@@ -68,11 +69,25 @@ final class JobFs {
    * closed, so one per instance, not per rename (a lease's every renewal). Empty when the scheme has none.
    */
   private java.util.Optional<FileContext> fileContext;
+  /** Makes a hard link on the local file system ({@link Files#createLink}). */
+  private final Linker linker;
+
+  /** How a hard link is made: {@code link} becomes a new name of {@code existing}. */
+  @FunctionalInterface
+  interface Linker {
+    void link(java.nio.file.Path link, java.nio.file.Path existing) throws IOException;
+  }
 
   JobFs(FileSystem fs) {
+    this(fs, Files::createLink);
+  }
+
+  /** Job files on {@code fs}, hard links made by {@code linker} where the file system is local. */
+  JobFs(FileSystem fs, Linker linker) {
     checkNotNull(fs, "fs");
     this.fs = fs instanceof LocalFileSystem ? ((LocalFileSystem) fs).getRaw() : fs;
     this.local = "file".equals(fs.getUri().getScheme());
+    this.linker = checkNotNull(linker, "linker");
   }
 
   FileSystem fs() {
@@ -130,9 +145,23 @@ final class JobFs {
           throw new IOException("cannot write " + path + ": " + e.getMessage(), e);
         }
         try {
-          Files.createLink(toLocal(path), toLocal(tmp));
+          linker.link(toLocal(path), toLocal(tmp));
         } catch (FileAlreadyExistsException e) {
           return false;
+        } catch (java.nio.file.FileSystemException | UnsupportedOperationException e) {
+          // a mount without hard links (vfat, exFAT, some SMB and FUSE mounts): created in place, as on
+          // other file systems (a writer stopped between the create and the write leaves an empty file)
+          try {
+            Files.write(toLocal(path), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                StandardOpenOption.SYNC);
+          } catch (FileAlreadyExistsException exists) {
+            return false;
+          } catch (IOException inPlace) {
+            inPlace.addSuppressed(e);
+            throw new IOException("cannot create " + path + " (a hard link to its written copy failed too: "
+                + e.getMessage() + "): " + inPlace.getMessage(), inPlace);
+          }
+          LOG.debug("created {} in place: its file system makes no hard link ({})", path, e.toString());
         }
         try { // the new entry survives a power cut only once its directory is synced
           syncLocalDir(dir);
