@@ -6,6 +6,7 @@ import static com.google.common.base.Preconditions.checkNotNull;
 import io.epochal.driver.config.ShellWords;
 import io.epochal.driver.cli.CliOptions;
 import io.epochal.driver.cli.ExitCodes;
+import io.epochal.driver.cli.SupervisedExit;
 import io.epochal.job.JobState;
 import io.epochal.job.JobStateStore;
 import io.epochal.job.JobStatus;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +67,14 @@ public final class ClusterResume {
   private boolean stopping;
   /** Whether the last run failed in ways that a new run at once repeats. */
   private volatile boolean failuresRepeat;
+  /**
+   * The directory in which each resume of the run creates its mark ({@link SupervisedExit#REPEATS_FILE}) when it
+   * failed in a way a new start repeats; null when it could not be made.
+   */
+  private volatile java.nio.file.Path marks;
+  /** Numbers the marks of the resumes. */
+  private static final java.util.concurrent.atomic.AtomicInteger MARK_NAMES =
+      new java.util.concurrent.atomic.AtomicInteger();
   /** Counted down once the summary is printed, for which stopping waits (a while) before the JVM halts. */
   private final CountDownLatch summarized = new CountDownLatch(1);
 
@@ -132,6 +142,11 @@ public final class ClusterResume {
       return t;
     });
     try {
+      marks = Files.createTempDirectory("epochal-resume-all-");
+    } catch (IOException e) {
+      marks = null; // no resume can say it repeats: each failure counts as one a new run may outlive
+    }
+    try {
       synchronized (running) {
         jobs.forEach(job -> waiting.add(job.name()));
       }
@@ -157,6 +172,23 @@ public final class ClusterResume {
       if (!ShutdownHookManager.get().isShutdownInProgress()) {
         ShutdownHookManager.get().removeShutdownHook(stopChildren);
       }
+      deleteMarks();
+    }
+  }
+
+  /** Deletes the directory of the marks the resumes left; what cannot be deleted stays in the temporary directory. */
+  private void deleteMarks() {
+    java.nio.file.Path dir = marks;
+    if (dir == null) {
+      return;
+    }
+    try (java.util.stream.Stream<java.nio.file.Path> left = Files.list(dir)) {
+      for (java.nio.file.Path mark : left.toList()) {
+        Files.deleteIfExists(mark);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // a few empty files in the temporary directory: nothing reads them
     }
   }
 
@@ -182,7 +214,7 @@ public final class ClusterResume {
   private int repeating(int code, ResumePlan plan, List<ResumeSummary.Ended> ended) {
     if (code != ExitCodes.OK && ResumeSummary.everyFailureRepeats(plan, ended)) {
       failuresRepeat = true;
-      io.epochal.driver.cli.SupervisedExit.failureRepeatsOnRestart();
+      SupervisedExit.failureRepeatsOnRestart();
     }
     return code;
   }
@@ -190,18 +222,6 @@ public final class ClusterResume {
   /** Whether the last {@link #run} failed and a new run at once would fail the same way (see {@link #repeating}). */
   boolean failuresRepeatOnRestart() {
     return failuresRepeat;
-  }
-
-  /** The reason {@code job}'s state says its last run failed with, if it is FAILED now and says one; else null. */
-  private io.epochal.driver.train.FailureReason failedWith(ResumePlan.Entry job) {
-    try {
-      Optional<JobStatus> now = state(job);
-      String reason = now.filter(s -> s.getState() == JobState.FAILED).map(JobStatus::getReason).orElse("");
-      int colon = reason.indexOf(':');
-      return colon < 0 ? null : io.epochal.driver.train.FailureReason.valueOf(reason.substring(0, colon).strip());
-    } catch (IOException | IllegalArgumentException e) {
-      return null; // not known: counted as a failure a new start may outlive
-    }
   }
 
   /** Whether {@code job}'s state reads COMPLETED now. */
@@ -314,6 +334,7 @@ public final class ClusterResume {
     } catch (IOException e) {
       before = null; // no state to compare the one after the template with
     }
+    java.nio.file.Path repeatsMark = marks == null ? null : marks.resolve(MARK_NAMES.incrementAndGet() + ".repeats");
     Process p;
     synchronized (running) {
       if (stopping) {
@@ -330,7 +351,11 @@ public final class ClusterResume {
         out.println("[" + name + "] resuming: " + (submitTemplate != null ? cmd.get(2) : "bin/epochal resume "
             + ShellWords.location(job.jobDir()) + (job.relocates() ? " --relocate" : "")));
       }
-      p = childProcess(cmd, submitTemplate != null, System.getenv()).start();
+      ProcessBuilder child = childProcess(cmd, submitTemplate != null, System.getenv());
+      if (repeatsMark != null) {
+        child.environment().put(SupervisedExit.REPEATS_FILE, repeatsMark.toString());
+      }
+      p = child.start();
       running.put(p, name);
     }
     Process child = p;
@@ -359,8 +384,8 @@ public final class ClusterResume {
     if (code == ExitCodes.LEASE_HELD && !stopped) {
       return new ResumeSummary.Ended(job, code, false, completed(job) ? JobState.COMPLETED.name() : null);
     }
-    if (code == ExitCodes.FAILED && !stopped) {
-      return new ResumeSummary.Ended(job, code, false, null, failedWith(job));
+    if (code != 0 && !stopped && repeatsMark != null && Files.exists(repeatsMark)) {
+      return new ResumeSummary.Ended(job, code, false, null, true); // it said a new start fails the same way
     }
     if (code != 0 || submitTemplate == null) {
       return new ResumeSummary.Ended(job, code, stopped, null);

@@ -61,7 +61,7 @@ final class JobResumePlanner {
     } catch (io.epochal.job.NewerJobFileException e) {
       return new Entry(job, name, state, epoch, Action.SKIP, e.getMessage()); // not damaged: another build's job
     } catch (IOException | RuntimeException e) {
-      return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
+      return unreadable(job, name, state, epoch, e);
     }
   }
 
@@ -155,8 +155,20 @@ final class JobResumePlanner {
           + "not stored: this resume trains with train.device = auto, on the CPU where no GPU is scheduled, unless "
           + "--conf spark.epochal.train.device=gpu and the resources.* keys are given)" : ""));
     } catch (IOException | RuntimeException e) {
-      return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage());
+      return unreadable(job, name, state, epoch, e);
     }
+  }
+
+  /**
+   * The ERROR entry of a job whose files could not be read ({@code e}): one a later run may plan when the read
+   * failed on its storage (an I/O failure but a damaged or missing file, or no permission), else one that stays so.
+   */
+  static Entry unreadable(Path job, String name, String state, long epoch, Exception e) {
+    boolean mayPass = e instanceof IOException && !(e instanceof io.epochal.job.JobFileFormatException)
+        && !(e instanceof java.io.FileNotFoundException) && !(e instanceof io.epochal.checkpoint
+        .CheckpointCorruptedException) && !io.epochal.driver.train.FailureClassifier.isPermissionDenied(e);
+    return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage(),
+        mayPass ? Wait.STORAGE : Wait.NONE, null, null);
   }
 
   /** Whether the job is FAILED with {@code reason}. */

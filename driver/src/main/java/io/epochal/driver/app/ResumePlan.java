@@ -43,7 +43,9 @@ public final class ResumePlan {
     /** Its lease to expire: the driver holding it is gone. */
     EXPIRY,
     /** Its operator's {@code resume <dir> --relocate}: its directory was moved here. */
-    RELOCATION
+    RELOCATION,
+    /** Its files to be readable: an ERROR whose read failed in a way that may pass (storage that did not answer). */
+    STORAGE
   }
 
   /** The state shown for a RUNNING job whose driver is gone. */
@@ -124,6 +126,15 @@ public final class ResumePlan {
     }
 
     /**
+     * Whether the job could not be planned because a read of its files failed in a way that may pass (its storage
+     * did not answer, a block could not be read): a later {@code resume --all} may plan it. An ERROR that is not
+     * one (a damaged job file, a job.json that does not fit its checkpoint) fails the same way until someone acts.
+     */
+    public boolean awaitsStorage() {
+      return action == Action.ERROR && wait == Wait.STORAGE;
+    }
+
+    /**
      * Whether its resume relocates it ({@code resume <dir> --relocate}): a job directory moved here,
      * planned by {@code resume --all --relocate}.
      */
@@ -181,7 +192,7 @@ public final class ResumePlan {
   private final Path root;
   private final List<Entry> entries;
 
-  private ResumePlan(Path root, List<Entry> entries) {
+  ResumePlan(Path root, List<Entry> entries) {
     this.root = root;
     this.entries = List.copyOf(entries);
   }
@@ -230,7 +241,7 @@ public final class ResumePlan {
         + io.epochal.driver.config.ShellWords.location(dir)
         + "' says how to continue it")));
     found.unreadable().forEach((name, why) -> entries.add(new Entry(new Path(fs.makeQualified(root), name), name,
-        "?", 0, Action.ERROR, "not searched for jobs: " + why)));
+        "?", 0, Action.ERROR, "not searched for jobs: " + why))); // permission denied: until someone acts
     return new ResumePlan(root, entries);
   }
 

@@ -43,14 +43,14 @@ final class ResumeSummary {
    *     #FAILED_UNDER_TEMPLATE}, why the job failed; for a
    *     template that exited 0 without the job being resumed, what its state says; for an exit 3,
    *     whether the job is COMPLETED now ({@code "COMPLETED"}); else null
-   * @param failedWith for a resume that exited 1, the reason its job's state records its run failed with; else null
+   * @param repeats whether the resume said it failed in a way a new start repeats ({@link
+   *     io.epochal.driver.cli.SupervisedExit#REPEATS_FILE})
    */
-  record Ended(ResumePlan.Entry job, int code, boolean stopped, String note,
-      io.epochal.driver.train.FailureReason failedWith) {
+  record Ended(ResumePlan.Entry job, int code, boolean stopped, String note, boolean repeats) {
 
-    /** How the resume of {@code job} ended, without a failure reason read from its state. */
+    /** How the resume of {@code job} ended, not said to repeat. */
     Ended(ResumePlan.Entry job, int code, boolean stopped, String note) {
-      this(job, code, stopped, note, null);
+      this(job, code, stopped, note, false);
     }
   }
 
@@ -171,23 +171,19 @@ final class ResumeSummary {
 
   /**
    * Whether {@code resume --all} of {@code plan}, whose resumes ended as {@code ended}, would fail the same way when
-   * run again at once, as a supervisor restarts it: every job that failed failed in a way its own new start
-   * repeats (a configuration error or bad input, exit 2 or 4; an internal error, 70; a run whose state records a
-   * reason {@link io.epochal.driver.train.FailureManager#repeatsOnRestart(io.epochal.driver.train.FailureReason)
-   * that repeats}; a job that cannot be read or whose job.json does not fit its checkpoint, ERROR), and no job
-   * waits for a lease to expire or to be moved, was stopped or not started, or failed otherwise (storage, lost
-   * executors, a killed driver, a template).
+   * run again at once, as a supervisor restarts it: every resume that failed said it failed in a way its own new
+   * start repeats (as a supervised driver of that job would end 0), every job it could not plan stays so (a
+   * damaged job file, a job.json that does not fit its checkpoint), and no job waits for a lease to expire, to be
+   * moved or for its storage to answer. A resume that said nothing (its JVM did not start, it was killed, it ran
+   * through a template whose driver runs elsewhere), was stopped or did not start may pass.
    */
   static boolean everyFailureRepeats(ResumePlan plan, List<Ended> ended) {
-    if (plan.entries().stream().anyMatch(p -> p.awaitsExpiry() || p.awaitsRelocation())) {
+    if (plan.entries().stream().anyMatch(p -> p.awaitsExpiry() || p.awaitsRelocation() || p.awaitsStorage())) {
       return false;
     }
     for (Ended e : ended) {
       boolean notFailed = e.code() == 0 || e.code() == TAKEN || e.code() == ExitCodes.LEASE_HELD && !e.stopped();
-      boolean repeats = e.code() == ExitCodes.USAGE || e.code() == ExitCodes.BAD_INPUT
-          || e.code() == ExitCodes.INTERNAL || e.code() == ExitCodes.FAILED && e.failedWith() != null
-          && io.epochal.driver.train.FailureManager.repeatsOnRestart(e.failedWith());
-      if (!notFailed && (e.stopped() || !repeats)) {
+      if (!notFailed && (e.stopped() || !e.repeats())) {
         return false;
       }
     }

@@ -97,7 +97,8 @@ final class CommandFailure {
     } else if (ex instanceof IOException || ex instanceof io.epochal.driver.config.StorageUnreachableException) {
       code = ExitCodes.IO_ERROR;
       what = "I/O error: ";
-      if (refusedUntilSomeoneActs(ex)) {
+      if (refusedUntilSomeoneActs(ex) || ex instanceof io.epochal.job.JobFileFormatException) {
+        // storage that refuses the job's writes, or a damaged job file: a new start meets them again
         SupervisedExit.failureRepeatsOnRestart();
       }
     } else {
@@ -130,8 +131,9 @@ final class CommandFailure {
   }
 
   /**
-   * Whether the storage answered and refused: no permission, an exhausted quota, a full or read-only file system,
-   * which stay so until someone acts; a file system that does not answer may come back.
+   * Whether the storage answered and refused, which a new start meets again: no permission, an exhausted
+   * quota, a full or read-only file system, which stay so until someone acts; a file system that does not answer
+   * may come back.
    */
   static boolean refusedUntilSomeoneActs(Exception ex) {
     return !unreachable(ex) && (io.epochal.driver.train.FailureClassifier.isPermissionDenied(ex)

@@ -120,10 +120,12 @@ public final class EpochalCli implements Callable<Integer> {
       RETURNED.set(true);
       System.err.println("epochal: internal error: " + e);
       SupervisedExit.failureRepeatsOnRestart(); // a defect, or an engine that does not load: every start meets it
+      SupervisedExit.tellParent(ExitCodes.INTERNAL, System.getenv(), System.err);
       ApplicationExit.end(SupervisedExit.exitCode(ExitCodes.INTERNAL, System.getProperties(), System.err));
       return;
     }
     RETURNED.set(true);
+    SupervisedExit.tellParent(code, System.getenv(), System.err);
     ApplicationExit.end(SupervisedExit.exitCode(code, System.getProperties(), System.err));
   }
 

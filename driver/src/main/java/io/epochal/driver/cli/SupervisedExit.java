@@ -24,6 +24,13 @@ public final class SupervisedExit {
   /** Set by a training run whose failure a new start of the driver would repeat. */
   private static final AtomicBoolean REPEATS = new AtomicBoolean();
 
+  /**
+   * The environment variable that names a file the command creates when it fails in a way a new start repeats
+   * (what a supervised driver ends 0 for): {@code resume --all} sets it for each job's resume, to tell whether a
+   * supervisor's restart of the whole run would repeat its failures.
+   */
+  public static final String REPEATS_FILE = "EPOCHAL_REPEATS_FILE";
+
   private SupervisedExit() {}
 
   /**
@@ -57,6 +64,23 @@ public final class SupervisedExit {
   static boolean repeatsOnRestart(int code, boolean repeats) {
     return code == ExitCodes.USAGE || code == ExitCodes.BAD_INPUT || code == ExitCodes.LEASE_HELD
         || (code == ExitCodes.FAILED || code == ExitCodes.IO_ERROR || code == ExitCodes.INTERNAL) && repeats;
+  }
+
+  /**
+   * Creates the file {@code env}'s {@link #REPEATS_FILE} names, when it names one and a command that exited with
+   * {@code code} failed in a way a new start repeats. A file that cannot be created is said on {@code err}: the
+   * parent then counts the failure as one a new run may outlive.
+   */
+  static void tellParent(int code, java.util.Map<String, String> env, PrintStream err) {
+    String file = env.get(REPEATS_FILE);
+    if (file == null || file.isBlank() || code == ExitCodes.OK || !repeatsOnRestart(code, REPEATS.get())) {
+      return;
+    }
+    try {
+      java.nio.file.Files.write(java.nio.file.Path.of(file), new byte[0]);
+    } catch (java.io.IOException | RuntimeException e) {
+      err.println("epochal: cannot create " + file + " (" + e + "), which tells resume --all this failure repeats");
+    }
   }
 
   /**

@@ -85,15 +85,9 @@ public final class FailureManager {
    * Storage that stays unreachable, executors lost and failed commits can pass, and do not count.
    */
   public static boolean repeatsOnRestart(TrainingException failure) {
-    return repeatsOnRestart(failure.reason()) || refusedUntilFixed(failure);
-  }
-
-  /**
-   * Whether a run that failed with {@code reason} fails so again on a new start, by its reason alone (as a job's
-   * state records it): one that is never retried, but a stop by a signal, or a task failure.
-   */
-  public static boolean repeatsOnRestart(FailureReason reason) {
-    return !reason.retryable() && reason != FailureReason.INTERRUPTED || reason == FailureReason.TASK_FAILED;
+    FailureReason reason = failure.reason();
+    return !reason.retryable() && reason != FailureReason.INTERRUPTED || refusedUntilFixed(failure)
+        || reason == FailureReason.TASK_FAILED;
   }
 
   /**

@@ -45,10 +45,6 @@ class ClusterResumeTest {
   }
 
   private void job(String name, JobState state, long epochs) throws Exception {
-    job(name, state, epochs, state == null ? null : state.name().toLowerCase(java.util.Locale.ROOT));
-  }
-
-  private void job(String name, JobState state, long epochs, String reason) throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve(name).toUri());
     fs.mkdirs(dir);
@@ -61,7 +57,7 @@ class ClusterResumeTest {
       JobStateStore states = new JobStateStore(fs, dir);
       states.transition(JobState.RUNNING, 1, "started");
       if (state != JobState.RUNNING) {
-        states.transition(state, 1, reason);
+        states.transition(state, 1, state.name().toLowerCase(java.util.Locale.ROOT));
       }
     }
   }
@@ -122,36 +118,43 @@ class ClusterResumeTest {
   }
 
   @Test
-  void aRunWhoseEveryFailureANewStartRepeatsSaysSoAndOneWithAFailureItCanOutliveDoesNot() throws Exception {
-    // as a supervisor restarting resume --all would find them: bad input (exit 4), a checkpoint that does not
-    // reproduce (exit 1, its state says why), and storage that did not answer (exit 5)
-    job("a-bad-rows", JobState.FAILED, 0, "BAD_INPUT: bad input in rows.csv, row 3");
-    job("b-not-reproducible", JobState.FAILED, 0, "WORKER_LOST: executors lost"); // its resume fails otherwise
-    String template = "case {job_dir} in *a-bad*) exit 4;; *b-not*) exit 1;; *c-away*) exit 5;; esac";
-    String jobDir = "\"$(echo {job_dir} | sed 's|^file://||')\"";
-    // each resume leaves its job FAILED as a checkpoint that does not reproduce (of the three, b's exit 1 says no more)
-    String markFailed = "cp '" + root.resolve("failed-state.json") + "' " + jobDir + "/state.json; ";
-    job("failed-state", JobState.FAILED, 0, "CHECKPOINT_NOT_REPRODUCIBLE: the probe differs");
-    java.nio.file.Files.move(root.resolve("failed-state/state.json"), root.resolve("failed-state.json"));
-    deleteTree(root.resolve("failed-state"));
+  void aRunWhoseEveryResumeSaidItsFailureRepeatsSaysSoAndOneWithAFailureItCanOutliveDoesNot() throws Exception {
+    // each resume says whether a new start of it fails the same way, as bin/epochal does through the file that
+    // EPOCHAL_REPEATS_FILE names: bad input (exit 4), a quota that refused a commit (exit 1), a job file damaged
+    // (exit 5); one whose storage did not answer (exit 5) says nothing
+    job("a-bad-rows", JobState.FAILED, 0);
+    job("b-quota", JobState.FAILED, 0);
+    job("c-damaged", JobState.FAILED, 0);
+    String template = "case {job_dir} in *a-bad*) touch \"$EPOCHAL_REPEATS_FILE\"; exit 4;; *b-quota*) touch "
+        + "\"$EPOCHAL_REPEATS_FILE\"; exit 1;; *c-damaged*) touch \"$EPOCHAL_REPEATS_FILE\"; exit 5;; "
+        + "*d-away*) exit 5;; esac";
 
-    ClusterResume repeating = resume(1, markFailed + template);
+    ClusterResume repeating = resume(2, template);
     assertThat(repeating.run(plan())).as(printed()).isEqualTo(1);
     assertThat(repeating.failuresRepeatOnRestart()).as(printed()).isTrue();
 
-    job("c-away", JobState.FAILED, 0, "STORAGE_UNAVAILABLE: the NameNode did not answer");
+    job("d-away", JobState.FAILED, 0);
     out.reset();
-    ClusterResume outlivable = resume(1, markFailed + template);
+    ClusterResume outlivable = resume(2, template);
     assertThat(outlivable.run(plan())).as(printed()).isEqualTo(1);
-    assertThat(outlivable.failuresRepeatOnRestart()).as("exit 5 may pass: %s", printed()).isFalse();
-    assertThat(printed()).contains("0 resumed, 3 failed");
+    assertThat(outlivable.failuresRepeatOnRestart()).as("d-away's storage may answer: %s", printed()).isFalse();
+    assertThat(printed()).contains("0 resumed, 4 failed");
   }
 
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(dir)) {
-      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        java.nio.file.Files.delete(p);
-      }
+  @Test
+  void aJobUnreadableForAWhileKeepsARunRestartableAndOneUnreadableUntilSomeoneActsDoesNot() {
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(root.resolve("a").toUri());
+    java.util.function.Function<Exception, ResumePlan> planOf = e -> new ResumePlan(dir.getParent(),
+        List.of(JobResumePlanner.unreadable(dir, "a", "?", 0, e)));
+    for (Exception passing : List.of(new java.net.SocketTimeoutException("60000 millis timeout while waiting"),
+        new java.io.IOException("cannot read state.json: is the file system reachable?"))) {
+      assertThat(ResumeSummary.everyFailureRepeats(planOf.apply(passing), List.of())).as("%s", passing).isFalse();
+    }
+    for (Exception lasting : List.<Exception>of(new org.apache.hadoop.security.AccessControlException("Permission "
+        + "denied: user=spark, access=READ"), new java.io.FileNotFoundException("job.json"),
+        new io.epochal.job.JobFileFormatException(dir, "", new IllegalArgumentException("file is empty")),
+        new IllegalStateException("no such model"))) {
+      assertThat(ResumeSummary.everyFailureRepeats(planOf.apply(lasting), List.of())).as("%s", lasting).isTrue();
     }
   }
 

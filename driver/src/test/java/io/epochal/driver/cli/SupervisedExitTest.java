@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -115,20 +116,49 @@ class SupervisedExitTest {
         .contains("epochal: exiting with code 0, not 2: this driver runs under spark-submit --supervise");
   }
 
+  @Test
+  void aDamagedJobFileEndsASupervisedDriverWithZeroAndTellsAResumeAllParentItRepeats() throws Exception {
+    // a driver killed between creating job.json in place and writing it: every start finds the empty file
+    Path job = Files.createDirectories(tmp.resolve("job"));
+    Files.write(job.resolve("job.json"), new byte[0]);
+    List<String> resume = List.of("resume", job.toString());
+    Path mark = tmp.resolve("repeats-mark");
+
+    Run told = run(List.of(), resume, Map.of(SupervisedExit.REPEATS_FILE, mark.toString()));
+    assertThat(told.code).as(told.err).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(told.err).contains("job.json is empty");
+    assertThat(mark).as("the resume --all parent is told: %s", told.err).exists();
+
+    Run under = run(List.of("-Dspark.master=spark://127.0.0.1:7077", "-Dspark.submit.deployMode=cluster",
+        "-Dspark.driver.supervise=true"), resume, Map.of());
+    assertThat(under.code).as(under.err).isZero();
+    assertThat(under.err).contains("epochal: exiting with code 0, not 5: this driver runs under spark-submit "
+        + "--supervise");
+  }
+
   private record Run(int code, String err) {}
 
   /** Runs {@code epochal train} of a job file that misses required keys, in a JVM of its own. */
   private Run run(List<String> properties) throws Exception {
     Path spec = tmp.resolve("job.properties");
     Files.write(spec, List.of("job.name=incomplete"), StandardCharsets.UTF_8);
-    Path err = tmp.resolve("err-" + properties.size() + ".txt");
+    return run(properties, List.of("train", spec.toString()), Map.of());
+  }
+
+  /** Runs the command {@code args} in a JVM of its own, with {@code env} added to this one's environment. */
+  private Run run(List<String> properties, List<String> args, Map<String, String> env) throws Exception {
+    Path err = Files.createTempFile(tmp, "err-", ".txt");
     List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-Djava.io.tmpdir=" + tmp));
     cmd.addAll(properties);
     cmd.addAll(List.of("-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-        "io.epochal.driver.cli.EpochalCli", "train", spec.toString()));
-    Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(err.toFile()).start();
+        "io.epochal.driver.cli.EpochalCli"));
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        .redirectError(err.toFile());
+    pb.environment().remove(SupervisedExit.REPEATS_FILE);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     try {
       assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the command ends").isTrue();
     } finally {
