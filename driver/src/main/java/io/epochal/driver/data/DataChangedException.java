@@ -29,9 +29,26 @@ public class DataChangedException extends Exception {
    * it scanned the files ({@code what}): rows were added or removed between two reads.
    */
   DataChangedException(int worker, String path, String what) {
-    super("worker " + worker + "'s shard read from " + path + " did not get the rows the job counted in it (" + what
-        + "): the data " + MARKER + " (a job reads its files twice as it loads them, and again when Spark loses a "
-        + "shard), and its checkpoints record only the rows it started on. Restore those files and run the command "
-        + "again, or train a new job on the new data");
+    this("worker " + worker + "'s shard read from " + path, what);
+  }
+
+  /**
+   * {@code read} (what was read, from where) did not get the rows the job counted in it ({@code what}): rows were
+   * added or removed between two reads.
+   */
+  private DataChangedException(String read, String what) {
+    super(read + " did not get the rows the job counted in it (" + what + "): the data " + MARKER + " (a job reads "
+        + "its files twice as it loads them, and again when Spark loses a shard), and its checkpoints record only "
+        + "the rows it started on. Restore those files and run the command again, or train a new job on the new "
+        + "data");
+  }
+
+  /**
+   * Partition {@code partition} of the input read from {@code path} held more blocks of rows than the job counted
+   * in it: a file grew between two reads (a line that starts at its old end is read with the block before it).
+   */
+  static DataChangedException moreBlocks(int partition, String path, Object file) {
+    return new DataChangedException("partition " + partition + " of the input read from " + path, "a block of rows "
+        + "of " + file + " more than the job counted");
   }
 }

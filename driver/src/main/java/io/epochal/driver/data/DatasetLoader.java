@@ -171,7 +171,7 @@ public final class DatasetLoader {
     }
     checkShardsFit(o.path(), good, workers, featureSize);
     JavaRDD<Tuple2<Long, float[]>> decoded = rows.mapPartitionsWithIndex(
-        (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, blocks, runStarts[p]), true);
+        (Integer p, Iterator<Row> it) -> decodeGood(it, rowDecoder, blocks, runStarts[p], p, o.path()), true);
     JavaRDD<DataShard> built = JavaPairRDD.fromJavaRDD(decoded)
         .repartitionAndSortWithinPartitions(new WorkerPartitioner(workers))
         .mapPartitionsWithIndex((Integer w, Iterator<Tuple2<Long, float[]>> it) ->
@@ -241,9 +241,12 @@ public final class DatasetLoader {
    * The good rows of a partition keyed by their number: the first of run {@code i} is {@code
    * runStarts[i]}. Decoded one at a time as the shuffle takes them, so a partition's rows are never
    * all held at once on the reading side.
+   *
+   * @throws IllegalStateException with a {@link DataChangedException} as its cause when the partition ({@code
+   *     partition} of the input read from {@code path}) holds more runs than were counted in it
    */
-  private static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, boolean blocks,
-      long[] runStarts) {
+  static Iterator<Tuple2<Long, float[]>> decodeGood(Iterator<Row> it, RowDecoder decoder, boolean blocks,
+      long[] runStarts, int partition, String path) {
     PartitionScan.Cursor cursor = new PartitionScan.Cursor(blocks);
     return new Iterator<>() {
       private int run = -1;
@@ -256,6 +259,10 @@ public final class DatasetLoader {
           Row r = it.next();
           int at = cursor.advance(r);
           if (at != run) {
+            if (at >= runStarts.length) { // a file grew since it was counted
+              DataChangedException e = DataChangedException.moreBlocks(partition, path, r.get(r.length() - 1));
+              throw new IllegalStateException(e.getMessage(), e);
+            }
             run = at;
             next = runStarts[at];
           }

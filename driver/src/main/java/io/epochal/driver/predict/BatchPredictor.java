@@ -211,6 +211,12 @@ public final class BatchPredictor {
       PrintStream stdout, Function<PredictionLayout, PartitionTask> tasks) throws BadInputException, IOException {
     try (PredictionOutput.StopNotice notice = PredictionOutput.noticeOnStop(options.output())) {
       return runNoticed(model, format, features, options, stdout, tasks);
+    } catch (Exception e) { // Spark's own failures too (a SparkException, checked but undeclared)
+      if (io.epochal.driver.data.MalformedLines.tooManyCsvColumns(e)) { // as training and evaluate say it
+        throw new ConfigException("--input", "input " + options.input() + ": "
+            + io.epochal.driver.data.MalformedLines.tooManyCsvColumnsAdvice());
+      }
+      throw e;
     }
   }
 

@@ -327,6 +327,25 @@ class PredictCommandTest {
   }
 
   @Test
+  void aCsvWiderThanEpochalReadsIsAConfigErrorNamingTheLimitNotAnInternalError() throws Exception {
+    int width = io.epochal.driver.data.MalformedLines.MAX_CSV_COLUMNS + 1;
+    StringBuilder header = new StringBuilder("f0,f1,f2,f3");
+    StringBuilder row = new StringBuilder("1,1,1,1");
+    for (int i = 4; i < width; i++) {
+      header.append(",c").append(i);
+      row.append(",0");
+    }
+    Path in = tmp.resolve("too-wide.csv");
+    Files.write(in, List.of(header.toString(), row.toString()));
+    assertThat(run("predict", job.toString(), "--master", "local[1]", "--input", in.toString(), "--features",
+        "f0,f1,f2,f3")).as(err).isEqualTo(2);
+    assertThat(err).contains("epochal: configuration error: input ")
+        .contains("too-wide.csv: a csv line has more than " + io.epochal.driver.data.MalformedLines.MAX_CSV_COLUMNS
+            + " columns")
+        .doesNotContain("internal error");
+  }
+
+  @Test
   void aNonNumericValueIsABadRowNamingFileAndRow() throws Exception {
     Path in = writeCsvInput("oops");
     assertThat(run("predict", job.toString(), "--master", "local[2]", "--input", in.toString(), "--features",
