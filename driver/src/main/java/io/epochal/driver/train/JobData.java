@@ -151,7 +151,8 @@ final class JobData {
    * they are for in the progress line.
    */
   LoadedDataset labelledRows(String key, String what, String use, String advice) throws TrainingException {
-    return labelledRows(key, what, use, advice, false, false);
+    // the job's own held-out rows (evaluate without --input) read as its epochs measured them
+    return labelledRows(key, what, use, advice, false, JobKeys.DATA_VALIDATION_PATH.equals(key));
   }
 
   /**
@@ -167,7 +168,7 @@ final class JobData {
       options = options.asStoredJobs();
     } else if (stored || !JobKeys.DATA_VALIDATION_PATH.equals(key)) {
       // rows given anew to a stored job, and a command's own rows, are read strictly, also for a job created before
-      // json lines were checked; a job's own rows that evaluate reads, as its epochs read them
+      // json lines were checked
       options = options.withJsonLinesChecked();
     }
     if (!JobKeys.DATA_VALIDATION_PATH.equals(key)) {
