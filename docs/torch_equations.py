@@ -196,7 +196,7 @@ def main():
     print("SmoothL1Loss(beta=1):", regression(torch.nn.SmoothL1Loss()))
     print("SmoothL1Loss(beta=2):", regression(torch.nn.SmoothL1Loss(beta=2.0)))
     print("SmoothL1Loss(beta=0.3):", regression(torch.nn.SmoothL1Loss(beta=0.3)))
-    print("SmoothL1Loss(beta=0), the gradient at a difference of 0 is -1/n, not L1Loss's 0:",
+    print("SmoothL1Loss(beta=0), L1Loss from torch 2.1 (torch 1.13 gave -1/n at a difference of 0):",
           regression(torch.nn.SmoothL1Loss(beta=0.0)))
 
     print("\n# CosineRestartsTest: CosineAnnealingWarmRestarts, the rate before each step")

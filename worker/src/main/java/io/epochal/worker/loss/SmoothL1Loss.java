@@ -11,9 +11,9 @@ import io.epochal.worker.state.EngineScalars;
  * loss): for {@code z = |prediction - label|}, {@code 0.5 * z^2 / beta} where {@code z < beta}, else {@code z - 0.5 *
  * beta}, averaged: quadratic near the target, the absolute error (gradient {@code +-1}) beyond it. It is the Huber loss
  * with {@code delta = beta} divided by {@code beta}, computed as torch computes it rather than as that quotient. torch
- * also takes {@code beta = 0}, the L1 loss but for the gradient of a difference of exactly 0 (-1 there, 0 in {@code
- * L1Loss}); this loss takes {@code beta > 0}, and loss {@code l1} is the one for 0. Shapes as every {@link
- * RegressionLoss} takes them.
+ * also takes {@code beta = 0}, which torch 2.1 and later compute as {@code L1Loss}, gradient included (torch 1.13 gave
+ * -1 for a difference of exactly 0); this loss takes {@code beta > 0}, and loss {@code l1} is the one for 0. Shapes as
+ * every {@link RegressionLoss} takes them.
  */
 public final class SmoothL1Loss extends RegressionLoss {
 

@@ -119,9 +119,9 @@ public final class ClassCounts {
 
   /**
    * The balanced accuracy: each class's {@link #recall}, averaged with equal weights over the classes some row is
-   * labelled with (scikit-learn's {@code balanced_accuracy_score}, torchmetrics' {@code MulticlassAccuracy(average=
-   * "macro")} over the classes present): the accuracy the rows would score if every class had as many. Empty for no
-   * rows.
+   * labelled with (scikit-learn's {@code balanced_accuracy_score}; torchmetrics' {@code MulticlassAccuracy(average=
+   * "macro")} also averages in, as 0, a class predicted for some row but labelled on none): the accuracy the rows
+   * would score if every class had as many. Empty for no rows.
    */
   public OptionalDouble balancedAccuracy() {
     return meanOverClasses(this::recall);
