@@ -220,14 +220,18 @@ final class ManifestJson {
   }
 
   /**
-   * Checks the own digest of a manifest whose format version reads newer, when it has one: a flipped
-   * bit in {@code format_version} is damage (the store falls back to an older checkpoint), not a
-   * newer format (which refuses the job). Every later format keeps this digest, computed the same way.
+   * Checks the own digest of a manifest whose format version reads newer: a flipped bit in {@code
+   * format_version} is damage (the store falls back to an older checkpoint), not a newer format
+   * (which refuses the job). Every later format keeps this digest, computed the same way, so a
+   * manifest without one (a format 1.0 manifest whose version was damaged) is damaged too.
    */
   private static void checkSealOfNewer(JsonNode root, byte[] json, Fields f) throws ManifestFormatException {
     JsonNode self = root.get(SELF_DIGEST);
-    if (self != null && self.isTextual() && ManifestFile.isSha256Hex(self.textValue())
-        && !sealedWith(json, self.textValue())) {
+    if (self == null || !self.isTextual() || !ManifestFile.isSha256Hex(self.textValue())) {
+      throw f.bad("its format_version reads newer than this build's, but it has no own SHA-256 (" + SELF_DIGEST
+          + "), which every format from 1.1 on keeps: a format 1.0 manifest whose version was damaged");
+    }
+    if (!sealedWith(json, self.textValue())) {
       throw f.bad("the manifest's own SHA-256 (" + SELF_DIGEST + ") does not match its content: it was changed or"
           + " damaged after it was written");
     }

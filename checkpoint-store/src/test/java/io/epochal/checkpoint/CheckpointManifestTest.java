@@ -94,6 +94,21 @@ class CheckpointManifestTest {
   }
 
   @Test
+  void aFlippedBitInTheFormatVersionOfAManifestWithoutItsOwnDigestIsDamageNotANewerFormat() {
+    // format 1.0 kept no digest of its own: its version damaged reads newer, yet no newer format lacks the digest
+    String json = new String(full().toJson(), StandardCharsets.UTF_8)
+        .replaceFirst(",?\\s*\"manifest_sha256\" : \"[0-9a-f]{64}\"", "");
+    assertThat(json).doesNotContain("manifest_sha256");
+    for (String major : new String[] {"9", "3", "5"}) { // '1' (0x31) with one bit flipped
+      byte[] flipped = json.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"" + major + ".0\"")
+          .getBytes(StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json")).as(major)
+          .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
+          .hasMessageContaining("/jobs/a/manifest.json").hasMessageContaining("no own SHA-256");
+    }
+  }
+
+  @Test
   void aFormatVersionBelowMajor1IsRefusedAsNotSupported() {
     String json = new String(full().toBuilder().setFormatVersion("0.9").build().toJson(), StandardCharsets.UTF_8);
     assertThatThrownBy(() -> CheckpointManifest.parse(json.getBytes(StandardCharsets.UTF_8), "/x/manifest.json"))

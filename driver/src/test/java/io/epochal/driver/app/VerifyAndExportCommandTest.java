@@ -225,8 +225,8 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
-  void newerFormatVersionIsRefusedWithBothNumbers() throws IOException {
-    replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+  void newerFormatVersionIsRefusedWithBothNumbers() throws Exception {
+    writtenByANewerBuild("2.0");
     assertThat(run("verify", job.toString())).isEqualTo(1);
     assertThat(out).contains("FAIL epoch-000001  format version supported (this build reads up to 1.1)")
         .contains("2.0 is newer than the supported 1.1").contains("verification FAILED");
@@ -234,17 +234,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void aNewerMinorFormatVersionIsReadWithAWarningThatWhatItAddedIsNotRead() throws Exception {
-    Path manifest = checkpoint.resolve("manifest.json");
-    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
-        Files.readAllBytes(manifest), manifest.toString());
-    // as a newer build writes it: format 1.3, sealed with its own SHA-256
-    String text = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8)
-        .replaceFirst("\"format_version\" : \"1\\.[01]\"", "\"format_version\" : \"1.3\"")
-        .replaceAll("\"manifest_sha256\" : \"[0-9a-f]{64}\"", "\"manifest_sha256\" : \"" + "0".repeat(64) + "\"");
-    assertThat(text).contains("\"format_version\" : \"1.3\"");
-    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
-        text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    Files.writeString(manifest, text.replace("0".repeat(64), digest));
+    writtenByANewerBuild("1.3");
 
     assertThat(run("verify", job.toString())).as(out + err).isEqualTo(0);
     assertThat(out).contains("WARN epoch-000001  format version 1.3 supported (this build reads up to 1.1)")
@@ -764,7 +754,7 @@ class VerifyAndExportCommandTest {
 
   @Test
   void aCheckpointANewerEpochalWroteIsSaidToBeSuchByInspectAndExportNotDamaged() throws Exception {
-    replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"2.0\"");
+    writtenByANewerBuild("2.0");
     assertThat(run("inspect", checkpoint.toString())).as(out + err).isEqualTo(ExitCodes.USAGE);
     assertThat(out).contains("status:       NEWER FORMAT: ", "manifest.json as written (unverified, do not trust it):",
         "\"format_version\" : \"2.0\"").doesNotContain("DAMAGED");
@@ -901,6 +891,20 @@ class VerifyAndExportCommandTest {
   private static String sha256(Path file) throws Exception {
     return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
         .digest(Files.readAllBytes(file)));
+  }
+
+  /** The checkpoint's manifest as a newer build writes it: format {@code version}, sealed with its own SHA-256. */
+  private void writtenByANewerBuild(String version) throws Exception {
+    Path manifest = checkpoint.resolve("manifest.json");
+    io.epochal.checkpoint.CheckpointManifest m = io.epochal.checkpoint.CheckpointManifest.parse(
+        Files.readAllBytes(manifest), manifest.toString());
+    String text = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8)
+        .replaceFirst("\"format_version\" : \"1\\.[01]\"", "\"format_version\" : \"" + version + "\"")
+        .replaceAll("\"manifest_sha256\" : \"[0-9a-f]{64}\"", "\"manifest_sha256\" : \"" + "0".repeat(64) + "\"");
+    assertThat(text).contains("\"format_version\" : \"" + version + "\"");
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(
+        text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Files.writeString(manifest, text.replace("0".repeat(64), digest));
   }
 
   private void replaceInManifest(String from, String to) throws IOException {
