@@ -324,6 +324,20 @@ class SafetensorsMalformedTest {
   }
 
   @Test
+  void aTensorNameOfAsManyCharactersAsTheWriterTakesIsReadBackWhateverItsUtf8Length() throws Exception {
+    // the parser counts a name's length in UTF-8 bytes: 'é' takes 2, '€' 3
+    for (String c : new String[] {"\u00e9", "\u20ac"}) {
+      String name = c.repeat(HeaderBudget.MAX_STRING_CHARS);
+      StateDict state = StateDict.builder().put(name, Tensor.ofFloats(new long[] {1}, 1f)).build();
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      SafetensorsWriter.write(state, java.util.Map.of(), out);
+      byte[] bytes = out.toByteArray();
+      SafetensorsFile back = SafetensorsReader.read(new ByteArrayInputStream(bytes), bytes.length, FILE);
+      assertThat(back.tensors().nameList()).as(c).containsExactly(name);
+    }
+  }
+
+  @Test
   void aHeaderLargerThanReadersAcceptIsRefusedByTheWriterNotWrittenToBeRefusedOnRead() {
     // 19 million control characters are written as \u0001, 114 MB of JSON: more than 100,000,000 bytes
     java.util.Map<String, String> metadata = java.util.Map.of("note", "\u0001".repeat(19_000_000));
