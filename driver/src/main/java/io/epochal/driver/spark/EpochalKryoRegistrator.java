@@ -59,6 +59,14 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     "org.apache.spark.sql.types.YearMonthIntervalType",
     "org.apache.spark.sql.types.MapType",
     "org.apache.spark.sql.types.VariantType$",
+    "org.apache.spark.sql.types.CalendarIntervalType$",
+    "org.apache.spark.sql.types.CharType",
+    "org.apache.spark.sql.types.VarcharType",
+    "org.apache.spark.sql.types.FixedLength",
+    "org.apache.spark.sql.types.MaxLength",
+    // a json input's schema is inferred in a Spark job: a partition whose rows hold a key only as null sends
+    // it as NullType, made a string on the driver once every partition's are merged
+    "org.apache.spark.sql.types.NullType$",
     "org.apache.spark.sql.types.Metadata",
     "org.apache.spark.sql.catalyst.expressions.GenericRow",
     "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",

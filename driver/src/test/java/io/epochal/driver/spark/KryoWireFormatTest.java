@@ -233,6 +233,24 @@ class KryoWireFormatTest {
       fields.add(DataTypes.createStructField("c" + i, types[i], true));
     }
     StructType schema = DataTypes.createStructType(fields);
+    assertSameTypes(schema, types);
+  }
+
+  @Test
+  void schemasAJsonInputsInferenceSendsRoundTripWithAKeyThatIsNullInEveryRowOfAPartition() {
+    // pandas writes an all-NaN column as null on every line: the partition's inferred type of it is NullType
+    DataType[] types = {DataTypes.NullType, DataTypes.createArrayType(DataTypes.NullType),
+        DataTypes.createStructType(List.of(DataTypes.createStructField("size", DataTypes.NullType, true))),
+        DataTypes.CalendarIntervalType, new org.apache.spark.sql.types.CharType(3),
+        new org.apache.spark.sql.types.VarcharType(8)};
+    List<StructField> fields = new java.util.ArrayList<>();
+    for (int i = 0; i < types.length; i++) {
+      fields.add(DataTypes.createStructField("c" + i, types[i], true));
+    }
+    assertSameTypes(DataTypes.createStructType(fields), types);
+  }
+
+  private static void assertSameTypes(StructType schema, DataType[] types) {
     StructType back = roundTrip(schema);
     assertThat(back).isEqualTo(schema);
     for (int i = 0; i < types.length; i++) {
