@@ -107,6 +107,19 @@ public final class SparkSessions {
   }
 
   /**
+   * Sets {@code conf}'s {@code spark.kryo.registrator} to the user's registrators, if any, followed by Epochal's:
+   * Kryo requires registration, so Epochal's values cross the wire only through its own.
+   */
+  static void withEpochalRegistrator(SparkConf conf) {
+    String registrator = EpochalKryoRegistrator.class.getName();
+    String theirs = conf.get("spark.kryo.registrator", "").strip();
+    conf.set("spark.kryo.registrator", theirs.isEmpty() || theirs.equals(registrator) ? registrator
+        : java.util.stream.Stream.concat(java.util.Arrays.stream(theirs.split(",")).map(String::strip)
+            .filter(r -> !r.isEmpty() && !r.equals(registrator)), java.util.stream.Stream.of(registrator))
+            .collect(java.util.stream.Collectors.joining(",")));
+  }
+
+  /**
    * Epochal's Spark configuration for {@code master}, before the user's entries: serializer,
    * registrator, Kryo buffer sized for large tensors, no limit on the results a job sends the
    * driver unless spark-submit set one, plan text long enough for wide datasets, and loopback
@@ -120,12 +133,7 @@ public final class SparkSessions {
     // set nothing: a registrator of the user's runs besides Epochal's
     conf.set("spark.serializer", KryoSerializer.class.getName());
     conf.set("spark.kryo.registrationRequired", "true");
-    String registrator = EpochalKryoRegistrator.class.getName();
-    String theirs = conf.get("spark.kryo.registrator", "").strip();
-    conf.set("spark.kryo.registrator", theirs.isEmpty() || theirs.equals(registrator) ? registrator
-        : java.util.stream.Stream.concat(java.util.Arrays.stream(theirs.split(",")).map(String::strip)
-            .filter(r -> !r.isEmpty() && !r.equals(registrator)), java.util.stream.Stream.of(registrator))
-            .collect(java.util.stream.Collectors.joining(",")));
+    withEpochalRegistrator(conf);
     conf.setIfMissing("spark.kryoserializer.buffer", "1m");
     conf.setIfMissing("spark.kryoserializer.buffer.max", "2047m");
     // a round's results are one model state (weights and optimizer state, gathered by parameter
@@ -289,6 +297,7 @@ public final class SparkSessions {
       }
       gpuConf.forEach(sparkConf::set);
       conf.forEach(sparkConf::set);
+      withEpochalRegistrator(sparkConf); // a --conf spark.kryo.registrator runs besides Epochal's, not instead
       if (cluster != null) {
         // after the user's entries, so that their executor class path and Java options are merged
         // with the cluster's, not replaced by them
