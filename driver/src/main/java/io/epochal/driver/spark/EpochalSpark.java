@@ -21,7 +21,18 @@ public final class EpochalSpark implements AutoCloseable {
   private final LocalClusterSupport ownedHome;
   private final ExecutorLossReporter.OutOfMemoryCount executorsOutOfMemory = new ExecutorLossReporter.OutOfMemoryCount();
   private final FailingExecutors failing;
+  private final ExecutorCores executorCores = new ExecutorCores();
   private volatile boolean stopping;
+
+  /** The most cores an executor of this session registered with (its {@code totalCores}); 0 before one did. */
+  private static final class ExecutorCores extends org.apache.spark.scheduler.SparkListener {
+    private final java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Override
+    public void onExecutorAdded(org.apache.spark.scheduler.SparkListenerExecutorAdded added) {
+      most.accumulateAndGet(added.executorInfo().totalCores(), Math::max);
+    }
+  }
 
   EpochalSpark(SparkSession session, SparkMaster master, LocalClusterSupport ownedHome) {
     this.session = checkNotNull(session, "session");
@@ -29,6 +40,7 @@ public final class EpochalSpark implements AutoCloseable {
     this.master = master;
     this.ownedHome = ownedHome;
     session.sparkContext().addSparkListener(executorsOutOfMemory);
+    session.sparkContext().addSparkListener(executorCores);
     this.failing = new FailingExecutors(jsc::cancelAllJobs,
         scala.jdk.javaapi.CollectionConverters.asJava(session.sparkContext().getExecutorIds()));
     session.sparkContext().addSparkListener(failing);
@@ -66,13 +78,22 @@ public final class EpochalSpark implements AutoCloseable {
   }
 
   /**
-   * How many tasks an executor runs at once: its cores ({@code spark.executor.cores}, else a
-   * {@code local-cluster}'s cores per worker, else 1) over {@code spark.task.cpus}; at least 1.
+   * How many tasks an executor runs at once: its cores ({@code spark.executor.cores}, else a {@code
+   * local-cluster}'s cores per worker, else the most an executor registered with so far: a standalone
+   * master's executor takes every core of its worker; else 1) over {@code spark.task.cpus}; at least 1.
    */
   public int tasksPerExecutor() {
-    int cores = jsc.getConf().getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
-        ? Math.max(1, master.coresPerWorker()) : 1);
-    return Math.max(1, cores / Math.max(1, jsc.getConf().getInt("spark.task.cpus", 1)));
+    return tasksPerExecutor(jsc.getConf(), master, executorCores.most.get());
+  }
+
+  /**
+   * {@link #tasksPerExecutor} of a session of {@code conf} on {@code master}, whose executors registered with up to
+   * {@code registeredCores} cores (0: none registered yet).
+   */
+  static int tasksPerExecutor(org.apache.spark.SparkConf conf, SparkMaster master, int registeredCores) {
+    int cores = conf.getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
+        ? Math.max(1, master.coresPerWorker()) : Math.max(1, registeredCores));
+    return Math.max(1, cores / Math.max(1, conf.getInt("spark.task.cpus", 1)));
   }
 
   /** What to do when executors run out of memory: the settings that give them more. */

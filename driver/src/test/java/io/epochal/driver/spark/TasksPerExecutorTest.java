@@ -1,0 +1,29 @@
+package io.epochal.driver.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+
+/** How many tasks an executor runs at once, as the executor memory estimate counts them. */
+class TasksPerExecutorTest {
+
+  @Test
+  void aStandaloneExecutorWithoutExecutorCoresRunsAsManyAsTheCoresItRegisteredWith() {
+    SparkMaster standalone = SparkMaster.parse("spark://h:7077");
+    // a worker of 2 cores: Spark's default gives its one executor both
+    assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false), standalone, 2)).isEqualTo(2);
+    assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false), standalone, 0)).as("none registered yet")
+        .isEqualTo(1);
+    assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false).set("spark.executor.cores", "1"), standalone, 2))
+        .as("spark.executor.cores decides").isEqualTo(1);
+    assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false).set("spark.task.cpus", "2"), standalone, 4))
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aLocalClusterExecutorRunsAsManyAsItsWorkersCores() {
+    assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false), SparkMaster.parse("local-cluster[2,3,1024]"), 0))
+        .isEqualTo(3);
+  }
+}
