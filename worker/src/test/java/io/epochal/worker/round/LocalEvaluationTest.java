@@ -145,6 +145,46 @@ class LocalEvaluationTest {
   }
 
   @Test
+  void aModelWithBatchNormIsEvaluatedOnItsRunningStatisticsAndKeepsThem() throws Exception {
+    // in training mode BatchNorm normalises by the batch's own statistics and updates its running ones
+    HyperParameters cnn = ModelRegistry.getDefault().resolve("cnn", 1, HyperParameters.builder()
+        .put("image_size", 8).put("in_channels", 3).put("channels", 2).put("classes", 4).build());
+    TrainingConfig config = RoundFixtures.builder("sgd", HyperParameters.builder().put("lr", 0.05).build(), 0.0, 8,
+        1, 0, 1).setModel("cnn", 1, cnn).build();
+    DataShard train = RoundFixtures.argmaxShard(0, 16, 3 * 8 * 8, 4, 13);
+    StateDict state = LocalRound.run(config, RoundFixtures.initialState(config), train, 0, 0, 0).state();
+    state = LocalRound.run(config, state, train, 0, 1, 1).state();
+    DataShard held = RoundFixtures.argmaxShard(0, 20, 3 * 8 * 8, 4, 17); // 2 full batches and one of 4
+
+    RoundResult expected = LocalRound.run(config, state, train, 0, 2, 2);
+    EvaluationResult first = LocalEvaluation.run(config, state, held);
+    RoundResult after = LocalRound.run(config, state, train, 0, 2, 2);
+    EvaluationResult again = LocalEvaluation.run(config, state, held);
+
+    double lossSum = 0;
+    try (EpochalModel model = ModelRegistry.getDefault().create("cnn", 1, cnn);
+        NDManager m = NDManager.newBaseManager()) {
+      model.loadStateDict(LocalRound.modelPart(state));
+      NDArray x = m.create(held.features(), new Shape(held.rows(), 3, 8, 8));
+      float[] logits = model.forward(x, false, null).toFloatArray();
+      for (int i = 0; i < held.rows(); i++) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < 4; c++) {
+          max = Math.max(max, logits[i * 4 + c]);
+        }
+        double sum = 0;
+        for (int c = 0; c < 4; c++) {
+          sum += Math.exp(logits[i * 4 + c] - max);
+        }
+        lossSum += max + Math.log(sum) - logits[i * 4 + (int) held.labels()[i]];
+      }
+    }
+    assertThat(first.lossSum()).as("the running statistics' loss").isCloseTo(lossSum, within(1e-4 * lossSum));
+    assertThat(again).isEqualTo(first);
+    assertThat(after).as("the running statistics the next round starts from").isEqualTo(expected);
+  }
+
+  @Test
   void aRegressionLossCountsNoCorrectPredictions() {
     HyperParameters params = ModelRegistry.getDefault().resolve("mlp", 1, HyperParameters.builder()
         .put("input_dim", 2L).put("hidden", List.of(4L)).put("output_dim", 1L).build());
