@@ -94,9 +94,13 @@ public final class InitialWeights {
       if (cast.isEmpty()) {
         continue;
       }
-      Optional<String> nonFinite = NonFinite.find(cast.get());
-      if (nonFinite.isPresent()) {
-        problems.add("'" + name + "' holds " + nonFinite.get());
+      // the file's own values first: a finite F64 beyond float32's range becomes an infinity only when converted
+      Optional<String> nonFinite = NonFinite.find(given);
+      Optional<String> overflow = nonFinite.isPresent() ? Optional.empty() : NonFinite.find(cast.get());
+      if (nonFinite.isPresent() || overflow.isPresent()) {
+        problems.add("'" + name + "' holds " + nonFinite.orElseGet(() -> "a value beyond the range of the model's "
+            + own.dtype() + " (" + given.dtype() + ", " + overflow.get().replace(": weights must be finite", "")
+            + " once converted)"));
         continue;
       }
       if (cast.get() != given) {
@@ -113,6 +117,12 @@ public final class InitialWeights {
       throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": " + problems.size()
           + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
           + ". " + advice(strict, kept, ignored));
+    }
+    if (kept.size() + skipped.size() == seeded.size() && !kept.isEmpty() && tensors.size() == 0) {
+      // not strict, and no tensor at all (a state dict filtered by a prefix that matched nothing)
+      throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + " holds no tensor, so "
+          + "nothing would be loaded and the job would start as initialised while recorded as started from it: "
+          + "name weights that hold model " + owner + "'s tensors, or leave " + FineTuning.WEIGHTS + " empty");
     }
     if (kept.size() + skipped.size() == seeded.size() && !ignored.isEmpty() && !kept.isEmpty()) {
       // not strict, and not one name in common: the job would start as initialised, recorded as started from these

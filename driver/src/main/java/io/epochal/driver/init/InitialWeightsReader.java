@@ -82,20 +82,25 @@ public final class InitialWeightsReader {
             + SafetensorsIndex.indexName(MODEL_FILE));
       }
       path = single ? file : index;
+    } else if (path.getParent() != null && fs.exists(new Path(path.getParent(), CheckpointManifest.FILE_NAME))) {
+      // a file of a checkpoint (its ema.safetensors, say): checked against the manifest as the directory's files are
+      manifest = Optional.of(manifest(fs, new Path(path.getParent(), CheckpointManifest.FILE_NAME)));
     }
     Digests digests = new Digests();
     StateDict tensors = path.getName().endsWith(SafetensorsIndex.INDEX_SUFFIX)
         ? sharded(fs, path, digests, location) : readFile(fs, path, digests, location, false);
+    Path checkpoint = path.getParent();
     if (manifest.isPresent()) {
-      checkAgainst(manifest.get(), digests, location);
+      checkAgainst(manifest.get(), digests, checkpoint.toString());
     }
-    // a job that averaged its weights is judged by the average: say that these are the trained ones
+    // a job that averaged its weights is judged by the average: when its checkpoint is named, say that these are the
+    // trained ones (a file named is the one meant)
     String ema = io.epochal.checkpoint.CheckpointStore.EMA_FILE;
-    Optional<String> average = manifest.flatMap(m -> java.util.stream.Stream.of(ema, SafetensorsIndex.indexName(ema))
-        .filter(n -> m.file(n).isPresent()).findFirst());
     String served = path.getName();
+    Optional<String> average = manifest.filter(m -> status.isDirectory()).flatMap(m -> java.util.stream.Stream.of(ema,
+        SafetensorsIndex.indexName(ema)).filter(n -> m.file(n).isPresent()).findFirst());
     String note = average.map(n -> "the checkpoint's trained weights (" + served + "), not its moving "
-        + "average; to start from the average, give " + FineTuning.WEIGHTS + "=" + new Path(status.getPath(), n))
+        + "average; to start from the average, give " + FineTuning.WEIGHTS + "=" + new Path(checkpoint, n))
         .orElse("");
     return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note);
   }
@@ -154,6 +159,7 @@ public final class InitialWeightsReader {
     }
   }
 
+  /** Refuses a file read from checkpoint {@code location} that is not the one its manifest lists. */
   private static void checkAgainst(CheckpointManifest manifest, Digests digests, String location) {
     for (ManifestFile read : digests.files.values()) {
       Optional<ManifestFile> listed = manifest.file(read.name());

@@ -115,6 +115,14 @@ class InitialWeightsTest {
   }
 
   @Test
+  void weightsOfNoTensorAreRefusedEvenWhenNotStrictNotRecordedAsTheStart() throws Exception {
+    InitialWeights w = reader.read(write("empty.safetensors", StateDict.builder().build()).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), false, NamePatterns.NONE, "m v1"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("empty.safetensors holds no tensor, so nothing "
+        + "would be loaded").hasMessageContaining("leave init.weights empty");
+  }
+
+  @Test
   void skippedTensorsKeepTheirSeededValuesEvenWhenStrictAsANewHeadDoes() throws Exception {
     StateDict otherHead = StateDict.builder().putAll(withoutBias())
         .put("fc.bias", Tensor.ofFloats(new long[] {5}, 1, 2, 3, 4, 5)).build();
@@ -203,6 +211,13 @@ class InitialWeightsTest {
     InitialWeights n = reader.read(write("nan.safetensors", nan).toString(), "");
     assertThatThrownBy(() -> n.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
         .hasMessageContaining("'fc.weight' holds NaN at element 3: weights must be finite");
+    // a finite float64 too large for float32: not called an infinity the file does not hold
+    StateDict wide = StateDict.builder().putAll(trained().filter(x -> !x.equals("fc.weight")))
+        .put("fc.weight", Tensor.ofDoubles(new long[] {2, 3}, 1, 2, 1e39, 4, 5, 6)).build();
+    InitialWeights f = reader.read(write("wide.safetensors", wide).toString(), "");
+    assertThatThrownBy(() -> f.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
+        .hasMessageContaining("'fc.weight' holds a value beyond the range of the model's F32 (F64, Infinity at "
+            + "element 2 once converted)");
   }
 
   @Test
@@ -247,6 +262,9 @@ class InitialWeightsTest {
         .hasMessageContaining("its model.safetensors (" + bytes.length + " bytes, sha256 " + sha256(bytes)
             + ") is not the file its manifest lists")
         .hasMessageContaining("the checkpoint is damaged");
+    assertThatThrownBy(() -> reader.read(model.toString(), "")).as("the damaged file named itself")
+        .isInstanceOf(ConfigException.class).hasMessageContaining("is not the file its manifest lists")
+        .hasMessageContaining("bin/epochal verify " + ckpt);
     assertThatThrownBy(() -> reader.read(tmp.resolve("job").toString(), ""))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("this is a job directory; name one of its checkpoints, as " + ckpt)
@@ -269,6 +287,12 @@ class InitialWeightsTest {
         .contains("the checkpoint's trained weights (model.safetensors), not its moving average; to start from the "
             + "average, give init.weights=").contains("epoch-000001/ema.safetensors");
     assertThat(reader.read(ckpt.resolve("model.safetensors").toString(), "").note()).as("a file named").isEmpty();
+    assertThat(reader.read(ckpt.resolve("ema.safetensors").toString(), "").tensors()).isEqualTo(withoutBias());
+    ema[ema.length - 1] ^= 1; // the average, named as the note says, is checked against the manifest too
+    Files.write(ckpt.resolve("ema.safetensors"), ema);
+    assertThatThrownBy(() -> reader.read(ckpt.resolve("ema.safetensors").toString(), ""))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("its ema.safetensors (")
+        .hasMessageContaining("is not the file its manifest lists");
 
     // an average written in shards: its index is named
     Path sharded = tmp.resolve("ema-job/checkpoints/epoch-000002");
