@@ -106,10 +106,13 @@ final class ShutdownStop implements Runnable {
             + " s of the stop; it is discarded (nothing of it becomes visible)");
       }
     }
+    // listed before the snapshot's budget is taken (a listing reads every checkpoint's manifest), so that it does
+    // not eat into the seconds kept for marking the job
+    long newest = dir.newestCommitted();
     // the rounds trained since the newest checkpoint: kept as a mid-epoch checkpoint while the lease is live
     Optional<String> kept = dir.commits().stopSnapshot().writeNow(() -> MidEpochCheckpoints.open(dir.spec(), dir,
         listener).atStop(), dir.commits(), listener, Duration.ofSeconds(TIMEOUT_SECONDS - MARK_SECONDS)
-        .minusNanos(System.nanoTime() - start), dir.newestCommitted());
+        .minusNanos(System.nanoTime() - start), newest);
     dir.stopHeartbeat(); // the commit waited for needs a live lease to publish
     JobDirectory.Position at = dir.position();
     Optional<String> heapOut = dir.heapExhaustion(); // Spark exits with code 52 on an OutOfMemoryError
@@ -128,7 +131,6 @@ final class ShutdownStop implements Runnable {
     }
     String job = dir.spec().jobDirText();
     List<String> problems = record.get().problems();
-    long newest = dir.newestCommitted();
     if (record.get().completed() && problems.isEmpty()) {
       listener.stopped("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
           + job + " is marked COMPLETED and its lease is released");
