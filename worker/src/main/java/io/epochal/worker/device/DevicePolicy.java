@@ -69,9 +69,14 @@ public final class DevicePolicy {
   /** Why the assignment cannot be used on the engine, or null when its first address can. */
   static String problem(DeviceAssignment assignment, int engineGpus, String engine) {
     if (!assignment.hasGpu()) {
+      // local[N] runs tasks in the driver, which Spark assigns no GPU and whose resources.* keys it refuses
       return "Spark assigned no GPU to the task" + (engineGpus > 0 ? " although the " + engine + " engine sees "
-          + engineGpus + " CUDA device(s)" : "") + " (set resources.gpus_per_executor and resources.gpus_per_task "
-          + "to 1 or more, or spark.executor/task.resource.gpu.amount)";
+          + engineGpus + " CUDA device(s)" : "") + ("driver".equals(assignment.executorId())
+          ? " (a local[N] master runs tasks in the driver, to which Spark assigns no GPU: train on a "
+          + "local-cluster[N,C,MB] or a cluster master with resources.gpus_per_executor and resources.gpus_per_task "
+          + "set to 1 or more)"
+          : " (set resources.gpus_per_executor and resources.gpus_per_task to 1 or more, or "
+          + "spark.executor/task.resource.gpu.amount)");
     }
     String address = assignment.gpuAddresses().get(0);
     if (engineGpus == 0) {

@@ -41,6 +41,15 @@ class DevicePolicyTest {
   }
 
   @Test
+  void autoOnALocalMasterWithAGpuSaysTheDriverGetsNoneAndAdvisesAMasterWithExecutorsNotKeysLocalRefuses() {
+    DeviceDecision d = DevicePolicy.decide(DeviceMode.AUTO, DeviceAssignment.noGpu("driver"), 1, ENGINE);
+    assertThat(d.device()).isEqualTo(ai.djl.Device.cpu());
+    assertThat(d.warning()).hasValueSatisfying(w -> assertThat(w).contains("a local[N] master runs tasks in the "
+        + "driver, to which Spark assigns no GPU: train on a local-cluster[N,C,MB] or a cluster master")
+        .doesNotContain("spark.executor/task.resource.gpu.amount"));
+  }
+
+  @Test
   void autoOnAPlainCpuClusterTrainsOnTheCpuWithoutWarning() {
     DeviceDecision d = DevicePolicy.decide(DeviceMode.AUTO, DeviceAssignment.noGpu("0"), 0, ENGINE);
     assertThat(d).isEqualTo(DeviceDecision.of(Device.cpu()));
