@@ -27,12 +27,20 @@ public final class InitialWeights {
   private final StateDict tensors;
   /** What a reader of the log should know of which weights these are (empty if nothing). */
   private final String note;
+  /** The prefix stripped from the file's names ({@code init.strip_prefix}; empty if none). */
+  private final String stripped;
 
   InitialWeights(String location, String sha256, StateDict tensors, String note) {
+    this(location, sha256, tensors, note, "");
+  }
+
+  /** Weights whose names had {@code stripped} taken off their start ({@code init.strip_prefix}). */
+  InitialWeights(String location, String sha256, StateDict tensors, String note, String stripped) {
     this.location = checkNotNull(location, "location");
     this.sha256 = checkNotNull(sha256, "sha256");
     this.tensors = checkNotNull(tensors, "tensors");
     this.note = checkNotNull(note, "note");
+    this.stripped = checkNotNull(stripped, "stripped");
   }
 
   /** Which weights these are, when a reader of the log should know (a checkpoint's trained ones); else empty. */
@@ -130,7 +138,7 @@ public final class InitialWeights {
       throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": none of its "
           + tensors.size() + " tensor(s) is one of model " + owner + "'s by name (it holds " + NameList.joined(
           tensors.nameList(), 6) + "; the model " + NameList.joined(kept, 6) + "), so nothing would be loaded. "
-          + prefix.map(InitialWeights::stripAdvice).orElse("These weights belong to another model (" + MODELS + ")"));
+          + prefix.map(this::stripAdvice).orElse("These weights belong to another model (" + MODELS + ")"));
     }
     return new InitialState(state.build(), kept, skipped, ignored, converted);
   }
@@ -171,9 +179,12 @@ public final class InitialWeights {
 
   private static final String MODELS = "worker/MODELS.md lists the tensors of the built-in models";
 
-  private static String stripAdvice(String prefix) {
-    return "The file's names carry the prefix '" + prefix + "' that the model's do not: set " + FineTuning.STRIP_PREFIX
-        + "=" + prefix;
+  /** The advice for names that still carry {@code prefix}, after {@link #stripped} was taken off them. */
+  private String stripAdvice(String prefix) {
+    return stripped.isEmpty() ? "The file's names carry the prefix '" + prefix + "' that the model's do not: set "
+        + FineTuning.STRIP_PREFIX + "=" + prefix : "The file's names, " + FineTuning.STRIP_PREFIX + "=" + stripped
+        + " taken off them, still carry the prefix '" + prefix + "' that the model's do not: set "
+        + FineTuning.STRIP_PREFIX + "=" + stripped + prefix;
   }
 
   /** {@code F32[3, 4]}. */

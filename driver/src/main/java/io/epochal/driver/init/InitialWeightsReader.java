@@ -102,7 +102,7 @@ public final class InitialWeightsReader {
     String note = average.map(n -> "the checkpoint's trained weights (" + served + "), not its moving "
         + "average; to start from the average, give " + FineTuning.WEIGHTS + "=" + new Path(checkpoint, n))
         .orElse("");
-    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note);
+    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note, stripPrefix);
   }
 
   private StateDict sharded(FileSystem fs, Path indexPath, Digests digests, String location) throws IOException {

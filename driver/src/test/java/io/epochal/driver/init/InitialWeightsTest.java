@@ -164,6 +164,10 @@ class InitialWeightsTest {
         .isInstanceOf(ConfigException.class).hasMessageContaining("none of its 3 tensor(s) is one of model m v1's by "
             + "name").hasMessageContaining("nothing would be loaded. The file's names carry the prefix 'module.' that "
             + "the model's do not: set init.strip_prefix=module.");
+    // the prefix given without its dot leaves names that start with one: the advice names the whole prefix
+    assertThatThrownBy(() -> reader.read(file.toString(), "module").applyTo(seeded(), true, NamePatterns.NONE,
+        "m v1")).hasMessageContaining("The file's names, init.strip_prefix=module taken off them, still carry the "
+        + "prefix '.' that the model's do not: set init.strip_prefix=module.");
     StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
         .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
     Path clashing = write("clash.safetensors", clash);
