@@ -228,8 +228,9 @@ final class ManifestJson {
   private static void checkSealOfNewer(JsonNode root, byte[] json, Fields f) throws ManifestFormatException {
     JsonNode self = root.get(SELF_DIGEST);
     if (self == null || !self.isTextual() || !ManifestFile.isSha256Hex(self.textValue())) {
-      throw f.bad("its format_version reads newer than this build's, but it has no own SHA-256 (" + SELF_DIGEST
-          + "), which every format from 1.1 on keeps: a format 1.0 manifest whose version was damaged");
+      // said without the version's key, which verify takes for a newer format's refusal
+      throw f.bad("it has no own SHA-256 (" + SELF_DIGEST + "), which every format from 1.1 on keeps, yet its "
+          + "version reads newer than this build's: a format 1.0 manifest whose version was damaged");
     }
     if (!sealedWith(json, self.textValue())) {
       throw f.bad("the manifest's own SHA-256 (" + SELF_DIGEST + ") does not match its content: it was changed or"

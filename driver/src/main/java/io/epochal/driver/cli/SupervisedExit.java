@@ -76,6 +76,10 @@ public final class SupervisedExit {
     if (file == null || file.isBlank() || code == ExitCodes.OK || !repeatsOnRestart(code, REPEATS.get())) {
       return;
     }
+    java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();
+    if (dir == null || !java.nio.file.Files.isDirectory(dir)) {
+      return; // a driver a template started on another host, or after its resume --all ended: no parent to tell
+    }
     try {
       java.nio.file.Files.write(java.nio.file.Path.of(file), new byte[0]);
     } catch (java.io.IOException | RuntimeException e) {

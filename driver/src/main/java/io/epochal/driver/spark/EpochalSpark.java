@@ -83,7 +83,14 @@ public final class EpochalSpark implements AutoCloseable {
    * master's executor takes every core of its worker; else 1) over {@code spark.task.cpus}; at least 1.
    */
   public int tasksPerExecutor() {
-    return tasksPerExecutor(jsc.getConf(), master, executorCores.most.get());
+    int registered = executorCores.most.get();
+    if (registered == 0 && !jsc.getConf().contains("spark.default.parallelism")) {
+      // executors that registered before this session's listener did (Spark waits for them as it starts, when
+      // spark.scheduler.minRegisteredResourcesRatio asks): the cores they hold between them, per executor
+      int executors = session.sparkContext().getExecutorIds().size();
+      registered = executors == 0 ? 0 : (int) Math.ceil(jsc.defaultParallelism() / (double) executors);
+    }
+    return tasksPerExecutor(jsc.getConf(), master, registered);
   }
 
   /**

@@ -233,6 +233,14 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aDamagedVersionOfAManifestWithoutItsOwnDigestIsDamageNotANewerFormat() throws IOException {
+    replaceInManifest("\"format_version\" : \"1.0\"", "\"format_version\" : \"3.0\""); // '1' with a bit flipped
+    assertThat(run("verify", job.toString())).isEqualTo(1);
+    assertThat(out).contains("FAIL epoch-000001  manifest matches its own SHA-256 (manifest_sha256)")
+        .contains("no own SHA-256").doesNotContain("format version supported");
+  }
+
+  @Test
   void aNewerMinorFormatVersionIsReadWithAWarningThatWhatItAddedIsNotRead() throws Exception {
     writtenByANewerBuild("1.3");
 
