@@ -158,7 +158,10 @@ final class PreparedResume {
         placement.put(set.getKey(), set.getValue());
       } else {
         try {
-          ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys);
+          if (ResumeConfCheck.checkSettable(set.getKey(), set.getValue(), keys, conf)) {
+            settings.remove(set.getKey()); // the job's own value (a place as it was given): job.json keeps it
+            continue;
+          }
         } catch (ConfigException e) {
           refused.add(e); // every refused --set at once, as the Spark conf's are
           continue;

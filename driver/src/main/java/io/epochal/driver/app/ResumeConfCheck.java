@@ -179,14 +179,18 @@ final class ResumeConfCheck {
    * Refuses {@code resume --set key=value} for a key a resume does not change, saying what does:
    * {@code --epochs}, {@code --data}, {@code --relocate}, or a new job.dir for a key of what is
    * trained (unless it repeats the job's own value); an unknown key gets the known key it is the last part of
-   * ({@code keep_every} for {@code checkpoint.keep_every}) or the nearest known one.
+   * ({@code keep_every} for {@code checkpoint.keep_every}) or the nearest known one. A place is compared as one
+   * ({@code /w.safetensors} is the {@code file:///w.safetensors} stored), on the file systems of {@code conf}.
+   *
+   * @return whether the value repeats the job's own value of a key a resume does not change (nothing to change)
    */
-  static void checkSettable(String key, String value, HyperParameters stored) {
+  static boolean checkSettable(String key, String value, HyperParameters stored,
+      org.apache.hadoop.conf.Configuration conf) {
     if (key.isBlank()) {
       throw new ConfigException("--set", "resume --set takes KEY=VALUE, got '=" + value + "'");
     }
     if (JobKeys.OPERATIONAL.contains(key)) {
-      return;
+      return false;
     }
     String instead = switch (key) {
       case JobKeys.EPOCHS -> "a resume sets it with --epochs (give --epochs " + value.trim() + " instead of this --set)";
@@ -199,7 +203,7 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set " + key + ": " + instead);
     }
     if (restatesAbsentKey(key, value, stored)) {
-      return; // the job's own value, stored as no key (schedule.interval=step): nothing changes
+      return true; // the job's own value, stored as no key (schedule.interval=step): nothing changes
     }
     if (!stored.contains(key) && JobKeys.specs().get(key) == null && !ownAbsentKey(key, stored)) {
       String reader = readerElsewhere(key);
@@ -216,8 +220,8 @@ final class ResumeConfCheck {
       throw new ConfigException(key, "resume --set: unknown key '" + key + "'"
           + (near == null ? "" : "; did you mean '" + near + "'?"));
     }
-    if (stored.contains(key) && same(stored.asMap().get(key), expandedFeatures(key, value))) {
-      return; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
+    if (stored.contains(key) && sameValue(key, stored.asMap().get(key), value, conf)) {
+      return true; // the job's own value, as --conf spark.epochal.<key> may repeat it: nothing changes
     }
     // the difference as the spec's diff shows one: stored -> given
     String diff = key + ": " + (stored.contains(key) ? stored.asMap().get(key) : "(not set)") + " -> " + value;

@@ -115,23 +115,23 @@ class ResumeConfCheckTest {
 
   @Test
   void aKeyResumeSetCannotChangeSaysWhatDoes() {
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.epochs", "9", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.epochs", "9", STORED, CONF))
         .hasMessageContaining("a resume sets it with --epochs (give --epochs 9 instead of this --set)");
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.path", "/d", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.path", "/d", STORED, CONF))
         .hasMessageContaining("a resume moves the job's data with --data (give --data /d instead of this --set)");
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimzer.lr", "0.1", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimzer.lr", "0.1", STORED, CONF))
         .hasMessageContaining("unknown key 'optimzer.lr'; did you mean 'optimizer.lr'?");
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.1", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.1", STORED, CONF))
         .hasMessageContaining("resume --set optimizer.lr (optimizer.lr: 1.0E-4 -> 0.1): ")
         .hasMessageContaining("part of what the job trains");
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("", "3", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("", "3", STORED, CONF))
         .hasMessageContaining("takes KEY=VALUE, got '=3'");
   }
 
   @Test
   void aKeyGivenWithoutItsPrefixIsAnsweredWithTheFullKey() {
     HyperParameters stored = HyperParameters.builder().putAll(STORED).put("checkpoint.keep_every", 0L).build();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("keep_every", "2", stored))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("keep_every", "2", stored, CONF))
         .hasMessage("resume --set: unknown key 'keep_every'; did you mean 'checkpoint.keep_every'?");
   }
 
@@ -139,7 +139,7 @@ class ResumeConfCheckTest {
   void aKeyOfTheJobsOwnScheduleStoredAsAbsentIsPartOfWhatItTrainsNotAnotherSchedulesOrUnknown() {
     HyperParameters cosine = HyperParameters.builder().putAll(STORED).put("schedule.name", "cosine")
         .put("schedule.total_steps", 100L).build(); // no schedule.interval: step, its default, stored as absent
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", cosine))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", cosine, CONF))
         .isInstanceOf(ConfigException.class).hasMessageContaining("part of what the job trains")
         .hasMessageNotContaining("reads it, and this job trains");
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.interval", "epoch"), cosine,
@@ -151,7 +151,7 @@ class ResumeConfCheckTest {
   void aKeyOfAnotherOptimizerThanTheJobsSaysWhichOneReadsItNotTheNearestName() {
     HyperParameters adam = HyperParameters.builder().putAll(STORED).put("optimizer.name", "adam")
         .put("optimizer.beta1", 0.9).build();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.momentum", "0.9", adam))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.momentum", "0.9", adam, CONF))
         .isInstanceOf(ConfigException.class)
         .hasMessage("resume --set optimizer.momentum: only optimizer.name=rmsprop or optimizer.name=sgd reads it, "
             + "and this job trains with optimizer.name=adam, which a resume cannot change (train another job.dir for "
@@ -162,17 +162,29 @@ class ResumeConfCheckTest {
   void aTrainingKeyRepeatingTheJobsOwnValueIsAcceptedAsNoChange() {
     Object lr = STORED.asMap().get("optimizer.lr");
     assertThat(lr).isNotNull();
-    ResumeConfCheck.checkSettable("optimizer.lr", String.valueOf(lr), STORED);
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.123456", STORED))
+    assertThat(ResumeConfCheck.checkSettable("optimizer.lr", String.valueOf(lr), STORED, CONF)).isTrue();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("optimizer.lr", "0.123456", STORED, CONF))
         .hasMessageContaining("part of what the job trains");
+    assertThat(ResumeConfCheck.checkSettable("checkpoint.keep_last", "3", STORED, CONF)).as("a key it changes")
+        .isFalse();
+  }
+
+  @Test
+  void aPlaceRepeatingTheJobsOwnAsItWasGivenIsAcceptedAsNoChangeAndAnotherRefused() {
+    // stored qualified, as the job's start wrote it; given again as a script gives it, a plain path
+    HyperParameters weights = HyperParameters.builder().putAll(STORED)
+        .put("init.weights", "file:///models/base.safetensors").build();
+    assertThat(ResumeConfCheck.checkSettable("init.weights", "/models/base.safetensors", weights, CONF)).isTrue();
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("init.weights", "/models/other.safetensors", weights,
+        CONF)).hasMessageContaining("part of what the job trains");
   }
 
   @Test
   void aSeedIsTheJobsOwnOnlyWhenItIsThatNumberNotANeighbourThatRoundsToTheSameDouble() {
     HyperParameters stored = HyperParameters.builder().putAll(STORED).put("job.seed", 9007199254740993L).build();
-    ResumeConfCheck.checkSettable("job.seed", "9007199254740993", stored);
-    ResumeConfCheck.checkSettable("job.seed", "9_007_199_254_740_993", stored);
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("job.seed", "9007199254740992", stored))
+    ResumeConfCheck.checkSettable("job.seed", "9007199254740993", stored, CONF);
+    ResumeConfCheck.checkSettable("job.seed", "9_007_199_254_740_993", stored, CONF);
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("job.seed", "9007199254740992", stored, CONF))
         .hasMessageContaining("part of what the job trains");
     assertThat(ResumeConfCheck.same(5L, "5.0")).as("a whole number written as a decimal").isTrue();
   }
@@ -182,7 +194,7 @@ class ResumeConfCheckTest {
     assertThat(STORED.contains("train.clip_grad_norm")).isFalse();
     assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "0"), STORED, "/jobs/a",
         CONF)).doesNotThrowAnyException();
-    ResumeConfCheck.checkSettable("train.clip_grad_norm", "0.0", STORED);
+    ResumeConfCheck.checkSettable("train.clip_grad_norm", "0.0", STORED, CONF);
     assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_norm", "0", STORED)).isTrue();
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "1"), STORED,
         "/jobs/a", CONF)).isInstanceOf(ConfigException.class)
@@ -194,7 +206,7 @@ class ResumeConfCheckTest {
     assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_norm", "0", clipped)).isFalse();
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_norm", "0"), clipped,
         "/jobs/a", CONF)).hasMessageContaining("train.clip_grad_norm: 1.0 -> 0");
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.clip_grad_norm", "2", clipped))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.clip_grad_norm", "2", clipped, CONF))
         .hasMessageContaining("part of what the job trains");
   }
 
@@ -208,7 +220,7 @@ class ResumeConfCheckTest {
         .hasMessageContaining("train.accumulate_grad_batches: (not set) -> 4");
     HyperParameters four = HyperParameters.builder().putAll(STORED).put("train.accumulate_grad_batches", 4L).build();
     assertThat(ResumeConfCheck.restatesAbsentKey("train.accumulate_grad_batches", "1", four)).isFalse();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.accumulate_grad_batches", "2", four))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("train.accumulate_grad_batches", "2", four, CONF))
         .hasMessageContaining("part of what the job trains");
     assertThat(ResumeConfCheck.restatesAbsentKey("train.clip_grad_value", "0", STORED)).isTrue();
     assertThatThrownBy(() -> ResumeConfCheck.check(Map.of("spark.epochal.train.clip_grad_value", "1"), STORED,
@@ -225,16 +237,16 @@ class ResumeConfCheckTest {
         "/jobs/a", CONF)).hasMessageContaining("loss.label_smoothing: (not set) -> 0.1");
     HyperParameters plateau = HyperParameters.builder().putAll(STORED).put("schedule.name", "plateau")
         .put("schedule.patience", 2L).build();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.patience", "5", plateau))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.patience", "5", plateau, CONF))
         .hasMessageContaining("part of what the job trains");
   }
 
   @Test
   void sparksReadOrderRestatesTheOrderOfAJobStoredWithoutTheKeyAndFileNameChangesIt() {
     assertThat(STORED.contains("data.row_order")).isFalse();
-    ResumeConfCheck.checkSettable("data.row_order", "spark_read", STORED);
+    ResumeConfCheck.checkSettable("data.row_order", "spark_read", STORED, CONF);
     assertThat(ResumeConfCheck.restatesAbsentKey("data.row_order", " spark_read", STORED)).isTrue();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.row_order", "file_name", STORED))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("data.row_order", "file_name", STORED, CONF))
         .hasMessageContaining("part of what the job trains");
   }
 
@@ -325,9 +337,9 @@ class ResumeConfCheckTest {
 
     assertThatCode(() -> ResumeConfCheck.check(Map.of("spark.epochal.schedule.interval", "step"), stored, "/jobs/a",
         CONF)).doesNotThrowAnyException();
-    assertThatCode(() -> ResumeConfCheck.checkSettable("schedule.interval", "step", stored))
+    assertThatCode(() -> ResumeConfCheck.checkSettable("schedule.interval", "step", stored, CONF))
         .doesNotThrowAnyException();
-    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", stored))
+    assertThatThrownBy(() -> ResumeConfCheck.checkSettable("schedule.interval", "epoch", stored, CONF))
         .isInstanceOf(ConfigException.class);
   }
 }
