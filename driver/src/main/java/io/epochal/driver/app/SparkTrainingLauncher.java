@@ -306,6 +306,14 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
             + "job.json (job -> Spark conf): " + String.join("; ", c.refused()));
       } else if (!c.amended().isEmpty()) {
+        // each value checked against its key's type and range, as the job's resume checks it
+        try {
+          c.amended().forEach((k, v) -> JobKeys.checkText(k, v, "--conf " + JobKeys.SPARK_CONF_PREFIX + k));
+        } catch (ConfigException refusal) {
+          refused++;
+          out.println(e.name() + ": its resume would be refused: " + oneLine(refusal.getMessage()));
+          continue;
+        }
         List<String> changes = new java.util.ArrayList<>();
         c.amended().forEach((k, v) -> changes.add(k + ": " + Optional.ofNullable(keys.asMap().get(k))
             .map(Object::toString).orElse("(not set)") + " -> " + v));

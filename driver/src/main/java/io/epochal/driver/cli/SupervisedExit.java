@@ -72,8 +72,12 @@ public final class SupervisedExit {
    * parent then counts the failure as one a new run may outlive.
    */
   static void tellParent(int code, java.util.Map<String, String> env, PrintStream err) {
+    tellParent(code, REPEATS.get(), env, err);
+  }
+
+  static void tellParent(int code, boolean repeats, java.util.Map<String, String> env, PrintStream err) {
     String file = env.get(REPEATS_FILE);
-    if (file == null || file.isBlank() || code == ExitCodes.OK || !repeatsOnRestart(code, REPEATS.get())) {
+    if (file == null || file.isBlank() || code == ExitCodes.OK || !repeatsOnRestart(code, repeats)) {
       return;
     }
     java.nio.file.Path dir = java.nio.file.Path.of(file).toAbsolutePath().getParent();

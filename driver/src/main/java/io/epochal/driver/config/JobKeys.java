@@ -134,6 +134,20 @@ public final class JobKeys {
   }
 
   /**
+   * Checks {@code text}, given for fixed key {@code key} by {@code source} ({@code --conf spark.epochal.<key>}),
+   * against the key's declaration alone: its type and range, as a job's spec checks it. A key of no fixed
+   * declaration (a model's or optimizer's) passes.
+   *
+   * @throws ConfigException naming the key, the value, where it came from and what to give
+   */
+  public static void checkText(String key, String text, String source) {
+    io.epochal.params.ParamSpec spec = SPECS.get(key);
+    if (spec != null) {
+      ValueCheck.value(spec, key, SpecValidator.Sourced.text(text.trim(), source), "see conf/REFERENCE.md");
+    }
+  }
+
+  /**
    * Whether {@code key} is one a resume may amend: where the job and its data live, how many epochs
    * it trains, and the {@link #OPERATIONAL} keys. None of them changes what an epoch computes.
    */

@@ -98,15 +98,15 @@ class SupervisedExitTest {
     // a driver a template ran on another host, or after its resume --all ended, inherits a path it cannot use
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Path gone = tmp.resolve("epochal-resume-all-gone").resolve("1.repeats");
-    SupervisedExit.tellParent(ExitCodes.BAD_INPUT, Map.of(SupervisedExit.REPEATS_FILE, gone.toString()),
+    SupervisedExit.tellParent(ExitCodes.BAD_INPUT, false, Map.of(SupervisedExit.REPEATS_FILE, gone.toString()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(gone).doesNotExist();
     assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     Path here = tmp.resolve("2.repeats");
-    SupervisedExit.tellParent(ExitCodes.BAD_INPUT, Map.of(SupervisedExit.REPEATS_FILE, here.toString()),
+    SupervisedExit.tellParent(ExitCodes.BAD_INPUT, false, Map.of(SupervisedExit.REPEATS_FILE, here.toString()),
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(here).as("bad input repeats").exists();
-    SupervisedExit.tellParent(ExitCodes.IO_ERROR, Map.of(SupervisedExit.REPEATS_FILE, tmp.resolve("3.repeats")
+    SupervisedExit.tellParent(ExitCodes.IO_ERROR, false, Map.of(SupervisedExit.REPEATS_FILE, tmp.resolve("3.repeats")
         .toString()), new PrintStream(err, true, StandardCharsets.UTF_8));
     assertThat(tmp.resolve("3.repeats")).as("storage that did not answer may pass").doesNotExist();
   }

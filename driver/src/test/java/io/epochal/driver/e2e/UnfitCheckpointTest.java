@@ -71,6 +71,8 @@ class UnfitCheckpointTest {
     CliRun after = CliRun.of("resume", job.toString(), "--epochs", "3", "--master", MASTER);
     assertThat(after.code).as("%s", after).isZero();
     assertThat(after.out).contains("checkpoints: ");
+    assertThat(after.out).as("continued after epoch 1, the checkpoint before the unfit one")
+        .contains("3 of 3 epochs done (2 in this run, 1 before it)");
     assertThat(job.resolve("checkpoints/epoch-000003/manifest.json")).exists();
 
     // the newest damaged (a hash shows it), the one a resume would pick unfit (only its tensors show it)

@@ -128,6 +128,9 @@ class DriverStopTest {
     // the rounds of epoch 2 it trained while epoch 1 was published are kept, the stop recorded and said once
     assertThat(stopped).contains("and a mid-epoch checkpoint holds rounds 1-").containsOnlyOnce("continue with:")
         .doesNotContain("could not be written");
+    java.util.regex.Matcher kept = java.util.regex.Pattern.compile("a mid-epoch checkpoint holds rounds 1-(\\d+) of "
+        + "epoch (\\d+)").matcher(stopped);
+    assertThat(kept.find()).as(stopped).isTrue();
     assertThat(job.events()).filteredOn(e -> "INTERRUPTED".equals(e.getReason())).hasSize(1);
     assertThat(job.status()).as("state of %s after SIGTERM", job).hasValueSatisfying(s -> {
       assertThat(s.getState()).isEqualTo(JobState.FAILED);
@@ -136,7 +139,11 @@ class DriverStopTest {
     assertThat(fx.inspectAfterStop(job, "after SIGTERM during the commit of epoch 1")).isEqualTo(1L);
 
     // the resume continues from the stop's state and trains the epochs after it
-    fx.cli().run("resume-sigterm-in-commit", RUN_TIMEOUT, with(slow, "resume", uri)).assertOk();
+    EpochalCommands.Finished resumed = fx.cli().run("resume-sigterm-in-commit", RUN_TIMEOUT, with(slow, "resume",
+        uri)).assertOk();
+    assertThat(resumed.output()).as("the resume starts from the stop's mid-epoch checkpoint").contains("the "
+        + "mid-epoch checkpoint holds rounds 1-" + kept.group(1) + " of epoch " + kept.group(2) + ": training "
+        + "continues at round " + (Integer.parseInt(kept.group(1)) + 1));
     fx.compareResumed(job, List.of(1L));
   }
 

@@ -127,6 +127,13 @@ class ResumeAllTest {
         root.toString());
     assertThat(prefixed[1]).contains("c-expired: its resume would be refused: these spark.epochal.* keys are not "
         + "keys of its job: optimizer.lr").doesNotContain("d-failed: its resume would be refused");
+
+    // a value every resume refuses (out of range) fails the dry run as it fails the run
+    String[] outOfRange = cli("--conf", "spark.epochal.retry.max_attempts=0", "resume", "--all", "--dry-run",
+        root.toString());
+    assertThat(outOfRange[0]).as("%s", outOfRange[1]).isEqualTo("1");
+    assertThat(outOfRange[1]).contains("d-failed: its resume would be refused: retry.max_attempts = '0' (from --conf "
+        + "spark.epochal.retry.max_attempts) is out of range").doesNotContain("d-failed: its job.json changes");
   }
 
   @Test
