@@ -136,10 +136,7 @@ final class CommandFailure {
    * may come back.
    */
   static boolean refusedUntilSomeoneActs(Exception ex) {
-    return !unreachable(ex) && (io.epochal.driver.train.FailureClassifier.isPermissionDenied(ex)
-        || io.epochal.driver.train.FailureClassifier.isQuotaExceeded(ex)
-        || io.epochal.driver.train.FailureClassifier.isOutOfSpace(ex)
-        || io.epochal.driver.train.FailureClassifier.isReadOnly(ex));
+    return !unreachable(ex) && io.epochal.driver.train.FailureClassifier.isWriteRefused(ex);
   }
 
   /**

@@ -106,6 +106,14 @@ public final class FailureClassifier {
     return FailureReason.CHECKPOINT_WRITE_FAILED;
   }
 
+  /**
+   * Whether {@code failure} is the storage refusing a write until someone acts: a full file system, an exhausted
+   * quota, a read-only file system, no permission.
+   */
+  public static boolean isWriteRefused(Throwable failure) {
+    return isOutOfSpace(failure) || isQuotaExceeded(failure) || isReadOnly(failure) || isPermissionDenied(failure);
+  }
+
   /** Whether {@code failure} is an exhausted HDFS name-space or disk-space quota. */
   public static boolean isQuotaExceeded(Throwable failure) {
     return anyInChain(failure, t -> t.getClass().getSimpleName().contains("QuotaExceeded")

@@ -72,9 +72,7 @@ public final class FailureManager {
    * exhausted quota) or write access: the storage, which someone may fix while the driver waits.
    */
   static boolean refusedByStorage(TrainingException failure) {
-    return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && (FailureClassifier.isOutOfSpace(failure)
-        || FailureClassifier.isQuotaExceeded(failure) || FailureClassifier.isReadOnly(failure)
-        || FailureClassifier.isPermissionDenied(failure));
+    return failure.reason() == FailureReason.CHECKPOINT_WRITE_FAILED && FailureClassifier.isWriteRefused(failure);
   }
 
   /**
