@@ -100,6 +100,16 @@ final class PreparedResume {
    */
   static PreparedResume of(URI jobDir, JobAmendment amendment, CliOptions options, PrintStream err)
       throws IOException {
+    return of(jobDir, amendment, options, err, true);
+  }
+
+  /**
+   * As {@link #of(URI, JobAmendment, CliOptions, PrintStream)}; without the Spark conf's {@code spark.epochal.*}
+   * entries unless {@code confJobKeys}: for {@code train} of the job its directory holds, whose spec took them
+   * already, below its job file's keys and options (its placement keys come in {@code amendment}).
+   */
+  static PreparedResume of(URI jobDir, JobAmendment amendment, CliOptions options, PrintStream err,
+      boolean confJobKeys) throws IOException {
     Configuration conf = options.hadoopConfiguration();
     Path dir = new Path(jobDir);
     FileSystem fs = dir.getFileSystem(conf);
@@ -147,7 +157,11 @@ final class PreparedResume {
     if (amendment.epochs().isPresent()) {
       keys = withEpochs(keys, amendment.epochs().getAsInt(), qualified, IntactCheckpoints.of(qualified, conf), err);
     }
-    Map<String, String> sparkConf = sparkConfOfResume(options.effectiveSparkConf(), storedKeys, keys, qualified, conf,
+    Map<String, String> given = new TreeMap<>(options.effectiveSparkConf());
+    if (!confJobKeys) {
+      given.keySet().removeIf(k -> k.startsWith(JobKeys.SPARK_CONF_PREFIX));
+    }
+    Map<String, String> sparkConf = sparkConfOfResume(given, storedKeys, keys, qualified, conf,
         err);
     Map<String, String> settings = new TreeMap<>(ResumeConfCheck.check(sparkConf, keys, qualified.toString(), conf));
     // placement keys are this run's own (not in job.json): from the Spark conf and --set

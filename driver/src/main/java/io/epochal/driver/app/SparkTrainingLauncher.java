@@ -192,7 +192,8 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         placement.put(k, String.valueOf(v)); // a default is no key of this run's own
       }
     });
-    PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err);
+    PreparedResume prepared = PreparedResume.of(dir.toUri(), new JobAmendment(false, null, 0, placement), options, err,
+        false); // the spec took the conf's job keys already, as train does: compared above
     return new ResumeDryRun(err, "train").print(prepared, conf, new DryRunDataCheck(err, options));
   }
 

@@ -1064,6 +1064,12 @@ class CliEndToEndTest {
         "--set", "data.path=file:" + Path.of(data).toAbsolutePath(), "--dry-run");
     assertThat(otherForm.code).as("the same places written file:/ instead of file:///: %s", otherForm).isZero();
     assertThat(otherForm.err).contains("already holds this job (its job.json matches)");
+    // a Spark conf's job key that --set overrides is no change, as train continues the job
+    CliRun overridden = CliRun.of("--conf", "spark.epochal.optimizer.lr=0.05", "train", file.toString(),
+        "--set", "optimizer.lr=0.01", "--dry-run");
+    assertThat(overridden.code).as("%s", overridden).isZero();
+    assertThat(overridden.err).contains("already holds this job (its job.json matches)")
+        .doesNotContain("optimizer.lr");
     CliRun changedDry = CliRun.of("train", file.toString(), "--set", "optimizer.lr=0.05", "--dry-run");
     assertThat(changedDry.code).as("%s", changedDry).isEqualTo(ExitCodes.USAGE);
     assertThat(changedDry.out).contains("optimizer.lr=0.05");
