@@ -84,13 +84,7 @@ class CheckpointManifestTest {
   void aFlippedBitInTheFormatVersionIsDamageNotANewerFormat() {
     String json = new String(full().toJson(), StandardCharsets.UTF_8);
     assertThat(json).contains("\"format_version\" : \"1.1\"");
-    for (String major : new String[] {"9", "3", "5"}) { // '1' (0x31) with one bit flipped
-      byte[] flipped = json.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"" + major + ".1\"")
-          .getBytes(StandardCharsets.UTF_8);
-      assertThatThrownBy(() -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json")).as(major)
-          .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
-          .hasMessageContaining("does not match its content");
-    }
+    assertEachFlippedMajorIsDamage(json, ".1", "does not match its content");
   }
 
   @Test
@@ -99,12 +93,23 @@ class CheckpointManifestTest {
     String json = new String(full().toJson(), StandardCharsets.UTF_8)
         .replaceFirst(",?\\s*\"manifest_sha256\" : \"[0-9a-f]{64}\"", "");
     assertThat(json).doesNotContain("manifest_sha256");
-    for (String major : new String[] {"9", "3", "5"}) { // '1' (0x31) with one bit flipped
-      byte[] flipped = json.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"" + major + ".0\"")
-          .getBytes(StandardCharsets.UTF_8);
-      assertThatThrownBy(() -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json")).as(major)
-          .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class)
-          .hasMessageContaining("/jobs/a/manifest.json").hasMessageContaining("no own SHA-256");
+    assertEachFlippedMajorIsDamage(json, ".0", "/jobs/a/manifest.json", "no own SHA-256");
+  }
+
+  /**
+   * {@code json}, a format 1.1 manifest, with its major version's '1' (0x31) flipped by one bit to a newer one
+   * (minor {@code minor}): damage whose message says {@code said}, not a newer format.
+   */
+  private static void assertEachFlippedMajorIsDamage(String json, String minor, String... said) {
+    for (String major : new String[] {"9", "3", "5"}) {
+      byte[] flipped = json.replace("\"format_version\" : \"1.1\"", "\"format_version\" : \"" + major + minor
+          + "\"").getBytes(StandardCharsets.UTF_8);
+      org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable> refused = assertThatThrownBy(
+          () -> CheckpointManifest.parse(flipped, "/jobs/a/manifest.json")).as(major)
+          .isInstanceOf(ManifestFormatException.class).isNotInstanceOf(NewerFormatException.class);
+      for (String part : said) {
+        refused.hasMessageContaining(part);
+      }
     }
   }
 
