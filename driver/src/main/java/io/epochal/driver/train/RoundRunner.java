@@ -65,7 +65,8 @@ public final class RoundRunner {
 
   /**
    * The executors' device warnings not returned before: a worker that {@code train.device = auto}
-   * put on the CPU although Spark assigned it a GPU (or the engine sees one), said in the executor's
+   * put on the CPU although Spark assigned it a GPU (or the engine sees one), or a task assigned more
+   * GPUs than the one it trains on, said in the executor's
    * log once per executor JVM and returned here once per runner, for the driver to pass on. Every
    * task passes its warning on (a failed attempt's is lost with it), so a retry's is not missed.
    */
@@ -80,11 +81,15 @@ public final class RoundRunner {
     return fresh;
   }
 
-  /** This task's GPU assignment; for {@code auto}, the device decision's first warning noted for the driver. */
+  /**
+   * This task's GPU assignment; unless the job trains on the CPU, the device decision's warning noted
+   * for the driver: {@code auto}'s fall back to the CPU, and under {@code auto} or {@code gpu} the
+   * GPUs past the first that Spark assigned to the task and that stay idle.
+   */
   private static DeviceAssignment assignment(TrainingConfig cfg, CollectionAccumulator<String> warnings) {
     DeviceAssignment assignment = SparkTaskResources.current();
-    if (cfg.device() == DeviceMode.AUTO) {
-      DeviceSelector.select(DeviceMode.AUTO, assignment, warnings::add); // LocalRound decides the same again
+    if (cfg.device() != DeviceMode.CPU) {
+      DeviceSelector.select(cfg.device(), assignment, warnings::add); // LocalRound decides the same again
     }
     return assignment;
   }
