@@ -3,6 +3,7 @@ package io.epochal.driver.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.driver.testing.CliRun;
+import io.epochal.job.JobEventType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -23,7 +24,9 @@ class ChaosCommandTest {
     // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
     // lowers the rate after every epoch whose loss is not 30 % below the best), clipping, label smoothing and steps
     // that sum the gradients of two batches
-    CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", "5", "--max-kills-per-run", "1", "--epochs", "3",
+    // seed 3 draws its kill at 75 % of the window from half the first checkpoint's time to 90 % of the run's: in
+    // epoch 3 (on any machine whose first epoch takes at most 2.6 times the mean), so the resume restores a checkpoint
+    CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", "3", "--max-kills-per-run", "1", "--epochs", "3",
         "--work-dir", tmp.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0", "--set",
         "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5", "--set",
         "loss.label_smoothing=0.1", "--set", "train.accumulate_grad_batches=2");
@@ -37,6 +40,13 @@ class ChaosCommandTest {
     for (int i = 1; i <= 1; i++) {
       assertThat(text).containsPattern("iteration " + i + ": 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
     }
+    assertThat(text).as("the kill landed after a checkpoint")
+        .containsPattern("SIGKILL driver pid \\d+ \\d+ ms after it took the lease \\(token \\d+\\): epochs up to [12] "
+            + "committed");
+    assertThat(RecoveryFixture.events(tmp.resolve("iteration-1/job").toUri().toString(),
+        new org.apache.hadoop.conf.Configuration())).filteredOn(e -> e.getType() == JobEventType.RESUMED)
+        .as("the resume restored a checkpoint, the plateau's state in it").singleElement()
+        .satisfies(e -> assertThat(e.getEpoch()).isBetween(1L, 2L));
     assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
     String manifest = Files.readString(tmp.resolve("reference/checkpoints/epoch-000003/manifest.json"));
     assertThat(manifest).as("the reference lowered its rate")
