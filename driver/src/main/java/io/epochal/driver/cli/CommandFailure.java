@@ -104,7 +104,9 @@ final class CommandFailure {
     } else {
       code = ExitCodes.INTERNAL;
       what = "internal error: " + ex.getClass().getName() + ": ";
-      SupervisedExit.failureRepeatsOnRestart(); // a defect, or an engine that does not load: every start meets it
+      if (internalErrorRepeats(ex)) {
+        SupervisedExit.failureRepeatsOnRestart(); // a defect, or an engine that does not load: every start meets it
+      }
     }
     String hint = unreachable(ex) ? "; a file system is unreachable or not responding: check that it is running"
         + " and that the URI's host and port (job.dir, data.path, fs.defaultFS) are right, then run the command"
@@ -168,6 +170,25 @@ final class CommandFailure {
   }
 
   /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
+  /**
+   * Whether an internal error (exit 70) would end a new start the same way: a defect or an engine that does not
+   * load would; a Spark job that failed (executors lost, tasks that failed on a data node or a NameNode's failover)
+   * or a file system that did not answer may not, and keeps its code for a supervisor to start the command again.
+   */
+  static boolean internalErrorRepeats(Exception ex) {
+    return !unreachable(ex) && !anyCause(ex, CommandFailure::sparkJobFailure);
+  }
+
+  /** Whether {@code t} is Spark's report of a job that failed ({@code org.apache.spark.SparkException} or a kind of it). */
+  private static boolean sparkJobFailure(Throwable t) {
+    for (Class<?> c = t.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.apache.spark.SparkException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean unreachable(Throwable ex) {
     return anyCause(ex, t -> t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
         || t instanceof java.net.NoRouteToHostException || t instanceof java.net.SocketTimeoutException);

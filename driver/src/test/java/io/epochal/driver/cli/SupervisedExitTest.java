@@ -94,6 +94,21 @@ class SupervisedExitTest {
   }
 
   @Test
+  void anInternalErrorRepeatsOnRestartUnlessASparkJobFailedOrAFileSystemDidNotAnswer() {
+    assertThat(CommandFailure.internalErrorRepeats(new IllegalStateException("a defect"))).isTrue();
+    assertThat(CommandFailure.internalErrorRepeats(new RuntimeException("engine", new UnsatisfiedLinkError("no torch"))))
+        .isTrue();
+    // predict's and evaluate's Spark jobs, aborted after their tasks failed 4 times on lost executors
+    assertThat(CommandFailure.internalErrorRepeats(new org.apache.spark.SparkException("Job aborted due to stage "
+        + "failure: Task 0 in stage 3.0 failed 4 times, most recent failure: ExecutorLostFailure"))).isFalse();
+    assertThat(CommandFailure.internalErrorRepeats(new RuntimeException("predict failed",
+        new org.apache.spark.SparkException("Job aborted", new java.net.ConnectException("Connection refused")))))
+        .isFalse();
+    assertThat(CommandFailure.internalErrorRepeats(new RuntimeException("read failed",
+        new java.net.SocketTimeoutException("60000 millis timeout")))).isFalse();
+  }
+
+  @Test
   void aMarkWhoseDirectoryIsGoneIsNotWrittenNorComplainedAbout() throws Exception {
     // a driver a template ran on another host, or after its resume --all ended, inherits a path it cannot use
     ByteArrayOutputStream err = new ByteArrayOutputStream();
