@@ -307,12 +307,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         out.println(e.name() + ": its resume would be refused: these spark.epochal.* entries differ from its "
             + "job.json (job -> Spark conf): " + String.join("; ", c.refused()));
       } else if (!c.amended().isEmpty()) {
-        // each value checked against its key's type and range, as the job's resume checks it
-        try {
-          c.amended().forEach((k, v) -> JobKeys.checkText(k, v, "--conf " + JobKeys.SPARK_CONF_PREFIX + k));
-        } catch (ConfigException refusal) {
+        Optional<String> refusal = refusalOf(keys, c.amended());
+        if (refusal.isPresent()) {
           refused++;
-          out.println(e.name() + ": its resume would be refused: " + oneLine(refusal.getMessage()));
+          out.println(e.name() + ": its resume would be refused: " + oneLine(refusal.get()));
           continue;
         }
         List<String> changes = new java.util.ArrayList<>();
@@ -322,6 +320,32 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       }
     }
     return refused;
+  }
+
+  /**
+   * Why a job of stored keys {@code keys} would refuse the {@code spark.epochal.*} values {@code amended}, as its
+   * resume builds its spec with them: each value's type and range, and the rules between keys (a minimum
+   * improvement needs a patience, a best metric one the job records). A job whose stored keys do not make a spec
+   * by themselves (its resume says so) has each value checked on its own.
+   */
+  private static Optional<String> refusalOf(HyperParameters keys, Map<String, String> amended) {
+    java.util.function.UnaryOperator<String> source = k -> "--conf " + JobKeys.SPARK_CONF_PREFIX + k;
+    try {
+      JobSpec.fromHyperParameters(keys, amended, source, new RegistryModelCatalog());
+      return Optional.empty();
+    } catch (ConfigException refusal) {
+      try {
+        JobSpec.fromHyperParameters(keys, new RegistryModelCatalog());
+      } catch (ConfigException stored) {
+        try {
+          amended.forEach((k, v) -> JobKeys.checkText(k, v, source.apply(k)));
+          return Optional.empty();
+        } catch (ConfigException value) {
+          return Optional.of(value.getMessage());
+        }
+      }
+      return Optional.of(refusal.getMessage());
+    }
   }
 
   @Override

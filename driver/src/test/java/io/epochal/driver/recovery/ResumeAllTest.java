@@ -134,6 +134,18 @@ class ResumeAllTest {
     assertThat(outOfRange[0]).as("%s", outOfRange[1]).isEqualTo("1");
     assertThat(outOfRange[1]).contains("d-failed: its resume would be refused: retry.max_attempts = '0' (from --conf "
         + "spark.epochal.retry.max_attempts) is out of range").doesNotContain("d-failed: its job.json changes");
+    // a value the job's spec refuses with its other keys: a minimum improvement for a job that does not stop early
+    Files.createDirectories(root.resolve("data"));
+    Files.writeString(root.resolve("data").resolve("part-0.parquet"), "rows");
+    JobSpecStore specs = new JobSpecStore(fs, failed);
+    specs.amend(specs.read().orElseThrow(), JobSpec.of("d-failed", "d-failed", RecoveryFixture.spec(
+        failed.toString(), root.resolve("data").toUri().toString()).toHyperParameters()));
+    String[] noPatience = cli("--conf", "spark.epochal.early_stop.min_delta=0.01", "resume", "--all", "--dry-run",
+        root.toString());
+    assertThat(noPatience[0]).as("%s", noPatience[1]).isEqualTo("1");
+    assertThat(noPatience[1]).contains("d-failed: its resume would be refused: early_stop.min_delta = 0.01 (from "
+        + "--conf spark.epochal.early_stop.min_delta) says how to stop early, but early_stop.patience = 0 does not")
+        .doesNotContain("d-failed: its job.json changes");
   }
 
   @Test
