@@ -102,7 +102,9 @@ public final class InitialWeightsReader {
     String note = average.map(n -> "the checkpoint's trained weights (" + served + "), not its moving "
         + "average; to start from the average, give " + FineTuning.WEIGHTS + "=" + new Path(checkpoint, n))
         .orElse("");
-    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note, stripPrefix);
+    // the prefix taken off names, for advice on what they still carry: none when it starts none of them
+    String stripped = tensors.names().stream().anyMatch(n -> n.startsWith(stripPrefix)) ? stripPrefix : "";
+    return new InitialWeights(location, digests.whole(), strip(tensors, stripPrefix, location), note, stripped);
   }
 
   private StateDict sharded(FileSystem fs, Path indexPath, Digests digests, String location) throws IOException {

@@ -168,6 +168,10 @@ class InitialWeightsTest {
     assertThatThrownBy(() -> reader.read(file.toString(), "module").applyTo(seeded(), true, NamePatterns.NONE,
         "m v1")).hasMessageContaining("The file's names, init.strip_prefix=module taken off them, still carry the "
         + "prefix '.' that the model's do not: set init.strip_prefix=module.");
+    // a prefix that starts no name took nothing off: the advice is the file's prefix, not both joined
+    assertThatThrownBy(() -> reader.read(file.toString(), "encoder.").applyTo(seeded(), true, NamePatterns.NONE,
+        "m v1")).hasMessageContaining("The file's names carry the prefix 'module.' that the model's do not: set "
+        + "init.strip_prefix=module.").hasMessageNotContaining("encoder.module.");
     StateDict clash = StateDict.builder().put("module.fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2))
         .put("fc.bias", Tensor.ofFloats(new long[] {2}, 1, 2)).build();
     Path clashing = write("clash.safetensors", clash);
