@@ -160,16 +160,28 @@ public final class EarlyStopping {
    * --epochs} after the job stopped early there. The job then trains on from it, as that run did,
    * though its early-stopping count is used up, whatever run resumes it now; where the job stopped
    * early and the driver ended before it amended {@code train.epochs}, no such event is there. Events
-   * that cannot be read are no extension.
+   * that cannot be read are no extension: what {@code status} and a dry run say; a run that decides by
+   * it reads them with {@link #extendedAfter}.
    */
   public static boolean epochsExtendedAfter(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path jobDir,
       long completed) {
-    java.util.List<io.epochal.job.JobEvent> events;
     try {
-      events = new io.epochal.job.JobEventLog(fs, jobDir).readAll();
+      return extendedAfter(fs, jobDir, completed);
     } catch (java.io.IOException | RuntimeException e) {
       return false;
     }
+  }
+
+  /**
+   * As {@link #epochsExtendedAfter}, for a run that ends the job by it: events that cannot be read are
+   * no answer.
+   *
+   * @throws java.io.IOException when the events cannot be read ({@link io.epochal.job.JobFileFormatException}
+   *     naming the file and line of a damaged one)
+   */
+  static boolean extendedAfter(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path jobDir, long completed)
+      throws java.io.IOException {
+    java.util.List<io.epochal.job.JobEvent> events = new io.epochal.job.JobEventLog(fs, jobDir).readAll();
     boolean extended = false; // the last change of train.epochs since that checkpoint decides
     for (io.epochal.job.JobEvent e : events) {
       if (e.getType() != io.epochal.job.JobEventType.AMENDED || e.getEpoch() < completed) {

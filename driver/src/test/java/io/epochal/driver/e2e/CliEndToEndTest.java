@@ -726,6 +726,18 @@ class CliEndToEndTest {
         + "improvement of train_loss \\(best [0-9.]+ at epoch 1\\): stopped early, then train.epochs was raised by a "
         + "resume: training goes on\n");
     assertThat(CliRun.of("status", tmp.toString()).out).doesNotContain("early stopped early at epoch 3");
+    // a history that cannot be read says nothing of the extension: the resume fails, it does not end the job at 3
+    java.nio.file.Path history = job.resolve("events").resolve("attempt-0009.jsonl");
+    byte[] intact = Files.readAllBytes(history);
+    Files.write(history, "{\"type\": \n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        java.nio.file.StandardOpenOption.APPEND);
+    CliRun unread = CliRun.of("resume", job.toString(), "--master", MASTER);
+    Files.write(history, intact);
+    assertThat(unread.code).as("%s", unread).isNotZero();
+    assertThat(unread.err).contains("the job stopped early at epoch 3, and whether a resume raised train.epochs "
+        + "after that, to train on, is in its event history, which cannot be read").contains("attempt-0009.jsonl")
+        .contains("resume with --epochs N to train on to epoch N");
+    assertThat(storedKeys(job).getLong("train.epochs")).as("not amended down").isEqualTo(6);
     CliRun more = CliRun.of("resume", job.toString(), "--master", MASTER);
     assertThat(more.code).as("%s", more).isZero();
     assertThat(more.out).contains("stopped early after epoch 4 of 6").contains("for 3 epochs in a row")
