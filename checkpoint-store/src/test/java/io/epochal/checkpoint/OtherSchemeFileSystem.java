@@ -73,6 +73,18 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     denyListing = which;
   }
 
+  /** Directories removed as they are listed (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> removedWhenListed = p -> false;
+
+  /**
+   * Makes a directory that {@code which} accepts disappear (removed with what it holds, as another
+   * user's {@code rm -r} or a move to the trash does) just before it is listed, in every instance, until
+   * {@link #clearFaults()}: the listing finds it gone.
+   */
+  public static void removeWhenListed(Predicate<Path> which) {
+    removedWhenListed = which;
+  }
+
   /** Rename targets the file system refuses (fault injection; every instance shares it). */
   private static volatile Predicate<Path> failRenames = p -> false;
 
@@ -131,6 +143,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     publishedFirst = p -> false;
     denyListing = p -> false;
     failListing = p -> false;
+    removedWhenListed = p -> false;
     failWrites = p -> false;
   }
 
@@ -261,6 +274,9 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     if (denyListing.test(f)) {
       throw new org.apache.hadoop.security.AccessControlException("Permission denied: user=tester, access=READ_EXECUTE, "
           + "inode=\"" + f.toUri().getPath() + "\"");
+    }
+    if (removedWhenListed.test(f)) {
+      super.delete(f, true);
     }
     return super.listStatus(f);
   }

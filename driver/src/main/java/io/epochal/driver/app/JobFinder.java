@@ -58,8 +58,8 @@ final class JobFinder {
 
   /**
    * The job directories at or under {@code root}; empty if the root does not exist or holds no
-   * job. A directory under the root that this user may not read is skipped and reported; any
-   * other failure, and a root that cannot be read, fails the search.
+   * job. A directory under the root that this user may not read is skipped and reported, one removed
+   * while the search runs is skipped; any other failure, and a root that cannot be read, fails the search.
    *
    * @throws IOException if the file system fails
    */
@@ -83,6 +83,11 @@ final class JobFinder {
         FileStatus[] children;
         try {
           children = fs.listStatus(dir);
+        } catch (java.io.FileNotFoundException e) {
+          if (depth == 1) {
+            throw e;
+          }
+          continue; // removed since its parent was listed (rm -r, a move to the trash): no job there now
         } catch (IOException e) {
           if (depth == 1 || !isPermissionDenied(e)) {
             throw e;

@@ -135,6 +135,16 @@ class JobFinderTest {
   }
 
   @Test
+  void aDirectoryRemovedWhileTheSearchRunsIsGoneNotAFailureAndTheOthersAreFound() throws IOException {
+    OtherSchemeFileSystem.removeWhenListed(p -> p.getName().equals("secret"));
+
+    JobFinder.Found found = find();
+
+    assertThat(found.jobs()).containsOnlyKeys("solo", "team-a/cifar", "team-a/mnist");
+    assertThat(found.unreadable()).isEmpty();
+  }
+
+  @Test
   void aRootThatCannotBeListedOrAFailingFileSystemFailsTheSearch() {
     OtherSchemeFileSystem.denyListingOf(p -> p.getName().equals(root.getFileName().toString()));
     assertThatThrownBy(this::find).isInstanceOf(AccessControlException.class);
