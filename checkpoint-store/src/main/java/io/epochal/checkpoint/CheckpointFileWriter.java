@@ -235,8 +235,14 @@ final class CheckpointFileWriter {
 
   private FSDataOutputStream createSynced(Path p) throws IOException {
     FsPermission perm = FsPermission.getFileDefault().applyUMask(FsPermission.getUMask(fs.getConf()));
-    return fs.create(p, perm, EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK), BUFFER_SIZE,
-        fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
+    EnumSet<CreateFlag> flags = EnumSet.of(CreateFlag.CREATE, CreateFlag.SYNC_BLOCK);
+    if (fs instanceof org.apache.hadoop.fs.viewfs.ViewFileSystem) {
+      // a federated namespace (viewfs://, or hdfs:// overloaded by a mount table): its create with flags passes
+      // OVERWRITE alone on to the mount's file system, its createNonRecursive every flag; the parent exists
+      return fs.createNonRecursive(p, perm, flags, BUFFER_SIZE, fs.getDefaultReplication(p),
+          fs.getDefaultBlockSize(p), null);
+    }
+    return fs.create(p, perm, flags, BUFFER_SIZE, fs.getDefaultReplication(p), fs.getDefaultBlockSize(p), null);
   }
 
   /** Writes the body through the sync-behind stream and the decorator, then hsyncs; returns the byte count. */

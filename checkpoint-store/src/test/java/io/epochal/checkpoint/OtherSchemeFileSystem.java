@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.DelegateToFileSystem;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileAlreadyExistsException;
@@ -83,6 +84,18 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
    */
   public static void removeWhenListed(Predicate<Path> which) {
     removedWhenListed = which;
+  }
+
+  /** The flags each file was created with last, by its path (every instance shares it). */
+  private static final java.util.Map<String, java.util.EnumSet<CreateFlag>> CREATED_WITH =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The flags of every file created through a create or createNonRecursive that takes them, by its
+   * path on this file system (without scheme) as it was created.
+   */
+  public static java.util.Map<String, java.util.EnumSet<CreateFlag>> createdWith() {
+    return java.util.Map.copyOf(CREATED_WITH);
   }
 
   /** Rename targets the file system refuses (fault injection; every instance shares it). */
@@ -201,6 +214,24 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       short replication, long blockSize, Progressable progress) throws IOException {
     claim(f, overwrite);
     return faulty(f, super.create(f, permission, true, bufferSize, replication, blockSize, progress));
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, FsPermission permission, java.util.EnumSet<CreateFlag> flags,
+      int bufferSize, short replication, long blockSize, Progressable progress) throws IOException {
+    CREATED_WITH.put(f.toUri().getPath(), java.util.EnumSet.copyOf(flags));
+    return create(f, permission, flags.contains(CreateFlag.OVERWRITE), bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream createNonRecursive(Path f, FsPermission permission,
+      java.util.EnumSet<CreateFlag> flags, int bufferSize, short replication, long blockSize, Progressable progress)
+      throws IOException {
+    if (!exists(f.getParent())) {
+      throw new java.io.FileNotFoundException("parent of " + f + " does not exist");
+    }
+    CREATED_WITH.put(f.toUri().getPath(), java.util.EnumSet.copyOf(flags));
+    return create(f, permission, flags.contains(CreateFlag.OVERWRITE), bufferSize, replication, blockSize, progress);
   }
 
   /**
