@@ -211,12 +211,34 @@ public final class HadoopCheckpointStore implements CheckpointStore {
 
   @Override
   public LoadedCheckpoint load(CheckpointEntry entry) throws CheckpointException {
-    return published.load(entry.epoch(), existing(entry.epoch(), layout.dirOf(fs, entry)));
+    return published.load(entry.epoch(), listed(entry));
   }
 
   @Override
   public VerificationReport verify(CheckpointEntry entry) throws CheckpointException {
-    return published.verify(entry.epoch(), existing(entry.epoch(), layout.dirOf(fs, entry)));
+    return published.verify(entry.epoch(), listed(entry));
+  }
+
+  /**
+   * The directory of {@code entry}, which a listing gave: gone since then, it was deleted (by the retention of a
+   * driver that trains the job, or by hand), which is no damage.
+   *
+   * @throws CheckpointDeletedException when it is gone
+   */
+  private Path listed(CheckpointEntry entry) throws CheckpointException {
+    Path dir = layout.dirOf(fs, entry);
+    try {
+      if (!fs.exists(dir)) {
+        throw new CheckpointDeletedException(entry.epoch(), dir.toString(),
+            new java.io.FileNotFoundException(dir + " was listed and is gone"));
+      }
+      return dir;
+    } catch (IOException e) {
+      if (e instanceof CheckpointException) {
+        throw (CheckpointException) e;
+      }
+      throw new CheckpointException(entry.epoch(), dir.toString(), "cannot be read: " + e, e);
+    }
   }
 
   @Override

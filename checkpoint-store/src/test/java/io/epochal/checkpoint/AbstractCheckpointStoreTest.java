@@ -670,4 +670,19 @@ abstract class AbstractCheckpointStoreTest {
     assertThat(latest.skipped()).singleElement()
         .satisfies(p -> assertThat(p.reason()).contains("manifest is of epoch 1"));
   }
+
+  @Test
+  void aListedCheckpointDeletedBeforeItIsReadIsReportedAsDeletedNotAsMissingOrDamaged() throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
+    CheckpointEntry first = store.list().get(0);
+    assertThat(first.epoch()).isEqualTo(1);
+    assertThat(store.delete(1)).isTrue(); // a driver's retention, between a reader's listing and its read
+
+    assertThatThrownBy(() -> store.load(first)).isInstanceOf(CheckpointDeletedException.class)
+        .hasMessageContaining("deleted while it was being read").hasMessageContaining("it is not damaged");
+    assertThatThrownBy(() -> store.verify(first)).isInstanceOf(CheckpointDeletedException.class);
+    assertThatThrownBy(() -> store.load(1)).as("an epoch asked for by number: none exists")
+        .isNotInstanceOf(CheckpointDeletedException.class).hasMessageContaining("no checkpoint of this epoch exists");
+  }
 }

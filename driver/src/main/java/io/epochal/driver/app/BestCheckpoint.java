@@ -30,6 +30,9 @@ final class BestCheckpoint {
   /** The last name of the location that names it. */
   static final String NAME = "best";
 
+  /** How many times the checkpoints are listed at most, each after the best was deleted as it was read. */
+  private static final int MAX_LISTINGS = 5;
+
   private final Path jobDir;
   private final org.apache.hadoop.conf.Configuration conf;
 
@@ -50,21 +53,39 @@ final class BestCheckpoint {
     HyperParameters job = jobKeys();
     String metric = job.contains(JobKeys.BEST_METRIC) ? job.getString(JobKeys.BEST_METRIC) : "train_loss";
     boolean max = job.contains(JobKeys.BEST_MODE) && "max".equals(job.getString(JobKeys.BEST_MODE));
-    List<CheckpointEntry> listed = store.list();
     Comparator<CheckpointEntry> byValue = Comparator.comparingDouble(e -> value(e, metric));
-    List<CheckpointEntry> ranked = listed.stream().filter(e -> Double.isFinite(value(e, metric)))
-        .sorted((max ? byValue.reversed() : byValue).thenComparingLong(CheckpointEntry::epoch)).toList();
-    for (CheckpointEntry e : ranked) {
-      try {
-        LoadedCheckpoint c = store.load(e);
-        err.println(String.format(Locale.ROOT, "epochal: the best checkpoint by %s (%s): epoch %d, %s %.6g (%s)",
-            metric, max ? "max" : "min", e.epoch(), metric, value(e, metric), JobSpecResolver.locationText(c.path())));
-        return java.util.Optional.of(c);
-      } catch (CheckpointCorruptedException damaged) {
-        err.println("epochal: warning: skipping damaged checkpoint of epoch " + e.epoch() + " (" + damaged.detail()
-            + "), the best by " + metric + "; taking the next best");
+    List<CheckpointEntry> listed;
+    List<CheckpointEntry> ranked;
+    java.util.Set<Long> damaged = new java.util.HashSet<>();
+    boolean again;
+    int listings = 0;
+    do { // listed again when one was deleted meanwhile: a driver's retention, which may have committed a better one
+      again = false;
+      listed = store.list();
+      ranked = listed.stream().filter(e -> Double.isFinite(value(e, metric)))
+          .sorted((max ? byValue.reversed() : byValue).thenComparingLong(CheckpointEntry::epoch)).toList();
+      for (CheckpointEntry e : ranked) {
+        if (damaged.contains(e.epoch())) {
+          continue;
+        }
+        try {
+          LoadedCheckpoint c = store.load(e);
+          err.println(String.format(Locale.ROOT, "epochal: the best checkpoint by %s (%s): epoch %d, %s %.6g (%s)",
+              metric, max ? "max" : "min", e.epoch(), metric, value(e, metric),
+              JobSpecResolver.locationText(c.path())));
+          return java.util.Optional.of(c);
+        } catch (CheckpointCorruptedException d) {
+          damaged.add(e.epoch());
+          err.println("epochal: warning: skipping damaged checkpoint of epoch " + e.epoch() + " (" + d.detail()
+              + "), the best by " + metric + "; taking the next best");
+        } catch (io.epochal.checkpoint.CheckpointDeletedException gone) {
+          err.println("epochal: epoch " + e.epoch() + ", the best by " + metric + ", was deleted as it was read (the "
+              + "retention of a driver that trains the job); ranking the checkpoints again");
+          again = ++listings < MAX_LISTINGS;
+          break;
+        }
       }
-    }
+    } while (again);
     String where = JobSpecResolver.locationText(jobDir);
     if (listed.isEmpty() || !ranked.isEmpty() || listed.stream().allMatch(e -> e.manifest().isEmpty())) {
       // nothing to pick from, or every candidate damaged (its manifest too: what it records is unknown)

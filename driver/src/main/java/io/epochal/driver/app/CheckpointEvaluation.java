@@ -158,7 +158,8 @@ final class CheckpointEvaluation {
             err.println("epochal: warning: not evaluated: " + name + " was deleted while the checkpoints were "
                 + "evaluated (retention of a job that is training)");
             continue;
-          } catch (CheckpointException e) {
+          } catch (io.epochal.checkpoint.CheckpointCorruptedException e) {
+            // damage, or a newer format; a read that failed otherwise (storage, heap) fails the command as such
             err.println("epochal: warning: not evaluated: " + e.getMessage());
             // a newer Epochal's checkpoint is not damaged: said as what it is
             table.add(new Evaluated(name, entries.get(i).path(), entries.get(i).epoch(),

@@ -53,6 +53,28 @@ class BestCheckpointTest {
   }
 
   @Test
+  void aBestDeletedAsItIsReadIsRankedAgainAndTheNextBestTakenNotAnError() throws Exception {
+    try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, 0.5)) {
+      // a driver's retention deletes epoch 2 between this listing and its read
+      CheckpointStore racing = (CheckpointStore) java.lang.reflect.Proxy.newProxyInstance(
+          CheckpointStore.class.getClassLoader(), new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
+            if (method.getName().equals("load") && args[0] instanceof io.epochal.checkpoint.CheckpointEntry e
+                && e.epoch() == 2) {
+              store.delete(2);
+            }
+            try {
+              return method.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException ex) {
+              throw ex.getCause();
+            }
+          });
+      assertThat(best().load(racing, err).orElseThrow().manifest().epoch()).isEqualTo(3);
+      assertThat(said.toString(StandardCharsets.UTF_8)).contains("epoch 2, the best by val_loss, was deleted as it "
+          + "was read").contains("the best checkpoint by val_loss (min): epoch 3");
+    }
+  }
+
+  @Test
   void theBestByTheJobsMetricIsTakenTheEarliestOfEqualOnesAndADamagedOnePassedOver() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, null, 0.4, 0.7)) {
       assertThat(best().load(store, err).orElseThrow().manifest().epoch())
