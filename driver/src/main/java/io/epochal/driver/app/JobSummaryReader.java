@@ -52,6 +52,15 @@ final class JobSummaryReader {
         + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS)
         : "free since " + l.getExpiresAt().truncatedTo(ChronoUnit.SECONDS) + (l.isReleased() ? "" : " (expired)"))
         .orElse("free");
+    if (s.state.equals("FAILED") && lease.map(l -> l.isLiveAt(Instant.now())
+        && l.getAttempt() > status.get().getAttempt()).orElse(false)) {
+      // a driver that stalled past its lease wrote FAILED after the driver that took the job from it began: that
+      // driver runs it (the same late write its own end takes back)
+      s.state = "RUNNING";
+      s.reason = "attempt " + lease.get().getAttempt() + " runs it; attempt " + status.get().getAttempt()
+          + ", a driver it took the job from, marked it FAILED after that" + (s.reason.isEmpty() ? ""
+          : " (" + s.reason + ")");
+    }
     if (s.state.equals("RUNNING") && lease.map(l -> !l.isLiveAt(Instant.now())).orElse(true)) {
       // a driver that died without a word (SIGKILL, a lost host) leaves its job RUNNING
       s.state = "LOST";

@@ -112,6 +112,35 @@ class StatusProgressTest {
   }
 
   @Test
+  void aFailedWrittenLateByADriverANewerOneTookTheJobFromIsShownAsTheNewerOnesRun() throws Exception {
+    java.nio.file.Path local = tmp.resolve("jobs").resolve("taken-over");
+    Path dir = new Path(local.toUri());
+    FileSystem fs = dir.getFileSystem(conf);
+    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("taken-over", "taken-over", HyperParameters.builder()
+        .put("job.name", "taken-over").put("train.epochs", 3L).build()));
+    JobStateStore states = new JobStateStore(fs, dir);
+    JobLease paused = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
+    paused.acquire(1);
+    states.transition(JobState.RUNNING, 1, "started");
+    paused.release(); // it stalled past its lease, as far as the next driver is concerned
+    JobLease next = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
+    next.acquire(2);
+    states.transition(JobState.RUNNING, 2, "resumed");
+    Instant now = Instant.now();
+    new JobProgressStore(fs, dir).write(new JobProgress(next.getHolder(), 2, 2, 3, 10, 128, 1, 2048, 0.25,
+        now.minusSeconds(10), now.minusSeconds(1)));
+    // the stalled driver, past its check of the lease, marks the job FAILED after the takeover
+    states.transition(JobState.FAILED, 1, "TASK_FAILED: attempt 1 failed");
+
+    assertThat(status(local)).contains("state:       RUNNING").contains("attempt 2")
+        .contains("progress:    epoch 2/3, round 10 of 128").doesNotContain("which is gone");
+    JsonNode job = json(local).get("jobs").get(0);
+    assertThat(job.get("state").asText()).isEqualTo("RUNNING");
+    assertThat(job.get("progress").get("live").asBoolean()).isTrue();
+    assertThat(status(tmp.resolve("jobs"))).containsPattern("taken-over\\s+RUNNING\\s+-/3\\s+10/128\\s");
+  }
+
+  @Test
   void aLocationWithoutJobsIsOneJsonDocumentWithItsErrorToo() throws Exception {
     java.nio.file.Path empty = java.nio.file.Files.createDirectories(tmp.resolve("empty"));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
