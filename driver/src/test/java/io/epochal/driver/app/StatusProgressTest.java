@@ -58,13 +58,20 @@ class StatusProgressTest {
         .isEqualTo(root.get("target").asText() + "/a"));
   }
 
+  /** A job of 3 epochs in {@code local}, named as its directory; its directory. */
+  private Path threeEpochJob(java.nio.file.Path local) throws Exception {
+    Path dir = new Path(local.toUri());
+    String name = local.getFileName().toString();
+    new JobSpecStore(dir.getFileSystem(conf), dir).writeOnce(JobSpec.of(name, name, HyperParameters.builder()
+        .put("job.name", name).put("train.epochs", 3L).build()));
+    return dir;
+  }
+
   @Test
   void statusOfARunningJobSaysWhereItsDriverIsAndTheTableOfARootHasItsRound() throws Exception {
     java.nio.file.Path local = tmp.resolve("jobs").resolve("running");
-    Path dir = new Path(local.toUri());
+    Path dir = threeEpochJob(local);
     FileSystem fs = dir.getFileSystem(conf);
-    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("running", "running", HyperParameters.builder()
-        .put("job.name", "running").put("train.epochs", 3L).build()));
     JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
     lease.acquire(1);
     new JobStateStore(fs, dir).transition(JobState.RUNNING, 1, "started");
@@ -114,10 +121,8 @@ class StatusProgressTest {
   @Test
   void aFailedWrittenLateByADriverANewerOneTookTheJobFromIsShownAsTheNewerOnesRun() throws Exception {
     java.nio.file.Path local = tmp.resolve("jobs").resolve("taken-over");
-    Path dir = new Path(local.toUri());
+    Path dir = threeEpochJob(local);
     FileSystem fs = dir.getFileSystem(conf);
-    new JobSpecStore(fs, dir).writeOnce(JobSpec.of("taken-over", "taken-over", HyperParameters.builder()
-        .put("job.name", "taken-over").put("train.epochs", 3L).build()));
     JobStateStore states = new JobStateStore(fs, dir);
     JobLease paused = JobLease.builder().setFileSystem(fs).setJobDir(dir).optTtl(Duration.ofMinutes(5)).build();
     paused.acquire(1);
