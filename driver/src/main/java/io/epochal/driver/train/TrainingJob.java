@@ -204,6 +204,11 @@ public final class TrainingJob {
             markFailed(dir, interrupted);
             throw interrupted;
           }
+          if (dir.outcome().shuttingDown()) {
+            // a stop came while the retry waited: it keeps the state after the newest round and gives the job up; a
+            // new attempt would remove that state's write in flight as a stale temporary directory
+            throw StopCauses.interrupted(dir, spec, e);
+          }
         }
       }
       end(dir, trained, spec.retryStorageWaitMs(), listener);

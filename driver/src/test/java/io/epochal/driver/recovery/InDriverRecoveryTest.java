@@ -507,6 +507,52 @@ class InDriverRecoveryTest {
   }
 
   /** Cancels the first {@code times} Spark jobs of {@code jobGroup} as they start. */
+  @Test
+  void aStopThatComesWhileARetryWaitsEndsTheRunInsteadOfStartingTheAttempt() throws Exception {
+    record Tried(String dir, RecoveryFixture.Recording listener, List<String> roundsAfterStop, Throwable thrown) {}
+    Tried t = RecoveryFixture.untilCancelsLand(attempt -> {
+      String dir = root.resolve("stopped-in-backoff-" + attempt).toUri().toString();
+      io.epochal.driver.train.CapturedStopHooks captured = new io.epochal.driver.train.CapturedStopHooks();
+      List<String> roundsAfterStop = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+      AtomicBoolean stopped = new AtomicBoolean();
+      RecoveryFixture.Recording listener = new RecoveryFixture.Recording() {
+        @Override
+        public void warning(String message) {
+          super.warning(message);
+          if (message.contains("reloading the newest verified checkpoint") && stopped.compareAndSet(false, true)) {
+            captured.runAll(); // SIGTERM as the retry begins to wait
+          }
+        }
+
+        @Override
+        public void round(int epoch, int epochs, int round, int rounds, double sps, double loss) {
+          if (stopped.get()) {
+            roundsAfterStop.add(epoch + "." + round);
+          }
+        }
+      };
+      // round 2 of epoch 2 aborts, and again when it runs again in place: the job retries from its checkpoint
+      SparkListener canceller = cancelOnStart("epochal-e1-r1", 2);
+      spark.jsc().sc().addSparkListener(canceller);
+      try {
+        TrainingJob.builder().setSpec(RecoveryFixture.spec(dir, data, Map.of("retry.backoff_ms", "200")))
+            .setSpark(spark).optListener(listener).optStopHooks(captured).build().run();
+        return new Tried(dir, listener, roundsAfterStop, null);
+      } catch (TrainingException e) {
+        return new Tried(dir, listener, roundsAfterStop, e);
+      } finally {
+        spark.jsc().sc().removeSparkListener(canceller);
+      }
+    }, tried -> tried.listener().warnings.stream().anyMatch(w -> w.contains("reloading the newest verified")));
+    assertThat(t.thrown()).isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason())
+        .isEqualTo(FailureReason.INTERRUPTED));
+    assertThat(t.roundsAfterStop()).as("no attempt after the stop").isEmpty();
+    assertThat(RecoveryFixture.events(t.dir(), new Configuration())).as("no attempt after the stop")
+        .noneMatch(e -> e.getType() == JobEventType.RESUMED);
+    assertThat(new JobStateStore(FileSystem.getLocal(new Configuration()), new org.apache.hadoop.fs.Path(t.dir()))
+        .read()).hasValueSatisfying(st -> assertThat(st.getState()).isEqualTo(JobState.FAILED));
+  }
+
   private static SparkListener cancelOnStart(String jobGroup, int times) {
     java.util.concurrent.atomic.AtomicInteger fired = new java.util.concurrent.atomic.AtomicInteger();
     return new SparkListener() {

@@ -316,24 +316,13 @@ class MidEpochCheckpointTest {
       throws Exception {
     String dir = root.resolve("stopped-before-commit").toUri().toString();
     JobSpec spec = spec(dir, Map.of());
-    List<Runnable> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
-    io.epochal.driver.train.StopHooks captured = new io.epochal.driver.train.StopHooks() {
-      @Override
-      public void add(Runnable hook, int priority, long timeoutSeconds) {
-        hooks.add(hook);
-      }
-
-      @Override
-      public void remove(Runnable hook) {
-        hooks.remove(hook);
-      }
-    };
+    io.epochal.driver.train.CapturedStopHooks captured = new io.epochal.driver.train.CapturedStopHooks();
     List<String> said = Collections.synchronizedList(new ArrayList<>());
     Rounds first = new Rounds() {
       @Override
       public void epoch(int epoch, int epochs, double meanLoss, double samplesPerSecond) {
         if (epoch == 2) { // as SIGTERM does after the epoch's last round (held-out rows evaluated), before its commit
-          hooks.forEach(Runnable::run);
+          captured.runAll();
         }
       }
 
