@@ -1,6 +1,5 @@
 package io.epochal.driver.config;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -26,10 +25,13 @@ final class JobFileReader {
   /** What some editors write at the start of a UTF-8 file. */
   private static final int BYTE_ORDER_MARK = '\uFEFF';
 
-  /** A job key and '=' inside a value: the next line, joined to this one by a trailing backslash. */
+  /**
+   * A job key and its separator ('=', ':' or blanks) inside a value: the next line, joined to this one by a
+   * trailing backslash.
+   */
   private static final Pattern JOINED_KEY = Pattern.compile(
-      "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources|early_stop|init|loss)"
-          + "\\.[A-Za-z0-9_]+\\s*[=:]");
+      "(?:(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources|early_stop|init|loss)"
+          + "\\.[A-Za-z0-9_]+|loss)(?:\\s*[=:]|\\s+(?=\\S))");
 
   /** What the problem of a value with a trailing comment says. */
   private static final String COMMENT_PROBLEM = ": in a properties file '#' starts a comment only at the start of a "
@@ -70,6 +72,23 @@ final class JobFileReader {
    * @throws ConfigException when the file cannot be read as a properties job file at all
    */
   static Map<String, String> read(Path jobFile, List<ConfigException> problems) {
+    return readLocal(localOf(jobFile), problems);
+  }
+
+  /** {@code jobFile}, or the local file it names as a {@code file:} URI ({@code file:///home/u/job.properties}). */
+  private static Path localOf(Path jobFile) {
+    String given = jobFile.toString();
+    if (given.regionMatches(true, 0, "file:/", 0, 6) && !Files.exists(jobFile)) {
+      try {
+        return Path.of(java.net.URI.create(given.replaceFirst("^(?i)file:/+", "file:///")));
+      } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException notAFileUri) {
+        return jobFile; // said as a missing file
+      }
+    }
+    return jobFile;
+  }
+
+  private static Map<String, String> readLocal(Path jobFile, List<ConfigException> problems) {
     Properties p = new Properties() {
       private static final long serialVersionUID = 1L;
 
@@ -89,61 +108,58 @@ final class JobFileReader {
           + "continue its job, run bin/epochal resume " + ShellWords.quote(jobFile.toString()) + " (train takes a "
           + ".properties job file)" : "; give the path of a .properties job file (see conf/quickstart.properties)"));
     }
-    try (BufferedReader r = Files.newBufferedReader(jobFile, StandardCharsets.UTF_8)) {
-      r.mark(1);
-      if (r.read() != BYTE_ORDER_MARK) { // an editor's UTF-8 byte order mark would be part of the first key
-        r.reset();
-      }
-      r.mark(1 << 16);
-      int c;
-      do {
-        c = r.read();
-      } while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
-      if (c == '{') { // JSON: a job directory's job.json, read as key=value lines, would be dozens of bad keys
-        boolean jobJson = jobFile.getFileName() != null && jobFile.getFileName().toString().equals(
-            io.epochal.job.JobPaths.JOB_SPEC);
-        Path dir = jobFile.toAbsolutePath().getParent();
-        throw new ConfigException("job file", "job file " + jobFile + " is JSON" + (jobJson ? ", a job directory's "
-            + "job.json: to continue that job, run bin/epochal resume " + ShellWords.quote(String.valueOf(dir)) + "; "
-            : "; ") + "train takes a .properties job file of key=value lines (see conf/quickstart.properties)");
-      }
-      r.reset();
-      p.load(r);
+    // read once: a pipe (/dev/stdin, <(...)) gives its bytes to one read, and every check reads what was loaded
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(jobFile);
     } catch (java.nio.file.NoSuchFileException e) {
-      java.util.regex.Matcher uri = java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):/").matcher(
-          jobFile.toString());
-      if (uri.find() && !"file".equalsIgnoreCase(uri.group(1))) { // hdfs://nn/x.properties, seen as a local path
-        throw new ConfigException("job file", "job file " + jobFile + " names a " + uri.group(1) + " URI (its '//' "
-            + "read as a local path's); a job file is read from the local file system: copy it here (hdfs dfs -get), "
-            + "pass it with spark-submit --files and give its name alone, or give the keys as --conf "
-            + "spark.epochal.<key> without a job file", e);
-      }
-      throw new ConfigException("job file", "job file " + jobFile + " does not exist" + whereMissing(jobFile,
-          System.getProperty("spark.submit.deployMode", "")) + "; give the path of a .properties job file (see "
-          + "conf/quickstart.properties)", e);
-    } catch (CharacterCodingException e) {
-      throw new ConfigException("job file", "job file " + jobFile + " is not UTF-8: line " + firstNonUtf8Line(jobFile)
-          + " holds bytes that are not (a Latin-1 'é', say, as Java's Properties.store writes); save the file as "
-          + "UTF-8", e);
+      throw missing(jobFile, e);
     } catch (IOException e) {
       throw new ConfigException("job file", "cannot read job file " + jobFile + " (" + e + "); give the path of a "
           + "readable .properties file", e);
+    }
+    String text;
+    try {
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      throw new ConfigException("job file", "job file " + jobFile + " is not UTF-8: line " + firstNonUtf8Line(bytes)
+          + " holds bytes that are not (a Latin-1 'é', say, as Java's Properties.store writes); save the file as "
+          + "UTF-8", e);
+    }
+    if (!text.isEmpty() && text.charAt(0) == BYTE_ORDER_MARK) { // an editor's mark would be part of the first key
+      text = text.substring(1);
+    }
+    if (text.strip().startsWith("{")) { // JSON: a job directory's job.json, read as key=value lines: bad keys
+      boolean jobJson = jobFile.getFileName() != null && jobFile.getFileName().toString().equals(
+          io.epochal.job.JobPaths.JOB_SPEC);
+      Path dir = jobFile.toAbsolutePath().getParent();
+      throw new ConfigException("job file", "job file " + jobFile + " is JSON" + (jobJson ? ", a job directory's "
+          + "job.json: to continue that job, run bin/epochal resume " + ShellWords.quote(String.valueOf(dir)) + "; "
+          : "; ") + "train takes a .properties job file of key=value lines (see conf/quickstart.properties)");
+    }
+    List<String> lines = text.lines().toList();
+    try {
+      p.load(new java.io.StringReader(text));
+    } catch (IOException e) {
+      throw new ConfigException("job file", "cannot read job file " + jobFile + " (" + e + ")", e);
     } catch (IllegalArgumentException e) {
       throw new ConfigException("job file", "job file " + jobFile + " is not a valid properties file: "
-          + e.getMessage() + "; fix the escape sequence", e);
+          + e.getMessage() + badEscape(lines).map(at -> " (line " + at + ")").orElse("") + "; a backslash followed "
+          + "by u starts a \\uXXXX escape of 4 hex digits: write a backslash of the value as \\\\", e);
     }
     Map<String, String> out = new java.util.TreeMap<>();
-    java.util.Set<String> continuations = continuationLines(jobFile);
+    java.util.Set<String> continuations = continuationLines(lines);
     for (String k : p.stringPropertyNames()) {
       String key = k.trim();
       String value = p.getProperty(k).trim();
       Matcher joined = JOINED_KEY.matcher(value);
       if (findJoined(joined, continuations)) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
-            + "'" + JOINED_PROBLEM + joined.group().replaceAll("\\s*[=:]$", "") + "'): the line of " + key
+            + "'" + JOINED_PROBLEM + joined.group().replaceAll("\\s*[=:]?\\s*$", "") + "'): the line of " + key
             + " ends with a backslash, which joins the next line to it in a properties file; remove that backslash "
             + "(a backslash in a value is written \\\\)"));
-      } else if (TRAILING_COMMENT.matcher(value).find() && writtenWithBlankBeforeHash(jobFile, key)) {
+      } else if (TRAILING_COMMENT.matcher(value).find() && writtenWithBlankBeforeHash(lines, key)) {
         problems.add(new ConfigException(key, "job file " + jobFile + ": the value of " + key + " is '" + value
             + "'" + COMMENT_PROBLEM + "; put the comment on a line of its own (or, if the '#' is the value's, write "
             + "it \\#)"));
@@ -172,13 +188,7 @@ final class JobFileReader {
    * followed by a '#' as written (not {@code \\#}, which a user writes for a '#' of the value): a
    * comment meant to end the line.
    */
-  private static boolean writtenWithBlankBeforeHash(Path jobFile, String key) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(jobFile, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return true; // read once already: said as the value reads
-    }
+  private static boolean writtenWithBlankBeforeHash(List<String> lines, String key) {
     Pattern setting = Pattern.compile("^[\\uFEFF \\t\\f]*" + Pattern.quote(key) + "[ \\t\\f=:]");
     boolean inKey = false;
     for (String line : lines) {
@@ -199,14 +209,8 @@ final class JobFileReader {
    * The lines of {@code jobFile} that continue the line before (it ends in an odd number of
    * backslashes and is no comment), without the leading blanks a properties file drops from them.
    */
-  private static java.util.Set<String> continuationLines(Path jobFile) {
+  private static java.util.Set<String> continuationLines(List<String> lines) {
     java.util.Set<String> out = new java.util.HashSet<>();
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(jobFile, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return out; // read once already: a file that changed meanwhile is only not checked for joined lines
-    }
     boolean continuing = false;
     for (String line : lines) {
       String stripped = line.replaceFirst("^[\\uFEFF \\t\\f]+", "");
@@ -224,28 +228,58 @@ final class JobFileReader {
     return out;
   }
 
-  /** The 1-based number of the first line of {@code file} that is not UTF-8 (0 if none is found). */
-  private static int firstNonUtf8Line(Path file) {
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      int line = 1;
-      int start = 0;
-      for (int i = 0; i <= bytes.length; i++) {
-        if (i == bytes.length || bytes[i] == '\n') {
-          try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, start, i - start));
-          } catch (CharacterCodingException bad) {
-            return line;
-          }
-          line++;
-          start = i + 1;
+  /** The 1-based number of the first line of {@code bytes} that is not UTF-8 (0 if none is found). */
+  private static int firstNonUtf8Line(byte[] bytes) {
+    int line = 1;
+    int start = 0;
+    for (int i = 0; i <= bytes.length; i++) {
+      if (i == bytes.length || bytes[i] == '\n') {
+        try {
+          StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, start, i - start));
+        } catch (CharacterCodingException bad) {
+          return line;
         }
+        line++;
+        start = i + 1;
       }
-    } catch (IOException e) {
-      return 0;
     }
     return 0;
+  }
+
+  /** The refusal of job file {@code jobFile}, which does not exist ({@code e}). */
+  private static ConfigException missing(Path jobFile, java.nio.file.NoSuchFileException e) {
+    java.util.regex.Matcher uri = java.util.regex.Pattern.compile("^([a-zA-Z][a-zA-Z0-9+.-]+):/").matcher(
+        jobFile.toString());
+    if (uri.find() && !"file".equalsIgnoreCase(uri.group(1))) { // hdfs://nn/x.properties, seen as a local path
+      return new ConfigException("job file", "job file " + jobFile + " names a " + uri.group(1) + " URI (its '//' "
+          + "read as a local path's); a job file is read from the local file system: copy it here (hdfs dfs -get), "
+          + "pass it with spark-submit --files and give its name alone, or give the keys as --conf "
+          + "spark.epochal.<key> without a job file", e);
+    }
+    return new ConfigException("job file", "job file " + jobFile + " does not exist" + whereMissing(jobFile,
+        System.getProperty("spark.submit.deployMode", "")) + "; give the path of a .properties job file (see "
+        + "conf/quickstart.properties)", e);
+  }
+
+  /**
+   * The 1-based number of the first of {@code lines} holding a backslash and u that is no {@code \\uXXXX} escape
+   * of 4 hex digits (a doubled backslash is a backslash of the value), if any.
+   */
+  private static java.util.Optional<Integer> badEscape(List<String> lines) {
+    for (int n = 0; n < lines.size(); n++) {
+      String line = lines.get(n);
+      for (int i = 0; i < line.length() - 1; i++) {
+        if (line.charAt(i) != '\\') {
+          continue;
+        }
+        if (line.charAt(i + 1) == 'u' && !line.substring(i + 2).matches("(?s)[0-9a-fA-F]{4}.*")) {
+          return java.util.Optional.of(n + 1);
+        }
+        i++; // the escaped character
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**

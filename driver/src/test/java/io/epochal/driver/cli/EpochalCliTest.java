@@ -264,15 +264,56 @@ class EpochalCliTest {
 
   @Test
   void aBackslashThatJoinsAnEarlyStoppingInitOrLossKeyToTheLineBeforeIsSaid() throws IOException {
+    // the loss key itself, and a key set with a blank instead of '=' (a properties file takes both)
     for (String swallowed : List.of("early_stop.patience=3", "init.weights=/tmp/w.safetensors",
-        "loss.label_smoothing=0.1")) {
-      Path file = tmp.resolve("joined-" + swallowed.substring(0, 4) + ".properties");
+        "loss.label_smoothing=0.1", "loss=mse", "optimizer.lr 0.01")) {
+      Path file = tmp.resolve("joined-" + swallowed.substring(0, 6) + ".properties");
       Files.writeString(file, Files.readString(jobFile) + "\njob.name=demo\\\n" + swallowed + "\n");
       Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
       assertThat(r.code).as(swallowed).isEqualTo(ExitCodes.USAGE);
       assertThat(r.err).contains("the value of job.name is 'demo" + swallowed + "', which holds another key ('"
-          + swallowed.substring(0, swallowed.indexOf('=')) + "')");
+          + swallowed.split("[= ]")[0] + "')");
     }
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60) // a second read of the drained pipe would wait for a writer for ever
+  void aJobFileReadFromAPipeIsCheckedAsAFileIs() throws Exception {
+    // envsubst < job.tmpl | bin/epochal train /dev/stdin: the pipe gives its bytes to one read
+    Path pipe = tmp.resolve("job.pipe");
+    assertThat(new ProcessBuilder("mkfifo", pipe.toString()).start().waitFor()).isZero();
+    String text = Files.readString(jobFile) + "\njob.name=demo \\\noptimizer.lr=0.5\n";
+    Thread writer = new Thread(() -> {
+      try {
+        Files.writeString(pipe, text);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+    writer.setDaemon(true);
+    writer.start();
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", pipe.toString());
+    writer.join(10_000);
+    assertThat(r.code).as(r.err).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("the value of job.name is 'demo optimizer.lr=0.5', which holds another key "
+        + "('optimizer.lr')");
+  }
+
+  @Test
+  void aBadUnicodeEscapeIsNamedByItsLineAndAJobFileGivenAsAFileUriIsRead() throws IOException {
+    Path file = tmp.resolve("escape.properties");
+    String job = Files.readString(jobFile).replaceAll("(?m)^job\\.name=.*$", "");
+    Files.writeString(file, job + "\njob.name=fix \\user paths\n");
+    Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
+    assertThat(r.code).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err).contains("is not a valid properties file").contains("(line " + (job.lines().count() + 2) + ")")
+        .contains("write a backslash of the value as \\\\");
+
+    Files.writeString(file, job + "\njob.name=from-uri\n");
+    RecordingLauncher launcher = new RecordingLauncher(0);
+    Run uri = run(launcher, new TestModelCatalog(), "train", file.toUri().toString());
+    assertThat(uri.code).as(uri.err).isZero();
+    assertThat(launcher.spec.jobName()).isEqualTo("from-uri");
   }
 
   @Test
