@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
     "Batch inference through Spark with a checkpoint's model (a job directory: its newest checkpoint) or an "
         + "ONNX model file (a file ending in .onnx, run in ONNX Runtime): writes the input's other columns, "
         + "row_id (the row's index in the input, files in the order of their paths, as training numbers rows with "
-        + "the default data.row_order=file_name), prediction (argmax class, or the regression output) and scores "
-        + "(the model's outputs). "
+        + "the default data.row_order=file_name), prediction (argmax class, or the regression output), scores "
+        + "(the model's outputs) and, for a classification, probability (the softmax of the scores; csv output "
+        + "holds a score_<i> and a probability_<i> column for each output i). "
         + "Feature columns default to the checkpoint's data.features; an ONNX file has none, so give --features. "
         + "With spark-submit, predicting from an ONNX file needs --packages "
         + "com.microsoft.onnxruntime:onnxruntime:1.22.0 (bin/epochal has it)."})

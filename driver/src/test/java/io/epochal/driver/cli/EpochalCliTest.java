@@ -794,6 +794,12 @@ class EpochalCliTest {
     String resume = run(null, null, "resume", "--help").out.replaceAll("\\s+", " ");
     assertThat(resume).contains("A job directory; with --all, a directory with jobs under it")
         .doesNotContain("epoch-NNNNNN: a");
+    // every column predict writes
+    String predict = run(null, null, "predict", "--help").out.replaceAll("\\s+", " ");
+    for (String column : List.of("row_id", "prediction", "scores", io.epochal.driver.predict.BatchPredictor.PROBABILITY,
+        "score_<i>", "probability_<i>")) {
+      assertThat(predict).as(column).contains(column);
+    }
   }
 
   @Test
