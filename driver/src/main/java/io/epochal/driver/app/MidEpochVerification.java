@@ -83,19 +83,28 @@ final class MidEpochVerification {
       }
       String from = newest == null ? "the job's start" : CheckpointSeries.EPOCHS.name(newest.epoch());
       Optional<MidEpochPosition> at = chosen.manifest().flatMap(MidEpochPosition::of);
+      long follows = completed;
+      long stepAfter = after;
+      Optional<CheckpointManifest> meanwhile = chosen.manifest().filter(m -> m.epoch() > completed
+          && !damaged.contains(m.epoch())).flatMap(m -> committedMeanwhile(conf, jobDir, m.epoch()));
+      if (meanwhile.isPresent()) { // a driver running the job committed the epoch it follows while this verify ran
+        follows = meanwhile.get().epoch();
+        stepAfter = meanwhile.get().globalStep();
+        from = CheckpointSeries.EPOCHS.name(follows) + " (committed while this verify ran, not verified by it)";
+      }
       if (chosen.manifest().isPresent()) {
         CheckpointManifest m = chosen.manifest().get();
-        if (at.isPresent() && at.get().continues(completed, after, damaged) && m.epoch() > completed) {
+        if (at.isPresent() && at.get().continues(follows, stepAfter, damaged) && m.epoch() > follows) {
           lines.add(new CheckLine(Id.CONTINUES, CheckLine.Status.PASS, CONTINUES_CHECK, "it follows damaged "
               + CheckpointSeries.EPOCHS.name(m.epoch()) + ", whose state it holds, and holds " + at.get().rounds()));
-        } else if (m.epoch() != completed) {
+        } else if (m.epoch() != follows) {
           lines.add(CheckLine.fail(Id.CONTINUES,
               CONTINUES_CHECK, "its manifest says " + m.epoch() + " epochs were completed "
               + "before it, but it follows " + from + ": a resume does not continue it and removes it"));
         } else if (at.isEmpty()) {
           lines.add(CheckLine.fail(Id.CONTINUES,
               CONTINUES_CHECK, "its random state records no round, so a resume cannot tell "
-              + "where in epoch " + (completed + 1) + " it ends and stops on it"));
+              + "where in epoch " + (follows + 1) + " it ends and stops on it"));
         } else {
           lines.add(new CheckLine(Id.CONTINUES,
               CheckLine.Status.PASS, CONTINUES_CHECK, "it follows " + from + " and holds "
@@ -106,13 +115,27 @@ final class MidEpochVerification {
       if (lines.stream().noneMatch(l -> l.status() == CheckLine.Status.FAIL)) {
         long passed = at.get().completedEpochs(); // past damaged epoch checkpoints, more than completed
         return Optional.of(new Result(chosen, lines, "a resume continues epoch " + (passed + 1) + " "
-            + at.get().next() + " from mid-epoch checkpoint " + name + (passed > completed ? ", which holds "
+            + at.get().next() + " from mid-epoch checkpoint " + name + (passed > follows ? ", which holds "
             + "the state after damaged " + CheckpointSeries.EPOCHS.name(passed) + " (left in place, its epoch not "
             + "trained again)" : ""), name));
       }
       return Optional.of(instead(steps, chosen, lines, newest, after, damaged,
           chosen.manifest().map(m -> m.epoch() == completed || (m.epoch() > completed
           && damaged.contains(m.epoch()))).orElse(false)));
+    }
+  }
+
+  /**
+   * The manifest of the epoch checkpoint of {@code epoch} of job {@code jobDir}, when one is there now that was not
+   * when the job's epoch checkpoints were listed: a driver running the job committed it while they were verified.
+   */
+  private static Optional<CheckpointManifest> committedMeanwhile(Configuration conf, Path jobDir, long epoch) {
+    try (CheckpointStore epochs = HadoopCheckpointStore.builder().setJobDir(jobDir.toString()).optConfiguration(conf)
+        .build()) {
+      return epochs.list().stream().filter(e -> e.epoch() == epoch).findFirst()
+          .flatMap(CheckpointEntry::manifest);
+    } catch (IOException | RuntimeException unreadable) {
+      return Optional.empty(); // judged against the epochs listed
     }
   }
 

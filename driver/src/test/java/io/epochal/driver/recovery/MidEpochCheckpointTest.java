@@ -312,6 +312,42 @@ class MidEpochCheckpointTest {
   }
 
   @Test
+  void verifyOfAJobWhoseDriverCommitsAnEpochAndAMidEpochCheckpointAfterItWhileItRunsPassesThem() throws Exception {
+    String dir = root.resolve("committed-while-verified").toUri().toString();
+    assertThatThrownBy(() -> run(spec(dir, Map.of("checkpoint.every_n_rounds", "3")), Rounds.diesAt("3.7")))
+        .isInstanceOf(DriverDied.class);
+    Path job = Path.of(java.net.URI.create(dir));
+    Path aside = Files.createDirectories(root.resolve("committed-while-verified-later"));
+    String mid = midEpochDirs(dir).get(0);
+    Files.move(job.resolve("checkpoints/epoch-000002"), aside.resolve("epoch-000002"));
+    Files.move(job.resolve("mid-epoch").resolve(mid), aside.resolve(mid));
+    // what the driver running the job writes once this verify listed epoch 1 as the newest
+    java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream err = new java.io.PrintStream(progress, true, java.nio.charset.StandardCharsets.UTF_8) {
+      @Override
+      public void println(String line) {
+        super.println(line);
+        if (line.startsWith("epochal: verifying epoch-000001")) {
+          try {
+            Files.move(aside.resolve("epoch-000002"), job.resolve("checkpoints/epoch-000002"));
+            Files.move(aside.resolve(mid), job.resolve("mid-epoch").resolve(mid));
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        }
+      }
+    };
+    java.io.ByteArrayOutputStream report = new java.io.ByteArrayOutputStream();
+    int code = io.epochal.driver.app.Verifications.verify(job.toUri(), false, new java.io.PrintStream(report, true,
+        java.nio.charset.StandardCharsets.UTF_8), err);
+    String out = report.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(code).as(out + progress).isZero();
+    assertThat(out).contains("PASS " + mid + "  continues the newest epoch checkpoint: it follows epoch-000002 "
+        + "(committed while this verify ran, not verified by it) and holds rounds 1-6 of 8 of epoch 3")
+        .contains("a resume continues epoch 3 at round 7 from mid-epoch checkpoint " + mid);
+  }
+
+  @Test
   void aStopAfterAnEpochsLastRoundBeforeItsCheckpointKeepsEveryRoundAndTheResumeTrainsNoneOfThemAgain()
       throws Exception {
     String dir = root.resolve("stopped-before-commit").toUri().toString();
