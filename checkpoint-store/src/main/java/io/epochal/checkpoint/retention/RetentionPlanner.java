@@ -98,12 +98,13 @@ public final class RetentionPlanner {
         ranked.add(c);
       }
     }
-    // + 0.0 makes -0.0 (a loss of -log(1)) equal to 0.0, a tie that goes to the newer epoch
+    // + 0.0 makes -0.0 (a loss of -log(1)) equal to 0.0; a tie goes to the earlier epoch, the first to reach the
+    // value, as Lightning's top-k (a later equal value does not replace it) and checkpoints/best take it
     Comparator<RetentionCandidate> byValue = Comparator.comparingDouble(c -> c.getMetrics().get(metric) + 0.0);
     if (policy.getGoal() == MetricGoal.MAX) {
       byValue = byValue.reversed();
     }
-    ranked.sort(byValue.thenComparing(Comparator.comparingLong(RetentionCandidate::getEpoch).reversed()));
+    ranked.sort(byValue.thenComparing(Comparator.comparingLong(RetentionCandidate::getEpoch)));
     for (int i = 0; i < Math.min(n, ranked.size()); i++) {
       RetentionCandidate c = ranked.get(i);
       add(keepReasons, c.getEpoch(), "best " + n + " by " + policy.getGoal() + " " + metric

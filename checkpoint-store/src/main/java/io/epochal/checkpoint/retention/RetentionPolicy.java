@@ -15,7 +15,7 @@ import java.util.OptionalInt;
  *   <li>keep last K: the K newest verified checkpoints;
  *   <li>keep every M-th: every verified checkpoint whose epoch is a multiple of M;
  *   <li>keep best N by a metric: the N verified checkpoints with the smallest ({@link
- *       MetricGoal#MIN}) or largest ({@link MetricGoal#MAX}) value, ties going to the newer epoch.
+ *       MetricGoal#MIN}) or largest ({@link MetricGoal#MAX}) value, ties going to the earlier epoch.
  *       A verified checkpoint without that metric (or with NaN) is kept and reported, never
  *       ranked;
  *   <li>unverified checkpoints (failed verification) are deleted unless {@code

@@ -29,12 +29,12 @@ class RetentionPlannerTest {
     RetentionPlan plan = RetentionPlanner.plan(policy, thirtyEpochs());
     // verified: 1..29 without 20. newest verified: 29.
     // last 3 verified: 29, 28, 27. multiples of 10 that are verified: 10 (20, 30 unverified).
-    // best 2 by min val_loss: 12 (1.0), then 11 and 13 tie at 1.1 -> the newer, 13.
+    // best 2 by min val_loss: 12 (1.0), then 11 and 13 tie at 1.1 -> the earlier, 11, the first to reach it.
     // 5 lacks val_loss: kept and reported.
-    assertThat(plan.getKeep()).containsExactly(5L, 10L, 12L, 13L, 27L, 28L, 29L);
+    assertThat(plan.getKeep()).containsExactly(5L, 10L, 11L, 12L, 27L, 28L, 29L);
     List<Long> expectedDelete = new ArrayList<>();
     for (long e = 1; e <= 30; e++) {
-      if (!List.of(5L, 10L, 12L, 13L, 27L, 28L, 29L).contains(e)) {
+      if (!List.of(5L, 10L, 11L, 12L, 27L, 28L, 29L).contains(e)) {
         expectedDelete.add(e);
       }
     }
@@ -44,21 +44,21 @@ class RetentionPlannerTest {
     assertThat(plan.reasonsFor(29)).anyMatch(r -> r.contains("newest verified"))
         .anyMatch(r -> r.contains("last 3"));
     assertThat(plan.reasonsFor(20)).containsExactly("failed verification; deleted");
-    assertThat(plan.reasonsFor(11)).containsExactly("no rule keeps it");
+    assertThat(plan.reasonsFor(13)).containsExactly("no rule keeps it");
   }
 
   @Test
-  void aTieOfMinusZeroAndZeroGoesToTheNewerEpoch() {
+  void aTieOfMinusZeroAndZeroGoesToTheEarlierEpoch() {
     // a loss of -log(1.0) is -0.0, which the manifest keeps: it ties with 0.0, it is not below it
     List<RetentionCandidate> candidates = List.of(
-        RetentionCandidate.of(10, Map.of("train_loss", -0.0), true),
-        RetentionCandidate.of(12, Map.of("train_loss", 0.0), true),
+        RetentionCandidate.of(10, Map.of("train_loss", 0.0), true),
+        RetentionCandidate.of(12, Map.of("train_loss", -0.0), true),
         RetentionCandidate.of(14, Map.of("train_loss", 0.5), true));
     RetentionPlan plan = RetentionPlanner.plan(RetentionPolicy.builder()
         .optKeepBest(1, "train_loss", MetricGoal.MIN).build(), candidates);
 
-    assertThat(plan.getKeep()).containsExactly(12L, 14L);
-    assertThat(plan.getDelete()).containsExactly(10L);
+    assertThat(plan.getKeep()).containsExactly(10L, 14L);
+    assertThat(plan.getDelete()).containsExactly(12L);
   }
 
   @Test
@@ -155,7 +155,7 @@ class RetentionPlannerTest {
         Double theirs = o.getMetrics().get("val_loss");
         if (mine != null && theirs != null) {
           boolean strictlyBetter = goal == MetricGoal.MIN ? theirs < mine : theirs > mine;
-          if (strictlyBetter || (theirs.equals(mine) && o.getEpoch() > e)) {
+          if (strictlyBetter || (theirs + 0.0 == mine + 0.0 && o.getEpoch() < e)) {
             better++;
           }
         }

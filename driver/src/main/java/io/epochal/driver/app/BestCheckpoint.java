@@ -53,7 +53,8 @@ final class BestCheckpoint {
     HyperParameters job = jobKeys();
     String metric = job.contains(JobKeys.BEST_METRIC) ? job.getString(JobKeys.BEST_METRIC) : "train_loss";
     boolean max = job.contains(JobKeys.BEST_MODE) && "max".equals(job.getString(JobKeys.BEST_MODE));
-    Comparator<CheckpointEntry> byValue = Comparator.comparingDouble(e -> value(e, metric));
+    // + 0.0: -0.0 (a loss of -log(1)) ties with 0.0, as retention's keep_best ranks them; a tie is the earlier epoch
+    Comparator<CheckpointEntry> byValue = Comparator.comparingDouble(e -> value(e, metric) + 0.0);
     List<CheckpointEntry> listed;
     List<CheckpointEntry> ranked;
     java.util.Set<Long> damaged = new java.util.HashSet<>();

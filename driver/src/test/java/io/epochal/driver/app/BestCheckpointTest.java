@@ -53,6 +53,20 @@ class BestCheckpointTest {
   }
 
   @Test
+  void aLossOfMinusZeroTiesWithZeroAndTheEarlierIsTakenAsKeepBestKeepsIt() throws Exception {
+    try (CheckpointStore store = job("train_loss", "min", 0.0, -0.0, 0.5)) {
+      assertThat(best().load(store, err).orElseThrow().manifest().epoch()).isEqualTo(1);
+      io.epochal.checkpoint.retention.RetentionPlan kept = io.epochal.checkpoint.retention.RetentionPlanner.plan(
+          io.epochal.checkpoint.retention.RetentionPolicy.builder().optKeepBest(1, "train_loss",
+              io.epochal.checkpoint.retention.MetricGoal.MIN).build(), java.util.List.of(
+              io.epochal.checkpoint.retention.RetentionCandidate.of(1, Map.of("train_loss", 0.0), true),
+              io.epochal.checkpoint.retention.RetentionCandidate.of(2, Map.of("train_loss", -0.0), true),
+              io.epochal.checkpoint.retention.RetentionCandidate.of(3, Map.of("train_loss", 0.5), true)));
+      assertThat(kept.reasonsFor(1)).anySatisfy(r -> assertThat(r).contains("best 1"));
+    }
+  }
+
+  @Test
   void aBestDeletedAsItIsReadIsRankedAgainAndTheNextBestTakenNotAnError() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, 0.5)) {
       // a driver's retention deletes epoch 2 between this listing and its read
