@@ -150,10 +150,11 @@ final class JobFs {
           return false;
         } catch (java.nio.file.FileSystemException | UnsupportedOperationException e) {
           // a mount without hard links (vfat, exFAT, some SMB and FUSE mounts): created in place, as on
-          // other file systems (a writer stopped between the create and the write leaves an empty file)
+          // other file systems (a writer stopped between the create and the write leaves an empty file); the copy
+          // goes first, so that a nearly full disk need not hold the content twice
+          removeQuietly(tmp);
           try {
-            Files.write(toLocal(path), content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                StandardOpenOption.SYNC);
+            writeNewInPlace(toLocal(path), content);
           } catch (FileAlreadyExistsException exists) {
             return false;
           } catch (IOException inPlace) {
@@ -182,6 +183,30 @@ final class JobFs {
   }
 
   /**
+   * Creates local file {@code target} (failing if it exists) and writes and syncs {@code content} into it; a write
+   * that fails after the create removes the file this call created, so that no empty or partial file stays to be
+   * read as a damaged one.
+   */
+  private static void writeNewInPlace(java.nio.file.Path target, byte[] content) throws IOException {
+    java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(target, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
+    try (ch) {
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(content);
+      while (buf.hasRemaining()) {
+        ch.write(buf);
+      }
+      ch.force(true);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(target);
+      } catch (IOException removing) {
+        e.addSuppressed(removing);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Other file systems: their exclusive create is atomic (object stores decide it on the
    * service), their rename may be a copy and not; a writer killed between creating and writing
    * leaves an empty file, which the lease reads as a claim that expires.
@@ -196,10 +221,19 @@ final class JobFs {
       }
       throw e;
     }
-    WriteAndClose.run(out, o -> {
-      o.write(content);
-      o.hsync();
-    });
+    try {
+      WriteAndClose.run(out, o -> {
+        o.write(content);
+        o.hsync();
+      });
+    } catch (IOException | RuntimeException e) { // the file this call created, partial: no reader must find it
+      try {
+        fs.delete(path, false);
+      } catch (IOException removing) {
+        e.addSuppressed(removing);
+      }
+      throw e;
+    }
     return true;
   }
 

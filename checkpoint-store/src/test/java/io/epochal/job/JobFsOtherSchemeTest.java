@@ -93,6 +93,11 @@ class JobFsOtherSchemeTest {
       assertThatThrownBy(() -> files.createExclusive(new Path(dir, "claim"), new byte[] {'{', '}'}))
           .isInstanceOf(java.io.IOException.class)
           .hasMessageContaining("injected fault");
+      // created in place, then not written: the empty file is removed, not left to read as a damaged one
+      assertThat(tmp.resolve("claim")).doesNotExist();
+      OtherSchemeFileSystem.clearFaults();
+      assertThat(files.createExclusive(new Path(dir, "claim"), new byte[] {'{', '}'})).as("a new try creates it")
+          .isTrue();
     } finally {
       OtherSchemeFileSystem.clearFaults();
     }
