@@ -190,12 +190,12 @@ public final class StoreBenchmark {
         plainRead.busy(), sha256Seconds()));
     boolean synced = syncedWrite.best > 0;
     return new String[] {name + " (idle heap " + (idle >> 20) + " MiB)", f(storeWrite.best), f(plainWrite.best),
-        r(storeWrite.best / plainWrite.best), synced ? f(syncedWrite.best) : "–",
-        synced ? r(storeWrite.best / syncedWrite.best) : "–", f(storeRead.best), f(plainRead.best),
-        r(storeRead.best / plainRead.best), storeWrite.heap(storeWrite.bound, idle), storeWrite.heap(storeWrite.peak, idle),
+        down(storeWrite.best / plainWrite.best), synced ? f(syncedWrite.best) : "–",
+        synced ? down(storeWrite.best / syncedWrite.best) : "–", f(storeRead.best), f(plainRead.best),
+        down(storeRead.best / plainRead.best), storeWrite.heap(storeWrite.bound, idle), storeWrite.heap(storeWrite.peak, idle),
         plainWrite.heap(plainWrite.bound, idle), plainWrite.heap(plainWrite.peak, idle),
-        storeRead.heap(storeRead.peak, idle), r((double) storeRead.direct / bytes), plainRead.heap(plainRead.peak, idle),
-        r((double) stateHeap / bytes)};
+        storeRead.heap(storeRead.peak, idle), up((double) storeRead.direct / bytes), plainRead.heap(plainRead.peak, idle),
+        up((double) stateHeap / bytes)};
   }
 
   /** A body whose result the measurement keeps or drops. */
@@ -274,7 +274,7 @@ public final class StoreBenchmark {
 
     /** {@code used} heap bytes, minus the idle heap, relative to the state's bytes. */
     String heap(long used, long idle) {
-      return r((double) (used - idle) / bytes);
+      return up((double) (used - idle) / bytes);
     }
   }
 
@@ -403,8 +403,17 @@ public final class StoreBenchmark {
     return String.format("%.0f", v);
   }
 
-  private static String r(double v) {
-    return String.format("%.2f", v);
+  /**
+   * A speed ratio to 2 decimals, rounded down: judged against its target (at least 0.90) from the printed figure, a
+   * ratio just below the target (0.8986) is not met, as measured, where rounding to nearest printed 0.90.
+   */
+  static String down(double v) {
+    return new java.math.BigDecimal(v).setScale(2, java.math.RoundingMode.FLOOR).toPlainString();
+  }
+
+  /** A memory share of the state to 2 decimals, rounded up: judged against at most 1.20, 1.2049 is not met. */
+  static String up(double v) {
+    return new java.math.BigDecimal(v).setScale(2, java.math.RoundingMode.CEILING).toPlainString();
   }
 
   private void print(List<String[]> rows) {
@@ -418,7 +427,8 @@ public final class StoreBenchmark {
         + " held at the operation's start plus every byte allocated during it, a bound on its peak that"
         + " counts garbage as if never collected; GC-observed = the heap's largest use reported before"
         + " a collection or at the end, which counts the young generation in whole G1 regions; writes hold"
-        + " the state, so their figures include its own footprint (last column)%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
+        + " the state, so their figures include its own footprint (last column); ratios are rounded down and"
+        + " heap shares up, so a verdict judged from the printed figures is never kinder than the measurement%n", stateMib, stateMib / TENSOR_MIB, TENSOR_MIB, reps,
         Runtime.getRuntime().maxMemory() >> 20);
     System.out.println("store: default builder; plain: one stream of the same bytes; JVM flags: "
         + ManagementFactory.getRuntimeMXBean().getInputArguments());

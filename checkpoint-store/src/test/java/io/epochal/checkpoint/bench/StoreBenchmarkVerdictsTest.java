@@ -26,4 +26,17 @@ class StoreBenchmarkVerdictsTest {
     assertThat(StoreBenchmark.verdicts(local)).isEqualTo("local: write 0.95 met, read 1.23 met, write heap 1.10 met"
         + " (held + allocated; GC-observed 1.10; the plain write's 1.69), read memory 1.02 met");
   }
+
+  @Test
+  void figuresJustShortOfATargetArePrintedShortOfItAndJudgedNotMet() {
+    assertThat(StoreBenchmark.down(700.0 / 779.0)).as("0.8986").isEqualTo("0.89");
+    assertThat(StoreBenchmark.down(1.0)).isEqualTo("1.00");
+    assertThat(StoreBenchmark.up(1.2049)).isEqualTo("1.21");
+    assertThat(StoreBenchmark.up(0.014)).isEqualTo("0.02");
+    String[] row = {"hdfs (MiniDFS) (idle heap 68 MiB)", "700", "779", StoreBenchmark.down(700.0 / 779.0), "600",
+        StoreBenchmark.down(700.0 / 600.0), "415", "402", "1.03", StoreBenchmark.up(1.2049), "1.21", "2.10", "2.00",
+        StoreBenchmark.up(0.014), StoreBenchmark.up(1.194), "1.30", "1.00"};
+    assertThat(StoreBenchmark.verdicts(row)).contains("write 0.89 NOT met", "write heap 1.21 NOT met",
+        "read memory 1.22 NOT met");
+  }
 }
