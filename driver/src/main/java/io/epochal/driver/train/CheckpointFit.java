@@ -296,11 +296,15 @@ public final class CheckpointFit {
   /**
    * How to move checkpoint {@code checkpointPath} ({@code .../checkpoints/epoch-NNNNNN}, or its
    * name) aside by hand: renamed as a resume renames a damaged one, it is never read as a
-   * checkpoint again, while {@code verify} and {@code inspect} still take it.
+   * checkpoint again, while {@code verify} and {@code inspect} still take it. The name ends in this
+   * moment's milliseconds, as a resume's does: the same epoch moved aside again (trained again, and
+   * failing the same way) gets a name of its own, where a name taken already would move it inside the
+   * first (mv, hdfs dfs -mv), hidden from every listing.
    */
   public static String moveAside(String checkpointPath) {
     int slash = checkpointPath.lastIndexOf('/');
-    String aside = checkpointPath.substring(0, slash + 1) + "_damaged-" + checkpointPath.substring(slash + 1) + "-1";
+    String aside = checkpointPath.substring(0, slash + 1) + "_damaged-" + checkpointPath.substring(slash + 1) + "-"
+        + System.currentTimeMillis();
     return "move it aside by renaming it to " + aside + " (no resume reads it there; verify and inspect do)";
   }
 
