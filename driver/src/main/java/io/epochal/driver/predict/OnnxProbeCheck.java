@@ -2,14 +2,8 @@ package io.epochal.driver.predict;
 
 import static com.google.common.base.Preconditions.checkNotNull;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.epochal.worker.probe.ProbeRecord;
 import java.nio.FloatBuffer;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,42 +36,35 @@ public final class OnnxProbeCheck {
   public static Optional<String> mismatch(byte[] onnx, String input, String output, ProbeRecord probe,
       io.epochal.worker.probe.Tolerance tolerance) {
     checkNotNull(probe, "probe");
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    checkNotNull(tolerance, "tolerance");
     float[] expected = values(probe.output().asFloatBuffer());
-    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-      options.setIntraOpNumThreads(1);
-      try (OrtSession session = env.createSession(onnx, options);
-          OnnxTensor in = OnnxTensor.createTensor(env, probe.input().asFloatBuffer(), probe.input().shape());
-          OrtSession.Result result = session.run(Map.of(input, in))) {
-        Optional<OnnxValue> value = result.get(output);
-        if (value.isEmpty()) {
-          return Optional.of("ONNX Runtime returned no output '" + output + "'");
-        }
-        float[] actual = values(((OnnxTensor) value.get()).getFloatBuffer());
-        if (actual.length != expected.length) {
-          return Optional.of("its output on the probe has " + actual.length + " values where the checkpoint "
-              + "recorded " + expected.length);
-        }
-        double max = 0;
-        int at = -1;
-        for (int i = 0; i < actual.length; i++) {
-          double d = Math.abs((double) actual[i] - expected[i]);
-          if (!tolerance.accepts(expected[i], actual[i]) && (at < 0 || Double.isNaN(d) || d > max)) {
-            max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
-            at = i;
-          }
-        }
-        return at < 0 ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
-            "its output on the checkpoint's probe differs from the output the checkpoint recorded by up to %.3g "
-                + "(value %d: %s against %s; allowed: %s)", max, at, actual[at], expected[at],
-            tolerance.describe()));
-      }
-    } catch (OrtException e) {
-      return Optional.of("ONNX Runtime cannot run it: " + e.getMessage());
+    // ONNX Runtime is touched in OnnxSessions alone: this class loads without it, for available() to be asked
+    OnnxSessions.ProbeRun run = OnnxSessions.runProbe(onnx, input, output, probe.input().asFloatBuffer(),
+        probe.input().shape());
+    if (run.failure() != null) {
+      return Optional.of(run.failure());
     }
+    float[] actual = run.output();
+    if (actual.length != expected.length) {
+      return Optional.of("its output on the probe has " + actual.length + " values where the checkpoint "
+          + "recorded " + expected.length);
+    }
+    double max = 0;
+    int at = -1;
+    for (int i = 0; i < actual.length; i++) {
+      double d = Math.abs((double) actual[i] - expected[i]);
+      if (!tolerance.accepts(expected[i], actual[i]) && (at < 0 || Double.isNaN(d) || d > max)) {
+        max = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+        at = i;
+      }
+    }
+    return at < 0 ? Optional.empty() : Optional.of(String.format(java.util.Locale.ROOT,
+        "its output on the checkpoint's probe differs from the output the checkpoint recorded by up to %.3g "
+            + "(value %d: %s against %s; allowed: %s)", max, at, actual[at], expected[at],
+        tolerance.describe()));
   }
 
-  private static float[] values(FloatBuffer b) {
+  static float[] values(FloatBuffer b) {
     float[] v = new float[b.remaining()];
     b.duplicate().get(v);
     return v;

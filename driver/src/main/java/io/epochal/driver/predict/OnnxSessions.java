@@ -33,6 +33,31 @@ final class OnnxSessions {
 
   static final int CACHED = 4;
 
+  /** The output of a probe run ({@link #runProbe}), or why it failed. */
+  record ProbeRun(float[] output, String failure) {}
+
+  /**
+   * Runs the ONNX model {@code onnx} once on {@code in} of {@code shape} fed to input {@code input}, in a session
+   * of its own with one intra-op thread: its output {@code output}, or why ONNX Runtime could not give it.
+   */
+  static ProbeRun runProbe(byte[] onnx, String input, String output, FloatBuffer in, long[] shape) {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(1);
+      try (OrtSession session = env.createSession(onnx, options);
+          OnnxTensor tensor = OnnxTensor.createTensor(env, in, shape);
+          OrtSession.Result result = session.run(Map.of(input, tensor))) {
+        java.util.Optional<OnnxValue> value = result.get(output);
+        if (value.isEmpty()) {
+          return new ProbeRun(null, "ONNX Runtime returned no output '" + output + "'");
+        }
+        return new ProbeRun(OnnxProbeCheck.values(((OnnxTensor) value.get()).getFloatBuffer()), null);
+      }
+    } catch (OrtException e) {
+      return new ProbeRun(null, "ONNX Runtime cannot run it: " + e.getMessage());
+    }
+  }
+
   private static final Map<String, OrtSession> CACHE = new LinkedHashMap<>();
 
   private OnnxSessions() {}

@@ -352,27 +352,45 @@ class OnnxPredictCommandTest {
         .hasMessageContaining("--packages com.microsoft.onnxruntime:onnxruntime:1.22.0");
   }
 
-  @Test
-  void withoutOnnxRuntimeOnTheClassPathPredictFailsInOneLineWithExitTwo() throws Exception {
+  /** {@code epochal <args>} in a JVM whose class path lacks ONNX Runtime (spark-submit without --packages): its code. */
+  private int withoutOnnxRuntime(Path log, String... args) throws Exception {
     String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> entries = Arrays.stream(cp.split(File.pathSeparator))
         .filter(e -> !e.contains("onnxruntime")).collect(Collectors.toList());
     assertThat(entries.size()).as("the test class path lists its jars").isGreaterThan(10);
-    Path in = writeCsvInput(null);
-    Path log = tmp.resolve("child.log");
-    List<String> command = List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Dai.djl.offline=true",
-        "-Dlog4j2.configurationFile=" + Paths.get("../conf/log4j2.properties").toAbsolutePath(), "-cp", String.join(File.pathSeparator, entries),
-        "io.epochal.driver.cli.EpochalCli", "predict", onnx.toString(), "--input", in.toString(), "--features",
-        "f0,f1,f2,f3");
+    List<String> command = new java.util.ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin",
+        "java").toString(), "-Dai.djl.offline=true", "-Dlog4j2.configurationFile="
+        + Paths.get("../conf/log4j2.properties").toAbsolutePath(), "-cp", String.join(File.pathSeparator, entries),
+        "io.epochal.driver.cli.EpochalCli"));
+    command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
       assertThat(p.waitFor(300, TimeUnit.SECONDS)).as("child JVM ends (a hang guard)").isTrue();
     } finally {
       p.destroyForcibly();
     }
+    return p.exitValue();
+  }
+
+  @Test
+  void withoutOnnxRuntimeOnTheClassPathExportWritesTheModelAndSaysItWasNotChecked() throws Exception {
+    Path log = tmp.resolve("export.log");
+    Path written = tmp.resolve("unchecked.onnx");
+    int code = withoutOnnxRuntime(log, "export", job.toString(), "--format", "onnx", "--out", written.toString());
     String output = Files.readString(log).strip();
-    assertThat(p.exitValue()).as(output).isEqualTo(2);
+    assertThat(code).as(output).isZero();
+    assertThat(written).isRegularFile();
+    assertThat(output).contains("not checked against the checkpoint's probe").doesNotContain("internal error");
+  }
+
+  @Test
+  void withoutOnnxRuntimeOnTheClassPathPredictFailsInOneLineWithExitTwo() throws Exception {
+    Path in = writeCsvInput(null);
+    Path log = tmp.resolve("child.log");
+    int code = withoutOnnxRuntime(log, "predict", onnx.toString(), "--input", in.toString(), "--features",
+        "f0,f1,f2,f3");
+    String output = Files.readString(log).strip();
+    assertThat(code).as(output).isEqualTo(2);
     assertThat(output.lines().filter(l -> l.startsWith("epochal:")).count()).as(output).isEqualTo(1);
     assertThat(output).contains("ONNX Runtime is not on the classpath").contains(onnx.toString())
         .contains("--packages com.microsoft.onnxruntime:onnxruntime:1.22.0").doesNotContain("\tat ");
