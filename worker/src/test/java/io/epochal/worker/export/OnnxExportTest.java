@@ -43,8 +43,8 @@ class OnnxExportTest {
         Arguments.of("mlp", mlp),
         Arguments.of("mlp", HyperParameters.builder().putAll(mlp).put("activation", "gelu").build()),
         Arguments.of("mlp", HyperParameters.builder().putAll(mlp).put("activation", "tanh").build()),
-        Arguments.of("mlp", HyperParameters.builder().putAll(mlp).put("activation", "sigmoid")
-            .put("hidden", List.of()).build()),
+        Arguments.of("mlp", HyperParameters.builder().putAll(mlp).put("activation", "sigmoid").build()),
+        Arguments.of("mlp", HyperParameters.builder().putAll(mlp).put("hidden", List.of()).build()), // linear
         Arguments.of("mlp-offset", mlp),
         Arguments.of("cnn", HyperParameters.builder().put("image_size", 8L).put("channels", 4L)
             .put("classes", 10L).build()));
