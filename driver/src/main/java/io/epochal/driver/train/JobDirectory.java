@@ -216,6 +216,11 @@ final class JobDirectory implements AutoCloseable {
     return spec;
   }
 
+  /** The newest epoch committed or resumed from as this driver knows it, without listing the checkpoints. */
+  long knownCommitted() {
+    return committed;
+  }
+
   /** The newest epoch published, as listed (a commit's history event follows its publish), or as known. */
   long newestCommitted() {
     try {

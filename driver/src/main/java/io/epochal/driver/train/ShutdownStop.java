@@ -130,16 +130,18 @@ final class ShutdownStop implements Runnable {
       return; // finished already, or another driver's job now
     }
     String job = dir.spec().jobDirText();
+    // listed before the snapshot: a commit still publishing then (a slow rename) may have completed since
+    long published = Math.max(newest, dir.knownCommitted());
     List<String> problems = record.get().problems();
     if (record.get().completed() && problems.isEmpty()) {
-      listener.stopped("stopped: " + why + ", after the final checkpoint (epoch " + newest + ") was published; job "
+      listener.stopped("stopped: " + why + ", after the final checkpoint (epoch " + published + ") was published; job "
           + job + " is marked COMPLETED and its lease is released");
       reported = true;
       return;
     }
     listener.stopped((problems.isEmpty() ? "stopped: " + why + "; job " + job + " is marked FAILED (" + reason
         + ") and its lease is released" : "stopping: " + why + "; for job " + job + ": " + String.join("; ", problems))
-        + (newest > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + newest
+        + (published > 0 ? ". Every checkpoint committed is kept, the newest of epoch " + published
         : ". No epoch was committed yet") + kept.map(k -> ", and " + k).orElse("") + "; "
         + (heapOut.isPresent() ? HeapWatch.advice() + ", then continue with: "
         + HeapWatch.withLargerHeap(listener.resumeCommand(dir.path())) : "continue with: "
