@@ -134,8 +134,13 @@ final class ShutdownStop implements Runnable {
     long published = Math.max(newest, dir.knownCommitted());
     List<String> problems = record.get().problems();
     if (record.get().completed() && problems.isEmpty()) {
+      // a resume --epochs that reopened the job, stopped before it wrote the amendment: complete as stored, and
+      // trained on only when asked again
+      String pending = dir.specFile().pendingOptions();
       listener.stopped("stopped: " + why + ", after the final checkpoint (epoch " + published + ") was published; job "
-          + job + " is marked COMPLETED and its lease is released");
+          + job + " is marked COMPLETED and its lease is released" + (pending.isEmpty() ? "" : "; this run's "
+          + "changes to it were not written (the stop came first): to make them, continue with: "
+          + listener.resumeCommand(dir.path()) + pending));
       reported = true;
       return;
     }
