@@ -226,15 +226,31 @@ final class JobFs {
         o.write(content);
         o.hsync();
       });
-    } catch (IOException | RuntimeException e) { // the file this call created, partial: no reader must find it
-      try {
-        fs.delete(path, false);
-      } catch (IOException removing) {
-        e.addSuppressed(removing);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof FileAlreadyExistsException || e instanceof org.apache.hadoop.fs.FileAlreadyExistsException) {
+        return false; // a store that decides the create as it closes the file (gs://): another writer's file won
       }
+      removePartial(path, content, e);
       throw e;
     }
     return true;
+  }
+
+  /**
+   * Removes {@code path} after its write of {@code content} failed ({@code failure}), when what is there is a part
+   * of that content (empty, or cut short): this call's file, which no reader must find. A file of other content is
+   * another writer's, whose create won on a store that decides creates as files close, and stays.
+   */
+  private void removePartial(Path path, byte[] content, Exception failure) {
+    try {
+      Optional<byte[]> there = readIfExists(path);
+      if (there.isPresent() && there.get().length < content.length
+          && java.util.Arrays.equals(there.get(), 0, there.get().length, content, 0, there.get().length)) {
+        fs.delete(path, false);
+      }
+    } catch (IOException | RuntimeException removing) {
+      failure.addSuppressed(removing);
+    }
   }
 
   /** Deletes {@code tmp} if it is there; a failure only leaves a temp file no reader looks at. */

@@ -80,6 +80,36 @@ class JobFsOtherSchemeTest {
   }
 
   @Test
+  void aCreateLostAsItClosesOnAStoreThatDecidesCreatesThenLeavesTheWinnersFile() throws Exception {
+    // gs:// checks a create that must not overwrite as the file is closed: the other writer's file is there by then
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      FileSystem decidesAtClose = new org.apache.hadoop.fs.FilterFileSystem(fs) {
+        @Override
+        public org.apache.hadoop.fs.FSDataOutputStream create(Path p, org.apache.hadoop.fs.permission.FsPermission perm,
+            boolean overwrite, int buffer, short replication, long block, org.apache.hadoop.util.Progressable progress)
+            throws java.io.IOException {
+          if (overwrite) {
+            return super.create(p, perm, true, buffer, replication, block, progress);
+          }
+          return new org.apache.hadoop.fs.FSDataOutputStream(new java.io.ByteArrayOutputStream() {
+            @Override
+            public void close() throws java.io.IOException {
+              try (java.io.OutputStream theirs = fs.create(p, true)) { // the other driver's close came first
+                theirs.write("theirs".getBytes(StandardCharsets.UTF_8));
+              }
+              throw new org.apache.hadoop.fs.FileAlreadyExistsException(p + " already exists");
+            }
+          }, null);
+        }
+      };
+      JobFs files = new JobFs(decidesAtClose);
+      Path token = new Path(OtherSchemeFileSystem.uri(tmp), "token-000000000007");
+      assertThat(files.createExclusive(token, "mine".getBytes(StandardCharsets.UTF_8))).as("lost").isFalse();
+      assertThat(new String(files.readIfExists(token).orElseThrow(), StandardCharsets.UTF_8)).isEqualTo("theirs");
+    }
+  }
+
+  @Test
   void aWriteThatFailsAsHdfsFailsIsReportedWithItsCauseForEveryKindOfJobFile() throws Exception {
     // HDFS's stream throws its first failure (an exceeded quota, no DataNode left) again from close
     try (FileSystem fs = OtherSchemeFileSystem.open()) {
