@@ -172,11 +172,22 @@ final class CommandFailure {
   /** Whether a host refused, timed out or could not be resolved somewhere in the cause chain. */
   /**
    * Whether an internal error (exit 70) would end a new start the same way: a defect or an engine that does not
-   * load would; a Spark job that failed (executors lost, tasks that failed on a data node or a NameNode's failover)
-   * or a file system that did not answer may not, and keeps its code for a supervisor to start the command again.
+   * load would, in the driver or in every attempt of a Spark job's task; a Spark job whose executors were lost, or
+   * whose tasks failed on storage that did not answer (a data node, a NameNode's failover), and a file system that
+   * did not answer may not, and keep the code for a supervisor to start the command again. A Spark job's failure is
+   * told apart as a training round's is ({@link io.epochal.driver.train.FailureClassifier#ofRound}).
    */
   static boolean internalErrorRepeats(Exception ex) {
-    return !unreachable(ex) && !anyCause(ex, CommandFailure::sparkJobFailure);
+    if (unreachable(ex)) {
+      return false;
+    }
+    if (!anyCause(ex, CommandFailure::sparkJobFailure)) {
+      return true;
+    }
+    io.epochal.driver.train.FailureReason reason = io.epochal.driver.train.FailureClassifier.ofRound(ex);
+    return reason != io.epochal.driver.train.FailureReason.WORKER_LOST
+        && reason != io.epochal.driver.train.FailureReason.STORAGE_UNAVAILABLE
+        && reason != io.epochal.driver.train.FailureReason.INTERRUPTED;
   }
 
   /** Whether {@code t} is Spark's report of a job that failed ({@code org.apache.spark.SparkException} or a kind of it). */

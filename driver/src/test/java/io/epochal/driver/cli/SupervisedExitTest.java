@@ -94,7 +94,7 @@ class SupervisedExitTest {
   }
 
   @Test
-  void anInternalErrorRepeatsOnRestartUnlessASparkJobFailedOrAFileSystemDidNotAnswer() {
+  void anInternalErrorRepeatsOnRestartUnlessExecutorsWereLostOrAFileSystemDidNotAnswer() {
     assertThat(CommandFailure.internalErrorRepeats(new IllegalStateException("a defect"))).isTrue();
     assertThat(CommandFailure.internalErrorRepeats(new RuntimeException("engine", new UnsatisfiedLinkError("no torch"))))
         .isTrue();
@@ -106,6 +106,10 @@ class SupervisedExitTest {
         .isFalse();
     assertThat(CommandFailure.internalErrorRepeats(new RuntimeException("read failed",
         new java.net.SocketTimeoutException("60000 millis timeout")))).isFalse();
+    // a task that fails the same way in every attempt (its engine does not load on the executors): every start
+    assertThat(CommandFailure.internalErrorRepeats(new org.apache.spark.SparkException("Job aborted due to stage "
+        + "failure: Task 0 in stage 1.0 failed 4 times", new UnsatisfiedLinkError("no torch in java.library.path"))))
+        .isTrue();
   }
 
   @Test
