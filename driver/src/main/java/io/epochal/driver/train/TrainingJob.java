@@ -284,6 +284,11 @@ public final class TrainingJob {
     String sparkVersion = spark.jsc().version();
     CheckpointStore store = dir.store();
     ResumePoint start;
+    if (dir.outcome().shuttingDown()) {
+      // a stop came while this attempt waited to begin (a retry's backoff, its wait for storage): the stop keeps the
+      // state after the newest round, whose temporary directory the cleaning below would remove as it is written
+      throw StopCauses.interrupted(dir, spec, new IllegalStateException("stopped before the attempt began"));
+    }
     try {
       store.cleanTemporary();
     } catch (CheckpointException e) {
