@@ -110,9 +110,18 @@ final class ResumeDryRun {
               : "; the " + run + " marks the job COMPLETED")
               : "; the " + run + " records the job.json change below and marks the job COMPLETED"));
     } else {
-      Optional<String> stopped = loaded.filter(c -> !resume.amendsEpochs() && passed == newest)
-          .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()))
-          .filter(why -> !io.epochal.driver.train.EarlyStopping.epochsExtendedAfter(fs, resume.jobDir(), newest));
+      Optional<String> stoppedAt = loaded.filter(c -> !resume.amendsEpochs() && passed == newest)
+          .flatMap(c -> io.epochal.driver.train.EarlyStopping.stoppedAt(resume.spec(), c.manifest()));
+      try { // read as the run reads it: a history that cannot be read stops the run
+        if (stoppedAt.isPresent() && io.epochal.driver.train.EarlyStopping.extendedAfterOrFail(fs, resume.jobDir(),
+            newest)) {
+          stoppedAt = Optional.empty();
+        }
+      } catch (TrainingException e) {
+        err.println("  but the " + run + " would stop: " + e.getMessage());
+        return DryRunDataCheck.exitCode(e);
+      }
+      Optional<String> stopped = stoppedAt;
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
           + "); the " + run + " amends train.epochs to " + newest + " and marks the job COMPLETED")
           .orElseGet(() -> "  trains epoch" + (epochs - passed == 1 ? " " + epochs : "s " + (passed + 1) + " to "

@@ -173,6 +173,28 @@ public final class EarlyStopping {
   }
 
   /**
+   * As {@link #extendedAfter}, for a run (and its dry run) that ends the job by it. A history not read is no answer:
+   * ending the job there would amend its {@code train.epochs} down for good, though a {@code resume --epochs} had
+   * raised it.
+   *
+   * @throws TrainingException when the events cannot be read: {@link FailureReason#STORAGE_UNAVAILABLE} (retried),
+   *     or {@link FailureReason#INCOMPATIBLE_JOB} naming the damaged line and what to do
+   */
+  public static boolean extendedAfterOrFail(org.apache.hadoop.fs.FileSystem fs, org.apache.hadoop.fs.Path jobDir,
+      long completed) throws TrainingException {
+    try {
+      return extendedAfter(fs, jobDir, completed);
+    } catch (java.io.IOException | RuntimeException e) {
+      boolean damaged = e instanceof io.epochal.job.JobFileFormatException;
+      throw new TrainingException(damaged ? FailureReason.INCOMPATIBLE_JOB : FailureReason.STORAGE_UNAVAILABLE,
+          Math.toIntExact(completed + 1), 0, "the job stopped early at epoch " + completed + ", and whether a resume "
+          + "raised " + JobKeys.EPOCHS + " after that, to train on, is in its event history, which cannot be read: "
+          + (damaged ? e.getMessage() : FailureClassifier.rootCause(e)) + (damaged ? "; repair that line or move the "
+          + "file aside, or resume with --epochs N to train on to epoch N" : ""), e);
+    }
+  }
+
+  /**
    * As {@link #epochsExtendedAfter}, for a run that ends the job by it: events that cannot be read are
    * no answer.
    *

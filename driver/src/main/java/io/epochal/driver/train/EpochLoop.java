@@ -61,24 +61,6 @@ final class EpochLoop {
    * @throws TrainingException when a round or a commit fails; an epoch whose commit was under way
    *     when a later round failed is committed first
    */
-  /**
-   * Whether a resume extended {@code train.epochs} after the job stopped early at epoch {@code completed}
-   * ({@link EarlyStopping#extendedAfter}). A history not read is no answer: ending the job there would amend its
-   * {@code train.epochs} down for good, though a {@code resume --epochs} had raised it.
-   */
-  private static boolean extendedAfter(JobDirectory dir, int completed) throws TrainingException {
-    try {
-      return EarlyStopping.extendedAfter(dir.fileSystem(), dir.path(), completed);
-    } catch (java.io.IOException | RuntimeException e) {
-      boolean damaged = e instanceof io.epochal.job.JobFileFormatException;
-      throw new TrainingException(damaged ? FailureReason.INCOMPATIBLE_JOB : FailureReason.STORAGE_UNAVAILABLE,
-          completed + 1, 0, "the job stopped early at epoch " + completed + ", and whether a resume raised "
-          + io.epochal.driver.config.JobKeys.EPOCHS + " after that, to train on, is in its event history, which cannot be read: "
-          + (damaged ? e.getMessage() : FailureClassifier.rootCause(e)) + (damaged ? "; repair that line or move the file aside, or resume with "
-          + "--epochs N to train on to epoch N" : ""), e);
-    }
-  }
-
   TrainingOutcome run(JobDirectory dir, CheckpointAssembler assembler, ResumePoint start, LoadedDataset data,
       LoadedDataset heldOut, MidEpochCheckpoints mid) throws TrainingException {
     HeldOutEvaluator evaluator = heldOut == null ? null
@@ -90,7 +72,7 @@ final class EpochLoop {
     int reduceShards = Math.max(1, Math.min(spec.workers(), spark.slots()));
     EarlyStopping stopping = EarlyStopping.start(spec, start.completedEpochs(), start.metrics(), start.rankedBy());
     if (stopping.exhausted() && start.completedEpochs() < epochs && !dir.specFile().amendsEpochs()
-        && !extendedAfter(dir, start.completedEpochs())) {
+        && !EarlyStopping.extendedAfterOrFail(dir.fileSystem(), dir.path(), start.completedEpochs())) {
       // it stopped early at this checkpoint and the driver ended before train.epochs was amended, or a resume
       // lowered early_stop.patience to the epochs it waited already (a resume --epochs, this one or one before
       // that was stopped, trains on)

@@ -731,8 +731,12 @@ class CliEndToEndTest {
     byte[] intact = Files.readAllBytes(history);
     Files.write(history, "{\"type\": \n".getBytes(java.nio.charset.StandardCharsets.UTF_8),
         java.nio.file.StandardOpenOption.APPEND);
+    CliRun unreadPreview = CliRun.of("resume", job.toString(), "--dry-run", "--master", MASTER);
     CliRun unread = CliRun.of("resume", job.toString(), "--master", MASTER);
     Files.write(history, intact);
+    assertThat(unreadPreview.code).as("%s", unreadPreview).isEqualTo(unread.code);
+    assertThat(unreadPreview.err).contains("but the resume would stop: the job stopped early at epoch 3, and whether")
+        .doesNotContain("amends train.epochs to 3");
     assertThat(unread.code).as("%s", unread).isNotZero();
     assertThat(unread.err).contains("the job stopped early at epoch 3, and whether a resume raised train.epochs "
         + "after that, to train on, is in its event history, which cannot be read").contains("attempt-0009.jsonl")
