@@ -88,6 +88,12 @@ final class BestCheckpoint {
       }
     } while (again);
     String where = JobSpecResolver.locationText(jobDir);
+    if (listings >= MAX_LISTINGS) { // each best deleted as it was read: nothing damaged, a retention kept going
+      throw new CheckpointException(ranked.isEmpty() ? 0 : ranked.get(0).epoch(), new Path(jobDir, "checkpoints/"
+          + NAME).toString(), "the best checkpoint was deleted as it was read " + MAX_LISTINGS + " times in a row, "
+          + "by the retention of a driver that trains the job (nothing is damaged); run the command again or give a "
+          + "checkpoint directory (.../checkpoints/epoch-NNNNNN)");
+    }
     if (listed.isEmpty() || !ranked.isEmpty() || listed.stream().allMatch(e -> e.manifest().isEmpty())) {
       // nothing to pick from, or every candidate damaged (its manifest too: what it records is unknown)
       err.println("epochal: " + where + "/checkpoints/" + NAME + ": " + (listed.isEmpty() ? where + " holds no "

@@ -89,6 +89,28 @@ class BestCheckpointTest {
   }
 
   @Test
+  void aBestDeletedAsItIsReadAtEveryListingIsSaidAsDeletionNotAsDamage() throws Exception {
+    try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4)) {
+      CheckpointStore deleting = (CheckpointStore) java.lang.reflect.Proxy.newProxyInstance(
+          CheckpointStore.class.getClassLoader(), new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
+            if (method.getName().equals("load") && args[0] instanceof io.epochal.checkpoint.CheckpointEntry e) {
+              throw new io.epochal.checkpoint.CheckpointDeletedException(e.epoch(), e.path(),
+                  new java.io.FileNotFoundException(e.path()));
+            }
+            try {
+              return method.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException ex) {
+              throw ex.getCause();
+            }
+          });
+      assertThatThrownBy(() -> best().load(deleting, err))
+          .isInstanceOf(io.epochal.checkpoint.CheckpointException.class)
+          .hasMessageContaining("deleted as it was read 5 times in a row").hasMessageContaining("nothing is damaged");
+      assertThat(said.toString(StandardCharsets.UTF_8)).doesNotContain("verifies");
+    }
+  }
+
+  @Test
   void theBestByTheJobsMetricIsTakenTheEarliestOfEqualOnesAndADamagedOnePassedOver() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, null, 0.4, 0.7)) {
       assertThat(best().load(store, err).orElseThrow().manifest().epoch())
