@@ -267,8 +267,19 @@ final class JobFileReader {
    * of 4 hex digits (a doubled backslash is a backslash of the value), if any.
    */
   private static java.util.Optional<Integer> badEscape(List<String> lines) {
+    boolean continuing = false;
     for (int n = 0; n < lines.size(); n++) {
       String line = lines.get(n);
+      String stripped = line.replaceFirst("^[\\uFEFF \\t\\f]+", "");
+      boolean comment = !continuing && (stripped.startsWith("#") || stripped.startsWith("!"));
+      int backslashes = 0;
+      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+        backslashes++;
+      }
+      continuing = !comment && backslashes % 2 == 1;
+      if (comment) {
+        continue; // a properties file reads no escape in a comment line
+      }
       for (int i = 0; i < line.length() - 1; i++) {
         if (line.charAt(i) != '\\') {
           continue;

@@ -303,10 +303,11 @@ class EpochalCliTest {
   void aBadUnicodeEscapeIsNamedByItsLineAndAJobFileGivenAsAFileUriIsRead() throws IOException {
     Path file = tmp.resolve("escape.properties");
     String job = Files.readString(jobFile).replaceAll("(?m)^job\\.name=.*$", "");
-    Files.writeString(file, job + "\njob.name=fix \\user paths\n");
+    Files.writeString(file, job + "\n# paths as C:\\users\\me writes them, in a comment: no escape\n"
+        + "job.name=fix \\user paths\n");
     Run r = run(new RecordingLauncher(0), new TestModelCatalog(), "train", file.toString());
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);
-    assertThat(r.err).contains("is not a valid properties file").contains("(line " + (job.lines().count() + 2) + ")")
+    assertThat(r.err).contains("is not a valid properties file").contains("(line " + (job.lines().count() + 3) + ")")
         .contains("write a backslash of the value as \\\\");
 
     Files.writeString(file, job + "\njob.name=from-uri\n");
