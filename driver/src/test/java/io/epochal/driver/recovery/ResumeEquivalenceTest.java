@@ -29,7 +29,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every built-in model, every optimizer state and the moving average restore in full: a driver that
+ * Every built-in model, the state of each optimizer kind and the moving average restore in full: a driver that
  * dies inside epoch 2, after a mid-epoch checkpoint, and its resume end with the checkpoints of a run
  * that never stopped, tensor for tensor (model, buffers, optimizer state, moving average) and metric
  * for metric. Each case is one configuration whose state the recovery tests' fixture job does not
@@ -73,7 +73,8 @@ class ResumeEquivalenceTest {
         Arguments.of("sgd-nesterov", Map.of("optimizer.name", "sgd", "optimizer.lr", "0.05",
             "optimizer.momentum", "0.9", "optimizer.nesterov", "true", "optimizer.weight_decay", "0.0001")),
         Arguments.of("ema-dropout", Map.of("train.ema_decay", "0.9", "train.ema_warmup", "true",
-            "model.dropout", "0.25")));
+            "model.dropout", "0.25")),
+        Arguments.of("adamw-amsgrad", Map.of("optimizer.name", "adamw", "optimizer.amsgrad", "true")));
   }
 
   @ParameterizedTest(name = "{0}")
