@@ -124,10 +124,14 @@ def outside(output, recorded):
     return int((~close).sum().item())
 
 
+class CheckFailed(Exception):
+    """A checkpoint directory that fails a check: a file missing or unreadable, a load that is not strict."""
+
+
 def model_state(directory):
     state = load_state(directory, "model")
     if state is None:
-        raise SystemExit(f"{directory}: neither model.safetensors nor model.safetensors.index.json")
+        raise CheckFailed("neither model.safetensors nor model.safetensors.index.json")
     return state
 
 
@@ -159,11 +163,14 @@ def check(directory):
         manifest = json.load(f)
     module = build(manifest)
     state = model_state(directory)
-    module.load_state_dict(state, strict=True)
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as e:  # names or shapes that are not the module's: the check this script is for
+        raise CheckFailed(f"load_state_dict(strict=True) refused model.safetensors: {e}") from e
     module.eval()
     probe = load_state(directory, "probe")  # sharded too when its tensors pass epochal.checkpoint.shard-bytes
     if probe is None:
-        raise SystemExit(f"{directory}: neither probe.safetensors nor probe.safetensors.index.json")
+        raise CheckFailed("neither probe.safetensors nor probe.safetensors.index.json")
     with torch.no_grad():
         out = module(probe["probe.input"])
     diff = (out - probe["probe.output"]).abs().max().item()
@@ -204,4 +211,10 @@ if __name__ == "__main__":
         except NotACheckpoint as e:
             print(f"not checked {d}: {e}")
             results.append(None)
+        except CheckFailed as e:
+            print(f"FAIL {d}: {e}")
+            results.append(False)
+        except Exception as e:  # a damaged file (safetensors' SafetensorError, OSError, ...): this directory fails
+            print(f"FAIL {d}: {type(e).__name__}: {e}")
+            results.append(False)
     sys.exit(1 if False in results else 2 if None in results else 0)
