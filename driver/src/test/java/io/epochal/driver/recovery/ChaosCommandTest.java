@@ -3,9 +3,11 @@ package io.epochal.driver.recovery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.epochal.driver.testing.CliRun;
+import io.epochal.job.JobEvent;
 import io.epochal.job.JobEventType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -24,35 +26,54 @@ class ChaosCommandTest {
     // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
     // lowers the rate after every epoch whose loss is not 30 % below the best), clipping, label smoothing and steps
     // that sum the gradients of two batches
-    // seed 3 draws its kill at 75 % of the window from half the first checkpoint's time to 90 % of the run's: in
-    // epoch 3 (on any machine whose first epoch takes at most 2.6 times the mean), so the resume restores a checkpoint
-    CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", "3", "--max-kills-per-run", "1", "--epochs", "3",
-        "--work-dir", tmp.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0", "--set",
-        "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5", "--set",
-        "loss.label_smoothing=0.1", "--set", "train.accumulate_grad_batches=2");
-    String text = run.out;
-    assertThat(run.code).as(run.toString()).isZero();
-    assertThat(text).contains("iterations:      1").contains("1 of 1 matched the reference bit for bit")
-        .contains("RESULT: all final states matched");
+    // seeds 3, 6 and 11 draw their kill at 70-77 % of the window from half the first checkpoint's time to 90 % of
+    // the run's: after a checkpoint, so that the resume restores one. On a busy machine the kill may still land in
+    // the final commit, whose resume restores nothing; then the next seed is tried
+    String text = null;
+    List<JobEvent> resumed = List.of();
+    Path work = null;
+    for (String seed : List.of("3", "6", "11")) {
+      work = tmp.resolve("seed-" + seed);
+      CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", seed, "--max-kills-per-run", "1", "--epochs",
+          "3", "--work-dir", work.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0",
+          "--set", "schedule.threshold=0.3", "--set", "schedule.factor=0.5", "--set", "train.clip_grad_norm=0.5",
+          "--set", "loss.label_smoothing=0.1", "--set", "train.accumulate_grad_batches=2");
+      text = run.out;
+      assertThat(run.code).as(run.toString()).isZero();
+      assertThat(text).contains("iterations:      1").contains("1 of 1 matched the reference bit for bit")
+          .contains("RESULT: all final states matched");
+      resumed = resumedEvents(work);
+      if (resumed.size() == 1 && resumed.get(0).getEpoch() >= 1) {
+        break;
+      }
+    }
     Matcher faults = Pattern.compile("faults injected: (\\d+) \\((\\d+) driver SIGKILL").matcher(text);
     assertThat(faults.find()).as(text).isTrue();
     assertThat(Integer.parseInt(faults.group(2))).as("driver kills").isEqualTo(1);
-    for (int i = 1; i <= 1; i++) {
-      assertThat(text).containsPattern("iteration " + i + ": 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
-    }
-    assertThat(text).as("the kill landed after a checkpoint")
-        .containsPattern("SIGKILL driver pid \\d+ \\d+ ms after it took the lease \\(token \\d+\\): epochs up to [12] "
-            + "committed");
-    assertThat(RecoveryFixture.events(tmp.resolve("iteration-1/job").toUri().toString(),
-        new org.apache.hadoop.conf.Configuration())).filteredOn(e -> e.getType() == JobEventType.RESUMED)
-        .as("the resume restored a checkpoint, the plateau's state in it").singleElement()
+    assertThat(text).containsPattern("iteration 1: 1 driver kill\\(s\\), 0 executor kill\\(s\\), [1-9]\\d* resume");
+    assertThat(text).as("the kill landed after a checkpoint").containsPattern("SIGKILL driver pid \\d+ \\d+ ms after it "
+        + "took the lease \\(token \\d+\\): epochs up to [12] committed");
+    assertThat(resumed).as("the resume restored a checkpoint, the plateau's state in it").singleElement()
         .satisfies(e -> assertThat(e.getEpoch()).isBetween(1L, 2L));
+    tmp = work;
     assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
     String manifest = Files.readString(tmp.resolve("reference/checkpoints/epoch-000003/manifest.json"));
     assertThat(manifest).as("the reference lowered its rate")
         .containsPattern("\"schedule.plateau.reductions\" ?: ?[1-9]")
         .contains("\"loss.label_smoothing\"").contains("\"grad_clipped\"")
         .contains("\"train.accumulate_grad_batches\"");
+  }
+
+  /** The RESUMED events of iteration 1's job in {@code work}, or of its try again with earlier moments. */
+  private static List<JobEvent> resumedEvents(Path work) throws java.io.IOException {
+    List<JobEvent> resumed = new java.util.ArrayList<>();
+    try (java.util.stream.Stream<Path> tries = Files.list(work)) {
+      for (Path tried : tries.filter(d -> d.getFileName().toString().matches("iteration-1(-\\d+)?")).toList()) {
+        RecoveryFixture.events(tried.resolve("job").toUri().toString(), new org.apache.hadoop.conf.Configuration())
+            .stream().filter(e -> e.getType() == JobEventType.RESUMED).forEach(resumed::add);
+      }
+    }
+    return resumed;
   }
 
   @Test
