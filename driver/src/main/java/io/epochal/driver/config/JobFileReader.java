@@ -30,8 +30,8 @@ final class JobFileReader {
    * trailing backslash.
    */
   private static final Pattern JOINED_KEY = Pattern.compile(
-      "(?:(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources|early_stop|init|loss)"
-          + "\\.[A-Za-z0-9_]+|loss)(?:\\s*[=:]|\\s+(?=\\S))");
+      "(?:job|model|optimizer|schedule|train|data|checkpoint|retry|lease|resources|early_stop|init|loss)"
+          + "\\.[A-Za-z0-9_]+(?:\\s*[=:]|\\s+(?=\\S))|loss\\s*[=:]"); // a blank after 'loss' is a value's text
 
   /** What the problem of a value with a trailing comment says. */
   private static final String COMMENT_PROBLEM = ": in a properties file '#' starts a comment only at the start of a "

@@ -327,6 +327,14 @@ class EpochalCliTest {
     assertThat(r.err).isEmpty();
     assertThat(r.code).isZero();
     assertThat(launcher.spec.jobName()).isEqualTo("nightly bigdata.prod:8020 train.v2: baseline");
+
+    // a value continued on purpose whose next line begins with a word that is also a key: text, as written
+    Files.writeString(file, Files.readString(jobFile).replace("job.name=cli\n", "")
+        + "job.name=compare smoothing \\\n  loss curves\n");
+    RecordingLauncher continued = new RecordingLauncher(0);
+    Run c = run(continued, new TestModelCatalog(), "train", file.toString());
+    assertThat(c.code).as(c.err).isZero();
+    assertThat(continued.spec.jobName()).isEqualTo("compare smoothing loss curves");
   }
 
   @Test
