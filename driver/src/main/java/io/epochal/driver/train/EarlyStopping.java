@@ -189,8 +189,9 @@ public final class EarlyStopping {
       throw new TrainingException(damaged ? FailureReason.INCOMPATIBLE_JOB : FailureReason.STORAGE_UNAVAILABLE,
           Math.toIntExact(completed + 1), 0, "the job stopped early at epoch " + completed + ", and whether a resume "
           + "raised " + JobKeys.EPOCHS + " after that, to train on, is in its event history, which cannot be read: "
-          + (damaged ? e.getMessage() : FailureClassifier.rootCause(e)) + (damaged ? "; repair that line or move the "
-          + "file aside, or resume with --epochs N to train on to epoch N" : ""), e);
+          + (damaged ? e.getMessage() : FailureClassifier.rootCause(e)) + (damaged ? "; repair that line (moving the file "
+          + "aside drops what it records, a resume's --epochs among it), or resume with --epochs N to train on to "
+          + "epoch N" : ""), e);
     }
   }
 

@@ -43,8 +43,16 @@ final class JobAmendment {
     // more epochs after the newest: recorded first, and a failure to stops the run, since a job stopped early
     // there trains on only when its history says a resume extended it (EarlyStopping.epochsExtendedAfter)
     boolean trainsOn = specFile.amendmentPending() && specFile.amendsEpochs() && spec.epochs() > epoch;
-    // what the history said before: a record taken back must leave it saying that
-    boolean extendedBefore = trainsOn && EarlyStopping.epochsExtendedAfter(job.fileSystem(), job.path(), epoch);
+    // what the history said before: a record taken back must leave it saying that; unknown (null) when the
+    // history cannot be read, and then taken as extended, so that a record taken back never amends the job down
+    Boolean extendedBefore = false;
+    if (trainsOn) {
+      try {
+        extendedBefore = EarlyStopping.extendedAfter(job.fileSystem(), job.path(), epoch);
+      } catch (IOException | RuntimeException unreadable) {
+        extendedBefore = null;
+      }
+    }
     if (trainsOn && job.history() != null) {
       try {
         job.history().appendOrThrow(amendment(specFile.pendingChanges(), epoch, "").build());
@@ -60,7 +68,7 @@ final class JobAmendment {
       if (trainsOn && job.history() != null) { // job.json as it was: the epochs recorded above are taken back
         long stored = specFile.storedEpochs().orElse(spec.epochs()); // what job.json still holds
         job.event(JobEventType.AMENDED, epoch, amendment(List.of(ValueChange.of(JobKeys.EPOCHS,
-            (long) spec.epochs(), extendedBefore || stored <= epoch ? stored : epoch)), epoch,
+            (long) spec.epochs(), extendedBefore == null || extendedBefore || stored <= epoch ? stored : epoch)), epoch,
             TrainingJob.AMENDMENT_TAKEN_BACK + "the amendment above was not written to job.json, which keeps "
             + "train.epochs " + stored + ": "
             + FailureClassifier.rootCause(e) + ")"));
