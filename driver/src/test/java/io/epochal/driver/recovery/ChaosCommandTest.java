@@ -26,13 +26,14 @@ class ChaosCommandTest {
     // the job with what a resume must restore besides the tensors: schedule plateau's rate, count and best (it
     // lowers the rate after every epoch whose loss is not 30 % below the best), clipping, label smoothing and steps
     // that sum the gradients of two batches
-    // seeds 3, 6 and 11 draw their kill at 70-77 % of the window from half the first checkpoint's time to 90 % of
-    // the run's: after a checkpoint, so that the resume restores one. On a busy machine the kill may still land in
+    // seeds 7, 10 and 4 draw their kill at 58, 54 and 42 % of the window from half the first checkpoint's time to
+    // 90 % of the reference run's: inside epoch 2 or 3 whether the run's end takes a short or a long time, so that
+    // the resume restores a checkpoint. On a busy machine a kill may still land before the first checkpoint or in
     // the final commit, whose resume restores nothing; then the next seed is tried
     String text = null;
     List<JobEvent> resumed = List.of();
     Path work = null;
-    for (String seed : List.of("3", "6", "11")) {
+    for (String seed : List.of("7", "10", "4")) {
       work = tmp.resolve("seed-" + seed);
       CliRun run = CliRun.of("chaos", "--iterations", "1", "--seed", seed, "--max-kills-per-run", "1", "--epochs",
           "3", "--work-dir", work.toString(), "--set", "schedule.name=plateau", "--set", "schedule.patience=0",
@@ -43,7 +44,7 @@ class ChaosCommandTest {
       assertThat(text).contains("iterations:      1").contains("1 of 1 matched the reference bit for bit")
           .contains("RESULT: all final states matched");
       resumed = resumedEvents(work);
-      if (resumed.size() == 1 && resumed.get(0).getEpoch() >= 1) {
+      if (resumed.size() == 1 && resumed.get(0).getEpoch() >= 1 && resumed.get(0).getEpoch() <= 2) {
         break;
       }
     }
