@@ -196,11 +196,7 @@ final class JobFileReader {
       if (inKey && TRAILING_COMMENT.matcher(line).find()) {
         return true;
       }
-      int backslashes = 0;
-      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
-        backslashes++;
-      }
-      inKey = inKey && backslashes % 2 == 1;
+      inKey = inKey && continuesOnNextLine(line);
     }
     return false;
   }
@@ -219,13 +215,18 @@ final class JobFileReader {
       } else if (stripped.isEmpty() || stripped.startsWith("#") || stripped.startsWith("!")) {
         continue; // a comment line is never continued
       }
-      int backslashes = 0;
-      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
-        backslashes++;
-      }
-      continuing = backslashes % 2 == 1;
+      continuing = continuesOnNextLine(line);
     }
     return out;
+  }
+
+  /** Whether {@code line} ends in an odd number of backslashes, which join the next line to it in a properties file. */
+  private static boolean continuesOnNextLine(String line) {
+    int backslashes = 0;
+    for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+      backslashes++;
+    }
+    return backslashes % 2 == 1;
   }
 
   /** The 1-based number of the first line of {@code bytes} that is not UTF-8 (0 if none is found). */
@@ -272,11 +273,7 @@ final class JobFileReader {
       String line = lines.get(n);
       String stripped = line.replaceFirst("^[\\uFEFF \\t\\f]+", "");
       boolean comment = !continuing && (stripped.startsWith("#") || stripped.startsWith("!"));
-      int backslashes = 0;
-      for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
-        backslashes++;
-      }
-      continuing = !comment && backslashes % 2 == 1;
+      continuing = !comment && continuesOnNextLine(line);
       if (comment) {
         continue; // a properties file reads no escape in a comment line
       }

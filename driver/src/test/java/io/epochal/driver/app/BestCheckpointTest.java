@@ -48,6 +48,26 @@ class BestCheckpointTest {
     return store;
   }
 
+  /** What a test does as a listed checkpoint is loaded, before the load: a driver's retention racing the read. */
+  private interface BeforeLoad {
+    void run(io.epochal.checkpoint.CheckpointEntry entry) throws Exception;
+  }
+
+  /** {@code store}, running {@code before} with each listed checkpoint it is asked to load. */
+  private static CheckpointStore loadingAfter(CheckpointStore store, BeforeLoad before) {
+    return (CheckpointStore) java.lang.reflect.Proxy.newProxyInstance(CheckpointStore.class.getClassLoader(),
+        new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
+          if (method.getName().equals("load") && args[0] instanceof io.epochal.checkpoint.CheckpointEntry e) {
+            before.run(e);
+          }
+          try {
+            return method.invoke(store, args);
+          } catch (java.lang.reflect.InvocationTargetException ex) {
+            throw ex.getCause();
+          }
+        });
+  }
+
   private BestCheckpoint best() {
     return new BestCheckpoint(new org.apache.hadoop.fs.Path(tmp.resolve("job").toUri()), new Configuration());
   }
@@ -70,18 +90,11 @@ class BestCheckpointTest {
   void aBestDeletedAsItIsReadIsRankedAgainAndTheNextBestTakenNotAnError() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4, 0.5)) {
       // a driver's retention deletes epoch 2 between this listing and its read
-      CheckpointStore racing = (CheckpointStore) java.lang.reflect.Proxy.newProxyInstance(
-          CheckpointStore.class.getClassLoader(), new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
-            if (method.getName().equals("load") && args[0] instanceof io.epochal.checkpoint.CheckpointEntry e
-                && e.epoch() == 2) {
-              store.delete(2);
-            }
-            try {
-              return method.invoke(store, args);
-            } catch (java.lang.reflect.InvocationTargetException ex) {
-              throw ex.getCause();
-            }
-          });
+      CheckpointStore racing = loadingAfter(store, e -> {
+        if (e.epoch() == 2) {
+          store.delete(2);
+        }
+      });
       assertThat(best().load(racing, err).orElseThrow().manifest().epoch()).isEqualTo(3);
       assertThat(said.toString(StandardCharsets.UTF_8)).contains("epoch 2, the best by val_loss, was deleted as it "
           + "was read").contains("the best checkpoint by val_loss (min): epoch 3");
@@ -91,18 +104,10 @@ class BestCheckpointTest {
   @Test
   void aBestDeletedAsItIsReadAtEveryListingIsSaidAsDeletionNotAsDamage() throws Exception {
     try (CheckpointStore store = job("val_loss", "min", 0.9, 0.4)) {
-      CheckpointStore deleting = (CheckpointStore) java.lang.reflect.Proxy.newProxyInstance(
-          CheckpointStore.class.getClassLoader(), new Class<?>[] {CheckpointStore.class}, (proxy, method, args) -> {
-            if (method.getName().equals("load") && args[0] instanceof io.epochal.checkpoint.CheckpointEntry e) {
-              throw new io.epochal.checkpoint.CheckpointDeletedException(e.epoch(), e.path(),
-                  new java.io.FileNotFoundException(e.path()));
-            }
-            try {
-              return method.invoke(store, args);
-            } catch (java.lang.reflect.InvocationTargetException ex) {
-              throw ex.getCause();
-            }
-          });
+      CheckpointStore deleting = loadingAfter(store, e -> {
+        throw new io.epochal.checkpoint.CheckpointDeletedException(e.epoch(), e.path(),
+            new java.io.FileNotFoundException(e.path()));
+      });
       assertThatThrownBy(() -> best().load(deleting, err))
           .isInstanceOf(io.epochal.checkpoint.CheckpointException.class)
           .hasMessageContaining("deleted as it was read 5 times in a row").hasMessageContaining("nothing is damaged");

@@ -56,9 +56,8 @@ class ChaosCommandTest {
         + "took the lease \\(token \\d+\\): epochs up to [12] committed");
     assertThat(resumed).as("the resume restored a checkpoint, the plateau's state in it").singleElement()
         .satisfies(e -> assertThat(e.getEpoch()).isBetween(1L, 2L));
-    tmp = work;
-    assertThat(Files.exists(tmp.resolve("reference/checkpoints/epoch-000003"))).isTrue();
-    String manifest = Files.readString(tmp.resolve("reference/checkpoints/epoch-000003/manifest.json"));
+    assertThat(Files.exists(work.resolve("reference/checkpoints/epoch-000003"))).isTrue();
+    String manifest = Files.readString(work.resolve("reference/checkpoints/epoch-000003/manifest.json"));
     assertThat(manifest).as("the reference lowered its rate")
         .containsPattern("\"schedule.plateau.reductions\" ?: ?[1-9]")
         .contains("\"loss.label_smoothing\"").contains("\"grad_clipped\"")
