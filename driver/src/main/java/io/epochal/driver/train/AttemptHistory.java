@@ -106,7 +106,12 @@ final class AttemptHistory implements AutoCloseable {
         throw new IOException("the event history of attempt " + attempt + " was continued in " + MAX_PARTS
             + " files already; this run records no more events");
       }
-      writer = log.openContinuation(attempt, part + 1); // throws while the file system is away
+      try {
+        writer = log.openContinuation(attempt, part + 1); // throws while the file system is away
+      } catch (java.nio.file.FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException taken) {
+        part++; // a create whose answer was lost made it: the next try takes the number after it
+        throw taken;
+      }
       part++;
     }
     try {

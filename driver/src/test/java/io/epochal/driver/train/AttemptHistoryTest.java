@@ -65,6 +65,33 @@ class AttemptHistoryTest {
   }
 
   @Test
+  void aContinuationPartACreateMadeWithoutAnAnswerIsPassedOverAndLaterEventsAreKept() throws Exception {
+    try (FileSystem fs = OtherSchemeFileSystem.open()) {
+      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+      JobEventLog log = new JobEventLog(fs, dir);
+      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
+      history.append(committed(1));
+      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-")); // the stream breaks
+      history.append(committed(2));
+      OtherSchemeFileSystem.clearFaults();
+      // the next part's create reached the file system, its answer did not: the file is there, empty
+      java.nio.file.Path events = tmp.resolve("job").resolve("events");
+      int parts;
+      try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(events)) {
+        parts = (int) files.filter(f -> f.getFileName().toString().startsWith("attempt-0001")).count();
+      }
+      java.nio.file.Files.createFile(events.resolve("attempt-0001." + parts + ".jsonl"));
+      history.append(committed(3)); // finds that part taken
+      history.append(committed(4));
+      history.append(committed(5));
+      history.close();
+
+      assertThat(log.readAll()).extracting(JobEvent::getEpoch).as("the events after the part taken")
+          .contains(1L, 4L, 5L);
+    }
+  }
+
+  @Test
   void aFailureThatWouldFailAlikeUntilFixedIsRecordedAsNotRetriedNotAsATryOfSeveral() throws Exception {
     try (FileSystem fs = OtherSchemeFileSystem.open()) {
       Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
