@@ -37,15 +37,23 @@ class AttemptHistoryTest {
         .optEpoch(epoch).optRound(0).optMessage("epoch " + epoch).build();
   }
 
+  private Path jobDir() {
+    return new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+  }
+
+  /** Attempt 1's history holding epoch 1's commit, then a file system that takes no writes to it. */
+  private AttemptHistory brokenAfterOne(JobEventLog log) throws java.io.IOException {
+    AttemptHistory history = AttemptHistory.open(log, jobDir(), 1, listener);
+    history.append(committed(1));
+    OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-"));
+    return history;
+  }
+
   @Test
   void eventsAfterTheStreamBrokeGoToANewPartOnceTheFileSystemTakesWritesAgain() throws Exception {
     try (FileSystem fs = OtherSchemeFileSystem.open()) {
-      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
-      JobEventLog log = new JobEventLog(fs, dir);
-      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
-      history.append(committed(1));
-
-      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-")); // the file system is away
+      JobEventLog log = new JobEventLog(fs, jobDir());
+      AttemptHistory history = brokenAfterOne(log); // the file system is away
       history.append(committed(2));
       history.append(committed(3));
       assertThat(warnings).singleElement().satisfies(w -> assertThat(w).contains("cannot append to the event history",
@@ -67,11 +75,8 @@ class AttemptHistoryTest {
   @Test
   void aContinuationPartACreateMadeWithoutAnAnswerIsPassedOverAndLaterEventsAreKept() throws Exception {
     try (FileSystem fs = OtherSchemeFileSystem.open()) {
-      Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
-      JobEventLog log = new JobEventLog(fs, dir);
-      AttemptHistory history = AttemptHistory.open(log, dir, 1, listener);
-      history.append(committed(1));
-      OtherSchemeFileSystem.failWritesTo(p -> p.getName().startsWith("attempt-")); // the stream breaks
+      JobEventLog log = new JobEventLog(fs, jobDir());
+      AttemptHistory history = brokenAfterOne(log); // the stream breaks
       history.append(committed(2));
       OtherSchemeFileSystem.clearFaults();
       // the next part's create reached the file system, its answer did not: the file is there, empty
