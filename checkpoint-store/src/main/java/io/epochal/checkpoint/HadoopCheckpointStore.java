@@ -227,17 +227,19 @@ public final class HadoopCheckpointStore implements CheckpointStore {
    */
   private Path listed(CheckpointEntry entry) throws CheckpointException {
     Path dir = layout.dirOf(fs, entry);
+    if (!present(entry.epoch(), dir)) {
+      throw new CheckpointDeletedException(entry.epoch(), dir.toString(),
+          new java.io.FileNotFoundException(dir + " was listed and is gone"));
+    }
+    return dir;
+  }
+
+  /** Whether checkpoint directory {@code dir} of {@code epoch} is there; a failing file system: CheckpointException. */
+  private boolean present(long epoch, Path dir) throws CheckpointException {
     try {
-      if (!fs.exists(dir)) {
-        throw new CheckpointDeletedException(entry.epoch(), dir.toString(),
-            new java.io.FileNotFoundException(dir + " was listed and is gone"));
-      }
-      return dir;
+      return fs.exists(dir);
     } catch (IOException e) {
-      if (e instanceof CheckpointException) {
-        throw (CheckpointException) e;
-      }
-      throw new CheckpointException(entry.epoch(), dir.toString(), "cannot be read: " + e, e);
+      throw new CheckpointException(epoch, dir.toString(), "cannot be read: " + e, e);
     }
   }
 
@@ -275,17 +277,11 @@ public final class HadoopCheckpointStore implements CheckpointStore {
   }
 
   private Path existing(long epoch, Path dir) throws CheckpointException {
-    try {
-      if (!fs.exists(dir)) {
-        throw new CheckpointException(epoch, dir.toString(), "no checkpoint of this " + layout.series().unit()
-            + " exists");
-      }
-      return dir;
-    } catch (CheckpointException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new CheckpointException(epoch, dir.toString(), "cannot be read: " + e, e);
+    if (!present(epoch, dir)) {
+      throw new CheckpointException(epoch, dir.toString(), "no checkpoint of this " + layout.series().unit()
+          + " exists");
     }
+    return dir;
   }
 
   /**
