@@ -495,6 +495,26 @@ class JobDirectoryTest {
   }
 
   @Test
+  void aDriverThatLostTheLeaseBeforeItsEarlyStopLeavesTheNewHoldersEpochsInJobJson() throws Exception {
+    Path jobDir = tmp.resolve("job");
+    JobSpec spec = spec(jobDir);
+    List<String> warnings = new ArrayList<>();
+    try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(warnings), null)) {
+      startWithCheckpoints(dir, 2);
+      takeOver(jobDir); // paused past its lease's expiry; the new holder trains all 3 epochs
+      dir.stopEarly(2, "train_loss did not improve for 1 epoch");
+      dir.complete();
+    }
+    FileSystem fs = FileSystem.getLocal(new Configuration());
+    org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
+    assertThat(new io.epochal.job.JobSpecStore(fs, dir).read().orElseThrow().getHyperParameters()
+        .getLong("train.epochs")).as("job.json as the new holder has it").isEqualTo(3);
+    assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("not amending train.epochs of " + spec.jobDirText()
+        + " to 2 (stopped early: train_loss did not improve for 1 epoch): another driver holds its lease now"));
+    assertThat(new JobEventLog(fs, dir).readAll()).noneMatch(e -> e.getType() == JobEventType.AMENDED);
+  }
+
+  @Test
   void confirmingTheLeaseBeforeARetryFailsAsLeaseLostAfterATakeover() throws Exception {
     Path jobDir = tmp.resolve("job");
     try (JobDirectory dir = JobDirectory.open(spec(jobDir), new Configuration(), TrainingListener.NONE, null)) {
