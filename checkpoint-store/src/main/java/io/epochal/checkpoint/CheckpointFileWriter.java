@@ -115,9 +115,9 @@ final class CheckpointFileWriter {
     } catch (IOException | RuntimeException | Error e) {
       if (manifestCreated != null) {
         try {
-          manifestCreated.get(); // closed with the rest once it is registered
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
+          // closed with the rest once it is registered; waited for through an interrupt, as the data files' writes
+          // are: a create that ends after the temporary directory is removed would make it again, its file open
+          com.google.common.util.concurrent.Uninterruptibles.getUninterruptibly(manifestCreated);
         } catch (ExecutionException ignored) {
           // the commit has failed already
         }

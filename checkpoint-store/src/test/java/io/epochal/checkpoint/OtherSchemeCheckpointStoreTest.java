@@ -69,6 +69,55 @@ class OtherSchemeCheckpointStoreTest extends AbstractCheckpointStoreTest {
   }
 
   @Test
+  void aCommitInterruptedWhileItsManifestIsBeingCreatedWaitsForTheCreateAndLeavesNoFileOpenNorTemporaryDirectory()
+      throws Exception {
+    store.commit(TestCheckpoints.content(1), CommitGuard.NONE);
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    OtherSchemeFileSystem.holdCreatesOf(p -> p.getName().equals("manifest.json")
+        && p.getParent().getName().startsWith("_tmp-"), held, release);
+    Thread releaser = new Thread(() -> { // the file system answers a second after the create began
+      try {
+        held.await();
+        Thread.sleep(1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      release.countDown();
+    });
+    releaser.start();
+    Thread committer = Thread.currentThread();
+    OutputStreamDecorator interrupting = (name, out) -> !name.equals("model.safetensors") ? out
+        : new java.io.FilterOutputStream(out) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            try {
+              held.await(); // the manifest's create is under way
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            committer.interrupt(); // as a driver's stop or a cancelled task interrupts it
+            throw new java.io.InterruptedIOException("interrupted while writing " + name);
+          }
+        };
+    int streams = OtherSchemeFileSystem.openStreams();
+    try (HadoopCheckpointStore interrupted = HadoopCheckpointStore.builder().setJobDir(jobDir)
+        .optConfiguration(conf()).optOutputDecorator(interrupting).build()) {
+      assertThatThrownBy(() -> interrupted.commit(TestCheckpoints.content(2), CommitGuard.NONE))
+          .isInstanceOf(CheckpointException.class).hasMessageContaining("epoch 2");
+      assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+      release.countDown();
+      releaser.join();
+    }
+    Path checkpoints = Path.of(java.net.URI.create(jobDir).getPath(), "checkpoints");
+    try (var entries = Files.list(checkpoints)) {
+      assertThat(entries).as("no temporary directory made again by the create that ended after the commit")
+          .containsExactly(checkpoints.resolve("epoch-000001"));
+    }
+    assertThat(OtherSchemeFileSystem.openStreams()).as("the manifest's stream closed").isEqualTo(streams);
+  }
+
+  @Test
   void checkpointsOfAnotherSchemeAreNamedWithItAndReadBack() throws Exception {
     store.commit(TestCheckpoints.content(2), CommitGuard.NONE);
     assertThat(store.checkpointsDir()).startsWith(OtherSchemeFileSystem.SCHEME + ":");

@@ -149,8 +149,55 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
     return !failRenames.test(dst) && super.rename(src, dst);
   }
 
+  /** Creates held until a release (fault injection; every instance shares it). */
+  private static volatile Predicate<Path> holdCreates = p -> false;
+  private static volatile java.util.concurrent.CountDownLatch createHeld = new java.util.concurrent.CountDownLatch(0);
+  private static volatile java.util.concurrent.CountDownLatch createReleased =
+      new java.util.concurrent.CountDownLatch(0);
+
+  /**
+   * Makes every create of a file that {@code which} accepts wait, deaf to interrupts as a call to a NameNode that
+   * does not answer, until {@code release} counts down; it counts {@code held} down as it begins to wait. The
+   * create then makes the file's missing parents, as HDFS's does. Until {@link #clearFaults()}.
+   */
+  public static void holdCreatesOf(Predicate<Path> which, java.util.concurrent.CountDownLatch held,
+      java.util.concurrent.CountDownLatch release) {
+    createHeld = held;
+    createReleased = release;
+    holdCreates = which;
+  }
+
+  private static void holdIfAsked(Path f) {
+    if (!holdCreates.test(f)) {
+      return;
+    }
+    createHeld.countDown();
+    boolean interrupted = false;
+    while (true) {
+      try {
+        createReleased.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Output streams opened and not yet closed, in this JVM. */
+  private static final java.util.concurrent.atomic.AtomicInteger OPEN_STREAMS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** How many output streams of this file system are open (created and not closed) in this JVM. */
+  public static int openStreams() {
+    return OPEN_STREAMS.get();
+  }
+
   /** Ends every injected fault. */
   public static void clearFaults() {
+    holdCreates = p -> false;
     failRenames = p -> false;
     lostAfterRename = p -> false;
     publishedFirst = p -> false;
@@ -205,6 +252,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   @Override
   public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication, long blockSize,
       Progressable progress) throws IOException {
+    holdIfAsked(f);
     claim(f, overwrite);
     return faulty(f, super.create(f, true, bufferSize, replication, blockSize, progress));
   }
@@ -212,6 +260,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
   @Override
   public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
       short replication, long blockSize, Progressable progress) throws IOException {
+    holdIfAsked(f);
     claim(f, overwrite);
     return faulty(f, super.create(f, permission, true, bufferSize, replication, blockSize, progress));
   }
@@ -239,6 +288,7 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
    * failed, it throws the same exception from every later write, flush and close, as HDFS's does.
    */
   private FSDataOutputStream faulty(Path f, FSDataOutputStream out) throws IOException {
+    OPEN_STREAMS.incrementAndGet();
     return new FSDataOutputStream(new java.io.FilterOutputStream(out) {
       @Override
       public void write(int b) throws IOException {
@@ -261,8 +311,14 @@ public class OtherSchemeFileSystem extends RawLocalFileSystem {
       /** The first failure: HDFS's stream throws that same exception object again from every later call. */
       private IOException failed;
 
+      private boolean closed;
+
       @Override
       public void close() throws IOException {
+        if (!closed) {
+          closed = true;
+          OPEN_STREAMS.decrementAndGet();
+        }
         if (failed != null) {
           out.close();
           throw failed;
