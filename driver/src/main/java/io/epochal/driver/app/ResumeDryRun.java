@@ -131,8 +131,8 @@ final class ResumeDryRun {
       } else {
         mid = Optional.empty();
       }
-      // past damaged epoch checkpoints, the schedule the mid-epoch checkpoint holds
-      Optional<LoadedCheckpoint> scheduled = passed > newest ? mid : loaded;
+      // the schedule of the checkpoint the run continues from: the mid-epoch one's, at its step, when there is one
+      Optional<LoadedCheckpoint> scheduled = mid.isPresent() ? mid : loaded;
       scheduled.filter(c -> stopped.isEmpty()).flatMap(c -> ContinuationLines.learningRate(resume.spec()
           .toHyperParameters(), c.manifest().learningRateSchedule()))
           .ifPresent(rate -> err.println("  learning rate: " + rate));

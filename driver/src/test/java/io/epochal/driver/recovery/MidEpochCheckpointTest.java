@@ -725,6 +725,10 @@ class MidEpochCheckpointTest {
     io.epochal.driver.testing.CliRun status = io.epochal.driver.testing.CliRun.of("status", jobDir.toString());
     assertThat(status.out).as(status.out).containsPattern("next rate: +[0-9.Ee-]+ at step 44 ")
         .contains("a resume continues at round 7");
+    io.epochal.driver.testing.CliRun dry = commandWithItsOwnSession("resume", jobDir.toString(), "--dry-run");
+    assertThat(dry.code).as(dry.err).isZero();
+    assertThat(dry.err).as(dry.err).contains("continues epoch 3 at round 7")
+        .containsPattern("\n  learning rate: [0-9.Ee-]+ at step 44 ");
 
     // the mid-epoch checkpoint damaged and verified by its own path: a resume takes the job's epoch checkpoints
     Path step = jobDir.resolve("mid-epoch").resolve("step-000000044");
