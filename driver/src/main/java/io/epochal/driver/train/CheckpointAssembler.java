@@ -68,7 +68,9 @@ final class CheckpointAssembler {
   /**
    * As {@link #assemble(int, long, int, StateDict, Map, String, ReduceOnPlateau)}, for a mid-epoch checkpoint
    * ({@code round} &gt; 0): {@code epoch} epochs completed and {@code round} rounds of the next, recorded as the
-   * random state's {@code round}; the schedule state is that of the epoch's start.
+   * random state's {@code round}; the schedule state is that of the epoch's start, or of the epoch after it when
+   * the checkpoint holds every round (a stop's, before the epoch's own checkpoint; but for a plateau, whose next rate
+   * waits for the epoch's evaluation, which the resume runs).
    */
   CheckpointContent assemble(int epoch, int round, long globalStep, int rounds, StateDict state,
       Map<String, Double> metrics, String dataDigest, ReduceOnPlateau plateau) throws TrainingException {
@@ -84,7 +86,8 @@ final class CheckpointAssembler {
         config.scheduleParams());
     boolean perEpoch = LrSchedules.countsEpochs(config.scheduleParams());
     // the next epoch's (0-based index: the epochs done) or the next optimizer step's
-    HyperParameters scheduleState = schedule.state(LrSchedules.stepOf(perEpoch, epoch, globalStep));
+    int epochsTrained = round > 0 && round >= rounds && plateau == null ? epoch + 1 : epoch;
+    HyperParameters scheduleState = schedule.state(LrSchedules.stepOf(perEpoch, epochsTrained, globalStep));
     if (perEpoch) {
       scheduleState = scheduleState.with(HyperParameters.builder()
           .put(JobKeys.SCHEDULE_PREFIX + LrSchedules.INTERVAL, LrSchedules.INTERVAL_EPOCH).build());
