@@ -7,7 +7,6 @@ import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import io.epochal.worker.round.RoundResult;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -104,7 +103,7 @@ final class AggregationChecks {
       JavaRDD<RoundResult> rdd = results(jsc, List.of(0, 1), params);
       listener.reset();
       SparkAggregator.aggregate(rdd, shards);
-      long received = listener.awaitResultBytes(workers + shards, Duration.ofSeconds(30));
+      long received = listener.resultBytesOfExactly(workers + shards, jsc.sc());
       assertThat(received).isBetween(modelBytes, modelBytes + modelBytes / 20 + 64 * 1024);
     } finally {
       jsc.sc().removeSparkListener(listener);
@@ -120,7 +119,7 @@ final class AggregationChecks {
       JavaRDD<RoundResult> rdd = jsc.parallelize(List.of(0, 1), 2).map(w -> States.wide(w, rows));
       listener.reset();
       AggregateResult r = SparkAggregator.aggregate(rdd, 2);
-      listener.awaitResultBytes(4, Duration.ofSeconds(30));
+      listener.resultBytesOfExactly(4, jsc.sc()); // 2 map tasks, 2 reducers: no third reader of the shuffle
       List<Long> reducers = listener.shuffleReads().stream().filter(b -> b > 0).toList();
       assertThat(reducers).as("shuffle bytes read by each reducer").hasSize(2);
       long total = reducers.get(0) + reducers.get(1);

@@ -44,6 +44,23 @@ final class DriverBytesListener extends SparkListener {
     return java.util.List.copyOf(shuffleReads);
   }
 
+  /**
+   * The result bytes of the tasks ended since the last reset, once {@code sc}'s listener bus has delivered every
+   * event posted so far (they arrive asynchronously); fails unless exactly {@code tasks} tasks ended: a job run
+   * besides the ones counted on, whose task ends would come last, is not missed.
+   */
+  long resultBytesOfExactly(int tasks, org.apache.spark.SparkContext sc) {
+    try {
+      sc.listenerBus().waitUntilEmpty();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("Spark's listener bus did not deliver its events", e);
+    }
+    if (this.tasks.get() != tasks) {
+      throw new IllegalStateException(this.tasks.get() + " task ends seen, not " + tasks + ": other tasks ran");
+    }
+    return resultBytes.get();
+  }
+
   /** Waits (events arrive asynchronously) until {@code expectedTasks} tasks ended; returns the bytes. */
   long awaitResultBytes(int expectedTasks, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
