@@ -29,6 +29,9 @@ public final class CheckpointManifest {
   /** The file name of a manifest inside a checkpoint directory. */
   public static final String FILE_NAME = "manifest.json";
 
+  /** The most bytes a manifest file may have; a reader refuses a larger one before it reads it. */
+  public static final long MAX_BYTES = 16L << 20;
+
   /** What {@link #digests} records the SHA-256 of. */
   private static final String PROBE = "probe", DATA = "data", INIT = "init", HELD_OUT = "held-out";
 

@@ -44,7 +44,7 @@ final class CheckpointReader {
    * The largest shard index read (as large as a safetensors header may be, listing as many tensors); the writer
    * refuses a larger one ({@link CheckpointFileWriter}).
    */
-  static final long MAX_INDEX_BYTES = 100_000_000L;
+  static final long MAX_INDEX_BYTES = io.epochal.safetensors.SafetensorsIndex.MAX_BYTES;
 
   private static final int SCAN_BUFFER = 1 << 20;
 

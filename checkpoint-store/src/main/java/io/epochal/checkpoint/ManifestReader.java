@@ -21,7 +21,7 @@ import org.apache.hadoop.fs.Path;
 final class ManifestReader {
 
   /** A manifest larger than this is refused before it is read. */
-  static final long MAX_MANIFEST_BYTES = 16L << 20;
+  static final long MAX_MANIFEST_BYTES = CheckpointManifest.MAX_BYTES;
 
   /** The data files every checkpoint lists, each as a single file or as an index with its shards. */
   private static final String[] DATA_FILES = {

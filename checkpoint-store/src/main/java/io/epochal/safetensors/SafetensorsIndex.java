@@ -34,6 +34,9 @@ public final class SafetensorsIndex {
   /** {@link #totalSize()} of an index that declares none. */
   public static final long UNDECLARED = -1;
 
+  /** The most bytes an index file may have; a reader refuses a larger one before it reads it. */
+  public static final long MAX_BYTES = 100_000_000L;
+
   // names as long as a safetensors header takes them (Jackson's default limit is 50,000 characters)
   private static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
@@ -73,8 +76,9 @@ public final class SafetensorsIndex {
   }
 
   /**
-   * Sum of the tensors' data bytes, or {@link #UNDECLARED} when the index does not declare it (other tools' indexes,
-   * mergekit's, may leave it out; Epochal's always have it).
+   * Sum of the tensors' data bytes, or {@link #UNDECLARED} when the index does not declare it as a whole number
+   * (other tools' indexes, mergekit's, may leave it out; transformers up to 4.41 counted a bool's bytes as 1/8,
+   * writing a fraction that no loader reads; Epochal's always have it).
    */
   public long totalSize() {
     return totalSize;
@@ -136,7 +140,9 @@ public final class SafetensorsIndex {
       throw new SafetensorsFormatException(file, "index is not a JSON object");
     }
     JsonNode total = root.path("metadata").path("total_size");
-    if (!total.isMissingNode() && (!total.isIntegralNumber() || !total.canConvertToLong() || total.longValue() < 0)) {
+    boolean declared = total.isIntegralNumber() && total.canConvertToLong() && total.longValue() >= 0;
+    // a fraction is a count of transformers up to 4.41 (a bool's bytes as 1/8 each), read by no loader: undeclared
+    if (!declared && !total.isMissingNode() && !total.isFloatingPointNumber()) {
       throw new SafetensorsFormatException(file, "index's metadata.total_size is not a non-negative integer: "
           + total);
     }
@@ -154,7 +160,7 @@ public final class SafetensorsIndex {
       weights.put(e.getKey(), e.getValue().textValue());
     }
     try {
-      return new SafetensorsIndex(weights, total.isMissingNode() ? UNDECLARED : total.longValue());
+      return new SafetensorsIndex(weights, declared ? total.longValue() : UNDECLARED);
     } catch (IllegalArgumentException e) {
       throw new SafetensorsFormatException(file, "index has an invalid entry: " + e.getMessage(), e);
     }

@@ -69,6 +69,10 @@ class SafetensorsShardsTest {
     SafetensorsIndex undeclared = SafetensorsIndex.parse(mergekit, "model.safetensors.index.json");
     assertThat(undeclared.totalSize()).isEqualTo(SafetensorsIndex.UNDECLARED);
     assertThat(undeclared.shardFiles()).containsExactly("m-1.safetensors");
+    byte[] fraction = "{\"metadata\":{\"total_size\":16.125},\"weight_map\":{\"a\":\"m-1.safetensors\"}}"
+        .getBytes(StandardCharsets.UTF_8); // transformers up to 4.41, a bool tensor's bytes counted as 1/8 each
+    assertThat(SafetensorsIndex.parse(fraction, "model.safetensors.index.json").totalSize())
+        .isEqualTo(SafetensorsIndex.UNDECLARED);
 
     String longName = "n".repeat(50_001); // over Jackson's default limit of a field name
     SafetensorsIndex named = new SafetensorsIndex(4, java.util.Map.of(longName, "m-1.safetensors"));

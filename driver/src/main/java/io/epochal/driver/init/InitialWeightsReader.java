@@ -108,6 +108,7 @@ public final class InitialWeightsReader {
   }
 
   private StateDict sharded(FileSystem fs, Path indexPath, Digests digests, String location) throws IOException {
+    checkBounded(fs, indexPath, SafetensorsIndex.MAX_BYTES, "a shard index", location);
     byte[] json = digests.readAll(fs, indexPath);
     SafetensorsIndex index;
     try {
@@ -154,6 +155,7 @@ public final class InitialWeightsReader {
   }
 
   private static CheckpointManifest manifest(FileSystem fs, Path file) throws IOException {
+    checkBounded(fs, file, CheckpointManifest.MAX_BYTES, "a checkpoint's manifest", file.getParent().toString());
     try (FSDataInputStream in = fs.open(file)) {
       return CheckpointManifest.parse(in.readAllBytes(), file.toString());
     } catch (io.epochal.checkpoint.ManifestFormatException e) {
@@ -201,6 +203,16 @@ public final class InitialWeightsReader {
     return epochs.isEmpty() ? "once it has one (it has none yet)"
         : "as " + JobSpecResolver.locationText(new Path(checkpoints, epochs.stream().sorted().reduce((a, b) -> b)
             .orElseThrow())) + " (its newest)";
+  }
+
+  /** Refuses {@code file} of checkpoint {@code location} when it has more than {@code max} bytes, as a reader does. */
+  private static void checkBounded(FileSystem fs, Path file, long max, String what, String location)
+      throws IOException {
+    long length = fs.getFileStatus(file).getLen();
+    if (length > max) {
+      throw refused(location, file + " has " + length + " bytes, more than the " + max + " " + what + " may have: "
+          + "it is damaged, or no such file");
+    }
   }
 
   private static ConfigException refused(String location, String why) {

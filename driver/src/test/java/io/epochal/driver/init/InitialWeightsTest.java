@@ -252,6 +252,40 @@ class InitialWeightsTest {
   }
 
   @Test
+  void aShardIndexWhoseTotalSizeIsNotAWholeNumberAsOlderTransformersWroteItIsReadByItsWeightMap() throws Exception {
+    Path dir = tmp.resolve("hf-old");
+    Path shard = write("hf-old/model-00001-of-00001.safetensors", trained());
+    // transformers up to 4.41 counted a bool tensor's bytes as 1/8 each: a float total_size that it never reads
+    Files.write(dir.resolve("model.safetensors.index.json"), ("{\"metadata\":{\"total_size\":"
+        + (Files.size(shard) - 8) + ".125},\"weight_map\":{\"fc.weight\":\"model-00001-of-00001.safetensors\","
+        + "\"fc.bias\":\"model-00001-of-00001.safetensors\",\"bn.num_batches_tracked\":"
+        + "\"model-00001-of-00001.safetensors\"}}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(reader.read(dir.toString(), "").tensors()).isEqualTo(trained());
+  }
+
+  @Test
+  void anIndexOrManifestTooLargeToBeOneIsRefusedNamingTheFileNotReadIntoTheHeap() throws Exception {
+    Path dir = tmp.resolve("huge-index");
+    Files.createDirectories(dir);
+    Path index = dir.resolve("model.safetensors.index.json");
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(index.toFile(), "rw")) {
+      f.setLength(1L << 31); // sparse: no disk, but 2 GiB that no byte array holds
+    }
+    assertThatThrownBy(() -> reader.read(dir.toString(), "")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(index.getFileName() + " has 2147483648 bytes, more than the 100000000 a shard index "
+            + "may have");
+
+    Path ckpt = tmp.resolve("huge-manifest/checkpoints/epoch-000001");
+    write("huge-manifest/checkpoints/epoch-000001/model.safetensors", trained());
+    try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(ckpt.resolve("manifest.json").toFile(), "rw")) {
+      f.setLength(1L << 31);
+    }
+    assertThatThrownBy(() -> reader.read(ckpt.toString(), "")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("manifest.json has 2147483648 bytes, more than the " + (16L << 20)
+            + " a checkpoint's manifest may have");
+  }
+
+  @Test
   void aCheckpointDirectorysModelFileMustBeTheOneItsManifestLists() throws Exception {
     Path ckpt = tmp.resolve("job/checkpoints/epoch-000002");
     Path model = write("job/checkpoints/epoch-000002/model.safetensors", trained());
