@@ -3,6 +3,7 @@ package io.epochal.job;
 import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkNotNull;
 
+import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 
 /** The names of the job-level files inside a job directory. */
@@ -45,7 +46,7 @@ public final class JobPaths {
   /** {@code <jobDir>/lease/token-000000000042}. */
   public static Path leaseToken(Path jobDir, long token) {
     checkArgument(token > 0, "fencing token must be positive, got %s", token);
-    return new Path(leaseTokens(jobDir), String.format("token-%012d", token));
+    return new Path(leaseTokens(jobDir), String.format(Locale.ROOT, "token-%012d", token));
   }
 
   /**
@@ -55,7 +56,7 @@ public final class JobPaths {
    */
   public static Path leaseHeartbeat(Path jobDir, long token) {
     checkArgument(token > 0, "fencing token must be positive, got %s", token);
-    return new Path(leaseTokens(jobDir), String.format("heartbeat-%012d", token));
+    return new Path(leaseTokens(jobDir), String.format(Locale.ROOT, "heartbeat-%012d", token));
   }
 
   /** The token number in a {@code heartbeat-NNNNNNNNNNNN} file name, or -1 if the name is not one. */
@@ -107,8 +108,8 @@ public final class JobPaths {
   public static Path attemptEvents(Path jobDir, int attempt, int part) {
     checkArgument(attempt >= 0, "attempt must be >= 0, got %s", attempt);
     checkArgument(part >= 0, "part must be >= 0, got %s", part);
-    return new Path(events(jobDir), part == 0 ? String.format("attempt-%04d.jsonl", attempt)
-        : String.format("attempt-%04d.%d.jsonl", attempt, part));
+    return new Path(events(jobDir), part == 0 ? String.format(Locale.ROOT, "attempt-%04d.jsonl", attempt)
+        : String.format(Locale.ROOT, "attempt-%04d.%d.jsonl", attempt, part));
   }
 
   /** The attempt number in an {@code attempt-NNNN[.P].jsonl} file name, or -1 if the name is not one. */

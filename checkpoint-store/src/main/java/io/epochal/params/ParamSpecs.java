@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -56,7 +57,7 @@ public final class ParamSpecs {
     for (String k : raw.keys()) {
       if (!specs.containsKey(k)) {
         String near = nearest(k, specs.keySet());
-        throw new IllegalArgumentException(String.format("%s has no hyperparameter '%s'%s; known: %s",
+        throw new IllegalArgumentException(String.format(Locale.ROOT, "%s has no hyperparameter '%s'%s; known: %s",
             owner, k, near == null ? "" : " (did you mean '" + near + "'?)", specs.keySet()));
       }
     }
@@ -65,7 +66,7 @@ public final class ParamSpecs {
       Object v = raw.get(s.name());
       if (v == null) {
         if (s.required()) {
-          throw new IllegalArgumentException(String.format(
+          throw new IllegalArgumentException(String.format(Locale.ROOT, 
               "%s needs hyperparameter '%s' (%s in %s): %s", owner, s.name(), s.type().displayName(),
               s.rangeText(), s.doc()));
         }
@@ -136,7 +137,7 @@ public final class ParamSpecs {
   public List<String> describe() {
     List<String> lines = new ArrayList<>();
     for (ParamSpec s : specs.values()) {
-      lines.add(String.format("%-24s %-13s %-22s %s", s.name(), s.type().displayName(),
+      lines.add(String.format(Locale.ROOT, "%-24s %-13s %-22s %s", s.name(), s.type().displayName(),
           s.required() ? "(required)" : "default " + s.defaultValue(), s.rangeText() + "  " + s.doc()));
     }
     return lines;

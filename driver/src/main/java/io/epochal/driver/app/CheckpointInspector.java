@@ -19,6 +19,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -344,11 +345,12 @@ final class CheckpointInspector {
   }
 
   private void table(String file, StateDict dict) {
-    out.printf("%s: %d tensors, %d bytes%n", file, dict.size(), dict.totalBytes());
-    out.printf("  %-44s %-5s %-18s %12s%n", "NAME", "DTYPE", "SHAPE", "BYTES");
+    out.printf(Locale.ROOT, "%s: %d tensors, %d bytes%n", file, dict.size(), dict.totalBytes());
+    out.printf(Locale.ROOT, "  %-44s %-5s %-18s %12s%n", "NAME", "DTYPE", "SHAPE", "BYTES");
     for (Map.Entry<String, Tensor> e : dict) {
       Tensor t = e.getValue();
-      out.printf("  %-44s %-5s %-18s %12d%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()), t.byteSize());
+      out.printf(Locale.ROOT, "  %-44s %-5s %-18s %12d%n", e.getKey(), t.dtype(), Arrays.toString(t.shape()),
+          t.byteSize());
     }
   }
 
@@ -365,7 +367,7 @@ final class CheckpointInspector {
       } else if (v == Math.rint(v) && Math.abs(v) < 1e15) {
         b.append((long) (double) v);
       } else if (k.endsWith("_per_second")) {
-        b.append(String.format(java.util.Locale.ROOT, "%.1f", v));
+        b.append(String.format(Locale.ROOT, "%.1f", v));
       } else {
         b.append(v);
       }

@@ -63,7 +63,7 @@ final class CheckpointTable {
 
   /** Prints the header line. */
   void header(PrintStream out) {
-    out.printf("  %-14s %6s %10s %12s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
+    out.printf(Locale.ROOT, "  %-14s %6s %10s %12s%s  %s%n", "CHECKPOINT", "EPOCH", "STEP", "TRAIN_LOSS",
         cells(c -> c.header()), "CREATED");
   }
 
@@ -73,8 +73,8 @@ final class CheckpointTable {
    */
   void row(PrintStream out, long epoch, Optional<CheckpointManifest> m, String last) {
     Optional<EpochValues> v = m.map(EpochValues::of);
-    out.printf("  %-14s %6d %10s %12s%s  %s%n", String.format("epoch-%06d", epoch), epoch, step(v), loss(v),
-        cells(v), last);
+    out.printf(Locale.ROOT, "  %-14s %6d %10s %12s%s  %s%n", String.format(Locale.ROOT, "epoch-%06d", epoch), epoch,
+        step(v), loss(v), cells(v), last);
   }
 
   /** The optional columns' headers, each after a space, as {@link #cells} lays out their values. */
@@ -101,7 +101,7 @@ final class CheckpointTable {
   private String cells(Function<Column, String> text) {
     StringBuilder b = new StringBuilder();
     for (Column c : columns) {
-      b.append(String.format(" %" + c.width() + "s", text.apply(c)));
+      b.append(String.format(Locale.ROOT, " %" + c.width() + "s", text.apply(c)));
     }
     return b.toString();
   }

@@ -22,6 +22,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -141,11 +142,11 @@ final class EpochHistoryReport {
       return;
     }
     CheckpointTable table = new CheckpointTable(epochs.stream().map(EpochHistory.Epoch::values).toList());
-    out.printf("  %6s %10s %12s%s  %7s  %-20s  %s%n", "EPOCH", "STEP", "TRAIN_LOSS", table.headers(), "ATTEMPT",
-        "COMMITTED", "CHECKPOINT");
+    out.printf(Locale.ROOT, "  %6s %10s %12s%s  %7s  %-20s  %s%n", "EPOCH", "STEP", "TRAIN_LOSS", table.headers(),
+        "ATTEMPT", "COMMITTED", "CHECKPOINT");
     for (EpochHistory.Epoch e : epochs) {
       Optional<EpochValues> v = Optional.of(e.values());
-      out.printf("  %6d %10s %12s%s  %7s  %-20s  %s%n", e.values().epoch(), CheckpointTable.step(v),
+      out.printf(Locale.ROOT, "  %6d %10s %12s%s  %7s  %-20s  %s%n", e.values().epoch(), CheckpointTable.step(v),
           CheckpointTable.loss(v), table.cells(v), e.attempt().isPresent() ? Integer.toString(e.attempt().getAsInt())
           : "-", e.committedAt().map(t -> t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString())
           .orElse("-"), e.checkpoint().name().toLowerCase(java.util.Locale.ROOT));

@@ -35,16 +35,17 @@ final class EvaluationTable {
       }
       ClassCounts counts = e.result().classCounts().get();
       boolean ranked = e.result().classScores().isPresent();
-      out.printf("%n%s per class (%d rows):%n", e.name(), e.result().rows());
-      out.printf("  %8s %10s %10s %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", "CLASS", "ROWS", "PREDICTED",
-          "PRECISION", "RECALL", "F1", "AUC", "AP");
+      out.printf(Locale.ROOT, "%n%s per class (%d rows):%n", e.name(), e.result().rows());
+      out.printf(Locale.ROOT, "  %8s %10s %10s %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", "CLASS", "ROWS",
+          "PREDICTED", "PRECISION", "RECALL", "F1", "AUC", "AP");
       for (int k = 0; k < counts.classes(); k++) {
         long rows = counts.labelled(k);
         long predicted = counts.predicted(k);
         if (rows + predicted == 0) {
           continue;
         }
-        out.printf("  %8d %10d %10d %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", k, rows, predicted,
+        out.printf(Locale.ROOT, "  %8d %10d %10d %10s %10s %10s" + (ranked ? " %10s %10s" : "") + "%n", k, rows,
+            predicted,
             text(counts.precision(k)), text(counts.recall(k)), text(counts.f1(k)), text(areaAgainstRest(e.result(), k)),
             text(precisionAgainstRest(e.result(), k)));
       }
@@ -84,17 +85,17 @@ final class EvaluationTable {
       columns.add(new Column("RMSE", 12, EvaluationResult::rootMeanSquaredError, true));
       columns.add(new Column("R2", 10, EvaluationResult::r2, false));
     }
-    StringBuilder header = new StringBuilder(String.format("%-14s %6s %10s %12s", "CHECKPOINT", "EPOCH", "ROWS",
-        "LOSS"));
-    columns.forEach(c -> header.append(String.format(" %" + c.width() + "s", c.header())));
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-14s %6s %10s %12s", "CHECKPOINT", "EPOCH",
+        "ROWS", "LOSS"));
+    columns.forEach(c -> header.append(String.format(Locale.ROOT, " %" + c.width() + "s", c.header())));
     out.println(header.append("  TIME"));
     for (CheckpointEvaluation.Evaluated e : table) {
       EvaluationResult r = e.result();
-      StringBuilder line = new StringBuilder(String.format("%-14s %6s %10s %12s", e.name(), e.epoch(),
+      StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-14s %6s %10s %12s", e.name(), e.epoch(),
           r == null ? "-" : Long.toString(r.rows()), r == null ? "-" : JobStatusReport.lossText(r.meanLoss())));
       for (Column c : columns) {
         double v = r == null ? Double.NaN : c.value().applyAsDouble(r);
-        line.append(String.format(" %" + c.width() + "s", Double.isNaN(v) ? "-" : c.loss()
+        line.append(String.format(Locale.ROOT, " %" + c.width() + "s", Double.isNaN(v) ? "-" : c.loss()
             ? JobStatusReport.lossText(v) : String.format(Locale.ROOT, "%.4f", v)));
       }
       out.println(line.append("  ").append(r == null ? e.status() : String.format(Locale.ROOT, "%.1f s",

@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -184,8 +185,9 @@ final class JobStatusReport {
     boolean rounds = rows.stream().anyMatch(r -> !r[3].equals("-"));
     String table = "%-" + width + "s %-10s %9s" + (rounds ? " %11s" : "%.0s") + " %12s" + (heldOut ? " %12s" : "%.0s")
         + " %-20s %s%n";
-    out.printf(table, "JOB", "STATE", "EPOCH", "ROUND", "TRAIN_LOSS", "VAL_LOSS", "LAST_CHECKPOINT", "LEASE");
-    rows.forEach(r -> out.printf(table, (Object[]) r));
+    out.printf(Locale.ROOT, table, "JOB", "STATE", "EPOCH", "ROUND", "TRAIN_LOSS", "VAL_LOSS", "LAST_CHECKPOINT",
+        "LEASE");
+    rows.forEach(r -> out.printf(Locale.ROOT, table, (Object[]) r));
     out.flush();
     failures.forEach(out::println);
     warnings.forEach(out::println);
@@ -326,7 +328,7 @@ final class JobStatusReport {
     if (d == null) {
       return "-";
     }
-    return d == 0 || Math.abs(d) >= 1e-3 || !Double.isFinite(d) ? String.format(java.util.Locale.ROOT, "%.6f", d)
-        : String.format(java.util.Locale.ROOT, "%.3e", d);
+    return d == 0 || Math.abs(d) >= 1e-3 || !Double.isFinite(d) ? String.format(Locale.ROOT, "%.6f", d)
+        : String.format(Locale.ROOT, "%.3e", d);
   }
 }

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -114,7 +115,8 @@ final class ModelExport {
           fs.delete(tmp, false); // gone once renamed
         }
       }
-      out.printf("exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
+      out.printf(Locale.ROOT,
+          "exported %s v%s of %s to %s (ONNX opset %d, %d bytes; input '%s' [batch, ...], output '%s'; %s)%n",
           m.modelName(), m.modelVersion(), JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(path),
           OnnxExporter.OPSET, onnx.length, OnnxExporter.INPUT,
           OnnxExporter.OUTPUT, probeChecked ? "reproduces the checkpoint's probe output in ONNX Runtime"
@@ -152,7 +154,7 @@ final class ModelExport {
     if (bytes <= MAX_EXPORT_BYTES) {
       return Optional.empty();
     }
-    return Optional.of(String.format(java.util.Locale.ROOT, "the model's weights hold %.2f GB, more than %s file "
+    return Optional.of(String.format(Locale.ROOT, "the model's weights hold %.2f GB, more than %s file "
         + "can (about 2 GB: %s); load the checkpoint's model.safetensors into the model with PyTorch instead "
         + "(docs/EXPORT.md)", bytes / 1e9, format.equals("onnx") ? "an ONNX" : "a DJL",
         format.equals("onnx") ? "protobuf's limit" : "its parameters are written as one array"));
@@ -232,7 +234,7 @@ final class ModelExport {
           fs.delete(st.getPath(), false);
         }
       }
-      out.printf("exported %s v%s of %s to DJL model directory %s (%s); load it with "
+      out.printf(Locale.ROOT, "exported %s v%s of %s to DJL model directory %s (%s); load it with "
           + "DjlModelDirectory.load(dir, ModelRegistry.getDefault())%n", m.modelName(), m.modelVersion(),
           JobSpecResolver.locationText(c.path()), JobSpecResolver.locationText(dir), String.join(", ", names));
       return ExitCodes.OK;

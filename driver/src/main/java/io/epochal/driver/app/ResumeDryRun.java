@@ -23,6 +23,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -96,7 +97,8 @@ final class ResumeDryRun {
     err.println("epochal: dry run: " + dir + " (" + state + ", newest verified checkpoint: "
         + (newest == 0 ? "none" : "epoch " + newest) + ")");
     for (CheckpointProblem d : damaged) {
-      err.println(String.format("  epoch-%06d is damaged: %s", d.epoch(), d.reason()) + "; " + (d.epoch() > epochs
+      err.println(String.format(Locale.ROOT, "  epoch-%06d is damaged: %s", d.epoch(),
+          d.reason()) + "; " + (d.epoch() > epochs
           ? "it is beyond train.epochs = " + epochs + ", so no " + run + " trains its epoch"
           : d.epoch() <= passed ? "the " + run + " leaves it in place and does not train its epoch again: the "
           + "mid-epoch checkpoint below holds the state after it"

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -264,9 +265,9 @@ public final class ResumePlan {
   public void print(PrintStream out) {
     int width = Math.max(24, entries.stream().mapToInt(e -> e.name.length()).max().orElse(0));
     String row = "%-" + width + "s %-10s %6s %-7s %s%n"; // the JOB column as wide as the longest path
-    out.printf(row, "JOB", "STATE", "EPOCH", "ACTION", "REASON");
+    out.printf(Locale.ROOT, row, "JOB", "STATE", "EPOCH", "ACTION", "REASON");
     for (Entry e : entries) {
-      out.printf(row, e.name, e.state, e.action == Action.ERROR ? "-" : e.epoch, e.action,
+      out.printf(Locale.ROOT, row, e.name, e.state, e.action == Action.ERROR ? "-" : e.epoch, e.action,
           e.reason);
     }
   }

@@ -8,6 +8,7 @@ import io.epochal.driver.config.ShellWords;
 import io.epochal.job.JobStatus;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -127,26 +128,28 @@ final class ResumeSummary {
       String status = ShellWords.location(e.job().jobDir());
       if (e.code() == NOT_STARTED) {
         skipped++;
-        out.printf("  %-24s not started: resume --all was stopped%n", name);
+        out.printf(Locale.ROOT, "  %-24s not started: resume --all was stopped%n", name);
       } else if (e.code() == TAKEN) {
         taken++; // as a job leased when the plan was made: another driver's to finish
-        out.printf("  %-24s not started: %s after this run listed it; see how it goes with: bin/epochal status %s%n",
+        out.printf(Locale.ROOT,
+            "  %-24s not started: %s after this run listed it; see how it goes with: bin/epochal status %s%n",
             name, e.note(), status);
       } else if (e.code() == NO_PROCESS) {
         failed++;
-        out.printf("  %-24s could not start: %s%n", name, e.note());
+        out.printf(Locale.ROOT, "  %-24s could not start: %s%n", name, e.note());
       } else if (e.code() == FAILED_UNDER_TEMPLATE) {
         failed++;
-        out.printf("  %-24s %s; see why with: bin/epochal status %s%n", name, e.note(), status);
+        out.printf(Locale.ROOT, "  %-24s %s; see why with: bin/epochal status %s%n", name, e.note(), status);
       } else if (e.code() == ExitCodes.LEASE_HELD && !e.stopped()) {
         // another driver (another resume --all, say) took the job between the check and this resume's start
         taken++;
-        out.printf("  %-24s exit %d: another driver %s; see how it goes with: bin/epochal status %s%n", name,
-            e.code(), "COMPLETED".equals(e.note()) ? "held the job, and it is COMPLETED now"
+        out.printf(Locale.ROOT, "  %-24s exit %d: another driver %s; see how it goes with: bin/epochal status %s%n",
+            name, e.code(), "COMPLETED".equals(e.note()) ? "held the job, and it is COMPLETED now"
             : "holds the job now, and it is that driver's to finish", status);
       } else if (e.code() == 0 && e.note() != null) {
         submitted++;
-        out.printf("  %-24s exit 0, %s; the job's own state tells whether it runs: bin/epochal status %s%n", name,
+        out.printf(Locale.ROOT,
+            "  %-24s exit 0, %s; the job's own state tells whether it runs: bin/epochal status %s%n", name,
             e.note(), status);
       } else {
         if (e.code() != 0 && e.stopped()) {
@@ -154,12 +157,13 @@ final class ResumeSummary {
         } else if (e.code() != 0) {
           failed++;
         }
-        out.printf("  %-24s exit %d%s%n", name, e.code(), outcome(e));
+        out.printf(Locale.ROOT, "  %-24s exit %d%s%n", name, e.code(), outcome(e));
       }
     }
     long unreadable = plan.entries().stream().filter(p -> p.action() == ResumePlan.Action.ERROR).count();
     long undone = plan.entries().stream().filter(p -> p.awaitsExpiry() || p.awaitsRelocation()).count();
-    out.printf("%d resumed, %d failed%s%s%s%s%s%s%n", ended.size() - failed - skipped - interrupted - submitted - taken,
+    out.printf(Locale.ROOT, "%d resumed, %d failed%s%s%s%s%s%s%n",
+        ended.size() - failed - skipped - interrupted - submitted - taken,
         failed, taken == 0 ? "" : ", " + taken + " taken by another driver",
         submitted == 0 ? "" : ", " + submitted + " submitted and not finished when their template returned",
         interrupted == 0 ? "" : ", " + interrupted + " stopped",

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.hadoop.conf.Configuration;
@@ -106,12 +107,12 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
       int trainedNow = outcome.epochs() - outcome.resumedFrom();
       if (outcome.stoppedEarly().isPresent()) {
         // with the master and conf this run was given (spark-submit's form under spark-submit)
-        out.printf("stopped early after epoch %d of %d: %s; train.epochs is now %d (more: %s "
+        out.printf(Locale.ROOT, "stopped early after epoch %d of %d: %s; train.epochs is now %d (more: %s "
             + "--epochs N, with --set %s=<more> to wait longer)%n", outcome.epochs(), spec.epochs(),
             outcome.stoppedEarly().get(), outcome.epochs(), ResumeCommand.of(spec, options),
             JobKeys.EARLY_STOP_PATIENCE);
       }
-      out.printf("%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
+      out.printf(Locale.ROOT, "%s%d of %d epochs done (%d in this run, %d before it), %d optimizer steps%n",
           trainedNow == 0 ? "nothing to train: " : "", outcome.epochs(), outcome.stoppedEarly().isPresent()
           ? outcome.epochs() : spec.epochs(), trainedNow, outcome.resumedFrom(), outcome.globalStep());
       out.println("checkpoints: " + JobSpecResolver.locationText(new Path(outcome.checkpointsDir())));

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -122,7 +123,8 @@ public final class ChaosRunner {
     Path refDir = work.resolve("reference");
     Duration[] timeline = reference(job, refDir);
     progress.referenceDone();
-    out.printf("chaos: reference run done: first checkpoint %.1f s and exit %.1f s after it took its lease%n",
+    out.printf(Locale.ROOT,
+        "chaos: reference run done: first checkpoint %.1f s and exit %.1f s after it took its lease%n",
         timeline[0].toMillis() / 1000.0, timeline[1].toMillis() / 1000.0);
     FinalStateComparison comparison = new FinalStateComparison(new Configuration());
     for (int i = 1; i <= options.iterations(); i++) {
@@ -131,7 +133,8 @@ public final class ChaosRunner {
       for (int attempt = 0; attempt < MAX_FAULTLESS_ATTEMPTS && (r == null || (r.matched() && r.faults() == 0))
           && !ChildDriver.stopping(); attempt++) {
         if (r != null) {
-          out.printf("  iteration %d: the job ended before the kill moment; again with earlier moments%n", i);
+          out.printf(Locale.ROOT, "  iteration %d: the job ended before the kill moment; again with earlier moments%n",
+              i);
         }
         long from = timeline[0].toMillis() / 2 >> attempt;
         long to = (long) (timeline[1].toMillis() * 0.9) >> attempt;
@@ -196,7 +199,7 @@ public final class ChaosRunner {
     try (ChildDriver ref = ChildDriver.start(refDir.resolveSibling("reference.log"), job.trainArgs(refDir))) {
       long leased = awaitLease(ref, refDir, 0) > 0 ? System.nanoTime() : -1;
       long first = -1;
-      Path firstCheckpoint = refDir.resolve("checkpoints").resolve(String.format("epoch-%06d", 1));
+      Path firstCheckpoint = refDir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "epoch-%06d", 1));
       long deadline = System.nanoTime() + CHILD_TIMEOUT.toNanos();
       while (leased > 0 && ref.isAlive() && System.nanoTime() < deadline) {
         if (first < 0 && Files.exists(firstCheckpoint)) {
@@ -247,29 +250,32 @@ public final class ChaosRunner {
               if (completed(jobDir)) {
                 // the driver had completed the job (its Spark shutting down): the kill interrupted nothing, so it
                 // is no fault (an iteration without one is run again with earlier moments)
-                out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run: the job was "
+                out.printf(Locale.ROOT,
+                    "  iteration %d: SIGKILL executor pid %d %d ms into the driver's run: the job was "
                     + "completed already, so the kill interrupted nothing and is not counted%n", i, victim.pid(),
                     delayMs);
                 continue;
               }
               executorKills++;
               progress.executorKilled();
-              out.printf("  iteration %d: SIGKILL executor pid %d %d ms into the driver's run%n", i, victim.pid(),
-                  delayMs);
+              out.printf(Locale.ROOT, "  iteration %d: SIGKILL executor pid %d %d ms into the driver's run%n", i,
+                  victim.pid(), delayMs);
               continue;
             }
             child.kill();
             if (completed(jobDir)) {
               // the kill came after the driver had completed the job: it interrupted nothing, so it is
               // no fault (an iteration without one is run again with earlier moments)
-              out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): it had "
+              out.printf(Locale.ROOT,
+                  "  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): it had "
                   + "completed the job already, so the kill interrupted nothing and is not counted%n", i, child.pid(),
                   delayMs, token);
               break;
             }
             driverKills++;
             progress.driverKilled();
-            out.printf("  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
+            out.printf(Locale.ROOT,
+                "  iteration %d: SIGKILL driver pid %d %d ms after it took the lease (token %d): %s%n", i,
                 child.pid(), delayMs, token, phase(jobDir));
             awaitLeaseExpiry(jobDir);
             resumes++;

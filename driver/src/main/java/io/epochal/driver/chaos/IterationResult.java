@@ -3,6 +3,7 @@ package io.epochal.driver.chaos;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /** What happened in one chaos iteration: the faults injected, the resumes, and how it ended. */
@@ -73,8 +74,8 @@ public final class IterationResult {
 
   /** One line for the report. */
   public String line() {
-    return String.format("iteration %d: %d driver kill(s), %d executor kill(s), %d resume(s): %s", iteration,
-        driverKills, executorKills, resumes, matched() ? "final state matches the reference bit for bit"
+    return String.format(Locale.ROOT, "iteration %d: %d driver kill(s), %d executor kill(s), %d resume(s): %s",
+        iteration, driverKills, executorKills, resumes, matched() ? "final state matches the reference bit for bit"
             : "MISMATCH: " + String.join("; ", differences));
   }
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -49,7 +50,8 @@ final class ScratchDirectory {
         Thread.currentThread().interrupt();
         return;
       } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-        System.err.printf("chaos: warning: process %d of a child driver still runs %d s after the driver ended "
+        System.err.printf(Locale.ROOT,
+            "chaos: warning: process %d of a child driver still runs %d s after the driver ended "
             + "or was killed; its temporary directory %s is left in place%n", p.pid(), EXIT_WAIT_SECONDS, path);
         return;
       }
@@ -62,7 +64,8 @@ final class ScratchDirectory {
     try {
       deleteTree(path);
     } catch (IOException | UncheckedIOException e) {
-      System.err.printf("chaos: warning: could not delete the temporary directory %s of a child JVM: %s%n", path, e);
+      System.err.printf(Locale.ROOT,
+          "chaos: warning: could not delete the temporary directory %s of a child JVM: %s%n", path, e);
     }
   }
 

@@ -6,6 +6,7 @@ import io.epochal.driver.spark.EpochalSpark;
 import io.epochal.driver.spark.SparkSessions;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -162,7 +163,8 @@ final class GenDataCommand implements Callable<Integer> {
         gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
-    spec.commandLine().getOut().printf("wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
+    spec.commandLine().getOut().printf(Locale.ROOT,
+        "wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
         firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes,
         (classShares == null ? "" : " in shares " + sharesText()) + (sampleWeights ? ", sample weights in column "
         + DataGenerator.WEIGHT_COLUMN : ""), seed, format, path);

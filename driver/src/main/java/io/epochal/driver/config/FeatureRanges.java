@@ -2,6 +2,7 @@ package io.epochal.driver.config;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,7 +52,8 @@ public final class FeatureRanges {
       }
       boolean padded = m.group(2).length() > 1 && m.group(2).startsWith("0");
       for (long i = from; i <= to; i++) {
-        out.add(m.group(1) + (padded ? String.format("%0" + m.group(2).length() + "d", i) : Long.toString(i)));
+        out.add(m.group(1) + (padded ? String.format(Locale.ROOT, "%0" + m.group(2).length() + "d",
+            i) : Long.toString(i)));
       }
     }
     return String.join(",", out);

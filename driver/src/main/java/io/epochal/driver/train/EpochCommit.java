@@ -9,6 +9,7 @@ import io.epochal.driver.config.JobSpec;
 import io.epochal.tensor.StateDict;
 import io.epochal.worker.schedule.ReduceOnPlateau;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -194,7 +195,7 @@ final class EpochCommit {
       return m;
     } catch (CheckpointException | RuntimeException ex) {
       FailureReason reason = FailureClassifier.ofCommit(ex);
-      String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+      String name = dir.store().checkpointsDir() + "/" + String.format(Locale.ROOT, "epoch-%06d", epoch);
       String why = FailureClassifier.isNamespaceQuotaExceeded(ex)
           ? "the store's namespace quota (a count of files and directories) is exhausted ("
               + FailureClassifier.rootCause(ex) + "); raise it (for HDFS: hdfs dfsadmin "
@@ -210,7 +211,7 @@ final class EpochCommit {
               + "); a resume "
               + "fails the same way until space is freed there (a checkpoint of this job holds about "
               + (state.totalBytes() < 1_000_000 ? (state.totalBytes() + 999) / 1000 + " kB"
-              : String.format(java.util.Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + " in several files, "
+              : String.format(Locale.ROOT, "%.1f MB", state.totalBytes() / 1e6)) + " in several files, "
               + "each taking whole blocks of the disk; a resume with --set checkpoint.keep_last=N deletes older "
               + "checkpoints before it trains)"
           : FailureClassifier.isReadOnly(ex)
@@ -258,7 +259,7 @@ final class EpochCommit {
    * committed" (which would also cost the attempt).
    */
   private void published(int epoch, CheckpointManifest m, java.time.Instant at, long millis) {
-    String name = dir.store().checkpointsDir() + "/" + String.format("epoch-%06d", epoch);
+    String name = dir.store().checkpointsDir() + "/" + String.format(Locale.ROOT, "epoch-%06d", epoch);
     try {
       // the time it was published, even if this thread is held up before recording it
       dir.committed(at, EpochValues.of(m));

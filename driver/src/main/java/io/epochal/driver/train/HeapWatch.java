@@ -10,6 +10,7 @@ import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -188,7 +189,7 @@ public final class HeapWatch {
 
   /** How a collection left the heap, as a report names it. */
   private static String describe(long used, long max, String collector, String cause) {
-    return String.format("%d of its %d MiB in use (%s, %s)", used >> 20, max >> 20, collector, cause);
+    return String.format(Locale.ROOT, "%d of its %d MiB in use (%s, %s)", used >> 20, max >> 20, collector, cause);
   }
 
   /**
@@ -280,11 +281,11 @@ public final class HeapWatch {
     long heap = Math.max(1, suggestedGib(need));
     String where = local ? "local mode, the executors in the driver's JVM, " + workersAtATime + " worker"
         + (workersAtATime == 1 ? "" : "s") + " at a time" : "its own copies, the executors elsewhere";
-    return Optional.of(String.format(java.util.Locale.ROOT, "the job's state is %.0f MiB (model and optimizer "
+    return Optional.of(String.format(Locale.ROOT, "the job's state is %.0f MiB (model and optimizer "
         + "tensors) and the driver's heap holds it about %d times over while it trains (%s)%s: about %.0f MiB, more "
         + "than %.0f %% of the heap's maximum of %d MiB; the driver may run out of memory. Give it more: "
         + "EPOCHAL_JAVA_OPTS=-Xmx%dg before bin/epochal (spark-submit: --driver-memory %dg)", stateBytes / MIB, copies,
-        where, rows > 0 ? String.format(java.util.Locale.ROOT, ", besides the %.0f MiB of rows its executors cache "
+        where, rows > 0 ? String.format(Locale.ROOT, ", besides the %.0f MiB of rows its executors cache "
         + "there", rows / MIB) : "", need / MIB, ESTIMATE_LIMIT * 100, maxHeap >> 20, heap, heap));
   }
 

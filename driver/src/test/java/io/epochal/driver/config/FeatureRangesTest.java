@@ -3,6 +3,7 @@ package io.epochal.driver.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 class FeatureRangesTest {
@@ -13,6 +14,17 @@ class FeatureRangesTest {
     assertThat(FeatureRanges.expand("id_x, f8..10,pixel_0..pixel_1", "data.features"))
         .isEqualTo("id_x,f8,f9,f10,pixel_0,pixel_1");
     assertThat(FeatureRanges.expand("c08..c10", "--features")).as("zero-padded").isEqualTo("c08,c09,c10");
+  }
+
+  @Test
+  void aZeroPaddedRangeIsWrittenInAsciiDigitsWhateverTheMachinesLocale() {
+    java.util.Locale before = java.util.Locale.getDefault();
+    try {
+      java.util.Locale.setDefault(java.util.Locale.forLanguageTag("fa-IR")); // its zero digit is not '0'
+      assertThat(FeatureRanges.expand("px008..px010", "data.features")).isEqualTo("px008,px009,px010");
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.WeakHashMap;
@@ -46,7 +47,7 @@ public final class ModelRegistry {
           f.name(), f.getClass().getName(), f.version());
       ModelFactory prev = m.put(key(f.name(), f.version()), f);
       if (prev != null) {
-        throw new ModelCodeException(String.format(
+        throw new ModelCodeException(String.format(Locale.ROOT, 
             "model %s is registered twice, by %s and by %s; remove one of the jars from the classpath",
             key(f.name(), f.version()), prev.getClass().getName(), f.getClass().getName()), null);
       }
@@ -181,7 +182,7 @@ public final class ModelRegistry {
       hint = near == null ? "; add a jar that registers it in META-INF/services/" + ModelFactory.class.getName()
           : " (did you mean '" + near + "'?)";
     }
-    String message = String.format("unknown model %s%s; registered: %s", key(name, version), hint,
+    String message = String.format(Locale.ROOT, "unknown model %s%s; registered: %s", key(name, version), hint,
         factories.isEmpty() ? "none" : registered());
     if (!broken.isEmpty()) {
       // the model asked for may be one of these: say why they are missing

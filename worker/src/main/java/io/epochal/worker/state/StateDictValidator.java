@@ -4,6 +4,7 @@ import io.epochal.tensor.StateDict;
 import io.epochal.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -47,7 +48,7 @@ public final class StateDictValidator {
   public static void requireExactLayout(String owner, Map<String, TensorSpec> expected, StateDict actual) {
     List<String> problems = problems(expected, actual);
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.format(
+      throw new IllegalArgumentException(String.format(Locale.ROOT, 
           "state dict does not fit model %s (%d problem%s): %s. Load a state dict written by the same"
               + " model name, version and hyperparameters.",
           owner, problems.size(), problems.size() == 1 ? "" : "s", String.join("; ", problems)));
