@@ -28,9 +28,10 @@ final class ExistingJob {
   private ExistingJob() {}
 
   /**
-   * {@code spec} with {@code job.dir} and {@code data.path} written as its job directory's {@code
-   * job.json} writes them, where both name the same place: a job file may give a place another way
-   * (a relative path, {@code file:/} or {@code file:///}, an HA nameservice or its NameNode). A job
+   * {@code spec} with {@code job.dir}, {@code data.path}, {@code data.validation_path} and {@code init.weights}
+   * written as its job directory's {@code job.json} writes them, where both name the same place: a job file may give
+   * a place another way (a relative path, a symbolic link, {@code file:/} or {@code file:///}, an HA nameservice or
+   * its NameNode). A job
    * stored without {@code data.row_order} (or whose checkpoints were trained without it, when its
    * {@code job.json} is lost) keeps Spark's read order.
    */
@@ -113,10 +114,11 @@ final class ExistingJob {
     HyperParameters requested = spec.toHyperParameters();
     HyperParameters.Builder same = HyperParameters.builder().putAll(requested).putAll(spec.placement());
     boolean changed = false;
-    for (String key : List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH)) {
+    for (String key : ResumeConfCheck.LOCATIONS) {
       Object kept = stored.get().getHyperParameters().asMap().get(key);
-      String given = requested.getString(key);
-      if (kept != null && !kept.toString().equals(given) && JobLocations.samePlace(kept.toString(), given, conf)) {
+      String given = requested.contains(key) ? requested.getString(key) : "";
+      if (kept != null && !given.isBlank() && !kept.toString().equals(given)
+          && JobLocations.samePlace(kept.toString(), given, conf)) {
         same.put(key, kept.toString());
         changed = true;
       }

@@ -232,7 +232,8 @@ final class ResumeConfCheck {
   }
 
   /** The keys whose value is a place, stored qualified ({@code file:///data/x} for {@code /data/x}). */
-  private static final java.util.Set<String> LOCATIONS = java.util.Set.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH,
+  /** The keys whose values are places: the same place written another way is the same value. */
+  static final java.util.List<String> LOCATIONS = java.util.List.of(JobKeys.JOB_DIR, JobKeys.DATA_PATH,
       JobKeys.DATA_VALIDATION_PATH, io.epochal.driver.config.FineTuning.WEIGHTS);
 
   /**

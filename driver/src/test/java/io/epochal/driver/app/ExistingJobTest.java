@@ -54,6 +54,23 @@ class ExistingJobTest {
         + "continue it with them, run: bin/epochal resume " + spec.jobDir() + " --set early_stop.patience=0");
   }
 
+  @Test
+  void startingWeightsAndHeldOutRowsGivenAnotherWayAreTheStoredPlacesNotAChange() throws Exception {
+    java.nio.file.Path real = Files.createDirectories(tmp.resolve("real"));
+    Files.createDirectories(real.resolve("held-out"));
+    Files.write(real.resolve("w.safetensors"), new byte[0]); // the spec names it; this check reads no weights
+    java.nio.file.Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+    JobSpec started = resolve(Map.of("init.weights", real.resolve("w.safetensors").toUri().toString(),
+        "data.validation_path", real.resolve("held-out").toUri().toString()));
+    JobSpec again = resolve(Map.of("init.weights", link.resolve("w.safetensors").toString(),
+        "data.validation_path", link.resolve("held-out").toString()));
+    assertThat(again.toStored()).as("written another way").isNotEqualTo(started.toStored());
+
+    JobSpec same = ExistingJob.asStored(again, Optional.of(started.toStored()), new Configuration(),
+        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+    assertThat(started.toStored().diff(same.toStored())).isEmpty();
+  }
+
   /** The job.json of {@code spec} naming job.dir {@code named}, written into {@code dir}. */
   private static void storeNaming(JobSpec spec, java.nio.file.Path named, java.nio.file.Path dir) throws Exception {
     io.epochal.job.JobSpec stored = spec.toStored();
