@@ -4,8 +4,9 @@ import static com.google.common.base.Preconditions.checkNotNull;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.metrics.source.Source;
@@ -24,8 +25,8 @@ import org.apache.spark.metrics.source.Source;
  */
 public final class TrainingMetrics implements Source, AutoCloseable {
 
-  /** The source names of this JVM's registered jobs, each taken until its job's {@link #close}. */
-  private static final Set<String> TAKEN = new HashSet<>();
+  /** This JVM's registered jobs by source name, each name taken until its job's {@link #close}. */
+  private static final Map<String, TrainingMetrics> LIVE = new HashMap<>();
 
   private final String name;
   private final MetricRegistry registry = new MetricRegistry();
@@ -51,23 +52,24 @@ public final class TrainingMetrics implements Source, AutoCloseable {
    */
   static TrainingMetrics register(String jobName) {
     SparkEnv env = SparkEnv.get();
-    TrainingMetrics m = new TrainingMetrics(takeName(jobName), env);
-    if (env != null) {
-      env.metricsSystem().registerSource(m);
+    synchronized (LIVE) {
+      TrainingMetrics m = new TrainingMetrics(freeName(jobName), env);
+      LIVE.put(m.name, m);
+      if (env != null) {
+        env.metricsSystem().registerSource(m);
+      }
+      return m;
     }
-    return m;
   }
 
   /** {@code epochal.<job name>}, or with the first suffix {@code -2}, {@code -3}, ... no live job holds. */
-  private static String takeName(String jobName) {
+  private static String freeName(String jobName) {
     String base = "epochal." + checkNotNull(jobName, "jobName").replaceAll("[^A-Za-z0-9_-]", "_");
-    synchronized (TAKEN) {
-      String name = base;
-      for (int n = 2; !TAKEN.add(name); n++) {
-        name = base + "-" + n;
-      }
-      return name;
+    String name = base;
+    for (int n = 2; LIVE.containsKey(name); n++) {
+      name = base + "-" + n;
     }
+    return name;
   }
 
   /**
@@ -88,17 +90,25 @@ public final class TrainingMetrics implements Source, AutoCloseable {
     return registry;
   }
 
-  /** Removes the gauges from the metrics system and frees the source name; once. */
+  /**
+   * Removes the gauges from the metrics system and frees the source name; once. Spark removes with them every
+   * metric whose name begins with the source's ({@code epochal.mnist} takes {@code epochal.mnist-2} and {@code
+   * epochal.mnist_big} along): the sources of the jobs still training that it took are registered again.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    if (env != null) {
-      env.metricsSystem().removeSource(this);
-    }
-    synchronized (TAKEN) {
-      TAKEN.remove(name);
+    synchronized (LIVE) {
+      LIVE.remove(name);
+      if (env != null) {
+        env.metricsSystem().removeSource(this);
+        List<TrainingMetrics> taken = LIVE.values().stream().filter(m -> m.env == env && m.name.startsWith(name))
+            .toList();
+        taken.forEach(m -> env.metricsSystem().removeSource(m)); // out of Spark's list of sources, to be added once
+        taken.forEach(m -> env.metricsSystem().registerSource(m));
+      }
     }
   }
 

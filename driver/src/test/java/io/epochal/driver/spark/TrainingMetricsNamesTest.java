@@ -44,4 +44,34 @@ class TrainingMetricsNamesTest {
       assertThat(epochOf("epochal.nightly_run-2")).isNull();
     }
   }
+
+  @Test
+  void aJobEndingLeavesTheGaugesOfJobsWhoseNamesBeginWithItsInWhatTheSinksExport() throws Exception {
+    try (EpochalSpark spark = SparkSessions.builder().setMaster("local[1]").optAppName("metrics-sinks")
+        .optConf("spark.metrics.conf.driver.sink.capture.class", CapturingSink.class.getName()).build()) {
+      try (TrainingMetrics first = TrainingMetrics.register("mnist");
+           TrainingMetrics second = TrainingMetrics.register("mnist");
+           TrainingMetrics big = TrainingMetrics.register("mnist_big")) {
+        second.round(7, 10, 1, 8, 300, 50.0, 0.5);
+        assertThat(exported("epochal.mnist-2.epoch")).isEqualTo(7);
+
+        first.close(); // Spark removes every metric whose name begins with the source's
+
+        assertThat(exported("epochal.mnist.epoch")).as("removed with its job").isNull();
+        assertThat(exported("epochal.mnist-2.epoch")).isEqualTo(7);
+        assertThat(exported("epochal.mnist_big.epoch")).isEqualTo(0);
+        assertThat(SparkEnv.get().metricsSystem().getSourcesByName("epochal.mnist-2").size()).isEqualTo(1);
+        second.close();
+        assertThat(exported("epochal.mnist-2.epoch")).isNull();
+        assertThat(exported("epochal.mnist_big.epoch")).isEqualTo(0);
+      }
+    }
+  }
+
+  /** The value of the gauge that the sinks export as {@code <app id>.driver.<name>}, or null when there is none. */
+  private static Object exported(String name) {
+    return CapturingSink.registry().getGauges().entrySet().stream()
+        .filter(e -> e.getKey().endsWith(".driver." + name)).map(e -> e.getValue().getValue()).findFirst()
+        .orElse(null);
+  }
 }
