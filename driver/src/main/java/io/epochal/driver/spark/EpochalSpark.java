@@ -80,7 +80,9 @@ public final class EpochalSpark implements AutoCloseable {
   /**
    * How many tasks an executor runs at once: its cores ({@code spark.executor.cores}, else a {@code
    * local-cluster}'s cores per worker, else the most an executor registered with so far: a standalone
-   * master's executor takes every core of its worker; else 1) over {@code spark.task.cpus}; at least 1.
+   * master's executor takes every core of its worker; else 1) over {@code spark.task.cpus}, and no more than its
+   * GPUs hold task slots ({@code spark.executor.resource.gpu.amount} over {@code spark.task.resource.gpu.amount});
+   * at least 1.
    */
   public int tasksPerExecutor() {
     int registered = executorCores.most.get();
@@ -100,7 +102,13 @@ public final class EpochalSpark implements AutoCloseable {
   static int tasksPerExecutor(org.apache.spark.SparkConf conf, SparkMaster master, int registeredCores) {
     int cores = conf.getInt("spark.executor.cores", master.kind() == SparkMaster.Kind.LOCAL_CLUSTER
         ? Math.max(1, master.coresPerWorker()) : Math.max(1, registeredCores));
-    return Math.max(1, cores / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+    int tasks = Math.max(1, cores / Math.max(1, conf.getInt("spark.task.cpus", 1)));
+    double executorGpus = conf.getDouble("spark.executor.resource.gpu.amount", 0);
+    double taskGpus = conf.getDouble("spark.task.resource.gpu.amount", 0);
+    if (executorGpus > 0 && taskGpus > 0) { // as Spark's scheduler counts slots: the scarcer resource decides
+      tasks = Math.min(tasks, Math.max(1, (int) Math.floor(executorGpus / taskGpus + 1e-9)));
+    }
+    return tasks;
   }
 
   /** What to do when executors run out of memory: the settings that give them more. */

@@ -22,6 +22,20 @@ class TasksPerExecutorTest {
   }
 
   @Test
+  void anExecutorWithGpusRunsNoMoreTasksThanItHasGpuSlots() {
+    SparkMaster yarn = SparkMaster.parse("yarn");
+    SparkConf oneGpuPerTask = new SparkConf(false).set("spark.executor.cores", "2")
+        .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "1");
+    assertThat(EpochalSpark.tasksPerExecutor(oneGpuPerTask, yarn, 2)).as("docs/GPU.md's YARN example").isEqualTo(1);
+    SparkConf halfAGpuPerTask = new SparkConf(false).set("spark.executor.cores", "4")
+        .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "0.5");
+    assertThat(EpochalSpark.tasksPerExecutor(halfAGpuPerTask, yarn, 4)).isEqualTo(2);
+    SparkConf fewerCores = new SparkConf(false).set("spark.executor.cores", "2")
+        .set("spark.executor.resource.gpu.amount", "4").set("spark.task.resource.gpu.amount", "1");
+    assertThat(EpochalSpark.tasksPerExecutor(fewerCores, yarn, 2)).as("the cores decide").isEqualTo(2);
+  }
+
+  @Test
   void aLocalClusterExecutorRunsAsManyAsItsWorkersCores() {
     assertThat(EpochalSpark.tasksPerExecutor(new SparkConf(false), SparkMaster.parse("local-cluster[2,3,1024]"), 0))
         .isEqualTo(3);
