@@ -35,38 +35,24 @@ final class HeldOutEvaluator {
     this.jobName = checkNotNull(jobName, "jobName");
   }
 
-  /** A worker's scores from which Kryo's largest buffer (2047 MB, {@code spark.kryoserializer.buffer.max}) is near. */
-  static final long WORKER_SCORES_LIMIT = 1536L << 20;
-
   /**
    * A warning when the ranked scores of {@code held} ({@code val_auc} and {@code val_ap}: 8 bytes per row, and per
-   * class for a model of 3 to 100 {@code outputs}) are large: a worker's near Kryo's largest buffer (each epoch's
-   * evaluation, after its training, would fail), or the driver's two copies (collected, then merged) beyond a quarter
-   * of {@code maxHeap}.
+   * class for a model of 3 to 100 {@code outputs}) are large: the driver's two copies (collected, then merged) beyond a
+   * quarter of {@code maxHeap}. A worker's scores are a task's result, which Spark streams in chunks: no Kryo buffer
+   * ({@code spark.kryoserializer.buffer.max}) bounds it.
    */
   static java.util.Optional<String> scoresWarning(LoadedDataset held, int outputs, boolean classification,
       long maxHeap) {
-    long most = 0;
-    for (int w = 0; w < held.workers(); w++) {
-      most = Math.max(most, held.rowsOf(w));
-    }
-    return scoresWarning(held.rows(), most, outputs, classification, maxHeap);
+    return scoresWarning(held.rows(), outputs, classification, maxHeap);
   }
 
-  /** As {@link #scoresWarning(LoadedDataset, int, boolean, long)} for {@code rows}, {@code most} of one worker. */
-  static java.util.Optional<String> scoresWarning(long rows, long most, int outputs, boolean classification,
-      long maxHeap) {
+  /** As {@link #scoresWarning(LoadedDataset, int, boolean, long)} for {@code rows} held-out rows. */
+  static java.util.Optional<String> scoresWarning(long rows, int outputs, boolean classification, long maxHeap) {
     long perRow = !classification || outputs < 2 ? 0 : outputs == 2 ? Double.BYTES
         : outputs <= io.epochal.worker.round.ClassScores.MAX_CLASSES ? (long) Double.BYTES * outputs : 0;
-    long worker = perRow * most;
     long driver = 2 * perRow * rows;
     String what = "the held-out rows' scores for val_auc and val_ap (8 bytes per row" + (outputs > 2 ? " and class, "
         + outputs + " classes" : "") + ")";
-    if (worker > WORKER_SCORES_LIMIT) {
-      return java.util.Optional.of(what + " take " + (worker >> 20) + " MiB from one worker of " + most + " rows, near "
-          + "the 2047 MB a task's result may take through Kryo (spark.kryoserializer.buffer.max): each epoch's "
-          + "evaluation may fail after its training; give the job more train.workers or fewer held-out rows");
-    }
     if (driver > maxHeap / 4) {
       return java.util.Optional.of(what + " take about " + (driver >> 20) + " MiB of the driver's heap at each "
           + "evaluation (collected, then merged), more than a quarter of its " + (maxHeap >> 20) + " MiB: give the "
