@@ -55,10 +55,13 @@ final class ExecutorLossReporter extends SparkListener {
         + "\\b.*");
   }
 
+  /** Spark's reason for an executor the driver removed itself (ExecutorKilled): dynamic allocation's idle ones. */
+  static final String KILLED_BY_DRIVER = "Executor killed by driver.";
+
   @Override
   public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
-    if (stopping.getAsBoolean()) {
-      return;
+    if (stopping.getAsBoolean() || KILLED_BY_DRIVER.equals(removed.reason())) {
+      return; // released, not lost: spark.dynamicAllocation gives back executors that idle
     }
     // the listeners run in the order added: the count already holds this loss
     int inARow = failing.inARow();

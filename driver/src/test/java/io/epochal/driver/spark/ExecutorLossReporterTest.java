@@ -126,4 +126,12 @@ class ExecutorLossReporterTest {
     reporter.onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "1", "Worker shutting down"));
     assertThat(lines).isEmpty();
   }
+
+  @Test
+  void executorsTheDriverReleasedAsDynamicAllocationDoesWhenTheyIdleAreNotReportedAsLost() {
+    List<String> lines = new ArrayList<>();
+    new ExecutorLossReporter(lines::add, () -> false, new FailingExecutors(() -> { }, List.of()))
+        .onExecutorRemoved(new SparkListenerExecutorRemoved(1L, "7", "Executor killed by driver."));
+    assertThat(lines).isEmpty();
+  }
 }
