@@ -106,7 +106,10 @@ public final class EpochalSpark implements AutoCloseable {
     double executorGpus = conf.getDouble("spark.executor.resource.gpu.amount", 0);
     double taskGpus = conf.getDouble("spark.task.resource.gpu.amount", 0);
     if (executorGpus > 0 && taskGpus > 0) { // as Spark's scheduler counts slots: the scarcer resource decides
-      tasks = Math.min(tasks, Math.max(1, (int) Math.floor(executorGpus / taskGpus + 1e-9)));
+      // ResourceUtils: a GPU shared by floor(1 / amount) tasks when a task takes half of one or less, else whole GPUs
+      long parts = taskGpus <= 0.5 ? (long) Math.floor(1.0 / taskGpus) : 1;
+      long slots = (long) executorGpus * parts / (long) Math.ceil(taskGpus);
+      tasks = (int) Math.min(tasks, Math.max(1, slots));
     }
     return tasks;
   }

@@ -30,6 +30,12 @@ class TasksPerExecutorTest {
     SparkConf halfAGpuPerTask = new SparkConf(false).set("spark.executor.cores", "4")
         .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "0.5");
     assertThat(EpochalSpark.tasksPerExecutor(halfAGpuPerTask, yarn, 4)).isEqualTo(2);
+    SparkConf twoFifths = new SparkConf(false).set("spark.executor.cores", "8")
+        .set("spark.executor.resource.gpu.amount", "2").set("spark.task.resource.gpu.amount", "0.4");
+    assertThat(EpochalSpark.tasksPerExecutor(twoFifths, yarn, 8)).as("2 tasks share a GPU, not 2.5").isEqualTo(4);
+    SparkConf twoGpusPerTask = new SparkConf(false).set("spark.executor.cores", "8")
+        .set("spark.executor.resource.gpu.amount", "4").set("spark.task.resource.gpu.amount", "2");
+    assertThat(EpochalSpark.tasksPerExecutor(twoGpusPerTask, yarn, 8)).isEqualTo(2);
     SparkConf fewerCores = new SparkConf(false).set("spark.executor.cores", "2")
         .set("spark.executor.resource.gpu.amount", "4").set("spark.task.resource.gpu.amount", "1");
     assertThat(EpochalSpark.tasksPerExecutor(fewerCores, yarn, 2)).as("the cores decide").isEqualTo(2);
