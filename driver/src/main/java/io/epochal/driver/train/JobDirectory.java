@@ -245,14 +245,17 @@ final class JobDirectory implements AutoCloseable {
   /**
    * The job stops early after epoch {@code epochs}: amends and records it so ({@link JobAmendment#stopEarly}), while
    * this driver holds the lease; a driver that lost it leaves job.json to the new holder, which may have extended it.
+   *
+   * @return false when another driver holds the lease, and nothing was amended
    */
-  void stopEarly(int epochs, String why) throws IOException {
+  boolean stopEarly(int epochs, String why) throws IOException {
     if (!lease.stillHolder()) {
       listener.warning("not amending train.epochs of " + spec.jobDirText() + " to " + epochs + " (stopped early: "
           + why + "): another driver holds its lease now, and job.json is that driver's to change");
-      return;
+      return false;
     }
     amendment.stopEarly(epochs, why);
+    return true;
   }
 
   /**

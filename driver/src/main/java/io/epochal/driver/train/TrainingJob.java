@@ -232,12 +232,18 @@ public final class TrainingJob {
    */
   static void end(JobDirectory dir, TrainingOutcome trained, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
+    boolean[] taken = {false};
     StorageWait.finishing(dir, () -> {
       if (trained.stoppedEarly().isPresent()) {
-        dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
+        taken[0] = !dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
       }
       return null;
     }, patienceMs, listener);
+    if (taken[0]) { // its early stop is not the job's: the new holder decides where the job ends
+      throw new TrainingException(FailureReason.LEASE_LOST, trained.epochs(), 0, "another driver took the lease of "
+          + dir.spec().jobDirText() + " before this one recorded that the job stopped early after epoch "
+          + trained.epochs() + "; this driver stops, the new holder continues the job", null);
+    }
   }
 
   /**

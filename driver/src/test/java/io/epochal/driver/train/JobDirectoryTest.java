@@ -502,8 +502,11 @@ class JobDirectoryTest {
     try (JobDirectory dir = JobDirectory.open(spec, new Configuration(), collecting(warnings), null)) {
       startWithCheckpoints(dir, 2);
       takeOver(jobDir); // paused past its lease's expiry; the new holder trains all 3 epochs
-      dir.stopEarly(2, "train_loss did not improve for 1 epoch");
-      dir.complete();
+      TrainingOutcome stopped = new TrainingOutcome(2, 2, 8, StateDict.empty(), jobDir + "/checkpoints", List.of(), 0,
+          0).withEarlyStop("train_loss did not improve for 1 epoch");
+      assertThatThrownBy(() -> TrainingJob.end(dir, stopped, 0, collecting(warnings)))
+          .isInstanceOfSatisfying(TrainingException.class, e -> assertThat(e.reason())
+              .isEqualTo(FailureReason.LEASE_LOST)).hasMessageContaining("the new holder continues the job");
     }
     FileSystem fs = FileSystem.getLocal(new Configuration());
     org.apache.hadoop.fs.Path dir = new org.apache.hadoop.fs.Path(jobDir.toUri());
