@@ -242,6 +242,10 @@ public final class RowDecoder implements Serializable {
             + "): the classes the model predicts (its output count: model.output_dim, or model.classes for cnn), or "
             + "data.classes when that is fewer; a model of more outputs takes more classes";
       }
+      if ((float) d != d) { // kept as float32 with the features: the next float would be another class
+        return "label column '" + label + "' holds class " + (long) d + ", above 16777216 (2^24), the largest class "
+            + "index a float32 label holds exactly";
+      }
     }
     out[featureSize] = (float) d;
     return null;

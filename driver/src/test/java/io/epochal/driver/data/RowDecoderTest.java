@@ -79,6 +79,16 @@ class RowDecoderTest {
   }
 
   @Test
+  void aClassIndexAFloatCannotHoldExactlyIsABadRowNotAnotherClass() {
+    float[] out = new float[2];
+    RowDecoder many = new RowDecoder(List.of("x"), false, 1, "label", true, 1 << 25);
+    assertThat(many.decode(RowFactory.create("1", "16777216"), out)).isNull();
+    assertThat(out[1]).isEqualTo(16777216f);
+    assertThat(many.decode(RowFactory.create("1", "16777217"), out)).isEqualTo("label column 'label' holds class "
+        + "16777217, above 16777216 (2^24), the largest class index a float32 label holds exactly");
+  }
+
+  @Test
   void aClassNameAsLabelIsSaidToNeedMappingToAClassIndexNotToBeSkipped() {
     float[] out = new float[2];
     RowDecoder classes = new RowDecoder(List.of("x"), false, 1, "species", true, 3);
