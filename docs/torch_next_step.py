@@ -26,7 +26,6 @@ missing, or the arguments are not a job directory and an epoch (said why).
     python3 docs/torch_next_step.py /tmp/epochal/steps 1
 """
 import fnmatch
-import glob
 import json
 import os
 import struct
@@ -102,6 +101,18 @@ def columns(spec):
     return [c.strip() for c in spec.split(",")]
 
 
+def data_files(local):
+    """The files Spark reads under data.path: every file, but names beginning with _ or . (a partition
+    directory k=v excepted), as its file listing skips them (held-out rows in data.path/_held among them)."""
+    if not os.path.isdir(local):
+        return [local]
+    found = []
+    for root, dirs, files in os.walk(local):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and (not d.startswith("_") or "=" in d)]
+        found += [os.path.join(root, f) for f in files if not f.startswith(("_", "."))]
+    return sorted(found)
+
+
 def main(job, epoch):
     here = os.path.join(job, "checkpoints", f"epoch-{epoch:06d}")
     there = os.path.join(job, "checkpoints", f"epoch-{epoch + 1:06d}")
@@ -132,8 +143,17 @@ def main(job, epoch):
     model = Mlp(int(hp["model.input_dim"]), hidden, int(hp["model.output_dim"]), hp.get("model.activation", "relu"))
     model.load_state_dict(load(os.path.join(here, "model.safetensors")), strict=True)
     local = "/" + hp["data.path"][len("file:"):].lstrip("/")
-    files = sorted(glob.glob(os.path.join(local, "**", "*.csv"), recursive=True)) if os.path.isdir(local) else [local]
+    skipped = int(manifest["metrics"].get("skipped_rows", 0))
+    if skipped:
+        refuse(f"{job}: epoch {epoch} skipped {skipped} bad rows (data.bad_rows=skip), which this check would read: "
+               f"give it the rows without them")
+    files = data_files(local)
+    if not files:
+        refuse(f"{job}: no data file under {local}")
     data = pd.concat([pd.read_csv(f) for f in files])
+    if len(data) != rows:
+        refuse(f"{job}: {len(data)} rows under {local}, but epoch {epoch} trained on {rows} (its data_rows): the "
+               f"data changed since, and the step would not be the job's")
     x = torch.tensor(data[columns(hp["data.features"])].values, dtype=torch.float32)
     y = torch.tensor(data[hp["data.label"]].values, dtype=torch.long)
 
@@ -241,7 +261,13 @@ def main(job, epoch):
         expected_average = load(os.path.join(there, "ema.safetensors"))
         diffs = [difference(t, expected_average[k]) for k, t in average.module.state_dict().items()]
         worst = max([worst] + diffs)
-        blend = f"decay {decay_of(average.n_averaged - 1):.6g} of {decay}, warming up" if warmup else f"decay {decay}"
+        if not updates:
+            blend = f"not updated at this step: train.ema_every_n_steps = {every}"
+        elif average.n_averaged.item() <= 1:
+            blend = "its first update, a copy of the model"
+        else:  # the update blended with the decay of the updates before it
+            blend = f"decay {decay_of(average.n_averaged - 1):.6g} of {decay}, warming up" if warmup \
+                else f"decay {decay}"
         print(f"  moving average ({blend}) of {len(diffs)} tensors: largest difference {max(diffs):.3g}")
     print(f"largest difference {worst:.3g} (tolerance {TOLERANCE})")
     return 0 if worst <= TOLERANCE else 1
