@@ -377,8 +377,10 @@ final class JobData {
 
   /**
    * Refuses to resume on data other than the checkpoint was trained on: the same rows in the same
-   * order are what makes a resumed run equal an uninterrupted one. The usable and skipped row
-   * counts are compared (checkpoints written before they were recorded are not checked).
+   * order are what makes a resumed run equal an uninterrupted one. The usable rows are compared by count and
+   * digest; bad rows take no place among them, so bad rows fixed or added since are only said, but for a checkpoint
+   * without a digest, whose bad rows are compared too (checkpoints written before the counts were recorded are not
+   * checked).
    */
   void checkSameData(long epoch, String checkpoint, Map<String, Double> metrics, String dataDigest,
       LoadedDataset data) throws TrainingException {
@@ -387,7 +389,8 @@ final class JobData {
     if (rows == null || skipped == null) {
       return;
     }
-    if (rows.longValue() != data.rows() || skipped.longValue() != data.skippedRows()) {
+    boolean skippedSame = skipped.longValue() == data.skippedRows();
+    if (rows.longValue() != data.rows() || dataDigest == null && !skippedSame) {
       throw new TrainingException(FailureReason.BAD_INPUT, Math.toIntExact(epoch), 0, "data.path " + spec.dataPathText()
           + " has " + data.rows() + " usable rows (" + data.skippedRows() + " bad) now, but checkpoint "
           + JobSpecResolver.locationText(checkpoint) + " was trained on " + rows.longValue() + " (" + skipped.longValue() + " bad): the "
@@ -405,6 +408,12 @@ final class JobData {
           + "system lists them, so the same rows in other files or on another disk")
           + " come in another order), and a resume would not continue the same training; "
           + "restore the data as it was and resume, or train on the new data in a new job.dir", null);
+    }
+    if (!skippedSame) {
+      listener.warning("data.path " + spec.dataPathText() + " has " + data.skippedRows() + " bad rows now, "
+          + skipped.longValue() + " when checkpoint " + JobSpecResolver.locationText(checkpoint) + " was trained: "
+          + "bad rows take no place among the usable ones, and these are the same usable rows (data_sha256), so the "
+          + "resume continues the same training");
     }
   }
 }

@@ -774,6 +774,40 @@ class CliEndToEndTest {
   }
 
   /** {@code tmp/own-data}, generated with {@code rows} rows. */
+  @Test
+  void resumeOnDataWhoseBadRowsWereFixedContinuesSinceItsUsableRowsAreTheSame() throws Exception {
+    Path csv = Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
+    StringBuilder good = new StringBuilder();
+    List<String> header = new java.util.ArrayList<>();
+    for (int f = 0; f < FEATURES; f++) {
+      header.add("f" + f);
+    }
+    good.append(String.join(",", header)).append(",label\n");
+    java.util.Random random = new java.util.Random(5);
+    for (int r = 0; r < 128; r++) {
+      for (int f = 0; f < FEATURES; f++) {
+        good.append(random.nextFloat()).append(',');
+      }
+      good.append(r % CLASSES).append('\n');
+    }
+    String bad = "oops," + "1,".repeat(FEATURES - 1) + "0\n";
+    Files.writeString(csv.resolve("part-0.csv"), good + bad + bad);
+    Path job = tmp.resolve("bad-rows-fixed");
+    Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), csv.toUri().toString());
+    keys.putAll(Map.of("data.format", "csv", "data.features", "f0..f" + (FEATURES - 1), "data.bad_rows", "skip",
+        "train.epochs", "2"));
+    assertTrained(CliRun.of("train", E2eFixtures.writeJobFile(tmp.resolve("bad.properties"), keys).toString(),
+        "--master", MASTER));
+    failedAfter(job, 1, 2);
+    Files.writeString(csv.resolve("part-0.csv"), good); // the bad rows fixed, as the skip warning asks
+
+    CliRun resume = CliRun.of("resume", job.toString(), "--master", MASTER);
+
+    assertThat(resume.code).as("%s", resume).isZero();
+    assertThat(resume.err).contains("has 0 bad rows now, 2 when checkpoint ")
+        .contains("the same usable rows (data_sha256), so the resume continues the same training");
+  }
+
   private Path ownData(int rows, boolean overwrite) {
     return ownData(rows, overwrite, 9);
   }
