@@ -85,6 +85,9 @@ final class GenDataCommand implements Callable<Integer> {
       + "_EPOCHAL_GENERATED); never other files. An empty directory is written into without it.")
   boolean overwrite;
 
+  /** The most output files whose names sort in row order: Spark numbers them part-00000 to part-99999. */
+  static final int MAX_PARTITIONS = 99_999;
+
   @Override
   public Integer call() throws IOException {
     boolean csv = "csv".equals(format);
@@ -105,6 +108,11 @@ final class GenDataCommand implements Callable<Integer> {
     }
     if (rows < 1) {
       throw new IllegalArgumentException("--rows " + rows + " writes no data; give at least 1 row");
+    }
+    if (partitions > MAX_PARTITIONS) {
+      throw new IllegalArgumentException("--partitions " + partitions + " is more than " + MAX_PARTITIONS + ": Spark "
+          + "numbers its part files with 5 digits, and more would not sort in row order (part-100000 before "
+          + "part-10001), so the rows would come in another order than the same rows generated in fewer files");
     }
     if (partitions > rows) {
       throw new IllegalArgumentException("--partitions " + partitions + " is more than --rows " + rows + ": every "
@@ -155,12 +163,12 @@ final class GenDataCommand implements Callable<Integer> {
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
-      gen.write(running.get(), path, overwrite || empty);
+      write(gen, running.get(), path, overwrite || empty);
     } else {
       CliOptions o = cli.options();
       try (EpochalSpark spark = SparkSessions.builder().setMaster(o.master()).optAppName("epochal gen-data")
           .optVerbose(o.verbose()).optConf(o.sparkConf()).build()) {
-        gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
+        write(gen, spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
     spec.commandLine().getOut().printf(Locale.ROOT,
@@ -169,6 +177,25 @@ final class GenDataCommand implements Callable<Integer> {
         (classShares == null ? "" : " in shares " + sharesText()) + (sampleWeights ? ", sample weights in column "
         + DataGenerator.WEIGHT_COLUMN : ""), seed, format, path);
     return ExitCodes.OK;
+  }
+
+  /**
+   * Writes {@code gen}'s rows to {@code path}; a write that storage refused (a quota, a full disk, permissions), which
+   * Spark reports wrapped in its job's failure, is the I/O error it is, not an internal one.
+   */
+  private static void write(DataGenerator gen, SparkSession spark, String path, boolean overwrite) throws IOException {
+    try {
+      gen.write(spark, path, overwrite);
+    } catch (java.io.UncheckedIOException e) { // the marker, which names itself
+      throw new IOException(e.getMessage(), e.getCause());
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+        if (t instanceof IOException) {
+          throw new IOException("cannot write " + path + ": " + t.getMessage(), e);
+        }
+      }
+      throw e;
+    }
   }
 
   /** The class shares as given, comma-separated. */

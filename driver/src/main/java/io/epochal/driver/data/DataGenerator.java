@@ -21,7 +21,8 @@ import org.apache.spark.sql.types.StructType;
  * Writes a learnable synthetic classification dataset: one Gaussian cluster per class. The class
  * centres are drawn from N(0, separation²) per feature with the seed; row {@code i} takes a class
  * and unit-variance noise from a generator seeded with (seed, i), so the data is a pure function
- * of (rows, features, classes, seed, separation, class shares), whatever the number of partitions.
+ * of (rows, features, classes, seed, separation, class shares), whatever the number of partitions (whose files
+ * Spark names in row order up to part-99999).
  * Every class is equally likely unless class shares make some rarer than others.
  *
  * <p>Layout {@code array}: columns {@code features} (array&lt;float&gt;) and {@code label} (int).

@@ -760,6 +760,18 @@ class EpochalCliTest {
   }
 
   @Test
+  void genDataThatCannotWriteToItsFileSystemEndsAsAnIoErrorNamingTheFile() {
+    Run r = run(null, null, "--conf", "spark.hadoop.fs." + MarkerRefusingFileSystem.SCHEME + ".impl="
+        + MarkerRefusingFileSystem.class.getName(), "gen-data", MarkerRefusingFileSystem.SCHEME + "://"
+        + tmp.resolve("quota").toAbsolutePath().toUri().getPath(), "--rows", "8", "--features", "2");
+    assertThat(r.code).as(r.err).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(r.err).contains("cannot write").contains(io.epochal.driver.data.DataGenerator.MARKER)
+        .contains("quota").doesNotContain("internal error");
+    assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "200000", "--partitions",
+        "100000").err).contains("--partitions 100000 is more than 99999");
+  }
+
+  @Test
   void genDataRefusesAnArrayLayoutForCsvBeforeWritingAnything() {
     Run r = run(null, null, "gen-data", tmp.resolve("csv").toString(), "--format", "csv", "--layout", "array");
     assertThat(r.code).isEqualTo(ExitCodes.USAGE);

@@ -1,0 +1,49 @@
+package io.epochal.driver.cli;
+
+import java.io.IOException;
+import java.net.URI;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.util.Progressable;
+
+/**
+ * The local file system under the scheme {@value #SCHEME}, refusing to create gen-data's marker file as a file
+ * system over its quota refuses a create: the data files are written, the marker is not.
+ */
+public class MarkerRefusingFileSystem extends RawLocalFileSystem {
+
+  /** The scheme. */
+  public static final String SCHEME = "nomarker";
+
+  @Override
+  public URI getUri() {
+    return URI.create(SCHEME + ":///");
+  }
+
+  @Override
+  public String getScheme() {
+    return SCHEME;
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, FsPermission permission, boolean overwrite, int bufferSize,
+      short replication, long blockSize, Progressable progress) throws IOException {
+    refuseMarker(f);
+    return super.create(f, permission, overwrite, bufferSize, replication, blockSize, progress);
+  }
+
+  @Override
+  public FSDataOutputStream create(Path f, boolean overwrite, int bufferSize, short replication, long blockSize,
+      Progressable progress) throws IOException {
+    refuseMarker(f);
+    return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
+  }
+
+  private static void refuseMarker(Path f) throws IOException {
+    if (f.getName().equals(io.epochal.driver.data.DataGenerator.MARKER)) {
+      throw new IOException("The DiskSpace quota of " + f.getParent() + " is exceeded (test)");
+    }
+  }
+}
