@@ -767,6 +767,12 @@ class EpochalCliTest {
     assertThat(r.code).as(r.err).isEqualTo(ExitCodes.IO_ERROR);
     assertThat(r.err).contains("cannot write").contains(io.epochal.driver.data.DataGenerator.MARKER)
         .contains("quota").doesNotContain("internal error");
+    String noSpace = MarkerRefusingFileSystem.PartFilesRefused.SCHEME;
+    Run full = run(null, null, "--conf", "spark.hadoop.fs." + noSpace + ".impl="
+        + MarkerRefusingFileSystem.PartFilesRefused.class.getName(), "gen-data", noSpace + "://"
+        + tmp.resolve("full").toAbsolutePath().toUri().getPath(), "--rows", "8", "--features", "2");
+    assertThat(full.code).as(full.err).isEqualTo(ExitCodes.IO_ERROR);
+    assertThat(full.err).contains("No space left on device").doesNotContain("internal error");
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "200000", "--partitions",
         "100000").err).contains("--partitions 100000 is more than 99999");
   }

@@ -41,9 +41,37 @@ public class MarkerRefusingFileSystem extends RawLocalFileSystem {
     return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
   }
 
-  private static void refuseMarker(Path f) throws IOException {
+  /** Refuses to create {@code f} when this file system refuses it. */
+  void refuseMarker(Path f) throws IOException {
     if (f.getName().equals(io.epochal.driver.data.DataGenerator.MARKER)) {
       throw new IOException("The DiskSpace quota of " + f.getParent() + " is exceeded (test)");
+    }
+  }
+
+  /**
+   * The local file system under the scheme {@value #SCHEME}, refusing to create Spark's part files as a full disk
+   * does: the write fails in the executors' tasks, and Spark reports it wrapped in its job's failure.
+   */
+  public static class PartFilesRefused extends MarkerRefusingFileSystem {
+
+    /** The scheme. */
+    public static final String SCHEME = "nospace";
+
+    @Override
+    public URI getUri() {
+      return URI.create(SCHEME + ":///");
+    }
+
+    @Override
+    public String getScheme() {
+      return SCHEME;
+    }
+
+    @Override
+    void refuseMarker(Path f) throws IOException {
+      if (f.getName().startsWith("part-")) {
+        throw new IOException("No space left on device (test): " + f);
+      }
     }
   }
 }
