@@ -19,7 +19,7 @@ public class MarkerRefusingFileSystem extends RawLocalFileSystem {
 
   @Override
   public URI getUri() {
-    return URI.create(SCHEME + ":///");
+    return URI.create(getScheme() + ":///");
   }
 
   @Override
@@ -56,11 +56,6 @@ public class MarkerRefusingFileSystem extends RawLocalFileSystem {
 
     /** The scheme. */
     public static final String SCHEME = "nospace";
-
-    @Override
-    public URI getUri() {
-      return URI.create(SCHEME + ":///");
-    }
 
     @Override
     public String getScheme() {
