@@ -68,6 +68,7 @@ final class VerifyJson {
     root.put("target", targetText(target));
     root.put("ok", false);
     root.put("error", String.valueOf(error));
+    root.putArray("not_checked"); // always there, as in a verify's document
     root.putArray("checkpoints");
     return root.toString();
   }

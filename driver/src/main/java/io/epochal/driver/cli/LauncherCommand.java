@@ -72,16 +72,19 @@ abstract class LauncherCommand implements Callable<Integer> {
 
   /**
    * Prints a {@code --json} command's document for a location it cannot use: {@code target}, {@code ok: false} when
-   * its documents carry {@code ok}, the empty array {@code list} and the {@code error}.
+   * its documents carry {@code ok}, the {@code error} and the empty arrays {@code lists}.
    */
-  void printUnusable(ConfigException e, String list, boolean withOk) {
+  void printUnusable(ConfigException e, boolean withOk, String... lists) {
     com.fasterxml.jackson.databind.node.ObjectNode root = new com.fasterxml.jackson.databind.ObjectMapper()
         .createObjectNode();
     root.put("target", location);
     if (withOk) {
       root.put("ok", false);
     }
-    root.put("error", e.getMessage()).putArray(list);
+    root.put("error", e.getMessage());
+    for (String list : lists) {
+      root.putArray(list);
+    }
     spec.commandLine().getOut().println(root);
   }
 

@@ -29,7 +29,7 @@ final class StatusCommand extends LauncherCommand {
   @Override
   void unusableLocation(io.epochal.driver.config.ConfigException e) {
     if (json) {
-      printUnusable(e, "jobs", false);
+      printUnusable(e, false, "jobs");
     }
   }
 

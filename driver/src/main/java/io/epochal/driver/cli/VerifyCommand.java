@@ -39,7 +39,7 @@ final class VerifyCommand extends LauncherCommand {
   @Override
   void unusableLocation(io.epochal.driver.config.ConfigException e) {
     if (json) {
-      printUnusable(e, "checkpoints", true);
+      printUnusable(e, true, "not_checked", "checkpoints"); // not_checked always there, as in a verify's document
     }
   }
 

@@ -846,6 +846,7 @@ class VerifyAndExportCommandTest {
     assertThat(root.get("ok").asBoolean()).isFalse();
     assertThat(root.get("error").asText()).contains("neither a checkpoint directory");
     assertThat(root.get("checkpoints")).isEmpty();
+    assertThat(root.get("not_checked")).as("always there, as docs/EXPORT.md says").isNotNull().isEmpty();
     assertThat(err).contains("neither a checkpoint directory");
 
     assertThat(run("verify", "--json", "bogus://x/jobs")).isEqualTo(ExitCodes.USAGE);
@@ -861,6 +862,7 @@ class VerifyAndExportCommandTest {
     Files.createDirectories(tmp.resolve("empty-job/checkpoints"));
     assertThat(run("verify", "--json", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
     assertThat(new ObjectMapper().readTree(out).get("error").asText()).contains("has no checkpoint to verify");
+    assertThat(new ObjectMapper().readTree(out).get("not_checked")).isNotNull().isEmpty();
     assertThat(run("inspect", tmp.resolve("empty-job").toString())).isEqualTo(ExitCodes.FAILED);
     assertThat(err).contains("has no checkpoint yet to inspect");
   }
