@@ -13,7 +13,13 @@ public final class PredictInput {
 
   private PredictInput() {}
 
-  /** Checks that {@code input} exists and can be read, naming {@code --input} if not. */
+  /**
+   * Checks that {@code input} exists and can be read, naming {@code --input} if not.
+   *
+   * @throws ConfigException if it does not exist, names no usable file system, or this user may not read it
+   * @throws io.epochal.driver.config.StorageUnreachableException if its file system fails to answer (a NameNode down
+   *     or failing over): the command exits as an I/O error, which a supervisor runs again
+   */
   public static void check(String input, Configuration conf) {
     io.epochal.driver.config.DataPathCheck.refusePattern("--input", input);
     Path p = new Path(input);
@@ -34,8 +40,13 @@ public final class PredictInput {
         fs.open(p).close();
       }
     } catch (IOException e) {
-      throw new ConfigException("--input", "--input " + input + " cannot be read: " + e.getMessage()
-          .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; give a readable file or directory", e);
+      String why = "--input " + input + " cannot be read: " + e.getMessage().replaceAll("\\s*[\\r\\n]+\\s*", " ");
+      if (!(e instanceof java.io.FileNotFoundException
+          || e instanceof org.apache.hadoop.fs.UnsupportedFileSystemException
+          || io.epochal.driver.train.FailureClassifier.isPermissionDenied(e))) {
+        throw new io.epochal.driver.config.StorageUnreachableException(why, e); // the store, not the setting
+      }
+      throw new ConfigException("--input", why + "; give a readable file or directory", e);
     }
   }
 

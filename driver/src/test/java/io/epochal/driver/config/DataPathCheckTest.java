@@ -15,7 +15,7 @@ import org.apache.hadoop.security.AccessControlException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DataPathCheckTest {
+public class DataPathCheckTest {
 
   @TempDir
   Path tmp;
