@@ -83,6 +83,11 @@ final class CheckpointEvaluation {
         out.println(EvaluationJson.error(given, e.getMessage()));
       }
       throw e;
+    } catch (OutOfMemoryError e) {
+      if (json) { // as verify --json: the document first, then the one line and exit 52
+        out.println(EvaluationJson.error(given, "out of memory: " + e.getMessage()));
+      }
+      throw e;
     }
   }
 
@@ -210,9 +215,11 @@ final class CheckpointEvaluation {
       if (cannotStart.isPresent()) {
         return nothingEvaluated("nothing evaluated: " + cannotStart.get(), rows, json, ExitCodes.USAGE);
       }
-      if (e instanceof TrainingException failed) {
+      if (e instanceof TrainingException failed) { // the rows: bad input, storage that did not answer, or a failure
         return nothingEvaluated("nothing evaluated: " + optionWords(failed.getMessage()), rows, json,
-            failed.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT : ExitCodes.FAILED);
+            failed.reason() == io.epochal.driver.train.FailureReason.BAD_INPUT ? ExitCodes.BAD_INPUT
+            : failed.reason() == io.epochal.driver.train.FailureReason.STORAGE_UNAVAILABLE ? ExitCodes.IO_ERROR
+            : ExitCodes.FAILED);
       }
       throw e;
     } finally {
