@@ -104,6 +104,7 @@ final class FinishedJob {
     }
     dir.publishedUpTo(last.completedEpochs()); // a stop while it amends leaves it COMPLETED
     dir.start("reopened: job.json amended");
+    cleanTemporary(dir, listener);
     try {
       dir.applyAmendment(last.completedEpochs());
     } catch (IOException | RuntimeException e) {
@@ -112,6 +113,19 @@ final class FinishedJob {
     }
     retain.run();
     StorageWait.finishing(dir, spec.retryStorageWaitMs(), listener);
+  }
+
+  /**
+   * Removes what commits and deletions that never ended left (a retention that failed half-way says the job's next
+   * start removes it), as a training run's start does, holding the lease; a failure is a warning.
+   */
+  private void cleanTemporary(JobDirectory dir, TrainingListener listener) {
+    try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
+      dir.store().cleanTemporary();
+      mid.cleanTemporary();
+    } catch (IOException | RuntimeException e) { // never read: one that cannot be removed does not stop the amendment
+      listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
+    }
   }
 
   /**

@@ -557,8 +557,14 @@ class CliEndToEndTest {
         "--dry-run", "--set", "early_stop.patience=0", "--master", MASTER);
     assertThat(setWins.code).as("%s", setWins).isZero();
     assertThat(setWins.err + setWins.out).doesNotContain("early_stop.patience: <unset> -> 5");
+    // what a retention that failed half-way left, which the warning says the job's next start removes
+    Path leftOver = Files.createDirectories(job.resolve("checkpoints/_deleting-epoch-000001-0f3a"));
+    Files.writeString(leftOver.resolve("model.safetensors"), "what a failed deletion left");
+    Path midLeftOver = Files.createDirectories(job.resolve("mid-epoch/_tmp-step-000000009-77c1"));
     CliRun kept = CliRun.of("--conf", "spark.epochal.train.device=cpu", "resume", job.toString(), "--set",
         "checkpoint.keep_last=1", "--master", MASTER);
+    assertThat(leftOver).as("removed by the run that amended the finished job").doesNotExist();
+    assertThat(midLeftOver).doesNotExist();
     assertThat(kept.code).as("%s", kept).isZero();
     assertThat(E2eFixtures.events(fs, dir)).filteredOn(e -> e.getType() == JobEventType.AMENDED).singleElement()
         .satisfies(e -> assertThat(e.getMessage()).isEqualTo("checkpoint.keep_last: 10 -> 1"));
