@@ -81,7 +81,9 @@ public final class DevicePolicy {
     String address = assignment.gpuAddresses().get(0);
     if (engineGpus == 0) {
       return "the " + engine + " engine sees no CUDA device although Spark assigned GPU " + address
-          + " (build with -Pcuda for a CUDA native and run where the NVIDIA driver is installed; see docs/GPU.md)";
+          + " (build with -Pcuda for a CUDA native; DJL counts CUDA devices through the host's CUDA runtime, "
+          + "libcudart.so of the native's CUDA version or newer, so a GPU host needs it on its library path besides "
+          + "the NVIDIA driver: an nvidia/cuda runtime image, or spark.executorEnv.LD_LIBRARY_PATH; see docs/GPU.md)";
     }
     int index = index(address);
     if (index < 0) {
