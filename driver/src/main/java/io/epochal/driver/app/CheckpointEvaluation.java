@@ -283,6 +283,10 @@ final class CheckpointEvaluation {
       throw new ConfigException("--input", "--input is not given, and the held-out rows the job was evaluated on "
           + "cannot be used: " + e.getMessage().replaceFirst("^--input ", JobKeys.DATA_VALIDATION_PATH + " ")
           .replaceFirst("; give .*$", "") + "; give --input <labelled rows>", e);
+    } catch (io.epochal.driver.config.StorageUnreachableException e) { // the rows' storage, not an option given
+      throw new io.epochal.driver.config.StorageUnreachableException("the held-out rows the job was evaluated on "
+          + "cannot be read now: " + e.getMessage().replaceFirst("^--input ", JobKeys.DATA_VALIDATION_PATH + " "),
+          e.getCause());
     }
     err.println("epochal: no --input: evaluating on the held-out rows the job was evaluated on, " + rows + " ("
         + JobKeys.DATA_VALIDATION_PATH + ")");

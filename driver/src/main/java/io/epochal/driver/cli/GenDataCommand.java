@@ -86,7 +86,7 @@ final class GenDataCommand implements Callable<Integer> {
   boolean overwrite;
 
   /** The most output files whose names sort in row order: Spark numbers them part-00000 to part-99999. */
-  static final int MAX_PARTITIONS = 99_999;
+  static final int MAX_PARTITIONS = 100_000;
 
   @Override
   public Integer call() throws IOException {
@@ -111,7 +111,7 @@ final class GenDataCommand implements Callable<Integer> {
     }
     if (partitions > MAX_PARTITIONS) {
       throw new IllegalArgumentException("--partitions " + partitions + " is more than " + MAX_PARTITIONS + ": Spark "
-          + "numbers its part files with 5 digits, and more would not sort in row order (part-100000 before "
+          + "numbers its part files from part-00000, and more would not sort in row order (part-100000 before "
           + "part-10001), so the rows would come in another order than the same rows generated in fewer files");
     }
     if (partitions > rows) {

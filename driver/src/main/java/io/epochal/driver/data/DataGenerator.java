@@ -22,7 +22,7 @@ import org.apache.spark.sql.types.StructType;
  * centres are drawn from N(0, separation²) per feature with the seed; row {@code i} takes a class
  * and unit-variance noise from a generator seeded with (seed, i), so the data is a pure function
  * of (rows, features, classes, seed, separation, class shares), whatever the number of partitions (whose files
- * Spark names in row order up to part-99999).
+ * Spark names in row order up to part-99999, the 100,000th).
  * Every class is equally likely unless class shares make some rarer than others.
  *
  * <p>Layout {@code array}: columns {@code features} (array&lt;float&gt;) and {@code label} (int).

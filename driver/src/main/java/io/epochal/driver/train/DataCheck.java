@@ -135,8 +135,8 @@ public final class DataCheck {
 
   /**
    * Loads and checks an existing job's data as a resume after {@code checkpoint} checks it before
-   * its first round (against the model, and for the same usable and bad rows as that checkpoint
-   * trained on, from its manifest's {@code metrics}), then lets it go; for the dry runs of train
+   * its first round (against the model, and for the same usable rows as that checkpoint trained on, from its
+   * manifest's {@code metrics} and data digest: {@link JobData#checkSameData}), then lets it go; for the dry runs of train
    * and resume.
    *
    * @param epoch the checkpoint's epoch

@@ -378,7 +378,7 @@ final class JobData {
   /**
    * Refuses to resume on data other than the checkpoint was trained on: the same rows in the same
    * order are what makes a resumed run equal an uninterrupted one. The usable rows are compared by count and
-   * digest; bad rows take no place among them, so bad rows fixed or added since are only said, but for a checkpoint
+   * digest; bad rows take no place among them, so bad rows removed or added since are only said, but for a checkpoint
    * without a digest, whose bad rows are compared too (checkpoints written before the counts were recorded are not
    * checked).
    */

@@ -142,13 +142,15 @@ final class StorageWait {
 
   /**
    * As {@link #finishing(JobDirectory, long, TrainingListener)}, doing {@code first} before the mark, in the same
-   * wait: the amendment of {@code job.json} of a job that stopped early, which is part of its end.
+   * wait: the amendment of {@code job.json} of a job that stopped early, which is part of its end; no mark when it
+   * answers false (the job is not this driver's to end).
    */
-  static void finishing(JobDirectory dir, Write<?> first, long patienceMs, TrainingListener listener)
+  static void finishing(JobDirectory dir, Write<Boolean> first, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
     waitingFor(dir, () -> {
-      first.run();
-      dir.complete();
+      if (!Boolean.FALSE.equals(first.run())) {
+        dir.complete();
+      }
       return null;
     }, Purpose.FINISH, "cannot mark job " + dir.spec().jobDirText() + " COMPLETED", patienceMs, listener);
   }

@@ -237,7 +237,7 @@ public final class TrainingJob {
       if (trained.stoppedEarly().isPresent()) {
         taken[0] = !dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
       }
-      return null;
+      return !taken[0]; // marked by this driver only when its early stop is the job's
     }, patienceMs, listener);
     if (taken[0]) { // its early stop is not the job's: the new holder decides where the job ends
       throw new TrainingException(FailureReason.LEASE_LOST, trained.epochs(), 0, "another driver took the lease of "

@@ -774,7 +774,7 @@ class EpochalCliTest {
     assertThat(full.code).as(full.err).isEqualTo(ExitCodes.IO_ERROR);
     assertThat(full.err).contains("No space left on device").doesNotContain("internal error");
     assertThat(run(null, null, "gen-data", tmp.resolve("x").toString(), "--rows", "200000", "--partitions",
-        "100000").err).contains("--partitions 100000 is more than 99999");
+        "100001").err).contains("--partitions 100001 is more than 100000");
   }
 
   @Test

@@ -515,6 +515,8 @@ class JobDirectoryTest {
     assertThat(warnings).anySatisfy(w -> assertThat(w).startsWith("not amending train.epochs of " + spec.jobDirText()
         + " to 2 (stopped early: train_loss did not improve for 1 epoch): another driver holds its lease now"));
     assertThat(new JobEventLog(fs, dir).readAll()).noneMatch(e -> e.getType() == JobEventType.AMENDED);
+    assertThat(warnings).as("epoch 3 is the new holder's to train").noneMatch(w -> w.contains("every epoch is "
+        + "committed"));
   }
 
   @Test
