@@ -103,7 +103,7 @@ public final class ParamSpec {
   public Object check(Object raw) {
     Object value = type.coerce(raw);
     if (!type.accepts(value)) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, 
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
           "hyperparameter '%s' = %s has type %s; expected %s in %s",
           name, raw, HyperParameters.typeName(raw), type.displayName(), rangeText()));
     }
@@ -123,12 +123,12 @@ public final class ParamSpec {
       boolean below = min != null && (minExclusive ? !(d > min) : !(d >= min));
       boolean above = max != null && (maxExclusive ? !(d < max) : !(d <= max));
       if (below || above) {
-        throw new IllegalArgumentException(String.format(Locale.ROOT, 
+        throw new IllegalArgumentException(String.format(Locale.ROOT,
             "hyperparameter '%s' = %s is out of range; expected %s in %s",
             name, whole, type.displayName(), rangeText()));
       }
     } else if (v instanceof String && !allowed.isEmpty() && !allowed.contains(v)) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, 
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
           "hyperparameter '%s' = \"%s\" is not allowed; expected %s", name, v, rangeText()));
     }
   }

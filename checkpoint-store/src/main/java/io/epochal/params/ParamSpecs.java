@@ -66,7 +66,7 @@ public final class ParamSpecs {
       Object v = raw.get(s.name());
       if (v == null) {
         if (s.required()) {
-          throw new IllegalArgumentException(String.format(Locale.ROOT, 
+          throw new IllegalArgumentException(String.format(Locale.ROOT,
               "%s needs hyperparameter '%s' (%s in %s): %s", owner, s.name(), s.type().displayName(),
               s.rangeText(), s.doc()));
         }

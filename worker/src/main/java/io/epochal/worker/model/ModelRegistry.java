@@ -47,7 +47,7 @@ public final class ModelRegistry {
           f.name(), f.getClass().getName(), f.version());
       ModelFactory prev = m.put(key(f.name(), f.version()), f);
       if (prev != null) {
-        throw new ModelCodeException(String.format(Locale.ROOT, 
+        throw new ModelCodeException(String.format(Locale.ROOT,
             "model %s is registered twice, by %s and by %s; remove one of the jars from the classpath",
             key(f.name(), f.version()), prev.getClass().getName(), f.getClass().getName()), null);
       }
@@ -92,28 +92,33 @@ public final class ModelRegistry {
         if (!it.hasNext()) {
           break;
         }
-        found.add(it.next());
+        ModelFactory f = it.next();
+        if (f.name() == null || f.name().isBlank() || f.version() < 1) {
+          broken.add(describe(f.getClass().getName() + " registers model '" + f.name() + "' v" + f.version()
+              + ": a model needs a name and a version from 1", loader));
+          continue;
+        }
+        found.add(f);
       } catch (java.util.ServiceConfigurationError e) {
-        broken.add(describe(e, loader)); // the iterator goes on with the next listed factory
+        broken.add(describe(e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
+            : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")"), loader));
+      } catch (LinkageError | RuntimeException e) {
+        // a class compiled for a newer Java, or one whose dependencies are missing: the iterator goes on with the next
+        broken.add(describe(e.getClass().getSimpleName() + ": " + e.getMessage(), loader));
       }
     }
     return new ModelRegistry(found, broken);
   }
 
-  /** A broken factory's error, with the jars whose service file lists the class it names. */
-  private static String describe(java.util.ServiceConfigurationError e, ClassLoader loader) {
-    String text = e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
-        : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")");
-    java.util.regex.Matcher provider = java.util.regex.Pattern.compile("Provider (\\S+)").matcher(text);
-    if (!provider.find()) {
-      return text;
-    }
+  /** A broken factory's error {@code text}, with the jars whose service file lists a class it names. */
+  private static String describe(String text, ClassLoader loader) {
     List<String> jars = new ArrayList<>();
     try {
       for (java.net.URL url : Collections.list(loader.getResources("META-INF/services/" + ModelFactory.class.getName()))) {
         try (java.io.InputStream in = url.openStream()) {
           String listed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-          if (listed.lines().map(l -> l.replaceFirst("#.*", "").strip()).anyMatch(provider.group(1)::equals)) {
+          if (listed.lines().map(l -> l.replaceFirst("#.*", "").strip()).filter(c -> !c.isEmpty())
+              .anyMatch(c -> text.contains(c) || text.contains(c.replace('.', '/')))) {
             String where = url.toString();
             jars.add(where.startsWith("jar:") ? where.substring(4, where.indexOf("!/") > 0 ? where.indexOf("!/")
                 : where.length()) : where);

@@ -114,7 +114,7 @@ public final class Probe {
   public static void compare(EpochalModel model, Tensor expected, Tensor actual, Tolerance tolerance)
       throws ProbeMismatchException {
     if (!Arrays.equals(actual.shape(), expected.shape())) {
-      throw new ProbeMismatchException(String.format(Locale.ROOT, 
+      throw new ProbeMismatchException(String.format(Locale.ROOT,
           "the checkpoint does not reproduce model %s: the probe output has shape %s but %s was recorded;"
               + " the checkpoint was written by a model with different hyperparameters or structure",
           model.describe(), Arrays.toString(actual.shape()), Arrays.toString(expected.shape())), Double.NaN, -1);
@@ -134,7 +134,7 @@ public final class Probe {
     }
     if (first >= 0) {
       int f = (int) first;
-      throw new ProbeMismatchException(String.format(Locale.ROOT, 
+      throw new ProbeMismatchException(String.format(Locale.ROOT,
           "the checkpoint does not reproduce model %s: its probe output differs from the one recorded at"
               + " save time (tolerance: %s): max abs difference %s, first differing index %d (recorded %s,"
               + " now %s) of %d. Its causes: the checkpoint's tensors were changed after it was written, with"

@@ -48,7 +48,7 @@ public final class StateDictValidator {
   public static void requireExactLayout(String owner, Map<String, TensorSpec> expected, StateDict actual) {
     List<String> problems = problems(expected, actual);
     if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT, 
+      throw new IllegalArgumentException(String.format(Locale.ROOT,
           "state dict does not fit model %s (%d problem%s): %s. Load a state dict written by the same"
               + " model name, version and hyperparameters.",
           owner, problems.size(), problems.size() == 1 ? "" : "s", String.join("; ", problems)));

@@ -104,6 +104,35 @@ class ModelRegistryTest {
   }
 
   @Test
+  void aFactoryCompiledForANewerJavaOrWithoutANoArgConstructorLeavesTheOthersUsableAndNamesItsJar(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path services = tmp.resolve("META-INF/services");
+    java.nio.file.Files.createDirectories(services);
+    java.nio.file.Files.createDirectories(tmp.resolve("com/team/model"));
+    // a class file of major version 99, as a compiler for a Java far newer than this one writes: CAFEBABE 0 99
+    java.nio.file.Files.write(tmp.resolve("com/team/model/NewJavaFactory.class"),
+        new byte[] {(byte) 0xCA, (byte) 0xFE, (byte) 0xBA, (byte) 0xBE, 0, 0, 0, 99, 0, 0});
+    java.nio.file.Files.writeString(services.resolve(ModelFactory.class.getName()),
+        "com.team.model.NewJavaFactory\n" + NoArgless.class.getName() + "\n");
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {tmp.toUri().toURL()},
+        ModelRegistryTest.class.getClassLoader())) {
+      ModelRegistry registry = ModelRegistry.load(loader);
+
+      assertThat(registry.get("mlp", 1)).isInstanceOf(MlpFactory.class);
+      assertThat(registry.broken()).hasSize(2).allSatisfy(b -> assertThat(b).contains(tmp.toString()));
+      assertThat(registry.broken()).anySatisfy(b -> assertThat(b).contains("UnsupportedClassVersionError")
+          .contains("NewJavaFactory"));
+      assertThat(registry.broken()).anySatisfy(b -> assertThat(b).contains(NoArgless.class.getName()));
+    }
+  }
+
+  /** A factory without the public no-arg constructor ServiceLoader needs. */
+  public abstract static class NoArgless implements ModelFactory {
+    /** A constructor that takes an argument only. */
+    public NoArgless(int width) {}
+  }
+
+  @Test
   void aFactoryThatThrowsWhileBuildingItsModelIsNamedAsTheModelsOwnCode() {
     ModelFactory throwing = new ModelFactory() {
       @Override
