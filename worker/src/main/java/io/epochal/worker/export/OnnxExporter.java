@@ -47,24 +47,39 @@ public final class OnnxExporter {
 
   private final ModelRegistry registry;
   private final List<OnnxTranslator> translators;
+  /** The translators listed on the class path that could not be loaded, each with why. */
+  private final List<String> broken;
 
-  private OnnxExporter(ModelRegistry registry, Collection<? extends OnnxTranslator> translators) {
+  private OnnxExporter(ModelRegistry registry, Collection<? extends OnnxTranslator> translators,
+      List<String> broken) {
     this.registry = checkNotNull(registry, "registry");
     this.translators = List.copyOf(translators);
+    this.broken = List.copyOf(broken);
   }
 
   /** The exporter of the default model registry and every translator the context class loader sees. */
   public static OnnxExporter getDefault() {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
     List<OnnxTranslator> found = new ArrayList<>();
-    ServiceLoader.load(OnnxTranslator.class, loader == null ? OnnxExporter.class.getClassLoader() : loader)
-        .forEach(found::add);
-    return new OnnxExporter(ModelRegistry.getDefault(), found);
+    List<String> broken = new ArrayList<>();
+    java.util.Iterator<OnnxTranslator> it = ServiceLoader.load(OnnxTranslator.class,
+        loader == null ? OnnxExporter.class.getClassLoader() : loader).iterator();
+    while (broken.size() < 100) { // one that cannot be loaded is left out: the others translate still
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        found.add(it.next());
+      } catch (java.util.ServiceConfigurationError | LinkageError e) {
+        broken.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+    }
+    return new OnnxExporter(ModelRegistry.getDefault(), found, broken);
   }
 
   /** An exporter of exactly these models and translators. */
   public static OnnxExporter of(ModelRegistry registry, Collection<? extends OnnxTranslator> translators) {
-    return new OnnxExporter(registry, translators);
+    return new OnnxExporter(registry, translators, List.of());
   }
 
   /**
@@ -95,7 +110,8 @@ public final class OnnxExporter {
   public byte[] export(String name, int version, HyperParameters rawParams, StateDict state, Boolean classification) {
     checkNotNull(state, "state");
     OnnxTranslator translator = translators.stream().filter(t -> t.supports(name, version)).findFirst()
-        .orElseThrow(() -> new UntranslatableModelException("model " + name + " v" + version));
+        .orElseThrow(() -> new UntranslatableModelException("model " + name + " v" + version + (broken.isEmpty() ? ""
+            : " (translators listed on the class path but not loaded: " + String.join("; ", broken) + ")")));
     HyperParameters resolved = registry.resolve(name, version, rawParams);
     long[] inputShape;
     int outputs;

@@ -78,6 +78,27 @@ class OnnxExportTest {
   }
 
   @Test
+  void aTranslatorListedOnTheClassPathThatCannotBeLoadedLeavesTheOthersTranslating(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path services = java.nio.file.Files.createDirectories(tmp.resolve("META-INF/services"));
+    java.nio.file.Files.writeString(services.resolve(OnnxTranslator.class.getName()),
+        "com.team.onnx.TeamTranslatorr\n");
+    Thread thread = Thread.currentThread();
+    ClassLoader before = thread.getContextClassLoader();
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {tmp.toUri().toURL()},
+        OnnxExportTest.class.getClassLoader())) {
+      thread.setContextClassLoader(loader);
+      HyperParameters hp = (HyperParameters) models().findFirst().orElseThrow().get()[1];
+      try (EpochalModel model = ModelRegistry.getDefault().create("mlp", 1, hp)) {
+        model.initialize(42);
+        assertThat(OnnxExporter.getDefault().export("mlp", 1, hp, model.stateDict())).isNotEmpty();
+      }
+    } finally {
+      thread.setContextClassLoader(before);
+    }
+  }
+
+  @Test
   void modelWithoutTranslationIsRefusedNamingIt() {
     HyperParameters hp = HyperParameters.builder().put("features", 3L).put("outputs", 2L).build();
     try (EpochalModel model = ModelRegistry.getDefault().create("example-linear", 1, hp)) {
