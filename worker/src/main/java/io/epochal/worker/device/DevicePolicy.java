@@ -82,8 +82,9 @@ public final class DevicePolicy {
     if (engineGpus == 0) {
       return "the " + engine + " engine sees no CUDA device although Spark assigned GPU " + address
           + " (build with -Pcuda for a CUDA native; DJL counts CUDA devices through the host's CUDA runtime, "
-          + "libcudart.so of the native's CUDA version or newer, so a GPU host needs it on its library path besides "
-          + "the NVIDIA driver: an nvidia/cuda runtime image, or spark.executorEnv.LD_LIBRARY_PATH; see docs/GPU.md)";
+          + "libcudart.so of the native's CUDA version or newer, so a GPU host needs it besides the NVIDIA driver: "
+          + "an nvidia/cuda runtime image (ldconfig knows its libcudart.so.12), the unversioned libcudart.so in a "
+          + "directory of spark.executorEnv.LD_LIBRARY_PATH, or -Djna.library.path; see docs/GPU.md)";
     }
     int index = index(address);
     if (index < 0) {

@@ -102,7 +102,8 @@ class DevicePolicyTest {
         .hasMessageContaining("executor 4")
         .hasMessageContaining("the PyTorch 2.7.1 engine sees no CUDA device although Spark assigned GPU 1")
         .hasMessageContaining("DJL counts CUDA devices through the host's CUDA runtime, libcudart.so")
-        .hasMessageContaining("spark.executorEnv.LD_LIBRARY_PATH")
+        .hasMessageContaining("the unversioned libcudart.so in a directory of spark.executorEnv.LD_LIBRARY_PATH")
+        .hasMessageContaining("-Djna.library.path")
         .hasMessageContaining("train.device=auto");
   }
 
