@@ -249,7 +249,7 @@ final class SpecValidator {
     }
     for (ParamSpec spec : specs.all()) {
       String key = prefix + spec.name();
-      checkNotClashing(key);
+      checkNotClashing(key, owner);
       try {
         out.put(key, ValueCheck.value(spec, key, given.get(spec.name()), owner));
       } catch (ConfigException e) {
@@ -291,9 +291,12 @@ final class SpecValidator {
     return true;
   }
 
-  private static void checkNotClashing(String key) {
+  /** Refuses a hyperparameter {@code owner} declares whose key is a job key of Epochal's own: its code is to fix. */
+  private static void checkNotClashing(String key, String owner) {
     if (JobKeys.specs().get(key) != null) {
-      throw new IllegalStateException("a catalog declares '" + key + "', which is a fixed job key; rename it");
+      throw new io.epochal.worker.model.ModelCodeException(owner + " declares the hyperparameter '"
+          + key.substring(key.indexOf('.') + 1) + "', whose key " + key + " is a job key of Epochal's own: rename it "
+          + "in its params()", null);
     }
   }
 
