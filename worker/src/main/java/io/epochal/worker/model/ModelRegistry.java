@@ -86,6 +86,7 @@ public final class ModelRegistry {
   public static ModelRegistry load(ClassLoader loader) {
     List<ModelFactory> found = new ArrayList<>();
     List<String> broken = new ArrayList<>();
+    java.util.Map<String, String> listed = listed(loader);
     java.util.Iterator<ModelFactory> it = ServiceLoader.load(ModelFactory.class, loader).iterator();
     while (broken.size() < MAX_BROKEN) {
       try {
@@ -94,41 +95,60 @@ public final class ModelRegistry {
         }
         ModelFactory f = it.next();
         if (f.name() == null || f.name().isBlank() || f.version() < 1) {
-          broken.add(describe(f.getClass().getName() + " registers model '" + f.name() + "' v" + f.version()
-              + ": a model needs a name and a version from 1", loader));
+          broken.add(f.getClass().getName() + " registers model '" + f.name() + "' v" + f.version()
+              + ": a model needs a name and a version from 1");
           continue;
         }
         found.add(f);
       } catch (java.util.ServiceConfigurationError e) {
-        broken.add(describe(e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
-            : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")"), loader));
+        broken.add(e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
+            : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")"));
       } catch (LinkageError | RuntimeException e) {
         // a class compiled for a newer Java, or one whose dependencies are missing: the iterator goes on with the next
-        broken.add(describe(e.getClass().getSimpleName() + ": " + e.getMessage(), loader));
+        broken.add(e.getClass().getSimpleName() + ": " + e.getMessage());
       }
     }
-    return new ModelRegistry(found, broken);
+    // a factory whose own class loaded but not its superclass's (a jar missing) names only that class: the factories
+    // listed that neither loaded nor are named by another error are the candidates
+    java.util.Set<String> loaded = new java.util.HashSet<>();
+    found.forEach(f -> loaded.add(f.getClass().getName()));
+    List<String> unnamed = listed.keySet().stream().filter(c -> !loaded.contains(c))
+        .filter(c -> broken.stream().noneMatch(b -> names(b, c))).toList();
+    List<String> described = new ArrayList<>();
+    for (String b : broken) {
+      List<String> classes = listed.keySet().stream().filter(c -> names(b, c)).toList();
+      described.add(classes.isEmpty() && !unnamed.isEmpty() ? b + " (loading one of the factories listed in "
+          + unnamed.stream().map(c -> c + " of " + listed.get(c)).collect(java.util.stream.Collectors.joining(", "))
+          + ")" : b + (classes.isEmpty() ? "" : ", listed in " + classes.stream().map(listed::get).distinct()
+          .collect(java.util.stream.Collectors.joining(", "))));
+    }
+    return new ModelRegistry(found, described);
   }
 
-  /** A broken factory's error {@code text}, with the jars whose service file lists a class it names. */
-  private static String describe(String text, ClassLoader loader) {
-    List<String> jars = new ArrayList<>();
+  /** Whether error text {@code text} names class {@code c}, as a class name or a class file path. */
+  private static boolean names(String text, String c) {
+    return text.contains(c) || text.contains(c.replace('.', '/'));
+  }
+
+  /** The factory classes {@code loader}'s service files list, each with the jar (or directory) that lists it. */
+  private static java.util.Map<String, String> listed(ClassLoader loader) {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
     try {
-      for (java.net.URL url : Collections.list(loader.getResources("META-INF/services/" + ModelFactory.class.getName()))) {
+      String services = "META-INF/services/" + ModelFactory.class.getName();
+      for (java.net.URL url : Collections.list(loader.getResources(services))) {
+        String where = url.toString();
+        String jar = where.startsWith("jar:") ? where.substring(4, where.indexOf("!/") > 0 ? where.indexOf("!/")
+            : where.length()) : where;
         try (java.io.InputStream in = url.openStream()) {
-          String listed = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-          if (listed.lines().map(l -> l.replaceFirst("#.*", "").strip()).filter(c -> !c.isEmpty())
-              .anyMatch(c -> text.contains(c) || text.contains(c.replace('.', '/')))) {
-            String where = url.toString();
-            jars.add(where.startsWith("jar:") ? where.substring(4, where.indexOf("!/") > 0 ? where.indexOf("!/")
-                : where.length()) : where);
-          }
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+              .map(l -> l.replaceFirst("#.*", "").strip()).filter(c -> !c.isEmpty()).forEach(c -> out.putIfAbsent(c,
+                  jar));
         }
       }
     } catch (java.io.IOException | RuntimeException ignored) {
-      // the error's own text still names the class
+      // the errors' own texts still name the classes
     }
-    return text + (jars.isEmpty() ? "" : ", listed in " + String.join(", ", jars));
+    return out;
   }
 
   /**

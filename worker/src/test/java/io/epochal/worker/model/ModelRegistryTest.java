@@ -126,6 +126,31 @@ class ModelRegistryTest {
     }
   }
 
+  @Test
+  void aFactoryWhoseSuperclassIsMissingIsLeftOutNamingItAndItsJar(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    java.nio.file.Path src = java.nio.file.Files.createDirectories(tmp.resolve("src/com/team/model"));
+    java.nio.file.Files.writeString(src.resolve("TeamBase.java"), "package com.team.model;\n"
+        + "public abstract class TeamBase implements " + ModelFactory.class.getName() + " {}\n");
+    java.nio.file.Files.writeString(src.resolve("TeamFactory.java"), "package com.team.model;\n"
+        + "public abstract class TeamFactory extends TeamBase {}\n");
+    java.nio.file.Path classes = java.nio.file.Files.createDirectories(tmp.resolve("classes"));
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    assertThat(javac.run(null, null, null, "-cp", System.getProperty("java.class.path"), "-d", classes.toString(),
+        src.resolve("TeamBase.java").toString(), src.resolve("TeamFactory.java").toString())).isZero();
+    java.nio.file.Files.delete(classes.resolve("com/team/model/TeamBase.class")); // its jar left out of --jars
+    java.nio.file.Path services = java.nio.file.Files.createDirectories(classes.resolve("META-INF/services"));
+    java.nio.file.Files.writeString(services.resolve(ModelFactory.class.getName()), "com.team.model.TeamFactory\n");
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {classes.toUri().toURL()},
+        ModelRegistryTest.class.getClassLoader())) {
+      ModelRegistry registry = ModelRegistry.load(loader);
+
+      assertThat(registry.get("mlp", 1)).isInstanceOf(MlpFactory.class);
+      assertThat(registry.broken()).singleElement().satisfies(b -> assertThat(b).contains("NoClassDefFoundError")
+          .contains("com/team/model/TeamBase").contains("com.team.model.TeamFactory").contains(classes.toString()));
+    }
+  }
+
   /** A factory without the public no-arg constructor ServiceLoader needs. */
   public abstract static class NoArgless implements ModelFactory {
     /** A constructor that takes an argument only. */
