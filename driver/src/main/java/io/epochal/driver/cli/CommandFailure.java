@@ -66,7 +66,9 @@ final class CommandFailure {
     if (ex instanceof java.io.UncheckedIOException && ex.getCause() != null) {
       ex = new IOException(ex.getMessage(), ex.getCause()); // an I/O failure in a lambda: the I/O error it is
     }
-    Throwable refused = ex.getClass().getName().equals("org.apache.spark.SparkException") ? writeRefused(ex) : null;
+    Throwable refused = !ex.getClass().getName().equals("org.apache.spark.SparkException") ? null
+        : io.epochal.driver.train.FailureClassifier.find(ex, c -> c instanceof IOException
+            && io.epochal.driver.train.FailureClassifier.isWriteRefused(c));
     if (refused != null) { // a Spark job's write that storage refused (a full disk, a quota): what it wraps
       ex = new IOException("a Spark job's write was refused: " + refused.getMessage(), ex);
     }
@@ -144,16 +146,6 @@ final class CommandFailure {
    * quota, a full or read-only file system, which stay so until someone acts; a file system that does not answer
    * may come back.
    */
-  /** The failure in {@code ex}'s causes that is storage refusing a write until someone acts, or null. */
-  private static Throwable writeRefused(Throwable ex) {
-    for (Throwable t = ex.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
-      if (t instanceof IOException && io.epochal.driver.train.FailureClassifier.isWriteRefused(t)) {
-        return t;
-      }
-    }
-    return null;
-  }
-
   static boolean refusedUntilSomeoneActs(Exception ex) {
     return !unreachable(ex) && io.epochal.driver.train.FailureClassifier.isWriteRefused(ex);
   }

@@ -163,12 +163,12 @@ final class GenDataCommand implements Callable<Integer> {
     }
     scala.Option<SparkSession> running = SparkSession.getDefaultSession();
     if (running.isDefined()) {
-      write(gen, running.get(), path, overwrite || empty);
+      gen.write(running.get(), path, overwrite || empty);
     } else {
       CliOptions o = cli.options();
       try (EpochalSpark spark = SparkSessions.builder().setMaster(o.master()).optAppName("epochal gen-data")
           .optVerbose(o.verbose()).optConf(o.sparkConf()).build()) {
-        write(gen, spark.session(), path, overwrite || empty); // an empty directory is written into
+        gen.write(spark.session(), path, overwrite || empty); // an empty directory is written into
       }
     }
     spec.commandLine().getOut().printf(Locale.ROOT,
@@ -177,25 +177,6 @@ final class GenDataCommand implements Callable<Integer> {
         (classShares == null ? "" : " in shares " + sharesText()) + (sampleWeights ? ", sample weights in column "
         + DataGenerator.WEIGHT_COLUMN : ""), seed, format, path);
     return ExitCodes.OK;
-  }
-
-  /**
-   * Writes {@code gen}'s rows to {@code path}; a write that storage refused (a quota, a full disk, permissions), which
-   * Spark reports wrapped in its job's failure, is the I/O error it is, not an internal one.
-   */
-  private static void write(DataGenerator gen, SparkSession spark, String path, boolean overwrite) throws IOException {
-    try {
-      gen.write(spark, path, overwrite);
-    } catch (java.io.UncheckedIOException e) { // the marker, which names itself
-      throw new IOException(e.getMessage(), e.getCause());
-    } catch (RuntimeException e) {
-      for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-        if (t instanceof IOException) {
-          throw new IOException("cannot write " + path + ": " + t.getMessage(), e);
-        }
-      }
-      throw e;
-    }
   }
 
   /** The class shares as given, comma-separated. */

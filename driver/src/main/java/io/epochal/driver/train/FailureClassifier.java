@@ -269,7 +269,7 @@ public final class FailureClassifier {
   }
 
   /** The first throwable of type {@code type} in the cause chain (suppressed included), or null. */
-  static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+  public static <T extends Throwable> T find(Throwable failure, Class<T> type) {
     for (Throwable t : chain(failure)) {
       if (type.isInstance(t)) {
         return type.cast(t);
@@ -330,6 +330,16 @@ public final class FailureClassifier {
       b.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
     }
     return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  /** The first throwable in the cause chain (suppressed included) that {@code test} accepts, or null. */
+  public static Throwable find(Throwable failure, java.util.function.Predicate<Throwable> test) {
+    for (Throwable t : chain(failure)) {
+      if (test.test(t)) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private static boolean anyInChain(Throwable failure, java.util.function.Predicate<Throwable> test) {

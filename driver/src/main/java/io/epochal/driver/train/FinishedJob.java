@@ -121,10 +121,9 @@ final class FinishedJob {
    */
   private void cleanTemporary(JobDirectory dir, TrainingListener listener) {
     try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
-      dir.store().cleanTemporary();
-      mid.cleanTemporary();
-    } catch (IOException | RuntimeException e) { // never read: one that cannot be removed does not stop the amendment
-      listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
+      TrainingJob.cleanTemporary(dir.store(), mid, listener);
+    } catch (IOException e) { // the mid-epoch series cannot be opened: what is left there stays until a run's start
+      listener.warning("could not open the mid-epoch checkpoints to remove what failed writes left: " + e.getMessage());
     }
   }
 

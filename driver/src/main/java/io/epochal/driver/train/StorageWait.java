@@ -137,21 +137,24 @@ final class StorageWait {
    */
   static void finishing(JobDirectory dir, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
-    finishing(dir, () -> null, patienceMs, listener);
+    finishing(dir, () -> true, patienceMs, listener);
   }
 
   /**
    * As {@link #finishing(JobDirectory, long, TrainingListener)}, doing {@code first} before the mark, in the same
    * wait: the amendment of {@code job.json} of a job that stopped early, which is part of its end; no mark when it
    * answers false (the job is not this driver's to end).
+   *
+   * @return what {@code first} answered
    */
-  static void finishing(JobDirectory dir, Write<Boolean> first, long patienceMs, TrainingListener listener)
+  static boolean finishing(JobDirectory dir, Write<Boolean> first, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
-    waitingFor(dir, () -> {
-      if (!Boolean.FALSE.equals(first.run())) {
+    return waitingFor(dir, () -> {
+      boolean mark = first.run();
+      if (mark) {
         dir.complete();
       }
-      return null;
+      return mark;
     }, Purpose.FINISH, "cannot mark job " + dir.spec().jobDirText() + " COMPLETED", patienceMs, listener);
   }
 

@@ -232,14 +232,10 @@ public final class TrainingJob {
    */
   static void end(JobDirectory dir, TrainingOutcome trained, long patienceMs, TrainingListener listener)
       throws IOException, TrainingException {
-    boolean[] taken = {false};
-    StorageWait.finishing(dir, () -> {
-      if (trained.stoppedEarly().isPresent()) {
-        taken[0] = !dir.stopEarly(trained.epochs(), trained.stoppedEarly().get());
-      }
-      return !taken[0]; // marked by this driver only when its early stop is the job's
-    }, patienceMs, listener);
-    if (taken[0]) { // its early stop is not the job's: the new holder decides where the job ends
+    // marked by this driver only when its early stop, if any, is the job's
+    boolean ours = StorageWait.finishing(dir, () -> trained.stoppedEarly().isEmpty()
+        || dir.stopEarly(trained.epochs(), trained.stoppedEarly().get()), patienceMs, listener);
+    if (!ours) { // its early stop is not the job's: the new holder decides where the job ends
       throw new TrainingException(FailureReason.LEASE_LOST, trained.epochs(), 0, "another driver took the lease of "
           + dir.spec().jobDirText() + " before this one recorded that the job stopped early after epoch "
           + trained.epochs() + "; this driver stops, the new holder continues the job", null);
@@ -276,6 +272,20 @@ public final class TrainingJob {
     }
   }
 
+  /**
+   * Removes what commits and deletions that never ended left, in the job's checkpoints and its mid-epoch series (a
+   * driver killed while it wrote one, a retention that failed half-way), holding the lease; a failure is a warning.
+   */
+  static void cleanTemporary(CheckpointStore store, MidEpochCheckpoints mid, TrainingListener listener) {
+    try {
+      store.cleanTemporary();
+    } catch (CheckpointException e) {
+      // temporary directories are never read: one that cannot be removed must not stop training
+      listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
+    }
+    mid.cleanTemporary(); // the mid-epoch series' own, under <job>/mid-epoch
+  }
+
   private TrainingOutcome train(JobDirectory dir, FailureManager failures) throws TrainingException {
     try (MidEpochCheckpoints mid = MidEpochCheckpoints.open(spec, dir, listener)) {
       return train(dir, failures, mid);
@@ -295,13 +305,7 @@ public final class TrainingJob {
       // state after the newest round, whose temporary directory the cleaning below would remove as it is written
       throw StopCauses.interrupted(dir, spec, new IllegalStateException("stopped before the attempt began"));
     }
-    try {
-      store.cleanTemporary();
-    } catch (CheckpointException e) {
-      // temporary directories are never read: one that cannot be removed must not stop training
-      listener.warning("could not remove a stale temporary checkpoint directory: " + e.getMessage());
-    }
-    mid.cleanTemporary(); // the mid-epoch series' own, under <job>/mid-epoch
+    cleanTemporary(store, mid, listener);
     try (StallWatch.Wait w = StallWatch.of(listener).begin("the newest verified checkpoint under "
         + JobSpecResolver.locationText(store.checkpointsDir()) + " to be read (every file is hashed; a file system "
         + "that does not answer holds it up)")) {

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.TreeMap;
 
 /**
@@ -60,20 +59,9 @@ public final class OnnxExporter {
   /** The exporter of the default model registry and every translator the context class loader sees. */
   public static OnnxExporter getDefault() {
     ClassLoader loader = Thread.currentThread().getContextClassLoader();
-    List<OnnxTranslator> found = new ArrayList<>();
-    List<String> broken = new ArrayList<>();
-    java.util.Iterator<OnnxTranslator> it = ServiceLoader.load(OnnxTranslator.class,
-        loader == null ? OnnxExporter.class.getClassLoader() : loader).iterator();
-    while (broken.size() < 100) { // one that cannot be loaded is left out: the others translate still
-      try {
-        if (!it.hasNext()) {
-          break;
-        }
-        found.add(it.next());
-      } catch (java.util.ServiceConfigurationError | LinkageError e) {
-        broken.add(e.getClass().getSimpleName() + ": " + e.getMessage());
-      }
-    }
+    List<String> broken = new ArrayList<>(); // one that cannot be loaded is left out: the others translate still
+    List<OnnxTranslator> found = ModelRegistry.loadEach(OnnxTranslator.class,
+        loader == null ? OnnxExporter.class.getClassLoader() : loader, broken);
     return new OnnxExporter(ModelRegistry.getDefault(), found, broken);
   }
 

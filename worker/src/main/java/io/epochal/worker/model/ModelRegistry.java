@@ -86,28 +86,18 @@ public final class ModelRegistry {
   public static ModelRegistry load(ClassLoader loader) {
     List<ModelFactory> found = new ArrayList<>();
     List<String> broken = new ArrayList<>();
-    java.util.Map<String, String> listed = listed(loader);
-    java.util.Iterator<ModelFactory> it = ServiceLoader.load(ModelFactory.class, loader).iterator();
-    while (broken.size() < MAX_BROKEN) {
-      try {
-        if (!it.hasNext()) {
-          break;
-        }
-        ModelFactory f = it.next();
-        if (f.name() == null || f.name().isBlank() || f.version() < 1) {
-          broken.add(f.getClass().getName() + " registers model '" + f.name() + "' v" + f.version()
-              + ": a model needs a name and a version from 1");
-          continue;
-        }
+    for (ModelFactory f : loadEach(ModelFactory.class, loader, broken)) {
+      if (f.name() == null || f.name().isBlank() || f.version() < 1) {
+        broken.add(f.getClass().getName() + " registers model '" + f.name() + "' v" + f.version()
+            + ": a model needs a name and a version from 1");
+      } else {
         found.add(f);
-      } catch (java.util.ServiceConfigurationError e) {
-        broken.add(e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
-            : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")"));
-      } catch (LinkageError | RuntimeException e) {
-        // a class compiled for a newer Java, or one whose dependencies are missing: the iterator goes on with the next
-        broken.add(e.getClass().getSimpleName() + ": " + e.getMessage());
       }
     }
+    if (broken.isEmpty()) {
+      return new ModelRegistry(found, broken);
+    }
+    java.util.Map<String, String> listed = listed(loader);
     // a factory whose own class loaded but not its superclass's (a jar missing) names only that class: the factories
     // listed that neither loaded nor are named by another error are the candidates
     java.util.Set<String> loaded = new java.util.HashSet<>();
@@ -123,6 +113,30 @@ public final class ModelRegistry {
           .collect(java.util.stream.Collectors.joining(", "))));
     }
     return new ModelRegistry(found, described);
+  }
+
+  /**
+   * Every provider of {@code service} that {@code loader} lists and can load and instantiate; each one that cannot
+   * (a class missing, compiled for a newer Java, without a public no-arg constructor, or whose superclass's jar is
+   * missing) is left out and its error added to {@code broken}, up to 100 of them: the others stay usable.
+   */
+  public static <S> List<S> loadEach(Class<S> service, ClassLoader loader, List<String> broken) {
+    List<S> found = new ArrayList<>();
+    java.util.Iterator<S> it = ServiceLoader.load(service, loader).iterator();
+    while (broken.size() < MAX_BROKEN) {
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        found.add(it.next());
+      } catch (java.util.ServiceConfigurationError e) {
+        broken.add(e.getMessage() + (e.getCause() == null || e.getCause().getMessage() == null ? ""
+            : " (" + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage() + ")"));
+      } catch (LinkageError | RuntimeException e) { // the iterator goes on with the next listed provider
+        broken.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+      }
+    }
+    return found;
   }
 
   /** Whether error text {@code text} names class {@code c}, as a class name or a class file path. */
