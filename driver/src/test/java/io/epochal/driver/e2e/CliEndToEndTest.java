@@ -779,23 +779,10 @@ class CliEndToEndTest {
         .getHyperParameters();
   }
 
-  /** {@code tmp/own-data}, generated with {@code rows} rows. */
   @Test
   void resumeOnDataWhoseBadRowsWereFixedContinuesSinceItsUsableRowsAreTheSame() throws Exception {
     Path csv = Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
-    StringBuilder good = new StringBuilder();
-    List<String> header = new java.util.ArrayList<>();
-    for (int f = 0; f < FEATURES; f++) {
-      header.add("f" + f);
-    }
-    good.append(String.join(",", header)).append(",label\n");
-    java.util.Random random = new java.util.Random(5);
-    for (int r = 0; r < 128; r++) {
-      for (int f = 0; f < FEATURES; f++) {
-        good.append(random.nextFloat()).append(',');
-      }
-      good.append(r % CLASSES).append('\n');
-    }
+    String good = E2eFixtures.csvRows(128, 5, (r, f) -> false);
     String bad = "oops," + "1,".repeat(FEATURES - 1) + "0\n";
     Files.writeString(csv.resolve("part-0.csv"), good + bad + bad);
     Path job = tmp.resolve("bad-rows-fixed");
@@ -814,6 +801,7 @@ class CliEndToEndTest {
         .contains("the same usable rows (data_sha256), so the resume continues the same training");
   }
 
+  /** {@code tmp/own-data}, generated with {@code rows} rows. */
   private Path ownData(int rows, boolean overwrite) {
     return ownData(rows, overwrite, 9);
   }

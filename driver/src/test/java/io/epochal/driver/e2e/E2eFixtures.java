@@ -64,6 +64,27 @@ final class E2eFixtures {
    * The keys of a small job: Adam (lr 0.01), batch 32, 4 local steps, 2 workers, 3 epochs, every
    * checkpoint kept, no retries.
    */
+  /**
+   * A csv of {@code rows} rows with a header: columns f0..f(FEATURES - 1) of random floats from {@code seed}, and
+   * {@code label} the row's number modulo CLASSES; the cells {@code bad} accepts (row, feature) hold "oops".
+   */
+  static String csvRows(int rows, long seed, java.util.function.BiPredicate<Integer, Integer> bad) {
+    StringBuilder b = new StringBuilder();
+    List<String> header = new java.util.ArrayList<>();
+    for (int f = 0; f < FEATURES; f++) {
+      header.add("f" + f);
+    }
+    b.append(String.join(",", header)).append(",label\n");
+    java.util.Random random = new java.util.Random(seed);
+    for (int r = 0; r < rows; r++) {
+      for (int f = 0; f < FEATURES; f++) {
+        b.append(bad.test(r, f) ? "oops" : Float.toString(random.nextFloat())).append(',');
+      }
+      b.append(r % CLASSES).append('\n');
+    }
+    return b.toString();
+  }
+
   static Map<String, String> jobKeys(String jobDir, String dataPath) {
     Map<String, String> k = new LinkedHashMap<>();
     k.put("job.name", "e2e");

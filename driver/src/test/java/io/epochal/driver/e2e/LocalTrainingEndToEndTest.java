@@ -850,23 +850,12 @@ class LocalTrainingEndToEndTest {
   @Test
   void skippedBadRowsAreCountedInAWarningAndInTheCheckpoint() throws Exception {
     Path csv = java.nio.file.Files.createDirectories(tmp.resolve("csv-with-bad-rows"));
-    StringBuilder b = new StringBuilder();
-    List<String> header = new java.util.ArrayList<>();
-    for (int f = 0; f < FEATURES; f++) {
-      header.add("f" + f);
-    }
-    b.append(String.join(",", header)).append(",label\n");
-    java.util.Random random = new java.util.Random(3);
-    for (int r = 0; r < 66; r++) {
-      for (int f = 0; f < FEATURES; f++) {
-        b.append(r == 10 && f == 0 || r == 40 && f == 1 ? "oops" : Float.toString(random.nextFloat())).append(',');
-      }
-      b.append(r % CLASSES).append('\n');
-    }
+    String b = E2eFixtures.csvRows(66, 3, (r, f) -> r == 10 && f == 0 || r == 40 && f == 1);
     java.nio.file.Files.writeString(csv.resolve("part-0.csv"), b);
     Map<String, String> keys = E2eFixtures.jobKeys(tmp.resolve("skip-job").toString(), csv.toUri().toString());
     keys.put("data.format", "csv");
-    keys.put("data.features", String.join(",", header));
+    keys.put("data.features", java.util.stream.IntStream.range(0, FEATURES).mapToObj(f -> "f" + f)
+        .collect(java.util.stream.Collectors.joining(",")));
     keys.put("data.bad_rows", "skip");
     keys.put("train.epochs", "1");
     JobSpec spec = E2eFixtures.resolve(tmp, keys, new Configuration());

@@ -24,21 +24,22 @@ class TasksPerExecutorTest {
   @Test
   void anExecutorWithGpusRunsNoMoreTasksThanItHasGpuSlots() {
     SparkMaster yarn = SparkMaster.parse("yarn");
-    SparkConf oneGpuPerTask = new SparkConf(false).set("spark.executor.cores", "2")
-        .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "1");
+    SparkConf oneGpuPerTask = withGpus("2", "1", "1");
     assertThat(EpochalSpark.tasksPerExecutor(oneGpuPerTask, yarn, 2)).as("docs/GPU.md's YARN example").isEqualTo(1);
-    SparkConf halfAGpuPerTask = new SparkConf(false).set("spark.executor.cores", "4")
-        .set("spark.executor.resource.gpu.amount", "1").set("spark.task.resource.gpu.amount", "0.5");
+    SparkConf halfAGpuPerTask = withGpus("4", "1", "0.5");
     assertThat(EpochalSpark.tasksPerExecutor(halfAGpuPerTask, yarn, 4)).isEqualTo(2);
-    SparkConf twoFifths = new SparkConf(false).set("spark.executor.cores", "8")
-        .set("spark.executor.resource.gpu.amount", "2").set("spark.task.resource.gpu.amount", "0.4");
+    SparkConf twoFifths = withGpus("8", "2", "0.4");
     assertThat(EpochalSpark.tasksPerExecutor(twoFifths, yarn, 8)).as("2 tasks share a GPU, not 2.5").isEqualTo(4);
-    SparkConf twoGpusPerTask = new SparkConf(false).set("spark.executor.cores", "8")
-        .set("spark.executor.resource.gpu.amount", "4").set("spark.task.resource.gpu.amount", "2");
+    SparkConf twoGpusPerTask = withGpus("8", "4", "2");
     assertThat(EpochalSpark.tasksPerExecutor(twoGpusPerTask, yarn, 8)).isEqualTo(2);
-    SparkConf fewerCores = new SparkConf(false).set("spark.executor.cores", "2")
-        .set("spark.executor.resource.gpu.amount", "4").set("spark.task.resource.gpu.amount", "1");
+    SparkConf fewerCores = withGpus("2", "4", "1");
     assertThat(EpochalSpark.tasksPerExecutor(fewerCores, yarn, 2)).as("the cores decide").isEqualTo(2);
+  }
+
+  /** Executors of {@code cores} cores and {@code executorGpus} GPUs, whose tasks take {@code taskGpus} each. */
+  private static SparkConf withGpus(String cores, String executorGpus, String taskGpus) {
+    return new SparkConf(false).set("spark.executor.cores", cores).set("spark.executor.resource.gpu.amount",
+        executorGpus).set("spark.task.resource.gpu.amount", taskGpus);
   }
 
   @Test
