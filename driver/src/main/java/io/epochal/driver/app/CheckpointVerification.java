@@ -298,23 +298,34 @@ final class CheckpointVerification {
   /** {@link #resumeFallback(CheckpointStore, Map, CheckpointVerifier)} of target {@code t}'s job. */
   private static ResumeFallback resumeFallback(CheckpointTarget t, CheckpointStore store, Configuration conf,
       Map<CheckpointEntry, List<CheckLine>> results, CheckpointVerifier verifier) throws IOException {
+    Optional<io.epochal.job.JobSpec> spec = jobSpec(t.jobDir(), conf);
     if (!t.isMidEpoch()) {
-      return resumeFallback(store, results, verifier);
+      return resumeFallback(store, results, verifier, spec);
     }
     // past a mid-epoch checkpoint it cannot continue from, a resume takes the job's epoch checkpoints
     try (CheckpointStore epochs = io.epochal.checkpoint.HadoopCheckpointStore.builder().setJobDir(
         t.jobDir().toString()).optConfiguration(conf).build()) {
-      return resumeFallback(epochs, results, verifier);
+      return resumeFallback(epochs, results, verifier, spec);
+    }
+  }
+
+  /** The job's {@code job.json}; empty when it has none or it cannot be read ({@link #checkJobSpec} says so). */
+  private static Optional<io.epochal.job.JobSpec> jobSpec(Path jobDir, Configuration conf) {
+    try {
+      return new io.epochal.job.JobSpecStore(jobDir.getFileSystem(conf), jobDir).read();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
     }
   }
 
   /**
    * What a resume of the job does after a failed verification: the checkpoint it picks is the
    * newest whose files are intact ({@link CheckpointStore#latest()}, hashing the older ones); a
-   * resume stops on it if it failed one of the checks just run (its probe, its model).
+   * resume stops on it if it failed one of the checks just run (its probe, its model), or if the job's {@code
+   * spec} ({@code job.json}) does not hold the hyperparameters it was trained with.
    */
   private static ResumeFallback resumeFallback(CheckpointStore store, Map<CheckpointEntry, List<CheckLine>> results,
-      CheckpointVerifier verifier) throws IOException {
+      CheckpointVerifier verifier, Optional<io.epochal.job.JobSpec> spec) throws IOException {
     LatestCheckpoint latest = store.latest();
     Optional<CheckpointProblem> newer = latest.skipped().stream().filter(CheckpointProblem::newerFormat).findFirst();
     if (newer.isPresent()) {
@@ -345,6 +356,17 @@ final class CheckpointVerification {
       Optional<CheckpointEntry> entry = store.list().stream().filter(e -> new Path(e.path()).getName().equals(name))
           .findFirst();
       pickedFailed = entry.isPresent() && failed(verifier.verify(store, entry.get()));
+    }
+    // a resume refuses the job when job.json does not hold the spec the checkpoint it picks was trained with
+    CheckpointManifest pickedManifest = latest.checkpoint().get().manifest();
+    boolean specChecked = checked.isPresent() && checked.get().getValue().stream()
+        .anyMatch(l -> l.check().equals(CheckpointVerifier.JOB_SPEC_CHECK));
+    if (!pickedFailed && !specChecked && spec.isPresent()) {
+      CheckLine fits = CheckpointVerifier.jobSpecCheck(spec.get(), pickedManifest, latest.checkpoint().get().path());
+      if (fits.status() == CheckLine.Status.FAIL) {
+        return new ResumeFallback(name, "a resume picks " + name + ", the newest checkpoint whose files are intact, "
+            + "and refuses the job: " + CheckpointVerifier.JOB_SPEC_CHECK + " fails: " + fits.detail());
+      }
     }
     if (pickedFailed) { // the resume stops on it before it looks at mid-epoch checkpoints
       return new ResumeFallback(name, "a resume picks " + name + ", the newest checkpoint whose files are intact, "

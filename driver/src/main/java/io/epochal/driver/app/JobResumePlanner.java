@@ -164,11 +164,18 @@ final class JobResumePlanner {
    * failed on its storage (an I/O failure but a damaged or missing file, or no permission), else one that stays so.
    */
   static Entry unreadable(Path job, String name, String state, long epoch, Exception e) {
-    boolean mayPass = e instanceof IOException && !(e instanceof io.epochal.job.JobFileFormatException)
+    return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage(),
+        readMayPass(e) ? Wait.STORAGE : Wait.NONE, null, null);
+  }
+
+  /**
+   * Whether a job's files that could not be read ({@code e}) may be read later: an I/O failure of their storage, not a
+   * damaged or missing file, nor one this user may not read.
+   */
+  static boolean readMayPass(Exception e) {
+    return e instanceof IOException && !(e instanceof io.epochal.job.JobFileFormatException)
         && !(e instanceof java.io.FileNotFoundException) && !(e instanceof io.epochal.checkpoint
         .CheckpointCorruptedException) && !io.epochal.driver.train.FailureClassifier.isPermissionDenied(e);
-    return new Entry(job, name, state, epoch, Action.ERROR, "unreadable: " + e.getMessage(),
-        mayPass ? Wait.STORAGE : Wait.NONE, null, null);
   }
 
   /** Whether the job is FAILED with {@code reason}. */

@@ -32,6 +32,8 @@ final class JobStatusReport {
   private final JobSummaryReader summaries;
   /** With {@code --json}: the jobs read, each as {@link StatusJson#job}; null for the text. */
   private final List<com.fasterxml.jackson.databind.node.ObjectNode> jobsJson;
+  /** The directories under a root not searched for jobs, by path under it: why not. */
+  private final Map<String, String> unsearched = new java.util.TreeMap<>();
 
   JobStatusReport(Configuration conf, PrintStream out) {
     this(conf, out, null);
@@ -48,6 +50,11 @@ final class JobStatusReport {
   /** Prints the status of {@code uri} as {@link #print(URI)}, or with {@code json} as {@link StatusJson#print}. */
   int print(URI uri, boolean json) throws IOException {
     return json ? StatusJson.print(conf, out, uri) : print(uri);
+  }
+
+  /** The directories under the root {@link #print(URI)} listed that it could not search for jobs: why not. */
+  Map<String, String> unsearched() {
+    return java.util.Collections.unmodifiableMap(unsearched);
   }
 
   /** Prints the status of {@code uri}: one job, or every job under it ({@link JobFinder}). */
@@ -110,12 +117,13 @@ final class JobStatusReport {
       }
       String none = "no Epochal job at or under " + ShellWords.location(dir) + " (a job directory holds job.json; "
           + "searched " + JobFinder.MAX_DEPTH + " levels deep)";
-      if (found.lostSpecs().isEmpty()) {
+      if (found.lostSpecs().isEmpty() && found.unreadable().isEmpty()) {
         throw new ConfigException("URI", none);
       }
       out.println(none);
       printUnreadable(found);
-      return ExitCodes.FAILED; // job directories whose job.json cannot be read
+      // job directories whose job.json cannot be read, or directories not searched that may hold jobs
+      return ExitCodes.FAILED;
     }
     // the JOB column as wide as the longest job's path under the root, 24 at least
     int width = Math.max(24, jobs.keySet().stream().mapToInt(String::length).max().orElse(0));
@@ -125,6 +133,7 @@ final class JobStatusReport {
     List<String> warnings = new java.util.ArrayList<>();
     List<String> failures = new java.util.ArrayList<>();
     int unreadable = 0;
+    int notAnswered = 0; // of those, the jobs whose storage did not answer: nothing to repair
     for (Map.Entry<String, Path> job : jobs.entrySet()) {
       int failuresBefore = failures.size();
       int warningsBefore = warnings.size();
@@ -145,6 +154,7 @@ final class JobStatusReport {
         s = new JobSummary();
         s.state = "ERROR";
         unreadable++;
+        notAnswered += JobResumePlanner.readMayPass(e) ? 1 : 0;
         warnings.add("warning: " + job.getKey() + ": its files cannot be read: " + String.valueOf(e.getMessage())
             .replaceAll("\\s*[\\r\\n]+\\s*", " ") + "; 'bin/epochal status " + ShellWords.location(job.getValue())
             + "' shows which");
@@ -195,9 +205,16 @@ final class JobStatusReport {
     if (!found.lostSpecs().isEmpty()) {
       return ExitCodes.FAILED; // a job without its job.json: nothing resumes it as it is
     }
-    if (unreadable > 0) {
-      out.println(unreadable + " job(s) could not be read (ERROR above): a resume of " + (unreadable == 1 ? "it" : "them")
+    if (unreadable > notAnswered) {
+      int damaged = unreadable - notAnswered;
+      out.println(damaged + " job(s) could not be read (ERROR above): a resume of " + (damaged == 1 ? "it" : "them")
           + " fails until the file named is repaired or restored");
+    }
+    if (notAnswered > 0) { // a resume waits for such storage (retry.storage_wait_ms): nothing is damaged
+      out.println(notAnswered + " job(s) could not be read now (ERROR above): their storage did not answer; nothing "
+          + "is known to be damaged: run status again once it answers");
+    }
+    if (unreadable > 0) {
       return ExitCodes.FAILED;
     }
     return ExitCodes.OK;
@@ -209,6 +226,7 @@ final class JobStatusReport {
     // a directory not searched fails no command: a warning, not a job of the document
     found.unreadable().forEach((name, why) -> out.println("warning: not searched for jobs: " + name + " (" + why
         + ")"));
+    unsearched.putAll(found.unreadable());
   }
 
   /** Says {@code warning} of {@code name}, a directory the listing could not take as a job; an ERROR job in JSON. */

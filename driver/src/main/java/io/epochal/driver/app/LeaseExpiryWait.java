@@ -35,8 +35,16 @@ final class LeaseExpiryWait {
   private final PrintStream err;
   private LeaseRecord renewed;
 
-  LeaseExpiryWait(Path jobDir, Configuration conf, Clock clock, PrintStream err) throws IOException {
-    this.lease = JobLease.builder().setFileSystem(jobDir.getFileSystem(conf)).setJobDir(jobDir).build();
+  private final Duration ttl;
+
+  /**
+   * A wait on the lease of the job in {@code jobDir}, whose {@code lease.ttl_ms} is {@code ttl}: a lease that expires
+   * later than that from now is not waited for, and a claim whose record is empty or damaged expires that long after
+   * it was written, as the start that found it counts it.
+   */
+  LeaseExpiryWait(Path jobDir, Configuration conf, Duration ttl, Clock clock, PrintStream err) throws IOException {
+    this.ttl = checkNotNull(ttl, "ttl");
+    this.lease = JobLease.builder().setFileSystem(jobDir.getFileSystem(conf)).setJobDir(jobDir).optTtl(ttl).build();
     this.clock = checkNotNull(clock, "clock");
     this.err = checkNotNull(err, "err");
   }
@@ -44,12 +52,10 @@ final class LeaseExpiryWait {
   /**
    * Waits until {@code blocking} expires unrenewed; says what it waits for and why it stopped.
    *
-   * @param ttl the job's own {@code lease.ttl_ms}: a lease that expires later than that from now is
-   *     not waited for
    * @return true when the lease expired or was given up (a start may be tried again), false when
    *     its holder renewed it or it expires too late
    */
-  boolean await(LeaseRecord blocking, Duration ttl) throws IOException, InterruptedException {
+  boolean await(LeaseRecord blocking) throws IOException, InterruptedException {
     Instant now = clock.instant();
     Duration left = Duration.between(now, blocking.getExpiresAt());
     if (left.compareTo(ttl.plus(MARGIN)) > 0) {
@@ -63,7 +69,8 @@ final class LeaseExpiryWait {
         + "this stops waiting)") + "; Ctrl-C stops waiting");
     while (true) {
       Duration remaining = Duration.between(clock.instant(), blocking.getExpiresAt().plus(MARGIN));
-      Thread.sleep(Math.max(1, Math.min(POLL.toMillis(), remaining.toMillis())));
+      // up to the expiry, then every POLL while the lease reads as live still (a clock of its storage behind)
+      Thread.sleep(remaining.toMillis() > 0 ? Math.min(POLL.toMillis(), remaining.toMillis()) : POLL.toMillis());
       Optional<LeaseRecord> current = lease.current();
       if (current.isEmpty() || current.get().isReleased() || !current.get().isLiveAt(clock.instant())) {
         return true;

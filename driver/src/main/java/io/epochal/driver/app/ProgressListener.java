@@ -141,6 +141,7 @@ final class ProgressListener implements TrainingListener {
 
   @Override
   public synchronized void warning(String message) {
+    progress.endLine(); // not after the progress bar on the same console line
     err.println("epochal: warning: " + FailureClassifier.withoutStackFrames(message));
   }
 

@@ -64,6 +64,33 @@ final class ResumeDryRun {
     }
   }
 
+  /**
+   * Whether a live driver holds the job's lease, so that the run, which takes the lease before it reads the job's
+   * checkpoints and history, would exit {@link ExitCodes#LEASE_HELD}; says who holds it. A dead driver of this host
+   * whose lease the run would wait out holds it not: said so, false.
+   */
+  private boolean leaseHeld(PreparedResume resume, FileSystem fs, String dir) throws IOException {
+    Optional<LeaseRecord> lease = JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir())
+        .optTtl(java.time.Duration.ofMillis(resume.spec().leaseTtlMs())).build().current();
+    if (lease.isEmpty() || !lease.get().isLiveAt(Instant.now())) {
+      return false;
+    }
+    boolean waits = !Instant.now().plusMillis(resume.spec().leaseTtlMs()).isBefore(lease.get().getExpiresAt());
+    if (waits && lease.get().holderGoneFromThisHost()) {
+      // a driver of this host that died holding the lease: the run waits for the expiry, then goes on as below
+      err.println("  " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
+          + ", but that driver, a process of this host, no longer runs: a " + run + " now waits for that expiry "
+          + "(about " + Math.max(1, java.time.Duration.between(Instant.now(), lease.get().getExpiresAt()).toSeconds())
+          + " s) and then takes the job over");
+      return false;
+    }
+    err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
+        + ": a " + run + " now would " + (waits ? "wait for that expiry and then take the job over, or exit "
+        + ExitCodes.LEASE_HELD + " if its holder renews it (a driver that runs)" : "exit " + ExitCodes.LEASE_HELD)
+        + " ('bin/epochal status " + dir + "' shows it)");
+    return true;
+  }
+
   /** The line that says where the run continues from mid-epoch checkpoint {@code c}, after epoch {@code newest}. */
   private static String continues(LoadedCheckpoint c, long newest) {
     return "  continues epoch " + (newest + 1) + " "
@@ -121,7 +148,8 @@ final class ResumeDryRun {
         }
       } catch (TrainingException e) {
         err.println("  but the " + run + " would stop: " + e.getMessage());
-        return DryRunDataCheck.exitCode(e);
+        // unless a live driver holds the job: the run takes the lease before it reads the job's history
+        return leaseHeld(resume, fs, dir) ? ExitCodes.LEASE_HELD : DryRunDataCheck.exitCode(e);
       }
       Optional<String> stopped = stoppedAt;
       err.println(stopped.map(why -> "  trains nothing: the job stopped early at epoch " + newest + " (" + why
@@ -147,7 +175,8 @@ final class ResumeDryRun {
       Optional<TrainingException> stop = notContinuable(resume, c);
       if (stop.isPresent()) {
         err.println("  but the " + run + " would stop: " + stop.get().getMessage().replace("\n", "\n  "));
-        return DryRunDataCheck.exitCode(stop.get()); // as the run exits
+        // as the run exits: unless a live driver holds the job, as the run takes the lease before it checks them
+        return leaseHeld(resume, fs, dir) ? ExitCodes.LEASE_HELD : DryRunDataCheck.exitCode(stop.get());
       }
     }
     if (changes.isEmpty()) {
@@ -171,23 +200,8 @@ final class ResumeDryRun {
     }
     boolean allCommitted = newest >= epochs && mid.isEmpty() && !resume.changesData();
     // a COMPLETED job with nothing to train or change is reported as it is, without taking the lease
-    Optional<LeaseRecord> lease = completed && allCommitted && changes.isEmpty() ? Optional.empty()
-        : JobLease.builder().setFileSystem(fs).setJobDir(resume.jobDir()).build().current();
-    if (lease.isPresent() && lease.get().isLiveAt(Instant.now())) {
-      boolean waits = !Instant.now().plusMillis(resume.spec().leaseTtlMs()).isBefore(lease.get().getExpiresAt());
-      if (waits && lease.get().holderGoneFromThisHost()) {
-        // a driver of this host that died holding the lease: the run waits for the expiry, then goes on as below
-        err.println("  " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
-            + ", but that driver, a process of this host, no longer runs: a " + run + " now waits for that expiry "
-            + "(about " + Math.max(1, java.time.Duration.between(Instant.now(), lease.get().getExpiresAt()).toSeconds())
-            + " s) and then takes the job over");
-      } else {
-        err.println("  but " + lease.get().getHolder() + " holds the job's lease until " + lease.get().getExpiresAt()
-            + ": a " + run + " now would " + (waits ? "wait for that expiry and then take the job over, or exit "
-            + ExitCodes.LEASE_HELD + " if its holder renews it (a driver that runs)" : "exit " + ExitCodes.LEASE_HELD)
-            + " ('bin/epochal status " + dir + "' shows it)");
-        return ExitCodes.LEASE_HELD;
-      }
+    if (!(completed && allCommitted && changes.isEmpty()) && leaseHeld(resume, fs, dir)) {
+      return ExitCodes.LEASE_HELD;
     }
     // as the resume: with the lease, it reads the data unless every epoch is committed (no mid-epoch checkpoint
     // continued) and it keeps its data.path; a COMPLETED job then reads only the other held-out rows it is given,

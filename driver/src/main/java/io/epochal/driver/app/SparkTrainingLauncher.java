@@ -96,8 +96,9 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         outcome = run(spec, spark, progress, amendedFrom, options);
       } catch (LeaseHeldException e) {
         // a restarted driver: the one before it died holding the lease, which runs out by itself
-        LeaseExpiryWait wait = new LeaseExpiryWait(new Path(spec.jobDir()), conf, java.time.Clock.systemUTC(), err);
-        if (!wait.await(e.getCurrent(), java.time.Duration.ofMillis(spec.leaseTtlMs()))) {
+        LeaseExpiryWait wait = new LeaseExpiryWait(new Path(spec.jobDir()), conf,
+            java.time.Duration.ofMillis(spec.leaseTtlMs()), java.time.Clock.systemUTC(), err);
+        if (!wait.await(e.getCurrent())) {
           // as the lease is now, not as it was before the wait
           Path leased = new Path(spec.jobDir());
           throw wait.renewed().map(c -> new LeaseHeldException(leased, c)).orElse(e);

@@ -25,7 +25,8 @@ import org.apache.hadoop.fs.Path;
  * read) and {@code reason}, the newest intact checkpoint's {@code epoch}, {@code train_loss}, {@code
  * val_loss} and time, the job's {@code epochs}, its {@code lease}, the {@code progress} its driver
  * reported (with {@code live} and, while live, the seconds to the end of the epoch and of the job) and
- * {@code problems}, each as the text status prints. Numbers are exact; what is unknown is null.
+ * {@code problems}, each as the text status prints; under a root, {@code unsearched}: the directories that could
+ * not be searched for jobs ({@code dir} under the root, {@code reason}). Numbers are exact; what is unknown is null.
  * Holds no state.
  */
 final class StatusJson {
@@ -45,10 +46,14 @@ final class StatusJson {
     java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
     List<ObjectNode> jobs = new java.util.ArrayList<>();
     try (java.io.PrintStream text = new java.io.PrintStream(said, true, StandardCharsets.UTF_8)) {
-      int code = new JobStatusReport(conf, text, jobs).print(uri);
+      JobStatusReport report = new JobStatusReport(conf, text, jobs);
+      int code = report.print(uri);
       // no job read (none there, or only job directories that lost their job.json): what the text says
-      out.println(jobs.isEmpty() ? error(target, said.toString(StandardCharsets.UTF_8).strip())
-          : document(target, jobs));
+      ObjectNode doc = jobs.isEmpty() ? error(target, said.toString(StandardCharsets.UTF_8).strip())
+          : document(target, jobs);
+      ArrayNode unsearched = doc.putArray("unsearched"); // directories that may hold jobs this listing lacks
+      report.unsearched().forEach((dir, why) -> unsearched.addObject().put("dir", dir).put("reason", why));
+      out.println(doc);
       return code;
     } catch (java.io.IOException | RuntimeException e) {
       out.println(error(target, e.getMessage()));

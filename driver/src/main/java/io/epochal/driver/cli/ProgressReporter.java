@@ -18,6 +18,9 @@ public final class ProgressReporter {
   private final PrintStream out;
   private final boolean interactive;
   private int lastLength;
+  /** Plain lines: the epoch and round of the last round line printed (0: none in this epoch yet). */
+  private int printedEpoch;
+  private int printedRound;
 
   /** A reporter writing to {@code out}, rewriting one line when {@code interactive}. */
   public ProgressReporter(PrintStream out, boolean interactive) {
@@ -45,7 +48,14 @@ public final class ProgressReporter {
       rewrite(line);
     } else {
       int every = Math.max(1, (rounds + 9) / 10);
-      if (round % every == 0 || round == rounds) {
+      if (epoch != printedEpoch || round < printedRound) { // a new epoch, or an attempt that trains it again
+        printedEpoch = epoch;
+        printedRound = 0;
+      }
+      // a line for each tenth of the epoch a round reaches: rounds chained into one task report every few rounds,
+      // which need not land on a multiple of the tenth
+      if (round / every > printedRound / every || round == rounds) {
+        printedRound = round;
         out.println(String.format(Locale.ROOT, "epoch %d/%d round %d/%d  %.0f samples/s  loss %s",
             epoch, epochs, round, rounds, samplesPerSecond, loss(loss)));
       }
@@ -85,11 +95,19 @@ public final class ProgressReporter {
 
   /** Prints a message on its own line (ending a progress line first). */
   public void message(String text) {
+    endLine();
+    out.println(text);
+  }
+
+  /**
+   * Ends the progress line being rewritten on a console, if any, so that a line printed elsewhere (a warning on
+   * standard error) starts a line of its own.
+   */
+  public void endLine() {
     if (interactive && lastLength > 0) {
       out.println();
       lastLength = 0;
     }
-    out.println(text);
   }
 
   /** The bar for {@code done} of {@code total}, e.g. {@code [######------]}. */

@@ -159,7 +159,10 @@ final class SpecValidator {
     String model = fixedValues.getString(JobKeys.MODEL_NAME);
     long version = fixedValues.getLong(JobKeys.MODEL_VERSION);
     Optional<ParamSpecs> modelSpecs = catalog.model(model, version);
-    if (modelSpecs.isEmpty()) {
+    if (invalid.contains(JobKeys.MODEL_VERSION) && !catalog.versions(model).isEmpty()) {
+      // reported; the default version standing in for it is no version the file gave: its keys are checked once
+      // it names one
+    } else if (modelSpecs.isEmpty()) {
       problems.add(unknownModel(model, version, raw));
     } else {
       checkPrefixed(JobKeys.MODEL_PREFIX, modelSpecs.get(), prefixed.get(JobKeys.MODEL_PREFIX), out,

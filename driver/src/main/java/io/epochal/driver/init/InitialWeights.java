@@ -124,7 +124,7 @@ public final class InitialWeights {
     if (!problems.isEmpty()) {
       throw new ConfigException(FineTuning.WEIGHTS, FineTuning.WEIGHTS + " = " + location + ": " + problems.size()
           + " tensor(s) do not fit model " + owner + ": " + String.join("; ", NameList.first(problems, 20))
-          + ". " + advice(strict, kept, ignored));
+          + ". " + advice(strict, kept, ignored, owner));
     }
     if (kept.size() + skipped.size() == seeded.size() && !kept.isEmpty() && tensors.size() == 0) {
       // not strict, and no tensor at all (a state dict filtered by a prefix that matched nothing)
@@ -165,12 +165,21 @@ public final class InitialWeights {
     }
   }
 
-  private String advice(boolean strict, List<String> kept, List<String> ignored) {
+  private String advice(boolean strict, List<String> kept, List<String> ignored, String owner) {
     Optional<String> prefix = NameList.commonExtraPrefix(ignored, kept);
     if (prefix.isPresent()) {
       return stripAdvice(prefix.get());
     }
     String model = MODELS;
+    if (strict && tensors.size() == 0) { // init.strict=false would load nothing from it either, and is refused so
+      return "It holds no tensor: name weights that hold model " + owner + "'s tensors, or leave "
+          + FineTuning.WEIGHTS + " empty";
+    }
+    if (strict && ignored.isEmpty() && !kept.isEmpty()) { // every tensor of the file is the model's: a part of it
+      return "Every tensor it holds is the model's, but not all of the model's are in it; to take those it holds "
+          + "and keep the missing ones as initialised (a backbone's weights under a new head), set "
+          + FineTuning.STRICT + "=false";
+    }
     return strict && (!kept.isEmpty() || !ignored.isEmpty())
         ? "These weights belong to another model (" + model + "); to take the tensors that fit by name and keep "
             + "the others as initialised, set " + FineTuning.STRICT + "=false"

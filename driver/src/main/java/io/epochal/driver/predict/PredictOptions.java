@@ -114,20 +114,20 @@ public final class PredictOptions {
     }
     String batch = keys.get(BATCH_SIZE);
     if (batch != null) {
-      int n;
+      java.math.BigInteger n; // any size, so that a number past an int is said to be too large, not no number
       try {
-        n = Integer.parseInt(batch.trim());
+        n = new java.math.BigInteger(batch.trim());
       } catch (NumberFormatException e) {
-        n = 0;
+        n = java.math.BigInteger.ZERO;
       }
-      if (n < 1) {
+      if (n.signum() < 1) {
         throw new ConfigException(BATCH_SIZE, "--batch-size '" + batch + "' is not a positive integer; give e.g. 256");
       }
-      if (n > MAX_BATCH_SIZE) {
+      if (n.compareTo(java.math.BigInteger.valueOf(MAX_BATCH_SIZE)) > 0) {
         throw new ConfigException(BATCH_SIZE, "--batch-size " + n + " is more than " + MAX_BATCH_SIZE + " rows, the "
             + "largest batch (as for train.batch_size); give a smaller one, e.g. 256");
       }
-      b.optBatchSize(n);
+      b.optBatchSize(n.intValueExact());
     }
     b.optOverwrite(Boolean.parseBoolean(keys.getOrDefault(OVERWRITE, "false")));
     b.optWeights(ServedWeights.choice(keys.get(WEIGHTS)));

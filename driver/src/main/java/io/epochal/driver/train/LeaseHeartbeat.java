@@ -46,7 +46,8 @@ final class LeaseHeartbeat {
     checkArgument(!period.isNegative() && !period.isZero(), "heartbeat period must be positive, got %s", period);
     LeaseHeartbeat h = new LeaseHeartbeat(dir);
     long ms = period.toMillis();
-    h.timer.scheduleWithFixedDelay(h::beat, ms, ms, TimeUnit.MILLISECONDS);
+    // at a fixed rate: a renewal that took long on slow storage delays the next by no more than itself
+    h.timer.scheduleAtFixedRate(h::beat, ms, ms, TimeUnit.MILLISECONDS);
     return h;
   }
 

@@ -85,9 +85,10 @@ final class LeaseKeeper {
     LeaseRecord taken;
     synchronized (lock) {
       checkState(record == null, "the lease on %s is already held by this driver", dir);
+      long before = System.nanoTime(); // the lease runs from a clock read inside acquire: counted from before it
       taken = lease.acquire(attempt);
       record = taken;
-      renewedAtNanos = System.nanoTime();
+      renewedAtNanos = before;
     }
     heartbeat = LeaseHeartbeat.start(this, Duration.ofNanos(renewalPeriodNanos));
     return taken;
@@ -156,8 +157,11 @@ final class LeaseKeeper {
   /** Extends the lease by its ttl; called by the training thread and the heartbeat thread. */
   void renew() throws IOException {
     synchronized (lock) {
+      // the renewed lease runs from a clock read inside renew, not from the end of its writes: a renewal that took
+      // seconds on slow storage leaves that much less of it
+      long before = System.nanoTime();
       record = lease.renew();
-      renewedAtNanos = System.nanoTime();
+      renewedAtNanos = before;
     }
   }
 

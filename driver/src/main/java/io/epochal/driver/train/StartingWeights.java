@@ -164,8 +164,10 @@ final class StartingWeights {
           + "checkpoint, so its first epoch starts from these weights: put back the ones it was created with, or train "
           + "the job again in a new job.dir", e);
     } catch (IOException e) {
+      // a new job's: before its job.json, so what continues it is a train again, not a resume
       throw new TrainingException(FailureReason.STORAGE_UNAVAILABLE, 0, 0, "cannot read " + FineTuning.WEIGHTS
-          + " = " + location + ": " + e.getMessage(), e);
+          + " = " + location + ": " + e.getMessage() + (newJob ? TrainingJob.NOTHING_WRITTEN + spec.jobDirText() + ")"
+          : ""), e);
     }
   }
 }

@@ -34,8 +34,8 @@ class LeaseExpiryWaitTest {
     fs.mkdirs(dir);
   }
 
-  private LeaseExpiryWait waiter() throws Exception {
-    return new LeaseExpiryWait(dir, new Configuration(), Clock.systemUTC(),
+  private LeaseExpiryWait waiter(Duration ttl) throws Exception {
+    return new LeaseExpiryWait(dir, new Configuration(), ttl, Clock.systemUTC(),
         new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
@@ -46,7 +46,7 @@ class LeaseExpiryWaitTest {
   @Test
   void aLeaseNothingRenewsIsWaitedForUntilItExpiresAndThenTakenOver() throws Exception {
     LeaseRecord dead = holder("killed-driver", Duration.ofSeconds(2)).acquire(1);
-    assertThat(waiter().await(dead, Duration.ofMinutes(1))).isTrue();
+    assertThat(waiter(Duration.ofMinutes(1)).await(dead)).isTrue();
     assertThat(Instant.now()).isAfter(dead.getExpiresAt());
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("waiting up to", "for the lease of killed-driver to "
         + "expire at " + dead.getExpiresAt(), "Ctrl-C stops waiting");
@@ -67,8 +67,8 @@ class LeaseExpiryWaitTest {
     });
     renewer.start();
     long t0 = System.nanoTime();
-    LeaseExpiryWait wait = waiter();
-    assertThat(wait.await(blocking, Duration.ofMinutes(1))).isFalse();
+    LeaseExpiryWait wait = waiter(Duration.ofMinutes(1));
+    assertThat(wait.await(blocking)).isFalse();
     renewer.join();
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(15));
     // what the refusal then names: the lease as renewed, not as it was before the wait
@@ -79,9 +79,28 @@ class LeaseExpiryWaitTest {
   }
 
   @Test
+  void anEmptyClaimLeftByAKilledDriverIsWaitedForUntilTheJobsOwnTtlAfterItWasWrittenNotAShorterOne()
+      throws Exception {
+    // a driver killed between creating its claim and writing it, 9 min 55 s ago, in a job of a 10-minute ttl
+    java.nio.file.Path claim = tmp.resolve("job").resolve("lease").resolve("token-000000000001");
+    java.nio.file.Files.createDirectories(claim.getParent());
+    java.nio.file.Files.createFile(claim);
+    Duration ttl = Duration.ofMinutes(10);
+    java.nio.file.Files.setLastModifiedTime(claim, java.nio.file.attribute.FileTime.from(Instant.now()
+        .minus(ttl).plusSeconds(5)));
+    LeaseRecord blocking = org.assertj.core.api.Assertions.catchThrowableOfType(io.epochal.job.LeaseHeldException.class,
+        () -> holder("restarted-driver", ttl).acquire(2)).getCurrent();
+
+    assertThat(waiter(ttl).await(blocking)).isTrue();
+
+    assertThat(Instant.now()).as("not ended before the claim expired").isAfter(blocking.getExpiresAt());
+    assertThat(holder("restarted-driver", ttl).acquire(2).getToken()).isEqualTo(2);
+  }
+
+  @Test
   void aLeaseExpiringLaterThanTheJobsOwnTtlIsNotWaitedFor() throws Exception {
     LeaseRecord longer = holder("other-driver", Duration.ofHours(1)).acquire(1);
-    assertThat(waiter().await(longer, Duration.ofMinutes(1))).isFalse();
+    assertThat(waiter(Duration.ofMinutes(1)).await(longer)).isFalse();
     assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
   }
 }

@@ -814,6 +814,23 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void verifyOfAJobWhoseNewestCheckpointIsDamagedSaysTheResumeRefusesAJobJsonEditedSinceTheOneItPicks()
+      throws IOException {
+    Files.writeString(job.resolve("checkpoints/epoch-000002"), "x\n");
+    Files.writeString(job.resolve("job.json"), Files.readString(job.resolve("job.json"))
+        .replace("\"optimizer.lr\" : 0.01,", "\"optimizer.lr\" : 0.02,"));
+
+    assertThat(run("verify", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+
+    assertThat(out + err).contains("FAIL epoch-000002  a checkpoint directory: ",
+        "a resume picks epoch-000001, the newest checkpoint whose files are intact, and refuses the job: "
+        + "job.json holds the hyperparameters it was trained with fails: ", "optimizer.lr")
+        .doesNotContain("a resume continues after");
+    assertThat(run("verify", "--json", job.toString())).as(out + err).isEqualTo(ExitCodes.FAILED);
+    assertThat(new ObjectMapper().readTree(out).get("resume").asText()).contains("refuses the job");
+  }
+
+  @Test
   void evaluateAllOfAJobWhoseEveryManifestIsDamagedFailsAsDamageNotAsAMissingInput() throws IOException {
     Files.writeString(checkpoint.resolve("manifest.json"), "{ not a manifest");
     assertThat(run("evaluate", job.toString(), "--all")).as(out + err).isEqualTo(ExitCodes.FAILED);

@@ -31,6 +31,38 @@ class ProgressReporterTest {
   }
 
   @Test
+  void plainModePrintsATenthOfTheEpochReachedByRoundsChainedIntoOneTaskThatSkipItsMultiple() {
+    ProgressReporter p = new ProgressReporter(out, false);
+    // one worker: the first round alone, then chains of five rounds, reported at their last round
+    for (int r = 1; r <= 1000; r += 5) {
+      p.round(1, 2, r, 1000, 80, 0.5);
+    }
+    p.round(1, 2, 1000, 1000, 80, 0.5);
+
+    assertThat(text().lines()).hasSize(10).contains("epoch 1/2 round 101/1000  80 samples/s  loss 0.5000",
+        "epoch 1/2 round 901/1000  80 samples/s  loss 0.5000", "epoch 1/2 round 1000/1000  80 samples/s  loss 0.5000");
+
+    // the next epoch, and an attempt that trains it again from its start, print theirs anew
+    p.round(2, 2, 101, 1000, 80, 0.5);
+    p.round(2, 2, 6, 1000, 80, 0.5);
+    p.round(2, 2, 106, 1000, 80, 0.5);
+    assertThat(text().lines()).hasSize(12).endsWith("epoch 2/2 round 101/1000  80 samples/s  loss 0.5000",
+        "epoch 2/2 round 106/1000  80 samples/s  loss 0.5000");
+  }
+
+  @Test
+  void aLinePrintedElsewhereWhileTheConsoleLineIsShownStartsALineOfItsOwn() {
+    ProgressReporter p = new ProgressReporter(out, true);
+    p.round(1, 3, 6, 12, 5000, 0.5);
+    p.endLine();
+    out.print("epochal: warning: a round waits");
+    p.endLine();
+
+    assertThat(text()).contains("loss 0.5000" + System.lineSeparator() + "epochal: warning: a round waits")
+        .doesNotContain("waits" + System.lineSeparator());
+  }
+
+  @Test
   void consoleModeRewritesOneLineWithABar() {
     ProgressReporter p = new ProgressReporter(out, true);
     p.round(1, 3, 6, 12, 5000, 1.25);

@@ -622,6 +622,51 @@ class JobSpecResolverTest {
   }
 
   @Test
+  void aModelVersionThatIsNoNumberIsTheOnlyProblemNotAlsoTheDefaultVersionStandingInForIt() {
+    TestModelCatalog all = new TestModelCatalog();
+    ModelCatalog onlyV2 = new ModelCatalog() { // a jar that registers mlp at version 2 only
+      @Override
+      public java.util.Set<String> modelNames() {
+        return all.modelNames();
+      }
+
+      @Override
+      public java.util.Optional<io.epochal.params.ParamSpecs> model(String name, long version) {
+        return name.equals("mlp") && version != 2 ? java.util.Optional.empty() : all.model(name, version);
+      }
+
+      @Override
+      public java.util.Set<Long> versions(String name) {
+        return name.equals("mlp") ? java.util.Set.of(2L) : all.versions(name);
+      }
+
+      @Override
+      public java.util.Optional<io.epochal.params.ParamSpecs> optimizer(String name) {
+        return all.optimizer(name);
+      }
+
+      @Override
+      public java.util.Set<String> scheduleNames() {
+        return all.scheduleNames();
+      }
+
+      @Override
+      public java.util.Optional<io.epochal.params.ParamSpecs> schedule(String name) {
+        return all.schedule(name);
+      }
+    };
+    assertThat(JobSpecResolver.builder().optCatalog(onlyV2).optJobFile(jobFile).optOverride("model.version", "2")
+        .build().resolve().toHyperParameters().getLong("model.version")).isEqualTo(2L);
+
+    ConfigException e = errorOf(JobSpecResolver.builder().optCatalog(onlyV2).optJobFile(jobFile)
+        .optOverride("model.version", "v2"));
+
+    assertThat(e.problems()).as("one problem, of the value given").hasSize(1);
+    assertThat(e).hasMessageContaining("model.version").hasMessageContaining("'v2'")
+        .hasMessageNotContaining("model.version = 1").hasMessageNotContaining("mlp v1");
+  }
+
+  @Test
   void aMissingDataPathDoesNotHideTheModelsAndOptimizersMistakes() {
     ConfigException all = errorOf(JobSpecResolver.builder().optCatalog(new TestModelCatalog())
         .optOverrides(Map.of("job.name", "x", "job.dir", "/tmp/x", "model.name", "mlp", "model.inputs", "8",

@@ -97,7 +97,28 @@ class InitialWeightsTest {
         .hasMessageContaining("missing 'fc.bias' (F32[2])")
         .hasMessageContaining("missing 'bn.num_batches_tracked' (I64[])")
         .hasMessageContaining("unexpected 'head.bias' (F32[1])")
+        .hasMessageContaining("belong to another model").hasMessageContaining("set init.strict=false");
+  }
+
+  @Test
+  void strictLoadingOfAPartOfTheModelsTensorsSaysSoNotThatTheyBelongToAnotherModel() throws Exception {
+    StateDict backbone = StateDict.builder().put("fc.weight", trained().require("fc.weight")).build();
+    InitialWeights w = reader.read(write("backbone.safetensors", backbone).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("missing 'fc.bias' (F32[2])")
+        .hasMessageNotContaining("another model")
+        .hasMessageContaining("Every tensor it holds is the model's, but not all of the model's are in it")
         .hasMessageContaining("set init.strict=false");
+  }
+
+  @Test
+  void strictLoadingOfWeightsOfNoTensorDoesNotAdviseNonStrictLoadingWhichRefusesThemToo() throws Exception {
+    InitialWeights w = reader.read(write("none.safetensors", StateDict.builder().build()).toString(), "");
+    assertThatThrownBy(() -> w.applyTo(seeded(), true, NamePatterns.NONE, "m v1"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("It holds no tensor").hasMessageContaining("leave init.weights empty")
+        .hasMessageNotContaining("init.strict=false").hasMessageNotContaining("another model");
   }
 
   @Test

@@ -26,6 +26,11 @@ class PredictOptionsTest {
     assertThatThrownBy(() -> PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "100000000")))
         .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.key()).isEqualTo("predict.batch_size"))
         .hasMessageContaining("--batch-size 100000000 is more than 1048576 rows");
+    assertThatThrownBy(() -> PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "3000000000")))
+        .as("past an int: too large, not 'no number'")
+        .hasMessageContaining("--batch-size 3000000000 is more than 1048576 rows");
+    assertThatThrownBy(() -> PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "12x")))
+        .hasMessageContaining("--batch-size '12x' is not a positive integer");
     assertThat(PredictOptions.fromKeys("in.csv", null, Map.of("predict.batch_size", "1048576")).batchSize())
         .isEqualTo(1 << 20);
   }

@@ -75,6 +75,55 @@ class LeaseKeeperTest {
   }
 
   @Test
+  void aRenewalThatTookLongCountsTheLeaseFromItsStartSoThatAFailedRenewalAfterItFailsTheRound() throws Exception {
+    Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
+    Duration ttl = Duration.ofSeconds(3); // renewed every 1 s
+    java.util.concurrent.atomic.AtomicBoolean slow = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Thread> answered = new java.util.concurrent.atomic.AtomicReference<>(
+        Thread.currentThread());
+    try (FileSystem fs = new org.apache.hadoop.fs.FilterFileSystem(FileSystem.newInstance(java.net.URI.create(
+        OtherSchemeFileSystem.SCHEME + ":///"), OtherSchemeFileSystem.registerWithoutFileContext(
+        new org.apache.hadoop.conf.Configuration()))) {
+      @Override
+      public boolean rename(Path src, Path dst) throws IOException {
+        // from the slow renewal on, the NameNode answers only that renewal (the test's), then no one
+        if (failing.get() && Thread.currentThread() != answered.get()) {
+          throw new java.net.ConnectException("NameNode does not answer");
+        }
+        if (slow.compareAndSet(true, false)) {
+          failing.set(true); // the heartbeat's renewals fail from here
+          try {
+            Thread.sleep(2_500); // an overloaded NameNode: the renewal's write takes most of the ttl
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        return super.rename(src, dst);
+      }
+    }) {
+      LeaseKeeper keeper = new LeaseKeeper(JobLease.builder().setFileSystem(fs).setJobDir(dir)
+          .optHolder("driver-a").optTtl(ttl).build(), dir, ttl, new Object());
+      keeper.acquire(1);
+      slow.set(true);
+      java.time.Instant before = java.time.Instant.now();
+      keeper.renew(); // the lease now expires 3 s after the renewal began, 0.5 s after it ended
+      assertThat(keeper.current()).hasValueSatisfying(r -> assertThat(r.getExpiresAt())
+          .isBefore(before.plus(ttl).plusMillis(500)));
+      Thread.sleep(1_100);
+      answered.set(null); // from here the NameNode answers no renewal at all
+
+      assertThatThrownBy(() -> keeper.check(1, 2)).as("the lease expired; no 'live for ms more'")
+          .isInstanceOfSatisfying(TrainingException.class,
+              e -> assertThat(e.reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE))
+          .hasMessageContaining("cannot renew the lease");
+      failing.set(false);
+      keeper.stopHeartbeat();
+      keeper.release();
+    }
+  }
+
+  @Test
   void aRenewalThatFailsBeforeARoundFailsItOnlyOnceTheLeaseCouldExpireBeforeTheNextCheck() throws Exception {
     Path dir = new Path(OtherSchemeFileSystem.uri(tmp.resolve("job")));
     Duration ttl = Duration.ofSeconds(9); // renewed every 3 s

@@ -105,6 +105,46 @@ class StartingWeightsTest {
         .hasMessageContaining("is not the file this job started from (sha256 " + digest + " recorded in ");
   }
 
+  @Test
+  void aNewJobWhoseStartingWeightsCannotBeReadSaysNothingWasWrittenSoThatItIsTrainedAgainNotResumed()
+      throws Exception {
+    Configuration conf = new Configuration();
+    conf.set("fs." + UnreadableFileSystem.SCHEME + ".impl", UnreadableFileSystem.class.getName());
+    conf.setBoolean("fs." + UnreadableFileSystem.SCHEME + ".impl.disable.cache", true);
+    JobSpec unreadable = spec(java.net.URI.create(UnreadableFileSystem.SCHEME + "://" + weights.toUri().getPath()),
+        conf);
+
+    assertThatThrownBy(() -> new StartingWeights(unreadable, config, conf, TrainingListener.NONE).checkNewJob())
+        .isInstanceOfSatisfying(TrainingException.class,
+            e -> assertThat(e.reason()).isEqualTo(FailureReason.STORAGE_UNAVAILABLE))
+        .hasMessageContaining("cannot read init.weights = " + UnreadableFileSystem.SCHEME + ":")
+        .hasMessageContaining("Permission denied")
+        // what the failure report takes for a new job without a job.json: "train again", not "resume"
+        .hasMessageContaining(TrainingJob.NOTHING_WRITTEN + unreadable.jobDirText() + ")");
+    assertThat(tmp.resolve("job")).doesNotExist();
+  }
+
+  /** The local file system under the scheme {@value #SCHEME}, whose files are listed but cannot be opened. */
+  public static class UnreadableFileSystem extends org.apache.hadoop.fs.RawLocalFileSystem {
+    static final String SCHEME = "unreadable";
+
+    @Override
+    public java.net.URI getUri() {
+      return java.net.URI.create(SCHEME + ":///");
+    }
+
+    @Override
+    public String getScheme() {
+      return SCHEME;
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FSDataInputStream open(org.apache.hadoop.fs.Path f, int bufferSize)
+        throws java.io.IOException {
+      throw new java.io.FileNotFoundException(f + " (Permission denied)");
+    }
+  }
+
   /** The starting weights of a run of the job {@code spec} (a driver of its own). */
   private static StartingWeights run(JobSpec spec, TrainingConfig config) {
     return new StartingWeights(spec, config, new Configuration(), TrainingListener.NONE);
@@ -127,12 +167,16 @@ class StartingWeightsTest {
   }
 
   private JobSpec spec(Path weights) throws Exception {
+    return spec(weights.toUri(), new Configuration());
+  }
+
+  private JobSpec spec(java.net.URI weights, Configuration conf) throws Exception {
     Path file = tmp.resolve("job.properties");
     Files.createDirectories(tmp.resolve("data"));
     Files.write(file, List.of("job.name=starting", "job.dir=" + tmp.resolve("job").toUri(),
         "data.path=" + tmp.resolve("data").toUri(), "data.features=features", "data.classes=2", "model.name=mlp",
-        "model.input_dim=4", "model.output_dim=2", "init.weights=" + weights.toUri()));
+        "model.input_dim=4", "model.output_dim=2", "init.weights=" + weights));
     return JobSpecResolver.builder().optJobFile(file).optCatalog(new RegistryModelCatalog()).optCheckDataPath(false)
-        .build().resolve();
+        .optHadoopConf(conf).build().resolve();
   }
 }
