@@ -38,6 +38,7 @@ public final class MiniHdfs implements AutoCloseable {
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
     clientSettings(conf);
+    fastCloses(conf);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setBoolean("dfs.permissions.enabled", false);
@@ -59,6 +60,18 @@ public final class MiniHdfs implements AutoCloseable {
     // A small file replaced while another thread reads it (a lease under contention) loses its
     // block under the open stream; find that out in tens of milliseconds, not 3-second windows.
     conf.setInt("dfs.client.retry.window.base", 50);
+    return conf;
+  }
+
+  /**
+   * Closes that wait 10 ms, not Hadoop's 400, for the block report before they ask the NameNode again (doubling
+   * as before, with more retries: as patient in all), as the store's own clients do ({@code HdfsCloseTuning}): the
+   * tests' clients close many small job files (leases, states, events), each waiting out the first delay; returns
+   * {@code conf}. Not for the benchmark's clients ({@link MiniHdfsProcess}), which measure Hadoop's defaults.
+   */
+  public static Configuration fastCloses(Configuration conf) {
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 10);
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 16);
     return conf;
   }
 

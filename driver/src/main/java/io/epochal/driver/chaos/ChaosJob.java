@@ -42,7 +42,8 @@ public final class ChaosJob {
     this.master = master;
   }
 
-  private static final String DATA = "data";
+  /** The data's directory under the work directory; {@link #prepare} generates it there unless it exists. */
+  public static final String DATA = "data";
   private static final String JOB_FILE = "chaos-job.properties";
   private static final String GEN_DATA_LOG = "gen-data.log";
 

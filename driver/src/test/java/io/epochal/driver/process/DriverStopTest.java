@@ -83,10 +83,10 @@ class DriverStopTest {
 
     Path root = Files.createDirectories(fx.shared().resolve("moved-root"));
     JobDirWatch job = new JobDirWatch(Files.move(before.dir(), root.resolve("moved-job")));
-    EpochalCommands.Finished plain = fx.cli().run("resume-all-moved", RUN_TIMEOUT, "resume", "--all",
-        root.toString());
-    assertThat(plain.code()).as("resume --all without --relocate:%n%s", plain.output()).isEqualTo(1);
-    assertThat(plain.output()).contains("1 unfinished job(s) moved here (or whose original location cannot be "
+    // in this JVM: the plan refuses before any driver starts
+    io.epochal.driver.testing.CliRun plain = io.epochal.driver.testing.CliRun.of("resume", "--all", root.toString());
+    assertThat(plain.code).as("resume --all without --relocate:%n%s%s", plain.out, plain.err).isEqualTo(1);
+    assertThat(plain.out + plain.err).contains("1 unfinished job(s) moved here (or whose original location cannot be "
         + "checked) wait to be resumed with --relocate");
     EpochalCommands.Finished resumed = fx.cli().run("resume-all-relocate", RUN_TIMEOUT, "resume", "--all",
         "--relocate", root.toString()).assertOk();

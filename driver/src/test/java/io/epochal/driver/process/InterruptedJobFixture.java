@@ -104,8 +104,10 @@ final class InterruptedJobFixture {
       }
       Files.createDirectories(common);
       Path data = common.resolve("data");
-      cli.run("gen-data", RUN_TIMEOUT, "gen-data", data.toString(), "--rows", "2048", "--features", "16",
-          "--classes", "4", "--seed", "5").assertOk();
+      // in this JVM: the data only needs to be there (a JVM of its own costs seconds of CPU the other tests lack)
+      io.epochal.driver.testing.CliRun gen = io.epochal.driver.testing.CliRun.of("--master", "local[2]", "gen-data",
+          data.toString(), "--rows", "2048", "--features", "16", "--classes", "4", "--seed", "5");
+      assertThat(gen.code).as("gen-data: %s%s", gen.out, gen.err).isZero();
       JobDirWatch ref = new JobDirWatch(common.resolve("reference"));
       Path spec = writeSpec(common, data, "reference", ref.dir().toAbsolutePath().toString(), SHORT_LEASE_MS);
       cli.run("train-reference", RUN_TIMEOUT, "train", spec.toString()).assertOk();

@@ -33,7 +33,10 @@ class ExecutorKillTest {
     // The executors this test kills with SIGKILL run no hook to delete the native libraries they
     // unpack (lz4, snappy): unpacked into the test's folder, they go with it.
     spark = SparkSessions.builder().setMaster("local-cluster[2,1,1024]").optAppName("recovery-executor-kill")
-        .optConf("spark.executor.extraJavaOptions", "-Djava.io.tmpdir=" + tmp.toAbsolutePath()).build();
+        // short-lived executor JVMs: the client compiler and the serial collector cost the build less CPU (Java's
+        // arithmetic gives the same bits under either compiler)
+        .optConf("spark.executor.extraJavaOptions", "-Djava.io.tmpdir=" + tmp.toAbsolutePath()
+            + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC").build();
     spark.awaitExecutors(2, Duration.ofSeconds(120));
     data = RecoveryFixture.writeData(spark, tmp.resolve("data"));
   }

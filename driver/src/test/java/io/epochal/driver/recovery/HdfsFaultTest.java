@@ -58,8 +58,9 @@ class HdfsFaultTest {
     conf.set("dfs.namenode.http-address", "127.0.0.1:0");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
     // Closing a file waits for the DataNode to report the block; on a busy 2-core machine the
-    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too.
-    conf.setInt("dfs.client.block.write.locateFollowingBlock.retries", 10);
+    // default 5 retries (about 3 s) are not always enough, and real clusters often raise it too;
+    // the first wait 10 ms, as the store's own clients wait (io.epochal.checkpoint.MiniHdfs#fastCloses)
+    io.epochal.checkpoint.MiniHdfs.fastCloses(conf);
     conf.set("dfs.datanode.http.address", "127.0.0.1:0");
     conf.set("dfs.datanode.ipc.address", "127.0.0.1:0");
     conf.setInt("dfs.replication", 2);

@@ -28,11 +28,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class PausedDriverTest {
 
-  private static final int EPOCHS = 8;
+  /** Epochs: the driver paused after its first, the one taking over trains the others. */
+  private static final int EPOCHS = 4;
   private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
   @Test
   void driverPausedPastItsLeaseCommitsNothingAfterATakeoverAndExitsWithLeaseLost(@TempDir Path tmp) throws Exception {
+    // the data the chaos job trains on, generated in this JVM (prepare generates it in a JVM of its own otherwise)
+    io.epochal.driver.testing.CliRun gen = io.epochal.driver.testing.CliRun.of("--master", "local[2]", "gen-data",
+        "--rows", "256", "--features", "8", "--classes", "3", "--seed", "7", "--partitions", "2", "--sample-weights",
+        tmp.resolve(ChaosJob.DATA).toAbsolutePath().toString());
+    assertThat(gen.code).as("gen-data: %s%s", gen.out, gen.err).isZero();
     ChaosJob job = ChaosJob.prepare(tmp, "local[2]", EPOCHS);
     Path jobDir = tmp.resolve("job");
     long pausedAfter;
