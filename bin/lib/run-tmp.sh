@@ -10,16 +10,19 @@
 # the root itself (epochal.tmp.root): what a command keeps after it ends (the work directory of
 # 'epochal chaos') goes there, not into the per-run directory the next run removes.
 #
-# A run's process id means something only in its own PID namespace: runs in other containers that
-# share the TMPDIR hold ids this one cannot see. Each run directory records its namespace
-# (.pid-namespace), and only directories of this one's (or recording none) are swept, none younger
-# than a minute. A process of another user counts as alive (kill -0 fails there with EPERM; /proc
+# A run's process id means something only in its own PID namespace and on its own host: runs in other
+# containers, or on other hosts, that share the TMPDIR (NFS, a shared scratch) hold ids this one cannot
+# see, and every host's root namespace has the same id. Each run directory records its namespace
+# (.pid-namespace) and its host with the kernel's boot id (.host): only directories of this host's
+# boot and namespace (or recording neither) are swept, none younger than a minute. (Another boot id
+# under this host's name may be another host of the same name: such directories are kept.) A process of another user counts as alive (kill -0 fails there with EPERM; /proc
 # shows it, unless mounted with hidepid, where only the owner may remove the directory anyway).
 # Another JVM that uses a run's directory (a child driver of 'resume --all') records itself there as
 # .live-<pid> while it runs: the directory is kept while any of them lives, after its own process
 # was killed too.
 TMP_ROOT="${TMPDIR:-/tmp}"
 OWN_PID_NS="$(readlink "/proc/$$/ns/pid" 2>/dev/null || true)"
+OWN_HOST="$(uname -n 2>/dev/null || true) $(cat /proc/sys/kernel/random/boot_id 2>/dev/null || true)"
 run_alive() {
   if [[ -d /proc/self ]]; then
     [[ -d "/proc/$1" ]]
@@ -34,6 +37,10 @@ for old in "$TMP_ROOT"/epochal-run-*; do
   [[ -d "$old" && "$pid" =~ ^[0-9]+$ ]] || continue
   # a directory made in the last minute may not hold its namespace yet: left for a later sweep
   [[ -z "$(find "$old" -maxdepth 0 -mmin -1 2>/dev/null)" ]] || continue
+  host="$(cat "$old/.host" 2>/dev/null || true)"
+  if [[ -n "$host" && "$host" != "$OWN_HOST" ]]; then
+    continue # another host's run (or boot's): whether its process lives cannot be seen from here
+  fi
   ns="$(cat "$old/.pid-namespace" 2>/dev/null || true)"
   if [[ -n "$ns" && "$ns" != "$OWN_PID_NS" ]]; then
     continue # another namespace's run: whether its process lives cannot be seen from here
@@ -56,4 +63,5 @@ TMP_OPT=("-Depochal.tmp.root=$TMP_ROOT")
 if RUN_TMP="$(mktemp -d "$TMP_ROOT/epochal-run-$$-XXXXXX" 2>/dev/null)"; then
   TMP_OPT+=("-Djava.io.tmpdir=$RUN_TMP")
   [[ -z "$OWN_PID_NS" ]] || printf '%s\n' "$OWN_PID_NS" > "$RUN_TMP/.pid-namespace" 2>/dev/null || true
+  printf '%s\n' "$OWN_HOST" > "$RUN_TMP/.host" 2>/dev/null || true
 fi

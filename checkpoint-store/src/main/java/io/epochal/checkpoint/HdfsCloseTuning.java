@@ -14,9 +14,10 @@ import org.apache.hadoop.conf.Configuration;
  * before, and their sum is at least the configured series' (400, 800, ...), so the client never
  * gives up sooner than configured. (A block's report reaches the NameNode a few milliseconds after
  * the DataNode finalizes it: on a MiniDFSCluster a 1 KiB commit of four files took 80–112 ms with
- * a 25 ms start and 52–75 ms with 5 or 10 ms, medians of 30 commits in two runs.)
+ * a 25 ms start and 52–75 ms with 5 or 10 ms, medians of 30 commits in two runs.) A driver's job
+ * files (lease, state, events) are small files closed the same way: its clients take the same waits.
  */
-final class HdfsCloseTuning {
+public final class HdfsCloseTuning {
 
   static final String INITIAL_DELAY_KEY = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
   static final String RETRIES_KEY = "dfs.client.block.write.locateFollowingBlock.retries";
@@ -30,7 +31,11 @@ final class HdfsCloseTuning {
    * A copy of {@code conf} with the shorter first waits, or {@code conf} itself when the user set
    * the initial delay (an explicit choice is kept as it is).
    */
-  static Configuration apply(Configuration conf) {
+  public static Configuration apply(Configuration conf) {
+    // the HDFS client's files, as its first use adds them: an hdfs-site.xml setting read only after this would lose
+    // to the values set here
+    Configuration.addDefaultResource("hdfs-default.xml");
+    Configuration.addDefaultResource("hdfs-site.xml");
     if (isUserSet(conf, INITIAL_DELAY_KEY)) {
       return conf;
     }

@@ -41,6 +41,30 @@ class HdfsCloseTuningTest {
   }
 
   @Test
+  void retriesSetInHdfsSiteXmlAreKeptWhenTuningComesBeforeTheHdfsClientLoads(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path tmp) throws Exception {
+    // a JVM of its own: in this one an HDFS client may have loaded hdfs-site.xml already
+    java.nio.file.Files.writeString(tmp.resolve("hdfs-site.xml"), "<configuration><property><name>"
+        + HdfsCloseTuning.RETRIES_KEY + "</name><value>10</value></property></configuration>");
+    Process p = new ProcessBuilder(java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:TieredStopAtLevel=1", "-cp", tmp + java.io.File.pathSeparator + System.getProperty("java.class.path"),
+        Probe.class.getName()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+
+    assertThat(out.strip()).as("the site's 10 retries, six more for the shorter first wait").endsWith("10 16");
+  }
+
+  /** Prints the tuned initial delay and retries of a new configuration, the first thing its JVM does. */
+  public static final class Probe {
+    public static void main(String[] args) {
+      Configuration tuned = HdfsCloseTuning.apply(new Configuration());
+      System.out.println(tuned.getInt(HdfsCloseTuning.INITIAL_DELAY_KEY, -1) + " "
+          + tuned.getInt(HdfsCloseTuning.RETRIES_KEY, -1));
+    }
+  }
+
+  @Test
   void delaySetByTheUserIsKept() {
     Configuration conf = new Configuration(false);
     conf.setInt(HdfsCloseTuning.INITIAL_DELAY_KEY, 1000);

@@ -38,7 +38,7 @@ final class JobResumePlanner {
     long epoch = 0;
     try {
       Optional<io.epochal.job.JobSpec> spec = new io.epochal.job.JobSpecStore(fs, job).read();
-      StateAndLease read = StateAndLease.read(fs, job); // a driver starting or ending now is not LOST
+      StateAndLease read = StateAndLease.read(fs, job, spec); // a driver starting or ending now is not LOST
       Optional<JobStatus> status = read.status();
       state = status.map(s -> s.getState().name()).orElse("NEW");
       List<CheckpointEntry> checkpoints = entries(job, conf);

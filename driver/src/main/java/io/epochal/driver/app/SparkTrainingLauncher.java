@@ -90,7 +90,10 @@ public final class SparkTrainingLauncher implements TrainingLauncher {
         .optGpus(DryRunDataCheck.gpus(spec))
         .optConf(options.sparkConf())
         .build()) {
-      spark.onExecutorLost(line -> err.println("epochal: warning: " + line));
+      spark.onExecutorLost(line -> {
+        progress.endLine(); // not after the progress bar on the same console line
+        err.println("epochal: warning: " + line);
+      });
       TrainingOutcome outcome;
       try {
         outcome = run(spec, spark, progress, amendedFrom, options);

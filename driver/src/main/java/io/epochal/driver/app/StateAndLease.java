@@ -27,7 +27,19 @@ record StateAndLease(Optional<JobStatus> status, Optional<LeaseRecord> lease) {
 
   /** Reads {@code dir}'s state between two reads of its lease, until they agree (at most {@link #TRIES} times). */
   static StateAndLease read(FileSystem fs, Path dir) throws IOException {
-    JobLease lease = JobLease.builder().setFileSystem(fs).setJobDir(dir).build();
+    return read(fs, dir, Optional.empty());
+  }
+
+  /**
+   * {@link #read(FileSystem, Path)} of a job whose {@code job.json} is {@code spec}, if read: a claim whose record
+   * is empty or damaged expires its {@code lease.ttl_ms} after it was written, as a start of the job counts it.
+   */
+  static StateAndLease read(FileSystem fs, Path dir, Optional<io.epochal.job.JobSpec> spec) throws IOException {
+    JobLease.Builder builder = JobLease.builder().setFileSystem(fs).setJobDir(dir);
+    spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.LEASE_TTL_MS))
+        .filter(Number.class::isInstance).map(ttl -> java.time.Duration.ofMillis(((Number) ttl).longValue()))
+        .filter(ttl -> !ttl.isNegative() && !ttl.isZero()).ifPresent(builder::optTtl);
+    JobLease lease = builder.build();
     JobStateStore states = new JobStateStore(fs, dir);
     Optional<LeaseRecord> before = lease.current();
     for (int i = 1; ; i++) {

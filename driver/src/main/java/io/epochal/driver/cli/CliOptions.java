@@ -77,7 +77,8 @@ public final class CliOptions {
         conf.set(k.substring(SPARK_HADOOP_PREFIX.length()), v, "spark conf " + k);
       }
     });
-    return conf;
+    // the job files' closes on HDFS wait as the store's own do: 10 ms, not 400, before they ask again
+    return io.epochal.checkpoint.HdfsCloseTuning.apply(conf);
   }
 
   @Override

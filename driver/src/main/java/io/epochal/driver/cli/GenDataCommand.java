@@ -173,7 +173,7 @@ final class GenDataCommand implements Callable<Integer> {
     }
     spec.commandLine().getOut().printf(Locale.ROOT,
         "wrote %d rows%s (%d features, %d classes%s, seed %d) as %s to %s%n", rows,
-        firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1) + ",", features, classes,
+        firstRow == 0 ? "" : ", " + firstRow + " to " + (firstRow + rows - 1), features, classes,
         (classShares == null ? "" : " in shares " + sharesText()) + (sampleWeights ? ", sample weights in column "
         + DataGenerator.WEIGHT_COLUMN : ""), seed, format, path);
     return ExitCodes.OK;

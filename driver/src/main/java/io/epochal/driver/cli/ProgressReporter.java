@@ -9,7 +9,8 @@ import java.util.Locale;
 /**
  * Reports training progress: on a console, one line rewritten in place with a bar (epoch e/E,
  * round r/R, samples/s, loss); otherwise (logs, pipes) plain lines, at most about ten per epoch
- * plus one per finished epoch.
+ * plus one per finished epoch. Its methods may be called from several threads (a warning from Spark's listener
+ * thread ends the line the training thread rewrites).
  */
 public final class ProgressReporter {
 
@@ -39,7 +40,7 @@ public final class ProgressReporter {
   }
 
   /** Reports that round {@code round} (1-based) of {@code rounds} in epoch {@code epoch} finished. */
-  public void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double loss) {
+  public synchronized void round(int epoch, int epochs, int round, int rounds, double samplesPerSecond, double loss) {
     checkArgument(round >= 1 && round <= rounds, "round %s is not in [1, %s]", round, rounds);
     checkArgument(epoch >= 1 && epoch <= epochs, "epoch %s is not in [1, %s]", epoch, epochs);
     if (interactive) {
@@ -81,7 +82,7 @@ public final class ProgressReporter {
    * metrics: its training accuracy and the held-out rows', e.g. {@code accuracy 0.9401  val_loss
    * 0.2101  val_accuracy 0.9312}; empty for none) after the loss.
    */
-  public void epochDone(int epoch, int epochs, double loss, long millis, String validation) {
+  public synchronized void epochDone(int epoch, int epochs, double loss, long millis, String validation) {
     String line = String.format(Locale.ROOT, "epoch %d/%d done in %.1f s  loss %s  %scheckpointing",
         epoch, epochs, millis / 1000.0, loss(loss), validation.isEmpty() ? "" : validation + "  ");
     if (interactive) {
@@ -94,7 +95,7 @@ public final class ProgressReporter {
   }
 
   /** Prints a message on its own line (ending a progress line first). */
-  public void message(String text) {
+  public synchronized void message(String text) {
     endLine();
     out.println(text);
   }
@@ -103,7 +104,7 @@ public final class ProgressReporter {
    * Ends the progress line being rewritten on a console, if any, so that a line printed elsewhere (a warning on
    * standard error) starts a line of its own.
    */
-  public void endLine() {
+  public synchronized void endLine() {
     if (interactive && lastLength > 0) {
       out.println();
       lastLength = 0;

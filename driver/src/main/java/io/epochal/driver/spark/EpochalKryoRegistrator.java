@@ -68,6 +68,11 @@ public final class EpochalKryoRegistrator implements KryoRegistrator {
     // it as NullType, made a string on the driver once every partition's are merged
     "org.apache.spark.sql.types.NullType$",
     "org.apache.spark.sql.types.Metadata",
+    // a parquet column Spark ML wrote (VectorAssembler's features): with spark-mllib on the class path (a Spark
+    // distribution's jars) its footer's schema reads as the vector type, whose ml_attr metadata holds arrays
+    "org.apache.spark.sql.types.Metadata[]",
+    "org.apache.spark.ml.linalg.VectorUDT",
+    "org.apache.spark.mllib.linalg.VectorUDT",
     "org.apache.spark.sql.catalyst.expressions.GenericRow",
     "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",
     "org.apache.spark.sql.Row[]",

@@ -144,6 +144,9 @@ public final class SparkSessions {
     // datasets of many feature columns (f0 .. f<n-1>): Spark otherwise warns that it truncated a
     // plan's text, which Epochal never prints
     conf.setIfMissing("spark.sql.debug.maxToStringFields", "10000");
+    // the input's files listed on the driver: past 32 folders in one, Spark lists them in a Spark job whose paths
+    // and file statuses (each file system's own subclass) its Kryo, which requires registration, would refuse
+    conf.setIfMissing("spark.sql.sources.parallelPartitionDiscovery.threshold", Integer.toString(Integer.MAX_VALUE));
     if (master.isOnThisMachine()) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");

@@ -52,7 +52,7 @@ class HeldOutCliTest {
     CliRun more = CliRun.of("gen-data", heldOut, "--rows", "150", "--first-row", "600", "--features", "12",
         "--classes", "3", "--seed", "9", "--master", MASTER);
     assertThat(rows.code).as("%s", rows).isZero();
-    assertThat(more.out).contains("wrote 150 rows, 600 to 749, (12 features, 3 classes, seed 9)");
+    assertThat(more.out).contains("wrote 150 rows, 600 to 749 (12 features, 3 classes, seed 9)");
     Path job = tmp.resolve("job");
     Map<String, String> keys = E2eFixtures.jobKeys(job.toString(), train);
     keys.put("train.epochs", "2");

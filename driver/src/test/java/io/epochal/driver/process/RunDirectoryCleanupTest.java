@@ -49,7 +49,19 @@ class RunDirectoryCleanupTest {
     // one whose recorded child has ended as well: removed
     Path childEnded = Files.createDirectories(root.resolve("epochal-run-999999994-Yy44Uu"));
     Files.createFile(childEnded.resolve(".live-999999993"));
-    for (Path old : List.of(usedByChild, childEnded)) {
+    // a run of another host that shares the TMPDIR, in a namespace of the same id (every host's root namespace
+    // has one id) and a process id that no process here has: kept
+    String ownNamespace = Files.readSymbolicLink(Paths.get("/proc/self/ns/pid")).toString();
+    String hostName = Files.readString(Paths.get("/proc/sys/kernel/hostname")).strip();
+    String bootId = Files.readString(Paths.get("/proc/sys/kernel/random/boot_id")).strip();
+    Path otherHost = Files.createDirectories(root.resolve("epochal-run-999999992-Oo55Hh"));
+    Files.writeString(otherHost.resolve(".pid-namespace"), ownNamespace + "\n");
+    Files.writeString(otherHost.resolve(".host"), "another-" + hostName + " " + bootId + "\n");
+    // a run of another boot, of this host or of another host of the same name: kept
+    Path earlierBoot = Files.createDirectories(root.resolve("epochal-run-999999991-Bb66Oo"));
+    Files.writeString(earlierBoot.resolve(".pid-namespace"), ownNamespace + "\n");
+    Files.writeString(earlierBoot.resolve(".host"), hostName + " 00000000-0000-0000-0000-000000000000\n");
+    for (Path old : List.of(usedByChild, childEnded, otherHost, earlierBoot)) {
       Files.setLastModifiedTime(old, fiveMinutesAgo);
     }
     Path jobs = Files.createDirectories(tmp.resolve("jobs"));
@@ -65,7 +77,7 @@ class RunDirectoryCleanupTest {
     assertThat(log).contains("no Epochal job at or under");
     try (Stream<Path> left = Files.list(root)) {
       assertThat(left).as("what the run left in TMPDIR")
-          .containsExactlyInAnyOrder(live, otherNamespace, fresh, usedByChild);
+          .containsExactlyInAnyOrder(live, otherNamespace, fresh, usedByChild, otherHost, earlierBoot);
     }
   }
 
