@@ -24,4 +24,21 @@ class EvaluationJsonTest {
     assertThat(c.get("loss_not_finite").asText()).isEqualTo("Infinity");
     assertThat(c.get("accuracy").isNumber()).isTrue();
   }
+
+  @Test
+  void aRegressionPredictionThatIsNaNGivesANullMaeWithANoteNotAFailedEvaluation() throws Exception {
+    io.epochal.worker.round.RegressionStats stats = io.epochal.worker.round.RegressionStats.empty(1)
+        .plus(new float[] {Float.NaN, 1}, new float[] {0, 2}, new int[] {0, 1}, 0, 2);
+    EvaluationResult nan = EvaluationResult.regression(0, 2, Double.NaN, Double.NaN, stats);
+    CheckpointEvaluation.Evaluated e = new CheckpointEvaluation.Evaluated("epoch-000002", "file:/jobs/a/epoch-000002",
+        2, nan, null, null, 0.5, "trained");
+
+    JsonNode c = new ObjectMapper().readTree(EvaluationJson.of("file:/rows", null, 2, 0, List.of(e)))
+        .get("checkpoints").get(0);
+
+    assertThat(c.get("loss").isNull()).as("%s", c).isTrue();
+    assertThat(c.get("loss_not_finite").asText()).isEqualTo("NaN");
+    assertThat(c.get("mae").isNull()).as("%s", c).isTrue();
+    assertThat(c.get("mae_not_finite").asText()).isEqualTo("NaN");
+  }
 }

@@ -40,6 +40,24 @@ class HeldOutEvaluatorTest {
   }
 
   @Test
+  void aRegressionPredictionThatIsNaNIsSaidAndLeftOutNotAFailureOfTheEpoch() {
+    // a held-out row far outside the training rows' range: two hidden units overflow, their difference is NaN
+    io.epochal.worker.round.RegressionStats stats = io.epochal.worker.round.RegressionStats.empty(1)
+        .plus(new float[] {Float.NaN, 1}, new float[] {0, 2}, new int[] {0, 1}, 0, 2);
+    EvaluationResult held = EvaluationResult.combine(List.of(
+        EvaluationResult.regression(0, 2, Double.NaN, Double.NaN, stats),
+        EvaluationResult.regression(1, 0, 0, 0, io.epochal.worker.round.RegressionStats.empty(1))));
+    List<String> warnings = new ArrayList<>();
+
+    Map<String, Double> metrics = HeldOutEvaluator.metrics(held, 4, warnings::add);
+
+    assertThat(held.measuredError()).as("measured, and NaN").isTrue();
+    assertThat(held.meanAbsoluteError()).isNaN();
+    assertThat(metrics).containsExactly(Map.entry("val_rows", 2.0));
+    assertThat(warnings).singleElement().asString().startsWith("epoch 4: the loss on the 2 held-out rows is NaN");
+  }
+
+  @Test
   void aLossThatIsNotFiniteIsSaidAndLeftOutSoTheCheckpointCanBeWritten() {
     List<String> warnings = new ArrayList<>();
 

@@ -25,8 +25,10 @@ public final class EvaluationResult {
   /** What {@link #meanLoss()} divides the loss sum by: the rows, or the sum of their class weights. */
   private final double lossWeight;
   private final long correct;
-  /** The sum of the rows' absolute errors; NaN when not measured (classification). */
+  /** The sum of the rows' absolute errors (NaN for a prediction that is); NaN when not measured (classification). */
   private final double absErrorSum;
+  /** Whether the rows' absolute errors were measured (a regression): a NaN sum may be a measured one. */
+  private final boolean errorMeasured;
   /** A regression's squared errors and label statistics; null when not measured. */
   private final RegressionStats stats;
   /** A classification's counts per class; null when not measured (regression, or no rows). */
@@ -79,25 +81,25 @@ public final class EvaluationResult {
    * row's mean over its outputs) sum to {@code absErrorSum}.
    */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum) {
-    checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, null, null, null, null);
+    // a NaN sum is measured too (a prediction that is NaN): said and left out by the driver, as a NaN loss is
+    return new EvaluationResult(worker, rows, lossSum, rows, NOT_COUNTED, absErrorSum, true, null, null, null, null);
   }
 
   /** As {@link #regression(int, long, double, double)}, with the rows' squared errors and label statistics. */
   public static EvaluationResult regression(int worker, long rows, double lossSum, double absErrorSum,
       RegressionStats stats) {
-    checkArgument(!Double.isNaN(absErrorSum), "absErrorSum of worker %s is NaN", worker);
     checkArgument(stats.rows() == rows, "worker %s: statistics of %s rows for %s rows", worker, stats.rows(), rows);
-    return new EvaluationResult(worker, rows, lossSum, NOT_COUNTED, absErrorSum, stats, null, null, null);
+    return new EvaluationResult(worker, rows, lossSum, rows, NOT_COUNTED, absErrorSum, true, stats, null, null, null);
   }
 
   private EvaluationResult(int worker, long rows, double lossSum, long correct, double absErrorSum,
       RegressionStats stats, ClassCounts counts, BinaryScores scores, ClassScores classScores) {
-    this(worker, rows, lossSum, rows, correct, absErrorSum, stats, counts, scores, classScores);
+    this(worker, rows, lossSum, rows, correct, absErrorSum, false, stats, counts, scores, classScores);
   }
 
   private EvaluationResult(int worker, long rows, double lossSum, double lossWeight, long correct, double absErrorSum,
-      RegressionStats stats, ClassCounts counts, BinaryScores scores, ClassScores classScores) {
+      boolean errorMeasured, RegressionStats stats, ClassCounts counts, BinaryScores scores,
+      ClassScores classScores) {
     checkArgument(lossWeight >= 0 && Double.isFinite(lossWeight), "worker %s: the loss weight of %s rows must be "
         + "finite and >= 0, got %s", worker, rows, lossWeight);
     checkArgument(worker >= 0, "worker must be >= 0, got %s", worker);
@@ -109,7 +111,8 @@ public final class EvaluationResult {
     this.lossSum = lossSum;
     this.lossWeight = lossWeight;
     this.correct = correct;
-    this.absErrorSum = absErrorSum;
+    this.absErrorSum = errorMeasured ? absErrorSum : Double.NaN;
+    this.errorMeasured = errorMeasured;
     this.stats = stats;
     this.counts = counts;
     this.scores = scores;
@@ -122,8 +125,8 @@ public final class EvaluationResult {
    * each batch's weighted mean times that batch's weight; the number of rows by default.
    */
   public EvaluationResult withLossWeight(double lossWeight) {
-    return new EvaluationResult(worker, rows, lossSum, lossWeight, correct, absErrorSum, stats, counts, scores,
-        classScores);
+    return new EvaluationResult(worker, rows, lossSum, lossWeight, correct, absErrorSum, errorMeasured, stats, counts,
+        scores, classScores);
   }
 
   /**
@@ -154,7 +157,8 @@ public final class EvaluationResult {
     double lossSum = 0;
     double lossWeight = 0;
     long correct = 0;
-    double absErrorSum = 0; // NaN once a shard did not measure it
+    double absErrorSum = 0;
+    boolean measured = ordered.stream().allMatch(r -> r.errorMeasured);
     boolean counted = ordered.get(0).counted();
     boolean squares = ordered.stream().allMatch(r -> r.stats != null);
     for (EvaluationResult r : ordered) {
@@ -178,8 +182,8 @@ public final class EvaluationResult {
         && ordered.stream().allMatch(r -> r.classScores != null || r.rows == 0)
         ? ClassScores.combine(ordered.stream().filter(r -> r.classScores != null).map(r -> r.classScores).toList())
         : null;
-    return new EvaluationResult(0, rows, lossSum, lossWeight, counted ? correct : NOT_COUNTED, absErrorSum, stats,
-        counts, scores, classScores);
+    return new EvaluationResult(0, rows, lossSum, lossWeight, counted ? correct : NOT_COUNTED, absErrorSum, measured,
+        stats, counts, scores, classScores);
   }
 
   /** The worker index (0 for a combined result). */
@@ -224,7 +228,7 @@ public final class EvaluationResult {
 
   /** Whether the rows' absolute errors were measured (a regression loss). */
   public boolean measuredError() {
-    return !Double.isNaN(absErrorSum);
+    return errorMeasured;
   }
 
   /**
@@ -302,14 +306,16 @@ public final class EvaluationResult {
     EvaluationResult r = (EvaluationResult) o;
     return worker == r.worker && rows == r.rows && Double.compare(lossSum, r.lossSum) == 0
         && Double.compare(lossWeight, r.lossWeight) == 0 && correct == r.correct
-        && Double.compare(absErrorSum, r.absErrorSum) == 0 && Objects.equals(stats, r.stats)
+        && Double.compare(absErrorSum, r.absErrorSum) == 0 && errorMeasured == r.errorMeasured
+        && Objects.equals(stats, r.stats)
         && Objects.equals(counts, r.counts) && Objects.equals(scores, r.scores)
         && Objects.equals(classScores, r.classScores);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(worker, rows, lossSum, lossWeight, correct, absErrorSum, stats, counts, scores, classScores);
+    return Objects.hash(worker, rows, lossSum, lossWeight, correct, absErrorSum, errorMeasured, stats, counts, scores,
+        classScores);
   }
 
   @Override
