@@ -252,6 +252,12 @@ final class CheckpointEvaluation {
           + "errors' sum over the labels' squared deviations from their mean, per output, averaged") + ")"
           + (evaluator.skippedRows() > 0 ? "; " + evaluator.skippedRows() + " bad rows skipped" : ""));
     }
+    if (table.isEmpty()) { // every checkpoint listed was deleted while the others were evaluated
+      err.println("epochal: no checkpoint of " + io.epochal.driver.config.ShellWords.location(t.jobDir()) + " was "
+          + "evaluated: each one listed was deleted meanwhile (retention of a job that is training); run evaluate "
+          + "again");
+      return ExitCodes.FAILED;
+    }
     if (unusable > 0) {
       err.println("epochal: " + unusable + " checkpoint" + (unusable == 1 ? " was" : "s were") + " not evaluated "
           + "(above); 'bin/epochal verify " + io.epochal.driver.config.ShellWords.location(t.jobDir())

@@ -243,8 +243,10 @@ public final class ClusterResume {
   private Optional<String> takenSinceListed(ResumePlan.Entry job) {
     try {
       FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
-      Optional<io.epochal.job.LeaseRecord> lease = io.epochal.job.JobLease.builder().setFileSystem(fs)
-          .setJobDir(job.jobDir()).build().current().filter(l -> !l.isReleased() && l.isLiveAt(Instant.now()));
+      // read as the plan read it: a claim whose record is empty or damaged dated with the job's lease.ttl_ms
+      Optional<io.epochal.job.LeaseRecord> lease = StateAndLease.read(fs, job.jobDir(),
+          new io.epochal.job.JobSpecStore(fs, job.jobDir()).read()).lease()
+          .filter(l -> !l.isReleased() && l.isLiveAt(Instant.now()));
       if (lease.isPresent()) {
         return Optional.of(lease.get().getHolder() + " took its lease (held until " + lease.get().getExpiresAt() + ")");
       }

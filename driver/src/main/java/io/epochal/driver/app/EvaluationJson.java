@@ -67,7 +67,8 @@ final class EvaluationJson {
   static String of(String rows, JobSpec spec, long usableRows, long skippedRows,
       List<CheckpointEvaluation.Evaluated> table, boolean perClass) {
     ObjectNode doc = JSON.createObjectNode();
-    doc.put("ok", table.stream().allMatch(e -> e.result() != null));
+    // nothing evaluated (every checkpoint listed deleted meanwhile) is no success
+    doc.put("ok", !table.isEmpty() && table.stream().allMatch(e -> e.result() != null));
     doc.put("input", rows);
     doc.put("rows", usableRows);
     doc.put("skipped_rows", skippedRows);

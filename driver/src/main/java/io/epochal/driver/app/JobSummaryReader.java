@@ -32,7 +32,13 @@ final class JobSummaryReader {
   /** Reads the job in {@code dir}: its state (LOST when its driver is gone), lease, checkpoints and job file. */
   JobSummary read(FileSystem fs, Path dir) throws IOException {
     JobSummary s = new JobSummary();
-    StateAndLease read = StateAndLease.read(fs, dir); // a driver starting or ending now is not LOST
+    Optional<io.epochal.job.JobSpec> leaseSpec; // its lease.ttl_ms dates a claim whose record is empty or damaged
+    try {
+      leaseSpec = new io.epochal.job.JobSpecStore(fs, dir).read();
+    } catch (io.epochal.job.JobFileFormatException e) {
+      leaseSpec = Optional.empty(); // said below, where the job's spec is read
+    }
+    StateAndLease read = StateAndLease.read(fs, dir, leaseSpec); // a driver starting or ending now is not LOST
     Optional<JobStatus> status = read.status();
     s.state = status.map(x -> x.getState().name()).orElse("NEW");
     s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");

@@ -94,7 +94,10 @@ final class ExportCommand extends LauncherCommand {
       io.epochal.driver.config.CreatablePath.requireDirectory("--out", p, options.hadoopConfiguration());
       return;
     }
-    boolean empty = st.isDirectory() && fs.listStatus(p).length == 0;
+    // empty, or holding only the temporary files an export stopped while it copied leaves (.<name>.tmp-<uuid>),
+    // which no reader takes: written into again
+    boolean empty = st.isDirectory() && java.util.Arrays.stream(fs.listStatus(p))
+        .allMatch(e -> e.isFile() && e.getPath().getName().matches("\\..+\\.tmp-[0-9a-f-]{36}"));
     if (empty) {
       return;
     }

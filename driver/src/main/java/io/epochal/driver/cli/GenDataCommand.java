@@ -139,7 +139,9 @@ final class GenDataCommand implements Callable<Integer> {
       // a directory made there would be listed as a damaged checkpoint, or deleted with the checkpoint it is in
       io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("OUT", p, cli.options().hadoopConfiguration());
     }
-    boolean empty = existing != null && existing.isDirectory() && fs.listStatus(p).length == 0;
+    // empty, or holding only what a stopped write leaves (Spark's _temporary/, before the marker): written again
+    boolean empty = existing != null && existing.isDirectory() && java.util.Arrays.stream(fs.listStatus(p))
+        .allMatch(e -> e.isDirectory() && e.getPath().getName().equals("_temporary"));
     if (existing != null) {
       // what --overwrite would not replace is refused first, so that --overwrite is offered only where it is taken
       refuseJobs(fs, existing, path);
@@ -147,7 +149,8 @@ final class GenDataCommand implements Callable<Integer> {
         throw new ConfigException("OUT", path + " is a file; gen-data writes a directory of data files, and "
             + "--overwrite replaces only an earlier output of gen-data. Choose another OUT");
       }
-      java.util.Optional<String> foreign = DataGenerator.foreignEntry(fs, p, DataGenerator.MARKER);
+      java.util.Optional<String> foreign = empty ? java.util.Optional.empty()
+          : DataGenerator.foreignEntry(fs, p, DataGenerator.MARKER);
       if (foreign.isPresent()) {
         boolean marked = fs.exists(new Path(p, DataGenerator.MARKER)); // error path only
         throw new ConfigException("OUT", path + " holds what gen-data did not write (" + foreign.get()

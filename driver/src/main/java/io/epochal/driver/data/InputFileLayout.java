@@ -74,12 +74,14 @@ public final class InputFileLayout {
    * Refuses a directory that holds data files Spark does not read, whose rows would be left out of
    * training without a word: files in subdirectories that are not partition directories ({@code
    * column=value}), beside files it does read; and, in partitioned data, files beside the partition
-   * directories (Spark reads only the files inside them). Files and directories named {@code _*} or
-   * {@code .*} are skipped, as Spark skips them.
+   * directories (Spark reads only the files inside them); and files a Spark write left uncommitted under {@code
+   * _temporary/}, a write that did not end, whose committed files may be only part of its rows. Files and
+   * directories named {@code _*} or {@code .*} are skipped, as Spark skips them.
    */
   static void refuseUnreadFiles(FileSystem fs, Dataset<Row> df, String path, String pathKey) {
     List<String> inSubdirectories = new ArrayList<>();
     List<String> besidePartitions = new ArrayList<>();
+    List<String> staged = new ArrayList<>(); // files a Spark write has not committed (its _temporary/)
     try {
       Path root = fs.makeQualified(new Path(path));
       if (!fs.getFileStatus(root).isDirectory()) {
@@ -99,6 +101,8 @@ public final class InputFileLayout {
         if (!skippedBySpark(relative)) {
           listed.put(f, relative);
           partitioned |= relative.contains("=") && relative.lastIndexOf('/') > relative.indexOf('=');
+        } else if (relative.startsWith("_temporary/") && !f.getName().startsWith(".")) {
+          staged.add(f.toString());
         }
       }
       for (java.util.Map.Entry<Path, String> e : listed.entrySet()) {
@@ -117,6 +121,12 @@ public final class InputFileLayout {
       }
     } catch (IOException | RuntimeException e) {
       return; // the listing failed where Spark's succeeded: nothing to tell
+    }
+    if (!staged.isEmpty()) {
+      throw new ConfigException(pathKey, "data " + path + " holds " + files(staged) + " under _temporary/, which a "
+          + "Spark write (gen-data, a job of yours) leaves until it commits them: the write stopped before it ended, "
+          + "or still runs, so rows of it may be missing from " + path + "; write it again (gen-data ... --overwrite), "
+          + "or, if it is known to have completed, remove " + path + "/_temporary");
     }
     if (!besidePartitions.isEmpty()) {
       throw new ConfigException(pathKey, "data " + path + " holds " + files(besidePartitions) + " beside its "

@@ -77,8 +77,8 @@ final class PredictionOutput {
     }
     if (!options.overwrite()) {
       throw new ConfigException("--output", "--output " + output + " already exists" + (stopped
-          ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it; pass --overwrite to "
-          + "write the predictions there" : " (an earlier prediction output); give a new location, or pass "
+          ? " and is empty or holds only Spark's _temporary files, as a stopped write leaves it, or one that still "
+          + "runs; once no predict writes there, pass --overwrite to write the predictions there" : " (an earlier prediction output); give a new location, or pass "
           + "--overwrite to replace it"));
     }
     java.util.Optional<String> foreign = stopped ? java.util.Optional.empty()

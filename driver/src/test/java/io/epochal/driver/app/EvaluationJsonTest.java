@@ -26,6 +26,15 @@ class EvaluationJsonTest {
   }
 
   @Test
+  void aDocumentOfNoCheckpointEvaluatedIsNoSuccess() throws Exception {
+    // evaluate --all of a training job whose retention deleted every checkpoint listed while it ran
+    JsonNode doc = new ObjectMapper().readTree(EvaluationJson.of("file:/rows", null, 0, 0, List.of(), false));
+
+    assertThat(doc.get("ok").asBoolean()).isFalse();
+    assertThat(doc.get("checkpoints")).isEmpty();
+  }
+
+  @Test
   void aRegressionPredictionThatIsNaNGivesANullMaeWithANoteNotAFailedEvaluation() throws Exception {
     io.epochal.worker.round.RegressionStats stats = io.epochal.worker.round.RegressionStats.empty(1)
         .plus(new float[] {Float.NaN, 1}, new float[] {0, 2}, new int[] {0, 1}, 0, 2);

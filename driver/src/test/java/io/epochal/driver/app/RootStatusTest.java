@@ -76,6 +76,21 @@ class RootStatusTest {
   }
 
   @Test
+  void anEmptyClaimLeftByAKilledDriverExpiresTheJobsOwnTtlAfterItWasWrittenInTheListing() throws Exception {
+    // the job's lease.ttl_ms is 60 s; a driver killed between creating its claim and writing it, 90 s ago
+    Path job = FormatFixture.copyJob(root.resolve("a"));
+    Path claim = java.nio.file.Files.createDirectories(job.resolve("lease")).resolve("token-000000000001");
+    java.nio.file.Files.createFile(claim);
+    java.nio.file.Files.setLastModifiedTime(claim, java.nio.file.attribute.FileTime.from(java.time.Instant.now()
+        .minusSeconds(90)));
+
+    status(false);
+
+    assertThat(out.lines()).as(out).anySatisfy(l -> assertThat(l).startsWith("a ").contains("free since")
+        .doesNotContain("held by"));
+  }
+
+  @Test
   void aJobWhoseStorageDidNotAnswerIsAnErrorToLookAtAgainNotAFileToRepair() throws Exception {
     FormatFixture.copyJob(root.resolve("a"));
     FormatFixture.copyJob(root.resolve("b"));

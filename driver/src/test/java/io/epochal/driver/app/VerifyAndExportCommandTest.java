@@ -430,6 +430,16 @@ class VerifyAndExportCommandTest {
   }
 
   @Test
+  void aDjlExportStoppedWhileItCopiedIsWrittenAgainInTheDirectoryItLeft() throws Exception {
+    Path dir = java.nio.file.Files.createDirectories(tmp.resolve("stopped-export"));
+    java.nio.file.Files.writeString(dir.resolve(".mlp-0001.params.tmp-0f0e0d0c-0b0a-4909-8807-060504030201"), "half");
+
+    assertThat(run("export", job.toString(), "--format", "djl", "--out", dir.toString())).as(out + err).isZero();
+
+    assertThat(dir.resolve(io.epochal.worker.djl.DjlModelDirectory.DESCRIPTOR)).exists();
+  }
+
+  @Test
   void exportRefusesAnExistingFileOrNonEmptyDirectoryUnlessOverwriting() throws Exception {
     Path onnx = java.nio.file.Files.writeString(tmp.resolve("taken.onnx"), "keep me");
     assertThat(run("export", job.toString(), "--format", "onnx", "--out", onnx.toString())).as(out + err)

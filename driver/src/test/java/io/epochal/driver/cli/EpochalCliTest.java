@@ -803,6 +803,19 @@ class EpochalCliTest {
   }
 
   @Test
+  void genDataWritesAgainWhereAStoppedWriteLeftOnlySparksTemporaryFiles() throws Exception {
+    java.nio.file.Path out = tmp.resolve("stopped");
+    Files.createDirectories(out.resolve("_temporary/0/task_0"));
+    Files.writeString(out.resolve("_temporary/0/task_0/part-00000.parquet"), "half");
+
+    Run r = run(null, null, "--master", "local[1]", "gen-data", out.toString(), "--rows", "8");
+
+    assertThat(r.code).as("%s%s", r.out, r.err).isZero();
+    assertThat(out.resolve(io.epochal.driver.data.DataGenerator.MARKER)).exists();
+    assertThat(out.resolve("_temporary")).doesNotExist();
+  }
+
+  @Test
   void everySubcommandHasHelp() {
     for (String cmd : List.of("train", "resume", "status", "inspect", "gen-data", "verify")) {
       Run r = run(null, null, cmd, "--help");

@@ -816,6 +816,18 @@ class DatasetLoaderTest {
   }
 
   @Test
+  void filesASparkWriteLeftUncommittedAreAConfigErrorNotAPartOfTheRowsReadAsTheWhole() throws Exception {
+    // a write stopped while it committed: one part file in place, the other still in Spark's staging directory
+    Path dir = csv("stopped-write", "f0,label", "1,0", "2,1");
+    Files.createDirectories(dir.resolve("_temporary/0/task_1"));
+    Files.write(dir.resolve("_temporary/0/task_1/part-00001.csv"), List.of("f0,label", "3,0"), StandardCharsets.UTF_8);
+
+    assertDataPathRefused(dir).hasMessageContaining("holds 1 data file (")
+        .hasMessageContaining("part-00001.csv) under _temporary/, which a Spark write")
+        .hasMessageContaining("write it again (gen-data ... --overwrite)");
+  }
+
+  @Test
   void filesBesidePartitionDirectoriesAreAConfigErrorNotRowsLeftOut() throws Exception {
     Path dir = csv("partitioned", "f0,label", "1,0", "2,1");
     Files.createDirectories(dir.resolve("split=b"));

@@ -476,7 +476,7 @@ class PredictCommandTest {
         "f0,f1,f2,f3", "--output", output.toString()};
     assertThat(run(args)).as(err).isEqualTo(2);
     assertThat(err).contains("already exists and is empty or holds only Spark's _temporary files, as a stopped "
-        + "write leaves it; pass --overwrite");
+        + "write leaves it, or one that still runs; once no predict writes there, pass --overwrite");
     String[] again = java.util.Arrays.copyOf(args, args.length + 1);
     again[args.length] = "--overwrite";
     assertThat(run(again)).as(err).isEqualTo(0);
