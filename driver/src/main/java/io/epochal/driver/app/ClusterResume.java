@@ -244,8 +244,8 @@ public final class ClusterResume {
     try {
       FileSystem fs = job.jobDir().getFileSystem(options.hadoopConfiguration());
       // read as the plan read it: a claim whose record is empty or damaged dated with the job's lease.ttl_ms
-      Optional<io.epochal.job.LeaseRecord> lease = StateAndLease.read(fs, job.jobDir(),
-          new io.epochal.job.JobSpecStore(fs, job.jobDir()).read()).lease()
+      Optional<io.epochal.job.LeaseRecord> lease = StateAndLease.lease(fs, job.jobDir(),
+          new io.epochal.job.JobSpecStore(fs, job.jobDir()).read()).current()
           .filter(l -> !l.isReleased() && l.isLiveAt(Instant.now()));
       if (lease.isPresent()) {
         return Optional.of(lease.get().getHolder() + " took its lease (held until " + lease.get().getExpiresAt() + ")");

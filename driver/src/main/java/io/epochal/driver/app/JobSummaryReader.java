@@ -32,13 +32,15 @@ final class JobSummaryReader {
   /** Reads the job in {@code dir}: its state (LOST when its driver is gone), lease, checkpoints and job file. */
   JobSummary read(FileSystem fs, Path dir) throws IOException {
     JobSummary s = new JobSummary();
-    Optional<io.epochal.job.JobSpec> leaseSpec; // its lease.ttl_ms dates a claim whose record is empty or damaged
+    // read first: its lease.ttl_ms dates a claim whose record is empty or damaged
+    Optional<io.epochal.job.JobSpec> spec = Optional.empty();
+    io.epochal.job.JobFileFormatException specProblem = null;
     try {
-      leaseSpec = new io.epochal.job.JobSpecStore(fs, dir).read();
+      spec = new io.epochal.job.JobSpecStore(fs, dir).read();
     } catch (io.epochal.job.JobFileFormatException e) {
-      leaseSpec = Optional.empty(); // said below, where the job's spec is read
+      specProblem = e; // reported by the callers
     }
-    StateAndLease read = StateAndLease.read(fs, dir, leaseSpec); // a driver starting or ending now is not LOST
+    StateAndLease read = StateAndLease.read(fs, dir, spec); // a driver starting or ending now is not LOST
     Optional<JobStatus> status = read.status();
     s.state = status.map(x -> x.getState().name()).orElse("NEW");
     s.reason = status.map(x -> x.getReason() == null ? "" : x.getReason()).orElse("");
@@ -97,11 +99,11 @@ final class JobSummaryReader {
     }
     Optional<String> finalDamage = Optional.empty();
     java.util.OptionalLong last = java.util.OptionalLong.empty();
-    try {
-      s.spec = new io.epochal.job.JobSpecStore(fs, dir).read();
+    if (specProblem == null) {
+      s.spec = spec;
       last = VisibleDamage.finalEpoch(s.spec);
-    } catch (io.epochal.job.JobFileFormatException e) {
-      s.specProblem = e; // reported by the callers
+    } else {
+      s.specProblem = specProblem;
     }
     if (last.isPresent()) {
       s.ofEpochs = "/" + last.getAsLong();

@@ -35,11 +35,7 @@ record StateAndLease(Optional<JobStatus> status, Optional<LeaseRecord> lease) {
    * is empty or damaged expires its {@code lease.ttl_ms} after it was written, as a start of the job counts it.
    */
   static StateAndLease read(FileSystem fs, Path dir, Optional<io.epochal.job.JobSpec> spec) throws IOException {
-    JobLease.Builder builder = JobLease.builder().setFileSystem(fs).setJobDir(dir);
-    spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.LEASE_TTL_MS))
-        .filter(Number.class::isInstance).map(ttl -> java.time.Duration.ofMillis(((Number) ttl).longValue()))
-        .filter(ttl -> !ttl.isNegative() && !ttl.isZero()).ifPresent(builder::optTtl);
-    JobLease lease = builder.build();
+    JobLease lease = lease(fs, dir, spec);
     JobStateStore states = new JobStateStore(fs, dir);
     Optional<LeaseRecord> before = lease.current();
     for (int i = 1; ; i++) {
@@ -50,6 +46,18 @@ record StateAndLease(Optional<JobStatus> status, Optional<LeaseRecord> lease) {
       }
       before = after;
     }
+  }
+
+  /**
+   * The lease of the job in {@code dir} as a start of the job reads it: with its {@code lease.ttl_ms} from {@code
+   * spec} ({@code job.json}), if read, which dates a claim whose record is empty or damaged.
+   */
+  static JobLease lease(FileSystem fs, Path dir, Optional<io.epochal.job.JobSpec> spec) {
+    JobLease.Builder builder = JobLease.builder().setFileSystem(fs).setJobDir(dir);
+    spec.map(s -> s.getHyperParameters().asMap().get(io.epochal.driver.config.JobKeys.LEASE_TTL_MS))
+        .filter(Number.class::isInstance).map(ttl -> java.time.Duration.ofMillis(((Number) ttl).longValue()))
+        .filter(ttl -> !ttl.isNegative() && !ttl.isZero()).ifPresent(builder::optTtl);
+    return builder.build();
   }
 
   /** Whether two reads of a lease show the same holding: the same token, released or not alike. */
