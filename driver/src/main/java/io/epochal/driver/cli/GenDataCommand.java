@@ -140,8 +140,7 @@ final class GenDataCommand implements Callable<Integer> {
       io.epochal.driver.config.CreatablePath.refuseInsideCheckpoints("OUT", p, cli.options().hadoopConfiguration());
     }
     // empty, or holding only what a stopped write leaves (Spark's _temporary/, before the marker): written again
-    boolean empty = existing != null && existing.isDirectory() && java.util.Arrays.stream(fs.listStatus(p))
-        .allMatch(e -> e.isDirectory() && e.getPath().getName().equals("_temporary"));
+    boolean empty = existing != null && io.epochal.driver.predict.PredictionOutput.unfinished(fs, p);
     if (existing != null) {
       // what --overwrite would not replace is refused first, so that --overwrite is offered only where it is taken
       refuseJobs(fs, existing, path);

@@ -24,7 +24,7 @@ import org.apache.spark.sql.SaveMode;
  * directory or one holding jobs is refused as such ({@link io.epochal.driver.config.JobContent}),
  * with or without {@code --overwrite}.
  */
-final class PredictionOutput {
+public final class PredictionOutput {
 
   /** The file predict writes into each output directory it completes. */
   static final String MARKER = "_EPOCHAL_PREDICTIONS";
@@ -95,7 +95,7 @@ final class PredictionOutput {
    * holding only Spark's {@code _temporary} directory (a stopped predict, or any Spark write), which
    * no complete output and no data is.
    */
-  static boolean unfinished(FileSystem fs, Path dir) throws IOException {
+  public static boolean unfinished(FileSystem fs, Path dir) throws IOException {
     if (!fs.getFileStatus(dir).isDirectory()) {
       return false;
     }
